@@ -1,0 +1,116 @@
+/**
+ * How much work each scenario does, and how long it may take: the default run
+ * (the figures in README.md) and `--quick`, a smoke run of the same code paths
+ * in about a minute. Every wait is bounded, so a slow or stuck server yields
+ * partial figures instead of a hung benchmark.
+ */
+
+export interface Counts {
+  name: "full" | "quick";
+  /** Scenario 1: paced single submits to idle, connected factories. */
+  latency: { factories: number; seats: number; rate: number; seconds: number; drainMs: number };
+  /**
+   * Scenario 2: bulk-submitted no-op jobs, end to end. Batches of 500: a
+   * jobs:batch of more than ~1,000 small manifests currently fails with HTTP
+   * 500 (its one queue sendBatch exceeds the local 288 KB per-batch limit).
+   * `window` caps jobs submitted but not yet completed: the next batch goes
+   * once there is room. Unwindowed, 20,000 jobs arriving at once exhaust the
+   * local runtime (3 file descriptors per live JobFeed object against a
+   * 20,000 limit, 10,000 timers in the local queue broker) and wrangler dies.
+   */
+  throughput: {
+    jobs: number;
+    batchSize: number;
+    window: number;
+    factories: number;
+    seats: number;
+    deadlineMs: number;
+    stallMs: number;
+  };
+  /** Scenario 3: a killed factory's job re-pushed after its lease expires. */
+  recovery: { ttlSeconds: number; deadlineMs: number };
+  /** Scenario 4: one job's feed watched by many sockets. */
+  fanout: { watchers: number; events: number; intervalMs: number; deadlineMs: number };
+  /** Scenario 5: many idle connections attached, then scenario 1 again with workers. */
+  idle: {
+    connections: number;
+    concurrency: number;
+    connectDeadlineMs: number;
+    workers: number;
+    seats: number;
+    rate: number;
+    seconds: number;
+    drainMs: number;
+  };
+  /** Longest wait for the runtime to go quiet between scenarios. */
+  settleMs: number;
+}
+
+export const FULL: Counts = {
+  name: "full",
+  latency: { factories: 8, seats: 4, rate: 200, seconds: 10, drainMs: 60_000 },
+  throughput: {
+    jobs: 20_000,
+    // At most 1,000 jobs outstanding in batches of 250: more outruns what one local
+    // runtime drains, and wrangler dev then kills itself instead of shedding load.
+    batchSize: 250,
+    window: 1_000,
+    factories: 8,
+    seats: 4,
+    deadlineMs: 600_000,
+    stallMs: 120_000,
+  },
+  recovery: { ttlSeconds: 5, deadlineMs: 30_000 },
+  fanout: { watchers: 100, events: 50, intervalMs: 20, deadlineMs: 60_000 },
+  idle: {
+    connections: 1000,
+    concurrency: 16,
+    connectDeadlineMs: 240_000,
+    workers: 8,
+    seats: 4,
+    // With 1,000 sockets attached each submit costs ~4× more locally; 200/s overloads
+    // the runtime (it died in every full run), so this scenario is paced at 50/s.
+    rate: 50,
+    seconds: 10,
+    drainMs: 60_000,
+  },
+  settleMs: 30_000,
+};
+
+export const QUICK: Counts = {
+  name: "quick",
+  latency: { factories: 8, seats: 4, rate: 200, seconds: 3, drainMs: 30_000 },
+  throughput: {
+    jobs: 2_000,
+    batchSize: 500,
+    window: 2_000,
+    factories: 8,
+    seats: 4,
+    deadlineMs: 120_000,
+    stallMs: 60_000,
+  },
+  recovery: { ttlSeconds: 5, deadlineMs: 30_000 },
+  fanout: { watchers: 20, events: 20, intervalMs: 20, deadlineMs: 30_000 },
+  idle: {
+    connections: 100,
+    concurrency: 16,
+    connectDeadlineMs: 60_000,
+    workers: 8,
+    seats: 4,
+    rate: 200,
+    seconds: 2,
+    drainMs: 30_000,
+  },
+  settleMs: 10_000,
+};
+
+export function describeCounts(c: Counts): string {
+  return [
+    `counts: ${c.name}`,
+    `  1 dispatch latency: ${c.latency.factories} factories × ${c.latency.seats} seats, ${c.latency.rate} jobs/s × ${c.latency.seconds} s = ${c.latency.rate * c.latency.seconds} jobs`,
+    `  2 throughput: ${c.throughput.jobs} jobs in batches of ${c.throughput.batchSize} (at most ${c.throughput.window} outstanding), ${c.throughput.factories} factories × ${c.throughput.seats} seats, deadline ${c.throughput.deadlineMs / 1000} s`,
+    `  3 recovery: lease TTL ${c.recovery.ttlSeconds} s`,
+    `  4 feed fan-out: ${c.fanout.watchers} watchers × ${c.fanout.events} log events`,
+    `  5 idle connections: ${c.idle.connections} idle + ${c.idle.workers} workers × ${c.idle.seats} seats, ${c.idle.rate} jobs/s × ${c.idle.seconds} s = ${c.idle.rate * c.idle.seconds} jobs`,
+  ].join("\n");
+}

@@ -1,0 +1,91 @@
+// actions.js — the operator action bar of a job: requeue / cancel / approve / reject /
+// ship (POST …/jobs/<id>/actions/<action>), with an optional note, showing the stage the
+// job moved to or the problem's detail.
+
+import { api, describeError, jobPath } from "./api.js";
+import { h, showError, stageLabel, statusLine } from "./dom.js";
+
+/**
+ * The stages each action can start from — a mirror of src/core/stages.ts, used only to
+ * grey out buttons; the server stays the judge and its refusal is shown as is.
+ * @type {Record<string, string[]>}
+ */
+const FROM = {
+  requeue: ["blocked", "assigned", "building", "review", "failed"],
+  cancel: ["queued", "blocked", "assigned", "building", "review", "testing", "failed"],
+  approve: ["review"],
+  reject: ["review", "testing"],
+  ship: ["testing"],
+};
+
+const HELP = {
+  requeue: "Put the job back in the queue (takes the lease from its holder)",
+  cancel: "Stop the job for good; its factory is told to stop",
+  approve: "Approve the job's review",
+  reject: "Reject the job's review (the note is sent as feedback)",
+  ship: "Mark the tested job shipped",
+};
+
+/**
+ * @param {import("./api.js").Session} session
+ * @param {string} jobId
+ * @param {(job: any) => void} onDone called with the job the server returned
+ */
+export function actionBar(session, jobId, onDone) {
+  const note = h("input", { id: "action-note", type: "text", maxlength: "4000", placeholder: "optional" });
+  const status = statusLine("action-status");
+  /** @type {Record<string, HTMLButtonElement>} */
+  const buttons = {};
+  /** The job's stage as last rendered. */
+  let current = "";
+  for (const action of Object.keys(FROM)) {
+    buttons[action] = h(
+      "button",
+      {
+        type: "button",
+        class: action === "cancel" || action === "reject" ? "danger" : action === "ship" ? "primary" : "secondary",
+        title: HELP[/** @type {keyof HELP} */ (action)],
+        dataset: { action },
+        onclick: () => void run(action),
+      },
+      action,
+    );
+  }
+  const bar = h(
+    "section",
+    { class: "actions", "aria-label": "Actions" },
+    h("div", { class: "buttons" }, ...Object.values(buttons)),
+    h("div", { class: "note" }, h("label", { for: "action-note" }, "Note"), note),
+    status,
+  );
+
+  /** @param {string} action */
+  const run = async (action) => {
+    if (action === "cancel" && !confirm("Cancel this job? Its factory will be told to stop.")) return;
+    const text = note.value.trim();
+    for (const b of Object.values(buttons)) b.disabled = true;
+    showError(status, "");
+    status.textContent = `${action}…`;
+    try {
+      const job = await api(session, `${jobPath(jobId)}/actions/${action}`, {
+        method: "POST",
+        body: text ? { note: text } : {},
+      });
+      status.textContent = `${action}: job is now ${stageLabel(job.stage)}`;
+      note.value = "";
+      onDone(job);
+    } catch (err) {
+      showError(status, `${action} refused: ${describeError(err)}`);
+    } finally {
+      update(current);
+    }
+  };
+
+  /** Grey out actions the job's stage cannot take. @param {string} stage */
+  const update = (stage) => {
+    current = stage;
+    for (const [action, b] of Object.entries(buttons)) b.disabled = !FROM[action]?.includes(stage);
+  };
+
+  return { bar, update };
+}

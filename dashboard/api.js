@@ -1,0 +1,156 @@
+// api.js — the REST client: the signed-in session (token + product in localStorage),
+// bearer-authenticated JSON calls, and problem+json errors turned into ApiError.
+
+const STORE_KEY = "gigafactory.session";
+
+/** @typedef {{ token: string, product: string }} Session */
+
+/** A failed API call: `title`, `detail` and `code` come from the problem+json body. */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} title
+   * @param {string} detail
+   * @param {string} code
+   */
+  constructor(status, title, detail, code) {
+    super(detail || title);
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    this.code = code;
+  }
+
+  /** One readable line: "Not allowed — this needs an operator token (forbidden)". */
+  get readable() {
+    const detail = this.detail && this.detail !== this.title ? ` — ${this.detail}` : "";
+    return `${this.title}${detail}${this.code ? ` (${this.code})` : ""}`;
+  }
+}
+
+/** @param {unknown} err */
+export function describeError(err) {
+  if (err instanceof ApiError) return err.readable;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/**
+ * The product a `gf_<product>_<secret>` (or `gfe_…`) token belongs to, if it looks like one.
+ * @param {string} token
+ */
+export function productFromToken(token) {
+  const m = /^gfe?_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/.exec(token.trim());
+  return m ? m[1] : "";
+}
+
+/** @returns {Session | null} */
+export function loadSession() {
+  try {
+    const raw = localStorage.getItem(STORE_KEY);
+    const s = raw ? JSON.parse(raw) : null;
+    return s && typeof s.token === "string" && typeof s.product === "string" ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/** @param {Session} s */
+export function saveSession(s) {
+  localStorage.setItem(STORE_KEY, JSON.stringify(s));
+}
+
+export function clearSession() {
+  localStorage.removeItem(STORE_KEY);
+}
+
+/**
+ * Called with the error when the server refuses the stored token (401): the app signs out.
+ * @type {(err: ApiError) => void}
+ */
+let onUnauthorized = () => {};
+/** @param {(err: ApiError) => void} fn */
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
+/**
+ * Turn a non-2xx response into an ApiError, reading problem+json when there is one.
+ * @param {Response} res
+ */
+async function toError(res) {
+  let body = null;
+  try {
+    body = await res.json();
+  } catch {
+    /* not JSON */
+  }
+  const title = typeof body?.title === "string" ? body.title : `HTTP ${res.status}`;
+  const detail = typeof body?.detail === "string" ? body.detail : res.statusText;
+  const code = typeof body?.code === "string" ? body.code : "";
+  return new ApiError(res.status, title, detail, code);
+}
+
+/**
+ * A raw authenticated request under `/api/v1/products/<product>`.
+ * @param {Session} session
+ * @param {string} path e.g. "/jobs?limit=50"
+ * @param {RequestInit} [init]
+ * @returns {Promise<Response>}
+ */
+export async function request(session, path, init = {}) {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${session.token}`);
+  const url = `${location.origin}/api/v1/products/${encodeURIComponent(session.product)}${path}`;
+  let res;
+  try {
+    res = await fetch(url, { ...init, headers });
+  } catch {
+    throw new ApiError(0, "Cannot reach the coordinator", "the network request failed; is the server up?", "network");
+  }
+  if (!res.ok) {
+    const err = await toError(res);
+    if (res.status === 401) onUnauthorized(err);
+    throw err;
+  }
+  return res;
+}
+
+/**
+ * GET or POST JSON; resolves to the parsed body (null for 204).
+ * @param {Session} session
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown }} [opts]
+ * @returns {Promise<any>}
+ */
+export async function api(session, path, opts = {}) {
+  /** @type {RequestInit} */
+  const init = { method: opts.method ?? "GET" };
+  if (opts.body !== undefined) {
+    init.body = JSON.stringify(opts.body);
+    init.headers = { "content-type": "application/json" };
+  }
+  const res = await request(session, path, init);
+  if (res.status === 204) return null;
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}
+
+/**
+ * Check a token by reading the product's queue version (the cheapest authenticated read).
+ * Does not trigger the sign-out handler: a bad token at sign-in is just shown.
+ * @param {Session} session
+ * @returns {Promise<{ version: number }>}
+ */
+export async function verifySession(session) {
+  const saved = onUnauthorized;
+  onUnauthorized = () => {};
+  try {
+    return await api(session, "/queue-state");
+  } finally {
+    onUnauthorized = saved;
+  }
+}
+
+/** @param {string} id */
+export const jobPath = (id) => `/jobs/${encodeURIComponent(id)}`;

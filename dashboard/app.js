@@ -1,0 +1,122 @@
+// app.js — the dashboard's entry point: session, header (product, counts, queue
+// version), hash routing (#/jobs, #/jobs/<id>, #/fleet) and the shared poller.
+
+import { clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
+import { h, replace } from "./dom.js";
+import { fleetView } from "./fleet.js";
+import { jobDetailView } from "./job-detail.js";
+import { jobsView } from "./jobs.js";
+import { countText, Live } from "./live.js";
+import { signInView } from "./signin.js";
+
+const main = /** @type {HTMLElement} */ (document.getElementById("main"));
+const session = /** @type {HTMLElement} */ (document.getElementById("session"));
+const nav = /** @type {HTMLElement} */ (document.getElementById("nav"));
+const summary = /** @type {HTMLElement} */ (document.getElementById("summary"));
+
+/** @type {Live | null} */
+let live = null;
+/** @type {(() => void) | null} */
+let cleanup = null;
+/** @type {(() => void) | null} */
+let unsubscribeHeader = null;
+/** The route path last rendered (without its query). */
+let lastPath = "";
+
+function teardown() {
+  cleanup?.();
+  cleanup = null;
+}
+
+/** @param {string} [notice] */
+function signOut(notice) {
+  teardown();
+  lastPath = "";
+  unsubscribeHeader?.();
+  live?.stop();
+  live = null;
+  clearSession();
+  nav.hidden = true;
+  replace(session);
+  replace(summary);
+  signInView(main, start, notice);
+}
+
+/** @param {import("./api.js").Session} s */
+function start(s) {
+  live = new Live(s);
+  nav.hidden = false;
+  replace(
+    session,
+    h("span", { class: "product", title: "Product" }, s.product),
+    h("button", { type: "button", class: "secondary small", id: "signout", onclick: () => signOut() }, "Sign out"),
+  );
+  const l = live;
+  unsubscribeHeader = l.subscribe(() => renderSummary(l));
+  replace(main, h("p", { class: "muted" }, "Loading…"));
+  l.start();
+  void l.ready.then(() => {
+    if (live === l) route();
+  });
+}
+
+/** @param {Live} l */
+function renderSummary(l) {
+  const total = l.total();
+  const c = (/** @type {string} */ s) => countText(l.counts.get(s));
+  const parts = l.counts.size
+    ? [
+        `${total.n}${total.more ? "+" : ""} jobs`,
+        `${c("queued")} queued`,
+        `${c("building")} building`,
+        `${c("review")} in review`,
+        `${c("failed")} failed`,
+        `${l.factories.length} factories`,
+      ]
+    : ["loading…"];
+  replace(
+    summary,
+    h("span", { class: "counts" }, parts.join(" · ")),
+    h(
+      "span",
+      { class: "version", title: "Queue version: bumped on every job creation and stage change" },
+      l.version === undefined ? "" : `queue v${l.version}`,
+    ),
+    l.error ? h("span", { class: "error" }, l.error) : null,
+  );
+}
+
+function route() {
+  if (!live) return;
+  teardown();
+  const [path = "", query = ""] = location.hash.replace(/^#/, "").split("?");
+  const params = new URLSearchParams(query);
+  const parts = path.split("/").filter(Boolean);
+  for (const a of nav.querySelectorAll("a")) {
+    const current = a.getAttribute("href") === `#/${parts[0] ?? "jobs"}`;
+    if (current) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  if (parts[0] === "fleet") cleanup = fleetView(main, live);
+  else if (parts[0] === "jobs" && parts[1]) cleanup = jobDetailView(main, live, decodeURIComponent(parts[1]));
+  else cleanup = jobsView(main, live, params);
+  // A new page moves focus to it; a new filter on the same page keeps focus on the chosen filter.
+  const chosen = path === lastPath ? main.querySelector('.filters [aria-current="page"]') : null;
+  if (chosen instanceof HTMLElement) chosen.focus({ preventScroll: true });
+  else main.focus({ preventScroll: true });
+  lastPath = path;
+}
+
+// Several requests may be refused at once: sign out on the first, ignore the rest.
+setUnauthorizedHandler((err) => {
+  if (live) signOut(`Signed out: ${err.readable}`);
+});
+window.addEventListener("hashchange", route);
+// The skip link must not touch the hash: the hash is the route.
+document.querySelector(".skip")?.addEventListener("click", (ev) => {
+  ev.preventDefault();
+  main.focus();
+});
+const saved = loadSession();
+if (saved) start(saved);
+else signOut();

@@ -1,0 +1,79 @@
+// artifacts.js — a job's artifacts with downloads. A plain link cannot send the bearer
+// header, so "Download" fetches the bytes with it and hands the browser a blob URL.
+
+import { api, describeError, jobPath, request } from "./api.js";
+import { bytes, h, replace, showError, statusLine, when } from "./dom.js";
+
+/**
+ * @param {import("./api.js").Session} session
+ * @param {string} jobId
+ */
+export function artifactsPanel(session, jobId) {
+  const list = h("ul", { class: "artifacts" });
+  const status = statusLine();
+  const panel = h(
+    "section",
+    { class: "panel", "aria-labelledby": "artifacts-title" },
+    h("div", { class: "panel-head" }, h("h2", { id: "artifacts-title" }, "Artifacts")),
+    status,
+    list,
+  );
+
+  const load = async () => {
+    try {
+      const { artifacts } = await api(session, `${jobPath(jobId)}/artifacts`);
+      showError(status, "");
+      if (artifacts.length === 0) replace(list, h("li", { class: "empty" }, "No artifacts yet."));
+      else replace(list, ...artifacts.map(item));
+    } catch (err) {
+      showError(status, describeError(err));
+    }
+  };
+
+  /** @param {any} a an artifact pointer */
+  const item = (a) => {
+    const button = h("button", { type: "button", class: "secondary small" }, "Download");
+    button.setAttribute("aria-label", `Download ${a.name}`);
+    button.addEventListener("click", () => void download(a, button));
+    return h(
+      "li",
+      { dataset: { artifact: a.name } },
+      h(
+        "div",
+        null,
+        h("strong", { class: "mono" }, a.name),
+        h("span", { class: "muted" }, ` ${bytes(a.size)} · ${a.contentType}`),
+        h(
+          "div",
+          { class: "muted small", title: `sha256 ${a.sha256}` },
+          `sha256 ${a.sha256.slice(0, 12)}… · ${when(a.createdAt)}`,
+        ),
+      ),
+      button,
+    );
+  };
+
+  /** @param {any} a @param {HTMLButtonElement} button */
+  const download = async (a, button) => {
+    button.disabled = true;
+    button.textContent = "Downloading…";
+    try {
+      const res = await request(session, `${jobPath(jobId)}/artifacts/${encodeURIComponent(a.name)}`);
+      const url = URL.createObjectURL(await res.blob());
+      const link = h("a", { href: url, download: a.name, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      showError(status, "");
+    } catch (err) {
+      showError(status, describeError(err));
+    } finally {
+      button.disabled = false;
+      button.textContent = "Download";
+    }
+  };
+
+  void load();
+  return { panel, load };
+}

@@ -1,0 +1,132 @@
+// dom.js — small DOM helpers and formatters. Every piece of text goes in through
+// textContent (never innerHTML), so job titles, manifests and logs cannot inject markup.
+
+/**
+ * Create an element: `h("td", { class: "num" }, "3")`. Attributes starting with "on"
+ * become listeners; `null`/`false` children and attributes are skipped.
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, unknown> | null} [attrs]
+ * @param {...(Node | string | number | null | undefined | false)} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") {
+      el.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
+    } else if (key === "dataset" && typeof value === "object") {
+      Object.assign(el.dataset, value);
+    } else {
+      el.setAttribute(key, value === true ? "" : String(value));
+    }
+  }
+  append(el, ...children);
+  return el;
+}
+
+/**
+ * @param {Element} el
+ * @param {...(Node | string | number | null | undefined | false)} children
+ */
+export function append(el, ...children) {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(typeof c === "number" ? String(c) : c);
+  }
+}
+
+/**
+ * Replace an element's children.
+ * @param {Element} el
+ * @param {...(Node | string | number | null | undefined | false)} children
+ */
+export function replace(el, ...children) {
+  el.replaceChildren();
+  append(el, ...children);
+}
+
+/** The ten job stages, in lifecycle order (src/core/model.ts STAGES). */
+export const STAGES = [
+  "queued",
+  "blocked",
+  "assigned",
+  "building",
+  "review",
+  "testing",
+  "shipped",
+  "failed",
+  "dead_letter",
+  "cancelled",
+];
+
+/** @param {string} stage */
+export const stageLabel = (stage) => stage.replace("_", " ");
+
+/** A coloured stage pill; its colour comes from `.stage-<name>` in style.css. @param {string} stage */
+export function stageBadge(stage) {
+  return h("span", { class: `badge stage-${stage}`, dataset: { stage } }, stageLabel(stage));
+}
+
+/**
+ * "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago".
+ * @param {number | undefined} at epoch ms
+ * @param {number} [now]
+ */
+export function ago(at, now = Date.now()) {
+  if (at === undefined || at === null) return "never";
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 5) return "just now";
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+
+/** Local date-time, to the second. @param {number | undefined} at */
+export function when(at) {
+  if (at === undefined || at === null) return "—";
+  return new Date(at).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
+}
+
+/** Local time of day, to the second. @param {number} at */
+export function clock(at) {
+  return new Date(at).toLocaleTimeString(undefined, { hour12: false });
+}
+
+/** @param {number | undefined} ms */
+export function duration(ms) {
+  if (ms === undefined || ms === null || ms < 0) return "—";
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** @param {number} n */
+export function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Numbers in the explain panel: up to 3 decimals, no trailing zeros. @param {number} x */
+export function num(x) {
+  return Number.isFinite(x) ? String(Math.round(x * 1000) / 1000) : String(x);
+}
+
+/** A status line that screen readers announce. @param {string} [cls] */
+export function statusLine(cls = "") {
+  return h("p", { class: `status ${cls}`.trim(), role: "status", "aria-live": "polite" });
+}
+
+/**
+ * Show an error (or clear it) in an element made by statusLine/errorBox.
+ * @param {Element} el
+ * @param {string} [message]
+ */
+export function showError(el, message) {
+  el.classList.toggle("error", Boolean(message));
+  el.textContent = message ?? "";
+}

@@ -1,0 +1,141 @@
+// explain.js — the explain panel: why the router would (or did) send this job where it
+// did. Ranked factories with every term as raw × weight = contribution, and the
+// factories it filtered out with their reasons (GET …/jobs/<id>/explain).
+
+import { api, describeError, jobPath } from "./api.js";
+import { h, num, replace, showError, statusLine, when } from "./dom.js";
+
+/** What each router term measures (src/core/router.ts), for the row tooltips. */
+const TERM_HELP = {
+  capabilityFit: "tight fit of the factory's capabilities to the job's requirements",
+  affinity: "share of the job's preferred capabilities the factory has",
+  load: "1 / (1 + jobs the factory already holds)",
+  costFit: "how well the factory's cost tier suits the job's USD budget",
+  health: "1 ok, 0.5 degraded (late heartbeats)",
+  starvation: "penalty for a freshly queued job, fading to 0 as it waits (subtracted)",
+};
+
+/**
+ * @param {import("./api.js").Session} session
+ * @param {string} jobId
+ * @param {(id: string | undefined) => string} factoryName
+ */
+export function explainPanel(session, jobId, factoryName) {
+  const body = h("div", { class: "explain-body" });
+  const status = statusLine();
+  const refresh = h("button", { type: "button", class: "secondary small", onclick: () => void load() }, "Refresh");
+  const panel = h(
+    "section",
+    { class: "panel", "aria-labelledby": "explain-title" },
+    h("div", { class: "panel-head" }, h("h2", { id: "explain-title" }, "Explain"), refresh),
+    status,
+    body,
+  );
+
+  const load = async () => {
+    refresh.disabled = true;
+    try {
+      const x = await api(session, `${jobPath(jobId)}/explain`);
+      showError(status, "");
+      render(x);
+    } catch (err) {
+      showError(status, describeError(err));
+    } finally {
+      refresh.disabled = false;
+    }
+  };
+
+  /** @param {any} x */
+  const render = (x) => {
+    const holder = x.holderFactoryId ? `held by ${factoryName(x.holderFactoryId)}` : "not held";
+    replace(
+      body,
+      h(
+        "p",
+        { class: "muted" },
+        `As of ${when(x.at)} · ${x.priority} priority · urgency ${num(x.urgency)} · ${holder}`,
+      ),
+      x.ranked.length
+        ? h(
+            "ol",
+            { class: "ranked" },
+            ...x.ranked.map((/** @type {any} */ c, /** @type {number} */ i) => candidate(c, i + 1)),
+          )
+        : h("p", { class: "empty" }, "No factory passes the filter for this job right now."),
+      x.rejected.length
+        ? h(
+            "div",
+            { class: "rejected" },
+            h("h3", null, "Filtered out"),
+            h(
+              "ul",
+              null,
+              ...x.rejected.map((/** @type {any} */ c) =>
+                h(
+                  "li",
+                  { dataset: { factory: c.factoryName } },
+                  h("strong", null, c.factoryName),
+                  h("ul", { class: "chips reasons" }, ...c.reasons.map((/** @type {string} */ r) => h("li", null, r))),
+                ),
+              ),
+            ),
+          )
+        : null,
+    );
+  };
+
+  /** @param {any} c a router Candidate @param {number} rank */
+  const candidate = (c, rank) =>
+    h(
+      "li",
+      { class: "candidate", dataset: { factory: c.factoryName } },
+      h(
+        "div",
+        { class: "candidate-head" },
+        h("strong", null, `#${rank} ${c.factoryName}`),
+        h("span", { class: "score" }, `score ${num(c.score)}`),
+      ),
+      h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          { class: "terms" },
+          h("caption", { class: "sr-only" }, `Score terms for ${c.factoryName}`),
+          h(
+            "thead",
+            null,
+            h(
+              "tr",
+              null,
+              h("th", { scope: "col" }, "Term"),
+              h("th", { scope: "col", class: "num" }, "Raw"),
+              h("th", { scope: "col", class: "num" }, "× Weight"),
+              h("th", { scope: "col", class: "num" }, "= Contribution"),
+            ),
+          ),
+          h(
+            "tbody",
+            null,
+            ...Object.entries(c.terms).map(([term, t]) =>
+              h(
+                "tr",
+                { class: "term", dataset: { term } },
+                h("th", { scope: "row", title: TERM_HELP[/** @type {keyof TERM_HELP} */ (term)] ?? "" }, term),
+                h("td", { class: "num" }, num(t.raw)),
+                h("td", { class: "num" }, `× ${num(t.weight)}`),
+                h(
+                  "td",
+                  { class: `num ${t.contribution < 0 ? "neg" : ""}` },
+                  `${t.contribution < 0 ? "−" : "+"}${num(Math.abs(t.contribution))}`,
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+
+  void load();
+  return { panel, load };
+}

@@ -1,0 +1,103 @@
+// feed.js — one job's live event feed: a ticket (POST …/events/ticket, because browsers
+// cannot send headers on a WebSocket), then the WebSocket …/events/ws?after=<lastSeq>;
+// on a drop it reconnects with exponential backoff and resumes after the last seq seen,
+// so every event arrives once and in order.
+
+import { ApiError, api, jobPath } from "./api.js";
+
+/** @typedef {{ seq: number, type: string, at: number, data: Record<string, any> }} JobEvent */
+/** @typedef {"connecting" | "live" | "reconnecting" | "stopped"} FeedState */
+
+const MIN_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
+
+export class JobFeedClient {
+  /**
+   * @param {import("./api.js").Session} session
+   * @param {string} jobId
+   * @param {{ onEvent: (e: JobEvent) => void, onState: (s: FeedState, detail: string) => void }} handlers
+   */
+  constructor(session, jobId, handlers) {
+    this.session = session;
+    this.jobId = jobId;
+    this.handlers = handlers;
+    /** Highest seq delivered to onEvent: the resume point. */
+    this.lastSeq = 0;
+    this.backoff = MIN_BACKOFF_MS;
+    this.stopped = false;
+    /** @type {WebSocket | null} */
+    this.ws = null;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.timer = undefined;
+  }
+
+  start() {
+    void this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.ws?.close(1000, "view closed");
+    this.ws = null;
+    this.handlers.onState("stopped", "");
+  }
+
+  async connect() {
+    if (this.stopped) return;
+    this.handlers.onState(this.lastSeq ? "reconnecting" : "connecting", "");
+    let ticket;
+    try {
+      ({ ticket } = await api(this.session, `${jobPath(this.jobId)}/events/ticket`, { method: "POST" }));
+    } catch (err) {
+      // 401/403/404 will not get better by retrying.
+      if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
+        this.handlers.onState("stopped", err.readable);
+        return;
+      }
+      this.retry(err instanceof Error ? err.message : String(err));
+      return;
+    }
+    if (this.stopped) return;
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const path = `/api/v1/products/${encodeURIComponent(this.session.product)}${jobPath(this.jobId)}/events/ws`;
+    const url = `${proto}//${location.host}${path}?after=${this.lastSeq}&ticket=${encodeURIComponent(ticket)}`;
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.onmessage = (msg) => this.onFrame(msg.data);
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.retry("connection closed");
+    };
+  }
+
+  /** @param {unknown} raw */
+  onFrame(raw) {
+    if (typeof raw !== "string") return;
+    let frame;
+    try {
+      frame = JSON.parse(raw);
+    } catch {
+      return; // "pong" or noise
+    }
+    if (frame?.type === "ready") {
+      this.backoff = MIN_BACKOFF_MS;
+      this.handlers.onState("live", `after seq ${frame.lastSeq}`);
+    } else if (frame?.type === "event" && frame.event && typeof frame.event.seq === "number") {
+      if (frame.event.seq <= this.lastSeq) return; // already shown before a reconnect
+      this.lastSeq = frame.event.seq;
+      this.handlers.onEvent(frame.event);
+    }
+  }
+
+  /** @param {string} why */
+  retry(why) {
+    if (this.stopped) return;
+    const wait = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+    this.handlers.onState("reconnecting", `${why}; retrying in ${Math.round(wait / 1000)} s`);
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.connect(), wait);
+  }
+}

@@ -1,0 +1,72 @@
+// fleet.js — the fleet map: one card per factory (status, health, seats in use,
+// capabilities, heartbeat age), kept current by the shared Live poller.
+
+import { ago, h, replace, when } from "./dom.js";
+
+/**
+ * Render the fleet view into `root`; returns a cleanup function.
+ * @param {HTMLElement} root
+ * @param {import("./live.js").Live} live
+ */
+export function fleetView(root, live) {
+  const summary = h("p", { class: "muted", id: "fleet-summary" });
+  const grid = h("ul", { class: "fleet", "aria-label": "Factories" });
+  replace(
+    root,
+    h("section", { "aria-labelledby": "fleet-title" }, h("h1", { id: "fleet-title" }, "Fleet"), summary, grid),
+  );
+
+  const render = () => {
+    const factories = live.factories;
+    const seats = factories.reduce((n, f) => n + (f.status === "active" ? f.seats : 0), 0);
+    const busy = factories.reduce((n, f) => n + f.load, 0);
+    summary.textContent = live.factoriesAt
+      ? `${factories.length} ${factories.length === 1 ? "factory" : "factories"} · ${busy} of ${seats} active seats busy`
+      : "Loading…";
+    if (live.factoriesAt && factories.length === 0) {
+      replace(
+        grid,
+        h(
+          "li",
+          { class: "empty" },
+          "No factories yet. Enroll one with the agent (gigafactory-agent enroll) or POST …/factories/enroll.",
+        ),
+      );
+      return;
+    }
+    replace(grid, ...factories.map(factoryCard));
+  };
+  render();
+  return live.subscribe(render);
+}
+
+/** @param {any} f a Factory (src/core/model.ts) */
+export function factoryCard(f) {
+  const pct = f.seats ? Math.min(100, Math.round((f.load / f.seats) * 100)) : 0;
+  const bar = h(
+    "div",
+    { class: "bar", role: "img", "aria-label": `${f.load} of ${f.seats} seats in use` },
+    h("span", { style: `width:${pct}%` }),
+  );
+  return h(
+    "li",
+    { class: `card factory health-${f.health}`, dataset: { factory: f.name } },
+    h("div", { class: "card-head" }, h("h2", null, f.name), h("span", { class: `badge status-${f.status}` }, f.status)),
+    h(
+      "p",
+      { class: "health" },
+      h("span", { class: "dot", "aria-hidden": "true" }),
+      h("span", null, `health ${f.health}`),
+      h("span", { class: "muted", title: when(f.lastHeartbeatAt) }, ` · heartbeat ${ago(f.lastHeartbeatAt)}`),
+    ),
+    h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${f.seats} seats`)),
+    f.capabilities.length
+      ? h(
+          "ul",
+          { class: "chips", "aria-label": "Capabilities" },
+          ...f.capabilities.map((/** @type {string} */ c) => h("li", null, c)),
+        )
+      : h("p", { class: "muted" }, "no capabilities advertised"),
+    h("p", { class: "id muted" }, f.id),
+  );
+}

@@ -1,0 +1,216 @@
+// job-detail.js — one job (#/jobs/<id>): header facts, operator actions, the live
+// timeline and log from the job's feed, the manifest, the explain panel, runs and
+// artifacts. Panels reload when the feed says something they show has changed.
+
+import { actionBar } from "./actions.js";
+import { api, describeError, jobPath } from "./api.js";
+import { artifactsPanel } from "./artifacts.js";
+import { ago, clock, h, replace, showError, stageBadge, statusLine, when } from "./dom.js";
+import { explainPanel } from "./explain.js";
+import { JobFeedClient } from "./feed.js";
+import { runsPanel } from "./runs.js";
+import { timelineView } from "./timeline.js";
+
+/**
+ * @param {HTMLElement} root
+ * @param {import("./live.js").Live} live
+ * @param {string} jobId
+ */
+export function jobDetailView(root, live, jobId) {
+  const session = live.session;
+  const name = (/** @type {string | undefined} */ id) => live.factoryName(id);
+  const title = h("h1", { id: "job-title" }, "Loading…");
+  const badge = h("span", { class: "job-stage" });
+  const facts = h("dl", { class: "facts" });
+  const status = statusLine();
+  const manifestFacts = h("dl", { class: "facts compact" });
+  const manifestBody = h("pre", { class: "manifest", tabindex: "0", "aria-label": "Manifest body" });
+
+  const actions = actionBar(session, jobId, (job) => {
+    render(job);
+    void live.refresh();
+  });
+  const timeline = timelineView(name);
+  const explain = explainPanel(session, jobId, name);
+  const runs = runsPanel(session, jobId, name);
+  const artifacts = artifactsPanel(session, jobId);
+
+  replace(
+    root,
+    h(
+      "article",
+      { class: "job", "aria-labelledby": "job-title" },
+      h("p", { class: "crumbs" }, h("a", { href: "#/jobs" }, "← Jobs")),
+      h("header", { class: "job-head" }, h("div", { class: "job-title" }, title, badge), status, facts, actions.bar),
+      h(
+        "div",
+        { class: "job-grid" },
+        h(
+          "div",
+          { class: "col" },
+          timeline.timelinePanel,
+          timeline.logPanel,
+          h(
+            "section",
+            { class: "panel", "aria-labelledby": "manifest-title" },
+            h("div", { class: "panel-head" }, h("h2", { id: "manifest-title" }, "Manifest")),
+            manifestFacts,
+            manifestBody,
+          ),
+        ),
+        h("div", { class: "col" }, explain.panel, runs.panel, artifacts.panel),
+      ),
+    ),
+  );
+
+  /** @type {any} */
+  let current = null;
+  /** @param {any} job */
+  const render = (job) => {
+    current = job;
+    title.textContent = job.title;
+    document.title = `${job.title} · Gigafactory`;
+    replace(badge, stageBadge(job.stage));
+    actions.update(job.stage);
+    replace(facts, ...headerFacts(job, name));
+    replace(manifestFacts, ...manifestFields(job));
+    manifestBody.textContent = job.bodyMd || "(no body)";
+  };
+
+  let loaded = false;
+  const loadJob = async () => {
+    try {
+      const job = await api(session, jobPath(jobId));
+      showError(status, "");
+      render(job);
+      loaded = true;
+    } catch (err) {
+      showError(status, describeError(err));
+      if (!loaded) title.textContent = "Job not available";
+    }
+  };
+
+  /**
+   * Coalesce bursts of events into one reload per panel.
+   * @type {Map<() => Promise<void>, ReturnType<typeof setTimeout>>}
+   */
+  const pending = new Map();
+  /** @param {...(() => Promise<void>)} loaders */
+  const soon = (...loaders) => {
+    for (const fn of loaders) {
+      if (pending.has(fn)) continue;
+      pending.set(
+        fn,
+        setTimeout(() => {
+          pending.delete(fn);
+          void fn();
+        }, 250),
+      );
+    }
+  };
+
+  let wasLive = false;
+  const feed = new JobFeedClient(session, jobId, {
+    onEvent: (e) => {
+      timeline.add(e);
+      if (!loaded) return; // the first load is on its way
+      if (e.type === "job.stage" || e.type === "job.action" || e.type === "cancel")
+        soon(loadJob, runs.load, explain.load);
+      else if (e.type.startsWith("lease.")) soon(loadJob, runs.load);
+      else if (e.type === "progress" || e.type === "checkpoint") soon(loadJob);
+      else if (e.type.startsWith("artifact.")) soon(artifacts.load);
+    },
+    onState: (state, detail) => {
+      timeline.setState(state, detail);
+      // Back after a drop: anything may have changed meanwhile (and panels may show the drop's errors).
+      if (state === "live" && wasLive) soon(loadJob, runs.load, explain.load, artifacts.load);
+      if (state === "live") wasLive = true;
+    },
+  });
+
+  void loadJob();
+  feed.start();
+  const unsubscribe = live.subscribe(({ versionChanged }) => {
+    if (versionChanged) soon(loadJob);
+    else if (current) replace(facts, ...headerFacts(current, name)); // factory names, ages
+  });
+  return () => {
+    unsubscribe();
+    feed.stop();
+    for (const t of pending.values()) clearTimeout(t);
+    document.title = "Gigafactory";
+  };
+}
+
+/**
+ * @param {string} label
+ * @param {Node | string | null | undefined} value
+ * @param {string} [key] data-fact, for tests and styling
+ */
+function fact(label, value, key) {
+  return h("div", { dataset: { fact: key ?? label.toLowerCase() } }, h("dt", null, label), h("dd", null, value ?? "—"));
+}
+
+/** @param {any} job @param {(id: string | undefined) => string} name */
+function headerFacts(job, name) {
+  const cp = job.checkpoint;
+  const approvals = (job.reviews ?? []).filter((/** @type {any} */ r) => r.verdict === "approve").length;
+  return [
+    fact("Priority", h("span", { class: `prio prio-${job.priority}` }, job.priority)),
+    fact("Attempt", `${job.attempt} / ${job.maxAttempts}`),
+    fact("Lease epoch", String(job.leaseEpoch), "epoch"),
+    fact(
+      "Holder",
+      job.holderFactoryId
+        ? `${name(job.holderFactoryId)}${job.leaseExpiresAt ? ` · lease until ${clock(job.leaseExpiresAt)}` : ""}`
+        : "none",
+    ),
+    fact(
+      "Checkpoint",
+      cp ? [cp.branch, cp.sha?.slice(0, 12), cp.note].filter(Boolean).join(" · ") || when(cp.at) : "none",
+    ),
+    job.progress
+      ? fact(
+          "Progress",
+          [job.progress.pct !== undefined ? `${Math.round(job.progress.pct)} %` : "", job.progress.note ?? ""]
+            .filter(Boolean)
+            .join(" · "),
+        )
+      : null,
+    job.manifest?.reviewers ? fact("Review", `${approvals} of ${job.manifest.reviewers} approvals`) : null,
+    job.lastResult
+      ? fact(
+          "Last result",
+          `${job.lastResult.outcome}${job.lastResult.message ? `: ${job.lastResult.message}` : ""}`,
+          "result",
+        )
+      : null,
+    job.feedback ? fact("Feedback", job.feedback) : null,
+    fact("Updated", h("span", { title: when(job.updatedAt) }, ago(job.updatedAt))),
+    fact("Created", when(job.createdAt)),
+    fact("Id", h("span", { class: "mono" }, job.id)),
+  ].filter((x) => x !== null);
+}
+
+/** The parsed frontmatter worth seeing next to the body. @param {any} job */
+function manifestFields(job) {
+  /** @param {string[] | undefined} list */
+  const chips = (list) => (list?.length ? h("ul", { class: "chips" }, ...list.map((c) => h("li", null, c))) : "none");
+  const b = job.budget ?? {};
+  const budget = [
+    b.usd !== undefined ? `$${b.usd}` : "",
+    b.wallSeconds !== undefined ? `${b.wallSeconds} s wall` : "",
+    b.tokens !== undefined ? `${b.tokens} tokens` : "",
+  ].filter(Boolean);
+  return [
+    fact("Requires", chips(job.requires)),
+    fact("Prefers", chips(job.prefers)),
+    job.engine ? fact("Engine", job.engine) : null,
+    job.repo ? fact("Repo", h("span", { class: "mono" }, job.repo)) : null,
+    budget.length ? fact("Budget", budget.join(" · ")) : null,
+    job.deps?.length ? fact("Deps", `${job.depsMode}: ${job.deps.join(", ")}`) : null,
+    job.serialKey ? fact("Serial key", job.serialKey, "serial") : null,
+    job.parentId ? fact("Parent", h("a", { href: `#${jobPath(job.parentId)}` }, job.parentId)) : null,
+    job.kind === "composite" ? fact("Kind", "composite") : null,
+  ].filter((x) => x !== null);
+}

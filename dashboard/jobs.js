@@ -1,0 +1,187 @@
+// jobs.js — the jobs table: stage filter chips with counts, newest first, "load more"
+// through nextCursor; refetched when the queue version changes.
+
+import { api, describeError, jobPath } from "./api.js";
+import { ago, h, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
+import { countText } from "./live.js";
+
+const PAGE = 50;
+/** The most one refresh re-reads (the API's page limit), so "load more" survives a refresh. */
+const MAX_PAGE = 500;
+
+/**
+ * @param {HTMLElement} root
+ * @param {import("./live.js").Live} live
+ * @param {URLSearchParams} params `stage` filters the table
+ */
+export function jobsView(root, live, params) {
+  const stage = STAGES.includes(params.get("stage") ?? "") ? params.get("stage") : null;
+  const session = live.session;
+  /** @type {any[]} */
+  let jobs = [];
+  /** @type {string | undefined} */
+  let nextCursor;
+  let loading = false;
+
+  const chips = h("nav", { class: "filters", "aria-label": "Filter by stage" });
+  const tbody = h("tbody");
+  const status = statusLine();
+  const more = h(
+    "button",
+    { type: "button", class: "secondary", hidden: true, onclick: () => void loadMore() },
+    "Load more",
+  );
+  const title = stage ? `Jobs · ${stageLabel(stage)}` : "Jobs";
+  replace(
+    root,
+    h(
+      "section",
+      { "aria-labelledby": "jobs-title" },
+      h("h1", { id: "jobs-title" }, title),
+      chips,
+      h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          { class: "jobs" },
+          h("caption", { class: "sr-only" }, `${title}, newest first`),
+          h(
+            "thead",
+            null,
+            h(
+              "tr",
+              null,
+              h("th", { scope: "col" }, "Title"),
+              h("th", { scope: "col" }, "Stage"),
+              h("th", { scope: "col", class: "opt" }, "Priority"),
+              h("th", { scope: "col", class: "opt" }, "Attempt"),
+              h("th", { scope: "col", class: "opt" }, "Factory"),
+              h("th", { scope: "col" }, "Updated"),
+            ),
+          ),
+          tbody,
+        ),
+      ),
+      status,
+      more,
+    ),
+  );
+
+  /** Chips are built once; ticks only change their counts, so keyboard focus stays put. */
+  /** @type {Map<string, HTMLElement>} */
+  const countEls = new Map();
+  for (const s of [null, ...STAGES]) {
+    const count = h("span", { class: "count" }, "…");
+    countEls.set(s ?? "all", count);
+    chips.append(
+      h(
+        "a",
+        {
+          href: s ? `#/jobs?stage=${s}` : "#/jobs",
+          class: `chip-filter${s ? ` stage-${s}` : ""}`,
+          "aria-current": s === stage ? "page" : null,
+          dataset: { stage: s ?? "all" },
+        },
+        h("span", null, s ? stageLabel(s) : "all"),
+        count,
+      ),
+    );
+  }
+  const renderChips = () => {
+    if (!live.counts.size) return;
+    const total = live.total();
+    countEls.get("all")?.replaceChildren(`${total.n}${total.more ? "+" : ""}`);
+    for (const s of STAGES) countEls.get(s)?.replaceChildren(countText(live.counts.get(s)));
+  };
+
+  const renderRows = () => {
+    // Re-rendering must not throw away keyboard focus on a job's link.
+    const focused = document.activeElement?.closest("tr[data-job]")?.getAttribute("data-job");
+    if (jobs.length === 0 && !loading) {
+      replace(
+        tbody,
+        h(
+          "tr",
+          null,
+          h("td", { colspan: 6, class: "empty" }, stage ? `No ${stageLabel(stage)} jobs.` : "No jobs yet."),
+        ),
+      );
+    } else {
+      replace(tbody, ...jobs.map((j) => jobRow(j, live)));
+    }
+    if (focused) {
+      const link = tbody.querySelector(`tr[data-job="${CSS.escape(focused)}"] a`);
+      if (link instanceof HTMLElement) link.focus();
+    }
+    more.hidden = !nextCursor;
+  };
+
+  /** Between refetches only the "updated … ago" cells change. */
+  const renderAges = () => {
+    for (const cell of tbody.querySelectorAll("td[data-at]")) {
+      cell.textContent = ago(Number(cell.getAttribute("data-at")));
+    }
+  };
+
+  /** @param {number} limit @param {string} [cursor] */
+  const fetchPage = (limit, cursor) => {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (stage) q.set("stage", stage);
+    if (cursor) q.set("cursor", cursor);
+    return api(session, `/jobs?${q}`);
+  };
+
+  const reload = async () => {
+    loading = true;
+    try {
+      const page = await fetchPage(Math.min(MAX_PAGE, Math.max(PAGE, jobs.length)));
+      jobs = page.jobs;
+      nextCursor = page.nextCursor;
+      showError(status, "");
+    } catch (err) {
+      showError(status, describeError(err));
+    } finally {
+      loading = false;
+    }
+    renderRows();
+  };
+
+  const loadMore = async () => {
+    if (!nextCursor) return;
+    more.disabled = true;
+    try {
+      const page = await fetchPage(PAGE, nextCursor);
+      jobs = [...jobs, ...page.jobs];
+      nextCursor = page.nextCursor;
+      showError(status, "");
+    } catch (err) {
+      showError(status, describeError(err));
+    } finally {
+      more.disabled = false;
+    }
+    renderRows();
+  };
+
+  renderChips();
+  void reload();
+  return live.subscribe(({ versionChanged }) => {
+    renderChips();
+    if (versionChanged) void reload();
+    else renderAges();
+  });
+}
+
+/** @param {any} j a Job @param {import("./live.js").Live} live */
+function jobRow(j, live) {
+  return h(
+    "tr",
+    { dataset: { job: j.id, stage: j.stage } },
+    h("td", { class: "title" }, h("a", { href: `#${jobPath(j.id)}` }, j.title), h("span", { class: "id muted" }, j.id)),
+    h("td", null, stageBadge(j.stage)),
+    h("td", { class: "opt" }, h("span", { class: `prio prio-${j.priority}` }, j.priority)),
+    h("td", { class: "opt num" }, `${j.attempt} / ${j.maxAttempts}`),
+    h("td", { class: "opt" }, live.factoryName(j.holderFactoryId) || "—"),
+    h("td", { title: when(j.updatedAt), "data-at": j.updatedAt }, ago(j.updatedAt)),
+  );
+}

@@ -1,0 +1,93 @@
+// runs.js — a job's attempts (GET …/jobs/<id>/runs): factory, lease epoch, timings,
+// outcome and insights (tokens, cost, diff stat), one table row per attempt.
+
+import { api, describeError, jobPath } from "./api.js";
+import { duration, h, replace, showError, statusLine, when } from "./dom.js";
+
+/**
+ * @param {import("./api.js").Session} session
+ * @param {string} jobId
+ * @param {(id: string | undefined) => string} factoryName
+ */
+export function runsPanel(session, jobId, factoryName) {
+  const body = h("div", { class: "table-wrap" });
+  const status = statusLine();
+  const panel = h(
+    "section",
+    { class: "panel", "aria-labelledby": "runs-title" },
+    h("div", { class: "panel-head" }, h("h2", { id: "runs-title" }, "Runs")),
+    status,
+    body,
+  );
+
+  const load = async () => {
+    try {
+      const { runs } = await api(session, `${jobPath(jobId)}/runs`);
+      showError(status, "");
+      render(runs);
+    } catch (err) {
+      showError(status, describeError(err));
+    }
+  };
+
+  /** @param {any[]} runs */
+  const render = (runs) => {
+    if (runs.length === 0) {
+      replace(body, h("p", { class: "empty" }, "No attempts yet."));
+      return;
+    }
+    replace(
+      body,
+      h(
+        "table",
+        { class: "runs" },
+        h("caption", { class: "sr-only" }, "Attempts of this job"),
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            ...["#", "Factory", "Epoch", "Started", "Took", "Outcome", "Insights"].map((t) =>
+              h("th", { scope: "col", class: t === "Epoch" || t === "Started" ? "opt" : null }, t),
+            ),
+          ),
+        ),
+        h("tbody", null, ...runs.map((r) => runRow(r, factoryName))),
+      ),
+    );
+  };
+
+  void load();
+  return { panel, load };
+}
+
+/** @param {any} r a Run @param {(id: string | undefined) => string} factoryName */
+function runRow(r, factoryName) {
+  const i = r.insights ?? {};
+  const insights = [
+    i.tokensIn !== undefined || i.tokensOut !== undefined
+      ? `${i.tokensIn ?? 0} in / ${i.tokensOut ?? 0} out tokens`
+      : "",
+    i.costUsd !== undefined ? `$${i.costUsd.toFixed(2)}` : "",
+    i.diffStat ? `${i.diffStat.files} files +${i.diffStat.insertions} −${i.diffStat.deletions}` : "",
+  ].filter(Boolean);
+  const outcome = r.result?.outcome ?? (r.endedAt ? "ended" : "running");
+  return h(
+    "tr",
+    null,
+    h("td", { class: "num" }, r.attempt),
+    h("td", null, factoryName(r.factoryId), r.engine ? h("span", { class: "muted" }, ` · ${r.engine}`) : null),
+    h("td", { class: "num opt" }, r.leaseEpoch),
+    h("td", { class: "opt" }, when(r.startedAt)),
+    h("td", null, r.endedAt ? duration(r.endedAt - r.startedAt) : "—"),
+    h(
+      "td",
+      null,
+      h("span", { class: `outcome outcome-${outcome}` }, outcome),
+      r.result?.message ? h("span", { class: "muted" }, ` ${r.result.message}`) : null,
+      r.result?.rc !== undefined ? h("span", { class: "muted" }, ` (rc ${r.result.rc})`) : null,
+    ),
+    h("td", null, insights.join(" · ") || "—"),
+  );
+}

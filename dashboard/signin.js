@@ -1,0 +1,94 @@
+// signin.js — the sign-in form: a bearer token and a product (filled in from a
+// gf_<product>_… token), checked against the API before it is stored.
+
+import { describeError, productFromToken, saveSession, verifySession } from "./api.js";
+import { h, replace, showError } from "./dom.js";
+
+/**
+ * @param {HTMLElement} root
+ * @param {(session: import("./api.js").Session) => void} onSignedIn
+ * @param {string} [notice] why the user is here again (e.g. a refused token)
+ */
+export function signInView(root, onSignedIn, notice = "") {
+  const token = h("input", {
+    id: "token",
+    name: "token",
+    type: "password",
+    autocomplete: "off",
+    spellcheck: "false",
+    required: true,
+    "aria-describedby": "token-help",
+  });
+  const product = h("input", {
+    id: "product",
+    name: "product",
+    type: "text",
+    autocomplete: "off",
+    spellcheck: "false",
+    required: true,
+    pattern: "[a-z0-9][a-z0-9\\-]{0,62}",
+    "aria-describedby": "product-help",
+  });
+  const error = h("p", { class: "status", id: "signin-error", role: "alert" });
+  const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
+  let productTouched = false;
+  product.addEventListener("input", () => {
+    productTouched = product.value !== "";
+  });
+  token.addEventListener("input", () => {
+    const inferred = productFromToken(token.value);
+    if (inferred && !productTouched) product.value = inferred;
+  });
+
+  const form = h(
+    "form",
+    { class: "signin card", "aria-labelledby": "signin-title", novalidate: true },
+    h("h1", { id: "signin-title" }, "Sign in"),
+    h(
+      "p",
+      { class: "muted" },
+      "Use an operator or viewer token for one product. It is kept in this browser's local storage until you sign out.",
+    ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "token" }, "Token"),
+      token,
+      h("small", { id: "token-help", class: "muted" }, "gf_<product>_… — or the admin token"),
+    ),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "product" }, "Product"),
+      product,
+      h("small", { id: "product-help", class: "muted" }, "Filled in from a product token"),
+    ),
+    error,
+    submit,
+  );
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const session = { token: token.value.trim(), product: product.value.trim() };
+    if (!session.token || !session.product) {
+      showError(error, "Enter a token and a product.");
+      (session.token ? product : token).focus();
+      return;
+    }
+    submit.setAttribute("disabled", "");
+    showError(error, "");
+    try {
+      await verifySession(session);
+      saveSession(session);
+      onSignedIn(session);
+    } catch (err) {
+      showError(error, describeError(err));
+      token.focus();
+    } finally {
+      submit.removeAttribute("disabled");
+    }
+  });
+
+  replace(root, form);
+  if (notice) showError(error, notice);
+  token.focus();
+}

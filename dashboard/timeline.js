@@ -1,0 +1,140 @@
+// timeline.js — renders a job's feed: `log` events as lines in a scrolling monospace
+// panel, every other event type as a timeline row with a one-line summary.
+
+import { clock, h, replace, when } from "./dom.js";
+
+/** Rows and lines kept on screen: a very chatty job must not grow the page forever. */
+const MAX_ROWS = 2000;
+const MAX_LOG_LINES = 5000;
+
+/**
+ * @param {(id: string | undefined) => string} factoryName
+ */
+export function timelineView(factoryName) {
+  const state = h("span", { class: "feed-state", role: "status", "aria-live": "polite" }, "connecting…");
+  const rows = h("ol", { class: "timeline", "aria-label": "Events" });
+  const log = h("div", { class: "log", role: "log", "aria-label": "Log output", tabindex: "0" });
+  const emptyLog = h("p", { class: "muted log-empty" }, "No log output yet.");
+  const timelinePanel = h(
+    "section",
+    { class: "panel", "aria-labelledby": "timeline-title" },
+    h("div", { class: "panel-head" }, h("h2", { id: "timeline-title" }, "Timeline"), state),
+    h("div", { class: "scroll" }, rows),
+  );
+  const logPanel = h(
+    "section",
+    { class: "panel", "aria-labelledby": "log-title" },
+    h("div", { class: "panel-head" }, h("h2", { id: "log-title" }, "Log")),
+    emptyLog,
+    log,
+  );
+
+  /** Keep a scroller pinned to the bottom only if the reader has not scrolled up. @param {Element} el */
+  const pinned = (el) => el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+
+  /** @param {import("./feed.js").JobEvent} e */
+  const add = (e) => {
+    if (e.type === "log") {
+      const stick = pinned(log);
+      const lines = Array.isArray(e.data.lines) ? e.data.lines : [];
+      for (const l of lines) {
+        log.append(
+          h(
+            "div",
+            { class: `line ${l.stream === "stderr" ? "stderr" : l.stream === "agent" ? "agent" : ""}` },
+            h("span", { class: "t" }, clock(l.at ?? e.at)),
+            h("span", { class: "s" }, l.stream ?? ""),
+            h("span", { class: "x" }, String(l.text ?? "")),
+          ),
+        );
+      }
+      while (log.childElementCount > MAX_LOG_LINES) log.firstElementChild?.remove();
+      emptyLog.hidden = log.childElementCount > 0;
+      if (stick) log.scrollTop = log.scrollHeight;
+      return;
+    }
+    const scroller = /** @type {HTMLElement} */ (rows.parentElement);
+    const stick = pinned(scroller);
+    rows.append(
+      h(
+        "li",
+        { class: `event type-${e.type.replace(/\W/g, "-")}`, dataset: { seq: e.seq, type: e.type } },
+        h("time", { datetime: new Date(e.at).toISOString(), title: when(e.at) }, clock(e.at)),
+        h("span", { class: "etype" }, e.type),
+        h("span", { class: "summary" }, summarize(e, factoryName)),
+      ),
+    );
+    while (rows.childElementCount > MAX_ROWS) rows.firstElementChild?.remove();
+    if (stick) scroller.scrollTop = scroller.scrollHeight;
+  };
+
+  /** @param {import("./feed.js").FeedState} s @param {string} detail */
+  const setState = (s, detail) => {
+    state.className = `feed-state feed-${s}`;
+    const label = { connecting: "connecting…", live: "live", reconnecting: "reconnecting", stopped: "stopped" }[s];
+    state.textContent = detail && s !== "live" ? `${label} — ${detail}` : label;
+    state.title = detail;
+  };
+
+  const clear = () => {
+    replace(rows);
+    replace(log);
+    emptyLog.hidden = false;
+  };
+
+  return { timelinePanel, logPanel, add, setState, clear };
+}
+
+/**
+ * One line describing an event (src/shared/protocol.ts FEED_EVENT_TYPES).
+ * @param {import("./feed.js").JobEvent} e
+ * @param {(id: string | undefined) => string} name
+ */
+export function summarize(e, name) {
+  const d = e.data ?? {};
+  const parts = [];
+  switch (e.type) {
+    case "job.submitted":
+      parts.push(`submitted as ${d.stage ?? "queued"}`, d.priority && `${d.priority} priority`);
+      break;
+    case "job.stage":
+      parts.push(`${d.from} → ${d.to}`, d.holderFactoryId && `on ${name(d.holderFactoryId)}`);
+      parts.push(
+        d.leaseEpoch !== undefined && `epoch ${d.leaseEpoch}`,
+        d.attempt !== undefined && `attempt ${d.attempt}`,
+      );
+      if (d.result) parts.push(`${d.result.outcome}${d.result.message ? `: ${d.result.message}` : ""}`);
+      break;
+    case "job.action":
+      parts.push(`${d.action} by ${d.actor}`, d.reviewer && d.reviewer !== d.actor && `reviewer ${d.reviewer}`, d.note);
+      break;
+    case "lease.granted":
+      parts.push(
+        `lease to ${name(d.factoryId)}`,
+        `epoch ${d.leaseEpoch}`,
+        d.expiresAt && `until ${clock(d.expiresAt)}`,
+      );
+      break;
+    case "lease.lost":
+      parts.push(`lease lost by ${name(d.factoryId)}`, `epoch ${d.leaseEpoch}`, d.why);
+      break;
+    case "progress":
+      parts.push(d.pct !== undefined && `${Math.round(d.pct)} %`, d.note);
+      break;
+    case "checkpoint":
+      parts.push(d.branch, d.sha && String(d.sha).slice(0, 12), d.note);
+      break;
+    case "artifact.added":
+      parts.push(`${d.name}`, d.size !== undefined && `${d.size} bytes`, d.contentType);
+      break;
+    case "artifact.deleted":
+      parts.push(`${d.name}`);
+      break;
+    case "cancel":
+      parts.push(d.reason);
+      break;
+    default:
+      parts.push(JSON.stringify(d));
+  }
+  return parts.filter((p) => p !== undefined && p !== null && p !== false && p !== "").join(" · ");
+}

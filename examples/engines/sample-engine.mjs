@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/**
+ * @module examples/sample-engine
+ * The bundled sample engine: a stand-in for Claude Code or Codex that needs no
+ * AI account, so a fresh checkout can watch jobs flow end to end. It follows the
+ * engine contract the factory agent expects:
+ *   - the job (manifest body) arrives on stdin, and in the file $GF_JOB_FILE;
+ *   - $GF_JOB_ID, $GF_WORKDIR (also the cwd), $GF_ATTEMPT, $GF_FEEDBACK are set;
+ *   - progress goes to stdout/stderr, one line at a time (streamed to the job's log);
+ *   - edits are made in the cwd (a git workspace: the agent diffs and checkpoints it);
+ *   - a last line `{"gf_insights": {"tokensIn": N, "tokensOut": N, "costUsd": X}}`
+ *     reports usage; the exit code is the verdict (0 = success);
+ *   - SIGTERM means stop now: the agent sends it on cancel, budget overrun or drain.
+ *
+ * Knobs: env GF_SAMPLE_SECONDS (default 3) sets how long it "works"; a line in
+ * the job body `gf-sample-seconds: N` or `gf-sample-exit: N` overrides the
+ * duration or the exit code for that job. With GF_SAMPLE_PID_DIR set it writes
+ * its pid to `<dir>/<jobId>.pid` (tests use it to prove the process is gone).
+ */
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+const jobId = process.env.GF_JOB_ID ?? "job_local";
+const attempt = process.env.GF_ATTEMPT ?? "1";
+
+function readStdin() {
+  try {
+    return readFileSync(0, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+const body = readStdin() || (process.env.GF_JOB_FILE ? readFileSync(process.env.GF_JOB_FILE, "utf8") : "");
+const directive = (name) => {
+  const m = new RegExp(`^\\s*gf-sample-${name}:\\s*(-?[\\d.]+)\\s*$`, "m").exec(body);
+  return m ? Number(m[1]) : undefined;
+};
+const seconds = directive("seconds") ?? Number(process.env.GF_SAMPLE_SECONDS ?? 3);
+const exitCode = directive("exit") ?? 0;
+const title = (
+  process.env.GF_JOB_TITLE ||
+  /^#\s+(.+)$/m.exec(body)?.[1] ||
+  body.split("\n").find((l) => l.trim()) ||
+  jobId
+).trim();
+const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "job";
+
+if (process.env.GF_SAMPLE_PID_DIR) {
+  mkdirSync(process.env.GF_SAMPLE_PID_DIR, { recursive: true });
+  writeFileSync(path.join(process.env.GF_SAMPLE_PID_DIR, `${jobId}.pid`), String(process.pid));
+}
+
+let stopping = false;
+process.on("SIGTERM", () => {
+  stopping = true;
+  console.log("sample engine: SIGTERM received, stopping");
+  process.exit(143);
+});
+
+console.log(`sample engine: working on "${title}" (job ${jobId}, attempt ${attempt}) for ${seconds}s`);
+if (process.env.GF_FEEDBACK) console.log(`sample engine: reviewer feedback: ${process.env.GF_FEEDBACK}`);
+// Write something at once, so even an early checkpoint has work in it.
+appendFileSync("NOTES.md", `- attempt ${attempt} started: ${title}\n`);
+
+const steps = Math.max(1, Math.round(seconds * 2));
+for (let i = 1; i <= steps && !stopping; i++) {
+  await new Promise((r) => setTimeout(r, (seconds * 1000) / steps));
+  const line = `step ${i}/${steps}: ${["reading the code", "planning", "editing", "running tests"][i % 4]}`;
+  (i % 5 === 0 ? console.error : console.log)(line);
+}
+
+mkdirSync("src", { recursive: true });
+writeFileSync(path.join("src", `${slug}.txt`), `${title}\n\n${body}`);
+appendFileSync("NOTES.md", `- attempt ${attempt} finished: ${title}\n`);
+console.log(`sample engine: wrote src/${slug}.txt`);
+
+const tokensIn = 1000 + body.length * 4;
+const tokensOut = 200 + Math.round(seconds * 50);
+console.log(JSON.stringify({ gf_insights: { tokensIn, tokensOut, costUsd: Number(((tokensIn * 3 + tokensOut * 15) / 1e6).toFixed(6)) } }));
+process.exit(exitCode);

@@ -1,0 +1,66 @@
+/**
+ * @module scripts/dev
+ * `npm run dev`: the coordinator alone on 127.0.0.1:$PORT (default 8787) in
+ * wrangler local mode, state under `.wrangler/`, migrations applied, and the
+ * admin token printed. The token comes from $GIGAFACTORY_ADMIN_TOKEN, else from
+ * `.dev.vars`, else a new one is generated into `.dev.vars`.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ROOT, startLocalServer } from "./local-server.ts";
+
+const DEV_VARS = path.join(ROOT, ".dev.vars");
+
+export function adminToken(): string {
+  const fromEnv = process.env.GIGAFACTORY_ADMIN_TOKEN;
+  if (fromEnv) return fromEnv;
+  const existing = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
+  const m = /^GIGAFACTORY_ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(existing);
+  if (m?.[1]) return m[1];
+  const token = `gfadmin_${randomBytes(24).toString("base64url")}`;
+  writeFileSync(
+    DEV_VARS,
+    `${existing}${existing && !existing.endsWith("\n") ? "\n" : ""}GIGAFACTORY_ADMIN_TOKEN="${token}"\n`,
+    {
+      mode: 0o600,
+    },
+  );
+  return token;
+}
+
+export function port(): number {
+  const n = Number(process.env.PORT ?? "8787");
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    console.error(
+      `✘ ERROR bad_port: PORT=${process.env.PORT} is not a TCP port / set PORT to a number from 1 to 65535`,
+    );
+    process.exit(2);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const token = adminToken();
+  console.log("… applying D1 migrations and starting the coordinator (wrangler local mode)");
+  const state = path.join(process.env.GIGAFACTORY_LOCAL_STATE ?? path.join(ROOT, ".wrangler"), "state");
+  const server = await startLocalServer({ port: port(), adminToken: token, verbose: true, persistTo: state });
+  console.log(`✔ Gigafactory coordinator on ${server.url}`);
+  console.log(`  health:      ${server.url}/api/v1/health`);
+  console.log(`  API docs:    ${server.url}/api/v1/openapi.json`);
+  console.log(`  admin token: ${token}`);
+  console.log("  Ctrl-C stops it.");
+  const stop = () => void server.stop().then(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  server.child.once("exit", (code) => process.exit(code ?? 0));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    console.error(
+      `✘ ERROR start_failed: ${(err as Error).message} / run \`npm install\` first, or check that PORT is free`,
+    );
+    process.exit(1);
+  });
+}

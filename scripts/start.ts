@@ -1,0 +1,192 @@
+/**
+ * @module scripts/start
+ * `npm start`: the whole system on this machine, as a newcomer should first see it.
+ * Starts the coordinator (wrangler local mode, state under `.wrangler/`), creates the
+ * demo product `demo`, enrolls and starts two factory agents with different
+ * capabilities running the bundled sample engine, submits the manifests in
+ * `examples/`, ships the first finished job the way an operator would, and prints
+ * where to look. Ctrl-C or SIGTERM drains the agents and stops everything it started.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { adminToken, port } from "./dev.ts";
+import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
+
+const PRODUCT = "demo";
+/** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir). */
+const STATE_ROOT = process.env.GIGAFACTORY_LOCAL_STATE ?? path.join(ROOT, ".wrangler");
+const DEMO_DIR = path.join(STATE_ROOT, "demo");
+/** Two hosts that differ: one with Docker and two seats, one with a GPU and one seat. */
+const FACTORIES = [
+  { name: "demo-docker", seats: 2, caps: ["has:docker"] },
+  { name: "demo-gpu", seats: 1, caps: ["gpu"] },
+];
+
+async function api(url: string, token: string, method: string, p: string, body?: unknown, type = "application/json") {
+  const res = await fetch(`${url}/api/v1/products/${PRODUCT}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": type }) },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as Record<string, unknown>;
+}
+
+function prefixed(child: ChildProcess, label: string) {
+  for (const stream of [child.stdout, child.stderr]) {
+    let buf = "";
+    stream?.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split("\n");
+      buf = lines.pop() ?? "";
+      for (const line of lines) if (line.trim()) console.log(`  [${label}] ${line}`);
+    });
+  }
+}
+
+async function startAgent(url: string, token: string, f: (typeof FACTORIES)[number]): Promise<ChildProcess> {
+  const stateDir = path.join(DEMO_DIR, f.name);
+  mkdirSync(stateDir, { recursive: true });
+  const bin = path.join(ROOT, "bin", "gigafactory-agent.mjs");
+  const node = path.join(ROOT, "node_modules", ".bin", "node");
+  if (!existsSync(path.join(stateDir, "config.json"))) {
+    // A fresh demo: enroll the way a real host does, with a one-time code.
+    const { code } = (await api(url, token, "POST", "/factories/enrollment-codes", {})) as { code: string };
+    const caps = f.caps.flatMap((c) => ["--cap", c]);
+    const enroll = spawn(
+      node,
+      [
+        bin,
+        "enroll",
+        "--url",
+        url,
+        "--product",
+        PRODUCT,
+        "--code",
+        code,
+        "--name",
+        f.name,
+        "--seats",
+        String(f.seats),
+        "--state-dir",
+        stateDir,
+        ...caps,
+      ],
+      { cwd: ROOT, env: toolEnv(), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    prefixed(enroll, f.name);
+    const rc = await new Promise<number | null>((r) => enroll.once("exit", r));
+    if (rc !== 0) throw new Error(`enrolling ${f.name} failed (exit ${rc})`);
+  }
+  const args = [
+    bin,
+    "run",
+    "--state-dir",
+    stateDir,
+    "--work-dir",
+    path.join(stateDir, "work"),
+    "--seats",
+    String(f.seats),
+    "--lease-ttl",
+    "30",
+  ];
+  for (const c of f.caps) args.push("--cap", c);
+  const child = spawn(node, args, {
+    cwd: ROOT,
+    // The sample engine takes a few seconds per job, so there is something to watch.
+    env: toolEnv({ GF_SAMPLE_SECONDS: "4" }),
+    stdio: ["ignore", "pipe", "pipe"],
+    // Own process group: a terminal's Ctrl-C reaches only this script, which then
+    // drains the agents once (a second signal would make them exit without draining).
+    detached: true,
+  });
+  prefixed(child, f.name);
+  return child;
+}
+
+async function submitExamples(url: string, token: string): Promise<Array<{ id: string; title: string }>> {
+  const dir = path.join(ROOT, "examples");
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".md"))
+    .sort();
+  const jobs = [];
+  for (const file of files) {
+    const job = (await api(
+      url,
+      token,
+      "POST",
+      "/jobs",
+      readFileSync(path.join(dir, file), "utf8"),
+      "text/markdown",
+    )) as {
+      id: string;
+      title: string;
+    };
+    jobs.push(job);
+  }
+  return jobs;
+}
+
+/** Plays the operator for one job: ships the first job that reaches `testing`. */
+async function shipFirstTested(url: string, token: string, stop: AbortSignal): Promise<void> {
+  while (!stop.aborted) {
+    const page = (await api(url, token, "GET", "/jobs?stage=testing&limit=1").catch(() => null)) as {
+      jobs?: Array<{ id: string; title: string }>;
+    } | null;
+    const job = page?.jobs?.[0];
+    if (job) {
+      await api(url, token, "POST", `/jobs/${job.id}/actions/ship`, { note: "shipped by the demo operator" });
+      console.log(`  [operator] shipped ${job.id} "${job.title}" (you would type: npx gigafactory ship ${job.id})`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function main(): Promise<void> {
+  const token = adminToken();
+  console.log("… starting the coordinator (wrangler local mode, state in .wrangler/)");
+  const server = await startLocalServer({ port: port(), adminToken: token, persistTo: path.join(STATE_ROOT, "state") });
+  const agents: ChildProcess[] = [];
+  const operator = new AbortController();
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return process.exit(code);
+    stopping = true;
+    operator.abort();
+    console.log("\n… stopping: draining the agents, then the coordinator");
+    for (const a of agents) a.kill("SIGTERM");
+    await Promise.race([
+      Promise.all(agents.map((a) => (a.exitCode === null ? new Promise((r) => a.once("exit", r)) : null))),
+      new Promise((r) => setTimeout(r, 15_000)),
+    ]);
+    for (const a of agents) if (a.exitCode === null) a.kill("SIGKILL");
+    await server.stop();
+    console.log("✔ stopped");
+    process.exit(code);
+  };
+  process.once("SIGINT", () => void stop(0));
+  process.once("SIGTERM", () => void stop(0));
+  try {
+    for (const f of FACTORIES) agents.push(await startAgent(server.url, token, f));
+    const jobs = await submitExamples(server.url, token);
+    console.log(`✔ Gigafactory is running on ${server.url}`);
+    console.log(`  dashboard:   ${server.url}/`);
+    console.log(`  API docs:    ${server.url}/api/v1/openapi.json`);
+    console.log(`  admin token: ${token}`);
+    console.log(`  submitted:   ${jobs.map((j) => j.id).join(", ")}`);
+    console.log("  try:");
+    console.log(`    npx gigafactory login --url ${server.url} --token ${token} --product ${PRODUCT}`);
+    console.log("    npx gigafactory jobs");
+    console.log(`    npx gigafactory watch ${jobs[0]?.id ?? "<job-id>"}`);
+    console.log("  Ctrl-C stops everything.");
+    void shipFirstTested(server.url, token, operator.signal);
+  } catch (err) {
+    console.error(`✘ ERROR demo_failed: ${(err as Error).message} / run \`npm install\`, and check that PORT is free`);
+    await stop(1);
+  }
+}
+
+void main();

@@ -1,0 +1,92 @@
+/**
+ * @module agent/checkpoint
+ * Work-in-progress checkpoints: a commit of everything in the workspace, pushed
+ * to `gf/wip/<jobId>` so another factory can resume after a crash.
+ *
+ * While the engine runs, a checkpoint is built with a private index and
+ * `commit-tree`, leaving the engine's HEAD, index and branch untouched — an AI
+ * engine that runs `git status` or `git diff` mid-task must not see its work
+ * vanish into commits it did not make. Checkpoints chain on one another (and on
+ * any commit the engine made itself), and the final one, taken after the engine
+ * exited, also moves HEAD so the workspace ends clean at the reported sha.
+ */
+import { copyFileSync, existsSync, rmSync } from "node:fs";
+import path from "node:path";
+import { git, gitOk, withLockRetry } from "./git.ts";
+import { parseShortstat } from "./insights.ts";
+import { checkpointBranch, type Workspace } from "./workspace.ts";
+
+export interface Snapshot {
+  sha: string;
+  /** False when nothing changed since `previous` (no commit was made). */
+  changed: boolean;
+}
+
+export function checkpointMessage(jobId: string, attempt: number): string {
+  return `gf: checkpoint ${jobId} attempt ${attempt}`;
+}
+
+/**
+ * Commit the workspace's current files on top of `previous` (this run's last
+ * checkpoint, or HEAD). `final` always commits (empty or not) and moves HEAD there.
+ */
+export async function snapshot(
+  ws: Workspace,
+  previous: string | undefined,
+  message: string,
+  final: boolean,
+): Promise<Snapshot> {
+  const cwd = ws.dir;
+  const gitDir = await git(["rev-parse", "--absolute-git-dir"], { cwd });
+  const index = path.join(gitDir, "gf-checkpoint-index");
+  const real = path.join(gitDir, "index");
+  // Start from the real index: its stat cache spares git rehashing every file each time.
+  if (existsSync(real)) copyFileSync(real, index);
+  const env = { GIT_INDEX_FILE: index };
+  try {
+    if (!existsSync(real)) await git(["read-tree", "HEAD"], { cwd, env });
+    await git(["add", "-A"], { cwd, env });
+    const tree = await git(["write-tree"], { cwd, env });
+    const head = await git(["rev-parse", "HEAD"], { cwd });
+    const parents = [previous ?? head];
+    // The engine committed on its own since our last checkpoint: keep its commits in the chain.
+    if (previous && previous !== head && !(await gitOk(["merge-base", "--is-ancestor", head, previous], { cwd }))) {
+      parents.push(head);
+    }
+    const parentTree = await git(["rev-parse", `${parents[0]}^{tree}`], { cwd });
+    if (!final && parents.length === 1 && parentTree === tree) return { sha: parents[0] as string, changed: false };
+    const sha = await git(["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message], { cwd });
+    if (final) await git(["reset", "-q", sha], { cwd });
+    return { sha, changed: true };
+  } finally {
+    rmSync(index, { force: true });
+  }
+}
+
+/** Push `sha` to the job's WIP branch on the first target that accepts it; which one, or an error listing why not. */
+export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ branch: string; target: string }> {
+  const branch = checkpointBranch(ws.jobId);
+  const errors: string[] = [];
+  for (const target of ws.pushTargets) {
+    try {
+      // Forced: the WIP branch is ours alone, and a fresh attempt (no usable checkpoint) restarts it.
+      await withLockRetry(() =>
+        git(["push", "-q", "--no-verify", target, `+${sha}:refs/heads/${branch}`], { cwd: ws.dir }),
+      );
+      return { branch, target };
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  throw new Error(`could not push checkpoint ${sha.slice(0, 12)}: ${errors.join("; ")}`);
+}
+
+/** The run's changes against the workspace base: shortstat numbers and the full patch. */
+export async function diffAgainstBase(
+  ws: Workspace,
+  sha: string,
+): Promise<{ stat: ReturnType<typeof parseShortstat>; patch: string }> {
+  const stat = parseShortstat(await git(["diff", "--shortstat", ws.base, sha], { cwd: ws.dir }));
+  const patch = await git(["diff", "--binary", ws.base, sha], { cwd: ws.dir, raw: true });
+  return { stat, patch };
+}

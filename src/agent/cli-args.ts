@@ -1,0 +1,123 @@
+/**
+ * @module agent/cli-args
+ * The agent's command line: `gigafactory-agent <command> [--flag value]…`.
+ * Pure parsing against a per-command flag table, so a typo (`--seat 2`) is an
+ * error that names the flag instead of a silently ignored option.
+ */
+
+export type FlagKind = "string" | "list" | "bool";
+export type FlagTable = Readonly<Record<string, FlagKind>>;
+export type FlagValues = Record<string, string | string[] | boolean>;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+const COMMON: FlagTable = { "state-dir": "string", json: "bool", help: "bool" };
+
+export const ENROLL_FLAGS: FlagTable = {
+  ...COMMON,
+  url: "string",
+  product: "string",
+  code: "string",
+  token: "string",
+  name: "string",
+  cap: "list",
+  seats: "string",
+};
+
+export const RUN_FLAGS: FlagTable = {
+  ...COMMON,
+  url: "string",
+  product: "string",
+  token: "string",
+  name: "string",
+  seats: "string",
+  cap: "list",
+  engine: "list",
+  "default-engine": "string",
+  config: "string",
+  "work-dir": "string",
+  "checkpoint-remote": "string",
+  "checkpoint-interval": "string",
+  "drain-timeout": "string",
+  "lease-ttl": "string",
+  "keep-workspaces": "bool",
+};
+
+export interface ParsedArgs {
+  command: string | undefined;
+  flags: FlagValues;
+}
+
+/** `argv` without node and script → command + flags. `-h` is `--help`; `--flag=value` and `--flag value` both work. */
+export function parseArgs(argv: readonly string[], tables: Readonly<Record<string, FlagTable>>): ParsedArgs {
+  const [command, ...rest] = argv;
+  if (command === undefined) return { command: undefined, flags: {} };
+  if (command === "-h" || command === "--help" || command === "help")
+    return { command: undefined, flags: { help: true } };
+  const table = tables[command];
+  if (!table)
+    throw new UsageError(`unknown command ${JSON.stringify(command)}; commands: ${Object.keys(tables).join(", ")}`);
+  const flags: FlagValues = {};
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    if (arg === "-h") {
+      flags.help = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument ${JSON.stringify(arg)} (flags start with --)`);
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    const kind = table[name];
+    if (!kind)
+      throw new UsageError(
+        `unknown flag --${name} for ${command}; known: ${Object.keys(table)
+          .map((f) => `--${f}`)
+          .join(" ")}`,
+      );
+    if (kind === "bool") {
+      if (eq > 0) throw new UsageError(`--${name} takes no value`);
+      flags[name] = true;
+      continue;
+    }
+    let value: string;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else {
+      const next = rest[i + 1];
+      if (next === undefined) throw new UsageError(`--${name} needs a value`);
+      value = next;
+      i++;
+    }
+    if (kind === "list") {
+      const prev = flags[name];
+      flags[name] = Array.isArray(prev) ? [...prev, value] : [value];
+    } else {
+      flags[name] = value;
+    }
+  }
+  return { command, flags };
+}
+
+export const USAGE = `gigafactory-agent — runs coding jobs for a Gigafactory coordinator
+
+  gigafactory-agent enroll --url URL --product P (--code gfe_… | --token gf_…) [--name N] [--cap C]… [--seats N]
+  gigafactory-agent run [--url URL --product P --token T] [--seats N] [--cap C]… [--engine name=command]…
+
+run flags (flags > env GIGAFACTORY_URL / GIGAFACTORY_PRODUCT / GIGAFACTORY_FACTORY_TOKEN > config file):
+  --config FILE            config file (default <state-dir>/config.json, written by enroll)
+  --state-dir DIR          agent state (env GIGAFACTORY_AGENT_STATE, default ~/.gigafactory-agent)
+  --work-dir DIR           workspaces, repo mirrors, logs (default <state-dir>/work)
+  --seats N                jobs run at once (default 1)
+  --cap C                  extra capability to advertise (repeatable)
+  --engine name=command    engine command template (repeatable); {job_file} {workdir} {job_id} {attempt}
+  --default-engine NAME    engine for jobs that name none
+  --checkpoint-interval S  seconds between WIP checkpoints (default 30)
+  --checkpoint-remote DIR  bare repo for checkpoints of jobs without a repo (default <work-dir>/checkpoints.git)
+  --drain-timeout S        on SIGTERM, seconds to let running jobs finish (default 30)
+  --lease-ttl S            lease TTL to hold jobs with (5–3600; default: the coordinator's)
+  --keep-workspaces        leave finished workspaces on disk
+  --json                   NDJSON output`;

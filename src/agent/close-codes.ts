@@ -1,0 +1,63 @@
+/**
+ * @module agent/close-codes
+ * What a closed or refused factory connection means for the agent: try again
+ * (with backoff), or stop for good with an `✘ ERROR` the operator can act on.
+ * Pure, so every code the coordinator can send is covered by a unit test.
+ */
+import { CLOSE } from "../shared/protocol.ts";
+
+export type Verdict = { kind: "retry"; why: string } | { kind: "fatal"; code: string; what: string; fix: string };
+
+const REENROLL = "enroll the host again (`gigafactory-agent enroll --code gfe_…`) or pass a current --token";
+
+/** A close after the upgrade succeeded. */
+export function closeVerdict(code: number, reason: string): Verdict {
+  const why = reason || "no reason given";
+  switch (code) {
+    case CLOSE.revoked:
+      return { kind: "fatal", code: "revoked", what: `the coordinator revoked this factory (${why})`, fix: REENROLL };
+    case CLOSE.replaced:
+      return {
+        kind: "fatal",
+        code: "replaced",
+        what: "another agent connected with this factory's token and took over",
+        fix: "run one agent per factory token (enroll each host separately)",
+      };
+    case CLOSE.protocolError:
+      return {
+        kind: "fatal",
+        code: "protocol_error",
+        what: `the coordinator rejected our hello (${why})`,
+        fix: "upgrade gigafactory-agent to the coordinator's version",
+      };
+    default:
+      return { kind: "retry", why: `connection closed (${code} ${why})` };
+  }
+}
+
+/** The upgrade was answered with an HTTP status instead of 101. */
+export function refusalVerdict(status: number, body: string): Verdict {
+  const detail = problemDetail(body) ?? `HTTP ${status}`;
+  if (status === 401 || status === 403) {
+    return {
+      kind: "fatal",
+      code: status === 401 ? "unauthorized" : "forbidden",
+      what: `the coordinator refused this factory's token (${detail})`,
+      fix: REENROLL,
+    };
+  }
+  // 404 and 5xx: a coordinator mid-deploy, or a proxy in the way — worth retrying, with a hint.
+  const hint = status === 404 ? " (is the URL a Gigafactory coordinator, and the product right?)" : "";
+  return { kind: "retry", why: `connect refused: ${detail}${hint}` };
+}
+
+/** `code: detail` of a problem+json body, else its first 200 characters. */
+export function problemDetail(body: string): string | undefined {
+  try {
+    const p = JSON.parse(body) as { code?: unknown; detail?: unknown };
+    if (typeof p.detail === "string") return typeof p.code === "string" ? `${p.code}: ${p.detail}` : p.detail;
+  } catch {
+    /* not problem+json */
+  }
+  return body.trim().slice(0, 200) || undefined;
+}

@@ -1,0 +1,131 @@
+/**
+ * @module agent/command-template
+ * Engine command templates such as `claude -p` or `my-engine --job {job_file}`:
+ * split into an argv with shell-like quoting, then placeholders filled in. The
+ * engine is spawned from the argv directly — never through a shell — so a job's
+ * title or body can never inject a command.
+ *
+ * Placeholders (whole or inside an argument): `{job_file}`, `{workdir}`,
+ * `{job_id}`, `{attempt}`. The same values are in the environment as
+ * `GF_JOB_FILE`, `GF_WORKDIR`, `GF_JOB_ID`, `GF_ATTEMPT`.
+ */
+
+export class TemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TemplateError";
+  }
+}
+
+/**
+ * Words of a command line: whitespace separates; '…' is literal; "…" allows `\"` and
+ * `\\`; a backslash outside quotes escapes the next character (POSIX sh rules, minus
+ * expansions).
+ */
+export function splitCommand(template: string): string[] {
+  const words: string[] = [];
+  let word = "";
+  let inWord = false;
+  let quote: "'" | '"' | undefined;
+  for (let i = 0; i < template.length; i++) {
+    const ch = template[i] as string;
+    if (quote === "'") {
+      if (ch === "'") quote = undefined;
+      else word += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = undefined;
+      else if (ch === "\\" && (template[i + 1] === '"' || template[i + 1] === "\\")) word += template[++i];
+      else word += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      inWord = true;
+    } else if (ch === "\\" && i + 1 < template.length) {
+      word += template[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = "";
+      inWord = false;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (quote) throw new TemplateError(`unterminated ${quote} quote in command: ${template}`);
+  if (inWord) words.push(word);
+  if (words.length === 0) throw new TemplateError("empty engine command");
+  return words;
+}
+
+export interface TemplateVars {
+  job_file: string;
+  workdir: string;
+  job_id: string;
+  attempt: string;
+}
+
+/** Fills `{name}` placeholders; unknown `{…}` are left as they are (they may be the engine's own syntax). */
+export function fillPlaceholders(argv: readonly string[], vars: TemplateVars): string[] {
+  return argv.map((arg) =>
+    arg.replace(/\{(job_file|workdir|job_id|attempt)\}/g, (_, name: keyof TemplateVars) => vars[name]),
+  );
+}
+
+/** A template → the argv to spawn for one job. */
+export function commandFor(template: string, vars: TemplateVars): string[] {
+  return fillPlaceholders(splitCommand(template), vars);
+}
+
+/** `name=command template` (the `--engine` flag) → its two halves. */
+export function parseEngineSpec(spec: string): { name: string; template: string } {
+  const eq = spec.indexOf("=");
+  const name = eq > 0 ? spec.slice(0, eq).trim() : "";
+  const template = eq > 0 ? spec.slice(eq + 1).trim() : "";
+  if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(name) || template === "") {
+    throw new TemplateError(`--engine wants name=command (e.g. claude="claude -p"), got: ${spec}`);
+  }
+  splitCommand(template); // fail now, at start-up, rather than on the first job
+  return { name, template };
+}
+
+/**
+ * The engine's environment: the agent's own, minus Gigafactory credentials (an AI
+ * engine runs arbitrary commands; it must not be able to act as the factory), plus
+ * the job contract variables.
+ */
+export function engineEnv(
+  base: Readonly<Record<string, string | undefined>>,
+  job: { title: string; feedback?: string },
+  vars: TemplateVars,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) {
+    if (v === undefined || (/^GIGAFACTORY_/.test(k) && /TOKEN|CODE|SECRET/.test(k))) continue;
+    env[k] = v;
+  }
+  return {
+    ...env,
+    GF_JOB_ID: vars.job_id,
+    GF_JOB_FILE: vars.job_file,
+    GF_WORKDIR: vars.workdir,
+    GF_ATTEMPT: vars.attempt,
+    GF_FEEDBACK: job.feedback ?? "",
+    GF_JOB_TITLE: job.title,
+  };
+}
+
+/** What an engine is given for one job: argv, environment and stdin (the job text, also in `{job_file}`). */
+export function engineInvocation(
+  template: string,
+  job: { id: string; title: string; bodyMd: string; attempt: number; feedback?: string },
+  workdir: string,
+  jobFile: string,
+): { argv: string[]; env: Record<string, string>; stdin: string } {
+  const vars: TemplateVars = { job_file: jobFile, workdir, job_id: job.id, attempt: String(job.attempt) };
+  return { argv: commandFor(template, vars), env: engineEnv(process.env, job, vars), stdin: jobText(job) };
+}
+
+/** The job text an engine reads: the manifest body, or its title when the body is empty. */
+export function jobText(job: { title: string; bodyMd: string }): string {
+  return job.bodyMd.trim() === "" ? `# ${job.title}\n` : job.bodyMd;
+}

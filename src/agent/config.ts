@@ -1,0 +1,167 @@
+/**
+ * @module agent/config
+ * Where each setting of `run` comes from: flags win over the environment, which
+ * wins over the config file (written by `enroll`), which wins over defaults.
+ * `resolveRunConfig` is pure — flags, env and the parsed file go in, a checked
+ * `RunConfig` or a `ConfigError` saying what is wrong and how to fix it comes out.
+ */
+import path from "node:path";
+import { z } from "zod";
+import { LEASE_TTL } from "../core/lease.ts";
+import type { FlagValues } from "./cli-args.ts";
+import { parseEngineSpec } from "./command-template.ts";
+
+/** A failure the operator can fix, printed as `✘ ERROR code: what / fix`. */
+export class ConfigError extends Error {
+  readonly code: string;
+  readonly fix: string;
+  constructor(code: string, what: string, fix: string) {
+    super(what);
+    this.name = "ConfigError";
+    this.code = code;
+    this.fix = fix;
+  }
+}
+
+/** The config file: what `enroll` stores, plus optional defaults for `run`. */
+export const ConfigFile = z
+  .object({
+    url: z.string().min(1).optional(),
+    product: z.string().min(1).optional(),
+    factoryId: z.string().min(1).optional(),
+    token: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    seats: z.number().int().min(1).max(64).optional(),
+    capabilities: z.array(z.string()).optional(),
+    engines: z.record(z.string(), z.string()).optional(),
+    defaultEngine: z.string().optional(),
+    workDir: z.string().optional(),
+    checkpointRemote: z.string().optional(),
+  })
+  .passthrough();
+export type ConfigFile = z.infer<typeof ConfigFile>;
+
+export interface RunConfig {
+  url: string;
+  product: string;
+  token: string;
+  factoryId?: string;
+  name: string;
+  seats: number;
+  extraCaps: string[];
+  /** Operator engines (config file, then flags): name → command template. */
+  engines: Record<string, string>;
+  defaultEngine?: string;
+  stateDir: string;
+  workDir: string;
+  checkpointRemote: string;
+  checkpointIntervalMs: number;
+  drainTimeoutMs: number;
+  leaseTtlSeconds?: number;
+  keepWorkspaces: boolean;
+  json: boolean;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** 30 s: a crash loses at most half a minute of engine work, at one small commit + push per job per interval. */
+export const DEFAULT_CHECKPOINT_INTERVAL_S = 30;
+/** 30 s: matches common orchestrators' termination grace (Kubernetes, systemd), so a drain fits before SIGKILL. */
+export const DEFAULT_DRAIN_TIMEOUT_S = 30;
+
+const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
+const list = (v: FlagValues[string] | undefined): string[] => (Array.isArray(v) ? v : []);
+
+/** `--state-dir` > `GIGAFACTORY_AGENT_STATE` > `~/.gigafactory-agent`. */
+export function stateDirFrom(flags: FlagValues, env: Env, home: string): string {
+  return path.resolve(str(flags["state-dir"]) ?? env.GIGAFACTORY_AGENT_STATE ?? path.join(home, ".gigafactory-agent"));
+}
+
+/** `gf_<product>_<secret>` names its product; other tokens do not. */
+export function productOfToken(token: string): string | undefined {
+  return /^gf_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/.exec(token)?.[1];
+}
+
+export function parseNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(
+      "bad_flag",
+      `--${flag} ${JSON.stringify(raw)} is not a number in [${min}, ${max}]`,
+      `pass e.g. --${flag} ${min === 0 ? 30 : Math.max(min, 1)}`,
+    );
+  }
+  return n;
+}
+
+export function resolveRunConfig(
+  flags: FlagValues,
+  env: Env,
+  file: ConfigFile,
+  defaults: { stateDir: string; hostname: string },
+): RunConfig {
+  const url = str(flags.url) ?? env.GIGAFACTORY_URL ?? file.url;
+  const token = str(flags.token) ?? env.GIGAFACTORY_FACTORY_TOKEN ?? file.token;
+  if (!url) {
+    throw new ConfigError(
+      "missing_url",
+      "no coordinator URL",
+      "pass --url https://…, set GIGAFACTORY_URL, or run `gigafactory-agent enroll` first",
+    );
+  }
+  if (!/^https?:\/\//.test(url))
+    throw new ConfigError("bad_url", `URL ${url} is not http(s)`, "pass --url http://host:port or https://host");
+  if (!token) {
+    throw new ConfigError(
+      "missing_token",
+      "no factory token",
+      "pass --token gf_…, set GIGAFACTORY_FACTORY_TOKEN, or run `gigafactory-agent enroll --code gfe_…` first",
+    );
+  }
+  const product = str(flags.product) ?? env.GIGAFACTORY_PRODUCT ?? file.product ?? productOfToken(token);
+  if (!product)
+    throw new ConfigError("missing_product", "no product", "pass --product NAME or set GIGAFACTORY_PRODUCT");
+  let engines: Record<string, string> = { ...(file.engines ?? {}) };
+  try {
+    for (const spec of list(flags.engine)) {
+      const { name, template } = parseEngineSpec(spec);
+      engines = { ...engines, [name]: template };
+    }
+  } catch (err) {
+    throw new ConfigError(
+      "bad_engine",
+      (err as Error).message,
+      'quote the template: --engine claude="claude -p --model sonnet"',
+    );
+  }
+  const workDir = path.resolve(str(flags["work-dir"]) ?? file.workDir ?? path.join(defaults.stateDir, "work"));
+  const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? file.seats ?? 1;
+  if (!Number.isInteger(seats))
+    throw new ConfigError("bad_flag", `--seats ${seats} is not a whole number`, "pass --seats 2");
+  const leaseTtl = parseNumber("lease-ttl", str(flags["lease-ttl"]), LEASE_TTL.minSeconds, LEASE_TTL.maxSeconds);
+  return {
+    url: url.replace(/\/+$/, ""),
+    product,
+    token,
+    factoryId: file.factoryId,
+    name: str(flags.name) ?? file.name ?? defaults.hostname,
+    seats,
+    extraCaps: [...(file.capabilities ?? []), ...list(flags.cap)],
+    engines,
+    defaultEngine: str(flags["default-engine"]) ?? file.defaultEngine,
+    stateDir: defaults.stateDir,
+    workDir,
+    checkpointRemote: path.resolve(
+      str(flags["checkpoint-remote"]) ?? file.checkpointRemote ?? path.join(workDir, "checkpoints.git"),
+    ),
+    checkpointIntervalMs:
+      (parseNumber("checkpoint-interval", str(flags["checkpoint-interval"]), 0.1, 86_400) ??
+        DEFAULT_CHECKPOINT_INTERVAL_S) * 1000,
+    drainTimeoutMs:
+      (parseNumber("drain-timeout", str(flags["drain-timeout"]), 0, 86_400) ?? DEFAULT_DRAIN_TIMEOUT_S) * 1000,
+    leaseTtlSeconds: leaseTtl === undefined ? undefined : Math.round(leaseTtl),
+    keepWorkspaces: flags["keep-workspaces"] === true,
+    json: flags.json === true,
+  };
+}

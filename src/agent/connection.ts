@@ -1,0 +1,229 @@
+/**
+ * @module agent/connection
+ * The factory's WebSocket to its product's coordinator (protocol v1, see
+ * shared/protocol.ts): bearer-authenticated upgrade, `hello` → `welcome`,
+ * request/answer correlation by frame `id`, a heartbeat every
+ * `welcome.heartbeatIntervalMs`, and reconnection with capped, jittered
+ * exponential backoff (agent/backoff). It knows nothing about jobs: frames the
+ * agent must act on go to `onFrame`, and closes that forbid reconnecting
+ * (revoked, replaced, protocol error, refused token) go to `onFatal`.
+ */
+import WebSocket from "ws";
+import type { FactoryFrame, ServerFrame } from "../shared/protocol.ts";
+import { parseServerFrame } from "../shared/protocol.ts";
+import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
+import { closeVerdict, refusalVerdict, type Verdict } from "./close-codes.ts";
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type OutFrame = DistributiveOmit<FactoryFrame, "id">;
+export type Welcome = Extract<ServerFrame, { type: "welcome" }>;
+export type HelloInfo = Omit<Extract<FactoryFrame, { type: "hello" }>, "type" | "id" | "v">;
+
+/** The coordinator answered a request with an `error` frame (`fenced`, `not_lease_holder`, …) or it timed out. */
+export class FrameError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(`${code}: ${message}`);
+    this.name = "FrameError";
+    this.code = code;
+  }
+}
+
+/** Codes that mean "this lease is no longer yours": stop the engine and discard its work. */
+export const LEASE_LOST_CODES: ReadonlySet<string> = new Set(["fenced", "not_lease_holder"]);
+
+export interface ConnectionHandlers {
+  onWelcome(welcome: Welcome): void;
+  onFrame(frame: ServerFrame): void;
+  onDisconnected(why: string, retryInMs: number): void;
+  onFatal(code: string, what: string, fix: string): void;
+}
+
+export interface ConnectionOptions {
+  url: string;
+  product: string;
+  token: string;
+  hello: () => HelloInfo;
+  handlers: ConnectionHandlers;
+}
+
+/** 30 s: an answer slower than this means the socket is dead or the coordinator is stuck; either way, retry elsewhere. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** 10 s: for the upgrade and then for `welcome`; a healthy coordinator answers in milliseconds. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class FactoryConnection {
+  private ws: WebSocket | undefined;
+  private stopped = false;
+  private attempt = 0;
+  private welcomedAt: number | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<string, Pending>();
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readyWaiters: Array<() => void> = [];
+  private readonly opts: ConnectionOptions;
+
+  constructor(opts: ConnectionOptions) {
+    this.opts = opts;
+  }
+
+  get endpoint(): string {
+    const base = this.opts.url.replace(/^http/, "ws").replace(/\/+$/, "");
+    return `${base}/api/v1/products/${encodeURIComponent(this.opts.product)}/factories/connect`;
+  }
+
+  /** Welcomed and able to carry requests. */
+  get ready(): boolean {
+    return this.welcomedAt !== undefined && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.open();
+  }
+
+  /** Resolves at the next `welcome` (at once if welcomed now); never rejects, so callers can also race a timer. */
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Send a frame with a fresh `id`; resolves with the `ack` result, rejects with FrameError. */
+  request(frame: OutFrame, timeoutMs: number = REQUEST_TIMEOUT_MS): Promise<unknown> {
+    const ws = this.ws;
+    if (!ws || !this.ready) return Promise.reject(new FrameError("disconnected", "not connected to the coordinator"));
+    const id = `r${this.nextId++}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new FrameError("timeout", `no answer to ${frame.type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      ws.send(JSON.stringify({ ...frame, id }), (err) => {
+        if (!err) return;
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new FrameError("disconnected", err.message));
+      });
+    });
+  }
+
+  /** Stop for good: close cleanly, no reconnect. */
+  close(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.ws?.close(1000, "agent stopping");
+    this.teardown("agent stopping");
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    const ws = new WebSocket(this.endpoint, {
+      headers: { authorization: `Bearer ${this.opts.token}` },
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      maxPayload: 64 * 1024 * 1024, // welcome/assign carry whole jobs (manifest bodies up to 256 KiB each)
+    });
+    this.ws = ws;
+    let settled = false;
+    // No welcome within the handshake window after connecting: treat the socket as dead.
+    const welcomeTimer = setTimeout(() => {
+      if (this.welcomedAt === undefined) ws.terminate();
+    }, HANDSHAKE_TIMEOUT_MS * 2);
+    const lost = (why: string) => {
+      clearTimeout(welcomeTimer);
+      if (settled || this.ws !== ws) return; // a stale socket's late events change nothing
+      settled = true;
+      const uptime = this.welcomedAt === undefined ? undefined : Date.now() - this.welcomedAt;
+      this.teardown(why);
+      if (this.stopped) return;
+      this.attempt = attemptAfterClose(this.attempt, uptime);
+      const delay = reconnectDelayMs(this.attempt++);
+      this.opts.handlers.onDisconnected(why, delay);
+      this.retryTimer = setTimeout(() => this.open(), delay);
+    };
+    const fatal = (code: string, what: string, fix: string) => {
+      clearTimeout(welcomeTimer);
+      if (this.ws !== ws) return;
+      settled = true;
+      this.stopped = true;
+      this.teardown(what);
+      ws.terminate();
+      this.opts.handlers.onFatal(code, what, fix);
+    };
+
+    ws.on("open", () => {
+      const hello = this.opts.hello();
+      ws.send(JSON.stringify({ type: "hello", v: 1, ...hello }));
+    });
+    const judge = (v: Verdict) => (v.kind === "fatal" ? fatal(v.code, v.what, v.fix) : lost(v.why));
+    ws.on("unexpected-response", (_req, res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        body += d;
+      });
+      res.on("end", () => {
+        judge(refusalVerdict(res.statusCode ?? 0, body));
+        ws.terminate();
+      });
+    });
+    ws.on("message", (data) => {
+      const parsed = parseServerFrame(String(data));
+      if (!parsed.ok) return; // an unknown frame from a newer coordinator: ignore rather than crash
+      this.receive(parsed.frame);
+    });
+    ws.on("close", (code, reason) => judge(closeVerdict(code, String(reason))));
+    ws.on("error", (err) => lost(`connection error: ${err.message}`));
+  }
+
+  private receive(frame: ServerFrame): void {
+    if (frame.type === "welcome") {
+      this.welcomedAt = Date.now();
+      this.startHeartbeat(frame.heartbeatIntervalMs);
+      this.opts.handlers.onWelcome(frame);
+      for (const w of this.readyWaiters.splice(0)) w();
+      return;
+    }
+    if ((frame.type === "ack" || frame.type === "error") && frame.id !== undefined) {
+      const p = this.pending.get(frame.id);
+      if (p) {
+        this.pending.delete(frame.id);
+        clearTimeout(p.timer);
+        if (frame.type === "ack") p.resolve(frame.result);
+        else p.reject(new FrameError(frame.code, frame.message));
+        return;
+      }
+    }
+    this.opts.handlers.onFrame(frame);
+  }
+
+  private startHeartbeat(intervalMs: number): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const every = Math.max(1000, intervalMs);
+    const ws = this.ws;
+    this.heartbeat = setInterval(() => {
+      // A heartbeat unanswered within one interval means a half-open socket: drop it and reconnect.
+      this.request({ type: "heartbeat" }, every).catch((err: FrameError) => {
+        if (err.code === "timeout" && this.ws === ws) ws?.terminate();
+      });
+    }, every);
+  }
+
+  private teardown(why: string): void {
+    this.welcomedAt = undefined;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new FrameError("disconnected", why));
+      this.pending.delete(id);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * @module agent/engine-runner
+ * Runs one engine process: argv from the command template (no shell), the job
+ * on stdin, output split into lines for the log, the per-job wall budget as a
+ * timer. The engine gets its own process group so that stopping it also stops
+ * whatever it spawned (an AI engine runs compilers, test runners, servers):
+ * SIGTERM to the group, SIGKILL after a grace period.
+ */
+import { spawn } from "node:child_process";
+import { readlinkSync, realpathSync } from "node:fs";
+import { LineSplitter, type LogStream } from "./log-batcher.ts";
+
+export type StopReason = "budget_wall" | "budget_usage" | "cancel" | "lease_lost" | "drain" | "shutdown";
+
+export interface EngineSpec {
+  argv: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  stdin: string;
+  /** The job's `budget.wallSeconds`; undefined = no limit. */
+  wallSeconds?: number;
+  onLine: (stream: LogStream, text: string) => void;
+}
+
+export interface EngineExit {
+  rc: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the agent stopped the engine (rather than it exiting on its own). */
+  stoppedFor?: StopReason;
+  durationMs: number;
+  /** The engine could not be started at all (command not found, not executable). */
+  spawnError?: string;
+}
+
+/** 5 s: a budget overrun gets time to flush and exit cleanly, but not enough to do more work. */
+export const BUDGET_GRACE_MS = 5_000;
+/** 2 s: a cancelled or fenced job must stop promptly — its work is discarded anyway. */
+export const CANCEL_GRACE_MS = 2_000;
+/** 2 s: after the engine exits, how long its orphaned children may keep its stdout open. */
+const STDIO_DRAIN_MS = 2_000;
+
+export class EngineProcess {
+  readonly pid: number | undefined;
+  readonly exited: Promise<EngineExit>;
+  private stoppedFor: StopReason | undefined;
+  private done = false;
+  private readonly signalGroup: (sig: NodeJS.Signals) => void;
+
+  constructor(spec: EngineSpec) {
+    const started = Date.now();
+    const [cmd, ...args] = spec.argv;
+    const child = spawn(cmd as string, args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: process.platform !== "win32", // own process group → one signal reaches its children
+    });
+    this.pid = child.pid;
+    this.signalGroup = (sig) => {
+      try {
+        if (child.pid !== undefined && process.platform !== "win32") process.kill(-child.pid, sig);
+        else child.kill(sig);
+      } catch {
+        /* already gone */
+      }
+    };
+    const splitters: Record<"stdout" | "stderr", LineSplitter> = {
+      stdout: new LineSplitter(),
+      stderr: new LineSplitter(),
+    };
+    for (const stream of ["stdout", "stderr"] as const) {
+      child[stream].setEncoding("utf8");
+      child[stream].on("data", (chunk: string) => {
+        for (const line of splitters[stream].push(chunk)) spec.onLine(stream, line);
+      });
+    }
+    child.stdin.on("error", () => {}); // an engine that ignores stdin closes it early: EPIPE is fine
+    child.stdin.end(spec.stdin);
+
+    const wall =
+      spec.wallSeconds !== undefined
+        ? setTimeout(() => this.stop("budget_wall", BUDGET_GRACE_MS), spec.wallSeconds * 1000)
+        : undefined;
+
+    this.exited = new Promise<EngineExit>((resolve) => {
+      let spawnError: string | undefined;
+      let exitInfo: { rc: number | null; signal: NodeJS.Signals | null } | undefined;
+      const finish = () => {
+        if (this.done) return;
+        this.done = true;
+        if (wall) clearTimeout(wall);
+        for (const stream of ["stdout", "stderr"] as const)
+          for (const l of splitters[stream].end()) spec.onLine(stream, l);
+        this.signalGroup("SIGKILL"); // nothing the engine started may outlive it
+        resolve({
+          rc: exitInfo?.rc ?? null,
+          signal: exitInfo?.signal ?? null,
+          stoppedFor: this.stoppedFor,
+          durationMs: Date.now() - started,
+          ...(spawnError ? { spawnError } : {}),
+        });
+      };
+      child.on("error", (err) => {
+        spawnError = `cannot start ${cmd}: ${err.message}`;
+        finish();
+      });
+      child.on("exit", (rc, signal) => {
+        exitInfo = { rc, signal };
+        setTimeout(finish, STDIO_DRAIN_MS).unref();
+      });
+      child.on("close", (rc, signal) => {
+        exitInfo ??= { rc, signal };
+        finish();
+      });
+    });
+  }
+
+  get running(): boolean {
+    return !this.done;
+  }
+
+  /** SIGKILL the engine's group now (the agent is exiting and no timer would fire later). */
+  kill(reason: StopReason): void {
+    if (this.done) return;
+    this.stoppedFor ??= reason;
+    this.signalGroup("SIGKILL");
+  }
+
+  /** Ask the engine to stop (SIGTERM to its group), then SIGKILL after `graceMs`. The first reason wins. */
+  stop(reason: StopReason, graceMs: number): void {
+    if (this.done) return;
+    this.stoppedFor ??= reason;
+    this.signalGroup("SIGTERM");
+    const timer = setTimeout(() => {
+      if (!this.done) this.signalGroup("SIGKILL");
+    }, graceMs);
+    timer.unref();
+  }
+}
+
+export function startEngine(spec: EngineSpec): EngineProcess {
+  return new EngineProcess(spec);
+}
+
+/**
+ * An engine left running by an agent that was SIGKILLed (its process group outlives
+ * it) would keep writing into a workspace about to be rebuilt. Linux only, and only
+ * when the process's cwd is still that job's workspace, so a recycled pid is never hit.
+ */
+export function killOrphanEngine(pid: number, workspace: string): boolean {
+  if (process.platform !== "linux" || !Number.isInteger(pid) || pid <= 1) return false;
+  try {
+    const cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, "");
+    if (cwd !== realpathSync(workspace)) return false;
+    process.kill(-pid, "SIGKILL");
+    return true;
+  } catch {
+    return false; // gone already, not ours, or not a group leader
+  }
+}

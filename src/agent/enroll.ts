@@ -1,0 +1,90 @@
+/**
+ * @module agent/enroll
+ * `gigafactory-agent enroll`: trade a one-time enrollment code (`gfe_…`, from an
+ * operator) for this host's factory token, registering the host's detected
+ * capabilities, and store `{url, product, factoryId, token}` in the state dir's
+ * `config.json` (0600) for `run`. With `--token` (a factory token an operator
+ * already issued) nothing is called: the token is just stored.
+ */
+import os from "node:os";
+import type { FlagValues } from "./cli-args.ts";
+import { ConfigError, type ConfigFile, parseNumber, productOfToken } from "./config.ts";
+import { hostProfile } from "./host.ts";
+import type { Output } from "./output.ts";
+import { enroll, RestError } from "./rest.ts";
+import { configPath, readConfigFile, writeConfigFile } from "./state.ts";
+
+const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
+
+export async function enrollCommand(flags: FlagValues, stateDir: string, out: Output): Promise<void> {
+  const url = str(flags.url)?.replace(/\/+$/, "");
+  const code = str(flags.code);
+  const token = str(flags.token);
+  if (!url) throw new ConfigError("missing_url", "enroll needs the coordinator URL", "pass --url https://…");
+  if (!code && !token)
+    throw new ConfigError(
+      "missing_code",
+      "enroll needs an enrollment code or a factory token",
+      "pass --code gfe_… (ask an operator for one) or --token gf_…",
+    );
+  const product = str(flags.product) ?? (token ? productOfToken(token) : undefined);
+  if (!product) throw new ConfigError("missing_product", "enroll needs the product", "pass --product NAME");
+  const name = str(flags.name) ?? os.hostname().split(".")[0] ?? "factory";
+  const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? 1;
+  const extraCaps = Array.isArray(flags.cap) ? flags.cap : [];
+  const previous = readConfigFile(configPath(stateDir));
+
+  let stored: ConfigFile;
+  if (code) {
+    const { capabilities } = hostProfile(previous.engines ?? {}, extraCaps);
+    let enrolled: Awaited<ReturnType<typeof enroll>>;
+    try {
+      enrolled = await enroll({ url, product, token: code }, { name, capabilities, seats: Math.round(seats) });
+    } catch (err) {
+      if (err instanceof RestError && (err.status === 401 || err.status === 403)) {
+        throw new ConfigError(
+          "enroll_refused",
+          `the coordinator refused the code (${err.detail})`,
+          "codes work once and expire: ask an operator for a new one",
+        );
+      }
+      if (err instanceof RestError)
+        throw new ConfigError(
+          err.code,
+          `enrollment failed: ${err.detail}`,
+          `check --url ${url} and --product ${product}`,
+        );
+      throw err;
+    }
+    stored = {
+      ...previous,
+      url,
+      product,
+      factoryId: enrolled.factoryId,
+      token: enrolled.token,
+      name,
+      seats: Math.round(seats),
+    };
+    out.say(
+      "✔",
+      "enrolled",
+      `enrolled as ${name} (${enrolled.factoryId}) in ${product}, caps: ${capabilities.join(", ")}`,
+      {
+        factoryId: enrolled.factoryId,
+        capabilities,
+      },
+    );
+  } else {
+    stored = { ...previous, url, product, token, name, seats: Math.round(seats) };
+    delete stored.factoryId;
+    out.say("✔", "enrolled", `stored the factory token for ${product}`);
+  }
+  if (extraCaps.length > 0) stored.capabilities = extraCaps;
+  const file = writeConfigFile(stateDir, stored);
+  out.say(
+    "·",
+    "config.written",
+    `saved ${file} (mode 0600) — start with: gigafactory-agent run${flags["state-dir"] ? ` --state-dir ${stateDir}` : ""}`,
+    { file },
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * @module agent/git
+ * One way to run git: argv only (no shell), never prompting for credentials
+ * (a private repo must fail fast, not hang a seat), with a fixed identity for
+ * the agent's own commits so hosts without `user.email` still checkpoint.
+ */
+import { execFile } from "node:child_process";
+
+export class GitError extends Error {
+  readonly args: readonly string[];
+  readonly stderr: string;
+  constructor(args: readonly string[], stderr: string, message: string) {
+    super(message);
+    this.name = "GitError";
+    this.args = args;
+    this.stderr = stderr;
+  }
+}
+
+/** 256 MiB: a diff or log larger than this is not something we upload anyway. */
+const MAX_OUTPUT = 256 * 1024 * 1024;
+
+export const AGENT_IDENTITY: Readonly<Record<string, string>> = Object.freeze({
+  GIT_AUTHOR_NAME: "gigafactory-agent",
+  GIT_AUTHOR_EMAIL: "agent@gigafactory.invalid",
+  GIT_COMMITTER_NAME: "gigafactory-agent",
+  GIT_COMMITTER_EMAIL: "agent@gigafactory.invalid",
+});
+
+export interface GitOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Return stdout untrimmed (patches must keep their final newline). */
+  raw?: boolean;
+}
+
+/** `git args…` → stdout (trimmed unless `raw`); a non-zero exit → GitError with git's own message. */
+export function git(args: readonly string[], opts: GitOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "git",
+      ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...args],
+      {
+        cwd: opts.cwd,
+        maxBuffer: MAX_OUTPUT,
+        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "", ...AGENT_IDENTITY, ...opts.env },
+      },
+      (err, stdout, stderr) => {
+        if (err) {
+          const why = String(stderr).trim().split("\n").slice(-3).join(" ") || err.message;
+          reject(new GitError(args, String(stderr), `git ${args.join(" ")}: ${why}`));
+        } else {
+          resolve(opts.raw ? String(stdout) : String(stdout).trim());
+        }
+      },
+    );
+  });
+}
+
+/** True when git exits 0 (for questions such as `merge-base --is-ancestor`). */
+export async function gitOk(args: readonly string[], opts: GitOptions = {}): Promise<boolean> {
+  try {
+    await git(args, opts);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Serialises operations on one repository within this process (clone, fetch, worktree add touch shared refs). */
+export class RepoLocks {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+}
+
+/** Retries an operation that another process may hold a git lock for (two agents sharing a mirror). */
+export async function withLockRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const lockClash = err instanceof GitError && /\.lock|cannot lock|Unable to create/i.test(err.stderr);
+      if (!lockClash || i + 1 >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 800)); // 0.2–1 s: another agent's fetch is short
+    }
+  }
+}

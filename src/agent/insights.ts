@@ -1,0 +1,95 @@
+/**
+ * @module agent/insights
+ * What the agent learns about a run from its output and its diff: the engine's
+ * self-reported usage, the diff stat, and whether a per-job budget was blown.
+ *
+ * Engine contract (also spelled out in examples/engines/sample-engine.mjs): an engine may print,
+ * on a line of its own, `{"gf_insights": {"tokensIn": N, "tokensOut": N, "costUsd": X}}`.
+ * Every such line replaces the previous one (so an engine can report running
+ * totals); the last one is sent with the report. Other fields are ignored.
+ */
+import type { Insights, JobBudget } from "../core/model.ts";
+
+export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd">;
+
+const nonNegInt = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), 1e12) : undefined;
+const nonNeg = (v: unknown): number | undefined =>
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(v, 1e6) : undefined;
+
+/** A `{"gf_insights": {...}}` line → usage; anything else → undefined. Never throws. */
+export function parseInsightsLine(line: string): Usage | undefined {
+  const t = line.trim();
+  // Cheap pre-check: most output lines are not JSON at all.
+  if (!t.startsWith("{") || !t.includes('"gf_insights"')) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  const raw = (data as { gf_insights?: unknown } | null)?.gf_insights;
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const usage: Usage = {};
+  const tokensIn = nonNegInt(r.tokensIn);
+  const tokensOut = nonNegInt(r.tokensOut);
+  const costUsd = nonNeg(r.costUsd);
+  if (tokensIn !== undefined) usage.tokensIn = tokensIn;
+  if (tokensOut !== undefined) usage.tokensOut = tokensOut;
+  if (costUsd !== undefined) usage.costUsd = costUsd;
+  return usage;
+}
+
+/** `git diff --shortstat` output (" 3 files changed, 10 insertions(+), 2 deletions(-)") → numbers; empty → zeros. */
+export function parseShortstat(text: string): NonNullable<Insights["diffStat"]> {
+  const num = (re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
+  return {
+    files: num(/(\d+) files? changed/),
+    insertions: num(/(\d+) insertions?\(\+\)/),
+    deletions: num(/(\d+) deletions?\(-\)/),
+  };
+}
+
+/**
+ * Which per-job budget the usage so far exceeds, as a sentence, or undefined.
+ * Wall time is enforced by the engine runner's timer; this covers tokens and USD,
+ * which only the engine can tell us about.
+ */
+export function budgetBreach(budget: JobBudget, usage: Usage): string | undefined {
+  const tokens = (usage.tokensIn ?? 0) + (usage.tokensOut ?? 0);
+  if (budget.tokens !== undefined && tokens > budget.tokens) {
+    return `used ${tokens} tokens, budget is ${budget.tokens}`;
+  }
+  if (budget.usd !== undefined && usage.costUsd !== undefined && usage.costUsd > budget.usd) {
+    return `spent $${usage.costUsd.toFixed(4)}, budget is $${budget.usd}`;
+  }
+  return undefined;
+}
+
+/** The insights block of a report: usage plus diff stat, with absent fields left out. */
+export function reportInsights(usage: Usage, diffStat?: Insights["diffStat"]): Insights {
+  return { ...usage, ...(diffStat ? { diffStat } : {}) };
+}
+
+/** Follows an engine's output: keeps its latest usage and says once when a budget is first exceeded. */
+export class UsageMeter {
+  usage: Usage = {};
+  breach: string | undefined;
+  private readonly budget: JobBudget;
+
+  constructor(budget: JobBudget) {
+    this.budget = budget;
+  }
+
+  /** Feed one output line; returns the breach the first time usage goes over budget. */
+  line(text: string): string | undefined {
+    const usage = parseInsightsLine(text);
+    if (!usage) return undefined;
+    this.usage = usage;
+    const breach = budgetBreach(this.budget, usage);
+    if (!breach || this.breach) return undefined;
+    this.breach = breach;
+    return breach;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * @module agent/log-batcher
+ * Turns an engine's raw stdout/stderr chunks into protocol log lines and batches
+ * them into `progress.logs` frames. One frame per line would cost the
+ * coordinator a transaction each (≈ 1 ms over a socket, see TOOLCHAIN.md), so
+ * lines wait up to 250 ms or until 200 of them are pending, whichever is first.
+ */
+import { MAX_FRAME_BYTES, MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from "../shared/protocol.ts";
+
+export type LogStream = "stdout" | "stderr" | "agent";
+
+export interface LogLine {
+  stream: LogStream;
+  text: string;
+  at: number;
+}
+
+/** 250 ms: a human watching the feed sees output "live"; the coordinator sees ≤ 4 frames/s per job. */
+export const FLUSH_INTERVAL_MS = 250;
+
+/**
+ * Serialized size budget of one batch: 200 lines of 4000 characters would be 800 KB, far over the
+ * coordinator's 256 KiB frame limit, so a batch also closes at three quarters of it (the rest is
+ * the frame's own fields and headroom).
+ */
+export const MAX_BATCH_CHARS = Math.floor(MAX_FRAME_BYTES * 0.75);
+/** Per-line JSON overhead: `{"stream":"stderr","text":…,"at":1795432765509},`. */
+const LINE_OVERHEAD = 48;
+
+/** 16 KiB: an unterminated line longer than this is emitted as is (then chopped to protocol size). */
+const MAX_PENDING_CHARS = 16 * 1024;
+
+/** Splits a byte stream into lines across chunk boundaries; `\r\n` and lone `\r` (progress bars) end a line too. */
+export class LineSplitter {
+  private rest = "";
+
+  push(chunk: string): string[] {
+    let text = this.rest + chunk;
+    // A trailing `\r` may be the first half of a `\r\n` split across chunks: hold it back.
+    let hold = "";
+    if (text.endsWith("\r")) {
+      text = text.slice(0, -1);
+      hold = "\r";
+    }
+    const parts = text.split(/\r\n|\n|\r/);
+    const tail = parts.pop() ?? "";
+    // An endless line (a binary blob, a spinner without newlines) must not grow without bound.
+    if (tail.length >= MAX_PENDING_CHARS) {
+      parts.push(tail);
+      this.rest = hold;
+    } else {
+      this.rest = tail + hold;
+    }
+    return parts;
+  }
+
+  /** The unterminated tail, if any, once the stream has ended. */
+  end(): string[] {
+    const tail = this.rest.replace(/\r$/, "");
+    this.rest = "";
+    return tail === "" ? [] : [tail];
+  }
+}
+
+/** One line → pieces of at most `max` characters (the protocol refuses longer lines). */
+export function chopLine(text: string, max: number = MAX_LOG_LINE_CHARS): string[] {
+  if (text.length <= max) return [text];
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += max) out.push(text.slice(i, i + max));
+  return out;
+}
+
+export interface LogBatcherOptions {
+  /** Receives each full batch, in order; never an empty one. */
+  flush: (lines: LogLine[]) => void;
+  intervalMs?: number;
+  maxLines?: number;
+  now?: () => number;
+}
+
+/** Collects lines and hands them to `flush` in batches bounded by time and size. */
+export class LogBatcher {
+  private pending: LogLine[] = [];
+  private pendingChars = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly flushFn: (lines: LogLine[]) => void;
+  private readonly intervalMs: number;
+  private readonly maxLines: number;
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(opts: LogBatcherOptions) {
+    this.flushFn = opts.flush;
+    this.intervalMs = opts.intervalMs ?? FLUSH_INTERVAL_MS;
+    this.maxLines = Math.min(opts.maxLines ?? MAX_LOG_LINES, MAX_LOG_LINES);
+    this.now = opts.now ?? Date.now;
+  }
+
+  add(stream: LogStream, text: string): void {
+    if (this.closed) return;
+    const at = this.now();
+    for (const piece of chopLine(text)) {
+      // JSON length, not text length: escapes (\n, \u0000) can make a line several times longer on the wire.
+      const size = JSON.stringify(piece).length + LINE_OVERHEAD;
+      if (this.pendingChars + size > MAX_BATCH_CHARS) this.flush();
+      this.pending.push({ stream, text: piece, at });
+      this.pendingChars += size;
+      if (this.pending.length >= this.maxLines) this.flush();
+    }
+    if (this.pending.length > 0 && this.timer === undefined) {
+      this.timer = setTimeout(() => this.flush(), this.intervalMs);
+    }
+  }
+
+  /** Send whatever is pending now (also called at engine exit, before the report). */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const lines = this.pending;
+    this.pending = [];
+    this.pendingChars = 0;
+    if (lines.length > 0) this.flushFn(lines);
+  }
+
+  /** Flush and refuse further lines. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * @module agent/main
+ * Entry point of `gigafactory-agent` (bin/gigafactory-agent.mjs imports this
+ * file): parse the command line, run `enroll` or `run`, and turn every failure
+ * into `✘ ERROR code: what happened / how to fix it` with a meaningful exit
+ * code (0 ok, 1 error, 2 usage/config, 3 credentials gone — do not restart).
+ */
+import os from "node:os";
+import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
+import { ConfigError, resolveRunConfig, stateDirFrom } from "./config.ts";
+import { enrollCommand } from "./enroll.ts";
+import { agentVersion, hostProfile } from "./host.ts";
+import { createOutput, type Output } from "./output.ts";
+import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
+import { EXIT, Supervisor } from "./supervisor.ts";
+
+async function runCommand(
+  flags: Parameters<typeof resolveRunConfig>[0],
+  stateDir: string,
+  out: Output,
+): Promise<number> {
+  const file = readConfigFile(typeof flags.config === "string" ? flags.config : configPath(stateDir));
+  const cfg = resolveRunConfig(flags, process.env, file, {
+    stateDir,
+    hostname: os.hostname().split(".")[0] ?? "factory",
+  });
+  ensurePrivateDir(cfg.stateDir);
+  const profile = hostProfile(cfg.engines, cfg.extraCaps);
+  if (profile.engines.size === 0) {
+    throw new ConfigError(
+      "no_engine",
+      "no engine command is installed on this host",
+      'install claude or codex, or pass --engine name="command"',
+    );
+  }
+  const supervisor = new Supervisor({
+    cfg,
+    out,
+    engines: profile.engines,
+    hello: {
+      capabilities: profile.capabilities,
+      seats: cfg.seats,
+      engines: [...profile.engines.keys()].slice(0, 16),
+      agentVersion: agentVersion(),
+      ...(cfg.leaseTtlSeconds ? { leaseTtlSeconds: cfg.leaseTtlSeconds } : {}),
+    },
+  });
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void supervisor.drain(signal));
+  return supervisor.run();
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const json = argv.includes("--json");
+  let out = createOutput(json);
+  try {
+    const { command, flags } = parseArgs(argv, { enroll: ENROLL_FLAGS, run: RUN_FLAGS });
+    if (command === undefined || flags.help === true) {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined && flags.help !== true ? EXIT.usage : EXIT.ok;
+    }
+    out = createOutput(flags.json === true);
+    const stateDir = stateDirFrom(flags, process.env, os.homedir());
+    if (command === "enroll") {
+      await enrollCommand(flags, stateDir, out);
+      return EXIT.ok;
+    }
+    return await runCommand(flags, stateDir, out);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      out.error("usage", err.message, "see `gigafactory-agent --help`");
+      return EXIT.usage;
+    }
+    if (err instanceof ConfigError) {
+      out.error(err.code, err.message, err.fix);
+      return EXIT.usage;
+    }
+    out.error(
+      "internal",
+      (err as Error).stack ?? String(err),
+      "this is a bug in gigafactory-agent; please report it with the output above",
+    );
+    return EXIT.error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// Open handles (a socket closing, timers of a stopped engine) must not keep a finished agent alive.
+process.exit();

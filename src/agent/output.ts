@@ -1,0 +1,57 @@
+/**
+ * @module agent/output
+ * Everything the agent tells its operator: one readable line per event
+ * (`✔ connected as …`, `▶ job_… title (attempt 1)`, `✘ job_… failed: …`) or,
+ * with `--json`, one NDJSON object per event with the same facts, for log
+ * shippers. Failures the operator must act on read
+ * `✘ ERROR <code>: <what happened> / <how to fix it>`.
+ */
+
+export type Mark = "✔" | "▶" | "✘" | "⚠" | "·";
+
+export interface Output {
+  /** A progress line: `mark text`; in JSON mode `{event, ...fields}`. */
+  say(mark: Mark, event: string, text: string, fields?: Record<string, unknown>): void;
+  /** An actionable error (stderr in human mode). */
+  error(code: string, what: string, fix: string): void;
+}
+
+export interface Sink {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const processSink: Sink = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+export function createOutput(json: boolean, sink: Sink = processSink, now: () => number = Date.now): Output {
+  const stamp = () => new Date(now()).toISOString();
+  if (json) {
+    return {
+      say(mark, event, text, fields = {}) {
+        const level = mark === "✘" ? "error" : mark === "⚠" ? "warn" : "info";
+        sink.out(JSON.stringify({ at: stamp(), level, event, message: text, ...fields }));
+      },
+      error(code, what, fix) {
+        sink.out(JSON.stringify({ at: stamp(), level: "error", event: "error", code, message: what, fix }));
+      },
+    };
+  }
+  return {
+    say(mark, _event, text) {
+      (mark === "✘" || mark === "⚠" ? sink.err : sink.out)(`${mark} ${text}`);
+    },
+    error(code, what, fix) {
+      sink.err(`✘ ERROR ${code}: ${what} / ${fix}`);
+    },
+  };
+}
+
+/** `12345` ms → `12.3s`; minutes past a minute (`2m05s`). */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}

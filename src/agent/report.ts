@@ -1,0 +1,105 @@
+/**
+ * @module agent/report
+ * The end of a run: the engine's exit turned into a `complete` or `fail`
+ * report, and that report delivered — retried across reconnects until the
+ * coordinator acknowledges it or says the lease is gone. The frames that must
+ * not be lost (accept, the move to `building`, the report) go through
+ * `deliverFrame`; logs and renewals are fire-and-forget by design.
+ */
+import type { RunResult } from "../core/model.ts";
+import { type FactoryConnection, FrameError, LEASE_LOST_CODES, type OutFrame } from "./connection.ts";
+import type { EngineExit } from "./engine-runner.ts";
+import type { JobRecord, JobRecords, StoredReport } from "./state.ts";
+
+/** The exit of an engine → the report type and result (insights and checkpoint are added by the caller). */
+export function resultOf(
+  exit: EngineExit,
+  opts: { wallSeconds?: number; usageBreach?: string; lastError?: string },
+): { type: "complete" | "fail"; result: RunResult } {
+  const rc = exit.rc !== null && exit.rc >= -1024 && exit.rc <= 1024 ? exit.rc : undefined;
+  const withRc = (r: RunResult): RunResult => (rc === undefined ? r : { rc, ...r });
+  if (exit.spawnError) {
+    return { type: "fail", result: { outcome: "failure", message: exit.spawnError.slice(0, 4000), retryable: false } };
+  }
+  if (exit.stoppedFor === "budget_wall") {
+    const message = `wall-clock budget of ${opts.wallSeconds}s exceeded; engine stopped after ${(exit.durationMs / 1000).toFixed(1)}s`;
+    return { type: "fail", result: withRc({ outcome: "budget_exceeded", message, retryable: false }) };
+  }
+  if (exit.stoppedFor === "budget_usage") {
+    const message = `budget exceeded: ${opts.usageBreach ?? "usage over the job's budget"}`;
+    return { type: "fail", result: withRc({ outcome: "budget_exceeded", message, retryable: false }) };
+  }
+  if (exit.rc === 0) return { type: "complete", result: { outcome: "success", rc: 0 } };
+  const how =
+    exit.rc !== null ? `engine exited with code ${exit.rc}` : `engine was killed by ${exit.signal ?? "a signal"}`;
+  const message = opts.lastError ? `${how}: ${opts.lastError}` : how;
+  return { type: "fail", result: withRc({ outcome: "failure", message: message.slice(0, 4000) }) };
+}
+
+export function reportFrame(jobId: string, leaseEpoch: number, report: StoredReport): OutFrame {
+  const body = { jobId, leaseEpoch, result: report.result, insights: report.insights, checkpoint: report.checkpoint };
+  return report.type === "complete" ? { type: "complete", ...body } : { type: "fail", ...body };
+}
+
+export type Delivery = { ok: true } | { ok: false; leaseLost: boolean; message: string };
+
+/**
+ * Send a frame until it is acknowledged. A dropped connection or a timeout means
+ * "unknown": wait for the next welcome and send again (accept and progress are
+ * idempotent; a duplicate report is fenced). `gaveUp()` ends the wait (lease abandoned).
+ */
+export async function deliverFrame(conn: FactoryConnection, frame: OutFrame, gaveUp: () => boolean): Promise<Delivery> {
+  let sentBefore = false;
+  for (;;) {
+    if (gaveUp())
+      return { ok: false, leaseLost: true, message: `lease abandoned before ${frame.type} was acknowledged` };
+    // Wake at least every second to notice `gaveUp`, even while the connection is down.
+    await Promise.race([conn.whenReady(), new Promise((r) => setTimeout(r, 1000))]);
+    if (!conn.ready) continue;
+    try {
+      await conn.request(frame);
+      return { ok: true };
+    } catch (err) {
+      const e = err instanceof FrameError ? err : new FrameError("error", String(err));
+      if (e.code === "disconnected" || e.code === "timeout") {
+        sentBefore = true;
+        continue;
+      }
+      const note = sentBefore && LEASE_LOST_CODES.has(e.code) ? " (an earlier send may have landed)" : "";
+      return { ok: false, leaseLost: LEASE_LOST_CODES.has(e.code), message: `${e.message}${note}` };
+    }
+  }
+}
+
+/**
+ * The last step of a run: save the report (a restart re-sends it instead of re-running
+ * the engine), deliver it, and only once it is acknowledged write `ended` — last, so
+ * nothing reading the record can see the job done before the coordinator knows.
+ */
+export async function reportAndRecord(
+  conn: FactoryConnection,
+  records: JobRecords,
+  record: Omit<JobRecord, "report" | "ended">,
+  report: StoredReport,
+  gaveUp: () => boolean,
+): Promise<Delivery> {
+  records.write({ ...record, report });
+  const delivered = await deliverFrame(conn, reportFrame(record.jobId, record.leaseEpoch, report), gaveUp);
+  if (delivered.ok) records.write({ ...record, report, ended: Date.now() });
+  return delivered;
+}
+
+/** The operator's line for a delivered report: `✔ job_… done in 12.3s` or `✘ job_… failed: why`. */
+export function outcomeLine(
+  jobId: string,
+  report: StoredReport,
+  took: string,
+  resent: boolean,
+): { mark: "✔" | "✘"; event: string; text: string; outcome: string } {
+  if (report.type === "complete") {
+    const again = resent ? " (report re-sent after a restart)" : "";
+    return { mark: "✔", event: "job.done", text: `${jobId} done in ${took}${again}`, outcome: "success" };
+  }
+  const why = report.result.message ?? report.result.outcome;
+  return { mark: "✘", event: "job.failed", text: `${jobId} failed: ${why}`, outcome: report.result.outcome };
+}

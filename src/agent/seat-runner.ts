@@ -1,0 +1,289 @@
+/**
+ * @module agent/seat-runner
+ * One assignment on one seat, start to finish: accept → workspace → `building`
+ * → engine (logs streamed, lease renewed at TTL/2, WIP checkpointed) → final
+ * checkpoint, diff, artifacts → report → done record (`ended` last, only after
+ * the coordinator acknowledged). Two other ways out: `abandon` (cancel pushed,
+ * or the lease was lost: stop the engine within 2 s, discard the work, report
+ * nothing) and `release` (drain timeout: stop, checkpoint, give the job back).
+ */
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Assignment } from "../shared/protocol.ts";
+import { publishRun } from "./artifacts.ts";
+import { engineInvocation } from "./command-template.ts";
+import type { RunConfig } from "./config.ts";
+import { type FactoryConnection, FrameError, LEASE_LOST_CODES, type OutFrame } from "./connection.ts";
+import {
+  BUDGET_GRACE_MS,
+  CANCEL_GRACE_MS,
+  type EngineProcess,
+  killOrphanEngine,
+  startEngine,
+} from "./engine-runner.ts";
+import { pickEngine } from "./engines.ts";
+import { reportInsights, UsageMeter } from "./insights.ts";
+import { JobLog } from "./job-log.ts";
+import { LeaseRenewer, renewPlan } from "./lease-renewer.ts";
+import type { LogStream } from "./log-batcher.ts";
+import { formatDuration, type Mark, type Output } from "./output.ts";
+import { deliverFrame, outcomeLine, reportAndRecord, resultOf } from "./report.ts";
+import type { RestTarget } from "./rest.ts";
+import type { JobRecords, StoredReport } from "./state.ts";
+import { WipCheckpointer } from "./wip-checkpointer.ts";
+import { discardWorkspace, jobDir, prepareWorkspace, type Workspace } from "./workspace.ts";
+
+export interface SeatContext {
+  conn: FactoryConnection;
+  cfg: RunConfig;
+  out: Output;
+  records: JobRecords;
+  engines: ReadonlyMap<string, string>;
+  rest: RestTarget;
+}
+
+export class SeatRunner {
+  readonly jobId: string;
+  readonly leaseEpoch: number;
+  readonly finished: Promise<void>;
+  private readonly ctx: SeatContext;
+  private readonly a: Assignment;
+  private readonly resumed: boolean;
+  private readonly renewer = new LeaseRenewer();
+  private engine: EngineProcess | undefined;
+  private ws: Workspace | undefined;
+  private wip: WipCheckpointer | undefined;
+  private log: JobLog | undefined;
+  private lost: string | undefined;
+  private releasing: string | undefined;
+  /** The coordinator has the outcome (report acknowledged, or job given back): nothing left to abandon. */
+  private settled = false;
+  private readonly meter: UsageMeter;
+
+  constructor(ctx: SeatContext, assignment: Assignment, resumed: boolean) {
+    this.ctx = ctx;
+    this.a = assignment;
+    this.resumed = resumed;
+    this.jobId = assignment.job.id;
+    this.leaseEpoch = assignment.leaseEpoch;
+    this.meter = new UsageMeter(assignment.job.budget);
+    this.finished = this.run()
+      .catch((err: unknown) => this.say("✘", "job.error", `${this.jobId} agent error: ${(err as Error).stack ?? err}`))
+      .finally(() => this.stopTimers());
+  }
+
+  /** Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report nothing. */
+  abandon(reason: string, cancelled: boolean): void {
+    if (this.lost !== undefined || this.settled) return;
+    this.lost = reason;
+    this.stopTimers();
+    this.engine?.stop(cancelled ? "cancel" : "lease_lost", CANCEL_GRACE_MS);
+    const what = cancelled ? "cancelled" : "lease lost";
+    this.say(
+      "✘",
+      cancelled ? "job.cancelled" : "job.lease_lost",
+      `${this.jobId} ${what}: ${reason} — engine stopped, work discarded`,
+    );
+  }
+
+  /** The agent is exiting right now (second signal): kill the engine outright. */
+  forceStop(): void {
+    this.abandon("agent interrupted", true);
+    this.engine?.kill("shutdown");
+  }
+
+  /** Drain ran out of time: stop the engine, checkpoint, give the job back. Resolves when done. */
+  release(reason: string): Promise<void> {
+    this.releasing ??= reason;
+    this.engine?.stop("drain", CANCEL_GRACE_MS);
+    return this.finished;
+  }
+
+  private say(mark: Mark, event: string, text: string, fields: Record<string, unknown> = {}): void {
+    this.ctx.out.say(mark, event, text, { jobId: this.jobId, leaseEpoch: this.leaseEpoch, ...fields });
+  }
+
+  private note(text: string): void {
+    this.log?.write("agent", text);
+  }
+
+  /** A fenced request: a lease-lost answer abandons the job; other failures are logged (and retried by design). */
+  private async send(frame: OutFrame): Promise<boolean> {
+    try {
+      await this.ctx.conn.request(frame);
+      return true;
+    } catch (err) {
+      if (err instanceof FrameError && LEASE_LOST_CODES.has(err.code)) this.abandon(err.message, false);
+      else this.note(`${frame.type} not delivered: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  /** Frames that must land (accept, the move to building): retried across reconnects; false = the job is gone. */
+  private async sendReliably(frame: OutFrame): Promise<boolean> {
+    const d = await deliverFrame(this.ctx.conn, frame, () => this.lost !== undefined);
+    if (!d.ok) this.abandon(d.message, false);
+    return d.ok;
+  }
+
+  private ref() {
+    return { jobId: this.jobId, leaseEpoch: this.leaseEpoch };
+  }
+
+  private async run(): Promise<void> {
+    const { job } = this.a;
+    const { cfg, records } = this.ctx;
+    const started = Date.now();
+    const prior = records.read(this.jobId);
+    // Finished before a restart but not acknowledged: send the saved report again, never re-run the engine.
+    if (prior?.report && prior.leaseEpoch === this.leaseEpoch) return this.finish(prior.report, started, true);
+    const resuming = this.resumed ? " — resuming" : "";
+    this.say("▶", "job.start", `${this.jobId} ${job.title} (attempt ${job.attempt})${resuming}`, {
+      attempt: job.attempt,
+    });
+    if (!this.resumed || job.stage === "assigned") {
+      const accepted = await this.sendReliably({ type: "accept", ...this.ref() });
+      if (!accepted) return this.cleanup();
+    }
+    this.startRenewals();
+    const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
+    if ("error" in pick) return this.giveBack(pick.error, "reject");
+    const record = { ...this.ref(), attempt: job.attempt, engine: pick.name, startedAt: started };
+    records.write(record);
+    this.log = new JobLog(path.join(cfg.workDir, "logs", `${this.jobId}-a${job.attempt}.log`), (logs) => {
+      void this.send({ type: "progress", ...this.ref(), logs });
+    });
+    if (prior?.enginePid && killOrphanEngine(prior.enginePid, jobDir(cfg.workDir, this.jobId))) {
+      this.note(`stopped engine ${prior.enginePid} left running by an earlier agent process`);
+    }
+    let ws: Workspace;
+    try {
+      ws = await prepareWorkspace(job, { workDir: cfg.workDir, checkpointRemote: cfg.checkpointRemote });
+    } catch (err) {
+      const message = `could not prepare the workspace: ${(err as Error).message}`.slice(0, 4000);
+      this.note(message);
+      return this.finish({ type: "fail", result: { outcome: "failure", message } }, started);
+    }
+    this.ws = ws;
+    const wip = new WipCheckpointer({
+      ws,
+      jobId: this.jobId,
+      attempt: job.attempt,
+      announce: (checkpoint) => this.send({ type: "progress", ...this.ref(), checkpoint }),
+      note: (t) => this.note(t),
+      stopped: () => this.lost !== undefined,
+    });
+    this.wip = wip;
+    if (this.lost) return this.cleanup();
+    const from = ws.resumedFrom ? `, resumed from checkpoint ${ws.resumedFrom.slice(0, 12)}` : "";
+    this.note(`workspace ${ws.dir} (${ws.kind}${from}); engine ${pick.name}`);
+    await this.sendReliably({ type: "progress", ...this.ref(), stage: "building", note: `engine ${pick.name}${from}` });
+    if (this.lost) return this.cleanup();
+    if (this.releasing) return this.giveBack(this.releasing, "release");
+
+    const run = engineInvocation(pick.template, job, ws.dir, this.jobFile());
+    writeFileSync(this.jobFile(), run.stdin);
+    this.engine = startEngine({
+      ...run,
+      cwd: ws.dir,
+      wallSeconds: job.budget.wallSeconds,
+      onLine: (stream, text) => this.onLine(stream, text),
+    });
+    if (this.engine.pid !== undefined) records.write({ ...record, enginePid: this.engine.pid });
+    if (this.lost) this.engine.stop("lease_lost", CANCEL_GRACE_MS);
+    wip.start(cfg.checkpointIntervalMs);
+    const exit = await this.engine.exited;
+    wip.stop();
+    const how = exit.rc !== null ? `code ${exit.rc}` : (exit.signal ?? exit.spawnError);
+    this.note(`engine exited (${how}) after ${formatDuration(exit.durationMs)}`);
+    if (this.lost) return this.cleanup();
+    await wip.take(true);
+    if (this.releasing) return this.giveBack(this.releasing, "release");
+
+    const outcome = resultOf(exit, {
+      wallSeconds: job.budget.wallSeconds,
+      usageBreach: this.meter.breach,
+      lastError: this.log.lastError(),
+    });
+    const warn = (t: string) => this.say("⚠", "artifact.failed", `${this.jobId} ${t}`);
+    const diffStat = await publishRun(this.ctx.rest, this.ref(), ws, wip.lastSha ?? ws.base, this.log, warn);
+    const insights = reportInsights(this.meter.usage, diffStat);
+    return this.finish({ ...outcome, insights, checkpoint: wip.current }, started);
+  }
+
+  private onLine(stream: LogStream, text: string): void {
+    this.log?.write(stream, text);
+    const breach = this.meter.line(text);
+    if (!breach) return;
+    this.note(`budget exceeded (${breach}): stopping the engine`);
+    this.engine?.stop("budget_usage", BUDGET_GRACE_MS);
+  }
+
+  /** Report, then record the job done — `ended` only after the coordinator acknowledged (seed 004 §14). */
+  private async finish(report: StoredReport, started: number, resent = false): Promise<void> {
+    const prior = this.ctx.records.read(this.jobId);
+    const record = {
+      ...this.ref(),
+      attempt: this.a.job.attempt,
+      startedAt: prior?.startedAt ?? started,
+      engine: prior?.engine,
+    };
+    if (!this.renewer.running) this.startRenewals();
+    const delivered = await reportAndRecord(
+      this.ctx.conn,
+      this.ctx.records,
+      record,
+      report,
+      () => this.lost !== undefined,
+    );
+    this.stopTimers();
+    if (delivered.ok) {
+      this.settled = true;
+      const line = outcomeLine(this.jobId, report, formatDuration(Date.now() - started), resent);
+      this.say(line.mark, line.event, line.text, { outcome: line.outcome });
+    } else if (!this.lost) {
+      this.say("✘", "job.report_failed", `${this.jobId} report not accepted: ${delivered.message}`);
+    }
+    return this.cleanup();
+  }
+
+  /**
+   * Checkpoint what there is and hand the job back: `release` when the host is
+   * going away (drain) — the job may come back here later — or `reject` when
+   * this host cannot run it (no such engine), so it is never offered here again.
+   */
+  private async giveBack(reason: string, how: "release" | "reject"): Promise<void> {
+    if (!this.lost) await this.wip?.take(true);
+    this.stopTimers();
+    if (!this.lost) {
+      this.settled = await this.send({ type: how, ...this.ref(), reason: reason.slice(0, 500) });
+      this.say("·", "job.released", `${this.jobId} given back: ${reason}`);
+    }
+    return this.cleanup();
+  }
+
+  private startRenewals(): void {
+    const ttl = this.ctx.cfg.leaseTtlSeconds;
+    const frame: OutFrame = { type: "renew", ...this.ref(), ...(ttl ? { ttlSeconds: ttl } : {}) };
+    this.renewer.start(renewPlan(ttl, this.a.ttlSeconds, this.resumed), () => void this.send(frame));
+  }
+
+  private stopTimers(): void {
+    this.renewer.stop();
+    this.wip?.stop();
+  }
+
+  /** Beside the workspace, not in it: the job text must not end up in the diff or a checkpoint. */
+  private jobFile(): string {
+    return `${jobDir(this.ctx.cfg.workDir, this.jobId)}.job.md`;
+  }
+
+  private async cleanup(): Promise<void> {
+    this.stopTimers();
+    await this.log?.close();
+    if (this.ctx.cfg.keepWorkspaces) return;
+    if (this.ws) await discardWorkspace(this.ws);
+    rmSync(this.jobFile(), { force: true });
+    this.log?.remove();
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * @module agent/supervisor
+ * The agent's control loop: owns the connection and the seats. It starts a
+ * SeatRunner per pushed assignment (one per free seat), reconciles its seats
+ * with `welcome.leases` after every (re)connect — resuming leases it holds but
+ * no longer runs, abandoning runs whose lease the coordinator no longer lists —
+ * routes `cancel` to the right seat, and drains on SIGTERM/SIGINT. `run()`
+ * resolves with the process exit code.
+ */
+import type { Assignment, ServerFrame } from "../shared/protocol.ts";
+import type { RunConfig } from "./config.ts";
+import { FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
+import type { Output } from "./output.ts";
+import type { RestTarget } from "./rest.ts";
+import { type SeatContext, SeatRunner } from "./seat-runner.ts";
+import { JobRecords } from "./state.ts";
+
+/** Exit codes, for process supervisors: 3 = do not restart (the factory's credentials are gone). */
+export const EXIT = { ok: 0, error: 1, usage: 2, credentials: 3, interrupted: 130 } as const;
+
+/** 15 s: the longest a drain waits for the coordinator to take back released jobs before exiting anyway. */
+const RELEASE_TIMEOUT_MS = 15_000;
+/** 3 s: on a fatal close, time for engines to die (2 s grace + margin) before the process exits. */
+const FATAL_STOP_MS = 3_000;
+
+export interface SupervisorOptions {
+  cfg: RunConfig;
+  out: Output;
+  hello: HelloInfo;
+  engines: ReadonlyMap<string, string>;
+}
+
+export class Supervisor {
+  private readonly seats = new Map<string, SeatRunner>();
+  private readonly conn: FactoryConnection;
+  private readonly ctx: SeatContext;
+  private readonly opts: SupervisorOptions;
+  private draining = false;
+  private welcomed = false;
+  private exit!: (code: number) => void;
+  private readonly exited: Promise<number>;
+
+  constructor(opts: SupervisorOptions) {
+    this.opts = opts;
+    const { cfg } = opts;
+    this.exited = new Promise((resolve) => {
+      this.exit = resolve;
+    });
+    this.conn = new FactoryConnection({
+      url: cfg.url,
+      product: cfg.product,
+      token: cfg.token,
+      hello: () => opts.hello,
+      handlers: {
+        onWelcome: (w) => this.onWelcome(w),
+        onFrame: (f) => this.onFrame(f),
+        onDisconnected: (why, ms) =>
+          opts.out.say("⚠", "disconnected", `${why} — reconnecting in ${(ms / 1000).toFixed(1)}s`),
+        onFatal: (code, what, fix) => void this.fatal(code, what, fix),
+      },
+    });
+    const rest: RestTarget = { url: cfg.url, product: cfg.product, token: cfg.token };
+    this.ctx = {
+      conn: this.conn,
+      cfg,
+      out: opts.out,
+      records: new JobRecords(cfg.stateDir),
+      engines: opts.engines,
+      rest,
+    };
+  }
+
+  run(): Promise<number> {
+    this.opts.out.say("·", "connecting", `connecting to ${this.conn.endpoint}`);
+    this.conn.start();
+    return this.exited;
+  }
+
+  private onWelcome(w: Welcome): void {
+    const { cfg, hello, out } = this.opts;
+    const verb = this.welcomed ? "reconnected" : "connected";
+    this.welcomed = true;
+    const seats = `${cfg.seats} seat${cfg.seats === 1 ? "" : "s"}`;
+    out.say("✔", verb, `${verb} as ${cfg.name} (${w.factoryId}) — ${seats}, caps: ${hello.capabilities.join(", ")}`, {
+      factoryId: w.factoryId,
+      seats: cfg.seats,
+      capabilities: hello.capabilities,
+      leases: w.leases.length,
+    });
+    const held = new Map(w.leases.map((a) => [a.job.id, a]));
+    for (const [id, seat] of this.seats) {
+      const lease = held.get(id);
+      if (lease?.leaseEpoch === seat.leaseEpoch) continue;
+      seat.abandon("the coordinator no longer leases it to this factory", false);
+      // Re-leased to us under a new epoch while we were away: run it once the old run has let go.
+      if (lease) void seat.finished.then(() => this.take(lease, true));
+    }
+    if (this.draining) void this.conn.request({ type: "drain" }).catch(() => undefined);
+    for (const a of w.leases) if (!this.seats.has(a.job.id)) this.take(a, true);
+  }
+
+  private onFrame(f: ServerFrame): void {
+    const { out } = this.opts;
+    switch (f.type) {
+      case "assign":
+        for (const a of f.assignments) this.take(a, false);
+        return;
+      case "cancel": {
+        const seat = this.seats.get(f.jobId);
+        if (seat && seat.leaseEpoch === f.leaseEpoch) seat.abandon(f.reason || "cancelled by an operator", true);
+        return;
+      }
+      case "drain":
+        out.say(
+          "·",
+          "drain.requested",
+          `the coordinator put this factory in draining: ${f.reason} (running jobs continue)`,
+        );
+        return;
+      case "revoke":
+        out.say("✘", "revoked", `the coordinator revoked this factory: ${f.reason}`);
+        return;
+      case "error":
+        if (f.code !== "replaced") out.say("⚠", "server.error", `coordinator error ${f.code}: ${f.message}`);
+        return;
+      default:
+        return; // welcome/ack are consumed by the connection
+    }
+  }
+
+  /** Start a seat for an assignment, or refuse it when draining or full. */
+  private take(a: Assignment, resumed: boolean): void {
+    if (this.seats.has(a.job.id)) return;
+    const refuse = this.draining ? "draining" : this.seats.size >= this.opts.cfg.seats ? "no free seat" : undefined;
+    if (refuse) {
+      void this.conn
+        // Not the job's fault: release (not reject), so it can come back to this host later.
+        .request({ type: "release", jobId: a.job.id, leaseEpoch: a.leaseEpoch, reason: refuse })
+        .catch(() => undefined);
+      return;
+    }
+    const seat = new SeatRunner(this.ctx, a, resumed);
+    this.seats.set(a.job.id, seat);
+    void seat.finished.then(() => {
+      if (this.seats.get(a.job.id) === seat) this.seats.delete(a.job.id);
+    });
+  }
+
+  /** SIGTERM/SIGINT: first one drains, a second one exits at once. */
+  async drain(signal: string): Promise<void> {
+    const { out, cfg } = this.opts;
+    if (this.draining) {
+      out.say("✘", "exit.forced", `second ${signal}: exiting now`);
+      for (const seat of this.seats.values()) seat.forceStop();
+      this.exit(EXIT.interrupted);
+      return;
+    }
+    this.draining = true;
+    const n = this.seats.size;
+    out.say(
+      "·",
+      "draining",
+      `${signal}: draining — no new work; ${n} running job${n === 1 ? "" : "s"}, waiting up to ${cfg.drainTimeoutMs / 1000}s`,
+    );
+    await this.conn.request({ type: "drain" }).catch(() => undefined);
+    const all = () => Promise.all([...this.seats.values()].map((s) => s.finished));
+    await Promise.race([all(), sleep(cfg.drainTimeoutMs)]);
+    if (this.seats.size > 0) {
+      out.say("·", "releasing", `drain timeout: checkpointing and giving back ${this.seats.size} job(s)`);
+      await Promise.race([
+        Promise.all([...this.seats.values()].map((s) => s.release("draining"))),
+        sleep(RELEASE_TIMEOUT_MS),
+      ]);
+    }
+    this.conn.close();
+    out.say("✔", "drained", "drained — exiting");
+    this.exit(EXIT.ok);
+  }
+
+  private async fatal(code: string, what: string, fix: string): Promise<void> {
+    for (const seat of this.seats.values()) seat.abandon(`factory ${code}`, false);
+    await Promise.race([Promise.all([...this.seats.values()].map((s) => s.finished)), sleep(FATAL_STOP_MS)]);
+    this.opts.out.error(code, what, fix);
+    const credentials = code === "revoked" || code === "unauthorized" || code === "forbidden" || code === "replaced";
+    this.exit(credentials ? EXIT.credentials : EXIT.error);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,85 @@
+/**
+ * @module agent/wip-checkpointer
+ * A run's checkpoint cadence: every `--checkpoint-interval` while the engine
+ * works, and once more at the end (or before giving the job back), commit the
+ * workspace (agent/checkpoint), push it to `gf/wip/<jobId>` and tell the
+ * coordinator `progress {checkpoint: {branch, sha}}` — which it keeps across
+ * requeues, so the next holder resumes from there. Checkpoints never overlap
+ * (one chain), and a failed one is logged, never fatal: the engine's work is
+ * still on disk and the next interval tries again.
+ */
+import type { Checkpoint } from "../core/model.ts";
+import { checkpointMessage, pushCheckpoint, snapshot } from "./checkpoint.ts";
+import type { Workspace } from "./workspace.ts";
+
+export type CheckpointBody = Omit<Checkpoint, "at">;
+
+export interface WipOptions {
+  ws: Workspace;
+  jobId: string;
+  attempt: number;
+  /** Tell the coordinator (a fenced progress frame); false = not delivered, try again next time. */
+  announce: (checkpoint: CheckpointBody) => Promise<boolean>;
+  /** A line for the job log. */
+  note: (text: string) => void;
+  /** True once the job is abandoned: its work must not be pushed any more. */
+  stopped: () => boolean;
+}
+
+export class WipCheckpointer {
+  /** The last checkpoint commit of this run (the next one builds on it). */
+  lastSha: string | undefined;
+  /** The last checkpoint pushed, for the final report. */
+  current: CheckpointBody | undefined;
+  private pushedSha: string | undefined;
+  private announcedSha: string | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly opts: WipOptions;
+
+  constructor(opts: WipOptions) {
+    this.opts = opts;
+  }
+
+  start(intervalMs: number): void {
+    this.stop();
+    this.timer = setInterval(() => void this.take(false), intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Queue a checkpoint after any in flight; `final` always commits and leaves the workspace clean at it. */
+  take(final: boolean): Promise<void> {
+    this.chain = this.chain.then(() => this.once(final));
+    return this.chain;
+  }
+
+  /**
+   * Commit if anything changed; then make sure the newest commit is pushed and the
+   * coordinator told — a push or announcement that failed (connection down) is
+   * retried on the next tick even when the files have not changed since.
+   */
+  private async once(final: boolean): Promise<void> {
+    const { ws, jobId, attempt, note } = this.opts;
+    if (this.opts.stopped()) return;
+    try {
+      const snap = await snapshot(ws, this.lastSha, checkpointMessage(jobId, attempt), final);
+      if (snap.changed) this.lastSha = snap.sha;
+      const sha = this.lastSha;
+      if (!sha) return;
+      if (this.pushedSha !== sha) {
+        const { branch, target } = await pushCheckpoint(ws, sha);
+        this.pushedSha = sha;
+        this.current = { branch, sha, note: `attempt ${attempt}${final ? " (final)" : ""}` };
+        note(`checkpoint ${sha.slice(0, 12)} pushed to ${branch} on ${target === "origin" ? "the repo" : target}`);
+      }
+      if (this.current && this.announcedSha !== sha && (await this.opts.announce(this.current)))
+        this.announcedSha = sha;
+    } catch (err) {
+      note(`checkpoint failed: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * @module cli/args
+ * Command-line parsing on `node:util` parseArgs, in two passes: the first
+ * (lenient, knowing every option of every command) finds the command words
+ * wherever the options sit, the second (strict) parses that command's own
+ * options and positionals. Values are checked here — integers, ranges,
+ * choices — so a command receives only input it can use, and a mistake is a
+ * usage error (exit 2) naming the option.
+ */
+import { parseArgs } from "node:util";
+import { usageError } from "./errors.ts";
+
+export interface OptionSpec {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+  /** Shown in help as `--name VALUE`. */
+  value?: string;
+  help: string;
+  /** A whole number within [min, max]; parsed to a number. */
+  int?: { min: number; max: number };
+  choices?: readonly string[];
+}
+
+export interface CommandSpec {
+  /** The command words, e.g. ["factory", "drain"]. */
+  path: readonly string[];
+  /** Positional arguments as shown in help, e.g. "ID" or "FILE.md…"; their count is checked against min/max. */
+  args: { names: string; min: number; max: number };
+  summary: string;
+  options: Readonly<Record<string, OptionSpec>>;
+}
+
+/** Options every command accepts. */
+export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  json: { type: "boolean", help: "print one JSON document on stdout and nothing else" },
+  help: { type: "boolean", short: "h", help: "show help for this command" },
+  url: { type: "string", value: "URL", help: "coordinator URL (overrides GIGAFACTORY_URL and the config file)" },
+  token: { type: "string", value: "TOKEN", help: "API token (overrides GIGAFACTORY_TOKEN and the config file)" },
+  product: { type: "string", value: "P", help: "product id (overrides GIGAFACTORY_PRODUCT and the config file)" },
+};
+
+export type OptionValue = string | boolean | number | string[] | undefined;
+
+export interface ParsedLine<C extends CommandSpec> {
+  /** Undefined when no command words were given (or only `--help`). */
+  command?: C;
+  values: Record<string, OptionValue>;
+  positionals: string[];
+  help: boolean;
+}
+
+function toParseArgs(options: Readonly<Record<string, OptionSpec>>) {
+  return Object.fromEntries(
+    Object.entries(options).map(([name, o]) => [
+      name,
+      { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+    ]),
+  );
+}
+
+/** The command whose words are the longest prefix of `words`. */
+export function matchCommand<C extends CommandSpec>(commands: readonly C[], words: readonly string[]): C | undefined {
+  let best: C | undefined;
+  for (const c of commands) {
+    const fits = c.path.length <= words.length && c.path.every((w, i) => words[i] === w);
+    if (fits && (!best || c.path.length > best.path.length)) best = c;
+  }
+  return best;
+}
+
+function checkValue(name: string, o: OptionSpec, raw: string, command: string): string | number {
+  if (o.choices && !o.choices.includes(raw)) {
+    throw usageError(`--${name} must be one of ${o.choices.join(", ")}; got "${raw}"`, command);
+  }
+  if (!o.int) return raw;
+  const n = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < o.int.min || n > o.int.max) {
+    throw usageError(`--${name} must be a whole number from ${o.int.min} to ${o.int.max}; got "${raw}"`, command);
+  }
+  return n;
+}
+
+export function parseCommandLine<C extends CommandSpec>(
+  argv: readonly string[],
+  commands: readonly C[],
+): ParsedLine<C> {
+  const every: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS };
+  for (const c of commands) Object.assign(every, c.options);
+  const loose = parseArgs({ args: [...argv], options: toParseArgs(every), strict: false, allowPositionals: true });
+  const help = loose.values.help === true;
+  const command = matchCommand(commands, loose.positionals);
+  if (!command) {
+    const first = loose.positionals[0];
+    if (first === undefined || help) return { values: {}, positionals: loose.positionals, help: true };
+    const family = commands.filter((c) => c.path[0] === first).map((c) => c.path.join(" "));
+    throw family.length > 0
+      ? usageError(`"${first}" needs a subcommand: ${family.join(", ")}`, first)
+      : usageError(`unknown command "${first}"`);
+  }
+  const name = command.path.join(" ");
+  const options = { ...GLOBAL_OPTIONS, ...command.options };
+  let strict: ReturnType<typeof parseArgs>;
+  try {
+    strict = parseArgs({ args: [...argv], options: toParseArgs(options), strict: true, allowPositionals: true });
+  } catch (err) {
+    throw usageError((err as Error).message.replace(/\. To specify a positional.*$/s, ""), name);
+  }
+  // The command words are the first positionals (pass one found them there); the rest are arguments.
+  const positionals = strict.positionals.slice(command.path.length);
+  const values: Record<string, OptionValue> = {};
+  for (const [key, raw] of Object.entries(strict.values)) {
+    const o = options[key]!;
+    if (Array.isArray(raw)) values[key] = raw.map((r) => String(checkValue(key, o, String(r), name)));
+    else values[key] = typeof raw === "string" ? checkValue(key, o, raw, name) : raw;
+  }
+  if (!help) {
+    const { min, max, names } = command.args;
+    if (positionals.length < min) throw usageError(`missing ${names}`, name);
+    if (positionals.length > max) {
+      throw usageError(`unexpected argument "${positionals[max]}"${max ? ` after ${names}` : ""}`, name);
+    }
+  }
+  return { command, values, positionals, help };
+}

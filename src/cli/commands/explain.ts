@@ -1,0 +1,57 @@
+/**
+ * @module cli/commands/explain
+ * `gigafactory explain ID`: why the router would send a job where it would —
+ * each eligible factory best-first with every score term as
+ * `raw × weight = contribution`, and each rejected factory with the filters it
+ * failed. Under --json: the API's explanation, unchanged.
+ */
+import type { Candidate, Explanation } from "../../shared/http-client.ts";
+import type { Command } from "../context.ts";
+import { formatInstant, renderTable } from "../table.ts";
+
+/** Three decimals: scores are sums of terms in [0, 1.5]; finer digits are float noise, not signal. */
+const num = (x: number): string => x.toFixed(3);
+const signed = (x: number): string => (x < 0 ? `−${num(-x)}` : `+${num(x)}`);
+
+function termRows(c: Candidate): string[][] {
+  return Object.entries(c.terms).map(([term, t]) => [term, num(t.raw), num(t.weight), signed(t.contribution)]);
+}
+
+export function renderExplanation(e: Explanation): string {
+  const out: string[] = [
+    `job ${e.jobId}  stage ${e.stage}  priority ${e.priority}  urgency ${num(e.urgency)}  at ${formatInstant(e.at)}`,
+  ];
+  if (e.holderFactoryId) out.push(`held by ${e.holderFactoryId}`);
+  out.push("", `RANKED (${e.ranked.length})`);
+  if (e.ranked.length === 0) out.push("  no eligible factory");
+  e.ranked.forEach((c, i) => {
+    out.push(`  #${i + 1}  ${c.factoryName} (${c.factoryId})  score ${num(c.score)}`);
+    const table = renderTable(
+      [
+        { header: "TERM" },
+        { header: "RAW", align: "right" },
+        { header: "× WEIGHT", align: "right" },
+        { header: "= CONTRIBUTION", align: "right" },
+      ],
+      termRows(c),
+    );
+    out.push(...table.split("\n").map((l) => `      ${l}`));
+  });
+  out.push("", `REJECTED (${e.rejected.length})`);
+  if (e.rejected.length === 0) out.push("  none");
+  for (const c of e.rejected) out.push(`  ${c.factoryName} (${c.factoryId}): ${c.reasons.join(", ")}`);
+  return out.join("\n");
+}
+
+export const explain: Command = {
+  path: ["explain"],
+  args: { names: "ID", min: 1, max: 1 },
+  summary: "show how the router ranks the factories for a job, term by term",
+  options: {},
+  async run(ctx) {
+    const e = await ctx.client().explain(ctx.positionals[0]!);
+    if (ctx.json) ctx.emit(e);
+    else ctx.print(renderExplanation(e));
+    return 0;
+  },
+};

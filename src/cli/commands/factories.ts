@@ -1,0 +1,177 @@
+/**
+ * @module cli/commands/factories
+ * The fleet: `gigafactory factories` lists it; `gigafactory factory
+ * drain|quarantine|activate|rotate|revoke|rm ID` changes one factory;
+ * `gigafactory enroll NAME` adds one and prints the command to run on the
+ * host. A factory token is shown exactly once (at enroll and rotate): the
+ * server keeps only its hash, so the CLI says so next to it.
+ */
+import type { Enrolled, Factory } from "../../shared/http-client.ts";
+import type { Command, Ctx } from "../context.ts";
+import { formatAge, list, renderTable } from "../table.ts";
+
+export function factoryRows(factories: readonly Factory[], now: number): string[][] {
+  return factories.map((f) => [
+    f.id,
+    f.name,
+    f.status,
+    f.health,
+    `${f.load}/${f.seats}`,
+    list(f.capabilities),
+    f.lastHeartbeatAt === undefined ? "never" : `${formatAge(f.lastHeartbeatAt, now)} ago`,
+  ]);
+}
+
+export const factories: Command = {
+  path: ["factories"],
+  args: { names: "", min: 0, max: 0 },
+  summary: "list the product's factories",
+  options: {},
+  async run(ctx) {
+    const found = await ctx.client().listFactories();
+    if (ctx.json) ctx.emit({ factories: found });
+    else if (found.length === 0) ctx.print("no factories; add one with `gigafactory enroll NAME`");
+    else
+      ctx.print(
+        renderTable(
+          [
+            { header: "ID" },
+            { header: "NAME", max: 32 },
+            { header: "STATUS" },
+            { header: "HEALTH" },
+            { header: "LOAD/SEATS", align: "right" },
+            { header: "CAPABILITIES", max: 48 },
+            { header: "LAST HEARTBEAT" },
+          ],
+          factoryRows(found, ctx.io.now()),
+        ),
+      );
+    return 0;
+  },
+};
+
+/** The line an operator pastes on the new host. */
+export function agentCommand(url: string, product: string, token: string): string {
+  return `npx gigafactory-agent run --url ${url} --product ${product} --token ${token}`;
+}
+
+function printToken(ctx: Ctx, e: Enrolled, headline: string): void {
+  const { url, product } = ctx.connection();
+  const command = agentCommand(url, product, e.token);
+  if (ctx.json) {
+    ctx.emit({ ...e, command });
+    return;
+  }
+  ctx.print(`${headline}\n\nRun this on the host:\n\n  ${command}\n`);
+  ctx.print("The token is shown once: the coordinator keeps only its hash. Rotate it if it is lost.");
+}
+
+/**
+ * By default the operator never sees the host's token: a one-time enrollment
+ * code (valid an hour) goes into the printed command, and the agent trades it
+ * for its own token on the host. `--direct` enrolls here and prints the token.
+ */
+export const enroll: Command = {
+  path: ["enroll"],
+  args: { names: "NAME", min: 1, max: 1 },
+  summary: "print the one-time command that enrolls a host and starts its agent",
+  options: {
+    cap: { type: "string", multiple: true, value: "C", help: "a capability, e.g. os:linux (repeatable)" },
+    seats: { type: "string", value: "N", int: { min: 1, max: 64 }, help: "jobs it may run at once (default 1)" },
+    direct: { type: "boolean", help: "enroll now and print the factory token instead of a one-time code" },
+  },
+  async run(ctx) {
+    const seats = ctx.int("seats");
+    if (!ctx.flag("direct")) {
+      const { code, expiresAt } = await ctx.client().mintEnrollmentCode();
+      const { url, product } = ctx.connection();
+      const extra = [
+        ...ctx.strs("cap").flatMap((c) => ["--cap", c]),
+        ...(seats !== undefined ? ["--seats", String(seats)] : []),
+      ].join(" ");
+      const name = ctx.positionals[0]!;
+      const command = `npx gigafactory-agent enroll --url ${url} --product ${product} --code ${code} --name ${name}${extra ? ` ${extra}` : ""} && npx gigafactory-agent run`;
+      if (ctx.json) {
+        ctx.emit({ name, code, expiresAt, command });
+        return 0;
+      }
+      ctx.print(
+        `✔ Enrollment code for ${name}, valid until ${new Date(expiresAt).toISOString()} and usable once.\n\nRun this on the host:\n\n  ${command}\n`,
+      );
+      ctx.print("The host trades the code for its own token; the token never passes through here.");
+      return 0;
+    }
+    const e = await ctx.client().enroll({
+      name: ctx.positionals[0]!,
+      capabilities: ctx.strs("cap"),
+      ...(seats !== undefined ? { seats } : {}),
+    });
+    const caps = e.factory.capabilities.length ? e.factory.capabilities.join(", ") : "no capabilities";
+    printToken(ctx, e, `✔ Enrolled ${e.factory.name} (${e.factoryId}): ${caps}; ${e.factory.seats} seat(s).`);
+    return 0;
+  },
+};
+
+const STATUS_CHANGES = {
+  drain: { status: "draining", summary: "stop giving a factory new work; it finishes what it holds" },
+  quarantine: { status: "quarantined", summary: "take a factory out of rotation until an operator releases it" },
+  activate: { status: "active", summary: "return a drained or quarantined factory to rotation" },
+} as const;
+
+function statusCommand(verb: keyof typeof STATUS_CHANGES): Command {
+  const { status, summary } = STATUS_CHANGES[verb];
+  return {
+    path: ["factory", verb],
+    args: { names: "ID", min: 1, max: 1 },
+    summary,
+    options: {},
+    async run(ctx) {
+      const f = await ctx.client().setFactoryStatus(ctx.positionals[0]!, status);
+      if (ctx.json) ctx.emit(f);
+      else ctx.print(`✔ factory ${f.name} (${f.id}) is now ${f.status}`);
+      return 0;
+    },
+  };
+}
+
+export const factoryCommands: Command[] = [
+  statusCommand("drain"),
+  statusCommand("quarantine"),
+  statusCommand("activate"),
+  {
+    path: ["factory", "rotate"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "issue a factory a new token; the old one stops working at once",
+    options: {},
+    async run(ctx) {
+      const e = await ctx.client().rotateFactoryToken(ctx.positionals[0]!);
+      printToken(ctx, e, `✔ Rotated the token of ${e.factory.name} (${e.factoryId}); the old token is refused now.`);
+      return 0;
+    },
+  },
+  {
+    path: ["factory", "revoke"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "revoke a factory's token; its leases are requeued",
+    options: {},
+    async run(ctx) {
+      const f = await ctx.client().revokeFactoryToken(ctx.positionals[0]!);
+      if (ctx.json) ctx.emit(f);
+      else ctx.print(`✔ factory ${f.name} (${f.id}) is revoked; enroll it again to bring it back`);
+      return 0;
+    },
+  },
+  {
+    path: ["factory", "rm"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "deregister a factory; its leases are requeued",
+    options: {},
+    async run(ctx) {
+      const id = ctx.positionals[0]!;
+      const { requeued } = await ctx.client().deregisterFactory(id);
+      if (ctx.json) ctx.emit({ factoryId: id, requeued });
+      else ctx.print(`✔ factory ${id} removed; ${requeued} job(s) requeued`);
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,92 @@
+/**
+ * @module cli/commands/history
+ * `gigafactory history`: the D1 history of the product — job snapshots per
+ * stage change, runs, or the audit log — oldest first. It trails the live
+ * state by the outbox delay (about a quarter second). Under --json: the
+ * API's `{ kind, items }`, unchanged.
+ */
+import type { Command } from "../context.ts";
+import { type Column, formatInstant, renderTable } from "../table.ts";
+
+const KINDS = ["snapshots", "runs", "audit"] as const;
+type Kind = (typeof KINDS)[number];
+type Item = Record<string, unknown>;
+
+const text = (v: unknown): string =>
+  v === undefined || v === null ? "—" : typeof v === "string" ? v : JSON.stringify(v);
+const at = (v: unknown): string => (typeof v === "number" ? formatInstant(v) : "—");
+
+/** The columns each kind of history is read by. */
+const VIEWS: Record<Kind, { columns: Column[]; row(i: Item): string[] }> = {
+  snapshots: {
+    columns: [
+      { header: "AT" },
+      { header: "JOB" },
+      { header: "REV", align: "right" },
+      { header: "STAGE" },
+      { header: "ATTEMPT", align: "right" },
+      { header: "HOLDER" },
+      { header: "TITLE", max: 40 },
+    ],
+    row: (i) => [
+      at(i.at),
+      text(i.jobId),
+      text(i.rev),
+      text(i.stage),
+      text(i.attempt),
+      text(i.holderFactoryId),
+      text(i.title),
+    ],
+  },
+  runs: {
+    columns: [
+      { header: "STARTED" },
+      { header: "JOB" },
+      { header: "ATTEMPT", align: "right" },
+      { header: "FACTORY" },
+      { header: "EPOCH", align: "right" },
+      { header: "OUTCOME" },
+      { header: "COST", align: "right" },
+      { header: "MESSAGE", max: 50 },
+    ],
+    row: (i) => [
+      at(i.startedAt),
+      text(i.jobId),
+      text(i.attempt),
+      text(i.factoryId),
+      text(i.leaseEpoch),
+      i.endedAt ? text(i.outcome) : "running",
+      typeof i.costUsd === "number" ? `$${i.costUsd.toFixed(2)}` : "—",
+      text(i.message),
+    ],
+  },
+  audit: {
+    columns: [
+      { header: "AT" },
+      { header: "ACTOR" },
+      { header: "ACTION" },
+      { header: "TARGET" },
+      { header: "DETAIL", max: 60 },
+    ],
+    row: (i) => [at(i.at), text(i.actor), text(i.action), text(i.target), text(i.detail)],
+  },
+};
+
+export const history: Command = {
+  path: ["history"],
+  args: { names: "", min: 0, max: 0 },
+  summary: "show the product's history: job snapshots, runs or the audit log",
+  options: {
+    kind: { type: "string", value: "K", choices: KINDS, help: "snapshots (default), runs or audit" },
+    job: { type: "string", value: "ID", help: "only this job" },
+    limit: { type: "string", value: "N", int: { min: 1, max: 500 }, help: "at most N items (default 100)" },
+  },
+  async run(ctx) {
+    const kind = (ctx.str("kind") ?? "snapshots") as Kind;
+    const page = await ctx.client().history({ kind, jobId: ctx.str("job"), limit: ctx.int("limit") });
+    if (ctx.json) ctx.emit(page);
+    else if (page.items.length === 0) ctx.print(`no ${kind} history yet (it trails live state by a moment)`);
+    else ctx.print(renderTable(VIEWS[kind].columns, page.items.map(VIEWS[kind].row)));
+    return 0;
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * @module cli/commands/job
+ * `gigafactory job ID`: everything an operator asks about one job — where it
+ * is, who holds it, what it needs, how its attempts went — and its runs.
+ * Under --json: `{ job, runs }`, the API's own records.
+ */
+import type { Job, Run } from "../../shared/http-client.ts";
+import type { Command } from "../context.ts";
+import { formatAge, formatDuration, formatInstant, list, NONE, orNone, renderFields, renderTable } from "../table.ts";
+
+function checkpointText(job: Job): string {
+  const c = job.checkpoint;
+  if (!c) return NONE;
+  const where = [c.branch, c.sha ? `@ ${c.sha.slice(0, 12)}` : undefined].filter(Boolean).join(" ");
+  return [where || undefined, c.note ? `"${c.note}"` : undefined].filter(Boolean).join(" ") || NONE;
+}
+
+function resultText(r: Job["lastResult"] | Run["result"]): string {
+  if (!r) return NONE;
+  const rc = r.rc === undefined ? "" : ` rc=${r.rc}`;
+  return `${r.outcome}${rc}${r.message ? `: ${r.message}` : ""}`;
+}
+
+function budgetText(job: Job): string {
+  const b = job.budget;
+  const parts = [
+    b.usd === undefined ? undefined : `$${b.usd}`,
+    b.wallSeconds === undefined ? undefined : `${b.wallSeconds}s wall`,
+    b.tokens === undefined ? undefined : `${b.tokens} tokens`,
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : NONE;
+}
+
+export function renderJob(job: Job, runs: readonly Run[], now: number): string {
+  const lease = job.holderFactoryId
+    ? `${job.holderFactoryId} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
+    : NONE;
+  const fields: Array<[string, string]> = [
+    ["stage", job.stage],
+    ["priority", job.priority],
+    ["kind", job.kind + (job.parentId ? ` (child of ${job.parentId})` : "")],
+    ["requires", list(job.requires)],
+    ["prefers", list(job.prefers)],
+    ["engine", orNone(job.engine)],
+    ["repo", orNone(job.repo)],
+    ["budget", budgetText(job)],
+    ["deps", job.deps.length ? `${job.deps.join(",")} (${job.depsMode})` : NONE],
+    ["attempt", `${job.attempt}/${job.maxAttempts}`],
+    ["lease epoch", String(job.leaseEpoch)],
+    ["holder", lease],
+    ["checkpoint", checkpointText(job)],
+    ["progress", job.progress ? `${job.progress.pct ?? "?"}% ${job.progress.note ?? ""}`.trim() : NONE],
+    ["last result", resultText(job.lastResult)],
+    ["reviews", job.reviews?.length ? job.reviews.map((r) => `${r.reviewer}:${r.verdict}`).join(", ") : NONE],
+    ["created", `${formatInstant(job.createdAt)} (${formatAge(job.createdAt, now)} ago)`],
+    ["updated", `${formatInstant(job.updatedAt)} (${formatAge(job.updatedAt, now)} ago)`],
+  ];
+  const runTable =
+    runs.length === 0
+      ? "  no runs yet"
+      : renderTable(
+          [
+            { header: "ATTEMPT", align: "right" },
+            { header: "FACTORY" },
+            { header: "EPOCH", align: "right" },
+            { header: "ENGINE" },
+            { header: "STARTED" },
+            { header: "DURATION", align: "right" },
+            { header: "RESULT", max: 60 },
+          ],
+          runs.map((r) => [
+            String(r.attempt),
+            r.factoryId,
+            String(r.leaseEpoch),
+            orNone(r.engine),
+            formatInstant(r.startedAt),
+            r.endedAt === undefined ? "running" : formatDuration(r.endedAt - r.startedAt),
+            resultText(r.result),
+          ]),
+        );
+  return `${job.id}  ${job.title}\n${renderFields(fields)}\n\nRUNS\n${runTable}`;
+}
+
+export const job: Command = {
+  path: ["job"],
+  args: { names: "ID", min: 1, max: 1 },
+  summary: "show one job in detail, with its runs",
+  options: {},
+  async run(ctx) {
+    const client = ctx.client();
+    const id = ctx.positionals[0]!;
+    const [found, runs] = await Promise.all([client.getJob(id), client.listRuns(id)]);
+    if (ctx.json) ctx.emit({ job: found, runs });
+    else ctx.print(renderJob(found, runs, ctx.io.now()));
+    return 0;
+  },
+};

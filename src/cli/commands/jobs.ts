@@ -1,0 +1,67 @@
+/**
+ * @module cli/commands/jobs
+ * `gigafactory jobs`: the product's jobs, newest first, one page (`--limit`)
+ * or every page (`--all`, following `nextCursor`). Under --json the document
+ * is always `{ jobs, nextCursor }` (`nextCursor` null when there is no more).
+ */
+import { STAGES, type Stage } from "../../core/model.ts";
+import type { Job } from "../../shared/http-client.ts";
+import type { Command } from "../context.ts";
+import { formatAge, orNone, renderTable } from "../table.ts";
+
+/** The API's own page cap (JobListQuery.limit max): --all pages at it to make the fewest round trips. */
+const MAX_PAGE = 500;
+
+export function jobRows(jobs: readonly Job[], now: number): string[][] {
+  return jobs.map((j) => [
+    j.id,
+    j.stage,
+    j.priority,
+    j.title,
+    `${j.attempt}/${j.maxAttempts}`,
+    orNone(j.holderFactoryId),
+    formatAge(j.createdAt, now),
+  ]);
+}
+
+export const JOB_COLUMNS = [
+  { header: "ID" },
+  { header: "STAGE" },
+  { header: "PRIORITY" },
+  { header: "TITLE", max: 40 }, // 40: with the other columns, a row fits a 132-column terminal
+  { header: "ATTEMPT", align: "right" as const },
+  { header: "HOLDER", max: 28 },
+  { header: "AGE", align: "right" as const },
+];
+
+export const jobs: Command = {
+  path: ["jobs"],
+  args: { names: "", min: 0, max: 0 },
+  summary: "list jobs, newest first",
+  options: {
+    stage: { type: "string", value: "S", choices: STAGES, help: "only jobs in this stage" },
+    limit: { type: "string", value: "N", int: { min: 1, max: MAX_PAGE }, help: "page size (default 50)" },
+    all: { type: "boolean", help: "follow nextCursor and list every job" },
+  },
+  async run(ctx) {
+    const client = ctx.client();
+    const stage = ctx.str("stage") as Stage | undefined;
+    const all = ctx.flag("all");
+    const limit = ctx.int("limit") ?? (all ? MAX_PAGE : 50);
+    const found: Job[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listJobs({ stage, limit, cursor });
+      found.push(...page.jobs);
+      cursor = page.nextCursor;
+    } while (all && cursor);
+    if (ctx.json) {
+      ctx.emit({ jobs: found, nextCursor: cursor ?? null });
+      return 0;
+    }
+    if (found.length === 0) ctx.print(stage ? `no ${stage} jobs` : "no jobs");
+    else ctx.print(renderTable(JOB_COLUMNS, jobRows(found, ctx.io.now())));
+    if (cursor) ctx.note(`… more jobs: pass --all, or a larger --limit`);
+    return 0;
+  },
+};

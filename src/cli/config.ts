@@ -1,0 +1,112 @@
+/**
+ * @module cli/config
+ * Where the CLI finds its coordinator, token and product. Three layers, the
+ * first that says something wins: command-line flags, then environment
+ * variables, then the config file written by `gigafactory login`. The file
+ * holds a secret, so it is written 0600 (in a 0700 directory) and replaced
+ * atomically, never left half-written.
+ */
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import path from "node:path";
+import { productFromToken } from "../shared/http-client.ts";
+import { CliError } from "./errors.ts";
+
+export interface Layer {
+  url?: string;
+  token?: string;
+  product?: string;
+}
+
+export interface Connection {
+  url: string;
+  token: string;
+  product: string;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** `$GIGAFACTORY_CONFIG`, else `$XDG_CONFIG_HOME/gigafactory/config.json`, else `~/.config/gigafactory/config.json`. */
+export function configPath(env: Env): string {
+  if (env.GIGAFACTORY_CONFIG) return env.GIGAFACTORY_CONFIG;
+  const base = env.XDG_CONFIG_HOME || path.join(env.HOME || homedir(), ".config");
+  return path.join(base, "gigafactory", "config.json");
+}
+
+export function envLayer(env: Env): Layer {
+  return pick({ url: env.GIGAFACTORY_URL, token: env.GIGAFACTORY_TOKEN, product: env.GIGAFACTORY_PRODUCT });
+}
+
+/** Only non-empty strings count: `GIGAFACTORY_TOKEN=` in a shell means "not set", not "empty token". */
+function pick(layer: Record<keyof Layer, unknown>): Layer {
+  const out: Layer = {};
+  for (const key of ["url", "token", "product"] as const) {
+    const v = layer[key];
+    if (typeof v === "string" && v !== "") out[key] = v;
+  }
+  return out;
+}
+
+/** The saved layer; a missing file is an empty layer, an unreadable one an error naming the file. */
+export function readConfigFile(file: string): Layer {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new CliError("config_unreadable", `cannot read ${file}: ${(err as Error).message}`, "fix its permissions");
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
+    return pick(parsed as Record<keyof Layer, unknown>);
+  } catch (err) {
+    throw new CliError(
+      "config_invalid",
+      `${file} is not a valid config: ${(err as Error).message}`,
+      "run `gigafactory login` again, or delete the file",
+    );
+  }
+}
+
+/** Writes `{url, token, product}` readable by the owner only; chmod also tightens a file that already existed. */
+export function writeConfigFile(file: string, conn: Connection): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ url: conn.url, token: conn.token, product: conn.product }, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
+/**
+ * Each layer's product is the one it names, or else the one its own token names (`gf_<product>_…`), so a token
+ * given on the command line brings its product along instead of inheriting a stale one from the file.
+ */
+function layerProduct(layer: Layer): string | undefined {
+  return layer.product ?? (layer.token ? productFromToken(layer.token) : undefined);
+}
+
+/** Flags over environment over file; fails with the exact step that fixes what is missing. */
+export function resolveConnection(flags: Layer, env: Layer, file: Layer): Connection {
+  const layers = [flags, env, file];
+  const url = layers.find((l) => l.url)?.url;
+  const token = layers.find((l) => l.token)?.token;
+  const product = layers.map(layerProduct).find((p) => p !== undefined);
+  if (!url || !token) {
+    throw new CliError(
+      "not_logged_in",
+      `no coordinator ${url ? "token" : "URL"} is configured`,
+      "run `gigafactory login --url URL --token TOKEN`, or set GIGAFACTORY_URL and GIGAFACTORY_TOKEN",
+    );
+  }
+  if (!product) {
+    throw new CliError(
+      "product_required",
+      "the token does not name a product (an admin token?) and none is configured",
+      "pass --product P or set GIGAFACTORY_PRODUCT",
+    );
+  }
+  return { url, token, product };
+}

@@ -1,0 +1,96 @@
+/**
+ * @module cli/context
+ * What a command runs with: its parsed options and arguments, the terminal
+ * (stdout, stderr, whether stderr is a TTY), the environment, a clock, and a
+ * lazily built API client. Commands write only through `Ctx`, never to
+ * `process`, so the JSON rule — one document on stdout, nothing else — is kept
+ * in one place and commands can be driven in-process.
+ */
+import { GigafactoryClient } from "../shared/http-client.ts";
+import type { CommandSpec, OptionValue } from "./args.ts";
+import { type Connection, configPath, type Env, envLayer, readConfigFile, resolveConnection } from "./config.ts";
+
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stderrIsTTY: boolean;
+  env: Env;
+  now(): number;
+  /** Injected by in-process tests; the global fetch otherwise. */
+  fetch?: typeof fetch;
+}
+
+export interface Ctx {
+  io: Io;
+  json: boolean;
+  positionals: readonly string[];
+  str(name: string): string | undefined;
+  int(name: string): number | undefined;
+  flag(name: string): boolean;
+  strs(name: string): string[];
+  /** The connection from flags, environment and config file (in that order). */
+  connection(): Connection;
+  client(conn?: Connection): GigafactoryClient;
+  /** A line of human output on stdout; suppressed under --json. */
+  print(text: string): void;
+  /** A line on stderr: progress, hints. Suppressed under --json unless `always`. */
+  note(text: string, always?: boolean): void;
+  /** The --json document. */
+  emit(doc: unknown): void;
+  /** One compact JSON line (NDJSON), for streams under --json. */
+  emitLine(doc: unknown): void;
+}
+
+/** A command: its spec (words, arguments, options, help) and what it does; returns the exit code (default 0). */
+export interface Command extends CommandSpec {
+  run(ctx: Ctx): Promise<number | undefined>;
+}
+
+export function makeContext(io: Io, values: Record<string, OptionValue>, positionals: readonly string[]): Ctx {
+  const json = values.json === true;
+  const str = (name: string): string | undefined => {
+    const v = values[name];
+    return typeof v === "string" ? v : undefined;
+  };
+  let resolved: Connection | undefined;
+  const ctx: Ctx = {
+    io,
+    json,
+    positionals,
+    str,
+    int: (name) => {
+      const v = values[name];
+      return typeof v === "number" ? v : undefined;
+    },
+    flag: (name) => values[name] === true,
+    strs: (name) => {
+      const v = values[name];
+      return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
+    },
+    connection() {
+      resolved ??= resolveConnection(
+        { url: str("url"), token: str("token"), product: str("product") },
+        envLayer(io.env),
+        readConfigFile(configPath(io.env)),
+      );
+      return resolved;
+    },
+    client(conn) {
+      const c = conn ?? ctx.connection();
+      return new GigafactoryClient({ ...c, ...(io.fetch ? { fetch: io.fetch } : {}) });
+    },
+    print(text) {
+      if (!json) io.stdout(`${text}\n`);
+    },
+    note(text, always = false) {
+      if (!json || always) io.stderr(`${text}\n`);
+    },
+    emit(doc) {
+      io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    },
+    emitLine(doc) {
+      io.stdout(`${JSON.stringify(doc)}\n`);
+    },
+  };
+  return ctx;
+}

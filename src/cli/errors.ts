@@ -1,0 +1,68 @@
+/**
+ * @module cli/errors
+ * Every failure the CLI reports is one `CliError`: a stable code, what
+ * happened, and how to fix it, printed as the workers-sdk style one-liner
+ * `✘ ERROR code: what happened / how to fix it`. Usage errors exit 2 so a
+ * script can tell "you called me wrong" from "the operation failed" (exit 1).
+ */
+import { ApiError, ConnectionError } from "../shared/http-client.ts";
+
+export class CliError extends Error {
+  readonly code: string;
+  readonly fix: string;
+  readonly exitCode: number;
+
+  constructor(code: string, what: string, fix: string, exitCode = 1) {
+    super(what);
+    this.name = "CliError";
+    this.code = code;
+    this.fix = fix;
+    this.exitCode = exitCode;
+  }
+}
+
+/** A command line that cannot be run as written: exit 2. */
+export function usageError(what: string, command?: string): CliError {
+  const help = command ? `gigafactory ${command} --help` : "gigafactory --help";
+  return new CliError("usage", what, `see \`${help}\``, 2);
+}
+
+/** What an operator can do about each API error code; unknown codes get the generic advice. */
+const FIXES: Record<string, string> = {
+  unauthorized: "check the token, or run `gigafactory login --url URL --token TOKEN` again",
+  forbidden: "use a token with the needed role for this product (an admin can `gigafactory tokens mint`)",
+  not_found: "check the id (`gigafactory jobs`, `gigafactory factories`) and the product",
+  illegal_transition: "look at the job's current stage with `gigafactory job ID`",
+  invalid_manifest: "fix the manifest and submit it again",
+  validation_failed: "fix the value named above and try again",
+  conflict: "the target is in a state that forbids this; inspect it and retry",
+  fenced: "the lease moved on; re-read the job before acting",
+  not_lease_holder: "only the factory holding the lease can do this",
+  payload_too_large: "make the request smaller",
+  unsupported_media_type: "this is a CLI bug; please report it",
+  method_not_allowed: "this is a CLI bug; please report it",
+};
+
+/** Any thrown value as a CliError, so `main` has exactly one way to report failure. */
+export function toCliError(err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof ApiError) {
+    const fix =
+      FIXES[err.code] ??
+      (err.status >= 500
+        ? "the coordinator failed; retry, and check its logs if it persists"
+        : "see `gigafactory --help`");
+    return new CliError(err.code, err.detail, fix);
+  }
+  if (err instanceof ConnectionError) {
+    return new CliError("unreachable", err.message, "check --url / GIGAFACTORY_URL and that the coordinator is up");
+  }
+  const what = err instanceof Error ? err.message : String(err);
+  return new CliError("internal", what, "this is a CLI bug; please report it with the command you ran");
+}
+
+/** The one-line report; newlines in server details are folded so it stays one line. */
+export function formatError(e: CliError): string {
+  const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, " ").trim();
+  return `✘ ERROR ${e.code}: ${oneLine(e.message)} / ${oneLine(e.fix)}`;
+}

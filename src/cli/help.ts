@@ -1,0 +1,51 @@
+/**
+ * @module cli/help
+ * Help text generated from the command specs, so it cannot drift from what
+ * the parser accepts: the overview (`gigafactory --help`), a family
+ * (`gigafactory factory --help`) and one command (`gigafactory jobs --help`).
+ */
+import { type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from "./args.ts";
+
+function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
+  const rows = Object.entries(options).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` ${o.value}` : ""}${o.multiple ? "…" : ""}`;
+    const choices = o.choices ? ` (${o.choices.join("|")})` : "";
+    return [flag, `${o.help}${choices}`] as const;
+  });
+  const w = Math.max(0, ...rows.map(([f]) => f.length));
+  return rows.map(([f, h]) => `  ${f.padEnd(w)}  ${h}`);
+}
+
+function usageOf(c: CommandSpec): string {
+  const opts = Object.keys(c.options).length > 0 ? " [options]" : "";
+  return `gigafactory ${c.path.join(" ")}${c.args.names ? ` ${c.args.names}` : ""}${opts}`;
+}
+
+export function commandHelp(c: CommandSpec): string {
+  const own = Object.keys(c.options).length > 0 ? ["", "Options:", ...optionLines(c.options)] : [];
+  return [`Usage: ${usageOf(c)}`, "", c.summary, ...own, "", "Global options:", ...optionLines(GLOBAL_OPTIONS)].join(
+    "\n",
+  );
+}
+
+/** The overview, or only the commands starting with `family` (e.g. "factory"). */
+export function overviewHelp(commands: readonly CommandSpec[], family?: string): string {
+  const shown = family ? commands.filter((c) => c.path[0] === family) : commands;
+  const rows = shown.map((c) => [`${c.path.join(" ")}${c.args.names ? ` ${c.args.names}` : ""}`, c.summary] as const);
+  const w = Math.max(...rows.map(([u]) => u.length));
+  return [
+    "gigafactory — the operator CLI of a Gigafactory coordinator",
+    "",
+    `Usage: gigafactory ${family ? `${family} ` : ""}<command> [options]`,
+    "",
+    "Commands:",
+    ...rows.map(([u, s]) => `  ${u.padEnd(w)}  ${s}`),
+    "",
+    "Global options:",
+    ...optionLines(GLOBAL_OPTIONS),
+    "",
+    "Connection: flags, then GIGAFACTORY_URL / GIGAFACTORY_TOKEN / GIGAFACTORY_PRODUCT, then the file",
+    "written by `gigafactory login` ($GIGAFACTORY_CONFIG or ~/.config/gigafactory/config.json).",
+    "Exit codes: 0 ok, 1 failed, 2 usage error. Errors: `✘ ERROR code: what happened / how to fix it`.",
+  ].join("\n");
+}

@@ -1,0 +1,115 @@
+/**
+ * @module cli/job-feed
+ * Follows one job's live event feed (SSE) across disconnects: every
+ * (re)connection asks for the events after the last `seq` delivered, and any
+ * event at or below it is dropped, so the caller sees each event once, in
+ * order, however often the connection breaks (SPEC §4.5). Reconnects use the
+ * shared capped exponential backoff; a 4xx is final — no reconnect can fix a
+ * bad token or a missing job.
+ */
+import {
+  ApiError,
+  type Backoff,
+  backoffMs,
+  ConnectionError,
+  type GigafactoryClient,
+  type JobEvent,
+  sleep,
+} from "../shared/http-client.ts";
+import { createSseParser, toJobEvent } from "./sse.ts";
+
+/** 30 tries from 250 ms to 10 s apart: a watcher rides out ~5 minutes of coordinator outage before giving up. */
+export const FEED_BACKOFF: Readonly<Backoff> = {
+  maxAttempts: 30,
+  minDelayMs: 250,
+  maxDelayMs: 10_000,
+  factor: 2,
+  jitter: 0.2,
+};
+
+/** A connection that lasted this long was healthy even without events: the next failure starts the backoff over. */
+const HEALTHY_CONNECTION_MS = 5_000;
+
+export interface FollowOptions {
+  /** Deliver events with `seq` greater than this (0 = from the start). */
+  after: number;
+  backoff?: Backoff;
+  signal?: AbortSignal;
+  /** Called once per new event, in `seq` order; return true to stop following. */
+  onEvent(event: JobEvent): boolean | undefined;
+  /** Told before each reconnect wait, so a terminal can say why it paused. */
+  onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
+  now?: () => number;
+}
+
+type ReadOutcome = "stopped" | "ended" | "broken";
+
+/** Follows until `onEvent` says stop (resolves with the last seq) or the feed is lost for good (rejects). */
+export async function followJobFeed(client: GigafactoryClient, jobId: string, opts: FollowOptions): Promise<number> {
+  const backoff = opts.backoff ?? FEED_BACKOFF;
+  const now = opts.now ?? Date.now;
+  const state = { last: opts.after, delivered: false };
+  for (let failures = 0; ; ) {
+    const openedAt = now();
+    state.delivered = false;
+    let reason: string;
+    let lastError: unknown;
+    try {
+      const res = await client.openEventStream(jobId, { after: state.last, signal: opts.signal });
+      const outcome = await readFeed(res, state, opts);
+      if (outcome === "stopped") return state.last;
+      reason = outcome === "ended" ? "the feed closed" : "the connection broke";
+    } catch (err) {
+      if (opts.signal?.aborted) return state.last;
+      const transient = (err instanceof ApiError && err.status >= 500) || err instanceof ConnectionError;
+      if (!transient) throw err;
+      reason = err.message;
+      lastError = err;
+    }
+    if (opts.signal?.aborted) return state.last;
+    if (state.delivered || now() - openedAt >= HEALTHY_CONNECTION_MS) failures = 0;
+    failures++;
+    if (failures >= backoff.maxAttempts) {
+      throw lastError ?? new ConnectionError(client.url, new Error(`${reason} ${failures} times in a row`), failures);
+    }
+    const delayMs = backoffMs(failures - 1, backoff);
+    opts.onRetry?.({ attempt: failures, delayMs, reason });
+    try {
+      await sleep(delayMs, opts.signal);
+    } catch {
+      return state.last; // aborted while waiting
+    }
+  }
+}
+
+/** Reads one connection's frames; network errors end the read ("broken"), errors from `onEvent` propagate. */
+async function readFeed(
+  res: Response,
+  state: { last: number; delivered: boolean },
+  opts: FollowOptions,
+): Promise<ReadOutcome> {
+  if (!res.body) return "ended";
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  const parser = createSseParser();
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch {
+        return "broken";
+      }
+      if (chunk.done) return "ended";
+      for (const frame of parser.push(decoder.decode(chunk.value, { stream: true }))) {
+        const event = toJobEvent(frame);
+        if (!event || event.seq <= state.last) continue; // a replayed event: already delivered
+        state.last = event.seq;
+        state.delivered = true;
+        if (opts.onEvent(event) === true) return "stopped";
+      }
+    }
+  } finally {
+    reader.cancel().catch(() => {}); // closes the connection; nothing to do if it is already gone
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * @module cli/registry
+ * Every command of the CLI, in the order `gigafactory --help` lists them.
+ * Adding a command = writing it under `commands/` and listing it here.
+ */
+import { explain } from "./commands/explain.ts";
+import { enroll, factories, factoryCommands } from "./commands/factories.ts";
+import { history } from "./commands/history.ts";
+import { job } from "./commands/job.ts";
+import { jobActions } from "./commands/job-actions.ts";
+import { jobs } from "./commands/jobs.ts";
+import { login } from "./commands/login.ts";
+import { queueState } from "./commands/queue-state.ts";
+import { submit } from "./commands/submit.ts";
+import { tokenCommands } from "./commands/tokens.ts";
+import { watch } from "./commands/watch.ts";
+import type { Command } from "./context.ts";
+
+export const COMMANDS: readonly Command[] = [
+  login,
+  submit,
+  jobs,
+  job,
+  watch,
+  explain,
+  ...jobActions,
+  factories,
+  ...factoryCommands,
+  enroll,
+  ...tokenCommands,
+  queueState,
+  history,
+];

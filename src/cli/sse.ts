@@ -1,0 +1,88 @@
+/**
+ * @module cli/sse
+ * A pure, incremental parser for Server-Sent Events (the WHATWG "event stream
+ * interpretation"): feed it text chunks as they arrive — split anywhere, even
+ * inside a line or a CRLF — and it hands back each complete frame. Then
+ * `toJobEvent` reads a frame of the job feed (`data: {seq,type,at,data}`).
+ */
+import type { JobEvent } from "../shared/http-client.ts";
+
+export interface SseFrame {
+  /** The `id:` of this frame, if it had one. */
+  id?: string;
+  /** `event:`, or "message" when absent (the spec's default). */
+  event: string;
+  data: string;
+}
+
+export interface SseParser {
+  /** Parses `chunk`; returns the frames it completed. */
+  push(chunk: string): SseFrame[];
+}
+
+export function createSseParser(): SseParser {
+  let buffer = "";
+  let data: string[] = [];
+  let event = "";
+  let id: string | undefined;
+  let sawCr = false; // a chunk ended in "\r": a "\n" opening the next one belongs to that line ending
+
+  const line = (text: string, out: SseFrame[]): void => {
+    if (text === "") {
+      if (data.length > 0)
+        out.push({ ...(id !== undefined ? { id } : {}), event: event || "message", data: data.join("\n") });
+      data = [];
+      event = "";
+      id = undefined;
+      return;
+    }
+    if (text.startsWith(":")) return; // a comment: servers send these as keep-alives
+    const colon = text.indexOf(":");
+    const field = colon === -1 ? text : text.slice(0, colon);
+    let value = colon === -1 ? "" : text.slice(colon + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "data") data.push(value);
+    else if (field === "event") event = value;
+    else if (field === "id" && !value.includes("\0")) id = value;
+    // `retry:` and unknown fields are ignored: reconnect timing is ours (capped backoff), not the server's.
+  };
+
+  return {
+    push(chunk) {
+      const out: SseFrame[] = [];
+      let text = buffer + chunk;
+      if (sawCr && text.startsWith("\n")) text = text.slice(1);
+      sawCr = false;
+      let start = 0;
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (c !== "\n" && c !== "\r") continue;
+        line(text.slice(start, i), out);
+        if (c === "\r") {
+          if (i + 1 === text.length) sawCr = true;
+          else if (text[i + 1] === "\n") i++;
+        }
+        start = i + 1;
+      }
+      buffer = text.slice(start);
+      return out;
+    },
+  };
+}
+
+/** A job-feed frame as a JobEvent; undefined for anything else (pings, malformed data) — the feed skips those. */
+export function toJobEvent(frame: SseFrame): JobEvent | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(frame.data);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const p = parsed as Record<string, unknown>;
+  const seq = typeof p.seq === "number" ? p.seq : Number(frame.id);
+  const type = typeof p.type === "string" ? p.type : frame.event;
+  if (!Number.isSafeInteger(seq) || seq < 0) return undefined;
+  const data = typeof p.data === "object" && p.data !== null ? (p.data as Record<string, unknown>) : {};
+  return { seq, type, at: typeof p.at === "number" ? p.at : Number.NaN, data };
+}

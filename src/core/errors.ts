@@ -1,0 +1,89 @@
+/**
+ * @module core/errors
+ * Every failure the domain can report is one `DomainError` with a stable `code`.
+ * The Worker maps codes to HTTP status and problem+json in exactly one place
+ * (`src/worker/problem.ts`); Durable Objects throw these across RPC, so the
+ * code travels as a plain string prefix in the message (see `encode`/`decode`).
+ */
+
+export const ERROR_CODES = {
+  validation_failed: 400,
+  invalid_manifest: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  fenced: 409,
+  illegal_transition: 409,
+  not_lease_holder: 409,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class DomainError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  // Plain fields, not parameter properties: the agent runs this file under
+  // Node's type stripping, which does not support them.
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "DomainError";
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+/** A stale `leaseEpoch`: the caller lost its lease; nothing was changed. */
+export class FencedError extends DomainError {
+  constructor(jobId: string, given: number, current: number) {
+    super("fenced", `lease epoch ${given} of job ${jobId} is stale (current epoch ${current})`, {
+      jobId,
+      given,
+      current,
+    });
+  }
+}
+
+export class IllegalTransitionError extends DomainError {
+  constructor(jobId: string, from: string, to: string) {
+    super("illegal_transition", `job ${jobId} cannot move from ${from} to ${to}`, { jobId, from, to });
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string, id: string) {
+    super("not_found", `${what} ${id} does not exist`, { what, id });
+  }
+}
+
+/**
+ * What a Durable Object RPC returns: a value, or the domain error as plain data.
+ * Errors are returned, not thrown, across RPC — a thrown error loses its class
+ * and is logged by the runtime as an uncaught exception, which a refused
+ * claim or a fenced patch is not.
+ */
+export type Outcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
+
+export function failure(err: DomainError): Outcome<never> {
+  return { ok: false, error: { code: err.code, message: err.message, details: err.details } };
+}
+
+/** Turn an Outcome back into a value, or throw its DomainError (Worker side). */
+export async function unwrap<T>(outcome: Promise<Outcome<T>> | Outcome<T>): Promise<T> {
+  const o = await outcome;
+  if (o.ok) return o.value;
+  throw new DomainError(o.error.code, o.error.message, o.error.details);
+}
+
+export function assertExhaustive(value: never, what = "value"): never {
+  throw new Error(`unhandled ${what}: ${String(value)}`);
+}

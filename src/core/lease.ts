@@ -1,0 +1,99 @@
+/**
+ * @module core/lease
+ * The arithmetic of leases, retries and heartbeats (SPEC §4.3 recovery, §6 retries).
+ * Storage, alarms and fencing live in the coordinator Durable Object; this module
+ * only answers "until when?", "is it still live?", "what happens on expiry?" and
+ * "how long to wait?" — from numbers passed in, never from a clock.
+ */
+import type { Health } from "./model.ts";
+
+export const LEASE_TTL = Object.freeze({
+  /** 60 s: long enough to ride out a GC pause or a reconnect, short enough that a dead host's job restarts soon. */
+  defaultSeconds: 60,
+  /** 5 s: below this, renewal traffic (every TTL/2) would dominate and clock jitter would expire healthy leases. */
+  minSeconds: 5,
+  /** 1 h: a longer lease would let a vanished factory sit on a job for most of a working session. */
+  maxSeconds: 3600,
+});
+
+/**
+ * Clamps a requested TTL into [min, max]; anything not a finite number gets the default.
+ * Clamping (rather than rejecting) keeps a misconfigured agent working; the HTTP layer
+ * validates the request body separately.
+ */
+export function clampTtlSeconds(ttlSeconds: number): number {
+  if (!Number.isFinite(ttlSeconds)) return LEASE_TTL.defaultSeconds;
+  return Math.min(LEASE_TTL.maxSeconds, Math.max(LEASE_TTL.minSeconds, ttlSeconds));
+}
+
+/** When a lease granted or renewed at `now` (ms epoch) stops being live; the TTL is clamped first. */
+export function leaseExpiresAt(now: number, ttlSeconds: number = LEASE_TTL.defaultSeconds): number {
+  return now + clampTtlSeconds(ttlSeconds) * 1000;
+}
+
+/** Live iff `now < expiresAt`: at the exact expiry instant the lease is already gone (no shared instant). */
+export function isLeaseLive(expiresAt: number, now: number): boolean {
+  return now < expiresAt;
+}
+
+/**
+ * How long a holder waits before renewing: half the TTL, as BullMQ does, so one lost
+ * renewal still leaves a second chance before expiry.
+ */
+export function renewDelayMs(ttlSeconds: number = LEASE_TTL.defaultSeconds): number {
+  return (clampTtlSeconds(ttlSeconds) * 1000) / 2;
+}
+
+export type ExpiryDecision = "requeue" | "dead_letter";
+
+/**
+ * What to do with a job whose lease expired. `attempt` is counted at claim time, so
+ * a job on its last allowed attempt (attempt === maxAttempts) has no try left.
+ */
+export function decideExpiry(job: { attempt: number; maxAttempts: number }): ExpiryDecision {
+  return job.attempt >= job.maxAttempts ? "dead_letter" : "requeue";
+}
+
+export interface RetryBackoff {
+  /** Delay before the first retry. */
+  baseMs?: number;
+  /** Ceiling on any single delay. */
+  capMs?: number;
+}
+
+/** 5 s: enough for a flapping dependency (registry, rate limit) to recover before retry #1. */
+const DEFAULT_BASE_MS = 5_000;
+/** 10 min: past this a retry is better handled by an operator than by waiting longer. */
+const DEFAULT_CAP_MS = 600_000;
+
+/**
+ * Exponential backoff: base · 2^(attempt−1), capped. `attempt` is the attempt that just
+ * failed (1 = first); values below 1 are treated as 1. Deterministic (no jitter): the
+ * coordinator serialises dispatch per product, so there is no herd to spread out.
+ */
+export function retryDelayMs(
+  attempt: number,
+  { baseMs = DEFAULT_BASE_MS, capMs = DEFAULT_CAP_MS }: RetryBackoff = {},
+): number {
+  const exponent = Math.max(0, Math.floor(attempt) - 1);
+  return Math.min(capMs, baseMs * 2 ** exponent); // 2 ** large = Infinity, and min() still yields the cap
+}
+
+export const HEARTBEAT = Object.freeze({
+  /** 15 s: a quarter of the default lease TTL, so a factory's health is known well before its leases lapse. */
+  intervalMs: 15_000,
+  /** 3 missed beats (45 s) mark a factory down: one miss is jitter, two is a warning, three is an outage. */
+  missedBeforeDown: 3,
+});
+
+/**
+ * Health from heartbeat age: "ok" while under 2 intervals (one late beat is tolerated),
+ * "degraded" until `missedBeforeDown` intervals, then "down". Never seen = down.
+ */
+export function factoryHealthAt(lastHeartbeatAt: number | undefined, now: number): Health {
+  if (lastHeartbeatAt === undefined) return "down";
+  const silence = now - lastHeartbeatAt;
+  if (silence < 2 * HEARTBEAT.intervalMs) return "ok";
+  if (silence < HEARTBEAT.missedBeforeDown * HEARTBEAT.intervalMs) return "degraded";
+  return "down";
+}

@@ -1,0 +1,250 @@
+/**
+ * @module core/manifest
+ * Job manifests: markdown with optional YAML-subset frontmatter. One schema for markdown and JSON submissions; the
+ * body is kept byte for byte; `formatManifest` writes it back for the CLI. The YAML subset is hand-written (no
+ * dependency) and small on purpose: what it accepts is listed on `parseYamlSubset`, anything else is a line-numbered
+ * error rather than a guess.
+ */
+import { z } from "zod";
+import { DomainError } from "./errors.ts";
+import { type Manifest, PRIORITIES } from "./model.ts";
+
+/** 256 KiB: a manifest describes a task; anything bigger is a data file in the wrong place. */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+
+/** `path` is dotted (`budget.usd`, `requires.1`; "" = the document); `line` is 1-based, markdown input only. */
+export type ManifestIssue = { path: string; message: string; line?: number };
+
+const capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
+const engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, { error: "must be an engine name like claude" });
+const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "must be a job id (letters, digits, _, -; max 64)" });
+
+const titleMissing = (issue: { input: unknown }): string | undefined =>
+  issue.input === undefined ? "required: add `title:` or a `# Heading` to the body" : undefined;
+
+const BudgetSchema = z.strictObject({
+  usd: z.number().positive().max(100_000).optional(), // 100k USD: far above any sane single job; catches typos
+  wallSeconds: z.number().int().min(1).max(604_800).optional(), // 604800 s = 7 days, the longest lease chain we keep
+  tokens: z.number().int().min(1).max(1e9).optional(), // 1e9 tokens: beyond any engine's per-job reality
+});
+
+export const ManifestInputSchema = z.strictObject({
+  title: z.string({ error: titleMissing }).min(1).max(200), // 200 chars: fits a list row and a PR title
+  priority: z.enum(PRIORITIES).default("medium"),
+  requires: z.array(capability).max(32).default([]), // 32: a real host advertises a dozen; more is a mistake
+  prefers: z.array(capability).max(32).default([]), // same bound as requires
+  engine: engine.optional(),
+  repo: z.string().min(1).max(500).optional(), // 500: longest plausible clone URL
+  budget: BudgetSchema.default({}),
+  deps: z.array(jobId).max(100).default([]), // 100: wider fan-in belongs in a composite job
+  depsMode: z.enum(["all", "any"]).default("all"),
+  maxAttempts: z.number().int().min(1).max(20).default(3), // 3 tries by default; 20 bounds a retry storm
+  serialKey: z.string().min(1).max(200).optional(), // 200: any repo path or domain name fits
+  idempotencyKey: z.string().min(1).max(200).optional(), // 200: tracker keys and UUIDs fit with room
+  reviewers: z.number().int().min(0).max(10).default(0), // 10 distinct approvals is already a committee
+  onReject: z.enum(["fail", "requeue"]).default("fail"),
+  kind: z.enum(["task", "composite"]).default("task"),
+  parentId: jobId.optional(),
+});
+export type ManifestInput = z.input<typeof ManifestInputSchema>;
+
+function invalid(issues: ManifestIssue[]): DomainError {
+  const text = issues.map((i) => `${i.line ? `line ${i.line}: ` : ""}${i.path ? `${i.path}: ` : ""}${i.message}`);
+  return new DomainError("invalid_manifest", `invalid manifest: ${text.join("; ")}`, { issues });
+}
+
+function fail(line: number, path: string, message: string): never {
+  throw invalid([{ path, message, line }]);
+}
+
+type Scalar = string | number | boolean | null;
+type Value = Scalar | Scalar[] | { [key: string]: Value };
+
+const KEY_LINE = /^([A-Za-z_][A-Za-z0-9_-]*):(?:[ \t]+(.*))?$/;
+const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+const LIST_ITEM = /^-(?:[ \t]+(.*))?$/;
+const isSkippable = (line: string): boolean => /^\s*(?:#.*)?$/.test(line);
+
+function parseScalar(src: string, n: number, path: string): Scalar {
+  const s = src.trim();
+  if (s === "" || s === "null" || s === "~") return null;
+  if (s === "true" || s === "false") return s === "true";
+  if (s.startsWith("'")) {
+    const inner = /^'((?:[^']|'')*)'$/.exec(s)?.[1]; // '' is YAML's escaped single quote
+    return inner?.replaceAll("''", "'") ?? fail(n, path, "unterminated single-quoted string, or text after the quote");
+  }
+  if (s.startsWith('"')) {
+    try {
+      return JSON.parse(s) as string; // YAML's common escapes (\" \\ \n \t \uXXXX) are JSON's
+    } catch {
+      return fail(n, path, "malformed double-quoted string (unterminated, bad escape, or text after the quote)");
+    }
+  }
+  if (/^[[\]{}]/.test(s)) fail(n, path, "nested lists/maps are not supported; quote the value if it is text");
+  return NUMBER.test(s) ? Number(s) : s;
+}
+
+/** Splits the inside of `[...]` / `{...}` on commas outside quotes; one trailing comma is allowed. */
+function splitFlow(inner: string, n: number, path: string): string[] {
+  const items = [""];
+  for (const token of inner.match(/"(?:[^"\\]|\\.)*"?|'(?:[^']|'')*'?|[^,"']+|,/g) ?? []) {
+    if (token === ",") items.push("");
+    else if (!/^["']/.test(token) && /[[\]{}]/.test(token)) fail(n, path, "nested lists/maps are not supported");
+    else items.push(`${items.pop()}${token}`);
+  }
+  const trimmed = items.map((item) => item.trim());
+  if (trimmed.at(-1) === "") trimmed.pop();
+  if (trimmed.includes("")) fail(n, path, "empty item between commas");
+  return trimmed;
+}
+
+type Row = { text: string; n: number; indent: number; block: Row[] };
+
+/**
+ * A map from rows (`text` trimmed, `n` = file line). `parent` "" is the top level, whose values may be inline lists
+ * or maps, or a block of the rows indented under a key with no value; nested maps hold only scalars (one level).
+ */
+function parseMap(parent: string, where: Map<string, number>, rows: Row[]): Record<string, Value> {
+  const map = new Map<string, Value>();
+  for (const { text, n, block } of rows) {
+    const m = KEY_LINE.exec(text);
+    if (!m) fail(n, parent, `expected "${parent ? "name" : "key"}: value", got "${text.slice(0, 40)}"`); // 40: enough to spot the line
+    const key = m[1]!;
+    const path = parent ? `${parent}.${key}` : key;
+    if (map.has(key)) fail(n, path, `duplicate key (first on line ${where.get(path)})`);
+    where.set(path, n);
+    const rest = m[2]?.trim() ?? "";
+    if (rest && block[0]) fail(block[0].n, path, "unexpected indentation: only a key with no value has lines under it");
+    if (rest) map.set(key, parent ? parseScalar(rest, n, path) : parseInline(rest, n, path, where));
+    else map.set(key, block.length > 0 ? parseBlock(path, block, where) : null);
+  }
+  return Object.fromEntries(map); // fromEntries: a `__proto__` key stays an own (rejected) key
+}
+
+function parseInline(src: string, n: number, key: string, where: Map<string, number>): Value {
+  const open = src[0];
+  if (open !== "[" && open !== "{") return parseScalar(src, n, key);
+  if (!src.endsWith(open === "[" ? "]" : "}")) fail(n, key, `unclosed "${open}"; quote the value if it is text`);
+  const items = splitFlow(src.slice(1, -1), n, key);
+  if (open === "[") return items.map((item, k) => parseScalar(item, n, `${key}.${k}`));
+  const rows = items.map((text): Row => ({ text, n, indent: 0, block: [] }));
+  return parseMap(key, where, rows);
+}
+
+/** The rows under a key with no value: all `- item` (a list) or all `name: value` (a map). */
+function parseBlock(key: string, block: Row[], where: Map<string, number>): Value {
+  const bad = block.find((b) => b.indent !== block[0]!.indent);
+  if (bad) fail(bad.n, key, "inconsistent indentation (only one level of nesting is supported)");
+  if (!LIST_ITEM.test(block[0]!.text)) return parseMap(key, where, block);
+  return block.map((b, k) => {
+    const m = LIST_ITEM.exec(b.text);
+    if (!m) fail(b.n, key, `expected "- item" like the lines above, got "${b.text}"`);
+    where.set(`${key}.${k}`, b.n);
+    return parseScalar(m[1] ?? "", b.n, `${key}.${k}`);
+  });
+}
+
+/**
+ * Accepts `key: scalar` (plain, "double", 'single', number, true/false, null/~), `key: [a, b]`, `key: {k: v}`, and
+ * under a key with no value either `- item` lines (indented, or at column 0 as YAML allows) or indented `k: v` lines.
+ * `#` starts a comment only on its own line, so `title: Fix #12` keeps its `#12`. `first` = file line of lines[0].
+ */
+function parseYamlSubset(lines: readonly string[], first: number, where: Map<string, number>): Record<string, Value> {
+  const top: Row[] = [];
+  lines.forEach((line, i) => {
+    if (isSkippable(line)) return;
+    const lead = /^[ \t]*/.exec(line)![0];
+    if (lead.includes("\t")) fail(first + i, "", "tabs are not allowed in indentation");
+    const row: Row = { text: line.trim(), n: first + i, indent: lead.length, block: [] };
+    const parent = top.at(-1);
+    if (lead === "" && !LIST_ITEM.test(row.text)) top.push(row);
+    else if (parent) parent.block.push(row);
+    else fail(row.n, "", "unexpected indentation before the first key");
+  });
+  return parseMap("", where, top);
+}
+
+/** An explicit null (or an empty `key:`) means "not set", in YAML and JSON alike: the default applies. */
+function dropNulls(input: unknown, depth = 0): unknown {
+  if (typeof input !== "object" || input === null || Array.isArray(input) || depth > 1) return input;
+  const kept = Object.entries(input).filter(([, v]) => v !== null);
+  return Object.fromEntries(kept.map(([k, v]) => [k, dropNulls(v, depth + 1)]));
+}
+
+function validate(input: unknown, where?: Map<string, number>): Manifest {
+  const result = ManifestInputSchema.safeParse(dropNulls(input));
+  if (result.success) return result.data;
+  const issues = result.error.issues.flatMap((issue): ManifestIssue[] => {
+    const base = issue.path.map(String).join(".");
+    const keys: Array<string | undefined> = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
+    return keys.map((k) => {
+      const path = k === undefined ? base : base ? `${base}.${k}` : k;
+      const allowed = Object.keys(base ? BudgetSchema.shape : ManifestInputSchema.shape); // budget: the only nested map
+      const message = k === undefined ? issue.message : `unknown key (allowed: ${allowed.join(", ")})`;
+      const line = where?.get(path) ?? where?.get(path.split(".")[0]!); // an inline list/map reports its key's line
+      return line === undefined ? { path, message } : { path, message, line };
+    });
+  });
+  throw invalid(issues);
+}
+
+/** Validates a JSON submission against the same schema as markdown frontmatter. */
+export function validateManifest(input: unknown): Manifest {
+  return validate(input);
+}
+
+/**
+ * Parses a markdown manifest. Frontmatter is optional (no `---` first line = all body); the body is everything after
+ * the closing `---` line, byte for byte; a missing `title` falls back to the first `# Heading` outside code fences.
+ */
+export function parseManifest(text: string): { manifest: Manifest; bodyMd: string } {
+  const bytes = text.length > MAX_MANIFEST_BYTES ? text.length : new TextEncoder().encode(text).byteLength;
+  if (bytes > MAX_MANIFEST_BYTES) throw invalid([{ path: "", message: `larger than ${MAX_MANIFEST_BYTES} bytes` }]);
+  const lines = text.split("\n"); // "\r" stays on each line, so re-joining the body is exact
+  const isFence = (l: string): boolean => /^\uFEFF?---[ \t]*\r?$/.test(l);
+  const where = new Map<string, number>();
+  let data: Record<string, Value> = {};
+  let bodyStart = 0; // index into `lines` of the first body line
+  if (isFence(lines[0]!)) {
+    bodyStart = lines.findIndex((l, k) => k > 0 && isFence(l)) + 1;
+    if (bodyStart === 0) fail(1, "", 'the frontmatter opened on line 1 has no closing "---" line');
+    const front = lines.slice(1, bodyStart - 1).map((l) => l.replace(/\r$/, ""));
+    data = parseYamlSubset(front, 2, where); // frontmatter starts on file line 2
+  }
+  const bodyMd = bodyStart === 0 ? text : lines.slice(bodyStart).join("\n");
+  if (data.title === undefined || data.title === null) {
+    let inFence = false;
+    for (let k = bodyStart; k < lines.length; k++) {
+      if (/^\s*(```|~~~)/.test(lines[k]!)) inFence = !inFence; // a `# comment` in a bash block is not a title
+      const m = inFence ? null : /^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*\r?$/.exec(lines[k]!);
+      if (!m) continue;
+      data = { ...data, title: m[1]! };
+      where.set("title", k + 1);
+      break;
+    }
+  }
+  return { manifest: validate(data, where), bodyMd };
+}
+
+const PLAIN = /^[A-Za-z0-9_./+(](?:[^\n\r\t,[\]{}"'#]*[^\s,[\]{}"'#])?$/; // no edge spaces, flow or quote chars
+
+/** Plain when the parser would read it back as the same string; JSON-quoted otherwise. */
+function formatScalar(v: string | number | boolean): string {
+  if (typeof v !== "string") return String(v);
+  const plain = PLAIN.test(v) && !NUMBER.test(v) && !/^(true|false|null)$|:(\s|$)/.test(v);
+  return plain ? v : JSON.stringify(v);
+}
+
+function formatValue(v: NonNullable<Manifest[keyof Manifest]>): string {
+  if (Array.isArray(v)) return `[${v.map(formatScalar).join(", ")}]`;
+  if (typeof v !== "object") return formatScalar(v);
+  const fields = Object.entries(v).filter(([, x]) => x !== undefined); // budget: the only map, numbers only
+  return `{${fields.map(([k, x]) => `${k}: ${x}`).join(", ")}}`;
+}
+
+/** Serialises a manifest back to markdown; `parseManifest(formatManifest(m, b))` returns `m` and `b`. */
+export function formatManifest(manifest: Manifest, bodyMd: string): string {
+  const keys = Object.keys(ManifestInputSchema.shape) as Array<keyof Manifest>; // schema order: title first
+  const lines = keys.flatMap((k) => (manifest[k] === undefined ? [] : [`${k}: ${formatValue(manifest[k]!)}`]));
+  return `---\n${lines.join("\n")}\n---\n${bodyMd}`;
+}

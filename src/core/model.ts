@@ -1,0 +1,166 @@
+/**
+ * @module core/model
+ * The domain vocabulary of Gigafactory: stages, priorities, jobs, factories,
+ * leases. Plain data only — no I/O, no runtime imports — so every layer
+ * (Durable Objects, Worker, agent, CLI, dashboard) can share it.
+ */
+
+export const STAGES = [
+  "queued",
+  "blocked",
+  "assigned",
+  "building",
+  "review",
+  "testing",
+  "shipped",
+  "failed",
+  "dead_letter",
+  "cancelled",
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Stages a job never leaves. */
+export const TERMINAL_STAGES: readonly Stage[] = ["shipped", "dead_letter", "cancelled"];
+/** Stages in which a job holds a live lease. */
+export const LEASED_STAGES: readonly Stage[] = ["assigned", "building"];
+
+export const PRIORITIES = ["critical", "high", "medium", "low"] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export type DepsMode = "all" | "any";
+export type JobKind = "task" | "composite";
+export type Health = "ok" | "degraded" | "down";
+export type FactoryStatus = "active" | "draining" | "quarantined" | "revoked";
+export type OnReject = "fail" | "requeue";
+
+export interface JobBudget {
+  usd?: number;
+  wallSeconds?: number;
+  tokens?: number;
+}
+
+/** The parsed, validated frontmatter of a job manifest (snapshot kept on the job). */
+export interface Manifest {
+  title: string;
+  priority: Priority;
+  requires: string[];
+  prefers: string[];
+  engine?: string;
+  repo?: string;
+  budget: JobBudget;
+  deps: string[];
+  depsMode: DepsMode;
+  maxAttempts: number;
+  serialKey?: string;
+  idempotencyKey?: string;
+  /** Approvals from distinct reviewers needed before `testing`; 0 = no review gate. */
+  reviewers: number;
+  onReject: OnReject;
+  kind: JobKind;
+  parentId?: string;
+}
+
+export interface Checkpoint {
+  branch?: string;
+  sha?: string;
+  note?: string;
+  at: number;
+}
+
+export interface RunResult {
+  rc?: number;
+  outcome: "success" | "failure" | "budget_exceeded" | "timeout" | "cancelled" | "fenced";
+  message?: string;
+  /** A failure the factory knows retrying cannot fix (bad manifest, missing repo). */
+  retryable?: boolean;
+}
+
+export interface Insights {
+  tokensIn?: number;
+  tokensOut?: number;
+  costUsd?: number;
+  diffStat?: { files: number; insertions: number; deletions: number };
+}
+
+export interface Review {
+  reviewer: string;
+  verdict: "approve" | "reject";
+  note?: string;
+  at: number;
+}
+
+export interface Job {
+  id: string;
+  productId: string;
+  title: string;
+  bodyMd: string;
+  manifest: Manifest;
+  stage: Stage;
+  priority: Priority;
+  requires: string[];
+  prefers: string[];
+  engine?: string;
+  repo?: string;
+  budget: JobBudget;
+  deps: string[];
+  depsMode: DepsMode;
+  parentId?: string;
+  kind: JobKind;
+  idempotencyKey?: string;
+  /** Bumped on every write to the row: optimistic-concurrency version. */
+  rev: number;
+  /** Bumped on every new lease and every loss of a lease: the fence. */
+  leaseEpoch: number;
+  checkpoint?: Checkpoint;
+  progress?: { pct?: number; note?: string };
+  attempt: number;
+  maxAttempts: number;
+  serialKey?: string;
+  holderFactoryId?: string;
+  leaseExpiresAt?: number;
+  lastResult?: RunResult;
+  /** Delayed dispatch: a retry is not claimable before this instant. */
+  notBefore?: number;
+  /** Review verdicts so far (distinct reviewers count towards `manifest.reviewers`). */
+  reviews?: Review[];
+  /** Factories that turned this assignment down: not offered it again. */
+  rejectedBy?: string[];
+  /** Reviewer feedback carried into the next attempt after a reject-with-requeue. */
+  feedback?: string;
+  createdAt: number;
+  updatedAt: number;
+  /** When the job last entered `queued`: the clock starvation aging reads. */
+  queuedAt: number;
+}
+
+export interface Factory {
+  id: string;
+  productId: string;
+  name: string;
+  capabilities: string[];
+  seats: number;
+  /** Jobs this factory currently holds a live lease on. */
+  load: number;
+  health: Health;
+  status: FactoryStatus;
+  lastHeartbeatAt?: number;
+  createdAt: number;
+}
+
+export interface Lease {
+  jobId: string;
+  holderFactoryId: string;
+  leaseEpoch: number;
+  expiresAt: number;
+  status: "active" | "released" | "expired";
+}
+
+/** Scoring weights of the router (SPEC §5), tunable per product. */
+export interface RouterWeights {
+  capabilityFit: number;
+  affinity: number;
+  load: number;
+  costFit: number;
+  health: number;
+  starvation: number;
+}

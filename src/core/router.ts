@@ -1,0 +1,201 @@
+/**
+ * @module core/router
+ * The scoring router (SPEC §5): filter → score → rank, pure and deterministic.
+ * The same function answers "where should this job go?" (push dispatch),
+ * "which job should this factory take?" (HTTP pull-claims) and "why?" (the
+ * explain panel reads the per-term breakdown in `Candidate.terms`). Nothing here
+ * reads a clock: `now` is always passed in, so a decision can be replayed.
+ */
+import { type Factory, type Job, LEASED_STAGES, type Priority, type RouterWeights } from "./model.ts";
+
+/** SPEC §5 defaults. Starvation outweighs every single positive term so aging really reorders work. */
+export const DEFAULT_WEIGHTS: Readonly<RouterWeights> = Object.freeze({
+  capabilityFit: 1.0,
+  affinity: 0.5,
+  load: 1.0,
+  costFit: 0.75,
+  health: 1.0,
+  starvation: 1.5,
+});
+
+/** 30 min: the seed's "aging fully de-penalises after ~30 min" (seed 004 §7). */
+export const STARVATION_HORIZON_MS = 30 * 60 * 1000;
+
+/** One step per priority; with starvation weight 1.5, 30 min of waiting is worth 1.5 priority steps. */
+export const PRIORITY_VALUE: Readonly<Record<Priority, number>> = Object.freeze({
+  critical: 3,
+  high: 2,
+  medium: 1,
+  low: 0,
+});
+
+const TERMS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation"] as const;
+
+export interface RouteContext {
+  now: number;
+  weights?: RouterWeights;
+  busySerialKeys?: ReadonlySet<string>;
+  frozenSerialKeys?: ReadonlySet<string>;
+  budgetPaused?: boolean;
+  /** `${factoryId}:${engine}` of every open circuit breaker. */
+  openBreakers?: ReadonlySet<string>;
+}
+
+export interface TermScore {
+  raw: number;
+  weight: number;
+  /** weight × raw; negative for starvation, which is subtracted. */
+  contribution: number;
+}
+
+export interface Candidate {
+  factoryId: string;
+  factoryName: string;
+  eligible: boolean;
+  /** Every filter the factory failed (empty when eligible). */
+  reasons: string[];
+  score: number;
+  terms: Record<keyof RouterWeights, TermScore>;
+}
+
+/** Scores are compared at 1e-9 so float noise in a sum of six products cannot flip an order. */
+const round9 = (x: number): number => Math.round(x * 1e9) / 1e9;
+const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0); // code-unit order, locale-free
+
+/** 1 for a job that just entered `queued`, falling linearly to 0 after the horizon. */
+export function starvationPenalty(ageMs: number): number {
+  return Math.max(0, 1 - Math.max(0, ageMs) / STARVATION_HORIZON_MS);
+}
+
+/** The job's hard requirements: its `requires` plus `engine:<engine>` when it names one. */
+export function effectiveRequires(job: Pick<Job, "requires" | "engine">): string[] {
+  return [...new Set([...job.requires, ...(job.engine ? [`engine:${job.engine}`] : [])])];
+}
+
+/** All hard-filter failures of `factory` for `job`; empty means eligible. */
+export function filterReasons(job: Job, factory: Factory, ctx: RouteContext): string[] {
+  const caps = new Set(factory.capabilities);
+  const reasons = effectiveRequires(job)
+    .filter((c) => !caps.has(c))
+    .map((c) => `missing_capability:${c}`);
+  if (factory.health === "down") reasons.push("factory_down");
+  if (factory.status !== "active") reasons.push(`factory_${factory.status}`);
+  if (factory.load >= factory.seats) reasons.push("no_free_seat");
+  const key = job.serialKey;
+  if (key !== undefined && (ctx.busySerialKeys?.has(key) || ctx.frozenSerialKeys?.has(key))) {
+    reasons.push("serial_gate_closed");
+  }
+  if (ctx.budgetPaused) reasons.push("budget_paused");
+  if (job.engine && ctx.openBreakers?.has(`${factory.id}:${job.engine}`)) reasons.push(`breaker_open:${job.engine}`);
+  return reasons;
+}
+
+function rawTerms(job: Job, factory: Factory, now: number): Record<keyof RouterWeights, number> {
+  const caps = new Set(factory.capabilities);
+  // A tight fit beats an over-provisioned box, so specialised hosts stay free for work only they can do.
+  const capabilityFit = Math.min(1, (1 + effectiveRequires(job).length) / (1 + caps.size));
+  const affinity = job.prefers.length ? job.prefers.filter((p) => caps.has(p)).length / job.prefers.length : 0;
+  const tier = factory.capabilities.find((c) => c.startsWith("cost:"))?.slice("cost:".length) ?? "medium";
+  // Only a job with a USD budget cares what the host costs: low 1, high 0, anything else counts as medium (0.5).
+  const costFit = job.budget.usd === undefined ? 1 : tier === "low" ? 1 : tier === "high" ? 0 : 0.5;
+  // Degraded (late heartbeats) counts half: usable, but less likely to finish; down is filtered before it matters.
+  const health = factory.health === "ok" ? 1 : factory.health === "degraded" ? 0.5 : 0;
+  const starvation = starvationPenalty(now - job.queuedAt);
+  return { capabilityFit, affinity, load: 1 / (1 + factory.load), costFit, health, starvation };
+}
+
+/** Filters and scores one factory for one job, with the term-by-term breakdown the explain panel shows. */
+export function scoreCandidate(job: Job, factory: Factory, ctx: RouteContext): Candidate {
+  const weights = ctx.weights ?? DEFAULT_WEIGHTS;
+  const raw = rawTerms(job, factory, ctx.now);
+  const terms = {} as Record<keyof RouterWeights, TermScore>;
+  let score = 0;
+  for (const term of TERMS) {
+    const product = weights[term] * raw[term];
+    const contribution = term === "starvation" ? 0 - product : product; // 0 - x: never -0 in the breakdown
+    terms[term] = { raw: raw[term], weight: weights[term], contribution };
+    score += contribution;
+  }
+  const reasons = filterReasons(job, factory, ctx);
+  const base = { factoryId: factory.id, factoryName: factory.name };
+  return { ...base, eligible: reasons.length === 0, reasons, score: round9(score), terms };
+}
+
+/** Eligible factories best-first (score desc, then lower load, then id asc) and the rejected ones by id. */
+export function rankFactories(
+  job: Job,
+  factories: readonly Factory[],
+  ctx: RouteContext,
+): { ranked: Candidate[]; rejected: Candidate[] } {
+  const load = new Map(factories.map((f) => [f.id, f.load]));
+  const all = factories.map((f) => scoreCandidate(job, f, ctx));
+  const ranked = all
+    .filter((c) => c.eligible)
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        (load.get(a.factoryId) ?? 0) - (load.get(b.factoryId) ?? 0) ||
+        byId(a.factoryId, b.factoryId),
+    );
+  const rejected = all.filter((c) => !c.eligible).sort((a, b) => byId(a.factoryId, b.factoryId));
+  return { ranked, rejected };
+}
+
+/** Priority minus the (weighted) starvation penalty: an aged low job overtakes a fresh medium one. */
+export function jobUrgency(job: Job, now: number, weights: RouterWeights = DEFAULT_WEIGHTS): number {
+  return round9(PRIORITY_VALUE[job.priority] - weights.starvation * starvationPenalty(now - job.queuedAt));
+}
+
+/** A new array, most urgent first; ties go to the job queued earlier, then to the lower id. */
+export function orderJobs(jobs: readonly Job[], now: number, weights: RouterWeights = DEFAULT_WEIGHTS): Job[] {
+  const urgency = new Map(jobs.map((j) => [j, jobUrgency(j, now, weights)]));
+  return [...jobs].sort(
+    (a, b) => (urgency.get(b) ?? 0) - (urgency.get(a) ?? 0) || a.queuedAt - b.queuedAt || byId(a.id, b.id),
+  );
+}
+
+/**
+ * Greedy dispatch plan for one tick: queued jobs in urgency order, each to its best
+ * factory, counting seats this plan already took as load and serial keys it already
+ * planned as busy. Never mutates its inputs.
+ */
+export function planAssignments(
+  jobs: readonly Job[],
+  factories: readonly Factory[],
+  ctx: RouteContext,
+): Array<{ jobId: string; factoryId: string; score: number }> {
+  const taken = new Map<string, number>();
+  const busy = new Set(ctx.busySerialKeys ?? []);
+  const plan: Array<{ jobId: string; factoryId: string; score: number }> = [];
+  const queued = jobs.filter((j) => j.stage === "queued");
+  for (const job of orderJobs(queued, ctx.now, ctx.weights)) {
+    const views = factories.map((f) => ({ ...f, load: f.load + (taken.get(f.id) ?? 0) }));
+    const best = rankFactories(job, views, { ...ctx, busySerialKeys: busy }).ranked[0];
+    if (!best) continue;
+    plan.push({ jobId: job.id, factoryId: best.factoryId, score: best.score });
+    taken.set(best.factoryId, (taken.get(best.factoryId) ?? 0) + 1);
+    if (job.serialKey !== undefined) busy.add(job.serialKey);
+  }
+  return plan;
+}
+
+/** For HTTP pull-claims: the most urgent queued job this factory passes the filter for. */
+export function pickJobForFactory(jobs: readonly Job[], factory: Factory, ctx: RouteContext): Job | undefined {
+  const queued = jobs.filter((j) => j.stage === "queued");
+  return orderJobs(queued, ctx.now, ctx.weights).find((job) => scoreCandidate(job, factory, ctx).eligible);
+}
+
+/**
+ * The running job a `critical` job may evict: the lowest priority below critical;
+ * among equals the most recently updated (least work since its last checkpoint is
+ * lost), then the lower id. Only leased stages (assigned, building) qualify: they
+ * hold a seat and have a `→ queued` edge.
+ */
+export function selectPreemptionVictim(running: readonly Job[], incoming: Job): Job | undefined {
+  if (incoming.priority !== "critical") return undefined;
+  const victims = running.filter(
+    (j) => j.id !== incoming.id && LEASED_STAGES.includes(j.stage) && j.priority !== "critical",
+  );
+  const rank = (j: Job): number => PRIORITY_VALUE[j.priority];
+  return victims.sort((a, b) => rank(a) - rank(b) || b.updatedAt - a.updatedAt || byId(a.id, b.id))[0];
+}

@@ -1,0 +1,79 @@
+/**
+ * @module durable-objects/coordinator/claim
+ * CLAIM — contract:
+ *   inputs: factory id, lease TTL, `now`.
+ *   guard:  the factory is active with a free seat; the job is `queued`, due
+ *           (`not_before` passed), its serial gate is open, and the factory
+ *           passes the router's hard filter for it.
+ *   output: the most urgent such job moved to `assigned` with a new lease:
+ *           holder = factory, `leaseEpoch` + 1, `attempt` + 1, a run opened.
+ * It runs inside one synchronous SQLite transaction of the product's single
+ * writer, so two claims can never take the same job.
+ */
+import { leaseExpiresAt } from "../../core/lease.ts";
+import type { Factory, Job } from "../../core/model.ts";
+import { type RouteContext, scoreCandidate } from "../../core/router.ts";
+import type { Lease } from "../../shared/responses.ts";
+import { loadJob, moveJob } from "./job-rows.ts";
+import { getSettings } from "./meta.ts";
+import { enqueueEvent } from "./outbox.ts";
+import { startRun } from "./runs.ts";
+import type { Tx } from "./tx.ts";
+import { dueJobIdsByUrgency } from "./urgency-order.ts";
+
+export type { Lease };
+
+/** Serial keys of jobs that currently hold a lease: their gates are closed. */
+export function busySerialKeys(sql: SqlStorage): Set<string> {
+  const rows = sql
+    .exec<{ k: string }>(
+      "SELECT DISTINCT serial_key AS k FROM jobs WHERE serial_key IS NOT NULL AND stage IN ('assigned', 'building')",
+    )
+    .toArray();
+  return new Set(rows.map((r) => r.k));
+}
+
+export function routeContext(tx: Tx): RouteContext {
+  const settings = getSettings(tx.sql);
+  return {
+    now: tx.now,
+    weights: settings.weights,
+    busySerialKeys: busySerialKeys(tx.sql),
+    frozenSerialKeys: new Set(settings.frozenSerialKeys),
+    budgetPaused: settings.budgetPaused,
+  };
+}
+
+export function assignJob(tx: Tx, job: Job, factoryId: string, ttlSeconds: number): { job: Job; lease: Lease } {
+  const expiresAt = leaseExpiresAt(tx.now, ttlSeconds);
+  const next = moveJob(tx, job, "assigned", {
+    holderFactoryId: factoryId,
+    leaseEpoch: job.leaseEpoch + 1,
+    leaseExpiresAt: expiresAt,
+    attempt: job.attempt + 1,
+    notBefore: undefined,
+  });
+  startRun(tx, next, factoryId);
+  enqueueEvent(tx, next.id, "lease.granted", {
+    factoryId,
+    leaseEpoch: next.leaseEpoch,
+    expiresAt,
+    attempt: next.attempt,
+  });
+  return { job: next, lease: { jobId: next.id, leaseEpoch: next.leaseEpoch, expiresAt, ttlSeconds } };
+}
+
+export { dueJobIdsByUrgency };
+
+export function claimFor(tx: Tx, factory: Factory, ttlSeconds: number): { job: Job; lease: Lease } | undefined {
+  if (factory.status !== "active" || factory.load >= factory.seats) return undefined;
+  const ctx = routeContext(tx);
+  // The claimant is demonstrably alive, whatever its last heartbeat said.
+  const live: Factory = { ...factory, health: factory.health === "down" ? "ok" : factory.health };
+  for (const id of dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0)) {
+    const job = loadJob(tx.sql, id);
+    if (!job) continue;
+    if (scoreCandidate(job, live, ctx).eligible) return assignJob(tx, job, factory.id, ttlSeconds);
+  }
+  return undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * @module durable-objects/coordinator/factory-frames
+ * What each factory WebSocket frame does to the coordinator's state. One frame
+ * = one atomic unit, the same operations the HTTP routes use (fence, renew,
+ * patch, give back), so the two transports cannot disagree. Returns the value
+ * to acknowledge with; a DomainError becomes an `error` frame.
+ */
+import type { Job } from "../../core/model.ts";
+import type { FactoryFrame } from "../../shared/protocol.ts";
+import { updateFactory } from "./factories.ts";
+import { moveJob, touchJob } from "./job-rows.ts";
+import { fence, giveBack, renewLease } from "./lease-ops.ts";
+import { queueVersion } from "./meta.ts";
+import { enqueueEvent } from "./outbox.ts";
+import { completeJob, patchJob } from "./report.ts";
+import type { Tx } from "./tx.ts";
+
+type WorkFrame = Exclude<FactoryFrame, { type: "hello" } | { type: "drain" }>;
+
+export function applyFactoryFrame(tx: Tx, factoryId: string, frame: WorkFrame, ttlSeconds: number): unknown {
+  switch (frame.type) {
+    case "accept":
+      fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
+      return { jobId: frame.jobId };
+    case "reject": {
+      const job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
+      const rejectedBy = [...new Set([...(job.rejectedBy ?? []), factoryId])];
+      giveBack(tx, job, `rejected by factory: ${frame.reason}`, { rejectedBy });
+      return { jobId: frame.jobId };
+    }
+    case "release": {
+      const job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
+      giveBack(tx, job, `released by factory${frame.reason ? `: ${frame.reason}` : ""}`);
+      return { jobId: frame.jobId };
+    }
+    case "renew":
+      return renewLease(tx, frame.jobId, factoryId, frame.leaseEpoch, frame.ttlSeconds ?? ttlSeconds);
+    case "progress":
+      return progress(tx, factoryId, frame);
+    case "complete":
+      return summary(completeJob(tx, factoryId, frame.jobId, frame));
+    case "fail":
+      return summary(patchJob(tx, factoryId, frame.jobId, { ...frame, stage: "failed" }));
+    case "heartbeat":
+      updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });
+      return { queueVersion: queueVersion(tx.sql) };
+  }
+}
+
+function summary(job: Job & { duplicate?: boolean }) {
+  return {
+    jobId: job.id,
+    stage: job.stage,
+    leaseEpoch: job.leaseEpoch,
+    ...(job.duplicate ? { duplicate: true } : {}),
+  };
+}
+
+function progress(tx: Tx, factoryId: string, frame: Extract<FactoryFrame, { type: "progress" }>) {
+  let job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
+  if (frame.stage === "building" && job.stage === "assigned") job = moveJob(tx, job, "building");
+  const changes: Partial<Job> = {};
+  if (frame.checkpoint) {
+    changes.checkpoint = { ...frame.checkpoint, at: tx.now };
+    enqueueEvent(tx, job.id, "checkpoint", { ...frame.checkpoint });
+  }
+  if (frame.pct !== undefined || frame.note !== undefined) {
+    changes.progress = { pct: frame.pct, note: frame.note };
+    enqueueEvent(tx, job.id, "progress", { pct: frame.pct, note: frame.note });
+  }
+  if (frame.logs?.length) {
+    enqueueEvent(tx, job.id, "log", { factoryId, leaseEpoch: frame.leaseEpoch, lines: frame.logs });
+  }
+  if (Object.keys(changes).length > 0) job = touchJob(tx, job, changes);
+  return summary(job);
+}

@@ -1,0 +1,54 @@
+/**
+ * @module durable-objects/coordinator/meta
+ * Small per-product values kept in the `meta` table: the queue version (bumped
+ * on job create and every stage change, so an idle factory can tell "nothing
+ * changed" for the price of one row read), and product settings.
+ */
+
+import type { RouterWeights } from "../../core/model.ts";
+import { DEFAULT_WEIGHTS } from "../../core/router.ts";
+import { one } from "./tx.ts";
+
+export function getMeta(sql: SqlStorage, key: string): string | undefined {
+  return one<{ value: string }>(sql, "SELECT value FROM meta WHERE key = ?", key)?.value;
+}
+
+export function setMeta(sql: SqlStorage, key: string, value: string): void {
+  sql.exec(
+    "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    key,
+    value,
+  );
+}
+
+export function queueVersion(sql: SqlStorage): number {
+  return Number(getMeta(sql, "queue_version") ?? "0");
+}
+
+export function bumpQueueVersion(sql: SqlStorage): number {
+  const next = queueVersion(sql) + 1;
+  setMeta(sql, "queue_version", String(next));
+  return next;
+}
+
+export interface ProductSettings {
+  weights: RouterWeights;
+  preemption: boolean;
+  frozenSerialKeys: string[];
+  budgetPaused: boolean;
+}
+
+export function getSettings(sql: SqlStorage): ProductSettings {
+  const raw = getMeta(sql, "settings");
+  const stored = raw ? (JSON.parse(raw) as Partial<ProductSettings>) : {};
+  return {
+    weights: { ...DEFAULT_WEIGHTS, ...stored.weights },
+    preemption: stored.preemption ?? false,
+    frozenSerialKeys: stored.frozenSerialKeys ?? [],
+    budgetPaused: stored.budgetPaused ?? false,
+  };
+}
+
+export function saveSettings(sql: SqlStorage, settings: ProductSettings): void {
+  setMeta(sql, "settings", JSON.stringify(settings));
+}

@@ -1,0 +1,294 @@
+/**
+ * @module durable-objects/coordinator/runtime
+ * The machinery under the ProductCoordinator's RPC methods: atomic units, the
+ * single alarm, outbox delivery, push dispatch, and the factory WebSockets
+ * (hibernation API). `ProductCoordinator` adds the public methods on top.
+ *
+ * After every unit that moved the queue version (a job created or a stage
+ * changed — which is when a seat frees, a job is requeued or unblocked), a
+ * dispatch pass pushes work to connected factories; there is no polling loop.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { DomainError, failure, type Outcome } from "../../core/errors.ts";
+import { HEARTBEAT } from "../../core/lease.ts";
+import { CLOSE, type FactoryFrame, PROTOCOL_VERSION, parseFactoryFrame } from "../../shared/protocol.ts";
+import { planAndAssign } from "./dispatch.ts";
+import { requireFactory, updateFactory } from "./factories.ts";
+import { applyFactoryFrame } from "./factory-frames.ts";
+import { attachmentOf, notifyFactory, type SocketAttachment, send, workReadySockets } from "./factory-sockets.ts";
+import { requireJob } from "./job-rows.ts";
+import { expireDue, giveBack, heldAssignments, nextLeaseExpiry } from "./lease-ops.ts";
+import { queueVersion } from "./meta.ts";
+import { ack, hasPending } from "./outbox.ts";
+import { deliver, OUTBOX_BATCH, peek } from "./outbox-delivery.ts";
+import { SCHEMA_SQL } from "./schema.ts";
+import type { Tx } from "./tx.ts";
+
+/** Outbox delivery retries no faster than this after a failure, not to hammer a sick dependency. */
+const DELIVERY_RETRY_MS = 2_000;
+/** Default TTL of pushed leases when the factory's hello names none. */
+const PUSH_LEASE_TTL_S = 60;
+
+export abstract class CoordinatorRuntime extends DurableObject<Env> {
+  protected readonly sql: SqlStorage;
+  protected productId = "";
+  private alarmAt: number | null = null;
+  private deliveryRetryAt = 0;
+  private delivering: Promise<void> | null = null;
+  private deliverAgain = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(SCHEMA_SQL);
+      this.productId =
+        this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'product_id'").toArray()[0]?.value ?? "";
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  protected tx(): Tx {
+    return { sql: this.sql, productId: this.productId, now: Date.now() };
+  }
+
+  /**
+   * One atomic unit: a synchronous SQLite transaction (rolled back on any
+   * error). DomainErrors are returned as data — they are answers, not crashes.
+   * Afterwards: dispatch if the queue moved, ship the outbox, keep the alarm.
+   */
+  protected async unit<T>(productId: string, fn: (tx: Tx) => T): Promise<Outcome<T>> {
+    let out: T;
+    let moved = false;
+    try {
+      this.bindProduct(productId);
+      out = this.ctx.storage.transactionSync(() => {
+        const before = queueVersion(this.sql);
+        const value = fn(this.tx());
+        moved = queueVersion(this.sql) !== before;
+        return value;
+      });
+    } catch (err) {
+      if (err instanceof DomainError) return failure(err);
+      throw err;
+    }
+    if (moved) this.dispatch();
+    await this.afterWrite();
+    return { ok: true, value: out };
+  }
+
+  protected async afterWrite(): Promise<void> {
+    if (hasPending(this.sql)) this.deliverSoon();
+    await this.scheduleAlarm();
+  }
+
+  /** A coordinator learns its product id from its first caller and keeps it. */
+  protected bindProduct(productId: string): void {
+    if (this.productId === productId) return;
+    if (this.productId !== "") throw new DomainError("forbidden", "coordinator bound to another product");
+    this.productId = productId;
+    this.sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", productId);
+  }
+
+  // ---- push dispatch ---------------------------------------------------------------
+
+  protected dispatch(): void {
+    const ready = workReadySockets(this.ctx);
+    if (ready.size === 0 || this.productId === "") return;
+    const connected = new Map([...ready].map(([id, { att }]) => [id, { leaseTtlSeconds: att.leaseTtlSeconds }]));
+    const plan = this.ctx.storage.transactionSync(() => planAndAssign(this.tx(), connected));
+    for (const [factoryId, assignments] of plan) {
+      const target = ready.get(factoryId);
+      if (target && send(target.ws, { type: "assign", assignments })) continue;
+      // The socket went away between planning and sending: give the work back now.
+      this.ctx.storage.transactionSync(() => {
+        for (const a of assignments) giveBack(this.tx(), requireJob(this.sql, a.job.id), "factory disconnected");
+      });
+    }
+  }
+
+  // ---- alarm + outbox ---------------------------------------------------------------
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    if (this.productId === "") return;
+    const expired = this.ctx.storage.transactionSync(() => expireDue(this.tx()));
+    if (expired > 0) this.dispatch();
+    await this.deliverOutbox();
+    await this.scheduleAlarm();
+  }
+
+  /** Deliver now, in the background; concurrent requests coalesce into one loop. */
+  protected deliverSoon(): void {
+    if (Date.now() < this.deliveryRetryAt) return;
+    if (this.delivering) {
+      this.deliverAgain = true;
+      return;
+    }
+    this.delivering = (async () => {
+      do {
+        this.deliverAgain = false;
+        await this.deliverOutbox();
+      } while (this.deliverAgain && Date.now() >= this.deliveryRetryAt);
+    })().finally(() => {
+      this.delivering = null;
+    });
+  }
+
+  /** Ship outbox records until empty or a destination fails. Returns how many shipped. */
+  async deliverOutbox(): Promise<number> {
+    let shipped = 0;
+    for (;;) {
+      const batch = peek(this.sql, OUTBOX_BATCH);
+      const last = batch[batch.length - 1];
+      if (!last) return shipped;
+      try {
+        await deliver(this.env, this.productId, batch);
+      } catch (err) {
+        console.warn(`outbox delivery failed for ${this.productId}: ${String(err)}`);
+        this.deliveryRetryAt = Date.now() + DELIVERY_RETRY_MS;
+        await this.scheduleAlarm();
+        return shipped;
+      }
+      ack(this.sql, last.seq);
+      shipped += batch.length;
+    }
+  }
+
+  protected async scheduleAlarm(): Promise<void> {
+    const due: number[] = [];
+    const lease = nextLeaseExpiry(this.sql);
+    if (lease !== undefined) due.push(lease);
+    const notBefore = this.sql
+      .exec<{ t: number | null }>(
+        "SELECT MIN(not_before) AS t FROM jobs WHERE stage = 'queued' AND not_before IS NOT NULL",
+      )
+      .one().t;
+    if (notBefore !== null) due.push(notBefore);
+    if (hasPending(this.sql)) due.push(Math.max(Date.now() + 1_000, this.deliveryRetryAt));
+    if (due.length === 0) return;
+    const at = Math.min(...due);
+    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now() - 60_000) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  // ---- factory WebSockets --------------------------------------------------------------
+
+  /** Upgrade, after the Worker authenticated the factory (it passes the id in a header). */
+  override async fetch(request: Request): Promise<Response> {
+    const factoryId = request.headers.get("x-gf-factory-id");
+    const productId = request.headers.get("x-gf-product-id");
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !factoryId || !productId) {
+      return new Response("expected a factory WebSocket upgrade", { status: 426 });
+    }
+    this.bindProduct(productId);
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [factoryId]);
+    const att: SocketAttachment = {
+      factoryId,
+      helloed: false,
+      draining: false,
+      leaseTtlSeconds: PUSH_LEASE_TTL_S,
+      connectedAt: Date.now(),
+    };
+    server.serializeAttachment(att);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const att = attachmentOf(ws);
+    if (!att) return;
+    const parsed = parseFactoryFrame(message);
+    if (!parsed.ok) {
+      send(ws, { type: "error", id: parsed.id, code: parsed.code, message: parsed.message });
+      if (!att.helloed) ws.close(CLOSE.protocolError, "expected hello");
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === "hello") return this.greet(ws, att, frame);
+    if (!att.helloed) {
+      send(ws, { type: "error", id: frame.id, code: "validation_failed", message: "send hello first" });
+      ws.close(CLOSE.protocolError, "expected hello");
+      return;
+    }
+    if (frame.type === "drain") {
+      ws.serializeAttachment({ ...att, draining: true });
+      if (frame.id) send(ws, { type: "ack", id: frame.id });
+      return;
+    }
+    const outcome = await this.unit(this.productId, (tx) => {
+      requireFactory(tx.sql, att.factoryId, tx.now);
+      return applyFactoryFrame(tx, att.factoryId, frame, att.leaseTtlSeconds);
+    });
+    if (outcome.ok) {
+      if (frame.id) send(ws, { type: "ack", id: frame.id, result: outcome.value });
+    } else {
+      send(ws, { type: "error", id: frame.id, code: outcome.error.code, message: outcome.error.message });
+    }
+  }
+
+  private async greet(
+    ws: WebSocket,
+    att: SocketAttachment,
+    hello: Extract<FactoryFrame, { type: "hello" }>,
+  ): Promise<void> {
+    const outcome = await this.unit(this.productId, (tx) => {
+      requireFactory(tx.sql, att.factoryId, tx.now);
+      updateFactory(tx, att.factoryId, {
+        capabilities: [...new Set(hello.capabilities)].sort(),
+        seats: hello.seats,
+        engines: hello.engines,
+        agentVersion: hello.agentVersion,
+        lastHeartbeatAt: tx.now,
+      });
+      return { leases: heldAssignments(tx, att.factoryId), version: queueVersion(tx.sql) };
+    });
+    if (!outcome.ok) {
+      send(ws, { type: "error", id: hello.id, code: outcome.error.code, message: outcome.error.message });
+      ws.close(CLOSE.protocolError, outcome.error.code);
+      return;
+    }
+    // One live connection per factory: the newest replaces older ones.
+    for (const other of this.ctx.getWebSockets(att.factoryId)) {
+      if (other !== ws) {
+        send(other, { type: "error", code: "replaced", message: "another connection of this factory took over" });
+        other.close(CLOSE.replaced, "replaced");
+      }
+    }
+    ws.serializeAttachment({ ...att, helloed: true, leaseTtlSeconds: hello.leaseTtlSeconds ?? att.leaseTtlSeconds });
+    send(ws, {
+      type: "welcome",
+      v: PROTOCOL_VERSION,
+      factoryId: att.factoryId,
+      productId: this.productId,
+      queueVersion: outcome.value.version,
+      heartbeatIntervalMs: HEARTBEAT.intervalMs,
+      leases: outcome.value.leases,
+    });
+    this.dispatch();
+    await this.afterWrite();
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    try {
+      ws.close(1011, "socket error");
+    } catch {
+      /* already closed */
+    }
+  }
+
+  /** Push a frame to a factory's sockets (cancel, drain), or revoke and close them. */
+  protected notify(factoryId: string, frame: Parameters<typeof notifyFactory>[2], close?: boolean): void {
+    notifyFactory(this.ctx, factoryId, frame, close ? { code: CLOSE.revoked, reason: "revoked" } : undefined);
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * @module durable-objects/product-coordinator
+ * One Durable Object per product: the single writer for its jobs, factories,
+ * leases, tokens and queue version. Each public method is one atomic unit over
+ * the store modules in `./coordinator/` (see `CoordinatorRuntime.unit`), so
+ * claims are exclusive and fencing is exact. Methods return `Outcome`s: domain
+ * refusals are data, not exceptions.
+ */
+import { DomainError } from "../core/errors.ts";
+import type { Factory, Stage } from "../core/model.ts";
+import { DEFAULT_WEIGHTS, jobUrgency, rankFactories } from "../core/router.ts";
+import type { Explanation } from "../shared/responses.ts";
+import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
+import { claimFor, routeContext } from "./coordinator/claim.ts";
+import { consumeEnrollmentCode, type EnrollmentCodeInfo, mintEnrollmentCode } from "./coordinator/enrollment.ts";
+import {
+  deleteFactory,
+  enrollFactory,
+  listFactories,
+  requireFactory,
+  setFactoryToken,
+  updateFactory,
+} from "./coordinator/factories.ts";
+import { listJobs } from "./coordinator/job-list.ts";
+import { requireJob } from "./coordinator/job-rows.ts";
+import { expireDue, fence, heldAssignments, releaseLease, renewLease, requeueHeldBy } from "./coordinator/lease-ops.ts";
+import { queueVersion } from "./coordinator/meta.ts";
+import { enqueueAudit } from "./coordinator/outbox.ts";
+import { type PatchBody, patchJob } from "./coordinator/report.ts";
+import { listRuns } from "./coordinator/runs.ts";
+import { CoordinatorRuntime } from "./coordinator/runtime.ts";
+import { type SubmitInput, submitJob } from "./coordinator/submit.ts";
+import { authenticate, listTokens, mintToken, revokeToken, type TokenRole } from "./coordinator/tokens.ts";
+
+export class ProductCoordinator extends CoordinatorRuntime {
+  // ---- auth ------------------------------------------------------------------------
+
+  async authenticate(productId: string, tokenHash: string) {
+    return this.unit(productId, (tx) => authenticate(tx.sql, tokenHash, tx.now) ?? null);
+  }
+
+  async mintToken(productId: string, role: TokenRole, name: string, hash: string, actor: string) {
+    return this.unit(productId, (tx) => {
+      const info = mintToken(tx, role, name, hash);
+      enqueueAudit(tx, actor, "token.mint", info.id, { role, name });
+      return info;
+    });
+  }
+
+  async revokeToken(productId: string, id: string, actor: string) {
+    return this.unit(productId, (tx) => {
+      const info = revokeToken(tx, id);
+      enqueueAudit(tx, actor, "token.revoke", id);
+      return info;
+    });
+  }
+
+  async listTokens(productId: string) {
+    return this.unit(productId, (tx) => listTokens(tx.sql));
+  }
+
+  // ---- jobs ------------------------------------------------------------------------
+
+  async submit(productId: string, input: SubmitInput, actor: string) {
+    return this.unit(productId, (tx) => submitJob(tx, input, actor));
+  }
+
+  /** Many submissions in one unit (bulk / queue delivery); each idempotent by its key. */
+  async submitMany(productId: string, inputs: SubmitInput[], actor: string) {
+    return this.unit(productId, (tx) =>
+      inputs.map((input) => {
+        try {
+          const { job, created } = submitJob(tx, input, actor);
+          return { ok: true as const, jobId: job.id, created };
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          return { ok: false as const, code: err.code, message: err.message, key: input.manifest.idempotencyKey };
+        }
+      }),
+    );
+  }
+
+  async getJob(productId: string, id: string) {
+    return this.unit(productId, (tx) => requireJob(tx.sql, id));
+  }
+
+  async listJobs(productId: string, q: { stage?: Stage; limit: number; cursor?: string }) {
+    return this.unit(productId, (tx) => listJobs(tx.sql, q));
+  }
+
+  async listRuns(productId: string, jobId: string) {
+    return this.unit(productId, (tx) => {
+      requireJob(tx.sql, jobId);
+      return listRuns(tx.sql, jobId);
+    });
+  }
+
+  async explain(productId: string, jobId: string) {
+    return this.unit(productId, (tx): Explanation => {
+      const job = requireJob(tx.sql, jobId);
+      const ctx = routeContext(tx);
+      const weights = ctx.weights ?? DEFAULT_WEIGHTS;
+      const { ranked, rejected } = rankFactories(job, listFactories(tx.sql, tx.now), ctx);
+      return {
+        jobId: job.id,
+        stage: job.stage,
+        priority: job.priority,
+        at: tx.now,
+        weights,
+        urgency: jobUrgency(job, tx.now, weights),
+        holderFactoryId: job.holderFactoryId ?? null,
+        ranked,
+        rejected,
+      };
+    });
+  }
+
+  async action(productId: string, jobId: string, action: JobAction, input: ActionInput) {
+    const outcome = await this.unit(productId, (tx) => applyAction(tx, jobId, action, input));
+    if (outcome.ok && outcome.value.stoppedFactoryId) {
+      const { job, stoppedFactoryId } = outcome.value;
+      this.notify(stoppedFactoryId, {
+        type: "cancel",
+        jobId: job.id,
+        leaseEpoch: job.leaseEpoch - 1,
+        reason: `${action} by ${input.actor}`,
+      });
+    }
+    return outcome;
+  }
+
+  async queueState(productId: string) {
+    return this.unit(productId, (tx) => ({ version: queueVersion(tx.sql) }));
+  }
+
+  // ---- factory work over HTTP: claim, fenced patch, lease ---------------------------
+
+  async claim(productId: string, factoryId: string, ttlSeconds: number) {
+    return this.unit(productId, (tx) => {
+      expireDue(tx);
+      const factory = requireFactory(tx.sql, factoryId, tx.now);
+      updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });
+      return claimFor(tx, factory, ttlSeconds) ?? null;
+    });
+  }
+
+  async patch(productId: string, factoryId: string, jobId: string, body: PatchBody) {
+    return this.unit(productId, (tx) => patchJob(tx, factoryId, jobId, body));
+  }
+
+  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttlSeconds: number) {
+    return this.unit(productId, (tx) => renewLease(tx, jobId, factoryId, epoch, ttlSeconds));
+  }
+
+  async release(productId: string, factoryId: string, jobId: string, epoch: number) {
+    return this.unit(productId, (tx) => releaseLease(tx, jobId, factoryId, epoch));
+  }
+
+  /** Read-only fence check: does this factory hold the live lease at this epoch? (artifact uploads) */
+  async checkLease(productId: string, factoryId: string, jobId: string, epoch: number) {
+    return this.unit(productId, (tx) => {
+      const job = fence(tx, jobId, factoryId, epoch);
+      return { jobId: job.id, leaseEpoch: job.leaseEpoch };
+    });
+  }
+
+  // ---- factories -----------------------------------------------------------------------
+
+  async enroll(
+    productId: string,
+    input: { name: string; capabilities: string[]; seats: number },
+    tokenHash: string,
+    actor: string,
+    codeHash?: string,
+  ) {
+    return this.unit(productId, (tx) => {
+      if (codeHash) consumeEnrollmentCode(tx, codeHash);
+      const f = enrollFactory(tx, input, tokenHash);
+      enqueueAudit(tx, actor, "factory.enroll", f.id, { name: f.name });
+      return f;
+    });
+  }
+
+  async mintEnrollmentCode(productId: string, hash: string, ttlSeconds: number, actor: string) {
+    return this.unit(productId, (tx): EnrollmentCodeInfo => {
+      const info = mintEnrollmentCode(tx, hash, ttlSeconds);
+      enqueueAudit(tx, actor, "factory.enrollment_code", info.id, { expiresAt: info.expiresAt });
+      return info;
+    });
+  }
+
+  async heartbeat(productId: string, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
+    return this.unit(productId, (tx) => {
+      const factory: Factory = updateFactory(tx, factoryId, {
+        lastHeartbeatAt: tx.now,
+        ...(body.capabilities ? { capabilities: [...new Set(body.capabilities)].sort() } : {}),
+        ...(body.seats ? { seats: body.seats } : {}),
+      });
+      const leases = heldAssignments(tx, factoryId).map(({ job, leaseEpoch, expiresAt, ttlSeconds }) => ({
+        jobId: job.id,
+        leaseEpoch,
+        expiresAt,
+        ttlSeconds,
+      }));
+      return { factory, queueVersion: queueVersion(tx.sql), leases };
+    });
+  }
+
+  async listFactories(productId: string) {
+    return this.unit(productId, (tx) => listFactories(tx.sql, tx.now));
+  }
+
+  async getFactory(productId: string, factoryId: string) {
+    return this.unit(productId, (tx) => requireFactory(tx.sql, factoryId, tx.now));
+  }
+
+  async rotateFactoryToken(productId: string, factoryId: string, newHash: string, actor: string) {
+    const outcome = await this.unit(productId, (tx) => {
+      const f = requireFactory(tx.sql, factoryId, tx.now);
+      if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked; enroll it again`);
+      enqueueAudit(tx, actor, "factory.token.rotate", factoryId);
+      return setFactoryToken(tx, factoryId, newHash);
+    });
+    // Sockets authenticated with the old token must not outlive it.
+    if (outcome.ok) this.notify(factoryId, { type: "revoke", reason: "token rotated" }, true);
+    return outcome;
+  }
+
+  async revokeFactoryToken(productId: string, factoryId: string, actor: string) {
+    const outcome = await this.unit(productId, (tx) => {
+      requireFactory(tx.sql, factoryId, tx.now);
+      const requeued = requeueHeldBy(tx, factoryId, "factory token revoked");
+      enqueueAudit(tx, actor, "factory.token.revoke", factoryId, { requeued });
+      return setFactoryToken(tx, factoryId, null, "revoked");
+    });
+    if (outcome.ok) this.notify(factoryId, { type: "revoke", reason: "factory token revoked" }, true);
+    return outcome;
+  }
+
+  async setFactoryStatus(
+    productId: string,
+    factoryId: string,
+    status: "active" | "draining" | "quarantined",
+    actor: string,
+  ) {
+    const outcome = await this.unit(productId, (tx) => {
+      const f = requireFactory(tx.sql, factoryId, tx.now);
+      if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked`);
+      enqueueAudit(tx, actor, `factory.${status}`, factoryId);
+      return updateFactory(tx, factoryId, { status });
+    });
+    if (outcome.ok && status !== "active") this.notify(factoryId, { type: "drain", reason: `${status} by ${actor}` });
+    if (outcome.ok && status === "active") this.dispatch();
+    return outcome;
+  }
+
+  async deregister(productId: string, factoryId: string, actor: string) {
+    const outcome = await this.unit(productId, (tx) => {
+      requireFactory(tx.sql, factoryId, tx.now);
+      const requeued = requeueHeldBy(tx, factoryId, "factory deregistered");
+      deleteFactory(tx, factoryId);
+      enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued });
+      return { requeued };
+    });
+    if (outcome.ok) this.notify(factoryId, { type: "revoke", reason: "factory deregistered" }, true);
+    return outcome;
+  }
+
+  // ---- the reaper's safety net (cron) -------------------------------------------------
+
+  /**
+   * Idempotent sweep: expire lapsed leases (in case an alarm was lost), close
+   * sockets of factories silent for 3 heartbeat intervals, ship the outbox,
+   * re-arm the alarm and run a dispatch pass.
+   */
+  async sweep(productId: string) {
+    const outcome = await this.unit(productId, (tx) => ({ expired: expireDue(tx) }));
+    let closed = 0;
+    const now = Date.now();
+    for (const ws of this.ctx.getWebSockets()) {
+      const att = ws.deserializeAttachment() as { factoryId?: string } | null;
+      if (!att?.factoryId) continue;
+      const f = listFactories(this.sql, now).find((x) => x.id === att.factoryId);
+      if (!f || f.health === "down") {
+        ws.close(1001, "no heartbeat");
+        closed++;
+      }
+    }
+    this.dispatch();
+    const shipped = await this.deliverOutbox();
+    await this.scheduleAlarm();
+    return outcome.ok ? { ...outcome.value, closedSockets: closed, shipped } : outcome;
+  }
+}

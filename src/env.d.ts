@@ -1,0 +1,19 @@
+/**
+ * Bindings of the Worker and its Durable Objects (see wrangler.toml). Written by
+ * hand rather than generated so the contract is reviewed like code.
+ */
+declare namespace Cloudflare {
+  interface Env {
+    COORDINATOR: DurableObjectNamespace<import("./durable-objects/product-coordinator.ts").ProductCoordinator>;
+    JOB_FEED: DurableObjectNamespace<import("./durable-objects/job-feed.ts").JobFeed>;
+    DB: D1Database;
+    ARTIFACTS: R2Bucket;
+    ASSETS: Fetcher;
+    DISPATCH_QUEUE: Queue<import("./worker/queues/messages.ts").DispatchMessage>;
+    HISTORY_QUEUE: Queue<import("./history/write.ts").HistoryMessage>;
+    GIGAFACTORY_ENV: string;
+    /** Secret: the admin bearer token (`wrangler secret put`, or `.dev.vars` locally). */
+    GIGAFACTORY_ADMIN_TOKEN?: string;
+  }
+}
+interface Env extends Cloudflare.Env {}

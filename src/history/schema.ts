@@ -1,0 +1,88 @@
+/**
+ * @module history/schema
+ * D1 tables (drizzle): the cross-product history the dashboard and reports
+ * query — job snapshots per stage change, runs, and the audit log. Never on the
+ * claim hot path: rows arrive from each coordinator's outbox in batches.
+ * `npm run db:generate` turns changes here into a migration in `migrations/`.
+ */
+import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const jobSnapshots = sqliteTable(
+  "job_snapshots",
+  {
+    /** `${productId}:${jobId}:${rev}` — re-delivery of the same snapshot is a no-op. */
+    id: text("id").primaryKey(),
+    productId: text("product_id").notNull(),
+    jobId: text("job_id").notNull(),
+    rev: integer("rev").notNull(),
+    stage: text("stage").notNull(),
+    title: text("title").notNull(),
+    priority: text("priority").notNull(),
+    attempt: integer("attempt").notNull(),
+    leaseEpoch: integer("lease_epoch").notNull(),
+    holderFactoryId: text("holder_factory_id"),
+    at: integer("at").notNull(),
+    doc: text("doc").notNull(),
+  },
+  (t) => [index("snapshots_by_job").on(t.productId, t.jobId, t.rev), index("snapshots_by_time").on(t.productId, t.at)],
+);
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    /** `${productId}:${jobId}:${attempt}` — a run row is upserted at start and at end. */
+    id: text("id").primaryKey(),
+    productId: text("product_id").notNull(),
+    jobId: text("job_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    factoryId: text("factory_id").notNull(),
+    leaseEpoch: integer("lease_epoch").notNull(),
+    engine: text("engine"),
+    startedAt: integer("started_at").notNull(),
+    endedAt: integer("ended_at"),
+    outcome: text("outcome"),
+    rc: integer("rc"),
+    message: text("message"),
+    tokensIn: integer("tokens_in"),
+    tokensOut: integer("tokens_out"),
+    costUsd: real("cost_usd"),
+  },
+  (t) => [index("runs_by_job").on(t.productId, t.jobId, t.attempt), index("runs_by_time").on(t.productId, t.startedAt)],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    /** `${productId}:${outboxSeq}` — unique per record, so delivery is idempotent. */
+    id: text("id").primaryKey(),
+    productId: text("product_id").notNull(),
+    at: integer("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    target: text("target").notNull(),
+    detail: text("detail").notNull(),
+  },
+  (t) => [index("audit_by_time").on(t.productId, t.at)],
+);
+
+/** Messages that could not be processed: poison queue messages and refused bulk items. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    productId: text("product_id").notNull(),
+    source: text("source").notNull(),
+    reason: text("reason").notNull(),
+    body: text("body").notNull(),
+    attempts: integer("attempts").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("dead_letters_by_time").on(t.productId, t.at)],
+);
+
+/** Every product that ever wrote history: the list the cron reaper sweeps. */
+export const products = sqliteTable("products", {
+  id: text("id").primaryKey(),
+  firstSeenAt: integer("first_seen_at").notNull(),
+  lastSeenAt: integer("last_seen_at").notNull(),
+});

@@ -1,0 +1,203 @@
+/**
+ * @module shared/api
+ * The REST wire format: zod schemas for every request body, query and path
+ * parameter, shared by the Worker (validation at the boundary), the agent and
+ * the CLI (typed clients) and the OpenAPI document. Unknown fields are errors
+ * (`strict`), so a typo is reported instead of silently ignored.
+ */
+import { z } from "zod";
+import { LEASE_TTL } from "../core/lease.ts";
+import { STAGES } from "../core/model.ts";
+
+/** Product ids double as Durable Object names and token prefixes: keep them plain. */
+export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and '-', at most 63");
+export const EntityId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an id of letters, digits, '_' or '-'");
+export const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, "a capability such as os:linux");
+
+export const JobListQuery = z
+  .object({
+    stage: z.enum(STAGES).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+export const LeaseTtl = z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds);
+
+export const ClaimBody = z.object({ leaseTtlSeconds: LeaseTtl.default(LEASE_TTL.defaultSeconds) }).strict();
+
+export const CheckpointBody = z
+  .object({
+    branch: z.string().min(1).max(200).optional(),
+    sha: z
+      .string()
+      .regex(/^[0-9a-f]{7,64}$/)
+      .optional(),
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export const RunResultBody = z
+  .object({
+    rc: z.number().int().min(-1024).max(1024).optional(),
+    outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced"]),
+    message: z.string().max(4000).optional(),
+    retryable: z.boolean().optional(),
+  })
+  .strict();
+
+export const InsightsBody = z
+  .object({
+    tokensIn: z.number().int().min(0).max(1e12).optional(),
+    tokensOut: z.number().int().min(0).max(1e12).optional(),
+    costUsd: z.number().min(0).max(1e6).optional(),
+    diffStat: z
+      .object({
+        files: z.number().int().min(0),
+        insertions: z.number().int().min(0),
+        deletions: z.number().int().min(0),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const PatchJobBody = z
+  .object({
+    leaseEpoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    stage: z.enum(STAGES).optional(),
+    checkpoint: CheckpointBody.optional(),
+    progress: z
+      .object({ pct: z.number().min(0).max(100).optional(), note: z.string().max(2000).optional() })
+      .strict()
+      .optional(),
+    result: RunResultBody.optional(),
+    insights: InsightsBody.optional(),
+  })
+  .strict();
+
+export const RenewBody = z
+  .object({ leaseEpoch: z.number().int().min(0), leaseTtlSeconds: LeaseTtl.default(LEASE_TTL.defaultSeconds) })
+  .strict();
+export const ReleaseBody = z.object({ leaseEpoch: z.number().int().min(0) }).strict();
+
+export const JOB_ACTIONS = ["requeue", "cancel", "ship", "approve", "reject"] as const;
+export const ActionParam = z.enum(JOB_ACTIONS);
+export const ActionBody = z
+  .object({ reviewer: z.string().min(1).max(100).optional(), note: z.string().max(4000).optional() })
+  .strict();
+
+export const EnrollBody = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a host name of letters, digits, '.', '_' or '-'"),
+    capabilities: z.array(Capability).max(64).default([]),
+    seats: z.number().int().min(1).max(64).default(1),
+  })
+  .strict();
+
+export const HeartbeatBody = z
+  .object({
+    capabilities: z.array(Capability).max(64).optional(),
+    seats: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
+/** Enrollment codes live an hour by default: long enough to paste, short enough to leak harmlessly. */
+export const EnrollmentCodeBody = z
+  .object({
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(3600),
+  })
+  .strict();
+
+export const FactoryStatusBody = z.object({ status: z.enum(["active", "draining", "quarantined"]) }).strict();
+
+export const MintTokenBody = z
+  .object({ role: z.enum(["operator", "viewer"]), name: z.string().min(1).max(100) })
+  .strict();
+
+export const EventsQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+    limit: z.coerce.number().int().min(1).max(500).default(200),
+  })
+  .strict();
+
+export const FeedQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    ticket: z.string().min(1).max(512).optional(),
+  })
+  .strict();
+
+export const ArtifactName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a file name of letters, digits, '.', '_' or '-'");
+
+export const ArtifactUploadQuery = z
+  .object({ name: ArtifactName, leaseEpoch: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() })
+  .strict();
+
+/** One manifest in a bulk submission: raw markdown, or JSON fields plus a body. */
+export const BatchItem = z.union([
+  z
+    .object({
+      markdown: z
+        .string()
+        .min(1)
+        .max(256 * 1024),
+    })
+    .strict(),
+  z
+    .object({
+      manifest: z.unknown(),
+      bodyMd: z
+        .string()
+        .max(256 * 1024)
+        .default(""),
+    })
+    .strict(),
+]);
+export const BatchBody = z.object({ items: z.array(BatchItem).min(1).max(10_000) }).strict();
+
+export const TrackerIngestBody = z
+  .object({
+    source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, "a tracker name such as github or linear"),
+    externalId: z.string().min(1).max(128),
+    title: z.string().min(1).max(200),
+    body: z
+      .string()
+      .max(256 * 1024)
+      .default(""),
+    priority: z.enum(["critical", "high", "medium", "low"]).optional(),
+    requires: z.array(Capability).max(32).optional(),
+    prefers: z.array(Capability).max(32).optional(),
+    engine: z.string().max(32).optional(),
+    repo: z.string().max(500).optional(),
+    serialKey: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const DeadLettersQuery = z
+  .object({
+    since: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+export const HistoryQuery = z
+  .object({
+    kind: z.enum(["snapshots", "runs", "audit"]).default("snapshots"),
+    jobId: EntityId.optional(),
+    since: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+export type ClaimBodyT = z.infer<typeof ClaimBody>;
+export type PatchJobBodyT = z.infer<typeof PatchJobBody>;
+export type EnrollBodyT = z.infer<typeof EnrollBody>;

@@ -1,0 +1,214 @@
+/**
+ * @module shared/protocol
+ * The factory WebSocket protocol (v1), shared by the coordinator and the agent.
+ * Every frame is JSON; `parseFactoryFrame` / `parseServerFrame` turn a raw
+ * frame into a discriminated union or a typed error — never an exception — so
+ * a malformed frame is answered with an `error` frame and changes nothing.
+ *
+ * Flow: agent connects (bearer factory token) → `hello` → `welcome` (with the
+ * leases it still holds: reconnect resumes them) → `assign` frames pushed as
+ * work appears (several per frame when several seats are free) → the agent
+ * answers `accept`/`reject`, then `renew` / `progress` / `complete` / `fail`
+ * (or `release` to hand a job back without blame),
+ * each carrying the lease epoch (fenced). The server may push `cancel`,
+ * `drain` and `revoke`. Frames with an `id` get an `ack` or an `error` with it.
+ */
+import { z } from "zod";
+import { Capability, CheckpointBody, EntityId, InsightsBody, LeaseTtl, RunResultBody } from "./api.ts";
+
+export const PROTOCOL_VERSION = 1;
+
+/** Close codes (4000–4999 are application-defined). */
+export const CLOSE = {
+  /** Another connection of the same factory took over. */
+  replaced: 4000,
+  /** The factory's token was revoked or the factory deregistered: do not reconnect. */
+  revoked: 4001,
+  /** The first frame was not a valid `hello`. */
+  protocolError: 4002,
+} as const;
+
+/** A frame larger than this is refused unread: log batches are chunked well below it. */
+export const MAX_FRAME_BYTES = 256 * 1024;
+/** Log lines per progress frame, and bytes per line: bounds one frame's cost for the coordinator. */
+export const MAX_LOG_LINES = 200;
+export const MAX_LOG_LINE_CHARS = 4000;
+
+const RequestId = z.string().min(1).max(64).optional();
+const Epoch = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const LeaseRef = { jobId: EntityId, leaseEpoch: Epoch };
+
+export const LogLine = z
+  .object({
+    stream: z.enum(["stdout", "stderr", "agent"]),
+    text: z.string().max(MAX_LOG_LINE_CHARS),
+    at: z.number().int().min(0),
+  })
+  .strict();
+
+export const FactoryFrame = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("hello"),
+      id: RequestId,
+      v: z.literal(PROTOCOL_VERSION),
+      capabilities: z.array(Capability).max(64),
+      seats: z.number().int().min(1).max(64),
+      engines: z.array(z.string().min(1).max(32)).max(16).default([]),
+      agentVersion: z.string().min(1).max(40),
+      /** TTL of the leases pushed to this connection; renew at half of it. */
+      leaseTtlSeconds: LeaseTtl.optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal("accept"), id: RequestId, ...LeaseRef }).strict(),
+  /** "I cannot run this job": it is requeued and never offered to this factory again. */
+  z
+    .object({ type: z.literal("reject"), id: RequestId, ...LeaseRef, reason: z.string().max(500) })
+    .strict(),
+  /** "I am going away" (drain, no free seat): requeued, checkpoint kept, may come back here. */
+  z
+    .object({ type: z.literal("release"), id: RequestId, ...LeaseRef, reason: z.string().max(500).optional() })
+    .strict(),
+  z.object({ type: z.literal("renew"), id: RequestId, ...LeaseRef, ttlSeconds: LeaseTtl.optional() }).strict(),
+  z
+    .object({
+      type: z.literal("progress"),
+      id: RequestId,
+      ...LeaseRef,
+      stage: z.literal("building").optional(),
+      pct: z.number().min(0).max(100).optional(),
+      note: z.string().max(2000).optional(),
+      checkpoint: CheckpointBody.optional(),
+      logs: z.array(LogLine).max(MAX_LOG_LINES).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("complete"),
+      id: RequestId,
+      ...LeaseRef,
+      result: RunResultBody.optional(),
+      insights: InsightsBody.optional(),
+      checkpoint: CheckpointBody.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal("fail"),
+      id: RequestId,
+      ...LeaseRef,
+      result: RunResultBody,
+      insights: InsightsBody.optional(),
+      checkpoint: CheckpointBody.optional(),
+    })
+    .strict(),
+  z.object({ type: z.literal("heartbeat"), id: RequestId }).strict(),
+  z.object({ type: z.literal("drain"), id: RequestId }).strict(),
+]);
+export type FactoryFrame = z.infer<typeof FactoryFrame>;
+
+/** What the coordinator pushes. Jobs travel as the domain `Job` (see core/model). */
+export interface Assignment {
+  job: import("../core/model.ts").Job;
+  leaseEpoch: number;
+  expiresAt: number;
+  ttlSeconds: number;
+}
+
+export type ServerFrame =
+  | {
+      type: "welcome";
+      v: typeof PROTOCOL_VERSION;
+      factoryId: string;
+      productId: string;
+      queueVersion: number;
+      heartbeatIntervalMs: number;
+      /**
+       * Leases this factory still holds: keep working (and renewing) these. Here
+       * `ttlSeconds` is the time LEFT on each lease, so renew them promptly.
+       */
+      leases: Assignment[];
+    }
+  | { type: "assign"; assignments: Assignment[] }
+  | { type: "ack"; id: string; result?: unknown }
+  | { type: "error"; id?: string; code: string; message: string }
+  | { type: "cancel"; jobId: string; leaseEpoch: number; reason: string }
+  | { type: "drain"; reason: string }
+  | { type: "revoke"; reason: string };
+
+export type ParseResult<T> = { ok: true; frame: T } | { ok: false; code: string; message: string; id?: string };
+
+/** Raw WebSocket data → a validated factory frame, or why not. Never throws. */
+export function parseFactoryFrame(raw: string | ArrayBuffer): ParseResult<FactoryFrame> {
+  if (typeof raw !== "string") return { ok: false, code: "validation_failed", message: "frames must be text JSON" };
+  if (raw.length > MAX_FRAME_BYTES) {
+    return { ok: false, code: "payload_too_large", message: `frame exceeds ${MAX_FRAME_BYTES} bytes` };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return { ok: false, code: "validation_failed", message: "frame is not valid JSON" };
+  }
+  const id =
+    typeof data === "object" && data !== null && typeof (data as { id?: unknown }).id === "string"
+      ? ((data as { id: string }).id.slice(0, 64) as string)
+      : undefined;
+  const parsed = FactoryFrame.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+    return { ok: false, code: "validation_failed", message: `${where}${issue?.message ?? "invalid frame"}`, id };
+  }
+  return { ok: true, frame: parsed.data };
+}
+
+/** Agent side: a server frame, loosely checked (the server is trusted, but not blindly). */
+export function parseServerFrame(raw: string): ParseResult<ServerFrame> {
+  try {
+    const data = JSON.parse(raw) as { type?: unknown };
+    const known = ["welcome", "assign", "ack", "error", "cancel", "drain", "revoke"];
+    if (typeof data?.type !== "string" || !known.includes(data.type)) {
+      return { ok: false, code: "validation_failed", message: `unknown server frame ${String(data?.type)}` };
+    }
+    return { ok: true, frame: data as ServerFrame };
+  } catch {
+    return { ok: false, code: "validation_failed", message: "server frame is not valid JSON" };
+  }
+}
+
+// ---- job feed (watchers) ------------------------------------------------------
+
+/** One entry of a job's event log: `seq` is gapless and monotonic per job. */
+export interface JobEvent {
+  seq: number;
+  type: string;
+  at: number;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Event types written to a job's feed:
+ * - `job.submitted` {stage}; `job.stage` {from, to, leaseEpoch, holderFactoryId?, result?}
+ * - `job.action` {action, actor, reviewer?, note?} — an operator's requeue/cancel/ship/approve/reject
+ * - `lease.granted` {factoryId, leaseEpoch, expiresAt}; `lease.lost` {factoryId, leaseEpoch, why}
+ * - `log` {factoryId, leaseEpoch, lines: LogLine[]}; `progress` {pct?, note?}; `checkpoint` {branch?, sha?, note?}
+ * - `artifact.added` / `artifact.deleted` {name, size, sha256, contentType}; `cancel` {reason}
+ */
+export const FEED_EVENT_TYPES = [
+  "job.submitted",
+  "job.stage",
+  "job.action",
+  "lease.granted",
+  "lease.lost",
+  "log",
+  "progress",
+  "checkpoint",
+  "artifact.added",
+  "artifact.deleted",
+  "cancel",
+] as const;
+
+/** Frames a watcher receives on the job feed WebSocket. */
+export type FeedFrame = { type: "event"; event: JobEvent } | { type: "ready"; lastSeq: number };

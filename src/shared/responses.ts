@@ -1,0 +1,57 @@
+/**
+ * @module shared/responses
+ * The shapes the API answers with, beyond the domain `Job` and `Factory`: one
+ * definition used by the coordinator that builds them and by every client
+ * (CLI, agent, dashboard tests) that reads them.
+ */
+import type { Insights, Job, RouterWeights, RunResult, Stage } from "../core/model.ts";
+import type { Candidate } from "../core/router.ts";
+
+/** A live lease as a factory sees it. */
+export interface Lease {
+  jobId: string;
+  leaseEpoch: number;
+  expiresAt: number;
+  ttlSeconds: number;
+}
+
+/** One attempt of a job by one factory under one lease epoch. */
+export interface Run {
+  jobId: string;
+  attempt: number;
+  factoryId: string;
+  leaseEpoch: number;
+  engine?: string;
+  startedAt: number;
+  endedAt?: number;
+  result?: RunResult;
+  insights?: Insights;
+}
+
+export type TokenRole = "operator" | "viewer";
+
+export interface TokenInfo {
+  id: string;
+  role: TokenRole;
+  name: string;
+  createdAt: number;
+  revokedAt?: number;
+}
+
+export interface JobPage {
+  jobs: Job[];
+  nextCursor?: string;
+}
+
+/** `GET …/jobs/{id}/explain`: the router's decision for this job, term by term. */
+export interface Explanation {
+  jobId: string;
+  stage: Stage;
+  priority: Job["priority"];
+  at: number;
+  weights: RouterWeights;
+  urgency: number;
+  holderFactoryId: string | null;
+  ranked: Candidate[];
+  rejected: Candidate[];
+}

@@ -1,0 +1,36 @@
+/**
+ * @module worker/app
+ * The HTTP surface: Hono routers mounted per resource under `/api/v1`. The
+ * Worker authenticates, validates and formats; every stateful decision is an
+ * RPC to the product's coordinator (or a job's feed).
+ */
+import { Hono } from "hono";
+import { DomainError } from "../core/errors.ts";
+import { type AppEnv, productAuth } from "./auth.ts";
+import { onError, problemResponse } from "./problem.ts";
+import { artifacts } from "./routes/artifacts.ts";
+import { bulk } from "./routes/bulk.ts";
+import { events, feeds } from "./routes/events.ts";
+import { factories } from "./routes/factories.ts";
+import { history } from "./routes/history.ts";
+import { jobs } from "./routes/jobs.ts";
+import { queueState } from "./routes/queue-state.ts";
+import { system } from "./routes/system.ts";
+import { tokens } from "./routes/tokens.ts";
+import { work } from "./routes/work.ts";
+
+export function buildApp(): Hono<AppEnv> {
+  const product = new Hono<AppEnv>();
+  product.use("*", productAuth);
+  // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
+  for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
+
+  const app = new Hono<AppEnv>();
+  app.route("/api/v1", system);
+  // Feed sockets/streams authenticate by header or ticket, so they come before the header-only middleware.
+  app.route("/api/v1/products/:productId", feeds);
+  app.route("/api/v1/products/:productId", product);
+  app.notFound((c) => problemResponse(c, new DomainError("not_found", `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError(onError);
+  return app;
+}

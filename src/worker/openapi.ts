@@ -1,0 +1,276 @@
+/**
+ * @module worker/openapi
+ * The OpenAPI 3.1 document, built from the same zod schemas that validate
+ * requests — so the document cannot describe a body the API would refuse.
+ */
+import { z } from "zod";
+import { ManifestInputSchema } from "../core/manifest.ts";
+import {
+  ActionBody,
+  ArtifactUploadQuery,
+  BatchBody,
+  ClaimBody,
+  DeadLettersQuery,
+  EnrollBody,
+  EnrollmentCodeBody,
+  EventsQuery,
+  FactoryStatusBody,
+  FeedQuery,
+  HeartbeatBody,
+  HistoryQuery,
+  JobListQuery,
+  MintTokenBody,
+  PatchJobBody,
+  ReleaseBody,
+  RenewBody,
+  TrackerIngestBody,
+} from "../shared/api.ts";
+
+type Op = {
+  method: "get" | "post" | "patch" | "delete";
+  path: string;
+  summary: string;
+  role: "none" | "viewer" | "operator" | "admin" | "factory";
+  body?: z.ZodType;
+  query?: z.ZodObject;
+};
+
+const P = "/api/v1/products/{productId}";
+
+const OPS: Op[] = [
+  { method: "get", path: "/api/v1/health", summary: "Health of the coordinator", role: "none" },
+  { method: "get", path: "/api/v1/openapi.json", summary: "This document", role: "none" },
+  {
+    method: "post",
+    path: `${P}/jobs`,
+    summary: "Submit a job (JSON or text/markdown manifest); idempotent by key",
+    role: "operator",
+    body: z.object({ manifest: ManifestInputSchema, bodyMd: z.string().optional() }),
+  },
+  { method: "get", path: `${P}/jobs`, summary: "List jobs, newest first", role: "viewer", query: JobListQuery },
+  { method: "get", path: `${P}/jobs/{jobId}`, summary: "One job", role: "viewer" },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/explain`,
+    summary: "The router's per-term decision for this job",
+    role: "viewer",
+  },
+  { method: "get", path: `${P}/jobs/{jobId}/runs`, summary: "Attempts of this job", role: "viewer" },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/actions/{action}`,
+    summary: "Operator action: requeue | cancel | ship | approve | reject",
+    role: "operator",
+    body: ActionBody,
+  },
+  {
+    method: "post",
+    path: `${P}/claim`,
+    summary: "Claim the best job for this factory (204 when none fits)",
+    role: "factory",
+    body: ClaimBody,
+  },
+  {
+    method: "patch",
+    path: `${P}/jobs/{jobId}`,
+    summary: "Fenced factory update (stage, checkpoint, progress, result)",
+    role: "factory",
+    body: PatchJobBody,
+  },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/lease/renew`,
+    summary: "Extend the lease",
+    role: "factory",
+    body: RenewBody,
+  },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/lease/release`,
+    summary: "Give the job back (checkpoint kept)",
+    role: "factory",
+    body: ReleaseBody,
+  },
+  {
+    method: "post",
+    path: `${P}/factories/enroll`,
+    summary: "Enroll a factory; returns its token once",
+    role: "operator",
+    body: EnrollBody,
+  },
+  {
+    method: "post",
+    path: `${P}/factories/heartbeat`,
+    summary: "Factory heartbeat; returns live leases and queue version",
+    role: "factory",
+    body: HeartbeatBody,
+  },
+  { method: "get", path: `${P}/factories`, summary: "List factories", role: "viewer" },
+  { method: "get", path: `${P}/factories/{factoryId}`, summary: "One factory", role: "viewer" },
+  {
+    method: "post",
+    path: `${P}/factories/{factoryId}/status`,
+    summary: "Drain, quarantine or reactivate",
+    role: "operator",
+    body: FactoryStatusBody,
+  },
+  {
+    method: "post",
+    path: `${P}/factories/{factoryId}/token/rotate`,
+    summary: "New token; the old one stops working at once",
+    role: "operator",
+  },
+  {
+    method: "post",
+    path: `${P}/factories/{factoryId}/token/revoke`,
+    summary: "Revoke; live leases are requeued",
+    role: "operator",
+  },
+  {
+    method: "delete",
+    path: `${P}/factories/{factoryId}`,
+    summary: "Deregister; live leases are requeued",
+    role: "operator",
+  },
+  {
+    method: "post",
+    path: `${P}/tokens`,
+    summary: "Mint an operator or viewer token",
+    role: "admin",
+    body: MintTokenBody,
+  },
+  { method: "get", path: `${P}/tokens`, summary: "List tokens (never their secrets)", role: "admin" },
+  { method: "delete", path: `${P}/tokens/{tokenId}`, summary: "Revoke a token", role: "admin" },
+  {
+    method: "post",
+    path: `${P}/jobs:batch`,
+    summary: "Bulk submission through the dispatch queue (202)",
+    role: "operator",
+    body: BatchBody,
+  },
+  {
+    method: "post",
+    path: `${P}/tracker/ingest`,
+    summary: "Ingest a tracker item as a job, idempotently (202)",
+    role: "operator",
+    body: TrackerIngestBody,
+  },
+  {
+    method: "get",
+    path: `${P}/dead-letters`,
+    summary: "Messages and items that could not be delivered",
+    role: "operator",
+    query: DeadLettersQuery,
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/events`,
+    summary: "A page of the job's event log after a seq",
+    role: "viewer",
+    query: EventsQuery,
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/events/ws`,
+    summary: "WebSocket feed: replay after `after`, then live (header or ticket auth)",
+    role: "viewer",
+    query: FeedQuery,
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/events/stream`,
+    summary: "SSE feed honouring Last-Event-ID (header or ticket auth)",
+    role: "viewer",
+    query: FeedQuery,
+  },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/events/ticket`,
+    summary: "A 60 s ticket for one job's feed (for browsers)",
+    role: "viewer",
+  },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/artifacts`,
+    summary: "Upload an artifact (raw body, Content-Length required, ≤ 25 MiB)",
+    role: "factory",
+    query: ArtifactUploadQuery,
+  },
+  { method: "get", path: `${P}/jobs/{jobId}/artifacts`, summary: "List a job's artifacts", role: "viewer" },
+  { method: "get", path: `${P}/jobs/{jobId}/artifacts/{name}`, summary: "Download an artifact", role: "viewer" },
+  { method: "delete", path: `${P}/jobs/{jobId}/artifacts/{name}`, summary: "Delete an artifact", role: "operator" },
+  {
+    method: "get",
+    path: `${P}/factories/connect`,
+    summary: "Factory WebSocket (protocol v1, see src/shared/protocol.ts)",
+    role: "factory",
+  },
+  {
+    method: "post",
+    path: `${P}/factories/enrollment-codes`,
+    summary: "A one-time enrollment code for an agent",
+    role: "operator",
+    body: EnrollmentCodeBody,
+  },
+  { method: "get", path: `${P}/queue-state`, summary: "The queue version (cheap change detection)", role: "viewer" },
+  {
+    method: "get",
+    path: `${P}/history`,
+    summary: "History from D1: snapshots, runs, audit",
+    role: "viewer",
+    query: HistoryQuery,
+  },
+];
+
+const PROBLEM = {
+  description: "Problem (RFC 9457)",
+  content: {
+    "application/problem+json": {
+      schema: {
+        type: "object",
+        required: ["type", "title", "status", "detail", "code"],
+        properties: {
+          type: { type: "string" },
+          title: { type: "string" },
+          status: { type: "integer" },
+          detail: { type: "string" },
+          code: { type: "string" },
+        },
+      },
+    },
+  },
+};
+
+function jsonSchema(s: z.ZodType): unknown {
+  return z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPS) {
+    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
+    const queryParams = op.query
+      ? Object.keys(op.query.shape).map((name) => ({ name, in: "query", required: false, schema: { type: "string" } }))
+      : [];
+    paths[op.path] ??= {};
+    paths[op.path]![op.method] = {
+      summary: op.summary,
+      ...(op.role === "none" ? { security: [] } : { "x-role": op.role }),
+      parameters: [...params, ...queryParams],
+      ...(op.body ? { requestBody: { content: { "application/json": { schema: jsonSchema(op.body) } } } } : {}),
+      responses: { "200": { description: "OK" }, "4XX": PROBLEM },
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "Gigafactory API", version: "1.0.0" },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * @module worker/problem
+ * The one place errors become HTTP: every DomainError code maps to a status and
+ * an RFC 9457 problem+json body with a stable `code`. Anything that is not a
+ * DomainError is a bug on our side: it is logged and answered 500 without
+ * leaking internals — and the fuzz suite exists to prove no input reaches it.
+ */
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { type ZodError, z } from "zod";
+import { DomainError, ERROR_CODES, type ErrorCode } from "../core/errors.ts";
+
+const TITLES: Record<ErrorCode, string> = {
+  validation_failed: "Request failed validation",
+  invalid_manifest: "Job manifest is invalid",
+  unauthorized: "Authentication required",
+  forbidden: "Not allowed",
+  not_found: "Not found",
+  method_not_allowed: "Method not allowed",
+  fenced: "Lease epoch is stale",
+  illegal_transition: "Illegal stage transition",
+  not_lease_holder: "Not the lease holder",
+  conflict: "Conflict",
+  payload_too_large: "Payload too large",
+  unsupported_media_type: "Unsupported media type",
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode | "internal";
+  [extra: string]: unknown;
+}
+
+export function problemOf(err: DomainError): Problem {
+  return {
+    type: `https://gigafactory.dev/problems/${err.code}`,
+    title: TITLES[err.code],
+    status: ERROR_CODES[err.code],
+    detail: err.message,
+    code: err.code,
+    ...(err.details ?? {}),
+  };
+}
+
+export function problemResponse(c: Context, err: DomainError): Response {
+  return c.body(JSON.stringify(problemOf(err)), ERROR_CODES[err.code] as ContentfulStatusCode, {
+    "content-type": "application/problem+json",
+  });
+}
+
+export function fromZod(where: string, error: ZodError): DomainError {
+  const issues = error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join("."), message: i.message }));
+  const first = issues[0];
+  return new DomainError(
+    "validation_failed",
+    first ? `${first.path}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""}` : where,
+    { issues },
+  );
+}
+
+/** Hono's onError: domain errors → 4xx; the rest → 500. */
+export function onError(err: unknown, c: Context): Response {
+  if (err instanceof DomainError) return problemResponse(c, err);
+  if (err instanceof z.ZodError) return problemResponse(c, fromZod("body", err));
+  console.error("unhandled error", err);
+  return c.body(
+    JSON.stringify({
+      type: "https://gigafactory.dev/problems/internal",
+      title: "Internal error",
+      status: 500,
+      detail: "the coordinator hit an unexpected error; it has been logged",
+      code: "internal",
+    } satisfies Problem),
+    500,
+    { "content-type": "application/problem+json" },
+  );
+}

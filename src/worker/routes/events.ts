@@ -1,0 +1,66 @@
+/**
+ * @module worker/routes/events
+ * A job's event feed: paged REST reads, a WebSocket that replays from `after`
+ * then streams live, SSE honouring `Last-Event-ID`, and tickets for browsers.
+ * The feed endpoints authenticate with the bearer header OR a ticket, so they
+ * are mounted before the header-only product middleware.
+ */
+import { Hono } from "hono";
+import { DomainError, unwrap } from "../../core/errors.ts";
+import { feedName } from "../../durable-objects/coordinator/outbox-delivery.ts";
+import { EntityId, EventsQuery, FeedQuery, ProductId } from "../../shared/api.ts";
+import { type AppEnv, coordinatorFor, requireRole, resolvePrincipal } from "../auth.ts";
+import { fromZod } from "../problem.ts";
+import { issueTicket, verifyTicket } from "../tickets.ts";
+import { param, query } from "../validate.ts";
+
+/** Header-authenticated reads (mounted under the product middleware). */
+export const events = new Hono<AppEnv>();
+
+events.get("/jobs/:jobId/events", async (c) => {
+  requireRole(c, "viewer");
+  const id = param(c, "jobId", EntityId);
+  const q = query(c, EventsQuery);
+  await unwrap(c.get("coordinator").getJob(c.get("productId"), id));
+  return c.json(await c.env.JOB_FEED.getByName(feedName(c.get("productId"), id)).list(q.after, q.limit));
+});
+
+events.post("/jobs/:jobId/events/ticket", async (c) => {
+  requireRole(c, "viewer");
+  const id = param(c, "jobId", EntityId);
+  await unwrap(c.get("coordinator").getJob(c.get("productId"), id));
+  return c.json(await issueTicket(c.env, c.get("productId"), id, Date.now()), 201);
+});
+
+/** Live feeds: bearer header or `?ticket=`; proxied to the job's JobFeed object. */
+export const feeds = new Hono<AppEnv>();
+
+for (const kind of ["ws", "stream"] as const) {
+  feeds.get(`/jobs/:jobId/events/${kind}`, async (c) => {
+    const product = ProductId.safeParse(c.req.param("productId"));
+    if (!product.success) throw fromZod("productId", product.error);
+    const productId = product.data;
+    const jobId = param(c, "jobId", EntityId);
+    const q = query(c, FeedQuery);
+    const header = c.req.header("authorization");
+    if (header) {
+      const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
+      if (!m?.[1]) throw new DomainError("unauthorized", "send Authorization: Bearer <token>");
+      const p = await resolvePrincipal(c.env, productId, m[1]);
+      if (p.kind === "enrollment") throw new DomainError("forbidden", "an enrollment code cannot read feeds");
+    } else if (q.ticket) {
+      await verifyTicket(c.env, q.ticket, productId, jobId, Date.now());
+    } else {
+      throw new DomainError("unauthorized", "send Authorization: Bearer <token>, or ?ticket= from …/events/ticket");
+    }
+    await unwrap(coordinatorFor(c.env, productId).getJob(productId, jobId));
+    if (kind === "ws" && c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      throw new DomainError("validation_failed", "this endpoint needs a WebSocket upgrade");
+    }
+    // SSE resumes from the browser's Last-Event-ID; `after` wins when both are given.
+    const lastEventId = Number(c.req.header("last-event-id") ?? "NaN");
+    const after = q.after ?? (Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : 0);
+    const url = `https://feed/${kind}?after=${after}`;
+    return c.env.JOB_FEED.getByName(feedName(productId, jobId)).fetch(new Request(url, { headers: c.req.raw.headers }));
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * @module worker/routes/factories
+ * Fleet membership, operator side: enroll (the token is shown once, only its
+ * hash is kept), list, status (drain / quarantine / release), token rotate and
+ * revoke, deregister.
+ */
+import { Hono } from "hono";
+import { unwrap } from "../../core/errors.ts";
+import { EnrollBody, EnrollmentCodeBody, EntityId, FactoryStatusBody } from "../../shared/api.ts";
+import { type AppEnv, actorOf, bearerToken, newToken, requireRole, sha256Hex } from "../auth.ts";
+import { body, param } from "../validate.ts";
+
+export const factories = new Hono<AppEnv>();
+
+factories.post("/factories/enroll", async (c) => {
+  // An operator enrolls directly; an agent enrolls with a one-time code (used up here).
+  const principal = requireRole(c, "enrollment");
+  const input = await body(c, EnrollBody);
+  const productId = c.get("productId");
+  const token = newToken(productId);
+  const codeHash = principal.kind === "enrollment" ? await sha256Hex(bearerToken(c)) : undefined;
+  const factory = await unwrap(
+    c.get("coordinator").enroll(productId, input, await sha256Hex(token), actorOf(principal), codeHash),
+  );
+  return c.json({ factoryId: factory.id, token, factory }, 201);
+});
+
+factories.post("/factories/enrollment-codes", async (c) => {
+  const principal = requireRole(c, "operator");
+  const { ttlSeconds } = await body(c, EnrollmentCodeBody, true);
+  const productId = c.get("productId");
+  const code = newToken(productId, "gfe");
+  const info = await unwrap(
+    c.get("coordinator").mintEnrollmentCode(productId, await sha256Hex(code), ttlSeconds, actorOf(principal)),
+  );
+  return c.json({ ...info, code }, 201);
+});
+
+factories.get("/factories", async (c) => {
+  requireRole(c, "viewer");
+  return c.json({ factories: await unwrap(c.get("coordinator").listFactories(c.get("productId"))) });
+});
+
+factories.get("/factories/:factoryId", async (c) => {
+  requireRole(c, "viewer");
+  const id = param(c, "factoryId", EntityId);
+  return c.json(await unwrap(c.get("coordinator").getFactory(c.get("productId"), id)));
+});
+
+factories.post("/factories/:factoryId/status", async (c) => {
+  const principal = requireRole(c, "operator");
+  const id = param(c, "factoryId", EntityId);
+  const { status } = await body(c, FactoryStatusBody);
+  return c.json(
+    await unwrap(c.get("coordinator").setFactoryStatus(c.get("productId"), id, status, actorOf(principal))),
+  );
+});
+
+factories.post("/factories/:factoryId/token/rotate", async (c) => {
+  const principal = requireRole(c, "operator");
+  const id = param(c, "factoryId", EntityId);
+  const productId = c.get("productId");
+  const token = newToken(productId);
+  const factory = await unwrap(
+    c.get("coordinator").rotateFactoryToken(productId, id, await sha256Hex(token), actorOf(principal)),
+  );
+  return c.json({ factoryId: factory.id, token, factory });
+});
+
+factories.post("/factories/:factoryId/token/revoke", async (c) => {
+  const principal = requireRole(c, "operator");
+  const id = param(c, "factoryId", EntityId);
+  return c.json(await unwrap(c.get("coordinator").revokeFactoryToken(c.get("productId"), id, actorOf(principal))));
+});
+
+factories.delete("/factories/:factoryId", async (c) => {
+  const principal = requireRole(c, "operator");
+  const id = param(c, "factoryId", EntityId);
+  return c.json(await unwrap(c.get("coordinator").deregister(c.get("productId"), id, actorOf(principal))));
+});

@@ -1,0 +1,15 @@
+/**
+ * @module worker/routes/queue-state
+ * The cheapest read in the API: the product's queue version. A factory that
+ * sees the same version as last time knows no job was created or changed stage.
+ */
+import { Hono } from "hono";
+import { unwrap } from "../../core/errors.ts";
+import { type AppEnv, requireRole } from "../auth.ts";
+
+export const queueState = new Hono<AppEnv>();
+
+queueState.get("/queue-state", async (c) => {
+  requireRole(c, "viewer");
+  return c.json(await unwrap(c.get("coordinator").queueState(c.get("productId"))));
+});

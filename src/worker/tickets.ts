@@ -1,0 +1,58 @@
+/**
+ * @module worker/tickets
+ * Short-lived feed tickets for browsers, which cannot set headers on a
+ * WebSocket: an HMAC-signed `{product, job, exp}` valid for one job's feed for
+ * 60 s. A ticket in a URL can leak to logs; one that reads one job's feed for
+ * a minute is a much smaller leak than a long-lived bearer token.
+ */
+import { DomainError } from "../core/errors.ts";
+
+/** Long enough to open the socket after fetching the ticket, short enough not to matter if logged. */
+export const TICKET_TTL_MS = 60_000;
+
+const enc = new TextEncoder();
+
+function b64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+}
+
+function fromB64url(s: string): Uint8Array {
+  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+}
+
+async function key(env: Env): Promise<CryptoKey> {
+  const secret = env.GIGAFACTORY_ADMIN_TOKEN;
+  if (!secret) throw new DomainError("forbidden", "feed tickets need the GIGAFACTORY_ADMIN_TOKEN secret to be set");
+  return crypto.subtle.importKey("raw", enc.encode(`feed-ticket:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+}
+
+export async function issueTicket(env: Env, productId: string, jobId: string, now: number) {
+  const exp = now + TICKET_TTL_MS;
+  const payload = enc.encode(JSON.stringify({ p: productId, j: jobId, exp }));
+  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", await key(env), payload));
+  return { ticket: `${b64url(payload)}.${b64url(sig)}`, expiresAt: exp };
+}
+
+export async function verifyTicket(env: Env, ticket: string, productId: string, jobId: string, now: number) {
+  const [p, s] = ticket.split(".");
+  const bad = new DomainError("unauthorized", "feed ticket is invalid or expired; request a new one");
+  if (!p || !s || ticket.length > 512) throw bad;
+  let payload: Uint8Array;
+  let sig: Uint8Array;
+  try {
+    payload = fromB64url(p);
+    sig = fromB64url(s);
+  } catch {
+    throw bad;
+  }
+  if (!(await crypto.subtle.verify("HMAC", await key(env), sig, payload))) throw bad;
+  const claims = JSON.parse(new TextDecoder().decode(payload)) as { p: string; j: string; exp: number };
+  if (claims.p !== productId || claims.j !== jobId || claims.exp <= now) throw bad;
+}

@@ -1,0 +1,108 @@
+/**
+ * @module worker/validate
+ * Boundary validation: bodies are read with a hard size cap (also when no
+ * Content-Length is sent), parsed as JSON, and checked against a zod schema;
+ * queries and path params likewise. Every failure is a DomainError → 4xx.
+ */
+import type { Context } from "hono";
+import type { z } from "zod";
+import { DomainError } from "../core/errors.ts";
+import { fromZod } from "./problem.ts";
+
+/** JSON bodies are small control messages; 64 KiB is generous and bounds parsing cost. */
+export const MAX_JSON_BYTES = 64 * 1024;
+/** A manifest body is markdown prose; 256 KiB matches the manifest parser's own cap. */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+
+export async function readText(c: Context, limit: number): Promise<string> {
+  const declared = Number(c.req.header("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const body = c.req.raw.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await drain(reader, limit);
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const ch of chunks) {
+    all.set(ch, at);
+    at += ch.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(all);
+  } catch {
+    throw new DomainError("validation_failed", "body is not valid UTF-8");
+  }
+}
+
+/**
+ * Past the cap, read and discard the rest (up to a bound) before answering:
+ * answering while a chunked request body is still arriving makes the local
+ * runtime drop the connection — and, in wrangler dev, the whole server. Only a
+ * body beyond the bound, which no honest client sends, is cut off instead.
+ */
+const DRAIN_LIMIT_BYTES = 32 * 1024 * 1024;
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<void> {
+  let drained = 0;
+  const bound = Math.max(DRAIN_LIMIT_BYTES, limit * 4);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    drained += value.byteLength;
+    if (drained > bound) {
+      await reader.cancel();
+      return;
+    }
+  }
+}
+
+function tooLarge(limit: number): DomainError {
+  return new DomainError("payload_too_large", `body exceeds ${limit} bytes`, { limit });
+}
+
+export async function readJson(c: Context, limit = MAX_JSON_BYTES, allowEmpty = false): Promise<unknown> {
+  const type = c.req.header("content-type") ?? "";
+  const text = await readText(c, limit);
+  if (text.trim() === "") {
+    if (allowEmpty) return {};
+    throw new DomainError("validation_failed", "a JSON body is required");
+  }
+  if (type !== "" && !/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new DomainError("unsupported_media_type", `expected application/json, got ${type}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new DomainError("validation_failed", `body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export async function body<S extends z.ZodType>(c: Context, schema: S, allowEmpty = false): Promise<z.infer<S>> {
+  const raw = await readJson(c, MAX_JSON_BYTES, allowEmpty);
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw fromZod("body", parsed.error);
+  return parsed.data;
+}
+
+export function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw fromZod("query", parsed.error);
+  return parsed.data;
+}
+
+export function param<S extends z.ZodType>(c: Context, name: string, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(c.req.param(name));
+  if (!parsed.success) throw fromZod(name, parsed.error);
+  return parsed.data;
+}

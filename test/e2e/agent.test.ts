@@ -1,0 +1,476 @@
+// Real `gigafactory-agent` processes against a real `wrangler dev`: enroll with a one-time code, push dispatch
+// over the WebSocket, the sample engine in a git worktree, streamed logs, artifacts, budgets, cancel, crash
+// recovery from a checkpoint branch on another agent, restart without repeats, drain, and revocation.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
+import { ROOT, toolEnv } from "../../scripts/local-server.ts";
+import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+
+const NODE = path.join(ROOT, "node_modules", ".bin", "node");
+const BIN = path.join(ROOT, "bin", "gigafactory-agent.mjs");
+const tmp = mkdtempSync(path.join(tmpdir(), "gf-e2e-agent-"));
+const PIDS = path.join(tmp, "pids");
+
+interface Job {
+  id: string;
+  stage: string;
+  attempt: number;
+  holderFactoryId?: string;
+  checkpoint?: { branch?: string; sha?: string };
+  lastResult?: { outcome: string; rc?: number; retryable?: boolean; message?: string };
+}
+interface JobEvent {
+  seq: number;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** One running agent: its NDJSON (or human) output, and its exit. */
+class Agent {
+  readonly proc: ChildProcess;
+  readonly lines: string[] = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.proc = spawn(NODE, [BIN, ...args], {
+      cwd: ROOT,
+      env: toolEnv({ GF_SAMPLE_PID_DIR: PIDS, ...env }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    live.push(this);
+    const split = (stream: NodeJS.ReadableStream, into: string[]) => {
+      let buf = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (d: string) => {
+        buf += d;
+        const parts = buf.split("\n");
+        buf = parts.pop() ?? "";
+        into.push(...parts.filter(Boolean));
+      });
+    };
+    split(this.proc.stdout as NodeJS.ReadableStream, this.lines);
+    split(this.proc.stderr as NodeJS.ReadableStream, this.stderr);
+    this.exited = new Promise((r) => this.proc.once("exit", (code) => r(code)));
+  }
+
+  events(): Array<Record<string, unknown>> {
+    return this.lines.flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  async waitFor(event: string, pred: (e: Record<string, unknown>) => boolean = () => true, ms = 60_000) {
+    return poll(`agent event ${event}`, ms, () => this.events().find((e) => e.event === event && pred(e)));
+  }
+
+  output(): string {
+    return [...this.lines, ...this.stderr].join("\n");
+  }
+}
+const live: Agent[] = [];
+
+async function poll<T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function enginePid(jobId: string): number | undefined {
+  const file = path.join(PIDS, `${jobId}.pid`);
+  return existsSync(file) ? Number(readFileSync(file, "utf8")) : undefined;
+}
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t",
+    },
+  }).trim();
+
+describe("gigafactory-agent against a real coordinator", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  // On failure, show what every agent of that test said: the coordinator's side is in the assertion.
+  let firstOfTest = 0;
+  beforeEach(() => {
+    firstOfTest = live.length;
+    onTestFailed(() => {
+      for (const [i, a] of live.slice(firstOfTest).entries()) console.error(`--- agent ${i}\n${a.output()}`);
+    });
+  });
+  afterAll(async () => {
+    for (const a of live) if (a.proc.exitCode === null) a.proc.kill("SIGKILL");
+    for (const f of existsSync(PIDS) ? readdirPids() : []) if (pidAlive(f)) process.kill(f, "SIGKILL");
+    await h?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const api = <T = Record<string, unknown>>(product: string, method: string, p: string, json?: unknown) =>
+    call<T>(h.url, method, `${P(product)}${p}`, ADMIN, json);
+
+  async function submit(product: string, manifest: Record<string, unknown>, bodyMd: string): Promise<Job> {
+    const r = await api<Job>(product, "POST", "/jobs", { manifest, bodyMd });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body;
+  }
+  const getJob = async (product: string, id: string) => (await api<Job>(product, "GET", `/jobs/${id}`)).body;
+  async function waitJob(product: string, id: string, pred: (j: Job) => boolean, ms = 90_000): Promise<Job> {
+    let last: Job | undefined;
+    try {
+      return await poll(`job ${id}`, ms, async () => {
+        last = await getJob(product, id);
+        return pred(last) ? last : undefined;
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; last seen ${JSON.stringify(last)}`);
+    }
+  }
+  async function allEvents(product: string, id: string): Promise<JobEvent[]> {
+    const out: JobEvent[] = [];
+    for (let after = 0; ; ) {
+      const r = await api<{ events: JobEvent[] }>(product, "GET", `/jobs/${id}/events?after=${after}&limit=500`);
+      out.push(...r.body.events);
+      const last = r.body.events[r.body.events.length - 1];
+      if (!last) return out;
+      after = last.seq;
+    }
+  }
+  const logText = (events: JobEvent[]) =>
+    events
+      .filter((e) => e.type === "log")
+      .flatMap((e) => (e.data.lines as Array<{ text: string }>).map((l) => l.text))
+      .join("\n");
+
+  /** Enroll a host the way an operator would: mint a one-time code, run `gigafactory-agent enroll`. */
+  async function enroll(product: string, name: string): Promise<{ stateDir: string; factoryId: string }> {
+    const code = await api<{ code: string }>(product, "POST", "/factories/enrollment-codes", {});
+    expect(code.status).toBe(201);
+    const stateDir = path.join(tmp, product, name);
+    const a = new Agent([
+      "enroll",
+      "--url",
+      h.url,
+      "--product",
+      product,
+      "--code",
+      code.body.code,
+      "--name",
+      name,
+      "--state-dir",
+      stateDir,
+      "--json",
+    ]);
+    expect(await a.exited, a.output()).toBe(0);
+    const cfg = JSON.parse(readFileSync(path.join(stateDir, "config.json"), "utf8")) as {
+      factoryId: string;
+      token: string;
+    };
+    expect(cfg.token).toMatch(new RegExp(`^gf_${product}_`));
+    return { stateDir, factoryId: cfg.factoryId };
+  }
+
+  function run(stateDir: string, extra: string[] = [], opts: { json?: boolean; env?: Record<string, string> } = {}) {
+    const args = [
+      "run",
+      "--state-dir",
+      stateDir,
+      "--work-dir",
+      path.join(stateDir, "work"),
+      "--checkpoint-interval",
+      "0.5",
+      ...extra,
+    ];
+    return new Agent(opts.json === false ? args : [...args, "--json"], opts.env);
+  }
+
+  it("runs a repo job end to end: push → accept → worktree → streamed logs → checkpoint → artifacts → testing; a restart does not repeat it", async () => {
+    const product = "agent-flow";
+    const origin = path.join(tmp, "origin.git");
+    const seed = path.join(tmp, "seed");
+    git(tmp, "init", "-q", "--bare", "-b", "main", origin);
+    git(tmp, "init", "-q", "-b", "main", seed);
+    writeFileSync(path.join(seed, "README.md"), "# app\n");
+    git(seed, "add", ".");
+    git(seed, "commit", "-q", "-m", "init");
+    git(seed, "push", "-q", origin, "main");
+
+    const { stateDir } = await enroll(product, "host-a");
+    expect(statSync(path.join(stateDir, "config.json")).mode & 0o777).toBe(0o600);
+    expect(statSync(stateDir).mode & 0o777).toBe(0o700);
+    const agent = run(stateDir);
+    await agent.waitFor("connected");
+
+    const job = await submit(
+      product,
+      { title: "Add a greeting", engine: "sample", repo: origin },
+      "Add a greeting.\ngf-sample-seconds: 2\n",
+    );
+    const done = await waitJob(product, job.id, (j) => j.stage === "testing");
+    expect(done.lastResult).toMatchObject({ outcome: "success", rc: 0 });
+    await agent.waitFor("job.done", (e) => e.jobId === job.id);
+
+    const events = await allEvents(product, job.id);
+    const stages = events.filter((e) => e.type === "job.stage").map((e) => e.data.to);
+    expect(stages).toEqual(expect.arrayContaining(["assigned", "building", "testing"]));
+    const log = logText(events);
+    expect(log).toMatch(/workspace .* \(repo\); engine sample/);
+    expect(log).toMatch(/sample engine: working on "Add a greeting"/);
+    expect(log).toMatch(/step 1\/4/);
+    expect(events.some((e) => e.type === "checkpoint")).toBe(true);
+
+    // The WIP branch went to the repo's own remote, and holds the engine's work.
+    const wip = git(origin, "rev-parse", `gf/wip/${job.id}`);
+    expect(git(origin, "ls-tree", "-r", "--name-only", wip).split("\n")).toEqual(
+      expect.arrayContaining(["README.md", "NOTES.md", "src/add-a-greeting.txt"]),
+    );
+
+    const arts = await api<{ artifacts: Array<{ name: string; size: number }> }>(
+      product,
+      "GET",
+      `/jobs/${job.id}/artifacts`,
+    );
+    expect(arts.body.artifacts.map((a) => a.name).sort()).toEqual(["diff.patch", "log.txt"]);
+    const diff = await fetch(`${h.url}${P(product)}/jobs/${job.id}/artifacts/diff.patch`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(await diff.text()).toMatch(/\+\+\+ b\/src\/add-a-greeting\.txt/);
+    const runs = await api<{ runs: Array<{ result?: { outcome: string }; insights?: Record<string, unknown> }> }>(
+      product,
+      "GET",
+      `/jobs/${job.id}/runs`,
+    );
+    expect(runs.body.runs).toHaveLength(1);
+    expect(runs.body.runs[0]?.insights).toMatchObject({
+      tokensIn: expect.any(Number),
+      diffStat: { files: 2, insertions: 6, deletions: 0 },
+    });
+
+    // The done record is written, with `ended`, once the coordinator acknowledged the report.
+    const record = JSON.parse(readFileSync(path.join(stateDir, "jobs", `${job.id}.json`), "utf8"));
+    expect(record).toMatchObject({ jobId: job.id, report: { type: "complete" }, ended: expect.any(Number) });
+
+    // Restart: the agent reconnects and does not run its finished job again.
+    agent.proc.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+    const again = run(stateDir);
+    await again.waitFor("connected");
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(again.events().filter((e) => e.event === "job.start")).toEqual([]);
+    expect((await getJob(product, job.id)).stage).toBe("testing");
+    expect((await api<{ runs: unknown[] }>(product, "GET", `/jobs/${job.id}/runs`)).body.runs).toHaveLength(1);
+    again.proc.kill("SIGTERM");
+    expect(await again.exited).toBe(0);
+  });
+
+  it("rides out a coordinator restart mid-job: reconnects with backoff, keeps its lease, reports once it is back", async () => {
+    const product = "agent-outage";
+    const { stateDir } = await enroll(product, "host-o");
+    const agent = run(stateDir);
+    await agent.waitFor("connected");
+    const job = await submit(product, { title: "Through an outage", engine: "sample" }, "gf-sample-seconds: 4\n");
+    await waitJob(product, job.id, (j) => j.stage === "building");
+    await h.restart("stop");
+    await agent.waitFor("reconnected", () => true, 120_000);
+    const done = await waitJob(product, job.id, (j) => j.stage === "testing");
+    expect(done.attempt).toBe(1); // same lease throughout: welcome.leases handed it back
+    expect(agent.events().some((e) => e.event === "disconnected")).toBe(true);
+    expect((await api<{ runs: unknown[] }>(product, "GET", `/jobs/${job.id}/runs`)).body.runs).toHaveLength(1);
+    agent.proc.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+  });
+
+  it("stops an engine that overruns its wall budget and reports budget_exceeded (not retried)", async () => {
+    const product = "agent-budget";
+    const { stateDir } = await enroll(product, "host-b");
+    const agent = run(stateDir);
+    await agent.waitFor("connected");
+    const job = await submit(
+      product,
+      { title: "Too slow", engine: "sample", budget: { wallSeconds: 2 } },
+      "gf-sample-seconds: 60\n",
+    );
+    const failed = await waitJob(product, job.id, (j) => j.stage === "failed");
+    expect(failed.lastResult).toMatchObject({ outcome: "budget_exceeded", retryable: false });
+    expect(failed.lastResult?.message).toMatch(/wall-clock budget of 2s exceeded/);
+    const pid = enginePid(job.id);
+    expect(pid).toBeDefined();
+    expect(pidAlive(pid as number)).toBe(false);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await getJob(product, job.id)).stage).toBe("failed");
+    agent.proc.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+  });
+
+  it("stops the engine within 2 s of a pushed cancel and discards the work", async () => {
+    const product = "agent-cancel";
+    const { stateDir } = await enroll(product, "host-c");
+    const agent = run(stateDir);
+    await agent.waitFor("connected");
+    const job = await submit(product, { title: "Cancel me", engine: "sample" }, "gf-sample-seconds: 60\n");
+    await waitJob(product, job.id, (j) => j.stage === "building");
+    const pid = await poll("engine pid", 30_000, () => enginePid(job.id));
+    expect(pidAlive(pid)).toBe(true);
+    const cancelled = await api<Job>(product, "POST", `/jobs/${job.id}/actions/cancel`, { note: "e2e" });
+    expect(cancelled.body.stage).toBe("cancelled");
+    const t0 = Date.now();
+    await poll("engine to exit", 10_000, () => !pidAlive(pid));
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await agent.waitFor("job.cancelled", (e) => e.jobId === job.id);
+    await poll("workspace removal", 10_000, () => !existsSync(path.join(stateDir, "work", "jobs", job.id)));
+    agent.proc.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+  });
+
+  it("a job whose agent is SIGKILLed mid-run is reassigned to a second agent that resumes from its checkpoint branch", async () => {
+    const product = "agent-crash";
+    const remote = path.join(tmp, "shared-checkpoints.git");
+    const a = await enroll(product, "host-d1");
+    const b = await enroll(product, "host-d2");
+    const common = ["--lease-ttl", "5", "--checkpoint-remote", remote];
+    const first = run(a.stateDir, common);
+    await first.waitFor("connected");
+    const job = await submit(
+      product,
+      { title: "Survive a crash", engine: "sample", maxAttempts: 3 },
+      "gf-sample-seconds: 8\n",
+    );
+    const held = await waitJob(
+      product,
+      job.id,
+      (j) => j.holderFactoryId === a.factoryId && !!j.checkpoint?.sha,
+      60_000,
+    );
+    const firstSha = held.checkpoint?.sha as string;
+
+    first.proc.kill("SIGKILL");
+    await first.exited;
+    const orphan = enginePid(job.id);
+    if (orphan && pidAlive(orphan)) process.kill(orphan, "SIGKILL"); // the crashed host's engine dies with the host
+    const second = run(b.stateDir, common);
+    await second.waitFor("connected");
+
+    const done = await waitJob(product, job.id, (j) => j.stage === "testing", 120_000);
+    expect(done.attempt).toBe(2);
+    const events = await allEvents(product, job.id);
+    expect(events.some((e) => e.type === "lease.lost" && e.data.why === "expired")).toBe(true);
+    expect(logText(events)).toMatch(new RegExp(`resumed from checkpoint ${firstSha.slice(0, 12)}`));
+    // The second agent's work builds on the first agent's WIP commit.
+    const finalSha = done.checkpoint?.sha as string;
+    expect(finalSha).not.toBe(firstSha);
+    git(remote, "merge-base", "--is-ancestor", firstSha, finalSha);
+    const notes = git(remote, "show", `${finalSha}:NOTES.md`);
+    expect(notes).toMatch(/attempt 1 started/);
+    expect(notes).toMatch(/attempt 2 finished/);
+    second.proc.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+
+  it("an agent SIGKILLed and restarted within its lease resumes the job it still holds, stopping its orphaned engine", async () => {
+    const product = "agent-restart";
+    const { stateDir } = await enroll(product, "host-h");
+    const first = run(stateDir, ["--lease-ttl", "30"]);
+    await first.waitFor("connected");
+    // Long enough that the orphan cannot simply finish on its own before the restarted agent stops it.
+    const job = await submit(product, { title: "Keep going", engine: "sample" }, "gf-sample-seconds: 15\n");
+    await waitJob(product, job.id, (j) => j.stage === "building" && !!j.checkpoint?.sha);
+    const orphan = await poll("engine pid", 30_000, () => enginePid(job.id));
+    first.proc.kill("SIGKILL");
+    await first.exited;
+    expect(pidAlive(orphan)).toBe(true); // its own process group: it outlives the agent
+
+    const second = run(stateDir, ["--lease-ttl", "30"]);
+    await second.waitFor("job.start", (e) => e.jobId === job.id && String(e.message).includes("resuming"));
+    await poll("orphaned engine to be stopped", 10_000, () => !pidAlive(orphan));
+    const done = await waitJob(product, job.id, (j) => j.stage === "testing");
+    expect(done.attempt).toBe(1); // the same lease, never requeued
+    const events = await allEvents(product, job.id);
+    expect(events.some((e) => e.type === "lease.lost")).toBe(false);
+    expect(logText(events)).toMatch(new RegExp(`stopped engine ${orphan} left running by an earlier agent process`));
+    second.proc.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+
+  it("drains on SIGTERM: a running job finishes and is reported before the agent exits 0", async () => {
+    const product = "agent-drain";
+    const { stateDir } = await enroll(product, "host-e");
+    const agent = run(stateDir);
+    await agent.waitFor("connected");
+    const job = await submit(product, { title: "Finish first", engine: "sample" }, "gf-sample-seconds: 3\n");
+    await waitJob(product, job.id, (j) => j.stage === "building");
+    agent.proc.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+    expect((await getJob(product, job.id)).stage).toBe("testing");
+    const names = agent.events().map((e) => e.event);
+    expect(names.indexOf("draining")).toBeLessThan(names.indexOf("job.done"));
+    expect(names.indexOf("job.done")).toBeLessThan(names.indexOf("drained"));
+  });
+
+  it("on drain timeout, checkpoints the running job and gives it back, then exits 0", async () => {
+    const product = "agent-drain-timeout";
+    const { stateDir } = await enroll(product, "host-f");
+    const agent = run(stateDir, ["--drain-timeout", "1"]);
+    await agent.waitFor("connected");
+    const job = await submit(product, { title: "Too long to wait for", engine: "sample" }, "gf-sample-seconds: 60\n");
+    await waitJob(product, job.id, (j) => j.stage === "building" && !!j.checkpoint?.sha);
+    agent.proc.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+    const back = await getJob(product, job.id);
+    expect(back.stage).toBe("queued");
+    expect(back.checkpoint?.branch).toBe(`gf/wip/${job.id}`);
+    await agent.waitFor("job.released", (e) => e.jobId === job.id, 1000);
+    const pid = enginePid(job.id);
+    expect(pid !== undefined && pidAlive(pid)).toBe(false);
+  });
+
+  it("stops for good, with a clear message, when its factory token is revoked", async () => {
+    const product = "agent-revoke";
+    const { stateDir, factoryId } = await enroll(product, "host-g");
+    const agent = run(stateDir, [], { json: false });
+    await poll("connected line", 60_000, () => agent.lines.find((l) => l.startsWith("✔ connected as host-g")));
+    expect(agent.lines.join("\n")).toMatch(
+      new RegExp(`✔ connected as host-g \\(${factoryId}\\) — 1 seat, caps: .*engine:sample`),
+    );
+    const r = await api(product, "POST", `/factories/${factoryId}/token/revoke`);
+    expect(r.status).toBe(200);
+    expect(await agent.exited).toBe(3);
+    // Normally the coordinator's `revoke` + close 4001 arrives; if the socket happened to drop just before
+    // (a coordinator reload), the reconnect is refused with 401 instead. Either way: stop, and say so.
+    expect(agent.stderr.join("\n")).toMatch(/✘ ERROR (revoked|unauthorized): .*(revoked).* \/ enroll the host again/);
+    expect(agent.stderr[agent.stderr.length - 1]).toMatch(/^✘ ERROR/); // and nothing after it: no reconnect
+  });
+});
+
+function readdirPids(): number[] {
+  return readdirSync(PIDS)
+    .filter((f) => f.endsWith(".pid"))
+    .map((f) => Number(readFileSync(path.join(PIDS, f), "utf8")));
+}

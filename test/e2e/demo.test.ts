@@ -1,0 +1,109 @@
+// `npm start` is a demo a newcomer understands in a minute: jobs flow without manual
+// steps, PORT and GIGAFACTORY_ADMIN_TOKEN are honoured, and stopping leaves nothing behind.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT, toolEnv } from "../../scripts/local-server.ts";
+import { call, freePort } from "./harness.ts";
+
+/** Every live process whose command line mentions any needle (our temp dir, our port). */
+function processesMentioning(...needles: string[]): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (needles.some((n) => cmd.includes(n)) && Number(pid) !== process.pid) out.push(`${pid} ${cmd.slice(0, 120)}`);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+async function runDemo(detached = false) {
+  const state = mkdtempSync(path.join(tmpdir(), "gf-demo-"));
+  const port = await freePort();
+  const token = `demo-admin-${port}`;
+  const child: ChildProcess = spawn(path.join(ROOT, "node_modules", ".bin", "node"), ["scripts/start.ts"], {
+    cwd: ROOT,
+    env: toolEnv({ PORT: String(port), GIGAFACTORY_ADMIN_TOKEN: token, GIGAFACTORY_LOCAL_STATE: state }),
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so the test can signal the group as a terminal's Ctrl-C does.
+    detached,
+  });
+  let log = "";
+  child.stdout?.on("data", (d) => {
+    log += d;
+  });
+  child.stderr?.on("data", (d) => {
+    log += d;
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { state, port, token, child, exited, log: () => log };
+}
+
+describe("npm start (the demo)", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("brings sample jobs to shipped, review and testing with no manual step, then stops cleanly on SIGTERM", async () => {
+    const demo = await runDemo();
+    dirs.push(demo.state);
+    const url = `http://127.0.0.1:${demo.port}`;
+    const stages = async () => {
+      const r = await call<{ jobs: Array<{ stage: string }> }>(
+        url,
+        "GET",
+        "/api/v1/products/demo/jobs?limit=50",
+        demo.token,
+        undefined,
+        1000,
+      ).catch(() => null);
+      return new Set(r?.body?.jobs?.map((j) => j.stage) ?? []);
+    };
+    const deadline = Date.now() + 150_000;
+    let seen = new Set<string>();
+    while (Date.now() < deadline) {
+      seen = await stages();
+      if (seen.has("shipped") && seen.has("review") && seen.has("testing")) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect([...seen].sort(), demo.log()).toEqual(expect.arrayContaining(["review", "shipped", "testing"]));
+    expect(demo.log()).toContain(`admin token: ${demo.token}`);
+    expect(demo.log()).toContain(`npx gigafactory watch job_`);
+    // wrangler names the state dir, workerd the port, each agent its state dir.
+    const ours = [demo.state, `127.0.0.1:${demo.port}`];
+    expect(processesMentioning(...ours).filter((p) => p.includes("workerd")).length).toBeGreaterThanOrEqual(1);
+    expect(processesMentioning(...ours).filter((p) => p.includes("gigafactory-agent")).length).toBe(2);
+
+    demo.child.kill("SIGTERM");
+    expect(await demo.exited).toBe(0);
+    expect(demo.log()).toContain("✔ stopped");
+    // No orphaned workerd, wrangler or agent: nothing mentions the demo's state dir any more.
+    const deadline2 = Date.now() + 10_000;
+    while (processesMentioning(...ours).length > 0 && Date.now() < deadline2)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(processesMentioning(...ours)).toEqual([]);
+  });
+
+  it("stops everything it started on Ctrl-C (SIGINT to its process group)", async () => {
+    const demo = await runDemo(true);
+    dirs.push(demo.state);
+    const deadline = Date.now() + 90_000;
+    while (!demo.log().includes("Gigafactory is running") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(demo.log()).toContain("Gigafactory is running");
+    const ours = [demo.state, `127.0.0.1:${demo.port}`];
+    process.kill(-(demo.child.pid ?? 0), "SIGINT");
+    expect(await demo.exited).toBe(0);
+    const deadline2 = Date.now() + 10_000;
+    while (processesMentioning(...ours).length > 0 && Date.now() < deadline2)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(processesMentioning(...ours)).toEqual([]);
+  });
+});

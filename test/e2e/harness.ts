@@ -1,0 +1,76 @@
+/**
+ * End-to-end harness: a real `wrangler dev` on a free loopback port with state in
+ * a fresh temp dir, plus a minimal HTTP client with retry for the moments the
+ * server is down (restart tests).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort, type LocalServer, startLocalServer } from "../../scripts/local-server.ts";
+
+export { freePort };
+
+export const ADMIN = "e2e-admin-token";
+
+export interface Harness {
+  url: string;
+  server: LocalServer;
+  persistTo: string;
+  restart(mode: "stop" | "crash"): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const persistTo = mkdtempSync(path.join(tmpdir(), "gf-e2e-"));
+  const port = await freePort();
+  const h: Harness = {
+    url: `http://127.0.0.1:${port}`,
+    persistTo,
+    server: await startLocalServer({ port, persistTo, adminToken: ADMIN }),
+    async restart(mode) {
+      await (mode === "crash" ? h.server.crash() : h.server.stop());
+      h.server = await startLocalServer({ port, persistTo, adminToken: ADMIN });
+    },
+    async close() {
+      await h.server.stop();
+      rmSync(persistTo, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+export interface Reply<T> {
+  status: number;
+  body: T;
+}
+
+/** One HTTP call; retries only when the server cannot be reached at all (restarts). */
+export async function call<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  path: string,
+  token: string | undefined,
+  json?: unknown,
+  retryForMs = 60_000,
+): Promise<Reply<T>> {
+  const deadline = Date.now() + retryForMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(json !== undefined ? { "content-type": "application/json" } : {}),
+        },
+        body: json === undefined ? undefined : JSON.stringify(json),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+export const P = (product: string) => `/api/v1/products/${product}`;

@@ -1,0 +1,88 @@
+// Push dispatch end to end: real `ws` factories against the real local server.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WsFactory } from "../support/ws-factory.ts";
+import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+
+const PRODUCT = "e2e-push";
+
+describe("push dispatch over real WebSockets", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  async function enroll(name: string, seats = 1) {
+    const r = await call<{ token: string; factoryId: string }>(h.url, "POST", `${P(PRODUCT)}/factories/enroll`, ADMIN, {
+      name,
+      seats,
+    });
+    expect(r.status).toBe(201);
+    return r.body;
+  }
+
+  it("8 factories receive and finish 2,000 pushed jobs, every job exactly once", async () => {
+    const factories = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) =>
+        WsFactory.connect(h.url, PRODUCT, (await enroll(`f${i}`, 4)).token, { seats: 4 }),
+      ),
+    );
+    // Bulk submission through the dispatch queue: 4 requests of 500.
+    for (let b = 0; b < 4; b++) {
+      const items = Array.from({ length: 500 }, (_, i) => ({ manifest: { title: `job ${b * 500 + i}` } }));
+      const r = await call<{ accepted: number }>(h.url, "POST", `${P(PRODUCT)}/jobs:batch`, ADMIN, { items });
+      expect(r.body.accepted).toBe(500);
+    }
+    const total = () => factories.reduce((n, f) => n + f.completed.size, 0);
+    const deadline = Date.now() + 180_000;
+    while (total() < 2000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+
+    const received = new Map<string, number>();
+    for (const f of factories) for (const [id, n] of f.received) received.set(id, (received.get(id) ?? 0) + n);
+    const completedIds = factories.flatMap((f) => [...f.completed]);
+    expect({
+      completed: completedIds.length,
+      distinct: new Set(completedIds).size,
+      pushedTwice: [...received.values()].filter((n) => n > 1).length,
+    }).toEqual({ completed: 2000, distinct: 2000, pushedTwice: 0 });
+    for (const f of factories) f.close();
+  });
+
+  it("reassigns a killed factory's job within lease TTL + 2 s, checkpoint included", async () => {
+    const ttl = 5;
+    const victim = await WsFactory.connect(h.url, PRODUCT, (await enroll("victim")).token, {
+      leaseTtlSeconds: ttl,
+      autoComplete: false,
+    });
+    const job = await call<{ id: string }>(h.url, "POST", `${P(PRODUCT)}/jobs`, ADMIN, {
+      manifest: { title: "survivor" },
+    });
+    while (victim.assignments.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const a = victim.assignments[0]!;
+    expect(a.job.id).toBe(job.body.id);
+    const checkpoint = { branch: "gf/wip/survivor", sha: "0123abc", note: "half way" };
+    const ack = await victim.request({
+      type: "progress",
+      jobId: a.job.id,
+      leaseEpoch: a.leaseEpoch,
+      stage: "building",
+      checkpoint,
+    });
+    expect(ack.type).toBe("ack");
+
+    const rescuer = await WsFactory.connect(h.url, PRODUCT, (await enroll("rescuer")).token, { autoComplete: false });
+    const killedAt = Date.now();
+    victim.kill();
+    while (rescuer.assignments.length === 0 && Date.now() - killedAt < 30_000)
+      await new Promise((r) => setTimeout(r, 20));
+    const reassignedAfterMs = Date.now() - killedAt;
+    const again = rescuer.assignments[0]!;
+    expect(again.job.id).toBe(job.body.id);
+    expect(again.leaseEpoch).toBe(a.leaseEpoch + 2); // expired (+1), re-leased (+1)
+    expect(again.job.checkpoint).toMatchObject(checkpoint);
+    expect(reassignedAfterMs).toBeLessThanOrEqual((ttl + 2) * 1000);
+    rescuer.close();
+  });
+});

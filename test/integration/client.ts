@@ -1,0 +1,82 @@
+/**
+ * A tiny API client for integration tests: calls the Worker's own fetch handler
+ * inside workerd (no network), with the same bodies a real client sends.
+ */
+import { exports } from "cloudflare:workers";
+
+export const ADMIN = "test-admin-token";
+
+export interface Reply<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function api<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  opts: { token?: string; json?: unknown; text?: string; headers?: Record<string, string> } = {},
+): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.json !== undefined) {
+    body = JSON.stringify(opts.json);
+    headers["content-type"] ??= "application/json";
+  } else if (opts.text !== undefined) {
+    body = opts.text;
+  }
+  const res = await (exports as unknown as { default: Fetcher }).default.fetch(`http://gf.test${path}`, {
+    method,
+    headers,
+    body,
+  });
+  const raw = await res.text();
+  let parsed: unknown = raw;
+  try {
+    parsed = raw === "" ? null : JSON.parse(raw);
+  } catch {
+    /* keep text */
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+export const P = (product: string) => `/api/v1/products/${product}`;
+
+export async function enroll(product: string, name: string, capabilities: string[] = [], seats = 1) {
+  const r = await api<{ factoryId: string; token: string }>("POST", `${P(product)}/factories/enroll`, {
+    token: ADMIN,
+    json: { name, capabilities, seats },
+  });
+  if (r.status !== 201) throw new Error(`enroll failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export interface JobView {
+  id: string;
+  stage: string;
+  leaseEpoch: number;
+  attempt: number;
+  rev: number;
+  holderFactoryId?: string;
+  checkpoint?: { branch?: string; sha?: string; note?: string };
+  [k: string]: unknown;
+}
+
+export async function submit(product: string, manifest: Record<string, unknown>, bodyMd = "") {
+  const r = await api<JobView>("POST", `${P(product)}/jobs`, { token: ADMIN, json: { manifest, bodyMd } });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`submit failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+export async function claim(product: string, token: string, leaseTtlSeconds = 60) {
+  return api<{ job: JobView; lease: { leaseEpoch: number; expiresAt: number } }>("POST", `${P(product)}/claim`, {
+    token,
+    json: { leaseTtlSeconds },
+  });
+}
+
+export async function getJob(product: string, id: string) {
+  const r = await api<JobView>("GET", `${P(product)}/jobs/${id}`, { token: ADMIN });
+  return r.body;
+}

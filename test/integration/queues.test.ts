@@ -1,0 +1,191 @@
+// Queues: bulk submission and history reach their destinations in batches, idempotently;
+// failing messages retry, then land in the dead-letter queue, visible through the API.
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { HistoryMessage, HistoryRecord } from "../../src/history/write.ts";
+import worker from "../../src/worker/index.ts";
+import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
+import { ADMIN, api, P } from "./client";
+
+function msg<T>(id: string, body: T, attempts = 1) {
+  return { id, timestamp: new Date(), attempts, body };
+}
+
+async function run<T>(queue: string, messages: Array<ReturnType<typeof msg<T>>>) {
+  const batch = createMessageBatch<T>(queue, messages);
+  const ctx = createExecutionContext();
+  await worker.queue(batch as MessageBatch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+function manifestOf(title: string) {
+  return {
+    title,
+    priority: "medium" as const,
+    requires: [],
+    prefers: [],
+    budget: {},
+    deps: [],
+    depsMode: "all" as const,
+    maxAttempts: 3,
+    reviewers: 0,
+    onReject: "fail" as const,
+    kind: "task" as const,
+  };
+}
+
+describe("dispatch queue", () => {
+  it("bulk submission answers 202 and the consumer creates each job once, even when redelivered", async () => {
+    const product = "q-bulk";
+    const items = [
+      { manifest: { title: "a" } },
+      { markdown: "---\ntitle: b\npriority: high\n---\nbody" },
+      { manifest: { title: "c", idempotencyKey: "own-key" } },
+      { manifest: { title: "bad", priority: "urgent" } },
+    ];
+    const r = await api<{ accepted: number; idempotencyKeys: string[]; rejected: Array<{ index: number }> }>(
+      "POST",
+      `${P(product)}/jobs:batch`,
+      { token: ADMIN, json: { items } },
+    );
+    expect(r.status).toBe(202);
+    expect(r.body.accepted).toBe(3);
+    expect(r.body.rejected.map((x) => x.index)).toEqual([3]);
+    expect(r.body.idempotencyKeys[2]).toBe("own-key");
+
+    // Deliver what was enqueued, as the consumer would receive it — twice.
+    const bodies = r.body.idempotencyKeys.map((key, i) => ({
+      manifest: { title: ["a", "b", "c"][i], idempotencyKey: key },
+    }));
+    const message: DispatchMessage = {
+      kind: "submit",
+      productId: product,
+      actor: "test",
+      origin: "batch:t",
+      items: bodies.map((b) => ({
+        manifest: { ...manifestOf(b.manifest.title!), idempotencyKey: b.manifest.idempotencyKey },
+        bodyMd: "",
+      })),
+    };
+    for (const id of ["m1", "m1-redelivered"]) {
+      const result = await run("gigafactory-dispatch", [msg(id, message)]);
+      expect(result.explicitAcks).toEqual([id]);
+    }
+    const list = await api<{ jobs: Array<{ title: string }> }>("GET", `${P(product)}/jobs`, { token: ADMIN });
+    expect(list.body.jobs.map((j) => j.title).sort()).toEqual(["a", "b", "c"]);
+  });
+
+  it("records items the coordinator refuses as dead letters instead of retrying them forever", async () => {
+    const product = "q-refused";
+    const message: DispatchMessage = {
+      kind: "submit",
+      productId: product,
+      actor: "test",
+      origin: "batch:x",
+      items: [
+        {
+          manifest: { ...manifestOf("needs missing dep"), idempotencyKey: "k1", deps: ["job_missing"] },
+          bodyMd: "",
+        },
+      ],
+    };
+    const result = await run("gigafactory-dispatch", [msg("m-refused", message)]);
+    expect(result.explicitAcks).toEqual(["m-refused"]);
+    const dl = await api<{ items: Array<{ source: string; reason: string }> }>("GET", `${P(product)}/dead-letters`, {
+      token: ADMIN,
+    });
+    expect(dl.body.items).toHaveLength(1);
+    expect(dl.body.items[0]?.reason).toContain("validation_failed");
+  });
+
+  it("dead-letters a malformed message at once instead of retrying it", async () => {
+    const broken = { kind: "submit", productId: "q-malformed", actor: "t", origin: "x", items: [{ manifest: null }] };
+    const result = await run("gigafactory-dispatch", [msg("m-broken", broken, 1)]);
+    expect(result.explicitAcks).toEqual(["m-broken"]);
+    const dl = await api<{ items: Array<{ reason: string }> }>("GET", `${P("q-malformed")}/dead-letters`, {
+      token: ADMIN,
+    });
+    expect(dl.body.items[0]?.reason).toContain("malformed");
+  });
+
+  it("retries a message whose coordinator is unreachable, acking the others", async () => {
+    // Simulate an outage of one dependency (not storage): the coordinator namespace throws.
+    const down = {
+      ...env,
+      COORDINATOR: { getByName: () => ({ submitMany: () => Promise.reject(new Error("coordinator unreachable")) }) },
+    } as unknown as Env;
+    const good: DispatchMessage = { kind: "submit", productId: "q-retry", actor: "t", origin: "x", items: [] };
+    const batch = createMessageBatch<DispatchMessage>("gigafactory-dispatch", [
+      msg("m-retry", { ...good, items: [{ manifest: manifestOf("r"), bodyMd: "" }] }, 3),
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch as MessageBatch, down, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m-retry"]);
+  });
+
+  it("the dead-letter consumer records poison messages where the API shows them", async () => {
+    const poison = { kind: "submit", productId: "q-dlq", items: "garbage" };
+    const result = await run("gigafactory-dlq", [msg("m-poison", poison, 5)]);
+    expect(result.ackAll).toBe(true);
+    const dl = await api<{ items: Array<{ id: string; attempts: number; source: string }> }>(
+      "GET",
+      `${P("q-dlq")}/dead-letters`,
+      {
+        token: ADMIN,
+      },
+    );
+    expect(dl.body.items).toEqual([expect.objectContaining({ id: "m-poison", attempts: 5, source: "queue:submit" })]);
+  });
+});
+
+describe("history queue", () => {
+  const record = (seq: number, stage: string): HistoryRecord => ({
+    productId: "q-history",
+    seq,
+    kind: "snapshot",
+    body: {
+      jobId: "job_1",
+      rev: seq,
+      stage,
+      at: seq,
+      title: "t",
+      priority: "medium",
+      attempt: 0,
+      leaseEpoch: 0,
+      doc: {},
+    },
+  });
+
+  const packed = (...records: HistoryRecord[]): HistoryMessage => ({
+    kind: "history",
+    productId: "q-history",
+    records,
+  });
+
+  it("writes a batch of packed messages to D1 in one go and acks it; a redelivered batch changes nothing", async () => {
+    for (let i = 0; i < 2; i++) {
+      const result = await run("gigafactory-history", [
+        msg("h1", packed(record(1, "queued"), record(2, "assigned"))),
+        msg("h2", packed(record(3, "building"))),
+      ]);
+      expect(result.ackAll).toBe(true);
+    }
+    const rows = await env.DB.prepare(
+      "SELECT stage FROM job_snapshots WHERE product_id = 'q-history' ORDER BY rev",
+    ).all();
+    expect(rows.results.map((r) => r.stage)).toEqual(["queued", "assigned", "building"]);
+    const product = await env.DB.prepare("SELECT id FROM products WHERE id = 'q-history'").first();
+    expect(product).toEqual({ id: "q-history" });
+  });
+
+  it("retries a malformed message on its own and acks the good ones beside it", async () => {
+    const result = await run("gigafactory-history", [
+      msg("good", packed(record(10, "queued"))),
+      msg("bad", { kind: "history", productId: "q-history", records: "nope" } as unknown as HistoryMessage),
+    ]);
+    expect(result.explicitAcks).toEqual(["good"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["bad"]);
+  });
+});

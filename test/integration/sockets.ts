@@ -1,0 +1,86 @@
+/**
+ * WebSocket helpers for integration tests: open a factory or feed socket through
+ * the Worker's own fetch handler and read frames in order, with a bounded wait.
+ */
+import { exports } from "cloudflare:workers";
+import type { FactoryFrame, ServerFrame } from "../../src/shared/protocol.ts";
+
+type Frame = Record<string, unknown> & { type: string };
+
+export class TestSocket {
+  readonly ws: WebSocket;
+  readonly frames: Frame[] = [];
+  closed: { code: number; reason: string } | undefined;
+  private waiters: Array<() => void> = [];
+
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.accept();
+    ws.addEventListener("message", (e) => {
+      this.frames.push(JSON.parse(String(e.data)) as Frame);
+      this.wake();
+    });
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+      this.wake();
+    });
+  }
+
+  private wake() {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  send(frame: FactoryFrame | Record<string, unknown> | string) {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** The next unread frame of `type` (frames before it stay unread), waiting up to `ms`. */
+  async next<T = Frame>(type: string, ms = 5000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const i = this.frames.findIndex((f) => f.type === type);
+      if (i >= 0) return this.frames.splice(i, 1)[0] as unknown as T;
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) before a ${type} frame`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${type} frame within ${ms} ms; got ${JSON.stringify(this.frames)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async waitClosed(ms = 5000) {
+    const deadline = Date.now() + ms;
+    while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    return this.closed;
+  }
+
+  close() {
+    try {
+      this.ws.close(1000, "done");
+    } catch {
+      /* closed */
+    }
+  }
+}
+
+export async function openSocket(path: string, headers: Record<string, string> = {}): Promise<TestSocket> {
+  const res = await (exports as unknown as { default: Fetcher }).default.fetch(`http://gf.test${path}`, {
+    headers: { upgrade: "websocket", ...headers },
+  });
+  if (!res.webSocket) throw new Error(`no upgrade: ${res.status} ${await res.text()}`);
+  return new TestSocket(res.webSocket);
+}
+
+export async function connectFactory(product: string, token: string, hello: Partial<Record<string, unknown>> = {}) {
+  const s = await openSocket(`/api/v1/products/${product}/factories/connect`, { authorization: `Bearer ${token}` });
+  s.send({ type: "hello", v: 1, capabilities: [], seats: 1, engines: [], agentVersion: "test", ...hello });
+  const welcome = await s.next<Extract<ServerFrame, { type: "welcome" }>>("welcome");
+  return { socket: s, welcome };
+}
+
+export type AssignFrame = Extract<ServerFrame, { type: "assign" }>;

@@ -1,0 +1,26 @@
+/**
+ * Test-only state surgery: set a coordinator's rows directly instead of
+ * sleeping — e.g. "this lease ran out a second ago". Both the indexed column
+ * and the job document are changed, exactly as the store keeps them.
+ */
+import { env, runInDurableObject } from "cloudflare:test";
+
+export async function expireLeaseNow(product: string, jobId: string, agoMs = 1000): Promise<void> {
+  const stub = env.COORDINATOR.getByName(product);
+  await runInDurableObject(stub, (_instance, state) => {
+    const at = Date.now() - agoMs;
+    state.storage.sql.exec(
+      "UPDATE jobs SET lease_expires_at = ?1, doc = json_set(doc, '$.leaseExpiresAt', ?1) WHERE id = ?2",
+      at,
+      jobId,
+    );
+  });
+}
+
+/** Make the coordinator's alarm due now (as if the clock had moved on). */
+export async function makeAlarmDue(product: string): Promise<void> {
+  const stub = env.COORDINATOR.getByName(product);
+  await runInDurableObject(stub, async (_instance, state) => {
+    await state.storage.setAlarm(Date.now());
+  });
+}

@@ -1,0 +1,150 @@
+// Where the agent's settings come from: flags > env > config file > defaults, with errors that say how to fix them.
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, UsageError } from "../../src/agent/cli-args.ts";
+import { type ConfigError, resolveRunConfig, stateDirFrom } from "../../src/agent/config.ts";
+
+const TOKEN = `gf_acme_${"a".repeat(43)}`;
+const tables = { enroll: ENROLL_FLAGS, run: RUN_FLAGS };
+const defaults = { stateDir: "/s", hostname: "host1" };
+const run = (argv: string[]) => parseArgs(["run", ...argv], tables).flags;
+
+describe("parseArgs", () => {
+  it("reads --flag value, --flag=value, repeated list flags and booleans", () => {
+    expect(run(["--url", "http://u", "--seats=2", "--cap", "gpu", "--cap=region:eu", "--json"])).toEqual({
+      url: "http://u",
+      seats: "2",
+      cap: ["gpu", "region:eu"],
+      json: true,
+    });
+  });
+
+  it("keeps '=' inside a value (engine templates)", () => {
+    expect(run(["--engine", "x=node e.mjs --a=b"]).engine).toEqual(["x=node e.mjs --a=b"]);
+    expect(run(["--engine=x=y"]).engine).toEqual(["x=y"]);
+  });
+
+  it("names an unknown command or flag instead of ignoring it", () => {
+    expect(() => parseArgs(["runn"], tables)).toThrow(/unknown command "runn"/);
+    expect(() => run(["--seat", "2"])).toThrow(/unknown flag --seat/);
+    expect(() => parseArgs(["enroll", "--engine", "x=y"], tables)).toThrow(UsageError);
+  });
+
+  it("rejects a missing value, a value on a boolean and a stray argument", () => {
+    expect(() => run(["--url"])).toThrow(/--url needs a value/);
+    expect(() => run(["--json=yes"])).toThrow(/takes no value/);
+    expect(() => run(["oops"])).toThrow(/unexpected argument/);
+  });
+
+  it("recognises help", () => {
+    expect(parseArgs(["--help"], tables)).toEqual({ command: undefined, flags: { help: true } });
+    expect(parseArgs([], tables)).toEqual({ command: undefined, flags: {} });
+    expect(run(["-h"]).help).toBe(true);
+  });
+});
+
+describe("stateDirFrom", () => {
+  it("prefers --state-dir, then GIGAFACTORY_AGENT_STATE, then ~/.gigafactory-agent", () => {
+    expect(stateDirFrom({ "state-dir": "/a" }, { GIGAFACTORY_AGENT_STATE: "/b" }, "/home/u")).toBe(path.resolve("/a"));
+    expect(stateDirFrom({}, { GIGAFACTORY_AGENT_STATE: "/b" }, "/home/u")).toBe(path.resolve("/b"));
+    expect(stateDirFrom({}, {}, "/home/u")).toBe(path.resolve("/home/u/.gigafactory-agent"));
+  });
+});
+
+describe("resolveRunConfig", () => {
+  const file = { url: "http://file", product: "fileprod", token: "tok-file", factoryId: "fac_1", name: "fname" };
+  const env = { GIGAFACTORY_URL: "http://env", GIGAFACTORY_PRODUCT: "envprod", GIGAFACTORY_FACTORY_TOKEN: "tok-env" };
+
+  it("flags win over env, env over the config file", () => {
+    const flags = run(["--url", "http://flag/", "--token", "tok-flag"]);
+    const c = resolveRunConfig(flags, env, file, defaults);
+    expect(c).toMatchObject({
+      url: "http://flag",
+      token: "tok-flag",
+      product: "envprod",
+      factoryId: "fac_1",
+      name: "fname",
+    });
+    expect(resolveRunConfig({}, {}, file, defaults)).toMatchObject({
+      url: "http://file",
+      product: "fileprod",
+      token: "tok-file",
+    });
+    expect(resolveRunConfig({}, env, file, defaults)).toMatchObject({ url: "http://env", token: "tok-env" });
+  });
+
+  it("has defaults: 1 seat, 30 s checkpoints and drain, work dir and checkpoint remote under the state dir", () => {
+    const c = resolveRunConfig({}, {}, file, defaults);
+    expect(c).toMatchObject({
+      seats: 1,
+      checkpointIntervalMs: 30_000,
+      drainTimeoutMs: 30_000,
+      leaseTtlSeconds: undefined,
+      workDir: path.resolve("/s/work"),
+      checkpointRemote: path.resolve("/s/work/checkpoints.git"),
+      keepWorkspaces: false,
+      json: false,
+    });
+    expect(resolveRunConfig({}, {}, { ...file, name: undefined }, defaults).name).toBe("host1");
+  });
+
+  it("reads the product from a factory token when none is given", () => {
+    expect(resolveRunConfig(run(["--url", "http://u", "--token", TOKEN]), {}, {}, defaults).product).toBe("acme");
+  });
+
+  it("merges engines: config file first, --engine flags override by name", () => {
+    const c = resolveRunConfig(
+      run(["--engine", "claude=claude -p --x", "--engine", "mine=./m"]),
+      {},
+      { ...file, engines: { claude: "claude -p", z: "z" } },
+      defaults,
+    );
+    expect(c.engines).toEqual({ claude: "claude -p --x", z: "z", mine: "./m" });
+  });
+
+  it("parses numeric flags, including fractional checkpoint intervals for tests", () => {
+    const c = resolveRunConfig(
+      run([
+        "--seats",
+        "3",
+        "--checkpoint-interval",
+        "0.5",
+        "--drain-timeout",
+        "0",
+        "--lease-ttl",
+        "5",
+        "--work-dir",
+        "/w",
+      ]),
+      {},
+      file,
+      defaults,
+    );
+    expect(c).toMatchObject({ seats: 3, checkpointIntervalMs: 500, drainTimeoutMs: 0, leaseTtlSeconds: 5 });
+    expect(c.checkpointRemote).toBe(path.resolve("/w/checkpoints.git"));
+  });
+
+  it("explains what is missing or wrong, with a fix", () => {
+    const err = (f: () => unknown): ConfigError => {
+      try {
+        f();
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error("expected a ConfigError");
+    };
+    expect(err(() => resolveRunConfig({}, {}, {}, defaults))).toMatchObject({
+      code: "missing_url",
+      fix: expect.stringMatching(/--url/),
+    });
+    expect(err(() => resolveRunConfig(run(["--url", "http://u"]), {}, {}, defaults)).code).toBe("missing_token");
+    expect(err(() => resolveRunConfig(run(["--url", "http://u", "--token", "t"]), {}, {}, defaults)).code).toBe(
+      "missing_product",
+    );
+    expect(err(() => resolveRunConfig(run(["--url", "ftp://u"]), {}, file, defaults)).code).toBe("bad_url");
+    expect(err(() => resolveRunConfig(run(["--seats", "0"]), {}, file, defaults)).code).toBe("bad_flag");
+    expect(err(() => resolveRunConfig(run(["--seats", "1.5"]), {}, file, defaults)).code).toBe("bad_flag");
+    expect(err(() => resolveRunConfig(run(["--lease-ttl", "2"]), {}, file, defaults)).code).toBe("bad_flag");
+    expect(err(() => resolveRunConfig(run(["--engine", "noequals"]), {}, file, defaults)).code).toBe("bad_engine");
+  });
+});

@@ -1,0 +1,72 @@
+// When the agent reconnects and when it stops for good, and how often it renews a lease.
+import { describe, expect, it } from "vitest";
+import { closeVerdict, problemDetail, refusalVerdict } from "../../src/agent/close-codes.ts";
+import { renewPlan } from "../../src/agent/lease-renewer.ts";
+import { CLOSE } from "../../src/shared/protocol.ts";
+
+describe("closeVerdict", () => {
+  it("stops for good on revoke, replace and protocol errors, with a fix to act on", () => {
+    expect(closeVerdict(CLOSE.revoked, "revoked")).toMatchObject({
+      kind: "fatal",
+      code: "revoked",
+      fix: expect.stringMatching(/enroll/),
+    });
+    expect(closeVerdict(CLOSE.replaced, "replaced")).toMatchObject({ kind: "fatal", code: "replaced" });
+    expect(closeVerdict(CLOSE.protocolError, "expected hello")).toMatchObject({
+      kind: "fatal",
+      code: "protocol_error",
+      what: expect.stringMatching(/expected hello/),
+    });
+  });
+
+  it("reconnects after anything else: normal closes, abnormal drops, server restarts", () => {
+    for (const code of [1000, 1001, 1006, 1011, 1012, 4999]) expect(closeVerdict(code, "").kind).toBe("retry");
+    expect(closeVerdict(1006, "")).toEqual({ kind: "retry", why: "connection closed (1006 no reason given)" });
+  });
+});
+
+describe("refusalVerdict", () => {
+  const problem = JSON.stringify({
+    code: "unauthorized",
+    detail: "token is not recognised, or was revoked or rotated",
+  });
+
+  it("stops on 401/403 (a token that will not start working by retrying), quoting the coordinator", () => {
+    expect(refusalVerdict(401, problem)).toMatchObject({
+      kind: "fatal",
+      code: "unauthorized",
+      what: expect.stringMatching(/unauthorized: token is not recognised/),
+    });
+    expect(refusalVerdict(403, "")).toMatchObject({ kind: "fatal", code: "forbidden" });
+  });
+
+  it("retries 404 and 5xx, with a hint for 404", () => {
+    expect(refusalVerdict(404, "Not Found")).toEqual({
+      kind: "retry",
+      why: "connect refused: Not Found (is the URL a Gigafactory coordinator, and the product right?)",
+    });
+    expect(refusalVerdict(503, "")).toEqual({ kind: "retry", why: "connect refused: HTTP 503" });
+  });
+
+  it("reads problem+json, plain text or nothing", () => {
+    expect(problemDetail(JSON.stringify({ detail: "d" }))).toBe("d");
+    expect(problemDetail(" <html>bad gateway</html> ")).toBe("<html>bad gateway</html>");
+    expect(problemDetail("")).toBeUndefined();
+  });
+});
+
+describe("renewPlan", () => {
+  it("renews a pushed lease every TTL/2 of the granted TTL", () => {
+    expect(renewPlan(undefined, 60, false)).toEqual({ now: false, everyMs: 30_000 });
+  });
+
+  it("with --lease-ttl, renews at half of it, at once if the grant differs", () => {
+    expect(renewPlan(5, 5, false)).toEqual({ now: false, everyMs: 2500 });
+    expect(renewPlan(5, 60, false)).toEqual({ now: true, everyMs: 2500 });
+  });
+
+  it("renews a lease resumed after a reconnect at once (its ttl is only what is left of it)", () => {
+    expect(renewPlan(undefined, 3, true)).toEqual({ now: true, everyMs: 30_000 });
+    expect(renewPlan(20, 3, true)).toEqual({ now: true, everyMs: 10_000 });
+  });
+});

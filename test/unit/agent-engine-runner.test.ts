@@ -1,0 +1,115 @@
+// The engine process: job on stdin, lines out, wall budget, and stopping the whole process group.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { startEngine } from "../../src/agent/engine-runner.ts";
+import { SAMPLE_ENGINE_SCRIPT } from "../../src/agent/engines.ts";
+import type { LogStream } from "../../src/agent/log-batcher.ts";
+
+const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-eng-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(script: string, opts: { stdin?: string; wallSeconds?: number; env?: Record<string, string> } = {}) {
+  const lines: Array<[LogStream, string]> = [];
+  const eng = startEngine({
+    argv: [process.execPath, "-e", script],
+    cwd: dir,
+    env: { ...(process.env as Record<string, string>), ...opts.env },
+    stdin: opts.stdin ?? "",
+    wallSeconds: opts.wallSeconds,
+    onLine: (s, t) => lines.push([s, t]),
+  });
+  return { eng, lines };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("engine runner", () => {
+  it("passes the job on stdin and streams stdout and stderr as lines", async () => {
+    const { eng, lines } = run(
+      "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{console.log('got:'+s.trim());console.error('warn');process.stdout.write('no newline')})",
+      { stdin: "do it\n" },
+    );
+    const exit = await eng.exited;
+    expect(exit).toMatchObject({ rc: 0, signal: null });
+    expect(exit.stoppedFor).toBeUndefined();
+    expect(lines).toEqual([
+      ["stdout", "got:do it"],
+      ["stderr", "warn"],
+      ["stdout", "no newline"],
+    ]);
+  });
+
+  it("reports the exit code of a failing engine", async () => {
+    expect((await run("process.exit(3)").eng.exited).rc).toBe(3);
+  });
+
+  it("stops an engine over its wall budget and says so", async () => {
+    const { eng } = run("setTimeout(()=>{}, 60000)", { wallSeconds: 1 });
+    const exit = await eng.exited;
+    expect(exit.stoppedFor).toBe("budget_wall");
+    expect(exit.durationMs).toBeLessThan(10_000);
+  });
+
+  it("SIGKILLs an engine that ignores SIGTERM after the grace, children included", async () => {
+    const childPidFile = path.join(dir, "child.pid");
+    const script = `process.on('SIGTERM',()=>{});
+      const c=require('child_process').spawn(process.execPath,['-e','process.on("SIGTERM",()=>{});setTimeout(()=>{},60000)'],{stdio:'ignore'});
+      require('fs').writeFileSync(${JSON.stringify(childPidFile)}, String(c.pid)); console.log('ready'); setTimeout(()=>{},60000)`;
+    const { eng, lines } = run(script);
+    while (!lines.some(([, t]) => t === "ready")) await new Promise((r) => setTimeout(r, 20));
+    const child = Number(readFileSync(childPidFile, "utf8"));
+    const t0 = Date.now();
+    eng.stop("cancel", 300);
+    const exit = await eng.exited;
+    expect(exit).toMatchObject({ signal: "SIGKILL", stoppedFor: "cancel" });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(child)).toBe(false);
+  });
+
+  it("reports an engine that cannot start instead of throwing", async () => {
+    const eng = startEngine({ argv: ["/nonexistent/engine"], cwd: dir, env: {}, stdin: "", onLine: () => {} });
+    const exit = await eng.exited;
+    expect(exit.spawnError).toMatch(/cannot start \/nonexistent\/engine/);
+  });
+
+  it("the bundled sample engine edits files, prints gf_insights and honours SIGTERM", async () => {
+    const lines: string[] = [];
+    const eng = startEngine({
+      argv: [process.execPath, SAMPLE_ENGINE_SCRIPT],
+      cwd: dir,
+      env: {
+        ...(process.env as Record<string, string>),
+        GF_JOB_ID: "job_x",
+        GF_ATTEMPT: "1",
+        GF_JOB_TITLE: "Add a thing",
+      },
+      stdin: "Please add a thing.\ngf-sample-seconds: 0.2\n",
+      onLine: (_s, t) => lines.push(t),
+    });
+    expect((await eng.exited).rc).toBe(0);
+    expect(readFileSync(path.join(dir, "src", "add-a-thing.txt"), "utf8")).toMatch(/Please add a thing/);
+    expect(readFileSync(path.join(dir, "NOTES.md"), "utf8")).toMatch(/attempt 1 finished: Add a thing/);
+    expect(JSON.parse(lines[lines.length - 1] as string).gf_insights.tokensIn).toBeGreaterThan(0);
+
+    const slow = startEngine({
+      argv: [process.execPath, SAMPLE_ENGINE_SCRIPT],
+      cwd: dir,
+      env: { ...(process.env as Record<string, string>), GF_SAMPLE_SECONDS: "30" },
+      stdin: "slow",
+      onLine: () => {},
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    slow.stop("cancel", 2000);
+    expect(await slow.exited).toMatchObject({ rc: 143, stoppedFor: "cancel" });
+  });
+});

@@ -1,0 +1,150 @@
+// The CLI's command-line parser: command words found wherever options sit, values checked, usage errors exit 2.
+import { describe, expect, it } from "vitest";
+import { type CommandSpec, matchCommand, parseCommandLine } from "../../src/cli/args.ts";
+import { CliError } from "../../src/cli/errors.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
+
+const spec = (path: string[], args: CommandSpec["args"], options: CommandSpec["options"] = {}): CommandSpec => ({
+  path,
+  args,
+  options,
+  summary: path.join(" "),
+});
+
+const TABLE: CommandSpec[] = [
+  spec(
+    ["jobs"],
+    { names: "", min: 0, max: 0 },
+    {
+      limit: { type: "string", int: { min: 1, max: 500 }, help: "" },
+      stage: { type: "string", choices: ["queued", "shipped"], help: "" },
+    },
+  ),
+  spec(["tokens"], { names: "", min: 0, max: 0 }),
+  spec(["tokens", "revoke"], { names: "ID", min: 1, max: 1 }),
+  spec(["factory", "drain"], { names: "ID", min: 1, max: 1 }),
+  spec(["enroll"], { names: "NAME", min: 1, max: 1 }, { cap: { type: "string", multiple: true, help: "" } }),
+  spec(["cancel"], { names: "ID", min: 1, max: 1 }, { note: { type: "string", help: "" } }),
+];
+
+function usage(argv: string[]): CliError {
+  try {
+    parseCommandLine(argv, TABLE);
+  } catch (err) {
+    if (err instanceof CliError) return err;
+    throw err;
+  }
+  throw new Error(`expected a usage error for ${argv.join(" ")}`);
+}
+
+describe("parseCommandLine", () => {
+  it("finds the command words even when global options come first, and parses integers", () => {
+    const p = parseCommandLine(["--json", "--url", "http://x", "jobs", "--limit", "20"], TABLE);
+    expect(p.command?.path).toEqual(["jobs"]);
+    expect(p.values).toMatchObject({ json: true, url: "http://x", limit: 20 });
+    expect(p.positionals).toEqual([]);
+  });
+
+  it("prefers the longest matching command, so `tokens revoke ID` is not `tokens` with extra words", () => {
+    expect(parseCommandLine(["tokens"], TABLE).command?.path).toEqual(["tokens"]);
+    const p = parseCommandLine(["tokens", "revoke", "tok_1"], TABLE);
+    expect(p.command?.path).toEqual(["tokens", "revoke"]);
+    expect(p.positionals).toEqual(["tok_1"]);
+  });
+
+  it("keeps an option value that looks like a command word as the value", () => {
+    const p = parseCommandLine(["cancel", "--note", "tokens", "job_1"], TABLE);
+    expect(p.command?.path).toEqual(["cancel"]);
+    expect(p.values.note).toBe("tokens");
+    expect(p.positionals).toEqual(["job_1"]);
+  });
+
+  it("collects a repeatable option into a list", () => {
+    const p = parseCommandLine(["enroll", "h1", "--cap", "os:linux", "--cap", "gpu"], TABLE);
+    expect(p.values.cap).toEqual(["os:linux", "gpu"]);
+  });
+
+  it("rejects an out-of-range or non-numeric integer, naming the option, with exit code 2", () => {
+    for (const bad of ["0", "501", "ten", "1.5"]) {
+      const e = usage(["jobs", "--limit", bad]);
+      expect(e.exitCode).toBe(2);
+      expect(e.code).toBe("usage");
+      expect(e.message).toContain("--limit");
+    }
+  });
+
+  it("rejects a value outside the choices and lists them", () => {
+    expect(usage(["jobs", "--stage", "done"]).message).toContain("queued, shipped");
+  });
+
+  it("rejects an option the command does not have, even if another command has it", () => {
+    expect(usage(["tokens", "--limit", "3"]).message).toMatch(/limit/);
+    expect(usage(["jobs", "--bogus"]).exitCode).toBe(2);
+  });
+
+  it("rejects missing and surplus positional arguments", () => {
+    expect(usage(["cancel"]).message).toBe("missing ID");
+    expect(usage(["cancel", "a", "b"]).message).toContain('unexpected argument "b"');
+    expect(usage(["jobs", "extra"]).message).toContain('unexpected argument "extra"');
+  });
+
+  it("tells a command family without its verb which verbs exist", () => {
+    expect(usage(["factory"]).message).toContain("factory drain");
+    expect(usage(["launch"]).message).toBe('unknown command "launch"');
+  });
+
+  it("returns help instead of failing when --help is given, even without the required arguments", () => {
+    const p = parseCommandLine(["cancel", "--help"], TABLE);
+    expect(p.help).toBe(true);
+    expect(p.command?.path).toEqual(["cancel"]);
+    expect(parseCommandLine(["--help"], TABLE).command).toBeUndefined();
+  });
+});
+
+describe("the real command table", () => {
+  it("has no two commands with the same words and every option type agrees across commands", () => {
+    const names = COMMANDS.map((c) => c.path.join(" "));
+    expect(new Set(names).size).toBe(names.length);
+    const types = new Map<string, string>();
+    for (const c of COMMANDS) {
+      for (const [name, o] of Object.entries(c.options)) {
+        const t = `${o.type}${o.multiple ? "[]" : ""}`;
+        expect(types.get(name) ?? t, `option --${name}`).toBe(t);
+        types.set(name, t);
+      }
+    }
+  });
+
+  it("covers every command the operator guide names", () => {
+    const names = new Set(COMMANDS.map((c) => c.path.join(" ")));
+    for (const n of [
+      "login",
+      "submit",
+      "jobs",
+      "job",
+      "watch",
+      "explain",
+      "requeue",
+      "cancel",
+      "ship",
+      "approve",
+      "reject",
+      "factories",
+      "factory drain",
+      "factory quarantine",
+      "factory activate",
+      "factory rotate",
+      "factory revoke",
+      "factory rm",
+      "enroll",
+      "tokens",
+      "tokens mint",
+      "tokens revoke",
+      "queue-state",
+      "history",
+    ]) {
+      expect(names.has(n), n).toBe(true);
+    }
+    expect(matchCommand(COMMANDS, ["factory", "rm", "fac_1"])?.path).toEqual(["factory", "rm"]);
+  });
+});

@@ -1,0 +1,56 @@
+// The SSE parser behind `gigafactory watch`: frames survive any chunking, and only job events come out.
+import { describe, expect, it } from "vitest";
+import { createSseParser, type SseFrame, toJobEvent } from "../../src/cli/sse.ts";
+
+const STREAM =
+  ": keep-alive\n\n" +
+  'id: 1\nevent: job.submitted\ndata: {"seq":1,"type":"job.submitted","at":5,"data":{"stage":"queued"}}\n\n' +
+  'id: 2\r\nevent: job.stage\r\ndata: {"seq":2,"type":"job.stage",\r\ndata: "at":6,"data":{"to":"shipped"}}\r\n\r\n';
+
+function parseInChunks(text: string, size: number): SseFrame[] {
+  const p = createSseParser();
+  const out: SseFrame[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(...p.push(text.slice(i, i + size)));
+  return out;
+}
+
+describe("createSseParser", () => {
+  it("yields the same frames however the stream is chunked, including CRLF split across chunks", () => {
+    const whole = parseInChunks(STREAM, STREAM.length);
+    expect(whole).toHaveLength(2);
+    for (const size of [1, 2, 3, 7, 64]) expect(parseInChunks(STREAM, size)).toEqual(whole);
+  });
+
+  it("joins multi-line data with newlines, keeps id and event, and skips comments", () => {
+    const [first, second] = parseInChunks(STREAM, 5);
+    expect(first).toEqual({
+      id: "1",
+      event: "job.submitted",
+      data: '{"seq":1,"type":"job.submitted","at":5,"data":{"stage":"queued"}}',
+    });
+    expect(second?.data).toBe('{"seq":2,"type":"job.stage",\n"at":6,"data":{"to":"shipped"}}');
+  });
+
+  it("defaults the event type to message and does not dispatch a frame without data", () => {
+    expect(createSseParser().push("id: 9\n\ndata: x\n\n")).toEqual([{ event: "message", data: "x" }]);
+  });
+
+  it("holds back an unfinished frame until its blank line arrives", () => {
+    const p = createSseParser();
+    expect(p.push("data: a\n")).toEqual([]);
+    expect(p.push("\n")).toEqual([{ event: "message", data: "a" }]);
+  });
+});
+
+describe("toJobEvent", () => {
+  it("reads seq, type, at and data from the frame's JSON", () => {
+    const [, second] = parseInChunks(STREAM, 4);
+    expect(toJobEvent(second!)).toEqual({ seq: 2, type: "job.stage", at: 6, data: { to: "shipped" } });
+  });
+
+  it("ignores frames that are not job events", () => {
+    expect(toJobEvent({ event: "message", data: "not json" })).toBeUndefined();
+    expect(toJobEvent({ event: "message", data: '{"type":"x"}' })).toBeUndefined();
+    expect(toJobEvent({ event: "message", data: '{"seq":-1,"type":"x"}' })).toBeUndefined();
+  });
+});

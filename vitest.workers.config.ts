@@ -1,0 +1,22 @@
+// Integration tests inside workerd: real Durable Object SQLite, D1, alarms.
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: migrations, GIGAFACTORY_ADMIN_TOKEN: "test-admin-token" },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/integration/**/*.test.ts"],
+      setupFiles: ["test/integration/apply-migrations.ts"],
+    },
+  };
+});
