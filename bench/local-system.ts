@@ -1,7 +1,7 @@
 /**
- * The local system under test, owned by the benchmark: `wrangler dev` on a
- * free loopback port with state in a fresh temp dir. Start-up is retried (a
- * port found free can be taken by another process before wrangler binds it),
+ * The local system under test, owned by the benchmark: the local runtime
+ * (scripts/local-runtime.ts) on a free loopback port with state in a fresh temp dir. Start-up is retried (a
+ * port found free can be taken by another process before the runtime binds it),
  * and each scenario can get a fresh one. Everything started is stopped by
  * `stopAll()`, which is safe to call any number of times.
  */
@@ -16,7 +16,7 @@ const START_ATTEMPTS = 3;
 export class LocalSystem {
   readonly admin: string;
   server: LocalServer | undefined;
-  /** wrangler's recent stderr, for saying why it died. */
+  /** the runtime's recent stderr, for saying why it died. */
   private stderrTail = "";
   private readonly dirs: string[] = [];
   private readonly log: (s: string) => void;
@@ -37,7 +37,7 @@ export class LocalSystem {
     return c ? String(c.exitCode ?? c.signalCode ?? "running") : "not started";
   }
 
-  /** The last few meaningful lines wrangler wrote (its harmless offline warnings left out). */
+  /** The last few meaningful lines the runtime wrote (harmless offline warnings left out). */
   lastWords(): string {
     return this.stderrTail
       .split("\n")
@@ -52,7 +52,7 @@ export class LocalSystem {
       const persistTo = mkdtempSync(path.join(tmpdir(), "gf-bench-"));
       this.dirs.push(persistTo);
       const port = await freePort();
-      this.log(`starting wrangler dev on 127.0.0.1:${port}, state in ${persistTo}`);
+      this.log(`starting the local runtime on 127.0.0.1:${port}, state in ${persistTo}`);
       try {
         const server = await startLocalServer({ port, persistTo, adminToken: this.admin });
         this.stderrTail = "";
@@ -68,7 +68,7 @@ export class LocalSystem {
     }
   }
 
-  /** Stop the current wrangler (if still up) and start a fresh one on new state. */
+  /** Stop the current runtime (if still up) and start a fresh one on new state. */
   async fresh(): Promise<LocalServer> {
     await this.server?.stop();
     return this.start();

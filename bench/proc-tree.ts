@@ -1,6 +1,6 @@
 /**
- * What the local runtime costs: `wrangler dev` is a Node process that starts
- * workerd children, so memory and CPU are summed over wrangler and every
+ * What the local runtime costs: it is a Node process (Miniflare) that starts
+ * a workerd child, so memory and CPU are summed over it and every
  * descendant, found by walking the ppid links in /proc/*\/stat (Linux only;
  * elsewhere every figure here reads 0).
  */
@@ -98,9 +98,9 @@ export class TreeSampler {
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Open windows: their peak so far, and the last CPU ticks of every process seen in them. */
   private windows = new Set<{ peak: number; ticks: Map<number, { comm: string; ticks: number }> }>();
-  /** Every workerd pid seen: wrangler starts a new one each time it reloads the Worker. */
+  /** Every workerd pid seen: a new one mid-scenario means the runtime was restarted. */
   private readonly workerdPids = new Set<number>();
-  /** workerd pids that were not reloads: those of each wrangler at its start. */
+  /** workerd pids that were not restarts: those of each runtime at its start. */
   private expectedWorkerd = 0;
 
   constructor(rootPid: number) {
@@ -119,7 +119,7 @@ export class TreeSampler {
     this.timer = undefined;
   }
 
-  /** Follow a new wrangler (started after the previous one died); its own workerds are no reloads. */
+  /** Follow a new runtime (a fresh system per scenario); its own workerd is no restart. */
   follow(rootPid: number): void {
     const reloads = this.restarts;
     this.rootPid = rootPid;
@@ -142,9 +142,8 @@ export class TreeSampler {
   }
 
   /**
-   * Times wrangler restarted the runtime since start(): it does so when a
-   * file it watches changes (sources, wrangler.toml, the dashboard assets).
-   * Each restart drops in-flight requests and sockets, so figures measured
+   * Times the runtime started a new workerd since start() (the local runtime
+   * does not watch files, so this is a guard against surprises). Each restart drops in-flight requests and sockets, so figures measured
    * across one are not the system's.
    */
   get restarts(): number {

@@ -5,10 +5,10 @@
  * print the figures, and stop everything it started — on success, on error
  * and on Ctrl-C.
  *
- * Each scenario gets a fresh local system (new wrangler, new state): a
+ * Each scenario gets a fresh local system (new runtime, new state): a
  * scenario leaves minutes of background work behind (outbox → job feeds,
  * history → queue → D1) that would otherwise be measured by the next one,
- * and should wrangler die, only that scenario's figures are partial. Peak
+ * and should the runtime die, only that scenario's figures are partial. Peak
  * RSS is sampled across all of them.
  */
 import { randomUUID } from "node:crypto";
@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
   const onSignal = (sig: NodeJS.Signals) => {
     if (interrupted) return;
     interrupted = sig;
-    // While wrangler is still starting we do not know its pid yet: main stops it as soon as it is up.
+    // While the runtime is still starting we do not know its pid yet: main stops it as soon as it is up.
     if (!system.server) return log(`${sig}: will stop the local server as soon as it is up`);
     log(`${sig}: stopping the local server`);
     void cleanup().finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
@@ -73,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     const s = new TreeSampler(server.child.pid ?? 0);
     sampler = s;
     s.start(500);
-    log(`up at ${server.url} (wrangler pid ${server.child.pid})`);
+    log(`up at ${server.url} (runtime pid ${server.child.pid})`);
     const loadStart = loadavg();
     let crashes = 0;
 
@@ -82,7 +82,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!first) {
         server = await system.fresh();
         s.follow(server.child.pid ?? 0);
-        log(`fresh local system at ${server.url} (wrangler pid ${server.child.pid})`);
+        log(`fresh local system at ${server.url} (runtime pid ${server.child.pid})`);
       }
       first = false;
       const t: Target = { base: server.url, admin: system.admin, alive: () => system.alive };
@@ -102,11 +102,11 @@ export async function main(argv: string[]): Promise<number> {
       out.window = { ...w, benchCpuPct };
       if (!system.alive) {
         crashes++;
-        out.crashed = `wrangler exited (${system.exitStatus}) during this scenario: ${system.lastWords() || "no message"}`;
+        out.crashed = `the local runtime exited (${system.exitStatus}) during this scenario: ${system.lastWords() || "no message"}`;
         log(`${name}: LOCAL SERVER DIED — ${out.crashed}`);
       }
       log(`${name}: done in ${w.seconds.toFixed(1)} s, runtime peak ${w.peakRssMb} MB`);
-      if (w.restarts) log(`${name}: WARNING wrangler restarted the runtime ${w.restarts}× during this scenario`);
+      if (w.restarts) log(`${name}: WARNING the runtime was restarted ${w.restarts}× during this scenario`);
       return out;
     }
 
@@ -141,8 +141,8 @@ export async function main(argv: string[]): Promise<number> {
     if (crashes) log(`WARNING: the local server died ${crashes}× during the run; see the scenarios marked CRASHED`);
     if (s.restarts) {
       log(
-        `WARNING: wrangler restarted the runtime ${s.restarts}× during the run (files it watches changed: ` +
-          "sources, wrangler.toml or dashboard/). Figures measured across a restart are not valid; rerun on a quiet tree.",
+        `WARNING: the runtime was restarted ${s.restarts}× during the run (a new workerd appeared). ` +
+          "Figures measured across a restart are not valid; rerun.",
       );
     }
     if (crashes || s.restarts) return 3;

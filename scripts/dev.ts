@@ -1,7 +1,7 @@
 /**
  * @module scripts/dev
  * `npm run dev`: the coordinator alone on 127.0.0.1:$PORT (default 8787) in
- * wrangler local mode, state under `.wrangler/`, migrations applied, and the
+ * Miniflare local mode, state under `.wrangler/`, migrations applied, and the
  * admin token printed. The token comes from $GIGAFACTORY_ADMIN_TOKEN, else from
  * `.dev.vars`, else a new one is generated into `.dev.vars`.
  */
@@ -42,7 +42,7 @@ export function port(): number {
 
 async function main(): Promise<void> {
   const token = adminToken();
-  console.log("… applying D1 migrations and starting the coordinator (wrangler local mode)");
+  console.log("… applying D1 migrations and starting the coordinator (Miniflare local mode)");
   const state = path.join(process.env.GIGAFACTORY_LOCAL_STATE ?? path.join(ROOT, ".wrangler"), "state");
   const server = await startLocalServer({ port: port(), adminToken: token, verbose: true, persistTo: state });
   console.log(`✔ Gigafactory coordinator on ${server.url}`);

@@ -2,11 +2,12 @@
  * @module scripts/local-server
  * Starts the coordinator locally the one way everything here does — `npm run
  * dev`, `npm start`, the end-to-end tests and the benchmark: D1 migrations
- * applied, then `wrangler dev` on 127.0.0.1 with state persisted under a
- * directory, and a handle that stops it cleanly (SIGINT to wrangler itself, so
- * its workerd children stop too; an `npx` wrapper would orphan them).
+ * applied (wrangler), then the local runtime (scripts/local-runtime.ts:
+ * Miniflare/workerd) on 127.0.0.1 with state persisted under a directory, and
+ * a handle that stops it cleanly or crashes it (its whole process group).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +22,8 @@ export interface LocalServerOptions {
   adminToken: string;
   /** Print wrangler's own output (warnings and errors) to this process's stderr. */
   verbose?: boolean;
+  /** Also append wrangler's and workerd's output here: a runtime that dies leaves its reason behind. */
+  logFile?: string;
 }
 
 export interface LocalServer {
@@ -71,7 +74,7 @@ export async function applyMigrations(persistTo: string | undefined): Promise<vo
 export async function waitForHealth(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    if (child && child.exitCode !== null) throw new Error(`the local runtime exited with code ${child.exitCode}`);
     try {
       const res = await fetch(`${url}/api/v1/health`);
       if (res.ok) return;
@@ -98,40 +101,48 @@ export function freePort(): Promise<number> {
 }
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
-  await applyMigrations(opts.persistTo);
-  // wrangler's devtools port defaults to 9229 for every instance: two servers on one machine would collide.
-  const inspector = await freePort();
-  const args = [
-    "dev",
-    "--inspector-port",
-    String(inspector),
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(opts.port),
-    "--log-level",
-    "warn",
-    "--show-interactive-dev-session=false",
-  ];
-  if (opts.persistTo) args.push("--persist-to", opts.persistTo);
-  args.push("--var", `GIGAFACTORY_ADMIN_TOKEN:${opts.adminToken}`);
-  const child = spawn(path.join(BIN, "wrangler"), args, {
+  const persistTo = path.resolve(opts.persistTo ?? path.join(ROOT, ".wrangler", "state"));
+  await applyMigrations(persistTo);
+  const args = [path.join(ROOT, "scripts", "local-runtime.ts"), "--port", String(opts.port), "--persist-to", persistTo];
+  if (opts.verbose) args.push("--verbose");
+  const child = spawn(path.join(BIN, "node"), args, {
     cwd: ROOT,
-    env: toolEnv(),
-    // Its own process group, so a crash can take wrangler and workerd down together.
+    // In the environment, not on the command line, where any local user's `ps` would show it.
+    env: toolEnv({ GIGAFACTORY_ADMIN_TOKEN: opts.adminToken }),
+    // Its own process group, so a crash can take the runtime and its workerd down together.
     detached: true,
-    stdio: ["ignore", opts.verbose ? "inherit" : "ignore", opts.verbose ? "inherit" : "pipe"],
+    stdio: ["ignore", opts.verbose ? "inherit" : "pipe", opts.verbose ? "inherit" : "pipe"],
   });
+  // Miniflare's own warnings (a workerd crash and restart among them) go to stdout, the runtime's to stderr.
   let stderr = "";
-  child.stderr?.on("data", (d) => {
+  const keep = (d: Buffer) => {
     stderr = (stderr + d).slice(-8000);
-  });
+    if (opts.logFile) appendFileSync(opts.logFile, d);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   const url = `http://127.0.0.1:${opts.port}`;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let stopping = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      // A server that dies on its own takes the reason with it unless we say it here: tests would only see ECONNREFUSED.
+      if (!stopping)
+        process.stderr.write(`\n✘ the local runtime exited on its own (code ${code}, signal ${signal})\n${stderr}\n`);
+      resolve();
+    }),
+  );
+  const killGroup = () => {
+    try {
+      process.kill(-(child.pid ?? 0), "SIGKILL");
+    } catch {
+      child.kill("SIGKILL");
+    }
+  };
   try {
     await waitForHealth(url, 60_000, child);
   } catch (err) {
-    child.kill("SIGKILL");
+    stopping = true;
+    killGroup();
     throw new Error(`${(err as Error).message}\n${stderr}`);
   }
   return {
@@ -139,18 +150,17 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     child,
     async stop(signal: NodeJS.Signals = "SIGINT") {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
       child.kill(signal);
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      // A runtime that will not stop in 10 s is killed with its workerd, so nothing is left behind.
+      const timer = setTimeout(killGroup, 10_000);
       await exited;
       clearTimeout(timer);
     },
     async crash() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      try {
-        process.kill(-(child.pid ?? 0), "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
+      stopping = true;
+      killGroup();
       await exited;
     },
   };

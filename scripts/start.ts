@@ -1,7 +1,7 @@
 /**
  * @module scripts/start
  * `npm start`: the whole system on this machine, as a newcomer should first see it.
- * Starts the coordinator (wrangler local mode, state under `.wrangler/`), creates the
+ * Starts the coordinator (Miniflare local mode, state under `.wrangler/`), creates the
  * demo product `demo`, enrolls and starts two factory agents with different
  * capabilities running the bundled sample engine, submits the manifests in
  * `examples/`, ships the first finished job the way an operator would, and prints
@@ -147,7 +147,7 @@ async function shipFirstTested(url: string, token: string, stop: AbortSignal): P
 
 async function main(): Promise<void> {
   const token = adminToken();
-  console.log("… starting the coordinator (wrangler local mode, state in .wrangler/)");
+  console.log("… starting the coordinator (Miniflare local mode, state in .wrangler/)");
   const server = await startLocalServer({ port: port(), adminToken: token, persistTo: path.join(STATE_ROOT, "state") });
   const agents: ChildProcess[] = [];
   const operator = new AbortController();

@@ -5,7 +5,7 @@
  * `N passed, N failed` over all of them. Stops at the first failing layer.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { ROOT, toolEnv } from "./local-server.ts";
 
@@ -18,6 +18,25 @@ const LAYERS = [
 const only = process.argv.slice(2);
 const outDir = path.join(ROOT, ".tmp", "test-results");
 mkdirSync(outDir, { recursive: true });
+// Written by test/e2e/harness.ts: each local server's own output, shown when the layer fails.
+const serverLogs = path.join(ROOT, ".tmp", "e2e-server-logs");
+rmSync(serverLogs, { recursive: true, force: true });
+
+/** The tail of every local server's output that has anything in it: why a runtime died, if one did. */
+function printServerLogs(): void {
+  let files: string[] = [];
+  try {
+    files = readdirSync(serverLogs);
+  } catch {
+    return;
+  }
+  for (const f of files) {
+    const lines = readFileSync(path.join(serverLogs, f), "utf8").trimEnd().split("\n");
+    if (lines.length === 1 && lines[0] === "") continue;
+    console.log(`\n── local server output ${f} (last ${Math.min(lines.length, 80)} of ${lines.length} lines) ──`);
+    console.log(lines.slice(-80).join("\n"));
+  }
+}
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -43,6 +62,7 @@ for (const [name, config] of LAYERS) {
     failed += 1; // the layer crashed before reporting
   }
   if (run.status !== 0) {
+    if (name === "e2e") printServerLogs();
     console.log(`\n✘ ${name} tests failed`);
     console.log(`${passed} passed, ${Math.max(failed, 1)} failed, ${skipped} skipped`);
     process.exit(run.status ?? 1);

@@ -276,12 +276,13 @@ export class ProductCoordinator extends CoordinatorRuntime {
   async sweep(productId: string) {
     const outcome = await this.unit(productId, (tx) => ({ expired: expireDue(tx) }));
     let closed = 0;
-    const now = Date.now();
+    // Read once: with a thousand sockets attached, a lookup per socket would read the table a thousand times.
+    const health = new Map(listFactories(this.sql, Date.now()).map((f) => [f.id, f.health]));
     for (const ws of this.ctx.getWebSockets()) {
       const att = ws.deserializeAttachment() as { factoryId?: string } | null;
       if (!att?.factoryId) continue;
-      const f = listFactories(this.sql, now).find((x) => x.id === att.factoryId);
-      if (!f || f.health === "down") {
+      const h = health.get(att.factoryId);
+      if (h === undefined || h === "down") {
         ws.close(1001, "no heartbeat");
         closed++;
       }

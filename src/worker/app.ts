@@ -18,6 +18,7 @@ import { queueState } from "./routes/queue-state.ts";
 import { system } from "./routes/system.ts";
 import { tokens } from "./routes/tokens.ts";
 import { work } from "./routes/work.ts";
+import { drainUnreadBody } from "./validate.ts";
 
 export function buildApp(): Hono<AppEnv> {
   const product = new Hono<AppEnv>();
@@ -26,6 +27,7 @@ export function buildApp(): Hono<AppEnv> {
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
 
   const app = new Hono<AppEnv>();
+  app.use("*", drainUnreadBody);
   app.route("/api/v1", system);
   // Feed sockets/streams authenticate by header or ticket, so they come before the header-only middleware.
   app.route("/api/v1/products/:productId", feeds);

@@ -47,13 +47,15 @@ export async function readText(c: Context, limit: number): Promise<string> {
 
 /**
  * Past the cap, read and discard the rest (up to a bound) before answering:
- * answering while a chunked request body is still arriving makes the local
- * runtime drop the connection — and, in wrangler dev, the whole server. Only a
- * body beyond the bound, which no honest client sends, is cut off instead.
+ * answering while a request body is still unread makes workerd close the
+ * connection, and a client that reuses it meanwhile (undici, any keep-alive
+ * pool) gets "other side closed" for a request it sent after ours — in
+ * wrangler dev it took the whole server down. Only a body beyond the bound,
+ * which no honest client sends, is cut off instead.
  */
 const DRAIN_LIMIT_BYTES = 32 * 1024 * 1024;
 
-async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number): Promise<void> {
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limit = 0): Promise<void> {
   let drained = 0;
   const bound = Math.max(DRAIN_LIMIT_BYTES, limit * 4);
   for (;;) {
@@ -65,6 +67,18 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, limit: num
       return;
     }
   }
+}
+
+/**
+ * Middleware: once the answer is made, discard whatever of the request body its
+ * handler did not read — a refusal (401, 403, 413 by declared length, 409) is
+ * decided before the body is looked at — so the connection stays reusable.
+ */
+export async function drainUnreadBody(c: Context, next: () => Promise<void>): Promise<void> {
+  await next();
+  const body = c.req.raw.body;
+  if (!body || c.req.raw.bodyUsed || body.locked) return;
+  await drain(body.getReader()).catch(() => undefined);
 }
 
 function tooLarge(limit: number): DomainError {

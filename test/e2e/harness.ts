@@ -3,14 +3,17 @@
  * a fresh temp dir, plus a minimal HTTP client with retry for the moments the
  * server is down (restart tests).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort, type LocalServer, startLocalServer } from "../../scripts/local-server.ts";
+import { freePort, type LocalServer, ROOT, startLocalServer } from "../../scripts/local-server.ts";
 
 export { freePort };
 
 export const ADMIN = "e2e-admin-token";
+
+/** Where each server's own output goes; `npm test` prints these when the layer fails. */
+export const SERVER_LOGS = path.join(ROOT, ".tmp", "e2e-server-logs");
 
 export interface Harness {
   url: string;
@@ -23,13 +26,20 @@ export interface Harness {
 export async function startHarness(): Promise<Harness> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "gf-e2e-"));
   const port = await freePort();
+  mkdirSync(SERVER_LOGS, { recursive: true });
+  const options = {
+    port,
+    persistTo,
+    adminToken: ADMIN,
+    logFile: path.join(SERVER_LOGS, `${path.basename(persistTo)}.log`),
+  };
   const h: Harness = {
     url: `http://127.0.0.1:${port}`,
     persistTo,
-    server: await startLocalServer({ port, persistTo, adminToken: ADMIN }),
+    server: await startLocalServer(options),
     async restart(mode) {
       await (mode === "crash" ? h.server.crash() : h.server.stop());
-      h.server = await startLocalServer({ port, persistTo, adminToken: ADMIN });
+      h.server = await startLocalServer(options);
     },
     async close() {
       await h.server.stop();

@@ -58,6 +58,14 @@ export class WsFactory {
       }),
     );
     await welcomed;
+    // Like the real agent: beat at the interval the coordinator asked for, or the reaper's sweep
+    // closes this socket as a silent host after three missed beats.
+    const beat = setInterval(
+      () => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "heartbeat", id: `hb-${++f.nextId}` })),
+      f.welcome?.heartbeatIntervalMs ?? 15_000,
+    );
+    beat.unref();
+    ws.once("close", () => clearInterval(beat));
     return f;
   }
 

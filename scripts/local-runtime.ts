@@ -1,0 +1,129 @@
+/**
+ * @module scripts/local-runtime
+ * The local runtime itself: the Worker bundled exactly as `wrangler deploy`
+ * bundles it, run by Miniflare (workerd) on 127.0.0.1 with the bindings of
+ * `wrangler.toml` (Durable Objects, D1, R2, Queues, assets) persisted under one
+ * directory, and the cron triggers fired on schedule.
+ *
+ * Why not `wrangler dev`: it is a file-watching development loop. Every request
+ * goes through its proxy (a Durable Object in a second workerd, plus a Node
+ * controller), and a network error seen by that proxy makes wrangler exit —
+ * under load, and now and then with none. A coordinator that fleets depend on
+ * locally must not die of its dev tooling, so this serves the Worker directly.
+ *
+ * Usage (spawned by scripts/local-server.ts, which applies D1 migrations first):
+ *   GIGAFACTORY_ADMIN_TOKEN=T node scripts/local-runtime.ts --port N --persist-to DIR [--verbose]
+ * SIGINT/SIGTERM stop it, workerd included.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
+import { cronMatcher } from "../src/core/cron.ts";
+import { ROOT, toolEnv } from "./local-server.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    port: { type: "string" },
+    "persist-to": { type: "string" },
+    verbose: { type: "boolean", default: false },
+  },
+});
+const port = Number(args.port);
+const persistTo = path.resolve(args["persist-to"] ?? path.join(ROOT, ".wrangler", "state"));
+const adminToken = process.env.GIGAFACTORY_ADMIN_TOKEN ?? "";
+if (!Number.isInteger(port) || port < 1 || port > 65535 || !adminToken) {
+  console.error(
+    "✘ ERROR usage: GIGAFACTORY_ADMIN_TOKEN=T local-runtime --port N --persist-to DIR / see scripts/local-server.ts",
+  );
+  process.exit(2);
+}
+
+/** The production bundle (`wrangler deploy --dry-run`): what runs locally is what deploys. */
+function bundle(): string {
+  const outdir = path.join(persistTo, "bundle");
+  mkdirSync(outdir, { recursive: true });
+  const run = spawnSync(
+    path.join(ROOT, "node_modules", ".bin", "wrangler"),
+    ["deploy", "--dry-run", "--outdir", outdir],
+    { cwd: ROOT, env: toolEnv(), encoding: "utf8" },
+  );
+  if (run.status !== 0) throw new Error(`bundling failed:\n${run.stdout}${run.stderr}`);
+  return path.join(outdir, "index.js");
+}
+
+const config = path.join(ROOT, "wrangler.toml");
+// Keys left undefined (e.g. `config`) fail Miniflare's validation: keep only the set ones.
+const workerOptions = Object.fromEntries(
+  // The bundle is one self-contained module, so module rules (which v5 cannot take) do not apply.
+  Object.entries(unstable_getMiniflareWorkerOptions(config).workerOptions).filter(
+    ([k, v]) => v !== undefined && k !== "modulesRules",
+  ),
+) as ReturnType<typeof unstable_getMiniflareWorkerOptions>["workerOptions"];
+// Read (and refused, if unreadable) before anything starts: a typo must not surface a minute later.
+const cronExprs: string[] = unstable_readConfig({ config }, { hideWarnings: true }).triggers.crons ?? [];
+const crons = cronExprs.map((cron) => ({ cron, due: cronMatcher(cron) }));
+const script = bundle();
+// wrangler describes the bindings in Miniflare's v4 option shape; Miniflare 5 takes its own.
+const mf = new Miniflare(
+  convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port,
+    rootPath: ROOT,
+    resourcePersistencePath: path.join(persistTo, "v3"),
+    resourceTmpPath: path.join(persistTo, "tmp"),
+    log: new Log(args.verbose ? LogLevel.INFO : LogLevel.WARN),
+    logRequests: false,
+    unsafeTriggerHandlers: true,
+    workers: [
+      {
+        ...workerOptions,
+        name: "gigafactory",
+        // Module names are paths relative to this root, and may not climb out of it.
+        modulesRoot: path.dirname(script),
+        modules: [{ type: "ESModule", path: script }],
+        bindings: { ...(workerOptions.bindings ?? {}), GIGAFACTORY_ADMIN_TOKEN: adminToken },
+      },
+    ],
+  }),
+);
+await mf.ready;
+
+/**
+ * Cron triggers, which `wrangler dev` leaves to a manual curl: the reaper's sweep is
+ * the safety net behind the alarms, so a local coordinator runs it like production
+ * does — on the minute, each trigger whose expression matches it (UTC).
+ */
+let cronTimer: ReturnType<typeof setTimeout> | undefined;
+let stopping = false;
+function scheduleCron(): void {
+  if (crons.length === 0) return;
+  cronTimer = setTimeout(
+    async () => {
+      scheduleCron();
+      const minute = new Date(Math.round(Date.now() / 60_000) * 60_000);
+      try {
+        const worker = await mf.getWorker();
+        for (const { cron } of crons.filter((c) => c.due(minute)))
+          await worker.scheduled({ cron, scheduledTime: minute });
+      } catch (err) {
+        if (stopping) return; // disposing: the runtime is going away under the call
+        console.error(`✘ ERROR cron_failed: ${(err as Error).message} / the next minute tries again`);
+      }
+    },
+    60_000 - (Date.now() % 60_000),
+  );
+}
+scheduleCron();
+
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  clearTimeout(cronTimer);
+  await mf.dispose().catch(() => undefined);
+  process.exit(0);
+}
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
