@@ -4,10 +4,10 @@
  * matched by its unique title to the `assign` frame that carried it. Both
  * instants come from performance.now() in this process.
  *
- * At most MAX_IN_FLIGHT submits are outstanding: `wrangler dev` itself dies
- * (exit 1, "Network connection lost" inside its proxy) once a few hundred
- * requests queue up in it, which would end the run rather than measure it.
- * A job that has to wait for a free slot is sent late, so latency is counted
+ * At most MAX_IN_FLIGHT submits are outstanding, as from a real client's
+ * connection pool (under `wrangler dev`, a few hundred queued requests killed
+ * the server; the local runtime has no such proxy, but the pool size is kept
+ * so figures stay comparable). A job that has to wait for a free slot is sent late, so latency is counted
  * from when it was due, not from when it finally left: a server that cannot
  * keep up shows as latency, never as a politely slower sender. While the
  * sender keeps up (send lag 0) the two instants are the same.
@@ -16,7 +16,7 @@ import { before, type Target, type WsFactory } from "./fleet.ts";
 import { api, productPath, sleep } from "./http.ts";
 import { round1, type Summary, summarize } from "./stats.ts";
 
-/** Well under the ~128–256 concurrent requests at which wrangler dev fell over on the reference box. */
+/** A client pool's worth of concurrent submits. */
 export const MAX_IN_FLIGHT = 64;
 
 export interface PacedOptions {

@@ -14,7 +14,7 @@ import type { ThroughputResult } from "./throughput.ts";
 export interface Scenario<T> {
   value?: T;
   error?: string;
-  /** Set when wrangler died while this scenario ran: its figures are partial. */
+  /** Set when the runtime died while this scenario ran: its figures are partial. */
   crashed?: string;
   /** Runtime memory/CPU while it ran, and this process's own CPU. */
   window?: Window & { benchCpuPct: number };
@@ -28,7 +28,7 @@ export interface Results {
   runtimeSeconds: number;
   machine: Machine;
   peakRssMb: number;
-  /** Runtime restarts by wrangler's file watcher during the run: any makes the figures suspect. */
+  /** workerd restarts during the run: any makes the figures suspect. */
   restarts: number;
   /** Times the local server died mid-scenario (and was started afresh for the next one). */
   crashes: number;
@@ -166,7 +166,7 @@ export function table(r: Results): string {
   }
   rows.push(...common(r.idle));
 
-  rows.push(["6 peak RSS", "wrangler + workerd, whole run (MB)", `${Math.round(r.peakRssMb)}`]);
+  rows.push(["6 peak RSS", "runtime (Node + workerd), whole run (MB)", `${Math.round(r.peakRssMb)}`]);
 
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
@@ -176,9 +176,7 @@ export function table(r: Results): string {
     `machine: ${m.cpus.count} × ${m.cpus.model}, ${m.totalMemGb} GB, node ${m.node}, ${m.os}`,
     `load average (1/5/15 min) at start ${fmtLoad(r.loadAvg.start)}, at end ${fmtLoad(r.loadAvg.end)}`,
     ...(r.crashes ? [`WARNING: the local server died ${r.crashes}× during the run (see CRASHED rows)`] : []),
-    ...(r.restarts
-      ? [`WARNING: wrangler restarted the runtime ${r.restarts}× during the run; rerun on a quiet tree`]
-      : []),
+    ...(r.restarts ? [`WARNING: the runtime was restarted ${r.restarts}× during the run; rerun`] : []),
     "",
     `${"scenario".padEnd(w0)}  ${"figure".padEnd(w1)}  value`,
     `${"-".repeat(w0)}  ${"-".repeat(w1)}  ${"-".repeat(20)}`,

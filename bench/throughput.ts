@@ -34,7 +34,7 @@ export interface ThroughputResult {
   jobsPerSec: number;
   /** First submit sent → last batch answered (0 if not all were sent). */
   submitSeconds: number;
-  /** Why waiting stopped: all done, the deadline, no progress for `stallMs`, or wrangler died. */
+  /** Why waiting stopped: all done, the deadline, no progress for `stallMs`, or the runtime died. */
   ended: "complete" | "deadline" | "stalled" | "server died";
   firstError?: string;
 }
