@@ -61,7 +61,9 @@ export async function idleConnections(t: Target, c: Counts["idle"], log: (s: str
     );
     const connectMs = Math.round(lastWelcome - c0);
     const errors = [...enrolled.errors, ...connected.errors];
-    log(`${idle.length} idle factories connected in ${connectMs} ms (${errors.length} errors)`);
+    log(
+      `${idle.length} idle factories connected in ${connectMs} ms (${errors.length} errors${errors.length ? `; first: ${errors[0]}` : ""})`,
+    );
 
     let dispatch: PacedResult | null = null;
     const w = await pool(

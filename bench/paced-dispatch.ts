@@ -108,7 +108,7 @@ export async function pacedDispatch(
           if (r.status === 201) accepted++;
           done(r.status === 201 ? undefined : `HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
         },
-        (e: Error) => done(e.message),
+        (e: Error) => done(e.cause ? `${e.message}: ${(e.cause as Error).message ?? e.cause}` : e.message),
       );
     }
   };
