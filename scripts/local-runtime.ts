@@ -77,6 +77,10 @@ const mf = new Miniflare(
     log: new Log(args.verbose ? LogLevel.INFO : LogLevel.WARN),
     logRequests: false,
     unsafeTriggerHandlers: true,
+    // DevTools (chrome://inspect) or a CPU profile: set GIGAFACTORY_INSPECTOR_PORT to attach to the Worker.
+    ...(process.env.GIGAFACTORY_INSPECTOR_PORT
+      ? { inspectorPort: Number(process.env.GIGAFACTORY_INSPECTOR_PORT) }
+      : {}),
     workers: [
       {
         ...workerOptions,
