@@ -83,6 +83,9 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
   const args = [
     bin,
     "run",
+    // This run's coordinator: an agent enrolled by an earlier `npm start` saved that run's URL, and PORT may differ.
+    "--url",
+    url,
     "--state-dir",
     stateDir,
     "--work-dir",

@@ -1,4 +1,4 @@
-// Real `gigafactory-agent` processes against a real `wrangler dev`: enroll with a one-time code, push dispatch
+// Real `gigafactory-agent` processes against the real local runtime: enroll with a one-time code, push dispatch
 // over the WebSocket, the sample engine in a git worktree, streamed logs, artifacts, budgets, cancel, crash
 // recovery from a checkpoint branch on another agent, restart without repeats, drain, and revocation.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";

@@ -22,8 +22,8 @@ function processesMentioning(...needles: string[]): string[] {
   return out;
 }
 
-async function runDemo(detached = false) {
-  const state = mkdtempSync(path.join(tmpdir(), "gf-demo-"));
+async function runDemo(detached = false, reuseState?: string) {
+  const state = reuseState ?? mkdtempSync(path.join(tmpdir(), "gf-demo-"));
   const port = await freePort();
   const token = `demo-admin-${port}`;
   const child: ChildProcess = spawn(path.join(ROOT, "node_modules", ".bin", "node"), ["scripts/start.ts"], {
@@ -75,7 +75,7 @@ describe("npm start (the demo)", () => {
     expect([...seen].sort(), demo.log()).toEqual(expect.arrayContaining(["review", "shipped", "testing"]));
     expect(demo.log()).toContain(`admin token: ${demo.token}`);
     expect(demo.log()).toContain(`npx gigafactory watch job_`);
-    // wrangler names the state dir, workerd the port, each agent its state dir.
+    // The local runtime names the state dir, workerd the port, each agent its state dir.
     const ours = [demo.state, `127.0.0.1:${demo.port}`];
     expect(processesMentioning(...ours).filter((p) => p.includes("workerd")).length).toBeGreaterThanOrEqual(1);
     expect(processesMentioning(...ours).filter((p) => p.includes("gigafactory-agent")).length).toBe(2);
@@ -83,21 +83,25 @@ describe("npm start (the demo)", () => {
     demo.child.kill("SIGTERM");
     expect(await demo.exited).toBe(0);
     expect(demo.log()).toContain("✔ stopped");
-    // No orphaned workerd, wrangler or agent: nothing mentions the demo's state dir any more.
+    // No orphaned workerd, runtime or agent: nothing mentions the demo's state dir any more.
     const deadline2 = Date.now() + 10_000;
     while (processesMentioning(...ours).length > 0 && Date.now() < deadline2)
       await new Promise((r) => setTimeout(r, 200));
     expect(processesMentioning(...ours)).toEqual([]);
   });
 
-  it("stops everything it started on Ctrl-C (SIGINT to its process group)", async () => {
-    const demo = await runDemo(true);
-    dirs.push(demo.state);
+  it("runs again on the same state and another PORT, its agents following the new URL; Ctrl-C stops everything", async () => {
+    // The first run's state: its agents are enrolled already, with the first run's URL saved in their config.
+    const demo = await runDemo(true, dirs[0]);
+    if (!dirs.includes(demo.state)) dirs.push(demo.state);
+    const connected = (name: string) => demo.log().includes(`[${name}] ✔ connected as ${name}`);
     const deadline = Date.now() + 90_000;
-    while (!demo.log().includes("Gigafactory is running") && Date.now() < deadline) {
+    while (!(connected("demo-docker") && connected("demo-gpu")) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(demo.log()).toContain("Gigafactory is running");
+    expect(connected("demo-docker") && connected("demo-gpu"), demo.log()).toBe(true);
+    expect(demo.log()).toContain(`connecting to ws://127.0.0.1:${demo.port}/`);
     const ours = [demo.state, `127.0.0.1:${demo.port}`];
     process.kill(-(demo.child.pid ?? 0), "SIGINT");
     expect(await demo.exited).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * End-to-end harness: a real `wrangler dev` on a free loopback port with state in
+ * End-to-end harness: the real local runtime (scripts/local-runtime.ts) on a free loopback port with state in
  * a fresh temp dir, plus a minimal HTTP client with retry for the moments the
  * server is down (restart tests).
  */
