@@ -72,6 +72,15 @@ export class SeatRunner {
       .finally(() => this.stopTimers());
   }
 
+  /**
+   * Whether this seat still counts against the host's capacity. Once the coordinator has the
+   * outcome (report acknowledged, job given back) it has freed the seat on its side and pushes
+   * the next job at once; the worktree cleanup still running here must not refuse that push.
+   */
+  get occupiesSeat(): boolean {
+    return !this.settled;
+  }
+
   /** Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report nothing. */
   abandon(reason: string, cancelled: boolean): void {
     if (this.lost !== undefined || this.settled) return;

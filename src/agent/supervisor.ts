@@ -129,9 +129,17 @@ export class Supervisor {
   }
 
   /** Start a seat for an assignment, or refuse it when draining or full. */
-  private take(a: Assignment, resumed: boolean): void {
+  private take(a: Assignment, resumed: boolean, lookedAgain = false): void {
     if (this.seats.has(a.job.id)) return;
-    const refuse = this.draining ? "draining" : this.seats.size >= this.opts.cfg.seats ? "no free seat" : undefined;
+    let busy = 0;
+    for (const s of this.seats.values()) if (s.occupiesSeat) busy++;
+    const refuse = this.draining ? "draining" : busy >= this.opts.cfg.seats ? "no free seat" : undefined;
+    if (refuse === "no free seat" && !lookedAgain) {
+      // The ack that freed the seat and this push can arrive in one read: the ack's continuation (which
+      // settles the seat) runs only after every frame of that read. Look again once it has.
+      setImmediate(() => this.take(a, resumed, true));
+      return;
+    }
     if (refuse) {
       void this.conn
         // Not the job's fault: release (not reject), so it can come back to this host later.

@@ -291,6 +291,40 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(await again.exited).toBe(0);
   });
 
+  it("takes the next job on a seat as soon as its report is acknowledged, not after cleanup: no job bounces", async () => {
+    const product = "agent-seat";
+    const origin = path.join(tmp, "seat-origin.git");
+    const seed = path.join(tmp, "seat-seed");
+    git(tmp, "init", "-q", "--bare", "-b", "main", origin);
+    git(tmp, "init", "-q", "-b", "main", seed);
+    writeFileSync(path.join(seed, "README.md"), "# app\n");
+    git(seed, "add", ".");
+    git(seed, "commit", "-q", "-m", "init");
+    git(seed, "push", "-q", origin, "main");
+    const { stateDir } = await enroll(product, "one-seat");
+    const agent = run(stateDir, ["--seats", "1"]);
+    await agent.waitFor("connected");
+    // Queued together: each next one is pushed the moment the coordinator has the previous report, while the
+    // agent is still removing that job's worktree. The agent used to count that seat as busy, release the push
+    // ("no free seat"), and get the same job pushed again with a new epoch.
+    const jobs = [];
+    for (let i = 0; i < 4; i++)
+      jobs.push(
+        await submit(product, { title: `seat ${i}`, engine: "sample", repo: origin }, "gf-sample-seconds: 0\n"),
+      );
+    for (const j of jobs) await waitJob(product, j.id, (x) => x.stage === "testing");
+    for (const j of jobs) {
+      const events = await allEvents(product, j.id);
+      const types = events.map((e) => e.type);
+      const lost = events.filter((e) => e.type === "lease.lost").map((e) => JSON.stringify(e.data));
+      expect(
+        types.filter((t) => t === "lease.granted"),
+        `${j.id}: ${types.join(" ")} ${lost}`,
+      ).toHaveLength(1);
+      expect(types, j.id).not.toContain("lease.lost");
+    }
+  });
+
   it("rides out a coordinator restart mid-job: reconnects with backoff, keeps its lease, reports once it is back", async () => {
     const product = "agent-outage";
     const { stateDir } = await enroll(product, "host-o");

@@ -55,9 +55,13 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
   /**
    * One atomic unit: a synchronous SQLite transaction (rolled back on any
    * error). DomainErrors are returned as data — they are answers, not crashes.
-   * Afterwards: dispatch if the queue moved, ship the outbox, keep the alarm.
+   * Afterwards: `answer` (if given), dispatch if the queue moved, ship the outbox, keep the alarm.
    */
-  protected async unit<T>(productId: string, fn: (tx: Tx) => T): Promise<Outcome<T>> {
+  protected async unit<T>(
+    productId: string,
+    fn: (tx: Tx) => T,
+    answer?: (outcome: Outcome<T>) => void,
+  ): Promise<Outcome<T>> {
     let out: T;
     let moved = false;
     try {
@@ -69,12 +73,18 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
         return value;
       });
     } catch (err) {
-      if (err instanceof DomainError) return failure(err);
-      throw err;
+      if (!(err instanceof DomainError)) throw err;
+      const refused: Outcome<T> = failure(err);
+      answer?.(refused);
+      return refused;
     }
+    const done: Outcome<T> = { ok: true, value: out };
+    // Answer before dispatching: a factory must hear that its report landed before it is pushed the job
+    // for the seat that report freed, or it sees a push for a seat it still thinks is taken.
+    answer?.(done);
     if (moved) this.dispatch();
     await this.afterWrite();
-    return { ok: true, value: out };
+    return done;
   }
 
   protected async afterWrite(): Promise<void> {
@@ -218,15 +228,20 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
       if (frame.id) send(ws, { type: "ack", id: frame.id });
       return;
     }
-    const outcome = await this.unit(this.productId, (tx) => {
-      requireFactory(tx.sql, att.factoryId, tx.now);
-      return applyFactoryFrame(tx, att.factoryId, frame, att.leaseTtlSeconds);
-    });
-    if (outcome.ok) {
-      if (frame.id) send(ws, { type: "ack", id: frame.id, result: outcome.value });
-    } else {
-      send(ws, { type: "error", id: frame.id, code: outcome.error.code, message: outcome.error.message });
-    }
+    await this.unit(
+      this.productId,
+      (tx) => {
+        requireFactory(tx.sql, att.factoryId, tx.now);
+        return applyFactoryFrame(tx, att.factoryId, frame, att.leaseTtlSeconds);
+      },
+      (outcome) => {
+        if (outcome.ok) {
+          if (frame.id) send(ws, { type: "ack", id: frame.id, result: outcome.value });
+        } else {
+          send(ws, { type: "error", id: frame.id, code: outcome.error.code, message: outcome.error.message });
+        }
+      },
+    );
   }
 
   private async greet(
