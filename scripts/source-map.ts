@@ -1,8 +1,9 @@
 /**
  * @module scripts/source-map
  * Prints the README's source map: one line per source file, taken from the
- * first sentence of its `@module` header. `npm run source-map` regenerates it;
- * a unit test fails when the README misses a file.
+ * first sentence of its `@module` header — or, with `--tests`, its test map: one
+ * line per test file, from the `//` lines that say what it proves. `npm run
+ * source-map` regenerates the first; a unit test fails when the README misses a file.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -42,6 +43,32 @@ export function summary(file: string): string {
   return first.length > 160 ? `${first.slice(0, 157)}…` : first;
 }
 
+/** Every test file, layer by layer: the rows of the README's test map. */
+export function testFiles(): string[] {
+  return ["test/unit", "test/integration", "test/e2e"].flatMap((dir) =>
+    readdirSync(path.join(ROOT, dir))
+      .filter((n) => n.endsWith(".test.ts"))
+      .sort()
+      .map((n) => path.join(dir, n)),
+  );
+}
+
+/** What a test file proves: the first sentence of the `//` lines it opens with. */
+export function testClaim(file: string): string {
+  const lines = readFileSync(path.join(ROOT, file), "utf8").split("\n");
+  const prose: string[] = [];
+  for (const l of lines) {
+    if (!l.startsWith("//")) break;
+    prose.push(l.replace(/^\/\/\s?/, "").trim());
+  }
+  const text = prose.join(" ");
+  const first = /^(.*?[.!?])(\s|$)/.exec(text)?.[1] ?? text;
+  return first.length > 200 ? `${first.slice(0, 197)}…` : first;
+}
+
+const row = (file: string, text: string) => `| \`${file}\` | ${text.replace(/\|/g, "\\|")} |`;
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const f of sourceFiles()) console.log(`| \`${f}\` | ${summary(f).replace(/\|/g, "\\|")} |`);
+  if (process.argv.includes("--tests")) for (const f of testFiles()) console.log(row(f, testClaim(f)));
+  else for (const f of sourceFiles()) console.log(row(f, summary(f)));
 }

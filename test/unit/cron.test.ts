@@ -1,3 +1,4 @@
+// The local runtime's cron matcher: five UTC fields with steps, ranges and lists, 7 as Sunday, Vixie's day rule, and a refusal for anything it cannot read.
 import { describe, expect, it } from "vitest";
 import { cronMatcher } from "../../src/core/cron.ts";
 

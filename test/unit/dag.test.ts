@@ -1,3 +1,4 @@
+// Dependencies: when a job's deps are met in `all` and `any` mode, and how a dependency cycle is detected.
 import { describe, expect, it } from "vitest";
 import { DEAD_DEP_STAGES, depsState, findCyclePath, wouldCycle } from "../../src/core/dag.ts";
 import { STAGES, type Stage } from "../../src/core/model.ts";

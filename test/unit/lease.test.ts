@@ -1,3 +1,4 @@
+// Lease math with `now` as a parameter: TTL bounds, expiry → requeue or dead letter, retry back-off, and heartbeat health.
 import { describe, expect, it } from "vitest";
 import {
   clampTtlSeconds,

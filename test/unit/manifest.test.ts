@@ -1,3 +1,4 @@
+// Job manifests: the spec's example parses to the documented fields, the YAML subset's forms, a verbatim body, and errors that name the key and line.
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/core/errors.ts";
 import {

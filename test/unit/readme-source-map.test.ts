@@ -1,7 +1,8 @@
-// The README's source map lists every source file (and no file that no longer exists).
+// The README's source map lists every source file (and no file that no longer exists), and its test map
+// every test file with the claim it opens with.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { sourceFiles } from "../../scripts/source-map.ts";
+import { sourceFiles, testClaim, testFiles } from "../../scripts/source-map.ts";
 
 describe("README source map", () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
@@ -15,5 +16,10 @@ describe("README source map", () => {
     );
     const existing = new Set(sourceFiles());
     expect(listed.filter((f) => !existing.has(f!))).toEqual([]);
+  });
+  it("names every test file, each opening with what it proves", () => {
+    const missing = testFiles().filter((f) => !readme.includes(`| \`${f}\` |`));
+    expect(missing, "run `node scripts/source-map.ts --tests` and paste the missing rows").toEqual([]);
+    expect(testFiles().filter((f) => testClaim(f).length < 20)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+// The scoring router: each score term on its own, the hard filter, ranking with a deterministic tie-break, and urgency with starvation aging.
 import { describe, expect, it } from "vitest";
 import type { Factory, Job, RouterWeights } from "../../src/core/model.ts";
 import {

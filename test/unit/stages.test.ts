@@ -1,3 +1,4 @@
+// The stage machine: the transition table is exhaustive, and every illegal move is refused with a clear error.
 import { describe, expect, it } from "vitest";
 import { DomainError, IllegalTransitionError } from "../../src/core/errors.ts";
 import { STAGES, type Stage } from "../../src/core/model.ts";
