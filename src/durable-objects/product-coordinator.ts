@@ -21,6 +21,7 @@ import {
   setFactoryToken,
   updateFactory,
 } from "./coordinator/factories.ts";
+import { attachmentOf, staleSocketReason } from "./coordinator/factory-sockets.ts";
 import { listJobs } from "./coordinator/job-list.ts";
 import { requireJob } from "./coordinator/job-rows.ts";
 import { expireDue, fence, heldAssignments, releaseLease, renewLease, requeueHeldBy } from "./coordinator/lease-ops.ts";
@@ -278,12 +279,13 @@ export class ProductCoordinator extends CoordinatorRuntime {
     let closed = 0;
     // Read once: with a thousand sockets attached, a lookup per socket would read the table a thousand times.
     const health = new Map(listFactories(this.sql, Date.now()).map((f) => [f.id, f.health]));
+    const now = Date.now();
     for (const ws of this.ctx.getWebSockets()) {
-      const att = ws.deserializeAttachment() as { factoryId?: string } | null;
+      const att = attachmentOf(ws);
       if (!att?.factoryId) continue;
-      const h = health.get(att.factoryId);
-      if (h === undefined || h === "down") {
-        ws.close(1001, "no heartbeat");
+      const reason = staleSocketReason(att, health.get(att.factoryId), now);
+      if (reason) {
+        ws.close(1001, reason);
         closed++;
       }
     }

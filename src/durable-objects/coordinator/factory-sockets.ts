@@ -4,6 +4,8 @@
  * the sockets (tagged with the factory id) and each one's state lives in its
  * attachment, so the object can be evicted between frames and wake up intact.
  */
+import { HEARTBEAT } from "../../core/lease.ts";
+import type { Factory } from "../../core/model.ts";
 import type { ServerFrame } from "../../shared/protocol.ts";
 
 export interface SocketAttachment {
@@ -14,6 +16,23 @@ export interface SocketAttachment {
   draining: boolean;
   leaseTtlSeconds: number;
   connectedAt: number;
+}
+
+/**
+ * Why the reaper's sweep should close this socket, or undefined to keep it. A factory that never
+ * beat counts as down, so a socket whose `hello` has not been handled yet is judged by its age
+ * instead: closing it would refuse a host that is connecting right now.
+ */
+export function staleSocketReason(
+  att: SocketAttachment,
+  health: Factory["health"] | undefined,
+  now: number,
+): string | undefined {
+  if (health === undefined) return "factory deregistered";
+  if (!att.helloed) {
+    return now - att.connectedAt >= HEARTBEAT.intervalMs * HEARTBEAT.missedBeforeDown ? "no hello" : undefined;
+  }
+  return health === "down" ? "no heartbeat" : undefined;
 }
 
 export function attachmentOf(ws: WebSocket): SocketAttachment | undefined {
