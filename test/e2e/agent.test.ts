@@ -114,6 +114,19 @@ const git = (cwd: string, ...args: string[]) =>
     },
   }).trim();
 
+/** A bare "remote" with one commit on main, as a job's `repo` would name it. */
+function originRepo(name: string): string {
+  const origin = path.join(tmp, `${name}.git`);
+  const seed = path.join(tmp, `${name}-seed`);
+  git(tmp, "init", "-q", "--bare", "-b", "main", origin);
+  git(tmp, "init", "-q", "-b", "main", seed);
+  writeFileSync(path.join(seed, "README.md"), "# app\n");
+  git(seed, "add", ".");
+  git(seed, "commit", "-q", "-m", "init");
+  git(seed, "push", "-q", origin, "main");
+  return origin;
+}
+
 describe("gigafactory-agent against a real coordinator", () => {
   let h: Harness;
   beforeAll(async () => {
@@ -214,14 +227,7 @@ describe("gigafactory-agent against a real coordinator", () => {
 
   it("runs a repo job end to end: push → accept → worktree → streamed logs → checkpoint → artifacts → testing; a restart does not repeat it", async () => {
     const product = "agent-flow";
-    const origin = path.join(tmp, "origin.git");
-    const seed = path.join(tmp, "seed");
-    git(tmp, "init", "-q", "--bare", "-b", "main", origin);
-    git(tmp, "init", "-q", "-b", "main", seed);
-    writeFileSync(path.join(seed, "README.md"), "# app\n");
-    git(seed, "add", ".");
-    git(seed, "commit", "-q", "-m", "init");
-    git(seed, "push", "-q", origin, "main");
+    const origin = originRepo("origin");
 
     const { stateDir } = await enroll(product, "host-a");
     expect(statSync(path.join(stateDir, "config.json")).mode & 0o777).toBe(0o600);
@@ -293,14 +299,7 @@ describe("gigafactory-agent against a real coordinator", () => {
 
   it("takes the next job on a seat as soon as its report is acknowledged, not after cleanup: no job bounces", async () => {
     const product = "agent-seat";
-    const origin = path.join(tmp, "seat-origin.git");
-    const seed = path.join(tmp, "seat-seed");
-    git(tmp, "init", "-q", "--bare", "-b", "main", origin);
-    git(tmp, "init", "-q", "-b", "main", seed);
-    writeFileSync(path.join(seed, "README.md"), "# app\n");
-    git(seed, "add", ".");
-    git(seed, "commit", "-q", "-m", "init");
-    git(seed, "push", "-q", origin, "main");
+    const origin = originRepo("seat-origin");
     const { stateDir } = await enroll(product, "one-seat");
     const agent = run(stateDir, ["--seats", "1"]);
     await agent.waitFor("connected");
