@@ -1,7 +1,8 @@
 /**
  * The local system under test, owned by the benchmark: the local runtime
- * (scripts/local-runtime.ts) on a free loopback port with state in a fresh temp dir. Start-up is retried (a
- * port found free can be taken by another process before the runtime binds it),
+ * (scripts/local-runtime.ts) on a free loopback port with state in a fresh
+ * temp dir. Start-up is retried (a port found free can be taken by another
+ * process before the runtime binds it),
  * and each scenario can get a fresh one. Everything started is stopped by
  * `stopAll()`, which is safe to call any number of times.
  */
@@ -16,8 +17,6 @@ const START_ATTEMPTS = 3;
 export class LocalSystem {
   readonly admin: string;
   server: LocalServer | undefined;
-  /** the runtime's recent stderr, for saying why it died. */
-  private stderrTail = "";
   private readonly dirs: string[] = [];
   private readonly log: (s: string) => void;
   private stopping: Promise<void> | undefined;
@@ -39,7 +38,7 @@ export class LocalSystem {
 
   /** The last few meaningful lines the runtime wrote (harmless offline warnings left out). */
   lastWords(): string {
-    return this.stderrTail
+    return (this.server?.output() ?? "")
       .split("\n")
       .map((l) => stripVTControlCharacters(l).trim())
       .filter((l) => l && !/Request\.cf|ENOTFOUND|GetAddrInfo|callbackTrampoline/.test(l))
@@ -55,10 +54,6 @@ export class LocalSystem {
       this.log(`starting the local runtime on 127.0.0.1:${port}, state in ${persistTo}`);
       try {
         const server = await startLocalServer({ port, persistTo, adminToken: this.admin });
-        this.stderrTail = "";
-        server.child.stderr?.on("data", (d) => {
-          this.stderrTail = (this.stderrTail + d).slice(-8000);
-        });
         this.server = server;
         return server;
       } catch (err) {

@@ -20,18 +20,23 @@ export interface LocalServerOptions {
   /** Where DO storage, D1, R2 and queues live; default `.wrangler/state`. */
   persistTo?: string;
   adminToken: string;
-  /** Print wrangler's own output (warnings and errors) to this process's stderr. */
+  /** Print the runtime's own output (Miniflare's and workerd's warnings and errors) to this process's. */
   verbose?: boolean;
-  /** Also append wrangler's and workerd's output here: a runtime that dies leaves its reason behind. */
+  /** Also append that output here: a runtime that dies leaves its reason behind. */
   logFile?: string;
 }
+
+/** Where the end-to-end harness writes each server's output, and where `npm test` reads it when the layer fails. */
+export const E2E_SERVER_LOGS = path.join(ROOT, ".tmp", "e2e-server-logs");
 
 export interface LocalServer {
   url: string;
   child: ChildProcess;
-  /** Clean stop: SIGINT to wrangler, which stops its workerd children. */
+  /** The runtime's latest output (up to 8,000 characters; empty when `verbose` passes it through). */
+  output(): string;
+  /** Clean stop: SIGINT to the runtime, which stops its workerd. */
   stop(signal?: NodeJS.Signals): Promise<void>;
-  /** A crash: SIGKILL to wrangler and every process it started, with no chance to clean up. */
+  /** A crash: SIGKILL to the runtime and every process it started, with no chance to clean up. */
   crash(): Promise<void>;
 }
 
@@ -114,9 +119,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     stdio: ["ignore", opts.verbose ? "inherit" : "pipe", opts.verbose ? "inherit" : "pipe"],
   });
   // Miniflare's own warnings (a workerd crash and restart among them) go to stdout, the runtime's to stderr.
-  let stderr = "";
+  let tail = "";
   const keep = (d: Buffer) => {
-    stderr = (stderr + d).slice(-8000);
+    tail = (tail + d).slice(-8000);
     if (opts.logFile) appendFileSync(opts.logFile, d);
   };
   child.stdout?.on("data", keep);
@@ -127,7 +132,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     child.once("exit", (code, signal) => {
       // A server that dies on its own takes the reason with it unless we say it here: tests would only see ECONNREFUSED.
       if (!stopping)
-        process.stderr.write(`\n✘ the local runtime exited on its own (code ${code}, signal ${signal})\n${stderr}\n`);
+        process.stderr.write(`\n✘ the local runtime exited on its own (code ${code}, signal ${signal})\n${tail}\n`);
       resolve();
     }),
   );
@@ -143,11 +148,12 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   } catch (err) {
     stopping = true;
     killGroup();
-    throw new Error(`${(err as Error).message}\n${stderr}`);
+    throw new Error(`${(err as Error).message}\n${tail}`);
   }
   return {
     url,
     child,
+    output: () => tail,
     async stop(signal: NodeJS.Signals = "SIGINT") {
       if (child.exitCode !== null || child.signalCode !== null) return;
       stopping = true;

@@ -31,6 +31,12 @@ export function sourceFiles(): string[] {
   return out;
 }
 
+/** The first sentence of `text`, cut to `max` characters. */
+function firstSentence(text: string, max: number): string {
+  const first = /^(.*?[.!?])(\s|$)/.exec(text)?.[1] ?? text;
+  return first.length > max ? `${first.slice(0, max - 3)}…` : first;
+}
+
 export function summary(file: string): string {
   const text = readFileSync(path.join(ROOT, file), "utf8");
   const header = /\/\*\*?([\s\S]*?)\*\//.exec(text)?.[1] ?? /^\/\/ (.*)$/m.exec(text)?.[1] ?? "";
@@ -39,8 +45,7 @@ export function summary(file: string): string {
     .map((l) => l.replace(/^\s*\*\s?/, "").trim())
     .filter((l) => l && !l.startsWith("@module"))
     .join(" ");
-  const first = /^(.*?[.!?])(\s|$)/.exec(prose)?.[1] ?? prose;
-  return first.length > 160 ? `${first.slice(0, 157)}…` : first;
+  return firstSentence(prose, 160);
 }
 
 /** Every test file, layer by layer: the rows of the README's test map. */
@@ -61,9 +66,7 @@ export function testClaim(file: string): string {
     if (!l.startsWith("//")) break;
     prose.push(l.replace(/^\/\/\s?/, "").trim());
   }
-  const text = prose.join(" ");
-  const first = /^(.*?[.!?])(\s|$)/.exec(text)?.[1] ?? text;
-  return first.length > 200 ? `${first.slice(0, 197)}…` : first;
+  return firstSentence(prose.join(" "), 200);
 }
 
 const row = (file: string, text: string) => `| \`${file}\` | ${text.replace(/\|/g, "\\|")} |`;

@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { ROOT, toolEnv } from "./local-server.ts";
+import { E2E_SERVER_LOGS, ROOT, toolEnv } from "./local-server.ts";
 
 const LAYERS = [
   ["unit", "vitest.unit.config.ts"],
@@ -19,19 +19,18 @@ const only = process.argv.slice(2);
 const outDir = path.join(ROOT, ".tmp", "test-results");
 mkdirSync(outDir, { recursive: true });
 // Written by test/e2e/harness.ts: each local server's own output, shown when the layer fails.
-const serverLogs = path.join(ROOT, ".tmp", "e2e-server-logs");
-rmSync(serverLogs, { recursive: true, force: true });
+rmSync(E2E_SERVER_LOGS, { recursive: true, force: true });
 
 /** The tail of every local server's output that has anything in it: why a runtime died, if one did. */
 function printServerLogs(): void {
   let files: string[] = [];
   try {
-    files = readdirSync(serverLogs);
+    files = readdirSync(E2E_SERVER_LOGS);
   } catch {
     return;
   }
   for (const f of files) {
-    const lines = readFileSync(path.join(serverLogs, f), "utf8").trimEnd().split("\n");
+    const lines = readFileSync(path.join(E2E_SERVER_LOGS, f), "utf8").trimEnd().split("\n");
     if (lines.length === 1 && lines[0] === "") continue;
     console.log(`\n── local server output ${f} (last ${Math.min(lines.length, 80)} of ${lines.length} lines) ──`);
     console.log(lines.slice(-80).join("\n"));

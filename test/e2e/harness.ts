@@ -6,14 +6,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort, type LocalServer, ROOT, startLocalServer } from "../../scripts/local-server.ts";
+import { E2E_SERVER_LOGS, freePort, type LocalServer, startLocalServer } from "../../scripts/local-server.ts";
 
 export { freePort };
 
 export const ADMIN = "e2e-admin-token";
-
-/** Where each server's own output goes; `npm test` prints these when the layer fails. */
-export const SERVER_LOGS = path.join(ROOT, ".tmp", "e2e-server-logs");
 
 export interface Harness {
   url: string;
@@ -26,12 +23,12 @@ export interface Harness {
 export async function startHarness(): Promise<Harness> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "gf-e2e-"));
   const port = await freePort();
-  mkdirSync(SERVER_LOGS, { recursive: true });
+  mkdirSync(E2E_SERVER_LOGS, { recursive: true });
   const options = {
     port,
     persistTo,
     adminToken: ADMIN,
-    logFile: path.join(SERVER_LOGS, `${path.basename(persistTo)}.log`),
+    logFile: path.join(E2E_SERVER_LOGS, `${path.basename(persistTo)}.log`),
   };
   const h: Harness = {
     url: `http://127.0.0.1:${port}`,
