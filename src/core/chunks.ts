@@ -28,5 +28,5 @@ export function chunkBySize<T>(
   return out;
 }
 
-/** Serialized size, the measure queue limits use. */
-export const jsonSize = (value: unknown): number => JSON.stringify(value).length;
+/** Serialized size in UTF-8 bytes, the measure queue limits use (see core/bytes). */
+export { jsonBytes as jsonSize } from "./bytes.ts";

@@ -1,0 +1,80 @@
+/**
+ * @module core/bytes
+ * The one place sizes are measured: every limit in Gigafactory is in bytes of
+ * UTF-8 (what Queues, RPC, WebSocket frames and HTTP bodies count), never in
+ * UTF-16 code units (what `string.length` counts — "漢" is 1 unit but 3 bytes,
+ * an emoji 2 units but 4 bytes). Pure; no allocation for the length itself.
+ */
+
+/**
+ * UTF-8 byte length of a string, counted without encoding it.
+ * A lone surrogate counts 3 bytes: what `TextEncoder` writes for it (U+FFFD).
+ * @returns bytes (integer ≥ 0)
+ */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * UTF-8 byte length of a value's JSON serialization — the measure every queue
+ * message, RPC payload and WebSocket frame limit uses.
+ * @returns bytes; 0 for `undefined` (JSON.stringify gives nothing)
+ */
+export function jsonBytes(value: unknown): number {
+  const text = JSON.stringify(value);
+  return text === undefined ? 0 : utf8Bytes(text);
+}
+
+/**
+ * The longest prefix of `s` that fits in `maxBytes` of UTF-8 and ends on a
+ * code-point boundary (never half a surrogate pair).
+ * @returns a prefix of `s` (possibly `s` itself, possibly "")
+ */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (maxBytes <= 0) return "";
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && isLow(s.charCodeAt(i + 1));
+    const size = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
+    if (n + size > maxBytes) return s.slice(0, i);
+    n += size;
+    if (pair) i++;
+  }
+  return s;
+}
+
+/**
+ * Splits a string into pieces of at most `maxBytes` UTF-8 bytes each, cut only
+ * on code-point boundaries (an emoji is never split in half).
+ * @param maxBytes ≥ 4 (one code point always fits)
+ * @returns at least one piece ("" for an empty string)
+ * @throws RangeError when maxBytes < 4
+ */
+export function splitUtf8(s: string, maxBytes: number): string[] {
+  if (maxBytes < 4) throw new RangeError(`maxBytes must be at least 4, got ${maxBytes}`);
+  if (s === "") return [""];
+  const out: string[] = [];
+  let rest = s;
+  while (rest.length > 0) {
+    const piece = truncateUtf8(rest, maxBytes);
+    out.push(piece);
+    rest = rest.slice(piece.length);
+  }
+  return out;
+}
+
+const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
