@@ -5,7 +5,8 @@
  * coordinator a transaction each (≈ 1 ms over a socket, see TOOLCHAIN.md), so
  * lines wait up to 250 ms or until 200 of them are pending, whichever is first.
  */
-import { MAX_FRAME_BYTES, MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from "../shared/protocol.ts";
+import { splitUtf8, utf8Bytes } from "../core/bytes.ts";
+import { MAX_FRAME_BYTES, MAX_LOG_LINE_BYTES, MAX_LOG_LINES } from "../shared/protocol.ts";
 
 export type LogStream = "stdout" | "stderr" | "agent";
 
@@ -19,11 +20,11 @@ export interface LogLine {
 export const FLUSH_INTERVAL_MS = 250;
 
 /**
- * Serialized size budget of one batch: 200 lines of 4000 characters would be 800 KB, far over the
- * coordinator's 256 KiB frame limit, so a batch also closes at three quarters of it (the rest is
- * the frame's own fields and headroom).
+ * Serialized size budget of one batch, in UTF-8 bytes: 200 lines of 12,000 bytes would be 2.4 MB, far
+ * over the coordinator's 256 KiB frame limit, so a batch also closes at three quarters of it (the rest
+ * is the frame's own fields and headroom).
  */
-export const MAX_BATCH_CHARS = Math.floor(MAX_FRAME_BYTES * 0.75);
+export const MAX_BATCH_BYTES = Math.floor(MAX_FRAME_BYTES * 0.75);
 /** Per-line JSON overhead: `{"stream":"stderr","text":…,"at":1795432765509},`. */
 const LINE_OVERHEAD = 48;
 
@@ -62,12 +63,12 @@ export class LineSplitter {
   }
 }
 
-/** One line → pieces of at most `max` characters (the protocol refuses longer lines). */
-export function chopLine(text: string, max: number = MAX_LOG_LINE_CHARS): string[] {
-  if (text.length <= max) return [text];
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += max) out.push(text.slice(i, i + max));
-  return out;
+/**
+ * One line → pieces of at most `maxBytes` UTF-8 bytes (the protocol refuses longer lines), cut only
+ * between characters: a cut every N UTF-16 units could halve an emoji into two lone surrogates.
+ */
+export function chopLine(text: string, maxBytes: number = MAX_LOG_LINE_BYTES): string[] {
+  return splitUtf8(text, maxBytes);
 }
 
 export interface LogBatcherOptions {
@@ -81,7 +82,7 @@ export interface LogBatcherOptions {
 /** Collects lines and hands them to `flush` in batches bounded by time and size. */
 export class LogBatcher {
   private pending: LogLine[] = [];
-  private pendingChars = 0;
+  private pendingBytes = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly flushFn: (lines: LogLine[]) => void;
   private readonly intervalMs: number;
@@ -100,11 +101,11 @@ export class LogBatcher {
     if (this.closed) return;
     const at = this.now();
     for (const piece of chopLine(text)) {
-      // JSON length, not text length: escapes (\n, \u0000) can make a line several times longer on the wire.
-      const size = JSON.stringify(piece).length + LINE_OVERHEAD;
-      if (this.pendingChars + size > MAX_BATCH_CHARS) this.flush();
+      // JSON bytes, not text length: escapes (\n, \u0000) and multi-byte characters make a line longer on the wire.
+      const size = utf8Bytes(JSON.stringify(piece)) + LINE_OVERHEAD;
+      if (this.pendingBytes + size > MAX_BATCH_BYTES) this.flush();
       this.pending.push({ stream, text: piece, at });
-      this.pendingChars += size;
+      this.pendingBytes += size;
       if (this.pending.length >= this.maxLines) this.flush();
     }
     if (this.pending.length > 0 && this.timer === undefined) {
@@ -118,7 +119,7 @@ export class LogBatcher {
     this.timer = undefined;
     const lines = this.pending;
     this.pending = [];
-    this.pendingChars = 0;
+    this.pendingBytes = 0;
     if (lines.length > 0) this.flushFn(lines);
   }
 

@@ -29,6 +29,16 @@ export function utf8Bytes(s: string): number {
 }
 
 /**
+ * Whether `s` fits in `maxBytes` of UTF-8. Decided from the length alone when it
+ * can be (a UTF-16 unit is 1 to 3 bytes), so a huge string is refused at once.
+ */
+export function fitsUtf8(s: string, maxBytes: number): boolean {
+  if (s.length > maxBytes) return false;
+  if (s.length * 3 <= maxBytes) return true;
+  return utf8Bytes(s) <= maxBytes;
+}
+
+/**
  * UTF-8 byte length of a value's JSON serialization — the measure every queue
  * message, RPC payload and WebSocket frame limit uses.
  * @returns bytes; 0 for `undefined` (JSON.stringify gives nothing)

@@ -14,6 +14,7 @@
  * `drain` and `revoke`. Frames with an `id` get an `ack` or an `error` with it.
  */
 import { z } from "zod";
+import { fitsUtf8 } from "../core/bytes.ts";
 import { Capability, CheckpointBody, EntityId, InsightsBody, LeaseTtl, RunResultBody } from "./api.ts";
 
 export const PROTOCOL_VERSION = 1;
@@ -28,11 +29,15 @@ export const CLOSE = {
   protocolError: 4002,
 } as const;
 
-/** A frame larger than this is refused unread: log batches are chunked well below it. */
+/** A frame larger than this (in UTF-8 bytes, as sent) is refused unread: log batches are chunked well below it. */
 export const MAX_FRAME_BYTES = 256 * 1024;
-/** Log lines per progress frame, and bytes per line: bounds one frame's cost for the coordinator. */
+/** Log lines per progress frame: bounds one frame's cost for the coordinator. */
 export const MAX_LOG_LINES = 200;
-export const MAX_LOG_LINE_CHARS = 4000;
+/**
+ * UTF-8 bytes per log line. 12,000 = the former cap of 4,000 UTF-16 units at UTF-8's worst
+ * 3 bytes per unit, so no line an agent of the previous version sent is refused now.
+ */
+export const MAX_LOG_LINE_BYTES = 12_000;
 
 const RequestId = z.string().min(1).max(64).optional();
 const Epoch = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -42,7 +47,10 @@ const LeaseRef = { jobId: EntityId, leaseEpoch: Epoch };
 export const LogLine = z
   .object({
     stream: z.enum(["stdout", "stderr", "agent"]),
-    text: z.string().max(MAX_LOG_LINE_CHARS),
+    text: z
+      .string()
+      .max(MAX_LOG_LINE_BYTES) // a unit is at least a byte: cheap refusal before counting
+      .refine((t) => fitsUtf8(t, MAX_LOG_LINE_BYTES), `a log line is at most ${MAX_LOG_LINE_BYTES} bytes of UTF-8`),
     at: z.number().int().min(0),
   })
   .strict();
@@ -142,7 +150,7 @@ export type ParseResult<T> = { ok: true; frame: T } | { ok: false; code: string;
 /** Raw WebSocket data → a validated factory frame, or why not. Never throws. */
 export function parseFactoryFrame(raw: string | ArrayBuffer): ParseResult<FactoryFrame> {
   if (typeof raw !== "string") return { ok: false, code: "validation_failed", message: "frames must be text JSON" };
-  if (raw.length > MAX_FRAME_BYTES) {
+  if (!fitsUtf8(raw, MAX_FRAME_BYTES)) {
     return { ok: false, code: "payload_too_large", message: `frame exceeds ${MAX_FRAME_BYTES} bytes` };
   }
   let data: unknown;

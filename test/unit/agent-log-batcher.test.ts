@@ -1,7 +1,11 @@
-// Engine output → protocol log lines → progress.logs batches (≤ 200 lines, ≤ 4000 chars, every 250 ms).
+// Engine output → protocol log lines → progress.logs batches (≤ 200 lines, lines and frames bounded in UTF-8 bytes
+// and never cut inside a character, every 250 ms).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { chopLine, LineSplitter, LogBatcher, type LogLine } from "../../src/agent/log-batcher.ts";
-import { MAX_FRAME_BYTES, MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from "../../src/shared/protocol.ts";
+import { utf8Bytes } from "../../src/core/bytes.ts";
+import { MAX_FRAME_BYTES, MAX_LOG_LINE_BYTES, MAX_LOG_LINES, parseFactoryFrame } from "../../src/shared/protocol.ts";
+
+const wellFormedText = (s: string) => !/\p{Surrogate}/u.test(s);
 
 describe("LineSplitter", () => {
   it("joins lines split across chunks and keeps the unterminated tail for later", () => {
@@ -32,8 +36,57 @@ describe("LineSplitter", () => {
 describe("chopLine", () => {
   it("leaves short lines alone and cuts long ones to the protocol limit", () => {
     expect(chopLine("abc")).toEqual(["abc"]);
-    const parts = chopLine("y".repeat(MAX_LOG_LINE_CHARS * 2 + 1));
-    expect(parts.map((p) => p.length)).toEqual([MAX_LOG_LINE_CHARS, MAX_LOG_LINE_CHARS, 1]);
+    const parts = chopLine("y".repeat(MAX_LOG_LINE_BYTES * 2 + 1));
+    expect(parts.map((p) => p.length)).toEqual([MAX_LOG_LINE_BYTES, MAX_LOG_LINE_BYTES, 1]);
+  });
+
+  it("never splits a surrogate pair: an emoji-heavy line is cut between characters, each piece within the bytes", () => {
+    const line = `x${"\u{1f600}".repeat(MAX_LOG_LINE_BYTES)}`; // odd offset: a cut every N units would halve an emoji
+    const parts = chopLine(line);
+    expect(parts.join("")).toBe(line);
+    for (const p of parts) {
+      expect(wellFormedText(p)).toBe(true);
+      expect(utf8Bytes(p)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+    }
+    // Every piece the agent makes is one the protocol takes.
+    const frame = {
+      type: "progress",
+      jobId: "job_x",
+      leaseEpoch: 1,
+      logs: [{ stream: "stdout", text: parts[0], at: 1 }],
+    };
+    expect(parseFactoryFrame(JSON.stringify(frame)).ok).toBe(true);
+  });
+
+  it("counts the limit in UTF-8 bytes: a line of 3-byte characters is cut at a third of the units", () => {
+    const parts = chopLine("漢".repeat(MAX_LOG_LINE_BYTES));
+    expect(parts[0]?.length).toBe(Math.floor(MAX_LOG_LINE_BYTES / 3));
+    expect(parts.every((p) => utf8Bytes(p) <= MAX_LOG_LINE_BYTES)).toBe(true);
+  });
+});
+
+describe("the factory frame size limit", () => {
+  const progress = (text: string) =>
+    JSON.stringify({ type: "progress", jobId: "job_x", leaseEpoch: 1, progress: { note: text } });
+  it("is counted in UTF-8 bytes: a frame of fewer UTF-16 units than the limit but more bytes is refused unread", () => {
+    const raw = progress("漢".repeat(Math.ceil(MAX_FRAME_BYTES / 3) + 10));
+    expect(raw.length).toBeLessThan(MAX_FRAME_BYTES);
+    const r = parseFactoryFrame(raw);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? "" : r.code).toBe("payload_too_large");
+  });
+  it("takes a frame of exactly the limit in bytes to the schema, and refuses one byte more", () => {
+    const at = (bytes: number) => {
+      const base = progress("");
+      return progress(
+        "é".repeat(Math.floor((bytes - utf8Bytes(base)) / 2)) + "a".repeat((bytes - utf8Bytes(base)) % 2),
+      );
+    };
+    expect(utf8Bytes(at(MAX_FRAME_BYTES))).toBe(MAX_FRAME_BYTES);
+    const atLimit = parseFactoryFrame(at(MAX_FRAME_BYTES));
+    expect(atLimit.ok ? "" : atLimit.code).not.toBe("payload_too_large");
+    const over = parseFactoryFrame(at(MAX_FRAME_BYTES + 1));
+    expect(over.ok ? "" : over.code).toBe("payload_too_large");
   });
 });
 
@@ -70,20 +123,30 @@ describe("LogBatcher", () => {
   });
 
   it("keeps every frame under the coordinator's frame limit, even with 200 maximal, escape-heavy lines", () => {
-    for (let i = 0; i < 200; i++) b.add("stdout", "\u0001".repeat(MAX_LOG_LINE_CHARS));
+    for (let i = 0; i < 200; i++) b.add("stdout", "\u0001".repeat(MAX_LOG_LINE_BYTES));
     b.flush();
     expect(batches.length).toBeGreaterThan(1);
     for (const batch of batches) {
       const frame = JSON.stringify({ type: "progress", id: "r1", jobId: "job_x", leaseEpoch: 1, logs: batch });
-      expect(frame.length).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      expect(utf8Bytes(frame)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+    }
+    expect(batches.flat()).toHaveLength(200);
+  });
+
+  it("keeps every frame under the limit in bytes with lines of 3-byte characters", () => {
+    for (let i = 0; i < 200; i++) b.add("stdout", "漢".repeat(MAX_LOG_LINE_BYTES / 3));
+    b.flush();
+    for (const batch of batches) {
+      const frame = JSON.stringify({ type: "progress", id: "r1", jobId: "job_x", leaseEpoch: 1, logs: batch });
+      expect(utf8Bytes(frame)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
     }
     expect(batches.flat()).toHaveLength(200);
   });
 
   it("chops an over-long line into several protocol-sized lines", () => {
-    b.add("stdout", "z".repeat(MAX_LOG_LINE_CHARS + 10));
+    b.add("stdout", "z".repeat(MAX_LOG_LINE_BYTES + 10));
     b.flush();
-    expect(batches[0]?.map((l) => l.text.length)).toEqual([MAX_LOG_LINE_CHARS, 10]);
+    expect(batches[0]?.map((l) => l.text.length)).toEqual([MAX_LOG_LINE_BYTES, 10]);
   });
 
   it("flush() sends pending lines immediately; close() refuses later lines", () => {
