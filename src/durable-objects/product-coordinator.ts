@@ -22,6 +22,7 @@ import {
   updateFactory,
 } from "./coordinator/factories.ts";
 import { attachmentOf, staleSocketReason } from "./coordinator/factory-sockets.ts";
+import { keyVerdicts } from "./coordinator/idempotency.ts";
 import { listJobs } from "./coordinator/job-list.ts";
 import { requireJob } from "./coordinator/job-rows.ts";
 import { expireDue, fence, heldAssignments, releaseLease, renewLease, requeueHeldBy } from "./coordinator/lease-ops.ts";
@@ -79,6 +80,11 @@ export class ProductCoordinator extends CoordinatorRuntime {
         }
       }),
     );
+  }
+
+  /** Read-only: what submitting each keyed request would meet (new / exists / conflict), before it is queued. */
+  async checkKeys(productId: string, entries: Array<{ key: string; hash: string }>) {
+    return this.unit(productId, (tx) => keyVerdicts(tx.sql, entries));
   }
 
   async getJob(productId: string, id: string) {

@@ -3,9 +3,11 @@
  * Boundary validation: bodies are read with a hard size cap (also when no
  * Content-Length is sent), parsed as JSON, and checked against a zod schema;
  * queries and path params likewise. Every failure is a DomainError → 4xx.
+ * Every size limit here is in UTF-8 bytes (core/bytes), never `.length`.
  */
 import type { Context } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
+import { fitsUtf8, jsonBytes } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import { fromZod } from "./problem.ts";
 
@@ -83,6 +85,34 @@ export async function drainUnreadBody(c: Context, next: () => Promise<void>): Pr
 
 function tooLarge(limit: number): DomainError {
   return new DomainError("payload_too_large", `body exceeds ${limit} bytes`, { limit });
+}
+
+/**
+ * A string field capped in UTF-8 bytes (zod's `.max` counts UTF-16 units: "漢" is 1 unit, 3 bytes).
+ * The unit cap first refuses a huge string without counting (a unit is at least one byte).
+ */
+export function utf8Text(maxBytes: number) {
+  return z
+    .string()
+    .max(maxBytes)
+    .refine((s) => fitsUtf8(s, maxBytes), `at most ${maxBytes} bytes of UTF-8`);
+}
+
+/**
+ * Refuses a value whose JSON is larger than `maxBytes` of UTF-8 — the measure of a
+ * queue message or an RPC payload.
+ * @returns the size in bytes
+ * @throws DomainError `payload_too_large` (413) with `{ limit, size }`
+ */
+export function assertJsonWithin(what: string, value: unknown, maxBytes: number): number {
+  const size = jsonBytes(value);
+  if (size > maxBytes) {
+    throw new DomainError("payload_too_large", `${what} is ${size} bytes of JSON, over the limit of ${maxBytes}`, {
+      limit: maxBytes,
+      size,
+    });
+  }
+  return size;
 }
 
 export async function readJson(c: Context, limit = MAX_JSON_BYTES, allowEmpty = false): Promise<unknown> {

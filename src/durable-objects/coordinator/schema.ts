@@ -76,6 +76,14 @@ CREATE TABLE IF NOT EXISTS enrollment_codes (
   expires_at INTEGER NOT NULL,
   used_at INTEGER
 );
+-- Each idempotency key with a SHA-256 of the normalised request it came with (coordinator/idempotency.ts):
+-- the same key with another request is a 409, not a silent replay. Prunable: jobs.idempotency_key still holds the key.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  key TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,

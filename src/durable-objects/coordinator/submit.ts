@@ -4,32 +4,34 @@
  *   inputs: a validated manifest + verbatim body, the submitting actor, `now`.
  *   guard:  every dep (and the parent) exists in this product.
  *   output: a new job, `queued` (or `blocked` while its deps are unmet), the
- *           queue version bumped; or — when `idempotencyKey` was seen before —
- *           the job that key created, unchanged (`created: false`).
+ *           queue version bumped, its key stored with the request's hash; or —
+ *           when `idempotencyKey` was seen with the same request — the job that
+ *           key created, unchanged (`created: false`).
+ *   errors: `conflict` (409) when the key was seen with a different request
+ *           (coordinator/idempotency); `validation_failed` for unknown deps/parent.
  */
 import { depsState } from "../../core/dag.ts";
 import { DomainError } from "../../core/errors.ts";
 import type { Job, Manifest } from "../../core/model.ts";
 import { depStages, recordDeps } from "./dependents.ts";
+import { findKey, keyConflict, recordKey, requestHash } from "./idempotency.ts";
 import { loadJob, saveJob } from "./job-rows.ts";
 import { bumpQueueVersion } from "./meta.ts";
 import { enqueueAudit, enqueueEvent, enqueueSnapshot } from "./outbox.ts";
-import { newId, one, type Tx } from "./tx.ts";
+import { newId, type Tx } from "./tx.ts";
 
 export interface SubmitInput {
   manifest: Manifest;
   bodyMd: string;
 }
 
-export function jobByIdempotencyKey(sql: SqlStorage, key: string): Job | undefined {
-  const row = one<{ id: string }>(sql, "SELECT id FROM jobs WHERE idempotency_key = ?", key);
-  return row ? loadJob(sql, row.id) : undefined;
-}
-
 export function submitJob(tx: Tx, input: SubmitInput, actor: string): { job: Job; created: boolean } {
   const m = input.manifest;
+  const hash = m.idempotencyKey ? requestHash(input) : undefined;
   if (m.idempotencyKey) {
-    const existing = jobByIdempotencyKey(tx.sql, m.idempotencyKey);
+    const seen = findKey(tx.sql, m.idempotencyKey);
+    if (seen && seen.requestHash !== hash) throw keyConflict(m.idempotencyKey, seen.jobId);
+    const existing = seen ? loadJob(tx.sql, seen.jobId) : undefined;
     if (existing) return { job: existing, created: false };
   }
   const stages = depStages(tx.sql, m.deps);
@@ -73,6 +75,7 @@ export function submitJob(tx: Tx, input: SubmitInput, actor: string): { job: Job
     queuedAt: tx.now,
   };
   saveJob(tx.sql, job);
+  if (m.idempotencyKey && hash) recordKey(tx.sql, m.idempotencyKey, hash, job.id, tx.now);
   recordDeps(tx, job);
   bumpQueueVersion(tx.sql);
   enqueueSnapshot(tx, job);

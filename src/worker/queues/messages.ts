@@ -1,8 +1,10 @@
 /**
  * @module worker/queues/messages
  * Message bodies on the dispatch queue. Every submission carries an
- * idempotency key (its own, or one derived from the batch and its index), so a
- * redelivered message creates nothing twice.
+ * idempotency key (its own, the client's batch key and its index, or one
+ * derived from its content), so a redelivered message creates nothing twice.
+ * Sizes are UTF-8 bytes of the JSON the queue stores (messages are sent as
+ * `contentType: "json"`, so that is exactly what the queue counts).
  */
 import { z } from "zod";
 import { chunkBySize, jsonSize } from "../../core/chunks.ts";
@@ -31,17 +33,41 @@ export const DispatchMessageSchema = z.object({
     .max(10_000),
 });
 
-/** A queue message is at most 128 KB; leave room for the envelope. */
+/** A queue message is at most 128 KB (128,000 bytes): 100 KiB of JSON, envelope included, leaves headroom. */
 export const MAX_MESSAGE_BYTES = 100 * 1024;
+/** sendBatch takes at most 100 messages and 256 KB in all: 200 KiB leaves headroom. */
+const MAX_SEND_BATCH_BYTES = 200 * 1024;
+/** How every dispatch message is sent: as JSON, so the queue's size is our jsonBytes. */
+export const SEND_OPTIONS = { contentType: "json" } as const;
+
+type Envelope = Omit<DispatchMessage, "items">;
+
+/** Bytes left for items in one message with this envelope; each item costs its JSON plus a comma. */
+function itemBudget(base: Envelope): number {
+  return MAX_MESSAGE_BYTES - jsonSize({ ...base, items: [] });
+}
+
+/** The most an item's JSON may weigh to travel at all (alone in a message). */
+export function maxItemBytes(base: Envelope): number {
+  return itemBudget(base) - 1;
+}
 
 /** sendBatch takes at most 100 messages and 256 KB in all: group messages under both. */
-export function sendBatches(messages: readonly DispatchMessage[]): Array<Array<{ body: DispatchMessage }>> {
-  return chunkBySize(messages, { maxItems: 100, maxBytes: 200 * 1024 }, jsonSize).map((group) =>
-    group.map((body) => ({ body })),
+export function sendBatches(
+  messages: readonly DispatchMessage[],
+): Array<Array<{ body: DispatchMessage; contentType: "json" }>> {
+  return chunkBySize(messages, { maxItems: 100, maxBytes: MAX_SEND_BATCH_BYTES }, jsonSize).map((group) =>
+    group.map((body) => ({ body, ...SEND_OPTIONS })),
   );
 }
 
-/** Split items into messages under the size limit, in order. */
-export function chunkForQueue(base: Omit<DispatchMessage, "items">, items: SubmitInput[]): DispatchMessage[] {
-  return chunkBySize(items, { maxBytes: MAX_MESSAGE_BYTES }, jsonSize).map((group) => ({ ...base, items: group }));
+/**
+ * Split items into messages of at most MAX_MESSAGE_BYTES of JSON each, in order. An item over
+ * `maxItemBytes` still gets a message of its own (the caller refuses it before; see chunks).
+ */
+export function chunkForQueue(base: Envelope, items: SubmitInput[]): DispatchMessage[] {
+  return chunkBySize(items, { maxBytes: itemBudget(base) }, (item) => jsonSize(item) + 1).map((group) => ({
+    ...base,
+    items: group,
+  }));
 }

@@ -2,82 +2,175 @@
  * @module worker/routes/bulk
  * Work that enters through the dispatch queue instead of a direct call: bulk
  * submission (thousands of manifests in one request) and tracker ingest. Both
- * validate every manifest here, answer 202 at once, and let the queue deliver
- * them to the coordinator in batches — idempotently, by key. Also the dead
- * letters, where whatever could not be delivered ends up, visible.
+ * validate every manifest here, answer at once, and let the queue deliver them
+ * to the coordinator in batches — idempotently, by key. Also the dead letters,
+ * where whatever could not be delivered ends up, visible.
+ *
+ * Every item has a key that a retry reproduces: its own, `batch:<Idempotency-Key>:<index>`
+ * with the client's batch key, else `content:<sha256 of the normalised request>`. Before
+ * queueing, the coordinator says which keys it already knows: the same request again is
+ * reported with its job (and not queued twice), a different request under a known key is
+ * refused (409 `conflict`). A changed request that races its first one into the queue
+ * cannot be refused here; the consumer dead-letters it with code `conflict`.
  */
 import { and, desc, eq, gte } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
-import { DomainError } from "../../core/errors.ts";
+import { z } from "zod";
+import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
+import { keyConflict, requestHash } from "../../durable-objects/coordinator/idempotency.ts";
 import type { SubmitInput } from "../../durable-objects/coordinator/submit.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { BatchBody, DeadLettersQuery, TrackerIngestBody } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
-import { chunkForQueue, MAX_MESSAGE_BYTES, sendBatches } from "../queues/messages.ts";
-import { query, readJson } from "../validate.ts";
+import { chunkForQueue, type DispatchMessage, maxItemBytes, SEND_OPTIONS, sendBatches } from "../queues/messages.ts";
+import { assertJsonWithin, query, readJson } from "../validate.ts";
 
 /** A batch request may carry this much; larger imports are split by the client. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/** 128: `batch:<key>:<index>` then stays within a manifest key's 200 characters. */
+const BatchKeyHeader = z.string().min(1).max(128);
+
+/** One item's fate, as the batch answer reports it. */
+type Outcome =
+  | { index: number; idempotencyKey: string; status: "queued" | "exists"; jobId?: string }
+  | { index: number; status: number; code: string; detail: string; idempotencyKey?: string };
 
 export const bulk = new Hono<AppEnv>();
 
 bulk.post("/jobs:batch", async (c) => {
   const principal = requireRole(c, "operator");
+  const header = c.req.header("idempotency-key");
+  const batchKey = header === undefined ? undefined : BatchKeyHeader.safeParse(header);
+  if (batchKey && !batchKey.success) throw fromZod("Idempotency-Key", batchKey.error);
   const parsed = BatchBody.safeParse(await readJson(c, MAX_BATCH_BYTES));
   if (!parsed.success) throw fromZod("body", parsed.error);
+  const productId = c.get("productId");
   const batchId = crypto.randomUUID();
-  const accepted: SubmitInput[] = [];
-  const keys: string[] = [];
-  const rejected: Array<{ index: number; code: string; detail: string }> = [];
+  const base = { kind: "submit" as const, productId, actor: actorOf(principal), origin: `batch:${batchId}` };
+  const outcomes: Outcome[] = [];
+  const fresh = new Map<string, { index: number; hash: string; input: SubmitInput }>();
   parsed.data.items.forEach((item, index) => {
     try {
       const input =
         "markdown" in item
           ? parseManifest(item.markdown)
           : { manifest: validateManifest(item.manifest), bodyMd: item.bodyMd };
-      const key = input.manifest.idempotencyKey ?? `batch:${batchId}:${index}`;
+      const hash = requestHash(input);
+      const key =
+        input.manifest.idempotencyKey ?? (batchKey?.success ? `batch:${batchKey.data}:${index}` : `content:${hash}`);
       const full = { manifest: { ...input.manifest, idempotencyKey: key }, bodyMd: input.bodyMd };
-      if (JSON.stringify(full).length > MAX_MESSAGE_BYTES) {
-        throw new DomainError(
-          "payload_too_large",
-          "this manifest is too large for bulk submission; submit it on its own",
-        );
+      assertJsonWithin(`item ${index}`, full, maxItemBytes(base));
+      const twin = fresh.get(key);
+      if (twin && twin.hash !== hash) {
+        const detail = `idempotency key "${key}" is used by item ${twin.index} of this batch for a different request`;
+        throw new DomainError("conflict", detail, { idempotencyKey: key });
       }
-      accepted.push(full);
-      keys.push(key);
+      if (!twin) fresh.set(key, { index, hash, input: full });
+      outcomes.push({ index, idempotencyKey: key, status: "queued" });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      rejected.push({ index, code: err.code, detail: err.message });
+      outcomes.push({ index, ...refusal(err) });
     }
   });
-  const productId = c.get("productId");
-  const messages = chunkForQueue(
-    { kind: "submit", productId, actor: actorOf(principal), origin: `batch:${batchId}` },
-    accepted,
+  // Keys the coordinator already knows: the same request is not queued again, another one is refused.
+  const entries = [...fresh.entries()];
+  const verdicts =
+    entries.length === 0
+      ? []
+      : await unwrap(
+          c.get("coordinator").checkKeys(
+            productId,
+            entries.map(([key, e]) => ({ key, hash: e.hash })),
+          ),
+        );
+  const known = new Map<string, Outcome>();
+  const toQueue: SubmitInput[] = [];
+  entries.forEach(([key, e], i) => {
+    const v = verdicts[i] ?? { verdict: "new" };
+    if (v.verdict === "new") toQueue.push(e.input);
+    else if (v.verdict === "exists")
+      known.set(key, { index: e.index, idempotencyKey: key, status: "exists", jobId: v.jobId });
+    else known.set(key, { index: e.index, ...refusal(keyConflict(key, v.jobId)) });
+  });
+  const failed = await enqueue(c.env, chunkForQueue(base, toQueue));
+  const items = outcomes.map((o): Outcome => {
+    if (!("idempotencyKey" in o) || o.status !== "queued" || !o.idempotencyKey) return o;
+    const seen = known.get(o.idempotencyKey);
+    if (seen) return { ...seen, index: o.index };
+    const lost = failed.get(o.idempotencyKey);
+    return lost
+      ? { index: o.index, idempotencyKey: o.idempotencyKey, status: 503, code: "unavailable", detail: lost }
+      : o;
+  });
+  const ok = items.filter((o) => o.status === "queued" || o.status === "exists");
+  return c.json(
+    {
+      batchId,
+      accepted: ok.length,
+      idempotencyKeys: ok.map((o) => o.idempotencyKey),
+      items: ok,
+      rejected: items.filter((o) => !ok.includes(o)),
+    },
+    202,
   );
-  for (const batch of sendBatches(messages)) await c.env.DISPATCH_QUEUE.sendBatch(batch);
-  return c.json({ batchId, accepted: accepted.length, idempotencyKeys: keys, rejected }, 202);
 });
+
+function refusal(err: DomainError): { status: number; code: string; detail: string; idempotencyKey?: string } {
+  const key = err.details?.idempotencyKey;
+  return {
+    status: err.status,
+    code: err.code,
+    detail: err.message,
+    ...(typeof key === "string" ? { idempotencyKey: key } : {}),
+  };
+}
+
+/**
+ * Sends the messages in queue-sized batches. A batch the queue refuses (an outage) does not
+ * undo the ones before it: its items are reported, by key, as not queued, and resending them is
+ * safe (their keys make the coordinator create each once).
+ * @returns idempotency key → why it was not queued
+ */
+async function enqueue(env: Env, messages: DispatchMessage[]): Promise<Map<string, string>> {
+  const failed = new Map<string, string>();
+  for (const batch of sendBatches(messages)) {
+    try {
+      await env.DISPATCH_QUEUE.sendBatch(batch);
+    } catch (err) {
+      const why = `the dispatch queue refused this item (${String(err)}); nothing of it was queued — resend it`;
+      for (const m of batch) for (const item of m.body.items) failed.set(item.manifest.idempotencyKey ?? "", why);
+    }
+  }
+  return failed;
+}
 
 bulk.post("/tracker/ingest", async (c) => {
   const principal = requireRole(c, "operator");
   const parsed = TrackerIngestBody.safeParse(await readJson(c));
   if (!parsed.success) throw fromZod("body", parsed.error);
   const { source, externalId, body, ...fields } = parsed.data;
-  // The tracker item's identity is the idempotency key: re-ingesting it is a no-op.
+  // The tracker item's identity is the idempotency key: re-ingesting the same item returns its job,
+  // a changed one under the same id is a conflict (a tracker edit is not a new job).
   const idempotencyKey = `tracker:${source}:${externalId}`;
-  const manifest = validateManifest({ ...fields, idempotencyKey });
+  const input = { manifest: validateManifest({ ...fields, idempotencyKey }), bodyMd: body };
   const productId = c.get("productId");
-  await c.env.DISPATCH_QUEUE.send({
+  const message: DispatchMessage = {
     kind: "submit",
     productId,
     actor: actorOf(principal),
     origin: `tracker:${source}`,
-    items: [{ manifest, bodyMd: body }],
-  });
+    items: [input],
+  };
+  assertJsonWithin("the tracker item", input, maxItemBytes(message));
+  const [verdict] = await unwrap(
+    c.get("coordinator").checkKeys(productId, [{ key: idempotencyKey, hash: requestHash(input) }]),
+  );
+  if (verdict?.verdict === "conflict") throw keyConflict(idempotencyKey, verdict.jobId);
+  if (verdict?.verdict === "exists") return c.json({ idempotencyKey, status: "exists", jobId: verdict.jobId }, 200);
+  await c.env.DISPATCH_QUEUE.send(message, SEND_OPTIONS);
   return c.json({ idempotencyKey, status: "queued" }, 202);
 });
 

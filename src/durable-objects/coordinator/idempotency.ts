@@ -1,0 +1,94 @@
+/**
+ * @module durable-objects/coordinator/idempotency
+ * Idempotency keys with the request they stand for: each key is stored with a
+ * SHA-256 of the normalised request (validated manifest, defaults applied, keys
+ * sorted, plus the verbatim body), so a repeat is told apart from a different
+ * request that reuses the key — the first gets its job back, the second a 409
+ * `conflict` naming the key instead of being silently dropped.
+ *
+ * Table `idempotency_keys` (schema.ts) may be pruned of old rows; a key whose
+ * row is gone, or predates the table, is still found through `jobs` and its
+ * hash recomputed from the job's stored manifest and body.
+ */
+import { createHash } from "node:crypto";
+import { DomainError } from "../../core/errors.ts";
+import type { Manifest } from "../../core/model.ts";
+import { loadJob } from "./job-rows.ts";
+import { one } from "./tx.ts";
+
+/** What a key stands for: the request as submitted, after validation. */
+export interface KeyedRequest {
+  manifest: Manifest;
+  bodyMd: string;
+}
+
+/** What a key already names, if anything. */
+export interface KeyRecord {
+  jobId: string;
+  requestHash: string;
+}
+
+/**
+ * The normalised request as canonical JSON: object keys sorted at every depth,
+ * `undefined` fields dropped, the key itself left out (it is what is compared
+ * against, not part of the request).
+ */
+export function normalizedRequest(input: KeyedRequest): string {
+  const { idempotencyKey: _key, ...manifest } = input.manifest;
+  return JSON.stringify({ bodyMd: input.bodyMd, manifest }, (_k, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** SHA-256 of the normalised request, as 64 lowercase hex digits. */
+export function requestHash(input: KeyedRequest): string {
+  return createHash("sha256").update(normalizedRequest(input), "utf8").digest("hex");
+}
+
+/** The job a key already names, with the hash of the request that made it; undefined for a new key. */
+export function findKey(sql: SqlStorage, key: string): KeyRecord | undefined {
+  const row = one<{ job_id: string; request_hash: string }>(
+    sql,
+    "SELECT job_id, request_hash FROM idempotency_keys WHERE key = ?",
+    key,
+  );
+  if (row) return { jobId: row.job_id, requestHash: row.request_hash };
+  const legacy = one<{ id: string }>(sql, "SELECT id FROM jobs WHERE idempotency_key = ?", key);
+  const job = legacy ? loadJob(sql, legacy.id) : undefined;
+  return job ? { jobId: job.id, requestHash: requestHash({ manifest: job.manifest, bodyMd: job.bodyMd }) } : undefined;
+}
+
+/** Binds a key to the job its request created (same atomic unit as the job's insert). */
+export function recordKey(sql: SqlStorage, key: string, hash: string, jobId: string, now: number): void {
+  sql.exec(
+    "INSERT OR REPLACE INTO idempotency_keys(key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?)",
+    key,
+    hash,
+    jobId,
+    now,
+  );
+}
+
+/** The refusal for a key reused with a different request; details carry the key and the job it names. */
+export function keyConflict(key: string, jobId: string): DomainError {
+  return new DomainError(
+    "conflict",
+    `idempotency key "${key}" was already used for a different request (job ${jobId}); ` +
+      "resend the original request to get that job, or use a new key for a new job",
+    { idempotencyKey: key, jobId },
+  );
+}
+
+/** Per `{key, hash}`: `new`, `exists` (same request: its job) or `conflict` (another request holds the key). */
+export type KeyVerdict = { verdict: "new" } | { verdict: "exists" | "conflict"; jobId: string };
+
+/** Read-only: what submitting each request would meet, so a producer can refuse conflicts before queueing. */
+export function keyVerdicts(sql: SqlStorage, entries: ReadonlyArray<{ key: string; hash: string }>): KeyVerdict[] {
+  return entries.map(({ key, hash }) => {
+    const seen = findKey(sql, key);
+    if (!seen) return { verdict: "new" };
+    return { verdict: seen.requestHash === hash ? "exists" : "conflict", jobId: seen.jobId };
+  });
+}
