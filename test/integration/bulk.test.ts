@@ -1,0 +1,123 @@
+// Bulk submission counts bytes, not UTF-16 units: an item too large for a queue message in UTF-8 is refused alone
+// (413), the rest are queued (never a 500 after part of the batch went out), and a retry of the same batch — keys or
+// not — creates nothing twice: a keyless item's key is derived from its content, a batch Idempotency-Key keys items by
+// index, and a changed item under a known key is refused with 409 conflict.
+import { describe, expect, it } from "vitest";
+import { utf8Bytes } from "../../src/core/bytes.ts";
+import { MAX_MESSAGE_BYTES } from "../../src/worker/queues/messages.ts";
+import { ADMIN, api, P } from "./client.ts";
+
+interface BatchReply {
+  accepted: number;
+  idempotencyKeys: string[];
+  items: Array<{ index: number; idempotencyKey: string; status: string; jobId?: string }>;
+  rejected: Array<{ index: number; status: number; code: string; detail: string; idempotencyKey?: string }>;
+}
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const batch = (product: string, items: unknown[], key?: string) =>
+  api<BatchReply>("POST", `${P(product)}/jobs:batch`, {
+    token: ADMIN,
+    json: { items },
+    headers: key ? { "idempotency-key": key } : {},
+  });
+const titles = async (product: string) =>
+  (await api<{ jobs: Array<{ title: string }> }>("GET", `${P(product)}/jobs`, { token: ADMIN })).body.jobs
+    .map((j) => j.title)
+    .sort();
+
+describe("POST …/jobs:batch, sized in bytes", () => {
+  const huge = `# t\n${"漢".repeat(80_000)}`; // 80,004 UTF-16 units, 240,004 bytes of UTF-8
+
+  it(
+    "refuses the issue's item (漢 × 80,000) alone with 413, queues the others, and a keyless retry duplicates nothing",
+    { timeout: 20_000 },
+    async () => {
+      const product = "bulk-bytes";
+      expect(huge.length).toBeLessThan(MAX_MESSAGE_BYTES);
+      expect(utf8Bytes(huge)).toBeGreaterThan(128_000);
+      const items = [{ markdown: "# first" }, { markdown: huge }, { manifest: { title: "third" }, bodyMd: "漢字" }];
+      const r = await batch(product, items);
+      expect(r.status).toBe(202);
+      expect(r.body.rejected).toEqual([expect.objectContaining({ index: 1, status: 413, code: "payload_too_large" })]);
+      expect(r.body.accepted).toBe(2);
+      expect(r.body.items.map((i) => [i.index, i.status])).toEqual([
+        [0, "queued"],
+        [2, "queued"],
+      ]);
+      expect(
+        await until(
+          () => titles(product),
+          (t) => t.length === 2,
+        ),
+      ).toEqual(["first", "third"]);
+
+      // The client retries the whole batch (its answer was lost): the same content has the same keys.
+      const again = await batch(product, items);
+      expect(again.status).toBe(202);
+      expect(again.body.idempotencyKeys).toEqual(r.body.idempotencyKeys);
+      expect(again.body.items.map((i) => i.status)).toEqual(["exists", "exists"]);
+      expect(await titles(product)).toEqual(["first", "third"]);
+    },
+  );
+
+  it(
+    "splits multi-byte items into messages the queue takes: 40 items of 30 KB, all queued",
+    { timeout: 20_000 },
+    async () => {
+      const product = "bulk-many-wide";
+      // 10,004 units each: by .length, three to a 100 KiB message; by bytes, that message would be 90 KB over.
+      const items = Array.from({ length: 40 }, (_, i) => ({ markdown: `# w${i}\n${"漢".repeat(10_000)}` }));
+      const r = await batch(product, items);
+      expect([r.status, r.body.accepted, r.body.rejected]).toEqual([202, 40, []]);
+      expect(
+        (
+          await until(
+            () => titles(product),
+            (t) => t.length === 40,
+          )
+        ).length,
+      ).toBe(40);
+    },
+  );
+
+  it(
+    "keys items by a batch Idempotency-Key and index, and refuses a changed item under it with 409",
+    { timeout: 20_000 },
+    async () => {
+      const product = "bulk-batch-key";
+      const first = await batch(product, [{ markdown: "# a" }, { markdown: "# b" }], "import-1");
+      expect(first.body.idempotencyKeys).toEqual(["batch:import-1:0", "batch:import-1:1"]);
+      await until(
+        () => titles(product),
+        (t) => t.length === 2,
+      );
+      const changed = await batch(product, [{ markdown: "# a" }, { markdown: "# b, edited" }], "import-1");
+      expect(changed.status).toBe(202);
+      expect(changed.body.items.map((i) => [i.index, i.status])).toEqual([[0, "exists"]]);
+      expect(changed.body.rejected).toEqual([
+        expect.objectContaining({ index: 1, status: 409, code: "conflict", idempotencyKey: "batch:import-1:1" }),
+      ]);
+      expect(changed.body.rejected[0]?.detail).toContain('"batch:import-1:1"');
+      expect(await titles(product)).toEqual(["a", "b"]);
+    },
+  );
+
+  it("refuses, within one batch, a manifest key given twice with different requests", async () => {
+    const product = "bulk-twin-keys";
+    const r = await batch(product, [
+      { manifest: { title: "x", idempotencyKey: "dup" } },
+      { manifest: { title: "y", idempotencyKey: "dup" } },
+    ]);
+    expect(r.body.accepted).toBe(1);
+    expect(r.body.rejected).toEqual([expect.objectContaining({ index: 1, status: 409, code: "conflict" })]);
+  });
+});
