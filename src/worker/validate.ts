@@ -6,7 +6,7 @@
  * Every size limit here is in UTF-8 bytes (core/bytes), never `.length`.
  */
 import type { Context } from "hono";
-import { z } from "zod";
+import type { z } from "zod";
 import { fitsUtf8, jsonBytes } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import { fromZod } from "./problem.ts";
@@ -88,14 +88,14 @@ function tooLarge(limit: number): DomainError {
 }
 
 /**
- * A string field capped in UTF-8 bytes (zod's `.max` counts UTF-16 units: "漢" is 1 unit, 3 bytes).
- * The unit cap first refuses a huge string without counting (a unit is at least one byte).
+ * Refuses a string longer than `maxBytes` of UTF-8 (zod's `.max` counts UTF-16 units:
+ * "漢" is 1 unit and 3 bytes).
+ * @throws DomainError `payload_too_large` (413) with `{ limit }`
  */
-export function utf8Text(maxBytes: number) {
-  return z
-    .string()
-    .max(maxBytes)
-    .refine((s) => fitsUtf8(s, maxBytes), `at most ${maxBytes} bytes of UTF-8`);
+export function assertTextWithin(what: string, text: string, maxBytes: number): void {
+  if (!fitsUtf8(text, maxBytes)) {
+    throw new DomainError("payload_too_large", `${what} exceeds ${maxBytes} bytes of UTF-8`, { limit: maxBytes });
+  }
 }
 
 /**

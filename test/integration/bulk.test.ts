@@ -1,10 +1,11 @@
-// Bulk submission counts bytes, not UTF-16 units: an item too large for a queue message in UTF-8 is refused alone
-// (413), the rest are queued (never a 500 after part of the batch went out), and a retry of the same batch — keys or
-// not — creates nothing twice: a keyless item's key is derived from its content, a batch Idempotency-Key keys items by
-// index, and a changed item under a known key is refused with 409 conflict.
+// Submissions are sized in UTF-8 bytes, not UTF-16 units: a bulk item too large for a queue message in UTF-8 is refused
+// alone (413), the rest are queued (never a 500 after part of the batch went out), and a retry of the same batch — keys
+// or not — creates nothing twice (a keyless item's key comes from its content, a batch Idempotency-Key keys items by
+// index, a changed item under a known key is 409 conflict); POST …/jobs caps its JSON bodyMd in bytes too.
 import { describe, expect, it } from "vitest";
 import { utf8Bytes } from "../../src/core/bytes.ts";
 import { MAX_MESSAGE_BYTES } from "../../src/worker/queues/messages.ts";
+import { MAX_MANIFEST_BYTES } from "../../src/worker/validate.ts";
 import { ADMIN, api, P } from "./client.ts";
 
 interface BatchReply {
@@ -119,5 +120,25 @@ describe("POST …/jobs:batch, sized in bytes", () => {
     ]);
     expect(r.body.accepted).toBe(1);
     expect(r.body.rejected).toEqual([expect.objectContaining({ index: 1, status: 409, code: "conflict" })]);
+  });
+});
+
+describe("POST …/jobs, sized in bytes", () => {
+  it("refuses a JSON bodyMd over the manifest cap in UTF-8 bytes (though under it in UTF-16 units) with 413", async () => {
+    const product = "submit-bytes";
+    const bodyMd = "漢".repeat(Math.floor(MAX_MANIFEST_BYTES / 3) + 20); // ~ MAX + 60 bytes, a third of it in units
+    const over = await api<{ code: string }>("POST", `${P(product)}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "wide" }, bodyMd },
+    });
+    expect([over.status, over.body.code]).toEqual([413, "payload_too_large"]);
+    const at = "漢".repeat(Math.floor(MAX_MANIFEST_BYTES / 3)) + "a".repeat(MAX_MANIFEST_BYTES % 3);
+    expect(utf8Bytes(at)).toBe(MAX_MANIFEST_BYTES);
+    const ok = await api("POST", `${P(product)}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "wide" }, bodyMd: at },
+    });
+    expect(ok.status).toBe(201);
+    expect(await titles(product)).toEqual(["wide"]);
   });
 });

@@ -47,9 +47,9 @@ function itemBudget(base: Envelope): number {
   return MAX_MESSAGE_BYTES - jsonSize({ ...base, items: [] });
 }
 
-/** The most an item's JSON may weigh to travel at all (alone in a message). */
+/** The most an item's JSON may weigh to travel at all: alone in a message (no comma), exactly MAX_MESSAGE_BYTES. */
 export function maxItemBytes(base: Envelope): number {
-  return itemBudget(base) - 1;
+  return itemBudget(base);
 }
 
 /** sendBatch takes at most 100 messages and 256 KB in all: group messages under both. */

@@ -10,8 +10,9 @@ import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { ActionBody, ActionParam, EntityId, JobListQuery } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
-import { body, MAX_MANIFEST_BYTES, param, query, readJson, readText } from "../validate.ts";
+import { assertTextWithin, body, MAX_MANIFEST_BYTES, param, query, readJson, readText } from "../validate.ts";
 
+/** The unit caps only refuse the hopeless early (a unit is at least a byte); the byte caps are checked below. */
 export const SubmitJobBody = z.union([
   z.object({ markdown: z.string().min(1).max(MAX_MANIFEST_BYTES) }).strict(),
   z.object({ manifest: z.unknown(), bodyMd: z.string().max(MAX_MANIFEST_BYTES).default("") }).strict(),
@@ -31,6 +32,11 @@ jobs.post("/jobs", async (c) => {
     const parsed = SubmitJobBody.safeParse(await readJson(c, MAX_MANIFEST_BYTES + 4096));
     if (!parsed.success) throw fromZod("body", parsed.error);
     const b = parsed.data;
+    assertTextWithin(
+      "markdown" in b ? "markdown" : "bodyMd",
+      "markdown" in b ? b.markdown : b.bodyMd,
+      MAX_MANIFEST_BYTES,
+    );
     input = "markdown" in b ? parseManifest(b.markdown) : { manifest: validateManifest(b.manifest), bodyMd: b.bodyMd };
   }
   const headerKey = c.req.header("idempotency-key");
