@@ -49,7 +49,7 @@ export const LogLine = z
     stream: z.enum(["stdout", "stderr", "agent"]),
     text: z
       .string()
-      .max(MAX_LOG_LINE_BYTES) // a unit is at least a byte: cheap refusal before counting
+      .max(MAX_LOG_LINE_BYTES) // zod counts characters, each at least a byte: a cheap refusal before counting
       .refine((t) => fitsUtf8(t, MAX_LOG_LINE_BYTES), `a log line is at most ${MAX_LOG_LINE_BYTES} bytes of UTF-8`),
     at: z.number().int().min(0),
   })

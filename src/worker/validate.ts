@@ -88,8 +88,8 @@ function tooLarge(limit: number): DomainError {
 }
 
 /**
- * Refuses a string longer than `maxBytes` of UTF-8 (zod's `.max` counts UTF-16 units:
- * "漢" is 1 unit and 3 bytes).
+ * Refuses a string longer than `maxBytes` of UTF-8 (zod's `.max` counts characters:
+ * "漢" is 1 character and 3 bytes, an emoji 1 and 4).
  * @throws DomainError `payload_too_large` (413) with `{ limit }`
  */
 export function assertTextWithin(what: string, text: string, maxBytes: number): void {

@@ -2,11 +2,17 @@
 // answered with a problem+json 4xx (never a 5xx, a hang or a dropped connection), and after them every
 // job, factory, token, feed, artifact, queue version and history row reads exactly as before, and no
 // new Durable Object storage exists. Every request is invalid by construction (bad auth, wrong role, bad
-// body, bad id, stale epoch, illegal move), so any other answer, and any change, is a server bug.
+// body, bad id, stale epoch, illegal move, a known idempotency key or tracker id with a changed body), so any
+// other answer, and any change, is a server bug. UTF-8-heavy and astral-plane text goes everywhere, and bodies
+// sit at each cap's edge in bytes (limit − 1 and limit refused by schema, limit + 1 by size); 20 concurrent
+// replays of a keyed submit get one job back, and bulk items at the queue's byte limit are judged one by one.
 // FUZZ_SEED=<the seed the run prints> reproduces a run.
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jsonBytes } from "../../src/core/bytes.ts";
+import { validateManifest } from "../../src/core/manifest.ts";
+import { maxItemBytes } from "../../src/worker/queues/messages.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eedf022);
@@ -51,6 +57,10 @@ const chars = (n: number, alphabet: string) => Array.from({ length: n }, () => p
 const words = (s: string) => s.trim().split(/\s+/);
 const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const HOSTILE = "abcXYZ019-_.~!$&'()*+,;=:@/?#[]% \"<>\\^`{|}\u00e9\u4e2d\u{1f600}\u0000\u007f";
+/** Every width of UTF-8, astral-plane characters, lone surrogates (JSON escapes them) and a NUL. */
+const WIDE = "é漢字\u{1f600}\u{1f469}\u200d\u{1f4bb}\u{10ffff}\ud800\udfff\u0000\ufeff";
+const KEYED = { key: "fuzz-key-1", title: "keyed" };
+const TRACKED = { source: "github", externalId: "fuzz-1", title: "tracked", body: "original" };
 const json = (x: unknown) => JSON.stringify(x);
 const pad = (n: number) => "x".repeat(n);
 const bearer = (t: string) => `Bearer ${t}`;
@@ -169,12 +179,20 @@ async function setup(url: string) {
     submit(B, "other"),
   ]);
   await must("POST", `${P(A)}/jobs/${cancelled}/actions/cancel`, {});
+  // A job under an idempotency key and one from a tracker item: the same keys with changed bodies must be 409s.
+  const keyed = await submit(A, "keyed", { idempotencyKey: KEYED.key });
+  await must("POST", `${P(A)}/tracker/ingest`, TRACKED, ADMIN, 202);
+  for (const deadline = Date.now() + 30_000; ; await sleep(100)) {
+    const { jobs } = await must<{ jobs: Array<{ title: string }> }>("GET", `${P(A)}/jobs?limit=500`);
+    if (jobs.some((j) => j.title === TRACKED.title)) break;
+    if (Date.now() > deadline) throw new Error("setup: the tracker item never became a job");
+  }
   const { ticket } = await must<Secret>("POST", `${P(A)}/jobs/${leased}/events/ticket`, {}, viewer.token, 201);
   const tok = { op, viewer, holder: fa1, idle: fa2, gone, revokedFactory: fa3, otherFactory: fb1, otherOp: opB };
   return {
     epoch,
     ticket,
-    job: { leased, queued, blocked, cancelled, other },
+    job: { leased, queued, blocked, cancelled, other, keyed },
     fac: { holder: fa1.factoryId, idle: fa2.factoryId, revoked: fa3.factoryId, other: fb1.factoryId },
     tok: {
       ...(Object.fromEntries(Object.entries(tok).map(([k, v]) => [k, v.token])) as Record<keyof typeof tok, string>),
@@ -252,6 +270,77 @@ const badManifestFields = (w: World): Record<string, string> => ({
   ...{ depsMode: `"some"`, maxAttempts: "0 21 1.5", serialKey: `""`, idempotencyKey: `"" ${json(pad(201))}` },
   ...{ reviewers: "-1 11", onReject: `"retry"`, kind: `"epic"`, titel: `"typo"` },
 });
+
+/** UTF-8 bytes of a string, as the server counts body caps. */
+const bytesOf = (s: string) => Buffer.byteLength(s, "utf8");
+/** `prefix + fill + suffix` of exactly `bytes` UTF-8 bytes, the fill mostly astral (4-byte) characters. */
+function exactly(bytes: number, prefix: string, suffix: string): string {
+  const n = bytes - bytesOf(prefix + suffix);
+  return `${prefix}${"\u{1f600}".repeat(Math.floor(n / 4))}${["", "a", "é", "漢"][n % 4]}${suffix}`;
+}
+
+/**
+ * Requests about text and sizes: at each body cap, in bytes, limit − 1 and limit with a bad field (400) and limit + 1
+ * (413); wide text in fields that refuse it; a known idempotency key or tracker id with a changed body (409).
+ */
+function unicodeRequests(w: World, a: string): Req[] {
+  const { op, holder } = w.tok;
+  const out: Req[] = [];
+  // [route, token, content type, cap in bytes (src/worker/validate.ts), JSON before and after the fill]
+  const caps: Array<[string, string, string, string, number, string, string]> = [
+    ["POST", "/claim", holder, "application/json", 64 * 1024, '{"leaseTtlSeconds":"', '"}'],
+    ["PATCH", `/jobs/${w.job.leased}`, holder, "application/json", 64 * 1024, '{"leaseEpoch":"', '"}'],
+    ["POST", "/tokens", ADMIN, "application/json", 64 * 1024, '{"name":"x","role":"', '"}'],
+    ["POST", "/jobs", op, "application/json", 256 * 1024 + 4096, '{"manifest":{"title":"t","priority":"', '"}}'],
+    ["POST", "/jobs", op, "text/markdown", 256 * 1024, "---\ntitle: x\npriority: urgent\n---\n", ""],
+  ];
+  for (const [method, path, tok, type, cap, before, after] of caps) {
+    for (const d of [-1, 0, 1]) {
+      const body = exactly(cap + d, before, after);
+      out.push(
+        mk(
+          `cap${d === 1 ? "+1" : d === 0 ? "" : "-1"}`,
+          method,
+          `${a}${path}`,
+          bearer(tok),
+          body,
+          d > 0 ? 413 : 400,
+          type,
+        ),
+      );
+    }
+  }
+  const wide = (n: number) => chars(n, WIDE);
+  for (let i = 0; i < 60; i++) {
+    const [method, path, tok, body, status] = pick<[string, string, string, unknown, number]>([
+      // Too long in characters for the title (200), whatever its bytes or UTF-16 units.
+      ["POST", "/jobs", op, { manifest: { title: "\u{1f600}".repeat(201) } }, 400],
+      ["POST", "/jobs", op, { manifest: { title: "t", requires: [wide(rint(1, 8))] } }, 400],
+      ["POST", "/jobs", op, { manifest: { title: "t", [wide(rint(1, 8))]: wide(rint(0, 50)) } }, 400],
+      ["POST", "/jobs", op, { markdown: `---\ntitle: ${wide(rint(1, 40))}\n${wide(rint(1, 8))}: x\n---\n` }, 400],
+      ["POST", "/tracker/ingest", op, { ...TRACKED, source: wide(rint(1, 8)) }, 400],
+      ["POST", "/tracker/ingest", op, { ...TRACKED, externalId: "\u{1f600}".repeat(129) }, 400],
+      ["POST", "/jobs:batch", op, { items: [{ markdown: wide(rint(1, 50)), [wide(2)]: 1 }] }, 400],
+      ["PATCH", `/jobs/${w.job.leased}`, holder, { leaseEpoch: w.epoch, [wide(rint(1, 8))]: wide(rint(0, 99)) }, 400],
+      // A known key or tracker id with a changed body: 409, and the first job stays as it was.
+      [
+        "POST",
+        "/jobs",
+        op,
+        { manifest: { title: KEYED.title, idempotencyKey: KEYED.key }, bodyMd: wide(rint(1, 400)) },
+        409,
+      ],
+      ["POST", "/jobs", op, { manifest: { title: wide(rint(1, 50)), idempotencyKey: KEYED.key } }, 409],
+      ["POST", "/tracker/ingest", op, { ...TRACKED, body: wide(rint(1, 400)) }, 409],
+      ["POST", "/tracker/ingest", op, { ...TRACKED, title: `${TRACKED.title} ${wide(rint(1, 20))}` }, 409],
+    ]);
+    out.push(mk("unicode", method, `${a}${path}`, bearer(tok), json(body), status));
+  }
+  // The Idempotency-Key header names the keyed job too (a header is Latin-1: no wide text there).
+  const headed = mk("header-key", "POST", `${a}/jobs`, bearer(op), json({ manifest: { title: "changed" } }), 409);
+  out.push({ ...headed, headers: { "idempotency-key": KEYED.key } });
+  return out;
+}
 
 function buildRequests(w: World): Req[] {
   const { leased, queued, blocked, cancelled, other } = w.job;
@@ -469,6 +558,7 @@ function buildRequests(w: World): Req[] {
   ];
   for (const [method, path, tok, body, type] of huge)
     reqs.push(mk("huge", method, `${a}${path}`, bearer(tok), body, 413, type));
+  reqs.push(...unicodeRequests(w, a));
   // Exposed every run, not left to the dice: a `__proto__` key must be refused like any other unknown manifest key
   // (the markdown parser refuses it), and an artifact of a job that does not exist must not create its feed.
   const proto = '{"manifest":{"title":"proto","__proto__":{"priority":"critical"}}}';
@@ -613,6 +703,67 @@ describe("fuzzing the REST API with malformed and hostile requests", () => {
     await sleep(2000); // history or feed events a bad request might have queued reach their stores in a second or two
     expect.soft(await settled(h.url, w.tok.code)).toEqual(before);
     expect(databases(), "requests about products or jobs that do not exist created storage").toEqual(databasesBefore);
+  });
+
+  it("gives 20 concurrent replays of a keyed submit or tracker item their one job, refuses 20 changed ones, changes nothing", async () => {
+    const submit = (bodyMd: string) =>
+      call<{ id: string; code: string; detail: string }>(h.url, "POST", `${P(A)}/jobs`, w.tok.op, {
+        manifest: { title: KEYED.title, idempotencyKey: KEYED.key },
+        bodyMd,
+      });
+    const ingest = (body: string) =>
+      call<{ jobId: string; code: string }>(h.url, "POST", `${P(A)}/tracker/ingest`, w.tok.op, { ...TRACKED, body });
+    const [same, changed, sameTracked, changedTracked] = await Promise.all([
+      Promise.all(Array.from({ length: 20 }, () => submit(""))),
+      Promise.all(Array.from({ length: 20 }, (_, i) => submit(`changed ${i} ${chars(50, WIDE)}`))),
+      Promise.all(Array.from({ length: 20 }, () => ingest(TRACKED.body))),
+      Promise.all(Array.from({ length: 20 }, (_, i) => ingest(`changed ${i} \u{1f600}`))),
+    ]);
+    expect(same.map((r) => [r.status, r.body.id])).toEqual(same.map(() => [200, w.job.keyed]));
+    expect(changed.map((r) => [r.status, r.body.code])).toEqual(changed.map(() => [409, "conflict"]));
+    expect(changed[0]?.body.detail).toContain(`"${KEYED.key}"`);
+    expect(new Set(sameTracked.map((r) => `${r.status} ${r.body.jobId}`)).size).toBe(1);
+    expect(sameTracked[0]?.status).toBe(200);
+    expect(changedTracked.map((r) => r.status)).toEqual(changedTracked.map(() => 409));
+    expect(await settled(h.url, w.tok.code)).toEqual(before);
+  });
+
+  it("judges bulk items at the queue's byte limit one by one: limit − 1 and limit queued, limit + 1 a 413", async () => {
+    const C = "e2e-fuzz-bulk";
+    const limit = maxItemBytes({
+      kind: "submit",
+      productId: C,
+      actor: "admin",
+      origin: `batch:${crypto.randomUUID()}`,
+    });
+    const item = (d: number) => {
+      const key = `edge${d}`;
+      const empty = { manifest: validateManifest({ title: key, idempotencyKey: key }), bodyMd: "" };
+      const bodyMd = exactly(limit + d - jsonBytes(empty), "", "");
+      expect(jsonBytes({ ...empty, bodyMd })).toBe(limit + d);
+      return { manifest: { title: key, idempotencyKey: key }, bodyMd };
+    };
+    const items = [item(-1), item(0), item(1)];
+    type Batch = {
+      items: Array<{ index: number; status: string }>;
+      rejected: Array<{ index: number; status: number }>;
+    };
+    const r = await call<Batch>(h.url, "POST", `${P(C)}/jobs:batch`, ADMIN, { items });
+    expect(r.status).toBe(202);
+    expect(r.body.items.map((i) => [i.index, i.status])).toEqual([
+      [0, "queued"],
+      [1, "queued"],
+    ]);
+    expect(r.body.rejected.map((i) => [i.index, i.status])).toEqual([[2, 413]]);
+    const titles = async () =>
+      (await call<{ jobs: Array<{ title: string }> }>(h.url, "GET", `${P(C)}/jobs`, ADMIN)).body.jobs.map(
+        (j) => j.title,
+      );
+    for (const deadline = Date.now() + 30_000; (await titles()).length < 2 && Date.now() < deadline; ) await sleep(100);
+    expect((await titles()).sort()).toEqual(["edge-1", "edge0"]);
+    const again = await call<Batch>(h.url, "POST", `${P(C)}/jobs:batch`, ADMIN, { items });
+    expect(again.body.items.map((i) => i.status)).toEqual(["exists", "exists"]);
+    expect((await titles()).length).toBe(2);
   });
 
   it("keeps a connection reusable when it refuses a request before reading its body", async () => {

@@ -12,7 +12,7 @@ import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
 import { assertTextWithin, body, MAX_MANIFEST_BYTES, param, query, readJson, readText } from "../validate.ts";
 
-/** The unit caps only refuse the hopeless early (a unit is at least a byte); the byte caps are checked below. */
+/** zod's caps count characters: they only refuse the hopeless early (a character is at least a byte); bytes are checked below. */
 export const SubmitJobBody = z.union([
   z.object({ markdown: z.string().min(1).max(MAX_MANIFEST_BYTES) }).strict(),
   z.object({ manifest: z.unknown(), bodyMd: z.string().max(MAX_MANIFEST_BYTES).default("") }).strict(),
