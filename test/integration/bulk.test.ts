@@ -2,9 +2,11 @@
 // alone (413), the rest are queued (never a 500 after part of the batch went out), and a retry of the same batch — keys
 // or not — creates nothing twice (a keyless item's key comes from its content, a batch Idempotency-Key keys items by
 // index, a changed item under a known key is 409 conflict); POST …/jobs caps its JSON bodyMd in bytes too.
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { utf8Bytes } from "../../src/core/bytes.ts";
-import { MAX_MESSAGE_BYTES } from "../../src/worker/queues/messages.ts";
+import worker from "../../src/worker/index.ts";
+import { type DispatchMessage, MAX_MESSAGE_BYTES } from "../../src/worker/queues/messages.ts";
 import { MAX_MANIFEST_BYTES } from "../../src/worker/validate.ts";
 import { ADMIN, api, P } from "./client.ts";
 
@@ -121,6 +123,56 @@ describe("POST …/jobs:batch, sized in bytes", () => {
     expect(r.body.accepted).toBe(1);
     expect(r.body.rejected).toEqual([expect.objectContaining({ index: 1, status: 409, code: "conflict" })]);
   });
+});
+
+describe("POST …/jobs:batch when the queue fails midway", () => {
+  it(
+    "reports which items were queued and which were not (503 per item) instead of a 500, and a resend completes it",
+    {
+      timeout: 20_000,
+    },
+    async () => {
+      const product = "bulk-partial";
+      // Three items of ~90 KB: one message each, two messages to the first sendBatch, one to the second.
+      const items = ["p0", "p1", "p2"].map((t) => ({ markdown: `# ${t}\n${"漢".repeat(30_000)}` }));
+      let calls = 0;
+      // An outage of one dependency (not storage): the second sendBatch is refused.
+      const flaky = {
+        ...env,
+        DISPATCH_QUEUE: {
+          sendBatch: (batch: Iterable<MessageSendRequest<DispatchMessage>>) =>
+            ++calls === 2 ? Promise.reject(new Error("queue unavailable")) : env.DISPATCH_QUEUE.sendBatch(batch),
+        },
+      } as unknown as Env;
+      const req = new Request(`http://gf.test${P(product)}/jobs:batch`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+        body: JSON.stringify({ items }),
+      });
+      const res = await worker.fetch(req, flaky, createExecutionContext());
+      expect(res.status).toBe(202);
+      const r = (await res.json()) as BatchReply;
+      expect(r.items.map((i) => [i.index, i.status])).toEqual([
+        [0, "queued"],
+        [1, "queued"],
+      ]);
+      expect(r.rejected).toEqual([expect.objectContaining({ index: 2, status: 503, code: "unavailable" })]);
+      expect(
+        await until(
+          () => titles(product),
+          (t) => t.length === 2,
+        ),
+      ).toEqual(["p0", "p1"]);
+      const resend = await batch(product, items);
+      expect(resend.body.items.map((i) => i.status)).toEqual(["exists", "exists", "queued"]);
+      expect(
+        await until(
+          () => titles(product),
+          (t) => t.length === 3,
+        ),
+      ).toEqual(["p0", "p1", "p2"]);
+    },
+  );
 });
 
 describe("POST …/jobs, sized in bytes", () => {
