@@ -43,7 +43,9 @@ const OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs`,
-    summary: "Submit a job (JSON or text/markdown manifest); idempotent by key",
+    summary:
+      "Submit a job (JSON or text/markdown manifest); idempotent by key (Idempotency-Key header or manifest " +
+      "idempotencyKey): the same request again → 200 with the first job, another request under the key → 409 conflict",
     role: "operator",
     body: z.object({ manifest: ManifestInputSchema, bodyMd: z.string().optional() }),
   },
@@ -144,14 +146,19 @@ const OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs:batch`,
-    summary: "Bulk submission through the dispatch queue (202)",
+    summary:
+      "Bulk submission through the dispatch queue (202): per item queued | exists (with jobId), or rejected with its " +
+      "own status (400, 409 conflict, 413 over the queue's byte limit, 503 not queued — resend). Keys: the item's own, " +
+      "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>`",
     role: "operator",
     body: BatchBody,
   },
   {
     method: "post",
     path: `${P}/tracker/ingest`,
-    summary: "Ingest a tracker item as a job, idempotently (202)",
+    summary:
+      "Ingest a tracker item as a job, idempotently by tracker id: 202 queued, 200 when the same item is already a " +
+      "job, 409 conflict when the id comes back with a changed item",
     role: "operator",
     body: TrackerIngestBody,
   },
