@@ -1,7 +1,7 @@
 // Idempotency never drops data: a key (Idempotency-Key header, manifest idempotencyKey or tracker id) is stored with
 // a SHA-256 of the normalised request; the same request again returns the first job, a different one is refused with
 // 409 conflict naming the key (or, when it arrives through the queue, dead-lettered with that code) and changes nothing.
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
 import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
@@ -100,6 +100,22 @@ describe("POST /jobs with a repeated key", () => {
     }
     expect(replies.filter((r) => r.status === 201)).toHaveLength(1);
     expect(replies.filter((r) => r.status >= 500)).toEqual([]);
+  });
+});
+
+describe("a key whose stored hash is gone (pruned, or from before hashes were stored)", () => {
+  it("is still judged, from the job's own manifest and body: same request → 200, another → 409", async () => {
+    const product = "idem-pruned";
+    const first = await post(product, { manifest: { title: "old" }, bodyMd: "v1" }, "old-key");
+    const rows = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) => {
+      s.storage.sql.exec("DELETE FROM idempotency_keys");
+      return s.storage.sql.exec("SELECT COUNT(*) AS n FROM idempotency_keys").one().n;
+    });
+    expect(rows).toBe(0);
+    const same = await post(product, { manifest: { title: "old" }, bodyMd: "v1" }, "old-key");
+    expect([same.status, same.body.id]).toEqual([200, first.body.id]);
+    const changed = await post(product, { manifest: { title: "old" }, bodyMd: "v2" }, "old-key");
+    expect([changed.status, changed.body.idempotencyKey]).toEqual([409, "old-key"]);
   });
 });
 

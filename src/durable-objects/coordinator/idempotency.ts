@@ -1,10 +1,11 @@
 /**
  * @module durable-objects/coordinator/idempotency
- * Idempotency keys with the request they stand for: each key is stored with a
- * SHA-256 of the normalised request (validated manifest, defaults applied, keys
- * sorted, plus the verbatim body), so a repeat is told apart from a different
- * request that reuses the key — the first gets its job back, the second a 409
- * `conflict` naming the key instead of being silently dropped.
+ * Idempotency keys stored with a SHA-256 of the request they came with, so a
+ * repeat is told apart from a different request reusing the key: the first gets
+ * its job back, the second a 409 `conflict` naming the key instead of being
+ * silently dropped. The request is normalised first (validated manifest with its
+ * defaults, keys sorted at every depth, the body verbatim), so spelling a default
+ * out or sending markdown instead of JSON is still the same request.
  *
  * Table `idempotency_keys` (schema.ts) may be pruned of old rows; a key whose
  * row is gone, or predates the table, is still found through `jobs` and its
