@@ -161,7 +161,10 @@ export function parseFactoryFrame(raw: string | ArrayBuffer): ParseResult<Factor
   }
   const id =
     typeof data === "object" && data !== null && typeof (data as { id?: unknown }).id === "string"
-      ? ((data as { id: string }).id.slice(0, 64) as string)
+      ? // 64 characters, as RequestId counts them (code points): a cut by UTF-16 units could halve an emoji.
+        Array.from((data as { id: string }).id.slice(0, 128))
+          .slice(0, 64)
+          .join("")
       : undefined;
   const parsed = FactoryFrame.safeParse(data);
   if (!parsed.success) {

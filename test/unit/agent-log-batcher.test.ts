@@ -75,6 +75,11 @@ describe("the factory frame size limit", () => {
     expect(r.ok).toBe(false);
     expect(r.ok ? "" : r.code).toBe("payload_too_large");
   });
+  it("echoes a refused frame's request id whole, never cut inside a character (64 emoji is a valid id)", () => {
+    const id = "\u{1f600}".repeat(64);
+    const r = parseFactoryFrame(JSON.stringify({ type: "renew", id, jobId: "job_x", leaseEpoch: -1 }));
+    expect(r.ok ? "" : r.id).toBe(id);
+  });
   it("takes a frame of exactly the limit in bytes to the schema, and refuses one byte more", () => {
     const at = (bytes: number) => {
       const base = progress("");
