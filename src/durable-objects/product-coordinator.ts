@@ -165,7 +165,10 @@ export class ProductCoordinator extends CoordinatorRuntime {
     return this.unit(productId, (tx) => releaseLease(tx, jobId, factoryId, epoch));
   }
 
-  /** Read-only fence check: does this factory hold the live lease at this epoch? (artifact uploads) */
+  /**
+   * Read-only fence check: does this factory hold the live lease at this epoch? An artifact upload's
+   * early refusal, before it streams; `commitArtifact` is the check that counts.
+   */
   async checkLease(productId: string, factoryId: string, jobId: string, epoch: number) {
     return this.unit(productId, (tx) => {
       const job = fence(tx, jobId, factoryId, epoch);
