@@ -1,4 +1,4 @@
-// Artifacts: bytes in R2, pointer with size and sha256; only the current lease holder or an operator uploads.
+// Artifacts: bytes in R2 (each upload its own epoch-keyed object), a pointer with size and sha256; only the current lease holder — checked again when the pointer is committed — or an operator uploads; downloads never run in a browser.
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
