@@ -75,13 +75,13 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
     await Promise.all([c.env.ARTIFACTS.put(r2Key, sized.readable, { httpMetadata: { contentType } }), piping]);
     await digestWriter.close();
   } catch (err) {
-    await c.env.ARTIFACTS.delete(r2Key);
+    await discard(c.env.ARTIFACTS, r2Key);
     if (err instanceof DomainError) throw err;
     // A body shorter than its Content-Length, or a client that went away mid-upload.
     throw new DomainError("validation_failed", `upload did not complete: ${seen} of ${length} bytes arrived`);
   }
   if (seen !== length) {
-    await c.env.ARTIFACTS.delete(r2Key);
+    await discard(c.env.ARTIFACTS, r2Key);
     throw new DomainError("validation_failed", `upload was ${seen} bytes, Content-Length said ${length}`);
   }
   const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -98,10 +98,10 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
   const commit = await c.get("coordinator").commitArtifact(productId, uploader, pointer);
   if (!commit.ok) {
     // Fenced at commit: these bytes were never pointed to, and never will be.
-    await c.env.ARTIFACTS.delete(r2Key);
+    await discard(c.env.ARTIFACTS, r2Key);
     await unwrap(commit);
   } else if (commit.value.replaced) {
-    await c.env.ARTIFACTS.delete(commit.value.replaced.r2Key);
+    await discard(c.env.ARTIFACTS, commit.value.replaced.r2Key);
   }
   return c.json(view(pointer), 201);
 });
@@ -142,6 +142,18 @@ artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
   await c.env.ARTIFACTS.delete(removed.r2Key);
   return c.json(view(removed));
 });
+
+/**
+ * Delete bytes no pointer names (a refused or broken upload, a replaced artifact). A failure
+ * here leaves an orphan object that is never served — logged, not worth failing the request for.
+ */
+async function discard(bucket: R2Bucket, key: string): Promise<void> {
+  try {
+    await bucket.delete(key);
+  } catch (err) {
+    console.warn(`artifact bytes left behind at ${key}: ${String(err)}`);
+  }
+}
 
 function view(p: ArtifactPointer) {
   const { r2Key: _key, ...rest } = p;
