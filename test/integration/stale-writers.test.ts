@@ -4,6 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { applySchema } from "../../src/durable-objects/coordinator/schema.ts";
+import { runId } from "../../src/history/write.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client.ts";
 import { type AssignFrame, connectFactory, type TestSocket } from "./sockets.ts";
 import { expireLeaseNow } from "./state.ts";
@@ -188,5 +189,21 @@ describe("the coordinator's runs table upgrade", () => {
       [2, 3],
       [1, 5],
     ]);
+  });
+});
+
+describe("the D1 runs migration", () => {
+  it("rewrites a run recorded under the old attempt key to its lease-epoch key, so later records update it", async () => {
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0002_"));
+    const rekey = migration?.queries.find((q) => q.includes("UPDATE"));
+    expect(rekey).toBeDefined();
+    await env.DB.prepare(
+      "INSERT INTO runs (id, product_id, job_id, attempt, factory_id, lease_epoch, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+      .bind("stale-d1:job_old:1", "stale-d1", "job_old", 1, "f", 4, 10)
+      .run();
+    await env.DB.prepare(rekey!).run();
+    const row = await env.DB.prepare("SELECT id FROM runs WHERE job_id = 'job_old'").first<{ id: string }>();
+    expect(row?.id).toBe(runId("stale-d1", "job_old", 4));
   });
 });
