@@ -65,7 +65,7 @@ export async function snapshot(
 
 /** Push `sha` to the job's WIP branch on the first target that accepts it; which one, or an error listing why not. */
 export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ branch: string; target: string }> {
-  const branch = checkpointBranch(ws.jobId);
+  const branch = checkpointBranch(ws.jobId, ws.leaseEpoch);
   const errors: string[] = [];
   for (const target of ws.pushTargets) {
     try {
@@ -79,6 +79,21 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
     }
   }
   throw new Error(`could not push checkpoint ${sha.slice(0, 12)}: ${errors.join("; ")}`);
+}
+
+/**
+ * Delete an earlier epoch's WIP branch from every push target, best effort —
+ * call only once the coordinator has recorded a checkpoint on this run's own
+ * branch, so nothing points to the old one any more. Returns where it went.
+ */
+export async function retireBranch(ws: Workspace, branch: string): Promise<string[]> {
+  if (branch === checkpointBranch(ws.jobId, ws.leaseEpoch)) return [];
+  const retired: string[] = [];
+  for (const target of ws.pushTargets) {
+    const ok = await gitOk(["push", "-q", "--no-verify", target, `:refs/heads/${branch}`], { cwd: ws.dir });
+    if (ok) retired.push(target);
+  }
+  return retired;
 }
 
 /** The run's changes against the workspace base: shortstat numbers and the full patch. */

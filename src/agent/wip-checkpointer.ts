@@ -2,14 +2,15 @@
  * @module agent/wip-checkpointer
  * A run's checkpoint cadence: every `--checkpoint-interval` while the engine
  * works, and once more at the end (or before giving the job back), commit the
- * workspace (agent/checkpoint), push it to `gf/wip/<jobId>` and tell the
- * coordinator `progress {checkpoint: {branch, sha}}` — which it keeps across
- * requeues, so the next holder resumes from there. Checkpoints never overlap
+ * workspace (agent/checkpoint), push it to this lease's `gf/wip/<jobId>-e<epoch>`
+ * and tell the coordinator `progress {checkpoint: {branch, sha}}` — which it keeps
+ * across requeues, so the next holder resumes from there. Once that is recorded,
+ * the branch this run resumed from (an earlier epoch's) is deleted. Checkpoints never overlap
  * (one chain), and a failed one is logged, never fatal: the engine's work is
  * still on disk and the next interval tries again.
  */
 import type { Checkpoint } from "../core/model.ts";
-import { checkpointMessage, pushCheckpoint, snapshot } from "./checkpoint.ts";
+import { checkpointMessage, pushCheckpoint, retireBranch, snapshot } from "./checkpoint.ts";
 import type { Workspace } from "./workspace.ts";
 
 export type CheckpointBody = Omit<Checkpoint, "at">;
@@ -33,6 +34,7 @@ export class WipCheckpointer {
   current: CheckpointBody | undefined;
   private pushedSha: string | undefined;
   private announcedSha: string | undefined;
+  private retired = false;
   private chain: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly opts: WipOptions;
@@ -78,6 +80,12 @@ export class WipCheckpointer {
       }
       if (this.current && this.announcedSha !== sha && (await this.opts.announce(this.current)))
         this.announcedSha = sha;
+      // The coordinator now names this run's branch: the one it resumed from is nobody's any more.
+      if (this.announcedSha && ws.resumedBranch && !this.retired) {
+        this.retired = true;
+        const where = await retireBranch(ws, ws.resumedBranch);
+        if (where.length > 0) note(`retired the earlier checkpoint branch ${ws.resumedBranch}`);
+      }
     } catch (err) {
       note(`checkpoint failed: ${(err as Error).message}`);
     }

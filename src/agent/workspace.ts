@@ -8,6 +8,12 @@
  * A job with a checkpoint starts from its WIP branch instead: fetched from the
  * repo's remote, or from the host's shared checkpoint remote (a bare repo under
  * the work dir, where jobs without a repo push their WIP).
+ *
+ * WIP branches carry the lease epoch (`gf/wip/<jobId>-e<epoch>`): a git remote
+ * cannot fence a push, so a zombie that lost its lease but still pushes writes
+ * only its own epoch's branch. The next holder resumes from the branch the
+ * coordinator recorded (a fenced checkpoint report), never from a bare name
+ * any past holder could overwrite.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
@@ -17,6 +23,8 @@ import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
 
 export interface Workspace {
   jobId: string;
+  /** The lease this workspace works under: its WIP branch is this epoch's. */
+  leaseEpoch: number;
   kind: "repo" | "scratch";
   /** Where the engine runs. */
   dir: string;
@@ -24,6 +32,8 @@ export interface Workspace {
   base: string;
   /** The checkpoint commit this run resumed from, if any. */
   resumedFrom?: string;
+  /** The WIP branch it came from (an earlier epoch's), retired once this run's own checkpoint is recorded. */
+  resumedBranch?: string;
   /** Where WIP is pushed, in order of preference: a remote name or a repository path. */
   pushTargets: string[];
   /** The bare mirror a repo workspace is a worktree of. */
@@ -37,8 +47,9 @@ export interface WorkspaceOptions {
 
 const locks = new RepoLocks();
 
-export function checkpointBranch(jobId: string): string {
-  return `gf/wip/${jobId}`;
+/** The WIP branch of one lease of a job: `gf/wip/<jobId>-e<epoch>` (not a folder: no clash with `gf/wip/<jobId>`). */
+export function checkpointBranch(jobId: string, leaseEpoch: number): string {
+  return `gf/wip/${jobId}-e${leaseEpoch}`;
 }
 
 export function jobDir(workDir: string, jobId: string): string {
@@ -116,10 +127,12 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
     await git(["worktree", "add", "-q", "-f", "-B", `gf/${job.id}`, dir, start], { cwd: mirror });
     return {
       jobId: job.id,
+      leaseEpoch: job.leaseEpoch ?? 0,
       kind: "repo",
       dir,
       base,
       resumedFrom: resumed,
+      resumedBranch: resumed ? branch : undefined,
       pushTargets: ["origin", opts.checkpointRemote],
       mirror,
     };
@@ -144,7 +157,16 @@ async function prepareScratch(job: Job, opts: WorkspaceOptions): Promise<Workspa
     await git(["commit", "-q", "--allow-empty", "-m", `gf: start ${job.id}`], { cwd: dir });
     base = await git(["rev-parse", "HEAD"], { cwd: dir });
   }
-  return { jobId: job.id, kind: "scratch", dir, base, resumedFrom: resumed, pushTargets: [opts.checkpointRemote] };
+  return {
+    jobId: job.id,
+    leaseEpoch: job.leaseEpoch ?? 0,
+    kind: "scratch",
+    dir,
+    base,
+    resumedFrom: resumed,
+    resumedBranch: resumed ? branch : undefined,
+    pushTargets: [opts.checkpointRemote],
+  };
 }
 
 /** A fresh workspace for `job` (any leftover of an earlier run of the same job is replaced). */

@@ -10,21 +10,13 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { FeedFrame, JobEvent } from "../shared/protocol.ts";
+import { type ArtifactPointer, deletePointer, getPointer, listPointers, putPointer } from "./feed/artifacts.ts";
 import { appendEvents, eventsAfter, FEED_SCHEMA_SQL, lastSeq, type NewEvent } from "./feed/event-log.ts";
 import { SseClient, sseComment, sseEvent } from "./feed/sse.ts";
 
 export type FeedAppend = NewEvent;
 
-export interface ArtifactPointer {
-  jobId: string;
-  name: string;
-  r2Key: string;
-  size: number;
-  contentType: string;
-  sha256: string;
-  createdAt: number;
-  uploadedBy: string;
-}
+export type { ArtifactPointer };
 
 /** Events per replay chunk / per REST page: bounded memory for very chatty jobs. */
 const REPLAY_CHUNK = 500;
@@ -57,66 +49,27 @@ export class JobFeed extends DurableObject<Env> {
 
   // ---- artifacts (pointers; bytes are in R2) -------------------------------------
 
-  async putArtifact(p: ArtifactPointer): Promise<ArtifactPointer> {
+  /** Record a pointer the coordinator fenced (see coordinator/artifact-commit); returns the one it replaced. */
+  async putArtifact(p: ArtifactPointer): Promise<ArtifactPointer | null> {
     this.remember(p.r2Key.split("/")[0] ?? "", p.jobId);
-    const added = this.ctx.storage.transactionSync(() => {
-      this.sql.exec(
-        `INSERT INTO artifacts(name, r2_key, size, content_type, sha256, created_at, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(name) DO UPDATE SET r2_key = excluded.r2_key, size = excluded.size, content_type = excluded.content_type,
-           sha256 = excluded.sha256, created_at = excluded.created_at, uploaded_by = excluded.uploaded_by`,
-        p.name,
-        p.r2Key,
-        p.size,
-        p.contentType,
-        p.sha256,
-        p.createdAt,
-        p.uploadedBy,
-      );
-      const { jobId: _j, r2Key: _k, ...data } = p;
-      return appendEvents(this.sql, [{ type: "artifact.added", at: p.createdAt, data }]);
-    });
+    const { added, replaced } = this.ctx.storage.transactionSync(() => putPointer(this.sql, p));
     this.broadcast(added);
-    return p;
+    return replaced;
   }
 
   async listArtifacts(): Promise<ArtifactPointer[]> {
-    const jobId = this.meta("job_id") ?? "";
-    return this.sql
-      .exec<{
-        name: string;
-        r2_key: string;
-        size: number;
-        content_type: string;
-        sha256: string;
-        created_at: number;
-        uploaded_by: string;
-      }>("SELECT * FROM artifacts ORDER BY name")
-      .toArray()
-      .map((r) => ({
-        jobId,
-        name: r.name,
-        r2Key: r.r2_key,
-        size: r.size,
-        contentType: r.content_type,
-        sha256: r.sha256,
-        createdAt: r.created_at,
-        uploadedBy: r.uploaded_by,
-      }));
+    return listPointers(this.sql, this.meta("job_id") ?? "");
   }
 
   async getArtifact(name: string): Promise<ArtifactPointer | null> {
-    return (await this.listArtifacts()).find((a) => a.name === name) ?? null;
+    return getPointer(this.sql, this.meta("job_id") ?? "", name);
   }
 
   async deleteArtifact(name: string, at: number): Promise<ArtifactPointer | null> {
-    const found = await this.getArtifact(name);
-    if (!found) return null;
-    const added = this.ctx.storage.transactionSync(() => {
-      this.sql.exec("DELETE FROM artifacts WHERE name = ?", name);
-      return appendEvents(this.sql, [{ type: "artifact.deleted", at, data: { name } }]);
-    });
+    const jobId = this.meta("job_id") ?? "";
+    const { added, removed } = this.ctx.storage.transactionSync(() => deletePointer(this.sql, jobId, name, at));
     this.broadcast(added);
-    return found;
+    return removed;
   }
 
   // ---- watchers --------------------------------------------------------------------

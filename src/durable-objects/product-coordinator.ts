@@ -6,11 +6,17 @@
  * claims are exclusive and fencing is exact. Methods return `Outcome`s: domain
  * refusals are data, not exceptions.
  */
-import { DomainError } from "../core/errors.ts";
+import { DomainError, type Outcome } from "../core/errors.ts";
 import type { Factory, Stage } from "../core/model.ts";
 import { DEFAULT_WEIGHTS, jobUrgency, rankFactories } from "../core/router.ts";
 import type { Explanation } from "../shared/responses.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
+import {
+  type ArtifactCommit,
+  type ArtifactUploader,
+  checkUploader,
+  exclusively,
+} from "./coordinator/artifact-commit.ts";
 import { claimFor, routeContext } from "./coordinator/claim.ts";
 import { consumeEnrollmentCode, type EnrollmentCodeInfo, mintEnrollmentCode } from "./coordinator/enrollment.ts";
 import {
@@ -28,11 +34,13 @@ import { requireJob } from "./coordinator/job-rows.ts";
 import { expireDue, fence, heldAssignments, releaseLease, renewLease, requeueHeldBy } from "./coordinator/lease-ops.ts";
 import { queueVersion } from "./coordinator/meta.ts";
 import { enqueueAudit } from "./coordinator/outbox.ts";
+import { feedName } from "./coordinator/outbox-delivery.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { listRuns } from "./coordinator/runs.ts";
 import { CoordinatorRuntime } from "./coordinator/runtime.ts";
 import { type SubmitInput, submitJob } from "./coordinator/submit.ts";
 import { authenticate, listTokens, mintToken, revokeToken, type TokenRole } from "./coordinator/tokens.ts";
+import type { ArtifactPointer } from "./feed/artifacts.ts";
 
 export class ProductCoordinator extends CoordinatorRuntime {
   // ---- auth ------------------------------------------------------------------------
@@ -163,11 +171,29 @@ export class ProductCoordinator extends CoordinatorRuntime {
     return this.unit(productId, (tx) => releaseLease(tx, jobId, factoryId, epoch));
   }
 
-  /** Read-only fence check: does this factory hold the live lease at this epoch? (artifact uploads) */
+  /**
+   * Read-only fence check: does this factory hold the live lease at this epoch? An artifact upload's
+   * early refusal, before it streams; `commitArtifact` is the check that counts.
+   */
   async checkLease(productId: string, factoryId: string, jobId: string, epoch: number) {
     return this.unit(productId, (tx) => {
       const job = fence(tx, jobId, factoryId, epoch);
       return { jobId: job.id, leaseEpoch: job.leaseEpoch };
+    });
+  }
+
+  /**
+   * Commit an uploaded artifact's pointer, fenced at commit time (see
+   * coordinator/artifact-commit): refused with `fenced` / `not_lease_holder` if
+   * the uploader lost its lease while the bytes streamed. On success, returns the
+   * pointer it replaced (the caller deletes those bytes).
+   */
+  async commitArtifact(productId: string, uploader: ArtifactUploader, pointer: ArtifactPointer) {
+    return exclusively(this.ctx, async (): Promise<Outcome<ArtifactCommit>> => {
+      const checked = await this.unit(productId, (tx) => checkUploader(tx, pointer.jobId, uploader));
+      if (!checked.ok) return checked;
+      const replaced = await this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId)).putArtifact(pointer);
+      return { ok: true, value: { pointer, replaced } };
     });
   }
 

@@ -30,7 +30,10 @@ export const jobSnapshots = sqliteTable(
 export const runs = sqliteTable(
   "runs",
   {
-    /** `${productId}:${jobId}:${attempt}` — a run row is upserted at start and at end. */
+    /**
+     * `${productId}:${jobId}:e${leaseEpoch}` — a run row is upserted at start and at end. Keyed by
+     * lease epoch (new at every claim), not attempt (refunded on release/requeue, so it repeats).
+     */
     id: text("id").primaryKey(),
     productId: text("product_id").notNull(),
     jobId: text("job_id").notNull(),
@@ -47,7 +50,10 @@ export const runs = sqliteTable(
     tokensOut: integer("tokens_out"),
     costUsd: real("cost_usd"),
   },
-  (t) => [index("runs_by_job").on(t.productId, t.jobId, t.attempt), index("runs_by_time").on(t.productId, t.startedAt)],
+  (t) => [
+    index("runs_by_job_epoch").on(t.productId, t.jobId, t.leaseEpoch),
+    index("runs_by_time").on(t.productId, t.startedAt),
+  ],
 );
 
 export const auditLog = sqliteTable(

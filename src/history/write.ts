@@ -35,6 +35,11 @@ const num = (v: unknown): number | null => (typeof v === "number" && Number.isFi
 /** Statements per D1 batch: a packed queue batch can hold thousands of records. */
 const D1_BATCH = 200;
 
+/** A run's D1 key: one row per lease epoch, so a refunded attempt number never merges two runs. */
+export function runId(productId: string, jobId: string, leaseEpoch: number): string {
+  return `${productId}:${jobId}:e${leaseEpoch}`;
+}
+
 export async function writeHistory(d1: D1Database, records: readonly HistoryRecord[]): Promise<void> {
   // Every statement is idempotent, so splitting into several batches loses nothing.
   for (let i = 0; i < records.length; i += D1_BATCH) await writeChunk(d1, records.slice(i, i + D1_BATCH));
@@ -68,7 +73,7 @@ async function writeChunk(d1: D1Database, records: readonly HistoryRecord[]): Pr
         const result = (b.result ?? {}) as Record<string, unknown>;
         const insights = (b.insights ?? {}) as Record<string, unknown>;
         const row = {
-          id: `${r.productId}:${str(b.jobId)}:${str(b.attempt)}`,
+          id: runId(r.productId, str(b.jobId), num(b.leaseEpoch) ?? 0),
           productId: r.productId,
           jobId: str(b.jobId),
           attempt: num(b.attempt) ?? 0,

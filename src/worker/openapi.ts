@@ -61,7 +61,8 @@ const OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/actions/{action}`,
-    summary: "Operator action: requeue | cancel | ship | approve | reject",
+    summary:
+      "Operator action: requeue | cancel | ship | approve | reject (cancel, requeue and reject take a running job's lease)",
     role: "operator",
     body: ActionBody,
   },
@@ -199,12 +200,19 @@ const OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/artifacts`,
-    summary: "Upload an artifact (raw body, Content-Length required, ≤ 25 MiB)",
+    summary:
+      "Upload an artifact (raw body, Content-Length required, ≤ 25 MiB); the lease is re-checked when the upload ends (409 fenced if lost meanwhile)",
     role: "factory",
     query: ArtifactUploadQuery,
   },
   { method: "get", path: `${P}/jobs/{jobId}/artifacts`, summary: "List a job's artifacts", role: "viewer" },
-  { method: "get", path: `${P}/jobs/{jobId}/artifacts/{name}`, summary: "Download an artifact", role: "viewer" },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/artifacts/{name}`,
+    summary:
+      "Download an artifact (nosniff; text as text/plain, raster images inline, anything else an attachment of application/octet-stream)",
+    role: "viewer",
+  },
   { method: "delete", path: `${P}/jobs/{jobId}/artifacts/{name}`, summary: "Delete an artifact", role: "operator" },
   {
     method: "get",

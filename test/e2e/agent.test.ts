@@ -18,6 +18,7 @@ interface Job {
   id: string;
   stage: string;
   attempt: number;
+  leaseEpoch: number;
   holderFactoryId?: string;
   checkpoint?: { branch?: string; sha?: string };
   lastResult?: { outcome: string; rc?: number; retryable?: boolean; message?: string };
@@ -254,7 +255,9 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(events.some((e) => e.type === "checkpoint")).toBe(true);
 
     // The WIP branch went to the repo's own remote, and holds the engine's work.
-    const wip = git(origin, "rev-parse", `gf/wip/${job.id}`);
+    // One branch per lease epoch, so a zombie's late push can never overwrite the next holder's.
+    expect(done.checkpoint?.branch).toBe(`gf/wip/${job.id}-e${done.leaseEpoch}`);
+    const wip = git(origin, "rev-parse", done.checkpoint?.branch as string);
     expect(git(origin, "ls-tree", "-r", "--name-only", wip).split("\n")).toEqual(
       expect.arrayContaining(["README.md", "NOTES.md", "src/add-a-greeting.txt"]),
     );
@@ -478,7 +481,7 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(await agent.exited).toBe(0);
     const back = await getJob(product, job.id);
     expect(back.stage).toBe("queued");
-    expect(back.checkpoint?.branch).toBe(`gf/wip/${job.id}`);
+    expect(back.checkpoint?.branch).toBe(`gf/wip/${job.id}-e${back.leaseEpoch - 1}`); // released: epoch + 1
     await agent.waitFor("job.released", (e) => e.jobId === job.id, 1000);
     const pid = enginePid(job.id);
     expect(pid !== undefined && pidAlive(pid)).toBe(false);

@@ -1,12 +1,19 @@
 // Workspaces and checkpoints against real git in a temp dir (never a mocked git): isolation, WIP commits that
-// leave the engine's HEAD alone, and resuming a job on another "host" from the checkpoint branch.
+// leave the engine's HEAD alone, resuming a job on another "host" from the checkpoint branch, and WIP branches
+// per lease epoch, so a zombie's late push never overwrites the new holder's.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkpointMessage, diffAgainstBase, pushCheckpoint, snapshot } from "../../src/agent/checkpoint.ts";
-import { discardWorkspace, mirrorName, prepareWorkspace } from "../../src/agent/workspace.ts";
+import {
+  checkpointMessage,
+  diffAgainstBase,
+  pushCheckpoint,
+  retireBranch,
+  snapshot,
+} from "../../src/agent/checkpoint.ts";
+import { checkpointBranch, discardWorkspace, mirrorName, prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-ws-"));
@@ -26,7 +33,7 @@ const sh = (cwd: string, ...args: string[]) =>
   }).trim();
 
 function job(id: string, extra: Partial<Job> = {}): Job {
-  return { id, title: id, bodyMd: "", attempt: 1, budget: {}, ...extra } as Job;
+  return { id, title: id, bodyMd: "", attempt: 1, leaseEpoch: 1, budget: {}, ...extra } as Job;
 }
 
 describe("scratch workspaces (jobs without a repo)", () => {
@@ -57,8 +64,8 @@ describe("scratch workspaces (jobs without a repo)", () => {
     expect(await snapshot(ws, snap.sha, "again", false)).toEqual({ sha: snap.sha, changed: false });
 
     const pushed = await pushCheckpoint(ws, snap.sha);
-    expect(pushed).toEqual({ branch: "gf/wip/job_s1", target: remote });
-    expect(sh(remote, "rev-parse", "gf/wip/job_s1")).toBe(snap.sha);
+    expect(pushed).toEqual({ branch: "gf/wip/job_s1-e1", target: remote });
+    expect(sh(remote, "rev-parse", "gf/wip/job_s1-e1")).toBe(snap.sha);
     firstSha = snap.sha;
   });
 
@@ -73,7 +80,10 @@ describe("scratch workspaces (jobs without a repo)", () => {
   });
 
   it("another host resumes from the checkpoint branch: the first host's WIP commit is in its history", async () => {
-    const ws = await prepareWorkspace(job("job_s1", { checkpoint: { branch: "gf/wip/job_s1", at: 0 } }), hostB);
+    const ws = await prepareWorkspace(
+      job("job_s1", { leaseEpoch: 2, checkpoint: { branch: "gf/wip/job_s1-e1", at: 0 } }),
+      hostB,
+    );
     expect(ws.resumedFrom).toBe(firstSha);
     expect(readFileSync(path.join(ws.dir, "b.txt"), "utf8")).toBe("two\n");
     writeFileSync(path.join(ws.dir, "c.txt"), "three\n");
@@ -85,8 +95,47 @@ describe("scratch workspaces (jobs without a repo)", () => {
     expect(patch).toMatch(/\+three\n/);
   });
 
+  it("a zombie's late push at a lost epoch cannot overwrite the new holder's checkpoint branch", async () => {
+    const zombie = await prepareWorkspace(job("job_z", { leaseEpoch: 1 }), hostA);
+    writeFileSync(path.join(zombie.dir, "a.txt"), "a\n");
+    const z1 = await snapshot(zombie, undefined, "z1", false);
+    const old = await pushCheckpoint(zombie, z1.sha);
+    // The lease moved on (epoch 1 → 2 → 3 after an expiry and a new claim); host B resumes from the recorded branch.
+    const holder = await prepareWorkspace(
+      job("job_z", { leaseEpoch: 3, checkpoint: { branch: old.branch, sha: z1.sha, at: 0 } }),
+      hostB,
+    );
+    expect(holder.resumedFrom).toBe(z1.sha);
+    writeFileSync(path.join(holder.dir, "b.txt"), "b\n");
+    const h1 = await snapshot(holder, undefined, "h1", false);
+    const mine = await pushCheckpoint(holder, h1.sha);
+    // The zombie, not yet aware, pushes again.
+    writeFileSync(path.join(zombie.dir, "z.txt"), "zombie\n");
+    const z2 = await snapshot(zombie, z1.sha, "z2", false);
+    await pushCheckpoint(zombie, z2.sha);
+    expect(mine.branch).not.toBe(old.branch);
+    expect(sh(remote, "rev-parse", mine.branch)).toBe(h1.sha);
+    const next = await prepareWorkspace(
+      job("job_z", { leaseEpoch: 5, checkpoint: { branch: mine.branch, sha: h1.sha, at: 0 } }),
+      hostA,
+    );
+    expect(next.resumedFrom).toBe(h1.sha);
+    expect(existsSync(path.join(next.dir, "z.txt"))).toBe(false);
+  });
+
+  it("retires the branch a run resumed from, never its own", async () => {
+    const ws = await prepareWorkspace(
+      job("job_z", { leaseEpoch: 5, checkpoint: { branch: "gf/wip/job_z-e3", at: 0 } }),
+      hostB,
+    );
+    expect(ws.resumedBranch).toBe("gf/wip/job_z-e3");
+    expect(await retireBranch(ws, checkpointBranch("job_z", 5))).toEqual([]);
+    expect(await retireBranch(ws, "gf/wip/job_z-e3")).toEqual([remote]);
+    expect(() => sh(remote, "rev-parse", "--verify", "-q", "gf/wip/job_z-e3")).toThrow();
+  });
+
   it("a checkpoint branch that does not exist means a fresh start, not a failure", async () => {
-    const ws = await prepareWorkspace(job("job_s3", { checkpoint: { branch: "gf/wip/job_s3", at: 0 } }), hostB);
+    const ws = await prepareWorkspace(job("job_s3", { checkpoint: { branch: "gf/wip/job_s3-e1", at: 0 } }), hostB);
     expect(ws.resumedFrom).toBeUndefined();
   });
 });
@@ -112,8 +161,8 @@ describe("repo workspaces (git worktree of a cached bare mirror)", () => {
 
     writeFileSync(path.join(ws.dir, "README.md"), "hello\nworld\n");
     const snap = await snapshot(ws, undefined, checkpointMessage("job_r1", 1), false);
-    expect(await pushCheckpoint(ws, snap.sha)).toEqual({ branch: "gf/wip/job_r1", target: "origin" });
-    expect(sh(origin, "rev-parse", "gf/wip/job_r1")).toBe(snap.sha);
+    expect(await pushCheckpoint(ws, snap.sha)).toEqual({ branch: "gf/wip/job_r1-e1", target: "origin" });
+    expect(sh(origin, "rev-parse", "gf/wip/job_r1-e1")).toBe(snap.sha);
     await discardWorkspace(ws);
     expect(existsSync(ws.dir)).toBe(false);
 
@@ -125,7 +174,7 @@ describe("repo workspaces (git worktree of a cached bare mirror)", () => {
     const fresh = await prepareWorkspace(job("job_r2", { repo: origin }), host);
     expect(existsSync(path.join(fresh.dir, "NEW.md"))).toBe(true);
     const resumed = await prepareWorkspace(
-      job("job_r1", { repo: origin, checkpoint: { branch: "gf/wip/job_r1", at: 0 } }),
+      job("job_r1", { repo: origin, leaseEpoch: 2, checkpoint: { branch: "gf/wip/job_r1-e1", at: 0 } }),
       host,
     );
     expect(resumed.resumedFrom).toBe(snap.sha);

@@ -70,6 +70,9 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
     case "approve":
       return { job: approve(tx, job, input) };
     case "reject": {
+      // Rejecting a job that is still running (assigned/building) takes its lease, like cancel:
+      // the holder is fenced out (epoch + 1), its run closed, and it is told to stop.
+      const { changes, holder } = dropLease(tx, job, `rejected by ${input.reviewer ?? input.actor}`);
       const feedback = input.note;
       const review: Review = {
         reviewer: input.reviewer ?? input.actor,
@@ -82,7 +85,9 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
         return { job: moveJob(tx, job, "queued", { reviews, feedback, notBefore: undefined }) };
       }
       return {
+        stoppedFactoryId: holder,
         job: moveJob(tx, job, "failed", {
+          ...changes,
           reviews,
           feedback,
           lastResult: { outcome: "failure", message: `rejected by ${review.reviewer}`, retryable: false },

@@ -13,7 +13,7 @@ import { DomainError } from "../../core/errors.ts";
 import { retryDelayMs } from "../../core/lease.ts";
 import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../core/model.ts";
 import { loadJob, moveJob, NO_LEASE, touchJob } from "./job-rows.ts";
-import { fence } from "./lease-ops.ts";
+import { fence, isLeased } from "./lease-ops.ts";
 import { finishRun } from "./runs.ts";
 import type { Tx } from "./tx.ts";
 
@@ -91,9 +91,14 @@ export function completeJob(tx: Tx, factoryId: string, jobId: string, body: Omit
 
 /**
  * A report resent after its ack was lost (the agent cannot tell a lost ack from
- * a lost lease) is acknowledged again instead of refused: same factory, same
- * epoch, and that run already ended with this outcome. Anything else still
- * goes through the fence.
+ * a lost lease) is acknowledged again instead of refused — but only a genuine
+ * resend: the job is still at the report's epoch with no lease, and that run
+ * was ended by this factory with this outcome. A report is the only thing that
+ * ends a lease without a new epoch (expiry, release, requeue, cancel, reject
+ * and revoke all bump it), so that state means this very report was applied.
+ * A report at a lost epoch whose outcome happens to match how the coordinator
+ * closed the run (`timeout` on expiry, `cancelled` on requeue) goes through
+ * the fence and is refused `409 fenced`.
  */
 function alreadyReported(
   tx: Tx,
@@ -101,6 +106,8 @@ function alreadyReported(
   frame: { jobId: string; leaseEpoch: number },
   outcome: string,
 ): (Job & { duplicate: true }) | undefined {
+  const job = loadJob(tx.sql, frame.jobId);
+  if (!job || job.leaseEpoch !== frame.leaseEpoch || isLeased(job)) return undefined;
   const run = tx.sql
     .exec<{ outcome: string | null }>(
       "SELECT outcome FROM runs WHERE job_id = ? AND lease_epoch = ? AND factory_id = ? AND ended_at IS NOT NULL",
@@ -110,8 +117,7 @@ function alreadyReported(
     )
     .toArray()[0];
   if (!run || run.outcome !== outcome) return undefined;
-  const job = loadJob(tx.sql, frame.jobId);
-  return job ? { ...job, duplicate: true } : undefined;
+  return { ...job, duplicate: true };
 }
 
 /** Transient failures retry with exponential backoff until attempts run out. */

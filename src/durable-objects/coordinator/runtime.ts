@@ -21,7 +21,7 @@ import { expireDue, giveBack, heldAssignments, nextLeaseExpiry } from "./lease-o
 import { queueVersion } from "./meta.ts";
 import { ack, hasPending } from "./outbox.ts";
 import { deliver, OUTBOX_BATCH, peek } from "./outbox-delivery.ts";
-import { SCHEMA_SQL } from "./schema.ts";
+import { applySchema } from "./schema.ts";
 import type { Tx } from "./tx.ts";
 
 /** Outbox delivery retries no faster than this after a failure, not to hammer a sick dependency. */
@@ -41,7 +41,7 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(SCHEMA_SQL);
+      applySchema(this.sql);
       this.productId =
         this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'product_id'").toArray()[0]?.value ?? "";
       this.alarmAt = await ctx.storage.getAlarm();

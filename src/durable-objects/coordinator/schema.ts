@@ -8,7 +8,21 @@
  * and every claim/fence decision reads and writes a single row atomically.
  */
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** One row per run, keyed by lease epoch (see runs.ts for why not by attempt). */
+const RUNS_TABLE = `CREATE TABLE IF NOT EXISTS runs (
+  job_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  factory_id TEXT NOT NULL,
+  lease_epoch INTEGER NOT NULL,
+  engine TEXT,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  outcome TEXT,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (job_id, lease_epoch)
+);`;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -42,18 +56,7 @@ CREATE TABLE IF NOT EXISTS job_deps (
   dep_id TEXT NOT NULL,
   PRIMARY KEY (dep_id, job_id)
 );
-CREATE TABLE IF NOT EXISTS runs (
-  job_id TEXT NOT NULL,
-  attempt INTEGER NOT NULL,
-  factory_id TEXT NOT NULL,
-  lease_epoch INTEGER NOT NULL,
-  engine TEXT,
-  started_at INTEGER NOT NULL,
-  ended_at INTEGER,
-  outcome TEXT,
-  doc TEXT NOT NULL,
-  PRIMARY KEY (job_id, attempt)
-);
+${RUNS_TABLE}
 CREATE TABLE IF NOT EXISTS factories (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -90,3 +93,31 @@ CREATE TABLE IF NOT EXISTS outbox (
   body TEXT NOT NULL
 );
 `;
+
+/**
+ * Create the schema, or bring an older one up to date. Idempotent; runs in the
+ * constructor. Each upgrade detects its own need from the table definition, so
+ * no version bookkeeping can drift from what is really on disk.
+ */
+export function applySchema(sql: SqlStorage): void {
+  sql.exec(SCHEMA_SQL);
+  keyRunsByEpoch(sql);
+}
+
+/**
+ * Version 1 keyed runs by `(job_id, attempt)`, so a refunded attempt's run was
+ * overwritten by the next one. Rebuild the table keyed by `(job_id, lease_epoch)`
+ * (unique per run: every claim takes a new epoch), keeping every row.
+ */
+function keyRunsByEpoch(sql: SqlStorage): void {
+  const def = sql
+    .exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'")
+    .toArray()[0]?.sql;
+  if (!def || !/PRIMARY KEY \(job_id, attempt\)/.test(def)) return;
+  sql.exec(`
+ALTER TABLE runs RENAME TO runs_v1;
+${RUNS_TABLE}
+INSERT OR IGNORE INTO runs SELECT job_id, attempt, factory_id, lease_epoch, engine, started_at, ended_at, outcome, doc FROM runs_v1;
+DROP TABLE runs_v1;
+`);
+}

@@ -4,12 +4,21 @@
  * to R2 through a counter that enforces the size limit and a SHA-256 digest;
  * only the factory holding the job's current lease (at the epoch it names) or
  * an operator may upload.
+ *
+ * A factory's lease is checked twice: before streaming (a cheap early refusal)
+ * and when the pointer is committed (the fence that counts — a slow upload can
+ * outlive its lease). Each upload streams to its own object,
+ * `<product>/<job>/<epoch>/<upload id>/<name>`, so a stale upload can never
+ * overwrite bytes someone else's pointer names; a refused commit deletes its
+ * object, and a commit that replaces a pointer deletes the replaced bytes.
  */
 import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
+import type { ArtifactUploader } from "../../durable-objects/coordinator/artifact-commit.ts";
 import { feedName } from "../../durable-objects/coordinator/outbox-delivery.ts";
-import type { ArtifactPointer } from "../../durable-objects/job-feed.ts";
+import type { ArtifactPointer } from "../../durable-objects/feed/artifacts.ts";
 import { ArtifactName, ArtifactUploadQuery, EntityId } from "../../shared/api.ts";
+import { artifactHeaders } from "../artifact-headers.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { param, query } from "../validate.ts";
 
@@ -23,11 +32,14 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
   const productId = c.get("productId");
   const jobId = param(c, "jobId", EntityId);
   const q = query(c, ArtifactUploadQuery);
+  let uploader: ArtifactUploader;
   if (principal.kind === "factory") {
     if (q.leaseEpoch === undefined) throw new DomainError("validation_failed", "a factory upload must name leaseEpoch");
+    uploader = { kind: "factory", factoryId: principal.factoryId, leaseEpoch: q.leaseEpoch };
     await unwrap(c.get("coordinator").checkLease(productId, principal.factoryId, jobId, q.leaseEpoch));
   } else {
     requireRole(c, "operator");
+    uploader = { kind: "operator" };
     await unwrap(c.get("coordinator").getJob(productId, jobId));
   }
   const length = Number(c.req.header("content-length") ?? "NaN");
@@ -43,7 +55,8 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
     });
   }
   const contentType = (c.req.header("content-type") ?? "application/octet-stream").slice(0, 200);
-  const r2Key = `${productId}/${jobId}/${q.name}`;
+  const epoch = uploader.kind === "factory" ? String(uploader.leaseEpoch) : "operator";
+  const r2Key = `${productId}/${jobId}/${epoch}/${crypto.randomUUID()}/${q.name}`;
   const digest = new crypto.DigestStream("SHA-256");
   const digestWriter = digest.getWriter();
   let seen = 0;
@@ -62,12 +75,15 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
     await Promise.all([c.env.ARTIFACTS.put(r2Key, sized.readable, { httpMetadata: { contentType } }), piping]);
     await digestWriter.close();
   } catch (err) {
+    await discard(c.env.ARTIFACTS, r2Key);
     if (err instanceof DomainError) throw err;
     // A body shorter than its Content-Length, or a client that went away mid-upload.
     throw new DomainError("validation_failed", `upload did not complete: ${seen} of ${length} bytes arrived`);
   }
-  if (seen !== length)
+  if (seen !== length) {
+    await discard(c.env.ARTIFACTS, r2Key);
     throw new DomainError("validation_failed", `upload was ${seen} bytes, Content-Length said ${length}`);
+  }
   const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
   const pointer: ArtifactPointer = {
     jobId,
@@ -79,7 +95,14 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
     createdAt: Date.now(),
     uploadedBy: actorOf(principal),
   };
-  await c.env.JOB_FEED.getByName(feedName(productId, jobId)).putArtifact(pointer);
+  const commit = await c.get("coordinator").commitArtifact(productId, uploader, pointer);
+  if (!commit.ok) {
+    // Fenced at commit: these bytes were never pointed to, and never will be.
+    await discard(c.env.ARTIFACTS, r2Key);
+    await unwrap(commit);
+  } else if (commit.value.replaced) {
+    await discard(c.env.ARTIFACTS, commit.value.replaced.r2Key);
+  }
   return c.json(view(pointer), 201);
 });
 
@@ -101,7 +124,7 @@ artifacts.get("/jobs/:jobId/artifacts/:name", async (c) => {
   if (!pointer || !object) throw new DomainError("not_found", `job ${jobId} has no artifact ${name}`);
   return new Response(object.body, {
     headers: {
-      "content-type": pointer.contentType,
+      ...artifactHeaders(pointer.name, pointer.contentType),
       "content-length": String(pointer.size),
       etag: `"${pointer.sha256}"`,
       "x-content-sha256": pointer.sha256,
@@ -119,6 +142,18 @@ artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
   await c.env.ARTIFACTS.delete(removed.r2Key);
   return c.json(view(removed));
 });
+
+/**
+ * Delete bytes no pointer names (a refused or broken upload, a replaced artifact). A failure
+ * here leaves an orphan object that is never served — logged, not worth failing the request for.
+ */
+async function discard(bucket: R2Bucket, key: string): Promise<void> {
+  try {
+    await bucket.delete(key);
+  } catch (err) {
+    console.warn(`artifact bytes left behind at ${key}: ${String(err)}`);
+  }
+}
 
 function view(p: ArtifactPointer) {
   const { r2Key: _key, ...rest } = p;

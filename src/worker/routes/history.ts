@@ -38,7 +38,7 @@ history.get("/history", async (c) => {
         .select()
         .from(runs)
         .where(and(...where))
-        .orderBy(asc(runs.startedAt), asc(runs.attempt))
+        .orderBy(asc(runs.startedAt), asc(runs.leaseEpoch))
         .limit(q.limit);
       return c.json({ kind: q.kind, items: rows });
     }
