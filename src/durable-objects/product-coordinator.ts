@@ -13,6 +13,7 @@ import type { Explanation } from "../shared/responses.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
 import { claimFor, routeContext } from "./coordinator/claim.ts";
 import { consumeEnrollmentCode, type EnrollmentCodeInfo, mintEnrollmentCode } from "./coordinator/enrollment.ts";
+import { exclusionsOf } from "./coordinator/exclusions.ts";
 import {
   deleteFactory,
   enrollFactory,
@@ -21,6 +22,7 @@ import {
   setFactoryToken,
   updateFactory,
 } from "./coordinator/factories.ts";
+import { approveGrant, declareFactory } from "./coordinator/factory-grants.ts";
 import { attachmentOf, staleSocketReason } from "./coordinator/factory-sockets.ts";
 import { listJobs } from "./coordinator/job-list.ts";
 import { requireJob } from "./coordinator/job-rows.ts";
@@ -102,6 +104,8 @@ export class ProductCoordinator extends CoordinatorRuntime {
       const ctx = routeContext(tx);
       const weights = ctx.weights ?? DEFAULT_WEIGHTS;
       const { ranked, rejected } = rankFactories(job, listFactories(tx.sql, tx.now), ctx);
+      // Every remembered exclusion, also those whose backoff ended (their strikes still count).
+      const exclusions = exclusionsOf(tx.sql, job.id);
       return {
         jobId: job.id,
         stage: job.stage,
@@ -112,6 +116,7 @@ export class ProductCoordinator extends CoordinatorRuntime {
         holderFactoryId: job.holderFactoryId ?? null,
         ranked,
         rejected,
+        exclusions,
       };
     });
   }
@@ -192,11 +197,8 @@ export class ProductCoordinator extends CoordinatorRuntime {
 
   async heartbeat(productId: string, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
     return this.unit(productId, (tx) => {
-      const factory: Factory = updateFactory(tx, factoryId, {
-        lastHeartbeatAt: tx.now,
-        ...(body.capabilities ? { capabilities: [...new Set(body.capabilities)].sort() } : {}),
-        ...(body.seats ? { seats: body.seats } : {}),
-      });
+      // Declared capabilities and seats count only within the factory's grant (factory-grants).
+      const factory: Factory = declareFactory(tx, factoryId, body, { lastHeartbeatAt: tx.now });
       const leases = heldAssignments(tx, factoryId).map(({ job, leaseEpoch, expiresAt, ttlSeconds }) => ({
         jobId: job.id,
         leaseEpoch,
@@ -205,6 +207,26 @@ export class ProductCoordinator extends CoordinatorRuntime {
       }));
       return { factory, queueVersion: queueVersion(tx.sql), leases };
     });
+  }
+
+  /** An operator approves declared capabilities (all pending when none are named) and/or sets the seat limit. */
+  async approveFactoryGrant(
+    productId: string,
+    factoryId: string,
+    req: { capabilities?: string[]; seatLimit?: number },
+    actor: string,
+  ) {
+    const outcome = await this.unit(productId, (tx) => {
+      const { factory, approved } = approveGrant(tx, factoryId, req);
+      enqueueAudit(tx, actor, "factory.grant.approve", factoryId, {
+        capabilities: approved,
+        ...(req.seatLimit !== undefined ? { seatLimit: req.seatLimit } : {}),
+      });
+      return factory;
+    });
+    // Newly routable capabilities may fit queued jobs: offer them now (no stage moved, so unit did not).
+    if (outcome.ok) this.dispatch();
+    return outcome;
   }
 
   async listFactories(productId: string) {

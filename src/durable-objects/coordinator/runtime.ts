@@ -13,9 +13,20 @@ import { DomainError, failure, type Outcome } from "../../core/errors.ts";
 import { HEARTBEAT } from "../../core/lease.ts";
 import { CLOSE, type FactoryFrame, PROTOCOL_VERSION, parseFactoryFrame } from "../../shared/protocol.ts";
 import { planAndAssign } from "./dispatch.ts";
-import { requireFactory, updateFactory } from "./factories.ts";
+import { nextExclusionEnd } from "./exclusions.ts";
+import { readFactory } from "./factories.ts";
 import { applyFactoryFrame } from "./factory-frames.ts";
-import { attachmentOf, notifyFactory, type SocketAttachment, send, workReadySockets } from "./factory-sockets.ts";
+import { declareFactory } from "./factory-grants.ts";
+import {
+  assertCurrentConnection,
+  attachmentOf,
+  notifyFactory,
+  REPLACED,
+  replaceOthers,
+  type SocketAttachment,
+  send,
+  workReadySockets,
+} from "./factory-sockets.ts";
 import { requireJob } from "./job-rows.ts";
 import { expireDue, giveBack, heldAssignments, nextLeaseExpiry } from "./lease-ops.ts";
 import { queueVersion } from "./meta.ts";
@@ -122,8 +133,10 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (this.productId === "") return;
-    const expired = this.ctx.storage.transactionSync(() => expireDue(this.tx()));
-    if (expired > 0) this.dispatch();
+    this.ctx.storage.transactionSync(() => expireDue(this.tx()));
+    // Always: the alarm also wakes when a retry's not_before or an exclusion's backoff ends, and nothing else
+    // moves the queue then — without this pass, such a job would wait for an unrelated stage change.
+    this.dispatch();
     await this.deliverOutbox();
     await this.scheduleAlarm();
   }
@@ -169,6 +182,8 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
     const due: number[] = [];
     const lease = nextLeaseExpiry(this.sql);
     if (lease !== undefined) due.push(lease);
+    const excluded = nextExclusionEnd(this.sql, Date.now());
+    if (excluded !== undefined) due.push(excluded);
     const notBefore = this.sql
       .exec<{ t: number | null }>(
         "SELECT MIN(not_before) AS t FROM jobs WHERE stage = 'queued' AND not_before IS NOT NULL",
@@ -210,6 +225,7 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const att = attachmentOf(ws);
     if (!att) return;
+    if (att.replaced) return this.refuseReplaced(ws, undefined);
     const parsed = parseFactoryFrame(message);
     if (!parsed.ok) {
       send(ws, { type: "error", id: parsed.id, code: parsed.code, message: parsed.message });
@@ -224,6 +240,11 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
       return;
     }
     if (frame.type === "drain") {
+      try {
+        assertCurrentConnection(this.sql, att);
+      } catch {
+        return this.refuseReplaced(ws, frame.id);
+      }
       ws.serializeAttachment({ ...att, draining: true });
       if (frame.id) send(ws, { type: "ack", id: frame.id });
       return;
@@ -231,12 +252,14 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
     await this.unit(
       this.productId,
       (tx) => {
-        requireFactory(tx.sql, att.factoryId, tx.now);
+        assertCurrentConnection(tx.sql, att);
         return applyFactoryFrame(tx, att.factoryId, frame, att.leaseTtlSeconds);
       },
       (outcome) => {
         if (outcome.ok) {
           if (frame.id) send(ws, { type: "ack", id: frame.id, result: outcome.value });
+        } else if (outcome.error.details?.reason === REPLACED) {
+          this.refuseReplaced(ws, frame.id);
         } else {
           send(ws, { type: "error", id: frame.id, code: outcome.error.code, message: outcome.error.message });
         }
@@ -244,44 +267,60 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
     );
   }
 
+  /** A frame on a socket a newer hello replaced: refused, changing nothing, and the socket closed. */
+  private refuseReplaced(ws: WebSocket, id: string | undefined): void {
+    send(ws, { type: "error", id, code: "conflict", message: "a newer connection of this factory replaced this one" });
+    try {
+      ws.close(CLOSE.replaced, "replaced");
+    } catch {
+      /* already closed */
+    }
+  }
+
+  /**
+   * HELLO — the factory's declaration (capabilities and seats, bounded by its grant: factory-grants) and a
+   * new connection generation, committed in one unit; then, synchronously after the commit, this socket
+   * replaces every other of the factory and is welcomed. Nothing awaits between the commit and the takeover,
+   * so two hellos racing are handled one after the other and exactly one socket stays live: the later one.
+   */
   private async greet(
     ws: WebSocket,
     att: SocketAttachment,
     hello: Extract<FactoryFrame, { type: "hello" }>,
   ): Promise<void> {
-    const outcome = await this.unit(this.productId, (tx) => {
-      requireFactory(tx.sql, att.factoryId, tx.now);
-      updateFactory(tx, att.factoryId, {
-        capabilities: [...new Set(hello.capabilities)].sort(),
-        seats: hello.seats,
-        engines: hello.engines,
-        agentVersion: hello.agentVersion,
-        lastHeartbeatAt: tx.now,
-      });
-      return { leases: heldAssignments(tx, att.factoryId), version: queueVersion(tx.sql) };
-    });
+    const outcome = await this.unit(
+      this.productId,
+      (tx) => {
+        const connection = (readFactory(tx.sql, att.factoryId)?.connection ?? 0) + 1;
+        declareFactory(
+          tx,
+          att.factoryId,
+          { capabilities: hello.capabilities, seats: hello.seats },
+          { engines: hello.engines, agentVersion: hello.agentVersion, lastHeartbeatAt: tx.now, connection },
+        );
+        return { connection, leases: heldAssignments(tx, att.factoryId), version: queueVersion(tx.sql) };
+      },
+      (done) => {
+        if (!done.ok) return;
+        replaceOthers(this.ctx, ws, att.factoryId);
+        const leaseTtlSeconds = hello.leaseTtlSeconds ?? att.leaseTtlSeconds;
+        ws.serializeAttachment({ ...att, helloed: true, leaseTtlSeconds, connection: done.value.connection });
+        send(ws, {
+          type: "welcome",
+          v: PROTOCOL_VERSION,
+          factoryId: att.factoryId,
+          productId: this.productId,
+          queueVersion: done.value.version,
+          heartbeatIntervalMs: HEARTBEAT.intervalMs,
+          leases: done.value.leases,
+        });
+      },
+    );
     if (!outcome.ok) {
       send(ws, { type: "error", id: hello.id, code: outcome.error.code, message: outcome.error.message });
       ws.close(CLOSE.protocolError, outcome.error.code);
       return;
     }
-    // One live connection per factory: the newest replaces older ones.
-    for (const other of this.ctx.getWebSockets(att.factoryId)) {
-      if (other !== ws) {
-        send(other, { type: "error", code: "replaced", message: "another connection of this factory took over" });
-        other.close(CLOSE.replaced, "replaced");
-      }
-    }
-    ws.serializeAttachment({ ...att, helloed: true, leaseTtlSeconds: hello.leaseTtlSeconds ?? att.leaseTtlSeconds });
-    send(ws, {
-      type: "welcome",
-      v: PROTOCOL_VERSION,
-      factoryId: att.factoryId,
-      productId: this.productId,
-      queueVersion: outcome.value.version,
-      heartbeatIntervalMs: HEARTBEAT.intervalMs,
-      leases: outcome.value.leases,
-    });
     this.dispatch();
     await this.afterWrite();
   }
