@@ -22,6 +22,7 @@ import {
   setFactoryToken,
   updateFactory,
 } from "./coordinator/factories.ts";
+import { FactoryConnections } from "./coordinator/factory-connections.ts";
 import { approveGrant, declareFactory } from "./coordinator/factory-grants.ts";
 import { attachmentOf, staleSocketReason } from "./coordinator/factory-sockets.ts";
 import { listJobs } from "./coordinator/job-list.ts";
@@ -31,11 +32,10 @@ import { queueVersion } from "./coordinator/meta.ts";
 import { enqueueAudit } from "./coordinator/outbox.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { listRuns } from "./coordinator/runs.ts";
-import { CoordinatorRuntime } from "./coordinator/runtime.ts";
 import { type SubmitInput, submitJob } from "./coordinator/submit.ts";
 import { authenticate, listTokens, mintToken, revokeToken, type TokenRole } from "./coordinator/tokens.ts";
 
-export class ProductCoordinator extends CoordinatorRuntime {
+export class ProductCoordinator extends FactoryConnections {
   // ---- auth ------------------------------------------------------------------------
 
   async authenticate(productId: string, tokenHash: string) {

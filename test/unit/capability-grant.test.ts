@@ -9,7 +9,12 @@ const NOW = 1_700_000_000_000;
 describe("capability grant", () => {
   it("routes on approved ∩ declared, keeps the rest pending, and caps seats", () => {
     expect(
-      effectiveGrant({ approved: ["os:linux", "has:docker"], declared: ["os:linux", "gpu"], seatLimit: 2, declaredSeats: 8 }),
+      effectiveGrant({
+        approved: ["os:linux", "has:docker"],
+        declared: ["os:linux", "gpu"],
+        seatLimit: 2,
+        declaredSeats: 8,
+      }),
     ).toEqual({ capabilities: ["os:linux"], pending: ["gpu"], seats: 2 });
   });
 

@@ -126,7 +126,17 @@ function job(over: Partial<Job> = {}): Job {
 }
 
 function factory(id: string): Factory {
-  return { id, productId: "p", name: id, capabilities: [], seats: 1, load: 0, health: "ok", status: "active", createdAt: NOW };
+  return {
+    id,
+    productId: "p",
+    name: id,
+    capabilities: [],
+    seats: 1,
+    load: 0,
+    health: "ok",
+    status: "active",
+    createdAt: NOW,
+  };
 }
 
 describe("the router and exclusions", () => {
@@ -156,6 +166,8 @@ describe("the router and exclusions", () => {
     const other = job({ id: "j2", queuedAt: NOW });
     expect(pickJobForFactory([job(), other], factory("a"), ctx)?.id).toBe("j2");
     expect(pickJobForFactory([job(), other], factory("b"), ctx)?.id).toBe("j1");
-    expect(planAssignments([job()], [factory("a"), factory("b")], ctx)).toMatchObject([{ jobId: "j1", factoryId: "b" }]);
+    expect(planAssignments([job()], [factory("a"), factory("b")], ctx)).toMatchObject([
+      { jobId: "j1", factoryId: "b" },
+    ]);
   });
 });
