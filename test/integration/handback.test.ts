@@ -63,6 +63,21 @@ describe("a lost lease counts against its holder", () => {
     expect((await claim(product, b.token)).body.job).toMatchObject({ id: job.id, leaseEpoch: 3 });
   });
 
+  it("does not hand a job released over HTTP straight back to the releasing claimant", async () => {
+    const product = "handback-http-release";
+    const a = await enroll(product, "a");
+    const b = await enroll(product, "b");
+    const job = await submit(product, { title: "x" });
+    const first = await claim(product, a.token);
+    const released = await api("POST", `${P(product)}/jobs/${job.id}/lease/release`, {
+      token: a.token,
+      json: { leaseEpoch: first.body.lease.leaseEpoch },
+    });
+    expect(released.status).toBe(200);
+    expect((await claim(product, a.token)).status).toBe(204);
+    expect((await claim(product, b.token)).body.job.id).toBe(job.id);
+  });
+
   it("re-offers a released job to the releasing factory only after a growing backoff", async () => {
     const product = "handback-release";
     const a = await enroll(product, "a");
