@@ -225,7 +225,10 @@ export class ProductCoordinator extends FactoryConnections {
       return factory;
     });
     // Newly routable capabilities may fit queued jobs: offer them now (no stage moved, so unit did not).
-    if (outcome.ok) this.dispatch();
+    if (outcome.ok) {
+      this.dispatch();
+      await this.afterWrite();
+    }
     return outcome;
   }
 

@@ -44,6 +44,15 @@ describe("capabilities declared beyond enrollment", () => {
     });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ capabilities: ["gpu", "os:linux"], pendingCapabilities: [] });
+    // The approval is audited, naming the operator and what was approved.
+    type Audit = { items: Array<{ action: string; actor: string; data?: unknown }> };
+    const deadline = Date.now() + 10_000;
+    let audit = await api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN });
+    while (!audit.body.items.some((a) => a.action === "factory.grant.approve") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      audit = await api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN });
+    }
+    expect(audit.body.items.find((a) => a.action === "factory.grant.approve")).toMatchObject({ actor: "admin" });
     // Freeing the seat pushes the gpu job now.
     const a = (await getJob(product, plain.id)).leaseEpoch;
     socket.send({ type: "complete", id: "c", jobId: plain.id, leaseEpoch: a, result: { outcome: "success" } });
