@@ -1,9 +1,17 @@
 // explain.js — the explain panel: why the router would (or did) send this job where it
-// did. Ranked factories with every term as raw × weight = contribution, and the
-// factories it filtered out with their reasons (GET …/jobs/<id>/explain).
+// did. Ranked factories with every term as raw × weight = contribution, the
+// factories it filtered out with their reasons, and the factories that lost this
+// job's lease and are kept from it for a backoff (GET …/jobs/<id>/explain).
 
 import { api, describeError, jobPath } from "./api.js";
 import { h, num, replace, showError, statusLine, when } from "./dom.js";
+
+/** What each kind of lost lease means, for the exclusions list. */
+const LOSS_HELP = {
+  expired: "let its lease expire",
+  released: "handed the job back",
+  rejected: "refused the job",
+};
 
 /** What each router term measures (src/core/router.ts), for the row tooltips. */
 const TERM_HELP = {
@@ -11,7 +19,7 @@ const TERM_HELP = {
   affinity: "share of the job's preferred capabilities the factory has",
   load: "1 / (1 + jobs the factory already holds)",
   costFit: "how well the factory's cost tier suits the job's USD budget",
-  health: "1 ok, 0.5 degraded (late heartbeats)",
+  health: "1 ok, 0.5 degraded (late heartbeats, or leases let expire again and again)",
   starvation: "penalty for a freshly queued job, fading to 0 as it waits (subtracted)",
 };
 
@@ -81,6 +89,32 @@ export function explainPanel(session, jobId, factoryName) {
             ),
           )
         : null,
+      exclusions(x),
+    );
+  };
+
+  /** Factories that lost this job's lease: kept from it until their backoff ends. @param {any} x */
+  const exclusions = (x) => {
+    /** @type {any[]} */
+    const list = x.exclusions ?? [];
+    if (list.length === 0) return null;
+    return h(
+      "div",
+      { class: "exclusions" },
+      h("h3", null, "Lost leases"),
+      h(
+        "ul",
+        null,
+        ...list.map((/** @type {any} */ e) =>
+          h(
+            "li",
+            { dataset: { factory: factoryName(e.factoryId) } },
+            h("strong", null, factoryName(e.factoryId)),
+            ` ${LOSS_HELP[/** @type {keyof LOSS_HELP} */ (e.kind)] ?? e.kind} · strike ${e.strikes} · `,
+            e.until > x.at ? `kept from this job until ${when(e.until)}` : "backoff over",
+          ),
+        ),
+      ),
     );
   };
 

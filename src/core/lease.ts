@@ -97,3 +97,39 @@ export function factoryHealthAt(lastHeartbeatAt: number | undefined, now: number
   if (silence < HEARTBEAT.missedBeforeDown * HEARTBEAT.intervalMs) return "degraded";
   return "down";
 }
+
+export const EXPIRY_HEALTH = Object.freeze({
+  /** 30 min: long enough to see a pattern in a host's behaviour, short enough that a repaired host recovers. */
+  windowMs: 30 * 60_000,
+  /** 3 expiries in the window: one is a crash, two a bad hour, three a host that takes work it never does. */
+  expiriesBeforeDegraded: 3,
+});
+
+/**
+ * A factory's lease-expiry record after one more expiry at `now`: only instants inside the window are kept,
+ * and never more than `expiriesBeforeDegraded` of them (enough to decide, bounded in size).
+ */
+export function recordExpiry(expiries: readonly number[] | undefined, now: number): number[] {
+  const recent = [...(expiries ?? []), now].filter((at) => now - at < EXPIRY_HEALTH.windowMs);
+  return recent.slice(-EXPIRY_HEALTH.expiriesBeforeDegraded);
+}
+
+/** How many of `expiries` fall inside the window ending at `now`. */
+export function recentExpiries(expiries: readonly number[] | undefined, now: number): number {
+  return (expiries ?? []).filter((at) => at <= now && now - at < EXPIRY_HEALTH.windowMs).length;
+}
+
+/**
+ * Health from heartbeats AND from leases let expire: a host that keeps beating but lets
+ * `expiriesBeforeDegraded` leases expire within the window is "degraded" (ranked lower), never better than
+ * its heartbeat says. `expiries` are ms-epoch instants (from `recordExpiry`).
+ */
+export function factoryHealth(
+  lastHeartbeatAt: number | undefined,
+  expiries: readonly number[] | undefined,
+  now: number,
+): Health {
+  const byBeat = factoryHealthAt(lastHeartbeatAt, now);
+  if (byBeat !== "ok") return byBeat;
+  return recentExpiries(expiries, now) >= EXPIRY_HEALTH.expiriesBeforeDegraded ? "degraded" : "ok";
+}

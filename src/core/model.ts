@@ -137,8 +137,20 @@ export interface Factory {
   id: string;
   productId: string;
   name: string;
+  /** What the router matches on: approved ∩ declared (core/capability-grant). */
   capabilities: string[];
+  /** Granted by enrollment or an operator's approval. */
+  approvedCapabilities?: string[];
+  /** What the factory last declared in hello or heartbeat. */
+  declaredCapabilities?: string[];
+  /** Declared but not approved: routed on only once an operator approves them. */
+  pendingCapabilities?: string[];
+  /** Effective seats: min(declared, `seatLimit`). */
   seats: number;
+  /** The most seats enrollment (or an operator) allows. */
+  seatLimit?: number;
+  /** Seats the factory last declared. */
+  declaredSeats?: number;
   /** Jobs this factory currently holds a live lease on. */
   load: number;
   health: Health;

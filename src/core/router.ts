@@ -6,6 +6,7 @@
  * explain panel reads the per-term breakdown in `Candidate.terms`). Nothing here
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
+import { type Exclusion, isExcluded } from "./exclusions.ts";
 import { type Factory, type Job, LEASED_STAGES, type Priority, type RouterWeights } from "./model.ts";
 
 /** SPEC §5 defaults. Starvation outweighs every single positive term so aging really reorders work. */
@@ -39,6 +40,8 @@ export interface RouteContext {
   budgetPaused?: boolean;
   /** `${factoryId}:${engine}` of every open circuit breaker. */
   openBreakers?: ReadonlySet<string>;
+  /** The remembered exclusion of a job for a factory (core/exclusions), if any; in force while `now < until`. */
+  exclusionOf?: (jobId: string, factoryId: string) => Exclusion | undefined;
 }
 
 export interface TermScore {
@@ -56,6 +59,8 @@ export interface Candidate {
   reasons: string[];
   score: number;
   terms: Record<keyof RouterWeights, TermScore>;
+  /** Present when an exclusion keeps this job from this factory now: why, how often, and until when (ms). */
+  exclusion?: Pick<Exclusion, "kind" | "strikes" | "until">;
 }
 
 /** Scores are compared at 1e-9 so float noise in a sum of six products cannot flip an order. */
@@ -87,7 +92,15 @@ export function filterReasons(job: Job, factory: Factory, ctx: RouteContext): st
   }
   if (ctx.budgetPaused) reasons.push("budget_paused");
   if (job.engine && ctx.openBreakers?.has(`${factory.id}:${job.engine}`)) reasons.push(`breaker_open:${job.engine}`);
+  const exclusion = activeExclusion(job, factory, ctx);
+  if (exclusion) reasons.push(`excluded:${exclusion.kind}`);
   return reasons;
+}
+
+/** The exclusion in force for this job on this factory at `ctx.now`, if any. */
+export function activeExclusion(job: Job, factory: Factory, ctx: RouteContext): Exclusion | undefined {
+  const exclusion = ctx.exclusionOf?.(job.id, factory.id);
+  return isExcluded(exclusion, ctx.now) ? exclusion : undefined;
 }
 
 function rawTerms(job: Job, factory: Factory, now: number): Record<keyof RouterWeights, number> {
@@ -98,7 +111,7 @@ function rawTerms(job: Job, factory: Factory, now: number): Record<keyof RouterW
   const tier = factory.capabilities.find((c) => c.startsWith("cost:"))?.slice("cost:".length) ?? "medium";
   // Only a job with a USD budget cares what the host costs: low 1, high 0, anything else counts as medium (0.5).
   const costFit = job.budget.usd === undefined ? 1 : tier === "low" ? 1 : tier === "high" ? 0 : 0.5;
-  // Degraded (late heartbeats) counts half: usable, but less likely to finish; down is filtered before it matters.
+  // Degraded (late heartbeats, or leases let expire again and again) counts half: usable, but less likely to finish; down is filtered before it matters.
   const health = factory.health === "ok" ? 1 : factory.health === "degraded" ? 0.5 : 0;
   const starvation = starvationPenalty(now - job.queuedAt);
   return { capabilityFit, affinity, load: 1 / (1 + factory.load), costFit, health, starvation };
@@ -118,7 +131,10 @@ export function scoreCandidate(job: Job, factory: Factory, ctx: RouteContext): C
   }
   const reasons = filterReasons(job, factory, ctx);
   const base = { factoryId: factory.id, factoryName: factory.name };
-  return { ...base, eligible: reasons.length === 0, reasons, score: round9(score), terms };
+  const candidate: Candidate = { ...base, eligible: reasons.length === 0, reasons, score: round9(score), terms };
+  const exclusion = activeExclusion(job, factory, ctx);
+  if (exclusion) candidate.exclusion = { kind: exclusion.kind, strikes: exclusion.strikes, until: exclusion.until };
+  return candidate;
 }
 
 /** Eligible factories best-first (score desc, then lower load, then id asc) and the rejected ones by id. */

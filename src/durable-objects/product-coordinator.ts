@@ -19,6 +19,7 @@ import {
 } from "./coordinator/artifact-commit.ts";
 import { claimFor, routeContext } from "./coordinator/claim.ts";
 import { consumeEnrollmentCode, type EnrollmentCodeInfo, mintEnrollmentCode } from "./coordinator/enrollment.ts";
+import { exclusionsOf } from "./coordinator/exclusions.ts";
 import {
   deleteFactory,
   enrollFactory,
@@ -27,6 +28,8 @@ import {
   setFactoryToken,
   updateFactory,
 } from "./coordinator/factories.ts";
+import { FactoryConnections } from "./coordinator/factory-connections.ts";
+import { approveGrant, declareFactory } from "./coordinator/factory-grants.ts";
 import { attachmentOf, staleSocketReason } from "./coordinator/factory-sockets.ts";
 import { keyVerdicts } from "./coordinator/idempotency.ts";
 import { listJobs } from "./coordinator/job-list.ts";
@@ -37,12 +40,11 @@ import { enqueueAudit } from "./coordinator/outbox.ts";
 import { feedName } from "./coordinator/outbox-delivery.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { listRuns } from "./coordinator/runs.ts";
-import { CoordinatorRuntime } from "./coordinator/runtime.ts";
 import { type SubmitInput, submitJob } from "./coordinator/submit.ts";
 import { authenticate, listTokens, mintToken, revokeToken, type TokenRole } from "./coordinator/tokens.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
-export class ProductCoordinator extends CoordinatorRuntime {
+export class ProductCoordinator extends FactoryConnections {
   // ---- auth ------------------------------------------------------------------------
 
   async authenticate(productId: string, tokenHash: string) {
@@ -116,6 +118,8 @@ export class ProductCoordinator extends CoordinatorRuntime {
       const ctx = routeContext(tx);
       const weights = ctx.weights ?? DEFAULT_WEIGHTS;
       const { ranked, rejected } = rankFactories(job, listFactories(tx.sql, tx.now), ctx);
+      // Every remembered exclusion, also those whose backoff ended (their strikes still count).
+      const exclusions = exclusionsOf(tx.sql, job.id);
       return {
         jobId: job.id,
         stage: job.stage,
@@ -126,6 +130,7 @@ export class ProductCoordinator extends CoordinatorRuntime {
         holderFactoryId: job.holderFactoryId ?? null,
         ranked,
         rejected,
+        exclusions,
       };
     });
   }
@@ -224,11 +229,8 @@ export class ProductCoordinator extends CoordinatorRuntime {
 
   async heartbeat(productId: string, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
     return this.unit(productId, (tx) => {
-      const factory: Factory = updateFactory(tx, factoryId, {
-        lastHeartbeatAt: tx.now,
-        ...(body.capabilities ? { capabilities: [...new Set(body.capabilities)].sort() } : {}),
-        ...(body.seats ? { seats: body.seats } : {}),
-      });
+      // Declared capabilities and seats count only within the factory's grant (factory-grants).
+      const factory: Factory = declareFactory(tx, factoryId, body, { lastHeartbeatAt: tx.now });
       const leases = heldAssignments(tx, factoryId).map(({ job, leaseEpoch, expiresAt, ttlSeconds }) => ({
         jobId: job.id,
         leaseEpoch,
@@ -237,6 +239,29 @@ export class ProductCoordinator extends CoordinatorRuntime {
       }));
       return { factory, queueVersion: queueVersion(tx.sql), leases };
     });
+  }
+
+  /** An operator approves declared capabilities (all pending when none are named) and/or sets the seat limit. */
+  async approveFactoryGrant(
+    productId: string,
+    factoryId: string,
+    req: { capabilities?: string[]; seatLimit?: number },
+    actor: string,
+  ) {
+    const outcome = await this.unit(productId, (tx) => {
+      const { factory, approved } = approveGrant(tx, factoryId, req);
+      enqueueAudit(tx, actor, "factory.grant.approve", factoryId, {
+        capabilities: approved,
+        ...(req.seatLimit !== undefined ? { seatLimit: req.seatLimit } : {}),
+      });
+      return factory;
+    });
+    // Newly routable capabilities may fit queued jobs: offer them now (no stage moved, so unit did not).
+    if (outcome.ok) {
+      this.dispatch();
+      await this.afterWrite();
+    }
+    return outcome;
   }
 
   async listFactories(productId: string) {

@@ -114,6 +114,17 @@ export const EnrollmentCodeBody = z
   })
   .strict();
 
+/**
+ * An operator approves what a factory declared beyond its grant: the named capabilities (all pending ones when
+ * absent), and/or a new seat limit (the most seats it may declare and be given).
+ */
+export const ApproveGrantBody = z
+  .object({
+    capabilities: z.array(Capability).min(1).max(64).optional(),
+    seatLimit: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+
 export const FactoryStatusBody = z.object({ status: z.enum(["active", "draining", "quarantined"]) }).strict();
 
 export const MintTokenBody = z

@@ -253,6 +253,10 @@ export class GigafactoryClient {
   setFactoryStatus(id: string, status: "active" | "draining" | "quarantined"): Promise<Factory> {
     return this.call("POST", `/factories/${enc(id)}/status`, { json: { status } });
   }
+  /** Approve declared capabilities (all pending when none are named) and/or set the seat limit. */
+  approveFactoryGrant(id: string, body: { capabilities?: string[]; seatLimit?: number } = {}): Promise<Factory> {
+    return this.call("POST", `/factories/${enc(id)}/capabilities/approve`, { json: body });
+  }
   rotateFactoryToken(id: string): Promise<Enrolled> {
     return this.call("POST", `/factories/${enc(id)}/token/rotate`);
   }

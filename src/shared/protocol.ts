@@ -70,11 +70,11 @@ export const FactoryFrame = z.discriminatedUnion("type", [
     })
     .strict(),
   z.object({ type: z.literal("accept"), id: RequestId, ...LeaseRef }).strict(),
-  /** "I cannot run this job": it is requeued and never offered to this factory again. */
+  /** "I cannot run this job": requeued, and kept from this factory for a long backoff (core/exclusions). */
   z
     .object({ type: z.literal("reject"), id: RequestId, ...LeaseRef, reason: z.string().max(500) })
     .strict(),
-  /** "I am going away" (drain, no free seat): requeued, checkpoint kept, may come back here. */
+  /** "I am going away" (drain, no free seat): requeued, checkpoint kept, may come back here after a short backoff. */
   z
     .object({ type: z.literal("release"), id: RequestId, ...LeaseRef, reason: z.string().max(500).optional() })
     .strict(),

@@ -4,6 +4,7 @@
  * definition used by the coordinator that builds them and by every client
  * (CLI, agent, dashboard tests) that reads them.
  */
+import type { Exclusion } from "../core/exclusions.ts";
 import type { Insights, Job, RouterWeights, RunResult, Stage } from "../core/model.ts";
 import type { Candidate } from "../core/router.ts";
 
@@ -54,4 +55,9 @@ export interface Explanation {
   holderFactoryId: string | null;
   ranked: Candidate[];
   rejected: Candidate[];
+  /**
+   * Every factory that lost this job's lease and is remembered for it: kind of the latest loss, strikes, and
+   * `until` (ms) — in force while `until > at`, then only counting towards the next backoff.
+   */
+  exclusions: Exclusion[];
 }

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ManifestInputSchema } from "../core/manifest.ts";
 import {
   ActionBody,
+  ApproveGrantBody,
   ArtifactUploadQuery,
   BatchBody,
   ClaimBody,
@@ -104,7 +105,8 @@ const OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/heartbeat`,
-    summary: "Factory heartbeat; returns live leases and queue version",
+    summary:
+      "Factory heartbeat; returns live leases and queue version. Declared capabilities beyond the grant stay pending; seats are capped by the seat limit",
     role: "factory",
     body: HeartbeatBody,
   },
@@ -116,6 +118,14 @@ const OPS: Op[] = [
     summary: "Drain, quarantine or reactivate",
     role: "operator",
     body: FactoryStatusBody,
+  },
+  {
+    method: "post",
+    path: `${P}/factories/{factoryId}/capabilities/approve`,
+    summary:
+      "Approve capabilities the factory declared beyond its grant (all pending when none named) and/or set its seat limit; audited",
+    role: "operator",
+    body: ApproveGrantBody,
   },
   {
     method: "post",

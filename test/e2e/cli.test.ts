@@ -194,9 +194,26 @@ describe("gigafactory CLI against a local coordinator", () => {
 
     const explained = JSON.parse((await cli("explain", alpha.id, "--json")).stdout);
     expect(keys(explained)).toEqual(
-      ["at", "holderFactoryId", "jobId", "priority", "ranked", "rejected", "stage", "urgency", "weights"].sort(),
+      [
+        "at",
+        "exclusions",
+        "holderFactoryId",
+        "jobId",
+        "priority",
+        "ranked",
+        "rejected",
+        "stage",
+        "urgency",
+        "weights",
+      ].sort(),
     );
-    expect(explained).toMatchObject({ jobId: alpha.id, stage: "queued", priority: "high", holderFactoryId: null });
+    expect(explained).toMatchObject({
+      jobId: alpha.id,
+      stage: "queued",
+      priority: "high",
+      holderFactoryId: null,
+      exclusions: [],
+    });
     const candidate = [...explained.ranked, ...explained.rejected].find(
       (c: { factoryName: string }) => c.factoryName === "cli-host",
     );

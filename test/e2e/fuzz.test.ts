@@ -87,7 +87,7 @@ const ROUTES = `POST /jobs operator; GET /jobs viewer; GET /jobs/:job viewer; GE
   POST /jobs/:job/lease/renew factory; POST /jobs/:job/lease/release factory; POST /factories/heartbeat factory;
   GET /factories/connect factory; POST /factories/enroll enrollment; POST /factories/enrollment-codes operator;
   GET /factories viewer; GET /factories/:fac viewer; POST /factories/:fac/status operator; DELETE /factories/:fac operator;
-  POST /factories/:fac/token/rotate operator; POST /factories/:fac/token/revoke operator; POST /tokens admin;
+  POST /factories/:fac/capabilities/approve operator; POST /factories/:fac/token/rotate operator; POST /factories/:fac/token/revoke operator; POST /tokens admin;
   GET /tokens admin; DELETE /tokens/:tok admin; GET /queue-state viewer; GET /history viewer; GET /dead-letters operator;
   POST /jobs:batch operator; POST /tracker/ingest operator; GET /jobs/:job/events viewer; GET /jobs/:job/events/ws viewer;
   GET /jobs/:job/events/stream viewer; POST /jobs/:job/events/ticket viewer; GET /jobs/:job/artifacts viewer;
@@ -244,6 +244,7 @@ function bodyRoutes(w: World, p: string) {
     ["POST", "/factories/enroll", mine ? pick([op, w.tok.code]) : op, { name: "fuzz-new" }, enroll],
     ["POST", "/factories/enrollment-codes", op, {}, { ttlSeconds: `59 604801 "3600" 1.5 null -1 1e309` }],
     ["POST", `/factories/${fac}/status`, op, { status: "active" }, { status: `"revoked" 1 null` }],
+    ["POST", `/factories/${fac}/capabilities/approve`, op, {}, { capabilities, seatLimit: seats }],
     ["POST", "/tokens", ADMIN, { role: "viewer", name: "x" }, mint],
     ["POST", "/jobs:batch", op, { items: [{ markdown: "# t" }] }, batch],
     ["POST", "/tracker/ingest", op, { source: "github", externalId: "1", title: "t" }, tracker],

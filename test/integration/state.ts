@@ -24,3 +24,11 @@ export async function makeAlarmDue(product: string): Promise<void> {
     await state.storage.setAlarm(Date.now());
   });
 }
+
+/** Let every exclusion of a job end now, as if its backoff had passed (core/exclusions). */
+export async function lapseExclusions(product: string, jobId: string): Promise<void> {
+  const stub = env.COORDINATOR.getByName(product);
+  await runInDurableObject(stub, (_instance, state) => {
+    state.storage.sql.exec("UPDATE exclusions SET until = ? WHERE job_id = ?", Date.now() - 1, jobId);
+  });
+}

@@ -133,6 +133,7 @@ describe("the real command table", () => {
       "factory drain",
       "factory quarantine",
       "factory activate",
+      "factory approve",
       "factory rotate",
       "factory revoke",
       "factory rm",

@@ -2,8 +2,9 @@
  * @module cli/commands/explain
  * `gigafactory explain ID`: why the router would send a job where it would —
  * each eligible factory best-first with every score term as
- * `raw × weight = contribution`, and each rejected factory with the filters it
- * failed. Under --json: the API's explanation, unchanged.
+ * `raw × weight = contribution`, each rejected factory with the filters it
+ * failed, and the factories that lost this job's lease with their backoff
+ * (exclusions). Under --json: the API's explanation, unchanged.
  */
 import type { Candidate, Explanation } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
@@ -40,6 +41,14 @@ export function renderExplanation(e: Explanation): string {
   out.push("", `REJECTED (${e.rejected.length})`);
   if (e.rejected.length === 0) out.push("  none");
   for (const c of e.rejected) out.push(`  ${c.factoryName} (${c.factoryId}): ${c.reasons.join(", ")}`);
+  const exclusions = e.exclusions ?? [];
+  if (exclusions.length > 0) {
+    out.push("", `EXCLUSIONS (${exclusions.length}) — factories that lost this job's lease`);
+    for (const x of exclusions) {
+      const state = x.until > e.at ? `excluded until ${formatInstant(x.until)}` : "backoff over";
+      out.push(`  ${x.factoryId}: ${x.kind}, strike ${x.strikes}, ${state}`);
+    }
+  }
   return out.join("\n");
 }
 

@@ -1,7 +1,7 @@
 /**
  * @module cli/commands/factories
  * The fleet: `gigafactory factories` lists it; `gigafactory factory
- * drain|quarantine|activate|rotate|revoke|rm ID` changes one factory;
+ * drain|quarantine|activate|approve|rotate|revoke|rm ID` changes one factory;
  * `gigafactory enroll NAME` adds one and prints the command to run on the
  * host. A factory token is shown exactly once (at enroll and rotate): the
  * server keeps only its hash, so the CLI says so next to it.
@@ -17,7 +17,11 @@ export function factoryRows(factories: readonly Factory[], now: number): string[
     f.status,
     f.health,
     `${f.load}/${f.seats}`,
-    list(f.capabilities),
+    // Declared but unapproved capabilities are shown beside the routed ones, not in a column of their own:
+    // they are the exception, and the table keeps its shape for scripts that read it.
+    f.pendingCapabilities?.length
+      ? `${list(f.capabilities)} (pending: ${list(f.pendingCapabilities)})`
+      : list(f.capabilities),
     f.lastHeartbeatAt === undefined ? "never" : `${formatAge(f.lastHeartbeatAt, now)} ago`,
   ]);
 }
@@ -46,6 +50,13 @@ export const factories: Command = {
           factoryRows(found, ctx.io.now()),
         ),
       );
+    const waiting = found.filter((f) => (f.pendingCapabilities ?? []).length > 0);
+    if (!ctx.json && waiting.length > 0) {
+      ctx.print(
+        `\n${waiting.length} factory(ies) declared capabilities nobody approved; they are not routed on until` +
+          " `gigafactory factory approve ID`.",
+      );
+    }
     return 0;
   },
 };
@@ -138,6 +149,31 @@ export const factoryCommands: Command[] = [
   statusCommand("drain"),
   statusCommand("quarantine"),
   statusCommand("activate"),
+  {
+    path: ["factory", "approve"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "approve capabilities a factory declared beyond its enrollment (all pending by default), or its seats",
+    options: {
+      cap: { type: "string", multiple: true, value: "C", help: "approve only this capability (repeatable)" },
+      seats: { type: "string", value: "N", int: { min: 1, max: 64 }, help: "the most seats it may run at once" },
+    },
+    async run(ctx) {
+      const caps = ctx.strs("cap");
+      const seatLimit = ctx.int("seats");
+      const f = await ctx.client().approveFactoryGrant(ctx.positionals[0]!, {
+        ...(caps.length > 0 ? { capabilities: caps } : {}),
+        ...(seatLimit !== undefined ? { seatLimit } : {}),
+      });
+      if (ctx.json) ctx.emit(f);
+      else {
+        const pending = f.pendingCapabilities?.length ? `; still pending: ${f.pendingCapabilities.join(", ")}` : "";
+        ctx.print(
+          `✔ factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)${pending}`,
+        );
+      }
+      return 0;
+    },
+  },
   {
     path: ["factory", "rotate"],
     args: { names: "ID", min: 1, max: 1 },

@@ -9,8 +9,10 @@ import type { Job, Review } from "../../core/model.ts";
 import { isTerminal } from "../../core/stages.ts";
 import type { JOB_ACTIONS } from "../../shared/api.ts";
 import { unblockDependents } from "./dependents.ts";
+import { clearExclusions } from "./exclusions.ts";
 import { moveJob, NO_LEASE, requireJob, touchJob } from "./job-rows.ts";
 import { isLeased } from "./lease-ops.ts";
+import { bumpQueueVersion } from "./meta.ts";
 import { enqueueAudit, enqueueEvent } from "./outbox.ts";
 import { finishRun } from "./runs.ts";
 import type { Tx } from "./tx.ts";
@@ -55,6 +57,13 @@ export function applyAction(tx: Tx, jobId: string, action: JobAction, input: Act
 function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): ActionOutcome {
   switch (action) {
     case "requeue": {
+      // An operator's requeue starts the job over on every factory: exclusions from lost leases are cleared.
+      const cleared = clearExclusions(tx, job.id);
+      if (job.stage === "queued" && (cleared > 0 || job.notBefore !== undefined)) {
+        // Already queued but held back (excluded, or waiting out a retry delay): offer it now.
+        bumpQueueVersion(tx.sql);
+        return { job: touchJob(tx, job, { notBefore: undefined }) };
+      }
       const { changes, holder } = dropLease(tx, job, `requeued by ${input.actor}`);
       // A manual requeue of a failed job grants it a fresh set of attempts.
       const attempt = job.stage === "failed" ? 0 : Math.max(0, job.attempt - (holder ? 1 : 0));

@@ -4,7 +4,8 @@
  *   inputs: factory id, lease TTL, `now`.
  *   guard:  the factory is active with a free seat; the job is `queued`, due
  *           (`not_before` passed), its serial gate is open, and the factory
- *           passes the router's hard filter for it.
+ *           passes the router's hard filter for it (which includes: this
+ *           factory has not lost this job's lease too recently).
  *   output: the most urgent such job moved to `assigned` with a new lease:
  *           holder = factory, `leaseEpoch` + 1, `attempt` + 1, a run opened.
  * It runs inside one synchronous SQLite transaction of the product's single
@@ -14,6 +15,7 @@ import { leaseExpiresAt } from "../../core/lease.ts";
 import type { Factory, Job } from "../../core/model.ts";
 import { type RouteContext, scoreCandidate } from "../../core/router.ts";
 import type { Lease } from "../../shared/responses.ts";
+import { exclusionLookup } from "./exclusions.ts";
 import { loadJob, moveJob } from "./job-rows.ts";
 import { getSettings } from "./meta.ts";
 import { enqueueEvent } from "./outbox.ts";
@@ -41,6 +43,8 @@ export function routeContext(tx: Tx): RouteContext {
     busySerialKeys: busySerialKeys(tx.sql),
     frozenSerialKeys: new Set(settings.frozenSerialKeys),
     budgetPaused: settings.budgetPaused,
+    // Leases a factory lost on a job keep it away from that job for a backoff (core/exclusions).
+    exclusionOf: exclusionLookup(tx.sql, tx.now),
   };
 }
 

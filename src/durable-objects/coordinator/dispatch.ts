@@ -3,8 +3,9 @@
  * PUSH DISPATCH — contract:
  *   inputs: the factories with a live, greeted WebSocket; `now`.
  *   guard:  as for a claim (router filter: capabilities, status, health, free
- *           seat, serial gate, budget), plus: never re-offer a job to a factory
- *           that rejected it.
+ *           seat, serial gate, budget, and the per-holder exclusion: a job is
+ *           not re-offered to a factory that let its lease expire, released
+ *           or rejected it until that exclusion's backoff ends).
  *   output: the most urgent due jobs assigned (lease + epoch + attempt) to
  *           their best-scoring connected factory, grouped per factory so one
  *           `assign` frame carries every job for that factory's free seats.
@@ -46,8 +47,7 @@ export function planAndAssign(
     if (free.length === 0 || scanned++ >= MAX_SCAN) break;
     const job: Job | undefined = loadJob(tx.sql, id);
     if (!job) continue;
-    const offered = free.filter((f) => !job.rejectedBy?.includes(f.id));
-    const best = rankFactories(job, offered, { ...ctx, busySerialKeys: busy }).ranked[0];
+    const best = rankFactories(job, free, { ...ctx, busySerialKeys: busy }).ranked[0];
     if (!best) continue;
     const factory = free.find((f) => f.id === best.factoryId)!;
     const ttl = connected.get(factory.id)?.leaseTtlSeconds ?? 60;

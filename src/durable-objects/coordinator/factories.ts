@@ -3,24 +3,40 @@
  * Factory records of one product: enrollment, heartbeats, status changes and
  * the token hash each factory authenticates with. A factory's `load` is never
  * stored — it is counted from the live leases it holds, so it cannot drift.
+ * Its `health` is computed on read from its heartbeats and its recent lease
+ * expiries (core/lease `factoryHealth`).
  */
 import { DomainError, NotFoundError } from "../../core/errors.ts";
-import { factoryHealthAt } from "../../core/lease.ts";
+import { factoryHealth, recordExpiry } from "../../core/lease.ts";
 import type { Factory, FactoryStatus } from "../../core/model.ts";
 import { newId, one, type Tx } from "./tx.ts";
 
+/**
+ * The stored document. `capabilities` and `seats` are the effective values the router uses, recomputed
+ * from the grant (factory-grants.ts) whenever a declaration or an approval changes it.
+ */
 export interface StoredFactory extends Omit<Factory, "load" | "health"> {
   engines?: string[];
   agentVersion?: string;
+  /** Instants (ms) of this factory's recent lease expiries (core/lease `recordExpiry`). */
+  leaseExpiries?: number[];
+  /** Generation of the factory's live WebSocket: bumped by every hello; frames from older ones are refused. */
+  connection?: number;
 }
 
 function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: ReadonlyMap<string, number>): Factory {
-  const f = JSON.parse(doc) as StoredFactory;
+  const { connection: _connection, ...f } = JSON.parse(doc) as StoredFactory;
   return {
     ...f,
     load: loads ? (loads.get(f.id) ?? 0) : liveLoad(sql, f.id),
-    health: f.lastHeartbeatAt === undefined ? "down" : factoryHealthAt(f.lastHeartbeatAt, now),
+    health: factoryHealth(f.lastHeartbeatAt, f.leaseExpiries, now),
   };
+}
+
+/** The stored document of a factory, or undefined. */
+export function readFactory(sql: SqlStorage, id: string): StoredFactory | undefined {
+  const row = one<{ doc: string }>(sql, "SELECT doc FROM factories WHERE id = ?", id);
+  return row ? (JSON.parse(row.doc) as StoredFactory) : undefined;
 }
 
 export function liveLoad(sql: SqlStorage, factoryId: string): number {
@@ -61,7 +77,7 @@ export function listFactories(sql: SqlStorage, now: number): Factory[] {
     .map((r) => rowToFactory(sql, r.doc, now, loads));
 }
 
-function storeFactory(sql: SqlStorage, f: StoredFactory, tokenHash?: string | null): void {
+export function storeFactory(sql: SqlStorage, f: StoredFactory, tokenHash?: string | null): void {
   const doc = JSON.stringify({ ...f, load: undefined, health: undefined });
   if (tokenHash === undefined) {
     sql.exec("UPDATE factories SET name = ?, status = ?, doc = ? WHERE id = ?", f.name, f.status, doc, f.id);
@@ -95,7 +111,11 @@ export function enrollFactory(
     productId: tx.productId,
     name: input.name,
     capabilities: [...new Set(input.capabilities)].sort(),
+    // Enrollment is the grant: what the factory declares later is routed on only within it.
+    approvedCapabilities: [...new Set(input.capabilities)].sort(),
+    pendingCapabilities: [],
     seats: input.seats,
+    seatLimit: input.seats,
     status: "active",
     createdAt: tx.now,
   };
@@ -103,12 +123,25 @@ export function enrollFactory(
   return requireFactory(tx.sql, f.id, tx.now);
 }
 
-export function updateFactory(tx: Tx, id: string, changes: Partial<StoredFactory>): Factory {
-  const row = one<{ doc: string }>(tx.sql, "SELECT doc FROM factories WHERE id = ?", id);
-  if (!row) throw new NotFoundError("factory", id);
-  const f = { ...(JSON.parse(row.doc) as StoredFactory), ...changes, id };
-  storeFactory(tx.sql, f);
+/**
+ * Merge `changes` into the stored document. Not for capabilities or seats: those go through
+ * factory-grants (`declareFactory`, `approveGrant`) so a factory cannot widen its own grant.
+ */
+export function updateFactory(
+  tx: Tx,
+  id: string,
+  changes: Partial<Omit<StoredFactory, "capabilities" | "seats" | "approvedCapabilities" | "seatLimit">>,
+): Factory {
+  const f = readFactory(tx.sql, id);
+  if (!f) throw new NotFoundError("factory", id);
+  storeFactory(tx.sql, { ...f, ...changes, id });
   return requireFactory(tx.sql, id, tx.now);
+}
+
+/** One more lease expiry on the factory's record (a deregistered factory has none to keep). */
+export function noteLeaseExpiry(tx: Tx, id: string): void {
+  const f = readFactory(tx.sql, id);
+  if (f) storeFactory(tx.sql, { ...f, leaseExpiries: recordExpiry(f.leaseExpiries, tx.now) });
 }
 
 export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, status?: FactoryStatus): Factory {

@@ -23,14 +23,14 @@ export function applyFactoryFrame(tx: Tx, factoryId: string, frame: WorkFrame, t
       fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
       return { jobId: frame.jobId };
     case "reject": {
+      // Kept from this factory for a long, growing backoff — not forever: a host can be repaired.
       const job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
-      const rejectedBy = [...new Set([...(job.rejectedBy ?? []), factoryId])];
-      giveBack(tx, job, `rejected by factory: ${frame.reason}`, { rejectedBy });
+      giveBack(tx, job, `rejected by factory: ${frame.reason}`, {}, "rejected");
       return { jobId: frame.jobId };
     }
     case "release": {
       const job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
-      giveBack(tx, job, `released by factory${frame.reason ? `: ${frame.reason}` : ""}`);
+      giveBack(tx, job, `released by factory${frame.reason ? `: ${frame.reason}` : ""}`, {}, "released");
       return { jobId: frame.jobId };
     }
     case "renew":

@@ -4,9 +4,11 @@
  * the sockets (tagged with the factory id) and each one's state lives in its
  * attachment, so the object can be evicted between frames and wake up intact.
  */
+import { DomainError, NotFoundError } from "../../core/errors.ts";
 import { HEARTBEAT } from "../../core/lease.ts";
 import type { Factory } from "../../core/model.ts";
-import type { ServerFrame } from "../../shared/protocol.ts";
+import { CLOSE, type ServerFrame } from "../../shared/protocol.ts";
+import { readFactory } from "./factories.ts";
 
 export interface SocketAttachment {
   factoryId: string;
@@ -16,6 +18,10 @@ export interface SocketAttachment {
   draining: boolean;
   leaseTtlSeconds: number;
   connectedAt: number;
+  /** The factory's connection generation this socket's hello got (StoredFactory.connection). */
+  connection?: number;
+  /** A newer hello of the same factory took over: every later frame on this socket is refused. */
+  replaced?: boolean;
 }
 
 /**
@@ -53,16 +59,45 @@ export function socketsOf(state: DurableObjectState, factoryId: string): WebSock
   return state.getWebSockets(factoryId);
 }
 
-/** Greeted, non-draining sockets by factory id (the newest wins if several). */
+/**
+ * Greeted, non-draining, non-replaced sockets by factory id. If several remain (a takeover whose close has
+ * not landed yet), the latest hello wins — not the latest upgrade: two hellos can be handled out of order.
+ */
 export function workReadySockets(state: DurableObjectState): Map<string, { ws: WebSocket; att: SocketAttachment }> {
   const out = new Map<string, { ws: WebSocket; att: SocketAttachment }>();
   for (const ws of state.getWebSockets()) {
     const att = attachmentOf(ws);
-    if (!att?.helloed || att.draining) continue;
+    if (!att?.helloed || att.draining || att.replaced) continue;
     const seen = out.get(att.factoryId);
-    if (!seen || seen.att.connectedAt < att.connectedAt) out.set(att.factoryId, { ws, att });
+    if (!seen || newer(att, seen.att)) out.set(att.factoryId, { ws, att });
   }
   return out;
+}
+
+const newer = (a: SocketAttachment, b: SocketAttachment): boolean =>
+  (a.connection ?? 0) > (b.connection ?? 0) ||
+  ((a.connection ?? 0) === (b.connection ?? 0) && a.connectedAt > b.connectedAt);
+
+/**
+ * One live connection per factory: mark every other socket of it replaced (so frames still in flight on it are
+ * refused even before the close lands), tell it why, and close it. Synchronous, so two hellos cannot interleave.
+ */
+export function replaceOthers(state: DurableObjectState, keep: WebSocket, factoryId: string): void {
+  for (const other of socketsOf(state, factoryId)) {
+    if (other === keep) continue;
+    const att = attachmentOf(other);
+    try {
+      if (att && !att.replaced) other.serializeAttachment({ ...att, replaced: true, helloed: false });
+    } catch {
+      /* closed already: its frames are refused by the connection check */
+    }
+    send(other, { type: "error", code: "replaced", message: "another connection of this factory took over" });
+    try {
+      other.close(CLOSE.replaced, "replaced");
+    } catch {
+      /* already closed */
+    }
+  }
 }
 
 /** Tell every socket of a factory something, then optionally close them. */
@@ -81,5 +116,26 @@ export function notifyFactory(
         /* already closed */
       }
     }
+  }
+}
+
+/** `details.reason` of the refusal a replaced socket gets: the runtime closes the socket on it. */
+export const REPLACED = "replaced";
+
+/**
+ * Inside the unit that applies a frame: this socket still speaks for its factory — it is the one the
+ * latest hello was answered on. Checked against the stored generation, not only the attachment, so a
+ * frame is refused even if marking the old socket failed.
+ * @throws DomainError conflict (details.reason "replaced") — a newer connection of the factory took over.
+ * @throws NotFoundError — the factory was deregistered.
+ */
+export function assertCurrentConnection(sql: SqlStorage, att: SocketAttachment): void {
+  const f = readFactory(sql, att.factoryId);
+  if (!f) throw new NotFoundError("factory", att.factoryId);
+  if (att.replaced || (f.connection ?? 0) !== (att.connection ?? 0)) {
+    throw new DomainError("conflict", "a newer connection of this factory replaced this one; its frames are refused", {
+      factoryId: att.factoryId,
+      reason: REPLACED,
+    });
   }
 }

@@ -7,11 +7,21 @@
  * it lapsed (lazy expiry: correctness never waits for the alarm), then refuses
  * an epoch that is not the job's current one with `409 fenced`, before
  * anything is written.
+ *
+ * EXCLUSION — a lease lost by expiry, release or rejection counts against
+ * that holder for that job (core/exclusions): the router keeps the job away
+ * from it for a backoff, so the next offer goes to another capable factory.
+ * Losses that are no fault of the holder's and that it cannot repeat at will
+ * (an operator's cancel or requeue, a revoked or deregistered factory, a push
+ * that found the socket gone) do not count.
  */
 import { FencedError } from "../../core/errors.ts";
+import type { LossKind } from "../../core/exclusions.ts";
 import { decideExpiry, isLeaseLive, leaseExpiresAt } from "../../core/lease.ts";
 import { type Job, LEASED_STAGES } from "../../core/model.ts";
 import type { Assignment } from "../../shared/protocol.ts";
+import { forgetExclusions, recordLoss } from "./exclusions.ts";
+import { noteLeaseExpiry } from "./factories.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "./job-rows.ts";
 import { enqueueAudit, enqueueEvent } from "./outbox.ts";
 import { finishRun } from "./runs.ts";
@@ -41,17 +51,25 @@ export function renewLease(tx: Tx, jobId: string, factoryId: string, leaseEpoch:
  * nothing failed — and the checkpoint is kept so the next holder resumes.
  */
 export function releaseLease(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number): Job {
-  return giveBack(tx, fence(tx, jobId, factoryId, leaseEpoch), "released by factory");
+  return giveBack(tx, fence(tx, jobId, factoryId, leaseEpoch), "released by factory", {}, "released");
 }
 
 /**
- * Put a leased job back in the queue without blaming it: the run is closed as
- * cancelled, the holder fenced out (epoch + 1), the attempt refunded, the
- * checkpoint kept. `changes` adds to that (e.g. who rejected it).
+ * Put a leased job back in the queue without blaming the job: the run is
+ * closed as cancelled, the holder fenced out (epoch + 1), the attempt refunded,
+ * the checkpoint kept. `changes` adds to that. With `loss`, the hand-back
+ * counts against the holder: the job is kept away from it for a backoff.
  */
-export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = {}): Job {
+export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = {}, loss?: LossKind): Job {
   finishRun(tx, job, { outcome: "cancelled", message: why });
-  enqueueEvent(tx, job.id, "lease.lost", { factoryId: job.holderFactoryId, leaseEpoch: job.leaseEpoch, why });
+  const holder = job.holderFactoryId;
+  const excluded = loss && holder ? recordLoss(tx, job.id, holder, loss) : undefined;
+  enqueueEvent(tx, job.id, "lease.lost", {
+    factoryId: holder,
+    leaseEpoch: job.leaseEpoch,
+    why,
+    ...(excluded ? { excludedUntil: excluded.until } : {}),
+  });
   return moveJob(tx, job, "queued", {
     ...changes,
     ...NO_LEASE,
@@ -63,14 +81,20 @@ export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = 
 /**
  * EXPIRE — the holder stopped renewing. Requeue with epoch + 1 and the
  * checkpoint kept; once `maxAttempts` are used up, the job goes to
- * `dead_letter` (through `failed`, so history shows why).
+ * `dead_letter` (through `failed`, so history shows why). The holder is
+ * excluded from the job for a backoff, and the expiry goes on its record
+ * (enough of them in a window make it `degraded`).
  */
 export function expireLease(tx: Tx, job: Job): Job {
   finishRun(tx, job, { outcome: "timeout", message: "lease expired" });
+  const holder = job.holderFactoryId;
+  const excluded = holder ? recordLoss(tx, job.id, holder, "expired") : undefined;
+  if (holder) noteLeaseExpiry(tx, holder);
   enqueueEvent(tx, job.id, "lease.lost", {
-    factoryId: job.holderFactoryId,
+    factoryId: holder,
     leaseEpoch: job.leaseEpoch,
     why: "expired",
+    ...(excluded ? { excludedUntil: excluded.until } : {}),
   });
   const changes = { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 };
   enqueueAudit(tx, "system", "lease.expired", job.id, { factoryId: job.holderFactoryId, epoch: job.leaseEpoch });
@@ -82,8 +106,9 @@ export function expireLease(tx: Tx, job: Job): Job {
   return moveJob(tx, failed, "dead_letter");
 }
 
-/** Expire every lease whose time is up. Idempotent: a second call finds nothing. */
+/** Expire every lease whose time is up, and forget spent exclusions. Idempotent: a second call finds nothing. */
 export function expireDue(tx: Tx): number {
+  forgetExclusions(tx);
   const ids = tx.sql
     .exec<{ id: string }>(
       "SELECT id FROM jobs WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ? AND stage IN ('assigned', 'building')",

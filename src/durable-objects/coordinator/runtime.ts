@@ -1,8 +1,9 @@
 /**
  * @module durable-objects/coordinator/runtime
  * The machinery under the ProductCoordinator's RPC methods: atomic units, the
- * single alarm, outbox delivery, push dispatch, and the factory WebSockets
- * (hibernation API). `ProductCoordinator` adds the public methods on top.
+ * single alarm, outbox delivery and push dispatch. `FactoryConnections`
+ * (factory-connections.ts) adds the factory WebSockets on top, and
+ * `ProductCoordinator` the public methods.
  *
  * After every unit that moved the queue version (a job created or a stage
  * changed — which is when a seat frees, a job is requeued or unblocked), a
@@ -10,14 +11,12 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { DomainError, failure, type Outcome } from "../../core/errors.ts";
-import { HEARTBEAT } from "../../core/lease.ts";
-import { CLOSE, type FactoryFrame, PROTOCOL_VERSION, parseFactoryFrame } from "../../shared/protocol.ts";
+import { CLOSE } from "../../shared/protocol.ts";
 import { planAndAssign } from "./dispatch.ts";
-import { requireFactory, updateFactory } from "./factories.ts";
-import { applyFactoryFrame } from "./factory-frames.ts";
-import { attachmentOf, notifyFactory, type SocketAttachment, send, workReadySockets } from "./factory-sockets.ts";
+import { nextExclusionEnd } from "./exclusions.ts";
+import { notifyFactory, send, workReadySockets } from "./factory-sockets.ts";
 import { requireJob } from "./job-rows.ts";
-import { expireDue, giveBack, heldAssignments, nextLeaseExpiry } from "./lease-ops.ts";
+import { expireDue, giveBack, nextLeaseExpiry } from "./lease-ops.ts";
 import { queueVersion } from "./meta.ts";
 import { ack, hasPending } from "./outbox.ts";
 import { deliver, OUTBOX_BATCH, peek } from "./outbox-delivery.ts";
@@ -26,8 +25,6 @@ import type { Tx } from "./tx.ts";
 
 /** Outbox delivery retries no faster than this after a failure, not to hammer a sick dependency. */
 const DELIVERY_RETRY_MS = 2_000;
-/** Default TTL of pushed leases when the factory's hello names none. */
-const PUSH_LEASE_TTL_S = 60;
 
 export abstract class CoordinatorRuntime extends DurableObject<Env> {
   protected readonly sql: SqlStorage;
@@ -122,8 +119,10 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (this.productId === "") return;
-    const expired = this.ctx.storage.transactionSync(() => expireDue(this.tx()));
-    if (expired > 0) this.dispatch();
+    this.ctx.storage.transactionSync(() => expireDue(this.tx()));
+    // Always: the alarm also wakes when a retry's not_before or an exclusion's backoff ends, and nothing else
+    // moves the queue then — without this pass, such a job would wait for an unrelated stage change.
+    this.dispatch();
     await this.deliverOutbox();
     await this.scheduleAlarm();
   }
@@ -169,6 +168,8 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
     const due: number[] = [];
     const lease = nextLeaseExpiry(this.sql);
     if (lease !== undefined) due.push(lease);
+    const excluded = nextExclusionEnd(this.sql, Date.now());
+    if (excluded !== undefined) due.push(excluded);
     const notBefore = this.sql
       .exec<{ t: number | null }>(
         "SELECT MIN(not_before) AS t FROM jobs WHERE stage = 'queued' AND not_before IS NOT NULL",
@@ -181,125 +182,6 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
     if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now() - 60_000) return;
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);
-  }
-
-  // ---- factory WebSockets --------------------------------------------------------------
-
-  /** Upgrade, after the Worker authenticated the factory (it passes the id in a header). */
-  override async fetch(request: Request): Promise<Response> {
-    const factoryId = request.headers.get("x-gf-factory-id");
-    const productId = request.headers.get("x-gf-product-id");
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !factoryId || !productId) {
-      return new Response("expected a factory WebSocket upgrade", { status: 426 });
-    }
-    this.bindProduct(productId);
-    const pair = new WebSocketPair();
-    const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, [factoryId]);
-    const att: SocketAttachment = {
-      factoryId,
-      helloed: false,
-      draining: false,
-      leaseTtlSeconds: PUSH_LEASE_TTL_S,
-      connectedAt: Date.now(),
-    };
-    server.serializeAttachment(att);
-    return new Response(null, { status: 101, webSocket: client });
-  }
-
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const att = attachmentOf(ws);
-    if (!att) return;
-    const parsed = parseFactoryFrame(message);
-    if (!parsed.ok) {
-      send(ws, { type: "error", id: parsed.id, code: parsed.code, message: parsed.message });
-      if (!att.helloed) ws.close(CLOSE.protocolError, "expected hello");
-      return;
-    }
-    const frame = parsed.frame;
-    if (frame.type === "hello") return this.greet(ws, att, frame);
-    if (!att.helloed) {
-      send(ws, { type: "error", id: frame.id, code: "validation_failed", message: "send hello first" });
-      ws.close(CLOSE.protocolError, "expected hello");
-      return;
-    }
-    if (frame.type === "drain") {
-      ws.serializeAttachment({ ...att, draining: true });
-      if (frame.id) send(ws, { type: "ack", id: frame.id });
-      return;
-    }
-    await this.unit(
-      this.productId,
-      (tx) => {
-        requireFactory(tx.sql, att.factoryId, tx.now);
-        return applyFactoryFrame(tx, att.factoryId, frame, att.leaseTtlSeconds);
-      },
-      (outcome) => {
-        if (outcome.ok) {
-          if (frame.id) send(ws, { type: "ack", id: frame.id, result: outcome.value });
-        } else {
-          send(ws, { type: "error", id: frame.id, code: outcome.error.code, message: outcome.error.message });
-        }
-      },
-    );
-  }
-
-  private async greet(
-    ws: WebSocket,
-    att: SocketAttachment,
-    hello: Extract<FactoryFrame, { type: "hello" }>,
-  ): Promise<void> {
-    const outcome = await this.unit(this.productId, (tx) => {
-      requireFactory(tx.sql, att.factoryId, tx.now);
-      updateFactory(tx, att.factoryId, {
-        capabilities: [...new Set(hello.capabilities)].sort(),
-        seats: hello.seats,
-        engines: hello.engines,
-        agentVersion: hello.agentVersion,
-        lastHeartbeatAt: tx.now,
-      });
-      return { leases: heldAssignments(tx, att.factoryId), version: queueVersion(tx.sql) };
-    });
-    if (!outcome.ok) {
-      send(ws, { type: "error", id: hello.id, code: outcome.error.code, message: outcome.error.message });
-      ws.close(CLOSE.protocolError, outcome.error.code);
-      return;
-    }
-    // One live connection per factory: the newest replaces older ones.
-    for (const other of this.ctx.getWebSockets(att.factoryId)) {
-      if (other !== ws) {
-        send(other, { type: "error", code: "replaced", message: "another connection of this factory took over" });
-        other.close(CLOSE.replaced, "replaced");
-      }
-    }
-    ws.serializeAttachment({ ...att, helloed: true, leaseTtlSeconds: hello.leaseTtlSeconds ?? att.leaseTtlSeconds });
-    send(ws, {
-      type: "welcome",
-      v: PROTOCOL_VERSION,
-      factoryId: att.factoryId,
-      productId: this.productId,
-      queueVersion: outcome.value.version,
-      heartbeatIntervalMs: HEARTBEAT.intervalMs,
-      leases: outcome.value.leases,
-    });
-    this.dispatch();
-    await this.afterWrite();
-  }
-
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      /* already closed */
-    }
-  }
-
-  override async webSocketError(ws: WebSocket): Promise<void> {
-    try {
-      ws.close(1011, "socket error");
-    } catch {
-      /* already closed */
-    }
   }
 
   /** Push a frame to a factory's sockets (cancel, drain), or revoke and close them. */

@@ -6,6 +6,11 @@
  * A job row holds its lease (holder, epoch, expiry) in the same row as its stage:
  * "at most one live holder" is then structural — a row has one holder column —
  * and every claim/fence decision reads and writes a single row atomically.
+ *
+ * `exclusions` remembers, per (job, factory), the leases that factory lost on
+ * that job (core/exclusions): the router keeps the job away from it until `until`.
+ * New tables use CREATE … IF NOT EXISTS, so an existing coordinator gains them
+ * on its next start.
  */
 
 export const SCHEMA_VERSION = 2;
@@ -87,6 +92,16 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   job_id TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS exclusions (
+  job_id TEXT NOT NULL,
+  factory_id TEXT NOT NULL,
+  strikes INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  until INTEGER NOT NULL,
+  PRIMARY KEY (job_id, factory_id)
+);
+CREATE INDEX IF NOT EXISTS exclusions_by_until ON exclusions(until);
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,

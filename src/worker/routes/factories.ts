@@ -1,12 +1,13 @@
 /**
  * @module worker/routes/factories
  * Fleet membership, operator side: enroll (the token is shown once, only its
- * hash is kept), list, status (drain / quarantine / release), token rotate and
+ * hash is kept), list, status (drain / quarantine / release), approval of
+ * capabilities and seats a factory declared beyond its grant, token rotate and
  * revoke, deregister.
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
-import { EnrollBody, EnrollmentCodeBody, EntityId, FactoryStatusBody } from "../../shared/api.ts";
+import { ApproveGrantBody, EnrollBody, EnrollmentCodeBody, EntityId, FactoryStatusBody } from "../../shared/api.ts";
 import { type AppEnv, actorOf, bearerToken, newToken, requireRole, sha256Hex } from "../auth.ts";
 import { body, param } from "../validate.ts";
 
@@ -53,6 +54,15 @@ factories.post("/factories/:factoryId/status", async (c) => {
   const { status } = await body(c, FactoryStatusBody);
   return c.json(
     await unwrap(c.get("coordinator").setFactoryStatus(c.get("productId"), id, status, actorOf(principal))),
+  );
+});
+
+factories.post("/factories/:factoryId/capabilities/approve", async (c) => {
+  const principal = requireRole(c, "operator");
+  const id = param(c, "factoryId", EntityId);
+  const req = await body(c, ApproveGrantBody, true);
+  return c.json(
+    await unwrap(c.get("coordinator").approveFactoryGrant(c.get("productId"), id, req, actorOf(principal))),
   );
 });
 

@@ -1,0 +1,96 @@
+// One live connection per factory: a newer hello replaces the older socket, whose later frames are refused and
+// change nothing, and two hellos racing leave exactly one socket open.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
+import { enroll, getJob, P, submit } from "./client";
+import { type AssignFrame, connectFactory, openSocket } from "./sockets";
+
+const hello = { type: "hello", v: 1, capabilities: [], seats: 1, engines: [], agentVersion: "test" };
+
+/**
+ * A newer connection of the factory says hello, then a frame that was in flight on the older (greeted) socket
+ * is delivered — as the runtime may still hand over frames that arrived before its close landed. Returns what
+ * the coordinator sent back on the older socket.
+ */
+async function takeOverThenFrame(product: string, factoryId: string, frame: Record<string, unknown>) {
+  return runInDurableObject(env.COORDINATOR.getByName(product), async (instance: ProductCoordinator, state) => {
+    const sockets = state.getWebSockets(factoryId);
+    const greeted = (ws: WebSocket) => (ws.deserializeAttachment() as { helloed: boolean }).helloed;
+    const old = sockets.find(greeted)!;
+    const fresh = sockets.find((ws) => !greeted(ws))!;
+    const sent: string[] = [];
+    const original = old.send.bind(old);
+    old.send = (m: string | ArrayBuffer | ArrayBufferView) => {
+      sent.push(String(m));
+      try {
+        original(m);
+      } catch {
+        /* closed */
+      }
+    };
+    await instance.webSocketMessage(fresh, JSON.stringify({ ...hello, id: "takeover" }));
+    await instance.webSocketMessage(old, JSON.stringify(frame));
+    return sent.map((m) => JSON.parse(m) as { type: string; code?: string });
+  });
+}
+
+describe("socket takeover", () => {
+  it("refuses a complete frame from a replaced socket and leaves the job where it was", async () => {
+    const product = "takeover-complete";
+    const f = await enroll(product, "f");
+    const first = await connectFactory(product, f.token);
+    const job = await submit(product, { title: "x" });
+    const offer = (await first.socket.next<AssignFrame>("assign")).assignments[0]!;
+    const second = await openSocket(`${P(product)}/factories/connect`, { authorization: `Bearer ${f.token}` });
+    const before = await getJob(product, job.id);
+    const complete = {
+      type: "complete",
+      id: "c",
+      jobId: job.id,
+      leaseEpoch: offer.leaseEpoch,
+      result: { outcome: "success", rc: 0 },
+    };
+    const sent = await takeOverThenFrame(product, f.factoryId, complete);
+    expect((await second.next<{ leases: Array<{ job: { id: string } }> }>("welcome")).leases[0]!.job.id).toBe(job.id);
+    expect(sent.map((s) => s.type)).not.toContain("ack");
+    expect(sent.find((s) => s.type === "error" && s.code !== "replaced")?.code).toBe("conflict");
+    expect(await getJob(product, job.id)).toEqual(before);
+    // The live connection still works the job.
+    second.send(complete);
+    expect((await second.next<{ result: { stage: string } }>("ack")).result.stage).toBe("testing");
+    second.close();
+  });
+
+  it("refuses a heartbeat from a replaced socket too (it no longer speaks for the factory)", async () => {
+    const product = "takeover-heartbeat";
+    const f = await enroll(product, "f");
+    await connectFactory(product, f.token);
+    const second = await openSocket(`${P(product)}/factories/connect`, { authorization: `Bearer ${f.token}` });
+    const sent = await takeOverThenFrame(product, f.factoryId, { type: "heartbeat", id: "h" });
+    expect(sent.filter((s) => s.type !== "error" || s.code !== "replaced").map((s) => s.type)).toEqual(["error"]);
+    second.close();
+  });
+
+  it("two hellos racing leave exactly one live socket", async () => {
+    const product = "takeover-race";
+    const f = await enroll(product, "f");
+    const path = `${P(product)}/factories/connect`;
+    const s1 = await openSocket(path, { authorization: `Bearer ${f.token}` });
+    const s2 = await openSocket(path, { authorization: `Bearer ${f.token}` });
+    s1.send({ ...hello, id: "1" });
+    s2.send({ ...hello, id: "2" });
+    // Wait for the state: one of them is closed as replaced.
+    const deadline = Date.now() + 5000;
+    while (!s1.closed && !s2.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const [loser, winner] = s1.closed ? [s1, s2] : [s2, s1];
+    expect(loser.closed?.code).toBe(4000);
+    winner.send({ type: "heartbeat", id: "alive" });
+    expect(await winner.next("ack")).toMatchObject({ id: "alive" });
+    expect(winner.closed).toBeUndefined();
+    // And it receives work.
+    const job = await submit(product, { title: "x" });
+    expect((await winner.next<AssignFrame>("assign")).assignments[0]!.job.id).toBe(job.id);
+    winner.close();
+  });
+});

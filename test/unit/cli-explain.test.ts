@@ -1,0 +1,48 @@
+// `gigafactory explain` in a terminal: an excluded factory is listed with its reason, and the lost leases of the job
+// with kind, strike and until when the factory is kept from it.
+import { describe, expect, it } from "vitest";
+import { renderExplanation } from "../../src/cli/commands/explain.ts";
+import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
+import type { Explanation } from "../../src/shared/responses.ts";
+
+const AT = Date.UTC(2026, 0, 2, 3, 4, 5);
+
+const explanation: Explanation = {
+  jobId: "job_1",
+  stage: "queued",
+  priority: "medium",
+  at: AT,
+  weights: DEFAULT_WEIGHTS,
+  urgency: 1,
+  holderFactoryId: null,
+  ranked: [],
+  rejected: [
+    {
+      factoryId: "fac_a",
+      factoryName: "a",
+      eligible: false,
+      reasons: ["excluded:expired"],
+      score: 0,
+      terms: {} as Explanation["rejected"][number]["terms"],
+      exclusion: { kind: "expired", strikes: 2, until: AT + 120_000 },
+    },
+  ],
+  exclusions: [
+    { jobId: "job_1", factoryId: "fac_a", kind: "expired", strikes: 2, at: AT - 1_000, until: AT + 120_000 },
+    { jobId: "job_1", factoryId: "fac_b", kind: "released", strikes: 1, at: AT - 60_000, until: AT - 50_000 },
+  ],
+};
+
+describe("explain rendering", () => {
+  it("names the exclusion among the rejection reasons and lists every lost lease with its backoff", () => {
+    const text = renderExplanation(explanation);
+    expect(text).toContain("a (fac_a): excluded:expired");
+    expect(text).toContain("EXCLUSIONS (2)");
+    expect(text).toContain("fac_a: expired, strike 2, excluded until 2026-01-02T03:06:05Z");
+    expect(text).toContain("fac_b: released, strike 1, backoff over");
+  });
+
+  it("says nothing about exclusions when no factory lost the job", () => {
+    expect(renderExplanation({ ...explanation, rejected: [], exclusions: [] })).not.toContain("EXCLUSIONS");
+  });
+});
