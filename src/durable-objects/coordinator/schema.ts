@@ -76,6 +76,13 @@ CREATE TABLE IF NOT EXISTS enrollment_codes (
   expires_at INTEGER NOT NULL,
   used_at INTEGER
 );
+-- Live feed streams by the token hash that opened them: whom to close on revocation (./access.ts).
+CREATE TABLE IF NOT EXISTS feed_watchers (
+  token_hash TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  PRIMARY KEY (token_hash, job_id)
+);
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,
