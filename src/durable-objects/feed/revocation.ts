@@ -58,7 +58,14 @@ export class StreamRevocation {
   /** A `401` for a stream opened by a token this feed already closed streams of, else null. */
   refuse(openedBy: string): Response | null {
     if (!this.revoked.has(openedBy)) return null;
-    return new Response(JSON.stringify({ code: "unauthorized", detail: REVOKED_REASON }), {
+    const problem = {
+      type: "https://gigafactory.dev/problems/unauthorized",
+      title: "Authentication required",
+      status: 401,
+      detail: REVOKED_REASON,
+      code: "unauthorized",
+    };
+    return new Response(JSON.stringify(problem), {
       status: 401,
       headers: { "content-type": "application/problem+json" },
     });
