@@ -3,5 +3,5 @@
 // file at deploy time: `node scripts/dashboard-config.ts --api https://<your-worker>` — and put
 // the dashboard's origin into the Worker's DASHBOARD_ORIGINS (wrangler.toml) so CORS allows it.
 
-/** The API's origin, e.g. "https://gigafactory.example.workers.dev", or "" for this page's origin. */
+/** Where this dashboard finds the API: its origin (`https://<worker>`), or "" for the origin that serves the page. */
 export const API_BASE = "";

@@ -36,7 +36,7 @@ export function configJs(origin: string): string {
   return [
     "// config.js — written by scripts/dashboard-config.ts: where this dashboard finds the API.",
     "",
-    `/** The API's origin, or "" for this page's origin. */`,
+    `/** Where this dashboard finds the API: its origin, or "" for the origin that serves the page. */`,
     `export const API_BASE = ${JSON.stringify(origin)};`,
     "",
   ].join("\n");
