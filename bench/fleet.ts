@@ -19,6 +19,12 @@ export function before(t: Target, deadline: number): boolean {
   return t.alive() && performance.now() < deadline;
 }
 
+/** Products are created explicitly (`POST /api/v1/products`, idempotent): each scenario's, before it runs. */
+export async function createProduct(t: Target, product: string): Promise<void> {
+  const r = await api(t.base, "POST", "/api/v1/products", t.admin, { id: product });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`create product ${product}: HTTP ${r.status}`);
+}
+
 export async function enroll(t: Target, product: string, name: string, seats: number): Promise<string> {
   const r = await api<{ token: string }>(t.base, "POST", `${productPath(product)}/factories/enroll`, t.admin, {
     name,

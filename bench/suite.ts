@@ -16,7 +16,7 @@ import { loadavg } from "node:os";
 import { type Counts, describeCounts, FULL, QUICK } from "./counts.ts";
 import { dispatchLatency } from "./dispatch-latency.ts";
 import { feedFanout } from "./feed-fanout.ts";
-import type { Target } from "./fleet.ts";
+import { createProduct, type Target } from "./fleet.ts";
 import { idleConnections } from "./idle-connections.ts";
 import { LocalSystem } from "./local-system.ts";
 import { machine } from "./machine.ts";
@@ -24,6 +24,9 @@ import { TreeSampler } from "./proc-tree.ts";
 import { recovery } from "./recovery.ts";
 import { type Results, type Scenario, table, toJson } from "./report.ts";
 import { throughput } from "./throughput.ts";
+
+/** Every scenario's product (the `PRODUCT` of each scenario file), created on each fresh system. */
+const BENCH_PRODUCTS = ["bench-latency", "bench-throughput", "bench-recovery", "bench-fanout", "bench-idle"];
 
 const USAGE = `usage: npm run bench [-- --json] [-- --quick]
   --json   print one JSON object on stdout (progress still goes to stderr)
@@ -86,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       first = false;
       const t: Target = { base: server.url, admin: system.admin, alive: () => system.alive };
+      for (const id of BENCH_PRODUCTS) await createProduct(t, id);
       const out: Scenario<T> = { settledMs: await s.settle(counts.settleMs) };
       log(`${name}: start (waited ${out.settledMs} ms for a quiet runtime)`);
       const close = s.window();

@@ -1,7 +1,23 @@
-// api.js — the REST client: the signed-in session (token + product in localStorage),
-// bearer-authenticated JSON calls, and problem+json errors turned into ApiError.
+// api.js — the REST client: the signed-in session (token + product in this tab's sessionStorage,
+// gone when the tab closes; the admin token only when the user chose to keep it), the API base
+// (config.js), bearer-authenticated JSON calls, and problem+json errors turned into ApiError.
+
+import { API_BASE } from "./config.js";
 
 const STORE_KEY = "gigafactory.session";
+
+/** The API origin: config.js's API_BASE when the dashboard is deployed apart from the Worker, else this page's. */
+export function apiBase() {
+  return (API_BASE || location.origin).replace(/\/+$/, "");
+}
+
+/**
+ * The WebSocket URL of a path under the API (`http` → `ws`, `https` → `wss`).
+ * @param {string} path e.g. "/api/v1/products/p/jobs/j/events/ws?after=0"
+ */
+export function socketUrl(path) {
+  return `${apiBase().replace(/^http/, "ws")}${path}`;
+}
 
 /** @typedef {{ token: string, product: string }} Session */
 
@@ -47,7 +63,9 @@ export function productFromToken(token) {
 /** @returns {Session | null} */
 export function loadSession() {
   try {
-    const raw = localStorage.getItem(STORE_KEY);
+    // Earlier versions kept the token in localStorage, readable for ever by any script of this origin.
+    localStorage.removeItem(STORE_KEY);
+    const raw = sessionStorage.getItem(STORE_KEY);
     const s = raw ? JSON.parse(raw) : null;
     return s && typeof s.token === "string" && typeof s.product === "string" ? s : null;
   } catch {
@@ -55,13 +73,28 @@ export function loadSession() {
   }
 }
 
-/** @param {Session} s */
-export function saveSession(s) {
-  localStorage.setItem(STORE_KEY, JSON.stringify(s));
+/**
+ * Keep the session for this tab only. The admin token (one that names no product) is kept only
+ * when `remember` is set: otherwise it lives in memory and a reload asks for it again.
+ * @param {Session} s
+ * @param {boolean} [remember] the user chose to keep an admin token for this tab
+ */
+export function saveSession(s, remember = false) {
+  if (isAdminToken(s.token) && !remember) {
+    sessionStorage.removeItem(STORE_KEY);
+    return;
+  }
+  sessionStorage.setItem(STORE_KEY, JSON.stringify(s));
 }
 
 export function clearSession() {
+  sessionStorage.removeItem(STORE_KEY);
   localStorage.removeItem(STORE_KEY);
+}
+
+/** A token that names no product: the deployment's admin token (the server is the judge). @param {string} token */
+export function isAdminToken(token) {
+  return productFromToken(token) === "";
 }
 
 /**
@@ -101,7 +134,7 @@ async function toError(res) {
 export async function request(session, path, init = {}) {
   const headers = new Headers(init.headers);
   headers.set("authorization", `Bearer ${session.token}`);
-  const url = `${location.origin}/api/v1/products/${encodeURIComponent(session.product)}${path}`;
+  const url = `${apiBase()}/api/v1/products/${encodeURIComponent(session.product)}${path}`;
   let res;
   try {
     res = await fetch(url, { ...init, headers });

@@ -1,7 +1,7 @@
 // app.js — the dashboard's entry point: session, header (product, counts, queue
 // version), hash routing (#/jobs, #/jobs/<id>, #/fleet) and the shared poller.
 
-import { clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
+import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
 import { h, replace } from "./dom.js";
 import { fleetView } from "./fleet.js";
 import { jobDetailView } from "./job-detail.js";
@@ -117,6 +117,8 @@ document.querySelector(".skip")?.addEventListener("click", (ev) => {
   ev.preventDefault();
   main.focus();
 });
+// The API may live on another origin (config.js): the docs link follows it.
+document.querySelector('a[href="/api/v1/openapi.json"]')?.setAttribute("href", `${apiBase()}/api/v1/openapi.json`);
 const saved = loadSession();
 if (saved) start(saved);
 else signOut();

@@ -3,7 +3,7 @@
 // on a drop it reconnects with exponential backoff and resumes after the last seq seen,
 // so every event arrives once and in order.
 
-import { ApiError, api, jobPath } from "./api.js";
+import { ApiError, api, jobPath, socketUrl } from "./api.js";
 
 /** @typedef {{ seq: number, type: string, at: number, data: Record<string, any> }} JobEvent */
 /** @typedef {"connecting" | "live" | "reconnecting" | "stopped"} FeedState */
@@ -59,9 +59,8 @@ export class JobFeedClient {
       return;
     }
     if (this.stopped) return;
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const path = `/api/v1/products/${encodeURIComponent(this.session.product)}${jobPath(this.jobId)}/events/ws`;
-    const url = `${proto}//${location.host}${path}?after=${this.lastSeq}&ticket=${encodeURIComponent(ticket)}`;
+    const url = socketUrl(`${path}?after=${this.lastSeq}&ticket=${encodeURIComponent(ticket)}`);
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.onmessage = (msg) => this.onFrame(msg.data);

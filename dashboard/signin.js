@@ -1,7 +1,8 @@
 // signin.js — the sign-in form: a bearer token and a product (filled in from a
-// gf_<product>_… token), checked against the API before it is stored.
+// gf_<product>_… token), checked against the API before it is kept for this tab.
+// The admin token is kept only when the user ticks "keep it" (else it lives in memory).
 
-import { describeError, productFromToken, saveSession, verifySession } from "./api.js";
+import { describeError, isAdminToken, productFromToken, saveSession, verifySession } from "./api.js";
 import { h, replace, showError } from "./dom.js";
 
 /**
@@ -29,6 +30,17 @@ export function signInView(root, onSignedIn, notice = "") {
     pattern: "[a-z0-9][a-z0-9\\-]{0,62}",
     "aria-describedby": "product-help",
   });
+  const remember = h("input", { id: "remember-admin", name: "remember-admin", type: "checkbox" });
+  const rememberField = h(
+    "div",
+    { class: "field", hidden: true },
+    h(
+      "label",
+      { for: "remember-admin" },
+      remember,
+      " Keep me signed in as admin in this tab (otherwise a reload asks again)",
+    ),
+  );
   const error = h("p", { class: "status", id: "signin-error", role: "alert" });
   const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
   let productTouched = false;
@@ -38,6 +50,9 @@ export function signInView(root, onSignedIn, notice = "") {
   token.addEventListener("input", () => {
     const inferred = productFromToken(token.value);
     if (inferred && !productTouched) product.value = inferred;
+    const admin = token.value.trim() !== "" && isAdminToken(token.value);
+    if (admin) rememberField.removeAttribute("hidden");
+    else rememberField.setAttribute("hidden", "");
   });
 
   const form = h(
@@ -47,7 +62,7 @@ export function signInView(root, onSignedIn, notice = "") {
     h(
       "p",
       { class: "muted" },
-      "Use an operator or viewer token for one product. It is kept in this browser's local storage until you sign out.",
+      "Use an operator or viewer token for one product. It is kept for this tab only (session storage) until you sign out or close the tab.",
     ),
     h(
       "div",
@@ -63,6 +78,7 @@ export function signInView(root, onSignedIn, notice = "") {
       product,
       h("small", { id: "product-help", class: "muted" }, "Filled in from a product token"),
     ),
+    rememberField,
     error,
     submit,
   );
@@ -78,7 +94,7 @@ export function signInView(root, onSignedIn, notice = "") {
     showError(error, "");
     try {
       await verifySession(session);
-      saveSession(session);
+      saveSession(session, remember instanceof HTMLInputElement && remember.checked);
       onSignedIn(session);
     } catch (err) {
       showError(error, describeError(err));

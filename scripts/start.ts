@@ -34,6 +34,17 @@ async function api(url: string, token: string, method: string, p: string, body?:
   return (text ? JSON.parse(text) : null) as Record<string, unknown>;
 }
 
+/** Products are created explicitly; idempotent, so a second `npm start` on the same state just finds it. */
+async function createDemoProduct(url: string, token: string): Promise<void> {
+  const res = await fetch(`${url}/api/v1/products`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ id: PRODUCT }),
+  });
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`create product ${PRODUCT}: ${res.status} ${await res.text()}`);
+}
+
 function prefixed(child: ChildProcess, label: string) {
   for (const stream of [child.stdout, child.stderr]) {
     let buf = "";
@@ -173,6 +184,7 @@ async function main(): Promise<void> {
   process.once("SIGINT", () => void stop(0));
   process.once("SIGTERM", () => void stop(0));
   try {
+    await createDemoProduct(server.url, token);
     for (const f of FACTORIES) agents.push(await startAgent(server.url, token, f));
     const jobs = await submitExamples(server.url, token);
     console.log(`✔ Gigafactory is running on ${server.url}`);

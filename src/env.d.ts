@@ -12,6 +12,8 @@ declare namespace Cloudflare {
     DISPATCH_QUEUE: Queue<import("./worker/queues/messages.ts").DispatchMessage>;
     HISTORY_QUEUE: Queue<import("./history/write.ts").HistoryMessage>;
     GIGAFACTORY_ENV: string;
+    /** Browser origins allowed to call the API (CORS), comma-separated; empty = same origin only. */
+    DASHBOARD_ORIGINS?: string;
     /** Secret: the admin bearer token (`wrangler secret put`, or `.dev.vars` locally). */
     GIGAFACTORY_ADMIN_TOKEN?: string;
   }

@@ -88,8 +88,11 @@ function layerProduct(layer: Layer): string | undefined {
   return layer.product ?? (layer.token ? productFromToken(layer.token) : undefined);
 }
 
-/** Flags over environment over file; fails with the exact step that fixes what is missing. */
-export function resolveConnection(flags: Layer, env: Layer, file: Layer): Connection {
+/**
+ * Flags over environment over file; fails with the exact step that fixes what is missing.
+ * `needProduct: false` (commands above products, e.g. `products create`) yields `product: ""` when none is named.
+ */
+export function resolveConnection(flags: Layer, env: Layer, file: Layer, needProduct = true): Connection {
   const layers = [flags, env, file];
   const url = layers.find((l) => l.url)?.url;
   const token = layers.find((l) => l.token)?.token;
@@ -102,6 +105,7 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer): Connec
     );
   }
   if (!product) {
+    if (!needProduct) return { url, token, product: "" };
     throw new CliError(
       "product_required",
       "the token does not name a product (an admin token?) and none is configured",

@@ -28,8 +28,8 @@ export interface Ctx {
   int(name: string): number | undefined;
   flag(name: string): boolean;
   strs(name: string): string[];
-  /** The connection from flags, environment and config file (in that order). */
-  connection(): Connection;
+  /** The connection from flags, environment and config file (in that order); `product` may be "" only when `needProduct` is false. */
+  connection(needProduct?: boolean): Connection;
   client(conn?: Connection): GigafactoryClient;
   /** A line of human output on stdout; suppressed under --json. */
   print(text: string): void;
@@ -67,12 +67,14 @@ export function makeContext(io: Io, values: Record<string, OptionValue>, positio
       const v = values[name];
       return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
     },
-    connection() {
-      resolved ??= resolveConnection(
+    connection(needProduct = true) {
+      const layers = [
         { url: str("url"), token: str("token"), product: str("product") },
         envLayer(io.env),
         readConfigFile(configPath(io.env)),
-      );
+      ] as const;
+      if (!needProduct) return resolveConnection(...layers, false);
+      resolved ??= resolveConnection(...layers);
       return resolved;
     },
     client(conn) {

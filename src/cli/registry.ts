@@ -10,6 +10,7 @@ import { job } from "./commands/job.ts";
 import { jobActions } from "./commands/job-actions.ts";
 import { jobs } from "./commands/jobs.ts";
 import { login } from "./commands/login.ts";
+import { productCommands } from "./commands/products.ts";
 import { queueState } from "./commands/queue-state.ts";
 import { submit } from "./commands/submit.ts";
 import { tokenCommands } from "./commands/tokens.ts";
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   ...factoryCommands,
   enroll,
   ...tokenCommands,
+  ...productCommands,
   queueState,
   history,
 ];

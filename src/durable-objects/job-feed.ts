@@ -12,6 +12,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { FeedFrame, JobEvent } from "../shared/protocol.ts";
 import { type ArtifactPointer, deletePointer, getPointer, listPointers, putPointer } from "./feed/artifacts.ts";
 import { appendEvents, eventsAfter, FEED_SCHEMA_SQL, lastSeq, type NewEvent } from "./feed/event-log.ts";
+import { OPENED_BY_PARAM, StreamRevocation } from "./feed/revocation.ts";
 import { SseClient, sseComment, sseEvent } from "./feed/sse.ts";
 
 export type FeedAppend = NewEvent;
@@ -26,6 +27,7 @@ const SSE_KEEPALIVE_MS = 15_000;
 export class JobFeed extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly sse = new Set<SseClient>();
+  private readonly revocation = new StreamRevocation();
   private keepAlive: ReturnType<typeof setInterval> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -77,15 +79,25 @@ export class JobFeed extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const after = Number(url.searchParams.get("after") ?? "0");
-    if (url.pathname.endsWith("/ws")) return this.openSocket(after);
-    if (url.pathname.endsWith("/stream")) return this.openStream(after);
+    const openedBy = url.searchParams.get(OPENED_BY_PARAM) ?? "";
+    const refused = this.revocation.refuse(openedBy);
+    if (refused) return refused;
+    if (url.pathname.endsWith("/ws")) return this.openSocket(after, openedBy);
+    if (url.pathname.endsWith("/stream")) return this.openStream(after, openedBy);
     return new Response("not found", { status: 404 });
   }
 
-  private openSocket(after: number): Response {
+  /** The token with this hash was revoked: close the streams it opened (feed/revocation). */
+  async revokeStreams(tokenHash: string): Promise<number> {
+    const closed = this.revocation.close(this.ctx, this.sse, tokenHash);
+    this.pruneStreams();
+    return closed;
+  }
+
+  private openSocket(after: number, openedBy: string): Response {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, ["watcher"]);
+    this.ctx.acceptWebSocket(server, this.revocation.tags(openedBy));
     for (let from = after; ; ) {
       const page = eventsAfter(this.sql, from, REPLAY_CHUNK);
       for (const event of page) server.send(JSON.stringify({ type: "event", event } satisfies FeedFrame));
@@ -96,9 +108,10 @@ export class JobFeed extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  private openStream(after: number): Response {
+  private openStream(after: number, openedBy: string): Response {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const client = new SseClient(writable);
+    this.revocation.track(client, openedBy);
     client.write(sseComment(`job feed, resuming after ${after}`));
     for (let from = after; ; ) {
       const page = eventsAfter(this.sql, from, REPLAY_CHUNK);

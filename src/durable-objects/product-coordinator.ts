@@ -10,6 +10,13 @@ import { DomainError, type Outcome } from "../core/errors.ts";
 import type { Factory, Stage } from "../core/model.ts";
 import { DEFAULT_WEIGHTS, jobUrgency, rankFactories } from "../core/router.ts";
 import type { Explanation } from "../shared/responses.ts";
+import {
+  assertFactoryMayRead,
+  factoryTokenHashOf,
+  recordWatcher,
+  takeWatchedJobs,
+  tokenHashOf,
+} from "./coordinator/access.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
 import {
   type ArtifactCommit,
@@ -43,6 +50,8 @@ import { listRuns } from "./coordinator/runs.ts";
 import { type SubmitInput, submitJob } from "./coordinator/submit.ts";
 import { authenticate, listTokens, mintToken, revokeToken, type TokenRole } from "./coordinator/tokens.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
+import type { Tx } from "./coordinator/tx.ts";
+import { closeFeedStreams } from "./feed/revocation.ts";
 
 export class ProductCoordinator extends FactoryConnections {
   // ---- auth ------------------------------------------------------------------------
@@ -60,11 +69,39 @@ export class ProductCoordinator extends FactoryConnections {
   }
 
   async revokeToken(productId: string, id: string, actor: string) {
-    return this.unit(productId, (tx) => {
+    let watched: { hash: string; jobs: string[] } | undefined;
+    const outcome = await this.unit(productId, (tx) => {
       const info = revokeToken(tx, id);
+      const hash = tokenHashOf(tx.sql, id);
+      if (hash) watched = { hash, jobs: takeWatchedJobs(tx, hash) };
       enqueueAudit(tx, actor, "token.revoke", id);
       return info;
     });
+    if (outcome.ok && watched) await closeFeedStreams(this.env, productId, watched.hash, watched.jobs);
+    return outcome;
+  }
+
+  // ---- least privilege: factory reads, live feed streams ------------------------------
+
+  /** Refuses (forbidden) unless the factory holds or held the job (worker/auth `requireJobReader`). */
+  async checkFactoryRead(productId: string, factoryId: string, jobId: string) {
+    return this.unit(productId, (tx) => {
+      assertFactoryMayRead(tx.sql, factoryId, jobId);
+      return true;
+    });
+  }
+
+  /** A feed stream of `jobId` is opening with the token of this hash: remember it for revocation. */
+  async recordFeedWatcher(productId: string, jobId: string, tokenHash: string) {
+    return this.unit(productId, (tx) => {
+      recordWatcher(tx, tokenHash, jobId);
+      return true;
+    });
+  }
+
+  /** Close the feed streams opened by a factory token that is being replaced or removed. */
+  private async closeFactoryStreams(productId: string, watched: { hash: string; jobs: string[] } | undefined) {
+    if (watched) await closeFeedStreams(this.env, productId, watched.hash, watched.jobs);
   }
 
   async listTokens(productId: string) {
@@ -273,25 +310,31 @@ export class ProductCoordinator extends FactoryConnections {
   }
 
   async rotateFactoryToken(productId: string, factoryId: string, newHash: string, actor: string) {
+    let watched: { hash: string; jobs: string[] } | undefined;
     const outcome = await this.unit(productId, (tx) => {
       const f = requireFactory(tx.sql, factoryId, tx.now);
       if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked; enroll it again`);
+      watched = this.takeFactoryWatchers(tx, factoryId);
       enqueueAudit(tx, actor, "factory.token.rotate", factoryId);
       return setFactoryToken(tx, factoryId, newHash);
     });
     // Sockets authenticated with the old token must not outlive it.
     if (outcome.ok) this.notify(factoryId, { type: "revoke", reason: "token rotated" }, true);
+    if (outcome.ok) await this.closeFactoryStreams(productId, watched);
     return outcome;
   }
 
   async revokeFactoryToken(productId: string, factoryId: string, actor: string) {
+    let watched: { hash: string; jobs: string[] } | undefined;
     const outcome = await this.unit(productId, (tx) => {
       requireFactory(tx.sql, factoryId, tx.now);
+      watched = this.takeFactoryWatchers(tx, factoryId);
       const requeued = requeueHeldBy(tx, factoryId, "factory token revoked");
       enqueueAudit(tx, actor, "factory.token.revoke", factoryId, { requeued });
       return setFactoryToken(tx, factoryId, null, "revoked");
     });
     if (outcome.ok) this.notify(factoryId, { type: "revoke", reason: "factory token revoked" }, true);
+    if (outcome.ok) await this.closeFactoryStreams(productId, watched);
     return outcome;
   }
 
@@ -313,15 +356,23 @@ export class ProductCoordinator extends FactoryConnections {
   }
 
   async deregister(productId: string, factoryId: string, actor: string) {
+    let watched: { hash: string; jobs: string[] } | undefined;
     const outcome = await this.unit(productId, (tx) => {
       requireFactory(tx.sql, factoryId, tx.now);
+      watched = this.takeFactoryWatchers(tx, factoryId);
       const requeued = requeueHeldBy(tx, factoryId, "factory deregistered");
       deleteFactory(tx, factoryId);
       enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued });
       return { requeued };
     });
     if (outcome.ok) this.notify(factoryId, { type: "revoke", reason: "factory deregistered" }, true);
+    if (outcome.ok) await this.closeFactoryStreams(productId, watched);
     return outcome;
+  }
+
+  private takeFactoryWatchers(tx: Tx, factoryId: string) {
+    const hash = factoryTokenHashOf(tx.sql, factoryId);
+    return hash ? { hash, jobs: takeWatchedJobs(tx, hash) } : undefined;
   }
 
   // ---- the reaper's safety net (cron) -------------------------------------------------

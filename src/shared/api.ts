@@ -131,6 +131,9 @@ export const MintTokenBody = z
   .object({ role: z.enum(["operator", "viewer"]), name: z.string().min(1).max(100) })
   .strict();
 
+/** `POST /api/v1/products` (admin): create a product explicitly; idempotent (`201` new, `200` existing). */
+export const CreateProductBody = z.object({ id: ProductId }).strict();
+
 export const EventsQuery = z
   .object({
     after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),

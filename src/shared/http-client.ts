@@ -21,6 +21,8 @@ export type JobAction = (typeof JOB_ACTIONS)[number];
 export type SubmitInput = { markdown: string } | { manifest: Record<string, unknown>; bodyMd?: string };
 export type HistoryQuery = { kind?: "snapshots" | "runs" | "audit"; jobId?: string; since?: number; limit?: number };
 export type Enrolled = { factoryId: string; token: string; factory: Factory };
+/** A product as `GET /api/v1/products` lists it; `createdAt` in ms since the epoch. */
+export type ProductInfo = { id: string; createdAt: number };
 
 /** An HTTP error answer; `code` is the problem's stable code (`http_<status>` when the body was not problem+json). */
 export class ApiError extends Error {
@@ -186,6 +188,19 @@ export class GigafactoryClient {
       d1: string;
       at: string;
     };
+  }
+
+  // ---- products: admin, above any one product ----
+
+  /** Create product `id` (idempotent); `created` is false when it already existed (200). */
+  async createProduct(id: string): Promise<{ product: ProductInfo; created: boolean }> {
+    const res = await this.send("POST", `${this.url}/api/v1/products`, { json: { id } });
+    return { product: (await res.json()) as ProductInfo, created: res.status === 201 };
+  }
+
+  async listProducts(): Promise<ProductInfo[]> {
+    const res = await this.send("GET", `${this.url}/api/v1/products`);
+    return ((await res.json()) as { products: ProductInfo[] }).products;
   }
 
   // ---- jobs: operators and viewers ----

@@ -2,11 +2,14 @@
  * @module worker/app
  * The HTTP surface: Hono routers mounted per resource under `/api/v1`. The
  * Worker authenticates, validates and formats; every stateful decision is an
- * RPC to the product's coordinator (or a job's feed).
+ * RPC to the product's coordinator (or a job's feed). Every response carries
+ * the browser policy (security headers; CORS for the configured dashboard
+ * origins, see worker/browser-policy).
  */
 import { Hono } from "hono";
 import { DomainError } from "../core/errors.ts";
 import { type AppEnv, productAuth } from "./auth.ts";
+import { cors, securityHeaders } from "./browser-policy.ts";
 import { onError, problemResponse } from "./problem.ts";
 import { artifacts } from "./routes/artifacts.ts";
 import { bulk } from "./routes/bulk.ts";
@@ -14,6 +17,7 @@ import { events, feeds } from "./routes/events.ts";
 import { factories } from "./routes/factories.ts";
 import { history } from "./routes/history.ts";
 import { jobs } from "./routes/jobs.ts";
+import { products } from "./routes/products.ts";
 import { queueState } from "./routes/queue-state.ts";
 import { system } from "./routes/system.ts";
 import { tokens } from "./routes/tokens.ts";
@@ -27,8 +31,11 @@ export function buildApp(): Hono<AppEnv> {
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
 
   const app = new Hono<AppEnv>();
+  app.use("*", securityHeaders);
+  app.use("*", cors);
   app.use("*", drainUnreadBody);
   app.route("/api/v1", system);
+  app.route("/api/v1", products);
   // Feed sockets/streams authenticate by header or ticket, so they come before the header-only middleware.
   app.route("/api/v1/products/:productId", feeds);
   app.route("/api/v1/products/:productId", product);

@@ -5,21 +5,31 @@
  * compared or stored; each request asks the product's coordinator, so revoking
  * or rotating a token takes effect on the next request. A valid token presented
  * on another product's path is told `403` (it is real, just not for this
- * product); anything unrecognised is `401`.
+ * product); anything unrecognised is `401`; the admin naming a product that was
+ * never created is told `404`.
+ *
+ * Least privilege: a factory token reads only the jobs it holds or held (their
+ * record, runs, events, feed and artifacts) and the queue version — never the
+ * product's other jobs, its fleet, its history or its audit log.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { DomainError, unwrap } from "../core/errors.ts";
 import type { Principal as StoredPrincipal } from "../durable-objects/coordinator/tokens.ts";
 import { ProductId } from "../shared/api.ts";
 import { fromZod } from "./problem.ts";
-import { productExists, registerProduct, unknownToken } from "./products.ts";
+import { productExists, requireProduct, unknownToken } from "./products.ts";
 
 export type Principal = { kind: "admin" } | StoredPrincipal;
-export type Role = "viewer" | "operator" | "admin" | "factory" | "enrollment";
+export type Role = "member" | "viewer" | "operator" | "admin" | "factory" | "enrollment";
+
+/** Who opened a feed stream or asked for a ticket: the admin, or the SHA-256 of the token (what revocation names). */
+export type Opener = "admin" | string;
 
 export interface AuthVars {
   productId: string;
   principal: Principal;
+  /** SHA-256 (hex) of the bearer token this request authenticated with. */
+  tokenHash: string;
   coordinator: DurableObjectStub<import("../durable-objects/product-coordinator.ts").ProductCoordinator>;
 }
 
@@ -64,12 +74,30 @@ export function coordinatorFor(env: Env, productId: string) {
 }
 
 export async function resolvePrincipal(env: Env, productId: string, token: string): Promise<Principal> {
-  const hash = await sha256Hex(token);
+  return (await authenticateToken(env, productId, token)).principal;
+}
+
+/** Whether `hash` is the digest of the deployment's admin token (compared in constant time). */
+async function isAdminHash(env: Env, hash: string): Promise<boolean> {
   const admin = env.GIGAFACTORY_ADMIN_TOKEN;
-  if (admin && sameDigest(hash, await sha256Hex(admin))) {
-    // The admin acting on a product is what brings it into existence.
-    await registerProduct(env, productId);
-    return { kind: "admin" };
+  return admin ? sameDigest(hash, await sha256Hex(admin)) : false;
+}
+
+/**
+ * The principal behind `token` on `productId`, and the token's hash.
+ * @throws DomainError `unauthorized` (unknown, revoked), `forbidden` (another product's token),
+ *   `not_found` (the admin on a product that was never created).
+ */
+export async function authenticateToken(
+  env: Env,
+  productId: string,
+  token: string,
+): Promise<{ principal: Principal; hash: string }> {
+  const hash = await sha256Hex(token);
+  if (await isAdminHash(env, hash)) {
+    // Products are created explicitly (POST /api/v1/products): a typo must not conjure one.
+    await requireProduct(env, productId);
+    return { principal: { kind: "admin" }, hash };
   }
   const m = TOKEN_RE.exec(token);
   if (!m?.[1]) throw unknownToken();
@@ -81,7 +109,7 @@ export async function resolvePrincipal(env: Env, productId: string, token: strin
   if (owner !== productId) {
     throw new DomainError("forbidden", `this token belongs to another product and cannot act on ${productId}`);
   }
-  return found;
+  return { principal: found, hash };
 }
 
 /** Middleware for `/products/:productId/*`: validates the id, authenticates, binds the coordinator. */
@@ -90,7 +118,9 @@ export const productAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!parsed.success) throw fromZod("productId", parsed.error);
   const productId = parsed.data;
   c.set("productId", productId);
-  c.set("principal", await resolvePrincipal(c.env, productId, bearerToken(c)));
+  const { principal, hash } = await authenticateToken(c.env, productId, bearerToken(c));
+  c.set("principal", principal);
+  c.set("tokenHash", hash);
   c.set("coordinator", coordinatorFor(c.env, productId));
   await next();
 };
@@ -109,7 +139,10 @@ function roleOf(p: Principal): Role {
 }
 
 const ALLOWED: Record<Role, readonly Role[]> = {
-  viewer: ["viewer", "operator", "admin", "factory"],
+  // Product-wide reads that a factory needs too: only the queue version.
+  member: ["viewer", "operator", "admin", "factory"],
+  // Product-wide reads (all jobs, fleet, history, audit log): people, not factories.
+  viewer: ["viewer", "operator", "admin"],
   operator: ["operator", "admin"],
   admin: ["admin"],
   factory: ["factory"],
@@ -123,6 +156,37 @@ export function requireRole(c: Context<AppEnv>, need: Role): Principal {
     throw new DomainError("forbidden", `this needs ${article(need)} token; yours is ${article(roleOf(p))} token`);
   }
   return p;
+}
+
+/**
+ * Refuse with 403 unless the caller may read job `jobId`: a viewer (or above)
+ * reads every job; a factory only a job it holds or held (one indexed lookup
+ * in the coordinator, paid by factory callers only).
+ * @throws DomainError `forbidden`, or `not_found` when a factory names a job that does not exist.
+ */
+export async function requireJobReader(c: Context<AppEnv>, jobId: string): Promise<Principal> {
+  const p = c.get("principal");
+  if (p.kind !== "factory") return requireRole(c, "viewer");
+  await unwrap(c.get("coordinator").checkFactoryRead(c.get("productId"), p.factoryId, jobId));
+  return p;
+}
+
+/** Who this request is, as a stream or ticket records it: "admin" or its token hash. */
+export function openerOf(c: Context<AppEnv>): Opener {
+  return c.get("principal").kind === "admin" ? "admin" : c.get("tokenHash");
+}
+
+/**
+ * For the few routes above products (`/api/v1/products`): the admin token, or
+ * 403 for a real product token, or 401.
+ */
+export async function requireAdmin(c: Context<AppEnv>): Promise<void> {
+  const token = bearerToken(c);
+  if (await isAdminHash(c.env, await sha256Hex(token))) return;
+  const owner = TOKEN_RE.exec(token)?.[1];
+  if (!owner) throw unknownToken();
+  await resolvePrincipal(c.env, owner, token); // throws 401 unless the token is real
+  throw new DomainError("forbidden", "this needs the admin token");
 }
 
 function article(word: string): string {

@@ -11,6 +11,7 @@ import {
   ArtifactUploadQuery,
   BatchBody,
   ClaimBody,
+  CreateProductBody,
   DeadLettersQuery,
   EnrollBody,
   EnrollmentCodeBody,
@@ -31,7 +32,11 @@ type Op = {
   method: "get" | "post" | "patch" | "delete";
   path: string;
   summary: string;
-  role: "none" | "viewer" | "operator" | "admin" | "factory";
+  /**
+   * `job-reader`: a viewer or above, or the factory that holds or held the job;
+   * `member`: a viewer or above, or any factory of the product.
+   */
+  role: "none" | "member" | "viewer" | "job-reader" | "operator" | "admin" | "factory";
   body?: z.ZodType;
   query?: z.ZodObject;
 };
@@ -43,6 +48,14 @@ const OPS: Op[] = [
   { method: "get", path: "/api/v1/openapi.json", summary: "This document", role: "none" },
   {
     method: "post",
+    path: "/api/v1/products",
+    summary: "Create a product (201; 200 when it already exists). Nothing else creates one",
+    role: "admin",
+    body: CreateProductBody,
+  },
+  { method: "get", path: "/api/v1/products", summary: "List products", role: "admin" },
+  {
+    method: "post",
     path: `${P}/jobs`,
     summary:
       "Submit a job (JSON or text/markdown manifest); idempotent by key (Idempotency-Key header or manifest " +
@@ -51,14 +64,14 @@ const OPS: Op[] = [
     body: z.object({ manifest: ManifestInputSchema, bodyMd: z.string().optional() }),
   },
   { method: "get", path: `${P}/jobs`, summary: "List jobs, newest first", role: "viewer", query: JobListQuery },
-  { method: "get", path: `${P}/jobs/{jobId}`, summary: "One job", role: "viewer" },
+  { method: "get", path: `${P}/jobs/{jobId}`, summary: "One job", role: "job-reader" },
   {
     method: "get",
     path: `${P}/jobs/{jobId}/explain`,
     summary: "The router's per-term decision for this job",
     role: "viewer",
   },
-  { method: "get", path: `${P}/jobs/{jobId}/runs`, summary: "Attempts of this job", role: "viewer" },
+  { method: "get", path: `${P}/jobs/{jobId}/runs`, summary: "Attempts of this job", role: "job-reader" },
   {
     method: "post",
     path: `${P}/jobs/{jobId}/actions/{action}`,
@@ -184,28 +197,28 @@ const OPS: Op[] = [
     method: "get",
     path: `${P}/jobs/{jobId}/events`,
     summary: "A page of the job's event log after a seq",
-    role: "viewer",
+    role: "job-reader",
     query: EventsQuery,
   },
   {
     method: "get",
     path: `${P}/jobs/{jobId}/events/ws`,
     summary: "WebSocket feed: replay after `after`, then live (header or ticket auth)",
-    role: "viewer",
+    role: "job-reader",
     query: FeedQuery,
   },
   {
     method: "get",
     path: `${P}/jobs/{jobId}/events/stream`,
     summary: "SSE feed honouring Last-Event-ID (header or ticket auth)",
-    role: "viewer",
+    role: "job-reader",
     query: FeedQuery,
   },
   {
     method: "post",
     path: `${P}/jobs/{jobId}/events/ticket`,
     summary: "A 60 s ticket for one job's feed (for browsers)",
-    role: "viewer",
+    role: "job-reader",
   },
   {
     method: "post",
@@ -215,13 +228,13 @@ const OPS: Op[] = [
     role: "factory",
     query: ArtifactUploadQuery,
   },
-  { method: "get", path: `${P}/jobs/{jobId}/artifacts`, summary: "List a job's artifacts", role: "viewer" },
+  { method: "get", path: `${P}/jobs/{jobId}/artifacts`, summary: "List a job's artifacts", role: "job-reader" },
   {
     method: "get",
     path: `${P}/jobs/{jobId}/artifacts/{name}`,
     summary:
       "Download an artifact (nosniff; text as text/plain, raster images inline, anything else an attachment of application/octet-stream)",
-    role: "viewer",
+    role: "job-reader",
   },
   { method: "delete", path: `${P}/jobs/{jobId}/artifacts/{name}`, summary: "Delete an artifact", role: "operator" },
   {
@@ -237,7 +250,7 @@ const OPS: Op[] = [
     role: "operator",
     body: EnrollmentCodeBody,
   },
-  { method: "get", path: `${P}/queue-state`, summary: "The queue version (cheap change detection)", role: "viewer" },
+  { method: "get", path: `${P}/queue-state`, summary: "The queue version (cheap change detection)", role: "member" },
   {
     method: "get",
     path: `${P}/history`,

@@ -1,11 +1,17 @@
 /**
  * @module worker/tickets
  * Short-lived feed tickets for browsers, which cannot set headers on a
- * WebSocket: an HMAC-signed `{product, job, exp}` valid for one job's feed for
- * 60 s. A ticket in a URL can leak to logs; one that reads one job's feed for
- * a minute is a much smaller leak than a long-lived bearer token.
+ * WebSocket: an HMAC-signed `{product, job, exp, opener}` valid for one job's
+ * feed for 60 s. A ticket in a URL can leak to logs; one that reads one job's
+ * feed for a minute is a much smaller leak than a long-lived bearer token.
+ *
+ * A ticket is only as good as the token it was issued to: it names that
+ * token's SHA-256 (`opener`, or "admin"), and using it checks the token is
+ * still live (worker/feed-access) — so revoking a token also kills the
+ * tickets it issued, and the stream a ticket opens is closed with the token.
  */
 import { DomainError } from "../core/errors.ts";
+import type { Opener } from "./auth.ts";
 
 /** Long enough to open the socket after fetching the ticket, short enough not to matter if logged. */
 export const TICKET_TTL_MS = 60_000;
@@ -33,14 +39,26 @@ async function key(env: Env): Promise<CryptoKey> {
   ]);
 }
 
-export async function issueTicket(env: Env, productId: string, jobId: string, now: number) {
+/** A ticket for `jobId`'s feed, bound to the token (hash) that asked for it; `expiresAt` in ms. */
+export async function issueTicket(env: Env, productId: string, jobId: string, opener: Opener, now: number) {
   const exp = now + TICKET_TTL_MS;
-  const payload = enc.encode(JSON.stringify({ p: productId, j: jobId, exp }));
+  const payload = enc.encode(JSON.stringify({ p: productId, j: jobId, exp, o: opener }));
   const sig = new Uint8Array(await crypto.subtle.sign("HMAC", await key(env), payload));
   return { ticket: `${b64url(payload)}.${b64url(sig)}`, expiresAt: exp };
 }
 
-export async function verifyTicket(env: Env, ticket: string, productId: string, jobId: string, now: number) {
+/**
+ * Checks signature, product, job and expiry; returns the opener the ticket is bound to.
+ * Whether that token is still live is the caller's check (worker/feed-access).
+ * @throws DomainError `unauthorized`.
+ */
+export async function verifyTicket(
+  env: Env,
+  ticket: string,
+  productId: string,
+  jobId: string,
+  now: number,
+): Promise<{ opener: Opener }> {
   const [p, s] = ticket.split(".");
   const bad = new DomainError("unauthorized", "feed ticket is invalid or expired; request a new one");
   if (!p || !s || ticket.length > 512) throw bad;
@@ -53,6 +71,9 @@ export async function verifyTicket(env: Env, ticket: string, productId: string, 
     throw bad;
   }
   if (!(await crypto.subtle.verify("HMAC", await key(env), sig, payload))) throw bad;
-  const claims = JSON.parse(new TextDecoder().decode(payload)) as { p: string; j: string; exp: number };
+  const claims = JSON.parse(new TextDecoder().decode(payload)) as { p: string; j: string; exp: number; o?: unknown };
   if (claims.p !== productId || claims.j !== jobId || claims.exp <= now) throw bad;
+  // Tickets from before tickets were bound to a token name none: refuse them (they live 60 s anyway).
+  if (typeof claims.o !== "string") throw bad;
+  return { opener: claims.o };
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+import { ADMIN, call, createProduct, type Harness, P, startHarness } from "./harness.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
@@ -78,6 +78,7 @@ const keys = (o: unknown): string[] => Object.keys(o as object).sort();
 describe("gigafactory CLI against a local coordinator", () => {
   beforeAll(async () => {
     h = await startHarness();
+    await createProduct(h.url, PRODUCT);
     dir = mkdtempSync(path.join(tmpdir(), "gf-cli-e2e-"));
     configFile = path.join(dir, "config", "config.json");
   });

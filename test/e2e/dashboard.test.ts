@@ -306,6 +306,57 @@ describe("dashboard in a real browser", () => {
     expect(pageErrors).toEqual([]);
     await context.close();
   });
+
+  it("keeps the token for this tab only (sessionStorage), the admin token only when chosen, under a strict CSP", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on("console", (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
+    });
+    const res = await page.goto(`${h.url}/`);
+    expect(res?.headers()["content-security-policy"]).toContain("script-src 'self'");
+    expect(res?.headers()["x-content-type-options"]).toBe("nosniff");
+
+    await signIn(page, tokens.viewer);
+    await page.locator("table.jobs").waitFor();
+    const stored = await page.evaluate(() => ({
+      session: sessionStorage.getItem("gigafactory.session"),
+      local: localStorage.length,
+    }));
+    expect(stored.local).toBe(0);
+    expect(JSON.parse(stored.session ?? "null")).toEqual({ token: tokens.viewer, product: PRODUCT });
+    // The live feed (a WebSocket opened with a ticket) works under the page's CSP.
+    await page.goto(`${h.url}/#/jobs/${jobs.building!.id}`);
+    await expect.poll(() => text(page, ".feed-state")).toBe("live");
+    // Another tab does not inherit the session.
+    const other = await context.newPage();
+    await other.goto(`${h.url}/`);
+    await other.getByLabel("Token").waitFor();
+    expect(await other.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
+
+    // The admin token is not kept unless chosen: a reload asks for it again.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
+    await page.reload();
+    await page.getByLabel("Token").waitFor();
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByLabel(/Keep me signed in as admin/).check();
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    expect(await page.evaluate(() => JSON.parse(sessionStorage.getItem("gigafactory.session") ?? "null"))).toEqual({
+      token: ADMIN,
+      product: PRODUCT,
+    });
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(violations).toEqual([]);
+    await context.close();
+  });
 });
 
 function lease(a: Assignment) {

@@ -51,8 +51,35 @@ export interface Reply<T> {
   body: T;
 }
 
-/** One HTTP call; retries only when the server cannot be reached at all (restarts). */
+/**
+ * One HTTP call; retries only when the server cannot be reached at all (restarts).
+ * Products are created explicitly: when the admin is told a product does not
+ * exist, this creates it (as an operator would once) and asks again.
+ */
 export async function call<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  path: string,
+  token: string | undefined,
+  json?: unknown,
+  retryForMs = 60_000,
+): Promise<Reply<T>> {
+  const first = await rawCall<T>(base, method, path, token, json, retryForMs);
+  const missing = first.body as { what?: unknown; id?: unknown } | null;
+  if (first.status !== 404 || token !== ADMIN || missing?.what !== "product") return first;
+  await createProduct(base, String(missing.id));
+  return rawCall<T>(base, method, path, token, json, retryForMs);
+}
+
+/** `POST /api/v1/products` with the admin token; idempotent (201 new, 200 existing). */
+export async function createProduct(base: string, id: string): Promise<void> {
+  const r = await rawCall(base, "POST", "/api/v1/products", ADMIN, { id });
+  if (r.status !== 201 && r.status !== 200)
+    throw new Error(`create product ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+/** `call` without creating products. */
+export async function rawCall<T = Record<string, unknown>>(
   base: string,
   method: string,
   path: string,

@@ -102,6 +102,13 @@ CREATE TABLE IF NOT EXISTS exclusions (
   PRIMARY KEY (job_id, factory_id)
 );
 CREATE INDEX IF NOT EXISTS exclusions_by_until ON exclusions(until);
+-- Live feed streams by the token hash that opened them: whom to close on revocation (./access.ts).
+CREATE TABLE IF NOT EXISTS feed_watchers (
+  token_hash TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  PRIMARY KEY (token_hash, job_id)
+);
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,

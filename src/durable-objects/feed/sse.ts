@@ -32,6 +32,13 @@ export class SseClient {
     );
   }
 
+  /** End the stream (after what was written): the client sees the response finish. */
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.close().catch(() => {});
+  }
+
   write(chunk: Uint8Array): void {
     if (this.closed) return;
     this.writer.write(chunk).catch(() => {

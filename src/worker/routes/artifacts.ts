@@ -19,7 +19,7 @@ import { feedName } from "../../durable-objects/coordinator/outbox-delivery.ts";
 import type { ArtifactPointer } from "../../durable-objects/feed/artifacts.ts";
 import { ArtifactName, ArtifactUploadQuery, EntityId } from "../../shared/api.ts";
 import { artifactHeaders } from "../artifact-headers.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, requireJobReader, requireRole } from "../auth.ts";
 import { param, query } from "../validate.ts";
 
 /** Per artifact. Logs and diffs of an agent run fit easily; bigger outputs belong in the repo. */
@@ -107,16 +107,16 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
 });
 
 artifacts.get("/jobs/:jobId/artifacts", async (c) => {
-  requireRole(c, "viewer");
   const jobId = param(c, "jobId", EntityId);
+  await requireJobReader(c, jobId);
   await unwrap(c.get("coordinator").getJob(c.get("productId"), jobId));
   const list = await c.env.JOB_FEED.getByName(feedName(c.get("productId"), jobId)).listArtifacts();
   return c.json({ artifacts: list.map(view) });
 });
 
 artifacts.get("/jobs/:jobId/artifacts/:name", async (c) => {
-  requireRole(c, "viewer");
   const jobId = param(c, "jobId", EntityId);
+  await requireJobReader(c, jobId);
   const name = param(c, "name", ArtifactName);
   await unwrap(c.get("coordinator").getJob(c.get("productId"), jobId));
   const pointer = await c.env.JOB_FEED.getByName(feedName(c.get("productId"), jobId)).getArtifact(name);

@@ -9,27 +9,28 @@ import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { feedName } from "../../durable-objects/coordinator/outbox-delivery.ts";
 import { EntityId, EventsQuery, FeedQuery, ProductId } from "../../shared/api.ts";
-import { type AppEnv, coordinatorFor, requireRole, resolvePrincipal } from "../auth.ts";
+import { type AppEnv, coordinatorFor, openerOf, requireJobReader } from "../auth.ts";
+import { authorizeFeed, openerParam } from "../feed-access.ts";
 import { fromZod } from "../problem.ts";
-import { issueTicket, verifyTicket } from "../tickets.ts";
+import { issueTicket } from "../tickets.ts";
 import { param, query } from "../validate.ts";
 
 /** Header-authenticated reads (mounted under the product middleware). */
 export const events = new Hono<AppEnv>();
 
 events.get("/jobs/:jobId/events", async (c) => {
-  requireRole(c, "viewer");
   const id = param(c, "jobId", EntityId);
+  await requireJobReader(c, id);
   const q = query(c, EventsQuery);
   await unwrap(c.get("coordinator").getJob(c.get("productId"), id));
   return c.json(await c.env.JOB_FEED.getByName(feedName(c.get("productId"), id)).list(q.after, q.limit));
 });
 
 events.post("/jobs/:jobId/events/ticket", async (c) => {
-  requireRole(c, "viewer");
   const id = param(c, "jobId", EntityId);
+  await requireJobReader(c, id);
   await unwrap(c.get("coordinator").getJob(c.get("productId"), id));
-  return c.json(await issueTicket(c.env, c.get("productId"), id, Date.now()), 201);
+  return c.json(await issueTicket(c.env, c.get("productId"), id, openerOf(c), Date.now()), 201);
 });
 
 /** Live feeds: bearer header or `?ticket=`; proxied to the job's JobFeed object. */
@@ -42,17 +43,7 @@ for (const kind of ["ws", "stream"] as const) {
     const productId = product.data;
     const jobId = param(c, "jobId", EntityId);
     const q = query(c, FeedQuery);
-    const header = c.req.header("authorization");
-    if (header) {
-      const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
-      if (!m?.[1]) throw new DomainError("unauthorized", "send Authorization: Bearer <token>");
-      const p = await resolvePrincipal(c.env, productId, m[1]);
-      if (p.kind === "enrollment") throw new DomainError("forbidden", "an enrollment code cannot read feeds");
-    } else if (q.ticket) {
-      await verifyTicket(c.env, q.ticket, productId, jobId, Date.now());
-    } else {
-      throw new DomainError("unauthorized", "send Authorization: Bearer <token>, or ?ticket= from …/events/ticket");
-    }
+    const opener = await authorizeFeed(c, productId, jobId, q.ticket);
     await unwrap(coordinatorFor(c.env, productId).getJob(productId, jobId));
     if (kind === "ws" && c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new DomainError("validation_failed", "this endpoint needs a WebSocket upgrade");
@@ -60,7 +51,7 @@ for (const kind of ["ws", "stream"] as const) {
     // SSE resumes from the browser's Last-Event-ID; `after` wins when both are given.
     const lastEventId = Number(c.req.header("last-event-id") ?? "NaN");
     const after = q.after ?? (Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : 0);
-    const url = `https://feed/${kind}?after=${after}`;
+    const url = `https://feed/${kind}?after=${after}${openerParam(opener)}`;
     return c.env.JOB_FEED.getByName(feedName(productId, jobId)).fetch(new Request(url, { headers: c.req.raw.headers }));
   });
 }

@@ -1,7 +1,9 @@
 /**
  * @module worker/routes/history
  * Reads of the D1 history (job snapshots, runs, audit log) for one product.
- * History trails the coordinator by the outbox delay (≈ 250 ms).
+ * History trails the coordinator by the outbox delay (≈ 250 ms). People only:
+ * a factory token is refused (`403`) — the audit log and other jobs' history
+ * are none of a factory's business (least privilege, worker/auth).
  */
 import { and, asc, eq, gte, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -14,7 +16,8 @@ import { query } from "../validate.ts";
 export const history = new Hono<AppEnv>();
 
 history.get("/history", async (c) => {
-  requireRole(c, "viewer");
+  requireRole(c, "viewer"); // viewer, operator, admin — not a factory
+
   const q = query(c, HistoryQuery);
   const db = drizzle(c.env.DB);
   const p = c.get("productId");

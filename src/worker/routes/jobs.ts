@@ -8,7 +8,7 @@ import { z } from "zod";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { ActionBody, ActionParam, EntityId, JobListQuery } from "../../shared/api.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, requireJobReader, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
 import { assertTextWithin, body, MAX_MANIFEST_BYTES, param, query, readJson, readText } from "../validate.ts";
 
@@ -60,8 +60,8 @@ jobs.get("/jobs", async (c) => {
 });
 
 jobs.get("/jobs/:jobId", async (c) => {
-  requireRole(c, "viewer");
   const id = param(c, "jobId", EntityId);
+  await requireJobReader(c, id);
   return c.json(await unwrap(c.get("coordinator").getJob(c.get("productId"), id)));
 });
 
@@ -72,8 +72,8 @@ jobs.get("/jobs/:jobId/explain", async (c) => {
 });
 
 jobs.get("/jobs/:jobId/runs", async (c) => {
-  requireRole(c, "viewer");
   const id = param(c, "jobId", EntityId);
+  await requireJobReader(c, id);
   return c.json({ runs: await unwrap(c.get("coordinator").listRuns(c.get("productId"), id)) });
 });
 

@@ -10,6 +10,7 @@ import { type AppEnv, requireRole } from "../auth.ts";
 export const queueState = new Hono<AppEnv>();
 
 queueState.get("/queue-state", async (c) => {
-  requireRole(c, "viewer");
+  // The one product-wide read a factory keeps (see worker/auth): "did anything change?".
+  requireRole(c, "member");
   return c.json(await unwrap(c.get("coordinator").queueState(c.get("productId"))));
 });

@@ -1,0 +1,46 @@
+/**
+ * @module cli/commands/products
+ * Products (admin only): `gigafactory products` lists them, `gigafactory
+ * products create ID` creates one. Nothing else creates a product — a request
+ * naming an unknown product is refused with 404 — so a typo in `--product`
+ * can no longer leave a permanent product behind. Neither command needs a
+ * product configured: they act above products.
+ */
+import type { Command } from "../context.ts";
+import { formatInstant, renderTable } from "../table.ts";
+
+export const productCommands: Command[] = [
+  {
+    path: ["products"],
+    args: { names: "", min: 0, max: 0 },
+    summary: "list the products (admin)",
+    options: {},
+    async run(ctx) {
+      const products = await ctx.client(ctx.connection(false)).listProducts();
+      if (ctx.json) ctx.emit({ products });
+      else if (products.length === 0) ctx.print("no products; create one with `gigafactory products create NAME`");
+      else
+        ctx.print(
+          renderTable(
+            [{ header: "PRODUCT" }, { header: "CREATED" }],
+            products.map((p) => [p.id, formatInstant(p.createdAt)]),
+          ),
+        );
+      return 0;
+    },
+  },
+  {
+    path: ["products", "create"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "create a product (admin): lowercase letters, digits and '-'; idempotent",
+    options: {},
+    async run(ctx) {
+      const id = ctx.positionals[0]!;
+      const { product, created } = await ctx.client(ctx.connection(false)).createProduct(id);
+      if (ctx.json) ctx.emit({ ...product, created });
+      else if (created) ctx.print(`✔ created product ${product.id}`);
+      else ctx.print(`✔ product ${product.id} already exists (created ${formatInstant(product.createdAt)})`);
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,117 @@
+/**
+ * @module durable-objects/feed/revocation
+ * Feed streams do not outlive the token that opened them. Each stream — a
+ * watcher WebSocket or an SSE response, opened with a bearer header or with a
+ * ticket (which names the token it was issued to) — carries the SHA-256 of
+ * that token: as a hibernation tag on the socket (so it survives eviction),
+ * and beside the SSE client in memory (an SSE stream dies with the object
+ * anyway). When the token is revoked, rotated or its factory deregistered,
+ * the product's coordinator looks up the jobs that token watched
+ * (coordinator/access) and tells each of their feeds to close exactly those
+ * streams: WebSockets with close code 4001 (`CLOSE.revoked`, as factory
+ * sockets), SSE streams with a final `revoked` event, then end of stream.
+ *
+ * Streams opened with the admin token are not tracked: the admin token is the
+ * deployment secret, changed only by a redeploy (which ends every stream).
+ */
+import { CLOSE } from "../../shared/protocol.ts";
+import { feedName } from "../coordinator/outbox-delivery.ts";
+import type { SseClient } from "./sse.ts";
+
+/** Query parameter on the Worker → JobFeed request naming the opener (set by the Worker, never by a client). */
+export const OPENED_BY_PARAM = "by";
+/** Who opened a stream with the admin token: nothing to revoke. */
+export const ADMIN_OPENER = "admin";
+/** What a watcher is told when its stream is closed for revocation. */
+export const REVOKED_REASON = "the token that opened this feed was revoked";
+
+const TAG_PREFIX = "by:";
+const HASH_RE = /^[0-9a-f]{64}$/;
+
+const encoder = new TextEncoder();
+
+/** The last SSE event of a revoked stream (clients should not reconnect with the same credential). */
+export function sseRevokedEvent(): Uint8Array {
+  const data = JSON.stringify({ code: "revoked", closeCode: CLOSE.revoked, reason: REVOKED_REASON });
+  return encoder.encode(`event: revoked\ndata: ${data}\n\n`);
+}
+
+/**
+ * One feed's side of revocation: which token opened each stream, and which
+ * tokens were revoked while this object lives — so a stream whose open raced
+ * the revocation (authorised just before, arriving just after) is refused too.
+ */
+export class StreamRevocation {
+  private readonly sseOpeners = new WeakMap<SseClient, string>();
+  private readonly revoked = new Set<string>();
+
+  /** Hibernation tags for a watcher socket opened by `openedBy` (a token hash, or "admin"). */
+  tags(openedBy: string): string[] {
+    return HASH_RE.test(openedBy) ? ["watcher", `${TAG_PREFIX}${openedBy}`] : ["watcher"];
+  }
+
+  /** Remember which token hash opened an SSE stream. */
+  track(client: SseClient, openedBy: string): void {
+    if (HASH_RE.test(openedBy)) this.sseOpeners.set(client, openedBy);
+  }
+
+  /** A `401` for a stream opened by a token this feed already closed streams of, else null. */
+  refuse(openedBy: string): Response | null {
+    if (!this.revoked.has(openedBy)) return null;
+    const problem = {
+      type: "https://gigafactory.dev/problems/unauthorized",
+      title: "Authentication required",
+      status: 401,
+      detail: REVOKED_REASON,
+      code: "unauthorized",
+    };
+    return new Response(JSON.stringify(problem), {
+      status: 401,
+      headers: { "content-type": "application/problem+json" },
+    });
+  }
+
+  /**
+   * Close every stream of this feed opened with `tokenHash`; SSE clients are
+   * removed from `streams`. Returns how many were closed.
+   */
+  close(ctx: DurableObjectState, streams: Set<SseClient>, tokenHash: string): number {
+    if (!HASH_RE.test(tokenHash)) return 0;
+    this.revoked.add(tokenHash);
+    let closed = 0;
+    for (const ws of ctx.getWebSockets(`${TAG_PREFIX}${tokenHash}`)) {
+      try {
+        ws.close(CLOSE.revoked, REVOKED_REASON);
+      } catch {
+        /* already closing */
+      }
+      closed++;
+    }
+    for (const client of streams) {
+      if (this.sseOpeners.get(client) !== tokenHash) continue;
+      client.write(sseRevokedEvent());
+      client.end();
+      streams.delete(client);
+      closed++;
+    }
+    return closed;
+  }
+}
+
+/**
+ * Coordinator side: tell the feeds of `jobIds` to close what `tokenHash`
+ * opened. Awaited, so a revocation call returns after the streams are closed.
+ * A feed that cannot be reached is logged, not retried: its streams were
+ * opened before the revocation and end at the latest with that object.
+ */
+export async function closeFeedStreams(env: Env, productId: string, tokenHash: string, jobIds: readonly string[]) {
+  const results = await Promise.allSettled(
+    jobIds.map((jobId) => env.JOB_FEED.getByName(feedName(productId, jobId)).revokeStreams(tokenHash)),
+  );
+  let closed = 0;
+  for (const r of results) {
+    if (r.status === "fulfilled") closed += r.value;
+    else console.error("closing revoked feed streams failed", r.reason);
+  }
+  return closed;
+}

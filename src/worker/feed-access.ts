@@ -1,0 +1,54 @@
+/**
+ * @module worker/feed-access
+ * Who may open a job's live feed (WebSocket or SSE), and under which
+ * credential the stream is then registered: a bearer token (viewer or above;
+ * a factory only for a job it holds or held; never an enrollment code), or a
+ * ticket — which counts only while the token it was issued to is still live.
+ * Every stream not opened by the admin is recorded with the coordinator under
+ * its token's hash, so revoking that token closes it
+ * (durable-objects/feed/revocation).
+ */
+import type { Context } from "hono";
+import { DomainError, unwrap } from "../core/errors.ts";
+import { ADMIN_OPENER, OPENED_BY_PARAM } from "../durable-objects/feed/revocation.ts";
+import { type AppEnv, authenticateToken, coordinatorFor, type Opener } from "./auth.ts";
+import { verifyTicket } from "./tickets.ts";
+
+/**
+ * Authenticate a feed request for `jobId` by its bearer header or `ticket`,
+ * and register the stream's opener. Returns the opener (token hash or "admin").
+ * @throws DomainError `unauthorized` (no / bad / revoked credential), `forbidden`
+ *   (enrollment code; a factory and a job it never held), `not_found` (no such job or product).
+ */
+export async function authorizeFeed(
+  c: Context<AppEnv>,
+  productId: string,
+  jobId: string,
+  ticket: string | undefined,
+): Promise<Opener> {
+  const coordinator = coordinatorFor(c.env, productId);
+  const header = c.req.header("authorization");
+  let opener: Opener;
+  if (header) {
+    const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
+    if (!m?.[1]) throw new DomainError("unauthorized", "send Authorization: Bearer <token>");
+    const { principal, hash } = await authenticateToken(c.env, productId, m[1]);
+    if (principal.kind === "enrollment") throw new DomainError("forbidden", "an enrollment code cannot read feeds");
+    if (principal.kind === "factory") {
+      await unwrap(coordinator.checkFactoryRead(productId, principal.factoryId, jobId));
+    }
+    opener = principal.kind === "admin" ? ADMIN_OPENER : hash;
+  } else if (ticket) {
+    opener = (await verifyTicket(c.env, ticket, productId, jobId, Date.now())).opener;
+  } else {
+    throw new DomainError("unauthorized", "send Authorization: Bearer <token>, or ?ticket= from …/events/ticket");
+  }
+  // Re-checks the token (a ticket's too) in the coordinator, serialised with any revocation.
+  if (opener !== ADMIN_OPENER) await unwrap(coordinator.recordFeedWatcher(productId, jobId, opener));
+  return opener;
+}
+
+/** The query string that tells the job's feed object who opened the stream. */
+export function openerParam(opener: Opener): string {
+  return `&${OPENED_BY_PARAM}=${encodeURIComponent(opener)}`;
+}

@@ -1,0 +1,102 @@
+// Least privilege for factory tokens: a factory reads only the jobs it holds or held — never another factory's job, logs, runs, artifacts or feed, the product's job list, fleet or history/audit log.
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, claim, enroll, P, submit } from "./client.ts";
+
+async function uploadArtifact(product: string, jobId: string, token: string, epoch: number) {
+  const bytes = new TextEncoder().encode("secret build log\n");
+  const res = await (exports as unknown as { default: Fetcher }).default.fetch(
+    `http://gf.test${P(product)}/jobs/${jobId}/artifacts?name=log.txt&leaseEpoch=${epoch}`,
+    {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "text/plain",
+        "content-length": String(bytes.length),
+      },
+      body: bytes,
+    },
+  );
+  expect(res.status).toBe(201);
+  await res.arrayBuffer();
+}
+
+/** Two factories, each holding one job; B's holder uploaded a log artifact. */
+async function twoFactories(product: string) {
+  const fa = await enroll(product, "fa");
+  const fb = await enroll(product, "fb");
+  const a = await submit(product, { title: "a's job" });
+  const ca = await claim(product, fa.token);
+  expect(ca.body.job.id).toBe(a.id);
+  const b = await submit(product, { title: "b's job" });
+  const cb = await claim(product, fb.token);
+  expect(cb.body.job.id).toBe(b.id);
+  await uploadArtifact(product, b.id, fb.token, cb.body.lease.leaseEpoch);
+  return { fa, fb, a, b, leaseA: ca.body.lease };
+}
+
+describe("factory tokens read only their own jobs", () => {
+  it("refuses a factory another factory's job, logs, runs, artifacts, ticket and feed (403)", async () => {
+    const product = "priv-other";
+    const { fa, b } = await twoFactories(product);
+    for (const [method, path] of [
+      ["GET", `/jobs/${b.id}`],
+      ["GET", `/jobs/${b.id}/runs`],
+      ["GET", `/jobs/${b.id}/events?after=0`],
+      ["GET", `/jobs/${b.id}/artifacts`],
+      ["GET", `/jobs/${b.id}/artifacts/log.txt`],
+      ["GET", `/jobs/${b.id}/explain`],
+      ["POST", `/jobs/${b.id}/events/ticket`],
+      ["GET", `/jobs/${b.id}/events/stream`],
+    ] as const) {
+      const r = await api(method, `${P(product)}${path}`, { token: fa.token });
+      expect(r.status, `${method} ${path}`).toBe(403);
+      expect(r.body).toMatchObject({ code: "forbidden" });
+    }
+    // The same reads by an admin still work: the job and its artifact are there.
+    expect((await api("GET", `${P(product)}/jobs/${b.id}/artifacts/log.txt`, { token: ADMIN })).status).toBe(200);
+  });
+
+  it("refuses a factory the product-wide reads: the audit log and other history, the job list, the fleet", async () => {
+    const product = "priv-wide";
+    const { fa } = await twoFactories(product);
+    for (const path of [
+      "/history?kind=audit",
+      "/history?kind=snapshots",
+      "/history?kind=runs",
+      "/jobs",
+      "/factories",
+    ]) {
+      const r = await api("GET", `${P(product)}${path}`, { token: fa.token });
+      expect(r.status, path).toBe(403);
+    }
+    // A viewer token still reads the audit log.
+    const viewer = await api<{ token: string }>("POST", `${P(product)}/tokens`, {
+      token: ADMIN,
+      json: { role: "viewer", name: "v" },
+    });
+    expect((await api("GET", `${P(product)}/history?kind=audit`, { token: viewer.body.token })).status).toBe(200);
+  });
+
+  it("lets a factory read the job it holds, and still after giving it back; and the queue version", async () => {
+    const product = "priv-own";
+    const { fa, a, leaseA } = await twoFactories(product);
+    for (const path of [
+      `/jobs/${a.id}`,
+      `/jobs/${a.id}/runs`,
+      `/jobs/${a.id}/events?after=0`,
+      `/jobs/${a.id}/artifacts`,
+    ]) {
+      expect((await api("GET", `${P(product)}${path}`, { token: fa.token })).status, path).toBe(200);
+    }
+    expect((await api("GET", `${P(product)}/queue-state`, { token: fa.token })).status).toBe(200);
+    const released = await api("POST", `${P(product)}/jobs/${a.id}/lease/release`, {
+      token: fa.token,
+      json: { leaseEpoch: leaseA.leaseEpoch },
+    });
+    expect(released.status).toBe(200);
+    const after = await api<{ holderFactoryId?: string }>("GET", `${P(product)}/jobs/${a.id}`, { token: fa.token });
+    expect(after.status).toBe(200);
+    expect(after.body.holderFactoryId).toBeUndefined();
+  });
+});
