@@ -123,7 +123,10 @@ export interface Job {
   notBefore?: number;
   /** Review verdicts so far (distinct reviewers count towards `manifest.reviewers`). */
   reviews?: Review[];
-  /** Factories that turned this assignment down: not offered it again. */
+  /**
+   * Legacy: factories that turned this assignment down. No longer written nor read — a rejection is now a
+   * time-bounded exclusion (core/exclusions), shown by explain; kept so older job documents still parse.
+   */
   rejectedBy?: string[];
   /** Reviewer feedback carried into the next attempt after a reject-with-requeue. */
   feedback?: string;

@@ -72,6 +72,19 @@ describe("socket takeover", () => {
     second.close();
   });
 
+  it("refuses a drain from a replaced socket: the live connection keeps receiving work", async () => {
+    const product = "takeover-drain";
+    const f = await enroll(product, "f");
+    await connectFactory(product, f.token);
+    const second = await openSocket(`${P(product)}/factories/connect`, { authorization: `Bearer ${f.token}` });
+    const sent = await takeOverThenFrame(product, f.factoryId, { type: "drain", id: "d" });
+    expect(sent.map((s) => s.type)).not.toContain("ack");
+    await second.next("welcome");
+    const job = await submit(product, { title: "x" });
+    expect((await second.next<AssignFrame>("assign")).assignments[0]!.job.id).toBe(job.id);
+    second.close();
+  });
+
   it("two hellos racing leave exactly one live socket", async () => {
     const product = "takeover-race";
     const f = await enroll(product, "f");

@@ -3,6 +3,7 @@
  * The factory WebSockets of the coordinator (hibernation API): upgrade, hello, frames, close. One live
  * connection per factory — the latest hello's — and frames from any socket it replaced are refused.
  */
+import { DomainError } from "../../core/errors.ts";
 import { HEARTBEAT } from "../../core/lease.ts";
 import { CLOSE, type FactoryFrame, PROTOCOL_VERSION, parseFactoryFrame } from "../../shared/protocol.ts";
 import { readFactory } from "./factories.ts";
@@ -66,8 +67,11 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
     if (frame.type === "drain") {
       try {
         assertCurrentConnection(this.sql, att);
-      } catch {
-        return this.refuseReplaced(ws, frame.id);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        if (err.details?.reason === REPLACED) return this.refuseReplaced(ws, frame.id);
+        send(ws, { type: "error", id: frame.id, code: err.code, message: err.message });
+        return;
       }
       ws.serializeAttachment({ ...att, draining: true });
       if (frame.id) send(ws, { type: "ack", id: frame.id });
