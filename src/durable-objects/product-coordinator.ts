@@ -7,7 +7,7 @@
  * refusals are data, not exceptions.
  */
 import { DomainError } from "../core/errors.ts";
-import type { Factory, Stage } from "../core/model.ts";
+import type { Factory } from "../core/model.ts";
 import { DEFAULT_WEIGHTS, jobUrgency, rankFactories } from "../core/router.ts";
 import type { Explanation } from "../shared/responses.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
@@ -22,7 +22,7 @@ import {
   updateFactory,
 } from "./coordinator/factories.ts";
 import { attachmentOf, staleSocketReason } from "./coordinator/factory-sockets.ts";
-import { listJobs } from "./coordinator/job-list.ts";
+import { type JobListQuery, listJobs } from "./coordinator/job-list.ts";
 import { requireJob } from "./coordinator/job-rows.ts";
 import { expireDue, fence, heldAssignments, releaseLease, renewLease, requeueHeldBy } from "./coordinator/lease-ops.ts";
 import { queueVersion } from "./coordinator/meta.ts";
@@ -85,7 +85,7 @@ export class ProductCoordinator extends CoordinatorRuntime {
     return this.unit(productId, (tx) => requireJob(tx.sql, id));
   }
 
-  async listJobs(productId: string, q: { stage?: Stage; limit: number; cursor?: string }) {
+  async listJobs(productId: string, q: JobListQuery) {
     return this.unit(productId, (tx) => listJobs(tx.sql, q));
   }
 
