@@ -8,6 +8,7 @@
  */
 import { DomainError } from "../core/errors.ts";
 import type { Factory } from "../core/model.ts";
+import { retentionCutoffs } from "../core/retention.ts";
 import { DEFAULT_WEIGHTS, jobUrgency, rankFactories } from "../core/router.ts";
 import type { Explanation } from "../shared/responses.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
@@ -28,6 +29,7 @@ import { expireDue, fence, heldAssignments, releaseLease, renewLease, requeueHel
 import { queueVersion } from "./coordinator/meta.ts";
 import { enqueueAudit } from "./coordinator/outbox.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
+import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
 import { listRuns } from "./coordinator/runs.ts";
 import { CoordinatorRuntime } from "./coordinator/runtime.ts";
 import { type SubmitInput, submitJob } from "./coordinator/submit.ts";
@@ -268,6 +270,20 @@ export class ProductCoordinator extends CoordinatorRuntime {
   }
 
   // ---- the reaper's safety net (cron) -------------------------------------------------
+
+  /**
+   * The retention pass (core/retention, coordinator/retention) at `now` (ms; the cron's scheduled time, or a test's):
+   * enrollment codes and idempotency keys pruned, then up to FEEDS_PER_PASS old terminal feeds purged.
+   */
+  async prune(productId: string, now: number) {
+    const cut = retentionCutoffs(now);
+    const rows = await this.unit(productId, (tx) => ({ ...pruneRows(tx, cut), due: feedsDue(tx, cut) }));
+    if (!rows.ok) return rows;
+    const { due, ...pruned } = rows.value;
+    const through = await purgeFeeds(this.env, productId, due);
+    if (through) await this.unit(productId, (tx) => advanceFeedWatermark(tx, through));
+    return { ok: true as const, value: { ...pruned, feeds: due.findIndex((j) => j === through) + 1 } };
+  }
 
   /**
    * Idempotent sweep: expire lapsed leases (in case an alarm was lost), close
