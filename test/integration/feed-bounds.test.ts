@@ -125,6 +125,36 @@ describe("paged replay", () => {
   }, 30_000);
 });
 
+describe("slow readers", () => {
+  it("SSE: a live reader that stops reading is cut off past its backlog limit (it resumes with Last-Event-ID)", async () => {
+    const product = "bounds-sse-slow";
+    const job = await submit(product, { title: "firehose" });
+    const res = await (exports as unknown as { default: Fetcher }).default.fetch(
+      `http://gf.test${P(product)}/jobs/${job.id}/events/stream`,
+      { headers: { authorization: `Bearer ${ADMIN}` } },
+    );
+    const feed = feedOf(product, job.id);
+    for (let deadline = Date.now() + 5000; !(await feed.watchers()).streams[0]?.live; ) {
+      if (Date.now() > deadline) throw new Error("stream never went live");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // 16 MB of live events to a reader that reads nothing: before the cap they would all queue in the feed.
+    for (let i = 0; i < 16 && (await feed.watchers()).streams.length > 0; i++) {
+      const batch = Array.from({ length: 1000 }, (_, k) => ({ type: "log", at: k, data: { text: LINE } }));
+      await feed.append(product, job.id, batch);
+    }
+    expect((await feed.watchers()).streams).toEqual([]);
+    const reader = res.body!.getReader();
+    let tail = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      tail = (tail + new TextDecoder().decode(value)).slice(-200);
+    }
+    expect(tail).toContain("too far behind: reconnect with Last-Event-ID");
+  }, 30_000);
+});
+
 describe("watcher cap", () => {
   it(`watcher number ${MAX_WATCHERS + 1} of a job is refused with 429 limit_exceeded, WebSocket and SSE alike; a freed slot is reusable`, async () => {
     const product = "bounds-cap";
