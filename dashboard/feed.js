@@ -1,7 +1,8 @@
 // feed.js — one job's live event feed: a ticket (POST …/events/ticket, because browsers
 // cannot send headers on a WebSocket), then the WebSocket …/events/ws?after=<lastSeq>;
 // on a drop it reconnects with exponential backoff and resumes after the last seq seen,
-// so every event arrives once and in order.
+// so every event arrives once and in order. A long log is replayed in pages: after each
+// `page` frame the client sends "more" (the server sends nothing ahead of the reader).
 
 import { ApiError, api, jobPath, socketUrl } from "./api.js";
 
@@ -80,7 +81,10 @@ export class JobFeedClient {
     } catch {
       return; // "pong" or noise
     }
-    if (frame?.type === "ready") {
+    if (frame?.type === "page") {
+      // A long log replays a page at a time: ask for the next once this one is shown.
+      this.ws?.send("more");
+    } else if (frame?.type === "ready") {
       this.backoff = MIN_BACKOFF_MS;
       this.handlers.onState("live", `after seq ${frame.lastSeq}`);
     } else if (frame?.type === "event" && frame.event && typeof frame.event.seq === "number") {

@@ -126,7 +126,8 @@ export function jobsView(root, live, params) {
 
   /** @param {number} limit @param {string} [cursor] */
   const fetchPage = (limit, cursor) => {
-    const q = new URLSearchParams({ limit: String(limit) });
+    // The summary shape (no bodyMd): a page of 500 jobs stays a few hundred KB however long their manifests are.
+    const q = new URLSearchParams({ limit: String(limit), fields: "summary" });
     if (stage) q.set("stage", stage);
     if (cursor) q.set("cursor", cursor);
     return api(session, `/jobs?${q}`);

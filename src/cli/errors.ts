@@ -63,6 +63,12 @@ export function toCliError(err: unknown): CliError {
 
 /** The one-line report; newlines in server details are folded so it stays one line. */
 export function formatError(e: CliError): string {
-  const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, " ").trim();
+  // Split and trim, not `/\s*\n\s*/g`: that regex rescans each run of blanks from every start (quadratic).
+  const oneLine = (s: string): string =>
+    s
+      .split("\n")
+      .map((part) => part.trim())
+      .join(" ")
+      .trim();
   return `✘ ERROR ${e.code}: ${oneLine(e.message)} / ${oneLine(e.fix)}`;
 }

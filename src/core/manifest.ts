@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { DomainError } from "./errors.ts";
+import { firstHeading } from "./markdown-heading.ts";
 import { type Manifest, PRIORITIES } from "./model.ts";
 
 /** 256 KiB: a manifest describes a task; anything bigger is a data file in the wrong place. */
@@ -213,14 +214,10 @@ export function parseManifest(text: string): { manifest: Manifest; bodyMd: strin
   }
   const bodyMd = bodyStart === 0 ? text : lines.slice(bodyStart).join("\n");
   if (data.title === undefined || data.title === null) {
-    let inFence = false;
-    for (let k = bodyStart; k < lines.length; k++) {
-      if (/^\s*(```|~~~)/.test(lines[k]!)) inFence = !inFence; // a `# comment` in a bash block is not a title
-      const m = inFence ? null : /^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*\r?$/.exec(lines[k]!);
-      if (!m) continue;
-      data = { ...data, title: m[1]! };
-      where.set("title", k + 1);
-      break;
+    const heading = firstHeading(lines, bodyStart);
+    if (heading) {
+      data = { ...data, title: heading.text };
+      where.set("title", heading.line);
     }
   }
   return { manifest: validate(data, where), bodyMd };

@@ -4,31 +4,49 @@
  * live feed to any number of watchers — WebSocket (hibernating when idle) or
  * SSE — with resume from any `seq`, and the pointers to its artifacts in R2.
  *
- * Replay-then-live is gapless without locks: a new watcher's replay is read
- * and sent inside one synchronous step, and appends are synchronous too, so no
- * event can fall between "replayed" and "live".
+ * Replay-then-live is paged and gapless without locks (feed/ws-watchers,
+ * feed/sse): each page is read, sent and — at the end of the log — switched
+ * to live in one synchronous step, and appends are synchronous too. Memory is
+ * bounded per job: at most MAX_WATCHERS watchers, each with about one replay
+ * page in flight.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { FeedFrame, JobEvent } from "../shared/protocol.ts";
+import type { JobEvent } from "../shared/protocol.ts";
 import { type ArtifactPointer, deletePointer, getPointer, listPointers, putPointer } from "./feed/artifacts.ts";
 import { appendEvents, eventsAfter, FEED_SCHEMA_SQL, lastSeq, type NewEvent } from "./feed/event-log.ts";
 import { OPENED_BY_PARAM, StreamRevocation } from "./feed/revocation.ts";
-import { SseClient, sseComment, sseEvent } from "./feed/sse.ts";
+import { SseWatchers } from "./feed/sse.ts";
+import {
+  acceptWatcher,
+  broadcastToWatchers,
+  closeWatchers,
+  onWatcherMessage,
+  watcherStates,
+} from "./feed/ws-watchers.ts";
 
 export type FeedAppend = NewEvent;
 
 export type { ArtifactPointer };
 
-/** Events per replay chunk / per REST page: bounded memory for very chatty jobs. */
-const REPLAY_CHUNK = 500;
-/** SSE keep-alive comment interval: under common 30–60 s proxy idle timeouts. */
-const SSE_KEEPALIVE_MS = 15_000;
+/**
+ * Watchers (WebSocket + SSE) per job. 256: a dashboard per operator plus tools, and room above the benchmark's
+ * 100-watcher fan-out; × one 512 KiB replay page each, a JobFeed's replay memory stays under 128 MiB.
+ */
+export const MAX_WATCHERS = 256;
+
+/** What `GET …/events/ws|stream` gets when the job already has MAX_WATCHERS watchers (the route maps it to 429). */
+export const WATCHER_CAP_STATUS = 429;
+
+/** Keys per R2 delete call: the API's own maximum. */
+const R2_DELETE_BATCH = 1000;
+
+/** Close code for watchers of a feed pruned by retention (4000–4999: application-defined; 4410 echoes 410 Gone). */
+export const CLOSE_PRUNED = 4410;
 
 export class JobFeed extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  private readonly sse = new Set<SseClient>();
+  private readonly sse = new SseWatchers();
   private readonly revocation = new StreamRevocation();
-  private keepAlive: ReturnType<typeof setInterval> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,7 +64,7 @@ export class JobFeed extends DurableObject<Env> {
   }
 
   async list(after: number, limit: number): Promise<{ events: JobEvent[]; lastSeq: number }> {
-    return { events: eventsAfter(this.sql, after, Math.min(limit, REPLAY_CHUNK)), lastSeq: lastSeq(this.sql) };
+    return { events: eventsAfter(this.sql, after, limit), lastSeq: lastSeq(this.sql) };
   }
 
   // ---- artifacts (pointers; bytes are in R2) -------------------------------------
@@ -79,56 +97,68 @@ export class JobFeed extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const after = Number(url.searchParams.get("after") ?? "0");
+    const kind = url.pathname.endsWith("/ws") ? "ws" : url.pathname.endsWith("/stream") ? "stream" : undefined;
+    if (!kind) return new Response("not found", { status: 404 });
     const openedBy = url.searchParams.get(OPENED_BY_PARAM) ?? "";
     const refused = this.revocation.refuse(openedBy);
     if (refused) return refused;
-    if (url.pathname.endsWith("/ws")) return this.openSocket(after, openedBy);
-    if (url.pathname.endsWith("/stream")) return this.openStream(after, openedBy);
-    return new Response("not found", { status: 404 });
-  }
-
-  /** The token with this hash was revoked: close the streams it opened (feed/revocation). */
-  async revokeStreams(tokenHash: string): Promise<number> {
-    const closed = this.revocation.close(this.ctx, this.sse, tokenHash);
-    this.pruneStreams();
-    return closed;
-  }
-
-  private openSocket(after: number, openedBy: string): Response {
-    const pair = new WebSocketPair();
-    const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, this.revocation.tags(openedBy));
-    for (let from = after; ; ) {
-      const page = eventsAfter(this.sql, from, REPLAY_CHUNK);
-      for (const event of page) server.send(JSON.stringify({ type: "event", event } satisfies FeedFrame));
-      if (page.length < REPLAY_CHUNK) break;
-      from = page[page.length - 1]!.seq;
+    const watching = this.ctx.getWebSockets("watcher").length + this.sse.clients.size;
+    if (watching >= MAX_WATCHERS) {
+      return new Response(`this job already has ${watching} watchers (at most ${MAX_WATCHERS}); close one first`, {
+        status: WATCHER_CAP_STATUS,
+      });
     }
-    server.send(JSON.stringify({ type: "ready", lastSeq: lastSeq(this.sql) } satisfies FeedFrame));
-    return new Response(null, { status: 101, webSocket: client });
-  }
-
-  private openStream(after: number, openedBy: string): Response {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const client = new SseClient(writable);
-    this.revocation.track(client, openedBy);
-    client.write(sseComment(`job feed, resuming after ${after}`));
-    for (let from = after; ; ) {
-      const page = eventsAfter(this.sql, from, REPLAY_CHUNK);
-      for (const event of page) client.write(sseEvent(event));
-      if (page.length < REPLAY_CHUNK) break;
-      from = page[page.length - 1]!.seq;
+    if (kind === "ws") {
+      const pair = new WebSocketPair();
+      acceptWatcher(this.ctx, this.sql, pair[1], after, this.revocation.tags(openedBy));
+      return new Response(null, { status: 101, webSocket: pair[0] });
     }
-    this.sse.add(client);
-    this.keepAlive ??= setInterval(() => this.pingStreams(), SSE_KEEPALIVE_MS);
-    return new Response(readable, {
+    return new Response(this.sse.open(this.sql, after, (client) => this.revocation.track(client, openedBy)), {
       headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" },
     });
   }
 
+  /** The token with this hash was revoked: close the streams it opened (feed/revocation). */
+  async revokeStreams(tokenHash: string): Promise<number> {
+    return this.revocation.close(this.ctx, this.sse.clients, tokenHash);
+  }
+
+  /**
+   * Retention (coordinator/retention decides when): close every watcher with CLOSE_PRUNED, delete the artifacts'
+   * bytes from R2 and this object's whole storage (`deleteAll`), keeping only the seq reached (`seq_base`), so
+   * seq stays monotonic should the job be requeued. D1 history keeps the job's archive. Idempotent.
+   * Returns how many events and artifacts were deleted.
+   */
+  async purge(): Promise<{ events: number; artifacts: number }> {
+    const events = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
+    const keys = this.sql
+      .exec<{ k: string }>("SELECT r2_key AS k FROM artifacts")
+      .toArray()
+      .map((r) => r.k);
+    if (events === 0 && keys.length === 0) return { events: 0, artifacts: 0 };
+    const base = lastSeq(this.sql);
+    closeWatchers(this.ctx, CLOSE_PRUNED, "feed pruned by retention");
+    this.sse.closeAll("feed pruned by retention");
+    // R2 first: should the delete fail, the pointers survive and the next pass retries.
+    for (let i = 0; i < keys.length; i += R2_DELETE_BATCH)
+      await this.env.ARTIFACTS.delete(keys.slice(i, i + R2_DELETE_BATCH));
+    await this.ctx.storage.deleteAll();
+    this.sql.exec(FEED_SCHEMA_SQL);
+    this.sql.exec("INSERT INTO meta(key, value) VALUES ('seq_base', ?)", String(base));
+    return { events, artifacts: keys.length };
+  }
+
+  /** How many watch this job, and how far each WebSocket watcher's replay has come. */
+  async watchers(): Promise<{
+    sockets: Array<{ through: number; live: boolean }>;
+    streams: Array<{ through: number; live: boolean }>;
+  }> {
+    const streams = [...this.sse.clients].filter((c) => !c.closed).map((c) => ({ through: c.through, live: c.live }));
+    return { sockets: watcherStates(this.ctx), streams };
+  }
+
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    // Watchers only listen; a "ping" gets a "pong" so clients can test liveness.
-    if (message === "ping") ws.send("pong");
+    onWatcherMessage(this.sql, ws, message);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -141,33 +171,8 @@ export class JobFeed extends DurableObject<Env> {
 
   private broadcast(events: readonly JobEvent[]): void {
     if (events.length === 0) return;
-    const sockets = this.ctx.getWebSockets("watcher");
-    for (const event of events) {
-      const frame = JSON.stringify({ type: "event", event } satisfies FeedFrame);
-      for (const ws of sockets) {
-        try {
-          ws.send(frame);
-        } catch {
-          /* closing; the runtime drops it */
-        }
-      }
-      const chunk = sseEvent(event);
-      for (const c of this.sse) c.write(chunk);
-    }
-    this.pruneStreams();
-  }
-
-  private pingStreams(): void {
-    for (const c of this.sse) c.write(sseComment("keep-alive"));
-    this.pruneStreams();
-  }
-
-  private pruneStreams(): void {
-    for (const c of this.sse) if (c.closed) this.sse.delete(c);
-    if (this.sse.size === 0 && this.keepAlive !== undefined) {
-      clearInterval(this.keepAlive);
-      this.keepAlive = undefined;
-    }
+    broadcastToWatchers(this.ctx, events);
+    this.sse.broadcast(events);
   }
 
   private remember(productId: string, jobId: string): void {

@@ -8,6 +8,7 @@
  */
 import { DomainError, type Outcome } from "../core/errors.ts";
 import type { Factory, Stage } from "../core/model.ts";
+import { retentionCutoffs } from "../core/retention.ts";
 import { DEFAULT_WEIGHTS, jobUrgency, rankFactories } from "../core/router.ts";
 import type { Explanation } from "../shared/responses.ts";
 import {
@@ -39,13 +40,14 @@ import { FactoryConnections } from "./coordinator/factory-connections.ts";
 import { approveGrant, declareFactory } from "./coordinator/factory-grants.ts";
 import { attachmentOf, staleSocketReason } from "./coordinator/factory-sockets.ts";
 import { keyVerdicts } from "./coordinator/idempotency.ts";
-import { listJobs } from "./coordinator/job-list.ts";
+import { type JobListQuery, listJobs } from "./coordinator/job-list.ts";
 import { requireJob } from "./coordinator/job-rows.ts";
 import { expireDue, fence, heldAssignments, releaseLease, renewLease, requeueHeldBy } from "./coordinator/lease-ops.ts";
 import { queueVersion } from "./coordinator/meta.ts";
 import { enqueueAudit } from "./coordinator/outbox.ts";
 import { feedName } from "./coordinator/outbox-delivery.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
+import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
 import { listRuns } from "./coordinator/runs.ts";
 import { type SubmitInput, submitJob } from "./coordinator/submit.ts";
 import { authenticate, listTokens, mintToken, revokeToken, type TokenRole } from "./coordinator/tokens.ts";
@@ -138,7 +140,7 @@ export class ProductCoordinator extends FactoryConnections {
     return this.unit(productId, (tx) => requireJob(tx.sql, id));
   }
 
-  async listJobs(productId: string, q: { stage?: Stage; limit: number; cursor?: string }) {
+  async listJobs(productId: string, q: JobListQuery) {
     return this.unit(productId, (tx) => listJobs(tx.sql, q));
   }
 
@@ -376,6 +378,20 @@ export class ProductCoordinator extends FactoryConnections {
   }
 
   // ---- the reaper's safety net (cron) -------------------------------------------------
+
+  /**
+   * The retention pass (core/retention, coordinator/retention) at `now` (ms; the cron's scheduled time, or a test's):
+   * enrollment codes and idempotency keys pruned, then up to FEEDS_PER_PASS old terminal feeds purged.
+   */
+  async prune(productId: string, now: number) {
+    const cut = retentionCutoffs(now);
+    const rows = await this.unit(productId, (tx) => ({ ...pruneRows(tx, cut), due: feedsDue(tx, cut) }));
+    if (!rows.ok) return rows;
+    const { due, ...pruned } = rows.value;
+    const through = await purgeFeeds(this.env, productId, due);
+    if (through) await this.unit(productId, (tx) => advanceFeedWatermark(tx, through));
+    return { ok: true as const, value: { ...pruned, feeds: due.findIndex((j) => j === through) + 1 } };
+  }
 
   /**
    * Idempotent sweep: expire lapsed leases (in case an alarm was lost), close

@@ -19,6 +19,12 @@ export const JobListQuery = z
     stage: z.enum(STAGES).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: z.string().min(1).max(200).optional(),
+    // summary (default): each job without its `bodyMd` (up to 256 KiB each); full: whole documents, in pages cut
+    // at MAX_FULL_PAGE_BYTES. GET …/jobs/{id} always returns the whole document.
+    fields: z
+      .enum(["summary", "full"])
+      .default("summary")
+      .describe("summary (default): jobs without bodyMd; full: whole documents, pages cut at 4 MiB"),
   })
   .strict();
 

@@ -221,5 +221,15 @@ export const FEED_EVENT_TYPES = [
   "cancel",
 ] as const;
 
-/** Frames a watcher receives on the job feed WebSocket. */
-export type FeedFrame = { type: "event"; event: JobEvent } | { type: "ready"; lastSeq: number };
+/**
+ * Frames a watcher receives on the job feed WebSocket. Replay is paged: after each page that did not reach the end
+ * of the log comes `page` (`through` = last seq sent), and the next page is sent only when the watcher answers
+ * `more` — its own pace is the backpressure. `ready` ends the replay; every later event is live.
+ */
+export type FeedFrame =
+  | { type: "event"; event: JobEvent }
+  | { type: "page"; through: number; lastSeq: number }
+  | { type: "ready"; lastSeq: number };
+
+/** What a watcher may send on the job feed WebSocket: `ping` (answered `pong`) or `more` (the next replay page). */
+export const WatcherMessage = z.enum(["ping", "more"]);

@@ -39,8 +39,12 @@ export interface TokenInfo {
   revokedAt?: number;
 }
 
-export interface JobPage {
-  jobs: Job[];
+/** A job as list views show it: the whole document but its markdown body (`GET …/jobs/{id}` has that). */
+export type JobSummary = Omit<Job, "bodyMd">;
+
+/** `GET …/jobs`: summaries by default, whole jobs with `?fields=full`. */
+export interface JobPage<J extends JobSummary = JobSummary> {
+  jobs: J[];
   nextCursor?: string;
 }
 

@@ -63,7 +63,13 @@ const OPS: Op[] = [
     role: "operator",
     body: z.object({ manifest: ManifestInputSchema, bodyMd: z.string().optional() }),
   },
-  { method: "get", path: `${P}/jobs`, summary: "List jobs, newest first", role: "viewer", query: JobListQuery },
+  {
+    method: "get",
+    path: `${P}/jobs`,
+    summary: "List jobs, newest first: summaries without bodyMd unless fields=full",
+    role: "viewer",
+    query: JobListQuery,
+  },
   { method: "get", path: `${P}/jobs/{jobId}`, summary: "One job", role: "job-reader" },
   {
     method: "get",
@@ -203,14 +209,16 @@ const OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/events/ws`,
-    summary: "WebSocket feed: replay after `after`, then live (header or ticket auth)",
+    summary:
+      "WebSocket feed: replay after `after` in pages (send `more` after each `page` frame), then live (header or ticket auth); 429 limit_exceeded past 256 watchers per job",
     role: "job-reader",
     query: FeedQuery,
   },
   {
     method: "get",
     path: `${P}/jobs/{jobId}/events/stream`,
-    summary: "SSE feed honouring Last-Event-ID (header or ticket auth)",
+    summary:
+      "SSE feed honouring Last-Event-ID, replayed at the reader's pace (header or ticket auth); 429 limit_exceeded past 256 watchers per job",
     role: "job-reader",
     query: FeedQuery,
   },

@@ -23,6 +23,7 @@ const TITLES: Record<ErrorCode, string> = {
   conflict: "Conflict",
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
+  limit_exceeded: "Limit exceeded",
 };
 
 export interface Problem {

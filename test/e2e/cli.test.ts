@@ -181,6 +181,7 @@ describe("gigafactory CLI against a local coordinator", () => {
     expect(jobs.jobs.map((j: { title: string }) => j.title).sort()).toEqual(["Alpha task", "Beta task", "Gamma task"]);
     const alpha = jobs.jobs.find((j: { title: string }) => j.title === "Alpha task");
     expect(alpha).toMatchObject({ productId: PRODUCT, stage: "queued", priority: "high", attempt: 0, maxAttempts: 3 });
+    expect(alpha).not.toHaveProperty("bodyMd"); // lists carry the summary shape; `job ID` the whole document
 
     const page = JSON.parse((await cli("jobs", "--limit", "2", "--json")).stdout);
     expect(page.jobs).toHaveLength(2);
@@ -190,7 +191,9 @@ describe("gigafactory CLI against a local coordinator", () => {
 
     const job = JSON.parse((await cli("job", alpha.id, "--json")).stdout);
     expect(keys(job)).toEqual(["job", "runs"]);
-    expect(job.job).toEqual(alpha);
+    const { bodyMd, ...summary } = job.job;
+    expect(summary).toEqual(alpha);
+    expect(typeof bodyMd).toBe("string");
     expect(job.runs).toEqual([]);
 
     const explained = JSON.parse((await cli("explain", alpha.id, "--json")).stdout);

@@ -2,17 +2,18 @@
  * @module cli/commands/jobs
  * `gigafactory jobs`: the product's jobs, newest first, one page (`--limit`)
  * or every page (`--all`, following `nextCursor`). Under --json the document
- * is always `{ jobs, nextCursor }` (`nextCursor` null when there is no more).
+ * is always `{ jobs, nextCursor }` (`nextCursor` null when there is no more). Jobs come as the API's summary shape
+ * (no `bodyMd`): `--all` over thousands of jobs stays small; `gigafactory job ID` shows one whole.
  */
 import { STAGES, type Stage } from "../../core/model.ts";
-import type { Job } from "../../shared/http-client.ts";
+import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { formatAge, orNone, renderTable } from "../table.ts";
 
 /** The API's own page cap (JobListQuery.limit max): --all pages at it to make the fewest round trips. */
 const MAX_PAGE = 500;
 
-export function jobRows(jobs: readonly Job[], now: number): string[][] {
+export function jobRows(jobs: readonly JobSummary[], now: number): string[][] {
   return jobs.map((j) => [
     j.id,
     j.stage,
@@ -48,7 +49,7 @@ export const jobs: Command = {
     const stage = ctx.str("stage") as Stage | undefined;
     const all = ctx.flag("all");
     const limit = ctx.int("limit") ?? (all ? MAX_PAGE : 50);
-    const found: Job[] = [];
+    const found: JobSummary[] = [];
     let cursor: string | undefined;
     do {
       const page = await client.listJobs({ stage, limit, cursor });

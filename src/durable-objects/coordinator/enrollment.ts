@@ -2,7 +2,9 @@
  * @module durable-objects/coordinator/enrollment
  * One-time enrollment codes: an operator mints a short-lived code, the agent on
  * the host exchanges it for its factory token. The long-lived token is then
- * created on, and only ever seen by, the host that uses it. A code works once.
+ * created on, and only ever seen by, the host that uses it. A code works once;
+ * used codes, and codes an hour past their expiry, are deleted by the cron's
+ * retention pass (coordinator/retention), so the table holds only live codes.
  */
 import { DomainError } from "../../core/errors.ts";
 import { newId, one, type Tx } from "./tx.ts";

@@ -54,8 +54,12 @@ CREATE INDEX IF NOT EXISTS jobs_by_stage ON jobs(stage, priority_value, queued_a
 CREATE INDEX IF NOT EXISTS jobs_by_lease ON jobs(lease_expires_at) WHERE lease_expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_by_holder ON jobs(holder_factory_id) WHERE holder_factory_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs(created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS jobs_by_stage_created ON jobs(stage, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS jobs_by_serial ON jobs(serial_key) WHERE serial_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_by_not_before ON jobs(not_before) WHERE not_before IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_settled ON jobs(json_extract(doc, '$.updatedAt'), id)
+  WHERE stage IN ('shipped', 'dead_letter', 'cancelled');
+CREATE INDEX IF NOT EXISTS jobs_keyed_by_created ON jobs(created_at) WHERE idempotency_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS job_deps (
   job_id TEXT NOT NULL,
   dep_id TEXT NOT NULL,

@@ -13,6 +13,13 @@
 import { PRIORITY_VALUE, starvationPenalty } from "../../core/router.ts";
 import type { Tx } from "./tx.ts";
 
+/**
+ * Due jobs examined per pass over the queue — by push dispatch and by an HTTP claim alike — when none of them fits.
+ * Each one examined is a document parsed and scored: 1000 keeps a pass to a few milliseconds over a deep queue of
+ * jobs no factory can run; a job further back is reached once those in front are taken, cancelled or aged past it.
+ */
+export const MAX_SCAN = 1000;
+
 /** Rows per index page per priority class: one page almost always holds the job taken. */
 const PAGE = 64;
 
@@ -57,10 +64,14 @@ function before(a: Head, b: Head): boolean {
   return a.id < b.id;
 }
 
-export function* dueJobIdsByUrgency(tx: Tx, starvationWeight: number): Generator<string> {
+/**
+ * Ids of queued, due jobs, most urgent first (exactly `orderJobs`), at most `limit` of them (default `MAX_SCAN`): the
+ * one bound every caller that walks the queue shares, so no path can examine the whole queue in one request.
+ */
+export function* dueJobIdsByUrgency(tx: Tx, starvationWeight: number, limit = MAX_SCAN): Generator<string> {
   const cursors = Object.values(PRIORITY_VALUE).map((p) => classCursor(tx, p, starvationWeight));
   const heads: Array<Head | undefined> = cursors.map((c) => c.next().value ?? undefined);
-  for (;;) {
+  for (let taken = 0; taken < limit; taken++) {
     let best = -1;
     for (let i = 0; i < heads.length; i++) {
       const h = heads[i];

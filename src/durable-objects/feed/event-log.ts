@@ -5,6 +5,7 @@
  * by construction. Appends from the coordinator carry its outbox seq as
  * `source_seq` (UNIQUE), so a redelivered batch appends nothing twice.
  */
+import { utf8Bytes } from "../../core/bytes.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
 
 export const FEED_SCHEMA_SQL = `
@@ -35,8 +36,17 @@ export interface NewEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * The highest seq ever assigned. After a retention prune the events are gone but `seq_base` (meta) keeps the
+ * number, so a job that comes back to life continues its seq and a watcher resuming `after` it misses nothing new.
+ */
 export function lastSeq(sql: SqlStorage): number {
-  return sql.exec<{ s: number | null }>("SELECT MAX(seq) AS s FROM events").one().s ?? 0;
+  return sql
+    .exec<{ s: number }>(
+      `SELECT MAX(COALESCE((SELECT MAX(seq) FROM events), 0),
+                  COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq_base'), 0)) AS s`,
+    )
+    .one().s;
 }
 
 /** Append in order; returns the events actually added (duplicates skipped). */
@@ -62,13 +72,30 @@ export function appendEvents(sql: SqlStorage, events: readonly NewEvent[]): JobE
   return added;
 }
 
-export function eventsAfter(sql: SqlStorage, after: number, limit: number): JobEvent[] {
-  return sql
-    .exec<{ seq: number; type: string; at: number; data: string }>(
-      "SELECT seq, type, at, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-      after,
-      limit,
-    )
-    .toArray()
-    .map((r) => ({ seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) as Record<string, unknown> }));
+/** Events per page — REST read, WebSocket replay step, SSE replay step alike. */
+export const PAGE_EVENTS = 500;
+/**
+ * 512 KiB of event data per page: one page is what a watcher can have in flight, so this times the watcher cap
+ * (feed/watcher-cap) bounds a JobFeed's replay memory; a single larger event still travels alone.
+ */
+export const PAGE_BYTES = 512 * 1024;
+
+/**
+ * Events with `seq > after`, in order: at most `limit` of them and, past the first, no more than `maxBytes` of
+ * stored data (UTF-8 bytes). The cursor is read row by row, so rows past the page are never loaded.
+ */
+export function eventsAfter(sql: SqlStorage, after: number, limit = PAGE_EVENTS, maxBytes = PAGE_BYTES): JobEvent[] {
+  const rows = sql.exec<{ seq: number; type: string; at: number; data: string }>(
+    "SELECT seq, type, at, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+    after,
+    limit,
+  );
+  const page: JobEvent[] = [];
+  let bytes = 0;
+  for (const r of rows) {
+    bytes += utf8Bytes(r.data);
+    if (page.length > 0 && bytes > maxBytes) break;
+    page.push({ seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) as Record<string, unknown> });
+  }
+  return page;
 }

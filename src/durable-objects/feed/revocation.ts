@@ -90,7 +90,7 @@ export class StreamRevocation {
     for (const client of streams) {
       if (this.sseOpeners.get(client) !== tokenHash) continue;
       client.write(sseRevokedEvent());
-      client.end();
+      client.end(REVOKED_REASON);
       streams.delete(client);
       closed++;
     }

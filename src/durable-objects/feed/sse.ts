@@ -2,10 +2,25 @@
  * @module durable-objects/feed/sse
  * Server-Sent Events for plain HTTP clients: `id:` is the event's seq, so a
  * browser's automatic reconnect sends `Last-Event-ID` and resumes exactly.
+ *
+ * Replay is paged and waits for the stream to drain before each page (the
+ * writer's `ready`: backpressure from the reader), so a watcher resuming a
+ * long log holds about one page in memory, not the log. Live events are
+ * written as they come; a reader that falls MAX_BACKLOG_BYTES behind is cut
+ * off with a comment saying so — it reconnects with Last-Event-ID and catches
+ * up through the paged replay — rather than buffering without bound.
  */
 import type { JobEvent } from "../../shared/protocol.ts";
+import { eventsAfter, lastSeq } from "./event-log.ts";
 
 const encoder = new TextEncoder();
+
+/** 64 KiB queued before `ready` waits: a few pages' worth of headers, well under one replay page. */
+const HIGH_WATER_BYTES = 64 * 1024;
+/** 4 MiB behind on live events: a reader that slow is better served by a reconnect and a paged replay. */
+const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+/** SSE keep-alive comment interval: under common 30–60 s proxy idle timeouts. */
+const KEEPALIVE_MS = 15_000;
 
 export function sseEvent(e: JobEvent): Uint8Array {
   return encoder.encode(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
@@ -19,24 +34,24 @@ export function sseComment(text: string): Uint8Array {
 export class SseClient {
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   closed = false;
+  /** Last seq written: the replay cursor, then the live position. */
+  through: number;
+  live = false;
 
-  constructor(writable: WritableStream<Uint8Array>) {
+  constructor(writable: WritableStream<Uint8Array>, after: number) {
     this.writer = writable.getWriter();
-    this.writer.closed.then(
-      () => {
-        this.closed = true;
-      },
-      () => {
-        this.closed = true;
-      },
-    );
+    this.through = after;
+    const done = () => {
+      this.closed = true;
+    };
+    this.writer.closed.then(done, done);
   }
 
-  /** End the stream (after what was written): the client sees the response finish. */
-  end(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.writer.close().catch(() => {});
+  /** Resolves when the reader has drained the queue below the high-water mark (or the stream closed). */
+  ready(): Promise<void> {
+    return this.writer.ready.catch(() => {
+      this.closed = true;
+    });
   }
 
   write(chunk: Uint8Array): void {
@@ -44,5 +59,85 @@ export class SseClient {
     this.writer.write(chunk).catch(() => {
       this.closed = true;
     });
+    if ((this.writer.desiredSize ?? 0) < HIGH_WATER_BYTES - MAX_BACKLOG_BYTES) {
+      this.end("too far behind: reconnect with Last-Event-ID to resume");
+    }
+  }
+
+  /** End the stream after what was written, with `why` as a last comment: the client sees the response finish. */
+  end(why: string): void {
+    if (this.closed) return;
+    this.writer.write(sseComment(why)).catch(() => {});
+    this.closed = true;
+    this.writer.close().catch(() => {});
+  }
+}
+
+/** The SSE watchers of one JobFeed: paged replay under backpressure, then live. */
+export class SseWatchers {
+  readonly clients = new Set<SseClient>();
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+
+  /** A stream resuming after `after` (`onOpen` sees its client first); the replay runs in the background at the reader's pace. */
+  open(sql: SqlStorage, after: number, onOpen?: (client: SseClient) => void): ReadableStream<Uint8Array> {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>(
+      undefined,
+      new ByteLengthQueuingStrategy({ highWaterMark: HIGH_WATER_BYTES }),
+    );
+    const client = new SseClient(writable, after);
+    client.write(sseComment(`job feed, resuming after ${after}`));
+    this.clients.add(client);
+    onOpen?.(client);
+    this.keepAlive ??= setInterval(() => this.ping(), KEEPALIVE_MS);
+    void this.replay(sql, client);
+    return readable;
+  }
+
+  private async replay(sql: SqlStorage, client: SseClient): Promise<void> {
+    while (!client.closed) {
+      await client.ready();
+      if (client.closed) break;
+      // From here to `live = true` there is no await: no append can fall between the last page and going live.
+      const page = eventsAfter(sql, client.through);
+      const chunk = page.map(sseEvent);
+      for (const c of chunk) client.write(c);
+      client.through = page.at(-1)?.seq ?? client.through;
+      if (client.through >= lastSeq(sql)) {
+        client.live = true;
+        return;
+      }
+    }
+    this.prune();
+  }
+
+  broadcast(events: readonly JobEvent[]): void {
+    for (const event of events) {
+      const chunk = sseEvent(event);
+      for (const c of this.clients) {
+        if (!c.live) continue; // still replaying: it reads this event from the log
+        c.write(chunk);
+        c.through = event.seq;
+      }
+    }
+    this.prune();
+  }
+
+  /** Close every stream (feed pruned, access revoked). */
+  closeAll(why: string): void {
+    for (const c of this.clients) c.end(why);
+    this.prune();
+  }
+
+  private ping(): void {
+    for (const c of this.clients) c.write(sseComment("keep-alive"));
+    this.prune();
+  }
+
+  private prune(): void {
+    for (const c of this.clients) if (c.closed) this.clients.delete(c);
+    if (this.clients.size === 0 && this.keepAlive !== undefined) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = undefined;
+    }
   }
 }

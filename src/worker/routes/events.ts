@@ -2,12 +2,15 @@
  * @module worker/routes/events
  * A job's event feed: paged REST reads, a WebSocket that replays from `after`
  * then streams live, SSE honouring `Last-Event-ID`, and tickets for browsers.
+ * Replays are paged at the watcher's pace, and a job has at most MAX_WATCHERS
+ * watchers: one more is refused with 429 `limit_exceeded`.
  * The feed endpoints authenticate with the bearer header OR a ticket, so they
  * are mounted before the header-only product middleware.
  */
 import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { feedName } from "../../durable-objects/coordinator/outbox-delivery.ts";
+import { WATCHER_CAP_STATUS } from "../../durable-objects/job-feed.ts";
 import { EntityId, EventsQuery, FeedQuery, ProductId } from "../../shared/api.ts";
 import { type AppEnv, coordinatorFor, openerOf, requireJobReader } from "../auth.ts";
 import { authorizeFeed, openerParam } from "../feed-access.ts";
@@ -52,6 +55,11 @@ for (const kind of ["ws", "stream"] as const) {
     const lastEventId = Number(c.req.header("last-event-id") ?? "NaN");
     const after = q.after ?? (Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : 0);
     const url = `https://feed/${kind}?after=${after}${openerParam(opener)}`;
-    return c.env.JOB_FEED.getByName(feedName(productId, jobId)).fetch(new Request(url, { headers: c.req.raw.headers }));
+    const res = await c.env.JOB_FEED.getByName(feedName(productId, jobId)).fetch(
+      new Request(url, { headers: c.req.raw.headers }),
+    );
+    // The feed counts its own watchers (it alone knows them); its refusal becomes a problem+json like any other.
+    if (res.status === WATCHER_CAP_STATUS) throw new DomainError("limit_exceeded", await res.text());
+    return res;
   });
 }

@@ -1,0 +1,55 @@
+/**
+ * @module core/retention
+ * How long a product keeps what it no longer needs: the retention policy, its documented defaults, and the pure
+ * rule that turns it and `now` into cut-off instants for the cron pruning pass (coordinator/retention).
+ *
+ * What each item is, and why its default:
+ * - a terminal job's feed (its JobFeed object: event log, artifact pointers and their bytes in R2) —
+ *   `terminalFeedDays`, 30 days: long enough to read a finished job's logs and fetch its diff; D1 history keeps
+ *   the job's snapshots, runs and audit for good.
+ * - an idempotency key (the job it created stays; the key stops deduplicating) — `idempotencyKeyDays`, 7 days:
+ *   far past any client's or queue's retry window (Stripe keeps keys 24 h).
+ * - an enrollment code — deleted once used, or `enrollmentCodeGraceHours` (1 h) after it expired, so a late
+ *   `enroll` still gets "expired" rather than "unknown" for a while.
+ * There is no settings endpoint yet: a product's policy is DEFAULT_RETENTION. `RetentionPolicySchema` is the zod
+ * shape a future `PATCH …/settings` would accept (values in whole days/hours, bounded).
+ */
+import { z } from "zod";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export const RetentionPolicySchema = z.strictObject({
+  /** Days a job's feed is kept after the job reached a terminal stage (1–3650: up to ten years). */
+  terminalFeedDays: z.number().int().min(1).max(3650),
+  /** Days an idempotency key deduplicates submissions (1–365). */
+  idempotencyKeyDays: z.number().int().min(1).max(365),
+  /** Hours an expired, unused enrollment code is kept before deletion (0–168: up to a week). */
+  enrollmentCodeGraceHours: z.number().int().min(0).max(168),
+});
+export type RetentionPolicy = z.infer<typeof RetentionPolicySchema>;
+
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  terminalFeedDays: 30,
+  idempotencyKeyDays: 7,
+  enrollmentCodeGraceHours: 1,
+};
+
+/** Instants (ms since epoch): what is older than each may go. */
+export interface RetentionCutoffs {
+  /** Feeds of jobs terminal since before this instant (the job's `updatedAt`) are purged. */
+  feedsSettledBefore: number;
+  /** Idempotency keys of jobs created before this instant are forgotten. */
+  keysCreatedBefore: number;
+  /** Enrollment codes that expired before this instant are deleted (used codes go at once). */
+  codesExpiredBefore: number;
+}
+
+/** The cut-offs of `policy` at `now` (ms). Pure: the pruning pass and its tests pass `now` in. */
+export function retentionCutoffs(now: number, policy: RetentionPolicy = DEFAULT_RETENTION): RetentionCutoffs {
+  return {
+    feedsSettledBefore: now - policy.terminalFeedDays * DAY_MS,
+    keysCreatedBefore: now - policy.idempotencyKeyDays * DAY_MS,
+    codesExpiredBefore: now - policy.enrollmentCodeGraceHours * HOUR_MS,
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * @module durable-objects/feed/ws-watchers
+ * WebSocket watchers of a job feed (hibernation API): replay in pages the
+ * watcher pulls with `more`, then live. workerd's WebSocket has no
+ * `bufferedAmount`, so the server cannot see a slow reader; making the reader
+ * ask for each page is what bounds the replay in flight to one page per socket
+ * (feed/event-log PAGE_EVENTS, PAGE_BYTES) instead of the whole log.
+ *
+ * Gapless without locks: a socket's state is `{ through, live }` in its
+ * attachment. A page read, its send and the switch to live happen in one
+ * synchronous step, and appends are synchronous too, so an event appended
+ * during a paged replay is either in a later page (socket not yet live) or
+ * broadcast (socket live) — never both, never neither.
+ */
+import { type FeedFrame, type JobEvent, WatcherMessage } from "../../shared/protocol.ts";
+import { eventsAfter, lastSeq } from "./event-log.ts";
+
+/** The tag every watcher socket is accepted with. */
+export const WATCHER_TAG = "watcher";
+
+/** Close code for a watcher that sent something other than `ping` or `more` (1003: unsupported data). */
+export const CLOSE_UNSUPPORTED = 1003;
+
+interface WatcherState {
+  /** Last seq this socket was sent. */
+  through: number;
+  /** Replay finished: live events are pushed to it. */
+  live: boolean;
+}
+
+/** Per-instance cache of attachments, so a broadcast does not deserialize every socket's (rebuilt after hibernation). */
+const cache = new WeakMap<WebSocket, WatcherState>();
+
+function stateOf(ws: WebSocket): WatcherState {
+  let s = cache.get(ws);
+  if (!s) {
+    s = (ws.deserializeAttachment() as WatcherState | null) ?? { through: 0, live: true };
+    cache.set(ws, s);
+  }
+  return s;
+}
+
+function save(ws: WebSocket, s: WatcherState): void {
+  cache.set(ws, s);
+  ws.serializeAttachment(s);
+}
+
+function sendFrame(ws: WebSocket, frame: FeedFrame): void {
+  try {
+    ws.send(JSON.stringify(frame));
+  } catch {
+    /* closing; the runtime drops it */
+  }
+}
+
+/** Send the socket's next replay page, then `page` (more to come) or `ready` (now live). */
+function sendPage(sql: SqlStorage, ws: WebSocket, s: WatcherState): void {
+  const page = eventsAfter(sql, s.through);
+  for (const event of page) sendFrame(ws, { type: "event", event });
+  const through = page.at(-1)?.seq ?? s.through;
+  const last = lastSeq(sql);
+  const live = through >= last;
+  save(ws, { through, live });
+  sendFrame(ws, live ? { type: "ready", lastSeq: last } : { type: "page", through, lastSeq: last });
+}
+
+/** Accept `server` as a watcher replaying from `after` (`tags` must include WATCHER_TAG); its first page goes out at once. */
+export function acceptWatcher(
+  ctx: DurableObjectState,
+  sql: SqlStorage,
+  server: WebSocket,
+  after: number,
+  tags: string[] = [WATCHER_TAG],
+): void {
+  ctx.acceptWebSocket(server, tags);
+  sendPage(sql, server, { through: after, live: false });
+}
+
+/** A watcher's message: `ping` → `pong`, `more` → the next page (ignored once live); anything else closes it. */
+export function onWatcherMessage(sql: SqlStorage, ws: WebSocket, message: string | ArrayBuffer): void {
+  const parsed = WatcherMessage.safeParse(message);
+  if (!parsed.success) {
+    ws.close(CLOSE_UNSUPPORTED, 'send "ping" or "more"');
+    return;
+  }
+  if (parsed.data === "ping") ws.send("pong");
+  else if (!stateOf(ws).live) sendPage(sql, ws, stateOf(ws));
+}
+
+/** Push appended events to every live watcher; those still replaying read them from the log later. */
+export function broadcastToWatchers(ctx: DurableObjectState, events: readonly JobEvent[]): void {
+  const live = ctx.getWebSockets(WATCHER_TAG).filter((ws) => stateOf(ws).live);
+  if (live.length === 0) return;
+  for (const event of events) {
+    const frame = JSON.stringify({ type: "event", event } satisfies FeedFrame);
+    for (const ws of live) {
+      try {
+        ws.send(frame);
+      } catch {
+        /* closing; the runtime drops it */
+      }
+    }
+  }
+}
+
+/** Replay progress of each watcher socket (for the watcher cap, stats and tests). */
+export function watcherStates(ctx: DurableObjectState): WatcherState[] {
+  return ctx.getWebSockets(WATCHER_TAG).map((ws) => ({ ...stateOf(ws) }));
+}
+
+/** Close every watcher socket (feed pruned, access revoked). */
+export function closeWatchers(ctx: DurableObjectState, code: number, reason: string): void {
+  for (const ws of ctx.getWebSockets(WATCHER_TAG)) {
+    try {
+      ws.close(code, reason);
+    } catch {
+      /* already closed */
+    }
+  }
+}

@@ -1,0 +1,122 @@
+// The cron's retention pass, with its clock set (never slept): expired enrollment codes deleted, old idempotency keys forgotten, feeds of long-terminal jobs purged — and nothing younger touched.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_RETENTION, retentionCutoffs } from "../../src/core/retention.ts";
+import { sweepAll } from "../../src/worker/reaper.ts";
+import { ADMIN, api, P, submit } from "./client";
+
+const DAY = 86_400_000;
+
+/** Makes `product` known to the cron (it sweeps products that wrote history). */
+async function known(product: string): Promise<void> {
+  await env.DB.prepare("INSERT OR IGNORE INTO products(id, first_seen_at, last_seen_at) VALUES (?, 0, 0)")
+    .bind(product)
+    .run();
+}
+
+async function codeCount(product: string): Promise<number> {
+  return runInDurableObject(
+    env.COORDINATOR.getByName(product),
+    (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM enrollment_codes").one().n,
+  );
+}
+
+interface FeedPage {
+  events: Array<{ seq: number; type: string }>;
+  lastSeq: number;
+}
+
+async function feedOf(product: string, jobId: string, atLeast = 0): Promise<FeedPage> {
+  for (let deadline = Date.now() + 5000; ; ) {
+    const r = await api<FeedPage>("GET", `${P(product)}/jobs/${jobId}/events?after=0&limit=500`, { token: ADMIN });
+    if (r.body.events.length >= atLeast || Date.now() > deadline) return r.body;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
+describe("retention policy (pure)", () => {
+  it("turns the documented defaults and `now` into cut-offs", () => {
+    expect(DEFAULT_RETENTION).toEqual({ terminalFeedDays: 30, idempotencyKeyDays: 7, enrollmentCodeGraceHours: 1 });
+    expect(retentionCutoffs(100 * DAY)).toEqual({
+      feedsSettledBefore: 70 * DAY,
+      keysCreatedBefore: 93 * DAY,
+      codesExpiredBefore: 100 * DAY - 3_600_000,
+    });
+  });
+});
+
+describe("cron pruning pass", () => {
+  it("deletes enrollment codes an hour past their expiry, and keeps live ones", async () => {
+    const product = "retention-codes";
+    await known(product);
+    for (const ttlSeconds of [60, 86_400]) {
+      const r = await api("POST", `${P(product)}/factories/enrollment-codes`, { token: ADMIN, json: { ttlSeconds } });
+      expect(r.status).toBe(201);
+    }
+    await sweepAll(env);
+    expect(await codeCount(product)).toBe(2);
+    await sweepAll(env, Date.now() + 2 * 3_600_000); // the 60 s code expired 2 h ago; the 1-day code is live
+    expect(await codeCount(product)).toBe(1);
+    await sweepAll(env, Date.now() + 2 * DAY);
+    expect(await codeCount(product)).toBe(0);
+  });
+
+  it("forgets idempotency keys after 7 days: a resubmission then creates a new job", async () => {
+    const product = "retention-keys";
+    await known(product);
+    const send = () =>
+      api<{ id: string }>("POST", `${P(product)}/jobs`, {
+        token: ADMIN,
+        json: { manifest: { title: "once" } },
+        headers: { "idempotency-key": "order-42" },
+      });
+    const first = await send();
+    expect(first.status).toBe(201);
+    await sweepAll(env, Date.now() + 6 * DAY);
+    expect(await send()).toMatchObject({ status: 200, body: { id: first.body.id } });
+    await sweepAll(env, Date.now() + 8 * DAY);
+    const again = await send();
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(first.body.id);
+  });
+
+  it("purges the feed (events, artifacts, R2 bytes) of a job terminal for 30 days, once; seq continues after it", async () => {
+    const product = "retention-feeds";
+    await known(product);
+    const done = await submit(product, { title: "cancelled long ago" });
+    const open = await submit(product, { title: "still queued" });
+    const up = await api("POST", `${P(product)}/jobs/${done.id}/artifacts?name=log.txt`, {
+      token: ADMIN,
+      text: "bytes",
+    });
+    expect(up.status).toBe(201);
+    const cancel = await api("POST", `${P(product)}/jobs/${done.id}/actions/cancel`, { token: ADMIN, json: {} });
+    expect(cancel.status).toBe(200);
+    const before = await feedOf(product, done.id, 4); // submitted, artifact.added, job.action, job.stage
+    const openBefore = await feedOf(product, open.id, 1);
+    const r2Key = `${product}/${done.id}/log.txt`;
+    expect(await env.ARTIFACTS.head(r2Key)).not.toBeNull();
+
+    await sweepAll(env, Date.now() + 29 * DAY);
+    expect((await feedOf(product, done.id)).events).toHaveLength(before.events.length);
+
+    await sweepAll(env, Date.now() + 31 * DAY);
+    expect(await feedOf(product, done.id)).toEqual({ events: [], lastSeq: before.lastSeq });
+    expect((await api("GET", `${P(product)}/jobs/${done.id}/artifacts`, { token: ADMIN })).body).toMatchObject({
+      artifacts: [],
+    });
+    expect(await env.ARTIFACTS.head(r2Key)).toBeNull();
+    expect(await feedOf(product, open.id)).toEqual(openBefore);
+    // The job itself (and D1 history) stays.
+    expect((await api("GET", `${P(product)}/jobs/${done.id}`, { token: ADMIN })).body).toMatchObject({
+      stage: "cancelled",
+    });
+
+    // Idempotent: the watermark is past it, a second pass purges nothing.
+    const again = await env.COORDINATOR.getByName(product).prune(product, Date.now() + 31 * DAY);
+    expect(again).toMatchObject({ ok: true, value: { feeds: 0 } });
+    // Seq stays monotonic should the feed ever get another event.
+    const feed = env.JOB_FEED.getByName(`${product}:${done.id}`);
+    expect(await feed.append(product, done.id, [{ type: "log", at: 1, data: {} }])).toBe(before.lastSeq + 1);
+  });
+});
