@@ -2,6 +2,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RETENTION, retentionCutoffs } from "../../src/core/retention.ts";
+import { feedName } from "../../src/durable-objects/coordinator/outbox-delivery.ts";
 import { sweepAll } from "../../src/worker/reaper.ts";
 import { ADMIN, api, P, submit } from "./client";
 
@@ -94,7 +95,9 @@ describe("cron pruning pass", () => {
     expect(cancel.status).toBe(200);
     const before = await feedOf(product, done.id, 4); // submitted, artifact.added, job.action, job.stage
     const openBefore = await feedOf(product, open.id, 1);
-    const r2Key = `${product}/${done.id}/log.txt`;
+    // Artifact keys carry the uploader's epoch and a unique id (stale writers never overwrite): ask the pointer.
+    const pointer = await env.JOB_FEED.getByName(feedName(product, done.id)).getArtifact("log.txt");
+    const r2Key = pointer?.r2Key ?? "missing pointer";
     expect(await env.ARTIFACTS.head(r2Key)).not.toBeNull();
 
     await sweepAll(env, Date.now() + 29 * DAY);

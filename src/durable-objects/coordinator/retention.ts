@@ -36,7 +36,14 @@ export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
     cut.codesExpiredBefore,
     ROWS_PER_PASS,
   ).rowsWritten;
-  // The job stays (and its document still names the key); the key only stops deduplicating.
+  // The job stays (and its document still names the key); the key only stops deduplicating. Both places a key
+  // is found (coordinator/idempotency: its hash row, and the jobs column for keys older than that table) forget it.
+  tx.sql.exec(
+    `DELETE FROM idempotency_keys WHERE key IN (
+       SELECT key FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)`,
+    cut.keysCreatedBefore,
+    ROWS_PER_PASS,
+  );
   const idempotencyKeys = tx.sql.exec(
     `UPDATE jobs SET idempotency_key = NULL WHERE id IN (
        SELECT id FROM jobs WHERE idempotency_key IS NOT NULL AND created_at < ?1 ORDER BY created_at LIMIT ?2)`,
