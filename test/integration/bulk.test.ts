@@ -8,7 +8,7 @@ import { utf8Bytes } from "../../src/core/bytes.ts";
 import worker from "../../src/worker/index.ts";
 import { type DispatchMessage, MAX_MESSAGE_BYTES } from "../../src/worker/queues/messages.ts";
 import { MAX_MANIFEST_BYTES } from "../../src/worker/validate.ts";
-import { ADMIN, api, P } from "./client.ts";
+import { ADMIN, api, createProduct, P } from "./client.ts";
 
 interface BatchReply {
   accepted: number;
@@ -133,6 +133,7 @@ describe("POST …/jobs:batch when the queue fails midway", () => {
     },
     async () => {
       const product = "bulk-partial";
+      await createProduct(product); // the raw worker.fetch below bypasses the client's create-on-404
       // Three items of ~90 KB: one message each, two messages to the first sendBatch, one to the second.
       const items = ["p0", "p1", "p2"].map((t) => ({ markdown: `# ${t}\n${"漢".repeat(30_000)}` }));
       let calls = 0;

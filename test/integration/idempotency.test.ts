@@ -36,7 +36,7 @@ const post = (product: string, json: unknown, key?: string) =>
     headers: key ? { "idempotency-key": key } : {},
   });
 const listJobs = async (product: string) =>
-  (await api<{ jobs: JobBody[] }>("GET", `${P(product)}/jobs`, { token: ADMIN })).body.jobs;
+  (await api<{ jobs: JobBody[] }>("GET", `${P(product)}/jobs?fields=full`, { token: ADMIN })).body.jobs;
 
 describe("POST /jobs with a repeated key", () => {
   it("refuses the same Idempotency-Key with a different body: 409 conflict naming the key, first job unchanged", async () => {
