@@ -8,7 +8,7 @@
  * where to look. Ctrl-C or SIGTERM drains the agents and stops everything it started.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { adminToken, port } from "./dev.ts";
 import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
@@ -48,6 +48,9 @@ function prefixed(child: ChildProcess, label: string) {
 
 async function startAgent(url: string, token: string, f: (typeof FACTORIES)[number]): Promise<ChildProcess> {
   const stateDir = path.join(DEMO_DIR, f.name);
+  // Traversable: under root the agents run their engines as another user, whose work dirs are in here too.
+  mkdirSync(DEMO_DIR, { recursive: true });
+  chmodSync(DEMO_DIR, 0o755);
   mkdirSync(stateDir, { recursive: true });
   const bin = path.join(ROOT, "bin", "gigafactory-agent.mjs");
   const node = path.join(ROOT, "node_modules", ".bin", "node");
@@ -88,8 +91,9 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
     url,
     "--state-dir",
     stateDir,
+    // Beside the state dir, never in it: the engine works there, and the factory token lives in the state dir.
     "--work-dir",
-    path.join(stateDir, "work"),
+    `${stateDir}-work`,
     "--seats",
     String(f.seats),
     "--lease-ttl",

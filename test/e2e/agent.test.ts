@@ -2,7 +2,17 @@
 // over the WebSocket, the sample engine in a git worktree, streamed logs, artifacts, budgets, cancel, crash
 // recovery from a checkpoint branch on another agent, restart without repeats, drain, and revocation.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
@@ -13,6 +23,12 @@ const NODE = path.join(ROOT, "node_modules", ".bin", "node");
 const BIN = path.join(ROOT, "bin", "gigafactory-agent.mjs");
 const tmp = mkdtempSync(path.join(tmpdir(), "gf-e2e-agent-"));
 const PIDS = path.join(tmp, "pids");
+// Under root the agents run engines as `nobody` (agent/engine-user): it must reach the work dirs, write the
+// sample engine's pid files, and own the origin repositories it clones from and pushes WIP to.
+const ENGINE_USER = process.getuid?.() === 0 ? "65534:65534" : undefined;
+chmodSync(tmp, 0o755);
+mkdirSync(PIDS, { mode: 0o777 });
+chmodSync(PIDS, 0o777);
 
 interface Job {
   id: string;
@@ -87,6 +103,9 @@ async function poll<T>(what: string, ms: number, probe: () => T | undefined | Pr
   }
 }
 
+/** Beside the state dir, as the agent's default: never inside it. */
+const workDir = (stateDir: string) => `${stateDir}-work`;
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -102,7 +121,8 @@ function enginePid(jobId: string): number | undefined {
 }
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, {
+  // The origins belong to the engine user: trust them here, where root reads them.
+  execFileSync("git", ["-c", "safe.directory=*", ...args], {
     cwd,
     encoding: "utf8",
     env: {
@@ -124,6 +144,7 @@ function originRepo(name: string): string {
   git(seed, "add", ".");
   git(seed, "commit", "-q", "-m", "init");
   git(seed, "push", "-q", origin, "main");
+  if (ENGINE_USER) execFileSync("chown", ["-R", ENGINE_USER, origin]);
   return origin;
 }
 
@@ -217,7 +238,8 @@ describe("gigafactory-agent against a real coordinator", () => {
       "--state-dir",
       stateDir,
       "--work-dir",
-      path.join(stateDir, "work"),
+      workDir(stateDir),
+      "--allow-local-repos",
       "--checkpoint-interval",
       "0.5",
       ...extra,
@@ -378,7 +400,7 @@ describe("gigafactory-agent against a real coordinator", () => {
     await poll("engine to exit", 10_000, () => !pidAlive(pid));
     expect(Date.now() - t0).toBeLessThan(2000);
     await agent.waitFor("job.cancelled", (e) => e.jobId === job.id);
-    await poll("workspace removal", 10_000, () => !existsSync(path.join(stateDir, "work", "jobs", job.id)));
+    await poll("workspace removal", 10_000, () => !existsSync(path.join(workDir(stateDir), "jobs", job.id)));
     agent.proc.kill("SIGTERM");
     expect(await agent.exited).toBe(0);
   });
