@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
+import { SAMPLE_ENGINE_SCRIPT } from "../../src/agent/engines.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
@@ -452,7 +453,10 @@ describe("gigafactory-agent against a real coordinator", () => {
   it("an agent SIGKILLed and restarted within its lease resumes the job it still holds, stopping its orphaned engine", async () => {
     const product = "agent-restart";
     const { stateDir } = await enroll(product, "host-h");
-    const first = run(stateDir, ["--lease-ttl", "30"]);
+    // The sample engine with its output discarded: a real orphan keeps working after its agent died, while the
+    // sample engine would die of EPIPE at its next log line — and that race would decide what this test sees.
+    const quiet = `sample=sh -c 'exec "$0" "$1" >/dev/null 2>&1' ${NODE} ${SAMPLE_ENGINE_SCRIPT}`;
+    const first = run(stateDir, ["--lease-ttl", "30", "--engine", quiet]);
     await first.waitFor("connected");
     // Long enough that the orphan cannot simply finish on its own before the restarted agent stops it.
     const job = await submit(product, { title: "Keep going", engine: "sample" }, "gf-sample-seconds: 15\n");
@@ -462,7 +466,7 @@ describe("gigafactory-agent against a real coordinator", () => {
     await first.exited;
     expect(pidAlive(orphan)).toBe(true); // its own process group: it outlives the agent
 
-    const second = run(stateDir, ["--lease-ttl", "30"]);
+    const second = run(stateDir, ["--lease-ttl", "30", "--engine", quiet]);
     await second.waitFor("job.start", (e) => e.jobId === job.id && String(e.message).includes("resuming"));
     await poll("orphaned engine to be stopped", 10_000, () => !pidAlive(orphan));
     const done = await waitJob(product, job.id, (j) => j.stage === "testing");

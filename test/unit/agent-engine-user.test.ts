@@ -1,8 +1,8 @@
 // The engine runs with no path to the factory's credentials: under root it is another user (real processes, real
 // git, no mocks) whose workspace, checkpoints and diff work as before while config.json and /proc/<agent>/environ
 // stay unreadable; and the agent itself refuses hostile or local `repo` values before running git.
-import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -118,5 +118,36 @@ describe.skipIf(!isRoot)("as root: the engine and git run as another user", () =
     expect(owners).toBe(""); // nothing in the engine's tree belongs to root, which would make root's git obey it
     await discardWorkspace(ws);
     expect(existsSync(ws.dir)).toBe(false);
+  });
+});
+
+describe.skipIf(process.platform !== "linux")("a token given on the command line", () => {
+  it("is wiped from /proc/<agent>/cmdline, which every local user (and every engine) can read", async () => {
+    const root2 = mkdtempSync(path.join(tmpdir(), "gf-agent-argv-"));
+    chmodSync(root2, 0o755); // under root the engine user must reach the work dir beside the state dir
+    const token = "gf_iso_ARGVSECRETARGVSECRETARGVSECRETARGVSECRET12";
+    const bin = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
+    const argv = [bin, "run", "--url", "http://127.0.0.1:9", "--product", "iso", "--token", token];
+    const node = path.resolve(import.meta.dirname, "../../node_modules/.bin/node"); // the pinned Node 22
+    const agent = spawn(node, [...argv, "--state-dir", path.join(root2, "s"), "--engine", "x=sh", "--json"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    agent.stdout.on("data", (d) => {
+      out += d;
+    });
+    agent.stderr.on("data", (d) => {
+      out += d;
+    });
+    try {
+      // "connecting" is printed after the title is set: wait for that state, then read what `ps` would show.
+      while (!out.includes('"event":"connecting"') && agent.exitCode === null)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(out).toContain('"event":"connecting"');
+      expect(readFileSync(`/proc/${agent.pid}/cmdline`, "utf8")).not.toContain("ARGVSECRET");
+    } finally {
+      agent.kill("SIGKILL");
+      rmSync(root2, { recursive: true, force: true });
+    }
   });
 });
