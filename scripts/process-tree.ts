@@ -97,3 +97,8 @@ export async function stopTree(pid: number, sig: NodeJS.Signals, graceMs: number
   await waitGone([...seen], 5_000); // SIGKILL cannot be ignored: only the kernel's teardown is left
   return false;
 }
+
+/** SIGKILL every descendant of `root` now (the caller is about to exit and cannot wait for a graceful stop). */
+export function killDescendants(root: number): void {
+  for (const pid of descendants(root)) signal(pid, "SIGKILL");
+}
