@@ -1,12 +1,12 @@
 /**
  * @module agent/engine-user
- * Who the engine runs as: a job's text is untrusted (it arrives from operators, trackers,
- * other jobs), and a prompt-injected engine runs whatever it is told. Run as the agent's
- * own user, it could read the factory token in `config.json` or `/proc/<agent>/environ`.
- * So an agent running as root (or given `--engine-user`) runs every engine — and every
- * git command inside the engine's files — as that other, unprivileged user (default
- * `nobody`); the state dir (mode 0700, the agent's) is then out of the engine's reach.
- * Without root the engine stays the agent's user: see README "Security model".
+ * Who the engine runs as: under root (or with `--engine-user`) another, unprivileged user
+ * (default `nobody`), for the engine and for every git command in its files, so the
+ * factory token is out of its reach. A job's text is untrusted (operators, trackers,
+ * other jobs write it), and a prompt-injected engine runs whatever it is told: as the
+ * agent's own user it could read the token in `config.json` or `/proc/<agent>/environ`.
+ * As another user it cannot: the state dir is the agent's, mode 0700. Without root the
+ * engine stays the agent's user — see README "Security model".
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync, statSync } from "node:fs";
