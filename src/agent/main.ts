@@ -6,6 +6,7 @@
  * code (0 ok, 1 error, 2 usage/config, 3 credentials gone — do not restart).
  */
 import os from "node:os";
+import path from "node:path";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
 import { splitCommand } from "./command-template.ts";
@@ -14,6 +15,7 @@ import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedD
 import { enrollCommand } from "./enroll.ts";
 import { agentVersion, hostProfile } from "./host.ts";
 import { createOutput, type Output } from "./output.ts";
+import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
 import { EXIT, Supervisor } from "./supervisor.ts";
 
@@ -40,7 +42,8 @@ async function runCommand(
   stateDir: string,
   out: Output,
 ): Promise<number> {
-  const file = readConfigFile(typeof flags.config === "string" ? flags.config : configPath(stateDir));
+  const configFile = path.resolve(typeof flags.config === "string" ? flags.config : configPath(stateDir));
+  const file = readConfigFile(configFile);
   const cfg = resolveRunConfig(flags, process.env, file, {
     stateDir,
     hostname: os.hostname().split(".")[0] ?? "factory",
@@ -55,11 +58,22 @@ async function runCommand(
     );
   }
   const engineUser = prepareEngineUser(cfg, profile.engines);
+  const sandbox = engineUser ? undefined : detectSandbox(cfg.stateDir, configFile);
+  if (engineUser) out.say("·", "engine.user", `engines run as ${engineUser.name} (uid ${engineUser.uid})`);
+  else if (sandbox) out.say("·", "engine.sandbox", `engines run in a bubblewrap sandbox without ${cfg.stateDir}`);
+  else {
+    out.say(
+      "⚠",
+      "engine.unconfined",
+      "engines run as this user, unsandboxed: one could read the factory token (install bubblewrap, or run the agent as root or with --engine-user)",
+    );
+  }
   const supervisor = new Supervisor({
     cfg,
     out,
     engines: profile.engines,
     engineUser,
+    sandbox,
     hello: {
       capabilities: profile.capabilities,
       seats: cfg.seats,

@@ -30,6 +30,7 @@ import type { LogStream } from "./log-batcher.ts";
 import { formatDuration, type Mark, type Output } from "./output.ts";
 import { deliverFrame, outcomeLine, reportAndRecord, resultOf } from "./report.ts";
 import type { RestTarget } from "./rest.ts";
+import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
 import type { JobRecords, StoredReport } from "./state.ts";
 import { WipCheckpointer } from "./wip-checkpointer.ts";
 import { discardWorkspace, jobDir, prepareWorkspace, type Workspace } from "./workspace.ts";
@@ -43,6 +44,8 @@ export interface SeatContext {
   rest: RestTarget;
   /** Who engines run as (agent/engine-user), HOME resolved; undefined = the agent's own user. */
   engineUser?: RunAs;
+  /** The sandbox engines run in when they run as the agent's own user (agent/sandbox). */
+  sandbox?: Sandbox;
 }
 
 export class SeatRunner {
@@ -204,8 +207,10 @@ export class SeatRunner {
     rmSync(this.jobFile(), { force: true });
     writeFileSync(this.jobFile(), run.stdin, { mode: 0o600 }); // the job text is for its engine only
     if (user) chownSync(this.jobFile(), user.uid, user.gid);
+    const box = this.ctx.sandbox;
     this.engine = startEngine({
       ...run,
+      argv: box ? sandboxedArgv(run.argv, box) : run.argv,
       as: user,
       cwd: ws.dir,
       wallSeconds: job.budget.wallSeconds,

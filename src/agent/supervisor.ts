@@ -13,6 +13,7 @@ import { FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts
 import type { RunAs } from "./engine-user.ts";
 import type { Output } from "./output.ts";
 import type { RestTarget } from "./rest.ts";
+import type { Sandbox } from "./sandbox.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
 import { JobRecords } from "./state.ts";
 
@@ -31,6 +32,8 @@ export interface SupervisorOptions {
   engines: ReadonlyMap<string, string>;
   /** Who engines run as (agent/engine-user); undefined = the agent's own user. */
   engineUser?: RunAs;
+  /** The sandbox for engines run as the agent's own user (agent/sandbox). */
+  sandbox?: Sandbox;
 }
 
 export class Supervisor {
@@ -71,6 +74,7 @@ export class Supervisor {
       engines: opts.engines,
       rest,
       engineUser: opts.engineUser,
+      sandbox: opts.sandbox,
     };
   }
 

@@ -3,10 +3,11 @@
 // user when the agent is root, with an allow-listed environment), and hostile `repo` values are refused at submit.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
+import { findOnPath, hostPathLookup } from "../../src/agent/capabilities.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
@@ -14,6 +15,7 @@ const BIN = path.join(ROOT, "bin", "gigafactory-agent.mjs");
 const tmp = mkdtempSync(path.join(tmpdir(), "gf-e2e-iso-"));
 chmodSync(tmp, 0o755); // the engine's own user must reach its work dir under here
 const PRODUCT = "iso";
+const BWRAP = findOnPath("bwrap", hostPathLookup()) !== undefined;
 /** An environment secret of the agent's: allow-listing must keep it from the engine as well. */
 const AGENT_SECRET = "agent-only-secret-5f1c";
 
@@ -65,8 +67,9 @@ describe("the engine has no path to the factory's credentials", () => {
   const api = <T = Record<string, unknown>>(method: string, p: string, json?: unknown) =>
     call<T>(h.url, method, `${P(PRODUCT)}${p}`, ADMIN, json);
 
-  it("an engine that cats config.json and /proc/<agent>/environ reads no token and no agent secret", async () => {
-    const stateDir = path.join(tmp, "host");
+  /** Enrolls `host`, runs its agent with `extra` flags and the thief engine; returns the job's log and the token. */
+  async function steal(host: string, extra: string[]): Promise<{ log: string; token: string; stateDir: string }> {
+    const stateDir = path.join(tmp, host);
     const code = await api<{ code: string }>("POST", "/factories/enrollment-codes", {});
     const enroll = agent([
       "enroll",
@@ -77,7 +80,7 @@ describe("the engine has no path to the factory's credentials", () => {
       "--code",
       code.body.code,
       "--name",
-      "iso-host",
+      host,
       "--state-dir",
       stateDir,
     ]);
@@ -91,10 +94,11 @@ describe("the engine has no path to the factory's credentials", () => {
         "--state-dir",
         stateDir,
         "--work-dir",
-        path.join(tmp, "work"),
+        path.join(tmp, `${host}-work`),
         "--engine",
         `thief=sh ${thief} ${stateDir}`,
         "--json",
+        ...extra,
       ],
       // The token in the environment too: the engine must not see it there either.
       { GIGAFACTORY_FACTORY_TOKEN: token, AGENT_DB_PASSWORD: AGENT_SECRET },
@@ -119,16 +123,38 @@ describe("the engine has no path to the factory's credentials", () => {
       `/jobs/${job.body.id}/events?limit=500`,
     );
     const log = events.body.events.flatMap((e) => e.data.lines?.map((l) => l.text) ?? []).join("\n");
-    expect(log).toContain("--- environ"); // the thief ran
-    const secret = token.slice(-43);
-    expect(log).not.toContain(secret);
-    expect(log).not.toContain(AGENT_SECRET);
-    expect(log).not.toMatch(/GIGAFACTORY_/);
-    if (process.getuid?.() === 0) expect(log).not.toMatch(/^uid=0$/m); // a root agent runs engines as another user
-    expect(log).not.toContain(`--- cwd ${stateDir}`);
     run.proc.kill("SIGTERM");
     expect(await run.exited).toBe(0);
-  });
+    return { log, token, stateDir };
+  }
+
+  // Needs another user (root) or a sandbox: a same-user engine without one is the README's stated residual risk.
+  it.skipIf(os.userInfo().uid !== 0 && !BWRAP)(
+    "an engine that cats config.json and /proc/<agent>/environ reads no token and no agent secret",
+    async () => {
+      const { log, token, stateDir } = await steal("iso-host", []);
+      expect(log).toContain("--- environ"); // the thief ran
+      const secret = token.slice(-43);
+      expect(log).not.toContain(secret);
+      expect(log).not.toContain(AGENT_SECRET);
+      expect(log).not.toMatch(/GIGAFACTORY_/);
+      if (process.getuid?.() === 0) expect(log).not.toMatch(/^uid=0$/m); // a root agent runs engines as another user
+      const cwd = /^--- cwd (.*)$/m.exec(log)?.[1] ?? "";
+      expect(cwd === stateDir || cwd.startsWith(`${stateDir}/`), cwd).toBe(false); // not under the state dir
+    },
+  );
+
+  // Same user, when the operator asks for it: only a sandbox keeps the token out of reach (skipped without bwrap).
+  it.skipIf(!BWRAP || os.userInfo().uid !== 0)(
+    "with --engine-user naming the agent's own user, bubblewrap hides the state dir",
+    async () => {
+      const { log, token } = await steal("iso-box", ["--engine-user", os.userInfo().username]);
+      expect(log).toContain("--- environ");
+      expect(log).not.toContain(token.slice(-43));
+      expect(log).not.toContain(AGENT_SECRET);
+      expect(log).toMatch(/^uid=0$/m); // the agent's own user, confined by the sandbox instead
+    },
+  );
 
   it("refuses hostile repo values at submit, before any factory sees them", async () => {
     for (const repo of ["--upload-pack=touch /tmp/gf-pwned", "ext::sh -c touch% /tmp/gf-pwned", "file:///etc"]) {

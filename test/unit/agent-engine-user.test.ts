@@ -10,6 +10,7 @@ import { checkpointMessage, diffAgainstBase, pushCheckpoint, snapshot } from "..
 import { engineEnv } from "../../src/agent/command-template.ts";
 import { startEngine } from "../../src/agent/engine-runner.ts";
 import { engineHome, lookupUser, type RunAs, resolveEngineUser } from "../../src/agent/engine-user.ts";
+import { detectSandbox, type Sandbox, sandboxedArgv } from "../../src/agent/sandbox.ts";
 import { discardWorkspace, prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
 
@@ -149,5 +150,28 @@ describe.skipIf(process.platform !== "linux")("a token given on the command line
       agent.kill("SIGKILL");
       rmSync(root2, { recursive: true, force: true });
     }
+  });
+});
+
+const box = detectSandbox(path.join(root, "box-state"), path.join(root, "box-state", "config.json"));
+describe.skipIf(box === undefined)("without another user: the bubblewrap sandbox (when bwrap works here)", () => {
+  it("the engine, as the agent's own user, sees an empty state dir and no /proc/<agent>/environ", async () => {
+    const stateDir = path.join(root, "box-state");
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(stateDir, "config.json"), '{"token":"gf_iso_BOXSECRET"}', { mode: 0o600 });
+    const lines: string[] = [];
+    const script = `ls -A ${stateDir}; cat ${stateDir}/config.json; cat /proc/${process.pid}/environ; echo done`;
+    const eng = startEngine({
+      argv: sandboxedArgv(["sh", "-c", script], box as Sandbox),
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      stdin: "",
+      onLine: (_s, t) => lines.push(t),
+    });
+    await eng.exited;
+    expect(lines).toContain("done");
+    expect(lines.join("\n")).not.toContain("BOXSECRET"); // the state dir is an empty tmpfs in the sandbox
+    // Another PID namespace with its own /proc: this (the agent's) process is not there to read.
+    expect(lines.some((l) => l.includes(`/proc/${process.pid}/environ`) && /No such file/.test(l))).toBe(true);
   });
 });
