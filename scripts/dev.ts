@@ -3,12 +3,15 @@
  * `npm run dev`: the coordinator alone on 127.0.0.1:$PORT (default 8787) in
  * Miniflare local mode, state under `.wrangler/`, migrations applied, and the
  * admin token printed. The token comes from $GIGAFACTORY_ADMIN_TOKEN, else from
- * `.dev.vars`, else a new one is generated into `.dev.vars`.
+ * `.dev.vars`, else a new one is generated into `.dev.vars`. Ctrl-C, SIGTERM (to npm,
+ * which `exec`s this script) or SIGHUP stops the runtime and its workerd.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, startLocalServer } from "./local-server.ts";
+import { killDescendants } from "./process-tree.ts";
+import { onStopRequest } from "./stop-signals.ts";
 
 const DEV_VARS = path.join(ROOT, ".dev.vars");
 
@@ -50,10 +53,22 @@ async function main(): Promise<void> {
   console.log(`  API docs:    ${server.url}/api/v1/openapi.json`);
   console.log(`  admin token: ${token}`);
   console.log("  Ctrl-C stops it.");
-  const stop = () => void server.stop().then(() => process.exit(0));
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  server.child.once("exit", (code) => process.exit(code ?? 0));
+  let stopping = false;
+  onStopRequest({
+    stop: () => {
+      stopping = true;
+      void server.stop().then(() => process.exit(0));
+    },
+    force: (why) => {
+      console.error(`✘ ${why} while stopping: killing the coordinator now`);
+      killDescendants(process.pid);
+      process.exit(130);
+    },
+  });
+  // A runtime that died on its own passes its code on; one we stopped exits 130 (Miniflare's own SIGINT hook).
+  server.child.once("exit", (code) => {
+    if (!stopping) process.exit(code ?? 1);
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -13,7 +13,8 @@
  *
  * Usage (spawned by scripts/local-server.ts, which applies D1 migrations first):
  *   GIGAFACTORY_ADMIN_TOKEN=T node scripts/local-runtime.ts --port N --persist-to DIR [--verbose]
- * SIGINT/SIGTERM stop it, workerd included.
+ * SIGINT/SIGTERM/SIGHUP (or its parent exiting) stop it, workerd included; workerd is
+ * SIGKILLed if it has not stopped within 5 s.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -23,6 +24,8 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { cronMatcher } from "../src/core/cron.ts";
 import { ROOT, toolEnv } from "./local-server.ts";
+import { killDescendants } from "./process-tree.ts";
+import { onStopRequest } from "./stop-signals.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -122,12 +125,31 @@ function scheduleCron(): void {
 }
 scheduleCron();
 
+/** 5 s: Miniflare's dispose (workerd shutting down) takes well under a second; a wedged one must not keep the port. */
+const DISPOSE_GRACE_MS = 5_000;
+
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   clearTimeout(cronTimer);
-  await mf.dispose().catch(() => undefined);
-  process.exit(0);
+  const disposed = await Promise.race([
+    mf.dispose().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => setTimeout(() => r(false), DISPOSE_GRACE_MS)),
+  ]);
+  if (!disposed) {
+    console.error(`✘ ERROR stop_timeout: workerd did not stop within ${DISPOSE_GRACE_MS} ms / killing it`);
+    killDescendants(process.pid);
+  }
+  process.exit(disposed ? 0 : 1);
 }
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());
+onStopRequest({
+  stop: () => void stop(),
+  force: (why) => {
+    console.error(`✘ ${why} while stopping: killing workerd now`);
+    killDescendants(process.pid);
+    process.exit(130);
+  },
+});

@@ -11,6 +11,7 @@ import { appendFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { stopTree } from "./process-tree.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = path.join(ROOT, "node_modules", ".bin");
@@ -27,6 +28,9 @@ export interface LocalServerOptions {
 }
 
 /** Where the end-to-end harness writes each server's output, and where `npm test` reads it when the layer fails. */
+/** 10 s: a clean stop (Miniflare disposing workerd) takes under a second; ten covers a loaded 2-core machine. */
+const RUNTIME_GRACE_MS = 10_000;
+
 export const E2E_SERVER_LOGS = path.join(ROOT, ".tmp", "e2e-server-logs");
 
 export interface LocalServer {
@@ -157,11 +161,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     async stop(signal: NodeJS.Signals = "SIGINT") {
       if (child.exitCode !== null || child.signalCode !== null) return;
       stopping = true;
-      child.kill(signal);
-      // A runtime that will not stop in 10 s is killed with its workerd, so nothing is left behind.
-      const timer = setTimeout(killGroup, 10_000);
+      // A runtime that will not stop within the grace (wedged under load) is SIGKILLed with its workerd.
+      if (child.pid !== undefined) await stopTree(child.pid, signal, RUNTIME_GRACE_MS);
       await exited;
-      clearTimeout(timer);
     },
     async crash() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -5,19 +5,27 @@
  * demo product `demo`, enrolls and starts two factory agents with different
  * capabilities running the bundled sample engine, submits the manifests in
  * `examples/`, ships the first finished job the way an operator would, and prints
- * where to look. Ctrl-C or SIGTERM drains the agents and stops everything it started.
+ * where to look. Ctrl-C, SIGTERM or SIGHUP (also sent to npm, which `exec`s this script)
+ * drains the agents and stops everything it started; what does not stop within its
+ * grace period is SIGKILLed, and a second Ctrl-C kills everything at once.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { adminToken, port } from "./dev.ts";
 import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
+import { killDescendants, stopTree } from "./process-tree.ts";
+import { onStopRequest } from "./stop-signals.ts";
 
 const PRODUCT = "demo";
 /** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir). */
 const STATE_ROOT = process.env.GIGAFACTORY_LOCAL_STATE ?? path.join(ROOT, ".wrangler");
 const DEMO_DIR = path.join(STATE_ROOT, "demo");
 /** Two hosts that differ: one with Docker and two seats, one with a GPU and one seat. */
+/** 8 s: a demo job takes ~4 s, so a draining agent finishes it or checkpoints and releases it in time. */
+const AGENT_DRAIN_S = 8;
+/** 15 s: the agents' drain (8 s) plus the release round trip, with margin; then SIGKILL to each agent's tree. */
+const AGENT_GRACE_MS = 15_000;
 const FACTORIES = [
   { name: "demo-docker", seats: 2, caps: ["has:docker"] },
   { name: "demo-gpu", seats: 1, caps: ["gpu"] },
@@ -59,6 +67,9 @@ function prefixed(child: ChildProcess, label: string) {
 
 async function startAgent(url: string, token: string, f: (typeof FACTORIES)[number]): Promise<ChildProcess> {
   const stateDir = path.join(DEMO_DIR, f.name);
+  // Traversable: under root the agents run their engines as another user, whose work dirs are in here too.
+  mkdirSync(DEMO_DIR, { recursive: true });
+  chmodSync(DEMO_DIR, 0o755);
   mkdirSync(stateDir, { recursive: true });
   const bin = path.join(ROOT, "bin", "gigafactory-agent.mjs");
   const node = path.join(ROOT, "node_modules", ".bin", "node");
@@ -99,12 +110,15 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
     url,
     "--state-dir",
     stateDir,
+    // Beside the state dir, never in it: the engine works there, and the factory token lives in the state dir.
     "--work-dir",
-    path.join(stateDir, "work"),
+    `${stateDir}-work`,
     "--seats",
     String(f.seats),
     "--lease-ttl",
     "30",
+    "--drain-timeout",
+    String(AGENT_DRAIN_S),
   ];
   for (const c of f.caps) args.push("--cap", c);
   const child = spawn(node, args, {
@@ -167,25 +181,36 @@ async function main(): Promise<void> {
   const operator = new AbortController();
   let stopping = false;
   const stop = async (code: number) => {
-    if (stopping) return process.exit(code);
+    if (stopping) return;
     stopping = true;
     operator.abort();
     console.log("\n… stopping: draining the agents, then the coordinator");
-    for (const a of agents) a.kill("SIGTERM");
-    await Promise.race([
-      Promise.all(agents.map((a) => (a.exitCode === null ? new Promise((r) => a.once("exit", r)) : null))),
-      new Promise((r) => setTimeout(r, 15_000)),
-    ]);
-    for (const a of agents) if (a.exitCode === null) a.kill("SIGKILL");
+    // Each agent's tree (its engines too), SIGKILLed if its drain overruns the grace period.
+    await Promise.all(agents.map((a) => (a.pid === undefined ? null : stopTree(a.pid, "SIGTERM", AGENT_GRACE_MS))));
     await server.stop();
     console.log("✔ stopped");
     process.exit(code);
   };
-  process.once("SIGINT", () => void stop(0));
-  process.once("SIGTERM", () => void stop(0));
+  onStopRequest({
+    stop: () => void stop(0),
+    force: (why) => {
+      console.log(`\n✘ ${why} again: killing everything now`);
+      killDescendants(process.pid);
+      process.exit(130);
+    },
+  });
   try {
     await createDemoProduct(server.url, token);
-    for (const f of FACTORIES) agents.push(await startAgent(server.url, token, f));
+    for (const f of FACTORIES) {
+      const agent = await startAgent(server.url, token, f);
+      agents.push(agent);
+      // A demo whose agent died (it says why, above) would sit there with queued jobs: stop it, say so.
+      agent.once("exit", (code) => {
+        if (stopping) return;
+        console.error(`✘ ERROR agent_exited: ${f.name} exited with code ${code} / see its output above`);
+        void stop(1);
+      });
+    }
     const jobs = await submitExamples(server.url, token);
     console.log(`✔ Gigafactory is running on ${server.url}`);
     console.log(`  dashboard:   ${server.url}/`);

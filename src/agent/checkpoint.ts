@@ -10,8 +10,9 @@
  * any commit the engine made itself), and the final one, taken after the engine
  * exited, also moves HEAD so the workspace ends clean at the reported sha.
  */
-import { copyFileSync, existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
+import { copyAs } from "./engine-user.ts";
 import { git, gitOk, withLockRetry } from "./git.ts";
 import { parseShortstat } from "./insights.ts";
 import { checkpointBranch, type Workspace } from "./workspace.ts";
@@ -37,26 +38,27 @@ export async function snapshot(
   final: boolean,
 ): Promise<Snapshot> {
   const cwd = ws.dir;
-  const gitDir = await git(["rev-parse", "--absolute-git-dir"], { cwd });
+  const as = ws.owner;
+  const gitDir = await git(["rev-parse", "--absolute-git-dir"], { cwd, as });
   const index = path.join(gitDir, "gf-checkpoint-index");
   const real = path.join(gitDir, "index");
   // Start from the real index: its stat cache spares git rehashing every file each time.
-  if (existsSync(real)) copyFileSync(real, index);
+  if (existsSync(real)) copyAs(real, index, as);
   const env = { GIT_INDEX_FILE: index };
   try {
-    if (!existsSync(real)) await git(["read-tree", "HEAD"], { cwd, env });
-    await git(["add", "-A"], { cwd, env });
-    const tree = await git(["write-tree"], { cwd, env });
-    const head = await git(["rev-parse", "HEAD"], { cwd });
+    if (!existsSync(real)) await git(["read-tree", "HEAD"], { cwd, env, as });
+    await git(["add", "-A"], { cwd, env, as });
+    const tree = await git(["write-tree"], { cwd, env, as });
+    const head = await git(["rev-parse", "HEAD"], { cwd, as });
     const parents = [previous ?? head];
     // The engine committed on its own since our last checkpoint: keep its commits in the chain.
-    if (previous && previous !== head && !(await gitOk(["merge-base", "--is-ancestor", head, previous], { cwd }))) {
+    if (previous && previous !== head && !(await gitOk(["merge-base", "--is-ancestor", head, previous], { cwd, as }))) {
       parents.push(head);
     }
-    const parentTree = await git(["rev-parse", `${parents[0]}^{tree}`], { cwd });
+    const parentTree = await git(["rev-parse", `${parents[0]}^{tree}`], { cwd, as });
     if (!final && parents.length === 1 && parentTree === tree) return { sha: parents[0] as string, changed: false };
-    const sha = await git(["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message], { cwd });
-    if (final) await git(["reset", "-q", sha], { cwd });
+    const sha = await git(["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message], { cwd, as });
+    if (final) await git(["reset", "-q", sha], { cwd, as });
     return { sha, changed: true };
   } finally {
     rmSync(index, { force: true });
@@ -71,7 +73,7 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
     try {
       // Forced: the WIP branch is ours alone, and a fresh attempt (no usable checkpoint) restarts it.
       await withLockRetry(() =>
-        git(["push", "-q", "--no-verify", target, `+${sha}:refs/heads/${branch}`], { cwd: ws.dir }),
+        git(["push", "-q", "--no-verify", "--", target, `+${sha}:refs/heads/${branch}`], { cwd: ws.dir, as: ws.owner }),
       );
       return { branch, target };
     } catch (err) {
@@ -101,7 +103,9 @@ export async function diffAgainstBase(
   ws: Workspace,
   sha: string,
 ): Promise<{ stat: ReturnType<typeof parseShortstat>; patch: string }> {
-  const stat = parseShortstat(await git(["diff", "--shortstat", ws.base, sha], { cwd: ws.dir }));
-  const patch = await git(["diff", "--binary", ws.base, sha], { cwd: ws.dir, raw: true });
+  // No external diff tools or textconv filters: the patch must apply, and the repo's config is the engine's.
+  const diff = ["diff", "--no-ext-diff", "--no-textconv"];
+  const stat = parseShortstat(await git([...diff, "--shortstat", ws.base, sha], { cwd: ws.dir, as: ws.owner }));
+  const patch = await git([...diff, "--binary", ws.base, sha], { cwd: ws.dir, raw: true, as: ws.owner });
   return { stat, patch };
 }

@@ -46,6 +46,9 @@ export const RUN_FLAGS: FlagTable = {
   "drain-timeout": "string",
   "lease-ttl": "string",
   "keep-workspaces": "bool",
+  "engine-user": "string",
+  "engine-env": "list",
+  "allow-local-repos": "bool",
 };
 
 export interface ParsedArgs {
@@ -110,7 +113,10 @@ export const USAGE = `gigafactory-agent — runs coding jobs for a Gigafactory c
 run flags (flags > env GIGAFACTORY_URL / GIGAFACTORY_PRODUCT / GIGAFACTORY_FACTORY_TOKEN > config file):
   --config FILE            config file (default <state-dir>/config.json, written by enroll)
   --state-dir DIR          agent state (env GIGAFACTORY_AGENT_STATE, default ~/.gigafactory-agent)
-  --work-dir DIR           workspaces, repo mirrors, logs (default <state-dir>/work)
+  --work-dir DIR           workspaces and repo mirrors, never inside the state dir (default <state-dir>-work)
+  --engine-user USER       run engines as USER (needs root; a root agent defaults to nobody)
+  --engine-env NAME        pass this variable to engines too (repeatable; see README "Security model")
+  --allow-local-repos      let jobs name a repository by a path on this host
   --seats N                jobs run at once (default 1)
   --cap C                  extra capability to advertise (repeatable)
   --engine name=command    engine command template (repeatable); {job_file} {workdir} {job_id} {attempt}

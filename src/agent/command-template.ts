@@ -9,6 +9,7 @@
  * `{job_id}`, `{attempt}`. The same values are in the environment as
  * `GF_JOB_FILE`, `GF_WORKDIR`, `GF_JOB_ID`, `GF_ATTEMPT`.
  */
+import { identityEnv, inheritedEnv } from "./engine-env.ts";
 
 export class TemplateError extends Error {
   constructor(message: string) {
@@ -89,22 +90,19 @@ export function parseEngineSpec(spec: string): { name: string; template: string 
 }
 
 /**
- * The engine's environment: the agent's own, minus Gigafactory credentials (an AI
- * engine runs arbitrary commands; it must not be able to act as the factory), plus
- * the job contract variables.
+ * The engine's environment: the allow-listed part of the agent's (agent/engine-env —
+ * never its credentials: an AI engine runs arbitrary commands and must not be able to
+ * act as the factory), the engine user's identity, plus the job contract variables.
  */
 export function engineEnv(
   base: Readonly<Record<string, string | undefined>>,
   job: { title: string; feedback?: string },
   vars: TemplateVars,
+  opts: EngineEnvOptions = {},
 ): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) {
-    if (v === undefined || (/^GIGAFACTORY_/.test(k) && /TOKEN|CODE|SECRET/.test(k))) continue;
-    env[k] = v;
-  }
   return {
-    ...env,
+    ...inheritedEnv(base, opts.extra),
+    ...identityEnv(opts.user),
     GF_JOB_ID: vars.job_id,
     GF_JOB_FILE: vars.job_file,
     GF_WORKDIR: vars.workdir,
@@ -114,15 +112,23 @@ export function engineEnv(
   };
 }
 
+export interface EngineEnvOptions {
+  /** The operator's `--engine-env` names, passed on top of the allow-list. */
+  extra?: ReadonlySet<string>;
+  /** The user the engine runs as (HOME, USER, LOGNAME); undefined = the agent's own. */
+  user?: { name: string; home: string };
+}
+
 /** What an engine is given for one job: argv, environment and stdin (the job text, also in `{job_file}`). */
 export function engineInvocation(
   template: string,
   job: { id: string; title: string; bodyMd: string; attempt: number; feedback?: string },
   workdir: string,
   jobFile: string,
+  opts: EngineEnvOptions = {},
 ): { argv: string[]; env: Record<string, string>; stdin: string } {
   const vars: TemplateVars = { job_file: jobFile, workdir, job_id: job.id, attempt: String(job.attempt) };
-  return { argv: commandFor(template, vars), env: engineEnv(process.env, job, vars), stdin: jobText(job) };
+  return { argv: commandFor(template, vars), env: engineEnv(process.env, job, vars, opts), stdin: jobText(job) };
 }
 
 /** The job text an engine reads: the manifest body, or its title when the body is empty. */

@@ -37,6 +37,9 @@ export const ConfigFile = z
     defaultEngine: z.string().optional(),
     workDir: z.string().optional(),
     checkpointRemote: z.string().optional(),
+    engineUser: z.string().min(1).optional(),
+    engineEnv: z.array(z.string()).optional(),
+    allowLocalRepos: z.boolean().optional(),
   })
   .passthrough();
 export type ConfigFile = z.infer<typeof ConfigFile>;
@@ -60,6 +63,12 @@ export interface RunConfig {
   leaseTtlSeconds?: number;
   keepWorkspaces: boolean;
   json: boolean;
+  /** `--engine-user`: who engines run as (resolved by agent/engine-user; default `nobody` under root). */
+  engineUserName?: string;
+  /** `--engine-env`: more variable names an engine inherits, beyond agent/engine-env's allow-list. */
+  engineEnv: string[];
+  /** `--allow-local-repos`: jobs may name a repository by a path on this host. */
+  allowLocalRepos: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -135,7 +144,22 @@ export function resolveRunConfig(
       'quote the template: --engine claude="claude -p --model sonnet"',
     );
   }
-  const workDir = path.resolve(str(flags["work-dir"]) ?? file.workDir ?? path.join(defaults.stateDir, "work"));
+  const workDir = path.resolve(str(flags["work-dir"]) ?? file.workDir ?? defaultWorkDir(defaults.stateDir));
+  if (contains(defaults.stateDir, workDir) || contains(workDir, defaults.stateDir)) {
+    throw new ConfigError(
+      "work_dir_in_state_dir",
+      `the work dir ${workDir} and the state dir ${defaults.stateDir} overlap: engines work in the one, the factory token lives in the other`,
+      `pass --work-dir ${defaultWorkDir(defaults.stateDir)}`,
+    );
+  }
+  const engineEnv = [...(file.engineEnv ?? []), ...list(flags["engine-env"])];
+  const badName = engineEnv.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || n.startsWith("GIGAFACTORY_"));
+  if (badName !== undefined)
+    throw new ConfigError(
+      "bad_flag",
+      `--engine-env ${badName} is not a variable an engine may get`,
+      "pass e.g. --engine-env AWS_PROFILE",
+    );
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? file.seats ?? 1;
   if (!Number.isInteger(seats))
     throw new ConfigError("bad_flag", `--seats ${seats} is not a whole number`, "pass --seats 2");
@@ -163,5 +187,19 @@ export function resolveRunConfig(
     leaseTtlSeconds: leaseTtl === undefined ? undefined : Math.round(leaseTtl),
     keepWorkspaces: flags["keep-workspaces"] === true,
     json: flags.json === true,
+    engineUserName: str(flags["engine-user"]) ?? file.engineUser,
+    engineEnv,
+    allowLocalRepos: flags["allow-local-repos"] === true || file.allowLocalRepos === true,
   };
+}
+
+/** Beside the state dir, never inside it: `~/.gigafactory-agent` → `~/.gigafactory-agent-work`. */
+export function defaultWorkDir(stateDir: string): string {
+  return `${stateDir.replace(/\/+$/, "")}-work`;
+}
+
+/** `inner` is `outer` or below it. */
+function contains(outer: string, inner: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }

@@ -16,6 +16,8 @@ export interface EngineSpec {
   argv: readonly string[];
   cwd: string;
   env: Record<string, string>;
+  /** The user to run as (agent/engine-user); undefined = the agent's own. */
+  as?: { uid: number; gid: number };
   stdin: string;
   /** The job's `budget.wallSeconds`; undefined = no limit. */
   wallSeconds?: number;
@@ -52,6 +54,7 @@ export class EngineProcess {
     const child = spawn(cmd as string, args, {
       cwd: spec.cwd,
       env: spec.env,
+      ...(spec.as ? { uid: spec.as.uid, gid: spec.as.gid } : {}),
       stdio: ["pipe", "pipe", "pipe"],
       detached: process.platform !== "win32", // own process group → one signal reaches its children
     });

@@ -3,8 +3,15 @@
  * One way to run git: argv only (no shell), never prompting for credentials
  * (a private repo must fail fast, not hang a seat), with a fixed identity for
  * the agent's own commits so hosts without `user.email` still checkpoint.
+ * Transports are allow-listed (no `ext::`/`fd::` helpers, even through a submodule
+ * or a redirect), and callers put `--` before positional arguments that come from
+ * a job. Inside the engine's files git runs as the engine's user (`as`) with the
+ * engine's allow-listed environment: repository config there is engine-written,
+ * and git obeys config (`core.fsmonitor`, filters) by running commands.
  */
 import { execFile } from "node:child_process";
+import { identityEnv, inheritedEnv } from "./engine-env.ts";
+import type { RunAs } from "./engine-user.ts";
 
 export class GitError extends Error {
   readonly args: readonly string[];
@@ -27,8 +34,13 @@ export const AGENT_IDENTITY: Readonly<Record<string, string>> = Object.freeze({
   GIT_COMMITTER_EMAIL: "agent@gigafactory.invalid",
 });
 
+/** The transports git may use: local paths (the checkpoint remote), git, http(s), ssh. */
+export const GIT_ALLOW_PROTOCOL = "file:git:http:https:ssh";
+
 export interface GitOptions {
   cwd?: string;
+  /** Run as this user (the engine's), with the engine's environment; undefined = the agent itself. */
+  as?: RunAs;
   env?: Record<string, string>;
   /** Return stdout untrimmed (patches must keep their final newline). */
   raw?: boolean;
@@ -43,7 +55,16 @@ export function git(args: readonly string[], opts: GitOptions = {}): Promise<str
       {
         cwd: opts.cwd,
         maxBuffer: MAX_OUTPUT,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_ASKPASS: "", ...AGENT_IDENTITY, ...opts.env },
+        ...(opts.as ? { uid: opts.as.uid, gid: opts.as.gid } : {}),
+        env: {
+          // Never the agent's credentials: a git process is visible to its own user in /proc.
+          ...(opts.as ? { ...inheritedEnv(process.env), ...identityEnv(opts.as) } : withoutCredentials(process.env)),
+          GIT_TERMINAL_PROMPT: "0",
+          GIT_ASKPASS: "",
+          GIT_ALLOW_PROTOCOL,
+          ...AGENT_IDENTITY,
+          ...opts.env,
+        },
       },
       (err, stdout, stderr) => {
         if (err) {
@@ -55,6 +76,13 @@ export function git(args: readonly string[], opts: GitOptions = {}): Promise<str
       },
     );
   });
+}
+
+function withoutCredentials(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env))
+    if (v !== undefined && !(k.startsWith("GIGAFACTORY_") && /TOKEN|CODE|SECRET/.test(k))) out[k] = v;
+  return out;
 }
 
 /** True when git exits 0 (for questions such as `merge-base --is-ancestor`). */

@@ -6,20 +6,44 @@
  * code (0 ok, 1 error, 2 usage/config, 3 credentials gone — do not restart).
  */
 import os from "node:os";
+import path from "node:path";
+import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
-import { ConfigError, resolveRunConfig, stateDirFrom } from "./config.ts";
+import { splitCommand } from "./command-template.ts";
+import { ConfigError, type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
+import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
 import { enrollCommand } from "./enroll.ts";
 import { agentVersion, hostProfile } from "./host.ts";
 import { createOutput, type Output } from "./output.ts";
+import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
 import { EXIT, Supervisor } from "./supervisor.ts";
+
+/** The engine user (agent/engine-user) with its HOME, and a work dir it can use — or a ConfigError saying why not. */
+function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>): RunAs | undefined {
+  const user = resolveEngineUser(cfg.engineUserName, process.getuid?.() ?? -1);
+  if (!user) return undefined;
+  sharedDir(cfg.workDir);
+  const home = engineHome(user, cfg.workDir);
+  const commands = [...engines.values()].map((t) => findOnPath(splitCommand(t)[0] as string, hostPathLookup()) ?? "");
+  const problem = engineAccessProblem(user, cfg.workDir, commands);
+  if (problem) {
+    throw new ConfigError(
+      "engine_user_access",
+      problem,
+      `make it reachable by ${user.name} (e.g. --work-dir /var/lib/gigafactory-agent/work), or pass --engine-user`,
+    );
+  }
+  return { ...user, home };
+}
 
 async function runCommand(
   flags: Parameters<typeof resolveRunConfig>[0],
   stateDir: string,
   out: Output,
 ): Promise<number> {
-  const file = readConfigFile(typeof flags.config === "string" ? flags.config : configPath(stateDir));
+  const configFile = path.resolve(typeof flags.config === "string" ? flags.config : configPath(stateDir));
+  const file = readConfigFile(configFile);
   const cfg = resolveRunConfig(flags, process.env, file, {
     stateDir,
     hostname: os.hostname().split(".")[0] ?? "factory",
@@ -33,10 +57,23 @@ async function runCommand(
       'install claude or codex, or pass --engine name="command"',
     );
   }
+  const engineUser = prepareEngineUser(cfg, profile.engines);
+  const sandbox = engineUser ? undefined : detectSandbox(cfg.stateDir, configFile);
+  if (engineUser) out.say("·", "engine.user", `engines run as ${engineUser.name} (uid ${engineUser.uid})`);
+  else if (sandbox) out.say("·", "engine.sandbox", `engines run in a bubblewrap sandbox without ${cfg.stateDir}`);
+  else {
+    out.say(
+      "⚠",
+      "engine.unconfined",
+      "engines run as this user, unsandboxed: one could read the factory token (install bubblewrap, or run the agent as root or with --engine-user)",
+    );
+  }
   const supervisor = new Supervisor({
     cfg,
     out,
     engines: profile.engines,
+    engineUser,
+    sandbox,
     hello: {
       capabilities: profile.capabilities,
       seats: cfg.seats,
@@ -59,6 +96,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return command === undefined && flags.help !== true ? EXIT.usage : EXIT.ok;
     }
     out = createOutput(flags.json === true);
+    // A token on the command line is in /proc/<pid>/cmdline, which every local user can read: overwrite it.
+    if (typeof flags.token === "string" || typeof flags.code === "string")
+      process.title = `gigafactory-agent ${command ?? ""}`;
     const stateDir = stateDirFrom(flags, process.env, os.homedir());
     if (command === "enroll") {
       await enrollCommand(flags, stateDir, out);

@@ -7,7 +7,7 @@
  * or the lease was lost: stop the engine within 2 s, discard the work, report
  * nothing) and `release` (drain timeout: stop, checkpoint, give the job back).
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { chownSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Assignment } from "../shared/protocol.ts";
 import { publishRun } from "./artifacts.ts";
@@ -21,6 +21,7 @@ import {
   killOrphanEngine,
   startEngine,
 } from "./engine-runner.ts";
+import type { RunAs } from "./engine-user.ts";
 import { pickEngine } from "./engines.ts";
 import { reportInsights, UsageMeter } from "./insights.ts";
 import { JobLog } from "./job-log.ts";
@@ -29,6 +30,7 @@ import type { LogStream } from "./log-batcher.ts";
 import { formatDuration, type Mark, type Output } from "./output.ts";
 import { deliverFrame, outcomeLine, reportAndRecord, resultOf } from "./report.ts";
 import type { RestTarget } from "./rest.ts";
+import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
 import type { JobRecords, StoredReport } from "./state.ts";
 import { WipCheckpointer } from "./wip-checkpointer.ts";
 import { discardWorkspace, jobDir, prepareWorkspace, type Workspace } from "./workspace.ts";
@@ -40,6 +42,10 @@ export interface SeatContext {
   records: JobRecords;
   engines: ReadonlyMap<string, string>;
   rest: RestTarget;
+  /** Who engines run as (agent/engine-user), HOME resolved; undefined = the agent's own user. */
+  engineUser?: RunAs;
+  /** The sandbox engines run in when they run as the agent's own user (agent/sandbox). */
+  sandbox?: Sandbox;
 }
 
 export class SeatRunner {
@@ -159,7 +165,8 @@ export class SeatRunner {
     if ("error" in pick) return this.giveBack(pick.error, "reject");
     const record = { ...this.ref(), attempt: job.attempt, engine: pick.name, startedAt: started };
     records.write(record);
-    this.log = new JobLog(path.join(cfg.workDir, "logs", `${this.jobId}-a${job.attempt}.log`), (logs) => {
+    // In the state dir, not the work dir: the engine's user may write there, and the agent writes logs.
+    this.log = new JobLog(path.join(cfg.stateDir, "logs", `${this.jobId}-a${job.attempt}.log`), (logs) => {
       void this.send({ type: "progress", ...this.ref(), logs });
     });
     if (prior?.enginePid && killOrphanEngine(prior.enginePid, jobDir(cfg.workDir, this.jobId))) {
@@ -167,7 +174,12 @@ export class SeatRunner {
     }
     let ws: Workspace;
     try {
-      ws = await prepareWorkspace(job, { workDir: cfg.workDir, checkpointRemote: cfg.checkpointRemote });
+      ws = await prepareWorkspace(job, {
+        workDir: cfg.workDir,
+        checkpointRemote: cfg.checkpointRemote,
+        owner: this.ctx.engineUser,
+        allowLocalRepos: cfg.allowLocalRepos,
+      });
     } catch (err) {
       const message = `could not prepare the workspace: ${(err as Error).message}`.slice(0, 4000);
       this.note(message);
@@ -190,10 +202,16 @@ export class SeatRunner {
     if (this.lost) return this.cleanup();
     if (this.releasing) return this.giveBack(this.releasing, "release");
 
-    const run = engineInvocation(pick.template, job, ws.dir, this.jobFile());
-    writeFileSync(this.jobFile(), run.stdin);
+    const user = this.ctx.engineUser;
+    const run = engineInvocation(pick.template, job, ws.dir, this.jobFile(), { extra: new Set(cfg.engineEnv), user });
+    rmSync(this.jobFile(), { force: true });
+    writeFileSync(this.jobFile(), run.stdin, { mode: 0o600 }); // the job text is for its engine only
+    if (user) chownSync(this.jobFile(), user.uid, user.gid);
+    const box = this.ctx.sandbox;
     this.engine = startEngine({
       ...run,
+      argv: box ? sandboxedArgv(run.argv, box) : run.argv,
+      as: user,
       cwd: ws.dir,
       wallSeconds: job.budget.wallSeconds,
       onLine: (stream, text) => this.onLine(stream, text),

@@ -15,6 +15,8 @@ import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
 import { ConfigError, ConfigFile } from "./config.ts";
 
 export function ensurePrivateDir(dir: string): void {
+  // Parents keep the default mode: a private parent would also lock an engine user out of a work dir beside it.
+  mkdirSync(path.dirname(dir), { recursive: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700); // mkdir's mode is masked by umask, and an existing dir keeps its old mode
 }

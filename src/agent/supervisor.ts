@@ -10,8 +10,10 @@
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import type { RunConfig } from "./config.ts";
 import { FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
+import type { RunAs } from "./engine-user.ts";
 import type { Output } from "./output.ts";
 import type { RestTarget } from "./rest.ts";
+import type { Sandbox } from "./sandbox.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
 import { JobRecords } from "./state.ts";
 
@@ -28,6 +30,10 @@ export interface SupervisorOptions {
   out: Output;
   hello: HelloInfo;
   engines: ReadonlyMap<string, string>;
+  /** Who engines run as (agent/engine-user); undefined = the agent's own user. */
+  engineUser?: RunAs;
+  /** The sandbox for engines run as the agent's own user (agent/sandbox). */
+  sandbox?: Sandbox;
 }
 
 export class Supervisor {
@@ -67,6 +73,8 @@ export class Supervisor {
       records: new JobRecords(cfg.stateDir),
       engines: opts.engines,
       rest,
+      engineUser: opts.engineUser,
+      sandbox: opts.sandbox,
     };
   }
 

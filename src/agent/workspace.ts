@@ -14,11 +14,18 @@
  * only its own epoch's branch. The next holder resumes from the branch the
  * coordinator recorded (a fenced checkpoint report), never from a bare name
  * any past holder could overwrite.
+ *
+ * With an engine user (agent/engine-user) the engine's files — mirrors, worktrees,
+ * the checkpoint remote — are that user's, and every git command here runs as it.
+ * A job's `repo` is checked again here (an allow-list, `--` before it): the agent
+ * must not trust that every coordinator validated it.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Job } from "../core/model.ts";
+import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
+import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
 
 export interface Workspace {
@@ -38,11 +45,16 @@ export interface Workspace {
   pushTargets: string[];
   /** The bare mirror a repo workspace is a worktree of. */
   mirror?: string;
+  /** The user that owns the files and runs git here (the engine's); undefined = the agent. */
+  owner?: RunAs;
 }
 
 export interface WorkspaceOptions {
   workDir: string;
   checkpointRemote: string;
+  owner?: RunAs;
+  /** Whether a job may name a repository on this host's filesystem (`/srv/git/app.git`). */
+  allowLocalRepos?: boolean;
 }
 
 const locks = new RepoLocks();
@@ -70,10 +82,10 @@ export function mirrorName(repo: string): string {
 }
 
 /** The host's checkpoint remote, created on first use (git init on an existing repo is harmless). */
-export async function ensureCheckpointRemote(dir: string): Promise<void> {
+export async function ensureCheckpointRemote(dir: string, owner?: RunAs): Promise<void> {
   if (existsSync(path.join(dir, "HEAD"))) return;
-  mkdirSync(dir, { recursive: true });
-  await git(["init", "--bare", "-q", dir]);
+  ownedDir(dir, owner);
+  await git(["init", "--bare", "-q", "--", dir], { as: owner });
 }
 
 /** Fetch `branch` from the first source that has it into `refs/gf/resume/<jobId>` of `repoDir`; its sha or undefined. */
@@ -82,49 +94,70 @@ async function fetchCheckpoint(
   jobId: string,
   branch: string,
   sources: string[],
+  as: RunAs | undefined,
 ): Promise<string | undefined> {
   const ref = `refs/gf/resume/${jobId}`;
   for (const source of sources) {
     if (source !== "origin" && !existsSync(source)) continue;
-    const ok = await gitOk(["fetch", "-q", "--no-tags", source, `+refs/heads/${branch}:${ref}`], { cwd: repoDir });
-    if (ok) return git(["rev-parse", ref], { cwd: repoDir });
+    const fetch = ["fetch", "-q", "--no-tags", "--", source, `+refs/heads/${branch}:${ref}`];
+    if (await gitOk(fetch, { cwd: repoDir, as })) return git(["rev-parse", ref], { cwd: repoDir, as });
   }
   return undefined;
 }
 
-async function removeStale(dir: string, mirror?: string): Promise<void> {
-  if (mirror && existsSync(dir)) await gitOk(["worktree", "remove", "--force", dir], { cwd: mirror });
-  rmSync(dir, { recursive: true, force: true });
-  if (mirror) await gitOk(["worktree", "prune"], { cwd: mirror });
+async function removeStale(dir: string, mirror: string | undefined, as: RunAs | undefined): Promise<void> {
+  if (mirror && existsSync(dir)) await gitOk(["worktree", "remove", "--force", "--", dir], { cwd: mirror, as });
+  await removeTree(dir, as);
+  if (mirror) await gitOk(["worktree", "prune"], { cwd: mirror, as });
+}
+
+/** An empty directory for the job's files, owned by the workspace owner; `jobs/` itself stays the agent's. */
+function freshJobDir(dir: string, as: RunAs | undefined): void {
+  sharedDir(path.dirname(dir));
+  ownedDir(dir, as);
+}
+
+/** Why this host will not clone `repo`, or undefined. */
+function refusal(repo: string, opts: WorkspaceOptions): string | undefined {
+  const problem = repoProblem(repo);
+  if (problem) return `repo ${JSON.stringify(repo.slice(0, 200))} refused: ${problem}`;
+  if (isLocalRepo(repo) && !opts.allowLocalRepos)
+    return `repo ${repo} is a path on this host, which this agent does not clone (start it with --allow-local-repos)`;
+  return undefined;
 }
 
 async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Promise<Workspace> {
+  const refused = refusal(repo, opts);
+  if (refused) throw new Error(refused);
+  const as = opts.owner;
   const mirror = path.join(opts.workDir, "mirrors", mirrorName(repo));
   const dir = jobDir(opts.workDir, job.id);
   return locks.run(mirror, async () => {
     if (!existsSync(path.join(mirror, "HEAD"))) {
-      mkdirSync(path.dirname(mirror), { recursive: true });
-      rmSync(mirror, { recursive: true, force: true });
-      await git(["clone", "--bare", "-q", repo, mirror]);
-      await git(["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"], { cwd: mirror });
+      ownedDir(path.dirname(mirror), as);
+      await removeTree(mirror, as);
+      await git(["clone", "--bare", "-q", "--", repo, mirror], { as });
+      await git(["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"], { cwd: mirror, as });
     }
-    await withLockRetry(() => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror }));
-    const head = await git(["symbolic-ref", "--short", "HEAD"], { cwd: mirror }).catch(() => "main");
-    const mainRef = (await gitOk(["rev-parse", "--verify", "-q", `refs/remotes/origin/${head}`], { cwd: mirror }))
+    await withLockRetry(() => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }));
+    const head = await git(["symbolic-ref", "--short", "HEAD"], { cwd: mirror, as }).catch(() => "main");
+    const mainRef = (await gitOk(["rev-parse", "--verify", "-q", `refs/remotes/origin/${head}`], { cwd: mirror, as }))
       ? `refs/remotes/origin/${head}`
       : "HEAD";
-    const mainSha = await git(["rev-parse", "--verify", `${mainRef}^{commit}`], { cwd: mirror }).catch(() => {
+    const mainSha = await git(["rev-parse", "--verify", `${mainRef}^{commit}`], { cwd: mirror, as }).catch(() => {
       throw new Error(`repository ${repo} has no commits on ${head}`);
     });
     const branch = job.checkpoint?.branch;
     const resumed = branch
-      ? await withLockRetry(() => fetchCheckpoint(mirror, job.id, branch, ["origin", opts.checkpointRemote]))
+      ? await withLockRetry(() => fetchCheckpoint(mirror, job.id, branch, ["origin", opts.checkpointRemote], as))
       : undefined;
     const start = resumed ?? mainSha;
-    const base = resumed ? await git(["merge-base", resumed, mainSha], { cwd: mirror }).catch(() => mainSha) : mainSha;
-    await removeStale(dir, mirror);
-    mkdirSync(path.dirname(dir), { recursive: true });
-    await git(["worktree", "add", "-q", "-f", "-B", `gf/${job.id}`, dir, start], { cwd: mirror });
+    const base = resumed
+      ? await git(["merge-base", resumed, mainSha], { cwd: mirror, as }).catch(() => mainSha)
+      : mainSha;
+    await removeStale(dir, mirror, as);
+    freshJobDir(dir, as);
+    await git(["worktree", "add", "-q", "-f", "-B", `gf/${job.id}`, "--", dir, start], { cwd: mirror, as });
     return {
       jobId: job.id,
       leaseEpoch: job.leaseEpoch ?? 0,
@@ -135,27 +168,29 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
       resumedBranch: resumed ? branch : undefined,
       pushTargets: ["origin", opts.checkpointRemote],
       mirror,
+      owner: as,
     };
   });
 }
 
 async function prepareScratch(job: Job, opts: WorkspaceOptions): Promise<Workspace> {
+  const as = opts.owner;
   const dir = jobDir(opts.workDir, job.id);
-  await removeStale(dir);
-  mkdirSync(dir, { recursive: true });
-  await git(["init", "-q", "-b", `gf/${job.id}`], { cwd: dir });
+  await removeStale(dir, undefined, as);
+  freshJobDir(dir, as);
+  await git(["init", "-q", "-b", `gf/${job.id}`], { cwd: dir, as });
   const branch = job.checkpoint?.branch;
   const resumed = branch
-    ? await withLockRetry(() => fetchCheckpoint(dir, job.id, branch, [opts.checkpointRemote]))
+    ? await withLockRetry(() => fetchCheckpoint(dir, job.id, branch, [opts.checkpointRemote], as))
     : undefined;
   let base: string;
   if (resumed) {
-    await git(["reset", "-q", "--hard", resumed], { cwd: dir });
+    await git(["reset", "-q", "--hard", resumed], { cwd: dir, as });
     // The first commit of the history is the empty start commit the first attempt made.
-    base = (await git(["rev-list", "--max-parents=0", resumed], { cwd: dir })).split("\n").pop() as string;
+    base = (await git(["rev-list", "--max-parents=0", resumed], { cwd: dir, as })).split("\n").pop() as string;
   } else {
-    await git(["commit", "-q", "--allow-empty", "-m", `gf: start ${job.id}`], { cwd: dir });
-    base = await git(["rev-parse", "HEAD"], { cwd: dir });
+    await git(["commit", "-q", "--allow-empty", "-m", `gf: start ${job.id}`], { cwd: dir, as });
+    base = await git(["rev-parse", "HEAD"], { cwd: dir, as });
   }
   return {
     jobId: job.id,
@@ -166,27 +201,29 @@ async function prepareScratch(job: Job, opts: WorkspaceOptions): Promise<Workspa
     resumedFrom: resumed,
     resumedBranch: resumed ? branch : undefined,
     pushTargets: [opts.checkpointRemote],
+    owner: as,
   };
 }
 
 /** A fresh workspace for `job` (any leftover of an earlier run of the same job is replaced). */
 export async function prepareWorkspace(job: Job, opts: WorkspaceOptions): Promise<Workspace> {
-  await ensureCheckpointRemote(opts.checkpointRemote);
+  await ensureCheckpointRemote(opts.checkpointRemote, opts.owner);
   return job.repo ? prepareRepo(job, job.repo, opts) : prepareScratch(job, opts);
 }
 
 /** Remove a workspace and, for a worktree, its registration and local branch. Never throws. */
 export async function discardWorkspace(ws: Workspace): Promise<void> {
   try {
+    const as = ws.owner;
     if (ws.mirror) {
       const mirror = ws.mirror;
       await locks.run(mirror, async () => {
-        await removeStale(ws.dir, mirror);
-        await gitOk(["branch", "-D", `gf/${ws.jobId}`], { cwd: mirror });
-        await gitOk(["update-ref", "-d", `refs/gf/resume/${ws.jobId}`], { cwd: mirror });
+        await removeStale(ws.dir, mirror, as);
+        await gitOk(["branch", "-D", "--", `gf/${ws.jobId}`], { cwd: mirror, as });
+        await gitOk(["update-ref", "-d", `refs/gf/resume/${ws.jobId}`], { cwd: mirror, as });
       });
     } else {
-      rmSync(ws.dir, { recursive: true, force: true });
+      await removeTree(ws.dir, as);
     }
   } catch {
     /* a leftover directory is replaced by the next run of the job anyway */

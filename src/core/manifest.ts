@@ -9,6 +9,7 @@ import { z } from "zod";
 import { DomainError } from "./errors.ts";
 import { firstHeading } from "./markdown-heading.ts";
 import { type Manifest, PRIORITIES } from "./model.ts";
+import { MAX_REPO_CHARS, repoProblem } from "./repo-url.ts";
 
 /** 256 KiB: a manifest describes a task; anything bigger is a data file in the wrong place. */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
@@ -35,7 +36,14 @@ export const ManifestInputSchema = z.strictObject({
   requires: z.array(capability).max(32).default([]), // 32: a real host advertises a dozen; more is a mistake
   prefers: z.array(capability).max(32).default([]), // same bound as requires
   engine: engine.optional(),
-  repo: z.string().min(1).max(500).optional(), // 500: longest plausible clone URL
+  repo: z
+    .string()
+    .max(MAX_REPO_CHARS) // 500: longest plausible clone URL
+    .superRefine((repo, ctx) => {
+      const problem = repoProblem(repo); // reaches `git clone` on a factory host: allow-listed forms only
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
   budget: BudgetSchema.default({}),
   deps: z.array(jobId).max(100).default([]), // 100: wider fan-in belongs in a composite job
   depsMode: z.enum(["all", "any"]).default("all"),

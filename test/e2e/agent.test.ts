@@ -2,17 +2,34 @@
 // over the WebSocket, the sample engine in a git worktree, streamed logs, artifacts, budgets, cancel, crash
 // recovery from a checkpoint branch on another agent, restart without repeats, drain, and revocation.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
+import { SAMPLE_ENGINE_SCRIPT } from "../../src/agent/engines.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
 const BIN = path.join(ROOT, "bin", "gigafactory-agent.mjs");
 const tmp = mkdtempSync(path.join(tmpdir(), "gf-e2e-agent-"));
 const PIDS = path.join(tmp, "pids");
+// Under root the agents run engines as `nobody` (agent/engine-user): it must reach the work dirs, write the
+// sample engine's pid files, and own the origin repositories it clones from and pushes WIP to.
+const ENGINE_USER = process.getuid?.() === 0 ? "65534:65534" : undefined;
+chmodSync(tmp, 0o755);
+mkdirSync(PIDS, { mode: 0o777 });
+chmodSync(PIDS, 0o777);
 
 interface Job {
   id: string;
@@ -88,6 +105,9 @@ async function poll<T>(what: string, ms: number, probe: () => T | undefined | Pr
   }
 }
 
+/** Beside the state dir, as the agent's default: never inside it. */
+const workDir = (stateDir: string) => `${stateDir}-work`;
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -103,7 +123,8 @@ function enginePid(jobId: string): number | undefined {
 }
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, {
+  // The origins belong to the engine user: trust them here, where root reads them.
+  execFileSync("git", ["-c", "safe.directory=*", ...args], {
     cwd,
     encoding: "utf8",
     env: {
@@ -125,6 +146,7 @@ function originRepo(name: string): string {
   git(seed, "add", ".");
   git(seed, "commit", "-q", "-m", "init");
   git(seed, "push", "-q", origin, "main");
+  if (ENGINE_USER) execFileSync("chown", ["-R", ENGINE_USER, origin]);
   return origin;
 }
 
@@ -218,7 +240,8 @@ describe("gigafactory-agent against a real coordinator", () => {
       "--state-dir",
       stateDir,
       "--work-dir",
-      path.join(stateDir, "work"),
+      workDir(stateDir),
+      "--allow-local-repos",
       "--checkpoint-interval",
       "0.5",
       ...extra,
@@ -381,7 +404,7 @@ describe("gigafactory-agent against a real coordinator", () => {
     await poll("engine to exit", 10_000, () => !pidAlive(pid));
     expect(Date.now() - t0).toBeLessThan(2000);
     await agent.waitFor("job.cancelled", (e) => e.jobId === job.id);
-    await poll("workspace removal", 10_000, () => !existsSync(path.join(stateDir, "work", "jobs", job.id)));
+    await poll("workspace removal", 10_000, () => !existsSync(path.join(workDir(stateDir), "jobs", job.id)));
     agent.proc.kill("SIGTERM");
     expect(await agent.exited).toBe(0);
   });
@@ -433,7 +456,10 @@ describe("gigafactory-agent against a real coordinator", () => {
   it("an agent SIGKILLed and restarted within its lease resumes the job it still holds, stopping its orphaned engine", async () => {
     const product = "agent-restart";
     const { stateDir } = await enroll(product, "host-h");
-    const first = run(stateDir, ["--lease-ttl", "30"]);
+    // The sample engine with its output discarded: a real orphan keeps working after its agent died, while the
+    // sample engine would die of EPIPE at its next log line — and that race would decide what this test sees.
+    const quiet = `sample=sh -c 'exec "$0" "$1" >/dev/null 2>&1' ${NODE} ${SAMPLE_ENGINE_SCRIPT}`;
+    const first = run(stateDir, ["--lease-ttl", "30", "--engine", quiet]);
     await first.waitFor("connected");
     // Long enough that the orphan cannot simply finish on its own before the restarted agent stops it.
     const job = await submit(product, { title: "Keep going", engine: "sample" }, "gf-sample-seconds: 15\n");
@@ -443,7 +469,7 @@ describe("gigafactory-agent against a real coordinator", () => {
     await first.exited;
     expect(pidAlive(orphan)).toBe(true); // its own process group: it outlives the agent
 
-    const second = run(stateDir, ["--lease-ttl", "30"]);
+    const second = run(stateDir, ["--lease-ttl", "30", "--engine", quiet]);
     await second.waitFor("job.start", (e) => e.jobId === job.id && String(e.message).includes("resuming"));
     await poll("orphaned engine to be stopped", 10_000, () => !pidAlive(orphan));
     const done = await waitJob(product, job.id, (j) => j.stage === "testing");

@@ -1,11 +1,14 @@
-// `npm start` is a demo a newcomer understands in a minute: jobs flow without manual
-// steps, PORT and GIGAFACTORY_ADMIN_TOKEN are honoured, and stopping leaves nothing behind.
+// `npm start` is a demo a newcomer understands in a minute: jobs flow without manual steps, PORT and
+// GIGAFACTORY_ADMIN_TOKEN are honoured, and stopping leaves nothing behind — SIGTERM to the top process (npm, as
+// a process manager, Docker or systemd sends it) stops start.ts, the runtime, workerd and both agents; the same
+// for `npm run dev`.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
+import { descendants, isRunning, stopTree, waitGone } from "../../scripts/process-tree.ts";
 import { call, freePort } from "./harness.ts";
 
 /** Every live process whose command line mentions any needle (our temp dir, our port). */
@@ -22,17 +25,26 @@ function processesMentioning(...needles: string[]): string[] {
   return out;
 }
 
-async function runDemo(detached = false, reuseState?: string) {
+/** Every demo this file started: a failed test must not leave one running. */
+const started: ChildProcess[] = [];
+
+/** The process and everything under it, for checking afterwards that all of it is gone. */
+const tree = (pid: number) => [pid, ...descendants(pid)];
+
+/** `npm <script>` the way a user (or a process manager) starts it: npm → sh → node → …, npm on top. */
+async function runDemo(detached = false, reuseState?: string, script = "start") {
   const state = reuseState ?? mkdtempSync(path.join(tmpdir(), "gf-demo-"));
+  chmodSync(state, 0o755); // under root the agents' engines run as another user, whose work dirs are in here
   const port = await freePort();
   const token = `demo-admin-${port}`;
-  const child: ChildProcess = spawn(path.join(ROOT, "node_modules", ".bin", "node"), ["scripts/start.ts"], {
+  const child: ChildProcess = spawn("npm", ["run", "--silent", script], {
     cwd: ROOT,
     env: toolEnv({ PORT: String(port), GIGAFACTORY_ADMIN_TOKEN: token, GIGAFACTORY_LOCAL_STATE: state }),
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so the test can signal the group as a terminal's Ctrl-C does.
     detached,
   });
+  started.push(child);
   let log = "";
   child.stdout?.on("data", (d) => {
     log += d;
@@ -46,7 +58,9 @@ async function runDemo(detached = false, reuseState?: string) {
 
 describe("npm start (the demo)", () => {
   const dirs: string[] = [];
-  afterAll(() => {
+  afterAll(async () => {
+    for (const c of started)
+      if (c.exitCode === null && c.signalCode === null && c.pid) await stopTree(c.pid, "SIGTERM", 20_000);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
@@ -80,9 +94,13 @@ describe("npm start (the demo)", () => {
     expect(processesMentioning(...ours).filter((p) => p.includes("workerd")).length).toBeGreaterThanOrEqual(1);
     expect(processesMentioning(...ours).filter((p) => p.includes("gigafactory-agent")).length).toBe(2);
 
+    // SIGTERM to the top process only, as `kill <pid of npm start>` sends it.
+    const pids = tree(demo.child.pid ?? 0);
+    expect(pids.length).toBeGreaterThanOrEqual(5); // npm, node start.ts, the runtime, workerd, two agents
     demo.child.kill("SIGTERM");
     expect(await demo.exited).toBe(0);
     expect(demo.log()).toContain("✔ stopped");
+    expect(await waitGone(pids, 30_000), `still running: ${pids.filter(isRunning).join(" ")}`).toBe(true);
     // No orphaned workerd, runtime or agent: nothing mentions the demo's state dir any more.
     const deadline2 = Date.now() + 10_000;
     while (processesMentioning(...ours).length > 0 && Date.now() < deadline2)
@@ -109,5 +127,19 @@ describe("npm start (the demo)", () => {
     while (processesMentioning(...ours).length > 0 && Date.now() < deadline2)
       await new Promise((r) => setTimeout(r, 200));
     expect(processesMentioning(...ours)).toEqual([]);
+  });
+
+  it("npm run dev: SIGTERM to npm stops the coordinator, workerd included", async () => {
+    const dev = await runDemo(false, undefined, "dev");
+    dirs.push(dev.state);
+    const deadline = Date.now() + 90_000;
+    while (!dev.log().includes("Gigafactory coordinator on") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(dev.log()).toContain(`Gigafactory coordinator on http://127.0.0.1:${dev.port}`);
+    const pids = tree(dev.child.pid ?? 0);
+    expect(pids.length).toBeGreaterThanOrEqual(3); // npm, node dev.ts, the runtime (and its workerd)
+    dev.child.kill("SIGTERM");
+    expect(await dev.exited).toBe(0);
+    expect(await waitGone(pids, 30_000), `still running: ${pids.filter(isRunning).join(" ")}`).toBe(true);
   });
 });

@@ -85,15 +85,41 @@ describe("engineEnv", () => {
     expect(engineEnv({}, { title: "T" }, vars).GF_FEEDBACK).toBe("");
   });
 
-  it("keeps Gigafactory credentials away from the engine", () => {
+  it("passes an allow-list of the agent's environment: never GIGAFACTORY_*, nor any other secret it holds", () => {
     const env = engineEnv(
-      { GIGAFACTORY_FACTORY_TOKEN: "gf_x", GIGAFACTORY_ENROLL_CODE: "gfe", GIGAFACTORY_URL: "http://u", HOME: "/h" },
+      {
+        GIGAFACTORY_FACTORY_TOKEN: "gf_x",
+        GIGAFACTORY_ENROLL_CODE: "gfe",
+        GIGAFACTORY_URL: "http://u",
+        AWS_SECRET_ACCESS_KEY: "aws",
+        DATABASE_URL: "postgres://u:p@h/db",
+        HOME: "/h",
+        LC_ALL: "C.UTF-8",
+        ANTHROPIC_API_KEY: "sk-ant",
+        GF_SAMPLE_SECONDS: "1",
+        AWS_PROFILE: "dev",
+      },
       { title: "T" },
       vars,
+      { extra: new Set(["AWS_PROFILE"]) },
     );
-    expect(env.GIGAFACTORY_FACTORY_TOKEN).toBeUndefined();
-    expect(env.GIGAFACTORY_ENROLL_CODE).toBeUndefined();
-    expect(env.GIGAFACTORY_URL).toBe("http://u");
-    expect(env.HOME).toBe("/h");
+    for (const k of ["GIGAFACTORY_FACTORY_TOKEN", "GIGAFACTORY_ENROLL_CODE", "GIGAFACTORY_URL"])
+      expect(env[k]).toBeUndefined();
+    expect(env.AWS_SECRET_ACCESS_KEY).toBeUndefined();
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env).toMatchObject({
+      HOME: "/h",
+      LC_ALL: "C.UTF-8",
+      ANTHROPIC_API_KEY: "sk-ant",
+      GF_SAMPLE_SECONDS: "1",
+      AWS_PROFILE: "dev",
+    });
+  });
+
+  it("gives an engine run as another user that user's HOME, USER and LOGNAME", () => {
+    const env = engineEnv({ HOME: "/root", USER: "root" }, { title: "T" }, vars, {
+      user: { name: "nobody", home: "/w/home" },
+    });
+    expect(env).toMatchObject({ HOME: "/w/home", USER: "nobody", LOGNAME: "nobody" });
   });
 });

@@ -73,19 +73,43 @@ describe("resolveRunConfig", () => {
     expect(resolveRunConfig({}, env, file, defaults)).toMatchObject({ url: "http://env", token: "tok-env" });
   });
 
-  it("has defaults: 1 seat, 30 s checkpoints and drain, work dir and checkpoint remote under the state dir", () => {
+  it("has defaults: 1 seat, 30 s checkpoints and drain, work dir (checkpoint remote in it) beside the state dir", () => {
     const c = resolveRunConfig({}, {}, file, defaults);
     expect(c).toMatchObject({
       seats: 1,
       checkpointIntervalMs: 30_000,
       drainTimeoutMs: 30_000,
       leaseTtlSeconds: undefined,
-      workDir: path.resolve("/s/work"),
-      checkpointRemote: path.resolve("/s/work/checkpoints.git"),
+      workDir: path.resolve("/s-work"),
+      checkpointRemote: path.resolve("/s-work/checkpoints.git"),
       keepWorkspaces: false,
       json: false,
+      engineUserName: undefined,
+      engineEnv: [],
+      allowLocalRepos: false,
     });
     expect(resolveRunConfig({}, {}, { ...file, name: undefined }, defaults).name).toBe("host1");
+  });
+
+  it("refuses a work dir inside the state dir (or around it): engines work in the one, the token lives in the other", () => {
+    for (const dir of ["/s/work", "/s", "/"]) {
+      expect(() => resolveRunConfig(run(["--work-dir", dir]), {}, file, defaults)).toThrow(
+        expect.objectContaining({ code: "work_dir_in_state_dir" }),
+      );
+    }
+    expect(resolveRunConfig(run(["--work-dir", "/w"]), {}, file, defaults).workDir).toBe(path.resolve("/w"));
+  });
+
+  it("takes --engine-user, --engine-env and --allow-local-repos, refusing GIGAFACTORY_ names for engines", () => {
+    const argv = ["--engine-user", "gf-engine", "--engine-env", "AWS_PROFILE", "--allow-local-repos"];
+    expect(resolveRunConfig(run(argv), {}, file, defaults)).toMatchObject({
+      engineUserName: "gf-engine",
+      engineEnv: ["AWS_PROFILE"],
+      allowLocalRepos: true,
+    });
+    expect(() => resolveRunConfig(run(["--engine-env", "GIGAFACTORY_FACTORY_TOKEN"]), {}, file, defaults)).toThrow(
+      expect.objectContaining({ code: "bad_flag" }),
+    );
   });
 
   it("reads the product from a factory token when none is given", () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { isRunning, waitGone } from "../../scripts/process-tree.ts";
 import { startEngine } from "../../src/agent/engine-runner.ts";
 import { SAMPLE_ENGINE_SCRIPT } from "../../src/agent/engines.ts";
 import type { LogStream } from "../../src/agent/log-batcher.ts";
@@ -22,15 +23,6 @@ function run(script: string, opts: { stdin?: string; wallSeconds?: number; env?:
   });
   return { eng, lines };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe("engine runner", () => {
   it("passes the job on stdin and streams stdout and stderr as lines", async () => {
@@ -72,8 +64,9 @@ describe("engine runner", () => {
     const exit = await eng.exited;
     expect(exit).toMatchObject({ signal: "SIGKILL", stoppedFor: "cancel" });
     expect(Date.now() - t0).toBeLessThan(2000);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(alive(child)).toBe(false);
+    // Wait for the state, not a delay: the grandchild may linger as a zombie until init reaps it — and a zombie is dead.
+    expect(await waitGone([child], 5_000)).toBe(true);
+    expect(isRunning(child)).toBe(false);
   });
 
   it("reports an engine that cannot start instead of throwing", async () => {

@@ -22,6 +22,13 @@ describe("config file", () => {
     expect(readdirSync(dir)).toEqual(["config.json"]); // no temp file left behind
   });
 
+  it("makes only the state dir private, not the parents it creates (a work dir beside it must stay reachable)", () => {
+    const dir = path.join(root, "fleet", "host-a");
+    writeConfigFile(dir, { token: "gf_secret" });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(path.dirname(dir)).mode & 0o077).not.toBe(0);
+  });
+
   it("reads a missing file as empty and names a broken one", () => {
     expect(readConfigFile(path.join(root, "nope.json"))).toEqual({});
     const bad = path.join(root, "bad.json");

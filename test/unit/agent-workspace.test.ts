@@ -143,7 +143,11 @@ describe("scratch workspaces (jobs without a repo)", () => {
 describe("repo workspaces (git worktree of a cached bare mirror)", () => {
   const origin = path.join(root, "origin.git");
   const seed = path.join(root, "seed");
-  const host = { workDir: path.join(root, "r"), checkpointRemote: path.join(root, "r", "checkpoints.git") };
+  const host = {
+    workDir: path.join(root, "r"),
+    checkpointRemote: path.join(root, "r", "checkpoints.git"),
+    allowLocalRepos: true,
+  };
 
   it("clones once, then adds a worktree on gf/<jobId> based on the default branch", async () => {
     sh(root, "init", "-q", "--bare", "-b", "main", origin);

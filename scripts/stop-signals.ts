@@ -1,0 +1,51 @@
+/**
+ * @module scripts/stop-signals
+ * How the long-running local scripts (`npm start`, `npm run dev`, the local runtime)
+ * learn that they should stop: SIGINT, SIGTERM or SIGHUP, or their parent going away
+ * (npm or a shell killed outright would otherwise leave them running, orphaned). The
+ * first request starts a graceful stop. A terminal's Ctrl-C reaches the whole
+ * foreground group and npm forwards it again, so a repeat within a second is the same
+ * request; a later one means "now", and the script kills what it started at once.
+ */
+
+/** 1 s: a terminal's signal and npm's forwarded copy arrive within milliseconds; a person's second Ctrl-C does not. */
+const REPEAT_WINDOW_MS = 1_000;
+/** 1 s: how often the parent is checked; an orphaned stop that starts a second late costs nothing. */
+const PARENT_POLL_MS = 1_000;
+
+export interface StopHandlers {
+  /** Begin a graceful stop (called once). */
+  stop: (why: string) => void;
+  /** A second request while stopping: stop everything now (SIGKILL) and exit. */
+  force: (why: string) => void;
+}
+
+/** Installs the signal handlers and the parent watch; returns a function that removes them. */
+export function onStopRequest(handlers: StopHandlers): () => void {
+  let firstAt: number | undefined;
+  const request = (why: string) => {
+    if (firstAt === undefined) {
+      firstAt = Date.now();
+      handlers.stop(why);
+    } else if (Date.now() - firstAt > REPEAT_WINDOW_MS) {
+      handlers.force(why);
+    }
+  };
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  const listeners = signals.map((sig) => {
+    const listener = () => request(sig);
+    process.on(sig, listener);
+    return [sig, listener] as const;
+  });
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    request("parent exited");
+  }, PARENT_POLL_MS);
+  watch.unref();
+  return () => {
+    clearInterval(watch);
+    for (const [sig, listener] of listeners) process.off(sig, listener);
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * @module agent/engine-user
+ * Who the engine runs as: under root (or with `--engine-user`) another, unprivileged user
+ * (default `nobody`), for the engine and for every git command in its files, so the
+ * factory token is out of its reach. A job's text is untrusted (operators, trackers,
+ * other jobs write it), and a prompt-injected engine runs whatever it is told: as the
+ * agent's own user it could read the token in `config.json` or `/proc/<agent>/environ`.
+ * As another user it cannot: the state dir is the agent's, mode 0700. Without root the
+ * engine stays the agent's user — see README "Security model".
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
+import { ConfigError } from "./config.ts";
+
+/** A user to run processes as (uid/gid go to spawn; home becomes HOME). */
+export interface RunAs {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+/** The passwd entry of a user name or numeric uid (NSS through `getent`), or undefined. */
+export function lookupUser(user: string): RunAs | undefined {
+  try {
+    const line = execFileSync("getent", ["passwd", user], { encoding: "utf8" }).trim().split("\n")[0] ?? "";
+    const [name, , uid, gid, , home] = line.split(":");
+    if (!name || !Number.isInteger(Number(uid)) || !Number.isInteger(Number(gid))) return undefined;
+    return { name, uid: Number(uid), gid: Number(gid), home: home ?? "/" };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `--engine-user` (or the config file's `engineUser`), else `nobody` when the agent is
+ * root → the user engines run as; undefined = the agent's own user (not root, nothing
+ * asked, or the agent's own user named explicitly). Throws ConfigError for an unknown
+ * user, for root as the engine user, and for a different user without root.
+ */
+export function resolveEngineUser(
+  requested: string | undefined,
+  selfUid: number,
+  lookup: (user: string) => RunAs | undefined = lookupUser,
+): RunAs | undefined {
+  if (requested === undefined && selfUid !== 0) return undefined;
+  const wanted = requested ?? "nobody";
+  const user = lookup(wanted);
+  if (!user)
+    throw new ConfigError("engine_user", `no such user ${wanted} to run engines as`, "pass --engine-user NAME");
+  if (user.uid === selfUid) return undefined;
+  if (user.uid === 0)
+    throw new ConfigError("engine_user", "engines may not run as root", "pass --engine-user with an unprivileged user");
+  if (selfUid !== 0) {
+    throw new ConfigError(
+      "engine_user",
+      `running engines as ${user.name} needs the agent to run as root`,
+      "run the agent as root, or drop --engine-user (the engine then runs as this user)",
+    );
+  }
+  return user;
+}
+
+/** `dir` (and missing parents, mode 0755 so the engine user can traverse them) made, then owned by `as`. */
+export function ownedDir(dir: string, as: RunAs | undefined): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (as) chownSync(dir, as.uid, as.gid);
+}
+
+/** A directory of the agent's that the engine user may enter but not change (mode 0755, agent-owned). */
+export function sharedDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  chmodSync(dir, 0o755);
+}
+
+/**
+ * Remove a tree the engine user owns, as that user: removing it as root would follow
+ * whatever a leftover engine process swaps in mid-walk. Never throws.
+ */
+export function removeTree(dir: string, as: RunAs | undefined): Promise<void> {
+  if (!as) {
+    rmSync(dir, { recursive: true, force: true });
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const rm = spawn("rm", ["-rf", "--", dir], { uid: as.uid, gid: as.gid, stdio: "ignore" });
+    // The emptied directory itself sits in one of the agent's (jobs/): only the agent can unlink it.
+    const done = () => {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        /* a leftover is replaced by the next run of the job */
+      }
+      resolve();
+    };
+    rm.once("error", done);
+    rm.once("exit", done);
+  });
+}
+
+/** Copy a file inside the engine user's tree as that user: as root, a planted symlink would redirect the write. */
+export function copyAs(src: string, dst: string, as: RunAs | undefined): void {
+  if (!as) {
+    copyFileSync(src, dst);
+    return;
+  }
+  const cp = spawnSync("cp", ["--", src, dst], { uid: as.uid, gid: as.gid, stdio: "ignore" });
+  if (cp.status !== 0) throw new Error(`cannot copy ${src} as ${as.name}`);
+}
+
+/** HOME for the engine user: its own home when it owns one, else `<workDir>/home` (created, owned by it). */
+export function engineHome(as: RunAs, workDir: string): string {
+  try {
+    if (statSync(as.home).uid === as.uid) return as.home;
+  } catch {
+    /* `nobody` has /nonexistent */
+  }
+  const home = path.join(workDir, "home");
+  ownedDir(home, as);
+  return home;
+}
+
+/**
+ * Start-up check that the engine user can work at all: reach the work dir and run
+ * each engine's command. An unreachable checkout (e.g. under /root, mode 0700) would
+ * otherwise fail every job. Returns what is wrong, or undefined.
+ */
+export function engineAccessProblem(as: RunAs, workDir: string, commands: readonly string[]): string | undefined {
+  const probe = (script: string, ...args: string[]) =>
+    spawnSync("sh", ["-c", script, "sh", ...args], { uid: as.uid, gid: as.gid, stdio: "ignore" }).status === 0;
+  // The work dir is the agent's; the engine user needs to reach it (its subdirectories are then its own).
+  if (!probe('cd "$1"', workDir)) return `engine user ${as.name} cannot reach the work dir ${workDir}`;
+  for (const cmd of commands) {
+    if (path.isAbsolute(cmd) && !probe('test -x "$1"', cmd))
+      return `engine user ${as.name} cannot run ${cmd} (a parent directory may be private)`;
+  }
+  return undefined;
+}

@@ -1,0 +1,59 @@
+/**
+ * @module agent/sandbox
+ * When the engine has to run as the agent's own user (no root, or `--engine-user`
+ * naming that user), file modes cannot keep it from the factory token: so, when
+ * bubblewrap (`bwrap`) is installed and works here, the engine runs inside it — the
+ * whole filesystem as it is, except the state dir (an empty tmpfs in its place) and
+ * the config file (`/dev/null`), in its own PID namespace with its own /proc, so no
+ * `/proc/<agent>/environ` either. Without bwrap the engine runs as before, and the
+ * agent says so at start-up (README "Security model" states what remains).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { findOnPath, hostPathLookup } from "./capabilities.ts";
+
+export interface Sandbox {
+  /** The bwrap binary. */
+  bwrap: string;
+  /** Directories replaced by an empty tmpfs (the state dir). */
+  hideDirs: string[];
+  /** Files replaced by /dev/null (a `--config` file outside the state dir). */
+  hideFiles: string[];
+}
+
+/** The argv that runs `argv` inside the sandbox (bwrap options, then `--`, then the engine's own argv). */
+export function sandboxedArgv(argv: readonly string[], box: Sandbox): string[] {
+  return [
+    box.bwrap,
+    "--die-with-parent",
+    "--dev-bind",
+    "/",
+    "/",
+    ...box.hideDirs.flatMap((d) => ["--tmpfs", d]),
+    ...box.hideFiles.flatMap((f) => ["--ro-bind", "/dev/null", f]),
+    "--unshare-pid",
+    "--proc",
+    "/proc",
+    "--",
+    ...argv,
+  ];
+}
+
+/**
+ * The sandbox for this host, or undefined when bwrap is missing or cannot run here
+ * (unprivileged user namespaces disabled): a probe runs `true` inside it once.
+ */
+export function detectSandbox(stateDir: string, configFile: string): Sandbox | undefined {
+  const bwrap = findOnPath("bwrap", hostPathLookup());
+  if (!bwrap) return undefined;
+  const inside = path.relative(stateDir, configFile);
+  const box: Sandbox = {
+    bwrap,
+    hideDirs: [stateDir],
+    hideFiles: existsSync(configFile) && (inside.startsWith("..") || path.isAbsolute(inside)) ? [configFile] : [],
+  };
+  const [cmd, ...args] = sandboxedArgv(["true"], box);
+  const probe = spawnSync(cmd as string, args, { stdio: "ignore", timeout: 10_000 });
+  return probe.status === 0 ? box : undefined;
+}
