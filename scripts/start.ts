@@ -9,10 +9,12 @@
  * drains the agents and stops everything it started; what does not stop within its
  * grace period is SIGKILLed, and a second Ctrl-C kills everything at once.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { adminToken, port } from "./dev.ts";
+import { localEngineUserArgs } from "./engine-user-reach.ts";
 import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
 import { killDescendants, stopTree } from "./process-tree.ts";
 import { onStopRequest } from "./stop-signals.ts";
@@ -121,6 +123,8 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
     String(AGENT_DRAIN_S),
   ];
   for (const c of f.caps) args.push("--cap", c);
+  // A checkout under a private directory: `nobody` cannot run the sample engine, so the demo's engines run as us.
+  args.push(...localEngineUserArgs(ROOT));
   const child = spawn(node, args, {
     cwd: ROOT,
     // The sample engine takes a few seconds per job, so there is something to watch.

@@ -16,6 +16,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
+import { engineUserReaches, localEngineUserArgs } from "../../scripts/engine-user-reach.ts";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
 import { SAMPLE_ENGINE_SCRIPT } from "../../src/agent/engines.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
@@ -26,7 +27,8 @@ const tmp = mkdtempSync(path.join(tmpdir(), "gf-e2e-agent-"));
 const PIDS = path.join(tmp, "pids");
 // Under root the agents run engines as `nobody` (agent/engine-user): it must reach the work dirs, write the
 // sample engine's pid files, and own the origin repositories it clones from and pushes WIP to.
-const ENGINE_USER = process.getuid?.() === 0 ? "65534:65534" : undefined;
+// In a checkout `nobody` cannot enter (e.g. under /root) the agents run engines as us (scripts/engine-user-reach).
+const ENGINE_USER = process.getuid?.() === 0 && engineUserReaches(ROOT) ? "65534:65534" : undefined;
 chmodSync(tmp, 0o755);
 mkdirSync(PIDS, { mode: 0o777 });
 chmodSync(PIDS, 0o777);
@@ -244,6 +246,7 @@ describe("gigafactory-agent against a real coordinator", () => {
       "--allow-local-repos",
       "--checkpoint-interval",
       "0.5",
+      ...localEngineUserArgs(ROOT),
       ...extra,
     ];
     return new Agent(opts.json === false ? args : [...args, "--json"], opts.env);

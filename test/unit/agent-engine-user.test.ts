@@ -111,7 +111,7 @@ describe.skipIf(!isRoot)("as root: the engine and git run as another user", () =
 
     // The agent's git work in that workspace runs as the engine user too, and still works.
     const snap = await snapshot(ws, undefined, checkpointMessage("job_e1", 1), true);
-    expect((await pushCheckpoint(ws, snap.sha)).branch).toBe("gf/wip/job_e1");
+    expect((await pushCheckpoint(ws, snap.sha)).branch).toBe("gf/wip/job_e1-e0"); // branches carry the lease epoch
     expect((await diffAgainstBase(ws, snap.sha)).patch).toMatch(/\+hi/);
     const owners = execFileSync("find", [ws.dir, path.join(workDir, "cp.git"), "-not", "-user", String(user.uid)], {
       encoding: "utf8",
