@@ -11,6 +11,7 @@ import { enqueue, enqueueAudit, enqueueEvent } from "../../src/durable-objects/c
 import { type DeliveryHost, deliverOutbox, feedName } from "../../src/durable-objects/coordinator/outbox-delivery.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
+import { appendFeeds } from "../../src/worker/feed-relay.ts";
 import { ADMIN, api, P, submit } from "./client";
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 4_000): Promise<T> {
@@ -107,6 +108,7 @@ describe("a poison record does not block the outbox", () => {
         productId: product,
         sql,
         feeds: new FeedBudget(),
+        appendFeeds: (batches) => appendFeeds(env, product, batches),
         now: () => clock,
         transact: (fn) => state.storage.transactionSync(() => fn(tx())),
       };

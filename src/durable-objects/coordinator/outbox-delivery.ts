@@ -21,6 +21,7 @@ import { chunkBySize } from "../../core/chunks.ts";
 import { retryDelayMs, tooLargeReason } from "../../core/delivery-retry.ts";
 import type { FeedBudget } from "../../core/feed-budget.ts";
 import type { HistoryMessage, HistoryRecord } from "../../history/write.ts";
+import type { FeedBatch, FeedBatchResult } from "../../worker/feed-relay.ts";
 import type { FeedAppend } from "../job-feed.ts";
 import { ackSeqs, hasPending, type OutboxRecord, peekDue } from "./outbox.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure } from "./outbox-dead-letters.ts";
@@ -28,12 +29,10 @@ import type { Tx } from "./tx.ts";
 
 /** Records per delivery round: one JobFeed call per job and ≤ a few queue batches. */
 export const OUTBOX_BATCH = 200;
-/** Due records looked at per round, so events waiting for a feed slot do not hide the history behind them. */
+/** Due events looked at per round, so events waiting for a feed slot do not hide the other feeds' events. */
 const OUTBOX_SCAN = 1_000;
 /** A queue message is at most 128 KB: pack records into messages of at most this many UTF-8 bytes of JSON. */
 export const MESSAGE_BYTES = 100 * 1024;
-/** Feed RPCs in flight at once: enough to keep a round short, few enough not to flood the runtime. */
-const FEED_CONCURRENCY = 16;
 
 export function feedName(productId: string, jobId: string): string {
   return `${productId}:${jobId}`;
@@ -45,6 +44,8 @@ export interface DeliveryHost {
   productId: string;
   sql: SqlStorage;
   feeds: FeedBudget;
+  /** Appends to job feeds from outside the coordinator (worker/feed-relay): one call per round. */
+  appendFeeds(batches: FeedBatch[]): Promise<FeedBatchResult[]>;
   now(): number;
   /** Runs `fn` as one atomic unit (a synchronous SQLite transaction). */
   transact<T>(fn: (tx: Tx) => T): T;
@@ -91,10 +92,7 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
 
 interface Unit {
   records: OutboxRecord[];
-  /** Sends all the records at once. */
   send(): Promise<unknown>;
-  /** Feed units holding a retried record go one record per call and stop at the first failure. */
-  oneByOne?: Array<() => Promise<unknown>>;
 }
 
 interface Failure {
@@ -104,27 +102,39 @@ interface Failure {
 
 /** One delivery round over the due records. */
 export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
-  const due = peekDue(host.sql, host.now(), OUTBOX_SCAN);
+  const now = host.now();
+  const due = [...peekDue(host.sql, now, OUTBOX_SCAN, "events"), ...peekDue(host.sql, now, OUTBOX_BATCH, "history")];
   if (due.length === 0) return { settled: 0, failed: 0, deferred: 0, outage: false };
-  const { units, oversized, deferred } = plan(host, due);
+  const { feeds, history, oversized, deferred } = plan(host, due);
   const delivered: number[] = [];
   const failures: Failure[] = [];
-  let unitsOk = 0;
-  await pool(units, FEED_CONCURRENCY, async (u) => {
-    const steps = u.oneByOne ?? [u.send];
-    const per = u.oneByOne ? 1 : u.records.length;
-    for (let i = 0; i < steps.length; i++) {
-      try {
-        await steps[i]!();
-        delivered.push(...u.records.slice(i * per, (i + 1) * per).map((r) => r.seq));
-        unitsOk++;
-      } catch (err) {
-        failures.push(...u.records.slice(i * per, (i + 1) * per).map((record) => ({ record, error: String(err) })));
-        return; // a feed stops at its first failure: its later events must not overtake it
-      }
-    }
+  const batches: FeedBatch[] = feeds.map((records) => ({
+    jobId: feedKey(records[0]!),
+    events: records.map(toAppend),
+    oneByOne: records.some((r) => r.attempts > 0),
+  }));
+  const [results] = await Promise.all([
+    batches.length === 0
+      ? []
+      : host
+          .appendFeeds(batches)
+          .catch((err: unknown) => batches.map((b) => ({ jobId: b.jobId, delivered: 0, error: String(err) }))),
+    ...history.map((u) =>
+      u.send().then(
+        () => delivered.push(...u.records.map((r) => r.seq)),
+        (err: unknown) => failures.push(...u.records.map((record) => ({ record, error: String(err) }))),
+      ),
+    ),
+  ]);
+  results.forEach((res, i) => {
+    const records = feeds[i]!;
+    delivered.push(...records.slice(0, res.delivered).map((r) => r.seq));
+    if (res.error === undefined) return;
+    // Sent one by one, only the record that failed is counted; its later events were not tried.
+    const failed = batches[i]!.oneByOne ? records.slice(res.delivered, res.delivered + 1) : records;
+    failures.push(...failed.map((record) => ({ record, error: res.error ?? "" })));
   });
-  const outage = unitsOk === 0 && units.length > 1;
+  const outage = delivered.length === 0 && failures.length > 0 && feeds.length + history.length > 1;
   const buried = host.transact((tx) => {
     for (const { record, reason } of oversized) deadLetterRecord(tx, record, reason, record.attempts);
     ackSeqs(tx.sql, delivered);
@@ -132,7 +142,7 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     return failures.filter((f) => recordFailure(tx, f.record, f.error).kind === "dead_letter").length;
   });
   const done = host.now();
-  for (const u of units) if (u.records[0]?.kind === "event") host.feeds.touch(feedKey(u.records[0]), done);
+  for (const b of batches) host.feeds.touch(b.jobId, done);
   return { settled: delivered.length + oversized.length + buried, failed: failures.length, deferred, outage };
 }
 
@@ -144,15 +154,12 @@ function plan(host: DeliveryHost, due: OutboxRecord[]) {
   const feeds = new Map<string, OutboxRecord[]>();
   const fresh: OutboxRecord[] = [];
   const retried: OutboxRecord[] = [];
-  let taken = 0;
+  let events = 0;
   let deferred = 0;
   for (const r of due) {
-    if (taken >= OUTBOX_BATCH) break;
-    // Sized as it will travel: a history record inside a message, an event inside its feed's append.
-    const reason = tooLargeReason(
-      jsonBytes(r.kind === "event" ? toAppend(r) : toHistory(productId, r)) + envelope,
-      MESSAGE_BYTES,
-    );
+    if (r.kind === "event" && events >= OUTBOX_BATCH) continue;
+    // Sized as it would travel in a history message: no record larger than a message is ever sent.
+    const reason = tooLargeReason(jsonBytes(toHistory(productId, r)) + envelope, MESSAGE_BYTES);
     if (reason) {
       oversized.push({ record: r, reason });
       continue;
@@ -164,28 +171,20 @@ function plan(host: DeliveryHost, due: OutboxRecord[]) {
         continue;
       }
       feeds.set(key, [...(feeds.get(key) ?? []), r]);
+      events++;
     } else (r.attempts > 0 ? retried : fresh).push(r);
-    taken++;
-  }
-  const units: Unit[] = [];
-  for (const [jobId, records] of feeds) {
-    const stub = () => env.JOB_FEED.getByName(feedName(productId, jobId));
-    const send = () => stub().append(productId, jobId, records.map(toAppend));
-    const retrying = records.some((r) => r.attempts > 0);
-    const oneByOne = retrying ? records.map((r) => () => stub().append(productId, jobId, [toAppend(r)])) : undefined;
-    units.push({ records, send, oneByOne });
   }
   // Fresh history records travel packed; a record that failed before travels alone, so a poison one fails alone.
   const sizeOf = (r: OutboxRecord) => jsonBytes(toHistory(productId, r)) + 1;
-  for (const group of [
+  const history: Unit[] = [
     ...chunkBySize(fresh, { maxBytes: MESSAGE_BYTES - envelope }, sizeOf),
     ...retried.map((r) => [r]),
-  ]) {
+  ].map((records) => ({
+    records,
     // JSON content: the size the queue counts is then exactly the UTF-8 bytes measured here.
-    const send = () => env.HISTORY_QUEUE.send(message(productId, group), { contentType: "json" });
-    units.push({ records: group, send });
-  }
-  return { units, oversized, deferred };
+    send: () => env.HISTORY_QUEUE.send(message(productId, records), { contentType: "json" }),
+  }));
+  return { feeds: [...feeds.values()], history, oversized, deferred };
 }
 
 function message(productId: string, records: OutboxRecord[]): HistoryMessage {
@@ -208,13 +207,4 @@ function toAppend(r: OutboxRecord): FeedAppend {
 
 function feedKey(r: OutboxRecord): string {
   return String(r.body.jobId ?? "");
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const runner = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, runner));
 }

@@ -69,19 +69,22 @@ export function enqueueAudit(
 }
 
 /**
- * Up to `limit` records that are due at `now` (ms), oldest first: never tried or
- * failed and past their retry time. A feed event is held back while an earlier
- * event of the same job waits for its retry, so a job's feed keeps its order.
+ * Up to `limit` records of one side — feed events, or history records — that
+ * are due at `now` (ms), oldest first: never tried, or failed and past their
+ * retry time. The sides are read apart so that events waiting for a feed slot
+ * never hide the history behind them. An event is also held back while an
+ * earlier event of the same job waits for its retry, so a feed keeps its order.
  */
-export function peekDue(sql: SqlStorage, now: number, limit: number): OutboxRecord[] {
+export function peekDue(sql: SqlStorage, now: number, limit: number, side: "events" | "history"): OutboxRecord[] {
+  const kind = side === "events" ? "o.kind = 'event'" : "o.kind <> 'event'";
   return sql
     .exec<{ seq: number; kind: string; body: string; attempts: number }>(
       `SELECT o.seq, o.kind, o.body, COALESCE(r.attempts, 0) AS attempts
          FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq
-        WHERE (r.next_at IS NULL OR r.next_at <= ?1)
+        WHERE ${kind} AND (r.next_at IS NULL OR r.next_at <= ?1)
           AND NOT (o.kind = 'event' AND EXISTS (
-            SELECT 1 FROM outbox_retries w JOIN outbox b ON b.seq = w.seq
-             WHERE w.next_at > ?1 AND b.kind = 'event' AND b.seq < o.seq AND w.job_id = json_extract(o.body, '$.jobId')))
+            SELECT 1 FROM outbox_retries w
+             WHERE w.job_id = json_extract(o.body, '$.jobId') AND w.next_at > ?1 AND w.seq < o.seq))
         ORDER BY o.seq LIMIT ?2`,
       now,
       limit,
