@@ -13,15 +13,17 @@
 
 /**
  * Feeds one coordinator may count open at once. ~3 descriptors each (database,
- * WAL, shared memory) ≈ 3,000 descriptors: far under the runtime's usual limit,
- * and ~50 new feeds/s over the idle window — a job's later events reuse its
- * feed while it is open, so only the first event of a brand-new job can wait.
+ * WAL, shared memory) ≈ 1,500, and twice that if the runtime keeps them twice
+ * as long as counted: under the usual descriptor limits. That is ~25 new feeds/s
+ * over the window; a job's later events reuse its feed while it counts open,
+ * so only the first events of brand-new jobs in a burst wait for a slot.
  */
-export const MAX_OPEN_FEEDS = 1024;
+export const MAX_OPEN_FEEDS = 512;
 /**
  * How long a feed counts as open after its last use (ms). workerd evicts an
- * idle object ~10 s after its last request at best; measured locally under a
- * burst on a busy 2-core box, feeds went 18–21 s after their last append.
+ * idle object ~10 s after its last request at best; measured locally after a
+ * burst on a busy 2-core box, feeds went 15–20 s after their last append, in
+ * sweeps once the coordinator paused — which the budget's waits give it.
  */
 export const FEED_IDLE_MS = 20_000;
 

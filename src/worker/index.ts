@@ -9,8 +9,6 @@ import { sweepAll } from "./reaper.ts";
 
 export { JobFeed } from "../durable-objects/job-feed.ts";
 export { ProductCoordinator } from "../durable-objects/product-coordinator.ts";
-// The loopback entrypoint coordinators append job feed events through (ctx.exports.FeedRelay).
-export { FeedRelay } from "./feed-relay.ts";
 
 const app = buildApp();
 

@@ -7,11 +7,11 @@ import { jsonBytes } from "../../src/core/bytes.ts";
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from "../../src/core/delivery-retry.ts";
 import { FeedBudget } from "../../src/core/feed-budget.ts";
 import { MAX_REVIEWS_KEPT, RECORD_MAX_BYTES } from "../../src/core/record-bounds.ts";
+import { appendFeeds } from "../../src/durable-objects/coordinator/feed-append.ts";
 import { enqueue, enqueueAudit, enqueueEvent } from "../../src/durable-objects/coordinator/outbox.ts";
 import { type DeliveryHost, deliverOutbox, feedName } from "../../src/durable-objects/coordinator/outbox-delivery.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
-import { appendFeeds } from "../../src/worker/feed-relay.ts";
 import { ADMIN, api, P, submit } from "./client";
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 4_000): Promise<T> {

@@ -21,8 +21,8 @@ import { chunkBySize } from "../../core/chunks.ts";
 import { retryDelayMs, tooLargeReason } from "../../core/delivery-retry.ts";
 import type { FeedBudget } from "../../core/feed-budget.ts";
 import type { HistoryMessage, HistoryRecord } from "../../history/write.ts";
-import type { FeedBatch, FeedBatchResult } from "../../worker/feed-relay.ts";
 import type { FeedAppend } from "../job-feed.ts";
+import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { ackSeqs, hasPending, type OutboxRecord, peekDue } from "./outbox.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure } from "./outbox-dead-letters.ts";
 import type { Tx } from "./tx.ts";
@@ -44,7 +44,7 @@ export interface DeliveryHost {
   productId: string;
   sql: SqlStorage;
   feeds: FeedBudget;
-  /** Appends to job feeds from outside the coordinator (worker/feed-relay): one call per round. */
+  /** Appends to job feeds (feed-append): one call per round, a result per job. */
   appendFeeds(batches: FeedBatch[]): Promise<FeedBatchResult[]>;
   now(): number;
   /** Runs `fn` as one atomic unit (a synchronous SQLite transaction). */

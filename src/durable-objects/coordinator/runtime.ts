@@ -13,11 +13,11 @@ import { DomainError, failure, type Outcome } from "../../core/errors.ts";
 import { FeedBudget } from "../../core/feed-budget.ts";
 import { HEARTBEAT } from "../../core/lease.ts";
 import { CLOSE, type FactoryFrame, PROTOCOL_VERSION, parseFactoryFrame } from "../../shared/protocol.ts";
-import { appendFeeds, type FeedRelay } from "../../worker/feed-relay.ts";
 import { planAndAssign } from "./dispatch.ts";
 import { requireFactory, updateFactory } from "./factories.ts";
 import { applyFactoryFrame } from "./factory-frames.ts";
 import { attachmentOf, notifyFactory, type SocketAttachment, send, workReadySockets } from "./factory-sockets.ts";
+import { appendFeeds } from "./feed-append.ts";
 import { requireJob } from "./job-rows.ts";
 import { expireDue, giveBack, heldAssignments, nextLeaseExpiry } from "./lease-ops.ts";
 import { queueVersion } from "./meta.ts";
@@ -158,7 +158,7 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
       productId: this.productId,
       sql: this.sql,
       feeds: this.feeds,
-      appendFeeds: (batches) => this.feedRelay().append(this.productId, batches),
+      appendFeeds: (batches) => appendFeeds(this.env, this.productId, batches),
       now: () => Date.now(),
       transact: (fn) => this.ctx.storage.transactionSync(() => fn(this.tx())),
     };
@@ -169,17 +169,6 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
     this.outboxWakeAt = out.wakeAt ?? 0;
     if (out.backoffUntil !== undefined || out.wakeAt !== undefined) await this.scheduleAlarm();
     return out.settled;
-  }
-
-  /**
-   * Feed appends go through the Worker's own FeedRelay entrypoint (loopback
-   * `ctx.exports`), so the JobFeed stubs die with that call instead of living as
-   * long as this object — see worker/feed-relay. Called directly only where no
-   * loopback exists (a runtime without `ctx.exports`).
-   */
-  private feedRelay(): Pick<FeedRelay, "append"> {
-    const relay = (this.ctx.exports as unknown as { FeedRelay?: Pick<FeedRelay, "append"> } | undefined)?.FeedRelay;
-    return relay ?? { append: (productId, batches) => appendFeeds(this.env, productId, batches) };
   }
 
   protected async scheduleAlarm(): Promise<void> {

@@ -1,19 +1,12 @@
 /**
- * @module worker/feed-relay
- * Appends a coordinator's feed events to each job's JobFeed from a short-lived
- * Worker invocation (a loopback `ctx.exports` call), never from the
- * coordinator itself. Why: a stub made inside a Durable Object lives as long as
- * the object's own I/O context — it is released only when the coordinator's
- * isolate happens to collect garbage — and a live stub keeps its JobFeed
- * resident with its SQLite files open. Measured locally: feeds called straight
- * from the coordinator piled up (1,800 open after a 4,000-job burst, none
- * evicted) until the runtime ran out of file descriptors (`SQLITE_CANTOPEN`).
- * Stubs made here die with this invocation, so each feed is evicted ~10 s
- * after its last append, and the coordinator's FeedBudget holds.
+ * @module durable-objects/coordinator/feed-append
+ * Appends one delivery round's feed events to the jobs' JobFeeds: one call per
+ * job, at most CONCURRENCY in flight, each job's outcome reported on its own
+ * (how many of its events went in order, and why the rest did not), and every
+ * call's result disposed at once rather than left to garbage collection.
  */
-import { WorkerEntrypoint } from "cloudflare:workers";
-import { feedName } from "../durable-objects/coordinator/outbox-delivery.ts";
-import type { FeedAppend } from "../durable-objects/job-feed.ts";
+import type { FeedAppend } from "../job-feed.ts";
+import { feedName } from "./outbox-delivery.ts";
 
 /** Feed RPCs in flight at once per relay call: keeps a round short without flooding the runtime. */
 const CONCURRENCY = 16;
@@ -49,7 +42,13 @@ export async function appendFeeds(env: Env, productId: string, batches: FeedBatc
       let delivered = 0;
       try {
         for (const step of steps) {
-          await feed.append(productId, b.jobId, step);
+          const call = feed.append(productId, b.jobId, step);
+          try {
+            await call;
+          } finally {
+            // An undisposed RPC result is released only by garbage collection; nothing here needs it.
+            (call as unknown as Partial<Disposable>)[Symbol.dispose]?.();
+          }
           delivered += step.length;
         }
         results[i] = { jobId: b.jobId, delivered };
@@ -60,11 +59,4 @@ export async function appendFeeds(env: Env, productId: string, batches: FeedBatc
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, batches.length) }, runner));
   return results;
-}
-
-/** The loopback entrypoint the coordinator calls through `ctx.exports.FeedRelay`. */
-export class FeedRelay extends WorkerEntrypoint<Env> {
-  async append(productId: string, batches: FeedBatch[]): Promise<FeedBatchResult[]> {
-    return appendFeeds(this.env, productId, batches);
-  }
 }
