@@ -158,6 +158,39 @@ describe("a poison record does not block the outbox", () => {
   });
 });
 
+describe("an outage is not poison", () => {
+  it("a round in which every destination fails counts no try against any record; the outbox backs off whole", async () => {
+    const product = "outbox-outage";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sql = state.storage.sql;
+      const tx = (): Tx => ({ sql, productId: product, now: 5_000 });
+      const down = () => Promise.reject(new Error("destination down"));
+      const host: DeliveryHost = {
+        env: { ...env, HISTORY_QUEUE: { send: down } } as unknown as Env,
+        productId: product,
+        sql,
+        feeds: new FeedBudget(),
+        appendFeeds: down,
+        now: () => 5_000,
+        transact: (fn) => state.storage.transactionSync(() => fn(tx())),
+      };
+      state.storage.transactionSync(() => {
+        enqueueAudit(tx(), "op", "a", "job_1");
+        enqueueEvent(tx(), "job_1", "job.submitted");
+      });
+      const result = await deliverOutbox(host, 2);
+      return {
+        result,
+        retries: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox_retries").one().n,
+        left: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
+      };
+    });
+    expect(out.retries).toBe(0);
+    expect(out.left).toBe(2);
+    expect(out.result).toEqual({ settled: 0, backoffUntil: 5_000 + retryDelayMs(3) });
+  });
+});
+
 describe("records are bounded in bytes at creation", () => {
   it("every record kind stays within its budget, and a job's reviews stop growing", async () => {
     const product = "outbox-bounds";
