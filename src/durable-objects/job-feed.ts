@@ -113,9 +113,12 @@ export class JobFeed extends DurableObject<Env> {
       acceptWatcher(this.ctx, this.sql, pair[1], after, this.revocation.tags(openedBy));
       return new Response(null, { status: 101, webSocket: pair[0] });
     }
-    return new Response(this.sse.open(this.sql, after, (client) => this.revocation.track(client, openedBy)), {
-      headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" },
-    });
+    return new Response(
+      this.sse.open(this.sql, after, (client) => this.revocation.track(client, openedBy)),
+      {
+        headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" },
+      },
+    );
   }
 
   /** The token with this hash was revoked: close the streams it opened (feed/revocation). */

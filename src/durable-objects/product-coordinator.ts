@@ -45,14 +45,15 @@ import { requireJob } from "./coordinator/job-rows.ts";
 import { expireDue, fence, heldAssignments, releaseLease, renewLease, requeueHeldBy } from "./coordinator/lease-ops.ts";
 import { queueVersion } from "./coordinator/meta.ts";
 import { enqueueAudit } from "./coordinator/outbox.ts";
+import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox-dead-letters.ts";
 import { feedName } from "./coordinator/outbox-delivery.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
 import { listRuns } from "./coordinator/runs.ts";
 import { type SubmitInput, submitJob } from "./coordinator/submit.ts";
 import { authenticate, listTokens, mintToken, revokeToken, type TokenRole } from "./coordinator/tokens.ts";
-import type { ArtifactPointer } from "./feed/artifacts.ts";
 import type { Tx } from "./coordinator/tx.ts";
+import type { ArtifactPointer } from "./feed/artifacts.ts";
 import { closeFeedStreams } from "./feed/revocation.ts";
 
 export class ProductCoordinator extends FactoryConnections {
@@ -417,5 +418,17 @@ export class ProductCoordinator extends FactoryConnections {
     const shipped = await this.deliverOutbox();
     await this.scheduleAlarm();
     return outcome.ok ? { ...outcome.value, closedSockets: closed, shipped } : outcome;
+  }
+
+  // ---- dead letters (outbox-dead-letters) -----------------------------------------------
+
+  /** Dead letters kept here, newest first: undeliverable outbox records and DLQ messages D1 refused. */
+  async listDeadLetters(productId: string, since: number, limit: number) {
+    return this.unit(productId, (tx) => listDeadLetters(tx.sql, tx.productId, since, limit));
+  }
+
+  /** Keeps dead letters the Worker could not write to D1, so none is ever dropped. */
+  async keepDeadLetters(productId: string, items: Omit<StoredDeadLetter, "productId">[]) {
+    return this.unit(productId, (tx) => keepDeadLetters(tx, items));
   }
 }

@@ -25,6 +25,19 @@ export type Enrolled = { factoryId: string; token: string; factory: Factory };
 export type ProductInfo = { id: string; createdAt: number };
 
 /** An HTTP error answer; `code` is the problem's stable code (`http_<status>` when the body was not problem+json). */
+/** One dead letter as GET …/dead-letters lists it. */
+export interface DeadLetterView {
+  id: string;
+  productId: string;
+  /** `outbox:<kind>` (the coordinator gave up delivering a record), `queue:<kind>`, `batch:…`, `tracker:…`. */
+  source: string;
+  reason: string;
+  body: unknown;
+  attempts: number;
+  /** ms since the epoch */
+  at: number;
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -247,6 +260,10 @@ export class GigafactoryClient {
   }
   history(q: HistoryQuery = {}): Promise<{ kind: string; items: Array<Record<string, unknown>> }> {
     return this.call("GET", "/history", { query: q });
+  }
+  /** What could not be delivered, newest first: from D1 and from the coordinator (operator). */
+  deadLetters(q: { since?: number; limit?: number } = {}): Promise<{ items: DeadLetterView[] }> {
+    return this.call("GET", "/dead-letters", { query: q });
   }
 
   // ---- fleet: operators ----

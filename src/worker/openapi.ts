@@ -195,7 +195,8 @@ const OPS: Op[] = [
   {
     method: "get",
     path: `${P}/dead-letters`,
-    summary: "Messages and items that could not be delivered",
+    summary:
+      "What could not be delivered or processed, newest first: outbox records the coordinator gave up on (source `outbox:<kind>`, after its last retry or at once when too large; each also audited as `outbox.dead_letter`), dead-letter-queue messages (`queue:<kind>`) and refused bulk items — from D1 and from the coordinator, which keeps what D1 refused",
     role: "operator",
     query: DeadLettersQuery,
   },

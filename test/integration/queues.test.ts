@@ -128,7 +128,7 @@ describe("dispatch queue", () => {
   it("the dead-letter consumer records poison messages where the API shows them", async () => {
     const poison = { kind: "submit", productId: "q-dlq", items: "garbage" };
     const result = await run("gigafactory-dlq", [msg("m-poison", poison, 5)]);
-    expect(result.ackAll).toBe(true);
+    expect(result.explicitAcks).toEqual(["m-poison"]);
     const dl = await api<{ items: Array<{ id: string; attempts: number; source: string }> }>(
       "GET",
       `${P("q-dlq")}/dead-letters`,
@@ -137,6 +137,52 @@ describe("dispatch queue", () => {
       },
     );
     expect(dl.body.items).toEqual([expect.objectContaining({ id: "m-poison", attempts: 5, source: "queue:submit" })]);
+  });
+});
+
+describe("the dead-letter consumer never drops a dead letter", () => {
+  // A real D1 failure, not a mock: the table it writes to is renamed away for the duration.
+  async function withoutD1DeadLetters<T>(fn: () => Promise<T>): Promise<T> {
+    await env.DB.exec("ALTER TABLE dead_letters RENAME TO dead_letters_away");
+    try {
+      return await fn();
+    } finally {
+      await env.DB.exec("ALTER TABLE dead_letters_away RENAME TO dead_letters");
+    }
+  }
+
+  it("keeps what D1 refuses in the product's coordinator, acks it, and still lists it through the API", async () => {
+    const poison = { kind: "history", productId: "q-dlq-keep", records: "garbage" };
+    const { result, dl } = await withoutD1DeadLetters(async () => ({
+      result: await run("gigafactory-dlq", [msg("m-kept", poison, 5)]),
+      dl: await api<{ items: Array<{ id: string; source: string; reason: string; body: unknown }> }>(
+        "GET",
+        `${P("q-dlq-keep")}/dead-letters`,
+        { token: ADMIN },
+      ),
+    }));
+    expect(result.explicitAcks).toEqual(["m-kept"]);
+    expect(dl.status).toBe(200);
+    expect(dl.body.items).toEqual([
+      expect.objectContaining({
+        id: "m-kept",
+        source: "queue:history",
+        reason: expect.stringContaining("D1 refused"),
+        body: poison,
+      }),
+    ]);
+    // Still there once D1 is back: kept durably, not only for the moment.
+    const again = await api<{ items: Array<{ id: string }> }>("GET", `${P("q-dlq-keep")}/dead-letters`, {
+      token: ADMIN,
+    });
+    expect(again.body.items.map((d) => d.id)).toEqual(["m-kept"]);
+  });
+
+  it("leaves a dead letter it could keep nowhere unacked, for the queue to deliver again", async () => {
+    const orphan = { kind: "history", records: [] }; // no product: no coordinator to keep it in
+    const result = await withoutD1DeadLetters(() => run("gigafactory-dlq", [msg("m-orphan", orphan, 2)]));
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m-orphan"]);
   });
 });
 

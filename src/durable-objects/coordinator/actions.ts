@@ -6,6 +6,7 @@
  */
 import { DomainError } from "../../core/errors.ts";
 import type { Job, Review } from "../../core/model.ts";
+import { appendBounded, MAX_REVIEWS_KEPT } from "../../core/record-bounds.ts";
 import { isTerminal } from "../../core/stages.ts";
 import type { JOB_ACTIONS } from "../../shared/api.ts";
 import { unblockDependents } from "./dependents.ts";
@@ -89,7 +90,7 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
         note: input.note,
         at: tx.now,
       };
-      const reviews = [...(job.reviews ?? []), review];
+      const reviews = appendBounded(job.reviews, review, MAX_REVIEWS_KEPT);
       if (job.stage === "review" && job.manifest.onReject === "requeue") {
         return { job: moveJob(tx, job, "queued", { reviews, feedback, notBefore: undefined }) };
       }
@@ -120,7 +121,11 @@ function approve(tx: Tx, job: Job, input: ActionInput): Job {
   if (reviews.some((r) => r.reviewer === reviewer && r.verdict === "approve" && r.at >= job.queuedAt)) {
     throw new DomainError("conflict", `${reviewer} has already approved job ${job.id}`, { jobId: job.id, reviewer });
   }
-  const next = [...reviews, { reviewer, verdict: "approve" as const, note: input.note, at: tx.now }];
+  const next = appendBounded(
+    reviews,
+    { reviewer, verdict: "approve" as const, note: input.note, at: tx.now },
+    MAX_REVIEWS_KEPT,
+  );
   const approvals = new Set(next.filter((r) => r.verdict === "approve" && r.at >= job.queuedAt).map((r) => r.reviewer));
   if (approvals.size >= job.manifest.reviewers) return moveJob(tx, job, "testing", { reviews: next });
   return touchJob(tx, job, { reviews: next });

@@ -11,26 +11,31 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { DomainError, failure, type Outcome } from "../../core/errors.ts";
+import { FeedBudget } from "../../core/feed-budget.ts";
 import { CLOSE } from "../../shared/protocol.ts";
 import { planAndAssign } from "./dispatch.ts";
 import { nextExclusionEnd } from "./exclusions.ts";
 import { notifyFactory, send, workReadySockets } from "./factory-sockets.ts";
+import { appendFeeds } from "./feed-append.ts";
 import { requireJob } from "./job-rows.ts";
 import { expireDue, giveBack, nextLeaseExpiry } from "./lease-ops.ts";
 import { queueVersion } from "./meta.ts";
-import { ack, hasPending } from "./outbox.ts";
-import { deliver, OUTBOX_BATCH, peek } from "./outbox-delivery.ts";
+import { hasPending } from "./outbox.ts";
+import { type DeliveryHost, deliverOutbox } from "./outbox-delivery.ts";
 import { applySchema } from "./schema.ts";
 import type { Tx } from "./tx.ts";
-
-/** Outbox delivery retries no faster than this after a failure, not to hammer a sick dependency. */
-const DELIVERY_RETRY_MS = 2_000;
 
 export abstract class CoordinatorRuntime extends DurableObject<Env> {
   protected readonly sql: SqlStorage;
   protected productId = "";
   private alarmAt: number | null = null;
+  /** After an outage round (every destination failed), no delivery before this instant (ms). */
   private deliveryRetryAt = 0;
+  private outageRounds = 0;
+  /** When records left undelivered are next worth a round (ms). */
+  private outboxWakeAt = 0;
+  /** Job feeds this coordinator counts open (see core/feed-budget). */
+  private readonly feeds = new FeedBudget();
   private delivering: Promise<void> | null = null;
   private deliverAgain = false;
 
@@ -144,24 +149,24 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
     });
   }
 
-  /** Ship outbox records until empty or a destination fails. Returns how many shipped. */
+  /** Ship outbox records until empty or nothing more can go now (outbox-delivery). Returns how many settled. */
   async deliverOutbox(): Promise<number> {
-    let shipped = 0;
-    for (;;) {
-      const batch = peek(this.sql, OUTBOX_BATCH);
-      const last = batch[batch.length - 1];
-      if (!last) return shipped;
-      try {
-        await deliver(this.env, this.productId, batch);
-      } catch (err) {
-        console.warn(`outbox delivery failed for ${this.productId}: ${String(err)}`);
-        this.deliveryRetryAt = Date.now() + DELIVERY_RETRY_MS;
-        await this.scheduleAlarm();
-        return shipped;
-      }
-      ack(this.sql, last.seq);
-      shipped += batch.length;
-    }
+    const host: DeliveryHost = {
+      env: this.env,
+      productId: this.productId,
+      sql: this.sql,
+      feeds: this.feeds,
+      appendFeeds: (batches) => appendFeeds(this.env, this.productId, batches),
+      now: () => Date.now(),
+      transact: (fn) => this.ctx.storage.transactionSync(() => fn(this.tx())),
+    };
+    const out = await deliverOutbox(host, this.outageRounds);
+    this.outageRounds = out.backoffUntil === undefined ? 0 : this.outageRounds + 1;
+    if (out.backoffUntil !== undefined) console.warn(`outbox delivery for ${this.productId}: every destination failed`);
+    this.deliveryRetryAt = out.backoffUntil ?? 0;
+    this.outboxWakeAt = out.wakeAt ?? 0;
+    if (out.backoffUntil !== undefined || out.wakeAt !== undefined) await this.scheduleAlarm();
+    return out.settled;
   }
 
   protected async scheduleAlarm(): Promise<void> {
@@ -176,7 +181,7 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
       )
       .one().t;
     if (notBefore !== null) due.push(notBefore);
-    if (hasPending(this.sql)) due.push(Math.max(Date.now() + 1_000, this.deliveryRetryAt));
+    if (hasPending(this.sql)) due.push(Math.max(Date.now() + 1_000, this.deliveryRetryAt, this.outboxWakeAt));
     if (due.length === 0) return;
     const at = Math.min(...due);
     if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now() - 60_000) return;

@@ -118,6 +118,25 @@ CREATE TABLE IF NOT EXISTS outbox (
   kind TEXT NOT NULL,
   body TEXT NOT NULL
 );
+-- Outbox records whose delivery failed: their own retry schedule (outbox-dead-letters).
+CREATE TABLE IF NOT EXISTS outbox_retries (
+  seq INTEGER PRIMARY KEY,
+  attempts INTEGER NOT NULL,
+  next_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  job_id TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_retries_by_job ON outbox_retries(job_id, next_at) WHERE job_id IS NOT NULL;
+-- Records given up on (outbox after its last try, or DLQ messages D1 refused): kept, never dropped.
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters(at);
 `;
 
 /**

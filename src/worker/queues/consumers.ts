@@ -3,8 +3,9 @@
  * The Worker's `queue()` handler, one branch per queue. Acknowledgement is per
  * message: a message is acked only once its effect is durable, retried with
  * backoff otherwise, and after `max_retries` lands in the dead-letter queue,
- * whose consumer records it in D1 for the API. Every effect is idempotent, so
- * redelivery is harmless.
+ * whose consumer records it for the API — in D1, or in its product's
+ * coordinator when D1 refuses it; a dead letter is acked only once it is kept
+ * somewhere, never dropped. Every effect is idempotent, so redelivery is harmless.
  */
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -12,7 +13,7 @@ import { unwrap } from "../../core/errors.ts";
 import { products } from "../../history/schema.ts";
 import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
 import { coordinatorFor } from "../auth.ts";
-import { recordDeadLetters } from "./dead-letters.ts";
+import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
 import { type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
 
 /** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
@@ -32,7 +33,7 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
     const parsed = DispatchMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
       const body = msg.body as { productId?: unknown };
-      await recordDeadLetters(env.DB, [
+      const [kept] = await keepDeadLetters(env, [
         {
           id: msg.id,
           productId: typeof body?.productId === "string" ? body.productId : "",
@@ -43,16 +44,18 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
           at: Date.now(),
         },
       ]);
-      msg.ack();
+      if (kept) msg.ack();
+      else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
       continue;
     }
     const m = parsed.data as DispatchMessage;
     try {
       const results = await unwrap(coordinatorFor(env, m.productId).submitMany(m.productId, m.items, m.actor));
       // Items the coordinator refused (e.g. an unknown dep) will never succeed: record, don't retry.
-      await recordDeadLetters(
-        env.DB,
-        results.flatMap((r, i) =>
+      // Resubmitting is harmless (idempotency keys), so a message whose refusals could not be kept is retried whole.
+      const kept = await keepDeadLetters(
+        env,
+        results.flatMap((r, i): DeadLetter[] =>
           r.ok
             ? []
             : [
@@ -68,7 +71,8 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
               ],
         ),
       );
-      msg.ack();
+      if (kept.every(Boolean)) msg.ack();
+      else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
     } catch (err) {
       console.warn(`dispatch message ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
       msg.retry({ delaySeconds: retryDelay(msg.attempts) });
@@ -117,20 +121,22 @@ async function touchProducts(env: Env, records: readonly HistoryRecord[]): Promi
 
 async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
   const now = Date.now();
-  await recordDeadLetters(
-    env.DB,
-    batch.messages.map((msg) => {
-      const body = msg.body as { productId?: unknown; kind?: unknown };
-      return {
-        id: msg.id,
-        productId: typeof body?.productId === "string" ? body.productId : "",
-        source: `queue:${typeof body?.kind === "string" ? body.kind : "unknown"}`,
-        reason: "delivery failed after all retries",
-        body: msg.body,
-        attempts: msg.attempts,
-        at: now,
-      };
-    }),
-  );
-  batch.ackAll();
+  const items = batch.messages.map((msg): DeadLetter => {
+    const body = msg.body as { productId?: unknown; kind?: unknown };
+    return {
+      id: msg.id,
+      productId: typeof body?.productId === "string" ? body.productId : "",
+      source: `queue:${typeof body?.kind === "string" ? body.kind : "unknown"}`,
+      reason: "delivery failed after all retries",
+      body: msg.body,
+      attempts: msg.attempts,
+      at: now,
+    };
+  });
+  const kept = await keepDeadLetters(env, items);
+  // Acked only once kept somewhere: a dead letter that could not be written waits for redelivery, never dropped.
+  batch.messages.forEach((msg, i) => {
+    if (kept[i]) msg.ack();
+    else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+  });
 }

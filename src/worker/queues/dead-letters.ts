@@ -1,12 +1,21 @@
 /**
  * @module worker/queues/dead-letters
- * Recording what could not be processed, in D1, where the API can show it:
- * poison messages from the dead-letter queue and bulk items the coordinator
- * refused. Keyed by a deterministic id, so recording twice is harmless.
+ * Recording what could not be processed, where the API can show it: poison
+ * messages from the dead-letter queue and bulk items the coordinator refused go
+ * to D1, keyed by a deterministic id, so recording twice is harmless. A dead
+ * letter is never dropped: when D1 refuses it, it is kept in its product's
+ * coordinator instead (durable, listed by the same API, audited and alerted as
+ * `outbox.dead_letter`), and only one that neither could take is left unacked,
+ * so the queue delivers it again.
  */
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
+import { truncateUtf8 } from "../../core/bytes.ts";
+import { OUTBOX_DEAD_LETTER_ALERT } from "../../core/delivery-retry.ts";
+import { unwrap } from "../../core/errors.ts";
 import { deadLetters } from "../../history/schema.ts";
+import { ProductId } from "../../shared/api.ts";
+import { coordinatorFor } from "../auth.ts";
 
 export interface DeadLetter {
   id: string;
@@ -29,4 +38,39 @@ export async function recordDeadLetters(d1: D1Database, items: readonly DeadLett
       .onConflictDoNothing(),
   );
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+}
+
+/**
+ * Records `items` in D1, or — when D1 refuses — keeps each in its product's
+ * coordinator. Never throws.
+ * @returns per item (same order): true once it is durably kept somewhere; false
+ *   when neither D1 nor a coordinator took it (the caller must not ack its message)
+ */
+export async function keepDeadLetters(env: Env, items: readonly DeadLetter[]): Promise<boolean[]> {
+  if (items.length === 0) return [];
+  let d1Error: string;
+  try {
+    await recordDeadLetters(env.DB, items);
+    return items.map(() => true);
+  } catch (err) {
+    d1Error = String(err);
+    console.error(`dead letters: D1 refused ${items.length}, keeping them in their coordinators: ${d1Error}`);
+  }
+  return Promise.all(
+    items.map(async (d) => {
+      try {
+        if (!ProductId.safeParse(d.productId).success) throw new Error("no product to keep it in");
+        const reason = `${d.reason} (kept in the coordinator: D1 refused it: ${truncateUtf8(d1Error, 512)})`;
+        const { productId: _p, ...item } = d;
+        const kept = { ...item, reason, body: JSON.stringify(d.body ?? null) };
+        await unwrap(coordinatorFor(env, d.productId).keepDeadLetters(d.productId, [kept]));
+        return true;
+      } catch (err) {
+        console.error(
+          `ALERT ${OUTBOX_DEAD_LETTER_ALERT} unkept id=${d.id} product=${d.productId}: ${String(err)}; redelivery follows`,
+        );
+        return false;
+      }
+    }),
+  );
 }

@@ -23,7 +23,7 @@ import { keyConflict, requestHash } from "../../durable-objects/coordinator/idem
 import type { SubmitInput } from "../../durable-objects/coordinator/submit.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { BatchBody, DeadLettersQuery, TrackerIngestBody } from "../../shared/api.ts";
-import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, coordinatorFor, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
 import { chunkForQueue, type DispatchMessage, maxItemBytes, SEND_OPTIONS, sendBatches } from "../queues/messages.ts";
 import { assertJsonWithin, query, readJson } from "../validate.ts";
@@ -177,11 +177,26 @@ bulk.post("/tracker/ingest", async (c) => {
 bulk.get("/dead-letters", async (c) => {
   requireRole(c, "operator");
   const q = query(c, DeadLettersQuery);
-  const rows = await drizzle(c.env.DB)
-    .select()
-    .from(deadLetters)
-    .where(and(eq(deadLetters.productId, c.get("productId")), gte(deadLetters.at, q.since ?? 0)))
-    .orderBy(desc(deadLetters.at))
-    .limit(q.limit);
-  return c.json({ items: rows.map((r) => ({ ...r, body: JSON.parse(r.body) as unknown })) });
+  const productId = c.get("productId");
+  const since = q.since ?? 0;
+  // Two places keep dead letters: D1, and the coordinator (its undeliverable outbox records, and what D1 refused).
+  // D1 may be the very thing that is failing: its dead letters are then left out, the coordinator's still shown.
+  const [inD1, inCoordinator] = await Promise.all([
+    drizzle(c.env.DB)
+      .select()
+      .from(deadLetters)
+      .where(and(eq(deadLetters.productId, productId), gte(deadLetters.at, since)))
+      .orderBy(desc(deadLetters.at))
+      .limit(q.limit)
+      .then((rows) => rows.map((r) => ({ ...r, body: JSON.parse(r.body) as unknown })))
+      .catch((err: unknown) => {
+        console.error(`dead letters: D1 unreadable for ${productId}: ${String(err)}`);
+        return [];
+      }),
+    unwrap(coordinatorFor(c.env, productId).listDeadLetters(productId, since, q.limit)).then((rows) =>
+      rows.map((r) => ({ ...r, body: JSON.parse(r.body) as unknown })),
+    ),
+  ]);
+  const items = [...inD1, ...inCoordinator].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)).slice(0, q.limit);
+  return c.json({ items });
 });

@@ -1,0 +1,74 @@
+/**
+ * @module core/feed-budget
+ * How many job feeds (JobFeed Durable Objects) one coordinator may hold open at
+ * once. Each feed it calls stays resident — its SQLite files open — until the
+ * runtime evicts it, about ten seconds after its last request. A burst of
+ * thousands of new jobs used to call thousands of feeds within that window, and
+ * the local runtime ran out of file descriptors (`SQLITE_CANTOPEN`), taking D1
+ * and the queues down with it. This budget admits a feed only while fewer than
+ * `max` are counted open; a feed counts as open from its last use until
+ * `idleMs` later. Feeds not admitted simply wait for a later delivery round:
+ * their events stay in the outbox, nothing is dropped. Pure: `now` is a parameter.
+ */
+
+/**
+ * Feeds one coordinator may count open at once. ~3 descriptors each (database,
+ * WAL, shared memory) ≈ 1,500, and twice that if the runtime keeps them twice
+ * as long as counted: under the usual descriptor limits. That is ~25 new feeds/s
+ * over the window; a job's later events reuse its feed while it counts open,
+ * so only the first events of brand-new jobs in a burst wait for a slot.
+ */
+export const MAX_OPEN_FEEDS = 512;
+/**
+ * How long a feed counts as open after its last use (ms). workerd evicts an
+ * idle object ~10 s after its last request at best; measured locally after a
+ * burst on a busy 2-core box, feeds went 15–20 s after their last append, in
+ * sweeps once the coordinator paused — which the budget's waits give it.
+ */
+export const FEED_IDLE_MS = 20_000;
+
+export class FeedBudget {
+  /** key → last use (ms); Map order is least recently used first. */
+  private readonly lastUse = new Map<string, number>();
+
+  constructor(
+    readonly max: number = MAX_OPEN_FEEDS,
+    readonly idleMs: number = FEED_IDLE_MS,
+  ) {}
+
+  /**
+   * The subset of `keys` that may be called now: every key still counted open,
+   * then new keys, in the given order, while fewer than `max` are open. Admitted
+   * keys are marked used at `now`.
+   * @param now ms since the epoch
+   */
+  admit(keys: Iterable<string>, now: number): Set<string> {
+    this.prune(now);
+    const admitted = new Set<string>();
+    for (const key of keys) {
+      if (!this.lastUse.has(key) && this.lastUse.size >= this.max) continue;
+      this.touch(key, now);
+      admitted.add(key);
+    }
+    return admitted;
+  }
+
+  /** Marks `key` used at `now` (ms): call it again when the call to the feed ends. */
+  touch(key: string, now: number): void {
+    this.lastUse.delete(key);
+    this.lastUse.set(key, now);
+  }
+
+  /** Feeds counted open at `now` (ms). */
+  openCount(now: number): number {
+    this.prune(now);
+    return this.lastUse.size;
+  }
+
+  private prune(now: number): void {
+    for (const [key, at] of this.lastUse) {
+      if (at + this.idleMs > now) return;
+      this.lastUse.delete(key);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// How many job feeds a coordinator holds open: new feeds are admitted only while fewer than the
+// budget count as open, a feed counts as open until it has been idle long enough to be evicted.
+import { describe, expect, it } from "vitest";
+import { FeedBudget } from "../../src/core/feed-budget.ts";
+
+describe("FeedBudget", () => {
+  it("admits new feeds up to the budget, and always the ones already open", () => {
+    const b = new FeedBudget(3, 10_000);
+    expect([...b.admit(["a", "b", "c", "d", "e"], 0)]).toEqual(["a", "b", "c"]);
+    expect([...b.admit(["d", "a"], 1_000)]).toEqual(["a"]);
+    expect(b.openCount(1_000)).toBe(3);
+  });
+
+  it("frees a slot once a feed has been idle for the eviction window, counted from its last use", () => {
+    const b = new FeedBudget(2, 10_000);
+    b.admit(["a", "b"], 0);
+    b.touch("b", 5_000); // b's call ended later: it stays open longer
+    expect([...b.admit(["c"], 9_999)]).toEqual([]);
+    expect([...b.admit(["c"], 10_000)]).toEqual(["c"]); // a idle for 10 s: evicted
+    expect([...b.admit(["d"], 14_999)]).toEqual([]);
+    expect([...b.admit(["d"], 15_000)]).toEqual(["d"]);
+  });
+
+  it("never counts more open feeds than the budget, whatever the burst", () => {
+    const b = new FeedBudget(100, 15_000);
+    for (let t = 0; t < 60_000; t += 500) {
+      b.admit(
+        Array.from({ length: 50 }, (_, i) => `job-${t}-${i}`),
+        t,
+      );
+      expect(b.openCount(t)).toBeLessThanOrEqual(100);
+    }
+  });
+});
