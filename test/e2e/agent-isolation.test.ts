@@ -109,6 +109,12 @@ describe("the engine has no path to the factory's credentials", () => {
       60_000,
       async () => (run.out().includes('"event":"connected"') ? true : undefined),
     );
+    // `engine:thief` was not granted at enrollment: the operator approves what the host declared (else no routing).
+    const fleet = await api<{ factories: Array<{ id: string; name: string }> }>("GET", "/factories");
+    const me = fleet.body.factories.find((f) => f.name === host);
+    expect(me, JSON.stringify(fleet.body)).toBeDefined();
+    const approved = await api("POST", `/factories/${me?.id}/capabilities/approve`, {});
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
     const job = await api<{ id: string }>("POST", "/jobs", {
       manifest: { title: "steal", engine: "thief" },
       bodyMd: "steal it",
