@@ -71,3 +71,30 @@ export function factoryTokenHashOf(sql: SqlStorage, factoryId: string): string |
     undefined
   );
 }
+
+/** The live feed streams a credential opened: its token hash and the jobs it watched. */
+export interface Watched {
+  hash: string;
+  jobs: string[];
+}
+
+/**
+ * What a unit that retires a credential answers (`value`) and the streams it opened (`watched`): those are
+ * closed only after the unit commits, since closing them is an RPC to each job's feed.
+ */
+export interface Retired<T> {
+  value: T;
+  watched?: Watched;
+}
+
+/** Unregister the streams operator/viewer token `tokenId` opened, and return them for closing. */
+export function takeTokenWatchers(tx: Tx, tokenId: string): Watched | undefined {
+  const hash = tokenHashOf(tx.sql, tokenId);
+  return hash ? { hash, jobs: takeWatchedJobs(tx, hash) } : undefined;
+}
+
+/** Unregister the streams factory `factoryId`'s current token opened, and return them for closing. */
+export function takeFactoryWatchers(tx: Tx, factoryId: string): Watched | undefined {
+  const hash = factoryTokenHashOf(tx.sql, factoryId);
+  return hash ? { hash, jobs: takeWatchedJobs(tx, hash) } : undefined;
+}

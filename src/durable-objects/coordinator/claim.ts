@@ -16,7 +16,9 @@ import type { Factory, Job } from "../../core/model.ts";
 import { type RouteContext, scoreCandidate } from "../../core/router.ts";
 import type { Lease } from "../../shared/responses.ts";
 import { exclusionLookup } from "./exclusions.ts";
+import { requireFactory, updateFactory } from "./factories.ts";
 import { loadJob, moveJob } from "./job-rows.ts";
+import { expireDue } from "./lease-ops.ts";
 import { getSettings } from "./meta.ts";
 import { enqueueEvent } from "./outbox.ts";
 import { startRun } from "./runs.ts";
@@ -80,4 +82,16 @@ export function claimFor(tx: Tx, factory: Factory, ttlSeconds: number): { job: J
     if (scoreCandidate(job, live, ctx).eligible) return assignJob(tx, job, factory.id, ttlSeconds);
   }
   return undefined;
+}
+
+/**
+ * A claim over HTTP: leases lapsed by now are expired first (so their jobs can be claimed again), and the
+ * claim counts as the factory's heartbeat. Null when no job fits.
+ * @throws NotFoundError — no such factory.
+ */
+export function claimOverHttp(tx: Tx, factoryId: string, ttlSeconds: number): { job: Job; lease: Lease } | null {
+  expireDue(tx);
+  const factory = requireFactory(tx.sql, factoryId, tx.now);
+  updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });
+  return claimFor(tx, factory, ttlSeconds) ?? null;
 }

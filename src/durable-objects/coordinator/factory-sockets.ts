@@ -8,7 +8,7 @@ import { DomainError, NotFoundError } from "../../core/errors.ts";
 import { HEARTBEAT } from "../../core/lease.ts";
 import type { Factory } from "../../core/model.ts";
 import { CLOSE, type ServerFrame } from "../../shared/protocol.ts";
-import { readFactory } from "./factories.ts";
+import { listFactories, readFactory } from "./factories.ts";
 
 export interface SocketAttachment {
   factoryId: string;
@@ -39,6 +39,27 @@ export function staleSocketReason(
     return now - att.connectedAt >= HEARTBEAT.intervalMs * HEARTBEAT.missedBeforeDown ? "no hello" : undefined;
   }
   return health === "down" ? "no heartbeat" : undefined;
+}
+
+/**
+ * The sweep's pass over every factory socket: close those `staleSocketReason` condemns (code 1001, going away).
+ * Returns how many it closed.
+ */
+export function closeStaleSockets(state: DurableObjectState, sql: SqlStorage): number {
+  let closed = 0;
+  // Read once: with a thousand sockets attached, a lookup per socket would read the table a thousand times.
+  const health = new Map(listFactories(sql, Date.now()).map((f) => [f.id, f.health]));
+  const now = Date.now();
+  for (const ws of state.getWebSockets()) {
+    const att = attachmentOf(ws);
+    if (!att?.factoryId) continue;
+    const reason = staleSocketReason(att, health.get(att.factoryId), now);
+    if (reason) {
+      ws.close(1001, reason);
+      closed++;
+    }
+  }
+  return closed;
 }
 
 export function attachmentOf(ws: WebSocket): SocketAttachment | undefined {

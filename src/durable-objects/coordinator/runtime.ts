@@ -2,8 +2,9 @@
  * @module durable-objects/coordinator/runtime
  * The machinery under the ProductCoordinator's RPC methods: atomic units, the
  * single alarm, outbox delivery and push dispatch. `FactoryConnections`
- * (factory-connections.ts) adds the factory WebSockets on top, and
- * `ProductCoordinator` the public methods.
+ * (factory-connections.ts) adds the factory WebSockets on top, `FleetRpc`
+ * (fleet-rpc.ts) the token and factory methods, and `ProductCoordinator` the
+ * job and upkeep methods.
  *
  * After every unit that moved the queue version (a job created or a stage
  * changed — which is when a seat frees, a job is requeued or unblocked), a

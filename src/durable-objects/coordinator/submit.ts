@@ -11,7 +11,7 @@
  *           (coordinator/idempotency); `validation_failed` for unknown deps/parent.
  */
 import { depsState } from "../../core/dag.ts";
-import { DomainError } from "../../core/errors.ts";
+import { DomainError, type ErrorCode } from "../../core/errors.ts";
 import type { Job, Manifest } from "../../core/model.ts";
 import { depStages, recordDeps } from "./dependents.ts";
 import { findKey, keyConflict, recordKey, requestHash } from "./idempotency.ts";
@@ -82,4 +82,25 @@ export function submitJob(tx: Tx, input: SubmitInput, actor: string): { job: Job
   enqueueEvent(tx, job.id, "job.submitted", { stage: job.stage, title: job.title, priority: job.priority });
   enqueueAudit(tx, actor, "job.submit", job.id, { stage: job.stage });
   return { job, created: true };
+}
+
+/** One submission's answer in a batch: the job, or the refusal a single submit would have thrown. */
+export type SubmitEachResult =
+  | { ok: true; jobId: string; created: boolean }
+  | { ok: false; code: ErrorCode; message: string; key: string | undefined };
+
+/**
+ * Many submissions in one unit (bulk / queue delivery), each idempotent by its key. A DomainError refuses only
+ * its own submission, so one bad manifest does not sink the batch; any other error aborts the whole unit.
+ */
+export function submitEach(tx: Tx, inputs: SubmitInput[], actor: string): SubmitEachResult[] {
+  return inputs.map((input) => {
+    try {
+      const { job, created } = submitJob(tx, input, actor);
+      return { ok: true as const, jobId: job.id, created };
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return { ok: false as const, code: err.code, message: err.message, key: input.manifest.idempotencyKey };
+    }
+  });
 }
