@@ -8,22 +8,13 @@ import { utf8Bytes } from "../../src/core/bytes.ts";
 import worker from "../../src/worker/index.ts";
 import { type DispatchMessage, MAX_MESSAGE_BYTES } from "../../src/worker/queues/messages.ts";
 import { MAX_MANIFEST_BYTES } from "../../src/worker/validate.ts";
-import { ADMIN, api, createProduct, P } from "./client.ts";
+import { ADMIN, api, createProduct, P, until } from "./client.ts";
 
 interface BatchReply {
   accepted: number;
   idempotencyKeys: string[];
   items: Array<{ index: number; idempotencyKey: string; status: string; jobId?: string }>;
   rejected: Array<{ index: number; status: number; code: string; detail: string; idempotencyKey?: string }>;
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const batch = (product: string, items: unknown[], key?: string) =>

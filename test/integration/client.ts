@@ -108,3 +108,17 @@ export async function getJob(product: string, id: string) {
   const r = await api<JobView>("GET", `${P(product)}/jobs/${id}`, { token: ADMIN });
   return r.body;
 }
+
+/**
+ * Polls `read` every 50 ms until `ok` holds or `ms` (default 10 s) passes, and returns the last value read — the
+ * caller asserts on it, so a timeout fails with what was actually seen. For state that arrives asynchronously
+ * (queues, the outbox), never a fixed delay.
+ */
+export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -2,16 +2,7 @@
 // history queue — never on the request path — and land in D1 exactly once.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, P, submit } from "./client";
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 
 describe("history in D1", () => {
   it("records a snapshot per stage change, the run, and the operator audit trail", async () => {

@@ -5,7 +5,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult, runInD
 import { describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
 import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
-import { ADMIN, api, P } from "./client.ts";
+import { ADMIN, api, P, until } from "./client.ts";
 
 interface Problem {
   code: string;
@@ -18,15 +18,6 @@ interface JobBody {
   title: string;
   bodyMd: string;
   priority: string;
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const post = (product: string, json: unknown, key?: string) =>

@@ -12,16 +12,7 @@ import { enqueue, enqueueAudit, enqueueEvent } from "../../src/durable-objects/c
 import { type DeliveryHost, deliverOutbox, feedName } from "../../src/durable-objects/coordinator/outbox-delivery.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
-import { ADMIN, api, P, submit } from "./client";
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 4_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { ADMIN, api, P, submit, until } from "./client";
 
 const audits = (product: string) =>
   api<{ items: Array<{ action: string; target: string; detail: Record<string, unknown> }> }>(

@@ -5,7 +5,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { applySchema } from "../../src/durable-objects/coordinator/schema.ts";
 import { runId } from "../../src/history/write.ts";
-import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client.ts";
+import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory, type TestSocket } from "./sockets.ts";
 import { expireLeaseNow, lapseExclusions } from "./state.ts";
 
@@ -29,15 +29,6 @@ async function answerTo(socket: TestSocket, id: string) {
   );
   if (!found) throw new Error(`no answer to frame ${id}; got ${JSON.stringify(socket.frames)}`);
   return found;
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("operator reject of a running job", () => {

@@ -1,11 +1,13 @@
 // The engine runs with no path to the factory's credentials: under root it is another user (real processes, real
 // git, no mocks) whose workspace, checkpoints and diff work as before while config.json and /proc/<agent>/environ
 // stay unreadable; and the agent itself refuses hostile or local `repo` values before running git.
+
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { localEngineUserArgs } from "../../scripts/engine-user-reach.ts";
 import { checkpointMessage, diffAgainstBase, pushCheckpoint, snapshot } from "../../src/agent/checkpoint.ts";
 import { engineEnv } from "../../src/agent/command-template.ts";
 import { startEngine } from "../../src/agent/engine-runner.ts";
@@ -130,7 +132,9 @@ describe.skipIf(process.platform !== "linux")("a token given on the command line
     const bin = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
     const argv = [bin, "run", "--url", "http://127.0.0.1:9", "--product", "iso", "--token", token];
     const node = path.resolve(import.meta.dirname, "../../node_modules/.bin/node"); // the pinned Node 22
-    const agent = spawn(node, [...argv, "--state-dir", path.join(root2, "s"), "--engine", "x=sh", "--json"], {
+    // A checkout `nobody` cannot enter (e.g. under /root): the engines run as us (scripts/engine-user-reach).
+    const asUs = localEngineUserArgs(path.resolve(import.meta.dirname, "../.."));
+    const agent = spawn(node, [...argv, "--state-dir", path.join(root2, "s"), "--engine", "x=sh", ...asUs, "--json"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
