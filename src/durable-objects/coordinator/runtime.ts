@@ -171,21 +171,26 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
   }
 
   protected async scheduleAlarm(): Promise<void> {
+    const now = Date.now();
     const due: number[] = [];
     const lease = nextLeaseExpiry(this.sql);
     if (lease !== undefined) due.push(lease);
-    const excluded = nextExclusionEnd(this.sql, Date.now());
+    const excluded = nextExclusionEnd(this.sql, now);
     if (excluded !== undefined) due.push(excluded);
+    // Only backoffs still ahead: a due retry that no factory can take yet is placed by the next change that could
+    // place it (a factory connecting, a seat freeing), not by an alarm re-armed "in the past" — the runtime fires
+    // such an alarm at once, and its pass would re-arm it again: a tight loop of wasted work.
     const notBefore = this.sql
       .exec<{ t: number | null }>(
-        "SELECT MIN(not_before) AS t FROM jobs WHERE stage = 'queued' AND not_before IS NOT NULL",
+        "SELECT MIN(not_before) AS t FROM jobs WHERE stage = 'queued' AND not_before > ?",
+        now,
       )
       .one().t;
     if (notBefore !== null) due.push(notBefore);
-    if (hasPending(this.sql)) due.push(Math.max(Date.now() + 1_000, this.deliveryRetryAt, this.outboxWakeAt));
+    if (hasPending(this.sql)) due.push(Math.max(now + 1_000, this.deliveryRetryAt, this.outboxWakeAt));
     if (due.length === 0) return;
     const at = Math.min(...due);
-    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > Date.now() - 60_000) return;
+    if (this.alarmAt !== null && this.alarmAt <= at && this.alarmAt > now - 60_000) return;
     this.alarmAt = at;
     await this.ctx.storage.setAlarm(at);
   }
