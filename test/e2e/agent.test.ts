@@ -16,9 +16,8 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
-import { engineUserReaches, localEngineUserArgs } from "../../scripts/engine-user-reach.ts";
+import { reachableSample, reachableSampleArgs } from "../../scripts/engine-user-reach.ts";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
-import { SAMPLE_ENGINE_SCRIPT } from "../../src/agent/engines.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
@@ -27,8 +26,9 @@ const tmp = mkdtempSync(path.join(tmpdir(), "gf-e2e-agent-"));
 const PIDS = path.join(tmp, "pids");
 // Under root the agents run engines as `nobody` (agent/engine-user): it must reach the work dirs, write the
 // sample engine's pid files, and own the origin repositories it clones from and pushes WIP to.
-// In a checkout `nobody` cannot enter (e.g. under /root) the agents run engines as us (scripts/engine-user-reach).
-const ENGINE_USER = process.getuid?.() === 0 && engineUserReaches(ROOT) ? "65534:65534" : undefined;
+const ENGINE_USER = process.getuid?.() === 0 ? "65534:65534" : undefined;
+// In a checkout `nobody` cannot enter (e.g. under /root): a reachable copy of the sample engine (scripts/engine-user-reach).
+const SAMPLE_ARGS = reachableSampleArgs(ROOT);
 chmodSync(tmp, 0o755);
 mkdirSync(PIDS, { mode: 0o777 });
 chmodSync(PIDS, 0o777);
@@ -246,7 +246,7 @@ describe("gigafactory-agent against a real coordinator", () => {
       "--allow-local-repos",
       "--checkpoint-interval",
       "0.5",
-      ...localEngineUserArgs(ROOT),
+      ...SAMPLE_ARGS,
       ...extra,
     ];
     return new Agent(opts.json === false ? args : [...args, "--json"], opts.env);
@@ -461,7 +461,8 @@ describe("gigafactory-agent against a real coordinator", () => {
     const { stateDir } = await enroll(product, "host-h");
     // The sample engine with its output discarded: a real orphan keeps working after its agent died, while the
     // sample engine would die of EPIPE at its next log line — and that race would decide what this test sees.
-    const quiet = `sample=sh -c 'exec "$0" "$1" >/dev/null 2>&1' ${NODE} ${SAMPLE_ENGINE_SCRIPT}`;
+    const sample = reachableSample(ROOT);
+    const quiet = `sample=sh -c 'exec "$0" "$1" >/dev/null 2>&1' ${sample.node} ${sample.script}`;
     const first = run(stateDir, ["--lease-ttl", "30", "--engine", quiet]);
     await first.waitFor("connected");
     // Long enough that the orphan cannot simply finish on its own before the restarted agent stops it.

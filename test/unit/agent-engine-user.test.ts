@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { localEngineUserArgs } from "../../scripts/engine-user-reach.ts";
+import { reachableSampleArgs } from "../../scripts/engine-user-reach.ts";
 import { checkpointMessage, diffAgainstBase, pushCheckpoint, snapshot } from "../../src/agent/checkpoint.ts";
 import { engineEnv } from "../../src/agent/command-template.ts";
 import { startEngine } from "../../src/agent/engine-runner.ts";
@@ -132,8 +132,8 @@ describe.skipIf(process.platform !== "linux")("a token given on the command line
     const bin = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
     const argv = [bin, "run", "--url", "http://127.0.0.1:9", "--product", "iso", "--token", token];
     const node = path.resolve(import.meta.dirname, "../../node_modules/.bin/node"); // the pinned Node 22
-    // A checkout `nobody` cannot enter (e.g. under /root): the engines run as us (scripts/engine-user-reach).
-    const asUs = localEngineUserArgs(path.resolve(import.meta.dirname, "../.."));
+    // A checkout `nobody` cannot enter (e.g. under /root): a reachable copy of the sample (scripts/engine-user-reach).
+    const asUs = reachableSampleArgs(path.resolve(import.meta.dirname, "../.."));
     const agent = spawn(node, [...argv, "--state-dir", path.join(root2, "s"), "--engine", "x=sh", ...asUs, "--json"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
