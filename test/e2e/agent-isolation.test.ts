@@ -6,6 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reachableSampleArgs } from "../../scripts/engine-user-reach.ts";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
 import { findOnPath, hostPathLookup } from "../../src/agent/capabilities.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
@@ -97,6 +98,8 @@ describe("the engine has no path to the factory's credentials", () => {
         path.join(tmp, `${host}-work`),
         "--engine",
         `thief=sh ${thief} ${stateDir}`,
+        // In a checkout `nobody` cannot enter, the default sample engine must be a reachable copy too.
+        ...reachableSampleArgs(ROOT),
         "--json",
         ...extra,
       ],
