@@ -15,17 +15,11 @@ import { OUTBOX_DEAD_LETTER_ALERT } from "../../core/delivery-retry.ts";
 import { unwrap } from "../../core/errors.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { ProductId } from "../../shared/api.ts";
+import type { DeadLetterView } from "../../shared/http-client.ts";
 import { coordinatorFor } from "../auth.ts";
 
-export interface DeadLetter {
-  id: string;
-  productId: string;
-  source: string;
-  reason: string;
-  body: unknown;
-  attempts: number;
-  at: number;
-}
+/** One dead letter: the very shape GET …/dead-letters answers with (one definition for writer and readers). */
+export type DeadLetter = DeadLetterView;
 
 export async function recordDeadLetters(d1: D1Database, items: readonly DeadLetter[]): Promise<void> {
   if (items.length === 0) return;
