@@ -5,8 +5,7 @@
  * changed" for the price of one row read), and product settings.
  */
 
-import type { RouterWeights } from "../../core/model.ts";
-import { DEFAULT_WEIGHTS } from "../../core/router.ts";
+import { type ProductSettings, withDefaults } from "../../core/settings.ts";
 import { one } from "./tx.ts";
 
 export function getMeta(sql: SqlStorage, key: string): string | undefined {
@@ -31,22 +30,12 @@ export function bumpQueueVersion(sql: SqlStorage): number {
   return next;
 }
 
-export interface ProductSettings {
-  weights: RouterWeights;
-  preemption: boolean;
-  frozenSerialKeys: string[];
-  budgetPaused: boolean;
-}
+export type { ProductSettings };
 
+/** The product's settings (core/settings), defaults filled in for anything never set. */
 export function getSettings(sql: SqlStorage): ProductSettings {
   const raw = getMeta(sql, "settings");
-  const stored = raw ? (JSON.parse(raw) as Partial<ProductSettings>) : {};
-  return {
-    weights: { ...DEFAULT_WEIGHTS, ...stored.weights },
-    preemption: stored.preemption ?? false,
-    frozenSerialKeys: stored.frozenSerialKeys ?? [],
-    budgetPaused: stored.budgetPaused ?? false,
-  };
+  return withDefaults(raw ? (JSON.parse(raw) as Partial<ProductSettings>) : undefined);
 }
 
 export function saveSettings(sql: SqlStorage, settings: ProductSettings): void {

@@ -1,0 +1,134 @@
+/**
+ * @module core/settings
+ * A product's settings record (SPEC §6, issue "fleet policies"): what an operator
+ * may change about how the coordinator governs the product's fleet. One zod
+ * schema validates a PATCH at the boundary; `applySettingsPatch` merges it into
+ * the stored record; `withDefaults` fills what was never set, so a record written
+ * by an older version (or never written) always reads as a complete one.
+ *
+ * Later policies (budgets, breakers, learned routing) add their keys here, in
+ * `SettingsPatchSchema` and `ProductSettings` both, with a default.
+ */
+import { z } from "zod";
+import { LEASE_TTL } from "./lease.ts";
+import type { RouterWeights } from "./model.ts";
+import { DEFAULT_WEIGHTS } from "./router.ts";
+
+export interface RetrySettings {
+  /** Delay before the first automatic retry, s. */
+  baseSeconds: number;
+  /** Ceiling on any one retry delay, s. */
+  maxSeconds: number;
+  /** Fraction in [0, 1] of each delay drawn at random ("equal jitter" when 0.5), so retries of a burst spread out. */
+  jitter: number;
+}
+
+export interface ProductSettings {
+  /** Whether a `critical` job that fits no free seat may stop a lower-priority running job. */
+  preemption: boolean;
+  /** The product's default lease TTL, s (a manifest's own `leaseTtlSeconds` wins). */
+  leaseTtlSeconds: number;
+  /** Router weights (SPEC §5). */
+  weights: RouterWeights;
+  /** After this many minutes in `queued`, a job's starvation penalty is fully gone (aging), min. */
+  agingHorizonMinutes: number;
+  retry: RetrySettings;
+  /** Serial keys an operator froze: no job holding one is dispatched. Written by the serial-gate endpoints only. */
+  frozenSerialKeys: string[];
+  /** Dispatch paused by the money policies. Written by the budget endpoints only. */
+  budgetPaused: boolean;
+}
+
+export const DEFAULT_SETTINGS: Readonly<ProductSettings> = Object.freeze({
+  preemption: false,
+  leaseTtlSeconds: LEASE_TTL.defaultSeconds,
+  weights: { ...DEFAULT_WEIGHTS },
+  agingHorizonMinutes: 30,
+  retry: { baseSeconds: 5, maxSeconds: 600, jitter: 0.5 },
+  frozenSerialKeys: [],
+  budgetPaused: false,
+});
+
+/** A weight is a finite, non-negative number at most 100 (a larger one would drown every other term). */
+const Weight = z.number().finite().min(0).max(100);
+
+/**
+ * What `PATCH …/settings` accepts: any subset of the operator-settable keys; nested
+ * objects merge key by key. Strict: an unknown key is a 400, not silently ignored.
+ */
+export const SettingsPatchSchema = z
+  .object({
+    preemption: z.boolean(),
+    leaseTtlSeconds: z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds),
+    weights: z
+      .object({
+        capabilityFit: Weight,
+        affinity: Weight,
+        load: Weight,
+        costFit: Weight,
+        health: Weight,
+        starvation: Weight,
+      })
+      .partial()
+      .strict(),
+    agingHorizonMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60),
+    retry: z
+      .object({
+        baseSeconds: z.number().finite().min(0).max(86_400),
+        maxSeconds: z
+          .number()
+          .finite()
+          .min(0)
+          .max(7 * 86_400),
+        jitter: z.number().finite().min(0).max(1),
+      })
+      .partial()
+      .strict(),
+  })
+  .partial()
+  .strict();
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+/** A complete record from whatever was stored (possibly partial, possibly nothing). */
+export function withDefaults(stored: Partial<ProductSettings> | undefined): ProductSettings {
+  const s = stored ?? {};
+  return {
+    preemption: s.preemption ?? DEFAULT_SETTINGS.preemption,
+    leaseTtlSeconds: s.leaseTtlSeconds ?? DEFAULT_SETTINGS.leaseTtlSeconds,
+    weights: { ...DEFAULT_SETTINGS.weights, ...s.weights },
+    agingHorizonMinutes: s.agingHorizonMinutes ?? DEFAULT_SETTINGS.agingHorizonMinutes,
+    retry: { ...DEFAULT_SETTINGS.retry, ...s.retry },
+    frozenSerialKeys: [...(s.frozenSerialKeys ?? [])],
+    budgetPaused: s.budgetPaused ?? DEFAULT_SETTINGS.budgetPaused,
+  };
+}
+
+/**
+ * The settings after `patch`; pure, inputs untouched.
+ * @throws RangeError — the merged retry has `maxSeconds < baseSeconds` (the route turns it into a 400).
+ */
+export function applySettingsPatch(current: ProductSettings, patch: SettingsPatch): ProductSettings {
+  const next: ProductSettings = {
+    ...current,
+    ...(patch.preemption !== undefined ? { preemption: patch.preemption } : {}),
+    ...(patch.leaseTtlSeconds !== undefined ? { leaseTtlSeconds: patch.leaseTtlSeconds } : {}),
+    ...(patch.agingHorizonMinutes !== undefined ? { agingHorizonMinutes: patch.agingHorizonMinutes } : {}),
+    weights: { ...current.weights, ...patch.weights },
+    retry: { ...current.retry, ...patch.retry },
+  };
+  if (next.retry.maxSeconds < next.retry.baseSeconds) {
+    throw new RangeError(
+      `retry.maxSeconds (${next.retry.maxSeconds}) is below retry.baseSeconds (${next.retry.baseSeconds})`,
+    );
+  }
+  return next;
+}
+
+/** The keys whose change alters what a connected factory does (so it must be told): today only the lease TTL. */
+export function changesFactoryContract(before: ProductSettings, after: ProductSettings): boolean {
+  return before.leaseTtlSeconds !== after.leaseTtlSeconds;
+}
