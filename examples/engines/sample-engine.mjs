@@ -16,8 +16,13 @@
  * the job body `gf-sample-seconds: N` or `gf-sample-exit: N` overrides the
  * duration or the exit code for that job. With GF_SAMPLE_PID_DIR set it writes
  * its pid to `<dir>/<jobId>.pid` (tests use it to prove the process is gone).
+ * For the policy tests, also `gf-sample-fail-attempts: N` (exit 1, a transient
+ * failure, while $GF_ATTEMPT <= N) and `gf-sample-resume-seconds: N` (when the
+ * work tree already holds an earlier run's notes — the run resumed from a
+ * checkpoint — say so and work N seconds instead). A job without a body (a
+ * child manifest) may carry the same directives in its title, `[gf-sample-seconds: 2]`.
  */
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const jobId = process.env.GF_JOB_ID ?? "job_local";
@@ -33,11 +38,17 @@ function readStdin() {
 
 const body = readStdin() || (process.env.GF_JOB_FILE ? readFileSync(process.env.GF_JOB_FILE, "utf8") : "");
 const directive = (name) => {
-  const m = new RegExp(`^\\s*gf-sample-${name}:\\s*(-?[\\d.]+)\\s*$`, "m").exec(body);
+  const m =
+    new RegExp(`^\\s*gf-sample-${name}:\\s*(-?[\\d.]+)\\s*$`, "m").exec(body) ??
+    new RegExp(`\\[gf-sample-${name}:\\s*(-?[\\d.]+)\\]`).exec(process.env.GF_JOB_TITLE ?? "");
   return m ? Number(m[1]) : undefined;
 };
-const seconds = directive("seconds") ?? Number(process.env.GF_SAMPLE_SECONDS ?? 3);
-const exitCode = directive("exit") ?? 0;
+// Notes an earlier run left in this work tree: the agent restored it from that run's checkpoint.
+const earlier = existsSync("NOTES.md") ? readFileSync("NOTES.md", "utf8").split("\n").filter((l) => l.includes(" started: ")) : [];
+const resumeSeconds = earlier.length > 0 ? directive("resume-seconds") : undefined;
+const seconds = resumeSeconds ?? directive("seconds") ?? Number(process.env.GF_SAMPLE_SECONDS ?? 3);
+const failAttempts = directive("fail-attempts") ?? 0;
+const exitCode = Number(attempt) <= failAttempts ? 1 : (directive("exit") ?? 0);
 const title = (
   process.env.GF_JOB_TITLE ||
   /^#\s+(.+)$/m.exec(body)?.[1] ||
@@ -59,6 +70,7 @@ process.on("SIGTERM", () => {
 });
 
 console.log(`sample engine: working on "${title}" (job ${jobId}, attempt ${attempt}) for ${seconds}s`);
+if (earlier.length > 0) console.log(`sample engine: resuming from an earlier run's work (${earlier.length} run(s) in NOTES.md)`);
 if (process.env.GF_FEEDBACK) console.log(`sample engine: reviewer feedback: ${process.env.GF_FEEDBACK}`);
 // Write something at once, so even an early checkpoint has work in it.
 appendFileSync("NOTES.md", `- attempt ${attempt} started: ${title}\n`);
@@ -78,4 +90,5 @@ console.log(`sample engine: wrote src/${slug}.txt`);
 const tokensIn = 1000 + body.length * 4;
 const tokensOut = 200 + Math.round(seconds * 50);
 console.log(JSON.stringify({ gf_insights: { tokensIn, tokensOut, costUsd: Number(((tokensIn * 3 + tokensOut * 15) / 1e6).toFixed(6)) } }));
+if (exitCode !== 0) console.error(`sample engine: failing on purpose (exit ${exitCode}, attempt ${attempt})`);
 process.exit(exitCode);

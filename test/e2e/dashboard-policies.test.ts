@@ -1,0 +1,168 @@
+// The fleet-policy views of the dashboard in a real browser (Debian Chromium via playwright-core) against the real
+// local server: the board says in plain words why a job waits, the DAG view draws a composite job's tree (an SVG
+// node per child), the settings page changes a product setting (read back through the API), and the review card
+// names who approved.
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Assignment } from "../../src/shared/protocol.ts";
+import { WsFactory } from "../support/ws-factory.ts";
+import { poll } from "./agent-procs.ts";
+import { ADMIN, call, createProduct, type Harness, P, startHarness } from "./harness.ts";
+
+const PRODUCT = "dash-policies";
+
+interface JobBody {
+  id: string;
+  title: string;
+  stage: string;
+  waitingReason?: { code: string; message: string } | null;
+}
+
+describe("dashboard: fleet policies in a real browser", () => {
+  let h: Harness;
+  let browser: Browser;
+  let factory: WsFactory;
+  let operator = "";
+  let reviewer = "";
+  let gpuJob: JobBody;
+  let composite: JobBody;
+  let children: JobBody[];
+  let reviewed: JobBody;
+
+  const api = <T = JobBody>(method: string, p: string, json?: unknown, token = ADMIN) =>
+    call<T>(h.url, method, `${P(PRODUCT)}${p}`, token, json);
+  async function submit(manifest: Record<string, unknown>): Promise<JobBody> {
+    const r = await api<JobBody & { parent?: JobBody }>("POST", "/jobs", { manifest, bodyMd: "" });
+    if (r.status !== 201) throw new Error(`submit: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.parent ?? r.body;
+  }
+
+  beforeAll(async () => {
+    h = await startHarness();
+    await createProduct(h.url, PRODUCT);
+    for (const name of ["operator", "alice"]) {
+      const r = await api<{ token: string }>("POST", "/tokens", { role: "operator", name });
+      if (r.status !== 201) throw new Error(`mint ${name}: ${r.status}`);
+      if (name === "operator") operator = r.body.token;
+      else reviewer = r.body.token;
+    }
+    const enrolled = await api<{ token: string }>("POST", "/factories/enroll", {
+      name: "builder-1",
+      capabilities: ["os:linux"],
+      seats: 2,
+    });
+    factory = await WsFactory.connect(h.url, PRODUCT, enrolled.body.token, {
+      seats: 2,
+      capabilities: ["os:linux"],
+      autoComplete: false,
+      leaseTtlSeconds: 3600,
+    });
+
+    // Waits: nothing connected has a GPU.
+    gpuJob = await submit({ title: "Train the ranking model", requires: ["gpu"] });
+    // A composite whose three children wait for a GPU too: the parent holds in blocked.
+    composite = await submit({
+      title: "Model release",
+      kind: "composite",
+      children: ["Lint", "Train", "Publish"].map((title) => ({ title, requires: ["gpu"] })),
+    });
+    const tree = await api<{ root: { children: JobBody[] } }>("GET", `/jobs/${composite.id}/tree`);
+    children = tree.body.root.children;
+    // In review, one approval of two.
+    reviewed = await submit({ title: "Rewrite the billing job", reviewers: 2 });
+    const a = await poll<Assignment>("the review job's assignment", 20_000, () =>
+      factory.assignments.find((x) => x.job.id === reviewed.id),
+    );
+    const lease = { jobId: a.job.id, leaseEpoch: a.leaseEpoch };
+    for (const frame of [
+      { type: "accept", ...lease },
+      { type: "progress", ...lease, stage: "building" },
+      { type: "complete", ...lease, result: { outcome: "success", rc: 0 } },
+    ]) {
+      const reply = await factory.request(frame);
+      if (reply.type !== "ack") throw new Error(`${frame.type}: ${JSON.stringify(reply)}`);
+    }
+    const approved = await api("POST", `/jobs/${reviewed.id}/reviews`, { verdict: "approve" }, reviewer);
+    if (approved.status >= 300) throw new Error(`review: ${approved.status} ${JSON.stringify(approved.body)}`);
+
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"],
+    });
+  });
+
+  afterAll(async () => {
+    factory?.close();
+    await browser?.close();
+    await h?.close();
+  });
+
+  /** A fresh page signed in as the operator; page errors collected. */
+  async function operatorPage(): Promise<{ page: Page; errors: string[] }> {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(operator);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    return { page, errors };
+  }
+
+  it("the board says in plain words why a job waits", async () => {
+    const { page, errors } = await operatorPage();
+    await page.goto(`${h.url}/#/jobs`);
+    const reason = page.locator(`[data-job="${gpuJob.id}"] [data-testid=waiting-reason]`);
+    await expect.poll(async () => ((await reason.first().textContent()) ?? "").trim()).toMatch(/gpu/);
+    const shown = ((await reason.first().textContent()) ?? "").trim();
+    expect(shown).not.toMatch(/^[a-z_]+$/); // words, not a bare code
+    const fromApi = (await api("GET", `/jobs/${gpuJob.id}`)).body.waitingReason;
+    expect(fromApi?.code).toBe("no_capable_factory");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("the DAG view draws the tree of a composite job: an SVG node per child", async () => {
+    const { page, errors } = await operatorPage();
+    await page.goto(`${h.url}/#/jobs/${composite.id}`);
+    const view = page.locator("[data-testid=dag-view]");
+    await view.waitFor();
+    await expect.poll(() => view.locator("svg [data-testid=dag-node]").count()).toBeGreaterThanOrEqual(children.length);
+    expect(children).toHaveLength(3);
+    for (const child of children)
+      expect(await view.locator("[data-testid=dag-node]", { hasText: child.title }).count(), child.title).toBe(1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("the settings page turns preemption on, and the API reads it back", async () => {
+    expect((await api<{ preemption: boolean }>("GET", "/settings")).body.preemption).toBe(false);
+    const { page, errors } = await operatorPage();
+    await page.goto(`${h.url}/#/settings`);
+    const form = page.locator("[data-testid=settings-form]");
+    await form.waitFor();
+    const box = form.locator("input[name=preemption]");
+    await box.waitFor();
+    expect(await box.isChecked()).toBe(false);
+    await box.check();
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect.poll(async () => (await api<{ preemption: boolean }>("GET", "/settings")).body.preemption).toBe(true);
+    // Shown as saved after a reload too.
+    await page.reload();
+    await page.locator("[data-testid=settings-form] input[name=preemption]").waitFor();
+    expect(await page.locator("[data-testid=settings-form] input[name=preemption]").isChecked()).toBe(true);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("the review card names who approved, and how many approvals are still needed", async () => {
+    const { page, errors } = await operatorPage();
+    await page.goto(`${h.url}/#/jobs/${reviewed.id}`);
+    const card = page.locator("[data-testid=review-card]");
+    await card.waitFor();
+    await expect.poll(async () => (await card.textContent()) ?? "").toContain("alice");
+    expect((await card.textContent()) ?? "").toMatch(/1\D+2/); // "1 of 2", "1 / 2 approvals", …
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
