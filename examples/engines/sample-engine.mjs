@@ -19,8 +19,7 @@
  * For the policy tests, also `gf-sample-fail-attempts: N` (exit 1, a transient
  * failure, while $GF_ATTEMPT <= N) and `gf-sample-resume-seconds: N` (when the
  * work tree already holds an earlier run's notes — the run resumed from a
- * checkpoint — say so and work N seconds instead). A job without a body (a
- * child manifest) may carry the same directives in its title, `[gf-sample-seconds: 2]`.
+ * checkpoint — say so and work N seconds instead).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -38,13 +37,15 @@ function readStdin() {
 
 const body = readStdin() || (process.env.GF_JOB_FILE ? readFileSync(process.env.GF_JOB_FILE, "utf8") : "");
 const directive = (name) => {
-  const m =
-    new RegExp(`^\\s*gf-sample-${name}:\\s*(-?[\\d.]+)\\s*$`, "m").exec(body) ??
-    new RegExp(`\\[gf-sample-${name}:\\s*(-?[\\d.]+)\\]`).exec(process.env.GF_JOB_TITLE ?? "");
+  const m = new RegExp(`^\\s*gf-sample-${name}:\\s*(-?[\\d.]+)\\s*$`, "m").exec(body);
   return m ? Number(m[1]) : undefined;
 };
 // Notes an earlier run left in this work tree: the agent restored it from that run's checkpoint.
-const earlier = existsSync("NOTES.md") ? readFileSync("NOTES.md", "utf8").split("\n").filter((l) => l.includes(" started: ")) : [];
+const earlier = existsSync("NOTES.md")
+  ? readFileSync("NOTES.md", "utf8")
+      .split("\n")
+      .filter((l) => l.includes(" started: "))
+  : [];
 const resumeSeconds = earlier.length > 0 ? directive("resume-seconds") : undefined;
 const seconds = resumeSeconds ?? directive("seconds") ?? Number(process.env.GF_SAMPLE_SECONDS ?? 3);
 const failAttempts = directive("fail-attempts") ?? 0;
@@ -70,7 +71,9 @@ process.on("SIGTERM", () => {
 });
 
 console.log(`sample engine: working on "${title}" (job ${jobId}, attempt ${attempt}) for ${seconds}s`);
-if (earlier.length > 0) console.log(`sample engine: resuming from an earlier run's work (${earlier.length} run(s) in NOTES.md)`);
+if (earlier.length > 0) {
+  console.log(`sample engine: resuming from an earlier run's work (${earlier.length} run(s) in NOTES.md)`);
+}
 if (process.env.GF_FEEDBACK) console.log(`sample engine: reviewer feedback: ${process.env.GF_FEEDBACK}`);
 // Write something at once, so even an early checkpoint has work in it.
 appendFileSync("NOTES.md", `- attempt ${attempt} started: ${title}\n`);

@@ -5,9 +5,10 @@
 // (its dependent fails with dependency_failed), and a critical job that preempts a low one, which later resumes
 // from its checkpoint. Every job ends in the expected stage, and no job is ever listed waiting without a reason.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
-import { AgentFleet, poll } from "./agent-procs.ts";
-import { allEvents, logText, runningSpans, type SeenJob, WaitingReasonWatch } from "./fleet-watch.ts";
-import { ADMIN, call, createProduct, type Harness, P, startHarness } from "./harness.ts";
+import { AgentFleet } from "./agent-procs.ts";
+import { WaitingReasonWatch } from "./fleet-watch.ts";
+import { createProduct, type Harness, startHarness } from "./harness.ts";
+import { logText, ProductClient, type Run, runningSpans, type SeenJob, type TreeNode } from "./product-client.ts";
 
 const PRODUCT = "e2e-policies";
 /** Small retries so the scenario stays short; jitter 0 makes the backoff's lower bound exactly `baseSeconds`. */
@@ -15,44 +16,23 @@ const RETRY = { baseSeconds: 2, maxSeconds: 4, jitter: 0 };
 const ON_P = { requires: ["zone:p"], engine: "sample" }; // the preemption host only
 const ON_B = { requires: ["zone:b"], engine: "sample" }; // the DAG host only
 
-interface TreeNode {
-  id: string;
-  title: string;
-  stage: string;
-  kind: string;
-  deps: string[];
-  waitingReason: { code: string } | null;
-  children: TreeNode[];
-}
-interface Run {
-  jobId: string;
-  leaseEpoch: number;
-  attempt: number;
-  factoryId: string;
-  startedAt: number;
-  endedAt?: number;
-  result?: { outcome: string; message?: string };
-}
-
 describe("fleet policies end to end", () => {
   let h: Harness;
+  let c: ProductClient;
   let fleet: AgentFleet;
   let watch: WaitingReasonWatch | undefined;
-  const ops: string[] = []; // three operator tokens: three distinct principals
+  let ops: string[] = []; // three operator tokens: three distinct principals
   beforeAll(async () => {
     h = await startHarness();
     fleet = new AgentFleet(h.url);
     await createProduct(h.url, PRODUCT);
-    for (const name of ["op-1", "op-2", "op-3"]) {
-      const r = await call<{ token: string }>(h.url, "POST", `${P(PRODUCT)}/tokens`, ADMIN, { role: "operator", name });
-      if (r.status !== 201) throw new Error(`mint ${name}: ${r.status} ${JSON.stringify(r.body)}`);
-      ops.push(r.body.token);
-    }
+    c = new ProductClient(h.url, PRODUCT);
+    ops = await c.operators(["op-1", "op-2", "op-3"]);
   });
   beforeEach(() => {
     onTestFailed(() => {
       for (const [i, a] of fleet.agents.entries()) console.error(`--- agent process ${i}\n${a.output()}`);
-      console.error(`--- waiting-reason watch: ${JSON.stringify(Object.fromEntries(watch?.codes ?? []))}`);
+      console.error(`--- waiting reasons seen: ${JSON.stringify(Object.fromEntries(watch?.codes ?? []))}`);
     });
   });
   afterAll(async () => {
@@ -61,44 +41,16 @@ describe("fleet policies end to end", () => {
     await h?.close();
   });
 
-  const api = <T = SeenJob>(method: string, p: string, json?: unknown, token = ADMIN) =>
-    call<T>(h.url, method, `${P(PRODUCT)}${p}`, token, json);
-  async function submit(manifest: Record<string, unknown>, bodyMd = ""): Promise<SeenJob> {
-    const r = await api<SeenJob & { parent?: SeenJob }>("POST", "/jobs", { manifest, bodyMd });
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
-    return r.body.parent ?? r.body;
-  }
-  const getJob = async (id: string) => (await api("GET", `/jobs/${id}`)).body;
-  async function waitJob(id: string, pred: (j: SeenJob) => boolean, ms = 60_000): Promise<SeenJob> {
-    let last: SeenJob | undefined;
-    return poll(`job ${id}`, ms, async () => {
-      last = await getJob(id);
-      return pred(last) ? last : undefined;
-    }).catch((err: Error) => {
-      throw new Error(`${err.message}; last seen ${JSON.stringify(last)}`);
-    });
-  }
-  async function act(id: string, action: string) {
-    const r = await api("POST", `/jobs/${id}/actions/${action}`, {}, ops[0]);
-    expect(r.status, `${action} ${id}: ${JSON.stringify(r.body)}`).toBe(200);
-  }
+  const op = () => ops[0] as string;
   const review = (id: string, token: string) =>
-    api("POST", `/jobs/${id}/reviews`, { verdict: "approve", comment: "looks right" }, token);
-  const reviews = async (id: string) =>
-    (
-      await api<{ required: number; approvals: number; reviews: Array<{ reviewerName: string; verdict: string }> }>(
-        "GET",
-        `/jobs/${id}/reviews`,
-      )
-    ).body;
-  const runs = async (id: string) => (await api<{ runs: Run[] }>("GET", `/jobs/${id}/runs`)).body.runs;
+    c.api("POST", `/jobs/${id}/reviews`, { verdict: "approve", comment: "looks right" }, token);
 
   it("runs a composite DAG with a serial key, a retry, a 2-of-3 review, a cancelled dependency and a preemption", async () => {
     const started = Date.now();
     // ---- settings, by an operator: preemption on, short retries.
-    const patched = await api("PATCH", "/settings", { preemption: true, retry: RETRY }, ops[0]);
+    const patched = await c.api("PATCH", "/settings", { preemption: true, retry: RETRY }, ops[0]);
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    expect((await api("GET", "/settings")).body).toMatchObject({ preemption: true, retry: RETRY });
+    expect((await c.api("GET", "/settings")).body).toMatchObject({ preemption: true, retry: RETRY });
 
     // ---- two hosts: "host-p" (2 seats) only for the preemption jobs, "host-b" (3 seats) for everything else.
     const a = await fleet.enroll(PRODUCT, "host-p", ["zone:p"], 2);
@@ -106,101 +58,92 @@ describe("fleet policies end to end", () => {
     const agentA = fleet.run(a.stateDir, ["--seats", "2", "--lease-ttl", "10"]);
     const agentB = fleet.run(b.stateDir, ["--seats", "3", "--lease-ttl", "10"]);
     await Promise.all([agentA.waitFor("connected"), agentB.waitFor("connected")]);
-    watch = new WaitingReasonWatch(h.url, PRODUCT);
+    watch = new WaitingReasonWatch(c);
 
     // ---- every seat of host-p taken by low jobs that checkpoint as they go (15 s fresh, 1 s once resumed).
     const slow = "gf-sample-seconds: 15\ngf-sample-resume-seconds: 1\n";
     const lows = [
-      await submit({ title: "Low chore 1", priority: "low", ...ON_P }, slow),
-      await submit({ title: "Low chore 2", priority: "low", ...ON_P }, slow),
+      await c.submit({ title: "Low chore 1", priority: "low", ...ON_P }, slow),
+      await c.submit({ title: "Low chore 2", priority: "low", ...ON_P }, slow),
     ];
 
-    // ---- the DAG: Release (composite) → Migrate (composite) → {schema, backfill} sharing serial key "db";
-    // Release → Flaky build (fails once); Release → Release notes (deps: Migrate + Flaky build; 2 reviewers).
-    const root = await submit({
+    // ---- the DAG, three levels: Release (composite) → Migrate (composite, children added by their own request)
+    // → schema + backfill sharing serial key "db"; Release → Flaky build (fails once); Release → Release notes
+    // (deps: its siblings Migrate and Flaky build, by position; 2 reviewers).
+    const root = await c.submit({
       title: "Release 1.0",
       kind: "composite",
       ...ON_B,
       children: [
-        {
-          title: "Migrate",
-          kind: "composite",
-          ...ON_B,
-          children: [
-            { title: "Migrate schema [gf-sample-seconds: 3]", serialKey: "db", ...ON_B },
-            { title: "Backfill rows [gf-sample-seconds: 3]", serialKey: "db", ...ON_B },
-          ],
-        },
-        { title: "Flaky build [gf-sample-fail-attempts: 1] [gf-sample-seconds: 0.5]", ...ON_B },
+        { title: "Migrate", kind: "composite", ...ON_B },
+        { title: "Flaky build", ...ON_B, bodyMd: "gf-sample-fail-attempts: 1\ngf-sample-seconds: 0.5\n" },
+        { title: "Release notes", deps: ["#0", "#1"], reviewers: 2, ...ON_B, bodyMd: "gf-sample-seconds: 1\n" },
       ],
     });
-    const tree0 = (await api<{ root: TreeNode }>("GET", `/jobs/${root.id}/tree`)).body.root;
-    const migrate = tree0.children.find((c) => c.title === "Migrate") as TreeNode;
-    const flaky = tree0.children.find((c) => c.title.startsWith("Flaky build")) as TreeNode;
-    expect(migrate?.children).toHaveLength(2);
-    const [schema, backfill] = migrate.children as [TreeNode, TreeNode];
-    const added = await api<{ parent: SeenJob; children: SeenJob[] }>(
-      "POST",
-      `/jobs/${root.id}/children`,
-      {
-        children: [
-          { title: "Release notes [gf-sample-seconds: 1]", deps: [migrate.id, flaky.id], reviewers: 2, ...ON_B },
-        ],
-      },
-      ops[0],
-    );
+    const level2 = (await c.tree(root.id)).children;
+    const [migrate, flaky, notes] = ["Migrate", "Flaky build", "Release notes"].map(
+      (t) => level2.find((n) => n.title === t) as TreeNode,
+    ) as [TreeNode, TreeNode, TreeNode];
+    const serial = { serialKey: "db", ...ON_B, bodyMd: "gf-sample-seconds: 3\n" };
+    const children = [
+      { title: "Migrate schema", ...serial },
+      { title: "Backfill rows", ...serial },
+    ];
+    const added = await c.api<{ children: SeenJob[] }>("POST", `/jobs/${migrate.id}/children`, { children }, op());
     expect(added.status, JSON.stringify(added.body)).toBe(201);
-    const notes = added.body.children[0] as SeenJob;
+    const [schema, backfill] = added.body.children as [SeenJob, SeenJob];
 
     // ---- a dependency cancelled mid-way.
-    const longJob = await submit({ title: "Long migration", ...ON_B }, "gf-sample-seconds: 60\n");
-    const afterLong = await submit({ title: "After the long migration", deps: [longJob.id], ...ON_B });
-    await waitJob(longJob.id, (j) => j.stage === "building");
-    await act(longJob.id, "cancel");
+    const longJob = await c.submit({ title: "Long migration", ...ON_B }, "gf-sample-seconds: 60\n");
+    const afterLong = await c.submit({ title: "After the long migration", deps: [longJob.id], ...ON_B });
+    await c.waitJob(longJob.id, (j) => j.stage === "building");
+    await c.act(longJob.id, "cancel", op());
 
     // ---- preemption: both low jobs building with a checkpoint, then a critical job for host-p.
     const held = await Promise.all(
-      lows.map((l) => waitJob(l.id, (j) => j.stage === "building" && !!j.checkpoint?.sha)),
+      lows.map((l) => c.waitJob(l.id, (j) => j.stage === "building" && !!j.checkpoint?.sha)),
     );
     expect(held.map((j) => j.holderFactoryId)).toEqual([a.factoryId, a.factoryId]);
-    const crit = await submit({ title: "Hotfix", priority: "critical", ...ON_P }, "gf-sample-seconds: 1\n");
+    const crit = await c.submit({ title: "Hotfix", priority: "critical", ...ON_P }, "gf-sample-seconds: 1\n");
     const cancelled = await agentA.waitFor("job.cancelled", (e) => /preempted/.test(String(e.message)));
     const victimId = String(cancelled.jobId);
     const other = lows.find((l) => l.id !== victimId) as SeenJob;
     expect(lows.map((l) => l.id)).toContain(victimId);
 
-    // ---- Migrate and Flaky build reach testing; the operator ships them, which releases Release notes.
-    for (const id of [migrate.id, flaky.id]) {
-      await waitJob(id, (j) => j.stage === "testing");
-      await act(id, "ship");
-    }
+    // ---- the operator ships each part once it passed: a composite moves on when all its children shipped, and
+    // Release notes' deps are met when Migrate and Flaky build shipped.
+    const shipWhenTested = async (id: string) => {
+      await c.waitJob(id, (j) => j.stage === "testing");
+      await c.act(id, "ship", op());
+    };
+    for (const id of [schema.id, backfill.id, migrate.id, flaky.id]) await shipWhenTested(id);
 
     // ---- the 2-of-3 review: op-1 twice counts once; op-2 makes the quorum.
-    const inReview = await waitJob(notes.id, (j) => j.stage === "review");
+    const inReview = await c.waitJob(notes.id, (j) => j.stage === "review");
     expect(inReview.waitingReason?.code).toBe("review_pending");
-    expect((await review(notes.id, ops[0] as string)).status).toBeLessThan(300);
-    expect((await review(notes.id, ops[0] as string)).status).toBeLessThan(500);
-    expect(await reviews(notes.id)).toMatchObject({ required: 2, approvals: 1 });
-    expect((await getJob(notes.id)).stage).toBe("review");
+    expect((await review(notes.id, op())).status).toBeLessThan(300);
+    expect((await review(notes.id, op())).status).toBeLessThan(500);
+    expect(await c.reviews(notes.id)).toMatchObject({ required: 2, approvals: 1 });
+    expect((await c.job(notes.id)).stage).toBe("review");
     expect((await review(notes.id, ops[1] as string)).status).toBeLessThan(300);
-    await waitJob(notes.id, (j) => j.stage === "testing");
-    const quorum = await reviews(notes.id);
+    await shipWhenTested(notes.id);
+    const quorum = await c.reviews(notes.id);
     expect(quorum.approvals).toBe(2);
     expect(new Set(quorum.reviews.filter((r) => r.verdict === "approve").map((r) => r.reviewerName))).toEqual(
       new Set(["op-1", "op-2"]),
     );
 
     // ---- every job in its expected stage.
-    await waitJob(root.id, (j) => j.stage === "testing");
-    for (const id of [victimId, other.id, crit.id]) await waitJob(id, (j) => j.stage === "testing");
-    const dependent = await waitJob(afterLong.id, (j) => j.stage === "failed");
+    await c.waitJob(root.id, (j) => j.stage === "testing");
+    for (const id of [victimId, other.id, crit.id]) await c.waitJob(id, (j) => j.stage === "testing");
+    const dependent = await c.waitJob(afterLong.id, (j) => j.stage === "failed");
     const expected: Record<string, string> = {
       [root.id]: "testing",
       [migrate.id]: "shipped",
-      [schema.id]: "testing",
-      [backfill.id]: "testing",
+      [schema.id]: "shipped",
+      [backfill.id]: "shipped",
       [flaky.id]: "shipped",
-      [notes.id]: "testing",
+      [notes.id]: "shipped",
       [longJob.id]: "cancelled",
       [afterLong.id]: "failed",
       [victimId]: "testing",
@@ -208,22 +151,22 @@ describe("fleet policies end to end", () => {
       [crit.id]: "testing",
     };
     const actual: Record<string, string> = {};
-    for (const id of Object.keys(expected)) actual[id] = (await getJob(id)).stage;
+    for (const id of Object.keys(expected)) actual[id] = (await c.job(id)).stage;
     expect(actual).toEqual(expected);
     await watch.stop();
     console.log(`fleet-policies scenario: ${Date.now() - started} ms, ${watch.polls} listings watched`);
 
     // ---- the tree: three levels, each node with its stage.
-    const tree = (await api<{ root: TreeNode }>("GET", `/jobs/${root.id}/tree`)).body.root;
-    expect(tree.children.map((c) => c.id).sort()).toEqual([migrate.id, flaky.id, notes.id].sort());
-    const migrateNode = tree.children.find((c) => c.id === migrate.id) as TreeNode;
-    expect(migrateNode.children.map((c) => [c.id, c.stage]).sort()).toEqual(
+    const tree = await c.tree(root.id);
+    expect(tree.children.map((n) => n.id).sort()).toEqual([migrate.id, flaky.id, notes.id].sort());
+    const migrateNode = tree.children.find((n) => n.id === migrate.id);
+    expect(migrateNode?.children.map((n) => [n.id, n.stage]).sort()).toEqual(
       [
-        [schema.id, "testing"],
-        [backfill.id, "testing"],
+        [schema.id, "shipped"],
+        [backfill.id, "shipped"],
       ].sort(),
     );
-    expect(tree.children.find((c) => c.id === notes.id)?.deps.sort()).toEqual([migrate.id, flaky.id].sort());
+    expect(tree.children.find((n) => n.id === notes.id)?.deps.sort()).toEqual([migrate.id, flaky.id].sort());
 
     // ---- the cancelled dependency: its dependent failed, naming it, and says so as its waiting reason.
     expect(dependent.lastResult).toMatchObject({
@@ -232,23 +175,22 @@ describe("fleet policies end to end", () => {
       message: `dependency_failed: ${longJob.id} is cancelled`,
     });
     expect(dependent.waitingReason?.code).toBe("dependency_failed");
-    const depEvents = await allEvents(h.url, PRODUCT, afterLong.id);
+    const depEvents = await c.events(afterLong.id);
     expect(depEvents.find((e) => e.type === "job.dependency_failed")?.data).toMatchObject({
       depId: longJob.id,
       depStage: "cancelled",
     });
 
     // ---- the serial key: schema and backfill never held a lease at the same time (run history and listings).
-    const serialRuns = [...(await runs(schema.id)), ...(await runs(backfill.id))].sort(
+    const serialRuns = [...(await c.runs(schema.id)), ...(await c.runs(backfill.id))].sort(
       (x, y) => x.startedAt - y.startedAt,
     );
     expect(serialRuns).toHaveLength(2);
     const [first, second] = serialRuns as [Run, Run];
     expect(first.endedAt, JSON.stringify(serialRuns)).toBeLessThanOrEqual(second.startedAt);
-    const spans = [
-      ...runningSpans(await allEvents(h.url, PRODUCT, schema.id)),
-      ...runningSpans(await allEvents(h.url, PRODUCT, backfill.id)),
-    ].sort((x, y) => x.from - y.from);
+    const spans = [...runningSpans(await c.events(schema.id)), ...runningSpans(await c.events(backfill.id))].sort(
+      (x, y) => x.from - y.from,
+    );
     expect(spans).toHaveLength(2);
     expect(spans[0]?.to, JSON.stringify(spans)).toBeLessThanOrEqual(spans[1]?.from as number);
     expect(watch.serialOverlaps).toEqual([]);
@@ -256,7 +198,7 @@ describe("fleet policies end to end", () => {
     expect(watch.sawCode(later, "serial_key_held"), JSON.stringify(watch.codes.get(later))).toBe(true);
 
     // ---- the retry: attempt 2 started no earlier than the backoff after attempt 1 failed (event log times).
-    const flakyEvents = await allEvents(h.url, PRODUCT, flaky.id);
+    const flakyEvents = await c.events(flaky.id);
     const failedAt = flakyEvents.find((e) => e.type === "job.stage" && e.data.to === "failed")?.at as number;
     const grants = flakyEvents.filter((e) => e.type === "lease.granted");
     expect(grants).toHaveLength(2);
@@ -266,15 +208,15 @@ describe("fleet policies end to end", () => {
 
     // ---- the preemption: the victim's run ended "preempted by <critical>", the critical job ran on host-p, and
     // the victim's next run resumed from the checkpoint it had when it was stopped, its attempt not counted.
-    const victimRuns = await runs(victimId);
+    const victimRuns = await c.runs(victimId);
     expect(victimRuns).toHaveLength(2);
     expect(victimRuns[0]?.result).toMatchObject({ outcome: "cancelled", message: `preempted by ${crit.id}` });
     expect(victimRuns[1]?.result).toMatchObject({ outcome: "success" });
     expect(victimRuns.map((r) => r.factoryId)).toEqual([a.factoryId, a.factoryId]);
-    expect((await runs(other.id)).map((r) => r.result?.outcome)).toEqual(["success"]);
-    expect((await runs(crit.id)).map((r) => r.factoryId)).toEqual([a.factoryId]);
-    expect((await getJob(victimId)).attempt).toBe(1);
-    const victimEvents = await allEvents(h.url, PRODUCT, victimId);
+    expect((await c.runs(other.id)).map((r) => r.result?.outcome)).toEqual(["success"]);
+    expect((await c.runs(crit.id)).map((r) => r.factoryId)).toEqual([a.factoryId]);
+    expect((await c.job(victimId)).attempt).toBe(1);
+    const victimEvents = await c.events(victimId);
     const stoppedAt = victimEvents.findIndex(
       (e) =>
         e.type === "lease.lost" || (e.type === "job.stage" && e.data.from === "building" && e.data.to === "queued"),

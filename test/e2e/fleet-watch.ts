@@ -2,38 +2,12 @@
  * @module test/e2e/fleet-watch
  * What an end-to-end fleet scenario observes from outside: a poller over `GET …/jobs` that records every job it
  * ever saw waiting (neither running nor terminal) without a waiting reason, the reason codes each job showed,
- * the preemption marks, and any moment two jobs sharing a serial key ran at once; plus a job's whole event log
- * and the intervals during which it held a lease.
+ * the preemption marks it saw, and any moment two jobs sharing a serial key ran at once.
  */
-import { WAITING_CODES, type WaitingReason } from "../../src/core/model.ts";
-import { ADMIN, call, P } from "./harness.ts";
+import { WAITING_CODES } from "../../src/core/model.ts";
+import { type ProductClient, RUNNING_STAGES as RUNNING, type SeenJob } from "./product-client.ts";
 
-/** The fields of a listed job (summary) the scenario reads. */
-export interface SeenJob {
-  id: string;
-  title: string;
-  stage: string;
-  attempt: number;
-  leaseEpoch: number;
-  serialKey?: string;
-  holderFactoryId?: string;
-  parentId?: string;
-  checkpoint?: { branch?: string; sha?: string };
-  lastResult?: { outcome: string; retryable?: boolean; message?: string };
-  preemptedAt?: number;
-  preemptedBy?: string;
-  waitingReason?: WaitingReason | null;
-}
-
-export interface JobEvent {
-  seq: number;
-  type: string;
-  at: number;
-  data: Record<string, unknown>;
-}
-
-/** A job holds a lease (runs) in these stages; SPEC §3 terminal stages never wait. Everything else waits. */
-const RUNNING = new Set(["assigned", "building"]);
+/** SPEC §3: terminal stages never wait; running ones (a lease held) do not either. Everything else waits. */
 const TERMINAL = new Set(["shipped", "dead_letter", "cancelled"]);
 
 export class WaitingReasonWatch {
@@ -52,8 +26,7 @@ export class WaitingReasonWatch {
   private readonly loop: Promise<void>;
 
   constructor(
-    private readonly url: string,
-    private readonly product: string,
+    private readonly client: ProductClient,
     intervalMs = 200,
   ) {
     this.loop = (async () => {
@@ -65,7 +38,7 @@ export class WaitingReasonWatch {
   }
 
   async pollOnce(): Promise<void> {
-    const r = await call<{ jobs: SeenJob[] }>(this.url, "GET", `${P(this.product)}/jobs?limit=500`, ADMIN);
+    const r = await this.client.api<{ jobs: SeenJob[] }>("GET", "/jobs?limit=500");
     if (r.status !== 200) throw new Error(`GET jobs: ${r.status} ${JSON.stringify(r.body)}`);
     this.polls++;
     const runningByKey = new Map<string, string[]>();
@@ -96,49 +69,4 @@ export class WaitingReasonWatch {
     this.stopped = true;
     await this.loop;
   }
-}
-
-/** A job's whole event log, paged. */
-export async function allEvents(url: string, product: string, id: string): Promise<JobEvent[]> {
-  const out: JobEvent[] = [];
-  for (let after = 0; ; ) {
-    const r = await call<{ events: JobEvent[] }>(
-      url,
-      "GET",
-      `${P(product)}/jobs/${id}/events?after=${after}&limit=500`,
-      ADMIN,
-    );
-    out.push(...r.body.events);
-    const last = r.body.events[r.body.events.length - 1];
-    if (!last) return out;
-    after = last.seq;
-  }
-}
-
-/**
- * The spans (ms, server clock) during which the job was running — from its move into `assigned`/`building` to its
- * move out of them — read from its `job.stage` events. A span still open ends at +∞.
- */
-export function runningSpans(events: JobEvent[]): Array<{ from: number; to: number }> {
-  const spans: Array<{ from: number; to: number }> = [];
-  let open: number | undefined;
-  for (const e of events) {
-    if (e.type !== "job.stage") continue;
-    const running = RUNNING.has(String(e.data.to));
-    if (running && open === undefined) open = e.at;
-    if (!running && open !== undefined) {
-      spans.push({ from: open, to: e.at });
-      open = undefined;
-    }
-  }
-  if (open !== undefined) spans.push({ from: open, to: Number.POSITIVE_INFINITY });
-  return spans;
-}
-
-/** The log lines of a job's feed, joined. */
-export function logText(events: JobEvent[]): string {
-  return events
-    .filter((e) => e.type === "log")
-    .flatMap((e) => (e.data.lines as Array<{ text: string }>).map((l) => l.text))
-    .join("\n");
 }
