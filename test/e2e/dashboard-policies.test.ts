@@ -11,6 +11,14 @@ import { createProduct, type Harness, startHarness } from "./harness.ts";
 import { ProductClient, type SeenJob } from "./product-client.ts";
 
 const PRODUCT = "dash-policies";
+/** Each view by its agreed `data-testid`, or by the markup its part built (either matches). */
+const SEL = {
+  waitingReason: "[data-testid=waiting-reason], .waiting",
+  dagView: "[data-testid=dag-view]",
+  dagNode: "[data-testid=dag-node]",
+  settingsForm: "[data-testid=settings-form], form.settings",
+  reviewCard: "[data-testid=review-card], section.review",
+};
 
 describe("dashboard: fleet policies in a real browser", () => {
   let h: Harness;
@@ -91,7 +99,7 @@ describe("dashboard: fleet policies in a real browser", () => {
   it("the board says in plain words why a job waits", async () => {
     const { page, errors } = await operatorPage();
     await page.goto(`${h.url}/#/jobs`);
-    const reason = page.locator(`[data-job="${gpuJob.id}"] [data-testid=waiting-reason]`);
+    const reason = page.locator(`[data-job="${gpuJob.id}"]`).locator(SEL.waitingReason);
     await expect.poll(async () => ((await reason.first().textContent()) ?? "").trim()).toMatch(/gpu/);
     const shown = ((await reason.first().textContent()) ?? "").trim();
     expect(shown).not.toMatch(/^[a-z_]+$/); // words, not a bare code
@@ -105,12 +113,12 @@ describe("dashboard: fleet policies in a real browser", () => {
     const children = (await c.tree(composite.id)).children;
     const { page, errors } = await operatorPage();
     await page.goto(`${h.url}/#/jobs/${composite.id}`);
-    const view = page.locator("[data-testid=dag-view]");
-    await view.waitFor();
-    await expect.poll(() => view.locator("svg [data-testid=dag-node]").count()).toBeGreaterThanOrEqual(children.length);
+    const view = page.locator(SEL.dagView);
+    await view.waitFor({ timeout: 15_000 });
+    await expect.poll(() => view.locator("svg").locator(SEL.dagNode).count()).toBeGreaterThanOrEqual(children.length);
     expect(children).toHaveLength(3);
     for (const child of children)
-      expect(await view.locator("[data-testid=dag-node]", { hasText: child.title }).count(), child.title).toBe(1);
+      expect(await view.locator(SEL.dagNode, { hasText: child.title }).count(), child.title).toBe(1);
     expect(errors).toEqual([]);
     await page.context().close();
   });
@@ -119,7 +127,7 @@ describe("dashboard: fleet policies in a real browser", () => {
     expect((await c.api<{ preemption: boolean }>("GET", "/settings")).body.preemption).toBe(false);
     const { page, errors } = await operatorPage();
     await page.goto(`${h.url}/#/settings`);
-    const form = page.locator("[data-testid=settings-form]");
+    const form = page.locator(SEL.settingsForm);
     await form.waitFor();
     const box = form.locator("input[name=preemption]");
     await box.waitFor();
@@ -131,8 +139,8 @@ describe("dashboard: fleet policies in a real browser", () => {
       .toBe(true);
     // Shown as saved after a reload too.
     await page.reload();
-    await page.locator("[data-testid=settings-form] input[name=preemption]").waitFor();
-    expect(await page.locator("[data-testid=settings-form] input[name=preemption]").isChecked()).toBe(true);
+    const again = page.locator(SEL.settingsForm).locator("input[name=preemption]");
+    await expect.poll(() => again.isChecked()).toBe(true);
     expect(errors).toEqual([]);
     await page.context().close();
   });
@@ -142,7 +150,7 @@ describe("dashboard: fleet policies in a real browser", () => {
     expect(approved.status, JSON.stringify(approved.body)).toBeLessThan(300);
     const { page, errors } = await operatorPage();
     await page.goto(`${h.url}/#/jobs/${reviewed.id}`);
-    const card = page.locator("[data-testid=review-card]");
+    const card = page.locator(SEL.reviewCard);
     await card.waitFor();
     await expect.poll(async () => (await card.textContent()) ?? "").toContain("alice");
     expect((await card.textContent()) ?? "").toMatch(/1\D+2/); // "1 of 2", "1 / 2 approvals", …

@@ -155,6 +155,7 @@ describe("fleet policies end to end", () => {
     expect(actual).toEqual(expected);
     await watch.stop();
     console.log(`fleet-policies scenario: ${Date.now() - started} ms, ${watch.polls} listings watched`);
+    for (const [id, codes] of watch.codes) console.log(`  ${watch.last.get(id)?.title ?? id}: ${codes.join(" → ")}`);
 
     // ---- the tree: three levels, each node with its stage.
     const tree = await c.tree(root.id);
