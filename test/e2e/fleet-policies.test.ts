@@ -12,7 +12,7 @@ import { logText, ProductClient, type Run, runningSpans, type SeenJob, type Tree
 
 const PRODUCT = "e2e-policies";
 /** Small retries so the scenario stays short; jitter 0 makes the backoff's lower bound exactly `baseSeconds`. */
-const RETRY = { baseSeconds: 2, maxSeconds: 4, jitter: 0 };
+const RETRY = { baseSeconds: 3, maxSeconds: 6, jitter: 0 };
 const ON_P = { requires: ["zone:p"], engine: "sample" }; // the preemption host only
 const ON_B = { requires: ["zone:b"], engine: "sample" }; // the DAG host only
 
