@@ -14,8 +14,8 @@ const PRODUCT = "dash-policies";
 /** Each view by its agreed `data-testid`, or by the markup its part built (either matches). */
 const SEL = {
   waitingReason: "[data-testid=waiting-reason], .waiting",
-  dagView: "[data-testid=dag-view]",
-  dagNode: "[data-testid=dag-node]",
+  dagView: "[data-testid=dag-view], .dag-wrap",
+  dagNode: "[data-testid=dag-node], .dag-node",
   settingsForm: "[data-testid=settings-form], form.settings",
   reviewCard: "[data-testid=review-card], section.review",
 };
@@ -117,8 +117,14 @@ describe("dashboard: fleet policies in a real browser", () => {
     await view.waitFor({ timeout: 15_000 });
     await expect.poll(() => view.locator("svg").locator(SEL.dagNode).count()).toBeGreaterThanOrEqual(children.length);
     expect(children).toHaveLength(3);
-    for (const child of children)
-      expect(await view.locator(SEL.dagNode, { hasText: child.title }).count(), child.title).toBe(1);
+    for (const child of children) {
+      const node = view
+        .locator("svg")
+        .locator(SEL.dagNode)
+        .and(page.locator(`[data-job="${child.id}"]`));
+      expect(await node.count(), child.title).toBe(1);
+      expect(await node.textContent()).toContain(child.title);
+    }
     expect(errors).toEqual([]);
     await page.context().close();
   });
