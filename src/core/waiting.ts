@@ -43,11 +43,8 @@ const CHILD_DONE: readonly Stage[] = ["shipped", "testing", "failed", "dead_lett
  * (preemptedAt), else when the job entered `queued` (queuedAt) or its last write (updatedAt).
  */
 export function waitingReasonOf(job: Job, inputs: WaitingInputs, now: number): WaitingReason | null {
-  if (TERMINAL_STAGES.includes(job.stage)) return null;
-  if (LEASED_STAGES.includes(job.stage)) {
-    if (job.holderFactoryId) return null;
-    return reason("dispatching", "being handed to a factory", job.updatedAt, {});
-  }
+  if (runsOrEnded(job)) return null;
+  if (LEASED_STAGES.includes(job.stage)) return reason("dispatching", "being handed to a factory", job.updatedAt, {});
   switch (job.stage) {
     case "queued":
       return queuedReason(job, inputs, now);
@@ -67,6 +64,12 @@ export function waitingReasonOf(job: Job, inputs: WaitingInputs, now: number): W
     default:
       return reason("needs_operator", `in stage ${job.stage}`, job.updatedAt, {});
   }
+}
+
+/** True exactly when `waitingReasonOf` is null: the job holds a lease in a leased stage, or it is terminal. */
+export function runsOrEnded(job: Pick<Job, "stage" | "holderFactoryId">): boolean {
+  if (TERMINAL_STAGES.includes(job.stage)) return true;
+  return LEASED_STAGES.includes(job.stage) && job.holderFactoryId !== undefined && job.holderFactoryId !== "";
 }
 
 function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReason {
