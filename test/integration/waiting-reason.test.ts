@@ -1,6 +1,7 @@
 // Every job the API returns says why it waits: for each cause reachable today (no capable factory, none connected, every seat busy, unmet deps, a held serial key, a retry backoff, a review, an exclusion, about to dispatch) GET …/jobs/{id}, the list (summary and full) and explain agree on the code and name the detail; a running job has none.
 import { describe, expect, it } from "vitest";
 import type { WaitingReason } from "../../src/core/model.ts";
+import { WaitingReasonSchema } from "../../src/shared/api.ts";
 import { ADMIN, api, claim, enroll, type JobView, P, submit } from "./client";
 import { connectFactory } from "./sockets";
 
@@ -19,7 +20,8 @@ async function reasonOf(product: string, id: string): Promise<WaitingReason | nu
     token: ADMIN,
   });
   expect(explained.body.waitingReason?.code ?? null).toBe(one.body.waitingReason?.code ?? null);
-  if (one.body.waitingReason) expect(one.body.waitingReason.message.length).toBeGreaterThan(0);
+  // The shape the OpenAPI document publishes (#/components/schemas/WaitingReason).
+  if (one.body.waitingReason) expect(WaitingReasonSchema.parse(one.body.waitingReason)).toBeTruthy();
   return one.body.waitingReason;
 }
 
@@ -146,6 +148,19 @@ describe("waitingReason on every job read", () => {
     expect(r?.code).toBe("excluded");
     expect(r?.detail).toMatchObject({ factories: [{ id: f.factoryId, kind: "released" }] });
     expect(r?.detail.until).toBeGreaterThan(Date.now() - 1000);
+  });
+
+  it("the OpenAPI document describes the waiting reason", async () => {
+    const doc = await api<{ components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>(
+      "GET",
+      "/api/v1/openapi.json",
+    );
+    expect(Object.keys(doc.body.components.schemas.WaitingReason!.properties).sort()).toEqual([
+      "code",
+      "detail",
+      "message",
+      "since",
+    ]);
   });
 
   it("a terminal job has no reason", async () => {
