@@ -17,7 +17,25 @@ export function reason(
   return { code, message, since, detail };
 }
 
-const names = (list: ReadonlyArray<{ name: string }>): string => list.map((f) => f.name).join(", ");
+/**
+ * Factories named in one reason: a list page carries a reason per job, so a fleet of a thousand must not be
+ * repeated in each (`factoryCount` says how many there were).
+ */
+export const MAX_NAMED_FACTORIES = 5;
+
+function names(list: ReadonlyArray<{ name: string }>): string {
+  const shown = list.slice(0, MAX_NAMED_FACTORIES).map((f) => f.name);
+  const more = list.length - shown.length;
+  return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
+}
+
+const withStatus = (list: ReadonlyArray<{ name: string; status: string }>) =>
+  list.map((f) => ({ name: `${f.name} (${f.status})` }));
+
+/** `factories` cut to MAX_NAMED_FACTORIES, with the full count. */
+function named<T>(list: readonly T[]): { factories: T[]; factoryCount: number } {
+  return { factories: list.slice(0, MAX_NAMED_FACTORIES), factoryCount: list.length };
+}
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
@@ -69,21 +87,21 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
       case "factory_quarantined":
         return reason(
           "factory_quarantined",
-          `every factory that can run it is out of service: ${fleet.factories.map((f) => `${f.name} (${f.status})`).join(", ")}`,
+          `every factory that can run it is out of service: ${names(withStatus(fleet.factories))}`,
           since,
-          { factories: fleet.factories },
+          named(fleet.factories),
         );
       case "no_factory_connected":
         return reason(
           "no_factory_connected",
           `no factory that can run it is connected (${names(fleet.factories)})`,
           since,
-          { factories: fleet.factories },
+          named(fleet.factories),
         );
       case "breaker_open":
         return reason("breaker_open", `engine ${fleet.engine} is broken on ${names(fleet.factories)}`, since, {
           engine: fleet.engine,
-          factories: fleet.factories,
+          ...named(fleet.factories),
         });
       default:
         return undefined;
@@ -95,15 +113,10 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
         "excluded",
         `kept from ${names(fleet.factories)} after a lost lease until ${iso(fleet.until)}`,
         since,
-        {
-          until: fleet.until,
-          factories: fleet.factories,
-        },
+        { until: fleet.until, ...named(fleet.factories) },
       );
     case "all_seats_busy":
-      return reason("all_seats_busy", `every seat is busy on ${names(fleet.factories)}`, since, {
-        factories: fleet.factories,
-      });
+      return reason("all_seats_busy", `every seat is busy on ${names(fleet.factories)}`, since, named(fleet.factories));
     default:
       return undefined;
   }

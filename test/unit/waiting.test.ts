@@ -5,6 +5,7 @@ import type { Exclusion } from "../../src/core/exclusions.ts";
 import { type Factory, type Job, STAGES, type Stage, WAITING_CODES } from "../../src/core/model.ts";
 import { type RouteContext, rankFactories } from "../../src/core/router.ts";
 import { reachableViews, type WaitingInputs, waitingReasonOf } from "../../src/core/waiting.ts";
+import { MAX_NAMED_FACTORIES } from "../../src/core/waiting-queued.ts";
 
 const NOW = 1_700_000_000_000;
 
@@ -316,5 +317,16 @@ describe("properties", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("bounded detail", () => {
+  it("names at most MAX_NAMED_FACTORIES factories and counts the rest", () => {
+    const fs = Array.from({ length: 12 }, (_, i) => factory({ id: `f${i}`, name: `box-${i}`, load: 1 }));
+    const r = waitingReasonOf(job(), inputs({ factories: fs, connected: new Set(fs.map((f) => f.id)) }), NOW);
+    expect(r?.code).toBe("all_seats_busy");
+    expect(r?.detail).toMatchObject({ factoryCount: 12 });
+    expect((r?.detail.factories as unknown[]).length).toBe(MAX_NAMED_FACTORIES);
+    expect(r?.message).toMatch(/and 7 more$/);
   });
 });
