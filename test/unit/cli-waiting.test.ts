@@ -1,10 +1,12 @@
-// The waiting reason in the terminal: `gigafactory jobs` has a WAITING column (code and message) cut to the terminal's width, and `gigafactory job ID` a "Waiting:" block naming the detail (missing capabilities, until when).
+// The waiting reason in the terminal: `gigafactory jobs` has a WAITING column (code and message) cut to the terminal's width, and `gigafactory job ID` and `explain ID` a "Waiting:" block naming the detail (missing capabilities, until when).
 import { describe, expect, it } from "vitest";
+import { renderExplanation } from "../../src/cli/commands/explain.ts";
 import { renderJob } from "../../src/cli/commands/job.ts";
 import { JOB_COLUMNS, jobRows } from "../../src/cli/commands/jobs.ts";
 import { fitLastColumn, renderTable } from "../../src/cli/table.ts";
 import { waitingCell, waitingLines } from "../../src/cli/waiting.ts";
 import type { WaitingReason } from "../../src/core/model.ts";
+import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
 import type { JobSummary, JobView } from "../../src/shared/responses.ts";
 
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -80,5 +82,24 @@ describe("job: the Waiting block", () => {
     } as unknown as JobView;
     expect(renderJob(job, [], NOW)).toContain("Waiting: no_capable_factory");
     expect(renderJob({ ...job, waitingReason: null }, [], NOW)).not.toContain("Waiting:");
+  });
+});
+
+describe("explain: the Waiting block", () => {
+  it("heads the explanation when the job waits", () => {
+    const text = renderExplanation({
+      jobId: "job_1",
+      stage: "queued",
+      priority: "high",
+      at: NOW,
+      weights: DEFAULT_WEIGHTS,
+      urgency: 2,
+      holderFactoryId: null,
+      ranked: [],
+      rejected: [],
+      exclusions: [],
+      waitingReason: noGpu,
+    });
+    expect(text.split("\n")[1]).toBe("Waiting: no_capable_factory — waiting for a factory with gpu — none is enrolled");
   });
 });
