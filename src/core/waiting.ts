@@ -126,6 +126,14 @@ function blockedReason(job: Job, inputs: WaitingInputs): WaitingReason {
       });
     }
   }
+  if (job.kind !== "composite") {
+    // Its gate is met but the unblocking has not landed yet (it does in the unit that settles the last dep).
+    return reason("deps_unmet", "dependencies met; moving to the queue", job.updatedAt, {
+      mode: job.depsMode,
+      deps: [],
+      waitingOn: [],
+    });
+  }
   const children = [...(inputs.children ?? new Map<string, Stage>())].map(([id, stage]) => ({ id, stage }));
   const done = children.filter((c) => CHILD_DONE.includes(c.stage)).length;
   const message =
