@@ -10,6 +10,7 @@ import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
+import { waitingDetail } from "./waiting.js";
 
 /**
  * @param {HTMLElement} root
@@ -22,6 +23,7 @@ export function jobDetailView(root, live, jobId) {
   const title = h("h1", { id: "job-title" }, "Loading…");
   const badge = h("span", { class: "job-stage" });
   const facts = h("dl", { class: "facts" });
+  const waiting = h("div", { class: "waiting-slot" });
   const status = statusLine();
   const manifestFacts = h("dl", { class: "facts compact" });
   const manifestBody = h("pre", { class: "manifest", tabindex: "0", "aria-label": "Manifest body" });
@@ -41,7 +43,15 @@ export function jobDetailView(root, live, jobId) {
       "article",
       { class: "job", "aria-labelledby": "job-title" },
       h("p", { class: "crumbs" }, h("a", { href: "#/jobs" }, "← Jobs")),
-      h("header", { class: "job-head" }, h("div", { class: "job-title" }, title, badge), status, facts, actions.bar),
+      h(
+        "header",
+        { class: "job-head" },
+        h("div", { class: "job-title" }, title, badge),
+        status,
+        waiting,
+        facts,
+        actions.bar,
+      ),
       h(
         "div",
         { class: "job-grid" },
@@ -73,6 +83,7 @@ export function jobDetailView(root, live, jobId) {
     replace(badge, stageBadge(job.stage));
     actions.update(job.stage);
     replace(facts, ...headerFacts(job, name));
+    replace(waiting, waitingDetail(job.waitingReason));
     replace(manifestFacts, ...manifestFields(job));
     manifestBody.textContent = job.bodyMd || "(no body)";
   };

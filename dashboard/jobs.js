@@ -4,6 +4,7 @@
 import { api, describeError, jobPath } from "./api.js";
 import { ago, h, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
 import { countText } from "./live.js";
+import { waitingNote } from "./waiting.js";
 
 const PAGE = 50;
 /** The most one refresh re-reads (the API's page limit), so "load more" survives a refresh. */
@@ -179,7 +180,7 @@ function jobRow(j, live) {
     "tr",
     { dataset: { job: j.id, stage: j.stage } },
     h("td", { class: "title" }, h("a", { href: `#${jobPath(j.id)}` }, j.title), h("span", { class: "id muted" }, j.id)),
-    h("td", null, stageBadge(j.stage)),
+    h("td", { class: "stage" }, stageBadge(j.stage), waitingNote(j.waitingReason)),
     h("td", { class: "opt" }, h("span", { class: `prio prio-${j.priority}` }, j.priority)),
     h("td", { class: "opt num" }, `${j.attempt} / ${j.maxAttempts}`),
     h("td", { class: "opt" }, live.factoryName(j.holderFactoryId) || "—"),

@@ -203,6 +203,8 @@ export const WAITING_CODES = [
   "excluded",
   "testing",
   "dispatching",
+  /** A `failed` job that will not retry by itself: an operator requeues or cancels it (part 5 addition). */
+  "needs_operator",
 ] as const;
 export type WaitingCode = (typeof WAITING_CODES)[number];
 

@@ -36,6 +36,7 @@ import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
 import { listRuns } from "./coordinator/runs.ts";
 import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";
+import { withWaitingReason, withWaitingReasons } from "./coordinator/waiting.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
 export class ProductCoordinator extends FleetRpc {
@@ -56,11 +57,15 @@ export class ProductCoordinator extends FleetRpc {
   }
 
   async getJob(productId: string, id: string) {
-    return this.unit(productId, (tx) => requireJob(tx.sql, id));
+    return this.unit(productId, (tx) => withWaitingReason(tx, requireJob(tx.sql, id), this.workReadyIds()));
   }
 
   async listJobs(productId: string, q: JobListQuery) {
-    return this.unit(productId, (tx) => listJobs(tx.sql, q));
+    return this.unit(productId, (tx) => {
+      const page = listJobs(tx.sql, q);
+      // One fleet snapshot for the whole page (coordinator/waiting), never a fleet read per job.
+      return { ...page, jobs: withWaitingReasons(tx, page.jobs, this.workReadyIds()) };
+    });
   }
 
   async listRuns(productId: string, jobId: string) {
@@ -71,7 +76,7 @@ export class ProductCoordinator extends FleetRpc {
   }
 
   async explain(productId: string, jobId: string) {
-    return this.unit(productId, (tx) => explainJob(tx, jobId));
+    return this.unit(productId, (tx) => explainJob(tx, jobId, this.workReadyIds()));
   }
 
   async action(productId: string, jobId: string, action: JobAction, input: ActionInput) {

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { LEASE_TTL } from "../core/lease.ts";
-import { STAGES } from "../core/model.ts";
+import { STAGES, WAITING_CODES } from "../core/model.ts";
 
 /** Product ids double as Durable Object names and token prefixes: keep them plain. */
 export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and '-', at most 63");
@@ -221,3 +221,17 @@ export const HistoryQuery = z
 export type ClaimBodyT = z.infer<typeof ClaimBody>;
 export type PatchJobBodyT = z.infer<typeof PatchJobBody>;
 export type EnrollBodyT = z.infer<typeof EnrollBody>;
+
+/**
+ * Why a job waits (core/waiting): the `waitingReason` every job read carries — null while the job runs or once it
+ * is terminal. A response shape, not a request body: the OpenAPI document describes it from this schema.
+ */
+export const WaitingReasonSchema = z
+  .object({
+    code: z.enum(WAITING_CODES),
+    message: z.string().min(1),
+    /** ms epoch */
+    since: z.number().int(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .strict();

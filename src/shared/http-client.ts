@@ -14,7 +14,7 @@ import type { Factory, Job, Stage } from "../core/model.ts";
 import type { Candidate } from "../core/router.ts";
 import type { JOB_ACTIONS, PatchJobBody } from "./api.ts";
 import type { JobEvent } from "./protocol.ts";
-import type { Explanation, JobPage, Lease, Run, TokenInfo } from "./responses.ts";
+import type { Explanation, JobPage, JobView, Lease, Run, TokenInfo } from "./responses.ts";
 
 export type { Candidate, Explanation, Factory, Job, JobEvent, JobPage, Lease, Run, TokenInfo };
 export type JobAction = (typeof JOB_ACTIONS)[number];
@@ -232,7 +232,7 @@ export class GigafactoryClient {
   listJobs(q: { stage?: Stage; limit?: number; cursor?: string } = {}): Promise<JobPage> {
     return this.call("GET", "/jobs", { query: q });
   }
-  getJob(id: string): Promise<Job> {
+  getJob(id: string): Promise<JobView> {
     return this.call("GET", `/jobs/${enc(id)}`);
   }
   explain(id: string): Promise<Explanation> {

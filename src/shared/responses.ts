@@ -5,7 +5,7 @@
  * (CLI, agent, dashboard tests) that reads them.
  */
 import type { Exclusion } from "../core/exclusions.ts";
-import type { Insights, Job, RouterWeights, RunResult, Stage } from "../core/model.ts";
+import type { Insights, Job, RouterWeights, RunResult, Stage, WaitingReason } from "../core/model.ts";
 import type { Candidate } from "../core/router.ts";
 
 /** A live lease as a factory sees it. */
@@ -39,11 +39,22 @@ export interface TokenInfo {
   revokedAt?: number;
 }
 
+/**
+ * What every job the API answers with carries beyond its stored document, computed on read (core/waiting):
+ * why it waits, null only while it runs or once it is terminal.
+ */
+export interface JobOnRead {
+  waitingReason: WaitingReason | null;
+}
+
+/** A job as `GET …/jobs/{id}` answers it. */
+export type JobView = Job & JobOnRead;
+
 /** A job as list views show it: the whole document but its markdown body (`GET …/jobs/{id}` has that). */
-export type JobSummary = Omit<Job, "bodyMd">;
+export type JobSummary = Omit<JobView, "bodyMd">;
 
 /** `GET …/jobs`: summaries by default, whole jobs with `?fields=full`. */
-export interface JobPage<J extends JobSummary = JobSummary> {
+export interface JobPage<J = JobSummary> {
   jobs: J[];
   nextCursor?: string;
 }
@@ -64,4 +75,6 @@ export interface Explanation {
    * `until` (ms) — in force while `until > at`, then only counting towards the next backoff.
    */
   exclusions: Exclusion[];
+  /** Why the job waits at `at` (core/waiting), null while it runs or once terminal. */
+  waitingReason: WaitingReason | null;
 }

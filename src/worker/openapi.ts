@@ -26,6 +26,7 @@ import {
   ReleaseBody,
   RenewBody,
   TrackerIngestBody,
+  WaitingReasonSchema,
 } from "../shared/api.ts";
 
 type Op = {
@@ -66,15 +67,22 @@ const OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs`,
-    summary: "List jobs, newest first: summaries without bodyMd unless fields=full",
+    summary:
+      "List jobs, newest first: summaries without bodyMd unless fields=full; each with its waitingReason " +
+      "(#/components/schemas/WaitingReason, null while running or terminal), computed on read",
     role: "viewer",
     query: JobListQuery,
   },
-  { method: "get", path: `${P}/jobs/{jobId}`, summary: "One job", role: "job-reader" },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}`,
+    summary: "One job, with its waitingReason (#/components/schemas/WaitingReason; null while running or terminal)",
+    role: "job-reader",
+  },
   {
     method: "get",
     path: `${P}/jobs/{jobId}/explain`,
-    summary: "The router's per-term decision for this job",
+    summary: "The router's per-term decision for this job, and its waitingReason",
     role: "viewer",
   },
   { method: "get", path: `${P}/jobs/{jobId}/runs`, summary: "Attempts of this job", role: "job-reader" },
@@ -316,7 +324,10 @@ export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: "3.1.0",
     info: { title: "Gigafactory API", version: "1.0.0" },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: { WaitingReason: z.toJSONSchema(WaitingReasonSchema, { io: "output" }) },
+    },
     security: [{ bearer: [] }],
     paths,
   };

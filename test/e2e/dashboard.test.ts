@@ -184,7 +184,21 @@ describe("dashboard in a real browser", () => {
     await page.locator('a[data-stage="all"]').click();
     await expect.poll(() => page.locator("tbody tr[data-job]").count()).toBe(8);
 
+    // Why each waiting job waits, in plain words under its stage (core/waiting); a running job has no note.
+    await expect
+      .poll(() => text(page, `tr[data-job="${jobs.queued!.id}"] .waiting`))
+      .toBe("no factory that can run it is connected (gpu-box-1)");
+    expect(await text(page, `tr[data-job="${jobs.blocked!.id}"] .waiting`)).toContain(`${jobs.queued!.id} (queued)`);
+    expect(await page.locator(`tr[data-job="${jobs.building!.id}"] .waiting`).count()).toBe(0);
+
     await page.screenshot({ path: path.join(SHOTS, "dashboard-jobs.png"), fullPage: true });
+
+    // The job page says it with its detail: which dependency, in which stage.
+    await page.goto(`${h.url}/#/jobs/${jobs.blocked!.id}`);
+    await expect.poll(() => page.locator(".waiting-panel").getAttribute("data-code")).toBe("deps_unmet");
+    expect(await text(page, '.waiting-panel [data-waiting-detail="waitingOn"] dd')).toBe(jobs.queued!.id);
+    await page.goto(`${h.url}/#/jobs`);
+    await page.locator("table.jobs").waitFor();
 
     // ---- fleet map.
     await page.getByRole("link", { name: "Fleet" }).click();

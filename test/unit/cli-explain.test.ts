@@ -15,6 +15,7 @@ const explanation: Explanation = {
   weights: DEFAULT_WEIGHTS,
   urgency: 1,
   holderFactoryId: null,
+  waitingReason: null,
   ranked: [],
   rejected: [
     {

@@ -9,6 +9,7 @@
 import type { Candidate, Explanation } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { formatInstant, renderTable } from "../table.ts";
+import { waitingLines } from "../waiting.ts";
 
 /** Three decimals: scores are sums of terms in [0, 1.5]; finer digits are float noise, not signal. */
 const num = (x: number): string => x.toFixed(3);
@@ -23,6 +24,8 @@ export function renderExplanation(e: Explanation): string {
     `job ${e.jobId}  stage ${e.stage}  priority ${e.priority}  urgency ${num(e.urgency)}  at ${formatInstant(e.at)}`,
   ];
   if (e.holderFactoryId) out.push(`held by ${e.holderFactoryId}`);
+  const waiting = waitingLines(e.waitingReason, e.at);
+  if (waiting) out.push(...waiting.split("\n"));
   out.push("", `RANKED (${e.ranked.length})`);
   if (e.ranked.length === 0) out.push("  no eligible factory");
   e.ranked.forEach((c, i) => {

@@ -11,12 +11,13 @@ import { exclusionsOf } from "./exclusions.ts";
 import { listFactories } from "./factories.ts";
 import { requireJob } from "./job-rows.ts";
 import type { Tx } from "./tx.ts";
+import { waitingReasonFor } from "./waiting.ts";
 
 /**
  * The routing decision for job `jobId` as a claim at `tx.now` would make it.
  * @throws NotFoundError — no such job.
  */
-export function explainJob(tx: Tx, jobId: string): Explanation {
+export function explainJob(tx: Tx, jobId: string, wsReady: ReadonlySet<string> = new Set()): Explanation {
   const job = requireJob(tx.sql, jobId);
   const ctx = routeContext(tx);
   const weights = ctx.weights ?? DEFAULT_WEIGHTS;
@@ -34,5 +35,6 @@ export function explainJob(tx: Tx, jobId: string): Explanation {
     ranked,
     rejected,
     exclusions,
+    waitingReason: waitingReasonFor(tx, job, wsReady),
   };
 }

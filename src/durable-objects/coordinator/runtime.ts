@@ -105,6 +105,11 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
 
   // ---- push dispatch ---------------------------------------------------------------
 
+  /** Factories with a greeted, work-ready WebSocket: what push dispatch sends to (read by coordinator/waiting). */
+  protected workReadyIds(): Set<string> {
+    return new Set(workReadySockets(this.ctx).keys());
+  }
+
   protected dispatch(): void {
     const ready = workReadySockets(this.ctx);
     if (ready.size === 0 || this.productId === "") return;
