@@ -139,3 +139,45 @@ export function appendFeedback(
   while (parts.length > 1 && utf8Bytes(parts.join("\n\n")) > maxBytes) parts.shift();
   return truncateUtf8(parts.join("\n\n"), maxBytes);
 }
+
+/** `GET …/jobs/{id}/reviews`: the quorum, the approvals that count now, and every review kept (oldest first). */
+export interface ReviewsView {
+  jobId: string;
+  stage: Job["stage"];
+  required: number;
+  approvals: number;
+  /** Ids of the principals whose approvals count in the current round. */
+  approvers: string[];
+  reviews: Array<
+    Required<Pick<Review, "reviewer" | "reviewerName" | "verdict" | "at">> & {
+      comment?: string;
+      /** Whether this review counts towards the current round's quorum. */
+      counted: boolean;
+    }
+  >;
+}
+
+/** The reviews of a job as `GET …/reviews` shows them; legacy reviews read their `note` as the comment. */
+export function reviewsView(job: Job): ReviewsView {
+  const round = reviewRoundOf(job);
+  const tally = tallyReviews(job.reviews, round);
+  const counted = new Set(tally.approvers);
+  return {
+    jobId: job.id,
+    stage: job.stage,
+    required: tally.required,
+    approvals: tally.approvals,
+    approvers: tally.approvers.map((r) => r.reviewer),
+    reviews: (job.reviews ?? []).map((r) => {
+      const comment = r.comment ?? r.note;
+      return {
+        reviewer: r.reviewer,
+        reviewerName: r.reviewerName ?? r.reviewer,
+        verdict: r.verdict,
+        at: r.at,
+        ...(comment !== undefined ? { comment } : {}),
+        counted: counted.has(r),
+      };
+    }),
+  };
+}

@@ -14,6 +14,7 @@
  */
 import type { Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
+import { reviewsView } from "../core/review.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
 import {
   type ArtifactCommit,
@@ -34,7 +35,7 @@ import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coord
 import { feedName } from "./coordinator/outbox-delivery.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
-import { type ReviewInput, reviewJob, reviewsView } from "./coordinator/reviews.ts";
+import { type ReviewInput, reviewJob } from "./coordinator/reviews.ts";
 import { listRuns } from "./coordinator/runs.ts";
 import { freezeSerialKey, listSerialGates, unfreezeSerialKey } from "./coordinator/serial-gates.ts";
 import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";

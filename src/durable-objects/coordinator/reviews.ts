@@ -33,23 +33,6 @@ export interface ReviewInput {
   actor: string;
 }
 
-/** `GET …/jobs/{id}/reviews`: the quorum, the approvals that count now, and every review kept (oldest first). */
-export interface ReviewsView {
-  jobId: string;
-  stage: Job["stage"];
-  required: number;
-  approvals: number;
-  /** Ids of the principals whose approvals count in the current round. */
-  approvers: string[];
-  reviews: Array<
-    Required<Pick<Review, "reviewer" | "reviewerName" | "verdict" | "at">> & {
-      comment?: string;
-      /** Whether this review counts towards the current round's quorum. */
-      counted: boolean;
-    }
-  >;
-}
-
 /** Ids of every factory that holds or held a lease on the job: the principals that built it. */
 export function buildersOf(sql: SqlStorage, job: Job): Set<string> {
   const rows = sql.exec<{ f: string }>("SELECT DISTINCT factory_id AS f FROM runs WHERE job_id = ?", job.id).toArray();
@@ -130,29 +113,4 @@ export function reviewJob(tx: Tx, jobId: string, input: ReviewInput): ActionOutc
   });
   if (outcome.job.stage === "shipped" || isTerminal(outcome.job.stage)) unblockDependents(tx, jobId);
   return { ...outcome, tally: tallyReviews(outcome.job.reviews, reviewRoundOf(job)) };
-}
-
-/** The reviews of a job as `GET …/reviews` shows them; legacy reviews read their `note` as the comment. */
-export function reviewsView(job: Job): ReviewsView {
-  const round = reviewRoundOf(job);
-  const tally = tallyReviews(job.reviews, round);
-  const counted = new Set(tally.approvers);
-  return {
-    jobId: job.id,
-    stage: job.stage,
-    required: tally.required,
-    approvals: tally.approvals,
-    approvers: tally.approvers.map((r) => r.reviewer),
-    reviews: (job.reviews ?? []).map((r) => {
-      const comment = r.comment ?? r.note;
-      return {
-        reviewer: r.reviewer,
-        reviewerName: r.reviewerName ?? r.reviewer,
-        verdict: r.verdict,
-        at: r.at,
-        ...(comment !== undefined ? { comment } : {}),
-        counted: counted.has(r),
-      };
-    }),
-  };
 }
