@@ -8,6 +8,7 @@ import { artifactsPanel } from "./artifacts.js";
 import { ago, clock, h, replace, showError, stageBadge, statusLine, when } from "./dom.js";
 import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
+import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
 
@@ -34,6 +35,10 @@ export function jobDetailView(root, live, jobId) {
   const explain = explainPanel(session, jobId, name);
   const runs = runsPanel(session, jobId, name);
   const artifacts = artifactsPanel(session, jobId);
+  const review = reviewPanel(session, jobId, (job) => {
+    render(job);
+    void live.refresh();
+  });
 
   replace(
     root,
@@ -58,7 +63,7 @@ export function jobDetailView(root, live, jobId) {
             manifestBody,
           ),
         ),
-        h("div", { class: "col" }, explain.panel, runs.panel, artifacts.panel),
+        h("div", { class: "col" }, review.panel, explain.panel, runs.panel, artifacts.panel),
       ),
     ),
   );
@@ -72,6 +77,7 @@ export function jobDetailView(root, live, jobId) {
     document.title = `${job.title} · Gigafactory`;
     replace(badge, stageBadge(job.stage));
     actions.update(job.stage);
+    review.update(job);
     replace(facts, ...headerFacts(job, name));
     replace(manifestFacts, ...manifestFields(job));
     manifestBody.textContent = job.bodyMd || "(no body)";
@@ -119,6 +125,7 @@ export function jobDetailView(root, live, jobId) {
       else if (e.type.startsWith("lease.")) soon(loadJob, runs.load);
       else if (e.type === "progress" || e.type === "checkpoint") soon(loadJob);
       else if (e.type.startsWith("artifact.")) soon(artifacts.load);
+      if (e.type === "job.review" || e.type === "job.stage") soon(review.load);
     },
     onState: (state, detail) => {
       timeline.setState(state, detail);
