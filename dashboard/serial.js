@@ -11,11 +11,8 @@ const frozenKeys = new Set();
 /** The badge for a job whose serial key is frozen, else null. @param {string | undefined} key */
 export function frozenBadge(key) {
   if (!key || !frozenKeys.has(key)) return null;
-  return h(
-    "span",
-    { class: "badge status-quarantined frozen", title: `serial key ${key} is frozen: not dispatched until unfrozen` },
-    "frozen",
-  );
+  const title = `serial key ${key} is frozen: not dispatched until unfrozen`;
+  return h("span", null, " ", h("span", { class: "badge status-quarantined frozen", title }, "frozen"));
 }
 
 /** @param {string} key */
