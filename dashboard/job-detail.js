@@ -161,7 +161,12 @@ function fact(label, value, key) {
 /** @param {any} job @param {(id: string | undefined) => string} name */
 function headerFacts(job, name) {
   const cp = job.checkpoint;
-  const approvals = (job.reviews ?? []).filter((/** @type {any} */ r) => r.verdict === "approve").length;
+  // As core/review counts: distinct authenticated reviewers (they carry a reviewerName) in this round.
+  const approvals = new Set(
+    (job.reviews ?? [])
+      .filter((/** @type {any} */ r) => r.verdict === "approve" && r.reviewerName && r.at >= job.queuedAt)
+      .map((/** @type {any} */ r) => r.reviewer),
+  ).size;
   return [
     fact("Priority", h("span", { class: `prio prio-${job.priority}` }, job.priority)),
     fact("Attempt", `${job.attempt} / ${job.maxAttempts}`),
