@@ -1,6 +1,9 @@
-// review.js — the review card of a job (GET …/jobs/<id>/reviews): k of N approvals and who gave them,
-// every review with its comment, and approve / reject buttons with a comment box (POST …/reviews, as the
-// signed-in token: each token counts once; a viewer's attempt is refused by the server and shown as is).
+/**
+ * @module dashboard/review
+ * The review card of a job (GET …/jobs/<id>/reviews): k of N approvals and who gave them, every review with
+ * its comment, and approve / reject buttons with a comment box (POST …/reviews, as the signed-in token: each
+ * token counts once; a viewer's attempt is refused by the server and shown as is).
+ */
 
 import { api, describeError, jobPath } from "./api.js";
 import { h, replace, showError, stageLabel, statusLine, when } from "./dom.js";

@@ -1,6 +1,9 @@
-// serial.js — serial gates on the board: a panel listing every serial key with a holder, a queue or a
-// freeze (GET …/serial), freeze / unfreeze buttons with a reason (operators; the server refuses anyone
-// else), and the "frozen" badge the jobs table puts on a job whose serial key is frozen.
+/**
+ * @module dashboard/serial
+ * Serial gates on the board: a panel listing every serial key with a holder, a queue or a freeze (GET
+ * …/serial), freeze / unfreeze buttons with a reason (operators; the server refuses anyone else), and the
+ * "frozen" badge the jobs table puts on a job whose serial key is frozen.
+ */
 
 import { api, describeError, jobPath } from "./api.js";
 import { h, replace, showError, statusLine, when } from "./dom.js";

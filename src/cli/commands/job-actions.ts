@@ -24,7 +24,11 @@ function actionCommand(action: JobAction): Command {
     summary: SUMMARIES[action],
     options: {
       note: { type: "string", value: "TEXT", help: "why; kept in the audit log (and as feedback on reject)" },
-      reviewer: { type: "string", value: "NAME", help: "a label only: the review counts as this token, whatever the name" },
+      reviewer: {
+        type: "string",
+        value: "NAME",
+        help: "a label only: the review counts as this token, whatever the name",
+      },
     },
     async run(ctx) {
       const id = ctx.positionals[0]!;
