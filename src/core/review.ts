@@ -67,14 +67,20 @@ export function counts(review: Review, round: ReviewRound): boolean {
 }
 
 /**
- * The approvals that count in `round`: one per distinct principal (the first), in the order given.
+ * The approvals that count in `round`: one per distinct principal (the first), in the order given; never one by
+ * a principal in `builders` (refused at write time too — this keeps a stored one from ever counting).
  * @param reviews the job's reviews, oldest first (any order works; the first per principal wins)
+ * @param builders ids of the principals that hold or held the job's lease
  */
-export function tallyReviews(reviews: readonly Review[] | undefined, round: ReviewRound): Tally {
+export function tallyReviews(
+  reviews: readonly Review[] | undefined,
+  round: ReviewRound,
+  builders: ReadonlySet<string> = new Set(),
+): Tally {
   const seen = new Set<string>();
   const approvers: Review[] = [];
   for (const r of reviews ?? []) {
-    if (!counts(r, round) || seen.has(r.reviewer)) continue;
+    if (!counts(r, round) || seen.has(r.reviewer) || builders.has(r.reviewer)) continue;
     seen.add(r.reviewer);
     approvers.push(r);
   }

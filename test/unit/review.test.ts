@@ -82,6 +82,12 @@ describe("tallyReviews", () => {
     });
   }
 
+  it("an approval by the job's builder never counts, even if stored", () => {
+    const t = tallyReviews([approve("fac_1", T0), approve("tok_b", T0)], round, new Set(["fac_1"]));
+    expect(t).toMatchObject({ approvals: 1, met: false });
+    expect(t.approvers.map((r) => r.reviewer)).toEqual(["tok_b"]);
+  });
+
   it("a quorum of 0 is no gate: never met by approvals", () => {
     expect(tallyReviews([approve("tok_a", T0)], { required: 0, since: T0 }).met).toBe(false);
   });

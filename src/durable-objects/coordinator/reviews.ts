@@ -50,7 +50,8 @@ export function buildersOf(sql: SqlStorage, job: Job): Set<string> {
 export function applyReview(tx: Tx, job: Job, input: ReviewInput): ActionOutcome {
   const { by, verdict } = input;
   const comment = input.comment?.trim() || undefined;
-  assertMayReview(job, by, verdict, buildersOf(tx.sql, job));
+  const builders = buildersOf(tx.sql, job);
+  assertMayReview(job, by, verdict, builders);
   const review: Review = {
     reviewer: by.id,
     reviewerName: by.name,
@@ -59,7 +60,7 @@ export function applyReview(tx: Tx, job: Job, input: ReviewInput): ActionOutcome
     at: tx.now,
   };
   const reviews = appendBounded(job.reviews, review, MAX_REVIEWS_KEPT);
-  const outcome = verdict === "approve" ? approve(tx, job, reviews) : reject(tx, job, reviews, by, comment);
+  const outcome = verdict === "approve" ? approve(tx, job, reviews, builders) : reject(tx, job, reviews, by, comment);
   const tally = tallyReviews(outcome.job.reviews, reviewRoundOf(job));
   enqueueEvent(tx, job.id, "job.review", {
     reviewer: by.id,
@@ -72,8 +73,8 @@ export function applyReview(tx: Tx, job: Job, input: ReviewInput): ActionOutcome
   return outcome;
 }
 
-function approve(tx: Tx, job: Job, reviews: Review[]): ActionOutcome {
-  const tally: Tally = tallyReviews(reviews, reviewRoundOf(job));
+function approve(tx: Tx, job: Job, reviews: Review[], builders: ReadonlySet<string>): ActionOutcome {
+  const tally: Tally = tallyReviews(reviews, reviewRoundOf(job), builders);
   if (tally.met) return { job: moveJob(tx, job, "testing", { reviews }) };
   return { job: touchJob(tx, job, { reviews }) };
 }
