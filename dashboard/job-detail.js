@@ -8,6 +8,7 @@ import { artifactsPanel } from "./artifacts.js";
 import { ago, clock, h, replace, showError, stageBadge, statusLine, when } from "./dom.js";
 import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
+import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
 import { waitingDetail } from "./waiting.js";
@@ -36,6 +37,10 @@ export function jobDetailView(root, live, jobId) {
   const explain = explainPanel(session, jobId, name);
   const runs = runsPanel(session, jobId, name);
   const artifacts = artifactsPanel(session, jobId);
+  const review = reviewPanel(session, jobId, (job) => {
+    render(job);
+    void live.refresh();
+  });
 
   replace(
     root,
@@ -68,7 +73,7 @@ export function jobDetailView(root, live, jobId) {
             manifestBody,
           ),
         ),
-        h("div", { class: "col" }, explain.panel, runs.panel, artifacts.panel),
+        h("div", { class: "col" }, review.panel, explain.panel, runs.panel, artifacts.panel),
       ),
     ),
   );
@@ -82,6 +87,7 @@ export function jobDetailView(root, live, jobId) {
     document.title = `${job.title} · Gigafactory`;
     replace(badge, stageBadge(job.stage));
     actions.update(job.stage);
+    review.update(job);
     replace(facts, ...headerFacts(job, name));
     replace(waiting, waitingDetail(job.waitingReason));
     replace(manifestFacts, ...manifestFields(job));
@@ -130,6 +136,7 @@ export function jobDetailView(root, live, jobId) {
       else if (e.type.startsWith("lease.")) soon(loadJob, runs.load);
       else if (e.type === "progress" || e.type === "checkpoint") soon(loadJob);
       else if (e.type.startsWith("artifact.")) soon(artifacts.load);
+      if (e.type === "job.review" || e.type === "job.stage") soon(review.load);
     },
     onState: (state, detail) => {
       timeline.setState(state, detail);
@@ -165,7 +172,12 @@ function fact(label, value, key) {
 /** @param {any} job @param {(id: string | undefined) => string} name */
 function headerFacts(job, name) {
   const cp = job.checkpoint;
-  const approvals = (job.reviews ?? []).filter((/** @type {any} */ r) => r.verdict === "approve").length;
+  // As core/review counts: distinct authenticated reviewers (they carry a reviewerName) in this round.
+  const approvals = new Set(
+    (job.reviews ?? [])
+      .filter((/** @type {any} */ r) => r.verdict === "approve" && r.reviewerName && r.at >= job.queuedAt)
+      .map((/** @type {any} */ r) => r.reviewer),
+  ).size;
   return [
     fact("Priority", h("span", { class: `prio prio-${job.priority}` }, job.priority)),
     fact("Attempt", `${job.attempt} / ${job.maxAttempts}`),

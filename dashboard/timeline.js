@@ -133,6 +133,16 @@ export function summarize(e, name) {
     case "cancel":
       parts.push(d.reason);
       break;
+    case "job.review":
+      parts.push(
+        `${d.verdict} by ${d.reviewerName}`,
+        d.required && `${d.approvals} of ${d.required} approvals`,
+        d.comment,
+      );
+      break;
+    case "exclusion.cleared":
+      parts.push(`${name(d.factoryId)} may take it again`, d.why);
+      break;
     default:
       parts.push(JSON.stringify(d));
   }

@@ -13,6 +13,8 @@ import { jobs } from "./commands/jobs.ts";
 import { login } from "./commands/login.ts";
 import { productCommands } from "./commands/products.ts";
 import { queueState } from "./commands/queue-state.ts";
+import { reviewCommands } from "./commands/review.ts";
+import { serialCommands } from "./commands/serial.ts";
 import { submit } from "./commands/submit.ts";
 import { tokenCommands } from "./commands/tokens.ts";
 import { watch } from "./commands/watch.ts";
@@ -26,6 +28,8 @@ export const COMMANDS: readonly Command[] = [
   watch,
   explain,
   ...jobActions,
+  ...reviewCommands,
+  ...serialCommands,
   factories,
   ...factoryCommands,
   enroll,

@@ -83,8 +83,13 @@ export interface Insights {
 }
 
 export interface Review {
+  /** The authenticated principal's stable id (token id, or "admin"); before core/review, a client-typed name. */
   reviewer: string;
+  /** The principal's display name (the token's name). Absent on reviews recorded before principals were. */
+  reviewerName?: string;
   verdict: "approve" | "reject";
+  comment?: string;
+  /** Legacy: the free text older reviews carried (read as the comment), and a client-supplied `reviewer` label. */
   note?: string;
   at: number;
 }

@@ -5,8 +5,10 @@
  * children, serial holders, reviews). Null only for a running or terminal job, so a job that cannot run always says
  * why. A queued job's reason comes from the router's own filter (core/waiting-fleet), so it cannot disagree with it.
  */
+
 import { depsState } from "./dag.ts";
 import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES, type WaitingReason } from "./model.ts";
+import { reviewRoundOf, tallyReviews } from "./review.ts";
 import { type RouteContext, rankFactories } from "./router.ts";
 import { fleetCause, reachableViews } from "./waiting-fleet.ts";
 import { fleetReason, gateReason, preemptedReason, reason } from "./waiting-queued.ts";
@@ -142,27 +144,17 @@ function blockedReason(job: Job, inputs: WaitingInputs): WaitingReason {
 }
 
 function reviewReason(job: Job): WaitingReason {
-  const required = job.manifest.reviewers;
-  // Counted as actions.ts counts them: distinct reviewers, approvals of this round (since it last queued).
-  const round = (job.reviews ?? []).filter((r) => r.at >= job.queuedAt);
-  const names = new Map<string, string>();
-  for (const r of round) {
-    if (r.verdict !== "approve") continue;
-    const named = (r as { reviewerName?: unknown }).reviewerName;
-    names.set(r.reviewer, typeof named === "string" && named ? named : r.reviewer);
-  }
-  const by = [...names.values()];
-  const k = names.size;
-  const tail = k > 0 ? ` (approved by ${by.join(", ")})` : "";
+  // The review gate's own count (core/review), so the board can never disagree with the quorum.
+  const tally = tallyReviews(job.reviews, reviewRoundOf(job));
+  const required = tally.required;
+  const approvedBy = tally.approvers.map((r) => ({ reviewer: r.reviewer, name: r.reviewerName ?? r.reviewer }));
+  const k = tally.approvals;
+  const tail = k > 0 ? ` (approved by ${approvedBy.map((a) => a.name).join(", ")})` : "";
   const message =
     required > 0
       ? `waiting for review: ${k} of ${required} approvals${tail}`
       : `waiting for an operator to approve or reject${tail}`;
-  return reason("review_pending", message, job.updatedAt, {
-    required,
-    approvals: k,
-    approvedBy: [...names].map(([reviewer, name]) => ({ reviewer, name })),
-  });
+  return reason("review_pending", message, job.updatedAt, { required, approvals: k, approvedBy });
 }
 
 function failedReason(job: Job): WaitingReason {

@@ -14,6 +14,7 @@
  */
 import type { Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
+import { reviewsView } from "../core/review.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
 import {
   type ArtifactCommit,
@@ -34,7 +35,9 @@ import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coord
 import { feedName } from "./coordinator/outbox-delivery.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
+import { type ReviewInput, reviewJob } from "./coordinator/reviews.ts";
 import { listRuns } from "./coordinator/runs.ts";
+import { freezeSerialKey, listSerialGates, unfreezeSerialKey } from "./coordinator/serial-gates.ts";
 import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";
 import { withWaitingReason, withWaitingReasons } from "./coordinator/waiting.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
@@ -182,5 +185,43 @@ export class ProductCoordinator extends FleetRpc {
   /** Keeps dead letters the Worker could not write to D1, so none is ever dropped. */
   async keepDeadLetters(productId: string, items: Omit<StoredDeadLetter, "productId">[]) {
     return this.unit(productId, (tx) => keepDeadLetters(tx, items));
+  }
+
+  // ---- serial gates & reviews (issue 8, part 4) -------------------------------------------
+
+  /** `GET …/serial`: every key with a holder, a queue or a freeze, paged by key (coordinator/serial-gates). */
+  async listSerialGates(productId: string, q: { limit: number; cursor?: string }) {
+    return this.unit(productId, (tx) => listSerialGates(tx, q));
+  }
+
+  async freezeSerialKey(productId: string, key: string, actor: string, reason: string) {
+    return this.unit(productId, (tx) => freezeSerialKey(tx, key, actor, reason));
+  }
+
+  async unfreezeSerialKey(productId: string, key: string, actor: string, reason?: string) {
+    return this.unit(productId, (tx) => unfreezeSerialKey(tx, key, actor, reason));
+  }
+
+  /** One review (coordinator/reviews); a reject that took a running job's lease tells its holder to stop. */
+  async review(productId: string, jobId: string, input: ReviewInput) {
+    const outcome = await this.unit(productId, (tx) => {
+      const { job, stoppedFactoryId } = reviewJob(tx, jobId, input);
+      return { job, stoppedFactoryId, view: reviewsView(job) };
+    });
+    if (!outcome.ok) return outcome;
+    const { job, stoppedFactoryId, view } = outcome.value;
+    if (stoppedFactoryId) {
+      this.notify(stoppedFactoryId, {
+        type: "cancel",
+        jobId: job.id,
+        leaseEpoch: job.leaseEpoch - 1,
+        reason: `reject by ${input.actor}`,
+      });
+    }
+    return { ok: true as const, value: { job, ...view } };
+  }
+
+  async reviews(productId: string, jobId: string) {
+    return this.unit(productId, (tx) => reviewsView(requireJob(tx.sql, jobId)));
   }
 }

@@ -6,8 +6,11 @@
  * (`strict`), so a typo is reported instead of silently ignored.
  */
 import { z } from "zod";
+import { fitsUtf8 } from "../core/bytes.ts";
 import { LEASE_TTL } from "../core/lease.ts";
 import { STAGES, WAITING_CODES } from "../core/model.ts";
+import { MAX_COMMENT_BYTES } from "../core/review.ts";
+import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, serialKeyProblem } from "../core/serial-gates.ts";
 
 /** Product ids double as Durable Object names and token prefixes: keep them plain. */
 export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and '-', at most 63");
@@ -233,5 +236,45 @@ export const WaitingReasonSchema = z
     /** ms epoch */
     since: z.number().int(),
     detail: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+// ---- serial gates & reviews (issue 8, part 4) ----
+
+/** A serial key in a path (`/serial/{key}`, URL-encoded): what a manifest's `serialKey` may be (core/serial-gates). */
+export const SerialKeyParam = z.string().superRefine((key, ctx) => {
+  const problem = serialKeyProblem(key);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** Why a key is frozen (or unfrozen): 1..500 bytes of UTF-8 (zod's max counts characters; the bytes are refined). */
+const FreezeReason = z
+  .string()
+  .trim()
+  .min(1)
+  .max(FREEZE_REASON_MAX_BYTES)
+  .refine((s) => fitsUtf8(s, FREEZE_REASON_MAX_BYTES), `at most ${FREEZE_REASON_MAX_BYTES} bytes of UTF-8`);
+
+export const FreezeBody = z.object({ reason: FreezeReason }).strict();
+/** The reason is optional when unfreezing (the freeze's own reason stays in the audit log). */
+export const UnfreezeBody = z.object({ reason: FreezeReason.optional() }).strict();
+
+export const SerialListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(SERIAL_KEY_MAX_BYTES).optional(),
+  })
+  .strict();
+
+/** `POST …/jobs/{id}/reviews`: the reviewer is the caller's token, never a name in the body. */
+export const ReviewBody = z
+  .object({
+    verdict: z.enum(["approve", "reject"]),
+    comment: z
+      .string()
+      .trim()
+      .max(MAX_COMMENT_BYTES)
+      .refine((s) => fitsUtf8(s, MAX_COMMENT_BYTES), `at most ${MAX_COMMENT_BYTES} bytes of UTF-8`)
+      .optional(),
   })
   .strict();

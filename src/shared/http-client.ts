@@ -11,12 +11,14 @@
  */
 import type { z } from "zod";
 import type { Factory, Job, Stage } from "../core/model.ts";
+import type { ReviewsView } from "../core/review.ts";
 import type { Candidate } from "../core/router.ts";
+import type { SerialGate } from "../core/serial-gates.ts";
 import type { JOB_ACTIONS, PatchJobBody } from "./api.ts";
 import type { JobEvent } from "./protocol.ts";
 import type { Explanation, JobPage, JobView, Lease, Run, TokenInfo } from "./responses.ts";
 
-export type { Candidate, Explanation, Factory, Job, JobEvent, JobPage, Lease, Run, TokenInfo };
+export type { Candidate, Explanation, Factory, Job, JobEvent, JobPage, Lease, ReviewsView, Run, SerialGate, TokenInfo };
 export type JobAction = (typeof JOB_ACTIONS)[number];
 export type SubmitInput = { markdown: string } | { manifest: Record<string, unknown>; bodyMd?: string };
 export type HistoryQuery = { kind?: "snapshots" | "runs" | "audit"; jobId?: string; since?: number; limit?: number };
@@ -331,6 +333,24 @@ export class GigafactoryClient {
     body: { capabilities?: string[]; seats?: number } = {},
   ): Promise<{ factory: Factory; queueVersion: number; leases: Lease[] }> {
     return this.call("POST", "/factories/heartbeat", { json: body });
+  }
+
+  // ---- serial gates & reviews: operators (viewers read) ----
+  /** One page of serial keys (key order); pass `nextCursor` back as `cursor`. */
+  listSerialGates(q: { limit?: number; cursor?: string } = {}): Promise<{ keys: SerialGate[]; nextCursor?: string }> {
+    return this.call("GET", "/serial", { query: q });
+  }
+  freezeSerialKey(key: string, reason: string): Promise<SerialGate> {
+    return this.call("POST", `/serial/${enc(key)}/freeze`, { json: { reason } });
+  }
+  unfreezeSerialKey(key: string, reason?: string): Promise<SerialGate> {
+    return this.call("POST", `/serial/${enc(key)}/unfreeze`, { json: reason ? { reason } : {} });
+  }
+  review(id: string, body: { verdict: "approve" | "reject"; comment?: string }): Promise<ReviewsView & { job: Job }> {
+    return this.call("POST", `/jobs/${enc(id)}/reviews`, { json: body });
+  }
+  listReviews(id: string): Promise<ReviewsView> {
+    return this.call("GET", `/jobs/${enc(id)}/reviews`);
   }
 }
 

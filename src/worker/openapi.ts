@@ -18,6 +18,7 @@ import {
   EventsQuery,
   FactoryStatusBody,
   FeedQuery,
+  FreezeBody,
   HeartbeatBody,
   HistoryQuery,
   JobListQuery,
@@ -25,7 +26,10 @@ import {
   PatchJobBody,
   ReleaseBody,
   RenewBody,
+  ReviewBody,
+  SerialListQuery,
   TrackerIngestBody,
+  UnfreezeBody,
   WaitingReasonSchema,
 } from "../shared/api.ts";
 
@@ -274,6 +278,50 @@ const OPS: Op[] = [
     summary: "History from D1: snapshots, runs, audit",
     role: "viewer",
     query: HistoryQuery,
+  },
+  // ---- serial gates & reviews (issue 8, part 4) ----
+  {
+    method: "get",
+    path: `${P}/serial`,
+    summary:
+      "Serial gates: every key with a holder, a queue or a freeze, in key order — `{keys: [{key, holder, queue " +
+      "(most urgent first, ≤ 50 ids), queueLength, frozen: {by, reason, at} | null}], nextCursor?}`",
+    role: "viewer",
+    query: SerialListQuery,
+  },
+  {
+    method: "post",
+    path: `${P}/serial/{key}/freeze`,
+    summary:
+      "Freeze a serial key (URL-encoded): no new dispatch of its jobs, the current holder runs on; audited " +
+      "`serial.freeze` with the reason; 429 limit_exceeded past 100 frozen keys",
+    role: "operator",
+    body: FreezeBody,
+  },
+  {
+    method: "post",
+    path: `${P}/serial/{key}/unfreeze`,
+    summary: "Unfreeze a serial key: its most urgent waiting job is dispatched; audited `serial.unfreeze` (idempotent)",
+    role: "operator",
+    body: UnfreezeBody,
+  },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/reviews`,
+    summary:
+      "Review a job as the calling token (its id counts once towards the quorum; the job's own factory is refused): " +
+      "approve (the quorum moves it to testing) or reject (failed, or requeued with the comment as feedback per " +
+      "onReject; a running job's lease is taken). 201 `{job, required, approvals, approvers, reviews}`",
+    role: "operator",
+    body: ReviewBody,
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/reviews`,
+    summary:
+      "The review gate of a job: `{required, approvals, approvers, reviews: [{reviewer (token id), reviewerName, " +
+      "verdict, comment, at, counted}]}`",
+    role: "viewer",
   },
 ];
 

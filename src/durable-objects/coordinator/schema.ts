@@ -106,6 +106,13 @@ CREATE TABLE IF NOT EXISTS exclusions (
   PRIMARY KEY (job_id, factory_id)
 );
 CREATE INDEX IF NOT EXISTS exclusions_by_until ON exclusions(until);
+-- Serial keys an operator froze (coordinator/serial-gates); mirrored into settings.frozenSerialKeys in the same unit.
+CREATE TABLE IF NOT EXISTS serial_freezes (
+  key TEXT PRIMARY KEY,
+  frozen_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
 -- Live feed streams by the token hash that opened them: whom to close on revocation (./access.ts).
 CREATE TABLE IF NOT EXISTS feed_watchers (
   token_hash TEXT NOT NULL,
