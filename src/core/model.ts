@@ -130,6 +130,10 @@ export interface Job {
   rejectedBy?: string[];
   /** Reviewer feedback carried into the next attempt after a reject-with-requeue. */
   feedback?: string;
+  /** When a `critical` job last evicted this one (ms; core/preemption); cleared by the next assignment. */
+  preemptedAt?: number;
+  /** The id of the `critical` job that evicted this one; cleared by the next assignment. */
+  preemptedBy?: string;
   createdAt: number;
   updatedAt: number;
   /** When the job last entered `queued`: the clock starvation aging reads. */
