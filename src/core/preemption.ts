@@ -50,6 +50,7 @@ export type PreemptionDecision =
   | { preempt: false; reason: PreemptionSkip };
 
 export type PreemptionSkip =
+  | "not_queued"
   | "disabled"
   | "not_critical"
   | "free_seat_fits"

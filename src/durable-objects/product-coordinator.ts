@@ -23,7 +23,7 @@ import {
 } from "./coordinator/artifact-commit.ts";
 import { claimOverHttp } from "./coordinator/claim.ts";
 import { explainJob } from "./coordinator/explain.ts";
-import { closeStaleSockets } from "./coordinator/factory-sockets.ts";
+import { closeStaleSockets, workReadySockets } from "./coordinator/factory-sockets.ts";
 import { FleetRpc } from "./coordinator/fleet-rpc.ts";
 import { keyVerdicts } from "./coordinator/idempotency.ts";
 import { type JobListQuery, listJobs } from "./coordinator/job-list.ts";
@@ -71,7 +71,9 @@ export class ProductCoordinator extends FleetRpc {
   }
 
   async explain(productId: string, jobId: string) {
-    return this.unit(productId, (tx) => explainJob(tx, jobId));
+    // Only push factories can be preempted on: "would preempt" is judged over the connected ones.
+    const connected = new Set(workReadySockets(this.ctx).keys());
+    return this.unit(productId, (tx) => explainJob(tx, jobId, connected));
   }
 
   async action(productId: string, jobId: string, action: JobAction, input: ActionInput) {

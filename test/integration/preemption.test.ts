@@ -88,6 +88,10 @@ describe("preemption", () => {
     );
     expect(runs.body.runs.at(-1)?.result).toMatchObject({ outcome: "cancelled", message: `preempted by ${crit.id}` });
     expect((await getJob(product, crit.id)).stage).toBe("assigned");
+    const why = await api<{ preemption: Record<string, unknown> }>("GET", `${P(product)}/jobs/${victim.id}/explain`, {
+      token: ADMIN,
+    });
+    expect(why.body.preemption).toMatchObject({ preemptedBy: crit.id, preemptedAt: v.preemptedAt });
     // The evicted holder is fenced out: its late progress is refused.
     socket.send({ type: "progress", id: "late", ...lease, pct: 90 });
     expect(await socket.next("error")).toMatchObject({ id: "late", code: "fenced" });
@@ -145,6 +149,10 @@ describe("preemption", () => {
     const crit2 = await submit(product, { title: "crit2", priority: "critical", requires: ["gpu"] });
     expect((await getJob(product, crit2.id)).stage).toBe("queued");
     expect(seen(other.socket, "cancel")).toEqual([]);
+    const why = await api<{ preemption: Record<string, unknown> }>("GET", `${P(product)}/jobs/${crit2.id}/explain`, {
+      token: ADMIN,
+    });
+    expect(why.body.preemption).toMatchObject({ wouldPreempt: null, notBecause: "no_eligible_victim" });
     // 11 minutes later (the run's end moved back): the next dispatch pass may evict it again.
     await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
       state.storage.sql.exec("UPDATE runs SET ended_at = ended_at - 660000 WHERE job_id = ?", victim.id);

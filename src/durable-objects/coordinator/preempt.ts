@@ -11,7 +11,7 @@
  * Only push dispatch preempts: a pull (HTTP-claim) factory has no channel to be told to stop, so claim.ts never does.
  */
 import type { Factory, Job } from "../../core/model.ts";
-import { decidePreemption, PREEMPTION_COOLDOWN_MS } from "../../core/preemption.ts";
+import { decidePreemption, PREEMPTION_COOLDOWN_MS, type PreemptionDecision } from "../../core/preemption.ts";
 import type { RouteContext } from "../../core/router.ts";
 import { loadJob } from "./job-rows.ts";
 import { giveBack } from "./lease-ops.ts";
@@ -70,6 +70,29 @@ function evictionInFlight(tx: Tx, byJobId: string): boolean {
 }
 
 /**
+ * What core/preemption says for `job` over `factories` now, reading the running jobs, the cool-down record and the
+ * evictions in flight. Read-only (explain uses it for "would preempt").
+ */
+export function preemptionDecision(
+  tx: Tx,
+  job: Job,
+  factories: readonly Factory[],
+  ctx: RouteContext,
+): PreemptionDecision {
+  if (job.priority !== "critical") return { preempt: false, reason: "not_critical" }; // before any read
+  const enabled = getSettings(tx.sql).preemption;
+  if (!enabled) return { preempt: false, reason: "disabled" };
+  return decidePreemption({
+    incoming: job,
+    candidates: factories.map((factory) => ({ factory, running: runningOn(tx, factory.id) })),
+    enabled,
+    ctx,
+    lastPreemptedAt: (j) => lastPreemptedAt(tx.sql, j.id),
+    evictionInFlight: evictionInFlight(tx, job.id),
+  });
+}
+
+/**
  * If `job` may preempt on one of `factories` (the connected, active ones, full or not), take the victim's lease
  * and requeue it; returns the eviction (for the `cancel` frame) with the factory whose seat is now free. Writes
  * nothing and returns undefined when the rule says no.
@@ -80,17 +103,7 @@ export function preemptFor(
   factories: readonly Factory[],
   ctx: RouteContext,
 ): { eviction: Eviction; factory: Factory } | undefined {
-  if (job.priority !== "critical") return undefined; // cheap exit before any read: the common case
-  const enabled = getSettings(tx.sql).preemption;
-  if (!enabled) return undefined;
-  const decision = decidePreemption({
-    incoming: job,
-    candidates: factories.map((factory) => ({ factory, running: runningOn(tx, factory.id) })),
-    enabled,
-    ctx,
-    lastPreemptedAt: (j) => lastPreemptedAt(tx.sql, j.id),
-    evictionInFlight: evictionInFlight(tx, job.id),
-  });
+  const decision = preemptionDecision(tx, job, factories, ctx);
   if (!decision.preempt) return undefined;
   const { victim, factoryId } = decision;
   const why = preemptedMessage(job.id);
