@@ -2,7 +2,7 @@
 // through nextCursor; refetched when the queue version changes.
 
 import { api, describeError, jobPath } from "./api.js";
-import { ago, h, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
+import { ago, h, preemptedBadge, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
 import { countText } from "./live.js";
 
 const PAGE = 50;
@@ -179,7 +179,7 @@ function jobRow(j, live) {
     "tr",
     { dataset: { job: j.id, stage: j.stage } },
     h("td", { class: "title" }, h("a", { href: `#${jobPath(j.id)}` }, j.title), h("span", { class: "id muted" }, j.id)),
-    h("td", null, stageBadge(j.stage)),
+    h("td", null, stageBadge(j.stage), preemptedBadge(j)),
     h("td", { class: "opt" }, h("span", { class: `prio prio-${j.priority}` }, j.priority)),
     h("td", { class: "opt num" }, `${j.attempt} / ${j.maxAttempts}`),
     h("td", { class: "opt" }, live.factoryName(j.holderFactoryId) || "—"),

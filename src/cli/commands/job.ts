@@ -31,6 +31,12 @@ function budgetText(job: Job): string {
   return parts.length ? parts.join(", ") : NONE;
 }
 
+/** "preempted by X at T" while the evicted job waits (the marks clear at its next assignment). */
+function preemptedField(job: Job): Array<[string, string]> {
+  if (!job.preemptedBy) return [];
+  return [["preempted", `by ${job.preemptedBy} at ${formatInstant(job.preemptedAt ?? job.updatedAt)}`]];
+}
+
 export function renderJob(job: Job, runs: readonly Run[], now: number): string {
   const lease = job.holderFactoryId
     ? `${job.holderFactoryId} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
@@ -51,6 +57,7 @@ export function renderJob(job: Job, runs: readonly Run[], now: number): string {
     ["checkpoint", checkpointText(job)],
     ["progress", job.progress ? `${job.progress.pct ?? "?"}% ${job.progress.note ?? ""}`.trim() : NONE],
     ["last result", resultText(job.lastResult)],
+    ...preemptedField(job),
     ["reviews", job.reviews?.length ? job.reviews.map((r) => `${r.reviewer}:${r.verdict}`).join(", ") : NONE],
     ["created", `${formatInstant(job.createdAt)} (${formatAge(job.createdAt, now)} ago)`],
     ["updated", `${formatInstant(job.updatedAt)} (${formatAge(job.updatedAt, now)} ago)`],
