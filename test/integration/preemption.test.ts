@@ -92,6 +92,22 @@ describe("preemption", () => {
       token: ADMIN,
     });
     expect(why.body.preemption).toMatchObject({ preemptedBy: crit.id, preemptedAt: v.preemptedAt });
+    const events = await until(
+      async () =>
+        (
+          await api<{ events: Array<{ type: string; data: Record<string, unknown> }> }>(
+            "GET",
+            `${P(product)}/jobs/${victim.id}/events`,
+            { token: ADMIN },
+          )
+        ).body.events ?? [],
+      (es) => es.some((e) => e.type === "job.preempted"),
+    );
+    expect(events.find((e) => e.type === "job.preempted")?.data).toMatchObject({
+      by: crit.id,
+      leaseEpoch: lease.leaseEpoch,
+    });
+    expect(events.find((e) => e.type === "lease.lost" && e.data.why === `preempted by ${crit.id}`)).toBeDefined();
     // The evicted holder is fenced out: its late progress is refused.
     socket.send({ type: "progress", id: "late", ...lease, pct: 90 });
     expect(await socket.next("error")).toMatchObject({ id: "late", code: "fenced" });
