@@ -134,6 +134,8 @@ export interface Job {
   preemptedAt?: number;
   /** The id of the `critical` job that evicted this one; cleared by the next assignment. */
   preemptedBy?: string;
+  /** When this `critical` job last evicted another (ms): it evicts no other within the cool-down (core/preemption). */
+  lastEvictionAt?: number;
   createdAt: number;
   updatedAt: number;
   /** When the job last entered `queued`: the clock starvation aging reads. */

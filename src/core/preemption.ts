@@ -6,7 +6,8 @@
  * The rule, in the order it is checked:
  *   1. only with `settings.preemption`, only for a `critical` incoming job;
  *   2. never when some candidate factory already has a free seat that fits the job (dispatch places it there);
- *   3. at most one eviction in flight per critical job: while a victim it displaced still waits, it evicts no other;
+ *   3. at most one eviction per critical job per cool-down: should the seat it took not hold (its factory refuses
+ *      or drops it), it evicts no second victim until `PREEMPTION_COOLDOWN_MS` after the first;
  *   4. the victim runs on a factory that passes every hard filter for the incoming job except `no_free_seat`;
  *   5. never a victim of equal or higher priority (so a `critical` job is never preempted);
  *   6. never a victim preempted less than `PREEMPTION_COOLDOWN_MS` ago;
@@ -41,7 +42,7 @@ export interface PreemptionInput {
    * passes the time of the last run it closed as preempted, since assignment clears `preemptedAt`.
    */
   lastPreemptedAt?: (job: Job) => number | undefined;
-  /** A victim this critical job displaced still waits in the queue: no second eviction for it. */
+  /** This critical job already evicted a job within the cool-down (`lastEvictionAt`): no second eviction for it. */
   evictionInFlight?: boolean;
 }
 

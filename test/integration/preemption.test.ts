@@ -180,6 +180,28 @@ describe("preemption", () => {
     other.socket.close();
   });
 
+  it("one eviction per critical job: when the seat it took is refused, it evicts nobody else within the cool-down", async () => {
+    const product = "preempt-once";
+    await setPreemption(product, true);
+    const f = await busyFactory(product, "medium", "f");
+    const g = await busyFactory(product, "low", "g");
+    const crit = await submit(product, { title: "crit", priority: "critical", requires: ["gpu"] });
+    expect(await g.socket.next<CancelFrame>("cancel")).toMatchObject({ jobId: g.victim.id });
+    const a = (await g.socket.next<AssignFrame>("assign")).assignments[0]!;
+    // g turns the critical job down; its victim takes the seat back (same pass), and f's medium job is left alone.
+    g.socket.send({ type: "release", id: "r", jobId: crit.id, leaseEpoch: a.leaseEpoch, reason: "no free seat" });
+    await g.socket.next("ack");
+    expect((await g.socket.next<AssignFrame>("assign")).assignments[0]!.job.id).toBe(g.victim.id);
+    expect((await getJob(product, crit.id)).stage).toBe("queued");
+    expect(seen(f.socket, "cancel")).toEqual([]);
+    const why = await api<{ preemption: Record<string, unknown> }>("GET", `${P(product)}/jobs/${crit.id}/explain`, {
+      token: ADMIN,
+    });
+    expect(why.body.preemption).toMatchObject({ wouldPreempt: null, notBecause: "eviction_in_flight" });
+    f.socket.close();
+    g.socket.close();
+  });
+
   it("a completion that lands after the preemption is fenced; the victim stays requeued with its checkpoint", async () => {
     const product = "preempt-late-complete";
     await setPreemption(product, true);

@@ -127,7 +127,7 @@ describe("decidePreemption — table", () => {
       want: "no_eligible_victim",
     },
     {
-      name: "a victim this job displaced still waits: no second eviction",
+      name: "this job already evicted one within the cool-down: no second eviction",
       run: () => decide([full([low])], { evictionInFlight: true }),
       want: "eviction_in_flight",
     },

@@ -70,7 +70,7 @@ export function planAndAssign(tx: Tx, connected: ReadonlyMap<string, { leaseTtlS
   const ids = free.length === 0 ? criticalDueIds(tx) : dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0);
   for (const id of ids) {
     if ((free.length === 0 && !preemption) || scanned++ >= MAX_SCAN) break;
-    const job: Job | undefined = loadJob(tx.sql, id);
+    let job: Job | undefined = loadJob(tx.sql, id);
     if (!job || (free.length === 0 && job.priority !== "critical")) continue;
     const routeCtx = { ...ctx, busySerialKeys: busy };
     const best = rankFactories(job, free, routeCtx).ranked[0];
@@ -80,6 +80,7 @@ export function planAndAssign(tx: Tx, connected: ReadonlyMap<string, { leaseTtlS
       const won = preemption ? preemptFor(tx, job, live, routeCtx) : undefined;
       if (!won) continue;
       plan.evictions.push(won.eviction);
+      job = won.job;
       factory = won.factory;
       factory.load -= 1;
     }

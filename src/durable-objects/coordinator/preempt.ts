@@ -3,7 +3,7 @@
  * PREEMPT — contract:
  *   inputs: a `critical` job no free seat of a connected factory fits; the connected factories; `now`.
  *   guard:  core/preemption decides (settings.preemption on, the victim's factory fits the job but for the seat,
- *           victim of lower priority, outside its cool-down, no other eviction of this job in flight).
+ *           victim of lower priority, outside its cool-down, no other eviction by this job within the cool-down).
  *   output: in the caller's atomic unit — the victim's lease taken (epoch + 1, run closed `cancelled`
  *           "preempted by <id>", attempt refunded, checkpoint kept, `lease.lost` + `job.preempted` events, audit
  *           `job.preempted`), the victim requeued with `preemptedAt`/`preemptedBy`, and the seat it held handed to
@@ -13,7 +13,7 @@
 import type { Factory, Job } from "../../core/model.ts";
 import { decidePreemption, PREEMPTION_COOLDOWN_MS, type PreemptionDecision } from "../../core/preemption.ts";
 import type { RouteContext } from "../../core/router.ts";
-import { loadJob } from "./job-rows.ts";
+import { loadJob, touchJob } from "./job-rows.ts";
 import { giveBack } from "./lease-ops.ts";
 import { getSettings } from "./meta.ts";
 import { enqueueAudit, enqueueEvent } from "./outbox.ts";
@@ -55,20 +55,6 @@ export function lastPreemptedAt(sql: SqlStorage, jobId: string): number | undefi
   return row.t ?? undefined;
 }
 
-/** A job `byJobId` evicted within the cool-down is still waiting to run again: that eviction is in flight. */
-function evictionInFlight(tx: Tx, byJobId: string): boolean {
-  return (
-    tx.sql
-      .exec(
-        `SELECT 1 FROM jobs WHERE stage = 'queued' AND json_extract(doc, '$.preemptedBy') = ?
-           AND json_extract(doc, '$.preemptedAt') > ? LIMIT 1`,
-        byJobId,
-        tx.now - PREEMPTION_COOLDOWN_MS,
-      )
-      .toArray().length > 0
-  );
-}
-
 /**
  * What core/preemption says for `job` over `factories` now, reading the running jobs, the cool-down record and the
  * evictions in flight. Read-only (explain uses it for "would preempt").
@@ -88,21 +74,21 @@ export function preemptionDecision(
     enabled,
     ctx,
     lastPreemptedAt: (j) => lastPreemptedAt(tx.sql, j.id),
-    evictionInFlight: evictionInFlight(tx, job.id),
+    evictionInFlight: job.lastEvictionAt !== undefined && tx.now - job.lastEvictionAt < PREEMPTION_COOLDOWN_MS,
   });
 }
 
 /**
  * If `job` may preempt on one of `factories` (the connected, active ones, full or not), take the victim's lease
- * and requeue it; returns the eviction (for the `cancel` frame) with the factory whose seat is now free. Writes
- * nothing and returns undefined when the rule says no.
+ * and requeue it; returns the eviction (for the `cancel` frame), the factory whose seat is now free, and `job`
+ * as saved with its `lastEvictionAt` (assign that one). Writes nothing and returns undefined when the rule says no.
  */
 export function preemptFor(
   tx: Tx,
   job: Job,
   factories: readonly Factory[],
   ctx: RouteContext,
-): { eviction: Eviction; factory: Factory } | undefined {
+): { eviction: Eviction; factory: Factory; job: Job } | undefined {
   const decision = preemptionDecision(tx, job, factories, ctx);
   if (!decision.preempt) return undefined;
   const { victim, factoryId } = decision;
@@ -115,5 +101,6 @@ export function preemptFor(
   enqueueEvent(tx, victim.id, "job.preempted", { by: job.id, factoryId, leaseEpoch: victim.leaseEpoch });
   enqueueAudit(tx, "system", "job.preempted", victim.id, { by: job.id, factoryId, epoch: victim.leaseEpoch });
   const factory = factories.find((f) => f.id === factoryId)!;
-  return { eviction: { factoryId, jobId: victim.id, leaseEpoch: victim.leaseEpoch }, factory };
+  const saved = touchJob(tx, job, { lastEvictionAt: tx.now });
+  return { eviction: { factoryId, jobId: victim.id, leaseEpoch: victim.leaseEpoch }, factory, job: saved };
 }
