@@ -5,7 +5,7 @@
 import { actionBar } from "./actions.js";
 import { api, describeError, jobPath } from "./api.js";
 import { artifactsPanel } from "./artifacts.js";
-import { ago, clock, h, replace, showError, stageBadge, statusLine, when } from "./dom.js";
+import { ago, clock, h, preemptedBadge, replace, showError, stageBadge, statusLine, when } from "./dom.js";
 import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
 import { reviewPanel } from "./review.js";
@@ -209,6 +209,13 @@ function headerFacts(job, name) {
         )
       : null,
     job.feedback ? fact("Feedback", job.feedback) : null,
+    job.preemptedBy
+      ? fact(
+          "Preempted",
+          h("span", null, preemptedBadge(job), ` by ${job.preemptedBy} at ${when(job.preemptedAt)}`),
+          "preempted",
+        )
+      : null,
     fact("Updated", h("span", { title: when(job.updatedAt) }, ago(job.updatedAt))),
     fact("Created", when(job.createdAt)),
     fact("Id", h("span", { class: "mono" }, job.id)),

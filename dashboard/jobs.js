@@ -2,7 +2,7 @@
 // through nextCursor; refetched when the queue version changes.
 
 import { api, describeError, jobPath } from "./api.js";
-import { ago, h, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
+import { ago, h, preemptedBadge, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
 import { countText } from "./live.js";
 import { frozenBadge, serialPanel } from "./serial.js";
 import { waitingNote } from "./waiting.js";
@@ -190,7 +190,7 @@ function jobRow(j, live) {
       frozenBadge(j.serialKey),
       h("span", { class: "id muted" }, j.id),
     ),
-    h("td", { class: "stage" }, stageBadge(j.stage), waitingNote(j.waitingReason)),
+    h("td", { class: "stage" }, stageBadge(j.stage), preemptedBadge(j), waitingNote(j.waitingReason)),
     h("td", { class: "opt" }, h("span", { class: `prio prio-${j.priority}` }, j.priority)),
     h("td", { class: "opt num" }, `${j.attempt} / ${j.maxAttempts}`),
     h("td", { class: "opt" }, live.factoryName(j.holderFactoryId) || "—"),

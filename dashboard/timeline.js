@@ -118,6 +118,9 @@ export function summarize(e, name) {
     case "lease.lost":
       parts.push(`lease lost by ${name(d.factoryId)}`, `epoch ${d.leaseEpoch}`, d.why);
       break;
+    case "job.preempted":
+      parts.push(`preempted by ${d.by}`, `on ${name(d.factoryId)}`, `epoch ${d.leaseEpoch}`);
+      break;
     case "progress":
       parts.push(d.pct !== undefined && `${Math.round(d.pct)} %`, d.note);
       break;

@@ -135,6 +135,12 @@ export interface Job {
   rejectedBy?: string[];
   /** Reviewer feedback carried into the next attempt after a reject-with-requeue. */
   feedback?: string;
+  /** When a `critical` job last evicted this one (ms; core/preemption); cleared by the next assignment. */
+  preemptedAt?: number;
+  /** The id of the `critical` job that evicted this one; cleared by the next assignment. */
+  preemptedBy?: string;
+  /** When this `critical` job last evicted another (ms): it evicts no other within the cool-down (core/preemption). */
+  lastEvictionAt?: number;
   createdAt: number;
   updatedAt: number;
   /** When the job last entered `queued`: the clock starvation aging reads. */

@@ -141,6 +141,7 @@ export type ServerFrame =
   | { type: "assign"; assignments: Assignment[] }
   | { type: "ack"; id: string; result?: unknown }
   | { type: "error"; id?: string; code: string; message: string }
+  /** `reason` "preempted": a critical job takes this seat, its `assign` follows; the seat is free once stopping. */
   | { type: "cancel"; jobId: string; leaseEpoch: number; reason: string }
   | { type: "drain"; reason: string }
   | { type: "revoke"; reason: string };
@@ -206,6 +207,7 @@ export interface JobEvent {
  * - `lease.granted` {factoryId, leaseEpoch, expiresAt}; `lease.lost` {factoryId, leaseEpoch, why}
  * - `log` {factoryId, leaseEpoch, lines: LogLine[]}; `progress` {pct?, note?}; `checkpoint` {branch?, sha?, note?}
  * - `artifact.added` / `artifact.deleted` {name, size, sha256, contentType}; `cancel` {reason}
+ * - `job.preempted` {by, factoryId, leaseEpoch} — a critical job `by` took this job's seat (coordinator/preempt)
  */
 export const FEED_EVENT_TYPES = [
   "job.submitted",
@@ -219,6 +221,7 @@ export const FEED_EVENT_TYPES = [
   "artifact.added",
   "artifact.deleted",
   "cancel",
+  "job.preempted",
 ] as const;
 
 /**

@@ -6,6 +6,7 @@
  */
 import type { Exclusion } from "../core/exclusions.ts";
 import type { Insights, Job, RouterWeights, RunResult, Stage, WaitingReason } from "../core/model.ts";
+import type { PreemptionSkip } from "../core/preemption.ts";
 import type { Candidate } from "../core/router.ts";
 
 /** A live lease as a factory sees it. */
@@ -77,4 +78,18 @@ export interface Explanation {
   exclusions: Exclusion[];
   /** Why the job waits at `at` (core/waiting), null while it runs or once terminal. */
   waitingReason: WaitingReason | null;
+  /** Preemption (core/preemption): whether this job was evicted, and whom it would evict now. */
+  preemption: PreemptionView;
+}
+
+/** The preemption part of an explanation. */
+export interface PreemptionView {
+  /** When a critical job last evicted this one (ms), since its last assignment; else null. */
+  preemptedAt: number | null;
+  /** The id of the critical job that evicted it; else null. */
+  preemptedBy: string | null;
+  /** A queued critical job that fits no free seat: the running job it would evict now and where; else null. */
+  wouldPreempt: { victimId: string; victimPriority: Job["priority"]; factoryId: string } | null;
+  /** Why it would not (`disabled`, `not_critical`, `free_seat_fits`, `no_eligible_victim`…); null when it would. */
+  notBecause: PreemptionSkip | null;
 }

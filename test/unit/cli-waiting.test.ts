@@ -99,6 +99,7 @@ describe("explain: the Waiting block", () => {
       rejected: [],
       exclusions: [],
       waitingReason: noGpu,
+      preemption: { preemptedAt: null, preemptedBy: null, wouldPreempt: null, notBecause: "not_critical" },
     });
     expect(text.split("\n")[1]).toBe("Waiting: no_capable_factory — waiting for a factory with gpu — none is enrolled");
   });

@@ -13,7 +13,6 @@ import {
   rankFactories,
   STARVATION_HORIZON_MS,
   scoreCandidate,
-  selectPreemptionVictim,
   starvationPenalty,
 } from "../../src/core/router.ts";
 
@@ -349,33 +348,5 @@ describe("pickJobForFactory", () => {
     expect(pickJobForFactory(jobs, factory(), ctx)?.id).toBe("high");
     expect(pickJobForFactory(jobs, factory({ capabilities: ["gpu"] }), ctx)?.id).toBe("gpu-crit");
     expect(pickJobForFactory(jobs, factory({ status: "draining" }), ctx)).toBeUndefined();
-  });
-});
-
-describe("selectPreemptionVictim", () => {
-  const critical = job({ id: "crit", priority: "critical" });
-  const running = (id: string, priority: Job["priority"], updatedAt: number, stage: Job["stage"] = "building") =>
-    job({ id, priority, updatedAt, stage });
-
-  it("only preempts for a critical job", () => {
-    expect(selectPreemptionVictim([running("a", "low", NOW)], job({ priority: "high" }))).toBeUndefined();
-  });
-
-  it("picks the lowest priority below critical", () => {
-    const victims = [running("h", "high", NOW), running("l", "low", NOW - 1), running("m", "medium", NOW)];
-    expect(selectPreemptionVictim(victims, critical)?.id).toBe("l");
-  });
-
-  it("among equal priorities picks the most recently updated (least work lost), then the lower id", () => {
-    expect(
-      selectPreemptionVictim([running("old", "low", NOW - 9 * MIN), running("new", "low", NOW)], critical)?.id,
-    ).toBe("new");
-    expect(selectPreemptionVictim([running("b", "low", NOW), running("a", "low", NOW)], critical)?.id).toBe("a");
-  });
-
-  it("never evicts a critical job, and only considers leased (assigned/building) jobs", () => {
-    expect(selectPreemptionVictim([running("c2", "critical", NOW)], critical)).toBeUndefined();
-    expect(selectPreemptionVictim([running("t", "low", NOW, "testing")], critical)).toBeUndefined();
-    expect(selectPreemptionVictim([running("a", "low", NOW, "assigned")], critical)?.id).toBe("a");
   });
 });

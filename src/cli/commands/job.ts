@@ -33,6 +33,12 @@ function budgetText(job: Job): string {
   return parts.length ? parts.join(", ") : NONE;
 }
 
+/** "preempted by X at T" while the evicted job waits (the marks clear at its next assignment). */
+function preemptedField(job: Job): Array<[string, string]> {
+  if (!job.preemptedBy) return [];
+  return [["preempted", `by ${job.preemptedBy} at ${formatInstant(job.preemptedAt ?? job.updatedAt)}`]];
+}
+
 export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], now: number): string {
   const lease = job.holderFactoryId
     ? `${job.holderFactoryId} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
@@ -53,6 +59,7 @@ export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], n
     ["checkpoint", checkpointText(job)],
     ["progress", job.progress ? `${job.progress.pct ?? "?"}% ${job.progress.note ?? ""}`.trim() : NONE],
     ["last result", resultText(job.lastResult)],
+    ...preemptedField(job),
     ["reviews", job.reviews?.length ? job.reviews.map((r) => `${r.reviewer}:${r.verdict}`).join(", ") : NONE],
     ["created", `${formatInstant(job.createdAt)} (${formatAge(job.createdAt, now)} ago)`],
     ["updated", `${formatInstant(job.updatedAt)} (${formatAge(job.updatedAt, now)} ago)`],

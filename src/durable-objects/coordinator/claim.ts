@@ -10,6 +10,8 @@
  *           holder = factory, `leaseEpoch` + 1, `attempt` + 1, a run opened.
  * It runs inside one synchronous SQLite transaction of the product's single
  * writer, so two claims can never take the same job.
+ * No preemption here: a pull (HTTP-claim) factory has no pushed `cancel` to
+ * stop a victim with, so only push dispatch (dispatch.ts, preempt.ts) preempts.
  */
 import { leaseExpiresAt } from "../../core/lease.ts";
 import type { Factory, Job } from "../../core/model.ts";
@@ -58,6 +60,9 @@ export function assignJob(tx: Tx, job: Job, factoryId: string, ttlSeconds: numbe
     leaseExpiresAt: expiresAt,
     attempt: job.attempt + 1,
     notBefore: undefined,
+    // The contract: a preemption's marks last until the job runs again (the cool-down reads the runs instead).
+    preemptedAt: undefined,
+    preemptedBy: undefined,
   });
   startRun(tx, next, factoryId);
   enqueueEvent(tx, next.id, "lease.granted", {
