@@ -14,6 +14,7 @@
  */
 import type { Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
+import type { SettingsPatch } from "../core/settings.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
 import {
   type ArtifactCommit,
@@ -29,12 +30,13 @@ import { keyVerdicts } from "./coordinator/idempotency.ts";
 import { type JobListQuery, listJobs } from "./coordinator/job-list.ts";
 import { requireJob } from "./coordinator/job-rows.ts";
 import { expireDue, fence, releaseLease, renewLease } from "./coordinator/lease-ops.ts";
-import { queueVersion } from "./coordinator/meta.ts";
+import { getSettings, queueVersion } from "./coordinator/meta.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox-dead-letters.ts";
 import { feedName } from "./coordinator/outbox-delivery.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
 import { listRuns } from "./coordinator/runs.ts";
+import { announceSettings, updateSettings } from "./coordinator/settings.ts";
 import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
@@ -94,7 +96,8 @@ export class ProductCoordinator extends FleetRpc {
 
   // ---- factory work over HTTP: claim, fenced patch, lease ---------------------------
 
-  async claim(productId: string, factoryId: string, ttlSeconds: number) {
+  /** `ttlSeconds`: the factory's own ceiling on the lease TTL, if it named one (core/settings `grantedLeaseTtl`). */
+  async claim(productId: string, factoryId: string, ttlSeconds?: number) {
     return this.unit(productId, (tx) => claimOverHttp(tx, factoryId, ttlSeconds));
   }
 
@@ -102,7 +105,7 @@ export class ProductCoordinator extends FleetRpc {
     return this.unit(productId, (tx) => patchJob(tx, factoryId, jobId, body));
   }
 
-  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttlSeconds: number) {
+  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttlSeconds?: number) {
     return this.unit(productId, (tx) => renewLease(tx, jobId, factoryId, epoch, ttlSeconds));
   }
 
@@ -177,5 +180,20 @@ export class ProductCoordinator extends FleetRpc {
   /** Keeps dead letters the Worker could not write to D1, so none is ever dropped. */
   async keepDeadLetters(productId: string, items: Omit<StoredDeadLetter, "productId">[]) {
     return this.unit(productId, (tx) => keepDeadLetters(tx, items));
+  }
+
+  // ---- part 1: product settings (coordinator/settings) ----------------------------------
+
+  /** The product's settings, every key (defaults for what was never set). */
+  async readSettings(productId: string) {
+    return this.unit(productId, (tx) => getSettings(tx.sql));
+  }
+
+  /** Merge a validated patch (audited, queue version bumped); connected factories hear a changed lease TTL. */
+  async patchSettings(productId: string, patch: SettingsPatch, actor: string) {
+    const outcome = await this.unit(productId, (tx) => updateSettings(tx, patch, actor));
+    if (!outcome.ok) return outcome;
+    if (outcome.value.announce) announceSettings(this.ctx, outcome.value.settings);
+    return { ok: true as const, value: outcome.value.settings };
   }
 }

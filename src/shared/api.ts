@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { LEASE_TTL } from "../core/lease.ts";
 import { STAGES } from "../core/model.ts";
+import { SettingsPatchSchema } from "../core/settings.ts";
 
 /** Product ids double as Durable Object names and token prefixes: keep them plain. */
 export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and '-', at most 63");
@@ -30,7 +31,13 @@ export const JobListQuery = z
 
 export const LeaseTtl = z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds);
 
-export const ClaimBody = z.object({ leaseTtlSeconds: LeaseTtl.default(LEASE_TTL.defaultSeconds) }).strict();
+/**
+ * `leaseTtlSeconds`: the longest TTL the factory wants; the lease gets the job's governing TTL (manifest, else the
+ * product's setting) or this, whichever is shorter (core/settings `grantedLeaseTtl`). Absent = the governing TTL.
+ */
+export const ClaimBody = z
+  .object({ leaseTtlSeconds: LeaseTtl.optional().describe("at most this TTL, s (the job's or product's governs)") })
+  .strict();
 
 export const CheckpointBody = z
   .object({
@@ -83,7 +90,7 @@ export const PatchJobBody = z
   .strict();
 
 export const RenewBody = z
-  .object({ leaseEpoch: z.number().int().min(0), leaseTtlSeconds: LeaseTtl.default(LEASE_TTL.defaultSeconds) })
+  .object({ leaseEpoch: z.number().int().min(0), leaseTtlSeconds: LeaseTtl.optional() })
   .strict();
 export const ReleaseBody = z.object({ leaseEpoch: z.number().int().min(0) }).strict();
 
@@ -221,3 +228,11 @@ export const HistoryQuery = z
 export type ClaimBodyT = z.infer<typeof ClaimBody>;
 export type PatchJobBodyT = z.infer<typeof PatchJobBody>;
 export type EnrollBodyT = z.infer<typeof EnrollBody>;
+
+// ---- product settings (part 1) ---------------------------------------------------
+
+/**
+ * `PATCH …/settings`: any subset of the operator-settable keys (core/settings `SettingsPatchSchema`: strict, nested
+ * objects merged key by key); the answer is the whole `ProductSettings` record.
+ */
+export const SettingsPatchBody = SettingsPatchSchema;

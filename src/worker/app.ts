@@ -19,6 +19,7 @@ import { history } from "./routes/history.ts";
 import { jobs } from "./routes/jobs.ts";
 import { products } from "./routes/products.ts";
 import { queueState } from "./routes/queue-state.ts";
+import { settings } from "./routes/settings.ts";
 import { system } from "./routes/system.ts";
 import { tokens } from "./routes/tokens.ts";
 import { work } from "./routes/work.ts";
@@ -28,7 +29,8 @@ export function buildApp(): Hono<AppEnv> {
   const product = new Hono<AppEnv>();
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
-  for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
+  for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history, settings])
+    product.route("/", r);
 
   const app = new Hono<AppEnv>();
   app.use("*", securityHeaders);

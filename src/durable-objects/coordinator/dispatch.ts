@@ -19,6 +19,7 @@ import { assignJob, dueJobIdsByUrgency, routeContext } from "./claim.ts";
 import { listFactories } from "./factories.ts";
 import { loadJob } from "./job-rows.ts";
 import type { Tx } from "./tx.ts";
+import { MAX_SCAN as SCAN_LIMIT } from "./urgency-order.ts";
 
 /**
  * Jobs examined per dispatch pass when none of them fit a free seat. Bounds the
@@ -29,7 +30,7 @@ const MAX_SCAN = 1000;
 
 export function planAndAssign(
   tx: Tx,
-  connected: ReadonlyMap<string, { leaseTtlSeconds: number }>,
+  connected: ReadonlyMap<string, { leaseTtlSeconds?: number }>,
 ): Map<string, Assignment[]> {
   const out = new Map<string, Assignment[]>();
   const free: Factory[] = [];
@@ -43,18 +44,23 @@ export function planAndAssign(
   const ctx = routeContext(tx);
   const busy = new Set(ctx.busySerialKeys);
   let scanned = 0;
-  for (const id of dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0)) {
+  for (const id of dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0, SCAN_LIMIT, ctx.agingHorizonMs)) {
     if (free.length === 0 || scanned++ >= MAX_SCAN) break;
     const job: Job | undefined = loadJob(tx.sql, id);
     if (!job) continue;
     const best = rankFactories(job, free, { ...ctx, busySerialKeys: busy }).ranked[0];
     if (!best) continue;
     const factory = free.find((f) => f.id === best.factoryId)!;
-    const ttl = connected.get(factory.id)?.leaseTtlSeconds ?? 60;
-    const { job: assigned, lease } = assignJob(tx, job, factory.id, ttl);
+    // The job's governing TTL (manifest, else product), shortened only if this connection's hello asked for less.
+    const { job: assigned, lease } = assignJob(tx, job, factory.id, connected.get(factory.id)?.leaseTtlSeconds);
     if (assigned.serialKey) busy.add(assigned.serialKey);
     const list = out.get(factory.id) ?? [];
-    list.push({ job: assigned, leaseEpoch: lease.leaseEpoch, expiresAt: lease.expiresAt, ttlSeconds: ttl });
+    list.push({
+      job: assigned,
+      leaseEpoch: lease.leaseEpoch,
+      expiresAt: lease.expiresAt,
+      ttlSeconds: lease.ttlSeconds,
+    });
     out.set(factory.id, list);
     factory.load += 1;
     if (factory.load >= factory.seats) free.splice(free.indexOf(factory), 1);
