@@ -13,6 +13,7 @@ import { jobs } from "./commands/jobs.ts";
 import { login } from "./commands/login.ts";
 import { productCommands } from "./commands/products.ts";
 import { queueState } from "./commands/queue-state.ts";
+import { settingsCommands } from "./commands/settings.ts";
 import { submit } from "./commands/submit.ts";
 import { tokenCommands } from "./commands/tokens.ts";
 import { watch } from "./commands/watch.ts";
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   ...tokenCommands,
   ...productCommands,
   queueState,
+  ...settingsCommands,
   history,
   deadLetters,
 ];
