@@ -3,9 +3,10 @@
 // TTL that applies is stated in `welcome`, pushed to connected factories as a `settings` frame when it changes, and
 // granted to new and renewed leases (a manifest's own TTL wins, a factory may only ask for shorter); a weights change
 // changes the router's choice in explain.
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS, type ProductSettings } from "../../src/core/settings.ts";
-import { ADMIN, api, enroll, P, submit, until } from "./client";
+import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
 
 async function mint(product: string, role: "viewer" | "operator"): Promise<string> {
@@ -179,5 +180,27 @@ describe("router settings", () => {
     const after = (await explain()).body;
     expect(after.ranked.map((c) => c.factoryId)).toEqual([big.factoryId, lean.factoryId]);
     expect(after.ranked[0]!.terms.affinity.weight).toBe(5);
+  });
+
+  it("the aging horizon decides when an old low job overtakes a fresh medium one in a claim", async () => {
+    const winner = async (product: string, horizon?: number) => {
+      if (horizon) expect((await patch(product, { agingHorizonMinutes: horizon })).status).toBe(200);
+      const f = await enroll(product, "f");
+      const low = await submit(product, { title: "old low", priority: "low" });
+      await submit(product, { title: "fresh medium", priority: "medium" });
+      await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+        const at = Date.now() - 10 * 60_000; // queued 10 minutes ago
+        state.storage.sql.exec(
+          "UPDATE jobs SET queued_at = ?1, doc = json_set(doc, '$.queuedAt', ?1) WHERE id = ?2",
+          at,
+          low.id,
+        );
+      });
+      return (await claim(product, f.token)).body.job.title;
+    };
+    // 30 min (default): the low job has shed a third of its penalty (urgency −1), the medium none (−0.5).
+    expect(await winner("settings-aging-default")).toBe("fresh medium");
+    // 5 min: the low job's penalty is gone (urgency 0) and it goes first.
+    expect(await winner("settings-aging-short", 5)).toBe("old low");
   });
 });
