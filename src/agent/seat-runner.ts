@@ -46,6 +46,8 @@ export interface SeatContext {
   engineUser?: RunAs;
   /** The sandbox engines run in when they run as the agent's own user (agent/sandbox). */
   sandbox?: Sandbox;
+  /** The lease TTL (s) that applies on this connection (welcome, then `settings` frames); undefined before welcome. */
+  connectionTtl?: () => number | undefined;
 }
 
 export class SeatRunner {
@@ -304,7 +306,24 @@ export class SeatRunner {
   private startRenewals(): void {
     const ttl = this.ctx.cfg.leaseTtlSeconds;
     const frame: OutFrame = { type: "renew", ...this.ref(), ...(ttl ? { ttlSeconds: ttl } : {}) };
-    this.renewer.start(renewPlan(ttl, this.a.ttlSeconds, this.resumed), () => void this.send(frame));
+    const plan = renewPlan(ttl, this.a.ttlSeconds, this.resumed, this.ctx.connectionTtl?.());
+    this.renewer.start(plan, () => void this.renewOnce(frame));
+  }
+
+  /** One renewal; its answer names the TTL granted, and the renewer keeps to half of it (agent/lease-renewer). */
+  private async renewOnce(frame: OutFrame): Promise<void> {
+    try {
+      const granted = (await this.ctx.conn.request(frame)) as { ttlSeconds?: unknown } | undefined;
+      if (typeof granted?.ttlSeconds === "number" && granted.ttlSeconds > 0) this.renewer.adopt(granted.ttlSeconds);
+    } catch (err) {
+      if (err instanceof FrameError && LEASE_LOST_CODES.has(err.code)) this.abandon(err.message, false);
+      else this.note(`${frame.type} not delivered: ${(err as Error).message}`);
+    }
+  }
+
+  /** The product's lease TTL changed (a `settings` frame): renew now, so this lease moves to it at once. */
+  leaseTtlChanged(): void {
+    if (this.lost === undefined && !this.settled) this.renewer.renewNow();
   }
 
   private stopTimers(): void {

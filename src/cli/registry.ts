@@ -15,6 +15,7 @@ import { productCommands } from "./commands/products.ts";
 import { queueState } from "./commands/queue-state.ts";
 import { reviewCommands } from "./commands/review.ts";
 import { serialCommands } from "./commands/serial.ts";
+import { settingsCommands } from "./commands/settings.ts";
 import { submit } from "./commands/submit.ts";
 import { tokenCommands } from "./commands/tokens.ts";
 import { watch } from "./commands/watch.ts";
@@ -36,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   ...tokenCommands,
   ...productCommands,
   queueState,
+  ...settingsCommands,
   history,
   deadLetters,
 ];

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { DomainError } from "./errors.ts";
+import { LEASE_TTL } from "./lease.ts";
 import { firstHeading } from "./markdown-heading.ts";
 import { type Manifest, PRIORITIES } from "./model.ts";
 import { MAX_REPO_CHARS, repoProblem } from "./repo-url.ts";
@@ -54,6 +55,8 @@ export const ManifestInputSchema = z.strictObject({
   onReject: z.enum(["fail", "requeue"]).default("fail"),
   kind: z.enum(["task", "composite"]).default("task"),
   parentId: jobId.optional(),
+  // This job's own lease TTL, s (core/settings `leaseTtlFor`: it wins over the product's); LEASE_TTL's bounds.
+  leaseTtlSeconds: z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds).optional(),
 });
 export type ManifestInput = z.input<typeof ManifestInputSchema>;
 

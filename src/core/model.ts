@@ -58,6 +58,8 @@ export interface Manifest {
   onReject: OnReject;
   kind: JobKind;
   parentId?: string;
+  /** This job's own lease TTL, s; absent = the product's (core/settings `leaseTtlFor`). */
+  leaseTtlSeconds?: number;
 }
 
 export interface Checkpoint {

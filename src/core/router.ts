@@ -9,14 +9,18 @@
 import { type Exclusion, isExcluded } from "./exclusions.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
 
-/** SPEC §5 defaults. Starvation outweighs every single positive term so aging really reorders work. */
+/**
+ * SPEC §5 defaults, but for starvation: 2.5, not the SPEC's 1.5. Starvation outweighs every single positive term so
+ * aging really reorders work, and it must exceed the priority gap of 2 between `low` and `high` for a low job to
+ * overtake a steady stream of fresh high ones at all (core/aging: N = 2·30/2.5 = 24 min); at 1.5 it never does.
+ */
 export const DEFAULT_WEIGHTS: Readonly<RouterWeights> = Object.freeze({
   capabilityFit: 1.0,
   affinity: 0.5,
   load: 1.0,
   costFit: 0.75,
   health: 1.0,
-  starvation: 1.5,
+  starvation: 2.5,
 });
 
 /** 30 min: the seed's "aging fully de-penalises after ~30 min" (seed 004 §7). */
@@ -42,7 +46,7 @@ export interface RouteContext {
   openBreakers?: ReadonlySet<string>;
   /** The remembered exclusion of a job for a factory (core/exclusions), if any; in force while `now < until`. */
   exclusionOf?: (jobId: string, factoryId: string) => Exclusion | undefined;
-  /** Aging horizon, ms (settings.agingHorizonMinutes); default `STARVATION_HORIZON_MS`. */
+  /** Aging horizon, ms: after this long in the queue a job's starvation penalty is gone (settings.agingHorizonMinutes). */
   agingHorizonMs?: number;
 }
 
@@ -69,8 +73,9 @@ export interface Candidate {
 const round9 = (x: number): number => Math.round(x * 1e9) / 1e9;
 const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0); // code-unit order, locale-free
 
-/** 1 for a job that just entered `queued`, falling linearly to 0 after the horizon. */
-export function starvationPenalty(ageMs: number, horizonMs = STARVATION_HORIZON_MS): number {
+/** 1 for a job that just entered `queued`, falling linearly to 0 after `horizonMs` (default 30 min; ≤ 0 = no penalty). */
+export function starvationPenalty(ageMs: number, horizonMs: number = STARVATION_HORIZON_MS): number {
+  if (!(horizonMs > 0)) return 0;
   return Math.max(0, 1 - Math.max(0, ageMs) / horizonMs);
 }
 
@@ -159,22 +164,32 @@ export function rankFactories(
   return { ranked, rejected };
 }
 
-/** Priority minus the (weighted) starvation penalty: an aged low job overtakes a fresh medium one. */
+/** Priority minus the (weighted) starvation penalty: an aged low job overtakes a fresh medium one. `horizonMs`: aging horizon. */
 export function jobUrgency(
   job: Job,
   now: number,
   weights: RouterWeights = DEFAULT_WEIGHTS,
-  horizonMs = STARVATION_HORIZON_MS,
+  horizonMs: number = STARVATION_HORIZON_MS,
 ): number {
-  return round9(PRIORITY_VALUE[job.priority] - weights.starvation * starvationPenalty(now - job.queuedAt, horizonMs));
+  return urgencyAt(PRIORITY_VALUE[job.priority], now - job.queuedAt, weights.starvation, horizonMs);
 }
 
-/** A new array, most urgent first; ties go to the job queued earlier, then to the lower id. */
+/**
+ * Urgency from a priority value (PRIORITY_VALUE), an age in the queue (ms), the starvation weight and the aging
+ * horizon (ms): `P − w·starvationPenalty(age)`, except that `critical` carries no penalty — an incident's job is
+ * never queued behind aged lower work (it may even preempt running work), so aging reorders only the other classes.
+ */
+export function urgencyAt(priorityValue: number, ageMs: number, weight: number, horizonMs: number): number {
+  if (priorityValue >= PRIORITY_VALUE.critical) return priorityValue;
+  return round9(priorityValue - weight * starvationPenalty(ageMs, horizonMs));
+}
+
+/** A new array, most urgent first; ties go to the job queued earlier, then to the lower id. `horizonMs`: aging horizon. */
 export function orderJobs(
   jobs: readonly Job[],
   now: number,
   weights: RouterWeights = DEFAULT_WEIGHTS,
-  horizonMs = STARVATION_HORIZON_MS,
+  horizonMs: number = STARVATION_HORIZON_MS,
 ): Job[] {
   const urgency = new Map(jobs.map((j) => [j, jobUrgency(j, now, weights, horizonMs)]));
   return [...jobs].sort(
@@ -210,5 +225,7 @@ export function planAssignments(
 /** For HTTP pull-claims: the most urgent queued job this factory passes the filter for. */
 export function pickJobForFactory(jobs: readonly Job[], factory: Factory, ctx: RouteContext): Job | undefined {
   const queued = jobs.filter((j) => j.stage === "queued");
-  return orderJobs(queued, ctx.now, ctx.weights).find((job) => scoreCandidate(job, factory, ctx).eligible);
+  return orderJobs(queued, ctx.now, ctx.weights, ctx.agingHorizonMs).find(
+    (job) => scoreCandidate(job, factory, ctx).eligible,
+  );
 }

@@ -8,7 +8,7 @@
  */
 import { utf8Bytes } from "./bytes.ts";
 import type { Priority, RouterWeights } from "./model.ts";
-import { DEFAULT_WEIGHTS, PRIORITY_VALUE, starvationPenalty } from "./router.ts";
+import { DEFAULT_WEIGHTS, PRIORITY_VALUE, STARVATION_HORIZON_MS, urgencyAt } from "./router.ts";
 
 /** A manifest's `serialKey` is 1..200 characters (core/manifest), each at most 4 bytes of UTF-8. */
 export const SERIAL_KEY_MAX_CHARS = 200;
@@ -67,8 +67,6 @@ export function serialKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
-const round9 = (x: number): number => Math.round(x * 1e9) / 1e9;
-
 /**
  * Ids most urgent first: `orderJobs` of core/router over the same fields — priority minus the weighted
  * starvation penalty at `now` (ms), ties to the job queued earlier, then the lower id (code-unit order).
@@ -77,9 +75,11 @@ export function orderSerialQueue(
   items: readonly QueuedRef[],
   now: number,
   weights: RouterWeights = DEFAULT_WEIGHTS,
+  horizonMs: number = STARVATION_HORIZON_MS,
 ): string[] {
+  // The router's own urgency rule (critical unpenalised), so the gate's queue is exactly orderJobs.
   const urgency = (q: QueuedRef) =>
-    round9(PRIORITY_VALUE[q.priority] - weights.starvation * starvationPenalty(now - q.queuedAt));
+    urgencyAt(PRIORITY_VALUE[q.priority], now - q.queuedAt, weights.starvation, horizonMs);
   return items
     .map((q) => ({ q, u: urgency(q) }))
     .sort((a, b) => b.u - a.u || a.q.queuedAt - b.q.queuedAt || (a.q.id < b.q.id ? -1 : a.q.id > b.q.id ? 1 : 0))

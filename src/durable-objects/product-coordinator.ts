@@ -15,6 +15,7 @@
 import type { Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
 import { reviewsView } from "../core/review.ts";
+import type { SettingsPatch } from "../core/settings.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
 import {
   type ArtifactCommit,
@@ -30,7 +31,7 @@ import { keyVerdicts } from "./coordinator/idempotency.ts";
 import { type JobListQuery, listJobs } from "./coordinator/job-list.ts";
 import { requireJob } from "./coordinator/job-rows.ts";
 import { expireDue, fence, releaseLease, renewLease } from "./coordinator/lease-ops.ts";
-import { queueVersion } from "./coordinator/meta.ts";
+import { getSettings, queueVersion } from "./coordinator/meta.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox-dead-letters.ts";
 import { feedName } from "./coordinator/outbox-delivery.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
@@ -38,6 +39,7 @@ import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordin
 import { type ReviewInput, reviewJob } from "./coordinator/reviews.ts";
 import { listRuns } from "./coordinator/runs.ts";
 import { freezeSerialKey, listSerialGates, unfreezeSerialKey } from "./coordinator/serial-gates.ts";
+import { announceSettings, updateSettings } from "./coordinator/settings.ts";
 import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";
 import { withWaitingReason, withWaitingReasons } from "./coordinator/waiting.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
@@ -102,7 +104,8 @@ export class ProductCoordinator extends FleetRpc {
 
   // ---- factory work over HTTP: claim, fenced patch, lease ---------------------------
 
-  async claim(productId: string, factoryId: string, ttlSeconds: number) {
+  /** `ttlSeconds`: the factory's own ceiling on the lease TTL, if it named one (core/settings `grantedLeaseTtl`). */
+  async claim(productId: string, factoryId: string, ttlSeconds?: number) {
     return this.unit(productId, (tx) => claimOverHttp(tx, factoryId, ttlSeconds));
   }
 
@@ -110,7 +113,7 @@ export class ProductCoordinator extends FleetRpc {
     return this.unit(productId, (tx) => patchJob(tx, factoryId, jobId, body));
   }
 
-  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttlSeconds: number) {
+  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttlSeconds?: number) {
     return this.unit(productId, (tx) => renewLease(tx, jobId, factoryId, epoch, ttlSeconds));
   }
 
@@ -223,5 +226,20 @@ export class ProductCoordinator extends FleetRpc {
 
   async reviews(productId: string, jobId: string) {
     return this.unit(productId, (tx) => reviewsView(requireJob(tx.sql, jobId)));
+  }
+
+  // ---- part 1: product settings (coordinator/settings) ----------------------------------
+
+  /** The product's settings, every key (defaults for what was never set). */
+  async readSettings(productId: string) {
+    return this.unit(productId, (tx) => getSettings(tx.sql));
+  }
+
+  /** Merge a validated patch (audited, queue version bumped); connected factories hear a changed lease TTL. */
+  async patchSettings(productId: string, patch: SettingsPatch, actor: string) {
+    const outcome = await this.unit(productId, (tx) => updateSettings(tx, patch, actor));
+    if (!outcome.ok) return outcome;
+    if (outcome.value.announce) announceSettings(this.ctx, outcome.value.settings);
+    return { ok: true as const, value: outcome.value.settings };
   }
 }

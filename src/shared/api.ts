@@ -12,6 +12,8 @@ import { STAGES, WAITING_CODES } from "../core/model.ts";
 import { MAX_COMMENT_BYTES } from "../core/review.ts";
 import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, serialKeyProblem } from "../core/serial-gates.ts";
 
+import { SettingsPatchSchema } from "../core/settings.ts";
+
 /** Product ids double as Durable Object names and token prefixes: keep them plain. */
 export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and '-', at most 63");
 export const EntityId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an id of letters, digits, '_' or '-'");
@@ -33,7 +35,13 @@ export const JobListQuery = z
 
 export const LeaseTtl = z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds);
 
-export const ClaimBody = z.object({ leaseTtlSeconds: LeaseTtl.default(LEASE_TTL.defaultSeconds) }).strict();
+/**
+ * `leaseTtlSeconds`: the longest TTL the factory wants; the lease gets the job's governing TTL (manifest, else the
+ * product's setting) or this, whichever is shorter (core/settings `grantedLeaseTtl`). Absent = the governing TTL.
+ */
+export const ClaimBody = z
+  .object({ leaseTtlSeconds: LeaseTtl.optional().describe("at most this TTL, s (the job's or product's governs)") })
+  .strict();
 
 export const CheckpointBody = z
   .object({
@@ -86,7 +94,7 @@ export const PatchJobBody = z
   .strict();
 
 export const RenewBody = z
-  .object({ leaseEpoch: z.number().int().min(0), leaseTtlSeconds: LeaseTtl.default(LEASE_TTL.defaultSeconds) })
+  .object({ leaseEpoch: z.number().int().min(0), leaseTtlSeconds: LeaseTtl.optional() })
   .strict();
 export const ReleaseBody = z.object({ leaseEpoch: z.number().int().min(0) }).strict();
 
@@ -278,3 +286,10 @@ export const ReviewBody = z
       .optional(),
   })
   .strict();
+// ---- product settings (part 1) ---------------------------------------------------
+
+/**
+ * `PATCH …/settings`: any subset of the operator-settable keys (core/settings `SettingsPatchSchema`: strict, nested
+ * objects merged key by key); the answer is the whole `ProductSettings` record.
+ */
+export const SettingsPatchBody = SettingsPatchSchema;

@@ -9,11 +9,13 @@
  * Wire types are imported as types only (erased at run time), so the server's
  * definitions stay the single source of truth without pulling server code in.
  */
+
 import type { z } from "zod";
 import type { Factory, Job, Stage } from "../core/model.ts";
 import type { ReviewsView } from "../core/review.ts";
 import type { Candidate } from "../core/router.ts";
 import type { SerialGate } from "../core/serial-gates.ts";
+import type { ProductSettings, SettingsPatch } from "../core/settings.ts";
 import type { JOB_ACTIONS, PatchJobBody } from "./api.ts";
 import type { JobEvent } from "./protocol.ts";
 import type { Explanation, JobPage, JobView, Lease, Run, TokenInfo } from "./responses.ts";
@@ -259,6 +261,14 @@ export class GigafactoryClient {
   }
   queueState(): Promise<{ version: number }> {
     return this.call("GET", "/queue-state");
+  }
+  /** The product's settings, every key (viewer and above). */
+  getSettings(): Promise<ProductSettings> {
+    return this.call("GET", "/settings");
+  }
+  /** Merge `patch` into the product's settings (operator); answers the whole new record. */
+  patchSettings(patch: SettingsPatch): Promise<ProductSettings> {
+    return this.call("PATCH", "/settings", { json: patch });
   }
   history(q: HistoryQuery = {}): Promise<{ kind: string; items: Array<Record<string, unknown>> }> {
     return this.call("GET", "/history", { query: q });

@@ -21,6 +21,7 @@ import { products } from "./routes/products.ts";
 import { queueState } from "./routes/queue-state.ts";
 import { reviews } from "./routes/reviews.ts";
 import { serial } from "./routes/serial.ts";
+import { settings } from "./routes/settings.ts";
 import { system } from "./routes/system.ts";
 import { tokens } from "./routes/tokens.ts";
 import { work } from "./routes/work.ts";
@@ -31,7 +32,7 @@ export function buildApp(): Hono<AppEnv> {
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
-  for (const r of [serial, reviews]) product.route("/", r);
+  for (const r of [settings, serial, reviews]) product.route("/", r);
 
   const app = new Hono<AppEnv>();
   app.use("*", securityHeaders);

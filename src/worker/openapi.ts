@@ -28,6 +28,7 @@ import {
   RenewBody,
   ReviewBody,
   SerialListQuery,
+  SettingsPatchBody,
   TrackerIngestBody,
   UnfreezeBody,
   WaitingReasonSchema,
@@ -272,6 +273,24 @@ const OPS: Op[] = [
     body: EnrollmentCodeBody,
   },
   { method: "get", path: `${P}/queue-state`, summary: "The queue version (cheap change detection)", role: "member" },
+  {
+    method: "get",
+    path: `${P}/settings`,
+    summary:
+      "The product's settings, every key: preemption, leaseTtlSeconds, router weights, agingHorizonMinutes, retry " +
+      "{baseSeconds, maxSeconds, jitter}, frozenSerialKeys, budgetPaused",
+    role: "viewer",
+  },
+  {
+    method: "patch",
+    path: `${P}/settings`,
+    summary:
+      "Change settings (any subset; nested objects merge key by key; unknown keys are 400): answers the whole new " +
+      "record. Audited (settings.update, with the changed keys); a new leaseTtlSeconds is pushed to connected " +
+      "factories as a `settings` frame",
+    role: "operator",
+    body: SettingsPatchBody,
+  },
   {
     method: "get",
     path: `${P}/history`,

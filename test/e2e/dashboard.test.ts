@@ -64,6 +64,8 @@ describe("dashboard in a real browser", () => {
       capabilities: caps,
       seats: 4,
     });
+    // The product's lease TTL governs (a factory may only shorten it): long leases, so no job expires mid-test.
+    expect((await call(h.url, "PATCH", `${P(PRODUCT)}/settings`, ADMIN, { leaseTtlSeconds: 3600 })).status).toBe(200);
     // A second host that never connects: enrolled, active, but down.
     await call(h.url, "POST", `${P(PRODUCT)}/factories/enroll`, ADMIN, { name: "gpu-box-1", capabilities: ["gpu"] });
     factory = await WsFactory.connect(h.url, PRODUCT, builder.body.token, {

@@ -77,7 +77,8 @@ function lowJobWait(s: Stream): number | undefined {
   return undefined;
 }
 
-const HIGHER: Priority[] = ["medium", "high", "critical"];
+/** Classes that aging can overtake: not critical, which carries no penalty (core/router urgencyAt). */
+const HIGHER: Priority[] = ["medium", "high"];
 const arbArrival = (higher: Priority) =>
   fc.record({
     priority: fc.constantFrom(...HIGHER.filter((p) => PRIORITY_VALUE[p] <= PRIORITY_VALUE[higher])),
@@ -86,13 +87,14 @@ const arbArrival = (higher: Priority) =>
 
 describe("agingBoundMs", () => {
   const cases: Array<[Priority, Priority, number, number]> = [
-    ["low", "medium", 1.5, 20 * MIN], // SPEC defaults: 1/1.5 × 30 min
-    ["medium", "high", 1.5, 20 * MIN],
-    ["low", "high", 1.5, Number.POSITIVE_INFINITY], // w = 1.5 < gap 2: no bound
+    ["low", "medium", 2.5, 12 * MIN], // defaults: 1/2.5 × 30 min
+    ["medium", "high", 2.5, 12 * MIN],
+    ["low", "high", 2.5, 24 * MIN], // defaults: 2/2.5 × 30 min
+    ["low", "high", 1.5, Number.POSITIVE_INFINITY], // the SPEC's 1.5 < gap 2: no bound
     ["low", "high", 2, Number.POSITIVE_INFINITY], // w = gap: ties only with a job queued this instant
     ["low", "high", 3, 20 * MIN],
-    ["low", "critical", 4, 22.5 * MIN],
-    ["high", "low", 1.5, 0],
+    ["low", "critical", 4, Number.POSITIVE_INFINITY], // critical carries no penalty: nothing ages past it
+    ["high", "low", 2.5, 0],
   ];
   for (const [lower, higher, w, want] of cases) {
     it(`${lower} behind ${higher} with w = ${w}, H = 30 min: ${want / MIN} min`, () => {
@@ -100,8 +102,8 @@ describe("agingBoundMs", () => {
     });
   }
 
-  it("the SPEC defaults give no bound for low behind a steady stream of high jobs", () => {
-    expect(agingBoundMs("low", "high", DEFAULT_WEIGHTS)).toBe(Number.POSITIVE_INFINITY);
+  it("the defaults bound low behind a steady stream of high jobs: 24 min", () => {
+    expect(agingBoundMs("low", "high", DEFAULT_WEIGHTS)).toBe(24 * MIN);
   });
 });
 

@@ -173,7 +173,7 @@ describe("waitingReasonOf: one case per code", () => {
       job({
         stage: "review",
         manifest: { reviewers: 2 } as Job["manifest"],
-        reviews: [{ reviewer: "tok_a", verdict: "approve", at: NOW }],
+        reviews: [{ reviewer: "tok_a", reviewerName: "ann", verdict: "approve", at: NOW }],
       }),
       inputs(),
       "review_pending",

@@ -70,8 +70,10 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
         return { job: touchJob(tx, job, { notBefore: undefined }) };
       }
       const { changes, holder } = dropLease(tx, job, `requeued by ${input.actor}`);
-      // A manual requeue of a failed job grants it a fresh set of attempts.
-      const attempt = job.stage === "failed" ? 0 : Math.max(0, job.attempt - (holder ? 1 : 0));
+      // A manual requeue of a failed or dead-lettered job grants it a fresh set of attempts (its retries were
+      // spent on a cause the operator now says is fixed); the audit record (applyAction) keeps from → to.
+      const fresh = job.stage === "failed" || job.stage === "dead_letter";
+      const attempt = fresh ? 0 : Math.max(0, job.attempt - (holder ? 1 : 0));
       const next = moveJob(tx, job, "queued", { ...changes, attempt, notBefore: undefined });
       return { job: next, stoppedFactoryId: holder };
     }

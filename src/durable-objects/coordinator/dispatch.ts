@@ -24,6 +24,7 @@ import { loadJob } from "./job-rows.ts";
 import { getSettings } from "./meta.ts";
 import { type Eviction, preemptFor } from "./preempt.ts";
 import type { Tx } from "./tx.ts";
+import { MAX_SCAN as SCAN_LIMIT } from "./urgency-order.ts";
 
 /**
  * Jobs examined per dispatch pass when none of them fit a free seat. Bounds the
@@ -52,7 +53,7 @@ function* criticalDueIds(tx: Tx): Generator<string> {
   for (const r of rows) yield r.id;
 }
 
-export function planAndAssign(tx: Tx, connected: ReadonlyMap<string, { leaseTtlSeconds: number }>): DispatchPlan {
+export function planAndAssign(tx: Tx, connected: ReadonlyMap<string, { leaseTtlSeconds?: number }>): DispatchPlan {
   const plan: DispatchPlan = { evictions: [], assigns: new Map() };
   const live: Factory[] = [];
   for (const f of listFactories(tx.sql, tx.now)) {
@@ -67,7 +68,10 @@ export function planAndAssign(tx: Tx, connected: ReadonlyMap<string, { leaseTtlS
   const ctx = routeContext(tx);
   const busy = new Set(ctx.busySerialKeys);
   let scanned = 0;
-  const ids = free.length === 0 ? criticalDueIds(tx) : dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0);
+  const ids =
+    free.length === 0
+      ? criticalDueIds(tx)
+      : dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0, SCAN_LIMIT, ctx.agingHorizonMs);
   for (const id of ids) {
     if ((free.length === 0 && !preemption) || scanned++ >= MAX_SCAN) break;
     let job: Job | undefined = loadJob(tx.sql, id);
@@ -84,11 +88,16 @@ export function planAndAssign(tx: Tx, connected: ReadonlyMap<string, { leaseTtlS
       factory = won.factory;
       factory.load -= 1;
     }
-    const ttl = connected.get(factory.id)?.leaseTtlSeconds ?? 60;
-    const { job: assigned, lease } = assignJob(tx, job, factory.id, ttl);
+    // The job's governing TTL (manifest, else product), shortened only if this connection's hello asked for less.
+    const { job: assigned, lease } = assignJob(tx, job, factory.id, connected.get(factory.id)?.leaseTtlSeconds);
     if (assigned.serialKey) busy.add(assigned.serialKey);
     const list = plan.assigns.get(factory.id) ?? [];
-    list.push({ job: assigned, leaseEpoch: lease.leaseEpoch, expiresAt: lease.expiresAt, ttlSeconds: ttl });
+    list.push({
+      job: assigned,
+      leaseEpoch: lease.leaseEpoch,
+      expiresAt: lease.expiresAt,
+      ttlSeconds: lease.ttlSeconds,
+    });
     plan.assigns.set(factory.id, list);
     factory.load += 1;
     const at = free.indexOf(factory);

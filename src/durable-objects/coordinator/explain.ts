@@ -36,7 +36,7 @@ export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string>
     priority: job.priority,
     at: tx.now,
     weights,
-    urgency: jobUrgency(job, tx.now, weights),
+    urgency: jobUrgency(job, tx.now, weights, ctx.agingHorizonMs),
     holderFactoryId: job.holderFactoryId ?? null,
     ranked,
     rejected,

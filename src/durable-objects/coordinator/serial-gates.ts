@@ -64,11 +64,11 @@ export function serialGate(tx: Tx, key: string): SerialGate {
   const queueLength = tx.sql
     .exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE serial_key = ? AND stage = 'queued'", key)
     .one().n;
-  const weights = getSettings(tx.sql).weights;
+  const { weights, agingHorizonMinutes } = getSettings(tx.sql);
   return {
     key,
     holder: holder?.id ?? null,
-    queue: orderSerialQueue(refs, tx.now, weights).slice(0, QUEUE_SHOWN),
+    queue: orderSerialQueue(refs, tx.now, weights, agingHorizonMinutes * 60_000).slice(0, QUEUE_SHOWN),
     queueLength,
     frozen: freezeOf(tx.sql, key),
   };
