@@ -13,6 +13,7 @@
  * adds only what follows the commit (telling sockets, closing feed streams).
  */
 import type { Outcome } from "../core/errors.ts";
+import type { ChildManifest } from "../core/model.ts";
 import { retentionCutoffs } from "../core/retention.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
 import {
@@ -21,6 +22,7 @@ import {
   checkUploader,
   exclusively,
 } from "./coordinator/artifact-commit.ts";
+import { addChildren } from "./coordinator/children.ts";
 import { claimOverHttp } from "./coordinator/claim.ts";
 import { explainJob } from "./coordinator/explain.ts";
 import { closeStaleSockets } from "./coordinator/factory-sockets.ts";
@@ -36,6 +38,7 @@ import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
 import { listRuns } from "./coordinator/runs.ts";
 import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";
+import { jobTree } from "./coordinator/tree.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
 export class ProductCoordinator extends FleetRpc {
@@ -177,5 +180,17 @@ export class ProductCoordinator extends FleetRpc {
   /** Keeps dead letters the Worker could not write to D1, so none is ever dropped. */
   async keepDeadLetters(productId: string, items: Omit<StoredDeadLetter, "productId">[]) {
     return this.unit(productId, (tx) => keepDeadLetters(tx, items));
+  }
+
+  // ---- part 3: DAG (composite jobs) ----
+
+  /** Makes a job a composite parent with these children, all in one unit (coordinator/children). */
+  async addChildren(productId: string, parentId: string, children: ChildManifest[], actor: string) {
+    return this.unit(productId, (tx) => addChildren(tx, parentId, children, actor));
+  }
+
+  /** A job's subtree, bounded (coordinator/tree). */
+  async jobTree(productId: string, jobId: string) {
+    return this.unit(productId, (tx) => jobTree(tx, jobId));
   }
 }

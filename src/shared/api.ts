@@ -5,8 +5,11 @@
  * the CLI (typed clients) and the OpenAPI document. Unknown fields are errors
  * (`strict`), so a typo is reported instead of silently ignored.
  */
+
 import { z } from "zod";
+import { MAX_CHILDREN_PER_REQUEST } from "../core/composite.ts";
 import { LEASE_TTL } from "../core/lease.ts";
+import { ChildManifestSchema } from "../core/manifest.ts";
 import { STAGES } from "../core/model.ts";
 
 /** Product ids double as Durable Object names and token prefixes: keep them plain. */
@@ -221,3 +224,13 @@ export const HistoryQuery = z
 export type ClaimBodyT = z.infer<typeof ClaimBody>;
 export type PatchJobBodyT = z.infer<typeof PatchJobBody>;
 export type EnrollBodyT = z.infer<typeof EnrollBody>;
+
+// ---- DAG (composite jobs) ---------------------------------------------------------
+
+/** 1 MiB: 500 children of a couple of KB each; a bigger batch of work is a bulk submission (`/jobs:batch`). */
+export const MAX_CHILDREN_BYTES = 1024 * 1024;
+
+/** `POST …/jobs/{id}/children`: the children to create (deps may name a sibling by `#<index>`). */
+export const ChildrenBody = z
+  .object({ children: z.array(ChildManifestSchema).min(1).max(MAX_CHILDREN_PER_REQUEST) })
+  .strict();

@@ -5,7 +5,7 @@
  * (CLI, agent, dashboard tests) that reads them.
  */
 import type { Exclusion } from "../core/exclusions.ts";
-import type { Insights, Job, RouterWeights, RunResult, Stage } from "../core/model.ts";
+import type { Insights, Job, RouterWeights, RunResult, Stage, WaitingReason } from "../core/model.ts";
 import type { Candidate } from "../core/router.ts";
 
 /** A live lease as a factory sees it. */
@@ -64,4 +64,21 @@ export interface Explanation {
    * `until` (ms) — in force while `until > at`, then only counting towards the next backoff.
    */
   exclusions: Exclusion[];
+}
+
+/**
+ * One node of `GET …/jobs/{id}/tree` (a composite job and its children, recursively). `truncated` is set on a
+ * node whose children were cut off by the tree's bounds (coordinator/tree: depth and node count) — read that
+ * node's own tree for the rest.
+ */
+export interface TreeNode {
+  id: string;
+  title: string;
+  stage: Stage;
+  kind: Job["kind"];
+  priority: Job["priority"];
+  deps: string[];
+  waitingReason: WaitingReason | null;
+  children: TreeNode[];
+  truncated?: boolean;
 }
