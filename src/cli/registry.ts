@@ -15,6 +15,7 @@ import { productCommands } from "./commands/products.ts";
 import { queueState } from "./commands/queue-state.ts";
 import { submit } from "./commands/submit.ts";
 import { tokenCommands } from "./commands/tokens.ts";
+import { tree } from "./commands/tree.ts";
 import { watch } from "./commands/watch.ts";
 import type { Command } from "./context.ts";
 
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   job,
   watch,
   explain,
+  tree,
   ...jobActions,
   factories,
   ...factoryCommands,
