@@ -2,9 +2,12 @@
 // cascading, in the same unit) while an `any`-dependent waits; a diamond unblocks its bottom exactly once however
 // the two reports interleave; a composite parent waits in blocked for its children and moves on (or fails per
 // onChildFailure) in the unit of its last child's end; cycles and unknown deps are refused at submit; the tree reads.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ADMIN, api, claim, enroll, type JobView, P, getJob as readJob, submit, until } from "./client.ts";
 import { expireLeaseNow } from "./state.ts";
+
+// These tests drive many jobs through factories over HTTP: on a loaded CI machine that outlasts the 5 s default.
+vi.setConfig({ testTimeout: 30_000 });
 
 type Problem = { code: string; detail: string; cycle?: string[] };
 type Job = JobView & { lastResult?: { message?: string } };
@@ -81,6 +84,17 @@ describe("dependency failure", () => {
       expect(now.stage).toBe("failed");
       expect(now.lastResult?.message).toBe(`dependency_failed: ${dep.id} is ${stage}`);
     }
+  });
+
+  it("cascades down a 120-long chain in the one unit of the cancel (a worklist, not recursion)", async () => {
+    const product = "dag-long-chain";
+    const head = await submit(product, { title: "head" });
+    let last = head;
+    for (let i = 0; i < 120; i++) last = await submit(product, { title: `n${i}`, deps: [last.id] });
+    const before = await version(product);
+    expect((await act(product, head.id, "cancel")).status).toBe(200);
+    expect((await getJob(product, last.id)).stage).toBe("failed");
+    expect(await version(product)).toBe(before + 121); // the cancel and 120 failures, all in that one request
   });
 
   it("a permanent failure report fails dependents; a transient one with attempts left does not", async () => {
