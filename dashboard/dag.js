@@ -1,8 +1,9 @@
-// dag.js — the DAG view of a composite job in its detail page: the job's tree (GET …/jobs/<id>/tree) laid out
-// top-down by @dagrejs/dagre (vendored, loaded only when a job has children), one SVG box per job coloured by
-// stage with its waiting reason as tooltip, a dashed edge parent → child and a solid arrow dep → dependent.
-// Clicking a box opens that job.
-
+/*
+ * dag.js — the DAG view of a composite job in its detail page: the job's tree (GET …/jobs/<id>/tree) laid out
+ * top-down by @dagrejs/dagre (vendored, loaded only when a job has children), one SVG box per job coloured by
+ * stage with its waiting reason as tooltip, a dashed edge parent → child and a solid arrow dep → dependent.
+ * Clicking a box opens that job.
+ */
 import { api, describeError, jobPath } from "./api.js";
 import { h, replace, showError, stageLabel, statusLine } from "./dom.js";
 
