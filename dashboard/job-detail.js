@@ -5,6 +5,7 @@
 import { actionBar } from "./actions.js";
 import { api, describeError, jobPath } from "./api.js";
 import { artifactsPanel } from "./artifacts.js";
+import { dagPanel } from "./dag.js";
 import { ago, clock, h, preemptedBadge, replace, showError, stageBadge, statusLine, when } from "./dom.js";
 import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
@@ -41,6 +42,7 @@ export function jobDetailView(root, live, jobId) {
     render(job);
     void live.refresh();
   });
+  const dag = dagPanel(session, jobId); // composite jobs: the children as a laid-out graph
 
   replace(
     root,
@@ -63,6 +65,7 @@ export function jobDetailView(root, live, jobId) {
         h(
           "div",
           { class: "col" },
+          dag.panel,
           timeline.timelinePanel,
           timeline.logPanel,
           h(
@@ -132,7 +135,8 @@ export function jobDetailView(root, live, jobId) {
       timeline.add(e);
       if (!loaded) return; // the first load is on its way
       if (e.type === "job.stage" || e.type === "job.action" || e.type === "cancel")
-        soon(loadJob, runs.load, explain.load);
+        soon(loadJob, runs.load, explain.load, dag.load);
+      else if (e.type === "job.children") soon(dag.load);
       else if (e.type.startsWith("lease.")) soon(loadJob, runs.load);
       else if (e.type === "progress" || e.type === "checkpoint") soon(loadJob);
       else if (e.type.startsWith("artifact.")) soon(artifacts.load);
@@ -147,9 +151,11 @@ export function jobDetailView(root, live, jobId) {
   });
 
   void loadJob();
+  void dag.load();
   feed.start();
   const unsubscribe = live.subscribe(({ versionChanged }) => {
-    if (versionChanged) soon(loadJob);
+    if (versionChanged)
+      soon(loadJob, dag.load); // a child's stage moves the queue version, not the parent's feed
     else if (current) replace(facts, ...headerFacts(current, name)); // factory names, ages
   });
   return () => {

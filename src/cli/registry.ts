@@ -18,6 +18,7 @@ import { serialCommands } from "./commands/serial.ts";
 import { settingsCommands } from "./commands/settings.ts";
 import { submit } from "./commands/submit.ts";
 import { tokenCommands } from "./commands/tokens.ts";
+import { tree } from "./commands/tree.ts";
 import { watch } from "./commands/watch.ts";
 import type { Command } from "./context.ts";
 
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   job,
   watch,
   explain,
+  tree,
   ...jobActions,
   ...reviewCommands,
   ...serialCommands,

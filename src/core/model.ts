@@ -60,6 +60,15 @@ export interface Manifest {
   parentId?: string;
   /** This job's own lease TTL, s; absent = the product's (core/settings `leaseTtlFor`). */
   leaseTtlSeconds?: number;
+  /** Composite parents: whether a child that ends without shipping fails the parent (core/composite). */
+  onChildFailure?: "fail" | "continue";
+  /** Submission only (never stored on the job): children created with the parent in the same unit. */
+  children?: ChildManifest[];
+}
+
+/** One entry of a `children:` list: deps may name a sibling by `#<index>`; `bodyMd` is the child's body. */
+export interface ChildManifest extends Omit<Manifest, "parentId" | "idempotencyKey" | "children"> {
+  bodyMd?: string;
 }
 
 export interface Checkpoint {

@@ -14,6 +14,10 @@ import { STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
  *   queued   → blocked    deps not yet satisfied
  *   queued   → assigned   claim won (CAS + lease)
  *   blocked  → queued     deps satisfied (unblock / reaper)
+ *   blocked  → failed     ADDITION: a dep ended without shipping (dependency_failed), or a
+ *                         composite parent's child did (core/composite, onChildFailure)
+ *   blocked  → review     ADDITION: a composite parent's children all ended (it never builds
+ *   blocked  → testing              itself), through the same review gate a built job passes
  *   assigned → building   the factory started work (fenced patch)
  *   assigned → queued     lease expired or the factory released the job
  *   assigned → failed     ADDITION: the factory failed before building, or the lease
@@ -40,7 +44,7 @@ import { STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
  */
 const BASE: Record<Stage, readonly Stage[]> = {
   queued: ["blocked", "assigned"],
-  blocked: ["queued"],
+  blocked: ["queued", "failed", "review", "testing"],
   assigned: ["building", "queued", "failed"],
   building: ["review", "testing", "failed", "queued"],
   review: ["testing", "failed", "queued"],

@@ -13,6 +13,7 @@
  * adds only what follows the commit (telling sockets, closing feed streams).
  */
 import type { Outcome } from "../core/errors.ts";
+import type { ChildManifest } from "../core/model.ts";
 import { retentionCutoffs } from "../core/retention.ts";
 import { reviewsView } from "../core/review.ts";
 import type { SettingsPatch } from "../core/settings.ts";
@@ -23,6 +24,7 @@ import {
   checkUploader,
   exclusively,
 } from "./coordinator/artifact-commit.ts";
+import { addChildren } from "./coordinator/children.ts";
 import { claimOverHttp } from "./coordinator/claim.ts";
 import { explainJob } from "./coordinator/explain.ts";
 import { closeStaleSockets } from "./coordinator/factory-sockets.ts";
@@ -41,6 +43,7 @@ import { listRuns } from "./coordinator/runs.ts";
 import { freezeSerialKey, listSerialGates, unfreezeSerialKey } from "./coordinator/serial-gates.ts";
 import { announceSettings, updateSettings } from "./coordinator/settings.ts";
 import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";
+import { jobTree } from "./coordinator/tree.ts";
 import { withWaitingReason, withWaitingReasons } from "./coordinator/waiting.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
@@ -241,5 +244,17 @@ export class ProductCoordinator extends FleetRpc {
     if (!outcome.ok) return outcome;
     if (outcome.value.announce) announceSettings(this.ctx, outcome.value.settings);
     return { ok: true as const, value: outcome.value.settings };
+  }
+
+  // ---- part 3: DAG (composite jobs) ----
+
+  /** Makes a job a composite parent with these children, all in one unit (coordinator/children). */
+  async addChildren(productId: string, parentId: string, children: ChildManifest[], actor: string) {
+    return this.unit(productId, (tx) => addChildren(tx, parentId, children, actor));
+  }
+
+  /** A job's subtree, bounded (coordinator/tree). */
+  async jobTree(productId: string, jobId: string) {
+    return this.unit(productId, (tx) => jobTree(tx, jobId, this.workReadyIds()));
   }
 }

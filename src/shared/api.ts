@@ -5,13 +5,15 @@
  * the CLI (typed clients) and the OpenAPI document. Unknown fields are errors
  * (`strict`), so a typo is reported instead of silently ignored.
  */
+
 import { z } from "zod";
 import { fitsUtf8 } from "../core/bytes.ts";
+import { MAX_CHILDREN_PER_REQUEST } from "../core/composite.ts";
 import { LEASE_TTL } from "../core/lease.ts";
+import { ChildManifestSchema } from "../core/manifest.ts";
 import { STAGES, WAITING_CODES } from "../core/model.ts";
 import { MAX_COMMENT_BYTES } from "../core/review.ts";
 import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, serialKeyProblem } from "../core/serial-gates.ts";
-
 import { SettingsPatchSchema } from "../core/settings.ts";
 
 /** Product ids double as Durable Object names and token prefixes: keep them plain. */
@@ -293,3 +295,13 @@ export const ReviewBody = z
  * objects merged key by key); the answer is the whole `ProductSettings` record.
  */
 export const SettingsPatchBody = SettingsPatchSchema;
+
+// ---- DAG (composite jobs) ---------------------------------------------------------
+
+/** 1 MiB: 500 children of a couple of KB each; a bigger batch of work is a bulk submission (`/jobs:batch`). */
+export const MAX_CHILDREN_BYTES = 1024 * 1024;
+
+/** `POST …/jobs/{id}/children`: the children to create (deps may name a sibling by `#<index>`). */
+export const ChildrenBody = z
+  .object({ children: z.array(ChildManifestSchema).min(1).max(MAX_CHILDREN_PER_REQUEST) })
+  .strict();

@@ -18,9 +18,22 @@ import type { SerialGate } from "../core/serial-gates.ts";
 import type { ProductSettings, SettingsPatch } from "../core/settings.ts";
 import type { JOB_ACTIONS, PatchJobBody } from "./api.ts";
 import type { JobEvent } from "./protocol.ts";
-import type { Explanation, JobPage, JobView, Lease, Run, TokenInfo } from "./responses.ts";
+import type { Explanation, JobPage, JobView, Lease, Run, TokenInfo, TreeNode } from "./responses.ts";
 
-export type { Candidate, Explanation, Factory, Job, JobEvent, JobPage, Lease, ReviewsView, Run, SerialGate, TokenInfo };
+export type {
+  Candidate,
+  Explanation,
+  Factory,
+  Job,
+  JobEvent,
+  JobPage,
+  Lease,
+  ReviewsView,
+  Run,
+  SerialGate,
+  TokenInfo,
+  TreeNode,
+};
 export type JobAction = (typeof JOB_ACTIONS)[number];
 export type SubmitInput = { markdown: string } | { manifest: Record<string, unknown>; bodyMd?: string };
 export type HistoryQuery = { kind?: "snapshots" | "runs" | "audit"; jobId?: string; since?: number; limit?: number };
@@ -241,6 +254,10 @@ export class GigafactoryClient {
   }
   explain(id: string): Promise<Explanation> {
     return this.call("GET", `/jobs/${enc(id)}/explain`);
+  }
+  /** A job's subtree (composite children, recursively), bounded by the server. */
+  jobTree(id: string): Promise<{ root: TreeNode }> {
+    return this.call("GET", `/jobs/${enc(id)}/tree`);
   }
   async listRuns(id: string): Promise<Run[]> {
     return (await this.call<{ runs: Run[] }>("GET", `/jobs/${enc(id)}/runs`)).runs;

@@ -93,3 +93,20 @@ export interface PreemptionView {
   /** Why it would not (`disabled`, `not_critical`, `free_seat_fits`, `no_eligible_victim`…); null when it would. */
   notBecause: PreemptionSkip | null;
 }
+
+/**
+ * One node of `GET …/jobs/{id}/tree` (a composite job and its children, recursively). `truncated` is set on a
+ * node whose children were cut off by the tree's bounds (coordinator/tree: depth and node count) — read that
+ * node's own tree for the rest.
+ */
+export interface TreeNode {
+  id: string;
+  title: string;
+  stage: Stage;
+  kind: Job["kind"];
+  priority: Job["priority"];
+  deps: string[];
+  waitingReason: WaitingReason | null;
+  children: TreeNode[];
+  truncated?: boolean;
+}

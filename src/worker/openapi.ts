@@ -10,6 +10,7 @@ import {
   ApproveGrantBody,
   ArtifactUploadQuery,
   BatchBody,
+  ChildrenBody,
   ClaimBody,
   CreateProductBody,
   DeadLettersQuery,
@@ -91,6 +92,24 @@ const OPS: Op[] = [
     role: "viewer",
   },
   { method: "get", path: `${P}/jobs/{jobId}/runs`, summary: "Attempts of this job", role: "job-reader" },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/children`,
+    summary:
+      "Make a queued or blocked job a composite parent with these children (201 {parent, children}): the parent " +
+      "waits in blocked until they end, then moves to review/testing, or fails per onChildFailure. A child's deps " +
+      "may name a sibling by #<index>; cycles and unknown deps → 422 naming them. At most 500 children, 1 MiB",
+    role: "operator",
+    body: ChildrenBody,
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/tree`,
+    summary:
+      "The job's subtree {root: TreeNode}: id, title, stage, kind, priority, deps, waitingReason, children; " +
+      "at most 8 levels and 1000 nodes (a cut node has truncated: true)",
+    role: "viewer",
+  },
   {
     method: "post",
     path: `${P}/jobs/{jobId}/actions/{action}`,

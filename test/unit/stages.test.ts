@@ -20,6 +20,9 @@ const EXPECTED_LEGAL: ReadonlyArray<readonly [Stage, Stage]> = [
   ["queued", "assigned"],
   ["queued", "cancelled"],
   ["blocked", "queued"],
+  ["blocked", "failed"],
+  ["blocked", "review"],
+  ["blocked", "testing"],
   ["blocked", "cancelled"],
   ["assigned", "building"],
   ["assigned", "queued"],
@@ -120,7 +123,12 @@ describe("assertTransition", () => {
     const err = caught as DomainError;
     expect(err.code).toBe("illegal_transition");
     expect(err.status).toBe(409);
-    expect(err.details).toEqual({ jobId: "j9", from: "blocked", to: "building", allowed: ["queued", "cancelled"] });
+    expect(err.details).toEqual({
+      jobId: "j9",
+      from: "blocked",
+      to: "building",
+      allowed: ["queued", "failed", "review", "testing", "cancelled"],
+    });
   });
 
   it("explains a no-op move as already being in that stage", () => {

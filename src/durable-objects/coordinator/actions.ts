@@ -7,9 +7,8 @@
 import { DomainError } from "../../core/errors.ts";
 import type { Job } from "../../core/model.ts";
 import type { Reviewer } from "../../core/review.ts";
-import { isTerminal } from "../../core/stages.ts";
 import type { JOB_ACTIONS } from "../../shared/api.ts";
-import { unblockDependents } from "./dependents.ts";
+import { regate, settled } from "./dependents.ts";
 import { clearExclusions } from "./exclusions.ts";
 import { moveJob, NO_LEASE, requireJob, touchJob } from "./job-rows.ts";
 import { isLeased } from "./lease-ops.ts";
@@ -46,7 +45,9 @@ export function dropLease(tx: Tx, job: Job, why: string): { changes: Partial<Job
 
 export function applyAction(tx: Tx, jobId: string, action: JobAction, input: ActionInput): ActionOutcome {
   const job = requireJob(tx.sql, jobId);
-  const outcome = perform(tx, job, action, input);
+  const performed = perform(tx, job, action, input);
+  // Back in the queue by an operator's hand: a dependent or composite waits for its gate again (coordinator/dependents).
+  const outcome = { ...performed, job: regate(tx, performed.job) };
   enqueueAudit(tx, input.actor, `job.${action}`, jobId, { from: job.stage, to: outcome.job.stage, note: input.note });
   // Watchers see who did what and why, not only the stage it led to.
   enqueueEvent(tx, jobId, "job.action", {
@@ -55,7 +56,7 @@ export function applyAction(tx: Tx, jobId: string, action: JobAction, input: Act
     ...(input.reviewer ? { reviewer: input.reviewer } : {}),
     ...(input.note ? { note: input.note } : {}),
   });
-  if (outcome.job.stage === "shipped" || isTerminal(outcome.job.stage)) unblockDependents(tx, outcome.job.id);
+  settled(tx, outcome.job); // shipped, cancelled or failed: re-evaluate what waits on it (coordinator/dependents)
   return outcome;
 }
 

@@ -21,6 +21,7 @@ import { decideExpiry, isLeaseLive, leaseExpiresAt } from "../../core/lease.ts";
 import { type Job, LEASED_STAGES } from "../../core/model.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../core/settings.ts";
 import type { Assignment } from "../../shared/protocol.ts";
+import { settled } from "./dependents.ts";
 import { forgetExclusions, recordLoss } from "./exclusions.ts";
 import { noteLeaseExpiry } from "./factories.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "./job-rows.ts";
@@ -111,7 +112,7 @@ export function expireLease(tx: Tx, job: Job): Job {
     ...changes,
     lastResult: { outcome: "timeout", message: `lease expired on attempt ${job.attempt} of ${job.maxAttempts}` },
   });
-  return moveJob(tx, failed, "dead_letter");
+  return settled(tx, moveJob(tx, failed, "dead_letter")); // dependents re-evaluated (coordinator/dependents)
 }
 
 /** Expire every lease whose time is up, and forget spent exclusions. Idempotent: a second call finds nothing. */

@@ -12,6 +12,7 @@
 import { DomainError } from "../../core/errors.ts";
 import { jitteredRetryDelayMs } from "../../core/lease.ts";
 import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../core/model.ts";
+import { settled } from "./dependents.ts";
 import { loadJob, moveJob, NO_LEASE, touchJob } from "./job-rows.ts";
 import { fence, isLeased } from "./lease-ops.ts";
 import { getSettings } from "./meta.ts";
@@ -60,7 +61,7 @@ export function patchJob(tx: Tx, factoryId: string, jobId: string, body: PatchBo
       const result: RunResult = body.result ?? { outcome: "failure", message: "reported failed" };
       finishRun(tx, job, result, body.insights);
       const failed = moveJob(tx, job, "failed", { ...changes, ...NO_LEASE, lastResult: result });
-      return afterFailure(tx, failed);
+      return settled(tx, afterFailure(tx, failed)); // still failed (no retry) or dead-lettered: dependents re-evaluated
     }
     default:
       throw new DomainError(

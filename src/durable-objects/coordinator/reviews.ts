@@ -17,9 +17,8 @@ import {
   type Tally,
   tallyReviews,
 } from "../../core/review.ts";
-import { isTerminal } from "../../core/stages.ts";
 import { type ActionOutcome, dropLease } from "./actions.ts";
-import { unblockDependents } from "./dependents.ts";
+import { settled } from "./dependents.ts";
 import { moveJob, requireJob, touchJob } from "./job-rows.ts";
 import { enqueueAudit, enqueueEvent } from "./outbox.ts";
 import type { Tx } from "./tx.ts";
@@ -112,6 +111,6 @@ export function reviewJob(tx: Tx, jobId: string, input: ReviewInput): ActionOutc
     to: outcome.job.stage,
     ...(input.comment ? { comment: input.comment } : {}),
   });
-  if (outcome.job.stage === "shipped" || isTerminal(outcome.job.stage)) unblockDependents(tx, jobId);
+  settled(tx, outcome.job); // a reject that failed it fails what waits on it (coordinator/dependents)
   return { ...outcome, tally: tallyReviews(outcome.job.reviews, reviewRoundOf(job)) };
 }
