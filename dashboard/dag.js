@@ -150,6 +150,7 @@ export function dagPanel(session, jobId) {
   const load = async () => {
     try {
       const { root } = await api(session, `${jobPath(jobId)}/tree`);
+      showError(status, ""); // the read worked: an error from an earlier try (server down) is over, shown or not
       if (root.children.length === 0) {
         panel.hidden = true;
         return;

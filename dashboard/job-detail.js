@@ -145,7 +145,7 @@ export function jobDetailView(root, live, jobId) {
     onState: (state, detail) => {
       timeline.setState(state, detail);
       // Back after a drop: anything may have changed meanwhile (and panels may show the drop's errors).
-      if (state === "live" && wasLive) soon(loadJob, runs.load, explain.load, artifacts.load);
+      if (state === "live" && wasLive) soon(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
       if (state === "live") wasLive = true;
     },
   });

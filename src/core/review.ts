@@ -52,6 +52,9 @@ export interface Tally {
   approvers: Review[];
 }
 
+/** Stages a reject applies to: the job was built (review, testing) or is being built (assigned, building). */
+export const REJECTABLE: readonly Job["stage"][] = ["assigned", "building", "review", "testing"];
+
 /** The round a job's reviews are counted in: its manifest's quorum, since it last entered `queued`. */
 export function reviewRoundOf(job: Pick<Job, "manifest" | "queuedAt">): ReviewRound {
   return { required: job.manifest.reviewers, since: job.queuedAt };
@@ -111,7 +114,22 @@ export function assertMayReview(
       reviewer: reviewer.id,
     });
   }
-  if (verdict === "reject") return;
+  if (verdict === "reject") {
+    // A verdict on work: built or being built. A `blocked`/`queued` job has nothing to reject (cancel it instead) —
+    // the stage table's `blocked → failed` edge exists for a failed dependency, not for a reviewer.
+    if (!REJECTABLE.includes(job.stage)) {
+      throw new DomainError(
+        "illegal_transition",
+        `job ${job.id} is ${job.stage}: nothing built to reject (cancel it instead)`,
+        {
+          jobId: job.id,
+          from: job.stage,
+          to: "failed",
+        },
+      );
+    }
+    return;
+  }
   if (job.stage !== "review") {
     throw new DomainError("illegal_transition", `job ${job.id} is ${job.stage}, not in review`, {
       jobId: job.id,

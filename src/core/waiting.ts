@@ -98,7 +98,8 @@ function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReas
   const best = rankFactories(job, views, ctx).ranked[0];
   const name = best ? best.factoryName : "a factory";
   return reason("dispatching", `about to be assigned to ${name}`, job.queuedAt, {
-    ...(best ? { factoryId: best.factoryId, factoryName: best.factoryName, score: best.score } : {}),
+    // No score: it moves with every ms of aging, and a reason should change only when the situation does (explain has it).
+    ...(best ? { factoryId: best.factoryId, factoryName: best.factoryName } : {}),
   });
 }
 

@@ -152,6 +152,16 @@ describe("assertMayReview", () => {
       undefined,
     ],
     [
+      "a reject of a blocked job is refused: nothing was built (the blocked → failed edge is for dependencies)",
+      () => assertMayReview(job("blocked"), alice, "reject", new Set()),
+      "illegal_transition",
+    ],
+    [
+      "…and of a queued one",
+      () => assertMayReview(job("queued"), alice, "reject", new Set()),
+      "illegal_transition",
+    ],
+    [
       "a reject of a running job is allowed here (the stage table decides the move)",
       () => assertMayReview(job("building"), alice, "reject", new Set()),
       undefined,
