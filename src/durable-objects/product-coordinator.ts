@@ -8,15 +8,13 @@
  *
  * The class is layered: `CoordinatorRuntime` (units, alarm, outbox, dispatch) ←
  * `FactoryConnections` (factory WebSockets) ← `FleetRpc` (tokens, enrollment,
- * factories, feed access) ← this class (jobs, factory work over HTTP, upkeep).
+ * factories, feed access) ← `PolicyRpc` (settings, serial gates, reviews, composite
+ * jobs) ← this class (jobs, factory work over HTTP, upkeep).
  * The body of each unit lives in a module of `./coordinator/`; a method here
  * adds only what follows the commit (telling sockets, closing feed streams).
  */
 import type { Outcome } from "../core/errors.ts";
-import type { ChildManifest } from "../core/model.ts";
 import { retentionCutoffs } from "../core/retention.ts";
-import { reviewsView } from "../core/review.ts";
-import type { SettingsPatch } from "../core/settings.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
 import {
   type ArtifactCommit,
@@ -24,30 +22,25 @@ import {
   checkUploader,
   exclusively,
 } from "./coordinator/artifact-commit.ts";
-import { addChildren } from "./coordinator/children.ts";
 import { claimOverHttp } from "./coordinator/claim.ts";
 import { explainJob } from "./coordinator/explain.ts";
 import { closeStaleSockets } from "./coordinator/factory-sockets.ts";
-import { FleetRpc } from "./coordinator/fleet-rpc.ts";
 import { keyVerdicts } from "./coordinator/idempotency.ts";
 import { type JobListQuery, listJobs } from "./coordinator/job-list.ts";
 import { requireJob } from "./coordinator/job-rows.ts";
 import { expireDue, fence, releaseLease, renewLease } from "./coordinator/lease-ops.ts";
-import { getSettings, queueVersion } from "./coordinator/meta.ts";
+import { queueVersion } from "./coordinator/meta.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox-dead-letters.ts";
 import { feedName } from "./coordinator/outbox-delivery.ts";
+import { PolicyRpc } from "./coordinator/policy-rpc.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
-import { type ReviewInput, reviewJob } from "./coordinator/reviews.ts";
 import { listRuns } from "./coordinator/runs.ts";
-import { freezeSerialKey, listSerialGates, unfreezeSerialKey } from "./coordinator/serial-gates.ts";
-import { announceSettings, updateSettings } from "./coordinator/settings.ts";
 import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";
-import { jobTree } from "./coordinator/tree.ts";
 import { withWaitingReason, withWaitingReasons } from "./coordinator/waiting.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
-export class ProductCoordinator extends FleetRpc {
+export class ProductCoordinator extends PolicyRpc {
   // ---- jobs ------------------------------------------------------------------------
 
   async submit(productId: string, input: SubmitInput, actor: string) {
@@ -191,70 +184,5 @@ export class ProductCoordinator extends FleetRpc {
   /** Keeps dead letters the Worker could not write to D1, so none is ever dropped. */
   async keepDeadLetters(productId: string, items: Omit<StoredDeadLetter, "productId">[]) {
     return this.unit(productId, (tx) => keepDeadLetters(tx, items));
-  }
-
-  // ---- serial gates & reviews (issue 8, part 4) -------------------------------------------
-
-  /** `GET …/serial`: every key with a holder, a queue or a freeze, paged by key (coordinator/serial-gates). */
-  async listSerialGates(productId: string, q: { limit: number; cursor?: string }) {
-    return this.unit(productId, (tx) => listSerialGates(tx, q));
-  }
-
-  async freezeSerialKey(productId: string, key: string, actor: string, reason: string) {
-    return this.unit(productId, (tx) => freezeSerialKey(tx, key, actor, reason));
-  }
-
-  async unfreezeSerialKey(productId: string, key: string, actor: string, reason?: string) {
-    return this.unit(productId, (tx) => unfreezeSerialKey(tx, key, actor, reason));
-  }
-
-  /** One review (coordinator/reviews); a reject that took a running job's lease tells its holder to stop. */
-  async review(productId: string, jobId: string, input: ReviewInput) {
-    const outcome = await this.unit(productId, (tx) => {
-      const { job, stoppedFactoryId } = reviewJob(tx, jobId, input);
-      return { job, stoppedFactoryId, view: reviewsView(job) };
-    });
-    if (!outcome.ok) return outcome;
-    const { job, stoppedFactoryId, view } = outcome.value;
-    if (stoppedFactoryId) {
-      this.notify(stoppedFactoryId, {
-        type: "cancel",
-        jobId: job.id,
-        leaseEpoch: job.leaseEpoch - 1,
-        reason: `reject by ${input.actor}`,
-      });
-    }
-    return { ok: true as const, value: { job, ...view } };
-  }
-
-  async reviews(productId: string, jobId: string) {
-    return this.unit(productId, (tx) => reviewsView(requireJob(tx.sql, jobId)));
-  }
-
-  // ---- part 1: product settings (coordinator/settings) ----------------------------------
-
-  /** The product's settings, every key (defaults for what was never set). */
-  async readSettings(productId: string) {
-    return this.unit(productId, (tx) => getSettings(tx.sql));
-  }
-
-  /** Merge a validated patch (audited, queue version bumped); connected factories hear a changed lease TTL. */
-  async patchSettings(productId: string, patch: SettingsPatch, actor: string) {
-    const outcome = await this.unit(productId, (tx) => updateSettings(tx, patch, actor));
-    if (!outcome.ok) return outcome;
-    if (outcome.value.announce) announceSettings(this.ctx, outcome.value.settings);
-    return { ok: true as const, value: outcome.value.settings };
-  }
-
-  // ---- part 3: DAG (composite jobs) ----
-
-  /** Makes a job a composite parent with these children, all in one unit (coordinator/children). */
-  async addChildren(productId: string, parentId: string, children: ChildManifest[], actor: string) {
-    return this.unit(productId, (tx) => addChildren(tx, parentId, children, actor));
-  }
-
-  /** A job's subtree, bounded (coordinator/tree). */
-  async jobTree(productId: string, jobId: string) {
-    return this.unit(productId, (tx) => jobTree(tx, jobId, this.workReadyIds()));
   }
 }
