@@ -1,5 +1,5 @@
 // app.js — the dashboard's entry point: session, header (product, counts, queue
-// version), hash routing (#/jobs, #/jobs/<id>, #/fleet) and the shared poller.
+// version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/settings) and the shared poller.
 
 import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
 import { h, replace } from "./dom.js";
@@ -7,6 +7,7 @@ import { fleetView } from "./fleet.js";
 import { jobDetailView } from "./job-detail.js";
 import { jobsView } from "./jobs.js";
 import { countText, Live } from "./live.js";
+import { settingsView } from "./settings.js";
 import { signInView } from "./signin.js";
 
 const main = /** @type {HTMLElement} */ (document.getElementById("main"));
@@ -98,6 +99,7 @@ function route() {
     else a.removeAttribute("aria-current");
   }
   if (parts[0] === "fleet") cleanup = fleetView(main, live);
+  else if (parts[0] === "settings") cleanup = settingsView(main, live);
   else if (parts[0] === "jobs" && parts[1]) cleanup = jobDetailView(main, live, decodeURIComponent(parts[1]));
   else cleanup = jobsView(main, live, params);
   // A new page moves focus to it; a new filter on the same page keeps focus on the chosen filter.

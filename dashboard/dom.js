@@ -70,6 +70,16 @@ export function stageBadge(stage) {
 }
 
 /**
+ * "preempted" while a job evicted by a critical one waits to run again (the marks clear at its next assignment);
+ * null otherwise. @param {any} job
+ */
+export function preemptedBadge(job) {
+  if (!job.preemptedBy) return null;
+  const title = `preempted by ${job.preemptedBy}${job.preemptedAt ? ` at ${when(job.preemptedAt)}` : ""}`;
+  return h("span", { class: "badge preempted", title, dataset: { preempted: job.preemptedBy } }, "preempted");
+}
+
+/**
  * "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago".
  * @param {number | undefined} at epoch ms
  * @param {number} [now]

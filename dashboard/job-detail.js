@@ -5,11 +5,14 @@
 import { actionBar } from "./actions.js";
 import { api, describeError, jobPath } from "./api.js";
 import { artifactsPanel } from "./artifacts.js";
-import { ago, clock, h, replace, showError, stageBadge, statusLine, when } from "./dom.js";
+import { dagPanel } from "./dag.js";
+import { ago, clock, h, preemptedBadge, replace, showError, stageBadge, statusLine, when } from "./dom.js";
 import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
+import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
+import { waitingDetail } from "./waiting.js";
 
 /**
  * @param {HTMLElement} root
@@ -22,6 +25,7 @@ export function jobDetailView(root, live, jobId) {
   const title = h("h1", { id: "job-title" }, "Loading…");
   const badge = h("span", { class: "job-stage" });
   const facts = h("dl", { class: "facts" });
+  const waiting = h("div", { class: "waiting-slot" });
   const status = statusLine();
   const manifestFacts = h("dl", { class: "facts compact" });
   const manifestBody = h("pre", { class: "manifest", tabindex: "0", "aria-label": "Manifest body" });
@@ -34,6 +38,11 @@ export function jobDetailView(root, live, jobId) {
   const explain = explainPanel(session, jobId, name);
   const runs = runsPanel(session, jobId, name);
   const artifacts = artifactsPanel(session, jobId);
+  const review = reviewPanel(session, jobId, (job) => {
+    render(job);
+    void live.refresh();
+  });
+  const dag = dagPanel(session, jobId); // composite jobs: the children as a laid-out graph
 
   replace(
     root,
@@ -41,13 +50,22 @@ export function jobDetailView(root, live, jobId) {
       "article",
       { class: "job", "aria-labelledby": "job-title" },
       h("p", { class: "crumbs" }, h("a", { href: "#/jobs" }, "← Jobs")),
-      h("header", { class: "job-head" }, h("div", { class: "job-title" }, title, badge), status, facts, actions.bar),
+      h(
+        "header",
+        { class: "job-head" },
+        h("div", { class: "job-title" }, title, badge),
+        status,
+        waiting,
+        facts,
+        actions.bar,
+      ),
       h(
         "div",
         { class: "job-grid" },
         h(
           "div",
           { class: "col" },
+          dag.panel,
           timeline.timelinePanel,
           timeline.logPanel,
           h(
@@ -58,7 +76,7 @@ export function jobDetailView(root, live, jobId) {
             manifestBody,
           ),
         ),
-        h("div", { class: "col" }, explain.panel, runs.panel, artifacts.panel),
+        h("div", { class: "col" }, review.panel, explain.panel, runs.panel, artifacts.panel),
       ),
     ),
   );
@@ -72,7 +90,9 @@ export function jobDetailView(root, live, jobId) {
     document.title = `${job.title} · Gigafactory`;
     replace(badge, stageBadge(job.stage));
     actions.update(job.stage);
+    review.update(job);
     replace(facts, ...headerFacts(job, name));
+    replace(waiting, waitingDetail(job.waitingReason));
     replace(manifestFacts, ...manifestFields(job));
     manifestBody.textContent = job.bodyMd || "(no body)";
   };
@@ -115,23 +135,27 @@ export function jobDetailView(root, live, jobId) {
       timeline.add(e);
       if (!loaded) return; // the first load is on its way
       if (e.type === "job.stage" || e.type === "job.action" || e.type === "cancel")
-        soon(loadJob, runs.load, explain.load);
+        soon(loadJob, runs.load, explain.load, dag.load);
+      else if (e.type === "job.children") soon(dag.load);
       else if (e.type.startsWith("lease.")) soon(loadJob, runs.load);
       else if (e.type === "progress" || e.type === "checkpoint") soon(loadJob);
       else if (e.type.startsWith("artifact.")) soon(artifacts.load);
+      if (e.type === "job.review" || e.type === "job.stage") soon(review.load);
     },
     onState: (state, detail) => {
       timeline.setState(state, detail);
       // Back after a drop: anything may have changed meanwhile (and panels may show the drop's errors).
-      if (state === "live" && wasLive) soon(loadJob, runs.load, explain.load, artifacts.load);
+      if (state === "live" && wasLive) soon(loadJob, runs.load, explain.load, artifacts.load, dag.load, review.load);
       if (state === "live") wasLive = true;
     },
   });
 
   void loadJob();
+  void dag.load();
   feed.start();
   const unsubscribe = live.subscribe(({ versionChanged }) => {
-    if (versionChanged) soon(loadJob);
+    if (versionChanged)
+      soon(loadJob, dag.load); // a child's stage moves the queue version, not the parent's feed
     else if (current) replace(facts, ...headerFacts(current, name)); // factory names, ages
   });
   return () => {
@@ -154,7 +178,12 @@ function fact(label, value, key) {
 /** @param {any} job @param {(id: string | undefined) => string} name */
 function headerFacts(job, name) {
   const cp = job.checkpoint;
-  const approvals = (job.reviews ?? []).filter((/** @type {any} */ r) => r.verdict === "approve").length;
+  // As core/review counts: distinct authenticated reviewers (they carry a reviewerName) in this round.
+  const approvals = new Set(
+    (job.reviews ?? [])
+      .filter((/** @type {any} */ r) => r.verdict === "approve" && r.reviewerName && r.at >= job.queuedAt)
+      .map((/** @type {any} */ r) => r.reviewer),
+  ).size;
   return [
     fact("Priority", h("span", { class: `prio prio-${job.priority}` }, job.priority)),
     fact("Attempt", `${job.attempt} / ${job.maxAttempts}`),
@@ -186,6 +215,13 @@ function headerFacts(job, name) {
         )
       : null,
     job.feedback ? fact("Feedback", job.feedback) : null,
+    job.preemptedBy
+      ? fact(
+          "Preempted",
+          h("span", null, preemptedBadge(job), ` by ${job.preemptedBy} at ${when(job.preemptedAt)}`),
+          "preempted",
+        )
+      : null,
     fact("Updated", h("span", { title: when(job.updatedAt) }, ago(job.updatedAt))),
     fact("Created", when(job.createdAt)),
     fact("Id", h("span", { class: "mono" }, job.id)),

@@ -2,8 +2,10 @@
 // through nextCursor; refetched when the queue version changes.
 
 import { api, describeError, jobPath } from "./api.js";
-import { ago, h, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
+import { ago, h, preemptedBadge, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
 import { countText } from "./live.js";
+import { frozenBadge, serialPanel } from "./serial.js";
+import { waitingNote } from "./waiting.js";
 
 const PAGE = 50;
 /** The most one refresh re-reads (the API's page limit), so "load more" survives a refresh. */
@@ -32,6 +34,7 @@ export function jobsView(root, live, params) {
     "Load more",
   );
   const title = stage ? `Jobs · ${stageLabel(stage)}` : "Jobs";
+  const gates = serialPanel(session);
   replace(
     root,
     h(
@@ -65,6 +68,7 @@ export function jobsView(root, live, params) {
       ),
       status,
       more,
+      gates.panel,
     ),
   );
 
@@ -136,7 +140,8 @@ export function jobsView(root, live, params) {
   const reload = async () => {
     loading = true;
     try {
-      const page = await fetchPage(Math.min(MAX_PAGE, Math.max(PAGE, jobs.length)));
+      // The serial gates first, so the rows know which keys are frozen (serial.js).
+      const [page] = await Promise.all([fetchPage(Math.min(MAX_PAGE, Math.max(PAGE, jobs.length))), gates.load()]);
       jobs = page.jobs;
       nextCursor = page.nextCursor;
       showError(status, "");
@@ -178,8 +183,14 @@ function jobRow(j, live) {
   return h(
     "tr",
     { dataset: { job: j.id, stage: j.stage } },
-    h("td", { class: "title" }, h("a", { href: `#${jobPath(j.id)}` }, j.title), h("span", { class: "id muted" }, j.id)),
-    h("td", null, stageBadge(j.stage)),
+    h(
+      "td",
+      { class: "title" },
+      h("a", { href: `#${jobPath(j.id)}` }, j.title),
+      frozenBadge(j.serialKey),
+      h("span", { class: "id muted" }, j.id),
+    ),
+    h("td", { class: "stage" }, stageBadge(j.stage), preemptedBadge(j), waitingNote(j.waitingReason)),
     h("td", { class: "opt" }, h("span", { class: `prio prio-${j.priority}` }, j.priority)),
     h("td", { class: "opt num" }, `${j.attempt} / ${j.maxAttempts}`),
     h("td", { class: "opt" }, live.factoryName(j.holderFactoryId) || "—"),

@@ -118,6 +118,9 @@ export function summarize(e, name) {
     case "lease.lost":
       parts.push(`lease lost by ${name(d.factoryId)}`, `epoch ${d.leaseEpoch}`, d.why);
       break;
+    case "job.preempted":
+      parts.push(`preempted by ${d.by}`, `on ${name(d.factoryId)}`, `epoch ${d.leaseEpoch}`);
+      break;
     case "progress":
       parts.push(d.pct !== undefined && `${Math.round(d.pct)} %`, d.note);
       break;
@@ -132,6 +135,16 @@ export function summarize(e, name) {
       break;
     case "cancel":
       parts.push(d.reason);
+      break;
+    case "job.review":
+      parts.push(
+        `${d.verdict} by ${d.reviewerName}`,
+        d.required && `${d.approvals} of ${d.required} approvals`,
+        d.comment,
+      );
+      break;
+    case "exclusion.cleared":
+      parts.push(`${name(d.factoryId)} may take it again`, d.why);
       break;
     default:
       parts.push(JSON.stringify(d));

@@ -17,6 +17,7 @@ export function sourceFiles(): string[] {
   const walk = (dir: string) => {
     for (const name of readdirSync(path.join(ROOT, dir)).sort()) {
       const rel = path.join(dir, name);
+      if (name === "vendor") continue; // third-party builds copied in as they are (scripts/vendor-dashboard.ts)
       if (statSync(path.join(ROOT, rel)).isDirectory()) walk(rel);
       else if (/\.(ts|mjs|js|html|css)$/.test(name) && !name.endsWith(".d.ts")) out.push(rel);
     }

@@ -124,6 +124,6 @@ run flags (flags > env GIGAFACTORY_URL / GIGAFACTORY_PRODUCT / GIGAFACTORY_FACTO
   --checkpoint-interval S  seconds between WIP checkpoints (default 30)
   --checkpoint-remote DIR  bare repo for checkpoints of jobs without a repo (default <work-dir>/checkpoints.git)
   --drain-timeout S        on SIGTERM, seconds to let running jobs finish (default 30)
-  --lease-ttl S            lease TTL to hold jobs with (5–3600; default: the coordinator's)
+  --lease-ttl S            at most this lease TTL (5–3600; the job's or product's TTL governs, this only shortens it)
   --keep-workspaces        leave finished workspaces on disk
   --json                   NDJSON output`;

@@ -46,6 +46,8 @@ export interface SeatContext {
   engineUser?: RunAs;
   /** The sandbox engines run in when they run as the agent's own user (agent/sandbox). */
   sandbox?: Sandbox;
+  /** The lease TTL (s) that applies on this connection (welcome, then `settings` frames); undefined before welcome. */
+  connectionTtl?: () => number | undefined;
 }
 
 export class SeatRunner {
@@ -84,21 +86,33 @@ export class SeatRunner {
    * the next job at once; the worktree cleanup still running here must not refuse that push.
    */
   get occupiesSeat(): boolean {
-    return !this.settled;
+    return !this.settled && !this.cancelled;
   }
+
+  /**
+   * A `cancel` came from the coordinator: it took the lease (epoch + 1) and freed the seat on its side before
+   * sending it, and may push that seat's next job in the very next frame (a preemption always does). The seat is
+   * free from here on, though the engine gets up to 2 s to stop: refusing the push instead would bounce the
+   * critical job that caused the cancel. Waiting for a "stopped" confirmation before the coordinator assigns
+   * would need a new frame and leave the seat idle on a lost confirmation; a brief overlap of a stopping engine
+   * and a starting one is the lesser cost.
+   */
+  private cancelled = false;
 
   /** Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report nothing. */
   abandon(reason: string, cancelled: boolean): void {
     if (this.lost !== undefined || this.settled) return;
     this.lost = reason;
+    this.cancelled = cancelled;
     this.stopTimers();
     this.engine?.stop(cancelled ? "cancel" : "lease_lost", CANCEL_GRACE_MS);
     const what = cancelled ? "cancelled" : "lease lost";
-    this.say(
-      "✘",
-      cancelled ? "job.cancelled" : "job.lease_lost",
-      `${this.jobId} ${what}: ${reason} — engine stopped, work discarded`,
-    );
+    // Preempted: the work since the last WIP checkpoint is lost; the coordinator kept that checkpoint for the next holder.
+    const after =
+      reason === "preempted"
+        ? "engine stopped; the job resumes from its last checkpoint"
+        : "engine stopped, work discarded";
+    this.say("✘", cancelled ? "job.cancelled" : "job.lease_lost", `${this.jobId} ${what}: ${reason} — ${after}`);
   }
 
   /** The agent is exiting right now (second signal): kill the engine outright. */
@@ -292,7 +306,24 @@ export class SeatRunner {
   private startRenewals(): void {
     const ttl = this.ctx.cfg.leaseTtlSeconds;
     const frame: OutFrame = { type: "renew", ...this.ref(), ...(ttl ? { ttlSeconds: ttl } : {}) };
-    this.renewer.start(renewPlan(ttl, this.a.ttlSeconds, this.resumed), () => void this.send(frame));
+    const plan = renewPlan(ttl, this.a.ttlSeconds, this.resumed, this.ctx.connectionTtl?.());
+    this.renewer.start(plan, () => void this.renewOnce(frame));
+  }
+
+  /** One renewal; its answer names the TTL granted, and the renewer keeps to half of it (agent/lease-renewer). */
+  private async renewOnce(frame: OutFrame): Promise<void> {
+    try {
+      const granted = (await this.ctx.conn.request(frame)) as { ttlSeconds?: unknown } | undefined;
+      if (typeof granted?.ttlSeconds === "number" && granted.ttlSeconds > 0) this.renewer.adopt(granted.ttlSeconds);
+    } catch (err) {
+      if (err instanceof FrameError && LEASE_LOST_CODES.has(err.code)) this.abandon(err.message, false);
+      else this.note(`${frame.type} not delivered: ${(err as Error).message}`);
+    }
+  }
+
+  /** The product's lease TTL changed (a `settings` frame): renew now, so this lease moves to it at once. */
+  leaseTtlChanged(): void {
+    if (this.lost === undefined && !this.settled) this.renewer.renewNow();
   }
 
   private stopTimers(): void {

@@ -43,6 +43,8 @@ export class Supervisor {
   private readonly opts: SupervisorOptions;
   private draining = false;
   private welcomed = false;
+  /** The lease TTL (s) that applies on this connection: welcome's, then each `settings` frame's. */
+  private leaseTtlSeconds: number | undefined;
   private exit!: (code: number) => void;
   private readonly exited: Promise<number>;
 
@@ -75,6 +77,7 @@ export class Supervisor {
       rest,
       engineUser: opts.engineUser,
       sandbox: opts.sandbox,
+      connectionTtl: () => this.leaseTtlSeconds,
     };
   }
 
@@ -88,6 +91,7 @@ export class Supervisor {
     const { cfg, hello, out } = this.opts;
     const verb = this.welcomed ? "reconnected" : "connected";
     this.welcomed = true;
+    this.leaseTtlSeconds = w.leaseTtlSeconds ?? this.leaseTtlSeconds;
     const seats = `${cfg.seats} seat${cfg.seats === 1 ? "" : "s"}`;
     out.say("✔", verb, `${verb} as ${cfg.name} (${w.factoryId}) — ${seats}, caps: ${hello.capabilities.join(", ")}`, {
       factoryId: w.factoryId,
@@ -127,6 +131,12 @@ export class Supervisor {
         return;
       case "revoke":
         out.say("✘", "revoked", `the coordinator revoked this factory: ${f.reason}`);
+        return;
+      case "settings":
+        // An operator changed the product's lease TTL: every running lease renews now and takes the new one.
+        this.leaseTtlSeconds = f.leaseTtlSeconds;
+        out.say("·", "settings", `lease TTL is now ${f.leaseTtlSeconds}s`, { leaseTtlSeconds: f.leaseTtlSeconds });
+        for (const seat of this.seats.values()) seat.leaseTtlChanged();
         return;
       case "error":
         if (f.code !== "replaced") out.say("⚠", "server.error", `coordinator error ${f.code}: ${f.message}`);

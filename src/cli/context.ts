@@ -14,6 +14,8 @@ export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
   stderrIsTTY: boolean;
+  /** Width of the terminal stdout writes to, when it is one: wide columns (the waiting reason) are cut to fit. */
+  stdoutColumns?: number;
   env: Env;
   now(): number;
   /** Injected by in-process tests; the global fetch otherwise. */

@@ -43,6 +43,7 @@ const io: Io = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   stderrIsTTY: process.stderr.isTTY === true,
+  ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
   env: process.env,
   now: () => Date.now(),
 };

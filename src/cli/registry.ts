@@ -13,8 +13,12 @@ import { jobs } from "./commands/jobs.ts";
 import { login } from "./commands/login.ts";
 import { productCommands } from "./commands/products.ts";
 import { queueState } from "./commands/queue-state.ts";
+import { reviewCommands } from "./commands/review.ts";
+import { serialCommands } from "./commands/serial.ts";
+import { settingsCommands } from "./commands/settings.ts";
 import { submit } from "./commands/submit.ts";
 import { tokenCommands } from "./commands/tokens.ts";
+import { tree } from "./commands/tree.ts";
 import { watch } from "./commands/watch.ts";
 import type { Command } from "./context.ts";
 
@@ -25,13 +29,17 @@ export const COMMANDS: readonly Command[] = [
   job,
   watch,
   explain,
+  tree,
   ...jobActions,
+  ...reviewCommands,
+  ...serialCommands,
   factories,
   ...factoryCommands,
   enroll,
   ...tokenCommands,
   ...productCommands,
   queueState,
+  ...settingsCommands,
   history,
   deadLetters,
 ];

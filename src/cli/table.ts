@@ -49,6 +49,26 @@ export function renderTable(columns: readonly Column[], rows: ReadonlyArray<read
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join("\n");
 }
 
+/**
+ * `columns` with the last one's `max` lowered so that no line is wider than `total` code points (a terminal's
+ * width), but never below `floor`: a reason cut to nothing helps nobody, a wrapped line still reads.
+ */
+export function fitLastColumn(
+  columns: readonly Column[],
+  rows: ReadonlyArray<readonly string[]>,
+  total: number,
+  floor = 20,
+): Column[] {
+  const head = columns.slice(0, -1).map((c, i) => {
+    const cells = rows.map((r) => Math.min(width((r[i] ?? "").replace(/\s+/g, " ")), c.max ?? Number.MAX_SAFE_INTEGER));
+    return Math.max(width(c.header), ...cells);
+  });
+  const used = head.reduce((a, b) => a + b, 0) + GAP.length * head.length;
+  const last = columns[columns.length - 1]!;
+  const max = Math.max(floor, Math.min(last.max ?? Number.MAX_SAFE_INTEGER, total - used));
+  return [...columns.slice(0, -1), { ...last, max }];
+}
+
 /** Label/value lines with the labels aligned, for detail views. */
 export function renderFields(fields: ReadonlyArray<readonly [string, string]>): string {
   const w = Math.max(...fields.map(([k]) => width(k)));

@@ -9,13 +9,16 @@ import type { DepsMode, Stage } from "./model.ts";
 export type DepsState = "satisfied" | "waiting" | "impossible";
 
 /**
- * Dep stages that can never become `shipped`. `failed` is NOT here: an operator can
- * requeue a failed job (failed → queued), so a dependent keeps waiting for it.
+ * Dep stages that end a dependency without shipping it. `failed` is here because, at the end of every atomic
+ * unit, a job still in `failed` is one no automatic retry will take out (a transient failure with attempts left
+ * moves on to `queued` in the same unit that failed it — coordinator/report `afterFailure`). An operator may
+ * still requeue a failed or dead-lettered dep later; the dependents it failed stay failed (each can be requeued
+ * too): a dependent's failure is decided once, when its dep settles, never undone behind the operator's back.
  */
-export const DEAD_DEP_STAGES: readonly Stage[] = ["dead_letter", "cancelled"];
+export const DEAD_DEP_STAGES: readonly Stage[] = ["failed", "dead_letter", "cancelled"];
 
 /** A dep that does not exist (undefined stage) is as dead as a cancelled one: it will never ship. */
-function isDead(stage: Stage | undefined): boolean {
+export function isDead(stage: Stage | undefined): boolean {
   return stage === undefined || DEAD_DEP_STAGES.includes(stage);
 }
 
@@ -37,26 +40,48 @@ export function depsState(mode: DepsMode, depStages: ReadonlyArray<Stage | undef
 }
 
 /**
+ * The dependency that makes a job's gate impossible, for its `dependency_failed` reason: the first dead dep in
+ * `deps` order (`stage` undefined = the dep no longer exists). Undefined while the gate can still be met —
+ * in mode `any` that is while one dep is alive or shipped.
+ */
+export function failedDep(
+  mode: DepsMode,
+  deps: ReadonlyArray<{ id: string; stage: Stage | undefined }>,
+): { depId: string; depStage: Stage | "unknown" } | undefined {
+  if (
+    depsState(
+      mode,
+      deps.map((d) => d.stage),
+    ) !== "impossible"
+  )
+    return undefined;
+  const dead = deps.find((d) => isDead(d.stage));
+  return dead ? { depId: dead.id, depStage: dead.stage ?? "unknown" } : undefined;
+}
+
+/** The jobs a job waits for: its deps, and — for a composite parent — its children. */
+export type Neighbours = ReadonlyMap<string, readonly string[]> | ((id: string) => readonly string[]);
+
+/**
  * If adding the edge `from → to` ("from depends on to") would close a cycle, the
  * cycle as a list of ids starting and ending at `from` (for the error message);
- * otherwise undefined. `edges` maps a job id to the ids it depends on. Iterative
- * DFS, so a deep chain cannot overflow the stack; each node is visited once.
+ * otherwise undefined. `edges` maps a job id to the ids it waits for (a map, or a
+ * lookup function the coordinator backs with its tables, so only the reachable part
+ * of the graph is read). Iterative DFS, so a deep chain cannot overflow the stack;
+ * each node is visited once (so the work is bounded by the jobs of the product).
  */
-export function findCyclePath(
-  edges: ReadonlyMap<string, readonly string[]>,
-  from: string,
-  to: string,
-): string[] | undefined {
+export function findCyclePath(edges: Neighbours, from: string, to: string): string[] | undefined {
   if (from === to) return [from, from];
+  const next = typeof edges === "function" ? edges : (id: string) => edges.get(id) ?? [];
   const parent = new Map<string, string>([[to, from]]);
   const stack = [to];
   while (stack.length > 0) {
     const node = stack.pop()!;
-    for (const next of edges.get(node) ?? []) {
-      if (parent.has(next)) continue;
-      parent.set(next, node);
-      if (next === from) return unwind(parent, from);
-      stack.push(next);
+    for (const n of next(node)) {
+      if (parent.has(n)) continue;
+      parent.set(n, node);
+      if (n === from) return unwind(parent, from);
+      stack.push(n);
     }
   }
   return undefined;
@@ -75,6 +100,6 @@ function unwind(parent: ReadonlyMap<string, string>, from: string): string[] {
 }
 
 /** Whether adding the dependency `from → to` would create a cycle. */
-export function wouldCycle(edges: ReadonlyMap<string, readonly string[]>, from: string, to: string): boolean {
+export function wouldCycle(edges: Neighbours, from: string, to: string): boolean {
   return findCyclePath(edges, from, to) !== undefined;
 }

@@ -82,3 +82,34 @@ export function nextExclusion(
 export function isExcluded(exclusion: Pick<Exclusion, "until"> | undefined, now: number): boolean {
   return exclusion !== undefined && now < exclusion.until;
 }
+
+/** What a factory offers the router, before and after a declaration or an approval (rules in core/capability-grant). */
+export interface OfferedGrant {
+  /** Effective capabilities (what the router matches on). */
+  capabilities: readonly string[];
+  /** What the factory last declared (undefined: never declared). */
+  declared?: readonly string[];
+  /** Effective seats. */
+  seats: number;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
+  const x = new Set(a);
+  const y = new Set(b);
+  return x.size === y.size && [...x].every((c) => y.has(c));
+};
+
+/**
+ * Whether a factory changed enough that the jobs it lost may now succeed there, so its exclusions end at once
+ * (issue "fleet policies" §8: excluded "for a bounded time or until its capabilities change"): its effective
+ * capabilities changed (a new tool installed and granted), its declaration changed (the host itself changed,
+ * even before an operator approves), or it has more seats (it released for "no free seat"). A first
+ * declaration after enrollment is not a change: nothing was lost under the old one.
+ */
+export function grantChangeClearsExclusions(before: OfferedGrant, after: OfferedGrant): boolean {
+  if (!sameSet(before.capabilities, after.capabilities)) return true;
+  if (before.declared !== undefined && after.declared !== undefined && !sameSet(before.declared, after.declared)) {
+    return true;
+  }
+  return after.seats > before.seats;
+}

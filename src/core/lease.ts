@@ -68,8 +68,8 @@ const DEFAULT_CAP_MS = 600_000;
 
 /**
  * Exponential backoff: base · 2^(attempt−1), capped. `attempt` is the attempt that just
- * failed (1 = first); values below 1 are treated as 1. Deterministic (no jitter): the
- * coordinator serialises dispatch per product, so there is no herd to spread out.
+ * failed (1 = first); values below 1 are treated as 1. Deterministic: the ceiling that
+ * `jitteredRetryDelayMs` (the product's retry policy, with jitter) draws below.
  */
 export function retryDelayMs(
   attempt: number,
@@ -77,6 +77,30 @@ export function retryDelayMs(
 ): number {
   const exponent = Math.max(0, Math.floor(attempt) - 1);
   return Math.min(capMs, baseMs * 2 ** exponent); // 2 ** large = Infinity, and min() still yields the cap
+}
+
+/** The retry policy of a product (core/settings `RetrySettings`): base and cap in s, jitter a fraction in [0, 1]. */
+export interface RetryPolicy {
+  baseSeconds: number;
+  maxSeconds: number;
+  jitter: number;
+}
+
+/**
+ * The delay before the automatic retry of a failed attempt, ms: the capped exponential
+ * `d = min(max, base · 2^(attempt−1))`, then jittered down by up to `jitter · d` —
+ * `d · (1 − jitter · random)` — so the result lies in `[(1 − jitter) · d, d]` and never above
+ * `maxSeconds` ("equal jitter" at 0.5, AWS Architecture Blog, "Exponential Backoff and Jitter").
+ * Jitter spreads the retries of a burst that failed together (a registry outage fails many jobs at
+ * once; their retries should not all land on it in the same second). `random` ∈ [0, 1) is a
+ * parameter (the coordinator passes `Math.random()`) so tests are deterministic; values outside
+ * are clamped into it. `attempt` is the attempt that just failed (1 = first; below 1 counts as 1).
+ */
+export function jitteredRetryDelayMs(attempt: number, policy: RetryPolicy, random: number): number {
+  const capped = retryDelayMs(attempt, { baseMs: policy.baseSeconds * 1000, capMs: policy.maxSeconds * 1000 });
+  const r = Number.isFinite(random) ? Math.min(Math.max(random, 0), 1) : 0;
+  const jitter = Math.min(Math.max(policy.jitter, 0), 1);
+  return capped * (1 - jitter * r); // unrounded: any rounding could step outside [(1 − jitter)·d, d]
 }
 
 export const HEARTBEAT = Object.freeze({

@@ -6,7 +6,9 @@
  * error rather than a guess.
  */
 import { z } from "zod";
+import { MAX_CHILDREN_PER_REQUEST, ON_CHILD_FAILURE } from "./composite.ts";
 import { DomainError } from "./errors.ts";
+import { LEASE_TTL } from "./lease.ts";
 import { firstHeading } from "./markdown-heading.ts";
 import { type Manifest, PRIORITIES } from "./model.ts";
 import { MAX_REPO_CHARS, repoProblem } from "./repo-url.ts";
@@ -30,7 +32,7 @@ const BudgetSchema = z.strictObject({
   tokens: z.number().int().min(1).max(1e9).optional(), // 1e9 tokens: beyond any engine's per-job reality
 });
 
-export const ManifestInputSchema = z.strictObject({
+const MANIFEST_SHAPE = {
   title: z.string({ error: titleMissing }).min(1).max(200), // 200 chars: fits a list row and a PR title
   priority: z.enum(PRIORITIES).default("medium"),
   requires: z.array(capability).max(32).default([]), // 32: a real host advertises a dozen; more is a mistake
@@ -54,6 +56,33 @@ export const ManifestInputSchema = z.strictObject({
   onReject: z.enum(["fail", "requeue"]).default("fail"),
   kind: z.enum(["task", "composite"]).default("task"),
   parentId: jobId.optional(),
+  // This job's own lease TTL, s (core/settings `leaseTtlFor`: it wins over the product's); LEASE_TTL's bounds.
+  leaseTtlSeconds: z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds).optional(),
+  onChildFailure: z.enum(ON_CHILD_FAILURE).optional(), // composite parents only; unset = fail (core/composite)
+};
+
+/** `#<index>`: a sibling in the same children list, by its 0-based position (resolved by coordinator/children). */
+const siblingRef = z.string().regex(/^#\d{1,3}$/, { error: "must be a job id or #<index> of a sibling" });
+
+/**
+ * One entry of a `children:` list (or of `POST …/jobs/{id}/children`): a manifest plus its `bodyMd`, whose deps
+ * may name siblings by `#<index>`. No `parentId` (the parent is the request's) nor `idempotencyKey` (the parent's
+ * key covers the whole request), and no nested `children` — give a child children with its own request.
+ */
+export const ChildManifestSchema = z.strictObject({
+  ...MANIFEST_SHAPE,
+  deps: z
+    .array(z.union([jobId, siblingRef]))
+    .max(100)
+    .default([]), // same fan-in bound as a job's deps
+  bodyMd: z.string().max(MAX_MANIFEST_BYTES).optional(), // bytes are checked on the whole request
+  parentId: z.never({ error: "set by the parent: remove parentId from a child" }).optional(),
+  idempotencyKey: z.never({ error: "a child has no key of its own: the parent's key covers the request" }).optional(),
+});
+
+export const ManifestInputSchema = z.strictObject({
+  ...MANIFEST_SHAPE,
+  children: z.array(ChildManifestSchema).min(1).max(MAX_CHILDREN_PER_REQUEST).optional(),
 });
 export type ManifestInput = z.input<typeof ManifestInputSchema>;
 
@@ -188,7 +217,8 @@ function validate(input: unknown, where?: Map<string, number>): Manifest {
     const keys: Array<string | undefined> = issue.code === "unrecognized_keys" ? issue.keys : [undefined];
     return keys.map((k) => {
       const path = k === undefined ? base : base ? `${base}.${k}` : k;
-      const allowed = Object.keys(base ? BudgetSchema.shape : ManifestInputSchema.shape); // budget: the only nested map
+      const shape = /^children\.\d+$/.test(base) ? ChildManifestSchema.shape : ManifestInputSchema.shape;
+      const allowed = Object.keys(base.endsWith("budget") ? BudgetSchema.shape : shape); // budget: the only nested map
       const message = k === undefined ? issue.message : `unknown key (allowed: ${allowed.join(", ")})`;
       const line = where?.get(path) ?? where?.get(path.split(".")[0]!); // an inline list/map reports its key's line
       return line === undefined ? { path, message } : { path, message, line };
@@ -240,7 +270,7 @@ function formatScalar(v: string | number | boolean): string {
   return plain ? v : JSON.stringify(v);
 }
 
-function formatValue(v: NonNullable<Manifest[keyof Manifest]>): string {
+function formatValue(v: NonNullable<Manifest[Exclude<keyof Manifest, "children">]>): string {
   if (Array.isArray(v)) return `[${v.map(formatScalar).join(", ")}]`;
   if (typeof v !== "object") return formatScalar(v);
   const fields = Object.entries(v).filter(([, x]) => x !== undefined); // budget: the only map, numbers only
@@ -249,7 +279,8 @@ function formatValue(v: NonNullable<Manifest[keyof Manifest]>): string {
 
 /** Serialises a manifest back to markdown; `parseManifest(formatManifest(m, b))` returns `m` and `b`. */
 export function formatManifest(manifest: Manifest, bodyMd: string): string {
-  const keys = Object.keys(ManifestInputSchema.shape) as Array<keyof Manifest>; // schema order: title first
+  // Schema order, title first; `children` has no markdown form (a list of maps): submit them as JSON.
+  const keys = Object.keys(MANIFEST_SHAPE) as Array<Exclude<keyof Manifest, "children">>;
   const lines = keys.flatMap((k) => (manifest[k] === undefined ? [] : [`${k}: ${formatValue(manifest[k]!)}`]));
   return `---\n${lines.join("\n")}\n---\n${bodyMd}`;
 }

@@ -58,6 +58,17 @@ export interface Manifest {
   onReject: OnReject;
   kind: JobKind;
   parentId?: string;
+  /** This job's own lease TTL, s; absent = the product's (core/settings `leaseTtlFor`). */
+  leaseTtlSeconds?: number;
+  /** Composite parents: whether a child that ends without shipping fails the parent (core/composite). */
+  onChildFailure?: "fail" | "continue";
+  /** Submission only (never stored on the job): children created with the parent in the same unit. */
+  children?: ChildManifest[];
+}
+
+/** One entry of a `children:` list: deps may name a sibling by `#<index>`; `bodyMd` is the child's body. */
+export interface ChildManifest extends Omit<Manifest, "parentId" | "idempotencyKey" | "children"> {
+  bodyMd?: string;
 }
 
 export interface Checkpoint {
@@ -83,8 +94,13 @@ export interface Insights {
 }
 
 export interface Review {
+  /** The authenticated principal's stable id (token id, or "admin"); before core/review, a client-typed name. */
   reviewer: string;
+  /** The principal's display name (the token's name). Absent on reviews recorded before principals were. */
+  reviewerName?: string;
   verdict: "approve" | "reject";
+  comment?: string;
+  /** Legacy: the free text older reviews carried (read as the comment), and a client-supplied `reviewer` label. */
   note?: string;
   at: number;
 }
@@ -130,6 +146,12 @@ export interface Job {
   rejectedBy?: string[];
   /** Reviewer feedback carried into the next attempt after a reject-with-requeue. */
   feedback?: string;
+  /** When a `critical` job last evicted this one (ms; core/preemption); cleared by the next assignment. */
+  preemptedAt?: number;
+  /** The id of the `critical` job that evicted this one; cleared by the next assignment. */
+  preemptedBy?: string;
+  /** When this `critical` job last evicted another (ms): it evicts no other within the cool-down (core/preemption). */
+  lastEvictionAt?: number;
   createdAt: number;
   updatedAt: number;
   /** When the job last entered `queued`: the clock starvation aging reads. */
@@ -203,6 +225,8 @@ export const WAITING_CODES = [
   "excluded",
   "testing",
   "dispatching",
+  /** A `failed` job that will not retry by itself: an operator requeues or cancels it (part 5 addition). */
+  "needs_operator",
 ] as const;
 export type WaitingCode = (typeof WAITING_CODES)[number];
 

@@ -7,16 +7,20 @@
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
 import { type Exclusion, isExcluded } from "./exclusions.ts";
-import { type Factory, type Job, LEASED_STAGES, type Priority, type RouterWeights } from "./model.ts";
+import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
 
-/** SPEC §5 defaults. Starvation outweighs every single positive term so aging really reorders work. */
+/**
+ * SPEC §5 defaults, but for starvation: 2.5, not the SPEC's 1.5. Starvation outweighs every single positive term so
+ * aging really reorders work, and it must exceed the priority gap of 2 between `low` and `high` for a low job to
+ * overtake a steady stream of fresh high ones at all (core/aging: N = 2·30/2.5 = 24 min); at 1.5 it never does.
+ */
 export const DEFAULT_WEIGHTS: Readonly<RouterWeights> = Object.freeze({
   capabilityFit: 1.0,
   affinity: 0.5,
   load: 1.0,
   costFit: 0.75,
   health: 1.0,
-  starvation: 1.5,
+  starvation: 2.5,
 });
 
 /** 30 min: the seed's "aging fully de-penalises after ~30 min" (seed 004 §7). */
@@ -42,6 +46,8 @@ export interface RouteContext {
   openBreakers?: ReadonlySet<string>;
   /** The remembered exclusion of a job for a factory (core/exclusions), if any; in force while `now < until`. */
   exclusionOf?: (jobId: string, factoryId: string) => Exclusion | undefined;
+  /** Aging horizon, ms: after this long in the queue a job's starvation penalty is gone (settings.agingHorizonMinutes). */
+  agingHorizonMs?: number;
 }
 
 export interface TermScore {
@@ -67,9 +73,10 @@ export interface Candidate {
 const round9 = (x: number): number => Math.round(x * 1e9) / 1e9;
 const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0); // code-unit order, locale-free
 
-/** 1 for a job that just entered `queued`, falling linearly to 0 after the horizon. */
-export function starvationPenalty(ageMs: number): number {
-  return Math.max(0, 1 - Math.max(0, ageMs) / STARVATION_HORIZON_MS);
+/** 1 for a job that just entered `queued`, falling linearly to 0 after `horizonMs` (default 30 min; ≤ 0 = no penalty). */
+export function starvationPenalty(ageMs: number, horizonMs: number = STARVATION_HORIZON_MS): number {
+  if (!(horizonMs > 0)) return 0;
+  return Math.max(0, 1 - Math.max(0, ageMs) / horizonMs);
 }
 
 /** The job's hard requirements: its `requires` plus `engine:<engine>` when it names one. */
@@ -103,7 +110,7 @@ export function activeExclusion(job: Job, factory: Factory, ctx: RouteContext): 
   return isExcluded(exclusion, ctx.now) ? exclusion : undefined;
 }
 
-function rawTerms(job: Job, factory: Factory, now: number): Record<keyof RouterWeights, number> {
+function rawTerms(job: Job, factory: Factory, now: number, horizonMs?: number): Record<keyof RouterWeights, number> {
   const caps = new Set(factory.capabilities);
   // A tight fit beats an over-provisioned box, so specialised hosts stay free for work only they can do.
   const capabilityFit = Math.min(1, (1 + effectiveRequires(job).length) / (1 + caps.size));
@@ -113,14 +120,14 @@ function rawTerms(job: Job, factory: Factory, now: number): Record<keyof RouterW
   const costFit = job.budget.usd === undefined ? 1 : tier === "low" ? 1 : tier === "high" ? 0 : 0.5;
   // Degraded (late heartbeats, or leases let expire again and again) counts half: usable, but less likely to finish; down is filtered before it matters.
   const health = factory.health === "ok" ? 1 : factory.health === "degraded" ? 0.5 : 0;
-  const starvation = starvationPenalty(now - job.queuedAt);
+  const starvation = starvationPenalty(now - job.queuedAt, horizonMs);
   return { capabilityFit, affinity, load: 1 / (1 + factory.load), costFit, health, starvation };
 }
 
 /** Filters and scores one factory for one job, with the term-by-term breakdown the explain panel shows. */
 export function scoreCandidate(job: Job, factory: Factory, ctx: RouteContext): Candidate {
   const weights = ctx.weights ?? DEFAULT_WEIGHTS;
-  const raw = rawTerms(job, factory, ctx.now);
+  const raw = rawTerms(job, factory, ctx.now, ctx.agingHorizonMs);
   const terms = {} as Record<keyof RouterWeights, TermScore>;
   let score = 0;
   for (const term of TERMS) {
@@ -157,14 +164,34 @@ export function rankFactories(
   return { ranked, rejected };
 }
 
-/** Priority minus the (weighted) starvation penalty: an aged low job overtakes a fresh medium one. */
-export function jobUrgency(job: Job, now: number, weights: RouterWeights = DEFAULT_WEIGHTS): number {
-  return round9(PRIORITY_VALUE[job.priority] - weights.starvation * starvationPenalty(now - job.queuedAt));
+/** Priority minus the (weighted) starvation penalty: an aged low job overtakes a fresh medium one. `horizonMs`: aging horizon. */
+export function jobUrgency(
+  job: Job,
+  now: number,
+  weights: RouterWeights = DEFAULT_WEIGHTS,
+  horizonMs: number = STARVATION_HORIZON_MS,
+): number {
+  return urgencyAt(PRIORITY_VALUE[job.priority], now - job.queuedAt, weights.starvation, horizonMs);
 }
 
-/** A new array, most urgent first; ties go to the job queued earlier, then to the lower id. */
-export function orderJobs(jobs: readonly Job[], now: number, weights: RouterWeights = DEFAULT_WEIGHTS): Job[] {
-  const urgency = new Map(jobs.map((j) => [j, jobUrgency(j, now, weights)]));
+/**
+ * Urgency from a priority value (PRIORITY_VALUE), an age in the queue (ms), the starvation weight and the aging
+ * horizon (ms): `P − w·starvationPenalty(age)`, except that `critical` carries no penalty — an incident's job is
+ * never queued behind aged lower work (it may even preempt running work), so aging reorders only the other classes.
+ */
+export function urgencyAt(priorityValue: number, ageMs: number, weight: number, horizonMs: number): number {
+  if (priorityValue >= PRIORITY_VALUE.critical) return priorityValue;
+  return round9(priorityValue - weight * starvationPenalty(ageMs, horizonMs));
+}
+
+/** A new array, most urgent first; ties go to the job queued earlier, then to the lower id. `horizonMs`: aging horizon. */
+export function orderJobs(
+  jobs: readonly Job[],
+  now: number,
+  weights: RouterWeights = DEFAULT_WEIGHTS,
+  horizonMs: number = STARVATION_HORIZON_MS,
+): Job[] {
+  const urgency = new Map(jobs.map((j) => [j, jobUrgency(j, now, weights, horizonMs)]));
   return [...jobs].sort(
     (a, b) => (urgency.get(b) ?? 0) - (urgency.get(a) ?? 0) || a.queuedAt - b.queuedAt || byId(a.id, b.id),
   );
@@ -184,7 +211,7 @@ export function planAssignments(
   const busy = new Set(ctx.busySerialKeys ?? []);
   const plan: Array<{ jobId: string; factoryId: string; score: number }> = [];
   const queued = jobs.filter((j) => j.stage === "queued");
-  for (const job of orderJobs(queued, ctx.now, ctx.weights)) {
+  for (const job of orderJobs(queued, ctx.now, ctx.weights, ctx.agingHorizonMs)) {
     const views = factories.map((f) => ({ ...f, load: f.load + (taken.get(f.id) ?? 0) }));
     const best = rankFactories(job, views, { ...ctx, busySerialKeys: busy }).ranked[0];
     if (!best) continue;
@@ -198,20 +225,7 @@ export function planAssignments(
 /** For HTTP pull-claims: the most urgent queued job this factory passes the filter for. */
 export function pickJobForFactory(jobs: readonly Job[], factory: Factory, ctx: RouteContext): Job | undefined {
   const queued = jobs.filter((j) => j.stage === "queued");
-  return orderJobs(queued, ctx.now, ctx.weights).find((job) => scoreCandidate(job, factory, ctx).eligible);
-}
-
-/**
- * The running job a `critical` job may evict: the lowest priority below critical;
- * among equals the most recently updated (least work since its last checkpoint is
- * lost), then the lower id. Only leased stages (assigned, building) qualify: they
- * hold a seat and have a `→ queued` edge.
- */
-export function selectPreemptionVictim(running: readonly Job[], incoming: Job): Job | undefined {
-  if (incoming.priority !== "critical") return undefined;
-  const victims = running.filter(
-    (j) => j.id !== incoming.id && LEASED_STAGES.includes(j.stage) && j.priority !== "critical",
+  return orderJobs(queued, ctx.now, ctx.weights, ctx.agingHorizonMs).find(
+    (job) => scoreCandidate(job, factory, ctx).eligible,
   );
-  const rank = (j: Job): number => PRIORITY_VALUE[j.priority];
-  return victims.sort((a, b) => rank(a) - rank(b) || b.updatedAt - a.updatedAt || byId(a.id, b.id))[0];
 }

@@ -10,8 +10,8 @@
  * `SettingsPatchSchema` and `ProductSettings` both, with a default.
  */
 import { z } from "zod";
-import { LEASE_TTL } from "./lease.ts";
-import type { RouterWeights } from "./model.ts";
+import { clampTtlSeconds, LEASE_TTL } from "./lease.ts";
+import type { Manifest, RouterWeights } from "./model.ts";
 import { DEFAULT_WEIGHTS } from "./router.ts";
 
 export interface RetrySettings {
@@ -131,4 +131,27 @@ export function applySettingsPatch(current: ProductSettings, patch: SettingsPatc
 /** The keys whose change alters what a connected factory does (so it must be told): today only the lease TTL. */
 export function changesFactoryContract(before: ProductSettings, after: ProductSettings): boolean {
   return before.leaseTtlSeconds !== after.leaseTtlSeconds;
+}
+
+/**
+ * The TTL (s) that governs a job's leases: the manifest's own `leaseTtlSeconds`, else the product's.
+ * The job's author knows best how long its work may go without a renewal reaching us (a job on a flaky
+ * network); the product's operator sets the default for everything else.
+ */
+export function leaseTtlFor(
+  manifest: Pick<Manifest, "leaseTtlSeconds">,
+  settings: Pick<ProductSettings, "leaseTtlSeconds">,
+): number {
+  return clampTtlSeconds(manifest.leaseTtlSeconds ?? settings.leaseTtlSeconds);
+}
+
+/**
+ * The TTL (s) a lease is granted or renewed for: the governing one (`leaseTtlFor`), or shorter when the
+ * holder asked for shorter (its hello's or claim's `leaseTtlSeconds`, a renewal's `ttlSeconds`) — never
+ * longer. A shorter lease costs only its holder (more renewals) and recovers its job sooner if the host
+ * dies; a longer one would let a vanished host sit on work longer than the product allows, which is the
+ * operator's call (or the job author's), not a host's.
+ */
+export function grantedLeaseTtl(governing: number, requested?: number): number {
+  return clampTtlSeconds(requested === undefined ? governing : Math.min(governing, requested));
 }

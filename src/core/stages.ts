@@ -14,6 +14,10 @@ import { STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
  *   queued   → blocked    deps not yet satisfied
  *   queued   → assigned   claim won (CAS + lease)
  *   blocked  → queued     deps satisfied (unblock / reaper)
+ *   blocked  → failed     ADDITION: a dep ended without shipping (dependency_failed), or a
+ *                         composite parent's child did (core/composite, onChildFailure)
+ *   blocked  → review     ADDITION: a composite parent's children all ended (it never builds
+ *   blocked  → testing              itself), through the same review gate a built job passes
  *   assigned → building   the factory started work (fenced patch)
  *   assigned → queued     lease expired or the factory released the job
  *   assigned → failed     ADDITION: the factory failed before building, or the lease
@@ -30,23 +34,31 @@ import { STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
  *   testing  → failed     tests failed
  *   failed   → queued     operator requeue or automatic retry with backoff
  *   failed   → dead_letter retries exhausted
+ *   dead_letter → queued  ADDITION: an operator's requeue (SPEC §6 "an operator can requeue"), attempts reset.
+ *                         The only edge out of a terminal stage, and no automatic path takes it (afterFailure and
+ *                         the reaper move jobs out of `failed`, never out of `dead_letter`): dead_letter stays
+ *                         terminal — no `cancelled` edge, retention may purge its feed, dependents see it as dead —
+ *                         until a human decides the cause is fixed.
  * `cancelled` is appended to every non-terminal row by `withCancel` below rather
  * than written ten times, so it cannot be forgotten on a new stage.
  */
 const BASE: Record<Stage, readonly Stage[]> = {
   queued: ["blocked", "assigned"],
-  blocked: ["queued"],
+  blocked: ["queued", "failed", "review", "testing"],
   assigned: ["building", "queued", "failed"],
   building: ["review", "testing", "failed", "queued"],
   review: ["testing", "failed", "queued"],
   testing: ["shipped", "failed"],
   failed: ["queued", "dead_letter"],
   shipped: [],
-  dead_letter: [],
+  dead_letter: ["queued"],
   cancelled: [],
 };
 
-/** True for the stages a job never leaves (shipped, dead_letter, cancelled). */
+/**
+ * True for the stages where a job's life ends (shipped, dead_letter, cancelled): nothing automatic moves it on,
+ * nor can it be cancelled. One exception, by a human: an operator's requeue of a `dead_letter` job (see above).
+ */
 export function isTerminal(stage: Stage): boolean {
   return TERMINAL_STAGES.includes(stage);
 }
@@ -93,7 +105,12 @@ export class StageTransitionError extends IllegalTransitionError {
 /** The human sentence for a refused move, e.g. "... (shipped is terminal)". */
 export function describeRefusal(jobId: string, from: Stage, to: Stage): string {
   const head = `job ${jobId} cannot move from ${from} to ${to}`;
-  if (isTerminal(from)) return `${head} (${from} is terminal)`;
+  if (isTerminal(from)) {
+    const exits = allowedFrom(from);
+    return exits.length
+      ? `${head} (${from} is terminal; only an operator's requeue to ${exits.join(", ")} leaves it)`
+      : `${head} (${from} is terminal)`;
+  }
   if (from === to) return `${head} (already ${from}; allowed: ${allowedFrom(from).join(", ")})`;
   return `${head} (allowed: ${allowedFrom(from).join(", ")})`;
 }

@@ -8,7 +8,8 @@
  *
  * The class is layered: `CoordinatorRuntime` (units, alarm, outbox, dispatch) ←
  * `FactoryConnections` (factory WebSockets) ← `FleetRpc` (tokens, enrollment,
- * factories, feed access) ← this class (jobs, factory work over HTTP, upkeep).
+ * factories, feed access) ← `PolicyRpc` (settings, serial gates, reviews, composite
+ * jobs) ← this class (jobs, factory work over HTTP, upkeep).
  * The body of each unit lives in a module of `./coordinator/`; a method here
  * adds only what follows the commit (telling sockets, closing feed streams).
  */
@@ -24,7 +25,6 @@ import {
 import { claimOverHttp } from "./coordinator/claim.ts";
 import { explainJob } from "./coordinator/explain.ts";
 import { closeStaleSockets } from "./coordinator/factory-sockets.ts";
-import { FleetRpc } from "./coordinator/fleet-rpc.ts";
 import { keyVerdicts } from "./coordinator/idempotency.ts";
 import { type JobListQuery, listJobs } from "./coordinator/job-list.ts";
 import { requireJob } from "./coordinator/job-rows.ts";
@@ -32,13 +32,15 @@ import { expireDue, fence, releaseLease, renewLease } from "./coordinator/lease-
 import { queueVersion } from "./coordinator/meta.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox-dead-letters.ts";
 import { feedName } from "./coordinator/outbox-delivery.ts";
+import { PolicyRpc } from "./coordinator/policy-rpc.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
 import { listRuns } from "./coordinator/runs.ts";
 import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";
+import { withWaitingReason, withWaitingReasons } from "./coordinator/waiting.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
-export class ProductCoordinator extends FleetRpc {
+export class ProductCoordinator extends PolicyRpc {
   // ---- jobs ------------------------------------------------------------------------
 
   async submit(productId: string, input: SubmitInput, actor: string) {
@@ -56,11 +58,15 @@ export class ProductCoordinator extends FleetRpc {
   }
 
   async getJob(productId: string, id: string) {
-    return this.unit(productId, (tx) => requireJob(tx.sql, id));
+    return this.unit(productId, (tx) => withWaitingReason(tx, requireJob(tx.sql, id), this.workReadyIds()));
   }
 
   async listJobs(productId: string, q: JobListQuery) {
-    return this.unit(productId, (tx) => listJobs(tx.sql, q));
+    return this.unit(productId, (tx) => {
+      const page = listJobs(tx.sql, q);
+      // One fleet snapshot for the whole page (coordinator/waiting), never a fleet read per job.
+      return { ...page, jobs: withWaitingReasons(tx, page.jobs, this.workReadyIds()) };
+    });
   }
 
   async listRuns(productId: string, jobId: string) {
@@ -71,7 +77,7 @@ export class ProductCoordinator extends FleetRpc {
   }
 
   async explain(productId: string, jobId: string) {
-    return this.unit(productId, (tx) => explainJob(tx, jobId));
+    return this.unit(productId, (tx) => explainJob(tx, jobId, this.workReadyIds()));
   }
 
   async action(productId: string, jobId: string, action: JobAction, input: ActionInput) {
@@ -94,7 +100,8 @@ export class ProductCoordinator extends FleetRpc {
 
   // ---- factory work over HTTP: claim, fenced patch, lease ---------------------------
 
-  async claim(productId: string, factoryId: string, ttlSeconds: number) {
+  /** `ttlSeconds`: the factory's own ceiling on the lease TTL, if it named one (core/settings `grantedLeaseTtl`). */
+  async claim(productId: string, factoryId: string, ttlSeconds?: number) {
     return this.unit(productId, (tx) => claimOverHttp(tx, factoryId, ttlSeconds));
   }
 
@@ -102,7 +109,7 @@ export class ProductCoordinator extends FleetRpc {
     return this.unit(productId, (tx) => patchJob(tx, factoryId, jobId, body));
   }
 
-  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttlSeconds: number) {
+  async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttlSeconds?: number) {
     return this.unit(productId, (tx) => renewLease(tx, jobId, factoryId, epoch, ttlSeconds));
   }
 

@@ -9,14 +9,31 @@
  * Wire types are imported as types only (erased at run time), so the server's
  * definitions stay the single source of truth without pulling server code in.
  */
+
 import type { z } from "zod";
 import type { Factory, Job, Stage } from "../core/model.ts";
+import type { ReviewsView } from "../core/review.ts";
 import type { Candidate } from "../core/router.ts";
+import type { SerialGate } from "../core/serial-gates.ts";
+import type { ProductSettings, SettingsPatch } from "../core/settings.ts";
 import type { JOB_ACTIONS, PatchJobBody } from "./api.ts";
 import type { JobEvent } from "./protocol.ts";
-import type { Explanation, JobPage, Lease, Run, TokenInfo } from "./responses.ts";
+import type { Explanation, JobPage, JobView, Lease, Run, TokenInfo, TreeNode } from "./responses.ts";
 
-export type { Candidate, Explanation, Factory, Job, JobEvent, JobPage, Lease, Run, TokenInfo };
+export type {
+  Candidate,
+  Explanation,
+  Factory,
+  Job,
+  JobEvent,
+  JobPage,
+  Lease,
+  ReviewsView,
+  Run,
+  SerialGate,
+  TokenInfo,
+  TreeNode,
+};
 export type JobAction = (typeof JOB_ACTIONS)[number];
 export type SubmitInput = { markdown: string } | { manifest: Record<string, unknown>; bodyMd?: string };
 export type HistoryQuery = { kind?: "snapshots" | "runs" | "audit"; jobId?: string; since?: number; limit?: number };
@@ -232,11 +249,15 @@ export class GigafactoryClient {
   listJobs(q: { stage?: Stage; limit?: number; cursor?: string } = {}): Promise<JobPage> {
     return this.call("GET", "/jobs", { query: q });
   }
-  getJob(id: string): Promise<Job> {
+  getJob(id: string): Promise<JobView> {
     return this.call("GET", `/jobs/${enc(id)}`);
   }
   explain(id: string): Promise<Explanation> {
     return this.call("GET", `/jobs/${enc(id)}/explain`);
+  }
+  /** A job's subtree (composite children, recursively), bounded by the server. */
+  jobTree(id: string): Promise<{ root: TreeNode }> {
+    return this.call("GET", `/jobs/${enc(id)}/tree`);
   }
   async listRuns(id: string): Promise<Run[]> {
     return (await this.call<{ runs: Run[] }>("GET", `/jobs/${enc(id)}/runs`)).runs;
@@ -257,6 +278,14 @@ export class GigafactoryClient {
   }
   queueState(): Promise<{ version: number }> {
     return this.call("GET", "/queue-state");
+  }
+  /** The product's settings, every key (viewer and above). */
+  getSettings(): Promise<ProductSettings> {
+    return this.call("GET", "/settings");
+  }
+  /** Merge `patch` into the product's settings (operator); answers the whole new record. */
+  patchSettings(patch: SettingsPatch): Promise<ProductSettings> {
+    return this.call("PATCH", "/settings", { json: patch });
   }
   history(q: HistoryQuery = {}): Promise<{ kind: string; items: Array<Record<string, unknown>> }> {
     return this.call("GET", "/history", { query: q });
@@ -331,6 +360,24 @@ export class GigafactoryClient {
     body: { capabilities?: string[]; seats?: number } = {},
   ): Promise<{ factory: Factory; queueVersion: number; leases: Lease[] }> {
     return this.call("POST", "/factories/heartbeat", { json: body });
+  }
+
+  // ---- serial gates & reviews: operators (viewers read) ----
+  /** One page of serial keys (key order); pass `nextCursor` back as `cursor`. */
+  listSerialGates(q: { limit?: number; cursor?: string } = {}): Promise<{ keys: SerialGate[]; nextCursor?: string }> {
+    return this.call("GET", "/serial", { query: q });
+  }
+  freezeSerialKey(key: string, reason: string): Promise<SerialGate> {
+    return this.call("POST", `/serial/${enc(key)}/freeze`, { json: { reason } });
+  }
+  unfreezeSerialKey(key: string, reason?: string): Promise<SerialGate> {
+    return this.call("POST", `/serial/${enc(key)}/unfreeze`, { json: reason ? { reason } : {} });
+  }
+  review(id: string, body: { verdict: "approve" | "reject"; comment?: string }): Promise<ReviewsView & { job: Job }> {
+    return this.call("POST", `/jobs/${enc(id)}/reviews`, { json: body });
+  }
+  listReviews(id: string): Promise<ReviewsView> {
+    return this.call("GET", `/jobs/${enc(id)}/reviews`);
   }
 }
 

@@ -11,7 +11,8 @@
  * answers `accept`/`reject`, then `renew` / `progress` / `complete` / `fail`
  * (or `release` to hand a job back without blame),
  * each carrying the lease epoch (fenced). The server may push `cancel`,
- * `drain` and `revoke`. Frames with an `id` get an `ack` or an `error` with it.
+ * `drain`, `revoke` and `settings` (the product's lease TTL changed). Frames with an `id` get an `ack` or an
+ * `error` with it.
  */
 import { z } from "zod";
 import { fitsUtf8 } from "../core/bytes.ts";
@@ -65,7 +66,10 @@ export const FactoryFrame = z.discriminatedUnion("type", [
       seats: z.number().int().min(1).max(64),
       engines: z.array(z.string().min(1).max(32)).max(16).default([]),
       agentVersion: z.string().min(1).max(40),
-      /** TTL of the leases pushed to this connection; renew at half of it. */
+      /**
+       * The longest TTL this host wants for its leases: honoured only when shorter than the job's governing TTL
+       * (the manifest's, else the product's setting — core/settings `grantedLeaseTtl`). `welcome` says what applies.
+       */
       leaseTtlSeconds: LeaseTtl.optional(),
     })
     .strict(),
@@ -133,6 +137,11 @@ export type ServerFrame =
       queueVersion: number;
       heartbeatIntervalMs: number;
       /**
+       * The lease TTL (s) that applies on this connection: the product's setting, or the hello's if shorter. A job
+       * whose manifest sets its own TTL says so in its assignment's `ttlSeconds`. Absent from older coordinators.
+       */
+      leaseTtlSeconds?: number;
+      /**
        * Leases this factory still holds: keep working (and renewing) these. Here
        * `ttlSeconds` is the time LEFT on each lease, so renew them promptly.
        */
@@ -141,9 +150,18 @@ export type ServerFrame =
   | { type: "assign"; assignments: Assignment[] }
   | { type: "ack"; id: string; result?: unknown }
   | { type: "error"; id?: string; code: string; message: string }
+  /** `reason` "preempted": a critical job takes this seat, its `assign` follows; the seat is free once stopping. */
   | { type: "cancel"; jobId: string; leaseEpoch: number; reason: string }
   | { type: "drain"; reason: string }
-  | { type: "revoke"; reason: string };
+  | { type: "revoke"; reason: string }
+  | SettingsFrame;
+
+/**
+ * The product's settings changed in a way that alters what a connected factory does: today the lease TTL (s) that
+ * now applies on this connection (as in `welcome`). Leases get it at their next renewal; the agent renews at once.
+ */
+export const SettingsFrame = z.object({ type: z.literal("settings"), leaseTtlSeconds: LeaseTtl }).strict();
+export type SettingsFrame = z.infer<typeof SettingsFrame>;
 
 export type ParseResult<T> = { ok: true; frame: T } | { ok: false; code: string; message: string; id?: string };
 
@@ -179,9 +197,15 @@ export function parseFactoryFrame(raw: string | ArrayBuffer): ParseResult<Factor
 export function parseServerFrame(raw: string): ParseResult<ServerFrame> {
   try {
     const data = JSON.parse(raw) as { type?: unknown };
-    const known = ["welcome", "assign", "ack", "error", "cancel", "drain", "revoke"];
+    const known = ["welcome", "assign", "ack", "error", "cancel", "drain", "revoke", "settings"];
     if (typeof data?.type !== "string" || !known.includes(data.type)) {
       return { ok: false, code: "validation_failed", message: `unknown server frame ${String(data?.type)}` };
+    }
+    if (data.type === "settings") {
+      // It changes how the agent times its renewals: checked fully, so a bad one is ignored rather than obeyed.
+      const settings = SettingsFrame.safeParse(data);
+      if (!settings.success) return { ok: false, code: "validation_failed", message: "malformed settings frame" };
+      return { ok: true, frame: settings.data };
     }
     return { ok: true, frame: data as ServerFrame };
   } catch {
@@ -206,6 +230,7 @@ export interface JobEvent {
  * - `lease.granted` {factoryId, leaseEpoch, expiresAt}; `lease.lost` {factoryId, leaseEpoch, why}
  * - `log` {factoryId, leaseEpoch, lines: LogLine[]}; `progress` {pct?, note?}; `checkpoint` {branch?, sha?, note?}
  * - `artifact.added` / `artifact.deleted` {name, size, sha256, contentType}; `cancel` {reason}
+ * - `job.preempted` {by, factoryId, leaseEpoch} — a critical job `by` took this job's seat (coordinator/preempt)
  */
 export const FEED_EVENT_TYPES = [
   "job.submitted",
@@ -219,6 +244,7 @@ export const FEED_EVENT_TYPES = [
   "artifact.added",
   "artifact.deleted",
   "cancel",
+  "job.preempted",
 ] as const;
 
 /**

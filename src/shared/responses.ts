@@ -5,7 +5,8 @@
  * (CLI, agent, dashboard tests) that reads them.
  */
 import type { Exclusion } from "../core/exclusions.ts";
-import type { Insights, Job, RouterWeights, RunResult, Stage } from "../core/model.ts";
+import type { Insights, Job, RouterWeights, RunResult, Stage, WaitingReason } from "../core/model.ts";
+import type { PreemptionSkip } from "../core/preemption.ts";
 import type { Candidate } from "../core/router.ts";
 
 /** A live lease as a factory sees it. */
@@ -39,11 +40,22 @@ export interface TokenInfo {
   revokedAt?: number;
 }
 
+/**
+ * What every job the API answers with carries beyond its stored document, computed on read (core/waiting):
+ * why it waits, null only while it runs or once it is terminal.
+ */
+export interface JobOnRead {
+  waitingReason: WaitingReason | null;
+}
+
+/** A job as `GET …/jobs/{id}` answers it. */
+export type JobView = Job & JobOnRead;
+
 /** A job as list views show it: the whole document but its markdown body (`GET …/jobs/{id}` has that). */
-export type JobSummary = Omit<Job, "bodyMd">;
+export type JobSummary = Omit<JobView, "bodyMd">;
 
 /** `GET …/jobs`: summaries by default, whole jobs with `?fields=full`. */
-export interface JobPage<J extends JobSummary = JobSummary> {
+export interface JobPage<J = JobSummary> {
   jobs: J[];
   nextCursor?: string;
 }
@@ -64,4 +76,37 @@ export interface Explanation {
    * `until` (ms) — in force while `until > at`, then only counting towards the next backoff.
    */
   exclusions: Exclusion[];
+  /** Why the job waits at `at` (core/waiting), null while it runs or once terminal. */
+  waitingReason: WaitingReason | null;
+  /** Preemption (core/preemption): whether this job was evicted, and whom it would evict now. */
+  preemption: PreemptionView;
+}
+
+/** The preemption part of an explanation. */
+export interface PreemptionView {
+  /** When a critical job last evicted this one (ms), since its last assignment; else null. */
+  preemptedAt: number | null;
+  /** The id of the critical job that evicted it; else null. */
+  preemptedBy: string | null;
+  /** A queued critical job that fits no free seat: the running job it would evict now and where; else null. */
+  wouldPreempt: { victimId: string; victimPriority: Job["priority"]; factoryId: string } | null;
+  /** Why it would not (`disabled`, `not_critical`, `free_seat_fits`, `no_eligible_victim`…); null when it would. */
+  notBecause: PreemptionSkip | null;
+}
+
+/**
+ * One node of `GET …/jobs/{id}/tree` (a composite job and its children, recursively). `truncated` is set on a
+ * node whose children were cut off by the tree's bounds (coordinator/tree: depth and node count) — read that
+ * node's own tree for the rest.
+ */
+export interface TreeNode {
+  id: string;
+  title: string;
+  stage: Stage;
+  kind: Job["kind"];
+  priority: Job["priority"];
+  deps: string[];
+  waitingReason: WaitingReason | null;
+  children: TreeNode[];
+  truncated?: boolean;
 }

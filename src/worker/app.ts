@@ -13,12 +13,16 @@ import { cors, securityHeaders } from "./browser-policy.ts";
 import { onError, problemResponse } from "./problem.ts";
 import { artifacts } from "./routes/artifacts.ts";
 import { bulk } from "./routes/bulk.ts";
+import { dag } from "./routes/dag.ts";
 import { events, feeds } from "./routes/events.ts";
 import { factories } from "./routes/factories.ts";
 import { history } from "./routes/history.ts";
 import { jobs } from "./routes/jobs.ts";
 import { products } from "./routes/products.ts";
 import { queueState } from "./routes/queue-state.ts";
+import { reviews } from "./routes/reviews.ts";
+import { serial } from "./routes/serial.ts";
+import { settings } from "./routes/settings.ts";
 import { system } from "./routes/system.ts";
 import { tokens } from "./routes/tokens.ts";
 import { work } from "./routes/work.ts";
@@ -29,6 +33,8 @@ export function buildApp(): Hono<AppEnv> {
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
+  for (const r of [settings, serial, reviews]) product.route("/", r);
+  product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
 
   const app = new Hono<AppEnv>();
   app.use("*", securityHeaders);

@@ -14,6 +14,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { DomainError, unwrap } from "../core/errors.ts";
+import { ADMIN_REVIEWER, type Reviewer } from "../core/review.ts";
 import type { Principal as StoredPrincipal } from "../durable-objects/coordinator/tokens.ts";
 import { ProductId } from "../shared/api.ts";
 import { fromZod } from "./problem.ts";
@@ -210,5 +211,22 @@ export function actorOf(p: Principal): string {
       return `${p.role}:${p.name}`;
     case "enrollment":
       return `enrollment:${p.codeId}`;
+  }
+}
+
+/**
+ * Who reviews, as the review gate counts (core/review): the credential's stable id and display name — an
+ * operator token's id and name, "admin" for the deployment's admin token (one secret, one reviewer).
+ */
+export function reviewerOf(p: Principal): Reviewer {
+  switch (p.kind) {
+    case "admin":
+      return { ...ADMIN_REVIEWER };
+    case "token":
+      return { id: p.tokenId, name: p.name };
+    case "factory":
+      return { id: p.factoryId, name: `factory:${p.factoryId}` };
+    case "enrollment":
+      return { id: p.codeId, name: `enrollment:${p.codeId}` };
   }
 }

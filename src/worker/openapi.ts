@@ -10,6 +10,7 @@ import {
   ApproveGrantBody,
   ArtifactUploadQuery,
   BatchBody,
+  ChildrenBody,
   ClaimBody,
   CreateProductBody,
   DeadLettersQuery,
@@ -18,6 +19,7 @@ import {
   EventsQuery,
   FactoryStatusBody,
   FeedQuery,
+  FreezeBody,
   HeartbeatBody,
   HistoryQuery,
   JobListQuery,
@@ -25,7 +27,12 @@ import {
   PatchJobBody,
   ReleaseBody,
   RenewBody,
+  ReviewBody,
+  SerialListQuery,
+  SettingsPatchBody,
   TrackerIngestBody,
+  UnfreezeBody,
+  WaitingReasonSchema,
 } from "../shared/api.ts";
 
 type Op = {
@@ -66,18 +73,43 @@ const OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs`,
-    summary: "List jobs, newest first: summaries without bodyMd unless fields=full",
+    summary:
+      "List jobs, newest first: summaries without bodyMd unless fields=full; each with its waitingReason " +
+      "(#/components/schemas/WaitingReason, null while running or terminal), computed on read",
     role: "viewer",
     query: JobListQuery,
   },
-  { method: "get", path: `${P}/jobs/{jobId}`, summary: "One job", role: "job-reader" },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}`,
+    summary: "One job, with its waitingReason (#/components/schemas/WaitingReason; null while running or terminal)",
+    role: "job-reader",
+  },
   {
     method: "get",
     path: `${P}/jobs/{jobId}/explain`,
-    summary: "The router's per-term decision for this job",
+    summary: "The router's per-term decision for this job, and its waitingReason",
     role: "viewer",
   },
   { method: "get", path: `${P}/jobs/{jobId}/runs`, summary: "Attempts of this job", role: "job-reader" },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/children`,
+    summary:
+      "Make a queued or blocked job a composite parent with these children (201 {parent, children}): the parent " +
+      "waits in blocked until they end, then moves to review/testing, or fails per onChildFailure. A child's deps " +
+      "may name a sibling by #<index>; cycles and unknown deps → 422 naming them. At most 500 children, 1 MiB",
+    role: "operator",
+    body: ChildrenBody,
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/tree`,
+    summary:
+      "The job's subtree {root: TreeNode}: id, title, stage, kind, priority, deps, waitingReason, children; " +
+      "at most 8 levels and 1000 nodes (a cut node has truncated: true)",
+    role: "viewer",
+  },
   {
     method: "post",
     path: `${P}/jobs/{jobId}/actions/{action}`,
@@ -262,10 +294,72 @@ const OPS: Op[] = [
   { method: "get", path: `${P}/queue-state`, summary: "The queue version (cheap change detection)", role: "member" },
   {
     method: "get",
+    path: `${P}/settings`,
+    summary:
+      "The product's settings, every key: preemption, leaseTtlSeconds, router weights, agingHorizonMinutes, retry " +
+      "{baseSeconds, maxSeconds, jitter}, frozenSerialKeys, budgetPaused",
+    role: "viewer",
+  },
+  {
+    method: "patch",
+    path: `${P}/settings`,
+    summary:
+      "Change settings (any subset; nested objects merge key by key; unknown keys are 400): answers the whole new " +
+      "record. Audited (settings.update, with the changed keys); a new leaseTtlSeconds is pushed to connected " +
+      "factories as a `settings` frame",
+    role: "operator",
+    body: SettingsPatchBody,
+  },
+  {
+    method: "get",
     path: `${P}/history`,
     summary: "History from D1: snapshots, runs, audit",
     role: "viewer",
     query: HistoryQuery,
+  },
+  // ---- serial gates & reviews (issue 8, part 4) ----
+  {
+    method: "get",
+    path: `${P}/serial`,
+    summary:
+      "Serial gates: every key with a holder, a queue or a freeze, in key order — `{keys: [{key, holder, queue " +
+      "(most urgent first, ≤ 50 ids), queueLength, frozen: {by, reason, at} | null}], nextCursor?}`",
+    role: "viewer",
+    query: SerialListQuery,
+  },
+  {
+    method: "post",
+    path: `${P}/serial/{key}/freeze`,
+    summary:
+      "Freeze a serial key (URL-encoded): no new dispatch of its jobs, the current holder runs on; audited " +
+      "`serial.freeze` with the reason; 429 limit_exceeded past 100 frozen keys",
+    role: "operator",
+    body: FreezeBody,
+  },
+  {
+    method: "post",
+    path: `${P}/serial/{key}/unfreeze`,
+    summary: "Unfreeze a serial key: its most urgent waiting job is dispatched; audited `serial.unfreeze` (idempotent)",
+    role: "operator",
+    body: UnfreezeBody,
+  },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/reviews`,
+    summary:
+      "Review a job as the calling token (its id counts once towards the quorum; the job's own factory is refused): " +
+      "approve (the quorum moves it to testing) or reject (failed, or requeued with the comment as feedback per " +
+      "onReject; a running job's lease is taken). 201 `{job, required, approvals, approvers, reviews}`",
+    role: "operator",
+    body: ReviewBody,
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/reviews`,
+    summary:
+      "The review gate of a job: `{required, approvals, approvers, reviews: [{reviewer (token id), reviewerName, " +
+      "verdict, comment, at, counted}]}`",
+    role: "viewer",
   },
 ];
 
@@ -316,7 +410,10 @@ export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: "3.1.0",
     info: { title: "Gigafactory API", version: "1.0.0" },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: { WaitingReason: z.toJSONSchema(WaitingReasonSchema, { io: "output" }) },
+    },
     security: [{ bearer: [] }],
     paths,
   };

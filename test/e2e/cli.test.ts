@@ -203,11 +203,13 @@ describe("gigafactory CLI against a local coordinator", () => {
         "exclusions",
         "holderFactoryId",
         "jobId",
+        "preemption",
         "priority",
         "ranked",
         "rejected",
         "stage",
         "urgency",
+        "waitingReason",
         "weights",
       ].sort(),
     );
@@ -247,7 +249,7 @@ describe("gigafactory CLI against a local coordinator", () => {
     const long = "A deliberately long job title that cannot fit in the title column";
     const id = await submitOne(long);
     const jobs = (await cli("jobs")).stdout.trim().split("\n");
-    expect(jobs[0]).toMatch(/^ID\s+STAGE\s+PRIORITY\s+TITLE\s+ATTEMPT\s+HOLDER\s+AGE$/);
+    expect(jobs[0]).toMatch(/^ID\s+STAGE\s+PRIORITY\s+TITLE\s+ATTEMPT\s+HOLDER\s+AGE\s+WAITING$/);
     const row = jobs.find((l) => l.startsWith(id))!;
     expect(row.split(/\s{2,}/)).toEqual([
       id,
@@ -257,6 +259,7 @@ describe("gigafactory CLI against a local coordinator", () => {
       "0/3",
       "—",
       expect.stringMatching(/^\d+[smhd]$/),
+      expect.stringMatching(/^(dispatching|no_factory_connected|all_seats_busy): /), // why it waits (core/waiting)
     ]);
 
     const detail = (await cli("job", id)).stdout;

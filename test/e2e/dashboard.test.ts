@@ -64,6 +64,8 @@ describe("dashboard in a real browser", () => {
       capabilities: caps,
       seats: 4,
     });
+    // The product's lease TTL governs (a factory may only shorten it): long leases, so no job expires mid-test.
+    expect((await call(h.url, "PATCH", `${P(PRODUCT)}/settings`, ADMIN, { leaseTtlSeconds: 3600 })).status).toBe(200);
     // A second host that never connects: enrolled, active, but down.
     await call(h.url, "POST", `${P(PRODUCT)}/factories/enroll`, ADMIN, { name: "gpu-box-1", capabilities: ["gpu"] });
     factory = await WsFactory.connect(h.url, PRODUCT, builder.body.token, {
@@ -184,7 +186,21 @@ describe("dashboard in a real browser", () => {
     await page.locator('a[data-stage="all"]').click();
     await expect.poll(() => page.locator("tbody tr[data-job]").count()).toBe(8);
 
+    // Why each waiting job waits, in plain words under its stage (core/waiting); a running job has no note.
+    await expect
+      .poll(() => text(page, `tr[data-job="${jobs.queued!.id}"] .waiting`))
+      .toBe("no factory that can run it is connected (gpu-box-1)");
+    expect(await text(page, `tr[data-job="${jobs.blocked!.id}"] .waiting`)).toContain(`${jobs.queued!.id} (queued)`);
+    expect(await page.locator(`tr[data-job="${jobs.building!.id}"] .waiting`).count()).toBe(0);
+
     await page.screenshot({ path: path.join(SHOTS, "dashboard-jobs.png"), fullPage: true });
+
+    // The job page says it with its detail: which dependency, in which stage.
+    await page.goto(`${h.url}/#/jobs/${jobs.blocked!.id}`);
+    await expect.poll(() => page.locator(".waiting-panel").getAttribute("data-code")).toBe("deps_unmet");
+    expect(await text(page, '.waiting-panel [data-waiting-detail="waitingOn"] dd')).toBe(jobs.queued!.id);
+    await page.goto(`${h.url}/#/jobs`);
+    await page.locator("table.jobs").waitFor();
 
     // ---- fleet map.
     await page.getByRole("link", { name: "Fleet" }).click();

@@ -1,10 +1,11 @@
-// 8 HTTP factories drain 2,000 jobs through the real local server; a server crash
+// 8 HTTP factories drain 1,000 jobs through the real local server; a server crash
 // and restart mid-run loses no accepted job and completes none twice.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "e2e-drain";
-const JOBS = 2000;
+/** Enough that the crash lands mid-run with hundreds in flight; throughput itself is a benchmark figure (npm run bench). */
+const JOBS = 1000;
 const FACTORIES = 8;
 /** Short leases so a claim whose reply was lost in the crash comes back quickly. */
 const LEASE_TTL_S = 5;
@@ -14,7 +15,7 @@ interface Claimed {
   lease: { leaseEpoch: number };
 }
 
-describe("draining 2,000 jobs with 8 HTTP factories", () => {
+describe("draining 1,000 jobs with 8 HTTP factories", () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();

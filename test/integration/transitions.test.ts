@@ -80,11 +80,16 @@ describe("illegal transitions", () => {
     await claim(product, f.token);
     await api("PATCH", path, { token: f.token, json: { leaseEpoch: 1, stage: "building" } });
     expect((await api("PATCH", path, { token: f.token, json: { leaseEpoch: 1, stage: "review" } })).status).toBe(200);
+    // Approvals count per authenticated principal (core/review): the admin is one reviewer, an operator token another.
+    const bob = await api<{ token: string }>("POST", `${P(product)}/tokens`, {
+      token: ADMIN,
+      json: { role: "operator", name: "bob" },
+    });
     const a1 = await api("POST", `${path}/actions/approve`, { token: ADMIN, json: { reviewer: "ann" } });
     expect(a1.body).toMatchObject({ stage: "review" });
-    const dup = await api("POST", `${path}/actions/approve`, { token: ADMIN, json: { reviewer: "ann" } });
+    const dup = await api("POST", `${path}/actions/approve`, { token: ADMIN, json: { reviewer: "bob" } });
     expect(dup.body).toMatchObject({ code: "conflict" });
-    const a2 = await api("POST", `${path}/actions/approve`, { token: ADMIN, json: { reviewer: "bob" } });
+    const a2 = await api("POST", `${path}/actions/approve`, { token: bob.body.token });
     expect(a2.body).toMatchObject({ stage: "testing" });
     const shipped = await api("POST", `${path}/actions/ship`, { token: ADMIN });
     expect(shipped.body).toMatchObject({ stage: "shipped" });

@@ -13,7 +13,7 @@ describe("urgency order", () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push((await submit(product, { title: `j${i}`, priority: priorities[i % 4] })).id);
     const stub = env.COORDINATOR.getByName(product);
-    const { fromSql, fromCore, jobs, now } = await runInDurableObject(stub, (_i, state) => {
+    const { fromSql, fromCore, jobs, now, shortSql, shortCore } = await runInDurableObject(stub, (_i, state) => {
       const sql = state.storage.sql;
       const now = Date.now();
       // Spread ages from 0 to 45 minutes (past the 30-minute aging horizon), some ties.
@@ -23,13 +23,25 @@ describe("urgency order", () => {
       });
       const tx = { sql, productId: product, now };
       const fromSql = [...dueJobIdsByUrgency(tx, DEFAULT_WEIGHTS.starvation)];
+      // Any aging horizon (settings.agingHorizonMinutes) keeps the merge exact: here 10 minutes.
+      const shortSql = [...dueJobIdsByUrgency(tx, DEFAULT_WEIGHTS.starvation, 1000, 10 * 60_000)];
       const jobs = sql
         .exec<{ doc: string }>("SELECT doc FROM jobs")
         .toArray()
         .map((r) => JSON.parse(r.doc) as Job);
-      return { fromSql, fromCore: orderJobs(jobs, now, DEFAULT_WEIGHTS).map((j) => j.id), jobs, now };
+      const shortCore = orderJobs(jobs, now, DEFAULT_WEIGHTS, 10 * 60_000).map((j) => j.id);
+      return {
+        fromSql,
+        fromCore: orderJobs(jobs, now, DEFAULT_WEIGHTS).map((j) => j.id),
+        jobs,
+        now,
+        shortSql,
+        shortCore,
+      };
     });
     expect(fromSql).toEqual(fromCore);
+    expect(shortSql).toEqual(shortCore);
+    expect(shortSql).not.toEqual(fromSql); // the horizon does reorder the queue
     // The case that matters: a low job aged past the horizon comes before a fresh medium job.
     const age = (j: Job) => now - j.queuedAt;
     const agedLow = jobs.find((j) => j.priority === "low" && age(j) >= STARVATION_HORIZON_MS)!;

@@ -1,5 +1,5 @@
 // `gigafactory explain` in a terminal: an excluded factory is listed with its reason, and the lost leases of the job
-// with kind, strike and until when the factory is kept from it.
+// with kind, strike and until when the factory is kept from it; a preempted job says by whom, a critical one whom it would evict.
 import { describe, expect, it } from "vitest";
 import { renderExplanation } from "../../src/cli/commands/explain.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
@@ -15,6 +15,7 @@ const explanation: Explanation = {
   weights: DEFAULT_WEIGHTS,
   urgency: 1,
   holderFactoryId: null,
+  waitingReason: null,
   ranked: [],
   rejected: [
     {
@@ -31,6 +32,7 @@ const explanation: Explanation = {
     { jobId: "job_1", factoryId: "fac_a", kind: "expired", strikes: 2, at: AT - 1_000, until: AT + 120_000 },
     { jobId: "job_1", factoryId: "fac_b", kind: "released", strikes: 1, at: AT - 60_000, until: AT - 50_000 },
   ],
+  preemption: { preemptedAt: null, preemptedBy: null, wouldPreempt: null, notBecause: "not_critical" },
 };
 
 describe("explain rendering", () => {
@@ -40,6 +42,19 @@ describe("explain rendering", () => {
     expect(text).toContain("EXCLUSIONS (2)");
     expect(text).toContain("fac_a: expired, strike 2, excluded until 2026-01-02T03:06:05Z");
     expect(text).toContain("fac_b: released, strike 1, backoff over");
+  });
+
+  it("says when the job was preempted and by whom, and whom a critical job would preempt", () => {
+    const was = { preemptedAt: AT, preemptedBy: "job_crit", wouldPreempt: null, notBecause: null };
+    expect(renderExplanation({ ...explanation, preemption: was })).toContain(
+      "preempted by job_crit at 2026-01-02T03:04:05Z",
+    );
+    const would = {
+      ...explanation.preemption,
+      wouldPreempt: { victimId: "job_low", victimPriority: "low" as const, factoryId: "fac_a" },
+    };
+    expect(renderExplanation({ ...explanation, preemption: would })).toContain("would preempt job_low (low) on fac_a");
+    expect(renderExplanation(explanation)).not.toContain("preempt");
   });
 
   it("says nothing about exclusions when no factory lost the job", () => {

@@ -12,7 +12,7 @@ import {
   renderTable,
   truncate,
 } from "../../src/cli/table.ts";
-import type { Job } from "../../src/shared/http-client.ts";
+import type { JobSummary } from "../../src/shared/responses.ts";
 
 describe("truncate", () => {
   it("keeps text that fits and cuts longer text to exactly max characters ending in an ellipsis", () => {
@@ -97,7 +97,9 @@ describe("rows and lines built from API records", () => {
       maxAttempts: 3,
       createdAt: 0,
     };
-    expect(jobRows([job as Job], 120_000)).toEqual([["job_1", "queued", "high", "T", "1/3", "—", "2m"]]);
+    expect(jobRows([{ ...job, waitingReason: null } as unknown as JobSummary], 120_000)).toEqual([
+      ["job_1", "queued", "high", "T", "1/3", "—", "2m", "—"],
+    ]);
   });
 
   it("renders an event as #seq, clock, type and a from → to summary for stage moves", () => {

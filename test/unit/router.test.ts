@@ -13,7 +13,6 @@ import {
   rankFactories,
   STARVATION_HORIZON_MS,
   scoreCandidate,
-  selectPreemptionVictim,
   starvationPenalty,
 } from "../../src/core/router.ts";
 
@@ -105,11 +104,11 @@ describe("score terms, one input varied at a time", () => {
     expect(term(job(), factory({ health: "degraded" })).health).toEqual({ raw: 0.5, weight: 1, contribution: 0.5 });
   });
 
-  it("starvation contribution goes from −1.5 for a fresh job to 0 after 30 minutes, linearly", () => {
+  it("starvation contribution goes from −2.5 for a fresh job to 0 after 30 minutes, linearly", () => {
     const at = (ageMs: number) => term(job({ queuedAt: NOW - ageMs }), factory()).starvation;
-    expect(at(0)).toEqual({ raw: 1, weight: 1.5, contribution: -1.5 });
-    expect(at(15 * MIN).contribution).toBeCloseTo(-0.75);
-    expect(at(30 * MIN)).toEqual({ raw: 0, weight: 1.5, contribution: 0 });
+    expect(at(0)).toEqual({ raw: 1, weight: 2.5, contribution: -2.5 });
+    expect(at(15 * MIN).contribution).toBeCloseTo(-1.25);
+    expect(at(30 * MIN)).toEqual({ raw: 0, weight: 2.5, contribution: 0 });
     expect(Object.is(at(45 * MIN).contribution, 0)).toBe(true); // +0, not -0, in the explain output
     expect(starvationPenalty(-5 * MIN)).toBe(1); // a clock-skewed future queuedAt is treated as fresh
   });
@@ -128,14 +127,14 @@ describe("score terms, one input varied at a time", () => {
     expect(c.score).toBe(2 * 1 + 1.5 - 10); // capabilityFit raw is 1 (no requires, no caps)
   });
 
-  it("uses the SPEC §5 default weights and a 30-minute horizon", () => {
+  it("uses the SPEC §5 default weights (starvation raised to 2.5, see core/aging) and a 30-minute horizon", () => {
     expect(DEFAULT_WEIGHTS).toEqual({
       capabilityFit: 1,
       affinity: 0.5,
       load: 1,
       costFit: 0.75,
       health: 1,
-      starvation: 1.5,
+      starvation: 2.5,
     });
     expect(STARVATION_HORIZON_MS).toBe(1_800_000);
     expect(effectiveRequires(job({ requires: ["engine:claude"], engine: "claude" }))).toEqual(["engine:claude"]);
@@ -268,8 +267,15 @@ describe("job ordering and anti-starvation", () => {
     const agedLow = job({ id: "old-low", priority: "low", queuedAt: NOW - 30 * MIN });
     const freshMedium = job({ id: "new-medium", priority: "medium", queuedAt: NOW });
     expect(jobUrgency(agedLow, NOW)).toBe(0);
-    expect(jobUrgency(freshMedium, NOW)).toBe(-0.5);
+    expect(jobUrgency(freshMedium, NOW)).toBe(-1.5);
     expect(orderJobs([freshMedium, agedLow], NOW).map((j) => j.id)).toEqual(["old-low", "new-medium"]);
+  });
+
+  it("never puts an aged job before a fresh critical one: critical carries no starvation penalty", () => {
+    const agedHigh = job({ id: "old-high", priority: "high", queuedAt: NOW - 60 * MIN });
+    const freshCritical = job({ id: "new-critical", priority: "critical", queuedAt: NOW });
+    expect(jobUrgency(freshCritical, NOW)).toBe(3);
+    expect(orderJobs([agedHigh, freshCritical], NOW).map((j) => j.id)).toEqual(["new-critical", "old-high"]);
   });
 
   it("keeps a low job that has waited only 5 minutes behind a fresh medium one", () => {
@@ -349,33 +355,5 @@ describe("pickJobForFactory", () => {
     expect(pickJobForFactory(jobs, factory(), ctx)?.id).toBe("high");
     expect(pickJobForFactory(jobs, factory({ capabilities: ["gpu"] }), ctx)?.id).toBe("gpu-crit");
     expect(pickJobForFactory(jobs, factory({ status: "draining" }), ctx)).toBeUndefined();
-  });
-});
-
-describe("selectPreemptionVictim", () => {
-  const critical = job({ id: "crit", priority: "critical" });
-  const running = (id: string, priority: Job["priority"], updatedAt: number, stage: Job["stage"] = "building") =>
-    job({ id, priority, updatedAt, stage });
-
-  it("only preempts for a critical job", () => {
-    expect(selectPreemptionVictim([running("a", "low", NOW)], job({ priority: "high" }))).toBeUndefined();
-  });
-
-  it("picks the lowest priority below critical", () => {
-    const victims = [running("h", "high", NOW), running("l", "low", NOW - 1), running("m", "medium", NOW)];
-    expect(selectPreemptionVictim(victims, critical)?.id).toBe("l");
-  });
-
-  it("among equal priorities picks the most recently updated (least work lost), then the lower id", () => {
-    expect(
-      selectPreemptionVictim([running("old", "low", NOW - 9 * MIN), running("new", "low", NOW)], critical)?.id,
-    ).toBe("new");
-    expect(selectPreemptionVictim([running("b", "low", NOW), running("a", "low", NOW)], critical)?.id).toBe("a");
-  });
-
-  it("never evicts a critical job, and only considers leased (assigned/building) jobs", () => {
-    expect(selectPreemptionVictim([running("c2", "critical", NOW)], critical)).toBeUndefined();
-    expect(selectPreemptionVictim([running("t", "low", NOW, "testing")], critical)).toBeUndefined();
-    expect(selectPreemptionVictim([running("a", "low", NOW, "assigned")], critical)?.id).toBe("a");
   });
 });

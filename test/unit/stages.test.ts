@@ -20,6 +20,9 @@ const EXPECTED_LEGAL: ReadonlyArray<readonly [Stage, Stage]> = [
   ["queued", "assigned"],
   ["queued", "cancelled"],
   ["blocked", "queued"],
+  ["blocked", "failed"],
+  ["blocked", "review"],
+  ["blocked", "testing"],
   ["blocked", "cancelled"],
   ["assigned", "building"],
   ["assigned", "queued"],
@@ -40,6 +43,8 @@ const EXPECTED_LEGAL: ReadonlyArray<readonly [Stage, Stage]> = [
   ["failed", "queued"],
   ["failed", "dead_letter"],
   ["failed", "cancelled"],
+  // An operator's requeue of a dead letter (issue 8): the only way out of a terminal stage.
+  ["dead_letter", "queued"],
 ];
 
 const legal = new Set(EXPECTED_LEGAL.map(([from, to]) => `${from}->${to}`));
@@ -60,11 +65,18 @@ describe("stage machine table", () => {
     expect(matrix.filter(([f, t]) => canTransition(f, t))).toHaveLength(EXPECTED_LEGAL.length);
   });
 
-  it("lets every non-terminal stage be cancelled and no terminal stage move at all", () => {
+  it("lets every non-terminal stage be cancelled; a terminal stage moves only dead_letter → queued (a requeue)", () => {
     for (const stage of STAGES) {
-      if (isTerminal(stage)) expect(allowedFrom(stage)).toEqual([]);
+      if (isTerminal(stage)) expect(allowedFrom(stage)).toEqual(stage === "dead_letter" ? ["queued"] : []);
       else expect(allowedFrom(stage)).toContain("cancelled");
     }
+  });
+
+  it("says a dead letter is terminal but names the requeue that revives it", () => {
+    expect(() => assertTransition("X", "dead_letter", "cancelled")).toThrow(
+      "job X cannot move from dead_letter to cancelled (dead_letter is terminal; only an operator's requeue to queued leaves it)",
+    );
+    expect(() => assertTransition("X", "dead_letter", "queued")).not.toThrow();
   });
 
   it("treats shipped, dead_letter and cancelled as the only terminal stages", () => {
@@ -111,7 +123,12 @@ describe("assertTransition", () => {
     const err = caught as DomainError;
     expect(err.code).toBe("illegal_transition");
     expect(err.status).toBe(409);
-    expect(err.details).toEqual({ jobId: "j9", from: "blocked", to: "building", allowed: ["queued", "cancelled"] });
+    expect(err.details).toEqual({
+      jobId: "j9",
+      from: "blocked",
+      to: "building",
+      allowed: ["queued", "failed", "review", "testing", "cancelled"],
+    });
   });
 
   it("explains a no-op move as already being in that stage", () => {

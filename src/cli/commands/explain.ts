@@ -4,11 +4,13 @@
  * each eligible factory best-first with every score term as
  * `raw × weight = contribution`, each rejected factory with the filters it
  * failed, and the factories that lost this job's lease with their backoff
- * (exclusions). Under --json: the API's explanation, unchanged.
+ * (exclusions), and preemption: by whom it was evicted, whom it would evict.
+ * Under --json: the API's explanation, unchanged.
  */
 import type { Candidate, Explanation } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { formatInstant, renderTable } from "../table.ts";
+import { waitingLines } from "../waiting.ts";
 
 /** Three decimals: scores are sums of terms in [0, 1.5]; finer digits are float noise, not signal. */
 const num = (x: number): string => x.toFixed(3);
@@ -23,6 +25,12 @@ export function renderExplanation(e: Explanation): string {
     `job ${e.jobId}  stage ${e.stage}  priority ${e.priority}  urgency ${num(e.urgency)}  at ${formatInstant(e.at)}`,
   ];
   if (e.holderFactoryId) out.push(`held by ${e.holderFactoryId}`);
+  const waiting = waitingLines(e.waitingReason, e.at);
+  if (waiting) out.push(...waiting.split("\n"));
+  const p = e.preemption;
+  if (p?.preemptedBy) out.push(`preempted by ${p.preemptedBy} at ${formatInstant(p.preemptedAt ?? e.at)}`);
+  const w = p?.wouldPreempt;
+  if (w) out.push(`would preempt ${w.victimId} (${w.victimPriority}) on ${w.factoryId}`);
   out.push("", `RANKED (${e.ranked.length})`);
   if (e.ranked.length === 0) out.push("  no eligible factory");
   e.ranked.forEach((c, i) => {

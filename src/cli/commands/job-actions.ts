@@ -13,7 +13,7 @@ const SUMMARIES: Record<JobAction, string> = {
   requeue: "put a job back in the queue (a failed job gets a fresh set of attempts)",
   cancel: "cancel a job; a factory working on it is told to stop",
   ship: "mark a job shipped",
-  approve: "approve a job in review (counts once per distinct reviewer)",
+  approve: "approve a job in review (counts once per token; see `review approve`)",
   reject: "reject a job in review (fails it, or requeues it with the note as feedback)",
 };
 
@@ -24,7 +24,11 @@ function actionCommand(action: JobAction): Command {
     summary: SUMMARIES[action],
     options: {
       note: { type: "string", value: "TEXT", help: "why; kept in the audit log (and as feedback on reject)" },
-      reviewer: { type: "string", value: "NAME", help: "who reviews (approve/reject); defaults to the token's name" },
+      reviewer: {
+        type: "string",
+        value: "NAME",
+        help: "a label only: the review counts as this token, whatever the name",
+      },
     },
     async run(ctx) {
       const id = ctx.positionals[0]!;

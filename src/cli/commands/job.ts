@@ -5,8 +5,10 @@
  * Under --json: `{ job, runs }`, the API's own records.
  */
 import type { Job, Run } from "../../shared/http-client.ts";
+import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { formatAge, formatDuration, formatInstant, list, NONE, orNone, renderFields, renderTable } from "../table.ts";
+import { waitingLines } from "../waiting.ts";
 
 function checkpointText(job: Job): string {
   const c = job.checkpoint;
@@ -31,7 +33,13 @@ function budgetText(job: Job): string {
   return parts.length ? parts.join(", ") : NONE;
 }
 
-export function renderJob(job: Job, runs: readonly Run[], now: number): string {
+/** "preempted by X at T" while the evicted job waits (the marks clear at its next assignment). */
+function preemptedField(job: Job): Array<[string, string]> {
+  if (!job.preemptedBy) return [];
+  return [["preempted", `by ${job.preemptedBy} at ${formatInstant(job.preemptedAt ?? job.updatedAt)}`]];
+}
+
+export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], now: number): string {
   const lease = job.holderFactoryId
     ? `${job.holderFactoryId} (expires in ${formatDuration((job.leaseExpiresAt ?? now) - now)})`
     : NONE;
@@ -51,6 +59,7 @@ export function renderJob(job: Job, runs: readonly Run[], now: number): string {
     ["checkpoint", checkpointText(job)],
     ["progress", job.progress ? `${job.progress.pct ?? "?"}% ${job.progress.note ?? ""}`.trim() : NONE],
     ["last result", resultText(job.lastResult)],
+    ...preemptedField(job),
     ["reviews", job.reviews?.length ? job.reviews.map((r) => `${r.reviewer}:${r.verdict}`).join(", ") : NONE],
     ["created", `${formatInstant(job.createdAt)} (${formatAge(job.createdAt, now)} ago)`],
     ["updated", `${formatInstant(job.updatedAt)} (${formatAge(job.updatedAt, now)} ago)`],
@@ -78,7 +87,8 @@ export function renderJob(job: Job, runs: readonly Run[], now: number): string {
             resultText(r.result),
           ]),
         );
-  return `${job.id}  ${job.title}\n${renderFields(fields)}\n\nRUNS\n${runTable}`;
+  const waiting = waitingLines(job.waitingReason, now);
+  return `${job.id}  ${job.title}\n${renderFields(fields)}${waiting ? `\n\n${waiting}` : ""}\n\nRUNS\n${runTable}`;
 }
 
 export const job: Command = {

@@ -8,7 +8,8 @@
 import { STAGES, type Stage } from "../../core/model.ts";
 import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
-import { formatAge, orNone, renderTable } from "../table.ts";
+import { fitLastColumn, formatAge, orNone, renderTable } from "../table.ts";
+import { waitingCell } from "../waiting.ts";
 
 /** The API's own page cap (JobListQuery.limit max): --all pages at it to make the fewest round trips. */
 const MAX_PAGE = 500;
@@ -22,6 +23,7 @@ export function jobRows(jobs: readonly JobSummary[], now: number): string[][] {
     `${j.attempt}/${j.maxAttempts}`,
     orNone(j.holderFactoryId),
     formatAge(j.createdAt, now),
+    waitingCell(j.waitingReason),
   ]);
 }
 
@@ -33,6 +35,7 @@ export const JOB_COLUMNS = [
   { header: "ATTEMPT", align: "right" as const },
   { header: "HOLDER", max: 28 },
   { header: "AGE", align: "right" as const },
+  { header: "WAITING", max: 60 }, // 60 off a terminal (pipes, CI logs); on one, whatever the width leaves
 ];
 
 export const jobs: Command = {
@@ -61,7 +64,11 @@ export const jobs: Command = {
       return 0;
     }
     if (found.length === 0) ctx.print(stage ? `no ${stage} jobs` : "no jobs");
-    else ctx.print(renderTable(JOB_COLUMNS, jobRows(found, ctx.io.now())));
+    else {
+      const rows = jobRows(found, ctx.io.now());
+      const columns = ctx.io.stdoutColumns ? fitLastColumn(JOB_COLUMNS, rows, ctx.io.stdoutColumns) : JOB_COLUMNS;
+      ctx.print(renderTable(columns, rows));
+    }
     if (cursor) ctx.note(`… more jobs: pass --all, or a larger --limit`);
     return 0;
   },

@@ -5,16 +5,16 @@
  * (epoch + 1) and writes an audit record naming the operator.
  */
 import { DomainError } from "../../core/errors.ts";
-import type { Job, Review } from "../../core/model.ts";
-import { appendBounded, MAX_REVIEWS_KEPT } from "../../core/record-bounds.ts";
-import { isTerminal } from "../../core/stages.ts";
+import type { Job } from "../../core/model.ts";
+import type { Reviewer } from "../../core/review.ts";
 import type { JOB_ACTIONS } from "../../shared/api.ts";
-import { unblockDependents } from "./dependents.ts";
+import { regate, settled } from "./dependents.ts";
 import { clearExclusions } from "./exclusions.ts";
 import { moveJob, NO_LEASE, requireJob, touchJob } from "./job-rows.ts";
 import { isLeased } from "./lease-ops.ts";
 import { bumpQueueVersion } from "./meta.ts";
 import { enqueueAudit, enqueueEvent } from "./outbox.ts";
+import { applyReview } from "./reviews.ts";
 import { finishRun } from "./runs.ts";
 import type { Tx } from "./tx.ts";
 
@@ -22,8 +22,11 @@ export type JobAction = (typeof JOB_ACTIONS)[number];
 
 export interface ActionInput {
   actor: string;
+  /** Legacy display label a client may send with approve/reject; recorded in the event, never counted. */
   reviewer?: string;
   note?: string;
+  /** The authenticated principal (approve/reject): whose review counts (core/review). */
+  by?: Reviewer;
 }
 
 export interface ActionOutcome {
@@ -33,7 +36,7 @@ export interface ActionOutcome {
 }
 
 /** Take the lease away from its holder, if any: epoch + 1 fences the old holder out. */
-function dropLease(tx: Tx, job: Job, why: string): { changes: Partial<Job>; holder?: string } {
+export function dropLease(tx: Tx, job: Job, why: string): { changes: Partial<Job>; holder?: string } {
   if (!isLeased(job)) return { changes: {} };
   finishRun(tx, job, { outcome: "cancelled", message: why });
   enqueueEvent(tx, job.id, "lease.lost", { factoryId: job.holderFactoryId, leaseEpoch: job.leaseEpoch, why });
@@ -42,7 +45,9 @@ function dropLease(tx: Tx, job: Job, why: string): { changes: Partial<Job>; hold
 
 export function applyAction(tx: Tx, jobId: string, action: JobAction, input: ActionInput): ActionOutcome {
   const job = requireJob(tx.sql, jobId);
-  const outcome = perform(tx, job, action, input);
+  const performed = perform(tx, job, action, input);
+  // Back in the queue by an operator's hand: a dependent or composite waits for its gate again (coordinator/dependents).
+  const outcome = { ...performed, job: regate(tx, performed.job) };
   enqueueAudit(tx, input.actor, `job.${action}`, jobId, { from: job.stage, to: outcome.job.stage, note: input.note });
   // Watchers see who did what and why, not only the stage it led to.
   enqueueEvent(tx, jobId, "job.action", {
@@ -51,7 +56,7 @@ export function applyAction(tx: Tx, jobId: string, action: JobAction, input: Act
     ...(input.reviewer ? { reviewer: input.reviewer } : {}),
     ...(input.note ? { note: input.note } : {}),
   });
-  if (outcome.job.stage === "shipped" || isTerminal(outcome.job.stage)) unblockDependents(tx, outcome.job.id);
+  settled(tx, outcome.job); // shipped, cancelled or failed: re-evaluate what waits on it (coordinator/dependents)
   return outcome;
 }
 
@@ -66,8 +71,10 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
         return { job: touchJob(tx, job, { notBefore: undefined }) };
       }
       const { changes, holder } = dropLease(tx, job, `requeued by ${input.actor}`);
-      // A manual requeue of a failed job grants it a fresh set of attempts.
-      const attempt = job.stage === "failed" ? 0 : Math.max(0, job.attempt - (holder ? 1 : 0));
+      // A manual requeue of a failed or dead-lettered job grants it a fresh set of attempts (its retries were
+      // spent on a cause the operator now says is fixed); the audit record (applyAction) keeps from → to.
+      const fresh = job.stage === "failed" || job.stage === "dead_letter";
+      const attempt = fresh ? 0 : Math.max(0, job.attempt - (holder ? 1 : 0));
       const next = moveJob(tx, job, "queued", { ...changes, attempt, notBefore: undefined });
       return { job: next, stoppedFactoryId: holder };
     }
@@ -78,55 +85,9 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
     case "ship":
       return { job: moveJob(tx, job, "shipped") };
     case "approve":
-      return { job: approve(tx, job, input) };
-    case "reject": {
-      // Rejecting a job that is still running (assigned/building) takes its lease, like cancel:
-      // the holder is fenced out (epoch + 1), its run closed, and it is told to stop.
-      const { changes, holder } = dropLease(tx, job, `rejected by ${input.reviewer ?? input.actor}`);
-      const feedback = input.note;
-      const review: Review = {
-        reviewer: input.reviewer ?? input.actor,
-        verdict: "reject",
-        note: input.note,
-        at: tx.now,
-      };
-      const reviews = appendBounded(job.reviews, review, MAX_REVIEWS_KEPT);
-      if (job.stage === "review" && job.manifest.onReject === "requeue") {
-        return { job: moveJob(tx, job, "queued", { reviews, feedback, notBefore: undefined }) };
-      }
-      return {
-        stoppedFactoryId: holder,
-        job: moveJob(tx, job, "failed", {
-          ...changes,
-          reviews,
-          feedback,
-          lastResult: { outcome: "failure", message: `rejected by ${review.reviewer}`, retryable: false },
-        }),
-      };
-    }
+    case "reject":
+      // The review gate (coordinator/reviews): counted by the authenticated principal, never by `input.reviewer`.
+      if (!input.by) throw new DomainError("forbidden", `${action} needs an authenticated reviewer`);
+      return applyReview(tx, job, { by: input.by, verdict: action, comment: input.note, actor: input.actor });
   }
-}
-
-/** Distinct reviewers: the same reviewer approving twice does not count twice. */
-function approve(tx: Tx, job: Job, input: ActionInput): Job {
-  if (job.stage !== "review") {
-    throw new DomainError("illegal_transition", `job ${job.id} is ${job.stage}, not in review`, {
-      jobId: job.id,
-      from: job.stage,
-      to: "testing",
-    });
-  }
-  const reviewer = input.reviewer ?? input.actor;
-  const reviews = job.reviews ?? [];
-  if (reviews.some((r) => r.reviewer === reviewer && r.verdict === "approve" && r.at >= job.queuedAt)) {
-    throw new DomainError("conflict", `${reviewer} has already approved job ${job.id}`, { jobId: job.id, reviewer });
-  }
-  const next = appendBounded(
-    reviews,
-    { reviewer, verdict: "approve" as const, note: input.note, at: tx.now },
-    MAX_REVIEWS_KEPT,
-  );
-  const approvals = new Set(next.filter((r) => r.verdict === "approve" && r.at >= job.queuedAt).map((r) => r.reviewer));
-  if (approvals.size >= job.manifest.reviewers) return moveJob(tx, job, "testing", { reviews: next });
-  return touchJob(tx, job, { reviews: next });
 }

@@ -1,7 +1,8 @@
 /**
  * @module durable-objects/coordinator/claim
  * CLAIM — contract:
- *   inputs: factory id, lease TTL, `now`.
+ *   inputs: factory id, the TTL the factory asked for (if any), `now`. The lease gets the job's governing
+ *           TTL (its manifest's, else the product's: core/settings `leaseTtlFor`), or the factory's if shorter.
  *   guard:  the factory is active with a free seat; the job is `queued`, due
  *           (`not_before` passed), its serial gate is open, and the factory
  *           passes the router's hard filter for it (which includes: this
@@ -10,10 +11,13 @@
  *           holder = factory, `leaseEpoch` + 1, `attempt` + 1, a run opened.
  * It runs inside one synchronous SQLite transaction of the product's single
  * writer, so two claims can never take the same job.
+ * No preemption here: a pull (HTTP-claim) factory has no pushed `cancel` to
+ * stop a victim with, so only push dispatch (dispatch.ts, preempt.ts) preempts.
  */
 import { leaseExpiresAt } from "../../core/lease.ts";
 import type { Factory, Job } from "../../core/model.ts";
 import { type RouteContext, scoreCandidate } from "../../core/router.ts";
+import { grantedLeaseTtl, leaseTtlFor } from "../../core/settings.ts";
 import type { Lease } from "../../shared/responses.ts";
 import { exclusionLookup } from "./exclusions.ts";
 import { requireFactory, updateFactory } from "./factories.ts";
@@ -23,7 +27,7 @@ import { getSettings } from "./meta.ts";
 import { enqueueEvent } from "./outbox.ts";
 import { startRun } from "./runs.ts";
 import type { Tx } from "./tx.ts";
-import { dueJobIdsByUrgency } from "./urgency-order.ts";
+import { dueJobIdsByUrgency, MAX_SCAN } from "./urgency-order.ts";
 
 export type { Lease };
 
@@ -47,10 +51,13 @@ export function routeContext(tx: Tx): RouteContext {
     budgetPaused: settings.budgetPaused,
     // Leases a factory lost on a job keep it away from that job for a backoff (core/exclusions).
     exclusionOf: exclusionLookup(tx.sql, tx.now),
+    agingHorizonMs: settings.agingHorizonMinutes * 60_000,
   };
 }
 
-export function assignJob(tx: Tx, job: Job, factoryId: string, ttlSeconds: number): { job: Job; lease: Lease } {
+/** A new lease on `job` for `factoryId`; `requestedTtl` (s) is what the factory asked for, honoured only if shorter. */
+export function assignJob(tx: Tx, job: Job, factoryId: string, requestedTtl?: number): { job: Job; lease: Lease } {
+  const ttlSeconds = grantedLeaseTtl(leaseTtlFor(job.manifest, getSettings(tx.sql)), requestedTtl);
   const expiresAt = leaseExpiresAt(tx.now, ttlSeconds);
   const next = moveJob(tx, job, "assigned", {
     holderFactoryId: factoryId,
@@ -58,6 +65,9 @@ export function assignJob(tx: Tx, job: Job, factoryId: string, ttlSeconds: numbe
     leaseExpiresAt: expiresAt,
     attempt: job.attempt + 1,
     notBefore: undefined,
+    // The contract: a preemption's marks last until the job runs again (the cool-down reads the runs instead).
+    preemptedAt: undefined,
+    preemptedBy: undefined,
   });
   startRun(tx, next, factoryId);
   enqueueEvent(tx, next.id, "lease.granted", {
@@ -71,12 +81,12 @@ export function assignJob(tx: Tx, job: Job, factoryId: string, ttlSeconds: numbe
 
 export { dueJobIdsByUrgency };
 
-export function claimFor(tx: Tx, factory: Factory, ttlSeconds: number): { job: Job; lease: Lease } | undefined {
+export function claimFor(tx: Tx, factory: Factory, ttlSeconds?: number): { job: Job; lease: Lease } | undefined {
   if (factory.status !== "active" || factory.load >= factory.seats) return undefined;
   const ctx = routeContext(tx);
   // The claimant is demonstrably alive, whatever its last heartbeat said.
   const live: Factory = { ...factory, health: factory.health === "down" ? "ok" : factory.health };
-  for (const id of dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0)) {
+  for (const id of dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0, MAX_SCAN, ctx.agingHorizonMs)) {
     const job = loadJob(tx.sql, id);
     if (!job) continue;
     if (scoreCandidate(job, live, ctx).eligible) return assignJob(tx, job, factory.id, ttlSeconds);
@@ -89,7 +99,7 @@ export function claimFor(tx: Tx, factory: Factory, ttlSeconds: number): { job: J
  * claim counts as the factory's heartbeat. Null when no job fits.
  * @throws NotFoundError — no such factory.
  */
-export function claimOverHttp(tx: Tx, factoryId: string, ttlSeconds: number): { job: Job; lease: Lease } | null {
+export function claimOverHttp(tx: Tx, factoryId: string, ttlSeconds?: number): { job: Job; lease: Lease } | null {
   expireDue(tx);
   const factory = requireFactory(tx.sql, factoryId, tx.now);
   updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });

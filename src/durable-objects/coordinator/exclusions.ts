@@ -5,6 +5,8 @@
  * rejection), read as one lookup per routing decision, cleared by an operator's requeue.
  */
 import { type Exclusion, type LossKind, nextExclusion, STRIKE_MEMORY_MS } from "../../core/exclusions.ts";
+import { bumpQueueVersion } from "./meta.ts";
+import { enqueueEvent } from "./outbox.ts";
 import { one, type Tx } from "./tx.ts";
 
 interface ExclusionRow extends Record<string, SqlStorageValue> {
@@ -102,4 +104,18 @@ export function nextExclusionEnd(sql: SqlStorage, now: number): number | undefin
 export function forgetExclusions(tx: Tx): number {
   return tx.sql.exec("DELETE FROM exclusions WHERE until <= ? AND at <= ?", tx.now, tx.now - STRIKE_MEMORY_MS)
     .rowsWritten;
+}
+
+/**
+ * A factory's capabilities changed (core/exclusions `grantChangeClearsExclusions`): every exclusion it earned
+ * ends now, each job's feed says so, and the queue version moves so a dispatch pass offers those jobs again.
+ * Returns how many were cleared.
+ */
+export function clearFactoryExclusions(tx: Tx, factoryId: string, why: string): number {
+  const jobs = tx.sql
+    .exec<{ job_id: string }>("DELETE FROM exclusions WHERE factory_id = ? RETURNING job_id", factoryId)
+    .toArray();
+  for (const { job_id } of jobs) enqueueEvent(tx, job_id, "exclusion.cleared", { factoryId, why });
+  if (jobs.length > 0) bumpQueueVersion(tx.sql);
+  return jobs.length;
 }

@@ -5,6 +5,7 @@
  */
 import { DomainError } from "../../core/errors.ts";
 import { HEARTBEAT } from "../../core/lease.ts";
+import { grantedLeaseTtl } from "../../core/settings.ts";
 import { CLOSE, type FactoryFrame, PROTOCOL_VERSION, parseFactoryFrame } from "../../shared/protocol.ts";
 import { readFactory } from "./factories.ts";
 import { applyFactoryFrame } from "./factory-frames.ts";
@@ -18,11 +19,8 @@ import {
   send,
 } from "./factory-sockets.ts";
 import { heldAssignments } from "./lease-ops.ts";
-import { queueVersion } from "./meta.ts";
+import { getSettings, queueVersion } from "./meta.ts";
 import { CoordinatorRuntime } from "./runtime.ts";
-
-/** Default TTL of pushed leases when the factory's hello names none. */
-const PUSH_LEASE_TTL_S = 60;
 
 export abstract class FactoryConnections extends CoordinatorRuntime {
   /** Upgrade, after the Worker authenticated the factory (it passes the id in a header). */
@@ -40,7 +38,6 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
       factoryId,
       helloed: false,
       draining: false,
-      leaseTtlSeconds: PUSH_LEASE_TTL_S,
       connectedAt: Date.now(),
     };
     server.serializeAttachment(att);
@@ -126,12 +123,18 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
           { capabilities: hello.capabilities, seats: hello.seats },
           { engines: hello.engines, agentVersion: hello.agentVersion, lastHeartbeatAt: tx.now, connection },
         );
-        return { connection, leases: heldAssignments(tx, att.factoryId), version: queueVersion(tx.sql) };
+        return {
+          connection,
+          leases: heldAssignments(tx, att.factoryId),
+          version: queueVersion(tx.sql),
+          productTtl: getSettings(tx.sql).leaseTtlSeconds,
+        };
       },
       (done) => {
         if (!done.ok) return;
         replaceOthers(this.ctx, ws, att.factoryId);
-        const leaseTtlSeconds = hello.leaseTtlSeconds ?? att.leaseTtlSeconds;
+        // The product's TTL governs (core/settings `grantedLeaseTtl`); the hello may only ask for shorter.
+        const leaseTtlSeconds = hello.leaseTtlSeconds;
         ws.serializeAttachment({ ...att, helloed: true, leaseTtlSeconds, connection: done.value.connection });
         send(ws, {
           type: "welcome",
@@ -140,6 +143,7 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
           productId: this.productId,
           queueVersion: done.value.version,
           heartbeatIntervalMs: HEARTBEAT.intervalMs,
+          leaseTtlSeconds: grantedLeaseTtl(done.value.productTtl, leaseTtlSeconds),
           leases: done.value.leases,
         });
       },

@@ -17,7 +17,8 @@ import type { Tx } from "./tx.ts";
 
 type WorkFrame = Exclude<FactoryFrame, { type: "hello" } | { type: "drain" }>;
 
-export function applyFactoryFrame(tx: Tx, factoryId: string, frame: WorkFrame, ttlSeconds: number): unknown {
+/** `ttlSeconds`: the TTL this connection's hello asked for, if any (a renew frame's own `ttlSeconds` wins). */
+export function applyFactoryFrame(tx: Tx, factoryId: string, frame: WorkFrame, ttlSeconds?: number): unknown {
   switch (frame.type) {
     case "accept":
       fence(tx, frame.jobId, factoryId, frame.leaseEpoch);

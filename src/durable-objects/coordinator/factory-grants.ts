@@ -6,7 +6,9 @@
  */
 import { approvalOf, effectiveGrant, type Grant } from "../../core/capability-grant.ts";
 import { DomainError, NotFoundError } from "../../core/errors.ts";
+import { grantChangeClearsExclusions } from "../../core/exclusions.ts";
 import type { Factory } from "../../core/model.ts";
+import { clearFactoryExclusions } from "./exclusions.ts";
 import { readFactory, requireFactory, type StoredFactory, storeFactory } from "./factories.ts";
 import type { Tx } from "./tx.ts";
 
@@ -62,7 +64,18 @@ export function declareFactory(
     },
   );
   storeFactory(tx.sql, next);
+  clearIfChanged(tx, f, next, "what the factory declared changed");
   return requireFactory(tx.sql, id, tx.now);
+}
+
+/** Exclusions end when what the factory offers changed (core/exclusions `grantChangeClearsExclusions`). */
+function clearIfChanged(tx: Tx, before: StoredFactory, after: StoredFactory, why: string): void {
+  const offered = (f: StoredFactory) => ({
+    capabilities: f.capabilities,
+    declared: f.declaredCapabilities,
+    seats: f.seats,
+  });
+  if (grantChangeClearsExclusions(offered(before), offered(after))) clearFactoryExclusions(tx, after.id, why);
 }
 
 /**
@@ -81,9 +94,8 @@ export function approveGrant(tx: Tx, id: string, req: { capabilities?: readonly 
       { factoryId: id, undeclared },
     );
   }
-  storeFactory(
-    tx.sql,
-    regranted(f, { ...g, approved: [...g.approved, ...approve], seatLimit: req.seatLimit ?? g.seatLimit }),
-  );
+  const next = regranted(f, { ...g, approved: [...g.approved, ...approve], seatLimit: req.seatLimit ?? g.seatLimit });
+  storeFactory(tx.sql, next);
+  clearIfChanged(tx, f, next, "capabilities approved");
   return { factory: requireFactory(tx.sql, id, tx.now), approved: approve };
 }

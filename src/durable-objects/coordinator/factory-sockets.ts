@@ -16,7 +16,8 @@ export interface SocketAttachment {
   helloed: boolean;
   /** The factory said it is going away: no new work on this connection. */
   draining: boolean;
-  leaseTtlSeconds: number;
+  /** The TTL (s) this connection's hello asked for, if any: its leases get the governing TTL or this, whichever is shorter. */
+  leaseTtlSeconds?: number;
   connectedAt: number;
   /** The factory's connection generation this socket's hello got (StoredFactory.connection). */
   connection?: number;

@@ -11,7 +11,10 @@
 import { utf8Bytes } from "../../core/bytes.ts";
 import { DomainError } from "../../core/errors.ts";
 import type { Job, Stage } from "../../core/model.ts";
-import type { JobPage, JobSummary } from "../../shared/responses.ts";
+import type { JobPage } from "../../shared/responses.ts";
+
+/** A stored job without its body; the API adds `waitingReason` on read (coordinator/waiting). */
+type JobSummary = Omit<Job, "bodyMd">;
 
 export type { JobPage };
 

@@ -19,10 +19,13 @@ import { FencedError } from "../../core/errors.ts";
 import type { LossKind } from "../../core/exclusions.ts";
 import { decideExpiry, isLeaseLive, leaseExpiresAt } from "../../core/lease.ts";
 import { type Job, LEASED_STAGES } from "../../core/model.ts";
+import { grantedLeaseTtl, leaseTtlFor } from "../../core/settings.ts";
 import type { Assignment } from "../../shared/protocol.ts";
+import { settled } from "./dependents.ts";
 import { forgetExclusions, recordLoss } from "./exclusions.ts";
 import { noteLeaseExpiry } from "./factories.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "./job-rows.ts";
+import { getSettings } from "./meta.ts";
 import { enqueueAudit, enqueueEvent } from "./outbox.ts";
 import { finishRun } from "./runs.ts";
 import type { Tx } from "./tx.ts";
@@ -39,8 +42,14 @@ export function isLeased(job: Job): boolean {
   return LEASED_STAGES.includes(job.stage) && job.holderFactoryId !== undefined;
 }
 
-export function renewLease(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number, ttlSeconds: number) {
+/**
+ * RENEW (fenced): the lease runs for the job's governing TTL again (core/settings `leaseTtlFor`: manifest, else the
+ * product's current one — so a settings change reaches running leases at their next renewal), or for `requested` (s)
+ * if shorter. Returns the lease as renewed, `ttlSeconds` the TTL granted.
+ */
+export function renewLease(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number, requested?: number) {
   const job = fence(tx, jobId, factoryId, leaseEpoch);
+  const ttlSeconds = grantedLeaseTtl(leaseTtlFor(job.manifest, getSettings(tx.sql)), requested);
   const expiresAt = leaseExpiresAt(tx.now, ttlSeconds);
   touchJob(tx, job, { leaseExpiresAt: expiresAt });
   return { jobId, leaseEpoch, expiresAt, ttlSeconds };
@@ -103,7 +112,7 @@ export function expireLease(tx: Tx, job: Job): Job {
     ...changes,
     lastResult: { outcome: "timeout", message: `lease expired on attempt ${job.attempt} of ${job.maxAttempts}` },
   });
-  return moveJob(tx, failed, "dead_letter");
+  return settled(tx, moveJob(tx, failed, "dead_letter")); // dependents re-evaluated (coordinator/dependents)
 }
 
 /** Expire every lease whose time is up, and forget spent exclusions. Idempotent: a second call finds nothing. */

@@ -10,10 +10,12 @@
  *           failures while attempts remain, or `dead_letter` once they are spent.
  */
 import { DomainError } from "../../core/errors.ts";
-import { retryDelayMs } from "../../core/lease.ts";
+import { jitteredRetryDelayMs } from "../../core/lease.ts";
 import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../core/model.ts";
+import { settled } from "./dependents.ts";
 import { loadJob, moveJob, NO_LEASE, touchJob } from "./job-rows.ts";
 import { fence, isLeased } from "./lease-ops.ts";
+import { getSettings } from "./meta.ts";
 import { finishRun } from "./runs.ts";
 import type { Tx } from "./tx.ts";
 
@@ -59,7 +61,7 @@ export function patchJob(tx: Tx, factoryId: string, jobId: string, body: PatchBo
       const result: RunResult = body.result ?? { outcome: "failure", message: "reported failed" };
       finishRun(tx, job, result, body.insights);
       const failed = moveJob(tx, job, "failed", { ...changes, ...NO_LEASE, lastResult: result });
-      return afterFailure(tx, failed);
+      return settled(tx, afterFailure(tx, failed)); // still failed (no retry) or dead-lettered: dependents re-evaluated
     }
     default:
       throw new DomainError(
@@ -120,13 +122,21 @@ function alreadyReported(
   return { ...job, duplicate: true };
 }
 
-/** Transient failures retry with exponential backoff until attempts run out. */
-export function afterFailure(tx: Tx, job: Job): Job {
+/**
+ * After a reported failure (`job` is in `failed`): a transient one (`failure` or `timeout`, not marked
+ * `retryable: false`) is queued again with `notBefore` = now + the product's retry backoff (settings.retry:
+ * base · 2^(attempt−1) capped at max, jittered down by up to `jitter` — core/lease `jitteredRetryDelayMs`; the
+ * alarm wakes at `notBefore` and dispatches it), until `maxAttempts` are spent: then `dead_letter`. A permanent
+ * failure (`retryable: false`), a budget overrun or a cancellation stays `failed` for an operator. `random` ∈ [0, 1)
+ * draws the jitter (a parameter for tests; `Math.random()` otherwise).
+ */
+export function afterFailure(tx: Tx, job: Job, random: number = Math.random()): Job {
   const result = job.lastResult;
   const transient = result && (result.outcome === "failure" || result.outcome === "timeout");
   if (!transient || result.retryable === false) return job;
   if (job.attempt >= job.maxAttempts) return moveJob(tx, job, "dead_letter");
-  return moveJob(tx, job, "queued", { notBefore: tx.now + retryDelayMs(job.attempt) });
+  const delay = jitteredRetryDelayMs(job.attempt, getSettings(tx.sql).retry, random);
+  return moveJob(tx, job, "queued", { notBefore: tx.now + delay });
 }
 
 export function insightsCost(insights?: Insights): number {

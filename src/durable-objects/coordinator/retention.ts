@@ -7,6 +7,8 @@
  *
  * Feeds are found through `jobs_settled` (schema.ts), an index on terminal jobs' `updatedAt`, walked from a
  * watermark in `meta` — a terminal job never changes stage again, so what lies behind the watermark stays pruned.
+ * (The one exception, an operator's requeue of a `dead_letter` job, ends terminal again with a later `updatedAt`,
+ * ahead of the watermark; a purged feed keeps its `seq_base`, so the revived job's feed continues gaplessly.)
  */
 
 import { TERMINAL_STAGES } from "../../core/model.ts";

@@ -105,12 +105,23 @@ export abstract class CoordinatorRuntime extends DurableObject<Env> {
 
   // ---- push dispatch ---------------------------------------------------------------
 
+  /** Factories with a greeted, work-ready WebSocket: what push dispatch sends to (read by coordinator/waiting). */
+  protected workReadyIds(): Set<string> {
+    return new Set(workReadySockets(this.ctx).keys());
+  }
+
   protected dispatch(): void {
     const ready = workReadySockets(this.ctx);
     if (ready.size === 0 || this.productId === "") return;
     const connected = new Map([...ready].map(([id, { att }]) => [id, { leaseTtlSeconds: att.leaseTtlSeconds }]));
     const plan = this.ctx.storage.transactionSync(() => planAndAssign(this.tx(), connected));
-    for (const [factoryId, assignments] of plan) {
+    // A preempted victim's `cancel` goes first, on the socket its seat's new job is pushed on: the factory stops
+    // the victim (its seat then counts as free there) before it reads the `assign` for that seat.
+    for (const e of plan.evictions) {
+      const target = ready.get(e.factoryId);
+      if (target) send(target.ws, { type: "cancel", jobId: e.jobId, leaseEpoch: e.leaseEpoch, reason: "preempted" });
+    }
+    for (const [factoryId, assignments] of plan.assigns) {
       const target = ready.get(factoryId);
       if (target && send(target.ws, { type: "assign", assignments })) continue;
       // The socket went away between planning and sending: give the work back now.

@@ -55,6 +55,7 @@ CREATE INDEX IF NOT EXISTS jobs_by_lease ON jobs(lease_expires_at) WHERE lease_e
 CREATE INDEX IF NOT EXISTS jobs_by_holder ON jobs(holder_factory_id) WHERE holder_factory_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs(created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS jobs_by_stage_created ON jobs(stage, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs(parent_id, created_at) WHERE parent_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_by_serial ON jobs(serial_key) WHERE serial_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_by_not_before ON jobs(not_before) WHERE not_before IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_settled ON jobs(json_extract(doc, '$.updatedAt'), id)
@@ -106,6 +107,13 @@ CREATE TABLE IF NOT EXISTS exclusions (
   PRIMARY KEY (job_id, factory_id)
 );
 CREATE INDEX IF NOT EXISTS exclusions_by_until ON exclusions(until);
+-- Serial keys an operator froze (coordinator/serial-gates); mirrored into settings.frozenSerialKeys in the same unit.
+CREATE TABLE IF NOT EXISTS serial_freezes (
+  key TEXT PRIMARY KEY,
+  frozen_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
 -- Live feed streams by the token hash that opened them: whom to close on revocation (./access.ts).
 CREATE TABLE IF NOT EXISTS feed_watchers (
   token_hash TEXT NOT NULL,

@@ -2,7 +2,10 @@
  * @module durable-objects/coordinator/submit
  * SUBMIT — contract:
  *   inputs: a validated manifest + verbatim body, the submitting actor, `now`.
- *   guard:  every dep (and the parent) exists in this product.
+ *   guard:  every dep (and the parent) exists in this product; the deps can still be met (a dep that ended
+ *           without shipping is refused, named, unless mode `any` has another); no dependency cycle through the
+ *           parent (coordinator/children). With `children:`, the job is a composite parent, waiting in `blocked`,
+ *           and its children are created in the same unit (coordinator/children `addChildren`).
  *   output: a new job, `queued` (or `blocked` while its deps are unmet), the
  *           queue version bumped, its key stored with the request's hash; or —
  *           when `idempotencyKey` was seen with the same request — the job that
@@ -10,9 +13,10 @@
  *   errors: `conflict` (409) when the key was seen with a different request
  *           (coordinator/idempotency); `validation_failed` for unknown deps/parent.
  */
-import { depsState } from "../../core/dag.ts";
+import { depsState, failedDep } from "../../core/dag.ts";
 import { DomainError, type ErrorCode } from "../../core/errors.ts";
 import type { Job, Manifest } from "../../core/model.ts";
+import { addChildren, assertAcyclic } from "./children.ts";
 import { depStages, recordDeps } from "./dependents.ts";
 import { findKey, keyConflict, recordKey, requestHash } from "./idempotency.ts";
 import { loadJob, saveJob } from "./job-rows.ts";
@@ -20,13 +24,17 @@ import { bumpQueueVersion } from "./meta.ts";
 import { enqueueAudit, enqueueEvent, enqueueSnapshot } from "./outbox.ts";
 import { newId, type Tx } from "./tx.ts";
 
+/** The placeholder a cycle message names the job being submitted by (it has no id yet). */
+const NEW = "(this job)";
+
 export interface SubmitInput {
   manifest: Manifest;
   bodyMd: string;
 }
 
 export function submitJob(tx: Tx, input: SubmitInput, actor: string): { job: Job; created: boolean } {
-  const m = input.manifest;
+  const { children, ...m } = input.manifest; // children are jobs of their own, never part of the parent's document
+  if (children) m.kind = "composite";
   const hash = m.idempotencyKey ? requestHash(input) : undefined;
   if (m.idempotencyKey) {
     const seen = findKey(tx.sql, m.idempotencyKey);
@@ -46,7 +54,26 @@ export function submitJob(tx: Tx, input: SubmitInput, actor: string): { job: Job
       issues: [{ path: "parentId", message: "no such job" }],
     });
   }
-  const ready = depsState(m.depsMode, stages) === "satisfied";
+  const dead = failedDep(
+    m.depsMode,
+    m.deps.map((id, i) => ({ id, stage: stages[i] })),
+  );
+  if (dead) {
+    throw new DomainError("validation_failed", `dependency ${dead.depId} is ${dead.depStage}: it can never ship`, {
+      issues: [{ path: "deps", message: `${dead.depId} is ${dead.depStage}; requeue it first` }],
+    });
+  }
+  // Only a job with a parent can close a cycle: nothing yet depends on a new id, but its parent will wait on it.
+  if (m.parentId)
+    assertAcyclic(
+      tx.sql,
+      new Map([
+        [m.parentId, [NEW]],
+        [NEW, m.deps],
+      ]),
+      [NEW],
+    );
+  const ready = depsState(m.depsMode, stages) === "satisfied" && m.kind !== "composite";
   const job: Job = {
     id: newId("job", tx.now),
     productId: tx.productId,
@@ -81,6 +108,7 @@ export function submitJob(tx: Tx, input: SubmitInput, actor: string): { job: Job
   enqueueSnapshot(tx, job);
   enqueueEvent(tx, job.id, "job.submitted", { stage: job.stage, title: job.title, priority: job.priority });
   enqueueAudit(tx, actor, "job.submit", job.id, { stage: job.stage });
+  if (children) return { job: addChildren(tx, job.id, children, actor).parent, created: true };
   return { job, created: true };
 }
 
@@ -95,6 +123,11 @@ export type SubmitEachResult =
  */
 export function submitEach(tx: Tx, inputs: SubmitInput[], actor: string): SubmitEachResult[] {
   return inputs.map((input) => {
+    if (input.manifest.children) {
+      // A refusal here keeps what a submission already wrote, so a parent must not be half-made: POST /jobs it.
+      const message = "children are not accepted in bulk: submit the parent through POST /jobs or …/children";
+      return { ok: false as const, code: "validation_failed" as const, message, key: input.manifest.idempotencyKey };
+    }
     try {
       const { job, created } = submitJob(tx, input, actor);
       return { ok: true as const, jobId: job.id, created };

@@ -10,7 +10,7 @@
  * `ORDER BY <expression>` re-sorted every queued job on every dispatch pass —
  * quadratic over a deep queue.
  */
-import { PRIORITY_VALUE, starvationPenalty } from "../../core/router.ts";
+import { PRIORITY_VALUE, STARVATION_HORIZON_MS, urgencyAt } from "../../core/router.ts";
 import type { Tx } from "./tx.ts";
 
 /**
@@ -29,7 +29,7 @@ interface Head {
   urgency: number;
 }
 
-function* classCursor(tx: Tx, priority: number, weight: number): Generator<Head> {
+function* classCursor(tx: Tx, priority: number, weight: number, horizonMs: number): Generator<Head> {
   let after: [number, string] = [-1, ""];
   for (;;) {
     // Keyset pagination: robust while the caller assigns (removes) rows between pages.
@@ -47,8 +47,8 @@ function* classCursor(tx: Tx, priority: number, weight: number): Generator<Head>
       )
       .toArray();
     for (const r of rows) {
-      // starvationPenalty is exactly the pure router's, so the merge reproduces orderJobs.
-      yield { id: r.id, queuedAt: r.queued_at, urgency: priority - weight * starvationPenalty(tx.now - r.queued_at) };
+      // urgencyAt is exactly the pure router's, so the merge reproduces orderJobs.
+      yield { id: r.id, queuedAt: r.queued_at, urgency: urgencyAt(priority, tx.now - r.queued_at, weight, horizonMs) };
     }
     const last = rows[rows.length - 1];
     if (!last || rows.length < PAGE) return;
@@ -67,9 +67,16 @@ function before(a: Head, b: Head): boolean {
 /**
  * Ids of queued, due jobs, most urgent first (exactly `orderJobs`), at most `limit` of them (default `MAX_SCAN`): the
  * one bound every caller that walks the queue shares, so no path can examine the whole queue in one request.
+ * `horizonMs` is the aging horizon (RouteContext.agingHorizonMs, from settings.agingHorizonMinutes): any horizon
+ * keeps each class in age order, so the merge stays exact.
  */
-export function* dueJobIdsByUrgency(tx: Tx, starvationWeight: number, limit = MAX_SCAN): Generator<string> {
-  const cursors = Object.values(PRIORITY_VALUE).map((p) => classCursor(tx, p, starvationWeight));
+export function* dueJobIdsByUrgency(
+  tx: Tx,
+  starvationWeight: number,
+  limit = MAX_SCAN,
+  horizonMs: number = STARVATION_HORIZON_MS,
+): Generator<string> {
+  const cursors = Object.values(PRIORITY_VALUE).map((p) => classCursor(tx, p, starvationWeight, horizonMs));
   const heads: Array<Head | undefined> = cursors.map((c) => c.next().value ?? undefined);
   for (let taken = 0; taken < limit; taken++) {
     let best = -1;

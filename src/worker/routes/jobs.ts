@@ -8,7 +8,7 @@ import { z } from "zod";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { ActionBody, ActionParam, EntityId, JobListQuery } from "../../shared/api.ts";
-import { type AppEnv, actorOf, requireJobReader, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, requireJobReader, requireRole, reviewerOf } from "../auth.ts";
 import { fromZod } from "../problem.ts";
 import { assertTextWithin, body, MAX_MANIFEST_BYTES, param, query, readJson, readText } from "../validate.ts";
 
@@ -83,7 +83,12 @@ jobs.post("/jobs/:jobId/actions/:action", async (c) => {
   const action = param(c, "action", ActionParam);
   const input = await body(c, ActionBody, true);
   const outcome = await unwrap(
-    c.get("coordinator").action(c.get("productId"), id, action, { ...input, actor: actorOf(principal) }),
+    c.get("coordinator").action(c.get("productId"), id, action, {
+      ...input,
+      actor: actorOf(principal),
+      // approve/reject count the caller's credential; a `reviewer` in the body is only a label (core/review).
+      by: reviewerOf(principal),
+    }),
   );
   return c.json(outcome.job);
 });

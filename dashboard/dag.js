@@ -1,0 +1,167 @@
+/*
+ * dag.js — the DAG view of a composite job in its detail page: the job's tree (GET …/jobs/<id>/tree) laid out
+ * top-down by @dagrejs/dagre (vendored, loaded only when a job has children), one SVG box per job coloured by
+ * stage with its waiting reason as tooltip, a dashed edge parent → child and a solid arrow dep → dependent.
+ * Clicking a box opens that job.
+ */
+import { api, describeError, jobPath } from "./api.js";
+import { h, replace, showError, stageLabel, statusLine } from "./dom.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+/** Box size in px: room for ~26 characters of title on one line and the stage below it. */
+const NODE_W = 190;
+const NODE_H = 46;
+const TITLE_CHARS = 26;
+
+/**
+ * An SVG element (dom.js `h` makes HTML elements, which an <svg> does not render).
+ * @param {string} tag
+ * @param {Record<string, string | number>} [attrs]
+ * @param {...(Node | string)} children
+ */
+function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  el.append(...children);
+  return el;
+}
+
+/**
+ * Flattens a tree into nodes and edges: parent → child for the tree's shape, dep → dependent for deps between
+ * jobs of the tree (a dep outside the tree is listed in the node's tooltip instead).
+ * @param {any} root
+ */
+export function graphOf(root) {
+  /** @type {any[]} */
+  const nodes = [];
+  /** @type {{ from: string, to: string, kind: "child" | "dep" }[]} */
+  const edges = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    nodes.push(node);
+    for (const child of node.children) {
+      edges.push({ from: node.id, to: child.id, kind: "child" });
+      stack.push(child);
+    }
+  }
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const n of nodes) for (const d of n.deps) if (ids.has(d)) edges.push({ from: d, to: n.id, kind: "dep" });
+  return { nodes, edges };
+}
+
+/**
+ * The laid-out SVG of a tree.
+ * @param {any} dagre the vendored module's default export
+ * @param {any} root
+ */
+export function renderDag(dagre, root) {
+  const { nodes, edges } = graphOf(root);
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: "TB", nodesep: 24, ranksep: 44, marginx: 8, marginy: 8 });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const n of nodes) g.setNode(n.id, { width: NODE_W, height: NODE_H });
+  for (const e of edges) g.setEdge(e.from, e.to, {}, e.kind);
+  dagre.layout(g);
+  const { width, height } = g.graph();
+  const svg = s("svg", {
+    class: "dag",
+    viewBox: `0 0 ${Math.ceil(width)} ${Math.ceil(height)}`,
+    width: Math.ceil(width),
+    role: "img",
+    "aria-label": `Dependency graph of ${nodes.length} jobs`,
+  });
+  svg.append(
+    s(
+      "defs",
+      {},
+      s(
+        "marker",
+        {
+          id: "dag-arrow",
+          viewBox: "0 0 10 10",
+          refX: 9,
+          refY: 5,
+          markerWidth: 7,
+          markerHeight: 7,
+          orient: "auto-start-reverse",
+        },
+        s("path", { d: "M0,0 L10,5 L0,10 z", class: "dag-arrow" }),
+      ),
+    ),
+  );
+  for (const e of edges) {
+    const points = g.edge(e.from, e.to, e.kind).points;
+    const d = points
+      .map((/** @type {{x: number, y: number}} */ p, /** @type {number} */ i) => `${i ? "L" : "M"}${p.x},${p.y}`)
+      .join(" ");
+    svg.append(
+      s("path", {
+        d,
+        class: `dag-edge dag-${e.kind}`,
+        ...(e.kind === "dep" ? { "marker-end": "url(#dag-arrow)" } : {}),
+      }),
+    );
+  }
+  for (const n of nodes) {
+    const { x, y } = g.node(n.id);
+    const title = n.title.length > TITLE_CHARS ? `${n.title.slice(0, TITLE_CHARS - 1)}…` : n.title;
+    const outside = n.deps.filter((/** @type {string} */ d) => !nodes.some((m) => m.id === d));
+    const tip = [
+      `${n.title} — ${stageLabel(n.stage)}`,
+      n.waitingReason ? `waiting: ${n.waitingReason.message}` : "",
+      outside.length ? `deps outside this tree: ${outside.join(", ")}` : "",
+      n.truncated ? "more children: open this job" : "",
+    ].filter(Boolean);
+    svg.append(
+      s(
+        "a",
+        { href: `#${jobPath(n.id)}`, class: `dag-node stage-${n.stage}`, "data-job": n.id },
+        s("title", {}, tip.join("\n")),
+        s("rect", { x: x - NODE_W / 2, y: y - NODE_H / 2, width: NODE_W, height: NODE_H, rx: 6 }),
+        s("text", { x, y: y - 4, class: "dag-title" }, title),
+        s(
+          "text",
+          { x, y: y + 13, class: "dag-stage" },
+          `${stageLabel(n.stage)}${n.kind === "composite" ? " · composite" : ""}${n.truncated ? " · …" : ""}`,
+        ),
+      ),
+    );
+  }
+  return svg;
+}
+
+/**
+ * The panel: hidden until the job turns out to have children; `load` reads the tree again (the detail page calls
+ * it when the feed reports a stage change).
+ * @param {import("./api.js").Session} session
+ * @param {string} jobId
+ */
+export function dagPanel(session, jobId) {
+  const body = h("div", { class: "dag-wrap" });
+  const status = statusLine();
+  const panel = h(
+    "section",
+    { class: "panel", "aria-labelledby": "dag-title", hidden: true },
+    h("div", { class: "panel-head" }, h("h2", { id: "dag-title" }, "Children")),
+    status,
+    body,
+  );
+  const load = async () => {
+    try {
+      const { root } = await api(session, `${jobPath(jobId)}/tree`);
+      showError(status, ""); // the read worked: an error from an earlier try (server down) is over, shown or not
+      if (root.children.length === 0) {
+        panel.hidden = true;
+        return;
+      }
+      const { default: dagre } = await import("./vendor/dagre.esm.js");
+      showError(status, "");
+      replace(body, renderDag(dagre, root));
+      panel.hidden = false;
+    } catch (err) {
+      showError(status, describeError(err));
+    }
+  };
+  return { panel, load };
+}

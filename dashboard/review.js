@@ -1,0 +1,138 @@
+/**
+ * @module dashboard/review
+ * The review card of a job (GET …/jobs/<id>/reviews): k of N approvals and who gave them, every review with
+ * its comment, and approve / reject buttons with a comment box (POST …/reviews, as the signed-in token: each
+ * token counts once; a viewer's attempt is refused by the server and shown as is).
+ */
+
+import { api, describeError, jobPath } from "./api.js";
+import { h, replace, showError, stageLabel, statusLine, when } from "./dom.js";
+
+/**
+ * @param {import("./api.js").Session} session
+ * @param {string} jobId
+ * @param {(job: any) => void} onDone called with the job after a review
+ */
+export function reviewPanel(session, jobId, onDone) {
+  const summary = h("p", { class: "review-summary" });
+  const list = h("div", { class: "table-wrap" });
+  const status = statusLine("review-status");
+  const comment = h("input", { id: "review-comment", type: "text", maxlength: "500", placeholder: "optional" });
+  /** @type {Record<string, HTMLButtonElement>} */
+  const buttons = {
+    approve: h(
+      "button",
+      { type: "button", class: "primary", dataset: { review: "approve" }, onclick: () => void run("approve") },
+      "Approve",
+    ),
+    reject: h(
+      "button",
+      { type: "button", class: "danger", dataset: { review: "reject" }, onclick: () => void run("reject") },
+      "Reject",
+    ),
+  };
+  const panel = h(
+    "section",
+    { class: "panel review", "aria-labelledby": "review-title", hidden: true },
+    h("div", { class: "panel-head" }, h("h2", { id: "review-title" }, "Review")),
+    summary,
+    list,
+    h(
+      "div",
+      { class: "actions" },
+      h("div", { class: "buttons" }, buttons.approve, buttons.reject),
+      h("div", { class: "note" }, h("label", { for: "review-comment" }, "Comment"), comment),
+    ),
+    status,
+  );
+  let stage = "";
+
+  /** @param {"approve" | "reject"} verdict */
+  const run = async (verdict) => {
+    if (verdict === "reject" && !confirm("Reject this job?")) return;
+    const text = comment.value.trim();
+    for (const b of Object.values(buttons)) b.disabled = true;
+    showError(status, "");
+    status.textContent = `${verdict}…`;
+    try {
+      const out = await api(session, `${jobPath(jobId)}/reviews`, {
+        method: "POST",
+        body: text ? { verdict, comment: text } : { verdict },
+      });
+      status.textContent = `${verdict}d: job is now ${stageLabel(out.job.stage)}`;
+      comment.value = "";
+      render(out);
+      onDone(out.job);
+    } catch (err) {
+      showError(status, `${verdict} refused: ${describeError(err)}`);
+    } finally {
+      enable();
+    }
+  };
+
+  const enable = () => {
+    buttons.approve.disabled = stage !== "review";
+    buttons.reject.disabled = !["review", "assigned", "building", "testing"].includes(stage);
+  };
+
+  /** @param {any} view a ReviewsView (src/core/review.ts) */
+  const render = (view) => {
+    const by = view.reviews.filter((/** @type {any} */ r) => r.counted).map((/** @type {any} */ r) => r.reviewerName);
+    summary.textContent = `${view.approvals} of ${view.required} approvals${by.length ? ` · approved by ${by.join(", ")}` : ""}`;
+    replace(
+      list,
+      view.reviews.length === 0
+        ? h("p", { class: "empty" }, "No reviews yet.")
+        : h(
+            "table",
+            { class: "reviews" },
+            h("caption", { class: "sr-only" }, "Reviews of this job"),
+            h(
+              "thead",
+              null,
+              h("tr", null, ...["When", "Reviewer", "Verdict", "Comment"].map((t) => h("th", { scope: "col" }, t))),
+            ),
+            h(
+              "tbody",
+              null,
+              ...view.reviews.map((/** @type {any} */ r) =>
+                h(
+                  "tr",
+                  { dataset: { reviewer: r.reviewer } },
+                  h("td", null, when(r.at)),
+                  h("td", { title: r.reviewer }, r.reviewerName),
+                  h(
+                    "td",
+                    null,
+                    r.verdict,
+                    r.verdict === "approve" && !r.counted ? h("span", { class: "muted" }, " (earlier round)") : null,
+                  ),
+                  h("td", null, r.comment ?? "—"),
+                ),
+              ),
+            ),
+          ),
+    );
+  };
+
+  const load = async () => {
+    if (panel.hidden) return;
+    try {
+      render(await api(session, `${jobPath(jobId)}/reviews`));
+      showError(status, "");
+    } catch (err) {
+      showError(status, describeError(err));
+    }
+  };
+
+  /** Shown for jobs with a review gate or reviews. @param {any} job */
+  const update = (job) => {
+    const wasHidden = panel.hidden;
+    stage = job.stage;
+    panel.hidden = !(job.manifest?.reviewers > 0 || job.reviews?.length);
+    enable();
+    if (wasHidden && !panel.hidden) void load();
+  };
+
+  return { panel, load, update };
+}

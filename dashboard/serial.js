@@ -1,0 +1,145 @@
+/**
+ * @module dashboard/serial
+ * Serial gates on the board: a panel listing every serial key with a holder, a queue or a freeze (GET
+ * …/serial), freeze / unfreeze buttons with a reason (operators; the server refuses anyone else), and the
+ * "frozen" badge the jobs table puts on a job whose serial key is frozen.
+ */
+
+import { api, describeError, jobPath } from "./api.js";
+import { h, replace, showError, statusLine, when } from "./dom.js";
+
+/** Frozen serial keys as last read from the API: the board marks jobs holding one. */
+const frozenKeys = new Set();
+
+/** The badge for a job whose serial key is frozen, else null. @param {string | undefined} key */
+export function frozenBadge(key) {
+  if (!key || !frozenKeys.has(key)) return null;
+  const title = `serial key ${key} is frozen: not dispatched until unfrozen`;
+  return h("span", null, " ", h("span", { class: "badge status-quarantined frozen", title }, "frozen"));
+}
+
+/** @param {string} key */
+const serialPath = (key) => `/serial/${encodeURIComponent(key)}`;
+
+/**
+ * The serial-gates panel; `load()` refreshes it (and the frozen-key set the board reads).
+ * @param {import("./api.js").Session} session
+ */
+export function serialPanel(session) {
+  const status = statusLine("serial-status");
+  const list = h("div", { class: "table-wrap" });
+  const key = h("input", { id: "serial-key", type: "text", maxlength: "200", placeholder: "serial key" });
+  const reason = h("input", { id: "serial-reason", type: "text", maxlength: "500", placeholder: "reason" });
+  const freezeButton = h(
+    "button",
+    { type: "button", class: "danger", onclick: () => void act(key.value.trim(), "freeze", reason.value.trim()) },
+    "Freeze",
+  );
+  const panel = h(
+    "section",
+    { class: "panel serial-gates", "aria-labelledby": "serial-title" },
+    h("div", { class: "panel-head" }, h("h2", { id: "serial-title" }, "Serial gates")),
+    list,
+    h(
+      "div",
+      { class: "actions" },
+      h("div", { class: "note" }, h("label", { for: "serial-key" }, "Key"), key),
+      h("div", { class: "note" }, h("label", { for: "serial-reason" }, "Reason"), reason),
+      h("div", { class: "buttons" }, freezeButton),
+    ),
+    status,
+  );
+
+  /** @param {string} k @param {"freeze" | "unfreeze"} what @param {string} why */
+  const act = async (k, what, why) => {
+    if (!k) return showError(status, "name the serial key");
+    if (what === "freeze" && !why) return showError(status, "say why the key is frozen");
+    showError(status, "");
+    status.textContent = `${what}…`;
+    try {
+      await api(session, `${serialPath(k)}/${what}`, { method: "POST", body: why ? { reason: why } : {} });
+      status.textContent = `${k} is ${what === "freeze" ? "frozen" : "open"}`;
+      reason.value = "";
+      await load();
+    } catch (err) {
+      showError(status, `${what} refused: ${describeError(err)}`);
+    }
+  };
+
+  /** @param {any} g a SerialGate (src/core/serial-gates.ts) */
+  const row = (g) =>
+    h(
+      "tr",
+      { dataset: { serialKey: g.key } },
+      h("td", { class: "mono" }, g.key),
+      h("td", null, g.holder ? h("a", { href: `#${jobPath(g.holder)}` }, g.holder) : "—"),
+      h("td", { class: "num" }, String(g.queueLength)),
+      h("td", null, g.queue[0] ? h("a", { href: `#${jobPath(g.queue[0])}` }, g.queue[0]) : "—"),
+      h(
+        "td",
+        null,
+        g.frozen
+          ? h(
+              "span",
+              { title: when(g.frozen.at) },
+              h("span", { class: "badge status-quarantined" }, "frozen"),
+              ` ${g.frozen.by}: ${g.frozen.reason}`,
+            )
+          : "open",
+      ),
+      h(
+        "td",
+        null,
+        g.frozen
+          ? h(
+              "button",
+              { type: "button", class: "secondary", onclick: () => void act(g.key, "unfreeze", "") },
+              "Unfreeze",
+            )
+          : h(
+              "button",
+              {
+                type: "button",
+                class: "secondary",
+                onclick: () => {
+                  key.value = g.key;
+                  reason.focus();
+                },
+              },
+              "Freeze…",
+            ),
+      ),
+    );
+
+  const load = async () => {
+    try {
+      const { keys } = await api(session, "/serial?limit=200");
+      frozenKeys.clear();
+      for (const g of keys) if (g.frozen) frozenKeys.add(g.key);
+      replace(
+        list,
+        keys.length === 0
+          ? h("p", { class: "empty" }, "No serial key has a holder, a queue or a freeze.")
+          : h(
+              "table",
+              { class: "serial" },
+              h("caption", { class: "sr-only" }, "Serial keys"),
+              h(
+                "thead",
+                null,
+                h(
+                  "tr",
+                  null,
+                  ...["Key", "Holder", "Queued", "Next", "State", ""].map((t) => h("th", { scope: "col" }, t)),
+                ),
+              ),
+              h("tbody", null, ...keys.map(row)),
+            ),
+      );
+    } catch (err) {
+      showError(status, describeError(err));
+    }
+  };
+
+  return { panel, load };
+}

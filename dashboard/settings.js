@@ -1,0 +1,198 @@
+// settings.js — the product's settings page (#/settings): preemption, lease TTL, aging horizon, retry backoff and
+// router weights, read with GET …/settings and saved with one PATCH of only what changed (operator; a viewer sees
+// the values and the server's refusal). Every field is a plain input; errors come back as problem+json and are shown
+// as they are, naming the field. No inline script or style (the page's CSP forbids them).
+
+import { api, describeError } from "./api.js";
+import { h, replace, showError, statusLine } from "./dom.js";
+
+/** The router weights, in SPEC §5 order. */
+const WEIGHTS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation"];
+
+/**
+ * The editable fields: `path` in the settings record, label, input attributes, help.
+ * @type {Array<{ path: string, label: string, attrs: Record<string, string>, help: string }>}
+ */
+const FIELDS = [
+  {
+    path: "leaseTtlSeconds",
+    label: "Lease TTL (s)",
+    attrs: { min: "5", max: "3600", step: "1" },
+    help: "How long a silent factory keeps a job before it is requeued. A manifest's own leaseTtlSeconds wins.",
+  },
+  {
+    path: "agingHorizonMinutes",
+    label: "Aging horizon (min)",
+    attrs: { min: "1", max: "10080", step: "1" },
+    help: "After this long in the queue a job's starvation penalty is gone.",
+  },
+  {
+    path: "retry.baseSeconds",
+    label: "Retry base (s)",
+    attrs: { min: "0", max: "86400", step: "any" },
+    help: "Delay before the first automatic retry; doubles on each further attempt.",
+  },
+  {
+    path: "retry.maxSeconds",
+    label: "Retry cap (s)",
+    attrs: { min: "0", max: "604800", step: "any" },
+    help: "No retry waits longer than this.",
+  },
+  {
+    path: "retry.jitter",
+    label: "Retry jitter (0–1)",
+    attrs: { min: "0", max: "1", step: "0.05" },
+    help: "Each delay is drawn from [(1 − jitter)·d, d], so a burst of failures does not retry in step.",
+  },
+  ...WEIGHTS.map((w) => ({
+    path: `weights.${w}`,
+    label: `Weight: ${w}`,
+    attrs: { min: "0", max: "100", step: "any" },
+    help:
+      w === "starvation"
+        ? "Subtracted: how strongly waiting reorders the queue. Above 2, a low job overtakes a steady stream of fresh high ones within 2 × horizon ÷ weight minutes; at 2 or less it may wait forever."
+        : "Router score term (SPEC §5).",
+  })),
+];
+
+/** @param {any} obj @param {string} path */
+const read = (obj, path) => path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
+
+/**
+ * Only what differs from `current`, nested as the API wants it: `{retry: {jitter: 0.2}}`.
+ * @param {any} current the settings as loaded
+ * @param {Map<string, unknown>} values path → the form's value
+ */
+export function patchFrom(current, values) {
+  /** @type {Record<string, any>} */
+  const patch = {};
+  for (const [path, value] of values) {
+    if (read(current, path) === value) continue;
+    const [head, leaf] = path.split(".");
+    if (leaf === undefined) patch[head] = value;
+    else patch[head] = { ...(patch[head] ?? {}), [leaf]: value };
+  }
+  return patch;
+}
+
+/**
+ * Render the settings page into `root`; returns a cleanup function.
+ * @param {HTMLElement} root
+ * @param {import("./live.js").Live} live
+ */
+export function settingsView(root, live) {
+  let alive = true;
+  /** @type {any} */
+  let current = null;
+  const status = statusLine();
+  status.id = "settings-status";
+  const preemption = h("input", { type: "checkbox", id: "setting-preemption", name: "preemption" });
+  /** @type {Map<string, HTMLInputElement>} */
+  const inputs = new Map(
+    FIELDS.map((f) => [
+      f.path,
+      h("input", {
+        type: "number",
+        id: `setting-${f.path.replace(".", "-")}`,
+        name: f.path,
+        required: true,
+        inputmode: "decimal",
+        "aria-describedby": `help-${f.path.replace(".", "-")}`,
+        ...f.attrs,
+      }),
+    ]),
+  );
+  const save = h("button", { type: "submit", class: "primary", id: "settings-save", disabled: true }, "Save");
+  const facts = h("p", { class: "muted", id: "settings-facts" });
+  const field = (/** @type {(typeof FIELDS)[number]} */ f) =>
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: inputs.get(f.path)?.id }, f.label),
+      inputs.get(f.path),
+      h("small", { class: "muted", id: `help-${f.path.replace(".", "-")}` }, f.help),
+    );
+  const form = h(
+    "form",
+    { class: "settings card", "aria-labelledby": "settings-title", novalidate: true },
+    h("h1", { id: "settings-title" }, "Settings"),
+    h("p", { class: "muted" }, "How the coordinator governs this product. Saving needs an operator token."),
+    h(
+      "div",
+      { class: "field" },
+      h(
+        "label",
+        { for: "setting-preemption" },
+        preemption,
+        " Preemption: a critical job may stop a lower-priority one",
+      ),
+    ),
+    h("fieldset", null, h("legend", null, "Leases and aging"), ...FIELDS.slice(0, 2).map(field)),
+    h("fieldset", null, h("legend", null, "Retries"), ...FIELDS.slice(2, 5).map(field)),
+    h("fieldset", null, h("legend", null, "Router weights"), ...FIELDS.slice(5).map(field)),
+    facts,
+    status,
+    h("div", { class: "row" }, save),
+  );
+
+  /** @param {any} s */
+  const fill = (s) => {
+    current = s;
+    preemption.checked = Boolean(s.preemption);
+    for (const f of FIELDS) inputs.get(f.path).value = String(read(s, f.path));
+    const frozen = s.frozenSerialKeys?.length ? s.frozenSerialKeys.join(", ") : "none";
+    facts.textContent = `Frozen serial keys: ${frozen} · Dispatch ${s.budgetPaused ? "paused by budget" : "running"}`;
+    save.disabled = false;
+  };
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (!current) return;
+    /** @type {Map<string, unknown>} */
+    const values = new Map([["preemption", preemption.checked]]);
+    for (const f of FIELDS) {
+      const input = inputs.get(f.path);
+      const n = Number(input.value);
+      if (input.value.trim() === "" || !Number.isFinite(n)) {
+        showError(status, `${f.label}: enter a number`);
+        input.focus();
+        return;
+      }
+      values.set(f.path, n);
+    }
+    const patch = patchFrom(current, values);
+    if (Object.keys(patch).length === 0) {
+      showError(status);
+      status.textContent = "Nothing changed.";
+      return;
+    }
+    save.disabled = true;
+    try {
+      const next = await api(live.session, "/settings", { method: "PATCH", body: patch });
+      if (!alive) return;
+      fill(next);
+      showError(status);
+      status.textContent = `Saved: ${Object.keys(patch).join(", ")}.`;
+    } catch (err) {
+      if (!alive) return;
+      save.disabled = false;
+      showError(status, `Not saved: ${describeError(err)}`);
+    }
+  });
+
+  replace(root, form);
+  status.textContent = "Loading…";
+  api(live.session, "/settings").then(
+    (s) => {
+      if (!alive) return;
+      status.textContent = "";
+      fill(s);
+    },
+    (err) => {
+      if (alive) showError(status, `Cannot load settings: ${describeError(err)}`);
+    },
+  );
+  return () => {
+    alive = false;
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * @module cli/commands/serial
+ * Serial gates: `gigafactory serial list` shows every key with a holder, a queue or a freeze; `serial freeze KEY
+ * --reason TEXT` stops new dispatch of the key's jobs (the running holder finishes), `serial unfreeze KEY` lets
+ * its most urgent waiting job go. Under --json: the API's documents (`{keys}` for list, the key's gate otherwise).
+ */
+import type { SerialGate } from "../../shared/http-client.ts";
+import type { Command } from "../context.ts";
+import { usageError } from "../errors.ts";
+import { formatInstant, NONE, renderTable } from "../table.ts";
+
+/** Pages followed by `serial list` at most (200 keys each): far beyond any real set of live keys. */
+const MAX_PAGES = 50;
+
+function describeGate(g: SerialGate): string {
+  const frozen = g.frozen ? `frozen by ${g.frozen.by}: ${g.frozen.reason}` : "open";
+  return `${g.key}: ${frozen}; holder ${g.holder ?? NONE}; ${g.queueLength} queued`;
+}
+
+export const serialCommands: Command[] = [
+  {
+    path: ["serial", "list"],
+    args: { names: "", min: 0, max: 0 },
+    summary:
+      "serial keys with a holder, a queue or a freeze: who holds each, what waits (most urgent first), why frozen",
+    options: {},
+    async run(ctx) {
+      const client = ctx.client();
+      const keys: SerialGate[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const got = await client.listSerialGates({ limit: 200, ...(cursor ? { cursor } : {}) });
+        keys.push(...got.keys);
+        cursor = got.nextCursor;
+        if (!cursor) break;
+      }
+      if (ctx.json) ctx.emit({ keys });
+      else if (keys.length === 0) ctx.print("no serial key has a holder, a queue or a freeze");
+      else
+        ctx.print(
+          renderTable(
+            [
+              { header: "KEY", max: 40 },
+              { header: "HOLDER" },
+              { header: "QUEUED", align: "right" },
+              { header: "NEXT" },
+              { header: "FROZEN", max: 60 },
+            ],
+            keys.map((g) => [
+              g.key,
+              g.holder ?? NONE,
+              String(g.queueLength),
+              g.queue[0] ?? NONE,
+              g.frozen ? `${g.frozen.by} ${formatInstant(g.frozen.at)}: ${g.frozen.reason}` : NONE,
+            ]),
+          ),
+        );
+      return 0;
+    },
+  },
+  {
+    path: ["serial", "freeze"],
+    args: { names: "KEY", min: 1, max: 1 },
+    summary: "freeze a serial key: none of its jobs is dispatched until unfrozen (the running holder finishes)",
+    options: { reason: { type: "string", value: "TEXT", help: "why, for the audit log and the board (required)" } },
+    async run(ctx) {
+      const reason = ctx.str("reason");
+      if (!reason) throw usageError("serial freeze needs --reason", "serial freeze");
+      const gate = await ctx.client().freezeSerialKey(ctx.positionals[0]!, reason);
+      if (ctx.json) ctx.emit(gate);
+      else ctx.print(`✔ frozen — ${describeGate(gate)}`);
+      return 0;
+    },
+  },
+  {
+    path: ["serial", "unfreeze"],
+    args: { names: "KEY", min: 1, max: 1 },
+    summary: "unfreeze a serial key: its most urgent waiting job is dispatched",
+    options: { reason: { type: "string", value: "TEXT", help: "why, for the audit log" } },
+    async run(ctx) {
+      const gate = await ctx.client().unfreezeSerialKey(ctx.positionals[0]!, ctx.str("reason"));
+      if (ctx.json) ctx.emit(gate);
+      else ctx.print(`✔ unfrozen — ${describeGate(gate)}`);
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,133 @@
+/**
+ * @module cli/commands/settings
+ * `gigafactory settings [get]` shows the product's settings (preemption, lease TTL, aging horizon, retry backoff,
+ * router weights, frozen serial keys, budget pause); `gigafactory settings set KEY=VALUE…` changes some of them
+ * (operator), e.g. `preemption=true weights.load=2 retry.baseSeconds=10 leaseTtlSeconds=120`: a dotted key reaches
+ * into `weights` or `retry`, a value is read as JSON when it parses (numbers, true/false) and as text otherwise. The
+ * coordinator validates the patch (core/settings): an unknown key or a value out of range is its 400, reported as
+ * `✘ ERROR validation_failed: … / fix the value named above`.
+ */
+import type { ProductSettings } from "../../core/settings.ts";
+import type { Command, Ctx } from "../context.ts";
+import { usageError } from "../errors.ts";
+import { NONE } from "../table.ts";
+
+/** A JSON object built from `KEY=VALUE` words; the server's schema is the judge of keys and values. */
+type Patch = Record<string, unknown>;
+
+/**
+ * `["a=1", "w.load=2"]` → `{a: 1, w: {load: 2}}`. At most one dot (settings nest one level).
+ * @throws CliError usage — a word without `=`, an empty key, a key with more than one dot, or a key set twice.
+ */
+export function parseAssignments(words: readonly string[]): Patch {
+  const patch: Patch = {};
+  for (const word of words) {
+    const eq = word.indexOf("=");
+    if (eq <= 0) throw usageError(`"${word}" is not KEY=VALUE (e.g. leaseTtlSeconds=120)`, "settings set");
+    const path = word.slice(0, eq).split(".");
+    if (path.length > 2 || path.some((p) => p === "")) {
+      throw usageError(`"${word.slice(0, eq)}" is not a settings key (e.g. preemption, weights.load)`, "settings set");
+    }
+    const value = readValue(word.slice(eq + 1));
+    const [head, leaf] = path as [string, string | undefined];
+    if (leaf === undefined) {
+      if (head in patch) throw usageError(`${head} is set twice`, "settings set");
+      patch[head] = value;
+      continue;
+    }
+    const inner = patch[head] ?? {};
+    if (typeof inner !== "object" || inner === null || Array.isArray(inner) || leaf in inner) {
+      throw usageError(`${head}.${leaf} is set twice`, "settings set");
+    }
+    patch[head] = { ...inner, [leaf]: value };
+  }
+  return patch;
+}
+
+/** JSON when it parses (`2`, `true`, `"x"`, `[…]`), the raw text otherwise. */
+function readValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The settings as aligned `key  value` lines, units spelled out. */
+export function formatSettings(s: ProductSettings): string {
+  const num = (n: number) => String(Number(n.toFixed(6)));
+  const rows: Array<[string, string]> = [
+    ["preemption", s.preemption ? "on (a critical job may stop a lower-priority one)" : "off"],
+    ["leaseTtlSeconds", `${num(s.leaseTtlSeconds)} s (a manifest's own leaseTtlSeconds wins)`],
+    ["agingHorizonMinutes", `${num(s.agingHorizonMinutes)} min`],
+    ["retry", `base ${num(s.retry.baseSeconds)} s · max ${num(s.retry.maxSeconds)} s · jitter ${num(s.retry.jitter)}`],
+    [
+      "weights",
+      Object.entries(s.weights)
+        .map(([k, v]) => `${k} ${num(v)}`)
+        .join(" · "),
+    ],
+    ["frozenSerialKeys", s.frozenSerialKeys.length ? s.frozenSerialKeys.join(", ") : NONE],
+    ["budgetPaused", s.budgetPaused ? "yes: dispatch is paused" : "no"],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+}
+
+async function show(ctx: Ctx): Promise<number> {
+  const settings = await ctx.client().getSettings();
+  if (ctx.json) ctx.emit(settings);
+  else ctx.print(formatSettings(settings));
+  return 0;
+}
+
+export const settingsCommands: Command[] = [
+  {
+    path: ["settings"],
+    args: { names: "", min: 0, max: 0 },
+    summary: "show the product's settings (same as `settings get`)",
+    options: {},
+    run: show,
+  },
+  {
+    path: ["settings", "get"],
+    args: { names: "", min: 0, max: 0 },
+    summary: "show the product's settings: preemption, lease TTL, aging, retry backoff, router weights",
+    options: {},
+    run: show,
+  },
+  {
+    path: ["settings", "set"],
+    args: { names: "KEY=VALUE…", min: 1, max: 100 },
+    summary: "change settings (operator), e.g. preemption=true weights.load=2 retry.baseSeconds=10",
+    options: {},
+    async run(ctx) {
+      const patch = parseAssignments(ctx.positionals);
+      const before = await ctx.client().getSettings();
+      const after = await ctx.client().patchSettings(patch as never);
+      const changed = changedKeys(before, after);
+      if (ctx.json) ctx.emit(after);
+      else {
+        ctx.print(changed.length ? `✔ Settings saved: ${changed.join(", ")} changed` : "✔ Nothing changed");
+        ctx.print(formatSettings(after));
+      }
+      return 0;
+    },
+  },
+];
+
+/** Dotted keys whose values differ (one level of nesting, as the settings have). */
+export function changedKeys(before: ProductSettings, after: ProductSettings): string[] {
+  const flat = (s: ProductSettings): Map<string, string> => {
+    const out = new Map<string, string>();
+    for (const [k, v] of Object.entries(s)) {
+      if (v && typeof v === "object" && !Array.isArray(v)) {
+        for (const [k2, v2] of Object.entries(v)) out.set(`${k}.${k2}`, JSON.stringify(v2));
+      } else out.set(k, JSON.stringify(v));
+    }
+    return out;
+  };
+  const a = flat(before);
+  const b = flat(after);
+  return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
+}

@@ -1,0 +1,46 @@
+/**
+ * @module cli/commands/tree
+ * `gigafactory tree ID`: a job and its composite children as an indented tree, one line per job — id, stage,
+ * title, its deps and why it waits. Under --json: the API's `{root}` unchanged.
+ */
+import type { TreeNode } from "../../shared/http-client.ts";
+import type { Command } from "../context.ts";
+
+/** 60 characters of title: the line stays readable in an 120-column terminal with its id, stage and reason. */
+const TITLE_CHARS = 60;
+
+/** The tree as text: `├─`/`└─` connectors, each line `id  stage  title  [deps: …]  — waiting reason`. */
+export function renderTree(root: TreeNode): string {
+  const lines: string[] = [];
+  const walk = (node: TreeNode, prefix: string, connector: string, childPrefix: string): void => {
+    lines.push(`${prefix}${connector}${describe(node)}`);
+    node.children.forEach((child, i) => {
+      const last = i === node.children.length - 1 && !node.truncated;
+      walk(child, prefix + childPrefix, last ? "└─ " : "├─ ", last ? "   " : "│  ");
+    });
+    if (node.truncated) lines.push(`${prefix}${childPrefix}└─ … more (run \`gigafactory tree ${node.id}\`)`);
+  };
+  walk(root, "", "", "");
+  return lines.join("\n");
+}
+
+function describe(node: TreeNode): string {
+  const title = node.title.length > TITLE_CHARS ? `${node.title.slice(0, TITLE_CHARS - 1)}…` : node.title;
+  const parts = [node.id, node.stage.padEnd(11), node.kind === "composite" ? `${title} (composite)` : title];
+  if (node.deps.length > 0) parts.push(`[deps: ${node.deps.join(", ")}]`);
+  if (node.waitingReason) parts.push(`— ${node.waitingReason.message}`);
+  return parts.join("  ");
+}
+
+export const tree: Command = {
+  path: ["tree"],
+  args: { names: "ID", min: 1, max: 1 },
+  summary: "show a job and its children as a tree, with each one's stage and why it waits",
+  options: {},
+  async run(ctx) {
+    const { root } = await ctx.client().jobTree(ctx.positionals[0]!);
+    if (ctx.json) ctx.emit({ root });
+    else ctx.print(renderTree(root));
+    return 0;
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * @module cli/waiting
+ * A job's waiting reason (core/waiting) in the terminal: one cell for the `jobs` table (`code: message`, cut by the
+ * table to the terminal's width) and the "Waiting:" block of `gigafactory job ID` with its detail — which
+ * capabilities are missing, which deps, which job holds the serial key, until when, who approved.
+ */
+import type { WaitingReason } from "../core/model.ts";
+import { formatAge, formatInstant, NONE } from "./table.ts";
+
+/** The `jobs` table's WAITING cell: "—" for a running or finished job. */
+export function waitingCell(reason: WaitingReason | null | undefined): string {
+  return reason ? `${reason.code}: ${reason.message}` : NONE;
+}
+
+const isInstantKey = (k: string): boolean => k === "until" || k.endsWith("At");
+
+/** A detail value in one line: instants as UTC, lists of records by their id/name/stage, anything else as JSON. */
+function valueText(key: string, v: unknown): string {
+  if (typeof v === "number" && isInstantKey(key)) return formatInstant(v);
+  if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return String(v);
+  if (v === null || v === undefined) return NONE;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return NONE;
+    return v
+      .map((x) => (typeof x === "object" && x !== null ? recordText(x as Record<string, unknown>) : String(x)))
+      .join(", ");
+  }
+  return recordText(v as Record<string, unknown>);
+}
+
+/** `{id, name, stage, …}` as "name (stage …)": what an operator recognises first, then the rest. */
+function recordText(r: Record<string, unknown>): string {
+  const label = String(r.name ?? r.id ?? r.reviewer ?? "?");
+  const rest = Object.entries(r)
+    .filter(([k]) => k !== "name" && !(k === "id" && r.name !== undefined) && k !== "reviewer")
+    .filter(([k]) => !(k === "id" && r.name === undefined))
+    .map(([k, v]) => `${k} ${valueText(k, v)}`);
+  return rest.length ? `${label} (${rest.join(", ")})` : label;
+}
+
+/** The "Waiting:" block of `gigafactory job ID`, or "" for a job that runs or has ended. */
+export function waitingLines(reason: WaitingReason | null | undefined, now: number): string {
+  if (!reason) return "";
+  const lines = [
+    `Waiting: ${reason.code} — ${reason.message}`,
+    `  since ${formatInstant(reason.since)} (${formatAge(reason.since, now)} ago)`,
+  ];
+  for (const [k, v] of Object.entries(reason.detail)) lines.push(`  ${k}: ${valueText(k, v)}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,95 @@
+/**
+ * @module core/serial-gates
+ * Serial gates (SPEC §6, issue "fleet policies" §4): jobs sharing a `serialKey` run one at a time, the most
+ * urgent waiting job first; an operator may freeze a key (no new dispatch of its jobs; the current holder runs
+ * on) and unfreeze it. Pure: what a valid key is, the shape the API shows, and the order of a key's queue —
+ * exactly the router's `orderJobs` (urgency desc, then queued earlier, then lower id), computed from the two
+ * columns the coordinator reads instead of whole job documents.
+ */
+import { utf8Bytes } from "./bytes.ts";
+import type { Priority, RouterWeights } from "./model.ts";
+import { DEFAULT_WEIGHTS, PRIORITY_VALUE, STARVATION_HORIZON_MS, urgencyAt } from "./router.ts";
+
+/** A manifest's `serialKey` is 1..200 characters (core/manifest), each at most 4 bytes of UTF-8. */
+export const SERIAL_KEY_MAX_CHARS = 200;
+export const SERIAL_KEY_MAX_BYTES = 800;
+
+/**
+ * 100: frozen keys are copied into the product settings, read on every claim and dispatch pass; a freeze is an
+ * incident tool (a broken deploy target, a repo under migration), not a routing table.
+ */
+export const MAX_FROZEN_KEYS = 100;
+
+/** 1..500 bytes of UTF-8: why the key was frozen, for the next operator on call. */
+export const FREEZE_REASON_MAX_BYTES = 500;
+
+/** Job ids listed per key in `GET …/serial` (the rest are counted in `queueLength`). */
+export const QUEUE_SHOWN = 50;
+
+export interface SerialFreeze {
+  /** Who froze it: the audit log's actor name (e.g. `operator:alice`, `admin`). */
+  by: string;
+  reason: string;
+  /** When, ms epoch. */
+  at: number;
+}
+
+/** One key as `GET …/serial` shows it. */
+export interface SerialGate {
+  key: string;
+  /** The job that holds the gate (assigned or building), or null. */
+  holder: string | null;
+  /** Queued jobs waiting on the key, most urgent first (at most QUEUE_SHOWN). */
+  queue: string[];
+  /** How many jobs are queued on the key in all. */
+  queueLength: number;
+  frozen: SerialFreeze | null;
+}
+
+/** A queued job as the coordinator's index gives it. */
+export interface QueuedRef {
+  id: string;
+  priority: Priority;
+  queuedAt: number;
+}
+
+// C0 controls, DEL and C1 controls: invisible in a terminal or an audit log, and never what an operator typed.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Why `key` cannot be a serial key (for a 400), or undefined when it can. */
+export function serialKeyProblem(key: string): string | undefined {
+  if (key.length === 0) return "a serial key is at least one character";
+  if (Array.from(key).length > SERIAL_KEY_MAX_CHARS)
+    return `a serial key is at most ${SERIAL_KEY_MAX_CHARS} characters`;
+  if (utf8Bytes(key) > SERIAL_KEY_MAX_BYTES) return `a serial key is at most ${SERIAL_KEY_MAX_BYTES} bytes of UTF-8`;
+  if (CONTROL.test(key)) return "a serial key has no control characters";
+  return undefined;
+}
+
+/**
+ * Ids most urgent first: `orderJobs` of core/router over the same fields — priority minus the weighted
+ * starvation penalty at `now` (ms), ties to the job queued earlier, then the lower id (code-unit order).
+ */
+export function orderSerialQueue(
+  items: readonly QueuedRef[],
+  now: number,
+  weights: RouterWeights = DEFAULT_WEIGHTS,
+  horizonMs: number = STARVATION_HORIZON_MS,
+): string[] {
+  // The router's own urgency rule (critical unpenalised), so the gate's queue is exactly orderJobs.
+  const urgency = (q: QueuedRef) =>
+    urgencyAt(PRIORITY_VALUE[q.priority], now - q.queuedAt, weights.starvation, horizonMs);
+  return items
+    .map((q) => ({ q, u: urgency(q) }))
+    .sort((a, b) => b.u - a.u || a.q.queuedAt - b.q.queuedAt || (a.q.id < b.q.id ? -1 : a.q.id > b.q.id ? 1 : 0))
+    .map(({ q }) => q.id);
+}
+
+/** The frozen-key list kept in the product settings after freezing or unfreezing `key`: sorted, no duplicates. */
+export function withFrozenKey(keys: readonly string[], key: string, frozen: boolean): string[] {
+  const set = new Set(keys);
+  if (frozen) set.add(key);
+  else set.delete(key);
+  return [...set].sort();
+}

@@ -1,0 +1,92 @@
+/**
+ * @module core/waiting-fleet
+ * Why the fleet cannot take a queued job, read from the router's own hard filter (core/router `filterReasons`):
+ * every factory's refusal reasons are sorted into one fleet-wide cause — no capable factory, the capable ones
+ * quarantined, none connected, breakers open, exclusions, or every seat busy — so the waiting reason cannot
+ * disagree with the router. Pure: the connected set and `now` are parameters.
+ */
+import type { Factory, Job } from "./model.ts";
+import { effectiveRequires, filterReasons, type RouteContext } from "./router.ts";
+
+/**
+ * The factories as the router sees them for dispatch: a connected one is alive whatever its last heartbeat says
+ * (push dispatch and HTTP claims treat it so), one that is not connected cannot take work, so it counts as down.
+ */
+export function reachableViews(factories: readonly Factory[], connected: ReadonlySet<string>): Factory[] {
+  return factories.map((f) =>
+    connected.has(f.id) ? { ...f, health: f.health === "down" ? "ok" : f.health } : { ...f, health: "down" },
+  );
+}
+
+/** One factory in a cause's detail. */
+export interface FactoryNote {
+  id: string;
+  name: string;
+}
+
+export type FleetCause =
+  | { code: "no_capable_factory"; requires: string[]; missing: string[]; closest?: FactoryNote & { missing: string[] } }
+  | { code: "factory_quarantined"; factories: Array<FactoryNote & { status: string }> }
+  | { code: "no_factory_connected"; factories: FactoryNote[] }
+  | { code: "breaker_open"; engine: string; factories: FactoryNote[] }
+  | { code: "excluded"; until: number; factories: Array<FactoryNote & { kind: string; until: number }> }
+  | { code: "all_seats_busy"; factories: Array<FactoryNote & { load: number; seats: number }> }
+  /** Some factory passes every per-factory filter (the job may still wait on a job-wide gate). */
+  | { code: "fits" };
+
+const note = (f: Factory): FactoryNote => ({ id: f.id, name: f.name });
+
+/**
+ * Sorts the router's refusals into one fleet cause. Order (each step keeps only the factories that got past the
+ * previous one): has the capabilities (a revoked factory is no longer enrolled, so it does not count) → is active
+ * → is connected → has no open breaker for the engine → is not excluded → has a free seat. The first step no
+ * factory gets past names the cause; breaker, exclusion and seat are reported as "all of them" only, so a mixed
+ * fleet is reported by the cause nearest to resolving (a seat frees sooner than a breaker closes).
+ * Job-wide gates (serial key, budget pause) are left out here: core/waiting orders them.
+ */
+export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContext): FleetCause {
+  const per = views.map((f) => ({ f, reasons: filterReasons(job, f, ctx) }));
+  const has = (reasons: string[], prefix: string) => reasons.some((r) => r.startsWith(prefix));
+  const enrolled = per.filter(({ f }) => f.status !== "revoked");
+  const capable = enrolled.filter(({ reasons }) => !has(reasons, "missing_capability:"));
+  if (capable.length === 0) return noCapable(job, enrolled);
+  const active = capable.filter(({ f }) => f.status === "active");
+  if (active.length === 0) {
+    return { code: "factory_quarantined", factories: capable.map(({ f }) => ({ ...note(f), status: f.status })) };
+  }
+  const live = active.filter(({ reasons }) => !reasons.includes("factory_down"));
+  if (live.length === 0) return { code: "no_factory_connected", factories: active.map(({ f }) => note(f)) };
+  const perFactory = (r: string) => r.startsWith("breaker_open:") || r.startsWith("excluded:") || r === "no_free_seat";
+  if (live.some(({ reasons }) => !reasons.some(perFactory))) return { code: "fits" };
+  const unbroken = live.filter(({ reasons }) => !has(reasons, "breaker_open:"));
+  if (unbroken.length === 0) {
+    return { code: "breaker_open", engine: job.engine ?? "", factories: live.map(({ f }) => note(f)) };
+  }
+  const seatOnly = unbroken.filter(({ reasons }) => !has(reasons, "excluded:"));
+  if (seatOnly.length === 0) {
+    const factories = unbroken.map(({ f }) => {
+      const ex = ctx.exclusionOf?.(job.id, f.id);
+      return { ...note(f), kind: ex?.kind ?? "expired", until: ex?.until ?? ctx.now };
+    });
+    return { code: "excluded", until: Math.min(...factories.map((x) => x.until)), factories };
+  }
+  return {
+    code: "all_seats_busy",
+    factories: seatOnly.map(({ f }) => ({ ...note(f), load: f.load, seats: f.seats })),
+  };
+}
+
+/**
+ * The capabilities to add: those no enrolled factory has at all (enrolling one factory with them is necessary);
+ * when each exists somewhere but never all together, the shortest list a single factory lacks (the closest one).
+ */
+function noCapable(job: Job, enrolled: ReadonlyArray<{ f: Factory; reasons: string[] }>): FleetCause {
+  const requires = effectiveRequires(job);
+  const held = new Set(enrolled.flatMap(({ f }) => f.capabilities));
+  const missing = requires.filter((c) => !held.has(c));
+  if (missing.length > 0 || enrolled.length === 0) return { code: "no_capable_factory", requires, missing };
+  const lacks = ({ f }: { f: Factory }) => requires.filter((c) => !f.capabilities.includes(c));
+  const best = [...enrolled].sort((a, b) => lacks(a).length - lacks(b).length || (a.f.id < b.f.id ? -1 : 1))[0]!;
+  const closest = { ...note(best.f), missing: lacks(best) };
+  return { code: "no_capable_factory", requires, missing: closest.missing, closest };
+}

@@ -1,0 +1,138 @@
+/**
+ * @module core/waiting-queued
+ * The words for a queued job's waiting reason: job-wide gates (budget pause, frozen or held serial key), the
+ * fleet causes of core/waiting-fleet in plain language with their detail, and the `preempted` wrapper. The
+ * order they are asked in is core/waiting's.
+ */
+import type { Job, WaitingReason } from "./model.ts";
+import type { RouteContext } from "./router.ts";
+import type { FleetCause } from "./waiting-fleet.ts";
+
+export function reason(
+  code: WaitingReason["code"],
+  message: string,
+  since: number,
+  detail: Record<string, unknown>,
+): WaitingReason {
+  return { code, message, since, detail };
+}
+
+/**
+ * Factories named in one reason: a list page carries a reason per job, so a fleet of a thousand must not be
+ * repeated in each (`factoryCount` says how many there were).
+ */
+export const MAX_NAMED_FACTORIES = 5;
+
+function names(list: ReadonlyArray<{ name: string }>): string {
+  const shown = list.slice(0, MAX_NAMED_FACTORIES).map((f) => f.name);
+  const more = list.length - shown.length;
+  return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
+}
+
+const withStatus = (list: ReadonlyArray<{ name: string; status: string }>) =>
+  list.map((f) => ({ name: `${f.name} (${f.status})` }));
+
+/** `factories` cut to MAX_NAMED_FACTORIES, with the full count. */
+function named<T>(list: readonly T[]): { factories: T[]; factoryCount: number } {
+  return { factories: list.slice(0, MAX_NAMED_FACTORIES), factoryCount: list.length };
+}
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * A job-wide gate of the router's filter. "hard": an operator's decision that holds whatever the fleet does —
+ * the product's budget pause, then a frozen serial key. "held": the serial key is held by a running job
+ * (`holders` names it when known).
+ */
+export function gateReason(
+  job: Job,
+  ctx: RouteContext,
+  kind: "hard" | "held",
+  holders?: ReadonlyMap<string, string>,
+): WaitingReason | undefined {
+  const key = job.serialKey;
+  if (kind === "hard") {
+    if (ctx.budgetPaused) return reason("budget_paused", "the product's budget is paused", job.queuedAt, {});
+    if (key !== undefined && ctx.frozenSerialKeys?.has(key)) {
+      return reason("serial_key_frozen", `serial key ${key} is frozen`, job.queuedAt, { serialKey: key });
+    }
+    return undefined;
+  }
+  if (key === undefined || !ctx.busySerialKeys?.has(key)) return undefined;
+  const holder = holders?.get(key);
+  const by = holder ? ` by job ${holder}` : "";
+  return reason("serial_key_held", `serial key ${key} is held${by}; it runs after`, job.queuedAt, {
+    serialKey: key,
+    holder: holder ?? null,
+  });
+}
+
+/**
+ * The fleet cause in words. "structural" answers the causes an operator must act on (enroll, reactivate, connect,
+ * close a breaker); "transient" the ones that end by themselves (an exclusion's backoff, a seat freeing).
+ */
+export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "transient"): WaitingReason | undefined {
+  const since = job.queuedAt;
+  if (kind === "structural") {
+    switch (fleet.code) {
+      case "no_capable_factory": {
+        const { requires, missing, closest } = fleet;
+        const message =
+          requires.length === 0
+            ? "waiting for a factory — none is enrolled"
+            : closest
+              ? `no factory has all of ${requires.join(", ")} (closest: ${closest.name} lacks ${missing.join(", ")})`
+              : `waiting for a factory with ${missing.join(", ")} — none is enrolled`;
+        return reason("no_capable_factory", message, since, { requires, missing, ...(closest ? { closest } : {}) });
+      }
+      case "factory_quarantined":
+        return reason(
+          "factory_quarantined",
+          `every factory that can run it is out of service: ${names(withStatus(fleet.factories))}`,
+          since,
+          named(fleet.factories),
+        );
+      case "no_factory_connected":
+        return reason(
+          "no_factory_connected",
+          `no factory that can run it is connected (${names(fleet.factories)})`,
+          since,
+          named(fleet.factories),
+        );
+      case "breaker_open":
+        return reason("breaker_open", `engine ${fleet.engine} is broken on ${names(fleet.factories)}`, since, {
+          engine: fleet.engine,
+          ...named(fleet.factories),
+        });
+      default:
+        return undefined;
+    }
+  }
+  switch (fleet.code) {
+    case "excluded":
+      return reason(
+        "excluded",
+        `kept from ${names(fleet.factories)} after a lost lease until ${iso(fleet.until)}`,
+        since,
+        { until: fleet.until, ...named(fleet.factories) },
+      );
+    case "all_seats_busy":
+      return reason("all_seats_busy", `every seat is busy on ${names(fleet.factories)}`, since, named(fleet.factories));
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A job requeued by preemption (contract: `preemptedAt`/`preemptedBy` on the document until its next assignment)
+ * says so instead of a transient cause, which it keeps in `detail.waitingFor`.
+ */
+export function preemptedReason(job: Job, waiting: WaitingReason): WaitingReason | undefined {
+  const doc = job as Job & { preemptedAt?: unknown; preemptedBy?: unknown };
+  if (typeof doc.preemptedAt !== "number") return undefined;
+  const by = typeof doc.preemptedBy === "string" ? doc.preemptedBy : "a critical job";
+  return reason("preempted", `preempted by ${by} — ${waiting.message}`, doc.preemptedAt, {
+    preemptedBy: typeof doc.preemptedBy === "string" ? doc.preemptedBy : null,
+    waitingFor: waiting.code,
+    ...waiting.detail,
+  });
+}

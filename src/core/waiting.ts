@@ -1,0 +1,174 @@
+/**
+ * @module core/waiting
+ * Why a job is waiting (issue 8 §7): one pure function, `waitingReasonOf`, from the inputs the router reads
+ * (RouteContext, the fleet and which factories are connected) plus what the other gates read (dependency stages,
+ * children, serial holders, reviews). Null only for a running or terminal job, so a job that cannot run always says
+ * why. A queued job's reason comes from the router's own filter (core/waiting-fleet), so it cannot disagree with it.
+ */
+
+import { depsState } from "./dag.ts";
+import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES, type WaitingReason } from "./model.ts";
+import { reviewRoundOf, tallyReviews } from "./review.ts";
+import { type RouteContext, rankFactories } from "./router.ts";
+import { fleetCause, reachableViews } from "./waiting-fleet.ts";
+import { fleetReason, gateReason, preemptedReason, reason } from "./waiting-queued.ts";
+
+export { reachableViews, reason };
+
+/** Everything `waitingReasonOf` reads besides the job. Maps are optional: absent means "none known". */
+export interface WaitingInputs {
+  /** The router's context, exactly as a claim at `ctx.now` builds it. */
+  ctx: RouteContext;
+  /** Every factory of the product (any status), with live load and computed health. */
+  factories: readonly Factory[];
+  /** Factories that can take work now: a live WebSocket, or an HTTP poller whose heartbeats are current. */
+  connected: ReadonlySet<string>;
+  /** Serial key → id of the job holding it (assigned or building). */
+  serialHolders?: ReadonlyMap<string, string>;
+  /** Dependency id → its stage (undefined: no such job). */
+  depStages?: ReadonlyMap<string, Stage | undefined>;
+  /** A composite parent's children: id → stage. */
+  children?: ReadonlyMap<string, Stage>;
+}
+
+/** Stages a child of a composite counts as done in (the parent moves on once every child is). */
+const CHILD_DONE: readonly Stage[] = ["shipped", "testing", "failed", "dead_letter", "cancelled"];
+
+/**
+ * Why `job` is waiting at `now` (ms), or null while it runs (a leased stage with a holder) or once it is terminal.
+ * Queued jobs, most actionable cause first: budget_paused → serial_key_frozen → no_capable_factory →
+ * factory_quarantined → no_factory_connected → breaker_open → retry_backoff → serial_key_held → excluded →
+ * all_seats_busy → dispatching (a factory ranks: it is about to be assigned). A job requeued by preemption
+ * reports `preempted` in place of the four transient causes (backoff, serial held, excluded, seats busy).
+ * Other stages: blocked → dependency_failed | deps_unmet | children_running; review → review_pending;
+ * testing → testing; failed → dependency_failed | needs_operator. `since` is the cause's own instant when known
+ * (preemptedAt), else when the job entered `queued` (queuedAt) or its last write (updatedAt).
+ */
+export function waitingReasonOf(job: Job, inputs: WaitingInputs, now: number): WaitingReason | null {
+  if (runsOrEnded(job)) return null;
+  if (LEASED_STAGES.includes(job.stage)) return reason("dispatching", "being handed to a factory", job.updatedAt, {});
+  switch (job.stage) {
+    case "queued":
+      return queuedReason(job, inputs, now);
+    case "blocked":
+      return blockedReason(job, inputs);
+    case "review":
+      return reviewReason(job);
+    case "testing":
+      return reason(
+        "testing",
+        "built and reviewed; waiting for its tests or an operator to ship it",
+        job.updatedAt,
+        {},
+      );
+    case "failed":
+      return failedReason(job);
+    default:
+      return reason("needs_operator", `in stage ${job.stage}`, job.updatedAt, {});
+  }
+}
+
+/** True exactly when `waitingReasonOf` is null: the job holds a lease in a leased stage, or it is terminal. */
+export function runsOrEnded(job: Pick<Job, "stage" | "holderFactoryId">): boolean {
+  if (TERMINAL_STAGES.includes(job.stage)) return true;
+  return LEASED_STAGES.includes(job.stage) && job.holderFactoryId !== undefined && job.holderFactoryId !== "";
+}
+
+function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReason {
+  const ctx: RouteContext = { ...inputs.ctx, now };
+  const gate = gateReason(job, ctx, "hard", inputs.serialHolders);
+  if (gate) return gate;
+  const views = reachableViews(inputs.factories, inputs.connected);
+  const fleet = fleetCause(job, views, ctx);
+  const structural = fleetReason(job, fleet, "structural");
+  if (structural) return structural;
+  const transient = (): WaitingReason | undefined => {
+    if (job.notBefore !== undefined && job.notBefore > now) {
+      const until = new Date(job.notBefore).toISOString();
+      return reason("retry_backoff", `retrying after its backoff, at ${until}`, job.queuedAt, {
+        until: job.notBefore,
+        attempt: job.attempt,
+        maxAttempts: job.maxAttempts,
+      });
+    }
+    return gateReason(job, ctx, "held", inputs.serialHolders) ?? fleetReason(job, fleet, "transient");
+  };
+  const waiting = transient();
+  if (waiting) return preemptedReason(job, waiting) ?? waiting;
+  const best = rankFactories(job, views, ctx).ranked[0];
+  const name = best ? best.factoryName : "a factory";
+  return reason("dispatching", `about to be assigned to ${name}`, job.queuedAt, {
+    // No score: it moves with every ms of aging, and a reason should change only when the situation does (explain has it).
+    ...(best ? { factoryId: best.factoryId, factoryName: best.factoryName } : {}),
+  });
+}
+
+function blockedReason(job: Job, inputs: WaitingInputs): WaitingReason {
+  const deps = job.deps.map((id) => ({ id, stage: inputs.depStages?.get(id) ?? null }));
+  if (deps.length > 0) {
+    const state = depsState(
+      job.depsMode,
+      deps.map((d) => d.stage ?? undefined),
+    );
+    const open = deps.filter((d) => d.stage !== "shipped");
+    if (state === "impossible") {
+      const dead = open.find((d) => d.stage !== null && d.stage !== "failed") ?? open[0]!;
+      return reason("dependency_failed", `dependency ${dead.id} is ${dead.stage ?? "unknown"}`, job.updatedAt, {
+        depId: dead.id,
+        depStage: dead.stage,
+        deps,
+      });
+    }
+    if (state === "waiting") {
+      const list = open.map((d) => `${d.id} (${d.stage ?? "unknown"})`).join(", ");
+      const need = job.depsMode === "any" ? "any one of" : "";
+      return reason("deps_unmet", `waiting for ${need ? `${need} ` : ""}${list} to ship`, job.updatedAt, {
+        mode: job.depsMode,
+        deps,
+        waitingOn: open.map((d) => d.id),
+      });
+    }
+  }
+  if (job.kind !== "composite") {
+    // Its gate is met but the unblocking has not landed yet (it does in the unit that settles the last dep).
+    return reason("deps_unmet", "dependencies met; moving to the queue", job.updatedAt, {
+      mode: job.depsMode,
+      deps: [],
+      waitingOn: [],
+    });
+  }
+  const children = [...(inputs.children ?? new Map<string, Stage>())].map(([id, stage]) => ({ id, stage }));
+  const done = children.filter((c) => CHILD_DONE.includes(c.stage)).length;
+  const message =
+    children.length > 0 ? `waiting for its children: ${done} of ${children.length} done` : "waiting for its children";
+  return reason("children_running", message, job.updatedAt, { done, total: children.length, children });
+}
+
+function reviewReason(job: Job): WaitingReason {
+  // The review gate's own count (core/review), so the board can never disagree with the quorum.
+  const tally = tallyReviews(job.reviews, reviewRoundOf(job));
+  const required = tally.required;
+  const approvedBy = tally.approvers.map((r) => ({ reviewer: r.reviewer, name: r.reviewerName ?? r.reviewer }));
+  const k = tally.approvals;
+  const tail = k > 0 ? ` (approved by ${approvedBy.map((a) => a.name).join(", ")})` : "";
+  const message =
+    required > 0
+      ? `waiting for review: ${k} of ${required} approvals${tail}`
+      : `waiting for an operator to approve or reject${tail}`;
+  return reason("review_pending", message, job.updatedAt, { required, approvals: k, approvedBy });
+}
+
+function failedReason(job: Job): WaitingReason {
+  const msg = job.lastResult?.message ?? "";
+  const dep = /^dependency_failed: (\S+) is (\S+)/.exec(msg);
+  if (dep) {
+    return reason("dependency_failed", `dependency ${dep[1]} is ${dep[2]}`, job.updatedAt, {
+      depId: dep[1],
+      depStage: dep[2],
+    });
+  }
+  const why = msg ? `failed: ${msg}` : "failed";
+  return reason("needs_operator", `${why} — an operator can requeue or cancel it`, job.updatedAt, {
+    ...(job.lastResult ? { lastResult: job.lastResult } : {}),
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * @module worker/routes/dag
+ * Composite jobs over HTTP: `POST …/jobs/{id}/children` (operator) makes a job a composite parent with the given
+ * children, `GET …/jobs/{id}/tree` (viewer or above) reads a job's subtree with each node's stage and waiting reason.
+ */
+import { Hono } from "hono";
+import { unwrap } from "../../core/errors.ts";
+import { ChildrenBody, EntityId, MAX_CHILDREN_BYTES } from "../../shared/api.ts";
+import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { fromZod } from "../problem.ts";
+import { param, readJson } from "../validate.ts";
+
+export const dag = new Hono<AppEnv>();
+
+dag.post("/jobs/:jobId/children", async (c) => {
+  const principal = requireRole(c, "operator");
+  const id = param(c, "jobId", EntityId);
+  const parsed = ChildrenBody.safeParse(await readJson(c, MAX_CHILDREN_BYTES));
+  if (!parsed.success) throw fromZod("body", parsed.error);
+  const coordinator = c.get("coordinator");
+  const made = await unwrap(coordinator.addChildren(c.get("productId"), id, parsed.data.children, actorOf(principal)));
+  return c.json(made, 201);
+});
+
+dag.get("/jobs/:jobId/tree", async (c) => {
+  requireRole(c, "viewer");
+  const id = param(c, "jobId", EntityId);
+  return c.json(await unwrap(c.get("coordinator").jobTree(c.get("productId"), id)));
+});

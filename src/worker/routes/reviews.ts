@@ -1,0 +1,33 @@
+/**
+ * @module worker/routes/reviews
+ * The review gate over HTTP: `POST …/jobs/{id}/reviews {verdict, comment?}` (operator) records a review by
+ * the caller's own credential — the token's stable id, never a name in the body — and `GET …/jobs/{id}/reviews`
+ * (viewer+) shows the quorum, the approvals that count and who gave them (coordinator/reviews).
+ */
+import { Hono } from "hono";
+import { unwrap } from "../../core/errors.ts";
+import { EntityId, ReviewBody } from "../../shared/api.ts";
+import { type AppEnv, actorOf, requireRole, reviewerOf } from "../auth.ts";
+import { body, param } from "../validate.ts";
+
+export const reviews = new Hono<AppEnv>();
+
+reviews.post("/jobs/:jobId/reviews", async (c) => {
+  const principal = requireRole(c, "operator");
+  const id = param(c, "jobId", EntityId);
+  const input = await body(c, ReviewBody);
+  const out = await unwrap(
+    c.get("coordinator").review(c.get("productId"), id, {
+      ...input,
+      by: reviewerOf(principal),
+      actor: actorOf(principal),
+    }),
+  );
+  return c.json(out, 201);
+});
+
+reviews.get("/jobs/:jobId/reviews", async (c) => {
+  requireRole(c, "viewer");
+  const id = param(c, "jobId", EntityId);
+  return c.json(await unwrap(c.get("coordinator").reviews(c.get("productId"), id)));
+});

@@ -1,0 +1,24 @@
+/**
+ * @module worker/routes/settings
+ * A product's settings (core/settings): `GET …/settings` (viewer and above) answers the whole record, defaults
+ * filled in; `PATCH …/settings` (operator) merges a strict, validated patch and answers the new record — audited as
+ * `settings.update`, and a changed lease TTL is pushed to connected factories (coordinator/settings).
+ */
+import { Hono } from "hono";
+import { unwrap } from "../../core/errors.ts";
+import { SettingsPatchBody } from "../../shared/api.ts";
+import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { body } from "../validate.ts";
+
+export const settings = new Hono<AppEnv>();
+
+settings.get("/settings", async (c) => {
+  requireRole(c, "viewer");
+  return c.json(await unwrap(c.get("coordinator").readSettings(c.get("productId"))));
+});
+
+settings.patch("/settings", async (c) => {
+  const principal = requireRole(c, "operator");
+  const patch = await body(c, SettingsPatchBody);
+  return c.json(await unwrap(c.get("coordinator").patchSettings(c.get("productId"), patch, actorOf(principal))));
+});

@@ -1,0 +1,94 @@
+// The dashboard's settings page in a real browser (Debian Chromium, playwright-core) against the real local server:
+// an operator reaches it from the nav, changes preemption, the lease TTL, the retry jitter and a weight, and the
+// coordinator has them; a refused value and a viewer's save show the server's reason and change nothing; no CSP
+// violation on the way.
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+
+const PRODUCT = "dash-settings";
+
+describe("the settings page", () => {
+  let h: Harness;
+  let browser: Browser;
+  const tokens = { viewer: "", operator: "" };
+
+  beforeAll(async () => {
+    h = await startHarness();
+    expect((await call(h.url, "POST", "/api/v1/products", ADMIN, { id: PRODUCT })).status).toBe(201);
+    for (const role of ["viewer", "operator"] as const) {
+      const r = await call<{ token: string }>(h.url, "POST", `${P(PRODUCT)}/tokens`, ADMIN, { role, name: role });
+      expect(r.status).toBe(201);
+      tokens[role] = r.body.token;
+    }
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  const settings = async () =>
+    (await call<Record<string, unknown>>(h.url, "GET", `${P(PRODUCT)}/settings`, ADMIN)).body as {
+      preemption: boolean;
+      leaseTtlSeconds: number;
+      retry: { jitter: number; baseSeconds: number; maxSeconds: number };
+      weights: { load: number };
+    };
+
+  /** Sign in with `token`, follow the nav to the settings page, and wait until it shows the stored TTL. */
+  async function open(token: string): Promise<{ page: Page; violations: string[] }> {
+    const ttl = String((await settings()).leaseTtlSeconds);
+    const page = await (await browser.newContext()).newPage();
+    const violations: string[] = [];
+    page.on("console", (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
+    });
+    page.on("pageerror", (e) => violations.push(e.message));
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.getByRole("link", { name: "Settings" }).click();
+    await expect.poll(() => page.locator("#setting-leaseTtlSeconds").inputValue()).toBe(ttl);
+    return { page, violations };
+  }
+
+  const status = (page: Page) => page.locator("#settings-status").textContent();
+
+  it("lets an operator change settings from the page, and shows a refused value's reason", async () => {
+    const { page, violations } = await open(tokens.operator);
+    await page.getByLabel(/Preemption/).check();
+    await page.locator("#setting-leaseTtlSeconds").fill("120");
+    await page.locator("#setting-retry-jitter").fill("0.2");
+    await page.locator("#setting-weights-load").fill("2");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => status(page)).toContain("Saved");
+    expect(await settings()).toMatchObject({
+      preemption: true,
+      leaseTtlSeconds: 120,
+      retry: { jitter: 0.2 },
+      weights: { load: 2 },
+    });
+
+    await page.locator("#setting-retry-maxSeconds").fill("1"); // below the 5 s base
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => status(page)).toMatch(/Not saved: .*validation_failed/);
+    expect((await settings()).retry.maxSeconds).toBe(600);
+    expect(violations).toEqual([]);
+  });
+
+  it("shows a viewer the settings and the server's refusal when it tries to save; nothing changes", async () => {
+    const before = await settings();
+    const { page, violations } = await open(tokens.viewer);
+    await page.locator("#setting-weights-affinity").fill("7");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => status(page)).toMatch(/Not saved: .*forbidden/);
+    expect(await settings()).toEqual(before);
+    expect(violations).toEqual([]);
+  });
+});

@@ -1,0 +1,186 @@
+// Every job the API returns says why it waits: for each cause reachable today (no capable factory, none connected, every seat busy, unmet deps, a held serial key, a retry backoff, a review, an exclusion, about to dispatch) GET …/jobs/{id}, the list (summary and full) and explain agree on the code and name the detail; a running job has none.
+import { describe, expect, it } from "vitest";
+import type { WaitingReason } from "../../src/core/model.ts";
+import { WaitingReasonSchema } from "../../src/shared/api.ts";
+import { ADMIN, api, claim, enroll, type JobView, P, submit } from "./client";
+import { connectFactory } from "./sockets";
+
+type WithReason = JobView & { waitingReason: WaitingReason | null };
+
+/** The job's reason as GET …/jobs/{id}, the list in both shapes and explain give it — checked to be one and the same. */
+async function reasonOf(product: string, id: string): Promise<WaitingReason | null> {
+  const one = await api<WithReason>("GET", `${P(product)}/jobs/${id}`, { token: ADMIN });
+  expect(one.status).toBe(200);
+  for (const fields of ["summary", "full"]) {
+    const page = await api<{ jobs: WithReason[] }>("GET", `${P(product)}/jobs?fields=${fields}`, { token: ADMIN });
+    const listed = page.body.jobs.find((j) => j.id === id);
+    expect(listed?.waitingReason?.code ?? null).toBe(one.body.waitingReason?.code ?? null);
+  }
+  const explained = await api<{ waitingReason: WaitingReason | null }>("GET", `${P(product)}/jobs/${id}/explain`, {
+    token: ADMIN,
+  });
+  expect(explained.body.waitingReason?.code ?? null).toBe(one.body.waitingReason?.code ?? null);
+  // The shape the OpenAPI document publishes (#/components/schemas/WaitingReason).
+  if (one.body.waitingReason) expect(WaitingReasonSchema.parse(one.body.waitingReason)).toBeTruthy();
+  return one.body.waitingReason;
+}
+
+/** An HTTP factory that has just heartbeated: it polls, so it counts as connected. */
+async function liveHttpFactory(product: string, name: string, caps: string[] = [], seats = 1) {
+  const f = await enroll(product, name, caps, seats);
+  await api("POST", `${P(product)}/factories/heartbeat`, { token: f.token, json: {} });
+  return f;
+}
+
+describe("waitingReason on every job read", () => {
+  it("no_capable_factory names the capabilities no enrolled factory has", async () => {
+    const product = "wait-nocap";
+    await liveHttpFactory(product, "linux", ["os:linux"]);
+    const job = await submit(product, { title: "t", requires: ["gpu", "os:linux"] });
+    const r = await reasonOf(product, job.id);
+    expect(r?.code).toBe("no_capable_factory");
+    expect(r?.detail).toMatchObject({ missing: ["gpu"] });
+    expect(r?.message).toContain("gpu");
+  });
+
+  it("no_factory_connected when the capable factory neither polls nor holds a socket, dispatching once it connects", async () => {
+    const product = "wait-offline";
+    const f = await enroll(product, "gpu-box", ["gpu"], 1);
+    const job = await submit(product, { title: "t", requires: ["gpu"] });
+    const r = await reasonOf(product, job.id);
+    expect(r?.code).toBe("no_factory_connected");
+    expect(r?.message).toContain("gpu-box");
+    await api("POST", `${P(product)}/factories/heartbeat`, { token: f.token, json: {} });
+    const next = await reasonOf(product, job.id);
+    expect(next?.code).toBe("dispatching");
+    expect(next?.detail).toMatchObject({ factoryId: f.factoryId });
+  });
+
+  it("all_seats_busy while the only seat is taken; the running job has no reason", async () => {
+    const product = "wait-seats";
+    const f = await liveHttpFactory(product, "one-seat");
+    const first = await submit(product, { title: "first" });
+    expect((await claim(product, f.token)).status).toBe(200);
+    const second = await submit(product, { title: "second" });
+    expect(await reasonOf(product, first.id)).toBeNull();
+    const r = await reasonOf(product, second.id);
+    expect(r?.code).toBe("all_seats_busy");
+    expect(r?.message).toContain("one-seat");
+  });
+
+  it("all_seats_busy for a WebSocket factory whose seat is taken (connected through its socket)", async () => {
+    const product = "wait-ws";
+    const f = await enroll(product, "ws-box", [], 1);
+    const { socket } = await connectFactory(product, f.token, { seats: 1 });
+    const first = await submit(product, { title: "first" });
+    await socket.next("assign");
+    const second = await submit(product, { title: "second" });
+    expect((await reasonOf(product, second.id))?.code).toBe("all_seats_busy");
+    expect(await reasonOf(product, first.id)).toBeNull();
+    socket.close();
+  });
+
+  it("deps_unmet names each dependency and its stage", async () => {
+    const product = "wait-deps";
+    const dep = await submit(product, { title: "dep" });
+    const job = await submit(product, { title: "after", deps: [dep.id] });
+    expect(job.stage).toBe("blocked");
+    const r = await reasonOf(product, job.id);
+    expect(r?.code).toBe("deps_unmet");
+    expect(r?.detail).toMatchObject({ deps: [{ id: dep.id, stage: "queued" }], waitingOn: [dep.id] });
+  });
+
+  it("serial_key_held names the job holding the key", async () => {
+    const product = "wait-serial";
+    const f = await liveHttpFactory(product, "two-seats", [], 2);
+    const holder = await submit(product, { title: "migrate", serialKey: "db" });
+    expect((await claim(product, f.token)).status).toBe(200);
+    const job = await submit(product, { title: "migrate again", serialKey: "db" });
+    const r = await reasonOf(product, job.id);
+    expect(r?.code).toBe("serial_key_held");
+    expect(r?.detail).toMatchObject({ serialKey: "db", holder: holder.id });
+  });
+
+  it("serial_key_frozen names the key while an operator holds it frozen, and clears on unfreeze", async () => {
+    const product = "wait-frozen";
+    await liveHttpFactory(product, "box");
+    const job = await submit(product, { title: "deploy", serialKey: "prod" });
+    const frozen = await api("POST", `${P(product)}/serial/prod/freeze`, {
+      token: ADMIN,
+      json: { reason: "incident" },
+    });
+    expect(frozen.status).toBe(200);
+    const r = await reasonOf(product, job.id);
+    expect(r?.code).toBe("serial_key_frozen");
+    expect(r?.detail).toMatchObject({ serialKey: "prod" });
+    await api("POST", `${P(product)}/serial/prod/unfreeze`, { token: ADMIN, json: {} });
+    expect((await reasonOf(product, job.id))?.code).not.toBe("serial_key_frozen");
+  });
+
+  it("retry_backoff says until when after a transient failure", async () => {
+    const product = "wait-retry";
+    const f = await liveHttpFactory(product, "box");
+    const job = await submit(product, { title: "flaky" });
+    const claimed = await claim(product, f.token);
+    const epoch = claimed.body.lease.leaseEpoch;
+    const failed = await api<JobView>("PATCH", `${P(product)}/jobs/${job.id}`, {
+      token: f.token,
+      json: { leaseEpoch: epoch, stage: "failed", result: { outcome: "failure", message: "flake" } },
+    });
+    expect(failed.body.stage).toBe("queued");
+    const r = await reasonOf(product, job.id);
+    expect(r?.code).toBe("retry_backoff");
+    expect(r?.detail.until).toBe(failed.body.notBefore);
+  });
+
+  it("review_pending counts approvals of N and names who approved", async () => {
+    const product = "wait-review";
+    const f = await liveHttpFactory(product, "box");
+    const job = await submit(product, { title: "r", reviewers: 2 });
+    await claim(product, f.token);
+    const path = `${P(product)}/jobs/${job.id}`;
+    await api("PATCH", path, { token: f.token, json: { leaseEpoch: 1, stage: "building" } });
+    await api("PATCH", path, { token: f.token, json: { leaseEpoch: 1, stage: "review" } });
+    expect((await reasonOf(product, job.id))?.detail).toMatchObject({ required: 2, approvals: 0 });
+    // A name in the body is a label only: the approval is the admin principal's (core/review).
+    await api("POST", `${path}/actions/approve`, { token: ADMIN, json: { reviewer: "ann" } });
+    const r = await reasonOf(product, job.id);
+    expect(r?.code).toBe("review_pending");
+    expect(r?.detail).toMatchObject({ required: 2, approvals: 1, approvedBy: [{ reviewer: "admin" }] });
+  });
+
+  it("excluded names the factory and until when after it released the job", async () => {
+    const product = "wait-excluded";
+    const f = await liveHttpFactory(product, "box");
+    const job = await submit(product, { title: "t" });
+    const claimed = await claim(product, f.token);
+    await api("POST", `${P(product)}/jobs/${job.id}/lease/release`, {
+      token: f.token,
+      json: { leaseEpoch: claimed.body.lease.leaseEpoch },
+    });
+    const r = await reasonOf(product, job.id);
+    expect(r?.code).toBe("excluded");
+    expect(r?.detail).toMatchObject({ factories: [{ id: f.factoryId, kind: "released" }] });
+    expect(r?.detail.until).toBeGreaterThan(Date.now() - 1000);
+  });
+
+  it("the OpenAPI document describes the waiting reason", async () => {
+    const doc = await api<{ components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>(
+      "GET",
+      "/api/v1/openapi.json",
+    );
+    expect(Object.keys(doc.body.components.schemas.WaitingReason!.properties).sort()).toEqual([
+      "code",
+      "detail",
+      "message",
+      "since",
+    ]);
+  });
+
+  it("a terminal job has no reason", async () => {
+    const product = "wait-terminal";
+    const job = await submit(product, { title: "t" });
+    await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} });
+    expect(await reasonOf(product, job.id)).toBeNull();
+  });
+});

@@ -1,0 +1,136 @@
+// `gigafactory serial list|freeze|unfreeze` and `review approve|reject` / `reviews` over a real local socket: the
+// key travels URL-encoded, the reason and comment in the body (never a reviewer name), --json prints the API's
+// documents, human output says k of N and who froze what, and a missing --reason is a usage error (exit 2).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { type Io, makeContext } from "../../src/cli/context.ts";
+import { formatError, toCliError } from "../../src/cli/errors.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+const GATE = {
+  key: "repo/main",
+  holder: "job_h",
+  queue: ["job_b", "job_a"],
+  queueLength: 2,
+  frozen: { by: "operator:alice", reason: "INC-7", at: 1_700_000_000_000 },
+};
+const VIEW = {
+  jobId: "job_r",
+  stage: "review",
+  required: 2,
+  approvals: 1,
+  approvers: ["tok_a"],
+  reviews: [
+    {
+      reviewer: "tok_a",
+      reviewerName: "alice",
+      verdict: "approve",
+      at: 1_700_000_000_000,
+      comment: "ok",
+      counted: true,
+    },
+  ],
+};
+
+/** A stand-in coordinator answering the serial and review routes, recording each request and body. */
+async function coordinator(): Promise<{ url: string; seen: Array<{ line: string; body: unknown }> }> {
+  const seen: Array<{ line: string; body: unknown }> = [];
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => {
+      body += d;
+    });
+    req.on("end", () => {
+      seen.push({ line: `${req.method} ${req.url}`, body: body ? JSON.parse(body) : undefined });
+      res.writeHead(200, { "content-type": "application/json" });
+      const url = req.url ?? "";
+      if (url.startsWith("/api/v1/products/p/serial?")) return res.end(JSON.stringify({ keys: [GATE] }));
+      if (url.includes("/serial/"))
+        return res.end(JSON.stringify(url.endsWith("/unfreeze") ? { ...GATE, frozen: null } : GATE));
+      if (req.method === "GET") return res.end(JSON.stringify(VIEW));
+      return res.end(JSON.stringify({ ...VIEW, job: { id: "job_r", stage: "review" } }));
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const line = parseCommandLine(argv, COMMANDS);
+    if (!line.command) throw new Error(`no command in ${argv.join(" ")}`);
+    return (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
+  } catch (err) {
+    const e = toCliError(err);
+    io.stderr(`${formatError(e)}\n`);
+    return e.exitCode;
+  }
+}
+
+async function cli(url: string, ...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli([...argv, "--url", url, "--token", "t", "--product", "p"], {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    stderrIsTTY: false,
+    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
+    now: () => 1_700_000_060_000,
+  });
+  return { code, stdout, stderr };
+}
+
+describe("gigafactory serial", () => {
+  it("freezes and unfreezes a URL-encoded key with its reason, and lists the gates", async () => {
+    const { url, seen } = await coordinator();
+    const frozen = await cli(url, "serial", "freeze", "repo/main", "--reason", "INC-7");
+    expect(frozen).toMatchObject({
+      code: 0,
+      stdout: "✔ frozen — repo/main: frozen by operator:alice: INC-7; holder job_h; 2 queued\n",
+    });
+    const thawed = await cli(url, "serial", "unfreeze", "repo/main", "--json");
+    expect(JSON.parse(thawed.stdout)).toMatchObject({ key: "repo/main", frozen: null });
+    const list = await cli(url, "serial", "list");
+    expect(list.stdout).toMatch(/repo\/main\s+job_h\s+2\s+job_b\s+operator:alice .*: INC-7/);
+    expect(JSON.parse((await cli(url, "serial", "list", "--json")).stdout)).toEqual({ keys: [GATE] });
+    expect(seen.slice(0, 3)).toEqual([
+      { line: "POST /api/v1/products/p/serial/repo%2Fmain/freeze", body: { reason: "INC-7" } },
+      { line: "POST /api/v1/products/p/serial/repo%2Fmain/unfreeze", body: {} },
+      { line: "GET /api/v1/products/p/serial?limit=200", body: undefined },
+    ]);
+  });
+
+  it("refuses a freeze without --reason as a usage error, sending nothing", async () => {
+    const { url, seen } = await coordinator();
+    const r = await cli(url, "serial", "freeze", "repo/main");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^✘ ERROR usage: serial freeze needs --reason/);
+    expect(seen).toEqual([]);
+  });
+});
+
+describe("gigafactory review", () => {
+  it("approves and rejects with a comment (no reviewer name), and shows k of N with who approved", async () => {
+    const { url, seen } = await coordinator();
+    const ok = await cli(url, "review", "approve", "job_r", "--comment", "lgtm");
+    expect(ok).toMatchObject({ code: 0, stdout: "✔ approved: job job_r is now review; 1 of 2 approvals\n" });
+    await cli(url, "review", "reject", "job_r");
+    const shown = await cli(url, "reviews", "job_r");
+    expect(shown.stdout).toMatch(/^1 of 2 approvals \(job job_r, review\)\n/);
+    expect(shown.stdout).toMatch(/alice \(tok_a\)\s+approve\s+yes\s+ok/);
+    expect(seen.map((s) => [s.line, s.body])).toEqual([
+      ["POST /api/v1/products/p/jobs/job_r/reviews", { verdict: "approve", comment: "lgtm" }],
+      ["POST /api/v1/products/p/jobs/job_r/reviews", { verdict: "reject" }],
+      ["GET /api/v1/products/p/jobs/job_r/reviews", undefined],
+    ]);
+  });
+});

@@ -1,0 +1,106 @@
+// The waiting reason in the terminal: `gigafactory jobs` has a WAITING column (code and message) cut to the terminal's width, and `gigafactory job ID` and `explain ID` a "Waiting:" block naming the detail (missing capabilities, until when).
+import { describe, expect, it } from "vitest";
+import { renderExplanation } from "../../src/cli/commands/explain.ts";
+import { renderJob } from "../../src/cli/commands/job.ts";
+import { JOB_COLUMNS, jobRows } from "../../src/cli/commands/jobs.ts";
+import { fitLastColumn, renderTable } from "../../src/cli/table.ts";
+import { waitingCell, waitingLines } from "../../src/cli/waiting.ts";
+import type { WaitingReason } from "../../src/core/model.ts";
+import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
+import type { JobSummary, JobView } from "../../src/shared/responses.ts";
+
+const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);
+const noGpu: WaitingReason = {
+  code: "no_capable_factory",
+  message: "waiting for a factory with gpu — none is enrolled",
+  since: NOW - 120_000,
+  detail: { requires: ["gpu"], missing: ["gpu"] },
+};
+const summary = {
+  id: "job_1",
+  stage: "queued",
+  priority: "high",
+  title: "Train the model",
+  attempt: 0,
+  maxAttempts: 3,
+  createdAt: NOW - 120_000,
+  waitingReason: noGpu,
+} as unknown as JobSummary;
+
+describe("jobs: the WAITING column", () => {
+  it("shows code and message, and a dash for a job that runs", () => {
+    expect(jobRows([summary], NOW)[0]!.at(-1)).toBe(
+      "no_capable_factory: waiting for a factory with gpu — none is enrolled",
+    );
+    expect(waitingCell(null)).toBe("—");
+    const table = renderTable(JOB_COLUMNS, jobRows([summary], NOW));
+    expect(table.split("\n")[0]).toMatch(/AGE {2}WAITING$/);
+  });
+
+  it("cuts the reason so that no line is wider than the terminal", () => {
+    const rows = jobRows([summary], NOW);
+    const lines = renderTable(fitLastColumn(JOB_COLUMNS, rows, 90), rows).split("\n");
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(90);
+    expect(lines[1]).toMatch(/no_capable_factory: .*…$/);
+  });
+});
+
+describe("job: the Waiting block", () => {
+  it("names the code, the message, since when and the detail", () => {
+    const text = waitingLines(noGpu, NOW);
+    expect(text).toContain("Waiting: no_capable_factory — waiting for a factory with gpu — none is enrolled");
+    expect(text).toContain("since 2026-01-02T03:02:05Z (2m ago)");
+    expect(text).toContain("missing: gpu");
+  });
+
+  it("renders instants as UTC and records by name", () => {
+    const r: WaitingReason = {
+      code: "excluded",
+      message: "kept from box-1",
+      since: NOW,
+      detail: {
+        until: NOW + 60_000,
+        factories: [{ id: "fac_1", name: "box-1", kind: "expired", until: NOW + 60_000 }],
+      },
+    };
+    const text = waitingLines(r, NOW);
+    expect(text).toContain("until: 2026-01-02T03:05:05Z");
+    expect(text).toContain("factories: box-1 (kind expired, until 2026-01-02T03:05:05Z)");
+  });
+
+  it("is part of `gigafactory job ID` and absent for a running job", () => {
+    const job = {
+      ...summary,
+      bodyMd: "",
+      requires: [],
+      prefers: [],
+      budget: {},
+      deps: [],
+      kind: "task",
+      leaseEpoch: 0,
+      updatedAt: NOW,
+    } as unknown as JobView;
+    expect(renderJob(job, [], NOW)).toContain("Waiting: no_capable_factory");
+    expect(renderJob({ ...job, waitingReason: null }, [], NOW)).not.toContain("Waiting:");
+  });
+});
+
+describe("explain: the Waiting block", () => {
+  it("heads the explanation when the job waits", () => {
+    const text = renderExplanation({
+      jobId: "job_1",
+      stage: "queued",
+      priority: "high",
+      at: NOW,
+      weights: DEFAULT_WEIGHTS,
+      urgency: 2,
+      holderFactoryId: null,
+      ranked: [],
+      rejected: [],
+      exclusions: [],
+      waitingReason: noGpu,
+      preemption: { preemptedAt: null, preemptedBy: null, wouldPreempt: null, notBecause: "not_critical" },
+    });
+    expect(text.split("\n")[1]).toBe("Waiting: no_capable_factory — waiting for a factory with gpu — none is enrolled");
+  });
+});

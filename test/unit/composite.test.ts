@@ -1,0 +1,32 @@
+// Composite parents: waiting n of m, done into review or testing per the parent's reviewers, and failed naming the
+// child — `onChildFailure: fail` at the first child that ends without shipping, `continue` only once all ended.
+import { describe, expect, it } from "vitest";
+import { type CompositeState, compositeState, type OnChildFailure } from "../../src/core/composite.ts";
+import type { Stage } from "../../src/core/model.ts";
+
+const kids = (...stages: Stage[]) => stages.map((stage, i) => ({ id: `c${i}`, stage }));
+
+describe("compositeState", () => {
+  it.each<[OnChildFailure, Stage[], number, CompositeState]>([
+    ["fail", [], 0, { state: "waiting", ended: 0, total: 0 }],
+    ["fail", ["queued", "building"], 0, { state: "waiting", ended: 0, total: 2 }],
+    ["fail", ["shipped", "testing"], 0, { state: "waiting", ended: 1, total: 2 }],
+    ["fail", ["shipped", "shipped"], 0, { state: "done", next: "testing", shipped: 2, total: 2 }],
+    ["fail", ["shipped", "shipped"], 2, { state: "done", next: "review", shipped: 2, total: 2 }],
+    ["fail", ["building", "cancelled"], 0, { state: "failed", childId: "c1", childStage: "cancelled" }],
+    ["fail", ["failed", "dead_letter"], 0, { state: "failed", childId: "c0", childStage: "failed" }],
+    ["continue", ["building", "cancelled"], 0, { state: "waiting", ended: 1, total: 2 }],
+    ["continue", ["shipped", "failed", "dead_letter"], 1, { state: "done", next: "review", shipped: 1, total: 3 }],
+    ["continue", ["cancelled", "failed"], 0, { state: "failed", childId: "c0", childStage: "cancelled" }],
+  ])("%s over %j (reviewers %d) → %j", (policy, stages, reviewers, expected) => {
+    expect(compositeState(kids(...stages), policy, reviewers)).toEqual(expected);
+  });
+
+  it("never calls a parent done while a child is still live, whatever the policy", () => {
+    for (const policy of ["fail", "continue"] as const) {
+      for (const live of ["queued", "blocked", "assigned", "building", "review", "testing"] as const) {
+        expect(compositeState(kids("shipped", live), policy, 0).state).toBe("waiting");
+      }
+    }
+  });
+});

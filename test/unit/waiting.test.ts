@@ -1,0 +1,332 @@
+// Why a job waits (core/waiting): one case per code, the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Exclusion } from "../../src/core/exclusions.ts";
+import { type Factory, type Job, STAGES, type Stage, WAITING_CODES } from "../../src/core/model.ts";
+import { type RouteContext, rankFactories } from "../../src/core/router.ts";
+import { reachableViews, type WaitingInputs, waitingReasonOf } from "../../src/core/waiting.ts";
+import { MAX_NAMED_FACTORIES } from "../../src/core/waiting-queued.ts";
+
+const NOW = 1_700_000_000_000;
+
+function job(over: Partial<Job> = {}): Job {
+  const base: Job = {
+    id: "j1",
+    productId: "p",
+    title: "t",
+    bodyMd: "",
+    manifest: { reviewers: 0 } as Job["manifest"],
+    stage: "queued",
+    priority: "medium",
+    requires: [],
+    prefers: [],
+    budget: {},
+    deps: [],
+    depsMode: "all",
+    kind: "task",
+    rev: 1,
+    leaseEpoch: 0,
+    attempt: 0,
+    maxAttempts: 3,
+    createdAt: NOW - 5000,
+    updatedAt: NOW - 4000,
+    queuedAt: NOW - 3000,
+  };
+  return { ...base, ...over };
+}
+
+function factory(over: Partial<Factory> = {}): Factory {
+  const base: Factory = {
+    id: "f1",
+    productId: "p",
+    name: "box-1",
+    capabilities: ["gpu"],
+    seats: 1,
+    load: 0,
+    health: "ok",
+    status: "active",
+    createdAt: NOW,
+  };
+  return { ...base, ...over };
+}
+
+function inputs(over: Partial<WaitingInputs> = {}, ctx: Partial<RouteContext> = {}): WaitingInputs {
+  return { ctx: { now: NOW, ...ctx }, factories: [factory()], connected: new Set(["f1"]), ...over };
+}
+
+const excludedUntil =
+  (until: number) =>
+  (jobId: string, factoryId: string): Exclusion => ({
+    jobId,
+    factoryId,
+    strikes: 1,
+    kind: "expired",
+    at: NOW - 1,
+    until,
+  });
+
+describe("waitingReasonOf: one case per code", () => {
+  const cases: Array<[string, Job, WaitingInputs, string, Record<string, unknown>?]> = [
+    [
+      "no factory has gpu",
+      job({ requires: ["gpu"] }),
+      inputs({ factories: [factory({ capabilities: [] })] }),
+      "no_capable_factory",
+      { missing: ["gpu"] },
+    ],
+    ["no factory at all", job(), inputs({ factories: [] }), "no_capable_factory", { missing: [] }],
+    [
+      "only a quarantined one can",
+      job({ requires: ["gpu"] }),
+      inputs({ factories: [factory({ status: "quarantined" })] }),
+      "factory_quarantined",
+    ],
+    ["capable but not connected", job({ requires: ["gpu"] }), inputs({ connected: new Set() }), "no_factory_connected"],
+    ["its seat is taken", job({ requires: ["gpu"] }), inputs({ factories: [factory({ load: 1 })] }), "all_seats_busy"],
+    [
+      "engine breaker open",
+      job({ engine: "claude" }),
+      inputs({ factories: [factory({ capabilities: ["engine:claude"] })] }, { openBreakers: new Set(["f1:claude"]) }),
+      "breaker_open",
+      { engine: "claude" },
+    ],
+    [
+      "serial key held",
+      job({ serialKey: "db" }),
+      inputs({ serialHolders: new Map([["db", "j0"]]) }, { busySerialKeys: new Set(["db"]) }),
+      "serial_key_held",
+      { serialKey: "db", holder: "j0" },
+    ],
+    [
+      "serial key frozen",
+      job({ serialKey: "db" }),
+      inputs({}, { frozenSerialKeys: new Set(["db"]) }),
+      "serial_key_frozen",
+      { serialKey: "db" },
+    ],
+    ["retry backoff", job({ notBefore: NOW + 60_000 }), inputs(), "retry_backoff", { until: NOW + 60_000 }],
+    ["budget paused", job(), inputs({}, { budgetPaused: true }), "budget_paused"],
+    [
+      "excluded after a lost lease",
+      job(),
+      inputs({}, { exclusionOf: excludedUntil(NOW + 9000) }),
+      "excluded",
+      { until: NOW + 9000 },
+    ],
+    ["a factory ranks", job({ requires: ["gpu"] }), inputs(), "dispatching", { factoryId: "f1" }],
+    [
+      "an HTTP factory that is not down",
+      job(),
+      inputs({ connected: new Set(["f1"]), factories: [factory({ health: "down" })] }),
+      "dispatching",
+    ],
+    [
+      "preempted, then seats busy",
+      { ...job(), preemptedAt: NOW - 100, preemptedBy: "jc" } as Job,
+      inputs({ factories: [factory({ load: 1 })] }),
+      "preempted",
+      { preemptedBy: "jc", waitingFor: "all_seats_busy" },
+    ],
+    [
+      "deps unmet",
+      job({ stage: "blocked", deps: ["a", "b"] }),
+      inputs({
+        depStages: new Map<string, Stage>([
+          ["a", "shipped"],
+          ["b", "building"],
+        ]),
+      }),
+      "deps_unmet",
+      { waitingOn: ["b"] },
+    ],
+    [
+      "dep cancelled",
+      job({ stage: "blocked", deps: ["a"] }),
+      inputs({ depStages: new Map<string, Stage>([["a", "cancelled"]]) }),
+      "dependency_failed",
+      { depId: "a", depStage: "cancelled" },
+    ],
+    [
+      "failed by a dependency",
+      job({
+        stage: "failed",
+        lastResult: { outcome: "failure", retryable: false, message: "dependency_failed: a is dead_letter" },
+      }),
+      inputs(),
+      "dependency_failed",
+      { depId: "a", depStage: "dead_letter" },
+    ],
+    [
+      "composite parent",
+      job({ stage: "blocked", kind: "composite" }),
+      inputs({
+        children: new Map<string, Stage>([
+          ["c1", "shipped"],
+          ["c2", "building"],
+        ]),
+      }),
+      "children_running",
+      { done: 1, total: 2 },
+    ],
+    [
+      "review 1 of 2",
+      job({
+        stage: "review",
+        manifest: { reviewers: 2 } as Job["manifest"],
+        reviews: [{ reviewer: "tok_a", reviewerName: "ann", verdict: "approve", at: NOW }],
+      }),
+      inputs(),
+      "review_pending",
+      { required: 2, approvals: 1 },
+    ],
+    ["testing", job({ stage: "testing" }), inputs(), "testing"],
+    [
+      "failed for good",
+      job({ stage: "failed", lastResult: { outcome: "failure", message: "boom" } }),
+      inputs(),
+      "needs_operator",
+    ],
+  ];
+  it.each(cases)("%s", (_name, j, inp, code, detail) => {
+    const r = waitingReasonOf(j, inp, NOW);
+    expect(r?.code).toBe(code);
+    expect(r?.message.length).toBeGreaterThan(0);
+    if (detail) expect(r?.detail).toMatchObject(detail);
+  });
+
+  it("names the missing capability in plain words", () => {
+    const r = waitingReasonOf(job({ requires: ["gpu"] }), inputs({ factories: [] }), NOW);
+    expect(r?.message).toBe("waiting for a factory with gpu — none is enrolled");
+  });
+
+  it("names the closest factory when each capability exists but never together", () => {
+    const fs = [
+      factory({ id: "a", name: "a", capabilities: ["gpu"] }),
+      factory({ id: "b", name: "b", capabilities: ["os:mac"] }),
+    ];
+    const r = waitingReasonOf(job({ requires: ["gpu", "os:mac"] }), inputs({ factories: fs }), NOW);
+    expect(r?.detail).toMatchObject({ missing: ["os:mac"], closest: { id: "a", missing: ["os:mac"] } });
+  });
+
+  it("is null while running and once terminal", () => {
+    expect(waitingReasonOf(job({ stage: "building", holderFactoryId: "f1" }), inputs(), NOW)).toBeNull();
+    for (const stage of ["shipped", "dead_letter", "cancelled"] as const) {
+      expect(waitingReasonOf(job({ stage }), inputs(), NOW)).toBeNull();
+    }
+  });
+});
+
+describe("precedence: the most actionable cause first", () => {
+  it("budget pause, then frozen key, then no capable factory, then the backoff", () => {
+    const j = job({ requires: ["gpu"], serialKey: "k", notBefore: NOW + 1000 });
+    const none = { factories: [] };
+    expect(waitingReasonOf(j, inputs(none, { budgetPaused: true, frozenSerialKeys: new Set(["k"]) }), NOW)?.code).toBe(
+      "budget_paused",
+    );
+    expect(waitingReasonOf(j, inputs(none, { frozenSerialKeys: new Set(["k"]) }), NOW)?.code).toBe("serial_key_frozen");
+    expect(waitingReasonOf(j, inputs(none, { busySerialKeys: new Set(["k"]) }), NOW)?.code).toBe("no_capable_factory");
+    expect(waitingReasonOf(j, inputs({}, { busySerialKeys: new Set(["k"]) }), NOW)?.code).toBe("retry_backoff");
+  });
+
+  it("a seat that may free beats an exclusion elsewhere", () => {
+    const fs = [factory({ id: "a", load: 1 }), factory({ id: "b" })];
+    const ex = (jobId: string, factoryId: string) =>
+      factoryId === "b" ? excludedUntil(NOW + 5)(jobId, factoryId) : undefined;
+    const r = waitingReasonOf(
+      job(),
+      inputs({ factories: fs, connected: new Set(["a", "b"]) }, { exclusionOf: ex }),
+      NOW,
+    );
+    expect(r?.code).toBe("all_seats_busy");
+  });
+});
+
+// ---- properties -------------------------------------------------------------------------
+
+const caps = fc.subarray(["gpu", "os:mac", "engine:claude"]);
+const arbFactory = fc.record({
+  id: fc.constantFrom("a", "b", "c", "d"),
+  capabilities: caps,
+  seats: fc.integer({ min: 0, max: 2 }),
+  load: fc.integer({ min: 0, max: 2 }),
+  health: fc.constantFrom("ok", "degraded", "down"),
+  status: fc.constantFrom("active", "draining", "quarantined", "revoked"),
+});
+const arbCase = fc.record({
+  stage: fc.constantFrom(...STAGES),
+  requires: fc.subarray(["gpu", "os:mac"]),
+  engine: fc.option(fc.constant("claude"), { nil: undefined }),
+  serialKey: fc.option(fc.constant("k"), { nil: undefined }),
+  notBefore: fc.option(fc.integer({ min: NOW - 1000, max: NOW + 1000 }), { nil: undefined }),
+  holder: fc.boolean(),
+  factories: fc.uniqueArray(arbFactory, { selector: (f) => f.id, maxLength: 4 }),
+  connected: fc.subarray(["a", "b", "c", "d"]),
+  busy: fc.boolean(),
+  frozen: fc.boolean(),
+  budgetPaused: fc.boolean(),
+  breakers: fc.subarray(["a:claude", "b:claude"]),
+  excluded: fc.subarray(["a", "b", "c"]),
+});
+
+type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
+
+function build(c: Case) {
+  const j = job({
+    stage: c.stage,
+    requires: c.requires,
+    engine: c.engine,
+    serialKey: c.serialKey,
+    notBefore: c.notBefore,
+    holderFactoryId: c.holder ? "a" : undefined,
+  });
+  const ctx: RouteContext = {
+    now: NOW,
+    busySerialKeys: new Set(c.busy ? ["k"] : []),
+    frozenSerialKeys: new Set(c.frozen ? ["k"] : []),
+    budgetPaused: c.budgetPaused,
+    openBreakers: new Set(c.breakers),
+    exclusionOf: (jobId, fid) => (c.excluded.includes(fid) ? excludedUntil(NOW + 10)(jobId, fid) : undefined),
+  };
+  const factories = c.factories.map((f) => factory({ ...f, name: f.id }) as Factory);
+  return { j, inp: { ctx, factories, connected: new Set(c.connected) } };
+}
+
+describe("properties", () => {
+  it("a job that cannot be assigned now and is neither running nor terminal always has a reason", () => {
+    fc.assert(
+      fc.property(arbCase, (c) => {
+        const { j, inp } = build(c);
+        const r = waitingReasonOf(j, inp, NOW);
+        const running = (j.stage === "assigned" || j.stage === "building") && j.holderFactoryId !== undefined;
+        const terminal = j.stage === "shipped" || j.stage === "dead_letter" || j.stage === "cancelled";
+        if (running || terminal) return r === null;
+        return r !== null && r.message.length > 0 && WAITING_CODES.includes(r.code);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("dispatching iff the job is queued, due and the router ranks some factory", () => {
+    fc.assert(
+      fc.property(arbCase, (c) => {
+        const { j, inp } = build({ ...c, stage: "queued" });
+        const ranked = rankFactories(j, reachableViews(inp.factories, inp.connected), inp.ctx).ranked;
+        const due = j.notBefore === undefined || j.notBefore <= NOW;
+        const r = waitingReasonOf(j, inp, NOW);
+        return (r?.code === "dispatching") === (due && ranked.length > 0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("bounded detail", () => {
+  it("names at most MAX_NAMED_FACTORIES factories and counts the rest", () => {
+    const fs = Array.from({ length: 12 }, (_, i) => factory({ id: `f${i}`, name: `box-${i}`, load: 1 }));
+    const r = waitingReasonOf(job(), inputs({ factories: fs, connected: new Set(fs.map((f) => f.id)) }), NOW);
+    expect(r?.code).toBe("all_seats_busy");
+    expect(r?.detail).toMatchObject({ factoryCount: 12 });
+    expect((r?.detail.factories as unknown[]).length).toBe(MAX_NAMED_FACTORIES);
+    expect(r?.message).toMatch(/and 7 more$/);
+  });
+});
