@@ -136,10 +136,12 @@ describe("dashboard: fleet policies in a real browser", () => {
     const form = page.locator(SEL.settingsForm);
     await form.waitFor();
     const box = form.locator("input[name=preemption]");
-    await box.waitFor();
+    const save = form.getByRole("button", { name: "Save" });
+    // The form fills itself from GET …/settings once it is drawn: tick the box only after that (Save is enabled then).
+    await expect.poll(() => save.isEnabled()).toBe(true);
     expect(await box.isChecked()).toBe(false);
     await box.check();
-    await form.getByRole("button", { name: "Save" }).click();
+    await save.click();
     await expect
       .poll(async () => (await c.api<{ preemption: boolean }>("GET", "/settings")).body.preemption)
       .toBe(true);
