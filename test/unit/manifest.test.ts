@@ -1,14 +1,8 @@
 // Job manifests: the spec's example parses to the documented fields, the YAML subset's forms, a verbatim body, and errors that name the key and line.
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/core/errors.ts";
-import {
-  formatManifest,
-  MAX_MANIFEST_BYTES,
-  ManifestInputSchema,
-  type ManifestIssue,
-  parseManifest,
-  validateManifest,
-} from "../../src/core/manifest.ts";
+import { formatManifest, type ManifestIssue, parseManifest, validateManifest } from "../../src/core/manifest.ts";
+import { MAX_MANIFEST_BYTES, ManifestInputSchema } from "../../src/core/manifest-schema.ts";
 import type { Manifest } from "../../src/core/model.ts";
 
 /** Runs `fn`, expects a DomainError("invalid_manifest"), returns it for message/issue assertions. */

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { chunkBySize, jsonSize } from "../../core/chunks.ts";
-import { ManifestInputSchema } from "../../core/manifest.ts";
+import { ManifestInputSchema } from "../../core/manifest-schema.ts";
 import type { SubmitInput } from "../../durable-objects/coordinator/submit.ts";
 import { ProductId } from "../../shared/api.ts";
 

@@ -5,7 +5,8 @@
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
-import { ChildrenBody, EntityId, MAX_CHILDREN_BYTES } from "../../shared/api.ts";
+import { EntityId } from "../../shared/api.ts";
+import { ChildrenBody, MAX_CHILDREN_BYTES } from "../../shared/api-policies.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
 import { param, readJson } from "../validate.ts";

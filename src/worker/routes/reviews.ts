@@ -6,7 +6,8 @@
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
-import { EntityId, ReviewBody } from "../../shared/api.ts";
+import { EntityId } from "../../shared/api.ts";
+import { ReviewBody } from "../../shared/api-policies.ts";
 import { type AppEnv, actorOf, requireRole, reviewerOf } from "../auth.ts";
 import { body, param } from "../validate.ts";
 

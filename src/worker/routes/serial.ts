@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
-import { FreezeBody, SerialKeyParam, SerialListQuery, UnfreezeBody } from "../../shared/api.ts";
+import { FreezeBody, SerialKeyParam, SerialListQuery, UnfreezeBody } from "../../shared/api-policies.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { body, param, query } from "../validate.ts";
 

@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
-import { SettingsPatchBody } from "../../shared/api.ts";
+import { SettingsPatchBody } from "../../shared/api-policies.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { body } from "../validate.ts";
 

@@ -1,0 +1,82 @@
+/**
+ * @module core/manifest-schema
+ * The manifest's zod schema, one for markdown frontmatter and JSON submissions alike. Every key with its default and
+ * its bound (each bound says why), and the `children:` entries of a composite job, whose deps may name a sibling by
+ * `#<index>`. Parsing and formatting are core/manifest.
+ */
+import { z } from "zod";
+import { MAX_CHILDREN_PER_REQUEST, ON_CHILD_FAILURE } from "./composite.ts";
+import { LEASE_TTL } from "./lease.ts";
+import { PRIORITIES } from "./model.ts";
+import { MAX_REPO_CHARS, repoProblem } from "./repo-url.ts";
+
+/** 256 KiB: a manifest describes a task; anything bigger is a data file in the wrong place. */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+
+const capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
+const engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, { error: "must be an engine name like claude" });
+const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "must be a job id (letters, digits, _, -; max 64)" });
+
+const titleMissing = (issue: { input: unknown }): string | undefined =>
+  issue.input === undefined ? "required: add `title:` or a `# Heading` to the body" : undefined;
+
+export const BudgetSchema = z.strictObject({
+  usd: z.number().positive().max(100_000).optional(), // 100k USD: far above any sane single job; catches typos
+  wallSeconds: z.number().int().min(1).max(604_800).optional(), // 604800 s = 7 days, the longest lease chain we keep
+  tokens: z.number().int().min(1).max(1e9).optional(), // 1e9 tokens: beyond any engine's per-job reality
+});
+
+/** Every manifest key, in the order `formatManifest` writes them (title first). */
+export const MANIFEST_SHAPE = {
+  title: z.string({ error: titleMissing }).min(1).max(200), // 200 chars: fits a list row and a PR title
+  priority: z.enum(PRIORITIES).default("medium"),
+  requires: z.array(capability).max(32).default([]), // 32: a real host advertises a dozen; more is a mistake
+  prefers: z.array(capability).max(32).default([]), // same bound as requires
+  engine: engine.optional(),
+  repo: z
+    .string()
+    .max(MAX_REPO_CHARS) // 500: longest plausible clone URL
+    .superRefine((repo, ctx) => {
+      const problem = repoProblem(repo); // reaches `git clone` on a factory host: allow-listed forms only
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
+  budget: BudgetSchema.default({}),
+  deps: z.array(jobId).max(100).default([]), // 100: wider fan-in belongs in a composite job
+  depsMode: z.enum(["all", "any"]).default("all"),
+  maxAttempts: z.number().int().min(1).max(20).default(3), // 3 tries by default; 20 bounds a retry storm
+  serialKey: z.string().min(1).max(200).optional(), // 200: any repo path or domain name fits
+  idempotencyKey: z.string().min(1).max(200).optional(), // 200: tracker keys and UUIDs fit with room
+  reviewers: z.number().int().min(0).max(10).default(0), // 10 distinct approvals is already a committee
+  onReject: z.enum(["fail", "requeue"]).default("fail"),
+  kind: z.enum(["task", "composite"]).default("task"),
+  parentId: jobId.optional(),
+  // This job's own lease TTL, s (core/settings `leaseTtlFor`: it wins over the product's); LEASE_TTL's bounds.
+  leaseTtlSeconds: z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds).optional(),
+  onChildFailure: z.enum(ON_CHILD_FAILURE).optional(), // composite parents only; unset = fail (core/composite)
+};
+
+/** `#<index>`: a sibling in the same children list, by its 0-based position (resolved by coordinator/children). */
+const siblingRef = z.string().regex(/^#\d{1,3}$/, { error: "must be a job id or #<index> of a sibling" });
+
+/**
+ * One entry of a `children:` list (or of `POST …/jobs/{id}/children`): a manifest plus its `bodyMd`, whose deps
+ * may name siblings by `#<index>`. No `parentId` (the parent is the request's) nor `idempotencyKey` (the parent's
+ * key covers the whole request), and no nested `children` — give a child children with its own request.
+ */
+export const ChildManifestSchema = z.strictObject({
+  ...MANIFEST_SHAPE,
+  deps: z
+    .array(z.union([jobId, siblingRef]))
+    .max(100)
+    .default([]), // same fan-in bound as a job's deps
+  bodyMd: z.string().max(MAX_MANIFEST_BYTES).optional(), // bytes are checked on the whole request
+  parentId: z.never({ error: "set by the parent: remove parentId from a child" }).optional(),
+  idempotencyKey: z.never({ error: "a child has no key of its own: the parent's key covers the request" }).optional(),
+});
+
+export const ManifestInputSchema = z.strictObject({
+  ...MANIFEST_SHAPE,
+  children: z.array(ChildManifestSchema).min(1).max(MAX_CHILDREN_PER_REQUEST).optional(),
+});
+export type ManifestInput = z.input<typeof ManifestInputSchema>;

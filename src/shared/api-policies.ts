@@ -1,0 +1,86 @@
+/**
+ * @module shared/api-policies
+ * The wire format of the fleet policies (issue 8). The waiting reason every job read carries, serial-gate freezes,
+ * reviews, product settings and composite children: zod schemas shared by the Worker's routes and the OpenAPI
+ * document, strict like the rest of shared/api.
+ */
+
+import { z } from "zod";
+import { fitsUtf8 } from "../core/bytes.ts";
+import { MAX_CHILDREN_PER_REQUEST } from "../core/composite.ts";
+import { ChildManifestSchema } from "../core/manifest-schema.ts";
+import { WAITING_CODES } from "../core/model.ts";
+import { MAX_COMMENT_BYTES } from "../core/review.ts";
+import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, serialKeyProblem } from "../core/serial-gates.ts";
+import { SettingsPatchSchema } from "../core/settings.ts";
+
+/**
+ * Why a job waits (core/waiting): the `waitingReason` every job read carries — null while the job runs or once it
+ * is terminal. A response shape, not a request body: the OpenAPI document describes it from this schema.
+ */
+export const WaitingReasonSchema = z
+  .object({
+    code: z.enum(WAITING_CODES),
+    message: z.string().min(1),
+    /** ms epoch */
+    since: z.number().int(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+// ---- serial gates & reviews (issue 8, part 4) ----
+
+/** A serial key in a path (`/serial/{key}`, URL-encoded): what a manifest's `serialKey` may be (core/serial-gates). */
+export const SerialKeyParam = z.string().superRefine((key, ctx) => {
+  const problem = serialKeyProblem(key);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** Why a key is frozen (or unfrozen): 1..500 bytes of UTF-8 (zod's max counts characters; the bytes are refined). */
+const FreezeReason = z
+  .string()
+  .trim()
+  .min(1)
+  .max(FREEZE_REASON_MAX_BYTES)
+  .refine((s) => fitsUtf8(s, FREEZE_REASON_MAX_BYTES), `at most ${FREEZE_REASON_MAX_BYTES} bytes of UTF-8`);
+
+export const FreezeBody = z.object({ reason: FreezeReason }).strict();
+/** The reason is optional when unfreezing (the freeze's own reason stays in the audit log). */
+export const UnfreezeBody = z.object({ reason: FreezeReason.optional() }).strict();
+
+export const SerialListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(SERIAL_KEY_MAX_BYTES).optional(),
+  })
+  .strict();
+
+/** `POST …/jobs/{id}/reviews`: the reviewer is the caller's token, never a name in the body. */
+export const ReviewBody = z
+  .object({
+    verdict: z.enum(["approve", "reject"]),
+    comment: z
+      .string()
+      .trim()
+      .max(MAX_COMMENT_BYTES)
+      .refine((s) => fitsUtf8(s, MAX_COMMENT_BYTES), `at most ${MAX_COMMENT_BYTES} bytes of UTF-8`)
+      .optional(),
+  })
+  .strict();
+// ---- product settings (part 1) ---------------------------------------------------
+
+/**
+ * `PATCH …/settings`: any subset of the operator-settable keys (core/settings `SettingsPatchSchema`: strict, nested
+ * objects merged key by key); the answer is the whole `ProductSettings` record.
+ */
+export const SettingsPatchBody = SettingsPatchSchema;
+
+// ---- DAG (composite jobs) ---------------------------------------------------------
+
+/** 1 MiB: 500 children of a couple of KB each; a bigger batch of work is a bulk submission (`/jobs:batch`). */
+export const MAX_CHILDREN_BYTES = 1024 * 1024;
+
+/** `POST …/jobs/{id}/children`: the children to create (deps may name a sibling by `#<index>`). */
+export const ChildrenBody = z
+  .object({ children: z.array(ChildManifestSchema).min(1).max(MAX_CHILDREN_PER_REQUEST) })
+  .strict();

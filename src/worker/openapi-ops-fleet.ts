@@ -1,0 +1,133 @@
+/**
+ * @module worker/openapi-ops-fleet
+ * The fleet operations of the OpenAPI document: factories, tokens, bulk intake and dead letters, and what an agent
+ * connects to.
+ */
+import {
+  ApproveGrantBody,
+  BatchBody,
+  DeadLettersQuery,
+  EnrollBody,
+  EnrollmentCodeBody,
+  FactoryStatusBody,
+  HeartbeatBody,
+  MintTokenBody,
+  TrackerIngestBody,
+} from "../shared/api.ts";
+import { type Op, P } from "./openapi-ops.ts";
+
+/** Enrolling, watching and governing factories. */
+export const FACTORY_OPS: Op[] = [
+  {
+    method: "post",
+    path: `${P}/factories/enroll`,
+    summary: "Enroll a factory; returns its token once",
+    role: "operator",
+    body: EnrollBody,
+  },
+  {
+    method: "post",
+    path: `${P}/factories/heartbeat`,
+    summary:
+      "Factory heartbeat; returns live leases and queue version. Declared capabilities beyond the grant stay pending; seats are capped by the seat limit",
+    role: "factory",
+    body: HeartbeatBody,
+  },
+  { method: "get", path: `${P}/factories`, summary: "List factories", role: "viewer" },
+  { method: "get", path: `${P}/factories/{factoryId}`, summary: "One factory", role: "viewer" },
+  {
+    method: "post",
+    path: `${P}/factories/{factoryId}/status`,
+    summary: "Drain, quarantine or reactivate",
+    role: "operator",
+    body: FactoryStatusBody,
+  },
+  {
+    method: "post",
+    path: `${P}/factories/{factoryId}/capabilities/approve`,
+    summary:
+      "Approve capabilities the factory declared beyond its grant (all pending when none named) and/or set its seat limit; audited",
+    role: "operator",
+    body: ApproveGrantBody,
+  },
+  {
+    method: "post",
+    path: `${P}/factories/{factoryId}/token/rotate`,
+    summary: "New token; the old one stops working at once",
+    role: "operator",
+  },
+  {
+    method: "post",
+    path: `${P}/factories/{factoryId}/token/revoke`,
+    summary: "Revoke; live leases are requeued",
+    role: "operator",
+  },
+  {
+    method: "delete",
+    path: `${P}/factories/{factoryId}`,
+    summary: "Deregister; live leases are requeued",
+    role: "operator",
+  },
+];
+
+/** Operator and viewer tokens. */
+export const TOKEN_OPS: Op[] = [
+  {
+    method: "post",
+    path: `${P}/tokens`,
+    summary: "Mint an operator or viewer token",
+    role: "admin",
+    body: MintTokenBody,
+  },
+  { method: "get", path: `${P}/tokens`, summary: "List tokens (never their secrets)", role: "admin" },
+  { method: "delete", path: `${P}/tokens/{tokenId}`, summary: "Revoke a token", role: "admin" },
+];
+
+/** Bulk submission, tracker ingest, and what could not be delivered. */
+export const INTAKE_OPS: Op[] = [
+  {
+    method: "post",
+    path: `${P}/jobs:batch`,
+    summary:
+      "Bulk submission through the dispatch queue (202): per item queued | exists (with jobId), or rejected with its " +
+      "own status (400, 409 conflict, 413 over the queue's byte limit, 503 not queued — resend). Keys: the item's own, " +
+      "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>`",
+    role: "operator",
+    body: BatchBody,
+  },
+  {
+    method: "post",
+    path: `${P}/tracker/ingest`,
+    summary:
+      "Ingest a tracker item as a job, idempotently by tracker id: 202 queued, 200 when the same item is already a " +
+      "job, 409 conflict when the id comes back with a changed item",
+    role: "operator",
+    body: TrackerIngestBody,
+  },
+  {
+    method: "get",
+    path: `${P}/dead-letters`,
+    summary:
+      "What could not be delivered or processed, newest first: outbox records the coordinator gave up on (source `outbox:<kind>`, after its last retry or at once when too large; each also audited as `outbox.dead_letter`), dead-letter-queue messages (`queue:<kind>`) and refused bulk items — from D1 and from the coordinator, which keeps what D1 refused",
+    role: "operator",
+    query: DeadLettersQuery,
+  },
+];
+
+/** What an agent uses besides REST: its WebSocket, enrollment codes, the queue version. */
+export const AGENT_OPS: Op[] = [
+  {
+    method: "get",
+    path: `${P}/factories/connect`,
+    summary: "Factory WebSocket (protocol v1, see src/shared/protocol.ts)",
+    role: "factory",
+  },
+  {
+    method: "post",
+    path: `${P}/factories/enrollment-codes`,
+    summary: "A one-time enrollment code for an agent",
+    role: "operator",
+    body: EnrollmentCodeBody,
+  },
+  { method: "get", path: `${P}/queue-state`, summary: "The queue version (cheap change detection)", role: "member" },
+];

@@ -1,0 +1,105 @@
+/**
+ * @module worker/openapi-ops-policy
+ * The fleet-policy operations of the OpenAPI document (issue 8): composite children and trees, product settings,
+ * serial-gate freezes and reviews.
+ */
+import {
+  ChildrenBody,
+  FreezeBody,
+  ReviewBody,
+  SerialListQuery,
+  SettingsPatchBody,
+  UnfreezeBody,
+} from "../shared/api-policies.ts";
+import { type Op, P } from "./openapi-ops.ts";
+
+/** Composite jobs: children and the subtree. */
+export const COMPOSITE_OPS: Op[] = [
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/children`,
+    summary:
+      "Make a queued or blocked job a composite parent with these children (201 {parent, children}): the parent " +
+      "waits in blocked until they end, then moves to review/testing, or fails per onChildFailure. A child's deps " +
+      "may name a sibling by #<index>; cycles and unknown deps → 422 naming them. At most 500 children, 1 MiB",
+    role: "operator",
+    body: ChildrenBody,
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/tree`,
+    summary:
+      "The job's subtree {root: TreeNode}: id, title, stage, kind, priority, deps, waitingReason, children; " +
+      "at most 8 levels and 1000 nodes (a cut node has truncated: true)",
+    role: "viewer",
+  },
+];
+
+/** The product's settings. */
+export const SETTINGS_OPS: Op[] = [
+  {
+    method: "get",
+    path: `${P}/settings`,
+    summary:
+      "The product's settings, every key: preemption, leaseTtlSeconds, router weights, agingHorizonMinutes, retry " +
+      "{baseSeconds, maxSeconds, jitter}, frozenSerialKeys, budgetPaused",
+    role: "viewer",
+  },
+  {
+    method: "patch",
+    path: `${P}/settings`,
+    summary:
+      "Change settings (any subset; nested objects merge key by key; unknown keys are 400): answers the whole new " +
+      "record. Audited (settings.update, with the changed keys); a new leaseTtlSeconds is pushed to connected " +
+      "factories as a `settings` frame",
+    role: "operator",
+    body: SettingsPatchBody,
+  },
+];
+
+/** Serial gates and reviews (issue 8, part 4). */
+export const GATE_OPS: Op[] = [
+  {
+    method: "get",
+    path: `${P}/serial`,
+    summary:
+      "Serial gates: every key with a holder, a queue or a freeze, in key order — `{keys: [{key, holder, queue " +
+      "(most urgent first, ≤ 50 ids), queueLength, frozen: {by, reason, at} | null}], nextCursor?}`",
+    role: "viewer",
+    query: SerialListQuery,
+  },
+  {
+    method: "post",
+    path: `${P}/serial/{key}/freeze`,
+    summary:
+      "Freeze a serial key (URL-encoded): no new dispatch of its jobs, the current holder runs on; audited " +
+      "`serial.freeze` with the reason; 429 limit_exceeded past 100 frozen keys",
+    role: "operator",
+    body: FreezeBody,
+  },
+  {
+    method: "post",
+    path: `${P}/serial/{key}/unfreeze`,
+    summary: "Unfreeze a serial key: its most urgent waiting job is dispatched; audited `serial.unfreeze` (idempotent)",
+    role: "operator",
+    body: UnfreezeBody,
+  },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/reviews`,
+    summary:
+      "Review a job as the calling token (its id counts once towards the quorum; the job's own factory is refused): " +
+      "approve (the quorum moves it to testing) or reject (failed, or requeued with the comment as feedback per " +
+      "onReject; a running job's lease is taken). 201 `{job, required, approvals, approvers, reviews}`",
+    role: "operator",
+    body: ReviewBody,
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/reviews`,
+    summary:
+      "The review gate of a job: `{required, approvals, approvers, reviews: [{reviewer (token id), reviewerName, " +
+      "verdict, comment, at, counted}]}`",
+    role: "viewer",
+  },
+];
