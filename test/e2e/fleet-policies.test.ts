@@ -1,9 +1,9 @@
-// The fleet policies of issue 8 working together, end to end: two real `gigafactory-agent` processes running the
+// The fleet policies of issue 8 working together, end to end: real `gigafactory-agent` processes running the
 // sample engine against the real local runtime carry a three-level composite DAG (two children sharing a serial
 // key that never run at once; a child that fails once and is retried no earlier than its backoff; a child that
 // depends on two siblings and needs a 2-of-3 review by distinct operator tokens), a dependency cancelled mid-way
 // (its dependent fails with dependency_failed), and a critical job that preempts a low one, which later resumes
-// from its checkpoint. Every job ends in the expected stage, and no job is ever listed waiting without a reason.
+// from its checkpoint on another host's seat. Every job ends in the expected stage, and no job is ever listed waiting without a reason.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { AgentFleet } from "./agent-procs.ts";
 import { WaitingReasonWatch } from "./fleet-watch.ts";
@@ -52,10 +52,13 @@ describe("fleet policies end to end", () => {
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect((await c.api("GET", "/settings")).body).toMatchObject({ preemption: true, retry: RETRY });
 
-    // ---- two hosts: "host-p" (2 seats) only for the preemption jobs, "host-b" (3 seats) for everything else.
+    // ---- hosts: "host-p" (2 seats) for the preemption jobs — and "host-p2" (1 seat), started only once the victim
+    // waits, sharing host-p's checkpoint remote as hosts share a repo's; "host-b" (3 seats) for everything else.
     const a = await fleet.enroll(PRODUCT, "host-p", ["zone:p"], 2);
+    const a2 = await fleet.enroll(PRODUCT, "host-p2", ["zone:p"], 1);
     const b = await fleet.enroll(PRODUCT, "host-b", ["zone:b"], 3);
-    const agentA = fleet.run(a.stateDir, ["--seats", "2", "--lease-ttl", "10"]);
+    const onP = ["--lease-ttl", "10", "--checkpoint-remote", `${fleet.dir}/checkpoints.git`];
+    const agentA = fleet.run(a.stateDir, ["--seats", "2", ...onP]);
     const agentB = fleet.run(b.stateDir, ["--seats", "3", "--lease-ttl", "10"]);
     await Promise.all([agentA.waitFor("connected"), agentB.waitFor("connected")]);
     watch = new WaitingReasonWatch(c);
@@ -104,11 +107,15 @@ describe("fleet policies end to end", () => {
       lows.map((l) => c.waitJob(l.id, (j) => j.stage === "building" && !!j.checkpoint?.sha)),
     );
     expect(held.map((j) => j.holderFactoryId)).toEqual([a.factoryId, a.factoryId]);
-    const crit = await c.submit({ title: "Hotfix", priority: "critical", ...ON_P }, "gf-sample-seconds: 1\n");
+    // 12 s: longer than host-p2 takes to start, so host-p2's seat is the first one free for the victim.
+    const crit = await c.submit({ title: "Hotfix", priority: "critical", ...ON_P }, "gf-sample-seconds: 12\n");
     const cancelled = await agentA.waitFor("job.cancelled", (e) => /preempted/.test(String(e.message)));
     const victimId = String(cancelled.jobId);
     const other = lows.find((l) => l.id !== victimId) as SeenJob;
     expect(lows.map((l) => l.id)).toContain(victimId);
+    const t0 = Date.now();
+    await fleet.run(a2.stateDir, ["--seats", "1", ...onP]).waitFor("connected");
+    console.log(`host-p2 connected ${Date.now() - t0} ms after the preemption (the critical job works 12 s)`);
 
     // ---- the operator ships each part once it passed: a composite moves on when all its children shipped, and
     // Release notes' deps are met when Migrate and Flaky build shipped.
@@ -207,13 +214,14 @@ describe("fleet policies end to end", () => {
     expect(logText(flakyEvents)).toMatch(/failing on purpose \(exit 1, attempt 1\)/);
     expect(watch.sawCode(flaky.id, "retry_backoff"), JSON.stringify(watch.codes.get(flaky.id))).toBe(true);
 
-    // ---- the preemption: the victim's run ended "preempted by <critical>", the critical job ran on host-p, and
-    // the victim's next run resumed from the checkpoint it had when it was stopped, its attempt not counted.
+    // ---- the preemption: the victim's run ended "preempted by <critical>", the critical job ran on host-p in its
+    // seat, and the victim's next run, on host-p2, resumed from the checkpoint it had when stopped, its attempt not
+    // counted.
     const victimRuns = await c.runs(victimId);
     expect(victimRuns).toHaveLength(2);
     expect(victimRuns[0]?.result).toMatchObject({ outcome: "cancelled", message: `preempted by ${crit.id}` });
     expect(victimRuns[1]?.result).toMatchObject({ outcome: "success" });
-    expect(victimRuns.map((r) => r.factoryId)).toEqual([a.factoryId, a.factoryId]);
+    expect(victimRuns.map((r) => r.factoryId)).toEqual([a.factoryId, a2.factoryId]);
     expect((await c.runs(other.id)).map((r) => r.result?.outcome)).toEqual(["success"]);
     expect((await c.runs(crit.id)).map((r) => r.factoryId)).toEqual([a.factoryId]);
     expect((await c.job(victimId)).attempt).toBe(1);
