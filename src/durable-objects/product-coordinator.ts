@@ -15,6 +15,7 @@
  */
 import type { Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
+import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
 import {
   type ArtifactCommit,
@@ -31,12 +32,11 @@ import { requireJob } from "./coordinator/job-rows.ts";
 import { expireDue, fence, releaseLease, renewLease } from "./coordinator/lease-ops.ts";
 import { queueVersion } from "./coordinator/meta.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox-dead-letters.ts";
-import { feedName } from "./coordinator/outbox-delivery.ts";
 import { PolicyRpc } from "./coordinator/policy-rpc.ts";
 import { type PatchBody, patchJob } from "./coordinator/report.ts";
 import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
 import { listRuns } from "./coordinator/runs.ts";
-import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";
+import { submitEach, submitJob } from "./coordinator/submit.ts";
 import { withWaitingReason, withWaitingReasons } from "./coordinator/waiting.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 

@@ -9,9 +9,10 @@ import { FeedBudget } from "../../src/core/feed-budget.ts";
 import { MAX_REVIEWS_KEPT, RECORD_MAX_BYTES } from "../../src/core/record-bounds.ts";
 import { appendFeeds } from "../../src/durable-objects/coordinator/feed-append.ts";
 import { enqueue, enqueueAudit, enqueueEvent } from "../../src/durable-objects/coordinator/outbox.ts";
-import { type DeliveryHost, deliverOutbox, feedName } from "../../src/durable-objects/coordinator/outbox-delivery.ts";
+import { type DeliveryHost, deliverOutbox } from "../../src/durable-objects/coordinator/outbox-delivery.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
+import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import { ADMIN, api, P, submit, until } from "./client";
 
 const audits = (product: string) =>

@@ -16,13 +16,13 @@
  * holder" and "pointer recorded". Artifacts are committed about twice per run, so
  * holding the product's coordinator for one JobFeed call is cheap.
  */
+import type { ArtifactUploader } from "../../shared/coordinator-rpc.ts";
 import type { ArtifactPointer } from "../feed/artifacts.ts";
 import { requireJob } from "./job-rows.ts";
 import { fence } from "./lease-ops.ts";
 import type { Tx } from "./tx.ts";
 
-/** Who is committing: a factory under a lease, or an operator (not bound to any lease). */
-export type ArtifactUploader = { kind: "factory"; factoryId: string; leaseEpoch: number } | { kind: "operator" };
+export type { ArtifactUploader };
 
 export interface ArtifactCommit {
   pointer: ArtifactPointer;

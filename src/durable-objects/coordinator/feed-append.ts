@@ -5,8 +5,9 @@
  * (how many of its events went in order, and why the rest did not), and every
  * call's result disposed at once rather than left to garbage collection.
  */
+
+import { feedName } from "../../shared/coordinator-rpc.ts";
 import type { FeedAppend } from "../job-feed.ts";
-import { feedName } from "./outbox-delivery.ts";
 
 /** Feed RPCs in flight at once per relay call: keeps a round short without flooding the runtime. */
 const CONCURRENCY = 16;

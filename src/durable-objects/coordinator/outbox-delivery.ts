@@ -34,10 +34,6 @@ const OUTBOX_SCAN = 1_000;
 /** A queue message is at most 128 KB: pack records into messages of at most this many UTF-8 bytes of JSON. */
 export const MESSAGE_BYTES = 100 * 1024;
 
-export function feedName(productId: string, jobId: string): string {
-  return `${productId}:${jobId}`;
-}
-
 /** What a round needs from the coordinator that runs it. */
 export interface DeliveryHost {
   env: Env;

@@ -13,8 +13,8 @@
 
 import { TERMINAL_STAGES } from "../../core/model.ts";
 import type { RetentionCutoffs } from "../../core/retention.ts";
+import { feedName } from "../../shared/coordinator-rpc.ts";
 import { getMeta, setMeta } from "./meta.ts";
-import { feedName } from "./outbox-delivery.ts";
 import type { Tx } from "./tx.ts";
 
 /** Rows deleted or updated per statement and pass: keeps one pass to milliseconds however large the backlog. */

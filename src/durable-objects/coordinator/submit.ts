@@ -15,10 +15,12 @@
  */
 import { depsState, failedDep } from "../../core/dag.ts";
 import { DomainError, type ErrorCode } from "../../core/errors.ts";
-import type { Job, Manifest } from "../../core/model.ts";
+import type { Job } from "../../core/model.ts";
+import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
+import { keyConflict, requestHash } from "../../shared/request-hash.ts";
 import { addChildren, assertAcyclic } from "./children.ts";
 import { depStages, recordDeps } from "./dependents.ts";
-import { findKey, keyConflict, recordKey, requestHash } from "./idempotency.ts";
+import { findKey, recordKey } from "./idempotency.ts";
 import { loadJob, saveJob } from "./job-rows.ts";
 import { bumpQueueVersion } from "./meta.ts";
 import { enqueueAudit, enqueueEvent, enqueueSnapshot } from "./outbox.ts";
@@ -26,11 +28,6 @@ import { newId, type Tx } from "./tx.ts";
 
 /** The placeholder a cycle message names the job being submitted by (it has no id yet). */
 const NEW = "(this job)";
-
-export interface SubmitInput {
-  manifest: Manifest;
-  bodyMd: string;
-}
 
 export function submitJob(tx: Tx, input: SubmitInput, actor: string): { job: Job; created: boolean } {
   const { children, ...m } = input.manifest; // children are jobs of their own, never part of the parent's document

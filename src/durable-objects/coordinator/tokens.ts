@@ -6,17 +6,13 @@
  * rotation takes effect on the very next request.
  */
 import { NotFoundError } from "../../core/errors.ts";
+import type { Principal } from "../../shared/coordinator-rpc.ts";
 import type { TokenInfo, TokenRole } from "../../shared/responses.ts";
 import { liveEnrollmentCode } from "./enrollment.ts";
 import { factoryByTokenHash } from "./factories.ts";
 import { newId, one, type Tx } from "./tx.ts";
 
-export type Principal =
-  | { kind: "token"; role: TokenRole; tokenId: string; name: string }
-  | { kind: "factory"; factoryId: string }
-  | { kind: "enrollment"; codeId: string };
-
-export type { TokenInfo, TokenRole };
+export type { Principal, TokenInfo, TokenRole };
 
 export function authenticate(sql: SqlStorage, hash: string, now: number): Principal | undefined {
   const t = one<{ id: string; role: TokenRole; name: string }>(

@@ -14,8 +14,8 @@
  * Streams opened with the admin token are not tracked: the admin token is the
  * deployment secret, changed only by a redeploy (which ends every stream).
  */
+import { feedName } from "../../shared/coordinator-rpc.ts";
 import { CLOSE } from "../../shared/protocol.ts";
-import { feedName } from "../coordinator/outbox-delivery.ts";
 import type { SseClient } from "./sse.ts";
 
 /** Query parameter on the Worker → JobFeed request naming the opener (set by the Worker, never by a client). */
