@@ -16,28 +16,28 @@
 import type { Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
 import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
-import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
+import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
+import { expireDue, fence, releaseLease, renewLease } from "./coordinator/dispatch/lease-ops.ts";
+import { closeStaleSockets } from "./coordinator/factories/sockets.ts";
+import { type ActionInput, applyAction, type JobAction } from "./coordinator/jobs/actions.ts";
 import {
   type ArtifactCommit,
   type ArtifactUploader,
   checkUploader,
   exclusively,
-} from "./coordinator/artifact-commit.ts";
-import { claimOverHttp } from "./coordinator/claim.ts";
-import { explainJob } from "./coordinator/explain.ts";
-import { closeStaleSockets } from "./coordinator/factory-sockets.ts";
-import { keyVerdicts } from "./coordinator/idempotency.ts";
-import { type JobListQuery, listJobs } from "./coordinator/job-list.ts";
-import { requireJob } from "./coordinator/job-rows.ts";
-import { expireDue, fence, releaseLease, renewLease } from "./coordinator/lease-ops.ts";
-import { queueVersion } from "./coordinator/meta.ts";
-import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox-dead-letters.ts";
-import { PolicyRpc } from "./coordinator/policy-rpc.ts";
-import { type PatchBody, patchJob } from "./coordinator/report.ts";
-import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
-import { listRuns } from "./coordinator/runs.ts";
-import { submitEach, submitJob } from "./coordinator/submit.ts";
-import { withWaitingReason, withWaitingReasons } from "./coordinator/waiting.ts";
+} from "./coordinator/jobs/artifact-commit.ts";
+import { explainJob } from "./coordinator/jobs/explain.ts";
+import { keyVerdicts } from "./coordinator/jobs/idempotency.ts";
+import { type JobListQuery, listJobs } from "./coordinator/jobs/list.ts";
+import { type PatchBody, patchJob } from "./coordinator/jobs/report.ts";
+import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/jobs/retention.ts";
+import { requireJob } from "./coordinator/jobs/rows.ts";
+import { listRuns } from "./coordinator/jobs/runs.ts";
+import { submitEach, submitJob } from "./coordinator/jobs/submit.ts";
+import { withWaitingReason, withWaitingReasons } from "./coordinator/jobs/waiting.ts";
+import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox/dead-letters.ts";
+import { PolicyRpc } from "./coordinator/rpc/policy.ts";
+import { queueVersion } from "./coordinator/runtime/meta.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
 export class ProductCoordinator extends PolicyRpc {
@@ -64,7 +64,7 @@ export class ProductCoordinator extends PolicyRpc {
   async listJobs(productId: string, q: JobListQuery) {
     return this.unit(productId, (tx) => {
       const page = listJobs(tx.sql, q);
-      // One fleet snapshot for the whole page (coordinator/waiting), never a fleet read per job.
+      // One fleet snapshot for the whole page (coordinator/jobs/waiting), never a fleet read per job.
       return { ...page, jobs: withWaitingReasons(tx, page.jobs, this.workReadyIds()) };
     });
   }
@@ -130,7 +130,7 @@ export class ProductCoordinator extends PolicyRpc {
 
   /**
    * Commit an uploaded artifact's pointer, fenced at commit time (see
-   * coordinator/artifact-commit): refused with `fenced` / `not_lease_holder` if
+   * coordinator/jobs/artifact-commit): refused with `fenced` / `not_lease_holder` if
    * the uploader lost its lease while the bytes streamed. On success, returns the
    * pointer it replaced (the caller deletes those bytes).
    */
@@ -146,7 +146,7 @@ export class ProductCoordinator extends PolicyRpc {
   // ---- the reaper's safety net (cron) -------------------------------------------------
 
   /**
-   * The retention pass (core/retention, coordinator/retention) at `now` (ms; the cron's scheduled time, or a test's):
+   * The retention pass (core/retention, coordinator/jobs/retention) at `now` (ms; the cron's scheduled time, or a test's):
    * enrollment codes and idempotency keys pruned, then up to FEEDS_PER_PASS old terminal feeds purged.
    */
   async prune(productId: string, now: number) {

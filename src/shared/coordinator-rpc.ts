@@ -7,7 +7,7 @@
 import type { Manifest } from "../core/model.ts";
 import type { TokenRole } from "./responses.ts";
 
-/** What a token hash authenticates as (coordinator/access/tokens `authenticate`). */
+/** What a token hash authenticates as (coordinator/access/feed-readers/tokens `authenticate`). */
 export type Principal =
   | { kind: "token"; role: TokenRole; tokenId: string; name: string }
   | { kind: "factory"; factoryId: string }

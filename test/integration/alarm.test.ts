@@ -16,7 +16,7 @@ async function setNotBefore(product: string, jobId: string, at: number): Promise
   });
 }
 
-/** The coordinator's internals this test drives: its alarm bookkeeping (coordinator/runtime). */
+/** The coordinator's internals this test drives: its alarm bookkeeping (coordinator/runtime/runtime). */
 interface AlarmInternals {
   alarmAt: number | null;
   scheduleAlarm(): Promise<void>;

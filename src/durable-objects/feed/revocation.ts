@@ -7,7 +7,7 @@
  * and beside the SSE client in memory (an SSE stream dies with the object
  * anyway). When the token is revoked, rotated or its factory deregistered,
  * the product's coordinator looks up the jobs that token watched
- * (coordinator/access) and tells each of their feeds to close exactly those
+ * (coordinator/access/feed-readers) and tells each of their feeds to close exactly those
  * streams: WebSockets with close code 4001 (`CLOSE.revoked`, as factory
  * sockets), SSE streams with a final `revoked` event, then end of stream.
  *
