@@ -1,10 +1,11 @@
 /**
  * @module durable-objects/coordinator/rpc/fleet
  * The coordinator's RPC methods for who may act: tokens, enrollment, the factories of the fleet and the
- * least-privilege checks on feeds. `ProductCoordinator` adds the job and upkeep methods on top.
+ * least-privilege checks on feeds, as the first layer of RPC methods over the composed parts
+ * (runtime/composition); `PolicyRpc` and `ProductCoordinator` add theirs on top.
  *
- * Each method is one unit whose body is in a store module (credentials, factory-admin, access, tokens,
- * factories); what happens here is only what must follow the commit: a retired credential's sockets revoked
+ * Each method is one unit whose body is in a store module (access/credentials, factories/admin,
+ * access/feed-readers, access/tokens, factories/registry); what happens here is only what must follow the commit: a retired credential's sockets revoked
  * and the feed streams it opened closed, or a dispatch pass when a factory can take more work.
  */
 import type { Outcome } from "../../../core/errors.ts";
@@ -27,19 +28,19 @@ import {
   heartbeat,
   setFactoryStatus,
 } from "../factories/admin.ts";
-import { FactoryConnections } from "../factories/connections.ts";
 import { listFactories, requireFactory } from "../factories/registry.ts";
+import { ComposedCoordinator } from "../runtime/composition.ts";
 import type { Tx } from "../runtime/tx.ts";
 
-export abstract class FleetRpc extends FactoryConnections {
+export abstract class FleetRpc extends ComposedCoordinator {
   // ---- auth ------------------------------------------------------------------------
 
   async authenticate(productId: string, tokenHash: string) {
-    return this.unit(productId, (tx) => authenticate(tx.sql, tokenHash, tx.now) ?? null);
+    return this.units.run(productId, (tx) => authenticate(tx.sql, tokenHash, tx.now) ?? null);
   }
 
   async mintToken(productId: string, role: TokenRole, name: string, hash: string, actor: string) {
-    return this.unit(productId, (tx) => issueToken(tx, role, name, hash, actor));
+    return this.units.run(productId, (tx) => issueToken(tx, role, name, hash, actor));
   }
 
   async revokeToken(productId: string, id: string, actor: string) {
@@ -47,14 +48,14 @@ export abstract class FleetRpc extends FactoryConnections {
   }
 
   async listTokens(productId: string) {
-    return this.unit(productId, (tx) => listTokens(tx.sql));
+    return this.units.run(productId, (tx) => listTokens(tx.sql));
   }
 
   // ---- least privilege: factory reads, live feed streams ------------------------------
 
   /** Refuses (forbidden) unless the factory holds or held the job (worker/auth `requireJobReader`). */
   async checkFactoryRead(productId: string, factoryId: string, jobId: string) {
-    return this.unit(productId, (tx) => {
+    return this.units.run(productId, (tx) => {
       assertFactoryMayRead(tx.sql, factoryId, jobId);
       return true;
     });
@@ -62,7 +63,7 @@ export abstract class FleetRpc extends FactoryConnections {
 
   /** A feed stream of `jobId` is opening with the token of this hash: remember it for revocation. */
   async recordFeedWatcher(productId: string, jobId: string, tokenHash: string) {
-    return this.unit(productId, (tx) => {
+    return this.units.run(productId, (tx) => {
       recordWatcher(tx, tokenHash, jobId);
       return true;
     });
@@ -71,15 +72,15 @@ export abstract class FleetRpc extends FactoryConnections {
   // ---- factories -----------------------------------------------------------------------
 
   async enroll(productId: string, input: EnrollInput, tokenHash: string, actor: string, codeHash?: string) {
-    return this.unit(productId, (tx) => enroll(tx, input, tokenHash, actor, codeHash));
+    return this.units.run(productId, (tx) => enroll(tx, input, tokenHash, actor, codeHash));
   }
 
   async mintEnrollmentCode(productId: string, hash: string, ttlSeconds: number, actor: string) {
-    return this.unit(productId, (tx) => issueEnrollmentCode(tx, hash, ttlSeconds, actor));
+    return this.units.run(productId, (tx) => issueEnrollmentCode(tx, hash, ttlSeconds, actor));
   }
 
   async heartbeat(productId: string, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
-    return this.unit(productId, (tx) => heartbeat(tx, factoryId, body));
+    return this.units.run(productId, (tx) => heartbeat(tx, factoryId, body));
   }
 
   /** An operator approves declared capabilities (all pending when none are named) and/or sets the seat limit. */
@@ -89,21 +90,21 @@ export abstract class FleetRpc extends FactoryConnections {
     req: { capabilities?: string[]; seatLimit?: number },
     actor: string,
   ) {
-    const outcome = await this.unit(productId, (tx) => approveFactoryGrant(tx, factoryId, req, actor));
+    const outcome = await this.units.run(productId, (tx) => approveFactoryGrant(tx, factoryId, req, actor));
     // Newly routable capabilities may fit queued jobs: offer them now (no stage moved, so unit did not).
     if (outcome.ok) {
-      this.dispatch();
-      await this.afterWrite();
+      this.link.dispatch();
+      await this.units.settle();
     }
     return outcome;
   }
 
   async listFactories(productId: string) {
-    return this.unit(productId, (tx) => listFactories(tx.sql, tx.now));
+    return this.units.run(productId, (tx) => listFactories(tx.sql, tx.now));
   }
 
   async getFactory(productId: string, factoryId: string) {
-    return this.unit(productId, (tx) => requireFactory(tx.sql, factoryId, tx.now));
+    return this.units.run(productId, (tx) => requireFactory(tx.sql, factoryId, tx.now));
   }
 
   async rotateFactoryToken(productId: string, factoryId: string, newHash: string, actor: string) {
@@ -118,9 +119,10 @@ export abstract class FleetRpc extends FactoryConnections {
   }
 
   async setFactoryStatus(productId: string, factoryId: string, status: AdminStatus, actor: string) {
-    const outcome = await this.unit(productId, (tx) => setFactoryStatus(tx, factoryId, status, actor));
-    if (outcome.ok && status !== "active") this.notify(factoryId, { type: "drain", reason: `${status} by ${actor}` });
-    if (outcome.ok && status === "active") this.dispatch();
+    const outcome = await this.units.run(productId, (tx) => setFactoryStatus(tx, factoryId, status, actor));
+    if (outcome.ok && status !== "active")
+      this.link.notify(factoryId, { type: "drain", reason: `${status} by ${actor}` });
+    if (outcome.ok && status === "active") this.link.dispatch();
     return outcome;
   }
 
@@ -140,12 +142,12 @@ export abstract class FleetRpc extends FactoryConnections {
     revoke?: { factoryId: string; reason: string },
   ): Promise<Outcome<T>> {
     let watched: Watched | undefined;
-    const outcome = await this.unit(productId, (tx) => {
+    const outcome = await this.units.run(productId, (tx) => {
       const retired = fn(tx);
       watched = retired.watched;
       return retired.value;
     });
-    if (outcome.ok && revoke) this.notify(revoke.factoryId, { type: "revoke", reason: revoke.reason }, true);
+    if (outcome.ok && revoke) this.link.notify(revoke.factoryId, { type: "revoke", reason: revoke.reason }, true);
     if (outcome.ok && watched) await closeFeedStreams(this.env, productId, watched.hash, watched.jobs);
     return outcome;
   }

@@ -21,27 +21,27 @@ export abstract class PolicyRpc extends FleetRpc {
 
   /** `GET …/serial`: every key with a holder, a queue or a freeze, paged by key (coordinator/policies/serial-gates). */
   async listSerialGates(productId: string, q: { limit: number; cursor?: string }) {
-    return this.unit(productId, (tx) => listSerialGates(tx, q));
+    return this.units.run(productId, (tx) => listSerialGates(tx, q));
   }
 
   async freezeSerialKey(productId: string, key: string, actor: string, reason: string) {
-    return this.unit(productId, (tx) => freezeSerialKey(tx, key, actor, reason));
+    return this.units.run(productId, (tx) => freezeSerialKey(tx, key, actor, reason));
   }
 
   async unfreezeSerialKey(productId: string, key: string, actor: string, reason?: string) {
-    return this.unit(productId, (tx) => unfreezeSerialKey(tx, key, actor, reason));
+    return this.units.run(productId, (tx) => unfreezeSerialKey(tx, key, actor, reason));
   }
 
   /** One review (coordinator/policies/reviews); a reject that took a running job's lease tells its holder to stop. */
   async review(productId: string, jobId: string, input: ReviewInput) {
-    const outcome = await this.unit(productId, (tx) => {
+    const outcome = await this.units.run(productId, (tx) => {
       const { job, stoppedFactoryId } = reviewJob(tx, jobId, input);
       return { job, stoppedFactoryId, view: reviewsView(job) };
     });
     if (!outcome.ok) return outcome;
     const { job, stoppedFactoryId, view } = outcome.value;
     if (stoppedFactoryId) {
-      this.notify(stoppedFactoryId, {
+      this.link.notify(stoppedFactoryId, {
         type: "cancel",
         jobId: job.id,
         leaseEpoch: job.leaseEpoch - 1,
@@ -52,19 +52,19 @@ export abstract class PolicyRpc extends FleetRpc {
   }
 
   async reviews(productId: string, jobId: string) {
-    return this.unit(productId, (tx) => reviewsView(requireJob(tx.sql, jobId)));
+    return this.units.run(productId, (tx) => reviewsView(requireJob(tx.sql, jobId)));
   }
 
   // ---- part 1: product settings (coordinator/policies/settings) ----------------------------------
 
   /** The product's settings, every key (defaults for what was never set). */
   async readSettings(productId: string) {
-    return this.unit(productId, (tx) => getSettings(tx.sql));
+    return this.units.run(productId, (tx) => getSettings(tx.sql));
   }
 
   /** Merge a validated patch (audited, queue version bumped); connected factories hear a changed lease TTL. */
   async patchSettings(productId: string, patch: SettingsPatch, actor: string) {
-    const outcome = await this.unit(productId, (tx) => updateSettings(tx, patch, actor));
+    const outcome = await this.units.run(productId, (tx) => updateSettings(tx, patch, actor));
     if (!outcome.ok) return outcome;
     if (outcome.value.announce) announceSettings(this.ctx, outcome.value.settings);
     return { ok: true as const, value: outcome.value.settings };
@@ -74,11 +74,11 @@ export abstract class PolicyRpc extends FleetRpc {
 
   /** Makes a job a composite parent with these children, all in one unit (coordinator/dag/children). */
   async addChildren(productId: string, parentId: string, children: ChildManifest[], actor: string) {
-    return this.unit(productId, (tx) => addChildren(tx, parentId, children, actor));
+    return this.units.run(productId, (tx) => addChildren(tx, parentId, children, actor));
   }
 
   /** A job's subtree, bounded (coordinator/dag/tree). */
   async jobTree(productId: string, jobId: string) {
-    return this.unit(productId, (tx) => jobTree(tx, jobId, this.workReadyIds()));
+    return this.units.run(productId, (tx) => jobTree(tx, jobId, this.link.workReadyIds()));
   }
 }

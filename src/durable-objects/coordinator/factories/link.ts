@@ -1,7 +1,8 @@
 /**
- * @module durable-objects/coordinator/factories/connections
- * The factory WebSockets of the coordinator (hibernation API): upgrade, hello, frames, close. One live
- * connection per factory — the latest hello's — and frames from any socket it replaced are refused.
+ * @module durable-objects/coordinator/factories/link
+ * The coordinator's link to its factories over WebSockets (hibernation API): upgrade, hello, frames, close,
+ * push dispatch (factories/push), notices and the stale-socket sweep. One live connection per factory — the
+ * latest hello's — and frames from any socket it replaced are refused. Each frame is one unit (runtime/units).
  */
 import { DomainError } from "../../../core/errors.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
@@ -9,28 +10,57 @@ import { grantedLeaseTtl } from "../../../core/settings.ts";
 import { CLOSE, type FactoryFrame, PROTOCOL_VERSION, parseFactoryFrame } from "../../../shared/protocol.ts";
 import { heldAssignments } from "../dispatch/lease-ops.ts";
 import { getSettings, queueVersion } from "../runtime/meta.ts";
-import { CoordinatorRuntime } from "../runtime/runtime.ts";
+import type { Units } from "../runtime/units.ts";
 import { applyFactoryFrame } from "./frames.ts";
 import { declareFactory } from "./grants.ts";
+import { pushWork } from "./push.ts";
 import { readFactory } from "./registry.ts";
 import {
   assertCurrentConnection,
   attachmentOf,
+  closeStaleSockets,
+  notifyFactory,
   REPLACED,
   replaceOthers,
   type SocketAttachment,
   send,
+  workReadySockets,
 } from "./sockets.ts";
 
-export abstract class FactoryConnections extends CoordinatorRuntime {
+export class FactoryLink {
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly units: Units,
+  ) {}
+
+  /** A dispatch pass: the most urgent due work pushed to work-ready sockets (factories/push). */
+  dispatch(): void {
+    pushWork(this.ctx, this.units);
+  }
+
+  /** Factories with a greeted, work-ready WebSocket: what push dispatch sends to (read by jobs/waiting). */
+  workReadyIds(): Set<string> {
+    return new Set(workReadySockets(this.ctx).keys());
+  }
+
+  /** Push a frame to a factory's sockets (cancel, drain), or revoke and close them. */
+  notify(factoryId: string, frame: Parameters<typeof notifyFactory>[2], close?: boolean): void {
+    notifyFactory(this.ctx, factoryId, frame, close ? { code: CLOSE.revoked, reason: "revoked" } : undefined);
+  }
+
+  /** The sweep: close sockets of factories silent for 3 heartbeat intervals (factories/sockets). */
+  closeStale(): number {
+    return closeStaleSockets(this.ctx, this.units.sql);
+  }
+
   /** Upgrade, after the Worker authenticated the factory (it passes the id in a header). */
-  override async fetch(request: Request): Promise<Response> {
+  async accept(request: Request): Promise<Response> {
     const factoryId = request.headers.get("x-gf-factory-id");
     const productId = request.headers.get("x-gf-product-id");
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !factoryId || !productId) {
       return new Response("expected a factory WebSocket upgrade", { status: 426 });
     }
-    this.bindProduct(productId);
+    this.units.bind(productId);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [factoryId]);
@@ -44,7 +74,7 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+  async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const att = attachmentOf(ws);
     if (!att) return;
     if (att.replaced) return this.refuseReplaced(ws, undefined);
@@ -63,7 +93,7 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
     }
     if (frame.type === "drain") {
       try {
-        assertCurrentConnection(this.sql, att);
+        assertCurrentConnection(this.units.sql, att);
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         if (err.details?.reason === REPLACED) return this.refuseReplaced(ws, frame.id);
@@ -74,8 +104,8 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
       if (frame.id) send(ws, { type: "ack", id: frame.id });
       return;
     }
-    await this.unit(
-      this.productId,
+    await this.units.run(
+      this.units.productId,
       (tx) => {
         assertCurrentConnection(tx.sql, att);
         return applyFactoryFrame(tx, att.factoryId, frame, att.leaseTtlSeconds);
@@ -113,8 +143,8 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
     att: SocketAttachment,
     hello: Extract<FactoryFrame, { type: "hello" }>,
   ): Promise<void> {
-    const outcome = await this.unit(
-      this.productId,
+    const outcome = await this.units.run(
+      this.units.productId,
       (tx) => {
         const connection = (readFactory(tx.sql, att.factoryId)?.connection ?? 0) + 1;
         declareFactory(
@@ -140,7 +170,7 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
           type: "welcome",
           v: PROTOCOL_VERSION,
           factoryId: att.factoryId,
-          productId: this.productId,
+          productId: this.units.productId,
           queueVersion: done.value.version,
           heartbeatIntervalMs: HEARTBEAT.intervalMs,
           leaseTtlSeconds: grantedLeaseTtl(done.value.productTtl, leaseTtlSeconds),
@@ -154,10 +184,10 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
       return;
     }
     this.dispatch();
-    await this.afterWrite();
+    await this.units.settle();
   }
 
-  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+  async closed(ws: WebSocket, code: number, reason: string): Promise<void> {
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
     } catch {
@@ -165,7 +195,7 @@ export abstract class FactoryConnections extends CoordinatorRuntime {
     }
   }
 
-  override async webSocketError(ws: WebSocket): Promise<void> {
+  async errored(ws: WebSocket): Promise<void> {
     try {
       ws.close(1011, "socket error");
     } catch {
