@@ -11,7 +11,7 @@
  */
 import type { Insights, Job, RunResult } from "../../../core/model.ts";
 import type { Run } from "../../../shared/responses.ts";
-import { enqueue } from "../outbox/records.ts";
+import { enqueueRun } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 
 export type { Run };
@@ -35,7 +35,7 @@ export function startRun(tx: Tx, job: Job, factoryId: string): Run {
     run.startedAt,
     JSON.stringify(run),
   );
-  enqueue(tx, "run", { ...run });
+  enqueueRun(tx, run);
   return run;
 }
 
@@ -58,7 +58,7 @@ export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insigh
     done.jobId,
     done.leaseEpoch,
   );
-  enqueue(tx, "run", { ...done });
+  enqueueRun(tx, done);
 }
 
 /** Every run of a job, oldest first (by lease epoch). */

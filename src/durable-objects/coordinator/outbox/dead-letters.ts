@@ -40,7 +40,7 @@ export function recordFailure(tx: Tx, r: OutboxRecord, error: string): RetryDeci
     deadLetterRecord(tx, r, decision.reason, decision.attempts);
     return decision;
   }
-  const jobId = r.kind === "event" && typeof r.body.jobId === "string" ? r.body.jobId : null;
+  const jobId = r.kind === "event" ? r.body.jobId : null;
   tx.sql.exec(
     `INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT(seq) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at, last_error = excluded.last_error`,
@@ -61,7 +61,7 @@ export function deadLetterRecord(tx: Tx, r: OutboxRecord, reason: string, attemp
   tx.sql.exec("DELETE FROM outbox_retries WHERE seq = ?", r.seq);
   // An audit about a dead letter that is itself undeliverable would chain for ever: that one is not audited again.
   const selfReport = r.kind === "audit" && r.body.action === OUTBOX_DEAD_LETTER_ALERT;
-  const target = typeof r.body.jobId === "string" ? r.body.jobId : `outbox:${r.seq}`;
+  const target = r.kind !== "audit" && typeof r.body.jobId === "string" ? r.body.jobId : `outbox:${r.seq}`;
   if (!selfReport)
     enqueueAudit(tx, SYSTEM_ACTOR, OUTBOX_DEAD_LETTER_ALERT, target, { seq: r.seq, kind: r.kind, attempts, reason });
   alert(tx.productId, `outbox:${r.kind}`, `outbox:${r.seq}`, reason);

@@ -25,7 +25,14 @@ import type { FeedAppend } from "../../job-feed.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure } from "./dead-letters.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
-import { ackSeqs, hasPending, type OutboxRecord, peekDue } from "./records.ts";
+import {
+  ackSeqs,
+  type EventRecord,
+  type HistoryOutboxRecord,
+  hasPending,
+  type OutboxRecord,
+  peekDue,
+} from "./records.ts";
 
 /** Records per delivery round: one JobFeed call per job and ≤ a few queue batches. */
 export const OUTBOX_BATCH = 200;
@@ -87,7 +94,7 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
 }
 
 interface Unit {
-  records: OutboxRecord[];
+  records: HistoryOutboxRecord[];
   send(): Promise<unknown>;
 }
 
@@ -146,16 +153,17 @@ function plan(host: DeliveryHost, due: OutboxRecord[]) {
   const { env, productId } = host;
   const oversized: Array<{ record: OutboxRecord; reason: string }> = [];
   const envelope = jsonBytes({ kind: "history", productId, records: [] } satisfies HistoryMessage);
-  const admitted = host.feeds.admit(due.filter((r) => r.kind === "event").map(feedKey), host.now());
-  const feeds = new Map<string, OutboxRecord[]>();
-  const fresh: OutboxRecord[] = [];
-  const retried: OutboxRecord[] = [];
+  const eventRecords = due.filter((r): r is EventRecord => r.kind === "event");
+  const admitted = host.feeds.admit(eventRecords.map(feedKey), host.now());
+  const feeds = new Map<string, EventRecord[]>();
+  const fresh: HistoryOutboxRecord[] = [];
+  const retried: HistoryOutboxRecord[] = [];
   let events = 0;
   let deferred = 0;
   for (const r of due) {
     if (r.kind === "event" && events >= OUTBOX_BATCH) continue;
     // Sized as it would travel in a history message: no record larger than a message is ever sent.
-    const reason = tooLargeReason(jsonBytes(toHistory(productId, r)) + envelope, MESSAGE_BYTES);
+    const reason = tooLargeReason(historyBytes(productId, r) + envelope, MESSAGE_BYTES);
     if (reason) {
       oversized.push({ record: r, reason });
       continue;
@@ -171,7 +179,7 @@ function plan(host: DeliveryHost, due: OutboxRecord[]) {
     } else (r.attempts > 0 ? retried : fresh).push(r);
   }
   // Fresh history records travel packed; a record that failed before travels alone, so a poison one fails alone.
-  const sizeOf = (r: OutboxRecord) => jsonBytes(toHistory(productId, r)) + 1;
+  const sizeOf = (r: HistoryOutboxRecord) => jsonBytes(toHistory(productId, r)) + 1;
   const history: Unit[] = [
     ...chunkBySize(fresh, { maxBytes: MESSAGE_BYTES - envelope }, sizeOf),
     ...retried.map((r) => [r]),
@@ -183,24 +191,30 @@ function plan(host: DeliveryHost, due: OutboxRecord[]) {
   return { feeds: [...feeds.values()], history, oversized, deferred };
 }
 
-function message(productId: string, records: OutboxRecord[]): HistoryMessage {
+function message(productId: string, records: HistoryOutboxRecord[]): HistoryMessage {
   return { kind: "history", productId, records: records.map((r) => toHistory(productId, r)) };
 }
 
-function toHistory(productId: string, r: OutboxRecord): HistoryRecord {
-  return { productId, seq: r.seq, kind: r.kind as HistoryRecord["kind"], body: r.body };
+function toHistory(productId: string, r: HistoryOutboxRecord): HistoryRecord {
+  return { productId, seq: r.seq, kind: r.kind, body: r.body };
 }
 
-function toAppend(r: OutboxRecord): FeedAppend {
-  const { type, at, data } = r.body as { type?: unknown; at?: unknown; data?: unknown };
+/** Any record, sized as it would travel in a history message (an event never does, but must fit one too). */
+function historyBytes(productId: string, r: OutboxRecord): number {
+  return jsonBytes({ productId, seq: r.seq, kind: r.kind, body: r.body });
+}
+
+function toAppend(r: EventRecord): FeedAppend {
+  const { type, at, data } = r.body;
   return {
     sourceSeq: r.seq,
+    // Defensive still: a cut record keeps its scalars, but its `data` may be a marker (outbox/records `Stored`).
     type: typeof type === "string" ? type : "unknown",
     at: typeof at === "number" ? at : 0,
-    data: data !== null && typeof data === "object" ? (data as Record<string, unknown>) : {},
+    data: data !== null && typeof data === "object" ? data : {},
   };
 }
 
-function feedKey(r: OutboxRecord): string {
+function feedKey(r: EventRecord): string {
   return String(r.body.jobId ?? "");
 }

@@ -14,40 +14,94 @@
  */
 import type { Job } from "../../../core/model.ts";
 import { fitRecord, RECORD_MAX_BYTES, splitLines } from "../../../core/record-bounds.ts";
+import type { Run } from "../../../shared/responses.ts";
 import type { Tx } from "../runtime/tx.ts";
 
-/** `event` records go to the job's feed (JobFeed DO); the others to D1 history. */
-export type OutboxKind = "snapshot" | "run" | "audit" | "event";
+/**
+ * A body as stored: what its writer below put in, unless it was over its kind's byte budget — then it is
+ * marked `truncated` and cut (core/record-bounds `fitRecord`): top-level scalars survive (ids, times, stage;
+ * strings possibly shortened), nested values (`data`, `doc`, `detail`, `result`) may be cut down or replaced
+ * by a `{ truncated: true }` marker, so a reader of nested values stays defensive.
+ */
+type Stored<T> = T & { truncated?: { bytes: number } };
 
-export interface OutboxRecord {
+/** A job feed event (JobFeed `append`): its outbox seq becomes the feed's dedup key. */
+export type EventBody = Stored<{ jobId: string; type: string; at: number; data: Record<string, unknown> }>;
+
+/** A job's state at one revision, for D1 history (job_snapshots). The body itself is left out of `doc`. */
+export type SnapshotBody = Stored<{
+  jobId: string;
+  rev: number;
+  stage: Job["stage"];
+  at: number;
+  title: string;
+  priority: Job["priority"];
+  attempt: number;
+  leaseEpoch: number;
+  holderFactoryId: string | null;
+  doc: Omit<Job, "bodyMd"> & { bodyMd?: undefined };
+}>;
+
+/** A run opened or closed (jobs/runs), for D1 history (runs). */
+export type RunBody = Stored<{ [K in keyof Run]: Run[K] }>;
+
+/** An audit entry, for D1 history (audit_log). */
+export type AuditBody = Stored<{
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  detail: Record<string, unknown>;
+}>;
+
+/** One outbox entry: `event` records go to the job's feed (JobFeed DO); the others to D1 history. */
+export type OutboxEntry =
+  | { kind: "event"; body: EventBody }
+  | { kind: "snapshot"; body: SnapshotBody }
+  | { kind: "run"; body: RunBody }
+  | { kind: "audit"; body: AuditBody };
+
+export type OutboxKind = OutboxEntry["kind"];
+
+/** An entry as read back for delivery. */
+export type OutboxRecord = OutboxEntry & {
   seq: number;
-  kind: OutboxKind;
-  body: Record<string, unknown>;
   /** Failed delivery tries so far (0 for a record never tried or never failed). */
   attempts: number;
-}
+};
+
+export type EventRecord = Extract<OutboxRecord, { kind: "event" }>;
+/** A record bound for D1 history. */
+export type HistoryOutboxRecord = Exclude<OutboxRecord, { kind: "event" }>;
 
 /** Records one outbox entry, cut down to its kind's byte budget (RECORD_MAX_BYTES) if it is larger. */
-export function enqueue(tx: Tx, kind: OutboxKind, body: Record<string, unknown>): void {
-  const bounded = fitRecord(body, RECORD_MAX_BYTES[kind]);
-  tx.sql.exec("INSERT INTO outbox(kind, body) VALUES (?, ?)", kind, JSON.stringify(bounded));
+export function enqueue(tx: Tx, entry: OutboxEntry): void {
+  const bounded = fitRecord({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]);
+  tx.sql.exec("INSERT INTO outbox(kind, body) VALUES (?, ?)", entry.kind, JSON.stringify(bounded));
 }
 
 export function enqueueSnapshot(tx: Tx, job: Job): void {
-  enqueue(tx, "snapshot", {
-    jobId: job.id,
-    rev: job.rev,
-    stage: job.stage,
-    at: tx.now,
-    title: job.title,
-    priority: job.priority,
-    attempt: job.attempt,
-    leaseEpoch: job.leaseEpoch,
-    holderFactoryId: job.holderFactoryId ?? null,
-    // The body is immutable and kept by the coordinator (up to 256 KiB): leaving
-    // it out keeps a snapshot within its byte budget without cutting anything else.
-    doc: { ...job, bodyMd: undefined },
+  enqueue(tx, {
+    kind: "snapshot",
+    body: {
+      jobId: job.id,
+      rev: job.rev,
+      stage: job.stage,
+      at: tx.now,
+      title: job.title,
+      priority: job.priority,
+      attempt: job.attempt,
+      leaseEpoch: job.leaseEpoch,
+      holderFactoryId: job.holderFactoryId ?? null,
+      // The body is immutable and kept by the coordinator (up to 256 KiB): leaving
+      // it out keeps a snapshot within its byte budget without cutting anything else.
+      doc: { ...job, bodyMd: undefined },
+    },
   });
+}
+
+export function enqueueRun(tx: Tx, run: Run): void {
+  enqueue(tx, { kind: "run", body: { ...run } });
 }
 
 /**
@@ -55,7 +109,9 @@ export function enqueueSnapshot(tx: Tx, job: Job): void {
  * batch over the event budget becomes several consecutive events (splitLines).
  */
 export function enqueueEvent(tx: Tx, jobId: string, type: string, data: Record<string, unknown> = {}): void {
-  for (const body of splitLines({ jobId, type, at: tx.now, data }, RECORD_MAX_BYTES.event)) enqueue(tx, "event", body);
+  const event: EventBody = { jobId, type, at: tx.now, data };
+  // Each part keeps the event's fields, with a run of its log lines (core/record-bounds `splitLines`).
+  for (const part of splitLines(event, RECORD_MAX_BYTES.event)) enqueue(tx, { kind: "event", body: part });
 }
 
 export function enqueueAudit(
@@ -65,7 +121,7 @@ export function enqueueAudit(
   target: string,
   detail: Record<string, unknown> = {},
 ): void {
-  enqueue(tx, "audit", { at: tx.now, actor, action, target, detail });
+  enqueue(tx, { kind: "audit", body: { at: tx.now, actor, action, target, detail } });
 }
 
 /**
@@ -90,12 +146,12 @@ export function peekDue(sql: SqlStorage, now: number, limit: number, side: "even
       limit,
     )
     .toArray()
-    .map((r) => ({
-      seq: r.seq,
-      kind: r.kind as OutboxKind,
-      body: JSON.parse(r.body) as Record<string, unknown>,
-      attempts: r.attempts,
-    }));
+    .map(rowToRecord);
+}
+
+/** The outbox holds only what `enqueue` wrote: a row's kind names its body's type. */
+function rowToRecord(r: { seq: number; kind: string; body: string; attempts: number }): OutboxRecord {
+  return { seq: r.seq, kind: r.kind, body: JSON.parse(r.body), attempts: r.attempts } as OutboxRecord;
 }
 
 /** Drop delivered records (and their retry state). */
