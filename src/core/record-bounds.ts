@@ -11,7 +11,7 @@ import { chunkBySize } from "./chunks.ts";
 
 /**
  * Byte budget per outbox record kind. A history queue message is packed to at
- * most 100 KiB (outbox-delivery), so every record fits one message with room to
+ * most 100 KiB (outbox/delivery), so every record fits one message with room to
  * spare; a feed event also travels in a WebSocket frame and an SSE line to every
  * watcher, so it is kept smaller still.
  */

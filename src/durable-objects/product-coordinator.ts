@@ -174,7 +174,7 @@ export class ProductCoordinator extends PolicyRpc {
     return outcome.ok ? { ...outcome.value, closedSockets: closed, shipped } : outcome;
   }
 
-  // ---- dead letters (outbox-dead-letters) -----------------------------------------------
+  // ---- dead letters (outbox/dead-letters) -----------------------------------------------
 
   /** Dead letters kept here, newest first: undeliverable outbox records and DLQ messages D1 refused. */
   async listDeadLetters(productId: string, since: number, limit: number) {

@@ -33,7 +33,7 @@ export function enroll(tx: Tx, input: EnrollInput, tokenHash: string, actor: str
   return f;
 }
 
-/** The factory beat: what it declares counts only within its grant (factory-grants); it learns its leases. */
+/** The factory beat: what it declares counts only within its grant (factories/grants); it learns its leases. */
 export function heartbeat(tx: Tx, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
   const factory: Factory = declareFactory(tx, factoryId, body, { lastHeartbeatAt: tx.now });
   const leases = heldAssignments(tx, factoryId).map(({ job, leaseEpoch, expiresAt, ttlSeconds }) => ({
@@ -47,7 +47,7 @@ export function heartbeat(tx: Tx, factoryId: string, body: { capabilities?: stri
 
 /**
  * An operator approves declared capabilities (all pending when none are named) and/or sets the seat limit.
- * @throws DomainError conflict — a named capability was never declared (factory-grants `approveGrant`).
+ * @throws DomainError conflict — a named capability was never declared (factories/grants `approveGrant`).
  */
 export function approveFactoryGrant(
   tx: Tx,

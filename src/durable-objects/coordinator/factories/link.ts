@@ -133,7 +133,7 @@ export class FactoryLink {
   }
 
   /**
-   * HELLO — the factory's declaration (capabilities and seats, bounded by its grant: factory-grants) and a
+   * HELLO — the factory's declaration (capabilities and seats, bounded by its grant: factories/grants) and a
    * new connection generation, committed in one unit; then, synchronously after the commit, this socket
    * replaces every other of the factory and is welcomed. Nothing awaits between the commit and the takeover,
    * so two hellos racing are handled one after the other and exactly one socket stays live: the later one.

@@ -13,7 +13,7 @@ import { newId, one, type Tx } from "../runtime/tx.ts";
 
 /**
  * The stored document. `capabilities` and `seats` are the effective values the router uses, recomputed
- * from the grant (factory-grants.ts) whenever a declaration or an approval changes it.
+ * from the grant (factories/grants) whenever a declaration or an approval changes it.
  */
 export interface StoredFactory extends Omit<Factory, "load" | "health"> {
   engines?: string[];
@@ -125,7 +125,7 @@ export function enrollFactory(
 
 /**
  * Merge `changes` into the stored document. Not for capabilities or seats: those go through
- * factory-grants (`declareFactory`, `approveGrant`) so a factory cannot widen its own grant.
+ * factories/grants (`declareFactory`, `approveGrant`) so a factory cannot widen its own grant.
  */
 export function updateFactory(
   tx: Tx,

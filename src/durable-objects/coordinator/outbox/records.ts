@@ -10,7 +10,7 @@
  * Every record is bounded in bytes here, at creation (core/record-bounds), so no
  * record can outgrow the message that carries it. Records are acknowledged one
  * by one (by seq), not "up to": a record that keeps failing is retried on its
- * own schedule (outbox-dead-letters) while the ones behind it move on.
+ * own schedule (outbox/dead-letters) while the ones behind it move on.
  */
 import type { Job } from "../../../core/model.ts";
 import { fitRecord, RECORD_MAX_BYTES, splitLines } from "../../../core/record-bounds.ts";

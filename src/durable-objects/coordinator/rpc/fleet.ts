@@ -132,7 +132,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
   }
 
   /**
-   * A unit that retires a credential (coordinator/access/credentials, factory-admin `deregister`). Once it has
+   * A unit that retires a credential (coordinator/access/credentials, factories/admin `deregister`). Once it has
    * committed: the factory's sockets (if `revoke` names one) are told and closed, then the feed streams the
    * credential opened are closed — awaited, so the call returns after they are gone.
    */

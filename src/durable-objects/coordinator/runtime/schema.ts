@@ -114,7 +114,7 @@ CREATE TABLE IF NOT EXISTS serial_freezes (
   reason TEXT NOT NULL,
   at INTEGER NOT NULL
 );
--- Live feed streams by the token hash that opened them: whom to close on revocation (./access.ts).
+-- Live feed streams by the token hash that opened them: whom to close on revocation (access/feed-readers.ts).
 CREATE TABLE IF NOT EXISTS feed_watchers (
   token_hash TEXT NOT NULL,
   job_id TEXT NOT NULL,
@@ -126,7 +126,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   kind TEXT NOT NULL,
   body TEXT NOT NULL
 );
--- Outbox records whose delivery failed: their own retry schedule (outbox-dead-letters).
+-- Outbox records whose delivery failed: their own retry schedule (outbox/dead-letters).
 CREATE TABLE IF NOT EXISTS outbox_retries (
   seq INTEGER PRIMARY KEY,
   attempts INTEGER NOT NULL,
