@@ -34,7 +34,7 @@ export function childEnded(stage: Stage): boolean {
  *   is `done` if at least one child shipped — a composite none of whose parts shipped has nothing to review or
  *   test, so it fails naming its first child instead of passing an empty result on.
  * `done.next` is `review` when the parent's manifest asks for reviewers (`reviewers > 0`), else `testing` —
- * the same gate a built job passes (coordinator/report). No children at all is `waiting` (0 of 0): a parent
+ * the same gate a built job passes (coordinator/jobs/report). No children at all is `waiting` (0 of 0): a parent
  * made composite with an empty list has nothing to wait for yet, and its children are still to come.
  */
 export function compositeState(

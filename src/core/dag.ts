@@ -11,7 +11,7 @@ export type DepsState = "satisfied" | "waiting" | "impossible";
 /**
  * Dep stages that end a dependency without shipping it. `failed` is here because, at the end of every atomic
  * unit, a job still in `failed` is one no automatic retry will take out (a transient failure with attempts left
- * moves on to `queued` in the same unit that failed it — coordinator/report `afterFailure`). An operator may
+ * moves on to `queued` in the same unit that failed it — coordinator/jobs/report `afterFailure`). An operator may
  * still requeue a failed or dead-lettered dep later; the dependents it failed stay failed (each can be requeued
  * too): a dependent's failure is decided once, when its dep settles, never undone behind the operator's back.
  */

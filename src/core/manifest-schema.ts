@@ -56,7 +56,7 @@ export const MANIFEST_SHAPE = {
   onChildFailure: z.enum(ON_CHILD_FAILURE).optional(), // composite parents only; unset = fail (core/composite)
 };
 
-/** `#<index>`: a sibling in the same children list, by its 0-based position (resolved by coordinator/children). */
+/** `#<index>`: a sibling in the same children list, by its 0-based position (resolved by coordinator/dag/children). */
 const siblingRef = z.string().regex(/^#\d{1,3}$/, { error: "must be a job id or #<index> of a sibling" });
 
 /**

@@ -11,7 +11,7 @@ import { chunkBySize } from "./chunks.ts";
 
 /**
  * Byte budget per outbox record kind. A history queue message is packed to at
- * most 100 KiB (outbox-delivery), so every record fits one message with room to
+ * most 100 KiB (outbox/delivery), so every record fits one message with room to
  * spare; a feed event also travels in a WebSocket frame and an SSE line to every
  * watcher, so it is kept smaller still.
  */
@@ -46,7 +46,7 @@ export function appendBounded<T>(list: readonly T[] | undefined, item: T, max: n
  * @param maxBytes UTF-8 bytes per record; a single line larger than what is left is still cut by fitRecord
  * @returns one or more record bodies, in line order
  */
-export function splitLines(body: Record<string, unknown>, maxBytes: number): Record<string, unknown>[] {
+export function splitLines<T extends Record<string, unknown>>(body: T, maxBytes: number): T[] {
   const data = body.data as { lines?: unknown } | undefined;
   if (!Array.isArray(data?.lines) || jsonBytes(body) <= maxBytes) return [body];
   const shell = { ...body, data: { ...data, lines: [] } };

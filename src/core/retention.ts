@@ -1,7 +1,7 @@
 /**
  * @module core/retention
  * How long a product keeps what it no longer needs: the retention policy, its documented defaults, and the pure
- * rule that turns it and `now` into cut-off instants for the cron pruning pass (coordinator/retention).
+ * rule that turns it and `now` into cut-off instants for the cron pruning pass (coordinator/jobs/retention).
  *
  * What each item is, and why its default:
  * - a terminal job's feed (its JobFeed object: event log, artifact pointers and their bytes in R2) —

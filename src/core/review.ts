@@ -2,7 +2,7 @@
  * @module core/review
  * The review gate (SPEC §6, issue "fleet policies" §6): who may review a job, which approvals count towards its
  * quorum of `manifest.reviewers`, and the feedback a rejection carries into the next attempt. Pure: no clock,
- * no storage — the coordinator (coordinator/reviews) applies these rules inside the unit that records a review.
+ * no storage — the coordinator (coordinator/policies/reviews) applies these rules inside the unit that records a review.
  *
  * Why distinct *authenticated* principals: a quorum of N exists so N different people looked at the work. A
  * reviewer named in the request body can be anyone ("a", "b", "c" from one token), so the only identity that

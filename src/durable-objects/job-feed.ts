@@ -69,7 +69,7 @@ export class JobFeed extends DurableObject<Env> {
 
   // ---- artifacts (pointers; bytes are in R2) -------------------------------------
 
-  /** Record a pointer the coordinator fenced (see coordinator/artifact-commit); returns the one it replaced. */
+  /** Record a pointer the coordinator fenced (see coordinator/jobs/artifact-commit); returns the one it replaced. */
   async putArtifact(p: ArtifactPointer): Promise<ArtifactPointer | null> {
     this.remember(p.r2Key.split("/")[0] ?? "", p.jobId);
     const { added, replaced } = this.ctx.storage.transactionSync(() => putPointer(this.sql, p));
@@ -127,7 +127,7 @@ export class JobFeed extends DurableObject<Env> {
   }
 
   /**
-   * Retention (coordinator/retention decides when): close every watcher with CLOSE_PRUNED, delete the artifacts'
+   * Retention (coordinator/jobs/retention decides when): close every watcher with CLOSE_PRUNED, delete the artifacts'
    * bytes from R2 and this object's whole storage (`deleteAll`), keeping only the seq reached (`seq_base`), so
    * seq stays monotonic should the job be requeued. D1 history keeps the job's archive. Idempotent.
    * Returns how many events and artifacts were deleted.

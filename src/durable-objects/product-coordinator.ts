@@ -2,89 +2,89 @@
  * @module durable-objects/product-coordinator
  * One Durable Object per product: the single writer for its jobs, factories,
  * leases, tokens and queue version. Each public method is one atomic unit over
- * the store modules in `./coordinator/` (see `CoordinatorRuntime.unit`), so
+ * the store modules in `./coordinator/` (see coordinator/runtime/units), so
  * claims are exclusive and fencing is exact. Methods return `Outcome`s: domain
  * refusals are data, not exceptions.
  *
- * The class is layered: `CoordinatorRuntime` (units, alarm, outbox, dispatch) ←
- * `FactoryConnections` (factory WebSockets) ← `FleetRpc` (tokens, enrollment,
- * factories, feed access) ← `PolicyRpc` (settings, serial gates, reviews, composite
- * jobs) ← this class (jobs, factory work over HTTP, upkeep).
+ * The object is composed of parts (coordinator/runtime/composition): units and
+ * the product binding, the alarm, the outbox shipper and the factory link. Its
+ * RPC methods come in layers over those parts: `FleetRpc` (tokens, enrollment,
+ * factories, feed access) ← `PolicyRpc` (settings, serial gates, reviews,
+ * composite jobs) ← this class (jobs, factory work over HTTP, upkeep).
  * The body of each unit lives in a module of `./coordinator/`; a method here
  * adds only what follows the commit (telling sockets, closing feed streams).
  */
 import type { Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
-import { type ActionInput, applyAction, type JobAction } from "./coordinator/actions.ts";
+import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
+import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
+import { expireDue, fence, releaseLease, renewLease } from "./coordinator/dispatch/lease-ops.ts";
+import { type ActionInput, applyAction, type JobAction } from "./coordinator/jobs/actions.ts";
 import {
   type ArtifactCommit,
   type ArtifactUploader,
   checkUploader,
   exclusively,
-} from "./coordinator/artifact-commit.ts";
-import { claimOverHttp } from "./coordinator/claim.ts";
-import { explainJob } from "./coordinator/explain.ts";
-import { closeStaleSockets } from "./coordinator/factory-sockets.ts";
-import { keyVerdicts } from "./coordinator/idempotency.ts";
-import { type JobListQuery, listJobs } from "./coordinator/job-list.ts";
-import { requireJob } from "./coordinator/job-rows.ts";
-import { expireDue, fence, releaseLease, renewLease } from "./coordinator/lease-ops.ts";
-import { queueVersion } from "./coordinator/meta.ts";
-import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox-dead-letters.ts";
-import { feedName } from "./coordinator/outbox-delivery.ts";
-import { PolicyRpc } from "./coordinator/policy-rpc.ts";
-import { type PatchBody, patchJob } from "./coordinator/report.ts";
-import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/retention.ts";
-import { listRuns } from "./coordinator/runs.ts";
-import { type SubmitInput, submitEach, submitJob } from "./coordinator/submit.ts";
-import { withWaitingReason, withWaitingReasons } from "./coordinator/waiting.ts";
+} from "./coordinator/jobs/artifact-commit.ts";
+import { explainJob } from "./coordinator/jobs/explain.ts";
+import { keyVerdicts } from "./coordinator/jobs/idempotency.ts";
+import { type JobListQuery, listJobs } from "./coordinator/jobs/list.ts";
+import { type PatchBody, patchJob } from "./coordinator/jobs/report.ts";
+import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/jobs/retention.ts";
+import { requireJob } from "./coordinator/jobs/rows.ts";
+import { listRuns } from "./coordinator/jobs/runs.ts";
+import { submitEach, submitJob } from "./coordinator/jobs/submit.ts";
+import { withWaitingReason, withWaitingReasons } from "./coordinator/jobs/waiting.ts";
+import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox/dead-letters.ts";
+import { PolicyRpc } from "./coordinator/rpc/policy.ts";
+import { queueVersion } from "./coordinator/runtime/meta.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
 export class ProductCoordinator extends PolicyRpc {
   // ---- jobs ------------------------------------------------------------------------
 
   async submit(productId: string, input: SubmitInput, actor: string) {
-    return this.unit(productId, (tx) => submitJob(tx, input, actor));
+    return this.units.run(productId, (tx) => submitJob(tx, input, actor));
   }
 
   /** Many submissions in one unit (bulk / queue delivery); each idempotent by its key. */
   async submitMany(productId: string, inputs: SubmitInput[], actor: string) {
-    return this.unit(productId, (tx) => submitEach(tx, inputs, actor));
+    return this.units.run(productId, (tx) => submitEach(tx, inputs, actor));
   }
 
   /** Read-only: what submitting each keyed request would meet (new / exists / conflict), before it is queued. */
   async checkKeys(productId: string, entries: Array<{ key: string; hash: string }>) {
-    return this.unit(productId, (tx) => keyVerdicts(tx.sql, entries));
+    return this.units.run(productId, (tx) => keyVerdicts(tx.sql, entries));
   }
 
   async getJob(productId: string, id: string) {
-    return this.unit(productId, (tx) => withWaitingReason(tx, requireJob(tx.sql, id), this.workReadyIds()));
+    return this.units.run(productId, (tx) => withWaitingReason(tx, requireJob(tx.sql, id), this.link.workReadyIds()));
   }
 
   async listJobs(productId: string, q: JobListQuery) {
-    return this.unit(productId, (tx) => {
+    return this.units.run(productId, (tx) => {
       const page = listJobs(tx.sql, q);
-      // One fleet snapshot for the whole page (coordinator/waiting), never a fleet read per job.
-      return { ...page, jobs: withWaitingReasons(tx, page.jobs, this.workReadyIds()) };
+      // One fleet snapshot for the whole page (coordinator/jobs/waiting), never a fleet read per job.
+      return { ...page, jobs: withWaitingReasons(tx, page.jobs, this.link.workReadyIds()) };
     });
   }
 
   async listRuns(productId: string, jobId: string) {
-    return this.unit(productId, (tx) => {
+    return this.units.run(productId, (tx) => {
       requireJob(tx.sql, jobId);
       return listRuns(tx.sql, jobId);
     });
   }
 
   async explain(productId: string, jobId: string) {
-    return this.unit(productId, (tx) => explainJob(tx, jobId, this.workReadyIds()));
+    return this.units.run(productId, (tx) => explainJob(tx, jobId, this.link.workReadyIds()));
   }
 
   async action(productId: string, jobId: string, action: JobAction, input: ActionInput) {
-    const outcome = await this.unit(productId, (tx) => applyAction(tx, jobId, action, input));
+    const outcome = await this.units.run(productId, (tx) => applyAction(tx, jobId, action, input));
     if (outcome.ok && outcome.value.stoppedFactoryId) {
       const { job, stoppedFactoryId } = outcome.value;
-      this.notify(stoppedFactoryId, {
+      this.link.notify(stoppedFactoryId, {
         type: "cancel",
         jobId: job.id,
         leaseEpoch: job.leaseEpoch - 1,
@@ -95,26 +95,26 @@ export class ProductCoordinator extends PolicyRpc {
   }
 
   async queueState(productId: string) {
-    return this.unit(productId, (tx) => ({ version: queueVersion(tx.sql) }));
+    return this.units.run(productId, (tx) => ({ version: queueVersion(tx.sql) }));
   }
 
   // ---- factory work over HTTP: claim, fenced patch, lease ---------------------------
 
   /** `ttlSeconds`: the factory's own ceiling on the lease TTL, if it named one (core/settings `grantedLeaseTtl`). */
   async claim(productId: string, factoryId: string, ttlSeconds?: number) {
-    return this.unit(productId, (tx) => claimOverHttp(tx, factoryId, ttlSeconds));
+    return this.units.run(productId, (tx) => claimOverHttp(tx, factoryId, ttlSeconds));
   }
 
   async patch(productId: string, factoryId: string, jobId: string, body: PatchBody) {
-    return this.unit(productId, (tx) => patchJob(tx, factoryId, jobId, body));
+    return this.units.run(productId, (tx) => patchJob(tx, factoryId, jobId, body));
   }
 
   async renew(productId: string, factoryId: string, jobId: string, epoch: number, ttlSeconds?: number) {
-    return this.unit(productId, (tx) => renewLease(tx, jobId, factoryId, epoch, ttlSeconds));
+    return this.units.run(productId, (tx) => renewLease(tx, jobId, factoryId, epoch, ttlSeconds));
   }
 
   async release(productId: string, factoryId: string, jobId: string, epoch: number) {
-    return this.unit(productId, (tx) => releaseLease(tx, jobId, factoryId, epoch));
+    return this.units.run(productId, (tx) => releaseLease(tx, jobId, factoryId, epoch));
   }
 
   /**
@@ -122,7 +122,7 @@ export class ProductCoordinator extends PolicyRpc {
    * early refusal, before it streams; `commitArtifact` is the check that counts.
    */
   async checkLease(productId: string, factoryId: string, jobId: string, epoch: number) {
-    return this.unit(productId, (tx) => {
+    return this.units.run(productId, (tx) => {
       const job = fence(tx, jobId, factoryId, epoch);
       return { jobId: job.id, leaseEpoch: job.leaseEpoch };
     });
@@ -130,13 +130,13 @@ export class ProductCoordinator extends PolicyRpc {
 
   /**
    * Commit an uploaded artifact's pointer, fenced at commit time (see
-   * coordinator/artifact-commit): refused with `fenced` / `not_lease_holder` if
+   * coordinator/jobs/artifact-commit): refused with `fenced` / `not_lease_holder` if
    * the uploader lost its lease while the bytes streamed. On success, returns the
    * pointer it replaced (the caller deletes those bytes).
    */
   async commitArtifact(productId: string, uploader: ArtifactUploader, pointer: ArtifactPointer) {
     return exclusively(this.ctx, async (): Promise<Outcome<ArtifactCommit>> => {
-      const checked = await this.unit(productId, (tx) => checkUploader(tx, pointer.jobId, uploader));
+      const checked = await this.units.run(productId, (tx) => checkUploader(tx, pointer.jobId, uploader));
       if (!checked.ok) return checked;
       const replaced = await this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId)).putArtifact(pointer);
       return { ok: true, value: { pointer, replaced } };
@@ -146,16 +146,16 @@ export class ProductCoordinator extends PolicyRpc {
   // ---- the reaper's safety net (cron) -------------------------------------------------
 
   /**
-   * The retention pass (core/retention, coordinator/retention) at `now` (ms; the cron's scheduled time, or a test's):
+   * The retention pass (core/retention, coordinator/jobs/retention) at `now` (ms; the cron's scheduled time, or a test's):
    * enrollment codes and idempotency keys pruned, then up to FEEDS_PER_PASS old terminal feeds purged.
    */
   async prune(productId: string, now: number) {
     const cut = retentionCutoffs(now);
-    const rows = await this.unit(productId, (tx) => ({ ...pruneRows(tx, cut), due: feedsDue(tx, cut) }));
+    const rows = await this.units.run(productId, (tx) => ({ ...pruneRows(tx, cut), due: feedsDue(tx, cut) }));
     if (!rows.ok) return rows;
     const { due, ...pruned } = rows.value;
     const through = await purgeFeeds(this.env, productId, due);
-    if (through) await this.unit(productId, (tx) => advanceFeedWatermark(tx, through));
+    if (through) await this.units.run(productId, (tx) => advanceFeedWatermark(tx, through));
     // `through` is one of `due` (the end of the purged prefix): that prefix is how many feeds went.
     return { ok: true as const, value: { ...pruned, feeds: through ? due.indexOf(through) + 1 : 0 } };
   }
@@ -166,23 +166,23 @@ export class ProductCoordinator extends PolicyRpc {
    * re-arm the alarm and run a dispatch pass.
    */
   async sweep(productId: string) {
-    const outcome = await this.unit(productId, (tx) => ({ expired: expireDue(tx) }));
-    const closed = closeStaleSockets(this.ctx, this.sql);
-    this.dispatch();
-    const shipped = await this.deliverOutbox();
-    await this.scheduleAlarm();
+    const outcome = await this.units.run(productId, (tx) => ({ expired: expireDue(tx) }));
+    const closed = this.link.closeStale();
+    this.link.dispatch();
+    const shipped = await this.outbox.deliver();
+    await this.clock.arm();
     return outcome.ok ? { ...outcome.value, closedSockets: closed, shipped } : outcome;
   }
 
-  // ---- dead letters (outbox-dead-letters) -----------------------------------------------
+  // ---- dead letters (outbox/dead-letters) -----------------------------------------------
 
   /** Dead letters kept here, newest first: undeliverable outbox records and DLQ messages D1 refused. */
   async listDeadLetters(productId: string, since: number, limit: number) {
-    return this.unit(productId, (tx) => listDeadLetters(tx.sql, tx.productId, since, limit));
+    return this.units.run(productId, (tx) => listDeadLetters(tx.sql, tx.productId, since, limit));
   }
 
   /** Keeps dead letters the Worker could not write to D1, so none is ever dropped. */
   async keepDeadLetters(productId: string, items: Omit<StoredDeadLetter, "productId">[]) {
-    return this.unit(productId, (tx) => keepDeadLetters(tx, items));
+    return this.units.run(productId, (tx) => keepDeadLetters(tx, items));
   }
 }

@@ -230,7 +230,7 @@ export interface JobEvent {
  * - `lease.granted` {factoryId, leaseEpoch, expiresAt}; `lease.lost` {factoryId, leaseEpoch, why}
  * - `log` {factoryId, leaseEpoch, lines: LogLine[]}; `progress` {pct?, note?}; `checkpoint` {branch?, sha?, note?}
  * - `artifact.added` / `artifact.deleted` {name, size, sha256, contentType}; `cancel` {reason}
- * - `job.preempted` {by, factoryId, leaseEpoch} — a critical job `by` took this job's seat (coordinator/preempt)
+ * - `job.preempted` {by, factoryId, leaseEpoch} — a critical job `by` took this job's seat (coordinator/dispatch/preempt)
  */
 export const FEED_EVENT_TYPES = [
   "job.submitted",

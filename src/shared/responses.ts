@@ -96,7 +96,7 @@ export interface PreemptionView {
 
 /**
  * One node of `GET …/jobs/{id}/tree` (a composite job and its children, recursively). `truncated` is set on a
- * node whose children were cut off by the tree's bounds (coordinator/tree: depth and node count) — read that
+ * node whose children were cut off by the tree's bounds (coordinator/dag/tree: depth and node count) — read that
  * node's own tree for the rest.
  */
 export interface TreeNode {

@@ -15,8 +15,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { DomainError, unwrap } from "../core/errors.ts";
 import { ADMIN_REVIEWER, type Reviewer } from "../core/review.ts";
-import type { Principal as StoredPrincipal } from "../durable-objects/coordinator/tokens.ts";
 import { ProductId } from "../shared/api.ts";
+import type { Principal as StoredPrincipal } from "../shared/coordinator-rpc.ts";
 import { fromZod } from "./problem.ts";
 import { productExists, requireProduct, unknownToken } from "./products.ts";
 

@@ -16,10 +16,9 @@ async function setNotBefore(product: string, jobId: string, at: number): Promise
   });
 }
 
-/** The coordinator's internals this test drives: its alarm bookkeeping (coordinator/runtime). */
+/** The coordinator's internals this test drives: its alarm bookkeeping (coordinator/runtime/alarm). */
 interface AlarmInternals {
-  alarmAt: number | null;
-  scheduleAlarm(): Promise<void>;
+  clock: { at: number | null; arm(): Promise<void> };
 }
 
 /**
@@ -30,8 +29,8 @@ const rescheduled = (product: string) =>
   runInDurableObject(env.COORDINATOR.getByName(product), async (instance, state) => {
     await state.storage.deleteAlarm();
     const internals = instance as unknown as AlarmInternals;
-    internals.alarmAt = null;
-    await internals.scheduleAlarm();
+    internals.clock.at = null;
+    await internals.clock.arm();
     return state.storage.getAlarm();
   });
 

@@ -1,6 +1,6 @@
 // Job lists are bounded per request: `GET …/jobs` answers summaries without `bodyMd` unless `?fields=full`, whose pages stop at a byte budget; one job's GET keeps its body.
 import { describe, expect, it } from "vitest";
-import { MAX_FULL_PAGE_BYTES } from "../../src/durable-objects/coordinator/job-list.ts";
+import { MAX_FULL_PAGE_BYTES } from "../../src/durable-objects/coordinator/jobs/list.ts";
 import { ADMIN, api, P, submit } from "./client";
 
 interface Page {

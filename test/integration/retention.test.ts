@@ -2,7 +2,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RETENTION, retentionCutoffs } from "../../src/core/retention.ts";
-import { feedName } from "../../src/durable-objects/coordinator/outbox-delivery.ts";
+import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import { sweepAll } from "../../src/worker/reaper.ts";
 import { ADMIN, api, P, submit } from "./client";
 

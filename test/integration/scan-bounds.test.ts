@@ -1,7 +1,7 @@
 // Every path that walks the queue examines a bounded number of due jobs: an HTTP claim behind thousands of jobs no one can run costs the same as push dispatch.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MAX_SCAN } from "../../src/durable-objects/coordinator/urgency-order.ts";
+import { MAX_SCAN } from "../../src/durable-objects/coordinator/dispatch/urgency-order.ts";
 import { api, claim, enroll, P } from "./client";
 
 /**

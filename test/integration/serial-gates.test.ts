@@ -4,7 +4,7 @@
 // settings.frozenSerialKeys, refused to viewers, and GET …/serial shows holder, queue and freeze per key.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { getSettings } from "../../src/durable-objects/coordinator/meta.ts";
+import { getSettings } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 

@@ -3,7 +3,7 @@
 // duplicate, and every run — a refunded attempt included — is kept with its cost.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { applySchema } from "../../src/durable-objects/coordinator/schema.ts";
+import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";
 import { runId } from "../../src/history/write.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory, type TestSocket } from "./sockets.ts";

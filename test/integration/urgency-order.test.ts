@@ -3,7 +3,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Job } from "../../src/core/model.ts";
 import { DEFAULT_WEIGHTS, orderJobs, STARVATION_HORIZON_MS } from "../../src/core/router.ts";
-import { dueJobIdsByUrgency } from "../../src/durable-objects/coordinator/urgency-order.ts";
+import { dueJobIdsByUrgency } from "../../src/durable-objects/coordinator/dispatch/urgency-order.ts";
 import { submit } from "./client";
 
 describe("urgency order", () => {

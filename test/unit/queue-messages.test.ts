@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jsonBytes } from "../../src/core/bytes.ts";
-import type { SubmitInput } from "../../src/durable-objects/coordinator/submit.ts";
+import type { SubmitInput } from "../../src/shared/coordinator-rpc.ts";
 import { chunkForQueue, MAX_MESSAGE_BYTES, maxItemBytes, sendBatches } from "../../src/worker/queues/messages.ts";
 
 const base = { kind: "submit" as const, productId: "p", actor: "operator:tok_1", origin: "batch:b" };

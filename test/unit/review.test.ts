@@ -156,11 +156,7 @@ describe("assertMayReview", () => {
       () => assertMayReview(job("blocked"), alice, "reject", new Set()),
       "illegal_transition",
     ],
-    [
-      "…and of a queued one",
-      () => assertMayReview(job("queued"), alice, "reject", new Set()),
-      "illegal_transition",
-    ],
+    ["…and of a queued one", () => assertMayReview(job("queued"), alice, "reject", new Set()), "illegal_transition"],
     [
       "a reject of a running job is allowed here (the stage table decides the move)",
       () => assertMayReview(job("building"), alice, "reject", new Set()),

@@ -2,7 +2,7 @@
 // within three heartbeat intervals, a deregistered factory's — never one that is still connecting.
 import { describe, expect, it } from "vitest";
 import { HEARTBEAT } from "../../src/core/lease.ts";
-import { type SocketAttachment, staleSocketReason } from "../../src/durable-objects/coordinator/factory-sockets.ts";
+import { type SocketAttachment, staleSocketReason } from "../../src/durable-objects/coordinator/factories/sockets.ts";
 
 const grace = HEARTBEAT.intervalMs * HEARTBEAT.missedBeforeDown;
 const att = (helloed: boolean, connectedAt: number): SocketAttachment => ({

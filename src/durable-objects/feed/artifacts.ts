@@ -6,7 +6,7 @@
  *
  * The feed does not decide who may write: the ProductCoordinator commits a
  * pointer only after fencing the uploader's lease, holding off lease changes
- * until the write here is done (`coordinator/artifact-commit.ts`). What the feed
+ * until the write here is done (`coordinator/jobs/artifact-commit.ts`). What the feed
  * guarantees is that a replaced pointer is handed back, so the caller deletes
  * the bytes nothing points to any more.
  */

@@ -7,15 +7,15 @@
  * and beside the SSE client in memory (an SSE stream dies with the object
  * anyway). When the token is revoked, rotated or its factory deregistered,
  * the product's coordinator looks up the jobs that token watched
- * (coordinator/access) and tells each of their feeds to close exactly those
+ * (coordinator/access/feed-readers) and tells each of their feeds to close exactly those
  * streams: WebSockets with close code 4001 (`CLOSE.revoked`, as factory
  * sockets), SSE streams with a final `revoked` event, then end of stream.
  *
  * Streams opened with the admin token are not tracked: the admin token is the
  * deployment secret, changed only by a redeploy (which ends every stream).
  */
+import { feedName } from "../../shared/coordinator-rpc.ts";
 import { CLOSE } from "../../shared/protocol.ts";
-import { feedName } from "../coordinator/outbox-delivery.ts";
 import type { SseClient } from "./sse.ts";
 
 /** Query parameter on the Worker → JobFeed request naming the opener (set by the Worker, never by a client). */

@@ -9,8 +9,8 @@
 import { z } from "zod";
 import { chunkBySize, jsonSize } from "../../core/chunks.ts";
 import { ManifestInputSchema } from "../../core/manifest-schema.ts";
-import type { SubmitInput } from "../../durable-objects/coordinator/submit.ts";
 import { ProductId } from "../../shared/api.ts";
+import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
 
 export interface DispatchMessage {
   kind: "submit";

@@ -14,10 +14,9 @@
  */
 import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
-import type { ArtifactUploader } from "../../durable-objects/coordinator/artifact-commit.ts";
-import { feedName } from "../../durable-objects/coordinator/outbox-delivery.ts";
 import type { ArtifactPointer } from "../../durable-objects/feed/artifacts.ts";
 import { ArtifactName, ArtifactUploadQuery, EntityId } from "../../shared/api.ts";
+import { type ArtifactUploader, feedName } from "../../shared/coordinator-rpc.ts";
 import { artifactHeaders } from "../artifact-headers.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole } from "../auth.ts";
 import { param, query } from "../validate.ts";

@@ -9,9 +9,9 @@
  */
 import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
-import { feedName } from "../../durable-objects/coordinator/outbox-delivery.ts";
 import { WATCHER_CAP_STATUS } from "../../durable-objects/job-feed.ts";
 import { EntityId, EventsQuery, FeedQuery, ProductId } from "../../shared/api.ts";
+import { feedName } from "../../shared/coordinator-rpc.ts";
 import { type AppEnv, coordinatorFor, openerOf, requireJobReader } from "../auth.ts";
 import { authorizeFeed, openerParam } from "../feed-access.ts";
 import { fromZod } from "../problem.ts";

@@ -2,7 +2,7 @@
  * @module worker/routes/reviews
  * The review gate over HTTP: `POST …/jobs/{id}/reviews {verdict, comment?}` (operator) records a review by
  * the caller's own credential — the token's stable id, never a name in the body — and `GET …/jobs/{id}/reviews`
- * (viewer+) shows the quorum, the approvals that count and who gave them (coordinator/reviews).
+ * (viewer+) shows the quorum, the approvals that count and who gave them (coordinator/policies/reviews).
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";

@@ -2,7 +2,7 @@
  * @module worker/routes/settings
  * A product's settings (core/settings): `GET …/settings` (viewer and above) answers the whole record, defaults
  * filled in; `PATCH …/settings` (operator) merges a strict, validated patch and answers the new record — audited as
- * `settings.update`, and a changed lease TTL is pushed to connected factories (coordinator/settings).
+ * `settings.update`, and a changed lease TTL is pushed to connected factories (coordinator/policies/settings).
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";

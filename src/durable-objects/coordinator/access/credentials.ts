@@ -1,0 +1,66 @@
+/**
+ * @module durable-objects/coordinator/access/credentials
+ * Credentials issued and retired, each the body of one audited coordinator unit: operator and viewer tokens,
+ * enrollment codes, factory tokens. Retiring a credential also unregisters the feed streams it opened
+ * (coordinator/access/feed-readers) and returns them, so the coordinator closes them once the unit has committed — a
+ * credential that no longer authenticates must not keep a stream open.
+ */
+import { DomainError } from "../../../core/errors.ts";
+import type { Factory } from "../../../core/model.ts";
+import { requeueHeldBy } from "../dispatch/lease-ops.ts";
+import { requireFactory, setFactoryToken } from "../factories/registry.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { type EnrollmentCodeInfo, mintEnrollmentCode } from "./enrollment.ts";
+import { type Retired, takeFactoryWatchers, takeTokenWatchers } from "./feed-readers.ts";
+import { mintToken, revokeToken, type TokenInfo, type TokenRole } from "./tokens.ts";
+
+/** A new operator/viewer token stored under `hash` (the Worker shows the token itself once). */
+export function issueToken(tx: Tx, role: TokenRole, name: string, hash: string, actor: string): TokenInfo {
+  const info = mintToken(tx, role, name, hash);
+  enqueueAudit(tx, actor, "token.mint", info.id, { role, name });
+  return info;
+}
+
+/**
+ * Token `id` revoked, with the streams it opened.
+ * @throws NotFoundError — no such token.
+ */
+export function retireToken(tx: Tx, id: string, actor: string): Retired<TokenInfo> {
+  const value = revokeToken(tx, id);
+  const watched = takeTokenWatchers(tx, id);
+  enqueueAudit(tx, actor, "token.revoke", id);
+  return { value, watched };
+}
+
+/** A one-time enrollment code stored under `hash`, live for `ttlSeconds` (coordinator/access/enrollment). */
+export function issueEnrollmentCode(tx: Tx, hash: string, ttlSeconds: number, actor: string): EnrollmentCodeInfo {
+  const info = mintEnrollmentCode(tx, hash, ttlSeconds);
+  enqueueAudit(tx, actor, "factory.enrollment_code", info.id, { expiresAt: info.expiresAt });
+  return info;
+}
+
+/**
+ * Factory `factoryId` authenticates with `newHash` from now on; the streams its old token opened are returned.
+ * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked (enroll it again).
+ */
+export function rotateFactoryToken(tx: Tx, factoryId: string, newHash: string, actor: string): Retired<Factory> {
+  const f = requireFactory(tx.sql, factoryId, tx.now);
+  if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked; enroll it again`);
+  const watched = takeFactoryWatchers(tx, factoryId);
+  enqueueAudit(tx, actor, "factory.token.rotate", factoryId);
+  return { value: setFactoryToken(tx, factoryId, newHash), watched };
+}
+
+/**
+ * Factory `factoryId` loses its token and is marked revoked; the jobs it held are requeued, and the streams
+ * its token opened are returned.
+ * @throws NotFoundError — no such factory.
+ */
+export function retireFactoryToken(tx: Tx, factoryId: string, actor: string): Retired<Factory> {
+  requireFactory(tx.sql, factoryId, tx.now);
+  const watched = takeFactoryWatchers(tx, factoryId);
+  const requeued = requeueHeldBy(tx, factoryId, "factory token revoked");
+  enqueueAudit(tx, actor, "factory.token.revoke", factoryId, { requeued });
+  return { value: setFactoryToken(tx, factoryId, null, "revoked"), watched };
+}

@@ -1,0 +1,100 @@
+/**
+ * @module durable-objects/coordinator/access/feed-readers
+ * Who may read what, and which live feed streams each credential opened: a
+ * factory reads only a job it holds or held (its lease column, or a run row —
+ * both indexed by job), and every feed stream (WebSocket, SSE, or one opened
+ * with a ticket) is registered here under the SHA-256 of the token behind it,
+ * so revoking, rotating or deregistering that token can tell exactly those
+ * jobs' feeds to close their streams (durable-objects/feed/revocation).
+ *
+ * The register is a table, not memory: a coordinator evicted between the
+ * stream opening and the revocation must still know whom to tell. A row is
+ * removed when its token is revoked; rows of live tokens are bounded by
+ * (tokens that watch) × (jobs they watched) and are cheap (two short keys).
+ * The table, `feed_watchers`, is in ./schema.ts.
+ */
+import { DomainError } from "../../../core/errors.ts";
+import { requireJob } from "../jobs/rows.ts";
+import { one, type Tx } from "../runtime/tx.ts";
+import { authenticate } from "./tokens.ts";
+
+/**
+ * Whether factory `factoryId` may read job `jobId`: it holds the job's lease
+ * now, or ran an attempt of it before.
+ * @throws NotFoundError when the job does not exist; DomainError `forbidden` otherwise.
+ */
+export function assertFactoryMayRead(sql: SqlStorage, factoryId: string, jobId: string): void {
+  const job = requireJob(sql, jobId);
+  if (job.holderFactoryId === factoryId) return;
+  if (one(sql, "SELECT 1 AS x FROM runs WHERE job_id = ? AND factory_id = ? LIMIT 1", jobId, factoryId)) return;
+  throw new DomainError("forbidden", `a factory reads only the jobs it holds or held; ${jobId} is not one of them`);
+}
+
+/**
+ * Remember that the token with `tokenHash` opened a live stream of job `jobId`.
+ * The token is checked again here, in the same serialised unit as a revocation:
+ * either this runs first (and the revocation finds the row) or the stream is refused.
+ * @throws DomainError `unauthorized` (token revoked meanwhile), NotFoundError (no such job).
+ */
+export function recordWatcher(tx: Tx, tokenHash: string, jobId: string): void {
+  if (!authenticate(tx.sql, tokenHash, tx.now)) {
+    throw new DomainError("unauthorized", "the token behind this feed (or its ticket) was revoked or rotated");
+  }
+  requireJob(tx.sql, jobId);
+  tx.sql.exec(
+    "INSERT INTO feed_watchers(token_hash, job_id, opened_at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET opened_at = excluded.opened_at",
+    tokenHash,
+    jobId,
+    tx.now,
+  );
+}
+
+/** The jobs whose feeds may hold streams opened with `tokenHash`; their rows are removed. */
+export function takeWatchedJobs(tx: Tx, tokenHash: string): string[] {
+  const jobs = tx.sql
+    .exec<{ job_id: string }>("SELECT job_id FROM feed_watchers WHERE token_hash = ?", tokenHash)
+    .toArray()
+    .map((r) => r.job_id);
+  tx.sql.exec("DELETE FROM feed_watchers WHERE token_hash = ?", tokenHash);
+  return jobs;
+}
+
+/** The hash an operator/viewer token `id` authenticates with (to close what it opened), if any. */
+export function tokenHashOf(sql: SqlStorage, tokenId: string): string | undefined {
+  return one<{ token_hash: string }>(sql, "SELECT token_hash FROM tokens WHERE id = ?", tokenId)?.token_hash;
+}
+
+/** The hash factory `factoryId` authenticates with right now, if it has one. */
+export function factoryTokenHashOf(sql: SqlStorage, factoryId: string): string | undefined {
+  return (
+    one<{ token_hash: string | null }>(sql, "SELECT token_hash FROM factories WHERE id = ?", factoryId)?.token_hash ??
+    undefined
+  );
+}
+
+/** The live feed streams a credential opened: its token hash and the jobs it watched. */
+export interface Watched {
+  hash: string;
+  jobs: string[];
+}
+
+/**
+ * What a unit that retires a credential answers (`value`) and the streams it opened (`watched`): those are
+ * closed only after the unit commits, since closing them is an RPC to each job's feed.
+ */
+export interface Retired<T> {
+  value: T;
+  watched?: Watched;
+}
+
+/** Unregister the streams operator/viewer token `tokenId` opened, and return them for closing. */
+export function takeTokenWatchers(tx: Tx, tokenId: string): Watched | undefined {
+  const hash = tokenHashOf(tx.sql, tokenId);
+  return hash ? { hash, jobs: takeWatchedJobs(tx, hash) } : undefined;
+}
+
+/** Unregister the streams factory `factoryId`'s current token opened, and return them for closing. */
+export function takeFactoryWatchers(tx: Tx, factoryId: string): Watched | undefined {
+  const hash = factoryTokenHashOf(tx.sql, factoryId);
+  return hash ? { hash, jobs: takeWatchedJobs(tx, hash) } : undefined;
+}

@@ -1,0 +1,64 @@
+/**
+ * @module durable-objects/coordinator/access/tokens
+ * Product-scoped operator and viewer tokens, and the lookup that turns a token
+ * hash into a principal. Only SHA-256 hashes are stored; the Worker hashes the
+ * presented bearer token and asks here on every request, so a revocation or a
+ * rotation takes effect on the very next request.
+ */
+import { NotFoundError } from "../../../core/errors.ts";
+import type { Principal } from "../../../shared/coordinator-rpc.ts";
+import type { TokenInfo, TokenRole } from "../../../shared/responses.ts";
+import { factoryByTokenHash } from "../factories/registry.ts";
+import { newId, one, type Tx } from "../runtime/tx.ts";
+import { liveEnrollmentCode } from "./enrollment.ts";
+
+export type { Principal, TokenInfo, TokenRole };
+
+export function authenticate(sql: SqlStorage, hash: string, now: number): Principal | undefined {
+  const t = one<{ id: string; role: TokenRole; name: string }>(
+    sql,
+    "SELECT id, role, name FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
+    hash,
+  );
+  if (t) return { kind: "token", role: t.role, tokenId: t.id, name: t.name };
+  const f = factoryByTokenHash(sql, hash);
+  if (f) return { kind: "factory", factoryId: f.id };
+  const code = liveEnrollmentCode(sql, hash, now);
+  if (code) return { kind: "enrollment", codeId: code.id };
+  return undefined;
+}
+
+export function mintToken(tx: Tx, role: TokenRole, name: string, hash: string): TokenInfo {
+  const info: TokenInfo = { id: newId("tok", tx.now), role, name, createdAt: tx.now };
+  tx.sql.exec(
+    "INSERT INTO tokens(id, role, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+    info.id,
+    role,
+    name,
+    hash,
+    tx.now,
+  );
+  return info;
+}
+
+export function revokeToken(tx: Tx, id: string): TokenInfo {
+  const row = one(tx.sql, "SELECT id FROM tokens WHERE id = ?", id);
+  if (!row) throw new NotFoundError("token", id);
+  tx.sql.exec("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", tx.now, id);
+  return listTokens(tx.sql).find((t) => t.id === id)!;
+}
+
+export function listTokens(sql: SqlStorage): TokenInfo[] {
+  return sql
+    .exec<{ id: string; role: TokenRole; name: string; created_at: number; revoked_at: number | null }>(
+      "SELECT id, role, name, created_at, revoked_at FROM tokens ORDER BY created_at, id",
+    )
+    .toArray()
+    .map((r) => ({
+      id: r.id,
+      role: r.role,
+      name: r.name,
+      createdAt: r.created_at,
+      ...(r.revoked_at === null ? {} : { revokedAt: r.revoked_at }),
+    }));
+}

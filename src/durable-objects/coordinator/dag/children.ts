@@ -1,0 +1,155 @@
+/**
+ * @module durable-objects/coordinator/dag/children
+ * CHILDREN — contract (composite jobs, SPEC §6 DAG):
+ *   inputs: a parent job id, its children's manifests (deps may name a sibling by `#<index>`, its 0-based position
+ *           in the same request), the operator, `now`.
+ *   guard:  the parent is `queued` or `blocked` (it has not started, nor ended); at most MAX_CHILDREN_PER_REQUEST
+ *           children per request and MAX_CHILDREN_PER_PARENT in all; every dep exists (or is a sibling in range);
+ *           no dependency cycle, checked against the existing edges (deps, and parent → child: a parent waits
+ *           on its children), so a child depending on its own parent or ancestor is refused with the cycle named.
+ *   output: the parent `kind: composite`, waiting in `blocked`; every child created (`parentId` = the parent)
+ *           in dependency order, in the same unit; a `job.children` event and a `job.children` audit record.
+ *   errors: `illegal_transition` (409) for a parent that is running or done; `validation_failed` (422) for an
+ *           unknown dep, a sibling index out of range, a cycle (`details.cycle`), too many children.
+ */
+import { MAX_CHILDREN_PER_PARENT } from "../../../core/composite.ts";
+import { findCyclePath } from "../../../core/dag.ts";
+import { DomainError } from "../../../core/errors.ts";
+import type { ChildManifest, Job } from "../../../core/model.ts";
+import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
+import { submitJob } from "../jobs/submit.ts";
+import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
+import { bumpQueueVersion } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+export interface ChildrenResult {
+  parent: Job;
+  /** In the order the request listed them. */
+  children: Job[];
+}
+
+/** Gives `parentId` the children in `children` (already validated by ChildManifestSchema), all in this unit. */
+export function addChildren(tx: Tx, parentId: string, children: ChildManifest[], actor: string): ChildrenResult {
+  let parent = requireJob(tx.sql, parentId);
+  if (parent.stage !== "queued" && parent.stage !== "blocked") {
+    throw new DomainError(
+      "illegal_transition",
+      `job ${parent.id} is ${parent.stage}: only a queued or blocked job can be given children`,
+      { jobId: parent.id, from: parent.stage, to: "blocked" },
+    );
+  }
+  const existing = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE parent_id = ?", parent.id).one().n;
+  if (existing + children.length > MAX_CHILDREN_PER_PARENT) {
+    throw new DomainError(
+      "validation_failed",
+      `job ${parent.id} has ${existing} children; ${children.length} more would pass the limit of ${MAX_CHILDREN_PER_PARENT}`,
+      { issues: [{ path: "children", message: `at most ${MAX_CHILDREN_PER_PARENT} children per parent` }] },
+    );
+  }
+  const refs = children.map((_, k) => `#${k}`);
+  const resolve = (dep: string, k: number): string => {
+    if (!dep.startsWith("#")) return dep;
+    const j = Number(dep.slice(1));
+    if (j >= children.length) {
+      throw new DomainError(
+        "validation_failed",
+        `children.${k}.deps: ${dep} names no sibling (${children.length} in this request)`,
+        {
+          issues: [{ path: `children.${k}.deps`, message: `${dep} is out of range` }],
+        },
+      );
+    }
+    return refs[j]!;
+  };
+  const newEdges = new Map<string, string[]>(children.map((c, k) => [refs[k]!, c.deps.map((d) => resolve(d, k))]));
+  newEdges.set(parent.id, refs); // the parent waits on each new child
+  assertAcyclic(tx.sql, newEdges, refs);
+
+  if (parent.stage === "queued") {
+    parent = moveJob(tx, parent, "blocked", asComposite(parent));
+  } else if (parent.kind !== "composite") {
+    parent = touchJob(tx, parent, asComposite(parent));
+    bumpQueueVersion(tx.sql);
+  }
+  const created = new Map<string, Job>();
+  for (const k of dependencyOrder(children.length, (k) => newEdges.get(refs[k]!)!, refs)) {
+    const { bodyMd, ...manifest } = children[k]!;
+    const deps = newEdges.get(refs[k]!)!.map((d) => created.get(d)?.id ?? d);
+    const { job } = submitJob(
+      tx,
+      { manifest: { ...manifest, deps, parentId: parent.id }, bodyMd: bodyMd ?? "" },
+      actor,
+    );
+    created.set(refs[k]!, job);
+  }
+  const list = refs.map((r) => created.get(r)!);
+  enqueueEvent(tx, parent.id, "job.children", { added: list.map((j) => j.id), total: existing + list.length });
+  enqueueAudit(tx, actor, "job.children", parent.id, { added: list.length });
+  return { parent, children: list };
+}
+
+function asComposite(job: Job): Partial<Job> {
+  return { kind: "composite", manifest: { ...job.manifest, kind: "composite" } };
+}
+
+/**
+ * Refuses (422, `details.cycle`) a dependency cycle closed by any of `newEdges` (node → the nodes it waits on),
+ * read against the product's existing edges: a job's deps and a parent's children. Only what is reachable from
+ * the new edges' targets is read (core/dag findCyclePath), each job at most once. `labels` are placeholders
+ * (`#k`) for jobs not yet created.
+ */
+export function assertAcyclic(
+  sql: SqlStorage,
+  newEdges: ReadonlyMap<string, readonly string[]>,
+  labels: string[],
+): void {
+  const neighbours = (id: string): readonly string[] => {
+    const added = newEdges.get(id) ?? [];
+    if (labels.includes(id)) return added;
+    return [...added, ...storedDeps(sql, id), ...storedChildren(sql, id)];
+  };
+  for (const [from, targets] of newEdges) {
+    for (const to of targets) {
+      const cycle = findCyclePath(neighbours, from, to);
+      if (cycle) {
+        throw new DomainError("validation_failed", `dependency cycle: ${cycle.join(" → ")}`, {
+          cycle,
+          issues: [{ path: "deps", message: `closes the cycle ${cycle.join(" → ")}` }],
+        });
+      }
+    }
+  }
+}
+
+function storedDeps(sql: SqlStorage, id: string): string[] {
+  const row = sql
+    .exec<{ deps: string | null }>("SELECT json_extract(doc, '$.deps') AS deps FROM jobs WHERE id = ?", id)
+    .toArray()[0];
+  return row?.deps ? (JSON.parse(row.deps) as string[]) : [];
+}
+
+function storedChildren(sql: SqlStorage, id: string): string[] {
+  return sql
+    .exec<{ id: string }>("SELECT id FROM jobs WHERE parent_id = ?", id)
+    .toArray()
+    .map((r) => r.id);
+}
+
+/** Kahn's order over the siblings (acyclic by now): a child is created after the siblings it depends on. */
+function dependencyOrder(n: number, depsOf: (k: number) => readonly string[], refs: string[]): number[] {
+  const index = new Map(refs.map((r, k) => [r, k]));
+  const waitingOn = Array.from({ length: n }, (_, k) => depsOf(k).filter((d) => index.has(d)).length);
+  const ready = waitingOn.flatMap((w, k) => (w === 0 ? [k] : [])).reverse();
+  const order: number[] = [];
+  while (ready.length > 0) {
+    const k = ready.pop()!;
+    order.push(k);
+    for (let j = 0; j < n; j++) {
+      const hits = depsOf(j).filter((d) => d === refs[k]).length;
+      if (hits === 0) continue;
+      waitingOn[j] = waitingOn[j]! - hits;
+      if (waitingOn[j] === 0) ready.push(j);
+    }
+  }
+  return order;
+}

@@ -1,0 +1,107 @@
+/**
+ * @module durable-objects/coordinator/dispatch/claim
+ * CLAIM — contract:
+ *   inputs: factory id, the TTL the factory asked for (if any), `now`. The lease gets the job's governing
+ *           TTL (its manifest's, else the product's: core/settings `leaseTtlFor`), or the factory's if shorter.
+ *   guard:  the factory is active with a free seat; the job is `queued`, due
+ *           (`not_before` passed), its serial gate is open, and the factory
+ *           passes the router's hard filter for it (which includes: this
+ *           factory has not lost this job's lease too recently).
+ *   output: the most urgent such job moved to `assigned` with a new lease:
+ *           holder = factory, `leaseEpoch` + 1, `attempt` + 1, a run opened.
+ * It runs inside one synchronous SQLite transaction of the product's single
+ * writer, so two claims can never take the same job.
+ * No preemption here: a pull (HTTP-claim) factory has no pushed `cancel` to
+ * stop a victim with, so only push dispatch (dispatch.ts, preempt.ts) preempts.
+ */
+import { leaseExpiresAt } from "../../../core/lease.ts";
+import type { Factory, Job } from "../../../core/model.ts";
+import { type RouteContext, scoreCandidate } from "../../../core/router.ts";
+import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
+import type { Lease } from "../../../shared/responses.ts";
+import { requireFactory, updateFactory } from "../factories/registry.ts";
+import { loadJob, moveJob } from "../jobs/rows.ts";
+import { startRun } from "../jobs/runs.ts";
+import { enqueueEvent } from "../outbox/records.ts";
+import { getSettings } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { exclusionLookup } from "./exclusions.ts";
+import { expireDue } from "./lease-ops.ts";
+import { dueJobIdsByUrgency, MAX_SCAN } from "./urgency-order.ts";
+
+export type { Lease };
+
+/** Serial keys of jobs that currently hold a lease: their gates are closed. */
+export function busySerialKeys(sql: SqlStorage): Set<string> {
+  const rows = sql
+    .exec<{ k: string }>(
+      "SELECT DISTINCT serial_key AS k FROM jobs WHERE serial_key IS NOT NULL AND stage IN ('assigned', 'building')",
+    )
+    .toArray();
+  return new Set(rows.map((r) => r.k));
+}
+
+export function routeContext(tx: Tx): RouteContext {
+  const settings = getSettings(tx.sql);
+  return {
+    now: tx.now,
+    weights: settings.weights,
+    busySerialKeys: busySerialKeys(tx.sql),
+    frozenSerialKeys: new Set(settings.frozenSerialKeys),
+    budgetPaused: settings.budgetPaused,
+    // Leases a factory lost on a job keep it away from that job for a backoff (core/exclusions).
+    exclusionOf: exclusionLookup(tx.sql, tx.now),
+    agingHorizonMs: settings.agingHorizonMinutes * 60_000,
+  };
+}
+
+/** A new lease on `job` for `factoryId`; `requestedTtl` (s) is what the factory asked for, honoured only if shorter. */
+export function assignJob(tx: Tx, job: Job, factoryId: string, requestedTtl?: number): { job: Job; lease: Lease } {
+  const ttlSeconds = grantedLeaseTtl(leaseTtlFor(job.manifest, getSettings(tx.sql)), requestedTtl);
+  const expiresAt = leaseExpiresAt(tx.now, ttlSeconds);
+  const next = moveJob(tx, job, "assigned", {
+    holderFactoryId: factoryId,
+    leaseEpoch: job.leaseEpoch + 1,
+    leaseExpiresAt: expiresAt,
+    attempt: job.attempt + 1,
+    notBefore: undefined,
+    // The contract: a preemption's marks last until the job runs again (the cool-down reads the runs instead).
+    preemptedAt: undefined,
+    preemptedBy: undefined,
+  });
+  startRun(tx, next, factoryId);
+  enqueueEvent(tx, next.id, "lease.granted", {
+    factoryId,
+    leaseEpoch: next.leaseEpoch,
+    expiresAt,
+    attempt: next.attempt,
+  });
+  return { job: next, lease: { jobId: next.id, leaseEpoch: next.leaseEpoch, expiresAt, ttlSeconds } };
+}
+
+export { dueJobIdsByUrgency };
+
+export function claimFor(tx: Tx, factory: Factory, ttlSeconds?: number): { job: Job; lease: Lease } | undefined {
+  if (factory.status !== "active" || factory.load >= factory.seats) return undefined;
+  const ctx = routeContext(tx);
+  // The claimant is demonstrably alive, whatever its last heartbeat said.
+  const live: Factory = { ...factory, health: factory.health === "down" ? "ok" : factory.health };
+  for (const id of dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0, MAX_SCAN, ctx.agingHorizonMs)) {
+    const job = loadJob(tx.sql, id);
+    if (!job) continue;
+    if (scoreCandidate(job, live, ctx).eligible) return assignJob(tx, job, factory.id, ttlSeconds);
+  }
+  return undefined;
+}
+
+/**
+ * A claim over HTTP: leases lapsed by now are expired first (so their jobs can be claimed again), and the
+ * claim counts as the factory's heartbeat. Null when no job fits.
+ * @throws NotFoundError — no such factory.
+ */
+export function claimOverHttp(tx: Tx, factoryId: string, ttlSeconds?: number): { job: Job; lease: Lease } | null {
+  expireDue(tx);
+  const factory = requireFactory(tx.sql, factoryId, tx.now);
+  updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });
+  return claimFor(tx, factory, ttlSeconds) ?? null;
+}

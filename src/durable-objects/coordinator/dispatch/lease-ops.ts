@@ -1,0 +1,175 @@
+/**
+ * @module durable-objects/coordinator/dispatch/lease-ops
+ * Everything that ends or extends a lease other than a result: renew, release,
+ * expiry and forced loss (cancel, revoke, requeue by an operator).
+ *
+ * FENCE — every factory mutation first calls `fence()`: it expires the lease if
+ * it lapsed (lazy expiry: correctness never waits for the alarm), then refuses
+ * an epoch that is not the job's current one with `409 fenced`, before
+ * anything is written.
+ *
+ * EXCLUSION — a lease lost by expiry, release or rejection counts against
+ * that holder for that job (core/exclusions): the router keeps the job away
+ * from it for a backoff, so the next offer goes to another capable factory.
+ * Losses that are no fault of the holder's and that it cannot repeat at will
+ * (an operator's cancel or requeue, a revoked or deregistered factory, a push
+ * that found the socket gone) do not count.
+ */
+import { FencedError } from "../../../core/errors.ts";
+import type { LossKind } from "../../../core/exclusions.ts";
+import { decideExpiry, isLeaseLive, leaseExpiresAt } from "../../../core/lease.ts";
+import { type Job, LEASED_STAGES } from "../../../core/model.ts";
+import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
+import type { Assignment } from "../../../shared/protocol.ts";
+import { settled } from "../dag/dependents.ts";
+import { noteLeaseExpiry } from "../factories/registry.ts";
+import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
+import { finishRun } from "../jobs/runs.ts";
+import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
+import { getSettings } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { forgetExclusions, recordLoss } from "./exclusions.ts";
+
+export function fence(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number): Job {
+  let job = requireJob(tx.sql, jobId);
+  if (isLeased(job) && !isLeaseLive(job.leaseExpiresAt ?? 0, tx.now)) job = expireLease(tx, job);
+  if (leaseEpoch !== job.leaseEpoch || !isLeased(job)) throw new FencedError(job.id, leaseEpoch, job.leaseEpoch);
+  assertHolder(job, factoryId, leaseEpoch);
+  return job;
+}
+
+export function isLeased(job: Job): boolean {
+  return LEASED_STAGES.includes(job.stage) && job.holderFactoryId !== undefined;
+}
+
+/**
+ * RENEW (fenced): the lease runs for the job's governing TTL again (core/settings `leaseTtlFor`: manifest, else the
+ * product's current one — so a settings change reaches running leases at their next renewal), or for `requested` (s)
+ * if shorter. Returns the lease as renewed, `ttlSeconds` the TTL granted.
+ */
+export function renewLease(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number, requested?: number) {
+  const job = fence(tx, jobId, factoryId, leaseEpoch);
+  const ttlSeconds = grantedLeaseTtl(leaseTtlFor(job.manifest, getSettings(tx.sql)), requested);
+  const expiresAt = leaseExpiresAt(tx.now, ttlSeconds);
+  touchJob(tx, job, { leaseExpiresAt: expiresAt });
+  return { jobId, leaseEpoch, expiresAt, ttlSeconds };
+}
+
+/**
+ * Give a job back voluntarily (a draining factory). The attempt is refunded —
+ * nothing failed — and the checkpoint is kept so the next holder resumes.
+ */
+export function releaseLease(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number): Job {
+  return giveBack(tx, fence(tx, jobId, factoryId, leaseEpoch), "released by factory", {}, "released");
+}
+
+/**
+ * Put a leased job back in the queue without blaming the job: the run is
+ * closed as cancelled, the holder fenced out (epoch + 1), the attempt refunded,
+ * the checkpoint kept. `changes` adds to that. With `loss`, the hand-back
+ * counts against the holder: the job is kept away from it for a backoff.
+ */
+export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = {}, loss?: LossKind): Job {
+  finishRun(tx, job, { outcome: "cancelled", message: why });
+  const holder = job.holderFactoryId;
+  const excluded = loss && holder ? recordLoss(tx, job.id, holder, loss) : undefined;
+  enqueueEvent(tx, job.id, "lease.lost", {
+    factoryId: holder,
+    leaseEpoch: job.leaseEpoch,
+    why,
+    ...(excluded ? { excludedUntil: excluded.until } : {}),
+  });
+  return moveJob(tx, job, "queued", {
+    ...changes,
+    ...NO_LEASE,
+    leaseEpoch: job.leaseEpoch + 1,
+    attempt: Math.max(0, job.attempt - 1),
+  });
+}
+
+/**
+ * EXPIRE — the holder stopped renewing. Requeue with epoch + 1 and the
+ * checkpoint kept; once `maxAttempts` are used up, the job goes to
+ * `dead_letter` (through `failed`, so history shows why). The holder is
+ * excluded from the job for a backoff, and the expiry goes on its record
+ * (enough of them in a window make it `degraded`).
+ */
+export function expireLease(tx: Tx, job: Job): Job {
+  finishRun(tx, job, { outcome: "timeout", message: "lease expired" });
+  const holder = job.holderFactoryId;
+  const excluded = holder ? recordLoss(tx, job.id, holder, "expired") : undefined;
+  if (holder) noteLeaseExpiry(tx, holder);
+  enqueueEvent(tx, job.id, "lease.lost", {
+    factoryId: holder,
+    leaseEpoch: job.leaseEpoch,
+    why: "expired",
+    ...(excluded ? { excludedUntil: excluded.until } : {}),
+  });
+  const changes = { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 };
+  enqueueAudit(tx, "system", "lease.expired", job.id, { factoryId: job.holderFactoryId, epoch: job.leaseEpoch });
+  if (decideExpiry(job) === "requeue") return moveJob(tx, job, "queued", changes);
+  const failed = moveJob(tx, job, "failed", {
+    ...changes,
+    lastResult: { outcome: "timeout", message: `lease expired on attempt ${job.attempt} of ${job.maxAttempts}` },
+  });
+  return settled(tx, moveJob(tx, failed, "dead_letter")); // dependents re-evaluated (coordinator/dag/dependents)
+}
+
+/** Expire every lease whose time is up, and forget spent exclusions. Idempotent: a second call finds nothing. */
+export function expireDue(tx: Tx): number {
+  forgetExclusions(tx);
+  const ids = tx.sql
+    .exec<{ id: string }>(
+      "SELECT id FROM jobs WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ? AND stage IN ('assigned', 'building')",
+      tx.now,
+    )
+    .toArray();
+  for (const { id } of ids) {
+    const job = loadJob(tx.sql, id);
+    if (job && isLeased(job)) expireLease(tx, job);
+  }
+  return ids.length;
+}
+
+/** Earliest instant some lease runs out, for the alarm. */
+export function nextLeaseExpiry(sql: SqlStorage): number | undefined {
+  const row = sql
+    .exec<{ t: number | null }>(
+      "SELECT MIN(lease_expires_at) AS t FROM jobs WHERE lease_expires_at IS NOT NULL AND stage IN ('assigned', 'building')",
+    )
+    .one();
+  return row.t ?? undefined;
+}
+
+/** Take every live lease away from a factory (revoked, deregistered): requeue its jobs now. */
+export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {
+  const ids = tx.sql
+    .exec<{ id: string }>(
+      "SELECT id FROM jobs WHERE holder_factory_id = ? AND stage IN ('assigned', 'building')",
+      factoryId,
+    )
+    .toArray();
+  for (const { id } of ids) giveBack(tx, requireJob(tx.sql, id), why);
+  return ids.length;
+}
+
+/** The live leases a factory holds, as the push protocol describes them (for `welcome`). */
+export function heldAssignments(tx: Tx, factoryId: string): Assignment[] {
+  return tx.sql
+    .exec<{ id: string }>(
+      "SELECT id FROM jobs WHERE holder_factory_id = ? AND stage IN ('assigned', 'building') AND lease_expires_at > ? ORDER BY id",
+      factoryId,
+      tx.now,
+    )
+    .toArray()
+    .map(({ id }) => {
+      const job = requireJob(tx.sql, id);
+      const expiresAt = job.leaseExpiresAt ?? tx.now;
+      return {
+        job,
+        leaseEpoch: job.leaseEpoch,
+        expiresAt,
+        ttlSeconds: Math.max(1, Math.ceil((expiresAt - tx.now) / 1000)),
+      };
+    });
+}

@@ -1,0 +1,106 @@
+/**
+ * @module durable-objects/coordinator/dispatch/preempt
+ * PREEMPT — contract:
+ *   inputs: a `critical` job no free seat of a connected factory fits; the connected factories; `now`.
+ *   guard:  core/preemption decides (settings.preemption on, the victim's factory fits the job but for the seat,
+ *           victim of lower priority, outside its cool-down, no other eviction by this job within the cool-down).
+ *   output: in the caller's atomic unit — the victim's lease taken (epoch + 1, run closed `cancelled`
+ *           "preempted by <id>", attempt refunded, checkpoint kept, `lease.lost` + `job.preempted` events, audit
+ *           `job.preempted`), the victim requeued with `preemptedAt`/`preemptedBy`, and the seat it held handed to
+ *           the critical job (by the caller, which assigns it as it would on a free seat).
+ * Only push dispatch preempts: a pull (HTTP-claim) factory has no channel to be told to stop, so claim.ts never does.
+ */
+import type { Factory, Job } from "../../../core/model.ts";
+import { decidePreemption, PREEMPTION_COOLDOWN_MS, type PreemptionDecision } from "../../../core/preemption.ts";
+import type { RouteContext } from "../../../core/router.ts";
+import { loadJob, touchJob } from "../jobs/rows.ts";
+import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
+import { getSettings } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { giveBack } from "./lease-ops.ts";
+
+/** What the victim's factory must be told, before it is pushed the critical job. */
+export interface Eviction {
+  factoryId: string;
+  jobId: string;
+  /** The victim's epoch before the preemption: the one its holder runs under (the `cancel` frame carries it). */
+  leaseEpoch: number;
+}
+
+/** The run message, `lastResult.message` and `lease.lost.why` of a preempted job: the contract's wording. */
+export const preemptedMessage = (byJobId: string): string => `preempted by ${byJobId}`;
+
+function runningOn(tx: Tx, factoryId: string): Job[] {
+  return tx.sql
+    .exec<{ id: string }>(
+      "SELECT id FROM jobs WHERE holder_factory_id = ? AND stage IN ('assigned', 'building') ORDER BY id",
+      factoryId,
+    )
+    .toArray()
+    .flatMap(({ id }) => loadJob(tx.sql, id) ?? []);
+}
+
+/**
+ * When `jobId` was last preempted (ms): the end of its latest run closed as preempted. Read from the runs, not
+ * the job, because the next assignment clears `preemptedAt` (the contract) while the cool-down must outlive it.
+ */
+export function lastPreemptedAt(sql: SqlStorage, jobId: string): number | undefined {
+  const row = sql
+    .exec<{ t: number | null }>(
+      `SELECT MAX(ended_at) AS t FROM runs
+        WHERE job_id = ? AND outcome = 'cancelled' AND json_extract(doc, '$.result.message') LIKE 'preempted by %'`,
+      jobId,
+    )
+    .one();
+  return row.t ?? undefined;
+}
+
+/**
+ * What core/preemption says for `job` over `factories` now, reading the running jobs, the cool-down record and the
+ * evictions in flight. Read-only (explain uses it for "would preempt").
+ */
+export function preemptionDecision(
+  tx: Tx,
+  job: Job,
+  factories: readonly Factory[],
+  ctx: RouteContext,
+): PreemptionDecision {
+  if (job.priority !== "critical") return { preempt: false, reason: "not_critical" }; // before any read
+  const enabled = getSettings(tx.sql).preemption;
+  if (!enabled) return { preempt: false, reason: "disabled" };
+  return decidePreemption({
+    incoming: job,
+    candidates: factories.map((factory) => ({ factory, running: runningOn(tx, factory.id) })),
+    enabled,
+    ctx,
+    lastPreemptedAt: (j) => lastPreemptedAt(tx.sql, j.id),
+    evictionInFlight: job.lastEvictionAt !== undefined && tx.now - job.lastEvictionAt < PREEMPTION_COOLDOWN_MS,
+  });
+}
+
+/**
+ * If `job` may preempt on one of `factories` (the connected, active ones, full or not), take the victim's lease
+ * and requeue it; returns the eviction (for the `cancel` frame), the factory whose seat is now free, and `job`
+ * as saved with its `lastEvictionAt` (assign that one). Writes nothing and returns undefined when the rule says no.
+ */
+export function preemptFor(
+  tx: Tx,
+  job: Job,
+  factories: readonly Factory[],
+  ctx: RouteContext,
+): { eviction: Eviction; factory: Factory; job: Job } | undefined {
+  const decision = preemptionDecision(tx, job, factories, ctx);
+  if (!decision.preempt) return undefined;
+  const { victim, factoryId } = decision;
+  const why = preemptedMessage(job.id);
+  giveBack(tx, victim, why, {
+    preemptedAt: tx.now,
+    preemptedBy: job.id,
+    lastResult: { outcome: "cancelled", message: why, retryable: true },
+  });
+  enqueueEvent(tx, victim.id, "job.preempted", { by: job.id, factoryId, leaseEpoch: victim.leaseEpoch });
+  enqueueAudit(tx, "system", "job.preempted", victim.id, { by: job.id, factoryId, epoch: victim.leaseEpoch });
+  const factory = factories.find((f) => f.id === factoryId)!;
+  const saved = touchJob(tx, job, { lastEvictionAt: tx.now });
+  return { eviction: { factoryId, jobId: victim.id, leaseEpoch: victim.leaseEpoch }, factory, job: saved };
+}

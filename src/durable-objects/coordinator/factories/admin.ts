@@ -1,0 +1,90 @@
+/**
+ * @module durable-objects/coordinator/factories/admin
+ * A factory's record changed over HTTP, each the body of one coordinator unit: enrolled, heartbeat (declared
+ * capabilities and seats, answered with the leases it holds), grant approved, status set, deregistered. What
+ * an operator does is audited; what follows the commit (pushing work, telling the factory's sockets) is the
+ * coordinator's part.
+ */
+import { DomainError } from "../../../core/errors.ts";
+import type { Factory } from "../../../core/model.ts";
+import { consumeEnrollmentCode } from "../access/enrollment.ts";
+import { type Retired, takeFactoryWatchers } from "../access/feed-readers.ts";
+import { heldAssignments, requeueHeldBy } from "../dispatch/lease-ops.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { queueVersion } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { approveGrant, declareFactory } from "./grants.ts";
+import { deleteFactory, enrollFactory, requireFactory, updateFactory } from "./registry.ts";
+
+export interface EnrollInput {
+  name: string;
+  capabilities: string[];
+  seats: number;
+}
+
+/**
+ * A new factory authenticating with `tokenHash`; with `codeHash`, the enrollment code is used up in the same unit.
+ * @throws DomainError unauthorized — the code is unknown, expired or used; conflict — the name is taken.
+ */
+export function enroll(tx: Tx, input: EnrollInput, tokenHash: string, actor: string, codeHash?: string): Factory {
+  if (codeHash) consumeEnrollmentCode(tx, codeHash);
+  const f = enrollFactory(tx, input, tokenHash);
+  enqueueAudit(tx, actor, "factory.enroll", f.id, { name: f.name });
+  return f;
+}
+
+/** The factory beat: what it declares counts only within its grant (factories/grants); it learns its leases. */
+export function heartbeat(tx: Tx, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
+  const factory: Factory = declareFactory(tx, factoryId, body, { lastHeartbeatAt: tx.now });
+  const leases = heldAssignments(tx, factoryId).map(({ job, leaseEpoch, expiresAt, ttlSeconds }) => ({
+    jobId: job.id,
+    leaseEpoch,
+    expiresAt,
+    ttlSeconds,
+  }));
+  return { factory, queueVersion: queueVersion(tx.sql), leases };
+}
+
+/**
+ * An operator approves declared capabilities (all pending when none are named) and/or sets the seat limit.
+ * @throws DomainError conflict — a named capability was never declared (factories/grants `approveGrant`).
+ */
+export function approveFactoryGrant(
+  tx: Tx,
+  factoryId: string,
+  req: { capabilities?: string[]; seatLimit?: number },
+  actor: string,
+): Factory {
+  const { factory, approved } = approveGrant(tx, factoryId, req);
+  enqueueAudit(tx, actor, "factory.grant.approve", factoryId, {
+    capabilities: approved,
+    ...(req.seatLimit !== undefined ? { seatLimit: req.seatLimit } : {}),
+  });
+  return factory;
+}
+
+export type AdminStatus = "active" | "draining" | "quarantined";
+
+/**
+ * An operator sets the factory's status.
+ * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked.
+ */
+export function setFactoryStatus(tx: Tx, factoryId: string, status: AdminStatus, actor: string): Factory {
+  const f = requireFactory(tx.sql, factoryId, tx.now);
+  if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked`);
+  enqueueAudit(tx, actor, `factory.${status}`, factoryId);
+  return updateFactory(tx, factoryId, { status });
+}
+
+/**
+ * The factory is removed: the jobs it held are requeued, and the streams its token opened are returned.
+ * @throws NotFoundError — no such factory.
+ */
+export function deregister(tx: Tx, factoryId: string, actor: string): Retired<{ requeued: number }> {
+  requireFactory(tx.sql, factoryId, tx.now);
+  const watched = takeFactoryWatchers(tx, factoryId);
+  const requeued = requeueHeldBy(tx, factoryId, "factory deregistered");
+  deleteFactory(tx, factoryId);
+  enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued });
+  return { value: { requeued }, watched };
+}

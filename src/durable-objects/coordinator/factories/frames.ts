@@ -1,0 +1,77 @@
+/**
+ * @module durable-objects/coordinator/factories/frames
+ * What each factory WebSocket frame does to the coordinator's state. One frame
+ * = one atomic unit, the same operations the HTTP routes use (fence, renew,
+ * patch, give back), so the two transports cannot disagree. Returns the value
+ * to acknowledge with; a DomainError becomes an `error` frame.
+ */
+import type { Job } from "../../../core/model.ts";
+import type { FactoryFrame } from "../../../shared/protocol.ts";
+import { fence, giveBack, renewLease } from "../dispatch/lease-ops.ts";
+import { completeJob, patchJob } from "../jobs/report.ts";
+import { moveJob, touchJob } from "../jobs/rows.ts";
+import { enqueueEvent } from "../outbox/records.ts";
+import { queueVersion } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { updateFactory } from "./registry.ts";
+
+type WorkFrame = Exclude<FactoryFrame, { type: "hello" } | { type: "drain" }>;
+
+/** `ttlSeconds`: the TTL this connection's hello asked for, if any (a renew frame's own `ttlSeconds` wins). */
+export function applyFactoryFrame(tx: Tx, factoryId: string, frame: WorkFrame, ttlSeconds?: number): unknown {
+  switch (frame.type) {
+    case "accept":
+      fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
+      return { jobId: frame.jobId };
+    case "reject": {
+      // Kept from this factory for a long, growing backoff — not forever: a host can be repaired.
+      const job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
+      giveBack(tx, job, `rejected by factory: ${frame.reason}`, {}, "rejected");
+      return { jobId: frame.jobId };
+    }
+    case "release": {
+      const job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
+      giveBack(tx, job, `released by factory${frame.reason ? `: ${frame.reason}` : ""}`, {}, "released");
+      return { jobId: frame.jobId };
+    }
+    case "renew":
+      return renewLease(tx, frame.jobId, factoryId, frame.leaseEpoch, frame.ttlSeconds ?? ttlSeconds);
+    case "progress":
+      return progress(tx, factoryId, frame);
+    case "complete":
+      return summary(completeJob(tx, factoryId, frame.jobId, frame));
+    case "fail":
+      return summary(patchJob(tx, factoryId, frame.jobId, { ...frame, stage: "failed" }));
+    case "heartbeat":
+      updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });
+      return { queueVersion: queueVersion(tx.sql) };
+  }
+}
+
+function summary(job: Job & { duplicate?: boolean }) {
+  return {
+    jobId: job.id,
+    stage: job.stage,
+    leaseEpoch: job.leaseEpoch,
+    ...(job.duplicate ? { duplicate: true } : {}),
+  };
+}
+
+function progress(tx: Tx, factoryId: string, frame: Extract<FactoryFrame, { type: "progress" }>) {
+  let job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
+  if (frame.stage === "building" && job.stage === "assigned") job = moveJob(tx, job, "building");
+  const changes: Partial<Job> = {};
+  if (frame.checkpoint) {
+    changes.checkpoint = { ...frame.checkpoint, at: tx.now };
+    enqueueEvent(tx, job.id, "checkpoint", { ...frame.checkpoint });
+  }
+  if (frame.pct !== undefined || frame.note !== undefined) {
+    changes.progress = { pct: frame.pct, note: frame.note };
+    enqueueEvent(tx, job.id, "progress", { pct: frame.pct, note: frame.note });
+  }
+  if (frame.logs?.length) {
+    enqueueEvent(tx, job.id, "log", { factoryId, leaseEpoch: frame.leaseEpoch, lines: frame.logs });
+  }
+  if (Object.keys(changes).length > 0) job = touchJob(tx, job, changes);
+  return summary(job);
+}

@@ -1,0 +1,101 @@
+/**
+ * @module durable-objects/coordinator/factories/grants
+ * What a factory declares (hello, heartbeat) against what it was granted (enrollment, operator approval):
+ * the effective capabilities and seats the router uses are recomputed here and nowhere else
+ * (rules in core/capability-grant).
+ */
+import { approvalOf, effectiveGrant, type Grant } from "../../../core/capability-grant.ts";
+import { DomainError, NotFoundError } from "../../../core/errors.ts";
+import { grantChangeClearsExclusions } from "../../../core/exclusions.ts";
+import type { Factory } from "../../../core/model.ts";
+import { clearFactoryExclusions } from "../dispatch/exclusions.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { readFactory, requireFactory, type StoredFactory, storeFactory } from "./registry.ts";
+
+/** A factory stored before grants existed trusted its last declaration: that becomes its grant. */
+function grantOf(f: StoredFactory): Grant {
+  return {
+    approved: f.approvedCapabilities ?? f.capabilities,
+    declared: f.declaredCapabilities,
+    seatLimit: f.seatLimit ?? f.seats,
+    declaredSeats: f.declaredSeats,
+  };
+}
+
+function regranted(f: StoredFactory, g: Grant): StoredFactory {
+  const e = effectiveGrant(g);
+  return {
+    ...f,
+    approvedCapabilities: [...new Set(g.approved)].sort(),
+    ...(g.declared ? { declaredCapabilities: [...new Set(g.declared)].sort() } : {}),
+    pendingCapabilities: e.pending,
+    capabilities: e.capabilities,
+    seatLimit: g.seatLimit,
+    ...(g.declaredSeats !== undefined ? { declaredSeats: g.declaredSeats } : {}),
+    seats: e.seats,
+  };
+}
+
+function mustRead(tx: Tx, id: string): StoredFactory {
+  const f = readFactory(tx.sql, id);
+  if (!f) throw new NotFoundError("factory", id);
+  return f;
+}
+
+/**
+ * A factory declares what it has (`capabilities`, `seats`; either may be absent) along with other fields of
+ * its record (heartbeat time, engines, connection). Declared capabilities beyond the grant become pending,
+ * declared seats are capped at the seat limit. Returns the factory as the router now sees it.
+ */
+export function declareFactory(
+  tx: Tx,
+  id: string,
+  declared: { capabilities?: readonly string[]; seats?: number },
+  other: Partial<Pick<StoredFactory, "lastHeartbeatAt" | "engines" | "agentVersion" | "connection">> = {},
+): Factory {
+  const f = mustRead(tx, id);
+  const g = grantOf(f);
+  const next = regranted(
+    { ...f, ...other },
+    {
+      ...g,
+      ...(declared.capabilities ? { declared: declared.capabilities } : {}),
+      ...(declared.seats !== undefined ? { declaredSeats: declared.seats } : {}),
+    },
+  );
+  storeFactory(tx.sql, next);
+  clearIfChanged(tx, f, next, "what the factory declared changed");
+  return requireFactory(tx.sql, id, tx.now);
+}
+
+/** Exclusions end when what the factory offers changed (core/exclusions `grantChangeClearsExclusions`). */
+function clearIfChanged(tx: Tx, before: StoredFactory, after: StoredFactory, why: string): void {
+  const offered = (f: StoredFactory) => ({
+    capabilities: f.capabilities,
+    declared: f.declaredCapabilities,
+    seats: f.seats,
+  });
+  if (grantChangeClearsExclusions(offered(before), offered(after))) clearFactoryExclusions(tx, after.id, why);
+}
+
+/**
+ * An operator approves declared capabilities (all pending ones when `capabilities` is absent) and/or sets
+ * the seat limit. Approving an already-approved capability is a no-op.
+ * @throws DomainError conflict — a requested capability the factory never declared (nothing to approve).
+ */
+export function approveGrant(tx: Tx, id: string, req: { capabilities?: readonly string[]; seatLimit?: number }) {
+  const f = mustRead(tx, id);
+  const g = grantOf(f);
+  const { approve, undeclared } = approvalOf(g, req.capabilities);
+  if (undeclared.length > 0) {
+    throw new DomainError(
+      "conflict",
+      `factory ${id} has not declared ${undeclared.join(", ")}; enroll it again to grant other capabilities`,
+      { factoryId: id, undeclared },
+    );
+  }
+  const next = regranted(f, { ...g, approved: [...g.approved, ...approve], seatLimit: req.seatLimit ?? g.seatLimit });
+  storeFactory(tx.sql, next);
+  clearIfChanged(tx, f, next, "capabilities approved");
+  return { factory: requireFactory(tx.sql, id, tx.now), approved: approve };
+}

@@ -1,0 +1,205 @@
+/**
+ * @module durable-objects/coordinator/factories/link
+ * The coordinator's link to its factories over WebSockets (hibernation API): upgrade, hello, frames, close,
+ * push dispatch (factories/push), notices and the stale-socket sweep. One live connection per factory — the
+ * latest hello's — and frames from any socket it replaced are refused. Each frame is one unit (runtime/units).
+ */
+import { DomainError } from "../../../core/errors.ts";
+import { HEARTBEAT } from "../../../core/lease.ts";
+import { grantedLeaseTtl } from "../../../core/settings.ts";
+import { CLOSE, type FactoryFrame, PROTOCOL_VERSION, parseFactoryFrame } from "../../../shared/protocol.ts";
+import { heldAssignments } from "../dispatch/lease-ops.ts";
+import { getSettings, queueVersion } from "../runtime/meta.ts";
+import type { Units } from "../runtime/units.ts";
+import { applyFactoryFrame } from "./frames.ts";
+import { declareFactory } from "./grants.ts";
+import { pushWork } from "./push.ts";
+import { readFactory } from "./registry.ts";
+import {
+  assertCurrentConnection,
+  attachmentOf,
+  closeStaleSockets,
+  notifyFactory,
+  REPLACED,
+  replaceOthers,
+  type SocketAttachment,
+  send,
+  workReadySockets,
+} from "./sockets.ts";
+
+export class FactoryLink {
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly units: Units,
+  ) {}
+
+  /** A dispatch pass: the most urgent due work pushed to work-ready sockets (factories/push). */
+  dispatch(): void {
+    pushWork(this.ctx, this.units);
+  }
+
+  /** Factories with a greeted, work-ready WebSocket: what push dispatch sends to (read by jobs/waiting). */
+  workReadyIds(): Set<string> {
+    return new Set(workReadySockets(this.ctx).keys());
+  }
+
+  /** Push a frame to a factory's sockets (cancel, drain), or revoke and close them. */
+  notify(factoryId: string, frame: Parameters<typeof notifyFactory>[2], close?: boolean): void {
+    notifyFactory(this.ctx, factoryId, frame, close ? { code: CLOSE.revoked, reason: "revoked" } : undefined);
+  }
+
+  /** The sweep: close sockets of factories silent for 3 heartbeat intervals (factories/sockets). */
+  closeStale(): number {
+    return closeStaleSockets(this.ctx, this.units.sql);
+  }
+
+  /** Upgrade, after the Worker authenticated the factory (it passes the id in a header). */
+  async accept(request: Request): Promise<Response> {
+    const factoryId = request.headers.get("x-gf-factory-id");
+    const productId = request.headers.get("x-gf-product-id");
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !factoryId || !productId) {
+      return new Response("expected a factory WebSocket upgrade", { status: 426 });
+    }
+    this.units.bind(productId);
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [factoryId]);
+    const att: SocketAttachment = {
+      factoryId,
+      helloed: false,
+      draining: false,
+      connectedAt: Date.now(),
+    };
+    server.serializeAttachment(att);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const att = attachmentOf(ws);
+    if (!att) return;
+    if (att.replaced) return this.refuseReplaced(ws, undefined);
+    const parsed = parseFactoryFrame(message);
+    if (!parsed.ok) {
+      send(ws, { type: "error", id: parsed.id, code: parsed.code, message: parsed.message });
+      if (!att.helloed) ws.close(CLOSE.protocolError, "expected hello");
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === "hello") return this.greet(ws, att, frame);
+    if (!att.helloed) {
+      send(ws, { type: "error", id: frame.id, code: "validation_failed", message: "send hello first" });
+      ws.close(CLOSE.protocolError, "expected hello");
+      return;
+    }
+    if (frame.type === "drain") {
+      try {
+        assertCurrentConnection(this.units.sql, att);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        if (err.details?.reason === REPLACED) return this.refuseReplaced(ws, frame.id);
+        send(ws, { type: "error", id: frame.id, code: err.code, message: err.message });
+        return;
+      }
+      ws.serializeAttachment({ ...att, draining: true });
+      if (frame.id) send(ws, { type: "ack", id: frame.id });
+      return;
+    }
+    await this.units.run(
+      this.units.productId,
+      (tx) => {
+        assertCurrentConnection(tx.sql, att);
+        return applyFactoryFrame(tx, att.factoryId, frame, att.leaseTtlSeconds);
+      },
+      (outcome) => {
+        if (outcome.ok) {
+          if (frame.id) send(ws, { type: "ack", id: frame.id, result: outcome.value });
+        } else if (outcome.error.details?.reason === REPLACED) {
+          this.refuseReplaced(ws, frame.id);
+        } else {
+          send(ws, { type: "error", id: frame.id, code: outcome.error.code, message: outcome.error.message });
+        }
+      },
+    );
+  }
+
+  /** A frame on a socket a newer hello replaced: refused, changing nothing, and the socket closed. */
+  private refuseReplaced(ws: WebSocket, id: string | undefined): void {
+    send(ws, { type: "error", id, code: "conflict", message: "a newer connection of this factory replaced this one" });
+    try {
+      ws.close(CLOSE.replaced, "replaced");
+    } catch {
+      /* already closed */
+    }
+  }
+
+  /**
+   * HELLO — the factory's declaration (capabilities and seats, bounded by its grant: factories/grants) and a
+   * new connection generation, committed in one unit; then, synchronously after the commit, this socket
+   * replaces every other of the factory and is welcomed. Nothing awaits between the commit and the takeover,
+   * so two hellos racing are handled one after the other and exactly one socket stays live: the later one.
+   */
+  private async greet(
+    ws: WebSocket,
+    att: SocketAttachment,
+    hello: Extract<FactoryFrame, { type: "hello" }>,
+  ): Promise<void> {
+    const outcome = await this.units.run(
+      this.units.productId,
+      (tx) => {
+        const connection = (readFactory(tx.sql, att.factoryId)?.connection ?? 0) + 1;
+        declareFactory(
+          tx,
+          att.factoryId,
+          { capabilities: hello.capabilities, seats: hello.seats },
+          { engines: hello.engines, agentVersion: hello.agentVersion, lastHeartbeatAt: tx.now, connection },
+        );
+        return {
+          connection,
+          leases: heldAssignments(tx, att.factoryId),
+          version: queueVersion(tx.sql),
+          productTtl: getSettings(tx.sql).leaseTtlSeconds,
+        };
+      },
+      (done) => {
+        if (!done.ok) return;
+        replaceOthers(this.ctx, ws, att.factoryId);
+        // The product's TTL governs (core/settings `grantedLeaseTtl`); the hello may only ask for shorter.
+        const leaseTtlSeconds = hello.leaseTtlSeconds;
+        ws.serializeAttachment({ ...att, helloed: true, leaseTtlSeconds, connection: done.value.connection });
+        send(ws, {
+          type: "welcome",
+          v: PROTOCOL_VERSION,
+          factoryId: att.factoryId,
+          productId: this.units.productId,
+          queueVersion: done.value.version,
+          heartbeatIntervalMs: HEARTBEAT.intervalMs,
+          leaseTtlSeconds: grantedLeaseTtl(done.value.productTtl, leaseTtlSeconds),
+          leases: done.value.leases,
+        });
+      },
+    );
+    if (!outcome.ok) {
+      send(ws, { type: "error", id: hello.id, code: outcome.error.code, message: outcome.error.message });
+      ws.close(CLOSE.protocolError, outcome.error.code);
+      return;
+    }
+    this.dispatch();
+    await this.units.settle();
+  }
+
+  async closed(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
+  }
+
+  async errored(ws: WebSocket): Promise<void> {
+    try {
+      ws.close(1011, "socket error");
+    } catch {
+      /* already closed */
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * @module durable-objects/coordinator/factories/push
+ * PUSH DISPATCH, the sending half: one pass plans and assigns in a transaction (dispatch/plan), then pushes
+ * each factory its `assign` frame on its work-ready socket — a preempted victim's `cancel` first. Work whose
+ * socket went away between planning and sending is given back at once.
+ *
+ * Runs after every unit that moved the queue version (a job created or a stage changed — which is when a seat
+ * frees, a job is requeued or unblocked), on connect and on the alarm; there is no polling loop.
+ */
+import { giveBack } from "../dispatch/lease-ops.ts";
+import { planAndAssign } from "../dispatch/plan.ts";
+import { requireJob } from "../jobs/rows.ts";
+import type { Units } from "../runtime/units.ts";
+import { send, workReadySockets } from "./sockets.ts";
+
+export function pushWork(state: DurableObjectState, units: Units): void {
+  const ready = workReadySockets(state);
+  if (ready.size === 0 || units.productId === "") return;
+  const connected = new Map([...ready].map(([id, { att }]) => [id, { leaseTtlSeconds: att.leaseTtlSeconds }]));
+  const plan = units.transact((tx) => planAndAssign(tx, connected));
+  // A preempted victim's `cancel` goes first, on the socket its seat's new job is pushed on: the factory stops
+  // the victim (its seat then counts as free there) before it reads the `assign` for that seat.
+  for (const e of plan.evictions) {
+    const target = ready.get(e.factoryId);
+    if (target) send(target.ws, { type: "cancel", jobId: e.jobId, leaseEpoch: e.leaseEpoch, reason: "preempted" });
+  }
+  for (const [factoryId, assignments] of plan.assigns) {
+    const target = ready.get(factoryId);
+    if (target && send(target.ws, { type: "assign", assignments })) continue;
+    // The socket went away between planning and sending: give the work back now.
+    units.transact(() => {
+      for (const a of assignments) giveBack(units.tx(), requireJob(units.sql, a.job.id), "factory disconnected");
+    });
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * @module durable-objects/coordinator/factories/registry
+ * Factory records of one product: enrollment, heartbeats, status changes and
+ * the token hash each factory authenticates with. A factory's `load` is never
+ * stored — it is counted from the live leases it holds, so it cannot drift.
+ * Its `health` is computed on read from its heartbeats and its recent lease
+ * expiries (core/lease `factoryHealth`).
+ */
+import { DomainError, NotFoundError } from "../../../core/errors.ts";
+import { factoryHealth, recordExpiry } from "../../../core/lease.ts";
+import type { Factory, FactoryStatus } from "../../../core/model.ts";
+import { newId, one, type Tx } from "../runtime/tx.ts";
+
+/**
+ * The stored document. `capabilities` and `seats` are the effective values the router uses, recomputed
+ * from the grant (factories/grants) whenever a declaration or an approval changes it.
+ */
+export interface StoredFactory extends Omit<Factory, "load" | "health"> {
+  engines?: string[];
+  agentVersion?: string;
+  /** Instants (ms) of this factory's recent lease expiries (core/lease `recordExpiry`). */
+  leaseExpiries?: number[];
+  /** Generation of the factory's live WebSocket: bumped by every hello; frames from older ones are refused. */
+  connection?: number;
+}
+
+function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: ReadonlyMap<string, number>): Factory {
+  const { connection: _connection, ...f } = JSON.parse(doc) as StoredFactory;
+  return {
+    ...f,
+    load: loads ? (loads.get(f.id) ?? 0) : liveLoad(sql, f.id),
+    health: factoryHealth(f.lastHeartbeatAt, f.leaseExpiries, now),
+  };
+}
+
+/** The stored document of a factory, or undefined. */
+export function readFactory(sql: SqlStorage, id: string): StoredFactory | undefined {
+  const row = one<{ doc: string }>(sql, "SELECT doc FROM factories WHERE id = ?", id);
+  return row ? (JSON.parse(row.doc) as StoredFactory) : undefined;
+}
+
+export function liveLoad(sql: SqlStorage, factoryId: string): number {
+  return sql
+    .exec<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM jobs WHERE holder_factory_id = ? AND stage IN ('assigned', 'building')",
+      factoryId,
+    )
+    .one().n;
+}
+
+export function loadFactory(sql: SqlStorage, id: string, now: number): Factory | undefined {
+  const row = one<{ doc: string }>(sql, "SELECT doc FROM factories WHERE id = ?", id);
+  return row ? rowToFactory(sql, row.doc, now) : undefined;
+}
+
+export function requireFactory(sql: SqlStorage, id: string, now: number): Factory {
+  const f = loadFactory(sql, id, now);
+  if (!f) throw new NotFoundError("factory", id);
+  return f;
+}
+
+/** Live lease counts of every factory holding any, in one query. */
+export function factoryLoads(sql: SqlStorage): Map<string, number> {
+  const rows = sql
+    .exec<{ id: string; n: number }>(
+      "SELECT holder_factory_id AS id, COUNT(*) AS n FROM jobs WHERE holder_factory_id IS NOT NULL AND stage IN ('assigned', 'building') GROUP BY holder_factory_id",
+    )
+    .toArray();
+  return new Map(rows.map((r) => [r.id, r.n]));
+}
+
+export function listFactories(sql: SqlStorage, now: number): Factory[] {
+  const loads = factoryLoads(sql);
+  return sql
+    .exec<{ doc: string }>("SELECT doc FROM factories ORDER BY name, id")
+    .toArray()
+    .map((r) => rowToFactory(sql, r.doc, now, loads));
+}
+
+export function storeFactory(sql: SqlStorage, f: StoredFactory, tokenHash?: string | null): void {
+  const doc = JSON.stringify({ ...f, load: undefined, health: undefined });
+  if (tokenHash === undefined) {
+    sql.exec("UPDATE factories SET name = ?, status = ?, doc = ? WHERE id = ?", f.name, f.status, doc, f.id);
+  } else {
+    sql.exec(
+      `INSERT INTO factories(id, name, token_hash, status, doc) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash,
+         status = excluded.status, doc = excluded.doc`,
+      f.id,
+      f.name,
+      tokenHash,
+      f.status,
+      doc,
+    );
+  }
+}
+
+export function enrollFactory(
+  tx: Tx,
+  input: { name: string; capabilities: string[]; seats: number },
+  tokenHash: string,
+): Factory {
+  const taken = one(tx.sql, "SELECT id FROM factories WHERE name = ? AND status != 'revoked'", input.name);
+  if (taken) {
+    throw new DomainError("conflict", `a factory named ${input.name} is already enrolled; deregister it first`, {
+      name: input.name,
+    });
+  }
+  const f: StoredFactory = {
+    id: newId("fac", tx.now),
+    productId: tx.productId,
+    name: input.name,
+    capabilities: [...new Set(input.capabilities)].sort(),
+    // Enrollment is the grant: what the factory declares later is routed on only within it.
+    approvedCapabilities: [...new Set(input.capabilities)].sort(),
+    pendingCapabilities: [],
+    seats: input.seats,
+    seatLimit: input.seats,
+    status: "active",
+    createdAt: tx.now,
+  };
+  storeFactory(tx.sql, f, tokenHash);
+  return requireFactory(tx.sql, f.id, tx.now);
+}
+
+/**
+ * Merge `changes` into the stored document. Not for capabilities or seats: those go through
+ * factories/grants (`declareFactory`, `approveGrant`) so a factory cannot widen its own grant.
+ */
+export function updateFactory(
+  tx: Tx,
+  id: string,
+  changes: Partial<Omit<StoredFactory, "capabilities" | "seats" | "approvedCapabilities" | "seatLimit">>,
+): Factory {
+  const f = readFactory(tx.sql, id);
+  if (!f) throw new NotFoundError("factory", id);
+  storeFactory(tx.sql, { ...f, ...changes, id });
+  return requireFactory(tx.sql, id, tx.now);
+}
+
+/** One more lease expiry on the factory's record (a deregistered factory has none to keep). */
+export function noteLeaseExpiry(tx: Tx, id: string): void {
+  const f = readFactory(tx.sql, id);
+  if (f) storeFactory(tx.sql, { ...f, leaseExpiries: recordExpiry(f.leaseExpiries, tx.now) });
+}
+
+export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, status?: FactoryStatus): Factory {
+  const row = one<{ doc: string }>(tx.sql, "SELECT doc FROM factories WHERE id = ?", id);
+  if (!row) throw new NotFoundError("factory", id);
+  const f = JSON.parse(row.doc) as StoredFactory;
+  storeFactory(tx.sql, { ...f, status: status ?? f.status }, tokenHash);
+  return requireFactory(tx.sql, id, tx.now);
+}
+
+export function deleteFactory(tx: Tx, id: string): void {
+  tx.sql.exec("DELETE FROM factories WHERE id = ?", id);
+}
+
+export function factoryByTokenHash(sql: SqlStorage, hash: string): { id: string; status: string } | undefined {
+  return one<{ id: string; status: string }>(
+    sql,
+    "SELECT id, status FROM factories WHERE token_hash = ? AND status != 'revoked'",
+    hash,
+  );
+}

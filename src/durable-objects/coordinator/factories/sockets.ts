@@ -1,0 +1,163 @@
+/**
+ * @module durable-objects/coordinator/factories/sockets
+ * Factory WebSockets on the coordinator, hibernation-friendly: the runtime keeps
+ * the sockets (tagged with the factory id) and each one's state lives in its
+ * attachment, so the object can be evicted between frames and wake up intact.
+ */
+import { DomainError, NotFoundError } from "../../../core/errors.ts";
+import { HEARTBEAT } from "../../../core/lease.ts";
+import type { Factory } from "../../../core/model.ts";
+import { CLOSE, type ServerFrame } from "../../../shared/protocol.ts";
+import { listFactories, readFactory } from "./registry.ts";
+
+export interface SocketAttachment {
+  factoryId: string;
+  /** Set once a valid `hello` arrived: only greeted sockets receive work. */
+  helloed: boolean;
+  /** The factory said it is going away: no new work on this connection. */
+  draining: boolean;
+  /** The TTL (s) this connection's hello asked for, if any: its leases get the governing TTL or this, whichever is shorter. */
+  leaseTtlSeconds?: number;
+  connectedAt: number;
+  /** The factory's connection generation this socket's hello got (StoredFactory.connection). */
+  connection?: number;
+  /** A newer hello of the same factory took over: every later frame on this socket is refused. */
+  replaced?: boolean;
+}
+
+/**
+ * Why the reaper's sweep should close this socket, or undefined to keep it. A factory that never
+ * beat counts as down, so a socket whose `hello` has not been handled yet is judged by its age
+ * instead: closing it would refuse a host that is connecting right now.
+ */
+export function staleSocketReason(
+  att: SocketAttachment,
+  health: Factory["health"] | undefined,
+  now: number,
+): string | undefined {
+  if (health === undefined) return "factory deregistered";
+  if (!att.helloed) {
+    return now - att.connectedAt >= HEARTBEAT.intervalMs * HEARTBEAT.missedBeforeDown ? "no hello" : undefined;
+  }
+  return health === "down" ? "no heartbeat" : undefined;
+}
+
+/**
+ * The sweep's pass over every factory socket: close those `staleSocketReason` condemns (code 1001, going away).
+ * Returns how many it closed.
+ */
+export function closeStaleSockets(state: DurableObjectState, sql: SqlStorage): number {
+  let closed = 0;
+  // Read once: with a thousand sockets attached, a lookup per socket would read the table a thousand times.
+  const health = new Map(listFactories(sql, Date.now()).map((f) => [f.id, f.health]));
+  const now = Date.now();
+  for (const ws of state.getWebSockets()) {
+    const att = attachmentOf(ws);
+    if (!att?.factoryId) continue;
+    const reason = staleSocketReason(att, health.get(att.factoryId), now);
+    if (reason) {
+      ws.close(1001, reason);
+      closed++;
+    }
+  }
+  return closed;
+}
+
+export function attachmentOf(ws: WebSocket): SocketAttachment | undefined {
+  return (ws.deserializeAttachment() as SocketAttachment | null) ?? undefined;
+}
+
+export function send(ws: WebSocket, frame: ServerFrame): boolean {
+  try {
+    ws.send(JSON.stringify(frame));
+    return true;
+  } catch {
+    // The socket is closing; its leases expire or are given back by the caller.
+    return false;
+  }
+}
+
+export function socketsOf(state: DurableObjectState, factoryId: string): WebSocket[] {
+  return state.getWebSockets(factoryId);
+}
+
+/**
+ * Greeted, non-draining, non-replaced sockets by factory id. If several remain (a takeover whose close has
+ * not landed yet), the latest hello wins — not the latest upgrade: two hellos can be handled out of order.
+ */
+export function workReadySockets(state: DurableObjectState): Map<string, { ws: WebSocket; att: SocketAttachment }> {
+  const out = new Map<string, { ws: WebSocket; att: SocketAttachment }>();
+  for (const ws of state.getWebSockets()) {
+    const att = attachmentOf(ws);
+    if (!att?.helloed || att.draining || att.replaced) continue;
+    const seen = out.get(att.factoryId);
+    if (!seen || newer(att, seen.att)) out.set(att.factoryId, { ws, att });
+  }
+  return out;
+}
+
+const newer = (a: SocketAttachment, b: SocketAttachment): boolean =>
+  (a.connection ?? 0) > (b.connection ?? 0) ||
+  ((a.connection ?? 0) === (b.connection ?? 0) && a.connectedAt > b.connectedAt);
+
+/**
+ * One live connection per factory: mark every other socket of it replaced (so frames still in flight on it are
+ * refused even before the close lands), tell it why, and close it. Synchronous, so two hellos cannot interleave.
+ */
+export function replaceOthers(state: DurableObjectState, keep: WebSocket, factoryId: string): void {
+  for (const other of socketsOf(state, factoryId)) {
+    if (other === keep) continue;
+    const att = attachmentOf(other);
+    try {
+      if (att && !att.replaced) other.serializeAttachment({ ...att, replaced: true, helloed: false });
+    } catch {
+      /* closed already: its frames are refused by the connection check */
+    }
+    send(other, { type: "error", code: "replaced", message: "another connection of this factory took over" });
+    try {
+      other.close(CLOSE.replaced, "replaced");
+    } catch {
+      /* already closed */
+    }
+  }
+}
+
+/** Tell every socket of a factory something, then optionally close them. */
+export function notifyFactory(
+  state: DurableObjectState,
+  factoryId: string,
+  frame: ServerFrame,
+  close?: { code: number; reason: string },
+): void {
+  for (const ws of socketsOf(state, factoryId)) {
+    send(ws, frame);
+    if (close) {
+      try {
+        ws.close(close.code, close.reason);
+      } catch {
+        /* already closed */
+      }
+    }
+  }
+}
+
+/** `details.reason` of the refusal a replaced socket gets: the runtime closes the socket on it. */
+export const REPLACED = "replaced";
+
+/**
+ * Inside the unit that applies a frame: this socket still speaks for its factory — it is the one the
+ * latest hello was answered on. Checked against the stored generation, not only the attachment, so a
+ * frame is refused even if marking the old socket failed.
+ * @throws DomainError conflict (details.reason "replaced") — a newer connection of the factory took over.
+ * @throws NotFoundError — the factory was deregistered.
+ */
+export function assertCurrentConnection(sql: SqlStorage, att: SocketAttachment): void {
+  const f = readFactory(sql, att.factoryId);
+  if (!f) throw new NotFoundError("factory", att.factoryId);
+  if (att.replaced || (f.connection ?? 0) !== (att.connection ?? 0)) {
+    throw new DomainError("conflict", "a newer connection of this factory replaced this one; its frames are refused", {
+      factoryId: att.factoryId,
+      reason: REPLACED,
+    });
+  }
+}

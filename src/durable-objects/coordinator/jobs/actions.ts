@@ -1,0 +1,93 @@
+/**
+ * @module durable-objects/coordinator/jobs/actions
+ * Operator actions on a job — requeue, cancel, ship, approve, reject — each one
+ * atomic unit that checks the transition table, fences out any current holder
+ * (epoch + 1) and writes an audit record naming the operator.
+ */
+import { DomainError } from "../../../core/errors.ts";
+import type { Job } from "../../../core/model.ts";
+import type { Reviewer } from "../../../core/review.ts";
+import type { JOB_ACTIONS } from "../../../shared/api.ts";
+import { regate, settled } from "../dag/dependents.ts";
+import { clearExclusions } from "../dispatch/exclusions.ts";
+import { isLeased } from "../dispatch/lease-ops.ts";
+import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
+import { applyReview } from "../policies/reviews.ts";
+import { bumpQueueVersion } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { moveJob, NO_LEASE, requireJob, touchJob } from "./rows.ts";
+import { finishRun } from "./runs.ts";
+
+export type JobAction = (typeof JOB_ACTIONS)[number];
+
+export interface ActionInput {
+  actor: string;
+  /** Legacy display label a client may send with approve/reject; recorded in the event, never counted. */
+  reviewer?: string;
+  note?: string;
+  /** The authenticated principal (approve/reject): whose review counts (core/review). */
+  by?: Reviewer;
+}
+
+export interface ActionOutcome {
+  job: Job;
+  /** The factory whose lease this action took away: it must be told to stop. */
+  stoppedFactoryId?: string;
+}
+
+/** Take the lease away from its holder, if any: epoch + 1 fences the old holder out. */
+export function dropLease(tx: Tx, job: Job, why: string): { changes: Partial<Job>; holder?: string } {
+  if (!isLeased(job)) return { changes: {} };
+  finishRun(tx, job, { outcome: "cancelled", message: why });
+  enqueueEvent(tx, job.id, "lease.lost", { factoryId: job.holderFactoryId, leaseEpoch: job.leaseEpoch, why });
+  return { changes: { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 }, holder: job.holderFactoryId };
+}
+
+export function applyAction(tx: Tx, jobId: string, action: JobAction, input: ActionInput): ActionOutcome {
+  const job = requireJob(tx.sql, jobId);
+  const performed = perform(tx, job, action, input);
+  // Back in the queue by an operator's hand: a dependent or composite waits for its gate again (coordinator/dag/dependents).
+  const outcome = { ...performed, job: regate(tx, performed.job) };
+  enqueueAudit(tx, input.actor, `job.${action}`, jobId, { from: job.stage, to: outcome.job.stage, note: input.note });
+  // Watchers see who did what and why, not only the stage it led to.
+  enqueueEvent(tx, jobId, "job.action", {
+    action,
+    actor: input.actor,
+    ...(input.reviewer ? { reviewer: input.reviewer } : {}),
+    ...(input.note ? { note: input.note } : {}),
+  });
+  settled(tx, outcome.job); // shipped, cancelled or failed: re-evaluate what waits on it (coordinator/dag/dependents)
+  return outcome;
+}
+
+function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): ActionOutcome {
+  switch (action) {
+    case "requeue": {
+      // An operator's requeue starts the job over on every factory: exclusions from lost leases are cleared.
+      const cleared = clearExclusions(tx, job.id);
+      if (job.stage === "queued" && (cleared > 0 || job.notBefore !== undefined)) {
+        // Already queued but held back (excluded, or waiting out a retry delay): offer it now.
+        bumpQueueVersion(tx.sql);
+        return { job: touchJob(tx, job, { notBefore: undefined }) };
+      }
+      const { changes, holder } = dropLease(tx, job, `requeued by ${input.actor}`);
+      // A manual requeue of a failed or dead-lettered job grants it a fresh set of attempts (its retries were
+      // spent on a cause the operator now says is fixed); the audit record (applyAction) keeps from → to.
+      const fresh = job.stage === "failed" || job.stage === "dead_letter";
+      const attempt = fresh ? 0 : Math.max(0, job.attempt - (holder ? 1 : 0));
+      const next = moveJob(tx, job, "queued", { ...changes, attempt, notBefore: undefined });
+      return { job: next, stoppedFactoryId: holder };
+    }
+    case "cancel": {
+      const { changes, holder } = dropLease(tx, job, `cancelled by ${input.actor}`);
+      return { job: moveJob(tx, job, "cancelled", changes), stoppedFactoryId: holder };
+    }
+    case "ship":
+      return { job: moveJob(tx, job, "shipped") };
+    case "approve":
+    case "reject":
+      // The review gate (coordinator/policies/reviews): counted by the authenticated principal, never by `input.reviewer`.
+      if (!input.by) throw new DomainError("forbidden", `${action} needs an authenticated reviewer`);
+      return applyReview(tx, job, { by: input.by, verdict: action, comment: input.note, actor: input.actor });
+  }
+}

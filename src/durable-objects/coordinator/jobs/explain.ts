@@ -1,0 +1,73 @@
+/**
+ * @module durable-objects/coordinator/jobs/explain
+ * Why a job is (or is not) routed to each factory, at `now`: the router's ranking and refusals over the current
+ * fleet (core/router), the weights and urgency it used, and every exclusion remembered for the job. Read-only:
+ * it answers the question without claiming anything. Also: whether the job was preempted, and whom it would
+ * preempt now (coordinator/dispatch/preempt's decision, without the writes).
+ */
+import type { Factory, Job } from "../../../core/model.ts";
+import type { PreemptionDecision } from "../../../core/preemption.ts";
+import { DEFAULT_WEIGHTS, jobUrgency, type RouteContext, rankFactories } from "../../../core/router.ts";
+import type { Explanation, PreemptionView } from "../../../shared/responses.ts";
+import { routeContext } from "../dispatch/claim.ts";
+import { exclusionsOf } from "../dispatch/exclusions.ts";
+import { preemptionDecision } from "../dispatch/preempt.ts";
+import { listFactories } from "../factories/registry.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { requireJob } from "./rows.ts";
+import { waitingReasonFor } from "./waiting.ts";
+
+/**
+ * The routing decision for job `jobId` as a claim at `tx.now` would make it; `connected` = the factories with a
+ * live push socket (the only ones preemption can use).
+ * @throws NotFoundError — no such job.
+ */
+export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string> = new Set()): Explanation {
+  const job = requireJob(tx.sql, jobId);
+  const ctx = routeContext(tx);
+  const weights = ctx.weights ?? DEFAULT_WEIGHTS;
+  const factories = listFactories(tx.sql, tx.now);
+  const { ranked, rejected } = rankFactories(job, factories, ctx);
+  // Every remembered exclusion, also those whose backoff ended (their strikes still count).
+  const exclusions = exclusionsOf(tx.sql, job.id);
+  return {
+    jobId: job.id,
+    stage: job.stage,
+    priority: job.priority,
+    at: tx.now,
+    weights,
+    urgency: jobUrgency(job, tx.now, weights, ctx.agingHorizonMs),
+    holderFactoryId: job.holderFactoryId ?? null,
+    ranked,
+    rejected,
+    exclusions,
+    waitingReason: waitingReasonFor(tx, job, connected),
+    preemption: preemptionView(
+      tx,
+      job,
+      ranked.length === 0 ? factories.filter((f) => connected.has(f.id)) : undefined,
+      ctx,
+    ),
+  };
+}
+
+/**
+ * Was `job` preempted, and would it preempt now? "Would" is judged when no factory ranks for it, over the
+ * connected factories (`factories`), exactly as push dispatch would.
+ */
+function preemptionView(tx: Tx, job: Job, factories: Factory[] | undefined, ctx: RouteContext): PreemptionView {
+  const marks = { preemptedAt: job.preemptedAt ?? null, preemptedBy: job.preemptedBy ?? null };
+  const decision: PreemptionDecision =
+    job.stage !== "queued"
+      ? { preempt: false, reason: "not_queued" }
+      : factories || job.priority !== "critical"
+        ? preemptionDecision(tx, job, factories ?? [], ctx)
+        : { preempt: false, reason: "free_seat_fits" };
+  if (!decision.preempt) return { ...marks, wouldPreempt: null, notBecause: decision.reason };
+  const { victim, factoryId } = decision;
+  return {
+    ...marks,
+    wouldPreempt: { victimId: victim.id, victimPriority: victim.priority, factoryId },
+    notBecause: null,
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * @module durable-objects/coordinator/jobs/report
+ * PATCH (fenced) — contract:
+ *   inputs: factory id, `{leaseEpoch, stage?, checkpoint?, progress?, result?, insights?}`, `now`.
+ *   guard:  `fence()` — the epoch is the job's current one and the factory holds
+ *           the live lease; otherwise `409 fenced` and nothing is written.
+ *   output: checkpoint/progress saved; `building` when work starts; `review` or
+ *           `testing` on success (whichever the manifest's review gate says);
+ *           `failed` on failure, then an automatic delayed retry for transient
+ *           failures while attempts remain, or `dead_letter` once they are spent.
+ */
+import { DomainError } from "../../../core/errors.ts";
+import { jitteredRetryDelayMs } from "../../../core/lease.ts";
+import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../../core/model.ts";
+import { settled } from "../dag/dependents.ts";
+import { fence, isLeased } from "../dispatch/lease-ops.ts";
+import { getSettings } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { loadJob, moveJob, NO_LEASE, touchJob } from "./rows.ts";
+import { finishRun } from "./runs.ts";
+
+export interface PatchBody {
+  leaseEpoch: number;
+  stage?: Stage;
+  checkpoint?: Omit<Checkpoint, "at">;
+  progress?: { pct?: number; note?: string };
+  result?: RunResult;
+  insights?: Insights;
+}
+
+export function patchJob(tx: Tx, factoryId: string, jobId: string, body: PatchBody): Job {
+  if (body.stage === "review" || body.stage === "testing" || body.stage === "failed") {
+    const outcome = body.result?.outcome ?? (body.stage === "failed" ? "failure" : "success");
+    const resent = alreadyReported(tx, factoryId, { jobId, leaseEpoch: body.leaseEpoch }, outcome);
+    if (resent) return resent;
+  }
+  const job = fence(tx, jobId, factoryId, body.leaseEpoch);
+  const changes: Partial<Job> = {};
+  if (body.checkpoint) changes.checkpoint = { ...body.checkpoint, at: tx.now };
+  if (body.progress) changes.progress = body.progress;
+  const to = body.stage;
+  if (to === undefined || to === job.stage) return touchJob(tx, job, changes);
+  switch (to) {
+    case "building":
+      return moveJob(tx, job, "building", changes);
+    case "review":
+    case "testing": {
+      const gate: Stage = job.manifest.reviewers > 0 ? "review" : "testing";
+      if (to !== gate) {
+        throw new DomainError(
+          "illegal_transition",
+          `job ${job.id} finishes into ${gate}, not ${to} (its manifest asks for ${job.manifest.reviewers} review approval(s))`,
+          { jobId: job.id, from: job.stage, to, expected: gate },
+        );
+      }
+      const result: RunResult = body.result ?? { outcome: "success", rc: 0 };
+      finishRun(tx, job, result, body.insights);
+      return moveJob(tx, job, to, { ...changes, ...NO_LEASE, lastResult: result, feedback: undefined });
+    }
+    case "failed": {
+      const result: RunResult = body.result ?? { outcome: "failure", message: "reported failed" };
+      finishRun(tx, job, result, body.insights);
+      const failed = moveJob(tx, job, "failed", { ...changes, ...NO_LEASE, lastResult: result });
+      return settled(tx, afterFailure(tx, failed)); // still failed (no retry) or dead-lettered: dependents re-evaluated
+    }
+    default:
+      throw new DomainError(
+        "illegal_transition",
+        `a factory may report only building, review, testing or failed (got ${to}); operators move jobs with actions`,
+        { jobId: job.id, from: job.stage, to },
+      );
+  }
+}
+
+/**
+ * COMPLETE — the push protocol's success report: the stage is the one the
+ * manifest's review gate names, and a job still `assigned` (the factory never
+ * said it started) passes through `building` so history stays truthful.
+ */
+export function completeJob(tx: Tx, factoryId: string, jobId: string, body: Omit<PatchBody, "stage">): Job {
+  const resent = alreadyReported(
+    tx,
+    factoryId,
+    { jobId, leaseEpoch: body.leaseEpoch },
+    body.result?.outcome ?? "success",
+  );
+  if (resent) return resent;
+  let job = fence(tx, jobId, factoryId, body.leaseEpoch);
+  if (job.stage === "assigned") job = moveJob(tx, job, "building");
+  const gate: Stage = job.manifest.reviewers > 0 ? "review" : "testing";
+  return patchJob(tx, factoryId, jobId, { ...body, stage: gate });
+}
+
+/**
+ * A report resent after its ack was lost (the agent cannot tell a lost ack from
+ * a lost lease) is acknowledged again instead of refused — but only a genuine
+ * resend: the job is still at the report's epoch with no lease, and that run
+ * was ended by this factory with this outcome. A report is the only thing that
+ * ends a lease without a new epoch (expiry, release, requeue, cancel, reject
+ * and revoke all bump it), so that state means this very report was applied.
+ * A report at a lost epoch whose outcome happens to match how the coordinator
+ * closed the run (`timeout` on expiry, `cancelled` on requeue) goes through
+ * the fence and is refused `409 fenced`.
+ */
+function alreadyReported(
+  tx: Tx,
+  factoryId: string,
+  frame: { jobId: string; leaseEpoch: number },
+  outcome: string,
+): (Job & { duplicate: true }) | undefined {
+  const job = loadJob(tx.sql, frame.jobId);
+  if (!job || job.leaseEpoch !== frame.leaseEpoch || isLeased(job)) return undefined;
+  const run = tx.sql
+    .exec<{ outcome: string | null }>(
+      "SELECT outcome FROM runs WHERE job_id = ? AND lease_epoch = ? AND factory_id = ? AND ended_at IS NOT NULL",
+      frame.jobId,
+      frame.leaseEpoch,
+      factoryId,
+    )
+    .toArray()[0];
+  if (!run || run.outcome !== outcome) return undefined;
+  return { ...job, duplicate: true };
+}
+
+/**
+ * After a reported failure (`job` is in `failed`): a transient one (`failure` or `timeout`, not marked
+ * `retryable: false`) is queued again with `notBefore` = now + the product's retry backoff (settings.retry:
+ * base · 2^(attempt−1) capped at max, jittered down by up to `jitter` — core/lease `jitteredRetryDelayMs`; the
+ * alarm wakes at `notBefore` and dispatches it), until `maxAttempts` are spent: then `dead_letter`. A permanent
+ * failure (`retryable: false`), a budget overrun or a cancellation stays `failed` for an operator. `random` ∈ [0, 1)
+ * draws the jitter (a parameter for tests; `Math.random()` otherwise).
+ */
+export function afterFailure(tx: Tx, job: Job, random: number = Math.random()): Job {
+  const result = job.lastResult;
+  const transient = result && (result.outcome === "failure" || result.outcome === "timeout");
+  if (!transient || result.retryable === false) return job;
+  if (job.attempt >= job.maxAttempts) return moveJob(tx, job, "dead_letter");
+  const delay = jitteredRetryDelayMs(job.attempt, getSettings(tx.sql).retry, random);
+  return moveJob(tx, job, "queued", { notBefore: tx.now + delay });
+}
+
+export function insightsCost(insights?: Insights): number {
+  return insights?.costUsd ?? 0;
+}

@@ -1,0 +1,103 @@
+/**
+ * @module durable-objects/coordinator/jobs/retention
+ * The pruning pass the cron runs for each product (core/retention gives the cut-offs): expired or used enrollment
+ * codes deleted, old idempotency keys forgotten, and the feeds of jobs terminal for longer than the policy purged
+ * (each JobFeed's `purge`: storage and artifact bytes). Every step is bounded per pass and idempotent, so a deep
+ * backlog drains over a few passes and overlapping passes are harmless.
+ *
+ * Feeds are found through `jobs_settled` (schema.ts), an index on terminal jobs' `updatedAt`, walked from a
+ * watermark in `meta` — a terminal job never changes stage again, so what lies behind the watermark stays pruned.
+ * (The one exception, an operator's requeue of a `dead_letter` job, ends terminal again with a later `updatedAt`,
+ * ahead of the watermark; a purged feed keeps its `seq_base`, so the revived job's feed continues gaplessly.)
+ */
+
+import { TERMINAL_STAGES } from "../../../core/model.ts";
+import type { RetentionCutoffs } from "../../../core/retention.ts";
+import { feedName } from "../../../shared/coordinator-rpc.ts";
+import { getMeta, setMeta } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+/** Rows deleted or updated per statement and pass: keeps one pass to milliseconds however large the backlog. */
+const ROWS_PER_PASS = 1000;
+/** Feeds purged per pass: each is an RPC to a JobFeed (and R2 deletes); 50 a minute is 72,000 a day. */
+export const FEEDS_PER_PASS = 50;
+
+const WATERMARK_KEY = "retention_feeds_through";
+const TERMINAL_SQL = TERMINAL_STAGES.map((s) => `'${s}'`).join(", ");
+
+export interface PrunedRows {
+  enrollmentCodes: number;
+  idempotencyKeys: number;
+}
+
+/** Deletes used codes and codes expired before the cut-off; forgets keys of jobs created before theirs. */
+export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
+  const enrollmentCodes = tx.sql.exec(
+    `DELETE FROM enrollment_codes WHERE id IN (
+       SELECT id FROM enrollment_codes WHERE used_at IS NOT NULL OR expires_at < ?1 LIMIT ?2)`,
+    cut.codesExpiredBefore,
+    ROWS_PER_PASS,
+  ).rowsWritten;
+  // The job stays (and its document still names the key); the key only stops deduplicating. Both places a key
+  // is found (coordinator/jobs/idempotency: its hash row, and the jobs column for keys older than that table) forget it.
+  tx.sql.exec(
+    `DELETE FROM idempotency_keys WHERE key IN (
+       SELECT key FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)`,
+    cut.keysCreatedBefore,
+    ROWS_PER_PASS,
+  );
+  const idempotencyKeys = tx.sql.exec(
+    `UPDATE jobs SET idempotency_key = NULL WHERE id IN (
+       SELECT id FROM jobs WHERE idempotency_key IS NOT NULL AND created_at < ?1 ORDER BY created_at LIMIT ?2)`,
+    cut.keysCreatedBefore,
+    ROWS_PER_PASS,
+  ).rowsWritten;
+  return { enrollmentCodes, idempotencyKeys };
+}
+
+export interface SettledJob {
+  id: string;
+  /** When it became terminal (its `updatedAt`), ms. */
+  at: number;
+}
+
+/** Up to `limit` jobs terminal since before the cut-off whose feeds were not purged yet, oldest first. */
+export function feedsDue(tx: Tx, cut: RetentionCutoffs, limit = FEEDS_PER_PASS): SettledJob[] {
+  const [wAt, wId] = JSON.parse(getMeta(tx.sql, WATERMARK_KEY) ?? '[0, ""]') as [number, string];
+  return tx.sql
+    .exec<{ id: string; at: number }>(
+      // INDEXED BY: without statistics the planner picks jobs_by_stage and sorts every terminal job. The plain
+      // `>= ?2` gives the index scan its lower bound (the row value alone does not); the row value breaks ties.
+      `SELECT id, json_extract(doc, '$.updatedAt') AS at FROM jobs INDEXED BY jobs_settled
+        WHERE stage IN (${TERMINAL_SQL}) AND json_extract(doc, '$.updatedAt') < ?1
+          AND json_extract(doc, '$.updatedAt') >= ?2 AND (json_extract(doc, '$.updatedAt'), id) > (?2, ?3)
+        ORDER BY json_extract(doc, '$.updatedAt'), id LIMIT ?4`,
+      cut.feedsSettledBefore,
+      wAt,
+      wId,
+      limit,
+    )
+    .toArray();
+}
+
+/** Everything up to and including `through` is purged: the next pass starts after it. */
+export function advanceFeedWatermark(tx: Tx, through: SettledJob): void {
+  setMeta(tx.sql, WATERMARK_KEY, JSON.stringify([through.at, through.id]));
+}
+
+/**
+ * Purges the feeds of `due` (in order) and returns the last job of the unbroken prefix that succeeded — the
+ * watermark may move only that far; a failure is retried by the next pass.
+ */
+export async function purgeFeeds(env: Env, productId: string, due: SettledJob[]): Promise<SettledJob | undefined> {
+  const results = await Promise.allSettled(due.map((j) => env.JOB_FEED.getByName(feedName(productId, j.id)).purge()));
+  let through: SettledJob | undefined;
+  for (const [i, r] of results.entries()) {
+    if (r.status === "rejected") {
+      console.warn(`feed purge failed for ${productId}/${due[i]!.id}: ${String(r.reason)}`);
+      break;
+    }
+    through = due[i];
+  }
+  return through;
+}

@@ -1,0 +1,70 @@
+/**
+ * @module durable-objects/coordinator/jobs/runs
+ * One run = one attempt of a job by one factory under one lease epoch. Opened at
+ * claim, closed when the lease ends for any reason (result, expiry, release,
+ * cancel), so the runs of a job read as its complete attempt history.
+ *
+ * Runs are keyed by `(job, lease epoch)`, not by attempt number: every claim
+ * takes a new epoch, while the attempt number is refunded when a lease ends
+ * without blame (release, operator requeue, revoke) and comes round again — a
+ * key on it would let the next run overwrite the refunded one and its cost.
+ */
+import type { Insights, Job, RunResult } from "../../../core/model.ts";
+import type { Run } from "../../../shared/responses.ts";
+import { enqueueRun } from "../outbox/records.ts";
+import { one, type Tx } from "../runtime/tx.ts";
+
+export type { Run };
+
+export function startRun(tx: Tx, job: Job, factoryId: string): Run {
+  const run: Run = {
+    jobId: job.id,
+    attempt: job.attempt,
+    factoryId,
+    leaseEpoch: job.leaseEpoch,
+    engine: job.engine,
+    startedAt: tx.now,
+  };
+  tx.sql.exec(
+    "INSERT INTO runs(job_id, attempt, factory_id, lease_epoch, engine, started_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    run.jobId,
+    run.attempt,
+    factoryId,
+    run.leaseEpoch,
+    run.engine ?? null,
+    run.startedAt,
+    JSON.stringify(run),
+  );
+  enqueueRun(tx, run);
+  return run;
+}
+
+/** Close the open run of `job`'s current lease epoch, if any. */
+export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insights): void {
+  const row = one<{ doc: string }>(
+    tx.sql,
+    "SELECT doc FROM runs WHERE job_id = ? AND lease_epoch = ? AND ended_at IS NULL",
+    job.id,
+    job.leaseEpoch,
+  );
+  if (!row) return;
+  const run = JSON.parse(row.doc) as Run;
+  const done: Run = { ...run, endedAt: tx.now, result, insights: insights ?? run.insights };
+  tx.sql.exec(
+    "UPDATE runs SET ended_at = ?, outcome = ?, doc = ? WHERE job_id = ? AND lease_epoch = ?",
+    tx.now,
+    result.outcome,
+    JSON.stringify(done),
+    done.jobId,
+    done.leaseEpoch,
+  );
+  enqueueRun(tx, done);
+}
+
+/** Every run of a job, oldest first (by lease epoch). */
+export function listRuns(sql: SqlStorage, jobId: string): Run[] {
+  return sql
+    .exec<{ doc: string }>("SELECT doc FROM runs WHERE job_id = ? ORDER BY lease_epoch", jobId)
+    .toArray()
+    .map((r) => JSON.parse(r.doc) as Run);
+}

@@ -1,0 +1,136 @@
+/**
+ * @module durable-objects/coordinator/jobs/submit
+ * SUBMIT — contract:
+ *   inputs: a validated manifest + verbatim body, the submitting actor, `now`.
+ *   guard:  every dep (and the parent) exists in this product; the deps can still be met (a dep that ended
+ *           without shipping is refused, named, unless mode `any` has another); no dependency cycle through the
+ *           parent (coordinator/dag/children). With `children:`, the job is a composite parent, waiting in `blocked`,
+ *           and its children are created in the same unit (coordinator/dag/children `addChildren`).
+ *   output: a new job, `queued` (or `blocked` while its deps are unmet), the
+ *           queue version bumped, its key stored with the request's hash; or —
+ *           when `idempotencyKey` was seen with the same request — the job that
+ *           key created, unchanged (`created: false`).
+ *   errors: `conflict` (409) when the key was seen with a different request
+ *           (coordinator/jobs/idempotency); `validation_failed` for unknown deps/parent.
+ */
+import { depsState, failedDep } from "../../../core/dag.ts";
+import { DomainError, type ErrorCode } from "../../../core/errors.ts";
+import type { Job } from "../../../core/model.ts";
+import type { SubmitInput } from "../../../shared/coordinator-rpc.ts";
+import { keyConflict, requestHash } from "../../../shared/request-hash.ts";
+import { addChildren, assertAcyclic } from "../dag/children.ts";
+import { depStages, recordDeps } from "../dag/dependents.ts";
+import { enqueueAudit, enqueueEvent, enqueueSnapshot } from "../outbox/records.ts";
+import { bumpQueueVersion } from "../runtime/meta.ts";
+import { newId, type Tx } from "../runtime/tx.ts";
+import { findKey, recordKey } from "./idempotency.ts";
+import { loadJob, saveJob } from "./rows.ts";
+
+/** The placeholder a cycle message names the job being submitted by (it has no id yet). */
+const NEW = "(this job)";
+
+export function submitJob(tx: Tx, input: SubmitInput, actor: string): { job: Job; created: boolean } {
+  const { children, ...m } = input.manifest; // children are jobs of their own, never part of the parent's document
+  if (children) m.kind = "composite";
+  const hash = m.idempotencyKey ? requestHash(input) : undefined;
+  if (m.idempotencyKey) {
+    const seen = findKey(tx.sql, m.idempotencyKey);
+    if (seen && seen.requestHash !== hash) throw keyConflict(m.idempotencyKey, seen.jobId);
+    const existing = seen ? loadJob(tx.sql, seen.jobId) : undefined;
+    if (existing) return { job: existing, created: false };
+  }
+  const stages = depStages(tx.sql, m.deps);
+  const missing = m.deps.filter((_, i) => stages[i] === undefined);
+  if (missing.length > 0) {
+    throw new DomainError("validation_failed", `unknown deps in product ${tx.productId}: ${missing.join(", ")}`, {
+      issues: missing.map((id) => ({ path: "deps", message: `job ${id} does not exist` })),
+    });
+  }
+  if (m.parentId && !loadJob(tx.sql, m.parentId)) {
+    throw new DomainError("validation_failed", `parent job ${m.parentId} does not exist`, {
+      issues: [{ path: "parentId", message: "no such job" }],
+    });
+  }
+  const dead = failedDep(
+    m.depsMode,
+    m.deps.map((id, i) => ({ id, stage: stages[i] })),
+  );
+  if (dead) {
+    throw new DomainError("validation_failed", `dependency ${dead.depId} is ${dead.depStage}: it can never ship`, {
+      issues: [{ path: "deps", message: `${dead.depId} is ${dead.depStage}; requeue it first` }],
+    });
+  }
+  // Only a job with a parent can close a cycle: nothing yet depends on a new id, but its parent will wait on it.
+  if (m.parentId)
+    assertAcyclic(
+      tx.sql,
+      new Map([
+        [m.parentId, [NEW]],
+        [NEW, m.deps],
+      ]),
+      [NEW],
+    );
+  const ready = depsState(m.depsMode, stages) === "satisfied" && m.kind !== "composite";
+  const job: Job = {
+    id: newId("job", tx.now),
+    productId: tx.productId,
+    title: m.title,
+    bodyMd: input.bodyMd,
+    manifest: m,
+    stage: ready ? "queued" : "blocked",
+    priority: m.priority,
+    requires: m.requires,
+    prefers: m.prefers,
+    engine: m.engine,
+    repo: m.repo,
+    budget: m.budget,
+    deps: m.deps,
+    depsMode: m.depsMode,
+    parentId: m.parentId,
+    kind: m.kind,
+    idempotencyKey: m.idempotencyKey,
+    rev: 1,
+    leaseEpoch: 0,
+    attempt: 0,
+    maxAttempts: m.maxAttempts,
+    serialKey: m.serialKey,
+    createdAt: tx.now,
+    updatedAt: tx.now,
+    queuedAt: tx.now,
+  };
+  saveJob(tx.sql, job);
+  if (m.idempotencyKey && hash) recordKey(tx.sql, m.idempotencyKey, hash, job.id, tx.now);
+  recordDeps(tx, job);
+  bumpQueueVersion(tx.sql);
+  enqueueSnapshot(tx, job);
+  enqueueEvent(tx, job.id, "job.submitted", { stage: job.stage, title: job.title, priority: job.priority });
+  enqueueAudit(tx, actor, "job.submit", job.id, { stage: job.stage });
+  if (children) return { job: addChildren(tx, job.id, children, actor).parent, created: true };
+  return { job, created: true };
+}
+
+/** One submission's answer in a batch: the job, or the refusal a single submit would have thrown. */
+export type SubmitEachResult =
+  | { ok: true; jobId: string; created: boolean }
+  | { ok: false; code: ErrorCode; message: string; key: string | undefined };
+
+/**
+ * Many submissions in one unit (bulk / queue delivery), each idempotent by its key. A DomainError refuses only
+ * its own submission, so one bad manifest does not sink the batch; any other error aborts the whole unit.
+ */
+export function submitEach(tx: Tx, inputs: SubmitInput[], actor: string): SubmitEachResult[] {
+  return inputs.map((input) => {
+    if (input.manifest.children) {
+      // A refusal here keeps what a submission already wrote, so a parent must not be half-made: POST /jobs it.
+      const message = "children are not accepted in bulk: submit the parent through POST /jobs or …/children";
+      return { ok: false as const, code: "validation_failed" as const, message, key: input.manifest.idempotencyKey };
+    }
+    try {
+      const { job, created } = submitJob(tx, input, actor);
+      return { ok: true as const, jobId: job.id, created };
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return { ok: false as const, code: err.code, message: err.message, key: input.manifest.idempotencyKey };
+    }
+  });
+}

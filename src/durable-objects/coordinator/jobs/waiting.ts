@@ -1,0 +1,103 @@
+/**
+ * @module durable-objects/coordinator/jobs/waiting
+ * Gathers what core/waiting reads — the router's context, the fleet, which factories can take work, serial
+ * holders, dependency and children stages — and answers each job's `waitingReason` on read (never stored, so it is
+ * current whenever the queue version moves). A page of jobs shares one snapshot of the fleet: the fleet, the
+ * context and the serial holders are read once per page, dependencies and children per waiting job by key.
+ */
+import type { Job, Stage, WaitingReason } from "../../../core/model.ts";
+import type { WaitingInputs } from "../../../core/waiting.ts";
+import { runsOrEnded, waitingReasonOf } from "../../../core/waiting.ts";
+import { routeContext } from "../dispatch/claim.ts";
+import { listFactories } from "../factories/registry.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+/** The inputs shared by every job of one read: everything but the per-job dependency and children stages. */
+export type FleetSnapshot = Omit<WaitingInputs, "depStages" | "children">;
+
+/**
+ * One read of the fleet at `tx.now`. `wsReady`: factories with a greeted, work-ready WebSocket (the runtime's
+ * `workReadySockets`). A factory that never connected over WebSocket works by HTTP polling: it counts as
+ * connected while its heartbeats (or claims) keep it out of `down`, which is what lets it claim.
+ */
+export function fleetSnapshot(tx: Tx, wsReady: ReadonlySet<string>): FleetSnapshot {
+  const factories = listFactories(tx.sql, tx.now);
+  const pollers = new Set(
+    tx.sql
+      .exec<{ id: string }>("SELECT id FROM factories WHERE json_extract(doc, '$.connection') IS NULL")
+      .toArray()
+      .map((r) => r.id),
+  );
+  const connected = new Set(wsReady);
+  for (const f of factories) if (pollers.has(f.id) && f.health !== "down") connected.add(f.id);
+  const holders = tx.sql
+    .exec<{ k: string; id: string }>(
+      "SELECT serial_key AS k, id FROM jobs WHERE serial_key IS NOT NULL AND stage IN ('assigned', 'building')",
+    )
+    .toArray();
+  return {
+    ctx: routeContext(tx),
+    factories,
+    connected,
+    serialHolders: new Map(holders.map((r) => [r.k, r.id])),
+  };
+}
+
+function stageOf(sql: SqlStorage, id: string): Stage | undefined {
+  return sql.exec<{ stage: Stage }>("SELECT stage FROM jobs WHERE id = ?", id).toArray()[0]?.stage;
+}
+
+/** A composite parent's children never exceed this in one read: the reason counts them, it does not list a fleet. */
+const MAX_CHILDREN_READ = 1000;
+
+/**
+ * The waiting reason of one job at `tx.now` (null while it runs or once terminal). `connected` is either the
+ * work-ready WebSocket factory ids (a snapshot is read) or a snapshot already read for a page or a tree —
+ * the entry point part 3's `GET …/tree` calls once per node with one shared snapshot.
+ */
+export function waitingReasonFor(
+  tx: Tx,
+  job: Omit<Job, "bodyMd">,
+  connected: ReadonlySet<string> | FleetSnapshot,
+): WaitingReason | null {
+  const snap = "factories" in connected ? connected : fleetSnapshot(tx, connected);
+  const full = job as Job;
+  const inputs: WaitingInputs = { ...snap };
+  if (job.stage === "blocked") {
+    inputs.depStages = new Map(job.deps.map((d) => [d, stageOf(tx.sql, d)]));
+    if (job.kind === "composite") {
+      const rows = tx.sql
+        .exec<{ id: string; stage: Stage }>(
+          "SELECT id, stage FROM jobs WHERE parent_id = ? ORDER BY id LIMIT ?",
+          job.id,
+          MAX_CHILDREN_READ,
+        )
+        .toArray();
+      inputs.children = new Map(rows.map((r) => [r.id, r.stage]));
+    }
+  }
+  return waitingReasonOf(full, inputs, tx.now);
+}
+
+/** `job` with its `waitingReason` (the API's job shape). */
+export function withWaitingReason<J extends Omit<Job, "bodyMd">>(
+  tx: Tx,
+  job: J,
+  connected: ReadonlySet<string> | FleetSnapshot,
+): J & { waitingReason: WaitingReason | null } {
+  return { ...job, waitingReason: waitingReasonFor(tx, job, connected) };
+}
+
+/** A page of jobs, each with its reason, from one snapshot of the fleet (read only if some job on it waits). */
+export function withWaitingReasons<J extends Omit<Job, "bodyMd">>(
+  tx: Tx,
+  jobs: readonly J[],
+  wsReady: ReadonlySet<string>,
+): Array<J & { waitingReason: WaitingReason | null }> {
+  let snap: FleetSnapshot | undefined;
+  return jobs.map((job) => {
+    if (runsOrEnded(job)) return { ...job, waitingReason: null };
+    snap ??= fleetSnapshot(tx, wsReady);
+    return withWaitingReason(tx, job, snap);
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * @module durable-objects/coordinator/outbox/dead-letters
+ * What the coordinator does with a record it cannot deliver: a retry schedule
+ * per record (`outbox_retries`), and after the last try — or at once for a
+ * record too large for any message — a dead letter in its own SQLite
+ * (`dead_letters`), kept for the API, with an audit record and a console.error
+ * line named `outbox.dead_letter` for the alerts to pick up. The same table
+ * keeps dead-letter-queue messages the Worker could not write to D1, so a dead
+ * letter is never dropped for want of a place to put it.
+ */
+
+import { truncateUtf8 } from "../../../core/bytes.ts";
+import { afterFailure, OUTBOX_DEAD_LETTER_ALERT, type RetryDecision } from "../../../core/delivery-retry.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { enqueueAudit, type OutboxRecord } from "./records.ts";
+
+/** One dead letter: the D1 `dead_letters` row shape, `body` as JSON text (RPC-serializable as it is). */
+export interface StoredDeadLetter {
+  id: string;
+  productId: string;
+  source: string;
+  reason: string;
+  /** The record or message as JSON text. */
+  body: string;
+  attempts: number;
+  at: number;
+}
+
+/** The actor named on audit records the coordinator writes about its own deliveries. */
+const SYSTEM_ACTOR = "system:outbox";
+
+/**
+ * A delivery of `r` failed with `error`: schedule its next try, or dead-letter it
+ * once MAX_DELIVERY_ATTEMPTS tries have failed (core/delivery-retry).
+ * @returns what was decided
+ */
+export function recordFailure(tx: Tx, r: OutboxRecord, error: string): RetryDecision {
+  const decision = afterFailure(r.attempts, tx.now, error);
+  if (decision.kind === "dead_letter") {
+    deadLetterRecord(tx, r, decision.reason, decision.attempts);
+    return decision;
+  }
+  const jobId = r.kind === "event" ? r.body.jobId : null;
+  tx.sql.exec(
+    `INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT(seq) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at, last_error = excluded.last_error`,
+    r.seq,
+    decision.attempts,
+    decision.nextAt,
+    truncateUtf8(error, 1024),
+    jobId,
+  );
+  return decision;
+}
+
+/** Moves `r` out of the outbox into the dead letters, with an audit record and an alert line. */
+export function deadLetterRecord(tx: Tx, r: OutboxRecord, reason: string, attempts: number): void {
+  const body = JSON.stringify(r.body);
+  keep(tx, { id: `outbox:${r.seq}`, source: `outbox:${r.kind}`, reason, body, attempts, at: tx.now });
+  tx.sql.exec("DELETE FROM outbox WHERE seq = ?", r.seq);
+  tx.sql.exec("DELETE FROM outbox_retries WHERE seq = ?", r.seq);
+  // An audit about a dead letter that is itself undeliverable would chain for ever: that one is not audited again.
+  const selfReport = r.kind === "audit" && r.body.action === OUTBOX_DEAD_LETTER_ALERT;
+  const target = r.kind !== "audit" && typeof r.body.jobId === "string" ? r.body.jobId : `outbox:${r.seq}`;
+  if (!selfReport)
+    enqueueAudit(tx, SYSTEM_ACTOR, OUTBOX_DEAD_LETTER_ALERT, target, { seq: r.seq, kind: r.kind, attempts, reason });
+  alert(tx.productId, `outbox:${r.kind}`, `outbox:${r.seq}`, reason);
+}
+
+/**
+ * Keeps dead letters the Worker could not write to D1 (its dead-letter-queue
+ * consumer's fallback). Idempotent by id. Audited and alerted like the outbox's own.
+ */
+export function keepDeadLetters(tx: Tx, items: readonly Omit<StoredDeadLetter, "productId">[]): number {
+  for (const d of items) {
+    keep(tx, d);
+    enqueueAudit(tx, SYSTEM_ACTOR, OUTBOX_DEAD_LETTER_ALERT, d.id, { source: d.source, reason: d.reason });
+    alert(tx.productId, d.source, d.id, d.reason);
+  }
+  return items.length;
+}
+
+/** Newest first, at or after `since` (ms). */
+export function listDeadLetters(sql: SqlStorage, productId: string, since: number, limit: number): StoredDeadLetter[] {
+  return sql
+    .exec<{ id: string; source: string; reason: string; body: string; attempts: number; at: number }>(
+      "SELECT id, source, reason, body, attempts, at FROM dead_letters WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?",
+      since,
+      limit,
+    )
+    .toArray()
+    .map((r) => ({ ...r, productId }));
+}
+
+/** When the earliest scheduled retry is due (ms), if any record waits for one. */
+export function nextRetryAt(sql: SqlStorage): number | undefined {
+  return sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox_retries").one().t ?? undefined;
+}
+
+function keep(tx: Tx, d: Omit<StoredDeadLetter, "productId">): void {
+  tx.sql.exec(
+    "INSERT OR IGNORE INTO dead_letters(id, source, reason, body, attempts, at) VALUES (?, ?, ?, ?, ?, ?)",
+    d.id,
+    d.source,
+    d.reason,
+    d.body,
+    d.attempts,
+    d.at,
+  );
+}
+
+/** The alert line: one greppable prefix and the same name the audit records carry. */
+function alert(productId: string, source: string, id: string, reason: string): void {
+  console.error(`ALERT ${OUTBOX_DEAD_LETTER_ALERT} product=${productId} source=${source} id=${id}: ${reason}`);
+}

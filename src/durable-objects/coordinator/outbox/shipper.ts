@@ -1,0 +1,83 @@
+/**
+ * @module durable-objects/coordinator/outbox/shipper
+ * Ships the coordinator's outbox in the background: requests to deliver coalesce into one loop of rounds
+ * (outbox/delivery), and the shipper keeps what a round leaves behind — the outage backoff, when undelivered
+ * records are next worth a round, and the job feeds it counts open (core/feed-budget).
+ */
+import { FeedBudget } from "../../../core/feed-budget.ts";
+import type { Units } from "../runtime/units.ts";
+import { type DeliveryHost, deliverOutbox } from "./delivery.ts";
+import { appendFeeds } from "./feed-append.ts";
+import { hasPending } from "./records.ts";
+
+/** Records are never retried sooner than this after a unit wrote them, when the alarm is their only wake-up (ms). */
+const ALARM_ROUND_MS = 1_000;
+
+export class OutboxShipper {
+  /** After an outage round (every destination failed), no delivery before this instant (ms). */
+  private retryAt = 0;
+  private outageRounds = 0;
+  /** When records left undelivered are next worth a round (ms). */
+  private wakeAt = 0;
+  /** Job feeds this coordinator counts open (see core/feed-budget). */
+  private readonly feeds = new FeedBudget();
+  private delivering: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly env: Env,
+    private readonly units: Units,
+    /** Called when a round leaves a backoff or a wake-up behind: the alarm must cover it. */
+    private readonly onDeferred: () => Promise<void>,
+  ) {}
+
+  /** Whether anything waits to be shipped. */
+  pending(): boolean {
+    return hasPending(this.units.sql);
+  }
+
+  /** When the alarm should next run a round, if anything waits (ms). */
+  dueAt(now: number): number | undefined {
+    return this.pending() ? Math.max(now + ALARM_ROUND_MS, this.retryAt, this.wakeAt) : undefined;
+  }
+
+  /** Deliver now, in the background; concurrent requests coalesce into one loop. */
+  soon(): void {
+    if (Date.now() < this.retryAt) return;
+    if (this.delivering) {
+      this.again = true;
+      return;
+    }
+    this.delivering = (async () => {
+      do {
+        this.again = false;
+        await this.deliver();
+      } while (this.again && Date.now() >= this.retryAt);
+    })().finally(() => {
+      this.delivering = null;
+    });
+  }
+
+  /** Ship outbox records until empty or nothing more can go now (outbox/delivery). Returns how many settled. */
+  async deliver(): Promise<number> {
+    const env = this.env;
+    const units = this.units;
+    const host: DeliveryHost = {
+      env,
+      productId: units.productId,
+      sql: units.sql,
+      feeds: this.feeds,
+      appendFeeds: (batches) => appendFeeds(env, units.productId, batches),
+      now: () => Date.now(),
+      transact: (fn) => units.transact(fn),
+    };
+    const out = await deliverOutbox(host, this.outageRounds);
+    this.outageRounds = out.backoffUntil === undefined ? 0 : this.outageRounds + 1;
+    if (out.backoffUntil !== undefined)
+      console.warn(`outbox delivery for ${units.productId}: every destination failed`);
+    this.retryAt = out.backoffUntil ?? 0;
+    this.wakeAt = out.wakeAt ?? 0;
+    if (out.backoffUntil !== undefined || out.wakeAt !== undefined) await this.onDeferred();
+    return out.settled;
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * @module durable-objects/coordinator/policies/reviews
+ * The review gate applied to a job, inside the unit that records the review (rules in core/review): an approval
+ * by a distinct authenticated principal counts once, and the quorum moves the job to `testing`; a rejection
+ * fails the job or requeues it (`onReject`) with the comment appended to its feedback, and takes the lease of a
+ * job still running (epoch + 1, run closed, the holder told to stop) like cancel. The factory that built the job
+ * (any principal that holds or held its lease) is refused.
+ */
+
+import type { Job, Review } from "../../../core/model.ts";
+import { appendBounded, MAX_REVIEWS_KEPT } from "../../../core/record-bounds.ts";
+import {
+  appendFeedback,
+  assertMayReview,
+  type Reviewer,
+  reviewRoundOf,
+  type Tally,
+  tallyReviews,
+} from "../../../core/review.ts";
+import { settled } from "../dag/dependents.ts";
+import { type ActionOutcome, dropLease } from "../jobs/actions.ts";
+import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
+import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+export interface ReviewInput {
+  /** The authenticated principal (core/review): whose approval counts. */
+  by: Reviewer;
+  verdict: Review["verdict"];
+  comment?: string;
+  /** How the audit log names the caller (worker/auth `actorOf`). */
+  actor: string;
+}
+
+/** Ids of every factory that holds or held a lease on the job: the principals that built it. */
+export function buildersOf(sql: SqlStorage, job: Job): Set<string> {
+  const rows = sql.exec<{ f: string }>("SELECT DISTINCT factory_id AS f FROM runs WHERE job_id = ?", job.id).toArray();
+  const ids = new Set(rows.map((r) => r.f));
+  if (job.holderFactoryId) ids.add(job.holderFactoryId);
+  return ids;
+}
+
+/**
+ * Record one review of `job` and apply it; the caller audits. Shared by `POST …/reviews` and the legacy
+ * `…/actions/approve|reject`, so the two cannot count differently.
+ * @throws DomainError forbidden (the reviewer built the job), illegal_transition (approve outside `review`, or a
+ *   reject the stage table refuses), conflict (the principal already approved in this round).
+ */
+export function applyReview(tx: Tx, job: Job, input: ReviewInput): ActionOutcome {
+  const { by, verdict } = input;
+  const comment = input.comment?.trim() || undefined;
+  const builders = buildersOf(tx.sql, job);
+  assertMayReview(job, by, verdict, builders);
+  const review: Review = {
+    reviewer: by.id,
+    reviewerName: by.name,
+    verdict,
+    ...(comment ? { comment } : {}),
+    at: tx.now,
+  };
+  const reviews = appendBounded(job.reviews, review, MAX_REVIEWS_KEPT);
+  const outcome = verdict === "approve" ? approve(tx, job, reviews, builders) : reject(tx, job, reviews, by, comment);
+  const tally = tallyReviews(outcome.job.reviews, reviewRoundOf(job));
+  enqueueEvent(tx, job.id, "job.review", {
+    reviewer: by.id,
+    reviewerName: by.name,
+    verdict,
+    ...(comment ? { comment } : {}),
+    approvals: tally.approvals,
+    required: tally.required,
+  });
+  return outcome;
+}
+
+function approve(tx: Tx, job: Job, reviews: Review[], builders: ReadonlySet<string>): ActionOutcome {
+  const tally: Tally = tallyReviews(reviews, reviewRoundOf(job), builders);
+  if (tally.met) return { job: moveJob(tx, job, "testing", { reviews }) };
+  return { job: touchJob(tx, job, { reviews }) };
+}
+
+/** Reject: requeue with feedback (`onReject: requeue`) or fail; a running job's lease is taken either way. */
+function reject(tx: Tx, job: Job, reviews: Review[], by: Reviewer, comment?: string): ActionOutcome {
+  const { changes, holder } = dropLease(tx, job, `rejected by ${by.name}`);
+  const feedback = appendFeedback(job.feedback, { name: by.name, comment });
+  // Requeue only work to redo: a job in review, or one still running. Anything else rejected just fails.
+  if (job.manifest.onReject === "requeue" && (job.stage === "review" || holder !== undefined)) {
+    const next = moveJob(tx, job, "queued", { ...changes, reviews, feedback, notBefore: undefined });
+    return { job: next, stoppedFactoryId: holder };
+  }
+  const failed = moveJob(tx, job, "failed", {
+    ...changes,
+    reviews,
+    feedback,
+    lastResult: {
+      outcome: "failure",
+      message: `rejected by ${by.name}${comment ? `: ${comment}` : ""}`,
+      retryable: false,
+    },
+  });
+  return { job: failed, stoppedFactoryId: holder };
+}
+
+/** `POST …/jobs/{id}/reviews`: one review as its own audited unit (`job.review`). */
+export function reviewJob(tx: Tx, jobId: string, input: ReviewInput): ActionOutcome & { tally: Tally } {
+  const job = requireJob(tx.sql, jobId);
+  const outcome = applyReview(tx, job, input);
+  enqueueAudit(tx, input.actor, "job.review", jobId, {
+    verdict: input.verdict,
+    reviewer: input.by.id,
+    from: job.stage,
+    to: outcome.job.stage,
+    ...(input.comment ? { comment: input.comment } : {}),
+  });
+  settled(tx, outcome.job); // a reject that failed it fails what waits on it (coordinator/dag/dependents)
+  return { ...outcome, tally: tallyReviews(outcome.job.reviews, reviewRoundOf(job)) };
+}

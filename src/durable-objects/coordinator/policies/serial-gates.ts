@@ -1,0 +1,140 @@
+/**
+ * @module durable-objects/coordinator/policies/serial-gates
+ * Serial keys as an operator sees and steers them: freeze and unfreeze (the `serial_freezes` table, mirrored
+ * into `settings.frozenSerialKeys` in the same unit — the router reads that list through `routeContext`), and
+ * the view of each key with a holder, a queue or a freeze (rules in core/serial-gates). Freezing stops new
+ * dispatch of the key's jobs and leaves the current holder running; unfreezing bumps the queue version so a
+ * dispatch pass hands the key to its most urgent waiting job at once.
+ */
+import { DomainError } from "../../../core/errors.ts";
+import type { Priority } from "../../../core/model.ts";
+import { PRIORITIES } from "../../../core/model.ts";
+import { PRIORITY_VALUE } from "../../../core/router.ts";
+import {
+  MAX_FROZEN_KEYS,
+  orderSerialQueue,
+  QUEUE_SHOWN,
+  type QueuedRef,
+  type SerialFreeze,
+  type SerialGate,
+  withFrozenKey,
+} from "../../../core/serial-gates.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
+import { one, type Tx } from "../runtime/tx.ts";
+
+export interface SerialPage {
+  keys: SerialGate[];
+  /** Pass as `cursor` for the next page; absent on the last. */
+  nextCursor?: string;
+}
+
+function freezeOf(sql: SqlStorage, key: string): SerialFreeze | null {
+  const row = one<{ frozen_by: string; reason: string; at: number }>(
+    sql,
+    "SELECT frozen_by, reason, at FROM serial_freezes WHERE key = ?",
+    key,
+  );
+  return row ? { by: row.frozen_by, reason: row.reason, at: row.at } : null;
+}
+
+/**
+ * One key's gate at `tx.now`. The queue is exact yet bounded: within a priority class urgency grows with age,
+ * so the QUEUE_SHOWN most urgent jobs are among the QUEUE_SHOWN oldest of each class.
+ */
+export function serialGate(tx: Tx, key: string): SerialGate {
+  const holder = one<{ id: string }>(
+    tx.sql,
+    "SELECT id FROM jobs WHERE serial_key = ? AND stage IN ('assigned', 'building') ORDER BY id LIMIT 1",
+    key,
+  );
+  const refs: QueuedRef[] = [];
+  for (const priority of PRIORITIES) {
+    const rows = tx.sql
+      .exec<{ id: string; queued_at: number }>(
+        `SELECT id, queued_at FROM jobs WHERE serial_key = ? AND stage = 'queued' AND priority_value = ?
+          ORDER BY queued_at, id LIMIT ?`,
+        key,
+        PRIORITY_VALUE[priority as Priority],
+        QUEUE_SHOWN,
+      )
+      .toArray();
+    for (const r of rows) refs.push({ id: r.id, priority, queuedAt: r.queued_at });
+  }
+  const queueLength = tx.sql
+    .exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE serial_key = ? AND stage = 'queued'", key)
+    .one().n;
+  const { weights, agingHorizonMinutes } = getSettings(tx.sql);
+  return {
+    key,
+    holder: holder?.id ?? null,
+    queue: orderSerialQueue(refs, tx.now, weights, agingHorizonMinutes * 60_000).slice(0, QUEUE_SHOWN),
+    queueLength,
+    frozen: freezeOf(tx.sql, key),
+  };
+}
+
+/** Every key with a holder, a queue or a freeze, in key order (code units), `limit` per page after `cursor`. */
+export function listSerialGates(tx: Tx, q: { limit: number; cursor?: string }): SerialPage {
+  const keys = tx.sql
+    .exec<{ k: string }>(
+      `SELECT k FROM (
+         SELECT serial_key AS k FROM jobs WHERE serial_key IS NOT NULL AND stage IN ('queued', 'assigned', 'building')
+         UNION SELECT key AS k FROM serial_freezes
+       ) WHERE k > ? ORDER BY k LIMIT ?`,
+      q.cursor ?? "",
+      q.limit + 1,
+    )
+    .toArray()
+    .map((r) => r.k);
+  const page = keys.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return { keys: page.map((k) => serialGate(tx, k)), ...(keys.length > q.limit && last ? { nextCursor: last } : {}) };
+}
+
+/**
+ * Freeze `key` (again: a new reason replaces the old). Audited `serial.freeze` with the reason.
+ * @throws DomainError limit_exceeded — MAX_FROZEN_KEYS keys are frozen already.
+ */
+export function freezeSerialKey(tx: Tx, key: string, actor: string, reason: string): SerialGate {
+  const previous = freezeOf(tx.sql, key);
+  if (!previous) {
+    const n = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM serial_freezes").one().n;
+    if (n >= MAX_FROZEN_KEYS) {
+      throw new DomainError("limit_exceeded", `${n} serial keys are frozen already; unfreeze one first`, {
+        limit: MAX_FROZEN_KEYS,
+      });
+    }
+  }
+  tx.sql.exec(
+    `INSERT INTO serial_freezes(key, frozen_by, reason, at) VALUES (?, ?, ?, ?)
+     ON CONFLICT(key) DO UPDATE SET frozen_by = excluded.frozen_by, reason = excluded.reason, at = excluded.at`,
+    key,
+    actor,
+    reason,
+    tx.now,
+  );
+  syncSettings(tx, key, true);
+  enqueueAudit(tx, actor, "serial.freeze", key, { reason, ...(previous ? { previous } : {}) });
+  // The waiting reasons of the key's jobs change (serial_key_frozen): watchers re-read on a version move.
+  bumpQueueVersion(tx.sql);
+  return serialGate(tx, key);
+}
+
+/** Unfreeze `key`; a key that is not frozen is left as it is (idempotent, not audited). Audited `serial.unfreeze`. */
+export function unfreezeSerialKey(tx: Tx, key: string, actor: string, reason?: string): SerialGate {
+  const previous = freezeOf(tx.sql, key);
+  const listed = getSettings(tx.sql).frozenSerialKeys.includes(key);
+  if (!previous && !listed) return serialGate(tx, key);
+  tx.sql.exec("DELETE FROM serial_freezes WHERE key = ?", key);
+  syncSettings(tx, key, false);
+  enqueueAudit(tx, actor, "serial.unfreeze", key, { ...(reason ? { reason } : {}), ...(previous ? { previous } : {}) });
+  // Dispatch must run now: the key's most urgent waiting job may go at once.
+  bumpQueueVersion(tx.sql);
+  return serialGate(tx, key);
+}
+
+function syncSettings(tx: Tx, key: string, frozen: boolean): void {
+  const settings = getSettings(tx.sql);
+  saveSettings(tx.sql, { ...settings, frozenSerialKeys: withFrozenKey(settings.frozenSerialKeys, key, frozen) });
+}

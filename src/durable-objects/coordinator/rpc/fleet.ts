@@ -1,0 +1,154 @@
+/**
+ * @module durable-objects/coordinator/rpc/fleet
+ * The coordinator's RPC methods for who may act: tokens, enrollment, the factories of the fleet and the
+ * least-privilege checks on feeds, as the first layer of RPC methods over the composed parts
+ * (runtime/composition); `PolicyRpc` and `ProductCoordinator` add theirs on top.
+ *
+ * Each method is one unit whose body is in a store module (access/credentials, factories/admin,
+ * access/feed-readers, access/tokens, factories/registry); what happens here is only what must follow the commit: a retired credential's sockets revoked
+ * and the feed streams it opened closed, or a dispatch pass when a factory can take more work.
+ */
+import type { Outcome } from "../../../core/errors.ts";
+import { closeFeedStreams } from "../../feed/revocation.ts";
+import {
+  issueEnrollmentCode,
+  issueToken,
+  retireFactoryToken,
+  retireToken,
+  rotateFactoryToken,
+} from "../access/credentials.ts";
+import { assertFactoryMayRead, type Retired, recordWatcher, type Watched } from "../access/feed-readers.ts";
+import { authenticate, listTokens, type TokenRole } from "../access/tokens.ts";
+import {
+  type AdminStatus,
+  approveFactoryGrant,
+  deregister,
+  type EnrollInput,
+  enroll,
+  heartbeat,
+  setFactoryStatus,
+} from "../factories/admin.ts";
+import { listFactories, requireFactory } from "../factories/registry.ts";
+import { ComposedCoordinator } from "../runtime/composition.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+export abstract class FleetRpc extends ComposedCoordinator {
+  // ---- auth ------------------------------------------------------------------------
+
+  async authenticate(productId: string, tokenHash: string) {
+    return this.units.run(productId, (tx) => authenticate(tx.sql, tokenHash, tx.now) ?? null);
+  }
+
+  async mintToken(productId: string, role: TokenRole, name: string, hash: string, actor: string) {
+    return this.units.run(productId, (tx) => issueToken(tx, role, name, hash, actor));
+  }
+
+  async revokeToken(productId: string, id: string, actor: string) {
+    return this.retiring(productId, (tx) => retireToken(tx, id, actor));
+  }
+
+  async listTokens(productId: string) {
+    return this.units.run(productId, (tx) => listTokens(tx.sql));
+  }
+
+  // ---- least privilege: factory reads, live feed streams ------------------------------
+
+  /** Refuses (forbidden) unless the factory holds or held the job (worker/auth `requireJobReader`). */
+  async checkFactoryRead(productId: string, factoryId: string, jobId: string) {
+    return this.units.run(productId, (tx) => {
+      assertFactoryMayRead(tx.sql, factoryId, jobId);
+      return true;
+    });
+  }
+
+  /** A feed stream of `jobId` is opening with the token of this hash: remember it for revocation. */
+  async recordFeedWatcher(productId: string, jobId: string, tokenHash: string) {
+    return this.units.run(productId, (tx) => {
+      recordWatcher(tx, tokenHash, jobId);
+      return true;
+    });
+  }
+
+  // ---- factories -----------------------------------------------------------------------
+
+  async enroll(productId: string, input: EnrollInput, tokenHash: string, actor: string, codeHash?: string) {
+    return this.units.run(productId, (tx) => enroll(tx, input, tokenHash, actor, codeHash));
+  }
+
+  async mintEnrollmentCode(productId: string, hash: string, ttlSeconds: number, actor: string) {
+    return this.units.run(productId, (tx) => issueEnrollmentCode(tx, hash, ttlSeconds, actor));
+  }
+
+  async heartbeat(productId: string, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
+    return this.units.run(productId, (tx) => heartbeat(tx, factoryId, body));
+  }
+
+  /** An operator approves declared capabilities (all pending when none are named) and/or sets the seat limit. */
+  async approveFactoryGrant(
+    productId: string,
+    factoryId: string,
+    req: { capabilities?: string[]; seatLimit?: number },
+    actor: string,
+  ) {
+    const outcome = await this.units.run(productId, (tx) => approveFactoryGrant(tx, factoryId, req, actor));
+    // Newly routable capabilities may fit queued jobs: offer them now (no stage moved, so unit did not).
+    if (outcome.ok) {
+      this.link.dispatch();
+      await this.units.settle();
+    }
+    return outcome;
+  }
+
+  async listFactories(productId: string) {
+    return this.units.run(productId, (tx) => listFactories(tx.sql, tx.now));
+  }
+
+  async getFactory(productId: string, factoryId: string) {
+    return this.units.run(productId, (tx) => requireFactory(tx.sql, factoryId, tx.now));
+  }
+
+  async rotateFactoryToken(productId: string, factoryId: string, newHash: string, actor: string) {
+    // Sockets authenticated with the old token must not outlive it.
+    const revoke = { factoryId, reason: "token rotated" };
+    return this.retiring(productId, (tx) => rotateFactoryToken(tx, factoryId, newHash, actor), revoke);
+  }
+
+  async revokeFactoryToken(productId: string, factoryId: string, actor: string) {
+    const revoke = { factoryId, reason: "factory token revoked" };
+    return this.retiring(productId, (tx) => retireFactoryToken(tx, factoryId, actor), revoke);
+  }
+
+  async setFactoryStatus(productId: string, factoryId: string, status: AdminStatus, actor: string) {
+    const outcome = await this.units.run(productId, (tx) => setFactoryStatus(tx, factoryId, status, actor));
+    if (outcome.ok && status !== "active")
+      this.link.notify(factoryId, { type: "drain", reason: `${status} by ${actor}` });
+    if (outcome.ok && status === "active") this.link.dispatch();
+    return outcome;
+  }
+
+  async deregister(productId: string, factoryId: string, actor: string) {
+    const revoke = { factoryId, reason: "factory deregistered" };
+    return this.retiring(productId, (tx) => deregister(tx, factoryId, actor), revoke);
+  }
+
+  /**
+   * A unit that retires a credential (coordinator/access/credentials, factories/admin `deregister`). Once it has
+   * committed: the factory's sockets (if `revoke` names one) are told and closed, then the feed streams the
+   * credential opened are closed — awaited, so the call returns after they are gone.
+   */
+  private async retiring<T>(
+    productId: string,
+    fn: (tx: Tx) => Retired<T>,
+    revoke?: { factoryId: string; reason: string },
+  ): Promise<Outcome<T>> {
+    let watched: Watched | undefined;
+    const outcome = await this.units.run(productId, (tx) => {
+      const retired = fn(tx);
+      watched = retired.watched;
+      return retired.value;
+    });
+    if (outcome.ok && revoke) this.link.notify(revoke.factoryId, { type: "revoke", reason: revoke.reason }, true);
+    if (outcome.ok && watched) await closeFeedStreams(this.env, productId, watched.hash, watched.jobs);
+    return outcome;
+  }
+}

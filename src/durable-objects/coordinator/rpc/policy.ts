@@ -1,0 +1,84 @@
+/**
+ * @module durable-objects/coordinator/rpc/policy
+ * The ProductCoordinator's fleet-policy methods: product settings, serial gates, the review gate and composite
+ * jobs (children, tree). Each is one atomic unit over a store module of this folder; a method adds only what
+ * follows the commit (announcing a changed lease TTL, telling a rejected job's holder to stop).
+ */
+import type { ChildManifest } from "../../../core/model.ts";
+import { reviewsView } from "../../../core/review.ts";
+import type { SettingsPatch } from "../../../core/settings.ts";
+import { addChildren } from "../dag/children.ts";
+import { jobTree } from "../dag/tree.ts";
+import { requireJob } from "../jobs/rows.ts";
+import { type ReviewInput, reviewJob } from "../policies/reviews.ts";
+import { freezeSerialKey, listSerialGates, unfreezeSerialKey } from "../policies/serial-gates.ts";
+import { announceSettings, updateSettings } from "../policies/settings.ts";
+import { getSettings } from "../runtime/meta.ts";
+import { FleetRpc } from "./fleet.ts";
+
+export abstract class PolicyRpc extends FleetRpc {
+  // ---- serial gates & reviews (issue 8, part 4) -------------------------------------------
+
+  /** `GET …/serial`: every key with a holder, a queue or a freeze, paged by key (coordinator/policies/serial-gates). */
+  async listSerialGates(productId: string, q: { limit: number; cursor?: string }) {
+    return this.units.run(productId, (tx) => listSerialGates(tx, q));
+  }
+
+  async freezeSerialKey(productId: string, key: string, actor: string, reason: string) {
+    return this.units.run(productId, (tx) => freezeSerialKey(tx, key, actor, reason));
+  }
+
+  async unfreezeSerialKey(productId: string, key: string, actor: string, reason?: string) {
+    return this.units.run(productId, (tx) => unfreezeSerialKey(tx, key, actor, reason));
+  }
+
+  /** One review (coordinator/policies/reviews); a reject that took a running job's lease tells its holder to stop. */
+  async review(productId: string, jobId: string, input: ReviewInput) {
+    const outcome = await this.units.run(productId, (tx) => {
+      const { job, stoppedFactoryId } = reviewJob(tx, jobId, input);
+      return { job, stoppedFactoryId, view: reviewsView(job) };
+    });
+    if (!outcome.ok) return outcome;
+    const { job, stoppedFactoryId, view } = outcome.value;
+    if (stoppedFactoryId) {
+      this.link.notify(stoppedFactoryId, {
+        type: "cancel",
+        jobId: job.id,
+        leaseEpoch: job.leaseEpoch - 1,
+        reason: `reject by ${input.actor}`,
+      });
+    }
+    return { ok: true as const, value: { job, ...view } };
+  }
+
+  async reviews(productId: string, jobId: string) {
+    return this.units.run(productId, (tx) => reviewsView(requireJob(tx.sql, jobId)));
+  }
+
+  // ---- part 1: product settings (coordinator/policies/settings) ----------------------------------
+
+  /** The product's settings, every key (defaults for what was never set). */
+  async readSettings(productId: string) {
+    return this.units.run(productId, (tx) => getSettings(tx.sql));
+  }
+
+  /** Merge a validated patch (audited, queue version bumped); connected factories hear a changed lease TTL. */
+  async patchSettings(productId: string, patch: SettingsPatch, actor: string) {
+    const outcome = await this.units.run(productId, (tx) => updateSettings(tx, patch, actor));
+    if (!outcome.ok) return outcome;
+    if (outcome.value.announce) announceSettings(this.ctx, outcome.value.settings);
+    return { ok: true as const, value: outcome.value.settings };
+  }
+
+  // ---- part 3: DAG (composite jobs) ----
+
+  /** Makes a job a composite parent with these children, all in one unit (coordinator/dag/children). */
+  async addChildren(productId: string, parentId: string, children: ChildManifest[], actor: string) {
+    return this.units.run(productId, (tx) => addChildren(tx, parentId, children, actor));
+  }
+
+  /** A job's subtree, bounded (coordinator/dag/tree). */
+  async jobTree(productId: string, jobId: string) {
+    return this.units.run(productId, (tx) => jobTree(tx, jobId, this.link.workReadyIds()));
+  }
+}

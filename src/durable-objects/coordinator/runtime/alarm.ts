@@ -1,0 +1,62 @@
+/**
+ * @module durable-objects/coordinator/runtime/alarm
+ * The coordinator's single alarm, set to the earliest instant something is due: a lease expiry, an exclusion's
+ * end, a retry's backoff ahead, or the outbox's next round. Alarms are not periodic: none is armed when nothing
+ * is due, and one already armed earlier (and not stale) is left alone.
+ */
+import { nextExclusionEnd } from "../dispatch/exclusions.ts";
+import { nextLeaseExpiry } from "../dispatch/lease-ops.ts";
+
+/** An armed alarm older than this is not trusted to fire (lost across a restart): re-armed anyway. */
+const STALE_ALARM_MS = 60_000;
+
+/**
+ * The earliest instant work is due at `now`, or undefined for none.
+ * @param outboxAt when the outbox is next worth a round, if it holds anything (outbox/shipper `dueAt`)
+ */
+export function nextDueAt(sql: SqlStorage, now: number, outboxAt: number | undefined): number | undefined {
+  const due: number[] = [];
+  const lease = nextLeaseExpiry(sql);
+  if (lease !== undefined) due.push(lease);
+  const excluded = nextExclusionEnd(sql, now);
+  if (excluded !== undefined) due.push(excluded);
+  // Only backoffs still ahead: a due retry that no factory can take yet is placed by the next change that could
+  // place it (a factory connecting, a seat freeing), not by an alarm re-armed "in the past" — the runtime fires
+  // such an alarm at once, and its pass would re-arm it again: a tight loop of wasted work.
+  const notBefore = sql
+    .exec<{ t: number | null }>("SELECT MIN(not_before) AS t FROM jobs WHERE stage = 'queued' AND not_before > ?", now)
+    .one().t;
+  if (notBefore !== null) due.push(notBefore);
+  if (outboxAt !== undefined) due.push(outboxAt);
+  return due.length === 0 ? undefined : Math.min(...due);
+}
+
+export class AlarmClock {
+  /** The instant armed, as far as this instance knows (null: none, or it fired). */
+  at: number | null = null;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly outboxDueAt: (now: number) => number | undefined,
+  ) {}
+
+  /** Reads the alarm already armed; run once, in the constructor's `blockConcurrencyWhile`. */
+  async load(): Promise<void> {
+    this.at = await this.storage.getAlarm();
+  }
+
+  /** The alarm fired: nothing is armed until the next `arm`. */
+  fired(): void {
+    this.at = null;
+  }
+
+  /** Arms the alarm at the earliest due instant, unless an earlier, fresh one is armed already. */
+  async arm(): Promise<void> {
+    const now = Date.now();
+    const at = nextDueAt(this.storage.sql, now, this.outboxDueAt(now));
+    if (at === undefined) return;
+    if (this.at !== null && this.at <= at && this.at > now - STALE_ALARM_MS) return;
+    this.at = at;
+    await this.storage.setAlarm(at);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * @module durable-objects/coordinator/runtime/composition
+ * The ProductCoordinator's parts, composed: atomic units and the product binding (runtime/units), the single
+ * alarm (runtime/alarm), the outbox shipper (outbox/shipper) and the factory link (factories/link). This class
+ * only builds and wires them and routes the Durable Object's handlers to them; it holds no logic of its own.
+ *
+ * The RPC methods sit on top as a short class chain (rpc/fleet ← rpc/policy ← ProductCoordinator), not as parts:
+ * Workers RPC calls the methods on the object's prototype chain by name, and each layer is a group of stateless
+ * methods over these parts — forwarding them from fields would repeat every signature for nothing.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { expireDue } from "../dispatch/lease-ops.ts";
+import { FactoryLink } from "../factories/link.ts";
+import { OutboxShipper } from "../outbox/shipper.ts";
+import { AlarmClock } from "./alarm.ts";
+import { Units } from "./units.ts";
+
+export abstract class ComposedCoordinator extends DurableObject<Env> {
+  protected readonly units: Units;
+  protected readonly clock: AlarmClock;
+  protected readonly outbox: OutboxShipper;
+  protected readonly link: FactoryLink;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.units = new Units(ctx.storage, {
+      onMoved: () => this.link.dispatch(),
+      onCommitted: () => this.afterCommit(),
+    });
+    this.clock = new AlarmClock(ctx.storage, (now) => this.outbox.dueAt(now));
+    this.outbox = new OutboxShipper(env, this.units, () => this.clock.arm());
+    this.link = new FactoryLink(ctx, this.units);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.units.load();
+      await this.clock.load();
+    });
+  }
+
+  /** After every committed unit: ship the outbox if it holds anything, keep the alarm. */
+  private async afterCommit(): Promise<void> {
+    if (this.outbox.pending()) this.outbox.soon();
+    await this.clock.arm();
+  }
+
+  /** The factory WebSocket upgrade (factories/link). */
+  override fetch(request: Request): Promise<Response> {
+    return this.link.accept(request);
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    return this.link.message(ws, message);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    return this.link.closed(ws, code, reason);
+  }
+
+  override webSocketError(ws: WebSocket): Promise<void> {
+    return this.link.errored(ws);
+  }
+
+  override async alarm(): Promise<void> {
+    this.clock.fired();
+    if (this.units.productId === "") return;
+    this.units.transact((tx) => expireDue(tx));
+    // Always: the alarm also wakes when a retry's not_before or an exclusion's backoff ends, and nothing else
+    // moves the queue then — without this pass, such a job would wait for an unrelated stage change.
+    this.link.dispatch();
+    await this.outbox.deliver();
+    await this.clock.arm();
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * @module durable-objects/coordinator/runtime/schema
+ * The ProductCoordinator's own SQLite schema. Created in the constructor under
+ * `blockConcurrencyWhile`, so no request ever sees a half-made database.
+ *
+ * A job row holds its lease (holder, epoch, expiry) in the same row as its stage:
+ * "at most one live holder" is then structural — a row has one holder column —
+ * and every claim/fence decision reads and writes a single row atomically.
+ *
+ * `exclusions` remembers, per (job, factory), the leases that factory lost on
+ * that job (core/exclusions): the router keeps the job away from it until `until`.
+ * New tables use CREATE … IF NOT EXISTS, so an existing coordinator gains them
+ * on its next start.
+ */
+
+export const SCHEMA_VERSION = 2;
+
+/** One row per run, keyed by lease epoch (see runs.ts for why not by attempt). */
+const RUNS_TABLE = `CREATE TABLE IF NOT EXISTS runs (
+  job_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  factory_id TEXT NOT NULL,
+  lease_epoch INTEGER NOT NULL,
+  engine TEXT,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  outcome TEXT,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (job_id, lease_epoch)
+);`;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  stage TEXT NOT NULL,
+  priority_value INTEGER NOT NULL,
+  queued_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  serial_key TEXT,
+  idempotency_key TEXT UNIQUE,
+  parent_id TEXT,
+  holder_factory_id TEXT,
+  lease_epoch INTEGER NOT NULL DEFAULT 0,
+  lease_expires_at INTEGER,
+  not_before INTEGER,
+  rev INTEGER NOT NULL DEFAULT 1,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_stage ON jobs(stage, priority_value, queued_at, id);
+CREATE INDEX IF NOT EXISTS jobs_by_lease ON jobs(lease_expires_at) WHERE lease_expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_by_holder ON jobs(holder_factory_id) WHERE holder_factory_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs(created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS jobs_by_stage_created ON jobs(stage, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs(parent_id, created_at) WHERE parent_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_by_serial ON jobs(serial_key) WHERE serial_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_by_not_before ON jobs(not_before) WHERE not_before IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_settled ON jobs(json_extract(doc, '$.updatedAt'), id)
+  WHERE stage IN ('shipped', 'dead_letter', 'cancelled');
+CREATE INDEX IF NOT EXISTS jobs_keyed_by_created ON jobs(created_at) WHERE idempotency_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS job_deps (
+  job_id TEXT NOT NULL,
+  dep_id TEXT NOT NULL,
+  PRIMARY KEY (dep_id, job_id)
+);
+${RUNS_TABLE}
+CREATE TABLE IF NOT EXISTS factories (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  token_hash TEXT UNIQUE,
+  status TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  id TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS enrollment_codes (
+  id TEXT PRIMARY KEY,
+  code_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+);
+-- Each idempotency key with a SHA-256 of the normalised request it came with (coordinator/jobs/idempotency.ts):
+-- the same key with another request is a 409, not a silent replay. Prunable: jobs.idempotency_key still holds the key.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  key TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS exclusions (
+  job_id TEXT NOT NULL,
+  factory_id TEXT NOT NULL,
+  strikes INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  until INTEGER NOT NULL,
+  PRIMARY KEY (job_id, factory_id)
+);
+CREATE INDEX IF NOT EXISTS exclusions_by_until ON exclusions(until);
+-- Serial keys an operator froze (coordinator/policies/serial-gates); mirrored into settings.frozenSerialKeys in the same unit.
+CREATE TABLE IF NOT EXISTS serial_freezes (
+  key TEXT PRIMARY KEY,
+  frozen_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+-- Live feed streams by the token hash that opened them: whom to close on revocation (access/feed-readers.ts).
+CREATE TABLE IF NOT EXISTS feed_watchers (
+  token_hash TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  PRIMARY KEY (token_hash, job_id)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+-- Outbox records whose delivery failed: their own retry schedule (outbox/dead-letters).
+CREATE TABLE IF NOT EXISTS outbox_retries (
+  seq INTEGER PRIMARY KEY,
+  attempts INTEGER NOT NULL,
+  next_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  job_id TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_retries_by_job ON outbox_retries(job_id, next_at) WHERE job_id IS NOT NULL;
+-- Records given up on (outbox after its last try, or DLQ messages D1 refused): kept, never dropped.
+CREATE TABLE IF NOT EXISTS dead_letters (
+  id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters(at);
+`;
+
+/**
+ * Create the schema, or bring an older one up to date. Idempotent; runs in the
+ * constructor. Each upgrade detects its own need from the table definition, so
+ * no version bookkeeping can drift from what is really on disk.
+ */
+export function applySchema(sql: SqlStorage): void {
+  sql.exec(SCHEMA_SQL);
+  keyRunsByEpoch(sql);
+}
+
+/**
+ * Version 1 keyed runs by `(job_id, attempt)`, so a refunded attempt's run was
+ * overwritten by the next one. Rebuild the table keyed by `(job_id, lease_epoch)`
+ * (unique per run: every claim takes a new epoch), keeping every row.
+ */
+function keyRunsByEpoch(sql: SqlStorage): void {
+  const def = sql
+    .exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'")
+    .toArray()[0]?.sql;
+  if (!def || !/PRIMARY KEY \(job_id, attempt\)/.test(def)) return;
+  sql.exec(`
+ALTER TABLE runs RENAME TO runs_v1;
+${RUNS_TABLE}
+INSERT OR IGNORE INTO runs SELECT job_id, attempt, factory_id, lease_epoch, engine, started_at, ended_at, outcome, doc FROM runs_v1;
+DROP TABLE runs_v1;
+`);
+}

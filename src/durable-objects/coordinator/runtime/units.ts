@@ -1,0 +1,91 @@
+/**
+ * @module durable-objects/coordinator/runtime/units
+ * The coordinator's atomic units and its product binding: each unit is one synchronous SQLite transaction,
+ * rolled back on any error, with domain refusals returned as data. What follows a commit is the hooks' business
+ * (`onMoved`: the queue version moved, so a dispatch pass; `onCommitted`: ship the outbox, keep the alarm).
+ */
+import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
+import { queueVersion } from "./meta.ts";
+import { applySchema } from "./schema.ts";
+import type { Tx } from "./tx.ts";
+
+/** What runs after a unit commits (wired by runtime/composition). */
+export interface UnitHooks {
+  /** The unit moved the queue version (a job created or a stage changed): work may be pushed. */
+  onMoved(): void;
+  /** Every committed unit: ship what it put in the outbox, keep the alarm armed. */
+  onCommitted(): Promise<void>;
+}
+
+export class Units {
+  readonly sql: SqlStorage;
+  /** The product this coordinator serves, learnt from its first caller ("" until then). */
+  productId = "";
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly hooks: UnitHooks,
+  ) {
+    this.sql = storage.sql;
+  }
+
+  /** Creates the schema and reads the binding; run once, in the constructor's `blockConcurrencyWhile`. */
+  load(): void {
+    applySchema(this.sql);
+    this.productId =
+      this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'product_id'").toArray()[0]?.value ?? "";
+  }
+
+  tx(): Tx {
+    return { sql: this.sql, productId: this.productId, now: Date.now() };
+  }
+
+  /** `fn` in one synchronous transaction, with no hooks: for passes that are not units of their own. */
+  transact<T>(fn: (tx: Tx) => T): T {
+    return this.storage.transactionSync(() => fn(this.tx()));
+  }
+
+  /**
+   * One atomic unit: a synchronous SQLite transaction (rolled back on any
+   * error). DomainErrors are returned as data — they are answers, not crashes.
+   * Afterwards: `answer` (if given), dispatch if the queue moved, ship the outbox, keep the alarm.
+   */
+  async run<T>(productId: string, fn: (tx: Tx) => T, answer?: (outcome: Outcome<T>) => void): Promise<Outcome<T>> {
+    let out: T;
+    let moved = false;
+    try {
+      this.bind(productId);
+      out = this.storage.transactionSync(() => {
+        const before = queueVersion(this.sql);
+        const value = fn(this.tx());
+        moved = queueVersion(this.sql) !== before;
+        return value;
+      });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const refused: Outcome<T> = failure(err);
+      answer?.(refused);
+      return refused;
+    }
+    const done: Outcome<T> = { ok: true, value: out };
+    // Answer before dispatching: a factory must hear that its report landed before it is pushed the job
+    // for the seat that report freed, or it sees a push for a seat it still thinks is taken.
+    answer?.(done);
+    if (moved) this.hooks.onMoved();
+    await this.hooks.onCommitted();
+    return done;
+  }
+
+  /** What follows a write that was not a unit of its own (a hello's takeover, a grant that needs a pass). */
+  settle(): Promise<void> {
+    return this.hooks.onCommitted();
+  }
+
+  /** A coordinator learns its product id from its first caller and keeps it. */
+  bind(productId: string): void {
+    if (this.productId === productId) return;
+    if (this.productId !== "") throw new DomainError("forbidden", "coordinator bound to another product");
+    this.productId = productId;
+    this.sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", productId);
+  }
+}
