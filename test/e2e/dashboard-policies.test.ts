@@ -122,8 +122,9 @@ describe("dashboard: fleet policies in a real browser", () => {
         .locator("svg")
         .locator(SEL.dagNode)
         .and(page.locator(`[data-job="${child.id}"]`));
-      expect(await node.count(), child.title).toBe(1);
-      expect(await node.textContent()).toContain(child.title);
+      // Polled: a queue-version refresh may be re-drawing the view at this instant.
+      await expect.poll(() => node.count(), { message: child.title }).toBe(1);
+      await expect.poll(async () => (await node.count()) === 1 && (await node.textContent())).toContain(child.title);
     }
     expect(errors).toEqual([]);
     await page.context().close();
