@@ -37,6 +37,36 @@ export interface ProductSettings {
   frozenSerialKeys: string[];
   /** Dispatch paused by the money policies. Written by the budget endpoints only. */
   budgetPaused: boolean;
+  /** When a job's engine has an open breaker on a factory: `route` it elsewhere if anything fits, or `hold` it. */
+  overflow: "route" | "hold";
+  breaker: BreakerSettings;
+  errorBudget: ErrorBudgetSettings;
+  health: HealthThresholds;
+}
+
+/** Circuit breakers per factory × engine (issue "money and health", part 3). */
+export interface BreakerSettings {
+  /** Consecutive failures that open a closed breaker. */
+  failureThreshold: number;
+  /** First open period before half-open, s; doubles on each failed trial up to `maxCoolDownSeconds`. */
+  coolDownSeconds: number;
+  maxCoolDownSeconds: number;
+}
+
+/** Quarantine (part 4): more than `maxFailures` failed runs of one factory within `windowMinutes` quarantines it. */
+export interface ErrorBudgetSettings {
+  windowMinutes: number;
+  maxFailures: number;
+}
+
+/** Alert thresholds (part 5), min. */
+export interface HealthThresholds {
+  /** A `building` job with no event for this long raises `stuck`. */
+  stuckAfterMinutes: number;
+  /** A job waiting (queued) this long raises `starving`, with its waiting reason. */
+  starvingAfterMinutes: number;
+  /** The product is `stalled` when nothing finished for 2 × this while work waits. */
+  expectedFinishIntervalMinutes: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<ProductSettings> = Object.freeze({
@@ -47,6 +77,10 @@ export const DEFAULT_SETTINGS: Readonly<ProductSettings> = Object.freeze({
   retry: { baseSeconds: 5, maxSeconds: 600, jitter: 0.5 },
   frozenSerialKeys: [],
   budgetPaused: false,
+  overflow: "route",
+  breaker: { failureThreshold: 5, coolDownSeconds: 60, maxCoolDownSeconds: 3600 },
+  errorBudget: { windowMinutes: 60, maxFailures: 10 },
+  health: { stuckAfterMinutes: 30, starvingAfterMinutes: 60, expectedFinishIntervalMinutes: 30 },
 });
 
 /** A weight is a finite, non-negative number at most 100 (a larger one would drown every other term). */
@@ -88,6 +122,50 @@ export const SettingsPatchSchema = z
       })
       .partial()
       .strict(),
+    overflow: z.enum(["route", "hold"]),
+    breaker: z
+      .object({
+        failureThreshold: z.number().int().min(1).max(1000),
+        coolDownSeconds: z.number().int().min(1).max(86_400),
+        maxCoolDownSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 86_400),
+      })
+      .partial()
+      .strict(),
+    errorBudget: z
+      .object({
+        windowMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60),
+        maxFailures: z.number().int().min(1).max(100_000),
+      })
+      .partial()
+      .strict(),
+    health: z
+      .object({
+        stuckAfterMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60),
+        starvingAfterMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60),
+        expectedFinishIntervalMinutes: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 60),
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -104,6 +182,10 @@ export function withDefaults(stored: Partial<ProductSettings> | undefined): Prod
     retry: { ...DEFAULT_SETTINGS.retry, ...s.retry },
     frozenSerialKeys: [...(s.frozenSerialKeys ?? [])],
     budgetPaused: s.budgetPaused ?? DEFAULT_SETTINGS.budgetPaused,
+    overflow: s.overflow ?? DEFAULT_SETTINGS.overflow,
+    breaker: { ...DEFAULT_SETTINGS.breaker, ...s.breaker },
+    errorBudget: { ...DEFAULT_SETTINGS.errorBudget, ...s.errorBudget },
+    health: { ...DEFAULT_SETTINGS.health, ...s.health },
   };
 }
 
@@ -119,7 +201,16 @@ export function applySettingsPatch(current: ProductSettings, patch: SettingsPatc
     ...(patch.agingHorizonMinutes !== undefined ? { agingHorizonMinutes: patch.agingHorizonMinutes } : {}),
     weights: { ...current.weights, ...patch.weights },
     retry: { ...current.retry, ...patch.retry },
+    ...(patch.overflow !== undefined ? { overflow: patch.overflow } : {}),
+    breaker: { ...current.breaker, ...patch.breaker },
+    errorBudget: { ...current.errorBudget, ...patch.errorBudget },
+    health: { ...current.health, ...patch.health },
   };
+  if (next.breaker.maxCoolDownSeconds < next.breaker.coolDownSeconds) {
+    throw new RangeError(
+      `breaker.maxCoolDownSeconds (${next.breaker.maxCoolDownSeconds}) is below breaker.coolDownSeconds (${next.breaker.coolDownSeconds})`,
+    );
+  }
   if (next.retry.maxSeconds < next.retry.baseSeconds) {
     throw new RangeError(
       `retry.maxSeconds (${next.retry.maxSeconds}) is below retry.baseSeconds (${next.retry.baseSeconds})`,

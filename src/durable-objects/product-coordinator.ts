@@ -36,11 +36,11 @@ import { listRuns } from "./coordinator/jobs/runs.ts";
 import { submitEach, submitJob } from "./coordinator/jobs/submit.ts";
 import { withWaitingReason, withWaitingReasons } from "./coordinator/jobs/waiting.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox/dead-letters.ts";
-import { PolicyRpc } from "./coordinator/rpc/policy.ts";
+import { MetricsRpc } from "./coordinator/rpc/metrics.ts";
 import { queueVersion } from "./coordinator/runtime/meta.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
-export class ProductCoordinator extends PolicyRpc {
+export class ProductCoordinator extends MetricsRpc {
   // ---- jobs ------------------------------------------------------------------------
 
   async submit(productId: string, input: SubmitInput, actor: string) {

@@ -23,6 +23,7 @@ import { requireFactory, updateFactory } from "../factories/registry.ts";
 import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
+import { openBreakerKeys } from "../policies/breakers.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { exclusionLookup } from "./exclusions.ts";
@@ -49,6 +50,7 @@ export function routeContext(tx: Tx): RouteContext {
     busySerialKeys: busySerialKeys(tx.sql),
     frozenSerialKeys: new Set(settings.frozenSerialKeys),
     budgetPaused: settings.budgetPaused,
+    openBreakers: openBreakerKeys(tx),
     // Leases a factory lost on a job keep it away from that job for a backoff (core/exclusions).
     exclusionOf: exclusionLookup(tx.sql, tx.now),
     agingHorizonMs: settings.agingHorizonMinutes * 60_000,

@@ -14,6 +14,7 @@ import { jitteredRetryDelayMs } from "../../../core/lease.ts";
 import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../../core/model.ts";
 import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
+import { recordAutoLesson } from "../policies/lessons.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { loadJob, moveJob, NO_LEASE, touchJob } from "./rows.ts";
@@ -134,7 +135,17 @@ export function afterFailure(tx: Tx, job: Job, random: number = Math.random()): 
   const result = job.lastResult;
   const transient = result && (result.outcome === "failure" || result.outcome === "timeout");
   if (!transient || result.retryable === false) return job;
-  if (job.attempt >= job.maxAttempts) return moveJob(tx, job, "dead_letter");
+  if (job.attempt >= job.maxAttempts) {
+    recordAutoLesson(tx, {
+      trigger: "retry_exhausted",
+      subject: `job:${job.id}`,
+      text: `"${job.manifest.title}" failed ${job.attempt} time(s) and was dead-lettered; last: ${result.message ?? result.outcome}`,
+      capabilities: job.manifest.requires,
+      ...(job.engine ? { engine: job.engine } : {}),
+      ...(job.serialKey ? { serialKey: job.serialKey } : {}),
+    });
+    return moveJob(tx, job, "dead_letter");
+  }
   const delay = jitteredRetryDelayMs(job.attempt, getSettings(tx.sql).retry, random);
   return moveJob(tx, job, "queued", { notBefore: tx.now + delay });
 }

@@ -12,6 +12,7 @@
 import type { Insights, Job, RunResult } from "../../../core/model.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { enqueueRun } from "../outbox/records.ts";
+import { noteRunOutcome } from "../policies/breakers.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 
 export type { Run };
@@ -59,6 +60,7 @@ export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insigh
     done.leaseEpoch,
   );
   enqueueRun(tx, done);
+  noteRunOutcome(tx, done);
 }
 
 /** Every run of a job, oldest first (by lease epoch). */

@@ -22,6 +22,7 @@ import { type ActionOutcome, dropLease } from "../jobs/actions.ts";
 import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { recordAutoLesson } from "./lessons.ts";
 
 export interface ReviewInput {
   /** The authenticated principal (core/review): whose approval counts. */
@@ -82,6 +83,14 @@ function approve(tx: Tx, job: Job, reviews: Review[], builders: ReadonlySet<stri
 function reject(tx: Tx, job: Job, reviews: Review[], by: Reviewer, comment?: string): ActionOutcome {
   const { changes, holder } = dropLease(tx, job, `rejected by ${by.name}`);
   const feedback = appendFeedback(job.feedback, { name: by.name, comment });
+  recordAutoLesson(tx, {
+    trigger: "review_rejected",
+    subject: `job:${job.id}`,
+    text: `A review of "${job.manifest.title}" was rejected by ${by.name}${comment ? `: ${comment}` : ""}`,
+    capabilities: job.manifest.requires,
+    ...(job.engine ? { engine: job.engine } : {}),
+    ...(job.serialKey ? { serialKey: job.serialKey } : {}),
+  });
   // Requeue only work to redo: a job in review, or one still running. Anything else rejected just fails.
   if (job.manifest.onReject === "requeue" && (job.stage === "review" || holder !== undefined)) {
     const next = moveJob(tx, job, "queued", { ...changes, reviews, feedback, notBefore: undefined });
