@@ -38,3 +38,8 @@ export function raiseAlert(_tx: Tx, _alert: AlertInput): void {
 export function clearAlert(_tx: Tx, _kind: AlertKind, _subject: string): void {
   // Filled in by the alerts part.
 }
+
+/** How many alerts are open (not resolved; acknowledged ones included), by severity (read by the metrics part). */
+export function openAlertCounts(_tx: Tx): Record<AlertSeverity, number> {
+  return { info: 0, warning: 0, critical: 0 };
+}

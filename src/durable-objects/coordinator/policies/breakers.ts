@@ -16,3 +16,18 @@ export function noteRunOutcome(_tx: Tx, _run: Run): void {
 export function openBreakerKeys(_tx: Tx): ReadonlySet<string> {
   return new Set();
 }
+
+/** One breaker as the factories list, explain and the metrics show it. */
+export interface BreakerView {
+  factoryId: string;
+  engine: string;
+  state: "closed" | "open" | "half_open";
+  consecutiveFailures: number;
+  /** When an open breaker goes half-open, ms epoch (open only). */
+  openUntil?: number;
+}
+
+/** Every breaker that is not plainly closed with no failures, at `tx.now` (read by the metrics part). */
+export function listBreakers(_tx: Tx): BreakerView[] {
+  return [];
+}
