@@ -1,7 +1,7 @@
 // Real `gigafactory-agent` processes against the real local runtime: enroll with a one-time code, push dispatch
 // over the WebSocket, the sample engine in a git worktree, streamed logs, artifacts, budgets, cancel, crash
-// recovery from a checkpoint branch on another agent, preemption by a critical job, restart without repeats, drain,
-// and revocation.
+// recovery from a checkpoint branch on another agent, restart without repeats, drain (preemption with real agents is
+// fleet-policies.test.ts's), and revocation.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,
@@ -455,54 +455,6 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(notes).toMatch(/attempt 2 finished/);
     second.proc.kill("SIGTERM");
     expect(await second.exited).toBe(0);
-  });
-
-  it("a critical job preempts a running low job: the agent stops it, takes the critical job on that seat, and the victim later resumes from its checkpoint", async (ctx) => {
-    const product = "agent-preempt";
-    // The settings route (fleet policies, part 1): without it on this build, preemption cannot be switched on.
-    const on = await api(product, "PATCH", "/settings", { preemption: true });
-    if (on.status === 404 || on.status === 405) ctx.skip();
-    expect(on.status, JSON.stringify(on.body)).toBe(200);
-    const remote = path.join(tmp, "preempt-checkpoints.git");
-    const a = await enroll(product, "host-p1");
-    const b = await enroll(product, "host-p2");
-    const common = ["--checkpoint-remote", remote];
-    const first = run(a.stateDir, common);
-    await first.waitFor("connected");
-    const low = await submit(
-      product,
-      { title: "Low and long", engine: "sample", priority: "low" },
-      "gf-sample-seconds: 30\n",
-    );
-    const held = await waitJob(
-      product,
-      low.id,
-      (j) => j.holderFactoryId === a.factoryId && !!j.checkpoint?.sha,
-      60_000,
-    );
-    const crit = await submit(
-      product,
-      { title: "Urgent", engine: "sample", priority: "critical" },
-      "gf-sample-seconds: 4\n",
-    );
-    // One seat: the agent stops the low job and runs the critical one there, not refusing it as "no free seat".
-    await first.waitFor("job.cancelled", (e) => e.jobId === low.id && String(e.message).includes("preempted"));
-    const second = run(b.stateDir, common); // a free seat for the victim, likely before the critical job ends
-    await first.waitFor("job.done", (e) => e.jobId === crit.id);
-    const critEvents = await allEvents(product, crit.id);
-    expect(critEvents.filter((e) => e.type === "lease.lost")).toEqual([]);
-    const victim = await getJob(product, low.id);
-    expect(victim.leaseEpoch).toBeGreaterThan(held.leaseEpoch);
-    await second.waitFor("connected");
-    const done = await waitJob(product, low.id, (j) => j.stage === "testing", 120_000);
-    expect(done.attempt).toBe(1); // the preempted attempt was refunded
-    const events = await allEvents(product, low.id);
-    expect(events.some((e) => e.type === "job.preempted" && e.data.by === crit.id)).toBe(true);
-    expect(logText(events)).toMatch(/resumed from checkpoint/);
-    second.proc.kill("SIGTERM");
-    first.proc.kill("SIGTERM");
-    expect(await second.exited).toBe(0);
-    expect(await first.exited).toBe(0);
   });
 
   it("an agent SIGKILLed and restarted within its lease resumes the job it still holds, stopping its orphaned engine", async () => {
