@@ -83,6 +83,16 @@ export const DEFAULT_SETTINGS: Readonly<ProductSettings> = Object.freeze({
   health: { stuckAfterMinutes: 30, starvingAfterMinutes: 60, expectedFinishIntervalMinutes: 30 },
 });
 
+/**
+ * An alert threshold, min: fractions allowed (0.05 min = 3 s) so a test or a fast fleet can say "seconds" without a
+ * second unit; at most a week.
+ */
+const ThresholdMinutes = z
+  .number()
+  .finite()
+  .min(0.05)
+  .max(7 * 24 * 60);
+
 /** A weight is a finite, non-negative number at most 100 (a larger one would drown every other term). */
 const Weight = z.number().finite().min(0).max(100);
 
@@ -148,21 +158,9 @@ export const SettingsPatchSchema = z
       .strict(),
     health: z
       .object({
-        stuckAfterMinutes: z
-          .number()
-          .int()
-          .min(1)
-          .max(7 * 24 * 60),
-        starvingAfterMinutes: z
-          .number()
-          .int()
-          .min(1)
-          .max(7 * 24 * 60),
-        expectedFinishIntervalMinutes: z
-          .number()
-          .int()
-          .min(1)
-          .max(7 * 24 * 60),
+        stuckAfterMinutes: ThresholdMinutes,
+        starvingAfterMinutes: ThresholdMinutes,
+        expectedFinishIntervalMinutes: ThresholdMinutes,
       })
       .partial()
       .strict(),
