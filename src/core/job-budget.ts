@@ -36,11 +36,21 @@ export function jobOverrun(
 ): JobOverrun | undefined {
   const cost = insights?.costUsd ?? 0;
   if (budget.usd !== undefined && cost > budget.usd) {
-    return { limit: "usd", used: cost, max: budget.usd, message: `cost ${usd(cost)} exceeds the job budget ${usd(budget.usd)}` };
+    return {
+      limit: "usd",
+      used: cost,
+      max: budget.usd,
+      message: `cost ${usd(cost)} exceeds the job budget ${usd(budget.usd)}`,
+    };
   }
   const tokens = reportTokens(insights);
   if (budget.tokens !== undefined && tokens > budget.tokens) {
-    return { limit: "tokens", used: tokens, max: budget.tokens, message: `${tokens} tokens exceed the job budget of ${budget.tokens}` };
+    return {
+      limit: "tokens",
+      used: tokens,
+      max: budget.tokens,
+      message: `${tokens} tokens exceed the job budget of ${budget.tokens}`,
+    };
   }
   const wall = Math.max(0, (now - startedAt) / 1000);
   if (budget.wallSeconds !== undefined && wall > budget.wallSeconds) {

@@ -65,7 +65,13 @@ export function budgetSnapshot(tx: Tx): BudgetSnapshot | undefined {
   const stored = loadBudget(tx.sql);
   if (!stored) return undefined;
   const b = rollover(stored, tx.now);
-  return { period: b.period, ceilingUsd: b.ceilingUsd, spentUsd: b.spentUsd, state: budgetState(b), periodStart: b.periodStart };
+  return {
+    period: b.period,
+    ceilingUsd: b.ceilingUsd,
+    spentUsd: b.spentUsd,
+    state: budgetState(b),
+    periodStart: b.periodStart,
+  };
 }
 
 /** When the alarm must wake to roll the period over (ms), or undefined with no budget. */
@@ -163,7 +169,10 @@ export function setBudget(tx: Tx, input: BudgetInput, actor: string): BudgetView
     ...(samePeriod && before.overrun ? { overrun: true } : {}),
     burndown: samePeriod ? before.burndown : [{ at: periodStart, spentUsd: 0 }],
   };
-  enqueueAudit(tx, actor, "budget.set", tx.productId, { ...input, previous: before ? { period: before.period, ceilingUsd: before.ceilingUsd, onExhausted: before.onExhausted } : null });
+  enqueueAudit(tx, actor, "budget.set", tx.productId, {
+    ...input,
+    previous: before ? { period: before.period, ceilingUsd: before.ceilingUsd, onExhausted: before.onExhausted } : null,
+  });
   return viewBudget(commit(tx, before, next));
 }
 
@@ -177,7 +186,10 @@ export function pauseBudget(tx: Tx, actor: string): BudgetView {
 /** `POST …/budget/resume` (audited `budget.resume`): dispatch resumes; over the ceiling, until the period ends. */
 export function resumeBudget(tx: Tx, actor: string): BudgetView {
   const before = requireBudget(tx);
-  enqueueAudit(tx, actor, "budget.resume", tx.productId, { spentUsd: before.spentUsd, pausedBy: before.pausedBy ?? null });
+  enqueueAudit(tx, actor, "budget.resume", tx.productId, {
+    spentUsd: before.spentUsd,
+    pausedBy: before.pausedBy ?? null,
+  });
   const overrun = before.spentUsd >= before.ceilingUsd;
   return viewBudget(commit(tx, before, { ...before, pausedBy: undefined, ...(overrun ? { overrun: true } : {}) }));
 }

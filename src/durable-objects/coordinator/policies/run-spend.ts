@@ -101,4 +101,3 @@ function endOverBudget(tx: Tx, job: Job, overrun: JobOverrun, report: RunReport)
   });
   return settled(tx, failed); // permanent (jobs/report afterFailure keeps budget_exceeded failed): dependents re-evaluated
 }
-
