@@ -163,7 +163,8 @@ describe("rollover at the UTC boundary", () => {
     const rolled = (await get(product)).body;
     expect(rolled).toMatchObject({ state: "ok", spentUsd: 0, periodStart: before });
     expect(rolled.burndown).toEqual([{ at: before, spentUsd: 0 }]);
-    expect((await getJob(product, b.id)).waitingReason?.code).not.toBe("budget_paused");
+    const waiting = (await getJob(product, b.id)).waitingReason as { code: string } | null;
+    expect(waiting?.code).not.toBe("budget_paused");
     expect((await claim(product, f.token)).body.job.id).toBe(b.id);
   });
 
