@@ -261,8 +261,9 @@ export class SeatRunner {
   }
 
   private onLine(stream: LogStream, text: string): void {
-    this.log?.write(stream, text);
+    // Usage first: a log batch this line fills is flushed at once, and its progress frame must carry this usage.
     const breach = this.meter.line(text);
+    this.log?.write(stream, text);
     if (!breach) return;
     this.note(`budget exceeded (${breach}): stopping the engine`);
     this.engine?.stop("budget_usage", BUDGET_GRACE_MS);

@@ -58,13 +58,18 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
     // Earlier runs of this job can no longer report (fenced): their marks are done with.
     tx.sql.exec("DELETE FROM run_spend WHERE job_id = ? AND lease_epoch < ?", job.id, job.leaseEpoch);
   }
-  const started = one<{ started_at: number }>(
-    tx.sql,
-    "SELECT started_at FROM runs WHERE job_id = ? AND lease_epoch = ?",
-    job.id,
-    job.leaseEpoch,
-  )?.started_at;
-  const overrun = jobOverrun(job.budget, { costUsd: seen.costUsd, tokensIn: seen.tokens }, started ?? tx.now, tx.now);
+  const limits = job.budget ?? {}; // jobs stored before manifests defaulted `budget` have none
+  // Only a wall-time limit needs the run's start: most reports skip the read.
+  const started =
+    limits.wallSeconds === undefined
+      ? undefined
+      : one<{ started_at: number }>(
+          tx.sql,
+          "SELECT started_at FROM runs WHERE job_id = ? AND lease_epoch = ?",
+          job.id,
+          job.leaseEpoch,
+        )?.started_at;
+  const overrun = jobOverrun(limits, { costUsd: seen.costUsd, tokensIn: seen.tokens }, started ?? tx.now, tx.now);
   if (overrun) {
     const ended = endOverBudget(tx, job, overrun, report);
     spend(tx, deltaUsd, job.id);
