@@ -76,8 +76,12 @@ export function budgetSnapshot(tx: Tx): BudgetSnapshot | undefined {
 
 /** When the alarm must wake to roll the period over (ms), or undefined with no budget. */
 export function nextBudgetBoundary(sql: SqlStorage): number | undefined {
-  const b = loadBudget(sql);
-  return b ? nextPeriodStart(b.period, b.periodStart) : undefined;
+  // Two fields, not the whole document: the alarm asks after every unit, and the burndown is most of the row.
+  const b = one<{ period: BudgetPeriod; start: number }>(
+    sql,
+    "SELECT json_extract(doc, '$.period') AS period, json_extract(doc, '$.periodStart') AS start FROM budget WHERE id = 1",
+  );
+  return b ? nextPeriodStart(b.period, b.start) : undefined;
 }
 
 /**
