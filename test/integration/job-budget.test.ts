@@ -2,6 +2,7 @@
 // tokens, or whose wall time since the run started, passes the manifest's `budget` ends the job `failed` with outcome
 // `budget_exceeded` — over HTTP PATCH and over a WebSocket progress frame, and for a completion report too (never a
 // success) — with the lease taken (the old epoch fenced), a cancel pushed to a connected holder, the checkpoint kept,
+// (a final report ends its own lease: resent, it is a duplicate),
 // a `job.budget_exceeded` event in its feed saying why, and no retry. A report within budget changes nothing of that.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -98,6 +99,24 @@ describe("a per-job budget, enforced by the coordinator", () => {
     expect((await socket.next<{ result: { stage: string } }>("ack")).result.stage).toBe("failed");
     expect(((await getJob(product, job.id)) as Failed).lastResult?.outcome).toBe("budget_exceeded");
     socket.close();
+  });
+
+  it("the agent's own budget_exceeded failure over budget ends its lease itself: a resend is a duplicate, not fenced", async () => {
+    const product = "job-budget-agent-fail";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "noticed", budget: { usd: 1 } });
+    const { lease } = (await claim(product, f.token)).body;
+    const body = {
+      leaseEpoch: lease.leaseEpoch,
+      stage: "failed",
+      result: { outcome: "budget_exceeded", message: "spent $1.50, budget is $1", retryable: false },
+      insights: { costUsd: 1.5 },
+    };
+    const first = await patch(product, f.token, job.id, body);
+    expect(first.body).toMatchObject({ stage: "failed", leaseEpoch: lease.leaseEpoch });
+    const resent = await patch(product, f.token, job.id, body);
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ stage: "failed", duplicate: true });
   });
 
   it("wall time: a report after budget.wallSeconds since the run started fails the job (run start set back)", async () => {

@@ -7,9 +7,10 @@
  *           `accrue`; high-water marks in `run_spend`), so resent or reordered reports never count twice.
  *   output: the product budget charged (policies/budget `spend`: warning, pause, stop). When the run's cumulative
  *           cost or tokens, or its wall time since it started, passes the manifest's `budget` (core/job-budget), the
- *           job ends `failed` with outcome `budget_exceeded` (permanent: never retried), lease taken (epoch + 1),
- *           checkpoint kept, a `job.budget_exceeded` event in its feed saying why, a `job_budget_exceeded` alert and a
- *           `cancel` queued for its holder. Returns the job as it ended when the report's job was ended or stopped
+ *           job ends `failed` with outcome `budget_exceeded` (permanent: never retried), checkpoint kept, a
+ *           `job.budget_exceeded` event in its feed saying why, a `job_budget_exceeded` alert. On a progress report the
+ *           coordinator takes the lease (epoch + 1, like a cancel) and queues a `cancel` for the holder; a final
+ *           report ends its lease itself (same epoch, so a resend of it is acknowledged as a duplicate: jobs/report). Returns the job as it ended when the report's job was ended or stopped
  *           here (the caller answers with it and applies nothing else), else undefined.
  */
 import { accrue, type RunSpend } from "../../../core/budget.ts";
@@ -82,7 +83,7 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
 
 function endOverBudget(tx: Tx, job: Job, overrun: JobOverrun, report: RunReport): Job {
   const result: RunResult = { outcome: "budget_exceeded", message: overrun.message, retryable: false };
-  noteStop(tx, job, overrun.message);
+  if (!report.final) noteStop(tx, job, overrun.message);
   finishRun(tx, job, result, report.insights);
   enqueueEvent(tx, job.id, "job.budget_exceeded", {
     limit: overrun.limit,
@@ -100,7 +101,7 @@ function endOverBudget(tx: Tx, job: Job, overrun: JobOverrun, report: RunReport)
   });
   const failed = moveJob(tx, job, "failed", {
     ...NO_LEASE,
-    leaseEpoch: job.leaseEpoch + 1,
+    leaseEpoch: report.final ? job.leaseEpoch : job.leaseEpoch + 1,
     lastResult: result,
     ...(report.checkpoint ? { checkpoint: { ...report.checkpoint, at: tx.now } } : {}),
   });
