@@ -1,9 +1,9 @@
 // Per-job budgets enforced by the coordinator in workerd (issue 9, part 2): a fenced report whose cumulative cost or
 // tokens, or whose wall time since the run started, passes the manifest's `budget` ends the job `failed` with outcome
 // `budget_exceeded` — over HTTP PATCH and over a WebSocket progress frame, and for a completion report too (never a
-// success) — with the lease taken (the old epoch fenced), a cancel pushed to a connected holder, the checkpoint kept,
-// (a final report ends its own lease: resent, it is a duplicate),
-// a `job.budget_exceeded` event in its feed saying why, and no retry. A report within budget changes nothing of that.
+// success) — with the checkpoint kept, a `job.budget_exceeded` event in its feed saying why, and no retry. A progress
+// report loses its lease (the old epoch fenced, a cancel pushed to a connected holder); a final report ends its own
+// lease, so its resend is acknowledged as a duplicate. A report within every limit changes nothing of that.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit, until } from "./client";
