@@ -2,6 +2,7 @@
 // version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/settings) and the shared poller.
 
 import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
+import { budgetView } from "./budget.js";
 import { h, replace } from "./dom.js";
 import { fleetView } from "./fleet.js";
 import { jobDetailView } from "./job-detail.js";
@@ -100,6 +101,7 @@ function route() {
   }
   if (parts[0] === "fleet") cleanup = fleetView(main, live);
   else if (parts[0] === "settings") cleanup = settingsView(main, live);
+  else if (parts[0] === "budget") cleanup = budgetView(main, live);
   else if (parts[0] === "jobs" && parts[1]) cleanup = jobDetailView(main, live, decodeURIComponent(parts[1]));
   else cleanup = jobsView(main, live, params);
   // A new page moves focus to it; a new filter on the same page keeps focus on the chosen filter.

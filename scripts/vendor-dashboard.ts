@@ -4,7 +4,8 @@
  * into `dashboard/vendor/` (with their licences), because the dashboard is static files served as they are — by the
  * Worker's static assets and by Pages — with no bundler and a CSP of `script-src 'self'`, so a library must be a
  * same-origin file. Today: `@dagrejs/dagre` (the DAG view's layout; its ESM build is self-contained, graphlib
- * included). The copies are committed, so a deploy needs no install step; run this after upgrading the package.
+ * included) and `uplot` (the budget burndown chart: ~50 KB, no dependencies, canvas time series, maintained) with its
+ * stylesheet. The copies are committed, so a deploy needs no install step; run this after upgrading the package.
  * `--check` exits 1 when a committed copy differs from node_modules (a forgotten refresh).
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -16,10 +17,25 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 /** What is vendored: the source in node_modules, its licence texts, the file the dashboard imports. */
 const VENDORED = [
   {
+    name: "@dagrejs/dagre",
     from: "node_modules/@dagrejs/dagre/dist/dagre.esm.js",
     licences: ["node_modules/@dagrejs/dagre/LICENSE", "node_modules/@dagrejs/dagre/dist/dagre.esm.js.LEGAL.txt"],
     to: "dashboard/vendor/dagre.esm.js",
     licenceTo: "dashboard/vendor/dagre.LICENSE.txt",
+  },
+  {
+    name: "uplot",
+    from: "node_modules/uplot/dist/uPlot.esm.js",
+    licences: ["node_modules/uplot/LICENSE"],
+    to: "dashboard/vendor/uPlot.esm.js",
+    licenceTo: "dashboard/vendor/uPlot.LICENSE.txt",
+  },
+  {
+    name: "uplot",
+    from: "node_modules/uplot/dist/uPlot.min.css",
+    licences: ["node_modules/uplot/LICENSE"],
+    to: "dashboard/vendor/uPlot.min.css",
+    licenceTo: "dashboard/vendor/uPlot.LICENSE.txt",
   },
 ];
 
@@ -38,7 +54,7 @@ function main(check: boolean): number {
     ).version;
     const code = vendoredText(readFileSync(path.join(ROOT, v.from), "utf8"));
     const licence = [
-      `${v.to.split("/").pop()} — @dagrejs/dagre ${version}`,
+      `${v.licenceTo.includes("uPlot") ? "uPlot.esm.js, uPlot.min.css" : v.to.split("/").pop()} — ${v.name} ${version}`,
       ...v.licences.map((l) => readFileSync(path.join(ROOT, l), "utf8")),
     ].join("\n\n");
     if (check) {

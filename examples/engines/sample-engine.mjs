@@ -20,6 +20,9 @@
  * failure, while $GF_ATTEMPT <= N) and `gf-sample-resume-seconds: N` (when the
  * work tree already holds an earlier run's notes — the run resumed from a
  * checkpoint — say so and work N seconds instead).
+ * For the budget tests (issue 9), `gf-sample-cost: X` reports a total of X USD (and proportional tokens: 100 000
+ * per USD, 80 % in, 20 % out) as COST_TICKS cumulative `gf_insights` lines spread over the run, the last one X,
+ * so the agent's progress reports carry a growing cost the coordinator accrues as it arrives.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -78,6 +81,21 @@ if (process.env.GF_FEEDBACK) console.log(`sample engine: reviewer feedback: ${pr
 // Write something at once, so even an early checkpoint has work in it.
 appendFileSync("NOTES.md", `- attempt ${attempt} started: ${title}\n`);
 
+const sampleCost = directive("cost");
+const COST_TICKS = 4; // four reports: 25 %, 50 %, 75 % during the run, 100 % at its end
+const printCost = (usd) => {
+  const tokens = Math.round(usd * 100_000);
+  const tokensIn = Math.round(tokens * 0.8);
+  console.log(JSON.stringify({ gf_insights: { tokensIn, tokensOut: tokens - tokensIn, costUsd: Number(usd.toFixed(6)) } }));
+};
+let costTick = 0;
+const costTimer =
+  sampleCost === undefined
+    ? undefined
+    : setInterval(() => {
+        if (costTick < COST_TICKS - 1) printCost((sampleCost * ++costTick) / COST_TICKS);
+      }, (seconds * 1000) / COST_TICKS);
+
 const steps = Math.max(1, Math.round(seconds * 2));
 for (let i = 1; i <= steps && !stopping; i++) {
   await new Promise((r) => setTimeout(r, (seconds * 1000) / steps));
@@ -89,6 +107,13 @@ mkdirSync("src", { recursive: true });
 writeFileSync(path.join("src", `${slug}.txt`), `${title}\n\n${body}`);
 appendFileSync("NOTES.md", `- attempt ${attempt} finished: ${title}\n`);
 console.log(`sample engine: wrote src/${slug}.txt`);
+
+if (sampleCost !== undefined) {
+  clearInterval(costTimer);
+  printCost(sampleCost);
+  if (exitCode !== 0) console.error(`sample engine: failing on purpose (exit ${exitCode}, attempt ${attempt})`);
+  process.exit(exitCode);
+}
 
 const tokensIn = 1000 + body.length * 4;
 const tokensOut = 200 + Math.round(seconds * 50);

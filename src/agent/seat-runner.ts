@@ -23,7 +23,7 @@ import {
 } from "./engine-runner.ts";
 import type { RunAs } from "./engine-user.ts";
 import { pickEngine } from "./engines.ts";
-import { reportInsights, UsageMeter } from "./insights.ts";
+import { reportInsights, type Usage, UsageMeter } from "./insights.ts";
 import { JobLog } from "./job-log.ts";
 import { LeaseRenewer, renewPlan } from "./lease-renewer.ts";
 import type { LogStream } from "./log-batcher.ts";
@@ -181,7 +181,7 @@ export class SeatRunner {
     records.write(record);
     // In the state dir, not the work dir: the engine's user may write there, and the agent writes logs.
     this.log = new JobLog(path.join(cfg.stateDir, "logs", `${this.jobId}-a${job.attempt}.log`), (logs) => {
-      void this.send({ type: "progress", ...this.ref(), logs });
+      void this.send({ type: "progress", ...this.ref(), logs, ...this.usageSoFar() });
     });
     if (prior?.enginePid && killOrphanEngine(prior.enginePid, jobDir(cfg.workDir, this.jobId))) {
       this.note(`stopped engine ${prior.enginePid} left running by an earlier agent process`);
@@ -204,7 +204,7 @@ export class SeatRunner {
       ws,
       jobId: this.jobId,
       attempt: job.attempt,
-      announce: (checkpoint) => this.send({ type: "progress", ...this.ref(), checkpoint }),
+      announce: (checkpoint) => this.send({ type: "progress", ...this.ref(), checkpoint, ...this.usageSoFar() }),
       note: (t) => this.note(t),
       stopped: () => this.lost !== undefined,
     });
@@ -252,9 +252,18 @@ export class SeatRunner {
     return this.finish({ ...outcome, insights, checkpoint: wip.current }, started);
   }
 
+  /**
+   * The engine's cumulative usage so far, for a progress frame: the coordinator accrues the product budget from it
+   * as it grows and checks the job budget itself (issue 9). Empty until the engine printed a `gf_insights` line.
+   */
+  private usageSoFar(): { insights?: Usage } {
+    return Object.keys(this.meter.usage).length > 0 ? { insights: { ...this.meter.usage } } : {};
+  }
+
   private onLine(stream: LogStream, text: string): void {
-    this.log?.write(stream, text);
+    // Usage first: a log batch this line fills is flushed at once, and its progress frame must carry this usage.
     const breach = this.meter.line(text);
+    this.log?.write(stream, text);
     if (!breach) return;
     this.note(`budget exceeded (${breach}): stopping the engine`);
     this.engine?.stop("budget_usage", BUDGET_GRACE_MS);

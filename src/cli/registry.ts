@@ -3,6 +3,8 @@
  * Every command of the CLI, in the order `gigafactory --help` lists them.
  * Adding a command = writing it under `commands/` and listing it here.
  */
+
+import { budgetCommands } from "./commands/budget.ts";
 import { deadLetters } from "./commands/dead-letters.ts";
 import { explain } from "./commands/explain.ts";
 import { enroll, factories, factoryCommands } from "./commands/factories.ts";
@@ -40,6 +42,7 @@ export const COMMANDS: readonly Command[] = [
   ...productCommands,
   queueState,
   ...settingsCommands,
+  ...budgetCommands,
   history,
   deadLetters,
 ];

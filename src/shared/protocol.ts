@@ -93,6 +93,8 @@ export const FactoryFrame = z.discriminatedUnion("type", [
       note: z.string().max(2000).optional(),
       checkpoint: CheckpointBody.optional(),
       logs: z.array(LogLine).max(MAX_LOG_LINES).optional(),
+      /** The run's insights so far, cumulative (issue 9): the coordinator accrues cost and checks the job budget. */
+      insights: InsightsBody.optional(),
     })
     .strict(),
   z

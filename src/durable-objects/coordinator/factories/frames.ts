@@ -11,6 +11,7 @@ import { fence, giveBack, renewLease } from "../dispatch/lease-ops.ts";
 import { completeJob, patchJob } from "../jobs/report.ts";
 import { moveJob, touchJob } from "../jobs/rows.ts";
 import { enqueueEvent } from "../outbox/records.ts";
+import { chargeReport } from "../policies/run-spend.ts";
 import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { updateFactory } from "./registry.ts";
@@ -59,6 +60,8 @@ function summary(job: Job & { duplicate?: boolean }) {
 
 function progress(tx: Tx, factoryId: string, frame: Extract<FactoryFrame, { type: "progress" }>) {
   let job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
+  const ended = chargeReport(tx, job, { insights: frame.insights, checkpoint: frame.checkpoint, final: false });
+  if (ended) return summary(ended);
   if (frame.stage === "building" && job.stage === "assigned") job = moveJob(tx, job, "building");
   const changes: Partial<Job> = {};
   if (frame.checkpoint) {

@@ -15,6 +15,7 @@ import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../../core/
 import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
 import { recordAutoLesson } from "../policies/lessons.ts";
+import { chargeReport } from "../policies/run-spend.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { loadJob, moveJob, NO_LEASE, touchJob } from "./rows.ts";
@@ -36,6 +37,10 @@ export function patchJob(tx: Tx, factoryId: string, jobId: string, body: PatchBo
     if (resent) return resent;
   }
   const job = fence(tx, jobId, factoryId, body.leaseEpoch);
+  // Cost accrues as reported; a run over its job budget (or stopped by the product's) ends here (policies/run-spend).
+  const final = body.stage === "review" || body.stage === "testing" || body.stage === "failed";
+  const ended = chargeReport(tx, job, { insights: body.insights, checkpoint: body.checkpoint, final });
+  if (ended) return ended;
   const changes: Partial<Job> = {};
   if (body.checkpoint) changes.checkpoint = { ...body.checkpoint, at: tx.now };
   if (body.progress) changes.progress = body.progress;

@@ -12,6 +12,8 @@ import { DurableObject } from "cloudflare:workers";
 import { expireDue } from "../dispatch/lease-ops.ts";
 import { FactoryLink } from "../factories/link.ts";
 import { OutboxShipper } from "../outbox/shipper.ts";
+import { currentBudget } from "../policies/budget.ts";
+import { takeStopNotices } from "../policies/budget-stop.ts";
 import { AlarmClock } from "./alarm.ts";
 import { Units } from "./units.ts";
 
@@ -38,6 +40,10 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
 
   /** After every committed unit: ship the outbox if it holds anything, keep the alarm. */
   private async afterCommit(): Promise<void> {
+    // Cancels a unit queued for holders (policies/budget-stop): pushed only now that the unit is committed.
+    for (const n of this.units.transact((tx) => takeStopNotices(tx.sql))) {
+      this.link.notify(n.factoryId, { type: "cancel", jobId: n.jobId, leaseEpoch: n.leaseEpoch, reason: n.reason });
+    }
     if (this.outbox.pending()) this.outbox.soon();
     await this.clock.arm();
   }
@@ -62,7 +68,10 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.clock.fired();
     if (this.units.productId === "") return;
-    this.units.transact((tx) => expireDue(tx));
+    this.units.transact((tx) => {
+      expireDue(tx);
+      currentBudget(tx); // the budget's period boundary (policies/budget): rolls over, lifting an exhaustion pause
+    });
     // Always: the alarm also wakes when a retry's not_before or an exclusion's backoff ends, and nothing else
     // moves the queue then — without this pass, such a job would wait for an unrelated stage change.
     this.link.dispatch();

@@ -145,6 +145,26 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters(at);
+-- The product budget, one row (coordinator/policies/budget); what each run reported so far (policies/run-spend), so
+-- cumulative reports accrue only their increase; cancels for holders, pushed after the unit commits (budget-stop).
+CREATE TABLE IF NOT EXISTS budget (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_spend (
+  job_id TEXT NOT NULL,
+  lease_epoch INTEGER NOT NULL,
+  cost_usd REAL NOT NULL,
+  tokens INTEGER NOT NULL,
+  PRIMARY KEY (job_id, lease_epoch)
+);
+CREATE TABLE IF NOT EXISTS stop_notices (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  factory_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  lease_epoch INTEGER NOT NULL,
+  reason TEXT NOT NULL
+);
 `;
 
 /**

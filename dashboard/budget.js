@@ -1,0 +1,186 @@
+// budget.js — the product budget page (#/budget): spend against the ceiling this UTC period, its state, a burndown
+// chart drawn by uPlot (vendor/uPlot.esm.js: a canvas time series) with the 80 % warning line and the 100 % ceiling,
+// Pause / Resume buttons (operators; the server refuses anyone else and the refusal is shown), and a small form to
+// set the budget. Spend moves with run reports, not with the queue version, so the page polls GET …/budget while
+// it is open. Stable ids and data-testid attributes let a browser test read the spend and press the buttons.
+
+import { api, describeError } from "./api.js";
+import { h, replace, showError, statusLine } from "./dom.js";
+import uPlot from "./vendor/uPlot.esm.js";
+
+/** How often the open page re-reads the budget: spend arrives with progress reports, seconds apart. */
+const POLL_MS = 5000;
+const CHART_HEIGHT = 260;
+
+const usd = (/** @type {number} */ n) => `$${n.toFixed(2)}`;
+
+/**
+ * uPlot's columns from a budget: x in seconds, the spend (carried on flat to `now` so the line reaches the present),
+ * and the two constant lines. Exported for a unit test.
+ * @param {{ burndown: Array<{at: number, spentUsd: number}>, ceilingUsd: number, warnAtUsd: number, periodStart: number }} b
+ * @param {number} now ms
+ * @returns {[number[], number[], number[], number[]]}
+ */
+export function chartData(b, now) {
+  const points = b.burndown.length > 0 ? [...b.burndown] : [{ at: b.periodStart, spentUsd: 0 }];
+  const last = points[points.length - 1];
+  if (now > last.at) points.push({ at: now, spentUsd: last.spentUsd });
+  const xs = points.map((p) => p.at / 1000);
+  return [xs, points.map((p) => p.spentUsd), xs.map(() => b.warnAtUsd), xs.map(() => b.ceilingUsd)];
+}
+
+/**
+ * @param {HTMLElement} root
+ * @param {import("./live.js").Live} live
+ */
+export function budgetView(root, live) {
+  let alive = true;
+  /** @type {any} */
+  let chart = null;
+  /** @type {any} */
+  let current = null;
+  const status = statusLine();
+  status.id = "budget-status";
+  status.dataset.testid = "budget-status";
+  const spent = h("strong", { id: "budget-spent", "data-testid": "budget-spent" }, "—");
+  const ceiling = h("strong", { id: "budget-ceiling", "data-testid": "budget-ceiling" }, "—");
+  const state = h("span", { id: "budget-state", class: "badge", "data-testid": "budget-state" }, "—");
+  const period = h("span", { id: "budget-period", class: "muted" });
+  const plot = h("div", { id: "budget-chart", "data-testid": "budget-chart", class: "budget-chart" });
+  const pause = h(
+    "button",
+    { type: "button", id: "budget-pause", "data-testid": "budget-pause", disabled: true },
+    "Pause",
+  );
+  const resume = h(
+    "button",
+    { type: "button", id: "budget-resume", "data-testid": "budget-resume", disabled: true },
+    "Resume",
+  );
+  const periodIn = h(
+    "select",
+    { id: "budget-set-period", name: "period" },
+    ...["day", "week", "month"].map((p) => h("option", { value: p }, p)),
+  );
+  const ceilingIn = h("input", {
+    type: "number",
+    id: "budget-set-ceiling",
+    name: "ceilingUsd",
+    min: "0.01",
+    step: "any",
+    required: true,
+  });
+  const modeIn = h(
+    "select",
+    { id: "budget-set-mode", name: "onExhausted" },
+    h("option", { value: "pause" }, "pause: running jobs finish"),
+    h("option", { value: "stop" }, "stop: running jobs stop, checkpoint kept"),
+  );
+  const form = h(
+    "form",
+    { id: "budget-set", class: "row", novalidate: true },
+    h("label", { for: "budget-set-period" }, "Period (UTC)"),
+    periodIn,
+    h("label", { for: "budget-set-ceiling" }, "Ceiling (USD)"),
+    ceilingIn,
+    h("label", { for: "budget-set-mode" }, "At 100 %"),
+    modeIn,
+    h("button", { type: "submit", class: "primary", id: "budget-save" }, "Set budget"),
+  );
+
+  /** @param {any} b */
+  const draw = (b) => {
+    current = b;
+    spent.textContent = usd(b.spentUsd);
+    ceiling.textContent = usd(b.ceilingUsd);
+    state.textContent = b.pausedBy ? `paused (${b.pausedBy === "operator" ? "by an operator" : "exhausted"})` : b.state;
+    state.className = `badge budget-${b.state}`;
+    state.dataset.state = b.state;
+    period.textContent = `per ${b.period}, ${new Date(b.periodStart).toISOString().slice(0, 16)}Z → ${new Date(b.periodEnd).toISOString().slice(0, 16)}Z · warns at ${usd(b.warnAtUsd)} · at 100 %: ${b.onExhausted}`;
+    pause.disabled = b.state === "paused";
+    resume.disabled = b.state !== "paused";
+    periodIn.value = b.period;
+    if (document.activeElement !== ceilingIn) ceilingIn.value = String(b.ceilingUsd);
+    modeIn.value = b.onExhausted;
+    const data = chartData(b, Date.now());
+    if (chart) {
+      chart.setData(data);
+      return;
+    }
+    chart = new uPlot(
+      {
+        width: Math.max(320, plot.clientWidth || 640),
+        height: CHART_HEIGHT,
+        scales: { y: { range: (_u, _min, max) => [0, Math.max(max, (current?.ceilingUsd ?? 0) * 1.1)] } },
+        series: [
+          {},
+          { label: "spent (USD)", stroke: "#2563eb", width: 2, fill: "rgba(37, 99, 235, 0.1)" },
+          { label: "80 % warning", stroke: "#d97706", dash: [6, 4], points: { show: false } },
+          { label: "100 % ceiling", stroke: "#dc2626", dash: [6, 4], points: { show: false } },
+        ],
+        axes: [{}, { values: (_u, ticks) => ticks.map((t) => `$${t}`) }],
+      },
+      data,
+      plot,
+    );
+  };
+
+  const load = () =>
+    api(live.session, "/budget").then(
+      (b) => {
+        if (!alive) return;
+        draw(b);
+        if (status.textContent === "Loading…") status.textContent = "";
+      },
+      (err) => {
+        if (!alive) return;
+        if (err?.status === 404) status.textContent = "No budget is set for this product: set one below (operator).";
+        else showError(status, `Cannot load the budget: ${describeError(err)}`);
+      },
+    );
+
+  /** @param {string} path @param {string} done @param {any} [body] @param {string} [method] */
+  const act = async (path, done, body, method = "POST") => {
+    try {
+      const b = await api(live.session, path, { method, ...(body ? { body } : {}) });
+      if (!alive) return;
+      draw(b);
+      showError(status);
+      status.textContent = done;
+    } catch (err) {
+      if (alive) showError(status, `${describeError(err)}`);
+    }
+  };
+  pause.addEventListener("click", () => act("/budget/pause", "Paused: no new dispatch until resumed."));
+  resume.addEventListener("click", () => act("/budget/resume", "Resumed: dispatch continues."));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const ceilingUsd = Number(ceilingIn.value);
+    if (ceilingIn.value.trim() === "" || !Number.isFinite(ceilingUsd))
+      return showError(status, "Ceiling: enter a number of dollars");
+    act("/budget", "Budget saved.", { period: periodIn.value, ceilingUsd, onExhausted: modeIn.value }, "PUT");
+  });
+
+  replace(
+    root,
+    h(
+      "section",
+      { class: "budget card", "aria-labelledby": "budget-title" },
+      h("h1", { id: "budget-title" }, "Budget"),
+      h("p", { class: "budget-facts" }, "Spent ", spent, " of ", ceiling, " ", state),
+      period,
+      plot,
+      h("div", { class: "row" }, pause, resume),
+      status,
+      form,
+    ),
+  );
+  status.textContent = "Loading…";
+  load();
+  const timer = setInterval(load, POLL_MS);
+  return () => {
+    alive = false;
+    clearInterval(timer);
+    chart?.destroy();
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * @module cli/commands/budget
+ * `gigafactory budget [get]` shows the product budget (period, spend against the ceiling, state, when the period
+ * ends, what exhaustion does, and the latest burndown points); `gigafactory budget set PERIOD CEILING_USD
+ * [--on-exhausted pause|stop]` sets it (operator); `budget pause` / `budget resume` stop and restart dispatch by
+ * budget (operator, audited). A product without a budget is `✘ ERROR not_found: … / set one with budget set`.
+ */
+import type { BudgetBody, BudgetView } from "../../shared/api-budget.ts";
+import { ApiError, type GigafactoryClient } from "../../shared/http-client.ts";
+import type { Command, Ctx } from "../context.ts";
+import { CliError, usageError } from "../errors.ts";
+import { formatInstant, renderFields } from "../table.ts";
+
+const PERIODS = ["day", "week", "month"] as const;
+/** Burndown points shown in the readable view: the latest few say how fast money goes; --json has all. */
+const SHOWN_POINTS = 5;
+
+/** One budget call; a missing budget becomes a not_found with the command that sets one. */
+async function call(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<BudgetView> {
+  try {
+    const res = await client.send(method, client.productUrl(path), json === undefined ? {} : { json });
+    return (await res.json()) as BudgetView;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === "not_found" && /budget/.test(err.detail)) {
+      throw new CliError("not_found", err.detail, "set one: `gigafactory budget set day|week|month CEILING_USD`");
+    }
+    throw err;
+  }
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** The budget as aligned label/value lines, then the latest burndown points. */
+export function formatBudget(b: BudgetView): string {
+  const pct = b.ceilingUsd > 0 ? Math.round((b.spentUsd / b.ceilingUsd) * 100) : 0;
+  const state = b.pausedBy ? `${b.state} (by ${b.pausedBy === "operator" ? "an operator" : "exhaustion"})` : b.state;
+  const fields: Array<[string, string]> = [
+    ["period", `${b.period} (UTC), ${formatInstant(b.periodStart)} → ${formatInstant(b.periodEnd)}`],
+    ["spent", `${usd(b.spentUsd)} of ${usd(b.ceilingUsd)} (${pct} %)`],
+    ["state", state],
+    ["warns at", usd(b.warnAtUsd)],
+    [
+      "onExhausted",
+      b.onExhausted === "stop" ? "stop (running jobs stopped, checkpoint kept)" : "pause (running jobs finish)",
+    ],
+  ];
+  const points = b.burndown.slice(-SHOWN_POINTS).map((p) => `  ${formatInstant(p.at)}  ${usd(p.spentUsd)}`);
+  return [renderFields(fields), "", `burndown (last ${points.length} of ${b.burndown.length})`, ...points].join("\n");
+}
+
+/** `set` words → the PUT body. @throws CliError usage — an unknown period or a ceiling that is not a number. */
+export function parseBudgetSet(words: readonly string[], onExhausted = "pause"): BudgetBody {
+  const [period, ceiling] = words as [string, string];
+  if (!(PERIODS as readonly string[]).includes(period)) {
+    throw usageError(`period must be day, week or month (got "${period}")`, "budget set");
+  }
+  const ceilingUsd = Number(ceiling);
+  if (ceiling.trim() === "" || !Number.isFinite(ceilingUsd)) {
+    throw usageError(`CEILING_USD must be a number of dollars (got "${ceiling}")`, "budget set");
+  }
+  if (onExhausted !== "pause" && onExhausted !== "stop") {
+    throw usageError(`--on-exhausted must be pause or stop (got "${onExhausted}")`, "budget set");
+  }
+  return { period: period as BudgetBody["period"], ceilingUsd, onExhausted };
+}
+
+function out(ctx: Ctx, b: BudgetView, headline?: string): number {
+  if (ctx.json) ctx.emit(b);
+  else {
+    if (headline) ctx.print(headline);
+    ctx.print(formatBudget(b));
+  }
+  return 0;
+}
+
+const show = async (ctx: Ctx) => out(ctx, await call(ctx.client(), "GET", "/budget"));
+const none = { names: "", min: 0, max: 0 };
+
+export const budgetCommands: Command[] = [
+  { path: ["budget"], args: none, summary: "show the product budget (same as `budget get`)", options: {}, run: show },
+  {
+    path: ["budget", "get"],
+    args: none,
+    summary: "show the product budget: spend against the ceiling, state, period, burndown",
+    options: {},
+    run: show,
+  },
+  {
+    path: ["budget", "set"],
+    args: { names: "PERIOD CEILING_USD", min: 2, max: 2 },
+    summary: "set the budget (operator): PERIOD day|week|month (UTC), the ceiling in USD",
+    options: {
+      "on-exhausted": {
+        type: "string",
+        value: "pause|stop",
+        help: "at 100 %: let running jobs finish (pause, default) or stop them",
+      },
+    },
+    async run(ctx) {
+      const body = parseBudgetSet(ctx.positionals, ctx.str("on-exhausted"));
+      return out(ctx, await call(ctx.client(), "PUT", "/budget", body), "✔ Budget set");
+    },
+  },
+  {
+    path: ["budget", "pause"],
+    args: none,
+    summary: "pause dispatch by budget until resumed (operator); running jobs finish",
+    options: {},
+    run: async (ctx) => out(ctx, await call(ctx.client(), "POST", "/budget/pause"), "✔ Budget paused: no new dispatch"),
+  },
+  {
+    path: ["budget", "resume"],
+    args: none,
+    summary: "resume dispatch (operator); over the ceiling it runs on until the period rolls over",
+    options: {},
+    run: async (ctx) => out(ctx, await call(ctx.client(), "POST", "/budget/resume"), "✔ Budget resumed"),
+  },
+];

@@ -1,0 +1,69 @@
+/**
+ * @module core/job-budget
+ * A job's own budget (the manifest's `budget: {usd, tokens, wallSeconds}`, core/model `JobBudget`) checked by the
+ * coordinator against a run's reports (issue 9, part 2): the agent stops an overspending engine itself, but the
+ * coordinator must not depend on it. Pure: `now` and the run's start are parameters (ms epoch).
+ */
+import type { Insights, JobBudget } from "./model.ts";
+
+export interface JobOverrun {
+  /** Which limit was passed. */
+  limit: "usd" | "tokens" | "wallSeconds";
+  /** What the run reached (USD, tokens, or seconds since the run started). */
+  used: number;
+  /** The manifest's limit in the same unit. */
+  max: number;
+  /** One sentence for the event log, the run result and the alert. */
+  message: string;
+}
+
+/** Tokens a report counts: input plus output. */
+export function reportTokens(insights?: Insights): number {
+  return (insights?.tokensIn ?? 0) + (insights?.tokensOut ?? 0);
+}
+
+/**
+ * The first limit of `budget` a run has gone past, or undefined when within all of them (a limit that is not set
+ * never trips). "Past" is strictly more than the limit: a run that spends exactly its budget is within it.
+ * @param insights the run's cumulative insights so far (the highest reported, see core/budget `accrue`)
+ * @param startedAt when the run started (ms); wall time is `now − startedAt`
+ */
+export function jobOverrun(
+  budget: JobBudget,
+  insights: Insights | undefined,
+  startedAt: number,
+  now: number,
+): JobOverrun | undefined {
+  const cost = insights?.costUsd ?? 0;
+  if (budget.usd !== undefined && cost > budget.usd) {
+    return {
+      limit: "usd",
+      used: cost,
+      max: budget.usd,
+      message: `cost ${usd(cost)} exceeds the job budget ${usd(budget.usd)}`,
+    };
+  }
+  const tokens = reportTokens(insights);
+  if (budget.tokens !== undefined && tokens > budget.tokens) {
+    return {
+      limit: "tokens",
+      used: tokens,
+      max: budget.tokens,
+      message: `${tokens} tokens exceed the job budget of ${budget.tokens}`,
+    };
+  }
+  const wall = Math.max(0, (now - startedAt) / 1000);
+  if (budget.wallSeconds !== undefined && wall > budget.wallSeconds) {
+    return {
+      limit: "wallSeconds",
+      used: Math.round(wall),
+      max: budget.wallSeconds,
+      message: `ran ${Math.round(wall)} s, over the job budget of ${budget.wallSeconds} s wall time`,
+    };
+  }
+  return undefined;
+}
+
+function usd(n: number): string {
+  return `$${n.toFixed(2)}`;
+}

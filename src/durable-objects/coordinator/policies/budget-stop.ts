@@ -1,0 +1,80 @@
+/**
+ * @module durable-objects/coordinator/policies/budget-stop
+ * STOP — what `onExhausted: stop` and a per-job overrun do to running work, and how the holders hear it.
+ *
+ * A stopped job goes back to `queued` as a preemption does (dispatch/lease-ops `giveBack`: run closed `cancelled`,
+ * holder fenced out with epoch + 1, attempt refunded, checkpoint kept), and the budget's pause keeps it there until
+ * the budget allows dispatch again. An automatic lesson records it (`budget_stop`).
+ *
+ * NOTICES — the holder must be told to stop (a `cancel` frame), but only after the unit commits. The notice is a row
+ * of `stop_notices` written in the unit, so a unit that rolls back leaves none; the coordinator pushes and deletes
+ * them after every commit (runtime/composition `afterCommit` → `takeStopNotices`).
+ */
+import type { ProductBudget } from "../../../core/budget.ts";
+import type { Job } from "../../../core/model.ts";
+import { giveBack } from "../dispatch/lease-ops.ts";
+import { loadJob } from "../jobs/rows.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { recordAutoLesson } from "./lessons.ts";
+
+export interface StopNotice {
+  factoryId: string;
+  jobId: string;
+  /** The epoch the holder runs under (before the coordinator took the lease): the `cancel` frame carries it. */
+  leaseEpoch: number;
+  reason: string;
+}
+
+/** Queue a `cancel` for the holder of `job` (as it was before its lease was taken), pushed after the commit. */
+export function noteStop(tx: Tx, job: Job, reason: string): void {
+  if (!job.holderFactoryId) return;
+  tx.sql.exec(
+    "INSERT INTO stop_notices(factory_id, job_id, lease_epoch, reason) VALUES (?, ?, ?, ?)",
+    job.holderFactoryId,
+    job.id,
+    job.leaseEpoch,
+    reason,
+  );
+}
+
+/** The notices committed so far, removed from the table (call after a commit, in a transaction of its own). */
+export function takeStopNotices(sql: SqlStorage): StopNotice[] {
+  const rows = sql
+    .exec<{ factory_id: string; job_id: string; lease_epoch: number; reason: string }>(
+      "SELECT factory_id, job_id, lease_epoch, reason FROM stop_notices ORDER BY seq",
+    )
+    .toArray();
+  if (rows.length === 0) return [];
+  sql.exec("DELETE FROM stop_notices");
+  return rows.map((r) => ({ factoryId: r.factory_id, jobId: r.job_id, leaseEpoch: r.lease_epoch, reason: r.reason }));
+}
+
+/**
+ * The budget is exhausted with `onExhausted: stop`: every leased job (assigned or building) but `keepJobId` is
+ * taken back and requeued with its checkpoint, its holder told to stop.
+ */
+export function stopRunning(tx: Tx, budget: ProductBudget, keepJobId?: string): number {
+  const why = `budget exhausted: $${budget.spentUsd.toFixed(2)} of $${budget.ceilingUsd.toFixed(2)} per ${budget.period}`;
+  const ids = tx.sql
+    .exec<{ id: string }>(
+      "SELECT id FROM jobs WHERE holder_factory_id IS NOT NULL AND stage IN ('assigned', 'building') ORDER BY id",
+    )
+    .toArray()
+    .map((r) => r.id)
+    .filter((id) => id !== keepJobId);
+  for (const id of ids) {
+    const job = loadJob(tx.sql, id);
+    if (!job?.holderFactoryId) continue;
+    noteStop(tx, job, why);
+    giveBack(tx, job, why, { lastResult: { outcome: "cancelled", message: why, retryable: true } });
+    recordAutoLesson(tx, {
+      trigger: "budget_stop",
+      subject: `job:${job.id}`,
+      text: `"${job.manifest.title}" was stopped because the product budget ran out (${why}); it resumes from its checkpoint.`,
+      capabilities: job.manifest.requires,
+      ...(job.engine ? { engine: job.engine } : {}),
+      ...(job.serialKey ? { serialKey: job.serialKey } : {}),
+    });
+  }
+  return ids.length;
+}

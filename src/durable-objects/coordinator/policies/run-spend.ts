@@ -1,0 +1,109 @@
+/**
+ * @module durable-objects/coordinator/policies/run-spend
+ * CHARGE A REPORT — contract (issue 9, parts 1–2), called by every fenced run report, in the report's own unit:
+ *   inputs: the fenced job (its lease is live), the report's cumulative `insights` (progress, completion or failure,
+ *           over HTTP PATCH or the WebSocket), its checkpoint, whether it ends the run, `tx.now`.
+ *   guard:  only the increase over what this run (job × lease epoch) already reported is accrued (core/budget
+ *           `accrue`; high-water marks in `run_spend`), so resent or reordered reports never count twice.
+ *   output: the product budget charged (policies/budget `spend`: warning, pause, stop). When the run's cumulative
+ *           cost or tokens, or its wall time since it started, passes the manifest's `budget` (core/job-budget), the
+ *           job ends `failed` with outcome `budget_exceeded` (permanent: never retried), checkpoint kept, a
+ *           `job.budget_exceeded` event in its feed saying why, a `job_budget_exceeded` alert. On a progress report the
+ *           coordinator takes the lease (epoch + 1, like a cancel) and queues a `cancel` for the holder; a final
+ *           report ends its lease itself (same epoch, so a resend of it is acknowledged as a duplicate: jobs/report). Returns the job as it ended when the report's job was ended or stopped
+ *           here (the caller answers with it and applies nothing else), else undefined.
+ */
+import { accrue, type RunSpend } from "../../../core/budget.ts";
+import { type JobOverrun, jobOverrun, reportTokens } from "../../../core/job-budget.ts";
+import type { Checkpoint, Insights, Job, RunResult } from "../../../core/model.ts";
+import { settled } from "../dag/dependents.ts";
+import { loadJob, moveJob, NO_LEASE } from "../jobs/rows.ts";
+import { finishRun } from "../jobs/runs.ts";
+import { enqueueEvent } from "../outbox/records.ts";
+import { one, type Tx } from "../runtime/tx.ts";
+import { raiseAlert } from "./alerts.ts";
+import { spend } from "./budget.ts";
+import { noteStop } from "./budget-stop.ts";
+
+export interface RunReport {
+  insights?: Insights;
+  checkpoint?: Omit<Checkpoint, "at">;
+  /** The report ends the run (completion or failure): a budget `stop` leaves this job to finish. */
+  final: boolean;
+}
+
+function seenSpend(tx: Tx, job: Job): RunSpend {
+  const row = one<{ cost_usd: number; tokens: number }>(
+    tx.sql,
+    "SELECT cost_usd, tokens FROM run_spend WHERE job_id = ? AND lease_epoch = ?",
+    job.id,
+    job.leaseEpoch,
+  );
+  return row ? { costUsd: row.cost_usd, tokens: row.tokens } : { costUsd: 0, tokens: 0 };
+}
+
+export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefined {
+  const before = seenSpend(tx, job);
+  const { deltaUsd, seen } = accrue(before, {
+    costUsd: report.insights?.costUsd ?? 0,
+    tokens: reportTokens(report.insights),
+  });
+  if (seen.costUsd !== before.costUsd || seen.tokens !== before.tokens) {
+    tx.sql.exec(
+      "INSERT OR REPLACE INTO run_spend(job_id, lease_epoch, cost_usd, tokens) VALUES (?, ?, ?, ?)",
+      job.id,
+      job.leaseEpoch,
+      seen.costUsd,
+      seen.tokens,
+    );
+    // Earlier runs of this job can no longer report (fenced): their marks are done with.
+    tx.sql.exec("DELETE FROM run_spend WHERE job_id = ? AND lease_epoch < ?", job.id, job.leaseEpoch);
+  }
+  const limits = job.budget ?? {}; // jobs stored before manifests defaulted `budget` have none
+  // Only a wall-time limit needs the run's start: most reports skip the read.
+  const started =
+    limits.wallSeconds === undefined
+      ? undefined
+      : one<{ started_at: number }>(
+          tx.sql,
+          "SELECT started_at FROM runs WHERE job_id = ? AND lease_epoch = ?",
+          job.id,
+          job.leaseEpoch,
+        )?.started_at;
+  const overrun = jobOverrun(limits, { costUsd: seen.costUsd, tokensIn: seen.tokens }, started ?? tx.now, tx.now);
+  if (overrun) {
+    const ended = endOverBudget(tx, job, overrun, report);
+    spend(tx, deltaUsd, job.id);
+    return loadJob(tx.sql, job.id) ?? ended;
+  }
+  spend(tx, deltaUsd, report.final ? job.id : undefined);
+  const after = loadJob(tx.sql, job.id);
+  return after && after.leaseEpoch !== job.leaseEpoch ? after : undefined; // stopped by the product budget
+}
+
+function endOverBudget(tx: Tx, job: Job, overrun: JobOverrun, report: RunReport): Job {
+  const result: RunResult = { outcome: "budget_exceeded", message: overrun.message, retryable: false };
+  if (!report.final) noteStop(tx, job, overrun.message);
+  finishRun(tx, job, result, report.insights);
+  enqueueEvent(tx, job.id, "job.budget_exceeded", {
+    limit: overrun.limit,
+    used: overrun.used,
+    max: overrun.max,
+    why: overrun.message,
+    factoryId: job.holderFactoryId,
+    leaseEpoch: job.leaseEpoch,
+  });
+  raiseAlert(tx, {
+    kind: "job_budget_exceeded",
+    severity: "warning",
+    subject: `job:${job.id}`,
+    message: `job "${job.title}" stopped: ${overrun.message}`,
+  });
+  const failed = moveJob(tx, job, "failed", {
+    ...NO_LEASE,
+    leaseEpoch: report.final ? job.leaseEpoch : job.leaseEpoch + 1,
+    lastResult: result,
+    ...(report.checkpoint ? { checkpoint: { ...report.checkpoint, at: tx.now } } : {}),
+  });
+  return settled(tx, failed); // permanent (jobs/report afterFailure keeps budget_exceeded failed): dependents re-evaluated
+}

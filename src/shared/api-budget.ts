@@ -1,0 +1,45 @@
+/**
+ * @module shared/api-budget
+ * The wire format of the product budget (issue 9, part 1): the `PUT …/budget` body and the `GET …/budget` answer,
+ * shared by the Worker's routes, the OpenAPI document, the CLI and the dashboard. Strict like the rest of shared/api.
+ */
+import { z } from "zod";
+import { BUDGET_PERIODS } from "../core/budget.ts";
+
+/**
+ * `PUT …/budget`: the period the ceiling applies to (UTC: day, ISO week from Monday, calendar month), the ceiling in
+ * USD (0.01 … 10 000 000: a cent is the smallest spend worth a limit; ten million is beyond any fleet's period), and
+ * what exhaustion does to running jobs (`pause`: they finish; `stop`: they are stopped, checkpoint kept).
+ */
+export const BudgetBody = z
+  .object({
+    period: z.enum(BUDGET_PERIODS),
+    ceilingUsd: z.number().min(0.01).max(10_000_000),
+    onExhausted: z.enum(["pause", "stop"]),
+  })
+  .strict();
+export type BudgetBody = z.infer<typeof BudgetBody>;
+
+/** `POST …/budget/pause` and `…/resume` take no fields (an empty body or `{}`). */
+export const BudgetActionBody = z.object({}).strict();
+
+/** `GET …/budget` (and the answer of every budget write). */
+export const BudgetViewSchema = z
+  .object({
+    period: z.enum(BUDGET_PERIODS),
+    ceilingUsd: z.number(),
+    spentUsd: z.number(),
+    state: z.enum(["ok", "warning", "paused"]),
+    /** ms epoch, UTC boundary */
+    periodStart: z.number().int(),
+    /** ms epoch: when the period rolls over */
+    periodEnd: z.number().int(),
+    onExhausted: z.enum(["pause", "stop"]),
+    /** 80 % of the ceiling: the warning line */
+    warnAtUsd: z.number(),
+    pausedBy: z.enum(["operator", "exhausted"]).optional(),
+    /** Cumulative spend over the period, oldest first (≤ 288 points, one per minute at most) */
+    burndown: z.array(z.object({ at: z.number().int(), spentUsd: z.number() }).strict()),
+  })
+  .strict();
+export type BudgetView = z.infer<typeof BudgetViewSchema>;

@@ -1,0 +1,47 @@
+/**
+ * @module worker/openapi-ops-budget
+ * The product budget's operations of the OpenAPI document (issue 9, part 1; worker/routes/budget).
+ */
+import { BudgetActionBody, BudgetBody } from "../shared/api-budget.ts";
+import { type Op, P } from "./openapi-ops.ts";
+
+const VIEW =
+  "{period, ceilingUsd, spentUsd, state: ok|warning|paused, periodStart, periodEnd, onExhausted, warnAtUsd, " +
+  "pausedBy?, burndown: [{at, spentUsd}]}";
+
+export const BUDGET_OPS: Op[] = [
+  {
+    method: "get",
+    path: `${P}/budget`,
+    summary:
+      `The product budget in its current UTC period ${VIEW}; warning at ≥ 80 % of the ceiling, paused at ≥ 100 % ` +
+      "or by an operator; 404 not_found when no budget is set",
+    role: "viewer",
+  },
+  {
+    method: "put",
+    path: `${P}/budget`,
+    summary:
+      "Set the budget {period: day|week|month, ceilingUsd, onExhausted: pause|stop}: cost accrues from run insights " +
+      "as reported; at 100 % dispatch pauses (waitingReason budget_paused) and running jobs finish (pause) or are " +
+      `stopped with their checkpoint kept (stop). A new period starts counting afresh. Audited budget.set; answers ${VIEW}`,
+    role: "operator",
+    body: BudgetBody,
+  },
+  {
+    method: "post",
+    path: `${P}/budget/pause`,
+    summary: "Pause dispatch by budget until resumed (running jobs finish). Audited budget.pause; answers the budget",
+    role: "operator",
+    body: BudgetActionBody,
+  },
+  {
+    method: "post",
+    path: `${P}/budget/resume`,
+    summary:
+      "Resume dispatch (an exhausted budget then runs over its ceiling until the period rolls over). Audited " +
+      "budget.resume; answers the budget",
+    role: "operator",
+    body: BudgetActionBody,
+  },
+];

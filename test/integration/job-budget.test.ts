@@ -1,0 +1,147 @@
+// Per-job budgets enforced by the coordinator in workerd (issue 9, part 2): a fenced report whose cumulative cost or
+// tokens, or whose wall time since the run started, passes the manifest's `budget` ends the job `failed` with outcome
+// `budget_exceeded` — over HTTP PATCH and over a WebSocket progress frame, and for a completion report too (never a
+// success) — with the checkpoint kept, a `job.budget_exceeded` event in its feed saying why, and no retry. A progress
+// report loses its lease (the old epoch fenced, a cancel pushed to a connected holder); a final report ends its own
+// lease, so its resend is acknowledged as a duplicate. A report within every limit changes nothing of that.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit, until } from "./client";
+import { type AssignFrame, connectFactory } from "./sockets";
+
+type Failed = JobView & { lastResult?: { outcome: string; message?: string; retryable?: boolean } };
+const patch = (product: string, token: string, jobId: string, json: Record<string, unknown>) =>
+  api<Failed & { code?: string }>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json });
+
+async function events(product: string, jobId: string) {
+  type Ev = { type: string; data: Record<string, unknown> };
+  const read = () =>
+    api<{ events: Ev[] }>("GET", `${P(product)}/jobs/${jobId}/events?after=0&limit=500`, { token: ADMIN });
+  return (await until(read, (r) => r.body.events?.some((e) => e.type === "job.budget_exceeded"))).body.events;
+}
+
+async function runs(product: string, jobId: string) {
+  type Runs = { runs: Array<{ result?: { outcome: string } }> };
+  return (await api<Runs>("GET", `${P(product)}/jobs/${jobId}/runs`, { token: ADMIN })).body.runs;
+}
+
+describe("a per-job budget, enforced by the coordinator", () => {
+  it("over HTTP: a progress report past budget.usd fails the job budget_exceeded, not retried, the old lease fenced", async () => {
+    const product = "job-budget-patch";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "pricey", budget: { usd: 2 }, maxAttempts: 3 });
+    const { lease } = (await claim(product, f.token)).body;
+    const checkpoint = { branch: "gf/wip/x", sha: "1234567" };
+    const within = await patch(product, f.token, job.id, {
+      leaseEpoch: lease.leaseEpoch,
+      stage: "building",
+      insights: { costUsd: 2 },
+    });
+    expect(within.body.stage).toBe("building"); // exactly the budget is within it
+    const over = await patch(product, f.token, job.id, {
+      leaseEpoch: lease.leaseEpoch,
+      checkpoint,
+      insights: { costUsd: 2.5 },
+    });
+    expect(over.status).toBe(200);
+    expect(over.body).toMatchObject({
+      stage: "failed",
+      checkpoint,
+      lastResult: { outcome: "budget_exceeded", retryable: false },
+    });
+    expect(over.body.holderFactoryId).toBeUndefined();
+    const again = await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, stage: "building" });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe("fenced");
+    expect((await getJob(product, job.id)).stage).toBe("failed"); // permanent: no automatic retry
+    expect((await runs(product, job.id)).map((r) => r.result?.outcome)).toEqual(["budget_exceeded"]);
+    const why = (await events(product, job.id)).find((e) => e.type === "job.budget_exceeded");
+    expect(why?.data).toMatchObject({ limit: "usd", used: 2.5, max: 2 });
+    expect(String(why?.data.why)).toContain("exceeds the job budget");
+  });
+
+  it("over a WebSocket: progress past budget.tokens pushes a cancel and keeps the checkpoint", async () => {
+    const product = "job-budget-ws";
+    const f = await enroll(product, "f");
+    const { socket } = await connectFactory(product, f.token);
+    const job = await submit(product, { title: "chatty", budget: { tokens: 1000 } });
+    const a = (await socket.next<AssignFrame>("assign")).assignments[0]!;
+    const ref = { jobId: job.id, leaseEpoch: a.leaseEpoch };
+    const checkpoint = { branch: "gf/wip/y", sha: "abcdef0" };
+    socket.send({
+      type: "progress",
+      id: "1",
+      ...ref,
+      stage: "building",
+      checkpoint,
+      insights: { tokensIn: 600, tokensOut: 300 },
+    });
+    expect((await socket.next<{ result: { stage: string } }>("ack")).result.stage).toBe("building");
+    socket.send({ type: "progress", id: "2", ...ref, insights: { tokensIn: 800, tokensOut: 300 } });
+    expect((await socket.next<{ result: { stage: string } }>("ack")).result.stage).toBe("failed");
+    expect(await socket.next("cancel")).toMatchObject(ref);
+    const failed = (await getJob(product, job.id)) as Failed;
+    expect(failed).toMatchObject({ stage: "failed", checkpoint, lastResult: { outcome: "budget_exceeded" } });
+    expect((await events(product, job.id)).find((e) => e.type === "job.budget_exceeded")?.data).toMatchObject({
+      limit: "tokens",
+      used: 1100,
+    });
+    socket.close();
+  });
+
+  it("a completion report over budget ends failed budget_exceeded, not in testing", async () => {
+    const product = "job-budget-complete";
+    const f = await enroll(product, "f");
+    const { socket } = await connectFactory(product, f.token);
+    const job = await submit(product, { title: "done but dear", budget: { usd: 1 } });
+    const a = (await socket.next<AssignFrame>("assign")).assignments[0]!;
+    socket.send({ type: "complete", id: "1", jobId: job.id, leaseEpoch: a.leaseEpoch, insights: { costUsd: 3 } });
+    expect((await socket.next<{ result: { stage: string } }>("ack")).result.stage).toBe("failed");
+    expect(((await getJob(product, job.id)) as Failed).lastResult?.outcome).toBe("budget_exceeded");
+    socket.close();
+  });
+
+  it("the agent's own budget_exceeded failure over budget ends its lease itself: a resend is a duplicate, not fenced", async () => {
+    const product = "job-budget-agent-fail";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "noticed", budget: { usd: 1 } });
+    const { lease } = (await claim(product, f.token)).body;
+    const body = {
+      leaseEpoch: lease.leaseEpoch,
+      stage: "failed",
+      result: { outcome: "budget_exceeded", message: "spent $1.50, budget is $1", retryable: false },
+      insights: { costUsd: 1.5 },
+    };
+    const first = await patch(product, f.token, job.id, body);
+    expect(first.body).toMatchObject({ stage: "failed", leaseEpoch: lease.leaseEpoch });
+    const resent = await patch(product, f.token, job.id, body);
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ stage: "failed", duplicate: true });
+  });
+
+  it("wall time: a report after budget.wallSeconds since the run started fails the job (run start set back)", async () => {
+    const product = "job-budget-wall";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "slow", budget: { wallSeconds: 60 } });
+    const { lease } = (await claim(product, f.token)).body;
+    const ok = await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, stage: "building" });
+    expect(ok.body.stage).toBe("building");
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) => {
+      s.storage.sql.exec("UPDATE runs SET started_at = ? WHERE job_id = ?", Date.now() - 61_000, job.id);
+    });
+    const late = await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, progress: { pct: 90 } });
+    expect(late.body).toMatchObject({ stage: "failed", lastResult: { outcome: "budget_exceeded" } });
+    expect(late.body.lastResult?.message).toContain("wall time");
+  });
+
+  it("a report within every limit leaves the job running and in testing on success", async () => {
+    const product = "job-budget-within";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "cheap", budget: { usd: 5, tokens: 10_000, wallSeconds: 3600 } });
+    const { lease } = (await claim(product, f.token)).body;
+    const insights = { costUsd: 4.99, tokensIn: 5000, tokensOut: 5000 };
+    await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, stage: "building", insights });
+    const done = await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, stage: "testing", insights });
+    expect(done.body.stage).toBe("testing");
+  });
+});

@@ -1,0 +1,157 @@
+// The budget rules (core/budget, core/job-budget), with fast-check properties where a rule has a bound: the period
+// holding `now` starts on a UTC boundary (midnight; Monday for weeks; the 1st for months), contains `now`, and asking
+// again from its start or any instant inside gives the same period; accrual of cumulative reports never counts
+// twice, whatever their order or repetition; the burndown stays within its cap, ordered, ending at the last spend;
+// state is warning from 80 % of the ceiling and paused by anyone's pause; rollover starts afresh keeping only an
+// operator's pause; a job's budget trips strictly past each limit (usd, tokens, wall seconds).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  accrue,
+  addPoint,
+  BUDGET_PERIODS,
+  BURNDOWN_MAX_POINTS,
+  type BudgetPoint,
+  budgetState,
+  nextPeriodStart,
+  type ProductBudget,
+  periodStartOf,
+  rollover,
+} from "../../src/core/budget.ts";
+import { jobOverrun } from "../../src/core/job-budget.ts";
+
+// 1970 … 2100: the instants a coordinator can meet.
+const instant = fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) });
+const period = fc.constantFrom(...BUDGET_PERIODS);
+
+describe("periodStartOf / nextPeriodStart", () => {
+  it("contain now: start ≤ now < next start", () => {
+    fc.assert(
+      fc.property(period, instant, (p, now) => {
+        const start = periodStartOf(p, now);
+        expect(start).toBeLessThanOrEqual(now);
+        expect(nextPeriodStart(p, start)).toBeGreaterThan(now);
+      }),
+    );
+  });
+
+  it("start on a UTC boundary: midnight, a Monday for weeks, the 1st for months", () => {
+    fc.assert(
+      fc.property(period, instant, (p, now) => {
+        const d = new Date(periodStartOf(p, now));
+        expect([d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()]).toEqual([0, 0, 0, 0]);
+        if (p === "week") expect(d.getUTCDay()).toBe(1);
+        if (p === "month") expect(d.getUTCDate()).toBe(1);
+      }),
+    );
+  });
+
+  it("are idempotent: the start of the start, or of any instant before the next start, is the same start", () => {
+    fc.assert(
+      fc.property(period, instant, fc.double({ min: 0, max: 1, noNaN: true }), (p, now, f) => {
+        const start = periodStartOf(p, now);
+        expect(periodStartOf(p, start)).toBe(start);
+        const next = nextPeriodStart(p, start);
+        expect(periodStartOf(p, start + Math.floor((next - start - 1) * f))).toBe(start);
+        expect(periodStartOf(p, next)).toBe(next); // the next start is itself a boundary
+      }),
+    );
+  });
+
+  it("knows ISO weeks and month lengths", () => {
+    const sunday = Date.UTC(2026, 10, 29, 23, 59); // Sunday 29 Nov 2026
+    expect(periodStartOf("week", sunday)).toBe(Date.UTC(2026, 10, 23));
+    expect(nextPeriodStart("month", Date.UTC(2028, 1, 10))).toBe(Date.UTC(2028, 2, 1)); // leap February
+    expect(nextPeriodStart("day", Date.UTC(2026, 11, 31, 12))).toBe(Date.UTC(2027, 0, 1));
+  });
+});
+
+describe("accrue", () => {
+  it("never counts twice: the sum of what is added equals the highest cumulative cost reported", () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1000, noNaN: true }), { maxLength: 50 }), (reports) => {
+        let seen = { costUsd: 0, tokens: 0 };
+        let total = 0;
+        for (const costUsd of [...reports, ...reports]) {
+          const r = accrue(seen, { costUsd, tokens: 0 });
+          expect(r.deltaUsd).toBeGreaterThanOrEqual(0);
+          total += r.deltaUsd;
+          seen = r.seen;
+        }
+        expect(total).toBeCloseTo(Math.max(0, ...reports), 6);
+      }),
+    );
+  });
+});
+
+describe("burndown", () => {
+  it("stays within its cap, in time order, its last point the latest spend", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 3_600_000 }), { minLength: 1, maxLength: 1500 }), (gaps) => {
+        let series: BudgetPoint[] = [{ at: 0, spentUsd: 0 }];
+        let at = 0;
+        let spent = 0;
+        for (const gap of gaps) {
+          at += gap;
+          spent += 1;
+          series = addPoint(series, at, spent);
+        }
+        expect(series.length).toBeLessThanOrEqual(BURNDOWN_MAX_POINTS);
+        expect(series[0]).toEqual({ at: 0, spentUsd: 0 });
+        expect(series.at(-1)).toEqual({ at, spentUsd: spent });
+        for (let i = 1; i < series.length; i++) expect(series[i]!.at).toBeGreaterThan(series[i - 1]!.at);
+      }),
+    );
+  });
+
+  it("coalesces spend within the same minute into one point", () => {
+    const s = addPoint(addPoint([{ at: 0, spentUsd: 0 }], 120_000, 1), 150_000, 2);
+    expect(s).toEqual([
+      { at: 0, spentUsd: 0 },
+      { at: 150_000, spentUsd: 2 },
+    ]);
+  });
+});
+
+describe("state and rollover", () => {
+  const budget = (over: Partial<ProductBudget> = {}): ProductBudget => ({
+    period: "day",
+    ceilingUsd: 10,
+    onExhausted: "pause",
+    periodStart: Date.UTC(2026, 11, 1),
+    spentUsd: 0,
+    burndown: [],
+    ...over,
+  });
+
+  it("is ok below 80 %, warning from 80 %, paused when anyone paused it", () => {
+    expect(budgetState(budget({ spentUsd: 7.99 }))).toBe("ok");
+    expect(budgetState(budget({ spentUsd: 8 }))).toBe("warning");
+    expect(budgetState(budget({ spentUsd: 12 }))).toBe("warning"); // over, but an operator resumed it
+    expect(budgetState(budget({ spentUsd: 10, pausedBy: "exhausted" }))).toBe("paused");
+    expect(budgetState(budget({ pausedBy: "operator" }))).toBe("paused");
+  });
+
+  it("rolls over at the boundary: nothing spent, the exhaustion pause lifted, an operator's kept", () => {
+    const b = budget({ spentUsd: 11, pausedBy: "exhausted", overrun: true });
+    expect(rollover(b, Date.UTC(2026, 11, 1, 23, 59))).toBe(b);
+    const next = rollover(b, Date.UTC(2026, 11, 3, 5));
+    expect(next).toMatchObject({ periodStart: Date.UTC(2026, 11, 3), spentUsd: 0 });
+    expect(next.pausedBy).toBeUndefined();
+    expect(next.overrun).toBeUndefined();
+    expect(rollover(budget({ pausedBy: "operator" }), Date.UTC(2026, 11, 2)).pausedBy).toBe("operator");
+  });
+});
+
+describe("jobOverrun", () => {
+  const start = 1_000_000;
+  it("trips strictly past each limit, naming it", () => {
+    expect(jobOverrun({ usd: 2 }, { costUsd: 2 }, start, start)).toBeUndefined();
+    expect(jobOverrun({ usd: 2 }, { costUsd: 2.01 }, start, start)?.limit).toBe("usd");
+    expect(jobOverrun({ tokens: 100 }, { tokensIn: 60, tokensOut: 40 }, start, start)).toBeUndefined();
+    expect(jobOverrun({ tokens: 100 }, { tokensIn: 60, tokensOut: 41 }, start, start)).toMatchObject({ used: 101 });
+    expect(jobOverrun({ wallSeconds: 60 }, undefined, start, start + 60_000)).toBeUndefined();
+    expect(jobOverrun({ wallSeconds: 60 }, undefined, start, start + 61_000)?.limit).toBe("wallSeconds");
+    expect(jobOverrun({}, { costUsd: 1e6, tokensIn: 1e9 }, start, start + 1e9)).toBeUndefined();
+  });
+});

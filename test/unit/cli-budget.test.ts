@@ -1,0 +1,163 @@
+// `gigafactory budget get|set|pause|resume` over a real local socket: `set PERIOD CEILING_USD [--on-exhausted]` sends
+// one PUT validated by the real schema, get prints spend against the ceiling, state and the latest burndown points
+// (or the record under --json), pause/resume POST and show the new state, a product without a budget is one
+// `✘ ERROR not_found: … / set one …` line (exit 1), a refused body is `✘ ERROR validation_failed` and a malformed
+// command line a usage error (exit 2) that sends nothing.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { type Io, makeContext } from "../../src/cli/context.ts";
+import { formatError, toCliError } from "../../src/cli/errors.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
+import { BudgetBody, type BudgetView } from "../../src/shared/api-budget.ts";
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+const START = Date.UTC(2026, 11, 1);
+
+/** A stand-in coordinator holding one product's budget, validating PUT bodies with the real schema. */
+async function coordinator(): Promise<{ url: string; calls: string[] }> {
+  let budget: BudgetView | undefined;
+  const calls: string[] = [];
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => {
+      body += d;
+    });
+    req.on("end", () => {
+      const send = (status: number, doc: unknown, type = "application/json") => {
+        res.writeHead(status, { "content-type": type });
+        res.end(JSON.stringify(doc));
+      };
+      const problem = (status: number, code: string, detail: string) =>
+        send(status, { title: code, detail, code }, "application/problem+json");
+      calls.push(`${req.method} ${req.url}`);
+      const base = "/api/v1/products/shop/budget";
+      if (req.method === "PUT" && req.url === base) {
+        const parsed = BudgetBody.safeParse(JSON.parse(body));
+        if (!parsed.success) return problem(400, "validation_failed", `body: ${parsed.error.issues[0]!.message}`);
+        budget = {
+          ...parsed.data,
+          spentUsd: 8.5,
+          state: "warning",
+          periodStart: START,
+          periodEnd: START + 86_400_000,
+          warnAtUsd: parsed.data.ceilingUsd * 0.8,
+          burndown: [
+            { at: START, spentUsd: 0 },
+            { at: START + 3_600_000, spentUsd: 8.5 },
+          ],
+        };
+        return send(200, budget);
+      }
+      if (!budget) return problem(404, "not_found", "budget of product shop does not exist");
+      if (req.method === "GET" && req.url === base) return send(200, budget);
+      if (req.method === "POST" && req.url === `${base}/pause`) {
+        budget = { ...budget, state: "paused", pausedBy: "operator" };
+        return send(200, budget);
+      }
+      if (req.method === "POST" && req.url === `${base}/resume`) {
+        const { pausedBy: _, ...rest } = budget;
+        budget = { ...rest, state: "warning" };
+        return send(200, budget);
+      }
+      return problem(404, "not_found", "no such route");
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls };
+}
+
+async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const line = parseCommandLine(argv, COMMANDS);
+    if (!line.command) throw new Error(`no command in ${argv.join(" ")}`);
+    return (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
+  } catch (err) {
+    const e = toCliError(err);
+    io.stderr(`${formatError(e)}\n`);
+    return e.exitCode;
+  }
+}
+
+async function cli(url: string, ...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli([...argv, "--url", url, "--token", "t", "--product", "shop"], {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    stderrIsTTY: false,
+    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
+    now: () => START + 3_700_000,
+  });
+  return { code, stdout, stderr };
+}
+
+describe("gigafactory budget", () => {
+  it("says how to set a budget when the product has none", async () => {
+    const { url } = await coordinator();
+    const r = await cli(url, "budget");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^✘ ERROR not_found: budget of product shop does not exist \/ set one: `gigafactory budget set/,
+    );
+  });
+
+  it("set sends one PUT and prints spend, state and burndown; get --json is the record", async () => {
+    const { url, calls } = await coordinator();
+    const r = await cli(url, "budget", "set", "day", "10", "--on-exhausted", "stop");
+    expect(r.code).toBe(0);
+    expect(calls).toEqual(["PUT /api/v1/products/shop/budget"]);
+    expect(r.stdout).toContain("✔ Budget set");
+    expect(r.stdout).toMatch(/spent\s+\$8\.50 of \$10\.00 \(85 %\)/);
+    expect(r.stdout).toMatch(/state\s+warning/);
+    expect(r.stdout).toMatch(/onExhausted\s+stop/);
+    expect(r.stdout).toContain("burndown (last 2 of 2)");
+    expect(r.stdout).toContain("2026-12-01T01:00:00Z  $8.50");
+    const json = await cli(url, "budget", "get", "--json");
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      period: "day",
+      ceilingUsd: 10,
+      onExhausted: "stop",
+      spentUsd: 8.5,
+    });
+  });
+
+  it("pause and resume POST and show the new state", async () => {
+    const { url, calls } = await coordinator();
+    await cli(url, "budget", "set", "week", "20");
+    const paused = await cli(url, "budget", "pause");
+    expect(paused.stdout).toMatch(/state\s+paused \(by an operator\)/);
+    const resumed = await cli(url, "budget", "resume", "--json");
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ state: "warning" });
+    expect(calls.slice(1)).toEqual([
+      "POST /api/v1/products/shop/budget/pause",
+      "POST /api/v1/products/shop/budget/resume",
+    ]);
+  });
+
+  it("reports a refused ceiling as ✘ ERROR validation_failed, exit 1", async () => {
+    const { url } = await coordinator();
+    const r = await cli(url, "budget", "set", "day", "0");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^✘ ERROR validation_failed: body: .+ \/ fix the value named above/);
+  });
+
+  it.each([
+    ["an unknown period", ["year", "10"]],
+    ["a ceiling that is not a number", ["day", "ten"]],
+    ["an unknown --on-exhausted", ["day", "10", "--on-exhausted", "panic"]],
+  ])("refuses %s as a usage error and sends nothing", async (_what, words) => {
+    const { url, calls } = await coordinator();
+    const r = await cli(url, "budget", "set", ...words);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^✘ ERROR usage: /);
+    expect(calls).toEqual([]);
+  });
+});

@@ -1,0 +1,33 @@
+// The dashboard's budget chart data (dashboard/budget.js `chartData`): uPlot's columns in seconds, the spend carried
+// flat to now so the line reaches the present, the 80 % and 100 % lines constant across the period; and the vendored
+// uPlot build draws nothing at import (it loads in Node, so the page module graph has no browser-only side effect).
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { chartData } from "../../dashboard/budget.js";
+// @ts-expect-error the vendored browser build ships no types
+import uPlot from "../../dashboard/vendor/uPlot.esm.js";
+
+describe("budget chartData", () => {
+  const budget = { ceilingUsd: 10, warnAtUsd: 8, periodStart: 0 };
+
+  it("draws the burndown up to now with the warning and ceiling lines", () => {
+    const burndown = [
+      { at: 0, spentUsd: 0 },
+      { at: 60_000, spentUsd: 5 },
+    ];
+    expect(chartData({ ...budget, burndown }, 120_000)).toEqual([
+      [0, 60, 120],
+      [0, 5, 5],
+      [8, 8, 8],
+      [10, 10, 10],
+    ]);
+  });
+
+  it("starts an empty series at the period start and adds no point in the past", () => {
+    expect(chartData({ ...budget, burndown: [] }, 0)).toEqual([[0], [0], [8], [10]]);
+  });
+
+  it("loads the vendored uPlot as a constructor", () => {
+    expect(typeof uPlot).toBe("function");
+  });
+});
