@@ -6,6 +6,7 @@
  */
 import { nextExclusionEnd } from "../dispatch/exclusions.ts";
 import { nextLeaseExpiry } from "../dispatch/lease-ops.ts";
+import { nextHalfOpenAt } from "../policies/breakers.ts";
 
 /** An armed alarm older than this is not trusted to fire (lost across a restart): re-armed anyway. */
 const STALE_ALARM_MS = 60_000;
@@ -28,6 +29,8 @@ export function nextDueAt(sql: SqlStorage, now: number, outboxAt: number | undef
     .one().t;
   if (notBefore !== null) due.push(notBefore);
   if (outboxAt !== undefined) due.push(outboxAt);
+  const halfOpen = nextHalfOpenAt(sql, now); // a breaker going half-open lets held work through
+  if (halfOpen !== undefined) due.push(halfOpen);
   return due.length === 0 ? undefined : Math.min(...due);
 }
 
