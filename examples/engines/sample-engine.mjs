@@ -20,6 +20,9 @@
  * failure, while $GF_ATTEMPT <= N) and `gf-sample-resume-seconds: N` (when the
  * work tree already holds an earlier run's notes — the run resumed from a
  * checkpoint — say so and work N seconds instead).
+ * Rate limits (issue 9): `gf-sample-rate-limit: N` in the body, or env GF_SAMPLE_RATE_LIMIT=N for every job on
+ * this host, makes it print `{"gf_rate_limited": {"retryAfterSeconds": N}}` and exit 1 at once: the run ends
+ * `rate_limited`, the job is requeued without counting the attempt and this factory × engine's breaker opens N s.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -61,6 +64,13 @@ const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "
 if (process.env.GF_SAMPLE_PID_DIR) {
   mkdirSync(process.env.GF_SAMPLE_PID_DIR, { recursive: true });
   writeFileSync(path.join(process.env.GF_SAMPLE_PID_DIR, `${jobId}.pid`), String(process.pid));
+}
+
+const rateLimit = directive("rate-limit") ?? (process.env.GF_SAMPLE_RATE_LIMIT ? Number(process.env.GF_SAMPLE_RATE_LIMIT) : undefined);
+if (rateLimit !== undefined) {
+  console.log(`sample engine: the provider is rate limiting us, retry after ${rateLimit}s`);
+  console.log(JSON.stringify({ gf_rate_limited: { retryAfterSeconds: rateLimit } }));
+  process.exit(1);
 }
 
 let stopping = false;
