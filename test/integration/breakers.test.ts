@@ -147,6 +147,28 @@ describe("circuit breakers", () => {
     expect(await breakersOf(product, f1.factoryId)).toEqual([]);
   });
 
+  it("push dispatch sends a half-open breaker one trial even with several seats and jobs free", async () => {
+    const product = "breaker-push-trial";
+    const f1 = await enroll(product, "f1", CLAUDE, 3);
+    await failJobs(product, f1.token, 5);
+    const queued = [];
+    for (let i = 0; i < 3; i++) queued.push(await submit(product, { title: `held ${i}`, engine: "claude" }));
+    await coolDownOver(product, f1.factoryId);
+    const { socket } = await connectFactory(product, f1.token, { capabilities: CLAUDE, seats: 3 });
+    const assign = await socket.next<{ assignments: Array<{ job: { id: string } }> }>("assign");
+    expect(assign.assignments.map((a) => a.job.id)).toEqual([queued[0]?.id]);
+    // Another pass (a new job) still sends nothing while the trial is out.
+    await submit(product, { title: "one more", engine: "claude" });
+    const explained = await api<{ rejected: Array<{ factoryId: string; reasons: string[] }> }>(
+      "GET",
+      `${P(product)}/jobs/${queued[1]?.id}/explain`,
+      { token: ADMIN },
+    );
+    expect(explained.body.rejected[0]?.reasons).toEqual(["breaker_open:claude"]);
+    expect(socket.frames.filter((f) => f.type === "assign")).toEqual([]);
+    socket.close();
+  });
+
   it("rate_limited opens the breaker for retryAfterSeconds and requeues the job without counting the attempt", async () => {
     const product = "breaker-rate-limit";
     const f1 = await enroll(product, "f1", CLAUDE);

@@ -5,7 +5,9 @@
 // cannot release (403), an unknown factory is 404 and a factory that is not quarantined is 409.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, type JobView, P, submit } from "./client";
+import { ADMIN, api, claim, enroll, type JobView, P, submit, until } from "./client";
+
+const ADM = { token: ADMIN };
 
 const report = (product: string, token: string, jobId: string, epoch: number, json: Record<string, unknown>) =>
   api<JobView>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json: { leaseEpoch: epoch, ...json } });
@@ -71,6 +73,15 @@ describe("quarantine on error budget", () => {
       result: { outcome: "failure", retryable: false },
     });
     expect(await statusOf(product, f.factoryId)).toBe("active");
+    const audit = await until(
+      () => api<{ items: Array<{ action: string; actor: string }> }>("GET", `${P(product)}/history?kind=audit`, ADM),
+      (r) => r.body.items.some((a) => a.action === "factory.release"),
+    );
+    const actions = audit.body.items.filter((a) => a.action.startsWith("factory.") && a.action !== "factory.enroll");
+    expect(actions.map((a) => [a.action, a.actor === "system" ? "system" : "operator"])).toEqual([
+      ["factory.quarantine", "system"],
+      ["factory.release", "operator"],
+    ]);
   });
 
   it("does not count neutral ends: cancelled runs and rate limits never quarantine", async () => {
