@@ -3,7 +3,8 @@
 // breaker_open (overflow: hold); `GET …/factories` and `GET …/breakers` show the breaker and explain names it as a
 // filter reason; after the cool-down (the stored open-until set back, no sleeping) it is half-open and lets exactly
 // one trial through, closes on its success and re-opens with a doubled cool-down on its failure; an engine's
-// `rate_limited` report opens it for exactly retryAfterSeconds and requeues the job without counting the attempt.
+// `rate_limited` report opens it for exactly retryAfterSeconds and requeues the job without counting the attempt; a
+// deregistered factory's breakers are forgotten.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { nextDueAt } from "../../src/durable-objects/coordinator/runtime/alarm.ts";
@@ -77,6 +78,10 @@ describe("circuit breakers", () => {
     // A job of another engine is not kept off f1.
     const other = await submit(product, { title: "codex work" });
     expect((await claim(product, f1.token)).body.job.id).toBe(other.id);
+    // A deregistered factory's breakers go with it.
+    expect((await api("DELETE", `${P(product)}/factories/${f1.factoryId}`, { token: ADMIN })).status).toBe(200);
+    const after = await api<{ breakers: unknown[] }>("GET", `${P(product)}/breakers`, { token: ADMIN });
+    expect(after.body.breakers).toEqual([]);
   });
 
   it("overflow hold keeps the job off every factory while a breaker of its engine is open (breaker_open)", async () => {

@@ -201,3 +201,12 @@ export function nextHalfOpenAt(sql: SqlStorage, now: number): number | undefined
     .one().t;
   return t ?? undefined;
 }
+
+/**
+ * Forget a deregistered factory's breakers and error window: an orphan open breaker would otherwise hold jobs of its
+ * engine under `overflow: hold` until its cool-down ran out.
+ */
+export function forgetFactory(sql: SqlStorage, factoryId: string): void {
+  sql.exec("DELETE FROM breakers WHERE factory_id = ?", factoryId);
+  sql.exec("DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
+}
