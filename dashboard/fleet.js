@@ -2,6 +2,7 @@
 // capabilities, heartbeat age), kept current by the shared Live poller.
 
 import { ago, h, replace, when } from "./dom.js";
+import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
 
 /**
  * Render the fleet view into `root`; returns a cleanup function.
@@ -34,14 +35,18 @@ export function fleetView(root, live) {
       );
       return;
     }
-    replace(grid, ...factories.map(factoryCard));
+    replace(grid, ...factories.map((f) => factoryCard(f, live, render)));
   };
   render();
   return live.subscribe(render);
 }
 
-/** @param {any} f a Factory (src/core/model.ts) */
-export function factoryCard(f) {
+/**
+ * @param {any} f a Factory (src/core/model.ts) with its `breakers`
+ * @param {import("./live.js").Live} [live] for the Release button of a quarantined factory
+ * @param {() => void} [rerender]
+ */
+export function factoryCard(f, live, rerender = () => {}) {
   const pct = f.seats ? Math.min(100, Math.round((f.load / f.seats) * 100)) : 0;
   const bar = h(
     "div",
@@ -60,6 +65,8 @@ export function factoryCard(f) {
       h("span", { class: "muted", title: when(f.lastHeartbeatAt) }, ` · heartbeat ${ago(f.lastHeartbeatAt)}`),
     ),
     h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${f.seats} seats`)),
+    breakerBadges(f),
+    live ? quarantinePanel(f, live, rerender) : null,
     f.capabilities.length
       ? h(
           "ul",

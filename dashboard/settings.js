@@ -5,6 +5,7 @@
 
 import { api, describeError } from "./api.js";
 import { h, replace, showError, statusLine } from "./dom.js";
+import { HEALTH_GROUPS, OVERFLOW_CHOICES } from "./settings-health.js";
 
 /** The router weights, in SPEC §5 order. */
 const WEIGHTS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation"];
@@ -54,6 +55,9 @@ const FIELDS = [
         : "Router score term (SPEC §5).",
   })),
 ];
+/** Where the issue 9 fields start in FIELDS: the fieldsets above slice by index. */
+const HEALTH_START = FIELDS.length;
+FIELDS.push(...HEALTH_GROUPS.flatMap((g) => g.fields));
 
 /** @param {any} obj @param {string} path */
 const read = (obj, path) => path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
@@ -87,6 +91,11 @@ export function settingsView(root, live) {
   const status = statusLine();
   status.id = "settings-status";
   const preemption = h("input", { type: "checkbox", id: "setting-preemption", name: "preemption" });
+  const overflow = h(
+    "select",
+    { id: "setting-overflow", name: "overflow" },
+    ...OVERFLOW_CHOICES.map((c) => h("option", { value: c.value }, c.label)),
+  );
   /** @type {Map<string, HTMLInputElement>} */
   const inputs = new Map(
     FIELDS.map((f) => [
@@ -129,7 +138,11 @@ export function settingsView(root, live) {
     ),
     h("fieldset", null, h("legend", null, "Leases and aging"), ...FIELDS.slice(0, 2).map(field)),
     h("fieldset", null, h("legend", null, "Retries"), ...FIELDS.slice(2, 5).map(field)),
-    h("fieldset", null, h("legend", null, "Router weights"), ...FIELDS.slice(5).map(field)),
+    h("fieldset", null, h("legend", null, "Router weights"), ...FIELDS.slice(5, HEALTH_START).map(field)),
+    h("div", { class: "field" }, h("label", { for: "setting-overflow" }, "Overflow when a breaker is open"), overflow),
+    ...HEALTH_GROUPS.map((g) =>
+      h("fieldset", null, h("legend", null, g.legend), ...g.fields.map((f) => field(/** @type {any} */ (f)))),
+    ),
     facts,
     status,
     h("div", { class: "row" }, save),
@@ -139,6 +152,7 @@ export function settingsView(root, live) {
   const fill = (s) => {
     current = s;
     preemption.checked = Boolean(s.preemption);
+    overflow.value = s.overflow === "hold" ? "hold" : "route";
     for (const f of FIELDS) inputs.get(f.path).value = String(read(s, f.path));
     const frozen = s.frozenSerialKeys?.length ? s.frozenSerialKeys.join(", ") : "none";
     facts.textContent = `Frozen serial keys: ${frozen} · Dispatch ${s.budgetPaused ? "paused by budget" : "running"}`;
@@ -149,7 +163,10 @@ export function settingsView(root, live) {
     ev.preventDefault();
     if (!current) return;
     /** @type {Map<string, unknown>} */
-    const values = new Map([["preemption", preemption.checked]]);
+    const values = new Map([
+      ["preemption", preemption.checked],
+      ["overflow", overflow.value],
+    ]);
     for (const f of FIELDS) {
       const input = inputs.get(f.path);
       const n = Number(input.value);

@@ -23,6 +23,9 @@
  * For the budget tests (issue 9), `gf-sample-cost: X` reports a total of X USD (and proportional tokens: 100 000
  * per USD, 80 % in, 20 % out) as COST_TICKS cumulative `gf_insights` lines spread over the run, the last one X,
  * so the agent's progress reports carry a growing cost the coordinator accrues as it arrives.
+ * Rate limits (issue 9): `gf-sample-rate-limit: N` in the body, or env GF_SAMPLE_RATE_LIMIT=N for every job on
+ * this host, makes it print `{"gf_rate_limited": {"retryAfterSeconds": N}}` and exit 1 at once: the run ends
+ * `rate_limited`, the job is requeued without counting the attempt and this factory × engine's breaker opens N s.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -64,6 +67,13 @@ const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "
 if (process.env.GF_SAMPLE_PID_DIR) {
   mkdirSync(process.env.GF_SAMPLE_PID_DIR, { recursive: true });
   writeFileSync(path.join(process.env.GF_SAMPLE_PID_DIR, `${jobId}.pid`), String(process.pid));
+}
+
+const rateLimit = directive("rate-limit") ?? (process.env.GF_SAMPLE_RATE_LIMIT ? Number(process.env.GF_SAMPLE_RATE_LIMIT) : undefined);
+if (rateLimit !== undefined) {
+  console.log(`sample engine: the provider is rate limiting us, retry after ${rateLimit}s`);
+  console.log(JSON.stringify({ gf_rate_limited: { retryAfterSeconds: rateLimit } }));
+  process.exit(1);
 }
 
 let stopping = false;

@@ -7,6 +7,10 @@
  * on a line of its own, `{"gf_insights": {"tokensIn": N, "tokensOut": N, "costUsd": X}}`.
  * Every such line replaces the previous one (so an engine can report running
  * totals); the last one is sent with the report. Other fields are ignored.
+ *
+ * Rate limits: an engine whose provider throttles it prints `{"gf_rate_limited": {"retryAfterSeconds": N}}` on a
+ * line of its own and exits; the run then ends `rate_limited` with that N (s, an integer clamped to 0…86 400), the
+ * coordinator requeues the job without counting the attempt and opens this factory's breaker for the engine N s.
  */
 import type { Insights, JobBudget } from "../core/model.ts";
 
@@ -39,6 +43,25 @@ export function parseInsightsLine(line: string): Usage | undefined {
   if (tokensOut !== undefined) usage.tokensOut = tokensOut;
   if (costUsd !== undefined) usage.costUsd = costUsd;
   return usage;
+}
+
+/** 86 400 s: the longest back-off the API accepts (shared/api RunResultBody), a day. */
+const MAX_RETRY_AFTER_S = 86_400;
+
+/** A `{"gf_rate_limited": {"retryAfterSeconds": N}}` line → N (s, clamped integer); anything else → undefined. */
+export function parseRateLimitLine(line: string): number | undefined {
+  const t = line.trim();
+  if (!t.startsWith("{") || !t.includes('"gf_rate_limited"')) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  const raw = (data as { gf_rate_limited?: unknown } | null)?.gf_rate_limited;
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const n = nonNeg((raw as Record<string, unknown>).retryAfterSeconds);
+  return n === undefined ? undefined : Math.min(Math.round(n), MAX_RETRY_AFTER_S);
 }
 
 /** `git diff --shortstat` output (" 3 files changed, 10 insertions(+), 2 deletions(-)") → numbers; empty → zeros. */
@@ -76,6 +99,8 @@ export function reportInsights(usage: Usage, diffStat?: Insights["diffStat"]): I
 export class UsageMeter {
   usage: Usage = {};
   breach: string | undefined;
+  /** The engine said it is rate limited: retry after this many s (the last such line wins). */
+  rateLimitedFor: number | undefined;
   private readonly budget: JobBudget;
 
   constructor(budget: JobBudget) {
@@ -84,6 +109,8 @@ export class UsageMeter {
 
   /** Feed one output line; returns the breach the first time usage goes over budget. */
   line(text: string): string | undefined {
+    const retryAfter = parseRateLimitLine(text);
+    if (retryAfter !== undefined) this.rateLimitedFor = retryAfter;
     const usage = parseInsightsLine(text);
     if (!usage) return undefined;
     this.usage = usage;

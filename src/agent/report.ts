@@ -14,7 +14,7 @@ import type { JobRecord, JobRecords, StoredReport } from "./state.ts";
 /** The exit of an engine → the report type and result (insights and checkpoint are added by the caller). */
 export function resultOf(
   exit: EngineExit,
-  opts: { wallSeconds?: number; usageBreach?: string; lastError?: string },
+  opts: { wallSeconds?: number; usageBreach?: string; lastError?: string; rateLimitedFor?: number },
 ): { type: "complete" | "fail"; result: RunResult } {
   const rc = exit.rc !== null && exit.rc >= -1024 && exit.rc <= 1024 ? exit.rc : undefined;
   const withRc = (r: RunResult): RunResult => (rc === undefined ? r : { rc, ...r });
@@ -28,6 +28,14 @@ export function resultOf(
   if (exit.stoppedFor === "budget_usage") {
     const message = `budget exceeded: ${opts.usageBreach ?? "usage over the job's budget"}`;
     return { type: "fail", result: withRc({ outcome: "budget_exceeded", message, retryable: false }) };
+  }
+  if (opts.rateLimitedFor !== undefined) {
+    // The engine said its provider throttled it (agent/insights): not the job's fault, whatever the exit code.
+    const message = `engine rate limited: retry after ${opts.rateLimitedFor}s`;
+    return {
+      type: "fail",
+      result: withRc({ outcome: "rate_limited", retryAfterSeconds: opts.rateLimitedFor, message }),
+    };
   }
   if (exit.rc === 0) return { type: "complete", result: { outcome: "success", rc: 0 } };
   const how =

@@ -245,6 +245,7 @@ export class SeatRunner {
       wallSeconds: job.budget.wallSeconds,
       usageBreach: this.meter.breach,
       lastError: this.log.lastError(),
+      rateLimitedFor: this.meter.rateLimitedFor,
     });
     const warn = (t: string) => this.say("⚠", "artifact.failed", `${this.jobId} ${t}`);
     const diffStat = await publishRun(this.ctx.rest, this.ref(), ws, wip.lastSha ?? ws.base, this.log, warn);

@@ -80,10 +80,12 @@ export interface Checkpoint {
 
 export interface RunResult {
   rc?: number;
-  outcome: "success" | "failure" | "budget_exceeded" | "timeout" | "cancelled" | "fenced";
+  outcome: "success" | "failure" | "budget_exceeded" | "timeout" | "cancelled" | "fenced" | "rate_limited";
   message?: string;
   /** A failure the factory knows retrying cannot fix (bad manifest, missing repo). */
   retryable?: boolean;
+  /** `rate_limited` only: how long the engine asked to be left alone, s (opens its breaker that long). */
+  retryAfterSeconds?: number;
 }
 
 export interface Insights {

@@ -6,6 +6,7 @@
  * explain panel reads the per-term breakdown in `Candidate.terms`). Nothing here
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
+import { DEFAULT_ENGINE } from "./breaker.ts";
 import { type Exclusion, isExcluded } from "./exclusions.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
 
@@ -42,8 +43,10 @@ export interface RouteContext {
   busySerialKeys?: ReadonlySet<string>;
   frozenSerialKeys?: ReadonlySet<string>;
   budgetPaused?: boolean;
-  /** `${factoryId}:${engine}` of every open circuit breaker. */
+  /** `${factoryId}:${engine}` of every open circuit breaker (engine `*`: the factory's default, core/breaker). */
   openBreakers?: ReadonlySet<string>;
+  /** `hold`: while any breaker of a job's engine is open, no factory takes it; `route` (default): others may. */
+  overflow?: "route" | "hold";
   /** The remembered exclusion of a job for a factory (core/exclusions), if any; in force while `now < until`. */
   exclusionOf?: (jobId: string, factoryId: string) => Exclusion | undefined;
   /** Aging horizon, ms: after this long in the queue a job's starvation penalty is gone (settings.agingHorizonMinutes). */
@@ -98,10 +101,24 @@ export function filterReasons(job: Job, factory: Factory, ctx: RouteContext): st
     reasons.push("serial_gate_closed");
   }
   if (ctx.budgetPaused) reasons.push("budget_paused");
-  if (job.engine && ctx.openBreakers?.has(`${factory.id}:${job.engine}`)) reasons.push(`breaker_open:${job.engine}`);
+  if (breakerBlocks(job, factory, ctx)) reasons.push(`breaker_open:${job.engine ?? DEFAULT_ENGINE}`);
   const exclusion = activeExclusion(job, factory, ctx);
   if (exclusion) reasons.push(`excluded:${exclusion.kind}`);
   return reasons;
+}
+
+/**
+ * The job's engine (or the factory's default, `*`, when it names none) has an open breaker on this factory — or,
+ * with `overflow: hold`, on any factory: then the job waits rather than overflowing to the others.
+ */
+export function breakerBlocks(job: Pick<Job, "engine">, factory: Pick<Factory, "id">, ctx: RouteContext): boolean {
+  const open = ctx.openBreakers;
+  if (!open || open.size === 0) return false;
+  const engine = job.engine ?? DEFAULT_ENGINE;
+  if (open.has(`${factory.id}:${engine}`)) return true;
+  if (ctx.overflow !== "hold") return false;
+  for (const key of open) if (key.slice(key.lastIndexOf(":") + 1) === engine) return true;
+  return false;
 }
 
 /** The exclusion in force for this job on this factory at `ctx.now`, if any. */

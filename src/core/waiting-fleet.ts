@@ -5,6 +5,7 @@
  * quarantined, none connected, breakers open, exclusions, or every seat busy — so the waiting reason cannot
  * disagree with the router. Pure: the connected set and `now` are parameters.
  */
+import { DEFAULT_ENGINE } from "./breaker.ts";
 import type { Factory, Job } from "./model.ts";
 import { effectiveRequires, filterReasons, type RouteContext } from "./router.ts";
 
@@ -60,7 +61,7 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
   if (live.some(({ reasons }) => !reasons.some(perFactory))) return { code: "fits" };
   const unbroken = live.filter(({ reasons }) => !has(reasons, "breaker_open:"));
   if (unbroken.length === 0) {
-    return { code: "breaker_open", engine: job.engine ?? "", factories: live.map(({ f }) => note(f)) };
+    return { code: "breaker_open", engine: job.engine ?? DEFAULT_ENGINE, factories: live.map(({ f }) => note(f)) };
   }
   const seatOnly = unbroken.filter(({ reasons }) => !has(reasons, "excluded:"));
   if (seatOnly.length === 0) {

@@ -54,9 +54,11 @@ export const CheckpointBody = z
 export const RunResultBody = z
   .object({
     rc: z.number().int().min(-1024).max(1024).optional(),
-    outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced"]),
+    outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced", "rate_limited"]),
     message: z.string().max(4000).optional(),
     retryable: z.boolean().optional(),
+    // 1 day: a provider's longest realistic back-off; a longer one is an operator's call (quarantine), not a header.
+    retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
   })
   .strict();
 

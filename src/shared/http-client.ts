@@ -18,12 +18,24 @@ import type { SerialGate } from "../core/serial-gates.ts";
 import type { ProductSettings, SettingsPatch } from "../core/settings.ts";
 import type { JOB_ACTIONS, PatchJobBody } from "./api.ts";
 import type { JobEvent } from "./protocol.ts";
-import type { Explanation, JobPage, JobView, Lease, Run, TokenInfo, TreeNode } from "./responses.ts";
+import type {
+  Explanation,
+  FactoryBreaker,
+  FactoryWithBreakers,
+  JobPage,
+  JobView,
+  Lease,
+  Run,
+  TokenInfo,
+  TreeNode,
+} from "./responses.ts";
 
 export type {
   Candidate,
   Explanation,
   Factory,
+  FactoryBreaker,
+  FactoryWithBreakers,
   Job,
   JobEvent,
   JobPage,
@@ -305,8 +317,12 @@ export class GigafactoryClient {
   mintEnrollmentCode(body: { ttlSeconds?: number } = {}): Promise<{ id: string; code: string; expiresAt: number }> {
     return this.call("POST", "/factories/enrollment-codes", { json: body });
   }
-  async listFactories(): Promise<Factory[]> {
-    return (await this.call<{ factories: Factory[] }>("GET", "/factories")).factories;
+  async listFactories(): Promise<FactoryWithBreakers[]> {
+    return (await this.call<{ factories: FactoryWithBreakers[] }>("GET", "/factories")).factories;
+  }
+  /** Return a quarantined factory to active (operator; issue 9). */
+  releaseFactory(id: string): Promise<FactoryWithBreakers> {
+    return this.call("POST", `/factories/${enc(id)}/release`);
   }
   getFactory(id: string): Promise<Factory> {
     return this.call("GET", `/factories/${enc(id)}`);

@@ -110,3 +110,15 @@ export interface TreeNode {
   children: TreeNode[];
   truncated?: boolean;
 }
+
+/** One circuit breaker of a factory as `GET …/factories` lists it (issue 9; engine `*` = the factory's default). */
+export interface FactoryBreaker {
+  engine: string;
+  state: "closed" | "open" | "half_open";
+  consecutiveFailures: number;
+  /** When an open breaker goes half-open, ms epoch (open only). */
+  openUntil?: number;
+}
+
+/** A factory as the API lists it: with its breakers (those not plainly closed with no failures). */
+export type FactoryWithBreakers = import("../core/model.ts").Factory & { breakers?: FactoryBreaker[] };

@@ -12,6 +12,7 @@ import { type AppEnv, productAuth } from "./auth.ts";
 import { cors, securityHeaders } from "./browser-policy.ts";
 import { onError, problemResponse } from "./problem.ts";
 import { artifacts } from "./routes/artifacts.ts";
+import { breakers } from "./routes/breakers.ts";
 import { budget } from "./routes/budget.ts";
 import { bulk } from "./routes/bulk.ts";
 import { dag } from "./routes/dag.ts";
@@ -34,7 +35,7 @@ export function buildApp(): Hono<AppEnv> {
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
-  for (const r of [settings, serial, reviews, budget]) product.route("/", r);
+  for (const r of [settings, serial, reviews, budget, breakers]) product.route("/", r);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
 
   const app = new Hono<AppEnv>();

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { WaitingReasonSchema } from "../shared/api-policies.ts";
 import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS, JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
+import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
 import { BUDGET_OPS } from "./openapi-ops-budget.ts";
 import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
 import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
@@ -27,6 +28,7 @@ const OPS: Op[] = [
   ...HISTORY_OPS,
   ...GATE_OPS,
   ...BUDGET_OPS,
+  ...BREAKER_OPS,
 ];
 
 const PROBLEM = {

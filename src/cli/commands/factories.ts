@@ -6,11 +6,30 @@
  * host. A factory token is shown exactly once (at enroll and rotate): the
  * server keeps only its hash, so the CLI says so next to it.
  */
-import type { Enrolled, Factory } from "../../shared/http-client.ts";
+import type { Enrolled, Factory, FactoryBreaker } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { formatAge, list, renderTable } from "../table.ts";
 
-export function factoryRows(factories: readonly Factory[], now: number): string[][] {
+/**
+ * The BREAKERS cell: each breaker that is not plainly closed, `engine state` — open ones with the time left, closed
+ * ones with their run of failures — or `-`. Engine `*` is the factory's default (jobs that name no engine).
+ */
+export function breakerCell(breakers: readonly FactoryBreaker[] | undefined, now: number): string {
+  if (!breakers || breakers.length === 0) return "-";
+  return breakers
+    .map((b) => {
+      if (b.state === "open" && b.openUntil !== undefined)
+        return `${b.engine} open (${formatAge(now, b.openUntil)} left)`;
+      if (b.state === "closed") return `${b.engine} closed (${b.consecutiveFailures} failed)`;
+      return `${b.engine} ${b.state.replace("_", "-")}`;
+    })
+    .join(", ");
+}
+
+export function factoryRows(
+  factories: ReadonlyArray<Factory & { breakers?: FactoryBreaker[] }>,
+  now: number,
+): string[][] {
   return factories.map((f) => [
     f.id,
     f.name,
@@ -23,6 +42,7 @@ export function factoryRows(factories: readonly Factory[], now: number): string[
       ? `${list(f.capabilities)} (pending: ${list(f.pendingCapabilities)})`
       : list(f.capabilities),
     f.lastHeartbeatAt === undefined ? "never" : `${formatAge(f.lastHeartbeatAt, now)} ago`,
+    breakerCell(f.breakers, now),
   ]);
 }
 
@@ -46,10 +66,18 @@ export const factories: Command = {
             { header: "LOAD/SEATS", align: "right" },
             { header: "CAPABILITIES", max: 48 },
             { header: "LAST HEARTBEAT" },
+            { header: "BREAKERS", max: 48 },
           ],
           factoryRows(found, ctx.io.now()),
         ),
       );
+    const quarantined = found.filter((f) => f.status === "quarantined");
+    if (!ctx.json && quarantined.length > 0) {
+      ctx.print(
+        `\n${quarantined.length} factory(ies) quarantined (error budget or an operator); return one to work with` +
+          " `gigafactory factory release ID`.",
+      );
+    }
     const waiting = found.filter((f) => (f.pendingCapabilities ?? []).length > 0);
     if (!ctx.json && waiting.length > 0) {
       ctx.print(
@@ -171,6 +199,18 @@ export const factoryCommands: Command[] = [
           `✔ factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)${pending}`,
         );
       }
+      return 0;
+    },
+  },
+  {
+    path: ["factory", "release"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "return a quarantined factory to rotation: its error window is cleared and its alert resolved",
+    options: {},
+    async run(ctx) {
+      const f = await ctx.client().releaseFactory(ctx.positionals[0]!);
+      if (ctx.json) ctx.emit(f);
+      else ctx.print(`✔ factory ${f.name} (${f.id}) is released and ${f.status} again`);
       return 0;
     },
   },

@@ -69,6 +69,26 @@ export function formatSettings(s: ProductSettings): string {
     ],
     ["frozenSerialKeys", s.frozenSerialKeys.length ? s.frozenSerialKeys.join(", ") : NONE],
     ["budgetPaused", s.budgetPaused ? "yes: dispatch is paused" : "no"],
+    [
+      "overflow",
+      s.overflow === "hold"
+        ? "hold (a job waits while a breaker of its engine is open)"
+        : "route (a job goes to another factory while its engine's breaker is open)",
+    ],
+    [
+      "breaker",
+      `open after ${num(s.breaker.failureThreshold)} failures · cool-down ${num(s.breaker.coolDownSeconds)} s, ` +
+        `doubling up to ${num(s.breaker.maxCoolDownSeconds)} s`,
+    ],
+    [
+      "errorBudget",
+      `quarantine after more than ${num(s.errorBudget.maxFailures)} failures in ${num(s.errorBudget.windowMinutes)} min`,
+    ],
+    [
+      "health",
+      `stuck after ${num(s.health.stuckAfterMinutes)} min · starving after ${num(s.health.starvingAfterMinutes)} min` +
+        ` · expected finish every ${num(s.health.expectedFinishIntervalMinutes)} min`,
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");

@@ -23,7 +23,7 @@ import { requireFactory, updateFactory } from "../factories/registry.ts";
 import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
-import { openBreakerKeys } from "../policies/breakers.ts";
+import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { exclusionLookup } from "./exclusions.ts";
@@ -51,6 +51,7 @@ export function routeContext(tx: Tx): RouteContext {
     frozenSerialKeys: new Set(settings.frozenSerialKeys),
     budgetPaused: settings.budgetPaused,
     openBreakers: openBreakerKeys(tx),
+    overflow: settings.overflow,
     // Leases a factory lost on a job keep it away from that job for a backoff (core/exclusions).
     exclusionOf: exclusionLookup(tx.sql, tx.now),
     agingHorizonMs: settings.agingHorizonMinutes * 60_000,
@@ -72,6 +73,7 @@ export function assignJob(tx: Tx, job: Job, factoryId: string, requestedTtl?: nu
     preemptedBy: undefined,
   });
   startRun(tx, next, factoryId);
+  noteAssignment(tx, next.engine, factoryId); // a half-open breaker's one trial
   enqueueEvent(tx, next.id, "lease.granted", {
     factoryId,
     leaseEpoch: next.leaseEpoch,

@@ -11,6 +11,7 @@ import { consumeEnrollmentCode } from "../access/enrollment.ts";
 import { type Retired, takeFactoryWatchers } from "../access/feed-readers.ts";
 import { heldAssignments, requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { enqueueAudit } from "../outbox/records.ts";
+import { forgetFactory } from "../policies/breakers.ts";
 import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { approveGrant, declareFactory } from "./grants.ts";
@@ -85,6 +86,7 @@ export function deregister(tx: Tx, factoryId: string, actor: string): Retired<{ 
   const watched = takeFactoryWatchers(tx, factoryId);
   const requeued = requeueHeldBy(tx, factoryId, "factory deregistered");
   deleteFactory(tx, factoryId);
+  forgetFactory(tx.sql, factoryId);
   enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued });
   return { value: { requeued }, watched };
 }

@@ -67,6 +67,10 @@ export function patchJob(tx: Tx, factoryId: string, jobId: string, body: PatchBo
       const result: RunResult = body.result ?? { outcome: "failure", message: "reported failed" };
       finishRun(tx, job, result, body.insights);
       const failed = moveJob(tx, job, "failed", { ...changes, ...NO_LEASE, lastResult: result });
+      // A rate limit is not the job's fault: back in the queue at once, the attempt refunded (policies/breakers
+      // has opened this factory × engine for `retryAfterSeconds`, so it goes elsewhere or is held).
+      if (result.outcome === "rate_limited")
+        return moveJob(tx, failed, "queued", { attempt: Math.max(0, job.attempt - 1) });
       return settled(tx, afterFailure(tx, failed)); // still failed (no retry) or dead-lettered: dependents re-evaluated
     }
     default:

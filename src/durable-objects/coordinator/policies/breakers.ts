@@ -1,20 +1,155 @@
 /**
  * @module durable-objects/coordinator/policies/breakers
- * CONTRACT (issue 9) — circuit breakers per factory × engine, as the router and the run history see them.
- * `noteRunOutcome` is called for every run that ends (jobs/runs `finishRun`), in that unit; `openBreakerKeys`
- * feeds the router's filter (dispatch/claim `routeContext`). The breakers part fills both in.
+ * Circuit breakers per factory × engine (issue 9 part 3), stored in `breakers` (no row = closed, no failures) over
+ * the pure state machine of core/breaker. `noteRunOutcome` is called for every run that ends (jobs/runs
+ * `finishRun`), in that unit; `openBreakerKeys` feeds the router's filter (dispatch/claim `routeContext`);
+ * `noteAssignment` marks a half-open breaker's one trial when dispatch/claim `assignJob` grants its lease.
+ *
+ * What counts: `failure`, `timeout` and `rate_limited` are the engine's fault; `success` closes. `cancelled`,
+ * `budget_exceeded` and `fenced` are neutral — an operator, a budget or a lost lease ended the run, not the engine —
+ * they only free a half-open breaker's trial slot. A job that names no engine runs the factory's default one: its
+ * breaker is `<factoryId>:*` (core/breaker `DEFAULT_ENGINE`).
  */
+import {
+  admit,
+  type Breaker,
+  type BreakerEvent,
+  blocksRouting,
+  breakerState,
+  CLOSED,
+  DEFAULT_ENGINE,
+  onRunEnd,
+} from "../../../core/breaker.ts";
+import type { RunResult } from "../../../core/model.ts";
 import type { Run } from "../../../shared/responses.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { clearAlert, raiseAlert } from "./alerts.ts";
+import { recordAutoLesson } from "./lessons.ts";
+import { noteFactoryFailure } from "./quarantine.ts";
 
-/** A run ended (`run.result` set): count it against its factory × engine breaker (and the error budget). */
-export function noteRunOutcome(_tx: Tx, _run: Run): void {
-  // Filled in by the breakers part.
+interface BreakerRow extends Record<string, SqlStorageValue> {
+  factory_id: string;
+  engine: string;
+  consecutive_failures: number;
+  open_until: number | null;
+  cool_down_s: number | null;
+  trial_out: number;
 }
 
-/** `${factoryId}:${engine}` of every breaker that is open at `tx.now` (half-open ones with a trial out count too). */
-export function openBreakerKeys(_tx: Tx): ReadonlySet<string> {
-  return new Set();
+const toBreaker = (r: BreakerRow): Breaker => ({
+  consecutiveFailures: r.consecutive_failures,
+  trialOut: r.trial_out === 1,
+  ...(r.open_until !== null ? { openUntil: r.open_until } : {}),
+  ...(r.cool_down_s !== null ? { coolDownSeconds: r.cool_down_s } : {}),
+});
+
+export function readBreaker(sql: SqlStorage, factoryId: string, engine: string): Breaker {
+  const r = sql
+    .exec<BreakerRow>("SELECT * FROM breakers WHERE factory_id = ? AND engine = ?", factoryId, engine)
+    .toArray()[0];
+  return r ? toBreaker(r) : { ...CLOSED };
+}
+
+function writeBreaker(sql: SqlStorage, factoryId: string, engine: string, b: Breaker): void {
+  if (b.openUntil === undefined && b.consecutiveFailures === 0) {
+    sql.exec("DELETE FROM breakers WHERE factory_id = ? AND engine = ?", factoryId, engine);
+    return;
+  }
+  sql.exec(
+    `INSERT OR REPLACE INTO breakers(factory_id, engine, consecutive_failures, open_until, cool_down_s, trial_out)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+    factoryId,
+    engine,
+    b.consecutiveFailures,
+    b.openUntil ?? null,
+    b.coolDownSeconds ?? null,
+    b.trialOut ? 1 : 0,
+  );
+}
+
+/** The breaker key of a run or job on a factory: the engine it names, or the factory's default (`*`). */
+export const engineKey = (engine: string | undefined): string => engine ?? DEFAULT_ENGINE;
+
+/** What a run's result means to its breaker (see the module note). */
+export function breakerEvent(result: RunResult): BreakerEvent {
+  switch (result.outcome) {
+    case "success":
+      return { kind: "success" };
+    case "failure":
+    case "timeout":
+      return { kind: "failure" };
+    case "rate_limited":
+      return { kind: "rate_limited", retryAfterSeconds: result.retryAfterSeconds ?? 0 };
+    case "cancelled":
+    case "budget_exceeded":
+    case "fenced":
+      return { kind: "neutral" };
+  }
+}
+
+/** A run ended (`run.result` set): count it against its factory × engine breaker and the factory's error budget. */
+export function noteRunOutcome(tx: Tx, run: Run): void {
+  if (!run.result) return;
+  const engine = engineKey(run.engine);
+  const settings = getSettings(tx.sql);
+  const event = breakerEvent(run.result);
+  const { next, tripped, closed } = onRunEnd(
+    readBreaker(tx.sql, run.factoryId, engine),
+    event,
+    tx.now,
+    settings.breaker,
+  );
+  writeBreaker(tx.sql, run.factoryId, engine, next);
+  const subject = `breaker:${run.factoryId}:${engine}`;
+  if (tripped) {
+    const until = new Date(next.openUntil ?? tx.now).toISOString();
+    const why =
+      event.kind === "rate_limited"
+        ? `the engine reported a rate limit (retry after ${event.retryAfterSeconds} s)`
+        : `${next.consecutiveFailures} consecutive failed run(s)`;
+    raiseAlert(tx, {
+      kind: "breaker_open",
+      severity: "warning",
+      subject,
+      message: `engine ${engine} on factory ${run.factoryId} is open until ${until}: ${why}`,
+    });
+    recordAutoLesson(tx, {
+      trigger: "breaker_trip",
+      subject,
+      text: `Engine ${engine} on factory ${run.factoryId} tripped its breaker: ${why}; last: ${run.result.message ?? run.result.outcome}`,
+      ...(run.engine ? { engine: run.engine } : {}),
+    });
+    enqueueAudit(tx, "system", "breaker.open", subject, { openUntil: next.openUntil, why, jobId: run.jobId });
+  }
+  if (closed) {
+    clearAlert(tx, "breaker_open", subject);
+    enqueueAudit(tx, "system", "breaker.close", subject, { jobId: run.jobId });
+  }
+  if (event.kind === "failure") noteFactoryFailure(tx, run.factoryId);
+}
+
+// The open sets handed out in this unit: a trial admitted later in the same unit (a dispatch pass plans many jobs
+// on one route context) is added to them, so the plan never sends a half-open breaker a second trial.
+const handedOut = new WeakMap<Tx, Set<string>[]>();
+
+/** `${factoryId}:${engine}` of every breaker that blocks routing at `tx.now` (half-open ones with a trial out too). */
+export function openBreakerKeys(tx: Tx): ReadonlySet<string> {
+  const keys = new Set<string>();
+  const rows = tx.sql.exec<BreakerRow>("SELECT * FROM breakers WHERE open_until IS NOT NULL").toArray();
+  for (const r of rows) if (blocksRouting(toBreaker(r), tx.now)) keys.add(`${r.factory_id}:${r.engine}`);
+  handedOut.set(tx, [...(handedOut.get(tx) ?? []), keys]);
+  return keys;
+}
+
+/** A lease on a job of `engine` was granted to `factoryId` at `tx.now`: on a half-open breaker it is the trial. */
+export function noteAssignment(tx: Tx, engine: string | undefined, factoryId: string): void {
+  const key = engineKey(engine);
+  const b = readBreaker(tx.sql, factoryId, key);
+  if (breakerState(b, tx.now) !== "half_open" || b.trialOut) return;
+  writeBreaker(tx.sql, factoryId, key, admit(b, tx.now));
+  for (const set of handedOut.get(tx) ?? []) set.add(`${factoryId}:${key}`);
 }
 
 /** One breaker as the factories list, explain and the metrics show it. */
@@ -27,7 +162,51 @@ export interface BreakerView {
   openUntil?: number;
 }
 
+const toView = (r: BreakerRow, now: number): BreakerView => {
+  const b = toBreaker(r);
+  const state = breakerState(b, now);
+  const view: BreakerView = {
+    factoryId: r.factory_id,
+    engine: r.engine,
+    state,
+    consecutiveFailures: b.consecutiveFailures,
+  };
+  if (state === "open" && b.openUntil !== undefined) view.openUntil = b.openUntil;
+  return view;
+};
+
 /** Every breaker that is not plainly closed with no failures, at `tx.now` (read by the metrics part). */
-export function listBreakers(_tx: Tx): BreakerView[] {
-  return [];
+export function listBreakers(tx: Tx): BreakerView[] {
+  return tx.sql
+    .exec<BreakerRow>("SELECT * FROM breakers ORDER BY factory_id, engine")
+    .toArray()
+    .map((r) => toView(r, tx.now));
+}
+
+/** The breakers of one factory, as `GET …/factories` shows them (`factoryId` left out: the factory holds them). */
+export function breakersOf(sql: SqlStorage, factoryId: string, now: number): Omit<BreakerView, "factoryId">[] {
+  return sql
+    .exec<BreakerRow>("SELECT * FROM breakers WHERE factory_id = ? ORDER BY engine", factoryId)
+    .toArray()
+    .map((r) => {
+      const { factoryId: _f, ...view } = toView(r, now);
+      return view;
+    });
+}
+
+/** The next instant an open breaker goes half-open, after `now` (the alarm wakes then to dispatch held work). */
+export function nextHalfOpenAt(sql: SqlStorage, now: number): number | undefined {
+  const t = sql
+    .exec<{ t: number | null }>("SELECT MIN(open_until) AS t FROM breakers WHERE open_until > ?", now)
+    .one().t;
+  return t ?? undefined;
+}
+
+/**
+ * Forget a deregistered factory's breakers and error window: an orphan open breaker would otherwise hold jobs of its
+ * engine under `overflow: hold` until its cool-down ran out.
+ */
+export function forgetFactory(sql: SqlStorage, factoryId: string): void {
+  sql.exec("DELETE FROM breakers WHERE factory_id = ?", factoryId);
+  sql.exec("DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
 }

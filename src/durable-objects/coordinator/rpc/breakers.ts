@@ -3,7 +3,51 @@
  * The ProductCoordinator's RPC methods for circuit breakers and quarantine (issue 9, parts 3–4). One layer of the class chain
  * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← ProductCoordinator):
  * each method is one atomic unit over a store module; it adds only what must follow the commit.
+ *
+ * The factory list and a single factory are served here with their breakers attached (`breakers: [{engine, state,
+ * consecutiveFailures, openUntil?}]`), overriding rpc/fleet's plain views, so `GET …/factories` shows them.
  */
+import type { Factory } from "../../../core/model.ts";
+import { listFactories, requireFactory } from "../factories/registry.ts";
+import { type BreakerView, breakersOf, listBreakers } from "../policies/breakers.ts";
+import { releaseFactory } from "../policies/quarantine.ts";
 import { BudgetRpc } from "./budget.ts";
 
-export abstract class BreakerRpc extends BudgetRpc {}
+/** A factory as the API lists it: with its breakers (only those not plainly closed with no failures). */
+export type FactoryWithBreakers = Factory & { breakers: Omit<BreakerView, "factoryId">[] };
+
+const withBreakers = (sql: SqlStorage, f: Factory, now: number): FactoryWithBreakers => ({
+  ...f,
+  breakers: breakersOf(sql, f.id, now),
+});
+
+export abstract class BreakerRpc extends BudgetRpc {
+  override async listFactories(productId: string) {
+    return this.units.run(productId, (tx) => listFactories(tx.sql, tx.now).map((f) => withBreakers(tx.sql, f, tx.now)));
+  }
+
+  override async getFactory(productId: string, factoryId: string) {
+    return this.units.run(productId, (tx) => withBreakers(tx.sql, requireFactory(tx.sql, factoryId, tx.now), tx.now));
+  }
+
+  /** Every breaker that is not plainly closed with no failures (the metrics and the fleet map read these). */
+  async listBreakers(productId: string) {
+    return this.units.run(productId, (tx) => listBreakers(tx));
+  }
+
+  /**
+   * An operator releases a quarantined factory (policies/quarantine `releaseFactory`); after the commit a dispatch
+   * pass offers it the queued work.
+   */
+  async releaseFactory(productId: string, factoryId: string, actor: string) {
+    const outcome = await this.units.run(productId, (tx) => {
+      const f = releaseFactory(tx, factoryId, actor);
+      return withBreakers(tx.sql, f, tx.now);
+    });
+    if (outcome.ok) {
+      this.link.dispatch();
+      await this.units.settle();
+    }
+    return outcome;
+  }
+}

@@ -6,6 +6,7 @@
  */
 import { nextExclusionEnd } from "../dispatch/exclusions.ts";
 import { nextLeaseExpiry } from "../dispatch/lease-ops.ts";
+import { nextHalfOpenAt } from "../policies/breakers.ts";
 import { nextBudgetBoundary } from "../policies/budget.ts";
 
 /** An armed alarm older than this is not trusted to fire (lost across a restart): re-armed anyway. */
@@ -31,6 +32,8 @@ export function nextDueAt(sql: SqlStorage, now: number, outboxAt: number | undef
   if (outboxAt !== undefined) due.push(outboxAt);
   const boundary = nextBudgetBoundary(sql); // the budget's period rolls over (policies/budget)
   if (boundary !== undefined) due.push(boundary);
+  const halfOpen = nextHalfOpenAt(sql, now); // a breaker going half-open lets held work through
+  if (halfOpen !== undefined) due.push(halfOpen);
   return due.length === 0 ? undefined : Math.min(...due);
 }
 

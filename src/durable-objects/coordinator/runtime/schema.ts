@@ -165,6 +165,21 @@ CREATE TABLE IF NOT EXISTS stop_notices (
   lease_epoch INTEGER NOT NULL,
   reason TEXT NOT NULL
 );
+-- Circuit breakers per factory × engine (core/breaker; engine '*' = the factory's default engine). No row = closed.
+CREATE TABLE IF NOT EXISTS breakers (
+  factory_id TEXT NOT NULL,
+  engine TEXT NOT NULL,
+  consecutive_failures INTEGER NOT NULL,
+  open_until INTEGER,
+  cool_down_s INTEGER,
+  trial_out INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (factory_id, engine)
+);
+-- Each factory's recent failed runs (core/error-budget): a JSON array of ms instants, at most maxFailures + 1.
+CREATE TABLE IF NOT EXISTS error_budgets (
+  factory_id TEXT PRIMARY KEY,
+  failures TEXT NOT NULL
+);
 `;
 
 /**

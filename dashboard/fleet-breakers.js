@@ -1,0 +1,90 @@
+// fleet-breakers.js — what the fleet map shows of issue 9's circuit breakers and quarantine on a factory card: one
+// badge per breaker that is not plainly closed (open with the time left, half-open, or closed with its run of
+// failures; engine `*` is the factory's default engine), and on a quarantined factory a Release button that POSTs
+// …/factories/{id}/release (operators; a viewer sees the server's refusal next to it). Stable ids and data-testids
+// for the browser test: `breakers-<factoryId>`, `breaker-<factoryId>-<engine>`, `release-<factoryId>`.
+
+import { api, describeError } from "./api.js";
+import { duration, h, showError, statusLine, when } from "./dom.js";
+
+/** The engine as people read it: `*` is the factory's default engine (jobs that name none). */
+const engineName = (/** @type {string} */ e) => (e === "*" ? "default engine" : e);
+
+/**
+ * One badge per breaker, or null when the factory has none worth showing.
+ * @param {any} f a factory as GET …/factories lists it, with `breakers: [{engine, state, consecutiveFailures, openUntil?}]`
+ * @param {number} [now]
+ */
+export function breakerBadges(f, now = Date.now()) {
+  const breakers = Array.isArray(f.breakers) ? f.breakers : [];
+  if (breakers.length === 0) return null;
+  return h(
+    "ul",
+    {
+      class: "chips breakers",
+      id: `breakers-${f.id}`,
+      "aria-label": "Circuit breakers",
+      dataset: { testid: "breakers" },
+    },
+    ...breakers.map((/** @type {any} */ b) => {
+      const name = engineName(b.engine);
+      const text =
+        b.state === "open"
+          ? `${name}: breaker open${b.openUntil ? ` · ${duration(Math.max(0, b.openUntil - now))} left` : ""}`
+          : b.state === "half_open"
+            ? `${name}: breaker half-open (one trial)`
+            : `${name}: ${b.consecutiveFailures} failure(s) in a row`;
+      return h(
+        "li",
+        {
+          class: `badge breaker breaker-${b.state}`,
+          id: `breaker-${f.id}-${b.engine === "*" ? "default" : b.engine}`,
+          title: b.openUntil ? `half-open at ${when(b.openUntil)}` : undefined,
+          dataset: { testid: "breaker", state: b.state, engine: b.engine },
+        },
+        text,
+      );
+    }),
+  );
+}
+
+/**
+ * On a quarantined factory: why, and the Release button; null otherwise.
+ * @param {any} f
+ * @param {import("./live.js").Live} live
+ * @param {() => void} onReleased re-renders once the factory list is fresh
+ */
+export function quarantinePanel(f, live, onReleased) {
+  if (f.status !== "quarantined") return null;
+  const status = statusLine();
+  status.id = `release-status-${f.id}`;
+  const button = h(
+    "button",
+    { type: "button", class: "danger", id: `release-${f.id}`, dataset: { testid: "release-factory" } },
+    "Release",
+  );
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await api(live.session, `/factories/${encodeURIComponent(f.id)}/release`, { method: "POST" });
+      showError(status);
+      status.textContent = "Released: back in rotation.";
+      await live.loadFactories();
+      onReleased();
+    } catch (err) {
+      button.disabled = false;
+      showError(status, `Not released: ${describeError(err)}`);
+    }
+  });
+  return h(
+    "div",
+    { class: "quarantine", dataset: { testid: "quarantine" } },
+    h(
+      "p",
+      { class: "muted" },
+      "Quarantined: it gets no new work (its error budget ran out, or an operator took it out). Releasing clears its failure window.",
+    ),
+    h("div", { class: "row" }, button),
+    status,
+  );
+}

@@ -1,0 +1,79 @@
+// settings-health.js — the issue 9 part of the settings form (dashboard/settings.js): overflow (route|hold), the
+// circuit breaker, the error budget and the alert thresholds. Plain number inputs like the rest of the form, with
+// the same id scheme (`setting-<path with - for .>`), so a browser test finds each by id.
+
+/**
+ * The number fields, by fieldset. Bounds mirror core/settings' SettingsPatchSchema (the server still decides).
+ * @type {Array<{ legend: string, fields: Array<{ path: string, label: string, attrs: Record<string, string>, help: string }> }>}
+ */
+export const HEALTH_GROUPS = [
+  {
+    legend: "Circuit breakers",
+    fields: [
+      {
+        path: "breaker.failureThreshold",
+        label: "Failures to open",
+        attrs: { min: "1", max: "1000", step: "1" },
+        help: "Consecutive failed runs of one engine on one factory that open its breaker.",
+      },
+      {
+        path: "breaker.coolDownSeconds",
+        label: "Cool-down (s)",
+        attrs: { min: "1", max: "86400", step: "1" },
+        help: "How long an open breaker waits before letting one trial job through; doubles on each failed trial.",
+      },
+      {
+        path: "breaker.maxCoolDownSeconds",
+        label: "Cool-down cap (s)",
+        attrs: { min: "1", max: "604800", step: "1" },
+        help: "The doubling stops here.",
+      },
+    ],
+  },
+  {
+    legend: "Error budget (quarantine)",
+    fields: [
+      {
+        path: "errorBudget.windowMinutes",
+        label: "Window (min)",
+        attrs: { min: "1", max: "10080", step: "1" },
+        help: "The sliding window failed runs are counted in, per factory.",
+      },
+      {
+        path: "errorBudget.maxFailures",
+        label: "Failures allowed",
+        attrs: { min: "1", max: "100000", step: "1" },
+        help: "One more failed run than this within the window quarantines the factory until an operator releases it.",
+      },
+    ],
+  },
+  {
+    legend: "Alert thresholds",
+    fields: [
+      {
+        path: "health.stuckAfterMinutes",
+        label: "Stuck after (min)",
+        attrs: { min: "1", max: "10080", step: "1" },
+        help: "A building job with no event for this long raises a stuck alert.",
+      },
+      {
+        path: "health.starvingAfterMinutes",
+        label: "Starving after (min)",
+        attrs: { min: "1", max: "10080", step: "1" },
+        help: "A job waiting this long raises a starving alert with its waiting reason.",
+      },
+      {
+        path: "health.expectedFinishIntervalMinutes",
+        label: "Expected finish interval (min)",
+        attrs: { min: "1", max: "10080", step: "1" },
+        help: "The product is stalled when nothing finished for twice this while work waits.",
+      },
+    ],
+  },
+];
+
+/** The overflow choices, as the select offers them. */
+export const OVERFLOW_CHOICES = [
+  { value: "route", label: "Route: send the job to another factory or engine that fits" },
+  { value: "hold", label: "Hold: the job waits (breaker_open) until the breaker closes" },
+];

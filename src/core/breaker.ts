@@ -1,0 +1,114 @@
+/**
+ * @module core/breaker
+ * The circuit breaker of one factory × engine (issue 9 part 3; seed 000 "breakers"), as a pure state machine.
+ * Time is a parameter (`now`, ms epoch); nothing here reads a clock, so a test replays any history.
+ *
+ *   closed ──(failureThreshold consecutive failures)──▶ open ──(now ≥ openUntil)──▶ half_open
+ *   half_open ──(trial succeeds)──▶ closed (counters reset)
+ *   half_open ──(trial fails)──▶ open again, cool-down doubled (capped at maxCoolDownSeconds)
+ *   any ──(rate_limited, retryAfterSeconds = N)──▶ open for exactly N s (the cool-down ladder is not touched)
+ *
+ * Half-open admits exactly ONE trial job: `admit` marks it, and while it is out the breaker counts as open.
+ */
+import type { BreakerSettings } from "./settings.ts";
+
+/** The engine key of a job that names no engine: the factory runs its default one. `*` is no valid engine name. */
+export const DEFAULT_ENGINE = "*";
+
+export type BreakerState = "closed" | "open" | "half_open";
+
+/** What is stored per factory × engine. */
+export interface Breaker {
+  /** Consecutive failures since the last success (reset on success). */
+  consecutiveFailures: number;
+  /** While set: open until this instant (ms epoch); half-open from then on. Unset: closed. */
+  openUntil?: number;
+  /** The cool-down used for the last trip, s; the next failed trial doubles it. Unset while closed. */
+  coolDownSeconds?: number;
+  /** A half-open breaker's trial job is out (assigned, not yet ended). */
+  trialOut: boolean;
+}
+
+/** What a run's end means to a breaker. `neutral` outcomes (cancelled, fenced, budget) leave it alone. */
+export type BreakerEvent =
+  | { kind: "success" }
+  | { kind: "failure" }
+  | { kind: "rate_limited"; retryAfterSeconds: number }
+  | { kind: "neutral" };
+
+export const CLOSED: Readonly<Breaker> = Object.freeze({ consecutiveFailures: 0, trialOut: false });
+
+/** The state at `now`: an open breaker whose `openUntil` has passed is half-open. */
+export function breakerState(b: Breaker, now: number): BreakerState {
+  if (b.openUntil === undefined) return "closed";
+  return now < b.openUntil ? "open" : "half_open";
+}
+
+/**
+ * True when the router must keep jobs of this engine away from the factory at `now`: open, or half-open with its
+ * one trial already out. A half-open breaker with no trial out lets exactly one job through (see `admit`).
+ */
+export function blocksRouting(b: Breaker, now: number): boolean {
+  const state = breakerState(b, now);
+  return state === "open" || (state === "half_open" && b.trialOut);
+}
+
+/** A job was assigned under this breaker at `now`: on a half-open breaker it is the trial. Otherwise unchanged. */
+export function admit(b: Breaker, now: number): Breaker {
+  return breakerState(b, now) === "half_open" ? { ...b, trialOut: true } : b;
+}
+
+/** The next cool-down (s) after a failed trial: doubled, never above the cap. */
+export function nextCoolDown(previousSeconds: number | undefined, s: BreakerSettings): number {
+  const base = Math.min(s.coolDownSeconds, s.maxCoolDownSeconds);
+  if (previousSeconds === undefined) return base;
+  return Math.min(s.maxCoolDownSeconds, Math.max(base, previousSeconds * 2));
+}
+
+/** What one run's end did: the new breaker, and whether it tripped (closed/half-open → open) or closed. */
+export interface Transition {
+  next: Breaker;
+  tripped: boolean;
+  closed: boolean;
+}
+
+/**
+ * Applies one run's end at `now`.
+ * @param s the product's `breaker` settings (core/settings); `retryAfterSeconds` is in s and must be finite ≥ 0.
+ * @throws RangeError — a rate limit with a negative or non-finite `retryAfterSeconds`.
+ */
+export function onRunEnd(b: Breaker, event: BreakerEvent, now: number, s: BreakerSettings): Transition {
+  const state = breakerState(b, now);
+  switch (event.kind) {
+    case "neutral":
+      // A cancelled or fenced trial never reported: the trial slot is free again, nothing else moves.
+      return { next: state === "half_open" ? { ...b, trialOut: false } : b, tripped: false, closed: false };
+    case "success":
+      return { next: { ...CLOSED }, tripped: false, closed: state !== "closed" };
+    case "rate_limited": {
+      const n = event.retryAfterSeconds;
+      if (!Number.isFinite(n) || n < 0) throw new RangeError(`retryAfterSeconds must be a finite number ≥ 0, got ${n}`);
+      const next: Breaker = { ...b, openUntil: now + n * 1000, trialOut: false };
+      return { next, tripped: state !== "open", closed: false };
+    }
+    case "failure": {
+      const failures = b.consecutiveFailures + 1;
+      if (state === "half_open") {
+        const coolDown = nextCoolDown(b.coolDownSeconds, s);
+        const next = { consecutiveFailures: failures, openUntil: now + coolDown * 1000, coolDownSeconds: coolDown };
+        return { next: { ...next, trialOut: false }, tripped: true, closed: false };
+      }
+      if (state === "open") return { next: { ...b, consecutiveFailures: failures }, tripped: false, closed: false };
+      if (failures < s.failureThreshold)
+        return { next: { ...b, consecutiveFailures: failures }, tripped: false, closed: false };
+      const coolDown = nextCoolDown(undefined, s);
+      const next: Breaker = {
+        consecutiveFailures: failures,
+        openUntil: now + coolDown * 1000,
+        coolDownSeconds: coolDown,
+        trialOut: false,
+      };
+      return { next, tripped: true, closed: false };
+    }
+  }
+}

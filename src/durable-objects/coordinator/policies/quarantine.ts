@@ -1,0 +1,79 @@
+/**
+ * @module durable-objects/coordinator/policies/quarantine
+ * Quarantine on error budget (issue 9 part 4): every failed run (`failure` or `timeout`; see policies/breakers for
+ * what counts) goes into its factory's sliding window (core/error-budget, table `error_budgets`); once the failures
+ * in the window exceed `settings.errorBudget.maxFailures`, an `active` factory becomes `quarantined` — in the same
+ * unit as the run's end. The router filters non-active factories, so it gets no new work; the leases it holds run
+ * on to their end (or expiry). A rate limit is not counted here: the provider throttled, the host did not fail.
+ *
+ * `releaseFactory` is the operator's way back: `active`, window cleared, alert resolved, audited.
+ */
+import { type FailureWindow, overBudget, recordFailure } from "../../../core/error-budget.ts";
+import { DomainError } from "../../../core/errors.ts";
+import type { Factory } from "../../../core/model.ts";
+import { readFactory, requireFactory, updateFactory } from "../factories/registry.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { getSettings } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { clearAlert, raiseAlert } from "./alerts.ts";
+import { recordAutoLesson } from "./lessons.ts";
+
+function readWindow(sql: SqlStorage, factoryId: string): FailureWindow {
+  const row = sql
+    .exec<{ failures: string }>("SELECT failures FROM error_budgets WHERE factory_id = ?", factoryId)
+    .toArray()[0];
+  return row ? (JSON.parse(row.failures) as number[]) : [];
+}
+
+/** One more failed run of `factoryId` at `tx.now`; quarantines an active factory that is now over its budget. */
+export function noteFactoryFailure(tx: Tx, factoryId: string): void {
+  const f = readFactory(tx.sql, factoryId);
+  if (!f) return; // deregistered meanwhile: nothing to keep a window for
+  const budget = getSettings(tx.sql).errorBudget;
+  const window = recordFailure(readWindow(tx.sql, factoryId), tx.now, budget);
+  tx.sql.exec(
+    "INSERT OR REPLACE INTO error_budgets(factory_id, failures) VALUES (?, ?)",
+    factoryId,
+    JSON.stringify(window),
+  );
+  if (f.status !== "active" || !overBudget(window, tx.now, budget)) return;
+  updateFactory(tx, factoryId, { status: "quarantined" });
+  const subject = `factory:${factoryId}`;
+  const why = `more than ${budget.maxFailures} failed run(s) within ${budget.windowMinutes} min`;
+  raiseAlert(tx, {
+    kind: "factory_quarantined",
+    severity: "critical",
+    subject,
+    message: `factory ${f.name} (${factoryId}) was quarantined: ${why}; release it with POST …/factories/${factoryId}/release`,
+  });
+  enqueueAudit(tx, "system", "factory.quarantine", factoryId, { failures: window.length, ...budget });
+  recordAutoLesson(tx, {
+    trigger: "quarantine",
+    subject,
+    text: `Factory ${f.name} was quarantined after ${why}; check its host (disk, credentials, engine install).`,
+  });
+}
+
+/** The failures in a factory's window (capped, core/error-budget), for views and tests. */
+export function errorWindowOf(sql: SqlStorage, factoryId: string): FailureWindow {
+  return readWindow(sql, factoryId);
+}
+
+/**
+ * An operator returns a quarantined factory to `active`: its error window is cleared (the old failures must not
+ * quarantine it again at the next one) and the `factory_quarantined` alert resolved. Audited `factory.release`.
+ * @throws NotFoundError — no such factory; DomainError conflict — it is not quarantined.
+ */
+export function releaseFactory(tx: Tx, factoryId: string, actor: string): Factory {
+  const f = requireFactory(tx.sql, factoryId, tx.now);
+  if (f.status !== "quarantined") {
+    throw new DomainError("conflict", `factory ${factoryId} is ${f.status}, not quarantined: nothing to release`, {
+      factoryId,
+      status: f.status,
+    });
+  }
+  tx.sql.exec("DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
+  clearAlert(tx, "factory_quarantined", `factory:${factoryId}`);
+  enqueueAudit(tx, actor, "factory.release", factoryId);
+  return updateFactory(tx, factoryId, { status: "active" });
+}

@@ -1,0 +1,26 @@
+/**
+ * @module worker/openapi-ops-breakers
+ * The circuit-breaker and quarantine operations of the OpenAPI document (issue 9, parts 3–4).
+ */
+import { type Op, P } from "./openapi-ops.ts";
+
+export const BREAKER_OPS: Op[] = [
+  {
+    method: "get",
+    path: `${P}/breakers`,
+    summary:
+      "Every circuit breaker per factory × engine that is not plainly closed with no failures: {breakers: [{factoryId, " +
+      "engine, state: closed|open|half_open, consecutiveFailures, openUntil?}]} (engine * = the factory's default " +
+      "engine, for jobs that name none). GET …/factories shows the same per factory as `breakers`",
+    role: "viewer",
+  },
+  {
+    method: "post",
+    path: `${P}/factories/{factoryId}/release`,
+    summary:
+      "Return a factory quarantined by its error budget to active: its failure window is cleared, the " +
+      "factory_quarantined alert resolved and a dispatch pass offers it queued work. Audited (factory.release). " +
+      "404 for an unknown factory, 409 conflict when it is not quarantined",
+    role: "operator",
+  },
+];

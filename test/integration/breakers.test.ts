@@ -1,0 +1,213 @@
+// Circuit breakers per factory × engine in workerd (issue 9 part 3): five consecutive failures open a factory's
+// breaker for the engine, and the next job goes to the other factory (overflow: route) or waits with waitingReason
+// breaker_open (overflow: hold); `GET …/factories` and `GET …/breakers` show the breaker and explain names it as a
+// filter reason; after the cool-down (the stored open-until set back, no sleeping) it is half-open and lets exactly
+// one trial through, closes on its success and re-opens with a doubled cool-down on its failure; an engine's
+// `rate_limited` report opens it for exactly retryAfterSeconds and requeues the job without counting the attempt; a
+// deregistered factory's breakers are forgotten.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { nextDueAt } from "../../src/durable-objects/coordinator/runtime/alarm.ts";
+import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit } from "./client";
+import { connectFactory } from "./sockets";
+
+type BreakerJson = { engine: string; state: string; consecutiveFailures: number; openUntil?: number };
+type FactoryJson = { id: string; status: string; breakers: BreakerJson[] };
+
+const CLAUDE = ["engine:claude"];
+
+const report = (product: string, token: string, jobId: string, epoch: number, json: Record<string, unknown>) =>
+  api<JobView>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json: { leaseEpoch: epoch, ...json } });
+
+/** `f` claims and fails `n` new jobs of `engine` (permanent failures: no retry gets in the way). */
+async function failJobs(product: string, token: string, n: number, engine = "claude") {
+  for (let i = 0; i < n; i++) {
+    const job = await submit(product, { title: `doomed ${i}`, engine });
+    const c = await claim(product, token);
+    expect(c.body.job.id).toBe(job.id);
+    const r = await report(product, token, job.id, c.body.lease.leaseEpoch, {
+      stage: "failed",
+      result: { outcome: "failure", rc: 1, retryable: false },
+    });
+    expect(r.status).toBe(200);
+  }
+}
+
+async function breakersOf(product: string, factoryId: string): Promise<BreakerJson[]> {
+  const r = await api<{ factories: FactoryJson[] }>("GET", `${P(product)}/factories`, { token: ADMIN });
+  return r.body.factories.find((f) => f.id === factoryId)?.breakers ?? [];
+}
+
+/** The cool-down is over: the stored open-until is set back (time as a parameter). */
+async function coolDownOver(product: string, factoryId: string): Promise<void> {
+  await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+    state.storage.sql.exec("UPDATE breakers SET open_until = ? WHERE factory_id = ?", Date.now() - 1, factoryId);
+  });
+}
+
+describe("circuit breakers", () => {
+  it("5 consecutive failures open the breaker; overflow route sends the next job to the other factory", async () => {
+    const product = "breaker-route";
+    const f1 = await enroll(product, "f1", CLAUDE);
+    const f2 = await enroll(product, "f2", CLAUDE);
+    await failJobs(product, f1.token, 4);
+    expect((await breakersOf(product, f1.factoryId))[0]).toMatchObject({ state: "closed", consecutiveFailures: 4 });
+    await failJobs(product, f1.token, 1);
+    const [open] = await breakersOf(product, f1.factoryId);
+    expect(open).toMatchObject({ engine: "claude", state: "open", consecutiveFailures: 5 });
+    expect(open?.openUntil).toBeGreaterThan(Date.now() + 50_000); // 60 s default cool-down
+    const listed = await api<{ breakers: Array<BreakerJson & { factoryId: string }> }>(
+      "GET",
+      `${P(product)}/breakers`,
+      {
+        token: ADMIN,
+      },
+    );
+    expect(listed.body.breakers).toEqual([{ ...open, factoryId: f1.factoryId }]);
+
+    const next = await submit(product, { title: "after the trip", engine: "claude" });
+    const why = await api<{ rejected: Array<{ factoryId: string; reasons: string[] }> }>(
+      "GET",
+      `${P(product)}/jobs/${next.id}/explain`,
+      { token: ADMIN },
+    );
+    expect(why.body.rejected.find((c) => c.factoryId === f1.factoryId)?.reasons).toEqual(["breaker_open:claude"]);
+    expect((await claim(product, f1.token)).status).toBe(204);
+    const c2 = await claim(product, f2.token);
+    expect(c2.body.job.id).toBe(next.id);
+    // A job of another engine is not kept off f1.
+    const other = await submit(product, { title: "codex work" });
+    expect((await claim(product, f1.token)).body.job.id).toBe(other.id);
+    // A deregistered factory's breakers go with it.
+    expect((await api("DELETE", `${P(product)}/factories/${f1.factoryId}`, { token: ADMIN })).status).toBe(200);
+    const after = await api<{ breakers: unknown[] }>("GET", `${P(product)}/breakers`, { token: ADMIN });
+    expect(after.body.breakers).toEqual([]);
+  });
+
+  it("overflow hold keeps the job off every factory while a breaker of its engine is open (breaker_open)", async () => {
+    const product = "breaker-hold";
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: { overflow: "hold" } })).status).toBe(
+      200,
+    );
+    const f1 = await enroll(product, "f1", CLAUDE);
+    const f2 = await enroll(product, "f2", CLAUDE);
+    await failJobs(product, f1.token, 5);
+    const { socket } = await connectFactory(product, f2.token, { capabilities: CLAUDE });
+    const held = await submit(product, { title: "held", engine: "claude" });
+    const job = await api<JobView & { waitingReason: { code: string } | null }>(
+      "GET",
+      `${P(product)}/jobs/${held.id}`,
+      {
+        token: ADMIN,
+      },
+    );
+    expect(job.body.stage).toBe("queued");
+    expect(job.body.waitingReason?.code).toBe("breaker_open");
+    expect(socket.frames.filter((f) => f.type === "assign")).toEqual([]);
+    // The alarm wakes when the breaker half-opens; when it fires, its dispatch pass lets the held job go.
+    const [open] = await breakersOf(product, f1.factoryId);
+    const stub = env.COORDINATOR.getByName(product);
+    // Nothing else is due (no lease, no backoff, outbox left out): the next due instant is the half-open one.
+    const due = await runInDurableObject(stub, (_i, state) => nextDueAt(state.storage.sql, Date.now(), undefined));
+    expect(due).toBe(open?.openUntil);
+    await coolDownOver(product, f1.factoryId);
+    await runInDurableObject(stub, (_i, state) => state.storage.setAlarm(Date.now()));
+    await runDurableObjectAlarm(stub);
+    const assign = await socket.next<{ assignments: Array<{ job: { id: string } }> }>("assign");
+    expect(assign.assignments[0]?.job.id).toBe(held.id);
+    socket.close();
+  });
+
+  it("half-open admits one trial: success closes; a failed trial re-opens with the cool-down doubled", async () => {
+    const product = "breaker-half-open";
+    const f1 = await enroll(product, "f1", CLAUDE, 3);
+    await failJobs(product, f1.token, 5);
+    await coolDownOver(product, f1.factoryId);
+    expect((await breakersOf(product, f1.factoryId))[0]?.state).toBe("half_open");
+    const a = await submit(product, { title: "trial", engine: "claude" });
+    const b = await submit(product, { title: "second", engine: "claude" });
+    const trial = await claim(product, f1.token);
+    expect(trial.body.job.id).toBe(a.id);
+    expect((await claim(product, f1.token)).status).toBe(204); // the one trial is out
+    // The trial fails: open again for 2 × 60 s.
+    const before = Date.now();
+    await report(product, f1.token, a.id, trial.body.lease.leaseEpoch, {
+      stage: "failed",
+      result: { outcome: "failure", retryable: false },
+    });
+    const [reopened] = await breakersOf(product, f1.factoryId);
+    expect(reopened?.state).toBe("open");
+    expect(reopened?.openUntil).toBeGreaterThanOrEqual(before + 120_000);
+    expect(reopened?.openUntil).toBeLessThan(Date.now() + 121_000);
+    // Next trial succeeds: closed, counters reset (no breaker listed any more).
+    await coolDownOver(product, f1.factoryId);
+    const again = await claim(product, f1.token);
+    expect(again.body.job.id).toBe(b.id);
+    await report(product, f1.token, b.id, again.body.lease.leaseEpoch, { stage: "building" });
+    const ok = await report(product, f1.token, b.id, again.body.lease.leaseEpoch, {
+      stage: "testing",
+      result: { outcome: "success", rc: 0 },
+    });
+    expect(ok.body.stage).toBe("testing");
+    expect(await breakersOf(product, f1.factoryId)).toEqual([]);
+  });
+
+  it("push dispatch sends a half-open breaker one trial even with several seats and jobs free", async () => {
+    const product = "breaker-push-trial";
+    const f1 = await enroll(product, "f1", CLAUDE, 3);
+    await failJobs(product, f1.token, 5);
+    const queued = [];
+    for (let i = 0; i < 3; i++) queued.push(await submit(product, { title: `held ${i}`, engine: "claude" }));
+    await coolDownOver(product, f1.factoryId);
+    const { socket } = await connectFactory(product, f1.token, { capabilities: CLAUDE, seats: 3 });
+    const assign = await socket.next<{ assignments: Array<{ job: { id: string } }> }>("assign");
+    expect(assign.assignments.map((a) => a.job.id)).toEqual([queued[0]?.id]);
+    // Another pass (a new job) still sends nothing while the trial is out.
+    await submit(product, { title: "one more", engine: "claude" });
+    const explained = await api<{ rejected: Array<{ factoryId: string; reasons: string[] }> }>(
+      "GET",
+      `${P(product)}/jobs/${queued[1]?.id}/explain`,
+      { token: ADMIN },
+    );
+    expect(explained.body.rejected[0]?.reasons).toEqual(["breaker_open:claude"]);
+    expect(socket.frames.filter((f) => f.type === "assign")).toEqual([]);
+    socket.close();
+  });
+
+  it("rate_limited opens the breaker for retryAfterSeconds and requeues the job without counting the attempt", async () => {
+    const product = "breaker-rate-limit";
+    const f1 = await enroll(product, "f1", CLAUDE);
+    const f2 = await enroll(product, "f2", CLAUDE);
+    const job = await submit(product, { title: "throttled" }); // names no engine: the default one's breaker (*)
+    const c = await claim(product, f1.token);
+    expect(c.body.job.attempt).toBe(1);
+    const before = Date.now();
+    const r = await report(product, f1.token, job.id, c.body.lease.leaseEpoch, {
+      stage: "failed",
+      result: { outcome: "rate_limited", retryAfterSeconds: 30, message: "429" },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ stage: "queued", attempt: 0 });
+    const [open] = await breakersOf(product, f1.factoryId);
+    expect(open).toMatchObject({ engine: "*", state: "open", consecutiveFailures: 0 });
+    expect(open?.openUntil).toBeGreaterThanOrEqual(before + 30_000);
+    expect(open?.openUntil).toBeLessThanOrEqual(Date.now() + 30_000);
+    expect((await claim(product, f1.token)).status).toBe(204);
+    const moved = await claim(product, f2.token);
+    expect(moved.body.job).toMatchObject({ id: job.id, attempt: 1 });
+    expect((await getJob(product, job.id)).holderFactoryId).toBe(f2.factoryId);
+  });
+
+  it("refuses a rate_limited report with a retryAfterSeconds out of range (400, nothing changes)", async () => {
+    const product = "breaker-rate-limit-bad";
+    const f1 = await enroll(product, "f1");
+    const job = await submit(product, { title: "x" });
+    const c = await claim(product, f1.token);
+    const r = await report(product, f1.token, job.id, c.body.lease.leaseEpoch, {
+      stage: "failed",
+      result: { outcome: "rate_limited", retryAfterSeconds: -5 },
+    });
+    expect(r.status).toBe(400);
+    expect((await getJob(product, job.id)).stage).toBe("assigned");
+  });
+});

@@ -1,0 +1,120 @@
+// Quarantine on error budget in workerd (issue 9 part 4): a factory whose failed runs within the window exceed the
+// product's errorBudget.maxFailures becomes `quarantined` in the same unit as the failing report, gets no new work
+// while the lease it already holds runs on to its end; an operator's POST …/factories/{f}/release returns it to
+// `active` with its window cleared (one more failure does not quarantine it again) and work flows to it; a viewer
+// cannot release (403), an unknown factory is 404 and a factory that is not quarantined is 409.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, claim, enroll, type JobView, P, submit, until } from "./client";
+
+const ADM = { token: ADMIN };
+
+const report = (product: string, token: string, jobId: string, epoch: number, json: Record<string, unknown>) =>
+  api<JobView>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json: { leaseEpoch: epoch, ...json } });
+
+async function failOne(product: string, token: string) {
+  const job = await submit(product, { title: "doomed" });
+  const c = await claim(product, token);
+  expect(c.body.job.id).toBe(job.id);
+  const r = await report(product, token, job.id, c.body.lease.leaseEpoch, {
+    stage: "failed",
+    result: { outcome: "failure", retryable: false },
+  });
+  expect(r.status).toBe(200);
+}
+
+const statusOf = async (product: string, id: string) =>
+  (await api<{ status: string }>("GET", `${P(product)}/factories/${id}`, { token: ADMIN })).body.status;
+
+async function mint(product: string, role: "viewer" | "operator"): Promise<string> {
+  const r = await api<{ token: string }>("POST", `${P(product)}/tokens`, { token: ADMIN, json: { role, name: role } });
+  expect(r.status).toBe(201);
+  return r.body.token;
+}
+
+describe("quarantine on error budget", () => {
+  it("quarantines past the budget, gives no new work, lets the running lease finish, and release restores it", async () => {
+    const product = "quarantine-budget";
+    // Breakers out of the way (a high threshold): this is the factory-wide budget, not one engine's breaker.
+    const settings = { errorBudget: { maxFailures: 2, windowMinutes: 60 }, breaker: { failureThreshold: 100 } };
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
+    const f = await enroll(product, "flaky", [], 2);
+    const running = await submit(product, { title: "long one" });
+    const held = await claim(product, f.token);
+    expect(held.body.job.id).toBe(running.id);
+    await failOne(product, f.token);
+    await failOne(product, f.token);
+    expect(await statusOf(product, f.factoryId)).toBe("active"); // 2 failures: at the budget, not over it
+    await failOne(product, f.token);
+    expect(await statusOf(product, f.factoryId)).toBe("quarantined");
+
+    const waiting = await submit(product, { title: "new work" });
+    expect((await claim(product, f.token)).status).toBe(204);
+    // The lease it held goes on: its completion is accepted.
+    await report(product, f.token, running.id, held.body.lease.leaseEpoch, { stage: "building" });
+    const done = await report(product, f.token, running.id, held.body.lease.leaseEpoch, { stage: "testing" });
+    expect(done.body.stage).toBe("testing");
+
+    const operator = await mint(product, "operator");
+    const released = await api<{ status: string }>("POST", `${P(product)}/factories/${f.factoryId}/release`, {
+      token: operator,
+    });
+    expect(released.status).toBe(200);
+    expect(released.body.status).toBe("active");
+    const window = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
+      state.storage.sql.exec("SELECT * FROM error_budgets WHERE factory_id = ?", f.factoryId).toArray(),
+    );
+    expect(window).toEqual([]);
+    const c = await claim(product, f.token);
+    expect(c.body.job.id).toBe(waiting.id);
+    // The window was cleared: one more failure does not put it straight back.
+    await report(product, f.token, waiting.id, c.body.lease.leaseEpoch, {
+      stage: "failed",
+      result: { outcome: "failure", retryable: false },
+    });
+    expect(await statusOf(product, f.factoryId)).toBe("active");
+    const audit = await until(
+      () => api<{ items: Array<{ action: string; actor: string }> }>("GET", `${P(product)}/history?kind=audit`, ADM),
+      (r) => r.body.items.some((a) => a.action === "factory.release"),
+    );
+    const actions = audit.body.items.filter((a) => a.action.startsWith("factory.") && a.action !== "factory.enroll");
+    expect(actions.map((a) => [a.action, a.actor === "system" ? "system" : "operator"])).toEqual([
+      ["factory.quarantine", "system"],
+      ["factory.release", "operator"],
+    ]);
+  });
+
+  it("does not count neutral ends: cancelled runs and rate limits never quarantine", async () => {
+    const product = "quarantine-neutral";
+    const settings = { errorBudget: { maxFailures: 1, windowMinutes: 60 }, breaker: { failureThreshold: 100 } };
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
+    const f = await enroll(product, "f");
+    for (let i = 0; i < 3; i++) {
+      const job = await submit(product, { title: `throttled ${i}` });
+      const c = await claim(product, f.token);
+      expect(c.body.job.id).toBe(job.id);
+      await report(product, f.token, job.id, c.body.lease.leaseEpoch, {
+        stage: "failed",
+        result: { outcome: "rate_limited", retryAfterSeconds: 0 },
+      });
+      // Retried at once (the breaker is half-open after 0 s): this run is cancelled by an operator mid-lease.
+      expect((await claim(product, f.token)).body.job.id).toBe(job.id);
+      const cancelled = await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} });
+      expect(cancelled.status).toBe(200);
+    }
+    expect(await statusOf(product, f.factoryId)).toBe("active");
+  });
+
+  it("release: viewer 403, unknown factory 404, a factory that is not quarantined 409", async () => {
+    const product = "quarantine-release-refusals";
+    const f = await enroll(product, "f");
+    const viewer = await mint(product, "viewer");
+    const path = `${P(product)}/factories/${f.factoryId}/release`;
+    expect((await api("POST", path, { token: viewer })).status).toBe(403);
+    const missing = await api<{ code: string }>("POST", `${P(product)}/factories/nope/release`, { token: ADMIN });
+    expect(missing.status).toBe(404);
+    const active = await api<{ code: string }>("POST", path, { token: ADMIN });
+    expect(active.status).toBe(409);
+    expect(active.body.code).toBe("conflict");
+  });
+});

@@ -1,0 +1,50 @@
+// The dashboard settings form's issue 9 fields (dashboard/settings-health.js) name real settings keys, and their
+// input bounds are exactly the ones the server's SettingsPatchSchema accepts (min and max pass, one past fails),
+// so the form neither offers a value the API refuses nor hides one it takes; a changed field becomes a one-level
+// nested patch (dashboard/settings.js `patchFrom`).
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { patchFrom } from "../../dashboard/settings.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { HEALTH_GROUPS, OVERFLOW_CHOICES } from "../../dashboard/settings-health.js";
+import { DEFAULT_SETTINGS, SettingsPatchSchema } from "../../src/core/settings.ts";
+
+type Field = { path: string; attrs: { min: string; max: string } };
+const fields: Field[] = (HEALTH_GROUPS as Array<{ fields: Field[] }>).flatMap((g) => g.fields);
+const patchOf = (path: string, value: unknown) => {
+  const [head, leaf] = path.split(".") as [string, string];
+  return { [head]: { [leaf]: value } };
+};
+
+describe("settings form: breakers, error budget, health", () => {
+  it("covers every key of breaker, errorBudget and health", () => {
+    const keys = (["breaker", "errorBudget", "health"] as const).flatMap((k) =>
+      Object.keys(DEFAULT_SETTINGS[k]).map((leaf) => `${k}.${leaf}`),
+    );
+    expect(fields.map((f) => f.path).sort()).toEqual(keys.sort());
+  });
+
+  it.each(fields.map((f) => [f.path, f] as const))("%s: min and max accepted, one past each refused", (path, f) => {
+    const min = Number(f.attrs.min);
+    const max = Number(f.attrs.max);
+    expect(SettingsPatchSchema.safeParse(patchOf(path, min)).success).toBe(true);
+    expect(SettingsPatchSchema.safeParse(patchOf(path, max)).success).toBe(true);
+    expect(SettingsPatchSchema.safeParse(patchOf(path, min - 1)).success).toBe(false);
+    expect(SettingsPatchSchema.safeParse(patchOf(path, max + 1)).success).toBe(false);
+  });
+
+  it("offers exactly the overflow values the API takes", () => {
+    const values = (OVERFLOW_CHOICES as Array<{ value: string }>).map((c) => c.value);
+    expect(values).toEqual(["route", "hold"]);
+    for (const overflow of values) expect(SettingsPatchSchema.safeParse({ overflow }).success).toBe(true);
+  });
+
+  it("a changed breaker field and overflow become a nested patch of only what changed", () => {
+    const values = new Map<string, unknown>([
+      ["overflow", "hold"],
+      ["breaker.coolDownSeconds", 30],
+      ["breaker.failureThreshold", DEFAULT_SETTINGS.breaker.failureThreshold],
+    ]);
+    expect(patchFrom(DEFAULT_SETTINGS, values)).toEqual({ overflow: "hold", breaker: { coolDownSeconds: 30 } });
+  });
+});
