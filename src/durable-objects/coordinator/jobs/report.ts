@@ -15,6 +15,7 @@ import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../../core/
 import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
 import { recordAutoLesson } from "../policies/lessons.ts";
+import { recordRetry } from "../policies/metrics.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { loadJob, moveJob, NO_LEASE, touchJob } from "./rows.ts";
@@ -147,6 +148,7 @@ export function afterFailure(tx: Tx, job: Job, random: number = Math.random()): 
     return moveJob(tx, job, "dead_letter");
   }
   const delay = jitteredRetryDelayMs(job.attempt, getSettings(tx.sql).retry, random);
+  recordRetry(tx);
   return moveJob(tx, job, "queued", { notBefore: tx.now + delay });
 }
 

@@ -145,6 +145,11 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters(at);
+-- Monotonic counters and histogram buckets, bumped in the unit of their event (coordinator/policies/metrics).
+CREATE TABLE IF NOT EXISTS metric_counters (
+  name TEXT PRIMARY KEY,
+  value REAL NOT NULL
+);
 `;
 
 /**
