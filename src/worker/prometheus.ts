@@ -18,7 +18,8 @@ export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 /**
  * A histogram whose buckets were counted by the coordinator (policies/metrics), not observed here: prom-client
  * validates its name, labels and bounds as for any histogram, and its registry prints the `_bucket{le}`, `_sum`
- * and `_count` series this `get` answers, in the shape prom-client's own Histogram answers.
+ * and `_count` series answered here, in the shape prom-client's own Histogram answers. The registry reads
+ * `getForPromString` when a metric has one (prom-client 15, lib/registry.js), `get` otherwise: both answer the same.
  */
 const LATENCY_NAME = "gigafactory_dispatch_latency_ms";
 const LATENCY_HELP = "Milliseconds from a job becoming due (queued or notBefore, the later) to its lease being granted";
@@ -40,6 +41,10 @@ class CountedHistogram extends Histogram<string> {
   }
 
   override async get() {
+    return this.getForPromString();
+  }
+
+  async getForPromString() {
     const labels = { product: this.product };
     const buckets = this.data.buckets.map((b) => ({
       metricName: `${LATENCY_NAME}_bucket`,
