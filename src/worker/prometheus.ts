@@ -2,13 +2,18 @@
  * @module worker/prometheus
  * A metrics snapshot (shared/api-metrics) as Prometheus text exposition 0.0.4, rendered by `prom-client`'s
  * Registry — the library does the HELP/TYPE lines, label escaping and number formatting, so no hand-built text can
- * drift from the format. prom-client runs in workerd: its Node-only parts (cluster, default process metrics,
- * pushgateway) are imported lazily or never called, and `nodejs_compat` (wrangler.toml) serves `util`.
+ * drift from the format. prom-client runs in workerd when its core classes are imported by their own files
+ * (worker/prom-client-core.d.ts): its Node-only parts (default process metrics, cluster, pushgateway) then never
+ * load, and `nodejs_compat` (wrangler.toml) serves the `util` they use.
  *
  * A fresh Registry per render: the coordinator owns the numbers, this module only prints them, so nothing is kept
  * between requests. Every series carries a `product` label.
  */
-import { Counter, Gauge, Histogram, type MetricType, Registry } from "prom-client";
+import type { Gauge as GaugeType, MetricType, Registry as RegistryType } from "prom-client";
+import Counter from "prom-client/lib/counter.js";
+import Gauge from "prom-client/lib/gauge.js";
+import Histogram from "prom-client/lib/histogram.js";
+import Registry from "prom-client/lib/registry.js";
 import { LATENCY_BUCKETS_MS } from "../core/metrics.ts";
 import type { MetricsSnapshot } from "../shared/api-metrics.ts";
 
@@ -28,7 +33,7 @@ class CountedHistogram extends Histogram<string> {
   private readonly product: string;
   private readonly data: MetricsSnapshot["dispatchLatencyMs"];
 
-  constructor(registry: Registry, product: string, data: MetricsSnapshot["dispatchLatencyMs"]) {
+  constructor(registry: RegistryType, product: string, data: MetricsSnapshot["dispatchLatencyMs"]) {
     super({
       name: LATENCY_NAME,
       help: LATENCY_HELP,
@@ -67,11 +72,11 @@ class CountedHistogram extends Histogram<string> {
   }
 }
 
-function gauge(registry: Registry, name: string, help: string, labelNames: string[] = []): Gauge {
+function gauge(registry: RegistryType, name: string, help: string, labelNames: string[] = []): GaugeType {
   return new Gauge({ name, help, labelNames: ["product", ...labelNames], registers: [registry] });
 }
 
-function counter(registry: Registry, name: string, help: string, product: string, value: number): void {
+function counter(registry: RegistryType, name: string, help: string, product: string, value: number): void {
   new Counter({ name, help, labelNames: ["product"], registers: [registry] }).inc({ product }, value);
 }
 

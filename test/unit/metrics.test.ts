@@ -80,16 +80,20 @@ describe("dispatch latency", () => {
     expect(quantileMs(cumulativeBuckets(h), 0.5)).toBeCloseTo(5 * (2 / 3)); // 2nd of 3 samples in (0, 5]
     expect(quantileMs(cumulativeBuckets(h), 1)).toBe(50);
     fc.assert(
-      fc.property(fc.array(latency, { minLength: 1, maxLength: 100 }), fc.double({ min: 0.01, max: 1, noNaN: true }), (s, q) => {
-        const sorted = [...s].sort((a, b) => a - b);
-        const exact = sorted[Math.max(0, Math.ceil(q * s.length) - 1)]!;
-        const est = quantileMs(cumulativeBuckets(s.reduce(observe, emptyHistogram())), q)!;
-        const i = bucketIndex(exact);
-        const lower = i === 0 ? 0 : LATENCY_BUCKETS_MS[i - 1]!;
-        const upper = LATENCY_BUCKETS_MS[i] ?? LATENCY_BUCKETS_MS.at(-1)!;
-        expect(est).toBeGreaterThanOrEqual(Math.min(lower, upper) - 1e-9);
-        expect(est).toBeLessThanOrEqual(upper + 1e-9);
-      }),
+      fc.property(
+        fc.array(latency, { minLength: 1, maxLength: 100 }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        (s, q) => {
+          const sorted = [...s].sort((a, b) => a - b);
+          const exact = sorted[Math.max(0, Math.ceil(q * s.length) - 1)]!;
+          const est = quantileMs(cumulativeBuckets(s.reduce(observe, emptyHistogram())), q)!;
+          const i = bucketIndex(exact);
+          const lower = i === 0 ? 0 : LATENCY_BUCKETS_MS[i - 1]!;
+          const upper = LATENCY_BUCKETS_MS[i] ?? LATENCY_BUCKETS_MS.at(-1)!;
+          expect(est).toBeGreaterThanOrEqual(Math.min(lower, upper) - 1e-9);
+          expect(est).toBeLessThanOrEqual(upper + 1e-9);
+        },
+      ),
     );
   });
 

@@ -77,9 +77,7 @@ describe("Prometheus exposition", () => {
     // `_count` only for label-less histograms (its flattenMetrics), so those two lines are checked as exact lines.
     expect(latency.metrics).toHaveLength(1);
     const buckets = Object.fromEntries(Object.entries(latency.metrics[0]?.buckets ?? {}).map(([le, n]) => [le, +n]));
-    expect(buckets).toEqual(
-      Object.fromEntries(SNAPSHOT.dispatchLatencyMs.buckets.map((b) => [String(b.le), b.count])),
-    );
+    expect(buckets).toEqual(Object.fromEntries(SNAPSHOT.dispatchLatencyMs.buckets.map((b) => [String(b.le), b.count])));
     expect(buckets).toMatchObject({ "5": 1, "10": 3, "100": 3, "250": 4, "10000": 5, "+Inf": 6 });
     const lines = text.split("\n");
     expect(lines).toContain('gigafactory_dispatch_latency_ms_sum{product="acme"} 69137');
