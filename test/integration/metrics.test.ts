@@ -1,7 +1,7 @@
 // GET …/metrics end to end in workerd: after real activity (submit, claim, complete, a failure that is retried, a
 // lease that runs out and is expired by the cron sweep) the counters moved by exactly the right amounts — 3
 // dispatches in the latency histogram, 1 retry, 1 lease expiry — and queue depth, seats and the per-factory success
-// rate agree; the same numbers come back as Prometheus text (parsed with a real parser) by ?format=prometheus and by
+// rate agree; dispatch latency counts from the later of queuedAt and notBefore; the same numbers come back as Prometheus text (parsed with a real parser) by ?format=prometheus and by
 // Accept: text/plain;version=0.0.4; ?format wins over Accept, another value is a 400 problem; a viewer may read it,
 // no token is a 401.
 import {
@@ -104,6 +104,31 @@ describe("GET …/metrics", () => {
     // A second sweep finds nothing more to expire: the counter does not move.
     await sweep();
     expect((await metrics()).body.leaseExpiries).toBe(1);
+  });
+
+  it("measures dispatch latency from the later of queuedAt and notBefore to the grant", async () => {
+    const product = "metrics-latency";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "late" });
+    // Queued 3 s ago, but not allowed to run until 0.7 s ago: it has waited ~0.7 s for dispatch, not 3 s.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const now = Date.now();
+      state.storage.sql.exec(
+        `UPDATE jobs SET queued_at = ?1, not_before = ?2,
+           doc = json_set(doc, '$.queuedAt', ?1, '$.notBefore', ?2) WHERE id = ?3`,
+        now - 3_000,
+        now - 700,
+        job.id,
+      );
+    });
+    expect((await claim(product, f.token)).status).toBe(200);
+    const m = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
+    expect(m.dispatchLatencyMs.count).toBe(1);
+    expect(m.dispatchLatencyMs.sumMs).toBeGreaterThanOrEqual(700);
+    expect(m.dispatchLatencyMs.sumMs).toBeLessThan(3_000);
+    const counts = Object.fromEntries(m.dispatchLatencyMs.buckets.map((b) => [String(b.le), b.count]));
+    expect(counts["500"]).toBe(0);
+    expect(counts["2500"]).toBe(1);
   });
 
   it("answers Prometheus text by ?format=prometheus and by Accept, with the same numbers", async () => {
