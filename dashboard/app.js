@@ -8,6 +8,7 @@ import { fleetView } from "./fleet.js";
 import { jobDetailView } from "./job-detail.js";
 import { jobsView } from "./jobs.js";
 import { countText, Live } from "./live.js";
+import { mountMetricsTiles } from "./metrics.js";
 import { settingsView } from "./settings.js";
 import { signInView } from "./signin.js";
 
@@ -15,6 +16,7 @@ const main = /** @type {HTMLElement} */ (document.getElementById("main"));
 const session = /** @type {HTMLElement} */ (document.getElementById("session"));
 const nav = /** @type {HTMLElement} */ (document.getElementById("nav"));
 const summary = /** @type {HTMLElement} */ (document.getElementById("summary"));
+const tiles = /** @type {HTMLElement} */ (document.getElementById("tiles"));
 
 /** @type {Live | null} */
 let live = null;
@@ -22,6 +24,8 @@ let live = null;
 let cleanup = null;
 /** @type {(() => void) | null} */
 let unsubscribeHeader = null;
+/** @type {(() => void) | null} */
+let unmountTiles = null;
 /** The route path last rendered (without its query). */
 let lastPath = "";
 
@@ -35,6 +39,8 @@ function signOut(notice) {
   teardown();
   lastPath = "";
   unsubscribeHeader?.();
+  unmountTiles?.();
+  unmountTiles = null;
   live?.stop();
   live = null;
   clearSession();
@@ -55,6 +61,7 @@ function start(s) {
   );
   const l = live;
   unsubscribeHeader = l.subscribe(() => renderSummary(l));
+  unmountTiles = mountMetricsTiles(tiles, l);
   replace(main, h("p", { class: "muted" }, "Loading…"));
   l.start();
   void l.ready.then(() => {

@@ -13,6 +13,7 @@ import { job } from "./commands/job.ts";
 import { jobActions } from "./commands/job-actions.ts";
 import { jobs } from "./commands/jobs.ts";
 import { login } from "./commands/login.ts";
+import { metricsCommands } from "./commands/metrics.ts";
 import { productCommands } from "./commands/products.ts";
 import { queueState } from "./commands/queue-state.ts";
 import { reviewCommands } from "./commands/review.ts";
@@ -45,4 +46,5 @@ export const COMMANDS: readonly Command[] = [
   ...budgetCommands,
   history,
   deadLetters,
+  ...metricsCommands,
 ];

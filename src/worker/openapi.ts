@@ -10,6 +10,7 @@ import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS, JOB_OPS, META_OPS, type Op, RUN_OP
 import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
 import { BUDGET_OPS } from "./openapi-ops-budget.ts";
 import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
+import { METRICS_OPS } from "./openapi-ops-metrics.ts";
 import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
 
 /** In the document's order: a path is listed where its first operation is (changing it reorders the document). */
@@ -29,6 +30,7 @@ const OPS: Op[] = [
   ...GATE_OPS,
   ...BUDGET_OPS,
   ...BREAKER_OPS,
+  ...METRICS_OPS,
 ];
 
 const PROBLEM = {

@@ -24,6 +24,7 @@ import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
+import { recordDispatch } from "../policies/metrics.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { exclusionLookup } from "./exclusions.ts";
@@ -62,6 +63,7 @@ export function routeContext(tx: Tx): RouteContext {
 export function assignJob(tx: Tx, job: Job, factoryId: string, requestedTtl?: number): { job: Job; lease: Lease } {
   const ttlSeconds = grantedLeaseTtl(leaseTtlFor(job.manifest, getSettings(tx.sql)), requestedTtl);
   const expiresAt = leaseExpiresAt(tx.now, ttlSeconds);
+  recordDispatch(tx, job); // latency from when it became due (queuedAt or notBefore) to this grant
   const next = moveJob(tx, job, "assigned", {
     holderFactoryId: factoryId,
     leaseEpoch: job.leaseEpoch + 1,

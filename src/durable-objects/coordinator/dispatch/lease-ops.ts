@@ -26,6 +26,7 @@ import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
 import { finishRun } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
+import { recordLeaseExpiries } from "../policies/metrics.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { forgetExclusions, recordLoss } from "./exclusions.ts";
@@ -124,10 +125,14 @@ export function expireDue(tx: Tx): number {
       tx.now,
     )
     .toArray();
+  let expired = 0;
   for (const { id } of ids) {
     const job = loadJob(tx.sql, id);
-    if (job && isLeased(job)) expireLease(tx, job);
+    if (!job || !isLeased(job)) continue;
+    expireLease(tx, job);
+    expired += 1;
   }
+  recordLeaseExpiries(tx, expired);
   return ids.length;
 }
 

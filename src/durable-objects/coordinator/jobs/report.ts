@@ -15,6 +15,7 @@ import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../../core/
 import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
 import { recordAutoLesson } from "../policies/lessons.ts";
+import { recordRetry } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -156,6 +157,7 @@ export function afterFailure(tx: Tx, job: Job, random: number = Math.random()): 
     return moveJob(tx, job, "dead_letter");
   }
   const delay = jitteredRetryDelayMs(job.attempt, getSettings(tx.sql).retry, random);
+  recordRetry(tx);
   return moveJob(tx, job, "queued", { notBefore: tx.now + delay });
 }
 

@@ -180,6 +180,11 @@ CREATE TABLE IF NOT EXISTS error_budgets (
   factory_id TEXT PRIMARY KEY,
   failures TEXT NOT NULL
 );
+-- Monotonic counters and histogram buckets, bumped in the unit of their event (coordinator/policies/metrics).
+CREATE TABLE IF NOT EXISTS metric_counters (
+  name TEXT PRIMARY KEY,
+  value REAL NOT NULL
+);
 `;
 
 /**

@@ -1,0 +1,90 @@
+// metrics.js — small tiles under the header: queue depth, seats busy/total, utilisation and dispatch p50/p99 (read
+// off the latency histogram the way Prometheus' histogram_quantile does), from GET …/metrics. Refreshed on the shared
+// poller's updates (live.js): when the queue version moves, and at most every 30 s otherwise, since seats and
+// latency change without a version bump. One request per refresh; nothing else is polled.
+
+import { api, describeError } from "./api.js";
+import { h, replace } from "./dom.js";
+
+/** Seats and latency move without a queue-version bump: re-read at most this often then (ms). */
+const IDLE_REFRESH_MS = 30_000;
+
+/**
+ * The q-quantile from cumulative buckets [{le, count}] (le a number or "+Inf"); undefined with no samples. Same rule
+ * as core/metrics `quantileMs`: linear inside the bucket holding the rank, the largest finite bound past it.
+ * @param {Array<{ le: number | "+Inf", count: number }>} buckets @param {number} q
+ */
+export function quantile(buckets, q) {
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return undefined;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const b of buckets) {
+    if (b.count >= rank) {
+      if (b.le === "+Inf") return lower;
+      const inside = b.count - below;
+      return inside === 0 ? b.le : lower + ((b.le - lower) * (rank - below)) / inside;
+    }
+    if (b.le !== "+Inf") lower = b.le;
+    below = b.count;
+  }
+  return lower;
+}
+
+/** @param {number | undefined} v */
+const ms = (v) => (v === undefined ? "—" : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
+
+/** @param {string} label @param {string} value @param {string} title */
+const tile = (label, value, title) =>
+  h(
+    "div",
+    { class: "tile", title },
+    h("span", { class: "tile-value" }, value),
+    h("span", { class: "tile-label" }, label),
+  );
+
+/** @param {any} m the GET …/metrics document */
+function render(el, m) {
+  const depth = m.queue.depthByStage;
+  const waiting = (depth.queued ?? 0) + (depth.blocked ?? 0);
+  const lat = m.dispatchLatencyMs;
+  replace(
+    el,
+    tile("queued", String(waiting), "Jobs queued or blocked"),
+    tile("seats busy", `${m.seats.busy}/${m.seats.total}`, "Seats holding a lease / seats of active factories"),
+    tile("utilisation", `${Math.round(m.seats.utilisation * 100)}%`, "Busy seats / total seats"),
+    tile("dispatch p50", ms(quantile(lat.buckets, 0.5)), `Due → lease granted, over ${lat.count} dispatches`),
+    tile("dispatch p99", ms(quantile(lat.buckets, 0.99)), `Due → lease granted, over ${lat.count} dispatches`),
+  );
+}
+
+/**
+ * Show the tiles in `el` while `live` runs. @param {HTMLElement} el @param {import("./live.js").Live} live
+ * @returns {() => void} stop
+ */
+export function mountMetricsTiles(el, live) {
+  let last = 0;
+  let inFlight = false;
+  el.hidden = false;
+  const refresh = async (/** @type {{ versionChanged: boolean }} */ change) => {
+    if (inFlight || (!change.versionChanged && Date.now() - last < IDLE_REFRESH_MS)) return;
+    inFlight = true;
+    try {
+      render(el, await api(live.session, "/metrics?format=json"));
+      el.removeAttribute("data-error");
+    } catch (err) {
+      el.setAttribute("data-error", describeError(err));
+    } finally {
+      last = Date.now();
+      inFlight = false;
+    }
+  };
+  const unsubscribe = live.subscribe((c) => void refresh(c));
+  void refresh({ versionChanged: true });
+  return () => {
+    unsubscribe();
+    el.hidden = true;
+    replace(el);
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * @module cli/commands/metrics
+ * `gigafactory metrics` shows the product's metrics (GET …/metrics) for a human: queue depth by stage, seats and
+ * utilisation, dispatch latency p50/p99 (estimated from the histogram, core/metrics `quantileMs`), lease expiries,
+ * retries, open alerts, budget, breakers and each factory's success rate; `--json` prints the JSON document as the
+ * API answers it; `--prometheus` prints the Prometheus text exposition verbatim (for a pipe into promtool or a file
+ * a node exporter's textfile collector reads). `gigafactory stats` prints the counts by stage (GET …/stats).
+ */
+import { quantileMs } from "../../core/metrics.ts";
+import type { MetricsSnapshot, StatsSnapshot } from "../../shared/api-metrics.ts";
+import type { Command, Ctx } from "../context.ts";
+import { usageError } from "../errors.ts";
+import { NONE, renderFields, renderTable } from "../table.ts";
+
+const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
+const ms = (v: number | undefined) => (v === undefined ? NONE : `${Math.round(v * 10) / 10} ms`);
+
+/** Stages with at least one job, as `stage n` pairs (every stage when all are 0 would be noise: "none"). */
+function depthLine(counts: Record<string, number>): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${s} ${n}`);
+  return parts.length ? parts.join(" · ") : "no jobs";
+}
+
+/** The metrics as aligned fields, then a table of factories (and of breakers, when any is not closed). */
+export function formatMetrics(m: MetricsSnapshot): string {
+  const lat = m.dispatchLatencyMs;
+  const alerts = m.openAlerts;
+  const fields: Array<[string, string]> = [
+    ["queue", depthLine(m.queue.depthByStage)],
+    ["seats", `${m.seats.busy}/${m.seats.total} busy (${pct(m.seats.utilisation)})`],
+    [
+      "dispatch latency",
+      `p50 ${ms(quantileMs(lat.buckets, 0.5))} · p99 ${ms(quantileMs(lat.buckets, 0.99))} · ${lat.count} dispatches`,
+    ],
+    ["lease expiries", String(m.leaseExpiries)],
+    ["retries", String(m.retries)],
+    ["open alerts", `${alerts.critical} critical · ${alerts.warning} warning · ${alerts.info} info`],
+    [
+      "budget",
+      m.budget
+        ? `$${m.budget.spentUsd.toFixed(2)} of $${m.budget.ceilingUsd.toFixed(2)} this ${m.budget.period} (${m.budget.state})`
+        : NONE,
+    ],
+  ];
+  const out = [renderFields(fields)];
+  if (m.breakers.length) {
+    out.push(
+      "",
+      renderTable(
+        [{ header: "FACTORY" }, { header: "ENGINE" }, { header: "BREAKER" }, { header: "FAILURES", align: "right" }],
+        m.breakers.map((b) => [b.factoryId, b.engine, b.state, String(b.consecutiveFailures)]),
+      ),
+    );
+  }
+  if (m.factories.length) {
+    const hours = Math.round(m.factoryWindowMs / 3_600_000);
+    out.push(
+      "",
+      renderTable(
+        [
+          { header: "FACTORY" },
+          { header: `RUNS ${hours}h`, align: "right" },
+          { header: "OK", align: "right" },
+          { header: "SUCCESS", align: "right" },
+        ],
+        m.factories.map((f) => [f.name, String(f.runs), String(f.successes), f.runs ? pct(f.successRate) : NONE]),
+      ),
+    );
+  }
+  return out.join("\n");
+}
+
+/** Counts by stage as a two-column table with the total last. */
+export function formatStats(s: StatsSnapshot): string {
+  const rows = Object.entries(s.counts).map(([stage, n]) => [stage, String(n)]);
+  rows.push(["total", String(s.total)]);
+  return renderTable([{ header: "STAGE" }, { header: "JOBS", align: "right" }], rows);
+}
+
+async function showMetrics(ctx: Ctx): Promise<number> {
+  const client = ctx.client();
+  if (ctx.flag("prometheus")) {
+    if (ctx.json) throw usageError("--prometheus and --json each choose the output: give one", "metrics");
+    const res = await client.send("GET", client.productUrl("/metrics", { format: "prometheus" }));
+    ctx.io.stdout(await res.text());
+    return 0;
+  }
+  const res = await client.send("GET", client.productUrl("/metrics", { format: "json" }));
+  const m = (await res.json()) as MetricsSnapshot;
+  if (ctx.json) ctx.emit(m);
+  else ctx.print(formatMetrics(m));
+  return 0;
+}
+
+export const metricsCommands: Command[] = [
+  {
+    path: ["metrics"],
+    args: { names: "", min: 0, max: 0 },
+    summary: "queue depth, seats, dispatch latency p50/p99, expiries, retries, alerts, factory success (viewer)",
+    options: {
+      prometheus: { type: "boolean", help: "print the Prometheus text exposition (0.0.4) instead" },
+    },
+    run: showMetrics,
+  },
+  {
+    path: ["stats"],
+    args: { names: "", min: 0, max: 0 },
+    summary: "job counts by stage and the queue version, no job documents (viewer)",
+    options: {},
+    async run(ctx) {
+      const client = ctx.client();
+      const s = (await (await client.send("GET", client.productUrl("/stats"))).json()) as StatsSnapshot;
+      if (ctx.json) ctx.emit(s);
+      else ctx.print(formatStats(s));
+      return 0;
+    },
+  },
+];

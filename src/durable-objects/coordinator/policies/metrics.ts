@@ -1,0 +1,128 @@
+/**
+ * @module durable-objects/coordinator/policies/metrics
+ * The coordinator's counters and dispatch-latency histogram (issue 9, part 9), and the snapshot `GET …/metrics` and
+ * `GET …/stats` read.
+ *
+ * Each counter is bumped by a one-line call inside the unit that makes the event (dispatch/claim `assignJob`,
+ * dispatch/lease-ops `expireDue`, jobs/report `afterFailure`): a rolled-back unit rolls its count back too, so a
+ * counter can never drift from what happened. Rows of `metric_counters` (runtime/schema): `lease_expiries`,
+ * `retries`, `dispatch_count`, `dispatch_sum_ms`, and `dispatch_bucket_<i>` (NOT cumulative; i indexes
+ * core/metrics `LATENCY_BUCKETS_MS`, the last is `+Inf`).
+ */
+import { bucketIndex, cumulativeBuckets, dispatchLatencyMs, emptyHistogram, ratio } from "../../../core/metrics.ts";
+import { type Job, STAGES, type Stage } from "../../../core/model.ts";
+import {
+  FACTORY_WINDOW_MS,
+  type FactoryRate,
+  METRICS_SCHEMA_VERSION,
+  type MetricsSnapshot,
+  type StatsSnapshot,
+} from "../../../shared/api-metrics.ts";
+import { listFactories } from "../factories/registry.ts";
+import { queueVersion } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { openAlertCounts } from "./alerts.ts";
+import { listBreakers } from "./breakers.ts";
+import { budgetSnapshot } from "./budget.ts";
+
+function bump(tx: Tx, name: string, by = 1): void {
+  tx.sql.exec(
+    "INSERT INTO metric_counters(name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = value + ?2",
+    name,
+    by,
+  );
+}
+
+/** A lease was granted at `tx.now` for `job` as it was while queued: one dispatch-latency sample. */
+export function recordDispatch(tx: Tx, job: Pick<Job, "queuedAt" | "notBefore">): void {
+  const ms = dispatchLatencyMs(job.queuedAt, job.notBefore, tx.now);
+  bump(tx, `dispatch_bucket_${bucketIndex(ms)}`);
+  bump(tx, "dispatch_count");
+  bump(tx, "dispatch_sum_ms", ms);
+}
+
+/** `n` leases ran out (and were expired) in this unit. */
+export function recordLeaseExpiries(tx: Tx, n: number): void {
+  if (n > 0) bump(tx, "lease_expiries", n);
+}
+
+/** A failed job was queued again for another attempt. */
+export function recordRetry(tx: Tx): void {
+  bump(tx, "retries");
+}
+
+function counters(sql: SqlStorage): Map<string, number> {
+  const rows = sql.exec<{ name: string; value: number }>("SELECT name, value FROM metric_counters").toArray();
+  return new Map(rows.map((r) => [r.name, r.value]));
+}
+
+/**
+ * Counts by stage. SQLite answers it from an index that leads with `stage` (a covering scan: no job document is
+ * read) — it picks `jobs_by_stage_created`, the narrower of `jobs_by_stage` and it (test/integration/stats.test.ts).
+ */
+export const STAGE_COUNT_SQL = "SELECT stage, COUNT(*) AS n FROM jobs GROUP BY stage";
+
+/** Jobs per stage, every stage present (0 when none). */
+export function countByStage(sql: SqlStorage): Record<Stage, number> {
+  const counts = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  for (const r of sql.exec<{ stage: Stage; n: number }>(STAGE_COUNT_SQL)) {
+    counts[r.stage] = r.n;
+  }
+  return counts;
+}
+
+export function statsSnapshot(tx: Tx): StatsSnapshot {
+  const counts = countByStage(tx.sql);
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  return { counts, total, queueVersion: queueVersion(tx.sql), generated_at: tx.now };
+}
+
+/** Runs that ended in the window, per factory (every enrolled factory listed, 0 runs included). */
+function factoryRates(tx: Tx, names: Map<string, string>): FactoryRate[] {
+  const rows = tx.sql
+    .exec<{ factory_id: string; runs: number; successes: number }>(
+      `SELECT factory_id, COUNT(*) AS runs, SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END) AS successes
+       FROM runs WHERE ended_at IS NOT NULL AND ended_at >= ? GROUP BY factory_id`,
+      tx.now - FACTORY_WINDOW_MS,
+    )
+    .toArray();
+  const byId = new Map(rows.map((r) => [r.factory_id, r]));
+  const ids = new Set([...names.keys(), ...byId.keys()]);
+  return [...ids].sort().map((id) => {
+    const r = byId.get(id);
+    const runs = r?.runs ?? 0;
+    const successes = r?.successes ?? 0;
+    return { id, name: names.get(id) ?? id, runs, successes, successRate: ratio(successes, runs) };
+  });
+}
+
+/** Everything `GET …/metrics` answers, read in one unit at `tx.now`. */
+export function metricsSnapshot(tx: Tx): MetricsSnapshot {
+  const c = counters(tx.sql);
+  const hist = emptyHistogram();
+  hist.counts = hist.counts.map((_, i) => c.get(`dispatch_bucket_${i}`) ?? 0);
+  const factories = listFactories(tx.sql, tx.now);
+  // Seats that can take work now: active factories that are not down. Busy: live leases anywhere.
+  const total = factories.filter((f) => f.status === "active" && f.health !== "down").reduce((n, f) => n + f.seats, 0);
+  const busy = factories.reduce((n, f) => n + f.load, 0);
+  const budget = budgetSnapshot(tx);
+  return {
+    schema_version: METRICS_SCHEMA_VERSION,
+    generated_at: tx.now,
+    product: tx.productId,
+    queue: { depthByStage: countByStage(tx.sql) },
+    seats: { busy, total, utilisation: ratio(busy, total) },
+    dispatchLatencyMs: {
+      buckets: cumulativeBuckets(hist),
+      count: c.get("dispatch_count") ?? 0,
+      sumMs: c.get("dispatch_sum_ms") ?? 0,
+    },
+    leaseExpiries: c.get("lease_expiries") ?? 0,
+    retries: c.get("retries") ?? 0,
+    breakers: listBreakers(tx),
+    ...(budget ? { budget } : {}),
+    openAlerts: openAlertCounts(tx),
+    factories: factoryRates(tx, new Map(factories.map((f) => [f.id, f.name]))),
+    factoryWindowMs: FACTORY_WINDOW_MS,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * @module shared/api-metrics
+ * The metrics and stats answers (issue 9, part 9) as the Worker, the CLI and the dashboard read them, and the query
+ * of `GET …/metrics`. One shape for JSON and Prometheus: the exposition is rendered from this very object
+ * (worker/prometheus), so the two formats cannot disagree.
+ */
+import { z } from "zod";
+import type { CumulativeBucket } from "../core/metrics.ts";
+import type { Stage } from "../core/model.ts";
+
+/** Bumped when a field changes meaning or goes away (adding one does not). */
+export const METRICS_SCHEMA_VERSION = 1;
+
+/** How far back the per-factory success rate looks, ms (runs that ended in the last 24 h). */
+export const FACTORY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** `?format=json|prometheus`; absent means: decide by the Accept header. */
+export const MetricsQuery = z.strictObject({ format: z.enum(["json", "prometheus"]).optional() });
+
+/** One breaker (coordinator/policies/breakers `BreakerView`, restated here so shared code needs no coordinator import). */
+export interface BreakerMetric {
+  factoryId: string;
+  engine: string;
+  state: "closed" | "open" | "half_open";
+  consecutiveFailures: number;
+  openUntil?: number;
+}
+
+/** The product budget in its period (coordinator/policies/budget `BudgetSnapshot`); USD, ms epoch. */
+export interface BudgetMetric {
+  period: "day" | "week" | "month";
+  ceilingUsd: number;
+  spentUsd: number;
+  state: "ok" | "warning" | "paused";
+  periodStart: number;
+}
+
+export interface FactoryRate {
+  id: string;
+  name: string;
+  /** Runs that ended within the window. */
+  runs: number;
+  /** Of those, runs whose outcome was `success`. */
+  successes: number;
+  /** successes / runs in [0, 1]; 0 with no runs. */
+  successRate: number;
+}
+
+export interface MetricsSnapshot {
+  schema_version: number;
+  /** ms epoch: the coordinator's `tx.now` when the snapshot was read. */
+  generated_at: number;
+  product: string;
+  queue: { depthByStage: Record<Stage, number> };
+  seats: { busy: number; total: number; utilisation: number };
+  dispatchLatencyMs: { buckets: CumulativeBucket[]; count: number; sumMs: number };
+  leaseExpiries: number;
+  retries: number;
+  breakers: BreakerMetric[];
+  budget?: BudgetMetric;
+  /** Open (incl. acknowledged) alerts by severity. */
+  openAlerts: { info: number; warning: number; critical: number };
+  factories: FactoryRate[];
+  /** The window `factories` covers, ms. */
+  factoryWindowMs: number;
+}
+
+/** `GET …/stats`: counts by stage from the index, no job documents. */
+export interface StatsSnapshot {
+  counts: Record<Stage, number>;
+  total: number;
+  queueVersion: number;
+  generated_at: number;
+}

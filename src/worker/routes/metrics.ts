@@ -1,0 +1,45 @@
+/**
+ * @module worker/routes/metrics
+ * `GET …/metrics` (viewer and above): the product's metrics (coordinator/policies/metrics) as JSON, or as Prometheus
+ * text exposition 0.0.4 with `?format=prometheus` or an `Accept` that prefers `text/plain` (what a Prometheus scraper
+ * sends). `?format=` wins over Accept; any other `format` is a 400. `GET …/stats` (viewer): counts by stage from the
+ * stage index and the queue version — no job documents, cheap enough for a script to poll.
+ */
+import { Hono } from "hono";
+import { unwrap } from "../../core/errors.ts";
+import { MetricsQuery } from "../../shared/api-metrics.ts";
+import { type AppEnv, requireRole } from "../auth.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../prometheus.ts";
+import { query } from "../validate.ts";
+
+export const metrics = new Hono<AppEnv>();
+
+/**
+ * Whether an Accept header asks for the text format: its most preferred media range (highest q, first on a tie)
+ * is `text/plain` or `application/openmetrics-text` (we answer 0.0.4 text for both). No header, `*\/*` or JSON → false.
+ */
+export function prefersPrometheus(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const ranges = accept.split(",").map((part, i) => {
+    const [type = "", ...params] = part.split(";").map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith("q="));
+    const weight = q ? Number(q.slice(2)) : 1;
+    return { type, q: Number.isFinite(weight) ? weight : 0, i };
+  });
+  const best = ranges.filter((r) => r.q > 0).sort((a, b) => b.q - a.q || a.i - b.i)[0];
+  return best?.type === "text/plain" || best?.type === "application/openmetrics-text";
+}
+
+metrics.get("/metrics", async (c) => {
+  requireRole(c, "viewer");
+  const { format } = query(c, MetricsQuery);
+  const snapshot = await unwrap(c.get("coordinator").metrics(c.get("productId")));
+  const prometheus = format ? format === "prometheus" : prefersPrometheus(c.req.header("accept"));
+  if (!prometheus) return c.json(snapshot);
+  return c.body(await renderPrometheus(snapshot), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+});
+
+metrics.get("/stats", async (c) => {
+  requireRole(c, "viewer");
+  return c.json(await unwrap(c.get("coordinator").stats(c.get("productId"))));
+});

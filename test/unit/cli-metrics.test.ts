@@ -1,0 +1,133 @@
+// `gigafactory metrics` and `gigafactory stats` over a real local socket: the metrics print as readable fields (queue,
+// seats and utilisation, dispatch p50/p99 from the histogram, counters, alerts, budget) with a factory table, or as
+// the API's JSON under --json, or as the Prometheus text verbatim under --prometheus (it parses); --prometheus with
+// --json is a usage error; stats print a stage table with the total; a refused read is one `✘ ERROR` line, exit 1.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import parse from "parse-prometheus-text-format";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { type Io, makeContext } from "../../src/cli/context.ts";
+import { formatError, toCliError } from "../../src/cli/errors.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
+import { cumulativeBuckets, emptyHistogram, observe } from "../../src/core/metrics.ts";
+import { STAGES, type Stage } from "../../src/core/model.ts";
+import type { MetricsSnapshot, StatsSnapshot } from "../../src/shared/api-metrics.ts";
+import { renderPrometheus } from "../../src/worker/prometheus.ts";
+
+const zero = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+const hist = [2, 3, 4, 8, 40, 400].reduce(observe, emptyHistogram());
+const METRICS: MetricsSnapshot = {
+  schema_version: 1,
+  generated_at: 1_700_000_000_000,
+  product: "shop",
+  queue: { depthByStage: { ...zero, queued: 4, building: 2 } },
+  seats: { busy: 2, total: 8, utilisation: 0.25 },
+  dispatchLatencyMs: { buckets: cumulativeBuckets(hist), count: hist.count, sumMs: hist.sumMs },
+  leaseExpiries: 1,
+  retries: 3,
+  breakers: [],
+  openAlerts: { info: 0, warning: 1, critical: 0 },
+  factories: [{ id: "f1", name: "box-a", runs: 4, successes: 3, successRate: 0.75 }],
+  factoryWindowMs: 86_400_000,
+};
+const STATS: StatsSnapshot = {
+  counts: { ...zero, queued: 4, building: 2 },
+  total: 6,
+  queueVersion: 9,
+  generated_at: 1,
+};
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+/** A stand-in coordinator: /metrics in the format asked, /stats; any other token than "t" is a 401 problem. */
+async function coordinator(): Promise<string> {
+  server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (req.headers.authorization !== "Bearer t") {
+      res.writeHead(401, { "content-type": "application/problem+json" });
+      return res.end(JSON.stringify({ title: "Unauthorized", detail: "bad token", code: "unauthorized" }));
+    }
+    if (url.pathname === "/api/v1/products/shop/stats") {
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify(STATS));
+    }
+    if (url.searchParams.get("format") === "prometheus") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+      return res.end(await renderPrometheus(METRICS));
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify(METRICS));
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function cli(url: string, token: string, ...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    stderrIsTTY: false,
+    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
+    now: () => 1_700_000_060_000,
+  };
+  let code: number;
+  try {
+    const line = parseCommandLine([...argv, "--url", url, "--token", token, "--product", "shop"], COMMANDS);
+    if (!line.command) throw new Error(`no command in ${argv.join(" ")}`);
+    code = (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
+  } catch (err) {
+    const e = toCliError(err);
+    io.stderr(`${formatError(e)}\n`);
+    code = e.exitCode;
+  }
+  return { code, stdout, stderr };
+}
+
+describe("gigafactory metrics", () => {
+  it("prints readable fields and a factory table", async () => {
+    const r = await cli(await coordinator(), "t", "metrics");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/queue\s+queued 4 · building 2$/m);
+    expect(r.stdout).toMatch(/seats\s+2\/8 busy \(25%\)$/m);
+    // 6 samples: ranks 3 (p50) and 5.94 (p99) fall in (0, 5] and (250, 500].
+    expect(r.stdout).toMatch(/dispatch latency\s+p50 5 ms · p99 \d+(\.\d)? ms · 6 dispatches$/m);
+    expect(r.stdout).toMatch(/retries\s+3$/m);
+    expect(r.stdout).toMatch(/open alerts\s+0 critical · 1 warning · 0 info$/m);
+    expect(r.stdout).toMatch(/^box-a\s+4\s+3\s+75%$/m);
+  });
+
+  it("prints the API's document under --json and the exposition under --prometheus", async () => {
+    const url = await coordinator();
+    expect(JSON.parse((await cli(url, "t", "metrics", "--json")).stdout)).toEqual(METRICS);
+    const text = await cli(url, "t", "metrics", "--prometheus");
+    expect(text.code).toBe(0);
+    const retries = parse(text.stdout).find((f) => f.name === "gigafactory_retries_total");
+    expect(Number(retries?.metrics[0]?.value)).toBe(3);
+    const both = await cli(url, "t", "metrics", "--prometheus", "--json");
+    expect(both.code).toBe(2);
+  });
+
+  it("reports a refused read as one error line", async () => {
+    const r = await cli(await coordinator(), "wrong", "metrics");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^✘ ERROR unauthorized: /);
+  });
+});
+
+describe("gigafactory stats", () => {
+  it("prints a stage table with the total, or the document under --json", async () => {
+    const url = await coordinator();
+    const r = await cli(url, "t", "stats");
+    expect(r.stdout).toMatch(/^queued\s+4$/m);
+    expect(r.stdout).toMatch(/^total\s+6$/m);
+    expect(JSON.parse((await cli(url, "t", "stats", "--json")).stdout)).toEqual(STATS);
+  });
+});

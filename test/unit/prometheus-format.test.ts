@@ -1,0 +1,94 @@
+// The Prometheus exposition of GET …/metrics (worker/prometheus, the very function the route calls) parses with a
+// real Prometheus text parser (`parse-prometheus-text-format`), and every value read back equals the snapshot's:
+// queue depth per stage, seats, the dispatch-latency histogram (buckets, sum, count), counters, breakers, budget,
+// alerts and per-factory success — with the product as a label and label values escaped.
+import parse, { type ParsedFamily } from "parse-prometheus-text-format";
+import { describe, expect, it } from "vitest";
+import { cumulativeBuckets, emptyHistogram, observe } from "../../src/core/metrics.ts";
+import { STAGES, type Stage } from "../../src/core/model.ts";
+import type { MetricsSnapshot } from "../../src/shared/api-metrics.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../../src/worker/prometheus.ts";
+
+const hist = [3, 7, 7, 120, 9_000, 60_000].reduce(observe, emptyHistogram());
+const depth = Object.fromEntries(STAGES.map((s, i) => [s, i])) as Record<Stage, number>;
+
+const SNAPSHOT: MetricsSnapshot = {
+  schema_version: 1,
+  generated_at: 1_700_000_000_000,
+  product: "acme",
+  queue: { depthByStage: depth },
+  seats: { busy: 3, total: 4, utilisation: 0.75 },
+  dispatchLatencyMs: { buckets: cumulativeBuckets(hist), count: hist.count, sumMs: hist.sumMs },
+  leaseExpiries: 2,
+  retries: 5,
+  breakers: [{ factoryId: "f1", engine: "claude", state: "half_open", consecutiveFailures: 5 }],
+  budget: { period: "day", ceilingUsd: 50, spentUsd: 12.5, state: "ok", periodStart: 1_699_920_000_000 },
+  openAlerts: { info: 0, warning: 2, critical: 1 },
+  factories: [{ id: "f1", name: 'box "one"\\eu', runs: 4, successes: 3, successRate: 0.75 }],
+  factoryWindowMs: 86_400_000,
+};
+
+function family(all: ParsedFamily[], name: string): ParsedFamily {
+  const f = all.find((x) => x.name === name);
+  if (!f) throw new Error(`no ${name} in the exposition`);
+  return f;
+}
+
+function value(all: ParsedFamily[], name: string, labels: Record<string, string> = {}): number {
+  const sample = family(all, name).metrics.find((m) =>
+    Object.entries({ product: "acme", ...labels }).every(([k, v]) => m.labels?.[k] === v),
+  );
+  if (!sample) throw new Error(`no ${name} ${JSON.stringify(labels)}`);
+  return Number(sample.value);
+}
+
+describe("Prometheus exposition", () => {
+  it("answers the 0.0.4 text content type", () => {
+    expect(PROMETHEUS_CONTENT_TYPE).toBe("text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  it("parses with a real parser and carries every value of the snapshot", async () => {
+    const all = parse(await renderPrometheus(SNAPSHOT));
+    for (const s of STAGES) expect(value(all, "gigafactory_queue_depth", { stage: s })).toBe(depth[s]);
+    expect(family(all, "gigafactory_queue_depth").type).toBe("GAUGE");
+    expect(value(all, "gigafactory_seats_busy")).toBe(3);
+    expect(value(all, "gigafactory_seats_total")).toBe(4);
+    expect(value(all, "gigafactory_seat_utilisation_ratio")).toBe(0.75);
+    expect(family(all, "gigafactory_lease_expiries_total").type).toBe("COUNTER");
+    expect(value(all, "gigafactory_lease_expiries_total")).toBe(2);
+    expect(value(all, "gigafactory_retries_total")).toBe(5);
+    expect(value(all, "gigafactory_breaker_open", { factory: "f1", engine: "claude" })).toBe(0.5);
+    expect(value(all, "gigafactory_breaker_consecutive_failures", { factory: "f1", engine: "claude" })).toBe(5);
+    expect(value(all, "gigafactory_budget_spent_usd", { period: "day" })).toBe(12.5);
+    expect(value(all, "gigafactory_budget_ceiling_usd", { period: "day" })).toBe(50);
+    expect(value(all, "gigafactory_open_alerts", { severity: "warning" })).toBe(2);
+    expect(value(all, "gigafactory_open_alerts", { severity: "critical" })).toBe(1);
+    const named = { factory: "f1", name: 'box "one"\\eu' }; // quotes and backslashes escaped and read back
+    expect(value(all, "gigafactory_factory_runs", named)).toBe(4);
+    expect(value(all, "gigafactory_factory_successes", named)).toBe(3);
+    expect(value(all, "gigafactory_factory_success_ratio", named)).toBe(0.75);
+  });
+
+  it("prints the dispatch latency as a histogram whose buckets, sum and count are the snapshot's", async () => {
+    const text = await renderPrometheus(SNAPSHOT);
+    const latency = family(parse(text), "gigafactory_dispatch_latency_ms");
+    expect(latency.type).toBe("HISTOGRAM");
+    // This parser folds a histogram's samples into one `buckets` map (le → cumulative count) and keeps `_sum` and
+    // `_count` only for label-less histograms (its flattenMetrics), so those two lines are checked as exact lines.
+    expect(latency.metrics).toHaveLength(1);
+    const buckets = Object.fromEntries(Object.entries(latency.metrics[0]?.buckets ?? {}).map(([le, n]) => [le, +n]));
+    expect(buckets).toEqual(Object.fromEntries(SNAPSHOT.dispatchLatencyMs.buckets.map((b) => [String(b.le), b.count])));
+    expect(buckets).toMatchObject({ "5": 1, "10": 3, "100": 3, "250": 4, "10000": 5, "+Inf": 6 });
+    const lines = text.split("\n");
+    expect(lines).toContain('gigafactory_dispatch_latency_ms_sum{product="acme"} 69137');
+    expect(lines).toContain('gigafactory_dispatch_latency_ms_count{product="acme"} 6');
+    expect(lines).toContain('gigafactory_dispatch_latency_ms_bucket{product="acme",le="+Inf"} 6');
+  });
+
+  it("leaves out the budget series when no budget is set", async () => {
+    const { budget: _none, ...rest } = SNAPSHOT;
+    const names = parse(await renderPrometheus(rest)).map((f) => f.name);
+    expect(names).not.toContain("gigafactory_budget_spent_usd");
+    expect(names).toContain("gigafactory_retries_total");
+  });
+});
