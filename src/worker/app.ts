@@ -18,6 +18,7 @@ import { events, feeds } from "./routes/events.ts";
 import { factories } from "./routes/factories.ts";
 import { history } from "./routes/history.ts";
 import { jobs } from "./routes/jobs.ts";
+import { lessons } from "./routes/lessons.ts";
 import { products } from "./routes/products.ts";
 import { queueState } from "./routes/queue-state.ts";
 import { reviews } from "./routes/reviews.ts";
@@ -33,7 +34,7 @@ export function buildApp(): Hono<AppEnv> {
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
-  for (const r of [settings, serial, reviews]) product.route("/", r);
+  for (const r of [settings, serial, reviews, lessons]) product.route("/", r);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
 
   const app = new Hono<AppEnv>();

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { WaitingReasonSchema } from "../shared/api-policies.ts";
 import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS, JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
 import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
+import { LESSON_OPS } from "./openapi-ops-lessons.ts";
 import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
 
 /** In the document's order: a path is listed where its first operation is (changing it reorders the document). */
@@ -25,6 +26,7 @@ const OPS: Op[] = [
   ...SETTINGS_OPS,
   ...HISTORY_OPS,
   ...GATE_OPS,
+  ...LESSON_OPS,
 ];
 
 const PROBLEM = {
