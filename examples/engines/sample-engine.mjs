@@ -20,6 +20,9 @@
  * failure, while $GF_ATTEMPT <= N) and `gf-sample-resume-seconds: N` (when the
  * work tree already holds an earlier run's notes — the run resumed from a
  * checkpoint — say so and work N seconds instead).
+ * Lessons: when $GF_LESSONS_FILE is set (the agent always sets it; an empty file
+ * means none) it prints `sample engine: lessons: N` and one `sample engine:
+ * lesson <text>` line per lesson, newest first, so a test sees them arrive.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -75,6 +78,13 @@ if (earlier.length > 0) {
   console.log(`sample engine: resuming from an earlier run's work (${earlier.length} run(s) in NOTES.md)`);
 }
 if (process.env.GF_FEEDBACK) console.log(`sample engine: reviewer feedback: ${process.env.GF_FEEDBACK}`);
+// The job's lessons (a markdown list, newest first): counted and echoed, as a real engine would read them first.
+if (process.env.GF_LESSONS_FILE !== undefined) {
+  const file = process.env.GF_LESSONS_FILE;
+  const lessons = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("- ")) : [];
+  console.log(`sample engine: lessons: ${lessons.length}`);
+  for (const l of lessons) console.log(`sample engine: lesson ${l.slice(2)}`);
+}
 // Write something at once, so even an early checkpoint has work in it.
 appendFileSync("NOTES.md", `- attempt ${attempt} started: ${title}\n`);
 
