@@ -10,6 +10,7 @@ import { history } from "./commands/history.ts";
 import { job } from "./commands/job.ts";
 import { jobActions } from "./commands/job-actions.ts";
 import { jobs } from "./commands/jobs.ts";
+import { lessonsCommands } from "./commands/lessons.ts";
 import { login } from "./commands/login.ts";
 import { productCommands } from "./commands/products.ts";
 import { queueState } from "./commands/queue-state.ts";
@@ -42,4 +43,5 @@ export const COMMANDS: readonly Command[] = [
   ...settingsCommands,
   history,
   deadLetters,
+  ...lessonsCommands,
 ];

@@ -12,7 +12,7 @@ import { type AssignFrame, connectFactory } from "./sockets.ts";
 
 type Page = { items: Lesson[]; nextCursor?: string };
 
-async function mint(product: string, role: "viewer" | "operator", name = role): Promise<string> {
+async function mint(product: string, role: "viewer" | "operator", name: string = role): Promise<string> {
   const r = await api<{ token: string }>("POST", `${P(product)}/tokens`, { token: ADMIN, json: { role, name } });
   if (r.status !== 201) throw new Error(`mint ${role}: ${r.status}`);
   return r.body.token;
