@@ -91,6 +91,7 @@ export function editLesson(tx: Tx, id: string, patch: LessonPatchT, actor: strin
   if (patch.engine !== undefined) next.engine = patch.engine ?? undefined;
   if (patch.serialKey !== undefined) next.serialKey = patch.serialKey ?? undefined;
   if (patch.archived !== undefined) next.archived = patch.archived || undefined;
+  // Through JSON: a cleared scope is absent (as D1 reads it back), not a key holding undefined.
   const saved = saveLesson(tx, JSON.parse(JSON.stringify(next)) as Lesson);
   const action = patch.archived === true && !before.archived ? "lesson.archive" : "lesson.update";
   enqueueAudit(tx, actor, action, id, { changed: Object.keys(patch), text: saved.text, scope: scopeOf(saved) });
