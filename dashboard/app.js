@@ -7,6 +7,7 @@ import { h, replace } from "./dom.js";
 import { fleetView } from "./fleet.js";
 import { jobDetailView } from "./job-detail.js";
 import { jobsView } from "./jobs.js";
+import { lessonsView } from "./lessons.js";
 import { countText, Live } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
 import { settingsView } from "./settings.js";
@@ -109,6 +110,7 @@ function route() {
   if (parts[0] === "fleet") cleanup = fleetView(main, live);
   else if (parts[0] === "settings") cleanup = settingsView(main, live);
   else if (parts[0] === "budget") cleanup = budgetView(main, live);
+  else if (parts[0] === "lessons") cleanup = lessonsView(main, live);
   else if (parts[0] === "jobs" && parts[1]) cleanup = jobDetailView(main, live, decodeURIComponent(parts[1]));
   else cleanup = jobsView(main, live, params);
   // A new page moves focus to it; a new filter on the same page keeps focus on the chosen filter.

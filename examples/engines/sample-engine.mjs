@@ -26,6 +26,9 @@
  * Rate limits (issue 9): `gf-sample-rate-limit: N` in the body, or env GF_SAMPLE_RATE_LIMIT=N for every job on
  * this host, makes it print `{"gf_rate_limited": {"retryAfterSeconds": N}}` and exit 1 at once: the run ends
  * `rate_limited`, the job is requeued without counting the attempt and this factory × engine's breaker opens N s.
+ * Lessons: when $GF_LESSONS_FILE is set (the agent always sets it; an empty file
+ * means none) it prints `sample engine: lessons: N` and one `sample engine:
+ * lesson <text>` line per lesson, newest first, so a test sees them arrive.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -88,6 +91,13 @@ if (earlier.length > 0) {
   console.log(`sample engine: resuming from an earlier run's work (${earlier.length} run(s) in NOTES.md)`);
 }
 if (process.env.GF_FEEDBACK) console.log(`sample engine: reviewer feedback: ${process.env.GF_FEEDBACK}`);
+// The job's lessons (a markdown list, newest first): counted and echoed, as a real engine would read them first.
+if (process.env.GF_LESSONS_FILE !== undefined) {
+  const file = process.env.GF_LESSONS_FILE;
+  const lessons = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l.startsWith("- ")) : [];
+  console.log(`sample engine: lessons: ${lessons.length}`);
+  for (const l of lessons) console.log(`sample engine: lesson ${l.slice(2)}`);
+}
 // Write something at once, so even an early checkpoint has work in it.
 appendFileSync("NOTES.md", `- attempt ${attempt} started: ${title}\n`);
 

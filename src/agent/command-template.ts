@@ -7,7 +7,8 @@
  *
  * Placeholders (whole or inside an argument): `{job_file}`, `{workdir}`,
  * `{job_id}`, `{attempt}`. The same values are in the environment as
- * `GF_JOB_FILE`, `GF_WORKDIR`, `GF_JOB_ID`, `GF_ATTEMPT`.
+ * `GF_JOB_FILE`, `GF_WORKDIR`, `GF_JOB_ID`, `GF_ATTEMPT`; and `GF_LESSONS_FILE` (the job's lessons, a markdown
+ * list, newest first — an empty file when there are none; agent/lessons-file).
  */
 import { identityEnv, inheritedEnv } from "./engine-env.ts";
 
@@ -109,6 +110,8 @@ export function engineEnv(
     GF_ATTEMPT: vars.attempt,
     GF_FEEDBACK: job.feedback ?? "",
     GF_JOB_TITLE: job.title,
+    // The job's lessons (agent/lessons-file): set whenever the agent wrote the file, empty file = no lessons.
+    ...(opts.lessonsFile !== undefined ? { GF_LESSONS_FILE: opts.lessonsFile } : {}),
   };
 }
 
@@ -117,6 +120,8 @@ export interface EngineEnvOptions {
   extra?: ReadonlySet<string>;
   /** The user the engine runs as (HOME, USER, LOGNAME); undefined = the agent's own. */
   user?: { name: string; home: string };
+  /** Where the job's lessons are (agent/lessons-file), exported as `GF_LESSONS_FILE`. */
+  lessonsFile?: string;
 }
 
 /** What an engine is given for one job: argv, environment and stdin (the job text, also in `{job_file}`). */

@@ -26,6 +26,7 @@ import { pickEngine } from "./engines.ts";
 import { reportInsights, type Usage, UsageMeter } from "./insights.ts";
 import { JobLog } from "./job-log.ts";
 import { LeaseRenewer, renewPlan } from "./lease-renewer.ts";
+import { lessonsFileFor, writeLessonsFile } from "./lessons-file.ts";
 import type { LogStream } from "./log-batcher.ts";
 import { formatDuration, type Mark, type Output } from "./output.ts";
 import { deliverFrame, outcomeLine, reportAndRecord, resultOf } from "./report.ts";
@@ -217,7 +218,9 @@ export class SeatRunner {
     if (this.releasing) return this.giveBack(this.releasing, "release");
 
     const user = this.ctx.engineUser;
-    const run = engineInvocation(pick.template, job, ws.dir, this.jobFile(), { extra: new Set(cfg.engineEnv), user });
+    const lessonsFile = writeLessonsFile(lessonsFileFor(this.jobFile()), this.a.lessons, user);
+    const envOpts = { extra: new Set(cfg.engineEnv), user, lessonsFile };
+    const run = engineInvocation(pick.template, job, ws.dir, this.jobFile(), envOpts);
     rmSync(this.jobFile(), { force: true });
     writeFileSync(this.jobFile(), run.stdin, { mode: 0o600 }); // the job text is for its engine only
     if (user) chownSync(this.jobFile(), user.uid, user.gid);
@@ -352,6 +355,7 @@ export class SeatRunner {
     if (this.ctx.cfg.keepWorkspaces) return;
     if (this.ws) await discardWorkspace(this.ws);
     rmSync(this.jobFile(), { force: true });
+    rmSync(lessonsFileFor(this.jobFile()), { force: true });
     this.log?.remove();
   }
 }

@@ -12,6 +12,7 @@ import { history } from "./commands/history.ts";
 import { job } from "./commands/job.ts";
 import { jobActions } from "./commands/job-actions.ts";
 import { jobs } from "./commands/jobs.ts";
+import { lessonsCommands } from "./commands/lessons.ts";
 import { login } from "./commands/login.ts";
 import { metricsCommands } from "./commands/metrics.ts";
 import { productCommands } from "./commands/products.ts";
@@ -47,4 +48,5 @@ export const COMMANDS: readonly Command[] = [
   history,
   deadLetters,
   ...metricsCommands,
+  ...lessonsCommands,
 ];

@@ -20,6 +20,8 @@ export const RECORD_MAX_BYTES = {
   run: 16 * 1024,
   audit: 16 * 1024,
   event: 32 * 1024,
+  /** A lesson's text is ≤ 1 KiB (core/lessons); the rest is ids, scope and times. */
+  lesson: 8 * 1024,
 } as const;
 
 export type BoundedKind = keyof typeof RECORD_MAX_BYTES;

@@ -92,3 +92,31 @@ export const products = sqliteTable("products", {
   firstSeenAt: integer("first_seen_at").notNull(),
   lastSeenAt: integer("last_seen_at").notNull(),
 });
+
+/**
+ * The lessons journal (issue 9 item 7), the store of record: every lesson of every product, archived ones too.
+ * Rows arrive from the coordinator's outbox (`lesson` records) and are upserted by id; a record older than the row
+ * (`updated_at` lower) never overwrites it, so a late redelivery cannot undo an edit.
+ */
+export const lessons = sqliteTable(
+  "lessons",
+  {
+    /** The coordinator's lesson id (`les_…`), unique across products (newId). */
+    id: text("id").primaryKey(),
+    productId: text("product_id").notNull(),
+    source: text("source").notNull(),
+    trigger: text("trigger"),
+    subject: text("subject"),
+    text: text("text").notNull(),
+    /** JSON array of capability names. */
+    capabilities: text("capabilities").notNull(),
+    engine: text("engine"),
+    serialKey: text("serial_key"),
+    count: integer("count").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    createdBy: text("created_by").notNull(),
+    archived: integer("archived", { mode: "boolean" }).notNull(),
+  },
+  (t) => [index("lessons_by_time").on(t.productId, t.updatedAt, t.id)],
+);

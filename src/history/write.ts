@@ -9,12 +9,12 @@ import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import { assertExhaustive } from "../core/errors.ts";
-import { auditLog, jobSnapshots, runs } from "./schema.ts";
+import { auditLog, jobSnapshots, lessons, runs } from "./schema.ts";
 
 export interface HistoryRecord {
   productId: string;
   seq: number;
-  kind: "snapshot" | "run" | "audit";
+  kind: "snapshot" | "run" | "audit" | "lesson";
   body: Record<string, unknown>;
 }
 
@@ -109,6 +109,34 @@ async function writeChunk(d1: D1Database, records: readonly HistoryRecord[]): Pr
             detail: JSON.stringify(b.detail ?? {}),
           })
           .onConflictDoNothing();
+      case "lesson": {
+        const row = {
+          id: str(b.id),
+          productId: r.productId,
+          source: str(b.source),
+          trigger: typeof b.trigger === "string" ? b.trigger : null,
+          subject: typeof b.subject === "string" ? b.subject : null,
+          text: str(b.text),
+          capabilities: JSON.stringify(Array.isArray(b.capabilities) ? b.capabilities : []),
+          engine: typeof b.engine === "string" ? b.engine : null,
+          serialKey: typeof b.serialKey === "string" ? b.serialKey : null,
+          count: num(b.count) ?? 1,
+          createdAt: num(b.createdAt) ?? 0,
+          updatedAt: num(b.updatedAt) ?? 0,
+          createdBy: str(b.createdBy),
+          archived: b.archived === true,
+        };
+        const { id: _id, productId: _p, ...update } = row;
+        // Newest wins: a late or repeated delivery of an older version of the lesson changes nothing.
+        return db
+          .insert(lessons)
+          .values(row)
+          .onConflictDoUpdate({
+            target: lessons.id,
+            set: update,
+            setWhere: sql`${lessons.updatedAt} <= excluded.updated_at`,
+          });
+      }
       default:
         return assertExhaustive(r.kind, "history record kind");
     }

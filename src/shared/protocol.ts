@@ -128,6 +128,12 @@ export interface Assignment {
   leaseEpoch: number;
   expiresAt: number;
   ttlSeconds: number;
+  /**
+   * The product's lessons relevant to this job (core/lessons: matched by capability, engine or serial key; newest
+   * first; ≤ 8 and ≤ 4 KiB of text). The agent hands them to the engine in `$GF_LESSONS_FILE`. Absent from older
+   * coordinators; absent or empty = none.
+   */
+  lessons?: Array<{ id: string; text: string }>;
 }
 
 export type ServerFrame =

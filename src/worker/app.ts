@@ -20,6 +20,7 @@ import { events, feeds } from "./routes/events.ts";
 import { factories } from "./routes/factories.ts";
 import { history } from "./routes/history.ts";
 import { jobs } from "./routes/jobs.ts";
+import { lessons } from "./routes/lessons.ts";
 import { metrics } from "./routes/metrics.ts";
 import { products } from "./routes/products.ts";
 import { queueState } from "./routes/queue-state.ts";
@@ -36,7 +37,7 @@ export function buildApp(): Hono<AppEnv> {
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
-  for (const r of [settings, serial, reviews, budget, breakers, metrics]) product.route("/", r);
+  for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons]) product.route("/", r);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
 
   const app = new Hono<AppEnv>();

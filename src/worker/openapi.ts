@@ -10,6 +10,7 @@ import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS, JOB_OPS, META_OPS, type Op, RUN_OP
 import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
 import { BUDGET_OPS } from "./openapi-ops-budget.ts";
 import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
+import { LESSON_OPS } from "./openapi-ops-lessons.ts";
 import { METRICS_OPS } from "./openapi-ops-metrics.ts";
 import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
 
@@ -31,6 +32,7 @@ const OPS: Op[] = [
   ...BUDGET_OPS,
   ...BREAKER_OPS,
   ...METRICS_OPS,
+  ...LESSON_OPS,
 ];
 
 const PROBLEM = {

@@ -15,6 +15,7 @@
  * stop a victim with, so only push dispatch (dispatch.ts, preempt.ts) preempts.
  */
 import { leaseExpiresAt } from "../../../core/lease.ts";
+import type { LessonRef } from "../../../core/lessons.ts";
 import type { Factory, Job } from "../../../core/model.ts";
 import { type RouteContext, scoreCandidate } from "../../../core/router.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
@@ -24,6 +25,7 @@ import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
+import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { recordDispatch } from "../policies/metrics.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -105,9 +107,15 @@ export function claimFor(tx: Tx, factory: Factory, ttlSeconds?: number): { job: 
  * claim counts as the factory's heartbeat. Null when no job fits.
  * @throws NotFoundError — no such factory.
  */
-export function claimOverHttp(tx: Tx, factoryId: string, ttlSeconds?: number): { job: Job; lease: Lease } | null {
+export function claimOverHttp(
+  tx: Tx,
+  factoryId: string,
+  ttlSeconds?: number,
+): { job: Job; lease: Lease; lessons: LessonRef[] } | null {
   expireDue(tx);
   const factory = requireFactory(tx.sql, factoryId, tx.now);
   updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });
-  return claimFor(tx, factory, ttlSeconds) ?? null;
+  const claimed = claimFor(tx, factory, ttlSeconds);
+  // The same lessons a pushed `assign` would carry (policies/lesson-rows).
+  return claimed ? { ...claimed, lessons: lessonsForAssignment(tx, claimed.job) } : null;
 }

@@ -26,6 +26,7 @@ import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
 import { finishRun } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
+import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { recordLeaseExpiries } from "../policies/metrics.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -175,6 +176,8 @@ export function heldAssignments(tx: Tx, factoryId: string): Assignment[] {
         leaseEpoch: job.leaseEpoch,
         expiresAt,
         ttlSeconds: Math.max(1, Math.ceil((expiresAt - tx.now) / 1000)),
+        // A factory that restarts the engine of a resumed lease hands it the same lessons again.
+        lessons: lessonsForAssignment(tx, job),
       };
     });
 }

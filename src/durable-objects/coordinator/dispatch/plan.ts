@@ -20,6 +20,7 @@ import { PRIORITY_VALUE, rankFactories } from "../../../core/router.ts";
 import type { Assignment } from "../../../shared/protocol.ts";
 import { listFactories } from "../factories/registry.ts";
 import { loadJob } from "../jobs/rows.ts";
+import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { assignJob, dueJobIdsByUrgency, routeContext } from "./claim.ts";
@@ -97,6 +98,7 @@ export function planAndAssign(tx: Tx, connected: ReadonlyMap<string, { leaseTtlS
       leaseEpoch: lease.leaseEpoch,
       expiresAt: lease.expiresAt,
       ttlSeconds: lease.ttlSeconds,
+      lessons: lessonsForAssignment(tx, assigned),
     });
     plan.assigns.set(factory.id, list);
     factory.load += 1;

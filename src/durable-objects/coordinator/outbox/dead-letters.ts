@@ -61,7 +61,9 @@ export function deadLetterRecord(tx: Tx, r: OutboxRecord, reason: string, attemp
   tx.sql.exec("DELETE FROM outbox_retries WHERE seq = ?", r.seq);
   // An audit about a dead letter that is itself undeliverable would chain for ever: that one is not audited again.
   const selfReport = r.kind === "audit" && r.body.action === OUTBOX_DEAD_LETTER_ALERT;
-  const target = r.kind !== "audit" && typeof r.body.jobId === "string" ? r.body.jobId : `outbox:${r.seq}`;
+  // A lesson record names no job: like an audit entry it is filed under its outbox seq.
+  const target =
+    r.kind !== "audit" && r.kind !== "lesson" && typeof r.body.jobId === "string" ? r.body.jobId : `outbox:${r.seq}`;
   if (!selfReport)
     enqueueAudit(tx, SYSTEM_ACTOR, OUTBOX_DEAD_LETTER_ALERT, target, { seq: r.seq, kind: r.kind, attempts, reason });
   alert(tx.productId, `outbox:${r.kind}`, `outbox:${r.seq}`, reason);

@@ -12,6 +12,7 @@
  * by one (by seq), not "up to": a record that keeps failing is retried on its
  * own schedule (outbox/dead-letters) while the ones behind it move on.
  */
+import type { Lesson } from "../../../core/lessons.ts";
 import type { Job } from "../../../core/model.ts";
 import { fitRecord, RECORD_MAX_BYTES, splitLines } from "../../../core/record-bounds.ts";
 import type { Run } from "../../../shared/responses.ts";
@@ -54,12 +55,16 @@ export type AuditBody = Stored<{
   detail: Record<string, unknown>;
 }>;
 
+/** A lesson as written (created, repeated, edited or archived), for D1 `lessons` — upserted by id, newest wins. */
+export type LessonBody = Stored<{ [K in keyof Lesson]: Lesson[K] }>;
+
 /** One outbox entry: `event` records go to the job's feed (JobFeed DO); the others to D1 history. */
 export type OutboxEntry =
   | { kind: "event"; body: EventBody }
   | { kind: "snapshot"; body: SnapshotBody }
   | { kind: "run"; body: RunBody }
-  | { kind: "audit"; body: AuditBody };
+  | { kind: "audit"; body: AuditBody }
+  | { kind: "lesson"; body: LessonBody };
 
 export type OutboxKind = OutboxEntry["kind"];
 

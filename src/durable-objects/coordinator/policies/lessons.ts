@@ -1,10 +1,17 @@
 /**
  * @module durable-objects/coordinator/policies/lessons
  * CONTRACT (issue 9) — the one way the coordinator records a lesson by itself (`source: auto`), inside the unit
- * that saw it: retry exhaustion, a review rejection, a breaker trip, a budget stop, a quarantine. The lessons part
- * owns the storage (D1, through the outbox), the dedupe within a window and the matching into `assign` frames.
+ * that saw it: retry exhaustion, a review rejection, a breaker trip, a budget stop, a quarantine. Also the operator's
+ * add and edit (audited `lesson.create`, `lesson.update`, `lesson.archive`). Storage: the mirror and D1 through the
+ * outbox (policies/lesson-rows); dedupe and bounds: core/lessons.
  */
-import type { Tx } from "../runtime/tx.ts";
+
+import { NotFoundError } from "../../../core/errors.ts";
+import { assertLessonText, boundLessonText, dedupeTarget, LESSON_LIMITS, type Lesson } from "../../../core/lessons.ts";
+import type { LessonBodyT, LessonPatchT } from "../../../shared/api-lessons.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { newId, type Tx } from "../runtime/tx.ts";
+import { lessonsByKey, loadLesson, saveLesson } from "./lesson-rows.ts";
 
 export type LessonTrigger = "retry_exhausted" | "review_rejected" | "breaker_trip" | "budget_stop" | "quarantine";
 
@@ -20,7 +27,77 @@ export interface AutoLesson {
   serialKey?: string;
 }
 
-/** Record an automatic lesson (deduplicated within a window by trigger + subject). */
-export function recordAutoLesson(_tx: Tx, _lesson: AutoLesson): void {
-  // Filled in by the lessons part.
+/**
+ * Record an automatic lesson (deduplicated within a window by trigger + subject): the same trigger and subject
+ * seen again within LESSON_LIMITS.dedupeWindowMs refreshes that lesson (count + 1, newest text and `updatedAt` =
+ * `tx.now`, so it is newest again) instead of adding one. The text is cut to the byte limit, never refused.
+ */
+export function recordAutoLesson(tx: Tx, lesson: AutoLesson): void {
+  const since = tx.now - LESSON_LIMITS.dedupeWindowMs;
+  const key = { trigger: lesson.trigger, subject: lesson.subject };
+  const seen = dedupeTarget(lessonsByKey(tx.sql, lesson.trigger, lesson.subject, since), key, tx.now);
+  const scope = {
+    capabilities: (lesson.capabilities ?? []).slice(0, LESSON_LIMITS.capabilitiesMax),
+    engine: lesson.engine,
+    serialKey: lesson.serialKey,
+  };
+  const text = boundLessonText(lesson.text);
+  if (seen) {
+    saveLesson(tx, { ...seen, ...scope, text, count: seen.count + 1, updatedAt: tx.now });
+    return;
+  }
+  saveLesson(tx, {
+    id: newId("les", tx.now),
+    text,
+    source: "auto",
+    ...key,
+    ...scope,
+    count: 1,
+    createdAt: tx.now,
+    updatedAt: tx.now,
+    createdBy: "system",
+  });
+}
+
+/** An operator's lesson (validated at the boundary; the byte limit is checked again here, the one place). */
+export function addLesson(tx: Tx, input: LessonBodyT, actor: string): Lesson {
+  const lesson = saveLesson(tx, {
+    id: newId("les", tx.now),
+    text: assertLessonText(input.text),
+    source: "operator",
+    capabilities: [...new Set(input.capabilities)],
+    ...(input.engine ? { engine: input.engine } : {}),
+    ...(input.serialKey ? { serialKey: input.serialKey } : {}),
+    count: 1,
+    createdAt: tx.now,
+    updatedAt: tx.now,
+    createdBy: actor,
+  });
+  enqueueAudit(tx, actor, "lesson.create", lesson.id, { text: lesson.text, scope: scopeOf(lesson) });
+  return lesson;
+}
+
+/**
+ * Edit a lesson's text or scope, or archive / restore it. `known` is the lesson as D1 has it, for one the mirror
+ * no longer keeps (pruned); the mirror's copy wins when both exist (D1 trails it by the outbox delay).
+ * @throws NotFoundError `lesson` when neither has it
+ */
+export function editLesson(tx: Tx, id: string, patch: LessonPatchT, actor: string, known?: Lesson): Lesson {
+  const before = loadLesson(tx.sql, id) ?? known;
+  if (!before) throw new NotFoundError("lesson", id);
+  const next: Lesson = { ...before, updatedAt: Math.max(tx.now, before.updatedAt) };
+  if (patch.text !== undefined) next.text = assertLessonText(patch.text);
+  if (patch.capabilities !== undefined) next.capabilities = [...new Set(patch.capabilities)];
+  if (patch.engine !== undefined) next.engine = patch.engine ?? undefined;
+  if (patch.serialKey !== undefined) next.serialKey = patch.serialKey ?? undefined;
+  if (patch.archived !== undefined) next.archived = patch.archived || undefined;
+  // Through JSON: a cleared scope is absent (as D1 reads it back), not a key holding undefined.
+  const saved = saveLesson(tx, JSON.parse(JSON.stringify(next)) as Lesson);
+  const action = patch.archived === true && !before.archived ? "lesson.archive" : "lesson.update";
+  enqueueAudit(tx, actor, action, id, { changed: Object.keys(patch), text: saved.text, scope: scopeOf(saved) });
+  return saved;
+}
+
+function scopeOf(l: Lesson): Record<string, unknown> {
+  return { capabilities: l.capabilities, engine: l.engine ?? null, serialKey: l.serialKey ?? null };
 }

@@ -185,6 +185,19 @@ CREATE TABLE IF NOT EXISTS metric_counters (
   name TEXT PRIMARY KEY,
   value REAL NOT NULL
 );
+-- The lessons journal's mirror (coordinator/policies/lesson-rows): the newest lessons, read synchronously when an
+-- assign frame is built; every write also goes to D1 (the store of record) through the outbox as a 'lesson' record.
+CREATE TABLE IF NOT EXISTS lessons (
+  id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  trigger TEXT,
+  subject TEXT,
+  updated_at INTEGER NOT NULL,
+  archived INTEGER NOT NULL DEFAULT 0,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lessons_by_updated ON lessons(updated_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS lessons_by_key ON lessons(trigger, subject, updated_at) WHERE trigger IS NOT NULL;
 `;
 
 /**

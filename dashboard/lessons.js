@@ -1,0 +1,156 @@
+/**
+ * @module dashboard/lessons
+ * The lessons journal page (#/lessons, issue 9 item 7): the product's lessons newest first from GET …/lessons
+ * (what engines are told before a job: automatic ones from dead letters, review rejections, breaker trips, budget
+ * stops and quarantines; operators' own), filtered by source, with an add form and an Archive button per lesson
+ * for operators (the server refuses anyone else, and the page says so). Stable ids: #lessons-list, #lesson-text,
+ * #lesson-caps, #lesson-engine, #lesson-serial, #lesson-add, #lessons-status, rows carry data-lesson-id.
+ */
+
+import { api, describeError } from "./api.js";
+import { ago, h, replace, showError, statusLine, when } from "./dom.js";
+
+/** @param {any} l a Lesson (src/core/lessons.ts) */
+function scopeText(l) {
+  const parts = [
+    ...(l.capabilities.length ? [`requires ${l.capabilities.join(" + ")}`] : []),
+    ...(l.engine ? [`engine ${l.engine}`] : []),
+    ...(l.serialKey ? [`serial ${l.serialKey}`] : []),
+  ];
+  return parts.length ? parts.join(" · ") : "every job";
+}
+
+/**
+ * @param {HTMLElement} root
+ * @param {import("./live.js").Live} live
+ * @returns {() => void} cleanup
+ */
+export function lessonsView(root, live) {
+  let alive = true;
+  const status = statusLine();
+  status.id = "lessons-status";
+  const list = h("div", { class: "table-wrap", id: "lessons-list" });
+  const source = h(
+    "select",
+    { id: "lessons-source", onchange: () => void load() },
+    h("option", { value: "" }, "all"),
+    h("option", { value: "auto" }, "automatic"),
+    h("option", { value: "operator" }, "operators'"),
+  );
+  const text = h("textarea", { id: "lesson-text", rows: "2", maxlength: "1024", required: true });
+  const caps = h("input", { id: "lesson-caps", type: "text", placeholder: "lang:ts os:linux" });
+  const engine = h("input", { id: "lesson-engine", type: "text", maxlength: "32", placeholder: "claude" });
+  const serial = h("input", { id: "lesson-serial", type: "text", maxlength: "200", placeholder: "repo/main" });
+  const field = (/** @type {HTMLElement} */ input, /** @type {string} */ label) =>
+    h("div", { class: "field" }, h("label", { for: input.id }, label), input);
+  const form = h(
+    "form",
+    { class: "card lesson-add", "aria-labelledby": "lesson-add-title", novalidate: true },
+    h("h2", { id: "lesson-add-title" }, "Add a lesson"),
+    h("p", { class: "muted" }, "Leave the scope empty for every job. Adding needs an operator token."),
+    field(text, "Lesson (≤ 1024 bytes)"),
+    field(caps, "Required capabilities (space-separated)"),
+    field(engine, "Engine"),
+    field(serial, "Serial key"),
+    h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary", id: "lesson-add" }, "Add")),
+  );
+
+  const load = async () => {
+    const q = source.value ? `&source=${source.value}` : "";
+    try {
+      const { items } = await api(live.session, `/lessons?limit=200${q}`);
+      if (!alive) return;
+      replace(
+        list,
+        items.length === 0
+          ? h("p", { class: "empty" }, "No lessons yet.")
+          : h(
+              "table",
+              { class: "lessons" },
+              h("caption", { class: "sr-only" }, "Lessons, newest first"),
+              h(
+                "thead",
+                null,
+                h(
+                  "tr",
+                  null,
+                  ...["Lesson", "Source", "Scope", "Seen", "Updated", ""].map((t) => h("th", { scope: "col" }, t)),
+                ),
+              ),
+              h("tbody", null, ...items.map(row)),
+            ),
+      );
+    } catch (err) {
+      if (alive) showError(status, `Cannot load lessons: ${describeError(err)}`);
+    }
+  };
+
+  /** @param {string} id */
+  const archive = async (id) => {
+    try {
+      await api(live.session, `/lessons/${encodeURIComponent(id)}`, { method: "PATCH", body: { archived: true } });
+      if (!alive) return;
+      showError(status);
+      status.textContent = `Archived ${id}.`;
+      await load();
+    } catch (err) {
+      if (alive) showError(status, `Not archived: ${describeError(err)}`);
+    }
+  };
+
+  /** @param {any} l */
+  const row = (l) =>
+    h(
+      "tr",
+      { dataset: { lessonId: l.id } },
+      h("td", { class: "lesson-text" }, l.text),
+      h("td", null, l.source === "auto" ? `auto (${l.trigger ?? "?"})` : l.createdBy),
+      h("td", null, scopeText(l)),
+      h("td", { class: "num" }, String(l.count)),
+      h("td", { title: when(l.updatedAt) }, ago(l.updatedAt)),
+      h("td", null, h("button", { type: "button", class: "secondary", onclick: () => void archive(l.id) }, "Archive")),
+    );
+
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = {
+      text: text.value.trim(),
+      capabilities: caps.value.split(/\s+/).filter(Boolean),
+      ...(engine.value.trim() ? { engine: engine.value.trim() } : {}),
+      ...(serial.value.trim() ? { serialKey: serial.value.trim() } : {}),
+    };
+    if (!body.text) return showError(status, "Write the lesson first.");
+    try {
+      const added = await api(live.session, "/lessons", { method: "POST", body });
+      if (!alive) return;
+      showError(status);
+      status.textContent = `Added ${added.id}. D1 lists it within a moment.`;
+      text.value = "";
+      await load();
+    } catch (err) {
+      if (alive) showError(status, `Not added: ${describeError(err)}`);
+    }
+  });
+
+  replace(
+    root,
+    h(
+      "section",
+      { class: "panel lessons-journal", "aria-labelledby": "lessons-title" },
+      h(
+        "div",
+        { class: "panel-head" },
+        h("h1", { id: "lessons-title" }, "Lessons"),
+        h("label", null, "Source ", source),
+      ),
+      h("p", { class: "muted" }, "Each assignment carries the newest relevant lessons (≤ 8, ≤ 4 KiB) to its engine."),
+      list,
+      status,
+    ),
+    form,
+  );
+  void load();
+  return () => {
+    alive = false;
+  };
+}

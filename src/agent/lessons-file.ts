@@ -1,0 +1,45 @@
+/**
+ * @module agent/lessons-file
+ * Hands a job's lessons (the `lessons` of its assignment, shared/protocol) to its engine: a markdown list, newest
+ * first (core/lessons `lessonsMarkdown`), written beside the job file — never in the workspace, so it cannot end up
+ * in the diff or a checkpoint — and named by `$GF_LESSONS_FILE`. The variable is ALWAYS set: with no lessons the
+ * file exists and is empty, so an engine can read it unconditionally (`cat "$GF_LESSONS_FILE"`).
+ *
+ * What arrives is bounded by the coordinator (≤ 8 lessons, ≤ 4 KiB of text); the agent trusts no frame further
+ * than that, so it applies the same bound again before writing (core/lessons `lessonsForJob` limits).
+ */
+import { chownSync, rmSync, writeFileSync } from "node:fs";
+import { utf8Bytes } from "../core/bytes.ts";
+import { LESSON_LIMITS, type LessonRef, lessonsMarkdown } from "../core/lessons.ts";
+
+/** The file's path for a job file `<dir>/<job>.job.md` → `<dir>/<job>.lessons.md`. */
+export function lessonsFileFor(jobFile: string): string {
+  return jobFile.endsWith(".job.md") ? `${jobFile.slice(0, -".job.md".length)}.lessons.md` : `${jobFile}.lessons.md`;
+}
+
+/** The well-formed lessons of an assignment, in the order sent (newest first), within the assignment bound. */
+export function acceptedLessons(lessons: unknown): LessonRef[] {
+  if (!Array.isArray(lessons)) return [];
+  const out: LessonRef[] = [];
+  let bytes = 0;
+  for (const l of lessons as Array<Partial<LessonRef> | null>) {
+    if (out.length >= LESSON_LIMITS.perAssignment) break;
+    if (typeof l?.id !== "string" || typeof l.text !== "string") continue;
+    const size = utf8Bytes(l.text);
+    if (bytes + size > LESSON_LIMITS.assignmentMaxBytes) continue;
+    bytes += size;
+    out.push({ id: l.id, text: l.text });
+  }
+  return out;
+}
+
+/**
+ * Writes the lessons file (mode 0600, owned by the engine user when there is one) and returns its path.
+ * @param lessons the assignment's `lessons` (anything: malformed entries are dropped)
+ */
+export function writeLessonsFile(path: string, lessons: unknown, user?: { uid: number; gid: number }): string {
+  rmSync(path, { force: true });
+  writeFileSync(path, lessonsMarkdown(acceptedLessons(lessons)), { mode: 0o600 });
+  if (user) chownSync(path, user.uid, user.gid);
+  return path;
+}

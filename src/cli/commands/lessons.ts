@@ -1,0 +1,157 @@
+/**
+ * @module cli/commands/lessons
+ * The lessons journal (issue 9 item 7): `gigafactory lessons list [--source auto|operator] [--q TEXT] [--archived]
+ * [--all]` shows the product's lessons newest first (from D1); `lessons add TEXT [--cap C]… [--engine E]
+ * [--serial-key K]` records an operator lesson (no scope = every job); `lessons edit ID [--text T] [--cap C]…
+ * [--engine E|--no-engine] [--serial-key K|--no-serial-key]` changes one; `lessons archive ID` retires it. Under
+ * --json: the API's documents (`{items}` for list, the lesson otherwise). Failures: ✘ ERROR from the API's problem.
+ */
+import type { Lesson } from "../../core/lessons.ts";
+import type { GigafactoryClient } from "../../shared/http-client.ts";
+import type { Command, Ctx } from "../context.ts";
+import { usageError } from "../errors.ts";
+import { formatInstant, NONE, renderTable } from "../table.ts";
+
+/** Pages `lessons list --all` follows at most (200 lessons each): a journal that long is read in the dashboard. */
+const MAX_PAGES = 25;
+
+type Page = { items: Lesson[]; nextCursor?: string };
+
+/** The lessons routes through the client's own `send` (auth, retries, ApiError → ✘ ERROR). */
+async function call<T>(
+  client: GigafactoryClient,
+  method: string,
+  path: string,
+  opts: { query?: Record<string, string | number | undefined>; json?: unknown } = {},
+): Promise<T> {
+  const { query, json } = opts;
+  const res = await client.send(method, client.productUrl(path, query), json === undefined ? {} : { json });
+  return (await res.json()) as T;
+}
+
+function scopeOf(l: Lesson): string {
+  const parts = [
+    ...(l.capabilities.length > 0 ? [`caps ${l.capabilities.join("+")}`] : []),
+    ...(l.engine ? [`engine ${l.engine}`] : []),
+    ...(l.serialKey ? [`serial ${l.serialKey}`] : []),
+  ];
+  return parts.length > 0 ? parts.join(", ") : "every job";
+}
+
+function describe(l: Lesson): string {
+  return `${l.id} (${l.source}, ${scopeOf(l)}${l.archived ? ", archived" : ""}): ${l.text}`;
+}
+
+/** The scope options shared by add and edit. */
+const SCOPE = {
+  cap: { type: "string", multiple: true, value: "C", help: "only jobs requiring this capability (repeatable: all)" },
+  engine: { type: "string", value: "E", help: "only jobs asking for this engine" },
+  "serial-key": { type: "string", value: "K", help: "only jobs of this serial key" },
+} as const;
+
+function scopeChanges(ctx: Ctx): Record<string, unknown> {
+  const caps = ctx.strs("cap");
+  const engine = ctx.str("engine");
+  const serialKey = ctx.str("serial-key");
+  return {
+    ...(caps.length > 0 ? { capabilities: caps } : {}),
+    ...(engine !== undefined ? { engine } : {}),
+    ...(serialKey !== undefined ? { serialKey } : {}),
+  };
+}
+
+export const lessonsCommands: Command[] = [
+  {
+    path: ["lessons", "list"],
+    args: { names: "", min: 0, max: 0 },
+    summary: "the product's lessons, newest first: what engines are told before they start a job",
+    options: {
+      source: { type: "string", value: "S", choices: ["auto", "operator"], help: "only auto or operator lessons" },
+      q: { type: "string", value: "TEXT", help: "only lessons whose text contains TEXT" },
+      archived: { type: "boolean", help: "show archived lessons instead" },
+      all: { type: "boolean", help: "follow nextCursor and list every lesson" },
+    },
+    async run(ctx) {
+      const client = ctx.client();
+      const items: Lesson[] = [];
+      let cursor: string | undefined;
+      const query = { source: ctx.str("source"), q: ctx.str("q"), archived: ctx.flag("archived") ? "only" : undefined };
+      for (let page = 0; page < (ctx.flag("all") ? MAX_PAGES : 1); page++) {
+        const got = await call<Page>(client, "GET", "/lessons", { query: { ...query, limit: 200, cursor } });
+        items.push(...got.items);
+        cursor = got.nextCursor;
+        if (!cursor) break;
+      }
+      if (ctx.json) ctx.emit({ items });
+      else if (items.length === 0) ctx.print("no lessons yet");
+      else
+        ctx.print(
+          renderTable(
+            [
+              { header: "ID" },
+              { header: "SOURCE" },
+              { header: "SCOPE", max: 30 },
+              { header: "SEEN", align: "right" },
+              { header: "UPDATED" },
+              { header: "TEXT", max: 80 },
+            ],
+            items.map((l) => [l.id, l.source, scopeOf(l), String(l.count), formatInstant(l.updatedAt), l.text || NONE]),
+          ),
+        );
+      return 0;
+    },
+  },
+  {
+    path: ["lessons", "add"],
+    args: { names: "TEXT", min: 1, max: 1 },
+    summary: "record an operator lesson; with no scope option it reaches every job of the product",
+    options: SCOPE,
+    async run(ctx) {
+      const lesson = await call<Lesson>(ctx.client(), "POST", "/lessons", {
+        json: { text: ctx.positionals[0], ...scopeChanges(ctx) },
+      });
+      if (ctx.json) ctx.emit(lesson);
+      else ctx.print(`✔ added — ${describe(lesson)}`);
+      return 0;
+    },
+  },
+  {
+    path: ["lessons", "edit"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "change a lesson's text or scope (--no-engine / --no-serial-key clear them)",
+    options: {
+      text: { type: "string", value: "TEXT", help: "the new text" },
+      ...SCOPE,
+      "no-engine": { type: "boolean", help: "clear the engine scope" },
+      "no-serial-key": { type: "boolean", help: "clear the serial-key scope" },
+    },
+    async run(ctx) {
+      const patch: Record<string, unknown> = { ...scopeChanges(ctx) };
+      const text = ctx.str("text");
+      if (text !== undefined) patch.text = text;
+      if (ctx.flag("no-engine")) patch.engine = null;
+      if (ctx.flag("no-serial-key")) patch.serialKey = null;
+      if (Object.keys(patch).length === 0) throw usageError("lessons edit needs something to change", "lessons edit");
+      const lesson = await call<Lesson>(ctx.client(), "PATCH", `/lessons/${encodeURIComponent(ctx.positionals[0]!)}`, {
+        json: patch,
+      });
+      if (ctx.json) ctx.emit(lesson);
+      else ctx.print(`✔ edited — ${describe(lesson)}`);
+      return 0;
+    },
+  },
+  {
+    path: ["lessons", "archive"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "archive a lesson: assignments stop carrying it; D1 keeps it (edit with the API to restore)",
+    options: {},
+    async run(ctx) {
+      const lesson = await call<Lesson>(ctx.client(), "PATCH", `/lessons/${encodeURIComponent(ctx.positionals[0]!)}`, {
+        json: { archived: true },
+      });
+      if (ctx.json) ctx.emit(lesson);
+      else ctx.print(`✔ archived — ${describe(lesson)} (at ${formatInstant(lesson.updatedAt)})`);
+      return 0;
+    },
+  },
+];

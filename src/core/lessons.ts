@@ -1,0 +1,160 @@
+/**
+ * @module core/lessons
+ * The lessons journal's rules (issue 9 item 7; seed 001 "lessons journal"), pure: what a lesson is, when an
+ * automatic lesson is the same as one already recorded (dedupe window), which lessons are relevant to a job, and
+ * how many of them an assignment may carry. Every limit is in UTF-8 bytes (core/bytes) and lives here, in
+ * LESSON_LIMITS — the coordinator, the API and the agent read them from this one place.
+ */
+import { truncateUtf8, utf8Bytes } from "./bytes.ts";
+import { DomainError } from "./errors.ts";
+
+export type LessonSource = "auto" | "operator";
+
+/** One lesson as stored (coordinator mirror, D1 `lessons`). Times in ms since the epoch. */
+export interface Lesson {
+  id: string;
+  text: string;
+  source: LessonSource;
+  /** Why an automatic lesson was recorded (`retry_exhausted`, `review_rejected`, …); absent for operator lessons. */
+  trigger?: string;
+  /** What an automatic lesson is about (`job:<id>`, `factory:<id>`, …): with `trigger`, its dedupe key. */
+  subject?: string;
+  /** Scope: the lesson applies to jobs that require all of these (empty = no capability scope). */
+  capabilities: string[];
+  /** Scope: jobs asking for this engine. */
+  engine?: string;
+  /** Scope: jobs of this serial key. */
+  serialKey?: string;
+  /** Times the same automatic lesson was seen within the dedupe window (1 for a new lesson). */
+  count: number;
+  createdAt: number;
+  updatedAt: number;
+  /** `system` for automatic lessons, else the operator's actor name. */
+  createdBy: string;
+  archived?: boolean;
+}
+
+/** What an `assign` frame carries per lesson: only what the engine reads. */
+export interface LessonRef {
+  id: string;
+  text: string;
+}
+
+/** What of a job the relevance rule looks at. */
+export interface LessonTarget {
+  requires: readonly string[];
+  engine?: string;
+  serialKey?: string;
+}
+
+export const LESSON_LIMITS = {
+  /** A lesson's text: a few sentences an engine can act on, never a log dump (an auto lesson is cut to this). */
+  textMaxBytes: 1024,
+  /** Scope capabilities per lesson: as many as a manifest's `requires` can usefully name. */
+  capabilitiesMax: 16,
+  /** Lessons per assignment: more than a handful is noise to an engine, and every frame carries them. */
+  perAssignment: 8,
+  /** UTF-8 bytes of lesson text per assignment: keeps an `assign` frame for 8 seats well under 64 KiB. */
+  assignmentMaxBytes: 4 * 1024,
+  /** The same trigger + subject within a day is the same lesson seen again, not a new one. */
+  dedupeWindowMs: 24 * 60 * 60 * 1000,
+  /** Lessons the coordinator mirrors in its own SQLite (newest by updatedAt); D1 keeps every one. */
+  mirrorKept: 500,
+} as const;
+
+/**
+ * Checks an operator's lesson text: non-blank and at most `textMaxBytes` of UTF-8.
+ * @throws DomainError `validation_failed` naming the limit
+ */
+export function assertLessonText(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === "") throw new DomainError("validation_failed", "a lesson's text must not be blank");
+  const bytes = utf8Bytes(trimmed);
+  if (bytes > LESSON_LIMITS.textMaxBytes) {
+    throw new DomainError(
+      "validation_failed",
+      `a lesson's text is at most ${LESSON_LIMITS.textMaxBytes} bytes of UTF-8 (got ${bytes})`,
+      { limit: LESSON_LIMITS.textMaxBytes, bytes },
+    );
+  }
+  return trimmed;
+}
+
+/** An automatic lesson's text, cut (never refused) to `textMaxBytes`: the coordinator writes what it saw. */
+export function boundLessonText(text: string): string {
+  const max = LESSON_LIMITS.textMaxBytes;
+  return utf8Bytes(text) <= max ? text : `${truncateUtf8(text, max - 3)}…`;
+}
+
+/**
+ * The automatic lesson a new one with `trigger` + `subject` repeats: the newest non-archived one among
+ * `candidates` with the same key updated within `windowMs` before `now` (ms). Undefined → record a new lesson.
+ */
+export function dedupeTarget(
+  candidates: readonly Lesson[],
+  key: { trigger: string; subject: string },
+  now: number,
+  windowMs: number = LESSON_LIMITS.dedupeWindowMs,
+): Lesson | undefined {
+  return newestFirst(
+    candidates.filter(
+      (l) =>
+        l.source === "auto" &&
+        !l.archived &&
+        l.trigger === key.trigger &&
+        l.subject === key.subject &&
+        l.updatedAt >= now - windowMs,
+    ),
+  )[0];
+}
+
+/** True when a lesson has no scope at all: it applies to every job of the product. */
+export function isProductWide(lesson: Pick<Lesson, "capabilities" | "engine" | "serialKey">): boolean {
+  return lesson.capabilities.length === 0 && lesson.engine === undefined && lesson.serialKey === undefined;
+}
+
+/**
+ * The relevance rule: a non-archived lesson matches a job when it is product-wide, or its capabilities (non-empty)
+ * are all among the job's `requires`, or its engine is the job's engine, or its serial key is the job's.
+ */
+export function lessonMatches(lesson: Lesson, job: LessonTarget): boolean {
+  if (lesson.archived) return false;
+  if (isProductWide(lesson)) return true;
+  if (lesson.capabilities.length > 0 && lesson.capabilities.every((c) => job.requires.includes(c))) return true;
+  if (lesson.engine !== undefined && lesson.engine === job.engine) return true;
+  return lesson.serialKey !== undefined && lesson.serialKey === job.serialKey;
+}
+
+/** Newest first: by `updatedAt` (a repeated automatic lesson is fresh again), ties by id (ids sort by creation). */
+export function newestFirst<T extends Pick<Lesson, "updatedAt" | "id">>(lessons: readonly T[]): T[] {
+  return [...lessons].sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+/**
+ * The lessons an assignment of `job` carries: the matching ones, newest first, at most `perAssignment` of them and
+ * at most `assignmentMaxBytes` of UTF-8 text in total. A lesson that does not fit the bytes left is skipped and an
+ * older, shorter one may still go (order is kept). Non-matching lessons never take a place.
+ */
+export function lessonsForJob(
+  lessons: readonly Lesson[],
+  job: LessonTarget,
+  limits: { perAssignment: number; assignmentMaxBytes: number } = LESSON_LIMITS,
+): LessonRef[] {
+  const out: LessonRef[] = [];
+  let bytes = 0;
+  for (const l of newestFirst(lessons.filter((x) => lessonMatches(x, job)))) {
+    if (out.length >= limits.perAssignment) break;
+    const size = utf8Bytes(l.text);
+    if (bytes + size > limits.assignmentMaxBytes) continue;
+    bytes += size;
+    out.push({ id: l.id, text: l.text });
+  }
+  return out;
+}
+
+/** The lessons file an engine reads (`$GF_LESSONS_FILE`): a markdown list, newest first; "" for none. */
+export function lessonsMarkdown(lessons: readonly LessonRef[]): string {
+  if (lessons.length === 0) return "";
+  const items = lessons.map((l) => `- ${l.text.replace(/\s*\n\s*/g, " ").trim()} (${l.id})`);
+  return `# Lessons from earlier work on this product (newest first)\n\n${items.join("\n")}\n`;
+}

@@ -1,0 +1,75 @@
+/**
+ * @module shared/api-lessons
+ * The wire format of the lessons journal (issue 9 item 7): `POST …/lessons`, `PATCH …/lessons/{id}` and the list
+ * query of `GET …/lessons` — zod schemas shared by the Worker's route, the OpenAPI document and the CLI. Strict like
+ * the rest of shared/api; byte limits come from core/lessons LESSON_LIMITS (the one place they are set).
+ */
+import { z } from "zod";
+import { fitsUtf8 } from "../core/bytes.ts";
+import { LESSON_LIMITS } from "../core/lessons.ts";
+import { SERIAL_KEY_MAX_BYTES, serialKeyProblem } from "../core/serial-gates.ts";
+
+/** Same spelling rules as a manifest's `requires` entries (core/manifest-schema), so a lesson can match a job. */
+const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
+/** Same spelling rules as a manifest's `engine`. */
+const Engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, { error: "must be an engine name like claude" });
+const SerialKey = z
+  .string()
+  .max(SERIAL_KEY_MAX_BYTES)
+  .superRefine((key, ctx) => {
+    const problem = serialKeyProblem(key);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const max = LESSON_LIMITS.textMaxBytes;
+const LessonText = z
+  .string()
+  .trim()
+  .min(1)
+  .max(max)
+  .refine((s) => fitsUtf8(s, max), `at most ${max} bytes of UTF-8`);
+const Capabilities = z.array(Capability).max(LESSON_LIMITS.capabilitiesMax);
+
+/** A lesson id as the coordinator makes them (`les_…`, runtime/tx newId). */
+export const LessonIdParam = z.string().regex(/^les_[a-z0-9]{1,40}$/, { error: "must be a lesson id (les_…)" });
+
+/** `POST …/lessons`: a new operator lesson; no scope = product-wide. */
+export const LessonBody = z
+  .object({
+    text: LessonText,
+    capabilities: Capabilities.default([]),
+    engine: Engine.optional(),
+    serialKey: SerialKey.optional(),
+  })
+  .strict();
+
+/** `PATCH …/lessons/{id}`: any subset; `null` clears engine or serial key; `archived: true` archives. */
+export const LessonPatchBody = z
+  .object({
+    text: LessonText.optional(),
+    capabilities: Capabilities.optional(),
+    engine: Engine.nullable().optional(),
+    serialKey: SerialKey.nullable().optional(),
+    archived: z.boolean().optional(),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, "name at least one of text, capabilities, engine, serialKey, archived");
+
+/** `GET …/lessons`: newest first, paged by an opaque cursor; archived lessons only when asked for. */
+export const LessonListQuery = z
+  .object({
+    source: z.enum(["auto", "operator"]).optional(),
+    /** A substring of the text (case-insensitive for ASCII). */
+    q: z.string().trim().min(1).max(200).optional(),
+    archived: z.enum(["exclude", "include", "only"]).default("exclude"),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z
+      .string()
+      .regex(/^\d{1,16}:les_[a-z0-9]{1,40}$/, { error: "must be a nextCursor from an earlier page" })
+      .optional(),
+  })
+  .strict();
+
+export type LessonBodyT = z.infer<typeof LessonBody>;
+export type LessonPatchT = z.infer<typeof LessonPatchBody>;
+export type LessonListQueryT = z.infer<typeof LessonListQuery>;

@@ -1,0 +1,40 @@
+/**
+ * @module worker/openapi-ops-lessons
+ * The lessons journal's operations of the OpenAPI document (issue 9 item 7): list (D1), add and edit/archive
+ * (through the coordinator, audited). Bodies and the query are the zod schemas of shared/api-lessons.
+ */
+import { LessonBody, LessonListQuery, LessonPatchBody } from "../shared/api-lessons.ts";
+import { type Op, P } from "./openapi-ops.ts";
+
+export const LESSON_OPS: Op[] = [
+  {
+    method: "get",
+    path: `${P}/lessons`,
+    summary:
+      "The product's lessons from D1, newest first (updatedAt, then id): `{items: [{id, text, source: auto|operator, " +
+      "trigger?, subject?, capabilities, engine?, serialKey?, count, createdAt, updatedAt, createdBy, archived?}], " +
+      "nextCursor?}`; filters source, q (text substring), archived (exclude by default | include | only). Trails the " +
+      "coordinator by the outbox delay",
+    role: "viewer",
+    query: LessonListQuery,
+  },
+  {
+    method: "post",
+    path: `${P}/lessons`,
+    summary:
+      "Add an operator lesson (201, the lesson). Scope: capabilities (all must be in a job's requires), engine, " +
+      "serialKey — a job matching any of them gets it in its assignment; no scope = every job. Text ≤ 1024 bytes " +
+      "of UTF-8. Audited `lesson.create`",
+    role: "operator",
+    body: LessonBody,
+  },
+  {
+    method: "patch",
+    path: `${P}/lessons/{lessonId}`,
+    summary:
+      "Edit a lesson's text or scope (null clears engine/serialKey), or archive it (`archived: true`; false " +
+      "restores). Answers the lesson; 404 for an unknown id. Audited `lesson.update` / `lesson.archive`",
+    role: "operator",
+    body: LessonPatchBody,
+  },
+];
