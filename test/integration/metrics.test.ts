@@ -99,7 +99,8 @@ describe("GET …/metrics", () => {
     expect(m.factories).toEqual([
       { id: factoryId, name: "box-a", runs: 3, successes: 1, successRate: expect.closeTo(1 / 3, 6) },
     ]);
-    expect(m.breakers).toEqual([]);
+    // The failure and the expiry count against this factory's default-engine breaker, still closed below the threshold.
+    expect(m.breakers).toEqual([{ factoryId, engine: "*", state: "closed", consecutiveFailures: 2 }]);
     expect(m.openAlerts).toEqual({ info: 0, warning: 0, critical: 0 });
     // A second sweep finds nothing more to expire: the counter does not move.
     await sweep();
