@@ -69,7 +69,10 @@ export function raise(
 ): { alert: Alert; change: AlertChange } {
   if (live && isLive(live)) {
     if (live.message === input.message && live.severity === input.severity) return { alert: live, change: "unchanged" };
-    return { alert: { ...live, message: input.message, severity: input.severity, updatedAt: now }, change: "refreshed" };
+    return {
+      alert: { ...live, message: input.message, severity: input.severity, updatedAt: now },
+      change: "refreshed",
+    };
   }
   const { kind, severity, subject, message } = input;
   return {

@@ -69,7 +69,9 @@ export interface ProductHealthInputs {
  * and the moment the oldest waiting work arrived (work that arrived after the last finish cannot be late before
  * it was there). Undefined when no work waits — an idle product is not stalled.
  */
-export function stalledFrom(i: Pick<ProductHealthInputs, "lastFinishedAt" | "oldestWaitingSince" | "expectedFinishIntervalMinutes">) {
+export function stalledFrom(
+  i: Pick<ProductHealthInputs, "lastFinishedAt" | "oldestWaitingSince" | "expectedFinishIntervalMinutes">,
+) {
   if (i.oldestWaitingSince === undefined) return undefined;
   const since = Math.max(i.lastFinishedAt ?? i.oldestWaitingSince, i.oldestWaitingSince);
   return since + 2 * i.expectedFinishIntervalMinutes * MINUTE;

@@ -5,8 +5,9 @@
  * only answers "until when?", "is it still live?", "what happens on expiry?" and
  * "how long to wait?" — from numbers passed in, never from a clock.
  */
-import type { Health } from "./model.ts";
+
 import { heartbeatHealth, MISSED_BEFORE } from "./health.ts";
+import type { Health } from "./model.ts";
 
 export const LEASE_TTL = Object.freeze({
   /** 60 s: long enough to ride out a GC pause or a reconnect, short enough that a dead host's job restarts soon. */

@@ -20,6 +20,8 @@ export const RECORD_MAX_BYTES = {
   run: 16 * 1024,
   audit: 16 * 1024,
   event: 32 * 1024,
+  // A webhook carries one alert or one stage change (no logs, no job document): 16 KiB is ample.
+  webhook: 16 * 1024,
 } as const;
 
 export type BoundedKind = keyof typeof RECORD_MAX_BYTES;

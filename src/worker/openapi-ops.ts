@@ -21,7 +21,7 @@ import {
 } from "../shared/api.ts";
 
 export type Op = {
-  method: "get" | "post" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
   /**

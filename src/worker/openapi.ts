@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { WaitingReasonSchema } from "../shared/api-policies.ts";
 import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS, JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
+import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
 import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
 import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
 
@@ -25,6 +26,7 @@ const OPS: Op[] = [
   ...SETTINGS_OPS,
   ...HISTORY_OPS,
   ...GATE_OPS,
+  ...ALERTS_OPS,
 ];
 
 const PROBLEM = {

@@ -75,7 +75,10 @@ describe("product health", () => {
   it("is never stalled while no work waits (property)", () => {
     fc.assert(
       fc.property(fc.option(fc.integer({ min: 0, max: NOW })), fc.integer({ min: 1, max: 10_000 }), (last, every) => {
-        const h = productHealth({ ...base, expectedFinishIntervalMinutes: every, lastFinishedAt: last ?? undefined }, NOW);
+        const h = productHealth(
+          { ...base, expectedFinishIntervalMinutes: every, lastFinishedAt: last ?? undefined },
+          NOW,
+        );
         expect(h).not.toBe("stalled");
       }),
     );

@@ -12,6 +12,7 @@ import { DurableObject } from "cloudflare:workers";
 import { expireDue } from "../dispatch/lease-ops.ts";
 import { FactoryLink } from "../factories/link.ts";
 import { OutboxShipper } from "../outbox/shipper.ts";
+import { healthDue, runHealthPass } from "../policies/health-check.ts";
 import { AlarmClock } from "./alarm.ts";
 import { Units } from "./units.ts";
 
@@ -63,6 +64,9 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
     this.clock.fired();
     if (this.units.productId === "") return;
     this.units.transact((tx) => expireDue(tx));
+    // A health threshold due (a job turning stuck or starving, a factory's beats missed): alerts at that instant.
+    if (healthDue(this.ctx.storage.sql, Date.now()))
+      this.units.transact((tx) => runHealthPass(tx, this.link.workReadyIds()));
     // Always: the alarm also wakes when a retry's not_before or an exclusion's backoff ends, and nothing else
     // moves the queue then — without this pass, such a job would wait for an unrelated stage change.
     this.link.dispatch();
