@@ -40,7 +40,7 @@ export const ALERTS_OPS: Op[] = [
     summary:
       "Set the product's webhook {url (https; http only for 127.0.0.1, localhost, [::1]), secret (16–512 chars)}: " +
       "every alert change and job stage change is POSTed as JSON, signed X-Gigafactory-Signature: sha256=<hex> = " +
-      "HMAC-SHA256(secret, <X-Gigafactory-Timestamp> + \".\" + <raw body>), with X-Gigafactory-Delivery (also deliveryId " +
+      'HMAC-SHA256(secret, <X-Gigafactory-Timestamp> + "." + <raw body>), with X-Gigafactory-Delivery (also deliveryId ' +
       "in the body) to dedupe; at least once, retried with backoff. Audited (webhook.set). Answers {url, " +
       "updatedAt, updatedBy, hasSecret} — never the secret",
     role: "operator",
