@@ -15,6 +15,7 @@ import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../../core/
 import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
 import { recordAutoLesson } from "../policies/lessons.ts";
+import { touchActivity } from "../outbox/webhook-records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { loadJob, moveJob, NO_LEASE, touchJob } from "./rows.ts";
@@ -36,6 +37,8 @@ export function patchJob(tx: Tx, factoryId: string, jobId: string, body: PatchBo
     if (resent) return resent;
   }
   const job = fence(tx, jobId, factoryId, body.leaseEpoch);
+  // Progress and checkpoints over HTTP are activity too (stuck is measured from it), though they make no feed event.
+  if (body.progress || body.checkpoint) touchActivity(tx, jobId);
   const changes: Partial<Job> = {};
   if (body.checkpoint) changes.checkpoint = { ...body.checkpoint, at: tx.now };
   if (body.progress) changes.progress = body.progress;

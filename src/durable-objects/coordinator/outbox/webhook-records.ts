@@ -66,13 +66,21 @@ export function trackerOf(idempotencyKey: string | null | undefined): TrackerRef
   return m ? { source: m[1]!, id: m[2]! } : undefined;
 }
 
-/** A feed event was recorded for `jobId`: note the activity; echo a stage change to the webhook. */
-export function noteJobActivity(tx: Tx, jobId: string, type: string, data: Record<string, unknown>): void {
+/**
+ * The job reported something at `tx.now`. Lease renewals are deliberately NOT activity: an agent keeps renewing
+ * while its engine hangs, and a hung engine is exactly what "stuck" must catch.
+ */
+export function touchActivity(tx: Tx, jobId: string): void {
   tx.sql.exec(
     "INSERT INTO job_activity(job_id, at) VALUES (?1, ?2) ON CONFLICT(job_id) DO UPDATE SET at = MAX(at, ?2)",
     jobId,
     tx.now,
   );
+}
+
+/** A feed event was recorded for `jobId`: note the activity; echo a stage change to the webhook. */
+export function noteJobActivity(tx: Tx, jobId: string, type: string, data: Record<string, unknown>): void {
+  touchActivity(tx, jobId);
   if (!STAGE_EVENTS.has(type) || !hasWebhook(tx.sql)) return;
   const row = one<{ key: string | null; stage: string }>(
     tx.sql,
