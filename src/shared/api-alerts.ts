@@ -28,17 +28,22 @@ export const AlertIdParam = z.string().regex(/^al_[0-9a-z]{12,40}$/, "an alert i
  */
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
+/** The URL, or undefined: zod runs every refinement even after `.url()` failed, so none may throw. */
+function parsed(raw: string): URL | undefined {
+  return URL.canParse(raw) ? new URL(raw) : undefined;
+}
+
 export const WebhookUrl = z
   .string()
   .max(2048)
   .url()
   .refine((raw) => {
-    const u = new URL(raw);
-    return u.protocol === "https:" || (u.protocol === "http:" && LOOPBACK_HOSTS.has(u.hostname));
+    const u = parsed(raw);
+    return u !== undefined && (u.protocol === "https:" || (u.protocol === "http:" && LOOPBACK_HOSTS.has(u.hostname)));
   }, "an https URL (plain http only for 127.0.0.1, localhost or [::1])")
   .refine((raw) => {
-    const u = new URL(raw);
-    return u.username === "" && u.password === "";
+    const u = parsed(raw);
+    return u !== undefined && u.username === "" && u.password === "";
   }, "no credentials in the URL: the signature authenticates deliveries");
 
 /** `PUT …/webhook`: the secret signs every delivery (HMAC-SHA256); 16+ characters so it cannot be guessed. */

@@ -21,10 +21,11 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
     const parsed = WebhookMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
       // Malformed never becomes well-formed: keep it as a dead letter now rather than retry it.
+      const productId = (msg.body as { productId?: unknown } | null)?.productId;
       const [kept] = await keepDeadLetters(env, [
         {
           id: msg.id,
-          productId: "",
+          productId: typeof productId === "string" ? productId : "",
           source: "queue:webhook",
           reason: `malformed message: ${parsed.error.issues[0]?.message ?? "invalid"}`,
           body: msg.body,
