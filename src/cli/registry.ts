@@ -3,6 +3,7 @@
  * Every command of the CLI, in the order `gigafactory --help` lists them.
  * Adding a command = writing it under `commands/` and listing it here.
  */
+import { alertCommands } from "./commands/alerts.ts";
 import { deadLetters } from "./commands/dead-letters.ts";
 import { explain } from "./commands/explain.ts";
 import { enroll, factories, factoryCommands } from "./commands/factories.ts";
@@ -42,4 +43,5 @@ export const COMMANDS: readonly Command[] = [
   ...settingsCommands,
   history,
   deadLetters,
+  ...alertCommands,
 ];

@@ -130,7 +130,7 @@ describe("consumer", () => {
     ]);
     expect(result.explicitAcks).toEqual(["m3"]);
     // The delays (2 s, then 8 s at attempt 3) are core/webhook-signature's, checked in test/unit/webhook-signature.
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m1", "m2"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m1", "m2"]);
     expect(hook.received.map((r) => r.headers["x-gigafactory-delivery"])).toEqual(["dlv_test", "dlv_test", "dlv_test"]);
   });
 
