@@ -5,7 +5,7 @@
 // degraded then down, and recovers; the alarm runs the pass when a threshold is due.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, P, submit } from "./client.ts";
+import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
 
 interface AlertView {
   id: string;
@@ -63,6 +63,16 @@ describe("stuck", () => {
     expect(ack.body).toMatchObject({ state: "acknowledged", acknowledgedBy: expect.any(String) });
     await sweep(product);
     expect((await alerts(product, "acknowledged")).map((x) => x.id)).toEqual([open[0]!.id]);
+    // The acknowledgement is audited (outbox → history queue → D1), naming the operator and the alert.
+    type Audit = { items: Array<{ action: string; actor: string; target: string }> };
+    const audit = await until(
+      async () => (await api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN })).body.items,
+      (items) => items.some((a) => a.action === "alert.ack"),
+    );
+    expect(audit.find((a) => a.action === "alert.ack")).toMatchObject({
+      actor: "admin",
+      target: `alert:${open[0]!.id}`,
+    });
 
     // The job reports progress: no longer stuck, the alert resolves on the next pass.
     await api("PATCH", `${P(product)}/jobs/${job.id}`, {
