@@ -74,6 +74,15 @@ describe("stuck", () => {
       target: `alert:${open[0]!.id}`,
     });
 
+    // A lease renewal is not activity: an agent renews while its engine hangs, which is what stuck must catch.
+    const renew = await api("POST", `${P(product)}/jobs/${job.id}/lease/renew`, {
+      token: a.token,
+      json: { leaseEpoch: 1 },
+    });
+    expect(renew.status).toBe(200);
+    await sweep(product);
+    expect((await alerts(product, "acknowledged")).map((x) => x.id)).toEqual([open[0]!.id]);
+
     // The job reports progress: no longer stuck, the alert resolves on the next pass.
     await api("PATCH", `${P(product)}/jobs/${job.id}`, {
       token: a.token,
