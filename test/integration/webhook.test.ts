@@ -6,7 +6,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
-import type { WebhookMessage } from "../../src/worker/queues/webhook-message.ts";
+import type { WebhookMessage } from "../../src/worker/queues/webhooks.ts";
 import { ADMIN, api, P, submit, until } from "./client.ts";
 import { HOOK_URL, receiver, verifySignature } from "./webhook-receiver.ts";
 

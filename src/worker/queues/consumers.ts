@@ -15,8 +15,7 @@ import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../his
 import { coordinatorFor } from "../auth.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
 import { type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
-import type { WebhookMessage } from "./webhook-message.ts";
-import { webhookBatch } from "./webhooks.ts";
+import { type WebhookMessage, webhookBatch } from "./webhooks.ts";
 
 /** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
 const retryDelay = (attempts: number) => Math.min(2 ** attempts, 60);

@@ -6,12 +6,32 @@
  * and after the queue's `max_retries` it lands in the dead-letter queue (worker/queues/consumers `deadLetterBatch`).
  * Every attempt carries the same delivery id (header and body) and a fresh timestamp and signature.
  * A product whose webhook was removed meanwhile has nobody to tell: its messages are acked, not retried.
+ *
+ * A message is one delivery as the coordinator's outbox recorded it (outbox/webhook-records). The target URL and
+ * secret are NOT in it: they are read from the coordinator at send time, so the secret never travels through a queue
+ * and a webhook removed or re-pointed meanwhile is honoured.
  */
+
+import { z } from "zod";
 import { unwrap } from "../../core/errors.ts";
 import { DELIVERY_HEADER, webhookHeaders, webhookRetryDelaySeconds } from "../../core/webhook-signature.ts";
+import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webhook-records.ts";
+import { ProductId } from "../../shared/api.ts";
 import { coordinatorFor } from "../auth.ts";
 import { keepDeadLetters } from "./dead-letters.ts";
-import { type WebhookMessage, WebhookMessageSchema } from "./webhook-message.ts";
+
+export interface WebhookMessage {
+  kind: "webhook";
+  productId: string;
+  body: WebhookBody;
+}
+
+/** Consumers re-validate: a queue is a boundary too. The body stays open: it is forwarded as recorded. */
+export const WebhookMessageSchema = z.object({
+  kind: z.literal("webhook"),
+  productId: ProductId,
+  body: z.looseObject({ deliveryId: z.string().min(1).max(100), type: z.string().min(1).max(100) }),
+});
 
 /** A receiver that has not answered in 10 s is treated as down for this attempt: the retry will come. */
 const DELIVERY_TIMEOUT_MS = 10_000;

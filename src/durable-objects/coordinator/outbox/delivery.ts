@@ -21,7 +21,7 @@ import { chunkBySize } from "../../../core/chunks.ts";
 import { retryDelayMs, tooLargeReason } from "../../../core/delivery-retry.ts";
 import type { FeedBudget } from "../../../core/feed-budget.ts";
 import type { HistoryMessage, HistoryRecord } from "../../../history/write.ts";
-import type { WebhookMessage } from "../../../worker/queues/webhook-message.ts";
+import type { WebhookMessage } from "../../../worker/queues/webhooks.ts";
 import type { FeedAppend } from "../../job-feed.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure } from "./dead-letters.ts";
