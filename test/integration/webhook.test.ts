@@ -71,7 +71,7 @@ describe("delivery", () => {
     expect(await verifySignature("another-secret-0000", first)).toBe(false);
   });
 
-  it("POSTs alert changes: opened and acknowledged", async () => {
+  it("POSTs alert changes: opened, acknowledged and resolved", async () => {
     const product = "wh-alert";
     hook = receiver();
     await setHook(product);
@@ -99,6 +99,15 @@ describe("delivery", () => {
     );
     expect(acked?.body.alert).toMatchObject({ id: opened!.body.alert!.id, state: "acknowledged" });
     expect(await verifySignature(SECRET, acked!)).toBe(true);
+    // The job leaves the queue: the next pass resolves the alert, and the receiver hears of it.
+    await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} });
+    await env.COORDINATOR.getByName(product).sweep(product);
+    const resolved = await until(
+      async () => hook!.received.find((r) => r.body.type === "alert.resolved" && r.body.alert?.kind === "starving"),
+      (r) => r !== undefined,
+      20_000,
+    );
+    expect(resolved?.body.alert).toMatchObject({ id: opened!.body.alert!.id, state: "resolved" });
   });
 });
 
