@@ -41,23 +41,24 @@ export function nextHealthAt(sql: SqlStorage): number | undefined {
 }
 
 export interface HealthPassResult {
-  raised: number;
-  cleared: number;
+  /** Conditions found holding this pass (each one's alert raised or refreshed). */
+  holding: number;
+  /** Conditions checked (held or found clear). */
+  checked: number;
+  /** The next threshold instant ahead (ms), if any. */
   nextAt?: number;
 }
 
 export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassResult {
   const t = getSettings(tx.sql).health;
   const due: number[] = [];
-  const r = { raised: 0, cleared: 0 };
+  const r = { holding: 0, checked: 0 };
   const set = (on: boolean, input: Parameters<typeof raiseAlert>[1]) => {
+    r.checked += 1;
     if (on) {
       raiseAlert(tx, input);
-      r.raised += 1;
-    } else {
-      clearAlert(tx, input.kind, input.subject);
-      r.cleared += 1;
-    }
+      r.holding += 1;
+    } else clearAlert(tx, input.kind, input.subject);
   };
 
   // Factories: the registry's health (heartbeats and lease expiries); never-seen and revoked ones are not alerted on.
@@ -71,11 +72,13 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
       subject,
       message: `factory ${f.name} is down: no heartbeat for ${silentS} s`,
     });
+    // Degraded with current heartbeats means leases let expire again and again (core/lease `factoryHealth`).
+    const beating = heartbeatHealth(f.lastHeartbeatAt, tx.now, HEARTBEAT.intervalMs) === "ok";
     set(f.health === "degraded", {
       kind: "factory_degraded",
       severity: "warning",
       subject,
-      message: `factory ${f.name} is degraded: ${heartbeatHealth(f.lastHeartbeatAt, tx.now, HEARTBEAT.intervalMs) === "ok" ? "leases let expire again and again" : `no heartbeat for ${silentS} s`}`,
+      message: `factory ${f.name} is degraded: ${beating ? "it let leases expire again and again" : `no heartbeat for ${silentS} s`}`,
     });
     const next = nextHeartbeatCrossing(f.lastHeartbeatAt ?? tx.now, tx.now, HEARTBEAT.intervalMs);
     if (next !== undefined) due.push(next);
