@@ -2,7 +2,8 @@
 // stuckAfterMinutes raises one `stuck` alert (deduplicated over passes), ack keeps it live and audited, activity
 // resolves it; a queued job past starvingAfterMinutes raises `starving` with its waiting reason; a product with work
 // waiting and nothing finished for 2 × the interval is `stalled`; a factory whose last heartbeat is set back is
-// degraded then down, and recovers; the alarm runs the pass when a threshold is due.
+// degraded then down, and recovers; the alarm runs the pass when a threshold is due; passes tidy activity rows of
+// ended jobs and alerts resolved over 30 days ago.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
@@ -142,6 +143,25 @@ describe("starving and stalled", () => {
     expect(await alerts(product, "open")).toEqual([]);
     h = await api("GET", `${P(product)}/health`, { token: ADMIN });
     expect(h.body.status).toBe("healthy");
+
+    // Tidy: the ended job's activity row is gone; a resolved alert is dropped once 30 days old, not before.
+    const count = (q: string) =>
+      runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => state.storage.sql.exec(q).toArray().length);
+    expect(await count(`SELECT 1 FROM job_activity WHERE job_id = '${job.id}'`)).toBe(0);
+    await sql(
+      product,
+      "UPDATE alerts SET doc = json_set(doc, '$.resolvedAt', ?) WHERE kind = 'starving'",
+      Date.now() - 29 * 24 * 60 * MIN,
+    );
+    await sweep(product);
+    expect((await alerts(product, "resolved")).map((x) => x.kind).sort()).toEqual(["stalled", "starving"]);
+    await sql(
+      product,
+      "UPDATE alerts SET doc = json_set(doc, '$.resolvedAt', ?) WHERE kind = 'starving'",
+      Date.now() - 31 * 24 * 60 * MIN,
+    );
+    await sweep(product);
+    expect((await alerts(product, "resolved")).map((x) => x.kind)).toEqual(["stalled"]);
   });
 });
 

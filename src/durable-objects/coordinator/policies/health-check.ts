@@ -11,6 +11,7 @@
  *           crossed, kept in meta for the alarm (runtime/alarm).
  *   bound:  at most PER_CHECK rows read per check, so one pass is bounded however large the product; what is
  *           left is taken by the next pass (the cron sweep runs one every minute).
+ *   tidy:   activity rows of ended jobs and alerts resolved over 30 days ago are dropped (≤ TIDY_PER_PASS each).
  * Runs from the cron sweep (ProductCoordinator `sweep`) and from the alarm when a threshold is due.
  */
 import { heartbeatHealth, isStarving, isStuck, nextHeartbeatCrossing, stalledFrom } from "../../../core/health.ts";
@@ -25,7 +26,12 @@ import { productHealthAt } from "./health-summary.ts";
 
 /** Rows read per check per pass: a pass stays a few ms even on a product with a huge backlog. */
 export const PER_CHECK = 100;
+
 const MINUTE = 60_000;
+/** Resolved alerts are dropped after 30 days: by then they are history (the audit log and receivers keep it). */
+const RESOLVED_KEPT_MS = 30 * 24 * 60 * MINUTE;
+/** Bookkeeping rows tidied per pass: bounded like the checks. */
+const TIDY_PER_PASS = 500;
 const NEXT_KEY = "health_next_at";
 
 /** Whether the alarm should run a pass now: a threshold noted by the last pass is due. */
@@ -155,10 +161,27 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
   });
   if (stalledAt !== undefined && !stalled) due.push(stalledAt);
 
+  tidy(tx);
   const nextAt = due.length > 0 ? Math.min(...due) : undefined;
   if (nextAt === undefined) tx.sql.exec("DELETE FROM meta WHERE key = ?", NEXT_KEY);
   else setMeta(tx.sql, NEXT_KEY, String(nextAt));
   return { ...r, nextAt };
+}
+
+/** Drops activity rows of jobs that ended or were pruned, and long-resolved alerts; at most TIDY_PER_PASS of each. */
+function tidy(tx: Tx): void {
+  tx.sql.exec(
+    `DELETE FROM job_activity WHERE job_id IN (
+       SELECT a.job_id FROM job_activity a LEFT JOIN jobs j ON j.id = a.job_id
+        WHERE j.id IS NULL OR j.stage IN ('shipped', 'dead_letter', 'cancelled') LIMIT ?)`,
+    TIDY_PER_PASS,
+  );
+  tx.sql.exec(
+    `DELETE FROM alerts WHERE id IN (
+       SELECT id FROM alerts WHERE state = 'resolved' AND json_extract(doc, '$.resolvedAt') < ? LIMIT ?)`,
+    tx.now - RESOLVED_KEPT_MS,
+    TIDY_PER_PASS,
+  );
 }
 
 /**
