@@ -2,7 +2,8 @@
  * Test-only webhook receiver: the Worker's outbound `fetch` to the webhook URL is answered here, inside workerd
  * (vitest-pool-workers runs the Worker, its Durable Objects and queue consumers in the test's isolate, so a spy on
  * `globalThis.fetch` sees their requests; any other URL goes to the real fetch). Each request is recorded with its
- * headers and raw body; the answer status comes from `answers` (a queue of statuses, then 200).
+ * headers and raw body; the answer status comes from `answer` (default: 200). Deliveries of earlier tests may still
+ * arrive (queue retries): tests pick their own by product or delivery id, and `answer` decides by the request alone.
  */
 import { vi } from "vitest";
 
@@ -11,21 +12,27 @@ export const HOOK_URL = "http://127.0.0.1:8787/hook";
 export interface Received {
   headers: Record<string, string>;
   raw: string;
-  body: { deliveryId: string; type: string; job?: Record<string, unknown>; alert?: Record<string, unknown> };
+  body: {
+    deliveryId: string;
+    productId: string;
+    type: string;
+    job?: Record<string, unknown>;
+    alert?: Record<string, unknown>;
+  };
 }
 
-export function receiver() {
+export function receiver(answer: (r: Received) => number = () => 200) {
   const received: Received[] = [];
-  const answers: number[] = [];
   const real = globalThis.fetch;
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const req = new Request(input as RequestInfo, init as RequestInit);
     if (!req.url.startsWith(HOOK_URL)) return real(input as RequestInfo, init as RequestInit);
     const raw = await req.text();
-    received.push({ headers: Object.fromEntries(req.headers), raw, body: JSON.parse(raw) });
-    return new Response(null, { status: answers.shift() ?? 200 });
+    const r: Received = { headers: Object.fromEntries(req.headers), raw, body: JSON.parse(raw) };
+    received.push(r);
+    return new Response(null, { status: answer(r) });
   });
-  return { received, answers, restore: () => spy.mockRestore() };
+  return { received, restore: () => spy.mockRestore() };
 }
 
 /** Verifies a delivery's signature with WebCrypto, as a receiver would: HMAC-SHA256 over `${timestamp}.${raw}`. */

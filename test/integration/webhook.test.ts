@@ -49,13 +49,18 @@ describe("webhook settings", () => {
 describe("delivery", () => {
   it("POSTs a signed stage change, and retries a failed delivery with the same delivery id", async () => {
     const product = "wh-stage";
-    hook = receiver();
-    hook.answers.push(500); // the first attempt fails
+    // The first attempt at this product's first delivery is refused.
+    let refused = false;
+    hook = receiver((r) => {
+      if (refused || r.body.productId !== product) return 200;
+      refused = true;
+      return 500;
+    });
     await setHook(product);
     const job = await submit(product, { title: "echo me" });
 
     const got = await until(
-      async () => hook!.received.filter((r) => r.body.type === "job.submitted"),
+      async () => hook!.received.filter((r) => r.body.productId === product && r.body.type === "job.submitted"),
       (r) => r.length >= 2,
       20_000,
     );
@@ -86,14 +91,17 @@ describe("delivery", () => {
     });
     await env.COORDINATOR.getByName(product).sweep(product);
     const opened = await until(
-      async () => hook!.received.find((r) => r.body.type === "alert.opened" && r.body.alert?.kind === "starving"),
+      async () =>
+        hook!.received.find(
+          (r) => r.body.productId === product && r.body.type === "alert.opened" && r.body.alert?.kind === "starving",
+        ),
       (r) => r !== undefined,
       20_000,
     );
     expect(opened?.body.alert).toMatchObject({ subject: `job:${job.id}`, state: "open" });
     await api("POST", `${P(product)}/alerts/${opened!.body.alert!.id}/ack`, { token: ADMIN });
     const acked = await until(
-      async () => hook!.received.find((r) => r.body.type === "alert.acknowledged"),
+      async () => hook!.received.find((r) => r.body.productId === product && r.body.type === "alert.acknowledged"),
       (r) => r !== undefined,
       20_000,
     );
@@ -103,7 +111,10 @@ describe("delivery", () => {
     await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} });
     await env.COORDINATOR.getByName(product).sweep(product);
     const resolved = await until(
-      async () => hook!.received.find((r) => r.body.type === "alert.resolved" && r.body.alert?.kind === "starving"),
+      async () =>
+        hook!.received.find(
+          (r) => r.body.productId === product && r.body.type === "alert.resolved" && r.body.alert?.kind === "starving",
+        ),
       (r) => r !== undefined,
       20_000,
     );
@@ -121,26 +132,26 @@ describe("consumer", () => {
     await worker.queue(batch as MessageBatch, env, ctx);
     return getQueueResult(batch, ctx);
   }
-  const message = (productId: string): WebhookMessage => ({
+  const message = (productId: string, deliveryId = "dlv_test"): WebhookMessage => ({
     kind: "webhook",
     productId,
-    body: { deliveryId: "dlv_test", productId, type: "job.stage", at: 1 },
+    body: { deliveryId, productId, type: "job.stage", at: 1 },
   });
 
   it("retries a refused delivery with exponential backoff, acks a delivered one", async () => {
     const product = "wh-consumer";
-    hook = receiver();
+    hook = receiver((r) => (r.body.deliveryId === "dlv_refused" ? 503 : 200));
     await setHook(product);
-    hook.answers.push(503, 503);
     const result = await run([
-      { id: "m1", body: message(product), attempts: 1 },
-      { id: "m2", body: message(product), attempts: 3 },
-      { id: "m3", body: message(product), attempts: 1 },
+      { id: "m1", body: message(product, "dlv_refused"), attempts: 1 },
+      { id: "m2", body: message(product, "dlv_refused"), attempts: 3 },
+      { id: "m3", body: message(product, "dlv_test"), attempts: 1 },
     ]);
     expect(result.explicitAcks).toEqual(["m3"]);
     // The delays (2 s, then 8 s at attempt 3) are core/webhook-signature's, checked in test/unit/webhook-signature.
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["m1", "m2"]);
-    expect(hook.received.map((r) => r.headers["x-gigafactory-delivery"])).toEqual(["dlv_test", "dlv_test", "dlv_test"]);
+    const mine = hook.received.filter((r) => r.body.productId === product);
+    expect(mine.map((r) => r.headers["x-gigafactory-delivery"])).toEqual(["dlv_refused", "dlv_refused", "dlv_test"]);
   });
 
   it("acks when the product has no webhook, and dead-letters a malformed message", async () => {
@@ -150,7 +161,7 @@ describe("consumer", () => {
       { id: "n2", body: { kind: "webhook", productId: "wh-none" }, attempts: 1 },
     ]);
     expect(result.explicitAcks.sort()).toEqual(["n1", "n2"]);
-    expect(hook.received).toEqual([]);
+    expect(hook.received.filter((r) => r.body.productId === "wh-none")).toEqual([]);
     const dl = await api<{ items: Array<{ source: string }> }>("GET", `${P("wh-none")}/dead-letters`, { token: ADMIN });
     expect(JSON.stringify(dl.body)).toContain("queue:webhook");
   });
