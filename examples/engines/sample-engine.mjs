@@ -29,6 +29,8 @@
  * Lessons: when $GF_LESSONS_FILE is set (the agent always sets it; an empty file
  * means none) it prints `sample engine: lessons: N` and one `sample engine:
  * lesson <text>` line per lesson, newest first, so a test sees them arrive.
+ * A hung engine (issue 9, `stuck`): `gf-sample-hang: N` sits silent for N seconds before it works — no output, no
+ * file change — while its agent keeps renewing the lease, so the job's feed goes quiet as a wedged engine's does.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -100,6 +102,9 @@ if (process.env.GF_LESSONS_FILE !== undefined) {
 }
 // Write something at once, so even an early checkpoint has work in it.
 appendFileSync("NOTES.md", `- attempt ${attempt} started: ${title}\n`);
+
+const hang = directive("hang");
+if (hang !== undefined) await new Promise((r) => setTimeout(r, hang * 1000));
 
 const sampleCost = directive("cost");
 const COST_TICKS = 4; // four reports: 25 %, 50 %, 75 % during the run, 100 % at its end

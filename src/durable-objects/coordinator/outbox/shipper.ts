@@ -21,7 +21,7 @@ export class OutboxShipper {
   private wakeAt = 0;
   /** Job feeds this coordinator counts open (see core/feed-budget). */
   private readonly feeds = new FeedBudget();
-  private delivering: Promise<void> | null = null;
+  private delivering: Promise<number> | null = null;
   private again = false;
 
   constructor(
@@ -44,22 +44,37 @@ export class OutboxShipper {
   /** Deliver now, in the background; concurrent requests coalesce into one loop. */
   soon(): void {
     if (Date.now() < this.retryAt) return;
+    this.deliver().catch((err: unknown) =>
+      console.error(`outbox delivery for ${this.units.productId} failed: ${String(err)}`),
+    );
+  }
+
+  /**
+   * Ship outbox records until empty or nothing more can go now (outbox/delivery); resolves to how many settled in
+   * the loop it ran or joined. One loop at a time: a caller that finds one running (the alarm or the sweep right
+   * after a unit's own `soon`) makes it go round once more and waits for it — two loops side by side would peek the
+   * same undelivered records and send each of them twice (a webhook receiver would see every delivery twice).
+   */
+  deliver(): Promise<number> {
     if (this.delivering) {
       this.again = true;
-      return;
+      return this.delivering;
     }
     this.delivering = (async () => {
+      let settled = 0;
       do {
         this.again = false;
-        await this.deliver();
+        settled += await this.round();
       } while (this.again && Date.now() >= this.retryAt);
+      return settled;
     })().finally(() => {
       this.delivering = null;
     });
+    return this.delivering;
   }
 
-  /** Ship outbox records until empty or nothing more can go now (outbox/delivery). Returns how many settled. */
-  async deliver(): Promise<number> {
+  /** Rounds until the outbox is empty or nothing more can go now; keeps the backoff and wake-up they leave. */
+  private async round(): Promise<number> {
     const env = this.env;
     const units = this.units;
     const host: DeliveryHost = {

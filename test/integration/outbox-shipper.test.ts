@@ -1,0 +1,77 @@
+// The coordinator ships its outbox in one delivery loop at a time: the alarm or the cron sweep asking for a delivery
+// while a unit's own background delivery is under way joins that loop (which goes round once more) instead of
+// racing it, so each record — a webhook delivery among them — is sent to its queue exactly once. (Found end to end:
+// a `stuck` alert raised by the sweep reached the webhook receiver twice.)
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { enqueueAudit } from "../../src/durable-objects/coordinator/outbox/records.ts";
+import { OutboxShipper } from "../../src/durable-objects/coordinator/outbox/shipper.ts";
+import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
+import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
+import type { HistoryMessage } from "../../src/history/write.ts";
+import type { WebhookMessage } from "../../src/worker/queues/webhooks.ts";
+
+describe("outbox shipper", () => {
+  it("a delivery asked for while one runs joins it: every record is sent once", async () => {
+    const product = "outbox-one-loop";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
+      const tx = (): Tx => ({ sql, productId: product, now: Date.now() });
+      const transact = <T>(fn: (t: Tx) => T): T => state.storage.transactionSync(() => fn(tx()));
+      // Queues that only count what they are handed: what the test checks is how often each record was sent.
+      const sent: string[] = [];
+      const queues = {
+        HISTORY_QUEUE: {
+          send: async (m: HistoryMessage) => {
+            sent.push(...m.records.map((r) => `audit ${String(r.body.action)}`));
+          },
+        },
+        WEBHOOK_QUEUE: {
+          send: async (m: WebhookMessage) => {
+            sent.push(`webhook ${m.body.deliveryId}`);
+          },
+        },
+      };
+      const units = { sql, productId: product, transact } as unknown as Units;
+      const shipper = new OutboxShipper({ ...env, ...queues } as unknown as Env, units, async () => {});
+      transact((t) => {
+        enqueueAudit(t, "op", "thing.done", "job_1");
+        const hook = { deliveryId: "dlv_one", productId: product, type: "alert.opened", at: t.now };
+        t.sql.exec("INSERT INTO outbox(kind, body) VALUES ('webhook', ?)", JSON.stringify(hook));
+      });
+      // A unit's commit starts a background delivery; the alarm (or the sweep) then asks for one and waits for it.
+      shipper.soon();
+      const settled = await shipper.deliver();
+      const left = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+      return { sent, settled, left };
+    });
+    expect(out.sent.sort()).toEqual(["audit thing.done", "webhook dlv_one"]);
+    expect(out.settled).toBe(2);
+    expect(out.left).toBe(0);
+  });
+
+  it("a delivery asked for after the loop ended runs a loop of its own", async () => {
+    const product = "outbox-next-loop";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
+      const tx = (): Tx => ({ sql, productId: product, now: Date.now() });
+      const transact = <T>(fn: (t: Tx) => T): T => state.storage.transactionSync(() => fn(tx()));
+      const sent: string[] = [];
+      const history = {
+        send: async (m: HistoryMessage) => {
+          sent.push(...m.records.map((r) => String(r.body.action)));
+        },
+      };
+      const units = { sql, productId: product, transact } as unknown as Units;
+      const shipper = new OutboxShipper({ ...env, HISTORY_QUEUE: history } as unknown as Env, units, async () => {});
+      transact((t) => enqueueAudit(t, "op", "first", "job_1"));
+      const first = await shipper.deliver();
+      transact((t) => enqueueAudit(t, "op", "second", "job_1"));
+      const second = await shipper.deliver();
+      return { sent, first, second };
+    });
+    expect(out).toEqual({ sent: ["first", "second"], first: 1, second: 1 });
+  });
+});
