@@ -6,23 +6,22 @@
 // succeeds and it closes; a factory over its error budget is quarantined (alert, no new work) and an operator's
 // release returns it to work; a hung engine raises `stuck`; and the webhook receiver sees every job stage change and
 // every alert change, each with a valid HMAC-SHA256 signature, and counts a forced redelivery once.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { reachableSample } from "../../scripts/engine-user-reach.ts";
 import { ROOT } from "../../scripts/local-server.ts";
 import { sampleTemplate } from "../../src/agent/engines.ts";
 import { AgentFleet, poll } from "./agent-procs.ts";
 import { ADMIN, createProduct, type Harness, startHarness } from "./harness.ts";
+import { engineAlive, type Factory, HealthProbes, readRunLog } from "./health-probes.ts";
 import { ProductClient, type SeenJob } from "./product-client.ts";
 import { WebhookReceiver } from "./webhook-receiver.ts";
 
 const PRODUCT = "e2e-money";
 const SECRET = "e2e-webhook-secret-0123456789";
-/** Small numbers so each phase takes seconds: 2 failures trip a breaker, which half-opens 8 s later. */
+/** Small numbers so each phase takes seconds: 2 failures trip a breaker, which half-opens 10 s later. */
 const SETTINGS = {
   overflow: "route",
-  breaker: { failureThreshold: 2, coolDownSeconds: 8, maxCoolDownSeconds: 20 },
+  breaker: { failureThreshold: 2, coolDownSeconds: 10, maxCoolDownSeconds: 20 },
   errorBudget: { windowMinutes: 60, maxFailures: 100 },
   health: { stuckAfterMinutes: 0.1 }, // 6 s without an event
 };
@@ -31,48 +30,19 @@ const ON_B = { requires: ["zone:b"] }; // host-b only (default engine "codex")
 const FAILING = "gf-sample-exit: 1\ngf-sample-seconds: 0.5\n";
 const QUICK = "gf-sample-seconds: 1\n";
 
-/** The agent's own log of a job's runs (`<state-dir>/logs/<jobId>-a<attempt>.log`), joined. */
-function readRunLog(stateDir: string, jobId: string): string {
-  const dir = path.join(stateDir, "logs");
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(`${jobId}-`)) : [];
-  return files.map((f) => readFileSync(path.join(dir, f), "utf8")).join("\n");
-}
-
-/** Whether the engine process of a job (its pid file, GF_SAMPLE_PID_DIR) is still alive. */
-function engineAlive(pidDir: string, jobId: string): boolean {
-  const file = path.join(pidDir, `${jobId}.pid`);
-  if (!existsSync(file)) return false;
-  try {
-    process.kill(Number(readFileSync(file, "utf8")), 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Alert {
-  id: string;
-  kind: string;
-  subject: string;
-  state: "open" | "acknowledged" | "resolved";
-}
-interface Factory {
-  id: string;
-  status: string;
-  breakers?: Array<{ engine: string; state: string; consecutiveFailures: number }>;
-}
-
 describe("money and health end to end", () => {
   let h: Harness;
   let c: ProductClient;
   let fleet: AgentFleet;
   let hook: WebhookReceiver;
+  let probe: HealthProbes;
   const jobs: string[] = []; // every job submitted: the receiver must have heard each one's stage changes
   beforeAll(async () => {
     h = await startHarness();
     fleet = new AgentFleet(h.url);
     await createProduct(h.url, PRODUCT);
     c = new ProductClient(h.url, PRODUCT);
+    probe = new HealthProbes(c);
     // The first budget warning is refused once: the queue must redeliver it under the same delivery id.
     hook = new WebhookReceiver(SECRET, (d) => d.type === "alert.opened" && d.alert?.kind === "budget_warning");
   });
@@ -89,9 +59,9 @@ describe("money and health end to end", () => {
     await hook?.close();
   });
 
-  const ok = async <T>(p: Promise<{ status: number; body: T }>, status = 200): Promise<T> => {
+  const ok = async <T>(p: Promise<{ status: number; body: T }>): Promise<T> => {
     const r = await p;
-    expect(r.status, JSON.stringify(r.body)).toBe(status);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
     return r.body;
   };
   const submit = async (manifest: Record<string, unknown>, body = QUICK): Promise<SeenJob> => {
@@ -99,27 +69,6 @@ describe("money and health end to end", () => {
     jobs.push(j.id);
     return j;
   };
-  const budget = () => ok(c.api<{ state: string; spentUsd: number; pausedBy?: string }>("GET", "/budget"));
-  const alerts = async (state?: string): Promise<Alert[]> => {
-    const out: Alert[] = [];
-    for (let cursor = ""; ; ) {
-      const q = `?limit=200${state ? `&state=${state}` : ""}${cursor ? `&cursor=${cursor}` : ""}`;
-      const page = await ok(c.api<{ alerts: Alert[]; nextCursor?: string }>("GET", `/alerts${q}`));
-      out.push(...page.alerts);
-      if (!page.nextCursor) return out;
-      cursor = page.nextCursor;
-    }
-  };
-  const liveAlert = (kind: string, subject: string) =>
-    poll(`a live ${kind} alert on ${subject}`, 60_000, async () =>
-      (await alerts()).find((a) => a.kind === kind && a.subject === subject && a.state !== "resolved"),
-    );
-  const resolved = (id: string) =>
-    poll(`alert ${id} resolved`, 30_000, async () => (await alerts("resolved")).find((a) => a.id === id));
-  const factory = async (id: string) => ok(c.api<Factory>("GET", `/factories/${id}`));
-  const breakerOf = async (id: string, engine: string) =>
-    (await factory(id)).breakers?.find((b) => b.engine === engine);
-  const ranOn = async (id: string) => (await c.runs(id)).map((r) => r.factoryId);
   const done = (id: string) => c.waitJob(id, (j) => j.stage === "testing");
   const deadLettered = (id: string) => c.waitJob(id, (j) => j.stage === "dead_letter");
 
@@ -155,20 +104,14 @@ describe("money and health end to end", () => {
     // ==== 1. product budget: warning at 80 %, paused at 100 %, resume.
     await ok(c.api("PUT", "/budget", { period: "day", ceilingUsd: 1, onExhausted: "pause" }));
     await done((await submit({ title: "Spend 0.85" }, `${QUICK}gf-sample-cost: 0.85\n`)).id);
-    const warned = await poll("budget warning", 30_000, async () => {
-      const v = await budget();
-      return v.state === "warning" ? v : undefined;
-    });
+    const warned = await probe.budgetIn("warning");
     expect(warned.spentUsd).toBeCloseTo(0.85, 6);
-    const warning = await liveAlert("budget_warning", "product");
+    const warning = await probe.liveAlert("budget_warning", "product");
     await done((await submit({ title: "Spend 0.30" }, `${QUICK}gf-sample-cost: 0.3\n`)).id);
-    const paused = await poll("budget paused", 30_000, async () => {
-      const v = await budget();
-      return v.state === "paused" ? v : undefined;
-    });
+    const paused = await probe.budgetIn("paused");
     expect(paused).toMatchObject({ pausedBy: "exhausted" });
     expect(paused.spentUsd).toBeCloseTo(1.15, 6);
-    await liveAlert("budget_exhausted", "product");
+    await probe.liveAlert("budget_exhausted", "product");
     const held = await submit({ title: "Waits for the budget" });
     const waiting = await c.waitJob(held.id, (j) => j.waitingReason?.code === "budget_paused");
     expect(waiting.stage).toBe("queued");
@@ -179,8 +122,8 @@ describe("money and health end to end", () => {
     await done(held.id);
     // A ceiling far above the spend clears the warning: the later phases run unbudgeted.
     await ok(c.api("PUT", "/budget", { period: "day", ceilingUsd: 1000, onExhausted: "pause" }));
-    expect((await budget()).state).toBe("ok");
-    await resolved(warning.id);
+    expect((await probe.budget()).state).toBe("ok");
+    await probe.resolved(warning.id);
 
     // ==== 2. a job's own budget: $0.5, and an engine that spends $2 over 4 s ($0.5 a second).
     const spender = await submit(
@@ -204,31 +147,26 @@ describe("money and health end to end", () => {
     expect(engineAlive(fleet.pids, spender.id)).toBe(false);
     // Whoever saw the overrun first — the agent reading its engine's output, or the coordinator a progress report —
     // the job ends the same way; the coordinator says so in the job's log when it was first.
-    const spenderEvents = (await c.events(spender.id)).some((e) => e.type === "job.budget_exceeded");
+    const coordinatorFirst = (await c.events(spender.id)).some((e) => e.type === "job.budget_exceeded");
 
     // ==== 3. breakers: host-a's default engine fails twice → its breaker opens; unpinned work flows to host-b.
     const fails = [await submit({ title: "Fails on A 1", ...ON_A }, FAILING)];
     fails.push(await submit({ title: "Fails on A 2", ...ON_A }, FAILING));
     for (const f of fails) await deadLettered(f.id);
-    const open = await poll("host-a's breaker open", 30_000, async () => {
-      const br = await breakerOf(a.factoryId, "*");
-      return br?.state === "open" ? br : undefined;
-    });
+    const open = await probe.breakerIn(a.factoryId, "*", "open");
     expect(open.consecutiveFailures).toBe(2);
-    const tripped = await liveAlert("breaker_open", `breaker:${a.factoryId}:*`);
+    const tripped = await probe.liveAlert("breaker_open", `breaker:${a.factoryId}:*`);
     const flows = [await submit({ title: "Flows 1" }), await submit({ title: "Flows 2" })];
     for (const f of flows) await done(f.id);
-    for (const f of flows) expect(await ranOn(f.id)).toEqual([b.factoryId]);
+    for (const f of flows) expect(await probe.ranOn(f.id)).toEqual([b.factoryId]);
     // After the cool-down: half-open, one trial job on host-a, which succeeds → closed.
-    await poll("host-a's breaker half-open", 30_000, async () =>
-      (await breakerOf(a.factoryId, "*"))?.state === "half_open" ? true : undefined,
-    );
+    await probe.breakerIn(a.factoryId, "*", "half_open");
     const trial = await submit({ title: "Trial on A", ...ON_A });
     await done(trial.id);
-    expect(await ranOn(trial.id)).toEqual([a.factoryId]);
-    const closed = await breakerOf(a.factoryId, "*");
+    expect(await probe.ranOn(trial.id)).toEqual([a.factoryId]);
+    const closed = await probe.breakerOf(a.factoryId, "*");
     expect(closed === undefined || closed.state === "closed", JSON.stringify(closed)).toBe(true);
-    await resolved(tripped.id);
+    await probe.resolved(tripped.id);
 
     // ==== 4. quarantine: host-b's error budget is 1 failure an hour; the 2nd quarantines it.
     await ok(c.api("PATCH", "/settings", { errorBudget: { maxFailures: 1 }, breaker: { failureThreshold: 100 } }));
@@ -236,9 +174,9 @@ describe("money and health end to end", () => {
     bFails.push(await submit({ title: "Fails on B 2", ...ON_B }, FAILING));
     for (const f of bFails) await deadLettered(f.id);
     await poll("host-b quarantined", 30_000, async () =>
-      (await factory(b.factoryId)).status === "quarantined" ? true : undefined,
+      (await probe.factory(b.factoryId)).status === "quarantined" ? true : undefined,
     );
-    const quarantined = await liveAlert("factory_quarantined", `factory:${b.factoryId}`);
+    const quarantined = await probe.liveAlert("factory_quarantined", `factory:${b.factoryId}`);
     const afterRelease = await submit({ title: "After the release", ...ON_B });
     const kept = await c.waitJob(afterRelease.id, (j) => j.waitingReason?.code === "factory_quarantined");
     expect(kept.stage).toBe("queued");
@@ -246,47 +184,38 @@ describe("money and health end to end", () => {
     const released = await ok(c.api<Factory>("POST", `/factories/${b.factoryId}/release`, {}));
     expect(released.status).toBe("active");
     await done(afterRelease.id);
-    expect(await ranOn(afterRelease.id)).toEqual([b.factoryId]);
-    await resolved(quarantined.id);
+    expect(await probe.ranOn(afterRelease.id)).toEqual([b.factoryId]);
+    await probe.resolved(quarantined.id);
+
+    // ---- a tracked job (tracker ingest goes through the dispatch queue): its stage echoes name the tracker item.
+    const item = { source: "github", externalId: "acme/app#42", title: "Tracked issue", body: QUICK };
+    expect((await c.api("POST", "/tracker/ingest", item)).status).toBe(202);
+    const tracked = await poll("the tracked job created", 30_000, async () => {
+      const again = await c.api<{ status: string; jobId?: string }>("POST", "/tracker/ingest", item);
+      return again.status === 200 && again.body.status === "exists" ? again.body.jobId : undefined;
+    });
+    jobs.push(tracked);
+    await done(tracked);
 
     // ==== 5. the hung engine: `stuck` (6 s without an event; the health pass runs on the alarm or the cron).
-    const stuck = await liveAlert("stuck", `job:${hung.id}`);
+    const stuck = await probe.liveAlert("stuck", `job:${hung.id}`);
     expect((await c.job(hung.id)).stage).toBe("building");
     await ok(c.api("POST", `/alerts/${stuck.id}/ack`, {}));
     await c.act(hung.id, "cancel", ADMIN);
-    await resolved(stuck.id);
+    await probe.resolved(stuck.id);
 
     // ==== 6. the webhook: every stage change of every job, and every alert's changes, delivered and signed.
-    const expected = async () => {
-      const out: string[] = [];
-      for (const id of jobs)
-        for (const e of await c.events(id))
-          if (e.type === "job.submitted") out.push(`${id} job.submitted`);
-          else if (e.type === "job.stage") out.push(`${id} job.stage ${String(e.data.to)}`);
-      for (const al of await alerts()) {
-        out.push(`${al.id} alert.opened`);
-        if (al.state === "resolved") out.push(`${al.id} alert.resolved`);
-      }
-      out.push(`${stuck.id} alert.acknowledged`);
-      return out.sort();
-    };
-    const heard = () =>
-      [...hook.deliveries.values()]
-        .flatMap((d) => {
-          if (d.type === "job.submitted") return [`${d.jobId} job.submitted`];
-          if (d.type === "job.stage") return [`${d.jobId} job.stage ${String(d.job?.to)}`];
-          if (d.type.startsWith("alert.")) return [`${d.alert?.id} ${d.type}`];
-          return [`? ${d.type}`];
-        })
-        .sort();
     let want: string[] = [];
     await poll("the webhook heard every change", 60_000, async () => {
-      want = await expected();
-      return JSON.stringify(heard()) === JSON.stringify(want) ? true : undefined;
+      want = await probe.changes(jobs, [stuck.id]);
+      return JSON.stringify(hook.keys()) === JSON.stringify(want) ? true : undefined;
     }).catch((err: Error) => {
-      throw new Error(`${err.message}\nmissing: ${want.filter((k) => !heard().includes(k)).join(", ")}`);
+      throw new Error(`${err.message}\nmissing: ${want.filter((k) => !hook.keys().includes(k)).join(", ")}`);
     });
-    expect(heard()).toEqual(want);
+    expect(hook.keys()).toEqual(want);
+    const trackedEchoes = [...hook.deliveries.values()].filter((d) => d.jobId === tracked);
+    expect(trackedEchoes.length).toBeGreaterThan(2);
+    for (const d of trackedEchoes) expect(d.job?.tracker).toEqual({ source: "github", id: "acme/app#42" });
     expect(hook.attempts.filter((x) => !x.valid)).toEqual([]);
     // The forced redelivery: refused once with 500, delivered again under the same id, counted once.
     const refused = hook.refusedId as string;
@@ -294,15 +223,15 @@ describe("money and health end to end", () => {
     const statuses = hook.attemptsOf(refused).map((x) => x.status);
     expect(statuses[0]).toBe(500);
     expect(statuses.slice(1)).toContain(200);
-    expect([...hook.deliveries.values()].filter((d) => d.deliveryId === refused)).toHaveLength(1);
     expect(hook.deliveries.get(refused)?.alert?.id).toBe(warning.id);
+    expect(hook.keys().filter((k) => k === `${warning.id} alert.opened`)).toHaveLength(1);
     // At least once: any other redelivery is allowed (and deduped above); the log names them.
     const again = hook.attempts.filter((x, i) => hook.attempts.findIndex((y) => y.deliveryId === x.deliveryId) < i);
-    const kinds = (await alerts()).map((al) => `${al.kind} ${al.state}`);
+    const kinds = (await probe.alerts()).map((al) => `${al.kind} ${al.state}`);
     console.log(
       `money-health scenario: ${Date.now() - started} ms, ${jobs.length} jobs, ${hook.deliveries.size} deliveries ` +
         `in ${hook.attempts.length} attempts (again: ${again.map((x) => `${x.body?.type} ${x.body?.alert?.kind ?? ""}`).join(", ")}); ` +
-        `alerts: ${kinds.join(", ")}; the overspender was stopped first by ${spenderEvents ? "the coordinator" : "its agent"}`,
+        `alerts: ${kinds.join(", ")}; the overspender was stopped first by ${coordinatorFirst ? "the coordinator" : "its agent"}`,
     );
   }, 240_000);
 });

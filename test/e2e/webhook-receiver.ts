@@ -86,9 +86,19 @@ export class WebhookReceiver {
     return { deliveryId, valid: true, status: 200, body };
   }
 
-  /** Deduped deliveries of one type. */
-  ofType(type: string): WebhookDelivery[] {
-    return [...this.deliveries.values()].filter((d) => d.type === type);
+  /**
+   * What was heard, deduped, as sorted keys: `<jobId> job.submitted`, `<jobId> job.stage <stage entered>`,
+   * `<alertId> alert.<opened|acknowledged|resolved>` (health-probes `changes` builds the same from the API).
+   */
+  keys(): string[] {
+    return [...this.deliveries.values()]
+      .map((d) => {
+        if (d.type === "job.submitted") return `${d.jobId} job.submitted`;
+        if (d.type === "job.stage") return `${d.jobId} job.stage ${String(d.job?.to)}`;
+        if (d.type.startsWith("alert.")) return `${d.alert?.id} ${d.type}`;
+        return `? ${d.type}`;
+      })
+      .sort();
   }
 
   /** Attempts (accepted or refused) of one delivery id. */
