@@ -88,6 +88,28 @@ export function budgetView(root, live) {
     h("button", { type: "submit", class: "primary", id: "budget-save" }, "Set budget"),
   );
 
+  /**
+   * After each canvas draw, what the chart holds goes on its element as data attributes: the spend it plots, the
+   * levels of the two lines and the canvas rows (device px) they were drawn on, and the plot area's columns. The
+   * canvas is opaque to the DOM; this lets a browser test (or a curious operator) check the lines without OCR.
+   * @param {any} u the uPlot instance
+   */
+  const expose = (u) => {
+    const [xs, spentCol, warnCol, ceilingCol] = u.data;
+    const warn = warnCol[0];
+    const top = ceilingCol[0];
+    Object.assign(plot.dataset, {
+      points: String(xs.length),
+      spentUsd: String(spentCol[spentCol.length - 1]),
+      warnUsd: String(warn),
+      ceilingUsd: String(top),
+      warnRow: String(Math.round(u.valToPos(warn, "y", true))),
+      ceilingRow: String(Math.round(u.valToPos(top, "y", true))),
+      plotLeft: String(Math.round(u.bbox.left)),
+      plotWidth: String(Math.round(u.bbox.width)),
+    });
+  };
+
   /** @param {any} b */
   const draw = (b) => {
     current = b;
@@ -119,6 +141,7 @@ export function budgetView(root, live) {
           { label: "100 % ceiling", stroke: "#dc2626", dash: [6, 4], points: { show: false } },
         ],
         axes: [{}, { values: (_u, ticks) => ticks.map((t) => `$${t}`) }],
+        hooks: { draw: [expose] },
       },
       data,
       plot,
