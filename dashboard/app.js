@@ -1,6 +1,7 @@
 // app.js — the dashboard's entry point: session, header (product, counts, queue
 // version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/settings) and the shared poller.
 
+import { alertsView, mountHealth } from "./alerts.js";
 import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
 import { budgetView } from "./budget.js";
 import { h, replace } from "./dom.js";
@@ -27,6 +28,8 @@ let cleanup = null;
 let unsubscribeHeader = null;
 /** @type {(() => void) | null} */
 let unmountTiles = null;
+/** Stops the header's health badge (alerts.js). @type {(() => void) | null} */
+let stopHealth = null;
 /** The route path last rendered (without its query). */
 let lastPath = "";
 
@@ -42,6 +45,8 @@ function signOut(notice) {
   unsubscribeHeader?.();
   unmountTiles?.();
   unmountTiles = null;
+  stopHealth?.();
+  stopHealth = null;
   live?.stop();
   live = null;
   clearSession();
@@ -63,6 +68,8 @@ function start(s) {
   const l = live;
   unsubscribeHeader = l.subscribe(() => renderSummary(l));
   unmountTiles = mountMetricsTiles(tiles, l);
+  const badge = document.getElementById("health-badge");
+  if (badge) stopHealth = mountHealth(badge, l);
   replace(main, h("p", { class: "muted" }, "Loading…"));
   l.start();
   void l.ready.then(() => {
@@ -111,6 +118,7 @@ function route() {
   else if (parts[0] === "settings") cleanup = settingsView(main, live);
   else if (parts[0] === "budget") cleanup = budgetView(main, live);
   else if (parts[0] === "lessons") cleanup = lessonsView(main, live);
+  else if (parts[0] === "alerts") cleanup = alertsView(main, live, params);
   else if (parts[0] === "jobs" && parts[1]) cleanup = jobDetailView(main, live, decodeURIComponent(parts[1]));
   else cleanup = jobsView(main, live, params);
   // A new page moves focus to it; a new filter on the same page keeps focus on the chosen filter.

@@ -4,6 +4,7 @@
  * Adding a command = writing it under `commands/` and listing it here.
  */
 
+import { alertCommands } from "./commands/alerts.ts";
 import { budgetCommands } from "./commands/budget.ts";
 import { deadLetters } from "./commands/dead-letters.ts";
 import { explain } from "./commands/explain.ts";
@@ -49,4 +50,5 @@ export const COMMANDS: readonly Command[] = [
   deadLetters,
   ...metricsCommands,
   ...lessonsCommands,
+  ...alertCommands,
 ];

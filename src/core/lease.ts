@@ -5,6 +5,8 @@
  * only answers "until when?", "is it still live?", "what happens on expiry?" and
  * "how long to wait?" — from numbers passed in, never from a clock.
  */
+
+import { heartbeatHealth, MISSED_BEFORE } from "./health.ts";
 import type { Health } from "./model.ts";
 
 export const LEASE_TTL = Object.freeze({
@@ -106,20 +108,17 @@ export function jitteredRetryDelayMs(attempt: number, policy: RetryPolicy, rando
 export const HEARTBEAT = Object.freeze({
   /** 15 s: a quarter of the default lease TTL, so a factory's health is known well before its leases lapse. */
   intervalMs: 15_000,
-  /** 3 missed beats (45 s) mark a factory down: one miss is jitter, two is a warning, three is an outage. */
-  missedBeforeDown: 3,
+  /** 3 missed beats mark a factory down, 1 degraded (core/health `MISSED_BEFORE`, with its jitter grace). */
+  missedBeforeDown: MISSED_BEFORE.down,
 });
 
 /**
- * Health from heartbeat age: "ok" while under 2 intervals (one late beat is tolerated),
- * "degraded" until `missedBeforeDown` intervals, then "down". Never seen = down.
+ * Health from heartbeat age — the one rule (core/health `heartbeatHealth`): "ok" while no beat is missed (one
+ * interval of grace for a late beat), "degraded" from 1 missed beat (2 intervals of silence), "down" from 3
+ * (4 intervals). Never seen = down.
  */
 export function factoryHealthAt(lastHeartbeatAt: number | undefined, now: number): Health {
-  if (lastHeartbeatAt === undefined) return "down";
-  const silence = now - lastHeartbeatAt;
-  if (silence < 2 * HEARTBEAT.intervalMs) return "ok";
-  if (silence < HEARTBEAT.missedBeforeDown * HEARTBEAT.intervalMs) return "degraded";
-  return "down";
+  return heartbeatHealth(lastHeartbeatAt, now, HEARTBEAT.intervalMs);
 }
 
 export const EXPIRY_HEALTH = Object.freeze({

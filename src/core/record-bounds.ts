@@ -22,6 +22,8 @@ export const RECORD_MAX_BYTES = {
   event: 32 * 1024,
   /** A lesson's text is ≤ 1 KiB (core/lessons); the rest is ids, scope and times. */
   lesson: 8 * 1024,
+  // A webhook carries one alert or one stage change (no logs, no job document): 16 KiB is ample.
+  webhook: 16 * 1024,
 } as const;
 
 export type BoundedKind = keyof typeof RECORD_MAX_BYTES;

@@ -36,6 +36,7 @@ import { listRuns } from "./coordinator/jobs/runs.ts";
 import { submitEach, submitJob } from "./coordinator/jobs/submit.ts";
 import { withWaitingReason, withWaitingReasons } from "./coordinator/jobs/waiting.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox/dead-letters.ts";
+import { runHealthPass } from "./coordinator/policies/health-check.ts";
 import { MetricsRpc } from "./coordinator/rpc/metrics.ts";
 import { queueVersion } from "./coordinator/runtime/meta.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
@@ -161,12 +162,15 @@ export class ProductCoordinator extends MetricsRpc {
   }
 
   /**
-   * Idempotent sweep: expire lapsed leases (in case an alarm was lost), close
+   * Idempotent sweep: expire lapsed leases (in case an alarm was lost), run the health pass, close
    * sockets of factories silent for 3 heartbeat intervals, ship the outbox,
    * re-arm the alarm and run a dispatch pass.
    */
   async sweep(productId: string) {
-    const outcome = await this.units.run(productId, (tx) => ({ expired: expireDue(tx) }));
+    const outcome = await this.units.run(productId, (tx) => ({
+      expired: expireDue(tx),
+      health: runHealthPass(tx, this.link.workReadyIds()),
+    }));
     const closed = this.link.closeStale();
     this.link.dispatch();
     const shipped = await this.outbox.deliver();

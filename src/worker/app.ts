@@ -11,6 +11,7 @@ import { DomainError } from "../core/errors.ts";
 import { type AppEnv, productAuth } from "./auth.ts";
 import { cors, securityHeaders } from "./browser-policy.ts";
 import { onError, problemResponse } from "./problem.ts";
+import { alerts } from "./routes/alerts.ts";
 import { artifacts } from "./routes/artifacts.ts";
 import { breakers } from "./routes/breakers.ts";
 import { budget } from "./routes/budget.ts";
@@ -37,7 +38,7 @@ export function buildApp(): Hono<AppEnv> {
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
-  for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons]) product.route("/", r);
+  for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons, alerts]) product.route("/", r);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
 
   const app = new Hono<AppEnv>();

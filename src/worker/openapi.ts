@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { WaitingReasonSchema } from "../shared/api-policies.ts";
 import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS, JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
+import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
 import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
 import { BUDGET_OPS } from "./openapi-ops-budget.ts";
 import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
@@ -33,6 +34,7 @@ const OPS: Op[] = [
   ...BREAKER_OPS,
   ...METRICS_OPS,
   ...LESSON_OPS,
+  ...ALERTS_OPS,
 ];
 
 const PROBLEM = {

@@ -84,7 +84,7 @@ describe("retryDelayMs", () => {
 describe("factoryHealthAt", () => {
   const I = HEARTBEAT.intervalMs;
 
-  it("beats every 15 s and is down after 3 missed beats", () => {
+  it("beats every 15 s and is down after 3 missed beats (core/health: one interval of grace, so 4 intervals)", () => {
     expect(HEARTBEAT).toEqual({ intervalMs: 15_000, missedBeforeDown: 3 });
   });
 
@@ -92,8 +92,9 @@ describe("factoryHealthAt", () => {
     [0, "ok"],
     [2 * I - 1, "ok"],
     [2 * I, "degraded"],
-    [3 * I - 1, "degraded"],
-    [3 * I, "down"],
+    [3 * I, "degraded"],
+    [4 * I - 1, "degraded"],
+    [4 * I, "down"],
     [60 * I, "down"],
   ])("is %i ms of silence → %s", (silence, health) => {
     expect(factoryHealthAt(NOW - silence, NOW)).toBe(health);

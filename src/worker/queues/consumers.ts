@@ -15,6 +15,7 @@ import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../his
 import { coordinatorFor } from "../auth.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
 import { type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
+import { type WebhookMessage, webhookBatch } from "./webhooks.ts";
 
 /** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
 const retryDelay = (attempts: number) => Math.min(2 ** attempts, 60);
@@ -22,6 +23,7 @@ const retryDelay = (attempts: number) => Math.min(2 ** attempts, 60);
 export async function handleQueue(batch: MessageBatch, env: Env, _ctx?: ExecutionContext): Promise<void> {
   if (batch.queue.endsWith("-dispatch")) return dispatchBatch(batch as MessageBatch<DispatchMessage>, env);
   if (batch.queue.endsWith("-history")) return historyBatch(batch as MessageBatch<HistoryMessage>, env);
+  if (batch.queue.endsWith("-webhooks")) return webhookBatch(batch as MessageBatch<WebhookMessage>, env);
   if (batch.queue.endsWith("-dlq")) return deadLetterBatch(batch, env);
   console.warn(`no consumer for queue ${batch.queue}`);
   batch.retryAll();

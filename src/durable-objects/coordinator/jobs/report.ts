@@ -14,6 +14,7 @@ import { jitteredRetryDelayMs } from "../../../core/lease.ts";
 import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../../core/model.ts";
 import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
+import { touchActivity } from "../outbox/webhook-records.ts";
 import { recordAutoLesson } from "../policies/lessons.ts";
 import { recordRetry } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
@@ -38,6 +39,8 @@ export function patchJob(tx: Tx, factoryId: string, jobId: string, body: PatchBo
     if (resent) return resent;
   }
   const job = fence(tx, jobId, factoryId, body.leaseEpoch);
+  // Progress and checkpoints over HTTP are activity too (stuck is measured from it), though they make no feed event.
+  if (body.progress || body.checkpoint) touchActivity(tx, jobId);
   // Cost accrues as reported; a run over its job budget (or stopped by the product's) ends here (policies/run-spend).
   const final = body.stage === "review" || body.stage === "testing" || body.stage === "failed";
   const ended = chargeReport(tx, job, { insights: body.insights, checkpoint: body.checkpoint, final });

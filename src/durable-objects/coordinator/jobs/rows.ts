@@ -9,6 +9,7 @@ import type { Job, Stage } from "../../../core/model.ts";
 import { PRIORITY_VALUE } from "../../../core/router.ts";
 import { assertTransition } from "../../../core/stages.ts";
 import { enqueueEvent, enqueueSnapshot } from "../outbox/records.ts";
+import { clearAlert } from "../policies/alerts.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 
@@ -69,6 +70,9 @@ export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {})
   if (to === "queued") next.queuedAt = changes.queuedAt ?? tx.now;
   saveJob(tx.sql, next);
   bumpQueueVersion(tx.sql);
+  // Leaving building ends "stuck", leaving the queue ends "starving": resolved in this very unit (policies/alerts).
+  if (job.stage === "building") clearAlert(tx, "stuck", `job:${job.id}`);
+  if (job.stage === "queued") clearAlert(tx, "starving", `job:${job.id}`);
   enqueueSnapshot(tx, next);
   enqueueEvent(tx, next.id, "job.stage", {
     from: job.stage,

@@ -21,6 +21,7 @@ import { chunkBySize } from "../../../core/chunks.ts";
 import { retryDelayMs, tooLargeReason } from "../../../core/delivery-retry.ts";
 import type { FeedBudget } from "../../../core/feed-budget.ts";
 import type { HistoryMessage, HistoryRecord } from "../../../history/write.ts";
+import type { WebhookMessage } from "../../../worker/queues/webhooks.ts";
 import type { FeedAppend } from "../../job-feed.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure } from "./dead-letters.ts";
@@ -32,6 +33,7 @@ import {
   hasPending,
   type OutboxRecord,
   peekDue,
+  type WebhookRecord,
 } from "./records.ts";
 
 /** Records per delivery round: one JobFeed call per job and ≤ a few queue batches. */
@@ -94,7 +96,7 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
 }
 
 interface Unit {
-  records: HistoryOutboxRecord[];
+  records: Array<HistoryOutboxRecord | WebhookRecord>;
   send(): Promise<unknown>;
 }
 
@@ -158,6 +160,7 @@ function plan(host: DeliveryHost, due: OutboxRecord[]) {
   const feeds = new Map<string, EventRecord[]>();
   const fresh: HistoryOutboxRecord[] = [];
   const retried: HistoryOutboxRecord[] = [];
+  const webhooks: WebhookRecord[] = [];
   let events = 0;
   let deferred = 0;
   for (const r of due) {
@@ -176,7 +179,8 @@ function plan(host: DeliveryHost, due: OutboxRecord[]) {
       }
       feeds.set(key, [...(feeds.get(key) ?? []), r]);
       events++;
-    } else (r.attempts > 0 ? retried : fresh).push(r);
+    } else if (r.kind === "webhook") webhooks.push(r);
+    else (r.attempts > 0 ? retried : fresh).push(r);
   }
   // Fresh history records travel packed; a record that failed before travels alone, so a poison one fails alone.
   const sizeOf = (r: HistoryOutboxRecord) => jsonBytes(toHistory(productId, r)) + 1;
@@ -188,11 +192,20 @@ function plan(host: DeliveryHost, due: OutboxRecord[]) {
     // JSON content: the size the queue counts is then exactly the UTF-8 bytes measured here.
     send: () => env.HISTORY_QUEUE.send(message(productId, records), { contentType: "json" }),
   }));
-  return { feeds: [...feeds.values()], history, oversized, deferred };
+  // Webhooks go one message each to the webhook queue, which retries each with its own backoff (worker/queues/webhooks).
+  const hooks: Unit[] = webhooks.map((r) => ({
+    records: [r],
+    send: () => env.WEBHOOK_QUEUE.send(webhookMessage(r), { contentType: "json" }),
+  }));
+  return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred };
 }
 
 function message(productId: string, records: HistoryOutboxRecord[]): HistoryMessage {
   return { kind: "history", productId, records: records.map((r) => toHistory(productId, r)) };
+}
+
+function webhookMessage(r: WebhookRecord): WebhookMessage {
+  return { kind: "webhook", productId: r.body.productId, body: r.body };
 }
 
 function toHistory(productId: string, r: HistoryOutboxRecord): HistoryRecord {

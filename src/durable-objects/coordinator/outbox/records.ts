@@ -17,6 +17,7 @@ import type { Job } from "../../../core/model.ts";
 import { fitRecord, RECORD_MAX_BYTES, splitLines } from "../../../core/record-bounds.ts";
 import type { Run } from "../../../shared/responses.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { noteJobActivity, type WebhookBody } from "./webhook-records.ts";
 
 /**
  * A body as stored: what its writer below put in, unless it was over its kind's byte budget — then it is
@@ -65,6 +66,7 @@ export type OutboxEntry =
   | { kind: "run"; body: RunBody }
   | { kind: "audit"; body: AuditBody }
   | { kind: "lesson"; body: LessonBody };
+  | { kind: "webhook"; body: WebhookBody };
 
 export type OutboxKind = OutboxEntry["kind"];
 
@@ -77,7 +79,9 @@ export type OutboxRecord = OutboxEntry & {
 
 export type EventRecord = Extract<OutboxRecord, { kind: "event" }>;
 /** A record bound for D1 history. */
-export type HistoryOutboxRecord = Exclude<OutboxRecord, { kind: "event" }>;
+export type HistoryOutboxRecord = Exclude<OutboxRecord, { kind: "event" | "webhook" }>;
+/** A record bound for the product's webhook (through the webhook queue). */
+export type WebhookRecord = Extract<OutboxRecord, { kind: "webhook" }>;
 
 /** Records one outbox entry, cut down to its kind's byte budget (RECORD_MAX_BYTES) if it is larger. */
 export function enqueue(tx: Tx, entry: OutboxEntry): void {
@@ -115,6 +119,8 @@ export function enqueueRun(tx: Tx, run: Run): void {
  */
 export function enqueueEvent(tx: Tx, jobId: string, type: string, data: Record<string, unknown> = {}): void {
   const event: EventBody = { jobId, type, at: tx.now, data };
+  // Every event is the job's activity (stuck is measured from it), and a stage change is echoed to the webhook.
+  noteJobActivity(tx, jobId, type, data);
   // Each part keeps the event's fields, with a run of its log lines (core/record-bounds `splitLines`).
   for (const part of splitLines(event, RECORD_MAX_BYTES.event)) enqueue(tx, { kind: "event", body: part });
 }

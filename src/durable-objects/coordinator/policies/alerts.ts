@@ -1,45 +1,128 @@
 /**
  * @module durable-objects/coordinator/policies/alerts
  * CONTRACT (issue 9) — the one way any policy raises or clears an alert, inside its own unit. Budgets, breakers,
- * quarantine and the health checks call these; the alerts part owns the table, the dedupe by kind + subject, the
- * automatic resolution and the webhook delivery.
+ * quarantine and the health checks call these; this module owns the `alerts` table, the dedupe by kind + subject
+ * (core/alerts; a partial unique index keeps at most one live row per pair), the automatic resolution and the
+ * webhook record of each change (outbox/webhook-records), committed in the caller's unit.
  *
  * Subjects, by convention: `product`, `factory:<id>`, `job:<id>`, `breaker:<factoryId>:<engine>`.
  */
-import type { Tx } from "../runtime/tx.ts";
+import {
+  type Alert,
+  type AlertChange,
+  type AlertInput,
+  type AlertSeverity,
+  type AlertState,
+  acknowledge,
+  raise,
+  resolve,
+} from "../../../core/alerts.ts";
+import { NotFoundError } from "../../../core/errors.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { enqueueWebhook } from "../outbox/webhook-records.ts";
+import { newId, one, type Tx } from "../runtime/tx.ts";
 
-export type AlertKind =
-  | "budget_warning"
-  | "budget_exhausted"
-  | "job_budget_exceeded"
-  | "breaker_open"
-  | "factory_quarantined"
-  | "factory_degraded"
-  | "factory_down"
-  | "stuck"
-  | "starving"
-  | "stalled";
+export type { AlertInput, AlertKind, AlertSeverity } from "../../../core/alerts.ts";
 
-export type AlertSeverity = "info" | "warning" | "critical";
+function liveAlert(sql: SqlStorage, kind: string, subject: string): Alert | undefined {
+  const row = one<{ doc: string }>(
+    sql,
+    "SELECT doc FROM alerts WHERE kind = ? AND subject = ? AND state <> 'resolved'",
+    kind,
+    subject,
+  );
+  return row ? (JSON.parse(row.doc) as Alert) : undefined;
+}
 
-export interface AlertInput {
-  kind: AlertKind;
-  severity: AlertSeverity;
-  subject: string;
-  message: string;
+function save(tx: Tx, alert: Alert, change: AlertChange): Alert {
+  if (change === "unchanged") return alert;
+  tx.sql.exec(
+    `INSERT INTO alerts(id, kind, subject, state, severity, opened_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET state = excluded.state, severity = excluded.severity, doc = excluded.doc`,
+    alert.id,
+    alert.kind,
+    alert.subject,
+    alert.state,
+    alert.severity,
+    alert.openedAt,
+    JSON.stringify(alert),
+  );
+  // A refresh is the same incident re-read: receivers hear of opening, acknowledgement and resolution.
+  if (change !== "refreshed") enqueueWebhook(tx, `alert.${change}`, { alert: { ...alert } });
+  return alert;
 }
 
 /** Open (or refresh) the alert for `kind` + `subject`; a second raise of an open one changes only its message. */
-export function raiseAlert(_tx: Tx, _alert: AlertInput): void {
-  // Filled in by the alerts part.
+export function raiseAlert(tx: Tx, alert: AlertInput): void {
+  const { alert: next, change } = raise(liveAlert(tx.sql, alert.kind, alert.subject), alert, tx.now, () =>
+    newId("al", tx.now),
+  );
+  save(tx, next, change);
 }
 
 /** Resolve the open alert for `kind` + `subject`, if any: its condition cleared. */
-export function clearAlert(_tx: Tx, _kind: AlertKind, _subject: string): void {
-  // Filled in by the alerts part.
+export function clearAlert(tx: Tx, kind: AlertInput["kind"], subject: string): void {
+  const done = resolve(liveAlert(tx.sql, kind, subject), tx.now);
+  if (done) save(tx, done, "resolved");
 }
 
 /** How many alerts are open (not resolved; acknowledged ones included), by severity (read by the metrics part). */
-export function openAlertCounts(_tx: Tx): Record<AlertSeverity, number> {
-  return { info: 0, warning: 0, critical: 0 };
+export function openAlertCounts(tx: Tx): Record<AlertSeverity, number> {
+  const counts: Record<AlertSeverity, number> = { info: 0, warning: 0, critical: 0 };
+  const rows = tx.sql
+    .exec<{ severity: AlertSeverity; n: number }>(
+      "SELECT severity, COUNT(*) AS n FROM alerts WHERE state <> 'resolved' GROUP BY severity",
+    )
+    .toArray();
+  for (const r of rows) if (r.severity in counts) counts[r.severity] = r.n;
+  return counts;
+}
+
+/** The live alerts of one kind (health-check resolves those whose condition cleared), oldest first, bounded. */
+export function liveAlertsOf(sql: SqlStorage, kind: AlertInput["kind"], limit: number): Alert[] {
+  return sql
+    .exec<{ doc: string }>(
+      "SELECT doc FROM alerts WHERE kind = ? AND state <> 'resolved' ORDER BY opened_at, id LIMIT ?",
+      kind,
+      limit,
+    )
+    .toArray()
+    .map((r) => JSON.parse(r.doc) as Alert);
+}
+
+export interface AlertPage {
+  alerts: Alert[];
+  /** Pass as `cursor` for the next page; absent on the last. */
+  nextCursor?: string;
+}
+
+/**
+ * Alerts newest first, optionally of one state, paged by keyset (`cursor` is the last id of the previous page;
+ * ids sort in creation order, runtime/tx `newId`).
+ */
+export function listAlerts(sql: SqlStorage, q: { state?: AlertState; cursor?: string; limit: number }): AlertPage {
+  const rows = sql
+    .exec<{ id: string; doc: string }>(
+      `SELECT id, doc FROM alerts WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR id < ?2)
+        ORDER BY id DESC LIMIT ?3`,
+      q.state ?? null,
+      q.cursor ?? null,
+      q.limit + 1,
+    )
+    .toArray();
+  const page = rows.slice(0, q.limit).map((r) => JSON.parse(r.doc) as Alert);
+  return rows.length > q.limit ? { alerts: page, nextCursor: page[page.length - 1]?.id } : { alerts: page };
+}
+
+/**
+ * ACKNOWLEDGE — an operator saw the alert: `acknowledged` (stays live until its condition clears), audited as
+ * `alert.ack`. Idempotent. Throws NotFoundError (404) for an unknown id, DomainError `conflict` (409) if resolved.
+ */
+export function ackAlert(tx: Tx, id: string, actor: string): Alert {
+  const row = one<{ doc: string }>(tx.sql, "SELECT doc FROM alerts WHERE id = ?", id);
+  if (!row) throw new NotFoundError("alert", id);
+  const { alert, change } = acknowledge(JSON.parse(row.doc) as Alert, actor, tx.now);
+  if (change !== "unchanged")
+    enqueueAudit(tx, actor, "alert.ack", `alert:${id}`, { kind: alert.kind, subject: alert.subject });
+  return save(tx, alert, change);
 }

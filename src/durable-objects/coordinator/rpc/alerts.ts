@@ -4,6 +4,48 @@
  * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← ProductCoordinator):
  * each method is one atomic unit over a store module; it adds only what must follow the commit.
  */
+import type { AlertState } from "../../../core/alerts.ts";
+import { ackAlert, listAlerts } from "../policies/alerts.ts";
+import { runHealthPass } from "../policies/health-check.ts";
+import { productHealthAt } from "../policies/health-summary.ts";
+import { deleteWebhook, getWebhook, setWebhook, type WebhookTarget, webhookTarget } from "../policies/webhook.ts";
 import { BreakerRpc } from "./breakers.ts";
 
-export abstract class AlertRpc extends BreakerRpc {}
+export abstract class AlertRpc extends BreakerRpc {
+  /** `GET …/alerts`: newest first, optionally of one state, keyset-paged. */
+  async listAlerts(productId: string, q: { state?: AlertState; cursor?: string; limit: number }) {
+    return this.units.run(productId, (tx) => listAlerts(tx.sql, q));
+  }
+
+  /** `POST …/alerts/{id}/ack` (operator, audited). */
+  async ackAlert(productId: string, id: string, actor: string) {
+    return this.units.run(productId, (tx) => ackAlert(tx, id, actor));
+  }
+
+  /** `GET …/health`: read-only, at the call's instant. */
+  async productHealth(productId: string) {
+    return this.units.run(productId, (tx) => productHealthAt(tx, false).view);
+  }
+
+  /** One health pass now (the sweep runs one too); answers what it raised and cleared. */
+  async checkHealth(productId: string) {
+    return this.units.run(productId, (tx) => runHealthPass(tx, this.link.workReadyIds()));
+  }
+
+  async setWebhook(productId: string, target: WebhookTarget, actor: string) {
+    return this.units.run(productId, (tx) => setWebhook(tx, target, actor));
+  }
+
+  async getWebhook(productId: string) {
+    return this.units.run(productId, (tx) => getWebhook(tx.sql));
+  }
+
+  async deleteWebhook(productId: string, actor: string) {
+    return this.units.run(productId, (tx) => deleteWebhook(tx, actor));
+  }
+
+  /** For the webhook consumer (worker/queues/webhooks) only: the target with its secret; null when none. */
+  async webhookTarget(productId: string) {
+    return this.units.run(productId, (tx) => webhookTarget(tx.sql));
+  }
+}

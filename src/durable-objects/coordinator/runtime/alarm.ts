@@ -1,13 +1,14 @@
 /**
  * @module durable-objects/coordinator/runtime/alarm
  * The coordinator's single alarm, set to the earliest instant something is due: a lease expiry, an exclusion's
- * end, a retry's backoff ahead, or the outbox's next round. Alarms are not periodic: none is armed when nothing
+ * end, a retry's backoff ahead, the outbox's next round, or the next health threshold. Alarms are not periodic: none is armed when nothing
  * is due, and one already armed earlier (and not stale) is left alone.
  */
 import { nextExclusionEnd } from "../dispatch/exclusions.ts";
 import { nextLeaseExpiry } from "../dispatch/lease-ops.ts";
 import { nextHalfOpenAt } from "../policies/breakers.ts";
 import { nextBudgetBoundary } from "../policies/budget.ts";
+import { nextHealthAt } from "../policies/health-check.ts";
 
 /** An armed alarm older than this is not trusted to fire (lost across a restart): re-armed anyway. */
 const STALE_ALARM_MS = 60_000;
@@ -34,6 +35,9 @@ export function nextDueAt(sql: SqlStorage, now: number, outboxAt: number | undef
   if (boundary !== undefined) due.push(boundary);
   const halfOpen = nextHalfOpenAt(sql, now); // a breaker going half-open lets held work through
   if (halfOpen !== undefined) due.push(halfOpen);
+  // The next stuck/starving/stalled/heartbeat threshold the last health pass saw ahead (policies/health-check).
+  const health = nextHealthAt(sql);
+  if (health !== undefined) due.push(health);
   return due.length === 0 ? undefined : Math.min(...due);
 }
 

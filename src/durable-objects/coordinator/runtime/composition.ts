@@ -14,6 +14,7 @@ import { FactoryLink } from "../factories/link.ts";
 import { OutboxShipper } from "../outbox/shipper.ts";
 import { currentBudget } from "../policies/budget.ts";
 import { takeStopNotices } from "../policies/budget-stop.ts";
+import { healthDue, runHealthPass } from "../policies/health-check.ts";
 import { AlarmClock } from "./alarm.ts";
 import { Units } from "./units.ts";
 
@@ -72,6 +73,9 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
       expireDue(tx);
       currentBudget(tx); // the budget's period boundary (policies/budget): rolls over, lifting an exhaustion pause
     });
+    // A health threshold due (a job turning stuck or starving, a factory's beats missed): alerts at that instant.
+    if (healthDue(this.ctx.storage.sql, Date.now()))
+      this.units.transact((tx) => runHealthPass(tx, this.link.workReadyIds()));
     // Always: the alarm also wakes when a retry's not_before or an exclusion's backoff ends, and nothing else
     // moves the queue then — without this pass, such a job would wait for an unrelated stage change.
     this.link.dispatch();

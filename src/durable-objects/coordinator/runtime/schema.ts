@@ -135,6 +135,23 @@ CREATE TABLE IF NOT EXISTS outbox_retries (
   job_id TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_retries_by_job ON outbox_retries(job_id, next_at) WHERE job_id IS NOT NULL;
+-- Alerts (coordinator/policies/alerts): one live (open/acknowledged) row per kind + subject at most.
+CREATE TABLE IF NOT EXISTS alerts (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  state TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_live ON alerts(kind, subject) WHERE state <> 'resolved';
+CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts(state, opened_at DESC, id DESC);
+-- When each job last reported anything (any feed event): what "stuck" is measured from (policies/health-check).
+CREATE TABLE IF NOT EXISTS job_activity (
+  job_id TEXT PRIMARY KEY,
+  at INTEGER NOT NULL
+);
 -- Records given up on (outbox after its last try, or DLQ messages D1 refused): kept, never dropped.
 CREATE TABLE IF NOT EXISTS dead_letters (
   id TEXT PRIMARY KEY,

@@ -1,0 +1,106 @@
+/**
+ * @module cli/commands/alerts
+ * `gigafactory alerts [--state open|acknowledged|resolved] [--ack ID]` lists the product's alerts, newest first
+ * (default: the live ones, open and acknowledged), or acknowledges one (operator); `gigafactory health` shows the
+ * product's health (healthy / degraded / stalled, factories, open alerts, last finish). `--json` prints the API's
+ * documents. A refusal is the API's problem, e.g. `✘ ERROR conflict: alert al_… is resolved already / …`.
+ */
+import type { Alert, AlertState } from "../../core/alerts.ts";
+import type { ProductHealthView } from "../../durable-objects/coordinator/policies/health-summary.ts";
+import type { GigafactoryClient } from "../../shared/http-client.ts";
+import type { Command } from "../context.ts";
+import { usageError } from "../errors.ts";
+import { formatAge, NONE, renderFields, renderTable } from "../table.ts";
+
+const STATES: readonly AlertState[] = ["open", "acknowledged", "resolved"];
+/** One page is plenty for a terminal; `--json` scripts page with the API's cursor themselves. */
+const PAGE = 200;
+
+async function call<T>(client: GigafactoryClient, method: string, path: string, query = {}): Promise<T> {
+  const res = await client.send(method, client.productUrl(path, query));
+  return (await res.json()) as T;
+}
+
+/** The alerts as a table: id, state, severity, kind, subject, age, message (cut to fit). */
+export function formatAlerts(alerts: readonly Alert[], now: number): string {
+  if (alerts.length === 0) return "no alerts";
+  return renderTable(
+    [
+      { header: "ID" },
+      { header: "STATE" },
+      { header: "SEVERITY" },
+      { header: "KIND" },
+      { header: "SUBJECT", max: 40 },
+      { header: "OPENED", align: "right" },
+      { header: "MESSAGE", max: 80 },
+    ],
+    alerts.map((a) => [a.id, a.state, a.severity, a.kind, a.subject, formatAge(a.openedAt, now), a.message]),
+  );
+}
+
+export function formatHealth(h: ProductHealthView, now: number): string {
+  const f = h.factories;
+  const a = h.openAlerts;
+  return renderFields([
+    ["status", h.status],
+    ["factories", `${f.ok} ok · ${f.degraded} degraded · ${f.down} down`],
+    ["open alerts", `${a.total} (${a.critical} critical · ${a.warning} warning · ${a.info} info)`],
+    ["queued", `${h.queued}${h.oldestQueuedAt ? ` (oldest ${formatAge(h.oldestQueuedAt, now)})` : ""}`],
+    ["building", String(h.building)],
+    ["last finished", h.lastFinishedAt ? formatAge(h.lastFinishedAt, now) : NONE],
+    [
+      "thresholds",
+      `stuck ${h.thresholds.stuckAfterMinutes} min · starving ${h.thresholds.starvingAfterMinutes} min · ` +
+        `stalled 2 × ${h.thresholds.expectedFinishIntervalMinutes} min`,
+    ],
+  ]);
+}
+
+export const alertCommands: Command[] = [
+  {
+    path: ["alerts"],
+    args: { names: "", min: 0, max: 0 },
+    summary: "list alerts (default: open and acknowledged), or acknowledge one with --ack ID (operator)",
+    options: {
+      state: { type: "string", value: "STATE", help: "only alerts in this state: open, acknowledged or resolved" },
+      ack: { type: "string", value: "ID", help: "acknowledge this alert: it stays live until its condition clears" },
+    },
+    async run(ctx) {
+      const client = ctx.client();
+      const ack = ctx.str("ack");
+      if (ack !== undefined) {
+        const alert = await call<Alert>(client, "POST", `/alerts/${encodeURIComponent(ack)}/ack`);
+        if (ctx.json) ctx.emit(alert);
+        else ctx.print(`✔ acknowledged ${alert.id} (${alert.kind} ${alert.subject}) by ${alert.acknowledgedBy ?? "?"}`);
+        return 0;
+      }
+      const state = ctx.str("state");
+      if (state !== undefined && !STATES.includes(state as AlertState)) {
+        throw usageError(`--state must be one of ${STATES.join(", ")} (got "${state}")`, "alerts");
+      }
+      const pages = state
+        ? [await call<{ alerts: Alert[] }>(client, "GET", "/alerts", { state, limit: PAGE })]
+        : await Promise.all(
+            (["open", "acknowledged"] as const).map((s) =>
+              call<{ alerts: Alert[] }>(client, "GET", "/alerts", { state: s, limit: PAGE }),
+            ),
+          );
+      const alerts = pages.flatMap((p) => p.alerts).sort((a, b) => (a.id < b.id ? 1 : -1));
+      if (ctx.json) ctx.emit({ alerts });
+      else ctx.print(formatAlerts(alerts, ctx.io.now()));
+      return 0;
+    },
+  },
+  {
+    path: ["health"],
+    args: { names: "", min: 0, max: 0 },
+    summary: "the product's health: healthy, degraded or stalled, with factories and open alerts",
+    options: {},
+    async run(ctx) {
+      const h = await call<ProductHealthView>(ctx.client(), "GET", "/health");
+      if (ctx.json) ctx.emit(h);
+      else ctx.print(formatHealth(h, ctx.io.now()));
+      return 0;
+    },
+  },
+];

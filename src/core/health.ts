@@ -1,0 +1,86 @@
+/**
+ * @module core/health
+ * Health rules, pure, with `now` (ms epoch) a parameter (issue 9, part 5; seeds 000 "stall health", 002 "STUCK"):
+ * - a factory's heartbeat health — the ONE rule: core/lease `factoryHealthAt` (which the registry and the
+ *   router read) delegates here, so the fleet map, the router and the alerts never disagree;
+ * - a `building` job is stuck after `stuckAfterMinutes` with no event;
+ * - a queued job is starving after `starvingAfterMinutes` in the queue;
+ * - a product is `stalled` when nothing finished for 2 × `expectedFinishIntervalMinutes` while work waits,
+ *   `degraded` while a warning/critical alert is open or a factory is degraded or down, else `healthy`.
+ */
+import type { AlertSeverity } from "./alerts.ts";
+
+export type HeartbeatHealth = "ok" | "degraded" | "down";
+export type ProductStatus = "healthy" | "degraded" | "stalled";
+
+/** Missed beats that mark a factory degraded, then down (issue 9: "1 missed is degraded, 3 is down"). */
+export const MISSED_BEFORE = Object.freeze({ degraded: 1, down: 3 });
+
+/**
+ * Beats missed after `silenceMs` without one, at one beat per `intervalMs`. The beat due one interval after the
+ * last is not counted missed until the next is due as well: a beat is sent *every* interval, so one arriving a
+ * little late (network, a busy host) must not flip the factory — one interval of grace absorbs that jitter.
+ * 0–2 intervals of silence: 0 missed; 2–3: 1; 3–4: 2; from 4: 3 or more.
+ */
+export function missedHeartbeats(silenceMs: number, intervalMs: number): number {
+  if (!(silenceMs > 0) || !(intervalMs > 0)) return 0;
+  return Math.max(0, Math.floor(silenceMs / intervalMs) - 1);
+}
+
+/** Health from the last heartbeat (ms epoch; undefined = never seen = down). */
+export function heartbeatHealth(lastHeartbeatAt: number | undefined, now: number, intervalMs: number): HeartbeatHealth {
+  if (lastHeartbeatAt === undefined) return "down";
+  const missed = missedHeartbeats(now - lastHeartbeatAt, intervalMs);
+  if (missed >= MISSED_BEFORE.down) return "down";
+  return missed >= MISSED_BEFORE.degraded ? "degraded" : "ok";
+}
+
+/** The instant (ms) a factory silent since `lastHeartbeatAt` next changes health, or undefined once down. */
+export function nextHeartbeatCrossing(lastHeartbeatAt: number, now: number, intervalMs: number): number | undefined {
+  const crossings = [MISSED_BEFORE.degraded, MISSED_BEFORE.down].map((m) => lastHeartbeatAt + (m + 1) * intervalMs);
+  return crossings.find((at) => at > now);
+}
+
+const MINUTE = 60_000;
+
+/** A building job whose last event was at `lastEventAt` (ms) is stuck at `now`. */
+export function isStuck(lastEventAt: number, now: number, stuckAfterMinutes: number): boolean {
+  return now - lastEventAt > stuckAfterMinutes * MINUTE;
+}
+
+/** A queued job waiting since `queuedAt` (ms) is starving at `now`. */
+export function isStarving(queuedAt: number, now: number, starvingAfterMinutes: number): boolean {
+  return now - queuedAt > starvingAfterMinutes * MINUTE;
+}
+
+export interface ProductHealthInputs {
+  /** The last instant a job finished (shipped), ms; undefined if none ever did. */
+  lastFinishedAt?: number;
+  /** Since when the longest-waiting queued job waits, ms; undefined when no work waits. */
+  oldestWaitingSince?: number;
+  expectedFinishIntervalMinutes: number;
+  /** Live alerts by severity, the `stalled` alert itself left out (it follows from this rule). */
+  openAlerts: Record<AlertSeverity, number>;
+  factories: { ok: number; degraded: number; down: number };
+}
+
+/**
+ * When the product counts as stalled at the earliest: 2 × the expected interval after the later of the last finish
+ * and the moment the oldest waiting work arrived (work that arrived after the last finish cannot be late before
+ * it was there). Undefined when no work waits — an idle product is not stalled.
+ */
+export function stalledFrom(
+  i: Pick<ProductHealthInputs, "lastFinishedAt" | "oldestWaitingSince" | "expectedFinishIntervalMinutes">,
+) {
+  if (i.oldestWaitingSince === undefined) return undefined;
+  const since = Math.max(i.lastFinishedAt ?? i.oldestWaitingSince, i.oldestWaitingSince);
+  return since + 2 * i.expectedFinishIntervalMinutes * MINUTE;
+}
+
+/** The product's status at `now`: stalled before degraded before healthy. */
+export function productHealth(i: ProductHealthInputs, now: number): ProductStatus {
+  const stalledAt = stalledFrom(i);
+  if (stalledAt !== undefined && now >= stalledAt) return "stalled";
+  const alarming = i.openAlerts.warning + i.openAlerts.critical > 0;
+  return alarming || i.factories.degraded + i.factories.down > 0 ? "degraded" : "healthy";
+}

@@ -1,0 +1,49 @@
+/**
+ * @module core/webhook-signature
+ * Webhook signing (issue 9, part 6), with WebCrypto only (no runtime-specific imports): HMAC-SHA256 with the
+ * product's webhook secret over `${timestamp}.${rawBody}`, sent as
+ *   X-Gigafactory-Signature: sha256=<hex>
+ *   X-Gigafactory-Timestamp: <unix seconds>
+ *   X-Gigafactory-Delivery: <delivery id>
+ * The timestamp is inside the signed material, so a captured request cannot be replayed later with a fresh
+ * timestamp; a receiver rejects timestamps too far from its clock and dedupes on the delivery id.
+ */
+
+export const SIGNATURE_HEADER = "X-Gigafactory-Signature";
+export const TIMESTAMP_HEADER = "X-Gigafactory-Timestamp";
+export const DELIVERY_HEADER = "X-Gigafactory-Delivery";
+
+/** Retry backoff of a failed delivery, s: 2, 4, 8, … capped at 300 (5 min) — a receiver gets time to come back. */
+export function webhookRetryDelaySeconds(attempts: number): number {
+  const n = Number.isFinite(attempts) ? Math.max(1, Math.floor(attempts)) : 1;
+  return Math.min(2 ** n, 300);
+}
+
+function hex(bytes: ArrayBuffer): string {
+  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `sha256=<hex>` of HMAC-SHA256(secret, `${timestamp}.${rawBody}`); `timestamp` in unix seconds. */
+export async function signWebhook(secret: string, timestamp: number, rawBody: string): Promise<string> {
+  const enc = new TextEncoder();
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+  const mac = await crypto.subtle.sign("HMAC", key, enc.encode(`${timestamp}.${rawBody}`));
+  return `sha256=${hex(mac)}`;
+}
+
+/** The headers of one signed delivery attempt. */
+export async function webhookHeaders(
+  secret: string,
+  deliveryId: string,
+  timestamp: number,
+  rawBody: string,
+): Promise<Record<string, string>> {
+  return {
+    "content-type": "application/json",
+    [SIGNATURE_HEADER]: await signWebhook(secret, timestamp, rawBody),
+    [TIMESTAMP_HEADER]: String(timestamp),
+    [DELIVERY_HEADER]: deliveryId,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * @module durable-objects/coordinator/outbox/webhook-records
+ * Webhook records in the outbox (issue 9, parts 6 and 8): every alert change and every job stage change of a
+ * product with a webhook becomes a `webhook` outbox record in the SAME unit as the change, so a change and its
+ * webhook commit together (outbox/delivery hands them to the webhook queue; worker/queues/webhooks signs and POSTs).
+ *
+ * Each record has its delivery id from birth: the queue may deliver it more than once (at least once), and every
+ * attempt carries the same `deliveryId` — in the body and in `X-Gigafactory-Delivery` — for the receiver to dedupe.
+ *
+ * This module also notes a job's last activity (any feed event), which "stuck" is measured from: feed events are
+ * the one funnel every report goes through (HTTP patch, WebSocket progress/log/checkpoint, stage changes).
+ */
+import { fitRecord, RECORD_MAX_BYTES } from "../../../core/record-bounds.ts";
+import { getMeta } from "../runtime/meta.ts";
+import { newId, one, type Tx } from "../runtime/tx.ts";
+
+/** A tracked job's tracker identity: `POST …/tracker/ingest` keys its job `tracker:<source>:<id>`. */
+export interface TrackerRef {
+  source: string;
+  id: string;
+}
+
+/** What a webhook POST carries (JSON), `deliveryId` included so receivers can dedupe on the body alone. */
+export interface WebhookBody {
+  deliveryId: string;
+  productId: string;
+  /** `job.stage`, `job.submitted`, `alert.opened`, `alert.acknowledged`, `alert.resolved`. */
+  type: string;
+  /** When the change happened, ms epoch. */
+  at: number;
+  /** The job a stage change is about (also at top level: outbox retry bookkeeping reads `jobId`). */
+  jobId?: string;
+  job?: { id: string; tracker?: TrackerRef } & Record<string, unknown>;
+  alert?: Record<string, unknown>;
+  truncated?: { bytes: number };
+}
+
+/** The meta key the webhook's target is kept under (policies/webhook). */
+export const WEBHOOK_META_KEY = "webhook";
+
+/** Job events a webhook receiver hears about: a job entering the queue, and each stage change. */
+const STAGE_EVENTS = new Set(["job.stage", "job.submitted"]);
+
+export function hasWebhook(sql: SqlStorage): boolean {
+  return getMeta(sql, WEBHOOK_META_KEY) !== undefined;
+}
+
+/** Records one webhook delivery, if the product has a webhook; bounded like every outbox record. */
+export function enqueueWebhook(tx: Tx, type: string, payload: Pick<WebhookBody, "job" | "alert">): void {
+  if (!hasWebhook(tx.sql)) return;
+  const body: WebhookBody = {
+    deliveryId: newId("dlv", tx.now),
+    productId: tx.productId,
+    type,
+    at: tx.now,
+    ...(payload.job ? { jobId: payload.job.id } : {}),
+    ...payload,
+  };
+  const bounded = fitRecord({ ...body }, RECORD_MAX_BYTES.webhook);
+  tx.sql.exec("INSERT INTO outbox(kind, body) VALUES ('webhook', ?)", JSON.stringify(bounded));
+}
+
+/** `tracker:<source>:<id>` → the tracker reference (the source never holds a colon: shared/api TrackerIngestBody). */
+export function trackerOf(idempotencyKey: string | null | undefined): TrackerRef | undefined {
+  const m = /^tracker:([^:]+):(.+)$/.exec(idempotencyKey ?? "");
+  return m ? { source: m[1]!, id: m[2]! } : undefined;
+}
+
+/**
+ * The job reported something at `tx.now`. Lease renewals are deliberately NOT activity: an agent keeps renewing
+ * while its engine hangs, and a hung engine is exactly what "stuck" must catch.
+ */
+export function touchActivity(tx: Tx, jobId: string): void {
+  tx.sql.exec(
+    "INSERT INTO job_activity(job_id, at) VALUES (?1, ?2) ON CONFLICT(job_id) DO UPDATE SET at = MAX(at, ?2)",
+    jobId,
+    tx.now,
+  );
+}
+
+/** A feed event was recorded for `jobId`: note the activity; echo a stage change to the webhook. */
+export function noteJobActivity(tx: Tx, jobId: string, type: string, data: Record<string, unknown>): void {
+  touchActivity(tx, jobId);
+  if (!STAGE_EVENTS.has(type) || !hasWebhook(tx.sql)) return;
+  const row = one<{ key: string | null; stage: string }>(
+    tx.sql,
+    "SELECT idempotency_key AS key, stage FROM jobs WHERE id = ?",
+    jobId,
+  );
+  const tracker = trackerOf(row?.key);
+  const stage = typeof data.to === "string" ? data.to : row?.stage;
+  enqueueWebhook(tx, type, { job: { id: jobId, stage, ...data, ...(tracker ? { tracker } : {}) } });
+}

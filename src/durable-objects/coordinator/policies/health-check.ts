@@ -1,0 +1,205 @@
+/**
+ * @module durable-objects/coordinator/policies/health-check
+ * HEALTH PASS — contract (issue 9, part 5):
+ *   inputs: the product's settings (`health` thresholds), the factories, the jobs, `tx.now`; the work-ready
+ *           WebSocket factory ids (for a starving job's waiting reason, coordinator/jobs/waiting).
+ *   output: alerts raised or resolved (policies/alerts) — `factory_degraded`/`factory_down` per factory
+ *           (core/health heartbeat rule, as the registry reads it), `stuck` per building job with no event for
+ *           longer than `stuckAfterMinutes` (its last event: the `job_activity` row, else its last change),
+ *           `starving` per queued job waiting longer than `starvingAfterMinutes` (its waiting reason in the
+ *           message), `stalled` for the product (core/health `productHealth`); the instant the next threshold is
+ *           crossed, kept in meta for the alarm (runtime/alarm).
+ *   bound:  at most PER_CHECK rows read per check, so one pass is bounded however large the product; what is
+ *           left is taken by the next pass (the cron sweep runs one every minute).
+ *   tidy:   activity rows of ended jobs and alerts resolved over 30 days ago are dropped (≤ TIDY_PER_PASS each).
+ * Runs from the cron sweep (ProductCoordinator `sweep`) and from the alarm when a threshold is due.
+ */
+import { heartbeatHealth, isStarving, isStuck, nextHeartbeatCrossing, stalledFrom } from "../../../core/health.ts";
+import { HEARTBEAT } from "../../../core/lease.ts";
+import type { Job } from "../../../core/model.ts";
+import { listFactories } from "../factories/registry.ts";
+import { fleetSnapshot, waitingReasonFor } from "../jobs/waiting.ts";
+import { getMeta, getSettings, setMeta } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { clearAlert, liveAlertsOf, raiseAlert } from "./alerts.ts";
+import { productHealthAt } from "./health-summary.ts";
+
+/** Rows read per check per pass: a pass stays a few ms even on a product with a huge backlog. */
+export const PER_CHECK = 100;
+
+const MINUTE = 60_000;
+/** Resolved alerts are dropped after 30 days: by then they are history (the audit log and receivers keep it). */
+const RESOLVED_KEPT_MS = 30 * 24 * 60 * MINUTE;
+/** Bookkeeping rows tidied per pass: bounded like the checks. */
+const TIDY_PER_PASS = 500;
+const NEXT_KEY = "health_next_at";
+
+/** Whether the alarm should run a pass now: a threshold noted by the last pass is due. */
+export function healthDue(sql: SqlStorage, now: number): boolean {
+  const at = Number(getMeta(sql, NEXT_KEY) ?? Number.NaN);
+  return Number.isFinite(at) && at <= now;
+}
+
+/** The next threshold instant noted by the last pass (ms), for the alarm; undefined for none. */
+export function nextHealthAt(sql: SqlStorage): number | undefined {
+  const at = Number(getMeta(sql, NEXT_KEY) ?? Number.NaN);
+  return Number.isFinite(at) ? at : undefined;
+}
+
+export interface HealthPassResult {
+  /** Conditions found holding this pass (each one's alert raised or refreshed). */
+  holding: number;
+  /** Conditions checked (held or found clear). */
+  checked: number;
+  /** The next threshold instant ahead (ms), if any. */
+  nextAt?: number;
+}
+
+export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassResult {
+  const t = getSettings(tx.sql).health;
+  const due: number[] = [];
+  const r = { holding: 0, checked: 0 };
+  const set = (on: boolean, input: Parameters<typeof raiseAlert>[1]) => {
+    r.checked += 1;
+    if (on) {
+      raiseAlert(tx, input);
+      r.holding += 1;
+    } else clearAlert(tx, input.kind, input.subject);
+  };
+
+  // Factories: the registry's health (heartbeats and lease expiries); never-seen and revoked ones are not alerted on.
+  const seen = listFactories(tx.sql, tx.now).filter((f) => f.status !== "revoked" && f.lastHeartbeatAt !== undefined);
+  for (const f of seen.slice(0, PER_CHECK)) {
+    const subject = `factory:${f.id}`;
+    const silentS = Math.round((tx.now - (f.lastHeartbeatAt ?? tx.now)) / 1000);
+    set(f.health === "down", {
+      kind: "factory_down",
+      severity: "critical",
+      subject,
+      message: `factory ${f.name} is down: no heartbeat for ${silentS} s`,
+    });
+    // Degraded with current heartbeats means leases let expire again and again (core/lease `factoryHealth`).
+    const beating = heartbeatHealth(f.lastHeartbeatAt, tx.now, HEARTBEAT.intervalMs) === "ok";
+    set(f.health === "degraded", {
+      kind: "factory_degraded",
+      severity: "warning",
+      subject,
+      message: `factory ${f.name} is degraded: ${beating ? "it let leases expire again and again" : `no heartbeat for ${silentS} s`}`,
+    });
+    const next = nextHeartbeatCrossing(f.lastHeartbeatAt ?? tx.now, tx.now, HEARTBEAT.intervalMs);
+    if (next !== undefined) due.push(next);
+  }
+  const ids = new Set(seen.map((f) => `factory:${f.id}`));
+  for (const kind of ["factory_down", "factory_degraded"] as const)
+    for (const a of liveAlertsOf(tx.sql, kind, PER_CHECK)) if (!ids.has(a.subject)) set(false, a);
+
+  // Stuck: building jobs, oldest activity first.
+  const stuckMs = t.stuckAfterMinutes * MINUTE;
+  const building = tx.sql
+    .exec<{ id: string; title: string; holder: string | null; last: number }>(
+      `SELECT j.id, json_extract(j.doc, '$.title') AS title, j.holder_factory_id AS holder,
+              COALESCE(a.at, json_extract(j.doc, '$.updatedAt')) AS last
+         FROM jobs j LEFT JOIN job_activity a ON a.job_id = j.id
+        WHERE j.stage = 'building' ORDER BY last LIMIT ?`,
+      PER_CHECK,
+    )
+    .toArray();
+  for (const j of building) {
+    const stuck = isStuck(j.last, tx.now, t.stuckAfterMinutes);
+    if (stuck) {
+      const min = Math.floor((tx.now - j.last) / MINUTE);
+      set(true, {
+        kind: "stuck",
+        severity: "warning",
+        subject: `job:${j.id}`,
+        message: `job ${j.id} (${j.title}) is building with no event for ${min} min (threshold ${t.stuckAfterMinutes} min) on factory ${j.holder ?? "?"}`,
+      });
+    } else due.push(j.last + stuckMs + 1);
+  }
+  const stuckRead = new Map(building.map((j) => [`job:${j.id}`, isStuck(j.last, tx.now, t.stuckAfterMinutes)]));
+  for (const a of liveAlertsOf(tx.sql, "stuck", PER_CHECK))
+    if (!(stuckRead.get(a.subject) ?? stillBuilding(tx, a.subject, building.length))) set(false, a);
+
+  // Starving: queued jobs, longest waiting first, each with its waiting reason.
+  const queued = tx.sql
+    .exec<{ doc: string }>("SELECT doc FROM jobs WHERE stage = 'queued' ORDER BY queued_at, id LIMIT ?", PER_CHECK)
+    .toArray()
+    .map((row) => JSON.parse(row.doc) as Job);
+  const starvingRead = new Map(
+    queued.map((j) => [`job:${j.id}`, isStarving(j.queuedAt, tx.now, t.starvingAfterMinutes)]),
+  );
+  const snap = queued.some((j) => isStarving(j.queuedAt, tx.now, t.starvingAfterMinutes))
+    ? fleetSnapshot(tx, wsReady)
+    : undefined;
+  for (const j of queued) {
+    if (!snap || !isStarving(j.queuedAt, tx.now, t.starvingAfterMinutes)) {
+      due.push(j.queuedAt + t.starvingAfterMinutes * MINUTE + 1);
+      continue;
+    }
+    const why = waitingReasonFor(tx, j, snap);
+    const min = Math.floor((tx.now - j.queuedAt) / MINUTE);
+    set(true, {
+      kind: "starving",
+      severity: "warning",
+      subject: `job:${j.id}`,
+      message: `job ${j.id} (${j.title}) has waited ${min} min (threshold ${t.starvingAfterMinutes} min): ${why ? `${why.code}: ${why.message}` : "no reason known"}`,
+    });
+  }
+  for (const a of liveAlertsOf(tx.sql, "starving", PER_CHECK))
+    if (!(starvingRead.get(a.subject) ?? stillStarving(tx, a.subject, t.starvingAfterMinutes, queued.length)))
+      set(false, a);
+
+  // Stalled: the product as a whole.
+  const h = productHealthAt(tx);
+  const stalledAt = stalledFrom({ ...h.inputs, expectedFinishIntervalMinutes: t.expectedFinishIntervalMinutes });
+  const stalled = stalledAt !== undefined && tx.now >= stalledAt;
+  set(stalled, {
+    kind: "stalled",
+    severity: "critical",
+    subject: "product",
+    message: `nothing finished for ${2 * t.expectedFinishIntervalMinutes} min while ${h.queued} job(s) wait`,
+  });
+  if (stalledAt !== undefined && !stalled) due.push(stalledAt);
+
+  tidy(tx);
+  const nextAt = due.length > 0 ? Math.min(...due) : undefined;
+  if (nextAt === undefined) tx.sql.exec("DELETE FROM meta WHERE key = ?", NEXT_KEY);
+  else setMeta(tx.sql, NEXT_KEY, String(nextAt));
+  return { ...r, nextAt };
+}
+
+/** Drops activity rows of jobs that ended or were pruned, and long-resolved alerts; at most TIDY_PER_PASS of each. */
+function tidy(tx: Tx): void {
+  tx.sql.exec(
+    `DELETE FROM job_activity WHERE job_id IN (
+       SELECT a.job_id FROM job_activity a LEFT JOIN jobs j ON j.id = a.job_id
+        WHERE j.id IS NULL OR j.stage IN ('shipped', 'dead_letter', 'cancelled') LIMIT ?)`,
+    TIDY_PER_PASS,
+  );
+  tx.sql.exec(
+    `DELETE FROM alerts WHERE id IN (
+       SELECT id FROM alerts WHERE state = 'resolved' AND json_extract(doc, '$.resolvedAt') < ? LIMIT ?)`,
+    tx.now - RESOLVED_KEPT_MS,
+    TIDY_PER_PASS,
+  );
+}
+
+/**
+ * A live `stuck` (or `starving`) alert whose job was not in this pass's page: it is kept only if the page was full
+ * (the job may simply not have been read this time) and the job is still building (queued and old); otherwise its
+ * condition cleared — the job moved on.
+ */
+function stillBuilding(tx: Tx, subject: string, read: number): boolean {
+  if (read < PER_CHECK) return false;
+  const id = subject.slice("job:".length);
+  return tx.sql.exec("SELECT 1 FROM jobs WHERE id = ? AND stage = 'building'", id).toArray().length > 0;
+}
+
+function stillStarving(tx: Tx, subject: string, afterMinutes: number, read: number): boolean {
+  if (read < PER_CHECK) return false;
+  const id = subject.slice("job:".length);
+  const row = tx.sql
+    .exec<{ q: number }>("SELECT queued_at AS q FROM jobs WHERE id = ? AND stage = 'queued'", id)
+    .toArray()[0];
+  return row !== undefined && isStarving(row.q, tx.now, afterMinutes);
+}

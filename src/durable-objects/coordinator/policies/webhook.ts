@@ -1,0 +1,77 @@
+/**
+ * @module durable-objects/coordinator/policies/webhook
+ * A product's optional webhook target (issue 9, part 6), kept in `meta`: `{url, secret}`. Setting and removing it
+ * are operator actions, audited (`webhook.set`, `webhook.delete`) — the audit names the URL, never the secret.
+ * The secret leaves the coordinator only towards the webhook consumer (`webhookTarget`), which signs with it;
+ * every answer to the API is the public view (`WebhookView`), which has no secret field at all.
+ */
+import { NotFoundError } from "../../../core/errors.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { WEBHOOK_META_KEY } from "../outbox/webhook-records.ts";
+import { getMeta, setMeta } from "../runtime/meta.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+}
+
+interface StoredWebhook extends WebhookTarget {
+  updatedAt: number;
+  updatedBy: string;
+}
+
+/** What the API shows of the webhook. */
+export interface WebhookView {
+  url: string;
+  updatedAt: number;
+  updatedBy: string;
+  /** Always true when a webhook exists: says a secret is set without showing it. */
+  hasSecret: true;
+}
+
+function read(sql: SqlStorage): StoredWebhook | undefined {
+  const raw = getMeta(sql, WEBHOOK_META_KEY);
+  return raw ? (JSON.parse(raw) as StoredWebhook) : undefined;
+}
+
+function view(w: StoredWebhook): WebhookView {
+  return { url: w.url, updatedAt: w.updatedAt, updatedBy: w.updatedBy, hasSecret: true };
+}
+
+/** For the webhook consumer only: where to POST and what to sign with; null when there is no webhook. */
+export function webhookTarget(sql: SqlStorage): WebhookTarget | null {
+  const w = read(sql);
+  return w ? { url: w.url, secret: w.secret } : null;
+}
+
+/** The public view. Throws NotFoundError (404) when no webhook is set. */
+export function getWebhook(sql: SqlStorage): WebhookView {
+  const w = read(sql);
+  if (!w) throw new NotFoundError("webhook", "of this product");
+  return view(w);
+}
+
+/** SET WEBHOOK — replaces any previous target; from the next change on, deliveries go there. Audited. */
+export function setWebhook(tx: Tx, target: WebhookTarget, actor: string): WebhookView {
+  const previous = read(tx.sql);
+  const next: StoredWebhook = { ...target, updatedAt: tx.now, updatedBy: actor };
+  setMeta(tx.sql, WEBHOOK_META_KEY, JSON.stringify(next));
+  enqueueAudit(tx, actor, "webhook.set", "webhook", {
+    url: target.url,
+    ...(previous ? { previousUrl: previous.url, secretChanged: previous.secret !== target.secret } : {}),
+  });
+  return view(next);
+}
+
+/**
+ * DELETE WEBHOOK — no more deliveries are recorded; ones already queued are acked unsent by the consumer (no
+ * target to send to). Audited. Throws NotFoundError (404) when none is set.
+ */
+export function deleteWebhook(tx: Tx, actor: string): { deleted: true } {
+  const w = read(tx.sql);
+  if (!w) throw new NotFoundError("webhook", "of this product");
+  tx.sql.exec("DELETE FROM meta WHERE key = ?", WEBHOOK_META_KEY);
+  enqueueAudit(tx, actor, "webhook.delete", "webhook", { url: w.url });
+  return { deleted: true };
+}

@@ -1,0 +1,61 @@
+/**
+ * @module worker/openapi-ops-alerts
+ * The alerts, health and webhook operations of the OpenAPI document (issue 9, parts 5–6; worker/routes/alerts).
+ */
+import { AlertListQuery, WebhookBodySchema } from "../shared/api-alerts.ts";
+import { type Op, P } from "./openapi-ops.ts";
+
+export const ALERTS_OPS: Op[] = [
+  {
+    method: "get",
+    path: `${P}/alerts`,
+    summary:
+      "Alerts, newest first: {alerts: [{id, kind, severity, subject, message, openedAt, state: open|acknowledged|" +
+      "resolved, updatedAt, acknowledgedAt?, acknowledgedBy?, resolvedAt?}], nextCursor?}. One live alert per " +
+      "kind + subject; resolved automatically when its condition clears",
+    role: "viewer",
+    query: AlertListQuery,
+  },
+  {
+    method: "post",
+    path: `${P}/alerts/{alertId}/ack`,
+    summary:
+      "Acknowledge an alert (idempotent): it stays live until its condition clears. Audited (alert.ack); 404 for " +
+      "an unknown id, 409 conflict once resolved",
+    role: "operator",
+  },
+  {
+    method: "get",
+    path: `${P}/health`,
+    summary:
+      "The product's health: {status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down}, " +
+      "openAlerts: {info, warning, critical, total}, lastFinishedAt, oldestQueuedAt, queued, building, thresholds}. " +
+      "stalled: nothing finished for 2 × expectedFinishIntervalMinutes while work waits; degraded: a warning or " +
+      "critical alert is open, or a factory is degraded or down",
+    role: "viewer",
+  },
+  {
+    method: "put",
+    path: `${P}/webhook`,
+    summary:
+      "Set the product's webhook {url (https; http only for 127.0.0.1, localhost, [::1]), secret (16–512 chars)}: " +
+      "every alert change and job stage change is POSTed as JSON, signed X-Gigafactory-Signature: sha256=<hex> = " +
+      'HMAC-SHA256(secret, <X-Gigafactory-Timestamp> + "." + <raw body>), with X-Gigafactory-Delivery (also deliveryId ' +
+      "in the body) to dedupe; at least once, retried with backoff. Audited (webhook.set). Answers {url, " +
+      "updatedAt, updatedBy, hasSecret} — never the secret",
+    role: "operator",
+    body: WebhookBodySchema,
+  },
+  {
+    method: "get",
+    path: `${P}/webhook`,
+    summary: "The webhook {url, updatedAt, updatedBy, hasSecret: true} — never the secret; 404 when none is set",
+    role: "operator",
+  },
+  {
+    method: "delete",
+    path: `${P}/webhook`,
+    summary: "Remove the webhook: no further deliveries (queued ones are dropped unsent). Audited (webhook.delete)",
+    role: "operator",
+  },
+];

@@ -1,0 +1,88 @@
+/**
+ * @module worker/queues/webhooks
+ * The webhook queue's consumer: each message is one delivery, POSTed as JSON to its product's webhook and signed
+ * (core/webhook-signature). At least once: a message is acked only on a 2xx answer; any other answer, a network
+ * error or a coordinator that cannot be read retries it with exponential backoff (`message.retry({delaySeconds})`),
+ * and after the queue's `max_retries` it lands in the dead-letter queue (worker/queues/consumers `deadLetterBatch`).
+ * Every attempt carries the same delivery id (header and body) and a fresh timestamp and signature.
+ * A product whose webhook was removed meanwhile has nobody to tell: its messages are acked, not retried.
+ *
+ * A message is one delivery as the coordinator's outbox recorded it (outbox/webhook-records). The target URL and
+ * secret are NOT in it: they are read from the coordinator at send time, so the secret never travels through a queue
+ * and a webhook removed or re-pointed meanwhile is honoured.
+ */
+
+import { z } from "zod";
+import { unwrap } from "../../core/errors.ts";
+import { DELIVERY_HEADER, webhookHeaders, webhookRetryDelaySeconds } from "../../core/webhook-signature.ts";
+import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webhook-records.ts";
+import { ProductId } from "../../shared/api.ts";
+import { coordinatorFor } from "../auth.ts";
+import { keepDeadLetters } from "./dead-letters.ts";
+
+export interface WebhookMessage {
+  kind: "webhook";
+  productId: string;
+  body: WebhookBody;
+}
+
+/** Consumers re-validate: a queue is a boundary too. The body stays open: it is forwarded as recorded. */
+export const WebhookMessageSchema = z.object({
+  kind: z.literal("webhook"),
+  productId: ProductId,
+  body: z.looseObject({ deliveryId: z.string().min(1).max(100), type: z.string().min(1).max(100) }),
+});
+
+/** A receiver that has not answered in 10 s is treated as down for this attempt: the retry will come. */
+const DELIVERY_TIMEOUT_MS = 10_000;
+
+export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env): Promise<void> {
+  for (const msg of batch.messages) {
+    const parsed = WebhookMessageSchema.safeParse(msg.body);
+    if (!parsed.success) {
+      // Malformed never becomes well-formed: keep it as a dead letter now rather than retry it.
+      const productId = (msg.body as { productId?: unknown } | null)?.productId;
+      const [kept] = await keepDeadLetters(env, [
+        {
+          id: msg.id,
+          productId: typeof productId === "string" ? productId : "",
+          source: "queue:webhook",
+          reason: `malformed message: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+          body: msg.body,
+          attempts: msg.attempts,
+          at: Date.now(),
+        },
+      ]);
+      if (kept) msg.ack();
+      else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+      continue;
+    }
+    try {
+      const m = parsed.data;
+      if (await deliver(env, m.productId, JSON.stringify(m.body), m.body.deliveryId)) msg.ack();
+      else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+    } catch (err) {
+      console.warn(`webhook delivery ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
+      msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+    }
+  }
+}
+
+/** One attempt; true when it is settled (delivered, or no webhook to deliver to). */
+async function deliver(env: Env, productId: string, rawBody: string, deliveryId: string): Promise<boolean> {
+  const target = await unwrap(coordinatorFor(env, productId).webhookTarget(productId));
+  if (!target) return true;
+  const timestamp = Math.floor(Date.now() / 1000);
+  const res = await fetch(target.url, {
+    method: "POST",
+    headers: await webhookHeaders(target.secret, deliveryId, timestamp, rawBody),
+    body: rawBody,
+    // A redirect could carry the signed body somewhere the operator never named: not followed, counted a failure.
+    redirect: "manual",
+    signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+  });
+  // The body is not needed; reading it frees the connection.
+  await res.body?.cancel();
+  if (!res.ok) console.warn(`webhook ${DELIVERY_HEADER} ${deliveryId}: ${target.url} answered ${res.status}`);
+  return res.ok;
+}

@@ -1,0 +1,112 @@
+// The tracker bridge (`POST …/tracker/ingest`) is idempotent by the tracker's id: the same item twice makes one
+// job (the second call answers `exists` with that job), a changed item under the same id is `409 conflict` naming
+// the existing job — never the old job silently — and every stage change of the tracked job is echoed to the
+// product's webhook with `tracker: {source, id}`.
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import worker from "../../src/worker/index.ts";
+import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
+import { ADMIN, api, claim, enroll, P, until } from "./client.ts";
+import { HOOK_URL, receiver } from "./webhook-receiver.ts";
+
+let hook: ReturnType<typeof receiver> | undefined;
+afterEach(() => hook?.restore());
+
+const item = { source: "github", externalId: "org/repo#42", title: "Fix the flaky test", body: "It flakes." };
+
+/** Delivers the dispatch message the ingest queued, as the consumer would (idempotent if it ran already). */
+async function deliver(product: string, body: typeof item) {
+  const message: DispatchMessage = {
+    kind: "submit",
+    productId: product,
+    actor: "admin",
+    origin: `tracker:${body.source}`,
+    items: [
+      {
+        manifest: {
+          title: body.title,
+          priority: "medium",
+          requires: [],
+          prefers: [],
+          budget: {},
+          deps: [],
+          depsMode: "all",
+          maxAttempts: 3,
+          reviewers: 0,
+          onReject: "fail",
+          kind: "task",
+          idempotencyKey: `tracker:${body.source}:${body.externalId}`,
+        },
+        bodyMd: body.body,
+      },
+    ],
+  };
+  const batch = createMessageBatch("gigafactory-dispatch", [
+    { id: "t1", timestamp: new Date(), attempts: 1, body: message },
+  ]);
+  const ctx = createExecutionContext();
+  await worker.queue(batch as MessageBatch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+async function ingest(product: string, body: unknown) {
+  return api<{ status: string; jobId?: string; code?: string; idempotencyKey: string }>(
+    "POST",
+    `${P(product)}/tracker/ingest`,
+    { token: ADMIN, json: body },
+  );
+}
+
+describe("tracker ingest", () => {
+  it("makes one job for the same tracker id, and answers 409 for a changed item", async () => {
+    const product = "tr-idem";
+    const first = await ingest(product, item);
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ status: "queued", idempotencyKey: "tracker:github:org/repo#42" });
+    expect((await deliver(product, item)).explicitAcks).toEqual(["t1"]);
+
+    const again = await ingest(product, item);
+    expect(again.status).toBe(200);
+    expect(again.body.status).toBe("exists");
+    const jobId = again.body.jobId;
+    expect(jobId).toBeTruthy();
+    // Redelivery of the first message creates nothing either.
+    await deliver(product, item);
+    const list = await api<{ jobs: Array<{ id: string; idempotencyKey?: string }> }>("GET", `${P(product)}/jobs`, {
+      token: ADMIN,
+    });
+    expect(list.body.jobs.map((j) => j.id)).toEqual([jobId]);
+
+    const changed = await ingest(product, { ...item, body: "It flakes on Tuesdays." });
+    expect(changed.status).toBe(409);
+    expect(changed.headers.get("content-type")).toContain("application/problem+json");
+    expect(changed.body).toMatchObject({ code: "conflict" });
+    expect(JSON.stringify(changed.body)).toContain(jobId!);
+    const retitled = await ingest(product, { ...item, title: "Another title" });
+    expect(retitled.status).toBe(409);
+  });
+
+  it("echoes every stage change of the tracked job to the webhook with the tracker id", async () => {
+    const product = "tr-echo";
+    hook = receiver();
+    const put = await api("PUT", `${P(product)}/webhook`, {
+      token: ADMIN,
+      json: { url: HOOK_URL, secret: "tracker-secret-123" },
+    });
+    expect(put.status).toBe(200);
+    await ingest(product, item);
+    await deliver(product, item);
+    const a = await enroll(product, "a");
+    const claimed = await claim(product, a.token);
+    const jobId = claimed.body.job.id;
+    await api("PATCH", `${P(product)}/jobs/${jobId}`, { token: a.token, json: { leaseEpoch: 1, stage: "building" } });
+
+    const echoes = await until(
+      async () => hook!.received.filter((r) => r.body.job?.id === jobId),
+      (r) => new Set(r.map((x) => x.body.job?.stage)).size >= 3,
+      20_000,
+    );
+    expect(new Set(echoes.map((x) => x.body.job?.stage))).toEqual(new Set(["queued", "assigned", "building"]));
+    for (const e of echoes) expect(e.body.job?.tracker).toEqual({ source: "github", id: "org/repo#42" });
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * Test-only webhook receiver: the Worker's outbound `fetch` to the webhook URL is answered here, inside workerd
+ * (vitest-pool-workers runs the Worker, its Durable Objects and queue consumers in the test's isolate, so a spy on
+ * `globalThis.fetch` sees their requests; any other URL goes to the real fetch). Each request is recorded with its
+ * headers and raw body; the answer status comes from `answer` (default: 200). Deliveries of earlier tests may still
+ * arrive (queue retries): tests pick their own by product or delivery id, and `answer` decides by the request alone.
+ */
+import { vi } from "vitest";
+
+export const HOOK_URL = "http://127.0.0.1:8787/hook";
+
+export interface Received {
+  headers: Record<string, string>;
+  raw: string;
+  body: {
+    deliveryId: string;
+    productId: string;
+    type: string;
+    job?: Record<string, unknown>;
+    alert?: Record<string, unknown>;
+  };
+}
+
+export function receiver(answer: (r: Received) => number = () => 200) {
+  const received: Received[] = [];
+  const real = globalThis.fetch;
+  const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    const req = new Request(input as RequestInfo, init as RequestInit);
+    if (!req.url.startsWith(HOOK_URL)) return real(input as RequestInfo, init as RequestInit);
+    const raw = await req.text();
+    const r: Received = { headers: Object.fromEntries(req.headers), raw, body: JSON.parse(raw) };
+    received.push(r);
+    return new Response(null, { status: answer(r) });
+  });
+  return { received, restore: () => spy.mockRestore() };
+}
+
+/** Verifies a delivery's signature with WebCrypto, as a receiver would: HMAC-SHA256 over `${timestamp}.${raw}`. */
+export async function verifySignature(secret: string, r: Received): Promise<boolean> {
+  const enc = new TextEncoder();
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "verify",
+  ]);
+  const sig = /^sha256=([0-9a-f]{64})$/.exec(r.headers["x-gigafactory-signature"] ?? "")?.[1];
+  if (!sig) return false;
+  const bytes = new Uint8Array(sig.match(/../g)!.map((h) => Number.parseInt(h, 16)));
+  const signed = `${r.headers["x-gigafactory-timestamp"]}.${r.raw}`;
+  return crypto.subtle.verify("HMAC", key, bytes, enc.encode(signed));
+}

@@ -1,0 +1,86 @@
+// Health (core/health): a factory is degraded after 1 missed heartbeat and down after 3, with one interval of
+// grace for a late beat — the same rule core/lease gives the registry and router; stuck and starving thresholds
+// are strict "longer than"; a product stalls only while work waits, 2 × the expected interval after the later of
+// its last finish and the oldest waiting work's arrival (property: never stalled with no work waiting).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  heartbeatHealth,
+  isStarving,
+  isStuck,
+  missedHeartbeats,
+  nextHeartbeatCrossing,
+  productHealth,
+} from "../../src/core/health.ts";
+import { factoryHealthAt, HEARTBEAT } from "../../src/core/lease.ts";
+
+const I = 15_000;
+const NOW = 1_700_000_000_000;
+const MIN = 60_000;
+const calm = { openAlerts: { info: 0, warning: 0, critical: 0 }, factories: { ok: 1, degraded: 0, down: 0 } };
+
+describe("heartbeats", () => {
+  it.each([
+    [0, 0, "ok"],
+    [2 * I - 1, 0, "ok"],
+    [2 * I, 1, "degraded"],
+    [4 * I - 1, 2, "degraded"],
+    [4 * I, 3, "down"],
+  ])("%i ms of silence = %i missed = %s", (silence, missed, health) => {
+    expect(missedHeartbeats(silence, I)).toBe(missed);
+    expect(heartbeatHealth(NOW - silence, NOW, I)).toBe(health);
+  });
+
+  it("is the rule core/lease applies for the registry and the router", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 * I }), (silence) => {
+        expect(factoryHealthAt(NOW - silence, NOW)).toBe(heartbeatHealth(NOW - silence, NOW, HEARTBEAT.intervalMs));
+      }),
+    );
+  });
+
+  it("names the next instant health changes, none once down", () => {
+    expect(nextHeartbeatCrossing(NOW, NOW, I)).toBe(NOW + 2 * I);
+    expect(nextHeartbeatCrossing(NOW, NOW + 2 * I, I)).toBe(NOW + 4 * I);
+    expect(nextHeartbeatCrossing(NOW, NOW + 4 * I, I)).toBeUndefined();
+  });
+});
+
+describe("stuck and starving", () => {
+  it("holds only once the threshold has passed", () => {
+    expect(isStuck(NOW - 30 * MIN, NOW, 30)).toBe(false);
+    expect(isStuck(NOW - 30 * MIN - 1, NOW, 30)).toBe(true);
+    expect(isStarving(NOW - 60 * MIN, NOW, 60)).toBe(false);
+    expect(isStarving(NOW - 60 * MIN - 1, NOW, 60)).toBe(true);
+  });
+});
+
+describe("product health", () => {
+  const base = { ...calm, expectedFinishIntervalMinutes: 30 };
+
+  it("is stalled when nothing finished for 2 × the interval while work waits", () => {
+    const waiting = { ...base, lastFinishedAt: NOW - 61 * MIN, oldestWaitingSince: NOW - 70 * MIN };
+    expect(productHealth(waiting, NOW)).toBe("stalled");
+    expect(productHealth({ ...waiting, lastFinishedAt: NOW - 59 * MIN }, NOW)).toBe("healthy");
+    // Work that arrived after the last finish is measured from its arrival.
+    expect(productHealth({ ...waiting, oldestWaitingSince: NOW - 10 * MIN }, NOW)).toBe("healthy");
+  });
+
+  it("is degraded with a warning or critical alert open, or a factory degraded or down", () => {
+    expect(productHealth({ ...base, openAlerts: { info: 1, warning: 0, critical: 0 } }, NOW)).toBe("healthy");
+    expect(productHealth({ ...base, openAlerts: { info: 0, warning: 1, critical: 0 } }, NOW)).toBe("degraded");
+    expect(productHealth({ ...base, factories: { ok: 1, degraded: 0, down: 1 } }, NOW)).toBe("degraded");
+  });
+
+  it("is never stalled while no work waits (property)", () => {
+    fc.assert(
+      fc.property(fc.option(fc.integer({ min: 0, max: NOW })), fc.integer({ min: 1, max: 10_000 }), (last, every) => {
+        const h = productHealth(
+          { ...base, expectedFinishIntervalMinutes: every, lastFinishedAt: last ?? undefined },
+          NOW,
+        );
+        expect(h).not.toBe("stalled");
+      }),
+    );
+  });
+});
