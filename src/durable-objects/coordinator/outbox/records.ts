@@ -65,7 +65,7 @@ export type OutboxEntry =
   | { kind: "snapshot"; body: SnapshotBody }
   | { kind: "run"; body: RunBody }
   | { kind: "audit"; body: AuditBody }
-  | { kind: "lesson"; body: LessonBody };
+  | { kind: "lesson"; body: LessonBody }
   | { kind: "webhook"; body: WebhookBody };
 
 export type OutboxKind = OutboxEntry["kind"];
