@@ -148,10 +148,16 @@ export function budgetView(root, live) {
     );
   };
 
-  const load = () =>
-    api(live.session, "/budget").then(
+  /**
+   * Bumped by every read and every action: a poll that was in flight when Pause or Resume answered must not draw
+   * its older state over the new one (the page would show `warning` after a pause until the next poll).
+   */
+  let generation = 0;
+  const load = () => {
+    const mine = ++generation;
+    return api(live.session, "/budget").then(
       (b) => {
-        if (!alive) return;
+        if (!alive || mine !== generation) return;
         draw(b);
         if (status.textContent === "Loading…") status.textContent = "";
       },
@@ -161,10 +167,12 @@ export function budgetView(root, live) {
         else showError(status, `Cannot load the budget: ${describeError(err)}`);
       },
     );
+  };
 
   /** @param {string} path @param {string} done @param {any} [body] @param {string} [method] */
   const act = async (path, done, body, method = "POST") => {
     try {
+      generation++;
       const b = await api(live.session, path, { method, ...(body ? { body } : {}) });
       if (!alive) return;
       draw(b);
