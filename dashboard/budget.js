@@ -88,6 +88,28 @@ export function budgetView(root, live) {
     h("button", { type: "submit", class: "primary", id: "budget-save" }, "Set budget"),
   );
 
+  /**
+   * After each canvas draw, what the chart holds goes on its element as data attributes: the spend it plots, the
+   * levels of the two lines and the canvas rows (device px) they were drawn on, and the plot area's columns. The
+   * canvas is opaque to the DOM; this lets a browser test (or a curious operator) check the lines without OCR.
+   * @param {any} u the uPlot instance
+   */
+  const expose = (u) => {
+    const [xs, spentCol, warnCol, ceilingCol] = u.data;
+    const warn = warnCol[0];
+    const top = ceilingCol[0];
+    Object.assign(plot.dataset, {
+      points: String(xs.length),
+      spentUsd: String(spentCol[spentCol.length - 1]),
+      warnUsd: String(warn),
+      ceilingUsd: String(top),
+      warnRow: String(Math.round(u.valToPos(warn, "y", true))),
+      ceilingRow: String(Math.round(u.valToPos(top, "y", true))),
+      plotLeft: String(Math.round(u.bbox.left)),
+      plotWidth: String(Math.round(u.bbox.width)),
+    });
+  };
+
   /** @param {any} b */
   const draw = (b) => {
     current = b;
@@ -119,16 +141,23 @@ export function budgetView(root, live) {
           { label: "100 % ceiling", stroke: "#dc2626", dash: [6, 4], points: { show: false } },
         ],
         axes: [{}, { values: (_u, ticks) => ticks.map((t) => `$${t}`) }],
+        hooks: { draw: [expose] },
       },
       data,
       plot,
     );
   };
 
-  const load = () =>
-    api(live.session, "/budget").then(
+  /**
+   * Bumped by every read and every action: a poll that was in flight when Pause or Resume answered must not draw
+   * its older state over the new one (the page would show `warning` after a pause until the next poll).
+   */
+  let generation = 0;
+  const load = () => {
+    const mine = ++generation;
+    return api(live.session, "/budget").then(
       (b) => {
-        if (!alive) return;
+        if (!alive || mine !== generation) return;
         draw(b);
         if (status.textContent === "Loading…") status.textContent = "";
       },
@@ -138,10 +167,12 @@ export function budgetView(root, live) {
         else showError(status, `Cannot load the budget: ${describeError(err)}`);
       },
     );
+  };
 
   /** @param {string} path @param {string} done @param {any} [body] @param {string} [method] */
   const act = async (path, done, body, method = "POST") => {
     try {
+      generation++;
       const b = await api(live.session, path, { method, ...(body ? { body } : {}) });
       if (!alive) return;
       draw(b);

@@ -55,11 +55,20 @@ export function lessonsView(root, live) {
     h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary", id: "lesson-add" }, "Add")),
   );
 
+  /**
+   * Lessons added on this page that D1 does not list yet: GET …/lessons reads D1, which the coordinator's outbox
+   * fills a moment after the POST answers, so a list re-read at once would drop the operator's new lesson.
+   * @type {any[]}
+   */
+  let pending = [];
+
   const load = async () => {
     const q = source.value ? `&source=${source.value}` : "";
     try {
-      const { items } = await api(live.session, `/lessons?limit=200${q}`);
+      const { items: listed } = await api(live.session, `/lessons?limit=200${q}`);
       if (!alive) return;
+      pending = pending.filter((p) => !listed.some((/** @type {any} */ l) => l.id === p.id));
+      const items = [...(source.value === "auto" ? [] : pending), ...listed];
       replace(
         list,
         items.length === 0
@@ -124,8 +133,9 @@ export function lessonsView(root, live) {
       const added = await api(live.session, "/lessons", { method: "POST", body });
       if (!alive) return;
       showError(status);
-      status.textContent = `Added ${added.id}. D1 lists it within a moment.`;
+      status.textContent = `Added ${added.id}.`;
       text.value = "";
+      pending = [added, ...pending];
       await load();
     } catch (err) {
       if (alive) showError(status, `Not added: ${describeError(err)}`);

@@ -58,7 +58,7 @@ export function jobOverrun(
       limit: "wallSeconds",
       used: Math.round(wall),
       max: budget.wallSeconds,
-      message: `ran ${Math.round(wall)} s, over the job budget of ${budget.wallSeconds} s wall time`,
+      message: `ran ${wall.toFixed(1)} s, over the job budget of ${budget.wallSeconds} s wall time`,
     };
   }
   return undefined;

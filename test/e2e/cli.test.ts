@@ -283,8 +283,10 @@ describe("gigafactory CLI against a local coordinator", () => {
     expect(detail).toMatch(/\nRUNS\n {2}no runs yet\n$/);
 
     const factories = (await cli("factories")).stdout.trim().split("\n");
-    expect(factories[0]).toMatch(/^ID\s+NAME\s+STATUS\s+HEALTH\s+LOAD\/SEATS\s+CAPABILITIES\s+LAST HEARTBEAT$/);
-    expect(factories[1]).toMatch(/cli-host\s+active\s+ok\s+0\/2\s+has:docker,os:linux\s+\d+s ago$/);
+    expect(factories[0]).toMatch(
+      /^ID\s+NAME\s+STATUS\s+HEALTH\s+LOAD\/SEATS\s+CAPABILITIES\s+LAST HEARTBEAT\s+BREAKERS$/,
+    );
+    expect(factories[1]).toMatch(/cli-host\s+active\s+ok\s+0\/2\s+has:docker,os:linux\s+\d+s ago\s+-$/);
   });
 
   it("cancels a job, which then shows as cancelled, and refuses a second cancel as an illegal transition", async () => {

@@ -208,7 +208,11 @@ describe("dashboard in a real browser", () => {
     await builder.waitFor();
     expect(await builder.textContent()).toContain("active");
     expect(await builder.textContent()).toContain("health ok");
-    expect(await builder.locator(".chips li").allTextContents()).toEqual(["has:docker", "node:22", "os:linux"]);
+    expect(await builder.locator('ul[aria-label="Capabilities"] li').allTextContents()).toEqual([
+      "has:docker",
+      "node:22",
+      "os:linux",
+    ]);
     expect(await builder.textContent()).toContain("1 / 4 seats");
     expect(await page.locator('li[data-factory="gpu-box-1"]').textContent()).toContain("health down");
     expect(await text(page, ".summary .version")).toMatch(/^queue v\d+$/);

@@ -1,0 +1,319 @@
+// The money-and-health views of the dashboard in a real browser (Debian Chromium via playwright-core) against the
+// real local server, with state made through the API as a factory and an operator would make it (claims, fenced
+// progress reports carrying `insights.costUsd`, failed runs): the budget page shows the spend, and its burndown chart
+// holds it and draws the 80 % warning and 100 % ceiling lines on its canvas (their pixels are read back); Pause and
+// then Resume pressed on the page pause and resume the budget (read back through the API); the 80 % budget_warning
+// is listed in the alerts panel and acknowledged from the page (the API then says `acknowledged`); the header shows
+// the product's health as GET …/health has it; the fleet map shows an open breaker's badge on the factory that
+// tripped it and a quarantine panel on the factory past its error budget, whose Release button makes it `active`
+// again; the lessons page lists a lesson added through the API and adds one typed on the page; the metrics tiles
+// show the API's numbers. No page error and no CSP violation on the way.
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProduct, type Harness, startHarness } from "./harness.ts";
+import { ProductClient } from "./product-client.ts";
+
+const PRODUCT = "dash-money";
+const CEILING_USD = 10;
+const SPENT_USD = 8.5; // past the 80 % warning ($8), short of the ceiling
+/** How long a page or the API may take to show a state (two cores shared with other sessions); never a delay. */
+const SOON = { timeout: 15_000 };
+
+interface Budget {
+  state: string;
+  spentUsd: number;
+  warnAtUsd: number;
+  ceilingUsd: number;
+  pausedBy?: string;
+  burndown: Array<{ at: number; spentUsd: number }>;
+}
+interface Alert {
+  id: string;
+  kind: string;
+  subject: string;
+  state: string;
+}
+interface FactoryRow {
+  id: string;
+  status: string;
+  breakers: Array<{ engine: string; state: string }>;
+}
+/** The little of the DOM the chart checks use (this project's tsconfig has no DOM lib: it runs in the page). */
+interface ChartElement {
+  dataset: Record<string, string | undefined>;
+  querySelector(selector: "canvas"): {
+    getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+  };
+}
+interface Lease {
+  job: { id: string };
+  lease: { leaseEpoch: number };
+}
+
+describe("dashboard: money and health in a real browser", () => {
+  let h: Harness;
+  let browser: Browser;
+  let c: ProductClient;
+  let operator = "";
+  /** `tripped`: its claude breaker is open; `flaky`: quarantined by its error budget. */
+  const f = { tripped: { id: "", token: "" }, flaky: { id: "", token: "" } };
+
+  /** The factory `token` claims the next job; throws unless it got `jobId`. */
+  async function claim(token: string, jobId: string): Promise<number> {
+    const r = await c.api<Lease>("POST", "/claim", { leaseTtlSeconds: 3600 }, token);
+    if (r.status !== 200 || r.body.job.id !== jobId) throw new Error(`claim: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body.lease.leaseEpoch;
+  }
+
+  /** A fenced report of the job's holder; throws unless accepted. */
+  async function report(token: string, jobId: string, leaseEpoch: number, json: Record<string, unknown>) {
+    const r = await c.api("PATCH", `/jobs/${jobId}`, { leaseEpoch, ...json }, token);
+    if (r.status !== 200) throw new Error(`report ${jobId}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+
+  /** `n` new jobs, each claimed by `token` and failed for good (no retry in the way). */
+  async function failRuns(token: string, n: number, engine?: string): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const job = await c.submit({ title: `doomed ${i}`, ...(engine ? { engine } : {}) });
+      const epoch = await claim(token, job.id);
+      await report(token, job.id, epoch, { stage: "failed", result: { outcome: "failure", rc: 1, retryable: false } });
+    }
+  }
+
+  async function patchSettings(patch: Record<string, unknown>): Promise<void> {
+    const r = await c.api("PATCH", "/settings", patch);
+    if (r.status !== 200) throw new Error(`settings: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+
+  const budget = async () => (await c.api<Budget>("GET", "/budget")).body;
+  const alerts = async () => (await c.api<{ alerts: Alert[] }>("GET", "/alerts")).body.alerts;
+  const factories = async () => (await c.api<{ factories: FactoryRow[] }>("GET", "/factories")).body.factories;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    await createProduct(h.url, PRODUCT);
+    c = new ProductClient(h.url, PRODUCT);
+    [operator] = (await c.operators(["operator"])) as [string];
+    for (const [name, caps] of [
+      ["tripped", ["engine:claude"]],
+      ["flaky", []],
+    ] as const) {
+      const r = await c.api<{ factoryId: string; token: string }>("POST", "/factories/enroll", {
+        name,
+        capabilities: caps,
+        seats: 4,
+      });
+      if (r.status !== 201) throw new Error(`enroll ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+      f[name] = { id: r.body.factoryId, token: r.body.token };
+    }
+
+    // Money: a daily budget, and a running job whose engine has spent 85 % of it (→ warning, budget_warning alert).
+    const set = await c.api("PUT", "/budget", { period: "day", ceilingUsd: CEILING_USD, onExhausted: "pause" });
+    if (set.status !== 200) throw new Error(`budget: ${set.status} ${JSON.stringify(set.body)}`);
+    const spender = await c.submit({ title: "Spend on tokens" });
+    const epoch = await claim(f.tripped.token, spender.id);
+    await report(f.tripped.token, spender.id, epoch, { stage: "building", insights: { costUsd: SPENT_USD } });
+
+    // Breaker: two failures in a row open `tripped`'s claude breaker (its error budget of 10 is not reached). Then
+    // breakers out of the way and a budget of 2 failures: `flaky`'s third failure quarantines it.
+    await patchSettings({ breaker: { failureThreshold: 2 }, errorBudget: { maxFailures: 10, windowMinutes: 60 } });
+    await failRuns(f.tripped.token, 2, "claude");
+    await patchSettings({ breaker: { failureThreshold: 100 }, errorBudget: { maxFailures: 2 } });
+    await failRuns(f.flaky.token, 3);
+
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  /** A fresh page signed in as the operator on `hash`; page errors and CSP violations collected. */
+  async function operatorPage(hash: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) errors.push(m.text());
+    });
+    // The route is in the URL before signing in: the app draws it once, when its poller is ready. (A hash change
+    // right after signing in can be drawn twice — on the hashchange, and again on ready — which swaps the elements.)
+    await page.goto(`${h.url}/#/${hash}`);
+    await page.getByLabel("Token").fill(operator);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    return { page, errors };
+  }
+
+  it("the burndown shows the spend with its 80 % and 100 % lines; Pause and Resume on the page pause and resume", async () => {
+    const before = await budget();
+    expect(before).toMatchObject({ state: "warning", spentUsd: SPENT_USD, warnAtUsd: 8, ceilingUsd: CEILING_USD });
+    const { page, errors } = await operatorPage("budget");
+    await expect.poll(() => page.locator("[data-testid=budget-spent]").textContent(), SOON).toBe("$8.50");
+    expect(await page.locator("[data-testid=budget-ceiling]").textContent()).toBe("$10.00");
+    expect(await page.locator("[data-testid=budget-state]").getAttribute("data-state")).toBe("warning");
+
+    // The chart holds the burndown: set by uPlot's draw hook, so these attributes mean the canvas has been drawn.
+    const chart = page.locator("[data-testid=budget-chart]");
+    await expect.poll(() => chart.getAttribute("data-spent-usd"), SOON).toBe(String(SPENT_USD));
+    const data = await chart.evaluate((el) => ({ ...(el as unknown as ChartElement).dataset }));
+    expect(data).toMatchObject({ warnUsd: "8", ceilingUsd: String(CEILING_USD) });
+    expect(Number(data.points)).toBeGreaterThanOrEqual(before.burndown.length);
+    const legend = (await chart.textContent()) ?? "";
+    expect(legend).toContain("80 % warning");
+    expect(legend).toContain("100 % ceiling");
+    // The two dashed lines are on the canvas, on the rows uPlot computed for $8 and $10: amber and red pixels there.
+    const pixels = await chart.evaluate((el) => {
+      const d = (el as unknown as ChartElement).dataset;
+      const ctx = (el as unknown as ChartElement).querySelector("canvas").getContext("2d");
+      const left = Number(d.plotLeft);
+      const width = Number(d.plotWidth);
+      /** Per row band around `row`: how many columns hold a pixel of the colour `is`. */
+      const count = (row: number, is: (r: number, g: number, b: number) => boolean) => {
+        const img = ctx.getImageData(left, row - 1, width, 3).data;
+        let n = 0;
+        for (let x = 0; x < width; x++) {
+          for (let y = 0; y < 3; y++) {
+            const i = (y * width + x) * 4;
+            if (is(img[i] as number, img[i + 1] as number, img[i + 2] as number)) {
+              n++;
+              break;
+            }
+          }
+        }
+        return n;
+      };
+      const amber = (r: number, g: number, b: number) => r - b > 60 && g - b > 40 && r - g > 30;
+      const red = (r: number, g: number, b: number) => r - b > 60 && r - g > 60 && Math.abs(g - b) < 30;
+      const warnRow = Number(d.warnRow);
+      const ceilingRow = Number(d.ceilingRow);
+      return {
+        width,
+        warnRow,
+        ceilingRow,
+        amberOnWarn: count(warnRow, amber),
+        redOnCeiling: count(ceilingRow, red),
+        redOnWarn: count(warnRow, red),
+        amberOnCeiling: count(ceilingRow, amber),
+      };
+    });
+    expect(pixels.width).toBeGreaterThan(100);
+    expect(pixels.ceilingRow).toBeLessThan(pixels.warnRow); // $10 above $8
+    // Dashed: 6 on, 4 off — well over a third of the columns carry the line's colour, and not the other's.
+    expect(pixels.amberOnWarn, JSON.stringify(pixels)).toBeGreaterThan(pixels.width / 3);
+    expect(pixels.redOnCeiling, JSON.stringify(pixels)).toBeGreaterThan(pixels.width / 3);
+    expect(pixels.redOnWarn, JSON.stringify(pixels)).toBeLessThan(pixels.width / 10);
+    expect(pixels.amberOnCeiling, JSON.stringify(pixels)).toBeLessThan(pixels.width / 10);
+
+    const state = page.locator("[data-testid=budget-state]");
+    await page.locator("[data-testid=budget-pause]").click();
+    await expect.poll(() => state.getAttribute("data-state"), SOON).toBe("paused");
+    expect(await budget()).toMatchObject({ state: "paused", pausedBy: "operator", spentUsd: SPENT_USD });
+    expect((await c.api<{ budgetPaused: boolean }>("GET", "/settings")).body.budgetPaused).toBe(true);
+    await expect.poll(() => page.locator("[data-testid=budget-resume]").isEnabled(), SOON).toBe(true);
+    await page.locator("[data-testid=budget-resume]").click();
+    await expect.poll(() => state.getAttribute("data-state"), SOON).toBe("warning");
+    const after = await budget();
+    expect(after).toMatchObject({ state: "warning", spentUsd: SPENT_USD });
+    expect(after.pausedBy).toBeUndefined();
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("the 80 % budget_warning is listed in the alerts panel and acknowledged from the page", async () => {
+    const warning = (await alerts()).find((a) => a.kind === "budget_warning");
+    expect(warning?.state).toBe("open");
+    const id = (warning as Alert).id;
+    const { page, errors } = await operatorPage("alerts");
+    const row = page.locator(`#alerts-panel [data-testid=alert-row][data-alert-id="${id}"]`);
+    await row.waitFor(SOON);
+    expect(await row.getAttribute("data-state")).toBe("open");
+    await row.locator("[data-testid=alert-ack]").click();
+    await expect.poll(async () => (await alerts()).find((a) => a.id === id)?.state, SOON).toBe("acknowledged");
+    await expect
+      .poll(() => page.locator(`[data-testid=alert-row][data-alert-id="${id}"]`).getAttribute("data-state"), SOON)
+      .toBe("acknowledged");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("the header shows the product's health; the fleet map shows the open breaker and releases the quarantined factory", async () => {
+    const listed = await factories();
+    expect(listed.find((x) => x.id === f.tripped.id)?.breakers).toContainEqual(
+      expect.objectContaining({ engine: "claude", state: "open" }),
+    );
+    expect(listed.find((x) => x.id === f.flaky.id)?.status).toBe("quarantined");
+    const health = (await c.api<{ status: string }>("GET", "/health")).body.status;
+    expect(["healthy", "degraded", "stalled"]).toContain(health);
+
+    const { page, errors } = await operatorPage("fleet");
+    await expect.poll(() => page.locator("header #health-badge").getAttribute("data-status"), SOON).toBe(health);
+    expect(((await page.locator("header #health-badge").textContent()) ?? "").toLowerCase()).toContain(health);
+
+    const badge = page.locator(`#breaker-${f.tripped.id}-claude`);
+    await badge.waitFor(SOON);
+    expect(await badge.getAttribute("data-state")).toBe("open");
+    expect(await badge.textContent()).toContain("breaker open");
+    expect(await page.locator(`li[data-factory=tripped] [data-testid=quarantine]`).count()).toBe(0);
+
+    const flaky = page.locator("li[data-factory=flaky]");
+    await flaky.locator("[data-testid=quarantine]").waitFor();
+    expect(await flaky.locator(".badge.status-quarantined").textContent()).toBe("quarantined");
+    await page.locator(`#release-${f.flaky.id}`).click();
+    await expect.poll(async () => (await factories()).find((x) => x.id === f.flaky.id)?.status, SOON).toBe("active");
+    await expect.poll(() => flaky.locator(".badge.status-active").count(), SOON).toBe(1);
+    expect(await flaky.locator("[data-testid=quarantine]").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("the lessons page lists a lesson from the API and adds one typed on the page", async () => {
+    type Lesson = { id: string; text: string; source: string };
+    const listed = async () => (await c.api<{ items: Lesson[] }>("GET", "/lessons")).body.items;
+    const added = await c.api<Lesson>("POST", "/lessons", { text: "Run npm ci before the tests" }, operator);
+    expect(added.status).toBe(201);
+    // GET …/lessons reads D1, filled by the outbox a moment after the POST: the page is opened once the API lists it.
+    await expect.poll(async () => (await listed()).some((l) => l.id === added.body.id), SOON).toBe(true);
+    const { page, errors } = await operatorPage("lessons");
+    const row = page.locator(`#lessons-list [data-lesson-id="${added.body.id}"]`);
+    await row.waitFor(SOON);
+    expect(await row.textContent()).toContain("Run npm ci before the tests");
+
+    const text = "Pin the Node version in CI";
+    await page.locator("#lesson-text").fill(text);
+    await page.locator("#lesson-add").click();
+    await expect.poll(() => page.locator("#lessons-status").textContent(), SOON).toMatch(/^Added les_/);
+    const id = ((await page.locator("#lessons-status").textContent()) ?? "").replace(/^Added (\S+)\.$/, "$1");
+    // Listed on the page at once (before D1 has it), and by the API as an operator's lesson.
+    expect(await page.locator(`#lessons-list [data-lesson-id="${id}"]`).textContent()).toContain(text);
+    await expect
+      .poll(async () => (await listed()).find((l) => l.id === id), SOON)
+      .toMatchObject({ text, source: "operator" });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("the metrics tiles under the header show the API's numbers", async () => {
+    const m = (
+      await c.api<{ seats: { busy: number; total: number }; queue: { depthByStage: Record<string, number> } }>(
+        "GET",
+        "/metrics",
+      )
+    ).body;
+    const { page, errors } = await operatorPage("jobs");
+    const tile = (label: string) =>
+      page.locator("#tiles .tile").filter({ has: page.locator(".tile-label", { hasText: label }) });
+    await expect
+      .poll(() => tile("seats busy").locator(".tile-value").textContent(), SOON)
+      .toBe(`${m.seats.busy}/${m.seats.total}`);
+    const queued = (m.queue.depthByStage.queued ?? 0) + (m.queue.depthByStage.blocked ?? 0);
+    expect(await tile("queued").locator(".tile-value").textContent()).toBe(String(queued));
+    expect(await tile("dispatch p50").locator(".tile-value").textContent()).toMatch(/^\d+(\.\d)? ms$/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
