@@ -74,6 +74,8 @@ describe("money and health end to end", () => {
 
   it("budgets, breakers, quarantine, stuck and a signed webhook, with real agents", async () => {
     const started = Date.now();
+    const laps: string[] = []; // seconds into the scenario each phase ended, for the log
+    const lap = (what: string) => laps.push(`${what} ${((Date.now() - started) / 1000).toFixed(1)}s`);
     // ---- the webhook first, so it hears every change from the first job on; then the short settings.
     const url = await hook.start();
     await ok(c.api("PUT", "/webhook", { url, secret: SECRET }));
@@ -124,6 +126,7 @@ describe("money and health end to end", () => {
     await ok(c.api("PUT", "/budget", { period: "day", ceilingUsd: 1000, onExhausted: "pause" }));
     expect((await probe.budget()).state).toBe("ok");
     await probe.resolved(warning.id);
+    lap("budget");
 
     // ==== 2. a job's own budget: $0.5, and an engine that spends $2 over 4 s ($0.5 a second).
     const spender = await submit(
@@ -148,6 +151,7 @@ describe("money and health end to end", () => {
     // Whoever saw the overrun first — the agent reading its engine's output, or the coordinator a progress report —
     // the job ends the same way; the coordinator says so in the job's log when it was first.
     const coordinatorFirst = (await c.events(spender.id)).some((e) => e.type === "job.budget_exceeded");
+    lap("job budget");
 
     // ==== 3. breakers: host-a's default engine fails twice → its breaker opens; unpinned work flows to host-b.
     const fails = [await submit({ title: "Fails on A 1", ...ON_A }, FAILING)];
@@ -167,6 +171,7 @@ describe("money and health end to end", () => {
     const closed = await probe.breakerOf(a.factoryId, "*");
     expect(closed === undefined || closed.state === "closed", JSON.stringify(closed)).toBe(true);
     await probe.resolved(tripped.id);
+    lap("breaker");
 
     // ==== 4. quarantine: host-b's error budget is 1 failure an hour; the 2nd quarantines it.
     await ok(c.api("PATCH", "/settings", { errorBudget: { maxFailures: 1 }, breaker: { failureThreshold: 100 } }));
@@ -186,6 +191,7 @@ describe("money and health end to end", () => {
     await done(afterRelease.id);
     expect(await probe.ranOn(afterRelease.id)).toEqual([b.factoryId]);
     await probe.resolved(quarantined.id);
+    lap("quarantine");
 
     // ---- a tracked job (tracker ingest goes through the dispatch queue): its stage echoes name the tracker item.
     const item = { source: "github", externalId: "acme/app#42", title: "Tracked issue", body: QUICK };
@@ -196,9 +202,11 @@ describe("money and health end to end", () => {
     });
     jobs.push(tracked);
     await done(tracked);
+    lap("tracker");
 
     // ==== 5. the hung engine: `stuck` (6 s without an event; the health pass runs on the alarm or the cron).
     const stuck = await probe.liveAlert("stuck", `job:${hung.id}`);
+    lap("stuck");
     expect((await c.job(hung.id)).stage).toBe("building");
     await ok(c.api("POST", `/alerts/${stuck.id}/ack`, {}));
     await c.act(hung.id, "cancel", ADMIN);
@@ -229,7 +237,7 @@ describe("money and health end to end", () => {
     const again = hook.attempts.filter((x, i) => hook.attempts.findIndex((y) => y.deliveryId === x.deliveryId) < i);
     const kinds = (await probe.alerts()).map((al) => `${al.kind} ${al.state}`);
     console.log(
-      `money-health scenario: ${Date.now() - started} ms, ${jobs.length} jobs, ${hook.deliveries.size} deliveries ` +
+      `money-health scenario: ${Date.now() - started} ms (${laps.join(", ")}), ${jobs.length} jobs, ${hook.deliveries.size} deliveries ` +
         `in ${hook.attempts.length} attempts (again: ${again.map((x) => `${x.body?.type} ${x.body?.alert?.kind ?? ""}`).join(", ")}); ` +
         `alerts: ${kinds.join(", ")}; the overspender was stopped first by ${coordinatorFirst ? "the coordinator" : "its agent"}`,
     );
