@@ -2,7 +2,7 @@
 // stuckAfterMinutes raises one `stuck` alert (deduplicated over passes), ack keeps it live and audited, activity
 // resolves it; a queued job past starvingAfterMinutes raises `starving` with its waiting reason; a product with work
 // waiting and nothing finished for 2 × the interval is `stalled`; a factory whose last heartbeat is set back is
-// degraded then down, and recovers; the alarm runs the pass when a threshold is due; passes tidy activity rows of
+// degraded then down, and recovers; the alarm runs the pass when a threshold is due, and a job that starts building brings it forward; passes tidy activity rows of
 // ended jobs and alerts resolved over 30 days ago.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -110,6 +110,25 @@ describe("stuck", () => {
     // The runtime may fire a due alarm on its own before this: either way only the alarm ran a pass here.
     await runDurableObjectAlarm(stub);
     expect((await alerts(product, "open")).map((x) => x.kind)).toContain("stuck");
+  });
+  it("brings the alarm forward when a job starts building after the last pass, so stuck is not a cron minute late", async () => {
+    const product = "al-deadline";
+    const settings = { health: { stuckAfterMinutes: 0.5 } }; // 30 s
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
+    await sweep(product); // a pass with nothing building: no stuck threshold ahead
+    const before = Date.now();
+    await building(product);
+    const after = Date.now();
+    const noted = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => ({
+      meta: Number(
+        state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'health_next_at'").one().value,
+      ),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(noted.meta).toBeGreaterThanOrEqual(before + 30_000);
+    expect(noted.meta).toBeLessThanOrEqual(after + 30_000);
+    expect(noted.alarm).not.toBeNull();
+    expect(noted.alarm as number).toBeLessThanOrEqual(noted.meta);
   });
 });
 

@@ -10,6 +10,7 @@ import { PRIORITY_VALUE } from "../../../core/router.ts";
 import { assertTransition } from "../../../core/stages.ts";
 import { enqueueEvent, enqueueSnapshot } from "../outbox/records.ts";
 import { clearAlert } from "../policies/alerts.ts";
+import { noteBuildingStarted } from "../policies/health-deadline.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 
@@ -73,6 +74,7 @@ export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {})
   // Leaving building ends "stuck", leaving the queue ends "starving": resolved in this very unit (policies/alerts).
   if (job.stage === "building") clearAlert(tx, "stuck", `job:${job.id}`);
   if (job.stage === "queued") clearAlert(tx, "starving", `job:${job.id}`);
+  if (to === "building") noteBuildingStarted(tx); // the alarm wakes by the time it could be stuck
   enqueueSnapshot(tx, next);
   enqueueEvent(tx, next.id, "job.stage", {
     from: job.stage,

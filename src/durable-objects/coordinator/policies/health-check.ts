@@ -19,9 +19,10 @@ import { HEARTBEAT } from "../../../core/lease.ts";
 import type { Job } from "../../../core/model.ts";
 import { listFactories } from "../factories/registry.ts";
 import { fleetSnapshot, waitingReasonFor } from "../jobs/waiting.ts";
-import { getMeta, getSettings, setMeta } from "../runtime/meta.ts";
+import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { clearAlert, liveAlertsOf, raiseAlert } from "./alerts.ts";
+import { setNextHealthAt } from "./health-deadline.ts";
 import { productHealthAt } from "./health-summary.ts";
 
 /** Rows read per check per pass: a pass stays a few ms even on a product with a huge backlog. */
@@ -32,19 +33,8 @@ const MINUTE = 60_000;
 const RESOLVED_KEPT_MS = 30 * 24 * 60 * MINUTE;
 /** Bookkeeping rows tidied per pass: bounded like the checks. */
 const TIDY_PER_PASS = 500;
-const NEXT_KEY = "health_next_at";
 
-/** Whether the alarm should run a pass now: a threshold noted by the last pass is due. */
-export function healthDue(sql: SqlStorage, now: number): boolean {
-  const at = Number(getMeta(sql, NEXT_KEY) ?? Number.NaN);
-  return Number.isFinite(at) && at <= now;
-}
-
-/** The next threshold instant noted by the last pass (ms), for the alarm; undefined for none. */
-export function nextHealthAt(sql: SqlStorage): number | undefined {
-  const at = Number(getMeta(sql, NEXT_KEY) ?? Number.NaN);
-  return Number.isFinite(at) ? at : undefined;
-}
+export { healthDue, nextHealthAt } from "./health-deadline.ts";
 
 export interface HealthPassResult {
   /** Conditions found holding this pass (each one's alert raised or refreshed). */
@@ -163,8 +153,7 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
 
   tidy(tx);
   const nextAt = due.length > 0 ? Math.min(...due) : undefined;
-  if (nextAt === undefined) tx.sql.exec("DELETE FROM meta WHERE key = ?", NEXT_KEY);
-  else setMeta(tx.sql, NEXT_KEY, String(nextAt));
+  setNextHealthAt(tx.sql, nextAt);
   return { ...r, nextAt };
 }
 
