@@ -55,10 +55,12 @@ describe("DAG view in a real browser", () => {
 
     const nodes = page.locator("svg.dag a.dag-node");
     await expect.poll(() => nodes.count(), { timeout: 20_000 }).toBe(4);
-    expect(await page.locator(`svg.dag a.dag-node.stage-blocked[data-job="${parent.id}"]`).count()).toBe(1);
-    expect(await page.locator("svg.dag a.dag-node.stage-queued").count()).toBe(1); // Build: no deps
-    expect(await page.locator("svg.dag path.dag-dep").count()).toBe(3);
-    expect(await page.locator("svg.dag path.dag-child").count()).toBe(3);
+    // Each count polled: a queue-version refresh may be re-drawing the graph at the instant it is counted.
+    const count = (sel: string) => expect.poll(() => page.locator(sel).count(), { message: sel, timeout: 20_000 });
+    await count(`svg.dag a.dag-node.stage-blocked[data-job="${parent.id}"]`).toBe(1);
+    await count("svg.dag a.dag-node.stage-queued").toBe(1); // Build: no deps
+    await count("svg.dag path.dag-dep").toBe(3);
+    await count("svg.dag path.dag-child").toBe(3);
 
     const build = page.locator("svg.dag a.dag-node.stage-queued");
     const buildId = await build.getAttribute("data-job");
