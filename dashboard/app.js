@@ -32,6 +32,8 @@ let unmountTiles = null;
 let stopHealth = null;
 /** The route path last rendered (without its query). */
 let lastPath = "";
+/** Whether the current session's first data has arrived (route() draws only then). */
+let liveReady = false;
 
 function teardown() {
   cleanup?.();
@@ -71,9 +73,12 @@ function start(s) {
   const badge = document.getElementById("health-badge");
   if (badge) stopHealth = mountHealth(badge, l);
   replace(main, h("p", { class: "muted" }, "Loading…"));
+  liveReady = false;
   l.start();
   void l.ready.then(() => {
-    if (live === l) route();
+    if (live !== l) return;
+    liveReady = true;
+    route(); // whatever the hash is by now: a change while loading is not drawn twice
   });
 }
 
@@ -132,7 +137,11 @@ function route() {
 setUnauthorizedHandler((err) => {
   if (live) signOut(`Signed out: ${err.readable}`);
 });
-window.addEventListener("hashchange", route);
+// Before the first data arrives, `ready` routes to the hash of that moment; routing on a change too would draw the
+// page twice, swapping its elements under whoever already holds them.
+window.addEventListener("hashchange", () => {
+  if (liveReady) route();
+});
 // The skip link must not touch the hash: the hash is the route.
 document.querySelector(".skip")?.addEventListener("click", (ev) => {
   ev.preventDefault();

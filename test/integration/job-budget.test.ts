@@ -3,7 +3,8 @@
 // `budget_exceeded` — over HTTP PATCH and over a WebSocket progress frame, and for a completion report too (never a
 // success) — with the checkpoint kept, a `job.budget_exceeded` event in its feed saying why, and no retry. A progress
 // report loses its lease (the old epoch fenced, a cancel pushed to a connected holder); a final report ends its own
-// lease, so its resend is acknowledged as a duplicate. A report within every limit changes nothing of that.
+// lease, so its resend is acknowledged as a duplicate. A report within every limit changes nothing of that. The
+// `job_budget_exceeded` alert is resolved by an operator's requeue.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit, until } from "./client";
@@ -58,6 +59,18 @@ describe("a per-job budget, enforced by the coordinator", () => {
     const why = (await events(product, job.id)).find((e) => e.type === "job.budget_exceeded");
     expect(why?.data).toMatchObject({ limit: "usd", used: 2.5, max: 2 });
     expect(String(why?.data.why)).toContain("exceeds the job budget");
+    // The alert it raised stays open until an operator answers it: a requeue resolves it in the same unit.
+    type Alerts = { alerts: Array<{ kind: string; subject: string; state: string }> };
+    const alertOf = async () =>
+      (await api<Alerts>("GET", `${P(product)}/alerts?state=resolved`, { token: ADMIN })).body.alerts.find(
+        (a) => a.kind === "job_budget_exceeded" && a.subject === `job:${job.id}`,
+      );
+    const open = await api<Alerts>("GET", `${P(product)}/alerts?state=open`, { token: ADMIN });
+    expect(open.body.alerts.map((a) => a.kind)).toContain("job_budget_exceeded");
+    expect(await alertOf()).toBeUndefined();
+    const requeued = await api("POST", `${P(product)}/jobs/${job.id}/actions/requeue`, { token: ADMIN, json: {} });
+    expect(requeued.status).toBe(200);
+    expect(await alertOf()).toMatchObject({ state: "resolved" });
   });
 
   it("over a WebSocket: progress past budget.tokens pushes a cancel and keeps the checkpoint", async () => {

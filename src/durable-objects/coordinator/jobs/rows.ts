@@ -71,9 +71,13 @@ export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {})
   if (to === "queued") next.queuedAt = changes.queuedAt ?? tx.now;
   saveJob(tx.sql, next);
   bumpQueueVersion(tx.sql);
-  // Leaving building ends "stuck", leaving the queue ends "starving": resolved in this very unit (policies/alerts).
+  // Leaving building ends "stuck", leaving the queue ends "starving", leaving a budget failure ends its alert:
+  // resolved in this very unit (policies/alerts).
   if (job.stage === "building") clearAlert(tx, "stuck", `job:${job.id}`);
   if (job.stage === "queued") clearAlert(tx, "starving", `job:${job.id}`);
+  // An operator's requeue of a job ended over its budget is the answer to that alert.
+  if (job.stage === "failed" && job.lastResult?.outcome === "budget_exceeded")
+    clearAlert(tx, "job_budget_exceeded", `job:${job.id}`);
   if (to === "building") noteBuildingStarted(tx); // the alarm wakes by the time it could be stuck
   enqueueSnapshot(tx, next);
   enqueueEvent(tx, next.id, "job.stage", {
