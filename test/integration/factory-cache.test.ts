@@ -9,6 +9,7 @@ import { updateFactory } from "../../src/durable-objects/coordinator/factories/r
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import { ADMIN, api, enroll, getJob, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
+import { dispatchSettled } from "./state";
 
 const setStatus = (product: string, id: string, status: string) =>
   api("POST", `${P(product)}/factories/${id}/status`, { token: ADMIN, json: { status } });
@@ -23,6 +24,7 @@ describe("dispatch from cached factory records", () => {
 
     expect((await setStatus(product, f.factoryId, "quarantined")).status).toBe(200);
     const held = await submit(product, { title: "held" });
+    await dispatchSettled(product);
     expect((await getJob(product, held.id)).stage).toBe("queued");
 
     expect((await setStatus(product, f.factoryId, "active")).status).toBe(200);
@@ -78,6 +80,7 @@ describe("dispatch from cached factory records", () => {
     await socket.next<AssignFrame>("assign");
     expect((await api("DELETE", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })).status).toBe(200);
     const later = await submit(product, { title: "later" });
+    await dispatchSettled(product);
     expect((await getJob(product, later.id)).stage).toBe("queued");
     socket.close();
   });

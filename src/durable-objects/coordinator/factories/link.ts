@@ -51,6 +51,28 @@ export class FactoryLink {
     pushWork(this.readySockets(), this.units);
   }
 
+  /** A pass is scheduled and has not run yet (`requestDispatch`). */
+  private passDue = false;
+
+  /**
+   * One dispatch pass for every unit that moved the queue within this macrotask (issue 12 item 3): a burst of
+   * `POST …/jobs` costs one pass, not one each. The pass runs after the units' answers went out, which keeps
+   * "answer before dispatching"; a unit that moves the queue after the pass started schedules the next one.
+   */
+  requestDispatch(): void {
+    if (this.passDue) return;
+    this.passDue = true;
+    setTimeout(() => {
+      this.passDue = false;
+      try {
+        this.dispatch();
+      } catch (err) {
+        // Nothing was assigned (the pass is one transaction); the next unit, connect or alarm passes again.
+        console.error(`dispatch pass failed for ${this.units.productId}: ${String(err)}`);
+      }
+    }, 0);
+  }
+
   /** Factories with a greeted, work-ready WebSocket: what push dispatch sends to (read by jobs/waiting). */
   workReadyIds(): Set<string> {
     return new Set(this.readySockets().keys());

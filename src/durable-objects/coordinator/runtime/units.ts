@@ -12,7 +12,7 @@ import type { Tx } from "./tx.ts";
 
 /** What runs after a unit commits (wired by runtime/composition). */
 export interface UnitHooks {
-  /** The unit moved the queue version (a job created or a stage changed): work may be pushed. */
+  /** The unit moved the queue version (a job created or a stage changed): work may be pushed (one pass per macrotask). */
   onMoved(): void;
   /** Every committed unit: ship what it put in the outbox, keep the alarm armed. */
   onCommitted(): Promise<void>;
