@@ -26,6 +26,7 @@ import {
   send,
   workReadySockets,
 } from "./sockets.ts";
+import { DispatchThrottle } from "./throttle.ts";
 
 export class FactoryLink {
   /**
@@ -35,6 +36,10 @@ export class FactoryLink {
    * only fails its `send`, and factories/push gives its work back — as it did when the map was read per pass.
    */
   private ready: ReturnType<typeof workReadySockets> | undefined;
+  private readonly throttle = new DispatchThrottle(
+    () => this.dispatch(),
+    () => this.units.productId,
+  );
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -51,26 +56,9 @@ export class FactoryLink {
     pushWork(this.readySockets(), this.units);
   }
 
-  /** A pass is scheduled and has not run yet (`requestDispatch`). */
-  private passDue = false;
-
-  /**
-   * One dispatch pass for every unit that moved the queue within this macrotask (issue 12 item 3): a burst of
-   * `POST …/jobs` costs one pass, not one each. The pass runs after the units' answers went out, which keeps
-   * "answer before dispatching"; a unit that moves the queue after the pass started schedules the next one.
-   */
+  /** Dispatch for a unit that moved the queue: a leading and a trailing pass per macrotask (factories/throttle). */
   requestDispatch(): void {
-    if (this.passDue) return;
-    this.passDue = true;
-    setTimeout(() => {
-      this.passDue = false;
-      try {
-        this.dispatch();
-      } catch (err) {
-        // Nothing was assigned (the pass is one transaction); the next unit, connect or alarm passes again.
-        console.error(`dispatch pass failed for ${this.units.productId}: ${String(err)}`);
-      }
-    }, 0);
+    this.throttle.request();
   }
 
   /** Factories with a greeted, work-ready WebSocket: what push dispatch sends to (read by jobs/waiting). */
