@@ -6,9 +6,10 @@
  * macrotask ends only marks the trailing pass due (one `setTimeout(0)`), so a burst of `POST …/jobs` handled
  * together costs two passes, not one each; a move after the trailing pass starts opens the next macrotask.
  *
- * Not trailing-only: a pass in a timer of its own is another event and another durable commit for every pass,
- * and a quick-bench run of that variant lost about a third of its throughput (bench/README.md, "Issue 12
- * progress"). With the leading pass, a unit that arrives alone is dispatched exactly as before.
+ * Not trailing-only: then every pass runs in a timer of its own — another event, and another durable commit,
+ * per pass — and the one quick-bench run of that variant, on a loaded box, gave 128 jobs/s against 195 before
+ * it (bench/README.md, "Issue 12 progress"; noisy, and the extra commit is the suspected cause, not a proven
+ * one). With the leading pass, a unit that arrives alone is dispatched exactly as before.
  *
  * `passDue` is read by tests (test/integration/state `dispatchSettled`) to wait for the trailing pass.
  */
