@@ -25,10 +25,18 @@ export async function createProduct(t: Target, product: string): Promise<void> {
   if (r.status !== 201 && r.status !== 200) throw new Error(`create product ${product}: HTTP ${r.status}`);
 }
 
-export async function enroll(t: Target, product: string, name: string, seats: number): Promise<string> {
+/** Enrollment is the factory's grant: a capability it will declare must be enrolled, or it waits for approval. */
+export async function enroll(
+  t: Target,
+  product: string,
+  name: string,
+  seats: number,
+  capabilities: readonly string[] = [],
+): Promise<string> {
   const r = await api<{ token: string }>(t.base, "POST", `${productPath(product)}/factories/enroll`, t.admin, {
     name,
     seats,
+    capabilities,
   });
   if (r.status !== 201) throw new Error(`enroll ${name}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.token;
@@ -70,7 +78,8 @@ export async function startFactory(
   name: string,
   opts: WsFactoryOptions,
 ): Promise<WsFactory> {
-  return connect(t, product, await enroll(t, product, name, opts.seats ?? 1), opts);
+  // Scenario 5's workers declare `bench:worker`; enrolled without it they were never routed a job (0 assigned).
+  return connect(t, product, await enroll(t, product, name, opts.seats ?? 1, opts.capabilities ?? []), opts);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import { alertCommands } from "./commands/alerts.ts";
+import { batch } from "./commands/batch.ts";
 import { budgetCommands } from "./commands/budget.ts";
 import { deadLetters } from "./commands/dead-letters.ts";
 import { explain } from "./commands/explain.ts";
@@ -44,6 +45,7 @@ export const COMMANDS: readonly Command[] = [
   ...tokenCommands,
   ...productCommands,
   queueState,
+  batch,
   ...settingsCommands,
   ...budgetCommands,
   history,

@@ -17,6 +17,7 @@ import type { Candidate } from "../core/router.ts";
 import type { SerialGate } from "../core/serial-gates.ts";
 import type { ProductSettings, SettingsPatch } from "../core/settings.ts";
 import type { JOB_ACTIONS, PatchJobBody } from "./api.ts";
+import type { BatchView } from "./api-batches.ts";
 import type { JobEvent } from "./protocol.ts";
 import type {
   Explanation,
@@ -287,6 +288,10 @@ export class GigafactoryClient {
     if (opts.after !== undefined) headers["last-event-id"] = String(opts.after);
     const url = this.productUrl(`/jobs/${enc(id)}/events/stream`, { after: opts.after });
     return this.send("GET", url, { headers, signal: opts.signal });
+  }
+  /** A bulk batch by the `batchId` its `jobs:batch` answer gave: each item with its job once it exists (viewer). */
+  getBatch(id: string): Promise<BatchView> {
+    return this.call("GET", `/batches/${enc(id)}`);
   }
   queueState(): Promise<{ version: number }> {
     return this.call("GET", "/queue-state");

@@ -96,6 +96,16 @@ export const INTAKE_OPS: Op[] = [
     body: BatchBody,
   },
   {
+    method: "get",
+    path: `${P}/batches/{batchId}`,
+    summary:
+      "A bulk batch by the batchId its jobs:batch answer gave: {id, createdAt, total, created, queued, rejected, " +
+      "items: [{index, key?, status: created | queued | rejected, jobId?, code?}], done} — done once no item is " +
+      "still queued (every job the batch will create exists). 404 not_found for an unknown or pruned batch " +
+      "(kept as long as its idempotency keys)",
+    role: "viewer",
+  },
+  {
     method: "post",
     path: `${P}/tracker/ingest`,
     summary:

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { ADMIN, api, enroll, getJob, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory, type TestSocket } from "./sockets";
+import { dispatchSettled } from "./state";
 
 type CancelFrame = { type: "cancel"; jobId: string; leaseEpoch: number; reason: string };
 
@@ -45,7 +46,8 @@ describe("preemption", () => {
     const product = "preempt-off";
     const { socket, victim } = await busyFactory(product);
     const crit = await submit(product, { title: "crit", priority: "critical", requires: ["gpu"] });
-    // Dispatch runs inside the submit's request, before it answers: the state now is the decision.
+    // Dispatch runs after the submit answered (one pass per macrotask): once it ran, the state is the decision.
+    await dispatchSettled(product);
     expect((await getJob(product, crit.id)).stage).toBe("queued");
     expect((await getJob(product, victim.id)).stage).toBe("building");
     expect(seen(socket, "cancel")).toEqual([]);
@@ -147,6 +149,7 @@ describe("preemption", () => {
     expect((await getJob(product, c2.id)).stage).toBe("assigned");
     // Now only critical jobs run: a third critical job waits, nobody is evicted.
     const c3 = await submit(product, { title: "c3", priority: "critical", requires: ["gpu"] });
+    await dispatchSettled(product);
     expect((await getJob(product, c3.id)).stage).toBe("queued");
     expect(seen(socket, "cancel")).toEqual([]);
     socket.close();
@@ -163,6 +166,7 @@ describe("preemption", () => {
     const other = await connectFactory(product, g.token, { capabilities: ["gpu"] });
     expect((await other.socket.next<AssignFrame>("assign")).assignments[0]!.job.id).toBe(victim.id);
     const crit2 = await submit(product, { title: "crit2", priority: "critical", requires: ["gpu"] });
+    await dispatchSettled(product);
     expect((await getJob(product, crit2.id)).stage).toBe("queued");
     expect(seen(other.socket, "cancel")).toEqual([]);
     const why = await api<{ preemption: Record<string, unknown> }>("GET", `${P(product)}/jobs/${crit2.id}/explain`, {
@@ -192,6 +196,7 @@ describe("preemption", () => {
     g.socket.send({ type: "release", id: "r", jobId: crit.id, leaseEpoch: a.leaseEpoch, reason: "no free seat" });
     await g.socket.next("ack");
     expect((await g.socket.next<AssignFrame>("assign")).assignments[0]!.job.id).toBe(g.victim.id);
+    await dispatchSettled(product);
     expect((await getJob(product, crit.id)).stage).toBe("queued");
     expect(seen(f.socket, "cancel")).toEqual([]);
     const why = await api<{ preemption: Record<string, unknown> }>("GET", `${P(product)}/jobs/${crit.id}/explain`, {

@@ -32,3 +32,20 @@ export async function lapseExclusions(product: string, jobId: string): Promise<v
     state.storage.sql.exec("UPDATE exclusions SET until = ? WHERE job_id = ?", Date.now() - 1, jobId);
   });
 }
+
+/**
+ * Wait until the trailing dispatch pass that units schedule when they move the queue (factories/throttle, one
+ * per macrotask) has run — so a test can read "this job was not dispatched" as the pass's decision, not its delay.
+ */
+export async function dispatchSettled(product: string): Promise<void> {
+  const stub = env.COORDINATOR.getByName(product);
+  const due = () =>
+    runInDurableObject(
+      stub,
+      (instance) => (instance as unknown as { link: { throttle: { passDue: boolean } } }).link.throttle.passDue,
+    );
+  for (let i = 0; i < 1000 && (await due()); i++) {
+    /* each check is one event on the object: the scheduled pass runs between them */
+  }
+  if (await due()) throw new Error(`the dispatch pass of ${product} never ran`);
+}

@@ -12,6 +12,9 @@
  * reported with its job (and not queued twice), a different request under a known key is
  * refused (409 `conflict`). A changed request that races its first one into the queue
  * cannot be refused here; the consumer dead-letters it with code `conflict`.
+ *
+ * The answer's `batchId` can be read back (`GET …/batches/{batchId}`, coordinator/jobs/batches): each item with
+ * its job once the queue delivered it, and `done` when no item is still on its way.
  */
 import { and, desc, eq, gte } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -20,13 +23,14 @@ import { z } from "zod";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { deadLetters } from "../../history/schema.ts";
-import { BatchBody, DeadLettersQuery, TrackerIngestBody } from "../../shared/api.ts";
+import { BatchBody, DeadLettersQuery, EntityId, TrackerIngestBody } from "../../shared/api.ts";
+import type { BatchItemRecord } from "../../shared/api-batches.ts";
 import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../../shared/request-hash.ts";
 import { type AppEnv, actorOf, coordinatorFor, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
 import { chunkForQueue, type DispatchMessage, maxItemBytes, SEND_OPTIONS, sendBatches } from "../queues/messages.ts";
-import { assertJsonWithin, query, readJson } from "../validate.ts";
+import { assertJsonWithin, param, query, readJson } from "../validate.ts";
 
 /** A batch request may carry this much; larger imports are split by the client. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -106,6 +110,15 @@ bulk.post("/jobs:batch", async (c) => {
       : o;
   });
   const ok = items.filter((o) => o.status === "queued" || o.status === "exists");
+  // Recorded before the answer, so the batch id the client gets can be read at once (GET …/batches/{batchId}).
+  const hashes = new Map([...fresh].map(([key, e]) => [key, e.hash]));
+  await unwrap(
+    c.get("coordinator").recordBatch(
+      productId,
+      batchId,
+      items.map((o) => batchRecord(o, hashes)),
+    ),
+  );
   return c.json(
     {
       batchId,
@@ -117,6 +130,23 @@ bulk.post("/jobs:batch", async (c) => {
     202,
   );
 });
+
+/** `GET …/batches/{batchId}` (viewer): every item of a bulk batch with its job once it exists, and `done`. */
+bulk.get("/batches/:batchId", async (c) => {
+  requireRole(c, "viewer");
+  const id = param(c, "batchId", EntityId);
+  return c.json(await unwrap(c.get("coordinator").getBatch(c.get("productId"), id)));
+});
+
+function batchRecord(o: Outcome, hashes: ReadonlyMap<string, string>): BatchItemRecord {
+  const key = o.idempotencyKey;
+  const hash = key === undefined ? undefined : hashes.get(key);
+  const named = { index: o.index, ...(key !== undefined ? { key } : {}), ...(hash ? { hash } : {}) };
+  if (o.status === "queued" || o.status === "exists") {
+    return { ...named, status: o.status, ...("jobId" in o && o.jobId ? { jobId: o.jobId } : {}) };
+  }
+  return { ...named, status: "rejected", code: "code" in o ? o.code : "rejected" };
+}
 
 function refusal(err: DomainError): { status: number; code: string; detail: string; idempotencyKey?: string } {
   const key = err.details?.idempotencyKey;

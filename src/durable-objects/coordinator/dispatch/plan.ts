@@ -18,12 +18,12 @@
 import type { Factory, Job } from "../../../core/model.ts";
 import { PRIORITY_VALUE, rankFactories } from "../../../core/router.ts";
 import type { Assignment } from "../../../shared/protocol.ts";
-import { listFactories } from "../factories/registry.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { assignJob, dueJobIdsByUrgency, routeContext } from "./claim.ts";
+import { FreeSeats } from "./free-seats.ts";
 import { type Eviction, preemptFor } from "./preempt.ts";
 import { MAX_SCAN as SCAN_LIMIT } from "./urgency-order.ts";
 
@@ -54,35 +54,37 @@ function* criticalDueIds(tx: Tx): Generator<string> {
   for (const r of rows) yield r.id;
 }
 
-export function planAndAssign(tx: Tx, connected: ReadonlyMap<string, { leaseTtlSeconds?: number }>): DispatchPlan {
+/** `connected`: the factories with a live, greeted WebSocket, by id, with the TTL (s) each one's hello asked for. */
+export function planAndAssign(
+  tx: Tx,
+  connected: ReadonlyMap<string, { att: { leaseTtlSeconds?: number } }>,
+): DispatchPlan {
   const plan: DispatchPlan = { evictions: [], assigns: new Map() };
-  const live: Factory[] = [];
-  for (const f of listFactories(tx.sql, tx.now)) {
-    // A connected factory is alive whatever its last heartbeat says.
-    if (connected.has(f.id) && f.status === "active")
-      live.push({ ...f, health: f.health === "down" ? "ok" : f.health });
-  }
-  const free = live.filter((f) => f.load < f.seats);
+  // Free seats from cached factory documents, indexed by capability (dispatch/free-seats): no row read per idle factory.
+  const free = new FreeSeats(tx.sql, connected, tx.now);
   // With preemption on, a critical job may still be placed when every seat is taken (core/preemption).
   const preemption = getSettings(tx.sql).preemption;
-  if (free.length === 0 && !preemption) return plan;
+  if (free.size === 0 && !preemption) return plan;
+  let live: Factory[] | undefined;
   const ctx = routeContext(tx);
   const busy = new Set(ctx.busySerialKeys);
   let scanned = 0;
   const ids =
-    free.length === 0
+    free.size === 0
       ? criticalDueIds(tx)
       : dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0, SCAN_LIMIT, ctx.agingHorizonMs);
   for (const id of ids) {
-    if ((free.length === 0 && !preemption) || scanned++ >= MAX_SCAN) break;
+    if ((free.size === 0 && !preemption) || scanned++ >= MAX_SCAN) break;
     let job: Job | undefined = loadJob(tx.sql, id);
-    if (!job || (free.length === 0 && job.priority !== "critical")) continue;
+    if (!job || (free.size === 0 && job.priority !== "critical")) continue;
     const routeCtx = { ...ctx, busySerialKeys: busy };
-    const best = rankFactories(job, free, routeCtx).ranked[0];
-    let factory = best ? free.find((f) => f.id === best.factoryId) : undefined;
+    const candidates = free.candidatesFor(job);
+    const best = candidates.length > 0 ? rankFactories(job, candidates, routeCtx).ranked[0] : undefined;
+    let factory = best ? candidates.find((f) => f.id === best.factoryId) : undefined;
     if (!factory) {
       // The victim's seat goes to this job: the factory's load is unchanged (one lease out, one in).
-      const won = preemption ? preemptFor(tx, job, live, routeCtx) : undefined;
+      live ??= preemption && job.priority === "critical" ? free.live() : undefined;
+      const won = live ? preemptFor(tx, job, live, routeCtx) : undefined;
       if (!won) continue;
       plan.evictions.push(won.eviction);
       job = won.job;
@@ -90,7 +92,7 @@ export function planAndAssign(tx: Tx, connected: ReadonlyMap<string, { leaseTtlS
       factory.load -= 1;
     }
     // The job's governing TTL (manifest, else product), shortened only if this connection's hello asked for less.
-    const { job: assigned, lease } = assignJob(tx, job, factory.id, connected.get(factory.id)?.leaseTtlSeconds);
+    const { job: assigned, lease } = assignJob(tx, job, factory.id, connected.get(factory.id)?.att.leaseTtlSeconds);
     if (assigned.serialKey) busy.add(assigned.serialKey);
     const list = plan.assigns.get(factory.id) ?? [];
     list.push({
@@ -102,8 +104,7 @@ export function planAndAssign(tx: Tx, connected: ReadonlyMap<string, { leaseTtlS
     });
     plan.assigns.set(factory.id, list);
     factory.load += 1;
-    const at = free.indexOf(factory);
-    if (factory.load >= factory.seats && at >= 0) free.splice(at, 1);
+    free.took(factory);
   }
   return plan;
 }

@@ -26,31 +26,57 @@ import {
   send,
   workReadySockets,
 } from "./sockets.ts";
+import { DispatchThrottle } from "./throttle.ts";
 
 export class FactoryLink {
+  /**
+   * The work-ready sockets, kept between passes (issue 12 item 4: reading 1,000 attachments per dispatch pass was
+   * a cost of idle sockets). Only this class marks a socket greeted, draining or replaced, or closes one, and each
+   * such place forgets it; a socket the peer closed is forgotten in `closed`. A socket that went away before that
+   * only fails its `send`, and factories/push gives its work back — as it did when the map was read per pass.
+   */
+  private ready: ReturnType<typeof workReadySockets> | undefined;
+  private readonly throttle = new DispatchThrottle(
+    () => this.dispatch(),
+    () => this.units.productId,
+  );
+
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly units: Units,
   ) {}
 
+  private readySockets(): ReturnType<typeof workReadySockets> {
+    this.ready ??= workReadySockets(this.ctx);
+    return this.ready;
+  }
+
   /** A dispatch pass: the most urgent due work pushed to work-ready sockets (factories/push). */
   dispatch(): void {
-    pushWork(this.ctx, this.units);
+    pushWork(this.readySockets(), this.units);
+  }
+
+  /** Dispatch for a unit that moved the queue: a leading and a trailing pass per macrotask (factories/throttle). */
+  requestDispatch(): void {
+    this.throttle.request();
   }
 
   /** Factories with a greeted, work-ready WebSocket: what push dispatch sends to (read by jobs/waiting). */
   workReadyIds(): Set<string> {
-    return new Set(workReadySockets(this.ctx).keys());
+    return new Set(this.readySockets().keys());
   }
 
   /** Push a frame to a factory's sockets (cancel, drain), or revoke and close them. */
   notify(factoryId: string, frame: Parameters<typeof notifyFactory>[2], close?: boolean): void {
+    if (close) this.ready = undefined;
     notifyFactory(this.ctx, factoryId, frame, close ? { code: CLOSE.revoked, reason: "revoked" } : undefined);
   }
 
   /** The sweep: close sockets of factories silent for 3 heartbeat intervals (factories/sockets). */
   closeStale(): number {
-    return closeStaleSockets(this.ctx, this.units.sql);
+    const closed = closeStaleSockets(this.ctx, this.units.sql);
+    if (closed > 0) this.ready = undefined;
+    return closed;
   }
 
   /** Upgrade, after the Worker authenticated the factory (it passes the id in a header). */
@@ -101,6 +127,7 @@ export class FactoryLink {
         return;
       }
       ws.serializeAttachment({ ...att, draining: true });
+      this.ready = undefined;
       if (frame.id) send(ws, { type: "ack", id: frame.id });
       return;
     }
@@ -163,6 +190,7 @@ export class FactoryLink {
       (done) => {
         if (!done.ok) return;
         replaceOthers(this.ctx, ws, att.factoryId);
+        this.ready = undefined;
         // The product's TTL governs (core/settings `grantedLeaseTtl`); the hello may only ask for shorter.
         const leaseTtlSeconds = hello.leaseTtlSeconds;
         ws.serializeAttachment({ ...att, helloed: true, leaseTtlSeconds, connection: done.value.connection });
@@ -188,6 +216,7 @@ export class FactoryLink {
   }
 
   async closed(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.ready = undefined;
     try {
       ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
     } catch {
@@ -196,6 +225,7 @@ export class FactoryLink {
   }
 
   async errored(ws: WebSocket): Promise<void> {
+    this.ready = undefined;
     try {
       ws.close(1011, "socket error");
     } catch {

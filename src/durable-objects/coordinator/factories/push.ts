@@ -11,13 +11,12 @@ import { giveBack } from "../dispatch/lease-ops.ts";
 import { planAndAssign } from "../dispatch/plan.ts";
 import { requireJob } from "../jobs/rows.ts";
 import type { Units } from "../runtime/units.ts";
-import { send, workReadySockets } from "./sockets.ts";
+import { send, type workReadySockets } from "./sockets.ts";
 
-export function pushWork(state: DurableObjectState, units: Units): void {
-  const ready = workReadySockets(state);
+/** `ready`: the work-ready sockets by factory id (factories/sockets `workReadySockets`, kept by factories/link). */
+export function pushWork(ready: ReturnType<typeof workReadySockets>, units: Units): void {
   if (ready.size === 0 || units.productId === "") return;
-  const connected = new Map([...ready].map(([id, { att }]) => [id, { leaseTtlSeconds: att.leaseTtlSeconds }]));
-  const plan = units.transact((tx) => planAndAssign(tx, connected));
+  const plan = units.transact((tx) => planAndAssign(tx, ready));
   // A preempted victim's `cancel` goes first, on the socket its seat's new job is pushed on: the factory stops
   // the victim (its seat then counts as free there) before it reads the `assign` for that seat.
   for (const e of plan.evictions) {

@@ -10,6 +10,7 @@ import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import { factoryHealth, recordExpiry } from "../../../core/lease.ts";
 import type { Factory, FactoryStatus } from "../../../core/model.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
+import { forgetCachedFactory } from "./cache.ts";
 
 /**
  * The stored document. `capabilities` and `seats` are the effective values the router uses, recomputed
@@ -77,7 +78,9 @@ export function listFactories(sql: SqlStorage, now: number): Factory[] {
     .map((r) => rowToFactory(sql, r.doc, now, loads));
 }
 
+/** The table's one write path with `deleteFactory`: both tell factories/cache, so no cached document outlives a write. */
 export function storeFactory(sql: SqlStorage, f: StoredFactory, tokenHash?: string | null): void {
+  forgetCachedFactory(sql, f.id);
   const doc = JSON.stringify({ ...f, load: undefined, health: undefined });
   if (tokenHash === undefined) {
     sql.exec("UPDATE factories SET name = ?, status = ?, doc = ? WHERE id = ?", f.name, f.status, doc, f.id);
@@ -153,6 +156,7 @@ export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, st
 }
 
 export function deleteFactory(tx: Tx, id: string): void {
+  forgetCachedFactory(tx.sql, id);
   tx.sql.exec("DELETE FROM factories WHERE id = ?", id);
 }
 

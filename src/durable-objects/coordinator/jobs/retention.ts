@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/coordinator/jobs/retention
  * The pruning pass the cron runs for each product (core/retention gives the cut-offs): expired or used enrollment
- * codes deleted, old idempotency keys forgotten, and the feeds of jobs terminal for longer than the policy purged
+ * codes deleted, old idempotency keys forgotten (and the bulk batches read through them), and the feeds of jobs terminal for longer than the policy purged
  * (each JobFeed's `purge`: storage and artifact bytes). Every step is bounded per pass and idempotent, so a deep
  * backlog drains over a few passes and overlapping passes are harmless.
  *
@@ -16,6 +16,7 @@ import type { RetentionCutoffs } from "../../../core/retention.ts";
 import { feedName } from "../../../shared/coordinator-rpc.ts";
 import { getMeta, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { pruneBatches } from "./batches.ts";
 
 /** Rows deleted or updated per statement and pass: keeps one pass to milliseconds however large the backlog. */
 const ROWS_PER_PASS = 1000;
@@ -28,6 +29,8 @@ const TERMINAL_SQL = TERMINAL_STAGES.map((s) => `'${s}'`).join(", ");
 export interface PrunedRows {
   enrollmentCodes: number;
   idempotencyKeys: number;
+  /** Bulk batches forgotten with the keys they are read through (jobs/batches). */
+  batches: number;
 }
 
 /** Deletes used codes and codes expired before the cut-off; forgets keys of jobs created before theirs. */
@@ -52,7 +55,7 @@ export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
     cut.keysCreatedBefore,
     ROWS_PER_PASS,
   ).rowsWritten;
-  return { enrollmentCodes, idempotencyKeys };
+  return { enrollmentCodes, idempotencyKeys, batches: pruneBatches(tx, cut.keysCreatedBefore) };
 }
 
 export interface SettledJob {

@@ -27,7 +27,7 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.units = new Units(ctx.storage, {
-      onMoved: () => this.link.dispatch(),
+      onMoved: () => this.link.requestDispatch(),
       onCommitted: () => this.afterCommit(),
     });
     this.clock = new AlarmClock(ctx.storage, (now) => this.outbox.dueAt(now));

@@ -12,6 +12,7 @@
  * New tables use CREATE … IF NOT EXISTS, so an existing coordinator gains them
  * on its next start.
  */
+import { BATCHES_SQL } from "../jobs/batches.ts";
 
 export const SCHEMA_VERSION = 2;
 
@@ -224,6 +225,7 @@ CREATE INDEX IF NOT EXISTS lessons_by_key ON lessons(trigger, subject, updated_a
  */
 export function applySchema(sql: SqlStorage): void {
   sql.exec(SCHEMA_SQL);
+  sql.exec(BATCHES_SQL); // jobs/batches owns its tables' definition
   keyRunsByEpoch(sql);
 }
 

@@ -5,13 +5,14 @@
  * (`onMoved`: the queue version moved, so a dispatch pass; `onCommitted`: ship the outbox, keep the alarm).
  */
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
+import { forgetAllCachedFactories } from "../factories/cache.ts";
 import { queueVersion } from "./meta.ts";
 import { applySchema } from "./schema.ts";
 import type { Tx } from "./tx.ts";
 
 /** What runs after a unit commits (wired by runtime/composition). */
 export interface UnitHooks {
-  /** The unit moved the queue version (a job created or a stage changed): work may be pushed. */
+  /** The unit moved the queue version (a job created or a stage changed): work may be pushed (one pass per macrotask). */
   onMoved(): void;
   /** Every committed unit: ship what it put in the outbox, keep the alarm armed. */
   onCommitted(): Promise<void>;
@@ -42,7 +43,17 @@ export class Units {
 
   /** `fn` in one synchronous transaction, with no hooks: for passes that are not units of their own. */
   transact<T>(fn: (tx: Tx) => T): T {
-    return this.storage.transactionSync(() => fn(this.tx()));
+    return this.rollingBack(() => this.storage.transactionSync(() => fn(this.tx())));
+  }
+
+  /** `body`, forgetting cached factory documents if it throws: the rollback may have undone a write they saw. */
+  private rollingBack<T>(body: () => T): T {
+    try {
+      return body();
+    } catch (err) {
+      forgetAllCachedFactories(this.sql);
+      throw err;
+    }
   }
 
   /**
@@ -55,12 +66,14 @@ export class Units {
     let moved = false;
     try {
       this.bind(productId);
-      out = this.storage.transactionSync(() => {
-        const before = queueVersion(this.sql);
-        const value = fn(this.tx());
-        moved = queueVersion(this.sql) !== before;
-        return value;
-      });
+      out = this.rollingBack(() =>
+        this.storage.transactionSync(() => {
+          const before = queueVersion(this.sql);
+          const value = fn(this.tx());
+          moved = queueVersion(this.sql) !== before;
+          return value;
+        }),
+      );
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const refused: Outcome<T> = failure(err);

@@ -1,0 +1,45 @@
+/**
+ * @module cli/commands/batch
+ * `gigafactory batch ID`: a bulk batch read back by the `batchId` its `jobs:batch` answer gave (issue 12 item 3) —
+ * how many of its items have their job, are still on their way through the dispatch queue, or were rejected, and
+ * one row per item (index, status, job id or refusal code, key). Exit 0 whether or not the batch is done; a script
+ * that waits for it reads `done` under --json.
+ */
+import type { BatchItemView, BatchView } from "../../shared/api-batches.ts";
+import type { Command } from "../context.ts";
+import { type Column, NONE, renderTable } from "../table.ts";
+
+const COLUMNS: readonly Column[] = [
+  { header: "INDEX", align: "right" },
+  { header: "STATUS" },
+  { header: "JOB / CODE", max: 40 },
+  { header: "KEY", max: 80 },
+];
+
+/** One table row per item: the job once created, else the refusal code, else nothing yet. */
+export function batchRows(items: readonly BatchItemView[]): string[][] {
+  return items.map((i) => [String(i.index), i.status, i.jobId ?? i.code ?? NONE, i.key ?? NONE]);
+}
+
+/** The one-line summary above the table, e.g. `batch b-1: 3 items — 2 created · 0 queued · 1 rejected (done)`. */
+export function batchSummary(b: BatchView): string {
+  const state = b.done ? "done" : "jobs still on their way";
+  return `batch ${b.id}: ${b.total} items — ${b.created} created · ${b.queued} queued · ${b.rejected} rejected (${state})`;
+}
+
+export const batch: Command = {
+  path: ["batch"],
+  args: { names: "ID", min: 1, max: 1 },
+  summary: "show a bulk batch (the batchId of a jobs:batch answer): which items have their job yet",
+  options: {},
+  async run(ctx) {
+    const found = await ctx.client().getBatch(ctx.positionals[0]!);
+    if (ctx.json) {
+      ctx.emit(found);
+      return 0;
+    }
+    ctx.print(batchSummary(found));
+    if (found.items.length > 0) ctx.print(renderTable(COLUMNS, batchRows(found.items)));
+    return 0;
+  },
+};

@@ -1,0 +1,104 @@
+/**
+ * @module durable-objects/coordinator/dispatch/free-seats
+ * The free seats of one dispatch pass, indexed by capability (issue 12 item 4): the connected, active factories
+ * with a free seat, built from cached documents (factories/cache) with `load` and `health` computed at read,
+ * and for each job only the factories that hold every capability it requires are ranked. With 1,000 idle
+ * factories that advertise nothing attached, a job requiring `bench:worker` is ranked against the few that
+ * have it, not against 1,008.
+ *
+ * Ranking a subset is exact: the router scores each factory on its own (core/router `rankFactories`, no term
+ * depends on the other candidates), and every factory left out lacks a required capability, which its hard
+ * filter would refuse anyway.
+ *
+ * Cost of building: one pass over the connected ids in memory (a map lookup and an integer compare each),
+ * plus, for each free factory only, a `Factory` object and its health. Busy factories are materialised only
+ * when preemption asks for them (`live`).
+ */
+import { factoryHealth } from "../../../core/lease.ts";
+import type { Factory, Job } from "../../../core/model.ts";
+import { effectiveRequires } from "../../../core/router.ts";
+import { cachedFactory } from "../factories/cache.ts";
+import { factoryLoads } from "../factories/registry.ts";
+
+export class FreeSeats {
+  /** Every factory with a free seat, in connection order. */
+  readonly all: Factory[] = [];
+  private readonly byCapability = new Map<string, Factory[]>();
+  private readonly made = new Map<string, Factory>();
+  private readonly loads: Map<string, number>;
+
+  /** `connected`: by id, the factories with a live, greeted WebSocket; `now`: ms epoch for health. */
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly connected: ReadonlyMap<string, unknown>,
+    private readonly now: number,
+  ) {
+    this.loads = factoryLoads(sql);
+    for (const id of connected.keys()) {
+      const doc = cachedFactory(sql, id);
+      if (!doc || doc.status !== "active" || (this.loads.get(id) ?? 0) >= doc.seats) continue;
+      const f = this.make(id)!;
+      this.all.push(f);
+      for (const c of f.capabilities) {
+        const bucket = this.byCapability.get(c);
+        if (bucket) bucket.push(f);
+        else this.byCapability.set(c, [f]);
+      }
+    }
+  }
+
+  /** A connected, active factory as the router sees it, once per pass (the plan mutates its `load`). */
+  private make(id: string): Factory | undefined {
+    const seen = this.made.get(id);
+    if (seen) return seen;
+    const doc = cachedFactory(this.sql, id);
+    if (!doc || doc.status !== "active") return undefined;
+    // As factories/registry reads a factory: the stored document without its connection generation.
+    const { connection: _connection, ...rest } = doc;
+    const health = factoryHealth(doc.lastHeartbeatAt, doc.leaseExpiries, this.now);
+    // A connected factory is alive whatever its last heartbeat says.
+    const f: Factory = { ...rest, load: this.loads.get(id) ?? 0, health: health === "down" ? "ok" : health };
+    this.made.set(id, f);
+    return f;
+  }
+
+  get size(): number {
+    return this.all.length;
+  }
+
+  /** The free factories that hold every capability `job` requires: the smallest bucket of its requirements. */
+  candidatesFor(job: Job): readonly Factory[] {
+    let best: readonly Factory[] = this.all;
+    for (const c of effectiveRequires(job)) {
+      const bucket = this.byCapability.get(c);
+      if (!bucket) return [];
+      if (bucket.length < best.length) best = bucket;
+    }
+    return best;
+  }
+
+  /** `f` took one more job (its `load` already counted): drop it from the index once it is full. */
+  took(f: Factory): void {
+    if (f.load < f.seats) return;
+    drop(this.all, f);
+    for (const c of f.capabilities) {
+      const bucket = this.byCapability.get(c);
+      if (bucket) drop(bucket, f);
+    }
+  }
+
+  /** Every connected, active factory, full or not (preemption's candidates), sharing the free ones' objects. */
+  live(): Factory[] {
+    const out: Factory[] = [];
+    for (const id of this.connected.keys()) {
+      const f = this.make(id);
+      if (f) out.push(f);
+    }
+    return out;
+  }
+}
+
+function drop(list: Factory[], f: Factory): void {
+  const at = list.indexOf(f);
+  if (at >= 0) list.splice(at, 1);
+}

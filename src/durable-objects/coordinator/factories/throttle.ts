@@ -1,0 +1,51 @@
+/**
+ * @module durable-objects/coordinator/factories/throttle
+ * Dispatch passes for units that moved the queue (issue 12 item 3), throttled to a leading and a trailing pass
+ * per macrotask. The first move runs a pass at once, in the unit's own event — after its answer went out, so
+ * "answer before dispatching" holds, and its writes commit with the unit's. Every further move before the
+ * macrotask ends only marks the trailing pass due (one `setTimeout(0)`), so a burst of `POST …/jobs` handled
+ * together costs two passes, not one each; a move after the trailing pass starts opens the next macrotask.
+ *
+ * Not trailing-only: then every pass runs in a timer of its own — another event, and another durable commit,
+ * per pass — and the one quick-bench run of that variant, on a loaded box, gave 128 jobs/s against 195 before
+ * it (bench/README.md, "Issue 12 progress"; noisy, and the extra commit is the suspected cause, not a proven
+ * one). With the leading pass, a unit that arrives alone is dispatched exactly as before.
+ *
+ * `passDue` is read by tests (test/integration/state `dispatchSettled`) to wait for the trailing pass.
+ */
+
+export class DispatchThrottle {
+  /** A pass ran in this macrotask: later moves wait for the trailing pass. */
+  private tickOpen = false;
+  /** A unit moved the queue since the leading pass: the trailing pass has work to look at. */
+  passDue = false;
+
+  /** `pass`: one dispatch pass (synchronous, one transaction); `product`: for the log line of a failed pass. */
+  constructor(
+    private readonly pass: () => void,
+    private readonly product: () => string,
+  ) {}
+
+  /** A unit moved the queue. Throws what the leading pass throws, as an unthrottled pass did. */
+  request(): void {
+    if (this.tickOpen) {
+      this.passDue = true;
+      return;
+    }
+    this.tickOpen = true;
+    setTimeout(() => this.trailing(), 0);
+    this.pass();
+  }
+
+  private trailing(): void {
+    this.tickOpen = false;
+    if (!this.passDue) return;
+    this.passDue = false;
+    try {
+      this.pass();
+    } catch (err) {
+      // Nothing was assigned (a pass is one transaction); the next unit, connect or alarm passes again.
+      console.error(`dispatch pass failed for ${this.product()}: ${String(err)}`);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * @module durable-objects/coordinator/jobs/batches
+ * Bulk batches (`POST …/jobs:batch`, issue 12 item 3): the route records each batch's items here before it answers,
+ * and `GET …/batches/{batchId}` reads them back with each item's job, found by its idempotency key — so a client
+ * knows when its jobs exist. An item becomes `created` once a job holds its key for the same request (same hash);
+ * a job under its key from another request means the queue consumer refused the item (`rejected`, `conflict`).
+ * A resolved item is written back, so polling a large batch costs only its unresolved items.
+ *
+ * Bounded: batches live as long as the idempotency keys they are read through (core/retention
+ * `keysCreatedBefore`) and at most MAX_BATCHES per product; jobs/retention's pass prunes both, bounded per pass.
+ */
+import { NotFoundError } from "../../../core/errors.ts";
+import type { BatchItemRecord, BatchItemView, BatchView } from "../../../shared/api-batches.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { findKey } from "./idempotency.ts";
+
+/** Applied by runtime/schema. Items carry the batch's `created_at` so pruning them needs no join. */
+export const BATCHES_SQL = `
+CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, total INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS batches_by_created ON batches(created_at);
+CREATE TABLE IF NOT EXISTS batch_items (
+  batch_id TEXT NOT NULL, idx INTEGER NOT NULL, created_at INTEGER NOT NULL,
+  key TEXT, hash TEXT, status TEXT NOT NULL, job_id TEXT, code TEXT,
+  PRIMARY KEY (batch_id, idx)
+);
+CREATE INDEX IF NOT EXISTS batch_items_by_created ON batch_items(created_at);
+`;
+
+/** Batches kept per product beyond the age cut-off's bound: 10,000 × up to 10,000 items is the worst case on disk. */
+export const MAX_BATCHES = 10_000;
+/** Item rows pruned per pass: one full batch (BatchBody allows 10,000 items). */
+const ITEMS_PER_PASS = 10_000;
+/** Batch rows pruned per pass. */
+const BATCHES_PER_PASS = 1_000;
+
+/** Records a batch the bulk route accepted (`now`: when, ms). Idempotent by batch id. */
+export function recordBatch(tx: Tx, id: string, items: readonly BatchItemRecord[]): void {
+  tx.sql.exec("INSERT OR REPLACE INTO batches(id, created_at, total) VALUES (?, ?, ?)", id, tx.now, items.length);
+  for (const i of items) {
+    tx.sql.exec(
+      `INSERT OR REPLACE INTO batch_items(batch_id, idx, created_at, key, hash, status, job_id, code)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      id,
+      i.index,
+      tx.now,
+      i.key ?? null,
+      i.hash ?? null,
+      i.status === "exists" ? "created" : i.status,
+      i.jobId ?? null,
+      i.code ?? null,
+    );
+  }
+}
+
+type ItemRow = {
+  idx: number;
+  key: string | null;
+  hash: string | null;
+  status: string;
+  job_id: string | null;
+  code: string | null;
+};
+
+/**
+ * The batch now, resolving queued items through their keys (and writing back the ones that resolved).
+ * @throws NotFoundError — no such batch (never recorded, or pruned).
+ */
+export function readBatch(tx: Tx, id: string): BatchView {
+  const batch = tx.sql
+    .exec<{ created_at: number; total: number }>("SELECT created_at, total FROM batches WHERE id = ?", id)
+    .toArray()[0];
+  if (!batch) throw new NotFoundError("batch", id);
+  const rows = tx.sql
+    .exec<ItemRow>("SELECT idx, key, hash, status, job_id, code FROM batch_items WHERE batch_id = ? ORDER BY idx", id)
+    .toArray();
+  const items = rows.map((r) => resolve(tx, id, r));
+  const count = (s: BatchItemView["status"]) => items.filter((i) => i.status === s).length;
+  const queued = count("queued");
+  return {
+    id,
+    createdAt: batch.created_at,
+    total: batch.total,
+    created: count("created"),
+    queued,
+    rejected: count("rejected"),
+    items,
+    done: queued === 0,
+  };
+}
+
+function resolve(tx: Tx, batchId: string, r: ItemRow): BatchItemView {
+  let { status, job_id: jobId, code } = r;
+  if (status === "queued" && r.key !== null) {
+    const seen = findKey(tx.sql, r.key);
+    if (seen) {
+      [status, jobId, code] =
+        seen.requestHash === r.hash ? ["created", seen.jobId, null] : ["rejected", null, "conflict"];
+      tx.sql.exec(
+        "UPDATE batch_items SET status = ?, job_id = ?, code = ? WHERE batch_id = ? AND idx = ?",
+        status,
+        jobId,
+        code,
+        batchId,
+        r.idx,
+      );
+    }
+  }
+  return {
+    index: r.idx,
+    ...(r.key !== null ? { key: r.key } : {}),
+    status: status as BatchItemView["status"],
+    ...(jobId !== null ? { jobId } : {}),
+    ...(code !== null ? { code } : {}),
+  };
+}
+
+/** The retention pass's share: batches older than `before` (ms) or beyond the newest MAX_BATCHES, bounded per pass. */
+export function pruneBatches(tx: Tx, before: number): number {
+  const nth = tx.sql
+    .exec<{ created_at: number }>(
+      "SELECT created_at FROM batches ORDER BY created_at DESC LIMIT 1 OFFSET ?",
+      MAX_BATCHES,
+    )
+    .toArray()[0];
+  const cut = Math.max(before, nth ? nth.created_at + 1 : 0);
+  const pruned = tx.sql.exec(
+    "DELETE FROM batches WHERE id IN (SELECT id FROM batches WHERE created_at < ? ORDER BY created_at LIMIT ?)",
+    cut,
+    BATCHES_PER_PASS,
+  ).rowsWritten;
+  // Items only of batches already gone: strictly older than the oldest batch left (a backlog may keep some past `cut`).
+  const oldest = tx.sql.exec<{ t: number | null }>("SELECT MIN(created_at) AS t FROM batches").one().t;
+  tx.sql.exec(
+    "DELETE FROM batch_items WHERE rowid IN (SELECT rowid FROM batch_items WHERE created_at < ? ORDER BY created_at LIMIT ?)",
+    Math.min(cut, oldest ?? cut),
+    ITEMS_PER_PASS,
+  );
+  return pruned;
+}

@@ -1,0 +1,21 @@
+/**
+ * @module durable-objects/coordinator/rpc/batches
+ * The ProductCoordinator's RPC methods for bulk batches (issue 12 item 3): the bulk route records a batch before it
+ * answers, and a client reads it back to learn when its jobs exist (jobs/batches). One layer of the class chain
+ * (… ← rpc/metrics ← rpc/batches ← ProductCoordinator); each method is one atomic unit over the store module.
+ */
+import type { BatchItemRecord } from "../../../shared/api-batches.ts";
+import { readBatch, recordBatch } from "../jobs/batches.ts";
+import { MetricsRpc } from "./metrics.ts";
+
+export abstract class BatchRpc extends MetricsRpc {
+  /** Records what the bulk route decided for each item of batch `batchId` (before it answers the client). */
+  async recordBatch(productId: string, batchId: string, items: BatchItemRecord[]) {
+    return this.units.run(productId, (tx) => recordBatch(tx, batchId, items));
+  }
+
+  /** The batch with each item's job, if it exists yet; `not_found` for an unknown or pruned batch. */
+  async getBatch(productId: string, batchId: string) {
+    return this.units.run(productId, (tx) => readBatch(tx, batchId));
+  }
+}
