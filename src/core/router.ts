@@ -9,6 +9,8 @@
 import { DEFAULT_ENGINE } from "./breaker.ts";
 import { type Exclusion, isExcluded } from "./exclusions.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
+import { type RoutingRule, type RuleEvidence, ruleEvidence } from "./routing-rules.ts";
+import { classOfJob, NEUTRAL, type TrackContext, type TrackEvidence, trackTerms } from "./track-term.ts";
 
 /**
  * SPEC §5 defaults, but for starvation: 2.5, not the SPEC's 1.5. Starvation outweighs every single positive term so
@@ -22,6 +24,8 @@ export const DEFAULT_WEIGHTS: Readonly<RouterWeights> = Object.freeze({
   costFit: 0.75,
   health: 1.0,
   starvation: 2.5,
+  // 1: the learned term moves a score by at most ±0.5 — a tie-breaker between similar hosts, not an override.
+  track: 1,
 });
 
 /** 30 min: the seed's "aging fully de-penalises after ~30 min" (seed 004 §7). */
@@ -35,7 +39,7 @@ export const PRIORITY_VALUE: Readonly<Record<Priority, number>> = Object.freeze(
   low: 0,
 });
 
-const TERMS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation"] as const;
+const TERMS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation", "track"] as const;
 
 export interface RouteContext {
   now: number;
@@ -51,12 +55,16 @@ export interface RouteContext {
   exclusionOf?: (jobId: string, factoryId: string) => Exclusion | undefined;
   /** Aging horizon, ms: after this long in the queue a job's starvation penalty is gone (settings.agingHorizonMinutes). */
   agingHorizonMs?: number;
+  /** Track records and the objective of the learned term (core/track-term); absent = the term is neutral. */
+  track?: TrackContext;
+  /** Operator routing rules (core/routing-rules): score adjustments, never filters. */
+  rules?: readonly RoutingRule[];
 }
 
 export interface TermScore {
   raw: number;
   weight: number;
-  /** weight × raw; negative for starvation, which is subtracted. */
+  /** weight × raw; negative for starvation, which is subtracted; weight × (raw − 0.5) for track (neutral adds 0). */
   contribution: number;
 }
 
@@ -70,6 +78,10 @@ export interface Candidate {
   terms: Record<keyof RouterWeights, TermScore>;
   /** Present when an exclusion keeps this job from this factory now: why, how often, and until when (ms). */
   exclusion?: Pick<Exclusion, "kind" | "strikes" | "until">;
+  /** The learned term's evidence: job class, engine, n, success rate with its 95 % interval, cost, duration. */
+  track: TrackEvidence;
+  /** The routing rules that match this candidate and their adjustment (already in `score`), if any. */
+  rules?: RuleEvidence;
 }
 
 /** Scores are compared at 1e-9 so float noise in a sum of six products cannot flip an order. */
@@ -127,7 +139,13 @@ export function activeExclusion(job: Job, factory: Factory, ctx: RouteContext): 
   return isExcluded(exclusion, ctx.now) ? exclusion : undefined;
 }
 
-function rawTerms(job: Job, factory: Factory, now: number, horizonMs?: number): Record<keyof RouterWeights, number> {
+function rawTerms(
+  job: Job,
+  factory: Factory,
+  now: number,
+  horizonMs: number | undefined,
+  track: number,
+): Record<keyof RouterWeights, number> {
   const caps = new Set(factory.capabilities);
   // A tight fit beats an over-provisioned box, so specialised hosts stay free for work only they can do.
   const capabilityFit = Math.min(1, (1 + effectiveRequires(job).length) / (1 + caps.size));
@@ -138,24 +156,60 @@ function rawTerms(job: Job, factory: Factory, now: number, horizonMs?: number): 
   // Degraded (late heartbeats, or leases let expire again and again) counts half: usable, but less likely to finish; down is filtered before it matters.
   const health = factory.health === "ok" ? 1 : factory.health === "degraded" ? 0.5 : 0;
   const starvation = starvationPenalty(now - job.queuedAt, horizonMs);
-  return { capabilityFit, affinity, load: 1 / (1 + factory.load), costFit, health, starvation };
+  return { capabilityFit, affinity, load: 1 / (1 + factory.load), costFit, health, starvation, track };
 }
 
-/** Filters and scores one factory for one job, with the term-by-term breakdown the explain panel shows. */
-export function scoreCandidate(job: Job, factory: Factory, ctx: RouteContext): Candidate {
-  const weights = ctx.weights ?? DEFAULT_WEIGHTS;
-  const raw = rawTerms(job, factory, ctx.now, ctx.agingHorizonMs);
+/** The learned term and the rules of every factory for `job` (one pass: the term is relative to the candidates). */
+export function candidateEvidence(
+  job: Job,
+  factories: readonly Pick<Factory, "id">[],
+  ctx: RouteContext,
+): { track: Map<string, TrackEvidence>; rules: Map<string, RuleEvidence> } {
+  const track = trackTerms(job, factories, ctx.track, ctx.now);
+  const rules = ruleEvidence(ctx.rules ?? [], factories, job.engine ?? "*", classOfJob(job));
+  return { track, rules };
+}
+
+/**
+ * Filters and scores one factory for one job, with the term-by-term breakdown the explain panel shows. `evidence`:
+ * the learned term and rules computed over all candidates (rankFactories); alone, the factory is its own reference.
+ */
+export function scoreCandidate(
+  job: Job,
+  factory: Factory,
+  ctx: RouteContext,
+  evidence = candidateEvidence(job, [factory], ctx),
+): Candidate {
+  const weights = { ...DEFAULT_WEIGHTS, ...ctx.weights };
+  const trackEv: TrackEvidence = evidence.track.get(factory.id) ?? {
+    raw: NEUTRAL,
+    jobClass: classOfJob(job),
+    engine: job.engine ?? "*",
+    n: 0,
+    neutral: true,
+  };
+  const raw = rawTerms(job, factory, ctx.now, ctx.agingHorizonMs, trackEv.raw);
   const terms = {} as Record<keyof RouterWeights, TermScore>;
   let score = 0;
   for (const term of TERMS) {
-    const product = weights[term] * raw[term];
-    const contribution = term === "starvation" ? 0 - product : product; // 0 - x: never -0 in the breakdown
+    const product = weights[term] * (term === "track" ? raw[term] - NEUTRAL : raw[term]);
+    const contribution = term === "starvation" ? 0 - product : product + 0; // never -0 in the breakdown
     terms[term] = { raw: raw[term], weight: weights[term], contribution };
     score += contribution;
   }
+  const rules = evidence.rules.get(factory.id);
+  if (rules) score += rules.adjustment;
   const reasons = filterReasons(job, factory, ctx);
   const base = { factoryId: factory.id, factoryName: factory.name };
-  const candidate: Candidate = { ...base, eligible: reasons.length === 0, reasons, score: round9(score), terms };
+  const candidate: Candidate = {
+    ...base,
+    eligible: reasons.length === 0,
+    reasons,
+    score: round9(score),
+    terms,
+    track: trackEv,
+  };
+  if (rules) candidate.rules = rules;
   const exclusion = activeExclusion(job, factory, ctx);
   if (exclusion) candidate.exclusion = { kind: exclusion.kind, strikes: exclusion.strikes, until: exclusion.until };
   return candidate;
@@ -168,7 +222,8 @@ export function rankFactories(
   ctx: RouteContext,
 ): { ranked: Candidate[]; rejected: Candidate[] } {
   const load = new Map(factories.map((f) => [f.id, f.load]));
-  const all = factories.map((f) => scoreCandidate(job, f, ctx));
+  const evidence = candidateEvidence(job, factories, ctx);
+  const all = factories.map((f) => scoreCandidate(job, f, ctx, evidence));
   const ranked = all
     .filter((c) => c.eligible)
     .sort(

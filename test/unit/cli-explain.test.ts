@@ -26,6 +26,7 @@ const explanation: Explanation = {
       score: 0,
       terms: {} as Explanation["rejected"][number]["terms"],
       exclusion: { kind: "expired", strikes: 2, until: AT + 120_000 },
+      track: { raw: 0.5, jobClass: "-", engine: "*", n: 0, neutral: true },
     },
   ],
   exclusions: [
