@@ -26,6 +26,7 @@ import { metrics } from "./routes/metrics.ts";
 import { products } from "./routes/products.ts";
 import { queueState } from "./routes/queue-state.ts";
 import { reviews } from "./routes/reviews.ts";
+import { routing } from "./routes/routing.ts";
 import { serial } from "./routes/serial.ts";
 import { settings } from "./routes/settings.ts";
 import { system } from "./routes/system.ts";
@@ -38,7 +39,8 @@ export function buildApp(): Hono<AppEnv> {
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
-  for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons, alerts]) product.route("/", r);
+  for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons, alerts, routing])
+    product.route("/", r);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
 
   const app = new Hono<AppEnv>();

@@ -120,7 +120,15 @@ describe("score terms, one input varied at a time", () => {
   });
 
   it("applies custom weights from the context to raw values", () => {
-    const weights: RouterWeights = { capabilityFit: 2, affinity: 0, load: 3, costFit: 0, health: 0, starvation: 10, track: 1 };
+    const weights: RouterWeights = {
+      capabilityFit: 2,
+      affinity: 0,
+      load: 3,
+      costFit: 0,
+      health: 0,
+      starvation: 10,
+      track: 1,
+    };
     const c = scoreCandidate(job({ queuedAt: NOW }), factory({ load: 1 }), { now: NOW, weights });
     expect(c.terms.load).toEqual({ raw: 0.5, weight: 3, contribution: 1.5 });
     expect(c.terms.starvation.contribution).toBe(-10);
