@@ -6,18 +6,20 @@
  *
  * Two kinds, both only with enough samples and a real gap:
  * - `failure_rate`: a (factory, engine, class) fails ≥ FAIL_GAP (15 points) more often than the same engine and
- *   class on every other factory pooled, with n ≥ MIN_N (10) on both sides, and the gap survives the 95 % interval
- *   (the lower end of its failure rate is still above the others' rate).
+ *   class on every other factory pooled, with n ≥ MIN_N (10) on both sides, and the gap is significant: a
+ *   two-proportion z ≥ Z_95 (1.96) on the decayed counts, so 4 failures of 10 vs 1 of 10 is not yet a finding.
  * - `cost`: its mean cost is ≥ COST_RATIO (2×) the median of the other (factory, engine) pairs on the same class,
  *   each with n ≥ MIN_N and a reported cost.
  */
 import type { RoutingRule } from "./routing-rules.ts";
-import { decayTo, successInterval, type TrackRecord } from "./track-record.ts";
+import { decayTo, type TrackRecord } from "./track-record.ts";
 
 /** 10 runs each side: fewer, and a single bad afternoon reads as a pattern. */
 export const MIN_N = 10;
 /** 15 percentage points: smaller gaps are within the run-to-run noise of agent work. */
 export const FAIL_GAP = 0.15;
+/** 1.96: the two-proportion z of a gap that chance alone would reach one time in 40 (one-sided 2.5 %). */
+export const Z_95 = 1.96;
 /** 2×: cost spreads below this are normal between hosts and prompts. */
 export const COST_RATIO = 2;
 
@@ -52,6 +54,14 @@ export function findingId(key: string): string {
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
 const failRate = (r: TrackRecord): number =>
   r.successes + r.failures > 0 ? r.failures / (r.successes + r.failures) : 0;
+
+/** The two-proportion z statistic of failure rates p1 (weight n1) over p2 (weight n2); 0 when undefined. */
+export function twoProportionZ(p1: number, n1: number, p2: number, n2: number): number {
+  if (n1 <= 0 || n2 <= 0) return 0;
+  const p = (p1 * n1 + p2 * n2) / (n1 + n2);
+  const se = Math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
+  return se > 0 ? (p1 - p2) / se : p1 > p2 ? Number.POSITIVE_INFINITY : 0;
+}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -89,8 +99,8 @@ export function recommend(records: readonly KeyedTrack[], now: number): Finding[
     });
     const elsewhere = pooled.s + pooled.f > 0 ? pooled.f / (pooled.s + pooled.f) : 0;
     const rate = failRate(k.record);
-    const failLow = 1 - successInterval(k.record)[1];
-    if (rate - elsewhere < FAIL_GAP || failLow <= elsewhere) continue;
+    const z = twoProportionZ(rate, k.record.successes + k.record.failures, elsewhere, pooled.s + pooled.f);
+    if (rate - elsewhere < FAIL_GAP || z < Z_95) continue;
     const engine = k.engine === "*" ? "the default engine" : `engine ${k.engine}`;
     const message = `${engine} on ${k.factoryId} fails ${pct(rate)} of \`${k.jobClass}\` jobs (n=${k.record.n}) vs ${pct(elsewhere)} elsewhere (n=${nElsewhere})`;
     out.push(
