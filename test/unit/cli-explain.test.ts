@@ -1,5 +1,6 @@
 // `gigafactory explain` in a terminal: an excluded factory is listed with its reason, and the lost leases of the job
-// with kind, strike and until when the factory is kept from it; a preempted job says by whom, a critical one whom it would evict.
+// with kind, strike and until when the factory is kept from it; a preempted job says by whom, a critical one whom it would evict;
+// a ranked factory shows its learned track term's evidence (n, success rate and 95 % interval) and the routing rules applied.
 import { describe, expect, it } from "vitest";
 import { renderExplanation } from "../../src/cli/commands/explain.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
@@ -60,5 +61,31 @@ describe("explain rendering", () => {
 
   it("says nothing about exclusions when no factory lost the job", () => {
     expect(renderExplanation({ ...explanation, rejected: [], exclusions: [] })).not.toContain("EXCLUSIONS");
+  });
+
+  it("shows a ranked factory's track evidence and the routing rules that adjust its score", () => {
+    const [rejected] = explanation.rejected;
+    const ranked = {
+      ...rejected!,
+      eligible: true,
+      reasons: [],
+      score: 1.25,
+      terms: { track: { raw: 0.3, weight: 1, contribution: -0.2 } } as Explanation["ranked"][number]["terms"],
+      track: {
+        raw: 0.3,
+        jobClass: "lang:rust",
+        engine: "codex",
+        n: 12,
+        neutral: false,
+        successRate: 0.43,
+        ci95: [0.17, 0.69] as [number, number],
+        costUsd: 1,
+      },
+      rules: { rules: [{ id: "rr_1", effect: "avoid" as const, reason: "fails 58 %" }], adjustment: -2 },
+    };
+    const text = renderExplanation({ ...explanation, ranked: [ranked] });
+    expect(text).toContain("track: n=12, success 43 %, 95 % 17 %–69 %, $1.00/run");
+    expect(text).toContain("rule rr_1: avoid (fails 58 %)");
+    expect(text).toContain("rules adjust the score by −2.000");
   });
 });
