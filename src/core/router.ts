@@ -9,8 +9,9 @@
 import { DEFAULT_ENGINE } from "./breaker.ts";
 import { type Exclusion, isExcluded } from "./exclusions.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
-import { type RoutingRule, type RuleEvidence, ruleEvidence } from "./routing-rules.ts";
-import { classOfJob, NEUTRAL, type TrackContext, type TrackEvidence, trackTerms } from "./track-term.ts";
+import { candidateEvidence, neutralTrack } from "./route-evidence.ts";
+import type { RoutingRule, RuleEvidence } from "./routing-rules.ts";
+import { NEUTRAL, type TrackContext, type TrackEvidence } from "./track-term.ts";
 
 /**
  * SPEC §5 defaults, but for starvation: 2.5, not the SPEC's 1.5. Starvation outweighs every single positive term so
@@ -159,17 +160,6 @@ function rawTerms(
   return { capabilityFit, affinity, load: 1 / (1 + factory.load), costFit, health, starvation, track };
 }
 
-/** The learned term and the rules of every factory for `job` (one pass: the term is relative to the candidates). */
-export function candidateEvidence(
-  job: Job,
-  factories: readonly Pick<Factory, "id">[],
-  ctx: RouteContext,
-): { track: Map<string, TrackEvidence>; rules: Map<string, RuleEvidence> } {
-  const track = trackTerms(job, factories, ctx.track, ctx.now);
-  const rules = ruleEvidence(ctx.rules ?? [], factories, job.engine ?? "*", classOfJob(job));
-  return { track, rules };
-}
-
 /**
  * Filters and scores one factory for one job, with the term-by-term breakdown the explain panel shows. `evidence`:
  * the learned term and rules computed over all candidates (rankFactories); alone, the factory is its own reference.
@@ -181,13 +171,7 @@ export function scoreCandidate(
   evidence = candidateEvidence(job, [factory], ctx),
 ): Candidate {
   const weights = { ...DEFAULT_WEIGHTS, ...ctx.weights };
-  const trackEv: TrackEvidence = evidence.track.get(factory.id) ?? {
-    raw: NEUTRAL,
-    jobClass: classOfJob(job),
-    engine: job.engine ?? "*",
-    n: 0,
-    neutral: true,
-  };
+  const trackEv = evidence.track.get(factory.id) ?? neutralTrack(job);
   const raw = rawTerms(job, factory, ctx.now, ctx.agingHorizonMs, trackEv.raw);
   const terms = {} as Record<keyof RouterWeights, TermScore>;
   let score = 0;

@@ -3,7 +3,7 @@
 // next job's explain ranks the better factory first with the track term's n, success rate and 95 % interval, the
 // recommendations name the worse factory with its numbers, applying one as a rule is audited and shows in explain
 // as an avoid adjustment and removing it reverses both, and a rebuild from the D1 runs history reproduces the
-// records exactly.
+// records exactly; `routing.minSamples` above n makes the term neutral again, a bad objective is a 400.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 
@@ -130,5 +130,16 @@ describe("learned routing", () => {
     expect(after).toEqual(before);
     const viewer = await api("POST", `${P(product)}/routing/rebuild`, { token: good.token });
     expect(viewer.status).toBe(403);
+
+    // The objective and minimum n are product settings; below min n the term is neutral again.
+    const bad400 = await api("PATCH", `${P(product)}/settings`, {
+      token: ADMIN,
+      json: { routing: { objective: "x" } },
+    });
+    expect(bad400.status).toBe(400);
+    const patch = { routing: { objective: "success_per_minute", minSamples: 13 } };
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: patch })).status).toBe(200);
+    const cold = await explain(product, next.id);
+    for (const c of cold.ranked) expect(c.track).toMatchObject({ n: 12, neutral: true, raw: 0.5 });
   });
 });
