@@ -3,9 +3,10 @@
 // next job's explain ranks the better factory first with the track term's n, success rate and 95 % interval, the
 // recommendations name the worse factory with its numbers, applying one as a rule is audited and shows in explain
 // as an avoid adjustment and removing it reverses both, and a rebuild from the D1 runs history reproduces the
-// records exactly; `routing.minSamples` above n makes the term neutral again, a bad objective is a 400.
+// records exactly; push dispatch sends the next job to the better factory; `routing.minSamples` above n makes the term neutral again, a bad objective is a 400.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
+import { type AssignFrame, connectFactory } from "./sockets";
 
 const CAPS = ["engine:codex", "lang:rust"];
 const MANIFEST = { engine: "codex", requires: ["lang:rust"] };
@@ -131,6 +132,19 @@ describe("learned routing", () => {
     const viewer = await api("POST", `${P(product)}/routing/rebuild`, { token: good.token });
     expect(viewer.status).toBe(403);
 
+    // Push dispatch follows the same ranking: with both connected and free, the next job goes to the better record.
+    expect((await api("POST", `${P(product)}/jobs/${next.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
+      200,
+    );
+    const sBad = (await connectFactory(product, bad.token, { capabilities: CAPS })).socket;
+    const sGood = (await connectFactory(product, good.token, { capabilities: CAPS })).socket;
+    const pushed = await submit(product, { title: "pushed rust job", ...MANIFEST });
+    const assign = await sGood.next<AssignFrame>("assign");
+    expect(assign.assignments.map((a) => a.job.id)).toEqual([pushed.id]);
+    expect(sBad.frames.filter((f) => f.type === "assign")).toEqual([]);
+    sBad.close();
+    sGood.close();
+
     // The objective and minimum n are product settings; below min n the term is neutral again.
     const bad400 = await api("PATCH", `${P(product)}/settings`, {
       token: ADMIN,
@@ -139,7 +153,7 @@ describe("learned routing", () => {
     expect(bad400.status).toBe(400);
     const patch = { routing: { objective: "success_per_minute", minSamples: 13 } };
     expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: patch })).status).toBe(200);
-    const cold = await explain(product, next.id);
+    const cold = await explain(product, pushed.id);
     for (const c of cold.ranked) expect(c.track).toMatchObject({ n: 12, neutral: true, raw: 0.5 });
   });
 });
