@@ -1,9 +1,11 @@
 // Track records (core/track-record, issue 11 part 1): on any stream of outcomes the exponentially-weighted mean stays
 // within [min, max] of its samples and its variance is never negative, the Beta posterior success rate is always
 // strictly inside (0, 1), the decay factor never grows with elapsed time (and halves at the half-life), an old
-// streak weighs less than a fresh one, and the job class is the sorted requires set plus the manifest's label.
+// streak weighs less than a fresh one, what counts mirrors the breakers (cancelled, fenced, budget_exceeded are
+// neutral), and the job class is the sorted requires set plus the manifest's label.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { RunResult } from "../../src/core/model.ts";
 import {
   addOutcome,
   decayFactor,
@@ -18,6 +20,8 @@ import {
   successInterval,
   successRate,
 } from "../../src/core/track-record.ts";
+import { breakerEvent } from "../../src/durable-objects/coordinator/policies/breakers.ts";
+import { countsAs } from "../../src/durable-objects/coordinator/policies/track-records.ts";
 
 const NOW = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -113,6 +117,24 @@ describe("decay", () => {
     expect(r.costUsd.mean).toBe(2);
     expect(r.costUsd.w).toBe(1);
     expect(r.durationMs.mean).toBe(90_000);
+  });
+});
+
+describe("what counts", () => {
+  it("mirrors the breakers: success counts for, the engine's faults against, the neutral outcomes not at all", () => {
+    const outcomes: RunResult["outcome"][] = [
+      "success",
+      "failure",
+      "timeout",
+      "rate_limited",
+      "cancelled",
+      "budget_exceeded",
+      "fenced",
+    ];
+    for (const outcome of outcomes) {
+      const kind = breakerEvent({ outcome }).kind;
+      expect(countsAs(outcome)).toBe(kind === "neutral" ? undefined : kind === "success");
+    }
   });
 });
 
