@@ -102,6 +102,8 @@ describe("learned routing", () => {
       json: { factoryId: "x", effect: "block", reason: "r" },
     });
     expect(bogus.status).toBe(400);
+    const nobody = { factoryId: "no-such-factory", effect: "avoid", reason: "r" };
+    expect((await api("POST", `${P(product)}/routing/rules`, { token: ADMIN, json: nobody })).status).toBe(404);
     const audit = await until(
       () =>
         api<{ items: Array<{ action: string; target: string }> }>("GET", `${P(product)}/history?kind=audit`, {

@@ -6,6 +6,7 @@
  */
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { RoutingRule } from "../../../core/routing-rules.ts";
+import { requireFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 
@@ -32,9 +33,10 @@ export function listRoutingRules(sql: SqlStorage): RoutingRule[] {
 
 /**
  * A new rule by `actor`, audited `routing.rule.add`.
- * @throws DomainError limit_exceeded — already MAX_RULES rules.
+ * @throws NotFoundError — no such factory. DomainError limit_exceeded — already MAX_RULES rules.
  */
 export function addRoutingRule(tx: Tx, input: RuleInput, actor: string): RoutingRule {
+  requireFactory(tx.sql, input.factoryId, tx.now);
   const count = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM routing_rules").one().n;
   if (count >= MAX_RULES) {
     throw new DomainError("limit_exceeded", `at most ${MAX_RULES} routing rules; remove one first`, {
