@@ -6,10 +6,10 @@
  * explain panel reads the per-term breakdown in `Candidate.terms`). Nothing here
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
-import { DEFAULT_ENGINE } from "./breaker.ts";
-import { type Exclusion, isExcluded } from "./exclusions.ts";
+import type { Exclusion } from "./exclusions.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
 import { candidateEvidence, neutralTrack } from "./route-evidence.ts";
+import { activeExclusion, effectiveRequires, filterReasons } from "./route-filter.ts";
 import type { RoutingRule, RuleEvidence } from "./routing-rules.ts";
 import { NEUTRAL, type TrackContext, type TrackEvidence } from "./track-term.ts";
 
@@ -39,6 +39,9 @@ export const PRIORITY_VALUE: Readonly<Record<Priority, number>> = Object.freeze(
   medium: 1,
   low: 0,
 });
+
+// The hard filter lives in core/route-filter; re-exported so callers keep one import for the router.
+export { activeExclusion, breakerBlocks, effectiveRequires, filterReasons } from "./route-filter.ts";
 
 const TERMS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation", "track"] as const;
 
@@ -93,51 +96,6 @@ const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0); // 
 export function starvationPenalty(ageMs: number, horizonMs: number = STARVATION_HORIZON_MS): number {
   if (!(horizonMs > 0)) return 0;
   return Math.max(0, 1 - Math.max(0, ageMs) / horizonMs);
-}
-
-/** The job's hard requirements: its `requires` plus `engine:<engine>` when it names one. */
-export function effectiveRequires(job: Pick<Job, "requires" | "engine">): string[] {
-  return [...new Set([...job.requires, ...(job.engine ? [`engine:${job.engine}`] : [])])];
-}
-
-/** All hard-filter failures of `factory` for `job`; empty means eligible. */
-export function filterReasons(job: Job, factory: Factory, ctx: RouteContext): string[] {
-  const caps = new Set(factory.capabilities);
-  const reasons = effectiveRequires(job)
-    .filter((c) => !caps.has(c))
-    .map((c) => `missing_capability:${c}`);
-  if (factory.health === "down") reasons.push("factory_down");
-  if (factory.status !== "active") reasons.push(`factory_${factory.status}`);
-  if (factory.load >= factory.seats) reasons.push("no_free_seat");
-  const key = job.serialKey;
-  if (key !== undefined && (ctx.busySerialKeys?.has(key) || ctx.frozenSerialKeys?.has(key))) {
-    reasons.push("serial_gate_closed");
-  }
-  if (ctx.budgetPaused) reasons.push("budget_paused");
-  if (breakerBlocks(job, factory, ctx)) reasons.push(`breaker_open:${job.engine ?? DEFAULT_ENGINE}`);
-  const exclusion = activeExclusion(job, factory, ctx);
-  if (exclusion) reasons.push(`excluded:${exclusion.kind}`);
-  return reasons;
-}
-
-/**
- * The job's engine (or the factory's default, `*`, when it names none) has an open breaker on this factory — or,
- * with `overflow: hold`, on any factory: then the job waits rather than overflowing to the others.
- */
-export function breakerBlocks(job: Pick<Job, "engine">, factory: Pick<Factory, "id">, ctx: RouteContext): boolean {
-  const open = ctx.openBreakers;
-  if (!open || open.size === 0) return false;
-  const engine = job.engine ?? DEFAULT_ENGINE;
-  if (open.has(`${factory.id}:${engine}`)) return true;
-  if (ctx.overflow !== "hold") return false;
-  for (const key of open) if (key.slice(key.lastIndexOf(":") + 1) === engine) return true;
-  return false;
-}
-
-/** The exclusion in force for this job on this factory at `ctx.now`, if any. */
-export function activeExclusion(job: Job, factory: Factory, ctx: RouteContext): Exclusion | undefined {
-  const exclusion = ctx.exclusionOf?.(job.id, factory.id);
-  return isExcluded(exclusion, ctx.now) ? exclusion : undefined;
 }
 
 function rawTerms(
