@@ -7,8 +7,9 @@
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
 import type { Exclusion } from "./exclusions.ts";
+import { type JobPolicy, jobContext } from "./experiment.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
-import { candidateEvidence, neutralTrack } from "./route-evidence.ts";
+import { candidateEvidence, neutralTrack, type RouteEvidence } from "./route-evidence.ts";
 import { activeExclusion, effectiveRequires, filterReasons } from "./route-filter.ts";
 import type { RoutingRule, RuleEvidence } from "./routing-rules.ts";
 import { NEUTRAL, type TrackContext, type TrackEvidence } from "./track-term.ts";
@@ -63,6 +64,8 @@ export interface RouteContext {
   track?: TrackContext;
   /** Operator routing rules (core/routing-rules): score adjustments, never filters. */
   rules?: readonly RoutingRule[];
+  /** A job's own routing policy (a guarded experiment's arm, core/experiment): weights and rules over the above. */
+  policyFor?: (job: Pick<Job, "id" | "requires" | "manifest">) => JobPolicy | undefined;
 }
 
 export interface TermScore {
@@ -122,12 +125,9 @@ function rawTerms(
  * Filters and scores one factory for one job, with the term-by-term breakdown the explain panel shows. `evidence`:
  * the learned term and rules computed over all candidates (rankFactories); alone, the factory is its own reference.
  */
-export function scoreCandidate(
-  job: Job,
-  factory: Factory,
-  ctx: RouteContext,
-  evidence = candidateEvidence(job, [factory], ctx),
-): Candidate {
+export function scoreCandidate(job: Job, factory: Factory, outer: RouteContext, given?: RouteEvidence): Candidate {
+  const ctx = jobContext(outer, job);
+  const evidence = given ?? candidateEvidence(job, [factory], ctx);
   const weights = { ...DEFAULT_WEIGHTS, ...ctx.weights };
   const trackEv = evidence.track.get(factory.id) ?? neutralTrack(job);
   const raw = rawTerms(job, factory, ctx.now, ctx.agingHorizonMs, trackEv.raw);
@@ -161,8 +161,9 @@ export function scoreCandidate(
 export function rankFactories(
   job: Job,
   factories: readonly Factory[],
-  ctx: RouteContext,
+  outer: RouteContext,
 ): { ranked: Candidate[]; rejected: Candidate[] } {
+  const ctx = jobContext(outer, job);
   const load = new Map(factories.map((f) => [f.id, f.load]));
   const evidence = candidateEvidence(job, factories, ctx);
   const all = factories.map((f) => scoreCandidate(job, f, ctx, evidence));
