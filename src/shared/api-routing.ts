@@ -40,3 +40,56 @@ export const RuleBody = z
   })
   .strict();
 export type RuleBodyT = z.infer<typeof RuleBody>;
+
+/** An experiment id as the coordinator mints them (`ex_…`, runtime/tx newId). */
+export const ExperimentIdParam = z
+  .string()
+  .regex(/^ex_[A-Za-z0-9_-]{1,60}$/, { error: "must be an experiment id (ex_…)" });
+
+/** A weight of the router (core/model RouterWeights): 0–10, a bound far above any sensible setting. */
+const Weight = z.number().min(0).max(10);
+
+/** One arm: a weights override and/or up to 20 prefer/avoid rules scoped to the experiment's class. */
+const ArmPolicyBody = z
+  .object({
+    weights: z
+      .object({
+        capabilityFit: Weight,
+        affinity: Weight,
+        load: Weight,
+        costFit: Weight,
+        health: Weight,
+        starvation: Weight,
+        track: Weight,
+      })
+      .partial()
+      .strict()
+      .optional(),
+    rules: z
+      .array(z.object({ factoryId: EntityId, engine: Engine.optional(), effect: z.enum(["prefer", "avoid"]) }).strict())
+      .max(20)
+      .optional(),
+  })
+  .strict();
+
+/**
+ * `POST …/routing/experiments`: an A/B between two routing policies for one job class. `split`: the fraction routed
+ * by B. `guardrail.margin`: a rate difference (0–1) or USD per run; `confidence`: 1 − the false-positive rate.
+ * `minSamples`: counted outcomes per arm before the first look (default 20; 5–10 000).
+ */
+export const ExperimentBody = z
+  .object({
+    jobClass: JobClass,
+    arms: z.object({ A: ArmPolicyBody, B: ArmPolicyBody }).strict(),
+    split: z.number().min(0).max(1).default(0.5),
+    guardrail: z
+      .object({
+        metric: z.enum(["success_rate", "cost"]),
+        margin: z.number().min(0).max(1_000),
+        confidence: z.number().min(0.5).max(0.9999),
+      })
+      .strict(),
+    minSamples: z.number().int().min(5).max(10_000).default(20),
+  })
+  .strict();
+export type ExperimentBodyT = z.infer<typeof ExperimentBody>;

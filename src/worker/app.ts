@@ -18,6 +18,7 @@ import { budget } from "./routes/budget.ts";
 import { bulk } from "./routes/bulk.ts";
 import { dag } from "./routes/dag.ts";
 import { events, feeds } from "./routes/events.ts";
+import { experiments } from "./routes/experiments.ts";
 import { factories } from "./routes/factories.ts";
 import { history } from "./routes/history.ts";
 import { jobs } from "./routes/jobs.ts";
@@ -39,7 +40,7 @@ export function buildApp(): Hono<AppEnv> {
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
-  for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons, alerts, routing])
+  for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons, alerts, routing, experiments])
     product.route("/", r);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
 

@@ -1,9 +1,9 @@
 /**
  * @module worker/openapi-ops-routing
- * The learned-routing operations of the OpenAPI document (issue 11 parts 1–3): track records, recommendations,
- * routing rules (prefer/avoid score adjustments, audited) and the rebuild from D1. Bodies are shared/api-routing's.
+ * The learned-routing operations of the OpenAPI document (issue 11 parts 1–4): track records, recommendations,
+ * routing rules (prefer/avoid score adjustments, audited), the rebuild from D1 and guarded experiments. Bodies are shared/api-routing's.
  */
-import { RuleBody } from "../shared/api-routing.ts";
+import { ExperimentBody, RuleBody } from "../shared/api-routing.ts";
 import { type Op, P } from "./openapi-ops.ts";
 
 export const ROUTING_OPS: Op[] = [
@@ -56,6 +56,42 @@ export const ROUTING_OPS: Op[] = [
     summary:
       "Rebuild the track records from the D1 runs history: {counted, skipped (runs whose job the coordinator no " +
       "longer holds), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`",
+    role: "operator",
+  },
+  {
+    method: "get",
+    path: `${P}/routing/experiments`,
+    summary: "Every stored experiment, newest first: {experiments: [the view of GET …/routing/experiments/{id}]}",
+    role: "viewer",
+  },
+  {
+    method: "get",
+    path: `${P}/routing/experiments/{experimentId}`,
+    summary:
+      "One experiment: {id, jobClass, status: running|concluded|stopped, split, guardrail, minSamples, looks, arms: " +
+      "{A, B: {policy, n, successes, successRate, costRuns, meanCostUsd}}, decision: {at, by: guardrail|operator, " +
+      "winner?, loser?, look?, level?, z?, reason}|null, series: [{at, A: {n, successes}, B}] (≤ 120 points)}. 404 " +
+      "for an unknown id",
+    role: "viewer",
+  },
+  {
+    method: "post",
+    path: `${P}/routing/experiments`,
+    summary:
+      "Start an A/B between two routing policies (weights and/or prefer/avoid rules) for a job class (201, the " +
+      "view). Jobs are assigned by a hash of their id against `split`; after `minSamples` per arm, every 10th " +
+      "outcome is a look tested with Bonferroni alpha spending (false-positive rate ≤ 1 − confidence); when one " +
+      "arm is worse by more than `margin`, the experiment concludes and the winner routes the class until stopped. " +
+      "409 conflict when the class has a live experiment; 404 for an unknown factory. Audited `routing.experiment.start`",
+    role: "operator",
+    body: ExperimentBody,
+  },
+  {
+    method: "post",
+    path: `${P}/routing/experiments/{experimentId}/stop`,
+    summary:
+      "Stop an experiment (the view): a running one ends without a winner, a concluded one's winner stops routing " +
+      "the class. 404 for an unknown id. Audited `routing.experiment.stop`",
     role: "operator",
   },
 ];

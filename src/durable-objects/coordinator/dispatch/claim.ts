@@ -26,6 +26,7 @@ import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
+import { experimentPolicy, noteArmAssignment } from "../policies/experiments.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { recordDispatch } from "../policies/metrics.ts";
 import { listRoutingRules } from "../policies/routing-rules.ts";
@@ -64,6 +65,8 @@ export function routeContext(tx: Tx): RouteContext {
     // The learned term and operator rules (issue 11): score adjustments only, after every filter.
     track: trackContext(tx),
     rules: listRoutingRules(tx.sql),
+    // A guarded experiment's arm (or its winner) routes the jobs of its class (policies/experiments).
+    policyFor: experimentPolicy(tx),
   };
 }
 
@@ -71,6 +74,7 @@ export function routeContext(tx: Tx): RouteContext {
 export function assignJob(tx: Tx, job: Job, factoryId: string, requestedTtl?: number): { job: Job; lease: Lease } {
   const ttlSeconds = grantedLeaseTtl(leaseTtlFor(job.manifest, getSettings(tx.sql)), requestedTtl);
   const expiresAt = leaseExpiresAt(tx.now, ttlSeconds);
+  noteArmAssignment(tx, job); // the arm of a running experiment this job is routed by
   recordDispatch(tx, job); // latency from when it became due (queuedAt or notBefore) to this grant
   const next = moveJob(tx, job, "assigned", {
     holderFactoryId: factoryId,

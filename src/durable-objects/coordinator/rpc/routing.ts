@@ -1,15 +1,18 @@
 /**
  * @module durable-objects/coordinator/rpc/routing
- * The ProductCoordinator's RPC methods for learned routing (issue 11 parts 1–3). One layer of the class chain
+ * The ProductCoordinator's RPC methods for learned routing (issue 11 parts 1–4). One layer of the class chain
  * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/routing ←
  * ProductCoordinator): each method is one atomic unit over a store module; it adds only what must follow the commit.
  *
  * Track records are written by every run's end (jobs/runs `finishRun`); here they are read, turned into
  * recommendations (core/recommendations), and rebuilt from the D1 history the Worker hands over in chunks.
- * A rule change is followed by a dispatch pass: the ranking it changes may now send queued work elsewhere.
+ * Experiments (policies/experiments) are started and stopped here; they conclude on their own in `finishRun`.
+ * A rule or experiment change is followed by a dispatch pass: the ranking it changes may now send queued work elsewhere.
  */
+import type { ExperimentSpec } from "../../../core/experiment.ts";
 import { recommend } from "../../../core/recommendations.ts";
 import { enqueueAudit } from "../outbox/records.ts";
+import { listExperiments, requireExperiment, startExperiment, stopExperiment } from "../policies/experiments.ts";
 import { addRoutingRule, listRoutingRules, type RuleInput, removeRoutingRule } from "../policies/routing-rules.ts";
 import { type HistoryRun, listTrackRecords, replayRuns } from "../policies/track-records.ts";
 import { MetricsRpc } from "./metrics.ts";
@@ -55,6 +58,25 @@ export abstract class RoutingRpc extends MetricsRpc {
       if (first) enqueueAudit(tx, actor, "routing.rebuild", productId, {});
       return replayRuns(tx, runs, first);
     });
+  }
+
+  async listExperiments(productId: string) {
+    return this.units.run(productId, (tx) => listExperiments(tx.sql));
+  }
+
+  /** `GET …/routing/experiments/{id}`; unknown id → not_found. */
+  async getExperiment(productId: string, id: string) {
+    return this.units.run(productId, (tx) => requireExperiment(tx.sql, id));
+  }
+
+  /** `POST …/routing/experiments`: audited `routing.experiment.start`; a dispatch pass follows (queued work re-ranks). */
+  async startExperiment(productId: string, spec: ExperimentSpec, actor: string) {
+    return this.afterRuleChange(await this.units.run(productId, (tx) => startExperiment(tx, spec, actor)));
+  }
+
+  /** `POST …/routing/experiments/{id}/stop`: audited `routing.experiment.stop`; a dispatch pass follows. */
+  async stopExperiment(productId: string, id: string, actor: string) {
+    return this.afterRuleChange(await this.units.run(productId, (tx) => stopExperiment(tx, id, actor)));
   }
 
   private async afterRuleChange<T extends { ok: boolean }>(outcome: T): Promise<T> {

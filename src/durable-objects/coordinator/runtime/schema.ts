@@ -232,6 +232,20 @@ CREATE TABLE IF NOT EXISTS routing_rules (
   created_at INTEGER NOT NULL,
   doc TEXT NOT NULL
 );
+-- Guarded experiments (issue 11 part 4, policies/experiments): doc = core/experiment Experiment.
+CREATE TABLE IF NOT EXISTS experiments (
+  id TEXT PRIMARY KEY,
+  job_class TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+-- The arm each dispatched job of a running experiment was routed by; cleared when the experiment ends.
+CREATE TABLE IF NOT EXISTS experiment_jobs (
+  job_id TEXT PRIMARY KEY,
+  experiment_id TEXT NOT NULL,
+  arm TEXT NOT NULL
+);
 `;
 
 /**
