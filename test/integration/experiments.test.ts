@@ -4,7 +4,7 @@
 // guardrail concludes the experiment with B the loser; `GET …/routing/experiments/{id}` shows arms, counts, rates,
 // the decision and the series; the conclusion and the operator's start/stop are audited; explain of a later job of
 // the class shows the winner's rule; stopping retires it. Also: a second live experiment for the class is a 409, an
-// unknown id a 404, a bad body a 400, a viewer may not start one.
+// unknown id a 404, a bad body a 400, a viewer may not start one; the OpenAPI document lists the operations.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 
@@ -116,5 +116,14 @@ describe("guarded experiments", () => {
       expect.objectContaining({ action: "routing.experiment.conclude", target: id }),
       expect.objectContaining({ action: "routing.experiment.stop", target: id }),
     ]);
+  });
+
+  it("the OpenAPI document lists the experiment operations with the start body", async () => {
+    type Doc = { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+    const doc = (await api<Doc>("GET", "/api/v1/openapi.json")).body;
+    const base = "/api/v1/products/{productId}/routing/experiments";
+    const paths = Object.keys(doc.paths).filter((k) => k.includes("/routing/experiments"));
+    expect(paths.sort()).toEqual([base, `${base}/{experimentId}`, `${base}/{experimentId}/stop`]);
+    expect(doc.paths[base]?.post?.requestBody).toBeDefined();
   });
 });
