@@ -92,6 +92,13 @@ export function explainPanel(session, jobId, factoryName) {
         { class: "muted" },
         `As of ${when(x.at)} · ${x.priority} priority · urgency ${num(x.urgency)} · ${holder}`,
       ),
+      x.routingPolicy
+        ? h(
+            "p",
+            { id: "explain-routing-policy", dataset: { testid: "routing-policy" } },
+            `Routed by experiment ${x.routingPolicy.experimentId}, arm ${x.routingPolicy.arm}${x.routingPolicy.as === "winner" ? " (the winner, for the whole class)" : ""}.`,
+          )
+        : null,
       x.ranked.length
         ? h(
             "ol",

@@ -36,6 +36,15 @@ export interface ArmPolicy {
 export interface JobPolicy {
   weights?: Partial<RouterWeights>;
   rules?: readonly RoutingRule[];
+  /** Where it comes from, for explain: the experiment, the arm, and whether as the job's arm or the class's winner. */
+  source?: PolicySource;
+}
+
+/** `as: arm` — the job's own arm of a running experiment; `winner` — the concluded experiment's winning arm. */
+export interface PolicySource {
+  experimentId: string;
+  arm: Arm;
+  as: "arm" | "winner";
 }
 
 /** `metric`: success_rate (higher is better) or cost (USD per run, lower is better); `margin` in the metric's unit. */

@@ -12,7 +12,7 @@ const CAPS = ["engine:codex", "lang:rust"];
 const MANIFEST = { engine: "codex", requires: ["lang:rust"] };
 
 type Cand = { factoryId: string; rules?: { adjustment: number; rules: Array<{ id: string; reason: string }> } };
-type Explain = { ranked: Cand[] };
+type Explain = { ranked: Cand[]; routingPolicy: { experimentId: string; arm: string; as: string } | null };
 type ArmView = { n: number; successes: number; successRate: number | null };
 type View = {
   id: string;
@@ -65,8 +65,10 @@ describe("guarded experiments", () => {
     let view = started.body;
     for (let i = 0; i < 80 && view.status === "running"; i++) {
       const job = await submit(product, { title: `rust ${i}`, ...MANIFEST });
-      const top = (await explain(product, job.id)).ranked[0] as Cand;
-      expect(top.rules?.rules[0]?.reason).toMatch(new RegExp(`^experiment ${id} arm [AB]$`));
+      const why = await explain(product, job.id);
+      const top = why.ranked[0] as Cand;
+      expect(top.rules?.rules[0]?.reason).toBe(`experiment ${id} arm ${why.routingPolicy?.arm}`);
+      expect(why.routingPolicy).toMatchObject({ experimentId: id, as: "arm" });
       const token = tokens.get(top.factoryId) as string;
       const c = await claim(product, token);
       expect(c.body.job.id).toBe(job.id);
@@ -95,14 +97,18 @@ describe("guarded experiments", () => {
     // The winner routes the whole class now: every later job's top candidate is the good factory, by arm A's rule.
     for (let i = 0; i < 3; i++) {
       const later = await submit(product, { title: `later ${i}`, ...MANIFEST });
-      const top = (await explain(product, later.id)).ranked[0] as Cand;
+      const why = await explain(product, later.id);
+      const top = why.ranked[0] as Cand;
       expect(top.factoryId).toBe(good.factoryId);
       expect(top.rules).toMatchObject({ adjustment: 2, rules: [{ id: `${id}/A/0` }] });
+      expect(why.routingPolicy).toEqual({ experimentId: id, arm: "A", as: "winner" });
     }
     const probe = await submit(product, { title: "probe", ...MANIFEST });
     const stopped = await api<View>("POST", `${P(product)}/routing/experiments/${id}/stop`, { token: ADMIN });
     expect(stopped.body).toMatchObject({ status: "stopped", decision: { by: "guardrail", winner: "A" } });
-    for (const c of (await explain(product, probe.id)).ranked) expect(c.rules).toBeUndefined();
+    const retired = await explain(product, probe.id);
+    expect(retired.routingPolicy).toBeNull();
+    for (const c of retired.ranked) expect(c.rules).toBeUndefined();
 
     const audit = await until(
       () =>

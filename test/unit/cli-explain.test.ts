@@ -1,6 +1,7 @@
 // `gigafactory explain` in a terminal: an excluded factory is listed with its reason, and the lost leases of the job
 // with kind, strike and until when the factory is kept from it; a preempted job says by whom, a critical one whom it would evict;
-// a ranked factory shows its learned track term's evidence (n, success rate and 95 % interval) and the routing rules applied.
+// a ranked factory shows its learned track term's evidence (n, success rate and 95 % interval) and the routing rules applied;
+// a job routed by a guarded experiment names the experiment and arm.
 import { describe, expect, it } from "vitest";
 import { renderExplanation } from "../../src/cli/commands/explain.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
@@ -35,6 +36,7 @@ const explanation: Explanation = {
     { jobId: "job_1", factoryId: "fac_b", kind: "released", strikes: 1, at: AT - 60_000, until: AT - 50_000 },
   ],
   preemption: { preemptedAt: null, preemptedBy: null, wouldPreempt: null, notBecause: "not_critical" },
+  routingPolicy: null,
 };
 
 describe("explain rendering", () => {
@@ -57,6 +59,16 @@ describe("explain rendering", () => {
     };
     expect(renderExplanation({ ...explanation, preemption: would })).toContain("would preempt job_low (low) on fac_a");
     expect(renderExplanation(explanation)).not.toContain("preempt");
+  });
+
+  it("names the guarded experiment whose policy routes the job, as its arm or as the winner", () => {
+    const arm = { experimentId: "ex_1", arm: "B" as const, as: "arm" as const };
+    expect(renderExplanation({ ...explanation, routingPolicy: arm })).toContain("routed by experiment ex_1 arm B\n");
+    const won = { ...arm, arm: "A" as const, as: "winner" as const };
+    expect(renderExplanation({ ...explanation, routingPolicy: won })).toContain(
+      "routed by experiment ex_1 arm A (the winner)",
+    );
+    expect(renderExplanation(explanation)).not.toContain("routed by");
   });
 
   it("says nothing about exclusions when no factory lost the job", () => {

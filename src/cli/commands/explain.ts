@@ -40,6 +40,8 @@ export function renderExplanation(e: Explanation): string {
     `job ${e.jobId}  stage ${e.stage}  priority ${e.priority}  urgency ${num(e.urgency)}  at ${formatInstant(e.at)}`,
   ];
   if (e.holderFactoryId) out.push(`held by ${e.holderFactoryId}`);
+  const rp = e.routingPolicy;
+  if (rp) out.push(`routed by experiment ${rp.experimentId} arm ${rp.arm}${rp.as === "winner" ? " (the winner)" : ""}`);
   const waiting = waitingLines(e.waitingReason, e.at);
   if (waiting) out.push(...waiting.split("\n"));
   const p = e.preemption;

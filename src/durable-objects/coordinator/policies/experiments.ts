@@ -125,7 +125,8 @@ export function experimentPolicy(tx: Tx): (job: Pick<Job, "id" | "requires" | "m
     const e = byClass.get(classOfJob(job));
     const arm = e ? routingArm(e, job.id) : undefined;
     if (!e || !arm) return undefined;
-    return { ...(e.arms[arm].weights ? { weights: e.arms[arm].weights } : {}), rules: armRules(e, arm) };
+    const source = { experimentId: e.id, arm, as: e.status === "running" ? "arm" : "winner" } as const;
+    return { ...(e.arms[arm].weights ? { weights: e.arms[arm].weights } : {}), rules: armRules(e, arm), source };
   };
 }
 
