@@ -1,5 +1,5 @@
 // app.js — the dashboard's entry point: session, header (product, counts, queue
-// version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/settings) and the shared poller.
+// version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/settings, #/routing, …) and the shared poller.
 
 import { alertsView, mountHealth } from "./alerts.js";
 import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
@@ -11,6 +11,7 @@ import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
 import { countText, Live } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
+import { routingView } from "./routing.js";
 import { settingsView } from "./settings.js";
 import { signInView } from "./signin.js";
 
@@ -123,6 +124,7 @@ function route() {
   else if (parts[0] === "settings") cleanup = settingsView(main, live);
   else if (parts[0] === "budget") cleanup = budgetView(main, live);
   else if (parts[0] === "lessons") cleanup = lessonsView(main, live);
+  else if (parts[0] === "routing") cleanup = routingView(main, live);
   else if (parts[0] === "alerts") cleanup = alertsView(main, live, params);
   else if (parts[0] === "jobs" && parts[1]) cleanup = jobDetailView(main, live, decodeURIComponent(parts[1]));
   else cleanup = jobsView(main, live, params);

@@ -5,6 +5,7 @@
 
 import { api, describeError, jobPath } from "./api.js";
 import { h, num, replace, showError, statusLine, when } from "./dom.js";
+import { trackEvidence } from "./learned.js";
 
 /** What each kind of lost lease means, for the exclusions list. */
 const LOSS_HELP = {
@@ -21,7 +22,35 @@ const TERM_HELP = {
   costFit: "how well the factory's cost tier suits the job's USD budget",
   health: "1 ok, 0.5 degraded (late heartbeats, or leases let expire again and again)",
   starvation: "penalty for a freshly queued job, fading to 0 as it waits (subtracted)",
+  track: "learned from outcomes: expected success per dollar (or minute) against the median candidate; 0.5 is neutral",
 };
+
+/**
+ * What the router learned and what operators (or an experiment's arm) said about a candidate: the track term's
+ * evidence and the routing rules in force with their adjustment. Ids `learned-<factoryId>`, `rules-<factoryId>`.
+ * @param {any} c a router Candidate
+ */
+function learned(c) {
+  return h(
+    "div",
+    { class: "learned" },
+    c.track
+      ? h(
+          "p",
+          { class: "muted", id: `learned-${c.factoryId}`, dataset: { testid: "track-evidence" } },
+          trackEvidence(c.track),
+        )
+      : null,
+    c.rules
+      ? h(
+          "p",
+          { id: `rules-${c.factoryId}`, dataset: { testid: "rule-evidence" } },
+          `rules ${c.rules.adjustment < 0 ? "−" : "+"}${num(Math.abs(c.rules.adjustment))}: `,
+          c.rules.rules.map((/** @type {any} */ r) => `${r.effect} (${r.reason})`).join("; "),
+        )
+      : null,
+  );
+}
 
 /**
  * @param {import("./api.js").Session} session
@@ -63,6 +92,13 @@ export function explainPanel(session, jobId, factoryName) {
         { class: "muted" },
         `As of ${when(x.at)} · ${x.priority} priority · urgency ${num(x.urgency)} · ${holder}`,
       ),
+      x.routingPolicy
+        ? h(
+            "p",
+            { id: "explain-routing-policy", dataset: { testid: "routing-policy" } },
+            `Routed by experiment ${x.routingPolicy.experimentId}, arm ${x.routingPolicy.arm}${x.routingPolicy.as === "winner" ? " (the winner, for the whole class)" : ""}.`,
+          )
+        : null,
       x.ranked.length
         ? h(
             "ol",
@@ -168,6 +204,7 @@ export function explainPanel(session, jobId, factoryName) {
           ),
         ),
       ),
+      learned(c),
     );
 
   void load();

@@ -1,8 +1,9 @@
 // fleet.js — the fleet map: one card per factory (status, health, seats in use,
-// capabilities, heartbeat age), kept current by the shared Live poller.
+// capabilities, heartbeat age, track record), kept current by the shared Live poller.
 
 import { ago, h, replace, when } from "./dom.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
+import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
 
 /**
  * Render the fleet view into `root`; returns a cleanup function.
@@ -35,18 +36,24 @@ export function fleetView(root, live) {
       );
       return;
     }
-    replace(grid, ...factories.map((f) => factoryCard(f, live, render)));
+    replace(grid, ...factories.map((f) => factoryCard(f, live, render, track.records())));
   };
+  const track = trackRecordsFeed(live.session, () => render());
   render();
-  return live.subscribe(render);
+  const unsubscribe = live.subscribe(render);
+  return () => {
+    unsubscribe();
+    track.stop();
+  };
 }
 
 /**
  * @param {any} f a Factory (src/core/model.ts) with its `breakers`
  * @param {import("./live.js").Live} [live] for the Release button of a quarantined factory
  * @param {() => void} [rerender]
+ * @param {any[]} [records] the product's track records (fleet-track.js); absent: no track block
  */
-export function factoryCard(f, live, rerender = () => {}) {
+export function factoryCard(f, live, rerender = () => {}, records) {
   const pct = f.seats ? Math.min(100, Math.round((f.load / f.seats) * 100)) : 0;
   const bar = h(
     "div",
@@ -67,6 +74,7 @@ export function factoryCard(f, live, rerender = () => {}) {
     h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${f.seats} seats`)),
     breakerBadges(f),
     live ? quarantinePanel(f, live, rerender) : null,
+    records ? trackBlock(f, records) : null,
     f.capabilities.length
       ? h(
           "ul",

@@ -20,6 +20,8 @@ import { metricsCommands } from "./commands/metrics.ts";
 import { productCommands } from "./commands/products.ts";
 import { queueState } from "./commands/queue-state.ts";
 import { reviewCommands } from "./commands/review.ts";
+import { routingCommands } from "./commands/routing.ts";
+import { experimentCommands } from "./commands/routing-experiment.ts";
 import { serialCommands } from "./commands/serial.ts";
 import { settingsCommands } from "./commands/settings.ts";
 import { submit } from "./commands/submit.ts";
@@ -53,4 +55,6 @@ export const COMMANDS: readonly Command[] = [
   ...metricsCommands,
   ...lessonsCommands,
   ...alertCommands,
+  ...routingCommands,
+  ...experimentCommands,
 ];

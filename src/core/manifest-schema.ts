@@ -54,6 +54,11 @@ export const MANIFEST_SHAPE = {
   // This job's own lease TTL, s (core/settings `leaseTtlFor`: it wins over the product's); LEASE_TTL's bounds.
   leaseTtlSeconds: z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds).optional(),
   onChildFailure: z.enum(ON_CHILD_FAILURE).optional(), // composite parents only; unset = fail (core/composite)
+  // The job's class label for learned routing (issue 11): 64 chars, a word like `docs` or `refactor`, not prose.
+  class: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._:/-]{0,63}$/i, { error: "must be a short label like docs" })
+    .optional(),
 };
 
 /** `#<index>`: a sibling in the same children list, by its 0-based position (resolved by coordinator/dag/children). */

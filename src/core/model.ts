@@ -62,6 +62,8 @@ export interface Manifest {
   leaseTtlSeconds?: number;
   /** Composite parents: whether a child that ends without shipping fails the parent (core/composite). */
   onChildFailure?: "fail" | "continue";
+  /** A free label for the job's class (`class: docs`), part of its track-record key (core/track-record `jobClassOf`). */
+  class?: string;
   /** Submission only (never stored on the job): children created with the parent in the same unit. */
   children?: ChildManifest[];
 }
@@ -202,6 +204,8 @@ export interface RouterWeights {
   costFit: number;
   health: number;
   starvation: number;
+  /** The learned term (core/track-term): weighs `raw − 0.5`, so a neutral record adds nothing. */
+  track: number;
 }
 
 /**

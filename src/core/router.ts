@@ -6,9 +6,13 @@
  * explain panel reads the per-term breakdown in `Candidate.terms`). Nothing here
  * reads a clock: `now` is always passed in, so a decision can be replayed.
  */
-import { DEFAULT_ENGINE } from "./breaker.ts";
-import { type Exclusion, isExcluded } from "./exclusions.ts";
+import type { Exclusion } from "./exclusions.ts";
+import { type JobPolicy, jobContext } from "./experiment.ts";
 import type { Factory, Job, Priority, RouterWeights } from "./model.ts";
+import { candidateEvidence, neutralTrack, type RouteEvidence } from "./route-evidence.ts";
+import { activeExclusion, effectiveRequires, filterReasons } from "./route-filter.ts";
+import type { RoutingRule, RuleEvidence } from "./routing-rules.ts";
+import { NEUTRAL, type TrackContext, type TrackEvidence } from "./track-term.ts";
 
 /**
  * SPEC §5 defaults, but for starvation: 2.5, not the SPEC's 1.5. Starvation outweighs every single positive term so
@@ -22,6 +26,8 @@ export const DEFAULT_WEIGHTS: Readonly<RouterWeights> = Object.freeze({
   costFit: 0.75,
   health: 1.0,
   starvation: 2.5,
+  // 1: the learned term moves a score by at most ±0.5 — a tie-breaker between similar hosts, not an override.
+  track: 1,
 });
 
 /** 30 min: the seed's "aging fully de-penalises after ~30 min" (seed 004 §7). */
@@ -35,7 +41,10 @@ export const PRIORITY_VALUE: Readonly<Record<Priority, number>> = Object.freeze(
   low: 0,
 });
 
-const TERMS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation"] as const;
+// The hard filter lives in core/route-filter; re-exported so callers keep one import for the router.
+export { activeExclusion, breakerBlocks, effectiveRequires, filterReasons } from "./route-filter.ts";
+
+const TERMS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation", "track"] as const;
 
 export interface RouteContext {
   now: number;
@@ -51,12 +60,18 @@ export interface RouteContext {
   exclusionOf?: (jobId: string, factoryId: string) => Exclusion | undefined;
   /** Aging horizon, ms: after this long in the queue a job's starvation penalty is gone (settings.agingHorizonMinutes). */
   agingHorizonMs?: number;
+  /** Track records and the objective of the learned term (core/track-term); absent = the term is neutral. */
+  track?: TrackContext;
+  /** Operator routing rules (core/routing-rules): score adjustments, never filters. */
+  rules?: readonly RoutingRule[];
+  /** A job's own routing policy (a guarded experiment's arm, core/experiment): weights and rules over the above. */
+  policyFor?: (job: Pick<Job, "id" | "requires" | "manifest">) => JobPolicy | undefined;
 }
 
 export interface TermScore {
   raw: number;
   weight: number;
-  /** weight × raw; negative for starvation, which is subtracted. */
+  /** weight × raw; negative for starvation, which is subtracted; weight × (raw − 0.5) for track (neutral adds 0). */
   contribution: number;
 }
 
@@ -70,6 +85,10 @@ export interface Candidate {
   terms: Record<keyof RouterWeights, TermScore>;
   /** Present when an exclusion keeps this job from this factory now: why, how often, and until when (ms). */
   exclusion?: Pick<Exclusion, "kind" | "strikes" | "until">;
+  /** The learned term's evidence: job class, engine, n, success rate with its 95 % interval, cost, duration. */
+  track: TrackEvidence;
+  /** The routing rules that match this candidate and their adjustment (already in `score`), if any. */
+  rules?: RuleEvidence;
 }
 
 /** Scores are compared at 1e-9 so float noise in a sum of six products cannot flip an order. */
@@ -82,52 +101,13 @@ export function starvationPenalty(ageMs: number, horizonMs: number = STARVATION_
   return Math.max(0, 1 - Math.max(0, ageMs) / horizonMs);
 }
 
-/** The job's hard requirements: its `requires` plus `engine:<engine>` when it names one. */
-export function effectiveRequires(job: Pick<Job, "requires" | "engine">): string[] {
-  return [...new Set([...job.requires, ...(job.engine ? [`engine:${job.engine}`] : [])])];
-}
-
-/** All hard-filter failures of `factory` for `job`; empty means eligible. */
-export function filterReasons(job: Job, factory: Factory, ctx: RouteContext): string[] {
-  const caps = new Set(factory.capabilities);
-  const reasons = effectiveRequires(job)
-    .filter((c) => !caps.has(c))
-    .map((c) => `missing_capability:${c}`);
-  if (factory.health === "down") reasons.push("factory_down");
-  if (factory.status !== "active") reasons.push(`factory_${factory.status}`);
-  if (factory.load >= factory.seats) reasons.push("no_free_seat");
-  const key = job.serialKey;
-  if (key !== undefined && (ctx.busySerialKeys?.has(key) || ctx.frozenSerialKeys?.has(key))) {
-    reasons.push("serial_gate_closed");
-  }
-  if (ctx.budgetPaused) reasons.push("budget_paused");
-  if (breakerBlocks(job, factory, ctx)) reasons.push(`breaker_open:${job.engine ?? DEFAULT_ENGINE}`);
-  const exclusion = activeExclusion(job, factory, ctx);
-  if (exclusion) reasons.push(`excluded:${exclusion.kind}`);
-  return reasons;
-}
-
-/**
- * The job's engine (or the factory's default, `*`, when it names none) has an open breaker on this factory — or,
- * with `overflow: hold`, on any factory: then the job waits rather than overflowing to the others.
- */
-export function breakerBlocks(job: Pick<Job, "engine">, factory: Pick<Factory, "id">, ctx: RouteContext): boolean {
-  const open = ctx.openBreakers;
-  if (!open || open.size === 0) return false;
-  const engine = job.engine ?? DEFAULT_ENGINE;
-  if (open.has(`${factory.id}:${engine}`)) return true;
-  if (ctx.overflow !== "hold") return false;
-  for (const key of open) if (key.slice(key.lastIndexOf(":") + 1) === engine) return true;
-  return false;
-}
-
-/** The exclusion in force for this job on this factory at `ctx.now`, if any. */
-export function activeExclusion(job: Job, factory: Factory, ctx: RouteContext): Exclusion | undefined {
-  const exclusion = ctx.exclusionOf?.(job.id, factory.id);
-  return isExcluded(exclusion, ctx.now) ? exclusion : undefined;
-}
-
-function rawTerms(job: Job, factory: Factory, now: number, horizonMs?: number): Record<keyof RouterWeights, number> {
+function rawTerms(
+  job: Job,
+  factory: Factory,
+  now: number,
+  horizonMs: number | undefined,
+  track: number,
+): Record<keyof RouterWeights, number> {
   const caps = new Set(factory.capabilities);
   // A tight fit beats an over-provisioned box, so specialised hosts stay free for work only they can do.
   const capabilityFit = Math.min(1, (1 + effectiveRequires(job).length) / (1 + caps.size));
@@ -138,24 +118,40 @@ function rawTerms(job: Job, factory: Factory, now: number, horizonMs?: number): 
   // Degraded (late heartbeats, or leases let expire again and again) counts half: usable, but less likely to finish; down is filtered before it matters.
   const health = factory.health === "ok" ? 1 : factory.health === "degraded" ? 0.5 : 0;
   const starvation = starvationPenalty(now - job.queuedAt, horizonMs);
-  return { capabilityFit, affinity, load: 1 / (1 + factory.load), costFit, health, starvation };
+  return { capabilityFit, affinity, load: 1 / (1 + factory.load), costFit, health, starvation, track };
 }
 
-/** Filters and scores one factory for one job, with the term-by-term breakdown the explain panel shows. */
-export function scoreCandidate(job: Job, factory: Factory, ctx: RouteContext): Candidate {
-  const weights = ctx.weights ?? DEFAULT_WEIGHTS;
-  const raw = rawTerms(job, factory, ctx.now, ctx.agingHorizonMs);
+/**
+ * Filters and scores one factory for one job, with the term-by-term breakdown the explain panel shows. `evidence`:
+ * the learned term and rules computed over all candidates (rankFactories); alone, the factory is its own reference.
+ */
+export function scoreCandidate(job: Job, factory: Factory, outer: RouteContext, given?: RouteEvidence): Candidate {
+  const ctx = jobContext(outer, job);
+  const evidence = given ?? candidateEvidence(job, [factory], ctx);
+  const weights = { ...DEFAULT_WEIGHTS, ...ctx.weights };
+  const trackEv = evidence.track.get(factory.id) ?? neutralTrack(job);
+  const raw = rawTerms(job, factory, ctx.now, ctx.agingHorizonMs, trackEv.raw);
   const terms = {} as Record<keyof RouterWeights, TermScore>;
   let score = 0;
   for (const term of TERMS) {
-    const product = weights[term] * raw[term];
-    const contribution = term === "starvation" ? 0 - product : product; // 0 - x: never -0 in the breakdown
+    const product = weights[term] * (term === "track" ? raw[term] - NEUTRAL : raw[term]);
+    const contribution = term === "starvation" ? 0 - product : product + 0; // never -0 in the breakdown
     terms[term] = { raw: raw[term], weight: weights[term], contribution };
     score += contribution;
   }
+  const rules = evidence.rules.get(factory.id);
+  if (rules) score += rules.adjustment;
   const reasons = filterReasons(job, factory, ctx);
   const base = { factoryId: factory.id, factoryName: factory.name };
-  const candidate: Candidate = { ...base, eligible: reasons.length === 0, reasons, score: round9(score), terms };
+  const candidate: Candidate = {
+    ...base,
+    eligible: reasons.length === 0,
+    reasons,
+    score: round9(score),
+    terms,
+    track: trackEv,
+  };
+  if (rules) candidate.rules = rules;
   const exclusion = activeExclusion(job, factory, ctx);
   if (exclusion) candidate.exclusion = { kind: exclusion.kind, strikes: exclusion.strikes, until: exclusion.until };
   return candidate;
@@ -165,10 +161,12 @@ export function scoreCandidate(job: Job, factory: Factory, ctx: RouteContext): C
 export function rankFactories(
   job: Job,
   factories: readonly Factory[],
-  ctx: RouteContext,
+  outer: RouteContext,
 ): { ranked: Candidate[]; rejected: Candidate[] } {
+  const ctx = jobContext(outer, job);
   const load = new Map(factories.map((f) => [f.id, f.load]));
-  const all = factories.map((f) => scoreCandidate(job, f, ctx));
+  const evidence = candidateEvidence(job, factories, ctx);
+  const all = factories.map((f) => scoreCandidate(job, f, ctx, evidence));
   const ranked = all
     .filter((c) => c.eligible)
     .sort(

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { clampTtlSeconds, LEASE_TTL } from "./lease.ts";
 import type { Manifest, RouterWeights } from "./model.ts";
 import { DEFAULT_WEIGHTS } from "./router.ts";
+import { DEFAULT_MIN_SAMPLES, type RoutingObjective } from "./track-term.ts";
 
 export interface RetrySettings {
   /** Delay before the first automatic retry, s. */
@@ -42,6 +43,14 @@ export interface ProductSettings {
   breaker: BreakerSettings;
   errorBudget: ErrorBudgetSettings;
   health: HealthThresholds;
+  routing: RoutingSettings;
+}
+
+/** Learned routing (issue 11): what the router's `track` term optimises and how many runs make a record count. */
+export interface RoutingSettings {
+  objective: RoutingObjective;
+  /** Runs of a (factory, engine, job class) below which its track term is neutral. */
+  minSamples: number;
 }
 
 /** Circuit breakers per factory × engine (issue "money and health", part 3). */
@@ -81,6 +90,7 @@ export const DEFAULT_SETTINGS: Readonly<ProductSettings> = Object.freeze({
   breaker: { failureThreshold: 5, coolDownSeconds: 60, maxCoolDownSeconds: 3600 },
   errorBudget: { windowMinutes: 60, maxFailures: 10 },
   health: { stuckAfterMinutes: 30, starvingAfterMinutes: 60, expectedFinishIntervalMinutes: 30 },
+  routing: { objective: "success_per_usd" as RoutingObjective, minSamples: DEFAULT_MIN_SAMPLES },
 });
 
 /**
@@ -112,6 +122,7 @@ export const SettingsPatchSchema = z
         costFit: Weight,
         health: Weight,
         starvation: Weight,
+        track: Weight,
       })
       .partial()
       .strict(),
@@ -164,6 +175,13 @@ export const SettingsPatchSchema = z
       })
       .partial()
       .strict(),
+    routing: z
+      .object({
+        objective: z.enum(["success_per_usd", "success_per_minute"]),
+        minSamples: z.number().int().min(1).max(10_000), // 10k: beyond that the term could never wake up
+      })
+      .partial()
+      .strict(),
   })
   .partial()
   .strict();
@@ -184,6 +202,7 @@ export function withDefaults(stored: Partial<ProductSettings> | undefined): Prod
     breaker: { ...DEFAULT_SETTINGS.breaker, ...s.breaker },
     errorBudget: { ...DEFAULT_SETTINGS.errorBudget, ...s.errorBudget },
     health: { ...DEFAULT_SETTINGS.health, ...s.health },
+    routing: { ...DEFAULT_SETTINGS.routing, ...s.routing },
   };
 }
 
@@ -203,6 +222,7 @@ export function applySettingsPatch(current: ProductSettings, patch: SettingsPatc
     breaker: { ...current.breaker, ...patch.breaker },
     errorBudget: { ...current.errorBudget, ...patch.errorBudget },
     health: { ...current.health, ...patch.health },
+    routing: { ...current.routing, ...patch.routing },
   };
   if (next.breaker.maxCoolDownSeconds < next.breaker.coolDownSeconds) {
     throw new RangeError(

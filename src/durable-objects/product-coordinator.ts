@@ -37,11 +37,11 @@ import { submitEach, submitJob } from "./coordinator/jobs/submit.ts";
 import { withWaitingReason, withWaitingReasons } from "./coordinator/jobs/waiting.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox/dead-letters.ts";
 import { runHealthPass } from "./coordinator/policies/health-check.ts";
-import { BatchRpc } from "./coordinator/rpc/batches.ts";
+import { RoutingRpc } from "./coordinator/rpc/routing.ts";
 import { queueVersion } from "./coordinator/runtime/meta.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 
-export class ProductCoordinator extends BatchRpc {
+export class ProductCoordinator extends RoutingRpc {
   // ---- jobs ------------------------------------------------------------------------
 
   async submit(productId: string, input: SubmitInput, actor: string) {

@@ -5,6 +5,7 @@
  * (CLI, agent, dashboard tests) that reads them.
  */
 import type { Exclusion } from "../core/exclusions.ts";
+import type { PolicySource } from "../core/experiment.ts";
 import type { Insights, Job, RouterWeights, RunResult, Stage, WaitingReason } from "../core/model.ts";
 import type { PreemptionSkip } from "../core/preemption.ts";
 import type { Candidate } from "../core/router.ts";
@@ -80,6 +81,8 @@ export interface Explanation {
   waitingReason: WaitingReason | null;
   /** Preemption (core/preemption): whether this job was evicted, and whom it would evict now. */
   preemption: PreemptionView;
+  /** The guarded experiment whose policy ranks this job (core/experiment), if any; `weights` already include it. */
+  routingPolicy: PolicySource | null;
 }
 
 /** The preemption part of an explanation. */

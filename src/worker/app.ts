@@ -18,6 +18,7 @@ import { budget } from "./routes/budget.ts";
 import { bulk } from "./routes/bulk.ts";
 import { dag } from "./routes/dag.ts";
 import { events, feeds } from "./routes/events.ts";
+import { experiments } from "./routes/experiments.ts";
 import { factories } from "./routes/factories.ts";
 import { history } from "./routes/history.ts";
 import { jobs } from "./routes/jobs.ts";
@@ -26,6 +27,7 @@ import { metrics } from "./routes/metrics.ts";
 import { products } from "./routes/products.ts";
 import { queueState } from "./routes/queue-state.ts";
 import { reviews } from "./routes/reviews.ts";
+import { routing } from "./routes/routing.ts";
 import { serial } from "./routes/serial.ts";
 import { settings } from "./routes/settings.ts";
 import { system } from "./routes/system.ts";
@@ -38,7 +40,8 @@ export function buildApp(): Hono<AppEnv> {
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
   for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
-  for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons, alerts]) product.route("/", r);
+  for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons, alerts, routing, experiments])
+    product.route("/", r);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
 
   const app = new Hono<AppEnv>();

@@ -14,6 +14,7 @@ import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fle
 import { LESSON_OPS } from "./openapi-ops-lessons.ts";
 import { METRICS_OPS } from "./openapi-ops-metrics.ts";
 import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
+import { ROUTING_OPS } from "./openapi-ops-routing.ts";
 
 /** In the document's order: a path is listed where its first operation is (changing it reorders the document). */
 const OPS: Op[] = [
@@ -35,6 +36,7 @@ const OPS: Op[] = [
   ...METRICS_OPS,
   ...LESSON_OPS,
   ...ALERTS_OPS,
+  ...ROUTING_OPS,
 ];
 
 const PROBLEM = {

@@ -63,7 +63,9 @@ describe("explain", () => {
       "health",
       "load",
       "starvation",
+      "track", // issue 11: neutral (no history), so it adds nothing
     ]);
+    expect(first!.terms.track).toEqual({ raw: 0.5, weight: 1, contribution: 0 });
     expect(first!.terms.costFit).toEqual({ raw: 1, weight: 0.75, contribution: 0.75 });
     expect(second!.terms.costFit).toEqual({ raw: 0, weight: 0.75, contribution: 0 });
     expect(second!.terms.affinity).toEqual({ raw: 1, weight: 0.5, contribution: 0.5 });

@@ -1,5 +1,7 @@
 // `gigafactory explain` in a terminal: an excluded factory is listed with its reason, and the lost leases of the job
-// with kind, strike and until when the factory is kept from it; a preempted job says by whom, a critical one whom it would evict.
+// with kind, strike and until when the factory is kept from it; a preempted job says by whom, a critical one whom it would evict;
+// a ranked factory shows its learned track term's evidence (n, success rate and 95 % interval) and the routing rules applied;
+// a job routed by a guarded experiment names the experiment and arm.
 import { describe, expect, it } from "vitest";
 import { renderExplanation } from "../../src/cli/commands/explain.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
@@ -26,6 +28,7 @@ const explanation: Explanation = {
       score: 0,
       terms: {} as Explanation["rejected"][number]["terms"],
       exclusion: { kind: "expired", strikes: 2, until: AT + 120_000 },
+      track: { raw: 0.5, jobClass: "-", engine: "*", n: 0, neutral: true },
     },
   ],
   exclusions: [
@@ -33,6 +36,7 @@ const explanation: Explanation = {
     { jobId: "job_1", factoryId: "fac_b", kind: "released", strikes: 1, at: AT - 60_000, until: AT - 50_000 },
   ],
   preemption: { preemptedAt: null, preemptedBy: null, wouldPreempt: null, notBecause: "not_critical" },
+  routingPolicy: null,
 };
 
 describe("explain rendering", () => {
@@ -57,7 +61,43 @@ describe("explain rendering", () => {
     expect(renderExplanation(explanation)).not.toContain("preempt");
   });
 
+  it("names the guarded experiment whose policy routes the job, as its arm or as the winner", () => {
+    const arm = { experimentId: "ex_1", arm: "B" as const, as: "arm" as const };
+    expect(renderExplanation({ ...explanation, routingPolicy: arm })).toContain("routed by experiment ex_1 arm B\n");
+    const won = { ...arm, arm: "A" as const, as: "winner" as const };
+    expect(renderExplanation({ ...explanation, routingPolicy: won })).toContain(
+      "routed by experiment ex_1 arm A (the winner)",
+    );
+    expect(renderExplanation(explanation)).not.toContain("routed by");
+  });
+
   it("says nothing about exclusions when no factory lost the job", () => {
     expect(renderExplanation({ ...explanation, rejected: [], exclusions: [] })).not.toContain("EXCLUSIONS");
+  });
+
+  it("shows a ranked factory's track evidence and the routing rules that adjust its score", () => {
+    const [rejected] = explanation.rejected;
+    const ranked = {
+      ...rejected!,
+      eligible: true,
+      reasons: [],
+      score: 1.25,
+      terms: { track: { raw: 0.3, weight: 1, contribution: -0.2 } } as Explanation["ranked"][number]["terms"],
+      track: {
+        raw: 0.3,
+        jobClass: "lang:rust",
+        engine: "codex",
+        n: 12,
+        neutral: false,
+        successRate: 0.43,
+        ci95: [0.17, 0.69] as [number, number],
+        costUsd: 1,
+      },
+      rules: { rules: [{ id: "rr_1", effect: "avoid" as const, reason: "fails 58 %" }], adjustment: -2 },
+    };
+    const text = renderExplanation({ ...explanation, ranked: [ranked] });
+    expect(text).toContain("track: n=12, success 43 %, 95 % 17 %–69 %, $1.00/run");
+    expect(text).toContain("rule rr_1: avoid (fails 58 %)");
+    expect(text).toContain("rules adjust the score by −2.000");
   });
 });

@@ -92,6 +92,7 @@ describe("explain: the Waiting block", () => {
       stage: "queued",
       priority: "high",
       at: NOW,
+      routingPolicy: null,
       weights: DEFAULT_WEIGHTS,
       urgency: 2,
       holderFactoryId: null,

@@ -120,7 +120,15 @@ describe("score terms, one input varied at a time", () => {
   });
 
   it("applies custom weights from the context to raw values", () => {
-    const weights: RouterWeights = { capabilityFit: 2, affinity: 0, load: 3, costFit: 0, health: 0, starvation: 10 };
+    const weights: RouterWeights = {
+      capabilityFit: 2,
+      affinity: 0,
+      load: 3,
+      costFit: 0,
+      health: 0,
+      starvation: 10,
+      track: 1,
+    };
     const c = scoreCandidate(job({ queuedAt: NOW }), factory({ load: 1 }), { now: NOW, weights });
     expect(c.terms.load).toEqual({ raw: 0.5, weight: 3, contribution: 1.5 });
     expect(c.terms.starvation.contribution).toBe(-10);
@@ -135,6 +143,7 @@ describe("score terms, one input varied at a time", () => {
       costFit: 0.75,
       health: 1,
       starvation: 2.5,
+      track: 1, // issue 11: the learned term, ±0.5 at most
     });
     expect(STARVATION_HORIZON_MS).toBe(1_800_000);
     expect(effectiveRequires(job({ requires: ["engine:claude"], engine: "claude" }))).toEqual(["engine:claude"]);

@@ -16,6 +16,21 @@ import { waitingLines } from "../waiting.ts";
 const num = (x: number): string => x.toFixed(3);
 const signed = (x: number): string => (x < 0 ? `−${num(-x)}` : `+${num(x)}`);
 
+const pct = (x: number): string => `${Math.round(x * 100)} %`;
+
+/** The learned term's evidence (issue 11): n, success rate with its 95 % interval, cost and time per run. */
+export function trackLine(c: Candidate): string | undefined {
+  const t = c.track;
+  if (!t) return undefined;
+  if (t.n === 0) return `track: no history for ${t.engine} / ${t.jobClass} (neutral)`;
+  const parts = [`n=${t.n}`];
+  if (t.successRate !== undefined) parts.push(`success ${pct(t.successRate)}`);
+  if (t.ci95) parts.push(`95 % ${pct(t.ci95[0])}–${pct(t.ci95[1])}`);
+  if (t.costUsd !== undefined) parts.push(`$${t.costUsd.toFixed(2)}/run`);
+  if (t.durationMinutes !== undefined) parts.push(`${t.durationMinutes.toFixed(1)} min/run`);
+  return `track: ${parts.join(", ")}${t.neutral ? " (neutral: too few runs)" : ""}`;
+}
+
 function termRows(c: Candidate): string[][] {
   return Object.entries(c.terms).map(([term, t]) => [term, num(t.raw), num(t.weight), signed(t.contribution)]);
 }
@@ -25,6 +40,8 @@ export function renderExplanation(e: Explanation): string {
     `job ${e.jobId}  stage ${e.stage}  priority ${e.priority}  urgency ${num(e.urgency)}  at ${formatInstant(e.at)}`,
   ];
   if (e.holderFactoryId) out.push(`held by ${e.holderFactoryId}`);
+  const rp = e.routingPolicy;
+  if (rp) out.push(`routed by experiment ${rp.experimentId} arm ${rp.arm}${rp.as === "winner" ? " (the winner)" : ""}`);
   const waiting = waitingLines(e.waitingReason, e.at);
   if (waiting) out.push(...waiting.split("\n"));
   const p = e.preemption;
@@ -45,6 +62,10 @@ export function renderExplanation(e: Explanation): string {
       termRows(c),
     );
     out.push(...table.split("\n").map((l) => `      ${l}`));
+    const track = trackLine(c);
+    if (track) out.push(`      ${track}`);
+    for (const r of c.rules?.rules ?? []) out.push(`      rule ${r.id}: ${r.effect} (${r.reason})`);
+    if (c.rules) out.push(`      rules adjust the score by ${signed(c.rules.adjustment)}`);
   });
   out.push("", `REJECTED (${e.rejected.length})`);
   if (e.rejected.length === 0) out.push("  none");

@@ -14,6 +14,7 @@
  * No preemption here: a pull (HTTP-claim) factory has no pushed `cancel` to
  * stop a victim with, so only push dispatch (dispatch.ts, preempt.ts) preempts.
  */
+
 import { leaseExpiresAt } from "../../../core/lease.ts";
 import type { LessonRef } from "../../../core/lessons.ts";
 import type { Factory, Job } from "../../../core/model.ts";
@@ -25,8 +26,11 @@ import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
+import { experimentPolicy, noteArmAssignment } from "../policies/experiments.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { recordDispatch } from "../policies/metrics.ts";
+import { listRoutingRules } from "../policies/routing-rules.ts";
+import { trackContext } from "../policies/track-records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { exclusionLookup } from "./exclusions.ts";
@@ -58,6 +62,11 @@ export function routeContext(tx: Tx): RouteContext {
     // Leases a factory lost on a job keep it away from that job for a backoff (core/exclusions).
     exclusionOf: exclusionLookup(tx.sql, tx.now),
     agingHorizonMs: settings.agingHorizonMinutes * 60_000,
+    // The learned term and operator rules (issue 11): score adjustments only, after every filter.
+    track: trackContext(tx),
+    rules: listRoutingRules(tx.sql),
+    // A guarded experiment's arm (or its winner) routes the jobs of its class (policies/experiments).
+    policyFor: experimentPolicy(tx),
   };
 }
 
@@ -65,6 +74,7 @@ export function routeContext(tx: Tx): RouteContext {
 export function assignJob(tx: Tx, job: Job, factoryId: string, requestedTtl?: number): { job: Job; lease: Lease } {
   const ttlSeconds = grantedLeaseTtl(leaseTtlFor(job.manifest, getSettings(tx.sql)), requestedTtl);
   const expiresAt = leaseExpiresAt(tx.now, ttlSeconds);
+  noteArmAssignment(tx, job); // the arm of a running experiment this job is routed by
   recordDispatch(tx, job); // latency from when it became due (queuedAt or notBefore) to this grant
   const next = moveJob(tx, job, "assigned", {
     holderFactoryId: factoryId,

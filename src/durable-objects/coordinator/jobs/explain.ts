@@ -25,7 +25,8 @@ import { waitingReasonFor } from "./waiting.ts";
 export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string> = new Set()): Explanation {
   const job = requireJob(tx.sql, jobId);
   const ctx = routeContext(tx);
-  const weights = ctx.weights ?? DEFAULT_WEIGHTS;
+  const policy = ctx.policyFor?.(job); // a guarded experiment's arm or winner (policies/experiments)
+  const weights = { ...DEFAULT_WEIGHTS, ...ctx.weights, ...policy?.weights };
   const factories = listFactories(tx.sql, tx.now);
   const { ranked, rejected } = rankFactories(job, factories, ctx);
   // Every remembered exclusion, also those whose backoff ended (their strikes still count).
@@ -48,6 +49,7 @@ export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string>
       ranked.length === 0 ? factories.filter((f) => connected.has(f.id)) : undefined,
       ctx,
     ),
+    routingPolicy: policy?.source ?? null,
   };
 }
 

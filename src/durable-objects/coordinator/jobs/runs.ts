@@ -13,6 +13,8 @@ import type { Insights, Job, RunResult } from "../../../core/model.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { enqueueRun } from "../outbox/records.ts";
 import { noteRunOutcome } from "../policies/breakers.ts";
+import { noteRunForExperiment } from "../policies/experiments.ts";
+import { noteRunForTrack } from "../policies/track-records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 
 export type { Run };
@@ -61,6 +63,8 @@ export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insigh
   );
   enqueueRun(tx, done);
   noteRunOutcome(tx, done);
+  noteRunForTrack(tx, job, done);
+  noteRunForExperiment(tx, done);
 }
 
 /** Every run of a job, oldest first (by lease epoch). */

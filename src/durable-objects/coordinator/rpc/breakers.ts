@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/coordinator/rpc/breakers
  * The ProductCoordinator's RPC methods for circuit breakers and quarantine (issue 9, parts 3–4). One layer of the class chain
- * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← ProductCoordinator):
+ * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ← ProductCoordinator):
  * each method is one atomic unit over a store module; it adds only what must follow the commit.
  *
  * The factory list and a single factory are served here with their breakers attached (`breakers: [{engine, state,

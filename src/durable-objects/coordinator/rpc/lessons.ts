@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/coordinator/rpc/lessons
  * The ProductCoordinator's RPC methods for the lessons journal (issue 9, part 7). One layer of the class chain
- * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← ProductCoordinator):
+ * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ← ProductCoordinator):
  * each method is one atomic unit over a store module; it adds only what must follow the commit.
  *
  * Writes come here (never straight to D1) so the coordinator's mirror, which `assign` frames read, and D1, the

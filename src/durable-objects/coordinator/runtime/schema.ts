@@ -216,6 +216,37 @@ CREATE TABLE IF NOT EXISTS lessons (
 );
 CREATE INDEX IF NOT EXISTS lessons_by_updated ON lessons(updated_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS lessons_by_key ON lessons(trigger, subject, updated_at) WHERE trigger IS NOT NULL;
+-- Decayed track records per (factory, engine, job class) (core/track-record; coordinator/policies/track-records);
+-- bounded: the least recently updated rows go first.
+CREATE TABLE IF NOT EXISTS track_records (
+  factory_id TEXT NOT NULL,
+  engine TEXT NOT NULL,
+  job_class TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (factory_id, engine, job_class)
+);
+CREATE INDEX IF NOT EXISTS track_records_by_updated ON track_records(updated_at);
+-- Operator routing rules (core/routing-rules): prefer/avoid score adjustments.
+CREATE TABLE IF NOT EXISTS routing_rules (
+  id TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+-- Guarded experiments (issue 11 part 4, policies/experiments): doc = core/experiment Experiment.
+CREATE TABLE IF NOT EXISTS experiments (
+  id TEXT PRIMARY KEY,
+  job_class TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+-- The arm each dispatched job of a running experiment was routed by; cleared when the experiment ends.
+CREATE TABLE IF NOT EXISTS experiment_jobs (
+  job_id TEXT PRIMARY KEY,
+  experiment_id TEXT NOT NULL,
+  arm TEXT NOT NULL
+);
 `;
 
 /**

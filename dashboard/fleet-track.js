@@ -1,0 +1,63 @@
+// fleet-track.js — a factory's track record on its fleet card (issue 11 part 5): what the coordinator has learned of
+// its outcomes per (engine, job class) — decayed success rate, sample size, mean cost — from GET
+// …/routing/track-records, read once when the fleet page opens and again every TRACK_POLL_MS. Stable ids for the
+// browser test: `track-<factoryId>`, each line `data-testid="track-line"` with `data-key="<engine>|<class>"`.
+
+import { api } from "./api.js";
+import { h } from "./dom.js";
+import { trackLines } from "./learned.js";
+
+/** 30 s: records change with run ends, minutes apart on a busy fleet; the card need not be fresher than that. */
+export const TRACK_POLL_MS = 30_000;
+
+/**
+ * Keeps the product's track records fresh while the fleet page is open; `onChange` re-renders the cards.
+ * @param {import("./api.js").Session} session
+ * @param {() => void} onChange
+ * @returns {{ records: () => any[], stop: () => void }}
+ */
+export function trackRecordsFeed(session, onChange) {
+  /** @type {any[]} */
+  let records = [];
+  let alive = true;
+  const load = () =>
+    api(session, "/routing/track-records").then(
+      (/** @type {any} */ doc) => {
+        if (!alive) return;
+        records = Array.isArray(doc?.records) ? doc.records : [];
+        onChange();
+      },
+      () => {}, // a viewer without routing or an older coordinator: the cards simply show no record
+    );
+  void load();
+  const timer = setInterval(load, TRACK_POLL_MS);
+  return {
+    records: () => records,
+    stop: () => {
+      alive = false;
+      clearInterval(timer);
+    },
+  };
+}
+
+/**
+ * The track-record block of one factory card, or a muted "no history yet" line.
+ * @param {any} f a factory
+ * @param {any[]} records every stored record (GET …/routing/track-records)
+ */
+export function trackBlock(f, records) {
+  const lines = trackLines(records, f.id);
+  if (lines.length === 0) return h("p", { class: "muted track", id: `track-${f.id}` }, "track record: no history yet");
+  return h(
+    "div",
+    { class: "track", id: `track-${f.id}`, dataset: { testid: "track" } },
+    h("h3", { class: "small" }, "Track record"),
+    h(
+      "ul",
+      { class: "track-lines" },
+      ...lines.map((l) =>
+        h("li", { dataset: { testid: "track-line", key: l.key }, class: l.rate < 0.7 ? "warn" : "" }, l.text),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,75 @@
+// learned.js — pure text and data helpers for learned routing in the dashboard (issue 11 part 5): a factory's track
+// records as short lines for its fleet card, the learned term's evidence for the explain panel, and an experiment's
+// per-arm time series as uPlot columns. No DOM, no fetch: unit-tested in Node (test/unit/dashboard-learned.test.ts).
+
+/** Percent, whole. @param {number} x in [0, 1] */
+const pct = (x) => `${Math.round(x * 100)} %`;
+
+/** The engine as people read it: `*` is the factory's default engine. @param {string} e */
+export const engineLabel = (e) => (e === "*" ? "default engine" : e);
+
+/**
+ * One line per stored track record of `factoryId` (GET …/routing/track-records), most samples first, at most `max`:
+ * "codex · lang:rust — 92 % ok (n=12) · $0.40/run".
+ * @param {Array<{factoryId: string, engine: string, jobClass: string, record: any}>} records
+ * @param {string} factoryId
+ * @param {number} [max]
+ * @returns {Array<{key: string, text: string, rate: number, n: number}>}
+ */
+export function trackLines(records, factoryId, max = 4) {
+  return records
+    .filter((r) => r.factoryId === factoryId)
+    .map((r) => {
+      const s = r.record.successes ?? 0;
+      const f = r.record.failures ?? 0;
+      const rate = s + f > 0 ? s / (s + f) : 0;
+      const n = r.record.n ?? 0;
+      const cost = r.record.costUsd?.w > 0 ? ` · $${r.record.costUsd.mean.toFixed(2)}/run` : "";
+      const key = `${r.engine}|${r.jobClass}`;
+      return { key, n, rate, text: `${engineLabel(r.engine)} · ${r.jobClass} — ${pct(rate)} ok (n=${n})${cost}` };
+    })
+    .sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : 1))
+    .slice(0, max);
+}
+
+/**
+ * The learned term's evidence of one explain candidate, as one sentence.
+ * @param {{n: number, neutral: boolean, jobClass: string, engine: string, successRate?: number, ci95?: [number, number], costUsd?: number}} t
+ */
+export function trackEvidence(t) {
+  const head = `learned (${engineLabel(t.engine)} · ${t.jobClass}): n=${t.n}`;
+  if (t.neutral) return `${head} — neutral (too few runs to judge)`;
+  const rate = t.successRate === undefined ? "" : ` · ${pct(t.successRate)} ok`;
+  const ci = t.ci95 ? ` (95 % ${pct(t.ci95[0])}–${pct(t.ci95[1])})` : "";
+  const cost = t.costUsd === undefined ? "" : ` · $${t.costUsd.toFixed(2)}/run`;
+  return `${head}${rate}${ci}${cost}`;
+}
+
+/**
+ * An experiment's series (GET …/routing/experiments/{id} `series`) as uPlot columns: x in seconds, then arm A's and
+ * arm B's cumulative counted runs, then their success rates in percent (null before an arm's first run).
+ * @param {Array<{at: number, A: {n: number, successes: number}, B: {n: number, successes: number}}>} series
+ * @returns {[number[], number[], number[], Array<number | null>, Array<number | null>]}
+ */
+export function armColumns(series) {
+  const rate = (/** @type {{n: number, successes: number}} */ a) =>
+    a.n > 0 ? Math.round((a.successes / a.n) * 1000) / 10 : null;
+  return [
+    series.map((p) => p.at / 1000),
+    series.map((p) => p.A.n),
+    series.map((p) => p.B.n),
+    series.map((p) => rate(p.A)),
+    series.map((p) => rate(p.B)),
+  ];
+}
+
+/**
+ * The decision as one sentence, or where the experiment stands.
+ * @param {{status: string, decision: null | {by: string, winner?: string, reason: string}}} e
+ */
+export function decisionText(e) {
+  const d = e.decision;
+  if (!d) return e.status === "running" ? "Running: no decision yet." : e.status;
+  const who = d.by === "guardrail" ? "Guardrail" : "Operator";
+  return `${who}: ${d.winner ? `arm ${d.winner} wins — ` : ""}${d.reason}`;
+}

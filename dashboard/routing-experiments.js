@@ -1,0 +1,154 @@
+// routing-experiments.js — the experiments of the routing page (issue 11 part 5): one card per experiment with its
+// two arms (policy, counted runs, success rate, mean cost), the decision, a Stop button for a live one (operators,
+// audited), and a uPlot chart of the arms over time — cumulative runs per arm and their success rates — from the
+// bounded series of GET …/routing/experiments. Stable ids: `experiment-<id>`, `experiment-chart-<id>` (with data-a-n
+// and data-b-n, the plotted last counts), `experiment-stop-<id>`, `experiment-decision-<id>`.
+
+import { api, describeError } from "./api.js";
+import { h, replace, showError, statusLine } from "./dom.js";
+import { armColumns, decisionText } from "./learned.js";
+import uPlot from "./vendor/uPlot.esm.js";
+
+const CHART_HEIGHT = 200;
+
+/** @param {number | null} x */
+const pct = (x) => (x === null ? "—" : `${Math.round(x * 100)} %`);
+
+/**
+ * The experiments section: `el` to mount, `load()` to re-read, `destroy()` to drop the charts.
+ * @param {import("./api.js").Session} session
+ */
+export function experimentsSection(session) {
+  const status = statusLine();
+  const list = h("div", { id: "routing-experiments" });
+  const el = h("div", null, h("h2", null, "Experiments"), status, list);
+  /** @type {Map<string, any>} uPlot instances by experiment id */
+  const charts = new Map();
+
+  /** @param {any} e */
+  const chart = (e, /** @type {HTMLElement} */ box) => {
+    const data = armColumns(e.series);
+    const last = e.series[e.series.length - 1];
+    Object.assign(box.dataset, {
+      aN: String(last?.A.n ?? 0),
+      bN: String(last?.B.n ?? 0),
+      points: String(e.series.length),
+    });
+    if (e.series.length === 0) return;
+    charts.get(e.id)?.destroy();
+    charts.set(
+      e.id,
+      new uPlot(
+        {
+          width: Math.max(320, box.clientWidth || 560),
+          height: CHART_HEIGHT,
+          scales: { rate: { range: [0, 100] } },
+          series: [
+            {},
+            { label: "A runs", stroke: "#2563eb", width: 2 },
+            { label: "B runs", stroke: "#d97706", width: 2 },
+            { label: "A ok %", stroke: "#2563eb", dash: [4, 4], scale: "rate" },
+            { label: "B ok %", stroke: "#d97706", dash: [4, 4], scale: "rate" },
+          ],
+          axes: [{}, {}, { scale: "rate", side: 1, values: (_u, ticks) => ticks.map((t) => `${t} %`) }],
+        },
+        data,
+        box,
+      ),
+    );
+  };
+
+  /** @param {any} e */
+  const card = (e) => {
+    const box = h("div", {
+      id: `experiment-chart-${e.id}`,
+      class: "experiment-chart",
+      dataset: { testid: "experiment-chart" },
+    });
+    const stop =
+      e.status === "stopped"
+        ? null
+        : h(
+            "button",
+            {
+              type: "button",
+              class: "danger small",
+              id: `experiment-stop-${e.id}`,
+              onclick: async () => {
+                try {
+                  await api(session, `/routing/experiments/${encodeURIComponent(e.id)}/stop`, { method: "POST" });
+                  showError(status);
+                  status.textContent = `Stopped ${e.id}.`;
+                  await load();
+                } catch (err) {
+                  showError(status, describeError(err));
+                }
+              },
+            },
+            "Stop",
+          );
+    const arm = (/** @type {"A" | "B"} */ k) => {
+      const a = e.arms[k];
+      const cost = a.meanCostUsd === null ? "" : ` · $${a.meanCostUsd.toFixed(2)}/run`;
+      return h(
+        "li",
+        { dataset: { arm: k } },
+        h("strong", null, `Arm ${k}`),
+        ` ${JSON.stringify(a.policy)} — n=${a.n} · ${pct(a.successRate)} ok${cost}`,
+      );
+    };
+    const node = h(
+      "article",
+      {
+        class: `card experiment experiment-${e.status}`,
+        id: `experiment-${e.id}`,
+        dataset: { testid: "experiment", status: e.status },
+      },
+      h(
+        "div",
+        { class: "card-head" },
+        h("h3", null, `${e.id} · ${e.jobClass}`),
+        h("span", { class: "badge" }, e.status),
+      ),
+      h(
+        "p",
+        { class: "muted" },
+        `split ${e.split} to B · guardrail ${e.guardrail.metric}, margin ${e.guardrail.margin}, confidence ${e.guardrail.confidence} · ${e.looks} look(s)`,
+      ),
+      h("ul", { class: "arms" }, arm("A"), arm("B")),
+      h("p", { id: `experiment-decision-${e.id}`, dataset: { testid: "experiment-decision" } }, decisionText(e)),
+      box,
+      stop,
+    );
+    return { node, draw: () => chart(e, box) };
+  };
+
+  const load = async () => {
+    try {
+      const doc = await api(session, "/routing/experiments");
+      for (const c of charts.values()) c.destroy();
+      charts.clear();
+      if (doc.experiments.length === 0) {
+        replace(
+          list,
+          h("p", { class: "muted" }, "No experiments. Start one with `gigafactory routing experiment start`."),
+        );
+        return;
+      }
+      const cards = doc.experiments.map(card);
+      replace(list, ...cards.map((c) => c.node));
+      for (const c of cards) c.draw(); // after mounting: uPlot measures its box
+    } catch (err) {
+      showError(status, `Cannot load experiments: ${describeError(err)}`);
+    }
+  };
+
+  return {
+    el,
+    load,
+    destroy: () => {
+      for (const c of charts.values()) c.destroy();
+      charts.clear();
+    },
+  };
+}

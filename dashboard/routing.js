@@ -1,0 +1,147 @@
+// routing.js — the learned-routing page (#/routing, issue 11 part 5): the recommendations with their evidence and an
+// Apply button each (POST …/routing/rules with the finding's rule and fromRecommendation; operators, audited — a
+// viewer sees the server's refusal), the rules in force with Remove (DELETE …/routing/rules/{id}), and the
+// experiments (routing-experiments.js). Re-read every POLL_MS while open. Stable ids: `rec-<id>`, `apply-<id>`,
+// `rule-<id>`, `remove-<id>`, `routing-status`.
+
+import { api, describeError } from "./api.js";
+import { h, replace, showError, statusLine, when } from "./dom.js";
+import { experimentsSection } from "./routing-experiments.js";
+
+/** 10 s: findings move with run ends and experiments with each counted outcome; faster would only add load. */
+const POLL_MS = 10_000;
+
+/**
+ * @param {HTMLElement} root
+ * @param {import("./live.js").Live} live
+ */
+export function routingView(root, live) {
+  let alive = true;
+  const status = statusLine();
+  status.id = "routing-status";
+  const recs = h("div", { id: "routing-recs" }, h("p", { class: "muted" }, "Loading…"));
+  const rules = h("div", { id: "routing-rules" });
+  const experiments = experimentsSection(live.session);
+
+  /** @param {string} path @param {string} done @param {any} [body] @param {string} [method] */
+  const act = async (path, done, body, method = "POST") => {
+    try {
+      await api(live.session, path, { method, ...(body ? { body } : {}) });
+      if (!alive) return;
+      showError(status);
+      status.textContent = done;
+      await load();
+    } catch (err) {
+      if (alive) showError(status, describeError(err));
+    }
+  };
+
+  /** @param {any[]} list */
+  const drawRecs = (list) => {
+    if (list.length === 0) {
+      replace(
+        recs,
+        h("p", { class: "empty" }, "No recommendations: not enough runs yet, or no host is clearly worse."),
+      );
+      return;
+    }
+    replace(
+      recs,
+      h(
+        "ul",
+        { class: "recs" },
+        ...list.map((r) =>
+          h(
+            "li",
+            { id: `rec-${r.id}`, class: `rec rec-${r.kind}`, dataset: { testid: "recommendation", kind: r.kind } },
+            h("p", null, h("span", { class: "badge" }, r.kind === "cost" ? "cost" : "failure rate"), " ", r.message),
+            r.appliedAs
+              ? h("p", { class: "muted" }, `applied as rule ${r.appliedAs}`)
+              : h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "primary small",
+                    id: `apply-${r.id}`,
+                    dataset: { testid: "apply-recommendation" },
+                    onclick: () => act("/routing/rules", `Applied ${r.id}.`, { ...r.rule, fromRecommendation: r.id }),
+                  },
+                  `Apply: ${r.rule.effect} ${r.rule.factoryId}`,
+                ),
+          ),
+        ),
+      ),
+    );
+  };
+
+  /** @param {any[]} list */
+  const drawRules = (list) => {
+    if (list.length === 0) {
+      replace(rules, h("p", { class: "muted" }, "No routing rules."));
+      return;
+    }
+    replace(
+      rules,
+      h(
+        "ul",
+        { class: "rules" },
+        ...list.map((r) =>
+          h(
+            "li",
+            { id: `rule-${r.id}`, dataset: { testid: "routing-rule" } },
+            h("strong", null, `${r.effect} ${r.factoryId}`),
+            ` · engine ${r.engine ?? "any"} · class ${r.jobClass ?? "any"} · ${r.reason} · by ${r.createdBy}, ${when(r.createdAt)} `,
+            h(
+              "button",
+              {
+                type: "button",
+                class: "secondary small",
+                id: `remove-${r.id}`,
+                onclick: () =>
+                  act(`/routing/rules/${encodeURIComponent(r.id)}`, `Removed ${r.id}.`, undefined, "DELETE"),
+              },
+              "Remove",
+            ),
+          ),
+        ),
+      ),
+    );
+  };
+
+  const load = async () => {
+    try {
+      const [r, ru] = await Promise.all([
+        api(live.session, "/routing/recommendations"),
+        api(live.session, "/routing/rules"),
+      ]);
+      if (!alive) return;
+      drawRecs(r.recommendations);
+      drawRules(ru.rules);
+      await experiments.load();
+    } catch (err) {
+      if (alive) showError(status, `Cannot load routing: ${describeError(err)}`);
+    }
+  };
+
+  replace(
+    root,
+    h(
+      "section",
+      { class: "routing", "aria-labelledby": "routing-title" },
+      h("h1", { id: "routing-title" }, "Routing"),
+      status,
+      h("h2", null, "Recommendations"),
+      recs,
+      h("h2", null, "Rules in force"),
+      rules,
+      experiments.el,
+    ),
+  );
+  void load();
+  const timer = setInterval(load, POLL_MS);
+  return () => {
+    alive = false;
+    clearInterval(timer);
+    experiments.destroy();
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * @module cli/commands/routing-experiment
+ * Guarded routing experiments (issue 11 part 4) from the CLI: `gigafactory routing experiment start --class C
+ * [--a-prefer F]… [--a-avoid F]… [--b-prefer F]… [--b-avoid F]… [--split 0.5] [--metric success_rate|cost]
+ * [--margin 0.1] [--confidence 0.95] [--min-samples 20]` (operator, audited), `… stop ID` and `… show [ID]` (all
+ * experiments without an id). `--json` prints the API's documents; a bad number is a usage error (exit 2).
+ */
+import type { GigafactoryClient } from "../../shared/http-client.ts";
+import type { Command, Ctx } from "../context.ts";
+import { usageError } from "../errors.ts";
+import { renderTable } from "../table.ts";
+
+type ArmView = { n: number; successes: number; successRate: number | null; meanCostUsd: number | null };
+/** The API's experiment view (worker/routes/experiments `experimentView`), as far as the CLI prints it. */
+export interface ExperimentView {
+  id: string;
+  jobClass: string;
+  status: string;
+  split: number;
+  guardrail: { metric: string; margin: number; confidence: number };
+  looks: number;
+  arms: { A: ArmView & { policy: unknown }; B: ArmView & { policy: unknown } };
+  decision: { by: string; winner?: string; loser?: string; reason: string } | null;
+}
+
+async function call<T>(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<T> {
+  const res = await client.send(method, client.productUrl(path, {}), json === undefined ? {} : { json });
+  return (await res.json()) as T;
+}
+
+const CMD = "routing experiment start";
+
+function num(ctx: Pick<Ctx, "str">, name: string, fallback: number, min: number, max: number): number {
+  const raw = ctx.str(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw usageError(`--${name} must be a number in [${min}, ${max}]`, CMD);
+  return n;
+}
+
+/** The `POST …/routing/experiments` body from the start command's options. */
+export function experimentBody(ctx: Pick<Ctx, "str" | "strs" | "int">): Record<string, unknown> {
+  const jobClass = ctx.str("class");
+  if (!jobClass) throw usageError("--class is required (a job class like lang:rust|class:docs)", CMD);
+  const arm = (a: "a" | "b") => {
+    const rules = [
+      ...ctx.strs(`${a}-prefer`).map((factoryId) => ({ factoryId, effect: "prefer" })),
+      ...ctx.strs(`${a}-avoid`).map((factoryId) => ({ factoryId, effect: "avoid" })),
+    ];
+    return rules.length ? { rules } : {};
+  };
+  const metric = ctx.str("metric") ?? "success_rate";
+  return {
+    jobClass,
+    arms: { A: arm("a"), B: arm("b") },
+    split: num(ctx, "split", 0.5, 0, 1),
+    guardrail: {
+      metric,
+      margin: num(ctx, "margin", metric === "cost" ? 0.05 : 0.1, 0, 1_000),
+      confidence: num(ctx, "confidence", 0.95, 0.5, 0.9999),
+    },
+    minSamples: ctx.int("min-samples") ?? 20,
+  };
+}
+
+const pct = (x: number | null) => (x === null ? "-" : `${Math.round(x * 100)} %`);
+const usd = (x: number | null) => (x === null ? "-" : `$${x.toFixed(2)}`);
+
+/** One experiment: a header line, the two arms as a table, and the decision. */
+export function formatExperiment(e: ExperimentView): string {
+  const head = `${e.id}  ${e.status}  class ${e.jobClass}  split ${e.split} to B  guardrail ${e.guardrail.metric} margin ${e.guardrail.margin} at ${e.guardrail.confidence}  looks ${e.looks}`;
+  const table = renderTable(
+    [
+      { header: "ARM" },
+      { header: "N" },
+      { header: "OK" },
+      { header: "RATE" },
+      { header: "COST" },
+      { header: "POLICY", max: 80 },
+    ],
+    (["A", "B"] as const).map((k) => {
+      const a = e.arms[k];
+      return [k, String(a.n), String(a.successes), pct(a.successRate), usd(a.meanCostUsd), JSON.stringify(a.policy)];
+    }),
+  );
+  const d = e.decision;
+  const decision = d
+    ? `decision (${d.by}): ${d.winner ? `arm ${d.winner} wins — ` : ""}${d.reason}`
+    : "no decision yet";
+  return `${head}\n${table}\n${decision}`;
+}
+
+const side = (a: "a" | "b", what: "prefer" | "avoid") => ({
+  type: "string" as const,
+  multiple: true,
+  value: "FACTORY",
+  help: `arm ${a.toUpperCase()} ${what}s this factory (repeatable)`,
+});
+
+export const experimentCommands: Command[] = [
+  {
+    path: ["routing", "experiment", "start"],
+    args: { names: "", min: 0, max: 0 },
+    summary: "start an A/B between two routing policies for a job class, stopped by its guardrail (operator)",
+    options: {
+      class: { type: "string", value: "CLASS", help: "the job class, e.g. lang:rust or lang:rust|class:docs" },
+      "a-prefer": side("a", "prefer"),
+      "a-avoid": side("a", "avoid"),
+      "b-prefer": side("b", "prefer"),
+      "b-avoid": side("b", "avoid"),
+      split: { type: "string", value: "FRACTION", help: "share of the class routed by arm B (default 0.5)" },
+      metric: { type: "string", value: "METRIC", help: "guardrail metric", choices: ["success_rate", "cost"] },
+      margin: { type: "string", value: "X", help: "how much worse stops it: a rate (0.1) or USD per run" },
+      confidence: { type: "string", value: "C", help: "1 − the false-positive rate (default 0.95)" },
+      "min-samples": {
+        type: "string",
+        value: "N",
+        help: "outcomes per arm before the first look",
+        int: { min: 5, max: 10_000 },
+      },
+    },
+    async run(ctx) {
+      const e = await call<ExperimentView>(ctx.client(), "POST", "/routing/experiments", experimentBody(ctx));
+      if (ctx.json) ctx.emit(e);
+      else
+        ctx.print(`✔ started ${e.id} for ${e.jobClass} — watch with \`gigafactory routing experiment show ${e.id}\``);
+      return 0;
+    },
+  },
+  {
+    path: ["routing", "experiment", "stop"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "stop an experiment; a concluded one's winner stops routing its class (operator, audited)",
+    options: {},
+    async run(ctx) {
+      const id = encodeURIComponent(ctx.positionals[0] ?? "");
+      const e = await call<ExperimentView>(ctx.client(), "POST", `/routing/experiments/${id}/stop`);
+      if (ctx.json) ctx.emit(e);
+      else ctx.print(`✔ stopped ${e.id}\n${formatExperiment(e)}`);
+      return 0;
+    },
+  },
+  {
+    path: ["routing", "experiment", "show"],
+    args: { names: "[ID]", min: 0, max: 1 },
+    summary: "an experiment's arms, counts, rates and decision (all experiments without an id)",
+    options: {},
+    async run(ctx) {
+      const id = ctx.positionals[0];
+      const doc = id
+        ? await call<ExperimentView>(ctx.client(), "GET", `/routing/experiments/${encodeURIComponent(id)}`)
+        : await call<{ experiments: ExperimentView[] }>(ctx.client(), "GET", "/routing/experiments");
+      if (ctx.json) ctx.emit(doc);
+      else if ("experiments" in doc)
+        ctx.print(doc.experiments.length ? doc.experiments.map(formatExperiment).join("\n\n") : "no experiments");
+      else ctx.print(formatExperiment(doc));
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,126 @@
+/**
+ * @module core/recommendations
+ * Plain findings over the track records (issue 11 part 3, seed 004 phase 5), each with its evidence and the routing
+ * rule that would act on it. Pure: the records and `now` (ms) are parameters; rates and means are read decayed to
+ * `now` (core/track-record), so an old streak fades out of the findings as it does out of the router.
+ *
+ * Two kinds, both only with enough samples and a real gap:
+ * - `failure_rate`: a (factory, engine, class) fails ≥ FAIL_GAP (15 points) more often than the same engine and
+ *   class on every other factory pooled, with n ≥ MIN_N (10) on both sides, and the gap is significant: a
+ *   two-proportion z ≥ Z_95 (1.96) on the decayed counts, so 4 failures of 10 vs 1 of 10 is not yet a finding.
+ * - `cost`: its mean cost is ≥ COST_RATIO (2×) the median of the other (factory, engine) pairs on the same class,
+ *   each with n ≥ MIN_N and a reported cost.
+ */
+import type { RoutingRule } from "./routing-rules.ts";
+import { decayTo, type TrackRecord } from "./track-record.ts";
+
+/** 10 runs each side: fewer, and a single bad afternoon reads as a pattern. */
+export const MIN_N = 10;
+/** 15 percentage points: smaller gaps are within the run-to-run noise of agent work. */
+export const FAIL_GAP = 0.15;
+/** 1.96: the two-proportion z of a gap that chance alone would reach one time in 40 (one-sided 2.5 %). */
+export const Z_95 = 1.96;
+/** 2×: cost spreads below this are normal between hosts and prompts. */
+export const COST_RATIO = 2;
+
+export interface KeyedTrack {
+  factoryId: string;
+  engine: string;
+  jobClass: string;
+  record: TrackRecord;
+}
+
+export interface Finding {
+  /** Stable for the same (kind, factory, engine, class): `rec_` + an FNV-1a hash. */
+  id: string;
+  kind: "failure_rate" | "cost";
+  factoryId: string;
+  engine: string;
+  jobClass: string;
+  /** One sentence, with the numbers. */
+  message: string;
+  evidence: Record<string, number>;
+  /** The rule `routing apply <id>` would add. */
+  rule: Pick<RoutingRule, "factoryId" | "engine" | "jobClass" | "effect" | "reason">;
+}
+
+/** FNV-1a, 32 bit, hex: a short id that is the same for the same key across calls and restarts. */
+export function findingId(key: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return `rec_${h.toString(16).padStart(8, "0")}`;
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)} %`;
+const failRate = (r: TrackRecord): number =>
+  r.successes + r.failures > 0 ? r.failures / (r.successes + r.failures) : 0;
+
+/** The two-proportion z statistic of failure rates p1 (weight n1) over p2 (weight n2); 0 when undefined. */
+export function twoProportionZ(p1: number, n1: number, p2: number, n2: number): number {
+  if (n1 <= 0 || n2 <= 0) return 0;
+  const p = (p1 * n1 + p2 * n2) / (n1 + n2);
+  const se = Math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
+  return se > 0 ? (p1 - p2) / se : p1 > p2 ? Number.POSITIVE_INFINITY : 0;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function finding(k: KeyedTrack, kind: Finding["kind"], message: string, evidence: Record<string, number>): Finding {
+  return {
+    id: findingId(`${kind}\n${k.factoryId}\n${k.engine}\n${k.jobClass}`),
+    kind,
+    factoryId: k.factoryId,
+    engine: k.engine,
+    jobClass: k.jobClass,
+    message,
+    evidence,
+    rule: { factoryId: k.factoryId, engine: k.engine, jobClass: k.jobClass, effect: "avoid", reason: message },
+  };
+}
+
+/** Every finding at `now`, failure rates first, each group by factory id. */
+export function recommend(records: readonly KeyedTrack[], now: number): Finding[] {
+  const keyed = records.map((k) => ({ ...k, record: decayTo(k.record, now) }));
+  const out: Finding[] = [];
+  for (const k of keyed) {
+    if (k.record.n < MIN_N) continue;
+    const others = keyed.filter(
+      (o) => o.engine === k.engine && o.jobClass === k.jobClass && o.factoryId !== k.factoryId,
+    );
+    const nElsewhere = others.reduce((s, o) => s + o.record.n, 0);
+    if (nElsewhere < MIN_N) continue;
+    const pooled = others.reduce((acc, o) => ({ s: acc.s + o.record.successes, f: acc.f + o.record.failures }), {
+      s: 0,
+      f: 0,
+    });
+    const elsewhere = pooled.s + pooled.f > 0 ? pooled.f / (pooled.s + pooled.f) : 0;
+    const rate = failRate(k.record);
+    const z = twoProportionZ(rate, k.record.successes + k.record.failures, elsewhere, pooled.s + pooled.f);
+    if (rate - elsewhere < FAIL_GAP || z < Z_95) continue;
+    const engine = k.engine === "*" ? "the default engine" : `engine ${k.engine}`;
+    const message = `${engine} on ${k.factoryId} fails ${pct(rate)} of \`${k.jobClass}\` jobs (n=${k.record.n}) vs ${pct(elsewhere)} elsewhere (n=${nElsewhere})`;
+    out.push(
+      finding(k, "failure_rate", message, { n: k.record.n, failRate: rate, elsewhereRate: elsewhere, nElsewhere }),
+    );
+  }
+  for (const k of keyed) {
+    if (k.record.n < MIN_N || k.record.costUsd.w === 0) continue;
+    const others = keyed.filter(
+      (o) => o.jobClass === k.jobClass && o.record.n >= MIN_N && o.record.costUsd.w > 0 && o !== k,
+    );
+    if (others.length === 0) continue;
+    const fleet = median(others.map((o) => o.record.costUsd.mean));
+    const ratio = fleet > 0 ? k.record.costUsd.mean / fleet : Number.POSITIVE_INFINITY;
+    if (!(ratio >= COST_RATIO) || !Number.isFinite(ratio)) continue;
+    const engine = k.engine === "*" ? "the default engine" : k.engine;
+    const message = `${engine} on ${k.factoryId} costs ${ratio.toFixed(1)}× the fleet median for \`${k.jobClass}\` jobs ($${k.record.costUsd.mean.toFixed(2)} vs $${fleet.toFixed(2)}, n=${k.record.n})`;
+    out.push(
+      finding(k, "cost", message, { n: k.record.n, costUsd: k.record.costUsd.mean, fleetMedianUsd: fleet, ratio }),
+    );
+  }
+  return out;
+}

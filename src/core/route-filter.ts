@@ -1,0 +1,56 @@
+/**
+ * @module core/route-filter
+ * The router's hard filter (SPEC §5): every reason a factory may not take a job now — a missing capability, a down
+ * or non-active factory, no free seat, a closed serial gate, a budget pause, an open circuit breaker, an exclusion
+ * in force. Score terms (core/router) never override it; the waiting view (core/waiting-fleet) and preemption
+ * (core/preemption) read the same reasons. Pure: `ctx.now` is the only clock.
+ */
+import { DEFAULT_ENGINE } from "./breaker.ts";
+import { type Exclusion, isExcluded } from "./exclusions.ts";
+import type { Factory, Job } from "./model.ts";
+import type { RouteContext } from "./router.ts";
+
+/** The job's hard requirements: its `requires` plus `engine:<engine>` when it names one. */
+export function effectiveRequires(job: Pick<Job, "requires" | "engine">): string[] {
+  return [...new Set([...job.requires, ...(job.engine ? [`engine:${job.engine}`] : [])])];
+}
+
+/** All hard-filter failures of `factory` for `job`; empty means eligible. */
+export function filterReasons(job: Job, factory: Factory, ctx: RouteContext): string[] {
+  const caps = new Set(factory.capabilities);
+  const reasons = effectiveRequires(job)
+    .filter((c) => !caps.has(c))
+    .map((c) => `missing_capability:${c}`);
+  if (factory.health === "down") reasons.push("factory_down");
+  if (factory.status !== "active") reasons.push(`factory_${factory.status}`);
+  if (factory.load >= factory.seats) reasons.push("no_free_seat");
+  const key = job.serialKey;
+  if (key !== undefined && (ctx.busySerialKeys?.has(key) || ctx.frozenSerialKeys?.has(key))) {
+    reasons.push("serial_gate_closed");
+  }
+  if (ctx.budgetPaused) reasons.push("budget_paused");
+  if (breakerBlocks(job, factory, ctx)) reasons.push(`breaker_open:${job.engine ?? DEFAULT_ENGINE}`);
+  const exclusion = activeExclusion(job, factory, ctx);
+  if (exclusion) reasons.push(`excluded:${exclusion.kind}`);
+  return reasons;
+}
+
+/**
+ * The job's engine (or the factory's default, `*`, when it names none) has an open breaker on this factory — or,
+ * with `overflow: hold`, on any factory: then the job waits rather than overflowing to the others.
+ */
+export function breakerBlocks(job: Pick<Job, "engine">, factory: Pick<Factory, "id">, ctx: RouteContext): boolean {
+  const open = ctx.openBreakers;
+  if (!open || open.size === 0) return false;
+  const engine = job.engine ?? DEFAULT_ENGINE;
+  if (open.has(`${factory.id}:${engine}`)) return true;
+  if (ctx.overflow !== "hold") return false;
+  for (const key of open) if (key.slice(key.lastIndexOf(":") + 1) === engine) return true;
+  return false;
+}
+
+/** The exclusion in force for this job on this factory at `ctx.now`, if any. */
+export function activeExclusion(job: Job, factory: Factory, ctx: RouteContext): Exclusion | undefined {
+  const exclusion = ctx.exclusionOf?.(job.id, factory.id);
+  return isExcluded(exclusion, ctx.now) ? exclusion : undefined;
+}

@@ -1,0 +1,69 @@
+/**
+ * @module core/routing-rules
+ * Operator routing rules (issue 11 part 3): "prefer" or "avoid" a factory — for one engine and/or one job class, or
+ * for all — usually applied from a recommendation (core/recommendations). Pure.
+ *
+ * A rule is a score adjustment, never a hard filter: a rule comes from statistics, which shift odds but do not prove
+ * a factory unable. A filter could strand a job whose only capable factory is avoided; hard exclusion has its own
+ * tools (cordon, quarantine, breakers). Several matching rules add up, clamped to ±RULE_STEP.
+ */
+import type { Factory } from "./model.ts";
+
+/**
+ * 2 points: more than any single positive term at its default weight (≤ 1) so an "avoid" really reorders two
+ * otherwise similar hosts, yet below the starvation weight (2.5), so an aged job still finds an avoided host.
+ */
+export const RULE_STEP = 2;
+
+export type RuleEffect = "prefer" | "avoid";
+
+export interface RoutingRule {
+  id: string;
+  factoryId: string;
+  /** Absent: every engine. `*` = the factory's default engine (jobs that name none). */
+  engine?: string;
+  /** Absent: every job class (core/track-record `jobClassOf`). */
+  jobClass?: string;
+  effect: RuleEffect;
+  reason: string;
+  /** The recommendation it was applied from, if any. */
+  fromRecommendation?: string;
+  createdAt: number;
+  createdBy: string;
+}
+
+/** The rules in force for one candidate, as explain shows them, and their summed adjustment. */
+export interface RuleEvidence {
+  rules: Array<Pick<RoutingRule, "id" | "effect" | "reason">>;
+  /** In [−RULE_STEP, RULE_STEP], added to the score. */
+  adjustment: number;
+}
+
+/** Whether `rule` applies to a job of `engine` (`*` = none named) and class `jobClass` on `factoryId`. */
+export function ruleMatches(rule: RoutingRule, factoryId: string, engine: string, jobClass: string): boolean {
+  return (
+    rule.factoryId === factoryId &&
+    (rule.engine === undefined || rule.engine === engine) &&
+    (rule.jobClass === undefined || rule.jobClass === jobClass)
+  );
+}
+
+/** The evidence of every factory that some rule matches (others absent), keyed by factory id. */
+export function ruleEvidence(
+  rules: readonly RoutingRule[],
+  factories: readonly Pick<Factory, "id">[],
+  engine: string,
+  jobClass: string,
+): Map<string, RuleEvidence> {
+  const out = new Map<string, RuleEvidence>();
+  for (const f of factories) {
+    const hits = rules.filter((r) => ruleMatches(r, f.id, engine, jobClass));
+    if (hits.length === 0) continue;
+    const sum = hits.reduce((acc, r) => acc + (r.effect === "prefer" ? RULE_STEP : -RULE_STEP), 0);
+    out.set(f.id, {
+      rules: hits.map(({ id, effect, reason }) => ({ id, effect, reason })),
+      adjustment: Math.max(-RULE_STEP, Math.min(RULE_STEP, sum)),
+    });
+  }
+  return out;
+}

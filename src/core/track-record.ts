@@ -1,0 +1,125 @@
+/**
+ * @module core/track-record
+ * Decayed track records per (factory, engine, job class) — issue 11 part 1, seed 004 phase 5 ("routing that learns
+ * from outcomes"). Pure: `now` (ms) is always a parameter, so a record rebuilt from history by replaying the runs in
+ * order of their end equals the one kept live.
+ *
+ * Every statistic decays with one half-life: a run `HALF_LIFE_MS` old counts half as much as one that just ended.
+ * - success rate: successes `s` and failures `f` (decayed weights) under a Beta(a, b) prior; the posterior mean is
+ *   `(s + a) / (s + f + a + b)`, always in (0, 1).
+ * - duration (ms) and cost (USD): an exponentially-weighted mean and variance (West's weighted incremental update),
+ *   the cost only over runs that reported one.
+ * `n` is the plain count of runs counted (for "n=37" in explain and the recommendations); `weight` is the decayed one.
+ */
+
+/** 7 days: a host's behaviour a week ago still says something; a month-old failure streak should not haunt it. */
+export const HALF_LIFE_MS = 7 * 24 * 3_600_000;
+
+/** Beta(1, 1): the uniform prior — one imagined success and one imagined failure before any evidence. */
+export const PRIOR = Object.freeze({ a: 1, b: 1 });
+
+/** An exponentially-weighted mean and variance: `w` the decayed weight, `m2` the weighted sum of squared deviations. */
+export interface Ewm {
+  w: number;
+  mean: number;
+  m2: number;
+}
+
+export interface TrackRecord {
+  /** Decayed successes and failures. */
+  successes: number;
+  failures: number;
+  /** Runs counted, undecayed. */
+  n: number;
+  /** Wall time of counted runs, ms. */
+  durationMs: Ewm;
+  /** Reported cost of counted runs, USD (only runs that reported one). */
+  costUsd: Ewm;
+  /** When the record was last updated, ms epoch (decay runs from here). */
+  updatedAt: number;
+}
+
+/** One counted run's outcome: `ok` for success, else the engine's failure; `durationMs` ≥ 0; `costUsd` if reported. */
+export interface Outcome {
+  ok: boolean;
+  durationMs: number;
+  costUsd?: number;
+}
+
+export const EMPTY_EWM: Readonly<Ewm> = Object.freeze({ w: 0, mean: 0, m2: 0 });
+
+export function emptyRecord(now: number): TrackRecord {
+  return { successes: 0, failures: 0, n: 0, durationMs: { ...EMPTY_EWM }, costUsd: { ...EMPTY_EWM }, updatedAt: now };
+}
+
+/** The decay factor over `elapsedMs` (≤ 0 → 1): 2^(−elapsed / halfLife), in (0, 1], non-increasing in elapsed time. */
+export function decayFactor(elapsedMs: number, halfLifeMs: number = HALF_LIFE_MS): number {
+  return elapsedMs <= 0 ? 1 : 2 ** (-elapsedMs / halfLifeMs);
+}
+
+/** Adds sample `x` (weight 1) to `e` after decaying it by `d`. The mean stays between the old mean and `x`. */
+export function ewmAdd(e: Ewm, x: number, d: number): Ewm {
+  const w0 = e.w * d;
+  const w = w0 + 1;
+  const delta = x - e.mean;
+  const raw = w0 === 0 ? x : e.mean + delta / w;
+  const mean = Math.min(Math.max(raw, Math.min(e.mean, x)), Math.max(e.mean, x)); // float noise never escapes
+  return { w, mean, m2: Math.max(0, e.m2 * d + delta * (x - mean)) };
+}
+
+/** The weighted variance of `e` (0 with no samples), never negative. */
+export const ewmVariance = (e: Ewm): number => (e.w > 0 ? Math.max(0, e.m2 / e.w) : 0);
+
+/** The record after one more run ended at `now` (a `now` before `updatedAt` decays nothing). */
+export function addOutcome(r: TrackRecord, o: Outcome, now: number, halfLifeMs: number = HALF_LIFE_MS): TrackRecord {
+  const d = decayFactor(now - r.updatedAt, halfLifeMs);
+  return {
+    successes: r.successes * d + (o.ok ? 1 : 0),
+    failures: r.failures * d + (o.ok ? 0 : 1),
+    n: r.n + 1,
+    durationMs: ewmAdd(r.durationMs, Math.max(0, o.durationMs), d),
+    costUsd: o.costUsd !== undefined && o.costUsd >= 0 ? ewmAdd(r.costUsd, o.costUsd, d) : decayEwm(r.costUsd, d),
+    updatedAt: Math.max(now, r.updatedAt),
+  };
+}
+
+const decayEwm = (e: Ewm, d: number): Ewm => ({ w: e.w * d, mean: e.mean, m2: e.m2 * d });
+
+/** The record as seen at `now`: every weight decayed to then (n and the means unchanged). */
+export function decayTo(r: TrackRecord, now: number, halfLifeMs: number = HALF_LIFE_MS): TrackRecord {
+  const d = decayFactor(now - r.updatedAt, halfLifeMs);
+  return {
+    ...r,
+    successes: r.successes * d,
+    failures: r.failures * d,
+    durationMs: decayEwm(r.durationMs, d),
+    costUsd: decayEwm(r.costUsd, d),
+  };
+}
+
+/** Posterior mean success rate under the Beta prior, in (0, 1). */
+export function successRate(r: Pick<TrackRecord, "successes" | "failures">, prior = PRIOR): number {
+  return (r.successes + prior.a) / (r.successes + r.failures + prior.a + prior.b);
+}
+
+/**
+ * A 95 % credible interval of the success rate (normal approximation to the Beta posterior), clipped to [0, 1]:
+ * what explain shows as the term's confidence — narrow with many recent runs, wide with few or old ones.
+ */
+export function successInterval(r: Pick<TrackRecord, "successes" | "failures">, prior = PRIOR): [number, number] {
+  const a = r.successes + prior.a;
+  const b = r.failures + prior.b;
+  const p = a / (a + b);
+  const half = 1.96 * Math.sqrt((p * (1 - p)) / (a + b + 1));
+  return [Math.max(0, p - half), Math.min(1, p + half)];
+}
+
+/**
+ * The job class of a job: its sorted, de-duplicated `requires` joined by `,` and, when the manifest names one,
+ * `class:<label>` after a `|` — e.g. `lang:rust,os:linux|class:docs`, `class:docs`; `-` for a job with neither.
+ */
+export function jobClassOf(requires: readonly string[], label?: string): string {
+  const caps = [...new Set(requires)].sort().join(",");
+  const parts = [caps, label === undefined ? "" : `class:${label}`].filter((x) => x !== "");
+  return parts.length ? parts.join("|") : "-";
+}

@@ -1,0 +1,169 @@
+/**
+ * @module durable-objects/coordinator/policies/experiments
+ * Guarded routing experiments (issue 11 part 4; seed 004 phase 5) in `experiments` and `experiment_jobs`, over
+ * core/experiment. An operator starts (`routing.experiment.start`) and stops (`routing.experiment.stop`) one, both
+ * audited; at most one live (running or concluded) experiment per job class.
+ *
+ * - `experimentPolicy` is the router's `policyFor` (dispatch/claim `routeContext`): a job of a running experiment's
+ *   class is ranked by its arm's policy; of a concluded one, by the winner's.
+ * - `noteArmAssignment` records the arm of each job as it is assigned (dispatch/claim `assignJob`).
+ * - `noteRunForExperiment` counts each ended run of a recorded job in its arm (jobs/runs `finishRun`, the same unit
+ *   as the track record; what counts is policies/track-records `countsAs`); when the guardrail trips, the experiment
+ *   concludes there and then, audited `routing.experiment.conclude` by `system` with the decision.
+ */
+
+import { DomainError, NotFoundError } from "../../../core/errors.ts";
+import type { JobPolicy } from "../../../core/experiment.ts";
+import {
+  armRules,
+  type Experiment,
+  type ExperimentSpec,
+  newExperiment,
+  observe,
+  routingArm,
+} from "../../../core/experiment.ts";
+import type { Job } from "../../../core/model.ts";
+import { classOfJob } from "../../../core/track-term.ts";
+import type { Run } from "../../../shared/responses.ts";
+import { requireFactory } from "../factories/registry.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { newId, one, type Tx } from "../runtime/tx.ts";
+import { countsAs } from "./track-records.ts";
+
+/** 50 stored experiments: a long-lived product's history of them; the oldest ended one is dropped beyond that. */
+export const MAX_EXPERIMENTS = 50;
+
+const LIVE = "status IN ('running', 'concluded')";
+
+function save(tx: Tx, e: Experiment): void {
+  tx.sql.exec(
+    "INSERT OR REPLACE INTO experiments(id, job_class, status, started_at, doc) VALUES (?, ?, ?, ?, ?)",
+    e.id,
+    e.jobClass,
+    e.status,
+    e.startedAt,
+    JSON.stringify(e),
+  );
+}
+
+/** Every stored experiment, newest first. */
+export function listExperiments(sql: SqlStorage): Experiment[] {
+  return sql
+    .exec<{ doc: string }>("SELECT doc FROM experiments ORDER BY started_at DESC, id DESC")
+    .toArray()
+    .map((r) => JSON.parse(r.doc) as Experiment);
+}
+
+/** @throws NotFoundError — no such experiment. */
+export function requireExperiment(sql: SqlStorage, id: string): Experiment {
+  const row = one<{ doc: string }>(sql, "SELECT doc FROM experiments WHERE id = ?", id);
+  if (!row) throw new NotFoundError("experiment", id);
+  return JSON.parse(row.doc) as Experiment;
+}
+
+/**
+ * Starts an experiment by `actor`, audited `routing.experiment.start`.
+ * @throws NotFoundError — an arm's rule names an unknown factory. DomainError conflict — the class already has a
+ *         live experiment.
+ */
+export function startExperiment(tx: Tx, spec: ExperimentSpec, actor: string): Experiment {
+  for (const arm of [spec.arms.A, spec.arms.B])
+    for (const r of arm.rules ?? []) requireFactory(tx.sql, r.factoryId, tx.now);
+  const live = one<{ id: string }>(tx.sql, `SELECT id FROM experiments WHERE job_class = ? AND ${LIVE}`, spec.jobClass);
+  if (live) {
+    throw new DomainError("conflict", `job class ${spec.jobClass} already has experiment ${live.id}; stop it first`, {
+      experimentId: live.id,
+    });
+  }
+  const e = newExperiment(newId("ex", tx.now), spec, tx.now, actor);
+  save(tx, e);
+  tx.sql.exec(
+    `DELETE FROM experiments WHERE id IN (SELECT id FROM experiments WHERE NOT ${LIVE}
+       ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET ?)`,
+    MAX_EXPERIMENTS,
+  );
+  enqueueAudit(tx, actor, "routing.experiment.start", e.id, {
+    jobClass: e.jobClass,
+    split: e.split,
+    arms: e.arms,
+    guardrail: e.guardrail,
+  });
+  return e;
+}
+
+/**
+ * Stops experiment `id` by `actor` (running: no winner; concluded: the winner's policy stops routing the class),
+ * audited `routing.experiment.stop`. Stopping a stopped experiment answers it unchanged.
+ * @throws NotFoundError — no such experiment.
+ */
+export function stopExperiment(tx: Tx, id: string, actor: string): Experiment {
+  const e = requireExperiment(tx.sql, id);
+  if (e.status === "stopped") return e;
+  const next: Experiment = {
+    ...e,
+    status: "stopped",
+    decision: e.decision ?? { at: tx.now, by: "operator", reason: `stopped by ${actor} before the guardrail decided` },
+  };
+  save(tx, next);
+  tx.sql.exec("DELETE FROM experiment_jobs WHERE experiment_id = ?", id);
+  enqueueAudit(tx, actor, "routing.experiment.stop", id, { was: e.status, decision: next.decision });
+  return next;
+}
+
+/** The live experiments by job class, read once on first use: the router's `policyFor`. */
+export function experimentPolicy(tx: Tx): (job: Pick<Job, "id" | "requires" | "manifest">) => JobPolicy | undefined {
+  let byClass: Map<string, Experiment> | undefined;
+  return (job) => {
+    byClass ??= new Map(
+      tx.sql
+        .exec<{ doc: string }>(`SELECT doc FROM experiments WHERE ${LIVE}`)
+        .toArray()
+        .map((r) => JSON.parse(r.doc) as Experiment)
+        .map((e) => [e.jobClass, e]),
+    );
+    if (byClass.size === 0) return undefined;
+    const e = byClass.get(classOfJob(job));
+    const arm = e ? routingArm(e, job.id) : undefined;
+    if (!e || !arm) return undefined;
+    const source = { experimentId: e.id, arm, as: e.status === "running" ? "arm" : "winner" } as const;
+    return { ...(e.arms[arm].weights ? { weights: e.arms[arm].weights } : {}), rules: armRules(e, arm), source };
+  };
+}
+
+/** `job` was just assigned: if its class has a running experiment, remember the arm it was routed by (first wins). */
+export function noteArmAssignment(tx: Tx, job: Pick<Job, "id" | "requires" | "manifest">): void {
+  const row = one<{ doc: string }>(
+    tx.sql,
+    "SELECT doc FROM experiments WHERE job_class = ? AND status = 'running'",
+    classOfJob(job),
+  );
+  if (!row) return;
+  const e = JSON.parse(row.doc) as Experiment;
+  const arm = routingArm(e, job.id);
+  if (arm)
+    tx.sql.exec(
+      "INSERT OR IGNORE INTO experiment_jobs(job_id, experiment_id, arm) VALUES (?, ?, ?)",
+      job.id,
+      e.id,
+      arm,
+    );
+}
+
+/** A run of `run.jobId` ended: count it in its arm; conclude the experiment when the guardrail trips. */
+export function noteRunForExperiment(tx: Tx, run: Run): void {
+  const ok = run.result ? countsAs(run.result.outcome) : undefined;
+  if (ok === undefined) return;
+  const row = one<{ experiment_id: string; arm: "A" | "B" }>(
+    tx.sql,
+    "SELECT experiment_id, arm FROM experiment_jobs WHERE job_id = ?",
+    run.jobId,
+  );
+  if (!row) return;
+  const e = requireExperiment(tx.sql, row.experiment_id);
+  const next = observe(e, row.arm, ok, run.insights?.costUsd, tx.now);
+  if (next === e) return;
+  save(tx, next);
+  if (next.status !== "concluded") return;
+  tx.sql.exec("DELETE FROM experiment_jobs WHERE experiment_id = ?", e.id);
+  enqueueAudit(tx, "system", "routing.experiment.conclude", e.id, { decision: next.decision, counts: next.counts });
+}

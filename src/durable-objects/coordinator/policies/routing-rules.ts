@@ -1,0 +1,78 @@
+/**
+ * @module durable-objects/coordinator/policies/routing-rules
+ * Operator routing rules (issue 11 part 3) in `routing_rules`, over core/routing-rules: added (`routing.rule.add`)
+ * and removed (`routing.rule.remove`) by an operator, both audited; read by every route context (dispatch/claim)
+ * as prefer/avoid score adjustments. Removing a rule reverses it exactly: a rule holds no other state.
+ */
+import { DomainError, NotFoundError } from "../../../core/errors.ts";
+import type { RoutingRule } from "../../../core/routing-rules.ts";
+import { requireFactory } from "../factories/registry.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { newId, one, type Tx } from "../runtime/tx.ts";
+
+/** 200 rules: each is read on every routing decision; a fleet needing more wants weights or cordons, not rules. */
+export const MAX_RULES = 200;
+
+/** What `POST …/routing/rules` carries (validated at the boundary, shared/api-routing). */
+export interface RuleInput {
+  factoryId: string;
+  engine?: string;
+  jobClass?: string;
+  effect: RoutingRule["effect"];
+  reason: string;
+  fromRecommendation?: string;
+}
+
+/** Every rule, oldest first. */
+export function listRoutingRules(sql: SqlStorage): RoutingRule[] {
+  return sql
+    .exec<{ doc: string }>("SELECT doc FROM routing_rules ORDER BY created_at, id")
+    .toArray()
+    .map((r) => JSON.parse(r.doc) as RoutingRule);
+}
+
+/**
+ * A new rule by `actor`, audited `routing.rule.add`.
+ * @throws NotFoundError — no such factory. DomainError limit_exceeded — already MAX_RULES rules.
+ */
+export function addRoutingRule(tx: Tx, input: RuleInput, actor: string): RoutingRule {
+  requireFactory(tx.sql, input.factoryId, tx.now);
+  const count = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM routing_rules").one().n;
+  if (count >= MAX_RULES) {
+    throw new DomainError("limit_exceeded", `at most ${MAX_RULES} routing rules; remove one first`, {
+      max: MAX_RULES,
+    });
+  }
+  const rule: RoutingRule = {
+    id: newId("rr", tx.now),
+    factoryId: input.factoryId,
+    ...(input.engine !== undefined ? { engine: input.engine } : {}),
+    ...(input.jobClass !== undefined ? { jobClass: input.jobClass } : {}),
+    effect: input.effect,
+    reason: input.reason,
+    ...(input.fromRecommendation !== undefined ? { fromRecommendation: input.fromRecommendation } : {}),
+    createdAt: tx.now,
+    createdBy: actor,
+  };
+  tx.sql.exec(
+    "INSERT INTO routing_rules(id, created_at, doc) VALUES (?, ?, ?)",
+    rule.id,
+    rule.createdAt,
+    JSON.stringify(rule),
+  );
+  enqueueAudit(tx, actor, "routing.rule.add", rule.id, { ...rule });
+  return rule;
+}
+
+/**
+ * Removes rule `id`, audited `routing.rule.remove` with the rule as it was.
+ * @throws NotFoundError — no such rule.
+ */
+export function removeRoutingRule(tx: Tx, id: string, actor: string): RoutingRule {
+  const row = one<{ doc: string }>(tx.sql, "SELECT doc FROM routing_rules WHERE id = ?", id);
+  if (!row) throw new NotFoundError("routing rule", id);
+  const rule = JSON.parse(row.doc) as RoutingRule;
+  tx.sql.exec("DELETE FROM routing_rules WHERE id = ?", id);
+  enqueueAudit(tx, actor, "routing.rule.remove", id, { ...rule });
+  return rule;
+}

@@ -1,0 +1,163 @@
+/**
+ * @module durable-objects/coordinator/policies/track-records
+ * Track records per (factory, engine, job class) (issue 11 part 1) in `track_records`, over core/track-record.
+ * `noteRunForTrack` is called for every run that ends (jobs/runs `finishRun`), in that unit, as the breakers' is;
+ * `trackContext` hands the router its learned-term input (dispatch/claim `routeContext`); `replayRuns` rebuilds the
+ * table from the D1 runs history (`POST …/routing/rebuild`, in chunks).
+ *
+ * What counts mirrors policies/breakers: `success` is a success; `failure`, `timeout` and `rate_limited` are the
+ * engine's failure; `cancelled`, `budget_exceeded` and `fenced` are not counted at all — an operator, a budget or a
+ * lost lease ended the run, not the engine.
+ */
+import type { Job, RunResult } from "../../../core/model.ts";
+import { addOutcome, emptyRecord, type Outcome, type TrackRecord } from "../../../core/track-record.ts";
+import { classOfJob, type TrackContext } from "../../../core/track-term.ts";
+import type { Run } from "../../../shared/responses.ts";
+import { loadJob } from "../jobs/rows.ts";
+import { getSettings } from "../runtime/meta.ts";
+import { one, type Tx } from "../runtime/tx.ts";
+
+/** 5 000 rows (~1 KB each): 50 factories × 4 engines × 25 job classes, far below the DO's storage limits. */
+export const MAX_TRACK_ROWS = 5_000;
+
+type RunOutcome = RunResult["outcome"];
+
+/** Whether an outcome is the engine's success (true), its failure (false) or not counted (undefined). */
+export function countsAs(outcome: RunOutcome): boolean | undefined {
+  switch (outcome) {
+    case "success":
+      return true;
+    case "failure":
+    case "timeout":
+    case "rate_limited":
+      return false;
+    case "cancelled":
+    case "budget_exceeded":
+    case "fenced":
+      return undefined;
+  }
+}
+
+interface TrackRow extends Record<string, SqlStorageValue> {
+  factory_id: string;
+  engine: string;
+  job_class: string;
+  doc: string;
+}
+
+/** One stored record with its key, as `GET …/routing/track-records` and the recommendations read it. */
+export interface KeyedRecord {
+  factoryId: string;
+  engine: string;
+  jobClass: string;
+  record: TrackRecord;
+}
+
+/** Adds one counted outcome at `at` (ms) to the record of (factory, engine, class), evicting the stalest beyond the cap. */
+export function addToRecord(tx: Tx, key: Omit<KeyedRecord, "record">, o: Outcome, at: number): void {
+  const row = one<{ doc: string }>(
+    tx.sql,
+    "SELECT doc FROM track_records WHERE factory_id = ? AND engine = ? AND job_class = ?",
+    key.factoryId,
+    key.engine,
+    key.jobClass,
+  );
+  const next = addOutcome(row ? (JSON.parse(row.doc) as TrackRecord) : emptyRecord(at), o, at);
+  tx.sql.exec(
+    "INSERT OR REPLACE INTO track_records(factory_id, engine, job_class, updated_at, doc) VALUES (?, ?, ?, ?, ?)",
+    key.factoryId,
+    key.engine,
+    key.jobClass,
+    next.updatedAt,
+    JSON.stringify(next),
+  );
+  if (row) return;
+  const count = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM track_records").one().n;
+  if (count > MAX_TRACK_ROWS) {
+    tx.sql.exec(
+      `DELETE FROM track_records WHERE rowid IN
+         (SELECT rowid FROM track_records ORDER BY updated_at, factory_id, engine, job_class LIMIT ?)`,
+      count - MAX_TRACK_ROWS,
+    );
+  }
+}
+
+/** A run ended (`run.result` set) for `job`: count it in its track record, unless its outcome is neutral. */
+export function noteRunForTrack(tx: Tx, job: Pick<Job, "requires" | "manifest">, run: Run): void {
+  const ok = run.result ? countsAs(run.result.outcome) : undefined;
+  if (ok === undefined) return;
+  const at = run.endedAt ?? tx.now;
+  const o: Outcome = { ok, durationMs: Math.max(0, at - run.startedAt) };
+  if (run.insights?.costUsd !== undefined) o.costUsd = run.insights.costUsd;
+  addToRecord(tx, { factoryId: run.factoryId, engine: run.engine ?? "*", jobClass: classOfJob(job) }, o, at);
+}
+
+/** Every stored record, by factory, engine, class. */
+export function listTrackRecords(sql: SqlStorage): KeyedRecord[] {
+  return sql
+    .exec<TrackRow>(
+      "SELECT factory_id, engine, job_class, doc FROM track_records ORDER BY factory_id, engine, job_class",
+    )
+    .toArray()
+    .map((r) => ({
+      factoryId: r.factory_id,
+      engine: r.engine,
+      jobClass: r.job_class,
+      record: JSON.parse(r.doc) as TrackRecord,
+    }));
+}
+
+/** The router's learned-term input: the product's objective and minimum n, records read once on first use. */
+export function trackContext(tx: Tx): TrackContext {
+  const { routing } = getSettings(tx.sql);
+  let byKey: Map<string, TrackRecord> | undefined;
+  return {
+    objective: routing.objective,
+    minSamples: routing.minSamples,
+    recordOf: (factoryId, engine, jobClass) => {
+      byKey ??= new Map(listTrackRecords(tx.sql).map((k) => [`${k.factoryId}\n${k.engine}\n${k.jobClass}`, k.record]));
+      return byKey.get(`${factoryId}\n${engine}\n${jobClass}`);
+    },
+  };
+}
+
+/** One ended run of the D1 history, as the Worker hands it over for a rebuild. */
+export interface HistoryRun {
+  jobId: string;
+  factoryId: string;
+  engine?: string | null;
+  startedAt: number;
+  endedAt: number;
+  outcome: RunOutcome;
+  costUsd?: number | null;
+}
+
+/**
+ * Replays a chunk of the history (in order of `endedAt`) into `track_records`; `reset` empties the table first (the
+ * rebuild's first chunk). The job class comes from the job's row here; a run whose job was pruned is skipped.
+ */
+export function replayRuns(tx: Tx, runs: readonly HistoryRun[], reset: boolean): { counted: number; skipped: number } {
+  if (reset) tx.sql.exec("DELETE FROM track_records");
+  let counted = 0;
+  let skipped = 0;
+  const classes = new Map<string, string | undefined>();
+  for (const r of [...runs].sort((a, b) => a.endedAt - b.endedAt)) {
+    const ok = countsAs(r.outcome);
+    if (!classes.has(r.jobId)) classes.set(r.jobId, jobClassFromRow(tx.sql, r.jobId));
+    const jobClass = classes.get(r.jobId);
+    if (ok === undefined || jobClass === undefined) {
+      if (jobClass === undefined) skipped += 1;
+      continue;
+    }
+    const o: Outcome = { ok, durationMs: Math.max(0, r.endedAt - r.startedAt) };
+    if (r.costUsd !== undefined && r.costUsd !== null) o.costUsd = r.costUsd;
+    addToRecord(tx, { factoryId: r.factoryId, engine: r.engine ?? "*", jobClass }, o, r.endedAt);
+    counted += 1;
+  }
+  return { counted, skipped };
+}
+
+function jobClassFromRow(sql: SqlStorage, jobId: string): string | undefined {
+  const job = loadJob(sql, jobId);
+  return job ? classOfJob(job) : undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * @module durable-objects/coordinator/rpc/routing
+ * The ProductCoordinator's RPC methods for learned routing (issue 11 parts 1–4). One layer of the class chain
+ * (rpc/fleet ← rpc/policy ← rpc/budget ← rpc/breakers ← rpc/alerts ← rpc/lessons ← rpc/metrics ← rpc/batches ← rpc/routing ←
+ * ProductCoordinator): each method is one atomic unit over a store module; it adds only what must follow the commit.
+ *
+ * Track records are written by every run's end (jobs/runs `finishRun`); here they are read, turned into
+ * recommendations (core/recommendations), and rebuilt from the D1 history the Worker hands over in chunks.
+ * Experiments (policies/experiments) are started and stopped here; they conclude on their own in `finishRun`.
+ * A rule or experiment change is followed by a dispatch pass: the ranking it changes may now send queued work elsewhere.
+ */
+import type { ExperimentSpec } from "../../../core/experiment.ts";
+import { recommend } from "../../../core/recommendations.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { listExperiments, requireExperiment, startExperiment, stopExperiment } from "../policies/experiments.ts";
+import { addRoutingRule, listRoutingRules, type RuleInput, removeRoutingRule } from "../policies/routing-rules.ts";
+import { type HistoryRun, listTrackRecords, replayRuns } from "../policies/track-records.ts";
+import { BatchRpc } from "./batches.ts";
+
+export abstract class RoutingRpc extends BatchRpc {
+  /** Every stored track record (factory, engine, job class, record), undecayed as stored. */
+  async trackRecords(productId: string) {
+    return this.units.run(productId, (tx) => listTrackRecords(tx.sql));
+  }
+
+  /** The findings of core/recommendations over the track records at now, with the rules already in force. */
+  async routingRecommendations(productId: string) {
+    return this.units.run(productId, (tx) => {
+      const rules = listRoutingRules(tx.sql);
+      const applied = new Map(rules.flatMap((r) => (r.fromRecommendation ? [[r.fromRecommendation, r.id]] : [])));
+      return recommend(listTrackRecords(tx.sql), tx.now).map((f) => ({
+        ...f,
+        appliedAs: applied.get(f.id) ?? null,
+      }));
+    });
+  }
+
+  async listRoutingRules(productId: string) {
+    return this.units.run(productId, (tx) => listRoutingRules(tx.sql));
+  }
+
+  /** `POST …/routing/rules`: audited `routing.rule.add`; a dispatch pass follows. */
+  async addRoutingRule(productId: string, input: RuleInput, actor: string) {
+    return this.afterRuleChange(await this.units.run(productId, (tx) => addRoutingRule(tx, input, actor)));
+  }
+
+  /** `DELETE …/routing/rules/{id}`: audited `routing.rule.remove`; unknown id → not_found. */
+  async removeRoutingRule(productId: string, id: string, actor: string) {
+    return this.afterRuleChange(await this.units.run(productId, (tx) => removeRoutingRule(tx, id, actor)));
+  }
+
+  /**
+   * One chunk of a rebuild from the D1 runs (in order of their end): `first` empties the table before it and audits
+   * `routing.rebuild` by `actor`; each chunk is its own unit, so a long history never holds the object for long.
+   */
+  async rebuildTrackRecords(productId: string, runs: HistoryRun[], first: boolean, actor: string) {
+    return this.units.run(productId, (tx) => {
+      if (first) enqueueAudit(tx, actor, "routing.rebuild", productId, {});
+      return replayRuns(tx, runs, first);
+    });
+  }
+
+  async listExperiments(productId: string) {
+    return this.units.run(productId, (tx) => listExperiments(tx.sql));
+  }
+
+  /** `GET …/routing/experiments/{id}`; unknown id → not_found. */
+  async getExperiment(productId: string, id: string) {
+    return this.units.run(productId, (tx) => requireExperiment(tx.sql, id));
+  }
+
+  /** `POST …/routing/experiments`: audited `routing.experiment.start`; a dispatch pass follows (queued work re-ranks). */
+  async startExperiment(productId: string, spec: ExperimentSpec, actor: string) {
+    return this.afterRuleChange(await this.units.run(productId, (tx) => startExperiment(tx, spec, actor)));
+  }
+
+  /** `POST …/routing/experiments/{id}/stop`: audited `routing.experiment.stop`; a dispatch pass follows. */
+  async stopExperiment(productId: string, id: string, actor: string) {
+    return this.afterRuleChange(await this.units.run(productId, (tx) => stopExperiment(tx, id, actor)));
+  }
+
+  private async afterRuleChange<T extends { ok: boolean }>(outcome: T): Promise<T> {
+    if (outcome.ok) {
+      this.link.dispatch();
+      await this.units.settle();
+    }
+    return outcome;
+  }
+}

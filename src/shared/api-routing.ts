@@ -1,0 +1,95 @@
+/**
+ * @module shared/api-routing
+ * The wire format of learned routing (issue 11): `POST …/routing/rules` and the rule id of `DELETE
+ * …/routing/rules/{id}` — zod schemas shared by the Worker's routes, the OpenAPI document and the CLI. Strict: an
+ * unknown key is a 400.
+ */
+import { z } from "zod";
+import { EntityId } from "./api.ts";
+
+/** Same spelling as a manifest's `engine`, or `*` (the factory's default engine, for jobs that name none). */
+const Engine = z.union([z.literal("*"), z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/)], {
+  error: "must be an engine name like claude, or *",
+});
+
+/**
+ * A job class as core/track-record `jobClassOf` spells it (`lang:rust,os:linux|class:docs`, `-`): 32 capabilities
+ * of 64 chars and a label fit in 2 400 chars.
+ */
+const JobClass = z
+  .string()
+  .min(1)
+  .max(2_400)
+  .regex(/^[A-Za-z0-9._:/+,|-]+$/, { error: "must be a job class like lang:rust|class:docs" });
+
+/** A routing rule id as the coordinator mints them (`rr_…`, runtime/tx newId). */
+export const RuleIdParam = z.string().regex(/^rr_[A-Za-z0-9_-]{1,60}$/, { error: "must be a rule id (rr_…)" });
+
+/** A recommendation id (core/recommendations `findingId`). */
+export const RecommendationId = z.string().regex(/^rec_[0-9a-f]{8}$/, { error: "must be a recommendation id" });
+
+/** `POST …/routing/rules`: prefer or avoid a factory, for one engine and/or one job class, or for all. */
+export const RuleBody = z
+  .object({
+    factoryId: EntityId,
+    engine: Engine.optional(),
+    jobClass: JobClass.optional(),
+    effect: z.enum(["prefer", "avoid"]),
+    reason: z.string().trim().min(1).max(500), // 500: a finding's sentence with its numbers fits twice
+    fromRecommendation: RecommendationId.optional(),
+  })
+  .strict();
+export type RuleBodyT = z.infer<typeof RuleBody>;
+
+/** An experiment id as the coordinator mints them (`ex_…`, runtime/tx newId). */
+export const ExperimentIdParam = z
+  .string()
+  .regex(/^ex_[A-Za-z0-9_-]{1,60}$/, { error: "must be an experiment id (ex_…)" });
+
+/** A weight of the router (core/model RouterWeights): 0–10, a bound far above any sensible setting. */
+const Weight = z.number().min(0).max(10);
+
+/** One arm: a weights override and/or up to 20 prefer/avoid rules scoped to the experiment's class. */
+const ArmPolicyBody = z
+  .object({
+    weights: z
+      .object({
+        capabilityFit: Weight,
+        affinity: Weight,
+        load: Weight,
+        costFit: Weight,
+        health: Weight,
+        starvation: Weight,
+        track: Weight,
+      })
+      .partial()
+      .strict()
+      .optional(),
+    rules: z
+      .array(z.object({ factoryId: EntityId, engine: Engine.optional(), effect: z.enum(["prefer", "avoid"]) }).strict())
+      .max(20)
+      .optional(),
+  })
+  .strict();
+
+/**
+ * `POST …/routing/experiments`: an A/B between two routing policies for one job class. `split`: the fraction routed
+ * by B. `guardrail.margin`: a rate difference (0–1) or USD per run; `confidence`: 1 − the false-positive rate.
+ * `minSamples`: counted outcomes per arm before the first look (default 20; 5–10 000).
+ */
+export const ExperimentBody = z
+  .object({
+    jobClass: JobClass,
+    arms: z.object({ A: ArmPolicyBody, B: ArmPolicyBody }).strict(),
+    split: z.number().min(0).max(1).default(0.5),
+    guardrail: z
+      .object({
+        metric: z.enum(["success_rate", "cost"]),
+        margin: z.number().min(0).max(1_000),
+        confidence: z.number().min(0.5).max(0.9999),
+      })
+      .strict(),
+    minSamples: z.number().int().min(5).max(10_000).default(20),
+  })
+  .strict();
+export type ExperimentBodyT = z.infer<typeof ExperimentBody>;

@@ -1,0 +1,97 @@
+/**
+ * @module worker/openapi-ops-routing
+ * The learned-routing operations of the OpenAPI document (issue 11 parts 1–4): track records, recommendations,
+ * routing rules (prefer/avoid score adjustments, audited), the rebuild from D1 and guarded experiments. Bodies are shared/api-routing's.
+ */
+import { ExperimentBody, RuleBody } from "../shared/api-routing.ts";
+import { type Op, P } from "./openapi-ops.ts";
+
+export const ROUTING_OPS: Op[] = [
+  {
+    method: "get",
+    path: `${P}/routing/track-records`,
+    summary:
+      "Every stored track record: {records: [{factoryId, engine (* = the factory's default), jobClass, record: " +
+      "{successes, failures (decayed), n, durationMs: {w, mean, m2}, costUsd: {w, mean, m2}, updatedAt}}]} — " +
+      "half-life 7 days, updated at every run's end (cancelled, fenced and budget_exceeded runs do not count)",
+    role: "viewer",
+  },
+  {
+    method: "get",
+    path: `${P}/routing/recommendations`,
+    summary:
+      "Findings with evidence: {recommendations: [{id, kind: failure_rate|cost, factoryId, engine, jobClass, " +
+      "message, evidence, rule, appliedAs: ruleId|null}]}. failure_rate: n ≥ 10 on both sides and ≥ 15 points " +
+      "worse than the same engine and class elsewhere (beyond its 95 % interval); cost: ≥ 2× the median of the " +
+      "other factories on the same class",
+    role: "viewer",
+  },
+  {
+    method: "get",
+    path: `${P}/routing/rules`,
+    summary:
+      "The routing rules in force: {rules: [{id, factoryId, engine?, jobClass?, effect: prefer|avoid, reason, " +
+      "fromRecommendation?, createdAt, createdBy}]}",
+    role: "viewer",
+  },
+  {
+    method: "post",
+    path: `${P}/routing/rules`,
+    summary:
+      "Add a routing rule (201, the rule): prefer or avoid a factory for an engine and/or job class. A score " +
+      "adjustment of ±2 shown in explain, never a hard filter. At most 200 rules (429 limit_exceeded). Audited " +
+      "`routing.rule.add`; a dispatch pass follows. 404 for an unknown factory",
+    role: "operator",
+    body: RuleBody,
+  },
+  {
+    method: "delete",
+    path: `${P}/routing/rules/{ruleId}`,
+    summary: "Remove a routing rule (answers the rule as it was); 404 for an unknown id. Audited `routing.rule.remove`",
+    role: "operator",
+  },
+  {
+    method: "post",
+    path: `${P}/routing/rebuild`,
+    summary:
+      "Rebuild the track records from the D1 runs history: {counted, skipped (runs whose job the coordinator no " +
+      "longer holds), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`",
+    role: "operator",
+  },
+  {
+    method: "get",
+    path: `${P}/routing/experiments`,
+    summary: "Every stored experiment, newest first: {experiments: [the view of GET …/routing/experiments/{id}]}",
+    role: "viewer",
+  },
+  {
+    method: "get",
+    path: `${P}/routing/experiments/{experimentId}`,
+    summary:
+      "One experiment: {id, jobClass, status: running|concluded|stopped, split, guardrail, minSamples, looks, arms: " +
+      "{A, B: {policy, n, successes, successRate, costRuns, meanCostUsd}}, decision: {at, by: guardrail|operator, " +
+      "winner?, loser?, look?, level?, z?, reason}|null, series: [{at, A: {n, successes}, B}] (≤ 120 points)}. 404 " +
+      "for an unknown id",
+    role: "viewer",
+  },
+  {
+    method: "post",
+    path: `${P}/routing/experiments`,
+    summary:
+      "Start an A/B between two routing policies (weights and/or prefer/avoid rules) for a job class (201, the " +
+      "view). Jobs are assigned by a hash of their id against `split`; after `minSamples` per arm, every 10th " +
+      "outcome is a look tested with Bonferroni alpha spending (false-positive rate ≤ 1 − confidence); when one " +
+      "arm is worse by more than `margin`, the experiment concludes and the winner routes the class until stopped. " +
+      "409 conflict when the class has a live experiment; 404 for an unknown factory. Audited `routing.experiment.start`",
+    role: "operator",
+    body: ExperimentBody,
+  },
+  {
+    method: "post",
+    path: `${P}/routing/experiments/{experimentId}/stop`,
+    summary:
+      "Stop an experiment (the view): a running one ends without a winner, a concluded one's winner stops routing " +
+      "the class. 404 for an unknown id. Audited `routing.experiment.stop`",
+    role: "operator",
+  },
+];

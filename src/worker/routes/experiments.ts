@@ -1,0 +1,73 @@
+/**
+ * @module worker/routes/experiments
+ * Guarded routing experiments (issue 11 part 4; core/experiment, coordinator policies/experiments). Viewer and
+ * above: `GET …/routing/experiments` (newest first) and `GET …/routing/experiments/{id}` — arms, counts, rates, the
+ * decision and a bounded per-arm time series (≤ 120 points). Operator, audited: `POST …/routing/experiments` (start;
+ * `routing.experiment.start`; 409 conflict when the class already has a live one) and
+ * `POST …/routing/experiments/{id}/stop` (`routing.experiment.stop`). Unknown id → 404.
+ */
+import { Hono } from "hono";
+import { unwrap } from "../../core/errors.ts";
+import type { Arm, Experiment } from "../../core/experiment.ts";
+import { ExperimentBody, ExperimentIdParam } from "../../shared/api-routing.ts";
+import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { body, param } from "../validate.ts";
+
+export const experiments = new Hono<AppEnv>();
+
+/** Per arm: counted outcomes, successes, success rate (null before any), mean cost in USD (null before any). */
+export function armView(e: Experiment, arm: Arm) {
+  const { outcomes, cost } = e.counts[arm];
+  return {
+    policy: e.arms[arm],
+    n: outcomes.n,
+    successes: outcomes.sum,
+    successRate: outcomes.n > 0 ? outcomes.sum / outcomes.n : null,
+    costRuns: cost.n,
+    meanCostUsd: cost.n > 0 ? cost.sum / cost.n : null,
+  };
+}
+
+/** The wire view of an experiment: its spec, status, the arms with their rates, the decision and the series. */
+export function experimentView(e: Experiment) {
+  return {
+    id: e.id,
+    jobClass: e.jobClass,
+    status: e.status,
+    split: e.split,
+    guardrail: e.guardrail,
+    minSamples: e.minSamples,
+    startedAt: e.startedAt,
+    startedBy: e.startedBy,
+    looks: e.looks,
+    arms: { A: armView(e, "A"), B: armView(e, "B") },
+    decision: e.decision ?? null,
+    series: e.series,
+  };
+}
+
+experiments.get("/routing/experiments", async (c) => {
+  requireRole(c, "viewer");
+  const all = await unwrap(c.get("coordinator").listExperiments(c.get("productId")));
+  return c.json({ experiments: all.map(experimentView) });
+});
+
+experiments.get("/routing/experiments/:experimentId", async (c) => {
+  requireRole(c, "viewer");
+  const id = param(c, "experimentId", ExperimentIdParam);
+  return c.json(experimentView(await unwrap(c.get("coordinator").getExperiment(c.get("productId"), id))));
+});
+
+experiments.post("/routing/experiments", async (c) => {
+  const principal = requireRole(c, "operator");
+  const spec = await body(c, ExperimentBody);
+  const e = await unwrap(c.get("coordinator").startExperiment(c.get("productId"), spec, actorOf(principal)));
+  return c.json(experimentView(e), 201);
+});
+
+experiments.post("/routing/experiments/:experimentId/stop", async (c) => {
+  const principal = requireRole(c, "operator");
+  const id = param(c, "experimentId", ExperimentIdParam);
+  const e = await unwrap(c.get("coordinator").stopExperiment(c.get("productId"), id, actorOf(principal)));
+  return c.json(experimentView(e));
+});

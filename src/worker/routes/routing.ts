@@ -1,0 +1,109 @@
+/**
+ * @module worker/routes/routing
+ * Learned routing (issue 11 parts 1–3). Viewer and above: `GET …/routing/track-records` (the stored records),
+ * `GET …/routing/recommendations` (findings with evidence, core/recommendations), `GET …/routing/rules`.
+ * Operator, audited: `POST …/routing/rules` (prefer/avoid; `routing.rule.add`), `DELETE …/routing/rules/{id}`
+ * (`routing.rule.remove`; unknown → 404), `POST …/routing/rebuild` (`routing.rebuild`): the Worker reads the ended
+ * runs of the product from D1, oldest first by start, and hands them to the coordinator in chunks of REBUILD_CHUNK.
+ */
+import { and, asc, eq, gt, isNotNull, or, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { Hono } from "hono";
+import { unwrap } from "../../core/errors.ts";
+import type { RunResult } from "../../core/model.ts";
+import type { HistoryRun } from "../../durable-objects/coordinator/policies/track-records.ts";
+import { runs } from "../../history/schema.ts";
+import { RuleBody, RuleIdParam } from "../../shared/api-routing.ts";
+import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { body, param } from "../validate.ts";
+
+export const routing = new Hono<AppEnv>();
+
+/** 500 runs per chunk: one coordinator unit of ~3 statements per run stays a few ms, and one D1 page is small. */
+export const REBUILD_CHUNK = 500;
+
+const OUTCOMES = new Set<string>([
+  "success",
+  "failure",
+  "budget_exceeded",
+  "timeout",
+  "cancelled",
+  "fenced",
+  "rate_limited",
+] satisfies RunResult["outcome"][]);
+
+routing.get("/routing/track-records", async (c) => {
+  requireRole(c, "viewer");
+  return c.json({ records: await unwrap(c.get("coordinator").trackRecords(c.get("productId"))) });
+});
+
+routing.get("/routing/recommendations", async (c) => {
+  requireRole(c, "viewer");
+  return c.json({ recommendations: await unwrap(c.get("coordinator").routingRecommendations(c.get("productId"))) });
+});
+
+routing.get("/routing/rules", async (c) => {
+  requireRole(c, "viewer");
+  return c.json({ rules: await unwrap(c.get("coordinator").listRoutingRules(c.get("productId"))) });
+});
+
+routing.post("/routing/rules", async (c) => {
+  const principal = requireRole(c, "operator");
+  const input = await body(c, RuleBody);
+  const rule = await unwrap(c.get("coordinator").addRoutingRule(c.get("productId"), input, actorOf(principal)));
+  return c.json(rule, 201);
+});
+
+routing.delete("/routing/rules/:ruleId", async (c) => {
+  const principal = requireRole(c, "operator");
+  const id = param(c, "ruleId", RuleIdParam);
+  return c.json(await unwrap(c.get("coordinator").removeRoutingRule(c.get("productId"), id, actorOf(principal))));
+});
+
+routing.post("/routing/rebuild", async (c) => {
+  const principal = requireRole(c, "operator");
+  const productId = c.get("productId");
+  const db = drizzle(c.env.DB);
+  let after: { startedAt: number; id: string } | undefined;
+  let first = true;
+  const total = { counted: 0, skipped: 0, chunks: 0 };
+  for (;;) {
+    const where: SQL[] = [eq(runs.productId, productId), isNotNull(runs.endedAt), isNotNull(runs.outcome)];
+    if (after) {
+      const { startedAt, id } = after;
+      where.push(or(gt(runs.startedAt, startedAt), and(eq(runs.startedAt, startedAt), gt(runs.id, id))) as SQL);
+    }
+    const rows = await db
+      .select()
+      .from(runs)
+      .where(and(...where))
+      .orderBy(asc(runs.startedAt), asc(runs.id))
+      .limit(REBUILD_CHUNK);
+    const chunk: HistoryRun[] = rows.flatMap((r) =>
+      r.endedAt !== null && r.outcome !== null && OUTCOMES.has(r.outcome)
+        ? [
+            {
+              jobId: r.jobId,
+              factoryId: r.factoryId,
+              engine: r.engine,
+              startedAt: r.startedAt,
+              endedAt: r.endedAt,
+              outcome: r.outcome as RunResult["outcome"],
+              costUsd: r.costUsd,
+            },
+          ]
+        : [],
+    );
+    if (chunk.length > 0 || first) {
+      const done = await unwrap(c.get("coordinator").rebuildTrackRecords(productId, chunk, first, actorOf(principal)));
+      total.counted += done.counted;
+      total.skipped += done.skipped;
+      total.chunks += 1;
+      first = false;
+    }
+    const last = rows.at(-1);
+    if (!last || rows.length < REBUILD_CHUNK) break;
+    after = { startedAt: last.startedAt, id: last.id };
+  }
+  return c.json(total);
+});

@@ -1,0 +1,161 @@
+// Learned routing in workerd (issue 11 parts 1–3): runs reported over HTTP by two factories with different failure
+// rates (claim + PATCH failed/testing; breakers and the error budget set out of the way) become track records, the
+// next job's explain ranks the better factory first with the track term's n, success rate and 95 % interval, the
+// recommendations name the worse factory with its numbers, applying one as a rule is audited and shows in explain
+// as an avoid adjustment and removing it reverses both, and a rebuild from the D1 runs history reproduces the
+// records exactly; push dispatch sends the next job to the better factory; `routing.minSamples` above n makes the term neutral again, a bad objective is a 400.
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
+import { type AssignFrame, connectFactory } from "./sockets";
+
+const CAPS = ["engine:codex", "lang:rust"];
+const MANIFEST = { engine: "codex", requires: ["lang:rust"] };
+
+type Track = { raw: number; n: number; neutral: boolean; successRate?: number; ci95?: [number, number] };
+type Cand = {
+  factoryId: string;
+  score: number;
+  track: Track;
+  terms: { track: { contribution: number } };
+  rules?: { adjustment: number; rules: Array<{ id: string }> };
+};
+type Explain = { ranked: Cand[]; weights: { track: number } };
+type Rec = {
+  id: string;
+  kind: string;
+  factoryId: string;
+  message: string;
+  rule: Record<string, unknown>;
+  appliedAs: string | null;
+};
+
+/** `token`'s factory claims and ends one new job per outcome (false = a permanent failure), each costing $1. */
+async function runJobs(product: string, token: string, outcomes: boolean[]) {
+  for (const [i, ok] of outcomes.entries()) {
+    const job = await submit(product, { title: `rust ${i}`, ...MANIFEST });
+    const c = await claim(product, token);
+    expect(c.body.job.id).toBe(job.id);
+    const path = `${P(product)}/jobs/${job.id}`;
+    const epoch = c.body.lease.leaseEpoch;
+    await api("PATCH", path, { token, json: { leaseEpoch: epoch, stage: "building" } });
+    const end = ok
+      ? { stage: "testing", result: { outcome: "success", rc: 0 } }
+      : { stage: "failed", result: { outcome: "failure", rc: 1, retryable: false } };
+    const r = await api("PATCH", path, { token, json: { leaseEpoch: epoch, ...end, insights: { costUsd: 1 } } });
+    expect(r.status).toBe(200);
+  }
+}
+
+const explain = async (product: string, jobId: string) =>
+  (await api<Explain>("GET", `${P(product)}/jobs/${jobId}/explain`, { token: ADMIN })).body;
+const byId = (e: Explain, id: string) => e.ranked.find((c) => c.factoryId === id) as Cand;
+
+describe("learned routing", () => {
+  it("outcomes shift the choice, explain shows why, recommendations name the worse host, rules apply and revert, rebuild reproduces", async () => {
+    const product = "routing-learn";
+    const settings = { breaker: { failureThreshold: 1000 }, errorBudget: { maxFailures: 100_000 } };
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
+    const bad = await enroll(product, "bad", CAPS);
+    const good = await enroll(product, "good", CAPS);
+    await runJobs(product, bad.token, [...Array(7).fill(false), ...Array(5).fill(true)]);
+    await runJobs(product, good.token, [false, ...Array(11).fill(true)]);
+
+    const next = await submit(product, { title: "next rust job", ...MANIFEST });
+    const why = await explain(product, next.id);
+    expect(why.ranked.map((c) => c.factoryId)).toEqual([good.factoryId, bad.factoryId]);
+    const [g, b] = [byId(why, good.factoryId), byId(why, bad.factoryId)];
+    expect(b.track).toMatchObject({ n: 12, neutral: false });
+    expect(b.track.successRate).toBeCloseTo(6 / 14, 3);
+    expect(b.track.ci95?.[0]).toBeLessThan(b.track.successRate as number);
+    expect(g.track).toMatchObject({ n: 12, neutral: false });
+    expect(g.terms.track.contribution).toBeGreaterThan(0);
+    expect(b.terms.track.contribution).toBeLessThan(0);
+    expect(why.weights.track).toBe(1);
+
+    const recs = await api<{ recommendations: Rec[] }>("GET", `${P(product)}/routing/recommendations`, {
+      token: ADMIN,
+    });
+    expect(recs.body.recommendations).toHaveLength(1);
+    const rec = recs.body.recommendations[0] as Rec;
+    expect(rec).toMatchObject({ kind: "failure_rate", factoryId: bad.factoryId, appliedAs: null });
+    expect(rec.message).toBe(
+      `engine codex on ${bad.factoryId} fails 58 % of \`lang:rust\` jobs (n=12) vs 8 % elsewhere (n=12)`,
+    );
+
+    const added = await api<{ id: string }>("POST", `${P(product)}/routing/rules`, {
+      token: ADMIN,
+      json: { ...rec.rule, fromRecommendation: rec.id },
+    });
+    expect(added.status).toBe(201);
+    const ruled = byId(await explain(product, next.id), bad.factoryId);
+    expect(ruled.rules).toMatchObject({ adjustment: -2, rules: [{ id: added.body.id }] });
+    expect(ruled.score).toBeCloseTo(b.score - 2, 3); // the job aged a little in between (starvation term)
+    const applied = await api<{ recommendations: Rec[] }>("GET", `${P(product)}/routing/recommendations`, {
+      token: ADMIN,
+    });
+    expect(applied.body.recommendations[0]?.appliedAs).toBe(added.body.id);
+    expect((await api("DELETE", `${P(product)}/routing/rules/${added.body.id}`, { token: ADMIN })).status).toBe(200);
+    expect(byId(await explain(product, next.id), bad.factoryId).rules).toBeUndefined();
+    expect((await api("DELETE", `${P(product)}/routing/rules/${added.body.id}`, { token: ADMIN })).status).toBe(404);
+    const bogus = await api("POST", `${P(product)}/routing/rules`, {
+      token: ADMIN,
+      json: { factoryId: "x", effect: "block", reason: "r" },
+    });
+    expect(bogus.status).toBe(400);
+    const nobody = { factoryId: "no-such-factory", effect: "avoid", reason: "r" };
+    expect((await api("POST", `${P(product)}/routing/rules`, { token: ADMIN, json: nobody })).status).toBe(404);
+    const audit = await until(
+      () =>
+        api<{ items: Array<{ action: string; target: string }> }>("GET", `${P(product)}/history?kind=audit`, {
+          token: ADMIN,
+        }),
+      (r) => r.body.items.some((a) => a.action === "routing.rule.remove"),
+    );
+    const ruleAudits = audit.body.items.filter((a) => a.action.startsWith("routing.rule"));
+    expect(ruleAudits).toEqual([
+      expect.objectContaining({ action: "routing.rule.add", target: added.body.id }),
+      expect.objectContaining({ action: "routing.rule.remove", target: added.body.id }),
+    ]);
+
+    type Records = { records: Array<{ factoryId: string; n: number }> };
+    const before = (await api<Records>("GET", `${P(product)}/routing/track-records`, { token: ADMIN })).body;
+    expect(before.records).toHaveLength(2);
+    await until(
+      () =>
+        api<{ items: Array<{ endedAt: number | null }> }>("GET", `${P(product)}/history?kind=runs&limit=100`, {
+          token: ADMIN,
+        }),
+      (r) => r.body.items.filter((x) => x.endedAt !== null).length === 24,
+    );
+    const rebuilt = await api("POST", `${P(product)}/routing/rebuild`, { token: ADMIN });
+    expect(rebuilt.body).toEqual({ counted: 24, skipped: 0, chunks: 1 });
+    const after = (await api<Records>("GET", `${P(product)}/routing/track-records`, { token: ADMIN })).body;
+    expect(after).toEqual(before);
+    const viewer = await api("POST", `${P(product)}/routing/rebuild`, { token: good.token });
+    expect(viewer.status).toBe(403);
+
+    // Push dispatch follows the same ranking: with both connected and free, the next job goes to the better record.
+    expect((await api("POST", `${P(product)}/jobs/${next.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
+      200,
+    );
+    const sBad = (await connectFactory(product, bad.token, { capabilities: CAPS })).socket;
+    const sGood = (await connectFactory(product, good.token, { capabilities: CAPS })).socket;
+    const pushed = await submit(product, { title: "pushed rust job", ...MANIFEST });
+    const assign = await sGood.next<AssignFrame>("assign");
+    expect(assign.assignments.map((a) => a.job.id)).toEqual([pushed.id]);
+    expect(sBad.frames.filter((f) => f.type === "assign")).toEqual([]);
+    sBad.close();
+    sGood.close();
+
+    // The objective and minimum n are product settings; below min n the term is neutral again.
+    const bad400 = await api("PATCH", `${P(product)}/settings`, {
+      token: ADMIN,
+      json: { routing: { objective: "x" } },
+    });
+    expect(bad400.status).toBe(400);
+    const patch = { routing: { objective: "success_per_minute", minSamples: 13 } };
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: patch })).status).toBe(200);
+    const cold = await explain(product, pushed.id);
+    for (const c of cold.ranked) expect(c.track).toMatchObject({ n: 12, neutral: true, raw: 0.5 });
+  });
+});

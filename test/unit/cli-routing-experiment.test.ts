@@ -1,0 +1,157 @@
+// `gigafactory routing experiment` over a real local socket (issue 11 part 4): `start` POSTs the body built from its
+// options (arms' prefer/avoid rules, split, guardrail, min samples) and prints the id; a bad number is a usage error
+// (exit 2) that sends nothing; `show ID` prints the arms' counts and rates and the decision; `show` alone lists all;
+// `stop ID` POSTs to …/stop; `--json` prints the API's document.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { type Io, makeContext } from "../../src/cli/context.ts";
+import { formatError, toCliError } from "../../src/cli/errors.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+const VIEW = {
+  id: "ex_1",
+  jobClass: "lang:rust",
+  status: "concluded",
+  split: 0.5,
+  guardrail: { metric: "success_rate", margin: 0.1, confidence: 0.9 },
+  looks: 2,
+  arms: {
+    A: {
+      policy: { rules: [{ factoryId: "good", effect: "prefer" }] },
+      n: 11,
+      successes: 10,
+      successRate: 10 / 11,
+      meanCostUsd: null,
+    },
+    B: {
+      policy: { rules: [{ factoryId: "bad", effect: "prefer" }] },
+      n: 9,
+      successes: 3,
+      successRate: 1 / 3,
+      meanCostUsd: 0.5,
+    },
+  },
+  decision: {
+    by: "guardrail",
+    winner: "A",
+    loser: "B",
+    reason: "arm B succeeds more than 0.1 below the other arm at 0.9 confidence",
+  },
+};
+
+async function coordinator(): Promise<{ url: string; seen: string[]; bodies: unknown[] }> {
+  const seen: string[] = [];
+  const bodies: unknown[] = [];
+  server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (d) => {
+      text += d;
+    });
+    req.on("end", () => {
+      const url = req.url ?? "";
+      seen.push(`${req.method} ${url}`);
+      if (text) bodies.push(JSON.parse(text));
+      res.writeHead(req.method === "POST" && url.endsWith("/experiments") ? 201 : 200, {
+        "content-type": "application/json",
+      });
+      if (url.endsWith("/routing/experiments") && req.method === "GET")
+        return res.end(JSON.stringify({ experiments: [VIEW] }));
+      return res.end(JSON.stringify(VIEW));
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, bodies };
+}
+
+async function cli(url: string, ...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    stderrIsTTY: false,
+    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
+    now: () => 1_700_000_000_000,
+  };
+  let code: number;
+  try {
+    const line = parseCommandLine([...argv, "--url", url, "--token", "t", "--product", "p"], COMMANDS);
+    code = (await line.command!.run(makeContext(io, line.values, line.positionals))) ?? 0;
+  } catch (err) {
+    const e = toCliError(err);
+    io.stderr(`${formatError(e)}\n`);
+    code = e.exitCode;
+  }
+  return { code, stdout, stderr };
+}
+
+describe("gigafactory routing experiment", () => {
+  it("start POSTs the arms, split and guardrail from the options", async () => {
+    const { url, seen, bodies } = await coordinator();
+    const argv = ["routing", "experiment", "start", "--class", "lang:rust", "--a-prefer", "good", "--b-prefer", "bad"];
+    const out = await cli(
+      url,
+      ...argv,
+      "--b-avoid",
+      "good",
+      "--split",
+      "0.3",
+      "--confidence",
+      "0.9",
+      "--min-samples",
+      "8",
+    );
+    expect(out.code).toBe(0);
+    expect(seen).toEqual(["POST /api/v1/products/p/routing/experiments"]);
+    expect(bodies[0]).toEqual({
+      jobClass: "lang:rust",
+      arms: {
+        A: { rules: [{ factoryId: "good", effect: "prefer" }] },
+        B: {
+          rules: [
+            { factoryId: "bad", effect: "prefer" },
+            { factoryId: "good", effect: "avoid" },
+          ],
+        },
+      },
+      split: 0.3,
+      guardrail: { metric: "success_rate", margin: 0.1, confidence: 0.9 },
+      minSamples: 8,
+    });
+    expect(out.stdout).toMatch(/✔ started ex_1 for lang:rust/);
+  });
+
+  it("a bad number is a usage error and sends nothing", async () => {
+    const { url, seen } = await coordinator();
+    const out = await cli(url, "routing", "experiment", "start", "--class", "c", "--split", "2");
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/--split must be a number in \[0, 1\]/);
+    expect(seen).toEqual([]);
+  });
+
+  it("show prints the arms and the decision; show alone lists; stop POSTs; --json prints the document", async () => {
+    const { url, seen } = await coordinator();
+    const shown = await cli(url, "routing", "experiment", "show", "ex_1");
+    expect(shown.stdout).toMatch(/^ex_1 {2}concluded {2}class lang:rust/);
+    expect(shown.stdout).toMatch(/\nA\s+11\s+10\s+91 %\s+-\s+/);
+    expect(shown.stdout).toMatch(/\nB\s+9\s+3\s+33 %\s+\$0\.50\s+/);
+    expect(shown.stdout).toMatch(/decision \(guardrail\): arm A wins — arm B succeeds/);
+    expect((await cli(url, "routing", "experiment", "show")).stdout).toMatch(/^ex_1 {2}concluded/);
+    expect((await cli(url, "routing", "experiment", "stop", "ex_1")).stdout).toMatch(/^✔ stopped ex_1\n/);
+    expect(JSON.parse((await cli(url, "routing", "experiment", "show", "ex_1", "--json")).stdout)).toEqual(VIEW);
+    expect(seen.slice(0, 3)).toEqual([
+      "GET /api/v1/products/p/routing/experiments/ex_1",
+      "GET /api/v1/products/p/routing/experiments",
+      "POST /api/v1/products/p/routing/experiments/ex_1/stop",
+    ]);
+  });
+});

@@ -1,0 +1,129 @@
+// `gigafactory routing` over a real local socket: `recs` shows each finding with its id, kind and applied rule;
+// `apply ID` reads the current findings and POSTs that one's avoid rule with fromRecommendation; an id that is not
+// a current finding is `✘ ERROR not_found` with how to fix it and sends no POST; `rules` lists, `unapply` DELETEs,
+// `rebuild` POSTs and reports the counts; `--json` prints the API's documents.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { type Io, makeContext } from "../../src/cli/context.ts";
+import { formatError, toCliError } from "../../src/cli/errors.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+const NOW = 1_700_000_060_000;
+const REC = {
+  id: "rec_0a1b2c3d",
+  kind: "failure_rate",
+  factoryId: "box-3",
+  engine: "codex",
+  jobClass: "lang:rust",
+  message: "engine codex on box-3 fails 41 % of `lang:rust` jobs (n=37) vs 8 % elsewhere (n=80)",
+  evidence: { n: 37 },
+  rule: { factoryId: "box-3", engine: "codex", jobClass: "lang:rust", effect: "avoid", reason: "fails 41 %" },
+  appliedAs: null,
+};
+const RULE = {
+  id: "rr_1",
+  factoryId: "box-3",
+  engine: "codex",
+  jobClass: "lang:rust",
+  effect: "avoid",
+  reason: "fails 41 %",
+  createdAt: NOW,
+  createdBy: "op",
+};
+
+async function coordinator(): Promise<{ url: string; seen: string[]; bodies: unknown[] }> {
+  const seen: string[] = [];
+  const bodies: unknown[] = [];
+  server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (d) => {
+      text += d;
+    });
+    req.on("end", () => {
+      const url = req.url ?? "";
+      seen.push(`${req.method} ${url}`);
+      if (text) bodies.push(JSON.parse(text));
+      res.writeHead(req.method === "POST" && url.endsWith("/rules") ? 201 : 200, {
+        "content-type": "application/json",
+      });
+      if (url.endsWith("/routing/recommendations")) return res.end(JSON.stringify({ recommendations: [REC] }));
+      if (url.endsWith("/routing/rebuild")) return res.end(JSON.stringify({ counted: 24, skipped: 1, chunks: 1 }));
+      if (url.endsWith("/routing/rules") && req.method === "GET") return res.end(JSON.stringify({ rules: [RULE] }));
+      return res.end(JSON.stringify(RULE));
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, bodies };
+}
+
+async function cli(url: string, ...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    stderrIsTTY: false,
+    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
+    now: () => NOW,
+  };
+  let code: number;
+  try {
+    const line = parseCommandLine([...argv, "--url", url, "--token", "t", "--product", "p"], COMMANDS);
+    code = (await line.command!.run(makeContext(io, line.values, line.positionals))) ?? 0;
+  } catch (err) {
+    const e = toCliError(err);
+    io.stderr(`${formatError(e)}\n`);
+    code = e.exitCode;
+  }
+  return { code, stdout, stderr };
+}
+
+describe("gigafactory routing", () => {
+  it("recs shows the findings; --json prints the document", async () => {
+    const { url } = await coordinator();
+    const out = await cli(url, "routing", "recs");
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^ID\s+KIND\s+APPLIED\s+FINDING\n/);
+    expect(out.stdout).toMatch(/rec_0a1b2c3d\s+failure_rate\s+-\s+engine codex on box-3 fails 41 %/);
+    expect(JSON.parse((await cli(url, "routing", "recs", "--json")).stdout)).toEqual({ recommendations: [REC] });
+  });
+
+  it("apply POSTs the finding's rule with fromRecommendation; an unknown id is not_found and posts nothing", async () => {
+    const { url, seen, bodies } = await coordinator();
+    const ok = await cli(url, "routing", "apply", REC.id);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(
+      /^✔ applied rec_0a1b2c3d as rule rr_1: avoid box-3 — undo with `gigafactory routing unapply rr_1`/,
+    );
+    expect(seen).toEqual(["GET /api/v1/products/p/routing/recommendations", "POST /api/v1/products/p/routing/rules"]);
+    expect(bodies).toEqual([{ ...REC.rule, fromRecommendation: REC.id }]);
+    const gone = await cli(url, "routing", "apply", "rec_ffffffff");
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(
+      /^✘ ERROR not_found: no recommendation rec_ffffffff now \/ run `gigafactory routing recs`/,
+    );
+    expect(seen.filter((s) => s.startsWith("POST"))).toHaveLength(1);
+  });
+
+  it("rules lists, unapply DELETEs, rebuild POSTs and reports the counts", async () => {
+    const { url, seen } = await coordinator();
+    expect((await cli(url, "routing", "rules")).stdout).toMatch(
+      /rr_1\s+avoid\s+box-3\s+codex\s+lang:rust\s+fails 41 %/,
+    );
+    expect((await cli(url, "routing", "unapply", "rr_1")).stdout).toBe("✔ removed rule rr_1 (avoid box-3)\n");
+    expect((await cli(url, "routing", "rebuild")).stdout).toMatch(/^✔ rebuilt: 24 runs counted, 1 skipped/);
+    expect(seen.slice(1)).toEqual([
+      "DELETE /api/v1/products/p/routing/rules/rr_1",
+      "POST /api/v1/products/p/routing/rebuild",
+    ]);
+  });
+});

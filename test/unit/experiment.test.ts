@@ -1,0 +1,198 @@
+// Guarded experiments (core/experiment, core/sequential-test; issue 11 part 4): assignment by hash is stable (a retry
+// stays in its arm) and follows the split; an arm's policy reaches the ranking of its jobs only; on synthetic outcome
+// streams the guardrail stops a clearly worse arm (success rate or cost) and names it the loser, and on two identical
+// arms it stops at most at the stated false-positive rate (1 − confidence), estimated over seeded simulations.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  armOf,
+  type Experiment,
+  type ExperimentSpec,
+  jobContext,
+  LOOK_EVERY,
+  MAX_SERIES,
+  newExperiment,
+  observe,
+  routingArm,
+} from "../../src/core/experiment.ts";
+import type { Factory, Job } from "../../src/core/model.ts";
+import { rankFactories } from "../../src/core/router.ts";
+import { lookAlpha, normalQuantile } from "../../src/core/sequential-test.ts";
+
+const NOW = 1_700_000_000_000;
+
+/** mulberry32: a tiny seeded PRNG, so every simulated stream can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+const spec = (over: Partial<ExperimentSpec> = {}): ExperimentSpec => ({
+  jobClass: "lang:rust",
+  arms: { A: {}, B: { rules: [{ factoryId: "f2", effect: "prefer" }] } },
+  split: 0.5,
+  guardrail: { metric: "success_rate", margin: 0, confidence: 0.9 },
+  minSamples: 20,
+  ...over,
+});
+
+/** Feeds up to `max` outcomes, arm by hash of a fresh job id; `draw(arm)` gives {ok, cost}. Stops at a decision. */
+function simulate(exp: Experiment, max: number, draw: (arm: "A" | "B") => { ok: boolean; cost?: number }): Experiment {
+  let e = exp;
+  for (let i = 0; i < max && e.status === "running"; i++) {
+    const arm = armOf(e.id, `job-${i}`, e.split);
+    const { ok, cost } = draw(arm);
+    e = observe(e, arm, ok, cost, NOW + i);
+  }
+  return e;
+}
+
+describe("sequential test", () => {
+  it("the normal quantile matches known values and the spent alphas sum to at most alpha", () => {
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+    expect(normalQuantile(0.5)).toBeCloseTo(0, 9);
+    expect(normalQuantile(1e-6)).toBeCloseTo(-4.753424, 4);
+    let sum = 0;
+    for (let k = 1; k <= 100_000; k++) sum += lookAlpha(0.05, k);
+    expect(sum).toBeLessThanOrEqual(0.05);
+    expect(sum).toBeGreaterThan(0.0499);
+  });
+});
+
+describe("assignment", () => {
+  it("is deterministic per (experiment, job) and follows the split", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.string({ minLength: 1 }), (split, id) => {
+        const ids = Array.from({ length: 2_000 }, (_, i) => `${id}-${i}`);
+        const arms = ids.map((j) => armOf("ex_1", j, split));
+        expect(ids.map((j) => armOf("ex_1", j, split))).toEqual(arms);
+        const b = arms.filter((a) => a === "B").length / ids.length;
+        expect(Math.abs(b - split)).toBeLessThan(0.06); // 2 000 draws: sd ≤ 0.011, so 0.06 is > 5 sd
+        if (split === 0) expect(b).toBe(0);
+        if (split === 1) expect(b).toBe(1);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe("an arm's policy", () => {
+  const factory = (id: string): Factory =>
+    ({ id, name: id, capabilities: ["lang:rust"], seats: 2, load: 0, health: "ok", status: "active" }) as Factory;
+  const job = (id: string): Job =>
+    ({
+      id,
+      manifest: {},
+      stage: "queued",
+      priority: "medium",
+      requires: ["lang:rust"],
+      prefers: [],
+      budget: {},
+      queuedAt: NOW,
+    }) as unknown as Job;
+
+  it("routes the jobs of its arm only, and jobContext is idempotent", () => {
+    const exp = newExperiment("ex_p", spec(), NOW, "op");
+    const fleet = [factory("f1"), factory("f2")];
+    const ctx = {
+      now: NOW,
+      policyFor: (j: Pick<Job, "id">) => {
+        const arm = routingArm(exp, j.id);
+        return arm === "B"
+          ? {
+              rules: [
+                {
+                  id: "r",
+                  factoryId: "f2",
+                  jobClass: "lang:rust",
+                  effect: "prefer" as const,
+                  reason: "x",
+                  createdAt: NOW,
+                  createdBy: "op",
+                },
+              ],
+            }
+          : undefined;
+      },
+    };
+    for (let i = 0; i < 40; i++) {
+      const j = job(`j${i}`);
+      const top = rankFactories(j, fleet, ctx).ranked[0]?.factoryId;
+      expect(top).toBe(armOf("ex_p", j.id, 0.5) === "B" ? "f2" : "f1"); // f1 wins an exact tie by id
+      const once = jobContext(ctx, j);
+      expect(jobContext(once, j)).toEqual(once);
+    }
+  });
+});
+
+describe("guardrail", () => {
+  it("stops a clearly worse arm and names it the loser (success rate)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.double({ min: 0.85, max: 0.98, noNaN: true }),
+        fc.constantFrom<"A" | "B">("A", "B"),
+        (seed, good, bad) => {
+          const r = rng(seed);
+          const e = simulate(
+            newExperiment(
+              `ex_${seed}`,
+              spec({ guardrail: { metric: "success_rate", margin: 0.1, confidence: 0.95 } }),
+              NOW,
+              "op",
+            ),
+            1_000,
+            (arm) => ({ ok: r() < (arm === bad ? good - 0.45 : good) }),
+          );
+          expect(e.status).toBe("concluded");
+          expect(e.decision?.loser).toBe(bad);
+          expect(Math.min(e.counts.A.outcomes.n, e.counts.B.outcomes.n)).toBeGreaterThanOrEqual(20);
+          expect(e.series.length).toBeLessThanOrEqual(MAX_SERIES);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it("stops a clearly costlier arm (cost)", () => {
+    const r = rng(7);
+    const g = { metric: "cost" as const, margin: 0.05, confidence: 0.95 };
+    const e = simulate(newExperiment("ex_c", spec({ guardrail: g }), NOW, "op"), 1_000, (arm) => ({
+      ok: true,
+      cost: (arm === "B" ? 0.6 : 0.2) + r() * 0.1,
+    }));
+    expect(e.decision).toMatchObject({ by: "guardrail", loser: "B", winner: "A" });
+    expect((e.counts.A.outcomes.n + e.counts.B.outcomes.n) % LOOK_EVERY).toBe(0);
+  });
+
+  it("on two identical arms stops at most at the stated false-positive rate", () => {
+    const started = Date.now();
+    const SIMS = 300; // 300 streams of ≤ 400 outcomes: well under a second, and the estimate's sd ≤ 0.017
+    for (const metric of ["success_rate", "cost"] as const) {
+      let stopped = 0;
+      for (let s = 0; s < SIMS; s++) {
+        const r = rng(1_000 + s);
+        const g = { metric, margin: 0, confidence: 0.9 };
+        const e = simulate(newExperiment(`ex_n${s}`, spec({ guardrail: g }), NOW, "op"), 400, () => ({
+          ok: r() < 0.7,
+          cost: 0.2 + r() * 0.3,
+        }));
+        if (e.status === "concluded") stopped += 1;
+      }
+      expect(stopped / SIMS).toBeLessThanOrEqual(0.1 + 0.05); // α = 0.1, tolerance 3 sd of the estimate
+    }
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("a concluded or stopped experiment counts nothing more", () => {
+    const e = { ...newExperiment("ex_s", spec(), NOW, "op"), status: "stopped" as const };
+    expect(observe(e, "A", true, undefined, NOW)).toBe(e);
+    expect(routingArm(e, "j")).toBeUndefined();
+  });
+});

@@ -1,0 +1,153 @@
+// Track records (core/track-record, issue 11 part 1): on any stream of outcomes the exponentially-weighted mean stays
+// within [min, max] of its samples and its variance is never negative, the Beta posterior success rate is always
+// strictly inside (0, 1), the decay factor never grows with elapsed time (and halves at the half-life), an old
+// streak weighs less than a fresh one, what counts mirrors the breakers (cancelled, fenced, budget_exceeded are
+// neutral), and the job class is the sorted requires set plus the manifest's label.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { RunResult } from "../../src/core/model.ts";
+import {
+  addOutcome,
+  decayFactor,
+  decayTo,
+  EMPTY_EWM,
+  type Ewm,
+  emptyRecord,
+  ewmAdd,
+  ewmVariance,
+  HALF_LIFE_MS,
+  jobClassOf,
+  successInterval,
+  successRate,
+} from "../../src/core/track-record.ts";
+import { breakerEvent } from "../../src/durable-objects/coordinator/policies/breakers.ts";
+import { countsAs } from "../../src/durable-objects/coordinator/policies/track-records.ts";
+
+const NOW = 1_700_000_000_000;
+const HOUR = 3_600_000;
+
+const samples = fc.array(
+  fc.record({ x: fc.double({ min: 0, max: 1e6, noNaN: true }), gap: fc.integer({ min: 0, max: 30 * 24 * HOUR }) }),
+  { minLength: 1, maxLength: 60 },
+);
+
+describe("exponentially-weighted mean and variance", () => {
+  it("the mean stays within [min, max] of the samples and the variance is ≥ 0", () => {
+    fc.assert(
+      fc.property(samples, (xs) => {
+        let e: Ewm = { ...EMPTY_EWM };
+        for (const { x, gap } of xs) e = ewmAdd(e, x, decayFactor(gap));
+        const lo = Math.min(...xs.map((s) => s.x));
+        const hi = Math.max(...xs.map((s) => s.x));
+        expect(e.mean).toBeGreaterThanOrEqual(lo);
+        expect(e.mean).toBeLessThanOrEqual(hi);
+        expect(ewmVariance(e)).toBeGreaterThanOrEqual(0);
+      }),
+    );
+  });
+
+  it("equal samples have their value as the mean and no variance; two samples without decay their plain moments", () => {
+    let e: Ewm = { ...EMPTY_EWM };
+    for (let i = 0; i < 5; i++) e = ewmAdd(e, 42, 1);
+    expect(e.mean).toBe(42);
+    expect(ewmVariance(e)).toBe(0);
+    const two = ewmAdd(ewmAdd({ ...EMPTY_EWM }, 10, 1), 20, 1);
+    expect(two.mean).toBe(15);
+    expect(ewmVariance(two)).toBe(25);
+  });
+});
+
+describe("success rate with a Beta(1, 1) prior", () => {
+  it("the posterior mean is strictly inside (0, 1) and inside its 95 % interval, whatever the outcomes", () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { maxLength: 200 }), fc.integer({ min: 1, max: 48 * HOUR }), (oks, gap) => {
+        let r = emptyRecord(NOW);
+        oks.forEach((ok, i) => {
+          r = addOutcome(r, { ok, durationMs: 1000 }, NOW + i * gap);
+        });
+        const p = successRate(r);
+        const [lo, hi] = successInterval(r);
+        expect(p).toBeGreaterThan(0);
+        expect(p).toBeLessThan(1);
+        expect(lo).toBeLessThanOrEqual(p);
+        expect(hi).toBeGreaterThanOrEqual(p);
+        expect(r.n).toBe(oks.length);
+      }),
+    );
+  });
+
+  it("with no runs it is the prior's 0.5; 9 failures of 10 read 2/12", () => {
+    expect(successRate(emptyRecord(NOW))).toBe(0.5);
+    let r = emptyRecord(NOW);
+    for (let i = 0; i < 10; i++) r = addOutcome(r, { ok: i === 0, durationMs: 0 }, NOW);
+    expect(successRate(r)).toBeCloseTo(2 / 12, 12);
+  });
+});
+
+describe("decay", () => {
+  it("is monotone non-increasing in elapsed time, 1 at zero, ½ at the half-life", () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), (a, b) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        expect(decayFactor(hi)).toBeLessThanOrEqual(decayFactor(lo));
+        expect(decayFactor(hi)).toBeGreaterThanOrEqual(0);
+      }),
+    );
+    expect(decayFactor(0)).toBe(1);
+    expect(decayFactor(-5)).toBe(1);
+    expect(decayFactor(HALF_LIFE_MS)).toBeCloseTo(0.5, 12);
+  });
+
+  it("an old failure streak weighs less than fresh successes: the rate recovers towards them", () => {
+    let r = emptyRecord(NOW);
+    for (let i = 0; i < 10; i++) r = addOutcome(r, { ok: false, durationMs: 0 }, NOW);
+    const later = NOW + 4 * HALF_LIFE_MS;
+    for (let i = 0; i < 10; i++) r = addOutcome(r, { ok: true, durationMs: 0 }, later);
+    expect(successRate(r)).toBeGreaterThan(0.85);
+    expect(r.n).toBe(20);
+    const faded = decayTo(r, later + 10 * HALF_LIFE_MS);
+    expect(faded.successes + faded.failures).toBeLessThan(0.02);
+    expect(successRate(faded)).toBeCloseTo(0.5, 1); // back to the prior
+  });
+
+  it("a cost is averaged only over runs that reported one", () => {
+    let r = emptyRecord(NOW);
+    r = addOutcome(r, { ok: true, durationMs: 60_000, costUsd: 2 }, NOW);
+    r = addOutcome(r, { ok: true, durationMs: 120_000 }, NOW);
+    expect(r.costUsd.mean).toBe(2);
+    expect(r.costUsd.w).toBe(1);
+    expect(r.durationMs.mean).toBe(90_000);
+  });
+});
+
+describe("what counts", () => {
+  it("mirrors the breakers: success counts for, the engine's faults against, the neutral outcomes not at all", () => {
+    const outcomes: RunResult["outcome"][] = [
+      "success",
+      "failure",
+      "timeout",
+      "rate_limited",
+      "cancelled",
+      "budget_exceeded",
+      "fenced",
+    ];
+    for (const outcome of outcomes) {
+      const kind = breakerEvent({ outcome }).kind;
+      expect(countsAs(outcome)).toBe(kind === "neutral" ? undefined : kind === "success");
+    }
+  });
+});
+
+describe("job class", () => {
+  it("is the sorted, de-duplicated requires plus the optional class label", () => {
+    expect(jobClassOf(["os:linux", "lang:rust", "os:linux"])).toBe("lang:rust,os:linux");
+    expect(jobClassOf(["lang:rust"], "docs")).toBe("lang:rust|class:docs");
+    expect(jobClassOf([], "docs")).toBe("class:docs");
+    expect(jobClassOf([])).toBe("-");
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("a", "b", "c", "d")), (caps) => {
+        expect(jobClassOf(caps)).toBe(jobClassOf([...caps].reverse()));
+      }),
+    );
+  });
+});
