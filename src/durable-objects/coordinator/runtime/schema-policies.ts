@@ -1,0 +1,110 @@
+/**
+ * @module durable-objects/coordinator/runtime/schema-policies
+ * The tables of the coordinator's policies (issues 9 and 11: alerts and activity, budgets, breakers, error budgets,
+ * metrics counters, the lessons mirror, track records, routing rules, experiments), part of SCHEMA_SQL
+ * (runtime/schema). Every table is CREATE … IF NOT EXISTS, so an existing coordinator gains them on its next start.
+ */
+
+export const POLICY_SCHEMA_SQL = `
+-- Alerts (coordinator/policies/alerts): one live (open/acknowledged) row per kind + subject at most.
+CREATE TABLE IF NOT EXISTS alerts (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  state TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_live ON alerts(kind, subject) WHERE state <> 'resolved';
+CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts(state, opened_at DESC, id DESC);
+-- When each job last reported anything (any feed event): what "stuck" is measured from (policies/health-check).
+CREATE TABLE IF NOT EXISTS job_activity (
+  job_id TEXT PRIMARY KEY,
+  at INTEGER NOT NULL
+);
+-- The product budget, one row (coordinator/policies/budget); what each run reported so far (policies/run-spend), so
+-- cumulative reports accrue only their increase; cancels for holders, pushed after the unit commits (budget-stop).
+CREATE TABLE IF NOT EXISTS budget (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_spend (
+  job_id TEXT NOT NULL,
+  lease_epoch INTEGER NOT NULL,
+  cost_usd REAL NOT NULL,
+  tokens INTEGER NOT NULL,
+  PRIMARY KEY (job_id, lease_epoch)
+);
+CREATE TABLE IF NOT EXISTS stop_notices (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  factory_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  lease_epoch INTEGER NOT NULL,
+  reason TEXT NOT NULL
+);
+-- Circuit breakers per factory × engine (core/breaker; engine '*' = the factory's default engine). No row = closed.
+CREATE TABLE IF NOT EXISTS breakers (
+  factory_id TEXT NOT NULL,
+  engine TEXT NOT NULL,
+  consecutive_failures INTEGER NOT NULL,
+  open_until INTEGER,
+  cool_down_s INTEGER,
+  trial_out INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (factory_id, engine)
+);
+-- Each factory's recent failed runs (core/error-budget): a JSON array of ms instants, at most maxFailures + 1.
+CREATE TABLE IF NOT EXISTS error_budgets (
+  factory_id TEXT PRIMARY KEY,
+  failures TEXT NOT NULL
+);
+-- Monotonic counters and histogram buckets, bumped in the unit of their event (coordinator/policies/metrics).
+CREATE TABLE IF NOT EXISTS metric_counters (
+  name TEXT PRIMARY KEY,
+  value REAL NOT NULL
+);
+-- The lessons journal's mirror (coordinator/policies/lesson-rows): the newest lessons, read synchronously when an
+-- assign frame is built; every write also goes to D1 (the store of record) through the outbox as a 'lesson' record.
+CREATE TABLE IF NOT EXISTS lessons (
+  id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  trigger TEXT,
+  subject TEXT,
+  updated_at INTEGER NOT NULL,
+  archived INTEGER NOT NULL DEFAULT 0,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lessons_by_updated ON lessons(updated_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS lessons_by_key ON lessons(trigger, subject, updated_at) WHERE trigger IS NOT NULL;
+-- Decayed track records per (factory, engine, job class) (core/track-record; coordinator/policies/track-records);
+-- bounded: the least recently updated rows go first.
+CREATE TABLE IF NOT EXISTS track_records (
+  factory_id TEXT NOT NULL,
+  engine TEXT NOT NULL,
+  job_class TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  doc TEXT NOT NULL,
+  PRIMARY KEY (factory_id, engine, job_class)
+);
+CREATE INDEX IF NOT EXISTS track_records_by_updated ON track_records(updated_at);
+-- Operator routing rules (core/routing-rules): prefer/avoid score adjustments.
+CREATE TABLE IF NOT EXISTS routing_rules (
+  id TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+-- Guarded experiments (issue 11 part 4, policies/experiments): doc = core/experiment Experiment.
+CREATE TABLE IF NOT EXISTS experiments (
+  id TEXT PRIMARY KEY,
+  job_class TEXT NOT NULL,
+  status TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  doc TEXT NOT NULL
+);
+-- The arm each dispatched job of a running experiment was routed by; cleared when the experiment ends.
+CREATE TABLE IF NOT EXISTS experiment_jobs (
+  job_id TEXT PRIMARY KEY,
+  experiment_id TEXT NOT NULL,
+  arm TEXT NOT NULL
+);
+`;
