@@ -2,16 +2,8 @@
 // alerts and shows them newest first in a table, `--state` asks for one state and refuses an unknown one as a usage
 // error (exit 2, nothing sent), `--ack ID` POSTs the acknowledgement, `--json` prints the API's documents, `health`
 // shows the status line, and a refusal prints `✘ ERROR conflict: …` with a non-zero exit.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseCommandLine } from "../../src/cli/args.ts";
-import { type Io, makeContext } from "../../src/cli/context.ts";
-import { formatError, toCliError } from "../../src/cli/errors.ts";
-import { COMMANDS } from "../../src/cli/registry.ts";
-
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+import { describe, expect, it } from "vitest";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const NOW = 1_700_000_060_000;
 const alert = (id: string, state: string) => ({
@@ -37,63 +29,25 @@ const HEALTH = {
 };
 
 async function coordinator(): Promise<{ url: string; seen: string[] }> {
-  const seen: string[] = [];
-  server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const url = req.url ?? "";
-      seen.push(`${req.method} ${url}`);
-      if (url.includes("/alerts/al_gone/ack")) {
-        res.writeHead(409, { "content-type": "application/problem+json" });
-        return res.end(
-          JSON.stringify({
-            type: "about:blank",
-            title: "Conflict",
-            status: 409,
-            code: "conflict",
-            detail: "alert al_gone is resolved already",
-          }),
-        );
-      }
-      res.writeHead(200, { "content-type": "application/json" });
-      if (url.includes("/ack"))
-        return res.end(JSON.stringify({ ...alert("al_2", "acknowledged"), acknowledgedBy: "op" }));
-      if (url.includes("/health")) return res.end(JSON.stringify(HEALTH));
-      if (url.includes("state=open")) return res.end(JSON.stringify({ alerts: [alert("al_1", "open")] }));
-      if (url.includes("state=acknowledged"))
-        return res.end(JSON.stringify({ alerts: [alert("al_2", "acknowledged")] }));
-      return res.end(JSON.stringify({ alerts: [] }));
-    });
+  const { url, lines } = await stubCoordinator(({ url }, reply) => {
+    if (url.includes("/alerts/al_gone/ack"))
+      return reply.problem(409, {
+        type: "about:blank",
+        title: "Conflict",
+        status: 409,
+        code: "conflict",
+        detail: "alert al_gone is resolved already",
+      });
+    if (url.includes("/ack")) return reply.json(200, { ...alert("al_2", "acknowledged"), acknowledgedBy: "op" });
+    if (url.includes("/health")) return reply.json(200, HEALTH);
+    if (url.includes("state=open")) return reply.json(200, { alerts: [alert("al_1", "open")] });
+    if (url.includes("state=acknowledged")) return reply.json(200, { alerts: [alert("al_2", "acknowledged")] });
+    return reply.json(200, { alerts: [] });
   });
-  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url, seen: lines };
 }
 
-async function cli(url: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
-    now: () => NOW,
-  };
-  let code: number;
-  try {
-    const line = parseCommandLine([...argv, "--url", url, "--token", "t", "--product", "p"], COMMANDS);
-    code = (await line.command!.run(makeContext(io, line.values, line.positionals))) ?? 0;
-  } catch (err) {
-    const e = toCliError(err);
-    io.stderr(`${formatError(e)}\n`);
-    code = e.exitCode;
-  }
-  return { code, stdout, stderr };
-}
+const cli = (url: string, ...argv: string[]) => captureCli([...argv, ...connection(url, "p")], { now: NOW });
 
 describe("gigafactory alerts", () => {
   it("lists live alerts newest first, one state with --state, and acknowledges with --ack", async () => {

@@ -3,101 +3,55 @@
 // (or the record under --json), pause/resume POST and show the new state, a product without a budget is one
 // `✘ ERROR not_found: … / set one …` line (exit 1), a refused body is `✘ ERROR validation_failed` and a malformed
 // command line a usage error (exit 2) that sends nothing.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseCommandLine } from "../../src/cli/args.ts";
-import { type Io, makeContext } from "../../src/cli/context.ts";
-import { formatError, toCliError } from "../../src/cli/errors.ts";
-import { COMMANDS } from "../../src/cli/registry.ts";
+import { describe, expect, it } from "vitest";
 import { BudgetBody, type BudgetView } from "../../src/shared/api-budget.ts";
-
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const START = Date.UTC(2026, 11, 1);
 
 /** A stand-in coordinator holding one product's budget, validating PUT bodies with the real schema. */
 async function coordinator(): Promise<{ url: string; calls: string[] }> {
   let budget: BudgetView | undefined;
-  const calls: string[] = [];
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => {
-      body += d;
-    });
-    req.on("end", () => {
-      const send = (status: number, doc: unknown, type = "application/json") => {
-        res.writeHead(status, { "content-type": type });
-        res.end(JSON.stringify(doc));
+  const { url, lines } = await stubCoordinator((req, reply) => {
+    const send = (status: number, doc: unknown) => reply.json(status, doc);
+    const problem = (status: number, code: string, detail: string) =>
+      reply.problem(status, { title: code, detail, code });
+    const base = "/api/v1/products/shop/budget";
+    if (req.method === "PUT" && req.url === base) {
+      const parsed = BudgetBody.safeParse(req.body);
+      if (!parsed.success) return problem(400, "validation_failed", `body: ${parsed.error.issues[0]!.message}`);
+      budget = {
+        ...parsed.data,
+        spentUsd: 8.5,
+        state: "warning",
+        periodStart: START,
+        periodEnd: START + 86_400_000,
+        warnAtUsd: parsed.data.ceilingUsd * 0.8,
+        burndown: [
+          { at: START, spentUsd: 0 },
+          { at: START + 3_600_000, spentUsd: 8.5 },
+        ],
       };
-      const problem = (status: number, code: string, detail: string) =>
-        send(status, { title: code, detail, code }, "application/problem+json");
-      calls.push(`${req.method} ${req.url}`);
-      const base = "/api/v1/products/shop/budget";
-      if (req.method === "PUT" && req.url === base) {
-        const parsed = BudgetBody.safeParse(JSON.parse(body));
-        if (!parsed.success) return problem(400, "validation_failed", `body: ${parsed.error.issues[0]!.message}`);
-        budget = {
-          ...parsed.data,
-          spentUsd: 8.5,
-          state: "warning",
-          periodStart: START,
-          periodEnd: START + 86_400_000,
-          warnAtUsd: parsed.data.ceilingUsd * 0.8,
-          burndown: [
-            { at: START, spentUsd: 0 },
-            { at: START + 3_600_000, spentUsd: 8.5 },
-          ],
-        };
-        return send(200, budget);
-      }
-      if (!budget) return problem(404, "not_found", "budget of product shop does not exist");
-      if (req.method === "GET" && req.url === base) return send(200, budget);
-      if (req.method === "POST" && req.url === `${base}/pause`) {
-        budget = { ...budget, state: "paused", pausedBy: "operator" };
-        return send(200, budget);
-      }
-      if (req.method === "POST" && req.url === `${base}/resume`) {
-        const { pausedBy: _, ...rest } = budget;
-        budget = { ...rest, state: "warning" };
-        return send(200, budget);
-      }
-      return problem(404, "not_found", "no such route");
-    });
+      return send(200, budget);
+    }
+    if (!budget) return problem(404, "not_found", "budget of product shop does not exist");
+    if (req.method === "GET" && req.url === base) return send(200, budget);
+    if (req.method === "POST" && req.url === `${base}/pause`) {
+      budget = { ...budget, state: "paused", pausedBy: "operator" };
+      return send(200, budget);
+    }
+    if (req.method === "POST" && req.url === `${base}/resume`) {
+      const { pausedBy: _, ...rest } = budget;
+      budget = { ...rest, state: "warning" };
+      return send(200, budget);
+    }
+    return problem(404, "not_found", "no such route");
   });
-  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls };
+  return { url, calls: lines };
 }
 
-async function runCli(argv: readonly string[], io: Io): Promise<number> {
-  try {
-    const line = parseCommandLine(argv, COMMANDS);
-    if (!line.command) throw new Error(`no command in ${argv.join(" ")}`);
-    return (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
-  } catch (err) {
-    const e = toCliError(err);
-    io.stderr(`${formatError(e)}\n`);
-    return e.exitCode;
-  }
-}
-
-async function cli(url: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli([...argv, "--url", url, "--token", "t", "--product", "shop"], {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
-    now: () => START + 3_700_000,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (url: string, ...argv: string[]) =>
+  captureCli([...argv, ...connection(url, "shop")], { now: START + 3_700_000 });
 
 describe("gigafactory budget", () => {
   it("says how to set a budget when the product has none", async () => {

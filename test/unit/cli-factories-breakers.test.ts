@@ -3,20 +3,13 @@
 // `gigafactory factory release ID` POSTs …/factories/ID/release and prints the factory's new status, or the
 // coordinator's refusal as one `✘ ERROR code: … / how to fix` line. `settings get` shows the breaker, overflow,
 // error-budget and health settings.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseCommandLine } from "../../src/cli/args.ts";
+import { describe, expect, it } from "vitest";
 import { breakerCell } from "../../src/cli/commands/factories.ts";
 import { formatSettings } from "../../src/cli/commands/settings.ts";
-import { type Io, makeContext } from "../../src/cli/context.ts";
-import { formatError, toCliError } from "../../src/cli/errors.ts";
-import { COMMANDS } from "../../src/cli/registry.ts";
 import { withDefaults } from "../../src/core/settings.ts";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const NOW = 1_700_000_060_000;
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
 const factory = (over: Record<string, unknown>) => ({
   id: "fac_1",
@@ -34,56 +27,25 @@ const factory = (over: Record<string, unknown>) => ({
 
 /** A stand-in coordinator: one quarantined factory with an open breaker; release works once. */
 async function coordinator(): Promise<{ url: string; calls: string[] }> {
-  const calls: string[] = [];
   let status = "quarantined";
-  server = createServer((req, res) => {
-    calls.push(`${req.method} ${req.url}`);
-    const send = (code: number, doc: unknown, type = "application/json") => {
-      res.writeHead(code, { "content-type": type });
-      res.end(JSON.stringify(doc));
-    };
+  const { url, lines } = await stubCoordinator((req, reply) => {
     const breakers = [{ engine: "claude", state: "open", consecutiveFailures: 5, openUntil: NOW + 90_000 }];
     if (req.method === "GET" && req.url === "/api/v1/products/shop/factories")
-      return send(200, { factories: [factory({ status, breakers })] });
+      return reply.json(200, { factories: [factory({ status, breakers })] });
     if (req.method === "POST" && req.url === "/api/v1/products/shop/factories/fac_1/release") {
       if (status !== "quarantined") {
         const detail = "factory fac_1 is active, not quarantined: nothing to release";
-        return send(409, { title: "Conflict", detail, code: "conflict" }, "application/problem+json");
+        return reply.problem(409, { title: "Conflict", detail, code: "conflict" });
       }
       status = "active";
-      return send(200, factory({ status }));
+      return reply.json(200, factory({ status }));
     }
-    return send(404, { code: "not_found" });
+    return reply.json(404, { code: "not_found" });
   });
-  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls };
+  return { url, calls: lines };
 }
 
-async function cli(url: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
-    now: () => NOW,
-  };
-  let code: number;
-  try {
-    const line = parseCommandLine([...argv, "--url", url, "--token", "t", "--product", "shop"], COMMANDS);
-    code = (await line.command!.run(makeContext(io, line.values, line.positionals))) ?? 0;
-  } catch (err) {
-    const e = toCliError(err);
-    io.stderr(`${formatError(e)}\n`);
-    code = e.exitCode;
-  }
-  return { code, stdout, stderr };
-}
+const cli = (url: string, ...argv: string[]) => captureCli([...argv, ...connection(url, "shop")], { now: NOW });
 
 describe("breakerCell", () => {
   it("shows open breakers with the time left, closed ones with their failures, none as -", () => {

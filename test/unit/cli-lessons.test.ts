@@ -2,16 +2,8 @@
 // become capabilities), edit sends only what changes (--no-engine → null), archive sends archived: true, list passes
 // its filters and prints a table (or the API's document under --json), an edit with nothing to change is a usage
 // error (exit 2), and an API refusal prints `✘ ERROR code: …` with a non-zero exit.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseCommandLine } from "../../src/cli/args.ts";
-import { type Io, makeContext } from "../../src/cli/context.ts";
-import { formatError, toCliError } from "../../src/cli/errors.ts";
-import { COMMANDS } from "../../src/cli/registry.ts";
-
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+import { describe, expect, it } from "vitest";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const LESSON = {
   id: "les_0000000001abc",
@@ -27,66 +19,24 @@ const LESSON = {
 
 /** A stand-in coordinator for the lessons routes, recording each request line and body. */
 async function coordinator(): Promise<{ url: string; seen: Array<{ line: string; body: unknown }> }> {
-  const seen: Array<{ line: string; body: unknown }> = [];
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => {
-      body += d;
-    });
-    req.on("end", () => {
-      const parsed = body ? (JSON.parse(body) as Record<string, unknown>) : undefined;
-      seen.push({ line: `${req.method} ${req.url}`, body: parsed });
-      if (parsed?.text === "bad") {
-        res.writeHead(400, { "content-type": "application/problem+json" });
-        return res.end(
-          JSON.stringify({
-            type: "about:blank",
-            title: "Bad Request",
-            status: 400,
-            detail: "text: too long",
-            code: "validation_failed",
-          }),
-        );
-      }
-      res.writeHead(req.method === "POST" ? 201 : 200, { "content-type": "application/json" });
-      if (req.method === "GET") return res.end(JSON.stringify({ items: [LESSON] }));
-      return res.end(
-        JSON.stringify({ ...LESSON, ...parsed, engine: parsed?.engine === null ? undefined : LESSON.engine }),
-      );
-    });
+  const { url, seen } = await stubCoordinator((req, reply) => {
+    const parsed = req.body as Record<string, unknown> | undefined;
+    if (parsed?.text === "bad")
+      return reply.problem(400, {
+        type: "about:blank",
+        title: "Bad Request",
+        status: 400,
+        detail: "text: too long",
+        code: "validation_failed",
+      });
+    const status = req.method === "POST" ? 201 : 200;
+    if (req.method === "GET") return reply.json(status, { items: [LESSON] });
+    return reply.json(status, { ...LESSON, ...parsed, engine: parsed?.engine === null ? undefined : LESSON.engine });
   });
-  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url, seen };
 }
 
-async function runCli(argv: readonly string[], io: Io): Promise<number> {
-  try {
-    const line = parseCommandLine(argv, COMMANDS);
-    if (!line.command) throw new Error(`no command in ${argv.join(" ")}`);
-    return (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
-  } catch (err) {
-    const e = toCliError(err);
-    io.stderr(`${formatError(e)}\n`);
-    return e.exitCode;
-  }
-}
-
-async function cli(url: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli([...argv, "--url", url, "--token", "t", "--product", "p"], {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
-    now: () => 1_700_000_060_000,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (url: string, ...argv: string[]) => captureCli([...argv, ...connection(url, "p")]);
 
 describe("gigafactory lessons", () => {
   it("adds a scoped lesson and prints it", async () => {

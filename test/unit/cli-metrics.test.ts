@@ -2,18 +2,13 @@
 // seats and utilisation, dispatch p50/p99 from the histogram, counters, alerts, budget) with a factory table, or as
 // the API's JSON under --json, or as the Prometheus text verbatim under --prometheus (it parses); --prometheus with
 // --json is a usage error; stats print a stage table with the total; a refused read is one `✘ ERROR` line, exit 1.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import parse from "parse-prometheus-text-format";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseCommandLine } from "../../src/cli/args.ts";
-import { type Io, makeContext } from "../../src/cli/context.ts";
-import { formatError, toCliError } from "../../src/cli/errors.ts";
-import { COMMANDS } from "../../src/cli/registry.ts";
+import { describe, expect, it } from "vitest";
 import { cumulativeBuckets, emptyHistogram, observe } from "../../src/core/metrics.ts";
 import { STAGES, type Stage } from "../../src/core/model.ts";
 import type { MetricsSnapshot, StatsSnapshot } from "../../src/shared/api-metrics.ts";
 import { renderPrometheus } from "../../src/worker/prometheus.ts";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const zero = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
 const hist = [2, 3, 4, 8, 40, 400].reduce(observe, emptyHistogram());
@@ -38,58 +33,21 @@ const STATS: StatsSnapshot = {
   generated_at: 1,
 };
 
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
-
 /** A stand-in coordinator: /metrics in the format asked, /stats; any other token than "t" is a 401 problem. */
 async function coordinator(): Promise<string> {
-  server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
-    if (req.headers.authorization !== "Bearer t") {
-      res.writeHead(401, { "content-type": "application/problem+json" });
-      return res.end(JSON.stringify({ title: "Unauthorized", detail: "bad token", code: "unauthorized" }));
-    }
-    if (url.pathname === "/api/v1/products/shop/stats") {
-      res.writeHead(200, { "content-type": "application/json" });
-      return res.end(JSON.stringify(STATS));
-    }
-    if (url.searchParams.get("format") === "prometheus") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-      return res.end(await renderPrometheus(METRICS));
-    }
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify(METRICS));
+  const stub = await stubCoordinator(async (req, reply) => {
+    const url = new URL(req.url || "/", "http://x");
+    if (req.headers.authorization !== "Bearer t")
+      return reply.problem(401, { title: "Unauthorized", detail: "bad token", code: "unauthorized" });
+    if (url.pathname === "/api/v1/products/shop/stats") return reply.json(200, STATS);
+    if (url.searchParams.get("format") === "prometheus")
+      return reply.text(200, await renderPrometheus(METRICS), "text/plain; version=0.0.4; charset=utf-8");
+    reply.json(200, METRICS);
   });
-  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return stub.url;
 }
 
-async function cli(url: string, token: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
-    now: () => 1_700_000_060_000,
-  };
-  let code: number;
-  try {
-    const line = parseCommandLine([...argv, "--url", url, "--token", token, "--product", "shop"], COMMANDS);
-    if (!line.command) throw new Error(`no command in ${argv.join(" ")}`);
-    code = (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
-  } catch (err) {
-    const e = toCliError(err);
-    io.stderr(`${formatError(e)}\n`);
-    code = e.exitCode;
-  }
-  return { code, stdout, stderr };
-}
+const cli = (url: string, token: string, ...argv: string[]) => captureCli([...argv, ...connection(url, "shop", token)]);
 
 describe("gigafactory metrics", () => {
   it("prints readable fields and a factory table", async () => {

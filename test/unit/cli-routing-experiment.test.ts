@@ -2,16 +2,8 @@
 // options (arms' prefer/avoid rules, split, guardrail, min samples) and prints the id; a bad number is a usage error
 // (exit 2) that sends nothing; `show ID` prints the arms' counts and rates and the decision; `show` alone lists all;
 // `stop ID` POSTs to …/stop; `--json` prints the API's document.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseCommandLine } from "../../src/cli/args.ts";
-import { type Io, makeContext } from "../../src/cli/context.ts";
-import { formatError, toCliError } from "../../src/cli/errors.ts";
-import { COMMANDS } from "../../src/cli/registry.ts";
-
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+import { describe, expect, it } from "vitest";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const VIEW = {
   id: "ex_1",
@@ -45,54 +37,17 @@ const VIEW = {
 };
 
 async function coordinator(): Promise<{ url: string; seen: string[]; bodies: unknown[] }> {
-  const seen: string[] = [];
-  const bodies: unknown[] = [];
-  server = createServer((req, res) => {
-    let text = "";
-    req.on("data", (d) => {
-      text += d;
-    });
-    req.on("end", () => {
-      const url = req.url ?? "";
-      seen.push(`${req.method} ${url}`);
-      if (text) bodies.push(JSON.parse(text));
-      res.writeHead(req.method === "POST" && url.endsWith("/experiments") ? 201 : 200, {
-        "content-type": "application/json",
-      });
-      if (url.endsWith("/routing/experiments") && req.method === "GET")
-        return res.end(JSON.stringify({ experiments: [VIEW] }));
-      return res.end(JSON.stringify(VIEW));
-    });
+  const { url, lines, bodies } = await stubCoordinator((req, reply) => {
+    const status = req.method === "POST" && req.url.endsWith("/experiments") ? 201 : 200;
+    if (req.url.endsWith("/routing/experiments") && req.method === "GET")
+      return reply.json(status, { experiments: [VIEW] });
+    return reply.json(status, VIEW);
   });
-  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, bodies };
+  return { url, seen: lines, bodies };
 }
 
-async function cli(url: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
-    now: () => 1_700_000_000_000,
-  };
-  let code: number;
-  try {
-    const line = parseCommandLine([...argv, "--url", url, "--token", "t", "--product", "p"], COMMANDS);
-    code = (await line.command!.run(makeContext(io, line.values, line.positionals))) ?? 0;
-  } catch (err) {
-    const e = toCliError(err);
-    io.stderr(`${formatError(e)}\n`);
-    code = e.exitCode;
-  }
-  return { code, stdout, stderr };
-}
+const cli = (url: string, ...argv: string[]) =>
+  captureCli([...argv, ...connection(url, "p")], { now: 1_700_000_000_000 });
 
 describe("gigafactory routing experiment", () => {
   it("start POSTs the arms, split and guardrail from the options", async () => {

@@ -2,16 +2,8 @@
 // `apply ID` reads the current findings and POSTs that one's avoid rule with fromRecommendation; an id that is not
 // a current finding is `✘ ERROR not_found` with how to fix it and sends no POST; `rules` lists, `unapply` DELETEs,
 // `rebuild` POSTs and reports the counts; `--json` prints the API's documents.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseCommandLine } from "../../src/cli/args.ts";
-import { type Io, makeContext } from "../../src/cli/context.ts";
-import { formatError, toCliError } from "../../src/cli/errors.ts";
-import { COMMANDS } from "../../src/cli/registry.ts";
-
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+import { describe, expect, it } from "vitest";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const NOW = 1_700_000_060_000;
 const REC = {
@@ -37,55 +29,17 @@ const RULE = {
 };
 
 async function coordinator(): Promise<{ url: string; seen: string[]; bodies: unknown[] }> {
-  const seen: string[] = [];
-  const bodies: unknown[] = [];
-  server = createServer((req, res) => {
-    let text = "";
-    req.on("data", (d) => {
-      text += d;
-    });
-    req.on("end", () => {
-      const url = req.url ?? "";
-      seen.push(`${req.method} ${url}`);
-      if (text) bodies.push(JSON.parse(text));
-      res.writeHead(req.method === "POST" && url.endsWith("/rules") ? 201 : 200, {
-        "content-type": "application/json",
-      });
-      if (url.endsWith("/routing/recommendations")) return res.end(JSON.stringify({ recommendations: [REC] }));
-      if (url.endsWith("/routing/rebuild")) return res.end(JSON.stringify({ counted: 24, skipped: 1, chunks: 1 }));
-      if (url.endsWith("/routing/rules") && req.method === "GET") return res.end(JSON.stringify({ rules: [RULE] }));
-      return res.end(JSON.stringify(RULE));
-    });
+  const { url, lines, bodies } = await stubCoordinator(({ method, url }, reply) => {
+    const status = method === "POST" && url.endsWith("/rules") ? 201 : 200;
+    if (url.endsWith("/routing/recommendations")) return reply.json(status, { recommendations: [REC] });
+    if (url.endsWith("/routing/rebuild")) return reply.json(status, { counted: 24, skipped: 1, chunks: 1 });
+    if (url.endsWith("/routing/rules") && method === "GET") return reply.json(status, { rules: [RULE] });
+    return reply.json(status, RULE);
   });
-  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, bodies };
+  return { url, seen: lines, bodies };
 }
 
-async function cli(url: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
-    now: () => NOW,
-  };
-  let code: number;
-  try {
-    const line = parseCommandLine([...argv, "--url", url, "--token", "t", "--product", "p"], COMMANDS);
-    code = (await line.command!.run(makeContext(io, line.values, line.positionals))) ?? 0;
-  } catch (err) {
-    const e = toCliError(err);
-    io.stderr(`${formatError(e)}\n`);
-    code = e.exitCode;
-  }
-  return { code, stdout, stderr };
-}
+const cli = (url: string, ...argv: string[]) => captureCli([...argv, ...connection(url, "p")], { now: NOW });
 
 describe("gigafactory routing", () => {
   it("recs shows the findings; --json prints the document", async () => {

@@ -1,16 +1,8 @@
 // `gigafactory serial list|freeze|unfreeze` and `review approve|reject` / `reviews` over a real local socket: the
 // key travels URL-encoded, the reason and comment in the body (never a reviewer name), --json prints the API's
 // documents, human output says k of N and who froze what, and a missing --reason is a usage error (exit 2).
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseCommandLine } from "../../src/cli/args.ts";
-import { type Io, makeContext } from "../../src/cli/context.ts";
-import { formatError, toCliError } from "../../src/cli/errors.ts";
-import { COMMANDS } from "../../src/cli/registry.ts";
-
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+import { describe, expect, it } from "vitest";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const GATE = {
   key: "repo/main",
@@ -39,55 +31,16 @@ const VIEW = {
 
 /** A stand-in coordinator answering the serial and review routes, recording each request and body. */
 async function coordinator(): Promise<{ url: string; seen: Array<{ line: string; body: unknown }> }> {
-  const seen: Array<{ line: string; body: unknown }> = [];
-  server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => {
-      body += d;
-    });
-    req.on("end", () => {
-      seen.push({ line: `${req.method} ${req.url}`, body: body ? JSON.parse(body) : undefined });
-      res.writeHead(200, { "content-type": "application/json" });
-      const url = req.url ?? "";
-      if (url.startsWith("/api/v1/products/p/serial?")) return res.end(JSON.stringify({ keys: [GATE] }));
-      if (url.includes("/serial/"))
-        return res.end(JSON.stringify(url.endsWith("/unfreeze") ? { ...GATE, frozen: null } : GATE));
-      if (req.method === "GET") return res.end(JSON.stringify(VIEW));
-      return res.end(JSON.stringify({ ...VIEW, job: { id: "job_r", stage: "review" } }));
-    });
+  const { url, seen } = await stubCoordinator(({ method, url }, reply) => {
+    if (url.startsWith("/api/v1/products/p/serial?")) return reply.json(200, { keys: [GATE] });
+    if (url.includes("/serial/")) return reply.json(200, url.endsWith("/unfreeze") ? { ...GATE, frozen: null } : GATE);
+    if (method === "GET") return reply.json(200, VIEW);
+    return reply.json(200, { ...VIEW, job: { id: "job_r", stage: "review" } });
   });
-  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url, seen };
 }
 
-async function runCli(argv: readonly string[], io: Io): Promise<number> {
-  try {
-    const line = parseCommandLine(argv, COMMANDS);
-    if (!line.command) throw new Error(`no command in ${argv.join(" ")}`);
-    return (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
-  } catch (err) {
-    const e = toCliError(err);
-    io.stderr(`${formatError(e)}\n`);
-    return e.exitCode;
-  }
-}
-
-async function cli(url: string, ...argv: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli([...argv, "--url", url, "--token", "t", "--product", "p"], {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    stderrIsTTY: false,
-    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json" },
-    now: () => 1_700_000_060_000,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (url: string, ...argv: string[]) => captureCli([...argv, ...connection(url, "p")]);
 
 describe("gigafactory serial", () => {
   it("freezes and unfreezes a URL-encoded key with its reason, and lists the gates", async () => {

@@ -1,0 +1,137 @@
+/**
+ * The shared harness of the CLI unit tests: `runCli` does what cli/main does (parse with the real registry, run the
+ * command, print a refusal as one `✘ ERROR` line and return its exit code), `captureCli` runs it with stdout and
+ * stderr captured, no config file and a fixed clock, and `stubCoordinator` serves a per-test handler on a real local
+ * socket, recording every request line and body, and closes itself when the test finishes.
+ */
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import { onTestFinished } from "vitest";
+import { parseCommandLine } from "../../src/cli/args.ts";
+import { type Io, makeContext } from "../../src/cli/context.ts";
+import { formatError, toCliError } from "../../src/cli/errors.ts";
+import { COMMANDS } from "../../src/cli/registry.ts";
+
+/** What cli/main's runCli does (main.ts itself runs on import, so it is not imported here). */
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const line = parseCommandLine(argv, COMMANDS);
+    if (!line.command) throw new Error(`no command in ${argv.join(" ")}`);
+    return (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
+  } catch (err) {
+    const e = toCliError(err);
+    io.stderr(`${formatError(e)}\n`);
+    return e.exitCode;
+  }
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one command line with its output captured; no config file is read and the clock stands at `now`. */
+export async function captureCli(
+  argv: readonly string[],
+  opts: { now?: number; env?: Record<string, string> } = {},
+): Promise<CliRun> {
+  let stdout = "";
+  let stderr = "";
+  const now = opts.now ?? 1_700_000_060_000;
+  const code = await runCli(argv, {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    stderrIsTTY: false,
+    env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json", ...opts.env },
+    now: () => now,
+  });
+  return { code, stdout, stderr };
+}
+
+/** The connection flags every command against a stand-in coordinator carries. */
+export const connection = (url: string, product: string, token = "t"): string[] => [
+  "--url",
+  url,
+  "--token",
+  token,
+  "--product",
+  product,
+];
+
+/** One request as the stand-in saw it: `line` is `METHOD /path?query`, `body` the JSON body (undefined if none). */
+export interface StubRequest {
+  method: string;
+  url: string;
+  line: string;
+  text: string;
+  body: unknown;
+  headers: IncomingHttpHeaders;
+}
+
+export interface StubReply {
+  json(status: number, doc: unknown): void;
+  /** An `application/problem+json` refusal. */
+  problem(status: number, doc: Record<string, unknown>): void;
+  text(status: number, body: string, contentType: string): void;
+}
+
+export interface StubCoordinator {
+  url: string;
+  /** Every request line with its body, in arrival order (the handler sees the headers too). */
+  seen: Array<{ line: string; body: unknown }>;
+  /** The request lines alone (`METHOD /path`), in arrival order. */
+  lines: string[];
+  /** The non-empty request bodies, parsed, in arrival order. */
+  bodies: unknown[];
+  close(): Promise<void>;
+}
+
+/** A stand-in coordinator on 127.0.0.1 answering with `handler`; closed when the current test finishes. */
+export async function stubCoordinator(
+  handler: (req: StubRequest, reply: StubReply) => void | Promise<void>,
+): Promise<StubCoordinator> {
+  const seen: Array<{ line: string; body: unknown }> = [];
+  const lines: string[] = [];
+  const bodies: unknown[] = [];
+  const server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (d) => {
+      text += d;
+    });
+    req.on("end", () => {
+      const url = req.url ?? "";
+      const line = `${req.method} ${url}`;
+      const body = text ? parseJson(text) : undefined;
+      const request = { method: req.method ?? "GET", url, line, text, body, headers: req.headers };
+      seen.push({ line, body });
+      lines.push(line);
+      if (text) bodies.push(body);
+      const write = (status: number, type: string, payload: string) => {
+        res.writeHead(status, { "content-type": type });
+        res.end(payload);
+      };
+      void handler(request, {
+        json: (status, doc) => write(status, "application/json", JSON.stringify(doc)),
+        problem: (status, doc) => write(status, "application/problem+json", JSON.stringify(doc)),
+        text: (status, payload, type) => write(status, type, payload),
+      });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const close = () => new Promise<void>((r) => server.close(() => r()));
+  onTestFinished(close);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, lines, bodies, close };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
