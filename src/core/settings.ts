@@ -13,7 +13,10 @@ import { z } from "zod";
 import { clampTtlSeconds, LEASE_TTL } from "./lease.ts";
 import type { Manifest, RouterWeights } from "./model.ts";
 import { DEFAULT_WEIGHTS } from "./router.ts";
+import type { BreakerSettings, ErrorBudgetSettings, HealthThresholds, RoutingSettings } from "./settings-policies.ts";
 import { DEFAULT_MIN_SAMPLES, type RoutingObjective } from "./track-term.ts";
+
+export type { BreakerSettings, ErrorBudgetSettings, HealthThresholds, RoutingSettings };
 
 export interface RetrySettings {
   /** Delay before the first automatic retry, s. */
@@ -46,38 +49,6 @@ export interface ProductSettings {
   routing: RoutingSettings;
 }
 
-/** Learned routing (issue 11): what the router's `track` term optimises and how many runs make a record count. */
-export interface RoutingSettings {
-  objective: RoutingObjective;
-  /** Runs of a (factory, engine, job class) below which its track term is neutral. */
-  minSamples: number;
-}
-
-/** Circuit breakers per factory × engine (issue "money and health", part 3). */
-export interface BreakerSettings {
-  /** Consecutive failures that open a closed breaker. */
-  failureThreshold: number;
-  /** First open period before half-open, s; doubles on each failed trial up to `maxCoolDownSeconds`. */
-  coolDownSeconds: number;
-  maxCoolDownSeconds: number;
-}
-
-/** Quarantine (part 4): more than `maxFailures` failed runs of one factory within `windowMinutes` quarantines it. */
-export interface ErrorBudgetSettings {
-  windowMinutes: number;
-  maxFailures: number;
-}
-
-/** Alert thresholds (part 5), min. */
-export interface HealthThresholds {
-  /** A `building` job with no event for this long raises `stuck`. */
-  stuckAfterMinutes: number;
-  /** A job waiting (queued) this long raises `starving`, with its waiting reason. */
-  starvingAfterMinutes: number;
-  /** The product is `stalled` when nothing finished for 2 × this while work waits. */
-  expectedFinishIntervalMinutes: number;
-}
-
 export const DEFAULT_SETTINGS: Readonly<ProductSettings> = Object.freeze({
   preemption: false,
   leaseTtlSeconds: LEASE_TTL.defaultSeconds,
@@ -106,6 +77,20 @@ const ThresholdMinutes = z
 /** A weight is a finite, non-negative number at most 100 (a larger one would drown every other term). */
 const Weight = z.number().finite().min(0).max(100);
 
+/** Router weights to change, any subset (settings, and an experiment arm's override: issue 11). */
+export const WeightsPatchSchema = z
+  .object({
+    capabilityFit: Weight,
+    affinity: Weight,
+    load: Weight,
+    costFit: Weight,
+    health: Weight,
+    starvation: Weight,
+    track: Weight,
+  })
+  .partial()
+  .strict();
+
 /**
  * What `PATCH …/settings` accepts: any subset of the operator-settable keys; nested
  * objects merge key by key. Strict: an unknown key is a 400, not silently ignored.
@@ -114,18 +99,7 @@ export const SettingsPatchSchema = z
   .object({
     preemption: z.boolean(),
     leaseTtlSeconds: z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds),
-    weights: z
-      .object({
-        capabilityFit: Weight,
-        affinity: Weight,
-        load: Weight,
-        costFit: Weight,
-        health: Weight,
-        starvation: Weight,
-        track: Weight,
-      })
-      .partial()
-      .strict(),
+    weights: WeightsPatchSchema,
     agingHorizonMinutes: z
       .number()
       .int()

@@ -5,6 +5,7 @@
  * unknown key is a 400.
  */
 import { z } from "zod";
+import { WeightsPatchSchema } from "../core/settings.ts";
 import { EntityId } from "./api.ts";
 
 /** Same spelling as a manifest's `engine`, or `*` (the factory's default engine, for jobs that name none). */
@@ -45,26 +46,10 @@ export type RuleBodyT = z.infer<typeof RuleBody>;
 export const ExperimentIdParam = z
   .string()
   .regex(/^ex_[A-Za-z0-9_-]{1,60}$/, { error: "must be an experiment id (ex_…)" });
-
-/** A weight of the router (core/model RouterWeights): 0–10, a bound far above any sensible setting. */
-const Weight = z.number().min(0).max(10);
-
 /** One arm: a weights override and/or up to 20 prefer/avoid rules scoped to the experiment's class. */
 const ArmPolicyBody = z
   .object({
-    weights: z
-      .object({
-        capabilityFit: Weight,
-        affinity: Weight,
-        load: Weight,
-        costFit: Weight,
-        health: Weight,
-        starvation: Weight,
-        track: Weight,
-      })
-      .partial()
-      .strict()
-      .optional(),
+    weights: WeightsPatchSchema.optional(),
     rules: z
       .array(z.object({ factoryId: EntityId, engine: Engine.optional(), effect: z.enum(["prefer", "avoid"]) }).strict())
       .max(20)
