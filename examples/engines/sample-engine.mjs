@@ -31,6 +31,10 @@
  * lesson <text>` line per lesson, newest first, so a test sees them arrive.
  * A hung engine (issue 9, `stuck`): `gf-sample-hang: N` sits silent for N seconds before it works — no output, no
  * file change — while its agent keeps renewing the lease, so the job's feed goes quiet as a wedged engine's does.
+ * Per-host behaviour for the learned-routing tests (issue 11), set in the agent's environment (any `GF_*` reaches the
+ * engine): GF_SAMPLE_FAIL_RATE=P (0–1) fails a share P of runs — exit 1 when a hash of (job id, attempt), as a
+ * fraction, is below P, so the same run always ends the same way — and GF_SAMPLE_COST=X reports X USD for
+ * every job whose body names no `gf-sample-cost`.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -60,7 +64,17 @@ const earlier = existsSync("NOTES.md")
 const resumeSeconds = earlier.length > 0 ? directive("resume-seconds") : undefined;
 const seconds = resumeSeconds ?? directive("seconds") ?? Number(process.env.GF_SAMPLE_SECONDS ?? 3);
 const failAttempts = directive("fail-attempts") ?? 0;
-const exitCode = Number(attempt) <= failAttempts ? 1 : (directive("exit") ?? 0);
+/** FNV-1a of `s`, mixed by murmur3's finaliser, as a fraction in [0, 1): a stable coin per (job, attempt). */
+const coin = (s) => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
+};
+const failRate = Number(process.env.GF_SAMPLE_FAIL_RATE ?? 0);
+const exitCode =
+  Number(attempt) <= failAttempts || coin(`${jobId}\n${attempt}`) < failRate ? 1 : (directive("exit") ?? 0);
 const title = (
   process.env.GF_JOB_TITLE ||
   /^#\s+(.+)$/m.exec(body)?.[1] ||
@@ -106,7 +120,7 @@ appendFileSync("NOTES.md", `- attempt ${attempt} started: ${title}\n`);
 const hang = directive("hang");
 if (hang !== undefined) await new Promise((r) => setTimeout(r, hang * 1000));
 
-const sampleCost = directive("cost");
+const sampleCost = directive("cost") ?? (process.env.GF_SAMPLE_COST ? Number(process.env.GF_SAMPLE_COST) : undefined);
 const COST_TICKS = 4; // four reports: 25 %, 50 %, 75 % during the run, 100 % at its end
 const printCost = (usd) => {
   const tokens = Math.round(usd * 100_000);

@@ -81,11 +81,21 @@ export function mirrorName(repo: string): string {
   return `${base || "repo"}-${createHash("sha256").update(repo).digest("hex").slice(0, 12)}.git`;
 }
 
-/** The host's checkpoint remote, created on first use (git init on an existing repo is harmless). */
+/**
+ * The host's checkpoint remote, created on first use. Seats preparing their first jobs at once take turns (two
+ * concurrent `git init --bare` of one dir race on its config lock: "could not lock config file … File exists"); an
+ * init that loses such a race to another process (agents sharing the remote) is fine once the repo exists.
+ */
 export async function ensureCheckpointRemote(dir: string, owner?: RunAs): Promise<void> {
-  if (existsSync(path.join(dir, "HEAD"))) return;
-  ownedDir(dir, owner);
-  await git(["init", "--bare", "-q", "--", dir], { as: owner });
+  const head = path.join(dir, "HEAD");
+  if (existsSync(head)) return;
+  await locks.run(dir, async () => {
+    if (existsSync(head)) return;
+    ownedDir(dir, owner);
+    await git(["init", "--bare", "-q", "--", dir], { as: owner }).catch((err: unknown) => {
+      if (!existsSync(head)) throw err;
+    });
+  });
 }
 
 /** Fetch `branch` from the first source that has it into `refs/gf/resume/<jobId>` of `repoDir`; its sha or undefined. */

@@ -96,8 +96,8 @@ export class AgentFleet {
     return { stateDir, factoryId: cfg.factoryId };
   }
 
-  /** `gigafactory-agent run --json` with the sample engine, WIP checkpoints every 0.5 s. */
-  run(stateDir: string, extra: string[] = []): AgentProc {
+  /** `gigafactory-agent run --json` with the sample engine, WIP checkpoints every 0.5 s; `env` on top (e.g. `GF_SAMPLE_*`). */
+  run(stateDir: string, extra: string[] = [], env: Record<string, string> = {}): AgentProc {
     const args = [
       "run",
       "--state-dir",
@@ -110,7 +110,7 @@ export class AgentFleet {
       ...extra,
       "--json",
     ];
-    const proc = new AgentProc(args, { GF_SAMPLE_PID_DIR: this.pids });
+    const proc = new AgentProc(args, { ...env, GF_SAMPLE_PID_DIR: this.pids });
     this.agents.push(proc);
     return proc;
   }

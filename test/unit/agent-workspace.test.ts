@@ -134,6 +134,19 @@ describe("scratch workspaces (jobs without a repo)", () => {
     expect(() => sh(remote, "rev-parse", "--verify", "-q", "gf/wip/job_z-e3")).toThrow();
   });
 
+  it("seats preparing their first jobs at once share one fresh checkpoint remote (no git init race)", async () => {
+    // Unserialised, six concurrent `git init --bare` of one dir fail about half the time; five hosts' worth here.
+    for (let host = 0; host < 5; host++) {
+      const workDir = path.join(root, `burst-${host}`);
+      const fresh = { workDir, checkpointRemote: path.join(workDir, "checkpoints.git") };
+      const jobs = Array.from({ length: 6 }, (_, i) => job(`job_burst${host}x${i}`));
+      const spaces = await Promise.all(jobs.map((j) => prepareWorkspace(j, fresh)));
+      expect(spaces.map((w) => w.jobId)).toEqual(jobs.map((j) => j.id));
+      expect(sh(fresh.checkpointRemote, "rev-parse", "--is-bare-repository")).toBe("true");
+      for (const w of spaces) await discardWorkspace(w);
+    }
+  });
+
   it("a checkpoint branch that does not exist means a fresh start, not a failure", async () => {
     const ws = await prepareWorkspace(job("job_s3", { checkpoint: { branch: "gf/wip/job_s3-e1", at: 0 } }), hostB);
     expect(ws.resumedFrom).toBeUndefined();
