@@ -207,6 +207,7 @@ describe("gigafactory CLI against a local coordinator", () => {
         "priority",
         "ranked",
         "rejected",
+        "routingPolicy", // issue 11: the experiment arm or winner that routes this job, null when none
         "stage",
         "urgency",
         "waitingReason",
@@ -223,9 +224,13 @@ describe("gigafactory CLI against a local coordinator", () => {
     const candidate = [...explained.ranked, ...explained.rejected].find(
       (c: { factoryName: string }) => c.factoryName === "cli-host",
     );
-    expect(keys(candidate)).toEqual(["eligible", "factoryId", "factoryName", "reasons", "score", "terms"]);
-    for (const t of Object.values(candidate.terms) as Array<{ raw: number; weight: number; contribution: number }>) {
-      expect(Math.abs(t.contribution)).toBeCloseTo(t.raw * t.weight, 9);
+    // `track`: the learned term's evidence (issue 11: n, success rate, interval), beside the terms.
+    expect(keys(candidate)).toEqual(["eligible", "factoryId", "factoryName", "reasons", "score", "terms", "track"]);
+    type Term = { raw: number; weight: number; contribution: number };
+    for (const [name, t] of Object.entries(candidate.terms) as Array<[string, Term]>) {
+      // The learned term is centred on neutral (0.5): it adds weight × (raw − 0.5); the others weight × raw.
+      const expected = name === "track" ? t.weight * (t.raw - 0.5) : t.raw * t.weight;
+      expect(Math.abs(t.contribution)).toBeCloseTo(Math.abs(expected), 9);
     }
 
     const factories = JSON.parse((await cli("factories", "--json")).stdout);

@@ -244,7 +244,7 @@ describe("dashboard in a real browser", () => {
     // Explain: the connected factory ranked term by term, the down one filtered out with reasons.
     const ranked = page.locator('.candidate[data-factory="builder-1"]');
     await ranked.waitFor();
-    expect(await ranked.locator("tr.term").count()).toBe(6);
+    expect(await ranked.locator("tr.term").count()).toBe(7); // the six weighted terms and the learned `track` (issue 11)
     expect(await text(page, '.candidate[data-factory="builder-1"] tr[data-term="load"]')).toMatch(/load.*× 1.*[+−]/);
     expect(await page.locator('.rejected li[data-factory="gpu-box-1"] .reasons li').allTextContents()).toEqual([
       "factory_down",
