@@ -38,9 +38,25 @@ function firstSentence(text: string, max: number): string {
   return first.length > max ? `${first.slice(0, max - 3)}…` : first;
 }
 
+/**
+ * The comment a file opens with: its leading `//` lines (the dashboard's and bin's style), else its first block
+ * comment. Not simply the first block comment anywhere: in a `//`-headed file that is some later JSDoc (`@type`…).
+ */
+function openingComment(text: string): string {
+  const lines = text.replace(/^#!.*\n/, "").split("\n");
+  if (!lines[0]?.startsWith("//")) return /\/\*\*?([\s\S]*?)\*\//.exec(text)?.[1] ?? "";
+  const head: string[] = [];
+  for (const l of lines) {
+    if (!l.startsWith("//")) break;
+    head.push(l.replace(/^\/\/\s?/, ""));
+  }
+  // "fleet.js — the fleet map: …": the file's own name is already the row's first cell.
+  const prose = head.join("\n").replace(/^[\w.-]+\.m?js — /, "");
+  return prose.charAt(0).toUpperCase() + prose.slice(1);
+}
+
 export function summary(file: string): string {
-  const text = readFileSync(path.join(ROOT, file), "utf8");
-  const header = /\/\*\*?([\s\S]*?)\*\//.exec(text)?.[1] ?? /^\/\/ (.*)$/m.exec(text)?.[1] ?? "";
+  const header = openingComment(readFileSync(path.join(ROOT, file), "utf8"));
   const prose = header
     .split("\n")
     .map((l) => l.replace(/^\s*\*\s?/, "").trim())
