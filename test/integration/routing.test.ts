@@ -3,7 +3,8 @@
 // next job's explain ranks the better factory first with the track term's n, success rate and 95 % interval, the
 // recommendations name the worse factory with its numbers, applying one as a rule is audited and shows in explain
 // as an avoid adjustment and removing it reverses both, and a rebuild from the D1 runs history reproduces the
-// records exactly; push dispatch sends the next job to the better factory; `routing.minSamples` above n makes the term neutral again, a bad objective is a 400.
+// records exactly; push dispatch sends the next job to the better factory; `routing.minSamples` above n makes the term neutral again, a bad objective is a 400;
+// deregistering a factory drops its records and the rules naming it.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
@@ -157,5 +158,18 @@ describe("learned routing", () => {
     expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: patch })).status).toBe(200);
     const cold = await explain(product, pushed.id);
     for (const c of cold.ranked) expect(c.track).toMatchObject({ n: 12, neutral: true, raw: 0.5 });
+
+    // Deregistering a factory forgets what learned routing kept about it: its records, and its rules (audited).
+    const rule = await api<{ id: string }>("POST", `${P(product)}/routing/rules`, {
+      token: ADMIN,
+      json: { factoryId: bad.factoryId, effect: "avoid", reason: "flaky" },
+    });
+    expect(rule.status).toBe(201);
+    expect((await api("DELETE", `${P(product)}/factories/${bad.factoryId}`, { token: ADMIN })).status).toBe(200);
+    const kept = (await api<Records>("GET", `${P(product)}/routing/track-records`, { token: ADMIN })).body;
+    expect(JSON.stringify(kept)).not.toContain(bad.factoryId);
+    expect(JSON.stringify(kept)).toContain(good.factoryId);
+    const rules = await api<{ rules: Array<{ id: string }> }>("GET", `${P(product)}/routing/rules`, { token: ADMIN });
+    expect(rules.body.rules.map((r) => r.id)).not.toContain(rule.body.id);
   });
 });

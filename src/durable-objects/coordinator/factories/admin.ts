@@ -12,6 +12,7 @@ import { type Retired, takeFactoryWatchers } from "../access/feed-readers.ts";
 import { heldAssignments, requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
+import { forgetFactoryRouting } from "../policies/routing-rules.ts";
 import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { approveGrant, declareFactory } from "./grants.ts";
@@ -87,6 +88,7 @@ export function deregister(tx: Tx, factoryId: string, actor: string): Retired<{ 
   const requeued = requeueHeldBy(tx, factoryId, "factory deregistered");
   deleteFactory(tx, factoryId);
   forgetFactory(tx.sql, factoryId);
-  enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued });
+  const rulesRemoved = forgetFactoryRouting(tx, factoryId, actor);
+  enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued, rulesRemoved });
   return { value: { requeued }, watched };
 }

@@ -76,3 +76,15 @@ export function removeRoutingRule(tx: Tx, id: string, actor: string): RoutingRul
   enqueueAudit(tx, actor, "routing.rule.remove", id, { ...rule });
   return rule;
 }
+
+/**
+ * A factory was deregistered: what learned routing kept about it goes too — its track records (a new factory under
+ * another id starts neutral, as any new one) and every rule naming it, each removal audited as an operator's would be.
+ * Returns how many rules were removed. (An experiment arm's own rules are left: the experiment ends on its own.)
+ */
+export function forgetFactoryRouting(tx: Tx, factoryId: string, actor: string): number {
+  tx.sql.exec("DELETE FROM track_records WHERE factory_id = ?", factoryId);
+  const naming = listRoutingRules(tx.sql).filter((r) => r.factoryId === factoryId);
+  for (const r of naming) removeRoutingRule(tx, r.id, actor);
+  return naming.length;
+}
