@@ -1,5 +1,5 @@
-// settings-health.js — the issue 9 part of the settings form (dashboard/settings.js): overflow (route|hold), the
-// circuit breaker, the error budget and the alert thresholds. Plain number inputs like the rest of the form, with
+// settings-health.js — the issue 9 and 11 parts of the settings form (dashboard/settings.js): overflow (route|hold),
+// the circuit breaker, the error budget, the alert thresholds and learned routing (objective, minimum runs). Plain number inputs like the rest of the form, with
 // the same id scheme (`setting-<path with - for .>`), so a browser test finds each by id.
 
 /**
@@ -53,23 +53,40 @@ export const HEALTH_GROUPS = [
       {
         path: "health.stuckAfterMinutes",
         label: "Stuck after (min)",
-        attrs: { min: "1", max: "10080", step: "1" },
+        attrs: { min: "0.05", max: "10080", step: "any" },
         help: "A building job with no event for this long raises a stuck alert.",
       },
       {
         path: "health.starvingAfterMinutes",
         label: "Starving after (min)",
-        attrs: { min: "1", max: "10080", step: "1" },
+        attrs: { min: "0.05", max: "10080", step: "any" },
         help: "A job waiting this long raises a starving alert with its waiting reason.",
       },
       {
         path: "health.expectedFinishIntervalMinutes",
         label: "Expected finish interval (min)",
-        attrs: { min: "1", max: "10080", step: "1" },
+        attrs: { min: "0.05", max: "10080", step: "any" },
         help: "The product is stalled when nothing finished for twice this while work waits.",
       },
     ],
   },
+  {
+    legend: "Learned routing",
+    fields: [
+      {
+        path: "routing.minSamples",
+        label: "Runs before a record counts",
+        attrs: { min: "1", max: "10000", step: "1" },
+        help: "Below this many runs of a factory × engine × job class, its track term is neutral: no cold-start penalty.",
+      },
+    ],
+  },
+];
+
+/** What the learned `track` term optimises (settings routing.objective, issue 11). */
+export const OBJECTIVE_CHOICES = [
+  { value: "success_per_usd", label: "Success per dollar" },
+  { value: "success_per_minute", label: "Success per minute" },
 ];
 
 /** The overflow choices, as the select offers them. */

@@ -5,7 +5,7 @@
 
 import { api, describeError } from "./api.js";
 import { h, replace, showError, statusLine } from "./dom.js";
-import { HEALTH_GROUPS, OVERFLOW_CHOICES } from "./settings-health.js";
+import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
 
 /** The router weights, in SPEC §5 order. */
 const WEIGHTS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation"];
@@ -96,6 +96,11 @@ export function settingsView(root, live) {
     { id: "setting-overflow", name: "overflow" },
     ...OVERFLOW_CHOICES.map((c) => h("option", { value: c.value }, c.label)),
   );
+  const objective = h(
+    "select",
+    { id: "setting-routing-objective", name: "routing.objective" },
+    ...OBJECTIVE_CHOICES.map((c) => h("option", { value: c.value }, c.label)),
+  );
   /** @type {Map<string, HTMLInputElement>} */
   const inputs = new Map(
     FIELDS.map((f) => [
@@ -140,6 +145,12 @@ export function settingsView(root, live) {
     h("fieldset", null, h("legend", null, "Retries"), ...FIELDS.slice(2, 5).map(field)),
     h("fieldset", null, h("legend", null, "Router weights"), ...FIELDS.slice(5, HEALTH_START).map(field)),
     h("div", { class: "field" }, h("label", { for: "setting-overflow" }, "Overflow when a breaker is open"), overflow),
+    h(
+      "div",
+      { class: "field" },
+      h("label", { for: "setting-routing-objective" }, "Learned routing optimises"),
+      objective,
+    ),
     ...HEALTH_GROUPS.map((g) =>
       h("fieldset", null, h("legend", null, g.legend), ...g.fields.map((f) => field(/** @type {any} */ (f)))),
     ),
@@ -153,6 +164,7 @@ export function settingsView(root, live) {
     current = s;
     preemption.checked = Boolean(s.preemption);
     overflow.value = s.overflow === "hold" ? "hold" : "route";
+    objective.value = s.routing?.objective === "success_per_minute" ? "success_per_minute" : "success_per_usd";
     for (const f of FIELDS) inputs.get(f.path).value = String(read(s, f.path));
     const frozen = s.frozenSerialKeys?.length ? s.frozenSerialKeys.join(", ") : "none";
     facts.textContent = `Frozen serial keys: ${frozen} · Dispatch ${s.budgetPaused ? "paused by budget" : "running"}`;
@@ -166,6 +178,7 @@ export function settingsView(root, live) {
     const values = new Map([
       ["preemption", preemption.checked],
       ["overflow", overflow.value],
+      ["routing.objective", objective.value],
     ]);
     for (const f of FIELDS) {
       const input = inputs.get(f.path);

@@ -1,4 +1,4 @@
-// The dashboard settings form's issue 9 fields (dashboard/settings-health.js) name real settings keys, and their
+// The dashboard settings form's issue 9 and 11 fields (dashboard/settings-health.js) name real settings keys, and their
 // input bounds are exactly the ones the server's SettingsPatchSchema accepts (min and max pass, one past fails),
 // so the form neither offers a value the API refuses nor hides one it takes; a changed field becomes a one-level
 // nested patch (dashboard/settings.js `patchFrom`).
@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { patchFrom } from "../../dashboard/settings.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { HEALTH_GROUPS, OVERFLOW_CHOICES } from "../../dashboard/settings-health.js";
+import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "../../dashboard/settings-health.js";
 import { DEFAULT_SETTINGS, SettingsPatchSchema } from "../../src/core/settings.ts";
 
 type Field = { path: string; attrs: { min: string; max: string } };
@@ -17,11 +17,19 @@ const patchOf = (path: string, value: unknown) => {
 };
 
 describe("settings form: breakers, error budget, health", () => {
-  it("covers every key of breaker, errorBudget and health", () => {
+  it("covers every key of breaker, errorBudget and health, and routing's number (its objective is a select)", () => {
     const keys = (["breaker", "errorBudget", "health"] as const).flatMap((k) =>
       Object.keys(DEFAULT_SETTINGS[k]).map((leaf) => `${k}.${leaf}`),
     );
-    expect(fields.map((f) => f.path).sort()).toEqual(keys.sort());
+    expect(fields.map((f) => f.path).sort()).toEqual([...keys, "routing.minSamples"].sort());
+  });
+
+  it("offers exactly the routing objectives the API takes", () => {
+    const values = (OBJECTIVE_CHOICES as Array<{ value: string }>).map((c) => c.value);
+    expect(values).toEqual(["success_per_usd", "success_per_minute"]);
+    for (const objective of values)
+      expect(SettingsPatchSchema.safeParse({ routing: { objective } }).success).toBe(true);
+    expect(values).toContain(DEFAULT_SETTINGS.routing.objective);
   });
 
   it.each(fields.map((f) => [f.path, f] as const))("%s: min and max accepted, one past each refused", (path, f) => {
