@@ -1,0 +1,103 @@
+/**
+ * @module shared/http-transport
+ * What the REST client (shared/http-client) stands on, apart from its endpoints: the error an HTTP answer becomes
+ * (`ApiError`, from problem+json) or a failed connection becomes (`ConnectionError`), the retry backoff for
+ * connection failures, the product a token names, and an abortable sleep. Shared by the CLI and the agent.
+ */
+
+/** An HTTP error answer; `code` is the problem's stable code (`http_<status>` when the body was not problem+json). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly detail: string;
+  readonly body: unknown;
+
+  constructor(status: number, code: string, title: string, detail: string, body: unknown) {
+    super(`${code}: ${detail}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.detail = detail;
+    this.body = body;
+  }
+}
+
+/** The coordinator could not be reached at all (refused, reset, DNS) — after `attempts` tries. */
+export class ConnectionError extends Error {
+  readonly url: string;
+  readonly attempts: number;
+
+  constructor(url: string, cause: unknown, attempts: number) {
+    const why = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
+    super(`cannot reach ${url}: ${why}`, { cause });
+    this.name = "ConnectionError";
+    this.url = url;
+    this.attempts = attempts;
+  }
+}
+
+/** Capped exponential backoff (the partysocket model): min · factor^attempt, at most max, ± jitter. */
+export interface Backoff {
+  maxAttempts: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  factor: number;
+  /** 0..1: fraction of the delay randomised, so a fleet that lost the server does not return in lockstep. */
+  jitter: number;
+}
+
+/** 10 tries from 250 ms doubling to 10 s: rides out a coordinator restart (~30 s) without hammering it. */
+export const DEFAULT_BACKOFF: Readonly<Backoff> = {
+  maxAttempts: 10,
+  minDelayMs: 250,
+  maxDelayMs: 10_000,
+  factor: 2,
+  jitter: 0.2,
+};
+
+/** Delay before retry number `attempt` (0-based). `random` is injectable so tests are exact. */
+export function backoffMs(attempt: number, b: Backoff, random: () => number = Math.random): number {
+  const base = Math.min(b.maxDelayMs, b.minDelayMs * b.factor ** Math.max(0, attempt));
+  return Math.round(base * (1 - b.jitter + 2 * b.jitter * random()));
+}
+
+/** `gf_<product>_<secret>` → product; undefined for any other token (the admin token names no product). */
+export function productFromToken(token: string): string | undefined {
+  return /^gf_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/.exec(token)?.[1];
+}
+
+/** A non-2xx response as an ApiError, from its problem+json body when it has one. */
+export async function apiErrorOf(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => "");
+  let body: unknown = text;
+  try {
+    body = text ? (JSON.parse(text) as unknown) : null;
+  } catch {
+    /* not JSON (a proxy's error page): keep the text */
+  }
+  const p = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const str = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
+  const plain = text.slice(0, 200) || res.statusText || `HTTP ${res.status}`; // 200 chars: enough to recognise a page
+  return new ApiError(
+    res.status,
+    str(p.code, `http_${res.status}`),
+    str(p.title, `HTTP ${res.status}`),
+    str(p.detail, plain),
+    body,
+  );
+}
+
+/** Waits `ms`, or rejects as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    const abort = (): void => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", abort, { once: true });
+  });
+}
