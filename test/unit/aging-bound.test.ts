@@ -6,32 +6,12 @@ import { describe, expect, it } from "vitest";
 import { agingBoundHolds, agingBoundMs } from "../../src/core/aging.ts";
 import type { Factory, Job, Priority, RouterWeights } from "../../src/core/model.ts";
 import { DEFAULT_WEIGHTS, PRIORITY_VALUE, planAssignments } from "../../src/core/router.ts";
+import { jobFixture } from "../support/fixtures.ts";
 
 const MIN = 60_000;
 
 function job(id: string, priority: Priority, queuedAt: number): Job {
-  return {
-    id,
-    productId: "p",
-    title: id,
-    bodyMd: "",
-    manifest: {} as Job["manifest"],
-    stage: "queued",
-    priority,
-    requires: [],
-    prefers: [],
-    budget: {},
-    deps: [],
-    depsMode: "all",
-    kind: "task",
-    rev: 1,
-    leaseEpoch: 0,
-    attempt: 0,
-    maxAttempts: 3,
-    createdAt: queuedAt,
-    updatedAt: queuedAt,
-    queuedAt,
-  };
+  return jobFixture(queuedAt, { id, title: id, priority });
 }
 
 interface Stream {

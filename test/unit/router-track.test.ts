@@ -11,47 +11,21 @@ import { DEFAULT_WEIGHTS, type RouteContext, rankFactories } from "../../src/cor
 import { type RoutingRule, RULE_STEP } from "../../src/core/routing-rules.ts";
 import { addOutcome, emptyRecord, type TrackRecord } from "../../src/core/track-record.ts";
 import { NEUTRAL, type RoutingObjective, type TrackContext } from "../../src/core/track-term.ts";
+import { factoryFixture, jobFixture } from "../support/fixtures.ts";
 
 const NOW = 1_700_000_000_000;
 
 const job = (over: Partial<Job> = {}): Job =>
-  ({
-    id: "j1",
-    productId: "p",
-    title: "t",
-    bodyMd: "",
-    manifest: { class: "docs" },
-    stage: "queued",
-    priority: "medium",
+  jobFixture(NOW, {
+    manifest: { class: "docs" } as Job["manifest"],
     requires: ["lang:rust"],
-    prefers: [],
-    budget: {},
-    deps: [],
-    depsMode: "all",
-    kind: "task",
-    rev: 1,
-    leaseEpoch: 0,
-    attempt: 0,
-    maxAttempts: 3,
-    createdAt: NOW,
-    updatedAt: NOW,
     queuedAt: NOW - 3_600_000,
     engine: "codex",
     ...over,
-  }) as Job;
+  });
 
-const factory = (id: string, over: Partial<Factory> = {}): Factory => ({
-  id,
-  productId: "p",
-  name: id,
-  capabilities: ["lang:rust", "engine:codex"],
-  seats: 2,
-  load: 0,
-  health: "ok",
-  status: "active",
-  createdAt: NOW,
-  ...over,
-});
+const factory = (id: string, over: Partial<Factory> = {}): Factory =>
+  factoryFixture(NOW, { id, name: id, capabilities: ["lang:rust", "engine:codex"], ...over });
 
 /** A record of `n` runs, `fails` of them failures, each costing `usd` and lasting `minutes`. */
 function record(n: number, fails: number, usd = 1, minutes = 10): TrackRecord {

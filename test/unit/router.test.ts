@@ -1,4 +1,5 @@
 // The scoring router: each score term on its own, the hard filter, ranking with a deterministic tie-break, and urgency with starvation aging.
+
 import { describe, expect, it } from "vitest";
 import type { Factory, Job, RouterWeights } from "../../src/core/model.ts";
 import {
@@ -15,50 +16,15 @@ import {
   scoreCandidate,
   starvationPenalty,
 } from "../../src/core/router.ts";
+import { factoryFixture, jobFixture } from "../support/fixtures.ts";
 
 const NOW = 1_700_000_000_000;
 const MIN = 60_000;
 
-function job(over: Partial<Job> = {}): Job {
-  const base: Job = {
-    id: "j1",
-    productId: "p",
-    title: "t",
-    bodyMd: "",
-    manifest: {} as Job["manifest"],
-    stage: "queued",
-    priority: "medium",
-    requires: [],
-    prefers: [],
-    budget: {},
-    deps: [],
-    depsMode: "all",
-    kind: "task",
-    rev: 1,
-    leaseEpoch: 0,
-    attempt: 0,
-    maxAttempts: 3,
-    createdAt: NOW,
-    updatedAt: NOW,
-    queuedAt: NOW - STARVATION_HORIZON_MS, // fully aged by default, so starvation is 0 unless a test sets it
-  };
-  return { ...base, ...over };
-}
+/** Fully aged by default, so starvation is 0 unless a test sets `queuedAt`. */
+const job = (over: Partial<Job> = {}): Job => jobFixture(NOW, { queuedAt: NOW - STARVATION_HORIZON_MS, ...over });
 
-function factory(over: Partial<Factory> = {}): Factory {
-  const base: Factory = {
-    id: "f1",
-    productId: "p",
-    name: "box-1",
-    capabilities: [],
-    seats: 2,
-    load: 0,
-    health: "ok",
-    status: "active",
-    createdAt: NOW,
-  };
-  return { ...base, ...over };
-}
+const factory = (over: Partial<Factory> = {}): Factory => factoryFixture(NOW, over);
 
 const ctx: RouteContext = { now: NOW };
 const term = (j: Job, f: Factory, c: RouteContext = ctx) => scoreCandidate(j, f, c).terms;

@@ -6,49 +6,21 @@ import { type Factory, type Job, STAGES, type Stage, WAITING_CODES } from "../..
 import { type RouteContext, rankFactories } from "../../src/core/router.ts";
 import { reachableViews, type WaitingInputs, waitingReasonOf } from "../../src/core/waiting.ts";
 import { MAX_NAMED_FACTORIES } from "../../src/core/waiting-queued.ts";
+import { factoryFixture, jobFixture } from "../support/fixtures.ts";
 
 const NOW = 1_700_000_000_000;
 
-function job(over: Partial<Job> = {}): Job {
-  const base: Job = {
-    id: "j1",
-    productId: "p",
-    title: "t",
-    bodyMd: "",
+const job = (over: Partial<Job> = {}): Job =>
+  jobFixture(NOW, {
     manifest: { reviewers: 0 } as Job["manifest"],
-    stage: "queued",
-    priority: "medium",
-    requires: [],
-    prefers: [],
-    budget: {},
-    deps: [],
-    depsMode: "all",
-    kind: "task",
-    rev: 1,
-    leaseEpoch: 0,
-    attempt: 0,
-    maxAttempts: 3,
     createdAt: NOW - 5000,
     updatedAt: NOW - 4000,
     queuedAt: NOW - 3000,
-  };
-  return { ...base, ...over };
-}
+    ...over,
+  });
 
-function factory(over: Partial<Factory> = {}): Factory {
-  const base: Factory = {
-    id: "f1",
-    productId: "p",
-    name: "box-1",
-    capabilities: ["gpu"],
-    seats: 1,
-    load: 0,
-    health: "ok",
-    status: "active",
-    createdAt: NOW,
-  };
-  return { ...base, ...over };
-}
+const factory = (over: Partial<Factory> = {}): Factory =>
+  factoryFixture(NOW, { capabilities: ["gpu"], seats: 1, ...over });
 
 function inputs(over: Partial<WaitingInputs> = {}, ctx: Partial<RouteContext> = {}): WaitingInputs {
   return { ctx: { now: NOW, ...ctx }, factories: [factory()], connected: new Set(["f1"]), ...over };

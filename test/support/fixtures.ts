@@ -1,0 +1,50 @@
+/**
+ * @module test/support/fixtures
+ * A queued job and an active factory as the pure router and waiting rules see them, for unit tests of src/core:
+ * every required field filled with a plain default (times at `at`, ms), the test's own fields on top. One builder
+ * instead of one copy per test file, so a field added to Job or Factory is added here once.
+ */
+import type { Factory, Job } from "../../src/core/model.ts";
+
+/** A queued medium-priority task `j1` created, updated and queued at `at` (ms), with `over` on top. */
+export function jobFixture(at: number, over: Partial<Job> = {}): Job {
+  const base: Job = {
+    id: "j1",
+    productId: "p",
+    title: "t",
+    bodyMd: "",
+    manifest: {} as Job["manifest"],
+    stage: "queued",
+    priority: "medium",
+    requires: [],
+    prefers: [],
+    budget: {},
+    deps: [],
+    depsMode: "all",
+    kind: "task",
+    rev: 1,
+    leaseEpoch: 0,
+    attempt: 0,
+    maxAttempts: 3,
+    createdAt: at,
+    updatedAt: at,
+    queuedAt: at,
+  };
+  return { ...base, ...over };
+}
+
+/** An active, healthy, idle factory `f1` ("box-1", 2 seats, no capabilities) created at `at`, `over` on top. */
+export function factoryFixture(at: number, over: Partial<Factory> = {}): Factory {
+  const base: Factory = {
+    id: "f1",
+    productId: "p",
+    name: "box-1",
+    capabilities: [],
+    seats: 2,
+    load: 0,
+    health: "ok",
+    status: "active",
+    createdAt: at,
+  };
+  return { ...base, ...over };
+}
