@@ -19,6 +19,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  positionTicks?: Array<{ line: number; ticks: number }>;
   children?: number[];
 }
 interface Profile {
@@ -98,6 +99,20 @@ export async function main(argv: string[]): Promise<number> {
         (n) => `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber}`,
       ),
     );
+    if (argv.includes("--lines")) {
+      // The hottest lines of the bundle (1-based): where inside a function its self time goes.
+      const lines = new Map<string, number>();
+      for (const n of profile.nodes)
+        for (const t of n.positionTicks ?? [])
+          lines.set(
+            `${n.callFrame.functionName || "(anon)"}:${t.line}`,
+            (lines.get(`${n.callFrame.functionName || "(anon)"}:${t.line}`) ?? 0) + t.ticks,
+          );
+      const total = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0) || 1;
+      console.log("\nhottest bundle lines");
+      for (const [k, v] of [...lines].sort((a, b) => b[1] - a[1]).slice(0, 25))
+        console.log(`${((100 * v) / total).toFixed(1).padStart(6)} %  ${k}`);
+    }
     return 0;
   } finally {
     await system.stopAll();

@@ -53,10 +53,24 @@ export class FeedBudget {
     return admitted;
   }
 
+  /** `admit` for one key: whether it may be called now (and is then marked used at `now`, ms). */
+  admitOne(key: string, now: number): boolean {
+    this.prune(now);
+    if (!this.lastUse.has(key) && this.lastUse.size >= this.max) return false;
+    this.touch(key, now);
+    return true;
+  }
+
   /** Marks `key` used at `now` (ms): call it again when the call to the feed ends. */
   touch(key: string, now: number): void {
     this.lastUse.delete(key);
     this.lastUse.set(key, now);
+  }
+
+  /** The feeds counted open at `now` (ms), least recently used first: their events need no new slot. */
+  openKeys(now: number): string[] {
+    this.prune(now);
+    return [...this.lastUse.keys()];
   }
 
   /** Feeds counted open at `now` (ms). */

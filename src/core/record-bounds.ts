@@ -6,7 +6,7 @@
  * newest items, at last whole sub-objects replaced by a marker) until it fits.
  * Also the bound on a job's own growing lists (its reviews). Pure.
  */
-import { jsonBytes, truncateUtf8 } from "./bytes.ts";
+import { fitsUtf8, jsonBytes, truncateUtf8 } from "./bytes.ts";
 import { chunkBySize } from "./chunks.ts";
 
 /**
@@ -94,6 +94,17 @@ export function fitRecord(body: Record<string, unknown>, maxBytes: number): Reco
   }
   out.truncated = { bytes };
   return out;
+}
+
+/**
+ * `fitRecord`'s result as the JSON text a writer stores: the body is serialized once, and its size is decided from
+ * the text's length alone when it can be (core/bytes `fitsUtf8`), so a record well within its budget — nearly all
+ * of them — costs one `JSON.stringify` and no byte count.
+ * @returns JSON text of at most `maxBytes` UTF-8 bytes (or of the last-resort cut)
+ */
+export function fitRecordJson(body: Record<string, unknown>, maxBytes: number): string {
+  const text = JSON.stringify(body);
+  return fitsUtf8(text, maxBytes) ? text : JSON.stringify(fitRecord(body, maxBytes));
 }
 
 function shrink(value: unknown, strBytes: number, listItems: number): unknown {

@@ -36,6 +36,7 @@ import { listRuns } from "./coordinator/jobs/runs.ts";
 import { submitEach, submitJob } from "./coordinator/jobs/submit.ts";
 import { withWaitingReason, withWaitingReasons } from "./coordinator/jobs/waiting.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox/dead-letters.ts";
+import { wantFeed } from "./coordinator/outbox/feed-wanted.ts";
 import { runHealthPass } from "./coordinator/policies/health-check.ts";
 import { RoutingRpc } from "./coordinator/rpc/routing.ts";
 import { queueVersion } from "./coordinator/runtime/meta.ts";
@@ -60,6 +61,22 @@ export class ProductCoordinator extends RoutingRpc {
 
   async getJob(productId: string, id: string) {
     return this.units.run(productId, (tx) => withWaitingReason(tx, requireJob(tx.sql, id), this.link.workReadyIds()));
+  }
+
+  /**
+   * A reader opens job `id`'s feed (a REST page, a WebSocket or an SSE stream): the job must exist, its feed is
+   * wanted from now on, and its events held for coalescing are shipped before this resolves (core/feed-hold), so
+   * the read that follows sees every event written before it.
+   * @returns the job, or `not_found`
+   */
+  async openFeed(productId: string, id: string) {
+    const out = await this.units.run(productId, (tx) => {
+      const job = requireJob(tx.sql, id);
+      wantFeed(tx, id);
+      return job;
+    });
+    if (out.ok) await this.outbox.deliver();
+    return out;
   }
 
   async listJobs(productId: string, q: JobListQuery) {
@@ -137,8 +154,12 @@ export class ProductCoordinator extends RoutingRpc {
    */
   async commitArtifact(productId: string, uploader: ArtifactUploader, pointer: ArtifactPointer) {
     return exclusively(this.ctx, async (): Promise<Outcome<ArtifactCommit>> => {
-      const checked = await this.units.run(productId, (tx) => checkUploader(tx, pointer.jobId, uploader));
+      const checked = await this.units.run(productId, (tx) => {
+        checkUploader(tx, pointer.jobId, uploader);
+        wantFeed(tx, pointer.jobId); // the feed appends this pointer's event itself: what came before goes first
+      });
       if (!checked.ok) return checked;
+      await this.outbox.deliver();
       const replaced = await this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId)).putArtifact(pointer);
       return { ok: true, value: { pointer, replaced } };
     });

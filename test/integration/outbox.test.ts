@@ -9,6 +9,7 @@ import { FeedBudget } from "../../src/core/feed-budget.ts";
 import { MAX_REVIEWS_KEPT, RECORD_MAX_BYTES } from "../../src/core/record-bounds.ts";
 import { type DeliveryHost, deliverOutbox } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
 import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-append.ts";
+import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
 import {
   enqueue,
   enqueueAudit,
@@ -60,11 +61,11 @@ describe("a poison record does not block the outbox", () => {
       (r) => r.body.items.length === 1,
     );
     expect(snaps.body.items).toHaveLength(1);
-    const events = await until(
-      () => feed(product, later.id),
-      (f) => f.events.length > 0,
-    );
-    expect(events.events.map((e) => e.type)).toContain("job.submitted");
+    // Read as any reader does: opening the feed ships its held events (core/feed-hold).
+    const events = await api<{ events: Array<{ type: string }> }>("GET", `${P(product)}/jobs/${later.id}/events`, {
+      token: ADMIN,
+    });
+    expect(events.body.events.map((e) => e.type)).toContain("job.submitted");
     const dl = await until(
       () => deadLetters(product),
       (r) => r.body.items.length > 0,
@@ -111,8 +112,9 @@ describe("a poison record does not block the outbox", () => {
         transact: (fn) => state.storage.transactionSync(() => fn(tx())),
       };
       const write = (fn: (t: Tx) => void) => state.storage.transactionSync(() => fn(tx()));
-      // The poison record first, then the records behind it.
+      // The poison record first, then the records behind it. job_1's feed is read, so its events are never held.
       write((t) => {
+        wantFeed(t, "job_1");
         enqueueAudit(t, "op", "poison", "job_p");
         enqueueAudit(t, "op", "behind", "job_1");
         enqueueEvent(t, "job_1", "job.submitted", { n: 1 });
@@ -173,6 +175,7 @@ describe("an outage is not poison", () => {
         transact: (fn) => state.storage.transactionSync(() => fn(tx())),
       };
       state.storage.transactionSync(() => {
+        wantFeed(tx(), "job_1"); // read, so not held: the round has two destinations
         enqueueAudit(tx(), "op", "a", "job_1");
         enqueueEvent(tx(), "job_1", "job.submitted");
       });

@@ -25,7 +25,7 @@ events.get("/jobs/:jobId/events", async (c) => {
   const id = param(c, "jobId", EntityId);
   await requireJobReader(c, id);
   const q = query(c, EventsQuery);
-  await unwrap(c.get("coordinator").getJob(c.get("productId"), id));
+  await unwrap(c.get("coordinator").openFeed(c.get("productId"), id)); // ships held events first
   return c.json(await c.env.JOB_FEED.getByName(feedName(c.get("productId"), id)).list(q.after, q.limit));
 });
 
@@ -47,7 +47,7 @@ for (const kind of ["ws", "stream"] as const) {
     const jobId = param(c, "jobId", EntityId);
     const q = query(c, FeedQuery);
     const opener = await authorizeFeed(c, productId, jobId, q.ticket);
-    await unwrap(coordinatorFor(c.env, productId).getJob(productId, jobId));
+    await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
     if (kind === "ws" && c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new DomainError("validation_failed", "this endpoint needs a WebSocket upgrade");
     }

@@ -12,19 +12,23 @@
  * round in which every destination failed is an outage, not poison: nothing is
  * counted against the records, the whole outbox just backs off.
  *
- * Feeds are called with bounded concurrency and admitted through the
- * coordinator's FeedBudget, so a burst of new jobs never opens more feed
- * objects than the runtime can hold; the others wait in the outbox.
+ * A job's feed events are held up to the feed hold to be coalesced into one
+ * append, unless a reader wants its feed (core/feed-hold). Feeds are called
+ * with bounded concurrency and admitted through the coordinator's FeedBudget,
+ * so a burst of new jobs never opens more feed objects than the runtime can
+ * hold; the others wait in the outbox.
  */
 import { jsonBytes } from "../../../core/bytes.ts";
 import { chunkBySize } from "../../../core/chunks.ts";
 import { retryDelayMs, tooLargeReason } from "../../../core/delivery-retry.ts";
 import type { FeedBudget } from "../../../core/feed-budget.ts";
+import { heldUntil, holdCutoff } from "../../../core/feed-hold.ts";
 import type { HistoryMessage, HistoryRecord } from "../../../history/write.ts";
 import type { WebhookMessage } from "../../../worker/queues/webhooks.ts";
 import type { FeedAppend } from "../../job-feed.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure } from "./dead-letters.ts";
+import { type DueRow, dueEvents, dueHistory, oldestHeldAt, parseRow, ripeFeedJobs } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import {
   ackSeqs,
@@ -32,13 +36,14 @@ import {
   type HistoryOutboxRecord,
   hasPending,
   type OutboxRecord,
-  peekDue,
   type WebhookRecord,
 } from "./records.ts";
 
-/** Records per delivery round: one JobFeed call per job and ≤ a few queue batches. */
+/** History records, and feeds (one JobFeed call each), per delivery round. */
 export const OUTBOX_BATCH = 200;
-/** Due events looked at per round, so events waiting for a feed slot do not hide the other feeds' events. */
+/** Feed events per delivery round, over all its feeds: a job's events past this wait for the next round. */
+const ROUND_EVENTS = 1_000;
+/** Jobs with due events looked at per round, so those waiting for a feed slot do not hide the other feeds' jobs. */
 const OUTBOX_SCAN = 1_000;
 /** A queue message is at most 128 KB: pack records into messages of at most this many UTF-8 bytes of JSON. */
 export const MESSAGE_BYTES = 100 * 1024;
@@ -88,10 +93,15 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
     if (round.outage) return { settled, backoffUntil: host.now() + retryDelayMs(outageRounds + 1) };
     if (round.settled > 0) continue;
     if (!hasPending(host.sql)) return { settled };
-    // Deferred events wait for a feed slot (freed within FEED_IDLE_MS); failed records for their retry time.
+    // Deferred events wait for a feed slot (freed within FEED_IDLE_MS); failed records for their retry time; held
+    // events for the end of their hold (core/feed-hold).
+    const now = host.now();
+    const soon = now + 1_000;
+    const held = oldestHeldAt(host.sql, holdCutoff(now));
     const retry = nextRetryAt(host.sql);
-    const soon = host.now() + 1_000;
-    return { settled, wakeAt: round.deferred > 0 || retry === undefined ? soon : Math.max(retry, soon) };
+    const due = [held === undefined ? undefined : heldUntil(held), retry].filter((t) => t !== undefined);
+    if (round.deferred > 0 || due.length === 0) return { settled, wakeAt: soon };
+    return { settled, wakeAt: Math.max(Math.min(...due), soon) };
   }
 }
 
@@ -107,10 +117,8 @@ interface Failure {
 
 /** One delivery round over the due records. */
 export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
-  const now = host.now();
-  const due = [...peekDue(host.sql, now, OUTBOX_SCAN, "events"), ...peekDue(host.sql, now, OUTBOX_BATCH, "history")];
-  if (due.length === 0) return { settled: 0, failed: 0, deferred: 0, outage: false };
-  const { feeds, history, oversized, deferred } = plan(host, due);
+  const { feeds, history, oversized, deferred } = plan(host, host.now());
+  if (feeds.length + history.length + oversized.length === 0) return { settled: 0, failed: 0, deferred, outage: false };
   const delivered: number[] = [];
   const failures: Failure[] = [];
   const batches: FeedBatch[] = feeds.map((records) => ({
@@ -151,39 +159,56 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   return { settled: delivered.length + oversized.length + buried, failed: failures.length, deferred, outage };
 }
 
-function plan(host: DeliveryHost, due: OutboxRecord[]) {
+/**
+ * What one round sends (outbox/due-rows): at most OUTBOX_BATCH feeds (of OUTBOX_SCAN jobs looked at, for those
+ * waiting for a feed slot) with all their due events, and OUTBOX_BATCH history records. A body is parsed only
+ * when the round takes its record, and every size is the stored text's byte count plus its envelope's — no
+ * record is serialized again to be measured.
+ */
+function plan(host: DeliveryHost, now: number) {
   const { env, productId } = host;
   const oversized: Array<{ record: OutboxRecord; reason: string }> = [];
   const envelope = jsonBytes({ kind: "history", productId, records: [] } satisfies HistoryMessage);
-  const eventRecords = due.filter((r): r is EventRecord => r.kind === "event");
-  const admitted = host.feeds.admit(eventRecords.map(feedKey), host.now());
+  const sizes = new Map<number, number>();
+  /** The record as it would travel in a history message; an event never does, but must fit one too. */
+  const fits = (row: DueRow): boolean => {
+    const size = historyBytes(productId, row);
+    const reason = tooLargeReason(size + envelope, MESSAGE_BYTES);
+    if (reason) oversized.push({ record: parseRow(row), reason });
+    else sizes.set(row.seq, size);
+    return !reason;
+  };
+  // Feed events: the jobs whose events are due (wanted by a reader, or past the hold: core/feed-hold), each
+  // admitted through the FeedBudget, then all of their pending events — one append per job per round.
+  const keys: string[] = [];
+  let deferred = 0;
+  for (const { jobId, wanted } of ripeFeedJobs(host.sql, holdCutoff(now), OUTBOX_SCAN)) {
+    if (keys.length >= OUTBOX_BATCH) break;
+    // A wanted feed is open already (its reader opened it) and its reader waits: it never waits for a slot.
+    if (wanted) host.feeds.touch(jobId, now);
+    else if (!host.feeds.admitOne(jobId, now)) {
+      deferred++; // waits for a feed slot; not a failure
+      continue;
+    }
+    keys.push(jobId);
+  }
   const feeds = new Map<string, EventRecord[]>();
+  for (const row of dueEvents(host.sql, now, keys, ROUND_EVENTS)) {
+    if (!fits(row)) continue;
+    const key = row.job_id ?? "";
+    feeds.set(key, [...(feeds.get(key) ?? []), parseRow(row) as EventRecord]);
+  }
   const fresh: HistoryOutboxRecord[] = [];
   const retried: HistoryOutboxRecord[] = [];
   const webhooks: WebhookRecord[] = [];
-  let events = 0;
-  let deferred = 0;
-  for (const r of due) {
-    if (r.kind === "event" && events >= OUTBOX_BATCH) continue;
-    // Sized as it would travel in a history message: no record larger than a message is ever sent.
-    const reason = tooLargeReason(historyBytes(productId, r) + envelope, MESSAGE_BYTES);
-    if (reason) {
-      oversized.push({ record: r, reason });
-      continue;
-    }
-    if (r.kind === "event") {
-      const key = feedKey(r);
-      if (!admitted.has(key)) {
-        deferred++; // waits for a feed slot; not a failure
-        continue;
-      }
-      feeds.set(key, [...(feeds.get(key) ?? []), r]);
-      events++;
-    } else if (r.kind === "webhook") webhooks.push(r);
+  for (const row of dueHistory(host.sql, now, OUTBOX_BATCH)) {
+    if (!fits(row)) continue;
+    const r = parseRow(row) as HistoryOutboxRecord | WebhookRecord;
+    if (r.kind === "webhook") webhooks.push(r);
     else (r.attempts > 0 ? retried : fresh).push(r);
   }
   // Fresh history records travel packed; a record that failed before travels alone, so a poison one fails alone.
-  const sizeOf = (r: HistoryOutboxRecord) => jsonBytes(toHistory(productId, r)) + 1;
+  const sizeOf = (r: HistoryOutboxRecord) => (sizes.get(r.seq) ?? 0) + 1;
   const history: Unit[] = [
     ...chunkBySize(fresh, { maxBytes: MESSAGE_BYTES - envelope }, sizeOf),
     ...retried.map((r) => [r]),
@@ -212,9 +237,12 @@ function toHistory(productId: string, r: HistoryOutboxRecord): HistoryRecord {
   return { productId, seq: r.seq, kind: r.kind, body: r.body };
 }
 
-/** Any record, sized as it would travel in a history message (an event never does, but must fit one too). */
-function historyBytes(productId: string, r: OutboxRecord): number {
-  return jsonBytes({ productId, seq: r.seq, kind: r.kind, body: r.body });
+/**
+ * UTF-8 bytes of a record as it would travel in a history message (`toHistory`): its envelope measured, its body
+ * counted by SQLite — a stored body is JSON text, so serializing the parsed body again gives the same bytes.
+ */
+function historyBytes(productId: string, r: DueRow): number {
+  return jsonBytes({ productId, seq: r.seq, kind: r.kind, body: 0 }) - 1 + r.bytes;
 }
 
 function toAppend(r: EventRecord): FeedAppend {

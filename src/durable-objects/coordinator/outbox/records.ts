@@ -14,9 +14,10 @@
  */
 import type { Lesson } from "../../../core/lessons.ts";
 import type { Job } from "../../../core/model.ts";
-import { fitRecord, RECORD_MAX_BYTES, splitLines } from "../../../core/record-bounds.ts";
+import { fitRecordJson, RECORD_MAX_BYTES, splitLines } from "../../../core/record-bounds.ts";
 import type { Run } from "../../../shared/responses.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { feedWanted } from "./feed-wanted.ts";
 import { noteJobActivity, type WebhookBody } from "./webhook-records.ts";
 
 /**
@@ -85,8 +86,12 @@ export type WebhookRecord = Extract<OutboxRecord, { kind: "webhook" }>;
 
 /** Records one outbox entry, cut down to its kind's byte budget (RECORD_MAX_BYTES) if it is larger. */
 export function enqueue(tx: Tx, entry: OutboxEntry): void {
-  const bounded = fitRecord({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]);
-  tx.sql.exec("INSERT INTO outbox(kind, body) VALUES (?, ?)", entry.kind, JSON.stringify(bounded));
+  // An event's job is a column too: the delivery round groups and orders a feed's events without parsing any
+  // body. `at` is when it was written, for the feed hold (core/feed-hold), or 0 when its feed is read: due at once.
+  const jobId = entry.kind === "event" ? entry.body.jobId : null;
+  const at = jobId !== null && !feedWanted(tx.sql, jobId, tx.now) ? tx.now : 0;
+  const text = fitRecordJson({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]);
+  tx.sql.exec("INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, ?, ?)", entry.kind, text, jobId, at);
 }
 
 export function enqueueSnapshot(tx: Tx, job: Job): void {
@@ -133,36 +138,6 @@ export function enqueueAudit(
   detail: Record<string, unknown> = {},
 ): void {
   enqueue(tx, { kind: "audit", body: { at: tx.now, actor, action, target, detail } });
-}
-
-/**
- * Up to `limit` records of one side — feed events, or history records — that
- * are due at `now` (ms), oldest first: never tried, or failed and past their
- * retry time. The sides are read apart so that events waiting for a feed slot
- * never hide the history behind them. An event is also held back while an
- * earlier event of the same job waits for its retry, so a feed keeps its order.
- */
-export function peekDue(sql: SqlStorage, now: number, limit: number, side: "events" | "history"): OutboxRecord[] {
-  const kind = side === "events" ? "o.kind = 'event'" : "o.kind <> 'event'";
-  return sql
-    .exec<{ seq: number; kind: string; body: string; attempts: number }>(
-      `SELECT o.seq, o.kind, o.body, COALESCE(r.attempts, 0) AS attempts
-         FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq
-        WHERE ${kind} AND (r.next_at IS NULL OR r.next_at <= ?1)
-          AND NOT (o.kind = 'event' AND EXISTS (
-            SELECT 1 FROM outbox_retries w
-             WHERE w.job_id = json_extract(o.body, '$.jobId') AND w.next_at > ?1 AND w.seq < o.seq))
-        ORDER BY o.seq LIMIT ?2`,
-      now,
-      limit,
-    )
-    .toArray()
-    .map(rowToRecord);
-}
-
-/** The outbox holds only what `enqueue` wrote: a row's kind names its body's type. */
-function rowToRecord(r: { seq: number; kind: string; body: string; attempts: number }): OutboxRecord {
-  return { seq: r.seq, kind: r.kind, body: JSON.parse(r.body), attempts: r.attempts } as OutboxRecord;
 }
 
 /** Drop delivered records (and their retry state). */

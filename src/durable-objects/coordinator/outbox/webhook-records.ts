@@ -10,7 +10,7 @@
  * This module also notes a job's last activity (any feed event), which "stuck" is measured from: feed events are
  * the one funnel every report goes through (HTTP patch, WebSocket progress/log/checkpoint, stage changes).
  */
-import { fitRecord, RECORD_MAX_BYTES } from "../../../core/record-bounds.ts";
+import { fitRecordJson, RECORD_MAX_BYTES } from "../../../core/record-bounds.ts";
 import { getMeta } from "../runtime/meta.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 
@@ -56,8 +56,10 @@ export function enqueueWebhook(tx: Tx, type: string, payload: Pick<WebhookBody, 
     ...(payload.job ? { jobId: payload.job.id } : {}),
     ...payload,
   };
-  const bounded = fitRecord({ ...body }, RECORD_MAX_BYTES.webhook);
-  tx.sql.exec("INSERT INTO outbox(kind, body) VALUES ('webhook', ?)", JSON.stringify(bounded));
+  tx.sql.exec(
+    "INSERT INTO outbox(kind, body) VALUES ('webhook', ?)",
+    fitRecordJson({ ...body }, RECORD_MAX_BYTES.webhook),
+  );
 }
 
 /** `tracker:<source>:<id>` → the tracker reference (the source never holds a colon: shared/api TrackerIngestBody). */

@@ -1,0 +1,97 @@
+/**
+ * @module durable-objects/coordinator/outbox/due-rows
+ * What a delivery round reads from the outbox, each side along its own partial index (runtime/schema
+ * `splitOutboxSides`) and nothing parsed until the round takes it:
+ * - history records (D1, webhooks) in seq order;
+ * - the jobs whose feed events are due — by age past the feed hold, or wanted by a reader (`at` 0), read along
+ *   `(at, seq)` so the scan stops at the first young event (core/feed-hold) —
+ * - and then every pending event of those jobs, along `(job_id, seq)`, so one append carries all of a job's
+ *   events, young ones included.
+ * A failed record waits for its own retry time, and an event also waits while an earlier event of the same job
+ * waits for its retry, so a feed keeps its order. That condition is asked only while some retry is ahead.
+ */
+import type { OutboxKind, OutboxRecord } from "./records.ts";
+
+/** A due record as read, its body still JSON text: a round parses only the records it takes. */
+export interface DueRow {
+  seq: number;
+  kind: OutboxKind;
+  body: string;
+  /** UTF-8 bytes of `body`, counted by SQLite. */
+  bytes: number;
+  /** The event's job (null for history records). */
+  job_id: string | null;
+  attempts: number;
+}
+
+const COLUMNS = `o.seq, o.kind, o.body, length(CAST(o.body AS BLOB)) AS bytes, o.job_id, COALESCE(r.attempts, 0) AS attempts
+   FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq`;
+
+/** History records due at `now` (ms), oldest first, at most `limit`. */
+export function dueHistory(sql: SqlStorage, now: number, limit: number): DueRow[] {
+  return sql
+    .exec<DueRow & Record<string, SqlStorageValue>>(
+      `SELECT ${COLUMNS}
+        WHERE o.kind <> 'event' AND (r.next_at IS NULL OR r.next_at <= ?1)
+        ORDER BY o.seq LIMIT ?2`,
+      now,
+      limit,
+    )
+    .toArray();
+}
+
+/**
+ * Jobs with a feed event due by the hold at `cutoff` (ms; core/feed-hold `holdCutoff`) — wanted ones first, then
+ * by age — each once, read lazily: stop iterating and the rest is never read.
+ */
+export function* ripeFeedJobs(
+  sql: SqlStorage,
+  cutoff: number,
+  limit: number,
+): Generator<{ jobId: string; wanted: boolean }> {
+  const seen = new Set<string>();
+  const rows = sql.exec<{ job_id: string; at: number }>(
+    "SELECT job_id, at FROM outbox WHERE kind = 'event' AND at <= ?1 ORDER BY at, seq LIMIT ?2",
+    cutoff,
+    limit,
+  );
+  for (const r of rows) {
+    if (seen.has(r.job_id)) continue;
+    seen.add(r.job_id);
+    yield { jobId: r.job_id, wanted: r.at === 0 };
+  }
+}
+
+/** When the oldest held feed event was written (ms), or undefined when none is held at `cutoff` (ms). */
+export function oldestHeldAt(sql: SqlStorage, cutoff: number): number | undefined {
+  const at = sql
+    .exec<{ at: number }>("SELECT at FROM outbox WHERE kind = 'event' AND at > ? ORDER BY at, seq LIMIT 1", cutoff)
+    .toArray()[0]?.at;
+  return at;
+}
+
+/** Every event of `jobs` due at `now` (ms) for delivery (retry times and per-job order kept), in seq order. */
+export function dueEvents(sql: SqlStorage, now: number, jobs: readonly string[], limit: number): DueRow[] {
+  if (jobs.length === 0) return [];
+  const waiting = sql.exec("SELECT 1 FROM outbox_retries WHERE next_at > ? LIMIT 1", now).toArray().length > 0;
+  const ordered = waiting
+    ? `AND NOT EXISTS (
+         SELECT 1 FROM outbox_retries w WHERE w.job_id = o.job_id AND w.next_at > ?1 AND w.seq < o.seq)`
+    : "";
+  return sql
+    .exec<DueRow & Record<string, SqlStorageValue>>(
+      `SELECT ${COLUMNS}
+        WHERE o.kind = 'event' AND o.job_id IN (SELECT value FROM json_each(?3))
+          AND (r.next_at IS NULL OR r.next_at <= ?1) ${ordered}
+        ORDER BY o.seq LIMIT ?2`,
+      now,
+      limit,
+      JSON.stringify(jobs),
+    )
+    .toArray();
+}
+
+/** The outbox holds only what `enqueue` wrote: a row's kind names its body's type. */
+export function parseRow(r: DueRow): OutboxRecord {
+  return { seq: r.seq, kind: r.kind, body: JSON.parse(r.body), attempts: r.attempts } as OutboxRecord;
+}

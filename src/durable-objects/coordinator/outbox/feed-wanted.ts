@@ -1,0 +1,37 @@
+/**
+ * @module durable-objects/coordinator/outbox/feed-wanted
+ * Which jobs' feeds are being read, for the feed hold (core/feed-hold): an event of a wanted job is written due
+ * at once (`at` 0), any other waits in the outbox up to FEED_HOLD_MS to be coalesced with the job's next events.
+ *
+ * One set per SQLite handle (one per coordinator instance), in memory: a read marks the job wanted and makes its
+ * pending events due in the same unit (`wantFeed`), so nothing held can be read around. Lost with the instance —
+ * a watcher still attached to a feed then sees its events up to the hold late until its next read; the feed's
+ * content and order are unaffected.
+ */
+import { WantedFeeds } from "../../../core/feed-hold.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+const sets = new WeakMap<SqlStorage, WantedFeeds>();
+
+function wantedOf(sql: SqlStorage): WantedFeeds {
+  let set = sets.get(sql);
+  if (!set) {
+    set = new WantedFeeds();
+    sets.set(sql, set);
+  }
+  return set;
+}
+
+/** Whether `jobId`'s feed is read (its events are due at once) at `now` (ms). */
+export function feedWanted(sql: SqlStorage, jobId: string, now: number): boolean {
+  return wantedOf(sql).has(jobId, now);
+}
+
+/**
+ * A reader opens `jobId`'s feed: wanted from now on, and every event of it still in the outbox due at once (a
+ * held event must not stay behind a later one written due at once: a feed keeps its order).
+ */
+export function wantFeed(tx: Tx, jobId: string): void {
+  wantedOf(tx.sql).want(jobId, tx.now);
+  tx.sql.exec("UPDATE outbox SET at = 0 WHERE kind = 'event' AND job_id = ? AND at > 0", jobId);
+}
