@@ -1,0 +1,120 @@
+/**
+ * @module durable-objects/coordinator/outbox/round-plan
+ * What one delivery round (outbox/delivery) sends, read from the outbox (outbox/due-rows): the feeds whose
+ * events are due — wanted by a reader or past the feed hold (core/feed-hold), admitted through the FeedBudget —
+ * with all their pending events, and the history and webhook records due, packed into queue messages by bytes.
+ */
+import { jsonBytes } from "../../../core/bytes.ts";
+import { chunkBySize } from "../../../core/chunks.ts";
+import { tooLargeReason } from "../../../core/delivery-retry.ts";
+import { holdCutoff } from "../../../core/feed-hold.ts";
+import type { HistoryMessage, HistoryRecord } from "../../../history/write.ts";
+import type { WebhookMessage } from "../../../worker/queues/webhooks.ts";
+import type { DeliveryHost } from "./delivery.ts";
+import { type DueRow, dueEvents, dueHistory, parseRow, ripeFeedJobs } from "./due-rows.ts";
+import type { EventRecord, HistoryOutboxRecord, OutboxRecord, WebhookRecord } from "./records.ts";
+
+/** History records, and feeds (one JobFeed call each), per delivery round. */
+export const OUTBOX_BATCH = 200;
+/** Feed events per delivery round, over all its feeds: a job's events past this wait for the next round. */
+const ROUND_EVENTS = 1_000;
+/** Jobs with due events looked at per round, so those waiting for a feed slot do not hide the other feeds' jobs. */
+const OUTBOX_SCAN = 1_000;
+/** A queue message is at most 128 KB: pack records into messages of at most this many UTF-8 bytes of JSON. */
+export const MESSAGE_BYTES = 100 * 1024;
+
+/** Records that travel together in one queue message, and how to send it. */
+export interface Unit {
+  records: Array<HistoryOutboxRecord | WebhookRecord>;
+  send(): Promise<unknown>;
+}
+
+/**
+ * What one round sends (outbox/due-rows): at most OUTBOX_BATCH feeds (of OUTBOX_SCAN jobs looked at, for those
+ * waiting for a feed slot) with all their due events, and OUTBOX_BATCH history records. A body is parsed only
+ * when the round takes its record, and every size is the stored text's byte count plus its envelope's — no
+ * record is serialized again to be measured.
+ */
+export function planRound(host: DeliveryHost, now: number) {
+  const { env, productId } = host;
+  const oversized: Array<{ record: OutboxRecord; reason: string }> = [];
+  const envelope = jsonBytes({ kind: "history", productId, records: [] } satisfies HistoryMessage);
+  const sizes = new Map<number, number>();
+  /** The record as it would travel in a history message; an event never does, but must fit one too. */
+  const fits = (row: DueRow): boolean => {
+    const size = historyBytes(productId, row);
+    const reason = tooLargeReason(size + envelope, MESSAGE_BYTES);
+    if (reason) oversized.push({ record: parseRow(row), reason });
+    else sizes.set(row.seq, size);
+    return !reason;
+  };
+  // Feed events: the jobs whose events are due (wanted by a reader, or past the hold: core/feed-hold), each
+  // admitted through the FeedBudget, then all of their pending events — one append per job per round.
+  const keys: string[] = [];
+  let deferred = 0;
+  // With every slot taken only wanted feeds can go (they are open already): the backlog waiting for a slot is
+  // not read at all — in a burst it grows by every new job, and reading it each round cost 7 % of the CPU.
+  const cutoff = host.feeds.openCount(now) < host.feeds.max ? holdCutoff(now) : 0;
+  if (cutoff === 0) deferred = 1; // a slot frees within FEED_IDLE_MS: worth a round soon
+  for (const { jobId, wanted } of ripeFeedJobs(host.sql, cutoff, OUTBOX_SCAN)) {
+    if (keys.length >= OUTBOX_BATCH) break;
+    // A wanted feed is open already (its reader opened it) and its reader waits: it never waits for a slot.
+    if (wanted) host.feeds.touch(jobId, now);
+    else if (!host.feeds.admitOne(jobId, now)) {
+      deferred++; // waits for a feed slot; not a failure
+      continue;
+    }
+    keys.push(jobId);
+  }
+  const feeds = new Map<string, EventRecord[]>();
+  for (const row of dueEvents(host.sql, now, keys, ROUND_EVENTS)) {
+    if (!fits(row)) continue;
+    const key = row.job_id ?? "";
+    feeds.set(key, [...(feeds.get(key) ?? []), parseRow(row) as EventRecord]);
+  }
+  const fresh: HistoryOutboxRecord[] = [];
+  const retried: HistoryOutboxRecord[] = [];
+  const webhooks: WebhookRecord[] = [];
+  for (const row of dueHistory(host.sql, now, OUTBOX_BATCH)) {
+    if (!fits(row)) continue;
+    const r = parseRow(row) as HistoryOutboxRecord | WebhookRecord;
+    if (r.kind === "webhook") webhooks.push(r);
+    else (r.attempts > 0 ? retried : fresh).push(r);
+  }
+  // Fresh history records travel packed; a record that failed before travels alone, so a poison one fails alone.
+  const sizeOf = (r: HistoryOutboxRecord) => (sizes.get(r.seq) ?? 0) + 1;
+  const history: Unit[] = [
+    ...chunkBySize(fresh, { maxBytes: MESSAGE_BYTES - envelope }, sizeOf),
+    ...retried.map((r) => [r]),
+  ].map((records) => ({
+    records,
+    // JSON content: the size the queue counts is then exactly the UTF-8 bytes measured here.
+    send: () => env.HISTORY_QUEUE.send(message(productId, records), { contentType: "json" }),
+  }));
+  // Webhooks go one message each to the webhook queue, which retries each with its own backoff (worker/queues/webhooks).
+  const hooks: Unit[] = webhooks.map((r) => ({
+    records: [r],
+    send: () => env.WEBHOOK_QUEUE.send(webhookMessage(r), { contentType: "json" }),
+  }));
+  return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred };
+}
+
+function message(productId: string, records: HistoryOutboxRecord[]): HistoryMessage {
+  return { kind: "history", productId, records: records.map((r) => toHistory(productId, r)) };
+}
+
+function webhookMessage(r: WebhookRecord): WebhookMessage {
+  return { kind: "webhook", productId: r.body.productId, body: r.body };
+}
+
+function toHistory(productId: string, r: HistoryOutboxRecord): HistoryRecord {
+  return { productId, seq: r.seq, kind: r.kind, body: r.body };
+}
+
+/**
+ * UTF-8 bytes of a record as it would travel in a history message (`toHistory`): its envelope measured, its body
+ * counted by SQLite — a stored body is JSON text, so serializing the parsed body again gives the same bytes.
+ */
+function historyBytes(productId: string, r: DueRow): number {
+  return jsonBytes({ productId, seq: r.seq, kind: r.kind, body: 0 }) - 1 + r.bytes;
+}
