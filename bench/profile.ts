@@ -99,6 +99,23 @@ export async function main(argv: string[]): Promise<number> {
         (n) => `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber}`,
       ),
     );
+    const callers = argv.indexOf("--callers");
+    if (callers >= 0) {
+      // Who calls a hot helper (e.g. `one`, the SQL helper): its self time split by the calling function.
+      const name = argv[callers + 1] ?? "";
+      const parent = new Map<number, ProfileNode>();
+      for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
+      const by = new Map<string, number>();
+      for (const n of profile.nodes) {
+        if (n.callFrame.functionName !== name) continue;
+        const p = parent.get(n.id)?.callFrame.functionName || "(anon)";
+        by.set(p, (by.get(p) ?? 0) + (n.hitCount ?? 0));
+      }
+      const total = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0) || 1;
+      console.log(`\ncallers of ${name}`);
+      for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 20))
+        console.log(`${((100 * v) / total).toFixed(1).padStart(6)} %  ${k}`);
+    }
     if (argv.includes("--lines")) {
       // The hottest lines of the bundle (1-based): where inside a function its self time goes.
       const lines = new Map<string, number>();

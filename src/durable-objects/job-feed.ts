@@ -51,14 +51,16 @@ export class JobFeed extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    void ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(FEED_SCHEMA_SQL);
-    });
+    // Synchronous, in the constructor's own turn: nothing can run before it, and a new feed's first append
+    // commits together with its schema (a feed is created per job: its set-up is on every job's path).
+    this.sql.exec(FEED_SCHEMA_SQL);
   }
 
   async append(productId: string, jobId: string, events: FeedAppend[]): Promise<number> {
-    this.remember(productId, jobId);
-    const added = this.ctx.storage.transactionSync(() => appendEvents(this.sql, events));
+    const added = this.ctx.storage.transactionSync(() => {
+      this.remember(productId, jobId);
+      return appendEvents(this.sql, events);
+    });
     this.broadcast(added);
     return lastSeq(this.sql);
   }
