@@ -210,6 +210,7 @@ export type ServerFrame =
       leases: Assignment[];
     }
   | { type: "assign"; assignments: Assignment[] }
+  /** `result`: what the frame's operation returned; for a `batch`, a BatchResult (one entry per frame, in order). */
   | { type: "ack"; id: string; result?: unknown }
   | { type: "error"; id?: string; code: string; message: string }
   /** `reason` "preempted": a critical job takes this seat, its `assign` follows; the seat is free once stopping. */
