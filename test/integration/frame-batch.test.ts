@@ -96,30 +96,16 @@ describe("accept with stage building", () => {
     socket.close();
   });
 
-  it("a plain accept (an older agent) still only acknowledges: the job stays assigned", async () => {
+  it("is fenced like any accept; a plain accept (an older agent) still only acknowledges, the job stays assigned", async () => {
     const product = "batch-accept-plain";
-    const { socket, leases } = await leased(product, 1);
-    expect((await request<Ack>(socket, { type: "accept", id: "a", ...leases[0] })).result).toEqual({
-      jobId: leases[0]!.jobId,
-    });
-    expect((await getJob(product, leases[0]!.jobId)).stage).toBe("assigned");
-    socket.close();
-  });
-
-  it("is fenced like any accept: a stale epoch is refused and changes nothing", async () => {
-    const product = "batch-accept-fenced";
     const { socket, leases } = await leased(product, 1);
     const lease = leases[0]!;
     const before = await getJob(product, lease.jobId);
-    const answer = await request<{ type: string; code: string }>(socket, {
-      type: "accept",
-      id: "a",
-      jobId: lease.jobId,
-      leaseEpoch: lease.leaseEpoch + 1,
-      stage: "building",
-    });
-    expect(answer).toMatchObject({ type: "error", code: "fenced" });
+    const stale = { type: "accept", id: "s", jobId: lease.jobId, leaseEpoch: lease.leaseEpoch + 1, stage: "building" };
+    expect(await request(socket, stale)).toMatchObject({ type: "error", code: "fenced" });
     expect(await getJob(product, lease.jobId)).toEqual(before);
+    expect((await request<Ack>(socket, { type: "accept", id: "a", ...lease })).result).toEqual({ jobId: lease.jobId });
+    expect((await getJob(product, lease.jobId)).stage).toBe("assigned");
     socket.close();
   });
 });
@@ -138,16 +124,12 @@ describe("batch frames", () => {
       leases.map((l) => ({ ok: true, result: { jobId: l.jobId, stage: "testing", leaseEpoch: l.leaseEpoch } })),
     );
     for (const l of leases) expect((await getJob(product, l.jobId)).stage).toBe("testing");
-    // The freed seats get the rest — after the batch's ack, never before it.
+    // The freed seats get the rest — after the batch's ack (answer before dispatch), never before it.
     const pushed = new Set<string>();
     while (pushed.size < n)
       for (const a of (await socket.next<AssignFrame>("assign")).assignments) pushed.add(a.job.id);
-    expect([...pushed].sort()).toEqual(
-      jobs
-        .slice(n)
-        .map((j) => j.id)
-        .sort(),
-    );
+    const rest = jobs.slice(n).map((j) => j.id);
+    expect([...pushed].sort()).toEqual(rest.sort());
     expect(socket.arrivals[seen]).toBe("ack");
     socket.close();
   });
