@@ -1,6 +1,7 @@
 /**
  * @module agent/seat-runner
  * One assignment on one seat, start to finish: accept → workspace → `building`
+ * (both in one `accept` when the coordinator supports it: agent/start-frames)
  * → engine (logs streamed, lease renewed at TTL/2, WIP checkpointed) → final
  * checkpoint, diff, artifacts → report → done record (`ended` last, only after
  * the coordinator acknowledged). Two other ways out: `abandon` (cancel pushed,
@@ -32,6 +33,7 @@ import { formatDuration, type Mark, type Output } from "./output.ts";
 import { deliverFrame, outcomeLine, reportAndRecord, resultOf } from "./report.ts";
 import type { RestTarget } from "./rest.ts";
 import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
+import { startFrames } from "./start-frames.ts";
 import type { JobRecords, StoredReport } from "./state.ts";
 import { WipCheckpointer } from "./wip-checkpointer.ts";
 import { discardWorkspace, jobDir, prepareWorkspace, type Workspace } from "./workspace.ts";
@@ -49,6 +51,8 @@ export interface SeatContext {
   sandbox?: Sandbox;
   /** The lease TTL (s) that applies on this connection (welcome, then `settings` frames); undefined before welcome. */
   connectionTtl?: () => number | undefined;
+  /** The optional protocol features the last `welcome` announced (shared/protocol FEATURES). */
+  features?: () => ReadonlySet<string>;
 }
 
 export class SeatRunner {
@@ -171,10 +175,8 @@ export class SeatRunner {
     this.say("▶", "job.start", `${this.jobId} ${job.title} (attempt ${job.attempt})${resuming}`, {
       attempt: job.attempt,
     });
-    if (!this.resumed || job.stage === "assigned") {
-      const accepted = await this.sendReliably({ type: "accept", ...this.ref() });
-      if (!accepted) return this.cleanup();
-    }
+    const start = startFrames(this.ref(), this.ctx.features?.() ?? new Set(), this.resumed, job.stage);
+    if (start.accept && !(await this.sendReliably(start.accept))) return this.cleanup();
     this.startRenewals();
     const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
     if ("error" in pick) return this.giveBack(pick.error, "reject");
@@ -213,7 +215,14 @@ export class SeatRunner {
     if (this.lost) return this.cleanup();
     const from = ws.resumedFrom ? `, resumed from checkpoint ${ws.resumedFrom.slice(0, 12)}` : "";
     this.note(`workspace ${ws.dir} (${ws.kind}${from}); engine ${pick.name}`);
-    await this.sendReliably({ type: "progress", ...this.ref(), stage: "building", note: `engine ${pick.name}${from}` });
+    if (start.buildingProgress) {
+      await this.sendReliably({
+        type: "progress",
+        ...this.ref(),
+        stage: "building",
+        note: `engine ${pick.name}${from}`,
+      });
+    }
     if (this.lost) return this.cleanup();
     if (this.releasing) return this.giveBack(this.releasing, "release");
 

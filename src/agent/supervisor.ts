@@ -45,6 +45,8 @@ export class Supervisor {
   private welcomed = false;
   /** The lease TTL (s) that applies on this connection: welcome's, then each `settings` frame's. */
   private leaseTtlSeconds: number | undefined;
+  /** The optional protocol features the last `welcome` announced: none until one does. */
+  private features: ReadonlySet<string> = new Set();
   private exit!: (code: number) => void;
   private readonly exited: Promise<number>;
 
@@ -78,6 +80,7 @@ export class Supervisor {
       engineUser: opts.engineUser,
       sandbox: opts.sandbox,
       connectionTtl: () => this.leaseTtlSeconds,
+      features: () => this.features,
     };
   }
 
@@ -92,6 +95,7 @@ export class Supervisor {
     const verb = this.welcomed ? "reconnected" : "connected";
     this.welcomed = true;
     this.leaseTtlSeconds = w.leaseTtlSeconds ?? this.leaseTtlSeconds;
+    this.features = new Set(w.features ?? []);
     const seats = `${cfg.seats} seat${cfg.seats === 1 ? "" : "s"}`;
     out.say("✔", verb, `${verb} as ${cfg.name} (${w.factoryId}) — ${seats}, caps: ${hello.capabilities.join(", ")}`, {
       factoryId: w.factoryId,

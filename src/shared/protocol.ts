@@ -13,6 +13,10 @@
  * each carrying the lease epoch (fenced). The server may push `cancel`,
  * `drain`, `revoke` and `settings` (the product's lease TTL changed). Frames with an `id` get an `ack` or an
  * `error` with it.
+ *
+ * Optional features, announced in `welcome.features` (FEATURES) so a newer agent still works with an older
+ * coordinator: `accept` with `stage: "building"` (accepted and started in one round trip), and `batch` (several
+ * lease frames in one frame and one unit, answered by one `ack` with a result per frame).
  */
 import { z } from "zod";
 import { fitsUtf8 } from "../core/bytes.ts";
@@ -56,6 +60,61 @@ export const LogLine = z
   })
   .strict();
 
+/*
+ * Lease frames: each acts on one lease, carries its epoch, and is fenced on it at commit time. Their fields are
+ * kept as shapes so each travels two ways from one definition: alone (with an optional `id`) or in a `batch`.
+ */
+const Accept = {
+  type: z.literal("accept"),
+  ...LeaseRef,
+  /**
+   * "building": the factory has started, so the job moves assigned → building in the same unit, exactly as a
+   * `progress` with `stage: "building"` would — one round trip instead of two. Only to a coordinator whose
+   * `welcome.features` lists FEATURES.acceptBuilding (an older one refuses the field).
+   */
+  stage: z.literal("building").optional(),
+};
+/** "I cannot run this job": requeued, and kept from this factory for a long backoff (core/exclusions). */
+const Reject = { type: z.literal("reject"), ...LeaseRef, reason: z.string().max(500) };
+/** "I am going away" (drain, no free seat): requeued, checkpoint kept, may come back here after a short backoff. */
+const Release = { type: z.literal("release"), ...LeaseRef, reason: z.string().max(500).optional() };
+const Renew = { type: z.literal("renew"), ...LeaseRef, ttlSeconds: LeaseTtl.optional() };
+const Progress = {
+  type: z.literal("progress"),
+  ...LeaseRef,
+  stage: z.literal("building").optional(),
+  pct: z.number().min(0).max(100).optional(),
+  note: z.string().max(2000).optional(),
+  checkpoint: CheckpointBody.optional(),
+  logs: z.array(LogLine).max(MAX_LOG_LINES).optional(),
+  /** The run's insights so far, cumulative (issue 9): the coordinator accrues cost and checks the job budget. */
+  insights: InsightsBody.optional(),
+};
+const Report = { ...LeaseRef, insights: InsightsBody.optional(), checkpoint: CheckpointBody.optional() };
+const Complete = { type: z.literal("complete"), ...Report, result: RunResultBody.optional() };
+const Fail = { type: z.literal("fail"), ...Report, result: RunResultBody };
+
+const alone = <S extends z.ZodRawShape>(shape: S) => z.object({ ...shape, id: RequestId }).strict();
+const batched = <S extends z.ZodRawShape>(shape: S) => z.object(shape).strict();
+
+/**
+ * 64 frames per batch: a host's seats (≤ 64, see hello) each finishing at once fit in one batch, and one batch is
+ * one unit, so this bounds how long a batch holds the coordinator. The frame's byte limit applies on top.
+ */
+export const MAX_BATCH_FRAMES = 64;
+
+/** A lease frame inside a `batch`: the frame as it would travel alone, without `id` (answers go by position). */
+export const BatchedFrame = z.discriminatedUnion("type", [
+  batched(Accept),
+  batched(Reject),
+  batched(Release),
+  batched(Renew),
+  batched(Progress),
+  batched(Complete),
+  batched(Fail),
+]);
+export type BatchedFrame = z.infer<typeof BatchedFrame>;
+
 export const FactoryFrame = z.discriminatedUnion("type", [
   z
     .object({
@@ -73,54 +132,47 @@ export const FactoryFrame = z.discriminatedUnion("type", [
       leaseTtlSeconds: LeaseTtl.optional(),
     })
     .strict(),
-  z.object({ type: z.literal("accept"), id: RequestId, ...LeaseRef }).strict(),
-  /** "I cannot run this job": requeued, and kept from this factory for a long backoff (core/exclusions). */
-  z
-    .object({ type: z.literal("reject"), id: RequestId, ...LeaseRef, reason: z.string().max(500) })
-    .strict(),
-  /** "I am going away" (drain, no free seat): requeued, checkpoint kept, may come back here after a short backoff. */
-  z
-    .object({ type: z.literal("release"), id: RequestId, ...LeaseRef, reason: z.string().max(500).optional() })
-    .strict(),
-  z.object({ type: z.literal("renew"), id: RequestId, ...LeaseRef, ttlSeconds: LeaseTtl.optional() }).strict(),
-  z
-    .object({
-      type: z.literal("progress"),
-      id: RequestId,
-      ...LeaseRef,
-      stage: z.literal("building").optional(),
-      pct: z.number().min(0).max(100).optional(),
-      note: z.string().max(2000).optional(),
-      checkpoint: CheckpointBody.optional(),
-      logs: z.array(LogLine).max(MAX_LOG_LINES).optional(),
-      /** The run's insights so far, cumulative (issue 9): the coordinator accrues cost and checks the job budget. */
-      insights: InsightsBody.optional(),
-    })
-    .strict(),
+  alone(Accept),
+  alone(Reject),
+  alone(Release),
+  alone(Renew),
+  alone(Progress),
+  alone(Complete),
+  alone(Fail),
+  /**
+   * Several lease frames in one: applied in order in ONE unit (one transaction, one dispatch pass after it), each
+   * fenced on its own epoch and isolated from the others — a refused frame changes nothing and takes nothing of
+   * the others with it. Answered by one `ack` whose `result` is `BatchResult`, one entry per frame in order. A
+   * frame that fails validation refuses the whole batch (`error`, nothing applied): that is a sender's bug, not a
+   * race. `id` is required: a batch is only useful with its answers. Only to a coordinator whose
+   * `welcome.features` lists FEATURES.batch.
+   */
   z
     .object({
-      type: z.literal("complete"),
-      id: RequestId,
-      ...LeaseRef,
-      result: RunResultBody.optional(),
-      insights: InsightsBody.optional(),
-      checkpoint: CheckpointBody.optional(),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal("fail"),
-      id: RequestId,
-      ...LeaseRef,
-      result: RunResultBody,
-      insights: InsightsBody.optional(),
-      checkpoint: CheckpointBody.optional(),
+      type: z.literal("batch"),
+      id: z.string().min(1).max(64),
+      frames: z.array(BatchedFrame).min(1).max(MAX_BATCH_FRAMES),
     })
     .strict(),
   z.object({ type: z.literal("heartbeat"), id: RequestId }).strict(),
   z.object({ type: z.literal("drain"), id: RequestId }).strict(),
 ]);
 export type FactoryFrame = z.infer<typeof FactoryFrame>;
+
+/** What each frame of a batch got: its `ack` result, or its `error`'s code and message — in the batch's order. */
+export type BatchItemResult = { ok: true; result: unknown } | { ok: false; code: string; message: string };
+/** The `result` of a batch's `ack`. */
+export interface BatchResult {
+  results: BatchItemResult[];
+}
+
+/** Optional protocol features a coordinator announces in `welcome.features` (protocol v1 stays compatible). */
+export const FEATURES = {
+  /** `accept` may carry `stage: "building"`. */
+  acceptBuilding: "accept-building",
+  /** The `batch` frame. */
+  batch: "batch",
+} as const;
 
 /** What the coordinator pushes. Jobs travel as the domain `Job` (see core/model). */
 export interface Assignment {
@@ -149,6 +201,8 @@ export type ServerFrame =
        * whose manifest sets its own TTL says so in its assignment's `ttlSeconds`. Absent from older coordinators.
        */
       leaseTtlSeconds?: number;
+      /** The optional features this coordinator supports (values of FEATURES). Absent from older coordinators. */
+      features?: string[];
       /**
        * Leases this factory still holds: keep working (and renewing) these. Here
        * `ttlSeconds` is the time LEFT on each lease, so renew them promptly.
@@ -156,6 +210,7 @@ export type ServerFrame =
       leases: Assignment[];
     }
   | { type: "assign"; assignments: Assignment[] }
+  /** `result`: what the frame's operation returned; for a `batch`, a BatchResult (one entry per frame, in order). */
   | { type: "ack"; id: string; result?: unknown }
   | { type: "error"; id?: string; code: string; message: string }
   /** `reason` "preempted": a critical job takes this seat, its `assign` follows; the seat is free once stopping. */

@@ -275,6 +275,10 @@ describe("gigafactory-agent against a real coordinator", () => {
     const events = await allEvents(product, job.id);
     const stages = events.filter((e) => e.type === "job.stage").map((e) => e.data.to);
     expect(stages).toEqual(expect.arrayContaining(["assigned", "building", "testing"]));
+    // Started in one round trip: the accept carried `building` (welcome announced it), so no separate
+    // `progress {stage: "building"}` followed — that frame's note ("engine sample") is nowhere in the feed.
+    const notes = events.filter((e) => e.type === "progress").map((e) => String(e.data.note));
+    expect(notes.filter((n) => n.startsWith("engine "))).toEqual([]);
     const log = logText(events);
     expect(log).toMatch(/workspace .* \(repo\); engine sample/);
     expect(log).toMatch(/sample engine: working on "Add a greeting"/);

@@ -50,6 +50,34 @@ describe("push dispatch over real WebSockets", () => {
     for (const f of factories) f.close();
   });
 
+  it("factories that accept-and-start in one frame and batch their reports finish every job exactly once", async () => {
+    const jobs = 300;
+    const opts = { seats: 4, acceptBuilding: true, batch: true };
+    const factories = await Promise.all(
+      ["b0", "b1"].map(async (name) => WsFactory.connect(h.url, PRODUCT, (await enroll(name, 4)).token, opts)),
+    );
+    const items = Array.from({ length: jobs }, (_, i) => ({ manifest: { title: `batched ${i}` } }));
+    const r = await call<{ accepted: number }>(h.url, "POST", `${P(PRODUCT)}/jobs:batch`, ADMIN, { items });
+    expect(r.body.accepted).toBe(jobs);
+    const total = () => factories.reduce((n, f) => n + f.completed.size, 0);
+    const deadline = Date.now() + 120_000;
+    while (total() < jobs && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+
+    const completedIds = factories.flatMap((f) => [...f.completed]);
+    const sent = (what: string) => factories.reduce((n, f) => n + (f.sent.get(what) ?? 0), 0);
+    expect({
+      completed: completedIds.length,
+      distinct: new Set(completedIds).size,
+      pushedTwice: factories.flatMap((f) => [...f.received.values()]).filter((n) => n > 1).length,
+      // Every lease frame went inside a batch: an accept carrying `building` and a complete per job.
+      alone: sent("accept") + sent("complete") + sent("progress"),
+      batched: [sent("batched accept"), sent("batched complete")],
+    }).toEqual({ completed: jobs, distinct: jobs, pushedTwice: 0, alone: 0, batched: [jobs, jobs] });
+    // How many frames a job cost is a benchmark figure, not an assertion: it depends on how pushes coincide.
+    console.log(`${jobs} jobs: ${sent("batch")} batch frames for ${2 * jobs} lease frames`);
+    for (const f of factories) f.close();
+  });
+
   it("reassigns a killed factory's job once its lease expires, checkpoint included", async () => {
     const ttl = 5;
     const victim = await WsFactory.connect(h.url, PRODUCT, (await enroll("victim")).token, {

@@ -10,6 +10,8 @@ type Frame = Record<string, unknown> & { type: string };
 export class TestSocket {
   readonly ws: WebSocket;
   readonly frames: Frame[] = [];
+  /** The type of every frame received, in arrival order (`next` removes frames; this keeps the order seen). */
+  readonly arrivals: string[] = [];
   closed: { code: number; reason: string } | undefined;
   private waiters: Array<() => void> = [];
 
@@ -17,7 +19,9 @@ export class TestSocket {
     this.ws = ws;
     ws.accept();
     ws.addEventListener("message", (e) => {
-      this.frames.push(JSON.parse(String(e.data)) as Frame);
+      const frame = JSON.parse(String(e.data)) as Frame;
+      this.frames.push(frame);
+      this.arrivals.push(frame.type);
       this.wake();
     });
     ws.addEventListener("close", (e) => {
@@ -35,14 +39,23 @@ export class TestSocket {
   }
 
   /** The next unread frame of `type` (frames before it stay unread), waiting up to `ms`. */
-  async next<T = Frame>(type: string, ms = 5000): Promise<T> {
+  next<T = Frame>(type: string, ms = 5000): Promise<T> {
+    return this.take((f) => f.type === type, `a ${type} frame`, ms);
+  }
+
+  /** The answer to the frame sent with `id` — its `ack` or its `error`, whichever came — waiting up to `ms`. */
+  answer<T = Frame>(id: string, ms = 5000): Promise<T> {
+    return this.take((f) => (f.type === "ack" || f.type === "error") && f.id === id, `an answer to ${id}`, ms);
+  }
+
+  private async take<T>(match: (f: Frame) => boolean, what: string, ms: number): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
-      const i = this.frames.findIndex((f) => f.type === type);
+      const i = this.frames.findIndex(match);
       if (i >= 0) return this.frames.splice(i, 1)[0] as unknown as T;
-      if (this.closed) throw new Error(`socket closed (${this.closed.code}) before a ${type} frame`);
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) before ${what}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${type} frame within ${ms} ms; got ${JSON.stringify(this.frames)}`);
+      if (left <= 0) throw new Error(`no ${what} within ${ms} ms; got ${JSON.stringify(this.frames)}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {

@@ -2,10 +2,11 @@
  * A minimal factory speaking protocol v1 over a real `ws` socket — for the
  * end-to-end tests and the benchmark (the real agent lives in src/agent). It
  * can finish every assignment at once ("no-op jobs"), or hold them for the
- * test to drive.
+ * test to drive; optionally the way a fleet of busy hosts would, with fewer
+ * frames: accept-and-start in one frame, lease frames batched.
  */
 import WebSocket from "ws";
-import type { Assignment, ServerFrame } from "../../src/shared/protocol.ts";
+import { type Assignment, type BatchResult, MAX_BATCH_FRAMES, type ServerFrame } from "../../src/shared/protocol.ts";
 
 export interface WsFactoryOptions {
   seats?: number;
@@ -13,17 +14,33 @@ export interface WsFactoryOptions {
   capabilities?: string[];
   /** Finish each assignment immediately (building → complete). Default true. */
   autoComplete?: boolean;
+  /**
+   * Before completing an assignment, accept it with `stage: "building"` (one frame: accepted and started), as
+   * the agent does with a coordinator that announces it. Default false: complete at once, no accept.
+   */
+  acceptBuilding?: boolean;
+  /**
+   * Lease frames sent through `leaseRequest` (the accepts and completes of `finish`) within one macrotask travel
+   * as one `batch` frame (≤ MAX_BATCH_FRAMES each; each caller still gets its own answer). Default false.
+   */
+  batch?: boolean;
 }
+
+type Answer = Extract<ServerFrame, { type: "ack" | "error" }>;
 
 export class WsFactory {
   readonly ws: WebSocket;
   readonly received = new Map<string, number>();
   readonly completed = new Set<string>();
   readonly assignments: Assignment[] = [];
+  /** Frames sent through `request` by type; frames that went inside a batch count as `batched <type>`. */
+  readonly sent = new Map<string, number>();
   onAssign: ((a: Assignment, at: number) => void) | undefined;
   welcome: Extract<ServerFrame, { type: "welcome" }> | undefined;
   private nextId = 0;
   private readonly pending = new Map<string, (f: ServerFrame) => void>();
+  /** Lease frames waiting for this macrotask's batch (`batch` option). */
+  private gathered: Array<{ frame: Record<string, unknown>; answer: (f: Answer) => void }> = [];
 
   private readonly opts: WsFactoryOptions;
 
@@ -88,15 +105,53 @@ export class WsFactory {
   /** Send a frame and wait for its ack/error. */
   request(frame: Record<string, unknown>): Promise<ServerFrame> {
     const id = String(++this.nextId);
+    this.count(String(frame.type));
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       this.ws.send(JSON.stringify({ ...frame, id }));
     });
   }
 
+  /**
+   * A lease frame (accept, progress, complete, …) and its answer: sent alone, or with the `batch` option gathered
+   * with the others of this macrotask into one `batch` frame, each caller answered with its own frame's result.
+   */
+  leaseRequest(frame: Record<string, unknown>): Promise<Answer> {
+    if (!this.opts.batch) return this.request(frame) as Promise<Answer>;
+    return new Promise((answer) => {
+      if (this.gathered.length === 0) setImmediate(() => this.sendBatches());
+      this.gathered.push({ frame, answer });
+    });
+  }
+
+  private count(what: string): void {
+    this.sent.set(what, (this.sent.get(what) ?? 0) + 1);
+  }
+
+  private sendBatches(): void {
+    while (this.gathered.length > 0) {
+      const items = this.gathered.splice(0, MAX_BATCH_FRAMES);
+      for (const item of items) this.count(`batched ${String(item.frame.type)}`);
+      void this.request({ type: "batch", frames: items.map((i) => i.frame) }).then((reply) => {
+        for (const [k, item] of items.entries()) {
+          const r = reply.type === "ack" ? (reply.result as BatchResult).results[k] : undefined;
+          const id = (reply as Answer).id ?? "";
+          if (!r)
+            item.answer(reply as Answer); // the whole batch refused: each frame hears why
+          else if (r.ok) item.answer({ type: "ack", id, result: r.result });
+          else item.answer({ type: "error", id, code: r.code, message: r.message });
+        }
+      });
+    }
+  }
+
   async finish(a: Assignment): Promise<boolean> {
     const lease = { jobId: a.job.id, leaseEpoch: a.leaseEpoch };
-    const done = await this.request({ type: "complete", ...lease, result: { outcome: "success", rc: 0 } });
+    if (this.opts.acceptBuilding) {
+      const started = await this.leaseRequest({ type: "accept", ...lease, stage: "building" });
+      if (started.type !== "ack") return false;
+    }
+    const done = await this.leaseRequest({ type: "complete", ...lease, result: { outcome: "success", rc: 0 } });
     if (done.type === "ack") this.completed.add(a.job.id);
     return done.type === "ack";
   }

@@ -1,12 +1,13 @@
 /**
  * @module durable-objects/coordinator/factories/frames
  * What each factory WebSocket frame does to the coordinator's state. One frame
- * = one atomic unit, the same operations the HTTP routes use (fence, renew,
- * patch, give back), so the two transports cannot disagree. Returns the value
- * to acknowledge with; a DomainError becomes an `error` frame.
+ * = one atomic unit (a `batch` = one unit of several, factories/batch), the
+ * same operations the HTTP routes use (fence, renew, patch, give back), so the
+ * two transports cannot disagree. Returns the value to acknowledge with; a
+ * DomainError becomes an `error` frame.
  */
 import type { Job } from "../../../core/model.ts";
-import type { FactoryFrame } from "../../../shared/protocol.ts";
+import type { BatchedFrame, FactoryFrame } from "../../../shared/protocol.ts";
 import { fence, giveBack, renewLease } from "../dispatch/lease-ops.ts";
 import { completeJob, patchJob } from "../jobs/report.ts";
 import { moveJob, touchJob } from "../jobs/rows.ts";
@@ -16,12 +17,16 @@ import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { updateFactory } from "./registry.ts";
 
-type WorkFrame = Exclude<FactoryFrame, { type: "hello" } | { type: "drain" }>;
+/** A lease frame (alone its `id` is only for the answer) or a heartbeat: what one unit applies here. */
+export type WorkFrame = BatchedFrame | Extract<FactoryFrame, { type: "heartbeat" }>;
 
 /** `ttlSeconds`: the TTL this connection's hello asked for, if any (a renew frame's own `ttlSeconds` wins). */
 export function applyFactoryFrame(tx: Tx, factoryId: string, frame: WorkFrame, ttlSeconds?: number): unknown {
   switch (frame.type) {
     case "accept":
+      // Accepted and started: the very path of `progress{stage: "building"}` (fence, budget check, move, events).
+      if (frame.stage === "building")
+        return progress(tx, factoryId, { ...leaseOf(frame), type: "progress", stage: "building" });
       fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
       return { jobId: frame.jobId };
     case "reject": {
@@ -49,6 +54,8 @@ export function applyFactoryFrame(tx: Tx, factoryId: string, frame: WorkFrame, t
   }
 }
 
+const leaseOf = (f: { jobId: string; leaseEpoch: number }) => ({ jobId: f.jobId, leaseEpoch: f.leaseEpoch });
+
 function summary(job: Job & { duplicate?: boolean }) {
   return {
     jobId: job.id,
@@ -58,7 +65,7 @@ function summary(job: Job & { duplicate?: boolean }) {
   };
 }
 
-function progress(tx: Tx, factoryId: string, frame: Extract<FactoryFrame, { type: "progress" }>) {
+function progress(tx: Tx, factoryId: string, frame: Extract<BatchedFrame, { type: "progress" }>) {
   let job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
   const ended = chargeReport(tx, job, { insights: frame.insights, checkpoint: frame.checkpoint, final: false });
   if (ended) return summary(ended);

@@ -2,15 +2,17 @@
  * @module durable-objects/coordinator/factories/link
  * The coordinator's link to its factories over WebSockets (hibernation API): upgrade, hello, frames, close,
  * push dispatch (factories/push), notices and the stale-socket sweep. One live connection per factory — the
- * latest hello's — and frames from any socket it replaced are refused. Each frame is one unit (runtime/units).
+ * latest hello's — and frames from any socket it replaced are refused. Each frame is one unit (runtime/units), a
+ * `batch` frame too (factories/batch), answered by one `ack` or `error` before the dispatch pass that follows.
  */
 import { DomainError } from "../../../core/errors.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
 import { grantedLeaseTtl } from "../../../core/settings.ts";
-import { CLOSE, type FactoryFrame, PROTOCOL_VERSION, parseFactoryFrame } from "../../../shared/protocol.ts";
+import { CLOSE, type FactoryFrame, FEATURES, PROTOCOL_VERSION, parseFactoryFrame } from "../../../shared/protocol.ts";
 import { heldAssignments } from "../dispatch/lease-ops.ts";
 import { getSettings, queueVersion } from "../runtime/meta.ts";
 import type { Units } from "../runtime/units.ts";
+import { applyBatch } from "./batch.ts";
 import { applyFactoryFrame } from "./frames.ts";
 import { declareFactory } from "./grants.ts";
 import { pushWork } from "./push.ts";
@@ -135,7 +137,8 @@ export class FactoryLink {
       this.units.productId,
       (tx) => {
         assertCurrentConnection(tx.sql, att);
-        return applyFactoryFrame(tx, att.factoryId, frame, att.leaseTtlSeconds);
+        if (frame.type !== "batch") return applyFactoryFrame(tx, att.factoryId, frame, att.leaseTtlSeconds);
+        return applyBatch(tx, att.factoryId, frame.frames, att.leaseTtlSeconds, (fn) => this.units.nested(fn));
       },
       (outcome) => {
         if (outcome.ok) {
@@ -202,6 +205,7 @@ export class FactoryLink {
           queueVersion: done.value.version,
           heartbeatIntervalMs: HEARTBEAT.intervalMs,
           leaseTtlSeconds: grantedLeaseTtl(done.value.productTtl, leaseTtlSeconds),
+          features: Object.values(FEATURES),
           leases: done.value.leases,
         });
       },

@@ -46,6 +46,15 @@ export class Units {
     return this.rollingBack(() => this.storage.transactionSync(() => fn(this.tx())));
   }
 
+  /**
+   * `fn` as a part of the unit running now that can fail alone: a nested transaction (a SQLite savepoint), so a
+   * throw undoes `fn`'s writes only and the unit goes on (factories/batch: one refused frame of a batch). Call
+   * only inside `run` or `transact`; outside a unit it would commit on its own.
+   */
+  nested<T>(fn: () => T): T {
+    return this.rollingBack(() => this.storage.transactionSync(fn));
+  }
+
   /** `body`, forgetting cached factory documents if it throws: the rollback may have undone a write they saw. */
   private rollingBack<T>(body: () => T): T {
     try {

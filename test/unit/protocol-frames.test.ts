@@ -1,0 +1,71 @@
+// The factory protocol's shapes for fewer frames per job (issue 12 item 2), pinned: `accept` may carry
+// `stage: "building"`, a `batch` carries 1–64 lease frames without ids, and anything else is refused at the boundary.
+import { describe, expect, it } from "vitest";
+import { FEATURES, MAX_BATCH_FRAMES, parseFactoryFrame } from "../../src/shared/protocol.ts";
+
+const lease = { jobId: "job_x", leaseEpoch: 3 };
+const parse = (frame: unknown) => parseFactoryFrame(JSON.stringify(frame));
+
+describe("accept", () => {
+  it("takes an optional stage, and only `building`", () => {
+    expect(parse({ type: "accept", id: "a", ...lease })).toMatchObject({ ok: true });
+    expect(parse({ type: "accept", id: "a", ...lease, stage: "building" })).toEqual({
+      ok: true,
+      frame: { type: "accept", id: "a", ...lease, stage: "building" },
+    });
+    expect(parse({ type: "accept", id: "a", ...lease, stage: "testing" })).toMatchObject({
+      ok: false,
+      code: "validation_failed",
+      message: expect.stringMatching(/^stage: /),
+      id: "a",
+    });
+  });
+});
+
+describe("batch", () => {
+  const complete = { type: "complete", ...lease, result: { outcome: "success", rc: 0 } };
+
+  it("carries every lease frame, in order, without ids", () => {
+    const frames = [
+      { type: "accept", ...lease, stage: "building" },
+      { type: "reject", ...lease, reason: "no disk" },
+      { type: "release", ...lease },
+      { type: "renew", ...lease, ttlSeconds: 30 },
+      { type: "progress", ...lease, pct: 5, logs: [{ stream: "stdout", text: "hi", at: 1 }] },
+      complete,
+      { type: "fail", ...lease, result: { outcome: "failure" } },
+    ];
+    const r = parse({ type: "batch", id: "b", frames });
+    expect(r).toEqual({ ok: true, frame: { type: "batch", id: "b", frames } });
+  });
+
+  it("is refused whole, with the failing frame's path, when any frame is invalid", () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ type: "batch", frames: [complete] }, /^id: /],
+      [{ type: "batch", id: "b", frames: [] }, /^frames: /],
+      [{ type: "batch", id: "b", frames: Array(MAX_BATCH_FRAMES + 1).fill(complete) }, /^frames: /],
+      [{ type: "batch", id: "b", frames: [complete, { ...complete, id: "x" }] }, /^frames\.1: /],
+      [{ type: "batch", id: "b", frames: [complete, { ...complete, leaseEpoch: -1 }] }, /^frames\.1\.leaseEpoch: /],
+      [{ type: "batch", id: "b", frames: [{ type: "heartbeat" }] }, /^frames\.0\.type: /],
+      [{ type: "batch", id: "b", frames: [{ type: "hello" }] }, /^frames\.0\.type: /],
+      [{ type: "batch", id: "b", frames: [{ type: "batch", id: "c", frames: [complete] }] }, /^frames\.0\.type: /],
+    ];
+    for (const [frame, message] of cases) {
+      expect(parse(frame)).toMatchObject({
+        ok: false,
+        code: "validation_failed",
+        message: expect.stringMatching(message),
+      });
+    }
+  });
+
+  it("takes up to MAX_BATCH_FRAMES frames", () => {
+    expect(parse({ type: "batch", id: "b", frames: Array(MAX_BATCH_FRAMES).fill(complete) }).ok).toBe(true);
+  });
+});
+
+describe("features", () => {
+  it("names what welcome announces", () => {
+    expect(Object.values(FEATURES)).toEqual(["accept-building", "batch"]);
+  });
+});
