@@ -99,6 +99,26 @@ export async function main(argv: string[]): Promise<number> {
         (n) => `${n.callFrame.functionName || "(anon)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber}`,
       ),
     );
+    if (argv.includes("--inclusive")) {
+      // Time under each function, callees included (a recursive function counted once): which path costs what.
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const total = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0) || 1;
+      const by = new Map<string, number>();
+      const walk = (id: number, open: Set<string>): number => {
+        const n = byId.get(id)!;
+        const name = n.callFrame.functionName || "(anon)";
+        const first = !open.has(name);
+        const inner = first ? new Set(open).add(name) : open;
+        let sum = n.hitCount ?? 0;
+        for (const c of n.children ?? []) sum += walk(c, inner);
+        if (first) by.set(name, (by.get(name) ?? 0) + sum);
+        return sum;
+      };
+      walk(profile.nodes[0]!.id, new Set());
+      console.log("\ninclusive time by function");
+      for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 45))
+        console.log(`${((100 * v) / total).toFixed(1).padStart(6)} %  ${k}`);
+    }
     const callers = argv.indexOf("--callers");
     if (callers >= 0) {
       // Who calls a hot helper (e.g. `one`, the SQL helper): its self time split by the calling function.
