@@ -78,6 +78,11 @@ function* classCursor(tx: Tx, key: string, priority: number, at: number, weight:
   }
 }
 
+/** Bucket `key` holds a due job of class `priority` (one index seek): lets a caller skip costly admission checks. */
+export function hasDueJob(tx: Tx, key: string, priority: number): boolean {
+  return tx.sql.exec(CURSOR_SQL, key, priority, tx.now, -1, "", 1).toArray().length > 0;
+}
+
 function before(a: Head, b: Head): boolean {
   const ua = Math.round(a.urgency * 1e9);
   const ub = Math.round(b.urgency * 1e9);
