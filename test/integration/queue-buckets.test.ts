@@ -1,7 +1,8 @@
 // The capability-bucketed queue (issue 12 item 4): with 3,000 due jobs that need a capability no factory has queued
 // in front, an HTTP claim and a push dispatch pass both take the one runnable job behind them (a walk of the whole
 // queue stopped at MAX_SCAN and never reached it), and neither reads a single document of the unrunnable bucket
-// (those documents are made unparseable inside the pass's transaction: a read would throw). The walk's queries use
+// (those documents are made unparseable inside the pass's transaction: a read would throw), and a pass reads the
+// same number of SQLite rows with 10,000 of them queued as with 100. The walk's queries use
 // the bucket index (query plans), a rolled-back write leaves no bucket behind, and a coordinator stored before
 // the column existed gains it, keyed, on its next start.
 import { env, runInDurableObject } from "cloudflare:test";
@@ -25,10 +26,10 @@ import { cloneQueued } from "./state";
 const DEEP = 3 * MAX_SCAN;
 const GPU = keyOfCapabilities(["gpu:h100"]);
 
-/** `DEEP` due jobs requiring `gpu:h100` (which no factory has), then one requiring `os:linux`; returns the latter. */
-async function deepQueue(product: string): Promise<{ seedId: string; runnableId: string }> {
+/** `depth` due jobs requiring `gpu:h100` (which no factory has), then one requiring `os:linux`; returns the latter. */
+async function deepQueue(product: string, depth = DEEP): Promise<{ seedId: string; runnableId: string }> {
   const seed = await submit(product, { title: "gpu job", requires: ["gpu:h100"] });
-  await cloneQueued(product, seed.id, DEEP);
+  await cloneQueued(product, seed.id, depth);
   const runnable = await submit(product, { title: "cpu job", requires: ["os:linux"] });
   return { seedId: seed.id, runnableId: runnable.id };
 }
@@ -47,6 +48,25 @@ function withGpuUnreadable(units: Units, body: (tx: Tx) => void): void {
       throw new RollBack();
     }),
   ).toThrow(RollBack);
+}
+
+/** `tx` with its SQL handle counting the rows every statement reads (SqlStorageCursor.rowsRead). */
+function counting(tx: Tx): { tx: Tx; rowsRead: () => number } {
+  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  const sql = new Proxy(tx.sql, {
+    get(target, prop) {
+      if (prop === "exec") {
+        return (query: string, ...bindings: unknown[]) => {
+          const cursor = target.exec(query, ...bindings);
+          cursors.push(cursor);
+          return cursor;
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { tx: { ...tx, sql }, rowsRead: () => cursors.reduce((n, c) => n + c.rowsRead, 0) };
 }
 
 const planOf = (sql: SqlStorage, query: string, ...args: unknown[]) =>
@@ -94,6 +114,33 @@ describe("the capability-bucketed queue", () => {
         expect(plan.assigns.get(f.factoryId)?.map((a) => a.job.id)).toEqual([runnableId]);
       });
     });
+  });
+
+  it("a claim and a push pass read as many rows with 10,000 unrunnable jobs queued as with 100", async () => {
+    const rowsRead = async (product: string, depth: number) => {
+      const f = await enroll(product, "cpu-box", ["os:linux"]);
+      const { runnableId } = await deepQueue(product, depth);
+      return runInDurableObject(env.COORDINATOR.getByName(product), (instance) => {
+        const units = unitsOf(instance);
+        const read = { claim: 0, push: 0 };
+        withGpuUnreadable(units, (outer) => {
+          const { tx, rowsRead } = counting(outer);
+          expect(claimFor(tx, requireFactory(tx.sql, f.factoryId, tx.now))?.job.id).toBe(runnableId);
+          read.claim = rowsRead();
+        });
+        withGpuUnreadable(units, (outer) => {
+          const { tx, rowsRead } = counting(outer);
+          const plan = planAndAssign(tx, new Map([[f.factoryId, { att: {} }]]));
+          expect(plan.assigns.get(f.factoryId)?.map((a) => a.job.id)).toEqual([runnableId]);
+          read.push = rowsRead();
+        });
+        return read;
+      });
+    };
+    const shallow = await rowsRead("buckets-rows-100", 100);
+    const deep = await rowsRead("buckets-rows-10k", 10_000);
+    expect(shallow.claim).toBeGreaterThan(0);
+    expect(deep).toEqual(shallow); // not "within 2×": the same rows, whatever the depth
   });
 
   it("walks the queue along the bucket index: one seek per bucket, covering cursors, no sort", async () => {
