@@ -1,7 +1,8 @@
 // Preemption in push dispatch, against real DO storage and factory WebSockets: off → nothing is evicted; on → a
 // critical job evicts the lowest-priority running job on a capable connected factory (cancel `preempted` pushed
 // before the assign, victim requeued with its attempt refunded, checkpoint kept, epoch bumped); never a job of equal
-// priority; never twice within the cool-down; and a victim completing at the same moment: the first commit wins.
+// priority; never twice within the cool-down; and a victim completing at the same moment: the first commit wins. A
+// free seat that cannot run the critical job's capability bucket does not keep the pass from preempting for it.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
@@ -114,6 +115,25 @@ describe("preemption", () => {
     socket.send({ type: "progress", id: "late", ...lease, pct: 90 });
     expect(await socket.next("error")).toMatchObject({ id: "late", code: "fenced" });
     socket.close();
+  });
+
+  it("preempts for a critical job whose capability bucket no free seat can run, while a free seat waits elsewhere", async () => {
+    const product = "preempt-bucket";
+    await setPreemption(product, true);
+    const { f, socket, victim } = await busyFactory(product);
+    const cpu = await enroll(product, "cpu", ["os:linux"], 1);
+    const free = (await connectFactory(product, cpu.token, { capabilities: ["os:linux"] })).socket;
+    // The pass walks the gpu bucket for its critical class only (busy gpu factory), not for the free cpu seat.
+    const crit = await submit(product, { title: "crit", priority: "critical", requires: ["gpu"] });
+    const placed = await until(
+      () => getJob(product, crit.id),
+      (j) => j.stage === "assigned",
+    );
+    expect(placed.holderFactoryId).toBe(f.factoryId);
+    expect(seen(socket, "cancel").map((c) => (c as unknown as CancelFrame).jobId)).toEqual([victim.id]);
+    expect(seen(free, "assign")).toEqual([]);
+    socket.close();
+    free.close();
   });
 
   it("the victim resumes from its checkpoint on another seat, and assignment clears the preemption marks", async () => {

@@ -49,3 +49,22 @@ export async function dispatchSettled(product: string): Promise<void> {
   }
   if (await due()) throw new Error(`the dispatch pass of ${product} never ran`);
 }
+
+/**
+ * `count - 1` copies of queued job `seedId`, each queued 1 ms before it (so all older than anything submitted
+ * after): deep-queue state set by direct SQL instead of built through thousands of submits and their outbox
+ * deliveries. Every indexed column is copied, the capability bucket (`cap_key`) and serial key included.
+ */
+export async function cloneQueued(product: string, seedId: string, count: number): Promise<void> {
+  await runInDurableObject(env.COORDINATOR.getByName(product), (_instance, state) => {
+    state.storage.sql.exec(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+       INSERT INTO jobs(id, stage, priority_value, queued_at, created_at, serial_key, rev, doc, cap_key)
+       SELECT printf('job_clone_%05d', i), stage, priority_value, queued_at - 1, created_at - 1, serial_key, rev,
+              json_set(doc, '$.id', printf('job_clone_%05d', i), '$.queuedAt', queued_at - 1), cap_key
+         FROM jobs, n WHERE jobs.id = ?2`,
+      count - 1,
+      seedId,
+    );
+  });
+}

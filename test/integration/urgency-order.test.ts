@@ -1,8 +1,10 @@
-// The coordinator's index-merge ordering of queued jobs is exactly the pure router's orderJobs.
+// The coordinator's index-merge ordering of queued jobs is exactly the pure router's orderJobs — over the whole
+// queue, and over the jobs of the capability buckets a caller admits (the others never yielded).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { capabilityKey } from "../../src/core/capability-key.ts";
 import type { Job } from "../../src/core/model.ts";
-import { DEFAULT_WEIGHTS, orderJobs, STARVATION_HORIZON_MS } from "../../src/core/router.ts";
+import { DEFAULT_WEIGHTS, orderJobs, PRIORITY_VALUE, STARVATION_HORIZON_MS } from "../../src/core/router.ts";
 import { dueJobIdsByUrgency } from "../../src/durable-objects/coordinator/dispatch/urgency-order.ts";
 import { submit } from "./client";
 
@@ -48,5 +50,71 @@ describe("urgency order", () => {
     const freshMedium = jobs.find((j) => j.priority === "medium" && age(j) < 5 * 60_000)!;
     expect(agedLow && freshMedium).toBeTruthy();
     expect(fromSql.indexOf(agedLow.id)).toBeLessThan(fromSql.indexOf(freshMedium.id));
+  });
+
+  it("matches orderJobs over the admitted buckets' jobs, whatever mix of buckets, priorities and ages", async () => {
+    const product = "urgency-buckets";
+    const priorities = ["critical", "high", "medium", "low"] as const;
+    // Five buckets, one spelt two ways (order and repeats): ["a","b"] twice, ["a"], [], ["engine:codex"] twice.
+    const needs = [
+      { requires: ["a", "b"] },
+      { requires: ["b", "a", "b"] },
+      { requires: ["a"] },
+      { requires: [] },
+      { requires: [], engine: "codex" },
+      { requires: ["engine:codex"] },
+      { requires: ["gpu"] },
+    ];
+    const ids: string[] = [];
+    for (let i = 0; i < 56; i++) {
+      const manifest = { title: `j${i}`, priority: priorities[i % 4], ...needs[(i * 3) % needs.length] };
+      ids.push((await submit(product, manifest)).id);
+    }
+    const stub = env.COORDINATOR.getByName(product);
+    const held = new Set(["a", "b", "engine:codex"]); // a claimant that can run every bucket but gpu's
+    const out = await runInDurableObject(stub, (_i, state) => {
+      const sql = state.storage.sql;
+      const now = Date.now();
+      ids.forEach((id, i) => {
+        const queuedAt = now - Math.floor((i * 11) % 29) * 2 * 60_000; // 0–56 minutes, past the horizon, ties
+        sql.exec("UPDATE jobs SET queued_at = ?1, doc = json_set(doc, '$.queuedAt', ?1) WHERE id = ?2", queuedAt, id);
+      });
+      const tx = { sql, productId: product, now };
+      const w = DEFAULT_WEIGHTS.starvation;
+      const admit = (b: { capabilities: string[] }) => b.capabilities.every((c) => held.has(c));
+      const jobs = sql
+        .exec<{ doc: string }>("SELECT doc FROM jobs")
+        .toArray()
+        .map((r) => JSON.parse(r.doc) as Job);
+      const runnable = jobs.filter((j) => admit({ capabilities: JSON.parse(capabilityKey(j)) as string[] }));
+      return {
+        all: [...dueJobIdsByUrgency(tx, w)],
+        allCore: orderJobs(jobs, now, DEFAULT_WEIGHTS).map((j) => j.id),
+        some: [...dueJobIdsByUrgency(tx, w, 1000, STARVATION_HORIZON_MS, { admit })],
+        someCore: orderJobs(runnable, now, DEFAULT_WEIGHTS).map((j) => j.id),
+        // Only high and low classes, admitted buckets only: the same order restricted to those classes.
+        classes: [
+          ...dueJobIdsByUrgency(tx, w, 1000, STARVATION_HORIZON_MS, {
+            admit,
+            priorities: [PRIORITY_VALUE.high, PRIORITY_VALUE.low],
+          }),
+        ],
+        classesCore: orderJobs(
+          runnable.filter((j) => j.priority === "high" || j.priority === "low"),
+          now,
+          DEFAULT_WEIGHTS,
+        ).map((j) => j.id),
+        buckets: new Set(jobs.map(capabilityKey)).size,
+        gpu: jobs.filter((j) => j.requires.includes("gpu")).length,
+        limited: [...dueJobIdsByUrgency(tx, w, 7, STARVATION_HORIZON_MS, { admit })],
+      };
+    });
+    expect(out.buckets).toBe(5);
+    expect(out.all).toEqual(out.allCore);
+    expect(out.some).toEqual(out.someCore);
+    expect(out.some.length).toBe(56 - out.gpu);
+    expect(out.gpu).toBeGreaterThan(0);
+    expect(out.classes).toEqual(out.classesCore);
+    expect(out.limited).toEqual(out.someCore.slice(0, 7)); // the bound counts only what is yielded
   });
 });

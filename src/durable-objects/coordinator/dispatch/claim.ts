@@ -7,6 +7,8 @@
  *           (`not_before` passed), its serial gate is open, and the factory
  *           passes the router's hard filter for it (which includes: this
  *           factory has not lost this job's lease too recently).
+ *   walk:   only the capability buckets (jobs/buckets) whose every capability the factory holds, merged in
+ *           urgency order (dispatch/urgency-order): the rest of the queue is never read.
  *   output: the most urgent such job moved to `assigned` with a new lease:
  *           holder = factory, `leaseEpoch` + 1, `attempt` + 1, a run opened.
  * It runs inside one synchronous SQLite transaction of the product's single
@@ -15,6 +17,7 @@
  * stop a victim with, so only push dispatch (dispatch.ts, preempt.ts) preempts.
  */
 
+import { holdsAll } from "../../../core/capability-key.ts";
 import { leaseExpiresAt } from "../../../core/lease.ts";
 import type { LessonRef } from "../../../core/lessons.ts";
 import type { Factory, Job } from "../../../core/model.ts";
@@ -22,6 +25,7 @@ import { type RouteContext, scoreCandidate } from "../../../core/router.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import type { Lease } from "../../../shared/responses.ts";
 import { requireFactory, updateFactory } from "../factories/registry.ts";
+import type { Bucket } from "../jobs/buckets.ts";
 import { loadJob, moveJob } from "../jobs/rows.ts";
 import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
@@ -104,7 +108,11 @@ export function claimFor(tx: Tx, factory: Factory, ttlSeconds?: number): { job: 
   const ctx = routeContext(tx);
   // The claimant is demonstrably alive, whatever its last heartbeat said.
   const live: Factory = { ...factory, health: factory.health === "down" ? "ok" : factory.health };
-  for (const id of dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0, MAX_SCAN, ctx.agingHorizonMs)) {
+  // Only the buckets whose every capability the claimant holds: the rest of the queue is never read.
+  const held = new Set(factory.capabilities);
+  const admit = (b: Bucket) => holdsAll(held, b.capabilities);
+  const starvation = ctx.weights?.starvation ?? 0;
+  for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, { admit })) {
     const job = loadJob(tx.sql, id);
     if (!job) continue;
     if (scoreCandidate(job, live, ctx).eligible) return assignJob(tx, job, factory.id, ttlSeconds);

@@ -14,6 +14,7 @@
  * plus, for each free factory only, a `Factory` object and its health. Busy factories are materialised only
  * when preemption asks for them (`live`).
  */
+import { holdsAll } from "../../../core/capability-key.ts";
 import { factoryHealth } from "../../../core/lease.ts";
 import type { Factory, Job } from "../../../core/model.ts";
 import { effectiveRequires } from "../../../core/router.ts";
@@ -26,6 +27,9 @@ export class FreeSeats {
   private readonly byCapability = new Map<string, Factory[]>();
   private readonly made = new Map<string, Factory>();
   private readonly loads: Map<string, number>;
+  /** `canRun` answers by bucket key, valid while `dropped` is unchanged (a full factory leaving can turn yes to no). */
+  private readonly runnable = new Map<string, { dropped: number; yes: boolean }>();
+  private dropped = 0;
 
   /** `connected`: by id, the factories with a live, greeted WebSocket; `now`: ms epoch for health. */
   constructor(
@@ -77,9 +81,31 @@ export class FreeSeats {
     return best;
   }
 
+  /**
+   * Some free factory holds every capability of `required` (a queue bucket's, jobs/buckets) — exactly, not just
+   * each one somewhere. Memoised per bucket `key` until a factory fills; answers only turn from yes to no in a pass.
+   */
+  canRun(key: string, required: readonly string[]): boolean {
+    const seen = this.runnable.get(key);
+    if (seen && (seen.dropped === this.dropped || !seen.yes)) return seen.yes;
+    let smallest: readonly Factory[] = this.all;
+    for (const c of required) {
+      const bucket = this.byCapability.get(c);
+      if (!bucket || bucket.length === 0) {
+        smallest = [];
+        break;
+      }
+      if (bucket.length < smallest.length) smallest = bucket;
+    }
+    const yes = smallest.some((f) => holdsAll(new Set(f.capabilities), required));
+    this.runnable.set(key, { dropped: this.dropped, yes });
+    return yes;
+  }
+
   /** `f` took one more job (its `load` already counted): drop it from the index once it is full. */
   took(f: Factory): void {
     if (f.load < f.seats) return;
+    this.dropped += 1;
     drop(this.all, f);
     for (const c of f.capabilities) {
       const bucket = this.byCapability.get(c);

@@ -6,6 +6,8 @@
  *           seat, serial gate, budget, and the per-holder exclusion: a job is
  *           not re-offered to a factory that let its lease expire, released
  *           or rejected it until that exclusion's backoff ends).
+ *   walk:   only the capability buckets (jobs/buckets) some free factory can run, merged in urgency order
+ *           (dispatch/urgency-order): jobs no connected factory could take are never read.
  *   output: the most urgent due jobs assigned (lease + epoch + attempt) to
  *           their best-scoring connected factory, grouped per factory so one
  *           `assign` frame carries every job for that factory's free seats.
@@ -15,9 +17,11 @@
  * (coordinator/dispatch/preempt, core/preemption) in this same unit; the plan then lists
  * that eviction, and the caller pushes its `cancel` before the `assign`.
  */
+import { holdsAll } from "../../../core/capability-key.ts";
 import type { Factory, Job } from "../../../core/model.ts";
 import { PRIORITY_VALUE, rankFactories } from "../../../core/router.ts";
 import type { Assignment } from "../../../shared/protocol.ts";
+import type { Bucket } from "../jobs/buckets.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { getSettings } from "../runtime/meta.ts";
@@ -25,14 +29,7 @@ import type { Tx } from "../runtime/tx.ts";
 import { assignJob, dueJobIdsByUrgency, routeContext } from "./claim.ts";
 import { FreeSeats } from "./free-seats.ts";
 import { type Eviction, preemptFor } from "./preempt.ts";
-import { MAX_SCAN as SCAN_LIMIT } from "./urgency-order.ts";
-
-/**
- * Jobs examined per dispatch pass when none of them fit a free seat. Bounds the
- * cost of a pass over a deep queue of jobs no connected factory can run; a job
- * further back is reached on the next pass (every stage change triggers one).
- */
-const MAX_SCAN = 1000;
+import { type Admit, hasDueJob, MAX_SCAN } from "./urgency-order.ts";
 
 /** One pass's decisions: the victims to stop (sent first), then the assignments per factory. */
 export interface DispatchPlan {
@@ -40,21 +37,6 @@ export interface DispatchPlan {
   assigns: Map<string, Assignment[]>;
 }
 
-/** Critical, due jobs oldest first (their class's urgency order): all a pass with no free seat can place. */
-function* criticalDueIds(tx: Tx): Generator<string> {
-  const rows = tx.sql
-    .exec<{ id: string }>(
-      `SELECT id FROM jobs WHERE stage = 'queued' AND priority_value = ?1 AND (not_before IS NULL OR not_before <= ?2)
-        ORDER BY queued_at, id LIMIT ?3`,
-      PRIORITY_VALUE.critical,
-      tx.now,
-      MAX_SCAN,
-    )
-    .toArray();
-  for (const r of rows) yield r.id;
-}
-
-/** `connected`: the factories with a live, greeted WebSocket, by id, with the TTL (s) each one's hello asked for. */
 export function planAndAssign(
   tx: Tx,
   connected: ReadonlyMap<string, { att: { leaseTtlSeconds?: number } }>,
@@ -65,16 +47,41 @@ export function planAndAssign(
   // With preemption on, a critical job may still be placed when every seat is taken (core/preemption).
   const preemption = getSettings(tx.sql).preemption;
   if (free.size === 0 && !preemption) return plan;
-  let live: Factory[] | undefined;
   const ctx = routeContext(tx);
   const busy = new Set(ctx.busySerialKeys);
-  let scanned = 0;
-  const ids =
-    free.size === 0
-      ? criticalDueIds(tx)
-      : dueJobIdsByUrgency(tx, ctx.weights?.starvation ?? 0, SCAN_LIMIT, ctx.agingHorizonMs);
-  for (const id of ids) {
-    if ((free.size === 0 && !preemption) || scanned++ >= MAX_SCAN) break;
+  const critical = PRIORITY_VALUE.critical;
+  // Every connected, active factory, full or not: preemption's candidates, made once and only if asked for.
+  let live: Factory[] | undefined;
+  const liveFactories = (): Factory[] => {
+    live ??= free.live();
+    return live;
+  };
+  let liveCaps: Set<string>[] | undefined;
+  const liveCapabilities = (): Set<string>[] => {
+    liveCaps ??= liveFactories().map((f) => new Set(f.capabilities));
+    return liveCaps;
+  };
+  // Per bucket: it holds a due critical job some connected factory could run if a seat were freed. Asked only with
+  // preemption on, of buckets no free seat fits; the seek comes first so a bucket without critical work never
+  // makes the pass build every connected factory (1,000 idle sockets). Fixed for the pass: memoised.
+  const preemptible = new Map<string, boolean>();
+  const mayPreempt = (b: Bucket): boolean => {
+    let yes = preemptible.get(b.key);
+    if (yes === undefined) {
+      yes = hasDueJob(tx, b.key, critical) && liveCapabilities().some((held) => holdsAll(held, b.capabilities));
+      preemptible.set(b.key, yes);
+    }
+    return yes;
+  };
+  // Only buckets a free factory can run — or, for critical jobs with preemption on, one a busy factory could
+  // (core/preemption needs the victim's factory to fit but for the seat). The rest are never read.
+  const admit: Admit = (b, priority) =>
+    free.canRun(b.key, b.capabilities) || (preemption && priority === critical && mayPreempt(b));
+  // With no free seat, all a pass can place is a critical job, by preemption.
+  const priorities = free.size === 0 ? [critical] : undefined;
+  const starvation = ctx.weights?.starvation ?? 0;
+  for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, { admit, priorities })) {
+    if (free.size === 0 && !preemption) break;
     let job: Job | undefined = loadJob(tx.sql, id);
     if (!job || (free.size === 0 && job.priority !== "critical")) continue;
     const routeCtx = { ...ctx, busySerialKeys: busy };
@@ -83,8 +90,8 @@ export function planAndAssign(
     let factory = best ? candidates.find((f) => f.id === best.factoryId) : undefined;
     if (!factory) {
       // The victim's seat goes to this job: the factory's load is unchanged (one lease out, one in).
-      live ??= preemption && job.priority === "critical" ? free.live() : undefined;
-      const won = live ? preemptFor(tx, job, live, routeCtx) : undefined;
+      const won =
+        preemption && job.priority === "critical" ? preemptFor(tx, job, liveFactories(), routeCtx) : undefined;
       if (!won) continue;
       plan.evictions.push(won.eviction);
       job = won.job;

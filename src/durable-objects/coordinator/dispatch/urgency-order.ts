@@ -1,59 +1,86 @@
 /**
  * @module durable-objects/coordinator/dispatch/urgency-order
- * Queued, due jobs in the router's urgency order — without sorting the queue.
+ * Queued, due jobs in the router's urgency order — without sorting the queue, and without reading the jobs no one
+ * asking can run.
  *
- * Urgency is `priority − w·starvationPenalty(age)`. Within one priority class
- * it only grows with age, so each class, read oldest-first along the
- * `(stage, priority_value, queued_at, id)` index, is already in urgency order;
- * a 4-way merge of the classes' heads yields exactly `orderJobs` from the pure
- * core (urgency desc, then queued_at, then id) at O(1) per job taken. A full
- * `ORDER BY <expression>` re-sorted every queued job on every dispatch pass —
- * quadratic over a deep queue.
+ * Urgency is `priority − w·starvationPenalty(age)`. Within one priority class it only grows with age, so each
+ * class of each capability bucket (jobs/buckets), read oldest-first along `jobs_by_bucket`
+ * `(stage, cap_key, priority_value, queued_at, id, not_before)`, is already in urgency order; a merge of those
+ * cursors' heads yields exactly `orderJobs` from the pure core (urgency desc, then queued_at, then id) over the
+ * jobs of the buckets merged, at O(log cursors) per job taken. The caller's `admit` says which buckets: those its
+ * free factories can run (push dispatch) or the claimant can (an HTTP claim). The others are never opened, so
+ * 100,000 queued jobs no connected factory can run cost one index seek for their bucket, not 1,000 documents
+ * parsed and scored — and a runnable job behind them is reached.
  */
 import { PRIORITY_VALUE, STARVATION_HORIZON_MS, urgencyAt } from "../../../core/router.ts";
+import { type Bucket, queuedBuckets } from "../jobs/buckets.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 /**
- * Due jobs examined per pass over the queue — by push dispatch and by an HTTP claim alike — when none of them fits.
- * Each one examined is a document parsed and scored: 1000 keeps a pass to a few milliseconds over a deep queue of
- * jobs no factory can run; a job further back is reached once those in front are taken, cancelled or aged past it.
+ * Due jobs examined per pass over the runnable buckets — by push dispatch and by an HTTP claim alike — when none of
+ * them fits (another hard filter refuses them: serial gate, exclusion, breaker, budget pause). Each one examined is
+ * a document parsed and scored: 1000 keeps such a pass to a few milliseconds; a job further back is reached once
+ * those in front are taken, cancelled or aged past it. Jobs of buckets no one asking can run do not count.
  */
 export const MAX_SCAN = 1000;
 
-/** Rows per index page per priority class: one page almost always holds the job taken. */
+/** Rows per index page per cursor: one page almost always holds the job taken. */
 const PAGE = 64;
+
+/** The page after `(?5, ?6)` of one bucket's priority class, due by `?4`, oldest first (tests read its plan). */
+export const CURSOR_SQL = `SELECT id, queued_at FROM jobs
+  WHERE stage = 'queued' AND cap_key = ?1 AND priority_value = ?2 AND (not_before IS NULL OR not_before <= ?3)
+    AND (queued_at, id) > (?4, ?5)
+  ORDER BY queued_at, id LIMIT ?6`;
+
+/**
+ * Whether to walk `bucket`'s jobs of class `priority` (a PRIORITY_VALUE). Asked when the cursor opens and again
+ * before each of its jobs is yielded, so a bucket whose last fitting seat a pass just filled stops there; once it
+ * answers no, that cursor is closed for the walk (callers' answers only ever turn from yes to no within one walk).
+ */
+export type Admit = (bucket: Bucket, priority: number) => boolean;
+
+export interface WalkOptions {
+  /** The buckets and classes to walk; default every one. */
+  admit?: Admit;
+  /** The priority classes (PRIORITY_VALUE) to walk; default all four. */
+  priorities?: readonly number[];
+}
 
 interface Head {
   id: string;
   queuedAt: number;
   urgency: number;
+  cursor: number;
 }
 
-function* classCursor(tx: Tx, priority: number, weight: number, horizonMs: number): Generator<Head> {
+interface Cursor {
+  bucket: Bucket;
+  priority: number;
+  rows: Generator<Head>;
+}
+
+function* classCursor(tx: Tx, key: string, priority: number, at: number, weight: number, horizonMs: number) {
   let after: [number, string] = [-1, ""];
   for (;;) {
     // Keyset pagination: robust while the caller assigns (removes) rows between pages.
     const rows = tx.sql
-      .exec<{ id: string; queued_at: number }>(
-        `SELECT id, queued_at FROM jobs
-          WHERE stage = 'queued' AND priority_value = ?1 AND (not_before IS NULL OR not_before <= ?2)
-            AND (queued_at, id) > (?3, ?4)
-          ORDER BY queued_at, id LIMIT ?5`,
-        priority,
-        tx.now,
-        after[0],
-        after[1],
-        PAGE,
-      )
+      .exec<{ id: string; queued_at: number }>(CURSOR_SQL, key, priority, tx.now, after[0], after[1], PAGE)
       .toArray();
     for (const r of rows) {
       // urgencyAt is exactly the pure router's, so the merge reproduces orderJobs.
-      yield { id: r.id, queuedAt: r.queued_at, urgency: urgencyAt(priority, tx.now - r.queued_at, weight, horizonMs) };
+      const urgency = urgencyAt(priority, tx.now - r.queued_at, weight, horizonMs);
+      yield { id: r.id, queuedAt: r.queued_at, urgency, cursor: at } satisfies Head;
     }
     const last = rows[rows.length - 1];
     if (!last || rows.length < PAGE) return;
     after = [last.queued_at, last.id];
   }
+}
+
+/** Bucket `key` holds a due job of class `priority` (one index seek): lets a caller skip costly admission checks. */
+export function hasDueJob(tx: Tx, key: string, priority: number): boolean {
+  return tx.sql.exec(CURSOR_SQL, key, priority, tx.now, -1, "", 1).toArray().length > 0;
 }
 
 function before(a: Head, b: Head): boolean {
@@ -65,27 +92,72 @@ function before(a: Head, b: Head): boolean {
 }
 
 /**
- * Ids of queued, due jobs, most urgent first (exactly `orderJobs`), at most `limit` of them (default `MAX_SCAN`): the
- * one bound every caller that walks the queue shares, so no path can examine the whole queue in one request.
- * `horizonMs` is the aging horizon (RouteContext.agingHorizonMs, from settings.agingHorizonMinutes): any horizon
- * keeps each class in age order, so the merge stays exact.
+ * Ids of queued, due jobs of the admitted buckets, most urgent first (exactly `orderJobs` over those jobs), at most
+ * `limit` of them (default `MAX_SCAN`): the one bound every caller that walks the queue shares, so no path can
+ * examine the whole queue in one request. `horizonMs` is the aging horizon (RouteContext.agingHorizonMs, from
+ * settings.agingHorizonMinutes): any horizon keeps each class in age order, so the merge stays exact.
  */
 export function* dueJobIdsByUrgency(
   tx: Tx,
   starvationWeight: number,
   limit = MAX_SCAN,
   horizonMs: number = STARVATION_HORIZON_MS,
+  { admit = () => true, priorities = Object.values(PRIORITY_VALUE) }: WalkOptions = {},
 ): Generator<string> {
-  const cursors = Object.values(PRIORITY_VALUE).map((p) => classCursor(tx, p, starvationWeight, horizonMs));
-  const heads: Array<Head | undefined> = cursors.map((c) => c.next().value ?? undefined);
-  for (let taken = 0; taken < limit; taken++) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) {
-      const h = heads[i];
-      if (h && (best < 0 || before(h, heads[best]!))) best = i;
+  const cursors: Cursor[] = [];
+  const heap = new HeadHeap();
+  for (const bucket of queuedBuckets(tx.sql)) {
+    for (const priority of priorities) {
+      if (!admit(bucket, priority)) continue;
+      const at = cursors.length;
+      const rows = classCursor(tx, bucket.key, priority, at, starvationWeight, horizonMs);
+      cursors.push({ bucket, priority, rows });
+      heap.push(rows.next().value ?? undefined);
     }
-    if (best < 0) return;
-    yield heads[best]!.id;
-    heads[best] = cursors[best]!.next().value ?? undefined;
+  }
+  for (let taken = 0; taken < limit; ) {
+    const head = heap.pop();
+    if (!head) return;
+    const cursor = cursors[head.cursor]!;
+    if (!admit(cursor.bucket, cursor.priority)) continue; // closed: its bucket has no fitting seat left
+    yield head.id;
+    taken++;
+    heap.push(cursor.rows.next().value ?? undefined);
+  }
+}
+
+/** A binary min-heap of cursor heads under `before`: the next job is the root. */
+class HeadHeap {
+  private readonly items: Head[] = [];
+
+  push(head: Head | undefined): void {
+    if (!head) return;
+    const a = this.items;
+    a.push(head);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(a[i]!, a[parent]!)) break;
+      [a[i], a[parent]] = [a[parent]!, a[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): Head | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || !last) return top;
+    a[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < a.length && before(a[l]!, a[m]!)) m = l;
+      if (r < a.length && before(a[r]!, a[m]!)) m = r;
+      if (m === i) return top;
+      [a[i], a[m]] = [a[m]!, a[i]!];
+      i = m;
+    }
   }
 }

@@ -1,9 +1,10 @@
 /**
  * @module durable-objects/coordinator/jobs/rows
  * Job persistence: the domain `Job` is stored as a JSON document plus the few
- * columns the coordinator queries by (stage, priority, lease). Both are written
+ * columns the coordinator queries by (stage, priority, lease, capability bucket). Both are written
  * from the same object by `saveJob`, so they cannot drift apart.
  */
+import { capabilityKey } from "../../../core/capability-key.ts";
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { Job, Stage } from "../../../core/model.ts";
 import { PRIORITY_VALUE } from "../../../core/router.ts";
@@ -36,13 +37,13 @@ export function requireJob(sql: SqlStorage, id: string): Job {
 export function saveJob(sql: SqlStorage, job: Job): void {
   sql.exec(
     `INSERT INTO jobs(id, stage, priority_value, queued_at, created_at, serial_key, idempotency_key, parent_id,
-                      holder_factory_id, lease_epoch, lease_expires_at, not_before, rev, doc)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      holder_factory_id, lease_epoch, lease_expires_at, not_before, rev, doc, cap_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(id) DO UPDATE SET
        stage = excluded.stage, priority_value = excluded.priority_value, queued_at = excluded.queued_at,
        serial_key = excluded.serial_key, holder_factory_id = excluded.holder_factory_id,
        lease_epoch = excluded.lease_epoch, lease_expires_at = excluded.lease_expires_at,
-       not_before = excluded.not_before, rev = excluded.rev, doc = excluded.doc`,
+       not_before = excluded.not_before, rev = excluded.rev, doc = excluded.doc, cap_key = excluded.cap_key`,
     job.id,
     job.stage,
     PRIORITY_VALUE[job.priority],
@@ -57,6 +58,7 @@ export function saveJob(sql: SqlStorage, job: Job): void {
     job.notBefore ?? null,
     job.rev,
     JSON.stringify(job),
+    capabilityKey(job), // the queue bucket (jobs/buckets): written here, with the rest of the row, and nowhere else
   );
 }
 

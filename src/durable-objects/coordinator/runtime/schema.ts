@@ -13,6 +13,7 @@
  * on its next start.
  */
 import { BATCHES_SQL } from "../jobs/batches.ts";
+import { applyBucketSchema } from "../jobs/buckets.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
 export const SCHEMA_VERSION = 2;
@@ -50,7 +51,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   lease_expires_at INTEGER,
   not_before INTEGER,
   rev INTEGER NOT NULL DEFAULT 1,
-  doc TEXT NOT NULL
+  doc TEXT NOT NULL,
+  cap_key TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_stage ON jobs(stage, priority_value, queued_at, id);
 CREATE INDEX IF NOT EXISTS jobs_by_lease ON jobs(lease_expires_at) WHERE lease_expires_at IS NOT NULL;
@@ -162,6 +164,7 @@ export function applySchema(sql: SqlStorage): void {
   sql.exec(BATCHES_SQL); // jobs/batches owns its tables' definition
   keyRunsByEpoch(sql);
   splitOutboxSides(sql);
+  applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
 }
 
 /**
