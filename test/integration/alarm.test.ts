@@ -1,8 +1,12 @@
 // The coordinator's single alarm is never armed in the past: a retry whose backoff has ended but that no factory
 // can take yet must not make the alarm fire again and again (a tight loop of wasted work, issue 10 kind 3); the
-// alarm still wakes at a backoff that lies ahead, and its pass dispatches the job once it is due.
+// alarm still wakes at a backoff that lies ahead, and its pass dispatches the job once it is due. Its due-time
+// queries walk their own indexes, pinned by their query plans.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { NEXT_EXCLUSION_END_SQL } from "../../src/durable-objects/coordinator/dispatch/exclusions.ts";
+import { NEXT_LEASE_EXPIRY_SQL } from "../../src/durable-objects/coordinator/dispatch/lease-ops.ts";
+import { NEXT_NOT_BEFORE_SQL } from "../../src/durable-objects/coordinator/runtime/alarm.ts";
 import { submit } from "./client.ts";
 
 /** Give a queued job a retry backoff ending at `at` (ms), in its column and its document, as the store keeps them. */
@@ -54,5 +58,29 @@ describe("the coordinator's alarm", () => {
     const at = await rescheduled(product);
     expect(at).not.toBeNull();
     expect(at as number).toBeLessThanOrEqual(end);
+  });
+});
+
+describe("the alarm's due-time queries", () => {
+  it("walk their own indexes, never every queued or assigned job (a coordinator has no planner statistics)", async () => {
+    const product = "alarm-plans";
+    await submit(product, { title: "binds the coordinator" });
+    const plans = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
+      [
+        [NEXT_NOT_BEFORE_SQL, [1]],
+        [NEXT_LEASE_EXPIRY_SQL, []],
+        [NEXT_EXCLUSION_END_SQL, [1]],
+      ].map(([q, args]) =>
+        state.storage.sql
+          .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, ...(args as number[]))
+          .toArray()
+          .map((r) => r.detail)
+          .join(" | "),
+      ),
+    );
+    expect(plans[0]).toMatch(/SEARCH jobs USING INDEX jobs_by_not_before/);
+    expect(plans[1]).toMatch(/SEARCH jobs USING INDEX jobs_by_lease/);
+    expect(plans[2]).toMatch(/SEARCH e USING INDEX exclusions_by_until.*SEARCH j USING INDEX sqlite_autoindex_jobs_1/);
+    for (const p of plans) expect(p).not.toMatch(/TEMP B-TREE|jobs_by_stage/);
   });
 });

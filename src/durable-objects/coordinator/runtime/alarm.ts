@@ -10,6 +10,14 @@ import { nextHalfOpenAt } from "../policies/breakers.ts";
 import { nextBudgetBoundary } from "../policies/budget.ts";
 import { nextHealthAt } from "../policies/health-check.ts";
 
+/**
+ * The next retry's not_before, along its own index: a coordinator never runs ANALYZE, and without statistics the
+ * planner took `stage = 'queued'` and walked every queued job — after every unit. Same for the lease and exclusion
+ * queries the alarm asks (dispatch/lease-ops, dispatch/exclusions); test/integration/alarm.test.ts pins the plans.
+ */
+export const NEXT_NOT_BEFORE_SQL = `SELECT not_before AS t FROM jobs INDEXED BY jobs_by_not_before
+  WHERE not_before IS NOT NULL AND not_before > ? AND stage = 'queued' ORDER BY not_before LIMIT 1`;
+
 /** An armed alarm older than this is not trusted to fire (lost across a restart): re-armed anyway. */
 const STALE_ALARM_MS = 60_000;
 
@@ -26,10 +34,8 @@ export function nextDueAt(sql: SqlStorage, now: number, outboxAt: number | undef
   // Only backoffs still ahead: a due retry that no factory can take yet is placed by the next change that could
   // place it (a factory connecting, a seat freeing), not by an alarm re-armed "in the past" — the runtime fires
   // such an alarm at once, and its pass would re-arm it again: a tight loop of wasted work.
-  const notBefore = sql
-    .exec<{ t: number | null }>("SELECT MIN(not_before) AS t FROM jobs WHERE stage = 'queued' AND not_before > ?", now)
-    .one().t;
-  if (notBefore !== null) due.push(notBefore);
+  const notBefore = sql.exec<{ t: number }>(NEXT_NOT_BEFORE_SQL, now).toArray()[0]?.t;
+  if (notBefore !== undefined) due.push(notBefore);
   if (outboxAt !== undefined) due.push(outboxAt);
   const boundary = nextBudgetBoundary(sql); // the budget's period rolls over (policies/budget)
   if (boundary !== undefined) due.push(boundary);
