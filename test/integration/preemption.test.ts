@@ -6,6 +6,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
+import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import { ADMIN, api, enroll, getJob, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory, type TestSocket } from "./sockets";
 import { dispatchSettled } from "./state";
@@ -16,7 +17,7 @@ type CancelFrame = { type: "cancel"; jobId: string; leaseEpoch: number; reason: 
 async function setPreemption(product: string, on: boolean): Promise<void> {
   await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
     const settings = JSON.stringify({ ...DEFAULT_SETTINGS, preemption: on });
-    state.storage.sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('settings', ?)", settings);
+    setMeta(state.storage.sql, "settings", settings); // the one write path, which keeps the meta cache in step
   });
 }
 

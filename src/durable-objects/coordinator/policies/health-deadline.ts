@@ -7,7 +7,7 @@
  * so entering `building` brings the noted instant forward to `now + stuckAfterMinutes` when that is sooner.
  * This module imports nothing from jobs/, so jobs/rows can call it without an import cycle.
  */
-import { getMeta, getSettings, setMeta } from "../runtime/meta.ts";
+import { deleteMeta, getMeta, getSettings, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 const MINUTE = 60_000;
@@ -27,7 +27,7 @@ export function nextHealthAt(sql: SqlStorage): number | undefined {
 
 /** Note the pass's own next threshold (ms epoch), or none. */
 export function setNextHealthAt(sql: SqlStorage, at: number | undefined): void {
-  if (at === undefined) sql.exec("DELETE FROM meta WHERE key = ?", NEXT_KEY);
+  if (at === undefined) deleteMeta(sql, NEXT_KEY);
   else setMeta(sql, NEXT_KEY, String(at));
 }
 

@@ -8,7 +8,7 @@
 import { NotFoundError } from "../../../core/errors.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { WEBHOOK_META_KEY } from "../outbox/webhook-records.ts";
-import { getMeta, setMeta } from "../runtime/meta.ts";
+import { deleteMeta, getMeta, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 export interface WebhookTarget {
@@ -71,7 +71,7 @@ export function setWebhook(tx: Tx, target: WebhookTarget, actor: string): Webhoo
 export function deleteWebhook(tx: Tx, actor: string): { deleted: true } {
   const w = read(tx.sql);
   if (!w) throw new NotFoundError("webhook", "of this product");
-  tx.sql.exec("DELETE FROM meta WHERE key = ?", WEBHOOK_META_KEY);
+  deleteMeta(tx.sql, WEBHOOK_META_KEY);
   enqueueAudit(tx, actor, "webhook.delete", "webhook", { url: w.url });
   return { deleted: true };
 }

@@ -6,7 +6,7 @@
  */
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
 import { forgetAllCachedFactories } from "../factories/cache.ts";
-import { queueVersion } from "./meta.ts";
+import { forgetMeta, queueVersion, setMeta } from "./meta.ts";
 import { applySchema } from "./schema.ts";
 import type { Tx } from "./tx.ts";
 
@@ -61,6 +61,7 @@ export class Units {
       return body();
     } catch (err) {
       forgetAllCachedFactories(this.sql);
+      forgetMeta(this.sql);
       throw err;
     }
   }
@@ -108,6 +109,6 @@ export class Units {
     if (this.productId === productId) return;
     if (this.productId !== "") throw new DomainError("forbidden", "coordinator bound to another product");
     this.productId = productId;
-    this.sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", productId);
+    setMeta(this.sql, "product_id", productId);
   }
 }
