@@ -10,7 +10,8 @@
 import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
 import { freePort } from "../scripts/local-server.ts";
-import { QUICK } from "./counts.ts";
+import { FULL, QUICK } from "./counts.ts";
+import { dispatchLatency } from "./dispatch-latency.ts";
 import { createProduct, type Target } from "./fleet.ts";
 import { LocalSystem } from "./local-system.ts";
 import { throughput } from "./throughput.ts";
@@ -75,11 +76,20 @@ export async function main(argv: string[]): Promise<number> {
     const server = await system.start();
     const t: Target = { base: server.url, admin: system.admin, alive: () => system.alive };
     await createProduct(t, "bench-throughput");
+    await createProduct(t, "bench-latency");
+    const latency = argv.includes("--latency");
     const send = await devtools(port);
     await send("Profiler.enable");
     await send("Profiler.setSamplingInterval", { interval: 500 });
     await send("Profiler.start");
-    const r = await throughput(t, { ...QUICK.throughput, jobs, window: Math.min(jobs, 1_000), batchSize: 250 }, log);
+    // --latency: scenario 1 (single submits at 200/s) instead of the throughput scenario.
+    const r = latency
+      ? await dispatchLatency(t, { ...FULL.latency, seconds: 5 }, log).then((p) => ({
+          jobsPerSec: p.assigned / 5,
+          completed: p.assigned,
+          submitted: p.submitted,
+        }))
+      : await throughput(t, { ...QUICK.throughput, jobs, window: Math.min(jobs, 1_000), batchSize: 250 }, log);
     const { profile } = (await send("Profiler.stop")) as { profile: Profile };
     const wall = (profile.endTime - profile.startTime) / 1000;
     const idle = selfTimes(profile, (n) => n.callFrame.functionName).find(([k]) => k === "(idle)")?.[1] ?? 0;
