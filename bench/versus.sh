@@ -61,6 +61,30 @@ GF_PORT=$(free_port)
 REDIS_PORT=$(free_port)
 PEERS_RUN=$(mktemp -d "${TMPDIR:-/tmp}/gf-versus-run-XXXXXX")
 export GF_PORT REDIS_PORT PEERS_RUN REDIS_URL=redis://127.0.0.1:$REDIS_PORT GIGAFACTORY_ROOT=$ROOT
-trap 'rm -rf "$PEERS_RUN"' EXIT
+
+# The harness stops `npm run dev` by its process group, and SIGKILLs whatever still has `--persist-to <state>`
+# in its command line 10 s later — the runtime's Node process, but not its workerd, which sits in the runtime's
+# own process group and has no such argument. A workerd left serving our port is ours: stop it by PID.
+leftover_workerd() {
+  local d c
+  for d in /proc/[0-9]*; do
+    c=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+    [[ $c == *workerd*"entry=127.0.0.1:$GF_PORT "* ]] && echo "${d#/proc/}"
+  done
+  return 0
+}
+cleanup() {
+  local pids
+  pids=$(leftover_workerd)
+  if [[ -n $pids ]]; then
+    echo "bench:versus: stopping the workerd the harness left running on :$GF_PORT (pid $pids)"
+    kill -TERM $pids 2>/dev/null || true
+    sleep 3
+    pids=$(leftover_workerd)
+    [[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
+  fi
+  rm -rf "$PEERS_RUN"
+}
+trap cleanup EXIT
 echo "bench:versus: harness $PEERS (copy in $COPY), coordinator :$GF_PORT, redis :$REDIS_PORT, out $OUT"
 "$COPY/scripts/versus.sh" "$ROOT" "$OUT"
