@@ -22,7 +22,7 @@ export interface GrowthCheck {
 const ratio = (a: number | null | undefined, b: number | null | undefined) =>
   a == null || b == null || b === 0 ? null : Math.round((a / b) * 100) / 100;
 const cellName = (c: { depth: number; fleet: number }) =>
-  `depth ${c.depth.toLocaleString("en")} · ${c.fleet} factories`;
+  `depth ${c.depth.toLocaleString("en")} · ${c.fleet.toLocaleString("en")} factories`;
 const p99 = (c?: GrowthCell) => c?.dispatch?.latencyMs.p99 ?? null;
 /** A cell that left paced jobs undispatched fails its check whatever its p99: the missing ones have no latency. */
 const starved = (c: GrowthCell) =>
@@ -150,8 +150,10 @@ export function growthTable(cells: Array<Scenario<GrowthCell>>): string[] {
   const line = (r: string[]) => (r.length > 2 ? r.map((x, k) => x.padEnd(widths[k] ?? 0)).join("  ") : r.join("  "));
   const out = ["", "7 growth — cost against queue depth and fleet size (ratios to the first cell)", line(head)];
   out.push(widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line));
-  for (const c of cells)
+  for (const c of cells) {
     if (c.value?.fill.capped) out.push(`capped fill: ${cellName(c.value)}: ${c.value.fill.capped}`);
+    if (c.value?.throughputSkipped) out.push(`no bulk run: ${cellName(c.value)}: ${c.value.throughputSkipped}`);
+  }
   for (const c of j.checks) {
     const verdict = c.pass === null ? "N/A " : c.pass ? "PASS" : "FAIL";
     const rs = Object.entries(c.ratios)
