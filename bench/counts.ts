@@ -41,8 +41,33 @@ export interface Counts {
     seconds: number;
     drainMs: number;
   };
+  /** Scenario 7: how cost grows with queue depth and fleet size (growth.ts); every cell on a fresh system. */
+  growth: GrowthCounts;
   /** Longest wait for the runtime to go quiet between scenarios. */
   settleMs: number;
+}
+
+export interface GrowthCounts {
+  /** Queue depths to pre-fill with jobs no factory can run, each with `baseFleet` factories connected. */
+  depths: number[];
+  /** Fleet sizes (connected factories: `workers` working ones, the rest idle) at the smallest depth. */
+  fleets: number[];
+  /** Factories that run the jobs (each `seats` seats); part of every fleet size. */
+  workers: number;
+  seats: number;
+  /** Jobs per `jobs:batch` while filling, and fill requests in flight at once. */
+  fillBatch: number;
+  fillConcurrency: number;
+  /** A fill not done by then is cut short: the cell is measured at the depth reached, and marked. */
+  fillCapMs: number;
+  /** Paced single submits of runnable jobs: a modest rate the local runtime carries. */
+  rate: number;
+  seconds: number;
+  drainMs: number;
+  /** Runnable jobs bulk-submitted through the workers, as in scenario 2. */
+  throughputJobs: number;
+  /** Idle factories enrolled/connected this many at a time. */
+  connectConcurrency: number;
 }
 
 export const FULL: Counts = {
@@ -72,6 +97,21 @@ export const FULL: Counts = {
     seconds: 10,
     drainMs: 60_000,
   },
+  growth: {
+    depths: [100, 10_000, 100_000],
+    fleets: [10, 1_000],
+    workers: 8,
+    seats: 4,
+    fillBatch: 5_000,
+    fillConcurrency: 2,
+    // 100,000 at the ~270 jobs/s intake measured locally would take ~6 min: cut at 3 to keep the run near 15 min.
+    fillCapMs: 180_000,
+    rate: 20,
+    seconds: 10,
+    drainMs: 15_000,
+    throughputJobs: 1_000,
+    connectConcurrency: 16,
+  },
   settleMs: 30_000,
 };
 
@@ -99,10 +139,25 @@ export const QUICK: Counts = {
     seconds: 2,
     drainMs: 30_000,
   },
+  growth: {
+    depths: [100, 2_000],
+    fleets: [10, 100],
+    workers: 8,
+    seats: 4,
+    fillBatch: 1_000,
+    fillConcurrency: 2,
+    fillCapMs: 60_000,
+    rate: 20,
+    seconds: 5,
+    drainMs: 10_000,
+    throughputJobs: 300,
+    connectConcurrency: 16,
+  },
   settleMs: 10_000,
 };
 
 export function describeCounts(c: Counts): string {
+  const g = c.growth;
   return [
     `counts: ${c.name}`,
     `  1 dispatch latency: ${c.latency.factories} factories × ${c.latency.seats} seats, ${c.latency.rate} jobs/s × ${c.latency.seconds} s = ${c.latency.rate * c.latency.seconds} jobs`,
@@ -110,5 +165,6 @@ export function describeCounts(c: Counts): string {
     `  3 recovery: lease TTL ${c.recovery.ttlSeconds} s`,
     `  4 feed fan-out: ${c.fanout.watchers} watchers × ${c.fanout.events} log events`,
     `  5 idle connections: ${c.idle.connections} idle + ${c.idle.workers} workers × ${c.idle.seats} seats, ${c.idle.rate} jobs/s × ${c.idle.seconds} s = ${c.idle.rate * c.idle.seconds} jobs`,
+    `  7 growth: queue depths ${g.depths.join(" / ")} and fleets ${g.fleets.join(" / ")} (${g.workers} working × ${g.seats} seats, the rest idle); per cell ${g.rate} jobs/s × ${g.seconds} s paced + ${g.throughputJobs} jobs bulk; fill cap ${g.fillCapMs / 1000} s`,
   ].join("\n");
 }

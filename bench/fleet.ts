@@ -12,6 +12,8 @@ export interface Target {
   admin: string;
   /** False once the local server died: every wait then ends at once instead of at its deadline. */
   alive: () => boolean;
+  /** CPU time (ms) the runtime's workerd processes have used so far; absent or null where /proc cannot say. */
+  workerdCpuMs?: () => number | null;
 }
 
 /** Keep waiting? Only while the server is up and the deadline (performance.now() clock) is ahead. */

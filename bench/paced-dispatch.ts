@@ -27,6 +27,8 @@ export interface PacedOptions {
   /** Unique title prefix. */
   label: string;
   requires?: string[];
+  /** Complete each assignment here (for factories connected without autoComplete). */
+  finish?: boolean;
 }
 
 export interface PacedResult {
@@ -64,6 +66,7 @@ export async function pacedDispatch(
   const seen = new Set<string>();
   for (const f of factories) {
     f.onAssign = (a, at) => {
+      if (o.finish) void f.finish(a);
       const sent = sentAt.get(a.job.title);
       // Count each job once, at its first push (a re-push would be a duplicate, not latency).
       if (sent === undefined || seen.has(a.job.title)) return;

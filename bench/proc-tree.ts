@@ -64,6 +64,15 @@ export function processTree(root: number): ProcStat[] {
   return out;
 }
 
+/**
+ * CPU time (ms, user + system, all threads) used so far by the workerd processes under `root`; null when
+ * /proc shows none. Resolution is one clock tick (10 ms).
+ */
+export function workerdCpuMs(root: number): number | null {
+  const w = processTree(root).filter((p) => p.comm === "workerd");
+  return w.length ? (w.reduce((n, p) => n + p.ticks, 0) * 1000) / CLK_TCK : null;
+}
+
 function rssKb(pid: number): number {
   try {
     const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

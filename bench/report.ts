@@ -4,6 +4,8 @@
  */
 import type { Counts } from "./counts.ts";
 import type { FanoutResult } from "./feed-fanout.ts";
+import type { GrowthCell } from "./growth.ts";
+import { growthJson, growthTable } from "./growth-report.ts";
 import type { IdleResult } from "./idle-connections.ts";
 import type { Machine } from "./machine.ts";
 import type { PacedResult } from "./paced-dispatch.ts";
@@ -12,6 +14,8 @@ import type { RecoveryResult } from "./recovery.ts";
 import type { ThroughputResult } from "./throughput.ts";
 
 export interface Scenario<T> {
+  /** Not run (`--only` left it out): every figure is null. */
+  skipped?: boolean;
   value?: T;
   error?: string;
   /** Set when the runtime died while this scenario ran: its figures are partial. */
@@ -39,6 +43,8 @@ export interface Results {
   recovery: Scenario<RecoveryResult>;
   fanout: Scenario<FanoutResult>;
   idle: Scenario<IdleResult>;
+  /** Scenario 7, one entry per (depth, fleet) cell; empty when skipped. */
+  growth: Array<Scenario<GrowthCell>>;
 }
 
 export function toJson(r: Results) {
@@ -49,13 +55,17 @@ export function toJson(r: Results) {
   return {
     dispatchLatencyMs: { p50: lat?.p50 ?? null, p95: lat?.p95 ?? null, p99: lat?.p99 ?? null, max: lat?.max ?? null },
     throughputJobsPerSec: tp?.jobsPerSec ?? null,
+    workerdCpuUsPerJob: tp?.cpu?.usPerJob ?? null,
+    ceilingJobsPerSecOneObject: tp?.cpu?.ceilingJobsPerSec ?? null,
     duplicates: tp?.duplicates ?? null,
     missing: tp?.missing ?? null,
     recoveryMs: r.recovery.value?.recoveryMs ?? null,
     fanoutLatencyMs: { p50: fan?.p50 ?? null, p99: fan?.p99 ?? null },
     idleConnections: { count: idle?.connected ?? null, dispatchP99Ms: idle?.dispatch?.latencyMs.p99 ?? null },
+    growth: growthJson(r.growth),
     peakRssMb: Math.round(r.peakRssMb),
     machine: r.machine,
+    skipped: (["latency", "throughput", "recovery", "fanout", "idle"] as const).filter((k) => r[k].skipped),
   };
 }
 
@@ -75,6 +85,7 @@ function cpuLine(s: Scenario<unknown>): string {
 
 function common(s: Scenario<unknown>): Row[] {
   const rows: Row[] = [];
+  if (s.skipped) rows.push(["", "skipped", "not in --only"]);
   if (s.crashed) rows.push(["", "CRASHED (figures partial)", s.crashed]);
   if (s.error) rows.push(["", "ERROR", s.error]);
   if (s.window) {
@@ -126,6 +137,17 @@ export function table(r: Results): string {
       ["", "wait ended", tp.ended],
     );
     if (tp.firstError) rows.push(["", "submit errors", tp.firstError]);
+    const c = tp.cpu;
+    if (c) {
+      rows.push(
+        [
+          "",
+          "workerd CPU per job (µs): run + tail ÷ completed",
+          `${c.usPerJob ?? "–"} (${c.runMs} + ${c.tailMs} ms${c.tailSettled ? "" : ", tail cut short at 30 s"})`,
+        ],
+        ["", "one-object ceiling (jobs/s) = 1e6 ÷ µs/job", `≤ ${c.ceilingJobsPerSec ?? "–"} (upper bound, see README)`],
+      );
+    }
   }
   rows.push(...common(r.throughput));
 
@@ -181,6 +203,7 @@ export function table(r: Results): string {
     `${"scenario".padEnd(w0)}  ${"figure".padEnd(w1)}  value`,
     `${"-".repeat(w0)}  ${"-".repeat(w1)}  ${"-".repeat(20)}`,
     ...rows.map(([a, b, c]) => (b === "" ? a : `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`)),
+    ...(r.growth.length ? growthTable(r.growth) : ["", "7 growth", "  skipped (not in --only)"]),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -9,7 +9,8 @@
  * scenario leaves minutes of background work behind (outbox → job feeds,
  * history → queue → D1) that would otherwise be measured by the next one,
  * and should the runtime die, only that scenario's figures are partial. Peak
- * RSS is sampled across all of them.
+ * RSS is sampled across all of them. The growth scenario is one fresh system
+ * per cell. `--only` runs a subset (the others are reported as skipped).
  */
 import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
@@ -17,40 +18,78 @@ import { type Counts, describeCounts, FULL, QUICK } from "./counts.ts";
 import { dispatchLatency } from "./dispatch-latency.ts";
 import { feedFanout } from "./feed-fanout.ts";
 import { createProduct, type Target } from "./fleet.ts";
+import { GROWTH_PRODUCT, growthCell, growthCells } from "./growth.ts";
 import { idleConnections } from "./idle-connections.ts";
 import { LocalSystem } from "./local-system.ts";
 import { machine } from "./machine.ts";
-import { TreeSampler } from "./proc-tree.ts";
+import { TreeSampler, workerdCpuMs } from "./proc-tree.ts";
 import { recovery } from "./recovery.ts";
 import { type Results, type Scenario, table, toJson } from "./report.ts";
 import { throughput } from "./throughput.ts";
 
 /** Every scenario's product (the `PRODUCT` of each scenario file), created on each fresh system. */
-const BENCH_PRODUCTS = ["bench-latency", "bench-throughput", "bench-recovery", "bench-fanout", "bench-idle"];
+const BENCH_PRODUCTS = [
+  "bench-latency",
+  "bench-throughput",
+  "bench-recovery",
+  "bench-fanout",
+  "bench-idle",
+  GROWTH_PRODUCT,
+];
+/** `--only` values, in the order the suite runs them. */
+const SCENARIOS = ["latency", "recovery", "fanout", "idle", "throughput", "growth"] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
 
-const USAGE = `usage: npm run bench [-- --json] [-- --quick]
+const USAGE = `usage: npm run bench [-- --json] [-- --quick] [-- --only <scenario>[,<scenario>…]]
   --json   print one JSON object on stdout (progress still goes to stderr)
   --quick  smaller counts: a smoke run of every scenario in a few minutes
+  --only   run only these scenarios (${SCENARIOS.join(", ")}); the rest are reported as skipped
 `;
+
+/** The parsed command line, or the usage error to print (exit 2). */
+export function parseArgs(
+  argv: string[],
+): { json: boolean; quick: boolean; help: boolean; only: Set<ScenarioName> } | string {
+  let json = false;
+  let quick = false;
+  let help = false;
+  let only: Set<ScenarioName> | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? "";
+    if (a === "--json") json = true;
+    else if (a === "--quick") quick = true;
+    else if (a === "--help" || a === "-h") help = true;
+    else if (a === "--only" || a.startsWith("--only=")) {
+      const value = a === "--only" ? argv[++i] : a.slice("--only=".length);
+      if (!value) return "--only needs a scenario name";
+      only ??= new Set();
+      for (const v of value.split(",")) {
+        if (!(SCENARIOS as readonly string[]).includes(v)) return `unknown scenario "${v}" for --only`;
+        only.add(v as ScenarioName);
+      }
+    } else return `unknown option ${a}`;
+  }
+  return { json, quick, help, only: only ?? new Set(SCENARIOS) };
+}
 
 function write(text: string): Promise<void> {
   return new Promise((resolve) => process.stdout.write(text, () => resolve()));
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const known = new Set(["--json", "--quick", "--help", "-h"]);
-  const unknown = argv.filter((a) => !known.has(a));
-  if (unknown.length || argv.includes("--help") || argv.includes("-h")) {
-    process.stderr.write(unknown.length ? `unknown option ${unknown[0]}\n${USAGE}` : USAGE);
-    return unknown.length ? 2 : 0;
+  const args = parseArgs(argv);
+  if (typeof args === "string" || args.help) {
+    process.stderr.write(typeof args === "string" ? `${args}\n${USAGE}` : USAGE);
+    return typeof args === "string" ? 2 : 0;
   }
-  const json = argv.includes("--json");
-  const counts: Counts = argv.includes("--quick") ? QUICK : FULL;
+  const { json, only } = args;
+  const counts: Counts = args.quick ? QUICK : FULL;
   const startedAt = new Date();
   const t0 = performance.now();
   const log = (s: string) =>
     process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${s}\n`);
   log(describeCounts(counts));
+  if (only.size < SCENARIOS.length) log(`only: ${[...only].join(", ")}`);
 
   const system = new LocalSystem(`bench-${randomUUID()}`, log);
   let sampler: TreeSampler | undefined;
@@ -81,14 +120,21 @@ export async function main(argv: string[]): Promise<number> {
     let crashes = 0;
 
     let first = true;
-    async function scenario<T>(name: string, fn: (t: Target) => Promise<T>): Promise<Scenario<T>> {
+    async function scenario<T>(key: ScenarioName, name: string, fn: (t: Target) => Promise<T>): Promise<Scenario<T>> {
+      if (!only.has(key)) return { skipped: true };
       if (!first) {
         server = await system.fresh();
         s.follow(server.child.pid ?? 0);
         log(`fresh local system at ${server.url} (runtime pid ${server.child.pid})`);
       }
       first = false;
-      const t: Target = { base: server.url, admin: system.admin, alive: () => system.alive };
+      const root = server.child.pid ?? 0;
+      const t: Target = {
+        base: server.url,
+        admin: system.admin,
+        alive: () => system.alive,
+        workerdCpuMs: () => workerdCpuMs(root),
+      };
       for (const id of BENCH_PRODUCTS) await createProduct(t, id);
       const out: Scenario<T> = { settledMs: await s.settle(counts.settleMs) };
       log(`${name}: start (waited ${out.settledMs} ms for a quiet runtime)`);
@@ -115,15 +161,24 @@ export async function main(argv: string[]): Promise<number> {
     }
 
     const sub = (name: string) => (m: string) => log(`${name}: ${m}`);
-    const latency = await scenario("1 dispatch latency", (t) =>
+    const latency = await scenario("latency", "1 dispatch latency", (t) =>
       dispatchLatency(t, counts.latency, sub("1 dispatch latency")),
     );
-    const rec = await scenario("3 recovery", (t) => recovery(t, counts.recovery, sub("3 recovery")));
-    const fanout = await scenario("4 feed fan-out", (t) => feedFanout(t, counts.fanout, sub("4 feed fan-out")));
-    const idle = await scenario("5 idle connections", (t) =>
+    const rec = await scenario("recovery", "3 recovery", (t) => recovery(t, counts.recovery, sub("3 recovery")));
+    const fanout = await scenario("fanout", "4 feed fan-out", (t) =>
+      feedFanout(t, counts.fanout, sub("4 feed fan-out")),
+    );
+    const idle = await scenario("idle", "5 idle connections", (t) =>
       idleConnections(t, counts.idle, sub("5 idle connections")),
     );
-    const tp = await scenario("2 throughput", (t) => throughput(t, counts.throughput, sub("2 throughput")));
+    const tp = await scenario("throughput", "2 throughput", (t) =>
+      throughput(t, counts.throughput, sub("2 throughput")),
+    );
+    const growth = [];
+    for (const cell of only.has("growth") ? growthCells(counts.growth) : []) {
+      const name = `7 growth depth ${cell.depth} · ${cell.fleet} factories`;
+      growth.push(await scenario("growth", name, (t) => growthCell(t, counts.growth, cell, sub(name))));
+    }
     s.sample();
 
     const results: Results = {
@@ -140,6 +195,7 @@ export async function main(argv: string[]): Promise<number> {
       recovery: rec,
       fanout,
       idle,
+      growth,
     };
     await write(json ? `${JSON.stringify(toJson(results))}\n` : table(results));
     if (crashes) log(`WARNING: the local server died ${crashes}× during the run; see the scenarios marked CRASHED`);
@@ -150,7 +206,7 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     if (crashes || s.restarts) return 3;
-    return [latency, tp, rec, fanout, idle].some((x) => x.error) ? 1 : 0;
+    return [latency, tp, rec, fanout, idle, ...growth].some((x) => x.error) ? 1 : 0;
   } finally {
     log("stopping the local server");
     await cleanup();

@@ -10,8 +10,15 @@
  * The factories complete each assignment themselves (rather than WsFactory's
  * autoComplete) only so that a second `complete` ack for the same job would be
  * counted: WsFactory keeps completions in a Set.
+ *
+ * CPU per job: workerd's CPU time (all its threads, from /proc) from the first
+ * submit until the runtime is quiet again after the last completion — so the
+ * background work those jobs caused (job feeds, the history consumer, D1, which
+ * all run in that one process locally) is counted — divided by jobs completed.
+ * The growth scenario (growth.ts) runs the same loop on its own product.
  */
 import type { Counts } from "./counts.ts";
+import { type CpuPerJob, cpuPerJob } from "./cpu-per-job.ts";
 import { closeAll, pool, startFactory, type Target, type WsFactory } from "./fleet.ts";
 import { api, productPath, sleep } from "./http.ts";
 
@@ -37,6 +44,15 @@ export interface ThroughputResult {
   /** Why waiting stopped: all done, the deadline, no progress for `stallMs`, or the runtime died. */
   ended: "complete" | "deadline" | "stalled" | "server died";
   firstError?: string;
+  /** workerd CPU per completed job and the one-thread ceiling it implies; null off Linux. */
+  cpu: CpuPerJob | null;
+}
+
+/** What differs when another scenario runs this loop: its product, title prefix, and what the jobs require. */
+export interface BulkOptions {
+  product: string;
+  label: string;
+  requires?: string[];
 }
 
 export async function throughput(
@@ -50,17 +66,19 @@ export async function throughput(
   );
   try {
     if (errors.length) throw new Error(`factories did not connect: ${errors[0]}`);
-    return await run(t, c, factories, log);
+    return await bulkThroughput(t, c, factories, log, { product: PRODUCT, label: "tp" });
   } finally {
     closeAll(factories);
   }
 }
 
-async function run(
+/** `c.jobs` jobs bulk-submitted to `o.product` and completed by `factories` (already connected, not auto-completing). */
+export async function bulkThroughput(
   t: Target,
   c: Counts["throughput"],
   factories: readonly WsFactory[],
   log: (s: string) => void,
+  o: BulkOptions,
 ): Promise<ThroughputResult> {
   const pushes = new Map<string, number>();
   const acks = new Map<string, number>();
@@ -86,17 +104,18 @@ async function run(
   const submitBatch = async (from: number) => {
     // Each job carries its own idempotency key, so a batch whose answer was lost
     // (a 5xx or a timeout from an overloaded local runtime) is safely sent again.
-    const items: Array<{ manifest: { title: string; idempotencyKey: string } }> = [];
+    const items: Array<{ manifest: { title: string; idempotencyKey: string; requires?: string[] } }> = [];
     for (let i = from; i < Math.min(c.jobs, from + c.batchSize); i++) {
-      titles.push(`tp-${i}`);
-      items.push({ manifest: { title: `tp-${i}`, idempotencyKey: `tp-${i}` } });
+      const title = `${o.label}-${i}`;
+      titles.push(title);
+      items.push({ manifest: { title, idempotencyKey: title, ...(o.requires ? { requires: o.requires } : {}) } });
     }
     for (let attempt = 1; attempt <= BATCH_ATTEMPTS; attempt++) {
       try {
         const r = await api<{ accepted?: number }>(
           t.base,
           "POST",
-          `${productPath(PRODUCT)}/jobs:batch`,
+          `${productPath(o.product)}/jobs:batch`,
           t.admin,
           { items },
           BATCH_TIMEOUT_MS,
@@ -116,6 +135,7 @@ async function run(
   };
 
   // One loop submits (while the window has room) and watches completions.
+  const cpu = cpuPerJob(t);
   const t0 = performance.now();
   const deadline = t0 + c.deadlineMs;
   let next = 0;
@@ -158,6 +178,7 @@ async function run(
     await sleep(50);
   }
   for (const f of factories) f.onAssign = undefined;
+  const cpuFigures = await cpu.finish(completedTitles.size);
 
   const dup = new Set<string>();
   for (const [id, n] of pushes) if (n > 1) dup.add(id);
@@ -175,5 +196,6 @@ async function run(
     submitSeconds: Math.round(submitSeconds * 100) / 100,
     ended,
     ...(firstError ? { firstError } : {}),
+    cpu: cpuFigures,
   };
 }
