@@ -46,7 +46,9 @@ describe("history in D1", () => {
     expect(audit.body.items[2]?.actor).toBe("admin");
     const left = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) =>
       // History records are all shipped; feed events may still be held for coalescing (core/feed-hold).
-      s.storage.sql.exec("SELECT COUNT(*) AS n FROM outbox WHERE kind <> 'event'").one(),
+      s.storage.sql
+        .exec("SELECT COUNT(*) AS n FROM outbox WHERE kind <> 'event'")
+        .one(),
     );
     expect(left.n).toBe(0);
   });
