@@ -32,3 +32,17 @@ describe("FeedBudget", () => {
     }
   });
 });
+
+describe("FeedBudget.admitOne", () => {
+  it("opens new feeds in bursts of at most `burst`, then at max ÷ idleMs — the ones already open are never held", () => {
+    const b = new FeedBudget(100, 10_000, 4); // one new feed per 100 ms after a burst of 4
+    const at0 = Array.from({ length: 10 }, (_, i) => b.admitOne(`n${i}`, 0));
+    expect(at0.filter(Boolean)).toHaveLength(4);
+    expect(b.admitOne("n0", 1)).toBe(true); // open already: no token needed
+    expect(b.admitOne("late", 50)).toBe(false);
+    expect(b.admitOne("late", 100)).toBe(true);
+    // However long the pause, no more than `burst` new feeds at once.
+    const later = Array.from({ length: 10 }, (_, i) => b.admitOne(`m${i}`, 60_000));
+    expect(later.filter(Boolean)).toHaveLength(4);
+  });
+});

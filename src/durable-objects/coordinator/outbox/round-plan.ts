@@ -61,7 +61,7 @@ export function planRound(host: DeliveryHost, now: number) {
     // A wanted feed is open already (its reader opened it) and its reader waits: it never waits for a slot.
     if (wanted) host.feeds.touch(jobId, now);
     else if (!host.feeds.admitOne(jobId, now)) {
-      deferred++; // waits for a feed slot; not a failure
+      deferred++; // waits for a feed slot (or the budget's pace, core/feed-budget); not a failure
       continue;
     }
     keys.push(jobId);
