@@ -62,7 +62,8 @@ export async function throughput(
 ): Promise<ThroughputResult> {
   const names = Array.from({ length: c.factories }, (_, i) => `tp-${i}`);
   const { results: factories, errors } = await pool(names, 8, (name) =>
-    startFactory(t, PRODUCT, name, { seats: c.seats, autoComplete: false }),
+    // `batch`: a factory's completes of one macrotask go as one `batch` frame (protocol feature, issue 12 item 2).
+    startFactory(t, PRODUCT, name, { seats: c.seats, autoComplete: false, batch: process.env.GF_BENCH_BATCH === "1" }),
   );
   try {
     if (errors.length) throw new Error(`factories did not connect: ${errors[0]}`);
