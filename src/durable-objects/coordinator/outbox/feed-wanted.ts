@@ -12,6 +12,18 @@ import { WantedFeeds } from "../../../core/feed-hold.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 const sets = new WeakMap<SqlStorage, WantedFeeds>();
+/** Handles whose units wrote an event of a wanted feed since the shipper last looked: watchers wait for it. */
+const urgent = new WeakSet<SqlStorage>();
+
+/** An event of a wanted feed was written: the next delivery should not wait for the coalescing gap. */
+export function markUrgent(sql: SqlStorage): void {
+  urgent.add(sql);
+}
+
+/** Whether an event of a wanted feed was written since the last call (outbox/shipper `soon`). */
+export function takeUrgent(sql: SqlStorage): boolean {
+  return urgent.delete(sql);
+}
 
 function wantedOf(sql: SqlStorage): WantedFeeds {
   let set = sets.get(sql);

@@ -17,7 +17,7 @@ import type { Job } from "../../../core/model.ts";
 import { fitRecordJson, RECORD_MAX_BYTES, splitLines } from "../../../core/record-bounds.ts";
 import type { Run } from "../../../shared/responses.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { feedWanted } from "./feed-wanted.ts";
+import { feedWanted, markUrgent } from "./feed-wanted.ts";
 import { noteJobActivity, type WebhookBody } from "./webhook-records.ts";
 
 /**
@@ -90,6 +90,7 @@ export function enqueue(tx: Tx, entry: OutboxEntry): void {
   // body. `at` is when it was written, for the feed hold (core/feed-hold), or 0 when its feed is read: due at once.
   const jobId = entry.kind === "event" ? entry.body.jobId : null;
   const at = jobId !== null && !feedWanted(tx.sql, jobId, tx.now) ? tx.now : 0;
+  if (jobId !== null && at === 0) markUrgent(tx.sql); // its watchers wait: shipped without the coalescing gap
   const text = fitRecordJson({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]);
   tx.sql.exec("INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, ?, ?)", entry.kind, text, jobId, at);
 }
