@@ -1,10 +1,12 @@
 // The coordinator ships its outbox in one delivery loop at a time: the alarm or the cron sweep asking for a delivery
 // while a unit's own background delivery is under way joins that loop (which goes round once more) instead of
 // racing it, so each record — a webhook delivery among them — is sent to its queue exactly once. (Found end to end:
-// a `stuck` alert raised by the sweep reached the webhook receiver twice.)
+// a `stuck` alert raised by the sweep reached the webhook receiver twice.) Under load, loops start at most every
+// MIN_ROUND_GAP_MS, except for an event of a watched feed.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { enqueueAudit } from "../../src/durable-objects/coordinator/outbox/records.ts";
+import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
+import { enqueueAudit, enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
 import { OutboxShipper } from "../../src/durable-objects/coordinator/outbox/shipper.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
@@ -73,5 +75,36 @@ describe("outbox shipper", () => {
       return { sent, first, second };
     });
     expect(out).toEqual({ sent: ["first", "second"], first: 1, second: 1 });
+  });
+
+  it("under load a unit's delivery waits for the coalescing gap, but an event of a watched feed goes at once", async () => {
+    const product = "outbox-gap";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
+      const tx = (): Tx => ({ sql, productId: product, now: Date.now() });
+      const transact = <T>(fn: (t: Tx) => T): T => state.storage.transactionSync(() => fn(tx()));
+      const history = { send: async () => {} };
+      const units = { sql, productId: product, transact } as unknown as Units;
+      const shipper = new OutboxShipper({ ...env, HISTORY_QUEUE: history } as unknown as Env, units, async () => {});
+      // The shipper's own state, read as this test's probe: a loop running, or one waiting for the gap.
+      const probe = shipper as unknown as { delivering: Promise<number> | null; timer: unknown };
+      transact((t) => enqueueAudit(t, "op", "first", "job_1"));
+      shipper.soon(); // an idle outbox ships at once
+      const first = probe.delivering !== null;
+      await shipper.deliver();
+      transact((t) => enqueueAudit(t, "op", "second", "job_1"));
+      shipper.soon(); // within the gap of the last loop (workerd's clock has not moved): waits
+      const waited = probe.delivering === null && probe.timer !== null;
+      transact((t) => {
+        wantFeed(t, "job_w"); // a reader opened job_w's feed
+        enqueueEvent(t, "job_w", "log", { text: "watched" });
+      });
+      shipper.soon(); // its watchers wait: no gap
+      const urgent = probe.delivering !== null;
+      await shipper.deliver();
+      return { first, waited, urgent };
+    });
+    expect(out).toEqual({ first: true, waited: true, urgent: true });
   });
 });
