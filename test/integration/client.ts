@@ -122,3 +122,21 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A job's feed events read as a reader does (REST, from the start), once at least `atLeast` are there or after 5 s. */
+export async function eventsOf(
+  product: string,
+  jobId: string,
+  atLeast: number,
+): Promise<Array<{ seq: number; type: string; at: number; data: Record<string, unknown> }>> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const r = await api<{ events: Array<{ seq: number; type: string; at: number; data: Record<string, unknown> }> }>(
+      "GET",
+      `${P(product)}/jobs/${jobId}/events?after=0&limit=500`,
+      { token: ADMIN },
+    );
+    if (r.body.events.length >= atLeast || Date.now() > deadline) return r.body.events;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}

@@ -3,19 +3,8 @@ import { env, evictDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { JobEvent } from "../../src/shared/protocol.ts";
-import { ADMIN, api, enroll, P, submit } from "./client";
+import { ADMIN, api, enroll, eventsOf, P, submit } from "./client";
 import { type AssignFrame, connectFactory, openSocket } from "./sockets";
-
-async function eventsOf(product: string, jobId: string, atLeast: number): Promise<JobEvent[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const r = await api<{ events: JobEvent[] }>("GET", `${P(product)}/jobs/${jobId}/events?after=0&limit=500`, {
-      token: ADMIN,
-    });
-    if (r.body.events.length >= atLeast || Date.now() > deadline) return r.body.events;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
 
 /** A job with a factory streaming logs to it over the push socket. */
 async function jobWithLogs(product: string, lines: number) {

@@ -4,14 +4,8 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { applyBatch } from "../../src/durable-objects/coordinator/factories/batch.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
-import {
-  type BatchedFrame,
-  FEATURES,
-  type JobEvent,
-  MAX_BATCH_FRAMES,
-  MAX_FRAME_BYTES,
-} from "../../src/shared/protocol.ts";
-import { ADMIN, api, enroll, getJob, P, submit } from "./client";
+import { type BatchedFrame, FEATURES, MAX_BATCH_FRAMES, MAX_FRAME_BYTES } from "../../src/shared/protocol.ts";
+import { enroll, eventsOf, getJob, submit } from "./client";
 import { type AssignFrame, connectFactory, type TestSocket } from "./sockets";
 import { expireLeaseNow } from "./state";
 
@@ -32,17 +26,6 @@ async function leased(product: string, n: number, seats = n) {
   }
   const leases = jobs.filter((j) => byJob.has(j.id)).map((j) => ({ jobId: j.id, leaseEpoch: byJob.get(j.id)! }));
   return { socket, welcome, jobs, leases, factoryId: f.factoryId };
-}
-
-async function eventsOf(product: string, jobId: string, atLeast: number): Promise<JobEvent[]> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const r = await api<{ events: JobEvent[] }>("GET", `${P(product)}/jobs/${jobId}/events?after=0&limit=500`, {
-      token: ADMIN,
-    });
-    if (r.body.events.length >= atLeast || Date.now() > deadline) return r.body.events;
-    await new Promise((res) => setTimeout(res, 20));
-  }
 }
 
 /** Counts the coordinator's units and nested (savepoint) parts from now on: the live counters are returned. */
