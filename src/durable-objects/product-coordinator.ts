@@ -75,7 +75,7 @@ export class ProductCoordinator extends RoutingRpc {
       wantFeed(tx, id);
       return job;
     });
-    if (out.ok) await this.outbox.deliver();
+    if (out.ok) await this.outbox.flushFeed(id);
     return out;
   }
 
@@ -159,7 +159,7 @@ export class ProductCoordinator extends RoutingRpc {
         wantFeed(tx, pointer.jobId); // the feed appends this pointer's event itself: what came before goes first
       });
       if (!checked.ok) return checked;
-      await this.outbox.deliver();
+      await this.outbox.flushFeed(pointer.jobId); // this job's events only: this section holds every other request
       const replaced = await this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId)).putArtifact(pointer);
       return { ok: true, value: { pointer, replaced } };
     });

@@ -117,7 +117,8 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   return { settled: delivered.length + oversized.length + buried, failed: failures.length, deferred, outage };
 }
 
-function toAppend(r: EventRecord): FeedAppend {
+/** An event record as its feed takes it (JobFeed `append`), its outbox seq the feed's dedup key. */
+export function toAppend(r: EventRecord): FeedAppend {
   const { type, at, data } = r.body;
   return {
     sourceSeq: r.seq,

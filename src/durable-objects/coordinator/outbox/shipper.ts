@@ -6,10 +6,11 @@
  */
 import { FeedBudget } from "../../../core/feed-budget.ts";
 import type { Units } from "../runtime/units.ts";
-import { type DeliveryHost, deliverOutbox } from "./delivery.ts";
+import { type DeliveryHost, deliverOutbox, toAppend } from "./delivery.ts";
+import { dueEvents, parseRow } from "./due-rows.ts";
 import { appendFeeds } from "./feed-append.ts";
 import { takeUrgent } from "./feed-wanted.ts";
-import { hasPending } from "./records.ts";
+import { ackSeqs, type EventRecord, hasPending } from "./records.ts";
 
 /** Records are never retried sooner than this after a unit wrote them, when the alarm is their only wake-up (ms). */
 const ALARM_ROUND_MS = 1_000;
@@ -21,6 +22,8 @@ const ALARM_ROUND_MS = 1_000;
  * `markUrgent`): its watchers wait for it — with the gap alone, the fan-out bench's p50 went from 9 to 22 ms.
  */
 export const MIN_ROUND_GAP_MS = 25;
+/** A job's events one `flushFeed` ships at most; a longer log's rest goes with the loop, in order. */
+const FLUSH_EVENTS = 1_000;
 
 export class OutboxShipper {
   /** After an outage round (every destination failed), no delivery before this instant (ms). */
@@ -75,6 +78,23 @@ export class OutboxShipper {
     this.deliver().catch((err: unknown) =>
       console.error(`outbox delivery for ${this.units.productId} failed: ${String(err)}`),
     );
+  }
+
+  /**
+   * Ship `jobId`'s pending feed events now, alone — one feed call, not a delivery loop over the whole outbox, so
+   * a reader opening a feed (or an artifact commit, inside its exclusive section) never waits for a backlog.
+   * A failure leaves them to the loop, which retries them on their own schedule. Appending twice is harmless:
+   * the feed keeps each outbox seq once.
+   */
+  async flushFeed(jobId: string): Promise<void> {
+    const now = Date.now();
+    const records = dueEvents(this.units.sql, now, [jobId], FLUSH_EVENTS).map(parseRow) as EventRecord[];
+    if (records.length === 0) return;
+    const batch = { jobId, events: records.map(toAppend), oneByOne: records.some((r) => r.attempts > 0) };
+    const [result] = await appendFeeds(this.env, this.units.productId, [batch]);
+    this.feeds.touch(jobId, Date.now());
+    const delivered = records.slice(0, result?.delivered ?? 0).map((r) => r.seq);
+    if (delivered.length > 0) this.units.transact((tx) => ackSeqs(tx.sql, delivered));
   }
 
   /**
