@@ -8,19 +8,27 @@ import { describe, expect, it } from "vitest";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
 import { enqueueAudit, enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
 import { OutboxShipper } from "../../src/durable-objects/coordinator/outbox/shipper.ts";
+import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
 import type { WebhookMessage } from "../../src/worker/queues/webhooks.ts";
 
+/** A shipper over this coordinator's own SQLite, bound to `product`, with `queues` standing in for the real ones. */
+function shipperIn(state: DurableObjectState, product: string, queues: Record<string, unknown>) {
+  const sql = state.storage.sql;
+  setMeta(sql, "product_id", product);
+  const tx = (): Tx => ({ sql, productId: product, now: Date.now() });
+  const transact = <T>(fn: (t: Tx) => T): T => state.storage.transactionSync(() => fn(tx()));
+  const units = { sql, productId: product, transact } as unknown as Units;
+  const shipper = new OutboxShipper({ ...env, ...queues } as unknown as Env, units, async () => {});
+  return { sql, transact, shipper };
+}
+
 describe("outbox shipper", () => {
   it("a delivery asked for while one runs joins it: every record is sent once", async () => {
     const product = "outbox-one-loop";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
-      const sql = state.storage.sql;
-      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
-      const tx = (): Tx => ({ sql, productId: product, now: Date.now() });
-      const transact = <T>(fn: (t: Tx) => T): T => state.storage.transactionSync(() => fn(tx()));
       // Queues that only count what they are handed: what the test checks is how often each record was sent.
       const sent: string[] = [];
       const queues = {
@@ -35,8 +43,7 @@ describe("outbox shipper", () => {
           },
         },
       };
-      const units = { sql, productId: product, transact } as unknown as Units;
-      const shipper = new OutboxShipper({ ...env, ...queues } as unknown as Env, units, async () => {});
+      const { sql, transact, shipper } = shipperIn(state, product, queues);
       transact((t) => {
         enqueueAudit(t, "op", "thing.done", "job_1");
         const hook = { deliveryId: "dlv_one", productId: product, type: "alert.opened", at: t.now };
@@ -56,18 +63,13 @@ describe("outbox shipper", () => {
   it("a delivery asked for after the loop ended runs a loop of its own", async () => {
     const product = "outbox-next-loop";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
-      const sql = state.storage.sql;
-      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
-      const tx = (): Tx => ({ sql, productId: product, now: Date.now() });
-      const transact = <T>(fn: (t: Tx) => T): T => state.storage.transactionSync(() => fn(tx()));
       const sent: string[] = [];
       const history = {
         send: async (m: HistoryMessage) => {
           sent.push(...m.records.map((r) => String(r.body.action)));
         },
       };
-      const units = { sql, productId: product, transact } as unknown as Units;
-      const shipper = new OutboxShipper({ ...env, HISTORY_QUEUE: history } as unknown as Env, units, async () => {});
+      const { transact, shipper } = shipperIn(state, product, { HISTORY_QUEUE: history });
       transact((t) => enqueueAudit(t, "op", "first", "job_1"));
       const first = await shipper.deliver();
       transact((t) => enqueueAudit(t, "op", "second", "job_1"));
@@ -80,13 +82,8 @@ describe("outbox shipper", () => {
   it("under load a unit's delivery waits for the coalescing gap, but an event of a watched feed goes at once", async () => {
     const product = "outbox-gap";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
-      const sql = state.storage.sql;
-      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
-      const tx = (): Tx => ({ sql, productId: product, now: Date.now() });
-      const transact = <T>(fn: (t: Tx) => T): T => state.storage.transactionSync(() => fn(tx()));
       const history = { send: async () => {} };
-      const units = { sql, productId: product, transact } as unknown as Units;
-      const shipper = new OutboxShipper({ ...env, HISTORY_QUEUE: history } as unknown as Env, units, async () => {});
+      const { transact, shipper } = shipperIn(state, product, { HISTORY_QUEUE: history });
       // The shipper's own state, read as this test's probe: a loop running, or one waiting for the gap.
       const probe = shipper as unknown as { delivering: Promise<number> | null; timer: unknown };
       transact((t) => enqueueAudit(t, "op", "first", "job_1"));
