@@ -47,25 +47,8 @@ export class FeedBudget {
   }
 
   /**
-   * The subset of `keys` that may be called now: every key still counted open,
-   * then new keys, in the given order, while fewer than `max` are open. Admitted
-   * keys are marked used at `now`.
-   * @param now ms since the epoch
-   */
-  admit(keys: Iterable<string>, now: number): Set<string> {
-    this.prune(now);
-    const admitted = new Set<string>();
-    for (const key of keys) {
-      if (!this.lastUse.has(key) && this.lastUse.size >= this.max) continue;
-      this.touch(key, now);
-      admitted.add(key);
-    }
-    return admitted;
-  }
-
-  /**
-   * `admit` for one key: whether it may be called now (and is then marked used at `now`, ms). A new feed also
-   * spends a token: new feeds open at a steady max ÷ idleMs, in bursts of at most `burst` — not `max` at once
+   * Whether `key`'s feed may be called now: any feed counted open, a new one while fewer than `max` are open
+   * (it is then marked used at `now`, ms). A new feed also spends a token: new feeds open at a steady max ÷ idleMs, in bursts of at most `burst` — not `max` at once
    * whenever a burst's slots all free together (locally each new feed object stalls the runtime's thread ~7 ms,
    * and 200 of them at once put a second into the growth bench's dispatch p99).
    */
@@ -86,12 +69,6 @@ export class FeedBudget {
   touch(key: string, now: number): void {
     this.lastUse.delete(key);
     this.lastUse.set(key, now);
-  }
-
-  /** The feeds counted open at `now` (ms), least recently used first: their events need no new slot. */
-  openKeys(now: number): string[] {
-    this.prune(now);
-    return [...this.lastUse.keys()];
   }
 
   /** Feeds counted open at `now` (ms). */
