@@ -38,11 +38,11 @@ export function patchJob(tx: Tx, factoryId: string, jobId: string, body: PatchBo
     const resent = alreadyReported(tx, factoryId, { jobId, leaseEpoch: body.leaseEpoch }, outcome);
     if (resent) return resent;
   }
-  return applyReport(tx, factoryId, fence(tx, jobId, factoryId, body.leaseEpoch), body);
+  return applyReport(tx, fence(tx, jobId, factoryId, body.leaseEpoch), body);
 }
 
 /** A report on `job`, already fenced in this unit (patchJob, completeJob): its changes, spend, run and move. */
-function applyReport(tx: Tx, factoryId: string, job: Job, body: PatchBody): Job {
+function applyReport(tx: Tx, job: Job, body: PatchBody): Job {
   const jobId = job.id;
   // Progress and checkpoints over HTTP are activity too (stuck is measured from it), though they make no feed event.
   if (body.progress || body.checkpoint) touchActivity(tx, jobId);
@@ -108,7 +108,7 @@ export function completeJob(tx: Tx, factoryId: string, jobId: string, body: Omit
   if (job.stage === "assigned") job = moveJob(tx, job, "building");
   const gate: Stage = job.manifest.reviewers > 0 ? "review" : "testing";
   // Fenced above, in this unit: the report applies to the job in hand (no second resend check, fence or read).
-  return applyReport(tx, factoryId, job, { ...body, stage: gate });
+  return applyReport(tx, job, { ...body, stage: gate });
 }
 
 /**
