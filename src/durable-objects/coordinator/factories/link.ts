@@ -3,7 +3,8 @@
  * The coordinator's link to its factories over WebSockets (hibernation API): upgrade, hello, frames, close,
  * push dispatch (factories/push), notices and the stale-socket sweep. One live connection per factory — the
  * latest hello's — and frames from any socket it replaced are refused. Each frame is one unit (runtime/units), a
- * `batch` frame too (factories/batch), answered by one `ack` or `error` before the dispatch pass that follows.
+ * `batch` frame too (factories/batch), answered by one `ack` or `error` before the dispatch pass that follows;
+ * frames that arrive together are applied in one turn, so they share one storage commit (factories/frame-turns).
  */
 import { DomainError } from "../../../core/errors.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
@@ -13,6 +14,7 @@ import { heldAssignments } from "../dispatch/lease-ops.ts";
 import { getSettings, queueVersion } from "../runtime/meta.ts";
 import type { Units } from "../runtime/units.ts";
 import { applyBatch } from "./batch.ts";
+import { FrameTurns } from "./frame-turns.ts";
 import { applyFactoryFrame } from "./frames.ts";
 import { declareFactory } from "./grants.ts";
 import { pushWork } from "./push.ts";
@@ -42,6 +44,7 @@ export class FactoryLink {
     () => this.dispatch(),
     () => this.units.productId,
   );
+  private readonly turns = new FrameTurns((frames) => this.throttle.holding(frames));
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -102,11 +105,17 @@ export class FactoryLink {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  async message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+  /** A frame: validated on arrival, applied with the others of its turn (factories/frame-turns). */
+  message(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const parsed = parseFactoryFrame(message);
+    return this.turns.defer(() => this.receive(ws, parsed));
+  }
+
+  private async receive(ws: WebSocket, parsed: ReturnType<typeof parseFactoryFrame>): Promise<void> {
+    // Read now, not on arrival: a hello applied earlier in this turn has greeted the socket since.
     const att = attachmentOf(ws);
     if (!att) return;
     if (att.replaced) return this.refuseReplaced(ws, undefined);
-    const parsed = parseFactoryFrame(message);
     if (!parsed.ok) {
       send(ws, { type: "error", id: parsed.id, code: parsed.code, message: parsed.message });
       if (!att.helloed) ws.close(CLOSE.protocolError, "expected hello");

@@ -11,6 +11,10 @@
  * it (bench/README.md, "Issue 12 progress"; noisy, and the extra commit is the suspected cause, not a proven
  * one). With the leading pass, a unit that arrives alone is dispatched exactly as before.
  *
+ * The frames of one turn (factories/frame-turns) hold their passes (`holding`): one pass after all of them, in that
+ * turn, sees every seat they freed — a leading pass after the first frame would see one, and leave a trailing pass
+ * (another turn, another commit) for the rest.
+ *
  * `passDue` is read by tests (test/integration/state `dispatchSettled`) to wait for the trailing pass.
  */
 
@@ -26,8 +30,30 @@ export class DispatchThrottle {
     private readonly product: () => string,
   ) {}
 
+  /** Inside `holding`: a unit moved the queue, and the pass waits for the end of it. */
+  private held: boolean | null = null;
+
+  /**
+   * Runs `units` (the frames of one turn: factories/frame-turns) with their passes held, then requests ONE pass if
+   * any of them moved the queue — still in that turn, so it sees every seat they freed and commits with them.
+   */
+  holding(units: () => void): void {
+    this.held = false;
+    try {
+      units();
+    } finally {
+      const due = this.held;
+      this.held = null;
+      if (due) this.guarded(() => this.request());
+    }
+  }
+
   /** A unit moved the queue. Throws what the leading pass throws, as an unthrottled pass did. */
   request(): void {
+    if (this.held !== null) {
+      this.held = true;
+      return;
+    }
     if (this.tickOpen) {
       this.passDue = true;
       return;
@@ -41,8 +67,13 @@ export class DispatchThrottle {
     this.tickOpen = false;
     if (!this.passDue) return;
     this.passDue = false;
+    this.guarded(() => this.pass());
+  }
+
+  /** A pass outside any unit's call: a failure is logged, not thrown at a timer. */
+  private guarded(pass: () => void): void {
     try {
-      this.pass();
+      pass();
     } catch (err) {
       // Nothing was assigned (a pass is one transaction); the next unit, connect or alarm passes again.
       console.error(`dispatch pass failed for ${this.product()}: ${String(err)}`);
