@@ -6,7 +6,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { NEXT_EXCLUSION_END_SQL } from "../../src/durable-objects/coordinator/dispatch/exclusions.ts";
 import { NEXT_LEASE_EXPIRY_SQL } from "../../src/durable-objects/coordinator/dispatch/lease-ops.ts";
-import { NEXT_NOT_BEFORE_SQL } from "../../src/durable-objects/coordinator/runtime/alarm.ts";
+import { NEXT_DUE_SQL, NEXT_NOT_BEFORE_SQL, nextDueAt } from "../../src/durable-objects/coordinator/runtime/alarm.ts";
 import { submit } from "./client.ts";
 
 /** Give a queued job a retry backoff ending at `at` (ms), in its column and its document, as the store keeps them. */
@@ -82,5 +82,25 @@ describe("the alarm's due-time queries", () => {
     expect(plans[1]).toMatch(/SEARCH jobs USING INDEX jobs_by_lease/);
     expect(plans[2]).toMatch(/SEARCH e USING INDEX exclusions_by_until.*SEARCH j USING INDEX sqlite_autoindex_jobs_1/);
     for (const p of plans) expect(p).not.toMatch(/TEMP B-TREE|jobs_by_stage/);
+  });
+
+  it("are asked in one statement whose subqueries keep those plans, and answer what each asks", async () => {
+    const product = "alarm-one-statement";
+    const job = await submit(product, { title: "retried later" });
+    const at = Date.now() + 3_600_000;
+    await setNotBefore(product, job.id, at);
+    const { plan, due } = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => ({
+      plan: state.storage.sql
+        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${NEXT_DUE_SQL}`, 1)
+        .toArray()
+        .map((r) => r.detail)
+        .join(" | "),
+      due: nextDueAt(state.storage.sql, Date.now(), undefined),
+    }));
+    expect(plan).toMatch(/SEARCH jobs USING INDEX jobs_by_not_before/);
+    expect(plan).toMatch(/SEARCH jobs USING INDEX jobs_by_lease/);
+    expect(plan).toMatch(/SEARCH e USING INDEX exclusions_by_until/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+    expect(due).toBe(at);
   });
 });

@@ -82,19 +82,15 @@ export function clearExclusions(tx: Tx, jobId: string): number {
   return tx.sql.exec("DELETE FROM exclusions WHERE job_id = ?", jobId).rowsWritten;
 }
 
+/**
+ * The earliest instant (ms) after `?` = now that an exclusion of a queued job ends: the alarm wakes then (one column
+ * of runtime/alarm's NEXT_DUE_SQL), because a job that only one (excluded) factory can run must be offered to it
+ * again when the backoff ends — nothing else would move the queue and start a dispatch pass. Exclusions in order of
+ * their end, each job looked up by id (CROSS JOIN keeps that order): the planner, with no statistics, walked every
+ * queued job instead — after every unit.
+ */
 export const NEXT_EXCLUSION_END_SQL = `SELECT e.until AS t FROM exclusions e INDEXED BY exclusions_by_until
   CROSS JOIN jobs j ON j.id = e.job_id WHERE e.until > ? AND j.stage = 'queued' ORDER BY e.until LIMIT 1`;
-
-/**
- * The earliest instant an exclusion of a queued job ends: the alarm wakes then, because a job that only one
- * (excluded) factory can run must be offered to it again when the backoff ends — nothing else would move the
- * queue and start a dispatch pass.
- */
-export function nextExclusionEnd(sql: SqlStorage, now: number): number | undefined {
-  // Exclusions in order of their end, each job looked up by id (CROSS JOIN keeps that order): the planner, with
-  // no statistics, walked every queued job instead — after every unit, for the alarm.
-  return sql.exec<{ t: number }>(NEXT_EXCLUSION_END_SQL, now).toArray()[0]?.t;
-}
 
 /**
  * Forget exclusions that have ended and whose strikes no longer count (older than STRIKE_MEMORY_MS, the

@@ -32,8 +32,9 @@ import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { forgetExclusions, recordLoss } from "./exclusions.ts";
 
-export function fence(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number): Job {
-  let job = requireJob(tx.sql, jobId);
+/** `loaded`: the job as this unit just read it, if it did (saves a second read). @throws FencedError, NotFoundError */
+export function fence(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number, loaded?: Job): Job {
+  let job = loaded ?? requireJob(tx.sql, jobId);
   if (isLeased(job) && !isLeaseLive(job.leaseExpiresAt ?? 0, tx.now)) job = expireLease(tx, job);
   if (leaseEpoch !== job.leaseEpoch || !isLeased(job)) throw new FencedError(job.id, leaseEpoch, job.leaseEpoch);
   assertHolder(job, factoryId, leaseEpoch);
@@ -138,15 +139,13 @@ export function expireDue(tx: Tx): number {
   return ids.length;
 }
 
+/**
+ * The earliest instant (ms) some lease runs out, for the alarm (one column of runtime/alarm's NEXT_DUE_SQL). Along
+ * the lease index, whatever the planner's statistics (a coordinator never runs ANALYZE): without the hint it walked
+ * every assigned job, after every unit.
+ */
 export const NEXT_LEASE_EXPIRY_SQL = `SELECT lease_expires_at AS t FROM jobs INDEXED BY jobs_by_lease
   WHERE lease_expires_at IS NOT NULL AND stage IN ('assigned', 'building') ORDER BY lease_expires_at LIMIT 1`;
-
-/** Earliest instant some lease runs out, for the alarm. */
-export function nextLeaseExpiry(sql: SqlStorage): number | undefined {
-  // Along the lease index, whatever the planner's statistics (a coordinator never runs ANALYZE): without the hint
-  // it walked every assigned job, after every unit.
-  return sql.exec<{ t: number }>(NEXT_LEASE_EXPIRY_SQL).toArray()[0]?.t;
-}
 
 /** Take every live lease away from a factory (revoked, deregistered): requeue its jobs now. */
 export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {

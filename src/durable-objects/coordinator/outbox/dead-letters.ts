@@ -12,6 +12,7 @@
 import { truncateUtf8 } from "../../../core/bytes.ts";
 import { afterFailure, OUTBOX_DEAD_LETTER_ALERT, type RetryDecision } from "../../../core/delivery-retry.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { forgetPending } from "./pending.ts";
 import { enqueueAudit, type OutboxRecord } from "./records.ts";
 
 /** One dead letter: the D1 `dead_letters` row shape, `body` as JSON text (RPC-serializable as it is). */
@@ -58,6 +59,7 @@ export function deadLetterRecord(tx: Tx, r: OutboxRecord, reason: string, attemp
   const body = JSON.stringify(r.body);
   keep(tx, { id: `outbox:${r.seq}`, source: `outbox:${r.kind}`, reason, body, attempts, at: tx.now });
   tx.sql.exec("DELETE FROM outbox WHERE seq = ?", r.seq);
+  forgetPending(tx.sql);
   tx.sql.exec("DELETE FROM outbox_retries WHERE seq = ?", r.seq);
   // An audit about a dead letter that is itself undeliverable would chain for ever: that one is not audited again.
   const selfReport = r.kind === "audit" && r.body.action === OUTBOX_DEAD_LETTER_ALERT;

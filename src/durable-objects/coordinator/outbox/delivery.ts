@@ -6,7 +6,8 @@ import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure } from "./dead-letters.ts";
 import { oldestHeldAt } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
-import { ackSeqs, type EventRecord, hasPending, type OutboxRecord } from "./records.ts";
+import { hasPending } from "./pending.ts";
+import { ackSeqs, type EventRecord, type OutboxRecord } from "./records.ts";
 import { planRound } from "./round-plan.ts";
 
 export { MESSAGE_BYTES, OUTBOX_BATCH } from "./round-plan.ts";

@@ -18,6 +18,7 @@ import { fitRecordJson, RECORD_MAX_BYTES, splitLines } from "../../../core/recor
 import type { Run } from "../../../shared/responses.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { feedWanted, markUrgent } from "./feed-wanted.ts";
+import { forgetPending, notePending } from "./pending.ts";
 import { noteJobActivity, type WebhookBody } from "./webhook-records.ts";
 
 /**
@@ -93,6 +94,7 @@ export function enqueue(tx: Tx, entry: OutboxEntry): void {
   if (jobId !== null && at === 0) markUrgent(tx.sql); // its watchers wait: shipped without the coalescing gap
   const text = fitRecordJson({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]);
   tx.sql.exec("INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, ?, ?)", entry.kind, text, jobId, at);
+  notePending(tx.sql);
 }
 
 export function enqueueSnapshot(tx: Tx, job: Job): void {
@@ -144,19 +146,11 @@ export function enqueueAudit(
 /** Drop delivered records (and their retry state). */
 export function ackSeqs(sql: SqlStorage, seqs: readonly number[]): void {
   // Chunks stay under SQLite's bound-parameter limit.
+  forgetPending(sql);
   for (let i = 0; i < seqs.length; i += 90) {
     const part = seqs.slice(i, i + 90);
     const marks = part.map(() => "?").join(",");
     sql.exec(`DELETE FROM outbox WHERE seq IN (${marks})`, ...part);
     sql.exec(`DELETE FROM outbox_retries WHERE seq IN (${marks})`, ...part);
   }
-}
-
-/**
- * Whether anything waits to be shipped. An existence check, not COUNT(*): it
- * runs after every unit, and a count scans the whole backlog — the bench showed
- * it taking 29 % of the coordinator's time once the outbox had grown.
- */
-export function hasPending(sql: SqlStorage): boolean {
-  return sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0;
 }

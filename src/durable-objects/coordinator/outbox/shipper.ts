@@ -10,7 +10,8 @@ import { type DeliveryHost, deliverOutbox, toAppend } from "./delivery.ts";
 import { dueEvents, parseRow } from "./due-rows.ts";
 import { appendFeeds } from "./feed-append.ts";
 import { takeUrgent } from "./feed-wanted.ts";
-import { ackSeqs, type EventRecord, hasPending } from "./records.ts";
+import { hasPending } from "./pending.ts";
+import { ackSeqs, type EventRecord } from "./records.ts";
 
 /** Records are never retried sooner than this after a unit wrote them, when the alarm is their only wake-up (ms). */
 const ALARM_ROUND_MS = 1_000;

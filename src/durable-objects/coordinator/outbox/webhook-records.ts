@@ -13,6 +13,7 @@
 import { fitRecordJson, RECORD_MAX_BYTES } from "../../../core/record-bounds.ts";
 import { getMeta } from "../runtime/meta.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
+import { notePending } from "./pending.ts";
 
 /** A tracked job's tracker identity: `POST …/tracker/ingest` keys its job `tracker:<source>:<id>`. */
 export interface TrackerRef {
@@ -60,6 +61,7 @@ export function enqueueWebhook(tx: Tx, type: string, payload: Pick<WebhookBody, 
     "INSERT INTO outbox(kind, body) VALUES ('webhook', ?)",
     fitRecordJson({ ...body }, RECORD_MAX_BYTES.webhook),
   );
+  notePending(tx.sql);
 }
 
 /** `tracker:<source>:<id>` → the tracker reference (the source never holds a colon: shared/api TrackerIngestBody). */
@@ -68,11 +70,25 @@ export function trackerOf(idempotencyKey: string | null | undefined): TrackerRef
   return m ? { source: m[1]!, id: m[2]! } : undefined;
 }
 
+/** The jobs whose activity the current unit (`tx`) has written, per SQLite handle. */
+const touched = new WeakMap<SqlStorage, { tx: Tx; ids: Set<string> }>();
+
+/** Part of a unit rolled back (runtime/units): what it wrote to job_activity may be gone, so write it again. */
+export function forgetTouched(sql: SqlStorage): void {
+  touched.delete(sql);
+}
+
 /**
  * The job reported something at `tx.now`. Lease renewals are deliberately NOT activity: an agent keeps renewing
  * while its engine hangs, and a hung engine is exactly what "stuck" must catch.
  */
 export function touchActivity(tx: Tx, jobId: string): void {
+  // Once per job per unit: every event of the unit touched it at the same tx.now (a job's move, its progress and
+  // its run each made one: 6 writes a job). A rolled-back part of a unit forgets it (`forgetTouched`).
+  const memo = touched.get(tx.sql);
+  if (memo?.tx === tx && memo.ids.has(jobId)) return;
+  if (memo?.tx === tx) memo.ids.add(jobId);
+  else touched.set(tx.sql, { tx, ids: new Set([jobId]) });
   tx.sql.exec(
     "INSERT INTO job_activity(job_id, at) VALUES (?1, ?2) ON CONFLICT(job_id) DO UPDATE SET at = MAX(at, ?2)",
     jobId,

@@ -194,13 +194,11 @@ export function breakersOf(sql: SqlStorage, factoryId: string, now: number): Omi
     });
 }
 
-/** The next instant an open breaker goes half-open, after `now` (the alarm wakes then to dispatch held work). */
-export function nextHalfOpenAt(sql: SqlStorage, now: number): number | undefined {
-  const t = sql
-    .exec<{ t: number | null }>("SELECT MIN(open_until) AS t FROM breakers WHERE open_until > ?", now)
-    .one().t;
-  return t ?? undefined;
-}
+/**
+ * The next instant an open breaker goes half-open, after `?` = now (ms): the alarm wakes then to dispatch held
+ * work. One column of runtime/alarm's NEXT_DUE_SQL.
+ */
+export const NEXT_HALF_OPEN_SQL = "SELECT MIN(open_until) AS t FROM breakers WHERE open_until > ?";
 
 /**
  * Forget a deregistered factory's breakers and error window: an orphan open breaker would otherwise hold jobs of its

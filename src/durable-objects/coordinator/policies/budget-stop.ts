@@ -25,9 +25,17 @@ export interface StopNotice {
   reason: string;
 }
 
+/**
+ * Handles that may hold notices: a fresh instance may (notices of a unit committed just before it was evicted), and
+ * so does every handle `noteStop` wrote to. `takeStopNotices` reads the table only then — it runs after units, and
+ * almost always found nothing. A rolled-back note leaves a harmless "maybe": one read that finds nothing.
+ */
+const surelyNone = new WeakSet<SqlStorage>();
+
 /** Queue a `cancel` for the holder of `job` (as it was before its lease was taken), pushed after the commit. */
 export function noteStop(tx: Tx, job: Job, reason: string): void {
   if (!job.holderFactoryId) return;
+  surelyNone.delete(tx.sql);
   tx.sql.exec(
     "INSERT INTO stop_notices(factory_id, job_id, lease_epoch, reason) VALUES (?, ?, ?, ?)",
     job.holderFactoryId,
@@ -39,11 +47,13 @@ export function noteStop(tx: Tx, job: Job, reason: string): void {
 
 /** The notices committed so far, removed from the table (call after a commit, in a transaction of its own). */
 export function takeStopNotices(sql: SqlStorage): StopNotice[] {
+  if (surelyNone.has(sql)) return [];
   const rows = sql
     .exec<{ factory_id: string; job_id: string; lease_epoch: number; reason: string }>(
       "SELECT factory_id, job_id, lease_epoch, reason FROM stop_notices ORDER BY seq",
     )
     .toArray();
+  surelyNone.add(sql); // this read and the delete below commit or roll back together (their transaction)
   if (rows.length === 0) return [];
   sql.exec("DELETE FROM stop_notices");
   return rows.map((r) => ({ factoryId: r.factory_id, jobId: r.job_id, leaseEpoch: r.lease_epoch, reason: r.reason }));

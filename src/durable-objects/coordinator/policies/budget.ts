@@ -74,14 +74,18 @@ export function budgetSnapshot(tx: Tx): BudgetSnapshot | undefined {
   };
 }
 
-/** When the alarm must wake to roll the period over (ms), or undefined with no budget. */
-export function nextBudgetBoundary(sql: SqlStorage): number | undefined {
-  // Two fields, not the whole document: the alarm asks after every unit, and the burndown is most of the row.
-  const b = one<{ period: BudgetPeriod; start: number }>(
-    sql,
-    "SELECT json_extract(doc, '$.period') AS period, json_extract(doc, '$.periodStart') AS start FROM budget WHERE id = 1",
-  );
-  return b ? nextPeriodStart(b.period, b.start) : undefined;
+/**
+ * The budget's period and its start (ms) as one text `period@start`, for runtime/alarm's NEXT_DUE_SQL: two fields,
+ * not the whole document (the alarm asks after units, and the burndown is most of the row). Null with no budget.
+ */
+export const BUDGET_PERIOD_SQL =
+  "SELECT json_extract(doc, '$.period') || '@' || json_extract(doc, '$.periodStart') FROM budget WHERE id = 1";
+
+/** When the alarm must wake to roll the period over (ms), from BUDGET_PERIOD_SQL's `period@start`, if any. */
+export function budgetBoundaryOf(periodAt: string | null): number | undefined {
+  if (!periodAt) return undefined;
+  const [period, start] = periodAt.split("@");
+  return nextPeriodStart(period as BudgetPeriod, Number(start));
 }
 
 /**

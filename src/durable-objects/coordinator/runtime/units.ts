@@ -6,6 +6,8 @@
  */
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
 import { forgetAllCachedFactories } from "../factories/cache.ts";
+import { forgetPending } from "../outbox/pending.ts";
+import { forgetTouched } from "../outbox/webhook-records.ts";
 import { forgetMeta, queueVersion, setMeta } from "./meta.ts";
 import { applySchema } from "./schema.ts";
 import type { Tx } from "./tx.ts";
@@ -55,13 +57,18 @@ export class Units {
     return this.rollingBack(() => this.storage.transactionSync(fn));
   }
 
-  /** `body`, forgetting cached factory documents if it throws: the rollback may have undone a write they saw. */
+  /**
+   * `body`, forgetting what is kept in memory about the tables if it throws (factory documents, meta values, a
+   * non-empty outbox, activity written this unit): the rollback may have undone a write they saw.
+   */
   private rollingBack<T>(body: () => T): T {
     try {
       return body();
     } catch (err) {
       forgetAllCachedFactories(this.sql);
       forgetMeta(this.sql);
+      forgetPending(this.sql);
+      forgetTouched(this.sql);
       throw err;
     }
   }
