@@ -63,7 +63,13 @@ export async function throughput(
   const names = Array.from({ length: c.factories }, (_, i) => `tp-${i}`);
   const { results: factories, errors } = await pool(names, 8, (name) =>
     // `batch`: a factory's completes of one macrotask go as one `batch` frame (protocol feature, issue 12 item 2).
-    startFactory(t, PRODUCT, name, { seats: c.seats, autoComplete: false, batch: process.env.GF_BENCH_BATCH === "1" }),
+    // GF_BENCH_FRAMES=3: accept → progress building → complete per job, as the shared peers harness sends them.
+    startFactory(t, PRODUCT, name, {
+      seats: c.seats,
+      autoComplete: false,
+      batch: process.env.GF_BENCH_BATCH === "1",
+      threeStep: process.env.GF_BENCH_FRAMES === "3",
+    }),
   );
   try {
     if (errors.length) throw new Error(`factories did not connect: ${errors[0]}`);

@@ -20,6 +20,11 @@ export interface WsFactoryOptions {
    */
   acceptBuilding?: boolean;
   /**
+   * Accept, then `progress {stage: "building"}`, then complete: three acknowledged frames per job, the way the
+   * shared peers harness (and an agent older than accept-building) does. Wins over `acceptBuilding`.
+   */
+  threeStep?: boolean;
+  /**
    * Lease frames sent through `leaseRequest` (the accepts and completes of `finish`) within one macrotask travel
    * as one `batch` frame (≤ MAX_BATCH_FRAMES each; each caller still gets its own answer). Default false.
    */
@@ -147,7 +152,12 @@ export class WsFactory {
 
   async finish(a: Assignment): Promise<boolean> {
     const lease = { jobId: a.job.id, leaseEpoch: a.leaseEpoch };
-    if (this.opts.acceptBuilding) {
+    if (this.opts.threeStep) {
+      const accepted = await this.leaseRequest({ type: "accept", ...lease });
+      if (accepted.type !== "ack") return false;
+      const building = await this.leaseRequest({ type: "progress", ...lease, stage: "building" });
+      if (building.type !== "ack") return false;
+    } else if (this.opts.acceptBuilding) {
       const started = await this.leaseRequest({ type: "accept", ...lease, stage: "building" });
       if (started.type !== "ack") return false;
     }

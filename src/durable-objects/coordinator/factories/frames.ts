@@ -69,19 +69,16 @@ function progress(tx: Tx, factoryId: string, frame: Extract<BatchedFrame, { type
   let job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
   const ended = chargeReport(tx, job, { insights: frame.insights, checkpoint: frame.checkpoint, final: false });
   if (ended) return summary(ended);
-  if (frame.stage === "building" && job.stage === "assigned") job = moveJob(tx, job, "building");
   const changes: Partial<Job> = {};
-  if (frame.checkpoint) {
-    changes.checkpoint = { ...frame.checkpoint, at: tx.now };
-    enqueueEvent(tx, job.id, "checkpoint", { ...frame.checkpoint });
-  }
-  if (frame.pct !== undefined || frame.note !== undefined) {
-    changes.progress = { pct: frame.pct, note: frame.note };
-    enqueueEvent(tx, job.id, "progress", { pct: frame.pct, note: frame.note });
-  }
+  if (frame.checkpoint) changes.checkpoint = { ...frame.checkpoint, at: tx.now };
+  if (frame.pct !== undefined || frame.note !== undefined) changes.progress = { pct: frame.pct, note: frame.note };
+  // One save: the move to building carries the checkpoint and progress (its stage event still comes first).
+  if (frame.stage === "building" && job.stage === "assigned") job = moveJob(tx, job, "building", changes);
+  else if (Object.keys(changes).length > 0) job = touchJob(tx, job, changes);
+  if (frame.checkpoint) enqueueEvent(tx, job.id, "checkpoint", { ...frame.checkpoint });
+  if (changes.progress) enqueueEvent(tx, job.id, "progress", { pct: frame.pct, note: frame.note });
   if (frame.logs?.length) {
     enqueueEvent(tx, job.id, "log", { factoryId, leaseEpoch: frame.leaseEpoch, lines: frame.logs });
   }
-  if (Object.keys(changes).length > 0) job = touchJob(tx, job, changes);
   return summary(job);
 }

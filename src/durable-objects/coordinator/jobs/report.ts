@@ -35,8 +35,10 @@ export interface PatchBody {
 export function patchJob(tx: Tx, factoryId: string, jobId: string, body: PatchBody): Job {
   if (body.stage === "review" || body.stage === "testing" || body.stage === "failed") {
     const outcome = body.result?.outcome ?? (body.stage === "failed" ? "failure" : "success");
-    const resent = alreadyReported(tx, factoryId, { jobId, leaseEpoch: body.leaseEpoch }, outcome);
+    const job = loadJob(tx.sql, jobId);
+    const resent = job && alreadyReported(tx, factoryId, job, body.leaseEpoch, outcome);
     if (resent) return resent;
+    return applyReport(tx, fence(tx, jobId, factoryId, body.leaseEpoch, job), body);
   }
   return applyReport(tx, fence(tx, jobId, factoryId, body.leaseEpoch), body);
 }
@@ -97,14 +99,11 @@ function applyReport(tx: Tx, job: Job, body: PatchBody): Job {
  * said it started) passes through `building` so history stays truthful.
  */
 export function completeJob(tx: Tx, factoryId: string, jobId: string, body: Omit<PatchBody, "stage">): Job {
-  const resent = alreadyReported(
-    tx,
-    factoryId,
-    { jobId, leaseEpoch: body.leaseEpoch },
-    body.result?.outcome ?? "success",
-  );
+  const loaded = loadJob(tx.sql, jobId);
+  const resent = loaded && alreadyReported(tx, factoryId, loaded, body.leaseEpoch, body.result?.outcome ?? "success");
   if (resent) return resent;
-  let job = fence(tx, jobId, factoryId, body.leaseEpoch);
+  // The resend check's read is the fence's too: one read and parse of the job per report.
+  let job = fence(tx, jobId, factoryId, body.leaseEpoch, loaded);
   if (job.stage === "assigned") job = moveJob(tx, job, "building");
   const gate: Stage = job.manifest.reviewers > 0 ? "review" : "testing";
   // Fenced above, in this unit: the report applies to the job in hand (no second resend check, fence or read).
@@ -125,16 +124,16 @@ export function completeJob(tx: Tx, factoryId: string, jobId: string, body: Omit
 function alreadyReported(
   tx: Tx,
   factoryId: string,
-  frame: { jobId: string; leaseEpoch: number },
+  job: Job,
+  leaseEpoch: number,
   outcome: string,
 ): (Job & { duplicate: true }) | undefined {
-  const job = loadJob(tx.sql, frame.jobId);
-  if (!job || job.leaseEpoch !== frame.leaseEpoch || isLeased(job)) return undefined;
+  if (job.leaseEpoch !== leaseEpoch || isLeased(job)) return undefined;
   const run = tx.sql
     .exec<{ outcome: string | null }>(
       "SELECT outcome FROM runs WHERE job_id = ? AND lease_epoch = ? AND factory_id = ? AND ended_at IS NOT NULL",
-      frame.jobId,
-      frame.leaseEpoch,
+      job.id,
+      leaseEpoch,
       factoryId,
     )
     .toArray()[0];

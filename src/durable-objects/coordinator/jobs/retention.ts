@@ -69,7 +69,7 @@ export function feedsDue(tx: Tx, cut: RetentionCutoffs, limit = FEEDS_PER_PASS):
   const [wAt, wId] = JSON.parse(getMeta(tx.sql, WATERMARK_KEY) ?? '[0, ""]') as [number, string];
   return tx.sql
     .exec<{ id: string; at: number }>(
-      // INDEXED BY: without statistics the planner picks jobs_by_stage and sorts every terminal job. The plain
+      // INDEXED BY: without statistics the planner picks a stage index and sorts every terminal job. The plain
       // `>= ?2` gives the index scan its lower bound (the row value alone does not); the row value breaks ties.
       `SELECT id, json_extract(doc, '$.updatedAt') AS at FROM jobs INDEXED BY jobs_settled
         WHERE stage IN (${TERMINAL_SQL}) AND json_extract(doc, '$.updatedAt') < ?1

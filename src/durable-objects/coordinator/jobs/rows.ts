@@ -13,7 +13,7 @@ import { enqueueEvent, enqueueSnapshot } from "../outbox/records.ts";
 import { clearAlert } from "../policies/alerts.ts";
 import { noteBuildingStarted } from "../policies/health-deadline.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
-import { one, type Tx } from "../runtime/tx.ts";
+import type { Tx } from "../runtime/tx.ts";
 
 interface JobRow extends Record<string, SqlStorageValue> {
   doc: string;
@@ -24,8 +24,12 @@ export function rowToJob(row: JobRow): Job {
 }
 
 export function loadJob(sql: SqlStorage, id: string): Job | undefined {
-  const row = one<JobRow>(sql, "SELECT doc FROM jobs WHERE id = ?", id);
-  return row ? rowToJob(row) : undefined;
+  // One row at most (the primary key), its columns by position: the mutable ones, then the document.
+  const [values] = [...sql.exec(LOAD_TEXT, id).raw()] as Array<Array<string | number | null>>;
+  if (!values) return undefined;
+  const job = JSON.parse(values[MUTABLE.length] as string) as Job;
+  stored.set(job, values.slice(0, MUTABLE.length));
+  return job;
 }
 
 export function requireJob(sql: SqlStorage, id: string): Job {
@@ -34,32 +38,91 @@ export function requireJob(sql: SqlStorage, id: string): Job {
   return job;
 }
 
-export function saveJob(sql: SqlStorage, job: Job): void {
+/**
+ * Write `job`'s row: its document and the columns queried by. When `before` is the version this one was made
+ * from and came from `loadJob` or a save, an UPDATE of only the columns that differ from what is stored,
+ * guarded by the stored rev: SQLite then maintains only the indexes over those columns (13 on this table, most
+ * untouched by a typical move), where the upsert rewrote them all. Anything else — a new job, a copy the row
+ * has moved past — gets the full upsert, so a stale or hand-made `before` costs time, never a lost column.
+ */
+export function saveJob(sql: SqlStorage, job: Job, before?: Job): void {
+  const next = mutableColumns(job);
+  const prev = before && before.id === job.id ? stored.get(before) : undefined;
+  if (prev) {
+    let mask = 0;
+    const values: SqlStorageValue[] = [];
+    for (let i = 0; i < next.length; i++) {
+      if (next[i] === prev[i]) continue;
+      mask |= 1 << i;
+      values.push(next[i] as SqlStorageValue);
+    }
+    const cursor = sql.exec(updateText(mask), ...values, JSON.stringify(job), job.id, prev[REV] as number);
+    if (cursor.rowsWritten > 0) {
+      stored.set(job, next);
+      return;
+    }
+  }
   sql.exec(
-    `INSERT INTO jobs(id, stage, priority_value, queued_at, created_at, serial_key, idempotency_key, parent_id,
-                      holder_factory_id, lease_epoch, lease_expires_at, not_before, rev, doc, cap_key)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT(id) DO UPDATE SET
-       stage = excluded.stage, priority_value = excluded.priority_value, queued_at = excluded.queued_at,
-       serial_key = excluded.serial_key, holder_factory_id = excluded.holder_factory_id,
-       lease_epoch = excluded.lease_epoch, lease_expires_at = excluded.lease_expires_at,
-       not_before = excluded.not_before, rev = excluded.rev, doc = excluded.doc, cap_key = excluded.cap_key`,
+    `INSERT INTO jobs(id, created_at, idempotency_key, parent_id, ${MUTABLE.join(", ")}, doc)
+     VALUES (?, ?, ?, ?, ${MUTABLE.map(() => "?").join(", ")}, ?)
+     ON CONFLICT(id) DO UPDATE SET ${MUTABLE.map((c) => `${c} = excluded.${c}`).join(", ")}, doc = excluded.doc`,
     job.id,
+    job.createdAt,
+    job.idempotencyKey ?? null,
+    job.parentId ?? null,
+    ...next,
+    JSON.stringify(job),
+  );
+  stored.set(job, next);
+}
+
+/** The columns a save may change (created_at, idempotency_key and parent_id are set once, at insert). */
+const MUTABLE = [
+  "stage",
+  "priority_value",
+  "queued_at",
+  "serial_key",
+  "holder_factory_id",
+  "lease_epoch",
+  "lease_expires_at",
+  "not_before",
+  "rev",
+  "cap_key",
+] as const;
+const REV = MUTABLE.indexOf("rev");
+const LOAD_TEXT = `SELECT ${MUTABLE.join(", ")}, doc FROM jobs WHERE id = ?`;
+
+/**
+ * The mutable columns as stored, for job objects read by `loadJob` or written by `saveJob` in this instance: what
+ * the next save diffs against. Keyed by the object, so a job changed in memory still diffs against its row.
+ */
+const stored = new WeakMap<Job, ReadonlyArray<string | number | null>>();
+
+function mutableColumns(job: Job): Array<string | number | null> {
+  return [
     job.stage,
     PRIORITY_VALUE[job.priority],
     job.queuedAt,
-    job.createdAt,
     job.serialKey ?? null,
-    job.idempotencyKey ?? null,
-    job.parentId ?? null,
     job.holderFactoryId ?? null,
     job.leaseEpoch,
     job.leaseExpiresAt ?? null,
     job.notBefore ?? null,
     job.rev,
-    JSON.stringify(job),
     capabilityKey(job), // the queue bucket (jobs/buckets): written here, with the rest of the row, and nowhere else
-  );
+  ];
+}
+
+/** The UPDATE text per set of changed columns, built once (the runtime caches prepared statements by text). */
+const updates = new Map<number, string>();
+function updateText(mask: number): string {
+  let text = updates.get(mask);
+  if (!text) {
+    const sets = MUTABLE.filter((_, i) => mask & (1 << i)).map((c) => `${c} = ?`);
+    text = `UPDATE jobs SET ${[...sets, "doc = ?"].join(", ")} WHERE id = ? AND rev = ?`;
+    updates.set(mask, text);
+  }
+  return text;
 }
 
 /**
@@ -71,7 +134,7 @@ export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {})
   assertTransition(job.id, job.stage, to);
   const next: Job = { ...job, ...changes, stage: to, rev: job.rev + 1, updatedAt: tx.now };
   if (to === "queued") next.queuedAt = changes.queuedAt ?? tx.now;
-  saveJob(tx.sql, next);
+  saveJob(tx.sql, next, job);
   bumpQueueVersion(tx.sql);
   // Leaving building ends "stuck", leaving the queue ends "starving", leaving a budget failure ends its alert:
   // resolved in this very unit (policies/alerts).
@@ -96,7 +159,7 @@ export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {})
 /** Save a change that is not a stage change (checkpoint, progress, lease renewal). */
 export function touchJob(tx: Tx, job: Job, changes: Partial<Job>): Job {
   const next: Job = { ...job, ...changes, rev: job.rev + 1, updatedAt: tx.now };
-  saveJob(tx.sql, next);
+  saveJob(tx.sql, next, job);
   return next;
 }
 

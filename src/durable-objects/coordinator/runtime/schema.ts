@@ -54,7 +54,6 @@ CREATE TABLE IF NOT EXISTS jobs (
   doc TEXT NOT NULL,
   cap_key TEXT
 );
-CREATE INDEX IF NOT EXISTS jobs_by_stage ON jobs(stage, priority_value, queued_at, id);
 CREATE INDEX IF NOT EXISTS jobs_by_lease ON jobs(lease_expires_at) WHERE lease_expires_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_by_holder ON jobs(holder_factory_id) WHERE holder_factory_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs(created_at DESC, id DESC);
@@ -65,6 +64,8 @@ CREATE INDEX IF NOT EXISTS jobs_by_not_before ON jobs(not_before) WHERE not_befo
 CREATE INDEX IF NOT EXISTS jobs_settled ON jobs(json_extract(doc, '$.updatedAt'), id)
   WHERE stage IN ('shipped', 'dead_letter', 'cancelled');
 CREATE INDEX IF NOT EXISTS jobs_keyed_by_created ON jobs(created_at) WHERE idempotency_key IS NOT NULL;
+-- Issue 12: the bucket index (jobs/buckets) orders the queue; this one only cost every stage change a write.
+DROP INDEX IF EXISTS jobs_by_stage;
 CREATE TABLE IF NOT EXISTS job_deps (
   job_id TEXT NOT NULL,
   dep_id TEXT NOT NULL,
