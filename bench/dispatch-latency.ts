@@ -12,7 +12,12 @@ const PRODUCT = "bench-latency";
 export async function dispatchLatency(t: Target, c: Counts["latency"], log: (s: string) => void): Promise<PacedResult> {
   const names = Array.from({ length: c.factories }, (_, i) => `lat-${i}`);
   const { results: factories, errors } = await pool(names, 8, (name) =>
-    startFactory(t, PRODUCT, name, { seats: c.seats, autoComplete: true }),
+    // GF_BENCH_FRAMES=3: each job accepted, started and completed in three frames, as the peers harness does.
+    startFactory(t, PRODUCT, name, {
+      seats: c.seats,
+      autoComplete: true,
+      threeStep: process.env.GF_BENCH_FRAMES === "3",
+    }),
   );
   try {
     if (errors.length) throw new Error(`factories did not connect: ${errors[0]}`);

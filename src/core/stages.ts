@@ -7,7 +7,7 @@
  * reachable from every non-terminal stage (SPEC §3).
  */
 import { IllegalTransitionError } from "./errors.ts";
-import { STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
+import { LEASED_STAGES, STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
 
 /*
  * Why each edge exists (the seed diagram's labels, plus our documented additions):
@@ -118,4 +118,14 @@ export function describeRefusal(jobId: string, from: Stage, to: Stage): string {
 /** Throws a `StageTransitionError` (code `illegal_transition`) unless `from → to` is legal. */
 export function assertTransition(jobId: string, from: Stage, to: Stage): void {
   if (!canTransition(from, to)) throw new StageTransitionError(jobId, from, to);
+}
+
+/**
+ * Whether a move from `from` to `to` can change what a dispatch pass finds: work entering or leaving the queue,
+ * or a lease ending (a seat, and a serial gate, freed). assigned → building, or testing → shipped, changes neither,
+ * so it bumps the queue version (every stage change does) without asking for a pass.
+ */
+export function movesDispatch(from: Stage, to: Stage): boolean {
+  if (from === "queued" || to === "queued") return true;
+  return LEASED_STAGES.includes(from) && !LEASED_STAGES.includes(to);
 }

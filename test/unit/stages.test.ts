@@ -1,4 +1,5 @@
-// The stage machine: the transition table is exhaustive, and every illegal move is refused with a clear error.
+// The stage machine: the transition table is exhaustive, every illegal move is refused with a clear error, and only
+// moves that change the queue or end a lease ask for a dispatch pass.
 import { describe, expect, it } from "vitest";
 import { DomainError, IllegalTransitionError } from "../../src/core/errors.ts";
 import { STAGES, type Stage } from "../../src/core/model.ts";
@@ -7,6 +8,7 @@ import {
   assertTransition,
   canTransition,
   isTerminal,
+  movesDispatch,
   StageTransitionError,
   TRANSITIONS,
 } from "../../src/core/stages.ts";
@@ -133,5 +135,20 @@ describe("assertTransition", () => {
 
   it("explains a no-op move as already being in that stage", () => {
     expect(() => assertTransition("X", "queued", "queued")).toThrow(/already queued; allowed: blocked, assigned/);
+  });
+});
+
+describe("movesDispatch", () => {
+  it("is true for every allowed move into or out of the queue, or out of a lease, and false for the rest", () => {
+    for (const from of STAGES) {
+      for (const to of TRANSITIONS[from]) {
+        const queue = from === "queued" || to === "queued";
+        const leaseEnds = (from === "assigned" || from === "building") && to !== "assigned" && to !== "building";
+        expect(movesDispatch(from, to), `${from} → ${to}`).toBe(queue || leaseEnds);
+      }
+    }
+    expect(movesDispatch("assigned", "building")).toBe(false); // the seat stays taken, the queue unchanged
+    expect(movesDispatch("building", "testing")).toBe(true); // the seat frees
+    expect(movesDispatch("testing", "shipped")).toBe(false);
   });
 });

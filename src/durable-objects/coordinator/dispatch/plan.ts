@@ -21,7 +21,7 @@ import { holdsAll } from "../../../core/capability-key.ts";
 import type { Factory, Job } from "../../../core/model.ts";
 import { PRIORITY_VALUE, rankFactories } from "../../../core/router.ts";
 import type { Assignment } from "../../../shared/protocol.ts";
-import type { Bucket } from "../jobs/buckets.ts";
+import { anyQueued, type Bucket } from "../jobs/buckets.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { getSettings } from "../runtime/meta.ts";
@@ -42,6 +42,9 @@ export function planAndAssign(
   connected: ReadonlyMap<string, { att: { leaseTtlSeconds?: number } }>,
 ): DispatchPlan {
   const plan: DispatchPlan = { evictions: [], assigns: new Map() };
+  // Nothing queued, nothing to place: a pass for a seat that freed with the queue empty (every other pass at a
+  // steady rate of single submits) costs this one seek, not the seats, the route context and the bucket walk.
+  if (!anyQueued(tx.sql)) return plan;
   // Free seats from cached factory documents, indexed by capability (dispatch/free-seats): no row read per idle factory.
   const free = new FreeSeats(tx.sql, connected, tx.now);
   // With preemption on, a critical job may still be placed when every seat is taken (core/preemption).

@@ -67,6 +67,11 @@ export function applyBucketSchema(sql: SqlStorage): void {
  * The buckets that hold at least one queued job (due or not), in key order. Cost: one index seek per bucket plus
  * one, whatever the depth of the queue.
  */
+/** Whether any job is queued (due or not): one seek of the bucket index. */
+export function anyQueued(sql: SqlStorage): boolean {
+  return sql.exec(NEXT_BUCKET_SQL, "").toArray().length > 0;
+}
+
 export function queuedBuckets(sql: SqlStorage): Bucket[] {
   const out: Bucket[] = [];
   // Every key is a JSON array, so it sorts after "".

@@ -8,7 +8,7 @@ import { capabilityKey } from "../../../core/capability-key.ts";
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { Job, Stage } from "../../../core/model.ts";
 import { PRIORITY_VALUE } from "../../../core/router.ts";
-import { assertTransition } from "../../../core/stages.ts";
+import { assertTransition, movesDispatch } from "../../../core/stages.ts";
 import { enqueueEvent, enqueueSnapshot } from "../outbox/records.ts";
 import { clearAlert } from "../policies/alerts.ts";
 import { noteBuildingStarted } from "../policies/health-deadline.ts";
@@ -135,7 +135,7 @@ export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {})
   const next: Job = { ...job, ...changes, stage: to, rev: job.rev + 1, updatedAt: tx.now };
   if (to === "queued") next.queuedAt = changes.queuedAt ?? tx.now;
   saveJob(tx.sql, next, job);
-  bumpQueueVersion(tx.sql);
+  bumpQueueVersion(tx.sql, { dispatch: movesDispatch(job.stage, to) });
   // Leaving building ends "stuck", leaving the queue ends "starving", leaving a budget failure ends its alert:
   // resolved in this very unit (policies/alerts).
   if (job.stage === "building") clearAlert(tx, "stuck", `job:${job.id}`);

@@ -53,15 +53,12 @@ export interface KeyedRecord {
   record: TrackRecord;
 }
 
+/** One record by its key (the primary key): `?1` factory id, `?2` engine, `?3` job class. */
+const RECORD_SQL = "SELECT doc FROM track_records WHERE factory_id = ? AND engine = ? AND job_class = ?";
+
 /** Adds one counted outcome at `at` (ms) to the record of (factory, engine, class), evicting the stalest beyond the cap. */
 export function addToRecord(tx: Tx, key: Omit<KeyedRecord, "record">, o: Outcome, at: number): void {
-  const row = one<{ doc: string }>(
-    tx.sql,
-    "SELECT doc FROM track_records WHERE factory_id = ? AND engine = ? AND job_class = ?",
-    key.factoryId,
-    key.engine,
-    key.jobClass,
-  );
+  const row = one<{ doc: string }>(tx.sql, RECORD_SQL, key.factoryId, key.engine, key.jobClass);
   const next = addOutcome(row ? (JSON.parse(row.doc) as TrackRecord) : emptyRecord(at), o, at);
   tx.sql.exec(
     "INSERT OR REPLACE INTO track_records(factory_id, engine, job_class, updated_at, doc) VALUES (?, ?, ?, ?, ?)",
@@ -107,16 +104,23 @@ export function listTrackRecords(sql: SqlStorage): KeyedRecord[] {
     }));
 }
 
-/** The router's learned-term input: the product's objective and minimum n, records read once on first use. */
+/**
+ * The router's learned-term input: the product's objective and minimum n, each record read by its key on first use
+ * and kept for the pass — not the whole table (up to MAX_TRACK_ROWS) per dispatch pass.
+ */
 export function trackContext(tx: Tx): TrackContext {
   const { routing } = getSettings(tx.sql);
-  let byKey: Map<string, TrackRecord> | undefined;
+  const byKey = new Map<string, TrackRecord | undefined>();
   return {
     objective: routing.objective,
     minSamples: routing.minSamples,
     recordOf: (factoryId, engine, jobClass) => {
-      byKey ??= new Map(listTrackRecords(tx.sql).map((k) => [`${k.factoryId}\n${k.engine}\n${k.jobClass}`, k.record]));
-      return byKey.get(`${factoryId}\n${engine}\n${jobClass}`);
+      const key = `${factoryId}\n${engine}\n${jobClass}`;
+      if (!byKey.has(key)) {
+        const row = one<{ doc: string }>(tx.sql, RECORD_SQL, factoryId, engine, jobClass);
+        byKey.set(key, row ? (JSON.parse(row.doc) as TrackRecord) : undefined);
+      }
+      return byKey.get(key);
     },
   };
 }

@@ -63,10 +63,24 @@ export function queueVersion(sql: SqlStorage): number {
   return Number(getMeta(sql, "queue_version") ?? "0");
 }
 
-export function bumpQueueVersion(sql: SqlStorage): number {
+/**
+ * Bump the queue version (every job created and every stage change: SPEC). `dispatch: false` for a change no
+ * dispatch pass can act on (core/stages `movesDispatch`): runtime/units asks for a pass only after a unit that made
+ * a bump that can — at 200 submits/s, a pass after every move to building was a quarter of the coordinator's CPU.
+ */
+export function bumpQueueVersion(sql: SqlStorage, { dispatch = true }: { dispatch?: boolean } = {}): number {
   const next = queueVersion(sql) + 1;
   setMeta(sql, "queue_version", String(next));
+  if (dispatch) dispatchMarks.set(sql, (dispatchMarks.get(sql) ?? 0) + 1);
   return next;
+}
+
+/** Per handle, a count of bumps that can change what a dispatch pass finds (memory only: compared within a unit). */
+const dispatchMarks = new WeakMap<SqlStorage, number>();
+
+/** The count `bumpQueueVersion` keeps of dispatch-relevant bumps: a unit that changed it asks for a pass. */
+export function dispatchMark(sql: SqlStorage): number {
+  return dispatchMarks.get(sql) ?? 0;
 }
 
 export type { ProductSettings };

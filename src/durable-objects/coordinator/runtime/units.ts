@@ -2,19 +2,22 @@
  * @module durable-objects/coordinator/runtime/units
  * The coordinator's atomic units and its product binding: each unit is one synchronous SQLite transaction,
  * rolled back on any error, with domain refusals returned as data. What follows a commit is the hooks' business
- * (`onMoved`: the queue version moved, so a dispatch pass; `onCommitted`: ship the outbox, keep the alarm).
+ * (`onMoved`: the queue moved in a way a dispatch pass can act on; `onCommitted`: ship the outbox, keep the alarm).
  */
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
 import { forgetAllCachedFactories } from "../factories/cache.ts";
 import { forgetPending } from "../outbox/pending.ts";
 import { forgetTouched } from "../outbox/webhook-records.ts";
-import { forgetMeta, queueVersion, setMeta } from "./meta.ts";
+import { dispatchMark, forgetMeta, setMeta } from "./meta.ts";
 import { applySchema } from "./schema.ts";
 import type { Tx } from "./tx.ts";
 
 /** What runs after a unit commits (wired by runtime/composition). */
 export interface UnitHooks {
-  /** The unit moved the queue version (a job created or a stage changed): work may be pushed (one pass per macrotask). */
+  /**
+   * The unit made a queue-version bump a pass can act on (runtime/meta `dispatchMark`: work queued, a lease ended,
+   * settings changed): work may be pushed (one pass per macrotask).
+   */
   onMoved(): void;
   /** Every committed unit: ship what it put in the outbox, keep the alarm armed. */
   onCommitted(): Promise<void>;
@@ -85,9 +88,9 @@ export class Units {
       this.bind(productId);
       out = this.rollingBack(() =>
         this.storage.transactionSync(() => {
-          const before = queueVersion(this.sql);
+          const before = dispatchMark(this.sql);
           const value = fn(this.tx());
-          moved = queueVersion(this.sql) !== before;
+          moved = dispatchMark(this.sql) !== before;
           return value;
         }),
       );
