@@ -36,7 +36,7 @@ function regranted(f: StoredFactory, g: Grant): StoredFactory {
   };
 }
 
-function mustRead(tx: Tx, id: string): Readonly<StoredFactory> {
+function mustRead(tx: Tx, id: string): StoredFactory {
   const f = readFactory(tx.sql, id);
   if (!f) throw new NotFoundError("factory", id);
   return f;

@@ -10,7 +10,7 @@ import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import { factoryHealth, recordExpiry } from "../../../core/lease.ts";
 import type { Factory, FactoryStatus } from "../../../core/model.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
-import { cachedFactory, forgetCachedFactory } from "./cache.ts";
+import { forgetCachedFactory } from "./cache.ts";
 
 /**
  * The stored document. `capabilities` and `seats` are the effective values the router uses, recomputed
@@ -35,10 +35,9 @@ function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: Readonl
 }
 
 /** The stored document of a factory, or undefined. */
-export function readFactory(sql: SqlStorage, id: string): Readonly<StoredFactory> | undefined {
-  // From memory (factories/cache): every frame's connection check reads it, and a row read and parse per frame
-  // was 3 % of the coordinator's CPU. Callers copy before changing it (storeFactory writes a new document).
-  return cachedFactory(sql, id);
+export function readFactory(sql: SqlStorage, id: string): StoredFactory | undefined {
+  const row = one<{ doc: string }>(sql, "SELECT doc FROM factories WHERE id = ?", id);
+  return row ? (JSON.parse(row.doc) as StoredFactory) : undefined;
 }
 
 export function liveLoad(sql: SqlStorage, factoryId: string): number {
