@@ -23,9 +23,9 @@ import { closeAll, pool, startFactory, type Target, type WsFactory } from "./fle
 import { api, productPath, sleep } from "./http.ts";
 
 const PRODUCT = "bench-throughput";
-/** A batch answer can take a minute when the local queues are backed up; slow is a figure, not a failure. */
 /** Tries per batch; retries are harmless because every job has an idempotency key. */
 const BATCH_ATTEMPTS = 3;
+/** A batch answer can take a minute when the local queues are backed up; slow is a figure, not a failure. */
 const BATCH_TIMEOUT_MS = 180_000;
 
 export interface ThroughputResult {

@@ -1,7 +1,7 @@
-// Frames that arrive together are applied in one turn (factories/frame-turns), in arrival order, each its own unit
-// answered on its own: a hello and the frames sent right behind it (before the welcome) are accepted, and a job's
-// accept, building and complete sent back to back all land — in that order, the job in testing — with at most one
-// dispatch pass for the turn. A frame the unit refuses is answered with its error and the rest of the turn still runs.
+// Frames applied in turns (factories/frame-turns), end to end over a real socket: a hello and the frames sent right
+// behind it (before the welcome) are accepted, and a job's accept, building, a stale renew and complete sent back to
+// back are answered in that order — the refused one with its error, the rest still applied, the job in testing —
+// with no dispatch pass per frame. (Which frames share a turn is proven in test/unit/frame-turns.test.ts.)
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { enroll, getJob, submit } from "./client";

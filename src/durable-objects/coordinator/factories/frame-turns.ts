@@ -48,11 +48,6 @@ export class FrameTurns {
     });
   }
 
-  /** How many frames wait for the next turn (tests). */
-  get waiting(): number {
-    return this.queued.length;
-  }
-
   private drain(): void {
     this.open = false;
     const frames = this.queued.splice(0);

@@ -15,14 +15,6 @@ import { noteBuildingStarted } from "../policies/health-deadline.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 
-interface JobRow extends Record<string, SqlStorageValue> {
-  doc: string;
-}
-
-export function rowToJob(row: JobRow): Job {
-  return JSON.parse(row.doc) as Job;
-}
-
 export function loadJob(sql: SqlStorage, id: string): Job | undefined {
   // One row at most (the primary key), its columns by position: the mutable ones, then the document.
   const [values] = [...sql.exec(LOAD_TEXT, id).raw()] as Array<Array<string | number | null>>;
