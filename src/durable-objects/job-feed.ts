@@ -23,6 +23,7 @@ import {
   onWatcherMessage,
   watcherStates,
 } from "./feed/ws-watchers.ts";
+import { execute } from "./sql-statements.ts";
 
 export type FeedAppend = NewEvent;
 
@@ -53,7 +54,7 @@ export class JobFeed extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     // Synchronous, in the constructor's own turn: nothing can run before it, and a new feed's first append
     // commits together with its schema (a feed is created per job: its set-up is on every job's path).
-    this.sql.exec(FEED_SCHEMA_SQL);
+    execute(this.sql, FEED_SCHEMA_SQL);
   }
 
   async append(productId: string, jobId: string, events: FeedAppend[]): Promise<number> {
@@ -148,8 +149,8 @@ export class JobFeed extends DurableObject<Env> {
     for (let i = 0; i < keys.length; i += R2_DELETE_BATCH)
       await this.env.ARTIFACTS.delete(keys.slice(i, i + R2_DELETE_BATCH));
     await this.ctx.storage.deleteAll();
-    this.sql.exec(FEED_SCHEMA_SQL);
-    this.sql.exec("INSERT INTO meta(key, value) VALUES ('seq_base', ?)", String(base));
+    execute(this.sql, FEED_SCHEMA_SQL);
+    execute(this.sql, "INSERT INTO meta(key, value) VALUES ('seq_base', ?)", String(base));
     return { events, artifacts: keys.length };
   }
 
@@ -182,7 +183,12 @@ export class JobFeed extends DurableObject<Env> {
 
   private remember(productId: string, jobId: string): void {
     if (this.meta("job_id") === jobId) return;
-    this.sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('job_id', ?), ('product_id', ?)", jobId, productId);
+    execute(
+      this.sql,
+      "INSERT OR REPLACE INTO meta(key, value) VALUES ('job_id', ?), ('product_id', ?)",
+      jobId,
+      productId,
+    );
   }
 
   private meta(key: string): string | undefined {

@@ -11,6 +11,7 @@
  * the bytes nothing points to any more.
  */
 import type { JobEvent } from "../../shared/protocol.ts";
+import { execute } from "../sql-statements.ts";
 import { appendEvents } from "./event-log.ts";
 
 /** Where an artifact's bytes are and what they are. `r2Key` never leaves the server. */
@@ -75,7 +76,8 @@ export function putPointer(
   p: ArtifactPointer,
 ): { added: JobEvent[]; replaced: ArtifactPointer | null } {
   const replaced = getPointer(sql, p.jobId, p.name);
-  sql.exec(
+  execute(
+    sql,
     `INSERT INTO artifacts(name, r2_key, size, content_type, sha256, created_at, uploaded_by) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(name) DO UPDATE SET r2_key = excluded.r2_key, size = excluded.size, content_type = excluded.content_type,
        sha256 = excluded.sha256, created_at = excluded.created_at, uploaded_by = excluded.uploaded_by`,
@@ -101,6 +103,6 @@ export function deletePointer(
 ): { added: JobEvent[]; removed: ArtifactPointer | null } {
   const removed = getPointer(sql, jobId, name);
   if (!removed) return { added: [], removed: null };
-  sql.exec("DELETE FROM artifacts WHERE name = ?", name);
+  execute(sql, "DELETE FROM artifacts WHERE name = ?", name);
   return { added: appendEvents(sql, [{ type: "artifact.deleted", at, data: { name } }]), removed };
 }

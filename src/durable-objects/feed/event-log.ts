@@ -7,6 +7,7 @@
  */
 import { utf8Bytes } from "../../core/bytes.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
+import { execute } from "../sql-statements.ts";
 
 export const FEED_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS events (
@@ -59,7 +60,8 @@ export function appendEvents(sql: SqlStorage, events: readonly NewEvent[]): JobE
       if (dup.length > 0) continue;
     }
     seq += 1;
-    sql.exec(
+    execute(
+      sql,
       "INSERT INTO events(seq, type, at, data, source_seq) VALUES (?, ?, ?, ?, ?)",
       seq,
       e.type,

@@ -7,6 +7,7 @@
  * retention pass (coordinator/jobs/retention), so the table holds only live codes.
  */
 import { DomainError } from "../../../core/errors.ts";
+import { execute } from "../../sql-statements.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 
 export interface EnrollmentCodeInfo {
@@ -17,7 +18,8 @@ export interface EnrollmentCodeInfo {
 
 export function mintEnrollmentCode(tx: Tx, hash: string, ttlSeconds: number): EnrollmentCodeInfo {
   const info = { id: newId("enr", tx.now), createdAt: tx.now, expiresAt: tx.now + ttlSeconds * 1000 };
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT INTO enrollment_codes(id, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
     info.id,
     hash,
@@ -40,5 +42,5 @@ export function liveEnrollmentCode(sql: SqlStorage, hash: string, now: number): 
 export function consumeEnrollmentCode(tx: Tx, hash: string): void {
   const code = liveEnrollmentCode(tx.sql, hash, tx.now);
   if (!code) throw new DomainError("unauthorized", "enrollment code is unknown, expired or already used");
-  tx.sql.exec("UPDATE enrollment_codes SET used_at = ? WHERE id = ?", tx.now, code.id);
+  execute(tx.sql, "UPDATE enrollment_codes SET used_at = ? WHERE id = ?", tx.now, code.id);
 }

@@ -14,6 +14,7 @@
  * The table, `feed_watchers`, is in ./schema.ts.
  */
 import { DomainError } from "../../../core/errors.ts";
+import { execute } from "../../sql-statements.ts";
 import { requireJob } from "../jobs/rows.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { authenticate } from "./tokens.ts";
@@ -41,7 +42,8 @@ export function recordWatcher(tx: Tx, tokenHash: string, jobId: string): void {
     throw new DomainError("unauthorized", "the token behind this feed (or its ticket) was revoked or rotated");
   }
   requireJob(tx.sql, jobId);
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT INTO feed_watchers(token_hash, job_id, opened_at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET opened_at = excluded.opened_at",
     tokenHash,
     jobId,
@@ -55,7 +57,7 @@ export function takeWatchedJobs(tx: Tx, tokenHash: string): string[] {
     .exec<{ job_id: string }>("SELECT job_id FROM feed_watchers WHERE token_hash = ?", tokenHash)
     .toArray()
     .map((r) => r.job_id);
-  tx.sql.exec("DELETE FROM feed_watchers WHERE token_hash = ?", tokenHash);
+  execute(tx.sql, "DELETE FROM feed_watchers WHERE token_hash = ?", tokenHash);
   return jobs;
 }
 

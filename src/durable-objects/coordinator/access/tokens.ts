@@ -8,6 +8,7 @@
 import { NotFoundError } from "../../../core/errors.ts";
 import type { Principal } from "../../../shared/coordinator-rpc.ts";
 import type { TokenInfo, TokenRole } from "../../../shared/responses.ts";
+import { execute } from "../../sql-statements.ts";
 import { factoryByTokenHash } from "../factories/registry.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 import { liveEnrollmentCode } from "./enrollment.ts";
@@ -30,7 +31,8 @@ export function authenticate(sql: SqlStorage, hash: string, now: number): Princi
 
 export function mintToken(tx: Tx, role: TokenRole, name: string, hash: string): TokenInfo {
   const info: TokenInfo = { id: newId("tok", tx.now), role, name, createdAt: tx.now };
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT INTO tokens(id, role, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
     info.id,
     role,
@@ -44,7 +46,7 @@ export function mintToken(tx: Tx, role: TokenRole, name: string, hash: string): 
 export function revokeToken(tx: Tx, id: string): TokenInfo {
   const row = one(tx.sql, "SELECT id FROM tokens WHERE id = ?", id);
   if (!row) throw new NotFoundError("token", id);
-  tx.sql.exec("UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", tx.now, id);
+  execute(tx.sql, "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", tx.now, id);
   return listTokens(tx.sql).find((t) => t.id === id)!;
 }
 

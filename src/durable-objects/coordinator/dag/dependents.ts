@@ -23,6 +23,7 @@ import {
 import { depsState, failedDep, isDead } from "../../../core/dag.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { Job, Stage } from "../../../core/model.ts";
+import { execute } from "../../sql-statements.ts";
 import { loadJob, moveJob } from "../jobs/rows.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
@@ -33,7 +34,7 @@ export function depStages(sql: SqlStorage, deps: readonly string[]): Array<Stage
 
 export function recordDeps(tx: Tx, job: Job): void {
   for (const dep of job.deps) {
-    tx.sql.exec("INSERT OR IGNORE INTO job_deps(job_id, dep_id) VALUES (?, ?)", job.id, dep);
+    execute(tx.sql, "INSERT OR IGNORE INTO job_deps(job_id, dep_id) VALUES (?, ?)", job.id, dep);
   }
 }
 

@@ -5,6 +5,7 @@
  * rejection), read as one lookup per routing decision, cleared by an operator's requeue.
  */
 import { type Exclusion, type LossKind, nextExclusion, STRIKE_MEMORY_MS } from "../../../core/exclusions.ts";
+import { execute } from "../../sql-statements.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
@@ -41,7 +42,8 @@ export function recordLoss(tx: Tx, jobId: string, factoryId: string, kind: LossK
     factoryId,
   );
   const next = nextExclusion(row && rowToExclusion(row), { jobId, factoryId, kind }, tx.now);
-  tx.sql.exec(
+  execute(
+    tx.sql,
     `INSERT INTO exclusions(job_id, factory_id, strikes, kind, at, until) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT(job_id, factory_id) DO UPDATE SET strikes = excluded.strikes, kind = excluded.kind,
        at = excluded.at, until = excluded.until`,
@@ -79,7 +81,7 @@ export function exclusionsOf(sql: SqlStorage, jobId: string): Exclusion[] {
 
 /** An operator's requeue: the job starts over on every factory, strikes forgotten. Returns how many were cleared. */
 export function clearExclusions(tx: Tx, jobId: string): number {
-  return tx.sql.exec("DELETE FROM exclusions WHERE job_id = ?", jobId).rowsWritten;
+  return execute(tx.sql, "DELETE FROM exclusions WHERE job_id = ?", jobId);
 }
 
 /**
@@ -97,8 +99,7 @@ export const NEXT_EXCLUSION_END_SQL = `SELECT e.until AS t FROM exclusions e IND
  * same memory `nextExclusion` applies). Idempotent; the `until` index bounds the scan.
  */
 export function forgetExclusions(tx: Tx): number {
-  return tx.sql.exec("DELETE FROM exclusions WHERE until <= ? AND at <= ?", tx.now, tx.now - STRIKE_MEMORY_MS)
-    .rowsWritten;
+  return execute(tx.sql, "DELETE FROM exclusions WHERE until <= ? AND at <= ?", tx.now, tx.now - STRIKE_MEMORY_MS);
 }
 
 /**

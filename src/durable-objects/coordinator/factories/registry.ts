@@ -9,6 +9,7 @@
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import { factoryHealth, recordExpiry } from "../../../core/lease.ts";
 import type { Factory, FactoryStatus } from "../../../core/model.ts";
+import { execute } from "../../sql-statements.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 import { forgetCachedFactory } from "./cache.ts";
 
@@ -83,9 +84,10 @@ export function storeFactory(sql: SqlStorage, f: StoredFactory, tokenHash?: stri
   forgetCachedFactory(sql, f.id);
   const doc = JSON.stringify({ ...f, load: undefined, health: undefined });
   if (tokenHash === undefined) {
-    sql.exec("UPDATE factories SET name = ?, status = ?, doc = ? WHERE id = ?", f.name, f.status, doc, f.id);
+    execute(sql, "UPDATE factories SET name = ?, status = ?, doc = ? WHERE id = ?", f.name, f.status, doc, f.id);
   } else {
-    sql.exec(
+    execute(
+      sql,
       `INSERT INTO factories(id, name, token_hash, status, doc) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash,
          status = excluded.status, doc = excluded.doc`,
@@ -157,7 +159,7 @@ export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, st
 
 export function deleteFactory(tx: Tx, id: string): void {
   forgetCachedFactory(tx.sql, id);
-  tx.sql.exec("DELETE FROM factories WHERE id = ?", id);
+  execute(tx.sql, "DELETE FROM factories WHERE id = ?", id);
 }
 
 export function factoryByTokenHash(sql: SqlStorage, hash: string): { id: string; status: string } | undefined {

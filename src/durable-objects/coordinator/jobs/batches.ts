@@ -11,6 +11,7 @@
  */
 import { NotFoundError } from "../../../core/errors.ts";
 import type { BatchItemRecord, BatchItemView, BatchView } from "../../../shared/api-batches.ts";
+import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { findKey } from "./idempotency.ts";
 
@@ -35,9 +36,10 @@ const BATCHES_PER_PASS = 1_000;
 
 /** Records a batch the bulk route accepted (`now`: when, ms). Idempotent by batch id. */
 export function recordBatch(tx: Tx, id: string, items: readonly BatchItemRecord[]): void {
-  tx.sql.exec("INSERT OR REPLACE INTO batches(id, created_at, total) VALUES (?, ?, ?)", id, tx.now, items.length);
+  execute(tx.sql, "INSERT OR REPLACE INTO batches(id, created_at, total) VALUES (?, ?, ?)", id, tx.now, items.length);
   for (const i of items) {
-    tx.sql.exec(
+    execute(
+      tx.sql,
       `INSERT OR REPLACE INTO batch_items(batch_id, idx, created_at, key, hash, status, job_id, code)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       id,
@@ -95,7 +97,8 @@ function resolve(tx: Tx, batchId: string, r: ItemRow): BatchItemView {
     if (seen) {
       [status, jobId, code] =
         seen.requestHash === r.hash ? ["created", seen.jobId, null] : ["rejected", null, "conflict"];
-      tx.sql.exec(
+      execute(
+        tx.sql,
         "UPDATE batch_items SET status = ?, job_id = ?, code = ? WHERE batch_id = ? AND idx = ?",
         status,
         jobId,
@@ -123,14 +126,16 @@ export function pruneBatches(tx: Tx, before: number): number {
     )
     .toArray()[0];
   const cut = Math.max(before, nth ? nth.created_at + 1 : 0);
-  const pruned = tx.sql.exec(
+  const pruned = execute(
+    tx.sql,
     "DELETE FROM batches WHERE id IN (SELECT id FROM batches WHERE created_at < ? ORDER BY created_at LIMIT ?)",
     cut,
     BATCHES_PER_PASS,
-  ).rowsWritten;
+  );
   // Items only of batches already gone: strictly older than the oldest batch left (a backlog may keep some past `cut`).
   const oldest = tx.sql.exec<{ t: number | null }>("SELECT MIN(created_at) AS t FROM batches").one().t;
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "DELETE FROM batch_items WHERE rowid IN (SELECT rowid FROM batch_items WHERE created_at < ? ORDER BY created_at LIMIT ?)",
     Math.min(cut, oldest ?? cut),
     ITEMS_PER_PASS,

@@ -15,6 +15,7 @@
  */
 import { capabilitiesOfKey, capabilityKey } from "../../../core/capability-key.ts";
 import type { Job } from "../../../core/model.ts";
+import { execute } from "../../sql-statements.ts";
 
 /**
  * Queued jobs per bucket, per priority class, oldest first. `not_before` trails so the urgency cursors' due check
@@ -42,8 +43,8 @@ export interface Bucket {
  */
 export function applyBucketSchema(sql: SqlStorage): void {
   const def = sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").one();
-  if (!/\bcap_key\b/.test(def.sql)) sql.exec("ALTER TABLE jobs ADD COLUMN cap_key TEXT");
-  sql.exec(BUCKET_INDEX_SQL);
+  if (!/\bcap_key\b/.test(def.sql)) execute(sql, "ALTER TABLE jobs ADD COLUMN cap_key TEXT");
+  execute(sql, BUCKET_INDEX_SQL);
   for (;;) {
     const rows = sql
       .exec<{ id: string; requires: string | null; engine: string | null }>(
@@ -57,7 +58,7 @@ export function applyBucketSchema(sql: SqlStorage): void {
         requires: r.requires ? (JSON.parse(r.requires) as string[]) : [],
         ...(r.engine ? { engine: r.engine } : {}),
       };
-      sql.exec("UPDATE jobs SET cap_key = ?1 WHERE id = ?2", capabilityKey(job), r.id);
+      execute(sql, "UPDATE jobs SET cap_key = ?1 WHERE id = ?2", capabilityKey(job), r.id);
     }
     if (rows.length < BACKFILL_BATCH) return;
   }

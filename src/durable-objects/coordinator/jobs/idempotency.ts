@@ -12,6 +12,7 @@
  * hash recomputed from the job's stored manifest and body.
  */
 import { requestHash } from "../../../shared/request-hash.ts";
+import { execute } from "../../sql-statements.ts";
 import { one } from "../runtime/tx.ts";
 import { loadJob } from "./rows.ts";
 
@@ -36,7 +37,8 @@ export function findKey(sql: SqlStorage, key: string): KeyRecord | undefined {
 
 /** Binds a key to the job its request created (same atomic unit as the job's insert). */
 export function recordKey(sql: SqlStorage, key: string, hash: string, jobId: string, now: number): void {
-  sql.exec(
+  execute(
+    sql,
     "INSERT OR REPLACE INTO idempotency_keys(key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?)",
     key,
     hash,

@@ -14,6 +14,7 @@
 import { TERMINAL_STAGES } from "../../../core/model.ts";
 import type { RetentionCutoffs } from "../../../core/retention.ts";
 import { feedName } from "../../../shared/coordinator-rpc.ts";
+import { execute } from "../../sql-statements.ts";
 import { getMeta, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { pruneBatches } from "./batches.ts";
@@ -35,26 +36,29 @@ export interface PrunedRows {
 
 /** Deletes used codes and codes expired before the cut-off; forgets keys of jobs created before theirs. */
 export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
-  const enrollmentCodes = tx.sql.exec(
+  const enrollmentCodes = execute(
+    tx.sql,
     `DELETE FROM enrollment_codes WHERE id IN (
        SELECT id FROM enrollment_codes WHERE used_at IS NOT NULL OR expires_at < ?1 LIMIT ?2)`,
     cut.codesExpiredBefore,
     ROWS_PER_PASS,
-  ).rowsWritten;
+  );
   // The job stays (and its document still names the key); the key only stops deduplicating. Both places a key
   // is found (coordinator/jobs/idempotency: its hash row, and the jobs column for keys older than that table) forget it.
-  tx.sql.exec(
+  execute(
+    tx.sql,
     `DELETE FROM idempotency_keys WHERE key IN (
        SELECT key FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)`,
     cut.keysCreatedBefore,
     ROWS_PER_PASS,
   );
-  const idempotencyKeys = tx.sql.exec(
+  const idempotencyKeys = execute(
+    tx.sql,
     `UPDATE jobs SET idempotency_key = NULL WHERE id IN (
        SELECT id FROM jobs WHERE idempotency_key IS NOT NULL AND created_at < ?1 ORDER BY created_at LIMIT ?2)`,
     cut.keysCreatedBefore,
     ROWS_PER_PASS,
-  ).rowsWritten;
+  );
   return { enrollmentCodes, idempotencyKeys, batches: pruneBatches(tx, cut.keysCreatedBefore) };
 }
 

@@ -9,6 +9,7 @@ import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { Job, Stage } from "../../../core/model.ts";
 import { PRIORITY_VALUE } from "../../../core/router.ts";
 import { assertTransition, movesDispatch } from "../../../core/stages.ts";
+import { execute } from "../../sql-statements.ts";
 import { enqueueEvent, enqueueSnapshot } from "../outbox/records.ts";
 import { clearAlert } from "../policies/alerts.ts";
 import { noteBuildingStarted } from "../policies/health-deadline.ts";
@@ -48,13 +49,13 @@ export function saveJob(sql: SqlStorage, job: Job, before?: Job): void {
       mask |= 1 << i;
       values.push(next[i] as SqlStorageValue);
     }
-    const cursor = sql.exec(updateText(mask), ...values, JSON.stringify(job), job.id, prev[REV] as number);
-    if (cursor.rowsWritten > 0) {
+    if (execute(sql, updateText(mask), ...values, JSON.stringify(job), job.id, prev[REV] as number) > 0) {
       stored.set(job, next);
       return;
     }
   }
-  sql.exec(
+  execute(
+    sql,
     `INSERT INTO jobs(id, created_at, idempotency_key, parent_id, ${MUTABLE.join(", ")}, doc)
      VALUES (?, ?, ?, ?, ${MUTABLE.map(() => "?").join(", ")}, ?)
      ON CONFLICT(id) DO UPDATE SET ${MUTABLE.map((c) => `${c} = excluded.${c}`).join(", ")}, doc = excluded.doc`,

@@ -11,6 +11,7 @@
  */
 import type { Insights, Job, RunResult } from "../../../core/model.ts";
 import type { Run } from "../../../shared/responses.ts";
+import { execute } from "../../sql-statements.ts";
 import { enqueueRun } from "../outbox/records.ts";
 import { noteRunOutcome } from "../policies/breakers.ts";
 import { noteRunForExperiment } from "../policies/experiments.ts";
@@ -28,7 +29,8 @@ export function startRun(tx: Tx, job: Job, factoryId: string): Run {
     engine: job.engine,
     startedAt: tx.now,
   };
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT INTO runs(job_id, attempt, factory_id, lease_epoch, engine, started_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)",
     run.jobId,
     run.attempt,
@@ -53,7 +55,8 @@ export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insigh
   if (!row) return;
   const run = JSON.parse(row.doc) as Run;
   const done: Run = { ...run, endedAt: tx.now, result, insights: insights ?? run.insights };
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "UPDATE runs SET ended_at = ?, outcome = ?, doc = ? WHERE job_id = ? AND lease_epoch = ?",
     tx.now,
     result.outcome,

@@ -11,6 +11,7 @@
 
 import { truncateUtf8 } from "../../../core/bytes.ts";
 import { afterFailure, OUTBOX_DEAD_LETTER_ALERT, type RetryDecision } from "../../../core/delivery-retry.ts";
+import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { forgetPending } from "./pending.ts";
 import { enqueueAudit, type OutboxRecord } from "./records.ts";
@@ -42,7 +43,8 @@ export function recordFailure(tx: Tx, r: OutboxRecord, error: string): RetryDeci
     return decision;
   }
   const jobId = r.kind === "event" ? r.body.jobId : null;
-  tx.sql.exec(
+  execute(
+    tx.sql,
     `INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT(seq) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at, last_error = excluded.last_error`,
     r.seq,
@@ -58,9 +60,9 @@ export function recordFailure(tx: Tx, r: OutboxRecord, error: string): RetryDeci
 export function deadLetterRecord(tx: Tx, r: OutboxRecord, reason: string, attempts: number): void {
   const body = JSON.stringify(r.body);
   keep(tx, { id: `outbox:${r.seq}`, source: `outbox:${r.kind}`, reason, body, attempts, at: tx.now });
-  tx.sql.exec("DELETE FROM outbox WHERE seq = ?", r.seq);
+  execute(tx.sql, "DELETE FROM outbox WHERE seq = ?", r.seq);
   forgetPending(tx.sql);
-  tx.sql.exec("DELETE FROM outbox_retries WHERE seq = ?", r.seq);
+  execute(tx.sql, "DELETE FROM outbox_retries WHERE seq = ?", r.seq);
   // An audit about a dead letter that is itself undeliverable would chain for ever: that one is not audited again.
   const selfReport = r.kind === "audit" && r.body.action === OUTBOX_DEAD_LETTER_ALERT;
   // A lesson record names no job: like an audit entry it is filed under its outbox seq.
@@ -102,7 +104,8 @@ export function nextRetryAt(sql: SqlStorage): number | undefined {
 }
 
 function keep(tx: Tx, d: Omit<StoredDeadLetter, "productId">): void {
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT OR IGNORE INTO dead_letters(id, source, reason, body, attempts, at) VALUES (?, ?, ?, ?, ?, ?)",
     d.id,
     d.source,

@@ -50,17 +50,34 @@ export function* ripeFeedJobs(
   limit: number,
 ): Generator<{ jobId: string; wanted: boolean }> {
   const seen = new Set<string>();
-  const rows = sql.exec<{ job_id: string; at: number }>(
-    "SELECT job_id, at FROM outbox WHERE kind = 'event' AND at <= ?1 ORDER BY at, seq LIMIT ?2",
-    cutoff,
-    limit,
-  );
-  for (const r of rows) {
-    if (seen.has(r.job_id)) continue;
-    seen.add(r.job_id);
-    yield { jobId: r.job_id, wanted: r.at === 0 };
+  let after: [number, number] = [-1, -1];
+  // Pages, each read to its end: a round usually stops early (the feed budget), and a cursor left part-read would
+  // keep its SQLite cursors open until GC (durable-objects/sql-statements). Keyset (at, seq), growing pages.
+  for (let page = RIPE_FIRST_PAGE, read = 0; read < limit; page = Math.min(page * 4, limit)) {
+    const rows = sql
+      .exec<{ job_id: string; at: number; seq: number }>(
+        `SELECT job_id, at, seq FROM outbox WHERE kind = 'event' AND at <= ?1 AND (at, seq) > (?2, ?3)
+          ORDER BY at, seq LIMIT ?4`,
+        cutoff,
+        after[0],
+        after[1],
+        Math.min(page, limit - read),
+      )
+      .toArray();
+    for (const r of rows) {
+      if (seen.has(r.job_id)) continue;
+      seen.add(r.job_id);
+      yield { jobId: r.job_id, wanted: r.at === 0 };
+    }
+    read += rows.length;
+    const last = rows[rows.length - 1];
+    if (!last || rows.length < page) return;
+    after = [last.at, last.seq];
   }
 }
+
+/** The ripe-feed scan's first page: most rounds admit a few feeds (or none, at the budget's pace) and stop. */
+const RIPE_FIRST_PAGE = 16;
 
 /** When the oldest held feed event was written (ms), or undefined when none is held at `cutoff` (ms). */
 export function oldestHeldAt(sql: SqlStorage, cutoff: number): number | undefined {

@@ -9,6 +9,7 @@
  * content and order are unaffected.
  */
 import { WantedFeeds } from "../../../core/feed-hold.ts";
+import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 const sets = new WeakMap<SqlStorage, WantedFeeds>();
@@ -45,5 +46,5 @@ export function feedWanted(sql: SqlStorage, jobId: string, now: number): boolean
  */
 export function wantFeed(tx: Tx, jobId: string): void {
   wantedOf(tx.sql).want(jobId, tx.now);
-  tx.sql.exec("UPDATE outbox SET at = 0 WHERE kind = 'event' AND job_id = ? AND at > 0", jobId);
+  execute(tx.sql, "UPDATE outbox SET at = 0 WHERE kind = 'event' AND job_id = ? AND at > 0", jobId);
 }

@@ -16,6 +16,7 @@ import type { Lesson } from "../../../core/lessons.ts";
 import type { Job } from "../../../core/model.ts";
 import { fitRecordJson, RECORD_MAX_BYTES, splitLines } from "../../../core/record-bounds.ts";
 import type { Run } from "../../../shared/responses.ts";
+import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { feedWanted, markUrgent } from "./feed-wanted.ts";
 import { forgetPending, notePending } from "./pending.ts";
@@ -93,7 +94,7 @@ export function enqueue(tx: Tx, entry: OutboxEntry): void {
   const at = jobId !== null && !feedWanted(tx.sql, jobId, tx.now) ? tx.now : 0;
   if (jobId !== null && at === 0) markUrgent(tx.sql); // its watchers wait: shipped without the coalescing gap
   const text = fitRecordJson({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]);
-  tx.sql.exec("INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, ?, ?)", entry.kind, text, jobId, at);
+  execute(tx.sql, "INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, ?, ?)", entry.kind, text, jobId, at);
   notePending(tx.sql);
 }
 
@@ -150,7 +151,7 @@ export function ackSeqs(sql: SqlStorage, seqs: readonly number[]): void {
   for (let i = 0; i < seqs.length; i += 90) {
     const part = seqs.slice(i, i + 90);
     const marks = part.map(() => "?").join(",");
-    sql.exec(`DELETE FROM outbox WHERE seq IN (${marks})`, ...part);
-    sql.exec(`DELETE FROM outbox_retries WHERE seq IN (${marks})`, ...part);
+    execute(sql, `DELETE FROM outbox WHERE seq IN (${marks})`, ...part);
+    execute(sql, `DELETE FROM outbox_retries WHERE seq IN (${marks})`, ...part);
   }
 }

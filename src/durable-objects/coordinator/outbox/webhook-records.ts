@@ -11,6 +11,7 @@
  * the one funnel every report goes through (HTTP patch, WebSocket progress/log/checkpoint, stage changes).
  */
 import { fitRecordJson, RECORD_MAX_BYTES } from "../../../core/record-bounds.ts";
+import { execute } from "../../sql-statements.ts";
 import { getMeta } from "../runtime/meta.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 import { notePending } from "./pending.ts";
@@ -57,7 +58,8 @@ export function enqueueWebhook(tx: Tx, type: string, payload: Pick<WebhookBody, 
     ...(payload.job ? { jobId: payload.job.id } : {}),
     ...payload,
   };
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT INTO outbox(kind, body) VALUES ('webhook', ?)",
     fitRecordJson({ ...body }, RECORD_MAX_BYTES.webhook),
   );
@@ -89,7 +91,8 @@ export function touchActivity(tx: Tx, jobId: string): void {
   if (memo?.tx === tx && memo.ids.has(jobId)) return;
   if (memo?.tx === tx) memo.ids.add(jobId);
   else touched.set(tx.sql, { tx, ids: new Set([jobId]) });
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT INTO job_activity(job_id, at) VALUES (?1, ?2) ON CONFLICT(job_id) DO UPDATE SET at = MAX(at, ?2)",
     jobId,
     tx.now,

@@ -18,6 +18,7 @@ import {
   resolve,
 } from "../../../core/alerts.ts";
 import { NotFoundError } from "../../../core/errors.ts";
+import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { enqueueWebhook } from "../outbox/webhook-records.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
@@ -36,7 +37,8 @@ function liveAlert(sql: SqlStorage, kind: string, subject: string): Alert | unde
 
 function save(tx: Tx, alert: Alert, change: AlertChange): Alert {
   if (change === "unchanged") return alert;
-  tx.sql.exec(
+  execute(
+    tx.sql,
     `INSERT INTO alerts(id, kind, subject, state, severity, opened_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(id) DO UPDATE SET state = excluded.state, severity = excluded.severity, doc = excluded.doc`,
     alert.id,

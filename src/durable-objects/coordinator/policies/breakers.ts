@@ -22,6 +22,7 @@ import {
 } from "../../../core/breaker.ts";
 import type { RunResult } from "../../../core/model.ts";
 import type { Run } from "../../../shared/responses.ts";
+import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -54,10 +55,11 @@ export function readBreaker(sql: SqlStorage, factoryId: string, engine: string):
 
 function writeBreaker(sql: SqlStorage, factoryId: string, engine: string, b: Breaker): void {
   if (b.openUntil === undefined && b.consecutiveFailures === 0) {
-    sql.exec("DELETE FROM breakers WHERE factory_id = ? AND engine = ?", factoryId, engine);
+    execute(sql, "DELETE FROM breakers WHERE factory_id = ? AND engine = ?", factoryId, engine);
     return;
   }
-  sql.exec(
+  execute(
+    sql,
     `INSERT OR REPLACE INTO breakers(factory_id, engine, consecutive_failures, open_until, cool_down_s, trial_out)
      VALUES (?, ?, ?, ?, ?, ?)`,
     factoryId,
@@ -205,6 +207,6 @@ export const NEXT_HALF_OPEN_SQL = "SELECT MIN(open_until) AS t FROM breakers WHE
  * engine under `overflow: hold` until its cool-down ran out.
  */
 export function forgetFactory(sql: SqlStorage, factoryId: string): void {
-  sql.exec("DELETE FROM breakers WHERE factory_id = ?", factoryId);
-  sql.exec("DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
+  execute(sql, "DELETE FROM breakers WHERE factory_id = ?", factoryId);
+  execute(sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
 }

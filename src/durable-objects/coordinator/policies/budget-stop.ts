@@ -12,6 +12,7 @@
  */
 import type { ProductBudget } from "../../../core/budget.ts";
 import type { Job } from "../../../core/model.ts";
+import { execute } from "../../sql-statements.ts";
 import { giveBack } from "../dispatch/lease-ops.ts";
 import { loadJob } from "../jobs/rows.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -36,7 +37,8 @@ const surelyNone = new WeakSet<SqlStorage>();
 export function noteStop(tx: Tx, job: Job, reason: string): void {
   if (!job.holderFactoryId) return;
   surelyNone.delete(tx.sql);
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT INTO stop_notices(factory_id, job_id, lease_epoch, reason) VALUES (?, ?, ?, ?)",
     job.holderFactoryId,
     job.id,
@@ -55,7 +57,7 @@ export function takeStopNotices(sql: SqlStorage): StopNotice[] {
     .toArray();
   surelyNone.add(sql); // this read and the delete below commit or roll back together (their transaction)
   if (rows.length === 0) return [];
-  sql.exec("DELETE FROM stop_notices");
+  execute(sql, "DELETE FROM stop_notices");
   return rows.map((r) => ({ factoryId: r.factory_id, jobId: r.job_id, leaseEpoch: r.lease_epoch, reason: r.reason }));
 }
 

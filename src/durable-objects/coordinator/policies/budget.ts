@@ -24,6 +24,7 @@ import {
   warnAtUsd,
 } from "../../../core/budget.ts";
 import { NotFoundError } from "../../../core/errors.ts";
+import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
@@ -98,7 +99,7 @@ function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, 
   if (after.pausedBy === "exhausted" && after.spentUsd < after.ceilingUsd) after = { ...after, pausedBy: undefined };
   const exhaustsNow = shouldExhaust(after);
   if (exhaustsNow) after = { ...after, pausedBy: "exhausted" };
-  tx.sql.exec("INSERT OR REPLACE INTO budget(id, doc) VALUES (1, ?)", JSON.stringify(after));
+  execute(tx.sql, "INSERT OR REPLACE INTO budget(id, doc) VALUES (1, ?)", JSON.stringify(after));
   const settings = getSettings(tx.sql);
   if (settings.budgetPaused !== Boolean(after.pausedBy)) {
     saveSettings(tx.sql, { ...settings, budgetPaused: Boolean(after.pausedBy) });

@@ -25,6 +25,7 @@ import {
 import type { Job } from "../../../core/model.ts";
 import { classOfJob } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
+import { execute } from "../../sql-statements.ts";
 import { requireFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
@@ -36,7 +37,8 @@ export const MAX_EXPERIMENTS = 50;
 const LIVE = "status IN ('running', 'concluded')";
 
 function save(tx: Tx, e: Experiment): void {
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT OR REPLACE INTO experiments(id, job_class, status, started_at, doc) VALUES (?, ?, ?, ?, ?)",
     e.id,
     e.jobClass,
@@ -77,7 +79,8 @@ export function startExperiment(tx: Tx, spec: ExperimentSpec, actor: string): Ex
   }
   const e = newExperiment(newId("ex", tx.now), spec, tx.now, actor);
   save(tx, e);
-  tx.sql.exec(
+  execute(
+    tx.sql,
     `DELETE FROM experiments WHERE id IN (SELECT id FROM experiments WHERE NOT ${LIVE}
        ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET ?)`,
     MAX_EXPERIMENTS,
@@ -105,7 +108,7 @@ export function stopExperiment(tx: Tx, id: string, actor: string): Experiment {
     decision: e.decision ?? { at: tx.now, by: "operator", reason: `stopped by ${actor} before the guardrail decided` },
   };
   save(tx, next);
-  tx.sql.exec("DELETE FROM experiment_jobs WHERE experiment_id = ?", id);
+  execute(tx.sql, "DELETE FROM experiment_jobs WHERE experiment_id = ?", id);
   enqueueAudit(tx, actor, "routing.experiment.stop", id, { was: e.status, decision: next.decision });
   return next;
 }
@@ -141,7 +144,8 @@ export function noteArmAssignment(tx: Tx, job: Pick<Job, "id" | "requires" | "ma
   const e = JSON.parse(row.doc) as Experiment;
   const arm = routingArm(e, job.id);
   if (arm)
-    tx.sql.exec(
+    execute(
+      tx.sql,
       "INSERT OR IGNORE INTO experiment_jobs(job_id, experiment_id, arm) VALUES (?, ?, ?)",
       job.id,
       e.id,
@@ -164,6 +168,6 @@ export function noteRunForExperiment(tx: Tx, run: Run): void {
   if (next === e) return;
   save(tx, next);
   if (next.status !== "concluded") return;
-  tx.sql.exec("DELETE FROM experiment_jobs WHERE experiment_id = ?", e.id);
+  execute(tx.sql, "DELETE FROM experiment_jobs WHERE experiment_id = ?", e.id);
   enqueueAudit(tx, "system", "routing.experiment.conclude", e.id, { decision: next.decision, counts: next.counts });
 }

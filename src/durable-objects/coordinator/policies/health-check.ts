@@ -17,6 +17,7 @@
 import { heartbeatHealth, isStarving, isStuck, nextHeartbeatCrossing, stalledFrom } from "../../../core/health.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
 import type { Job } from "../../../core/model.ts";
+import { execute } from "../../sql-statements.ts";
 import { listFactories } from "../factories/registry.ts";
 import { fleetSnapshot, waitingReasonFor } from "../jobs/waiting.ts";
 import { getSettings } from "../runtime/meta.ts";
@@ -159,13 +160,15 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
 
 /** Drops activity rows of jobs that ended or were pruned, and long-resolved alerts; at most TIDY_PER_PASS of each. */
 function tidy(tx: Tx): void {
-  tx.sql.exec(
+  execute(
+    tx.sql,
     `DELETE FROM job_activity WHERE job_id IN (
        SELECT a.job_id FROM job_activity a LEFT JOIN jobs j ON j.id = a.job_id
         WHERE j.id IS NULL OR j.stage IN ('shipped', 'dead_letter', 'cancelled') LIMIT ?)`,
     TIDY_PER_PASS,
   );
-  tx.sql.exec(
+  execute(
+    tx.sql,
     `DELETE FROM alerts WHERE id IN (
        SELECT id FROM alerts WHERE state = 'resolved' AND json_extract(doc, '$.resolvedAt') < ? LIMIT ?)`,
     tx.now - RESOLVED_KEPT_MS,

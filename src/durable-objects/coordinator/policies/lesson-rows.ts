@@ -6,6 +6,7 @@
  * same unit (outbox/records), and D1 upserts it by id — so the mirror and D1 agree once the outbox has shipped.
  */
 import { LESSON_LIMITS, type Lesson, type LessonRef, type LessonTarget, lessonsForJob } from "../../../core/lessons.ts";
+import { execute } from "../../sql-statements.ts";
 import { enqueue } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
 
@@ -58,7 +59,8 @@ export function lessonsForAssignment(tx: Tx, job: LessonTarget): LessonRef[] {
  * newest `mirrorKept` lessons in the mirror — D1 keeps them all.
  */
 export function saveLesson(tx: Tx, lesson: Lesson): Lesson {
-  tx.sql.exec(
+  execute(
+    tx.sql,
     `INSERT INTO lessons(id, source, trigger, subject, updated_at, archived, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT(id) DO UPDATE SET source = excluded.source, trigger = excluded.trigger, subject = excluded.subject,
        updated_at = excluded.updated_at, archived = excluded.archived, doc = excluded.doc`,
@@ -71,7 +73,8 @@ export function saveLesson(tx: Tx, lesson: Lesson): Lesson {
     JSON.stringify(lesson),
   );
   enqueue(tx, { kind: "lesson", body: { ...lesson } });
-  tx.sql.exec(
+  execute(
+    tx.sql,
     `DELETE FROM lessons WHERE id IN (
        SELECT id FROM lessons ORDER BY updated_at DESC, id DESC LIMIT -1 OFFSET ?)`,
     LESSON_LIMITS.mirrorKept,

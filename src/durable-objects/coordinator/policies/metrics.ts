@@ -18,6 +18,7 @@ import {
   type MetricsSnapshot,
   type StatsSnapshot,
 } from "../../../shared/api-metrics.ts";
+import { execute } from "../../sql-statements.ts";
 import { listFactories } from "../factories/registry.ts";
 import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -26,7 +27,8 @@ import { listBreakers } from "./breakers.ts";
 import { budgetSnapshot } from "./budget.ts";
 
 function bump(tx: Tx, name: string, by = 1): void {
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT INTO metric_counters(name, value) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET value = value + ?2",
     name,
     by,
@@ -65,7 +67,7 @@ export const STAGE_COUNT_SQL = "SELECT stage, COUNT(*) AS n FROM jobs GROUP BY s
 /** Jobs per stage, every stage present (0 when none). */
 export function countByStage(sql: SqlStorage): Record<Stage, number> {
   const counts = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
-  for (const r of sql.exec<{ stage: Stage; n: number }>(STAGE_COUNT_SQL)) {
+  for (const r of sql.exec<{ stage: Stage; n: number }>(STAGE_COUNT_SQL).toArray()) {
     counts[r.stage] = r.n;
   }
   return counts;

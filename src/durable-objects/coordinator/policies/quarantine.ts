@@ -11,6 +11,7 @@
 import { type FailureWindow, overBudget, recordFailure } from "../../../core/error-budget.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { Factory } from "../../../core/model.ts";
+import { execute } from "../../sql-statements.ts";
 import { readFactory, requireFactory, updateFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
@@ -31,7 +32,8 @@ export function noteFactoryFailure(tx: Tx, factoryId: string): void {
   if (!f) return; // deregistered meanwhile: nothing to keep a window for
   const budget = getSettings(tx.sql).errorBudget;
   const window = recordFailure(readWindow(tx.sql, factoryId), tx.now, budget);
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT OR REPLACE INTO error_budgets(factory_id, failures) VALUES (?, ?)",
     factoryId,
     JSON.stringify(window),
@@ -72,7 +74,7 @@ export function releaseFactory(tx: Tx, factoryId: string, actor: string): Factor
       status: f.status,
     });
   }
-  tx.sql.exec("DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
+  execute(tx.sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
   clearAlert(tx, "factory_quarantined", `factory:${factoryId}`);
   enqueueAudit(tx, actor, "factory.release", factoryId);
   return updateFactory(tx, factoryId, { status: "active" });

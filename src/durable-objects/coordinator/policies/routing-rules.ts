@@ -6,6 +6,7 @@
  */
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { RoutingRule } from "../../../core/routing-rules.ts";
+import { execute } from "../../sql-statements.ts";
 import { requireFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
@@ -54,7 +55,8 @@ export function addRoutingRule(tx: Tx, input: RuleInput, actor: string): Routing
     createdAt: tx.now,
     createdBy: actor,
   };
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT INTO routing_rules(id, created_at, doc) VALUES (?, ?, ?)",
     rule.id,
     rule.createdAt,
@@ -72,7 +74,7 @@ export function removeRoutingRule(tx: Tx, id: string, actor: string): RoutingRul
   const row = one<{ doc: string }>(tx.sql, "SELECT doc FROM routing_rules WHERE id = ?", id);
   if (!row) throw new NotFoundError("routing rule", id);
   const rule = JSON.parse(row.doc) as RoutingRule;
-  tx.sql.exec("DELETE FROM routing_rules WHERE id = ?", id);
+  execute(tx.sql, "DELETE FROM routing_rules WHERE id = ?", id);
   enqueueAudit(tx, actor, "routing.rule.remove", id, { ...rule });
   return rule;
 }
@@ -83,7 +85,7 @@ export function removeRoutingRule(tx: Tx, id: string, actor: string): RoutingRul
  * Returns how many rules were removed. (An experiment arm's own rules are left: the experiment ends on its own.)
  */
 export function forgetFactoryRouting(tx: Tx, factoryId: string, actor: string): number {
-  tx.sql.exec("DELETE FROM track_records WHERE factory_id = ?", factoryId);
+  execute(tx.sql, "DELETE FROM track_records WHERE factory_id = ?", factoryId);
   const naming = listRoutingRules(tx.sql).filter((r) => r.factoryId === factoryId);
   for (const r of naming) removeRoutingRule(tx, r.id, actor);
   return naming.length;

@@ -16,6 +16,7 @@
 import { accrue, type RunSpend } from "../../../core/budget.ts";
 import { type JobOverrun, jobOverrun, reportTokens } from "../../../core/job-budget.ts";
 import type { Checkpoint, Insights, Job, RunResult } from "../../../core/model.ts";
+import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
 import { loadJob, moveJob, NO_LEASE } from "../jobs/rows.ts";
 import { finishRun } from "../jobs/runs.ts";
@@ -49,7 +50,8 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
     tokens: reportTokens(report.insights),
   });
   if (seen.costUsd !== before.costUsd || seen.tokens !== before.tokens) {
-    tx.sql.exec(
+    execute(
+      tx.sql,
       "INSERT OR REPLACE INTO run_spend(job_id, lease_epoch, cost_usd, tokens) VALUES (?, ?, ?, ?)",
       job.id,
       job.leaseEpoch,
@@ -57,7 +59,7 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
       seen.tokens,
     );
     // Earlier runs of this job can no longer report (fenced): their marks are done with.
-    tx.sql.exec("DELETE FROM run_spend WHERE job_id = ? AND lease_epoch < ?", job.id, job.leaseEpoch);
+    execute(tx.sql, "DELETE FROM run_spend WHERE job_id = ? AND lease_epoch < ?", job.id, job.leaseEpoch);
   }
   const limits = job.budget ?? {}; // jobs stored before manifests defaulted `budget` have none
   // Only a wall-time limit needs the run's start: most reports skip the read.

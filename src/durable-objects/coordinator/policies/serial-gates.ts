@@ -19,6 +19,7 @@ import {
   type SerialGate,
   withFrozenKey,
 } from "../../../core/serial-gates.ts";
+import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
@@ -106,7 +107,8 @@ export function freezeSerialKey(tx: Tx, key: string, actor: string, reason: stri
       });
     }
   }
-  tx.sql.exec(
+  execute(
+    tx.sql,
     `INSERT INTO serial_freezes(key, frozen_by, reason, at) VALUES (?, ?, ?, ?)
      ON CONFLICT(key) DO UPDATE SET frozen_by = excluded.frozen_by, reason = excluded.reason, at = excluded.at`,
     key,
@@ -126,7 +128,7 @@ export function unfreezeSerialKey(tx: Tx, key: string, actor: string, reason?: s
   const previous = freezeOf(tx.sql, key);
   const listed = getSettings(tx.sql).frozenSerialKeys.includes(key);
   if (!previous && !listed) return serialGate(tx, key);
-  tx.sql.exec("DELETE FROM serial_freezes WHERE key = ?", key);
+  execute(tx.sql, "DELETE FROM serial_freezes WHERE key = ?", key);
   syncSettings(tx, key, false);
   enqueueAudit(tx, actor, "serial.unfreeze", key, { ...(reason ? { reason } : {}), ...(previous ? { previous } : {}) });
   // Dispatch must run now: the key's most urgent waiting job may go at once.

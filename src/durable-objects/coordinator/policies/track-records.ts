@@ -13,6 +13,7 @@ import type { Job, RunResult } from "../../../core/model.ts";
 import { addOutcome, emptyRecord, type Outcome, type TrackRecord } from "../../../core/track-record.ts";
 import { classOfJob, type TrackContext } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
+import { execute } from "../../sql-statements.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { getSettings } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
@@ -60,7 +61,8 @@ const RECORD_SQL = "SELECT doc FROM track_records WHERE factory_id = ? AND engin
 export function addToRecord(tx: Tx, key: Omit<KeyedRecord, "record">, o: Outcome, at: number): void {
   const row = one<{ doc: string }>(tx.sql, RECORD_SQL, key.factoryId, key.engine, key.jobClass);
   const next = addOutcome(row ? (JSON.parse(row.doc) as TrackRecord) : emptyRecord(at), o, at);
-  tx.sql.exec(
+  execute(
+    tx.sql,
     "INSERT OR REPLACE INTO track_records(factory_id, engine, job_class, updated_at, doc) VALUES (?, ?, ?, ?, ?)",
     key.factoryId,
     key.engine,
@@ -71,7 +73,8 @@ export function addToRecord(tx: Tx, key: Omit<KeyedRecord, "record">, o: Outcome
   if (row) return;
   const count = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM track_records").one().n;
   if (count > MAX_TRACK_ROWS) {
-    tx.sql.exec(
+    execute(
+      tx.sql,
       `DELETE FROM track_records WHERE rowid IN
          (SELECT rowid FROM track_records ORDER BY updated_at, factory_id, engine, job_class LIMIT ?)`,
       count - MAX_TRACK_ROWS,
@@ -141,7 +144,7 @@ export interface HistoryRun {
  * rebuild's first chunk). The job class comes from the job's row here; a run whose job was pruned is skipped.
  */
 export function replayRuns(tx: Tx, runs: readonly HistoryRun[], reset: boolean): { counted: number; skipped: number } {
-  if (reset) tx.sql.exec("DELETE FROM track_records");
+  if (reset) execute(tx.sql, "DELETE FROM track_records");
   let counted = 0;
   let skipped = 0;
   const classes = new Map<string, string | undefined>();

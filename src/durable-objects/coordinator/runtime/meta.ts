@@ -11,6 +11,7 @@
  */
 
 import { type ProductSettings, withDefaults } from "../../../core/settings.ts";
+import { execute } from "../../sql-statements.ts";
 import { one } from "./tx.ts";
 
 /** Values by key, one map per SQLite handle (one per coordinator instance); `null` records a known absence. */
@@ -37,7 +38,8 @@ export function getMeta(sql: SqlStorage, key: string): string | undefined {
 }
 
 export function setMeta(sql: SqlStorage, key: string, value: string): void {
-  sql.exec(
+  execute(
+    sql,
     "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     key,
     value,
@@ -46,7 +48,7 @@ export function setMeta(sql: SqlStorage, key: string, value: string): void {
 }
 
 export function deleteMeta(sql: SqlStorage, key: string): void {
-  sql.exec("DELETE FROM meta WHERE key = ?", key);
+  execute(sql, "DELETE FROM meta WHERE key = ?", key);
   cacheOf(sql).set(key, null);
 }
 

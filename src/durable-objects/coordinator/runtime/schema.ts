@@ -12,6 +12,8 @@
  * New tables use CREATE … IF NOT EXISTS, so an existing coordinator gains them
  * on its next start.
  */
+
+import { execute } from "../../sql-statements.ts";
 import { BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
@@ -161,8 +163,8 @@ ${POLICY_SCHEMA_SQL}
  * no version bookkeeping can drift from what is really on disk.
  */
 export function applySchema(sql: SqlStorage): void {
-  sql.exec(SCHEMA_SQL);
-  sql.exec(BATCHES_SQL); // jobs/batches owns its tables' definition
+  execute(sql, SCHEMA_SQL);
+  execute(sql, BATCHES_SQL); // jobs/batches owns its tables' definition
   keyRunsByEpoch(sql);
   splitOutboxSides(sql);
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
@@ -181,17 +183,20 @@ function splitOutboxSides(sql: SqlStorage): void {
       .toArray()
       .map((c) => c.name),
   );
-  if (!cols.has("job_id")) sql.exec("ALTER TABLE outbox ADD COLUMN job_id TEXT");
-  if (!cols.has("at")) sql.exec("ALTER TABLE outbox ADD COLUMN at INTEGER NOT NULL DEFAULT 0");
+  if (!cols.has("job_id")) execute(sql, "ALTER TABLE outbox ADD COLUMN job_id TEXT");
+  if (!cols.has("at")) execute(sql, "ALTER TABLE outbox ADD COLUMN at INTEGER NOT NULL DEFAULT 0");
   if (!cols.has("job_id")) {
-    sql.exec("UPDATE outbox SET job_id = json_extract(body, '$.jobId') WHERE kind = 'event' AND job_id IS NULL");
+    execute(sql, "UPDATE outbox SET job_id = json_extract(body, '$.jobId') WHERE kind = 'event' AND job_id IS NULL");
   }
-  sql.exec(`
+  execute(
+    sql,
+    `
 CREATE INDEX IF NOT EXISTS outbox_history ON outbox(seq) WHERE kind <> 'event';
 CREATE INDEX IF NOT EXISTS outbox_events_by_job ON outbox(job_id, seq) WHERE kind = 'event';
 CREATE INDEX IF NOT EXISTS outbox_events_due ON outbox(at, seq) WHERE kind = 'event';
 DROP INDEX IF EXISTS outbox_events;
-`);
+`,
+  );
 }
 
 /**
@@ -204,10 +209,13 @@ function keyRunsByEpoch(sql: SqlStorage): void {
     .exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'runs'")
     .toArray()[0]?.sql;
   if (!def || !/PRIMARY KEY \(job_id, attempt\)/.test(def)) return;
-  sql.exec(`
+  execute(
+    sql,
+    `
 ALTER TABLE runs RENAME TO runs_v1;
 ${RUNS_TABLE}
 INSERT OR IGNORE INTO runs SELECT job_id, attempt, factory_id, lease_epoch, engine, started_at, ended_at, outcome, doc FROM runs_v1;
 DROP TABLE runs_v1;
-`);
+`,
+  );
 }
