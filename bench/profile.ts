@@ -146,6 +146,28 @@ export async function main(argv: string[]): Promise<number> {
       for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 20))
         console.log(`${((100 * v) / total).toFixed(1).padStart(6)} %  ${k}`);
     }
+    for (const name of argv.flatMap((a, i) => (argv[i - 1] === "--children" ? [a] : []))) {
+      // Where a function's time goes (`--children NAME`, repeatable): its callees' inclusive time, self time as
+      // "(self)", over every call site of NAME.
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const inclusive = (id: number): number => {
+        const n = byId.get(id)!;
+        return (n.hitCount ?? 0) + (n.children ?? []).reduce((s, c) => s + inclusive(c), 0);
+      };
+      const by = new Map<string, number>();
+      for (const n of profile.nodes) {
+        if (n.callFrame.functionName !== name) continue;
+        by.set("(self)", (by.get("(self)") ?? 0) + (n.hitCount ?? 0));
+        for (const c of n.children ?? []) {
+          const k = byId.get(c)!.callFrame.functionName || "(anon)";
+          by.set(k, (by.get(k) ?? 0) + inclusive(c));
+        }
+      }
+      const total = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0) || 1;
+      console.log(`\ncallees of ${name} (inclusive)`);
+      for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 25))
+        console.log(`${((100 * v) / total).toFixed(1).padStart(6)} %  ${k}`);
+    }
     if (argv.includes("--lines")) {
       // The hottest lines of the bundle (1-based): where inside a function its self time goes.
       const lines = new Map<string, number>();
