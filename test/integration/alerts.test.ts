@@ -1,6 +1,6 @@
 // Alerts and health in workerd, time set by state surgery instead of sleeping: a building job with no event past
 // stuckAfterMinutes raises one `stuck` alert (deduplicated over passes), ack keeps it live and audited, activity
-// resolves it; a queued job past starvingAfterMinutes raises `starving` with its waiting reason; a product with work
+// resolves it, and activity is written only from the move to building on; a queued job past starvingAfterMinutes raises `starving` with its waiting reason; a product with work
 // waiting and nothing finished for 2 × the interval is `stalled`; a factory whose last heartbeat is set back is
 // degraded then down, and recovers; the alarm runs the pass when a threshold is due, and a job that starts building brings it forward; passes tidy activity rows of
 // ended jobs and alerts resolved over 30 days ago.
@@ -46,6 +46,20 @@ async function building(product: string) {
 }
 
 describe("stuck", () => {
+  it("writes job activity only where stuck reads it: not for a submit or a lease, from the move to building on", async () => {
+    const product = "al-activity";
+    const a = await enroll(product, "a");
+    const job = await submit(product, { title: "activity" });
+    const rows = () =>
+      runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
+        state.storage.sql.exec("SELECT at FROM job_activity WHERE job_id = ?", job.id).toArray(),
+      );
+    await claim(product, a.token);
+    expect(await rows()).toEqual([]); // queued, then assigned: never read for stuck
+    await api("PATCH", `${P(product)}/jobs/${job.id}`, { token: a.token, json: { leaseEpoch: 1, stage: "building" } });
+    expect(await rows()).toHaveLength(1);
+  });
+
   it("raises one stuck alert for a silent building job, keeps it live when acked, resolves it on activity", async () => {
     const product = "al-stuck";
     const { a, job } = await building(product);

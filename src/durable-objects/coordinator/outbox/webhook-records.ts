@@ -99,9 +99,19 @@ export function touchActivity(tx: Tx, jobId: string): void {
   );
 }
 
-/** A feed event was recorded for `jobId`: note the activity; echo a stage change to the webhook. */
+/**
+ * Whether an event of `type` can find its job building — the only stage whose activity is read (policies/health-check
+ * `stuck`). A submit finds it queued, a granted lease assigned, and a stage event names the stage it enters: writing
+ * activity for those cost a third of the job_activity writes (issue 12) and was never read.
+ */
+function mayBeBuilding(type: string, data: Record<string, unknown>): boolean {
+  if (type === "job.submitted" || type === "lease.granted") return false;
+  return type !== "job.stage" || data.to === "building";
+}
+
+/** A feed event was recorded for `jobId`: note the activity (if the job may be building); echo a stage change to the webhook. */
 export function noteJobActivity(tx: Tx, jobId: string, type: string, data: Record<string, unknown>): void {
-  touchActivity(tx, jobId);
+  if (mayBeBuilding(type, data)) touchActivity(tx, jobId);
   if (!STAGE_EVENTS.has(type) || !hasWebhook(tx.sql)) return;
   const row = one<{ key: string | null; stage: string }>(
     tx.sql,

@@ -35,12 +35,19 @@ function bump(tx: Tx, name: string, by = 1): void {
   );
 }
 
-/** A lease was granted at `tx.now` for `job` as it was while queued: one dispatch-latency sample. */
+/**
+ * A lease was granted at `tx.now` for `job` as it was while queued: one dispatch-latency sample. Its bucket, the
+ * count and the sum in one statement: it runs on every assignment (three upserts were 1 % of the CPU, issue 12).
+ */
 export function recordDispatch(tx: Tx, job: Pick<Job, "queuedAt" | "notBefore">): void {
   const ms = dispatchLatencyMs(job.queuedAt, job.notBefore, tx.now);
-  bump(tx, `dispatch_bucket_${bucketIndex(ms)}`);
-  bump(tx, "dispatch_count");
-  bump(tx, "dispatch_sum_ms", ms);
+  execute(
+    tx.sql,
+    `INSERT INTO metric_counters(name, value) VALUES (?1, 1), ('dispatch_count', 1), ('dispatch_sum_ms', ?2)
+       ON CONFLICT(name) DO UPDATE SET value = value + excluded.value`,
+    `dispatch_bucket_${bucketIndex(ms)}`,
+    ms,
+  );
 }
 
 /** `n` leases ran out (and were expired) in this unit. */
