@@ -78,10 +78,15 @@ export async function resolvePrincipal(env: Env, productId: string, token: strin
   return (await authenticateToken(env, productId, token)).principal;
 }
 
+/** The admin token's digest, kept with the token it was made from: hashed once per isolate, not per request. */
+let adminDigest: { token: string; hex: string } | undefined;
+
 /** Whether `hash` is the digest of the deployment's admin token (compared in constant time). */
 async function isAdminHash(env: Env, hash: string): Promise<boolean> {
   const admin = env.GIGAFACTORY_ADMIN_TOKEN;
-  return admin ? sameDigest(hash, await sha256Hex(admin)) : false;
+  if (!admin) return false;
+  if (adminDigest?.token !== admin) adminDigest = { token: admin, hex: await sha256Hex(admin) };
+  return sameDigest(hash, adminDigest.hex);
 }
 
 /**

@@ -30,13 +30,23 @@ function fromB64url(s: string): Uint8Array {
   return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
 }
 
+/** The HMAC key, kept with the secret it was derived from: imported once per isolate, not per ticket. */
+let ticketKey: { secret: string; key: CryptoKey } | undefined;
+
 async function key(env: Env): Promise<CryptoKey> {
   const secret = env.GIGAFACTORY_ADMIN_TOKEN;
   if (!secret) throw new DomainError("forbidden", "feed tickets need the GIGAFACTORY_ADMIN_TOKEN secret to be set");
-  return crypto.subtle.importKey("raw", enc.encode(`feed-ticket:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-    "verify",
-  ]);
+  if (ticketKey?.secret !== secret) {
+    const k = await crypto.subtle.importKey(
+      "raw",
+      enc.encode(`feed-ticket:${secret}`),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    ticketKey = { secret, key: k };
+  }
+  return ticketKey.key;
 }
 
 /** A ticket for `jobId`'s feed, bound to the token (hash) that asked for it; `expiresAt` in ms. */
