@@ -42,7 +42,7 @@ export function dueHistory(sql: SqlStorage, now: number, limit: number): DueRow[
 
 /**
  * Jobs with a feed event due by the hold at `cutoff` (ms; core/feed-hold `holdCutoff`) — wanted ones first, then
- * by age — each once, read lazily: stop iterating and the rest is never read.
+ * by age — each once, page by page: stop iterating and the pages after are never read.
  */
 export function* ripeFeedJobs(
   sql: SqlStorage,

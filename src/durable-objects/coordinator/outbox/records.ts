@@ -128,7 +128,7 @@ export function enqueueRun(tx: Tx, run: Run): void {
  */
 export function enqueueEvent(tx: Tx, jobId: string, type: string, data: Record<string, unknown> = {}): void {
   const event: EventBody = { jobId, type, at: tx.now, data };
-  // Every event is the job's activity (stuck is measured from it), and a stage change is echoed to the webhook.
+  // An event is the job's activity if it may be building (stuck is measured from it); a stage change is echoed to the webhook.
   noteJobActivity(tx, jobId, type, data);
   // Each part keeps the event's fields, with a run of its log lines (core/record-bounds `splitLines`).
   for (const part of splitLines(event, RECORD_MAX_BYTES.event)) enqueue(tx, { kind: "event", body: part });

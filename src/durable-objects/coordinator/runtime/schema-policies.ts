@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS alerts_live ON alerts(kind, subject) WHERE state <> 'resolved';
 CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts(state, opened_at DESC, id DESC);
--- When each job last reported anything (any feed event): what "stuck" is measured from (policies/health-check).
+-- When each job last reported anything while it could be building: what "stuck" is measured from (policies/health-check).
 CREATE TABLE IF NOT EXISTS job_activity (
   job_id TEXT PRIMARY KEY,
   at INTEGER NOT NULL
