@@ -8,7 +8,10 @@
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { assertExhaustive } from "../core/errors.ts";
+import { AUDIT_COLS, LESSON_COLS, type Row, RUN_COLS, rowOf, SNAPSHOT_COLS } from "./rows.ts";
 import { auditLog, jobSnapshots, lessons, runs } from "./schema.ts";
+
+export { runId } from "./rows.ts";
 
 export interface HistoryRecord {
   productId: string;
@@ -28,65 +31,83 @@ export interface HistoryMessage {
   records: HistoryRecord[];
 }
 
-const str = (v: unknown): string => String(v ?? "");
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
-
-/** Statements per D1 batch: a packed queue batch can hold thousands of records. */
+/** Records per D1 batch: a packed queue batch can hold thousands of records. */
 const D1_BATCH = 200;
-
-/** A run's D1 key: one row per lease epoch, so a refunded attempt number never merges two runs. */
-export function runId(productId: string, jobId: string, leaseEpoch: number): string {
-  return `${productId}:${jobId}:e${leaseEpoch}`;
-}
+/** D1 binds at most 100 parameters per statement (its documented limit). */
+const D1_MAX_PARAMS = 100;
+/**
+ * Kinds written as insert-or-ignore keyed by a deterministic id: their rows may go several to one statement, in
+ * any order. Runs and lessons are upserts whose order matters (a run's start, then its end): one statement each.
+ */
+const MULTI_ROW: Partial<Record<HistoryRecord["kind"], readonly string[]>> = {
+  snapshot: SNAPSHOT_COLS,
+  audit: AUDIT_COLS,
+};
 
 export async function writeHistory(d1: D1Database, records: readonly HistoryRecord[]): Promise<void> {
   // Every statement is idempotent, so splitting into several batches loses nothing.
   for (let i = 0; i < records.length; i += D1_BATCH) await writeChunk(d1, records.slice(i, i + D1_BATCH));
 }
 
+/**
+ * One D1 batch: snapshots and audit entries as multi-row inserts (as many rows as fit D1's parameter limit), the
+ * other kinds a statement each, in record order. Locally, D1 cost ~410 µs of the runtime's thread per job with a
+ * statement per record (issue 12, bench/README): most of it per statement, not per row.
+ */
 async function writeChunk(d1: D1Database, records: readonly HistoryRecord[]): Promise<void> {
   if (records.length === 0) return;
-  await d1.batch(
-    records.map((r) => {
-      const { sql: text, names } = statementFor(r.kind);
-      const row = rowOf(r);
-      return d1.prepare(text).bind(...names.map((n) => row[n] ?? null));
-    }),
-  );
+  const statements: D1PreparedStatement[] = [];
+  const grouped = new Map<HistoryRecord["kind"], Row[]>();
+  for (const r of records) {
+    if (MULTI_ROW[r.kind]) grouped.set(r.kind, [...(grouped.get(r.kind) ?? []), rowOf(r)]);
+    else statements.push(bound(d1, statementFor(r.kind, 1), [rowOf(r)]));
+  }
+  for (const [kind, rows] of grouped) {
+    const per = Math.floor(D1_MAX_PARAMS / (MULTI_ROW[kind]?.length ?? D1_MAX_PARAMS));
+    for (let i = 0; i < rows.length; i += per) {
+      const part = rows.slice(i, i + per);
+      statements.push(bound(d1, statementFor(kind, part.length), part));
+    }
+  }
+  await d1.batch(statements);
 }
 
-type Row = Record<string, string | number | boolean | null>;
+/** `c`'s parameters bound from `rows` (a name `col#i` takes row i's `col`). */
+function bound(d1: D1Database, c: Compiled, rows: readonly Row[]): D1PreparedStatement {
+  return d1.prepare(c.sql).bind(...c.names.map(([col, i]) => rows[i]?.[col] ?? null));
+}
 
-/** A kind's statement: its SQL text with `?` parameters, and the row field each parameter takes, in order. */
+/** A statement: its SQL text with `?` parameters, and the row field (and row index) each parameter takes, in order. */
 interface Compiled {
   sql: string;
-  names: string[];
+  names: Array<[column: string, row: number]>;
 }
 
-const compiled = new Map<HistoryRecord["kind"], Compiled>();
+const compiled = new Map<string, Compiled>();
 
 /**
- * Each kind's statement, built by drizzle from the schema ONCE with a placeholder per column, then bound per
- * record. Building a drizzle query per record (entity checks, SQL assembly) was ~9 % of the local runtime's CPU
- * in the throughput profile (bench/README, issue 12); the SQL text is the same every time.
+ * `kind`'s statement for `n` rows (n > 1 only for MULTI_ROW kinds), built by drizzle from the schema ONCE with a
+ * placeholder per column and row, then bound per call. Building a drizzle query per record (entity checks, SQL
+ * assembly) was ~9 % of the local runtime's CPU in the throughput profile (bench/README, issue 12).
  */
-function statementFor(kind: HistoryRecord["kind"]): Compiled {
-  const hit = compiled.get(kind);
+function statementFor(kind: HistoryRecord["kind"], n: number): Compiled {
+  const hit = compiled.get(`${kind}:${n}`);
   if (hit) return hit;
   // drizzle only renders here: toSQL() never touches the database handle.
   const db = drizzle({} as D1Database);
-  const ph = (cols: readonly string[]) => Object.fromEntries(cols.map((c) => [c, sql.placeholder(c)]));
+  const ph = (cols: readonly string[], i = 0) => Object.fromEntries(cols.map((c) => [c, sql.placeholder(`${c}#${i}`)]));
+  const many = (cols: readonly string[]) => Array.from({ length: n }, (_, i) => ph(cols, i));
   const query = (() => {
     switch (kind) {
       case "snapshot":
         return db
           .insert(jobSnapshots)
-          .values(ph(SNAPSHOT_COLS) as never)
+          .values(many(SNAPSHOT_COLS) as never)
           .onConflictDoNothing();
       case "audit":
         return db
           .insert(auditLog)
-          .values(ph(AUDIT_COLS) as never)
+          .values(many(AUDIT_COLS) as never)
           .onConflictDoNothing();
       case "run":
         return db
@@ -111,129 +132,12 @@ function statementFor(kind: HistoryRecord["kind"]): Compiled {
     }
   })();
   const { sql: text, params } = query.toSQL();
-  const names = params.map((p) => (p as { value?: { name?: string } }).value?.name ?? String(p));
+  const names = params.map((p): [string, number] => {
+    const name = String((p as { value?: { name?: string } }).value?.name ?? p);
+    const at = name.lastIndexOf("#");
+    return [name.slice(0, at), Number(name.slice(at + 1))];
+  });
   const out = { sql: text, names };
-  compiled.set(kind, out);
+  compiled.set(`${kind}:${n}`, out);
   return out;
-}
-
-const SNAPSHOT_COLS = [
-  "id",
-  "productId",
-  "jobId",
-  "rev",
-  "stage",
-  "title",
-  "priority",
-  "attempt",
-  "leaseEpoch",
-  "holderFactoryId",
-  "at",
-  "doc",
-] as const;
-const RUN_COLS = [
-  "id",
-  "productId",
-  "jobId",
-  "attempt",
-  "factoryId",
-  "leaseEpoch",
-  "engine",
-  "startedAt",
-  "endedAt",
-  "outcome",
-  "rc",
-  "message",
-  "tokensIn",
-  "tokensOut",
-  "costUsd",
-] as const;
-const AUDIT_COLS = ["id", "productId", "at", "actor", "action", "target", "detail"] as const;
-const LESSON_COLS = [
-  "id",
-  "productId",
-  "source",
-  "trigger",
-  "subject",
-  "text",
-  "capabilities",
-  "engine",
-  "serialKey",
-  "count",
-  "createdAt",
-  "updatedAt",
-  "createdBy",
-  "archived",
-] as const;
-
-/** A record's row, by the schema's field names (D1 binds booleans as 0/1). */
-function rowOf(r: HistoryRecord): Row {
-  const b = r.body;
-  switch (r.kind) {
-    case "snapshot":
-      return {
-        id: `${r.productId}:${str(b.jobId)}:${str(b.rev)}`,
-        productId: r.productId,
-        jobId: str(b.jobId),
-        rev: num(b.rev) ?? 0,
-        stage: str(b.stage),
-        title: str(b.title),
-        priority: str(b.priority),
-        attempt: num(b.attempt) ?? 0,
-        leaseEpoch: num(b.leaseEpoch) ?? 0,
-        holderFactoryId: typeof b.holderFactoryId === "string" ? b.holderFactoryId : null,
-        at: num(b.at) ?? 0,
-        doc: JSON.stringify(b.doc ?? {}),
-      };
-    case "run": {
-      const result = (b.result ?? {}) as Record<string, unknown>;
-      const insights = (b.insights ?? {}) as Record<string, unknown>;
-      return {
-        id: runId(r.productId, str(b.jobId), num(b.leaseEpoch) ?? 0),
-        productId: r.productId,
-        jobId: str(b.jobId),
-        attempt: num(b.attempt) ?? 0,
-        factoryId: str(b.factoryId),
-        leaseEpoch: num(b.leaseEpoch) ?? 0,
-        engine: typeof b.engine === "string" ? b.engine : null,
-        startedAt: num(b.startedAt) ?? 0,
-        endedAt: num(b.endedAt),
-        outcome: typeof result.outcome === "string" ? result.outcome : null,
-        rc: num(result.rc),
-        message: typeof result.message === "string" ? result.message : null,
-        tokensIn: num(insights.tokensIn),
-        tokensOut: num(insights.tokensOut),
-        costUsd: num(insights.costUsd),
-      };
-    }
-    case "audit":
-      return {
-        id: `${r.productId}:${r.seq}`,
-        productId: r.productId,
-        at: num(b.at) ?? 0,
-        actor: str(b.actor),
-        action: str(b.action),
-        target: str(b.target),
-        detail: JSON.stringify(b.detail ?? {}),
-      };
-    case "lesson":
-      return {
-        id: str(b.id),
-        productId: r.productId,
-        source: str(b.source),
-        trigger: typeof b.trigger === "string" ? b.trigger : null,
-        subject: typeof b.subject === "string" ? b.subject : null,
-        text: str(b.text),
-        capabilities: JSON.stringify(Array.isArray(b.capabilities) ? b.capabilities : []),
-        engine: typeof b.engine === "string" ? b.engine : null,
-        serialKey: typeof b.serialKey === "string" ? b.serialKey : null,
-        count: num(b.count) ?? 1,
-        createdAt: num(b.createdAt) ?? 0,
-        updatedAt: num(b.updatedAt) ?? 0,
-        createdBy: str(b.createdBy),
-        archived: b.archived === true ? 1 : 0,
-      };
-    default:
-      return assertExhaustive(r.kind, "history record kind");
-  }
 }

@@ -1,7 +1,9 @@
 // D1 history: snapshots, runs and audit leave the coordinator through its outbox and the
-// history queue — never on the request path — and land in D1 exactly once.
+// history queue — never on the request path — and land in D1 exactly once, snapshots and audit entries several
+// rows to a statement (within D1's 100 parameters), runs one upsert each in order.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { type HistoryRecord, writeHistory } from "../../src/history/write.ts";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 
 describe("history in D1", () => {
@@ -51,5 +53,70 @@ describe("history in D1", () => {
         .one(),
     );
     expect(left.n).toBe(0);
+  });
+
+  it("writes many snapshots and audit entries a statement at a time: every row once, twice delivered or not", async () => {
+    const product = "history-multirow";
+    const records: HistoryRecord[] = [];
+    for (let i = 0; i < 37; i++) {
+      records.push({
+        productId: product,
+        seq: 2 * i + 1,
+        kind: "snapshot",
+        body: {
+          jobId: `j${i}`,
+          rev: 1,
+          stage: "queued",
+          title: `t${i}`,
+          priority: "medium",
+          attempt: 0,
+          at: i,
+          doc: { i },
+        },
+      });
+      records.push({
+        productId: product,
+        seq: 2 * i + 2,
+        kind: "audit",
+        body: { at: i, actor: "op", action: `a${i}`, target: `j${i}` },
+      });
+    }
+    // A run started and ended in the same chunk: its upserts keep their order.
+    const run = { jobId: "j0", attempt: 1, factoryId: "f", leaseEpoch: 1, startedAt: 1 };
+    records.push({ productId: product, seq: 100, kind: "run", body: run });
+    records.push({
+      productId: product,
+      seq: 101,
+      kind: "run",
+      body: { ...run, endedAt: 2, result: { outcome: "success" } },
+    });
+    // D1 as the writer sees it, counting the statements of each batch.
+    const sizes: number[] = [];
+    const d1 = {
+      prepare: (q: string) => env.DB.prepare(q),
+      batch: (st: D1PreparedStatement[]) => {
+        sizes.push(st.length);
+        return env.DB.batch(st);
+      },
+    } as unknown as D1Database;
+    await writeHistory(d1, records);
+    expect(sizes).toEqual([5 + 3 + 2]); // 37 snapshots 8 a statement, 37 audit entries 14 a statement, 2 runs
+    await writeHistory(d1, records); // a redelivery changes nothing
+    const count = async (table: string) =>
+      (
+        await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE product_id = ?`)
+          .bind(product)
+          .first<{ n: number }>()
+      )?.n;
+    expect(await count("job_snapshots")).toBe(37);
+    expect(await count("audit_log")).toBe(37);
+    const titles = await env.DB.prepare("SELECT title FROM job_snapshots WHERE product_id = ? ORDER BY at")
+      .bind(product)
+      .all<{ title: string }>();
+    expect(titles.results.map((r) => r.title)).toEqual(Array.from({ length: 37 }, (_, i) => `t${i}`));
+    const ran = await env.DB.prepare("SELECT outcome, ended_at AS e FROM runs WHERE product_id = ?")
+      .bind(product)
+      .all();
+    expect(ran.results).toEqual([{ outcome: "success", e: 2 }]);
   });
 });

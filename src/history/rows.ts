@@ -1,0 +1,138 @@
+/**
+ * @module history/rows
+ * What each history record becomes in D1: its row, by the schema's field names, and each kind's columns in the
+ * order its statement binds them (history/write builds the statements). Pure.
+ */
+import { assertExhaustive } from "../core/errors.ts";
+import type { HistoryRecord } from "./write.ts";
+
+export type Row = Record<string, string | number | boolean | null>;
+
+const str = (v: unknown): string => String(v ?? "");
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+/** A run's D1 key: one row per lease epoch, so a refunded attempt number never merges two runs. */
+export function runId(productId: string, jobId: string, leaseEpoch: number): string {
+  return `${productId}:${jobId}:e${leaseEpoch}`;
+}
+
+export const SNAPSHOT_COLS = [
+  "id",
+  "productId",
+  "jobId",
+  "rev",
+  "stage",
+  "title",
+  "priority",
+  "attempt",
+  "leaseEpoch",
+  "holderFactoryId",
+  "at",
+  "doc",
+] as const;
+export const RUN_COLS = [
+  "id",
+  "productId",
+  "jobId",
+  "attempt",
+  "factoryId",
+  "leaseEpoch",
+  "engine",
+  "startedAt",
+  "endedAt",
+  "outcome",
+  "rc",
+  "message",
+  "tokensIn",
+  "tokensOut",
+  "costUsd",
+] as const;
+export const AUDIT_COLS = ["id", "productId", "at", "actor", "action", "target", "detail"] as const;
+export const LESSON_COLS = [
+  "id",
+  "productId",
+  "source",
+  "trigger",
+  "subject",
+  "text",
+  "capabilities",
+  "engine",
+  "serialKey",
+  "count",
+  "createdAt",
+  "updatedAt",
+  "createdBy",
+  "archived",
+] as const;
+
+/** A record's row, by the schema's field names (D1 binds booleans as 0/1). */
+export function rowOf(r: HistoryRecord): Row {
+  const b = r.body;
+  switch (r.kind) {
+    case "snapshot":
+      return {
+        id: `${r.productId}:${str(b.jobId)}:${str(b.rev)}`,
+        productId: r.productId,
+        jobId: str(b.jobId),
+        rev: num(b.rev) ?? 0,
+        stage: str(b.stage),
+        title: str(b.title),
+        priority: str(b.priority),
+        attempt: num(b.attempt) ?? 0,
+        leaseEpoch: num(b.leaseEpoch) ?? 0,
+        holderFactoryId: typeof b.holderFactoryId === "string" ? b.holderFactoryId : null,
+        at: num(b.at) ?? 0,
+        doc: JSON.stringify(b.doc ?? {}),
+      };
+    case "run": {
+      const result = (b.result ?? {}) as Record<string, unknown>;
+      const insights = (b.insights ?? {}) as Record<string, unknown>;
+      return {
+        id: runId(r.productId, str(b.jobId), num(b.leaseEpoch) ?? 0),
+        productId: r.productId,
+        jobId: str(b.jobId),
+        attempt: num(b.attempt) ?? 0,
+        factoryId: str(b.factoryId),
+        leaseEpoch: num(b.leaseEpoch) ?? 0,
+        engine: typeof b.engine === "string" ? b.engine : null,
+        startedAt: num(b.startedAt) ?? 0,
+        endedAt: num(b.endedAt),
+        outcome: typeof result.outcome === "string" ? result.outcome : null,
+        rc: num(result.rc),
+        message: typeof result.message === "string" ? result.message : null,
+        tokensIn: num(insights.tokensIn),
+        tokensOut: num(insights.tokensOut),
+        costUsd: num(insights.costUsd),
+      };
+    }
+    case "audit":
+      return {
+        id: `${r.productId}:${r.seq}`,
+        productId: r.productId,
+        at: num(b.at) ?? 0,
+        actor: str(b.actor),
+        action: str(b.action),
+        target: str(b.target),
+        detail: JSON.stringify(b.detail ?? {}),
+      };
+    case "lesson":
+      return {
+        id: str(b.id),
+        productId: r.productId,
+        source: str(b.source),
+        trigger: typeof b.trigger === "string" ? b.trigger : null,
+        subject: typeof b.subject === "string" ? b.subject : null,
+        text: str(b.text),
+        capabilities: JSON.stringify(Array.isArray(b.capabilities) ? b.capabilities : []),
+        engine: typeof b.engine === "string" ? b.engine : null,
+        serialKey: typeof b.serialKey === "string" ? b.serialKey : null,
+        count: num(b.count) ?? 1,
+        createdAt: num(b.createdAt) ?? 0,
+        updatedAt: num(b.updatedAt) ?? 0,
+        createdBy: str(b.createdBy),
+        archived: b.archived === true ? 1 : 0,
+      };
+    default:
+      return assertExhaustive(r.kind, "history record kind");
+  }
+}
