@@ -1,0 +1,110 @@
+/**
+ * @module cli/commands/factory-changes
+ * `gigafactory factory drain|quarantine|activate|approve|release|rotate|revoke|rm ID`: the changes an operator
+ * makes to one factory, each printing what the factory is now (or `--json`). The fleet listing and enrollment
+ * are cli/commands/factories.
+ */
+import type { Command } from "../context.ts";
+import { list } from "../table.ts";
+import { printToken } from "./factories.ts";
+
+const STATUS_CHANGES = {
+  drain: { status: "draining", summary: "stop giving a factory new work; it finishes what it holds" },
+  quarantine: { status: "quarantined", summary: "take a factory out of rotation until an operator releases it" },
+  activate: { status: "active", summary: "return a drained or quarantined factory to rotation" },
+} as const;
+
+function statusCommand(verb: keyof typeof STATUS_CHANGES): Command {
+  const { status, summary } = STATUS_CHANGES[verb];
+  return {
+    path: ["factory", verb],
+    args: { names: "ID", min: 1, max: 1 },
+    summary,
+    options: {},
+    async run(ctx) {
+      const f = await ctx.client().setFactoryStatus(ctx.positionals[0]!, status);
+      if (ctx.json) ctx.emit(f);
+      else ctx.print(`✔ factory ${f.name} (${f.id}) is now ${f.status}`);
+      return 0;
+    },
+  };
+}
+
+export const factoryCommands: Command[] = [
+  statusCommand("drain"),
+  statusCommand("quarantine"),
+  statusCommand("activate"),
+  {
+    path: ["factory", "approve"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "approve capabilities a factory declared beyond its enrollment (all pending by default), or its seats",
+    options: {
+      cap: { type: "string", multiple: true, value: "C", help: "approve only this capability (repeatable)" },
+      seats: { type: "string", value: "N", int: { min: 1, max: 64 }, help: "the most seats it may run at once" },
+    },
+    async run(ctx) {
+      const caps = ctx.strs("cap");
+      const seatLimit = ctx.int("seats");
+      const f = await ctx.client().approveFactoryGrant(ctx.positionals[0]!, {
+        ...(caps.length > 0 ? { capabilities: caps } : {}),
+        ...(seatLimit !== undefined ? { seatLimit } : {}),
+      });
+      if (ctx.json) ctx.emit(f);
+      else {
+        const pending = f.pendingCapabilities?.length ? `; still pending: ${f.pendingCapabilities.join(", ")}` : "";
+        ctx.print(
+          `✔ factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)${pending}`,
+        );
+      }
+      return 0;
+    },
+  },
+  {
+    path: ["factory", "release"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "return a quarantined factory to rotation: its error window is cleared and its alert resolved",
+    options: {},
+    async run(ctx) {
+      const f = await ctx.client().releaseFactory(ctx.positionals[0]!);
+      if (ctx.json) ctx.emit(f);
+      else ctx.print(`✔ factory ${f.name} (${f.id}) is released and ${f.status} again`);
+      return 0;
+    },
+  },
+  {
+    path: ["factory", "rotate"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "issue a factory a new token; the old one stops working at once",
+    options: {},
+    async run(ctx) {
+      const e = await ctx.client().rotateFactoryToken(ctx.positionals[0]!);
+      printToken(ctx, e, `✔ Rotated the token of ${e.factory.name} (${e.factoryId}); the old token is refused now.`);
+      return 0;
+    },
+  },
+  {
+    path: ["factory", "revoke"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "revoke a factory's token; its leases are requeued",
+    options: {},
+    async run(ctx) {
+      const f = await ctx.client().revokeFactoryToken(ctx.positionals[0]!);
+      if (ctx.json) ctx.emit(f);
+      else ctx.print(`✔ factory ${f.name} (${f.id}) is revoked; enroll it again to bring it back`);
+      return 0;
+    },
+  },
+  {
+    path: ["factory", "rm"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "deregister a factory; its leases are requeued",
+    options: {},
+    async run(ctx) {
+      const id = ctx.positionals[0]!;
+      const { requeued } = await ctx.client().deregisterFactory(id);
+      if (ctx.json) ctx.emit({ factoryId: id, requeued });
+      else ctx.print(`✔ factory ${id} removed; ${requeued} job(s) requeued`);
+      return 0;
+    },
+  },
+];
