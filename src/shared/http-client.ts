@@ -8,29 +8,39 @@
  * No console output and no process control here — callers decide what to say.
  * Wire types are imported as types only (erased at run time), so the server's
  * definitions stay the single source of truth without pulling server code in.
+ *
+ * The plumbing (binding, one exchange, JSON calls) lives in shared/http-client-base, the option and input types
+ * in shared/http-client-types; both are re-exported here, so importers need only this module.
  */
 import type { z } from "zod";
-import type { Factory, Job, Stage } from "../core/model.ts";
-import type { ReviewsView } from "../core/review.ts";
-import type { Candidate } from "../core/router.ts";
-import type { SerialGate } from "../core/serial-gates.ts";
+import type { Stage } from "../core/model.ts";
 import type { ProductSettings, SettingsPatch } from "../core/settings.ts";
-import type { JOB_ACTIONS, PatchJobBody } from "./api.ts";
+import type { PatchJobBody } from "./api.ts";
 import type { BatchView } from "./api-batches.ts";
-import { apiErrorOf, type Backoff, backoffMs, ConnectionError, sleep } from "./http-transport.ts";
-import type { JobEvent } from "./protocol.ts";
+import { ApiClientBase, type Send } from "./http-client-base.ts";
 import type {
+  DeadLetterView,
+  Enrolled,
   Explanation,
-  FactoryBreaker,
+  Factory,
   FactoryWithBreakers,
+  HistoryQuery,
+  Job,
+  JobAction,
+  JobEvent,
   JobPage,
-  JobView,
   Lease,
+  ProductInfo,
+  ReviewsView,
   Run,
+  SerialGate,
+  SubmitInput,
   TokenInfo,
   TreeNode,
-} from "./responses.ts";
+} from "./http-client-types.ts";
+import type { JobView } from "./responses.ts";
 
+export type * from "./http-client-types.ts";
 export {
   ApiError,
   apiErrorOf,
@@ -41,115 +51,8 @@ export {
   productFromToken,
   sleep,
 } from "./http-transport.ts";
-export type {
-  Candidate,
-  Explanation,
-  Factory,
-  FactoryBreaker,
-  FactoryWithBreakers,
-  Job,
-  JobEvent,
-  JobPage,
-  Lease,
-  ReviewsView,
-  Run,
-  SerialGate,
-  TokenInfo,
-  TreeNode,
-};
-export type JobAction = (typeof JOB_ACTIONS)[number];
-export type SubmitInput = { markdown: string } | { manifest: Record<string, unknown>; bodyMd?: string };
-export type HistoryQuery = { kind?: "snapshots" | "runs" | "audit"; jobId?: string; since?: number; limit?: number };
-export type Enrolled = { factoryId: string; token: string; factory: Factory };
-/** A product as `GET /api/v1/products` lists it; `createdAt` in ms since the epoch. */
-export type ProductInfo = { id: string; createdAt: number };
 
-/** One dead letter as GET …/dead-letters lists it. */
-export interface DeadLetterView {
-  id: string;
-  productId: string;
-  /** `outbox:<kind>` (the coordinator gave up delivering a record), `queue:<kind>`, `batch:…`, `tracker:…`. */
-  source: string;
-  reason: string;
-  body: unknown;
-  attempts: number;
-  /** ms since the epoch */
-  at: number;
-}
-
-export interface ClientOptions {
-  /** The coordinator's origin, e.g. `https://gf.example.com` (a trailing `/` is fine). */
-  url: string;
-  token: string;
-  product: string;
-  /** Retry connection failures with this backoff; absent = fail on the first one. */
-  retry?: Backoff;
-  /** Injected for tests and for runtimes with their own fetch. */
-  fetch?: typeof fetch;
-}
-
-type Query = Record<string, string | number | undefined>;
-interface Send {
-  json?: unknown;
-  text?: string;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-}
-
-export class GigafactoryClient {
-  readonly url: string;
-  readonly product: string;
-  private readonly token: string;
-  private readonly retry?: Backoff;
-  private readonly fetchFn: typeof fetch;
-
-  constructor(opts: ClientOptions) {
-    this.url = opts.url.replace(/\/+$/, "");
-    this.token = opts.token;
-    this.product = opts.product;
-    this.retry = opts.retry;
-    this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  }
-
-  /** The absolute URL of `path` under this product, with the query's defined values. */
-  productUrl(path: string, query: Query = {}): string {
-    const u = new URL(`${this.url}/api/v1/products/${enc(this.product)}${path}`);
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, String(v));
-    return u.toString();
-  }
-
-  /**
-   * One exchange: 2xx → the Response; any other status → ApiError; no answer → ConnectionError once the retries
-   * (if any) are spent. A retried POST is safe only when it never reached the server or is idempotent — which is
-   * why retrying is opt-in, and submissions carry idempotency keys.
-   */
-  async send(method: string, url: string, opts: Send = {}): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, ...opts.headers };
-    if (opts.json !== undefined) headers["content-type"] = "application/json";
-    const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.text;
-    for (let attempt = 0; ; attempt++) {
-      let res: Response;
-      try {
-        res = await this.fetchFn(url, { method, headers, body, signal: opts.signal });
-      } catch (err) {
-        if (opts.signal?.aborted) throw err;
-        if (!this.retry || attempt + 1 >= this.retry.maxAttempts) throw new ConnectionError(url, err, attempt + 1);
-        await sleep(backoffMs(attempt, this.retry), opts.signal);
-        continue;
-      }
-      if (res.ok) return res;
-      throw await apiErrorOf(res);
-    }
-  }
-
-  private async call<T>(method: string, path: string, opts: Send & { query?: Query } = {}): Promise<T> {
-    const url = this.productUrl(path, opts.query);
-    const res = await this.send(method, url, opts);
-    // A connection that breaks mid-body is a connection failure too, not a malformed answer.
-    const text = await res.text().catch((err: unknown) => Promise.reject(new ConnectionError(url, err, 1)));
-    return (text ? JSON.parse(text) : null) as T;
-  }
-
+export class GigafactoryClient extends ApiClientBase {
   /** Unauthenticated liveness of the coordinator and its D1. */
   async health(): Promise<{ status: string; d1: string; at: string }> {
     return (await (await this.send("GET", `${this.url}/api/v1/health`)).json()) as {

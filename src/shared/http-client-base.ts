@@ -1,0 +1,74 @@
+/**
+ * @module shared/http-client-base
+ * The REST client's plumbing: origin, token and product bound at construction, one HTTP exchange, JSON calls.
+ * Connection failures are retried only with a `retry` backoff. Kept apart from shared/http-client, whose
+ * `GigafactoryClient` extends this class with one method per endpoint.
+ */
+import type { ClientOptions } from "./http-client-types.ts";
+import { apiErrorOf, type Backoff, backoffMs, ConnectionError, sleep } from "./http-transport.ts";
+
+type Query = Record<string, string | number | undefined>;
+export interface Send {
+  json?: unknown;
+  text?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export class ApiClientBase {
+  readonly url: string;
+  readonly product: string;
+  private readonly token: string;
+  private readonly retry?: Backoff;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(opts: ClientOptions) {
+    this.url = opts.url.replace(/\/+$/, "");
+    this.token = opts.token;
+    this.product = opts.product;
+    this.retry = opts.retry;
+    this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /** The absolute URL of `path` under this product, with the query's defined values. */
+  productUrl(path: string, query: Query = {}): string {
+    const u = new URL(`${this.url}/api/v1/products/${enc(this.product)}${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  /**
+   * One exchange: 2xx → the Response; any other status → ApiError; no answer → ConnectionError once the retries
+   * (if any) are spent. A retried POST is safe only when it never reached the server or is idempotent — which is
+   * why retrying is opt-in, and submissions carry idempotency keys.
+   */
+  async send(method: string, url: string, opts: Send = {}): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, ...opts.headers };
+    if (opts.json !== undefined) headers["content-type"] = "application/json";
+    const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.text;
+    for (let attempt = 0; ; attempt++) {
+      let res: Response;
+      try {
+        res = await this.fetchFn(url, { method, headers, body, signal: opts.signal });
+      } catch (err) {
+        if (opts.signal?.aborted) throw err;
+        if (!this.retry || attempt + 1 >= this.retry.maxAttempts) throw new ConnectionError(url, err, attempt + 1);
+        await sleep(backoffMs(attempt, this.retry), opts.signal);
+        continue;
+      }
+      if (res.ok) return res;
+      throw await apiErrorOf(res);
+    }
+  }
+
+  /** A JSON call under the product: protected, so the endpoints of `GigafactoryClient` use it and callers cannot. */
+  protected async call<T>(method: string, path: string, opts: Send & { query?: Query } = {}): Promise<T> {
+    const url = this.productUrl(path, opts.query);
+    const res = await this.send(method, url, opts);
+    // A connection that breaks mid-body is a connection failure too, not a malformed answer.
+    const text = await res.text().catch((err: unknown) => Promise.reject(new ConnectionError(url, err, 1)));
+    return (text ? JSON.parse(text) : null) as T;
+  }
+}
+
+const enc = encodeURIComponent;

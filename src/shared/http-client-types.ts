@@ -1,0 +1,70 @@
+/**
+ * @module shared/http-client-types
+ * The types the REST client's methods name: its options, submissions, queries, enrolments and dead letters.
+ * The server's wire types are re-exported here as types only. Kept apart from shared/http-client (which
+ * re-exports all of it) so that module holds the endpoints alone.
+ */
+import type { Factory, Job } from "../core/model.ts";
+import type { ReviewsView } from "../core/review.ts";
+import type { Candidate } from "../core/router.ts";
+import type { SerialGate } from "../core/serial-gates.ts";
+import type { JOB_ACTIONS } from "./api.ts";
+import type { Backoff } from "./http-transport.ts";
+import type { JobEvent } from "./protocol.ts";
+import type {
+  Explanation,
+  FactoryBreaker,
+  FactoryWithBreakers,
+  JobPage,
+  Lease,
+  Run,
+  TokenInfo,
+  TreeNode,
+} from "./responses.ts";
+
+export type {
+  Candidate,
+  Explanation,
+  Factory,
+  FactoryBreaker,
+  FactoryWithBreakers,
+  Job,
+  JobEvent,
+  JobPage,
+  Lease,
+  ReviewsView,
+  Run,
+  SerialGate,
+  TokenInfo,
+  TreeNode,
+};
+export type JobAction = (typeof JOB_ACTIONS)[number];
+export type SubmitInput = { markdown: string } | { manifest: Record<string, unknown>; bodyMd?: string };
+export type HistoryQuery = { kind?: "snapshots" | "runs" | "audit"; jobId?: string; since?: number; limit?: number };
+export type Enrolled = { factoryId: string; token: string; factory: Factory };
+/** A product as `GET /api/v1/products` lists it; `createdAt` in ms since the epoch. */
+export type ProductInfo = { id: string; createdAt: number };
+
+/** One dead letter as GET …/dead-letters lists it. */
+export interface DeadLetterView {
+  id: string;
+  productId: string;
+  /** `outbox:<kind>` (the coordinator gave up delivering a record), `queue:<kind>`, `batch:…`, `tracker:…`. */
+  source: string;
+  reason: string;
+  body: unknown;
+  attempts: number;
+  /** ms since the epoch */
+  at: number;
+}
+
+export interface ClientOptions {
+  /** The coordinator's origin, e.g. `https://gf.example.com` (a trailing `/` is fine). */
+  url: string;
+  token: string;
+  product: string;
+  /** Retry connection failures with this backoff; absent = fail on the first one. */
+  retry?: Backoff;
+  /** Injected for tests and for runtimes with their own fetch. */
+  fetch?: typeof fetch;
+}
