@@ -129,6 +129,9 @@ export class FactoryConnection {
       headers: { authorization: `Bearer ${this.opts.token}` },
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       maxPayload: 64 * 1024 * 1024, // welcome/assign carry whole jobs (manifest bodies up to 256 KiB each)
+      // Not offered: frames are a few hundred bytes of JSON, and deflating each one costs the coordinator's single
+      // thread (2.6 % of the local runtime's CPU in the issue-12 profile: bench/README) for bytes no link misses.
+      perMessageDeflate: false,
     });
     this.ws = ws;
     let settled = false;
