@@ -77,7 +77,7 @@ describe("assignment", () => {
         if (split === 0) expect(b).toBe(0);
         if (split === 1) expect(b).toBe(1);
       }),
-      { numRuns: 40 },
+      { numRuns: 40, examples: [[0.114, "isProt"]] }, // CI's counterexample for FNV-1a without a finalizer
     );
   });
 });
