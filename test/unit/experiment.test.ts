@@ -172,7 +172,6 @@ describe("guardrail", () => {
   });
 
   it("on two identical arms stops at most at the stated false-positive rate", () => {
-    const started = Date.now();
     const SIMS = 300; // 300 streams of ≤ 400 outcomes: well under a second, and the estimate's sd ≤ 0.017
     for (const metric of ["success_rate", "cost"] as const) {
       let stopped = 0;
@@ -187,7 +186,6 @@ describe("guardrail", () => {
       }
       expect(stopped / SIMS).toBeLessThanOrEqual(0.1 + 0.05); // α = 0.1, tolerance 3 sd of the estimate
     }
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("a concluded or stopped experiment counts nothing more", () => {
