@@ -8,7 +8,7 @@
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { assertExhaustive } from "../core/errors.ts";
-import { AUDIT_COLS, LESSON_COLS, type Row, RUN_COLS, rowOf, SNAPSHOT_COLS } from "./rows.ts";
+import { AUDIT_COLS, decisiveRunRows, LESSON_COLS, type Row, RUN_COLS, rowOf, SNAPSHOT_COLS } from "./rows.ts";
 import { auditLog, jobSnapshots, lessons, runs } from "./schema.ts";
 
 export { runId } from "./rows.ts";
@@ -37,7 +37,8 @@ const D1_BATCH = 200;
 const D1_MAX_PARAMS = 100;
 /**
  * Kinds written as insert-or-ignore keyed by a deterministic id: their rows may go several to one statement, in
- * any order. Runs and lessons are upserts whose order matters (a run's start, then its end): one statement each.
+ * any order. Runs and lessons are upserts whose order matters (a run's start, then its end): one statement each,
+ * and of a run's rows in one batch only the one that decides D1's end state (history/rows `decisiveRunRows`).
  */
 const MULTI_ROW: Partial<Record<HistoryRecord["kind"], readonly string[]>> = {
   snapshot: SNAPSHOT_COLS,
@@ -51,14 +52,19 @@ export async function writeHistory(d1: D1Database, records: readonly HistoryReco
 
 /**
  * One D1 batch: snapshots and audit entries as multi-row inserts (as many rows as fit D1's parameter limit), the
- * other kinds a statement each, in record order. Locally, D1 cost ~410 µs of the runtime's thread per job with a
+ * other kinds a statement each, in record order (runs: the decisive row of each). Locally, D1 cost ~410 µs of the runtime's thread per job with a
  * statement per record; this saved ~100 of them (issue 12, bench/README) — the rest is per row and per batch.
  */
 async function writeChunk(d1: D1Database, records: readonly HistoryRecord[]): Promise<void> {
   if (records.length === 0) return;
   const statements: D1PreparedStatement[] = [];
   const grouped = new Map<HistoryRecord["kind"], Row[]>();
+  const runRows: Row[] = [];
   for (const r of records) {
+    if (r.kind === "run") {
+      runRows.push(rowOf(r));
+      continue;
+    }
     if (!MULTI_ROW[r.kind]) {
       statements.push(bound(d1, statementFor(r.kind, 1), [rowOf(r)]));
       continue;
@@ -74,6 +80,8 @@ async function writeChunk(d1: D1Database, records: readonly HistoryRecord[]): Pr
       statements.push(bound(d1, statementFor(kind, part.length), part));
     }
   }
+  // Runs after the rest: no other kind reads or writes their table, and among themselves they keep their order.
+  for (const row of decisiveRunRows(runRows)) statements.push(bound(d1, statementFor("run", 1), [row]));
   await d1.batch(statements);
 }
 

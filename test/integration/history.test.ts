@@ -81,7 +81,7 @@ describe("history in D1", () => {
         body: { at: i, actor: "op", action: `a${i}`, target: `j${i}` },
       });
     }
-    // A run started and ended in the same chunk: its upserts keep their order.
+    // A run started and ended in the same chunk: only its end is written (history/rows `decisiveRunRows`).
     const run = { jobId: "j0", attempt: 1, factoryId: "f", leaseEpoch: 1, startedAt: 1 };
     records.push({ productId: product, seq: 100, kind: "run", body: run });
     records.push({
@@ -100,7 +100,7 @@ describe("history in D1", () => {
       },
     } as unknown as D1Database;
     await writeHistory(d1, records);
-    expect(sizes).toEqual([5 + 3 + 2]); // 37 snapshots 8 a statement, 37 audit entries 14 a statement, 2 runs
+    expect(sizes).toEqual([5 + 3 + 1]); // 37 snapshots 8 a statement, 37 audit entries 14 a statement, 1 run
     await writeHistory(d1, records); // a redelivery changes nothing
     const count = async (table: string) =>
       (

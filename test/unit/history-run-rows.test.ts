@@ -1,0 +1,43 @@
+// history/rows `decisiveRunRows`: writing only the decisive run row of each run leaves D1's `runs` table exactly as
+// writing every row in order would, from any prior state. The model below is the upsert history/write issues:
+// insert, or replace an open row (`ON CONFLICT(id) DO UPDATE … WHERE ended_at IS NULL`), never an ended one.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { decisiveRunRows, type Row } from "../../src/history/rows.ts";
+
+function apply(table: Map<string, Row>, rows: readonly Row[]): Map<string, Row> {
+  const out = new Map(table);
+  for (const r of rows) {
+    const held = out.get(String(r.id));
+    if (!held || held.endedAt === null) out.set(String(r.id), r);
+  }
+  return out;
+}
+
+const row = fc.record({
+  id: fc.constantFrom("r1", "r2", "r3"),
+  endedAt: fc.option(fc.integer({ min: 1, max: 9 }), { nil: null }),
+  outcome: fc.constantFrom("success", "failure", null),
+  n: fc.integer(),
+}) as fc.Arbitrary<Row>;
+
+describe("decisive run rows", () => {
+  it("leave the table as every row in order does, from any prior state", () => {
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 12 }), fc.array(row, { maxLength: 3 }), (rows, prior) => {
+        const before = apply(new Map(), prior);
+        expect(apply(before, decisiveRunRows(rows))).toEqual(apply(before, rows));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keep one row per run, in the input's order", () => {
+    const start = { id: "a", endedAt: null, n: 1 };
+    const end = { id: "a", endedAt: 5, n: 2 };
+    const late = { id: "a", endedAt: 6, n: 3 };
+    const other = { id: "b", endedAt: null, n: 4 };
+    expect(decisiveRunRows([start, other, end, late])).toEqual([other, end]);
+    expect(decisiveRunRows([start, other])).toEqual([start, other]);
+  });
+});
