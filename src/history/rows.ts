@@ -107,7 +107,8 @@ export function rowOf(r: HistoryRecord): Row {
     }
     case "audit":
       return {
-        id: `${r.productId}:${r.seq}`,
+        // Deterministic, so a redelivery inserts nothing twice: the outbox row, and the part of a grouped row.
+        id: r.part ? `${r.productId}:${r.seq}.${r.part}` : `${r.productId}:${r.seq}`,
         productId: r.productId,
         at: num(b.at) ?? 0,
         actor: str(b.actor),

@@ -15,7 +15,10 @@ export { runId } from "./rows.ts";
 
 export interface HistoryRecord {
   productId: string;
+  /** The outbox row it left the coordinator in. */
   seq: number;
+  /** Its place in that row when the row held a unit's group of records (outbox/history-groups); absent: alone. */
+  part?: number;
   kind: "snapshot" | "run" | "audit" | "lesson";
   body: Record<string, unknown>;
 }

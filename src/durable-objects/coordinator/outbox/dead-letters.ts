@@ -14,7 +14,7 @@ import { afterFailure, OUTBOX_DEAD_LETTER_ALERT, type RetryDecision } from "../.
 import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { forgetPending } from "./pending.ts";
-import { enqueueAudit, type OutboxRecord } from "./records.ts";
+import { enqueueAudit, type HistoryEntry, type OutboxRecord } from "./records.ts";
 
 /** One dead letter: the D1 `dead_letters` row shape, `body` as JSON text (RPC-serializable as it is). */
 export interface StoredDeadLetter {
@@ -63,11 +63,16 @@ export function deadLetterRecord(tx: Tx, r: OutboxRecord, reason: string, attemp
   execute(tx.sql, "DELETE FROM outbox WHERE seq = ?", r.seq);
   forgetPending(tx.sql);
   execute(tx.sql, "DELETE FROM outbox_retries WHERE seq = ?", r.seq);
+  // A unit's group of history records (outbox/history-groups) is judged by its records.
+  const entries: Array<Exclude<OutboxRecord, { kind: "history" }> | HistoryEntry> = r.kind === "history" ? r.body : [r];
   // An audit about a dead letter that is itself undeliverable would chain for ever: that one is not audited again.
-  const selfReport = r.kind === "audit" && r.body.action === OUTBOX_DEAD_LETTER_ALERT;
-  // A lesson record names no job: like an audit entry it is filed under its outbox seq.
+  const selfReport = entries.every((e) => e.kind === "audit" && e.body.action === OUTBOX_DEAD_LETTER_ALERT);
+  // A lesson or audit record names no job: filed under its outbox seq, as is a group naming none first.
+  const first = entries[0];
   const target =
-    r.kind !== "audit" && r.kind !== "lesson" && typeof r.body.jobId === "string" ? r.body.jobId : `outbox:${r.seq}`;
+    first && first.kind !== "audit" && first.kind !== "lesson" && typeof first.body.jobId === "string"
+      ? first.body.jobId
+      : `outbox:${r.seq}`;
   if (!selfReport)
     enqueueAudit(tx, SYSTEM_ACTOR, OUTBOX_DEAD_LETTER_ALERT, target, { seq: r.seq, kind: r.kind, attempts, reason });
   alert(tx.productId, `outbox:${r.kind}`, `outbox:${r.seq}`, reason);

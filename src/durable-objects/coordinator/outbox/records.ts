@@ -19,6 +19,7 @@ import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { feedWanted, markUrgent } from "./feed-wanted.ts";
+import { gather } from "./history-groups.ts";
 import { forgetPending, notePending } from "./pending.ts";
 import { noteJobActivity, type WebhookBody } from "./webhook-records.ts";
 
@@ -63,25 +64,30 @@ export type AuditBody = Stored<{
 export type LessonBody = Stored<{ [K in keyof Lesson]: Lesson[K] }>;
 
 /** One outbox entry: `event` records go to the job's feed (JobFeed DO); the others to D1 history. */
-export type OutboxEntry =
-  | { kind: "event"; body: EventBody }
+export type OutboxEntry = { kind: "event"; body: EventBody } | HistoryEntry | { kind: "webhook"; body: WebhookBody };
+
+/** A record for D1 history. */
+export type HistoryEntry =
   | { kind: "snapshot"; body: SnapshotBody }
   | { kind: "run"; body: RunBody }
   | { kind: "audit"; body: AuditBody }
-  | { kind: "lesson"; body: LessonBody }
-  | { kind: "webhook"; body: WebhookBody };
+  | { kind: "lesson"; body: LessonBody };
 
-export type OutboxKind = OutboxEntry["kind"];
+/** The history records of one unit, in write order, stored as one row (outbox/history-groups). */
+export type HistoryGroup = { kind: "history"; body: HistoryEntry[] };
 
-/** An entry as read back for delivery. */
-export type OutboxRecord = OutboxEntry & {
+/** A row's kind: an entry's, or `history` for a unit's group of history entries. */
+export type OutboxKind = OutboxEntry["kind"] | "history";
+
+/** A row as read back for delivery. */
+export type OutboxRecord = (OutboxEntry | HistoryGroup) & {
   seq: number;
   /** Failed delivery tries so far (0 for a record never tried or never failed). */
   attempts: number;
 };
 
 export type EventRecord = Extract<OutboxRecord, { kind: "event" }>;
-/** A record bound for D1 history. */
+/** A row bound for D1 history: one record, or a unit's group of them. */
 export type HistoryOutboxRecord = Exclude<OutboxRecord, { kind: "event" | "webhook" }>;
 /** A record bound for the product's webhook (through the webhook queue). */
 export type WebhookRecord = Extract<OutboxRecord, { kind: "webhook" }>;
@@ -94,6 +100,8 @@ export function enqueue(tx: Tx, entry: OutboxEntry): void {
   const at = jobId !== null && !feedWanted(tx.sql, jobId, tx.now) ? tx.now : 0;
   if (jobId !== null && at === 0) markUrgent(tx.sql); // its watchers wait: shipped without the coalescing gap
   const text = fitRecordJson({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]);
+  // A history record joins its unit's group, written as one row at the commit (outbox/history-groups).
+  if (entry.kind !== "event" && entry.kind !== "webhook" && gather(tx.sql, entry.kind, text)) return;
   execute(tx.sql, "INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, ?, ?)", entry.kind, text, jobId, at);
   notePending(tx.sql);
 }

@@ -41,8 +41,8 @@ export function planRound(host: DeliveryHost, now: number) {
   const envelope = jsonBytes({ kind: "history", productId, records: [] } satisfies HistoryMessage);
   const sizes = new Map<number, number>();
   /** The record as it would travel in a history message; an event never does, but must fit one too. */
-  const fits = (row: DueRow): boolean => {
-    const size = historyBytes(productId, row);
+  const fits = (row: DueRow, parts = 1): boolean => {
+    const size = historyBytes(productId, row, parts);
     const reason = tooLargeReason(size + envelope, MESSAGE_BYTES);
     if (reason) oversized.push({ record: parseRow(row), reason });
     else sizes.set(row.seq, size);
@@ -79,8 +79,8 @@ export function planRound(host: DeliveryHost, now: number) {
   const retried: HistoryOutboxRecord[] = [];
   const webhooks: WebhookRecord[] = [];
   for (const row of dueHistory(host.sql, now, OUTBOX_BATCH)) {
-    if (!fits(row)) continue;
     const r = parseRow(row) as HistoryOutboxRecord | WebhookRecord;
+    if (!fits(row, r.kind === "history" ? r.body.length : 1)) continue;
     if (r.kind === "webhook") webhooks.push(r);
     else (r.attempts > 0 ? retried : fresh).push(r);
   }
@@ -103,21 +103,27 @@ export function planRound(host: DeliveryHost, now: number) {
 }
 
 function message(productId: string, records: HistoryOutboxRecord[]): HistoryMessage {
-  return { kind: "history", productId, records: records.map((r) => toHistory(productId, r)) };
+  return { kind: "history", productId, records: records.flatMap((r) => toHistory(productId, r)) };
 }
 
 function webhookMessage(r: WebhookRecord): WebhookMessage {
   return { kind: "webhook", productId: r.body.productId, body: r.body };
 }
 
-function toHistory(productId: string, r: HistoryOutboxRecord): HistoryRecord {
-  return { productId, seq: r.seq, kind: r.kind, body: r.body };
+/** A row's records as D1 history takes them: a unit's group (outbox/history-groups) is one record per part. */
+function toHistory(productId: string, r: HistoryOutboxRecord): HistoryRecord[] {
+  if (r.kind !== "history") return [{ productId, seq: r.seq, kind: r.kind, body: r.body }];
+  return r.body.map((e, part) => ({ productId, seq: r.seq, part, kind: e.kind, body: e.body }));
 }
 
 /**
- * UTF-8 bytes of a record as it would travel in a history message (`toHistory`): its envelope measured, its body
- * counted by SQLite — a stored body is JSON text, so serializing the parsed body again gives the same bytes.
+ * UTF-8 bytes of a row as it would travel in a history message (`toHistory`): its envelope measured, its body
+ * counted by SQLite — a stored body is JSON text, so serializing the parsed body again gives the same bytes. A
+ * group's parts each carry the envelope (productId, seq, part) instead of the `{kind, body}` they are stored in.
  */
-function historyBytes(productId: string, r: DueRow): number {
-  return jsonBytes({ productId, seq: r.seq, kind: r.kind, body: 0 }) - 1 + r.bytes;
+function historyBytes(productId: string, r: DueRow, parts: number): number {
+  if (r.kind !== "history") return jsonBytes({ productId, seq: r.seq, kind: r.kind, body: 0 }) - 1 + r.bytes;
+  // Each part is stored as {"kind":…,"body":…} and travels as {"productId":…,"seq":…,"part":…,"kind":…,"body":…}:
+  // at most the latter's envelope more per part (an upper bound: the stored wrapper is not subtracted).
+  return r.bytes + parts * jsonBytes({ productId, seq: r.seq, part: parts, kind: "snapshot", body: 0 });
 }

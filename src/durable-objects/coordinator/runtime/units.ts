@@ -6,6 +6,7 @@
  */
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
 import { forgetAllCachedFactories } from "../factories/cache.ts";
+import { closeGroup, openGroup } from "../outbox/history-groups.ts";
 import { forgetPending } from "../outbox/pending.ts";
 import { forgetTouched } from "../outbox/webhook-records.ts";
 import { dispatchMark, forgetMeta, setMeta } from "./meta.ts";
@@ -48,7 +49,23 @@ export class Units {
 
   /** `fn` in one synchronous transaction, with no hooks: for passes that are not units of their own. */
   transact<T>(fn: (tx: Tx) => T): T {
-    return this.rollingBack(() => this.storage.transactionSync(() => fn(this.tx())));
+    return this.rollingBack(() => this.storage.transactionSync(() => this.grouped(() => fn(this.tx()))));
+  }
+
+  /**
+   * `fn` with the history records it writes gathered into its unit's group (outbox/history-groups): written just
+   * before the transaction commits, dropped with a rollback — a savepoint's along with it, the rest kept.
+   */
+  private grouped<T>(fn: () => T): T {
+    openGroup(this.sql);
+    let ok = false;
+    try {
+      const value = fn();
+      ok = true;
+      return value;
+    } finally {
+      closeGroup(this.sql, ok);
+    }
   }
 
   /**
@@ -57,7 +74,7 @@ export class Units {
    * only inside `run` or `transact`; outside a unit it would commit on its own.
    */
   nested<T>(fn: () => T): T {
-    return this.rollingBack(() => this.storage.transactionSync(fn));
+    return this.rollingBack(() => this.storage.transactionSync(() => this.grouped(fn)));
   }
 
   /**
@@ -87,12 +104,14 @@ export class Units {
     try {
       this.bind(productId);
       out = this.rollingBack(() =>
-        this.storage.transactionSync(() => {
-          const before = dispatchMark(this.sql);
-          const value = fn(this.tx());
-          moved = dispatchMark(this.sql) !== before;
-          return value;
-        }),
+        this.storage.transactionSync(() =>
+          this.grouped(() => {
+            const before = dispatchMark(this.sql);
+            const value = fn(this.tx());
+            moved = dispatchMark(this.sql) !== before;
+            return value;
+          }),
+        ),
       );
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
