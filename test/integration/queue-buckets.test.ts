@@ -18,6 +18,7 @@ import { loadJob, saveJob } from "../../src/durable-objects/coordinator/jobs/row
 import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
+import { withLimit } from "../../src/durable-objects/sql-statements.ts";
 import { claim, enroll, getJob, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
 import { cloneQueued } from "./state";
@@ -150,7 +151,7 @@ describe("the capability-bucketed queue", () => {
       const sql = state.storage.sql;
       return {
         next: planOf(sql, NEXT_BUCKET_SQL, ""),
-        cursor: planOf(sql, CURSOR_SQL, GPU, 2, Date.now(), -1, "", 64),
+        cursor: planOf(sql, withLimit(CURSOR_SQL, 64), GPU, 2, Date.now(), -1, ""),
         buckets: queuedBuckets(sql).map((b) => b.key),
       };
     });

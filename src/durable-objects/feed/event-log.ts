@@ -7,7 +7,7 @@
  */
 import { utf8Bytes } from "../../core/bytes.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
-import { execute } from "../sql-statements.ts";
+import { execute, withLimit } from "../sql-statements.ts";
 
 export const FEED_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS events (
@@ -87,10 +87,10 @@ export const PAGE_BYTES = 512 * 1024;
  * stored data (UTF-8 bytes). The cursor is read row by row, so rows past the page are never loaded.
  */
 export function eventsAfter(sql: SqlStorage, after: number, limit = PAGE_EVENTS, maxBytes = PAGE_BYTES): JobEvent[] {
+  // The limit is written in, not bound: a bound LIMIT re-prepares the statement on every run (sql-statements `withLimit`).
   const rows = sql.exec<{ seq: number; type: string; at: number; data: string }>(
-    "SELECT seq, type, at, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+    withLimit("SELECT seq, type, at, data FROM events WHERE seq > ? ORDER BY seq LIMIT {limit}", limit),
     after,
-    limit,
   );
   const page: JobEvent[] = [];
   let bytes = 0;

@@ -5,6 +5,7 @@
  */
 import type { Job, WaitingReason } from "../../../core/model.ts";
 import type { TreeNode } from "../../../shared/responses.ts";
+import { withLimit } from "../../sql-statements.ts";
 import { requireJob } from "../jobs/rows.ts";
 import { type FleetSnapshot, fleetSnapshot, waitingReasonFor } from "../jobs/waiting.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -54,9 +55,8 @@ export function jobTree(tx: Tx, rootId: string, wsReady: ReadonlySet<string> = n
 function childIds(sql: SqlStorage, parentId: string, limit: number): string[] {
   return sql
     .exec<{ id: string }>(
-      "SELECT id FROM jobs WHERE parent_id = ? ORDER BY created_at, id LIMIT ?",
+      withLimit("SELECT id FROM jobs WHERE parent_id = ? ORDER BY created_at, id LIMIT {limit}", Math.max(1, limit)),
       parentId,
-      Math.max(1, limit),
     )
     .toArray()
     .map((r) => r.id);

@@ -13,6 +13,7 @@
  * parsed and scored — and a runnable job behind them is reached.
  */
 import { PRIORITY_VALUE, STARVATION_HORIZON_MS, urgencyAt } from "../../../core/router.ts";
+import { withLimit } from "../../sql-statements.ts";
 import { type Bucket, queuedBuckets } from "../jobs/buckets.ts";
 import type { Tx } from "../runtime/tx.ts";
 
@@ -32,11 +33,14 @@ export const MAX_SCAN = 1000;
 const FIRST_PAGE = 8;
 const PAGE = 64;
 
-/** The page after `(?5, ?6)` of one bucket's priority class, due by `?4`, oldest first (tests read its plan). */
+/**
+ * The page after `(?4, ?5)` of one bucket's priority class, due by `?3`, oldest first (tests read its plan); its
+ * `{limit}` is written in (sql-statements `withLimit`: a bound LIMIT re-prepares the statement on every run).
+ */
 export const CURSOR_SQL = `SELECT id, queued_at FROM jobs
   WHERE stage = 'queued' AND cap_key = ?1 AND priority_value = ?2 AND (not_before IS NULL OR not_before <= ?3)
     AND (queued_at, id) > (?4, ?5)
-  ORDER BY queued_at, id LIMIT ?6`;
+  ORDER BY queued_at, id LIMIT {limit}`;
 
 /**
  * Whether to walk `bucket`'s jobs of class `priority` (a PRIORITY_VALUE). Asked when the cursor opens and again
@@ -70,7 +74,7 @@ function* classCursor(tx: Tx, key: string, priority: number, at: number, weight:
   for (let page = FIRST_PAGE; ; page = Math.min(PAGE, page * 2)) {
     // Keyset pagination: robust while the caller assigns (removes) rows between pages.
     const rows = tx.sql
-      .exec<{ id: string; queued_at: number }>(CURSOR_SQL, key, priority, tx.now, after[0], after[1], page)
+      .exec<{ id: string; queued_at: number }>(withLimit(CURSOR_SQL, page), key, priority, tx.now, after[0], after[1])
       .toArray();
     for (const r of rows) {
       // urgencyAt is exactly the pure router's, so the merge reproduces orderJobs.
@@ -85,7 +89,7 @@ function* classCursor(tx: Tx, key: string, priority: number, at: number, weight:
 
 /** Bucket `key` holds a due job of class `priority` (one index seek): lets a caller skip costly admission checks. */
 export function hasDueJob(tx: Tx, key: string, priority: number): boolean {
-  return tx.sql.exec(CURSOR_SQL, key, priority, tx.now, -1, "", 1).toArray().length > 0;
+  return tx.sql.exec(withLimit(CURSOR_SQL, 1), key, priority, tx.now, -1, "").toArray().length > 0;
 }
 
 function before(a: Head, b: Head): boolean {

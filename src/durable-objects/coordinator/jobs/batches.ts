@@ -128,17 +128,15 @@ export function pruneBatches(tx: Tx, before: number): number {
   const cut = Math.max(before, nth ? nth.created_at + 1 : 0);
   const pruned = execute(
     tx.sql,
-    "DELETE FROM batches WHERE id IN (SELECT id FROM batches WHERE created_at < ? ORDER BY created_at LIMIT ?)",
+    `DELETE FROM batches WHERE id IN (SELECT id FROM batches WHERE created_at < ? ORDER BY created_at LIMIT ${BATCHES_PER_PASS})`,
     cut,
-    BATCHES_PER_PASS,
   );
   // Items only of batches already gone: strictly older than the oldest batch left (a backlog may keep some past `cut`).
   const oldest = tx.sql.exec<{ t: number | null }>("SELECT MIN(created_at) AS t FROM batches").one().t;
   execute(
     tx.sql,
-    "DELETE FROM batch_items WHERE rowid IN (SELECT rowid FROM batch_items WHERE created_at < ? ORDER BY created_at LIMIT ?)",
+    `DELETE FROM batch_items WHERE rowid IN (SELECT rowid FROM batch_items WHERE created_at < ? ORDER BY created_at LIMIT ${ITEMS_PER_PASS})`,
     Math.min(cut, oldest ?? cut),
-    ITEMS_PER_PASS,
   );
   return pruned;
 }

@@ -49,8 +49,7 @@ export function applyBucketSchema(sql: SqlStorage): void {
     const rows = sql
       .exec<{ id: string; requires: string | null; engine: string | null }>(
         `SELECT id, json_extract(doc, '$.requires') AS requires, json_extract(doc, '$.engine') AS engine
-           FROM jobs WHERE stage = 'queued' AND cap_key IS NULL LIMIT ?1`,
-        BACKFILL_BATCH,
+           FROM jobs WHERE stage = 'queued' AND cap_key IS NULL LIMIT ${BACKFILL_BATCH}`,
       )
       .toArray();
     for (const r of rows) {

@@ -12,6 +12,7 @@ import { utf8Bytes } from "../../../core/bytes.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { Job, Stage } from "../../../core/model.ts";
 import type { JobPage } from "../../../shared/responses.ts";
+import { withLimit } from "../../sql-statements.ts";
 
 /** A stored job without its body; the API adds `waitingReason` on read (coordinator/jobs/waiting). */
 type JobSummary = Omit<Job, "bodyMd">;
@@ -37,12 +38,14 @@ export function listJobs(sql: SqlStorage, q: JobListQuery): JobPage<JobSummary |
   // Two statements, not `(?1 IS NULL OR stage = ?1)`: that form cannot use jobs_by_stage_created, so listing a
   // rare stage walked every job of the product (the dashboard counts every stage on each refresh).
   const rows = sql.exec<{ doc: string; created_at: number; id: string }>(
-    `SELECT ${full ? "doc" : "json_remove(doc, '$.bodyMd') AS doc"}, created_at, id FROM jobs
-      WHERE ${q.stage ? "stage = ?4 AND" : ""} (created_at < ?1 OR (created_at = ?1 AND id < ?2))
-      ORDER BY created_at DESC, id DESC LIMIT ?3`,
+    withLimit(
+      `SELECT ${full ? "doc" : "json_remove(doc, '$.bodyMd') AS doc"}, created_at, id FROM jobs
+        WHERE ${q.stage ? "stage = ?3 AND" : ""} (created_at < ?1 OR (created_at = ?1 AND id < ?2))
+        ORDER BY created_at DESC, id DESC LIMIT {limit}`,
+      q.limit + 1,
+    ),
     cAt,
     cId,
-    q.limit + 1,
     ...(q.stage ? [q.stage] : []),
   );
   const jobs: Array<JobSummary | Job> = [];

@@ -14,7 +14,7 @@
 import { TERMINAL_STAGES } from "../../../core/model.ts";
 import type { RetentionCutoffs } from "../../../core/retention.ts";
 import { feedName } from "../../../shared/coordinator-rpc.ts";
-import { execute } from "../../sql-statements.ts";
+import { execute, withLimit } from "../../sql-statements.ts";
 import { getMeta, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { pruneBatches } from "./batches.ts";
@@ -39,25 +39,22 @@ export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
   const enrollmentCodes = execute(
     tx.sql,
     `DELETE FROM enrollment_codes WHERE id IN (
-       SELECT id FROM enrollment_codes WHERE used_at IS NOT NULL OR expires_at < ?1 LIMIT ?2)`,
+       SELECT id FROM enrollment_codes WHERE used_at IS NOT NULL OR expires_at < ?1 LIMIT ${ROWS_PER_PASS})`,
     cut.codesExpiredBefore,
-    ROWS_PER_PASS,
   );
   // The job stays (and its document still names the key); the key only stops deduplicating. Both places a key
   // is found (coordinator/jobs/idempotency: its hash row, and the jobs column for keys older than that table) forget it.
   execute(
     tx.sql,
     `DELETE FROM idempotency_keys WHERE key IN (
-       SELECT key FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)`,
+       SELECT key FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ${ROWS_PER_PASS})`,
     cut.keysCreatedBefore,
-    ROWS_PER_PASS,
   );
   const idempotencyKeys = execute(
     tx.sql,
     `UPDATE jobs SET idempotency_key = NULL WHERE id IN (
-       SELECT id FROM jobs WHERE idempotency_key IS NOT NULL AND created_at < ?1 ORDER BY created_at LIMIT ?2)`,
+       SELECT id FROM jobs WHERE idempotency_key IS NOT NULL AND created_at < ?1 ORDER BY created_at LIMIT ${ROWS_PER_PASS})`,
     cut.keysCreatedBefore,
-    ROWS_PER_PASS,
   );
   return { enrollmentCodes, idempotencyKeys, batches: pruneBatches(tx, cut.keysCreatedBefore) };
 }
@@ -75,14 +72,16 @@ export function feedsDue(tx: Tx, cut: RetentionCutoffs, limit = FEEDS_PER_PASS):
     .exec<{ id: string; at: number }>(
       // INDEXED BY: without statistics the planner picks a stage index and sorts every terminal job. The plain
       // `>= ?2` gives the index scan its lower bound (the row value alone does not); the row value breaks ties.
-      `SELECT id, json_extract(doc, '$.updatedAt') AS at FROM jobs INDEXED BY jobs_settled
+      withLimit(
+        `SELECT id, json_extract(doc, '$.updatedAt') AS at FROM jobs INDEXED BY jobs_settled
         WHERE stage IN (${TERMINAL_SQL}) AND json_extract(doc, '$.updatedAt') < ?1
           AND json_extract(doc, '$.updatedAt') >= ?2 AND (json_extract(doc, '$.updatedAt'), id) > (?2, ?3)
-        ORDER BY json_extract(doc, '$.updatedAt'), id LIMIT ?4`,
+        ORDER BY json_extract(doc, '$.updatedAt'), id LIMIT {limit}`,
+        limit,
+      ),
       cut.feedsSettledBefore,
       wAt,
       wId,
-      limit,
     )
     .toArray();
 }

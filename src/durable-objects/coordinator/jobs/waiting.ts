@@ -68,9 +68,8 @@ export function waitingReasonFor(
     if (job.kind === "composite") {
       const rows = tx.sql
         .exec<{ id: string; stage: Stage }>(
-          "SELECT id, stage FROM jobs WHERE parent_id = ? ORDER BY id LIMIT ?",
+          `SELECT id, stage FROM jobs WHERE parent_id = ? ORDER BY id LIMIT ${MAX_CHILDREN_READ}`,
           job.id,
-          MAX_CHILDREN_READ,
         )
         .toArray();
       inputs.children = new Map(rows.map((r) => [r.id, r.stage]));

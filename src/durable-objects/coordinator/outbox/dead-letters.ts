@@ -11,7 +11,7 @@
 
 import { truncateUtf8 } from "../../../core/bytes.ts";
 import { afterFailure, OUTBOX_DEAD_LETTER_ALERT, type RetryDecision } from "../../../core/delivery-retry.ts";
-import { execute } from "../../sql-statements.ts";
+import { execute, withLimit } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { forgetPending } from "./pending.ts";
 import { enqueueAudit, type HistoryEntry, type OutboxRecord } from "./records.ts";
@@ -95,9 +95,11 @@ export function keepDeadLetters(tx: Tx, items: readonly Omit<StoredDeadLetter, "
 export function listDeadLetters(sql: SqlStorage, productId: string, since: number, limit: number): StoredDeadLetter[] {
   return sql
     .exec<{ id: string; source: string; reason: string; body: string; attempts: number; at: number }>(
-      "SELECT id, source, reason, body, attempts, at FROM dead_letters WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?",
+      withLimit(
+        "SELECT id, source, reason, body, attempts, at FROM dead_letters WHERE at >= ? ORDER BY at DESC, id DESC LIMIT {limit}",
+        limit,
+      ),
       since,
-      limit,
     )
     .toArray()
     .map((r) => ({ ...r, productId }));

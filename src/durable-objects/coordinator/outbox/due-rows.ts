@@ -10,6 +10,7 @@
  * A failed record waits for its own retry time, and an event also waits while an earlier event of the same job
  * waits for its retry, so a feed keeps its order. That condition is asked only while some retry is ahead.
  */
+import { withLimit } from "../../sql-statements.ts";
 import type { OutboxKind, OutboxRecord } from "./records.ts";
 
 /** A due record as read, its body still JSON text: a round parses only the records it takes. */
@@ -27,17 +28,16 @@ export interface DueRow {
 const COLUMNS = `o.seq, o.kind, o.body, length(CAST(o.body AS BLOB)) AS bytes, o.job_id, COALESCE(r.attempts, 0) AS attempts
    FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq`;
 
+// Limits are written in, never bound (sql-statements `withLimit`): a bound LIMIT re-prepares its statement each run.
+const DUE_HISTORY_SQL = `SELECT ${COLUMNS}
+  WHERE o.kind <> 'event' AND (r.next_at IS NULL OR r.next_at <= ?1)
+  ORDER BY o.seq LIMIT {limit}`;
+const RIPE_SQL = `SELECT job_id, at, seq FROM outbox WHERE kind = 'event' AND at <= ?1 AND (at, seq) > (?2, ?3)
+  ORDER BY at, seq LIMIT {limit}`;
+
 /** History records due at `now` (ms), oldest first, at most `limit`. */
 export function dueHistory(sql: SqlStorage, now: number, limit: number): DueRow[] {
-  return sql
-    .exec<DueRow & Record<string, SqlStorageValue>>(
-      `SELECT ${COLUMNS}
-        WHERE o.kind <> 'event' AND (r.next_at IS NULL OR r.next_at <= ?1)
-        ORDER BY o.seq LIMIT ?2`,
-      now,
-      limit,
-    )
-    .toArray();
+  return sql.exec<DueRow & Record<string, SqlStorageValue>>(withLimit(DUE_HISTORY_SQL, limit), now).toArray();
 }
 
 /**
@@ -53,17 +53,12 @@ export function* ripeFeedJobs(
   let after: [number, number] = [-1, -1];
   // Pages, each read to its end: a round usually stops early (the feed budget), and a cursor left part-read would
   // keep its SQLite cursors open until GC (durable-objects/sql-statements). Keyset (at, seq), growing pages.
-  for (let page = RIPE_FIRST_PAGE, read = 0; read < limit; page = Math.min(page * 4, limit)) {
+  // Page sizes come from a fixed set (16, ×4, up to `limit`), each its own SQL text; rows past `limit` are not looked at.
+  for (let page = Math.min(RIPE_FIRST_PAGE, limit), read = 0; read < limit; page = Math.min(page * 4, limit)) {
     const rows = sql
-      .exec<{ job_id: string; at: number; seq: number }>(
-        `SELECT job_id, at, seq FROM outbox WHERE kind = 'event' AND at <= ?1 AND (at, seq) > (?2, ?3)
-          ORDER BY at, seq LIMIT ?4`,
-        cutoff,
-        after[0],
-        after[1],
-        Math.min(page, limit - read),
-      )
-      .toArray();
+      .exec<{ job_id: string; at: number; seq: number }>(withLimit(RIPE_SQL, page), cutoff, after[0], after[1])
+      .toArray()
+      .slice(0, limit - read);
     for (const r of rows) {
       if (seen.has(r.job_id)) continue;
       seen.add(r.job_id);
@@ -97,12 +92,14 @@ export function dueEvents(sql: SqlStorage, now: number, jobs: readonly string[],
     : "";
   return sql
     .exec<DueRow & Record<string, SqlStorageValue>>(
-      `SELECT ${COLUMNS}
-        WHERE o.kind = 'event' AND o.job_id IN (SELECT value FROM json_each(?3))
-          AND (r.next_at IS NULL OR r.next_at <= ?1) ${ordered}
-        ORDER BY o.seq LIMIT ?2`,
+      withLimit(
+        `SELECT ${COLUMNS}
+          WHERE o.kind = 'event' AND o.job_id IN (SELECT value FROM json_each(?2))
+            AND (r.next_at IS NULL OR r.next_at <= ?1) ${ordered}
+          ORDER BY o.seq LIMIT {limit}`,
+        limit,
+      ),
       now,
-      limit,
       JSON.stringify(jobs),
     )
     .toArray();

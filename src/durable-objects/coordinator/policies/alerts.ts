@@ -18,7 +18,7 @@ import {
   resolve,
 } from "../../../core/alerts.ts";
 import { NotFoundError } from "../../../core/errors.ts";
-import { execute } from "../../sql-statements.ts";
+import { execute, withLimit } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { enqueueWebhook } from "../outbox/webhook-records.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
@@ -84,9 +84,11 @@ export function openAlertCounts(tx: Tx): Record<AlertSeverity, number> {
 export function liveAlertsOf(sql: SqlStorage, kind: AlertInput["kind"], limit: number): Alert[] {
   return sql
     .exec<{ doc: string }>(
-      "SELECT doc FROM alerts WHERE kind = ? AND state <> 'resolved' ORDER BY opened_at, id LIMIT ?",
+      withLimit(
+        "SELECT doc FROM alerts WHERE kind = ? AND state <> 'resolved' ORDER BY opened_at, id LIMIT {limit}",
+        limit,
+      ),
       kind,
-      limit,
     )
     .toArray()
     .map((r) => JSON.parse(r.doc) as Alert);
@@ -105,11 +107,13 @@ export interface AlertPage {
 export function listAlerts(sql: SqlStorage, q: { state?: AlertState; cursor?: string; limit: number }): AlertPage {
   const rows = sql
     .exec<{ id: string; doc: string }>(
-      `SELECT id, doc FROM alerts WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR id < ?2)
-        ORDER BY id DESC LIMIT ?3`,
+      withLimit(
+        `SELECT id, doc FROM alerts WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR id < ?2)
+        ORDER BY id DESC LIMIT {limit}`,
+        q.limit + 1,
+      ),
       q.state ?? null,
       q.cursor ?? null,
-      q.limit + 1,
     )
     .toArray();
   const page = rows.slice(0, q.limit).map((r) => JSON.parse(r.doc) as Alert);

@@ -91,8 +91,7 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
       `SELECT j.id, json_extract(j.doc, '$.title') AS title, j.holder_factory_id AS holder,
               COALESCE(a.at, json_extract(j.doc, '$.updatedAt')) AS last
          FROM jobs j LEFT JOIN job_activity a ON a.job_id = j.id
-        WHERE j.stage = 'building' ORDER BY last LIMIT ?`,
-      PER_CHECK,
+        WHERE j.stage = 'building' ORDER BY last LIMIT ${PER_CHECK}`,
     )
     .toArray();
   for (const j of building) {
@@ -113,7 +112,7 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
 
   // Starving: queued jobs, longest waiting first, each with its waiting reason.
   const queued = tx.sql
-    .exec<{ doc: string }>("SELECT doc FROM jobs WHERE stage = 'queued' ORDER BY queued_at, id LIMIT ?", PER_CHECK)
+    .exec<{ doc: string }>(`SELECT doc FROM jobs WHERE stage = 'queued' ORDER BY queued_at, id LIMIT ${PER_CHECK}`)
     .toArray()
     .map((row) => JSON.parse(row.doc) as Job);
   const starvingRead = new Map(
@@ -164,15 +163,13 @@ function tidy(tx: Tx): void {
     tx.sql,
     `DELETE FROM job_activity WHERE job_id IN (
        SELECT a.job_id FROM job_activity a LEFT JOIN jobs j ON j.id = a.job_id
-        WHERE j.id IS NULL OR j.stage IN ('shipped', 'dead_letter', 'cancelled') LIMIT ?)`,
-    TIDY_PER_PASS,
+        WHERE j.id IS NULL OR j.stage IN ('shipped', 'dead_letter', 'cancelled') LIMIT ${TIDY_PER_PASS})`,
   );
   execute(
     tx.sql,
     `DELETE FROM alerts WHERE id IN (
-       SELECT id FROM alerts WHERE state = 'resolved' AND json_extract(doc, '$.resolvedAt') < ? LIMIT ?)`,
+       SELECT id FROM alerts WHERE state = 'resolved' AND json_extract(doc, '$.resolvedAt') < ? LIMIT ${TIDY_PER_PASS})`,
     tx.now - RESOLVED_KEPT_MS,
-    TIDY_PER_PASS,
   );
 }
 

@@ -19,7 +19,7 @@ import {
   type SerialGate,
   withFrozenKey,
 } from "../../../core/serial-gates.ts";
-import { execute } from "../../sql-statements.ts";
+import { execute, withLimit } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
@@ -54,10 +54,9 @@ export function serialGate(tx: Tx, key: string): SerialGate {
     const rows = tx.sql
       .exec<{ id: string; queued_at: number }>(
         `SELECT id, queued_at FROM jobs WHERE serial_key = ? AND stage = 'queued' AND priority_value = ?
-          ORDER BY queued_at, id LIMIT ?`,
+          ORDER BY queued_at, id LIMIT ${QUEUE_SHOWN}`,
         key,
         PRIORITY_VALUE[priority as Priority],
-        QUEUE_SHOWN,
       )
       .toArray();
     for (const r of rows) refs.push({ id: r.id, priority, queuedAt: r.queued_at });
@@ -79,12 +78,14 @@ export function serialGate(tx: Tx, key: string): SerialGate {
 export function listSerialGates(tx: Tx, q: { limit: number; cursor?: string }): SerialPage {
   const keys = tx.sql
     .exec<{ k: string }>(
-      `SELECT k FROM (
+      withLimit(
+        `SELECT k FROM (
          SELECT serial_key AS k FROM jobs WHERE serial_key IS NOT NULL AND stage IN ('queued', 'assigned', 'building')
          UNION SELECT key AS k FROM serial_freezes
-       ) WHERE k > ? ORDER BY k LIMIT ?`,
+       ) WHERE k > ? ORDER BY k LIMIT {limit}`,
+        q.limit + 1,
+      ),
       q.cursor ?? "",
-      q.limit + 1,
     )
     .toArray()
     .map((r) => r.k);

@@ -76,7 +76,7 @@ export function addToRecord(tx: Tx, key: Omit<KeyedRecord, "record">, o: Outcome
     execute(
       tx.sql,
       `DELETE FROM track_records WHERE rowid IN
-         (SELECT rowid FROM track_records ORDER BY updated_at, factory_id, engine, job_class LIMIT ?)`,
+         (SELECT rowid FROM track_records ORDER BY updated_at, factory_id, engine, job_class LIMIT ?)`, // bound-limit: a rare trim by any count; one re-prepare is cheaper than a text per count
       count - MAX_TRACK_ROWS,
     );
   }
