@@ -1,4 +1,4 @@
-// No Durable Object statement binds its LIMIT: SQLite plans with a bound LIMIT's value, so every run re-prepares the
+// No Durable Object statement binds its LIMIT or OFFSET: SQLite plans with a bound LIMIT's value, so every run re-prepares the
 // statement (sql-statements `withLimit`, measured at +8 µs a run in workerd). Limits are written in, through
 // `withLimit` or a constant; a statement may bind one only with a `bound-limit:` comment saying why.
 import { readdirSync, readFileSync } from "node:fs";
@@ -12,13 +12,16 @@ function sources(dir: string): string[] {
   );
 }
 
-describe("LIMIT in Durable Object SQL", () => {
-  it("is never a bound parameter, unless a bound-limit: comment says why", () => {
+describe("LIMIT and OFFSET in Durable Object SQL", () => {
+  it("are never bound parameters, unless a bound-limit: comment says why", () => {
     const offenders = sources("src/durable-objects").flatMap((file) =>
       readFileSync(file, "utf8")
         .split("\n")
         .map((line, i) => ({ line, at: `${file}:${i + 1}` }))
-        .filter(({ line }) => /LIMIT \?\d*/.test(line) && !line.includes("bound-limit:") && !/^\s*(\*|\/\/)/.test(line))
+        .filter(
+          ({ line }) =>
+            /(LIMIT|OFFSET) \?\d*/.test(line) && !line.includes("bound-limit:") && !/^\s*(\*|\/\/)/.test(line),
+        )
         .map(({ at }) => at),
     );
     expect(offenders).toEqual([]);

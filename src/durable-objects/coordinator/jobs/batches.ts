@@ -121,8 +121,7 @@ function resolve(tx: Tx, batchId: string, r: ItemRow): BatchItemView {
 export function pruneBatches(tx: Tx, before: number): number {
   const nth = tx.sql
     .exec<{ created_at: number }>(
-      "SELECT created_at FROM batches ORDER BY created_at DESC LIMIT 1 OFFSET ?",
-      MAX_BATCHES,
+      `SELECT created_at FROM batches ORDER BY created_at DESC LIMIT 1 OFFSET ${MAX_BATCHES}`,
     )
     .toArray()[0];
   const cut = Math.max(before, nth ? nth.created_at + 1 : 0);

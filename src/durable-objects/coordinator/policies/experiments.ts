@@ -82,8 +82,7 @@ export function startExperiment(tx: Tx, spec: ExperimentSpec, actor: string): Ex
   execute(
     tx.sql,
     `DELETE FROM experiments WHERE id IN (SELECT id FROM experiments WHERE NOT ${LIVE}
-       ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET ?)`,
-    MAX_EXPERIMENTS,
+       ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET ${MAX_EXPERIMENTS})`,
   );
   enqueueAudit(tx, actor, "routing.experiment.start", e.id, {
     jobClass: e.jobClass,

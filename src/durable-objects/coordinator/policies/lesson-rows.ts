@@ -76,8 +76,7 @@ export function saveLesson(tx: Tx, lesson: Lesson): Lesson {
   execute(
     tx.sql,
     `DELETE FROM lessons WHERE id IN (
-       SELECT id FROM lessons ORDER BY updated_at DESC, id DESC LIMIT -1 OFFSET ?)`,
-    LESSON_LIMITS.mirrorKept,
+       SELECT id FROM lessons ORDER BY updated_at DESC, id DESC LIMIT -1 OFFSET ${LESSON_LIMITS.mirrorKept})`,
   );
   liveByTx.delete(tx);
   return lesson;
