@@ -23,13 +23,36 @@ function hex(bytes: ArrayBuffer): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Secrets whose HMAC key is kept, most recently used last: a consumer isolate serves few products at a time. */
+export const KEYS_KEPT = 64;
+const keys = new Map<string, CryptoKey>();
+
+/**
+ * The HMAC-SHA256 key of `secret`, imported once and kept (at most KEYS_KEPT, least recently used dropped).
+ * Only resolved keys are kept, never a pending import: a failed import is not remembered, and nothing started
+ * for one request is handed to another.
+ */
+async function hmacKey(secret: string): Promise<CryptoKey> {
+  const hit = keys.get(secret);
+  if (hit) {
+    keys.delete(secret);
+    keys.set(secret, hit);
+    return hit;
+  }
+  const raw = new TextEncoder().encode(secret);
+  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  keys.set(secret, key);
+  if (keys.size > KEYS_KEPT) keys.delete(keys.keys().next().value as string);
+  return key;
+}
+
 /** `sha256=<hex>` of HMAC-SHA256(secret, `${timestamp}.${rawBody}`); `timestamp` in unix seconds. */
 export async function signWebhook(secret: string, timestamp: number, rawBody: string): Promise<string> {
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  const mac = await crypto.subtle.sign("HMAC", key, enc.encode(`${timestamp}.${rawBody}`));
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    new TextEncoder().encode(`${timestamp}.${rawBody}`),
+  );
   return `sha256=${hex(mac)}`;
 }
 

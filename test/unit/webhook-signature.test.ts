@@ -3,8 +3,8 @@
 // signature, timestamp and delivery id; the retry backoff doubles from 2 s and is capped at 5 min (property).
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { signWebhook, webhookHeaders, webhookRetryDelaySeconds } from "../../src/core/webhook-signature.ts";
+import { describe, expect, it, vi } from "vitest";
+import { KEYS_KEPT, signWebhook, webhookHeaders, webhookRetryDelaySeconds } from "../../src/core/webhook-signature.ts";
 
 describe("signWebhook", () => {
   it("is HMAC-SHA256 over timestamp.body, hex, prefixed sha256=", async () => {
@@ -13,6 +13,30 @@ describe("signWebhook", () => {
     expect(await signWebhook("k".repeat(16), 1_700_000_000, body)).toBe(`sha256=${expected}`);
     expect(await signWebhook("k".repeat(16), 1_700_000_001, body)).not.toBe(`sha256=${expected}`);
     expect(await signWebhook("j".repeat(16), 1_700_000_000, body)).not.toBe(`sha256=${expected}`);
+  });
+
+  it("imports a secret's key once, keeps at most KEYS_KEPT, and still signs right with each (property)", async () => {
+    const imports = vi.spyOn(crypto.subtle, "importKey");
+    try {
+      const secret = "s".repeat(20);
+      for (let t = 0; t < 5; t++) await signWebhook(secret, t, "{}");
+      expect(imports).toHaveBeenCalledTimes(1);
+      // More secrets than are kept: every signature stays right, and the first is imported again once dropped.
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: KEYS_KEPT * 2 }), async (i) => {
+          const s = `secret-${i}-`.padEnd(20, "x");
+          const want = createHmac("sha256", s).update("7.{}").digest("hex");
+          expect(await signWebhook(s, 7, "{}")).toBe(`sha256=${want}`);
+        }),
+        { numRuns: 300 },
+      );
+      imports.mockClear();
+      for (let i = 0; i <= KEYS_KEPT; i++) await signWebhook(`fill-${i}`, 1, "{}");
+      await signWebhook("fill-0", 1, "{}");
+      expect(imports).toHaveBeenCalledTimes(KEYS_KEPT + 2);
+    } finally {
+      imports.mockRestore();
+    }
   });
 
   it("names the delivery, the timestamp and the signature in the headers", async () => {
