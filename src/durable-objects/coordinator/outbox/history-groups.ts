@@ -18,11 +18,12 @@
  */
 import { execute } from "../../sql-statements.ts";
 import { notePending } from "./pending.ts";
+import type { HistoryEntry } from "./records.ts";
 
 /** Most UTF-8 bytes of record JSON one group holds (each record alone is ≤ 48 KiB: core/record-bounds). */
 export const GROUP_BYTES = 64 * 1024;
 
-type HistoryKind = "snapshot" | "run" | "audit" | "lesson";
+type HistoryKind = HistoryEntry["kind"];
 
 interface Open {
   records: Array<{ kind: HistoryKind; text: string }>;
