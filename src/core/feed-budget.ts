@@ -29,6 +29,15 @@ export const FEED_IDLE_MS = 20_000;
 
 /** New feeds opened back to back at most by `admitOne` (see there). */
 export const NEW_FEED_BURST = 8;
+/**
+ * The share of the usual pace at which new feeds open while dispatch work waits for a seat (`busy`): 2.5 feeds/s
+ * by default. A new feed object costs the runtime's one thread 8–10 ms locally (issue 12, fourth pass: 10 % of the
+ * isolate in the harness's W1), and nobody reads these feeds yet — a reader opens its own at once (core/feed-hold)
+ * — so a backlog of runnable jobs goes first. Not zero: a backlog that never ends must not stop the feeds.
+ */
+export const BUSY_PACE = 0.1;
+/** How long one dispatch pass that left runnable work waiting counts as busy (ms); every pass renews it. */
+export const BUSY_HOLD_MS = 2_000;
 
 export class FeedBudget {
   /** key → last use (ms); Map order is least recently used first. */
@@ -36,12 +45,16 @@ export class FeedBudget {
   /** New feeds `admitOne` may still open at once (a token bucket refilled at max ÷ idleMs per ms). */
   private tokens: number;
   private refilledAt = Number.NEGATIVE_INFINITY;
+  /** Until when (ms) dispatch work counts as waiting for a seat: new feeds open at `busyPace` meanwhile. */
+  private busyUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly max: number = MAX_OPEN_FEEDS,
     readonly idleMs: number = FEED_IDLE_MS,
     /** New feeds `admitOne` opens back to back at most; then one per idleMs ÷ max (25/s by default). */
     readonly burst: number = NEW_FEED_BURST,
+    /** The share of the pace left while busy (see BUSY_PACE). */
+    readonly busyPace: number = BUSY_PACE,
   ) {
     this.tokens = burst;
   }
@@ -50,19 +63,29 @@ export class FeedBudget {
    * Whether `key`'s feed may be called now: any feed counted open, a new one while fewer than `max` are open
    * (it is then marked used at `now`, ms). A new feed also spends a token: new feeds open at a steady max ÷ idleMs, in bursts of at most `burst` — not `max` at once
    * whenever a burst's slots all free together (locally each new feed object stalls the runtime's thread ~7 ms,
-   * and 200 of them at once put a second into the growth bench's dispatch p99).
+   * and 200 of them at once put a second into the growth bench's dispatch p99). While `busy`, the refill runs at
+   * `busyPace` of that rate.
    */
   admitOne(key: string, now: number): boolean {
     this.prune(now);
     if (!this.lastUse.has(key)) {
       if (this.lastUse.size >= this.max) return false;
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) * this.max) / this.idleMs);
+      const pace = now < this.busyUntil ? this.busyPace : 1;
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) * this.max * pace) / this.idleMs);
       this.refilledAt = now;
       if (this.tokens < 1) return false;
       this.tokens -= 1;
     }
     this.touch(key, now);
     return true;
+  }
+
+  /**
+   * A dispatch pass at `now` (ms) left runnable work waiting for a seat: new feeds open at `busyPace` for the next
+   * `holdMs`. Feeds counted open, and feeds a reader wants (they are open already: `touch`), are not slowed.
+   */
+  busy(now: number, holdMs: number = BUSY_HOLD_MS): void {
+    this.busyUntil = Math.max(this.busyUntil, now + holdMs);
   }
 
   /** Marks `key` used at `now` (ms): call it again when the call to the feed ends. */

@@ -239,4 +239,33 @@ describe("factory WebSocket: hand-backs and resent reports", () => {
     expect((await socket.next<{ code: string }>("error")).code).toBe("fenced");
     socket.close();
   });
+  it("a pass that leaves runnable work waiting for a seat slows new feeds; one that empties the queue does not", async () => {
+    // core/feed-budget BUSY_PACE: feeds nobody reads yet open slower while runnable jobs wait for seats.
+    const product = "push-busy-feeds";
+    const busyUntil = () =>
+      runInDurableObject(
+        env.COORDINATOR.getByName(product),
+        (instance) => (instance as unknown as { outbox: { feeds: { busyUntil: number } } }).outbox.feeds.busyUntil,
+      );
+    const f = await enroll(product, "f");
+    const { socket } = await connectFactory(product, f.token);
+    const a = await submit(product, { title: "a" });
+    const first = (await socket.next<AssignFrame>("assign")).assignments[0]!;
+    expect(await busyUntil()).toBe(Number.NEGATIVE_INFINITY); // the pass emptied the queue: nothing waits
+    // b and c queue behind the one seat; when a completes, the pass that gives b the seat leaves c waiting.
+    await submit(product, { title: "b" });
+    await submit(product, { title: "c" });
+    const before = Date.now();
+    socket.send({
+      type: "complete",
+      id: "1",
+      jobId: a.id,
+      leaseEpoch: first.leaseEpoch,
+      result: { outcome: "success" },
+    });
+    await socket.next("ack");
+    expect((await socket.next<AssignFrame>("assign")).assignments.map((x) => x.job.title)).toEqual(["b"]);
+    expect(await busyUntil()).toBeGreaterThanOrEqual(before);
+    socket.close();
+  });
 });

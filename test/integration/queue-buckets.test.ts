@@ -4,7 +4,8 @@
 // (those documents are made unparseable inside the pass's transaction: a read would throw), and a pass reads the
 // same number of SQLite rows with 10,000 of them queued as with 100. The walk's queries use
 // the bucket index (query plans), a rolled-back write leaves no bucket behind, and a coordinator stored before
-// the column existed gains it, keyed, on its next start.
+// the column existed gains it, keyed, on its next start. A pass says runnable work waits (for the feed budget's
+// busy pace) only when it left a job a factory could run for want of a seat, never for unrunnable ones.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { keyOfCapabilities } from "../../src/core/capability-key.ts";
@@ -115,6 +116,26 @@ describe("the capability-bucketed queue", () => {
         expect(plan.assigns.get(f.factoryId)?.map((a) => a.job.id)).toEqual([runnableId]);
       });
     });
+  });
+
+  it("a pass says runnable work waits only when it left a job a factory could run for want of a seat", async () => {
+    // The outbox opens new feeds slower while runnable work waits (core/feed-budget BUSY_PACE): jobs no factory
+    // can run must not count, or a queue of them would slow every feed for good.
+    const product = "buckets-waiting";
+    const f = await enroll(product, "cpu-box", ["os:linux"]);
+    const { runnableId } = await deepQueue(product);
+    const pass = () =>
+      runInDurableObject(env.COORDINATOR.getByName(product), (instance) => {
+        let out: { ids: string[]; waiting: boolean } | undefined;
+        withGpuUnreadable(unitsOf(instance), (tx) => {
+          const plan = planAndAssign(tx, new Map([[f.factoryId, { att: {} }]]));
+          out = { ids: plan.assigns.get(f.factoryId)?.map((a) => a.job.id) ?? [], waiting: plan.waiting };
+        });
+        return out;
+      });
+    expect(await pass()).toEqual({ ids: [runnableId], waiting: false });
+    await submit(product, { title: "cpu job 2", requires: ["os:linux"] });
+    expect(await pass()).toEqual({ ids: [runnableId], waiting: true });
   });
 
   it("a claim and a push pass read as many rows with 10,000 unrunnable jobs queued as with 100", async () => {

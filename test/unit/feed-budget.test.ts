@@ -1,5 +1,6 @@
 // How many job feeds a coordinator holds open: new feeds are admitted only while fewer than the
 // budget count as open, a feed counts as open until it has been idle long enough to be evicted.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FeedBudget } from "../../src/core/feed-budget.ts";
 
@@ -48,5 +49,46 @@ describe("FeedBudget.admitOne", () => {
     // However long the pause, no more than `burst` new feeds at once.
     const later = Array.from({ length: 10 }, (_, i) => b.admitOne(`m${i}`, 60_000));
     expect(later.filter(Boolean)).toHaveLength(4);
+  });
+});
+
+describe("FeedBudget.busy", () => {
+  it("slows new feeds to busyPace while dispatch work waits, never the open ones, and lets go after the hold", () => {
+    const b = new FeedBudget(100, 10_000, 1, 0.1); // one new feed per 100 ms; per 1,000 ms while busy
+    expect(b.admitOne("a", 0)).toBe(true);
+    b.busy(0, 2_000);
+    expect(b.admitOne("b", 100)).toBe(false); // the usual pace would have admitted it
+    expect(b.admitOne("a", 150)).toBe(true); // open already: not slowed
+    expect(b.admitOne("b", 999)).toBe(false);
+    expect(b.admitOne("b", 1_000)).toBe(true);
+    expect(b.admitOne("c", 1_500)).toBe(false);
+    // The hold has passed (2 s after the last busy pass): the usual pace again.
+    expect(b.admitOne("c", 2_100)).toBe(true);
+    expect(b.admitOne("d", 2_200)).toBe(true);
+  });
+
+  it("admits at most burst + elapsed × max ÷ idleMs × busyPace new feeds while busy, whatever the calls", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 300 }),
+        (burst, pace, gaps) => {
+          const max = 512;
+          const idleMs = 20_000;
+          const b = new FeedBudget(max, idleMs, burst, pace);
+          let now = 1_000;
+          b.busy(now, 1e9);
+          let admitted = 0;
+          gaps.forEach((gap, i) => {
+            now += gap;
+            if (b.admitOne(`job-${i}`, now)) admitted++;
+          });
+          const bound = burst + ((now - 1_000) * max * pace) / idleMs;
+          return admitted <= Math.floor(bound + 1e-9);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

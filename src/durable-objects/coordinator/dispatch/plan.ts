@@ -35,13 +35,15 @@ import { type Admit, hasDueJob, MAX_SCAN } from "./urgency-order.ts";
 export interface DispatchPlan {
   evictions: Eviction[];
   assigns: Map<string, Assignment[]>;
+  /** The pass met a due job a free seat's factory could run after the seats ran out: runnable work waits. */
+  waiting: boolean;
 }
 
 export function planAndAssign(
   tx: Tx,
   connected: ReadonlyMap<string, { att: { leaseTtlSeconds?: number } }>,
 ): DispatchPlan {
-  const plan: DispatchPlan = { evictions: [], assigns: new Map() };
+  const plan: DispatchPlan = { evictions: [], assigns: new Map(), waiting: false };
   // Nothing queued, nothing to place: a pass for a seat that freed with the queue empty (every other pass at a
   // steady rate of single submits) costs this one seek, not the seats, the route context and the bucket walk.
   if (!anyQueued(tx.sql)) return plan;
@@ -78,13 +80,24 @@ export function planAndAssign(
   };
   // Only buckets a free factory can run — or, for critical jobs with preemption on, one a busy factory could
   // (core/preemption needs the victim's factory to fit but for the seat). The rest are never read.
-  const admit: Admit = (b, priority) =>
-    free.canRun(b.key, b.capabilities) || (preemption && priority === critical && mayPreempt(b));
+  // A bucket's class closed after it was admitted holds a due job a seat was taken from under (dispatch/urgency-order asks
+  // again with that job in hand): runnable work waits.
+  const admitted = new Set<string>();
+  const admit: Admit = (b, priority) => {
+    const yes = free.canRun(b.key, b.capabilities) || (preemption && priority === critical && mayPreempt(b));
+    const cursor = `${priority}:${b.key}`;
+    if (yes) admitted.add(cursor);
+    else if (admitted.has(cursor)) plan.waiting = true;
+    return yes;
+  };
   // With no free seat, all a pass can place is a critical job, by preemption.
   const priorities = free.size === 0 ? [critical] : undefined;
   const starvation = ctx.weights?.starvation ?? 0;
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, { admit, priorities })) {
-    if (free.size === 0 && !preemption) break;
+    if (free.size === 0) {
+      plan.waiting = true;
+      if (!preemption) break;
+    }
     let job: Job | undefined = loadJob(tx.sql, id);
     if (!job || (free.size === 0 && job.priority !== "critical")) continue;
     const routeCtx = { ...ctx, busySerialKeys: busy };

@@ -49,6 +49,8 @@ export class FactoryLink {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly units: Units,
+    /** A dispatch pass left runnable work waiting for a seat (the outbox then opens new feeds slower). */
+    private readonly onBacklog: () => void = () => {},
   ) {}
 
   private readySockets(): ReturnType<typeof workReadySockets> {
@@ -58,7 +60,7 @@ export class FactoryLink {
 
   /** A dispatch pass: the most urgent due work pushed to work-ready sockets (factories/push). */
   dispatch(): void {
-    pushWork(this.readySockets(), this.units);
+    if (pushWork(this.readySockets(), this.units)) this.onBacklog();
   }
 
   /** Dispatch for a unit that moved the queue: a leading and a trailing pass per macrotask (factories/throttle). */

@@ -13,9 +13,12 @@ import { requireJob } from "../jobs/rows.ts";
 import type { Units } from "../runtime/units.ts";
 import { send, type workReadySockets } from "./sockets.ts";
 
-/** `ready`: the work-ready sockets by factory id (factories/sockets `workReadySockets`, kept by factories/link). */
-export function pushWork(ready: ReturnType<typeof workReadySockets>, units: Units): void {
-  if (ready.size === 0 || units.productId === "") return;
+/**
+ * `ready`: the work-ready sockets by factory id (factories/sockets `workReadySockets`, kept by factories/link).
+ * @returns whether runnable work was left waiting for a seat (dispatch/plan `waiting`)
+ */
+export function pushWork(ready: ReturnType<typeof workReadySockets>, units: Units): boolean {
+  if (ready.size === 0 || units.productId === "") return false;
   const plan = units.transact((tx) => planAndAssign(tx, ready));
   // A preempted victim's `cancel` goes first, on the socket its seat's new job is pushed on: the factory stops
   // the victim (its seat then counts as free there) before it reads the `assign` for that seat.
@@ -31,4 +34,5 @@ export function pushWork(ready: ReturnType<typeof workReadySockets>, units: Unit
       for (const a of assignments) giveBack(units.tx(), requireJob(units.sql, a.job.id), "factory disconnected");
     });
   }
+  return plan.waiting;
 }

@@ -81,6 +81,11 @@ export class OutboxShipper {
     );
   }
 
+  /** A dispatch pass left runnable work waiting for a seat: new feeds open at the busy pace (core/feed-budget). */
+  dispatchWaits(): void {
+    this.feeds.busy(Date.now());
+  }
+
   /**
    * Ship `jobId`'s pending feed events now, alone — one feed call, not a delivery loop over the whole outbox, so
    * a reader opening a feed (or an artifact commit, inside its exclusive section) never waits for a backlog.
