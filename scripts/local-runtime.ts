@@ -14,7 +14,8 @@
  * Usage (spawned by scripts/local-server.ts, which applies D1 migrations first):
  *   GIGAFACTORY_ADMIN_TOKEN=T node scripts/local-runtime.ts --port N --persist-to DIR [--verbose]
  * SIGINT/SIGTERM/SIGHUP (or its parent exiting) stop it, workerd included; workerd is
- * SIGKILLed if it has not stopped within 5 s.
+ * SIGKILLed if it has not stopped within 5 s. A workerd that crashes is restarted by Miniflare; one that cannot be
+ * restarted makes this process exit 1 (`runtime_failed`), and its parent with it.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -69,6 +70,26 @@ const workerOptions = Object.fromEntries(
 const cronExprs: string[] = unstable_readConfig({ config }, { hideWarnings: true }).triggers.crons ?? [];
 const crons = cronExprs.map((cron) => ({ cron, due: cronMatcher(cron) }));
 const script = bundle();
+let stopping = false;
+
+/**
+ * Miniflare restarts a workerd that crashed on its own; when that restart fails it only logs the error, and this
+ * process stayed up serving nothing (`cron_failed` every minute, every request refused). It exits instead, non-zero
+ * and after its workerd, so whoever started it (`npm start`, `npm run dev`, a supervisor) sees the runtime is gone.
+ */
+class RuntimeLog extends Log {
+  override error(message: Error): void {
+    super.error(message);
+    if (stopping || (message as { code?: string }).code !== "ERR_RUNTIME_FAILURE") return;
+    stopping = true;
+    console.error(
+      `✘ ERROR runtime_failed: ${message.message} / see the runtime's output above, then start it again (state: ${persistTo})`,
+    );
+    killDescendants(process.pid);
+    process.exit(1);
+  }
+}
+
 // wrangler describes the bindings in Miniflare's v4 option shape; Miniflare 5 takes its own.
 const mf = new Miniflare(
   convertV4MiniflareOptions({
@@ -77,7 +98,7 @@ const mf = new Miniflare(
     rootPath: ROOT,
     resourcePersistencePath: path.join(persistTo, "v3"),
     resourceTmpPath: path.join(persistTo, "tmp"),
-    log: new Log(args.verbose ? LogLevel.INFO : LogLevel.WARN),
+    log: new RuntimeLog(args.verbose ? LogLevel.INFO : LogLevel.WARN),
     logRequests: false,
     unsafeTriggerHandlers: true,
     // DevTools (chrome://inspect) or a CPU profile: set GIGAFACTORY_INSPECTOR_PORT to attach to the Worker.
@@ -104,7 +125,6 @@ await mf.ready;
  * does — on the minute, each trigger whose expression matches it (UTC).
  */
 let cronTimer: ReturnType<typeof setTimeout> | undefined;
-let stopping = false;
 function scheduleCron(): void {
   if (crons.length === 0) return;
   cronTimer = setTimeout(

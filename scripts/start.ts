@@ -195,6 +195,13 @@ async function main(): Promise<void> {
     console.log("✔ stopped");
     process.exit(code);
   };
+  // A runtime that exited on its own (`runtime_failed`: a crash Miniflare could not restart) leaves agents retrying
+  // against nothing: the demo stops, non-zero, as for an agent that died.
+  server.child.once("exit", (code) => {
+    if (stopping) return;
+    console.error(`✘ ERROR runtime_exited: the coordinator's runtime exited with code ${code} / see its output above`);
+    void stop(1);
+  });
   onStopRequest({
     stop: () => void stop(0),
     force: (why) => {

@@ -1,9 +1,9 @@
 // `npm start` is a demo a newcomer understands in a minute: jobs flow without manual steps, PORT and
 // GIGAFACTORY_ADMIN_TOKEN are honoured, and stopping leaves nothing behind — SIGTERM to the top process (npm, as
 // a process manager, Docker or systemd sends it) stops start.ts, the runtime, workerd and both agents; the same
-// for `npm run dev`.
+// for `npm run dev`. A workerd that crashes and cannot be restarted takes `npm run dev` and `npm start` down with it, non-zero.
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -140,6 +140,34 @@ describe("npm start (the demo)", () => {
     expect(pids.length).toBeGreaterThanOrEqual(3); // npm, node dev.ts, the runtime (and its workerd)
     dev.child.kill("SIGTERM");
     expect(await dev.exited).toBe(0);
+    expect(await waitGone(pids, 30_000), `still running: ${pids.filter(isRunning).join(" ")}`).toBe(true);
+  });
+
+  it.each([
+    ["dev", "Gigafactory coordinator on"],
+    ["start", "Gigafactory is running"],
+  ])("npm %s: a workerd that crashes and cannot be restarted stops everything, non-zero (runtime_failed)", async (script, ready) => {
+    const run = await runDemo(false, undefined, script);
+    dirs.push(run.state);
+    const deadline = Date.now() + 120_000;
+    while (!run.log().includes(ready) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(run.log()).toContain(ready);
+    const pids = tree(run.child.pid ?? 0);
+    const workerd = pids.find((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, "utf8").includes("workerd");
+      } catch {
+        return false;
+      }
+    });
+    expect(workerd, run.log()).toBeDefined();
+    // Its storage directory turned into a file, Miniflare's restart of the crashed workerd fails (ENOTDIR; first
+    // seen with a state dir removed under a running runtime): before the fix, the runtime stayed up serving nothing.
+    rmSync(path.join(run.state, "state", "v3"), { recursive: true, force: true });
+    writeFileSync(path.join(run.state, "state", "v3"), "not a directory");
+    process.kill(workerd ?? 0, "SIGKILL");
+    expect(await run.exited, run.log()).not.toBe(0);
+    expect(run.log()).toContain("✘ ERROR runtime_failed");
     expect(await waitGone(pids, 30_000), `still running: ${pids.filter(isRunning).join(" ")}`).toBe(true);
   });
 });
