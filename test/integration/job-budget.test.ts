@@ -4,7 +4,8 @@
 // success) — with the checkpoint kept, a `job.budget_exceeded` event in its feed saying why, and no retry. A progress
 // report loses its lease (the old epoch fenced, a cancel pushed to a connected holder); a final report ends its own
 // lease, so its resend is acknowledged as a duplicate. A report within every limit changes nothing of that. The
-// `job_budget_exceeded` alert is resolved by an operator's requeue.
+// `job_budget_exceeded` alert is resolved by an operator's requeue. A report that spends nothing (no wall-time
+// limit set) reads no spend mark at all.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit, until } from "./client";
@@ -156,5 +157,34 @@ describe("a per-job budget, enforced by the coordinator", () => {
     await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, stage: "building", insights });
     const done = await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, stage: "testing", insights });
     expect(done.body.stage).toBe("testing");
+  });
+  it("a report that spends nothing, of a job with no wall-time limit, reads no spend mark; one that spends does", async () => {
+    // Issue 12: two reads of run_spend and a reload of the job per job, for reports that carry no cost at all.
+    const product = "job-budget-no-spend";
+    const f = await enroll(product, "f", [], 3);
+    const spendReads = async (insights?: Record<string, number>) => {
+      const job = await submit(product, { title: "cheap", budget: { usd: 2 } });
+      const { lease } = (await claim(product, f.token)).body;
+      const stub = env.COORDINATOR.getByName(product);
+      await runInDurableObject(stub, (_i, state) => {
+        const proto = Object.getPrototypeOf(state.storage.sql) as { exec: (q: string, ...a: unknown[]) => unknown };
+        const exec = proto.exec;
+        const seen: string[] = [];
+        (globalThis as { spendReads?: () => string[] }).spendReads = () => {
+          proto.exec = exec;
+          return seen;
+        };
+        proto.exec = function (this: unknown, q: string, ...b: unknown[]) {
+          if (/run_spend/.test(q)) seen.push(q);
+          return exec.call(this, q, ...b);
+        };
+      });
+      const done = await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, stage: "building", insights });
+      expect(done.body.stage).toBe("building");
+      return runInDurableObject(stub, () => (globalThis as unknown as { spendReads: () => string[] }).spendReads());
+    };
+    expect(await spendReads()).toEqual([]);
+    expect(await spendReads({ tokensIn: 0 })).toEqual([]);
+    expect((await spendReads({ costUsd: 0.5 })).length).toBeGreaterThan(0);
   });
 });

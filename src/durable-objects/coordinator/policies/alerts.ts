@@ -35,8 +35,34 @@ function liveAlert(sql: SqlStorage, kind: string, subject: string): Alert | unde
   return row ? (JSON.parse(row.doc) as Alert) : undefined;
 }
 
+/**
+ * Per handle, whether each alert kind may have a live alert (memory only). Most clears are of alerts never raised
+ * (every move out of building or the queue clears `stuck` and `starving`): with no live alert of the kind, a clear
+ * reads nothing. Unknown → one read for the kind; writing a live alert marks its kind; a resolution, or any
+ * rollback (runtime/units `forgetAlertKinds`), makes it unknown again — so a stale "none" is never trusted.
+ */
+const liveKinds = new WeakMap<SqlStorage, Map<string, boolean>>();
+
+function mayHaveLive(sql: SqlStorage, kind: string): boolean {
+  let kinds = liveKinds.get(sql);
+  if (!kinds) liveKinds.set(sql, (kinds = new Map()));
+  let live = kinds.get(kind);
+  if (live === undefined) {
+    live = one(sql, "SELECT 1 AS x FROM alerts WHERE kind = ? AND state <> 'resolved' LIMIT 1", kind) !== undefined;
+    kinds.set(kind, live);
+  }
+  return live;
+}
+
+/** Forget what `mayHaveLive` knows: a rollback may have undone a write it saw (runtime/units). */
+export function forgetAlertKinds(sql: SqlStorage): void {
+  liveKinds.delete(sql);
+}
+
 function save(tx: Tx, alert: Alert, change: AlertChange): Alert {
   if (change === "unchanged") return alert;
+  if (alert.state === "resolved") liveKinds.get(tx.sql)?.delete(alert.kind);
+  else liveKinds.get(tx.sql)?.set(alert.kind, true);
   execute(
     tx.sql,
     `INSERT INTO alerts(id, kind, subject, state, severity, opened_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -64,6 +90,7 @@ export function raiseAlert(tx: Tx, alert: AlertInput): void {
 
 /** Resolve the open alert for `kind` + `subject`, if any: its condition cleared. */
 export function clearAlert(tx: Tx, kind: AlertInput["kind"], subject: string): void {
+  if (!mayHaveLive(tx.sql, kind)) return;
   const done = resolve(liveAlert(tx.sql, kind, subject), tx.now);
   if (done) save(tx, done, "resolved");
 }

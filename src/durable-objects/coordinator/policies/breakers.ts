@@ -71,6 +71,15 @@ function writeBreaker(sql: SqlStorage, factoryId: string, engine: string, b: Bre
   );
 }
 
+function sameBreaker(a: Breaker, b: Breaker): boolean {
+  return (
+    a.consecutiveFailures === b.consecutiveFailures &&
+    a.openUntil === b.openUntil &&
+    a.coolDownSeconds === b.coolDownSeconds &&
+    Boolean(a.trialOut) === Boolean(b.trialOut)
+  );
+}
+
 /** The breaker key of a run or job on a factory: the engine it names, or the factory's default (`*`). */
 export const engineKey = (engine: string | undefined): string => engine ?? DEFAULT_ENGINE;
 
@@ -97,13 +106,10 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
   const engine = engineKey(run.engine);
   const settings = getSettings(tx.sql);
   const event = breakerEvent(run.result);
-  const { next, tripped, closed } = onRunEnd(
-    readBreaker(tx.sql, run.factoryId, engine),
-    event,
-    tx.now,
-    settings.breaker,
-  );
-  writeBreaker(tx.sql, run.factoryId, engine, next);
+  const prev = readBreaker(tx.sql, run.factoryId, engine);
+  const { next, tripped, closed } = onRunEnd(prev, event, tx.now, settings.breaker);
+  // Most runs end with their breaker closed and clean, as it was: nothing to write.
+  if (!sameBreaker(prev, next)) writeBreaker(tx.sql, run.factoryId, engine, next);
   const subject = `breaker:${run.factoryId}:${engine}`;
   if (tripped) {
     const until = new Date(next.openUntil ?? tx.now).toISOString();

@@ -9,6 +9,7 @@ import { forgetAllCachedFactories } from "../factories/cache.ts";
 import { closeGroup, openGroup } from "../outbox/history-groups.ts";
 import { forgetPending } from "../outbox/pending.ts";
 import { forgetTouched } from "../outbox/webhook-records.ts";
+import { forgetAlertKinds } from "../policies/alerts.ts";
 import { dispatchMark, forgetMeta, setMeta } from "./meta.ts";
 import { applySchema } from "./schema.ts";
 import type { Tx } from "./tx.ts";
@@ -79,7 +80,7 @@ export class Units {
 
   /**
    * `body`, forgetting what is kept in memory about the tables if it throws (factory documents, meta values, a
-   * non-empty outbox, activity written this unit): the rollback may have undone a write they saw.
+   * non-empty outbox, activity written this unit, which alert kinds have live alerts): the rollback may have undone a write they saw.
    */
   private rollingBack<T>(body: () => T): T {
     try {
@@ -89,6 +90,7 @@ export class Units {
       forgetMeta(this.sql);
       forgetPending(this.sql);
       forgetTouched(this.sql);
+      forgetAlertKinds(this.sql);
       throw err;
     }
   }
