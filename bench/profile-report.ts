@@ -2,7 +2,10 @@
  * What `npm run bench:profile` prints from one DevTools CPU profile: self time by function, and on request time
  * with callees (`--inclusive`), a helper's callers (`--callers NAME`, repeatable), a function's callees
  * (`--children NAME`, repeatable) and the hottest bundle lines (`--lines`). Shares are of the profile's wall time.
+ * `--save FILE` also writes the profile itself: DevTools (Performance → Load profile) or a script can read it.
  */
+import { writeFileSync } from "node:fs";
+
 export interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -28,6 +31,8 @@ export function selfTimes(p: Profile, key: (n: ProfileNode) => string): Array<[s
 
 /** Print `profile`'s tables as `argv` asks for them. */
 export function printProfile(profile: Profile, argv: readonly string[]): void {
+  const saveAt = argv.indexOf("--save");
+  if (saveAt >= 0 && argv[saveAt + 1]) writeFileSync(argv[saveAt + 1]!, JSON.stringify(profile));
   const wall = (profile.endTime - profile.startTime) / 1000;
   const show = (title: string, rows: Array<[string, number]>) => {
     console.log(`\n${title}`);

@@ -8,7 +8,8 @@ import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
 import type { Factory } from "../../../core/model.ts";
 import { CLOSE, type ServerFrame } from "../../../shared/protocol.ts";
-import { listFactories, readFactory } from "./registry.ts";
+import { cachedFactory } from "./cache.ts";
+import { listFactories } from "./registry.ts";
 
 export interface SocketAttachment {
   factoryId: string;
@@ -152,7 +153,9 @@ export const REPLACED = "replaced";
  * @throws NotFoundError — the factory was deregistered.
  */
 export function assertCurrentConnection(sql: SqlStorage, att: SocketAttachment): void {
-  const f = readFactory(sql, att.factoryId);
+  // From the factory cache (factories/cache: forgotten on every write of the row and on any rollback), not a row
+  // read and parse per frame: three per job at a few hundred jobs/s (issue 12).
+  const f = cachedFactory(sql, att.factoryId);
   if (!f) throw new NotFoundError("factory", att.factoryId);
   if (att.replaced || (f.connection ?? 0) !== (att.connection ?? 0)) {
     throw new DomainError("conflict", "a newer connection of this factory replaced this one; its frames are refused", {
