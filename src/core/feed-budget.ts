@@ -27,8 +27,13 @@ export const MAX_OPEN_FEEDS = 512;
  */
 export const FEED_IDLE_MS = 20_000;
 
-/** New feeds opened back to back at most by `admitOne` (see there). */
-export const NEW_FEED_BURST = 8;
+/**
+ * New feeds opened back to back at most by `admitOne` (see there): one. Each new feed object stalls the runtime's
+ * one thread 8–10 ms locally, so a round that opened 8 of them held every frame and submit behind ~80 ms — the
+ * peers harness's W2 at 20/s had its p99 there (issue 12, fifth pass). One per round, with the shipper waking for
+ * the next at `nextNewAt`, keeps the same pace in 10 ms slices.
+ */
+export const NEW_FEED_BURST = 1;
 /**
  * The share of the usual pace at which new feeds open while dispatch work waits for a seat (`busy`): 2.5 feeds/s
  * by default. A new feed object costs the runtime's one thread 8–10 ms locally (issue 12, fourth pass: 10 % of the
@@ -70,8 +75,10 @@ export class FeedBudget {
     this.prune(now);
     if (!this.lastUse.has(key)) {
       if (this.lastUse.size >= this.max) return false;
-      const pace = now < this.busyUntil ? this.busyPace : 1;
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.refilledAt) * this.max * pace) / this.idleMs);
+      this.tokens = Math.min(
+        this.burst,
+        this.tokens + ((now - this.refilledAt) * this.max * this.paceAt(now)) / this.idleMs,
+      );
       this.refilledAt = now;
       if (this.tokens < 1) return false;
       this.tokens -= 1;
@@ -86,6 +93,26 @@ export class FeedBudget {
    */
   busy(now: number, holdMs: number = BUSY_HOLD_MS): void {
     this.busyUntil = Math.max(this.busyUntil, now + holdMs);
+  }
+
+  /**
+   * When (ms) `admitOne` could next admit a new feed, as things stand at `now`: now if it could at once; when a
+   * token is refilled (at the busy pace if busy until then); or, with every slot taken, when the least recently used
+   * feed stops counting as open. Never earlier than `now`.
+   */
+  nextNewAt(now: number): number {
+    this.prune(now);
+    if (this.lastUse.size >= this.max) return Math.max(now, (this.lastUse.values().next().value ?? now) + this.idleMs);
+    const tokens = Math.min(
+      this.burst,
+      this.tokens + ((now - this.refilledAt) * this.max * this.paceAt(now)) / this.idleMs,
+    );
+    if (tokens >= 1) return now;
+    return now + Math.ceil(((1 - tokens) * this.idleMs) / (this.max * this.paceAt(now)));
+  }
+
+  private paceAt(now: number): number {
+    return now < this.busyUntil ? this.busyPace : 1;
   }
 
   /** Marks `key` used at `now` (ms): call it again when the call to the feed ends. */

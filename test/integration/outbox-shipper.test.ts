@@ -2,7 +2,8 @@
 // while a unit's own background delivery is under way joins that loop (which goes round once more) instead of
 // racing it, so each record — a webhook delivery among them — is sent to its queue exactly once. (Found end to end:
 // a `stuck` alert raised by the sweep reached the webhook receiver twice.) Under load, loops start at most every
-// MIN_ROUND_GAP_MS, except for an event of a watched feed.
+// MIN_ROUND_GAP_MS, except for an event of a watched feed. New feeds open one per round, the shipper waking itself
+// for the next at the feed budget's pace.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
@@ -103,5 +104,25 @@ describe("outbox shipper", () => {
       return { first, waited, urgent };
     });
     expect(out).toEqual({ first: true, waited: true, urgent: true });
+  });
+  it("opens new feeds one per round and wakes itself for the next, not a second later by the alarm", async () => {
+    // core/feed-budget NEW_FEED_BURST 1 (issue 12, fifth pass): each new feed stalls the runtime's thread ~10 ms, so
+    // a round opens one; the shipper's own timer brings the next round at the budget's pace (25 a second).
+    const product = "outbox-feed-pace";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const { sql, transact, shipper } = shipperIn(state, product, { HISTORY_QUEUE: { send: async () => {} } });
+      transact((t) => {
+        for (const job of ["job_p1", "job_p2", "job_p3"]) enqueueEvent(t, job, "log", { text: job });
+      });
+      sql.exec("UPDATE outbox SET at = 1 WHERE kind = 'event'"); // past the feed hold: ripe
+      const events = () => sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'event'").one().n;
+      await shipper.deliver();
+      const afterFirst = events();
+      const probe = shipper as unknown as { timer: unknown };
+      const woke = probe.timer !== null; // the next round is the shipper's own timer, under the alarm's second
+      for (let i = 0; i < 200 && events() > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      return { afterFirst, woke, left: events() };
+    });
+    expect(out).toEqual({ afterFirst: 2, woke: true, left: 0 });
   });
 });

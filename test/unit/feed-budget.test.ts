@@ -92,3 +92,22 @@ describe("FeedBudget.busy", () => {
     );
   });
 });
+
+describe("FeedBudget.nextNewAt", () => {
+  it("says when the next new feed is admitted: now, at the next token, at the busy pace, or when a slot frees", () => {
+    const b = new FeedBudget(2, 10_000, 1, 0.1); // one new feed per 5 s; per 50 s while busy
+    expect(b.nextNewAt(0)).toBe(0);
+    expect(b.admitOne("a", 0)).toBe(true);
+    expect(b.nextNewAt(1_000)).toBe(5_000);
+    expect(b.admitOne("b", 4_999)).toBe(false);
+    expect(b.admitOne("b", b.nextNewAt(4_999))).toBe(true);
+    // Both slots taken: the next new feed waits for the least recently used to stop counting (10 s after its use).
+    expect(b.nextNewAt(6_000)).toBe(10_000);
+    const c = new FeedBudget(100, 10_000, 1, 0.1);
+    c.admitOne("x", 0);
+    c.busy(0, 1e9);
+    expect(c.nextNewAt(0)).toBe(1_000); // 100 ms at the usual pace, ten times that while busy
+    expect(c.admitOne("y", 999)).toBe(false);
+    expect(c.admitOne("y", 1_000)).toBe(true);
+  });
+});

@@ -64,7 +64,10 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
     const held = oldestHeldAt(host.sql, holdCutoff(now));
     const retry = nextRetryAt(host.sql);
     const due = [held === undefined ? undefined : heldUntil(held), retry].filter((t) => t !== undefined);
-    if (round.deferred > 0 || due.length === 0) return { settled, wakeAt: soon };
+    // Deferred by the feed budget: back when it admits the next new feed (25 a second, one at a time), not a second
+    // later — the shipper wakes itself for a wait shorter than the alarm's (outbox/shipper).
+    if (round.deferred > 0) return { settled, wakeAt: Math.min(soon, Math.max(host.feeds.nextNewAt(now), now + 1)) };
+    if (due.length === 0) return { settled, wakeAt: soon };
     return { settled, wakeAt: Math.max(Math.min(...due), soon) };
   }
 }

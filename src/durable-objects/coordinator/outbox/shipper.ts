@@ -146,6 +146,17 @@ export class OutboxShipper {
       console.warn(`outbox delivery for ${units.productId}: every destination failed`);
     this.retryAt = out.backoffUntil ?? 0;
     this.wakeAt = out.wakeAt ?? 0;
+    // A wake sooner than the alarm would run a round (the feed budget's next new feed): a timer of its own.
+    const wait = this.wakeAt - Date.now();
+    if (out.wakeAt !== undefined && wait < ALARM_ROUND_MS && !this.timer) {
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.soon();
+        },
+        Math.max(0, wait),
+      );
+    }
     if (out.backoffUntil !== undefined || out.wakeAt !== undefined) await this.onDeferred();
     return out.settled;
   }
