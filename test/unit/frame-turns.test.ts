@@ -55,4 +55,14 @@ describe("FrameTurns", () => {
     await expect(good).resolves.toBeUndefined();
     expect(r.turns).toEqual([["lead"], ["bad", "good"]]);
   });
+  it("says when frames queued behind a turn (the thread is loaded), never for a lone frame", async () => {
+    const r = recorder();
+    let queued = 0;
+    const turns = new FrameTurns(r.wrap, () => queued++);
+    await turns.defer(r.frame("alone"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(queued).toBe(0);
+    await Promise.all(["a", "b", "c"].map((n) => turns.defer(r.frame(n))));
+    expect(queued).toBe(1); // b and c waited behind a's turn: one loaded turn
+  });
 });

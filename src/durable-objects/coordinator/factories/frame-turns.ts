@@ -22,7 +22,11 @@ export class FrameTurns {
   private open = false;
 
   /** `turn`: runs the frames of one turn it is given (factories/throttle `holding`: one dispatch pass after all). */
-  constructor(private readonly turn: (frames: () => void) => void = (frames) => frames()) {}
+  constructor(
+    private readonly turn: (frames: () => void) => void = (frames) => frames(),
+    /** Frames queued behind an open turn: the thread is loaded (the outbox then opens new feeds slower). */
+    private readonly onQueued: () => void = () => {},
+  ) {}
 
   /**
    * Runs `apply` now if no frame ran since the last turn ended (a lone frame waits for nothing, as before), else in
@@ -52,6 +56,7 @@ export class FrameTurns {
     this.open = false;
     const frames = this.queued.splice(0);
     if (frames.length === 0) return;
+    this.onQueued();
     this.turn(() => {
       for (const run of frames) run();
     });

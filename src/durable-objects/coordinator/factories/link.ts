@@ -25,6 +25,7 @@ import {
   closeStaleSockets,
   notifyFactory,
   REPLACED,
+  refuseReplaced,
   replaceOthers,
   type SocketAttachment,
   send,
@@ -44,12 +45,15 @@ export class FactoryLink {
     () => this.dispatch(),
     () => this.units.productId,
   );
-  private readonly turns = new FrameTurns((frames) => this.throttle.holding(frames));
+  private readonly turns = new FrameTurns(
+    (frames) => this.throttle.holding(frames),
+    () => this.onBacklog(),
+  );
 
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly units: Units,
-    /** A dispatch pass left runnable work waiting for a seat (the outbox then opens new feeds slower). */
+    /** Work waits (a pass left runnable jobs unseated, frames queued behind a turn): feeds open slower. */
     private readonly onBacklog: () => void = () => {},
   ) {}
 
@@ -117,7 +121,7 @@ export class FactoryLink {
     // Read now, not on arrival: a hello applied earlier in this turn has greeted the socket since.
     const att = attachmentOf(ws);
     if (!att) return;
-    if (att.replaced) return this.refuseReplaced(ws, undefined);
+    if (att.replaced) return refuseReplaced(ws, undefined);
     if (!parsed.ok) {
       send(ws, { type: "error", id: parsed.id, code: parsed.code, message: parsed.message });
       if (!att.helloed) ws.close(CLOSE.protocolError, "expected hello");
@@ -135,7 +139,7 @@ export class FactoryLink {
         assertCurrentConnection(this.units.sql, att);
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
-        if (err.details?.reason === REPLACED) return this.refuseReplaced(ws, frame.id);
+        if (err.details?.reason === REPLACED) return refuseReplaced(ws, frame.id);
         send(ws, { type: "error", id: frame.id, code: err.code, message: err.message });
         return;
       }
@@ -155,22 +159,12 @@ export class FactoryLink {
         if (outcome.ok) {
           if (frame.id) send(ws, { type: "ack", id: frame.id, result: outcome.value });
         } else if (outcome.error.details?.reason === REPLACED) {
-          this.refuseReplaced(ws, frame.id);
+          refuseReplaced(ws, frame.id);
         } else {
           send(ws, { type: "error", id: frame.id, code: outcome.error.code, message: outcome.error.message });
         }
       },
     );
-  }
-
-  /** A frame on a socket a newer hello replaced: refused, changing nothing, and the socket closed. */
-  private refuseReplaced(ws: WebSocket, id: string | undefined): void {
-    send(ws, { type: "error", id, code: "conflict", message: "a newer connection of this factory replaced this one" });
-    try {
-      ws.close(CLOSE.replaced, "replaced");
-    } catch {
-      /* already closed */
-    }
   }
 
   /**

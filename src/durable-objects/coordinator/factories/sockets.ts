@@ -164,3 +164,13 @@ export function assertCurrentConnection(sql: SqlStorage, att: SocketAttachment):
     });
   }
 }
+
+/** A frame on a socket a newer hello replaced: refused, changing nothing, and the socket closed. */
+export function refuseReplaced(ws: WebSocket, id: string | undefined): void {
+  send(ws, { type: "error", id, code: "conflict", message: "a newer connection of this factory replaced this one" });
+  try {
+    ws.close(CLOSE.replaced, "replaced");
+  } catch {
+    /* already closed */
+  }
+}
