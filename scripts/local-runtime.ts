@@ -83,7 +83,8 @@ class RuntimeLog extends Log {
     if (stopping || (message as { code?: string }).code !== "ERR_RUNTIME_FAILURE") return;
     stopping = true;
     console.error(
-      `✘ ERROR runtime_failed: ${message.message} / see the runtime's output above, then start it again (state: ${persistTo})`,
+      `✘ ERROR runtime_failed: ${message.message} / see the runtime's output above, then start it again ` +
+        `(state: ${persistTo})`,
     );
     killDescendants(process.pid);
     process.exit(1);

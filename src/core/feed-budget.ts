@@ -35,13 +35,13 @@ export const FEED_IDLE_MS = 20_000;
  */
 export const NEW_FEED_BURST = 1;
 /**
- * The share of the usual pace at which new feeds open while dispatch work waits for a seat (`busy`): 2.5 feeds/s
- * by default. A new feed object costs the runtime's one thread 8–10 ms locally (issue 12, fourth pass: 10 % of the
+ * The share of the usual pace at which new feeds open while the coordinator is loaded (`busy`: a dispatch pass left
+ * runnable work waiting for a seat, or factory frames queued behind a turn): 2.5 feeds/s by default. A new feed object costs the runtime's one thread 8–10 ms locally (issue 12, fourth pass: 10 % of the
  * isolate in the harness's W1), and nobody reads these feeds yet — a reader opens its own at once (core/feed-hold)
  * — so a backlog of runnable jobs goes first. Not zero: a backlog that never ends must not stop the feeds.
  */
 export const BUSY_PACE = 0.1;
-/** How long one dispatch pass that left runnable work waiting counts as busy (ms); every pass renews it. */
+/** How long one sign of load counts as busy (ms); every pass or turn that shows it again renews it. */
 export const BUSY_HOLD_MS = 2_000;
 
 export class FeedBudget {
@@ -50,7 +50,7 @@ export class FeedBudget {
   /** New feeds `admitOne` may still open at once (a token bucket refilled at max ÷ idleMs per ms). */
   private tokens: number;
   private refilledAt = Number.NEGATIVE_INFINITY;
-  /** Until when (ms) dispatch work counts as waiting for a seat: new feeds open at `busyPace` meanwhile. */
+  /** Until when (ms) the coordinator counts as loaded: new feeds open at `busyPace` meanwhile. */
   private busyUntil = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -88,8 +88,8 @@ export class FeedBudget {
   }
 
   /**
-   * A dispatch pass at `now` (ms) left runnable work waiting for a seat: new feeds open at `busyPace` for the next
-   * `holdMs`. Feeds counted open, and feeds a reader wants (they are open already: `touch`), are not slowed.
+   * The coordinator is loaded at `now` (ms) — a dispatch pass left runnable work waiting for a seat, or frames queued
+   * behind a turn: new feeds open at `busyPace` for the next `holdMs`. Feeds counted open, and feeds a reader wants (they are open already: `touch`), are not slowed.
    */
   busy(now: number, holdMs: number = BUSY_HOLD_MS): void {
     this.busyUntil = Math.max(this.busyUntil, now + holdMs);

@@ -80,8 +80,8 @@ export function planAndAssign(
   };
   // Only buckets a free factory can run — or, for critical jobs with preemption on, one a busy factory could
   // (core/preemption needs the victim's factory to fit but for the seat). The rest are never read.
-  // A bucket's class closed after it was admitted holds a due job a seat was taken from under (dispatch/urgency-order asks
-  // again with that job in hand): runnable work waits.
+  // A bucket's class closed after it was admitted holds a due job a seat was taken from under
+  // (dispatch/urgency-order asks again with that job in hand): runnable work waits.
   const admitted = new Set<string>();
   const admit: Admit = (b, priority) => {
     const yes = free.canRun(b.key, b.capabilities) || (preemption && priority === critical && mayPreempt(b));

@@ -81,8 +81,11 @@ export class OutboxShipper {
     );
   }
 
-  /** A dispatch pass left runnable work waiting for a seat: new feeds open at the busy pace (core/feed-budget). */
-  dispatchWaits(): void {
+  /**
+   * The coordinator is loaded (a dispatch pass left runnable work waiting for a seat, or frames queued behind a
+   * turn): new feeds open at the busy pace for a while (core/feed-budget `busy`).
+   */
+  loaded(): void {
     this.feeds.busy(Date.now());
   }
 

@@ -32,8 +32,8 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
     });
     this.clock = new AlarmClock(ctx.storage, (now) => this.outbox.dueAt(now));
     this.outbox = new OutboxShipper(env, this.units, () => this.clock.arm());
-    // Runnable work waiting for a seat goes before opening feeds nobody reads yet (core/feed-budget BUSY_PACE).
-    this.link = new FactoryLink(ctx, this.units, () => this.outbox.dispatchWaits());
+    // Work that waits goes before opening feeds nobody reads yet (core/feed-budget BUSY_PACE).
+    this.link = new FactoryLink(ctx, this.units, () => this.outbox.loaded());
     void ctx.blockConcurrencyWhile(async () => {
       this.units.load();
       await this.clock.load();

@@ -80,7 +80,8 @@ export class Units {
 
   /**
    * `body`, forgetting what is kept in memory about the tables if it throws (factory documents, meta values, a
-   * non-empty outbox, activity written this unit, which alert kinds have live alerts): the rollback may have undone a write they saw.
+   * non-empty outbox, activity written this unit, which alert kinds have live alerts): the rollback may have undone
+   * a write they saw.
    */
   private rollingBack<T>(body: () => T): T {
     try {
