@@ -36,9 +36,10 @@ export const FEED_IDLE_MS = 20_000;
 export const NEW_FEED_BURST = 1;
 /**
  * The share of the usual pace at which new feeds open while the coordinator is loaded (`busy`: a dispatch pass left
- * runnable work waiting for a seat, or factory frames queued behind a turn): 2.5 feeds/s by default. A new feed object costs the runtime's one thread 8–10 ms locally (issue 12, fourth pass: 10 % of the
- * isolate in the harness's W1), and nobody reads these feeds yet — a reader opens its own at once (core/feed-hold)
- * — so a backlog of runnable jobs goes first. Not zero: a backlog that never ends must not stop the feeds.
+ * runnable work waiting for a seat, or factory frames queued behind a turn): 2.5 feeds/s by default. A new feed
+ * object costs the runtime's one thread 8–10 ms locally (issue 12, fourth pass: 10 % of the isolate in the
+ * harness's W1), and nobody reads these feeds yet — a reader opens its own at once (core/feed-hold) — so a backlog
+ * of runnable jobs goes first. Not zero: a backlog that never ends must not stop the feeds.
  */
 export const BUSY_PACE = 0.1;
 /** How long one sign of load counts as busy (ms); every pass or turn that shows it again renews it. */
@@ -66,19 +67,17 @@ export class FeedBudget {
 
   /**
    * Whether `key`'s feed may be called now: any feed counted open, a new one while fewer than `max` are open
-   * (it is then marked used at `now`, ms). A new feed also spends a token: new feeds open at a steady max ÷ idleMs, in bursts of at most `burst` — not `max` at once
-   * whenever a burst's slots all free together (locally each new feed object stalls the runtime's thread ~7 ms,
-   * and 200 of them at once put a second into the growth bench's dispatch p99). While `busy`, the refill runs at
+   * (it is then marked used at `now`, ms). A new feed also spends a token: new feeds open at a steady max ÷ idleMs,
+   * in bursts of at most `burst` — not `max` at once whenever a burst's slots all free together (locally each new
+   * feed object stalls the runtime's thread ~7 ms, and 200 of them at once put a second into the growth bench's
+   * dispatch p99). While `busy`, the refill runs at
    * `busyPace` of that rate.
    */
   admitOne(key: string, now: number): boolean {
     this.prune(now);
     if (!this.lastUse.has(key)) {
       if (this.lastUse.size >= this.max) return false;
-      this.tokens = Math.min(
-        this.burst,
-        this.tokens + ((now - this.refilledAt) * this.max * this.paceAt(now)) / this.idleMs,
-      );
+      this.tokens = this.tokensAt(now);
       this.refilledAt = now;
       if (this.tokens < 1) return false;
       this.tokens -= 1;
@@ -89,7 +88,8 @@ export class FeedBudget {
 
   /**
    * The coordinator is loaded at `now` (ms) — a dispatch pass left runnable work waiting for a seat, or frames queued
-   * behind a turn: new feeds open at `busyPace` for the next `holdMs`. Feeds counted open, and feeds a reader wants (they are open already: `touch`), are not slowed.
+   * behind a turn: new feeds open at `busyPace` for the next `holdMs`. Feeds counted open, and feeds a reader wants
+   * (they are open already: `touch`), are not slowed.
    */
   busy(now: number, holdMs: number = BUSY_HOLD_MS): void {
     this.busyUntil = Math.max(this.busyUntil, now + holdMs);
@@ -103,16 +103,18 @@ export class FeedBudget {
   nextNewAt(now: number): number {
     this.prune(now);
     if (this.lastUse.size >= this.max) return Math.max(now, (this.lastUse.values().next().value ?? now) + this.idleMs);
-    const tokens = Math.min(
-      this.burst,
-      this.tokens + ((now - this.refilledAt) * this.max * this.paceAt(now)) / this.idleMs,
-    );
-    if (tokens >= 1) return now;
-    return now + Math.ceil(((1 - tokens) * this.idleMs) / (this.max * this.paceAt(now)));
+    const tokens = this.tokensAt(now);
+    return tokens >= 1 ? now : now + Math.ceil((1 - tokens) / this.refillPerMs(now));
   }
 
-  private paceAt(now: number): number {
-    return now < this.busyUntil ? this.busyPace : 1;
+  /** The tokens there would be at `now` (ms): refilled since the last admission, at most `burst`. */
+  private tokensAt(now: number): number {
+    return Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.refillPerMs(now));
+  }
+
+  /** New feeds per ms: max ÷ idleMs, times `busyPace` while busy. */
+  private refillPerMs(now: number): number {
+    return ((now < this.busyUntil ? this.busyPace : 1) * this.max) / this.idleMs;
   }
 
   /** Marks `key` used at `now` (ms): call it again when the call to the feed ends. */

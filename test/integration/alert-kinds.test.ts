@@ -7,22 +7,18 @@ import { describe, expect, it } from "vitest";
 import { clearAlert, raiseAlert } from "../../src/durable-objects/coordinator/policies/alerts.ts";
 import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
+import { recordStatements } from "./state";
 
 class RollBack extends Error {}
 
 /** `fn` with every statement's text recorded; returns what it ran. */
 function recording(state: DurableObjectState, fn: () => void): string[] {
-  const proto = Object.getPrototypeOf(state.storage.sql) as { exec: (q: string, ...a: unknown[]) => unknown };
-  const exec = proto.exec;
-  const seen: string[] = [];
-  proto.exec = function (this: unknown, q: string, ...b: unknown[]) {
-    seen.push(q);
-    return exec.call(this, q, ...b);
-  };
+  const stop = recordStatements(state);
+  let seen: string[] = [];
   try {
     fn();
   } finally {
-    proto.exec = exec;
+    seen = stop();
   }
   return seen;
 }

@@ -10,6 +10,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
+import { recordStatements } from "./state";
 
 type Failed = JobView & { lastResult?: { outcome: string; message?: string; retryable?: boolean } };
 const patch = (product: string, token: string, jobId: string, json: Record<string, unknown>) =>
@@ -167,21 +168,12 @@ describe("a per-job budget, enforced by the coordinator", () => {
       const { lease } = (await claim(product, f.token)).body;
       const stub = env.COORDINATOR.getByName(product);
       await runInDurableObject(stub, (_i, state) => {
-        const proto = Object.getPrototypeOf(state.storage.sql) as { exec: (q: string, ...a: unknown[]) => unknown };
-        const exec = proto.exec;
-        const seen: string[] = [];
-        (globalThis as { spendReads?: () => string[] }).spendReads = () => {
-          proto.exec = exec;
-          return seen;
-        };
-        proto.exec = function (this: unknown, q: string, ...b: unknown[]) {
-          if (/run_spend/.test(q)) seen.push(q);
-          return exec.call(this, q, ...b);
-        };
+        (globalThis as { stopRecording?: () => string[] }).stopRecording = recordStatements(state);
       });
       const done = await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, stage: "building", insights });
       expect(done.body.stage).toBe("building");
-      return runInDurableObject(stub, () => (globalThis as unknown as { spendReads: () => string[] }).spendReads());
+      const stop = () => (globalThis as unknown as { stopRecording: () => string[] }).stopRecording();
+      return (await runInDurableObject(stub, stop)).filter((q) => /run_spend/.test(q));
     };
     expect(await spendReads()).toEqual([]);
     expect(await spendReads({ tokensIn: 0 })).toEqual([]);

@@ -68,3 +68,22 @@ export async function cloneQueued(product: string, seedId: string, count: number
     );
   });
 }
+
+/**
+ * Starts recording the text of every SQL statement any Durable Object of this isolate runs (SqlStorage's `exec`,
+ * wrapped on its prototype); the returned function stops recording and gives the texts, in order. Call it inside
+ * `runInDurableObject`; the stop function may be kept (e.g. on globalThis) and called from a later one.
+ */
+export function recordStatements(state: DurableObjectState): () => string[] {
+  const proto = Object.getPrototypeOf(state.storage.sql) as { exec: (q: string, ...a: unknown[]) => unknown };
+  const exec = proto.exec;
+  const seen: string[] = [];
+  proto.exec = function (this: unknown, q: string, ...b: unknown[]) {
+    seen.push(q);
+    return exec.call(this, q, ...b);
+  };
+  return () => {
+    proto.exec = exec;
+    return seen;
+  };
+}
