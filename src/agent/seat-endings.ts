@@ -1,0 +1,216 @@
+/**
+ * @module agent/seat-endings
+ * How one seat's job ends, and the state that decides which way. Three ways out, each ending in `cleanup`:
+ * `finish` (report, then the done record — `ended` last, only after the coordinator acknowledged), `giveBack`
+ * (drain timeout or no engine here: checkpoint, give the job back) and `abandon` (cancel pushed, or the lease was
+ * lost: stop the engine within 2 s, discard the work, report nothing). Also the controls the supervisor holds a
+ * seat by — `abandon`, `forceStop`, `release`, `leaseTtlChanged`, `occupiesSeat` — which only move that state.
+ *
+ * The base of SeatRunner (agent/seat-runner: the run's phases, in order), not a part of it: the run and its
+ * endings read and set the same few fields (engine, workspace, WIP checkpointer, log, lost, releasing), so a part
+ * would have to expose them all or forward every call — as with the coordinator's RPC class chain.
+ */
+import { rmSync } from "node:fs";
+import type { Assignment } from "../shared/protocol.ts";
+import type { RunConfig } from "./config.ts";
+import type { FactoryConnection } from "./connection.ts";
+import { CANCEL_GRACE_MS, type EngineProcess } from "./engine-runner.ts";
+import type { RunAs } from "./engine-user.ts";
+import { UsageMeter } from "./insights.ts";
+import type { JobLog } from "./job-log.ts";
+import { lessonsFileFor } from "./lessons-file.ts";
+import { formatDuration, type Mark, type Output } from "./output.ts";
+import { outcomeLine, reportAndRecord } from "./report.ts";
+import type { RestTarget } from "./rest.ts";
+import type { Sandbox } from "./sandbox.ts";
+import { SeatLease } from "./seat-lease.ts";
+import type { JobRecords, StoredReport } from "./state.ts";
+import type { WipCheckpointer } from "./wip-checkpointer.ts";
+import { discardWorkspace, jobDir, type Workspace } from "./workspace.ts";
+
+export interface SeatContext {
+  conn: FactoryConnection;
+  cfg: RunConfig;
+  out: Output;
+  records: JobRecords;
+  engines: ReadonlyMap<string, string>;
+  rest: RestTarget;
+  /** Who engines run as (agent/engine-user), HOME resolved; undefined = the agent's own user. */
+  engineUser?: RunAs;
+  /** The sandbox engines run in when they run as the agent's own user (agent/sandbox). */
+  sandbox?: Sandbox;
+  /** The lease TTL (s) that applies on this connection (welcome, then `settings` frames); undefined before welcome. */
+  connectionTtl?: () => number | undefined;
+  /** The optional protocol features the last `welcome` announced (shared/protocol FEATURES). */
+  features?: () => ReadonlySet<string>;
+}
+
+export abstract class SeatEndings {
+  readonly jobId: string;
+  readonly leaseEpoch: number;
+  /** The run, start to end (SeatRunner): resolves once the job has ended and been cleaned up (never rejects). */
+  abstract readonly finished: Promise<void>;
+  protected readonly ctx: SeatContext;
+  protected readonly a: Assignment;
+  protected readonly resumed: boolean;
+  protected readonly lease: SeatLease;
+  protected engine: EngineProcess | undefined;
+  protected ws: Workspace | undefined;
+  protected wip: WipCheckpointer | undefined;
+  protected log: JobLog | undefined;
+  protected lost: string | undefined;
+  protected releasing: string | undefined;
+  /** The coordinator has the outcome (report acknowledged, or job given back): nothing left to abandon. */
+  private settled = false;
+  protected readonly meter: UsageMeter;
+
+  constructor(ctx: SeatContext, assignment: Assignment, resumed: boolean) {
+    this.ctx = ctx;
+    this.a = assignment;
+    this.resumed = resumed;
+    this.jobId = assignment.job.id;
+    this.leaseEpoch = assignment.leaseEpoch;
+    this.meter = new UsageMeter(assignment.job.budget);
+    this.lease = new SeatLease({
+      conn: ctx.conn,
+      jobId: this.jobId,
+      leaseEpoch: this.leaseEpoch,
+      wantedTtl: ctx.cfg.leaseTtlSeconds,
+      lost: (reason) => this.abandon(reason, false),
+      gaveUp: () => this.lost !== undefined,
+      note: (t) => this.note(t),
+    });
+  }
+
+  /**
+   * Whether this seat still counts against the host's capacity. Once the coordinator has the
+   * outcome (report acknowledged, job given back) it has freed the seat on its side and pushes
+   * the next job at once; the worktree cleanup still running here must not refuse that push.
+   */
+  get occupiesSeat(): boolean {
+    return !this.settled && !this.cancelled;
+  }
+
+  /**
+   * A `cancel` came from the coordinator: it took the lease (epoch + 1) and freed the seat on its side before
+   * sending it, and may push that seat's next job in the very next frame (a preemption always does). The seat is
+   * free from here on, though the engine gets up to 2 s to stop: refusing the push instead would bounce the
+   * critical job that caused the cancel. Waiting for a "stopped" confirmation before the coordinator assigns
+   * would need a new frame and leave the seat idle on a lost confirmation; a brief overlap of a stopping engine
+   * and a starting one is the lesser cost.
+   */
+  private cancelled = false;
+
+  /** Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report nothing. */
+  abandon(reason: string, cancelled: boolean): void {
+    if (this.lost !== undefined || this.settled) return;
+    this.lost = reason;
+    this.cancelled = cancelled;
+    this.stopTimers();
+    this.engine?.stop(cancelled ? "cancel" : "lease_lost", CANCEL_GRACE_MS);
+    const what = cancelled ? "cancelled" : "lease lost";
+    // Preempted: the work since the last WIP checkpoint is lost; the coordinator kept that checkpoint for the next holder.
+    const after =
+      reason === "preempted"
+        ? "engine stopped; the job resumes from its last checkpoint"
+        : "engine stopped, work discarded";
+    this.say("✘", cancelled ? "job.cancelled" : "job.lease_lost", `${this.jobId} ${what}: ${reason} — ${after}`);
+  }
+
+  /** The agent is exiting right now (second signal): kill the engine outright. */
+  forceStop(): void {
+    this.abandon("agent interrupted", true);
+    this.engine?.kill("shutdown");
+  }
+
+  /** Drain ran out of time: stop the engine, checkpoint, give the job back. Resolves when done. */
+  release(reason: string): Promise<void> {
+    this.releasing ??= reason;
+    this.engine?.stop("drain", CANCEL_GRACE_MS);
+    return this.finished;
+  }
+
+  /** The product's lease TTL changed (a `settings` frame): renew now, so this lease moves to it at once. */
+  leaseTtlChanged(): void {
+    if (this.lost === undefined && !this.settled) this.lease.renewNow();
+  }
+
+  protected say(mark: Mark, event: string, text: string, fields: Record<string, unknown> = {}): void {
+    this.ctx.out.say(mark, event, text, { jobId: this.jobId, leaseEpoch: this.leaseEpoch, ...fields });
+  }
+
+  protected note(text: string): void {
+    this.log?.write("agent", text);
+  }
+
+  protected ref() {
+    return { jobId: this.jobId, leaseEpoch: this.leaseEpoch };
+  }
+
+  /** Report, then record the job done — `ended` only after the coordinator acknowledged (seed 004 §14). */
+  protected async finish(report: StoredReport, started: number, resent = false): Promise<void> {
+    const prior = this.ctx.records.read(this.jobId);
+    const record = {
+      ...this.ref(),
+      attempt: this.a.job.attempt,
+      startedAt: prior?.startedAt ?? started,
+      engine: prior?.engine,
+    };
+    if (!this.lease.renewing) this.startRenewals();
+    const delivered = await reportAndRecord(
+      this.ctx.conn,
+      this.ctx.records,
+      record,
+      report,
+      () => this.lost !== undefined,
+    );
+    this.stopTimers();
+    if (delivered.ok) {
+      this.settled = true;
+      const line = outcomeLine(this.jobId, report, formatDuration(Date.now() - started), resent);
+      this.say(line.mark, line.event, line.text, { outcome: line.outcome });
+    } else if (!this.lost) {
+      this.say("✘", "job.report_failed", `${this.jobId} report not accepted: ${delivered.message}`);
+    }
+    return this.cleanup();
+  }
+
+  /**
+   * Checkpoint what there is and hand the job back: `release` when the host is
+   * going away (drain) — the job may come back here later — or `reject` when
+   * this host cannot run it (no such engine), so it is never offered here again.
+   */
+  protected async giveBack(reason: string, how: "release" | "reject"): Promise<void> {
+    if (!this.lost) await this.wip?.take(true);
+    this.stopTimers();
+    if (!this.lost) {
+      this.settled = await this.lease.send({ type: how, ...this.ref(), reason: reason.slice(0, 500) });
+      this.say("·", "job.released", `${this.jobId} given back: ${reason}`);
+    }
+    return this.cleanup();
+  }
+
+  protected startRenewals(): void {
+    this.lease.startRenewals(this.a.ttlSeconds, this.resumed, this.ctx.connectionTtl?.());
+  }
+
+  protected stopTimers(): void {
+    this.lease.stopRenewals();
+    this.wip?.stop();
+  }
+
+  /** Beside the workspace, not in it: the job text must not end up in the diff or a checkpoint. */
+  protected jobFile(): string {
+    return `${jobDir(this.ctx.cfg.workDir, this.jobId)}.job.md`;
+  }
+
+  protected async cleanup(): Promise<void> {
+    this.stopTimers();
+    await this.log?.close();
+    if (this.ctx.cfg.keepWorkspaces) return;
+    if (this.ws) await discardWorkspace(this.ws);
+    rmSync(this.jobFile(), { force: true });
+    rmSync(lessonsFileFor(this.jobFile()), { force: true });
+    this.log?.remove();
+  }
+}
