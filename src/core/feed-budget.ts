@@ -95,6 +95,11 @@ export class FeedBudget {
     this.busyUntil = Math.max(this.busyUntil, now + holdMs);
   }
 
+  /** Whether the coordinator counts as loaded at `now` (ms): a sign of load came within the last `holdMs`. */
+  isBusy(now: number): boolean {
+    return now < this.busyUntil;
+  }
+
   /**
    * When (ms) `admitOne` could next admit a new feed, as things stand at `now`: now if it could at once; when a
    * token is refilled (at the busy pace if busy until then); or, with every slot taken, when the least recently used
@@ -114,7 +119,7 @@ export class FeedBudget {
 
   /** New feeds per ms: max ÷ idleMs, times `busyPace` while busy. */
   private refillPerMs(now: number): number {
-    return ((now < this.busyUntil ? this.busyPace : 1) * this.max) / this.idleMs;
+    return ((this.isBusy(now) ? this.busyPace : 1) * this.max) / this.idleMs;
   }
 
   /** Marks `key` used at `now` (ms): call it again when the call to the feed ends. */

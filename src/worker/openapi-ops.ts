@@ -184,7 +184,9 @@ export const HISTORY_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/history`,
-    summary: "History from D1: snapshots, runs, audit",
+    summary:
+      "History from D1: snapshots, runs, audit. Trails the coordinator by the outbox delay (≈ 250 ms), or by up to " +
+      "60 s while the coordinator is loaded (work waiting for seats): history gives way to dispatch then",
     role: "viewer",
     query: HistoryQuery,
   },

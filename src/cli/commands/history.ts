@@ -2,7 +2,8 @@
  * @module cli/commands/history
  * `gigafactory history`: the D1 history of the product — job snapshots per
  * stage change, runs, or the audit log — oldest first. It trails the live
- * state by the outbox delay (about a quarter second). Under --json: the
+ * state by the outbox delay (about a quarter second; up to a minute while the
+ * coordinator is loaded: core/history-hold). Under --json: the
  * API's `{ kind, items }`, unchanged.
  */
 import type { Command } from "../context.ts";

@@ -1,10 +1,11 @@
 import { retryDelayMs } from "../../../core/delivery-retry.ts";
 import type { FeedBudget } from "../../../core/feed-budget.ts";
 import { heldUntil, holdCutoff } from "../../../core/feed-hold.ts";
+import { historyCutoff } from "../../../core/history-hold.ts";
 import type { FeedAppend } from "../../job-feed.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure } from "./dead-letters.ts";
-import { oldestHeldAt } from "./due-rows.ts";
+import { historyHeld, oldestHeldAt } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { hasPending } from "./pending.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord } from "./records.ts";
@@ -67,6 +68,9 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
     // Deferred by the feed budget: back when it admits the next new feed (25 a second, one at a time), not a second
     // later — the shipper wakes itself for a wait shorter than the alarm's (outbox/shipper).
     if (round.deferred > 0) return { settled, wakeAt: Math.min(soon, Math.max(host.feeds.nextNewAt(now), now + 1)) };
+    // History held while the coordinator is loaded (core/history-hold) goes when the load ends, which no unit
+    // announces: look again within the second.
+    if (historyHeld(host.sql, historyCutoff(now, host.feeds.isBusy(now)))) return { settled, wakeAt: soon };
     if (due.length === 0) return { settled, wakeAt: soon };
     return { settled, wakeAt: Math.max(Math.min(...due), soon) };
   }

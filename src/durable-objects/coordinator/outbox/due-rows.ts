@@ -2,7 +2,8 @@
  * @module durable-objects/coordinator/outbox/due-rows
  * What a delivery round reads from the outbox, each side along its own partial index (runtime/schema
  * `splitOutboxSides`) and nothing parsed until the round takes it:
- * - history records (D1, webhooks) in seq order;
+ * - history records (D1, webhooks) written by the history hold's cutoff (core/history-hold), oldest first, read
+ *   along `(at, seq)` so the scan stops at the first held one;
  * - the jobs whose feed events are due — by age past the feed hold, or wanted by a reader (`at` 0), read along
  *   `(at, seq)` so the scan stops at the first young event (core/feed-hold) —
  * - and then every pending event of those jobs, along `(job_id, seq)`, so one append carries all of a job's
@@ -29,16 +30,25 @@ const COLUMNS = `o.seq, o.kind, o.body, length(CAST(o.body AS BLOB)) AS bytes, o
    FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq`;
 
 // Limits are written in, never bound (sql-statements `withLimit`): a bound LIMIT re-prepares its statement each run.
-const DUE_HISTORY_SQL = `SELECT ${COLUMNS}
-  WHERE o.kind <> 'event' AND (r.next_at IS NULL OR r.next_at <= ?1)
-  ORDER BY o.seq LIMIT {limit}`;
+export const DUE_HISTORY_SQL = `SELECT ${COLUMNS}
+  WHERE o.kind <> 'event' AND o.at <= ?2 AND (r.next_at IS NULL OR r.next_at <= ?1)
+  ORDER BY o.at, o.seq LIMIT {limit}`;
 const RIPE_SQL = `SELECT job_id, at, seq FROM outbox WHERE kind = 'event' AND at <= ?1 AND (at, seq) > (?2, ?3)
   ORDER BY at, seq LIMIT {limit}`;
 
-/** History records due at `now` (ms), oldest first, at most `limit`. */
-export function dueHistory(sql: SqlStorage, now: number, limit: number): DueRow[] {
-  return sql.exec<DueRow & Record<string, SqlStorageValue>>(withLimit(DUE_HISTORY_SQL, limit), now).toArray();
+/**
+ * History records due at `now` (ms) and written at or before `cutoff` (ms; core/history-hold `historyCutoff`),
+ * oldest first, at most `limit`. Webhook rows are written with `at` 0: never held.
+ */
+export function dueHistory(sql: SqlStorage, now: number, cutoff: number, limit: number): DueRow[] {
+  return sql.exec<DueRow & Record<string, SqlStorageValue>>(withLimit(DUE_HISTORY_SQL, limit), now, cutoff).toArray();
 }
+
+/** Whether a history record written after `cutoff` (ms) waits in the outbox: one seek along the history index. */
+export function historyHeld(sql: SqlStorage, cutoff: number): boolean {
+  return sql.exec(HISTORY_HELD_SQL, cutoff).toArray().length > 0;
+}
+export const HISTORY_HELD_SQL = "SELECT 1 FROM outbox WHERE kind <> 'event' AND at > ? LIMIT 1";
 
 /**
  * Jobs with a feed event due by the hold at `cutoff` (ms; core/feed-hold `holdCutoff`) — wanted ones first, then

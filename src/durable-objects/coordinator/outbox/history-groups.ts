@@ -25,8 +25,15 @@ export const GROUP_BYTES = 64 * 1024;
 
 type HistoryKind = HistoryEntry["kind"];
 
+/** A gathered record: its kind, its JSON text (already bounded), and when its unit wrote it (ms). */
+interface Gathered {
+  kind: HistoryKind;
+  text: string;
+  at: number;
+}
+
 interface Open {
-  records: Array<{ kind: HistoryKind; text: string }>;
+  records: Gathered[];
   /** Per open unit or nested part, outermost first: how many records were gathered when it began. */
   marks: number[];
 }
@@ -55,18 +62,19 @@ export function closeGroup(sql: SqlStorage, commit: boolean): void {
 }
 
 /**
- * Write one history record (its JSON text, already bounded): into the open unit's group if there is one, else as
- * a row of its own. Returns whether it was gathered (the caller then writes nothing).
+ * Write one history record (its JSON text, already bounded; `at` its write time, ms): into the open unit's group
+ * if there is one, else as a row of its own. Returns whether it was gathered (the caller then writes nothing).
  */
-export function gather(sql: SqlStorage, kind: HistoryKind, text: string): boolean {
+export function gather(sql: SqlStorage, kind: HistoryKind, text: string, at: number): boolean {
   const o = open.get(sql);
   if (!o) return false;
-  o.records.push({ kind, text });
+  o.records.push({ kind, text, at });
   notePending(sql); // written before the commit that makes it visible: the outbox is not empty after this unit
   return true;
 }
 
-function writeGroups(sql: SqlStorage, records: ReadonlyArray<{ kind: HistoryKind; text: string }>): void {
+/** A group's row is stamped with its oldest record's write time: the history hold (core/history-hold) counts from it. */
+function writeGroups(sql: SqlStorage, records: readonly Gathered[]): void {
   let i = 0;
   while (i < records.length) {
     let bytes = 0;
@@ -79,10 +87,17 @@ function writeGroups(sql: SqlStorage, records: ReadonlyArray<{ kind: HistoryKind
     }
     if (j - i === 1) {
       const r = records[i]!;
-      execute(sql, "INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, NULL, 0)", r.kind, r.text);
+      execute(sql, "INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, NULL, ?)", r.kind, r.text, r.at);
     } else {
-      const parts = records.slice(i, j).map((r) => `{"kind":"${r.kind}","body":${r.text}}`);
-      execute(sql, "INSERT INTO outbox(kind, body, job_id, at) VALUES ('history', ?, NULL, 0)", `[${parts.join(",")}]`);
+      const group = records.slice(i, j);
+      const parts = group.map((r) => `{"kind":"${r.kind}","body":${r.text}}`);
+      const at = Math.min(...group.map((r) => r.at));
+      execute(
+        sql,
+        "INSERT INTO outbox(kind, body, job_id, at) VALUES ('history', ?, NULL, ?)",
+        `[${parts.join(",")}]`,
+        at,
+      );
     }
     i = j;
   }

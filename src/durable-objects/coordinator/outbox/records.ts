@@ -95,13 +95,15 @@ export type WebhookRecord = Extract<OutboxRecord, { kind: "webhook" }>;
 /** Records one outbox entry, cut down to its kind's byte budget (RECORD_MAX_BYTES) if it is larger. */
 export function enqueue(tx: Tx, entry: OutboxEntry): void {
   // An event's job is a column too: the delivery round groups and orders a feed's events without parsing any
-  // body. `at` is when it was written, for the feed hold (core/feed-hold), or 0 when its feed is read: due at once.
+  // body. `at` is when it was written: for an event, for the feed hold (core/feed-hold), or 0 when its feed is
+  // read (due at once); for a history record, for the history hold (core/history-hold).
   const jobId = entry.kind === "event" ? entry.body.jobId : null;
-  const at = jobId !== null && !feedWanted(tx.sql, jobId, tx.now) ? tx.now : 0;
+  // A webhook is never held (its receiver waits): 0, as outbox/webhook-records writes it.
+  const at = entry.kind === "webhook" || (jobId !== null && feedWanted(tx.sql, jobId, tx.now)) ? 0 : tx.now;
   if (jobId !== null && at === 0) markUrgent(tx.sql); // its watchers wait: shipped without the coalescing gap
   const text = fitRecordJson({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]);
   // A history record joins its unit's group, written as one row at the commit (outbox/history-groups).
-  if (entry.kind !== "event" && entry.kind !== "webhook" && gather(tx.sql, entry.kind, text)) return;
+  if (entry.kind !== "event" && entry.kind !== "webhook" && gather(tx.sql, entry.kind, text, at)) return;
   execute(tx.sql, "INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, ?, ?)", entry.kind, text, jobId, at);
   notePending(tx.sql);
 }

@@ -8,6 +8,7 @@ import { jsonBytes } from "../../../core/bytes.ts";
 import { chunkBySize } from "../../../core/chunks.ts";
 import { tooLargeReason } from "../../../core/delivery-retry.ts";
 import { holdCutoff } from "../../../core/feed-hold.ts";
+import { historyCutoff } from "../../../core/history-hold.ts";
 import type { HistoryMessage, HistoryRecord } from "../../../history/write.ts";
 import type { WebhookMessage } from "../../../worker/queues/webhooks.ts";
 import type { DeliveryHost } from "./delivery.ts";
@@ -31,7 +32,8 @@ export interface Unit {
 
 /**
  * What one round sends (outbox/due-rows): at most OUTBOX_BATCH feeds (of OUTBOX_SCAN jobs looked at, for those
- * waiting for a feed slot) with all their due events, and OUTBOX_BATCH history records. A body is parsed only
+ * waiting for a feed slot) with all their due events, and OUTBOX_BATCH history records (those the history hold
+ * lets go: core/history-hold). A body is parsed only
  * when the round takes its record, and every size is the stored text's byte count plus its envelope's — no
  * record is serialized again to be measured.
  */
@@ -78,7 +80,8 @@ export function planRound(host: DeliveryHost, now: number) {
   const fresh: HistoryOutboxRecord[] = [];
   const retried: HistoryOutboxRecord[] = [];
   const webhooks: WebhookRecord[] = [];
-  for (const row of dueHistory(host.sql, now, OUTBOX_BATCH)) {
+  // While the coordinator is loaded, D1 history written in the last minute waits (core/history-hold); webhooks do not.
+  for (const row of dueHistory(host.sql, now, historyCutoff(now, host.feeds.isBusy(now)), OUTBOX_BATCH)) {
     const r = parseRow(row) as HistoryOutboxRecord | WebhookRecord;
     if (!fits(row, r.kind === "history" ? r.body.length : 1)) continue;
     if (r.kind === "webhook") webhooks.push(r);

@@ -45,7 +45,10 @@ const liveKinds = new WeakMap<SqlStorage, Map<string, boolean>>();
 
 function mayHaveLive(sql: SqlStorage, kind: string): boolean {
   let kinds = liveKinds.get(sql);
-  if (!kinds) liveKinds.set(sql, (kinds = new Map()));
+  if (!kinds) {
+    kinds = new Map();
+    liveKinds.set(sql, kinds);
+  }
   let live = kinds.get(kind);
   if (live === undefined) {
     live = one(sql, "SELECT 1 AS x FROM alerts WHERE kind = ? AND state <> 'resolved' LIMIT 1", kind) !== undefined;

@@ -172,9 +172,10 @@ export function applySchema(sql: SqlStorage): void {
 
 /**
  * The outbox's two sides (feed events, history records) each read along their own partial index, an event's job
- * kept as a column (outbox/records `dueRows`), and an event's enqueue time `at` (0: due at once) for the feed
- * hold (core/feed-hold): the round used to read every row and parse its body with `json_extract` — 15 % of the
- * coordinator's CPU in the throughput profile (bench/README, issue 12). Rows from before are filled in once.
+ * kept as a column (outbox/records `dueRows`), and a row's enqueue time `at` (0: due at once) for the feed hold
+ * (core/feed-hold) and the history hold (core/history-hold): the round used to read every row and parse its body
+ * with `json_extract` — 15 % of the coordinator's CPU in the throughput profile (bench/README, issue 12). Rows from
+ * before are filled in once; history rows from before the history hold have `at` 0, so they are due at once.
  */
 function splitOutboxSides(sql: SqlStorage): void {
   const cols = new Set(
@@ -191,10 +192,11 @@ function splitOutboxSides(sql: SqlStorage): void {
   execute(
     sql,
     `
-CREATE INDEX IF NOT EXISTS outbox_history ON outbox(seq) WHERE kind <> 'event';
+CREATE INDEX IF NOT EXISTS outbox_history_due ON outbox(at, seq) WHERE kind <> 'event';
 CREATE INDEX IF NOT EXISTS outbox_events_by_job ON outbox(job_id, seq) WHERE kind = 'event';
 CREATE INDEX IF NOT EXISTS outbox_events_due ON outbox(at, seq) WHERE kind = 'event';
 DROP INDEX IF EXISTS outbox_events;
+DROP INDEX IF EXISTS outbox_history;
 `,
   );
 }
