@@ -100,6 +100,11 @@ export class FeedBudget {
     return now < this.busyUntil;
   }
 
+  /** When (ms) the coordinator stops counting as loaded, unless another sign of load comes first; −∞ if never busy. */
+  busyEndsAt(): number {
+    return this.busyUntil;
+  }
+
   /**
    * When (ms) `admitOne` could next admit a new feed, as things stand at `now`: now if it could at once; when a
    * token is refilled (at the busy pace if busy until then); or, with every slot taken, when the least recently used

@@ -11,9 +11,11 @@
  * packing and sending each round is still the coordinator's own time.
  *
  * What may wait and what may not:
- * - D1 history is for reports and the history views (SPEC: "never on the claim hot path"); trailing by up to a
- *   minute during a burst is the cost, and it is bounded: a record is never held past HISTORY_HOLD_MS, so under
- *   load that never ends history still flows, a minute behind, at the rate it is written.
+ * - D1 history (snapshots, runs, audit entries) is for reports and the history views (SPEC: "never on the claim
+ *   hot path"); trailing by up to a minute during a burst is the cost, and it is bounded: a record is never held
+ *   past HISTORY_HOLD_MS, so under load that never ends history still flows, a minute behind, at the rate it is
+ *   written. A `POST …/routing/rebuild` replays D1's runs, so it misses the runs still held.
+ * - Lessons are never held (`holdsKind`): the API reads them back from D1 (`GET …/lessons`) right after an edit.
  * - Webhook deliveries and feed events are never held here: a receiver and a watcher are waiting for them.
  *
  * "Loaded" is the feed budget's busy state (core/feed-budget `busy`): a dispatch pass left runnable work waiting
@@ -32,4 +34,18 @@ export const HISTORY_HOLD_MS = 60_000;
  */
 export function historyCutoff(now: number, loaded: boolean, holdMs: number = HISTORY_HOLD_MS): number {
   return loaded ? now - holdMs : Number.MAX_SAFE_INTEGER;
+}
+
+/** Whether a history record of `kind` may be held: snapshots, runs and audit entries; never a lesson. */
+export function holdsKind(kind: string): boolean {
+  return kind !== "lesson";
+}
+
+/**
+ * When history held since `oldestAt` (ms: the write time of the oldest record held) becomes due: when the load
+ * ends (`busyUntil`, ms: core/feed-budget `busyEndsAt`) or when that record has waited `holdMs`, whichever is first.
+ * @returns ms since the epoch, never later than `oldestAt + holdMs`
+ */
+export function historyDueAt(oldestAt: number, busyUntil: number, holdMs: number = HISTORY_HOLD_MS): number {
+  return Math.min(busyUntil, oldestAt + holdMs);
 }

@@ -14,7 +14,7 @@ export const LESSON_OPS: Op[] = [
       "The product's lessons from D1, newest first (updatedAt, then id): `{items: [{id, text, source: auto|operator, " +
       "trigger?, subject?, capabilities, engine?, serialKey?, count, createdAt, updatedAt, createdBy, archived?}], " +
       "nextCursor?}`; filters source, q (text substring), archived (exclude by default | include | only). Trails the " +
-      "coordinator by the outbox delay (up to 60 s while the coordinator is loaded)",
+      "coordinator by the outbox delay",
     role: "viewer",
     query: LessonListQuery,
   },

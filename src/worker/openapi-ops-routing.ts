@@ -55,7 +55,8 @@ export const ROUTING_OPS: Op[] = [
     path: `${P}/routing/rebuild`,
     summary:
       "Rebuild the track records from the D1 runs history: {counted, skipped (runs whose job the coordinator no " +
-      "longer holds), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`",
+      "longer holds), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`. Runs that ended in the " +
+      "last second — the last minute while the coordinator is loaded — may not be in D1 yet, and are not counted",
     role: "operator",
   },
   {

@@ -185,8 +185,9 @@ export const HISTORY_OPS: Op[] = [
     method: "get",
     path: `${P}/history`,
     summary:
-      "History from D1: snapshots, runs, audit. Trails the coordinator by the outbox delay (≈ 250 ms), or by up to " +
-      "60 s while the coordinator is loaded (work waiting for seats): history gives way to dispatch then",
+      "History from D1: snapshots, runs, audit. Trails the coordinator by about a second (the outbox, then the " +
+      "history queue's batch), or by up to about a minute while the coordinator is loaded (work waiting for seats, " +
+      "or frames queued behind each other): history gives way to dispatch then",
     role: "viewer",
     query: HistoryQuery,
   },

@@ -7,10 +7,17 @@
 // webhooks do not.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { BUSY_HOLD_MS } from "../../src/core/feed-budget.ts";
 import { HISTORY_HOLD_MS } from "../../src/core/history-hold.ts";
-import { DUE_HISTORY_SQL, HISTORY_HELD_SQL } from "../../src/durable-objects/coordinator/outbox/due-rows.ts";
+import { DUE_HISTORY_SQL, HELD_HISTORY_SQL } from "../../src/durable-objects/coordinator/outbox/due-rows.ts";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
-import { enqueueAudit, enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
+import { closeGroup, openGroup } from "../../src/durable-objects/coordinator/outbox/history-groups.ts";
+import {
+  enqueue,
+  enqueueAudit,
+  enqueueEvent,
+  type LessonBody,
+} from "../../src/durable-objects/coordinator/outbox/records.ts";
 import { OutboxShipper } from "../../src/durable-objects/coordinator/outbox/shipper.ts";
 import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
@@ -23,7 +30,19 @@ function shipperIn(state: DurableObjectState, product: string, queues: Record<st
   const sql = state.storage.sql;
   setMeta(sql, "product_id", product);
   const tx = (): Tx => ({ sql, productId: product, now: Date.now() });
-  const transact = <T>(fn: (t: Tx) => T): T => state.storage.transactionSync(() => fn(tx()));
+  // As runtime/units runs a unit: its history records gathered into one group, written just before the commit.
+  const transact = <T>(fn: (t: Tx) => T): T =>
+    state.storage.transactionSync(() => {
+      openGroup(sql);
+      let ok = false;
+      try {
+        const value = fn(tx());
+        ok = true;
+        return value;
+      } finally {
+        closeGroup(sql, ok);
+      }
+    });
   const units = { sql, productId: product, transact } as unknown as Units;
   const shipper = new OutboxShipper({ ...env, ...queues } as unknown as Env, units, async () => {});
   return { sql, transact, shipper };
@@ -129,51 +148,64 @@ describe("outbox shipper", () => {
     expect(out).toEqual({ afterFirst: 2, woke: true, left: 0 });
   });
 
-  it("while loaded, history of the last minute waits and a webhook does not; it goes when the load ends", async () => {
+  it("while loaded, history of the last minute waits and webhooks, lessons, watched feeds do not; it goes when the load ends", async () => {
     const product = "outbox-history-hold";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
       const sent: string[] = [];
       const queues = {
         HISTORY_QUEUE: {
-          send: async (m: HistoryMessage) => void sent.push(...m.records.map((r) => `${r.body.action}`)),
+          send: async (m: HistoryMessage) =>
+            void sent.push(...m.records.map((r) => `${r.kind} ${r.body.action ?? r.body.id}`)),
         },
         WEBHOOK_QUEUE: { send: async (m: WebhookMessage) => void sent.push(`webhook ${m.body.deliveryId}`) },
       };
       const { sql, transact, shipper } = shipperIn(state, product, queues);
       shipper.loaded(); // a dispatch pass left runnable work waiting for a seat
       const now = Date.now();
+      // Each its own unit, through the history groups as every unit writes them (runtime/units `grouped`).
       transact((t) => {
-        enqueueAudit(t, "op", "fresh", "job_1");
-        enqueueAudit({ ...t, now: now - HISTORY_HOLD_MS - 1 }, "op", "old", "job_1"); // written over a minute ago
+        enqueueAudit(t, "op", "fresh-1", "job_1");
+        enqueueAudit(t, "op", "fresh-2", "job_1");
+      });
+      transact((t) => enqueueAudit({ ...t, now: now - HISTORY_HOLD_MS - 1 }, "op", "old", "job_1")); // a minute ago
+      transact((t) => enqueue(t, { kind: "lesson", body: { id: "les_hold" } as unknown as LessonBody }));
+      transact((t) => {
         const hook = { deliveryId: "dlv_hold", productId: product, type: "alert.opened", at: t.now };
         t.sql.exec("INSERT INTO outbox(kind, body) VALUES ('webhook', ?)", JSON.stringify(hook));
+        wantFeed(t, "job_watched");
+        enqueueEvent(t, "job_watched", "log", { text: "its reader waits" });
         enqueueEvent(t, "job_1", "log", { text: "held by the feed hold, due in 5 s" });
       });
+      const group = sql.exec<{ at: number }>("SELECT at FROM outbox WHERE kind = 'history'").toArray();
       await shipper.deliver();
       const whileLoaded = [...sent].sort();
-      // The load's end is announced by nobody: the shipper looks again within the second, not at the feed hold's end.
+      const watched = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE job_id = 'job_watched'").one().n;
+      // No unit announces the load's end: the shipper wakes when it ends, not at the feed hold's end or the hold's.
       const wake = (shipper.dueAt(now) ?? 0) - now;
       const history = () => sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind <> 'event'").one().n;
       const heldRows = history();
-      // The load ends BUSY_HOLD_MS after its last sign; then the held record goes.
-      for (let i = 0; i < 100 && history() > 0; i++) {
+      for (let i = 0; i < 200 && history() > 0; i++) {
         await new Promise((r) => setTimeout(r, 50));
         await shipper.deliver();
       }
-      return { whileLoaded, wake, heldRows, after: sent.slice(whileLoaded.length), left: history() };
+      return { group, whileLoaded, watched, wake, heldRows, after: sent.slice(whileLoaded.length), left: history() };
     });
-    expect(out.whileLoaded).toEqual(["old", "webhook dlv_hold"]);
+    expect(out.group.map((g) => g.at)).toEqual([expect.any(Number)]);
+    expect(out.group[0]!.at).toBeGreaterThan(0); // the group row carries its unit's write time
+    expect(out.whileLoaded).toEqual(["audit old", "lesson les_hold", "webhook dlv_hold"]);
+    expect(out.watched).toBe(0);
     expect(out.heldRows).toBe(1);
-    expect(out.wake).toBeLessThanOrEqual(1_000 + 50); // workerd's clock may have moved by the delivery's I/O
-    expect(out.after).toEqual(["fresh"]);
+    expect(out.wake).toBeGreaterThanOrEqual(1_000);
+    expect(out.wake).toBeLessThanOrEqual(BUSY_HOLD_MS + 50); // workerd's clock may have moved by the delivery's I/O
+    expect(out.after).toEqual(["audit fresh-1", "audit fresh-2"]);
     expect(out.left).toBe(0);
-  });
+  }, 20_000);
 
   it("history is read along its (at, seq) index, stopping at the first held row: no scan, no sort", async () => {
     const plans = await runInDurableObject(env.COORDINATOR.getByName("outbox-history-plan"), (_i, state) =>
       [
         [DUE_HISTORY_SQL.replace("{limit}", "200"), [1, 1]],
-        [HISTORY_HELD_SQL, [1]],
+        [HELD_HISTORY_SQL, [1]],
       ].map(([q, args]) =>
         state.storage.sql
           .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, ...(args as number[]))

@@ -1,10 +1,12 @@
 // core/history-hold: while the coordinator is loaded, a history record waits until it is HISTORY_HOLD_MS old and
 // no longer; when it is not loaded, nothing waits. The "loaded" it reads is the feed budget's busy state, which
-// lasts BUSY_HOLD_MS after the last sign of load.
+// lasts BUSY_HOLD_MS after the last sign of load; held history is due when the load ends or the hold runs out.
+// Lessons are never held.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { LOAD_SETTLE_MS } from "../../bench/cpu-per-job.ts";
 import { BUSY_HOLD_MS, FeedBudget } from "../../src/core/feed-budget.ts";
-import { HISTORY_HOLD_MS, historyCutoff } from "../../src/core/history-hold.ts";
+import { HISTORY_HOLD_MS, historyCutoff, historyDueAt, holdsKind } from "../../src/core/history-hold.ts";
 
 describe("core/history-hold", () => {
   it("loaded, a record is due exactly when it has waited the whole hold; never held longer (the bound)", () => {
@@ -35,5 +37,28 @@ describe("core/history-hold", () => {
     b.busy(1_200);
     expect(b.isBusy(2_500 + BUSY_HOLD_MS - 1)).toBe(true);
     expect(b.isBusy(2_500 + BUSY_HOLD_MS)).toBe(false);
+  });
+
+  it("held history is due when the load ends or its oldest record has waited the hold, whichever is first", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: -5_000, max: 120_000 }), (at, busyFor) => {
+        const busyUntil = at + busyFor;
+        const due = historyDueAt(at, busyUntil);
+        expect(due).toBeLessThanOrEqual(at + HISTORY_HOLD_MS); // the bound
+        expect(due).toBeLessThanOrEqual(busyUntil); // never waits past the load
+        expect(due === at + HISTORY_HOLD_MS || due === busyUntil).toBe(true);
+        // due is exactly when the cutoff (loaded until busyUntil, then not) first lets the record go
+        if (due < busyUntil) expect(at <= historyCutoff(due, true)).toBe(true);
+      }),
+    );
+  });
+
+  it("holds snapshots, runs and audit entries, never a lesson (the API reads lessons back from D1)", () => {
+    expect(["snapshot", "run", "audit"].every(holdsKind)).toBe(true);
+    expect(holdsKind("lesson")).toBe(false);
+  });
+
+  it("the bench's CPU-per-job tail waits out the load before it looks for quiet (held history is counted)", () => {
+    expect(LOAD_SETTLE_MS).toBeGreaterThanOrEqual(BUSY_HOLD_MS + 1_000);
   });
 });

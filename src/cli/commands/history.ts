@@ -2,8 +2,8 @@
  * @module cli/commands/history
  * `gigafactory history`: the D1 history of the product — job snapshots per
  * stage change, runs, or the audit log — oldest first. It trails the live
- * state by the outbox delay (about a quarter second; up to a minute while the
- * coordinator is loaded: core/history-hold). Under --json: the
+ * state by about a second (up to about a minute while the coordinator is
+ * loaded: core/history-hold). Under --json: the
  * API's `{ kind, items }`, unchanged.
  */
 import type { Command } from "../context.ts";
@@ -86,7 +86,8 @@ export const history: Command = {
     const kind = (ctx.str("kind") ?? "snapshots") as Kind;
     const page = await ctx.client().history({ kind, jobId: ctx.str("job"), limit: ctx.int("limit") });
     if (ctx.json) ctx.emit(page);
-    else if (page.items.length === 0) ctx.print(`no ${kind} history yet (it trails live state by a moment)`);
+    else if (page.items.length === 0)
+      ctx.print(`no ${kind} history yet (it trails live state by a second, or up to a minute while the fleet is busy)`);
     else ctx.print(renderTable(VIEWS[kind].columns, page.items.map(VIEWS[kind].row)));
     return 0;
   },

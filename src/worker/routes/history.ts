@@ -1,8 +1,8 @@
 /**
  * @module worker/routes/history
  * Reads of the D1 history (job snapshots, runs, audit log) for one product.
- * History trails the coordinator by the outbox delay (≈ 250 ms), or by up to a minute while the coordinator is
- * loaded (core/history-hold: D1 history gives way to dispatch during a burst). People only:
+ * History trails the coordinator by about a second (the outbox, then the history queue's batch), or by up to about
+ * a minute while the coordinator is loaded (core/history-hold: D1 history gives way to dispatch). People only:
  * a factory token is refused (`403`) — the audit log and other jobs' history
  * are none of a factory's business (least privilege, worker/auth).
  */

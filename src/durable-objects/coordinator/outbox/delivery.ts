@@ -1,11 +1,11 @@
 import { retryDelayMs } from "../../../core/delivery-retry.ts";
 import type { FeedBudget } from "../../../core/feed-budget.ts";
 import { heldUntil, holdCutoff } from "../../../core/feed-hold.ts";
-import { historyCutoff } from "../../../core/history-hold.ts";
+import { historyCutoff, historyDueAt } from "../../../core/history-hold.ts";
 import type { FeedAppend } from "../../job-feed.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure } from "./dead-letters.ts";
-import { historyHeld, oldestHeldAt } from "./due-rows.ts";
+import { oldestHeldAt, oldestHeldHistoryAt } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { hasPending } from "./pending.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord } from "./records.ts";
@@ -62,15 +62,18 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
     // events for the end of their hold (core/feed-hold).
     const now = host.now();
     const soon = now + 1_000;
-    const held = oldestHeldAt(host.sql, holdCutoff(now));
-    const retry = nextRetryAt(host.sql);
-    const due = [held === undefined ? undefined : heldUntil(held), retry].filter((t) => t !== undefined);
     // Deferred by the feed budget: back when it admits the next new feed (25 a second, one at a time), not a second
     // later — the shipper wakes itself for a wait shorter than the alarm's (outbox/shipper).
     if (round.deferred > 0) return { settled, wakeAt: Math.min(soon, Math.max(host.feeds.nextNewAt(now), now + 1)) };
-    // History held while the coordinator is loaded (core/history-hold) goes when the load ends, which no unit
-    // announces: look again within the second.
-    if (historyHeld(host.sql, historyCutoff(now, host.feeds.isBusy(now)))) return { settled, wakeAt: soon };
+    const due: number[] = [];
+    const held = oldestHeldAt(host.sql, holdCutoff(now));
+    if (held !== undefined) due.push(heldUntil(held));
+    const retry = nextRetryAt(host.sql);
+    if (retry !== undefined) due.push(retry);
+    // History held while the coordinator is loaded (core/history-hold) goes when the load ends — which no unit
+    // announces — or when its oldest record has waited the whole hold: a wake at that instant, not a poll.
+    const history = host.feeds.isBusy(now) ? oldestHeldHistoryAt(host.sql, historyCutoff(now, true)) : undefined;
+    if (history !== undefined) due.push(historyDueAt(history, host.feeds.busyEndsAt()));
     if (due.length === 0) return { settled, wakeAt: soon };
     return { settled, wakeAt: Math.max(Math.min(...due), soon) };
   }

@@ -44,11 +44,11 @@ export function dueHistory(sql: SqlStorage, now: number, cutoff: number, limit: 
   return sql.exec<DueRow & Record<string, SqlStorageValue>>(withLimit(DUE_HISTORY_SQL, limit), now, cutoff).toArray();
 }
 
-/** Whether a history record written after `cutoff` (ms) waits in the outbox: one seek along the history index. */
-export function historyHeld(sql: SqlStorage, cutoff: number): boolean {
-  return sql.exec(HISTORY_HELD_SQL, cutoff).toArray().length > 0;
+/** The write time (ms) of the oldest history record written after `cutoff` (ms): one seek along the history index. */
+export function oldestHeldHistoryAt(sql: SqlStorage, cutoff: number): number | undefined {
+  return sql.exec<{ at: number }>(HELD_HISTORY_SQL, cutoff).toArray()[0]?.at;
 }
-export const HISTORY_HELD_SQL = "SELECT 1 FROM outbox WHERE kind <> 'event' AND at > ? LIMIT 1";
+export const HELD_HISTORY_SQL = "SELECT at FROM outbox WHERE kind <> 'event' AND at > ? ORDER BY at, seq LIMIT 1";
 
 /**
  * Jobs with a feed event due by the hold at `cutoff` (ms; core/feed-hold `holdCutoff`) — wanted ones first, then

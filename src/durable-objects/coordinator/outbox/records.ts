@@ -12,6 +12,7 @@
  * by one (by seq), not "up to": a record that keeps failing is retried on its
  * own schedule (outbox/dead-letters) while the ones behind it move on.
  */
+import { holdsKind } from "../../../core/history-hold.ts";
 import type { Lesson } from "../../../core/lessons.ts";
 import type { Job } from "../../../core/model.ts";
 import { fitRecordJson, RECORD_MAX_BYTES, splitLines } from "../../../core/record-bounds.ts";
@@ -98,8 +99,10 @@ export function enqueue(tx: Tx, entry: OutboxEntry): void {
   // body. `at` is when it was written: for an event, for the feed hold (core/feed-hold), or 0 when its feed is
   // read (due at once); for a history record, for the history hold (core/history-hold).
   const jobId = entry.kind === "event" ? entry.body.jobId : null;
-  // A webhook is never held (its receiver waits): 0, as outbox/webhook-records writes it.
-  const at = entry.kind === "webhook" || (jobId !== null && feedWanted(tx.sql, jobId, tx.now)) ? 0 : tx.now;
+  // Never held: a webhook (its receiver waits: 0, as outbox/webhook-records writes it), a lesson (read back from
+  // D1 by the API: core/history-hold `holdsKind`), an event of a feed being read.
+  const wanted = jobId !== null && feedWanted(tx.sql, jobId, tx.now);
+  const at = entry.kind === "webhook" || !holdsKind(entry.kind) || wanted ? 0 : tx.now;
   if (jobId !== null && at === 0) markUrgent(tx.sql); // its watchers wait: shipped without the coalescing gap
   const text = fitRecordJson({ ...entry.body }, RECORD_MAX_BYTES[entry.kind]);
   // A history record joins its unit's group, written as one row at the commit (outbox/history-groups).
