@@ -186,8 +186,8 @@ export const HISTORY_OPS: Op[] = [
     path: `${P}/history`,
     summary:
       "History from D1: snapshots, runs, audit. Trails the coordinator by about a second (the outbox, then the " +
-      "history queue's batch), or by up to about a minute while the coordinator is loaded (work waiting for seats, " +
-      "or frames queued behind each other): history gives way to dispatch then",
+      "history queue's batch), or by up to about a minute while the coordinator is loaded (200 or more units a " +
+      "second, with work waiting for seats or frames queued): history gives way to dispatch then",
     role: "viewer",
     query: HistoryQuery,
   },

@@ -32,6 +32,7 @@ describe("feed hold", () => {
         productId: product,
         sql,
         feeds: new FeedBudget(),
+        historyHeld: () => false,
         appendFeeds: (batches) => {
           calls.push(batches);
           return appendFeeds(env, product, batches);

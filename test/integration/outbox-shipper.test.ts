@@ -8,7 +8,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { BUSY_HOLD_MS } from "../../src/core/feed-budget.ts";
-import { HISTORY_HOLD_MS } from "../../src/core/history-hold.ts";
+import { HISTORY_HOLD_MIN_UNITS, HISTORY_HOLD_MS } from "../../src/core/history-hold.ts";
 import { DUE_HISTORY_SQL, HELD_HISTORY_SQL } from "../../src/durable-objects/coordinator/outbox/due-rows.ts";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
 import { closeGroup, openGroup } from "../../src/durable-objects/coordinator/outbox/history-groups.ts";
@@ -22,8 +22,10 @@ import { OutboxShipper } from "../../src/durable-objects/coordinator/outbox/ship
 import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
+import { withLimit } from "../../src/durable-objects/sql-statements.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
 import type { WebhookMessage } from "../../src/worker/queues/webhooks.ts";
+import { queryPlan } from "./state";
 
 /** A shipper over this coordinator's own SQLite, bound to `product`, with `queues` standing in for the real ones. */
 function shipperIn(state: DurableObjectState, product: string, queues: Record<string, unknown>) {
@@ -160,7 +162,8 @@ describe("outbox shipper", () => {
         WEBHOOK_QUEUE: { send: async (m: WebhookMessage) => void sent.push(`webhook ${m.body.deliveryId}`) },
       };
       const { sql, transact, shipper } = shipperIn(state, product, queues);
-      shipper.loaded(); // a dispatch pass left runnable work waiting for a seat
+      shipper.loaded(); // a dispatch pass left runnable work waiting for a seat…
+      for (let i = 0; i < HISTORY_HOLD_MIN_UNITS; i++) shipper.noteUnit(); // …and units come fast: the thread is busy
       const now = Date.now();
       // Each its own unit, through the history groups as every unit writes them (runtime/units `grouped`).
       transact((t) => {
@@ -201,18 +204,29 @@ describe("outbox shipper", () => {
     expect(out.left).toBe(0);
   }, 20_000);
 
+  it("busy with few units (a standing backlog of long jobs, the thread idle): history is not held", async () => {
+    const product = "outbox-history-idle-backlog";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sent: string[] = [];
+      const history = {
+        send: async (m: HistoryMessage) => void sent.push(...m.records.map((r) => `${r.body.action}`)),
+      };
+      const { transact, shipper } = shipperIn(state, product, { HISTORY_QUEUE: history });
+      shipper.loaded(); // work waits for seats…
+      for (let i = 0; i < HISTORY_HOLD_MIN_UNITS - 1; i++) shipper.noteUnit(); // …but fewer units than the bar
+      transact((t) => enqueueAudit(t, "op", "prompt", "job_1"));
+      await shipper.deliver();
+      return sent;
+    });
+    expect(out).toEqual(["prompt"]);
+  });
+
   it("history is read along its (at, seq) index, stopping at the first held row: no scan, no sort", async () => {
     const plans = await runInDurableObject(env.COORDINATOR.getByName("outbox-history-plan"), (_i, state) =>
       [
-        [DUE_HISTORY_SQL.replace("{limit}", "200"), [1, 1]],
+        [withLimit(DUE_HISTORY_SQL, 200), [1, 1]],
         [HELD_HISTORY_SQL, [1]],
-      ].map(([q, args]) =>
-        state.storage.sql
-          .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${q}`, ...(args as number[]))
-          .toArray()
-          .map((r) => r.detail)
-          .join(" | "),
-      ),
+      ].map(([q, args]) => queryPlan(state.storage.sql, q as string, ...(args as number[]))),
     );
     for (const p of plans)
       expect(p).toMatch(/SEARCH o(utbox)? USING (COVERING )?INDEX outbox_history_due \(at[<>]\?\)/);

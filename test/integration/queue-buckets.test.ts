@@ -22,7 +22,7 @@ import type { Units } from "../../src/durable-objects/coordinator/runtime/units.
 import { withLimit } from "../../src/durable-objects/sql-statements.ts";
 import { claim, enroll, getJob, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
-import { cloneQueued } from "./state";
+import { cloneQueued, queryPlan } from "./state";
 
 /** Three times the scan bound: a walk of the whole queue in urgency order cannot get past them. */
 const DEEP = 3 * MAX_SCAN;
@@ -70,13 +70,6 @@ function counting(tx: Tx): { tx: Tx; rowsRead: () => number } {
   });
   return { tx: { ...tx, sql }, rowsRead: () => cursors.reduce((n, c) => n + c.rowsRead, 0) };
 }
-
-const planOf = (sql: SqlStorage, query: string, ...args: unknown[]) =>
-  sql
-    .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${query}`, ...args)
-    .toArray()
-    .map((r) => r.detail)
-    .join("\n");
 
 describe("the capability-bucketed queue", () => {
   it("an HTTP claim takes the runnable job behind 3,000 jobs no factory can run", async () => {
@@ -171,8 +164,8 @@ describe("the capability-bucketed queue", () => {
     const plans = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
       const sql = state.storage.sql;
       return {
-        next: planOf(sql, NEXT_BUCKET_SQL, ""),
-        cursor: planOf(sql, withLimit(CURSOR_SQL, 64), GPU, 2, Date.now(), -1, ""),
+        next: queryPlan(sql, NEXT_BUCKET_SQL, ""),
+        cursor: queryPlan(sql, withLimit(CURSOR_SQL, 64), GPU, 2, Date.now(), -1, ""),
         buckets: queuedBuckets(sql).map((b) => b.key),
       };
     });

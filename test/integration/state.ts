@@ -87,3 +87,15 @@ export function recordStatements(state: DurableObjectState): () => string[] {
     return seen;
   };
 }
+
+/**
+ * SQLite's plan for `query` with `args` bound, one step per line (EXPLAIN QUERY PLAN's `detail`): what a test pins
+ * when a query must keep to its index (no scan, no temp B-tree).
+ */
+export function queryPlan(sql: SqlStorage, query: string, ...args: unknown[]): string {
+  return sql
+    .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${query}`, ...args)
+    .toArray()
+    .map((r) => r.detail)
+    .join("\n");
+}

@@ -8,6 +8,7 @@ import { STAGES } from "../../src/core/model.ts";
 import { STAGE_COUNT_SQL } from "../../src/durable-objects/coordinator/policies/metrics.ts";
 import type { StatsSnapshot } from "../../src/shared/api-metrics.ts";
 import { ADMIN, api, claim, enroll, P, rawApi, submit } from "./client";
+import { queryPlan } from "./state";
 
 const stats = (product: string, token = ADMIN) => api<StatsSnapshot>("GET", `${P(product)}/stats`, { token });
 
@@ -33,11 +34,7 @@ describe("GET …/stats", () => {
     const product = "stats-plan";
     await submit(product, { title: "x" });
     const plan = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
-      state.storage.sql
-        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${STAGE_COUNT_SQL}`)
-        .toArray()
-        .map((row) => row.detail)
-        .join("\n"),
+      queryPlan(state.storage.sql, STAGE_COUNT_SQL),
     );
     // It and the bucket index lead with `stage`; SQLite takes the narrower one. A plain `SCAN jobs` would read every document.
     expect(plan).toMatch(/^SCAN jobs USING COVERING INDEX jobs_by_stage_created$/m);

@@ -6,7 +6,15 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LOAD_SETTLE_MS } from "../../bench/cpu-per-job.ts";
 import { BUSY_HOLD_MS, FeedBudget } from "../../src/core/feed-budget.ts";
-import { HISTORY_HOLD_MS, historyCutoff, historyDueAt, holdsKind } from "../../src/core/history-hold.ts";
+import {
+  HISTORY_HOLD_MIN_UNITS,
+  HISTORY_HOLD_MS,
+  historyCutoff,
+  historyDueAt,
+  historyLoaded,
+  holdsKind,
+  UnitRate,
+} from "../../src/core/history-hold.ts";
 
 describe("core/history-hold", () => {
   it("loaded, a record is due exactly when it has waited the whole hold; never held longer (the bound)", () => {
@@ -60,5 +68,26 @@ describe("core/history-hold", () => {
 
   it("the bench's CPU-per-job tail waits out the load before it looks for quiet (held history is counted)", () => {
     expect(LOAD_SETTLE_MS).toBeGreaterThanOrEqual(BUSY_HOLD_MS + 1_000);
+  });
+
+  it("loaded for history means busy AND at least HISTORY_HOLD_MIN_UNITS units a second", () => {
+    expect(historyLoaded(true, HISTORY_HOLD_MIN_UNITS)).toBe(true);
+    expect(historyLoaded(true, HISTORY_HOLD_MIN_UNITS - 1)).toBe(false); // a standing backlog, the thread idle
+    expect(historyLoaded(false, 10 * HISTORY_HOLD_MIN_UNITS)).toBe(false);
+  });
+
+  it("UnitRate counts the units of the last full second or of this one, whichever is more; 0 after a silent second", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5_000 }), { maxLength: 300 }), (offsets) => {
+        const times = [...offsets].sort((a, b) => a - b).map((t) => 10_000 + t);
+        const rate = new UnitRate();
+        for (const t of times) rate.note(t);
+        const now = times.at(-1) ?? 10_000;
+        const s = Math.floor(now / 1_000);
+        const inSecond = (k: number) => times.filter((t) => Math.floor(t / 1_000) === k).length;
+        expect(rate.perSecond(now)).toBe(Math.max(inSecond(s), inSecond(s - 1)));
+        expect(rate.perSecond(now + 2_000)).toBe(0);
+      }),
+    );
   });
 });

@@ -19,6 +19,8 @@ export interface DeliveryHost {
   productId: string;
   sql: SqlStorage;
   feeds: FeedBudget;
+  /** Whether D1 history is held at `now` (ms): the coordinator is loaded (core/history-hold `historyLoaded`). */
+  historyHeld(now: number): boolean;
   /** Appends to job feeds (feed-append): one call per round, a result per job. */
   appendFeeds(batches: FeedBatch[]): Promise<FeedBatchResult[]>;
   now(): number;
@@ -72,7 +74,7 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
     if (retry !== undefined) due.push(retry);
     // History held while the coordinator is loaded (core/history-hold) goes when the load ends — which no unit
     // announces — or when its oldest record has waited the whole hold: a wake at that instant, not a poll.
-    const history = host.feeds.isBusy(now) ? oldestHeldHistoryAt(host.sql, historyCutoff(now, true)) : undefined;
+    const history = host.historyHeld(now) ? oldestHeldHistoryAt(host.sql, historyCutoff(now, true)) : undefined;
     if (history !== undefined) due.push(historyDueAt(history, host.feeds.busyEndsAt()));
     if (due.length === 0) return { settled, wakeAt: soon };
     return { settled, wakeAt: Math.max(Math.min(...due), soon) };

@@ -81,7 +81,7 @@ export function planRound(host: DeliveryHost, now: number) {
   const retried: HistoryOutboxRecord[] = [];
   const webhooks: WebhookRecord[] = [];
   // While the coordinator is loaded, D1 history written in the last minute waits (core/history-hold); webhooks do not.
-  for (const row of dueHistory(host.sql, now, historyCutoff(now, host.feeds.isBusy(now)), OUTBOX_BATCH)) {
+  for (const row of dueHistory(host.sql, now, historyCutoff(now, host.historyHeld(now)), OUTBOX_BATCH)) {
     const r = parseRow(row) as HistoryOutboxRecord | WebhookRecord;
     if (!fits(row, r.kind === "history" ? r.body.length : 1)) continue;
     if (r.kind === "webhook") webhooks.push(r);

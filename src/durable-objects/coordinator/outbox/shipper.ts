@@ -5,6 +5,7 @@
  * records are next worth a round, and the job feeds it counts open (core/feed-budget).
  */
 import { FeedBudget } from "../../../core/feed-budget.ts";
+import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
 import type { Units } from "../runtime/units.ts";
 import { type DeliveryHost, deliverOutbox, toAppend } from "./delivery.ts";
 import { dueEvents, parseRow } from "./due-rows.ts";
@@ -34,6 +35,8 @@ export class OutboxShipper {
   private wakeAt = 0;
   /** Job feeds this coordinator counts open (see core/feed-budget). */
   private readonly feeds = new FeedBudget();
+  /** Units committed per second: with the feed budget's busy state, whether D1 history is held (core/history-hold). */
+  private readonly unitRate = new UnitRate();
   private delivering: Promise<number> | null = null;
   private again = false;
   /** When the last loop a unit asked for started (ms), and the timer of the next one, if it waits. */
@@ -89,6 +92,11 @@ export class OutboxShipper {
     this.feeds.busy(Date.now());
   }
 
+  /** A unit committed (runtime/composition): counted for the history hold's load (core/history-hold `UnitRate`). */
+  noteUnit(): void {
+    this.unitRate.note(Date.now());
+  }
+
   /**
    * Ship `jobId`'s pending feed events now, alone — one feed call, not a delivery loop over the whole outbox, so
    * a reader opening a feed (or an artifact commit, inside its exclusive section) never waits for a backlog.
@@ -139,6 +147,7 @@ export class OutboxShipper {
       productId: units.productId,
       sql: units.sql,
       feeds: this.feeds,
+      historyHeld: (now) => historyLoaded(this.feeds.isBusy(now), this.unitRate.perSecond(now)),
       appendFeeds: (batches) => appendFeeds(env, units.productId, batches),
       now: () => Date.now(),
       transact: (fn) => units.transact(fn),

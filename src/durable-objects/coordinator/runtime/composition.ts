@@ -51,6 +51,7 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
    * (an artifact commit) would wait for an event that section holds back — the object reset after 30 s.
    */
   private afterCommit(): Promise<void> {
+    this.outbox.noteUnit(); // every unit, before they are coalesced: the history hold's measure of load
     this.settling ??= Promise.resolve().then(() => {
       this.settling = null;
       return this.settle();
