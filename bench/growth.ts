@@ -15,7 +15,7 @@
  */
 
 import type { GrowthCounts } from "./counts.ts";
-import { waitQuiet } from "./cpu-per-job.ts";
+import { waitSettled } from "./cpu-per-job.ts";
 import { before, closeAll, connect, enroll, pool, startFactory, type Target, type WsFactory } from "./fleet.ts";
 import { type FillResult, fillQueue, queuedCount } from "./growth-fill.ts";
 import { type PacedResult, pacedDispatch } from "./paced-dispatch.ts";
@@ -68,7 +68,7 @@ export async function growthCell(
 ): Promise<GrowthCell> {
   const fill = await fillQueue(t, GROWTH_PRODUCT, cell.depth, g, log);
   const q0 = performance.now();
-  const quiet = await waitQuiet(t, QUIET_AFTER_FILL_MS);
+  const quiet = await waitSettled(t, QUIET_AFTER_FILL_MS);
   const quietAfterFillMs = Math.round(performance.now() - q0);
   log(`fill: ${fill.queued} queued in ${fill.fillMs} ms; runtime quiet ${quietAfterFillMs} ms later`);
 

@@ -78,20 +78,20 @@ function writeGroups(sql: SqlStorage, records: readonly Gathered[]): void {
   let i = 0;
   while (i < records.length) {
     let bytes = 0;
+    let at = records[i]!.at;
     let j = i;
     // A group takes records while they fit, the first always (alone, each is ≤ 48 KiB). A text's length × 3
     // bounds its UTF-8 bytes from above, without walking it.
     while (j < records.length && (j === i || bytes + records[j]!.text.length * 3 <= GROUP_BYTES)) {
       bytes += records[j]!.text.length * 3;
+      at = Math.min(at, records[j]!.at);
       j++;
     }
     if (j - i === 1) {
       const r = records[i]!;
-      execute(sql, "INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, NULL, ?)", r.kind, r.text, r.at);
+      execute(sql, "INSERT INTO outbox(kind, body, job_id, at) VALUES (?, ?, NULL, ?)", r.kind, r.text, at);
     } else {
-      const group = records.slice(i, j);
-      const parts = group.map((r) => `{"kind":"${r.kind}","body":${r.text}}`);
-      const at = Math.min(...group.map((r) => r.at));
+      const parts = records.slice(i, j).map((r) => `{"kind":"${r.kind}","body":${r.text}}`);
       execute(
         sql,
         "INSERT INTO outbox(kind, body, job_id, at) VALUES ('history', ?, NULL, ?)",

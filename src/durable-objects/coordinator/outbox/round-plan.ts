@@ -33,9 +33,8 @@ export interface Unit {
 /**
  * What one round sends (outbox/due-rows): at most OUTBOX_BATCH feeds (of OUTBOX_SCAN jobs looked at, for those
  * waiting for a feed slot) with all their due events, and OUTBOX_BATCH history records (those the history hold
- * lets go: core/history-hold). A body is parsed only
- * when the round takes its record, and every size is the stored text's byte count plus its envelope's — no
- * record is serialized again to be measured.
+ * lets go: core/history-hold). A body is parsed only when the round takes its record, and every size is the
+ * stored text's byte count plus its envelope's — no record is serialized again to be measured.
  */
 export function planRound(host: DeliveryHost, now: number) {
   const { env, productId } = host;
