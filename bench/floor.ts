@@ -1,0 +1,152 @@
+/**
+ * `npm run bench:floor` — the local runtime's floor for the peers harness's protocol: what the least durable,
+ * fenced push coordinator (bench/floor-worker.ts) costs per job on this machine, so that "the coordinator's own
+ * CPU per job" (issue 12) is ours minus this, and a target can be read against what the runtime allows at all.
+ *
+ * Two workloads, shaped as the harness's (../shared/peers, gigafactory-ws default profile), on a fresh runtime
+ * each: W1, `--jobs` no-op jobs submitted in HTTP batches of 500 to 2 factories × 4 seats, each job accepted,
+ * started (`building`) and completed in three acked frames; W2, single HTTP submits at `--rate`/s for
+ * `--seconds`, latency from the submit leaving to the handler start (after the accept and building acks).
+ * Prints jobs/s, workerd CPU per job (all its threads, /proc; Linux only), and W2's p50/p99; `--json` for
+ * scripts. Loopback only; stops the runtime it started, also on SIGINT/SIGTERM.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { stripTypeScriptTypes } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { freePort } from "../scripts/local-server.ts";
+import { floorW1, floorW2, type W1Figures, type W2Figures } from "./floor-workloads.ts";
+import { round1 } from "./stats.ts";
+
+const HERE = path.dirname(new URL(import.meta.url).pathname);
+
+/** A fresh floor runtime on a free loopback port; `stop` disposes it and removes its state. */
+export async function startFloor(): Promise<{ base: string; stop: () => Promise<void> }> {
+  const state = mkdtempSync(path.join(tmpdir(), "gf-floor-"));
+  const contents = stripTypeScriptTypes(readFileSync(path.join(HERE, "floor-worker.ts"), "utf8"));
+  const port = await freePort();
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port,
+      rootPath: state,
+      // On disk, as our local runtime keeps its objects: commits cost what they cost there.
+      resourcePersistencePath: path.join(state, "v3"),
+      resourceTmpPath: path.join(state, "tmp"),
+      log: new Log(LogLevel.WARN),
+      logRequests: false,
+      cf: false, // loopback only: no fetch of the Request.cf object
+      compatibilityDate: "2026-08-01",
+      modules: [{ type: "ESModule", path: "floor-worker.js", contents }],
+      durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
+    }),
+  );
+  await mf.ready;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await mf.dispose();
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+interface FloorReport {
+  w1: W1Figures;
+  w2: W2Figures;
+}
+
+const USAGE = `usage: npm run bench:floor [-- --json] [-- --jobs N] [-- --rate R] [-- --seconds S]
+  --jobs     W1's jobs (default 10000, as the harness's W1 at 10k)
+  --rate     W2's single submits per second (default 200, the harness's W2)
+  --seconds  how long W2 submits (default 5: the harness's 1,000 submits at 200/s)
+  --json     one JSON object on stdout (progress still goes to stderr)
+`;
+
+/** The command line, or the usage error to print (exit 2). */
+export function floorArgs(argv: string[]): { json: boolean; jobs: number; rate: number; seconds: number } | string {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        json: { type: "boolean", default: false },
+        jobs: { type: "string", default: "10000" },
+        rate: { type: "string", default: "200" },
+        seconds: { type: "string", default: "5" },
+      },
+    }));
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const n = (k: "jobs" | "rate" | "seconds", max: number) => {
+    const v = Number(values[k]);
+    return Number.isFinite(v) && v > 0 && v <= max ? v : null;
+  };
+  const jobs = n("jobs", 1_000_000);
+  const rate = n("rate", 10_000);
+  const seconds = n("seconds", 3_600);
+  if (jobs === null || !Number.isInteger(jobs)) return `--jobs takes a whole number from 1 to 1,000,000`;
+  if (rate === null) return `--rate takes a number above 0, at most 10,000`;
+  if (seconds === null) return `--seconds takes a number above 0, at most 3,600`;
+  return { json: values.json === true, jobs, rate, seconds };
+}
+
+async function main(): Promise<number> {
+  const values = floorArgs(process.argv.slice(2));
+  if (typeof values === "string") {
+    process.stderr.write(`✘ ERROR bad_option: ${values} / see the usage below\n${USAGE}`);
+    return 2;
+  }
+  const log = (s: string) => process.stderr.write(`[floor] ${s}\n`);
+  let running: { stop: () => Promise<void> } | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    log(`${sig}: stopping the floor runtime`);
+    void (running?.stop() ?? Promise.resolve()).finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const fresh = async <T>(what: string, run: (base: string) => Promise<T>): Promise<T> => {
+    const floor = await startFloor();
+    running = floor;
+    log(`${what} on ${floor.base}`);
+    try {
+      return await run(floor.base);
+    } finally {
+      await floor.stop();
+      running = undefined;
+    }
+  };
+  const w1 = await fresh(`W1: ${values.jobs} jobs`, (b) => floorW1(b, values.jobs, log));
+  const w2 = await fresh(`W2: ${values.rate}/s for ${values.seconds} s`, (b) =>
+    floorW2(b, values.rate, values.seconds, log),
+  );
+  const report: FloorReport = { w1, w2 };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return 0;
+  }
+  const us = (x: number | null) => (x === null ? "n/a" : `${Math.round(x)} µs/job`);
+  console.log("\nThe local runtime's floor (bench/floor-worker.ts: one write per message, nothing else)");
+  console.log(
+    `  W1  ${w1.jobs} jobs: ${round1(w1.jobsPerSec)} jobs/s · workerd ${us(w1.cpuUsPerJob)} · ` +
+      `this process ${us(w1.clientUsPerJob)} · duplicates ${w1.duplicates}`,
+  );
+  console.log(
+    `  W2  ${w2.jobs} single submits at ${w2.rate}/s: p50 ${round1(w2.p50Ms)} ms · p99 ${round1(w2.p99Ms)} ms · ` +
+      `workerd ${us(w2.cpuUsPerJob)} · this process ${us(w2.clientUsPerJob)} · duplicates ${w2.duplicates}`,
+  );
+  return 0;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`✘ ERROR floor_failed: ${String(err)} / is another runtime using the CPU? run it again alone`);
+      process.exit(1);
+    },
+  );
+}
