@@ -4,12 +4,13 @@
  * CPU per job" (issue 12) is ours minus this, and a target can be read against what the runtime allows at all.
  *
  * Two workloads, shaped as the harness's (../shared/peers, gigafactory-ws default profile), on a fresh runtime
- * each: W1, `--jobs` no-op jobs submitted in HTTP batches of 500 to 2 factories × 4 seats, each job accepted,
- * started (`building`) and completed in three acked frames; W2, single HTTP submits at `--rate`/s for
- * `--seconds`, latency from the submit leaving to the handler start (after the accept and building acks).
- * Prints jobs/s, workerd CPU per job (all its threads, /proc; Linux only), and W2's p50/p99; `--json` for
- * scripts. Loopback only; stops the runtime it started, also on SIGINT/SIGTERM.
- */
+ * each: W1, `--jobs` (20,000) no-op jobs submitted in HTTP batches of 1,000 to 2 factories × 4 seats, each job
+ * accepted, started (`building`) and completed in three acked frames; W2, after 200 untimed submits and a 2 s
+ * settle, single HTTP submits at `--rate`/s for `--seconds`, latency from the submit leaving to the handler start
+ * (after the accept and building acks). `--memory` acks accept and building without a commit (floor-worker).
+ * Prints jobs/s, workerd CPU per job (all its threads, /proc; Linux only), this process's, the machine's other
+ * load, W2's p50/p99; `--json` for scripts. Loopback only; stops the runtime it started, also on SIGINT/SIGTERM.
+ * Exit: 0 done, 1 a run failed (a refused frame, a lost job), 2 bad arguments. */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { stripTypeScriptTypes } from "node:module";
 import { tmpdir } from "node:os";
@@ -22,19 +23,26 @@ import { round1 } from "./stats.ts";
 
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 
-/** A fresh floor runtime on a free loopback port; `stop` disposes it and removes its state. */
-export async function startFloor(): Promise<{ base: string; stop: () => Promise<void> }> {
-  const state = mkdtempSync(path.join(tmpdir(), "gf-floor-"));
+/**
+ * A floor runtime on a free loopback port, its objects on disk under `state` (default: a fresh temp dir, removed by
+ * `stop` — and at this process's exit, should a signal end it first); `stop` disposes the runtime.
+ */
+export async function startFloor(state?: string): Promise<{ base: string; dir: string; stop: () => Promise<void> }> {
+  const dir = state ?? mkdtempSync(path.join(tmpdir(), "gf-floor-"));
+  const remove = () => {
+    if (!state) rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", remove);
   const contents = stripTypeScriptTypes(readFileSync(path.join(HERE, "floor-worker.ts"), "utf8"));
   const port = await freePort();
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port,
-      rootPath: state,
+      rootPath: dir,
       // On disk, as our local runtime keeps its objects: commits cost what they cost there.
-      resourcePersistencePath: path.join(state, "v3"),
-      resourceTmpPath: path.join(state, "tmp"),
+      resourcePersistencePath: path.join(dir, "v3"),
+      resourceTmpPath: path.join(dir, "tmp"),
       log: new Log(LogLevel.WARN),
       logRequests: false,
       cf: false, // loopback only: no fetch of the Request.cf object
@@ -46,34 +54,42 @@ export async function startFloor(): Promise<{ base: string; stop: () => Promise<
   await mf.ready;
   return {
     base: `http://127.0.0.1:${port}`,
+    dir,
     stop: async () => {
       await mf.dispose();
-      rmSync(state, { recursive: true, force: true });
+      remove();
+      process.removeListener("exit", remove);
     },
   };
 }
 
 interface FloorReport {
+  /** Which writes commit before their answer: every message, or (`--memory`) not accept and building. */
+  commits: string;
   w1: W1Figures;
   w2: W2Figures;
 }
 
-const USAGE = `usage: npm run bench:floor [-- --json] [-- --jobs N] [-- --rate R] [-- --seconds S]
-  --jobs     W1's jobs (default 10000, as the harness's W1 at 10k)
+const USAGE = `usage: npm run bench:floor [-- --json] [-- --memory] [-- --jobs N] [-- --rate R] [-- --seconds S]
+  --jobs     W1's jobs (default 20000, the harness's W1)
   --rate     W2's single submits per second (default 200, the harness's W2)
   --seconds  how long W2 submits (default 5: the harness's 1,000 submits at 200/s)
+  --memory   accept and building acked from memory, not committed: what a commit per frame costs
   --json     one JSON object on stdout (progress still goes to stderr)
 `;
 
 /** The command line, or the usage error to print (exit 2). */
-export function floorArgs(argv: string[]): { json: boolean; jobs: number; rate: number; seconds: number } | string {
+export function floorArgs(
+  argv: string[],
+): { json: boolean; memory: boolean; jobs: number; rate: number; seconds: number } | string {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         json: { type: "boolean", default: false },
-        jobs: { type: "string", default: "10000" },
+        memory: { type: "boolean", default: false },
+        jobs: { type: "string", default: "20000" },
         rate: { type: "string", default: "200" },
         seconds: { type: "string", default: "5" },
       },
@@ -91,7 +107,8 @@ export function floorArgs(argv: string[]): { json: boolean; jobs: number; rate: 
   if (jobs === null || !Number.isInteger(jobs)) return `--jobs takes a whole number from 1 to 1,000,000`;
   if (rate === null) return `--rate takes a number above 0, at most 10,000`;
   if (seconds === null) return `--seconds takes a number above 0, at most 3,600`;
-  return { json: values.json === true, jobs, rate, seconds };
+  if (rate * seconds < 1) return `--rate × --seconds is W2's job count: make it at least 1`;
+  return { json: values.json === true, memory: values.memory === true, jobs, rate, seconds };
 }
 
 async function main(): Promise<number> {
@@ -119,25 +136,30 @@ async function main(): Promise<number> {
       running = undefined;
     }
   };
-  const w1 = await fresh(`W1: ${values.jobs} jobs`, (b) => floorW1(b, values.jobs, log));
+  const opts = { memory: values.memory };
+  const w1 = await fresh(`W1: ${values.jobs} jobs`, (b) => floorW1(b, values.jobs, opts, log));
   const w2 = await fresh(`W2: ${values.rate}/s for ${values.seconds} s`, (b) =>
-    floorW2(b, values.rate, values.seconds, log),
+    floorW2(b, values.rate, values.seconds, opts, log),
   );
-  const report: FloorReport = { w1, w2 };
+  const report: FloorReport = { commits: values.memory ? "submit, assign, complete" : "every message", w1, w2 };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return 0;
   }
   const us = (x: number | null) => (x === null ? "n/a" : `${Math.round(x)} µs/job`);
-  console.log("\nThe local runtime's floor (bench/floor-worker.ts: one write per message, nothing else)");
+  const other = (x: number | null) => (x === null ? "" : ` · other load ${x.toFixed(2)} cores`);
+  console.log(`\nThe local runtime's floor (bench/floor-worker.ts; commits before answering: ${report.commits})`);
   console.log(
     `  W1  ${w1.jobs} jobs: ${round1(w1.jobsPerSec)} jobs/s · workerd ${us(w1.cpuUsPerJob)} · ` +
-      `this process ${us(w1.clientUsPerJob)} · duplicates ${w1.duplicates}`,
+      `this process ${us(w1.clientUsPerJob)} · duplicates ${w1.duplicates}${other(w1.foreignCores)}`,
   );
   console.log(
     `  W2  ${w2.jobs} single submits at ${w2.rate}/s: p50 ${round1(w2.p50Ms)} ms · p99 ${round1(w2.p99Ms)} ms · ` +
-      `workerd ${us(w2.cpuUsPerJob)} · this process ${us(w2.clientUsPerJob)} · duplicates ${w2.duplicates}`,
+      `workerd ${us(w2.cpuUsPerJob)} · this process ${us(w2.clientUsPerJob)} · duplicates ${w2.duplicates}` +
+      other(w2.foreignCores),
   );
+  if (Math.max(w1.foreignCores ?? 0, w2.foreignCores ?? 0) > 0.25)
+    log("WARNING: other work used more than a quarter of a core during a run; its figures are suspect, rerun");
   return 0;
 }
 
@@ -145,7 +167,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(`✘ ERROR floor_failed: ${String(err)} / is another runtime using the CPU? run it again alone`);
+      console.error(
+        `✘ ERROR floor_failed: ${String(err)} / a frame was refused or a job lost: rerun it alone, then report it`,
+      );
       process.exit(1);
     },
   );
