@@ -2,8 +2,8 @@
  * The floor's two workloads (bench/floor.ts), as the peers harness shapes W1 and W2 for gigafactory-ws: factories
  * of 4 seats that answer every assignment with accept → progress `building` → complete, each frame awaited for its
  * ack, the handler starting after the building ack. CPU is workerd's (/proc, every thread), over the workload.
- * Each run ends with the floor's own count of finished jobs, read from storage: a job pushed twice, refused or
- * lost fails the run, as it would in the harness.
+ * Each run ends with the floor's own count of finished jobs, read from storage: a job refused or lost fails the
+ * run, as it would in the harness; a job pushed twice is counted (`duplicates`), as the harness counts it.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
