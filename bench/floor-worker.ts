@@ -114,18 +114,19 @@ export class Floor extends DurableObject<FloorEnv> {
 
   /** The frame's move, fenced at commit: the write names the holder, the epoch and the stage it expects. */
   private move(seat: Seat, f: Frame, [from, to]: [string, string]): boolean {
-    // In memory mode complete follows a building that was never written: expect the row's own stage.
-    const expected = seat.memory ? "assigned" : from;
-    if (seat.memory && this.progressed.get(f.jobId ?? -1) !== from) return false;
+    const id = f.jobId ?? -1;
+    // In memory mode the row never left `assigned`: the stage reached is in memory, and the write expects the row's.
+    if (seat.memory && this.progressed.get(id) !== from) return false;
     const changed = this.sql.exec(
       "UPDATE jobs SET stage = ? WHERE id = ? AND holder = ? AND epoch = ? AND stage = ?",
       to,
-      f.jobId ?? -1,
+      id,
       seat.holder,
       f.leaseEpoch ?? -1,
-      expected,
+      seat.memory ? "assigned" : from,
     ).rowsWritten;
-    if (seat.memory) this.progressed.delete(f.jobId ?? -1);
+    // Only a move that happened ends the in-memory stage: a refused frame changes nothing.
+    if (changed === 1) this.progressed.delete(id);
     return changed === 1;
   }
 

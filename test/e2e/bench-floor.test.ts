@@ -77,11 +77,15 @@ describe("bench floor: the least durable, fenced push coordinator", () => {
       for (const [type, id] of [
         ["accept", "a"],
         ["progress", "b"],
-        ["complete", "c"],
       ] as const) {
         mine.send(frame(type, id));
         expect(await mine.answer(id)).toMatchObject({ type: "ack" });
       }
+      // A refused complete changes nothing: the holder's own complete still lands.
+      mine.send(frame("complete", "stale-complete", a.leaseEpoch + 1));
+      expect(await mine.answer("stale-complete")).toMatchObject({ type: "error", code: "fenced" });
+      mine.send(frame("complete", "c"));
+      expect(await mine.answer("c")).toMatchObject({ type: "ack" });
       mine.send(frame("complete", "again"));
       expect(await mine.answer("again")).toMatchObject({ type: "error", code: "fenced" });
       mine.close();
