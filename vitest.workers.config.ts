@@ -2,6 +2,10 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { useFastSqliteTmpdir } from "./scripts/sqlite-tmpdir.ts";
+
+// The pool's workerd inherits this process's environment: its SQLite sub-journals on tmpfs, as the local runtime's.
+useFastSqliteTmpdir();
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));

@@ -18,6 +18,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { freePort } from "../scripts/local-server.ts";
+import { useFastSqliteTmpdir } from "../scripts/sqlite-tmpdir.ts";
 import { floorW1, floorW2, type W1Figures, type W2Figures } from "./floor-workloads.ts";
 import { round1 } from "./stats.ts";
 
@@ -35,6 +36,7 @@ export async function startFloor(state?: string): Promise<{ base: string; dir: s
   process.once("exit", remove);
   const contents = stripTypeScriptTypes(readFileSync(path.join(HERE, "floor-worker.ts"), "utf8"));
   const port = await freePort();
+  useFastSqliteTmpdir(); // as the local runtime does (scripts/sqlite-tmpdir): the same runtime, measured alike
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",

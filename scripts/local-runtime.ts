@@ -26,6 +26,7 @@ import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangle
 import { cronMatcher } from "../src/core/cron.ts";
 import { ROOT, toolEnv } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
+import { useFastSqliteTmpdir } from "./sqlite-tmpdir.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
 const { values: args } = parseArgs({
@@ -91,6 +92,8 @@ class RuntimeLog extends Log {
   }
 }
 
+// SQLite's temporary files (savepoint sub-journals) on tmpfs when the machine has room: scripts/sqlite-tmpdir.
+useFastSqliteTmpdir();
 // wrangler describes the bindings in Miniflare's v4 option shape; Miniflare 5 takes its own.
 const mf = new Miniflare(
   convertV4MiniflareOptions({

@@ -3,7 +3,7 @@
  * a fresh temp dir, plus a minimal HTTP client with retry for the moments the
  * server is down (restart tests).
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { E2E_SERVER_LOGS, freePort, type LocalServer, startLocalServer } from "../../scripts/local-server.ts";
@@ -44,6 +44,20 @@ export async function startHarness(): Promise<Harness> {
     },
   };
   return h;
+}
+
+/** The workerd process under a local runtime's process (Linux /proc); undefined elsewhere. */
+export function workerdOf(runtimePid: number): number | undefined {
+  if (!existsSync("/proc")) return undefined;
+  for (const p of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      const ppid = Number(readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
+      if (ppid === runtimePid && readFileSync(`/proc/${p}/cmdline`, "utf8").includes("workerd")) return Number(p);
+    } catch {
+      /* the process went away while we looked */
+    }
+  }
+  return undefined;
 }
 
 export interface Reply<T> {

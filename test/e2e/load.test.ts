@@ -2,11 +2,12 @@
 // file descriptors capped so it can hold only ~1,300 job feeds open at once, still lands every job's
 // history snapshot in D1 and its first feed event — no SQLITE_CANTOPEN, no dropped dead letter.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_SERVER_LOGS } from "../../scripts/local-server.ts";
-import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+import { chooseSqliteTmpdir, machineProbe } from "../../scripts/sqlite-tmpdir.ts";
+import { ADMIN, call, type Harness, P, startHarness, workerdOf } from "./harness.ts";
 
 const PRODUCT = "e2e-load";
 /** Well above what the capped runtime keeps open (~3 descriptors per open feed). */
@@ -17,20 +18,6 @@ const NOFILE = 4_096;
 const BATCH = 1_000;
 /** Every job's history must be in D1 within this long of the burst (ms); bounds the test. */
 const SETTLE_MS = 180_000;
-
-/** The workerd process under the runtime (Linux /proc); undefined elsewhere. */
-function workerdOf(runtimePid: number): number | undefined {
-  if (!existsSync("/proc")) return undefined;
-  for (const p of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
-    try {
-      const ppid = Number(readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
-      if (ppid === runtimePid && readFileSync(`/proc/${p}/cmdline`, "utf8").includes("workerd")) return Number(p);
-    } catch {
-      /* the process went away while we looked */
-    }
-  }
-  return undefined;
-}
 
 async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -51,14 +38,24 @@ async function poll<T>(read: () => Promise<T>, ok: (v: T) => boolean, deadline: 
 
 describe(`a burst of ${JOBS.toLocaleString("en")} bulk-submitted jobs`, () => {
   let h: Harness;
+  let workerd: number | undefined;
   beforeAll(async () => {
     h = await startHarness();
-    const workerd = h.server.child.pid ? workerdOf(h.server.child.pid) : undefined;
+    workerd = h.server.child.pid ? workerdOf(h.server.child.pid) : undefined;
     // Where prlimit exists (Linux), cap the runtime so the burst is far above what it can hold open.
     if (workerd) execFileSync("prlimit", [`--pid=${workerd}`, `--nofile=${NOFILE}:${NOFILE}`]);
   });
   afterAll(async () => {
     await h?.close();
+  });
+
+  // The burst's units spill savepoint sub-journals to temporary files (scripts/sqlite-tmpdir): on tmpfs where the
+  // machine has room. The runtime's workerd must have inherited the choice, or the setting does nothing.
+  it.runIf(existsSync("/proc"))("runs its SQLite temporary files where the machine allows", () => {
+    expect(workerd).toBeDefined();
+    const env = readFileSync(`/proc/${workerd}/environ`, "utf8").split("\0");
+    const set = env.find((v) => v.startsWith("SQLITE_TMPDIR="))?.slice("SQLITE_TMPDIR=".length);
+    expect(set).toBe(chooseSqliteTmpdir(machineProbe));
   });
 
   it(
