@@ -62,9 +62,10 @@ REDIS_PORT=$(free_port)
 PEERS_RUN=$(mktemp -d "${TMPDIR:-/tmp}/gf-versus-run-XXXXXX")
 export GF_PORT REDIS_PORT PEERS_RUN REDIS_URL=redis://127.0.0.1:$REDIS_PORT GIGAFACTORY_ROOT=$ROOT
 
-# The harness stops `npm run dev` by its process group, and SIGKILLs whatever still has `--persist-to <state>`
-# in its command line 10 s later — the runtime's Node process, but not its workerd, which sits in the runtime's
-# own process group and has no such argument. A workerd left serving our port is ours: stop it by PID.
+# The harness means to stop `npm run dev` by its process group, but the pid it records is the subshell's (its
+# `cd … && setsid npm run dev &`), so the TERM reaches nothing and it SIGKILLs whatever has `--persist-to <state>`
+# 10 s later: the runtime's Node process. scripts/local-server then takes the runtime's process group (its workerd)
+# down with it; should that parent be gone too, a workerd left serving our port is still ours: stop it by PID.
 leftover_workerd() {
   local d c
   for d in /proc/[0-9]*; do

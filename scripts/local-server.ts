@@ -132,14 +132,6 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   child.stderr?.on("data", keep);
   const url = `http://127.0.0.1:${opts.port}`;
   let stopping = false;
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", (code, signal) => {
-      // A server that dies on its own takes the reason with it unless we say it here: tests would only see ECONNREFUSED.
-      if (!stopping)
-        process.stderr.write(`\n✘ the local runtime exited on its own (code ${code}, signal ${signal})\n${tail}\n`);
-      resolve();
-    }),
-  );
   const killGroup = () => {
     try {
       process.kill(-(child.pid ?? 0), "SIGKILL");
@@ -147,6 +139,22 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       child.kill("SIGKILL");
     }
   };
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", (code, signal) => {
+      // A server that dies on its own takes the reason with it unless we say it here: tests would only see ECONNREFUSED.
+      if (!stopping)
+        process.stderr.write(`\n✘ the local runtime exited on its own (code ${code}, signal ${signal})\n${tail}\n`);
+      // Its workerd outlives a runtime that was SIGKILLed (nothing of the runtime runs to stop it), still serving the
+      // port and writing the state: the peer harness's stop did that, and the next start found the port taken. The
+      // group is the runtime's own (detached), so this reaches only what it started; after a clean stop it is empty.
+      try {
+        process.kill(-(child.pid ?? 0), "SIGKILL");
+      } catch {
+        /* ESRCH: nothing of the group is left */
+      }
+      resolve();
+    }),
+  );
   try {
     await waitForHealth(url, 60_000, child);
   } catch (err) {
