@@ -132,11 +132,19 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   child.stderr?.on("data", keep);
   const url = `http://127.0.0.1:${opts.port}`;
   let stopping = false;
-  const killGroup = () => {
+  /**
+   * SIGKILLs the runtime's own process group (it is `detached`: its workerd is in it, nothing else), or the runtime
+   * alone if the group is gone; returns whether the group was signalled. Never `process.kill(-0)`: with no pid (a
+   * spawn that failed) that would signal this process's own group.
+   */
+  const killGroup = (fallback: boolean): boolean => {
+    if (child.pid === undefined) return false;
     try {
-      process.kill(-(child.pid ?? 0), "SIGKILL");
+      process.kill(-child.pid, "SIGKILL");
+      return true;
     } catch {
-      child.kill("SIGKILL");
+      if (fallback) child.kill("SIGKILL");
+      return false;
     }
   };
   const exited = new Promise<void>((resolve) =>
@@ -145,13 +153,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       if (!stopping)
         process.stderr.write(`\n✘ the local runtime exited on its own (code ${code}, signal ${signal})\n${tail}\n`);
       // Its workerd outlives a runtime that was SIGKILLed (nothing of the runtime runs to stop it), still serving the
-      // port and writing the state: the peer harness's stop did that, and the next start found the port taken. The
-      // group is the runtime's own (detached), so this reaches only what it started; after a clean stop it is empty.
-      try {
-        process.kill(-(child.pid ?? 0), "SIGKILL");
-      } catch {
-        /* ESRCH: nothing of the group is left */
-      }
+      // port and writing the state: the peer harness's stop did that, and the next start found the port taken. After
+      // a clean stop the group is already empty (ESRCH).
+      killGroup(false);
       resolve();
     }),
   );
@@ -159,7 +163,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     await waitForHealth(url, 60_000, child);
   } catch (err) {
     stopping = true;
-    killGroup();
+    killGroup(true);
     throw new Error(`${(err as Error).message}\n${tail}`);
   }
   return {
@@ -176,7 +180,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     async crash() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       stopping = true;
-      killGroup();
+      killGroup(true);
       await exited;
     },
   };
