@@ -121,7 +121,9 @@ describe("npm start (the demo)", () => {
     expect(connected("demo-docker") && connected("demo-gpu"), demo.log()).toBe(true);
     expect(demo.log()).toContain(`connecting to ws://127.0.0.1:${demo.port}/`);
     const ours = [demo.state, `127.0.0.1:${demo.port}`];
-    process.kill(-(demo.child.pid ?? 0), "SIGINT");
+    // Never -0: with no pid that would SIGINT this test runner's own process group.
+    expect(demo.child.pid).toBeDefined();
+    process.kill(-demo.child.pid!, "SIGINT");
     expect(await demo.exited).toBe(0);
     const deadline2 = Date.now() + 10_000;
     while (processesMentioning(...ours).length > 0 && Date.now() < deadline2)
