@@ -47,9 +47,17 @@ export function noteStop(tx: Tx, job: Job, reason: string): void {
   );
 }
 
+/**
+ * Whether `takeStopNotices` could find any: false when none were written since the table was last read empty, so
+ * the caller need not open a transaction to ask (a savepoint after every unit: issue 12, ninth pass).
+ */
+export function mayHoldStopNotices(sql: SqlStorage): boolean {
+  return !surelyNone.has(sql);
+}
+
 /** The notices committed so far, removed from the table (call after a commit, in a transaction of its own). */
 export function takeStopNotices(sql: SqlStorage): StopNotice[] {
-  if (surelyNone.has(sql)) return [];
+  if (!mayHoldStopNotices(sql)) return [];
   const rows = sql
     .exec<{ factory_id: string; job_id: string; lease_epoch: number; reason: string }>(
       "SELECT factory_id, job_id, lease_epoch, reason FROM stop_notices ORDER BY seq",

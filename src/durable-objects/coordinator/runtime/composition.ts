@@ -13,7 +13,7 @@ import { expireDue } from "../dispatch/lease-ops.ts";
 import { FactoryLink } from "../factories/link.ts";
 import { OutboxShipper } from "../outbox/shipper.ts";
 import { currentBudget } from "../policies/budget.ts";
-import { takeStopNotices } from "../policies/budget-stop.ts";
+import { mayHoldStopNotices, takeStopNotices } from "../policies/budget-stop.ts";
 import { healthDue, runHealthPass } from "../policies/health-check.ts";
 import { AlarmClock } from "./alarm.ts";
 import { Units } from "./units.ts";
@@ -61,7 +61,8 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
 
   private async settle(): Promise<void> {
     // Cancels a unit queued for holders (policies/budget-stop): pushed only now that the unit is committed.
-    for (const n of this.units.transact((tx) => takeStopNotices(tx.sql))) {
+    const notices = mayHoldStopNotices(this.units.sql) ? this.units.transact((tx) => takeStopNotices(tx.sql)) : [];
+    for (const n of notices) {
       this.link.notify(n.factoryId, { type: "cancel", jobId: n.jobId, leaseEpoch: n.leaseEpoch, reason: n.reason });
     }
     if (this.outbox.pending()) this.outbox.soon();
