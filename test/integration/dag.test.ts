@@ -274,6 +274,31 @@ describe("composite jobs", () => {
   });
 });
 
+describe("a request at the limits", () => {
+  // 500 children, each waiting on its 100 previous siblings: a cycle search per new edge took minutes here and
+  // stalled the coordinator (one search for the whole request now: core/dag `findCycle`, whose reads are bounded
+  // in test/unit/dag.test.ts). Accepted whole, every dep resolved to its sibling's id.
+  it("500 children with 100 sibling deps each are created in one request", async () => {
+    const product = "dag-at-limits";
+    const parent = await submit(product, { title: "p" });
+    const children = Array.from({ length: 500 }, (_, i) => ({
+      title: `c${i}`,
+      deps: Array.from({ length: Math.min(i, 100) }, (_, d) => `#${i - d - 1}`),
+    }));
+    const r = await api<{ children: Array<{ id: string; title: string; deps: string[] }> }>(
+      "POST",
+      `${P(product)}/jobs/${parent.id}/children`,
+      { token: ADMIN, json: { children } },
+    );
+    expect(r.status).toBe(201);
+    const made = r.body.children;
+    expect(made).toHaveLength(500);
+    const ids = new Map(made.map((c) => [c.title, c.id]));
+    const last = made.find((c) => c.title === "c499")!;
+    expect(new Set(last.deps)).toEqual(new Set(Array.from({ length: 100 }, (_, d) => ids.get(`c${498 - d}`))));
+  });
+});
+
 describe("refused at submit", () => {
   it("a cycle among siblings, named in the problem detail, nothing created", async () => {
     const product = "dag-cycle-siblings";

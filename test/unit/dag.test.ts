@@ -3,7 +3,7 @@
 // graph acyclic and a diamond unblocks its bottom exactly once whatever the order of reports.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEAD_DEP_STAGES, depsState, failedDep, findCyclePath, wouldCycle } from "../../src/core/dag.ts";
+import { DEAD_DEP_STAGES, depsState, failedDep, findCycle } from "../../src/core/dag.ts";
 import { type DepsMode, STAGES, type Stage } from "../../src/core/model.ts";
 
 describe("depsState, mode all", () => {
@@ -62,43 +62,58 @@ describe("cycle detection", () => {
     ["b", ["c"]],
     ["d", []],
   ]);
+  /** `edges` with `from → to` added. */
+  const plus = (g: ReadonlyMap<string, readonly string[]>, from: string, to: string) =>
+    new Map([...g, [from, [...(g.get(from) ?? []), to]]]);
 
-  it("detects the edge that closes a cycle and returns the cycle path", () => {
-    expect(wouldCycle(edges, "c", "a")).toBe(true);
-    expect(findCyclePath(edges, "c", "a")).toEqual(["c", "a", "b", "c"]);
-    expect(findCyclePath(edges, "b", "a")).toEqual(["b", "a", "b"]);
+  it("finds the cycle an added edge closes, as the path along it", () => {
+    expect(findCycle(plus(edges, "c", "a"), ["c"])).toEqual(["c", "a", "b", "c"]);
+    expect(findCycle(plus(edges, "b", "a"), ["b"])).toEqual(["b", "a", "b"]);
+    // From any start that reaches it, the cycle is found, named from where the search entered it.
+    expect(findCycle(plus(edges, "c", "a"), ["d", "a"])).toEqual(["a", "b", "c", "a"]);
   });
 
   it("treats a self-dependency as a cycle", () => {
-    expect(findCyclePath(edges, "d", "d")).toEqual(["d", "d"]);
+    expect(findCycle(plus(edges, "d", "d"), ["d"])).toEqual(["d", "d"]);
   });
 
-  it("allows edges that keep the graph acyclic, including a diamond", () => {
-    expect(wouldCycle(edges, "a", "c")).toBe(false); // a→c is redundant, not cyclic
-    expect(wouldCycle(edges, "d", "a")).toBe(false);
-    expect(wouldCycle(edges, "a", "unknown")).toBe(false);
+  it("allows edges that keep the graph acyclic, including a diamond and unknown ids", () => {
+    expect(findCycle(plus(edges, "a", "c"), ["a"])).toBeUndefined(); // a→c is redundant, not cyclic
+    expect(findCycle(plus(edges, "d", "a"), ["d"])).toBeUndefined();
+    expect(findCycle(plus(edges, "a", "unknown"), ["a"])).toBeUndefined();
     const diamond = new Map([
       ["top", ["l", "r"]],
       ["l", ["bottom"]],
       ["r", ["bottom"]],
     ]);
-    expect(wouldCycle(diamond, "new", "top")).toBe(false);
-    expect(wouldCycle(diamond, "bottom", "top")).toBe(true);
+    expect(findCycle(plus(diamond, "new", "top"), ["new"])).toBeUndefined();
+    expect(findCycle(plus(diamond, "bottom", "top"), ["bottom"])).toEqual(["bottom", "top", "l", "bottom"]);
   });
 
   it("handles a 10 000-long chain without overflowing the stack", () => {
     const chain = new Map(Array.from({ length: 10_000 }, (_, i) => [`n${i}`, [`n${i + 1}`]]));
-    expect(wouldCycle(chain, "n10000", "n0")).toBe(true);
-    expect(findCyclePath(chain, "n10000", "n0")).toHaveLength(10_002);
-    expect(wouldCycle(chain, "n0", "n10000")).toBe(false);
+    expect(findCycle(plus(chain, "n10000", "n0"), ["n10000"])).toHaveLength(10_002);
+    expect(findCycle(plus(chain, "n0", "n10000"), ["n0"])).toBeUndefined();
   });
 
-  it("terminates on a graph that already contains a cycle", () => {
-    const cyclic = new Map([
-      ["x", ["y"]],
-      ["y", ["x"]],
-    ]);
-    expect(wouldCycle(cyclic, "z", "x")).toBe(false);
+  it("reads each node once, whatever the number of starts: 500 nodes, each waiting on its 100 predecessors", () => {
+    // The shape that took minutes when each new edge had a search of its own (a request's children with sibling deps).
+    const g = new Map(
+      Array.from({ length: 500 }, (_, i) => [
+        `c${i}`,
+        Array.from({ length: Math.min(i, 100) }, (_, d) => `c${i - d - 1}`),
+      ]),
+    );
+    let reads = 0;
+    const lookup = (id: string) => {
+      reads++;
+      return g.get(id) ?? [];
+    };
+    expect(findCycle(lookup, g.keys())).toBeUndefined();
+    expect(reads).toBe(500);
+    reads = 0;
+    expect(findCycle(lookup, [...g.keys()].reverse())).toBeUndefined();
+    expect(reads).toBe(500);
   });
 });
 
@@ -117,7 +132,7 @@ describe("failedDep: the dependency a dependency_failed reason names", () => {
 });
 
 describe("properties", () => {
-  it("adding only the edges the submit check accepts never creates a cycle (random graphs)", () => {
+  it("adding only the edges the check accepts never creates a cycle, and every refusal names a real one", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 2, max: 12 }),
@@ -127,18 +142,35 @@ describe("properties", () => {
           for (const [a, b] of proposals) {
             const from = `n${a % n}`;
             const to = `n${b % n}`;
-            const cycle = findCyclePath(edges, from, to);
+            const next = new Map([...edges, [from, [...(edges.get(from) ?? []), to]]]);
+            const cycle = findCycle(next, [from]);
             if (cycle) {
-              // A refusal names a real cycle: it starts and ends at `from`, first hop is the new edge.
-              expect(cycle[0]).toBe(from);
-              expect(cycle.at(-1)).toBe(from);
-              expect(cycle[1]).toBe(to);
-              for (let i = 1; i + 1 < cycle.length; i++) expect(edges.get(cycle[i]!)).toContain(cycle[i + 1]);
+              // A refusal names a real cycle: it ends where it starts, each hop is an edge, and it uses the new one.
+              expect(cycle.at(-1)).toBe(cycle[0]);
+              for (let i = 0; i + 1 < cycle.length; i++) expect(next.get(cycle[i]!)).toContain(cycle[i + 1]);
+              expect(cycle.some((x, i) => x === from && cycle[i + 1] === to)).toBe(true);
+              expect(isAcyclic(next)).toBe(false);
               continue;
             }
-            edges.set(from, [...(edges.get(from) ?? []), to]);
+            expect(isAcyclic(next)).toBe(true);
+            edges.set(from, next.get(from)!);
           }
           expect(isAcyclic(edges)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it("a whole graph is refused exactly when it has a cycle, from all its nodes as starts (random graphs)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.array(fc.tuple(fc.nat(9), fc.nat(9)), { maxLength: 40 }),
+        (n, es) => {
+          const g = new Map<string, string[]>();
+          for (const [a, b] of es) g.set(`n${a % n}`, [...(g.get(`n${a % n}`) ?? []), `n${b % n}`]);
+          const starts = Array.from({ length: n }, (_, i) => `n${i}`);
+          expect(findCycle(g, starts) !== undefined).toBe(!isAcyclic(g));
         },
       ),
     );

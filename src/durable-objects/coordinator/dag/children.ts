@@ -13,7 +13,7 @@
  *           unknown dep, a sibling index out of range, a cycle (`details.cycle`), too many children.
  */
 import { MAX_CHILDREN_PER_PARENT } from "../../../core/composite.ts";
-import { findCyclePath } from "../../../core/dag.ts";
+import { findCycle } from "../../../core/dag.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { ChildManifest, Job } from "../../../core/model.ts";
 import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
@@ -79,6 +79,7 @@ export function addChildren(tx: Tx, parentId: string, children: ChildManifest[],
       tx,
       { manifest: { ...manifest, deps, parentId: parent.id }, bodyMd: bodyMd ?? "" },
       actor,
+      true, // the whole request's graph was searched once, above
     );
     created.set(refs[k]!, job);
   }
@@ -93,31 +94,28 @@ function asComposite(job: Job): Partial<Job> {
 }
 
 /**
- * Refuses (422, `details.cycle`) a dependency cycle closed by any of `newEdges` (node → the nodes it waits on),
- * read against the product's existing edges: a job's deps and a parent's children. Only what is reachable from
- * the new edges' targets is read (core/dag findCyclePath), each job at most once. `labels` are placeholders
- * (`#k`) for jobs not yet created.
+ * Refuses (400 `validation_failed`, `details.cycle`) a dependency cycle closed by any of `newEdges` (node → the
+ * nodes it waits on), read against the product's existing edges: a job's deps and a parent's children. One search
+ * from all the new edges' sources together (core/dag `findCycle`), so each job reachable from them is read at
+ * most once, however many edges are new. `labels` are placeholders (`#k`) for jobs not yet created.
  */
 export function assertAcyclic(
   sql: SqlStorage,
   newEdges: ReadonlyMap<string, readonly string[]>,
-  labels: string[],
+  labels: readonly string[],
 ): void {
+  const placeholders = new Set(labels);
   const neighbours = (id: string): readonly string[] => {
     const added = newEdges.get(id) ?? [];
-    if (labels.includes(id)) return added;
+    if (placeholders.has(id)) return added;
     return [...added, ...storedDeps(sql, id), ...storedChildren(sql, id)];
   };
-  for (const [from, targets] of newEdges) {
-    for (const to of targets) {
-      const cycle = findCyclePath(neighbours, from, to);
-      if (cycle) {
-        throw new DomainError("validation_failed", `dependency cycle: ${cycle.join(" → ")}`, {
-          cycle,
-          issues: [{ path: "deps", message: `closes the cycle ${cycle.join(" → ")}` }],
-        });
-      }
-    }
+  const cycle = findCycle(neighbours, newEdges.keys());
+  if (cycle) {
+    throw new DomainError("validation_failed", `dependency cycle: ${cycle.join(" → ")}`, {
+      cycle,
+      issues: [{ path: "deps", message: `closes the cycle ${cycle.join(" → ")}` }],
+    });
   }
 }
 
