@@ -88,3 +88,40 @@ export function splitUtf8(s: string, maxBytes: number): string[] {
 }
 
 const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one (UTF-16 code units). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Whether a parsed JSON value holds a string, or an object key, that is not well-formed Unicode: a lone surrogate.
+ * JSON can spell one (`"\ud800"`), but UTF-8 cannot store it: every encoder, D1 included, writes U+FFFD in its
+ * place, so the value would change on its way to storage, and the stores would disagree. Bodies and frames with
+ * one are refused at the boundary (worker/validate, shared/protocol-factory-frames). Walks iteratively, so a
+ * deeply nested value cannot overflow the stack.
+ * @param value what `JSON.parse` returned
+ */
+export function hasLoneSurrogate(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (LONE_SURROGATE.test(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+    } else if (typeof v === "object" && v !== null) {
+      for (const [k, item] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) return true;
+        stack.push(item);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether JSON `text` may spell a lone surrogate: only a `\u` escape can, since text decoded from UTF-8 (HTTP bodies
+ * with a fatal decoder, WebSocket text frames) is well formed. Lets the common body skip `hasLoneSurrogate`'s walk.
+ */
+export function mayEscapeSurrogates(text: string): boolean {
+  return text.includes("\\u");
+}

@@ -5,6 +5,7 @@
  * hand-written (no dependency) and small on purpose: what it accepts is listed on `parseYamlSubset`, anything else is
  * a line-numbered error rather than a guess.
  */
+import { hasLoneSurrogate } from "./bytes.ts";
 import { DomainError } from "./errors.ts";
 import {
   BudgetSchema,
@@ -45,11 +46,14 @@ function parseScalar(src: string, n: number, path: string): Scalar {
     return inner?.replaceAll("''", "'") ?? fail(n, path, "unterminated single-quoted string, or text after the quote");
   }
   if (s.startsWith('"')) {
+    let text: string;
     try {
-      return JSON.parse(s) as string; // YAML's common escapes (\" \\ \n \t \uXXXX) are JSON's
+      text = JSON.parse(s) as string; // YAML's common escapes (\" \\ \n \t \uXXXX) are JSON's
     } catch {
       return fail(n, path, "malformed double-quoted string (unterminated, bad escape, or text after the quote)");
     }
+    // A \uD800–\uDFFF escape without its pair: storage would turn it into U+FFFD (core/bytes `hasLoneSurrogate`).
+    return hasLoneSurrogate(text) ? fail(n, path, "a lone surrogate escape (\\uD800–\\uDFFF without its pair)") : text;
   }
   if (/^[[\]{}]/.test(s)) fail(n, path, "nested lists/maps are not supported; quote the value if it is text");
   return NUMBER.test(s) ? Number(s) : s;

@@ -5,7 +5,7 @@
  * all of it) so the agent-to-coordinator half of the protocol reads as one unit.
  */
 import { z } from "zod";
-import { fitsUtf8 } from "../core/bytes.ts";
+import { fitsUtf8, hasLoneSurrogate, mayEscapeSurrogates } from "../core/bytes.ts";
 import { Capability, CheckpointBody, EntityId, InsightsBody, LeaseTtl, RunResultBody } from "./api.ts";
 
 /** What `hello` must carry (and `welcome` echoes): here because the `hello` schema checks it. */
@@ -157,6 +157,10 @@ export function parseFactoryFrame(raw: string | ArrayBuffer): ParseResult<Factor
           .slice(0, 64)
           .join("")
       : undefined;
+  if (mayEscapeSurrogates(raw) && hasLoneSurrogate(data)) {
+    // Stored, it would change (core/bytes `hasLoneSurrogate`): refused like any other malformed frame.
+    return { ok: false, code: "validation_failed", message: "frame holds a lone surrogate (\\uD800–\\uDFFF)", id };
+  }
   const parsed = FactoryFrame.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -1,9 +1,18 @@
 // Sizes in UTF-8 bytes, as Queues, RPC, WebSocket frames and HTTP bodies count them: utf8Bytes and jsonBytes agree
 // with TextEncoder on any string (astral, lone surrogates included), fitsUtf8 decides limit − 1 / limit / limit + 1
-// exactly, and truncateUtf8 / splitUtf8 never cut inside a character (fast-check properties).
+// exactly, truncateUtf8 / splitUtf8 never cut inside a character (fast-check properties), and hasLoneSurrogate finds
+// exactly the text a UTF-8 round trip would change.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fitsUtf8, jsonBytes, splitUtf8, truncateUtf8, utf8Bytes } from "../../src/core/bytes.ts";
+import {
+  fitsUtf8,
+  hasLoneSurrogate,
+  jsonBytes,
+  mayEscapeSurrogates,
+  splitUtf8,
+  truncateUtf8,
+  utf8Bytes,
+} from "../../src/core/bytes.ts";
 
 /** No lone surrogate (a paired one is one code point under the `u` flag). */
 const wellFormedText = (s: string) => !/\p{Surrogate}/u.test(s);
@@ -75,5 +84,40 @@ describe("splitUtf8", () => {
   });
   it("refuses a budget that cannot hold one character", () => {
     expect(() => splitUtf8("x", 3)).toThrow(RangeError);
+  });
+});
+
+describe("hasLoneSurrogate: text UTF-8 cannot store", () => {
+  it("finds a lone high or low surrogate in a string, a key, or anywhere nested; a whole pair is fine", () => {
+    expect(hasLoneSurrogate("ok 😀 漢")).toBe(false);
+    expect(hasLoneSurrogate({ a: ["x", { b: "😀" }], "k😀": 1, n: null, t: true })).toBe(false);
+    for (const bad of ["\ud800", "\udc00", "a\ud83d", "\ude00b", "\ud83d\ud83d\ude00x\udc00"]) {
+      expect(hasLoneSurrogate(bad), JSON.stringify(bad)).toBe(true);
+      expect(hasLoneSurrogate({ deep: [[{ v: bad }]] })).toBe(true);
+      expect(hasLoneSurrogate({ [bad]: "key" })).toBe(true);
+    }
+  });
+
+  it("agrees with a round trip through UTF-8 (what D1 and every encoder do), for random UTF-16 strings", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.integer({ min: 0xd7f0, max: 0xe010 }).map((c) => String.fromCharCode(c)) }),
+        (s) => {
+          const survives = new TextDecoder().decode(new TextEncoder().encode(s)) === s;
+          expect(hasLoneSurrogate(s)).toBe(!survives);
+        },
+      ),
+    );
+  });
+
+  it("walks a deeply nested value without overflowing the stack", () => {
+    let v: unknown = "\ud800";
+    for (let i = 0; i < 100_000; i++) v = [v];
+    expect(hasLoneSurrogate(v)).toBe(true);
+  });
+
+  it("is needed only when the JSON text has a \\u escape", () => {
+    expect(mayEscapeSurrogates('{"a":"x"}')).toBe(false);
+    expect(mayEscapeSurrogates('{"a":"\\ud800"}')).toBe(true);
   });
 });
