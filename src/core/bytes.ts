@@ -5,6 +5,7 @@
  * UTF-16 code units (what `string.length` counts — "漢" is 1 unit but 3 bytes,
  * an emoji 2 units but 4 bytes). Pure; no allocation for the length itself.
  */
+import { z } from "zod";
 
 /**
  * UTF-8 byte length of a string, counted without encoding it.
@@ -124,4 +125,16 @@ export function hasLoneSurrogate(value: unknown): boolean {
  */
 export function mayEscapeSurrogates(text: string): boolean {
   return text.includes("\\u");
+}
+
+/**
+ * A zod string of at most `maxBytes` bytes of UTF-8: the one way a text limit is written at the boundary. zod's own
+ * `.max` counts UTF-16 units ("漢" is 1 unit and 3 bytes, an emoji 2 and 4), so it alone would let a field hold three
+ * times its stated size. `base` carries the field's other rules (`.trim()`, `.min(1)`, an error message).
+ * @param maxBytes the limit, bytes of UTF-8
+ */
+export function utf8Text(maxBytes: number, base: z.ZodString = z.string()) {
+  const message = `at most ${maxBytes} bytes of UTF-8`;
+  // A unit is at least one byte, so `.max` is a cheap first cut; the byte count decides.
+  return base.max(maxBytes, { message, abort: true }).refine((s) => fitsUtf8(s, maxBytes), message);
 }

@@ -5,10 +5,12 @@
  * `#<index>`. Parsing and formatting are core/manifest.
  */
 import { z } from "zod";
+import { utf8Text } from "./bytes.ts";
 import { MAX_CHILDREN_PER_REQUEST, ON_CHILD_FAILURE } from "./composite.ts";
 import { LEASE_TTL } from "./lease.ts";
 import { PRIORITIES } from "./model.ts";
 import { MAX_REPO_CHARS, repoProblem } from "./repo-url.ts";
+import { SERIAL_KEY_MAX_BYTES } from "./serial-gates.ts";
 
 /** 256 KiB: a manifest describes a task; anything bigger is a data file in the wrong place. */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
@@ -28,7 +30,9 @@ export const BudgetSchema = z.strictObject({
 
 /** Every manifest key, in the order `formatManifest` writes them (title first). */
 export const MANIFEST_SHAPE = {
-  title: z.string({ error: titleMissing }).min(1).max(200), // 200 chars: fits a list row and a PR title
+  // Text limits in bytes of UTF-8 (core/bytes `utf8Text`), 4× what were character limits, so no stored manifest that
+  // was valid becomes invalid: 800 bytes is 200 characters of any script, and fits a list row and a PR title.
+  title: utf8Text(800, z.string({ error: titleMissing }).min(1)),
   priority: z.enum(PRIORITIES).default("medium"),
   requires: z.array(capability).max(32).default([]), // 32: a real host advertises a dozen; more is a mistake
   prefers: z.array(capability).max(32).default([]), // same bound as requires
@@ -45,8 +49,8 @@ export const MANIFEST_SHAPE = {
   deps: z.array(jobId).max(100).default([]), // 100: wider fan-in belongs in a composite job
   depsMode: z.enum(["all", "any"]).default("all"),
   maxAttempts: z.number().int().min(1).max(20).default(3), // 3 tries by default; 20 bounds a retry storm
-  serialKey: z.string().min(1).max(200).optional(), // 200: any repo path or domain name fits
-  idempotencyKey: z.string().min(1).max(200).optional(), // 200: tracker keys and UUIDs fit with room
+  serialKey: utf8Text(SERIAL_KEY_MAX_BYTES, z.string().min(1)).optional(), // any repo path or domain name fits
+  idempotencyKey: utf8Text(800, z.string().min(1)).optional(), // tracker keys and UUIDs fit with room
   reviewers: z.number().int().min(0).max(10).default(0), // 10 distinct approvals is already a committee
   onReject: z.enum(["fail", "requeue"]).default("fail"),
   kind: z.enum(["task", "composite"]).default("task"),

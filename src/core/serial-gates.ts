@@ -10,8 +10,7 @@ import { utf8Bytes } from "./bytes.ts";
 import type { Priority, RouterWeights } from "./model.ts";
 import { DEFAULT_WEIGHTS, PRIORITY_VALUE, STARVATION_HORIZON_MS, urgencyAt } from "./router.ts";
 
-/** A manifest's `serialKey` is 1..200 characters (core/manifest), each at most 4 bytes of UTF-8. */
-export const SERIAL_KEY_MAX_CHARS = 200;
+/** A serial key is at most 800 bytes of UTF-8, in a manifest (core/manifest-schema) and in the gate endpoints alike. */
 export const SERIAL_KEY_MAX_BYTES = 800;
 
 /**
@@ -60,8 +59,6 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** Why `key` cannot be a serial key (for a 400), or undefined when it can. */
 export function serialKeyProblem(key: string): string | undefined {
   if (key.length === 0) return "a serial key is at least one character";
-  if (Array.from(key).length > SERIAL_KEY_MAX_CHARS)
-    return `a serial key is at most ${SERIAL_KEY_MAX_CHARS} characters`;
   if (utf8Bytes(key) > SERIAL_KEY_MAX_BYTES) return `a serial key is at most ${SERIAL_KEY_MAX_BYTES} bytes of UTF-8`;
   if (CONTROL.test(key)) return "a serial key has no control characters";
   return undefined;

@@ -5,12 +5,14 @@
  */
 import { z } from "zod";
 import { ALERT_STATES } from "../core/alerts.ts";
+import { utf8Text } from "../core/bytes.ts";
+import { queryInt } from "./api.ts";
 
 /** `GET …/alerts?state=&limit=&cursor=`: newest first; the cursor is the last id of the previous page. */
 export const AlertListQuery = z
   .object({
     state: z.enum(ALERT_STATES).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: queryInt(z.number().min(1).max(200)).default(50),
     cursor: z
       .string()
       .regex(/^al_[0-9a-z]{12,40}$/, "an alert id from nextCursor")
@@ -50,6 +52,6 @@ export const WebhookUrl = z
 export const WebhookBodySchema = z
   .object({
     url: WebhookUrl,
-    secret: z.string().min(16, "at least 16 characters").max(512),
+    secret: utf8Text(512, z.string().min(16, "at least 16 characters")),
   })
   .strict();

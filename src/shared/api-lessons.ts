@@ -5,9 +5,10 @@
  * the rest of shared/api; byte limits come from core/lessons LESSON_LIMITS (the one place they are set).
  */
 import { z } from "zod";
-import { fitsUtf8 } from "../core/bytes.ts";
+import { utf8Text } from "../core/bytes.ts";
 import { LESSON_LIMITS } from "../core/lessons.ts";
 import { SERIAL_KEY_MAX_BYTES, serialKeyProblem } from "../core/serial-gates.ts";
+import { queryInt } from "./api.ts";
 
 /** Same spelling rules as a manifest's `requires` entries (core/manifest-schema), so a lesson can match a job. */
 const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
@@ -21,13 +22,7 @@ const SerialKey = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
-const max = LESSON_LIMITS.textMaxBytes;
-const LessonText = z
-  .string()
-  .trim()
-  .min(1)
-  .max(max)
-  .refine((s) => fitsUtf8(s, max), `at most ${max} bytes of UTF-8`);
+const LessonText = utf8Text(LESSON_LIMITS.textMaxBytes, z.string().trim().min(1));
 const Capabilities = z.array(Capability).max(LESSON_LIMITS.capabilitiesMax);
 
 /** A lesson id as the coordinator makes them (`les_…`, runtime/tx newId). */
@@ -60,9 +55,9 @@ export const LessonListQuery = z
   .object({
     source: z.enum(["auto", "operator"]).optional(),
     /** A substring of the text (case-insensitive for ASCII). */
-    q: z.string().trim().min(1).max(200).optional(),
+    q: utf8Text(800, z.string().trim().min(1)).optional(),
     archived: z.enum(["exclude", "include", "only"]).default("exclude"),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: queryInt(z.number().min(1).max(200)).default(50),
     cursor: z
       .string()
       .regex(/^\d{1,16}:les_[a-z0-9]{1,40}$/, { error: "must be a nextCursor from an earlier page" })

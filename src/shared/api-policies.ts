@@ -6,13 +6,14 @@
  */
 
 import { z } from "zod";
-import { fitsUtf8 } from "../core/bytes.ts";
+import { utf8Text } from "../core/bytes.ts";
 import { MAX_CHILDREN_PER_REQUEST } from "../core/composite.ts";
 import { ChildManifestSchema } from "../core/manifest-schema.ts";
 import { WAITING_CODES } from "../core/model.ts";
 import { MAX_COMMENT_BYTES } from "../core/review.ts";
 import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, serialKeyProblem } from "../core/serial-gates.ts";
 import { SettingsPatchSchema } from "../core/settings.ts";
+import { queryInt } from "./api.ts";
 
 /**
  * Why a job waits (core/waiting): the `waitingReason` every job read carries — null while the job runs or once it
@@ -37,12 +38,7 @@ export const SerialKeyParam = z.string().superRefine((key, ctx) => {
 });
 
 /** Why a key is frozen (or unfrozen): 1..500 bytes of UTF-8 (zod's max counts characters; the bytes are refined). */
-const FreezeReason = z
-  .string()
-  .trim()
-  .min(1)
-  .max(FREEZE_REASON_MAX_BYTES)
-  .refine((s) => fitsUtf8(s, FREEZE_REASON_MAX_BYTES), `at most ${FREEZE_REASON_MAX_BYTES} bytes of UTF-8`);
+const FreezeReason = utf8Text(FREEZE_REASON_MAX_BYTES, z.string().trim().min(1));
 
 export const FreezeBody = z.object({ reason: FreezeReason }).strict();
 /** The reason is optional when unfreezing (the freeze's own reason stays in the audit log). */
@@ -50,7 +46,7 @@ export const UnfreezeBody = z.object({ reason: FreezeReason.optional() }).strict
 
 export const SerialListQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: queryInt(z.number().min(1).max(200)).default(50),
     cursor: z.string().min(1).max(SERIAL_KEY_MAX_BYTES).optional(),
   })
   .strict();
@@ -59,12 +55,7 @@ export const SerialListQuery = z
 export const ReviewBody = z
   .object({
     verdict: z.enum(["approve", "reject"]),
-    comment: z
-      .string()
-      .trim()
-      .max(MAX_COMMENT_BYTES)
-      .refine((s) => fitsUtf8(s, MAX_COMMENT_BYTES), `at most ${MAX_COMMENT_BYTES} bytes of UTF-8`)
-      .optional(),
+    comment: utf8Text(MAX_COMMENT_BYTES, z.string().trim()).optional(),
   })
   .strict();
 // ---- product settings (part 1) ---------------------------------------------------

@@ -5,6 +5,7 @@
  * unknown key is a 400.
  */
 import { z } from "zod";
+import { utf8Text } from "../core/bytes.ts";
 import { WeightsPatchSchema } from "../core/settings.ts";
 import { EntityId } from "./api.ts";
 
@@ -36,7 +37,7 @@ export const RuleBody = z
     engine: Engine.optional(),
     jobClass: JobClass.optional(),
     effect: z.enum(["prefer", "avoid"]),
-    reason: z.string().trim().min(1).max(500), // 500: a finding's sentence with its numbers fits twice
+    reason: utf8Text(2000, z.string().trim().min(1)), // a finding's sentence with its numbers fits twice
     fromRecommendation: RecommendationId.optional(),
   })
   .strict();

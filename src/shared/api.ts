@@ -8,10 +8,25 @@
  */
 
 import { z } from "zod";
+import { utf8Text } from "../core/bytes.ts";
 import { LEASE_TTL } from "../core/lease.ts";
 import { STAGES } from "../core/model.ts";
+import { SERIAL_KEY_MAX_BYTES } from "../core/serial-gates.ts";
 
 /** Product ids double as Durable Object names and token prefixes: keep them plain. */
+/**
+ * A query parameter holding a non-negative integer, written in decimal digits only, checked by `n` once read.
+ * Not `z.coerce.number()`: that read "" as 0, "0x10" as 16 and "1e3" as 1000, so a typo silently became another
+ * value instead of a 400 (found by a hostile-input reviewer). Documented as the digit pattern it accepts.
+ */
+export function queryInt(n: z.ZodNumber) {
+  return z
+    .string()
+    .regex(/^\d{1,16}$/, "a non-negative integer in decimal digits")
+    .transform(Number)
+    .pipe(n.int());
+}
+
 export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and '-', at most 63");
 export const EntityId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an id of letters, digits, '_' or '-'");
 export const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, "a capability such as os:linux");
@@ -19,8 +34,8 @@ export const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, "a
 export const JobListQuery = z
   .object({
     stage: z.enum(STAGES).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    cursor: z.string().min(1).max(200).optional(),
+    limit: queryInt(z.number().min(1).max(500)).default(50),
+    cursor: utf8Text(200, z.string().min(1)).optional(),
     // summary (default): each job without its `bodyMd` (up to 256 KiB each); full: whole documents, in pages cut
     // at MAX_FULL_PAGE_BYTES. GET …/jobs/{id} always returns the whole document.
     fields: z
@@ -42,12 +57,12 @@ export const ClaimBody = z
 
 export const CheckpointBody = z
   .object({
-    branch: z.string().min(1).max(200).optional(),
+    branch: utf8Text(800, z.string().min(1)).optional(),
     sha: z
       .string()
       .regex(/^[0-9a-f]{7,64}$/)
       .optional(),
-    note: z.string().max(2000).optional(),
+    note: utf8Text(8000).optional(),
   })
   .strict();
 
@@ -55,7 +70,7 @@ export const RunResultBody = z
   .object({
     rc: z.number().int().min(-1024).max(1024).optional(),
     outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced", "rate_limited"]),
-    message: z.string().max(4000).optional(),
+    message: utf8Text(16_000).optional(),
     retryable: z.boolean().optional(),
     // 1 day: a provider's longest realistic back-off; a longer one is an operator's call (quarantine), not a header.
     retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
@@ -84,7 +99,7 @@ export const PatchJobBody = z
     stage: z.enum(STAGES).optional(),
     checkpoint: CheckpointBody.optional(),
     progress: z
-      .object({ pct: z.number().min(0).max(100).optional(), note: z.string().max(2000).optional() })
+      .object({ pct: z.number().min(0).max(100).optional(), note: utf8Text(8000).optional() })
       .strict()
       .optional(),
     result: RunResultBody.optional(),
@@ -100,7 +115,7 @@ export const ReleaseBody = z.object({ leaseEpoch: z.number().int().min(0) }).str
 export const JOB_ACTIONS = ["requeue", "cancel", "ship", "approve", "reject"] as const;
 export const ActionParam = z.enum(JOB_ACTIONS);
 export const ActionBody = z
-  .object({ reviewer: z.string().min(1).max(100).optional(), note: z.string().max(4000).optional() })
+  .object({ reviewer: utf8Text(400, z.string().min(1)).optional(), note: utf8Text(16_000).optional() })
   .strict();
 
 export const EnrollBody = z
@@ -144,7 +159,7 @@ export const ApproveGrantBody = z
 export const FactoryStatusBody = z.object({ status: z.enum(["active", "draining", "quarantined"]) }).strict();
 
 export const MintTokenBody = z
-  .object({ role: z.enum(["operator", "viewer"]), name: z.string().min(1).max(100) })
+  .object({ role: z.enum(["operator", "viewer"]), name: utf8Text(400, z.string().min(1)) })
   .strict();
 
 /** `POST /api/v1/products` (admin): create a product explicitly; idempotent (`201` new, `200` existing). */
@@ -152,15 +167,15 @@ export const CreateProductBody = z.object({ id: ProductId }).strict();
 
 export const EventsQuery = z
   .object({
-    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-    limit: z.coerce.number().int().min(1).max(500).default(200),
+    after: queryInt(z.number().min(0).max(Number.MAX_SAFE_INTEGER)).default(0),
+    limit: queryInt(z.number().min(1).max(500)).default(200),
   })
   .strict();
 
 export const FeedQuery = z
   .object({
-    after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-    ticket: z.string().min(1).max(512).optional(),
+    after: queryInt(z.number().min(0).max(Number.MAX_SAFE_INTEGER)).optional(),
+    ticket: utf8Text(512, z.string().min(1)).optional(),
   })
   .strict();
 
@@ -169,7 +184,7 @@ export const ArtifactName = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a file name of letters, digits, '.', '_' or '-'");
 
 export const ArtifactUploadQuery = z
-  .object({ name: ArtifactName, leaseEpoch: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() })
+  .object({ name: ArtifactName, leaseEpoch: queryInt(z.number().min(0).max(Number.MAX_SAFE_INTEGER)).optional() })
   .strict();
 
 /** One manifest in a bulk submission: raw markdown, or JSON fields plus a body. */
@@ -197,25 +212,22 @@ export const BatchBody = z.object({ items: z.array(BatchItem).min(1).max(10_000)
 export const TrackerIngestBody = z
   .object({
     source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, "a tracker name such as github or linear"),
-    externalId: z.string().min(1).max(128),
-    title: z.string().min(1).max(200),
-    body: z
-      .string()
-      .max(256 * 1024)
-      .default(""),
+    externalId: utf8Text(512, z.string().min(1)),
+    title: utf8Text(800, z.string().min(1)),
+    body: utf8Text(256 * 1024).default(""),
     priority: z.enum(["critical", "high", "medium", "low"]).optional(),
     requires: z.array(Capability).max(32).optional(),
     prefers: z.array(Capability).max(32).optional(),
-    engine: z.string().max(32).optional(),
-    repo: z.string().max(500).optional(),
-    serialKey: z.string().max(200).optional(),
+    engine: utf8Text(128).optional(),
+    repo: utf8Text(2000).optional(),
+    serialKey: utf8Text(SERIAL_KEY_MAX_BYTES).optional(),
   })
   .strict();
 
 export const DeadLettersQuery = z
   .object({
-    since: z.coerce.number().int().min(0).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    since: queryInt(z.number().min(0)).optional(),
+    limit: queryInt(z.number().min(1).max(500)).default(100),
   })
   .strict();
 
@@ -223,8 +235,8 @@ export const HistoryQuery = z
   .object({
     kind: z.enum(["snapshots", "runs", "audit"]).default("snapshots"),
     jobId: EntityId.optional(),
-    since: z.coerce.number().int().min(0).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    since: queryInt(z.number().min(0)).optional(),
+    limit: queryInt(z.number().min(1).max(500)).default(100),
   })
   .strict();
 

@@ -5,7 +5,7 @@
  * all of it) so the agent-to-coordinator half of the protocol reads as one unit.
  */
 import { z } from "zod";
-import { fitsUtf8, hasLoneSurrogate, mayEscapeSurrogates } from "../core/bytes.ts";
+import { fitsUtf8, hasLoneSurrogate, mayEscapeSurrogates, utf8Text } from "../core/bytes.ts";
 import { Capability, CheckpointBody, EntityId, InsightsBody, LeaseTtl, RunResultBody } from "./api.ts";
 
 /** What `hello` must carry (and `welcome` echoes): here because the `hello` schema checks it. */
@@ -29,10 +29,7 @@ const LeaseRef = { jobId: EntityId, leaseEpoch: Epoch };
 export const LogLine = z
   .object({
     stream: z.enum(["stdout", "stderr", "agent"]),
-    text: z
-      .string()
-      .max(MAX_LOG_LINE_BYTES) // zod counts characters, each at least a byte: a cheap refusal before counting
-      .refine((t) => fitsUtf8(t, MAX_LOG_LINE_BYTES), `a log line is at most ${MAX_LOG_LINE_BYTES} bytes of UTF-8`),
+    text: utf8Text(MAX_LOG_LINE_BYTES),
     at: z.number().int().min(0),
   })
   .strict();
@@ -52,16 +49,16 @@ const Accept = {
   stage: z.literal("building").optional(),
 };
 /** "I cannot run this job": requeued, and kept from this factory for a long backoff (core/exclusions). */
-const Reject = { type: z.literal("reject"), ...LeaseRef, reason: z.string().max(500) };
+const Reject = { type: z.literal("reject"), ...LeaseRef, reason: utf8Text(2000) };
 /** "I am going away" (drain, no free seat): requeued, checkpoint kept, may come back here after a short backoff. */
-const Release = { type: z.literal("release"), ...LeaseRef, reason: z.string().max(500).optional() };
+const Release = { type: z.literal("release"), ...LeaseRef, reason: utf8Text(2000).optional() };
 const Renew = { type: z.literal("renew"), ...LeaseRef, ttlSeconds: LeaseTtl.optional() };
 const Progress = {
   type: z.literal("progress"),
   ...LeaseRef,
   stage: z.literal("building").optional(),
   pct: z.number().min(0).max(100).optional(),
-  note: z.string().max(2000).optional(),
+  note: utf8Text(8000).optional(),
   checkpoint: CheckpointBody.optional(),
   logs: z.array(LogLine).max(MAX_LOG_LINES).optional(),
   /** The run's insights so far, cumulative (issue 9): the coordinator accrues cost and checks the job budget. */
@@ -100,8 +97,11 @@ export const FactoryFrame = z.discriminatedUnion("type", [
       v: z.literal(PROTOCOL_VERSION),
       capabilities: z.array(Capability).max(64),
       seats: z.number().int().min(1).max(64),
-      engines: z.array(z.string().min(1).max(32)).max(16).default([]),
-      agentVersion: z.string().min(1).max(40),
+      engines: z
+        .array(utf8Text(128, z.string().min(1)))
+        .max(16)
+        .default([]),
+      agentVersion: utf8Text(160, z.string().min(1)),
       /**
        * The longest TTL this host wants for its leases: honoured only when shorter than the job's governing TTL
        * (the manifest's, else the product's setting — core/settings `grantedLeaseTtl`). `welcome` says what applies.

@@ -15,7 +15,9 @@
  * it does not already hold a token for.
  */
 import type { MiddlewareHandler } from "hono";
+import { DomainError } from "../core/errors.ts";
 import type { AppEnv } from "./auth.ts";
+import { problemResponse } from "./problem.ts";
 
 /** Applied to every API response (the dashboard's own files get theirs from `dashboard/_headers`). */
 export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -75,7 +77,7 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /**
  * CORS for the configured dashboard origins only. A preflight from one of
- * them is answered `204` with what it may send; from any other origin, `403`
+ * them is answered `204` with what it may send; from any other origin, `403` (a problem+json like every refusal)
  * with no CORS headers (the browser then refuses the request). Simple
  * requests from other origins are served without CORS headers, so the browser
  * hides the answer from the calling script.
@@ -84,7 +86,14 @@ export const cors: MiddlewareHandler<AppEnv> = async (c, next) => {
   const origin = c.req.header("origin");
   const allowed = origin !== undefined && allowedOrigins(c.env.DASHBOARD_ORIGINS).has(origin);
   if (c.req.method === "OPTIONS" && c.req.header("access-control-request-method")) {
-    if (!allowed) return c.body(null, 403, { vary: "Origin" });
+    if (!allowed) {
+      const refused = problemResponse(
+        c,
+        new DomainError("forbidden", "this origin may not call the API from a browser"),
+      );
+      refused.headers.set("vary", "Origin");
+      return refused;
+    }
     return c.body(null, 204, {
       "access-control-allow-origin": origin,
       "access-control-allow-methods": ALLOWED_METHODS,

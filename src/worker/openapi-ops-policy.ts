@@ -21,7 +21,7 @@ export const COMPOSITE_OPS: Op[] = [
     summary:
       "Make a queued or blocked job a composite parent with these children (201 {parent, children}): the parent " +
       "waits in blocked until they end, then moves to review/testing, or fails per onChildFailure. A child's deps " +
-      "may name a sibling by #<index>; cycles and unknown deps → 422 naming them. At most 500 children, 1 MiB",
+      "may name a sibling by #<index>; cycles and unknown deps → 400 `validation_failed` naming them. At most 500 children, 1 MiB",
     role: "operator",
     body: ChildrenBody,
   },

@@ -216,21 +216,21 @@ function bodyRoutes(w: World, p: string) {
   const epoch = `-1 1.5 "${e}" null [] {} 9007199254740992 1e309 true`;
   const capabilities = `"os:linux" [""] ["-x"] [1] [null] ${json(Array(65).fill("a"))} ${json([pad(70)])}`;
   const seats = `0 65 1.5 "2" -1 null 1e309`;
-  const action = { reviewer: `"" 5 [] ${long(101)}`, note: `1 {} ${long(4001)}` };
+  const action = { reviewer: `"" 5 [] ${long(401)}`, note: `1 {} ${long(16_001)}` };
   const enroll = { name: `"" "-x" "a/b" 5 null ${long(65)}`, capabilities, seats };
-  const mint = { role: `"admin" "factory" "" null`, name: `"" 1 ${long(101)}` };
+  const mint = { role: `"admin" "factory" "" null`, name: `"" 1 ${long(401)}` };
   const items = `[] "x" null {} [{}] [null] [{"markdown":""}] [{"markdown":1}] [{"manifest":"x"}] [{"markdown":"#","x":1}]`;
   const batch = { items: `${items} ${json(Array(10_001).fill({ markdown: "# t" }))}` };
   // Engine "Claude", repo "" and serialKey "" pass the ingest schema, and the manifest schema refuses them.
   const tracker = {
-    ...{ source: `"" "GitHub" "-x" 1 ${long(33)}`, externalId: `"" 1 ${long(129)}`, title: `"" null ${long(201)}` },
+    ...{ source: `"" "GitHub" "-x" 1 ${long(33)}`, externalId: `"" 1 ${long(513)}`, title: `"" null ${long(801)}` },
     ...{ body: "1 null", priority: `"urgent"`, requires: `["-x"] "a"`, engine: `"Claude" ${long(33)}` },
-    ...{ repo: `"" ${long(501)}`, serialKey: `"" ${long(201)}` },
+    ...{ repo: `"" ${long(501)}`, serialKey: `"" ${long(801)}` },
   };
   const patch = {
     leaseEpoch: epoch,
     stage: `"nope" "" 1 null "BUILDING" ["building"]`,
-    checkpoint: `"main" {"sha":"XYZ1234"} {"sha":"abc"} {"branch":""} {"x":1} [] {"note":${long(2001)}}`,
+    checkpoint: `"main" {"sha":"XYZ1234"} {"sha":"abc"} {"branch":""} {"x":1} [] {"note":${long(8001)}}`,
     progress: `{"pct":101} {"pct":-0.1} {"pct":"5"} {"note":4} {"eta":1} 5`,
     result: `{} {"outcome":"win"} {"outcome":"success","rc":1025} {"outcome":"success","rc":1.5} {"retryable":"no"}`,
     insights: `{"tokensIn":-1} {"costUsd":1e7} {"diffStat":{"files":1}} {"tokensOut":1e13} {"x":1}`,
@@ -268,7 +268,7 @@ const badManifestFields = (w: World): Record<string, string> => ({
   budget: `{"usd":-1} {"usd":0} {"wallSeconds":604801} {"tokens":1.5} {"gpus":1} "5"`,
   deps: `["job_nope"] ["../x"] "x" ${json([w.job.other])} ${json(Array.from({ length: 101 }, (_, i) => `j${i}`))}`,
   parentId: `"job_missing" "a/b" "${w.job.other}"`,
-  ...{ depsMode: `"some"`, maxAttempts: "0 21 1.5", serialKey: `""`, idempotencyKey: `"" ${json(pad(201))}` },
+  ...{ depsMode: `"some"`, maxAttempts: "0 21 1.5", serialKey: `""`, idempotencyKey: `"" ${json(pad(801))}` },
   ...{ reviewers: "-1 11", onReject: `"retry"`, kind: `"epic"`, titel: `"typo"` },
 });
 
@@ -314,7 +314,7 @@ function unicodeRequests(w: World, a: string): Req[] {
   const wide = (n: number) => chars(n, WIDE);
   for (let i = 0; i < 60; i++) {
     const [method, path, tok, body, status] = pick<[string, string, string, unknown, number]>([
-      // Too long in characters for the title (200), whatever its bytes or UTF-16 units.
+      // Too long in bytes for the title (800 bytes of UTF-8: 804 here, in only 402 UTF-16 units).
       ["POST", "/jobs", op, { manifest: { title: "\u{1f600}".repeat(201) } }, 400],
       ["POST", "/jobs", op, { manifest: { title: "t", requires: [wide(rint(1, 8))] } }, 400],
       ["POST", "/jobs", op, { manifest: { title: "t", [wide(rint(1, 8))]: wide(rint(0, 50)) } }, 400],

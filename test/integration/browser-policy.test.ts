@@ -78,6 +78,9 @@ describe("browser policy", () => {
       const r = await preflight(evil);
       expect(r.status, evil).toBe(403);
       expect(r.headers.get("access-control-allow-origin"), evil).toBeNull();
+      // A refusal like every other: problem+json with its code (it was an empty body).
+      expect(r.headers.get("content-type"), evil).toContain("application/problem+json");
+      expect(JSON.parse(await r.text())).toMatchObject({ code: "forbidden", type: expect.any(String) });
     }
   });
 

@@ -105,6 +105,16 @@ describe("job feed", () => {
     await reader.cancel();
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(ids).toEqual([5, 6]);
+    // A Last-Event-ID that is not a seq in digits is refused, not read as another position ("1e3" was 1000, "-1" 0;
+    // surrounding spaces are not in it: header values are trimmed).
+    for (const bad of ["1e3", "-1", "abc", "0x10", "5.0"]) {
+      const r = await api<{ code: string }>("GET", `${P(product)}/jobs/${job.id}/events/stream`, {
+        token: ADMIN,
+        headers: { "last-event-id": bad },
+      });
+      expect(r.status, JSON.stringify(bad)).toBe(400);
+      expect(r.body.code).toBe("validation_failed");
+    }
     socket.close();
   });
 

@@ -152,7 +152,8 @@ describe("freeze and unfreeze", () => {
     expect((await gates(product, viewer.body.token)).status).toBe(200);
     const bad = [
       ["POST", `${P(product)}/serial/a%0Ab/freeze`, { reason: "r" }],
-      ["POST", `${P(product)}/serial/${"x".repeat(201)}/freeze`, { reason: "r" }],
+      ["POST", `${P(product)}/serial/${"x".repeat(801)}/freeze`, { reason: "r" }],
+      ["POST", `${P(product)}/serial/${encodeURIComponent("漢".repeat(267))}/freeze`, { reason: "r" }], // 801 bytes
       ["POST", `${P(product)}/serial/k/freeze`, { reason: "" }],
       ["POST", `${P(product)}/serial/k/freeze`, { reason: "漢".repeat(167) }],
       ["POST", `${P(product)}/serial/k/freeze`, { reason: "r", by: "me" }],

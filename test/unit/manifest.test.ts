@@ -257,7 +257,9 @@ describe("parseManifest: errors name the key and line", () => {
 
 describe("schema limits", () => {
   it.each([
-    ["title over 200 chars", { title: "x".repeat(201) }, "title"],
+    ["title over 800 bytes", { title: "x".repeat(801) }, "title"],
+    ["title of 201 emoji (804 bytes, 402 UTF-16 units)", { title: "😀".repeat(201) }, "title"],
+    ["an idempotency key over 800 bytes", { title: "t", idempotencyKey: "漢".repeat(267) }, "idempotencyKey"],
     ["a capability with a space", { title: "t", requires: ["os linux"] }, "requires.0"],
     ["33 prefers", { title: "t", prefers: Array.from({ length: 33 }, (_, i) => `c${i}`) }, "prefers"],
     ["an upper-case engine", { title: "t", engine: "Claude" }, "engine"],

@@ -244,7 +244,9 @@ describe("serial gates", () => {
     ["漢".repeat(200), true],
     ["🙂".repeat(200), true],
     ["", false],
-    ["x".repeat(201), false],
+    ["x".repeat(800), true],
+    ["x".repeat(801), false], // a serial key is at most 800 bytes of UTF-8, in a manifest and at the gates alike
+    ["漢".repeat(267), false], // 801 bytes
     ["a\nb", false],
     ["tab\there", false],
     ["del\u007f", false],

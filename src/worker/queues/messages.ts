@@ -7,6 +7,7 @@
  * `contentType: "json"`, so that is exactly what the queue counts).
  */
 import { z } from "zod";
+import { utf8Text } from "../../core/bytes.ts";
 import { chunkBySize, jsonSize } from "../../core/chunks.ts";
 import { ManifestInputSchema } from "../../core/manifest-schema.ts";
 import { ProductId } from "../../shared/api.ts";
@@ -25,8 +26,8 @@ export interface DispatchMessage {
 export const DispatchMessageSchema = z.object({
   kind: z.literal("submit"),
   productId: ProductId,
-  actor: z.string().min(1).max(200),
-  origin: z.string().min(1).max(200),
+  actor: utf8Text(800, z.string().min(1)),
+  origin: utf8Text(800, z.string().min(1)),
   items: z
     .array(z.object({ manifest: ManifestInputSchema, bodyMd: z.string() }))
     .min(1)

@@ -8,9 +8,10 @@
  * are mounted before the header-only product middleware.
  */
 import { Hono } from "hono";
+import { z } from "zod";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { WATCHER_CAP_STATUS } from "../../durable-objects/job-feed.ts";
-import { EntityId, EventsQuery, FeedQuery, ProductId } from "../../shared/api.ts";
+import { EntityId, EventsQuery, FeedQuery, ProductId, queryInt } from "../../shared/api.ts";
 import { feedName } from "../../shared/coordinator-rpc.ts";
 import { type AppEnv, coordinatorFor, openerOf, requireJobReader } from "../auth.ts";
 import { authorizeFeed, openerParam } from "../feed-access.ts";
@@ -52,8 +53,7 @@ for (const kind of ["ws", "stream"] as const) {
       throw new DomainError("validation_failed", "this endpoint needs a WebSocket upgrade");
     }
     // SSE resumes from the browser's Last-Event-ID; `after` wins when both are given.
-    const lastEventId = Number(c.req.header("last-event-id") ?? "NaN");
-    const after = q.after ?? (Number.isSafeInteger(lastEventId) && lastEventId >= 0 ? lastEventId : 0);
+    const after = q.after ?? lastEventId(c.req.header("last-event-id"));
     const url = `https://feed/${kind}?after=${after}${openerParam(opener)}`;
     const res = await c.env.JOB_FEED.getByName(feedName(productId, jobId)).fetch(
       new Request(url, { headers: c.req.raw.headers }),
@@ -62,4 +62,15 @@ for (const kind of ["ws", "stream"] as const) {
     if (res.status === WATCHER_CAP_STATUS) throw new DomainError("limit_exceeded", await res.text());
     return res;
   });
+}
+
+/** A feed seq, as the browser echoes the last SSE `id:` it saw (digits only: "1e3", " 5" or "-1" are refused). */
+const LastEventId = queryInt(z.number().max(Number.MAX_SAFE_INTEGER));
+
+/** Where an SSE stream resumes from its `Last-Event-ID` header: 0 without one. @throws DomainError 400 when malformed */
+function lastEventId(header: string | undefined): number {
+  if (header === undefined) return 0;
+  const parsed = LastEventId.safeParse(header);
+  if (!parsed.success) throw fromZod("Last-Event-ID", parsed.error);
+  return parsed.data;
 }
