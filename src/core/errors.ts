@@ -43,12 +43,16 @@ export class DomainError extends Error {
 
 /** A stale `leaseEpoch`: the caller lost its lease; nothing was changed. */
 export class FencedError extends DomainError {
-  constructor(jobId: string, given: number, current: number) {
-    super("fenced", `lease epoch ${given} of job ${jobId} is stale (current epoch ${current})`, {
-      jobId,
-      given,
-      current,
-    });
+  /**
+   * `stage`: the job's stage when its epoch is the one given but it holds no lease any more (its lease ended: a
+   * result, an expiry, a cancel), so the message says that, not "stale (current epoch 1)" for epoch 1.
+   */
+  constructor(jobId: string, given: number, current: number, stage?: string) {
+    const why =
+      given === current && stage !== undefined
+        ? `job ${jobId} holds no lease at epoch ${given} any more (it is ${stage})`
+        : `lease epoch ${given} of job ${jobId} is stale (current epoch ${current})`;
+    super("fenced", why, { jobId, given, current, ...(stage !== undefined ? { stage } : {}) });
   }
 }
 

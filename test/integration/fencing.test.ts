@@ -85,8 +85,13 @@ describe("fencing", () => {
     const before = await getJob(product, job.id);
     const resent = await api("PATCH", path, { token: a.token, json: { leaseEpoch: 1, stage: "testing" } });
     expect(resent.body).toMatchObject({ stage: "testing", duplicate: true });
-    const other = await api("PATCH", path, { token: a.token, json: { leaseEpoch: 1, stage: "failed" } });
-    expect(other.body).toMatchObject({ code: "fenced" });
+    const other = await api<{ detail: string }>("PATCH", path, {
+      token: a.token,
+      json: { leaseEpoch: 1, stage: "failed" },
+    });
+    expect(other.body).toMatchObject({ code: "fenced", given: 1, current: 1, stage: "testing" });
+    // Said as it is: the lease at this epoch ended (not "epoch 1 is stale (current epoch 1)").
+    expect(other.body.detail).toBe(`job ${job.id} holds no lease at epoch 1 any more (it is testing)`);
     const progress = await api("PATCH", path, { token: a.token, json: { leaseEpoch: 1, progress: { pct: 5 } } });
     expect(progress.body).toMatchObject({ code: "fenced" });
     expect(await getJob(product, job.id)).toEqual(before);

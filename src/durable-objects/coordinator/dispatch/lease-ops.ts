@@ -36,7 +36,8 @@ import { forgetExclusions, recordLoss } from "./exclusions.ts";
 export function fence(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number, loaded?: Job): Job {
   let job = loaded ?? requireJob(tx.sql, jobId);
   if (isLeased(job) && !isLeaseLive(job.leaseExpiresAt ?? 0, tx.now)) job = expireLease(tx, job);
-  if (leaseEpoch !== job.leaseEpoch || !isLeased(job)) throw new FencedError(job.id, leaseEpoch, job.leaseEpoch);
+  if (leaseEpoch !== job.leaseEpoch || !isLeased(job))
+    throw new FencedError(job.id, leaseEpoch, job.leaseEpoch, isLeased(job) ? undefined : job.stage);
   assertHolder(job, factoryId, leaseEpoch);
   return job;
 }
