@@ -118,9 +118,13 @@ export const ActionBody = z
   .object({ reviewer: utf8Text(400, z.string().min(1)).optional(), note: utf8Text(16_000).optional() })
   .strict();
 
+const HostName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a host name of letters, digits, '.', '_' or '-'");
+
 export const EnrollBody = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a host name of letters, digits, '.', '_' or '-'"),
+    name: HostName,
     capabilities: z.array(Capability).max(64).default([]),
     seats: z.number().int().min(1).max(64).default(1),
   })
@@ -142,6 +146,10 @@ export const EnrollmentCodeBody = z
       .min(60)
       .max(7 * 24 * 3600)
       .default(3600),
+    // Bound to the code (coordinator access/enrollment): the host that redeems it must have this name, and gets at
+    // most these seats, whatever it asks for.
+    name: HostName.optional().describe("the only host name that may redeem this code"),
+    seats: z.number().int().min(1).max(64).optional().describe("the most seats the redeeming host is granted"),
   })
   .strict();
 

@@ -148,7 +148,10 @@ export class GigafactoryClient extends ApiClientBase {
     return this.call("POST", "/factories/enroll", { json: body });
   }
   /** A one-time code the agent on the host exchanges for its own factory token. */
-  mintEnrollmentCode(body: { ttlSeconds?: number } = {}): Promise<{ id: string; code: string; expiresAt: number }> {
+  /** A one-time code; `name` and `seats` bind it (only that host may redeem it, with at most those seats). */
+  mintEnrollmentCode(
+    body: { ttlSeconds?: number; name?: string; seats?: number } = {},
+  ): Promise<{ id: string; code: string; expiresAt: number }> {
     return this.call("POST", "/factories/enrollment-codes", { json: body });
   }
   async listFactories(): Promise<FactoryWithBreakers[]> {

@@ -120,13 +120,18 @@ export const enroll: Command = {
   async run(ctx) {
     const seats = ctx.int("seats");
     if (!ctx.flag("direct")) {
-      const { code, expiresAt } = await ctx.client().mintEnrollmentCode();
+      const name = ctx.positionals[0]!;
+      // The code is bound to this host name and seat count: a host that asks for another name is refused, and
+      // one that asks for more seats gets these.
+      const { code, expiresAt } = await ctx.client().mintEnrollmentCode({
+        name,
+        ...(seats !== undefined ? { seats } : {}),
+      });
       const { url, product } = ctx.connection();
       const extra = [
         ...ctx.strs("cap").flatMap((c) => ["--cap", c]),
         ...(seats !== undefined ? ["--seats", String(seats)] : []),
       ].join(" ");
-      const name = ctx.positionals[0]!;
       const command = `npx gigafactory-agent enroll --url ${url} --product ${product} --code ${code} --name ${name}${extra ? ` ${extra}` : ""} && npx gigafactory-agent run`;
       if (ctx.json) {
         ctx.emit({ name, code, expiresAt, command });

@@ -28,11 +28,12 @@ factories.post("/factories/enroll", async (c) => {
 
 factories.post("/factories/enrollment-codes", async (c) => {
   const principal = requireRole(c, "operator");
-  const { ttlSeconds } = await body(c, EnrollmentCodeBody, true);
+  const { ttlSeconds, name, seats } = await body(c, EnrollmentCodeBody, true);
   const productId = c.get("productId");
   const code = newToken(productId, "gfe");
+  const grant = { ...(name !== undefined ? { name } : {}), ...(seats !== undefined ? { seats } : {}) };
   const info = await unwrap(
-    c.get("coordinator").mintEnrollmentCode(productId, await sha256Hex(code), ttlSeconds, actorOf(principal)),
+    c.get("coordinator").mintEnrollmentCode(productId, await sha256Hex(code), ttlSeconds, actorOf(principal), grant),
   );
   return c.json({ ...info, code }, 201);
 });

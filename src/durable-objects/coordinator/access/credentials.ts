@@ -11,7 +11,7 @@ import { requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { requireFactory, setFactoryToken } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { type EnrollmentCodeInfo, mintEnrollmentCode } from "./enrollment.ts";
+import { type CodeGrant, type EnrollmentCodeInfo, mintEnrollmentCode } from "./enrollment.ts";
 import { type Retired, takeFactoryWatchers, takeTokenWatchers } from "./feed-readers.ts";
 import { mintToken, revokeToken, type TokenInfo, type TokenRole } from "./tokens.ts";
 
@@ -34,9 +34,15 @@ export function retireToken(tx: Tx, id: string, actor: string): Retired<TokenInf
 }
 
 /** A one-time enrollment code stored under `hash`, live for `ttlSeconds` (coordinator/access/enrollment). */
-export function issueEnrollmentCode(tx: Tx, hash: string, ttlSeconds: number, actor: string): EnrollmentCodeInfo {
-  const info = mintEnrollmentCode(tx, hash, ttlSeconds);
-  enqueueAudit(tx, actor, "factory.enrollment_code", info.id, { expiresAt: info.expiresAt });
+export function issueEnrollmentCode(
+  tx: Tx,
+  hash: string,
+  ttlSeconds: number,
+  actor: string,
+  grant: CodeGrant = {},
+): EnrollmentCodeInfo {
+  const info = mintEnrollmentCode(tx, hash, ttlSeconds, grant);
+  enqueueAudit(tx, actor, "factory.enrollment_code", info.id, { expiresAt: info.expiresAt, ...grant });
   return info;
 }
 

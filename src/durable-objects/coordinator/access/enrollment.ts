@@ -14,17 +14,39 @@ export interface EnrollmentCodeInfo {
   id: string;
   createdAt: number;
   expiresAt: number;
+  /** The host name the code enrolls, when the operator named it: another name is refused. */
+  name?: string;
+  /** The most seats the code grants, when the operator set it: a host asking for more gets this many. */
+  seats?: number;
 }
 
-export function mintEnrollmentCode(tx: Tx, hash: string, ttlSeconds: number): EnrollmentCodeInfo {
-  const info = { id: newId("enr", tx.now), createdAt: tx.now, expiresAt: tx.now + ttlSeconds * 1000 };
+/** What an operator binds a code to when minting it (`POST …/factories/enrollment-codes`). */
+export interface CodeGrant {
+  name?: string;
+  seats?: number;
+}
+
+export function mintEnrollmentCode(
+  tx: Tx,
+  hash: string,
+  ttlSeconds: number,
+  grant: CodeGrant = {},
+): EnrollmentCodeInfo {
+  const info: EnrollmentCodeInfo = {
+    id: newId("enr", tx.now),
+    createdAt: tx.now,
+    expiresAt: tx.now + ttlSeconds * 1000,
+    ...grant,
+  };
   execute(
     tx.sql,
-    "INSERT INTO enrollment_codes(id, code_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    "INSERT INTO enrollment_codes(id, code_hash, created_at, expires_at, name, seat_limit) VALUES (?, ?, ?, ?, ?, ?)",
     info.id,
     hash,
     info.createdAt,
     info.expiresAt,
+    grant.name ?? null,
+    grant.seats ?? null,
   );
   return info;
 }
@@ -38,9 +60,40 @@ export function liveEnrollmentCode(sql: SqlStorage, hash: string, now: number): 
   );
 }
 
-/** Use the code up, inside the same unit that creates the factory. */
-export function consumeEnrollmentCode(tx: Tx, hash: string): void {
-  const code = liveEnrollmentCode(tx.sql, hash, tx.now);
+/**
+ * Use the code up, inside the same unit that creates the factory, and bind the enrollment to what the operator
+ * minted it for: `input` as the host asked, returned with its seats capped by the code's.
+ * @throws DomainError unauthorized — unknown, expired or used; forbidden — the code names another host
+ */
+export function consumeEnrollmentCode<T extends { name: string; seats: number }>(tx: Tx, hash: string, input: T): T {
+  const code = one<{ id: string; name: string | null; seat_limit: number | null }>(
+    tx.sql,
+    "SELECT id, name, seat_limit FROM enrollment_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+    hash,
+    tx.now,
+  );
   if (!code) throw new DomainError("unauthorized", "enrollment code is unknown, expired or already used");
+  if (code.name !== null && code.name !== input.name) {
+    // Refused before it is used up: the operator's host can still redeem it.
+    throw new DomainError("forbidden", `this enrollment code enrolls the host ${code.name}, not ${input.name}`, {
+      name: code.name,
+    });
+  }
   execute(tx.sql, "UPDATE enrollment_codes SET used_at = ? WHERE id = ?", tx.now, code.id);
+  return code.seat_limit === null ? input : { ...input, seats: Math.min(input.seats, code.seat_limit) };
+}
+
+/**
+ * The columns that bind a code to its operator's grant (`name`, `seat_limit`), added to the table runtime/schema
+ * creates: for a new coordinator and for one whose table predates them alike (NULL: not bound, as codes were).
+ */
+export function applyEnrollmentCodeColumns(sql: SqlStorage): void {
+  const cols = new Set(
+    sql
+      .exec<{ name: string }>("SELECT name FROM pragma_table_info('enrollment_codes')")
+      .toArray()
+      .map((c) => c.name),
+  );
+  if (!cols.has("name")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN name TEXT");
+  if (!cols.has("seat_limit")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN seat_limit INTEGER");
 }

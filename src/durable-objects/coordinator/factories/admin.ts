@@ -29,8 +29,9 @@ export interface EnrollInput {
  * @throws DomainError unauthorized — the code is unknown, expired or used; conflict — the name is taken.
  */
 export function enroll(tx: Tx, input: EnrollInput, tokenHash: string, actor: string, codeHash?: string): Factory {
-  if (codeHash) consumeEnrollmentCode(tx, codeHash);
-  const f = enrollFactory(tx, input, tokenHash);
+  // A code binds what its operator minted it for (a host name, a seat cap): access/enrollment.
+  const granted = codeHash ? consumeEnrollmentCode(tx, codeHash, input) : input;
+  const f = enrollFactory(tx, granted, tokenHash);
   enqueueAudit(tx, actor, "factory.enroll", f.id, { name: f.name });
   return f;
 }

@@ -17,6 +17,7 @@ import {
   retireToken,
   rotateFactoryToken,
 } from "../access/credentials.ts";
+import type { CodeGrant } from "../access/enrollment.ts";
 import { assertFactoryMayRead, type Retired, recordWatcher, type Watched } from "../access/feed-readers.ts";
 import { authenticate, listTokens, type TokenRole } from "../access/tokens.ts";
 import {
@@ -75,8 +76,8 @@ export abstract class FleetRpc extends ComposedCoordinator {
     return this.units.run(productId, (tx) => enroll(tx, input, tokenHash, actor, codeHash));
   }
 
-  async mintEnrollmentCode(productId: string, hash: string, ttlSeconds: number, actor: string) {
-    return this.units.run(productId, (tx) => issueEnrollmentCode(tx, hash, ttlSeconds, actor));
+  async mintEnrollmentCode(productId: string, hash: string, ttlSeconds: number, actor: string, grant?: CodeGrant) {
+    return this.units.run(productId, (tx) => issueEnrollmentCode(tx, hash, ttlSeconds, actor, grant));
   }
 
   async heartbeat(productId: string, factoryId: string, body: { capabilities?: string[]; seats?: number }) {

@@ -14,6 +14,7 @@
  */
 
 import { execute } from "../../sql-statements.ts";
+import { applyEnrollmentCodeColumns } from "../access/enrollment.ts";
 import { BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
@@ -168,6 +169,7 @@ export function applySchema(sql: SqlStorage): void {
   keyRunsByEpoch(sql);
   splitOutboxSides(sql);
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
+  applyEnrollmentCodeColumns(sql); // what a code is bound to (access/enrollment)
 }
 
 /**
