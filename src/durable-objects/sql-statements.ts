@@ -50,3 +50,12 @@ export function withLimit(template: string, limit: number): string {
   }
   return text;
 }
+
+/**
+ * The column names `table` has now: what an idempotent schema step reads before an `ALTER TABLE … ADD COLUMN`
+ * (SQLite has no `ADD COLUMN IF NOT EXISTS`). `table` is a literal of the caller's, never input.
+ */
+export function columnsOf(sql: SqlStorage, table: string): Set<string> {
+  const rows = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`).toArray();
+  return new Set(rows.map((c) => c.name));
+}

@@ -7,7 +7,7 @@
  * retention pass (coordinator/jobs/retention), so the table holds only live codes.
  */
 import { DomainError } from "../../../core/errors.ts";
-import { execute } from "../../sql-statements.ts";
+import { columnsOf, execute } from "../../sql-statements.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 
 export interface EnrollmentCodeInfo {
@@ -88,12 +88,7 @@ export function consumeEnrollmentCode<T extends { name: string; seats: number }>
  * creates: for a new coordinator and for one whose table predates them alike (NULL: not bound, as codes were).
  */
 export function applyEnrollmentCodeColumns(sql: SqlStorage): void {
-  const cols = new Set(
-    sql
-      .exec<{ name: string }>("SELECT name FROM pragma_table_info('enrollment_codes')")
-      .toArray()
-      .map((c) => c.name),
-  );
+  const cols = columnsOf(sql, "enrollment_codes");
   if (!cols.has("name")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN name TEXT");
   if (!cols.has("seat_limit")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN seat_limit INTEGER");
 }

@@ -13,7 +13,7 @@
  * on its next start.
  */
 
-import { execute } from "../../sql-statements.ts";
+import { columnsOf, execute } from "../../sql-statements.ts";
 import { applyEnrollmentCodeColumns } from "../access/enrollment.ts";
 import { BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
@@ -180,12 +180,7 @@ export function applySchema(sql: SqlStorage): void {
  * before are filled in once; history rows from before the history hold have `at` 0, so they are due at once.
  */
 function splitOutboxSides(sql: SqlStorage): void {
-  const cols = new Set(
-    sql
-      .exec<{ name: string }>("SELECT name FROM pragma_table_info('outbox')")
-      .toArray()
-      .map((c) => c.name),
-  );
+  const cols = columnsOf(sql, "outbox");
   if (!cols.has("job_id")) execute(sql, "ALTER TABLE outbox ADD COLUMN job_id TEXT");
   if (!cols.has("at")) execute(sql, "ALTER TABLE outbox ADD COLUMN at INTEGER NOT NULL DEFAULT 0");
   if (!cols.has("job_id")) {
