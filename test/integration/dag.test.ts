@@ -274,6 +274,35 @@ describe("composite jobs", () => {
   });
 });
 
+describe("a job submitted on its own with manifest.parentId", () => {
+  // Found by a hostile-input reviewer: it was checked only for existence, so a child could join a plain task (which
+  // then did not wait for it) or a cancelled composite. It is a child like any other now (dag/children).
+  it("makes a queued parent composite and blocked, as …/children does", async () => {
+    const product = "dag-parent-id";
+    const parent = await submit(product, { title: "p" });
+    const child = await submit(product, { title: "c", parentId: parent.id });
+    expect(child.parentId).toBe(parent.id);
+    expect(await getJob(product, parent.id)).toMatchObject({ stage: "blocked", kind: "composite" });
+  });
+
+  it("is refused for a parent that ended or started, and nothing is created", async () => {
+    const product = "dag-parent-id-ended";
+    const parent = await submit(product, { title: "p" });
+    const cancel = await api("POST", `${P(product)}/jobs/${parent.id}/actions/cancel`, { token: ADMIN, json: {} });
+    expect(cancel.status).toBe(200);
+    const before = await version(product);
+    const r = await api<Problem>("POST", `${P(product)}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "late child", parentId: parent.id } },
+    });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe("illegal_transition");
+    expect(await version(product)).toBe(before);
+    const jobs = await api<{ jobs: unknown[] }>("GET", `${P(product)}/jobs`, { token: ADMIN });
+    expect(jobs.body.jobs).toHaveLength(1);
+  });
+});
+
 describe("a request at the limits", () => {
   // 500 children, each waiting on its 100 previous siblings: a cycle search per new edge took minutes here and
   // stalled the coordinator (one search for the whole request now: core/dag `findCycle`, whose reads are bounded

@@ -9,8 +9,10 @@
  *           on its children), so a child depending on its own parent or ancestor is refused with the cycle named.
  *   output: the parent `kind: composite`, waiting in `blocked`; every child created (`parentId` = the parent)
  *           in dependency order, in the same unit; a `job.children` event and a `job.children` audit record.
- *   errors: `illegal_transition` (409) for a parent that is running or done; `validation_failed` (422) for an
+ *   errors: `illegal_transition` (409) for a parent that is running or done; `validation_failed` (400) for an
  *           unknown dep, a sibling index out of range, a cycle (`details.cycle`), too many children.
+ * A job submitted on its own with `manifest.parentId` is a child like these (jobs/submit): the same guard, and the
+ * same parent, composite and blocked, with the same event and audit record.
  */
 import { MAX_CHILDREN_PER_PARENT } from "../../../core/composite.ts";
 import { findCycle } from "../../../core/dag.ts";
@@ -30,22 +32,8 @@ export interface ChildrenResult {
 
 /** Gives `parentId` the children in `children` (already validated by ChildManifestSchema), all in this unit. */
 export function addChildren(tx: Tx, parentId: string, children: ChildManifest[], actor: string): ChildrenResult {
-  let parent = requireJob(tx.sql, parentId);
-  if (parent.stage !== "queued" && parent.stage !== "blocked") {
-    throw new DomainError(
-      "illegal_transition",
-      `job ${parent.id} is ${parent.stage}: only a queued or blocked job can be given children`,
-      { jobId: parent.id, from: parent.stage, to: "blocked" },
-    );
-  }
-  const existing = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE parent_id = ?", parent.id).one().n;
-  if (existing + children.length > MAX_CHILDREN_PER_PARENT) {
-    throw new DomainError(
-      "validation_failed",
-      `job ${parent.id} has ${existing} children; ${children.length} more would pass the limit of ${MAX_CHILDREN_PER_PARENT}`,
-      { issues: [{ path: "children", message: `at most ${MAX_CHILDREN_PER_PARENT} children per parent` }] },
-    );
-  }
+  const { parent: found, existing } = checkParent(tx, parentId, children.length);
+  let parent = found;
   const refs = children.map((_, k) => `#${k}`);
   const resolve = (dep: string, k: number): string => {
     if (!dep.startsWith("#")) return dep;
@@ -65,12 +53,7 @@ export function addChildren(tx: Tx, parentId: string, children: ChildManifest[],
   newEdges.set(parent.id, refs); // the parent waits on each new child
   assertAcyclic(tx.sql, newEdges, refs);
 
-  if (parent.stage === "queued") {
-    parent = moveJob(tx, parent, "blocked", asComposite(parent));
-  } else if (parent.kind !== "composite") {
-    parent = touchJob(tx, parent, asComposite(parent));
-    bumpQueueVersion(tx.sql);
-  }
+  parent = adoptChildren(tx, parent);
   const created = new Map<string, Job>();
   for (const k of dependencyOrder(children.length, (k) => newEdges.get(refs[k]!)!, refs)) {
     const { bodyMd, ...manifest } = children[k]!;
@@ -84,9 +67,48 @@ export function addChildren(tx: Tx, parentId: string, children: ChildManifest[],
     created.set(refs[k]!, job);
   }
   const list = refs.map((r) => created.get(r)!);
-  enqueueEvent(tx, parent.id, "job.children", { added: list.map((j) => j.id), total: existing + list.length });
-  enqueueAudit(tx, actor, "job.children", parent.id, { added: list.length });
+  announceChildren(tx, parent, list, existing, actor);
   return { parent, children: list };
+}
+
+/**
+ * The guard for giving `parentId` `count` more children, reading only: it is `queued` or `blocked`, and stays within
+ * MAX_CHILDREN_PER_PARENT. Returns it, and how many children it has already.
+ * @throws NotFoundError; DomainError illegal_transition (409) — running or done; validation_failed — too many
+ */
+export function checkParent(tx: Tx, parentId: string, count: number): { parent: Job; existing: number } {
+  const parent = requireJob(tx.sql, parentId);
+  if (parent.stage !== "queued" && parent.stage !== "blocked") {
+    throw new DomainError(
+      "illegal_transition",
+      `job ${parent.id} is ${parent.stage}: only a queued or blocked job can be given children`,
+      { jobId: parent.id, from: parent.stage, to: "blocked" },
+    );
+  }
+  const existing = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE parent_id = ?", parent.id).one().n;
+  if (existing + count > MAX_CHILDREN_PER_PARENT) {
+    throw new DomainError(
+      "validation_failed",
+      `job ${parent.id} has ${existing} children; ${count} more would pass the limit of ${MAX_CHILDREN_PER_PARENT}`,
+      { issues: [{ path: "children", message: `at most ${MAX_CHILDREN_PER_PARENT} children per parent` }] },
+    );
+  }
+  return { parent, existing };
+}
+
+/** The parent's side of having children (after `checkParent`, once nothing can refuse): composite, and blocked. */
+export function adoptChildren(tx: Tx, parent: Job): Job {
+  if (parent.stage === "queued") return moveJob(tx, parent, "blocked", asComposite(parent));
+  if (parent.kind === "composite") return parent;
+  const composite = touchJob(tx, parent, asComposite(parent));
+  bumpQueueVersion(tx.sql);
+  return composite;
+}
+
+/** The `job.children` event on the parent's feed and its audit record, for children just made. */
+export function announceChildren(tx: Tx, parent: Job, made: readonly Job[], existing: number, actor: string): void {
+  enqueueEvent(tx, parent.id, "job.children", { added: made.map((j) => j.id), total: existing + made.length });
+  enqueueAudit(tx, actor, "job.children", parent.id, { added: made.length });
 }
 
 function asComposite(job: Job): Partial<Job> {

@@ -18,7 +18,7 @@ import { DomainError, type ErrorCode } from "../../../core/errors.ts";
 import type { Job } from "../../../core/model.ts";
 import type { SubmitInput } from "../../../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../../../shared/request-hash.ts";
-import { addChildren, assertAcyclic } from "../dag/children.ts";
+import { addChildren, adoptChildren, announceChildren, assertAcyclic, checkParent } from "../dag/children.ts";
 import { depStages, recordDeps } from "../dag/dependents.ts";
 import { enqueueAudit, enqueueEvent, enqueueSnapshot } from "../outbox/records.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
@@ -30,11 +30,12 @@ import { loadJob, saveJob } from "./rows.ts";
 const NEW = "(this job)";
 
 /**
- * Creates a job (or returns the one its idempotency key made). `acyclic`: the caller already refused cycles over
- * the whole graph this job joins (dag/children, for all the children of one request in one search); a search per
- * child would read every sibling made before it, quadratic in a request's size.
+ * Creates a job (or returns the one its idempotency key made). A job naming `parentId` is its parent's child, as
+ * if added through `…/children` (dag/children: the same guard, the parent made composite and blocked, announced).
+ * `asChild`: made by dag/children itself, which did that for the whole request, and searched its whole graph for
+ * cycles at once (a search per child would read every sibling made before it, quadratic in a request's size).
  */
-export function submitJob(tx: Tx, input: SubmitInput, actor: string, acyclic = false): { job: Job; created: boolean } {
+export function submitJob(tx: Tx, input: SubmitInput, actor: string, asChild = false): { job: Job; created: boolean } {
   const { children, ...m } = input.manifest; // children are jobs of their own, never part of the parent's document
   if (children) m.kind = "composite";
   const hash = m.idempotencyKey ? requestHash(input) : undefined;
@@ -56,6 +57,8 @@ export function submitJob(tx: Tx, input: SubmitInput, actor: string, acyclic = f
       issues: [{ path: "parentId", message: "no such job" }],
     });
   }
+  // Checked now, adopted once nothing can refuse: a bulk refusal keeps what its submission wrote (submitEach).
+  const adopting = m.parentId && !asChild ? checkParent(tx, m.parentId, 1) : undefined;
   const dead = failedDep(
     m.depsMode,
     m.deps.map((id, i) => ({ id, stage: stages[i] })),
@@ -66,11 +69,11 @@ export function submitJob(tx: Tx, input: SubmitInput, actor: string, acyclic = f
     });
   }
   // Only a job with a parent can close a cycle: nothing yet depends on a new id, but its parent will wait on it.
-  if (m.parentId && !acyclic)
+  if (adopting)
     assertAcyclic(
       tx.sql,
       new Map([
-        [m.parentId, [NEW]],
+        [adopting.parent.id, [NEW]],
         [NEW, m.deps],
       ]),
       [NEW],
@@ -103,6 +106,7 @@ export function submitJob(tx: Tx, input: SubmitInput, actor: string, acyclic = f
     updatedAt: tx.now,
     queuedAt: tx.now,
   };
+  if (adopting) adoptChildren(tx, adopting.parent);
   saveJob(tx.sql, job);
   if (m.idempotencyKey && hash) recordKey(tx.sql, m.idempotencyKey, hash, job.id, tx.now);
   recordDeps(tx, job);
@@ -110,6 +114,7 @@ export function submitJob(tx: Tx, input: SubmitInput, actor: string, acyclic = f
   enqueueSnapshot(tx, job);
   enqueueEvent(tx, job.id, "job.submitted", { stage: job.stage, title: job.title, priority: job.priority });
   enqueueAudit(tx, actor, "job.submit", job.id, { stage: job.stage });
+  if (adopting) announceChildren(tx, adopting.parent, [job], adopting.existing, actor);
   if (children) return { job: addChildren(tx, job.id, children, actor).parent, created: true };
   return { job, created: true };
 }
