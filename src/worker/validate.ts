@@ -157,7 +157,24 @@ export function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
 }
 
 export function param<S extends z.ZodType>(c: Context, name: string, schema: S): z.infer<S> {
+  assertPathDecodes(c);
   const parsed = schema.safeParse(c.req.param(name));
   if (!parsed.success) throw fromZod(name, parsed.error);
   return parsed.data;
+}
+
+/**
+ * Refuses a path whose percent-encoding does not decode to well-formed UTF-8 (`%FF`, or `%ED%A0%80`, a lone
+ * surrogate). The router keeps such a sequence as its literal text, so `/serial/%FF/freeze` froze the key "%FF"
+ * (found by a hostile-input reviewer); every path parameter is read through here.
+ * @throws DomainError validation_failed (400)
+ */
+function assertPathDecodes(c: Context): void {
+  const path = new URL(c.req.url).pathname;
+  if (!path.includes("%")) return;
+  try {
+    decodeURIComponent(path);
+  } catch {
+    throw new DomainError("validation_failed", "the path's percent-encoding is not UTF-8");
+  }
 }

@@ -154,6 +154,8 @@ describe("freeze and unfreeze", () => {
       ["POST", `${P(product)}/serial/a%0Ab/freeze`, { reason: "r" }],
       ["POST", `${P(product)}/serial/${"x".repeat(801)}/freeze`, { reason: "r" }],
       ["POST", `${P(product)}/serial/${encodeURIComponent("漢".repeat(267))}/freeze`, { reason: "r" }], // 801 bytes
+      ["POST", `${P(product)}/serial/%FF/freeze`, { reason: "r" }], // not UTF-8 once decoded
+      ["POST", `${P(product)}/serial/%ED%A0%80/freeze`, { reason: "r" }], // a lone surrogate, encoded
       ["POST", `${P(product)}/serial/k/freeze`, { reason: "" }],
       ["POST", `${P(product)}/serial/k/freeze`, { reason: "漢".repeat(167) }],
       ["POST", `${P(product)}/serial/k/freeze`, { reason: "r", by: "me" }],
