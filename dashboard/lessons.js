@@ -40,7 +40,7 @@ export function lessonsView(root, live) {
   const text = h("textarea", { id: "lesson-text", rows: "2", maxlength: "1024", required: true });
   const caps = h("input", { id: "lesson-caps", type: "text", placeholder: "lang:ts os:linux" });
   const engine = h("input", { id: "lesson-engine", type: "text", maxlength: "32", placeholder: "claude" });
-  const serial = h("input", { id: "lesson-serial", type: "text", maxlength: "200", placeholder: "repo/main" });
+  const serial = h("input", { id: "lesson-serial", type: "text", maxlength: "800", placeholder: "repo/main" });
   const field = (/** @type {HTMLElement} */ input, /** @type {string} */ label) =>
     h("div", { class: "field" }, h("label", { for: input.id }, label), input);
   const form = h(

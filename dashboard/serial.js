@@ -28,7 +28,7 @@ const serialPath = (key) => `/serial/${encodeURIComponent(key)}`;
 export function serialPanel(session) {
   const status = statusLine("serial-status");
   const list = h("div", { class: "table-wrap" });
-  const key = h("input", { id: "serial-key", type: "text", maxlength: "200", placeholder: "serial key" });
+  const key = h("input", { id: "serial-key", type: "text", maxlength: "800", placeholder: "serial key" });
   const reason = h("input", { id: "serial-reason", type: "text", maxlength: "500", placeholder: "reason" });
   const freezeButton = h(
     "button",

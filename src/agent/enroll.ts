@@ -45,7 +45,9 @@ export async function enrollCommand(flags: FlagValues, stateDir: string, out: Ou
         throw new ConfigError(
           "enroll_refused",
           `the coordinator refused the code (${err.detail})`,
-          "codes work once and expire: ask an operator for a new one",
+          err.status === 403
+            ? "the code is bound to the host name the operator gave `gigafactory enroll`: pass it as --name (the code is still usable)"
+            : "codes work once and expire: ask an operator for a new one",
         );
       }
       if (err instanceof RestError)
@@ -63,12 +65,17 @@ export async function enrollCommand(flags: FlagValues, stateDir: string, out: Ou
       factoryId: enrolled.factoryId,
       token: enrolled.token,
       name,
-      seats: Math.round(seats),
+      // The code may cap the seats below what was asked (its operator's --seats): run what was granted.
+      seats: Math.min(Math.round(seats), enrolled.factory.seatLimit ?? Math.round(seats)),
     };
+    const capped =
+      stored.seats !== undefined && stored.seats < Math.round(seats)
+        ? ` (seats capped to ${stored.seats} by the code)`
+        : "";
     out.say(
       "✔",
       "enrolled",
-      `enrolled as ${name} (${enrolled.factoryId}) in ${product}, caps: ${capabilities.join(", ")}`,
+      `enrolled as ${name} (${enrolled.factoryId}) in ${product}, caps: ${capabilities.join(", ")}${capped}`,
       {
         factoryId: enrolled.factoryId,
         capabilities,

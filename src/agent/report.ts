@@ -6,10 +6,17 @@
  * not be lost (accept, the move to `building`, the report) go through
  * `deliverFrame`; logs and renewals are fire-and-forget by design.
  */
+import { truncateUtf8 } from "../core/bytes.ts";
 import type { RunResult } from "../core/model.ts";
 import { type FactoryConnection, FrameError, LEASE_LOST_CODES, type OutFrame } from "./connection.ts";
 import type { EngineExit } from "./engine-runner.ts";
 import type { JobRecord, JobRecords, StoredReport } from "./state.ts";
+
+/**
+ * How much of a failure message a report carries, bytes of UTF-8, cut on a character boundary (core/bytes
+ * `truncateUtf8`): a cut by UTF-16 units could halve an emoji, and a frame with half of one is refused.
+ */
+const MESSAGE_BYTES = 4000;
 
 /** The exit of an engine → the report type and result (insights and checkpoint are added by the caller). */
 export function resultOf(
@@ -19,7 +26,10 @@ export function resultOf(
   const rc = exit.rc !== null && exit.rc >= -1024 && exit.rc <= 1024 ? exit.rc : undefined;
   const withRc = (r: RunResult): RunResult => (rc === undefined ? r : { rc, ...r });
   if (exit.spawnError) {
-    return { type: "fail", result: { outcome: "failure", message: exit.spawnError.slice(0, 4000), retryable: false } };
+    return {
+      type: "fail",
+      result: { outcome: "failure", message: truncateUtf8(exit.spawnError, MESSAGE_BYTES), retryable: false },
+    };
   }
   if (exit.stoppedFor === "budget_wall") {
     const message = `wall-clock budget of ${opts.wallSeconds}s exceeded; engine stopped after ${(exit.durationMs / 1000).toFixed(1)}s`;
@@ -41,7 +51,7 @@ export function resultOf(
   const how =
     exit.rc !== null ? `engine exited with code ${exit.rc}` : `engine was killed by ${exit.signal ?? "a signal"}`;
   const message = opts.lastError ? `${how}: ${opts.lastError}` : how;
-  return { type: "fail", result: withRc({ outcome: "failure", message: message.slice(0, 4000) }) };
+  return { type: "fail", result: withRc({ outcome: "failure", message: truncateUtf8(message, MESSAGE_BYTES) }) };
 }
 
 export function reportFrame(jobId: string, leaseEpoch: number, report: StoredReport): OutFrame {

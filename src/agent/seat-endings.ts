@@ -11,6 +11,7 @@
  * would have to expose them all or forward every call — as with the coordinator's RPC class chain.
  */
 import { rmSync } from "node:fs";
+import { truncateUtf8 } from "../core/bytes.ts";
 import type { Assignment } from "../shared/protocol.ts";
 import type { RunConfig } from "./config.ts";
 import type { FactoryConnection } from "./connection.ts";
@@ -184,7 +185,7 @@ export abstract class SeatEndings {
     if (!this.lost) await this.wip?.take(true);
     this.stopTimers();
     if (!this.lost) {
-      this.settled = await this.lease.send({ type: how, ...this.ref(), reason: reason.slice(0, 500) });
+      this.settled = await this.lease.send({ type: how, ...this.ref(), reason: truncateUtf8(reason, 500) });
       this.say("·", "job.released", `${this.jobId} given back: ${reason}`);
     }
     return this.cleanup();

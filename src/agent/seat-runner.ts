@@ -8,6 +8,7 @@
  */
 import { chownSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { truncateUtf8 } from "../core/bytes.ts";
 import type { Assignment } from "../shared/protocol.ts";
 import { publishRun } from "./artifacts.ts";
 import { engineInvocation } from "./command-template.ts";
@@ -71,7 +72,7 @@ export class SeatRunner extends SeatEndings {
         allowLocalRepos: cfg.allowLocalRepos,
       });
     } catch (err) {
-      const message = `could not prepare the workspace: ${(err as Error).message}`.slice(0, 4000);
+      const message = truncateUtf8(`could not prepare the workspace: ${(err as Error).message}`, 4000);
       this.note(message);
       return this.finish({ type: "fail", result: { outcome: "failure", message } }, started);
     }

@@ -52,6 +52,6 @@ export const WebhookUrl = z
 export const WebhookBodySchema = z
   .object({
     url: WebhookUrl,
-    secret: utf8Text(512, z.string().min(16, "at least 16 characters")),
+    secret: utf8Text(2048, z.string().min(16, "at least 16 characters")), // 4× what were 512 characters
   })
   .strict();

@@ -47,7 +47,7 @@ export const UnfreezeBody = z.object({ reason: FreezeReason.optional() }).strict
 export const SerialListQuery = z
   .object({
     limit: queryInt(z.number().min(1).max(200)).default(50),
-    cursor: z.string().min(1).max(SERIAL_KEY_MAX_BYTES).optional(),
+    cursor: utf8Text(SERIAL_KEY_MAX_BYTES, z.string().min(1)).optional(),
   })
   .strict();
 

@@ -21,7 +21,8 @@ export const MAX_LOG_LINES = 200;
  */
 export const MAX_LOG_LINE_BYTES = 12_000;
 
-const RequestId = z.string().min(1).max(64).optional();
+/** A frame id, echoed in its answer: at most 256 bytes of UTF-8 (its echo in a refusal is cut to 64 code points). */
+const RequestId = utf8Text(256, z.string().min(1)).optional();
 const Epoch = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const LeaseRef = { jobId: EntityId, leaseEpoch: Epoch };
@@ -127,7 +128,7 @@ export const FactoryFrame = z.discriminatedUnion("type", [
   z
     .object({
       type: z.literal("batch"),
-      id: z.string().min(1).max(64),
+      id: utf8Text(256, z.string().min(1)),
       frames: z.array(BatchedFrame).min(1).max(MAX_BATCH_FRAMES),
     })
     .strict(),

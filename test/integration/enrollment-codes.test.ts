@@ -28,7 +28,9 @@ describe("enrollment codes", () => {
     const wrong = await redeem(product, code, { name: "someone-else", capabilities: ["gpu"], seats: 2 });
     expect(wrong.status).toBe(403);
     expect(wrong.body.code).toBe("forbidden");
-    expect(wrong.body.detail).toContain("gpu-host-1");
+    // The refusal does not name the bound host: a stolen code must not tell its holder the name that redeems it.
+    expect(wrong.body.detail).not.toContain("gpu-host-1");
+    expect(JSON.stringify(wrong.body)).not.toContain("gpu-host-1");
 
     const ok = await redeem(product, code, { name: "gpu-host-1", capabilities: ["gpu"], seats: 64 });
     expect(ok.status).toBe(201);

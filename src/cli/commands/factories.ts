@@ -123,10 +123,7 @@ export const enroll: Command = {
       const name = ctx.positionals[0]!;
       // The code is bound to this host name and seat count: a host that asks for another name is refused, and
       // one that asks for more seats gets these.
-      const { code, expiresAt } = await ctx.client().mintEnrollmentCode({
-        name,
-        ...(seats !== undefined ? { seats } : {}),
-      });
+      const { code, expiresAt } = await ctx.client().mintEnrollmentCode({ name, seats: seats ?? 1 });
       const { url, product } = ctx.connection();
       const extra = [
         ...ctx.strs("cap").flatMap((c) => ["--cap", c]),

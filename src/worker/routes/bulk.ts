@@ -34,7 +34,7 @@ import { assertJsonWithin, param, query, readJson } from "../validate.ts";
 
 /** A batch request may carry this much; larger imports are split by the client. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
-/** 128: `batch:<key>:<index>` then stays within a manifest key's 200 characters. */
+/** 128 (a header is Latin-1: a character is a byte): `batch:<key>:<index>` then stays within a manifest key's 800 bytes. */
 const BatchKeyHeader = z.string().min(1).max(128);
 
 /** One item's fate, as the batch answer reports it. */

@@ -74,10 +74,9 @@ export function consumeEnrollmentCode<T extends { name: string; seats: number }>
   );
   if (!code) throw new DomainError("unauthorized", "enrollment code is unknown, expired or already used");
   if (code.name !== null && code.name !== input.name) {
-    // Refused before it is used up: the operator's host can still redeem it.
-    throw new DomainError("forbidden", `this enrollment code enrolls the host ${code.name}, not ${input.name}`, {
-      name: code.name,
-    });
+    // Refused before it is used up: the operator's host can still redeem it. Without naming that host, so a stolen
+    // code does not tell its holder the one name that would redeem it.
+    throw new DomainError("forbidden", `this enrollment code is bound to another host name than ${input.name}`);
   }
   execute(tx.sql, "UPDATE enrollment_codes SET used_at = ? WHERE id = ?", tx.now, code.id);
   return code.seat_limit === null ? input : { ...input, seats: Math.min(input.seats, code.seat_limit) };

@@ -117,9 +117,11 @@ function asComposite(job: Job): Partial<Job> {
 
 /**
  * Refuses (400 `validation_failed`, `details.cycle`) a dependency cycle closed by any of `newEdges` (node → the
- * nodes it waits on), read against the product's existing edges: a job's deps and a parent's children. One search
- * from all the new edges' sources together (core/dag `findCycle`), so each job reachable from them is read at
- * most once, however many edges are new. `labels` are placeholders (`#k`) for jobs not yet created.
+ * nodes it waits on), read against the product's existing edges: a job's deps and a parent's children. `labels` are
+ * placeholders (`#k`) for the jobs not yet created, and every new edge touches one (into it from the parent, or out
+ * of it to its deps), so any new cycle passes through one: ONE search from the placeholders (core/dag `findCycle`)
+ * reads each job reachable from them at most once. Not from the parent: its neighbours are its whole existing
+ * subtree, read again per submission (a reviewer's batch of 240 children of a 1,750-child parent took 14 s).
  */
 export function assertAcyclic(
   sql: SqlStorage,
@@ -132,7 +134,7 @@ export function assertAcyclic(
     if (placeholders.has(id)) return added;
     return [...added, ...storedDeps(sql, id), ...storedChildren(sql, id)];
   };
-  const cycle = findCycle(neighbours, newEdges.keys());
+  const cycle = findCycle(neighbours, labels);
   if (cycle) {
     throw new DomainError("validation_failed", `dependency cycle: ${cycle.join(" → ")}`, {
       cycle,
@@ -158,16 +160,24 @@ function storedChildren(sql: SqlStorage, id: string): string[] {
 /** Kahn's order over the siblings (acyclic by now): a child is created after the siblings it depends on. */
 function dependencyOrder(n: number, depsOf: (k: number) => readonly string[], refs: string[]): number[] {
   const index = new Map(refs.map((r, k) => [r, k]));
-  const waitingOn = Array.from({ length: n }, (_, k) => depsOf(k).filter((d) => index.has(d)).length);
+  // Who waits on whom, once: O(n + d), where a scan of every sibling per child made was O(n²·d).
+  const waiters: number[][] = Array.from({ length: n }, () => []);
+  const waitingOn = new Array<number>(n).fill(0);
+  for (let j = 0; j < n; j++) {
+    for (const d of depsOf(j)) {
+      const k = index.get(d);
+      if (k === undefined) continue;
+      waiters[k]!.push(j);
+      waitingOn[j]!++;
+    }
+  }
   const ready = waitingOn.flatMap((w, k) => (w === 0 ? [k] : [])).reverse();
   const order: number[] = [];
   while (ready.length > 0) {
     const k = ready.pop()!;
     order.push(k);
-    for (let j = 0; j < n; j++) {
-      const hits = depsOf(j).filter((d) => d === refs[k]).length;
-      if (hits === 0) continue;
-      waitingOn[j] = waitingOn[j]! - hits;
+    for (const j of waiters[k]!) {
+      waitingOn[j] = waitingOn[j]! - 1;
       if (waitingOn[j] === 0) ready.push(j);
     }
   }

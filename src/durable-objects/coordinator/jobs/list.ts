@@ -73,7 +73,8 @@ function encodeCursor(createdAt: number, id: string): string {
 function decodeCursor(cursor: string): [number, string] {
   try {
     const [at, id] = atob(cursor).split(":");
-    const n = Number(at);
+    // Digits only, as issued: Number() would also read "0x10" or "1e3".
+    const n = /^\d{1,16}$/.test(at ?? "") ? Number(at) : Number.NaN;
     if (!Number.isSafeInteger(n) || !id) throw new Error("bad cursor");
     return [n, id];
   } catch {
