@@ -1,7 +1,8 @@
 // Proves a bulk batch can be read back by the id its answer gave (GET …/batches/{batchId}): every item with its job
 // once the dispatch queue delivered it, rejected items for good, `done` only when no item is still queued; a repeat
 // batch is done at once (its jobs exist); a job under an item's key from another request makes the item rejected
-// (conflict); an unknown batch is 404 problem+json; a viewer may read; the retention pass forgets batches.
+// (conflict), and so does a refusal the queue consumer met (a parent that ended); an unknown batch is 404
+// problem+json; a viewer may read; the retention pass forgets batches.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BatchView } from "../../src/shared/api-batches.ts";
@@ -43,6 +44,26 @@ describe("GET …/batches/{batchId}", () => {
     const second = (await read(product, again.body.batchId)).body;
     expect(second).toMatchObject({ created: 2, queued: 0, rejected: 1, done: true });
     expect(second.items.map((i) => i.jobId)).toEqual(done.items.map((i) => i.jobId));
+  });
+
+  it("marks an item rejected when the queue consumer refuses it, so the batch is done", async () => {
+    // A parent that ended cannot be given a child: only the consumer's submit can tell (the route checks the schema).
+    const product = "batch-consumer-refusal";
+    const parent = await submit(product, { title: "ended" });
+    expect(
+      (await api("POST", `${P(product)}/jobs/${parent.id}/actions/cancel`, { token: ADMIN, json: {} })).status,
+    ).toBe(200);
+    const r = await post(product, [
+      { manifest: { title: "ok" } },
+      { manifest: { title: "late", parentId: parent.id } },
+    ]);
+    expect(r.status).toBe(202);
+    const done = await until(
+      async () => (await read(product, r.body.batchId)).body,
+      (b) => b.done,
+    );
+    expect(done).toMatchObject({ total: 2, created: 1, queued: 0, rejected: 1 });
+    expect(done.items[1]).toMatchObject({ index: 1, status: "rejected", code: "illegal_transition" });
   });
 
   it("marks an item rejected (conflict) when its key names another request's job", async () => {

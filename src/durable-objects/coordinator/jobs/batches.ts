@@ -3,7 +3,8 @@
  * Bulk batches (`POST …/jobs:batch`, issue 12 item 3): the route records each batch's items here before it answers,
  * and `GET …/batches/{batchId}` reads them back with each item's job, found by its idempotency key — so a client
  * knows when its jobs exist. An item becomes `created` once a job holds its key for the same request (same hash);
- * a job under its key from another request means the queue consumer refused the item (`rejected`, `conflict`).
+ * a job under its key from another request means the queue consumer refused the item (`rejected`, `conflict`), and
+ * so does a refusal the consumer met submitting it (a cycle, a parent that ended: `rejectQueuedItems`).
  * A resolved item is written back, so polling a large batch costs only its unresolved items.
  *
  * Bounded: batches live as long as the idempotency keys they are read through (core/retention
@@ -25,6 +26,7 @@ CREATE TABLE IF NOT EXISTS batch_items (
   PRIMARY KEY (batch_id, idx)
 );
 CREATE INDEX IF NOT EXISTS batch_items_by_created ON batch_items(created_at);
+CREATE INDEX IF NOT EXISTS batch_items_queued_by_key ON batch_items(key) WHERE status = 'queued';
 `;
 
 /** Batches kept per product beyond the age cut-off's bound: 10,000 × up to 10,000 items is the worst case on disk. */
@@ -50,6 +52,23 @@ export function recordBatch(tx: Tx, id: string, items: readonly BatchItemRecord[
       i.status === "exists" ? "created" : i.status,
       i.jobId ?? null,
       i.code ?? null,
+    );
+  }
+}
+
+/**
+ * Submissions the queue consumer refused (jobs/submit `submitEach`: a cycle, a parent no longer queued or blocked),
+ * by key and problem code: the items still queued under those keys are rejected for good. Without this they stayed
+ * `queued` and their batch never `done`, since no job ever holds such a key (found by a reviewer).
+ */
+export function rejectQueuedItems(tx: Tx, refusals: ReadonlyArray<{ key: string; code: string }>): void {
+  for (const r of refusals) {
+    execute(
+      tx.sql,
+      `UPDATE batch_items INDEXED BY batch_items_queued_by_key SET status = 'rejected', code = ?
+       WHERE key = ? AND status = 'queued'`,
+      r.code,
+      r.key,
     );
   }
 }

@@ -23,6 +23,7 @@ import { depStages, recordDeps } from "../dag/dependents.ts";
 import { enqueueAudit, enqueueEvent, enqueueSnapshot } from "../outbox/records.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
 import { newId, type Tx } from "../runtime/tx.ts";
+import { rejectQueuedItems } from "./batches.ts";
 import { findKey, recordKey } from "./idempotency.ts";
 import { loadJob, saveJob } from "./rows.ts";
 
@@ -129,7 +130,7 @@ export type SubmitEachResult =
  * its own submission, so one bad manifest does not sink the batch; any other error aborts the whole unit.
  */
 export function submitEach(tx: Tx, inputs: SubmitInput[], actor: string): SubmitEachResult[] {
-  return inputs.map((input) => {
+  const results = inputs.map((input): SubmitEachResult => {
     if (input.manifest.children) {
       // A refusal here keeps what a submission already wrote, so a parent must not be half-made: POST /jobs it.
       const message = "children are not accepted in bulk: submit the parent through POST /jobs or …/children";
@@ -143,4 +144,8 @@ export function submitEach(tx: Tx, inputs: SubmitInput[], actor: string): Submit
       return { ok: false as const, code: err.code, message: err.message, key: input.manifest.idempotencyKey };
     }
   });
+  // A refused item of a bulk batch is rejected there for good (jobs/batches), not left queued.
+  const refused = results.flatMap((r) => (!r.ok && r.key !== undefined ? [{ key: r.key, code: r.code }] : []));
+  if (refused.length > 0) rejectQueuedItems(tx, refused);
+  return results;
 }
