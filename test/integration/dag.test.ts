@@ -431,3 +431,55 @@ describe("tree and roles", () => {
     expect((await api("GET", `${P(product)}/jobs/job_nope/tree`, { token: ADMIN })).status).toBe(404);
   });
 });
+
+describe("an operator's hand on a composite (found by a reviewer)", () => {
+  it("a composite rejected through …/reviews with onReject requeue waits for its gate again, and is never claimed", async () => {
+    const product = "dag-review-reject";
+    const f = await enroll(product, "f");
+    const r = await api<JobView & { children?: JobView[] }>("POST", `${P(product)}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "p", reviewers: 1, onReject: "requeue", children: [{ title: "c1" }] } },
+    });
+    expect(r.status).toBe(201);
+    const parentId = r.body.id;
+    const c = await claim(product, f.token);
+    expect(c.status).toBe(200);
+    const child = c.body.job.id;
+    const path = `${P(product)}/jobs/${child}`;
+    await api("PATCH", path, { token: f.token, json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "building" } });
+    await api("PATCH", path, { token: f.token, json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "testing" } });
+    expect((await api("POST", `${path}/actions/ship`, { token: ADMIN, json: {} })).status).toBe(200);
+    expect((await readJob(product, parentId)).stage).toBe("review");
+
+    const rejected = await api("POST", `${P(product)}/jobs/${parentId}/reviews`, {
+      token: ADMIN,
+      json: { verdict: "reject", comment: "redo" },
+    });
+    expect(rejected.status).toBe(201);
+    // Its gate (every child shipped) is met at once, so it is back in review: never queued, never built.
+    expect((await readJob(product, parentId)).stage).toBe("review");
+    const next = await claim(product, f.token);
+    expect(next.status).toBe(204);
+  });
+
+  it("a parent failed by a cancelled child says it can never run again, not to requeue the child", async () => {
+    const product = "dag-cancelled-child";
+    const r = await api<JobView>("POST", `${P(product)}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "p", children: [{ title: "c1" }, { title: "c2" }] } },
+    });
+    const kids = await api<{ jobs: JobView[] }>("GET", `${P(product)}/jobs?limit=10`, { token: ADMIN });
+    const c1 = kids.body.jobs.find((j) => j.title === "c1")!;
+    expect((await api("POST", `${P(product)}/jobs/${c1.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
+      200,
+    );
+    expect((await readJob(product, r.body.id)).stage).toBe("failed");
+    const requeue = await api<Problem>("POST", `${P(product)}/jobs/${r.body.id}/actions/requeue`, {
+      token: ADMIN,
+      json: {},
+    });
+    expect(requeue.status).toBe(409);
+    expect(requeue.body.detail).toContain("can never run again");
+    expect(requeue.body.detail).not.toContain("requeue that job first");
+  });
+});

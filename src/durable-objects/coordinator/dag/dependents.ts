@@ -144,17 +144,19 @@ export function regate(tx: Tx, job: Job): Job {
   const blocked = moveJob(tx, job, "blocked");
   const next = reevaluate(tx, blocked);
   if (next?.stage === "failed") {
-    throw new DomainError(
-      "conflict",
-      `job ${job.id} cannot run again: ${next.lastResult?.message}; requeue that job first`,
-      {
-        jobId: job.id,
-        reason: next.lastResult?.message,
-      },
-    );
+    const reason = next.lastResult?.message ?? "";
+    // A cancelled or vanished blocker cannot be requeued (cancelled is final): say so, not "requeue it first",
+    // which the stage table refuses (found by a reviewer).
+    const hint = FINAL_BLOCKER.test(reason)
+      ? "that job is cancelled or gone for good, so this one can never run again: submit its work as a new job"
+      : "requeue that job first";
+    throw new DomainError("conflict", `job ${job.id} cannot run again: ${reason}; ${hint}`, { jobId: job.id, reason });
   }
   return next ?? blocked;
 }
+
+/** The end of a `child_failed` / `dependency_failed` message (core/composite, core/dag) for a blocker no requeue brings back. */
+const FINAL_BLOCKER = / is (cancelled|unknown)$/;
 
 /** A failure no retry can fix: the gate will not reopen by itself (an operator's requeue starts it over). */
 function failJob(tx: Tx, job: Job, message: string): Job {

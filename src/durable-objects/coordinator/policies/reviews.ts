@@ -17,7 +17,7 @@ import {
   type Tally,
   tallyReviews,
 } from "../../../core/review.ts";
-import { settled } from "../dag/dependents.ts";
+import { regate, settled } from "../dag/dependents.ts";
 import { type ActionOutcome, dropLease } from "../jobs/actions.ts";
 import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
@@ -112,7 +112,11 @@ function reject(tx: Tx, job: Job, reviews: Review[], by: Reviewer, comment?: str
 /** `POST …/jobs/{id}/reviews`: one review as its own audited unit (`job.review`). */
 export function reviewJob(tx: Tx, jobId: string, input: ReviewInput): ActionOutcome & { tally: Tally } {
   const job = requireJob(tx.sql, jobId);
-  const outcome = applyReview(tx, job, input);
+  const reviewed = applyReview(tx, job, input);
+  // A reject that requeued it: a dependent or composite waits for its gate again, exactly as after the action's
+  // reject (jobs/actions `applyAction`). Without it a rejected composite went to queued and was claimed and built
+  // (found by a reviewer), though a composite never builds.
+  const outcome = { ...reviewed, job: regate(tx, reviewed.job) };
   enqueueAudit(tx, input.actor, "job.review", jobId, {
     verdict: input.verdict,
     reviewer: input.by.id,
