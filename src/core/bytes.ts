@@ -120,11 +120,12 @@ export function hasLoneSurrogate(value: unknown): boolean {
 }
 
 /**
- * Whether JSON `text` may spell a lone surrogate: only a `\u` escape can, since text decoded from UTF-8 (HTTP bodies
- * with a fatal decoder, WebSocket text frames) is well formed. Lets the common body skip `hasLoneSurrogate`'s walk.
+ * Whether `value`, parsed from the JSON `text`, holds a lone surrogate (`hasLoneSurrogate`): the one check every
+ * boundary that parses JSON makes. Only a `\u` escape can spell one, since text decoded from UTF-8 (HTTP bodies with
+ * a fatal decoder, WebSocket text frames) is well formed, so a text without one skips the walk.
  */
-export function mayEscapeSurrogates(text: string): boolean {
-  return text.includes("\\u");
+export function parsedHoldsLoneSurrogate(text: string, value: unknown): boolean {
+  return text.includes("\\u") && hasLoneSurrogate(value);
 }
 
 /**

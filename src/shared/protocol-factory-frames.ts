@@ -5,7 +5,7 @@
  * all of it) so the agent-to-coordinator half of the protocol reads as one unit.
  */
 import { z } from "zod";
-import { fitsUtf8, hasLoneSurrogate, mayEscapeSurrogates, utf8Text } from "../core/bytes.ts";
+import { fitsUtf8, parsedHoldsLoneSurrogate, utf8Text } from "../core/bytes.ts";
 import { Capability, CheckpointBody, EntityId, InsightsBody, LeaseTtl, RunResultBody } from "./api.ts";
 
 /** What `hello` must carry (and `welcome` echoes): here because the `hello` schema checks it. */
@@ -158,7 +158,7 @@ export function parseFactoryFrame(raw: string | ArrayBuffer): ParseResult<Factor
           .slice(0, 64)
           .join("")
       : undefined;
-  if (mayEscapeSurrogates(raw) && hasLoneSurrogate(data)) {
+  if (parsedHoldsLoneSurrogate(raw, data)) {
     // Stored, it would change (core/bytes `hasLoneSurrogate`): refused like any other malformed frame.
     return { ok: false, code: "validation_failed", message: "frame holds a lone surrogate (\\uD800–\\uDFFF)", id };
   }

@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import type { z } from "zod";
-import { fitsUtf8, hasLoneSurrogate, jsonBytes, mayEscapeSurrogates } from "../core/bytes.ts";
+import { fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import { fromZod } from "./problem.ts";
 
@@ -131,16 +131,14 @@ export async function readJson(c: Context, limit = MAX_JSON_BYTES, allowEmpty = 
   } catch (err) {
     throw new DomainError("validation_failed", `body is not valid JSON: ${(err as Error).message}`);
   }
-  if (mayEscapeSurrogates(text) && hasLoneSurrogate(value)) throw loneSurrogate("body");
+  if (parsedHoldsLoneSurrogate(text, value)) {
+    // Storing it would change it (core/bytes `hasLoneSurrogate`).
+    throw new DomainError(
+      "validation_failed",
+      "body holds a lone surrogate (a \\uD800–\\uDFFF escape without its pair): text must be well-formed Unicode",
+    );
+  }
   return value;
-}
-
-/** A lone surrogate (core/bytes `hasLoneSurrogate`): refused, since storing it would change it. */
-function loneSurrogate(where: string): DomainError {
-  return new DomainError(
-    "validation_failed",
-    `${where} holds a lone surrogate (a \\uD800–\\uDFFF escape without its pair): text must be well-formed Unicode`,
-  );
 }
 
 export async function body<S extends z.ZodType>(c: Context, schema: S, allowEmpty = false): Promise<z.infer<S>> {

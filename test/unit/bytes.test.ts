@@ -8,7 +8,7 @@ import {
   fitsUtf8,
   hasLoneSurrogate,
   jsonBytes,
-  mayEscapeSurrogates,
+  parsedHoldsLoneSurrogate,
   splitUtf8,
   truncateUtf8,
   utf8Bytes,
@@ -116,8 +116,9 @@ describe("hasLoneSurrogate: text UTF-8 cannot store", () => {
     expect(hasLoneSurrogate(v)).toBe(true);
   });
 
-  it("is needed only when the JSON text has a \\u escape", () => {
-    expect(mayEscapeSurrogates('{"a":"x"}')).toBe(false);
-    expect(mayEscapeSurrogates('{"a":"\\ud800"}')).toBe(true);
+  it("is looked for in parsed JSON only when its text has a \\u escape", () => {
+    expect(parsedHoldsLoneSurrogate('{"a":"x"}', { a: "x" })).toBe(false);
+    expect(parsedHoldsLoneSurrogate('{"a":"\\ud800"}', JSON.parse('{"a":"\\ud800"}'))).toBe(true);
+    expect(parsedHoldsLoneSurrogate('{"a":"\\u00e9"}', { a: "é" })).toBe(false);
   });
 });
