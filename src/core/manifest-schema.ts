@@ -14,6 +14,8 @@ import { SERIAL_KEY_MAX_BYTES } from "./serial-gates.ts";
 
 /** 256 KiB: a manifest describes a task; anything bigger is a data file in the wrong place. */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
+/** An idempotency key, wherever it is given (manifest, `Idempotency-Key` header): bytes of UTF-8. */
+export const IDEMPOTENCY_KEY_MAX_BYTES = 800;
 
 const capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
 const engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, { error: "must be an engine name like claude" });
@@ -50,7 +52,7 @@ export const MANIFEST_SHAPE = {
   depsMode: z.enum(["all", "any"]).default("all"),
   maxAttempts: z.number().int().min(1).max(20).default(3), // 3 tries by default; 20 bounds a retry storm
   serialKey: utf8Text(SERIAL_KEY_MAX_BYTES, z.string().min(1)).optional(), // any repo path or domain name fits
-  idempotencyKey: utf8Text(800, z.string().min(1)).optional(), // tracker keys and UUIDs fit with room
+  idempotencyKey: utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1)).optional(), // tracker keys and UUIDs fit
   reviewers: z.number().int().min(0).max(10).default(0), // 10 distinct approvals is already a committee
   onReject: z.enum(["fail", "requeue"]).default("fail"),
   kind: z.enum(["task", "composite"]).default("task"),

@@ -45,6 +45,20 @@ describe("POST /jobs with a repeated key", () => {
     expect(jobs[0]?.bodyMd).toBe("ship v1");
   });
 
+  it("takes a header key as long as a manifest key (800 bytes) and refuses a longer one, changing nothing", async () => {
+    const product = "idem-header-limit";
+    const long = "k".repeat(800);
+    const a = await post(product, { manifest: { title: "long key" } }, long);
+    expect(a.status).toBe(201);
+    const same = await post(product, { manifest: { title: "long key", idempotencyKey: long } });
+    expect(same.status).toBe(200); // the header's key and the manifest's are one key
+    expect(same.body.id).toBe(a.body.id);
+    const over = await post(product, { manifest: { title: "longer key" } }, `${long}k`);
+    expect(over.status).toBe(400);
+    expect(over.body.code).toBe("validation_failed");
+    expect(await listJobs(product)).toHaveLength(1);
+  });
+
   it("refuses a manifest idempotencyKey reused with a different manifest (another field, same body)", async () => {
     const product = "idem-changed-manifest";
     const a = await post(product, { manifest: { title: "t", idempotencyKey: "TRK-9" } });

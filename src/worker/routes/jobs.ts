@@ -5,8 +5,10 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { utf8Text } from "../../core/bytes.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
+import { IDEMPOTENCY_KEY_MAX_BYTES } from "../../core/manifest-schema.ts";
 import { ActionBody, ActionParam, EntityId, JobListQuery } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole, reviewerOf } from "../auth.ts";
 import { fromZod } from "../problem.ts";
@@ -18,7 +20,8 @@ export const SubmitJobBody = z.union([
   z.object({ manifest: z.unknown(), bodyMd: z.string().max(MAX_MANIFEST_BYTES).default("") }).strict(),
 ]);
 
-const IdempotencyKeyHeader = z.string().min(1).max(200);
+/** The header's key is the manifest's key, so it has the manifest key's limit (a header was 200 characters). */
+const IdempotencyKeyHeader = utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1));
 
 export const jobs = new Hono<AppEnv>();
 
