@@ -7,6 +7,7 @@
 import { alertCommands } from "./commands/alerts.ts";
 import { batch } from "./commands/batch.ts";
 import { budgetCommands } from "./commands/budget.ts";
+import { children } from "./commands/children.ts";
 import { deadLetters } from "./commands/dead-letters.ts";
 import { explain } from "./commands/explain.ts";
 import { enroll, factories } from "./commands/factories.ts";
@@ -39,6 +40,7 @@ export const COMMANDS: readonly Command[] = [
   watch,
   explain,
   tree,
+  children,
   ...jobActions,
   ...reviewCommands,
   ...serialCommands,

@@ -31,6 +31,12 @@ export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercas
 export const EntityId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an id of letters, digits, '_' or '-'");
 export const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, "a capability such as os:linux");
 
+/**
+ * The `Idempotency-Key` of a request that makes several jobs (`jobs:batch`, `…/children`), each keyed
+ * `<prefix>:<key>:<index>`: 128 (a header is Latin-1: a character is a byte), so a derived key stays within a
+ * manifest key's 800 bytes.
+ */
+export const DerivedKeyHeader = z.string().min(1).max(128);
 export const JobListQuery = z
   .object({
     stage: z.enum(STAGES).optional(),

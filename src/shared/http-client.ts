@@ -97,6 +97,17 @@ export class GigafactoryClient extends ApiClientBase {
   explain(id: string): Promise<Explanation> {
     return this.call("GET", `/jobs/${enc(id)}/explain`);
   }
+  /** Gives a queued or blocked job these children; `replayed` = the key's earlier answer (200). */
+  async addChildren(
+    id: string,
+    children: unknown[],
+    idempotencyKey?: string,
+  ): Promise<{ parent: Job; children: Job[]; replayed: boolean }> {
+    const headers: Record<string, string> = idempotencyKey ? { "idempotency-key": idempotencyKey } : {};
+    const res = await this.send("POST", this.productUrl(`/jobs/${enc(id)}/children`), { headers, json: { children } });
+    const made = (await res.json()) as { parent: Job; children: Job[] };
+    return { ...made, replayed: res.headers.get("idempotent-replayed") === "true" };
+  }
   /** A job's subtree (composite children, recursively), bounded by the server. */
   jobTree(id: string): Promise<{ root: TreeNode }> {
     return this.call("GET", `/jobs/${enc(id)}/tree`);

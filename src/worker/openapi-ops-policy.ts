@@ -21,7 +21,9 @@ export const COMPOSITE_OPS: Op[] = [
     summary:
       "Make a queued or blocked job a composite parent with these children (201 {parent, children}): the parent " +
       "waits in blocked until they end, then moves to review/testing, or fails per onChildFailure. A child's deps " +
-      "may name a sibling by #<index>; cycles and unknown deps → 400 `validation_failed` naming them. At most 500 children, 1 MiB",
+      "may name a sibling by #<index>; cycles and unknown deps → 400 `validation_failed` naming them. At most 500 children, 1 MiB. " +
+      "With an Idempotency-Key header (≤ 128 bytes) a retry of the same request → 200 with the same children as they are now " +
+      "(idempotent-replayed: true), another request under the key → 409 conflict",
     role: "operator",
     body: ChildrenBody,
   },

@@ -74,7 +74,7 @@ export interface StubRequest {
 }
 
 export interface StubReply {
-  json(status: number, doc: unknown): void;
+  json(status: number, doc: unknown, headers?: Record<string, string>): void;
   /** An `application/problem+json` refusal. */
   problem(status: number, doc: Record<string, unknown>): void;
   text(status: number, body: string, contentType: string): void;
@@ -111,12 +111,12 @@ export async function stubCoordinator(
       seen.push({ line, body });
       lines.push(line);
       if (text) bodies.push(body);
-      const write = (status: number, type: string, payload: string) => {
-        res.writeHead(status, { "content-type": type });
+      const write = (status: number, type: string, payload: string, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { ...headers, "content-type": type });
         res.end(payload);
       };
       void handler(request, {
-        json: (status, doc) => write(status, "application/json", JSON.stringify(doc)),
+        json: (status, doc, headers) => write(status, "application/json", JSON.stringify(doc), headers),
         problem: (status, doc) => write(status, "application/problem+json", JSON.stringify(doc)),
         text: (status, payload, type) => write(status, type, payload),
       });

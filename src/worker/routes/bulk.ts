@@ -23,7 +23,7 @@ import { z } from "zod";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { deadLetters } from "../../history/schema.ts";
-import { BatchBody, DeadLettersQuery, EntityId, TrackerIngestBody } from "../../shared/api.ts";
+import { BatchBody, DeadLettersQuery, DerivedKeyHeader, EntityId, TrackerIngestBody } from "../../shared/api.ts";
 import type { BatchItemRecord } from "../../shared/api-batches.ts";
 import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../../shared/request-hash.ts";
@@ -34,8 +34,6 @@ import { assertJsonWithin, param, query, readJson } from "../validate.ts";
 
 /** A batch request may carry this much; larger imports are split by the client. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
-/** 128 (a header is Latin-1: a character is a byte): `batch:<key>:<index>` then stays within a manifest key's 800 bytes. */
-const BatchKeyHeader = z.string().min(1).max(128);
 
 /** One item's fate, as the batch answer reports it. */
 type Outcome =
@@ -47,7 +45,7 @@ export const bulk = new Hono<AppEnv>();
 bulk.post("/jobs:batch", async (c) => {
   const principal = requireRole(c, "operator");
   const header = c.req.header("idempotency-key");
-  const batchKey = header === undefined ? undefined : BatchKeyHeader.safeParse(header);
+  const batchKey = header === undefined ? undefined : DerivedKeyHeader.safeParse(header);
   if (batchKey && !batchKey.success) throw fromZod("Idempotency-Key", batchKey.error);
   const parsed = BatchBody.safeParse(await readJson(c, MAX_BATCH_BYTES));
   if (!parsed.success) throw fromZod("body", parsed.error);

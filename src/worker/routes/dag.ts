@@ -1,11 +1,11 @@
 /**
  * @module worker/routes/dag
  * Composite jobs over HTTP: `POST …/jobs/{id}/children` (operator) makes a job a composite parent with the given
- * children, `GET …/jobs/{id}/tree` (viewer or above) reads a job's subtree with each node's stage and waiting reason.
+ * children (an `Idempotency-Key` makes a retry return the same children: 200, `idempotent-replayed: true`), `GET …/jobs/{id}/tree` (viewer or above) reads a job's subtree with each node's stage and waiting reason.
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
-import { EntityId } from "../../shared/api.ts";
+import { DerivedKeyHeader, EntityId } from "../../shared/api.ts";
 import { ChildrenBody, MAX_CHILDREN_BYTES } from "../../shared/api-policies.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
@@ -18,9 +18,15 @@ dag.post("/jobs/:jobId/children", async (c) => {
   const id = param(c, "jobId", EntityId);
   const parsed = ChildrenBody.safeParse(await readJson(c, MAX_CHILDREN_BYTES));
   if (!parsed.success) throw fromZod("body", parsed.error);
+  const header = c.req.header("idempotency-key");
+  const key = header === undefined ? undefined : DerivedKeyHeader.safeParse(header);
+  if (key && !key.success) throw fromZod("Idempotency-Key", key.error);
   const coordinator = c.get("coordinator");
-  const made = await unwrap(coordinator.addChildren(c.get("productId"), id, parsed.data.children, actorOf(principal)));
-  return c.json(made, 201);
+  const { created, ...made } = await unwrap(
+    coordinator.addChildren(c.get("productId"), id, parsed.data.children, actorOf(principal), key?.data),
+  );
+  if (!created) c.header("idempotent-replayed", "true");
+  return c.json(made, created ? 201 : 200);
 });
 
 dag.get("/jobs/:jobId/tree", async (c) => {

@@ -23,15 +23,30 @@ import { submitJob } from "../jobs/submit.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { childInput, childKey, replayChildren } from "./children-keys.ts";
 
 export interface ChildrenResult {
   parent: Job;
   /** In the order the request listed them. */
   children: Job[];
+  /** False when `requestKey` replayed an earlier request: nothing was made, these are its children as they are now. */
+  created: boolean;
 }
 
-/** Gives `parentId` the children in `children` (already validated by ChildManifestSchema), all in this unit. */
-export function addChildren(tx: Tx, parentId: string, children: ChildManifest[], actor: string): ChildrenResult {
+/**
+ * Gives `parentId` the children in `children` (already validated by ChildManifestSchema), all in this unit.
+ * `requestKey` (the request's `Idempotency-Key`) makes a retry of the same request return its children
+ * (dag/children-keys); a different request under it is a 409 `conflict`.
+ */
+export function addChildren(
+  tx: Tx,
+  parentId: string,
+  children: ChildManifest[],
+  actor: string,
+  requestKey?: string,
+): ChildrenResult {
+  const replayed = requestKey === undefined ? undefined : replayChildren(tx, parentId, children, requestKey);
+  if (replayed) return { ...replayed, created: false };
   const { parent: found, existing } = checkParent(tx, parentId, children.length);
   let parent = found;
   const refs = children.map((_, k) => `#${k}`);
@@ -56,19 +71,15 @@ export function addChildren(tx: Tx, parentId: string, children: ChildManifest[],
   parent = adoptChildren(tx, parent);
   const created = new Map<string, Job>();
   for (const k of dependencyOrder(children.length, (k) => newEdges.get(refs[k]!)!, refs)) {
-    const { bodyMd, ...manifest } = children[k]!;
     const deps = newEdges.get(refs[k]!)!.map((d) => created.get(d)?.id ?? d);
-    const { job } = submitJob(
-      tx,
-      { manifest: { ...manifest, deps, parentId: parent.id }, bodyMd: bodyMd ?? "" },
-      actor,
-      true, // the whole request's graph was searched once, above
-    );
+    const key = requestKey === undefined ? undefined : childKey(parent.id, requestKey, k);
+    // asChild: the whole request's graph was searched once, above
+    const { job } = submitJob(tx, childInput(children[k]!, deps, parent.id, key), actor, true);
     created.set(refs[k]!, job);
   }
   const list = refs.map((r) => created.get(r)!);
   announceChildren(tx, parent, list, existing, actor);
-  return { parent, children: list };
+  return { parent, children: list, created: true };
 }
 
 /**

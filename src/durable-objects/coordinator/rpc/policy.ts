@@ -72,9 +72,18 @@ export abstract class PolicyRpc extends FleetRpc {
 
   // ---- part 3: DAG (composite jobs) ----
 
-  /** Makes a job a composite parent with these children, all in one unit (coordinator/dag/children). */
-  async addChildren(productId: string, parentId: string, children: ChildManifest[], actor: string) {
-    return this.units.run(productId, (tx) => addChildren(tx, parentId, children, actor));
+  /**
+   * Makes a job a composite parent with these children, all in one unit (coordinator/dag/children); `requestKey`
+   * (the request's Idempotency-Key) replays an earlier identical request (`created: false`).
+   */
+  async addChildren(
+    productId: string,
+    parentId: string,
+    children: ChildManifest[],
+    actor: string,
+    requestKey?: string,
+  ) {
+    return this.units.run(productId, (tx) => addChildren(tx, parentId, children, actor, requestKey));
   }
 
   /** A job's subtree, bounded (coordinator/dag/tree). */

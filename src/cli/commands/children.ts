@@ -1,0 +1,67 @@
+/**
+ * @module cli/commands/children
+ * `gigafactory children ID FILE.json [--key K]`: makes a queued or blocked job a composite parent with the children
+ * in FILE.json — `POST …/jobs/{id}/children`'s body (`{"children": [...]}`) or just the list; a child's deps may
+ * name a sibling by `#<index>`. The request carries an Idempotency-Key, by default one derived from the file's
+ * bytes, so running the same command again (after a timeout, say) returns the children it made instead of a second
+ * set of paid runs; `--key` names another (to add the same children twice, give each run its own key). Prints one
+ * row per child (id, title, stage, deps, created or existing); --json: the API's `{parent, children}`.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { Command } from "../context.ts";
+import { CliError, usageError } from "../errors.ts";
+import { NONE, renderTable } from "../table.ts";
+
+/** The default key: the file's bytes, so the same file for the same parent is one request (the server scopes keys per parent). */
+export function fileKey(bytes: Uint8Array): string {
+  return `file:${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}`;
+}
+
+/** The children list from a file's text: the API body or the bare list. */
+export function childrenOf(text: string, file: string): unknown[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new CliError("invalid_json", `${file}: not JSON (${(err as Error).message})`, 'write {"children": [...]}');
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { children?: unknown } | null)?.children;
+  if (!Array.isArray(list)) {
+    throw new CliError("invalid_json", `${file}: no children list`, 'write {"children": [{"title": "…"}, …]}');
+  }
+  return list;
+}
+
+export const children: Command = {
+  path: ["children"],
+  args: { names: "ID FILE.json", min: 2, max: 2 },
+  summary: "give a queued or blocked job children from a JSON file (a retry returns the same children)",
+  options: {
+    key: { type: "string", value: "K", help: "the Idempotency-Key (default: derived from the file's bytes)" },
+  },
+  async run(ctx) {
+    const [id, file] = ctx.positionals as [string, string];
+    const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(
+        "file_unreadable",
+        `${file}: cannot read the file (${err.code ?? err.message})`,
+        "check the path",
+      );
+    });
+    const key = ctx.str("key") ?? fileKey(bytes);
+    if (key.length === 0 || key.length > 128) throw usageError("--key must be 1 to 128 characters", "children");
+    const made = await ctx.client().addChildren(id, childrenOf(new TextDecoder().decode(bytes), file), key);
+    if (ctx.json) {
+      ctx.emit({ parent: made.parent, children: made.children });
+      return 0;
+    }
+    const result = made.replayed ? "existing" : "created";
+    const rows = made.children.map((c) => [c.id, c.title, c.stage, c.deps.join(", ") || NONE, result]);
+    const columns = [{ header: "ID" }, { header: "TITLE", max: 48 }, { header: "STAGE" }, { header: "DEPS", max: 40 }];
+    ctx.print(renderTable([...columns, { header: "RESULT" }], rows));
+    const what = made.replayed ? "made by this same request before: nothing new" : "added";
+    ctx.note(`${made.parent.id} is ${made.parent.stage}; ${made.children.length} children ${what}`);
+    return 0;
+  },
+};

@@ -1,0 +1,83 @@
+// `gigafactory children ID FILE.json` over a real local socket: sends the file's children list (the API body or the
+// bare list) with an Idempotency-Key derived from the file's bytes — the same file gives the same key, so running the
+// command again after a lost answer replays instead of making a second set — or the one --key names; prints one row
+// per child marked created or existing, the API's document under --json, and a bad file as one `✘ ERROR` line.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+
+const job = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  title: `t ${id}`,
+  stage: "queued",
+  deps: [],
+  ...extra,
+});
+
+/** A stand-in that answers 201 the first time a key is seen and 200 replayed after; records each key. */
+async function coordinator() {
+  const keys: string[] = [];
+  const stub = await stubCoordinator((req, reply) => {
+    const key = String(req.headers["idempotency-key"]);
+    const again = keys.includes(key);
+    keys.push(key);
+    const made = {
+      parent: job("p", { stage: "blocked", kind: "composite" }),
+      children: [job("c0"), job("c1", { stage: "blocked", deps: ["c0"] })],
+    };
+    if (again) reply.json(200, made, { "idempotent-replayed": "true" });
+    else reply.json(201, made);
+  });
+  return { stub, keys };
+}
+
+function file(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "gf-children-")), "children.json");
+  writeFileSync(path, text);
+  return path;
+}
+
+const cli = (url: string, ...argv: string[]) => captureCli([...argv, ...connection(url, "shop")]);
+const BODY = { children: [{ title: "c0" }, { title: "c1", deps: ["#0"] }] };
+
+describe("gigafactory children", () => {
+  it("posts the list with a key from the file's bytes; the same file again replays and says so", async () => {
+    const { stub, keys } = await coordinator();
+    const path = file(JSON.stringify(BODY));
+    const first = await cli(stub.url, "children", "p", path);
+    expect(first.code).toBe(0);
+    expect(stub.lines).toEqual(["POST /api/v1/products/shop/jobs/p/children"]);
+    expect(stub.bodies).toEqual([BODY]);
+    expect(first.stdout).toMatch(/^c1\s+t c1\s+blocked\s+c0\s+created$/m);
+    expect(first.stderr).toBe("p is blocked; 2 children added\n");
+    const again = await cli(stub.url, "children", "p", file(JSON.stringify(BODY)));
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[0]).toMatch(/^file:[0-9a-f]{32}$/);
+    expect(again.stdout).toMatch(/^c0\s+t c0\s+queued\s+—\s+existing$/m);
+    expect(again.stderr).toContain("made by this same request before: nothing new");
+  });
+
+  it("takes the bare list and --key; emits the API's document under --json", async () => {
+    const { stub, keys } = await coordinator();
+    const r = await cli(stub.url, "children", "p", file(JSON.stringify(BODY.children)), "--key", "split-7", "--json");
+    expect(r.code).toBe(0);
+    expect(keys).toEqual(["split-7"]);
+    expect(stub.bodies).toEqual([BODY]);
+    expect(JSON.parse(r.stdout).children.map((c: { id: string }) => c.id)).toEqual(["c0", "c1"]);
+    expect(r.stderr).toBe("");
+  });
+
+  it("a file that is not JSON, or holds no list, is one error line and no request", async () => {
+    const { stub } = await coordinator();
+    const bad = await cli(stub.url, "children", "p", file("title: x"));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^✘ ERROR invalid_json: .*not JSON/);
+    const empty = await cli(stub.url, "children", "p", file('{"kids": []}'));
+    expect(empty.stderr).toMatch(/^✘ ERROR invalid_json: .*no children list/);
+    const missing = await cli(stub.url, "children", "p", "/nonexistent/children.json");
+    expect(missing.stderr).toMatch(/^✘ ERROR file_unreadable: /);
+    expect(stub.lines).toEqual([]);
+  });
+});
