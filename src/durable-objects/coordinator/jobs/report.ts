@@ -12,6 +12,7 @@
 import { DomainError } from "../../../core/errors.ts";
 import { jitteredRetryDelayMs } from "../../../core/lease.ts";
 import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../../core/model.ts";
+import { afterRateLimit } from "../../../core/rate-limit.ts";
 import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
 import { touchActivity } from "../outbox/webhook-records.ts";
@@ -78,10 +79,9 @@ function applyReport(tx: Tx, job: Job, body: PatchBody): Job {
       const result: RunResult = body.result ?? { outcome: "failure", message: "reported failed" };
       finishRun(tx, job, result, body.insights);
       const failed = moveJob(tx, job, "failed", { ...changes, ...NO_LEASE, lastResult: result });
-      // A rate limit is not the job's fault: back in the queue at once, the attempt refunded (policies/breakers
-      // has opened this factory × engine for `retryAfterSeconds`, so it goes elsewhere or is held).
-      if (result.outcome === "rate_limited")
-        return moveJob(tx, failed, "queued", { attempt: Math.max(0, job.attempt - 1) });
+      // A rate limit is not the job's fault: requeued, refunded and backed off within bounds (core/rate-limit);
+      // policies/breakers has opened this factory × engine for `retryAfterSeconds`, so it goes elsewhere or is held.
+      if (result.outcome === "rate_limited") return requeueRateLimited(tx, failed);
       return settled(tx, afterFailure(tx, failed)); // still failed (no retry) or dead-lettered: dependents re-evaluated
     }
     default:
@@ -167,6 +167,21 @@ export function afterFailure(tx: Tx, job: Job, random: number = Math.random()): 
   const delay = jitteredRetryDelayMs(job.attempt, getSettings(tx.sql).retry, random);
   recordRetry(tx);
   return moveJob(tx, job, "queued", { notBefore: tx.now + delay });
+}
+
+/**
+ * After a `rate_limited` report (`job` is in `failed`): queued again per core/rate-limit `afterRateLimit` — at once
+ * the first time, then after the retry backoff; refunded the first REFUNDED_RATE_LIMITS times, then counted, so a
+ * job whose attempts are spent that way is dead-lettered (its dependents re-evaluated) instead of looping.
+ */
+function requeueRateLimited(tx: Tx, job: Job, random: number = Math.random()): Job {
+  const count = tx.sql
+    .exec<{ n: number }>("SELECT COUNT(*) AS n FROM runs WHERE job_id = ? AND outcome = 'rate_limited'", job.id)
+    .one().n;
+  const { delayMs, refund } = afterRateLimit(count, getSettings(tx.sql).retry, random);
+  if (!refund && job.attempt >= job.maxAttempts) return settled(tx, moveJob(tx, job, "dead_letter"));
+  const attempt = refund ? Math.max(0, job.attempt - 1) : job.attempt;
+  return moveJob(tx, job, "queued", delayMs > 0 ? { attempt, notBefore: tx.now + delayMs } : { attempt });
 }
 
 export function insightsCost(insights?: Insights): number {
