@@ -23,10 +23,20 @@ export function reportTokens(insights?: Insights): number {
 }
 
 /**
+ * The coordinator's slack on `wallSeconds`, s: its clock starts at the claim, while the agent times the engine alone
+ * (agent/engine-runner) and stops it at the limit itself; the run also clones or resumes its workspace before and
+ * uploads artifacts after. 60 s + 10 % keeps the backstop from failing — after the money is spent — a run the agent
+ * kept within budget, and still catches an agent that never stops its engine.
+ */
+export function wallGraceSeconds(wallSeconds: number): number {
+  return 60 + 0.1 * wallSeconds;
+}
+
+/**
  * The first limit of `budget` a run has gone past, or undefined when within all of them (a limit that is not set
  * never trips). "Past" is strictly more than the limit: a run that spends exactly its budget is within it.
- * @param insights the run's cumulative insights so far (the highest reported, see core/budget `accrue`)
- * @param startedAt when the run started (ms); wall time is `now − startedAt`
+ * @param insights the job's cumulative insights so far: every run's highest report, summed (policies/run-spend)
+ * @param startedAt when the run started (ms); wall time is `now − startedAt`, past `wallSeconds` + its grace
  */
 export function jobOverrun(
   budget: JobBudget,
@@ -35,7 +45,8 @@ export function jobOverrun(
   now: number,
 ): JobOverrun | undefined {
   const cost = insights?.costUsd ?? 0;
-  if (budget.usd !== undefined && cost > budget.usd) {
+  // In whole micro-dollars: ten reports of $0.10 sum to 0.9999999999999999 in floating point, one of 1.1 to 1.1000…1.
+  if (budget.usd !== undefined && Math.round(cost * 1e6) > Math.round(budget.usd * 1e6)) {
     return {
       limit: "usd",
       used: cost,
@@ -53,12 +64,13 @@ export function jobOverrun(
     };
   }
   const wall = Math.max(0, (now - startedAt) / 1000);
-  if (budget.wallSeconds !== undefined && wall > budget.wallSeconds) {
+  if (budget.wallSeconds !== undefined && wall > budget.wallSeconds + wallGraceSeconds(budget.wallSeconds)) {
+    const grace = wallGraceSeconds(budget.wallSeconds).toFixed(0);
     return {
       limit: "wallSeconds",
       used: Math.round(wall),
       max: budget.wallSeconds,
-      message: `ran ${wall.toFixed(1)} s, over the job budget of ${budget.wallSeconds} s wall time`,
+      message: `ran ${wall.toFixed(1)} s, over the job budget of ${budget.wallSeconds} s wall time (+ ${grace} s for set-up and upload)`,
     };
   }
   return undefined;

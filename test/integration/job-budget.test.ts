@@ -142,7 +142,7 @@ describe("a per-job budget, enforced by the coordinator", () => {
     const ok = await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, stage: "building" });
     expect(ok.body.stage).toBe("building");
     await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) => {
-      s.storage.sql.exec("UPDATE runs SET started_at = ? WHERE job_id = ?", Date.now() - 61_000, job.id);
+      s.storage.sql.exec("UPDATE runs SET started_at = ? WHERE job_id = ?", Date.now() - 127_000, job.id); // 60 s + 66 s grace
     });
     const late = await patch(product, f.token, job.id, { leaseEpoch: lease.leaseEpoch, progress: { pct: 90 } });
     expect(late.body).toMatchObject({ stage: "failed", lastResult: { outcome: "budget_exceeded" } });

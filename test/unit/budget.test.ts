@@ -150,8 +150,8 @@ describe("jobOverrun", () => {
     expect(jobOverrun({ usd: 2 }, { costUsd: 2.01 }, start, start)?.limit).toBe("usd");
     expect(jobOverrun({ tokens: 100 }, { tokensIn: 60, tokensOut: 40 }, start, start)).toBeUndefined();
     expect(jobOverrun({ tokens: 100 }, { tokensIn: 60, tokensOut: 41 }, start, start)).toMatchObject({ used: 101 });
-    expect(jobOverrun({ wallSeconds: 60 }, undefined, start, start + 60_000)).toBeUndefined();
-    expect(jobOverrun({ wallSeconds: 60 }, undefined, start, start + 61_000)?.limit).toBe("wallSeconds");
+    expect(jobOverrun({ wallSeconds: 60 }, undefined, start, start + 126_000)).toBeUndefined(); // 60 s + 66 s grace
+    expect(jobOverrun({ wallSeconds: 60 }, undefined, start, start + 126_001)?.limit).toBe("wallSeconds");
     expect(jobOverrun({}, { costUsd: 1e6, tokensIn: 1e9 }, start, start + 1e9)).toBeUndefined();
   });
 });

@@ -28,6 +28,7 @@ import { finishRun } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { recordLeaseExpiries } from "../policies/metrics.ts";
+import { chargeReport } from "../policies/run-spend.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { forgetExclusions, recordLoss } from "./exclusions.ts";
@@ -53,6 +54,12 @@ export function isLeased(job: Job): boolean {
  */
 export function renewLease(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number, requested?: number) {
   const job = fence(tx, jobId, factoryId, leaseEpoch);
+  // A renewal is the one frame a holder that stopped reporting still sends: the job's wall-time budget is checked
+  // here too (policies/run-spend), so a run past it ends even if its agent never stops its engine. Ended: the
+  // lease is gone (the answer says it expires now; a cancel is pushed, and its next frame is fenced).
+  if (job.budget?.wallSeconds !== undefined && chargeReport(tx, job, { final: false })) {
+    return { jobId, leaseEpoch, expiresAt: tx.now, ttlSeconds: 0 };
+  }
   const ttlSeconds = grantedLeaseTtl(leaseTtlFor(job.manifest, getSettings(tx.sql)), requested);
   const expiresAt = leaseExpiresAt(tx.now, ttlSeconds);
   touchJob(tx, job, { leaseExpiresAt: expiresAt });

@@ -9,6 +9,7 @@
  * without blame (release, operator requeue, revoke) and comes round again — a
  * key on it would let the next run overwrite the refunded one and its cost.
  */
+import type { RunSpend } from "../../../core/budget.ts";
 import type { Insights, Job, RunResult } from "../../../core/model.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
@@ -54,7 +55,7 @@ export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insigh
   );
   if (!row) return;
   const run = JSON.parse(row.doc) as Run;
-  const done: Run = { ...run, endedAt: tx.now, result, insights: insights ?? run.insights };
+  const done: Run = { ...run, endedAt: tx.now, result, insights: runCost(tx.sql, job, insights ?? run.insights) };
   execute(
     tx.sql,
     "UPDATE runs SET ended_at = ?, outcome = ?, doc = ? WHERE job_id = ? AND lease_epoch = ?",
@@ -68,6 +69,31 @@ export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insigh
   noteRunOutcome(tx, done);
   noteRunForTrack(tx, job, done);
   noteRunForExperiment(tx, done);
+}
+
+/**
+ * What a run reported as it went (policies/run-spend's high-water marks, `run_spend`): USD and tokens (in + out),
+ * zeros when it reported nothing.
+ */
+export function runSpendMark(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpend {
+  const row = one<{ cost_usd: number; tokens: number }>(
+    sql,
+    "SELECT cost_usd, tokens FROM run_spend WHERE job_id = ? AND lease_epoch = ?",
+    jobId,
+    leaseEpoch,
+  );
+  return row ? { costUsd: row.cost_usd, tokens: row.tokens } : { costUsd: 0, tokens: 0 };
+}
+
+/**
+ * A closing run's insights with the cost it was charged: a run cancelled, stopped or timed out after progress
+ * reports, or completing with a lower figure, had been stored at its final report's cost (or none) while the
+ * budget was charged the highest it reported — run history, track records and experiments read too little.
+ */
+function runCost(sql: SqlStorage, job: Job, insights: Insights | undefined): Insights | undefined {
+  const mark = runSpendMark(sql, job.id, job.leaseEpoch);
+  if (mark.costUsd <= (insights?.costUsd ?? 0)) return insights;
+  return { ...insights, costUsd: mark.costUsd };
 }
 
 /** Every run of a job, oldest first (by lease epoch). */

@@ -5,8 +5,9 @@
  *           over HTTP PATCH or the WebSocket), its checkpoint, whether it ends the run, `tx.now`.
  *   guard:  only the increase over what this run (job × lease epoch) already reported is accrued (core/budget
  *           `accrue`; high-water marks in `run_spend`), so resent or reordered reports never count twice.
- *   output: the product budget charged (policies/budget `spend`: warning, pause, stop). When the run's cumulative
- *           cost or tokens, or its wall time since it started, passes the manifest's `budget` (core/job-budget), the
+ *   output: the product budget charged (policies/budget `spend`: warning, pause, stop). When the job's cost or
+ *           tokens (this run's cumulative report plus every earlier run's marks: the manifest bounds the job), or
+ *           this run's wall time since it started, passes the manifest's `budget` (core/job-budget), the
  *           job ends `failed` with outcome `budget_exceeded` (permanent: never retried), checkpoint kept, a
  *           `job.budget_exceeded` event in its feed saying why, a `job_budget_exceeded` alert. On a progress report the
  *           coordinator takes the lease (epoch + 1, like a cancel) and queues a `cancel` for the holder; a final
@@ -15,11 +16,11 @@
  */
 import { accrue, type RunSpend } from "../../../core/budget.ts";
 import { type JobOverrun, jobOverrun, reportTokens } from "../../../core/job-budget.ts";
-import type { Checkpoint, Insights, Job, RunResult } from "../../../core/model.ts";
+import type { Checkpoint, Insights, Job, JobBudget, RunResult } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
 import { loadJob, moveJob, NO_LEASE } from "../jobs/rows.ts";
-import { finishRun } from "../jobs/runs.ts";
+import { finishRun, runSpendMark } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { raiseAlert } from "./alerts.ts";
@@ -33,16 +34,6 @@ export interface RunReport {
   final: boolean;
 }
 
-function seenSpend(tx: Tx, job: Job): RunSpend {
-  const row = one<{ cost_usd: number; tokens: number }>(
-    tx.sql,
-    "SELECT cost_usd, tokens FROM run_spend WHERE job_id = ? AND lease_epoch = ?",
-    job.id,
-    job.leaseEpoch,
-  );
-  return row ? { costUsd: row.cost_usd, tokens: row.tokens } : { costUsd: 0, tokens: 0 };
-}
-
 export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefined {
   const reported = { costUsd: report.insights?.costUsd ?? 0, tokens: reportTokens(report.insights) };
   const limits = job.budget ?? {}; // jobs stored before manifests defaulted `budget` have none
@@ -50,7 +41,7 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
   // can newly overrun (limits are fixed at submit, and the marks were checked when they last grew): no row to read —
   // two reads and a job reload per job at a few hundred jobs/s (issue 12).
   if (reported.costUsd <= 0 && reported.tokens <= 0 && limits.wallSeconds === undefined) return undefined;
-  const before = seenSpend(tx, job);
+  const before = runSpendMark(tx.sql, job.id, job.leaseEpoch);
   const { deltaUsd, seen } = accrue(before, reported);
   if (seen.costUsd !== before.costUsd || seen.tokens !== before.tokens) {
     execute(
@@ -61,8 +52,6 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
       seen.costUsd,
       seen.tokens,
     );
-    // Earlier runs of this job can no longer report (fenced): their marks are done with.
-    execute(tx.sql, "DELETE FROM run_spend WHERE job_id = ? AND lease_epoch < ?", job.id, job.leaseEpoch);
   }
   // Only a wall-time limit needs the run's start: most reports skip the read.
   const started =
@@ -74,7 +63,8 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
           job.id,
           job.leaseEpoch,
         )?.started_at;
-  const overrun = jobOverrun(limits, { costUsd: seen.costUsd, tokensIn: seen.tokens }, started ?? tx.now, tx.now);
+  const spent = jobSpend(tx, job, limits, seen);
+  const overrun = jobOverrun(limits, { costUsd: spent.costUsd, tokensIn: spent.tokens }, started ?? tx.now, tx.now);
   if (overrun) {
     const ended = endOverBudget(tx, job, overrun, report);
     spend(tx, deltaUsd, job.id);
@@ -84,6 +74,23 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
   spend(tx, deltaUsd, report.final ? job.id : undefined);
   const after = loadJob(tx.sql, job.id);
   return after && after.leaseEpoch !== job.leaseEpoch ? after : undefined; // stopped by the product budget
+}
+
+/**
+ * What the job has spent in all: this run's marks plus every earlier run's (their rows are kept for this), since
+ * the manifest's `usd` and `tokens` bound the job, not each run — a job retried, rate limited or stopped and
+ * requeued had started a fresh allowance with each run. Read only when such a limit is set.
+ */
+function jobSpend(tx: Tx, job: Job, limits: JobBudget, run: RunSpend): RunSpend {
+  if (limits.usd === undefined && limits.tokens === undefined) return run;
+  const earlier = tx.sql
+    .exec<{ cost: number; tokens: number }>(
+      "SELECT COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(tokens), 0) AS tokens FROM run_spend WHERE job_id = ? AND lease_epoch < ?",
+      job.id,
+      job.leaseEpoch,
+    )
+    .one();
+  return { costUsd: earlier.cost + run.costUsd, tokens: earlier.tokens + run.tokens };
 }
 
 function endOverBudget(tx: Tx, job: Job, overrun: JobOverrun, report: RunReport): Job {

@@ -1,0 +1,28 @@
+// core/job-budget: the USD limit compared in whole micro-dollars (ten reports of $0.10 reach a $1 budget exactly,
+// not 0.9999999999999999 of it; $1.10 is past it), and the coordinator's wall-time slack over the agent's own timer
+// (60 s + 10 %: its clock also covers the workspace set-up and the upload).
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { jobOverrun, wallGraceSeconds } from "../../src/core/job-budget.ts";
+
+describe("jobOverrun", () => {
+  it("compares USD in micro-dollars", () => {
+    const tenDimes = Array.from({ length: 10 }, () => 0.1).reduce((a, b) => a + b, 0);
+    expect(tenDimes).not.toBe(1);
+    expect(jobOverrun({ usd: 1 }, { costUsd: tenDimes }, 0, 0)).toBeUndefined();
+    expect(jobOverrun({ usd: 1 }, { costUsd: tenDimes + 0.1 }, 0, 0)?.message).toBe(
+      "cost $1.10 exceeds the job budget $1.00",
+    );
+    expect(jobOverrun({ usd: 1 }, { costUsd: 1.000001 }, 0, 0)?.limit).toBe("usd");
+  });
+
+  it("property: wall time trips exactly past wallSeconds + its grace", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 86_400 }), fc.integer({ min: 0, max: 10 ** 7 }), (w, startedAt) => {
+        const edge = startedAt + (w + wallGraceSeconds(w)) * 1000;
+        expect(jobOverrun({ wallSeconds: w }, undefined, startedAt, Math.floor(edge))).toBeUndefined();
+        expect(jobOverrun({ wallSeconds: w }, undefined, startedAt, Math.floor(edge) + 1)?.limit).toBe("wallSeconds");
+      }),
+    );
+  });
+});
