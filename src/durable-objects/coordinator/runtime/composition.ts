@@ -10,6 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { expireDue } from "../dispatch/lease-ops.ts";
+import { graceLeasesAfterOutage } from "../dispatch/outage-grace.ts";
 import { FactoryLink } from "../factories/link.ts";
 import { OutboxShipper } from "../outbox/shipper.ts";
 import { currentBudget } from "../policies/budget.ts";
@@ -36,6 +37,8 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
     this.link = new FactoryLink(ctx, this.units, () => this.outbox.loaded());
     void ctx.blockConcurrencyWhile(async () => {
       this.units.load();
+      // Leases that ran out while no instance was running get their grace before anyone can expire them.
+      if (this.units.productId) this.units.transact((tx) => graceLeasesAfterOutage(tx));
       await this.clock.load();
     });
   }
