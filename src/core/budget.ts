@@ -177,6 +177,37 @@ export function rollover(b: ProductBudget, now: number): ProductBudget {
   };
 }
 
+/** What `PUT …/budget` sets. */
+export interface BudgetRule {
+  period: BudgetPeriod;
+  ceilingUsd: number;
+  onExhausted: OnExhausted;
+}
+
+/**
+ * The budget after `rule` is set at `now` over `before` (already rolled over to `now`). The same period keeps its
+ * start, spend, burndown and overrun. A new period starts at the boundary holding `now` and CARRIES the spend over:
+ * what was spent cannot be recounted for the new period (runs are not kept here with their times), and starting
+ * from zero let an operator erase the spend, or lift an exhaustion pause, by switching day → week → day. Carried
+ * spend counts until the new period's boundary: a shorter period may be over-charged until then, never under.
+ * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry.
+ * An overrun ends: it was granted for a period that is no longer the rule.
+ */
+export function applyRule(before: ProductBudget | undefined, rule: BudgetRule, now: number): ProductBudget {
+  const kept = {
+    ...(before?.pausedBy ? { pausedBy: before.pausedBy } : {}),
+    ...(before?.exhausted ? { exhausted: true } : {}),
+  };
+  if (before?.period === rule.period) {
+    const { periodStart, spentUsd, burndown } = before;
+    return { ...rule, periodStart, spentUsd, ...kept, ...(before.overrun ? { overrun: true } : {}), burndown };
+  }
+  const periodStart = periodStartOf(rule.period, now);
+  const spentUsd = before?.spentUsd ?? 0;
+  const burndown = before && periodStart <= before.periodStart ? before.burndown : [{ at: periodStart, spentUsd }];
+  return { ...rule, periodStart, spentUsd, ...kept, burndown };
+}
+
 /**
  * The series after spend reached `spentUsd` at `now`: a point in the same minute as the last one replaces it;
  * over BURNDOWN_MAX_POINTS, every other point but the first and last is dropped (the line keeps its shape).

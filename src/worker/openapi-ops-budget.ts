@@ -25,7 +25,8 @@ export const BUDGET_OPS: Op[] = [
     summary:
       "Set the budget {period: day|week|month, ceilingUsd, onExhausted: pause|stop}: cost accrues from run insights " +
       "as reported; at 100 % dispatch pauses (waitingReason budget_paused) and running jobs finish (pause) or are " +
-      `stopped with their checkpoint kept (stop). A new period starts counting afresh. Audited budget.set; answers ${VIEW}`,
+      "stopped with their checkpoint kept (stop). A new period carries the spend so far over (never erased by a " +
+      `switch): it counts until the new period rolls over. Audited budget.set (carriedUsd); answers ${VIEW}`,
     role: "operator",
     body: BudgetBody,
   },

@@ -3,11 +3,11 @@
 // stays paused by exhaustion, no claim succeeds) until a second, deliberate resume runs the period over its
 // ceiling; pausing an exhausted budget keeps its alert; ten $0.10 runs exhaust a $1 ceiling (micro-dollar sums,
 // not 0.9999999999999999) so an 11th job is not dispatched; a stored float total of the older shape is reconciled
-// on the next read.
+// on the next read; switching the period day → week → day carries the spend over (audited) instead of erasing it.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
-import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client";
+import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client";
 
 type Reply = BudgetView & { code?: string };
 const get = (product: string) => api<Reply>("GET", `${P(product)}/budget`, { token: ADMIN });
@@ -84,5 +84,30 @@ describe("money in micro-dollars", () => {
     });
     expect((await get(product)).body).toMatchObject({ spentUsd: 1, state: "paused", pausedBy: "exhausted" });
     expect((await liveAlerts(product)).map((x) => x.kind)).toContain("budget_exhausted");
+  });
+});
+
+describe("changing the period", () => {
+  it("day → week → day carries the spend over: nothing erased, the exhaustion pause holds, the audit says so", async () => {
+    const product = "budget-reperiod";
+    await put(product, { period: "day", ceilingUsd: 1, onExhausted: "pause" });
+    const f = await enroll(product, "f", [], 1);
+    const a = await submit(product, { title: "A" });
+    const ca = (await claim(product, f.token, 300)).body;
+    await report(product, f.token, a.id, ca.lease.leaseEpoch, { stage: "building", insights: { costUsd: 1.5 } });
+    expect((await get(product)).body).toMatchObject({ spentUsd: 1.5, pausedBy: "exhausted" });
+    const week = await put(product, { period: "week", ceilingUsd: 1, onExhausted: "pause" });
+    expect(week.body).toMatchObject({ period: "week", spentUsd: 1.5, state: "paused", pausedBy: "exhausted" });
+    const day = await put(product, { period: "day", ceilingUsd: 1, onExhausted: "pause" });
+    expect(day.body).toMatchObject({ period: "day", spentUsd: 1.5, state: "paused", pausedBy: "exhausted" });
+    await submit(product, { title: "B" });
+    expect((await claim(product, f.token, 300)).status).toBe(204);
+    type Audit = { items: Array<{ action: string; detail: { period?: string; carriedUsd?: number } }> };
+    const items = await until(
+      async () => (await api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN })).body.items,
+      (xs) => xs.filter((x) => x.action === "budget.set" && x.detail.carriedUsd !== undefined).length === 2,
+    );
+    const carried = items.filter((x) => x.action === "budget.set" && x.detail.carriedUsd !== undefined);
+    expect(carried.map((x) => x.detail.carriedUsd)).toEqual([1.5, 1.5]);
   });
 });

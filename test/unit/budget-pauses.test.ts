@@ -2,17 +2,20 @@
 // $1 ceiling exactly (floats gave 0.9999999999999999) and a run's accrued deltas add up to its last report; the
 // warning line and exhaustion compare in micro-dollars; exhaustion is a fact of spend and ceiling whoever paused,
 // and `resume` lifts an operator's pause before exhaustion's; stored documents of the older shape (float sums, one
-// `pausedBy` for both pauses) read in today's.
+// `pausedBy` for both pauses) read in today's; a new period carries the spend over instead of starting from zero,
+// so day → week → day erases nothing.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   accrue,
   addUsd,
+  applyRule,
   budgetState,
   exhausts,
   normalize,
   type ProductBudget,
   pausedByOf,
+  periodStartOf,
   toMicros,
   warns,
 } from "../../src/core/budget.ts";
@@ -74,5 +77,41 @@ describe("pauses", () => {
     expect(normalize(old)).toEqual(budget({ spentUsd: 1, exhausted: true }));
     const op = { ...budget({ spentUsd: 0.3 }), pausedBy: "operator" as const };
     expect(normalize(op)).toEqual(budget({ spentUsd: 0.3, pausedBy: "operator" }));
+  });
+});
+
+describe("applyRule: setting the budget", () => {
+  const now = Date.UTC(2026, 11, 9, 15); // a Wednesday
+  const week = budget({
+    period: "week",
+    ceilingUsd: 10,
+    periodStart: periodStartOf("week", now),
+    spentUsd: 10,
+    exhausted: true,
+    burndown: [{ at: periodStartOf("week", now), spentUsd: 0 }],
+  });
+  const rule = { ceilingUsd: 10, onExhausted: "pause" } as const;
+
+  it("the same period keeps start, spend, burndown and pauses", () => {
+    const b = applyRule({ ...week, overrun: true }, { ...rule, period: "week", ceilingUsd: 20 }, now);
+    expect(b).toMatchObject({ ceilingUsd: 20, periodStart: week.periodStart, spentUsd: 10, overrun: true });
+    expect(b.burndown).toBe(week.burndown);
+  });
+
+  it("a new period carries the spend over: week → day → week erases nothing, and exhaustion holds", () => {
+    const day = applyRule(week, { ...rule, period: "day" }, now);
+    expect(day).toMatchObject({ period: "day", periodStart: Date.UTC(2026, 11, 9), spentUsd: 10, exhausted: true });
+    expect(day.burndown).toEqual([{ at: Date.UTC(2026, 11, 9), spentUsd: 10 }]);
+    expect(exhausts(day)).toBe(true);
+    const back = applyRule(day, { ...rule, period: "week" }, now + 60_000);
+    expect(back).toMatchObject({ period: "week", periodStart: week.periodStart, spentUsd: 10 });
+    expect(back.burndown).toBe(day.burndown); // the week holds the day: its points are inside it
+  });
+
+  it("a new period ends an overrun and keeps an operator's pause", () => {
+    const b = applyRule({ ...week, overrun: true, pausedBy: "operator" }, { ...rule, period: "month" }, now);
+    expect(b.overrun).toBeUndefined();
+    expect(b.pausedBy).toBe("operator");
+    expect(exhausts(b)).toBe(true);
   });
 });

@@ -8,13 +8,15 @@
  * raises `budget_exhausted` and, with `onExhausted: stop`, stops the running jobs (policies/budget-stop) — under an
  * operator's pause too. It lifts at rollover or on a ceiling above the spend. `resume` lifts one pause: an
  * operator's if there is one (an exhausted budget then stays paused, by exhaustion), else exhaustion's — a
- * deliberate choice to run the rest of the period over the ceiling (`overrun`).
+ * deliberate choice to run the rest of the period over the ceiling (`overrun`). A new period carries the spend over
+ * (core/budget `applyRule`).
  * ALERTS — `budget_warning` while spend ≥ 80 % of the ceiling, `budget_exhausted` while exhaustion pauses; both
  * cleared when their condition ends. Reads roll the period over too, so a stale period is never shown.
  */
 import {
   addPoint,
   addUsd,
+  applyRule,
   type BudgetPeriod,
   budgetState,
   exhausts,
@@ -24,7 +26,6 @@ import {
   overCeiling,
   type ProductBudget,
   pausedByOf,
-  periodStartOf,
   rollover,
   toMicros,
   WARN_FRACTION,
@@ -179,23 +180,17 @@ export function readBudget(tx: Tx): BudgetView {
   return viewBudget(requireBudget(tx));
 }
 
-/** `PUT …/budget` (audited `budget.set`): a new period starts counting afresh; the same period keeps its spend. */
+/**
+ * `PUT …/budget` (audited `budget.set`): the same period keeps its spend; a new one carries it over (core/budget
+ * `applyRule`), the audit saying how much.
+ */
 export function setBudget(tx: Tx, input: BudgetInput, actor: string): BudgetView {
   const before = currentBudget(tx);
-  const samePeriod = before?.period === input.period;
-  const periodStart = samePeriod ? before.periodStart : periodStartOf(input.period, tx.now);
-  const next: ProductBudget = {
-    ...input,
-    periodStart,
-    spentUsd: samePeriod ? before.spentUsd : 0,
-    ...(before?.pausedBy ? { pausedBy: before.pausedBy } : {}),
-    ...(before?.exhausted ? { exhausted: true } : {}),
-    ...(samePeriod && before.overrun ? { overrun: true } : {}),
-    burndown: samePeriod ? before.burndown : [{ at: periodStart, spentUsd: 0 }],
-  };
+  const next = applyRule(before, input, tx.now);
   enqueueAudit(tx, actor, "budget.set", tx.productId, {
     ...input,
     previous: before ? { period: before.period, ceilingUsd: before.ceilingUsd, onExhausted: before.onExhausted } : null,
+    ...(before && before.period !== input.period ? { carriedUsd: next.spentUsd } : {}),
   });
   return viewBudget(commit(tx, before, next));
 }
