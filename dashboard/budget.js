@@ -169,21 +169,31 @@ export function budgetView(root, live) {
     );
   };
 
-  /** @param {string} path @param {string} done @param {any} [body] @param {string} [method] */
-  const act = async (path, done, body, method = "POST") => {
+  /**
+   * @param {string} path @param {string} done @param {any} [body] @param {string} [method]
+   * @param {(b: any) => string | undefined} [say] the message for this answer, when it is not `done`
+   */
+  const act = async (path, done, body, method = "POST", say = () => undefined) => {
     try {
       generation++;
       const b = await api(live.session, path, { method, ...(body ? { body } : {}) });
       if (!alive) return;
       draw(b);
       showError(status);
-      status.textContent = done;
+      status.textContent = say(b) ?? done;
     } catch (err) {
       if (alive) showError(status, `${describeError(err)}`);
     }
   };
   pause.addEventListener("click", () => act("/budget/pause", "Paused: no new dispatch until resumed."));
-  resume.addEventListener("click", () => act("/budget/resume", "Resumed: dispatch continues."));
+  resume.addEventListener("click", () =>
+    act("/budget/resume", "Resumed: dispatch continues.", undefined, "POST", (b) =>
+      // Resume lifts one pause: an operator's over an exhausted budget leaves the exhaustion pause in force.
+      b.pausedBy === "exhausted"
+        ? "Operator's pause lifted; still paused by exhaustion (resume again to run over the ceiling)."
+        : undefined,
+    ),
+  );
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const ceilingUsd = Number(ceilingIn.value);

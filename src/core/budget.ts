@@ -2,7 +2,12 @@
  * @module core/budget
  * The product budget as pure rules (issue 9, part 1; seeds 000 "daily budget" and 004 "budgets"): the UTC period a
  * budget counts over, its state, the accrual of cumulative run costs and the bounded burndown series. Every rule
- * takes `now` (ms epoch) as a parameter; money is in USD, times in ms.
+ * takes `now` (ms epoch) as a parameter; money is in USD on the wire and in whole micro-dollars in every sum and
+ * comparison (ten runs of $0.10 reach a $1 ceiling: in floats they sum to 0.9999999999999999), times in ms.
+ *
+ * PAUSES — two independent facts: an operator's pause (`pausedBy: "operator"`, kept until resumed) and exhaustion
+ * (spend ≥ ceiling, unless an operator chose to run this period over it: `overrun`). Either pauses dispatch; an
+ * operator's pause never hides exhaustion.
  */
 
 export const BUDGET_PERIODS = ["day", "week", "month"] as const;
@@ -12,6 +17,9 @@ export type OnExhausted = "pause" | "stop";
 
 /** The share of the ceiling at which the budget warns (issue 9: "at 80 % a budget_warning alert"). */
 export const WARN_FRACTION = 0.8;
+/** WARN_FRACTION as the integers 4/5, to compare `spent ≥ ceiling × 0.8` in micro-dollars without a float product. */
+const WARN_NUM = 4;
+const WARN_DEN = 5;
 /**
  * The most burndown points kept: a month of one point per minute would be 44 640; 288 still draws a smooth line
  * (a point every 5 minutes over a day) and keeps the stored row small (~10 KB).
@@ -21,6 +29,27 @@ export const BURNDOWN_MAX_POINTS = 288;
 export const BURNDOWN_COALESCE_MS = 60_000;
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Micro-dollars per dollar: a millionth of a dollar is below any report worth counting, and 2^53 of them (~$9 × 10⁹)
+ * is far beyond the largest ceiling ($10 M, shared/api-budget), so sums stay exact integers.
+ */
+const MICROS_PER_USD = 1_000_000;
+
+/** USD → whole micro-dollars (the unit every sum and comparison uses). */
+export function toMicros(usd: number): number {
+  return Math.round(usd * MICROS_PER_USD);
+}
+
+/** Whole micro-dollars → USD: the nearest double to a 6-decimal amount, so toMicros gives the integer back. */
+export function fromMicros(micros: number): number {
+  return micros / MICROS_PER_USD;
+}
+
+/** `a + b` USD, summed in micro-dollars: exact, whatever the number of terms. */
+export function addUsd(a: number, b: number): number {
+  return fromMicros(toMicros(a) + toMicros(b));
+}
 
 /**
  * The start (ms, UTC) of the period holding `now`: midnight for `day`, Monday 00:00 for `week` (ISO 8601 weeks),
@@ -70,32 +99,69 @@ export interface ProductBudget {
   onExhausted: OnExhausted;
   /** Start of the period the spend counts in (ms, UTC boundary). */
   periodStart: number;
+  /** USD, always a whole number of micro-dollars (summed with addUsd). */
   spentUsd: number;
-  pausedBy?: PausedBy;
-  /** An operator resumed over the ceiling: exhaustion does not pause again until the period rolls over. */
+  /** An operator's pause. (Documents stored before exhaustion had its own field said "exhausted" here: normalize.) */
+  pausedBy?: "operator";
+  /** Dispatch is paused by exhaustion: `exhausts(b)` when the budget was last saved (its change raises the alert). */
+  exhausted?: boolean;
+  /** An operator resumed an exhaustion pause: exhaustion does not pause again until the period rolls over. */
   overrun?: boolean;
   burndown: BudgetPoint[];
 }
 
-/** The ceiling's warning line, USD. */
+/**
+ * A stored document in today's shape: spend rounded to micro-dollars (older ones summed floats) and the pause of
+ * older ones split — `pausedBy: "exhausted"` was the exhaustion pause, now `exhausted`.
+ */
+export function normalize(stored: Omit<ProductBudget, "pausedBy"> & { pausedBy?: PausedBy }): ProductBudget {
+  const { pausedBy, ...rest } = stored;
+  return {
+    ...rest,
+    spentUsd: fromMicros(toMicros(stored.spentUsd)),
+    ...(pausedBy === "operator" ? { pausedBy } : {}),
+    ...(pausedBy === "exhausted" ? { exhausted: true } : {}),
+  };
+}
+
+/** The ceiling's warning line, USD (to the micro-dollar). */
 export function warnAtUsd(b: Pick<ProductBudget, "ceilingUsd">): number {
-  return b.ceilingUsd * WARN_FRACTION;
+  return fromMicros(Math.ceil((toMicros(b.ceilingUsd) * WARN_NUM) / WARN_DEN));
+}
+
+/** Whether the spend is at or over 80 % of the ceiling, in micro-dollars. */
+export function warns(b: Pick<ProductBudget, "ceilingUsd" | "spentUsd">): boolean {
+  return toMicros(b.spentUsd) * WARN_DEN >= toMicros(b.ceilingUsd) * WARN_NUM;
+}
+
+/** Whether the spend has reached the ceiling, in micro-dollars (whoever paused, whatever was resumed). */
+export function overCeiling(b: Pick<ProductBudget, "ceilingUsd" | "spentUsd">): boolean {
+  return toMicros(b.spentUsd) >= toMicros(b.ceilingUsd);
+}
+
+/** Whether exhaustion pauses dispatch: the spend reached the ceiling and no operator chose to run over it. */
+export function exhausts(b: Pick<ProductBudget, "ceilingUsd" | "spentUsd" | "overrun">): boolean {
+  return overCeiling(b) && !b.overrun;
+}
+
+/**
+ * The pause in force, as `resume` lifts them: an operator's first, then exhaustion's (an operator's pause over an
+ * exhausted budget lifts to a pause by exhaustion, which a second, deliberate resume turns into an overrun).
+ */
+export function pausedByOf(b: Pick<ProductBudget, "pausedBy" | "exhausted">): PausedBy | undefined {
+  return b.pausedBy ?? (b.exhausted ? "exhausted" : undefined);
 }
 
 /** `paused` when anyone paused it, else `warning` at ≥ 80 % of the ceiling, else `ok`. */
-export function budgetState(b: Pick<ProductBudget, "ceilingUsd" | "spentUsd" | "pausedBy">): BudgetState {
-  if (b.pausedBy) return "paused";
-  return b.spentUsd >= warnAtUsd(b) ? "warning" : "ok";
-}
-
-/** Whether the spend has reached the ceiling and the budget should pause by exhaustion now. */
-export function shouldExhaust(b: ProductBudget): boolean {
-  return b.spentUsd >= b.ceilingUsd && !b.pausedBy && !b.overrun;
+export function budgetState(b: Pick<ProductBudget, "ceilingUsd" | "spentUsd" | "pausedBy" | "exhausted">): BudgetState {
+  if (pausedByOf(b)) return "paused";
+  return warns(b) ? "warning" : "ok";
 }
 
 /**
  * The budget at `now`: unchanged inside its period; past the boundary, a fresh period starting at the boundary
  * holding `now` with nothing spent, the exhaustion pause and the overrun lifted (an operator's pause stays).
+ * (`exhausted` is left out for the caller's save to recompute and compare: the change clears the alert.)
  */
 export function rollover(b: ProductBudget, now: number): ProductBudget {
   if (now < nextPeriodStart(b.period, b.periodStart)) return b;
@@ -109,6 +175,37 @@ export function rollover(b: ProductBudget, now: number): ProductBudget {
     ...(b.pausedBy === "operator" ? { pausedBy: "operator" as const } : {}),
     burndown: [{ at: periodStart, spentUsd: 0 }],
   };
+}
+
+/** What `PUT …/budget` sets. */
+export interface BudgetRule {
+  period: BudgetPeriod;
+  ceilingUsd: number;
+  onExhausted: OnExhausted;
+}
+
+/**
+ * The budget after `rule` is set at `now` over `before` (already rolled over to `now`). The same period keeps its
+ * start, spend, burndown and overrun. A new period starts at the boundary holding `now` and CARRIES the spend over:
+ * what was spent cannot be recounted for the new period (runs are not kept here with their times), and starting
+ * from zero let an operator erase the spend, or lift an exhaustion pause, by switching day → week → day. Carried
+ * spend counts until the new period's boundary: a shorter period may be over-charged until then, never under.
+ * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry.
+ * An overrun ends: it was granted for a period that is no longer the rule.
+ */
+export function applyRule(before: ProductBudget | undefined, rule: BudgetRule, now: number): ProductBudget {
+  const kept = {
+    ...(before?.pausedBy ? { pausedBy: before.pausedBy } : {}),
+    ...(before?.exhausted ? { exhausted: true } : {}),
+  };
+  if (before?.period === rule.period) {
+    const { periodStart, spentUsd, burndown } = before;
+    return { ...rule, periodStart, spentUsd, ...kept, ...(before.overrun ? { overrun: true } : {}), burndown };
+  }
+  const periodStart = periodStartOf(rule.period, now);
+  const spentUsd = before?.spentUsd ?? 0;
+  const burndown = before && periodStart <= before.periodStart ? before.burndown : [{ at: periodStart, spentUsd }];
+  return { ...rule, periodStart, spentUsd, ...kept, burndown };
 }
 
 /**
@@ -139,5 +236,8 @@ export interface RunSpend {
  */
 export function accrue(seen: RunSpend, reported: RunSpend): { deltaUsd: number; seen: RunSpend } {
   const costUsd = Math.max(seen.costUsd, reported.costUsd);
-  return { deltaUsd: costUsd - seen.costUsd, seen: { costUsd, tokens: Math.max(seen.tokens, reported.tokens) } };
+  // The difference of the marks in micro-dollars: a run's deltas add up to its last mark exactly (telescoping),
+  // where rounding each float delta would lose up to half a micro-dollar per report.
+  const deltaUsd = fromMicros(toMicros(costUsd) - toMicros(seen.costUsd));
+  return { deltaUsd, seen: { costUsd, tokens: Math.max(seen.tokens, reported.tokens) } };
 }

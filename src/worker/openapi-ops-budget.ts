@@ -14,8 +14,9 @@ export const BUDGET_OPS: Op[] = [
     method: "get",
     path: `${P}/budget`,
     summary:
-      `The product budget in its current UTC period ${VIEW}; warning at ≥ 80 % of the ceiling, paused at ≥ 100 % ` +
-      "or by an operator; 404 not_found when no budget is set",
+      `The product budget in its current UTC period ${VIEW} (USD to the micro-dollar); warning at ≥ 80 % of the ` +
+      "ceiling, paused at ≥ 100 % or by an operator (pausedBy: the pause a resume lifts first); 404 not_found when " +
+      "no budget is set",
     role: "viewer",
   },
   {
@@ -24,7 +25,8 @@ export const BUDGET_OPS: Op[] = [
     summary:
       "Set the budget {period: day|week|month, ceilingUsd, onExhausted: pause|stop}: cost accrues from run insights " +
       "as reported; at 100 % dispatch pauses (waitingReason budget_paused) and running jobs finish (pause) or are " +
-      `stopped with their checkpoint kept (stop). A new period starts counting afresh. Audited budget.set; answers ${VIEW}`,
+      "stopped with their checkpoint kept (stop). A new period carries the spend so far over (never erased by a " +
+      `switch): it counts until the new period rolls over. Audited budget.set (carriedUsd); answers ${VIEW}`,
     role: "operator",
     body: BudgetBody,
   },
@@ -39,8 +41,9 @@ export const BUDGET_OPS: Op[] = [
     method: "post",
     path: `${P}/budget/resume`,
     summary:
-      "Resume dispatch (an exhausted budget then runs over its ceiling until the period rolls over). Audited " +
-      "budget.resume; answers the budget",
+      "Lift one pause: an operator's if there is one — over the ceiling the budget then stays paused (pausedBy " +
+      "exhausted: spend past the ceiling alerts and applies onExhausted under an operator's pause too); else " +
+      "exhaustion's, and the period runs over its ceiling until it rolls over. Audited budget.resume; answers the budget",
     role: "operator",
     body: BudgetActionBody,
   },

@@ -3,7 +3,7 @@
 // again from its start or any instant inside gives the same period; accrual of cumulative reports never counts
 // twice, whatever their order or repetition; the burndown stays within its cap, ordered, ending at the last spend;
 // state is warning from 80 % of the ceiling and paused by anyone's pause; rollover starts afresh keeping only an
-// operator's pause; a job's budget trips strictly past each limit (usd, tokens, wall seconds).
+// operator's pause (core/budget's pauses, micro-dollars and period changes: budget-pauses.test.ts); a job's budget trips strictly past each limit (usd, tokens, wall seconds).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -128,16 +128,17 @@ describe("state and rollover", () => {
     expect(budgetState(budget({ spentUsd: 7.99 }))).toBe("ok");
     expect(budgetState(budget({ spentUsd: 8 }))).toBe("warning");
     expect(budgetState(budget({ spentUsd: 12 }))).toBe("warning"); // over, but an operator resumed it
-    expect(budgetState(budget({ spentUsd: 10, pausedBy: "exhausted" }))).toBe("paused");
+    expect(budgetState(budget({ spentUsd: 10, exhausted: true }))).toBe("paused");
     expect(budgetState(budget({ pausedBy: "operator" }))).toBe("paused");
   });
 
   it("rolls over at the boundary: nothing spent, the exhaustion pause lifted, an operator's kept", () => {
-    const b = budget({ spentUsd: 11, pausedBy: "exhausted", overrun: true });
+    const b = budget({ spentUsd: 11, exhausted: true, overrun: true });
     expect(rollover(b, Date.UTC(2026, 11, 1, 23, 59))).toBe(b);
     const next = rollover(b, Date.UTC(2026, 11, 3, 5));
     expect(next).toMatchObject({ periodStart: Date.UTC(2026, 11, 3), spentUsd: 0 });
     expect(next.pausedBy).toBeUndefined();
+    expect(next.exhausted).toBeUndefined();
     expect(next.overrun).toBeUndefined();
     expect(rollover(budget({ pausedBy: "operator" }), Date.UTC(2026, 11, 2)).pausedBy).toBe("operator");
   });

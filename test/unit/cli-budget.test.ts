@@ -1,8 +1,9 @@
 // `gigafactory budget get|set|pause|resume` over a real local socket: `set PERIOD CEILING_USD [--on-exhausted]` sends
 // one PUT validated by the real schema, get prints spend against the ceiling, state and the latest burndown points
-// (or the record under --json), pause/resume POST and show the new state, a product without a budget is one
-// `✘ ERROR not_found: … / set one …` line (exit 1), a refused body is `✘ ERROR validation_failed` and a malformed
-// command line a usage error (exit 2) that sends nothing.
+// (or the record under --json), pause/resume POST and show the new state (a resume that leaves the budget paused by
+// exhaustion says so, and what lifts it), a product without a budget is one `✘ ERROR not_found: … / set one …` line
+// (exit 1), a refused body is `✘ ERROR validation_failed` and a malformed command line a usage error (exit 2) that
+// sends nothing.
 import { describe, expect, it } from "vitest";
 import { BudgetBody, type BudgetView } from "../../src/shared/api-budget.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
@@ -42,7 +43,9 @@ async function coordinator(): Promise<{ url: string; calls: string[] }> {
     }
     if (req.method === "POST" && req.url === `${base}/resume`) {
       const { pausedBy: _, ...rest } = budget;
-      budget = { ...rest, state: "warning" };
+      // Over the ceiling, lifting an operator's pause leaves the exhaustion pause (coordinator/policies/budget).
+      const over = budget.pausedBy === "operator" && budget.spentUsd >= budget.ceilingUsd;
+      budget = over ? { ...rest, state: "paused", pausedBy: "exhausted" } : { ...rest, state: "warning" };
       return send(200, budget);
     }
     return problem(404, "not_found", "no such route");
@@ -94,6 +97,16 @@ describe("gigafactory budget", () => {
       "POST /api/v1/products/shop/budget/pause",
       "POST /api/v1/products/shop/budget/resume",
     ]);
+  });
+
+  it("says a resume left the budget paused by exhaustion, and what lifts that pause", async () => {
+    const { url } = await coordinator();
+    await cli(url, "budget", "set", "week", "5"); // 8.5 spent
+    await cli(url, "budget", "pause");
+    const resumed = await cli(url, "budget", "resume");
+    expect(resumed.stdout).toMatch(/still paused by exhaustion: raise the ceiling/);
+    expect(resumed.stdout).toMatch(/state\s+paused \(by exhaustion\)/);
+    expect(resumed.stdout).not.toMatch(/Budget resumed/);
   });
 
   it("reports a refused ceiling as ✘ ERROR validation_failed, exit 1", async () => {

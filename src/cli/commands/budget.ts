@@ -73,6 +73,11 @@ function out(ctx: Ctx, b: BudgetView, headline?: string): number {
   return 0;
 }
 
+/** A resume that lifted an operator's pause over an exhausted budget: why dispatch is still paused, what lifts it. */
+const STILL_EXHAUSTED =
+  "✔ Operator's pause lifted, but still paused by exhaustion: raise the ceiling, wait for the period to end, or " +
+  "resume again to run over the ceiling";
+
 const show = async (ctx: Ctx) => out(ctx, await call(ctx.client(), "GET", "/budget"));
 const none = { names: "", min: 0, max: 0 };
 
@@ -111,8 +116,12 @@ export const budgetCommands: Command[] = [
   {
     path: ["budget", "resume"],
     args: none,
-    summary: "resume dispatch (operator); over the ceiling it runs on until the period rolls over",
+    summary:
+      "lift one pause (operator): an operator's first; an exhausted budget's then runs over the ceiling to the period's end",
     options: {},
-    run: async (ctx) => out(ctx, await call(ctx.client(), "POST", "/budget/resume"), "✔ Budget resumed"),
+    async run(ctx) {
+      const b = await call(ctx.client(), "POST", "/budget/resume");
+      return out(ctx, b, b.pausedBy === "exhausted" ? STILL_EXHAUSTED : "✔ Budget resumed");
+    },
   },
 ];

@@ -4,24 +4,33 @@
  * spend and roll over, each in the caller's unit (`tx.now` is the time; rules in core/budget).
  *
  * PAUSE — `settings.budgetPaused` mirrors "someone paused it" (router and waiting reason read it: `budget_paused`).
- * Exhaustion (spend ≥ ceiling) pauses and raises `budget_exhausted`; with `onExhausted: stop` it also stops the
- * running jobs (policies/budget-stop). An exhaustion pause lifts at rollover, on a higher ceiling, or on resume (then
- * the period runs over budget until its boundary: `overrun`); an operator's pause lifts only on resume.
- * ALERTS — `budget_warning` while spend ≥ 80 % of the ceiling, `budget_exhausted` while paused by exhaustion; both
+ * Exhaustion (spend ≥ ceiling, in micro-dollars) is a fact of its own, whoever else paused: when it begins it pauses,
+ * raises `budget_exhausted` and, with `onExhausted: stop`, stops the running jobs (policies/budget-stop) — under an
+ * operator's pause too. It lifts at rollover or on a ceiling above the spend. `resume` lifts one pause: an
+ * operator's if there is one (an exhausted budget then stays paused, by exhaustion), else exhaustion's — a
+ * deliberate choice to run the rest of the period over the ceiling (`overrun`). A new period carries the spend over
+ * (core/budget `applyRule`).
+ * ALERTS — `budget_warning` while spend ≥ 80 % of the ceiling, `budget_exhausted` while exhaustion pauses; both
  * cleared when their condition ends. Reads roll the period over too, so a stale period is never shown.
  */
 import {
   addPoint,
+  addUsd,
+  applyRule,
   type BudgetPeriod,
   budgetState,
+  exhausts,
   nextPeriodStart,
+  normalize,
   type OnExhausted,
+  overCeiling,
   type ProductBudget,
-  periodStartOf,
+  pausedByOf,
   rollover,
-  shouldExhaust,
+  toMicros,
   WARN_FRACTION,
   warnAtUsd,
+  warns,
 } from "../../../core/budget.ts";
 import { NotFoundError } from "../../../core/errors.ts";
 import { execute } from "../../sql-statements.ts";
@@ -56,9 +65,10 @@ export interface BudgetInput {
   onExhausted: OnExhausted;
 }
 
+/** The stored budget in today's shape (core/budget `normalize`: older documents summed floats, had one pause). */
 export function loadBudget(sql: SqlStorage): ProductBudget | undefined {
   const row = one<{ doc: string }>(sql, "SELECT doc FROM budget WHERE id = 1");
-  return row ? (JSON.parse(row.doc) as ProductBudget) : undefined;
+  return row ? normalize(JSON.parse(row.doc)) : undefined;
 }
 
 /** The product's budget in its current period at `tx.now`, or undefined when none is set. Read-only. */
@@ -90,29 +100,30 @@ export function budgetBoundaryOf(periodAt: string | null): number | undefined {
 }
 
 /**
- * Save `after` (previously `before`) and everything that follows from the change: exhaustion checked, the pause
- * mirrored into settings (queue version bumped so dispatch and waiting reasons follow), alerts raised or cleared.
+ * Save `after` (previously `before`) and everything that follows from the change: exhaustion recomputed from spend
+ * and ceiling (whoever paused), the pause mirrored into settings (queue version bumped so dispatch and waiting
+ * reasons follow), alerts raised or cleared, and running jobs stopped when exhaustion begins under `stop`.
  */
 function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, keepJobId?: string): ProductBudget {
-  let after = next;
-  if (after.overrun && after.spentUsd < after.ceilingUsd) after = { ...after, overrun: undefined };
-  if (after.pausedBy === "exhausted" && after.spentUsd < after.ceilingUsd) after = { ...after, pausedBy: undefined };
-  const exhaustsNow = shouldExhaust(after);
-  if (exhaustsNow) after = { ...after, pausedBy: "exhausted" };
+  const { overrun, exhausted: _, ...rest } = next;
+  const over = overrun && overCeiling(next); // an overrun ends once the spend is back under the ceiling
+  const after: ProductBudget = { ...rest, ...(over ? { overrun: true } : {}) };
+  if (exhausts(after)) after.exhausted = true;
   execute(tx.sql, "INSERT OR REPLACE INTO budget(id, doc) VALUES (1, ?)", JSON.stringify(after));
+  const paused = pausedByOf(after) !== undefined;
   const settings = getSettings(tx.sql);
-  if (settings.budgetPaused !== Boolean(after.pausedBy)) {
-    saveSettings(tx.sql, { ...settings, budgetPaused: Boolean(after.pausedBy) });
+  if (settings.budgetPaused !== paused) {
+    saveSettings(tx.sql, { ...settings, budgetPaused: paused });
     bumpQueueVersion(tx.sql);
   }
   syncAlerts(tx, before, after);
-  if (exhaustsNow && after.onExhausted === "stop") stopRunning(tx, after, keepJobId);
+  if (after.exhausted && !before?.exhausted && after.onExhausted === "stop") stopRunning(tx, after, keepJobId);
   return after;
 }
 
 function syncAlerts(tx: Tx, before: ProductBudget | undefined, after: ProductBudget): void {
-  const warned = (b?: ProductBudget) => b !== undefined && b.spentUsd >= warnAtUsd(b);
-  const exhausted = (b?: ProductBudget) => b?.pausedBy === "exhausted";
+  const warned = (b?: ProductBudget) => b !== undefined && warns(b);
+  const exhausted = (b?: ProductBudget) => b?.exhausted === true;
   if (warned(after) && !warned(before)) {
     raiseAlert(tx, {
       kind: "budget_warning",
@@ -131,12 +142,16 @@ function syncAlerts(tx: Tx, before: ProductBudget | undefined, after: ProductBud
   } else if (!exhausted(after) && exhausted(before)) clearAlert(tx, "budget_exhausted", "product");
 }
 
-/** The stored budget rolled over to `tx.now`'s period (saved, with its effects, when it rolled). */
+/**
+ * The stored budget rolled over to `tx.now`'s period — saved, with its effects, when it rolled or when its saved
+ * exhaustion is not what spend and ceiling say (a document from before exhaustion was a fact of its own).
+ */
 export function currentBudget(tx: Tx): ProductBudget | undefined {
   const stored = loadBudget(tx.sql);
   if (!stored) return undefined;
   const rolled = rollover(stored, tx.now);
-  return rolled === stored ? stored : commit(tx, stored, rolled);
+  if (rolled === stored && Boolean(stored.exhausted) === exhausts(stored)) return stored;
+  return commit(tx, stored, rolled);
 }
 
 function requireBudget(tx: Tx): ProductBudget {
@@ -155,7 +170,7 @@ export function viewBudget(b: ProductBudget): BudgetView {
     periodEnd: nextPeriodStart(b.period, b.periodStart),
     onExhausted: b.onExhausted,
     warnAtUsd: warnAtUsd(b),
-    ...(b.pausedBy ? { pausedBy: b.pausedBy } : {}),
+    ...(pausedByOf(b) ? { pausedBy: pausedByOf(b) } : {}),
     burndown: b.burndown,
   };
 }
@@ -165,22 +180,17 @@ export function readBudget(tx: Tx): BudgetView {
   return viewBudget(requireBudget(tx));
 }
 
-/** `PUT …/budget` (audited `budget.set`): a new period starts counting afresh; the same period keeps its spend. */
+/**
+ * `PUT …/budget` (audited `budget.set`): the same period keeps its spend; a new one carries it over (core/budget
+ * `applyRule`), the audit saying how much.
+ */
 export function setBudget(tx: Tx, input: BudgetInput, actor: string): BudgetView {
   const before = currentBudget(tx);
-  const samePeriod = before?.period === input.period;
-  const periodStart = samePeriod ? before.periodStart : periodStartOf(input.period, tx.now);
-  const next: ProductBudget = {
-    ...input,
-    periodStart,
-    spentUsd: samePeriod ? before.spentUsd : 0,
-    ...(before?.pausedBy ? { pausedBy: before.pausedBy } : {}),
-    ...(samePeriod && before.overrun ? { overrun: true } : {}),
-    burndown: samePeriod ? before.burndown : [{ at: periodStart, spentUsd: 0 }],
-  };
+  const next = applyRule(before, input, tx.now);
   enqueueAudit(tx, actor, "budget.set", tx.productId, {
     ...input,
     previous: before ? { period: before.period, ceilingUsd: before.ceilingUsd, onExhausted: before.onExhausted } : null,
+    ...(before && before.period !== input.period ? { carriedUsd: next.spentUsd } : {}),
   });
   return viewBudget(commit(tx, before, next));
 }
@@ -192,25 +202,29 @@ export function pauseBudget(tx: Tx, actor: string): BudgetView {
   return viewBudget(commit(tx, before, { ...before, pausedBy: "operator" }));
 }
 
-/** `POST …/budget/resume` (audited `budget.resume`): dispatch resumes; over the ceiling, until the period ends. */
+/**
+ * `POST …/budget/resume` (audited `budget.resume`): lifts one pause — an operator's if any (over the ceiling, the
+ * budget stays paused by exhaustion and says so), else exhaustion's: the period then runs over its ceiling until it
+ * rolls over or the spend is under the ceiling again. Not paused: nothing changes.
+ */
 export function resumeBudget(tx: Tx, actor: string): BudgetView {
   const before = requireBudget(tx);
-  enqueueAudit(tx, actor, "budget.resume", tx.productId, {
-    spentUsd: before.spentUsd,
-    pausedBy: before.pausedBy ?? null,
-  });
-  const overrun = before.spentUsd >= before.ceilingUsd;
-  return viewBudget(commit(tx, before, { ...before, pausedBy: undefined, ...(overrun ? { overrun: true } : {}) }));
+  const lifted = pausedByOf(before);
+  enqueueAudit(tx, actor, "budget.resume", tx.productId, { spentUsd: before.spentUsd, pausedBy: lifted ?? null });
+  const { pausedBy: _, ...rest } = before;
+  const next: ProductBudget = lifted === "exhausted" ? { ...before, overrun: true } : rest;
+  return viewBudget(commit(tx, before, next));
 }
 
 /**
- * Add `deltaUsd` of spend at `tx.now` (a run's report): may warn, pause and stop. No budget: nothing.
+ * Add `deltaUsd` of spend at `tx.now` (a run's report), in micro-dollars: may warn, pause and stop. No budget:
+ * nothing.
  * @param keepJobId a job a `stop` must not stop (the one whose completion report this spend came from)
  */
 export function spend(tx: Tx, deltaUsd: number, keepJobId?: string): void {
-  if (deltaUsd <= 0) return;
+  if (toMicros(deltaUsd) <= 0) return;
   const before = currentBudget(tx);
   if (!before) return;
-  const spentUsd = before.spentUsd + deltaUsd;
+  const spentUsd = addUsd(before.spentUsd, deltaUsd);
   commit(tx, before, { ...before, spentUsd, burndown: addPoint(before.burndown, tx.now, spentUsd) }, keepJobId);
 }

@@ -1,0 +1,113 @@
+// The product budget's pauses and money in workerd (found by a reviewer): exhaustion under an operator's pause still
+// raises `budget_exhausted` and applies `onExhausted: stop`, and resuming lifts only the operator's pause (the budget
+// stays paused by exhaustion, no claim succeeds) until a second, deliberate resume runs the period over its
+// ceiling; pausing an exhausted budget keeps its alert; ten $0.10 runs exhaust a $1 ceiling (micro-dollar sums,
+// not 0.9999999999999999) so an 11th job is not dispatched; a stored float total of the older shape is reconciled
+// on the next read; switching the period day → week → day carries the spend over (audited) instead of erasing it.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { BudgetView } from "../../src/shared/api-budget.ts";
+import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client";
+
+type Reply = BudgetView & { code?: string };
+const get = (product: string) => api<Reply>("GET", `${P(product)}/budget`, { token: ADMIN });
+const put = (product: string, json: unknown) => api<Reply>("PUT", `${P(product)}/budget`, { token: ADMIN, json });
+const act = (product: string, verb: "pause" | "resume") =>
+  api<Reply>("POST", `${P(product)}/budget/${verb}`, { token: ADMIN });
+const report = (product: string, token: string, jobId: string, leaseEpoch: number, json: Record<string, unknown>) =>
+  api<{ stage: string }>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json: { leaseEpoch, ...json } });
+const liveAlerts = async (product: string) =>
+  (await api<{ alerts: Array<{ kind: string }> }>("GET", `${P(product)}/alerts?state=open`, { token: ADMIN })).body
+    .alerts;
+
+describe("an operator's pause and exhaustion", () => {
+  it("spend past the ceiling while paused by an operator stops the work and alerts; resume leaves it exhausted", async () => {
+    const product = "budget-op-pause-stop";
+    await put(product, { period: "month", ceilingUsd: 1, onExhausted: "stop" });
+    const f = await enroll(product, "f", [], 2);
+    const a = await submit(product, { title: "A" });
+    const ca = (await claim(product, f.token, 300)).body;
+    await report(product, f.token, a.id, ca.lease.leaseEpoch, { stage: "building", insights: { costUsd: 0.1 } });
+    expect((await act(product, "pause")).body).toMatchObject({ state: "paused", pausedBy: "operator" });
+    const r = await report(product, f.token, a.id, ca.lease.leaseEpoch, { insights: { costUsd: 50 } });
+    expect(r.body.stage).toBe("queued"); // stop: taken back, checkpoint kept
+    expect((await liveAlerts(product)).map((x) => x.kind)).toContain("budget_exhausted");
+    expect((await get(product)).body).toMatchObject({ spentUsd: 50, state: "paused", pausedBy: "operator" });
+    // Resume lifts the operator's pause only: dispatch stays paused by exhaustion, and says so.
+    const resumed = await act(product, "resume");
+    expect(resumed.body).toMatchObject({ state: "paused", pausedBy: "exhausted" });
+    await submit(product, { title: "B" });
+    expect((await claim(product, f.token, 300)).status).toBe(204);
+    expect((await getJob(product, a.id)).waitingReason).toMatchObject({ code: "budget_paused" });
+    // A second resume is the deliberate one: the period runs over its ceiling, the alert is resolved.
+    expect((await act(product, "resume")).body).toMatchObject({ state: "warning" });
+    expect((await liveAlerts(product)).map((x) => x.kind)).not.toContain("budget_exhausted");
+    expect((await claim(product, f.token, 300)).status).toBe(200);
+  });
+
+  it("pausing an exhausted budget keeps its budget_exhausted alert", async () => {
+    const product = "budget-pause-exhausted";
+    await put(product, { period: "month", ceilingUsd: 1, onExhausted: "pause" });
+    const f = await enroll(product, "f", [], 1);
+    const a = await submit(product, { title: "A" });
+    const ca = (await claim(product, f.token, 300)).body;
+    await report(product, f.token, a.id, ca.lease.leaseEpoch, { stage: "building", insights: { costUsd: 2 } });
+    expect((await liveAlerts(product)).map((x) => x.kind)).toContain("budget_exhausted");
+    await act(product, "pause");
+    expect((await liveAlerts(product)).map((x) => x.kind)).toContain("budget_exhausted");
+  });
+});
+
+describe("money in micro-dollars", () => {
+  it("ten $0.10 runs exhaust a $1 ceiling: spent 1, paused, the 11th job not dispatched", async () => {
+    const product = "budget-micros";
+    await put(product, { period: "month", ceilingUsd: 1, onExhausted: "pause" });
+    const f = await enroll(product, "f", [], 1);
+    for (let i = 0; i < 10; i++) {
+      const j = await submit(product, { title: `t${i}` });
+      const c = await claim(product, f.token, 300);
+      expect(c.status).toBe(200);
+      const epoch = c.body.lease.leaseEpoch;
+      await report(product, f.token, j.id, epoch, { stage: "building" });
+      await report(product, f.token, j.id, epoch, { stage: "testing", insights: { costUsd: 0.1 } });
+    }
+    expect((await get(product)).body).toMatchObject({ spentUsd: 1, state: "paused", pausedBy: "exhausted" });
+    await submit(product, { title: "the 11th" });
+    expect((await claim(product, f.token, 300)).status).toBe(204);
+  });
+
+  it("a stored float total of the older shape is read to the micro-dollar and exhausts on the next read", async () => {
+    const product = "budget-legacy-doc";
+    await put(product, { period: "month", ceilingUsd: 1, onExhausted: "pause" });
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.sql.exec("UPDATE budget SET doc = json_set(doc, '$.spentUsd', 0.9999999999999999) WHERE id = 1");
+    });
+    expect((await get(product)).body).toMatchObject({ spentUsd: 1, state: "paused", pausedBy: "exhausted" });
+    expect((await liveAlerts(product)).map((x) => x.kind)).toContain("budget_exhausted");
+  });
+});
+
+describe("changing the period", () => {
+  it("day → week → day carries the spend over: nothing erased, the exhaustion pause holds, the audit says so", async () => {
+    const product = "budget-reperiod";
+    await put(product, { period: "day", ceilingUsd: 1, onExhausted: "pause" });
+    const f = await enroll(product, "f", [], 1);
+    const a = await submit(product, { title: "A" });
+    const ca = (await claim(product, f.token, 300)).body;
+    await report(product, f.token, a.id, ca.lease.leaseEpoch, { stage: "building", insights: { costUsd: 1.5 } });
+    expect((await get(product)).body).toMatchObject({ spentUsd: 1.5, pausedBy: "exhausted" });
+    const week = await put(product, { period: "week", ceilingUsd: 1, onExhausted: "pause" });
+    expect(week.body).toMatchObject({ period: "week", spentUsd: 1.5, state: "paused", pausedBy: "exhausted" });
+    const day = await put(product, { period: "day", ceilingUsd: 1, onExhausted: "pause" });
+    expect(day.body).toMatchObject({ period: "day", spentUsd: 1.5, state: "paused", pausedBy: "exhausted" });
+    await submit(product, { title: "B" });
+    expect((await claim(product, f.token, 300)).status).toBe(204);
+    type Audit = { items: Array<{ action: string; detail: { period?: string; carriedUsd?: number } }> };
+    const items = await until(
+      async () => (await api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN })).body.items,
+      (xs) => xs.filter((x) => x.action === "budget.set" && x.detail.carriedUsd !== undefined).length === 2,
+    );
+    const carried = items.filter((x) => x.action === "budget.set" && x.detail.carriedUsd !== undefined);
+    expect(carried.map((x) => x.detail.carriedUsd)).toEqual([1.5, 1.5]);
+  });
+});
