@@ -53,6 +53,11 @@ export function busySerialKeys(sql: SqlStorage): Set<string> {
   return new Set(rows.map((r) => r.k));
 }
 
+/** The serial keys whose gate is closed for a pass: frozen by an operator, or held by a running job. */
+export function closedSerialKeys(ctx: Pick<RouteContext, "busySerialKeys" | "frozenSerialKeys">): Set<string> {
+  return new Set([...(ctx.busySerialKeys ?? []), ...(ctx.frozenSerialKeys ?? [])]);
+}
+
 export function routeContext(tx: Tx): RouteContext {
   const settings = getSettings(tx.sql);
   return {
@@ -112,7 +117,8 @@ export function claimFor(tx: Tx, factory: Factory, ttlSeconds?: number): { job: 
   const held = new Set(factory.capabilities);
   const admit = (b: Bucket) => holdsAll(held, b.capabilities);
   const starvation = ctx.weights?.starvation ?? 0;
-  for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, { admit })) {
+  const closedKeys = closedSerialKeys(ctx);
+  for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, { admit, closedKeys })) {
     const job = loadJob(tx.sql, id);
     if (!job) continue;
     if (scoreCandidate(job, live, ctx).eligible) return assignJob(tx, job, factory.id, ttlSeconds);

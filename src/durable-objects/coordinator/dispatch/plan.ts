@@ -26,7 +26,7 @@ import { loadJob } from "../jobs/rows.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { assignJob, dueJobIdsByUrgency, routeContext } from "./claim.ts";
+import { assignJob, closedSerialKeys, dueJobIdsByUrgency, routeContext } from "./claim.ts";
 import { FreeSeats } from "./free-seats.ts";
 import { type Eviction, preemptFor } from "./preempt.ts";
 import { type Admit, hasDueJob, MAX_SCAN } from "./urgency-order.ts";
@@ -93,7 +93,12 @@ export function planAndAssign(
   // With no free seat, all a pass can place is a critical job, by preemption.
   const priorities = free.size === 0 ? [critical] : undefined;
   const starvation = ctx.weights?.starvation ?? 0;
-  for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, { admit, priorities })) {
+  const closedKeys = closedSerialKeys(ctx);
+  for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
+    admit,
+    priorities,
+    closedKeys,
+  })) {
     if (free.size === 0) {
       plan.waiting = true;
       if (!preemption) break;

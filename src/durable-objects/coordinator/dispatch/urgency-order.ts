@@ -21,7 +21,8 @@ import type { Tx } from "../runtime/tx.ts";
  * Due jobs examined per pass over the runnable buckets — by push dispatch and by an HTTP claim alike — when none of
  * them fits (another hard filter refuses them: serial gate, exclusion, breaker, budget pause). Each one examined is
  * a document parsed and scored: 1000 keeps such a pass to a few milliseconds; a job further back is reached once
- * those in front are taken, cancelled or aged past it. Jobs of buckets no one asking can run do not count.
+ * those in front are taken, cancelled or aged past it. Jobs of buckets no one asking can run do not count, nor do
+ * jobs behind a closed serial gate (CURSOR_OPEN_GATES_SQL).
  */
 export const MAX_SCAN = 1000;
 
@@ -43,6 +44,18 @@ export const CURSOR_SQL = `SELECT id, queued_at FROM jobs
   ORDER BY queued_at, id LIMIT {limit}`;
 
 /**
+ * CURSOR_SQL without the jobs whose serial gate is closed (`?6`: a JSON array of the keys frozen or held): they
+ * cannot be taken, so they are neither parsed nor counted against MAX_SCAN. Without it, a thousand jobs behind one
+ * frozen key filled every pass's scan, and an ungated job a free factory could run behind them in urgency order
+ * waited for good (saying "dispatching"): aged past the horizon, equal urgency ties on age, and they were older.
+ * The gate is still checked per job (core/router): a key may close during the pass.
+ */
+export const CURSOR_OPEN_GATES_SQL = CURSOR_SQL.replace(
+  "AND (queued_at, id) > (?4, ?5)",
+  "AND (queued_at, id) > (?4, ?5)\n    AND (serial_key IS NULL OR serial_key NOT IN (SELECT value FROM json_each(?6)))",
+);
+
+/**
  * Whether to walk `bucket`'s jobs of class `priority` (a PRIORITY_VALUE). Asked when the cursor opens and again
  * before each of its jobs is yielded, so a bucket whose last fitting seat a pass just filled stops there; once it
  * answers no, that cursor is closed for the walk (callers' answers only ever turn from yes to no within one walk).
@@ -54,6 +67,8 @@ export interface WalkOptions {
   admit?: Admit;
   /** The priority classes (PRIORITY_VALUE) to walk; default all four. */
   priorities?: readonly number[];
+  /** Serial keys whose gate is closed (frozen, or held by a running job): their jobs are skipped in the query. */
+  closedKeys?: ReadonlySet<string>;
 }
 
 interface Head {
@@ -69,12 +84,30 @@ interface Cursor {
   rows: Generator<Head>;
 }
 
-function* classCursor(tx: Tx, key: string, priority: number, at: number, weight: number, horizonMs: number) {
+function* classCursor(
+  tx: Tx,
+  key: string,
+  priority: number,
+  at: number,
+  weight: number,
+  horizonMs: number,
+  closed: string | undefined,
+) {
   let after: [number, string] = [-1, ""];
+  const sql = closed === undefined ? CURSOR_SQL : CURSOR_OPEN_GATES_SQL;
+  const gates = closed === undefined ? [] : [closed];
   for (let page = FIRST_PAGE; ; page = Math.min(PAGE, page * 2)) {
     // Keyset pagination: robust while the caller assigns (removes) rows between pages.
     const rows = tx.sql
-      .exec<{ id: string; queued_at: number }>(withLimit(CURSOR_SQL, page), key, priority, tx.now, after[0], after[1])
+      .exec<{ id: string; queued_at: number }>(
+        withLimit(sql, page),
+        key,
+        priority,
+        tx.now,
+        after[0],
+        after[1],
+        ...gates,
+      )
       .toArray();
     for (const r of rows) {
       // urgencyAt is exactly the pure router's, so the merge reproduces orderJobs.
@@ -111,15 +144,16 @@ export function* dueJobIdsByUrgency(
   starvationWeight: number,
   limit = MAX_SCAN,
   horizonMs: number = STARVATION_HORIZON_MS,
-  { admit = () => true, priorities = Object.values(PRIORITY_VALUE) }: WalkOptions = {},
+  { admit = () => true, priorities = Object.values(PRIORITY_VALUE), closedKeys }: WalkOptions = {},
 ): Generator<string> {
   const cursors: Cursor[] = [];
   const heap = new HeadHeap();
+  const closed = closedKeys && closedKeys.size > 0 ? JSON.stringify([...closedKeys]) : undefined;
   for (const bucket of queuedBuckets(tx.sql)) {
     for (const priority of priorities) {
       if (!admit(bucket, priority)) continue;
       const at = cursors.length;
-      const rows = classCursor(tx, bucket.key, priority, at, starvationWeight, horizonMs);
+      const rows = classCursor(tx, bucket.key, priority, at, starvationWeight, horizonMs, closed);
       cursors.push({ bucket, priority, rows });
       heap.push(rows.next().value ?? undefined);
     }
