@@ -12,7 +12,11 @@ import { keyOfCapabilities } from "../../src/core/capability-key.ts";
 import type { Job } from "../../src/core/model.ts";
 import { claimFor } from "../../src/durable-objects/coordinator/dispatch/claim.ts";
 import { planAndAssign } from "../../src/durable-objects/coordinator/dispatch/plan.ts";
-import { CURSOR_OPEN_GATES_SQL, CURSOR_SQL, MAX_SCAN } from "../../src/durable-objects/coordinator/dispatch/urgency-order.ts";
+import {
+  CURSOR_OPEN_GATES_SQL,
+  CURSOR_SQL,
+  MAX_SCAN,
+} from "../../src/durable-objects/coordinator/dispatch/urgency-order.ts";
 import { requireFactory } from "../../src/durable-objects/coordinator/factories/registry.ts";
 import { NEXT_BUCKET_SQL, queuedBuckets } from "../../src/durable-objects/coordinator/jobs/buckets.ts";
 import { loadJob, saveJob } from "../../src/durable-objects/coordinator/jobs/rows.ts";

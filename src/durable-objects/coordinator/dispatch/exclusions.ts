@@ -105,11 +105,17 @@ export function forgetExclusions(tx: Tx): number {
 /**
  * A factory's capabilities changed (core/exclusions `grantChangeClearsExclusions`): every exclusion it earned
  * ends now, each job's feed says so, and the queue version moves so a dispatch pass offers those jobs again.
+ * The strikes are kept (the row ends now instead of going): a host that changes what it declares only to get
+ * its jobs back loses them again at the next, doubled backoff, instead of starting over at the base.
  * Returns how many were cleared.
  */
 export function clearFactoryExclusions(tx: Tx, factoryId: string, why: string): number {
   const jobs = tx.sql
-    .exec<{ job_id: string }>("DELETE FROM exclusions WHERE factory_id = ? RETURNING job_id", factoryId)
+    .exec<{ job_id: string }>(
+      "UPDATE exclusions SET until = ?2 WHERE factory_id = ?1 AND until > ?2 RETURNING job_id",
+      factoryId,
+      tx.now,
+    )
     .toArray();
   for (const { job_id } of jobs) enqueueEvent(tx, job_id, "exclusion.cleared", { factoryId, why });
   if (jobs.length > 0) bumpQueueVersion(tx.sql);
