@@ -30,5 +30,5 @@ export function candidateEvidence(
 
 /** The term of a factory with no record at all: exactly neutral, n = 0. */
 export function neutralTrack(job: Pick<Job, "requires" | "manifest" | "engine">): TrackEvidence {
-  return { raw: NEUTRAL, jobClass: classOfJob(job), engine: job.engine ?? "*", n: 0, neutral: true };
+  return { raw: NEUTRAL, jobClass: classOfJob(job), engine: job.engine ?? "*", n: 0, effectiveN: 0, neutral: true };
 }

@@ -9,10 +9,20 @@
  * compared on one scale. raw = value / (value + reference), the reference being the median value of the candidates
  * with at least `minSamples` runs: the median candidate scores 0.5, a better one up to 1, a worse one down to 0.
  * A candidate below `minSamples` scores exactly NEUTRAL (0.5) — no cold-start penalty — and the router weighs the
- * term as `weight × (raw − 0.5)`, so neutral adds nothing and the term is bounded by ±weight/2.
+ * term as `weight × (raw − 0.5)`, so neutral adds nothing and the term is bounded by ±weight/2. Runs are counted
+ * decayed (core/track-record `effectiveN`, in whole runs): four runs from last winter and one failure today are one
+ * run's evidence, below any sensible `minSamples`, not five.
  */
 import type { Factory, Job } from "./model.ts";
-import { decayTo, jobClassOf, successInterval, successRate, type TrackRecord } from "./track-record.ts";
+import {
+  decayTo,
+  effectiveN,
+  jobClassOf,
+  successInterval,
+  successRate,
+  type TrackRecord,
+  wholeRuns,
+} from "./track-record.ts";
 
 export const NEUTRAL = 0.5;
 
@@ -31,12 +41,17 @@ export interface TrackContext {
 
 /** The term of one candidate as explain shows it. */
 export interface TrackEvidence {
-  /** In [0, 1]; NEUTRAL when `n < minSamples`. */
+  /** In [0, 1]; NEUTRAL when `effectiveN < minSamples`. */
   raw: number;
   jobClass: string;
   engine: string;
   /** Runs counted (undecayed). */
   n: number;
+  /**
+   * Their decayed weight in whole runs (core/track-record `wholeRuns`): what `minSamples` is compared with. Always
+   * set by the router; optional so an explain answer recorded before it existed still parses as one.
+   */
+  effectiveN?: number;
   neutral: boolean;
   /** Posterior success rate and its 95 % credible interval (the confidence), when there is a record. */
   successRate?: number;
@@ -73,13 +88,14 @@ export function trackTerms(
   for (const f of factories) {
     const stored = track?.recordOf(f.id, engine, jobClass);
     const r = stored ? decayTo(stored, now) : undefined;
-    const ev: TrackEvidence = { raw: NEUTRAL, jobClass, engine, n: r?.n ?? 0, neutral: true };
+    const weight = r ? wholeRuns(effectiveN(r)) : 0;
+    const ev: TrackEvidence = { raw: NEUTRAL, jobClass, engine, n: r?.n ?? 0, effectiveN: weight, neutral: true };
     if (r) {
       ev.successRate = successRate(r);
       ev.ci95 = successInterval(r);
       if (r.costUsd.w > 0) ev.costUsd = r.costUsd.mean;
       if (r.durationMs.w > 0) ev.durationMinutes = r.durationMs.mean / 60_000;
-      if (r.n >= (track?.minSamples ?? Number.POSITIVE_INFINITY)) sampled.push({ id: f.id, r });
+      if (weight >= (track?.minSamples ?? Number.POSITIVE_INFINITY)) sampled.push({ id: f.id, r });
     }
     out.set(f.id, ev);
   }

@@ -3,13 +3,13 @@
 // a factory with no history is never starved (with everyone below min n all tie, and it always scores at least as
 // well as a factory whose record is clearly bad), a better record outranks a worse one under either objective, and
 // explain's candidate carries n, the success rate and its interval; a rule adjusts the score and is shown, but never
-// filters.
+// filters. Runs count decayed (effective n): a record of old runs and one fresh failure is below min n, so neutral.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Factory, Job } from "../../src/core/model.ts";
 import { DEFAULT_WEIGHTS, type RouteContext, rankFactories } from "../../src/core/router.ts";
 import { type RoutingRule, RULE_STEP } from "../../src/core/routing-rules.ts";
-import { addOutcome, emptyRecord, type TrackRecord } from "../../src/core/track-record.ts";
+import { addOutcome, decayTo, emptyRecord, type TrackRecord } from "../../src/core/track-record.ts";
 import { NEUTRAL, type RoutingObjective, type TrackContext } from "../../src/core/track-term.ts";
 import { factoryFixture, jobFixture } from "../support/fixtures.ts";
 
@@ -108,6 +108,43 @@ describe("the track term", () => {
         expect(score("new")).toBeGreaterThanOrEqual(score("bad"));
         expect(score("good")).toBeGreaterThan(score("bad"));
       }),
+    );
+  });
+
+  it("counts runs decayed: 4 runs from 200 days ago and one fresh failure are below min n, so neutral", () => {
+    const day = 86_400_000;
+    let stale = emptyRecord(NOW - 200 * day);
+    for (let i = 0; i < 4; i++)
+      stale = addOutcome(stale, { ok: true, durationMs: 60_000, costUsd: 1 }, NOW - 200 * day);
+    stale = addOutcome(stale, { ok: false, durationMs: 60_000, costUsd: 1 }, NOW);
+    const records = { stale, a: record(10, 0), b: record(10, 5) };
+    const { ranked } = rankFactories(job(), [factory("stale"), factory("a"), factory("b")], ctxOf(records));
+    const s = ranked.find((c) => c.factoryId === "stale")!;
+    expect(s.track).toMatchObject({ raw: NEUTRAL, neutral: true, n: 5, effectiveN: 1 });
+    expect(s.terms.track.contribution).toBe(0);
+  });
+
+  it("any record whose decayed weight is under min n is neutral, whatever its plain count", () => {
+    const day = 86_400_000;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ ageDays: fc.integer({ min: 0, max: 120 }), ok: fc.boolean() }), { maxLength: 30 }),
+        (runs) => {
+          const sorted = [...runs].sort((x, y) => y.ageDays - x.ageDays);
+          const r = sorted.reduce(
+            (acc, x) => addOutcome(acc, { ok: x.ok, durationMs: 60_000, costUsd: 1 }, NOW - x.ageDays * day),
+            emptyRecord(NOW - 200 * day),
+          );
+          const records = { x: r, a: record(10, 0), b: record(10, 5) };
+          const { ranked } = rankFactories(job(), [factory("x"), factory("a"), factory("b")], ctxOf(records));
+          const t = ranked.find((c) => c.factoryId === "x")!.track;
+          expect(t.n).toBe(runs.length);
+          const seen = decayTo(r, NOW);
+          expect(t.effectiveN).toBe(Math.round(seen.successes + seen.failures));
+          expect(t.neutral).toBe((t.effectiveN ?? 0) < 5);
+          if (t.neutral) expect(t.raw).toBe(NEUTRAL);
+        },
+      ),
     );
   });
 
