@@ -4,6 +4,7 @@
 // well as a factory whose record is clearly bad), a better record outranks a worse one under either objective, and
 // explain's candidate carries n, the success rate and its interval; a rule adjusts the score and is shown, but never
 // filters. Runs count decayed (effective n): a record of old runs and one fresh failure is below min n, so neutral.
+// With a fixed reference set (TrackContext.referenceOf) any subset of the fleet ranks as the whole fleet does.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Factory, Job } from "../../src/core/model.ts";
@@ -165,6 +166,50 @@ describe("the track term", () => {
     const fs = [factory("cheapSlow"), factory("dearFast")];
     expect(rankFactories(job(), fs, ctxOf(records, "success_per_usd")).ranked[0]!.factoryId).toBe("cheapSlow");
     expect(rankFactories(job(), fs, ctxOf(records, "success_per_minute")).ranked[0]!.factoryId).toBe("dearFast");
+  });
+
+  it("with a fixed reference set, ranking any subset of the fleet orders it as the whole fleet does", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ rec: fc.option(recordArb, { nil: undefined }), load: fc.integer({ min: 0, max: 2 }) }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.constantFrom<RoutingObjective>("success_per_usd", "success_per_minute"),
+        (fleet, keep, objective) => {
+          const fs = fleet.map((x, i) => factory(`f${i}`, { load: x.load, seats: 3 }));
+          const records = Object.fromEntries(fleet.flatMap((x, i) => (x.rec ? [[`f${i}`, x.rec]] : [])));
+          const base = ctxOf(records, objective);
+          const ctx: RouteContext = {
+            ...base,
+            weights: { ...DEFAULT_WEIGHTS, track: 4 },
+            track: { ...(base.track as TrackContext), referenceOf: () => fs.map((f) => f.id) },
+          };
+          const subset = fs.filter((_, i) => keep[i]);
+          const whole = rankFactories(job(), fs, ctx).ranked;
+          const part = rankFactories(job(), subset, ctx).ranked;
+          const kept = new Set(subset.map((f) => f.id));
+          expect(part.map((c) => c.factoryId)).toEqual(
+            whole.filter((c) => kept.has(c.factoryId)).map((c) => c.factoryId),
+          );
+          for (const c of part) expect(c.track).toEqual(whole.find((w) => w.factoryId === c.factoryId)!.track);
+        },
+      ),
+    );
+  });
+
+  it("the reviewer's fleet: the free two rank as explain ranks all four once the reference is fixed", () => {
+    const records = { A: record(100, 10), B: record(100, 50), C: record(100, 95), D: record(100, 95) };
+    const f = (id: string, load: number) => factory(id, { load, seats: 2 });
+    const fleet = [f("A", 1), f("B", 0), f("C", 2), f("D", 2)];
+    const base = ctxOf(records);
+    const track = { ...(base.track as TrackContext), referenceOf: () => fleet.map((x) => x.id) };
+    const ctx: RouteContext = { ...base, weights: { ...DEFAULT_WEIGHTS, track: 4 }, track };
+    const dispatch = rankFactories(job(), fleet.slice(0, 2), ctx).ranked.map((c) => c.factoryId);
+    const explain = rankFactories(job(), fleet, ctx).ranked.map((c) => c.factoryId);
+    expect(dispatch).toEqual(explain);
+    expect(dispatch).toEqual(["B", "A"]);
   });
 
   it("with no track context the term is neutral and adds nothing", () => {
