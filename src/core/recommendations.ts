@@ -4,17 +4,21 @@
  * rule that would act on it. Pure: the records and `now` (ms) are parameters; rates and means are read decayed to
  * `now` (core/track-record), so an old streak fades out of the findings as it does out of the router.
  *
- * Two kinds, both only with enough samples and a real gap:
+ * Two kinds, both only with enough samples and a real gap. Every sample size here is the decayed one, in whole runs
+ * (core/track-record `effectiveN`, `wholeRuns`), never the plain count `n`: 9 successes from 200 days ago and one
+ * failure today are one run's evidence, and "fails 100 % (n=10)" would be the bad afternoon MIN_N exists to ignore.
  * - `failure_rate`: a (factory, engine, class) fails ≥ FAIL_GAP (15 points) more often than the same engine and
- *   class on every other factory pooled, with n ≥ MIN_N (10) on both sides, and the gap is significant: a
- *   two-proportion z ≥ Z_95 (1.96) on the decayed counts, so 4 failures of 10 vs 1 of 10 is not yet a finding.
+ *   class on every other factory pooled, with an effective n ≥ MIN_N (10) on both sides, and the gap is
+ *   significant: a two-proportion z ≥ Z_95 (1.96) on the decayed counts, so 4 failures of 10 vs 1 of 10 is not yet
+ *   a finding.
  * - `cost`: its mean cost is ≥ COST_RATIO (2×) the median of the other (factory, engine) pairs on the same class,
- *   each with n ≥ MIN_N and a reported cost.
+ *   each with an effective n ≥ MIN_N of runs that reported a cost (the cost mean's own weight): a run with no
+ *   reported cost says nothing about cost.
  */
 import type { RoutingRule } from "./routing-rules.ts";
-import { decayTo, type TrackRecord } from "./track-record.ts";
+import { decayTo, effectiveN, type TrackRecord, wholeRuns } from "./track-record.ts";
 
-/** 10 runs each side: fewer, and a single bad afternoon reads as a pattern. */
+/** 10 runs' weight each side (decayed: old runs count less): fewer, and a single bad afternoon reads as a pattern. */
 export const MIN_N = 10;
 /** 15 percentage points: smaller gaps are within the run-to-run noise of agent work. */
 export const FAIL_GAP = 0.15;
@@ -87,40 +91,37 @@ export function recommend(records: readonly KeyedTrack[], now: number): Finding[
   const keyed = records.map((k) => ({ ...k, record: decayTo(k.record, now) }));
   const out: Finding[] = [];
   for (const k of keyed) {
-    if (k.record.n < MIN_N) continue;
+    const n = wholeRuns(effectiveN(k.record));
+    if (n < MIN_N) continue;
     const others = keyed.filter(
       (o) => o.engine === k.engine && o.jobClass === k.jobClass && o.factoryId !== k.factoryId,
     );
-    const nElsewhere = others.reduce((s, o) => s + o.record.n, 0);
-    if (nElsewhere < MIN_N) continue;
     const pooled = others.reduce((acc, o) => ({ s: acc.s + o.record.successes, f: acc.f + o.record.failures }), {
       s: 0,
       f: 0,
     });
-    const elsewhere = pooled.s + pooled.f > 0 ? pooled.f / (pooled.s + pooled.f) : 0;
+    const nElsewhere = wholeRuns(pooled.s + pooled.f);
+    if (nElsewhere < MIN_N) continue;
+    const elsewhere = pooled.f / (pooled.s + pooled.f);
     const rate = failRate(k.record);
-    const z = twoProportionZ(rate, k.record.successes + k.record.failures, elsewhere, pooled.s + pooled.f);
+    const z = twoProportionZ(rate, effectiveN(k.record), elsewhere, pooled.s + pooled.f);
     if (rate - elsewhere < FAIL_GAP || z < Z_95) continue;
     const engine = k.engine === "*" ? "the default engine" : `engine ${k.engine}`;
-    const message = `${engine} on ${k.factoryId} fails ${pct(rate)} of \`${k.jobClass}\` jobs (n=${k.record.n}) vs ${pct(elsewhere)} elsewhere (n=${nElsewhere})`;
-    out.push(
-      finding(k, "failure_rate", message, { n: k.record.n, failRate: rate, elsewhereRate: elsewhere, nElsewhere }),
-    );
+    const message = `${engine} on ${k.factoryId} fails ${pct(rate)} of \`${k.jobClass}\` jobs (n=${n}) vs ${pct(elsewhere)} elsewhere (n=${nElsewhere})`;
+    out.push(finding(k, "failure_rate", message, { n, failRate: rate, elsewhereRate: elsewhere, nElsewhere }));
   }
+  const costed = (k: KeyedTrack): number => wholeRuns(k.record.costUsd.w);
   for (const k of keyed) {
-    if (k.record.n < MIN_N || k.record.costUsd.w === 0) continue;
-    const others = keyed.filter(
-      (o) => o.jobClass === k.jobClass && o.record.n >= MIN_N && o.record.costUsd.w > 0 && o !== k,
-    );
+    const n = costed(k);
+    if (n < MIN_N) continue;
+    const others = keyed.filter((o) => o.jobClass === k.jobClass && costed(o) >= MIN_N && o !== k);
     if (others.length === 0) continue;
     const fleet = median(others.map((o) => o.record.costUsd.mean));
     const ratio = fleet > 0 ? k.record.costUsd.mean / fleet : Number.POSITIVE_INFINITY;
     if (!(ratio >= COST_RATIO) || !Number.isFinite(ratio)) continue;
     const engine = k.engine === "*" ? "the default engine" : k.engine;
-    const message = `${engine} on ${k.factoryId} costs ${ratio.toFixed(1)}× the fleet median for \`${k.jobClass}\` jobs ($${k.record.costUsd.mean.toFixed(2)} vs $${fleet.toFixed(2)}, n=${k.record.n})`;
-    out.push(
-      finding(k, "cost", message, { n: k.record.n, costUsd: k.record.costUsd.mean, fleetMedianUsd: fleet, ratio }),
-    );
+    const message = `${engine} on ${k.factoryId} costs ${ratio.toFixed(1)}× the fleet median for \`${k.jobClass}\` jobs ($${k.record.costUsd.mean.toFixed(2)} vs $${fleet.toFixed(2)}, n=${n} with a reported cost)`;
+    out.push(finding(k, "cost", message, { n, costUsd: k.record.costUsd.mean, fleetMedianUsd: fleet, ratio }));
   }
   return out;
 }

@@ -1,9 +1,10 @@
 /**
  * @module core/route-evidence
  * What the router adds to its fixed terms from history and operators (issue 11): the learned `track` term of every
- * candidate (core/track-term) and the routing rules that match it (core/routing-rules). Both are relative to the
- * whole candidate set — the track term is normalised against the candidates' median — so they are computed once
- * per job over all factories (router `rankFactories`) and handed to each `scoreCandidate`. Pure.
+ * candidate (core/track-term) and the routing rules that match it (core/routing-rules). Computed once per job over
+ * the candidates (router `rankFactories`) and handed to each `scoreCandidate`. The track term is normalised against
+ * a median: over the context's fixed reference set when it names one (`TrackContext.referenceOf`), so any subset of
+ * candidates gets the same terms; else over the candidates themselves. Pure.
  */
 import type { Factory, Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
@@ -30,5 +31,5 @@ export function candidateEvidence(
 
 /** The term of a factory with no record at all: exactly neutral, n = 0. */
 export function neutralTrack(job: Pick<Job, "requires" | "manifest" | "engine">): TrackEvidence {
-  return { raw: NEUTRAL, jobClass: classOfJob(job), engine: job.engine ?? "*", n: 0, neutral: true };
+  return { raw: NEUTRAL, jobClass: classOfJob(job), engine: job.engine ?? "*", n: 0, effectiveN: 0, neutral: true };
 }

@@ -9,7 +9,8 @@
  *   `(s + a) / (s + f + a + b)`, always in (0, 1).
  * - duration (ms) and cost (USD): an exponentially-weighted mean and variance (West's weighted incremental update),
  *   the cost only over runs that reported one.
- * `n` is the plain count of runs counted (for "n=37" in explain and the recommendations); `weight` is the decayed one.
+ * `n` is the plain count of runs ever counted; `effectiveN` is the decayed one (successes + failures) — what every
+ * minimum-sample gate reads, so 9 runs from last winter and one failure today are one run's evidence, not ten.
  */
 
 /** 7 days: a host's behaviour a week ago still says something; a month-old failure streak should not haunt it. */
@@ -96,6 +97,15 @@ export function decayTo(r: TrackRecord, now: number, halfLifeMs: number = HALF_L
     costUsd: decayEwm(r.costUsd, d),
   };
 }
+
+/** The effective sample size of a (decayed) record: its runs' decayed weight, successes + failures; ≤ `n`. */
+export const effectiveN = (r: Pick<TrackRecord, "successes" | "failures">): number => r.successes + r.failures;
+
+/**
+ * A decayed weight as whole runs, for a minimum-sample gate and the "n=" beside it: rounded to the nearest run, so
+ * ten runs over the last hour (weight ≈ 9.98) still count as ten, and the gate and the number shown always agree.
+ */
+export const wholeRuns = (weight: number): number => Math.round(weight);
 
 /** Posterior mean success rate under the Beta prior, in (0, 1). */
 export function successRate(r: Pick<TrackRecord, "successes" | "failures">, prior = PRIOR): number {

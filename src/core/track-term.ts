@@ -6,13 +6,25 @@
  *
  * value = posterior success rate ÷ mean cost (USD) — or ÷ mean duration (min) for `success_per_minute`. When not
  * every sampled candidate has the unit (a cost never reported), value = success rate alone, so candidates are always
- * compared on one scale. raw = value / (value + reference), the reference being the median value of the candidates
- * with at least `minSamples` runs: the median candidate scores 0.5, a better one up to 1, a worse one down to 0.
+ * compared on one scale. raw = value / (value + reference), the reference being the median value of the reference
+ * set's factories with at least `minSamples` runs (`TrackContext.referenceOf`: fixed per job, not the candidates of
+ * one ranking, so a subset ranks as the whole fleet would): the median scores 0.5, a better one up to 1, a worse
+ * one down to 0; the unit test (every sampled factory has the unit) is read over the same set.
  * A candidate below `minSamples` scores exactly NEUTRAL (0.5) — no cold-start penalty — and the router weighs the
- * term as `weight × (raw − 0.5)`, so neutral adds nothing and the term is bounded by ±weight/2.
+ * term as `weight × (raw − 0.5)`, so neutral adds nothing and the term is bounded by ±weight/2. Runs are counted
+ * decayed (core/track-record `effectiveN`, in whole runs): four runs from last winter and one failure today are one
+ * run's evidence, below any sensible `minSamples`, not five.
  */
 import type { Factory, Job } from "./model.ts";
-import { decayTo, jobClassOf, successInterval, successRate, type TrackRecord } from "./track-record.ts";
+import {
+  decayTo,
+  effectiveN,
+  jobClassOf,
+  successInterval,
+  successRate,
+  type TrackRecord,
+  wholeRuns,
+} from "./track-record.ts";
 
 export const NEUTRAL = 0.5;
 
@@ -27,16 +39,28 @@ export interface TrackContext {
   minSamples: number;
   /** The record of (factory, engine — `*` when the job names none, job class), if any. */
   recordOf: (factoryId: string, engine: string, jobClass: string) => TrackRecord | undefined;
+  /**
+   * The factories the term of `job` is normalised against: a set fixed for the job whoever is free, connected or
+   * asking — the coordinator's is every enrolled factory capable of the job with a record for it (policies/
+   * track-records `trackContext`) — so push dispatch ranking the free few, a claim scoring one factory, explain and
+   * the waiting reason ranking the fleet all give a factory the same term. Absent: the candidates ranked together.
+   */
+  referenceOf?: (job: Pick<Job, "requires" | "manifest" | "engine">) => readonly string[];
 }
 
 /** The term of one candidate as explain shows it. */
 export interface TrackEvidence {
-  /** In [0, 1]; NEUTRAL when `n < minSamples`. */
+  /** In [0, 1]; NEUTRAL when `effectiveN < minSamples`. */
   raw: number;
   jobClass: string;
   engine: string;
   /** Runs counted (undecayed). */
   n: number;
+  /**
+   * Their decayed weight in whole runs (core/track-record `wholeRuns`): what `minSamples` is compared with. Always
+   * set by the router; optional so an explain answer recorded before it existed still parses as one.
+   */
+  effectiveN?: number;
   neutral: boolean;
   /** Posterior success rate and its 95 % credible interval (the confidence), when there is a record. */
   successRate?: number;
@@ -59,45 +83,58 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** The track term of every factory for `job` at `now`, keyed by factory id. */
+/** The evidence of one factory's record as seen at `now`, and whether it has enough runs to be weighed. */
+function evidenceOf(
+  id: string,
+  key: { engine: string; jobClass: string },
+  track: TrackContext | undefined,
+  now: number,
+): { ev: TrackEvidence; sampled: boolean } {
+  const stored = track?.recordOf(id, key.engine, key.jobClass);
+  const r = stored ? decayTo(stored, now) : undefined;
+  const weight = r ? wholeRuns(effectiveN(r)) : 0;
+  const ev: TrackEvidence = { raw: NEUTRAL, ...key, n: r?.n ?? 0, effectiveN: weight, neutral: true };
+  if (!r) return { ev, sampled: false };
+  ev.successRate = successRate(r);
+  ev.ci95 = successInterval(r);
+  if (r.costUsd.w > 0) ev.costUsd = r.costUsd.mean;
+  if (r.durationMs.w > 0) ev.durationMinutes = r.durationMs.mean / 60_000;
+  return { ev, sampled: weight >= (track?.minSamples ?? Number.POSITIVE_INFINITY) };
+}
+
+/**
+ * The track term of every factory for `job` at `now`, keyed by factory id. The scale (per unit or rate alone) and
+ * the median are read over the reference set (`track.referenceOf`, else the candidates); a candidate outside it is
+ * neutral.
+ */
 export function trackTerms(
   job: Pick<Job, "requires" | "manifest" | "engine">,
   factories: readonly Pick<Factory, "id">[],
   track: TrackContext | undefined,
   now: number,
 ): Map<string, TrackEvidence> {
-  const jobClass = classOfJob(job);
-  const engine = job.engine ?? "*";
+  const key = { engine: job.engine ?? "*", jobClass: classOfJob(job) };
   const out = new Map<string, TrackEvidence>();
-  const sampled: Array<{ id: string; r: TrackRecord }> = [];
-  for (const f of factories) {
-    const stored = track?.recordOf(f.id, engine, jobClass);
-    const r = stored ? decayTo(stored, now) : undefined;
-    const ev: TrackEvidence = { raw: NEUTRAL, jobClass, engine, n: r?.n ?? 0, neutral: true };
-    if (r) {
-      ev.successRate = successRate(r);
-      ev.ci95 = successInterval(r);
-      if (r.costUsd.w > 0) ev.costUsd = r.costUsd.mean;
-      if (r.durationMs.w > 0) ev.durationMinutes = r.durationMs.mean / 60_000;
-      if (r.n >= (track?.minSamples ?? Number.POSITIVE_INFINITY)) sampled.push({ id: f.id, r });
-    }
-    out.set(f.id, ev);
+  for (const f of factories) out.set(f.id, evidenceOf(f.id, key, track, now).ev);
+  if (!track) return out;
+  const ids = track.referenceOf?.(job) ?? factories.map((f) => f.id);
+  const sampled = new Map<string, TrackEvidence>();
+  for (const id of new Set(ids)) {
+    const { ev, sampled: weighed } = evidenceOf(id, key, track, now);
+    if (weighed) sampled.set(id, ev);
   }
-  if (!track || sampled.length === 0) return out;
+  if (sampled.size === 0) return out;
   const perUsd = track.objective === "success_per_usd";
-  const unitOf = (id: string): number | undefined => {
-    const ev = out.get(id);
-    return perUsd ? ev?.costUsd : ev?.durationMinutes;
+  const unitOf = (ev: TrackEvidence): number | undefined => (perUsd ? ev.costUsd : ev.durationMinutes);
+  const allHaveUnit = [...sampled.values()].every((ev) => unitOf(ev) !== undefined);
+  const value = (ev: TrackEvidence): number => {
+    const p = ev.successRate ?? NEUTRAL;
+    return allHaveUnit ? p / Math.max(unitOf(ev) ?? 0, perUsd ? EPS_USD : EPS_MIN) : p;
   };
-  const allHaveUnit = sampled.every((s) => unitOf(s.id) !== undefined);
-  const value = (id: string): number => {
-    const p = out.get(id)?.successRate ?? NEUTRAL;
-    return allHaveUnit ? p / Math.max(unitOf(id) ?? 0, perUsd ? EPS_USD : EPS_MIN) : p;
-  };
-  const reference = median(sampled.map((s) => value(s.id)));
-  for (const s of sampled) {
-    const ev = out.get(s.id) as TrackEvidence;
-    const v = value(s.id);
+  const reference = median([...sampled.values()].map(value));
+  for (const [id, ev] of out) {
+    if (!sampled.has(id)) continue;
+    const v = value(ev);
     ev.raw = v + reference > 0 ? v / (v + reference) : NEUTRAL;
     ev.neutral = false;
   }

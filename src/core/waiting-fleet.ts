@@ -2,8 +2,8 @@
  * @module core/waiting-fleet
  * Why the fleet cannot take a queued job, read from the router's own hard filter (core/router `filterReasons`):
  * every factory's refusal reasons are sorted into one fleet-wide cause — no capable factory, the capable ones
- * quarantined, none connected, breakers open, exclusions, or every seat busy — so the waiting reason cannot
- * disagree with the router. Pure: the connected set and `now` are parameters.
+ * quarantined, none connected, breakers open (their own, or another's under `overflow: hold`), exclusions, or every
+ * seat busy — so the waiting reason cannot disagree with the router. Pure: the connected set and `now` are parameters.
  */
 import { DEFAULT_ENGINE } from "./breaker.ts";
 import type { Factory, Job } from "./model.ts";
@@ -29,7 +29,11 @@ export type FleetCause =
   | { code: "no_capable_factory"; requires: string[]; missing: string[]; closest?: FactoryNote & { missing: string[] } }
   | { code: "factory_quarantined"; factories: Array<FactoryNote & { status: string }> }
   | { code: "no_factory_connected"; factories: FactoryNote[] }
-  | { code: "breaker_open"; engine: string; factories: FactoryNote[] }
+  /**
+   * `factories`: those whose own breaker for the engine is open. `held`: the product's `overflow: hold` keeps the job
+   * off the others too (core/route-filter `breakerBlocks`), so some capable factory is held, not broken.
+   */
+  | { code: "breaker_open"; engine: string; factories: FactoryNote[]; held: boolean }
   | { code: "excluded"; until: number; factories: Array<FactoryNote & { kind: string; until: number }> }
   | { code: "all_seats_busy"; factories: Array<FactoryNote & { load: number; seats: number }> }
   /** Some factory passes every per-factory filter (the job may still wait on a job-wide gate). */
@@ -60,9 +64,7 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
   const perFactory = (r: string) => r.startsWith("breaker_open:") || r.startsWith("excluded:") || r === "no_free_seat";
   if (live.some(({ reasons }) => !reasons.some(perFactory))) return { code: "fits" };
   const unbroken = live.filter(({ reasons }) => !has(reasons, "breaker_open:"));
-  if (unbroken.length === 0) {
-    return { code: "breaker_open", engine: job.engine ?? DEFAULT_ENGINE, factories: live.map(({ f }) => note(f)) };
-  }
+  if (unbroken.length === 0) return breakerCause(job, views, live, ctx);
   const seatOnly = unbroken.filter(({ reasons }) => !has(reasons, "excluded:"));
   if (seatOnly.length === 0) {
     const factories = unbroken.map(({ f }) => {
@@ -75,6 +77,33 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
     code: "all_seats_busy",
     factories: seatOnly.map(({ f }) => ({ ...note(f), load: f.load, seats: f.seats })),
   };
+}
+
+/**
+ * Every live factory refuses the job for a breaker. Without `overflow: hold` each has its own open; with it, the
+ * job may be held by a breaker elsewhere — on a factory that is not live, or not even capable — so the cause names
+ * exactly the factories whose own breaker is open (any enrolled one, by id when it is not in the fleet), and says
+ * whether the hold policy is what keeps it off the rest.
+ */
+function breakerCause(
+  job: Job,
+  views: readonly Factory[],
+  live: ReadonlyArray<{ f: Factory }>,
+  ctx: RouteContext,
+): FleetCause {
+  const engine = job.engine ?? DEFAULT_ENGINE;
+  const ownOpen = (id: string) => ctx.openBreakers?.has(`${id}:${engine}`) ?? false;
+  const held = live.some(({ f }) => !ownOpen(f.id));
+  if (!held) return { code: "breaker_open", engine, factories: live.map(({ f }) => note(f)), held };
+  const byId = new Map(views.map((f) => [f.id, f]));
+  const ids = [...(ctx.openBreakers ?? [])]
+    .filter((key) => key.slice(key.lastIndexOf(":") + 1) === engine)
+    .map((key) => key.slice(0, key.lastIndexOf(":")));
+  const factories = [...new Set(ids)].map((id) => {
+    const f = byId.get(id);
+    return f ? note(f) : { id, name: id };
+  });
+  return { code: "breaker_open", engine, factories, held };
 }
 
 /**

@@ -98,11 +98,17 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
           since,
           named(fleet.factories),
         );
-      case "breaker_open":
-        return reason("breaker_open", `engine ${fleet.engine} is broken on ${names(fleet.factories)}`, since, {
+      case "breaker_open": {
+        const broken = `engine ${fleet.engine} is broken on ${names(fleet.factories)}`;
+        const message = fleet.held
+          ? `${broken}; the overflow policy (hold) keeps the job off every other factory until ${fleet.factories.length > 1 ? "they close" : "it closes"}`
+          : broken;
+        return reason("breaker_open", message, since, {
           engine: fleet.engine,
           ...named(fleet.factories),
+          ...(fleet.held ? { overflow: "hold" } : {}),
         });
+      }
       default:
         return undefined;
     }

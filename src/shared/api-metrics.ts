@@ -38,7 +38,7 @@ export interface BudgetMetric {
 export interface FactoryRate {
   id: string;
   name: string;
-  /** Runs that ended within the window. */
+  /** Runs that ended within the window, but for neutral ones (cancelled, budget_exceeded, fenced): as breakers count. */
   runs: number;
   /** Of those, runs whose outcome was `success`. */
   successes: number;

@@ -130,7 +130,12 @@ export async function renderPrometheus(s: MetricsSnapshot): Promise<string> {
   }
   const alerts = gauge(registry, "gigafactory_open_alerts", "Open (incl. acknowledged) alerts", ["severity"]);
   for (const [severity, n] of Object.entries(s.openAlerts)) alerts.set({ product, severity }, n);
-  const runs = gauge(registry, "gigafactory_factory_runs", "Runs ended in the window", ["factory", "name"]);
+  const runs = gauge(
+    registry,
+    "gigafactory_factory_runs",
+    "Runs ended in the window (cancelled, budget_exceeded and fenced runs not counted)",
+    ["factory", "name"],
+  );
   const ok = gauge(registry, "gigafactory_factory_successes", "Successful runs in the window", ["factory", "name"]);
   const rate = gauge(registry, "gigafactory_factory_success_ratio", "Successes / runs in the window, 0..1", [
     "factory",

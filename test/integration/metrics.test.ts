@@ -3,7 +3,7 @@
 // dispatches in the latency histogram, 1 retry, 1 lease expiry — and queue depth, seats and the per-factory success
 // rate agree; dispatch latency counts from the later of queuedAt and notBefore; the same numbers come back as Prometheus text (parsed with a real parser) by ?format=prometheus and by
 // Accept: text/plain;version=0.0.4; ?format wins over Accept, another value is a 400 problem; a viewer may read it,
-// no token is a 401.
+// no token is a 401. A factory's success ratio leaves cancelled, budget_exceeded and fenced runs out of both sides.
 import {
   createExecutionContext,
   createScheduledController,
@@ -105,6 +105,29 @@ describe("GET …/metrics", () => {
     // A second sweep finds nothing more to expire: the counter does not move.
     await sweep();
     expect((await metrics()).body.leaseExpiries).toBe(1);
+  });
+
+  it("leaves neutral runs (cancelled, budget_exceeded, fenced) out of a factory's runs and success ratio", async () => {
+    const product = "metrics-neutral";
+    const f = await enroll(product, "box-n");
+    const outcomes = ["success", "failure", "timeout", "rate_limited", "cancelled", "budget_exceeded", "fenced"];
+    // One ended run per outcome, written as finishRun leaves them (the ratio reads only these columns).
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      outcomes.forEach((outcome, i) => {
+        state.storage.sql.exec(
+          `INSERT INTO runs(job_id, attempt, factory_id, lease_epoch, engine, started_at, ended_at, outcome, doc)
+           VALUES (?, 1, ?, 1, NULL, ?, ?, ?, '{}')`,
+          `job_neutral_${i}`,
+          f.factoryId,
+          Date.now() - 2_000,
+          Date.now() - 1_000,
+          outcome,
+        );
+      });
+    });
+    const m = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
+    // As the breakers and track records count them: rate_limited is the engine's failure, the last three nobody's.
+    expect(m.factories).toEqual([{ id: f.factoryId, name: "box-n", runs: 4, successes: 1, successRate: 0.25 }]);
   });
 
   it("measures dispatch latency from the later of queuedAt and notBefore to the grant", async () => {

@@ -4,8 +4,19 @@
 // recommendations name the worse factory with its numbers, applying one as a rule is audited and shows in explain
 // as an avoid adjustment and removing it reverses both, and a rebuild from the D1 runs history reproduces the
 // records exactly; push dispatch sends the next job to the better factory; `routing.minSamples` above n makes the term neutral again, a bad objective is a 400;
-// deregistering a factory drops its records and the rules naming it.
+// deregistering a factory drops its records and the rules naming it. The learned term's reference set is every
+// enrolled factory capable of the job with a record for its (engine, class) — busy, idle or not connected alike; a
+// revoked factory, one lacking a capability and a record of a factory no longer enrolled are left out — so ranking
+// only the free factories (push dispatch) orders them as ranking the whole fleet (explain, the waiting reason) does.
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { Factory } from "../../src/core/model.ts";
+import { DEFAULT_WEIGHTS, rankFactories } from "../../src/core/router.ts";
+import { addOutcome, emptyRecord, type TrackRecord } from "../../src/core/track-record.ts";
+import { routeContext } from "../../src/durable-objects/coordinator/dispatch/claim.ts";
+import { listFactories } from "../../src/durable-objects/coordinator/factories/registry.ts";
+import { loadJob } from "../../src/durable-objects/coordinator/jobs/rows.ts";
+import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
 
@@ -171,5 +182,58 @@ describe("learned routing", () => {
     expect(JSON.stringify(kept)).toContain(good.factoryId);
     const rules = await api<{ rules: Array<{ id: string }> }>("GET", `${P(product)}/routing/rules`, { token: ADMIN });
     expect(rules.body.rules.map((r) => r.id)).not.toContain(rule.body.id);
+  });
+});
+
+const REF_PRODUCT = "routing-reference";
+
+function refRecord(now: number, n: number, ok: number): TrackRecord {
+  let r = emptyRecord(now);
+  for (let i = 0; i < n; i++) r = addOutcome(r, { ok: i < ok, durationMs: 60_000, costUsd: 1 }, now);
+  return r;
+}
+
+describe("the learned term's reference set", () => {
+  it("is fixed per job, so the free subset ranks as the whole fleet does", async () => {
+    const ids: Record<string, string> = {};
+    for (const name of ["A", "B", "C", "D", "E"])
+      ids[name] = (await enroll(REF_PRODUCT, name, ["lang:rust"], 2)).factoryId;
+    ids.F = (await enroll(REF_PRODUCT, "F", [], 2)).factoryId; // cannot run lang:rust (any more)
+    ids.gone = "fac_not_enrolled";
+    const revoked = await api("POST", `${P(REF_PRODUCT)}/factories/${ids.E}/token/revoke`, { token: ADMIN });
+    expect(revoked.status).toBe(200);
+    const job = await submit(REF_PRODUCT, { title: "rust", requires: ["lang:rust"] });
+    await runInDurableObject(env.COORDINATOR.getByName(REF_PRODUCT), (_i, state) => {
+      const now = Date.now();
+      const ok: Record<string, number> = { A: 90, B: 50, C: 5, D: 5, E: 100, F: 100, gone: 100 };
+      for (const [name, successes] of Object.entries(ok)) {
+        state.storage.sql.exec(
+          "INSERT INTO track_records(factory_id, engine, job_class, updated_at, doc) VALUES (?, '*', 'lang:rust', ?, ?)",
+          ids[name],
+          now,
+          JSON.stringify(refRecord(now, 100, successes)),
+        );
+      }
+      const tx: Tx = { sql: state.storage.sql, productId: REF_PRODUCT, now };
+      const ctx = { ...routeContext(tx), weights: { ...DEFAULT_WEIGHTS, track: 4 } };
+      const j = loadJob(tx.sql, job.id)!;
+      const named = (list: readonly string[]) => list.map((id) => Object.keys(ids).find((k) => ids[k] === id)).sort();
+      expect(named(ctx.track?.referenceOf?.(j) ?? [])).toEqual(["A", "B", "C", "D"]);
+      // A has a seat taken, B is idle, C and D are full: push dispatch ranks only A and B.
+      const load: Record<string, number> = { A: 1, B: 0, C: 2, D: 2 };
+      const fleet: Factory[] = listFactories(tx.sql, now).map((f) => ({
+        ...f,
+        health: "ok",
+        load: load[f.name] ?? 0,
+      }));
+      const free = fleet.filter((f) => f.name === "A" || f.name === "B");
+      const whole = rankFactories(j, fleet, ctx).ranked;
+      const subset = rankFactories(j, free, ctx).ranked;
+      // Against the median of A–D, A's better record (+0.48) does not make up for B's free seats (+0.5); against the
+      // median of A and B alone it did, and dispatch picked A while explain named B.
+      expect(whole.map((c) => c.factoryName)).toEqual(["B", "A"]);
+      expect(subset.map((c) => c.factoryName)).toEqual(["B", "A"]);
+      for (const c of subset) expect(c.track).toEqual(whole.find((w) => w.factoryId === c.factoryId)?.track);
+    });
   });
 });

@@ -2,6 +2,8 @@
 // the same engine elsewhere is named with its numbers ("fails 40 % of `lang:rust` jobs (n=20) vs 5 % elsewhere"),
 // as is one that costs ≥ 2× the fleet median; nothing is said below MIN_N runs, for a gap under FAIL_GAP, or for
 // noise (a two-proportion z under 1.96); each finding carries a stable id and the avoid rule that would act on it.
+// Every sample size is the decayed one: old runs and runs that reported no cost do not make up the numbers.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   COST_RATIO,
@@ -13,9 +15,17 @@ import {
   twoProportionZ,
   Z_95,
 } from "../../src/core/recommendations.ts";
-import { addOutcome, emptyRecord, type TrackRecord } from "../../src/core/track-record.ts";
+import {
+  addOutcome,
+  decayTo,
+  effectiveN,
+  emptyRecord,
+  type TrackRecord,
+  wholeRuns,
+} from "../../src/core/track-record.ts";
 
 const NOW = 1_700_000_000_000;
+const DAY = 86_400_000;
 
 function record(n: number, fails: number, usd?: number): TrackRecord {
   let r = emptyRecord(NOW);
@@ -87,7 +97,7 @@ describe("cost findings", () => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ kind: "cost", factoryId: "gpu-1", evidence: { n: 12, ratio: 3.1 } });
     expect(found[0]!.message).toBe(
-      "claude on gpu-1 costs 3.1× the fleet median for `class:docs` jobs ($3.10 vs $1.00, n=12)",
+      "claude on gpu-1 costs 3.1× the fleet median for `class:docs` jobs ($3.10 vs $1.00, n=12 with a reported cost)",
     );
   });
 
@@ -95,5 +105,86 @@ describe("cost findings", () => {
     expect(recommend([keyed("a", record(12, 0, 1.9)), keyed("b", record(12, 0, 1))], NOW)).toEqual([]);
     expect(recommend([keyed("a", record(12, 0)), keyed("b", record(12, 0, 1))], NOW)).toEqual([]);
     expect(recommend([keyed("a", record(MIN_N - 1, 0, 9)), keyed("b", record(12, 0, 1))], NOW)).toEqual([]);
+  });
+});
+
+/** Runs ended at the given instants, in order: `ok` and `usd` (undefined: no cost reported) per run. */
+function history(runs: ReadonlyArray<{ at: number; ok: boolean; usd?: number }>): TrackRecord {
+  return [...runs]
+    .sort((a, b) => a.at - b.at)
+    .reduce(
+      (r, x) =>
+        addOutcome(r, { ok: x.ok, durationMs: 60_000, ...(x.usd !== undefined ? { costUsd: x.usd } : {}) }, x.at),
+      emptyRecord(NOW - 400 * DAY),
+    );
+}
+const times = (k: number, at: number, ok: boolean, usd?: number) =>
+  Array.from({ length: k }, () => ({ at, ok, ...(usd !== undefined ? { usd } : {}) }));
+
+describe("sample sizes are decayed", () => {
+  it("one fresh failure after 9 successes 200 days ago is one run's evidence, not a 'fails 100 % (n=10)' finding", () => {
+    const f1 = history([...times(9, NOW - 200 * DAY, true), ...times(1, NOW, false)]);
+    const f2 = history([...times(9, NOW, true), ...times(1, NOW, false)]);
+    expect(f1.n).toBe(10);
+    expect(recommend([keyed("f1", f1, "*", "-"), keyed("f2", f2, "*", "-")], NOW)).toEqual([]);
+  });
+
+  it("the n shown is the effective one: 10 stale failures and 12 fresh ones read n=12, not n=22", () => {
+    const bad = history([...times(10, NOW - 200 * DAY, false), ...times(12, NOW, false)]);
+    const good = history(times(20, NOW, true));
+    const [f] = recommend([keyed("bad", bad), keyed("good", good)], NOW);
+    expect(f?.message).toBe("engine codex on bad fails 100 % of `lang:rust` jobs (n=12) vs 0 % elsewhere (n=20)");
+  });
+
+  it("a cost finding needs MIN_N runs that reported a cost, not MIN_N runs of which one did", () => {
+    const once = history([...times(1, NOW, true, 5), ...times(9, NOW, true)]);
+    const fleet = history(times(10, NOW, true, 1));
+    expect(recommend([keyed("f1", once), keyed("f2", fleet)], NOW)).toEqual([]);
+    const often = history([...times(MIN_N, NOW, true, 5), ...times(9, NOW, true)]);
+    const [f] = recommend([keyed("f1", often), keyed("f2", fleet)], NOW);
+    expect(f?.message).toBe(
+      `codex on f1 costs 5.0× the fleet median for \`lang:rust\` jobs ($5.00 vs $1.00, n=${MIN_N} with a reported cost)`,
+    );
+  });
+
+  // Fresh runs (0–3 days) mixed with stale ones (100–300 days), per factory one failure share and one cost: enough
+  // findings of both kinds (about a third of fleets) that the property is not vacuous.
+  const run = (failShare: number, usd: number) =>
+    fc.record({
+      ageDays: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 100, max: 300 })),
+      ok: fc.double({ min: 0, max: 1, noNaN: true }).map((x) => x >= failShare),
+      usd: fc.option(fc.constant(usd), { nil: undefined }),
+    });
+  const factoryArb = fc
+    .tuple(fc.constantFrom(0, 0.1, 0.8), fc.constantFrom(0.5, 1, 4))
+    .chain(([failShare, usd]) => fc.array(run(failShare, usd), { maxLength: 40, size: "max" }));
+  const fleetArb = fc.array(factoryArb, { minLength: 2, maxLength: 4 });
+
+  it(`every finding rests on a decayed weight of at least ${MIN_N} runs on both sides, and shows that weight`, () => {
+    fc.assert(
+      fc.property(fleetArb, (fleet) => {
+        const records = fleet.map((runs, i) =>
+          keyed(`f${i}`, history(runs.map((r) => ({ at: NOW - r.ageDays * DAY, ok: r.ok, usd: r.usd })))),
+        );
+        const seen = records.map((k) => decayTo(k.record, NOW));
+        for (const f of recommend(records, NOW)) {
+          const i = Number(f.factoryId.slice(1));
+          const mine = seen[i]!;
+          if (f.kind === "failure_rate") {
+            const others = seen.filter((_, j) => j !== i).reduce((s, r) => s + effectiveN(r), 0);
+            expect(f.evidence.n).toBe(wholeRuns(effectiveN(mine)));
+            expect(f.evidence.nElsewhere).toBe(wholeRuns(others));
+            expect(f.evidence.nElsewhere).toBeGreaterThanOrEqual(MIN_N);
+          } else {
+            expect(f.evidence.n).toBe(wholeRuns(mine.costUsd.w));
+            const costedOthers = seen.filter((r, j) => j !== i && wholeRuns(r.costUsd.w) >= MIN_N);
+            expect(costedOthers.length).toBeGreaterThan(0);
+          }
+          expect(f.evidence.n).toBeGreaterThanOrEqual(MIN_N);
+          expect(f.message).toContain(`n=${f.evidence.n}`);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

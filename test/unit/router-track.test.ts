@@ -3,13 +3,14 @@
 // a factory with no history is never starved (with everyone below min n all tie, and it always scores at least as
 // well as a factory whose record is clearly bad), a better record outranks a worse one under either objective, and
 // explain's candidate carries n, the success rate and its interval; a rule adjusts the score and is shown, but never
-// filters.
+// filters. Runs count decayed (effective n): a record of old runs and one fresh failure is below min n, so neutral.
+// With a fixed reference set (TrackContext.referenceOf) any subset of the fleet ranks as the whole fleet does.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Factory, Job } from "../../src/core/model.ts";
 import { DEFAULT_WEIGHTS, type RouteContext, rankFactories } from "../../src/core/router.ts";
 import { type RoutingRule, RULE_STEP } from "../../src/core/routing-rules.ts";
-import { addOutcome, emptyRecord, type TrackRecord } from "../../src/core/track-record.ts";
+import { addOutcome, decayTo, emptyRecord, type TrackRecord } from "../../src/core/track-record.ts";
 import { NEUTRAL, type RoutingObjective, type TrackContext } from "../../src/core/track-term.ts";
 import { factoryFixture, jobFixture } from "../support/fixtures.ts";
 
@@ -111,6 +112,43 @@ describe("the track term", () => {
     );
   });
 
+  it("counts runs decayed: 4 runs from 200 days ago and one fresh failure are below min n, so neutral", () => {
+    const day = 86_400_000;
+    let stale = emptyRecord(NOW - 200 * day);
+    for (let i = 0; i < 4; i++)
+      stale = addOutcome(stale, { ok: true, durationMs: 60_000, costUsd: 1 }, NOW - 200 * day);
+    stale = addOutcome(stale, { ok: false, durationMs: 60_000, costUsd: 1 }, NOW);
+    const records = { stale, a: record(10, 0), b: record(10, 5) };
+    const { ranked } = rankFactories(job(), [factory("stale"), factory("a"), factory("b")], ctxOf(records));
+    const s = ranked.find((c) => c.factoryId === "stale")!;
+    expect(s.track).toMatchObject({ raw: NEUTRAL, neutral: true, n: 5, effectiveN: 1 });
+    expect(s.terms.track.contribution).toBe(0);
+  });
+
+  it("any record whose decayed weight is under min n is neutral, whatever its plain count", () => {
+    const day = 86_400_000;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ ageDays: fc.integer({ min: 0, max: 120 }), ok: fc.boolean() }), { maxLength: 30 }),
+        (runs) => {
+          const sorted = [...runs].sort((x, y) => y.ageDays - x.ageDays);
+          const r = sorted.reduce(
+            (acc, x) => addOutcome(acc, { ok: x.ok, durationMs: 60_000, costUsd: 1 }, NOW - x.ageDays * day),
+            emptyRecord(NOW - 200 * day),
+          );
+          const records = { x: r, a: record(10, 0), b: record(10, 5) };
+          const { ranked } = rankFactories(job(), [factory("x"), factory("a"), factory("b")], ctxOf(records));
+          const t = ranked.find((c) => c.factoryId === "x")!.track;
+          expect(t.n).toBe(runs.length);
+          const seen = decayTo(r, NOW);
+          expect(t.effectiveN).toBe(Math.round(seen.successes + seen.failures));
+          expect(t.neutral).toBe((t.effectiveN ?? 0) < 5);
+          if (t.neutral) expect(t.raw).toBe(NEUTRAL);
+        },
+      ),
+    );
+  });
+
   it("shifts the choice to the better record and shows n, success rate and its 95 % interval", () => {
     const records = { a: record(20, 8, 1), b: record(20, 1, 1) };
     const { ranked } = rankFactories(job(), [factory("a"), factory("b")], ctxOf(records));
@@ -128,6 +166,50 @@ describe("the track term", () => {
     const fs = [factory("cheapSlow"), factory("dearFast")];
     expect(rankFactories(job(), fs, ctxOf(records, "success_per_usd")).ranked[0]!.factoryId).toBe("cheapSlow");
     expect(rankFactories(job(), fs, ctxOf(records, "success_per_minute")).ranked[0]!.factoryId).toBe("dearFast");
+  });
+
+  it("with a fixed reference set, ranking any subset of the fleet orders it as the whole fleet does", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ rec: fc.option(recordArb, { nil: undefined }), load: fc.integer({ min: 0, max: 2 }) }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.constantFrom<RoutingObjective>("success_per_usd", "success_per_minute"),
+        (fleet, keep, objective) => {
+          const fs = fleet.map((x, i) => factory(`f${i}`, { load: x.load, seats: 3 }));
+          const records = Object.fromEntries(fleet.flatMap((x, i) => (x.rec ? [[`f${i}`, x.rec]] : [])));
+          const base = ctxOf(records, objective);
+          const ctx: RouteContext = {
+            ...base,
+            weights: { ...DEFAULT_WEIGHTS, track: 4 },
+            track: { ...(base.track as TrackContext), referenceOf: () => fs.map((f) => f.id) },
+          };
+          const subset = fs.filter((_, i) => keep[i]);
+          const whole = rankFactories(job(), fs, ctx).ranked;
+          const part = rankFactories(job(), subset, ctx).ranked;
+          const kept = new Set(subset.map((f) => f.id));
+          expect(part.map((c) => c.factoryId)).toEqual(
+            whole.filter((c) => kept.has(c.factoryId)).map((c) => c.factoryId),
+          );
+          for (const c of part) expect(c.track).toEqual(whole.find((w) => w.factoryId === c.factoryId)!.track);
+        },
+      ),
+    );
+  });
+
+  it("the reviewer's fleet: the free two rank as explain ranks all four once the reference is fixed", () => {
+    const records = { A: record(100, 10), B: record(100, 50), C: record(100, 95), D: record(100, 95) };
+    const f = (id: string, load: number) => factory(id, { load, seats: 2 });
+    const fleet = [f("A", 1), f("B", 0), f("C", 2), f("D", 2)];
+    const base = ctxOf(records);
+    const track = { ...(base.track as TrackContext), referenceOf: () => fleet.map((x) => x.id) };
+    const ctx: RouteContext = { ...base, weights: { ...DEFAULT_WEIGHTS, track: 4 }, track };
+    const dispatch = rankFactories(job(), fleet.slice(0, 2), ctx).ranked.map((c) => c.factoryId);
+    const explain = rankFactories(job(), fleet, ctx).ranked.map((c) => c.factoryId);
+    expect(dispatch).toEqual(explain);
+    expect(dispatch).toEqual(["B", "A"]);
   });
 
   it("with no track context the term is neutral and adds nothing", () => {

@@ -1,4 +1,4 @@
-// Why a job waits (core/waiting): one case per code, the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory.
+// Why a job waits (core/waiting): one case per code, the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Exclusion } from "../../src/core/exclusions.ts";
@@ -237,6 +237,7 @@ const arbCase = fc.record({
   frozen: fc.boolean(),
   budgetPaused: fc.boolean(),
   breakers: fc.subarray(["a:claude", "b:claude"]),
+  overflow: fc.constantFrom<"route" | "hold">("route", "hold"),
   excluded: fc.subarray(["a", "b", "c"]),
 });
 
@@ -257,6 +258,7 @@ function build(c: Case) {
     frozenSerialKeys: new Set(c.frozen ? ["k"] : []),
     budgetPaused: c.budgetPaused,
     openBreakers: new Set(c.breakers),
+    overflow: c.overflow,
     exclusionOf: (jobId, fid) => (c.excluded.includes(fid) ? excludedUntil(NOW + 10)(jobId, fid) : undefined),
   };
   const factories = c.factories.map((f) => factory({ ...f, name: f.id }) as Factory);
@@ -286,6 +288,49 @@ describe("properties", () => {
         const due = j.notBefore === undefined || j.notBefore <= NOW;
         const r = waitingReasonOf(j, inp, NOW);
         return (r?.code === "dispatching") === (due && ranked.length > 0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("breakers under overflow: hold", () => {
+  const claude = (id: string): Factory => factory({ id, name: id, capabilities: ["engine:claude"] });
+  const both = { factories: [claude("F1"), claude("F2")], connected: new Set(["F1", "F2"]) };
+
+  it("names only the factory whose own breaker is open, and says the hold policy keeps the job off the other", () => {
+    const r = waitingReasonOf(
+      job({ engine: "claude" }),
+      inputs(both, { overflow: "hold", openBreakers: new Set(["F2:claude"]) }),
+      NOW,
+    );
+    expect(r?.code).toBe("breaker_open");
+    expect(r?.message).toBe(
+      "engine claude is broken on F2; the overflow policy (hold) keeps the job off every other factory until it closes",
+    );
+    expect(r?.detail).toMatchObject({ engine: "claude", factories: [{ id: "F2", name: "F2" }], overflow: "hold" });
+  });
+
+  it("with every breaker open (or overflow: route) it names them all and mentions no hold", () => {
+    const r = waitingReasonOf(
+      job({ engine: "claude" }),
+      inputs(both, { overflow: "hold", openBreakers: new Set(["F1:claude", "F2:claude"]) }),
+      NOW,
+    );
+    expect(r?.message).toBe("engine claude is broken on F1, F2");
+    expect(r?.detail).not.toHaveProperty("overflow");
+  });
+
+  it("names exactly the factories whose own breaker for the job's engine is open", () => {
+    fc.assert(
+      fc.property(arbCase, (c) => {
+        const { j, inp } = build({ ...c, stage: "queued", engine: "claude" });
+        const r = waitingReasonOf(j, inp, NOW);
+        if (r?.code !== "breaker_open") return;
+        const named = (r.detail.factories as Array<{ id: string }>).map((f) => f.id);
+        for (const id of named) expect(c.breakers).toContain(`${id}:claude`);
+        expect(r.detail.overflow === "hold").toBe(r.message.includes("overflow policy (hold)"));
+        if (c.overflow === "route") expect(r.detail).not.toHaveProperty("overflow");
       }),
       { numRuns: 2000 },
     );

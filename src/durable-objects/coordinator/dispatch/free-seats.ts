@@ -6,9 +6,10 @@
  * factories that advertise nothing attached, a job requiring `bench:worker` is ranked against the few that
  * have it, not against 1,008.
  *
- * Ranking a subset is exact: the router scores each factory on its own (core/router `rankFactories`, no term
- * depends on the other candidates), and every factory left out lacks a required capability, which its hard
- * filter would refuse anyway.
+ * Ranking a subset is exact: every term but the learned one scores a factory on its own, and the learned one is
+ * normalised against a reference set fixed per job — not the candidates ranked (core/track-term `referenceOf`, the
+ * coordinator's in policies/track-records) — so the free few rank as the whole fleet would rank them (explain, the
+ * waiting reason). Every factory left out is busy, not connected, or lacks a required capability.
  *
  * Cost of building: one pass over the connected ids in memory (a map lookup and an integer compare each),
  * plus, for each free factory only, a `Factory` object and its health. Busy factories are materialised only

@@ -8,9 +8,12 @@
  * counter can never drift from what happened. Rows of `metric_counters` (runtime/schema): `lease_expiries`,
  * `retries`, `dispatch_count`, `dispatch_sum_ms`, and `dispatch_bucket_<i>` (NOT cumulative; i indexes
  * core/metrics `LATENCY_BUCKETS_MS`, the last is `+Inf`).
+ *
+ * A factory's success ratio counts what its breakers and track records count (policies/track-records `countsAs`):
+ * a run an operator, a budget or a lost lease ended (`cancelled`, `budget_exceeded`, `fenced`) is on neither side.
  */
 import { bucketIndex, cumulativeBuckets, dispatchLatencyMs, emptyHistogram, ratio } from "../../../core/metrics.ts";
-import { type Job, STAGES, type Stage } from "../../../core/model.ts";
+import { type Job, type RunResult, STAGES, type Stage } from "../../../core/model.ts";
 import {
   FACTORY_WINDOW_MS,
   type FactoryRate,
@@ -25,6 +28,7 @@ import type { Tx } from "../runtime/tx.ts";
 import { openAlertCounts } from "./alerts.ts";
 import { listBreakers } from "./breakers.ts";
 import { budgetSnapshot } from "./budget.ts";
+import { countsAs } from "./track-records.ts";
 
 function bump(tx: Tx, name: string, by = 1): void {
   execute(
@@ -86,14 +90,30 @@ export function statsSnapshot(tx: Tx): StatsSnapshot {
   return { counts, total, queueVersion: queueVersion(tx.sql), generated_at: tx.now };
 }
 
-/** Runs that ended in the window, per factory (every enrolled factory listed, 0 runs included). */
+/** Every run outcome, as a record so a new outcome does not compile until it is listed here. */
+const OUTCOMES: Record<RunResult["outcome"], true> = {
+  success: true,
+  failure: true,
+  timeout: true,
+  rate_limited: true,
+  cancelled: true,
+  budget_exceeded: true,
+  fenced: true,
+};
+/** The outcomes that count as neither success nor failure, as SQL string literals (constants, never input). */
+const NEUTRAL_SQL = (Object.keys(OUTCOMES) as RunResult["outcome"][])
+  .filter((o) => countsAs(o) === undefined)
+  .map((o) => `'${o}'`)
+  .join(", ");
+
+/** Per factory, runs that ended in the window with a counted outcome and the successes among them. */
+const FACTORY_RATES_SQL = `SELECT factory_id, COUNT(*) AS runs, SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END) AS successes
+  FROM runs WHERE ended_at IS NOT NULL AND ended_at >= ? AND outcome NOT IN (${NEUTRAL_SQL}) GROUP BY factory_id`;
+
+/** Counted runs that ended in the window, per factory (every enrolled factory listed, 0 runs included). */
 function factoryRates(tx: Tx, names: Map<string, string>): FactoryRate[] {
   const rows = tx.sql
-    .exec<{ factory_id: string; runs: number; successes: number }>(
-      `SELECT factory_id, COUNT(*) AS runs, SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END) AS successes
-       FROM runs WHERE ended_at IS NOT NULL AND ended_at >= ? GROUP BY factory_id`,
-      tx.now - FACTORY_WINDOW_MS,
-    )
+    .exec<{ factory_id: string; runs: number; successes: number }>(FACTORY_RATES_SQL, tx.now - FACTORY_WINDOW_MS)
     .toArray();
   const byId = new Map(rows.map((r) => [r.factory_id, r]));
   const ids = new Set([...names.keys(), ...byId.keys()]);

@@ -9,11 +9,14 @@
  * engine's failure; `cancelled`, `budget_exceeded` and `fenced` are not counted at all — an operator, a budget or a
  * lost lease ended the run, not the engine.
  */
+import { holdsAll } from "../../../core/capability-key.ts";
 import type { Job, RunResult } from "../../../core/model.ts";
+import { effectiveRequires } from "../../../core/route-filter.ts";
 import { addOutcome, emptyRecord, type Outcome, type TrackRecord } from "../../../core/track-record.ts";
 import { classOfJob, type TrackContext } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
+import { cachedFactory } from "../factories/cache.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { getSettings } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
@@ -107,13 +110,22 @@ export function listTrackRecords(sql: SqlStorage): KeyedRecord[] {
     }));
 }
 
+/** Every record of one (engine, job class): `?1` engine, `?2` job class. A scan of at most MAX_TRACK_ROWS rows. */
+const RECORDS_OF_KEY_SQL = "SELECT factory_id, doc FROM track_records WHERE engine = ? AND job_class = ?";
+
 /**
  * The router's learned-term input: the product's objective and minimum n, each record read by its key on first use
  * and kept for the pass — not the whole table (up to MAX_TRACK_ROWS) per dispatch pass.
+ *
+ * `referenceOf`: the factories a job's term is normalised against — every enrolled (not revoked) factory that holds
+ * the job's capabilities and has a record for its (engine, class), whether or not it is connected, free or healthy.
+ * A factory with no record could not move the median, so the records name the set: one statement per (engine,
+ * class) and pass, which also fills the records' cache.
  */
 export function trackContext(tx: Tx): TrackContext {
   const { routing } = getSettings(tx.sql);
   const byKey = new Map<string, TrackRecord | undefined>();
+  const peers = new Map<string, string[]>();
   return {
     objective: routing.objective,
     minSamples: routing.minSamples,
@@ -124,6 +136,23 @@ export function trackContext(tx: Tx): TrackContext {
         byKey.set(key, row ? (JSON.parse(row.doc) as TrackRecord) : undefined);
       }
       return byKey.get(key);
+    },
+    referenceOf: (job) => {
+      const engine = job.engine ?? "*";
+      const jobClass = classOfJob(job);
+      const key = `${engine}\n${jobClass}`;
+      const known = peers.get(key);
+      if (known) return known;
+      const required = effectiveRequires(job);
+      const ids: string[] = [];
+      const rows = tx.sql.exec<{ factory_id: string; doc: string }>(RECORDS_OF_KEY_SQL, engine, jobClass).toArray();
+      for (const row of rows) {
+        byKey.set(`${row.factory_id}\n${engine}\n${jobClass}`, JSON.parse(row.doc) as TrackRecord);
+        const f = cachedFactory(tx.sql, row.factory_id);
+        if (f && f.status !== "revoked" && holdsAll(new Set(f.capabilities), required)) ids.push(row.factory_id);
+      }
+      peers.set(key, ids);
+      return ids;
     },
   };
 }
