@@ -64,7 +64,12 @@ export function jobOverrun(
     };
   }
   const wall = Math.max(0, (now - startedAt) / 1000);
-  if (budget.wallSeconds !== undefined && wall > budget.wallSeconds + wallGraceSeconds(budget.wallSeconds)) {
+  // In whole ms: (w + 0.1·w)·1000 in floating point can land a hair off the instant, either side.
+  const limitMs =
+    budget.wallSeconds === undefined
+      ? 0
+      : Math.round((budget.wallSeconds + wallGraceSeconds(budget.wallSeconds)) * 1000);
+  if (budget.wallSeconds !== undefined && now - startedAt > limitMs) {
     const grace = wallGraceSeconds(budget.wallSeconds).toFixed(0);
     return {
       limit: "wallSeconds",
