@@ -6,7 +6,9 @@
  *   closed ──(failureThreshold consecutive failures)──▶ open ──(now ≥ openUntil)──▶ half_open
  *   half_open ──(THE trial succeeds)──▶ closed (counters reset)
  *   half_open ──(THE trial fails)──▶ open again, cool-down doubled (capped at maxCoolDownSeconds)
- *   any ──(rate_limited, retryAfterSeconds = N)──▶ open for exactly N s (the cool-down ladder is not touched)
+ *   any ──(rate_limited, retryAfterSeconds = N)──▶ open until at least now + N s (never sooner than it was; the
+ *        cool-down ladder is not touched). No wait given (N missing or 0): the base cool-down, since the engine
+ *        is throttled for a time it did not say, and a 0 s hold would hand the job straight back to it.
  *
  * Half-open admits exactly ONE trial run: `admit` records which (job id + lease epoch), and while it is out the
  * breaker counts as open. Only that run's end settles the half-open state or frees the slot: any other run still
@@ -42,7 +44,8 @@ export interface Breaker {
 export type BreakerEvent =
   | { kind: "success" }
   | { kind: "failure" }
-  | { kind: "rate_limited"; retryAfterSeconds: number }
+  /** `retryAfterSeconds` missing or 0: the engine named no wait (see the module note). */
+  | { kind: "rate_limited"; retryAfterSeconds?: number }
   | { kind: "neutral" };
 
 export const CLOSED: Readonly<Breaker> = Object.freeze({ consecutiveFailures: 0 });
@@ -108,8 +111,12 @@ export function onRunEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: numb
       return { next: { ...CLOSED }, tripped: false, closed: state !== "closed" };
     case "rate_limited": {
       const n = event.retryAfterSeconds;
-      if (!Number.isFinite(n) || n < 0) throw new RangeError(`retryAfterSeconds must be a finite number ≥ 0, got ${n}`);
-      return { next: { ...rest, openUntil: now + n * 1000 }, tripped: state !== "open", closed: false };
+      if (n !== undefined && (!Number.isFinite(n) || n < 0))
+        throw new RangeError(`retryAfterSeconds must be a finite number ≥ 0, got ${n}`);
+      const waitS = n ? n : nextCoolDown(undefined, s);
+      // A rate limit never shortens an open breaker's cool-down: a run out from before the trip may report late.
+      const openUntil = Math.max(b.openUntil ?? Number.NEGATIVE_INFINITY, now + waitS * 1000);
+      return { next: { ...rest, openUntil }, tripped: state !== "open", closed: false };
     }
     case "failure": {
       const failures = b.consecutiveFailures + 1;

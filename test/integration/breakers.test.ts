@@ -3,9 +3,10 @@
 // breaker_open (overflow: hold); `GET …/factories` and `GET …/breakers` show the breaker and explain names it as a
 // filter reason; after the cool-down (the stored open-until set back, no sleeping) it is half-open and lets exactly
 // one trial through, closes on its success and re-opens with a doubled cool-down on its failure; an engine's
-// `rate_limited` report opens it for exactly retryAfterSeconds and requeues the job without counting the attempt;
-// only the trial's own end frees the trial slot (a run from before the trip that is cancelled does not let a second
-// trial out; the trial's cancel or lease expiry does); a deregistered factory's breakers are forgotten.
+// `rate_limited` report opens it for retryAfterSeconds and requeues the job without counting the attempt, but never
+// shortens an open breaker's cool-down; only the trial's own end frees the trial slot (a run from before the trip
+// that is cancelled does not let a second trial out; the trial's cancel or lease expiry does); a deregistered
+// factory's breakers are forgotten.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { nextDueAt } from "../../src/durable-objects/coordinator/runtime/alarm.ts";
@@ -269,6 +270,47 @@ describe("circuit breakers", () => {
     expect(reopened?.state).toBe("open");
     expect(reopened?.openUntil).toBeGreaterThanOrEqual(before + 120_000);
     expect(await trialsOf(product, f.factoryId)).toEqual([null]);
+  });
+
+  it("a rate limit never shortens an open cool-down; one with no wait opens a closed breaker for the base cool-down", async () => {
+    const product = "breaker-rate-limit-late";
+    const breaker = { failureThreshold: 1, coolDownSeconds: 600, maxCoolDownSeconds: 3600 };
+    await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: { breaker } });
+    const f = await enroll(product, "f", CLAUDE, 3);
+    const stale = [];
+    for (let i = 0; i < 2; i++) {
+      const job = await submit(product, { title: `running ${i}`, engine: "claude" });
+      stale.push({ job, lease: (await claim(product, f.token, 300)).body.lease });
+    }
+    await failJobs(product, f.token, 1);
+    const [open] = await breakersOf(product, f.factoryId);
+    expect(open?.openUntil).toBeGreaterThan(Date.now() + 590_000);
+    // Runs from before the trip report rate limits: 5 s would end the 600 s cool-down early, no wait given means the
+    // base cool-down (600 s from now): the breaker stays open at least as long as it was.
+    for (const [i, retryAfterSeconds] of [5, 0].entries()) {
+      const { job, lease } = stale[i]!;
+      const r = await report(product, f.token, job.id, lease.leaseEpoch, {
+        stage: "failed",
+        result: { outcome: "rate_limited", retryAfterSeconds },
+      });
+      expect(r.body.stage).toBe("queued");
+      const [now] = await breakersOf(product, f.factoryId);
+      expect(now?.state).toBe("open");
+      if (retryAfterSeconds === 5) expect(now).toEqual(open);
+      else expect(now?.openUntil).toBeGreaterThanOrEqual(open?.openUntil ?? Infinity);
+    }
+    // Another engine, closed: a rate limit that names no wait holds it for the base cool-down, not 0 s.
+    const job = await submit(product, { title: "no engine named" });
+    const c = await claim(product, f.token, 300);
+    expect(c.body.job.id).toBe(job.id);
+    const before = Date.now();
+    await report(product, f.token, job.id, c.body.lease.leaseEpoch, {
+      stage: "failed",
+      result: { outcome: "rate_limited", retryAfterSeconds: 0 },
+    });
+    const star = (await breakersOf(product, f.factoryId)).find((b) => b.engine === "*");
+    expect(star?.state).toBe("open");
+    expect(star?.openUntil).toBeGreaterThanOrEqual(before + 600_000);
   });
 
   it("an older coordinator's breakers gain the trial's identity on load: the run still open, else none", async () => {

@@ -97,7 +97,11 @@ describe("quarantine on error budget", () => {
         stage: "failed",
         result: { outcome: "rate_limited", retryAfterSeconds: 0 },
       });
-      // Retried at once (the breaker is half-open after 0 s): this run is cancelled by an operator mid-lease.
+      // Retried on the same factory once the breaker's hold is over (set back here, no sleeping: a rate limit that
+      // names no wait holds for the base cool-down): this run is cancelled by an operator mid-lease.
+      await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+        state.storage.sql.exec("UPDATE breakers SET open_until = ?", Date.now() - 1);
+      });
       expect((await claim(product, f.token)).body.job.id).toBe(job.id);
       const cancelled = await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} });
       expect(cancelled.status).toBe(200);

@@ -1,8 +1,9 @@
 // Circuit breaker per factory × engine (core/breaker): opens after N consecutive failures, half-opens after a
 // cool-down that doubles on each failed trial and never exceeds the cap, admits exactly one trial run and lets only
-// that run's end settle it or free its slot (a run from before the trip cannot), closes on success, and opens for
-// exactly `retryAfterSeconds` on a rate limit. Also: the router's breaker filter with `overflow: route|hold` never
-// lets a job through a hard filter it fails otherwise.
+// that run's end settle it or free its slot (a run from before the trip cannot), closes on success, and on a rate
+// limit opens for retryAfterSeconds (the base cool-down when none is given) without ever shortening an open
+// cool-down. Also: the router's breaker filter with `overflow: route|hold` never lets a job through a hard filter it
+// fails otherwise.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -100,12 +101,30 @@ describe("breaker transitions", () => {
     expect(blocksRouting(t.next, at + 1)).toBe(true);
   });
 
-  it("a rate limit opens the breaker for exactly retryAfterSeconds, from any state", () => {
+  it("a rate limit opens the breaker for retryAfterSeconds from closed; with no wait given, the base cool-down", () => {
     const t = onRunEnd({ ...CLOSED }, { kind: "rate_limited", retryAfterSeconds: 42 }, OTHER, NOW, S);
     expect(t.tripped).toBe(true);
     expect(t.next.openUntil).toBe(NOW + 42_000);
+    for (const event of [{ kind: "rate_limited", retryAfterSeconds: 0 }, { kind: "rate_limited" }] as const) {
+      const none = onRunEnd({ ...CLOSED }, event, OTHER, NOW, S);
+      expect(none.next.openUntil).toBe(NOW + 60_000);
+      expect(breakerState(none.next, NOW)).toBe("open");
+      expect(none.tripped).toBe(true);
+    }
     const bad = { kind: "rate_limited", retryAfterSeconds: -1 } as const;
     expect(() => onRunEnd({ ...CLOSED }, bad, OTHER, NOW, S)).toThrow(RangeError);
+  });
+
+  it("a rate limit never shortens an open breaker's cool-down, and is no new trip while open", () => {
+    const open = run(Array(5).fill(fail)); // open until NOW + 4 + 60 s
+    for (const retryAfterSeconds of [1, 30]) {
+      const t = onRunEnd(open, { kind: "rate_limited", retryAfterSeconds }, OTHER, NOW + 10, S);
+      expect(t.next.openUntil).toBe(open.openUntil);
+      expect(t.tripped).toBe(false);
+    }
+    const longer = onRunEnd(open, { kind: "rate_limited", retryAfterSeconds: 600 }, OTHER, NOW + 10, S);
+    expect(longer.next.openUntil).toBe(NOW + 10 + 600_000);
+    expect(longer.tripped).toBe(false);
   });
 
   it("a rate limit while half-open re-opens; the trial stays out unless it was the trial's end", () => {

@@ -114,7 +114,9 @@ export function breakerEvent(result: RunResult): BreakerEvent {
     case "timeout":
       return { kind: "failure" };
     case "rate_limited":
-      return { kind: "rate_limited", retryAfterSeconds: result.retryAfterSeconds ?? 0 };
+      return result.retryAfterSeconds === undefined
+        ? { kind: "rate_limited" }
+        : { kind: "rate_limited", retryAfterSeconds: result.retryAfterSeconds };
     case "cancelled":
     case "budget_exceeded":
     case "fenced":
@@ -135,9 +137,10 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
   const subject = `breaker:${run.factoryId}:${engine}`;
   if (tripped) {
     const until = new Date(next.openUntil ?? tx.now).toISOString();
+    const wait = event.kind === "rate_limited" && event.retryAfterSeconds;
     const why =
       event.kind === "rate_limited"
-        ? `the engine reported a rate limit (retry after ${event.retryAfterSeconds} s)`
+        ? `the engine reported a rate limit (${wait ? `retry after ${wait} s` : "no wait given: the base cool-down"})`
         : `${next.consecutiveFailures} consecutive failed run(s)`;
     raiseAlert(tx, {
       kind: "breaker_open",
