@@ -5,8 +5,8 @@
 // one trial through, closes on its success and re-opens with a doubled cool-down on its failure; an engine's
 // `rate_limited` report opens it for retryAfterSeconds and requeues the job without counting the attempt, but never
 // shortens an open breaker's cool-down; only the trial's own end frees the trial slot (a run from before the trip
-// that is cancelled does not let a second trial out; the trial's cancel or lease expiry does); a deregistered
-// factory's breakers are forgotten.
+// that is cancelled does not let a second trial out; the trial's cancel or lease expiry does); a deregistered or
+// revoked factory's breakers are forgotten and their alerts resolved.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { nextDueAt } from "../../src/durable-objects/coordinator/runtime/alarm.ts";
@@ -40,6 +40,13 @@ async function failJobs(product: string, token: string, n: number, engine: strin
 async function breakersOf(product: string, factoryId: string): Promise<BreakerJson[]> {
   const r = await api<{ factories: FactoryJson[] }>("GET", `${P(product)}/factories`, { token: ADMIN });
   return r.body.factories.find((f) => f.id === factoryId)?.breakers ?? [];
+}
+
+type AlertJson = { kind: string; subject: string; state: string };
+/** The alerts not resolved (open or acknowledged). */
+async function liveAlerts(product: string): Promise<AlertJson[]> {
+  const r = await api<{ alerts: AlertJson[] }>("GET", `${P(product)}/alerts`, { token: ADMIN });
+  return r.body.alerts.filter((a) => a.state !== "resolved");
 }
 
 /** The stored trial of `factoryId`'s breaker(s): `jobId@epoch`, or null. */
@@ -312,6 +319,34 @@ describe("circuit breakers", () => {
     expect(star?.state).toBe("open");
     expect(star?.openUntil).toBeGreaterThanOrEqual(before + 600_000);
   });
+
+  for (const how of ["deregistered", "revoked"] as const) {
+    it(`a ${how} factory's breaker_open and factory_quarantined alerts are resolved; health is not held degraded`, async () => {
+      const product = `breaker-gone-${how}`;
+      const settings = { breaker: { failureThreshold: 1 }, errorBudget: { maxFailures: 1, windowMinutes: 60 } };
+      await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings });
+      const f = await enroll(product, "f", CLAUDE, 2);
+      await failJobs(product, f.token, 1); // claude's breaker opens
+      await failJobs(product, f.token, 1, null); // * opens; 2 failures > 1: quarantined
+      const mine = (a: AlertJson) => a.subject.includes(f.factoryId);
+      expect(
+        (await liveAlerts(product))
+          .filter(mine)
+          .map((a) => a.kind)
+          .sort(),
+      ).toEqual(["breaker_open", "breaker_open", "factory_quarantined"]);
+      const gone =
+        how === "deregistered"
+          ? await api("DELETE", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })
+          : await api("POST", `${P(product)}/factories/${f.factoryId}/token/revoke`, { token: ADMIN });
+      expect(gone.status).toBe(200);
+      expect((await liveAlerts(product)).filter(mine)).toEqual([]);
+      const breakers = await api<{ breakers: unknown[] }>("GET", `${P(product)}/breakers`, { token: ADMIN });
+      expect(breakers.body.breakers).toEqual([]);
+      const health = await api<{ status: string }>("GET", `${P(product)}/health`, { token: ADMIN });
+      expect(health.body.status).toBe("healthy");
+    });
+  }
 
   it("an older coordinator's breakers gain the trial's identity on load: the run still open, else none", async () => {
     const product = "breaker-trial-columns";

@@ -88,7 +88,7 @@ export function deregister(tx: Tx, factoryId: string, actor: string): Retired<{ 
   const watched = takeFactoryWatchers(tx, factoryId);
   const requeued = requeueHeldBy(tx, factoryId, "factory deregistered");
   deleteFactory(tx, factoryId);
-  forgetFactory(tx.sql, factoryId);
+  forgetFactory(tx, factoryId); // its breakers and error window, and the alerts they raised
   const rulesRemoved = forgetFactoryRouting(tx, factoryId, actor);
   enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued, rulesRemoved });
   return { value: { requeued }, watched };

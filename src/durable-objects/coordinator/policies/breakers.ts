@@ -234,10 +234,17 @@ export function breakersOf(sql: SqlStorage, factoryId: string, now: number): Omi
 export const NEXT_HALF_OPEN_SQL = "SELECT MIN(open_until) AS t FROM breakers WHERE open_until > ?";
 
 /**
- * Forget a deregistered factory's breakers and error window: an orphan open breaker would otherwise hold jobs of its
- * engine under `overflow: hold` until its cool-down ran out.
+ * Forget a factory that is gone (deregistered, or its token revoked): its breakers and error window, and resolve
+ * the alerts they raised (`breaker_open` per engine, `factory_quarantined`) — in the caller's unit. An orphan open
+ * breaker would otherwise hold jobs of its engine under `overflow: hold` until its cool-down ran out, and an alert
+ * nothing can clear any more would keep the product's health degraded for good.
  */
-export function forgetFactory(sql: SqlStorage, factoryId: string): void {
-  execute(sql, "DELETE FROM breakers WHERE factory_id = ?", factoryId);
-  execute(sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
+export function forgetFactory(tx: Tx, factoryId: string): void {
+  const engines = tx.sql
+    .exec<{ engine: string }>("SELECT engine FROM breakers WHERE factory_id = ?", factoryId)
+    .toArray();
+  for (const { engine } of engines) clearAlert(tx, "breaker_open", `breaker:${factoryId}:${engine}`);
+  clearAlert(tx, "factory_quarantined", `factory:${factoryId}`);
+  execute(tx.sql, "DELETE FROM breakers WHERE factory_id = ?", factoryId);
+  execute(tx.sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
 }
