@@ -4,11 +4,16 @@
  * Time is a parameter (`now`, ms epoch); nothing here reads a clock, so a test replays any history.
  *
  *   closed ──(failureThreshold consecutive failures)──▶ open ──(now ≥ openUntil)──▶ half_open
- *   half_open ──(trial succeeds)──▶ closed (counters reset)
- *   half_open ──(trial fails)──▶ open again, cool-down doubled (capped at maxCoolDownSeconds)
- *   any ──(rate_limited, retryAfterSeconds = N)──▶ open for exactly N s (the cool-down ladder is not touched)
+ *   half_open ──(THE trial succeeds)──▶ closed (counters reset)
+ *   half_open ──(THE trial fails)──▶ open again, cool-down doubled (capped at maxCoolDownSeconds)
+ *   any ──(rate_limited, retryAfterSeconds = N)──▶ open until at least now + N s (never sooner than it was; the
+ *        cool-down ladder is not touched). No wait given (N missing or 0): the base cool-down, since the engine
+ *        is throttled for a time it did not say, and a 0 s hold would hand the job straight back to it.
  *
- * Half-open admits exactly ONE trial job: `admit` marks it, and while it is out the breaker counts as open.
+ * Half-open admits exactly ONE trial run: `admit` records which (job id + lease epoch), and while it is out the
+ * breaker counts as open. Only that run's end settles the half-open state or frees the slot: any other run still
+ * out then started before the trip (nothing else got through), so its failure only counts and its neutral end
+ * (cancel, requeue, release) moves nothing. Any run's success closes the breaker: the engine works.
  */
 import type { BreakerSettings } from "./settings.ts";
 
@@ -16,6 +21,12 @@ import type { BreakerSettings } from "./settings.ts";
 export const DEFAULT_ENGINE = "*";
 
 export type BreakerState = "closed" | "open" | "half_open";
+
+/** One run, as jobs/runs keys it: a job under one lease epoch. */
+export interface RunRef {
+  jobId: string;
+  leaseEpoch: number;
+}
 
 /** What is stored per factory × engine. */
 export interface Breaker {
@@ -25,18 +36,19 @@ export interface Breaker {
   openUntil?: number;
   /** The cool-down used for the last trip, s; the next failed trial doubles it. Unset while closed. */
   coolDownSeconds?: number;
-  /** A half-open breaker's trial job is out (assigned, not yet ended). */
-  trialOut: boolean;
+  /** The half-open breaker's one trial run while it is out (assigned, not yet ended). */
+  trial?: RunRef;
 }
 
 /** What a run's end means to a breaker. `neutral` outcomes (cancelled, fenced, budget) leave it alone. */
 export type BreakerEvent =
   | { kind: "success" }
   | { kind: "failure" }
-  | { kind: "rate_limited"; retryAfterSeconds: number }
+  /** `retryAfterSeconds` missing or 0: the engine named no wait (see the module note). */
+  | { kind: "rate_limited"; retryAfterSeconds?: number }
   | { kind: "neutral" };
 
-export const CLOSED: Readonly<Breaker> = Object.freeze({ consecutiveFailures: 0, trialOut: false });
+export const CLOSED: Readonly<Breaker> = Object.freeze({ consecutiveFailures: 0 });
 
 /** The state at `now`: an open breaker whose `openUntil` has passed is half-open. */
 export function breakerState(b: Breaker, now: number): BreakerState {
@@ -50,13 +62,18 @@ export function breakerState(b: Breaker, now: number): BreakerState {
  */
 export function blocksRouting(b: Breaker, now: number): boolean {
   const state = breakerState(b, now);
-  return state === "open" || (state === "half_open" && b.trialOut);
+  return state === "open" || (state === "half_open" && b.trial !== undefined);
 }
 
-/** A job was assigned under this breaker at `now`: on a half-open breaker it is the trial. Otherwise unchanged. */
-export function admit(b: Breaker, now: number): Breaker {
-  return breakerState(b, now) === "half_open" ? { ...b, trialOut: true } : b;
+/** `run` was assigned under this breaker at `now`: on a half-open breaker with no trial out it is the trial. */
+export function admit(b: Breaker, run: RunRef, now: number): Breaker {
+  if (breakerState(b, now) !== "half_open" || b.trial) return b;
+  return { ...b, trial: { jobId: run.jobId, leaseEpoch: run.leaseEpoch } };
 }
+
+/** True when `run` is the breaker's trial. */
+export const isTrial = (b: Breaker, run: RunRef): boolean =>
+  b.trial !== undefined && b.trial.jobId === run.jobId && b.trial.leaseEpoch === run.leaseEpoch;
 
 /** The next cool-down (s) after a failed trial: doubled, never above the cap. */
 export function nextCoolDown(previousSeconds: number | undefined, s: BreakerSettings): number {
@@ -72,41 +89,50 @@ export interface Transition {
   closed: boolean;
 }
 
+function withoutTrial(b: Breaker): Breaker {
+  const { trial: _t, ...rest } = b;
+  return rest;
+}
+
 /**
- * Applies one run's end at `now`.
+ * Applies the end of `run` at `now`.
  * @param s the product's `breaker` settings (core/settings); `retryAfterSeconds` is in s and must be finite ≥ 0.
  * @throws RangeError — a rate limit with a negative or non-finite `retryAfterSeconds`.
  */
-export function onRunEnd(b: Breaker, event: BreakerEvent, now: number, s: BreakerSettings): Transition {
+export function onRunEnd(b: Breaker, event: BreakerEvent, run: RunRef, now: number, s: BreakerSettings): Transition {
   const state = breakerState(b, now);
+  const trial = isTrial(b, run);
+  // The trial ended, whatever its outcome: its slot is free.
+  const rest = trial ? withoutTrial(b) : b;
   switch (event.kind) {
     case "neutral":
-      // A cancelled or fenced trial never reported: the trial slot is free again, nothing else moves.
-      return { next: state === "half_open" ? { ...b, trialOut: false } : b, tripped: false, closed: false };
+      return { next: rest, tripped: false, closed: false };
     case "success":
       return { next: { ...CLOSED }, tripped: false, closed: state !== "closed" };
     case "rate_limited": {
       const n = event.retryAfterSeconds;
-      if (!Number.isFinite(n) || n < 0) throw new RangeError(`retryAfterSeconds must be a finite number ≥ 0, got ${n}`);
-      const next: Breaker = { ...b, openUntil: now + n * 1000, trialOut: false };
-      return { next, tripped: state !== "open", closed: false };
+      if (n !== undefined && (!Number.isFinite(n) || n < 0))
+        throw new RangeError(`retryAfterSeconds must be a finite number ≥ 0, got ${n}`);
+      const waitS = n ? n : nextCoolDown(undefined, s);
+      // A rate limit never shortens an open breaker's cool-down: a run out from before the trip may report late.
+      const openUntil = Math.max(b.openUntil ?? Number.NEGATIVE_INFINITY, now + waitS * 1000);
+      return { next: { ...rest, openUntil }, tripped: state !== "open", closed: false };
     }
     case "failure": {
       const failures = b.consecutiveFailures + 1;
-      if (state === "half_open") {
+      if (state === "half_open" && trial) {
         const coolDown = nextCoolDown(b.coolDownSeconds, s);
         const next = { consecutiveFailures: failures, openUntil: now + coolDown * 1000, coolDownSeconds: coolDown };
-        return { next: { ...next, trialOut: false }, tripped: true, closed: false };
+        return { next, tripped: true, closed: false };
       }
-      if (state === "open") return { next: { ...b, consecutiveFailures: failures }, tripped: false, closed: false };
-      if (failures < s.failureThreshold)
-        return { next: { ...b, consecutiveFailures: failures }, tripped: false, closed: false };
+      // Open, or half-open and this run is not the trial (it started before the trip): it only counts.
+      if (state !== "closed" || failures < s.failureThreshold)
+        return { next: { ...rest, consecutiveFailures: failures }, tripped: false, closed: false };
       const coolDown = nextCoolDown(undefined, s);
       const next: Breaker = {
         consecutiveFailures: failures,
         openUntil: now + coolDown * 1000,
         coolDownSeconds: coolDown,
-        trialOut: false,
       };
       return { next, tripped: true, closed: false };
     }

@@ -38,7 +38,8 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/{factoryId}/status`,
-    summary: "Drain, quarantine or reactivate",
+    summary:
+      "Drain, quarantine or reactivate; a quarantined factory set active or draining is released as by …/release (error window cleared, factory_quarantined resolved, audited factory.release)",
     role: "operator",
     body: FactoryStatusBody,
   },

@@ -3,13 +3,17 @@
 // breaker_open (overflow: hold); `GET …/factories` and `GET …/breakers` show the breaker and explain names it as a
 // filter reason; after the cool-down (the stored open-until set back, no sleeping) it is half-open and lets exactly
 // one trial through, closes on its success and re-opens with a doubled cool-down on its failure; an engine's
-// `rate_limited` report opens it for exactly retryAfterSeconds and requeues the job without counting the attempt; a
-// deregistered factory's breakers are forgotten.
+// `rate_limited` report opens it for retryAfterSeconds and requeues the job without counting the attempt, but never
+// shortens an open breaker's cool-down; only the trial's own end frees the trial slot (a run from before the trip
+// that is cancelled does not let a second trial out; the trial's cancel or lease expiry does); a deregistered or
+// revoked factory's breakers are forgotten and their alerts resolved.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { nextDueAt } from "../../src/durable-objects/coordinator/runtime/alarm.ts";
+import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit } from "./client";
 import { connectFactory } from "./sockets";
+import { expireLeaseNow } from "./state";
 
 type BreakerJson = { engine: string; state: string; consecutiveFailures: number; openUntil?: number };
 type FactoryJson = { id: string; status: string; breakers: BreakerJson[] };
@@ -19,10 +23,10 @@ const CLAUDE = ["engine:claude"];
 const report = (product: string, token: string, jobId: string, epoch: number, json: Record<string, unknown>) =>
   api<JobView>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json: { leaseEpoch: epoch, ...json } });
 
-/** `f` claims and fails `n` new jobs of `engine` (permanent failures: no retry gets in the way). */
-async function failJobs(product: string, token: string, n: number, engine = "claude") {
+/** `f` claims and fails `n` new jobs of `engine` (null: none named) (permanent failures: no retry gets in the way). */
+async function failJobs(product: string, token: string, n: number, engine: string | null = "claude") {
   for (let i = 0; i < n; i++) {
-    const job = await submit(product, { title: `doomed ${i}`, engine });
+    const job = await submit(product, { title: `doomed ${i}`, ...(engine ? { engine } : {}) });
     const c = await claim(product, token);
     expect(c.body.job.id).toBe(job.id);
     const r = await report(product, token, job.id, c.body.lease.leaseEpoch, {
@@ -36,6 +40,26 @@ async function failJobs(product: string, token: string, n: number, engine = "cla
 async function breakersOf(product: string, factoryId: string): Promise<BreakerJson[]> {
   const r = await api<{ factories: FactoryJson[] }>("GET", `${P(product)}/factories`, { token: ADMIN });
   return r.body.factories.find((f) => f.id === factoryId)?.breakers ?? [];
+}
+
+type AlertJson = { kind: string; subject: string; state: string };
+/** The alerts not resolved (open or acknowledged). */
+async function liveAlerts(product: string): Promise<AlertJson[]> {
+  const r = await api<{ alerts: AlertJson[] }>("GET", `${P(product)}/alerts`, { token: ADMIN });
+  return r.body.alerts.filter((a) => a.state !== "resolved");
+}
+
+/** The stored trial of `factoryId`'s breaker(s): `jobId@epoch`, or null. */
+async function trialsOf(product: string, factoryId: string): Promise<Array<string | null>> {
+  return runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
+    state.storage.sql
+      .exec<{ t: string | null }>(
+        "SELECT trial_job_id || '@' || trial_epoch AS t FROM breakers WHERE factory_id = ? ORDER BY engine",
+        factoryId,
+      )
+      .toArray()
+      .map((r) => r.t),
+  );
 }
 
 /** The cool-down is over: the stored open-until is set back (time as a parameter). */
@@ -209,5 +233,143 @@ describe("circuit breakers", () => {
     });
     expect(r.status).toBe(400);
     expect((await getJob(product, job.id)).stage).toBe("assigned");
+  });
+
+  it("half-open: a run from before the trip cancelled leaves the trial out; the trial's own cancel frees it", async () => {
+    const product = "breaker-trial-identity";
+    await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: { breaker: { failureThreshold: 1 } } });
+    const f = await enroll(product, "f", CLAUDE, 3);
+    const a = await submit(product, { title: "long, from before the trip", engine: "claude" });
+    expect((await claim(product, f.token, 300)).body.job.id).toBe(a.id);
+    await failJobs(product, f.token, 1); // open
+    await coolDownOver(product, f.factoryId);
+    const c = await submit(product, { title: "the trial", engine: "claude" });
+    const trial = await claim(product, f.token, 300);
+    expect(trial.body.job.id).toBe(c.id);
+    expect(await trialsOf(product, f.factoryId)).toEqual([`${c.id}@${trial.body.lease.leaseEpoch}`]);
+    const d = await submit(product, { title: "waits for the trial", engine: "claude" });
+    expect((await claim(product, f.token, 300)).status).toBe(204);
+    // A's run ends neutral (an operator's cancel): the trial C is still out, so D still waits.
+    expect((await api("POST", `${P(product)}/jobs/${a.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
+      200,
+    );
+    expect((await claim(product, f.token, 300)).status).toBe(204);
+    expect((await breakersOf(product, f.factoryId))[0]?.state).toBe("half_open");
+    // The trial itself cancelled: its slot is free, and D is the next trial.
+    await api("POST", `${P(product)}/jobs/${c.id}/actions/cancel`, { token: ADMIN, json: {} });
+    const next = await claim(product, f.token, 300);
+    expect(next.body.job.id).toBe(d.id);
+    expect(await trialsOf(product, f.factoryId)).toEqual([`${d.id}@${next.body.lease.leaseEpoch}`]);
+  });
+
+  it("the trial's lease expiring ends the trial as a failure: open again, cool-down doubled, slot free", async () => {
+    const product = "breaker-trial-expiry";
+    await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: { breaker: { failureThreshold: 1 } } });
+    const f = await enroll(product, "f", CLAUDE, 2);
+    await failJobs(product, f.token, 1);
+    await coolDownOver(product, f.factoryId);
+    const c = await submit(product, { title: "the trial", engine: "claude" });
+    expect((await claim(product, f.token)).body.job.id).toBe(c.id);
+    await expireLeaseNow(product, c.id);
+    const before = Date.now();
+    expect((await claim(product, f.token)).status).toBe(204); // the claim expires the lease first
+    const [reopened] = await breakersOf(product, f.factoryId);
+    expect(reopened?.state).toBe("open");
+    expect(reopened?.openUntil).toBeGreaterThanOrEqual(before + 120_000);
+    expect(await trialsOf(product, f.factoryId)).toEqual([null]);
+  });
+
+  it("a rate limit never shortens an open cool-down; one with no wait opens a closed breaker for the base cool-down", async () => {
+    const product = "breaker-rate-limit-late";
+    const breaker = { failureThreshold: 1, coolDownSeconds: 600, maxCoolDownSeconds: 3600 };
+    await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: { breaker } });
+    const f = await enroll(product, "f", CLAUDE, 3);
+    const stale = [];
+    for (let i = 0; i < 2; i++) {
+      const job = await submit(product, { title: `running ${i}`, engine: "claude" });
+      stale.push({ job, lease: (await claim(product, f.token, 300)).body.lease });
+    }
+    await failJobs(product, f.token, 1);
+    const [open] = await breakersOf(product, f.factoryId);
+    expect(open?.openUntil).toBeGreaterThan(Date.now() + 590_000);
+    // Runs from before the trip report rate limits: 5 s would end the 600 s cool-down early, no wait given means the
+    // base cool-down (600 s from now): the breaker stays open at least as long as it was.
+    for (const [i, retryAfterSeconds] of [5, 0].entries()) {
+      const { job, lease } = stale[i]!;
+      const r = await report(product, f.token, job.id, lease.leaseEpoch, {
+        stage: "failed",
+        result: { outcome: "rate_limited", retryAfterSeconds },
+      });
+      expect(r.body.stage).toBe("queued");
+      const [now] = await breakersOf(product, f.factoryId);
+      expect(now?.state).toBe("open");
+      if (retryAfterSeconds === 5) expect(now).toEqual(open);
+      else expect(now?.openUntil).toBeGreaterThanOrEqual(open?.openUntil ?? Infinity);
+    }
+    // Another engine, closed: a rate limit that names no wait holds it for the base cool-down, not 0 s.
+    const job = await submit(product, { title: "no engine named" });
+    const c = await claim(product, f.token, 300);
+    expect(c.body.job.id).toBe(job.id);
+    const before = Date.now();
+    await report(product, f.token, job.id, c.body.lease.leaseEpoch, {
+      stage: "failed",
+      result: { outcome: "rate_limited", retryAfterSeconds: 0 },
+    });
+    const star = (await breakersOf(product, f.factoryId)).find((b) => b.engine === "*");
+    expect(star?.state).toBe("open");
+    expect(star?.openUntil).toBeGreaterThanOrEqual(before + 600_000);
+  });
+
+  for (const how of ["deregistered", "revoked"] as const) {
+    it(`a ${how} factory's breaker_open and factory_quarantined alerts are resolved; health is not held degraded`, async () => {
+      const product = `breaker-gone-${how}`;
+      const settings = { breaker: { failureThreshold: 1 }, errorBudget: { maxFailures: 1, windowMinutes: 60 } };
+      await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings });
+      const f = await enroll(product, "f", CLAUDE, 2);
+      await failJobs(product, f.token, 1); // claude's breaker opens
+      await failJobs(product, f.token, 1, null); // * opens; 2 failures > 1: quarantined
+      const mine = (a: AlertJson) => a.subject.includes(f.factoryId);
+      expect(
+        (await liveAlerts(product))
+          .filter(mine)
+          .map((a) => a.kind)
+          .sort(),
+      ).toEqual(["breaker_open", "breaker_open", "factory_quarantined"]);
+      const gone =
+        how === "deregistered"
+          ? await api("DELETE", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })
+          : await api("POST", `${P(product)}/factories/${f.factoryId}/token/revoke`, { token: ADMIN });
+      expect(gone.status).toBe(200);
+      expect((await liveAlerts(product)).filter(mine)).toEqual([]);
+      const breakers = await api<{ breakers: unknown[] }>("GET", `${P(product)}/breakers`, { token: ADMIN });
+      expect(breakers.body.breakers).toEqual([]);
+      const health = await api<{ status: string }>("GET", `${P(product)}/health`, { token: ADMIN });
+      expect(health.body.status).toBe("healthy");
+    });
+  }
+
+  it("an older coordinator's breakers gain the trial's identity on load: the run still open, else none", async () => {
+    const product = "breaker-trial-columns";
+    await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: { breaker: { failureThreshold: 1 } } });
+    const f = await enroll(product, "f", CLAUDE, 2);
+    await failJobs(product, f.token, 1); // claude
+    await failJobs(product, f.token, 1, null); // *
+    await coolDownOver(product, f.factoryId);
+    const c = await submit(product, { title: "the trial", engine: "claude" });
+    const trial = await claim(product, f.token);
+    expect(trial.body.job.id).toBe(c.id);
+    const upgraded = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const sql = state.storage.sql;
+      // The table as it was: a bare trial_out flag (the * breaker's trial long gone, its flag left set).
+      sql.exec("ALTER TABLE breakers DROP COLUMN trial_job_id");
+      sql.exec("ALTER TABLE breakers DROP COLUMN trial_epoch");
+      sql.exec("UPDATE breakers SET trial_out = 1");
+      applySchema(sql);
+      return sql.exec("SELECT engine, trial_out, trial_job_id, trial_epoch FROM breakers ORDER BY engine").toArray();
+    });
+    expect(upgraded).toEqual([
+      { engine: "*", trial_out: 0, trial_job_id: null, trial_epoch: null },
+      { engine: "claude", trial_out: 1, trial_job_id: c.id, trial_epoch: trial.body.lease.leaseEpoch },
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 // Quarantine on error budget in workerd (issue 9 part 4): a factory whose failed runs within the window exceed the
 // product's errorBudget.maxFailures becomes `quarantined` in the same unit as the failing report, gets no new work
 // while the lease it already holds runs on to its end; an operator's POST …/factories/{f}/release returns it to
-// `active` with its window cleared (one more failure does not quarantine it again) and work flows to it; a viewer
+// `active` with its window cleared (one more failure does not quarantine it again) and work flows to it, and so does
+// POST …/status active (or draining): leaving quarantine is a release whichever way it is asked for; a viewer
 // cannot release (403), an unknown factory is 404 and a factory that is not quarantined is 409.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -97,7 +98,11 @@ describe("quarantine on error budget", () => {
         stage: "failed",
         result: { outcome: "rate_limited", retryAfterSeconds: 0 },
       });
-      // Retried at once (the breaker is half-open after 0 s): this run is cancelled by an operator mid-lease.
+      // Retried on the same factory once the breaker's hold is over (set back here, no sleeping: a rate limit that
+      // names no wait holds for the base cool-down): this run is cancelled by an operator mid-lease.
+      await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+        state.storage.sql.exec("UPDATE breakers SET open_until = ?", Date.now() - 1);
+      });
       expect((await claim(product, f.token)).body.job.id).toBe(job.id);
       const cancelled = await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} });
       expect(cancelled.status).toBe(200);
@@ -117,4 +122,47 @@ describe("quarantine on error budget", () => {
     expect(active.status).toBe(409);
     expect(active.body.code).toBe("conflict");
   });
+
+  for (const to of ["active", "draining"] as const) {
+    it(`POST …/status ${to} on a quarantined factory releases it: alert resolved, window cleared, audited`, async () => {
+      const product = `quarantine-status-${to}`;
+      const settings = { errorBudget: { maxFailures: 1, windowMinutes: 60 }, breaker: { failureThreshold: 100 } };
+      expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
+      const f = await enroll(product, "f");
+      await failOne(product, f.token);
+      await failOne(product, f.token);
+      expect(await statusOf(product, f.factoryId)).toBe("quarantined");
+      const live = async () =>
+        (await api<{ alerts: Array<{ kind: string; state: string }> }>("GET", `${P(product)}/alerts`, ADM)).body.alerts
+          .filter((a) => a.kind === "factory_quarantined" && a.state !== "resolved")
+          .map((a) => a.kind);
+      expect(await live()).toEqual(["factory_quarantined"]);
+      const set = await api<{ status: string }>("POST", `${P(product)}/factories/${f.factoryId}/status`, {
+        token: ADMIN,
+        json: { status: to },
+      });
+      expect(set.status).toBe(200);
+      expect(set.body.status).toBe(to);
+      expect(await live()).toEqual([]);
+      if (to === "draining") {
+        const back = { token: ADMIN, json: { status: "active" } };
+        expect((await api("POST", `${P(product)}/factories/${f.factoryId}/status`, back)).status).toBe(200);
+      }
+      // The window was cleared: one more failure does not put it straight back.
+      await failOne(product, f.token);
+      expect(await statusOf(product, f.factoryId)).toBe("active");
+      const expected =
+        to === "active"
+          ? ["factory.enroll", "factory.quarantine", "factory.release"]
+          : ["factory.enroll", "factory.quarantine", "factory.release", "factory.draining", "factory.active"];
+      // The history is shipped after the commit: wait for as many factory records as expected, then compare.
+      const factoryActions = (r: { body: { items: Array<{ action: string }> } }) =>
+        r.body.items.map((a) => a.action).filter((a) => a.startsWith("factory."));
+      const audit = await until(
+        () => api<{ items: Array<{ action: string }> }>("GET", `${P(product)}/history?kind=audit`, ADM),
+        (r) => factoryActions(r).length >= expected.length,
+      );
+      expect(factoryActions(audit)).toEqual(expected);
+    });
+  }
 });

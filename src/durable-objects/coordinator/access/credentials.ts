@@ -10,6 +10,7 @@ import type { Factory } from "../../../core/model.ts";
 import { requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { requireFactory, setFactoryToken } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
+import { forgetFactory } from "../policies/breakers.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { type CodeGrant, type EnrollmentCodeInfo, mintEnrollmentCode } from "./enrollment.ts";
 import { type Retired, takeFactoryWatchers, takeTokenWatchers } from "./feed-readers.ts";
@@ -59,14 +60,16 @@ export function rotateFactoryToken(tx: Tx, factoryId: string, newHash: string, a
 }
 
 /**
- * Factory `factoryId` loses its token and is marked revoked; the jobs it held are requeued, and the streams
- * its token opened are returned.
+ * Factory `factoryId` loses its token and is marked revoked; the jobs it held are requeued, its breakers and
+ * error window forgotten with their alerts resolved (it never runs again: it enrolls anew), and the streams its
+ * token opened are returned.
  * @throws NotFoundError — no such factory.
  */
 export function retireFactoryToken(tx: Tx, factoryId: string, actor: string): Retired<Factory> {
   requireFactory(tx.sql, factoryId, tx.now);
   const watched = takeFactoryWatchers(tx, factoryId);
   const requeued = requeueHeldBy(tx, factoryId, "factory token revoked");
+  forgetFactory(tx, factoryId);
   enqueueAudit(tx, actor, "factory.token.revoke", factoryId, { requeued });
   return { value: setFactoryToken(tx, factoryId, null, "revoked"), watched };
 }

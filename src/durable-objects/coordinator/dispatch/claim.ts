@@ -96,7 +96,7 @@ export function assignJob(tx: Tx, job: Job, factoryId: string, requestedTtl?: nu
     preemptedBy: undefined,
   });
   startRun(tx, next, factoryId);
-  noteAssignment(tx, next.engine, factoryId); // a half-open breaker's one trial
+  noteAssignment(tx, next, factoryId); // a half-open breaker's one trial: this run
   enqueueEvent(tx, next.id, "lease.granted", {
     factoryId,
     leaseEpoch: next.leaseEpoch,

@@ -12,6 +12,7 @@ import { type Retired, takeFactoryWatchers } from "../access/feed-readers.ts";
 import { heldAssignments, requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
+import { releaseFactory } from "../policies/quarantine.ts";
 import { forgetFactoryRouting } from "../policies/routing-rules.ts";
 import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -69,12 +70,19 @@ export function approveFactoryGrant(
 export type AdminStatus = "active" | "draining" | "quarantined";
 
 /**
- * An operator sets the factory's status.
+ * An operator sets the factory's status. Leaving `quarantined` this way is a release (policies/quarantine
+ * `releaseFactory`: error window cleared, `factory_quarantined` resolved, audited `factory.release`), as
+ * `POST …/release` is: otherwise the old failures would quarantine it again at the next one, under an alert
+ * that was never resolved and so sends no new webhook.
  * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked.
  */
 export function setFactoryStatus(tx: Tx, factoryId: string, status: AdminStatus, actor: string): Factory {
   const f = requireFactory(tx.sql, factoryId, tx.now);
   if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked`);
+  if (f.status === "quarantined" && status !== "quarantined") {
+    const released = releaseFactory(tx, factoryId, actor);
+    if (status === "active") return released;
+  }
   enqueueAudit(tx, actor, `factory.${status}`, factoryId);
   return updateFactory(tx, factoryId, { status });
 }
@@ -88,7 +96,7 @@ export function deregister(tx: Tx, factoryId: string, actor: string): Retired<{ 
   const watched = takeFactoryWatchers(tx, factoryId);
   const requeued = requeueHeldBy(tx, factoryId, "factory deregistered");
   deleteFactory(tx, factoryId);
-  forgetFactory(tx.sql, factoryId);
+  forgetFactory(tx, factoryId); // its breakers and error window, and the alerts they raised
   const rulesRemoved = forgetFactoryRouting(tx, factoryId, actor);
   enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued, rulesRemoved });
   return { value: { requeued }, watched };

@@ -3,12 +3,13 @@
  * Circuit breakers per factory × engine (issue 9 part 3), stored in `breakers` (no row = closed, no failures) over
  * the pure state machine of core/breaker. `noteRunOutcome` is called for every run that ends (jobs/runs
  * `finishRun`), in that unit; `openBreakerKeys` feeds the router's filter (dispatch/claim `routeContext`);
- * `noteAssignment` marks a half-open breaker's one trial when dispatch/claim `assignJob` grants its lease.
+ * `noteAssignment` records a half-open breaker's one trial (its job and lease epoch, columns `trial_job_id`,
+ * `trial_epoch`) when dispatch/claim `assignJob` grants its lease; only that run's end frees the slot.
  *
  * What counts: `failure`, `timeout` and `rate_limited` are the engine's fault; `success` closes. `cancelled`,
  * `budget_exceeded` and `fenced` are neutral — an operator, a budget or a lost lease ended the run, not the engine —
- * they only free a half-open breaker's trial slot. A job that names no engine runs the factory's default one: its
- * breaker is `<factoryId>:*` (core/breaker `DEFAULT_ENGINE`).
+ * they only free a half-open breaker's trial slot, and only the trial's own. A job that names no engine runs the
+ * factory's default one: its breaker is `<factoryId>:*` (core/breaker `DEFAULT_ENGINE`).
  */
 import {
   admit,
@@ -20,9 +21,9 @@ import {
   DEFAULT_ENGINE,
   onRunEnd,
 } from "../../../core/breaker.ts";
-import type { RunResult } from "../../../core/model.ts";
+import type { Job, RunResult } from "../../../core/model.ts";
 import type { Run } from "../../../shared/responses.ts";
-import { execute } from "../../sql-statements.ts";
+import { columnsOf, execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -36,15 +37,33 @@ interface BreakerRow extends Record<string, SqlStorageValue> {
   consecutive_failures: number;
   open_until: number | null;
   cool_down_s: number | null;
-  trial_out: number;
+  trial_job_id: string | null;
+  trial_epoch: number | null;
 }
 
 const toBreaker = (r: BreakerRow): Breaker => ({
   consecutiveFailures: r.consecutive_failures,
-  trialOut: r.trial_out === 1,
   ...(r.open_until !== null ? { openUntil: r.open_until } : {}),
   ...(r.cool_down_s !== null ? { coolDownSeconds: r.cool_down_s } : {}),
+  ...(r.trial_job_id !== null ? { trial: { jobId: r.trial_job_id, leaseEpoch: r.trial_epoch ?? 0 } } : {}),
 });
+
+/**
+ * The trial's identity, added to the table runtime/schema-policies creates (a new coordinator and an older one
+ * alike). An older row's `trial_out` said only "a trial is out": its trial is the run still open on that factory ×
+ * engine that started once the breaker was half-open (none found: no trial out). `trial_out` is kept in step.
+ */
+export function applyBreakerTrialColumns(sql: SqlStorage): void {
+  if (columnsOf(sql, "breakers").has("trial_job_id")) return;
+  execute(sql, "ALTER TABLE breakers ADD COLUMN trial_job_id TEXT");
+  execute(sql, "ALTER TABLE breakers ADD COLUMN trial_epoch INTEGER");
+  const trialRun = (col: string) => `(SELECT r.${col} FROM runs r WHERE r.factory_id = breakers.factory_id
+    AND COALESCE(r.engine, '${DEFAULT_ENGINE}') = breakers.engine AND r.ended_at IS NULL
+    AND r.started_at >= breakers.open_until ORDER BY r.started_at DESC LIMIT 1)`;
+  const fill = `UPDATE breakers SET trial_job_id = ${trialRun("job_id")}, trial_epoch = ${trialRun("lease_epoch")}`;
+  execute(sql, `${fill} WHERE trial_out = 1`);
+  execute(sql, "UPDATE breakers SET trial_out = 0 WHERE trial_job_id IS NULL");
+}
 
 export function readBreaker(sql: SqlStorage, factoryId: string, engine: string): Breaker {
   const r = sql
@@ -60,14 +79,16 @@ function writeBreaker(sql: SqlStorage, factoryId: string, engine: string, b: Bre
   }
   execute(
     sql,
-    `INSERT OR REPLACE INTO breakers(factory_id, engine, consecutive_failures, open_until, cool_down_s, trial_out)
-     VALUES (?, ?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO breakers(factory_id, engine, consecutive_failures, open_until, cool_down_s, trial_out,
+       trial_job_id, trial_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     factoryId,
     engine,
     b.consecutiveFailures,
     b.openUntil ?? null,
     b.coolDownSeconds ?? null,
-    b.trialOut ? 1 : 0,
+    b.trial ? 1 : 0,
+    b.trial?.jobId ?? null,
+    b.trial?.leaseEpoch ?? null,
   );
 }
 
@@ -76,7 +97,8 @@ function sameBreaker(a: Breaker, b: Breaker): boolean {
     a.consecutiveFailures === b.consecutiveFailures &&
     a.openUntil === b.openUntil &&
     a.coolDownSeconds === b.coolDownSeconds &&
-    Boolean(a.trialOut) === Boolean(b.trialOut)
+    a.trial?.jobId === b.trial?.jobId &&
+    a.trial?.leaseEpoch === b.trial?.leaseEpoch
   );
 }
 
@@ -92,7 +114,9 @@ export function breakerEvent(result: RunResult): BreakerEvent {
     case "timeout":
       return { kind: "failure" };
     case "rate_limited":
-      return { kind: "rate_limited", retryAfterSeconds: result.retryAfterSeconds ?? 0 };
+      return result.retryAfterSeconds === undefined
+        ? { kind: "rate_limited" }
+        : { kind: "rate_limited", retryAfterSeconds: result.retryAfterSeconds };
     case "cancelled":
     case "budget_exceeded":
     case "fenced":
@@ -107,15 +131,16 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
   const settings = getSettings(tx.sql);
   const event = breakerEvent(run.result);
   const prev = readBreaker(tx.sql, run.factoryId, engine);
-  const { next, tripped, closed } = onRunEnd(prev, event, tx.now, settings.breaker);
+  const { next, tripped, closed } = onRunEnd(prev, event, run, tx.now, settings.breaker);
   // Most runs end with their breaker closed and clean, as it was: nothing to write.
   if (!sameBreaker(prev, next)) writeBreaker(tx.sql, run.factoryId, engine, next);
   const subject = `breaker:${run.factoryId}:${engine}`;
   if (tripped) {
     const until = new Date(next.openUntil ?? tx.now).toISOString();
+    const wait = event.kind === "rate_limited" && event.retryAfterSeconds;
     const why =
       event.kind === "rate_limited"
-        ? `the engine reported a rate limit (retry after ${event.retryAfterSeconds} s)`
+        ? `the engine reported a rate limit (${wait ? `retry after ${wait} s` : "no wait given: the base cool-down"})`
         : `${next.consecutiveFailures} consecutive failed run(s)`;
     raiseAlert(tx, {
       kind: "breaker_open",
@@ -151,12 +176,12 @@ export function openBreakerKeys(tx: Tx): ReadonlySet<string> {
   return keys;
 }
 
-/** A lease on a job of `engine` was granted to `factoryId` at `tx.now`: on a half-open breaker it is the trial. */
-export function noteAssignment(tx: Tx, engine: string | undefined, factoryId: string): void {
-  const key = engineKey(engine);
+/** `job`'s lease (its current epoch) was granted to `factoryId` at `tx.now`: on a half-open breaker it is the trial. */
+export function noteAssignment(tx: Tx, job: Pick<Job, "id" | "leaseEpoch" | "engine">, factoryId: string): void {
+  const key = engineKey(job.engine);
   const b = readBreaker(tx.sql, factoryId, key);
-  if (breakerState(b, tx.now) !== "half_open" || b.trialOut) return;
-  writeBreaker(tx.sql, factoryId, key, admit(b, tx.now));
+  if (breakerState(b, tx.now) !== "half_open" || b.trial) return;
+  writeBreaker(tx.sql, factoryId, key, admit(b, { jobId: job.id, leaseEpoch: job.leaseEpoch }, tx.now));
   for (const set of handedOut.get(tx) ?? []) set.add(`${factoryId}:${key}`);
 }
 
@@ -209,10 +234,17 @@ export function breakersOf(sql: SqlStorage, factoryId: string, now: number): Omi
 export const NEXT_HALF_OPEN_SQL = "SELECT MIN(open_until) AS t FROM breakers WHERE open_until > ?";
 
 /**
- * Forget a deregistered factory's breakers and error window: an orphan open breaker would otherwise hold jobs of its
- * engine under `overflow: hold` until its cool-down ran out.
+ * Forget a factory that is gone (deregistered, or its token revoked): its breakers and error window, and resolve
+ * the alerts they raised (`breaker_open` per engine, `factory_quarantined`) — in the caller's unit. An orphan open
+ * breaker would otherwise hold jobs of its engine under `overflow: hold` until its cool-down ran out, and an alert
+ * nothing can clear any more would keep the product's health degraded for good.
  */
-export function forgetFactory(sql: SqlStorage, factoryId: string): void {
-  execute(sql, "DELETE FROM breakers WHERE factory_id = ?", factoryId);
-  execute(sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
+export function forgetFactory(tx: Tx, factoryId: string): void {
+  const engines = tx.sql
+    .exec<{ engine: string }>("SELECT engine FROM breakers WHERE factory_id = ?", factoryId)
+    .toArray();
+  for (const { engine } of engines) clearAlert(tx, "breaker_open", `breaker:${factoryId}:${engine}`);
+  clearAlert(tx, "factory_quarantined", `factory:${factoryId}`);
+  execute(tx.sql, "DELETE FROM breakers WHERE factory_id = ?", factoryId);
+  execute(tx.sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
 }

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS stop_notices (
   reason TEXT NOT NULL
 );
 -- Circuit breakers per factory × engine (core/breaker; engine '*' = the factory's default engine). No row = closed.
+-- The trial's run (trial_job_id, trial_epoch) is added by policies/breakers applyBreakerTrialColumns.
 CREATE TABLE IF NOT EXISTS breakers (
   factory_id TEXT NOT NULL,
   engine TEXT NOT NULL,

@@ -17,6 +17,7 @@ import { columnsOf, execute } from "../../sql-statements.ts";
 import { applyEnrollmentCodeColumns } from "../access/enrollment.ts";
 import { BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
+import { applyBreakerTrialColumns } from "../policies/breakers.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
 export const SCHEMA_VERSION = 2;
@@ -170,6 +171,7 @@ export function applySchema(sql: SqlStorage): void {
   splitOutboxSides(sql);
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
   applyEnrollmentCodeColumns(sql); // what a code is bound to (access/enrollment)
+  applyBreakerTrialColumns(sql); // which run is a half-open breaker's trial (policies/breakers)
 }
 
 /**
