@@ -150,6 +150,8 @@ export abstract class SeatEndings {
 
   /** Report, then record the job done — `ended` only after the coordinator acknowledged (seed 004 §14). */
   protected async finish(report: StoredReport, started: number, resent = false): Promise<void> {
+    // Not ours to report any more: no record of a report the coordinator would fence, no renewals restarted.
+    if (this.lost) return this.cleanup();
     const prior = this.ctx.records.read(this.jobId);
     const record = {
       ...this.ref(),
