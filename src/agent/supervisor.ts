@@ -9,7 +9,7 @@
  */
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import type { RunConfig } from "./config.ts";
-import { FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
+import { type ConnectionOptions, FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
 import type { RunAs } from "./engine-user.ts";
 import type { Output } from "./output.ts";
 import type { RestTarget } from "./rest.ts";
@@ -34,6 +34,8 @@ export interface SupervisorOptions {
   engineUser?: RunAs;
   /** The sandbox for engines run as the agent's own user (agent/sandbox). */
   sandbox?: Sandbox;
+  /** The coordinator connection to use; default the real WebSocket one (tests pass a fake). */
+  connect?: (opts: ConnectionOptions) => FactoryConnection;
 }
 
 export class Supervisor {
@@ -56,7 +58,8 @@ export class Supervisor {
     this.exited = new Promise((resolve) => {
       this.exit = resolve;
     });
-    this.conn = new FactoryConnection({
+    const connect = opts.connect ?? ((o: ConnectionOptions) => new FactoryConnection(o));
+    this.conn = connect({
       url: cfg.url,
       product: cfg.product,
       token: cfg.token,
@@ -152,7 +155,15 @@ export class Supervisor {
 
   /** Start a seat for an assignment, or refuse it when draining or full. */
   private take(a: Assignment, resumed: boolean, lookedAgain = false): void {
-    if (this.seats.has(a.job.id)) return;
+    const old = this.seats.get(a.job.id);
+    if (old) {
+      if (old.leaseEpoch >= a.leaseEpoch) return; // this very lease pushed again (or an older one): already ours
+      // Leased to us again under a newer epoch (the old lease lapsed, e.g. while this process was stopped): the
+      // old run is a zombie. Dropping the push left the job with nobody running it until this lease expired too.
+      old.abandon(`the coordinator leased it again (epoch ${a.leaseEpoch})`, false);
+      void old.finished.then(() => this.take(a, resumed));
+      return;
+    }
     let busy = 0;
     for (const s of this.seats.values()) if (s.occupiesSeat) busy++;
     const refuse = this.draining ? "draining" : busy >= this.opts.cfg.seats ? "no free seat" : undefined;

@@ -1,10 +1,13 @@
-// One seat's run against a fake coordinator, with the real sample engine, git workspaces and job records: a run that
-// loses its lease at any await publishes and reports nothing.
+// Seats against a fake coordinator, with the real sample engine, git workspaces and job records: a run that loses its
+// lease at any await publishes and reports nothing; a seat whose lease is lost frees its place at once (its engine
+// still stopped), so the jobs a reconnect brings are taken rather than bounced.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isRunning } from "../../scripts/process-tree.ts";
 import { FrameError } from "../../src/agent/connection.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { JobRecords } from "../../src/agent/state.ts";
-import { artifactServer, assignment, FakeConnection, tempAgent } from "./agent-fakes.ts";
+import { Supervisor } from "../../src/agent/supervisor.ts";
+import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
 
 let rest: Awaited<ReturnType<typeof artifactServer>>;
 beforeAll(async () => {
@@ -25,7 +28,7 @@ function seat(conn: FakeConnection, agent: ReturnType<typeof tempAgent>, id: str
   return { runner: new SeatRunner(ctx, assignment(id, body), false), records };
 }
 
-describe("a seat whose lease is lost at the end of its run", () => {
+describe("a seat whose lease is lost at the end of its run", { timeout: 30_000 }, () => {
   it("uploads no artifacts and sends no report when the final checkpoint is fenced", async () => {
     const agent = tempAgent(rest.url);
     try {
@@ -43,6 +46,71 @@ describe("a seat whose lease is lost at the end of its run", () => {
       expect(conn.frames("complete").concat(conn.frames("fail"))).toEqual([]);
       expect(records.read("job_fenced")?.report).toBeUndefined();
     } finally {
+      agent.remove();
+    }
+  });
+});
+
+/** A supervisor on a fake connection; `stop` drains it (engines stopped, seats ended) and waits for its exit. */
+function supervisor(agent: ReturnType<typeof tempAgent>) {
+  let conn: FakeConnection | undefined;
+  const sup = new Supervisor({
+    cfg: agent.cfg,
+    out: agent.out,
+    engines: agent.engines,
+    hello: { capabilities: ["engine:sample"], seats: agent.cfg.seats, engines: ["sample"], agentVersion: "test" },
+    connect: (o) => {
+      conn = new FakeConnection(o);
+      return conn.asConnection();
+    },
+  });
+  const exited = sup.run();
+  const stop = async () => {
+    void sup.drain("SIGTERM");
+    await exited;
+  };
+  return { conn: conn as FakeConnection, records: new JobRecords(agent.cfg.stateDir), stop };
+}
+
+const accepted = (conn: FakeConnection, jobId: string, leaseEpoch = 1) =>
+  conn.frames("accept").some((f) => f.type === "accept" && f.jobId === jobId && f.leaseEpoch === leaseEpoch);
+const released = (conn: FakeConnection) => conn.frames("release").map((f) => (f.type === "release" ? f.reason : ""));
+
+describe("a seat whose lease is lost", { timeout: 30_000 }, () => {
+  it("frees its place at once: the job a reconnect pushes is taken, not released for want of a seat", async () => {
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
+    const { conn, records, stop } = supervisor(agent);
+    try {
+      conn.welcome();
+      conn.push({ type: "assign", assignments: [assignment("job_old", "gf-sample-seconds: 30\n")] });
+      const pid = await until("the first engine", () => records.read("job_old")?.enginePid);
+      // A reconnect after the lease lapsed (the agent was SIGSTOPped past its TTL): welcome no longer lists it, and
+      // the coordinator pushes the next job in the same breath.
+      conn.welcome();
+      conn.push({ type: "assign", assignments: [assignment("job_new", "gf-sample-seconds: 30\n")] });
+      await until("job_new accepted or released", () => accepted(conn, "job_new") || released(conn).length > 0);
+      expect(released(conn)).toEqual([]);
+      expect(accepted(conn, "job_new")).toBe(true);
+      // The abandoned engine is still stopped (SIGTERM, SIGKILL after 2 s): the overlap is bounded.
+      await until("the old engine gone", () => !isRunning(pid), 5_000);
+    } finally {
+      await stop();
+      agent.remove();
+    }
+  });
+
+  it("a job leased again under a newer epoch while its old run winds down is run once that run has ended", async () => {
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
+    const { conn, records, stop } = supervisor(agent);
+    try {
+      conn.welcome();
+      conn.push({ type: "assign", assignments: [assignment("job_again", "gf-sample-seconds: 30\n", 1)] });
+      await until("the first engine", () => records.read("job_again")?.enginePid);
+      conn.push({ type: "assign", assignments: [assignment("job_again", "gf-sample-seconds: 30\n", 2)] });
+      await until("epoch 2 accepted", () => accepted(conn, "job_again", 2));
+      expect(agent.events.some((e) => e.event === "job.lease_lost" && e.leaseEpoch === 1)).toBe(true);
+    } finally {
+      await stop();
       agent.remove();
     }
   });
