@@ -4,13 +4,15 @@
  * SeatRunner per pushed assignment (one per free seat), reconciles its seats
  * with `welcome.leases` after every (re)connect — resuming leases it holds but
  * no longer runs, abandoning runs whose lease the coordinator no longer lists —
- * routes `cancel` to the right seat, and drains on SIGTERM/SIGINT. `run()`
+ * routes `cancel` to the right seat, stops engines an earlier process left
+ * running for jobs no longer leased here (agent/orphans), and drains on SIGTERM/SIGINT. `run()`
  * resolves with the process exit code.
  */
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import type { RunConfig } from "./config.ts";
 import { type ConnectionOptions, FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
 import type { RunAs } from "./engine-user.ts";
+import { reapOrphans } from "./orphans.ts";
 import type { Output } from "./output.ts";
 import type { RestTarget } from "./rest.ts";
 import type { Sandbox } from "./sandbox.ts";
@@ -113,6 +115,14 @@ export class Supervisor {
       seat.abandon("the coordinator no longer leases it to this factory", false);
       // Re-leased to us under a new epoch while we were away: run it once the old run has let go.
       if (lease) void seat.finished.then(() => this.take(lease, true));
+    }
+    // Engines an earlier (SIGKILLed) process of this agent left running for jobs no longer ours: stop them.
+    const ours = (id: string) => held.has(id) || this.seats.has(id);
+    for (const o of reapOrphans(this.ctx.records, cfg.workDir, ours)) {
+      out.say("·", "engine.reaped", `${o.jobId} stopped engine ${o.pid} left running by an earlier agent process`, {
+        jobId: o.jobId,
+        pid: o.pid,
+      });
     }
     if (this.draining) void this.conn.request({ type: "drain" }).catch(() => undefined);
     for (const a of w.leases) if (!this.seats.has(a.job.id)) this.take(a, true);

@@ -1,12 +1,16 @@
 // Seats against a fake coordinator, with the real sample engine, git workspaces and job records: a run that loses its
 // lease at any await publishes and reports nothing; a seat whose lease is lost frees its place at once (its engine
-// still stopped), so the jobs a reconnect brings are taken rather than bounced.
+// still stopped), so the jobs a reconnect brings are taken rather than bounced; and an engine an earlier, SIGKILLed
+// process left running for a job no longer leased here is stopped after welcome — only when provably ours.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { FrameError } from "../../src/agent/connection.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { JobRecords } from "../../src/agent/state.ts";
 import { Supervisor } from "../../src/agent/supervisor.ts";
+import { jobDir } from "../../src/agent/workspace.ts";
 import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
 
 let rest: Awaited<ReturnType<typeof artifactServer>>;
@@ -111,6 +115,46 @@ describe("a seat whose lease is lost", { timeout: 30_000 }, () => {
       expect(agent.events.some((e) => e.event === "job.lease_lost" && e.leaseEpoch === 1)).toBe(true);
     } finally {
       await stop();
+      agent.remove();
+    }
+  });
+});
+
+/** A process standing in for an engine left behind: its own process group, its cwd `cwd`. */
+function straySleeper(cwd: string): number {
+  mkdirSync(cwd, { recursive: true });
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], {
+    cwd,
+    detached: true,
+    stdio: "ignore",
+  });
+  child.unref();
+  return child.pid as number;
+}
+
+describe.runIf(process.platform === "linux")("engines left by an earlier agent process", { timeout: 30_000 }, () => {
+  it("after welcome, stops the engine of a job no longer leased here and forgets it; a pid not provably ours lives", async () => {
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
+    const pids: number[] = [];
+    try {
+      const { conn, records, stop } = supervisor(agent);
+      // The agent was SIGKILLed mid-run; meanwhile the coordinator gave the job to another host.
+      const orphan = straySleeper(jobDir(agent.cfg.workDir, "job_gone"));
+      // A record whose pid now belongs to some other process (not in that job's workspace): never signalled.
+      const stranger = straySleeper(agent.dir);
+      pids.push(orphan, stranger);
+      const at = Date.now();
+      records.write({ jobId: "job_gone", leaseEpoch: 3, attempt: 1, startedAt: at, enginePid: orphan });
+      records.write({ jobId: "job_recycled", leaseEpoch: 1, attempt: 1, startedAt: at, enginePid: stranger });
+      conn.welcome();
+      await until("the orphan stopped", () => !isRunning(orphan), 5_000);
+      expect(isRunning(stranger)).toBe(true);
+      expect(records.read("job_gone")).toBeUndefined();
+      expect(records.read("job_recycled")).toBeUndefined();
+      expect(agent.events.find((e) => e.event === "engine.reaped")).toMatchObject({ jobId: "job_gone", pid: orphan });
+      await stop();
+    } finally {
+      for (const pid of pids) if (isRunning(pid)) process.kill(pid, "SIGKILL");
       agent.remove();
     }
   });
