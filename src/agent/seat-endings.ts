@@ -108,12 +108,22 @@ export abstract class SeatEndings {
     this.stopTimers();
     this.engine?.stop(cancelled ? "cancel" : "lease_lost", CANCEL_GRACE_MS);
     const what = cancelled ? "cancelled" : "lease lost";
-    // Preempted: the work since the last WIP checkpoint is lost; the coordinator kept that checkpoint for the next holder.
+    // The work since the last WIP checkpoint is lost; that checkpoint is not: it is on its branch, and the
+    // coordinator keeps the one it recorded for the next holder (a preempted job resumes from it).
+    const kept = this.wip?.current ?? this.resumedCheckpoint();
     const after =
       reason === "preempted"
         ? "engine stopped; the job resumes from its last checkpoint"
-        : "engine stopped, work discarded";
+        : kept?.sha && kept.branch
+          ? `engine stopped; checkpoint ${kept.sha.slice(0, 12)} kept on ${kept.branch}, later work discarded`
+          : "engine stopped, work discarded";
     this.say("✘", cancelled ? "job.cancelled" : "job.lease_lost", `${this.jobId} ${what}: ${reason} — ${after}`);
+  }
+
+  /** The checkpoint this run resumed from (an earlier run's), when it has none of its own yet. */
+  private resumedCheckpoint(): { sha: string; branch: string } | undefined {
+    const ws = this.ws;
+    return ws?.resumedFrom && ws.resumedBranch ? { sha: ws.resumedFrom, branch: ws.resumedBranch } : undefined;
   }
 
   /** The agent is exiting right now (second signal): kill the engine outright. */

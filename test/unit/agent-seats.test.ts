@@ -80,6 +80,28 @@ const accepted = (conn: FakeConnection, jobId: string, leaseEpoch = 1) =>
   conn.frames("accept").some((f) => f.type === "accept" && f.jobId === jobId && f.leaseEpoch === leaseEpoch);
 const released = (conn: FakeConnection) => conn.frames("release").map((f) => (f.type === "release" ? f.reason : ""));
 
+describe("a seat stopped by the coordinator", { timeout: 30_000 }, () => {
+  it("says the checkpoint is kept, naming it, when there is one — not that the work was discarded", async () => {
+    const agent = tempAgent(rest.url, { checkpointIntervalMs: 200 });
+    try {
+      const conn = new FakeConnection();
+      const { runner } = seat(conn, agent, "job_budget", "gf-sample-seconds: 30\n");
+      const announced = await until("a WIP checkpoint announced", () =>
+        conn.frames("progress").find((f) => f.type === "progress" && f.checkpoint),
+      );
+      const checkpoint = announced.type === "progress" ? announced.checkpoint : undefined;
+      // The coordinator's budget check cancels the job (it keeps the recorded checkpoint for history and a retry).
+      runner.abandon("budget exceeded: $1.00 spent of $1.00", true);
+      await runner.finished;
+      const line = agent.events.find((e) => e.event === "job.cancelled");
+      expect(line?.message).toContain(`checkpoint ${checkpoint?.sha?.slice(0, 12)} kept on ${checkpoint?.branch}`);
+      expect(line?.message).not.toContain("engine stopped, work discarded");
+    } finally {
+      agent.remove();
+    }
+  });
+});
+
 describe("a seat whose lease is lost", { timeout: 30_000 }, () => {
   it("frees its place at once: the job a reconnect pushes is taken, not released for want of a seat", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
