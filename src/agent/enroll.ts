@@ -14,6 +14,21 @@ import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
 import { configPath, readConfigFile, writeConfigFile } from "./state.ts";
 
+/**
+ * The coordinator turned the enrollment down (a used, expired or host-bound code) or could not be reached: a runtime
+ * failure (exit 1), not a command line to fix — `ConfigError`'s exit 2 means usage or config (agent/main).
+ */
+export class EnrollError extends Error {
+  readonly code: string;
+  readonly fix: string;
+  constructor(code: string, what: string, fix: string) {
+    super(what);
+    this.name = "EnrollError";
+    this.code = code;
+    this.fix = fix;
+  }
+}
+
 const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 
 export async function enrollCommand(flags: FlagValues, stateDir: string, out: Output): Promise<void> {
@@ -42,7 +57,7 @@ export async function enrollCommand(flags: FlagValues, stateDir: string, out: Ou
       enrolled = await enroll({ url, product, token: code }, { name, capabilities, seats: Math.round(seats) });
     } catch (err) {
       if (err instanceof RestError && (err.status === 401 || err.status === 403)) {
-        throw new ConfigError(
+        throw new EnrollError(
           "enroll_refused",
           `the coordinator refused the code (${err.detail})`,
           err.status === 403
@@ -51,7 +66,7 @@ export async function enrollCommand(flags: FlagValues, stateDir: string, out: Ou
         );
       }
       if (err instanceof RestError)
-        throw new ConfigError(
+        throw new EnrollError(
           err.code,
           `enrollment failed: ${err.detail}`,
           `check --url ${url} and --product ${product}`,

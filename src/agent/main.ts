@@ -3,7 +3,7 @@
  * Entry point of `gigafactory-agent` (bin/gigafactory-agent.mjs imports this
  * file): parse the command line, run `enroll` or `run`, and turn every failure
  * into `✘ ERROR code: what happened / how to fix it` with a meaningful exit
- * code (0 ok, 1 error, 2 usage/config, 3 credentials gone — do not restart).
+ * code (0 ok, 1 error — a refused enrollment included, 2 usage/config, 3 credentials gone — do not restart).
  */
 import os from "node:os";
 import path from "node:path";
@@ -12,7 +12,7 @@ import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-arg
 import { splitCommand } from "./command-template.ts";
 import { ConfigError, type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
 import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
-import { enrollCommand } from "./enroll.ts";
+import { EnrollError, enrollCommand } from "./enroll.ts";
 import { agentVersion, hostProfile } from "./host.ts";
 import { createOutput, type Output } from "./output.ts";
 import { detectSandbox } from "./sandbox.ts";
@@ -113,6 +113,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof ConfigError) {
       out.error(err.code, err.message, err.fix);
       return EXIT.usage;
+    }
+    if (err instanceof EnrollError) {
+      out.error(err.code, err.message, err.fix);
+      return EXIT.error;
     }
     out.error(
       "internal",

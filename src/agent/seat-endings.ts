@@ -84,38 +84,46 @@ export abstract class SeatEndings {
   }
 
   /**
-   * Whether this seat still counts against the host's capacity. Once the coordinator has the
-   * outcome (report acknowledged, job given back) it has freed the seat on its side and pushes
-   * the next job at once; the worktree cleanup still running here must not refuse that push.
+   * Whether this seat still counts against the host's capacity. Once the coordinator has the outcome (report
+   * acknowledged, job given back) or no longer leases the job here (a `cancel`: it took the lease, epoch + 1; or the
+   * lease is lost: fenced, expired while the agent was stopped, not listed in `welcome`), it has freed the seat on
+   * its side and pushes the next job at once — a reconnect after a lost lease brings them all in one burst. The
+   * worktree cleanup, or the engine's 2 s to stop, still running here must not refuse that push: refusing bounced
+   * every job pushed on that reconnect ("no free seat"), each a paid round trip and a requeue.
+   *
+   * The trade-off: for up to CANCEL_GRACE_MS (2 s, then SIGKILL to its process group; agent/engine-runner) the
+   * stopping engine runs beside the one that took its seat. Waiting for a "stopped" confirmation before the
+   * coordinator assigns would need a new frame and leave the seat idle on a lost confirmation; a brief overlap of a
+   * stopping engine and a starting one is the lesser cost. The stopping engine is still awaited and its workspace
+   * discarded by this run (`cleanup`), only no longer counted.
    */
   get occupiesSeat(): boolean {
-    return !this.settled && !this.cancelled;
+    return !this.settled && this.lost === undefined;
   }
-
-  /**
-   * A `cancel` came from the coordinator: it took the lease (epoch + 1) and freed the seat on its side before
-   * sending it, and may push that seat's next job in the very next frame (a preemption always does). The seat is
-   * free from here on, though the engine gets up to 2 s to stop: refusing the push instead would bounce the
-   * critical job that caused the cancel. Waiting for a "stopped" confirmation before the coordinator assigns
-   * would need a new frame and leave the seat idle on a lost confirmation; a brief overlap of a stopping engine
-   * and a starting one is the lesser cost.
-   */
-  private cancelled = false;
 
   /** Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report nothing. */
   abandon(reason: string, cancelled: boolean): void {
     if (this.lost !== undefined || this.settled) return;
     this.lost = reason;
-    this.cancelled = cancelled;
     this.stopTimers();
     this.engine?.stop(cancelled ? "cancel" : "lease_lost", CANCEL_GRACE_MS);
     const what = cancelled ? "cancelled" : "lease lost";
-    // Preempted: the work since the last WIP checkpoint is lost; the coordinator kept that checkpoint for the next holder.
+    // The work since the last WIP checkpoint is lost; that checkpoint is not: it is on its branch, and the
+    // coordinator keeps the one it recorded for the next holder (a preempted job resumes from it).
+    const kept = this.wip?.current ?? this.resumedCheckpoint();
     const after =
       reason === "preempted"
         ? "engine stopped; the job resumes from its last checkpoint"
-        : "engine stopped, work discarded";
+        : kept?.sha && kept.branch
+          ? `engine stopped; checkpoint ${kept.sha.slice(0, 12)} kept on ${kept.branch}, later work discarded`
+          : "engine stopped, work discarded";
     this.say("✘", cancelled ? "job.cancelled" : "job.lease_lost", `${this.jobId} ${what}: ${reason} — ${after}`);
+  }
+
+  /** The checkpoint this run resumed from (an earlier run's), when it has none of its own yet. */
+  private resumedCheckpoint(): { sha: string; branch: string } | undefined {
+    const ws = this.ws;
+    return ws?.resumedFrom && ws.resumedBranch ? { sha: ws.resumedFrom, branch: ws.resumedBranch } : undefined;
   }
 
   /** The agent is exiting right now (second signal): kill the engine outright. */
@@ -150,6 +158,8 @@ export abstract class SeatEndings {
 
   /** Report, then record the job done — `ended` only after the coordinator acknowledged (seed 004 §14). */
   protected async finish(report: StoredReport, started: number, resent = false): Promise<void> {
+    // Not ours to report any more: no record of a report the coordinator would fence, no renewals restarted.
+    if (this.lost) return this.cleanup();
     const prior = this.ctx.records.read(this.jobId);
     const record = {
       ...this.ref(),

@@ -58,7 +58,7 @@ export class SeatRunner extends SeatEndings {
     records.write(record);
     // In the state dir, not the work dir: the engine's user may write there, and the agent writes logs.
     this.log = new JobLog(path.join(cfg.stateDir, "logs", `${this.jobId}-a${job.attempt}.log`), (logs) => {
-      void this.lease.send({ type: "progress", ...this.ref(), logs, ...this.usageSoFar() });
+      if (!this.lost) void this.lease.send({ type: "progress", ...this.ref(), logs, ...this.usageSoFar() });
     });
     if (prior?.enginePid && killOrphanEngine(prior.enginePid, jobDir(cfg.workDir, this.jobId))) {
       this.note(`stopped engine ${prior.enginePid} left running by an earlier agent process`);
@@ -74,6 +74,7 @@ export class SeatRunner extends SeatEndings {
     } catch (err) {
       const message = truncateUtf8(`could not prepare the workspace: ${(err as Error).message}`, 4000);
       this.note(message);
+      if (this.lost) return this.cleanup();
       return this.finish({ type: "fail", result: { outcome: "failure", message } }, started);
     }
     this.ws = ws;
@@ -125,6 +126,9 @@ export class SeatRunner extends SeatEndings {
     this.note(`engine exited (${how}) after ${formatDuration(exit.durationMs)}`);
     if (this.lost) return this.cleanup();
     await wip.take(true);
+    // Every await below may end with the lease gone (a fenced checkpoint, a `cancel`, a newer socket of this
+    // factory): look again after each, or a zombie uploads its artifacts and reports for a lease it no longer holds.
+    if (this.lost) return this.cleanup();
     if (this.releasing) return this.giveBack(this.releasing, "release");
 
     const outcome = resultOf(exit, {
@@ -135,6 +139,9 @@ export class SeatRunner extends SeatEndings {
     });
     const warn = (t: string) => this.say("⚠", "artifact.failed", `${this.jobId} ${t}`);
     const diffStat = await publishRun(this.ctx.rest, this.ref(), ws, wip.lastSha ?? ws.base, this.log, warn);
+    // Lost while uploading: report nothing. (Not `releasing`: a drain that timed out meanwhile still gets the report,
+    // the run has its outcome, and giving it back would run the job again.)
+    if (this.lost) return this.cleanup();
     const insights = reportInsights(this.meter.usage, diffStat);
     return this.finish({ ...outcome, insights, checkpoint: wip.current }, started);
   }

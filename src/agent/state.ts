@@ -9,7 +9,7 @@
  * caller observe completion too early). Every write is tmp-file + rename, so a
  * crash leaves the old record or the new one, never half of one.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
 import { ConfigError, ConfigFile } from "./config.ts";
@@ -113,5 +113,28 @@ export class JobRecords {
   write(record: JobRecord): void {
     ensurePrivateDir(this.dir);
     writeAtomic(this.file(record.jobId), `${JSON.stringify(record)}\n`, 0o600);
+  }
+
+  /** Every record on disk (a torn or foreign file is skipped). */
+  list(): JobRecord[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    return names.flatMap((name) => {
+      if (!name.endsWith(".json")) return [];
+      try {
+        const r = JSON.parse(readFileSync(path.join(this.dir, name), "utf8")) as JobRecord;
+        return typeof r.jobId === "string" ? [r] : [];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  remove(jobId: string): void {
+    rmSync(this.file(jobId), { force: true });
   }
 }

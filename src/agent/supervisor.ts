@@ -4,13 +4,15 @@
  * SeatRunner per pushed assignment (one per free seat), reconciles its seats
  * with `welcome.leases` after every (re)connect — resuming leases it holds but
  * no longer runs, abandoning runs whose lease the coordinator no longer lists —
- * routes `cancel` to the right seat, and drains on SIGTERM/SIGINT. `run()`
+ * routes `cancel` to the right seat, stops engines an earlier process left
+ * running for jobs no longer leased here (agent/orphans), and drains on SIGTERM/SIGINT. `run()`
  * resolves with the process exit code.
  */
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import type { RunConfig } from "./config.ts";
-import { FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
+import { type ConnectionOptions, FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
 import type { RunAs } from "./engine-user.ts";
+import { reapOrphans } from "./orphans.ts";
 import type { Output } from "./output.ts";
 import type { RestTarget } from "./rest.ts";
 import type { Sandbox } from "./sandbox.ts";
@@ -34,6 +36,8 @@ export interface SupervisorOptions {
   engineUser?: RunAs;
   /** The sandbox for engines run as the agent's own user (agent/sandbox). */
   sandbox?: Sandbox;
+  /** The coordinator connection to use; default the real WebSocket one (tests pass a fake). */
+  connect?: (opts: ConnectionOptions) => FactoryConnection;
 }
 
 export class Supervisor {
@@ -56,7 +60,8 @@ export class Supervisor {
     this.exited = new Promise((resolve) => {
       this.exit = resolve;
     });
-    this.conn = new FactoryConnection({
+    const connect = opts.connect ?? ((o: ConnectionOptions) => new FactoryConnection(o));
+    this.conn = connect({
       url: cfg.url,
       product: cfg.product,
       token: cfg.token,
@@ -111,6 +116,14 @@ export class Supervisor {
       // Re-leased to us under a new epoch while we were away: run it once the old run has let go.
       if (lease) void seat.finished.then(() => this.take(lease, true));
     }
+    // Engines an earlier (SIGKILLed) process of this agent left running for jobs no longer ours: stop them.
+    const ours = (id: string) => held.has(id) || this.seats.has(id);
+    for (const o of reapOrphans(this.ctx.records, cfg.workDir, ours)) {
+      out.say("·", "engine.reaped", `${o.jobId} stopped engine ${o.pid} left running by an earlier agent process`, {
+        jobId: o.jobId,
+        pid: o.pid,
+      });
+    }
     if (this.draining) void this.conn.request({ type: "drain" }).catch(() => undefined);
     for (const a of w.leases) if (!this.seats.has(a.job.id)) this.take(a, true);
   }
@@ -152,7 +165,15 @@ export class Supervisor {
 
   /** Start a seat for an assignment, or refuse it when draining or full. */
   private take(a: Assignment, resumed: boolean, lookedAgain = false): void {
-    if (this.seats.has(a.job.id)) return;
+    const old = this.seats.get(a.job.id);
+    if (old) {
+      if (old.leaseEpoch >= a.leaseEpoch) return; // this very lease pushed again (or an older one): already ours
+      // Leased to us again under a newer epoch (the old lease lapsed, e.g. while this process was stopped): the
+      // old run is a zombie. Dropping the push left the job with nobody running it until this lease expired too.
+      old.abandon(`the coordinator leased it again (epoch ${a.leaseEpoch})`, false);
+      void old.finished.then(() => this.take(a, resumed));
+      return;
+    }
     let busy = 0;
     for (const s of this.seats.values()) if (s.occupiesSeat) busy++;
     const refuse = this.draining ? "draining" : busy >= this.opts.cfg.seats ? "no free seat" : undefined;

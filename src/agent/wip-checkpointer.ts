@@ -71,13 +71,15 @@ export class WipCheckpointer {
       const snap = await snapshot(ws, this.lastSha, checkpointMessage(jobId, attempt), final);
       if (snap.changed) this.lastSha = snap.sha;
       const sha = this.lastSha;
-      if (!sha) return;
+      // Abandoned while git ran: push and announce nothing more (the coordinator fences it, but a push is not fenced).
+      if (!sha || this.opts.stopped()) return;
       if (this.pushedSha !== sha) {
         const { branch, target } = await pushCheckpoint(ws, sha);
         this.pushedSha = sha;
         this.current = { branch, sha, note: `attempt ${attempt}${final ? " (final)" : ""}` };
         note(`checkpoint ${sha.slice(0, 12)} pushed to ${branch} on ${target === "origin" ? "the repo" : target}`);
       }
+      if (this.opts.stopped()) return;
       if (this.current && this.announcedSha !== sha && (await this.opts.announce(this.current)))
         this.announcedSha = sha;
       // The coordinator now names this run's branch: the one it resumed from is nobody's any more.

@@ -1,0 +1,149 @@
+/**
+ * @module test/unit/agent-fakes
+ * What the agent's seat tests run a real SeatRunner (or Supervisor) against: a fake coordinator connection that
+ * records every frame and answers each through a hook the test sets (throw a FrameError to refuse one), a local HTTP
+ * server standing in for the artifact upload endpoint, and a run config in a temp dir with the bundled sample engine.
+ * The engine, git workspaces, checkpoints and job records are all real.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { RunConfig } from "../../src/agent/config.ts";
+import type { ConnectionOptions, FactoryConnection, OutFrame, Welcome } from "../../src/agent/connection.ts";
+import { sampleTemplate } from "../../src/agent/engines.ts";
+import { createOutput, type Output } from "../../src/agent/output.ts";
+import type { Job } from "../../src/core/model.ts";
+import type { Assignment, ServerFrame } from "../../src/shared/protocol.ts";
+
+/** A coordinator connection that is always ready: `answer` decides each request's fate (default: acknowledged). */
+export class FakeConnection {
+  readonly sent: OutFrame[] = [];
+  readonly endpoint = "ws://fake/connect";
+  ready = true;
+  answer: (frame: OutFrame) => unknown = () => ({});
+  private readonly opts: ConnectionOptions | undefined;
+
+  constructor(opts?: ConnectionOptions) {
+    this.opts = opts;
+  }
+
+  asConnection(): FactoryConnection {
+    return this as unknown as FactoryConnection;
+  }
+
+  start(): void {}
+  close(): void {}
+  whenReady(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async request(frame: OutFrame): Promise<unknown> {
+    this.sent.push(frame);
+    return this.answer(frame);
+  }
+
+  /** The coordinator's side of the socket (only with a Supervisor, which passes its handlers). */
+  welcome(leases: Assignment[] = []): void {
+    const w: Welcome = {
+      type: "welcome",
+      v: 1,
+      factoryId: "fac_test",
+      productId: "p",
+      queueVersion: 1,
+      heartbeatIntervalMs: 30_000,
+      leases,
+    };
+    this.opts?.handlers.onWelcome(w);
+  }
+
+  push(frame: ServerFrame): void {
+    this.opts?.handlers.onFrame(frame);
+  }
+
+  frames(type: OutFrame["type"]): OutFrame[] {
+    return this.sent.filter((f) => f.type === type);
+  }
+}
+
+/** The artifact upload endpoint: records each POST, answers 201. */
+export async function artifactServer(): Promise<{ url: string; uploads: string[]; close: () => Promise<void> }> {
+  const uploads: string[] = [];
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      uploads.push(req.url ?? "");
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end(JSON.stringify({ name: "x", size: 0, sha256: "", contentType: "text/plain" }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    uploads,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** A temp state dir + work dir and a run config using them, with the sample engine; `remove` deletes it all. */
+export function tempAgent(url: string, over: Partial<RunConfig> = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-seat-"));
+  const workDir = path.join(dir, "work");
+  const cfg: RunConfig = {
+    url,
+    product: "p",
+    token: "gf_test",
+    name: "test-host",
+    seats: 1,
+    extraCaps: [],
+    engines: {},
+    stateDir: path.join(dir, "state"),
+    workDir,
+    checkpointRemote: path.join(workDir, "checkpoints.git"),
+    checkpointIntervalMs: 60_000,
+    drainTimeoutMs: 5_000,
+    keepWorkspaces: false,
+    json: true,
+    engineEnv: [],
+    allowLocalRepos: false,
+    ...over,
+  };
+  const events: Array<Record<string, unknown>> = [];
+  const out: Output = createOutput(true, {
+    out: (line) => events.push(JSON.parse(line) as Record<string, unknown>),
+    err: (line) => events.push({ event: "stderr", message: line }),
+  });
+  const engines = new Map([["sample", sampleTemplate(process.execPath)]]);
+  return { dir, cfg, out, events, engines, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** An assignment of a scratch job (no repo) for the sample engine; `body` holds its `gf-sample-*` directives. */
+export function assignment(id: string, body: string, leaseEpoch = 1, over: Partial<Job> = {}): Assignment {
+  const job = {
+    id,
+    productId: "p",
+    title: `job ${id}`,
+    bodyMd: body,
+    stage: "queued",
+    engine: "sample",
+    budget: {},
+    attempt: 1,
+    maxAttempts: 3,
+    leaseEpoch,
+    ...over,
+  } as unknown as Job;
+  return { job, leaseEpoch, expiresAt: Date.now() + 60_000, ttlSeconds: 60 };
+}
+
+/** Poll until `probe` is truthy (every 20 ms, up to `ms`). */
+export async function until<T>(what: string, probe: () => T | undefined | false, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
