@@ -28,12 +28,17 @@ export interface CommandSpec {
   /** Positional arguments as shown in help, e.g. "ID" or "FILE.md…"; their count is checked against min/max. */
   args: { names: string; min: number; max: number };
   summary: string;
+  /** More lines for the command's own help (not the overview): output format, exit codes. */
+  details?: readonly string[];
   options: Readonly<Record<string, OptionSpec>>;
 }
 
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  json: { type: "boolean", help: "print one JSON document on stdout and nothing else" },
+  json: {
+    type: "boolean",
+    help: "print one JSON document on stdout and nothing else (`watch`: one JSON event per line, NDJSON)",
+  },
   help: { type: "boolean", short: "h", help: "show help for this command" },
   url: { type: "string", value: "URL", help: "coordinator URL (overrides GIGAFACTORY_URL and the config file)" },
   token: { type: "string", value: "TOKEN", help: "API token (overrides GIGAFACTORY_TOKEN and the config file)" },
