@@ -26,6 +26,22 @@ const TERM_HELP = {
 };
 
 /**
+ * A term's Raw cell, so that the row reads as the header does (raw × weight = contribution): the starvation penalty
+ * is subtracted, so its raw reads "− 0.990"; the track term is centred on 0.5, so it reads "(0.300 − 0.500)". Read off
+ * the numbers (as the CLI's explain does), not a list of term names.
+ * @param {{raw: number, weight: number, contribution: number}} t
+ */
+export function rawText(t) {
+  const close = (/** @type {number} */ a, /** @type {number} */ b) =>
+    Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  const product = t.raw * t.weight;
+  if (close(t.contribution, product) || t.weight === 0) return num(t.raw);
+  if (close(t.contribution, -product)) return `− ${num(t.raw)}`;
+  const offset = t.raw - t.contribution / t.weight;
+  return `(${num(t.raw)} ${offset < 0 ? "+" : "−"} ${num(Math.abs(offset))})`;
+}
+
+/**
  * What the router learned and what operators (or an experiment's arm) said about a candidate: the track term's
  * evidence and the routing rules in force with their adjustment. Ids `learned-<factoryId>`, `rules-<factoryId>`.
  * @param {any} c a router Candidate
@@ -192,7 +208,7 @@ export function explainPanel(session, jobId, factoryName) {
                 "tr",
                 { class: "term", dataset: { term } },
                 h("th", { scope: "row", title: TERM_HELP[/** @type {keyof TERM_HELP} */ (term)] ?? "" }, term),
-                h("td", { class: "num" }, num(t.raw)),
+                h("td", { class: "num" }, rawText(t)),
                 h("td", { class: "num" }, `× ${num(t.weight)}`),
                 h(
                   "td",

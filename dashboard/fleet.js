@@ -20,11 +20,7 @@ export function fleetView(root, live) {
 
   const render = () => {
     const factories = live.factories;
-    const seats = factories.reduce((n, f) => n + (f.status === "active" ? f.seats : 0), 0);
-    const busy = factories.reduce((n, f) => n + f.load, 0);
-    summary.textContent = live.factoriesAt
-      ? `${factories.length} ${factories.length === 1 ? "factory" : "factories"} · ${busy} of ${seats} active seats busy`
-      : "Loading…";
+    summary.textContent = live.factoriesAt ? fleetSummary(factories) : "Loading…";
     if (live.factoriesAt && factories.length === 0) {
       replace(
         grid,
@@ -47,6 +43,26 @@ export function fleetView(root, live) {
   };
 }
 
+/** A factory that has never said hello nor heartbeated since enrollment. @param {any} f */
+export const neverConnected = (f) => f.lastHeartbeatAt === undefined || f.lastHeartbeatAt === null;
+
+/**
+ * The line over the cards. Seats are counted as the coordinator's metrics count them (the "seats busy" tile): those
+ * of active factories that are up. Seats of active factories that are down or never connected are named apart, so
+ * "0 of 2" here and "0/2" on the tile agree and the third seat is not a mystery.
+ * @param {any[]} factories
+ */
+export function fleetSummary(factories) {
+  const active = factories.filter((f) => f.status === "active");
+  const up = active.filter((f) => f.health !== "down" && !neverConnected(f));
+  const seats = up.reduce((n, f) => n + f.seats, 0);
+  const away = active.reduce((n, f) => n + f.seats, 0) - seats;
+  const busy = factories.reduce((n, f) => n + f.load, 0);
+  const count = `${factories.length} ${factories.length === 1 ? "factory" : "factories"}`;
+  const awayText = away ? ` · ${away} more on factories down or never connected` : "";
+  return `${count} · ${busy} of ${seats} seats busy${awayText}`;
+}
+
 /**
  * @param {any} f a Factory (src/core/model.ts) with its `breakers`
  * @param {import("./live.js").Live} [live] for the Release button of a quarantined factory
@@ -62,14 +78,17 @@ export function factoryCard(f, live, rerender = () => {}, records) {
   );
   return h(
     "li",
-    { class: `card factory health-${f.health}`, dataset: { factory: f.name } },
+    { class: `card factory health-${neverConnected(f) ? "never" : f.health}`, dataset: { factory: f.name } },
     h("div", { class: "card-head" }, h("h2", null, f.name), h("span", { class: `badge status-${f.status}` }, f.status)),
     h(
       "p",
       { class: "health" },
       h("span", { class: "dot", "aria-hidden": "true" }),
-      h("span", null, `health ${f.health}`),
-      h("span", { class: "muted", title: when(f.lastHeartbeatAt) }, ` · heartbeat ${ago(f.lastHeartbeatAt)}`),
+      // Never connected is not an outage: the host was enrolled but its agent has not started yet.
+      neverConnected(f) ? h("span", null, "never connected") : h("span", null, `health ${f.health}`),
+      neverConnected(f)
+        ? null
+        : h("span", { class: "muted", title: when(f.lastHeartbeatAt) }, ` · heartbeat ${ago(f.lastHeartbeatAt)}`),
     ),
     h("div", { class: "seats" }, bar, h("span", { class: "muted" }, `${f.load} / ${f.seats} seats`)),
     breakerBadges(f),

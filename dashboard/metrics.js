@@ -1,4 +1,4 @@
-// metrics.js — small tiles under the header: queue depth, seats busy/total, utilisation and dispatch p50/p99 (read
+// metrics.js — small tiles under the header: queued and blocked jobs, seats busy/total, utilisation and dispatch p50/p99 (read
 // off the latency histogram the way Prometheus' histogram_quantile does), from GET …/metrics. Refreshed on the shared
 // poller's updates (live.js): when the queue version moves, and at most every 30 s otherwise, since seats and
 // latency change without a version bump. One request per refresh; nothing else is polled.
@@ -44,19 +44,33 @@ const tile = (label, value, title) =>
     h("span", { class: "tile-label" }, label),
   );
 
-/** @param {any} m the GET …/metrics document */
-function render(el, m) {
+/**
+ * The tiles as [label, value, title], from the GET …/metrics document. Queued and blocked are two tiles: one "queued"
+ * tile counting both read "3 queued" beside the header's "1 queued". Seats count as the coordinator does: of active
+ * factories that are up — a factory down or never connected cannot take work (the Fleet page says the same).
+ * @param {any} m
+ * @returns {Array<[string, string, string]>}
+ */
+export function tilesOf(m) {
   const depth = m.queue.depthByStage;
-  const waiting = (depth.queued ?? 0) + (depth.blocked ?? 0);
   const lat = m.dispatchLatencyMs;
-  replace(
-    el,
-    tile("queued", String(waiting), "Jobs queued or blocked"),
-    tile("seats busy", `${m.seats.busy}/${m.seats.total}`, "Seats holding a lease / seats of active factories"),
-    tile("utilisation", `${Math.round(m.seats.utilisation * 100)}%`, "Busy seats / total seats"),
-    tile("dispatch p50", ms(quantile(lat.buckets, 0.5)), `Due → lease granted, over ${lat.count} dispatches`),
-    tile("dispatch p99", ms(quantile(lat.buckets, 0.99)), `Due → lease granted, over ${lat.count} dispatches`),
-  );
+  return [
+    ["queued", String(depth.queued ?? 0), "Jobs in the queue, waiting for a factory"],
+    ["blocked", String(depth.blocked ?? 0), "Jobs waiting for their dependencies or children"],
+    [
+      "seats busy",
+      `${m.seats.busy}/${m.seats.total}`,
+      "Seats holding a lease / seats of active factories that are up (not down or never connected)",
+    ],
+    ["utilisation", `${Math.round(m.seats.utilisation * 100)}%`, "Busy seats / those seats"],
+    ["dispatch p50", ms(quantile(lat.buckets, 0.5)), `Due → lease granted, over ${lat.count} dispatches`],
+    ["dispatch p99", ms(quantile(lat.buckets, 0.99)), `Due → lease granted, over ${lat.count} dispatches`],
+  ];
+}
+
+/** @param {HTMLElement} el @param {any} m the GET …/metrics document */
+function render(el, m) {
+  replace(el, ...tilesOf(m).map(([label, value, title]) => tile(label, value, title)));
 }
 
 /**

@@ -143,6 +143,27 @@ export function summarize(e, name) {
         d.comment,
       );
       break;
+    case "job.budget_exceeded":
+      parts.push(
+        `stopped over budget: ${d.why ?? `${d.limit ?? "budget"} reached ${d.used} of ${d.max}`}`,
+        d.factoryId && `on ${name(d.factoryId)}`,
+        d.leaseEpoch !== undefined && `epoch ${d.leaseEpoch}`,
+      );
+      break;
+    case "job.children": {
+      const added = Array.isArray(d.added) ? d.added : [];
+      parts.push(
+        `added ${added.length} ${added.length === 1 ? "child" : "children"}${added.length ? `: ${added.join(", ")}` : ""}`,
+        d.total !== undefined && `${d.total} in all`,
+      );
+      break;
+    }
+    case "job.child_failed":
+      parts.push(`child ${d.childId} is ${d.childStage ?? "unknown"}`);
+      break;
+    case "job.dependency_failed":
+      parts.push(`dependency ${d.depId} is ${d.depStage ?? "unknown"}`);
+      break;
     case "exclusion.cleared":
       parts.push(`${name(d.factoryId)} may take it again`, d.why);
       break;

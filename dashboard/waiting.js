@@ -43,17 +43,25 @@ export function waitingNote(reason) {
   );
 }
 
-/** @param {string} key @param {unknown} v */
-function valueText(key, v) {
+/**
+ * A detail value in one line: instants as dates, records led by their name/id/reviewer (or, for a job's
+ * lastResult, its outcome) and then their other fields. A record with none of those is just its fields, never "?".
+ * @param {string} key @param {unknown} v
+ * @returns {string}
+ */
+export function valueText(key, v) {
   if (typeof v === "number" && (key === "until" || key.endsWith("At"))) return when(v);
   if (v === null || v === undefined) return "—";
   if (Array.isArray(v)) return v.length ? v.map((x) => valueText(key, x)).join(", ") : "none";
   if (typeof v === "object") {
     const r = /** @type {Record<string, unknown>} */ (v);
-    const label = String(r.name ?? r.id ?? r.reviewer ?? "?");
+    const labelKey = ["name", "id", "reviewer", "outcome"].find((k) => r[k] !== undefined && r[k] !== null);
+    const hidden = labelKey ? [labelKey, ...(labelKey === "name" ? ["id", "reviewer"] : [])] : [];
     const rest = Object.entries(r)
-      .filter(([k]) => !["id", "name", "reviewer"].includes(k))
+      .filter(([k, x]) => !hidden.includes(k) && x !== undefined)
       .map(([k, x]) => `${k} ${valueText(k, x)}`);
+    if (!labelKey) return rest.join(", ") || "—";
+    const label = String(r[labelKey]);
     return rest.length ? `${label} (${rest.join(", ")})` : label;
   }
   return String(v);
@@ -76,18 +84,30 @@ const LABELS = {
 };
 
 /**
+ * Detail keys the job page already shows in its own facts: a failed job's lastResult is the "Last result" line
+ * there, so the panel would show it a second time.
+ */
+const SHOWN_ELSEWHERE = ["lastResult"];
+
+/**
+ * The panel's rows as [label, text], in the core's order, without what the page shows elsewhere.
+ * @param {any} reason
+ * @returns {Array<[string, string, string]>} [key, label, text]
+ */
+export function detailRows(reason) {
+  return Object.entries(reason?.detail ?? {})
+    .filter(([k]) => !SHOWN_ELSEWHERE.includes(k))
+    .map(([k, v]) => [k, /** @type {Record<string, string>} */ (LABELS)[k] ?? k, valueText(k, v)]);
+}
+
+/**
  * The job page's "Why is it waiting?" block: heading, the message, since when, and every detail.
  * @param {any} reason
  */
 export function waitingDetail(reason) {
   if (!reason) return null;
-  const rows = Object.entries(reason.detail ?? {}).map(([k, v]) =>
-    h(
-      "div",
-      { dataset: { waitingDetail: k } },
-      h("dt", null, /** @type {Record<string, string>} */ (LABELS)[k] ?? k),
-      h("dd", null, valueText(k, v)),
-    ),
+  const rows = detailRows(reason).map(([k, label, text]) =>
+    h("div", { dataset: { waitingDetail: k } }, h("dt", null, label), h("dd", null, text)),
   );
   return h(
     "section",

@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { type DemoJob, demoSummary } from "./demo-summary.ts";
 import { adminToken, port } from "./dev.ts";
 import { localEngineUserArgs } from "./engine-user-reach.ts";
 import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
@@ -138,25 +139,28 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
   return child;
 }
 
-async function submitExamples(url: string, token: string): Promise<Array<{ id: string; title: string }>> {
+/** Submits every example; the examples' idempotencyKeys make a rerun on the same state answer the existing jobs. */
+async function submitExamples(url: string, token: string): Promise<DemoJob[]> {
   const dir = path.join(ROOT, "examples");
   const files = readdirSync(dir)
     .filter((f) => f.endsWith(".md"))
     .sort();
-  const jobs = [];
+  const jobs: DemoJob[] = [];
   for (const file of files) {
-    const job = (await api(
-      url,
-      token,
-      "POST",
-      "/jobs",
-      readFileSync(path.join(dir, file), "utf8"),
-      "text/markdown",
-    )) as {
-      id: string;
-      title: string;
-    };
-    jobs.push(job);
+    const res = await fetch(`${url}/api/v1/products/${PRODUCT}/jobs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "text/markdown" },
+      body: readFileSync(path.join(dir, file), "utf8"),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`POST /jobs (${file}): ${res.status} ${text}`);
+    const job = JSON.parse(text) as { id: string; title: string; stage: string };
+    jobs.push({
+      id: job.id,
+      title: job.title,
+      stage: job.stage,
+      replayed: res.headers.get("idempotent-replayed") === "true",
+    });
   }
   return jobs;
 }
@@ -227,11 +231,12 @@ async function main(): Promise<void> {
     console.log(`  dashboard:   ${server.url}/`);
     console.log(`  API docs:    ${server.url}/api/v1/openapi.json`);
     console.log(`  admin token: ${token}`);
-    console.log(`  submitted:   ${jobs.map((j) => j.id).join(", ")}`);
+    const summary = demoSummary(jobs);
+    for (const line of summary.lines) console.log(line);
     console.log("  try:");
     console.log(`    npx gigafactory login --url ${server.url} --token ${token} --product ${PRODUCT}`);
     console.log("    npx gigafactory jobs");
-    console.log(`    npx gigafactory watch ${jobs[0]?.id ?? "<job-id>"}`);
+    console.log(`    npx gigafactory watch ${summary.watchId ?? "<job-id>"}`);
     console.log("  Ctrl-C stops everything.");
     void shipFirstTested(server.url, token, operator.signal);
   } catch (err) {

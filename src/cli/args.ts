@@ -28,12 +28,17 @@ export interface CommandSpec {
   /** Positional arguments as shown in help, e.g. "ID" or "FILE.md…"; their count is checked against min/max. */
   args: { names: string; min: number; max: number };
   summary: string;
+  /** More lines for the command's own help (not the overview): output format, exit codes. */
+  details?: readonly string[];
   options: Readonly<Record<string, OptionSpec>>;
 }
 
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  json: { type: "boolean", help: "print one JSON document on stdout and nothing else" },
+  json: {
+    type: "boolean",
+    help: "print one JSON document on stdout and nothing else (`watch`: one JSON event per line, NDJSON)",
+  },
   help: { type: "boolean", short: "h", help: "show help for this command" },
   url: { type: "string", value: "URL", help: "coordinator URL (overrides GIGAFACTORY_URL and the config file)" },
   token: { type: "string", value: "TOKEN", help: "API token (overrides GIGAFACTORY_TOKEN and the config file)" },
@@ -81,10 +86,22 @@ function checkValue(name: string, o: OptionSpec, raw: string, command: string): 
   return n;
 }
 
+/**
+ * A negative number (`-3`, `-0.5`) is a value, never an option — no option here is a digit — but parseArgs reads
+ * any word starting with "-" as one ("Unknown option '-3'"). Such words are carried through parsing behind this
+ * prefix (a NUL cannot come from a shell) and restored after, so `budget set day -3` reaches the command, which can
+ * say what is wrong with the value.
+ */
+const NEGATIVE = "\u0000";
+const isNegativeNumber = (word: string): boolean => /^-(\d|\.\d)/.test(word);
+const shield = (argv: readonly string[]): string[] => argv.map((w) => (isNegativeNumber(w) ? NEGATIVE + w : w));
+const unshield = (word: string): string => (word.startsWith(NEGATIVE) ? word.slice(NEGATIVE.length) : word);
+
 export function parseCommandLine<C extends CommandSpec>(
-  argv: readonly string[],
+  rawArgv: readonly string[],
   commands: readonly C[],
 ): ParsedLine<C> {
+  const argv = shield(rawArgv);
   const every: Record<string, OptionSpec> = { ...GLOBAL_OPTIONS };
   for (const c of commands) Object.assign(every, c.options);
   const loose = parseArgs({ args: [...argv], options: toParseArgs(every), strict: false, allowPositionals: true });
@@ -107,12 +124,12 @@ export function parseCommandLine<C extends CommandSpec>(
     throw usageError((err as Error).message.replace(/\. To specify a positional.*$/s, ""), name);
   }
   // The command words are the first positionals (pass one found them there); the rest are arguments.
-  const positionals = strict.positionals.slice(command.path.length);
+  const positionals = strict.positionals.slice(command.path.length).map(unshield);
   const values: Record<string, OptionValue> = {};
   for (const [key, raw] of Object.entries(strict.values)) {
     const o = options[key]!;
-    if (Array.isArray(raw)) values[key] = raw.map((r) => String(checkValue(key, o, String(r), name)));
-    else values[key] = typeof raw === "string" ? checkValue(key, o, raw, name) : raw;
+    if (Array.isArray(raw)) values[key] = raw.map((r) => String(checkValue(key, o, unshield(String(r)), name)));
+    else values[key] = typeof raw === "string" ? checkValue(key, o, unshield(raw), name) : raw;
   }
   if (!help) {
     const { min, max, names } = command.args;

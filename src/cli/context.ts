@@ -12,6 +12,8 @@ import { type Connection, configPath, type Env, envLayer, readConfigFile, resolv
 
 export interface Io {
   stdout(text: string): void;
+  /** Raw bytes to stdout (a downloaded artifact); without it they are written as UTF-8 text through `stdout`. */
+  stdoutBytes?(bytes: Uint8Array): Promise<void> | void;
   stderr(text: string): void;
   stderrIsTTY: boolean;
   /** Width of the terminal stdout writes to, when it is one: wide columns (the waiting reason) are cut to fit. */

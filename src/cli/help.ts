@@ -23,9 +23,17 @@ function usageOf(c: CommandSpec): string {
 
 export function commandHelp(c: CommandSpec): string {
   const own = Object.keys(c.options).length > 0 ? ["", "Options:", ...optionLines(c.options)] : [];
-  return [`Usage: ${usageOf(c)}`, "", c.summary, ...own, "", "Global options:", ...optionLines(GLOBAL_OPTIONS)].join(
-    "\n",
-  );
+  const details = c.details?.length ? ["", ...c.details] : [];
+  return [
+    `Usage: ${usageOf(c)}`,
+    "",
+    c.summary,
+    ...details,
+    ...own,
+    "",
+    "Global options:",
+    ...optionLines(GLOBAL_OPTIONS),
+  ].join("\n");
 }
 
 /** The overview, or only the commands starting with `family` (e.g. "factory"). */
@@ -46,6 +54,7 @@ export function overviewHelp(commands: readonly CommandSpec[], family?: string):
     "",
     "Connection: flags, then GIGAFACTORY_URL / GIGAFACTORY_TOKEN / GIGAFACTORY_PRODUCT, then the file",
     "written by `gigafactory login` ($GIGAFACTORY_CONFIG or ~/.config/gigafactory/config.json).",
-    "Exit codes: 0 ok, 1 failed, 2 usage error. Errors: `✘ ERROR code: what happened / how to fix it`.",
+    "Exit codes: 0 ok, 1 failed, 2 usage error (`watch`: 3 when the job failed and waits for an operator).",
+    "Errors: `✘ ERROR code: what happened / how to fix it`.",
   ].join("\n");
 }

@@ -35,8 +35,8 @@ export interface FollowOptions {
   after: number;
   backoff?: Backoff;
   signal?: AbortSignal;
-  /** Called once per new event, in `seq` order; return true to stop following. */
-  onEvent(event: JobEvent): boolean | undefined;
+  /** Called once per new event, in `seq` order (awaited: the next waits for it); return true to stop following. */
+  onEvent(event: JobEvent): boolean | undefined | Promise<boolean | undefined>;
   /** Told before each reconnect wait, so a terminal can say why it paused. */
   onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
   now?: () => number;
@@ -106,7 +106,7 @@ async function readFeed(
         if (!event || event.seq <= state.last) continue; // a replayed event: already delivered
         state.last = event.seq;
         state.delivered = true;
-        if (opts.onEvent(event) === true) return "stopped";
+        if ((await opts.onEvent(event)) === true) return "stopped";
       }
     }
   } finally {

@@ -41,6 +41,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
 
 const io: Io = {
   stdout: (text) => void process.stdout.write(text),
+  // Waits for the pipe to take each chunk, so a large artifact streams through instead of piling up in memory.
+  stdoutBytes: (bytes) => new Promise<void>((resolve) => process.stdout.write(bytes, () => resolve())),
   stderr: (text) => void process.stderr.write(text),
   stderrIsTTY: process.stderr.isTTY === true,
   ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),

@@ -5,6 +5,7 @@
  */
 
 import { alertCommands } from "./commands/alerts.ts";
+import { artifact, artifacts } from "./commands/artifacts.ts";
 import { batch } from "./commands/batch.ts";
 import { budgetCommands } from "./commands/budget.ts";
 import { children } from "./commands/children.ts";
@@ -41,6 +42,8 @@ export const COMMANDS: readonly Command[] = [
   explain,
   tree,
   children,
+  artifacts,
+  artifact,
   ...jobActions,
   ...reviewCommands,
   ...serialCommands,

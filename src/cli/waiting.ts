@@ -28,23 +28,38 @@ function valueText(key: string, v: unknown): string {
   return recordText(v as Record<string, unknown>);
 }
 
-/** `{id, name, stage, …}` as "name (stage …)": what an operator recognises first, then the rest. */
+/**
+ * `{id, name, stage, …}` as "name (stage …)": what an operator recognises first, then the rest. A record with no
+ * name of its own (a job's `lastResult`) is led by its outcome, and one with neither is just its fields — never "?".
+ */
 function recordText(r: Record<string, unknown>): string {
-  const label = String(r.name ?? r.id ?? r.reviewer ?? "?");
+  const labelKey = ["name", "id", "reviewer", "outcome"].find((k) => r[k] !== undefined && r[k] !== null);
+  // The id is noise beside a name (a factory's name is what the operator typed); it is the label when alone.
+  const hidden = new Set(labelKey ? [labelKey, ...(labelKey === "name" ? ["id", "reviewer"] : [])] : []);
   const rest = Object.entries(r)
-    .filter(([k]) => k !== "name" && !(k === "id" && r.name !== undefined) && k !== "reviewer")
-    .filter(([k]) => !(k === "id" && r.name === undefined))
+    .filter(([k, v]) => !hidden.has(k) && v !== undefined)
     .map(([k, v]) => `${k} ${valueText(k, v)}`);
+  if (!labelKey) return rest.join(", ") || NONE;
+  const label = String(r[labelKey]);
   return rest.length ? `${label} (${rest.join(", ")})` : label;
 }
 
-/** The "Waiting:" block of `gigafactory job ID`, or "" for a job that runs or has ended. */
-export function waitingLines(reason: WaitingReason | null | undefined, now: number): string {
+/**
+ * The "Waiting:" block of `gigafactory job ID` (and `explain ID`), or "" for a job that runs or has ended.
+ * `omit` names detail keys the surrounding page already shows (`job ID` has its own "last result" line).
+ */
+export function waitingLines(
+  reason: WaitingReason | null | undefined,
+  now: number,
+  omit: readonly string[] = [],
+): string {
   if (!reason) return "";
   const lines = [
     `Waiting: ${reason.code} — ${reason.message}`,
     `  since ${formatInstant(reason.since)} (${formatAge(reason.since, now)} ago)`,
   ];
-  for (const [k, v] of Object.entries(reason.detail)) lines.push(`  ${k}: ${valueText(k, v)}`);
+  for (const [k, v] of Object.entries(reason.detail)) {
+    if (!omit.includes(k)) lines.push(`  ${k}: ${valueText(k, v)}`);
+  }
   return lines.join("\n");
 }

@@ -54,13 +54,11 @@ export function waitingReasonOf(job: Job, inputs: WaitingInputs, now: number): W
       return blockedReason(job, inputs);
     case "review":
       return reviewReason(job);
-    case "testing":
-      return reason(
-        "testing",
-        "built and reviewed; waiting for its tests or an operator to ship it",
-        job.updatedAt,
-        {},
-      );
+    case "testing": {
+      // Only a job with a review gate was reviewed on its way here; one without went straight from building.
+      const built = job.manifest.reviewers > 0 ? "built and approved" : "built";
+      return reason("testing", `${built}; waiting for its tests or an operator to ship it`, job.updatedAt, {});
+    }
     case "failed":
       return failedReason(job);
     default:

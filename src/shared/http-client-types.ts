@@ -68,3 +68,18 @@ export interface ClientOptions {
   /** Injected for tests and for runtimes with their own fetch. */
   fetch?: typeof fetch;
 }
+
+/** One artifact as `GET …/jobs/{id}/artifacts` lists it (its storage key is not shown). */
+export interface ArtifactView {
+  jobId: string;
+  name: string;
+  /** Bytes. */
+  size: number;
+  contentType: string;
+  /** Hex SHA-256 of the bytes. */
+  sha256: string;
+  /** ms since the epoch. */
+  createdAt: number;
+  /** Who uploaded it: the factory holding the lease (`factory:<id>`) or an operator's principal. */
+  uploadedBy: string;
+}

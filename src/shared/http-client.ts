@@ -19,6 +19,7 @@ import type { PatchJobBody } from "./api.ts";
 import type { BatchView } from "./api-batches.ts";
 import { ApiClientBase, type Send } from "./http-client-base.ts";
 import type {
+  ArtifactView,
   DeadLetterView,
   Enrolled,
   Explanation,
@@ -128,6 +129,14 @@ export class GigafactoryClient extends ApiClientBase {
     if (opts.after !== undefined) headers["last-event-id"] = String(opts.after);
     const url = this.productUrl(`/jobs/${enc(id)}/events/stream`, { after: opts.after });
     return this.send("GET", url, { headers, signal: opts.signal });
+  }
+  /** A job's artifacts, newest pointer per name: name, size, contentType, sha256, createdAt, uploadedBy (viewer). */
+  async listArtifacts(id: string): Promise<ArtifactView[]> {
+    return (await this.call<{ artifacts: ArtifactView[] }>("GET", `/jobs/${enc(id)}/artifacts`)).artifacts;
+  }
+  /** One artifact's bytes, as the streaming response (`x-content-sha256` names their digest) (viewer). */
+  downloadArtifact(id: string, name: string): Promise<Response> {
+    return this.send("GET", this.productUrl(`/jobs/${enc(id)}/artifacts/${enc(name)}`));
   }
   /** A bulk batch by the `batchId` its `jobs:batch` answer gave: each item with its job once it exists (viewer). */
   getBatch(id: string): Promise<BatchView> {

@@ -70,7 +70,7 @@ function manifest(name: string, text: string): string {
 async function submitOne(title: string): Promise<string> {
   const r = await cli("submit", manifest(`${title.replace(/\W+/g, "-")}.md`, `# ${title}\n`), "--json");
   expect(r.code).toBe(0);
-  return (JSON.parse(r.stdout) as Array<{ id: string }>)[0]!.id;
+  return (JSON.parse(r.stdout) as Array<{ job: { id: string } }>)[0]!.job.id;
 }
 
 const keys = (o: unknown): string[] => Object.keys(o as object).sort();

@@ -214,7 +214,11 @@ describe("dashboard in a real browser", () => {
       "os:linux",
     ]);
     expect(await builder.textContent()).toContain("1 / 4 seats");
-    expect(await page.locator('li[data-factory="gpu-box-1"]').textContent()).toContain("health down");
+    // Enrolled but never connected: said so, not "health down"; its seat is named apart from the builder's 4.
+    expect(await page.locator('li[data-factory="gpu-box-1"]').textContent()).toContain("never connected");
+    expect(await text(page, "#fleet-summary")).toBe(
+      "2 factories · 1 of 4 seats busy · 1 more on factories down or never connected",
+    );
     expect(await text(page, ".summary .version")).toMatch(/^queue v\d+$/);
     await page.screenshot({ path: path.join(SHOTS, "dashboard-fleet.png") });
 

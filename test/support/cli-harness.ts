@@ -77,7 +77,7 @@ export interface StubReply {
   json(status: number, doc: unknown, headers?: Record<string, string>): void;
   /** An `application/problem+json` refusal. */
   problem(status: number, doc: Record<string, unknown>): void;
-  text(status: number, body: string, contentType: string): void;
+  text(status: number, body: string, contentType: string, headers?: Record<string, string>): void;
 }
 
 export interface StubCoordinator {
@@ -118,7 +118,7 @@ export async function stubCoordinator(
       void handler(request, {
         json: (status, doc, headers) => write(status, "application/json", JSON.stringify(doc), headers),
         problem: (status, doc) => write(status, "application/problem+json", JSON.stringify(doc)),
-        text: (status, payload, type) => write(status, type, payload),
+        text: (status, payload, type, headers) => write(status, type, payload, headers),
       });
     });
   });

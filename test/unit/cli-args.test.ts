@@ -37,6 +37,16 @@ function usage(argv: string[]): CliError {
   throw new Error(`expected a usage error for ${argv.join(" ")}`);
 }
 
+describe("parseCommandLine: negative numbers", () => {
+  it("takes -3 as a positional or an option's value, not as an unknown option", () => {
+    const line = parseCommandLine(["cancel", "-3", "--note", "-0.5"], TABLE);
+    expect(line.positionals).toEqual(["-3"]);
+    expect(line.values.note).toBe("-0.5");
+    expect(usage(["jobs", "--limit", "-3"]).message).toBe('--limit must be a whole number from 1 to 500; got "-3"');
+    expect(usage(["jobs", "-x"]).message).toMatch(/Unknown option '-x'/);
+  });
+});
+
 describe("parseCommandLine", () => {
   it("finds the command words even when global options come first, and parses integers", () => {
     const p = parseCommandLine(["--json", "--url", "http://x", "jobs", "--limit", "20"], TABLE);

@@ -109,9 +109,9 @@ describe("gigafactory budget", () => {
     expect(resumed.stdout).not.toMatch(/Budget resumed/);
   });
 
-  it("reports a refused ceiling as ✘ ERROR validation_failed, exit 1", async () => {
+  it("reports a ceiling the server refuses (under its $0.01 floor) as ✘ ERROR validation_failed, exit 1", async () => {
     const { url } = await coordinator();
-    const r = await cli(url, "budget", "set", "day", "0");
+    const r = await cli(url, "budget", "set", "day", "0.001");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^✘ ERROR validation_failed: body: .+ \/ fix the value named above/);
   });
@@ -125,6 +125,20 @@ describe("gigafactory budget", () => {
     const r = await cli(url, "budget", "set", ...words);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^✘ ERROR usage: /);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe("budget set: a negative or zero ceiling", () => {
+  it("is a usage error saying the ceiling must be positive, not an unknown option, and sends nothing", async () => {
+    const { url, calls } = await coordinator();
+    for (const ceiling of ["-3", "0", "-0.5"]) {
+      const r = await cli(url, "budget", "set", "day", ceiling);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        `✘ ERROR usage: CEILING_USD must be a positive number of dollars, e.g. 25 (got "${ceiling}") / see \`gigafactory budget set --help\``,
+      );
+    }
     expect(calls).toEqual([]);
   });
 });

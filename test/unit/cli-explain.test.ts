@@ -3,7 +3,7 @@
 // a ranked factory shows its learned track term's evidence (n, success rate and 95 % interval) and the routing rules applied;
 // a job routed by a guarded experiment names the experiment and arm.
 import { describe, expect, it } from "vitest";
-import { renderExplanation } from "../../src/cli/commands/explain.ts";
+import { rawCell, renderExplanation } from "../../src/cli/commands/explain.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
 import type { Explanation } from "../../src/shared/responses.ts";
 
@@ -99,5 +99,26 @@ describe("explain rendering", () => {
     expect(text).toContain("track: n=12, success 43 %, 95 % 17 %–69 %, $1.00/run");
     expect(text).toContain("rule rr_1: avoid (fails 58 %)");
     expect(text).toContain("rules adjust the score by −2.000");
+  });
+});
+
+describe("explain: each term row reads as RAW × WEIGHT = CONTRIBUTION", () => {
+  it("marks a subtracted term and shows a centred term's offset, so the arithmetic on the row holds", () => {
+    expect(rawCell({ raw: 0.99, weight: 2.5, contribution: -2.475 })).toBe("− 0.990");
+    expect(rawCell({ raw: 0.3, weight: 1, contribution: -0.2 })).toBe("(0.300 − 0.500)");
+    expect(rawCell({ raw: 0.5, weight: 2, contribution: 1 })).toBe("0.500");
+    expect(rawCell({ raw: 0, weight: 2.5, contribution: 0 })).toBe("0.000");
+  });
+
+  it("renders the starvation penalty of a ranked factory with its minus sign", () => {
+    const [rejected] = explanation.rejected;
+    const ranked = {
+      ...rejected!,
+      eligible: true,
+      reasons: [],
+      score: -1,
+      terms: { starvation: { raw: 0.99, weight: 2.5, contribution: -2.475 } } as Explanation["ranked"][number]["terms"],
+    };
+    expect(renderExplanation({ ...explanation, ranked: [ranked] })).toMatch(/starvation\s+− 0\.990\s+2\.500\s+−2\.475/);
   });
 });

@@ -68,6 +68,47 @@ describe("job: the Waiting block", () => {
     expect(text).toContain("factories: box-1 (kind expired, until 2026-01-02T03:05:05Z)");
   });
 
+  it('renders a record with no name or id (a failed job\'s lastResult) by its outcome, never as "?"', () => {
+    const r: WaitingReason = {
+      code: "needs_operator",
+      message: "failed: over budget — an operator can requeue or cancel it",
+      since: NOW,
+      detail: {
+        lastResult: { outcome: "budget_exceeded", retryable: false, message: "over budget" },
+        other: { retryable: true },
+      },
+    };
+    const text = waitingLines(r, NOW);
+    expect(text).toContain("lastResult: budget_exceeded (retryable false, message over budget)");
+    expect(text).toContain("other: retryable true");
+    expect(text).not.toContain("?");
+  });
+
+  it("`gigafactory job ID` shows a failed job's last result once, not again in the Waiting block", () => {
+    const failed = {
+      ...summary,
+      stage: "failed",
+      bodyMd: "",
+      requires: [],
+      prefers: [],
+      budget: {},
+      deps: [],
+      kind: "task",
+      leaseEpoch: 0,
+      updatedAt: NOW,
+      lastResult: { outcome: "budget_exceeded", retryable: false, message: "over budget" },
+      waitingReason: {
+        code: "needs_operator",
+        message: "failed: over budget — an operator can requeue or cancel it",
+        since: NOW,
+        detail: { lastResult: { outcome: "budget_exceeded", retryable: false, message: "over budget" } },
+      },
+    } as unknown as JobView;
+    const text = renderJob(failed, [], NOW);
+    expect(text).toContain("Waiting: needs_operator");
+    expect(text.match(/budget_exceeded/g)).toHaveLength(1);
+  });
+
   it("is part of `gigafactory job ID` and absent for a running job", () => {
     const job = {
       ...summary,

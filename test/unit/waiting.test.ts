@@ -166,6 +166,16 @@ describe("waitingReasonOf: one case per code", () => {
     if (detail) expect(r?.detail).toMatchObject(detail);
   });
 
+  it("says a job in testing was approved only when it had reviewers", () => {
+    expect(waitingReasonOf(job({ stage: "testing" }), inputs(), NOW)?.message).toBe(
+      "built; waiting for its tests or an operator to ship it",
+    );
+    const reviewed = job({ stage: "testing", manifest: { reviewers: 2 } as Job["manifest"] });
+    expect(waitingReasonOf(reviewed, inputs(), NOW)?.message).toBe(
+      "built and approved; waiting for its tests or an operator to ship it",
+    );
+  });
+
   it("names the missing capability in plain words", () => {
     const r = waitingReasonOf(job({ requires: ["gpu"] }), inputs({ factories: [] }), NOW);
     expect(r?.message).toBe("waiting for a factory with gpu — none is enrolled");

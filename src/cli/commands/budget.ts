@@ -55,8 +55,9 @@ export function parseBudgetSet(words: readonly string[], onExhausted = "pause"):
     throw usageError(`period must be day, week or month (got "${period}")`, "budget set");
   }
   const ceilingUsd = Number(ceiling);
-  if (ceiling.trim() === "" || !Number.isFinite(ceilingUsd)) {
-    throw usageError(`CEILING_USD must be a number of dollars (got "${ceiling}")`, "budget set");
+  // The coordinator's floor is $0.01 (api-budget): a zero or negative ceiling is a mistake, said here in its words.
+  if (ceiling.trim() === "" || !Number.isFinite(ceilingUsd) || ceilingUsd <= 0) {
+    throw usageError(`CEILING_USD must be a positive number of dollars, e.g. 25 (got "${ceiling}")`, "budget set");
   }
   if (onExhausted !== "pause" && onExhausted !== "stop") {
     throw usageError(`--on-exhausted must be pause or stop (got "${onExhausted}")`, "budget set");

@@ -2,7 +2,7 @@
  * @module cli/commands/explain
  * `gigafactory explain ID`: why the router would send a job where it would —
  * each eligible factory best-first with every score term as
- * `raw × weight = contribution`, each rejected factory with the filters it
+ * `raw × weight = contribution` (`− raw` for a penalty, `(raw − 0.5)` for a centred term), each rejected factory with the filters it
  * failed, and the factories that lost this job's lease with their backoff
  * (exclusions), and preemption: by whom it was evicted, whom it would evict.
  * Under --json: the API's explanation, unchanged.
@@ -31,8 +31,25 @@ export function trackLine(c: Candidate): string | undefined {
   return `track: ${parts.join(", ")}${t.neutral ? " (neutral: too few runs)" : ""}`;
 }
 
+const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+
+/**
+ * A term's RAW cell, written so that the row reads as the header does, `RAW × WEIGHT = CONTRIBUTION`: a penalty
+ * (starvation) is subtracted, so its raw reads "− 0.990" (`− 0.990 × 2.500 = −2.475`); a term centred on a neutral
+ * value (track: raw − 0.5) reads "(0.300 − 0.500)". The offset is read off the numbers, not a list of term names,
+ * so a new term cannot be shown as a plain product it is not.
+ */
+export function rawCell(t: { raw: number; weight: number; contribution: number }): string {
+  const product = t.raw * t.weight;
+  if (close(t.contribution, product)) return num(t.raw);
+  if (close(t.contribution, -product)) return `− ${num(t.raw)}`;
+  if (t.weight === 0) return num(t.raw);
+  const offset = t.raw - t.contribution / t.weight;
+  return `(${num(t.raw)} ${offset < 0 ? "+" : "−"} ${num(Math.abs(offset))})`;
+}
+
 function termRows(c: Candidate): string[][] {
-  return Object.entries(c.terms).map(([term, t]) => [term, num(t.raw), num(t.weight), signed(t.contribution)]);
+  return Object.entries(c.terms).map(([term, t]) => [term, rawCell(t), num(t.weight), signed(t.contribution)]);
 }
 
 export function renderExplanation(e: Explanation): string {

@@ -32,7 +32,8 @@ export function factoryRows(
     f.id,
     f.name,
     f.status,
-    f.health,
+    // Enrolled but never heard from: its agent has not started yet — not an outage, as `down` would say.
+    f.lastHeartbeatAt === undefined ? "never connected" : f.health,
     `${f.load}/${f.seats}`,
     // Declared but unapproved capabilities are shown beside the routed ones, not in a column of their own:
     // they are the exception, and the table keeps its shape for scripts that read it.

@@ -87,7 +87,8 @@ export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], n
             resultText(r.result),
           ]),
         );
-  const waiting = waitingLines(job.waitingReason, now);
+  // The waiting reason of a failed job carries its lastResult, already the "last result" field above.
+  const waiting = waitingLines(job.waitingReason, now, ["lastResult"]);
   return `${job.id}  ${job.title}\n${renderFields(fields)}${waiting ? `\n\n${waiting}` : ""}\n\nRUNS\n${runTable}`;
 }
 

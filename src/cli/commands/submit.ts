@@ -4,6 +4,9 @@
  * `text/markdown` — the server owns parsing, so the CLI can never disagree
  * with it — up to 8 at a time. One bad file is reported (file + the server's
  * detail) and the rest still go in; the exit code says whether all did.
+ * Under --json: one entry per file, in the order given — `{file, result:
+ * "created"|"existing", job}` or `{file, error: {code, message, fix}}` — so a
+ * script sees what the table shows (which file, whether it was a replay).
  */
 import { readFile } from "node:fs/promises";
 import type { Job } from "../../shared/http-client.ts";
@@ -18,10 +21,43 @@ const IN_FLIGHT = 8;
 
 type Outcome = { file: string; job: Job; replayed: boolean } | { file: string; error: CliError };
 
+/** One --json entry: what the table's row (or the stderr line) says about one file. */
+export type SubmitEntry =
+  | { file: string; result: "created" | "existing"; job: Job }
+  | { file: string; error: { code: string; message: string; fix: string } };
+
+/**
+ * The markdown form has no way to write a `children:` list (its frontmatter nests one level), so the server's
+ * refusal names an indentation problem; say what does carry children.
+ */
+const CHILDREN_FIX =
+  "children: needs a JSON manifest (POST …/jobs with {manifest}) or `gigafactory children ID FILE.json` after submitting the parent";
+
+/** The refusal of one file, with a fix that fits what went wrong in it. */
+export function fileError(err: unknown): CliError {
+  const e = toCliError(err);
+  if (e.code === "invalid_manifest" && /\bchildren\b/.test(e.message)) {
+    return new CliError(e.code, e.message, CHILDREN_FIX, e.exitCode);
+  }
+  return e;
+}
+
+export function submitEntry(o: Outcome): SubmitEntry {
+  if ("error" in o) return { file: o.file, error: { code: o.error.code, message: o.error.message, fix: o.error.fix } };
+  return { file: o.file, result: o.replayed ? "existing" : "created", job: o.job };
+}
+
 export const submit: Command = {
   path: ["submit"],
   args: { names: "FILE.md…", min: 1, max: 10_000 },
-  summary: "submit job manifests (markdown with frontmatter); prints the jobs created",
+  summary: "submit job manifests (markdown with frontmatter); prints the jobs created or already there",
+  details: [
+    "Prints ID, TITLE, STAGE, RESULT (created, or existing: the idempotencyKey matched a job) and FILE;",
+    "a file that fails is one `✘ ERROR` line on stderr and the others still go in (exit 1 if any failed).",
+    'Under --json: an array, one entry per file in the order given: {file, result: "created"|"existing", job}',
+    "or {file, error: {code, message, fix}}.",
+    "A markdown manifest cannot carry `children:`; give a job children with `gigafactory children ID FILE.json`.",
+  ],
   options: {},
   async run(ctx) {
     const files = ctx.positionals;
@@ -34,9 +70,7 @@ export const submit: Command = {
         const markdown = await readManifest(file);
         outcome = { file, ...(await client.submit({ markdown })) };
       } catch (err) {
-        const e = toCliError(err);
-        // Name the file in the report: with many files the server's detail alone does not say which one.
-        outcome = { file, error: new CliError(e.code, `${file}: ${e.message}`, e.fix, e.exitCode) };
+        outcome = { file, error: fileError(err) };
       }
       progress?.tick("job" in outcome ? `${file} → ${outcome.job.id}` : `${file} (failed)`, "job" in outcome);
       return outcome;
@@ -44,8 +78,14 @@ export const submit: Command = {
     progress?.finish();
 
     const ok = outcomes.filter((o) => "job" in o);
-    for (const o of outcomes) if ("error" in o) ctx.io.stderr(`${formatError(o.error)}\n`);
-    if (ctx.json) ctx.emit(ok.map((o) => o.job));
+    for (const o of outcomes) {
+      // Name the file in the report: with many files the server's detail alone does not say which one.
+      if ("error" in o) {
+        const e = o.error;
+        ctx.io.stderr(`${formatError(new CliError(e.code, `${o.file}: ${e.message}`, e.fix, e.exitCode))}\n`);
+      }
+    }
+    if (ctx.json) ctx.emit(outcomes.map(submitEntry));
     else if (ok.length > 0) {
       const rows = ok.map((o) => [o.job.id, o.job.title, o.job.stage, o.replayed ? "existing" : "created", o.file]);
       ctx.print(

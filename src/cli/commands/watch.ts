@@ -1,55 +1,69 @@
 /**
  * @module cli/commands/watch
- * `gigafactory watch ID`: a job's events, live, one line each
- * (`#seq  HH:MM:SS  type  summary`) or one JSON object per line under --json.
- * Survives disconnects without repeating or losing an event (see job-feed),
- * and ends by itself when the job reaches a terminal stage unless --follow.
+ * `gigafactory watch ID`: a job's events, live, one line each (`#seq  HH:MM:SS  type  summary`; a log event one
+ * line per log line, see cli/event-text) or one JSON object per line (NDJSON) under --json. Survives disconnects
+ * without repeating or losing an event (see job-feed), and ends by itself unless --follow: exit 0 when the job
+ * reaches a terminal stage, exit 3 when it has failed and waits for an operator (nothing more happens until one
+ * requeues or cancels it — a watcher left running would wait forever).
  */
 import { TERMINAL_STAGES } from "../../core/model.ts";
-import type { JobEvent } from "../../shared/http-client.ts";
+import type { GigafactoryClient, JobEvent } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { eventLines, stageOf } from "../event-text.ts";
 import { followJobFeed } from "../job-feed.ts";
-import { formatClock, truncate } from "../table.ts";
 
-/** 100 chars of summary: one terminal line with the seq, time and type in front. */
-const SUMMARY_MAX = 100;
+export { stageOf, summarize } from "../event-text.ts";
 
-/** The stage a `job.stage` event moved the job to, whichever field name the event uses. */
-export function stageOf(event: JobEvent): string | undefined {
-  if (event.type !== "job.stage") return undefined;
-  const to = event.data.to ?? event.data.stage;
-  return typeof to === "string" ? to : undefined;
-}
+/** Exit code of a watch that ended because the job failed and waits for an operator (0 ok, 1 error, 2 usage). */
+export const EXIT_NEEDS_OPERATOR = 3;
+
+/** The most events one look-ahead reads (the API's own page limit). */
+const LOOKAHEAD_LIMIT = 500;
 
 export function isTerminalEvent(event: JobEvent): boolean {
   const stage = stageOf(event);
   return stage !== undefined && (TERMINAL_STAGES as readonly string[]).includes(stage);
 }
 
-/** A short human reading of an event's data: `from → to` for stage moves, else its fields as `k=v`. */
-export function summarize(event: JobEvent): string {
-  const d = event.data;
-  const to = stageOf(event);
-  if (to !== undefined) {
-    const from = typeof d.from === "string" ? `${d.from} → ` : "";
-    const why = typeof d.reason === "string" ? ` (${d.reason})` : typeof d.note === "string" ? ` (${d.note})` : "";
-    return `${from}${to}${why}`;
-  }
-  const text = Object.entries(d)
-    .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-    .join(" ");
-  return truncate(text, SUMMARY_MAX);
+/** The lines `watch` prints for an event (kept for callers that want one string). */
+export function eventLine(event: JobEvent): string {
+  return eventLines(event).join("\n");
 }
 
-export function eventLine(event: JobEvent): string {
-  return `#${event.seq}  ${formatClock(event.at)}  ${event.type}  ${summarize(event)}`.trimEnd();
+/**
+ * After the event at `seq`, with the job last seen moving to `failed`: is that where it stays? Yes when the job is
+ * `failed` now with the waiting reason `needs_operator` and no later stage move exists — a replay may be reading
+ * an old failure the job was since requeued from. Answers the events after `seq` (to print before ending), or
+ * `{ recheckAt }` when they fill more than one page (look again once the feed reaches that seq), or false.
+ */
+type Verdict = { ends: true; later: JobEvent[]; message: string } | { ends: false; recheckAt?: number };
+
+async function waitsForOperator(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
+  const job = await client.getJob(id);
+  const reason = job.waitingReason;
+  if (job.stage !== "failed" || reason?.code !== "needs_operator") return { ends: false };
+  const page = await client.listEvents(id, { after: seq, limit: LOOKAHEAD_LIMIT });
+  if (page.events.some((e) => e.type === "job.stage")) return { ends: false };
+  const seen = page.events.at(-1)?.seq ?? seq;
+  if (seen < page.lastSeq) return { ends: false, recheckAt: seen };
+  return { ends: true, later: page.events, message: reason.message };
 }
 
 export const watch: Command = {
   path: ["watch"],
   args: { names: "ID", min: 1, max: 1 },
-  summary: "follow a job's events live; ends when the job ships, dead-letters or is cancelled",
+  summary: "follow a job's events live; ends when the job ships, dead-letters, is cancelled or waits for an operator",
+  details: [
+    "Prints each event as `#seq  HH:MM:SS  type  summary`; a log event prints one line per log line",
+    "(`#6  12:00:01  log  [stdout] step 1/20: planning`). Under --json: one JSON event per line (NDJSON),",
+    "not one document, so a script can read the stream as it comes.",
+    "",
+    "Ends by itself (unless --follow):",
+    "  exit 0  the job reached a terminal stage: shipped, dead_letter or cancelled",
+    `  exit ${EXIT_NEEDS_OPERATOR}  the job failed and waits for an operator (waiting reason needs_operator,`,
+    "          e.g. over budget or a failure that is not retried): `gigafactory requeue ID` or `cancel ID`",
+    "  exit 1  the feed could not be followed (errors as `✘ ERROR code: …`)",
+  ],
   options: {
     after: {
       type: "string",
@@ -57,23 +71,45 @@ export const watch: Command = {
       int: { min: 0, max: Number.MAX_SAFE_INTEGER },
       help: "start after this seq (default 0: everything)",
     },
-    follow: { type: "boolean", help: "keep following after a terminal stage" },
+    follow: { type: "boolean", help: "keep following after a terminal stage or a failure" },
   },
   async run(ctx) {
     const client = ctx.client();
     const id = ctx.positionals[0]!;
     const follow = ctx.flag("follow");
+    const show = (event: JobEvent): void => {
+      if (ctx.json) ctx.emitLine(event);
+      else for (const line of eventLines(event)) ctx.print(line);
+    };
+    // The seq at which to ask whether the job stays failed: armed by a move to `failed`, disarmed by any other move.
+    let checkAt: number | undefined;
+    let needsOperator: string | undefined;
     await followJobFeed(client, id, {
       after: ctx.int("after") ?? 0,
-      onEvent(event) {
-        if (ctx.json) ctx.emitLine(event);
-        else ctx.print(eventLine(event));
-        return !follow && isTerminalEvent(event);
+      async onEvent(event) {
+        show(event);
+        if (follow) return false;
+        if (isTerminalEvent(event)) return true;
+        const stage = stageOf(event);
+        if (stage !== undefined) checkAt = stage === "failed" ? event.seq : undefined;
+        if (checkAt === undefined || event.seq < checkAt) return false;
+        const verdict = await waitsForOperator(client, id, event.seq);
+        if (!verdict.ends) {
+          checkAt = verdict.recheckAt;
+          return false;
+        }
+        for (const later of verdict.later) show(later);
+        needsOperator = verdict.message;
+        return true;
       },
       onRetry({ attempt, delayMs, reason }) {
         ctx.note(`… ${reason}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt})`);
       },
     });
-    return 0;
+    if (needsOperator === undefined) return 0;
+    ctx.note(
+      `${id} failed and waits for an operator: ${needsOperator} (\`gigafactory requeue ${id}\` or \`gigafactory cancel ${id}\`)`,
+    );
+    return EXIT_NEEDS_OPERATOR;
   },
 };

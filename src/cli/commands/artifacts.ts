@@ -1,0 +1,138 @@
+/**
+ * @module cli/commands/artifacts
+ * A job's artifacts (what its runs uploaded: logs, diffs, reports): `gigafactory artifacts ID` lists them — name,
+ * size, who uploaded them (the factory under its lease, or an operator) and when — and `gigafactory artifact ID NAME
+ * [-o FILE]` downloads one, to stdout by default (so it pipes: `… | less`) or to FILE, checking the bytes against the
+ * SHA-256 the coordinator recorded at upload. --json: the API's list; for a download to FILE, what was written.
+ */
+import { createHash } from "node:crypto";
+import { createWriteStream, rmSync } from "node:fs";
+import type { ArtifactView } from "../../shared/http-client.ts";
+import type { Command } from "../context.ts";
+import { CliError } from "../errors.ts";
+import { formatAge, formatInstant, renderTable } from "../table.ts";
+
+/** Sizes as people read them: bytes under 1 KiB, then KiB / MiB with one decimal. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+export function artifactRows(list: readonly ArtifactView[], now: number): string[][] {
+  return list.map((a) => [
+    a.name,
+    formatSize(a.size),
+    a.contentType,
+    a.uploadedBy,
+    `${formatInstant(a.createdAt)} (${formatAge(a.createdAt, now)} ago)`,
+    a.sha256.slice(0, 12),
+  ]);
+}
+
+export const artifacts: Command = {
+  path: ["artifacts"],
+  args: { names: "ID", min: 1, max: 1 },
+  summary: "list a job's artifacts: name, size, uploaded by, when",
+  options: {},
+  async run(ctx) {
+    const id = ctx.positionals[0]!;
+    const list = await ctx.client().listArtifacts(id);
+    if (ctx.json) ctx.emit({ artifacts: list });
+    else if (list.length === 0) ctx.print(`${id} has no artifacts`);
+    else
+      ctx.print(
+        renderTable(
+          [
+            { header: "NAME", max: 48 },
+            { header: "SIZE", align: "right" },
+            { header: "TYPE", max: 32 },
+            { header: "UPLOADED BY", max: 40 },
+            { header: "WHEN" },
+            { header: "SHA256" },
+          ],
+          artifactRows(list, ctx.io.now()),
+        ),
+      );
+    return 0;
+  },
+};
+
+/** The bytes to `sink`, hashed on the way; answers the hex SHA-256 and the byte count. */
+async function drain(body: ReadableStream<Uint8Array>, sink: (chunk: Uint8Array) => Promise<void> | void) {
+  const hash = createHash("sha256");
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    hash.update(value);
+    size += value.byteLength;
+    await sink(value);
+  }
+  return { sha256: hash.digest("hex"), size };
+}
+
+/** The bytes to `file`, each write awaited (back-pressure); a path that cannot be written is a CliError. */
+async function toFile(body: ReadableStream<Uint8Array>, file: string) {
+  const out = createWriteStream(file);
+  const unwritable = (err: NodeJS.ErrnoException) =>
+    new CliError("file_unwritable", `cannot write ${file} (${err.code ?? err.message})`, "check the path");
+  const failed = new Promise<never>((_, reject) => out.once("error", (err) => reject(unwritable(err))));
+  failed.catch(() => {}); // observed below, through the races
+  const write = (chunk: Uint8Array) =>
+    Promise.race([
+      new Promise<void>((resolve, reject) => out.write(chunk, (err) => (err ? reject(unwritable(err)) : resolve()))),
+      failed,
+    ]);
+  try {
+    const result = await drain(body, write);
+    await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
+    return result;
+  } catch (err) {
+    out.destroy(); // a broken download (the connection, not the file) propagates as itself
+    throw err;
+  }
+}
+
+function verify(res: Response, got: { sha256: string }, what: string): void {
+  const want = res.headers.get("x-content-sha256");
+  if (want && want !== got.sha256) {
+    throw new CliError(
+      "checksum_mismatch",
+      `${what}: the bytes' SHA-256 is ${got.sha256}, the coordinator recorded ${want}`,
+      "download it again; if it persists the stored artifact is damaged",
+    );
+  }
+}
+
+export const artifact: Command = {
+  path: ["artifact"],
+  args: { names: "ID NAME", min: 2, max: 2 },
+  summary: "download one of a job's artifacts, to stdout or -o FILE (checked against its SHA-256)",
+  options: {
+    output: { type: "string", short: "o", value: "FILE", help: "write to FILE instead of stdout" },
+  },
+  async run(ctx) {
+    const [id, name] = ctx.positionals as [string, string];
+    const file = ctx.str("output");
+    const res = await ctx.client().downloadArtifact(id, name);
+    const body = res.body ?? new Blob([]).stream();
+    if (file === undefined) {
+      const decoder = new TextDecoder();
+      const write = ctx.io.stdoutBytes ?? ((b: Uint8Array) => ctx.io.stdout(decoder.decode(b, { stream: true })));
+      verify(res, await drain(body, write), name);
+      return 0;
+    }
+    const got = await toFile(body, file);
+    try {
+      verify(res, got, file);
+    } catch (err) {
+      rmSync(file, { force: true }); // bytes that are not the artifact must not be left looking like it
+      throw err;
+    }
+    if (ctx.json) ctx.emit({ jobId: id, name, file, size: got.size, sha256: got.sha256 });
+    else ctx.print(`✔ ${name}: ${got.size} bytes written to ${file} (sha256 ${got.sha256.slice(0, 12)}, checked)`);
+    return 0;
+  },
+};

@@ -1,0 +1,91 @@
+/**
+ * @module cli/event-text
+ * A job-feed event (shared/protocol FEED_EVENT_TYPES, plus the coordinator's own `job.*` notices) as terminal
+ * lines for `gigafactory watch`: `#seq  HH:MM:SS  type  summary`. A `log` event is one line per log line
+ * (`[stdout] step 1/20: planning`), never cut, since the log is what a watcher came for; every other type gets a
+ * short reading of its fields, and a type this CLI does not know shows its fields as `k=v`, cut to one line.
+ */
+import type { JobEvent } from "../shared/http-client.ts";
+import { formatClock, truncate } from "./table.ts";
+
+/** 100 chars of summary: one terminal line with the seq, time and type in front (log text is not cut). */
+const SUMMARY_MAX = 100;
+
+/** The stage a `job.stage` event moved the job to, whichever field name the event uses. */
+export function stageOf(event: JobEvent): string | undefined {
+  if (event.type !== "job.stage") return undefined;
+  const to = event.data.to ?? event.data.stage;
+  return typeof to === "string" ? to : undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const join = (parts: ReadonlyArray<string | undefined | false>): string =>
+  parts.filter((p): p is string => typeof p === "string" && p !== "").join(" · ");
+const epoch = (d: Record<string, unknown>): string | undefined =>
+  num(d.leaseEpoch) === undefined ? undefined : `epoch ${d.leaseEpoch}`;
+
+/** `job.budget_exceeded` {limit, used, max, why, factoryId, leaseEpoch}: the run stopped, in the coordinator's words. */
+function budgetExceeded(d: Record<string, unknown>): string {
+  const why = str(d.why) ?? `${str(d.limit) ?? "budget"} reached ${num(d.used) ?? "?"} of ${num(d.max) ?? "?"}`;
+  return join([`stopped over budget: ${why}`, str(d.factoryId) && `on ${d.factoryId}`, epoch(d)]);
+}
+
+/** `job.children` {added: ids, total}: the children a parent gained. */
+function children(d: Record<string, unknown>): string {
+  const added = Array.isArray(d.added) ? d.added.map(String) : [];
+  const total = num(d.total);
+  const noun = added.length === 1 ? "child" : "children";
+  return join([
+    `added ${added.length} ${noun}${added.length ? `: ${added.join(", ")}` : ""}`,
+    total !== undefined && `${total} in all`,
+  ]);
+}
+
+/** A short human reading of an event's data, by type; unknown types as `k=v` pairs cut to one line. */
+export function summarize(event: JobEvent): string {
+  const d = event.data;
+  const to = stageOf(event);
+  if (to !== undefined) {
+    const from = typeof d.from === "string" ? `${d.from} → ` : "";
+    const why = typeof d.reason === "string" ? ` (${d.reason})` : typeof d.note === "string" ? ` (${d.note})` : "";
+    return `${from}${to}${why}`;
+  }
+  switch (event.type) {
+    case "job.budget_exceeded":
+      return budgetExceeded(d);
+    case "job.children":
+      return children(d);
+    case "job.child_failed":
+      return `child ${str(d.childId) ?? "?"} is ${str(d.childStage) ?? "unknown"}`;
+    case "job.dependency_failed":
+      return `dependency ${str(d.depId) ?? "?"} is ${str(d.depStage) ?? "unknown"}`;
+  }
+  const text = Object.entries(d)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+  return truncate(text, SUMMARY_MAX);
+}
+
+/** A `log` event's lines, one per line of text, as `[stream] text` at the line's own time. */
+function logLines(event: JobEvent): string[] {
+  const lines = Array.isArray(event.data.lines) ? (event.data.lines as unknown[]) : [];
+  const out: string[] = [];
+  for (const raw of lines) {
+    const l = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+    const at = num(l.at) ?? event.at;
+    const stream = str(l.stream) ?? "log";
+    // A line the engine wrote with embedded newlines is still several lines on the terminal: each gets the prefix.
+    for (const text of String(l.text ?? "").split(/\r?\n/)) {
+      out.push(`#${event.seq}  ${formatClock(at)}  log  [${stream}] ${text}`.trimEnd());
+    }
+  }
+  return out.length ? out : [`#${event.seq}  ${formatClock(event.at)}  log  (no lines)`];
+}
+
+/** The terminal lines for one event: several for a `log` event, one for anything else. */
+export function eventLines(event: JobEvent): string[] {
+  if (event.type === "log") return logLines(event);
+  return [`#${event.seq}  ${formatClock(event.at)}  ${event.type}  ${summarize(event)}`.trimEnd()];
+}

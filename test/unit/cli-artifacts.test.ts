@@ -1,0 +1,75 @@
+// `gigafactory artifacts ID` and `gigafactory artifact ID NAME [-o FILE]` over a real local socket: the list shows
+// name, size, uploader and when (the API's list under --json); a download goes to stdout, or to FILE with its byte
+// count, and bytes whose SHA-256 differs from the one the coordinator recorded are refused as checksum_mismatch.
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+
+const NOW = 1_700_000_060_000;
+const BYTES = "line 1\nline 2\n";
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+const pointer = {
+  jobId: "job_1",
+  name: "run.log",
+  size: 2048,
+  contentType: "text/plain",
+  sha256: sha(BYTES),
+  createdAt: NOW - 120_000,
+  uploadedBy: "factory:fac_1",
+};
+
+async function coordinator(recorded = sha(BYTES)) {
+  return stubCoordinator((req, reply) => {
+    if (req.url === "/api/v1/products/p/jobs/job_1/artifacts") return reply.json(200, { artifacts: [pointer] });
+    if (req.url === "/api/v1/products/p/jobs/job_1/artifacts/run.log") {
+      return reply.text(200, BYTES, "text/plain", { "x-content-sha256": recorded });
+    }
+    reply.problem(404, { code: "not_found", title: "not found", detail: "job job_1 has no artifact nope" });
+  });
+}
+
+describe("gigafactory artifacts", () => {
+  it("lists name, size, uploader and when", async () => {
+    const stub = await coordinator();
+    const run = await captureCli(["artifacts", "job_1", ...connection(stub.url, "p")], { now: NOW });
+    expect(run.code).toBe(0);
+    const [head, row] = run.stdout.trim().split("\n");
+    expect(head).toMatch(/^NAME\s+SIZE\s+TYPE\s+UPLOADED BY\s+WHEN\s+SHA256$/);
+    expect(row).toMatch(/^run\.log\s+2\.0 KiB\s+text\/plain\s+factory:fac_1\s+\S+ \(2m ago\)\s+[0-9a-f]{12}$/);
+    const json = await captureCli(["artifacts", "job_1", "--json", ...connection(stub.url, "p")]);
+    expect(JSON.parse(json.stdout)).toEqual({ artifacts: [pointer] });
+  });
+
+  it("downloads to stdout, or to -o FILE", async () => {
+    const stub = await coordinator();
+    const out = await captureCli(["artifact", "job_1", "run.log", ...connection(stub.url, "p")]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe(BYTES);
+    const file = join(mkdtempSync(join(tmpdir(), "gf-artifact-")), "run.log");
+    const saved = await captureCli(["artifact", "job_1", "run.log", "-o", file, ...connection(stub.url, "p")]);
+    expect(saved.code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(BYTES);
+    expect(saved.stdout).toContain(`run.log: ${BYTES.length} bytes written to ${file}`);
+  });
+
+  it("names a missing artifact as one ✘ ERROR line", async () => {
+    const stub = await coordinator();
+    const run = await captureCli(["artifact", "job_1", "nope", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^✘ ERROR not_found: job job_1 has no artifact nope \/ /);
+  });
+});
+
+describe("gigafactory artifact: integrity", () => {
+  it("refuses bytes whose SHA-256 is not the recorded one", async () => {
+    const stub = await coordinator(sha("something else"));
+    const file = join(mkdtempSync(join(tmpdir(), "gf-artifact-")), "x");
+    const run = await captureCli(["artifact", "job_1", "run.log", "-o", file, ...connection(stub.url, "p")]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^✘ ERROR checksum_mismatch: \S+: the bytes' SHA-256 is [0-9a-f]{64}, the coordinator/);
+    expect(existsSync(file)).toBe(false);
+  });
+});

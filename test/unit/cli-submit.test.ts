@@ -1,0 +1,70 @@
+// `gigafactory submit` over a real local socket: --json keeps what the table shows — one entry per file, in the order
+// given, with its file and created/existing (the Idempotent-Replayed answer), and a refused file as its error with
+// code, message and fix — and a markdown manifest refused over a `children:` list is told how children are given.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "gf-submit-"));
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+/** Answers by the manifest's title: "new" → 201, "old" → 200 replayed, "kids" → the server's children refusal. */
+async function coordinator() {
+  return stubCoordinator((req, reply) => {
+    const title = /title: (\w+)/.exec(req.text)?.[1] ?? "";
+    const job = { id: `job_${title}`, title, stage: "queued" };
+    if (title === "new") reply.json(201, job);
+    else if (title === "old") reply.json(200, job, { "idempotent-replayed": "true" });
+    else
+      reply.problem(400, {
+        code: "invalid_manifest",
+        title: "invalid manifest",
+        status: 400,
+        detail: "invalid manifest: line 6: children: inconsistent indentation (only one level of nesting is supported)",
+      });
+  });
+}
+
+describe("submit --json", () => {
+  it("answers one entry per file with its file and result, errors included, in the order given", async () => {
+    const stub = await coordinator();
+    const files = [
+      file("a.md", "---\ntitle: new\n---\n"),
+      file("b.md", "---\ntitle: kids\n---\n"),
+      file("c.md", "---\ntitle: old\n---\n"),
+    ];
+    const run = await captureCli(["submit", ...files, "--json", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(1);
+    const doc = JSON.parse(run.stdout);
+    expect(doc).toEqual([
+      { file: files[0], result: "created", job: { id: "job_new", title: "new", stage: "queued" } },
+      {
+        file: files[1],
+        error: {
+          code: "invalid_manifest",
+          message: expect.stringContaining("line 6: children:"),
+          fix: expect.stringContaining("gigafactory children ID FILE.json"),
+        },
+      },
+      { file: files[2], result: "existing", job: { id: "job_old", title: "old", stage: "queued" } },
+    ]);
+  });
+});
+
+describe("submit: a markdown manifest with children", () => {
+  it("says children need a JSON manifest or `gigafactory children`", async () => {
+    const stub = await coordinator();
+    const md = file("parent.md", "---\ntitle: kids\nchildren:\n  - title: x\n---\n");
+    const run = await captureCli(["submit", md, ...connection(stub.url, "p")]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      `✘ ERROR invalid_manifest: ${md}: invalid manifest: line 6: children: inconsistent indentation (only one level of nesting is supported) / children: needs a JSON manifest (POST …/jobs with {manifest}) or \`gigafactory children ID FILE.json\` after submitting the parent`,
+    );
+  });
+});

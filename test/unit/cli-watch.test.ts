@@ -1,0 +1,130 @@
+// `gigafactory watch ID` over a real local socket (an SSE feed and the job's REST reads): a log event prints one line
+// per log line as `[stream] text`, uncut; budget and children notices read as sentences, not JSON; a job that failed
+// and waits for an operator (needs_operator) ends the watch with exit 3 — after the events that followed the failure
+// — while an old failure the job was since requeued from does not; help names the NDJSON output and the exit codes.
+import { describe, expect, it } from "vitest";
+import { EXIT_NEEDS_OPERATOR, eventLine } from "../../src/cli/commands/watch.ts";
+import { eventLines } from "../../src/cli/event-text.ts";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+
+type Ev = { seq: number; type: string; at: number; data: Record<string, unknown> };
+const AT = Date.UTC(2026, 0, 1, 12, 0, 0);
+const ev = (seq: number, type: string, data: Record<string, unknown>): Ev => ({ seq, type, at: AT + seq, data });
+const sse = (events: readonly Ev[]) =>
+  events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join("");
+const stage = (seq: number, from: string, to: string) => ev(seq, "job.stage", { from, to, leaseEpoch: 1 });
+
+const longText = `step 1/20: planning ${"x".repeat(150)}`;
+const log = ev(6, "log", {
+  factoryId: "fac_1",
+  leaseEpoch: 1,
+  lines: [
+    { stream: "stdout", text: longText, at: AT },
+    { stream: "stderr", text: "warning: slow", at: AT },
+  ],
+});
+
+describe("watch: how events read", () => {
+  it("prints one line per log line, with its stream and the whole text", () => {
+    const lines = eventLines(log);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^#6 {2}\d\d:\d\d:\d\d {2}log {2}\[stdout\] step 1\/20: planning x+$/);
+    expect(lines[0]).toContain(longText);
+    expect(lines[1]).toMatch(/log {2}\[stderr\] warning: slow$/);
+    expect(eventLine(log)).not.toContain("factoryId");
+  });
+
+  it("reads job.budget_exceeded and job.children as sentences, not JSON", () => {
+    const over = ev(8, "job.budget_exceeded", {
+      limit: "usd",
+      used: 1.2,
+      max: 1,
+      why: "cost $1.20 exceeds the job budget $1.00",
+      factoryId: "fac_1",
+      leaseEpoch: 1,
+    });
+    expect(eventLine(over)).toMatch(
+      /job\.budget_exceeded {2}stopped over budget: cost \$1\.20 exceeds the job budget \$1\.00 · on fac_1 · epoch 1$/,
+    );
+    const kids = ev(9, "job.children", { added: ["job_a", "job_b"], total: 3 });
+    expect(eventLine(kids)).toMatch(/job\.children {2}added 2 children: job_a, job_b · 3 in all$/);
+    for (const line of [eventLine(over), eventLine(kids)]) expect(line).not.toMatch(/[{[]/);
+  });
+});
+
+/** A coordinator whose feed holds `events` and whose job reads as `job` (stage, waiting reason). */
+async function feed(events: readonly Ev[], job: Record<string, unknown>) {
+  return stubCoordinator((req, reply) => {
+    const url = new URL(req.url, "http://x");
+    if (url.pathname.endsWith("/events/stream")) {
+      const after = Number(url.searchParams.get("after") ?? 0);
+      reply.text(200, sse(events.filter((e) => e.seq > after)), "text/event-stream");
+    } else if (url.pathname.endsWith("/events")) {
+      const after = Number(url.searchParams.get("after") ?? 0);
+      reply.json(200, { events: events.filter((e) => e.seq > after), lastSeq: events.at(-1)?.seq ?? 0 });
+    } else reply.json(200, { id: "job_1", title: "T", ...job });
+  });
+}
+
+const needsOperator = {
+  stage: "failed",
+  waitingReason: {
+    code: "needs_operator",
+    message: "failed: cost $1.20 exceeds the job budget $1.00 — an operator can requeue or cancel it",
+    since: AT,
+    detail: {},
+  },
+};
+
+describe("watch: when it ends", () => {
+  it(`ends with exit ${EXIT_NEEDS_OPERATOR} once the job has failed for good and waits for an operator`, async () => {
+    const events = [
+      stage(1, "building", "failed"), // an old failure: the job was requeued from it
+      stage(2, "failed", "queued"),
+      stage(3, "queued", "building"),
+      ev(4, "job.budget_exceeded", { limit: "usd", why: "cost $1.20 exceeds the job budget $1.00", leaseEpoch: 2 }),
+      stage(5, "building", "failed"),
+      log,
+    ];
+    const stub = await feed(events, needsOperator);
+    const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(3);
+    const seqs = run.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split(" ")[0]);
+    expect(seqs).toEqual(["#1", "#2", "#3", "#4", "#5", "#6", "#6"]); // #6 (two log lines) came after the failure
+    expect(run.stderr).toContain("job_1 failed and waits for an operator: failed: cost $1.20");
+    expect(run.stderr).toContain("gigafactory requeue job_1");
+  });
+
+  it("keeps watching past a failure the job is retried from, and ends with 0 when it ships", async () => {
+    const events = [stage(1, "building", "failed"), stage(2, "failed", "queued"), stage(3, "testing", "shipped")];
+    const stub = await feed(events, { stage: "shipped", waitingReason: null });
+    const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("testing → shipped");
+  });
+
+  it("prints NDJSON under --json and still ends with exit 3", async () => {
+    const stub = await feed([stage(1, "building", "failed")], needsOperator);
+    const run = await captureCli(["watch", "job_1", "--json", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(3);
+    expect(
+      run.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual([1]);
+    expect(run.stderr).toBe("");
+  });
+
+  it("says in its help that --json is NDJSON and what each exit code means", async () => {
+    const { commandHelp } = await import("../../src/cli/help.ts");
+    const { watch } = await import("../../src/cli/commands/watch.ts");
+    const help = commandHelp(watch);
+    expect(help).toContain("NDJSON");
+    expect(help).toMatch(/exit 3 {2}the job failed and waits for an operator/);
+    expect(help).toMatch(/exit 0 {2}the job reached a terminal stage/);
+  });
+});

@@ -1,0 +1,33 @@
+// The dashboard timeline's one-line summaries (dashboard/timeline.js `summarize`): the coordinator's budget and
+// children notices read as sentences naming the factory by name, not as the event's raw JSON.
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { summarize } from "../../dashboard/timeline.js";
+
+const name = (id: string | undefined) => (id === "fac_1" ? "box-1" : String(id));
+const ev = (type: string, data: Record<string, unknown>) => ({ seq: 1, type, at: 0, data });
+
+describe("dashboard timeline", () => {
+  it("reads job.budget_exceeded as the stop and its reason", () => {
+    const e = ev("job.budget_exceeded", {
+      limit: "usd",
+      used: 1.2,
+      max: 1,
+      why: "cost $1.20 exceeds the job budget $1.00",
+      factoryId: "fac_1",
+      leaseEpoch: 2,
+    });
+    expect(summarize(e, name)).toBe(
+      "stopped over budget: cost $1.20 exceeds the job budget $1.00 · on box-1 · epoch 2",
+    );
+  });
+
+  it("reads job.children as the children added", () => {
+    expect(summarize(ev("job.children", { added: ["job_a", "job_b"], total: 3 }), name)).toBe(
+      "added 2 children: job_a, job_b · 3 in all",
+    );
+    expect(summarize(ev("job.child_failed", { childId: "job_a", childStage: "dead_letter" }), name)).toBe(
+      "child job_a is dead_letter",
+    );
+  });
+});
