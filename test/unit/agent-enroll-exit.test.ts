@@ -39,7 +39,9 @@ afterAll(async () => {
 function agent(args: string[]): Promise<{ code: number | null; stderr: string }> {
   const p = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
-  p.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  p.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
   return new Promise((r) => p.once("exit", (code) => r({ code, stderr })));
 }
 
