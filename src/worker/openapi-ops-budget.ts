@@ -2,8 +2,12 @@
  * @module worker/openapi-ops-budget
  * The product budget's operations of the OpenAPI document (issue 9, part 1; worker/routes/budget).
  */
-import { BudgetActionBody, BudgetBody } from "../shared/api-budget.ts";
+import { BudgetActionBody, BudgetBody, BudgetViewSchema } from "../shared/api-budget.ts";
 import { type Op, P } from "./openapi-ops.ts";
+import { json } from "./openapi-schemas.ts";
+
+/** Every budget operation answers the budget as it now is. */
+const ok = { "200": json("The budget", BudgetViewSchema) };
 
 const VIEW =
   "{period, ceilingUsd, spentUsd, state: ok|warning|paused, periodStart, periodEnd, onExhausted, warnAtUsd, " +
@@ -17,6 +21,7 @@ export const BUDGET_OPS: Op[] = [
       `The product budget in its current UTC period ${VIEW}; warning at ≥ 80 % of the ceiling, paused at ≥ 100 % ` +
       "or by an operator; 404 not_found when no budget is set",
     role: "viewer",
+    ok,
   },
   {
     method: "put",
@@ -27,6 +32,7 @@ export const BUDGET_OPS: Op[] = [
       `stopped with their checkpoint kept (stop). A new period starts counting afresh. Audited budget.set; answers ${VIEW}`,
     role: "operator",
     body: BudgetBody,
+    ok,
   },
   {
     method: "post",
@@ -34,6 +40,7 @@ export const BUDGET_OPS: Op[] = [
     summary: "Pause dispatch by budget until resumed (running jobs finish). Audited budget.pause; answers the budget",
     role: "operator",
     body: BudgetActionBody,
+    ok,
   },
   {
     method: "post",
@@ -43,5 +50,6 @@ export const BUDGET_OPS: Op[] = [
       "budget.resume; answers the budget",
     role: "operator",
     body: BudgetActionBody,
+    ok,
   },
 ];
