@@ -2,8 +2,12 @@
  * @module worker/openapi-ops-budget
  * The product budget's operations of the OpenAPI document (issue 9, part 1; worker/routes/budget).
  */
-import { BudgetActionBody, BudgetBody } from "../shared/api-budget.ts";
+import { BudgetActionBody, BudgetBody, BudgetViewSchema } from "../shared/api-budget.ts";
 import { type Op, P } from "./openapi-ops.ts";
+import { json } from "./openapi-schemas.ts";
+
+/** Every budget operation answers the budget as it now is. */
+const ok = { "200": json("The budget", BudgetViewSchema) };
 
 const VIEW =
   "{period, ceilingUsd, spentUsd, state: ok|warning|paused, periodStart, periodEnd, onExhausted, warnAtUsd, " +
@@ -18,6 +22,7 @@ export const BUDGET_OPS: Op[] = [
       "ceiling, paused at ≥ 100 % or by an operator (pausedBy: the pause a resume lifts first); 404 not_found when " +
       "no budget is set",
     role: "viewer",
+    ok,
   },
   {
     method: "put",
@@ -29,6 +34,7 @@ export const BUDGET_OPS: Op[] = [
       `switch): it counts until the new period rolls over. Audited budget.set (carriedUsd); answers ${VIEW}`,
     role: "operator",
     body: BudgetBody,
+    ok,
   },
   {
     method: "post",
@@ -36,6 +42,7 @@ export const BUDGET_OPS: Op[] = [
     summary: "Pause dispatch by budget until resumed (running jobs finish). Audited budget.pause; answers the budget",
     role: "operator",
     body: BudgetActionBody,
+    ok,
   },
   {
     method: "post",
@@ -46,5 +53,6 @@ export const BUDGET_OPS: Op[] = [
       "exhaustion's, and the period runs over its ceiling until it rolls over. Audited budget.resume; answers the budget",
     role: "operator",
     body: BudgetActionBody,
+    ok,
   },
 ];

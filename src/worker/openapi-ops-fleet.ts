@@ -7,6 +7,7 @@ import {
   ApproveGrantBody,
   BatchBody,
   DeadLettersQuery,
+  DerivedKeyHeader,
   EnrollBody,
   EnrollmentCodeBody,
   FactoryStatusBody,
@@ -14,7 +15,23 @@ import {
   MintTokenBody,
   TrackerIngestBody,
 } from "../shared/api.ts";
-import { type Op, P } from "./openapi-ops.ts";
+import {
+  BatchAcceptedSchema,
+  BatchViewSchema,
+  EnrolledSchema,
+  FactoryListSchema,
+  FactorySchema,
+  MintedTokenSchema,
+} from "../shared/api-responses.ts";
+import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
+import { json, SWITCHING } from "./openapi-schemas.ts";
+
+/** `Idempotency-Key` of a request that makes several jobs, each keyed `<prefix>:<key>:<index>` (shared/api). */
+export const derivedKeyHeader = (prefix: string): HeaderParam => ({
+  name: "Idempotency-Key",
+  description: `≤ 128 bytes; item i is keyed \`${prefix}:<key>:<i>\` (its own idempotencyKey wins)`,
+  schema: DerivedKeyHeader,
+});
 
 /** Enrolling, watching and governing factories. */
 export const FACTORY_OPS: Op[] = [
@@ -24,6 +41,7 @@ export const FACTORY_OPS: Op[] = [
     summary: "Enroll a factory; returns its token once",
     role: "operator",
     body: EnrollBody,
+    ok: { "201": json("The factory and its token (shown this once)", EnrolledSchema) },
   },
   {
     method: "post",
@@ -33,8 +51,20 @@ export const FACTORY_OPS: Op[] = [
     role: "factory",
     body: HeartbeatBody,
   },
-  { method: "get", path: `${P}/factories`, summary: "List factories", role: "viewer" },
-  { method: "get", path: `${P}/factories/{factoryId}`, summary: "One factory", role: "viewer" },
+  {
+    method: "get",
+    path: `${P}/factories`,
+    summary: "List factories",
+    role: "viewer",
+    ok: { "200": json("Every factory", FactoryListSchema) },
+  },
+  {
+    method: "get",
+    path: `${P}/factories/{factoryId}`,
+    summary: "One factory",
+    role: "viewer",
+    ok: { "200": json("The factory", FactorySchema) },
+  },
   {
     method: "post",
     path: `${P}/factories/{factoryId}/status`,
@@ -56,6 +86,7 @@ export const FACTORY_OPS: Op[] = [
     path: `${P}/factories/{factoryId}/token/rotate`,
     summary: "New token; the old one stops working at once",
     role: "operator",
+    ok: { "200": json("The factory and its new token (shown this once)", EnrolledSchema) },
   },
   {
     method: "post",
@@ -79,6 +110,7 @@ export const TOKEN_OPS: Op[] = [
     summary: "Mint an operator or viewer token",
     role: "admin",
     body: MintTokenBody,
+    ok: { "201": json("The token's record and its secret (shown this once)", MintedTokenSchema) },
   },
   { method: "get", path: `${P}/tokens`, summary: "List tokens (never their secrets)", role: "admin" },
   { method: "delete", path: `${P}/tokens/{tokenId}`, summary: "Revoke a token", role: "admin" },
@@ -95,6 +127,8 @@ export const INTAKE_OPS: Op[] = [
       "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>`",
     role: "operator",
     body: BatchBody,
+    headers: [derivedKeyHeader("batch")],
+    ok: { "202": json("Accepted: each item queued, existing or refused", BatchAcceptedSchema) },
   },
   {
     method: "get",
@@ -105,6 +139,7 @@ export const INTAKE_OPS: Op[] = [
       "still queued (every job the batch will create exists). 404 not_found for an unknown or pruned batch " +
       "(kept as long as its idempotency keys)",
     role: "viewer",
+    ok: { "200": json("The batch", BatchViewSchema) },
   },
   {
     method: "post",
@@ -114,6 +149,10 @@ export const INTAKE_OPS: Op[] = [
       "job, 409 conflict when the id comes back with a changed item",
     role: "operator",
     body: TrackerIngestBody,
+    ok: {
+      "202": json("Queued: {idempotencyKey, status: queued}"),
+      "200": json("Already a job: {idempotencyKey, status: exists, jobId}"),
+    },
   },
   {
     method: "get",
@@ -130,8 +169,10 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/factories/connect`,
-    summary: "Factory WebSocket (protocol v1, see src/shared/protocol.ts)",
+    summary:
+      "Factory WebSocket (protocol v1, see src/shared/protocol.ts); 400 validation_failed without `Upgrade: websocket`",
     role: "factory",
+    ok: { "101": SWITCHING },
   },
   {
     method: "post",
@@ -139,6 +180,7 @@ export const AGENT_OPS: Op[] = [
     summary: "A one-time enrollment code for an agent",
     role: "operator",
     body: EnrollmentCodeBody,
+    ok: { "201": json("The code (shown this once) and when it expires") },
   },
   { method: "get", path: `${P}/queue-state`, summary: "The queue version (cheap change detection)", role: "member" },
 ];

@@ -5,6 +5,7 @@
  */
 import { LessonBody, LessonListQuery, LessonPatchBody } from "../shared/api-lessons.ts";
 import { type Op, P } from "./openapi-ops.ts";
+import { json } from "./openapi-schemas.ts";
 
 export const LESSON_OPS: Op[] = [
   {
@@ -27,6 +28,7 @@ export const LESSON_OPS: Op[] = [
       "of UTF-8. Audited `lesson.create`",
     role: "operator",
     body: LessonBody,
+    ok: { "201": json("The lesson") },
   },
   {
     method: "patch",

@@ -18,6 +18,7 @@ export const METRICS_OPS: Op[] = [
       "?format= wins over Accept; another format value is 400",
     role: "viewer",
     query: MetricsQuery,
+    ok: { "200": { description: "The metrics", media: ["application/json", "text/plain; version=0.0.4"] } },
   },
   {
     method: "get",

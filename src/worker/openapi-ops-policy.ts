@@ -11,7 +11,10 @@ import {
   SettingsPatchBody,
   UnfreezeBody,
 } from "../shared/api-policies.ts";
+import { ChildrenAnswerSchema, SettingsSchema } from "../shared/api-responses.ts";
 import { type Op, P } from "./openapi-ops.ts";
+import { derivedKeyHeader } from "./openapi-ops-fleet.ts";
+import { json, made } from "./openapi-schemas.ts";
 
 /** Composite jobs: children and the subtree. */
 export const COMPOSITE_OPS: Op[] = [
@@ -26,6 +29,8 @@ export const COMPOSITE_OPS: Op[] = [
       "(idempotent-replayed: true), another request under the key → 409 conflict",
     role: "operator",
     body: ChildrenBody,
+    headers: [derivedKeyHeader("children:<parent>")],
+    ok: made("201", "The parent and its children, in the request's order", ChildrenAnswerSchema),
   },
   {
     method: "get",
@@ -46,6 +51,7 @@ export const SETTINGS_OPS: Op[] = [
       "The product's settings, every key: preemption, leaseTtlSeconds, router weights, agingHorizonMinutes, retry " +
       "{baseSeconds, maxSeconds, jitter}, frozenSerialKeys, budgetPaused",
     role: "viewer",
+    ok: { "200": json("The settings", SettingsSchema) },
   },
   {
     method: "patch",
@@ -56,6 +62,7 @@ export const SETTINGS_OPS: Op[] = [
       "factories as a `settings` frame",
     role: "operator",
     body: SettingsPatchBody,
+    ok: { "200": json("The whole new settings record", SettingsSchema) },
   },
 ];
 
@@ -95,6 +102,7 @@ export const GATE_OPS: Op[] = [
       "onReject; a running job's lease is taken). 201 `{job, required, approvals, approvers, reviews}`",
     role: "operator",
     body: ReviewBody,
+    ok: { "201": json("The review gate after this review") },
   },
   {
     method: "get",

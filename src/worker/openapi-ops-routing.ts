@@ -5,6 +5,7 @@
  */
 import { ExperimentBody, RuleBody } from "../shared/api-routing.ts";
 import { type Op, P } from "./openapi-ops.ts";
+import { json } from "./openapi-schemas.ts";
 
 export const ROUTING_OPS: Op[] = [
   {
@@ -43,6 +44,7 @@ export const ROUTING_OPS: Op[] = [
       "`routing.rule.add`; a dispatch pass follows. 404 for an unknown factory",
     role: "operator",
     body: RuleBody,
+    ok: { "201": json("The rule") },
   },
   {
     method: "delete",
@@ -86,6 +88,7 @@ export const ROUTING_OPS: Op[] = [
       "409 conflict when the class has a live experiment; 404 for an unknown factory. Audited `routing.experiment.start`",
     role: "operator",
     body: ExperimentBody,
+    ok: { "201": json("The experiment's view") },
   },
   {
     method: "post",

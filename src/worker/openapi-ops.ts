@@ -5,7 +5,8 @@
  * every operations file uses. worker/openapi builds the document from them.
  */
 import { z } from "zod";
-import { ManifestInputSchema } from "../core/manifest-schema.ts";
+import { utf8Text } from "../core/bytes.ts";
+import { IDEMPOTENCY_KEY_MAX_BYTES, MAX_MANIFEST_BYTES, ManifestInputSchema } from "../core/manifest-schema.ts";
 import {
   ActionBody,
   ArtifactUploadQuery,
@@ -16,9 +17,12 @@ import {
   HistoryQuery,
   JobListQuery,
   PatchJobBody,
+  queryInt,
   ReleaseBody,
   RenewBody,
 } from "../shared/api.ts";
+import { ClaimSchema, JobPageSchema, JobSchema, JobViewSchema } from "../shared/api-responses.ts";
+import { empty, json, made, type Replies, SWITCHING } from "./openapi-schemas.ts";
 
 export type Op = {
   method: "get" | "post" | "put" | "patch" | "delete";
@@ -30,7 +34,34 @@ export type Op = {
    */
   role: "none" | "member" | "viewer" | "job-reader" | "operator" | "admin" | "factory";
   body?: z.ZodType;
+  /** Media types the body may come as besides the JSON `body`, read as they are (a manifest's text, an artifact). */
+  rawBody?: { types: string[]; description: string; binary?: boolean };
   query?: z.ZodObject;
+  /** Request headers the route reads, each with the zod schema it checks the value against. */
+  headers?: HeaderParam[];
+  /** Every success status the route answers with (worker/openapi-schemas); absent = 200 with a JSON body. */
+  ok?: Replies;
+};
+
+export type HeaderParam = { name: string; description: string; schema: z.ZodType; required?: boolean };
+
+/**
+ * `POST …/jobs` as JSON: the manifest as an object with its body, or the whole manifest as markdown
+ * (worker/routes/jobs `SubmitJobBody`, whose `manifest` is checked by core/manifest, described here by its schema).
+ */
+const SubmitJobJson = z.union([
+  z.object({ manifest: ManifestInputSchema, bodyMd: z.string().max(MAX_MANIFEST_BYTES).optional() }).strict(),
+  z.object({ markdown: z.string().min(1).max(MAX_MANIFEST_BYTES) }).strict(),
+]);
+
+/** `Idempotency-Key` of `POST …/jobs`: the manifest's `idempotencyKey` by another name, so its limit too. */
+export const JOB_KEY_HEADER: HeaderParam = {
+  name: "Idempotency-Key",
+  description:
+    `≤ ${IDEMPOTENCY_KEY_MAX_BYTES} bytes: the same key as the manifest's idempotencyKey (400 when both are given ` +
+    "and differ). The same request again → 200 with the first job (idempotent-replayed: true); another request " +
+    "under the key → 409 conflict",
+  schema: utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1)),
 };
 
 /** Every product-scoped path starts here. */
@@ -46,6 +77,7 @@ export const META_OPS: Op[] = [
     summary: "Create a product (201; 200 when it already exists). Nothing else creates one",
     role: "admin",
     body: CreateProductBody,
+    ok: { "201": json("Created: {id, createdAt}"), "200": json("It already exists: {id, createdAt}") },
   },
   { method: "get", path: "/api/v1/products", summary: "List products", role: "admin" },
 ];
@@ -59,7 +91,13 @@ export const JOB_OPS: Op[] = [
       "Submit a job (JSON or text/markdown manifest); idempotent by key (Idempotency-Key header or manifest " +
       "idempotencyKey): the same request again → 200 with the first job, another request under the key → 409 conflict",
     role: "operator",
-    body: z.object({ manifest: ManifestInputSchema, bodyMd: z.string().optional() }),
+    body: SubmitJobJson,
+    rawBody: {
+      types: ["text/markdown", "text/plain"],
+      description: "The whole manifest as markdown: YAML frontmatter, then the job's body",
+    },
+    headers: [JOB_KEY_HEADER],
+    ok: made("201", "The job, created (as stored: no waitingReason)", JobSchema),
   },
   {
     method: "get",
@@ -69,12 +107,14 @@ export const JOB_OPS: Op[] = [
       "(#/components/schemas/WaitingReason, null while running or terminal), computed on read",
     role: "viewer",
     query: JobListQuery,
+    ok: { "200": json("A page of jobs", JobPageSchema) },
   },
   {
     method: "get",
     path: `${P}/jobs/{jobId}`,
     summary: "One job, with its waitingReason (#/components/schemas/WaitingReason; null while running or terminal)",
     role: "job-reader",
+    ok: { "200": json("The job", JobViewSchema) },
   },
   {
     method: "get",
@@ -94,6 +134,7 @@ export const RUN_OPS: Op[] = [
       "Operator action: requeue | cancel | ship | approve | reject (cancel, requeue and reject take a running job's lease)",
     role: "operator",
     body: ActionBody,
+    ok: { "200": json("The job after the action (as stored: no waitingReason)", JobSchema) },
   },
   {
     method: "post",
@@ -101,6 +142,7 @@ export const RUN_OPS: Op[] = [
     summary: "Claim the best job for this factory (204 when none fits)",
     role: "factory",
     body: ClaimBody,
+    ok: { "200": json("The job claimed, its lease and its lessons", ClaimSchema), "204": empty("No job fits") },
   },
   {
     method: "patch",
@@ -138,9 +180,11 @@ export const FEED_OPS: Op[] = [
     method: "get",
     path: `${P}/jobs/{jobId}/events/ws`,
     summary:
-      "WebSocket feed: replay after `after` in pages (send `more` after each `page` frame), then live (header or ticket auth); 429 limit_exceeded past 256 watchers per job",
+      "WebSocket feed: replay after `after` in pages (send `more` after each `page` frame), then live (header or " +
+      "ticket auth); 429 limit_exceeded past 256 watchers per job; 400 validation_failed without `Upgrade: websocket`",
     role: "job-reader",
     query: FeedQuery,
+    ok: { "101": SWITCHING },
   },
   {
     method: "get",
@@ -149,12 +193,21 @@ export const FEED_OPS: Op[] = [
       "SSE feed honouring Last-Event-ID, replayed at the reader's pace (header or ticket auth); 429 limit_exceeded past 256 watchers per job",
     role: "job-reader",
     query: FeedQuery,
+    headers: [
+      {
+        name: "Last-Event-ID",
+        description: "Resume after this seq (what a browser's EventSource sends on reconnecting); `after` wins",
+        schema: queryInt(z.number().max(Number.MAX_SAFE_INTEGER)),
+      },
+    ],
+    ok: { "200": { description: "The event stream", media: ["text/event-stream"] } },
   },
   {
     method: "post",
     path: `${P}/jobs/{jobId}/events/ticket`,
     summary: "A 60 s ticket for one job's feed (for browsers)",
     role: "job-reader",
+    ok: { "201": json("The ticket") },
   },
 ];
 
@@ -167,6 +220,8 @@ export const ARTIFACT_OPS: Op[] = [
       "Upload an artifact (raw body, Content-Length required, ≤ 25 MiB); the lease is re-checked when the upload ends (409 fenced if lost meanwhile)",
     role: "factory",
     query: ArtifactUploadQuery,
+    rawBody: { types: ["*/*"], description: "The artifact's bytes, stored with this Content-Type", binary: true },
+    ok: { "201": json("The artifact stored") },
   },
   { method: "get", path: `${P}/jobs/{jobId}/artifacts`, summary: "List a job's artifacts", role: "job-reader" },
   {
@@ -175,6 +230,9 @@ export const ARTIFACT_OPS: Op[] = [
     summary:
       "Download an artifact (nosniff; text as text/plain, raster images inline, anything else an attachment of application/octet-stream)",
     role: "job-reader",
+    ok: {
+      "200": { description: "The artifact's bytes", media: ["text/plain", "image/*", "application/octet-stream"] },
+    },
   },
   { method: "delete", path: `${P}/jobs/{jobId}/artifacts/{name}`, summary: "Delete an artifact", role: "operator" },
 ];

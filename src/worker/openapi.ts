@@ -2,10 +2,10 @@
  * @module worker/openapi
  * The OpenAPI 3.1 document, built from the same zod schemas that validate
  * requests — so the document cannot describe a body the API would refuse. The operations themselves are listed in
- * worker/openapi-ops (jobs), worker/openapi-ops-fleet and worker/openapi-ops-policy.
+ * worker/openapi-ops (jobs), worker/openapi-ops-fleet and worker/openapi-ops-policy; what they answer (each success
+ * status, and the body schemas of shared/api-responses) is rendered by worker/openapi-schemas.
  */
 import { z } from "zod";
-import { WaitingReasonSchema } from "../shared/api-policies.ts";
 import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS, JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
 import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
 import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
@@ -15,9 +15,10 @@ import { LESSON_OPS } from "./openapi-ops-lessons.ts";
 import { METRICS_OPS } from "./openapi-ops-metrics.ts";
 import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
 import { ROUTING_OPS } from "./openapi-ops-routing.ts";
+import { responseComponents, successResponses } from "./openapi-schemas.ts";
 
 /** In the document's order: a path is listed where its first operation is (changing it reorders the document). */
-const OPS: Op[] = [
+export const OPS: Op[] = [
   ...META_OPS,
   ...JOB_OPS,
   ...COMPOSITE_OPS,
@@ -59,7 +60,23 @@ const PROBLEM = {
 };
 
 function jsonSchema(s: z.ZodType): unknown {
-  return z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+  const { $schema: _, ...schema } = z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+  return schema;
+}
+
+/** The request body: JSON per `body`, and/or the raw media types the route also reads. */
+function requestBody(op: Op): Record<string, unknown> | undefined {
+  if (!op.body && !op.rawBody) return undefined;
+  const content: Record<string, unknown> = op.body ? { "application/json": { schema: jsonSchema(op.body) } } : {};
+  for (const type of op.rawBody?.types ?? []) {
+    const schema = {
+      type: "string",
+      description: op.rawBody!.description,
+      ...(op.rawBody!.binary ? { format: "binary" } : {}),
+    };
+    content[type] = { schema };
+  }
+  return { content };
 }
 
 export function openApiDocument(): Record<string, unknown> {
@@ -74,13 +91,21 @@ export function openApiDocument(): Record<string, unknown> {
     const queryParams = op.query
       ? Object.keys(op.query.shape).map((name) => ({ name, in: "query", required: false, schema: { type: "string" } }))
       : [];
+    const headerParams = (op.headers ?? []).map((h) => ({
+      name: h.name,
+      in: "header",
+      required: h.required ?? false,
+      description: h.description,
+      schema: jsonSchema(h.schema),
+    }));
+    const body = requestBody(op);
     paths[op.path] ??= {};
     paths[op.path]![op.method] = {
       summary: op.summary,
       ...(op.role === "none" ? { security: [] } : { "x-role": op.role }),
-      parameters: [...params, ...queryParams],
-      ...(op.body ? { requestBody: { content: { "application/json": { schema: jsonSchema(op.body) } } } } : {}),
-      responses: { "200": { description: "OK" }, "4XX": PROBLEM },
+      parameters: [...params, ...queryParams, ...headerParams],
+      ...(body ? { requestBody: body } : {}),
+      responses: { ...successResponses(op.ok), "4XX": PROBLEM },
     };
   }
   return {
@@ -88,7 +113,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: { title: "Gigafactory API", version: "1.0.0" },
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
-      schemas: { WaitingReason: z.toJSONSchema(WaitingReasonSchema, { io: "output" }) },
+      schemas: responseComponents(),
     },
     security: [{ bearer: [] }],
     paths,

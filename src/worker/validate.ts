@@ -115,7 +115,16 @@ export function assertJsonWithin(what: string, value: unknown, maxBytes: number)
   return size;
 }
 
-export async function readJson(c: Context, limit = MAX_JSON_BYTES, allowEmpty = false): Promise<unknown> {
+/**
+ * `accepts`: the media types the route reads, as its 415 names them — a route that also takes text (`POST …/jobs`)
+ * says so, instead of "expected application/json" to a caller who sent markdown under the wrong type.
+ */
+export async function readJson(
+  c: Context,
+  limit = MAX_JSON_BYTES,
+  allowEmpty = false,
+  accepts = "application/json",
+): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   const text = await readText(c, limit);
   if (text.trim() === "") {
@@ -123,7 +132,7 @@ export async function readJson(c: Context, limit = MAX_JSON_BYTES, allowEmpty = 
     throw new DomainError("validation_failed", "a JSON body is required");
   }
   if (type !== "" && !/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new DomainError("unsupported_media_type", `expected application/json, got ${type}`);
+    throw new DomainError("unsupported_media_type", `expected ${accepts}, got ${type}`);
   }
   let value: unknown;
   try {

@@ -15,10 +15,47 @@ import { fromZod } from "../problem.ts";
 import { assertTextWithin, body, MAX_MANIFEST_BYTES, param, query, readJson, readText } from "../validate.ts";
 
 /** zod's caps count characters: they only refuse the hopeless early (a character is at least a byte); bytes are checked below. */
-export const SubmitJobBody = z.union([
-  z.object({ markdown: z.string().min(1).max(MAX_MANIFEST_BYTES) }).strict(),
-  z.object({ manifest: z.unknown(), bodyMd: z.string().max(MAX_MANIFEST_BYTES).default("") }).strict(),
-]);
+const MarkdownForm = z.object({ markdown: z.string().min(1).max(MAX_MANIFEST_BYTES) }).strict();
+const ManifestForm = z
+  .object({ manifest: z.unknown(), bodyMd: z.string().max(MAX_MANIFEST_BYTES).default("") })
+  .strict();
+export const SubmitJobBody = z.union([MarkdownForm, ManifestForm]);
+
+/** What a JSON submission may be: said whenever a body is neither (a failed union said only "body: Invalid input"). */
+const SUBMIT_FORMS = "expected {manifest, bodyMd?} or {markdown}";
+/** The media types `POST …/jobs` reads, named in its 415. */
+const SUBMIT_TYPES = "application/json, text/markdown or text/plain";
+
+/**
+ * A JSON submission: a body that names one form by its key (`markdown`, `manifest`) is refused with that form's own
+ * issues (`body.markdown: …`); one that names neither with both forms and the keys it had.
+ * @throws DomainError validation_failed (400)
+ */
+function submitBody(raw: unknown): z.infer<typeof SubmitJobBody> {
+  const parsed = SubmitJobBody.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const object = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? raw : undefined;
+  const form = object && ("markdown" in object ? MarkdownForm : "manifest" in object ? ManifestForm : undefined);
+  const own = form?.safeParse(raw);
+  if (own && !own.success) throw fromZod("body", own.error);
+  // At most 5 keys of 40 characters each: the answer echoes the caller's input, so it is bounded.
+  const keys = object
+    ? Object.keys(object)
+        .slice(0, 5)
+        .map((k) => k.slice(0, 40))
+    : [];
+  const got = object
+    ? `an object with ${keys.length ? `keys ${keys.join(", ")}` : "no keys"}`
+    : Array.isArray(raw)
+      ? "an array"
+      : raw === null
+        ? "null"
+        : typeof raw;
+  const detail = `body: ${SUBMIT_FORMS}, got ${got}`;
+  throw new DomainError("validation_failed", detail, {
+    issues: [{ path: "body", message: `${SUBMIT_FORMS}, got ${got}` }],
+  });
+}
 
 /** The header's key is the manifest's key, so it has the manifest key's limit (a header was 200 characters). */
 const IdempotencyKeyHeader = utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1));
@@ -32,9 +69,7 @@ jobs.post("/jobs", async (c) => {
   if (type.startsWith("text/markdown") || type.startsWith("text/plain")) {
     input = parseManifest(await readText(c, MAX_MANIFEST_BYTES));
   } else {
-    const parsed = SubmitJobBody.safeParse(await readJson(c, MAX_MANIFEST_BYTES + 4096));
-    if (!parsed.success) throw fromZod("body", parsed.error);
-    const b = parsed.data;
+    const b = submitBody(await readJson(c, MAX_MANIFEST_BYTES + 4096, false, SUBMIT_TYPES));
     assertTextWithin(
       "markdown" in b ? "markdown" : "bodyMd",
       "markdown" in b ? b.markdown : b.bodyMd,

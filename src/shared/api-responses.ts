@@ -1,0 +1,254 @@
+/**
+ * @module shared/api-responses
+ * What the API answers with, as zod schemas: jobs (whole, summarised, paged), a factory's claim, factories, product
+ * settings, bulk batches and composite children. The routes return the TypeScript types of shared/responses and
+ * core/model; each schema here is checked at compile time to infer exactly that type (`Same` below), so the OpenAPI
+ * document (worker/openapi-schemas), built from these, cannot drift from what the routes send.
+ */
+import { z } from "zod";
+import type { LessonRef } from "../core/lessons.ts";
+import { ManifestInputSchema } from "../core/manifest-schema.ts";
+import { type Factory, type Job, PRIORITIES, STAGES } from "../core/model.ts";
+import type { ProductSettings } from "../core/settings.ts";
+import type { BatchView } from "./api-batches.ts";
+import { WaitingReasonSchema } from "./api-policies.ts";
+import type { FactoryWithBreakers, JobPage, JobSummary, JobView, Lease, TokenInfo } from "./responses.ts";
+
+const ms = z.number().int().describe("ms epoch");
+
+const RunResultSchema = z.object({
+  rc: z.number().int().optional(),
+  outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced", "rate_limited"]),
+  message: z.string().optional(),
+  retryable: z.boolean().optional(),
+  retryAfterSeconds: z.number().optional(),
+});
+
+const ReviewSchema = z.object({
+  reviewer: z.string(),
+  reviewerName: z.string().optional(),
+  verdict: z.enum(["approve", "reject"]),
+  comment: z.string().optional(),
+  note: z.string().optional(),
+  at: ms,
+});
+
+/** A job as stored (the claim and composite answers): `JobView` without its computed `waitingReason`. */
+export const JobSchema = z.object({
+  id: z.string(),
+  productId: z.string(),
+  title: z.string(),
+  bodyMd: z.string(),
+  manifest: ManifestInputSchema,
+  stage: z.enum(STAGES),
+  priority: z.enum(PRIORITIES),
+  requires: z.array(z.string()),
+  prefers: z.array(z.string()),
+  engine: z.string().optional(),
+  repo: z.string().optional(),
+  budget: z.object({ usd: z.number().optional(), wallSeconds: z.number().optional(), tokens: z.number().optional() }),
+  deps: z.array(z.string()),
+  depsMode: z.enum(["all", "any"]),
+  parentId: z.string().optional(),
+  kind: z.enum(["task", "composite"]),
+  idempotencyKey: z.string().optional(),
+  rev: z.number().int(),
+  leaseEpoch: z.number().int(),
+  checkpoint: z
+    .object({ branch: z.string().optional(), sha: z.string().optional(), note: z.string().optional(), at: ms })
+    .optional(),
+  progress: z.object({ pct: z.number().optional(), note: z.string().optional() }).optional(),
+  attempt: z.number().int(),
+  maxAttempts: z.number().int(),
+  serialKey: z.string().optional(),
+  holderFactoryId: z.string().optional(),
+  leaseExpiresAt: ms.optional(),
+  lastResult: RunResultSchema.optional(),
+  notBefore: ms.optional(),
+  reviews: z.array(ReviewSchema).optional(),
+  rejectedBy: z.array(z.string()).optional(),
+  feedback: z.string().optional(),
+  preemptedAt: ms.optional(),
+  preemptedBy: z.string().optional(),
+  lastEvictionAt: ms.optional(),
+  createdAt: ms,
+  updatedAt: ms,
+  queuedAt: ms,
+});
+
+/** `GET …/jobs/{id}`, `POST …/jobs`, an action's answer: the job with its waiting reason (null while it runs or once terminal). */
+export const JobViewSchema = JobSchema.extend({ waitingReason: WaitingReasonSchema.nullable() });
+
+/** A job in a list: without `bodyMd`. */
+export const JobSummarySchema = JobViewSchema.omit({ bodyMd: true });
+
+/** `GET …/jobs`: summaries, or whole jobs (with `bodyMd`) under `fields=full`. */
+export const JobPageSchema = z.object({
+  jobs: z.array(JobSummarySchema.extend({ bodyMd: z.string().optional().describe("with fields=full only") })),
+  nextCursor: z.string().optional(),
+});
+
+/** A lesson an assignment carries (core/lessons). */
+const LessonRefSchema = z.object({ id: z.string(), text: z.string() });
+
+const LeaseSchema = z.object({
+  jobId: z.string(),
+  leaseEpoch: z.number().int(),
+  expiresAt: ms,
+  ttlSeconds: z.number(),
+});
+
+/** `POST …/claim` (200; 204 with no body when no job fits): the job, its lease and the lessons its assignment carries. */
+export const ClaimSchema = z.object({ job: JobSchema, lease: LeaseSchema, lessons: z.array(LessonRefSchema) });
+
+/** `POST …/jobs/{id}/children` (201, or 200 on a replay): the parent and its children in the request's order. */
+export const ChildrenAnswerSchema = z.object({ parent: JobSchema, children: z.array(JobSchema) });
+
+const FactoryBreakerSchema = z.object({
+  engine: z.string(),
+  state: z.enum(["closed", "open", "half_open"]),
+  consecutiveFailures: z.number().int(),
+  openUntil: ms.optional(),
+});
+
+const FactoryBase = z.object({
+  id: z.string(),
+  productId: z.string(),
+  name: z.string(),
+  capabilities: z.array(z.string()),
+  approvedCapabilities: z.array(z.string()).optional(),
+  declaredCapabilities: z.array(z.string()).optional(),
+  pendingCapabilities: z.array(z.string()).optional(),
+  seats: z.number().int(),
+  seatLimit: z.number().int().optional(),
+  declaredSeats: z.number().int().optional(),
+  load: z.number().int(),
+  health: z.enum(["ok", "degraded", "down"]),
+  status: z.enum(["active", "draining", "quarantined", "revoked"]),
+  lastHeartbeatAt: ms.optional(),
+  createdAt: ms,
+});
+
+/** A factory, with its breakers that are not plainly closed (lists and `GET …/factories/{id}`). */
+export const FactorySchema = FactoryBase.extend({ breakers: z.array(FactoryBreakerSchema).optional() });
+
+export const FactoryListSchema = z.object({ factories: z.array(FactorySchema) });
+
+/** `POST …/factories/enroll` (201) and `…/token/rotate`: the token is shown this once. */
+export const EnrolledSchema = z.object({ factoryId: z.string(), token: z.string(), factory: FactoryBase });
+
+/** `POST …/tokens` (201): the token's record and its secret, shown this once. */
+export const MintedTokenSchema = z.object({
+  id: z.string(),
+  role: z.enum(["operator", "viewer"]),
+  name: z.string(),
+  createdAt: ms,
+  revokedAt: ms.optional(),
+  token: z.string(),
+});
+
+/** `GET …/settings`, and the whole new record `PATCH …/settings` answers. */
+export const SettingsSchema = z.object({
+  preemption: z.boolean(),
+  leaseTtlSeconds: z.number().int(),
+  weights: z.object({
+    capabilityFit: z.number(),
+    affinity: z.number(),
+    load: z.number(),
+    costFit: z.number(),
+    health: z.number(),
+    starvation: z.number(),
+    track: z.number(),
+  }),
+  agingHorizonMinutes: z.number(),
+  retry: z.object({ baseSeconds: z.number(), maxSeconds: z.number(), jitter: z.number() }),
+  frozenSerialKeys: z.array(z.string()),
+  budgetPaused: z.boolean(),
+  overflow: z.enum(["route", "hold"]),
+  breaker: z.object({
+    failureThreshold: z.number().int(),
+    coolDownSeconds: z.number(),
+    maxCoolDownSeconds: z.number(),
+  }),
+  errorBudget: z.object({ windowMinutes: z.number(), maxFailures: z.number().int() }),
+  health: z.object({
+    stuckAfterMinutes: z.number(),
+    starvingAfterMinutes: z.number(),
+    expectedFinishIntervalMinutes: z.number(),
+  }),
+  routing: z.object({ objective: z.enum(["success_per_usd", "success_per_minute"]), minSamples: z.number().int() }),
+});
+
+/**
+ * `POST …/jobs:batch` (202): the items sent to the queue (`queued`) or whose job already exists (`exists`), and the
+ * refused ones, each with its own HTTP status and problem code. (worker/routes/bulk keeps this type to itself.)
+ */
+export const BatchAcceptedSchema = z.object({
+  batchId: z.string(),
+  accepted: z.number().int(),
+  idempotencyKeys: z.array(z.string()),
+  items: z.array(
+    z.object({
+      index: z.number().int(),
+      idempotencyKey: z.string(),
+      status: z.enum(["queued", "exists"]),
+      jobId: z.string().optional(),
+    }),
+  ),
+  rejected: z.array(
+    z.object({
+      index: z.number().int(),
+      status: z.number().int().describe("the HTTP status this item alone would have had"),
+      code: z.string(),
+      detail: z.string(),
+      idempotencyKey: z.string().optional(),
+    }),
+  ),
+});
+
+/** `GET …/batches/{batchId}`. */
+export const BatchViewSchema = z.object({
+  id: z.string(),
+  createdAt: ms,
+  total: z.number().int(),
+  created: z.number().int(),
+  queued: z.number().int(),
+  rejected: z.number().int(),
+  items: z.array(
+    z.object({
+      index: z.number().int(),
+      key: z.string().optional(),
+      status: z.enum(["created", "queued", "rejected"]),
+      jobId: z.string().optional(),
+      code: z.string().optional(),
+    }),
+  ),
+  done: z.boolean(),
+});
+
+// ---- each schema infers exactly the type the routes answer with (a compile error otherwise) ----
+
+/** Mutually assignable, and the same top-level keys (assignability alone lets an optional field go missing). */
+type Same<A, B> = [A] extends [B]
+  ? [B] extends [A]
+    ? [keyof A] extends [keyof B]
+      ? [keyof B] extends [keyof A]
+        ? true
+        : false
+      : false
+    : false
+  : false;
+const same = <A, B>(proof: Same<A, B>): Same<A, B> => proof;
+export const RESPONSE_TYPES_MATCH = [
+  same<z.output<typeof JobSchema>, Job>(true),
+  same<z.output<typeof JobViewSchema>, JobView>(true),
+  same<z.output<typeof JobSummarySchema>, JobSummary>(true),
+  same<z.output<typeof JobPageSchema>, JobPage<JobSummary | JobView>>(true),
+  same<z.output<typeof ClaimSchema>, { job: Job; lease: Lease; lessons: LessonRef[] }>(true),
+  same<z.output<typeof ChildrenAnswerSchema>, { parent: Job; children: Job[] }>(true),
+  same<z.output<typeof FactorySchema>, FactoryWithBreakers>(true),
+  same<z.output<typeof EnrolledSchema>, { factoryId: string; token: string; factory: Factory }>(true),
+  same<z.output<typeof MintedTokenSchema>, TokenInfo & { token: string }>(true),
+  same<z.output<typeof SettingsSchema>, ProductSettings>(true),
+  same<z.output<typeof BatchViewSchema>, BatchView>(true),
+] as const;

@@ -1,0 +1,142 @@
+/**
+ * @module worker/openapi-schemas
+ * The answers side of the OpenAPI document: the response body schemas (shared/api-responses, registered here as
+ * `#/components/schemas/…`), the success replies an operation declares (`Reply`, with the helpers the operations
+ * files use to write them) and their rendering into an operation's `responses`.
+ */
+import { z } from "zod";
+import { BudgetViewSchema } from "../shared/api-budget.ts";
+import { WaitingReasonSchema } from "../shared/api-policies.ts";
+import {
+  BatchAcceptedSchema,
+  BatchViewSchema,
+  ChildrenAnswerSchema,
+  ClaimSchema,
+  EnrolledSchema,
+  FactoryListSchema,
+  FactorySchema,
+  JobPageSchema,
+  JobSchema,
+  JobSummarySchema,
+  JobViewSchema,
+  MintedTokenSchema,
+  SettingsSchema,
+} from "../shared/api-responses.ts";
+
+/** A success status the API answers with. */
+export type SuccessStatus = "101" | "200" | "201" | "202" | "204";
+
+export type Reply = {
+  description: string;
+  /** The JSON body's schema; absent = a JSON body this document does not describe yet. */
+  schema?: z.ZodType;
+  /** A body that is not JSON (its media types), or `none` (101, 204). */
+  media?: string[] | "none";
+  /** An idempotent replay: the answer carries `idempotent-replayed: true`. */
+  replayed?: boolean;
+};
+
+export type Replies = Partial<Record<SuccessStatus, Reply>>;
+
+/** A JSON answer. */
+export const json = (description: string, schema?: z.ZodType): Reply => ({
+  description,
+  ...(schema ? { schema } : {}),
+});
+/** The answer to the same request again under its idempotency key: the first answer's body, 200. */
+export const replay = (description: string, schema?: z.ZodType): Reply => ({
+  ...json(description, schema),
+  replayed: true,
+});
+/** The answers of a request that made a job, by `status` when new; the same request again under its key is a 200 replay. */
+export const made = (status: "201" | "202", description: string, schema?: z.ZodType): Replies => ({
+  [status]: json(description, schema),
+  "200": replay("The same request again under its key: the first answer", schema),
+});
+
+/** No body. */
+export const empty = (description: string): Reply => ({ description, media: "none" });
+/** A WebSocket upgrade. */
+export const SWITCHING: Reply = empty("Switching Protocols: the WebSocket is open");
+
+/** Every response schema with its component name; a reply naming one of these is a `$ref` to it. */
+const COMPONENTS = z.registry<{ id: string }>();
+for (const [id, schema] of Object.entries({
+  WaitingReason: WaitingReasonSchema,
+  Job: JobSchema,
+  JobView: JobViewSchema,
+  JobSummary: JobSummarySchema,
+  JobPage: JobPageSchema,
+  Claim: ClaimSchema,
+  ChildrenAnswer: ChildrenAnswerSchema,
+  Factory: FactorySchema,
+  FactoryList: FactoryListSchema,
+  Enrolled: EnrolledSchema,
+  MintedToken: MintedTokenSchema,
+  Settings: SettingsSchema,
+  BudgetView: BudgetViewSchema,
+  BatchAccepted: BatchAcceptedSchema,
+  BatchView: BatchViewSchema,
+})) {
+  COMPONENTS.add(schema, { id });
+}
+
+const REF = (id: string) => `#/components/schemas/${id}`;
+
+/**
+ * Answers are described as open objects (no `additionalProperties: false`, which zod writes for every output
+ * object): the API adds fields without a new version, and a client validating against this document must not break
+ * on one.
+ */
+function openAnswer(ctx: { jsonSchema: Record<string, unknown> }): void {
+  delete ctx.jsonSchema.additionalProperties;
+}
+
+/** A component is a fragment of this document, not a schema resource of its own: no `$schema`, no `$id`. */
+function fragment(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _s, $id: _i, ...rest } = schema;
+  return rest;
+}
+
+/** `components.schemas`: every registered response schema, referring to one another by `$ref`. */
+export function responseComponents(): Record<string, unknown> {
+  const { schemas } = z.toJSONSchema(COMPONENTS, {
+    io: "output",
+    uri: REF,
+    unrepresentable: "any",
+    override: openAnswer,
+  });
+  return Object.fromEntries(Object.entries(schemas).map(([id, s]) => [id, fragment(s)]));
+}
+
+function bodySchema(schema: z.ZodType): unknown {
+  const id = COMPONENTS.get(schema)?.id;
+  if (id) return { $ref: REF(id) };
+  return fragment(z.toJSONSchema(schema, { io: "output", unrepresentable: "any", override: openAnswer }));
+}
+
+const REPLAYED_HEADER = {
+  "idempotent-replayed": {
+    description: "true: this answers an earlier identical request under the same idempotency key; nothing new was made",
+    schema: { type: "string", enum: ["true"] },
+  },
+};
+
+/** An operation's success replies as OpenAPI `responses` entries (the 4XX problem is added by worker/openapi). */
+export function successResponses(replies: Replies | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [status, r] of Object.entries(replies ?? { "200": json("OK") })) {
+    const content =
+      r.media === "none"
+        ? undefined
+        : r.media
+          ? Object.fromEntries(r.media.map((m) => [m, {}]))
+          : { "application/json": r.schema ? { schema: bodySchema(r.schema) } : {} };
+    out[status] = {
+      description: r.description,
+      ...(r.replayed ? { headers: REPLAYED_HEADER } : {}),
+      ...(content ? { content } : {}),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+// The OpenAPI document describes every way a request may come and every answer's body it names: POST …/jobs takes
+// JSON ({manifest, bodyMd?} or {markdown}), text/markdown and text/plain, and an Idempotency-Key of up to 800 bytes
+// (the manifest key's limit); jobs:batch and …/children take one of up to 128; the SSE feed reads Last-Event-ID; the
+// sockets answer 101, never 200; replays carry `idempotent-replayed`; and every `$ref` resolves to a component.
+import { describe, expect, it } from "vitest";
+import { openApiDocument } from "../../src/worker/openapi.ts";
+
+type Param = { name: string; in: string; schema: { maxLength?: number; pattern?: string } };
+type Operation = {
+  parameters: Param[];
+  requestBody?: { content: Record<string, { schema?: { anyOf?: Array<{ required?: string[] }> } }> };
+  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
+};
+type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+
+const doc = openApiDocument() as Doc;
+const P = "/api/v1/products/{productId}";
+const op = (method: string, path: string): Operation => {
+  const found = doc.paths[path]?.[method];
+  if (!found) throw new Error(`no ${method} ${path}`);
+  return found;
+};
+const header = (o: Operation, name: string) => o.parameters.find((p) => p.in === "header" && p.name === name);
+
+describe("the OpenAPI document's requests", () => {
+  it("POST …/jobs takes JSON in two forms, markdown and plain text", () => {
+    const submit = op("post", `${P}/jobs`);
+    const content = submit.requestBody?.content ?? {};
+    expect(Object.keys(content).sort()).toEqual(["application/json", "text/markdown", "text/plain"]);
+    const forms = content["application/json"]?.schema?.anyOf?.map((f) => f.required);
+    expect(forms).toEqual([["manifest"], ["markdown"]]);
+  });
+
+  it("POST …/jobs takes an Idempotency-Key of up to 800 bytes, the manifest key's limit", () => {
+    expect(header(op("post", `${P}/jobs`), "Idempotency-Key")?.schema.maxLength).toBe(800);
+  });
+
+  it("jobs:batch and …/children take an Idempotency-Key of up to 128 bytes", () => {
+    for (const path of [`${P}/jobs:batch`, `${P}/jobs/{jobId}/children`]) {
+      expect(header(op("post", path), "Idempotency-Key")?.schema.maxLength, path).toBe(128);
+    }
+  });
+
+  it("the SSE feed reads Last-Event-ID, a seq in decimal digits", () => {
+    expect(header(op("get", `${P}/jobs/{jobId}/events/stream`), "Last-Event-ID")?.schema.pattern).toBe("^\\d{1,16}$");
+  });
+});
+
+describe("the OpenAPI document's answers", () => {
+  it("the sockets answer 101 Switching Protocols, with no 200", () => {
+    for (const path of [`${P}/jobs/{jobId}/events/ws`, `${P}/factories/connect`]) {
+      expect(Object.keys(op("get", path).responses).sort(), path).toEqual(["101", "4XX"]);
+    }
+  });
+
+  it("the claim answers 200 with a Claim or 204 with no body; jobs:batch answers 202", () => {
+    const claim = op("post", `${P}/claim`).responses;
+    expect(claim["200"]?.content).toEqual({ "application/json": { schema: { $ref: "#/components/schemas/Claim" } } });
+    expect(claim["204"]?.content).toBeUndefined();
+    expect(Object.keys(op("post", `${P}/jobs:batch`).responses)).toEqual(["202", "4XX"]);
+  });
+
+  it("a replay under an idempotency key is a 200 with idempotent-replayed: true", () => {
+    for (const path of [`${P}/jobs`, `${P}/jobs/{jobId}/children`]) {
+      const responses = op("post", path).responses;
+      expect(responses["201"]?.headers, path).toBeUndefined();
+      expect(responses["200"]?.headers, path).toHaveProperty("idempotent-replayed");
+    }
+  });
+
+  it("every operation declares a success status", () => {
+    const none = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        .filter(([, o]) => !Object.keys(o.responses).some((s) => /^[12]\d\d$/.test(s)))
+        .map(([m]) => `${m} ${path}`),
+    );
+    expect(none).toEqual([]);
+  });
+
+  it("every $ref names a component, and the components hold the answers' bodies", () => {
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(20);
+    expect(refs.filter((r) => !(r in doc.components.schemas))).toEqual([]);
+    for (const id of ["JobView", "JobPage", "Factory", "FactoryList", "Settings", "BudgetView", "Claim"]) {
+      expect(doc.components.schemas, id).toHaveProperty(id);
+    }
+    for (const id of ["BatchAccepted", "BatchView", "ChildrenAnswer", "WaitingReason"]) {
+      expect(doc.components.schemas, id).toHaveProperty(id);
+    }
+  });
+
+  it("answers are open objects: a field added later breaks no client validating against the document", () => {
+    expect(JSON.stringify(doc.components.schemas)).not.toContain('"additionalProperties":false');
+  });
+});
