@@ -40,6 +40,7 @@ const FIXES: Record<string, string> = {
   not_lease_holder: "only the factory holding the lease can do this",
   payload_too_large: "make the request smaller",
   unsupported_media_type: "this is a CLI bug; please report it",
+  upgrade_required: "this is a WebSocket endpoint: connect with a WebSocket client",
   method_not_allowed: "this is a CLI bug; please report it",
 };
 

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  upgrade_required: 426,
   limit_exceeded: 429,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -170,7 +170,7 @@ export const AGENT_OPS: Op[] = [
     method: "get",
     path: `${P}/factories/connect`,
     summary:
-      "Factory WebSocket (protocol v1, see src/shared/protocol.ts); 400 validation_failed without `Upgrade: websocket`",
+      "Factory WebSocket (protocol v1, see src/shared/protocol.ts); 426 upgrade_required without `Upgrade: websocket`",
     role: "factory",
     ok: { "101": SWITCHING },
   },

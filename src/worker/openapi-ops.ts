@@ -181,7 +181,7 @@ export const FEED_OPS: Op[] = [
     path: `${P}/jobs/{jobId}/events/ws`,
     summary:
       "WebSocket feed: replay after `after` in pages (send `more` after each `page` frame), then live (header or " +
-      "ticket auth); 429 limit_exceeded past 256 watchers per job; 400 validation_failed without `Upgrade: websocket`",
+      "ticket auth); 429 limit_exceeded past 256 watchers per job; 426 upgrade_required without `Upgrade: websocket`",
     role: "job-reader",
     query: FeedQuery,
     ok: { "101": SWITCHING },

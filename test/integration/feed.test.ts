@@ -142,3 +142,20 @@ describe("job feed", () => {
     socket.close();
   });
 });
+
+describe("a WebSocket endpoint asked without an upgrade", () => {
+  it("answers 426 upgrade_required (the feed's and the factory link's), not a 400 that blames the request's fields", async () => {
+    const product = "feed-no-upgrade";
+    const job = await submit(product, { title: "j" });
+    const f = await enroll(product, "f");
+    const feed = await api<{ code: string; title: string }>("GET", `${P(product)}/jobs/${job.id}/events/ws`, {
+      token: ADMIN,
+    });
+    const link = await api<{ code: string }>("GET", `${P(product)}/factories/connect`, { token: f.token });
+    for (const r of [feed, link]) {
+      expect(r.status).toBe(426);
+      expect(r.body.code).toBe("upgrade_required");
+    }
+    expect(feed.body.title).toBe("Upgrade required");
+  });
+});

@@ -50,7 +50,7 @@ for (const kind of ["ws", "stream"] as const) {
     const opener = await authorizeFeed(c, productId, jobId, q.ticket);
     await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
     if (kind === "ws" && c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new DomainError("validation_failed", "this endpoint needs a WebSocket upgrade");
+      throw new DomainError("upgrade_required", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
     }
     // SSE resumes from the browser's Last-Event-ID; `after` wins when both are given.
     const after = q.after ?? lastEventId(c.req.header("last-event-id"));

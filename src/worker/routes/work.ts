@@ -16,7 +16,10 @@ export const work = new Hono<AppEnv>();
 work.get("/factories/connect", async (c) => {
   const factoryId = factoryIdOf(c);
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-    throw new DomainError("validation_failed", "this endpoint needs a WebSocket upgrade (protocol v1)");
+    throw new DomainError(
+      "upgrade_required",
+      "this endpoint needs a WebSocket upgrade (Upgrade: websocket; protocol v1)",
+    );
   }
   // Only headers we set reach the coordinator: a client cannot pick its own factory id.
   const headers = new Headers({
