@@ -2,8 +2,10 @@
  * @module shared/api-batches
  * What `POST …/jobs:batch` records about a batch and what `GET …/batches/{batchId}` answers (issue 12 item 3):
  * for every item of the batch, whether its job exists yet — so a client that bulk-submitted knows when its jobs
- * exist without listing jobs. Shared by the Worker, the coordinator and the typed client.
+ * exist without listing jobs. Shared by the Worker, the coordinator and the typed client; the answers' zod schemas
+ * (for the OpenAPI document) are at the end, each checked to infer exactly its type.
  */
+import { z } from "zod";
 
 /** One item as the bulk route decided it, recorded by the coordinator before the route answers. */
 export interface BatchItemRecord {
@@ -42,3 +44,57 @@ export interface BatchView {
   /** No item is still queued: every job the batch will ever create exists. */
   done: boolean;
 }
+
+/**
+ * `POST …/jobs:batch` (202): the items sent to the queue (`queued`) or whose job already exists (`exists`), and the
+ * refused ones, each with its own HTTP status and problem code. (worker/routes/bulk keeps this type to itself.)
+ */
+export const BatchAcceptedSchema = z.object({
+  batchId: z.string(),
+  accepted: z.number().int(),
+  idempotencyKeys: z.array(z.string()),
+  items: z.array(
+    z.object({
+      index: z.number().int(),
+      idempotencyKey: z.string(),
+      status: z.enum(["queued", "exists"]),
+      jobId: z.string().optional(),
+    }),
+  ),
+  rejected: z.array(
+    z.object({
+      index: z.number().int(),
+      status: z.number().int().describe("the HTTP status this item alone would have had"),
+      code: z.string(),
+      detail: z.string(),
+      idempotencyKey: z.string().optional(),
+    }),
+  ),
+});
+
+/** `GET …/batches/{batchId}`. */
+export const BatchViewSchema = z.object({
+  id: z.string(),
+  createdAt: z.number().int().describe("ms epoch"),
+  total: z.number().int(),
+  created: z.number().int(),
+  queued: z.number().int(),
+  rejected: z.number().int(),
+  items: z.array(
+    z.object({
+      index: z.number().int(),
+      key: z.string().optional(),
+      status: z.enum(["created", "queued", "rejected"]),
+      jobId: z.string().optional(),
+      code: z.string().optional(),
+    }),
+  ),
+  done: z.boolean(),
+});
+
+// A compile error unless the schema infers exactly BatchView (and BatchView exactly the schema).
+export const BATCH_VIEW_MATCHES: [BatchView] extends [z.output<typeof BatchViewSchema>]
+  ? [z.output<typeof BatchViewSchema>] extends [BatchView]
+    ? true
+    : false
+  : false = true;

@@ -10,7 +10,6 @@ import type { LessonRef } from "../core/lessons.ts";
 import { ManifestInputSchema } from "../core/manifest-schema.ts";
 import { type Factory, type Job, PRIORITIES, STAGES } from "../core/model.ts";
 import type { ProductSettings } from "../core/settings.ts";
-import type { BatchView } from "./api-batches.ts";
 import { WaitingReasonSchema } from "./api-policies.ts";
 import type { FactoryWithBreakers, JobPage, JobSummary, JobView, Lease, TokenInfo } from "./responses.ts";
 
@@ -179,53 +178,6 @@ export const SettingsSchema = z.object({
   routing: z.object({ objective: z.enum(["success_per_usd", "success_per_minute"]), minSamples: z.number().int() }),
 });
 
-/**
- * `POST …/jobs:batch` (202): the items sent to the queue (`queued`) or whose job already exists (`exists`), and the
- * refused ones, each with its own HTTP status and problem code. (worker/routes/bulk keeps this type to itself.)
- */
-export const BatchAcceptedSchema = z.object({
-  batchId: z.string(),
-  accepted: z.number().int(),
-  idempotencyKeys: z.array(z.string()),
-  items: z.array(
-    z.object({
-      index: z.number().int(),
-      idempotencyKey: z.string(),
-      status: z.enum(["queued", "exists"]),
-      jobId: z.string().optional(),
-    }),
-  ),
-  rejected: z.array(
-    z.object({
-      index: z.number().int(),
-      status: z.number().int().describe("the HTTP status this item alone would have had"),
-      code: z.string(),
-      detail: z.string(),
-      idempotencyKey: z.string().optional(),
-    }),
-  ),
-});
-
-/** `GET …/batches/{batchId}`. */
-export const BatchViewSchema = z.object({
-  id: z.string(),
-  createdAt: ms,
-  total: z.number().int(),
-  created: z.number().int(),
-  queued: z.number().int(),
-  rejected: z.number().int(),
-  items: z.array(
-    z.object({
-      index: z.number().int(),
-      key: z.string().optional(),
-      status: z.enum(["created", "queued", "rejected"]),
-      jobId: z.string().optional(),
-      code: z.string().optional(),
-    }),
-  ),
-  done: z.boolean(),
-});
-
 // ---- each schema infers exactly the type the routes answer with (a compile error otherwise) ----
 
 /** Mutually assignable, and the same top-level keys (assignability alone lets an optional field go missing). */
@@ -250,5 +202,4 @@ export const RESPONSE_TYPES_MATCH = [
   same<z.output<typeof EnrolledSchema>, { factoryId: string; token: string; factory: Factory }>(true),
   same<z.output<typeof MintedTokenSchema>, TokenInfo & { token: string }>(true),
   same<z.output<typeof SettingsSchema>, ProductSettings>(true),
-  same<z.output<typeof BatchViewSchema>, BatchView>(true),
 ] as const;

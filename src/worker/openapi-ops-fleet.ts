@@ -15,14 +15,8 @@ import {
   MintTokenBody,
   TrackerIngestBody,
 } from "../shared/api.ts";
-import {
-  BatchAcceptedSchema,
-  BatchViewSchema,
-  EnrolledSchema,
-  FactoryListSchema,
-  FactorySchema,
-  MintedTokenSchema,
-} from "../shared/api-responses.ts";
+import { BatchAcceptedSchema, BatchViewSchema } from "../shared/api-batches.ts";
+import { EnrolledSchema, FactoryListSchema, FactorySchema, MintedTokenSchema } from "../shared/api-responses.ts";
 import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
 import { json, SWITCHING } from "./openapi-schemas.ts";
 

@@ -5,11 +5,10 @@
  * files use to write them) and their rendering into an operation's `responses`.
  */
 import { z } from "zod";
+import { BatchAcceptedSchema, BatchViewSchema } from "../shared/api-batches.ts";
 import { BudgetViewSchema } from "../shared/api-budget.ts";
 import { WaitingReasonSchema } from "../shared/api-policies.ts";
 import {
-  BatchAcceptedSchema,
-  BatchViewSchema,
   ChildrenAnswerSchema,
   ClaimSchema,
   EnrolledSchema,
