@@ -430,7 +430,7 @@ function buildRequests(w: World): Req[] {
       if (k === 3) return mk("submit-shape", "POST", `${a}/jobs`, auth, shape, 400);
       // A valid manifest with a bad Idempotency-Key header: too long, or contradicting the manifest's own key.
       const [key, body] = pick([
-        [pad(201), { title: "t" }],
+        [pad(801), { title: "t" }], // over the 800 bytes a key may have, in the header as in the manifest
         ["k1", { title: "t", idempotencyKey: "k2" }],
       ] as const);
       const r = mk("idempotency", "POST", `${a}/jobs`, auth, json({ manifest: body }), 400);

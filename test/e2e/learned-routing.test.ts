@@ -143,7 +143,7 @@ describe("learned routing end to end", () => {
     expect(costly).toMatchObject({ factoryId: bad.factoryId, engine: "codex", jobClass: CLASS });
     expect(costly?.evidence.ratio).toBeCloseTo(5, 3);
     expect(costly?.message).toBe(
-      `codex on ${bad.factoryId} costs 5.0× the fleet median for \`${CLASS}\` jobs ($0.05 vs $0.01, n=${nBad})`,
+      `codex on ${bad.factoryId} costs 5.0× the fleet median for \`${CLASS}\` jobs ($0.05 vs $0.01, n=${nBad} with a reported cost)`,
     );
     expect(recs.filter((r) => r.factoryId === good.factoryId)).toEqual([]);
     lap(`recommendations (${nBad} runs on host-bad, ${nGood} on host-good)`);

@@ -3,7 +3,8 @@
 // stays paused by exhaustion, no claim succeeds) until a second, deliberate resume runs the period over its
 // ceiling; pausing an exhausted budget keeps its alert; ten $0.10 runs exhaust a $1 ceiling (micro-dollar sums,
 // not 0.9999999999999999) so an 11th job is not dispatched; a stored float total of the older shape is reconciled
-// on the next read; switching the period day → week → day carries the spend over (audited) instead of erasing it.
+// on the next read; switching the period day → week → day carries the spend over (audited) instead of erasing it;
+// choosing `stop` for a budget already exhausted under `pause` stops what still runs.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
@@ -43,6 +44,21 @@ describe("an operator's pause and exhaustion", () => {
     expect((await act(product, "resume")).body).toMatchObject({ state: "warning" });
     expect((await liveAlerts(product)).map((x) => x.kind)).not.toContain("budget_exhausted");
     expect((await claim(product, f.token, 300)).status).toBe(200);
+  });
+
+  it("choosing onExhausted: stop for a budget already exhausted under pause stops the work still running", async () => {
+    const product = "budget-switch-to-stop";
+    await put(product, { period: "month", ceilingUsd: 1, onExhausted: "pause" });
+    const f = await enroll(product, "f");
+    const a = await submit(product, { title: "A" });
+    const ca = (await claim(product, f.token, 300)).body;
+    const over = await report(product, f.token, a.id, ca.lease.leaseEpoch, {
+      stage: "building",
+      insights: { costUsd: 2 },
+    });
+    expect(over.body.stage).toBe("building"); // pause: the running job goes on
+    expect((await put(product, { period: "month", ceilingUsd: 1, onExhausted: "stop" })).status).toBe(200);
+    expect((await getJob(product, a.id)).stage).toBe("queued"); // stop: taken back now, not only at the next crossing
   });
 
   it("pausing an exhausted budget keeps its budget_exhausted alert", async () => {

@@ -26,6 +26,18 @@ const summary = {
   createdAt: NOW - 120_000,
   waitingReason: noGpu,
 } as unknown as JobSummary;
+/** `summary` as a whole job document, as `gigafactory job ID` reads it. */
+const whole = {
+  ...summary,
+  bodyMd: "",
+  requires: [],
+  prefers: [],
+  budget: {},
+  deps: [],
+  kind: "task",
+  leaseEpoch: 0,
+  updatedAt: NOW,
+};
 
 describe("jobs: the WAITING column", () => {
   it("shows code and message, and a dash for a job that runs", () => {
@@ -86,16 +98,8 @@ describe("job: the Waiting block", () => {
 
   it("`gigafactory job ID` shows a failed job's last result once, not again in the Waiting block", () => {
     const failed = {
-      ...summary,
+      ...whole,
       stage: "failed",
-      bodyMd: "",
-      requires: [],
-      prefers: [],
-      budget: {},
-      deps: [],
-      kind: "task",
-      leaseEpoch: 0,
-      updatedAt: NOW,
       lastResult: { outcome: "budget_exceeded", retryable: false, message: "over budget" },
       waitingReason: {
         code: "needs_operator",
@@ -110,17 +114,7 @@ describe("job: the Waiting block", () => {
   });
 
   it("is part of `gigafactory job ID` and absent for a running job", () => {
-    const job = {
-      ...summary,
-      bodyMd: "",
-      requires: [],
-      prefers: [],
-      budget: {},
-      deps: [],
-      kind: "task",
-      leaseEpoch: 0,
-      updatedAt: NOW,
-    } as unknown as JobView;
+    const job = whole as unknown as JobView;
     expect(renderJob(job, [], NOW)).toContain("Waiting: no_capable_factory");
     expect(renderJob({ ...job, waitingReason: null }, [], NOW)).not.toContain("Waiting:");
   });

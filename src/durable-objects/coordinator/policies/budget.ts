@@ -117,7 +117,9 @@ function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, 
     bumpQueueVersion(tx.sql);
   }
   syncAlerts(tx, before, after);
-  if (after.exhausted && !before?.exhausted && after.onExhausted === "stop") stopRunning(tx, after, keepJobId);
+  // Stop when exhaustion begins under `stop`, or when `stop` is chosen for a budget already exhausted (it was a pause).
+  const stopBegins = !before?.exhausted || before.onExhausted !== "stop";
+  if (after.exhausted && after.onExhausted === "stop" && stopBegins) stopRunning(tx, after, keepJobId);
   return after;
 }
 
