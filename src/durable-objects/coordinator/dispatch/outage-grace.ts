@@ -14,14 +14,12 @@ import { loadJob, touchJob } from "../jobs/rows.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
+import { NEXT_LEASE_EXPIRY_SQL } from "./lease-ops.ts";
 
 const HELD = "lease_expires_at IS NOT NULL AND stage IN ('assigned', 'building')";
 
 export function graceLeasesAfterOutage(tx: Tx): number {
-  const oldest = one<{ t: number }>(
-    tx.sql,
-    `SELECT lease_expires_at AS t FROM jobs INDEXED BY jobs_by_lease WHERE ${HELD} ORDER BY lease_expires_at LIMIT 1`,
-  )?.t;
+  const oldest = one<{ t: number }>(tx.sql, NEXT_LEASE_EXPIRY_SQL)?.t; // the alarm's own query for the earliest
   if (!wasDown(oldest, tx.now)) return 0;
   const settings = getSettings(tx.sql);
   const ids = tx.sql.exec<{ id: string }>(`SELECT id FROM jobs INDEXED BY jobs_by_lease WHERE ${HELD}`).toArray();
