@@ -4,12 +4,14 @@
 // running job) are not among them: the walk's query skips them (dispatch/urgency-order CURSOR_OPEN_GATES_SQL), so
 // a fitting job behind a thousand of them is reached by a claim and by push dispatch alike — it waited for good
 // (found by a reviewer). Jobs of buckets the claimant cannot run are not walked at all (queue-buckets.test.ts).
+// The learned term's reference set reads one (engine, class) of track records by its index (track_records_by_key).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_SCAN } from "../../src/durable-objects/coordinator/dispatch/urgency-order.ts";
+import { RECORDS_OF_KEY_SQL } from "../../src/durable-objects/coordinator/policies/track-records.ts";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
-import { cloneQueued } from "./state";
+import { cloneQueued, queryPlan } from "./state";
 
 /** `count` due jobs the claimant's capabilities fit, older than what follows, each refused to it by an exclusion. */
 async function excluded(product: string, factoryId: string, count: number): Promise<void> {
@@ -82,5 +84,16 @@ describe("jobs behind a closed serial gate", () => {
     );
     expect(reason.body.waitingReason.code).toBe("serial_key_frozen");
     socket.close();
+  });
+});
+
+describe("the learned term's reference set", () => {
+  it("reads one (engine, class) by its index, not a scan of every track record", async () => {
+    const product = "track-plan";
+    await submit(product, { title: "binds the coordinator" });
+    const plan = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
+      queryPlan(state.storage.sql, RECORDS_OF_KEY_SQL, "codex", "rust"),
+    );
+    expect(plan).toMatch(/SEARCH track_records USING INDEX track_records_by_key \(engine=\? AND job_class=\?\)/);
   });
 });

@@ -110,8 +110,11 @@ export function listTrackRecords(sql: SqlStorage): KeyedRecord[] {
     }));
 }
 
-/** Every record of one (engine, job class): `?1` engine, `?2` job class. A scan of at most MAX_TRACK_ROWS rows. */
-const RECORDS_OF_KEY_SQL = "SELECT factory_id, doc FROM track_records WHERE engine = ? AND job_class = ?";
+/**
+ * Every record of one (engine, job class): `?1` engine, `?2` job class. Walks `track_records_by_key`: read once per
+ * (engine, class) and dispatch pass, it must not cost a scan of up to MAX_TRACK_ROWS rows.
+ */
+export const RECORDS_OF_KEY_SQL = "SELECT factory_id, doc FROM track_records WHERE engine = ? AND job_class = ?";
 
 /**
  * The router's learned-term input: the product's objective and minimum n, each record read by its key on first use

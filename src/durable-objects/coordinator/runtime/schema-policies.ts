@@ -88,6 +88,8 @@ CREATE TABLE IF NOT EXISTS track_records (
   PRIMARY KEY (factory_id, engine, job_class)
 );
 CREATE INDEX IF NOT EXISTS track_records_by_updated ON track_records(updated_at);
+-- The learned term's reference set reads one (engine, class) per pass (policies/track-records RECORDS_OF_KEY_SQL).
+CREATE INDEX IF NOT EXISTS track_records_by_key ON track_records(engine, job_class);
 -- Operator routing rules (core/routing-rules): prefer/avoid score adjustments.
 CREATE TABLE IF NOT EXISTS routing_rules (
   id TEXT PRIMARY KEY,
