@@ -47,10 +47,15 @@ export type RuleBodyT = z.infer<typeof RuleBody>;
 export const ExperimentIdParam = z
   .string()
   .regex(/^ex_[A-Za-z0-9_-]{1,60}$/, { error: "must be an experiment id (ex_…)" });
-/** One arm: a weights override and/or up to 20 prefer/avoid rules scoped to the experiment's class. */
+/**
+ * One arm: a weights override and/or up to 20 prefer/avoid rules scoped to the experiment's class. Not `starvation`:
+ * it orders the product's one queue (dispatch/urgency-order), so an arm's value could never apply to its own jobs.
+ */
 const ArmPolicyBody = z
   .object({
-    weights: WeightsPatchSchema.optional(),
+    weights: WeightsPatchSchema.refine((w) => w.starvation === undefined, {
+      error: "an arm cannot set starvation: it orders the whole product's queue; set it in the product's settings",
+    }).optional(),
     rules: z
       .array(z.object({ factoryId: EntityId, engine: Engine.optional(), effect: z.enum(["prefer", "avoid"]) }).strict())
       .max(20)

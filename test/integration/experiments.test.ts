@@ -5,6 +5,9 @@
 // the decision and the series; the conclusion and the operator's start/stop are audited; explain of a later job of
 // the class shows the winner's rule; stopping retires it. Also: a second live experiment for the class is a 409, an
 // unknown id a 404, a bad body a 400, a viewer may not start one; the OpenAPI document lists the operations.
+// An arm may not set the starvation weight (it orders the product's one queue, never one arm's jobs), and explain
+// shows the product's starvation weight and the urgency the queue uses even for an arm stored with one.
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 
@@ -12,7 +15,12 @@ const CAPS = ["engine:codex", "lang:rust"];
 const MANIFEST = { engine: "codex", requires: ["lang:rust"] };
 
 type Cand = { factoryId: string; rules?: { adjustment: number; rules: Array<{ id: string; reason: string }> } };
-type Explain = { ranked: Cand[]; routingPolicy: { experimentId: string; arm: string; as: string } | null };
+type Explain = {
+  ranked: Cand[];
+  routingPolicy: { experimentId: string; arm: string; as: string } | null;
+  weights: { starvation: number; track: number };
+  urgency: number;
+};
 type ArmView = { n: number; successes: number; successRate: number | null };
 type View = {
   id: string;
@@ -131,5 +139,33 @@ describe("guarded experiments", () => {
     const paths = Object.keys(doc.paths).filter((k) => k.includes("/routing/experiments"));
     expect(paths.sort()).toEqual([base, `${base}/{experimentId}`, `${base}/{experimentId}/stop`]);
     expect(doc.paths[base]?.post?.requestBody).toBeDefined();
+  });
+
+  it("an arm may not set starvation; explain uses the product's, as the queue does, even for an arm stored with one", async () => {
+    const product = "routing-experiment-starvation";
+    await enroll(product, "only", CAPS);
+    const arms = { A: { weights: { track: 0 } }, B: { weights: { track: 3 } } };
+    const spec = { jobClass: "lang:rust", arms, guardrail: { metric: "success_rate", margin: 0.1, confidence: 0.9 } };
+    const refused = await api<{ detail: string }>("POST", `${P(product)}/routing/experiments`, {
+      token: ADMIN,
+      json: { ...spec, arms: { ...arms, B: { weights: { starvation: 9 } } } },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/starvation/);
+    const started = await api<View>("POST", `${P(product)}/routing/experiments`, { token: ADMIN, json: spec });
+    expect(started.status).toBe(201);
+    // An experiment stored before the refusal existed: both arms carry a starvation weight.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const row = state.storage.sql.exec<{ doc: string }>("SELECT doc FROM experiments").one();
+      const doc = JSON.parse(row.doc) as { arms: Record<"A" | "B", { weights?: Record<string, number> }> };
+      for (const arm of ["A", "B"] as const) doc.arms[arm].weights = { ...doc.arms[arm].weights, starvation: 9 };
+      state.storage.sql.exec("UPDATE experiments SET doc = ?", JSON.stringify(doc));
+    });
+    const job = await submit(product, { title: "an arm's job", priority: "low", ...MANIFEST });
+    const why = await explain(product, job.id);
+    expect(why.routingPolicy).toMatchObject({ as: "arm" });
+    expect(why.weights.track).toBe(why.routingPolicy?.arm === "A" ? 0 : 3);
+    expect(why.weights.starvation).toBe(2.5); // the product's default, not the arm's 9
+    expect(why.urgency).toBeGreaterThan(-2.5 - 1e-9); // low (0) − 2.5 × at most 1
   });
 });

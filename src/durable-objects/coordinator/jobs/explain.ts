@@ -26,7 +26,9 @@ export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string>
   const job = requireJob(tx.sql, jobId);
   const ctx = routeContext(tx);
   const policy = ctx.policyFor?.(job); // a guarded experiment's arm or winner (policies/experiments)
-  const weights = { ...DEFAULT_WEIGHTS, ...ctx.weights, ...policy?.weights };
+  const product = { ...DEFAULT_WEIGHTS, ...ctx.weights };
+  // The queue's order uses the product's starvation weight for every job (dispatch/urgency-order), an arm's never.
+  const weights = { ...product, ...policy?.weights, starvation: product.starvation };
   const factories = listFactories(tx.sql, tx.now);
   const { ranked, rejected } = rankFactories(job, factories, ctx);
   // Every remembered exclusion, also those whose backoff ended (their strikes still count).
