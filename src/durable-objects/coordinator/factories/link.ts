@@ -29,6 +29,7 @@ import {
   replaceOthers,
   type SocketAttachment,
   send,
+  shedPendingSockets,
   workReadySockets,
 } from "./sockets.ts";
 import { DispatchThrottle } from "./throttle.ts";
@@ -98,6 +99,7 @@ export class FactoryLink {
       return new Response("expected a factory WebSocket upgrade", { status: 426 });
     }
     this.units.bind(productId);
+    shedPendingSockets(this.ctx, factoryId); // bounded per factory: one token cannot fill the object with sockets
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [factoryId]);
