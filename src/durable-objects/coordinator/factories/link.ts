@@ -183,7 +183,10 @@ export class FactoryLink {
     const outcome = await this.units.run(
       this.units.productId,
       (tx) => {
-        const connection = (readFactory(tx.sql, att.factoryId)?.connection ?? 0) + 1;
+        const known = readFactory(tx.sql, att.factoryId);
+        // Revoked after the Worker authenticated this upgrade: revocation closed every socket it had, and this one too.
+        if (known?.status === "revoked") throw new DomainError("unauthorized", "this factory's token was revoked");
+        const connection = (known?.connection ?? 0) + 1;
         declareFactory(
           tx,
           att.factoryId,
@@ -219,7 +222,7 @@ export class FactoryLink {
     );
     if (!outcome.ok) {
       send(ws, { type: "error", id: hello.id, code: outcome.error.code, message: outcome.error.message });
-      ws.close(CLOSE.protocolError, outcome.error.code);
+      ws.close(outcome.error.code === "unauthorized" ? CLOSE.revoked : CLOSE.protocolError, outcome.error.code);
       return;
     }
     this.dispatch();
