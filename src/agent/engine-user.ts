@@ -123,7 +123,7 @@ export function copyAs(src: string, dst: string, as: RunAs | undefined): void {
     try {
       if (!fstatSync(fd).isFile()) throw new Error(`cannot copy ${src}: not a regular file`);
       rmSync(dst, { force: true });
-      writeFileSync(dst, readFileSync(fd), { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL });
+      writeFileSync(dst, readFileSync(fd), { flag: "wx" }); // O_EXCL: never through a link planted meanwhile
     } finally {
       closeSync(fd);
     }
