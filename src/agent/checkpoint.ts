@@ -92,7 +92,9 @@ export async function retireBranch(ws: Workspace, branch: string): Promise<strin
   if (branch === checkpointBranch(ws.jobId, ws.leaseEpoch)) return [];
   const retired: string[] = [];
   for (const target of ws.pushTargets) {
-    const ok = await gitOk(["push", "-q", "--no-verify", target, `:refs/heads/${branch}`], { cwd: ws.dir });
+    // As the engine's user, like every git command in its files: the repository's config there is the engine's.
+    const push = ["push", "-q", "--no-verify", "--", target, `:refs/heads/${branch}`];
+    const ok = await gitOk(push, { cwd: ws.dir, as: ws.owner });
     if (ok) retired.push(target);
   }
   return retired;

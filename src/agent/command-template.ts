@@ -108,11 +108,17 @@ export function engineEnv(
     GF_JOB_FILE: vars.job_file,
     GF_WORKDIR: vars.workdir,
     GF_ATTEMPT: vars.attempt,
-    GF_FEEDBACK: job.feedback ?? "",
-    GF_JOB_TITLE: job.title,
+    // Text from the job: an environment variable cannot hold NUL (spawn refuses one), so it is dropped.
+    GF_FEEDBACK: withoutNul(job.feedback ?? ""),
+    GF_JOB_TITLE: withoutNul(job.title),
     // The job's lessons (agent/lessons-file): set whenever the agent wrote the file, empty file = no lessons.
     ...(opts.lessonsFile !== undefined ? { GF_LESSONS_FILE: opts.lessonsFile } : {}),
   };
+}
+
+/** `text` without NUL characters, which no environment variable can carry. */
+function withoutNul(text: string): string {
+  return text.replaceAll("\u0000", "");
 }
 
 export interface EngineEnvOptions {

@@ -9,7 +9,19 @@
  * engine stays the agent's user — see README "Security model".
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, mkdirSync, rmSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { ConfigError } from "./config.ts";
 
@@ -99,10 +111,22 @@ export function removeTree(dir: string, as: RunAs | undefined): Promise<void> {
   });
 }
 
-/** Copy a file inside the engine user's tree as that user: as root, a planted symlink would redirect the write. */
+/**
+ * Copy a file inside the engine user's tree as that user: as root, a planted symlink would redirect the write.
+ * Without an engine user the engine is this very user (in the sandbox, agent/sandbox), so a link in its tree may
+ * point where only the agent can read — the state dir: neither end is followed, and the source must be a file.
+ * @throws Error when the source is a symlink or not a regular file
+ */
 export function copyAs(src: string, dst: string, as: RunAs | undefined): void {
   if (!as) {
-    copyFileSync(src, dst);
+    const fd = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      if (!fstatSync(fd).isFile()) throw new Error(`cannot copy ${src}: not a regular file`);
+      rmSync(dst, { force: true });
+      writeFileSync(dst, readFileSync(fd), { flag: "wx" }); // O_EXCL: never through a link planted meanwhile
+    } finally {
+      closeSync(fd);
+    }
     return;
   }
   const cp = spawnSync("cp", ["--", src, dst], { uid: as.uid, gid: as.gid, stdio: "ignore" });

@@ -7,11 +7,15 @@
  * or a redirect), and callers put `--` before positional arguments that come from
  * a job. Inside the engine's files git runs as the engine's user (`as`) with the
  * engine's allow-listed environment: repository config there is engine-written,
- * and git obeys config (`core.fsmonitor`, filters) by running commands.
+ * and git obeys config (`core.fsmonitor`, filters) by running commands. When engines
+ * run as the agent's own user in the bubblewrap sandbox instead, every git command runs
+ * in that sandbox too (`runGitInSandbox`): the engine can write any config git reads
+ * (the workspace's, ~/.gitconfig), so only the sandbox keeps what it runs from the state dir.
  */
 import { execFile } from "node:child_process";
 import { identityEnv, inheritedEnv } from "./engine-env.ts";
 import type { RunAs } from "./engine-user.ts";
+import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
 
 export class GitError extends Error {
   readonly args: readonly string[];
@@ -46,12 +50,25 @@ export interface GitOptions {
   raw?: boolean;
 }
 
+/** The sandbox every git command of this process runs in (agent/sandbox); set once at start-up. */
+let gitSandbox: Sandbox | undefined;
+
+/**
+ * From now on, run git inside `box` (undefined: directly). The agent calls it at start-up when engines run as its
+ * own user in the sandbox, where they could otherwise plant config that git, run outside it, obeys.
+ */
+export function runGitInSandbox(box: Sandbox | undefined): void {
+  gitSandbox = box;
+}
+
 /** `git args…` → stdout (trimmed unless `raw`); a non-zero exit → GitError with git's own message. */
 export function git(args: readonly string[], opts: GitOptions = {}): Promise<string> {
+  const argv = ["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...args];
+  const [cmd, ...rest] = gitSandbox ? sandboxedArgv(argv, gitSandbox) : argv;
   return new Promise((resolve, reject) => {
     execFile(
-      "git",
-      ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...args],
+      cmd as string,
+      rest,
       {
         cwd: opts.cwd,
         maxBuffer: MAX_OUTPUT,

@@ -13,6 +13,7 @@ import { splitCommand } from "./command-template.ts";
 import { ConfigError, type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
 import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
 import { EnrollError, enrollCommand } from "./enroll.ts";
+import { runGitInSandbox } from "./git.ts";
 import { agentVersion, hostProfile } from "./host.ts";
 import { createOutput, type Output } from "./output.ts";
 import { detectSandbox } from "./sandbox.ts";
@@ -68,6 +69,8 @@ async function runCommand(
       "engines run as this user, unsandboxed: one could read the factory token (install bubblewrap, or run the agent as root or with --engine-user)",
     );
   }
+  // The engine shares this user and so writes config git reads: the agent's git runs in the sandbox too (agent/git).
+  runGitInSandbox(sandbox);
   const supervisor = new Supervisor({
     cfg,
     out,

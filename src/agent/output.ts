@@ -6,6 +6,7 @@
  * shippers. Failures the operator must act on read
  * `✘ ERROR <code>: <what happened> / <how to fix it>`.
  */
+import { terminalText } from "../core/terminal-text.ts";
 
 export type Mark = "✔" | "▶" | "✘" | "⚠" | "·";
 
@@ -40,11 +41,12 @@ export function createOutput(json: boolean, sink: Sink = processSink, now: () =>
     };
   }
   return {
+    // Job titles, reasons and messages come from the coordinator: their control characters are shown, not obeyed.
     say(mark, _event, text) {
-      (mark === "✘" || mark === "⚠" ? sink.err : sink.out)(`${mark} ${text}`);
+      (mark === "✘" || mark === "⚠" ? sink.err : sink.out)(terminalText(`${mark} ${text}`));
     },
     error(code, what, fix) {
-      sink.err(`✘ ERROR ${code}: ${what} / ${fix}`);
+      sink.err(terminalText(`✘ ERROR ${code}: ${what} / ${fix}`));
     },
   };
 }

@@ -9,6 +9,7 @@
  * resolves with the process exit code.
  */
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
+import { assignmentProblem, refusedJobLabel } from "./assignment-guard.ts";
 import type { RunConfig } from "./config.ts";
 import { type ConnectionOptions, FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
 import type { RunAs } from "./engine-user.ts";
@@ -163,8 +164,15 @@ export class Supervisor {
     }
   }
 
-  /** Start a seat for an assignment, or refuse it when draining or full. */
+  /** Start a seat for an assignment, or refuse it when malformed (agent/assignment-guard), draining or full. */
   private take(a: Assignment, resumed: boolean, lookedAgain = false): void {
+    const problem = assignmentProblem(a);
+    if (problem) {
+      // Its id or attempt would become a path on this host: not run, not answered (the lease lapses).
+      const job = refusedJobLabel(a);
+      this.opts.out.say("⚠", "assign.refused", `refused an assignment of job ${job}: ${problem}`, { problem });
+      return;
+    }
     const old = this.seats.get(a.job.id);
     if (old) {
       if (old.leaseEpoch >= a.leaseEpoch) return; // this very lease pushed again (or an older one): already ours

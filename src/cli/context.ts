@@ -6,6 +6,7 @@
  * `process`, so the JSON rule — one document on stdout, nothing else — is kept
  * in one place and commands can be driven in-process.
  */
+import { terminalText } from "../core/terminal-text.ts";
 import { GigafactoryClient } from "../shared/http-client.ts";
 import type { CommandSpec, OptionValue } from "./args.ts";
 import { type Connection, configPath, type Env, envLayer, readConfigFile, resolveConnection } from "./config.ts";
@@ -85,11 +86,12 @@ export function makeContext(io: Io, values: Record<string, OptionValue>, positio
       const c = conn ?? ctx.connection();
       return new GigafactoryClient({ ...c, ...(io.fetch ? { fetch: io.fetch } : {}) });
     },
+    // Human lines carry text from elsewhere (engine logs, job titles): its control characters are shown, not obeyed.
     print(text) {
-      if (!json) io.stdout(`${text}\n`);
+      if (!json) io.stdout(`${terminalText(text)}\n`);
     },
     note(text, always = false) {
-      if (!json || always) io.stderr(`${text}\n`);
+      if (!json || always) io.stderr(`${terminalText(text)}\n`);
     },
     emit(doc) {
       io.stdout(`${JSON.stringify(doc, null, 2)}\n`);

@@ -6,6 +6,7 @@
  * terminal as a parameter so it can be driven in-process; only the bottom of
  * this file touches `process`.
  */
+import { terminalText } from "../core/terminal-text.ts";
 import { parseCommandLine } from "./args.ts";
 import { type Io, makeContext } from "./context.ts";
 import { formatError, toCliError } from "./errors.ts";
@@ -34,7 +35,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     return (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
   } catch (err) {
     const e = toCliError(err);
-    io.stderr(`${formatError(e)}\n`);
+    io.stderr(`${terminalText(formatError(e))}\n`); // a server's message may quote text from elsewhere
     return e.exitCode;
   }
 }

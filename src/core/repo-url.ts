@@ -41,7 +41,7 @@ export function repoProblem(repo: string): string | undefined {
     }
     const host = url.hostname;
     if (!host || !HOST.test(host)) return "must name a host";
-    if (url.username && !USER.test(decodeURIComponent(url.username))) return "has an invalid user name";
+    if (url.username && !USER.test(decodedOrEmpty(url.username))) return "has an invalid user name";
     return undefined;
   }
   const scp = SCP.exec(repo);
@@ -53,6 +53,19 @@ export function repoProblem(repo: string): string | undefined {
     return undefined;
   }
   return "must be an https://, http://, ssh:// or git:// URL, user@host:path, or an absolute path";
+}
+
+/**
+ * A URL's user name, percent-decoded; "" when an escape is malformed (`%ZZ`, a cut UTF-8 sequence), which
+ * `decodeURIComponent` throws on — this module promises never to throw, and a throw inside the manifest schema's
+ * refinement escaped zod as a 500 at submit.
+ */
+function decodedOrEmpty(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return "";
+  }
 }
 
 /** True for the absolute-path form: a repository on the factory host's own filesystem. */

@@ -16,6 +16,7 @@ import { z } from "zod";
 import { unwrap } from "../../core/errors.ts";
 import { DELIVERY_HEADER, webhookHeaders, webhookRetryDelaySeconds } from "../../core/webhook-signature.ts";
 import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webhook-records.ts";
+import { webhookUrlOrigin } from "../../durable-objects/coordinator/policies/webhook.ts";
 import { ProductId } from "../../shared/api.ts";
 import { coordinatorFor } from "../auth.ts";
 import { keepDeadLetters } from "./dead-letters.ts";
@@ -83,6 +84,8 @@ async function deliver(env: Env, productId: string, rawBody: string, deliveryId:
   });
   // The body is not needed; reading it frees the connection.
   await res.body?.cancel();
-  if (!res.ok) console.warn(`webhook ${DELIVERY_HEADER} ${deliveryId}: ${target.url} answered ${res.status}`);
+  // The origin only: the path or query of many receivers' URLs is their secret (policies/webhook).
+  const where = webhookUrlOrigin(target.url);
+  if (!res.ok) console.warn(`webhook ${DELIVERY_HEADER} ${deliveryId}: ${where} answered ${res.status}`);
   return res.ok;
 }

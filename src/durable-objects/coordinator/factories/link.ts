@@ -29,6 +29,7 @@ import {
   replaceOthers,
   type SocketAttachment,
   send,
+  shedPendingSockets,
   workReadySockets,
 } from "./sockets.ts";
 import { DispatchThrottle } from "./throttle.ts";
@@ -98,6 +99,7 @@ export class FactoryLink {
       return new Response("expected a factory WebSocket upgrade", { status: 426 });
     }
     this.units.bind(productId);
+    shedPendingSockets(this.ctx, factoryId); // bounded per factory: one token cannot fill the object with sockets
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [factoryId]);
@@ -181,7 +183,10 @@ export class FactoryLink {
     const outcome = await this.units.run(
       this.units.productId,
       (tx) => {
-        const connection = (readFactory(tx.sql, att.factoryId)?.connection ?? 0) + 1;
+        const known = readFactory(tx.sql, att.factoryId);
+        // Revoked after the Worker authenticated this upgrade: revocation closed every socket it had, and this one too.
+        if (known?.status === "revoked") throw new DomainError("unauthorized", "this factory's token was revoked");
+        const connection = (known?.connection ?? 0) + 1;
         declareFactory(
           tx,
           att.factoryId,
@@ -217,7 +222,7 @@ export class FactoryLink {
     );
     if (!outcome.ok) {
       send(ws, { type: "error", id: hello.id, code: outcome.error.code, message: outcome.error.message });
-      ws.close(CLOSE.protocolError, outcome.error.code);
+      ws.close(outcome.error.code === "unauthorized" ? CLOSE.revoked : CLOSE.protocolError, outcome.error.code);
       return;
     }
     this.dispatch();

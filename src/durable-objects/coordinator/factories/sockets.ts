@@ -83,6 +83,36 @@ export function socketsOf(state: DurableObjectState, factoryId: string): WebSock
 }
 
 /**
+ * Sockets one factory may hold open before its hello. An agent uses one connection (two while a reconnect
+ * overlaps the old one's close); a hello replaces every other (`replaceOthers`), but a socket that never says hello
+ * lived until the sweep's "no hello" (90 s), so one factory token could fill the object with idle sockets — each
+ * one walked by every `workReadySockets` and the sweep, and together towards the runtime's cap on an object's sockets.
+ */
+export const MAX_PENDING_SOCKETS = 4;
+/** Close code for a socket shed for that bound: "try again later" (the agent reconnects with backoff). */
+export const CLOSE_TOO_MANY_PENDING = 1013;
+
+/**
+ * Before accepting another socket of `factoryId`: close its oldest sockets not yet greeted, so that with the new
+ * one at most MAX_PENDING_SOCKETS wait for a hello. Greeted sockets are left alone. Returns how many it closed.
+ */
+export function shedPendingSockets(state: DurableObjectState, factoryId: string): number {
+  const pending = socketsOf(state, factoryId)
+    .map((ws) => ({ ws, att: attachmentOf(ws) }))
+    .filter(({ att }) => att !== undefined && !att.helloed && !att.replaced)
+    .sort((a, b) => (a.att?.connectedAt ?? 0) - (b.att?.connectedAt ?? 0));
+  const excess = pending.length - (MAX_PENDING_SOCKETS - 1);
+  for (const { ws } of pending.slice(0, Math.max(0, excess))) {
+    try {
+      ws.close(CLOSE_TOO_MANY_PENDING, "too many connections of this factory waiting for hello");
+    } catch {
+      /* already closing */
+    }
+  }
+  return Math.max(0, excess);
+}
+
+/**
  * Greeted, non-draining, non-replaced sockets by factory id. If several remain (a takeover whose close has
  * not landed yet), the latest hello wins — not the latest upgrade: two hellos can be handled out of order.
  */

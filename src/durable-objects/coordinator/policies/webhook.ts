@@ -1,7 +1,9 @@
 /**
  * @module durable-objects/coordinator/policies/webhook
  * A product's optional webhook target (issue 9, part 6), kept in `meta`: `{url, secret}`. Setting and removing it
- * are operator actions, audited (`webhook.set`, `webhook.delete`) — the audit names the URL, never the secret.
+ * are operator actions, audited (`webhook.set`, `webhook.delete`) — the audit names the URL's origin only
+ * (`webhookUrlOrigin`), never its path, query or the secret: viewers read the audit log, and many receivers (Slack,
+ * Discord, Teams) take their secret in the URL, which only operators may read (`GET …/webhook`).
  * The secret leaves the coordinator only towards the webhook consumer (`webhookTarget`), which signs with it;
  * every answer to the API is the public view (`WebhookView`), which has no secret field at all.
  */
@@ -39,6 +41,17 @@ function view(w: StoredWebhook): WebhookView {
   return { url: w.url, updatedAt: w.updatedAt, updatedBy: w.updatedBy, hasSecret: true };
 }
 
+/**
+ * What the audit log and the Worker's logs show of a webhook URL: its origin, and `/…` when it has a path, query or
+ * fragment — which for many receivers holds their secret. `https://hooks.slack.com/services/T/B/X` →
+ * `https://hooks.slack.com/…`.
+ */
+export function webhookUrlOrigin(url: string): string {
+  if (!URL.canParse(url)) return "(not a URL)";
+  const u = new URL(url);
+  return `${u.origin}/${u.pathname !== "/" || u.search !== "" || u.hash !== "" ? "…" : ""}`;
+}
+
 /** For the webhook consumer only: where to POST and what to sign with; null when there is no webhook. */
 export function webhookTarget(sql: SqlStorage): WebhookTarget | null {
   const w = read(sql);
@@ -58,8 +71,14 @@ export function setWebhook(tx: Tx, target: WebhookTarget, actor: string): Webhoo
   const next: StoredWebhook = { ...target, updatedAt: tx.now, updatedBy: actor };
   setMeta(tx.sql, WEBHOOK_META_KEY, JSON.stringify(next));
   enqueueAudit(tx, actor, "webhook.set", "webhook", {
-    url: target.url,
-    ...(previous ? { previousUrl: previous.url, secretChanged: previous.secret !== target.secret } : {}),
+    url: webhookUrlOrigin(target.url),
+    ...(previous
+      ? {
+          previousUrl: webhookUrlOrigin(previous.url),
+          urlChanged: previous.url !== target.url,
+          secretChanged: previous.secret !== target.secret,
+        }
+      : {}),
   });
   return view(next);
 }
@@ -72,6 +91,6 @@ export function deleteWebhook(tx: Tx, actor: string): { deleted: true } {
   const w = read(tx.sql);
   if (!w) throw new NotFoundError("webhook", "of this product");
   deleteMeta(tx.sql, WEBHOOK_META_KEY);
-  enqueueAudit(tx, actor, "webhook.delete", "webhook", { url: w.url });
+  enqueueAudit(tx, actor, "webhook.delete", "webhook", { url: webhookUrlOrigin(w.url) });
   return { deleted: true };
 }
