@@ -11,6 +11,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { JobFeed } from "../../src/durable-objects/job-feed.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
+import type { JobEvent } from "../../src/shared/protocol.ts";
 
 const note = (n: number) => ({ type: "job.note", at: Date.now(), data: { n } });
 
@@ -49,7 +50,7 @@ describe("a feed purge racing a write to the same feed", () => {
     expect(during).toBe(5); // 3 events and the artifact's event before it
     const after = await stub.append(product, jobId, [note(6)]);
     expect(after).toBeGreaterThan(during);
-    const { events, lastSeq } = await stub.list(0, 100);
+    const { events, lastSeq }: { events: JobEvent[]; lastSeq: number } = await stub.list(0, 100);
     expect(lastSeq).toBe(after);
     // Each seq names one event: whatever is still listed is listed under the seq it was first sent with.
     for (const e of events) if (e.seq === during) expect(e.data).toEqual({ n: 5 });

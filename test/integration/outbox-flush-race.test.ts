@@ -18,6 +18,7 @@ import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
+import type { JobEvent } from "../../src/shared/protocol.ts";
 
 /**
  * One delivery round over this coordinator's SQLite whose feed call loses a race: a reader's flush of the same job
@@ -83,8 +84,8 @@ async function roundLosingToFlush(product: string, jobId: string, lastTry: boole
 }
 
 async function feedEvents(product: string, jobId: string) {
-  const { events } = await env.JOB_FEED.getByName(feedName(product, jobId)).list(0, 100);
-  return events.map((e) => e.data.n);
+  const page: { events: JobEvent[] } = await env.JOB_FEED.getByName(feedName(product, jobId)).list(0, 100);
+  return page.events.map((e) => e.data.n);
 }
 
 describe("a delivery round racing a reader's flush of the same feed", () => {
