@@ -25,7 +25,7 @@ describe("a job feed across a coordinator restart", () => {
     });
     await watcher.next("ready");
     for (let i = 0; i < 3; i++) {
-      const logs = [{ stream: "stdout", text: `line ${i}`, at: Date.now() }];
+      const logs = [{ stream: "stdout" as const, text: `line ${i}`, at: Date.now() }];
       socket.send({ type: "progress", id: `p${i}`, jobId: job.id, leaseEpoch: a.leaseEpoch, logs });
       await socket.next("ack");
     }
