@@ -107,6 +107,11 @@ export interface Review {
   /** Legacy: the free text older reviews carried (read as the comment), and a client-supplied `reviewer` label. */
   note?: string;
   at: number;
+  /**
+   * The round it was given in: the job's `queuedAt` then (core/review `reviewRoundOf`). Time alone cannot tell the
+   * round of a review written in the millisecond of the requeue that began the next one. Absent on older reviews.
+   */
+  round?: number;
 }
 
 export interface Job {

@@ -63,10 +63,14 @@ export function reviewRoundOf(job: Pick<Job, "manifest" | "queuedAt">): ReviewRo
 /**
  * Whether a stored review counts: an approval, in this round, by an authenticated principal. Reviews written
  * before principals were recorded carry no `reviewerName` — their `reviewer` was whatever the client typed — so
- * they never count.
+ * they never count. A review's round is the one it names (`round`: the job's `queuedAt` when it was given): a
+ * coordinator's clock moves only between its events, so an approval and the requeue after it may share a
+ * millisecond, and by time alone that approval would count in the round the requeue began. Reviews from before
+ * rounds were recorded are placed by time.
  */
 export function counts(review: Review, round: ReviewRound): boolean {
-  return review.verdict === "approve" && review.at >= round.since && review.reviewerName !== undefined;
+  if (review.verdict !== "approve" || review.reviewerName === undefined) return false;
+  return review.round !== undefined ? review.round === round.since : review.at >= round.since;
 }
 
 /**

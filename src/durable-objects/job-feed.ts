@@ -134,24 +134,36 @@ export class JobFeed extends DurableObject<Env> {
    * bytes from R2 and this object's whole storage (`deleteAll`), keeping only the seq reached (`seq_base`), so
    * seq stays monotonic should the job be requeued. D1 history keeps the job's archive. Idempotent.
    * Returns how many events and artifacts were deleted.
+   *
+   * R2 first: should a delete fail, the pointers survive and the next pass retries. The input gate closes only for
+   * this object's own storage, so other calls get in while R2 is out: an artifact recorded meanwhile has its bytes
+   * deleted in another round, and the seq reached is read after the last R2 call, with nothing awaited from there to
+   * `deleteAll` but storage — an event appended in the window is never followed by a second event under its seq.
    */
   async purge(): Promise<{ events: number; artifacts: number }> {
+    const deleted = new Set<string>();
+    for (;;) {
+      const keys = this.sql
+        .exec<{ k: string }>("SELECT r2_key AS k FROM artifacts")
+        .toArray()
+        .map((r) => r.k)
+        .filter((k) => !deleted.has(k));
+      if (keys.length === 0) break;
+      for (let i = 0; i < keys.length; i += R2_DELETE_BATCH) {
+        const batch = keys.slice(i, i + R2_DELETE_BATCH);
+        await this.env.ARTIFACTS.delete(batch);
+        for (const k of batch) deleted.add(k);
+      }
+    }
     const events = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
-    const keys = this.sql
-      .exec<{ k: string }>("SELECT r2_key AS k FROM artifacts")
-      .toArray()
-      .map((r) => r.k);
-    if (events === 0 && keys.length === 0) return { events: 0, artifacts: 0 };
+    if (events === 0 && deleted.size === 0) return { events: 0, artifacts: 0 };
     const base = lastSeq(this.sql);
     closeWatchers(this.ctx, CLOSE_PRUNED, "feed pruned by retention");
     this.sse.closeAll("feed pruned by retention");
-    // R2 first: should the delete fail, the pointers survive and the next pass retries.
-    for (let i = 0; i < keys.length; i += R2_DELETE_BATCH)
-      await this.env.ARTIFACTS.delete(keys.slice(i, i + R2_DELETE_BATCH));
     await this.ctx.storage.deleteAll();
     execute(this.sql, FEED_SCHEMA_SQL);
     execute(this.sql, "INSERT INTO meta(key, value) VALUES ('seq_base', ?)", String(base));
-    return { events, artifacts: keys.length };
+    return { events, artifacts: deleted.size };
   }
 
   /** How many watch this job, and how far each WebSocket watcher's replay has come. */

@@ -30,6 +30,7 @@ const ReviewSchema = z.object({
   comment: z.string().optional(),
   note: z.string().optional(),
   at: ms,
+  round: ms.optional().describe("the round it was given in: the job's queuedAt then"),
 });
 
 /** A job as stored (the claim and composite answers): `JobView` without its computed `waitingReason`. */

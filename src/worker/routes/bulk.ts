@@ -96,26 +96,42 @@ bulk.post("/jobs:batch", async (c) => {
       known.set(key, { index: e.index, idempotencyKey: key, status: "exists", jobId: v.jobId });
     else known.set(key, { index: e.index, ...refusal(keyConflict(key, v.jobId)) });
   });
-  const failed = await enqueue(c.env, chunkForQueue(base, toQueue));
-  const items = outcomes.map((o): Outcome => {
+  const decided = outcomes.map((o): Outcome => {
     if (!("idempotencyKey" in o) || o.status !== "queued" || !o.idempotencyKey) return o;
     const seen = known.get(o.idempotencyKey);
-    if (seen) return { ...seen, index: o.index };
+    return seen ? { ...seen, index: o.index } : o;
+  });
+  // Recorded before any item is queued: the queue may hand the first messages to its consumer while later ones are
+  // still being sent, and a refusal it meets (coordinator/jobs/batches `rejectQueuedItems`) must find its item's row.
+  // The batch id the client gets can be read at once (GET …/batches/{batchId}).
+  const hashes = new Map([...fresh].map(([key, e]) => [key, e.hash]));
+  const coordinator = c.get("coordinator");
+  await unwrap(
+    coordinator.recordBatch(
+      productId,
+      batchId,
+      decided.map((o) => batchRecord(o, hashes)),
+    ),
+  );
+  const failed = await enqueue(c.env, chunkForQueue(base, toQueue));
+  const items = decided.map((o): Outcome => {
+    if (!("idempotencyKey" in o) || o.status !== "queued" || !o.idempotencyKey) return o;
     const lost = failed.get(o.idempotencyKey);
     return lost
       ? { index: o.index, idempotencyKey: o.idempotencyKey, status: 503, code: "unavailable", detail: lost }
       : o;
   });
+  const unsent = items.filter((o, i) => o !== decided[i]);
+  if (unsent.length > 0) {
+    await unwrap(
+      coordinator.rejectBatchItems(
+        productId,
+        batchId,
+        unsent.map((o) => batchRecord(o, hashes)),
+      ),
+    );
+  }
   const ok = items.filter((o) => o.status === "queued" || o.status === "exists");
-  // Recorded before the answer, so the batch id the client gets can be read at once (GET …/batches/{batchId}).
-  const hashes = new Map([...fresh].map(([key, e]) => [key, e.hash]));
-  await unwrap(
-    c.get("coordinator").recordBatch(
-      productId,
-      batchId,
-      items.map((o) => batchRecord(o, hashes)),
-    ),
-  );
   return c.json(
     {
       batchId,

@@ -1,6 +1,6 @@
 /**
  * @module durable-objects/coordinator/jobs/batches
- * Bulk batches (`POST …/jobs:batch`, issue 12 item 3): the route records each batch's items here before it answers,
+ * Bulk batches (`POST …/jobs:batch`, issue 12 item 3): the route records each batch's items here before it queues them,
  * and `GET …/batches/{batchId}` reads them back with each item's job, found by its idempotency key — so a client
  * knows when its jobs exist. An item becomes `created` once a job holds its key for the same request (same hash);
  * a job under its key from another request means the queue consumer refused the item (`rejected`, `conflict`), and
@@ -52,6 +52,22 @@ export function recordBatch(tx: Tx, id: string, items: readonly BatchItemRecord[
       i.status === "exists" ? "created" : i.status,
       i.jobId ?? null,
       i.code ?? null,
+    );
+  }
+}
+
+/**
+ * Items of a recorded batch the route could not queue after all (the queue refused their message): `rejected` with
+ * their code. Only an item still `queued` changes, and the batch's other items and total are left as they are.
+ */
+export function rejectBatchItems(tx: Tx, id: string, items: readonly BatchItemRecord[]): void {
+  for (const i of items) {
+    execute(
+      tx.sql,
+      "UPDATE batch_items SET status = 'rejected', code = ? WHERE batch_id = ? AND idx = ? AND status = 'queued'",
+      i.code ?? "rejected",
+      id,
+      i.index,
     );
   }
 }

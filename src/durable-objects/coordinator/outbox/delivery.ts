@@ -8,7 +8,7 @@ import { deadLetterRecord, nextRetryAt, recordFailure } from "./dead-letters.ts"
 import { oldestHeldAt, oldestHeldHistoryAt } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { hasPending } from "./pending.ts";
-import { ackSeqs, type EventRecord, type OutboxRecord } from "./records.ts";
+import { ackSeqs, type EventRecord, type OutboxRecord, stillQueued } from "./records.ts";
 import { planRound } from "./round-plan.ts";
 
 export { MESSAGE_BYTES, OUTBOX_BATCH } from "./round-plan.ts";
@@ -123,7 +123,14 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     for (const { record, reason } of oversized) deadLetterRecord(tx, record, reason, record.attempts);
     ackSeqs(tx.sql, delivered);
     if (outage) return 0;
-    return failures.filter((f) => recordFailure(tx, f.record, f.error).kind === "dead_letter").length;
+    // A failed record a reader's flush delivered meanwhile (shipper `flushFeed`) is gone: retrying it would leave
+    // a retry row holding the job's later events back, and dead-lettering it would alert on a delivered record.
+    const queued = stillQueued(
+      tx.sql,
+      failures.map((f) => f.record.seq),
+    );
+    const failed = failures.filter((f) => queued.has(f.record.seq));
+    return failed.filter((f) => recordFailure(tx, f.record, f.error).kind === "dead_letter").length;
   });
   const done = host.now();
   for (const b of batches) host.feeds.touch(b.jobId, done);

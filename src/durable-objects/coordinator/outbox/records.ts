@@ -157,6 +157,21 @@ export function enqueueAudit(
   enqueue(tx, { kind: "audit", body: { at: tx.now, actor, action, target, detail } });
 }
 
+/**
+ * Which of `seqs` are still in the outbox. A record can leave it while a round that carried it was in flight: a
+ * reader's flush of the same feed (outbox/shipper `flushFeed`) delivered and acknowledged it.
+ */
+export function stillQueued(sql: SqlStorage, seqs: readonly number[]): Set<number> {
+  const found = new Set<number>();
+  for (let i = 0; i < seqs.length; i += 90) {
+    const part = seqs.slice(i, i + 90);
+    const marks = part.map(() => "?").join(",");
+    const rows = sql.exec<{ seq: number }>(`SELECT seq FROM outbox WHERE seq IN (${marks})`, ...part).toArray();
+    for (const r of rows) found.add(r.seq);
+  }
+  return found;
+}
+
 /** Drop delivered records (and their retry state). */
 export function ackSeqs(sql: SqlStorage, seqs: readonly number[]): void {
   // Chunks stay under SQLite's bound-parameter limit.

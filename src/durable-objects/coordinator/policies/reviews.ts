@@ -58,6 +58,7 @@ export function applyReview(tx: Tx, job: Job, input: ReviewInput): ActionOutcome
     verdict,
     ...(comment ? { comment } : {}),
     at: tx.now,
+    round: reviewRoundOf(job).since,
   };
   const reviews = appendBounded(job.reviews, review, MAX_REVIEWS_KEPT);
   const outcome = verdict === "approve" ? approve(tx, job, reviews, builders) : reject(tx, job, reviews, by, comment);

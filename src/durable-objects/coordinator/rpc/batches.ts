@@ -5,13 +5,18 @@
  * (… ← rpc/metrics ← rpc/batches ← ProductCoordinator); each method is one atomic unit over the store module.
  */
 import type { BatchItemRecord } from "../../../shared/api-batches.ts";
-import { readBatch, recordBatch } from "../jobs/batches.ts";
+import { readBatch, recordBatch, rejectBatchItems } from "../jobs/batches.ts";
 import { MetricsRpc } from "./metrics.ts";
 
 export abstract class BatchRpc extends MetricsRpc {
   /** Records what the bulk route decided for each item of batch `batchId` (before it answers the client). */
   async recordBatch(productId: string, batchId: string, items: BatchItemRecord[]) {
     return this.units.run(productId, (tx) => recordBatch(tx, batchId, items));
+  }
+
+  /** Items of batch `batchId` the route could not queue after it recorded them (`rejected`, with their code). */
+  async rejectBatchItems(productId: string, batchId: string, items: BatchItemRecord[]) {
+    return this.units.run(productId, (tx) => rejectBatchItems(tx, batchId, items));
   }
 
   /** The batch with each item's job, if it exists yet; `not_found` for an unknown or pruned batch. */
