@@ -10,18 +10,15 @@ import { IDEMPOTENCY_KEY_MAX_BYTES, MAX_MANIFEST_BYTES, ManifestInputSchema } fr
 import {
   ActionBody,
   ArtifactUploadQuery,
-  ClaimBody,
   CreateProductBody,
   EventsQuery,
   FeedQuery,
   HistoryQuery,
   JobListQuery,
-  PatchJobBody,
   queryInt,
-  ReleaseBody,
-  RenewBody,
 } from "../shared/api.ts";
 import { ClaimSchema, JobPageSchema, JobSchema, JobViewSchema } from "../shared/api-responses.ts";
+import { ClaimBody, PatchJobBody, ReleaseBody, RenewBody } from "../shared/api-work.ts";
 import { empty, json, made, type Replies, SWITCHING } from "./openapi-schemas.ts";
 
 export type Op = {
