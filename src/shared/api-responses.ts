@@ -15,7 +15,8 @@ import type { FactoryWithBreakers, JobPage, JobSummary, JobView, Lease, TokenInf
 
 const ms = z.number().int().describe("ms epoch");
 
-const RunResultSchema = z.object({
+/** How a run ended (core/model `RunResult`): a job's `lastResult`, a run's `result`. */
+export const RunResultSchema = z.object({
   rc: z.number().int().optional(),
   outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced", "rate_limited"]),
   message: z.string().optional(),
@@ -146,19 +147,22 @@ export const MintedTokenSchema = z.object({
   token: z.string(),
 });
 
+/** The router's weights per term (core/model `RouterWeights`): settings, explain. */
+export const WeightsSchema = z.object({
+  capabilityFit: z.number(),
+  affinity: z.number(),
+  load: z.number(),
+  costFit: z.number(),
+  health: z.number(),
+  starvation: z.number(),
+  track: z.number(),
+});
+
 /** `GET …/settings`, and the whole new record `PATCH …/settings` answers. */
 export const SettingsSchema = z.object({
   preemption: z.boolean(),
   leaseTtlSeconds: z.number().int(),
-  weights: z.object({
-    capabilityFit: z.number(),
-    affinity: z.number(),
-    load: z.number(),
-    costFit: z.number(),
-    health: z.number(),
-    starvation: z.number(),
-    track: z.number(),
-  }),
+  weights: WeightsSchema,
   agingHorizonMinutes: z.number(),
   retry: z.object({ baseSeconds: z.number(), maxSeconds: z.number(), jitter: z.number() }),
   frozenSerialKeys: z.array(z.string()),
@@ -181,7 +185,7 @@ export const SettingsSchema = z.object({
 // ---- each schema infers exactly the type the routes answer with (a compile error otherwise) ----
 
 /** Mutually assignable, and the same top-level keys (assignability alone lets an optional field go missing). */
-type Same<A, B> = [A] extends [B]
+export type Same<A, B> = [A] extends [B]
   ? [B] extends [A]
     ? [keyof A] extends [keyof B]
       ? [keyof B] extends [keyof A]
@@ -190,7 +194,8 @@ type Same<A, B> = [A] extends [B]
       : false
     : false
   : false;
-const same = <A, B>(proof: Same<A, B>): Same<A, B> => proof;
+/** `same<A, B>(true)` compiles only when `Same<A, B>`: how every answer schema is tied to the type it describes. */
+export const same = <A, B>(proof: Same<A, B>): Same<A, B> => proof;
 export const RESPONSE_TYPES_MATCH = [
   same<z.output<typeof JobSchema>, Job>(true),
   same<z.output<typeof JobViewSchema>, JobView>(true),

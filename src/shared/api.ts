@@ -178,13 +178,4 @@ export const DeadLettersQuery = z
   })
   .strict();
 
-export const HistoryQuery = z
-  .object({
-    kind: z.enum(["snapshots", "runs", "audit"]).default("snapshots"),
-    jobId: EntityId.optional(),
-    since: queryInt(z.number().min(0)).optional(),
-    limit: queryInt(z.number().min(1).max(500)).default(100),
-  })
-  .strict();
-
 export type EnrollBodyT = z.infer<typeof EnrollBody>;

@@ -1,13 +1,20 @@
 /**
  * @module worker/openapi-schemas
- * The answers side of the OpenAPI document: the response body schemas (shared/api-responses, registered here as
- * `#/components/schemas/…`), the success replies an operation declares (`Reply`, with the helpers the operations
- * files use to write them) and their rendering into an operation's `responses`.
+ * The answers side of the OpenAPI document: the response body schemas (shared/api-responses and the other
+ * shared/api-* modules, registered here as `#/components/schemas/…`), the success replies an operation declares
+ * (`Reply`, with the helpers the operations files use to write them) and their rendering into an operation's
+ * `responses`.
  */
 import { z } from "zod";
+import * as Alerts from "../shared/api-alerts.ts";
 import { BatchAcceptedSchema, BatchViewSchema } from "../shared/api-batches.ts";
 import { BudgetViewSchema } from "../shared/api-budget.ts";
+import * as History from "../shared/api-history.ts";
+import * as Jobs from "../shared/api-job-answers.ts";
+import { LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
+import { BreakerListSchema, BreakerSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
 import { WaitingReasonSchema } from "../shared/api-policies.ts";
+import * as Gates from "../shared/api-policy-answers.ts";
 import {
   ChildrenAnswerSchema,
   ClaimSchema,
@@ -21,6 +28,7 @@ import {
   MintedTokenSchema,
   SettingsSchema,
 } from "../shared/api-responses.ts";
+import * as Routing from "../shared/api-routing-answers.ts";
 
 /** A success status the API answers with. */
 export type SuccessStatus = "101" | "200" | "201" | "202" | "204";
@@ -29,7 +37,10 @@ export type Reply = {
   description: string;
   /** The JSON body's schema; absent = a JSON body this document does not describe yet. */
   schema?: z.ZodType;
-  /** A body that is not JSON (its media types), or `none` (101, 204). */
+  /**
+   * The body's media types when not JSON alone (`schema` then describes the `application/json` one), or `none`
+   * (101, 204).
+   */
   media?: string[] | "none";
   /** An idempotent replay: the answer carries `idempotent-replayed: true`. */
   replayed?: boolean;
@@ -76,6 +87,41 @@ for (const [id, schema] of Object.entries({
   BudgetView: BudgetViewSchema,
   BatchAccepted: BatchAcceptedSchema,
   BatchView: BatchViewSchema,
+  Explanation: Jobs.ExplanationSchema,
+  Candidate: Jobs.CandidateSchema,
+  Exclusion: Jobs.ExclusionSchema,
+  Run: Jobs.RunSchema,
+  RunList: Jobs.RunListSchema,
+  JobEvent: Jobs.JobEventSchema,
+  EventPage: Jobs.EventPageSchema,
+  Artifact: Jobs.ArtifactSchema,
+  ArtifactList: Jobs.ArtifactListSchema,
+  TreeNode: Jobs.TreeNodeSchema,
+  JobTree: Jobs.JobTreeSchema,
+  HistoryPage: History.HistoryPageSchema,
+  ReviewsView: Gates.ReviewsViewSchema,
+  ReviewAnswer: Gates.ReviewAnswerSchema,
+  SerialGate: Gates.SerialGateSchema,
+  SerialPage: Gates.SerialPageSchema,
+  Alert: Alerts.AlertSchema,
+  AlertPage: Alerts.AlertPageSchema,
+  ProductHealth: Alerts.ProductHealthSchema,
+  Webhook: Alerts.WebhookViewSchema,
+  WebhookDeleted: Alerts.WebhookDeletedSchema,
+  Lesson: LessonSchema,
+  LessonPage: LessonPageSchema,
+  Breaker: BreakerSchema,
+  BreakerList: BreakerListSchema,
+  Metrics: MetricsSchema,
+  Stats: StatsSchema,
+  TrackRecordList: Routing.TrackRecordListSchema,
+  Recommendation: Routing.RecommendationSchema,
+  RecommendationList: Routing.RecommendationListSchema,
+  RoutingRule: Routing.RoutingRuleSchema,
+  RoutingRuleList: Routing.RoutingRuleListSchema,
+  Rebuild: Routing.RebuildSchema,
+  ExperimentView: Routing.ExperimentViewSchema,
+  ExperimentList: Routing.ExperimentListSchema,
 })) {
   COMPONENTS.add(schema, { id });
 }
@@ -85,10 +131,10 @@ const REF = (id: string) => `#/components/schemas/${id}`;
 /**
  * Answers are described as open objects (no `additionalProperties: false`, which zod writes for every output
  * object): the API adds fields without a new version, and a client validating against this document must not break
- * on one.
+ * on one. Only `false` goes: a record's `additionalProperties` is the schema of its values, and stays.
  */
 function openAnswer(ctx: { jsonSchema: Record<string, unknown> }): void {
-  delete ctx.jsonSchema.additionalProperties;
+  if (ctx.jsonSchema.additionalProperties === false) delete ctx.jsonSchema.additionalProperties;
 }
 
 /** A component is a fragment of this document, not a schema resource of its own: no `$schema`, no `$id`. */
@@ -125,12 +171,13 @@ const REPLAYED_HEADER = {
 export function successResponses(replies: Replies | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(replies ?? { "200": json("OK") })) {
+    const described = r.schema ? { schema: bodySchema(r.schema) } : {};
     const content =
       r.media === "none"
         ? undefined
-        : r.media
-          ? Object.fromEntries(r.media.map((m) => [m, {}]))
-          : { "application/json": r.schema ? { schema: bodySchema(r.schema) } : {} };
+        : Object.fromEntries(
+            (r.media ?? ["application/json"]).map((m) => [m, m === "application/json" ? described : {}]),
+          );
     out[status] = {
       description: r.description,
       ...(r.replayed ? { headers: REPLAYED_HEADER } : {}),

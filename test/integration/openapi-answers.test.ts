@@ -2,47 +2,15 @@
 // JSON, markdown and {markdown}, replay under a key, list, claim with nothing to claim and with a job, act, make
 // children and replay them, bulk-submit and read the batch, enroll and rotate, settings, budget, tokens) where
 // every answer's status must be one its operation declares, a replay must say so in `idempotent-replayed`, and
-// every JSON body must parse with the response schema the operation declares (shared/api-responses).
+// every JSON body must parse with the response schema the operation declares (shared/api-responses), naming every
+// field it has (test/integration/openapi-call). The job's reads, policies, alerts, lessons, metrics and learned
+// routing are walked in test/integration/openapi-answers-reads.
 import { describe, expect, it } from "vitest";
-import { OPS, openApiDocument } from "../../src/worker/openapi";
-import { ADMIN, api, P, type Reply, until } from "./client";
+import { P, until } from "./client";
+import { checker, newChecked } from "./openapi-call";
 
-const OPEN_API = openApiDocument() as {
-  paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>;
-};
-
-let checked = 0;
-const schemasUsed = new Set<string>();
-
-/** Calls `template` with `vars` and checks the answer against the operation's declared replies. */
-async function call<T = Record<string, unknown>>(
-  method: string,
-  template: string,
-  vars: Record<string, string>,
-  opts: Parameters<typeof api>[2] = {},
-): Promise<Reply<T>> {
-  const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(vars[name] ?? ""));
-  const r = await api<T>(method, path, { token: ADMIN, ...opts });
-  const where = `${method} ${template} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`;
-  const opPath = template.split("?")[0];
-  const op = OPS.find((o) => o.method === method.toLowerCase() && o.path === opPath);
-  expect(op, where).toBeDefined();
-  const reply = op?.ok?.[String(r.status) as "200"] ?? (op?.ok ? undefined : { description: "OK" });
-  expect(reply, `${where}: status not declared`).toBeDefined();
-  if (r.headers.get("idempotent-replayed") === "true") {
-    expect(reply?.replayed, `${where}: a replay not declared`).toBe(true);
-    expect(OPEN_API.paths[opPath!]?.[method.toLowerCase()]?.responses[String(r.status)]?.headers).toHaveProperty(
-      "idempotent-replayed",
-    );
-  }
-  if (reply?.schema) {
-    const parsed = reply.schema.safeParse(r.body);
-    expect(parsed.error?.issues ?? [], where).toEqual([]);
-    schemasUsed.add(`${method} ${opPath} ${r.status}`);
-  }
-  checked++;
-  return r;
-}
+const seen = newChecked();
+const call = checker(seen);
 
 const J = `${P("{productId}")}/jobs`;
 const F = `${P("{productId}")}/factories`;
@@ -123,7 +91,7 @@ describe("answers match the OpenAPI document", () => {
       201,
     );
 
-    expect(checked).toBeGreaterThan(25);
-    expect(schemasUsed.size).toBeGreaterThan(18);
+    expect(seen.answers).toBeGreaterThan(25);
+    expect(seen.parsed.size).toBeGreaterThan(18);
   });
 });

@@ -92,4 +92,40 @@ describe("the OpenAPI document's answers", () => {
   it("answers are open objects: a field added later breaks no client validating against the document", () => {
     expect(JSON.stringify(doc.components.schemas)).not.toContain('"additionalProperties":false');
   });
+
+  it("a record keeps the schema of its values: stats counts by stage are integers, evidence numbers", () => {
+    type Obj = { properties: Record<string, { additionalProperties?: { type?: string } }> };
+    const schemas = doc.components.schemas as Record<string, Obj>;
+    expect(schemas.Stats?.properties.counts?.additionalProperties?.type).toBe("integer");
+    expect(schemas.Recommendation?.properties.evidence?.additionalProperties?.type).toBe("number");
+  });
+
+  it("every JSON answer of the job reads, policies, alerts, lessons, metrics and routing names its schema", () => {
+    const described = (method: string, path: string) => {
+      const ok = op(method, `${P}${path}`).responses;
+      const status = Object.keys(ok).find((s) => /^2\d\d$/.test(s))!;
+      return (ok[status]?.content?.["application/json"] as { schema?: { $ref?: string } } | undefined)?.schema?.$ref;
+    };
+    for (const [method, path, id] of [
+      ["get", "/jobs/{jobId}/explain", "Explanation"],
+      ["get", "/jobs/{jobId}/runs", "RunList"],
+      ["get", "/jobs/{jobId}/tree", "JobTree"],
+      ["get", "/jobs/{jobId}/events", "EventPage"],
+      ["get", "/jobs/{jobId}/artifacts", "ArtifactList"],
+      ["get", "/history", "HistoryPage"],
+      ["get", "/serial", "SerialPage"],
+      ["get", "/jobs/{jobId}/reviews", "ReviewsView"],
+      ["get", "/alerts", "AlertPage"],
+      ["get", "/health", "ProductHealth"],
+      ["get", "/lessons", "LessonPage"],
+      ["get", "/metrics", "Metrics"],
+      ["get", "/stats", "Stats"],
+      ["get", "/breakers", "BreakerList"],
+      ["get", "/routing/track-records", "TrackRecordList"],
+      ["get", "/routing/recommendations", "RecommendationList"],
+      ["get", "/routing/experiments/{experimentId}", "ExperimentView"],
+    ]) {
+      expect(described(method!, path!), `${method} ${path}`).toBe(`#/components/schemas/${id}`);
+    }
+  });
 });
