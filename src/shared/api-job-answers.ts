@@ -1,7 +1,8 @@
 /**
  * @module shared/api-job-answers
  * What the API answers about one job beyond its document, as zod schemas: the router's explanation
- * (`…/explain`), its runs, a page of its event log, its artifacts and its composite subtree (`…/tree`). Each is
+ * (`…/explain`), its runs, a page of its event log, its artifacts, its composite subtree (`…/tree`) and its review
+ * gate (`…/reviews`). Each is
  * checked at compile time to infer exactly what its route answers with (worker/openapi-answer-types), so the
  * OpenAPI document (worker/openapi-schemas) cannot drift from it.
  */
@@ -9,7 +10,7 @@ import { z } from "zod";
 import { LOSS_KINDS } from "../core/exclusions.ts";
 import { PRIORITIES, STAGES } from "../core/model.ts";
 import { WaitingReasonSchema } from "./api-policies.ts";
-import { RunResultSchema, WeightsSchema } from "./api-responses.ts";
+import { JobSchema, RunResultSchema, WeightsSchema } from "./api-responses.ts";
 
 const ms = z.number().int().describe("ms epoch");
 
@@ -180,3 +181,27 @@ export const TreeNodeSchema = z.object({
 
 /** `GET …/jobs/{id}/tree`: at most 8 levels and 1000 nodes. */
 export const JobTreeSchema = z.object({ root: TreeNodeSchema });
+
+// ---- the review gate ----
+
+/** `GET …/jobs/{id}/reviews` (core/review `ReviewsView`): the quorum, the approvals that count now, every review. */
+export const ReviewsViewSchema = z.object({
+  jobId: z.string(),
+  stage: z.enum(STAGES),
+  required: z.number().int().describe("approvals the gate needs (the manifest's reviewers)"),
+  approvals: z.number().int().describe("distinct principals whose approval counts in this round"),
+  approvers: z.array(z.string()).describe("their ids (token ids)"),
+  reviews: z.array(
+    z.object({
+      reviewer: z.string().describe("the reviewing principal's id"),
+      reviewerName: z.string(),
+      verdict: z.enum(["approve", "reject"]),
+      at: ms,
+      comment: z.string().optional(),
+      counted: z.boolean().describe("whether it counts towards the current round's quorum"),
+    }),
+  ),
+});
+
+/** `POST …/jobs/{id}/reviews` (201): the gate after this review, and the job as stored after it. */
+export const ReviewAnswerSchema = ReviewsViewSchema.extend({ job: JobSchema });

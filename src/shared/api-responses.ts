@@ -91,7 +91,8 @@ export const JobPageSchema = z.object({
 /** A lesson an assignment carries (core/lessons). */
 const LessonRefSchema = z.object({ id: z.string(), text: z.string() });
 
-const LeaseSchema = z.object({
+/** A live lease as its factory sees it: `POST …/claim`, `…/lease/renew`, the heartbeat's leases. */
+export const LeaseSchema = z.object({
   jobId: z.string(),
   leaseEpoch: z.number().int(),
   expiresAt: ms,
@@ -111,7 +112,8 @@ const FactoryBreakerSchema = z.object({
   openUntil: ms.optional(),
 });
 
-const FactoryBase = z.object({
+/** A factory as stored, without its breakers: what enrolment and the factory actions answer. */
+export const FactoryRecordSchema = z.object({
   id: z.string(),
   productId: z.string(),
   name: z.string(),
@@ -130,22 +132,24 @@ const FactoryBase = z.object({
 });
 
 /** A factory, with its breakers that are not plainly closed (lists and `GET …/factories/{id}`). */
-export const FactorySchema = FactoryBase.extend({ breakers: z.array(FactoryBreakerSchema).optional() });
+export const FactorySchema = FactoryRecordSchema.extend({ breakers: z.array(FactoryBreakerSchema).optional() });
 
 export const FactoryListSchema = z.object({ factories: z.array(FactorySchema) });
 
 /** `POST …/factories/enroll` (201) and `…/token/rotate`: the token is shown this once. */
-export const EnrolledSchema = z.object({ factoryId: z.string(), token: z.string(), factory: FactoryBase });
+export const EnrolledSchema = z.object({ factoryId: z.string(), token: z.string(), factory: FactoryRecordSchema });
 
-/** `POST …/tokens` (201): the token's record and its secret, shown this once. */
-export const MintedTokenSchema = z.object({
+/** An operator or viewer token's record (never its secret): `GET …/tokens`, `DELETE …/tokens/{id}`. */
+export const TokenInfoSchema = z.object({
   id: z.string(),
   role: z.enum(["operator", "viewer"]),
   name: z.string(),
   createdAt: ms,
   revokedAt: ms.optional(),
-  token: z.string(),
 });
+
+/** `POST …/tokens` (201): the token's record and its secret, shown this once. */
+export const MintedTokenSchema = TokenInfoSchema.extend({ token: z.string() });
 
 /** The router's weights per term (core/model `RouterWeights`): settings, explain. */
 export const WeightsSchema = z.object({
@@ -206,5 +210,7 @@ export const RESPONSE_TYPES_MATCH = [
   same<z.output<typeof FactorySchema>, FactoryWithBreakers>(true),
   same<z.output<typeof EnrolledSchema>, { factoryId: string; token: string; factory: Factory }>(true),
   same<z.output<typeof MintedTokenSchema>, TokenInfo & { token: string }>(true),
+  same<z.output<typeof TokenInfoSchema>, TokenInfo>(true),
+  same<z.output<typeof LeaseSchema>, Lease>(true),
   same<z.output<typeof SettingsSchema>, ProductSettings>(true),
 ] as const;

@@ -8,10 +8,11 @@
 import type { z } from "zod";
 import type { Lesson } from "../core/lessons.ts";
 import type { Candidate } from "../core/router.ts";
+import type { StoredDeadLetter } from "../durable-objects/coordinator/outbox/dead-letters.ts";
 import type { ArtifactPointer } from "../durable-objects/feed/artifacts.ts";
 import type { JobFeed } from "../durable-objects/job-feed.ts";
 import type { ProductCoordinator } from "../durable-objects/product-coordinator.ts";
-import type { auditLog, jobSnapshots, runs } from "../history/schema.ts";
+import type { auditLog, deadLetters, jobSnapshots, runs } from "../history/schema.ts";
 import type {
   AlertPageSchema,
   AlertSchema,
@@ -19,15 +20,19 @@ import type {
   WebhookDeletedSchema,
   WebhookViewSchema,
 } from "../shared/api-alerts.ts";
+import type * as F from "../shared/api-fleet-answers.ts";
 import type { AuditRowSchema, RunRowSchema, SnapshotRowSchema } from "../shared/api-history.ts";
 import type * as J from "../shared/api-job-answers.ts";
 import type { LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
 import type { BreakerListSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
-import type * as P from "../shared/api-policy-answers.ts";
+import type { SerialGateSchema, SerialPageSchema } from "../shared/api-policies.ts";
+import type { FactoryRecordSchema, JobSchema, LeaseSchema, TokenInfoSchema } from "../shared/api-responses.ts";
 import { type FactorySchema, same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
 import type { Explanation, Run, TreeNode } from "../shared/responses.ts";
+import type { ProductInfo } from "./products.ts";
 import type { experimentView } from "./routes/experiments.ts";
+import type { issueTicket } from "./tickets.ts";
 
 /** What coordinator method `M` resolves to when it succeeds: the value its route unwraps and answers with. */
 type Answer<M extends keyof ProductCoordinator> = ProductCoordinator[M] extends (...args: never[]) => Promise<infer O>
@@ -38,7 +43,9 @@ type Answer<M extends keyof ProductCoordinator> = ProductCoordinator[M] extends 
 type Out<S extends z.ZodType> = z.output<S>;
 /** `K` made optional: the coordinator always sends it, the shared type (and so its schema) lets it go missing. */
 type Loosen<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
-/** A D1 row as the history route answers it: `json` columns parsed (their content is described, not typed). */
+/** A dead letter as listed, from D1 or the coordinator: its `body` text parsed. */
+type DeadLetter = Row<Out<typeof F.DeadLetterListSchema>["items"][number], "body">;
+/** A row as its route answers it: its JSON text columns parsed (their content is described, not typed). */
 type Row<T, Json extends keyof T> = Omit<T, Json>;
 
 export const ANSWER_TYPES_MATCH = [
@@ -57,11 +64,11 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof RunRowSchema>, typeof runs.$inferSelect>(true),
   same<Row<Out<typeof AuditRowSchema>, "detail">, Row<typeof auditLog.$inferSelect, "detail">>(true),
   // reviews, serial gates
-  same<Out<typeof P.ReviewsViewSchema>, Answer<"reviews">>(true),
-  same<Out<typeof P.ReviewAnswerSchema>, Answer<"review">>(true),
-  same<Out<typeof P.SerialPageSchema>, Answer<"listSerialGates">>(true),
-  same<Out<typeof P.SerialGateSchema>, Answer<"freezeSerialKey">>(true),
-  same<Out<typeof P.SerialGateSchema>, Answer<"unfreezeSerialKey">>(true),
+  same<Out<typeof J.ReviewsViewSchema>, Answer<"reviews">>(true),
+  same<Out<typeof J.ReviewAnswerSchema>, Answer<"review">>(true),
+  same<Out<typeof SerialPageSchema>, Answer<"listSerialGates">>(true),
+  same<Out<typeof SerialGateSchema>, Answer<"freezeSerialKey">>(true),
+  same<Out<typeof SerialGateSchema>, Answer<"unfreezeSerialKey">>(true),
   // alerts, health, webhook
   same<Out<typeof AlertPageSchema>, Answer<"listAlerts">>(true),
   same<Out<typeof AlertSchema>, Answer<"ackAlert">>(true),
@@ -87,4 +94,21 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof R.RoutingRuleSchema>, Answer<"removeRoutingRule">>(true),
   same<Out<typeof R.RebuildSchema>, Answer<"rebuildTrackRecords"> & { chunks: number }>(true),
   same<Out<typeof R.ExperimentViewSchema>, ReturnType<typeof experimentView>>(true),
+  // around the jobs: products, a factory's work and its actions, tokens, dead letters, tickets, the queue version
+  same<Out<typeof F.ProductSchema>, ProductInfo>(true),
+  same<Out<typeof JobSchema>, Answer<"patch">>(true),
+  same<Out<typeof JobSchema>, Answer<"release">>(true),
+  same<Out<typeof LeaseSchema>, Answer<"renew">>(true),
+  same<Out<typeof F.HeartbeatAnswerSchema>, Answer<"heartbeat">>(true),
+  same<Out<typeof FactoryRecordSchema>, Answer<"setFactoryStatus">>(true),
+  same<Out<typeof FactoryRecordSchema>, Answer<"approveFactoryGrant">>(true),
+  same<Out<typeof FactoryRecordSchema>, Answer<"revokeFactoryToken">>(true),
+  same<Out<typeof F.DeregisteredSchema>, Answer<"deregister">>(true),
+  same<Out<typeof F.EnrollmentCodeSchema>, Answer<"mintEnrollmentCode"> & { code: string }>(true),
+  same<Out<typeof F.TokenListSchema>, { tokens: Answer<"listTokens"> }>(true),
+  same<Out<typeof TokenInfoSchema>, Answer<"revokeToken">>(true),
+  same<DeadLetter, Row<StoredDeadLetter, "body">>(true),
+  same<DeadLetter, Row<typeof deadLetters.$inferSelect, "body">>(true),
+  same<Out<typeof F.TicketSchema>, Awaited<ReturnType<typeof issueTicket>>>(true),
+  same<Out<typeof F.QueueStateSchema>, Answer<"queueState">>(true),
 ] as const;

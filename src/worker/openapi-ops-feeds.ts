@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { ArtifactUploadQuery, EventsQuery, FeedQuery, queryInt } from "../shared/api.ts";
+import { TicketSchema } from "../shared/api-fleet-answers.ts";
 import { HistoryPageSchema, HistoryQuery } from "../shared/api-history.ts";
 import { ArtifactListSchema, ArtifactSchema, EventPageSchema } from "../shared/api-job-answers.ts";
 import { type Op, P } from "./openapi-ops.ts";
@@ -52,7 +53,7 @@ export const FEED_OPS: Op[] = [
     path: `${P}/jobs/{jobId}/events/ticket`,
     summary: "A 60 s ticket for one job's feed (for browsers)",
     role: "job-reader",
-    ok: { "201": json("The ticket") },
+    ok: { "201": json("The ticket and when it expires", TicketSchema) },
   },
 ];
 

@@ -4,21 +4,17 @@
  * serial-gate freezes and reviews.
  */
 
-import { JobTreeSchema } from "../shared/api-job-answers.ts";
+import { JobTreeSchema, ReviewAnswerSchema, ReviewsViewSchema } from "../shared/api-job-answers.ts";
 import {
   ChildrenBody,
   FreezeBody,
   ReviewBody,
+  SerialGateSchema,
   SerialListQuery,
+  SerialPageSchema,
   SettingsPatchBody,
   UnfreezeBody,
 } from "../shared/api-policies.ts";
-import {
-  ReviewAnswerSchema,
-  ReviewsViewSchema,
-  SerialGateSchema,
-  SerialPageSchema,
-} from "../shared/api-policy-answers.ts";
 import { ChildrenAnswerSchema, SettingsSchema } from "../shared/api-responses.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { derivedKeyHeader } from "./openapi-ops-fleet.ts";

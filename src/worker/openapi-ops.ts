@@ -9,8 +9,14 @@ import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { IDEMPOTENCY_KEY_MAX_BYTES, MAX_MANIFEST_BYTES, ManifestInputSchema } from "../core/manifest-schema.ts";
 import { ActionBody, CreateProductBody, JobListQuery } from "../shared/api.ts";
+import {
+  LivenessSchema,
+  OpenApiDocumentSchema,
+  ProductListSchema,
+  ProductSchema,
+} from "../shared/api-fleet-answers.ts";
 import { ExplanationSchema, RunListSchema } from "../shared/api-job-answers.ts";
-import { ClaimSchema, JobPageSchema, JobSchema, JobViewSchema } from "../shared/api-responses.ts";
+import { ClaimSchema, JobPageSchema, JobSchema, JobViewSchema, LeaseSchema } from "../shared/api-responses.ts";
 import { ClaimBody, PatchJobBody, ReleaseBody, RenewBody } from "../shared/api-work.ts";
 import { empty, json, made, type Replies } from "./openapi-schemas.ts";
 
@@ -29,8 +35,8 @@ export type Op = {
   query?: z.ZodObject;
   /** Request headers the route reads, each with the zod schema it checks the value against. */
   headers?: HeaderParam[];
-  /** Every success status the route answers with (worker/openapi-schemas); absent = 200 with a JSON body. */
-  ok?: Replies;
+  /** Every success status the route answers with, each with its body (worker/openapi-schemas). */
+  ok: Replies;
 };
 
 export type HeaderParam = { name: string; description: string; schema: z.ZodType; required?: boolean };
@@ -59,17 +65,35 @@ export const P = "/api/v1/products/{productId}";
 
 /** Health, this document, and products. */
 export const META_OPS: Op[] = [
-  { method: "get", path: "/api/v1/health", summary: "Health of the coordinator", role: "none" },
-  { method: "get", path: "/api/v1/openapi.json", summary: "This document", role: "none" },
+  {
+    method: "get",
+    path: "/api/v1/health",
+    summary: "Health of the coordinator",
+    role: "none",
+    ok: { "200": json("The Worker answers; whether D1 does", LivenessSchema) },
+  },
+  {
+    method: "get",
+    path: "/api/v1/openapi.json",
+    summary: "This document",
+    role: "none",
+    ok: { "200": json("This document (OpenAPI 3.1)", OpenApiDocumentSchema) },
+  },
   {
     method: "post",
     path: "/api/v1/products",
     summary: "Create a product (201; 200 when it already exists). Nothing else creates one",
     role: "admin",
     body: CreateProductBody,
-    ok: { "201": json("Created: {id, createdAt}"), "200": json("It already exists: {id, createdAt}") },
+    ok: { "201": json("Created", ProductSchema), "200": json("It already exists", ProductSchema) },
   },
-  { method: "get", path: "/api/v1/products", summary: "List products", role: "admin" },
+  {
+    method: "get",
+    path: "/api/v1/products",
+    summary: "List products",
+    role: "admin",
+    ok: { "200": json("Every product", ProductListSchema) },
+  },
 ];
 
 /** Submitting and reading jobs. */
@@ -147,6 +171,7 @@ export const RUN_OPS: Op[] = [
     summary: "Fenced factory update (stage, checkpoint, progress, result)",
     role: "factory",
     body: PatchJobBody,
+    ok: { "200": json("The job after the report (as stored: no waitingReason)", JobSchema) },
   },
   {
     method: "post",
@@ -154,6 +179,7 @@ export const RUN_OPS: Op[] = [
     summary: "Extend the lease",
     role: "factory",
     body: RenewBody,
+    ok: { "200": json("The lease, extended", LeaseSchema) },
   },
   {
     method: "post",
@@ -161,5 +187,6 @@ export const RUN_OPS: Op[] = [
     summary: "Give the job back (checkpoint kept)",
     role: "factory",
     body: ReleaseBody,
+    ok: { "200": json("The job, given back (as stored: no waitingReason)", JobSchema) },
   },
 ];

@@ -9,24 +9,27 @@ import { z } from "zod";
 import * as Alerts from "../shared/api-alerts.ts";
 import { BatchAcceptedSchema, BatchViewSchema } from "../shared/api-batches.ts";
 import { BudgetViewSchema } from "../shared/api-budget.ts";
+import * as Fleet from "../shared/api-fleet-answers.ts";
 import * as History from "../shared/api-history.ts";
 import * as Jobs from "../shared/api-job-answers.ts";
 import { LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
 import { BreakerListSchema, BreakerSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
-import { WaitingReasonSchema } from "../shared/api-policies.ts";
-import * as Gates from "../shared/api-policy-answers.ts";
+import { SerialGateSchema, SerialPageSchema, WaitingReasonSchema } from "../shared/api-policies.ts";
 import {
   ChildrenAnswerSchema,
   ClaimSchema,
   EnrolledSchema,
   FactoryListSchema,
+  FactoryRecordSchema,
   FactorySchema,
   JobPageSchema,
   JobSchema,
   JobSummarySchema,
   JobViewSchema,
+  LeaseSchema,
   MintedTokenSchema,
   SettingsSchema,
+  TokenInfoSchema,
 } from "../shared/api-responses.ts";
 import * as Routing from "../shared/api-routing-answers.ts";
 
@@ -35,7 +38,7 @@ export type SuccessStatus = "101" | "200" | "201" | "202" | "204";
 
 export type Reply = {
   description: string;
-  /** The JSON body's schema; absent = a JSON body this document does not describe yet. */
+  /** The JSON body's schema: every JSON answer has one (test/unit/openapi-requests), a component of its own. */
   schema?: z.ZodType;
   /**
    * The body's media types when not JSON alone (`schema` then describes the `application/json` one), or `none`
@@ -48,18 +51,15 @@ export type Reply = {
 
 export type Replies = Partial<Record<SuccessStatus, Reply>>;
 
-/** A JSON answer. */
-export const json = (description: string, schema?: z.ZodType): Reply => ({
-  description,
-  ...(schema ? { schema } : {}),
-});
+/** A JSON answer, with the schema of its body (registered below as a component). */
+export const json = (description: string, schema: z.ZodType): Reply => ({ description, schema });
 /** The answer to the same request again under its idempotency key: the first answer's body, 200. */
-export const replay = (description: string, schema?: z.ZodType): Reply => ({
+export const replay = (description: string, schema: z.ZodType): Reply => ({
   ...json(description, schema),
   replayed: true,
 });
 /** The answers of a request that made a job, by `status` when new; the same request again under its key is a 200 replay. */
-export const made = (status: "201" | "202", description: string, schema?: z.ZodType): Replies => ({
+export const made = (status: "201" | "202", description: string, schema: z.ZodType): Replies => ({
   [status]: json(description, schema),
   "200": replay("The same request again under its key: the first answer", schema),
 });
@@ -99,10 +99,10 @@ for (const [id, schema] of Object.entries({
   TreeNode: Jobs.TreeNodeSchema,
   JobTree: Jobs.JobTreeSchema,
   HistoryPage: History.HistoryPageSchema,
-  ReviewsView: Gates.ReviewsViewSchema,
-  ReviewAnswer: Gates.ReviewAnswerSchema,
-  SerialGate: Gates.SerialGateSchema,
-  SerialPage: Gates.SerialPageSchema,
+  ReviewsView: Jobs.ReviewsViewSchema,
+  ReviewAnswer: Jobs.ReviewAnswerSchema,
+  SerialGate: SerialGateSchema,
+  SerialPage: SerialPageSchema,
   Alert: Alerts.AlertSchema,
   AlertPage: Alerts.AlertPageSchema,
   ProductHealth: Alerts.ProductHealthSchema,
@@ -122,6 +122,22 @@ for (const [id, schema] of Object.entries({
   Rebuild: Routing.RebuildSchema,
   ExperimentView: Routing.ExperimentViewSchema,
   ExperimentList: Routing.ExperimentListSchema,
+  Liveness: Fleet.LivenessSchema,
+  OpenApiDocument: Fleet.OpenApiDocumentSchema,
+  Product: Fleet.ProductSchema,
+  ProductList: Fleet.ProductListSchema,
+  Lease: LeaseSchema,
+  FactoryRecord: FactoryRecordSchema,
+  HeartbeatAnswer: Fleet.HeartbeatAnswerSchema,
+  Deregistered: Fleet.DeregisteredSchema,
+  EnrollmentCode: Fleet.EnrollmentCodeSchema,
+  TokenInfo: TokenInfoSchema,
+  TokenList: Fleet.TokenListSchema,
+  TrackerQueued: Fleet.TrackerQueuedSchema,
+  TrackerExists: Fleet.TrackerExistsSchema,
+  DeadLetterList: Fleet.DeadLetterListSchema,
+  Ticket: Fleet.TicketSchema,
+  QueueState: Fleet.QueueStateSchema,
 })) {
   COMPONENTS.add(schema, { id });
 }
@@ -168,9 +184,9 @@ const REPLAYED_HEADER = {
 };
 
 /** An operation's success replies as OpenAPI `responses` entries (the 4XX problem is added by worker/openapi). */
-export function successResponses(replies: Replies | undefined): Record<string, unknown> {
+export function successResponses(replies: Replies): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [status, r] of Object.entries(replies ?? { "200": json("OK") })) {
+  for (const [status, r] of Object.entries(replies)) {
     const described = r.schema ? { schema: bodySchema(r.schema) } : {};
     const content =
       r.media === "none"

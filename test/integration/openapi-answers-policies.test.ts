@@ -133,5 +133,5 @@ describe("policy answers match the OpenAPI document", () => {
         "PUT R/webhook 200",
       ).sort(),
     );
-  });
+  }, 30_000);
 });

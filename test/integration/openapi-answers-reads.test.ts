@@ -93,6 +93,7 @@ describe("job reads match the OpenAPI document", () => {
         `GET ${J}/{jobId}/tree 200`,
         `GET ${R}/history 200`,
         `GET ${R}/serial 200`,
+        `PATCH ${J}/{jobId} 200`,
         `POST ${J}/{jobId}/artifacts 201`,
         `POST ${J}/{jobId}/children 201`,
         `POST ${J}/{jobId}/reviews 201`,
@@ -101,5 +102,5 @@ describe("job reads match the OpenAPI document", () => {
         `POST ${R}/serial/{key}/unfreeze 200`,
       ].sort(),
     );
-  });
+  }, 20_000);
 });
