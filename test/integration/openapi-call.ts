@@ -46,6 +46,7 @@ export async function checkedCall<T = Record<string, unknown>>(
     );
   }
   const isJson = (r.headers.get("content-type") ?? "").startsWith("application/json");
+  if (isJson) expect(reply?.schema, `${where}: JSON the document has no schema for`).toBeDefined();
   if (reply?.schema && isJson) {
     const parsed = reply.schema.safeParse(r.body);
     expect(parsed.error?.issues ?? [], where).toEqual([]);
