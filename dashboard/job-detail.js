@@ -1,14 +1,16 @@
 // job-detail.js — one job (#/jobs/<id>): header facts, operator actions, the live
 // timeline and log from the job's feed, the manifest, the explain panel, runs and
-// artifacts. Panels reload when the feed says something they show has changed.
+// artifacts. Panels reload when the feed says something they show has changed. The
+// facts themselves (header and manifest) are laid out by job-facts.js.
 
 import { actionBar } from "./actions.js";
 import { api, describeError, jobPath } from "./api.js";
 import { artifactsPanel } from "./artifacts.js";
 import { dagPanel } from "./dag.js";
-import { ago, clock, h, preemptedBadge, replace, showError, stageBadge, statusLine, when } from "./dom.js";
+import { h, replace, showError, stageBadge, statusLine } from "./dom.js";
 import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
+import { headerFacts, manifestFields } from "./job-facts.js";
 import { reviewPanel } from "./review.js";
 import { runsPanel } from "./runs.js";
 import { timelineView } from "./timeline.js";
@@ -164,89 +166,4 @@ export function jobDetailView(root, live, jobId) {
     for (const t of pending.values()) clearTimeout(t);
     document.title = "Gigafactory";
   };
-}
-
-/**
- * @param {string} label
- * @param {Node | string | null | undefined} value
- * @param {string} [key] data-fact, for tests and styling
- */
-function fact(label, value, key) {
-  return h("div", { dataset: { fact: key ?? label.toLowerCase() } }, h("dt", null, label), h("dd", null, value ?? "—"));
-}
-
-/** @param {any} job @param {(id: string | undefined) => string} name */
-function headerFacts(job, name) {
-  const cp = job.checkpoint;
-  // As core/review counts: distinct authenticated reviewers (they carry a reviewerName) in this round.
-  const approvals = new Set(
-    (job.reviews ?? [])
-      .filter((/** @type {any} */ r) => r.verdict === "approve" && r.reviewerName && r.at >= job.queuedAt)
-      .map((/** @type {any} */ r) => r.reviewer),
-  ).size;
-  return [
-    fact("Priority", h("span", { class: `prio prio-${job.priority}` }, job.priority)),
-    fact("Attempt", `${job.attempt} / ${job.maxAttempts}`),
-    fact("Lease epoch", String(job.leaseEpoch), "epoch"),
-    fact(
-      "Holder",
-      job.holderFactoryId
-        ? `${name(job.holderFactoryId)}${job.leaseExpiresAt ? ` · lease until ${clock(job.leaseExpiresAt)}` : ""}`
-        : "none",
-    ),
-    fact(
-      "Checkpoint",
-      cp ? [cp.branch, cp.sha?.slice(0, 12), cp.note].filter(Boolean).join(" · ") || when(cp.at) : "none",
-    ),
-    job.progress
-      ? fact(
-          "Progress",
-          [job.progress.pct !== undefined ? `${Math.round(job.progress.pct)} %` : "", job.progress.note ?? ""]
-            .filter(Boolean)
-            .join(" · "),
-        )
-      : null,
-    job.manifest?.reviewers ? fact("Review", `${approvals} of ${job.manifest.reviewers} approvals`) : null,
-    job.lastResult
-      ? fact(
-          "Last result",
-          `${job.lastResult.outcome}${job.lastResult.message ? `: ${job.lastResult.message}` : ""}`,
-          "result",
-        )
-      : null,
-    job.feedback ? fact("Feedback", job.feedback) : null,
-    job.preemptedBy
-      ? fact(
-          "Preempted",
-          h("span", null, preemptedBadge(job), ` by ${job.preemptedBy} at ${when(job.preemptedAt)}`),
-          "preempted",
-        )
-      : null,
-    fact("Updated", h("span", { title: when(job.updatedAt) }, ago(job.updatedAt))),
-    fact("Created", when(job.createdAt)),
-    fact("Id", h("span", { class: "mono" }, job.id)),
-  ].filter((x) => x !== null);
-}
-
-/** The parsed frontmatter worth seeing next to the body. @param {any} job */
-function manifestFields(job) {
-  /** @param {string[] | undefined} list */
-  const chips = (list) => (list?.length ? h("ul", { class: "chips" }, ...list.map((c) => h("li", null, c))) : "none");
-  const b = job.budget ?? {};
-  const budget = [
-    b.usd !== undefined ? `$${b.usd}` : "",
-    b.wallSeconds !== undefined ? `${b.wallSeconds} s wall` : "",
-    b.tokens !== undefined ? `${b.tokens} tokens` : "",
-  ].filter(Boolean);
-  return [
-    fact("Requires", chips(job.requires)),
-    fact("Prefers", chips(job.prefers)),
-    job.engine ? fact("Engine", job.engine) : null,
-    job.repo ? fact("Repo", h("span", { class: "mono" }, job.repo)) : null,
-    budget.length ? fact("Budget", budget.join(" · ")) : null,
-    job.deps?.length ? fact("Deps", `${job.depsMode}: ${job.deps.join(", ")}`) : null,
-    job.serialKey ? fact("Serial key", job.serialKey, "serial") : null,
-    job.parentId ? fact("Parent", h("a", { href: `#${jobPath(job.parentId)}` }, job.parentId)) : null,
-    job.kind === "composite" ? fact("Kind", "composite") : null,
-  ].filter((x) => x !== null);
 }

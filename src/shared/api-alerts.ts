@@ -1,7 +1,7 @@
 /**
  * @module shared/api-alerts
- * Request shapes of the alerts, health and webhook API (issue 9, parts 5–6), shared by the Worker (validation),
- * the OpenAPI document, the CLI and tests.
+ * Request and answer shapes of the alerts, health and webhook API (issue 9, parts 5–6), shared by the Worker
+ * (validation), the OpenAPI document, the CLI and tests.
  */
 import { z } from "zod";
 import { ALERT_STATES } from "../core/alerts.ts";
@@ -55,3 +55,66 @@ export const WebhookBodySchema = z
     secret: utf8Text(2048, z.string().min(16, "at least 16 characters")), // 4× what were 512 characters
   })
   .strict();
+
+// ---- answers (each checked against its route's type in worker/openapi-answer-types) ----
+
+const ms = z.number().int().describe("ms epoch");
+
+/** An alert (core/alerts `Alert`): one live alert per kind + subject. */
+export const AlertSchema = z.object({
+  id: z.string(),
+  kind: z.enum([
+    "budget_warning",
+    "budget_exhausted",
+    "job_budget_exceeded",
+    "breaker_open",
+    "factory_quarantined",
+    "factory_degraded",
+    "factory_down",
+    "stuck",
+    "starving",
+    "stalled",
+  ]),
+  severity: z.enum(["info", "warning", "critical"]),
+  subject: z.string().describe("product, factory:<id>, job:<id> or breaker:<factoryId>:<engine>"),
+  message: z.string(),
+  state: z.enum(ALERT_STATES),
+  openedAt: ms,
+  updatedAt: ms.describe("the last raise, acknowledgement or resolution"),
+  acknowledgedAt: ms.optional(),
+  acknowledgedBy: z.string().optional(),
+  resolvedAt: ms.optional(),
+});
+
+/** `GET …/alerts`: newest first; pass `nextCursor` back as `cursor`. */
+export const AlertPageSchema = z.object({ alerts: z.array(AlertSchema), nextCursor: z.string().optional() });
+
+const count = z.number().int();
+
+/** `GET …/health` (coordinator/policies/health-summary `ProductHealthView`). */
+export const ProductHealthSchema = z.object({
+  status: z.enum(["healthy", "degraded", "stalled"]),
+  checkedAt: ms,
+  factories: z.object({ ok: count, degraded: count, down: count }),
+  openAlerts: z.object({ info: count, warning: count, critical: count, total: count }),
+  lastFinishedAt: ms.nullable(),
+  oldestQueuedAt: ms.nullable(),
+  queued: count,
+  building: count,
+  thresholds: z.object({
+    stuckAfterMinutes: z.number(),
+    starvingAfterMinutes: z.number(),
+    expectedFinishIntervalMinutes: z.number(),
+  }),
+});
+
+/** `PUT` and `GET …/webhook`: never the secret. */
+export const WebhookViewSchema = z.object({
+  url: z.string(),
+  updatedAt: ms,
+  updatedBy: z.string(),
+  hasSecret: z.literal(true),
+});
+
+/** `DELETE …/webhook`. */
+export const WebhookDeletedSchema = z.object({ deleted: z.literal(true) });

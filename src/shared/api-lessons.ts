@@ -1,8 +1,9 @@
 /**
  * @module shared/api-lessons
  * The wire format of the lessons journal (issue 9 item 7): `POST …/lessons`, `PATCH …/lessons/{id}` and the list
- * query of `GET …/lessons` — zod schemas shared by the Worker's route, the OpenAPI document and the CLI. Strict like
- * the rest of shared/api; byte limits come from core/lessons LESSON_LIMITS (the one place they are set).
+ * query of `GET …/lessons`, and the lesson they answer with — zod schemas shared by the Worker's route, the OpenAPI
+ * document and the CLI. Strict like the rest of shared/api; byte limits come from core/lessons LESSON_LIMITS (the
+ * one place they are set).
  */
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
@@ -68,3 +69,27 @@ export const LessonListQuery = z
 export type LessonBodyT = z.infer<typeof LessonBody>;
 export type LessonPatchT = z.infer<typeof LessonPatchBody>;
 export type LessonListQueryT = z.infer<typeof LessonListQuery>;
+
+// ---- answers (each checked against its route's type in worker/openapi-answer-types) ----
+
+const ms = z.number().int().describe("ms epoch");
+
+/** A lesson (core/lessons `Lesson`): `POST` (201) and `PATCH` answer it, `GET` lists them. */
+export const LessonSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  source: z.enum(["auto", "operator"]),
+  trigger: z.string().optional().describe("why an automatic lesson was recorded (retry_exhausted, …)"),
+  subject: z.string().optional().describe("what an automatic lesson is about (job:<id>, factory:<id>, …)"),
+  capabilities: z.array(z.string()),
+  engine: z.string().optional(),
+  serialKey: z.string().optional(),
+  count: z.number().int().describe("times the same automatic lesson was seen within its dedupe window"),
+  createdAt: ms,
+  updatedAt: ms,
+  createdBy: z.string().describe("system for automatic lessons, else the operator"),
+  archived: z.boolean().optional(),
+});
+
+/** `GET …/lessons`: newest first; pass `nextCursor` back as `cursor`. */
+export const LessonPageSchema = z.object({ items: z.array(LessonSchema), nextCursor: z.string().optional() });

@@ -1,12 +1,12 @@
 /**
  * @module shared/api-metrics
- * The metrics and stats answers (issue 9, part 9) as the Worker, the CLI and the dashboard read them, and the query
- * of `GET …/metrics`. One shape for JSON and Prometheus: the exposition is rendered from this very object
+ * The metrics and stats answers (issue 9, part 9) as the Worker, the CLI and the dashboard read them (types, and
+ * zod schemas for the OpenAPI document), the breakers list, and the query of `GET …/metrics`. One shape for JSON and Prometheus: the exposition is rendered from this very object
  * (worker/prometheus), so the two formats cannot disagree.
  */
 import { z } from "zod";
 import type { CumulativeBucket } from "../core/metrics.ts";
-import type { Stage } from "../core/model.ts";
+import { STAGES, type Stage } from "../core/model.ts";
 
 /** Bumped when a field changes meaning or goes away (adding one does not). */
 export const METRICS_SCHEMA_VERSION = 1;
@@ -72,3 +72,57 @@ export interface StatsSnapshot {
   queueVersion: number;
   generated_at: number;
 }
+
+// ---- the answers' schemas (each checked against its route's type in worker/openapi-answer-types) ----
+
+const ms = z.number().int().describe("ms epoch");
+const count = z.number().int();
+const byStage = z.record(z.enum(STAGES), count);
+
+/** One breaker per factory × engine that is not plainly closed with no failures (engine `*`: the default). */
+export const BreakerSchema = z.object({
+  factoryId: z.string(),
+  engine: z.string(),
+  state: z.enum(["closed", "open", "half_open"]),
+  consecutiveFailures: count,
+  openUntil: ms.optional().describe("when an open breaker goes half-open"),
+});
+
+/** `GET …/breakers`. */
+export const BreakerListSchema = z.object({ breakers: z.array(BreakerSchema) });
+
+/** `GET …/metrics` as JSON (the Prometheus text is rendered from this very object). */
+export const MetricsSchema = z.object({
+  schema_version: z.number().int(),
+  generated_at: ms,
+  product: z.string(),
+  queue: z.object({ depthByStage: byStage }),
+  seats: z.object({ busy: count, total: count, utilisation: z.number().describe("busy / total, 0 with no seats") }),
+  dispatchLatencyMs: z.object({
+    buckets: z
+      .array(z.object({ le: z.union([z.number(), z.literal("+Inf")]), count }))
+      .describe("cumulative: samples ≤ le ms"),
+    count,
+    sumMs: z.number(),
+  }),
+  leaseExpiries: count,
+  retries: count,
+  breakers: z.array(BreakerSchema),
+  budget: z
+    .object({
+      period: z.enum(["day", "week", "month"]),
+      ceilingUsd: z.number(),
+      spentUsd: z.number(),
+      state: z.enum(["ok", "warning", "paused"]),
+      periodStart: ms,
+    })
+    .optional(),
+  openAlerts: z.object({ info: count, warning: count, critical: count }),
+  factories: z.array(
+    z.object({ id: z.string(), name: z.string(), runs: count, successes: count, successRate: z.number() }),
+  ),
+  factoryWindowMs: z.number().int(),
+});
+
+/** `GET …/stats`. */
+export const StatsSchema = z.object({ counts: byStage, total: count, queueVersion: count, generated_at: ms });

@@ -1,8 +1,8 @@
 /**
  * @module shared/api-policies
- * The wire format of the fleet policies (issue 8). The waiting reason every job read carries, serial-gate freezes,
- * reviews, product settings and composite children: zod schemas shared by the Worker's routes and the OpenAPI
- * document, strict like the rest of shared/api.
+ * The wire format of the fleet policies (issue 8). The waiting reason every job read carries, serial-gate freezes
+ * and the gates' view, reviews, product settings and composite children: zod schemas shared by the Worker's routes
+ * and the OpenAPI document, strict like the rest of shared/api (the review gate's answer is in shared/api-job-answers).
  */
 
 import { z } from "zod";
@@ -50,6 +50,21 @@ export const SerialListQuery = z
     cursor: utf8Text(SERIAL_KEY_MAX_BYTES, z.string().min(1)).optional(),
   })
   .strict();
+
+/** One serial key as `GET …/serial`, freeze and unfreeze answer it (core/serial-gates `SerialGate`). */
+export const SerialGateSchema = z.object({
+  key: z.string(),
+  holder: z.string().nullable().describe("the job holding the key (assigned or building)"),
+  queue: z.array(z.string()).describe("queued job ids, most urgent first (at most 50)"),
+  queueLength: z.number().int(),
+  frozen: z.object({ by: z.string(), reason: z.string(), at: z.number().int().describe("ms epoch") }).nullable(),
+});
+
+/** `GET …/serial`: every key with a holder, a queue or a freeze, in key order. */
+export const SerialPageSchema = z.object({
+  keys: z.array(SerialGateSchema),
+  nextCursor: z.string().optional(),
+});
 
 /** `POST …/jobs/{id}/reviews`: the reviewer is the caller's token, never a name in the body. */
 export const ReviewBody = z

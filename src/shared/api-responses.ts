@@ -15,7 +15,8 @@ import type { FactoryWithBreakers, JobPage, JobSummary, JobView, Lease, TokenInf
 
 const ms = z.number().int().describe("ms epoch");
 
-const RunResultSchema = z.object({
+/** How a run ended (core/model `RunResult`): a job's `lastResult`, a run's `result`. */
+export const RunResultSchema = z.object({
   rc: z.number().int().optional(),
   outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced", "rate_limited"]),
   message: z.string().optional(),
@@ -91,7 +92,8 @@ export const JobPageSchema = z.object({
 /** A lesson an assignment carries (core/lessons). */
 const LessonRefSchema = z.object({ id: z.string(), text: z.string() });
 
-const LeaseSchema = z.object({
+/** A live lease as its factory sees it: `POST …/claim`, `…/lease/renew`, the heartbeat's leases. */
+export const LeaseSchema = z.object({
   jobId: z.string(),
   leaseEpoch: z.number().int(),
   expiresAt: ms,
@@ -111,7 +113,8 @@ const FactoryBreakerSchema = z.object({
   openUntil: ms.optional(),
 });
 
-const FactoryBase = z.object({
+/** A factory as stored, without its breakers: what enrolment and the factory actions answer. */
+export const FactoryRecordSchema = z.object({
   id: z.string(),
   productId: z.string(),
   name: z.string(),
@@ -130,36 +133,41 @@ const FactoryBase = z.object({
 });
 
 /** A factory, with its breakers that are not plainly closed (lists and `GET …/factories/{id}`). */
-export const FactorySchema = FactoryBase.extend({ breakers: z.array(FactoryBreakerSchema).optional() });
+export const FactorySchema = FactoryRecordSchema.extend({ breakers: z.array(FactoryBreakerSchema).optional() });
 
 export const FactoryListSchema = z.object({ factories: z.array(FactorySchema) });
 
 /** `POST …/factories/enroll` (201) and `…/token/rotate`: the token is shown this once. */
-export const EnrolledSchema = z.object({ factoryId: z.string(), token: z.string(), factory: FactoryBase });
+export const EnrolledSchema = z.object({ factoryId: z.string(), token: z.string(), factory: FactoryRecordSchema });
 
-/** `POST …/tokens` (201): the token's record and its secret, shown this once. */
-export const MintedTokenSchema = z.object({
+/** An operator or viewer token's record (never its secret): `GET …/tokens`, `DELETE …/tokens/{id}`. */
+export const TokenInfoSchema = z.object({
   id: z.string(),
   role: z.enum(["operator", "viewer"]),
   name: z.string(),
   createdAt: ms,
   revokedAt: ms.optional(),
-  token: z.string(),
+});
+
+/** `POST …/tokens` (201): the token's record and its secret, shown this once. */
+export const MintedTokenSchema = TokenInfoSchema.extend({ token: z.string() });
+
+/** The router's weights per term (core/model `RouterWeights`): settings, explain. */
+export const WeightsSchema = z.object({
+  capabilityFit: z.number(),
+  affinity: z.number(),
+  load: z.number(),
+  costFit: z.number(),
+  health: z.number(),
+  starvation: z.number(),
+  track: z.number(),
 });
 
 /** `GET …/settings`, and the whole new record `PATCH …/settings` answers. */
 export const SettingsSchema = z.object({
   preemption: z.boolean(),
   leaseTtlSeconds: z.number().int(),
-  weights: z.object({
-    capabilityFit: z.number(),
-    affinity: z.number(),
-    load: z.number(),
-    costFit: z.number(),
-    health: z.number(),
-    starvation: z.number(),
-    track: z.number(),
-  }),
+  weights: WeightsSchema,
   agingHorizonMinutes: z.number(),
   retry: z.object({ baseSeconds: z.number(), maxSeconds: z.number(), jitter: z.number() }),
   frozenSerialKeys: z.array(z.string()),
@@ -182,7 +190,7 @@ export const SettingsSchema = z.object({
 // ---- each schema infers exactly the type the routes answer with (a compile error otherwise) ----
 
 /** Mutually assignable, and the same top-level keys (assignability alone lets an optional field go missing). */
-type Same<A, B> = [A] extends [B]
+export type Same<A, B> = [A] extends [B]
   ? [B] extends [A]
     ? [keyof A] extends [keyof B]
       ? [keyof B] extends [keyof A]
@@ -191,7 +199,8 @@ type Same<A, B> = [A] extends [B]
       : false
     : false
   : false;
-const same = <A, B>(proof: Same<A, B>): Same<A, B> => proof;
+/** `same<A, B>(true)` compiles only when `Same<A, B>`: how every answer schema is tied to the type it describes. */
+export const same = <A, B>(proof: Same<A, B>): Same<A, B> => proof;
 export const RESPONSE_TYPES_MATCH = [
   same<z.output<typeof JobSchema>, Job>(true),
   same<z.output<typeof JobViewSchema>, JobView>(true),
@@ -202,5 +211,7 @@ export const RESPONSE_TYPES_MATCH = [
   same<z.output<typeof FactorySchema>, FactoryWithBreakers>(true),
   same<z.output<typeof EnrolledSchema>, { factoryId: string; token: string; factory: Factory }>(true),
   same<z.output<typeof MintedTokenSchema>, TokenInfo & { token: string }>(true),
+  same<z.output<typeof TokenInfoSchema>, TokenInfo>(true),
+  same<z.output<typeof LeaseSchema>, Lease>(true),
   same<z.output<typeof SettingsSchema>, ProductSettings>(true),
 ] as const;

@@ -4,16 +4,15 @@
  * parameter, shared by the Worker (validation at the boundary), the agent and
  * the CLI (typed clients) and the OpenAPI document. Unknown fields are errors
  * (`strict`), so a typo is reported instead of silently ignored. The fleet policies' schemas (waiting reason,
- * serial gates, reviews, settings, composite children) are in shared/api-policies.
+ * serial gates, reviews, settings, composite children) are in shared/api-policies; what a factory sends about its
+ * work (claim, report, lease) in shared/api-work.
  */
 
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
-import { LEASE_TTL } from "../core/lease.ts";
 import { STAGES } from "../core/model.ts";
 import { SERIAL_KEY_MAX_BYTES } from "../core/serial-gates.ts";
 
-/** Product ids double as Durable Object names and token prefixes: keep them plain. */
 /**
  * A query parameter holding a non-negative integer, written in decimal digits only, checked by `n` once read.
  * Not `z.coerce.number()`: that read "" as 0, "0x10" as 16 and "1e3" as 1000, so a typo silently became another
@@ -27,6 +26,7 @@ export function queryInt(n: z.ZodNumber) {
     .pipe(n.int());
 }
 
+/** Product ids double as Durable Object names and token prefixes: keep them plain. */
 export const ProductId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and '-', at most 63");
 export const EntityId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "an id of letters, digits, '_' or '-'");
 export const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, "a capability such as os:linux");
@@ -50,73 +50,6 @@ export const JobListQuery = z
       .describe("summary (default): jobs without bodyMd; full: whole documents, pages cut at 4 MiB"),
   })
   .strict();
-
-export const LeaseTtl = z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds);
-
-/**
- * `leaseTtlSeconds`: the longest TTL the factory wants; the lease gets the job's governing TTL (manifest, else the
- * product's setting) or this, whichever is shorter (core/settings `grantedLeaseTtl`). Absent = the governing TTL.
- */
-export const ClaimBody = z
-  .object({ leaseTtlSeconds: LeaseTtl.optional().describe("at most this TTL, s (the job's or product's governs)") })
-  .strict();
-
-export const CheckpointBody = z
-  .object({
-    branch: utf8Text(800, z.string().min(1)).optional(),
-    sha: z
-      .string()
-      .regex(/^[0-9a-f]{7,64}$/)
-      .optional(),
-    note: utf8Text(8000).optional(),
-  })
-  .strict();
-
-export const RunResultBody = z
-  .object({
-    rc: z.number().int().min(-1024).max(1024).optional(),
-    outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced", "rate_limited"]),
-    message: utf8Text(16_000).optional(),
-    retryable: z.boolean().optional(),
-    // 1 day: a provider's longest realistic back-off; a longer one is an operator's call (quarantine), not a header.
-    retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
-  })
-  .strict();
-
-export const InsightsBody = z
-  .object({
-    tokensIn: z.number().int().min(0).max(1e12).optional(),
-    tokensOut: z.number().int().min(0).max(1e12).optional(),
-    costUsd: z.number().min(0).max(1e6).optional(),
-    diffStat: z
-      .object({
-        files: z.number().int().min(0),
-        insertions: z.number().int().min(0),
-        deletions: z.number().int().min(0),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-export const PatchJobBody = z
-  .object({
-    leaseEpoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-    stage: z.enum(STAGES).optional(),
-    checkpoint: CheckpointBody.optional(),
-    progress: z
-      .object({ pct: z.number().min(0).max(100).optional(), note: utf8Text(8000).optional() })
-      .strict()
-      .optional(),
-    result: RunResultBody.optional(),
-    insights: InsightsBody.optional(),
-  })
-  .strict();
-
-export const RenewBody = z
-  .object({ leaseEpoch: z.number().int().min(0), leaseTtlSeconds: LeaseTtl.optional() })
-  .strict();
-export const ReleaseBody = z.object({ leaseEpoch: z.number().int().min(0) }).strict();
 
 export const JOB_ACTIONS = ["requeue", "cancel", "ship", "approve", "reject"] as const;
 export const ActionParam = z.enum(JOB_ACTIONS);
@@ -245,15 +178,4 @@ export const DeadLettersQuery = z
   })
   .strict();
 
-export const HistoryQuery = z
-  .object({
-    kind: z.enum(["snapshots", "runs", "audit"]).default("snapshots"),
-    jobId: EntityId.optional(),
-    since: queryInt(z.number().min(0)).optional(),
-    limit: queryInt(z.number().min(1).max(500)).default(100),
-  })
-  .strict();
-
-export type ClaimBodyT = z.infer<typeof ClaimBody>;
-export type PatchJobBodyT = z.infer<typeof PatchJobBody>;
 export type EnrollBodyT = z.infer<typeof EnrollBody>;

@@ -10,33 +10,28 @@
  * definitions stay the single source of truth without pulling server code in.
  *
  * The plumbing (binding, one exchange, JSON calls) lives in shared/http-client-base, the option and input types
- * in shared/http-client-types; both are re-exported here, so importers need only this module.
+ * in shared/http-client-types, the endpoints of products, factories, tokens and a factory's work in
+ * shared/http-client-fleet (`FleetClient`, which this class extends); all of it is reachable from here, so
+ * importers need only this module.
  */
-import type { z } from "zod";
 import type { Stage } from "../core/model.ts";
 import type { ProductSettings, SettingsPatch } from "../core/settings.ts";
-import type { PatchJobBody } from "./api.ts";
 import type { BatchView } from "./api-batches.ts";
-import { ApiClientBase, type Send } from "./http-client-base.ts";
+import type { Send } from "./http-client-base.ts";
+import { FleetClient } from "./http-client-fleet.ts";
 import type {
   ArtifactView,
   DeadLetterView,
-  Enrolled,
   Explanation,
-  Factory,
-  FactoryWithBreakers,
   HistoryQuery,
   Job,
   JobAction,
   JobEvent,
   JobPage,
-  Lease,
-  ProductInfo,
   ReviewsView,
   Run,
   SerialGate,
   SubmitInput,
-  TokenInfo,
   TreeNode,
 } from "./http-client-types.ts";
 import type { JobView } from "./responses.ts";
@@ -53,29 +48,7 @@ export {
   sleep,
 } from "./http-transport.ts";
 
-export class GigafactoryClient extends ApiClientBase {
-  /** Unauthenticated liveness of the coordinator and its D1. */
-  async health(): Promise<{ status: string; d1: string; at: string }> {
-    return (await (await this.send("GET", `${this.url}/api/v1/health`)).json()) as {
-      status: string;
-      d1: string;
-      at: string;
-    };
-  }
-
-  // ---- products: admin, above any one product ----
-
-  /** Create product `id` (idempotent); `created` is false when it already existed (200). */
-  async createProduct(id: string): Promise<{ product: ProductInfo; created: boolean }> {
-    const res = await this.send("POST", `${this.url}/api/v1/products`, { json: { id } });
-    return { product: (await res.json()) as ProductInfo, created: res.status === 201 };
-  }
-
-  async listProducts(): Promise<ProductInfo[]> {
-    const res = await this.send("GET", `${this.url}/api/v1/products`);
-    return ((await res.json()) as { products: ProductInfo[] }).products;
-  }
-
+export class GigafactoryClient extends FleetClient {
   // ---- jobs: operators and viewers ----
 
   /** Markdown goes up verbatim as `text/markdown` (the server parses it); `replayed` = an idempotent replay (200). */
@@ -159,80 +132,6 @@ export class GigafactoryClient extends ApiClientBase {
   /** What could not be delivered, newest first: from D1 and from the coordinator (operator). */
   deadLetters(q: { since?: number; limit?: number } = {}): Promise<{ items: DeadLetterView[] }> {
     return this.call("GET", "/dead-letters", { query: q });
-  }
-
-  // ---- fleet: operators ----
-
-  /** The token in the answer is shown once; the server keeps only its hash. */
-  enroll(body: { name: string; capabilities?: string[]; seats?: number }): Promise<Enrolled> {
-    return this.call("POST", "/factories/enroll", { json: body });
-  }
-  /** A one-time code the agent on the host exchanges for its own factory token. */
-  /** A one-time code; `name` and `seats` bind it (only that host may redeem it, with at most those seats). */
-  mintEnrollmentCode(
-    body: { ttlSeconds?: number; name?: string; seats?: number } = {},
-  ): Promise<{ id: string; code: string; expiresAt: number }> {
-    return this.call("POST", "/factories/enrollment-codes", { json: body });
-  }
-  async listFactories(): Promise<FactoryWithBreakers[]> {
-    return (await this.call<{ factories: FactoryWithBreakers[] }>("GET", "/factories")).factories;
-  }
-  /** Return a quarantined factory to active (operator; issue 9). */
-  releaseFactory(id: string): Promise<FactoryWithBreakers> {
-    return this.call("POST", `/factories/${enc(id)}/release`);
-  }
-  getFactory(id: string): Promise<Factory> {
-    return this.call("GET", `/factories/${enc(id)}`);
-  }
-  setFactoryStatus(id: string, status: "active" | "draining" | "quarantined"): Promise<Factory> {
-    return this.call("POST", `/factories/${enc(id)}/status`, { json: { status } });
-  }
-  /** Approve declared capabilities (all pending when none are named) and/or set the seat limit. */
-  approveFactoryGrant(id: string, body: { capabilities?: string[]; seatLimit?: number } = {}): Promise<Factory> {
-    return this.call("POST", `/factories/${enc(id)}/capabilities/approve`, { json: body });
-  }
-  rotateFactoryToken(id: string): Promise<Enrolled> {
-    return this.call("POST", `/factories/${enc(id)}/token/rotate`);
-  }
-  revokeFactoryToken(id: string): Promise<Factory> {
-    return this.call("POST", `/factories/${enc(id)}/token/revoke`);
-  }
-  deregisterFactory(id: string): Promise<{ requeued: number }> {
-    return this.call("DELETE", `/factories/${enc(id)}`);
-  }
-
-  // ---- tokens: admin ----
-
-  mintToken(body: { role: "operator" | "viewer"; name: string }): Promise<TokenInfo & { token: string }> {
-    return this.call("POST", "/tokens", { json: body });
-  }
-  async listTokens(): Promise<TokenInfo[]> {
-    return (await this.call<{ tokens: TokenInfo[] }>("GET", "/tokens")).tokens;
-  }
-  revokeToken(id: string): Promise<TokenInfo> {
-    return this.call("DELETE", `/tokens/${enc(id)}`);
-  }
-
-  // ---- work: factory tokens ----
-
-  /** The next job for this factory with its lease, or null when there is none (204). */
-  async claim(body: { leaseTtlSeconds?: number } = {}): Promise<{ job: Job; lease: Lease } | null> {
-    const res = await this.send("POST", this.productUrl("/claim"), { json: body });
-    return res.status === 204 ? null : ((await res.json()) as { job: Job; lease: Lease });
-  }
-  patchJob(id: string, body: z.input<typeof PatchJobBody>): Promise<Job> {
-    return this.call("PATCH", `/jobs/${enc(id)}`, { json: body });
-  }
-  renewLease(id: string, body: { leaseEpoch: number; leaseTtlSeconds?: number }): Promise<Lease> {
-    return this.call("POST", `/jobs/${enc(id)}/lease/renew`, { json: body });
-  }
-  releaseLease(id: string, body: { leaseEpoch: number }): Promise<Job> {
-    return this.call("POST", `/jobs/${enc(id)}/lease/release`, { json: body });
-  }
-  heartbeat(
-    body: { capabilities?: string[]; seats?: number } = {},
-  ): Promise<{ factory: Factory; queueVersion: number; leases: Lease[] }> {
-    return this.call("POST", "/factories/heartbeat", { json: body });
   }
 
   // ---- serial gates & reviews: operators (viewers read) ----

@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import { fitsUtf8, parsedHoldsLoneSurrogate, utf8Text } from "../core/bytes.ts";
-import { Capability, CheckpointBody, EntityId, InsightsBody, LeaseTtl, RunResultBody } from "./api.ts";
+import { Capability, EntityId } from "./api.ts";
+import { CheckpointBody, InsightsBody, LeaseTtl, RunResultBody } from "./api-work.ts";
 
 /** What `hello` must carry (and `welcome` echoes): here because the `hello` schema checks it. */
 export const PROTOCOL_VERSION = 1;

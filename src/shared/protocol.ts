@@ -22,7 +22,7 @@
  * re-exported here; this module keeps the close codes, what the coordinator sends, and the job feed.
  */
 import { z } from "zod";
-import { LeaseTtl } from "./api.ts";
+import { LeaseTtl } from "./api-work.ts";
 import type { ParseResult, PROTOCOL_VERSION } from "./protocol-factory-frames.ts";
 
 export {

@@ -2,8 +2,17 @@
  * @module worker/openapi-ops-alerts
  * The alerts, health and webhook operations of the OpenAPI document (issue 9, parts 5–6; worker/routes/alerts).
  */
-import { AlertListQuery, WebhookBodySchema } from "../shared/api-alerts.ts";
+import {
+  AlertListQuery,
+  AlertPageSchema,
+  AlertSchema,
+  ProductHealthSchema,
+  WebhookBodySchema,
+  WebhookDeletedSchema,
+  WebhookViewSchema,
+} from "../shared/api-alerts.ts";
 import { type Op, P } from "./openapi-ops.ts";
+import { json } from "./openapi-schemas.ts";
 
 export const ALERTS_OPS: Op[] = [
   {
@@ -15,6 +24,7 @@ export const ALERTS_OPS: Op[] = [
       "kind + subject; resolved automatically when its condition clears",
     role: "viewer",
     query: AlertListQuery,
+    ok: { "200": json("A page of alerts", AlertPageSchema) },
   },
   {
     method: "post",
@@ -23,6 +33,7 @@ export const ALERTS_OPS: Op[] = [
       "Acknowledge an alert (idempotent): it stays live until its condition clears. Audited (alert.ack); 404 for " +
       "an unknown id, 409 conflict once resolved",
     role: "operator",
+    ok: { "200": json("The alert, acknowledged", AlertSchema) },
   },
   {
     method: "get",
@@ -33,6 +44,7 @@ export const ALERTS_OPS: Op[] = [
       "stalled: nothing finished for 2 × expectedFinishIntervalMinutes while work waits; degraded: a warning or " +
       "critical alert is open, or a factory is degraded or down",
     role: "viewer",
+    ok: { "200": json("The product's health now", ProductHealthSchema) },
   },
   {
     method: "put",
@@ -45,17 +57,20 @@ export const ALERTS_OPS: Op[] = [
       "updatedAt, updatedBy, hasSecret} — never the secret",
     role: "operator",
     body: WebhookBodySchema,
+    ok: { "200": json("The webhook (never its secret)", WebhookViewSchema) },
   },
   {
     method: "get",
     path: `${P}/webhook`,
     summary: "The webhook {url, updatedAt, updatedBy, hasSecret: true} — never the secret; 404 when none is set",
     role: "operator",
+    ok: { "200": json("The webhook (never its secret)", WebhookViewSchema) },
   },
   {
     method: "delete",
     path: `${P}/webhook`,
     summary: "Remove the webhook: no further deliveries (queued ones are dropped unsent). Audited (webhook.delete)",
     role: "operator",
+    ok: { "200": json("Deleted", WebhookDeletedSchema) },
   },
 ];

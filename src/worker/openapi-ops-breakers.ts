@@ -2,7 +2,10 @@
  * @module worker/openapi-ops-breakers
  * The circuit-breaker and quarantine operations of the OpenAPI document (issue 9, parts 3–4).
  */
+import { BreakerListSchema } from "../shared/api-metrics.ts";
+import { FactorySchema } from "../shared/api-responses.ts";
 import { type Op, P } from "./openapi-ops.ts";
+import { json } from "./openapi-schemas.ts";
 
 export const BREAKER_OPS: Op[] = [
   {
@@ -13,6 +16,7 @@ export const BREAKER_OPS: Op[] = [
       "engine, state: closed|open|half_open, consecutiveFailures, openUntil?}]} (engine * = the factory's default " +
       "engine, for jobs that name none). GET …/factories shows the same per factory as `breakers`",
     role: "viewer",
+    ok: { "200": json("The breakers, by factory then engine", BreakerListSchema) },
   },
   {
     method: "post",
@@ -22,5 +26,6 @@ export const BREAKER_OPS: Op[] = [
       "factory_quarantined alert resolved and a dispatch pass offers it queued work. Audited (factory.release). " +
       "404 for an unknown factory, 409 conflict when it is not quarantined",
     role: "operator",
+    ok: { "200": json("The factory, active again", FactorySchema) },
   },
 ];

@@ -16,7 +16,15 @@ import {
   TrackerIngestBody,
 } from "../shared/api.ts";
 import { BatchAcceptedSchema, BatchViewSchema } from "../shared/api-batches.ts";
-import { EnrolledSchema, FactoryListSchema, FactorySchema, MintedTokenSchema } from "../shared/api-responses.ts";
+import * as A from "../shared/api-fleet-answers.ts";
+import {
+  EnrolledSchema,
+  FactoryListSchema,
+  FactoryRecordSchema,
+  FactorySchema,
+  MintedTokenSchema,
+  TokenInfoSchema,
+} from "../shared/api-responses.ts";
 import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
 import { json, SWITCHING } from "./openapi-schemas.ts";
 
@@ -44,6 +52,7 @@ export const FACTORY_OPS: Op[] = [
       "Factory heartbeat; returns live leases and queue version. Declared capabilities beyond the grant stay pending; seats are capped by the seat limit",
     role: "factory",
     body: HeartbeatBody,
+    ok: { "200": json("The factory as now recorded, the queue version and its live leases", A.HeartbeatAnswerSchema) },
   },
   {
     method: "get",
@@ -66,6 +75,7 @@ export const FACTORY_OPS: Op[] = [
       "Drain, quarantine or reactivate; a quarantined factory set active or draining is released as by …/release (error window cleared, factory_quarantined resolved, audited factory.release)",
     role: "operator",
     body: FactoryStatusBody,
+    ok: { "200": json("The factory", FactoryRecordSchema) },
   },
   {
     method: "post",
@@ -74,6 +84,7 @@ export const FACTORY_OPS: Op[] = [
       "Approve capabilities the factory declared beyond its grant (all pending when none named) and/or set its seat limit; audited",
     role: "operator",
     body: ApproveGrantBody,
+    ok: { "200": json("The factory", FactoryRecordSchema) },
   },
   {
     method: "post",
@@ -87,12 +98,14 @@ export const FACTORY_OPS: Op[] = [
     path: `${P}/factories/{factoryId}/token/revoke`,
     summary: "Revoke; live leases are requeued",
     role: "operator",
+    ok: { "200": json("The factory, revoked", FactoryRecordSchema) },
   },
   {
     method: "delete",
     path: `${P}/factories/{factoryId}`,
     summary: "Deregister; live leases are requeued",
     role: "operator",
+    ok: { "200": json("How many live leases were requeued", A.DeregisteredSchema) },
   },
 ];
 
@@ -106,8 +119,20 @@ export const TOKEN_OPS: Op[] = [
     body: MintTokenBody,
     ok: { "201": json("The token's record and its secret (shown this once)", MintedTokenSchema) },
   },
-  { method: "get", path: `${P}/tokens`, summary: "List tokens (never their secrets)", role: "admin" },
-  { method: "delete", path: `${P}/tokens/{tokenId}`, summary: "Revoke a token", role: "admin" },
+  {
+    method: "get",
+    path: `${P}/tokens`,
+    summary: "List tokens (never their secrets)",
+    role: "admin",
+    ok: { "200": json("Every token's record", A.TokenListSchema) },
+  },
+  {
+    method: "delete",
+    path: `${P}/tokens/{tokenId}`,
+    summary: "Revoke a token",
+    role: "admin",
+    ok: { "200": json("The token's record, revoked", TokenInfoSchema) },
+  },
 ];
 
 /** Bulk submission, tracker ingest, and what could not be delivered. */
@@ -144,8 +169,8 @@ export const INTAKE_OPS: Op[] = [
     role: "operator",
     body: TrackerIngestBody,
     ok: {
-      "202": json("Queued: {idempotencyKey, status: queued}"),
-      "200": json("Already a job: {idempotencyKey, status: exists, jobId}"),
+      "202": json("Queued", A.TrackerQueuedSchema),
+      "200": json("Already a job", A.TrackerExistsSchema),
     },
   },
   {
@@ -155,6 +180,7 @@ export const INTAKE_OPS: Op[] = [
       "What could not be delivered or processed, newest first: outbox records the coordinator gave up on (source `outbox:<kind>`, after its last retry or at once when too large; each also audited as `outbox.dead_letter`), dead-letter-queue messages (`queue:<kind>`) and refused bulk items — from D1 and from the coordinator, which keeps what D1 refused",
     role: "operator",
     query: DeadLettersQuery,
+    ok: { "200": json("The dead letters", A.DeadLetterListSchema) },
   },
 ];
 
@@ -174,7 +200,13 @@ export const AGENT_OPS: Op[] = [
     summary: "A one-time enrollment code for an agent",
     role: "operator",
     body: EnrollmentCodeBody,
-    ok: { "201": json("The code (shown this once) and when it expires") },
+    ok: { "201": json("The code (shown this once) and when it expires", A.EnrollmentCodeSchema) },
   },
-  { method: "get", path: `${P}/queue-state`, summary: "The queue version (cheap change detection)", role: "member" },
+  {
+    method: "get",
+    path: `${P}/queue-state`,
+    summary: "The queue version (cheap change detection)",
+    role: "member",
+    ok: { "200": json("The queue version", A.QueueStateSchema) },
+  },
 ];

@@ -3,7 +3,7 @@
  * The lessons journal's operations of the OpenAPI document (issue 9 item 7): list (D1), add and edit/archive
  * (through the coordinator, audited). Bodies and the query are the zod schemas of shared/api-lessons.
  */
-import { LessonBody, LessonListQuery, LessonPatchBody } from "../shared/api-lessons.ts";
+import { LessonBody, LessonListQuery, LessonPageSchema, LessonPatchBody, LessonSchema } from "../shared/api-lessons.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { json } from "./openapi-schemas.ts";
 
@@ -18,6 +18,7 @@ export const LESSON_OPS: Op[] = [
       "coordinator by the outbox delay",
     role: "viewer",
     query: LessonListQuery,
+    ok: { "200": json("A page of lessons", LessonPageSchema) },
   },
   {
     method: "post",
@@ -28,7 +29,7 @@ export const LESSON_OPS: Op[] = [
       "of UTF-8. Audited `lesson.create`",
     role: "operator",
     body: LessonBody,
-    ok: { "201": json("The lesson") },
+    ok: { "201": json("The lesson", LessonSchema) },
   },
   {
     method: "patch",
@@ -38,5 +39,6 @@ export const LESSON_OPS: Op[] = [
       "restores). Answers the lesson; 404 for an unknown id. Audited `lesson.update` / `lesson.archive`",
     role: "operator",
     body: LessonPatchBody,
+    ok: { "200": json("The lesson as edited", LessonSchema) },
   },
 ];

@@ -2,23 +2,30 @@
  * @module worker/openapi-ops-metrics
  * The metrics and stats operations of the OpenAPI document (issue 9, part 9).
  */
-import { MetricsQuery } from "../shared/api-metrics.ts";
+import { MetricsQuery, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
 import { type Op, P } from "./openapi-ops.ts";
+import { json } from "./openapi-schemas.ts";
 
 export const METRICS_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/metrics`,
     summary:
-      "The product's metrics: {schema_version: 1, generated_at, queue: {depthByStage}, seats: {busy, total, " +
+      "The product's metrics: {schema_version: 1, generated_at, product, queue: {depthByStage}, seats: {busy, total, " +
       "utilisation}, dispatchLatencyMs: {buckets: [{le, count}] (cumulative, ms), count, sumMs}, leaseExpiries, " +
       "retries, breakers, budget?, openAlerts: {info, warning, critical}, factories: [{id, name, runs, successes, " +
-      "successRate}] over the last 24 h}. As Prometheus text 0.0.4 (Content-Type text/plain; version=0.0.4) with " +
-      "?format=prometheus or Accept: text/plain;version=0.0.4 (gigafactory_* series, product as a label); " +
+      "successRate}] over the last factoryWindowMs (24 h)}. As Prometheus text 0.0.4 (Content-Type text/plain; " +
+      "version=0.0.4) with ?format=prometheus or Accept: text/plain;version=0.0.4 (gigafactory_* series, product as a label); " +
       "?format= wins over Accept; another format value is 400",
     role: "viewer",
     query: MetricsQuery,
-    ok: { "200": { description: "The metrics", media: ["application/json", "text/plain; version=0.0.4"] } },
+    ok: {
+      "200": {
+        description: "The metrics: JSON, or the same as Prometheus text",
+        media: ["application/json", "text/plain; version=0.0.4"],
+        schema: MetricsSchema,
+      },
+    },
   },
   {
     method: "get",
@@ -27,5 +34,6 @@ export const METRICS_OPS: Op[] = [
       "Counts by stage from the stage index, no job documents: {counts: {queued: n, …every stage}, total, " +
       "queueVersion, generated_at}",
     role: "viewer",
+    ok: { "200": json("The counts", StatsSchema) },
   },
 ];

@@ -3,11 +3,15 @@
  * The fleet-policy operations of the OpenAPI document (issue 8): composite children and trees, product settings,
  * serial-gate freezes and reviews.
  */
+
+import { JobTreeSchema, ReviewAnswerSchema, ReviewsViewSchema } from "../shared/api-job-answers.ts";
 import {
   ChildrenBody,
   FreezeBody,
   ReviewBody,
+  SerialGateSchema,
   SerialListQuery,
+  SerialPageSchema,
   SettingsPatchBody,
   UnfreezeBody,
 } from "../shared/api-policies.ts";
@@ -39,6 +43,7 @@ export const COMPOSITE_OPS: Op[] = [
       "The job's subtree {root: TreeNode}: id, title, stage, kind, priority, deps, waitingReason, children; " +
       "at most 8 levels and 1000 nodes (a cut node has truncated: true)",
     role: "viewer",
+    ok: { "200": json("The subtree", JobTreeSchema) },
   },
 ];
 
@@ -76,6 +81,7 @@ export const GATE_OPS: Op[] = [
       "(most urgent first, ≤ 50 ids), queueLength, frozen: {by, reason, at} | null}], nextCursor?}`",
     role: "viewer",
     query: SerialListQuery,
+    ok: { "200": json("A page of serial keys", SerialPageSchema) },
   },
   {
     method: "post",
@@ -85,6 +91,7 @@ export const GATE_OPS: Op[] = [
       "`serial.freeze` with the reason; 429 limit_exceeded past 100 frozen keys",
     role: "operator",
     body: FreezeBody,
+    ok: { "200": json("The key's gate, frozen", SerialGateSchema) },
   },
   {
     method: "post",
@@ -92,6 +99,7 @@ export const GATE_OPS: Op[] = [
     summary: "Unfreeze a serial key: its most urgent waiting job is dispatched; audited `serial.unfreeze` (idempotent)",
     role: "operator",
     body: UnfreezeBody,
+    ok: { "200": json("The key's gate, unfrozen", SerialGateSchema) },
   },
   {
     method: "post",
@@ -99,17 +107,18 @@ export const GATE_OPS: Op[] = [
     summary:
       "Review a job as the calling token (its id counts once towards the quorum; the job's own factory is refused): " +
       "approve (the quorum moves it to testing) or reject (failed, or requeued with the comment as feedback per " +
-      "onReject; a running job's lease is taken). 201 `{job, required, approvals, approvers, reviews}`",
+      "onReject; a running job's lease is taken). 201 `{job, jobId, stage, required, approvals, approvers, reviews}`",
     role: "operator",
     body: ReviewBody,
-    ok: { "201": json("The review gate after this review") },
+    ok: { "201": json("The review gate after this review, and the job", ReviewAnswerSchema) },
   },
   {
     method: "get",
     path: `${P}/jobs/{jobId}/reviews`,
     summary:
-      "The review gate of a job: `{required, approvals, approvers, reviews: [{reviewer (token id), reviewerName, " +
-      "verdict, comment, at, counted}]}`",
+      "The review gate of a job: `{jobId, stage, required, approvals, approvers, reviews: [{reviewer (token id), " +
+      "reviewerName, verdict, comment, at, counted}]}`",
     role: "viewer",
+    ok: { "200": json("The review gate", ReviewsViewSchema) },
   },
 ];

@@ -4,6 +4,15 @@
  * routing rules (prefer/avoid score adjustments, audited), the rebuild from D1 and guarded experiments. Bodies are shared/api-routing's.
  */
 import { ExperimentBody, RuleBody } from "../shared/api-routing.ts";
+import {
+  ExperimentListSchema,
+  ExperimentViewSchema,
+  RebuildSchema,
+  RecommendationListSchema,
+  RoutingRuleListSchema,
+  RoutingRuleSchema,
+  TrackRecordListSchema,
+} from "../shared/api-routing-answers.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { json } from "./openapi-schemas.ts";
 
@@ -16,6 +25,7 @@ export const ROUTING_OPS: Op[] = [
       "{successes, failures (decayed), n, durationMs: {w, mean, m2}, costUsd: {w, mean, m2}, updatedAt}}]} — " +
       "half-life 7 days, updated at every run's end (cancelled, fenced and budget_exceeded runs do not count)",
     role: "viewer",
+    ok: { "200": json("The track records", TrackRecordListSchema) },
   },
   {
     method: "get",
@@ -26,6 +36,7 @@ export const ROUTING_OPS: Op[] = [
       "worse than the same engine and class elsewhere (beyond its 95 % interval); cost: ≥ 2× the median of the " +
       "other factories on the same class",
     role: "viewer",
+    ok: { "200": json("The findings", RecommendationListSchema) },
   },
   {
     method: "get",
@@ -34,6 +45,7 @@ export const ROUTING_OPS: Op[] = [
       "The routing rules in force: {rules: [{id, factoryId, engine?, jobClass?, effect: prefer|avoid, reason, " +
       "fromRecommendation?, createdAt, createdBy}]}",
     role: "viewer",
+    ok: { "200": json("The rules", RoutingRuleListSchema) },
   },
   {
     method: "post",
@@ -44,13 +56,14 @@ export const ROUTING_OPS: Op[] = [
       "`routing.rule.add`; a dispatch pass follows. 404 for an unknown factory",
     role: "operator",
     body: RuleBody,
-    ok: { "201": json("The rule") },
+    ok: { "201": json("The rule", RoutingRuleSchema) },
   },
   {
     method: "delete",
     path: `${P}/routing/rules/{ruleId}`,
     summary: "Remove a routing rule (answers the rule as it was); 404 for an unknown id. Audited `routing.rule.remove`",
     role: "operator",
+    ok: { "200": json("The rule as it was", RoutingRuleSchema) },
   },
   {
     method: "post",
@@ -60,22 +73,26 @@ export const ROUTING_OPS: Op[] = [
       "longer holds), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`. Runs that ended in the " +
       "last second — the last minute while the coordinator is loaded — may not be in D1 yet, and are not counted",
     role: "operator",
+    ok: { "200": json("What the rebuild counted", RebuildSchema) },
   },
   {
     method: "get",
     path: `${P}/routing/experiments`,
     summary: "Every stored experiment, newest first: {experiments: [the view of GET …/routing/experiments/{id}]}",
     role: "viewer",
+    ok: { "200": json("The experiments", ExperimentListSchema) },
   },
   {
     method: "get",
     path: `${P}/routing/experiments/{experimentId}`,
     summary:
-      "One experiment: {id, jobClass, status: running|concluded|stopped, split, guardrail, minSamples, looks, arms: " +
+      "One experiment: {id, jobClass, status: running|concluded|stopped, split, guardrail, minSamples, startedAt, " +
+      "startedBy, looks, arms: " +
       "{A, B: {policy, n, successes, successRate, costRuns, meanCostUsd}}, decision: {at, by: guardrail|operator, " +
       "winner?, loser?, look?, level?, z?, reason}|null, series: [{at, A: {n, successes}, B}] (≤ 120 points)}. 404 " +
       "for an unknown id",
     role: "viewer",
+    ok: { "200": json("The experiment", ExperimentViewSchema) },
   },
   {
     method: "post",
@@ -88,7 +105,7 @@ export const ROUTING_OPS: Op[] = [
       "409 conflict when the class has a live experiment; 404 for an unknown factory. Audited `routing.experiment.start`",
     role: "operator",
     body: ExperimentBody,
-    ok: { "201": json("The experiment's view") },
+    ok: { "201": json("The experiment's view", ExperimentViewSchema) },
   },
   {
     method: "post",
@@ -97,5 +114,6 @@ export const ROUTING_OPS: Op[] = [
       "Stop an experiment (the view): a running one ends without a winner, a concluded one's winner stops routing " +
       "the class. 404 for an unknown id. Audited `routing.experiment.stop`",
     role: "operator",
+    ok: { "200": json("The experiment's view, stopped", ExperimentViewSchema) },
   },
 ];

@@ -1,28 +1,24 @@
 /**
  * @module worker/openapi-ops
- * The job operations of the OpenAPI document, each with the zod schema that validates it. Health and products,
- * submitting and reading jobs, a factory's claim and lease, event feeds, artifacts and history; also the `Op` shape
- * every operations file uses. worker/openapi builds the document from them.
+ * The job operations of the OpenAPI document, each with the zod schema that validates it: health and products,
+ * submitting and reading jobs, operator actions, a factory's claim and lease; also the `Op` shape every operations
+ * file uses. A job's event log, artifacts and history are in worker/openapi-ops-feeds; worker/openapi builds the
+ * document from them all.
  */
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { IDEMPOTENCY_KEY_MAX_BYTES, MAX_MANIFEST_BYTES, ManifestInputSchema } from "../core/manifest-schema.ts";
+import { ActionBody, CreateProductBody, JobListQuery } from "../shared/api.ts";
 import {
-  ActionBody,
-  ArtifactUploadQuery,
-  ClaimBody,
-  CreateProductBody,
-  EventsQuery,
-  FeedQuery,
-  HistoryQuery,
-  JobListQuery,
-  PatchJobBody,
-  queryInt,
-  ReleaseBody,
-  RenewBody,
-} from "../shared/api.ts";
-import { ClaimSchema, JobPageSchema, JobSchema, JobViewSchema } from "../shared/api-responses.ts";
-import { empty, json, made, type Replies, SWITCHING } from "./openapi-schemas.ts";
+  LivenessSchema,
+  OpenApiDocumentSchema,
+  ProductListSchema,
+  ProductSchema,
+} from "../shared/api-fleet-answers.ts";
+import { ExplanationSchema, RunListSchema } from "../shared/api-job-answers.ts";
+import { ClaimSchema, JobPageSchema, JobSchema, JobViewSchema, LeaseSchema } from "../shared/api-responses.ts";
+import { ClaimBody, PatchJobBody, ReleaseBody, RenewBody } from "../shared/api-work.ts";
+import { empty, json, made, type Replies } from "./openapi-schemas.ts";
 
 export type Op = {
   method: "get" | "post" | "put" | "patch" | "delete";
@@ -39,8 +35,8 @@ export type Op = {
   query?: z.ZodObject;
   /** Request headers the route reads, each with the zod schema it checks the value against. */
   headers?: HeaderParam[];
-  /** Every success status the route answers with (worker/openapi-schemas); absent = 200 with a JSON body. */
-  ok?: Replies;
+  /** Every success status the route answers with, each with its body (worker/openapi-schemas). */
+  ok: Replies;
 };
 
 export type HeaderParam = { name: string; description: string; schema: z.ZodType; required?: boolean };
@@ -69,17 +65,35 @@ export const P = "/api/v1/products/{productId}";
 
 /** Health, this document, and products. */
 export const META_OPS: Op[] = [
-  { method: "get", path: "/api/v1/health", summary: "Health of the coordinator", role: "none" },
-  { method: "get", path: "/api/v1/openapi.json", summary: "This document", role: "none" },
+  {
+    method: "get",
+    path: "/api/v1/health",
+    summary: "Health of the coordinator",
+    role: "none",
+    ok: { "200": json("The Worker answers; whether D1 does", LivenessSchema) },
+  },
+  {
+    method: "get",
+    path: "/api/v1/openapi.json",
+    summary: "This document",
+    role: "none",
+    ok: { "200": json("This document (OpenAPI 3.1)", OpenApiDocumentSchema) },
+  },
   {
     method: "post",
     path: "/api/v1/products",
     summary: "Create a product (201; 200 when it already exists). Nothing else creates one",
     role: "admin",
     body: CreateProductBody,
-    ok: { "201": json("Created: {id, createdAt}"), "200": json("It already exists: {id, createdAt}") },
+    ok: { "201": json("Created", ProductSchema), "200": json("It already exists", ProductSchema) },
   },
-  { method: "get", path: "/api/v1/products", summary: "List products", role: "admin" },
+  {
+    method: "get",
+    path: "/api/v1/products",
+    summary: "List products",
+    role: "admin",
+    ok: { "200": json("Every product", ProductListSchema) },
+  },
 ];
 
 /** Submitting and reading jobs. */
@@ -121,8 +135,15 @@ export const JOB_OPS: Op[] = [
     path: `${P}/jobs/{jobId}/explain`,
     summary: "The router's per-term decision for this job, and its waitingReason",
     role: "viewer",
+    ok: { "200": json("The explanation: every factory ranked or rejected, term by term", ExplanationSchema) },
   },
-  { method: "get", path: `${P}/jobs/{jobId}/runs`, summary: "Attempts of this job", role: "job-reader" },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/runs`,
+    summary: "Attempts of this job, oldest first",
+    role: "job-reader",
+    ok: { "200": json("The job's runs", RunListSchema) },
+  },
 ];
 
 /** Operator actions, and a factory's claim, fenced updates and lease. */
@@ -150,6 +171,7 @@ export const RUN_OPS: Op[] = [
     summary: "Fenced factory update (stage, checkpoint, progress, result)",
     role: "factory",
     body: PatchJobBody,
+    ok: { "200": json("The job after the report (as stored: no waitingReason)", JobSchema) },
   },
   {
     method: "post",
@@ -157,6 +179,7 @@ export const RUN_OPS: Op[] = [
     summary: "Extend the lease",
     role: "factory",
     body: RenewBody,
+    ok: { "200": json("The lease, extended", LeaseSchema) },
   },
   {
     method: "post",
@@ -164,89 +187,6 @@ export const RUN_OPS: Op[] = [
     summary: "Give the job back (checkpoint kept)",
     role: "factory",
     body: ReleaseBody,
-  },
-];
-
-/** A job's event log: pages, live feeds (WebSocket, SSE) and the browser ticket. */
-export const FEED_OPS: Op[] = [
-  {
-    method: "get",
-    path: `${P}/jobs/{jobId}/events`,
-    summary: "A page of the job's event log after a seq",
-    role: "job-reader",
-    query: EventsQuery,
-  },
-  {
-    method: "get",
-    path: `${P}/jobs/{jobId}/events/ws`,
-    summary:
-      "WebSocket feed: replay after `after` in pages (send `more` after each `page` frame), then live (header or " +
-      "ticket auth); 429 limit_exceeded past 256 watchers per job; 426 upgrade_required without `Upgrade: websocket`",
-    role: "job-reader",
-    query: FeedQuery,
-    ok: { "101": SWITCHING },
-  },
-  {
-    method: "get",
-    path: `${P}/jobs/{jobId}/events/stream`,
-    summary:
-      "SSE feed honouring Last-Event-ID, replayed at the reader's pace (header or ticket auth); 429 limit_exceeded past 256 watchers per job",
-    role: "job-reader",
-    query: FeedQuery,
-    headers: [
-      {
-        name: "Last-Event-ID",
-        description: "Resume after this seq (what a browser's EventSource sends on reconnecting); `after` wins",
-        schema: queryInt(z.number().max(Number.MAX_SAFE_INTEGER)),
-      },
-    ],
-    ok: { "200": { description: "The event stream", media: ["text/event-stream"] } },
-  },
-  {
-    method: "post",
-    path: `${P}/jobs/{jobId}/events/ticket`,
-    summary: "A 60 s ticket for one job's feed (for browsers)",
-    role: "job-reader",
-    ok: { "201": json("The ticket") },
-  },
-];
-
-/** A job's artifacts. */
-export const ARTIFACT_OPS: Op[] = [
-  {
-    method: "post",
-    path: `${P}/jobs/{jobId}/artifacts`,
-    summary:
-      "Upload an artifact (raw body, Content-Length required, ≤ 25 MiB); the lease is re-checked when the upload ends (409 fenced if lost meanwhile)",
-    role: "factory",
-    query: ArtifactUploadQuery,
-    rawBody: { types: ["*/*"], description: "The artifact's bytes, stored with this Content-Type", binary: true },
-    ok: { "201": json("The artifact stored") },
-  },
-  { method: "get", path: `${P}/jobs/{jobId}/artifacts`, summary: "List a job's artifacts", role: "job-reader" },
-  {
-    method: "get",
-    path: `${P}/jobs/{jobId}/artifacts/{name}`,
-    summary:
-      "Download an artifact (nosniff; text as text/plain, raster images inline, anything else an attachment of application/octet-stream)",
-    role: "job-reader",
-    ok: {
-      "200": { description: "The artifact's bytes", media: ["text/plain", "image/*", "application/octet-stream"] },
-    },
-  },
-  { method: "delete", path: `${P}/jobs/{jobId}/artifacts/{name}`, summary: "Delete an artifact", role: "operator" },
-];
-
-/** History kept in D1. */
-export const HISTORY_OPS: Op[] = [
-  {
-    method: "get",
-    path: `${P}/history`,
-    summary:
-      "History from D1: snapshots, runs, audit. Trails the coordinator by about a second (the outbox, then the " +
-      "history queue's batch), or by up to about a minute while the coordinator is loaded (200 or more units a " +
-      "second, with work waiting for seats or frames queued): history gives way to dispatch then",
-    role: "viewer",
-    query: HistoryQuery,
+    ok: { "200": json("The job, given back (as stored: no waitingReason)", JobSchema) },
   },
 ];

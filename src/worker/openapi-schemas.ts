@@ -1,35 +1,49 @@
 /**
  * @module worker/openapi-schemas
- * The answers side of the OpenAPI document: the response body schemas (shared/api-responses, registered here as
- * `#/components/schemas/…`), the success replies an operation declares (`Reply`, with the helpers the operations
- * files use to write them) and their rendering into an operation's `responses`.
+ * The answers side of the OpenAPI document: the response body schemas (shared/api-responses and the other
+ * shared/api-* modules, registered here as `#/components/schemas/…`), the success replies an operation declares
+ * (`Reply`, with the helpers the operations files use to write them) and their rendering into an operation's
+ * `responses`.
  */
 import { z } from "zod";
+import * as Alerts from "../shared/api-alerts.ts";
 import { BatchAcceptedSchema, BatchViewSchema } from "../shared/api-batches.ts";
 import { BudgetViewSchema } from "../shared/api-budget.ts";
-import { WaitingReasonSchema } from "../shared/api-policies.ts";
+import * as Fleet from "../shared/api-fleet-answers.ts";
+import * as History from "../shared/api-history.ts";
+import * as Jobs from "../shared/api-job-answers.ts";
+import { LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
+import { BreakerListSchema, BreakerSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
+import { SerialGateSchema, SerialPageSchema, WaitingReasonSchema } from "../shared/api-policies.ts";
 import {
   ChildrenAnswerSchema,
   ClaimSchema,
   EnrolledSchema,
   FactoryListSchema,
+  FactoryRecordSchema,
   FactorySchema,
   JobPageSchema,
   JobSchema,
   JobSummarySchema,
   JobViewSchema,
+  LeaseSchema,
   MintedTokenSchema,
   SettingsSchema,
+  TokenInfoSchema,
 } from "../shared/api-responses.ts";
+import * as Routing from "../shared/api-routing-answers.ts";
 
 /** A success status the API answers with. */
 export type SuccessStatus = "101" | "200" | "201" | "202" | "204";
 
 export type Reply = {
   description: string;
-  /** The JSON body's schema; absent = a JSON body this document does not describe yet. */
+  /** The JSON body's schema: every JSON answer has one (test/unit/openapi-requests), a component of its own. */
   schema?: z.ZodType;
-  /** A body that is not JSON (its media types), or `none` (101, 204). */
+  /**
+   * The body's media types when not JSON alone (`schema` then describes the `application/json` one), or `none`
+   * (101, 204).
+   */
   media?: string[] | "none";
   /** An idempotent replay: the answer carries `idempotent-replayed: true`. */
   replayed?: boolean;
@@ -37,18 +51,15 @@ export type Reply = {
 
 export type Replies = Partial<Record<SuccessStatus, Reply>>;
 
-/** A JSON answer. */
-export const json = (description: string, schema?: z.ZodType): Reply => ({
-  description,
-  ...(schema ? { schema } : {}),
-});
+/** A JSON answer, with the schema of its body (registered below as a component). */
+export const json = (description: string, schema: z.ZodType): Reply => ({ description, schema });
 /** The answer to the same request again under its idempotency key: the first answer's body, 200. */
-export const replay = (description: string, schema?: z.ZodType): Reply => ({
+export const replay = (description: string, schema: z.ZodType): Reply => ({
   ...json(description, schema),
   replayed: true,
 });
 /** The answers of a request that made a job, by `status` when new; the same request again under its key is a 200 replay. */
-export const made = (status: "201" | "202", description: string, schema?: z.ZodType): Replies => ({
+export const made = (status: "201" | "202", description: string, schema: z.ZodType): Replies => ({
   [status]: json(description, schema),
   "200": replay("The same request again under its key: the first answer", schema),
 });
@@ -76,6 +87,57 @@ for (const [id, schema] of Object.entries({
   BudgetView: BudgetViewSchema,
   BatchAccepted: BatchAcceptedSchema,
   BatchView: BatchViewSchema,
+  Explanation: Jobs.ExplanationSchema,
+  Candidate: Jobs.CandidateSchema,
+  Exclusion: Jobs.ExclusionSchema,
+  Run: Jobs.RunSchema,
+  RunList: Jobs.RunListSchema,
+  JobEvent: Jobs.JobEventSchema,
+  EventPage: Jobs.EventPageSchema,
+  Artifact: Jobs.ArtifactSchema,
+  ArtifactList: Jobs.ArtifactListSchema,
+  TreeNode: Jobs.TreeNodeSchema,
+  JobTree: Jobs.JobTreeSchema,
+  HistoryPage: History.HistoryPageSchema,
+  ReviewsView: Jobs.ReviewsViewSchema,
+  ReviewAnswer: Jobs.ReviewAnswerSchema,
+  SerialGate: SerialGateSchema,
+  SerialPage: SerialPageSchema,
+  Alert: Alerts.AlertSchema,
+  AlertPage: Alerts.AlertPageSchema,
+  ProductHealth: Alerts.ProductHealthSchema,
+  Webhook: Alerts.WebhookViewSchema,
+  WebhookDeleted: Alerts.WebhookDeletedSchema,
+  Lesson: LessonSchema,
+  LessonPage: LessonPageSchema,
+  Breaker: BreakerSchema,
+  BreakerList: BreakerListSchema,
+  Metrics: MetricsSchema,
+  Stats: StatsSchema,
+  TrackRecordList: Routing.TrackRecordListSchema,
+  Recommendation: Routing.RecommendationSchema,
+  RecommendationList: Routing.RecommendationListSchema,
+  RoutingRule: Routing.RoutingRuleSchema,
+  RoutingRuleList: Routing.RoutingRuleListSchema,
+  Rebuild: Routing.RebuildSchema,
+  ExperimentView: Routing.ExperimentViewSchema,
+  ExperimentList: Routing.ExperimentListSchema,
+  Liveness: Fleet.LivenessSchema,
+  OpenApiDocument: Fleet.OpenApiDocumentSchema,
+  Product: Fleet.ProductSchema,
+  ProductList: Fleet.ProductListSchema,
+  Lease: LeaseSchema,
+  FactoryRecord: FactoryRecordSchema,
+  HeartbeatAnswer: Fleet.HeartbeatAnswerSchema,
+  Deregistered: Fleet.DeregisteredSchema,
+  EnrollmentCode: Fleet.EnrollmentCodeSchema,
+  TokenInfo: TokenInfoSchema,
+  TokenList: Fleet.TokenListSchema,
+  TrackerQueued: Fleet.TrackerQueuedSchema,
+  TrackerExists: Fleet.TrackerExistsSchema,
+  DeadLetterList: Fleet.DeadLetterListSchema,
+  Ticket: Fleet.TicketSchema,
+  QueueState: Fleet.QueueStateSchema,
 })) {
   COMPONENTS.add(schema, { id });
 }
@@ -85,10 +147,10 @@ const REF = (id: string) => `#/components/schemas/${id}`;
 /**
  * Answers are described as open objects (no `additionalProperties: false`, which zod writes for every output
  * object): the API adds fields without a new version, and a client validating against this document must not break
- * on one.
+ * on one. Only `false` goes: a record's `additionalProperties` is the schema of its values, and stays.
  */
 function openAnswer(ctx: { jsonSchema: Record<string, unknown> }): void {
-  delete ctx.jsonSchema.additionalProperties;
+  if (ctx.jsonSchema.additionalProperties === false) delete ctx.jsonSchema.additionalProperties;
 }
 
 /** A component is a fragment of this document, not a schema resource of its own: no `$schema`, no `$id`. */
@@ -122,15 +184,16 @@ const REPLAYED_HEADER = {
 };
 
 /** An operation's success replies as OpenAPI `responses` entries (the 4XX problem is added by worker/openapi). */
-export function successResponses(replies: Replies | undefined): Record<string, unknown> {
+export function successResponses(replies: Replies): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [status, r] of Object.entries(replies ?? { "200": json("OK") })) {
+  for (const [status, r] of Object.entries(replies)) {
+    const described = r.schema ? { schema: bodySchema(r.schema) } : {};
     const content =
       r.media === "none"
         ? undefined
-        : r.media
-          ? Object.fromEntries(r.media.map((m) => [m, {}]))
-          : { "application/json": r.schema ? { schema: bodySchema(r.schema) } : {} };
+        : Object.fromEntries(
+            (r.media ?? ["application/json"]).map((m) => [m, m === "application/json" ? described : {}]),
+          );
     out[status] = {
       description: r.description,
       ...(r.replayed ? { headers: REPLAYED_HEADER } : {}),

@@ -2,14 +2,16 @@
  * @module worker/openapi
  * The OpenAPI 3.1 document, built from the same zod schemas that validate
  * requests — so the document cannot describe a body the API would refuse. The operations themselves are listed in
- * worker/openapi-ops (jobs), worker/openapi-ops-fleet and worker/openapi-ops-policy; what they answer (each success
- * status, and the body schemas of shared/api-responses) is rendered by worker/openapi-schemas.
+ * worker/openapi-ops (jobs) and its siblings (feeds, fleet, policy, budget, breakers, metrics, lessons, alerts,
+ * routing); what they answer (each success status, and the body schemas of shared/api-responses and the other
+ * shared/api-* modules) is rendered by worker/openapi-schemas.
  */
 import { z } from "zod";
-import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS, JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
+import { JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
 import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
 import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
 import { BUDGET_OPS } from "./openapi-ops-budget.ts";
+import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS } from "./openapi-ops-feeds.ts";
 import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
 import { LESSON_OPS } from "./openapi-ops-lessons.ts";
 import { METRICS_OPS } from "./openapi-ops-metrics.ts";

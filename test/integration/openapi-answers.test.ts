@@ -1,51 +1,22 @@
 // What the server answers is what the OpenAPI document says it answers: a walk through the job's life (submit by
 // JSON, markdown and {markdown}, replay under a key, list, claim with nothing to claim and with a job, act, make
-// children and replay them, bulk-submit and read the batch, enroll and rotate, settings, budget, tokens) where
+// children and replay them, bulk-submit and read the batch, enroll and rotate, settings, budget, tokens) and one
+// around it (liveness, this document, products, a factory's report, lease and heartbeat, the factory actions,
+// enrollment codes, tokens, tracker ingest queued and existing, a dead letter, a ticket, the queue version) where
 // every answer's status must be one its operation declares, a replay must say so in `idempotent-replayed`, and
-// every JSON body must parse with the response schema the operation declares (shared/api-responses).
+// every JSON body must parse with the response schema the operation declares (shared/api-responses), naming every
+// field it has (test/integration/openapi-call). The job's reads, policies, alerts, lessons, metrics and learned
+// routing are walked in test/integration/openapi-answers-reads and openapi-answers-policies.
 import { describe, expect, it } from "vitest";
-import { OPS, openApiDocument } from "../../src/worker/openapi";
-import { ADMIN, api, P, type Reply, until } from "./client";
+import { P, until } from "./client";
+import { checker, newChecked } from "./openapi-call";
 
-const OPEN_API = openApiDocument() as {
-  paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>;
-};
+const seen = newChecked();
+const call = checker(seen);
 
-let checked = 0;
-const schemasUsed = new Set<string>();
-
-/** Calls `template` with `vars` and checks the answer against the operation's declared replies. */
-async function call<T = Record<string, unknown>>(
-  method: string,
-  template: string,
-  vars: Record<string, string>,
-  opts: Parameters<typeof api>[2] = {},
-): Promise<Reply<T>> {
-  const path = template.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(vars[name] ?? ""));
-  const r = await api<T>(method, path, { token: ADMIN, ...opts });
-  const where = `${method} ${template} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`;
-  const opPath = template.split("?")[0];
-  const op = OPS.find((o) => o.method === method.toLowerCase() && o.path === opPath);
-  expect(op, where).toBeDefined();
-  const reply = op?.ok?.[String(r.status) as "200"] ?? (op?.ok ? undefined : { description: "OK" });
-  expect(reply, `${where}: status not declared`).toBeDefined();
-  if (r.headers.get("idempotent-replayed") === "true") {
-    expect(reply?.replayed, `${where}: a replay not declared`).toBe(true);
-    expect(OPEN_API.paths[opPath!]?.[method.toLowerCase()]?.responses[String(r.status)]?.headers).toHaveProperty(
-      "idempotent-replayed",
-    );
-  }
-  if (reply?.schema) {
-    const parsed = reply.schema.safeParse(r.body);
-    expect(parsed.error?.issues ?? [], where).toEqual([]);
-    schemasUsed.add(`${method} ${opPath} ${r.status}`);
-  }
-  checked++;
-  return r;
-}
-
-const J = `${P("{productId}")}/jobs`;
-const F = `${P("{productId}")}/factories`;
+const R = P("{productId}");
+const J = `${R}/jobs`;
+const F = `${R}/factories`;
 
 describe("answers match the OpenAPI document", () => {
   it("a walk through jobs, claims, children, batches, factories, settings, budget and tokens", async () => {
@@ -123,7 +94,80 @@ describe("answers match the OpenAPI document", () => {
       201,
     );
 
-    expect(checked).toBeGreaterThan(25);
-    expect(schemasUsed.size).toBeGreaterThan(18);
-  });
+    expect(seen.answers).toBeGreaterThan(25);
+    expect(seen.parsed.size).toBeGreaterThan(18);
+  }, 20_000);
+
+  it("liveness, this document, products, a factory's report, lease and heartbeat, factory actions, tokens, intake", async () => {
+    const productId = "openapi-answers-around";
+    const v = { productId };
+    const before = new Set(seen.parsed);
+    await call("GET", "/api/v1/health", {});
+    await call("GET", "/api/v1/openapi.json", {});
+    await call("POST", "/api/v1/products", {}, { json: { id: productId } });
+    await call("GET", "/api/v1/products", {});
+    const f = await call<{ token: string; factoryId: string }>("POST", `${F}/enroll`, v, { json: { name: "f2" } });
+    const job = await call<{ id: string }>("POST", J, v, { json: { manifest: { title: "worked" } } });
+    const as = { token: f.body.token };
+    const claimed = await call<{ lease: { leaseEpoch: number } }>("POST", `${R}/claim`, v, { ...as, json: {} });
+    const leaseEpoch = claimed.body.lease.leaseEpoch;
+    const j = { ...v, jobId: job.body.id };
+    await call("PATCH", `${J}/{jobId}`, j, { ...as, json: { leaseEpoch, stage: "building" } });
+    await call("POST", `${J}/{jobId}/lease/renew`, j, { ...as, json: { leaseEpoch } });
+    await call("POST", `${F}/heartbeat`, v, { ...as, json: { seats: 1 } });
+    await call("POST", `${J}/{jobId}/lease/release`, j, { ...as, json: { leaseEpoch } });
+    await call("POST", `${J}/{jobId}/events/ticket`, j);
+    await call("GET", `${R}/queue-state`, v);
+
+    const fv = { ...v, factoryId: f.body.factoryId };
+    await call("POST", `${F}/{factoryId}/status`, fv, { json: { status: "draining" } });
+    await call("POST", `${F}/{factoryId}/capabilities/approve`, fv, { json: { seatLimit: 2 } });
+    await call("POST", `${F}/{factoryId}/token/revoke`, fv);
+    await call("DELETE", `${F}/{factoryId}`, fv);
+    await call("POST", `${F}/enrollment-codes`, v, { json: { name: "f3", seats: 1 } });
+    const token = await call<{ id: string }>("POST", `${R}/tokens`, v, { json: { role: "viewer", name: "v" } });
+    await call("GET", `${R}/tokens`, v);
+    await call("DELETE", `${R}/tokens/{tokenId}`, { ...v, tokenId: token.body.id });
+
+    const item = { source: "github", externalId: "7", title: "from the tracker" };
+    expect((await call("POST", `${R}/tracker/ingest`, v, { json: item })).status).toBe(202);
+    const again = await until(
+      () => call("POST", `${R}/tracker/ingest`, v, { json: item }),
+      (r) => r.status === 200,
+    );
+    expect(again.status).toBe(200);
+    // An item whose dependency does not exist is queued, then refused by the coordinator: a dead letter.
+    const orphan = { manifest: { title: "orphan", deps: ["job_missing"] } };
+    await call("POST", `${R}/jobs:batch`, v, { json: { items: [orphan] } });
+    const letters = await until(
+      () => call<{ items: unknown[] }>("GET", `${R}/dead-letters`, v),
+      (r) => r.body.items.length > 0,
+    );
+    expect(letters.body.items).toHaveLength(1);
+
+    const added = [...seen.parsed].filter((k) => !before.has(k)).map((k) => k.replace(R, "R"));
+    expect(added.sort()).toEqual(
+      [
+        "DELETE R/factories/{factoryId} 200",
+        "DELETE R/tokens/{tokenId} 200",
+        "GET /api/v1/health 200",
+        "GET /api/v1/openapi.json 200",
+        "GET /api/v1/products 200",
+        "GET R/dead-letters 200",
+        "GET R/queue-state 200",
+        "GET R/tokens 200",
+        "PATCH R/jobs/{jobId} 200",
+        "POST R/factories/enrollment-codes 201",
+        "POST R/factories/heartbeat 200",
+        "POST R/factories/{factoryId}/capabilities/approve 200",
+        "POST R/factories/{factoryId}/status 200",
+        "POST R/factories/{factoryId}/token/revoke 200",
+        "POST R/jobs/{jobId}/events/ticket 201",
+        "POST R/jobs/{jobId}/lease/release 200",
+        "POST R/jobs/{jobId}/lease/renew 200",
+        "POST R/tracker/ingest 200",
+        "POST R/tracker/ingest 202",
+      ].sort(),
+    );
+  }, 20_000);
 });

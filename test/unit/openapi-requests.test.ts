@@ -1,7 +1,8 @@
 // The OpenAPI document describes every way a request may come and every answer's body it names: POST …/jobs takes
 // JSON ({manifest, bodyMd?} or {markdown}), text/markdown and text/plain, and an Idempotency-Key of up to 800 bytes
 // (the manifest key's limit); jobs:batch and …/children take one of up to 128; the SSE feed reads Last-Event-ID; the
-// sockets answer 101, never 200; replays carry `idempotent-replayed`; and every `$ref` resolves to a component.
+// sockets answer 101, never 200; replays carry `idempotent-replayed`; every JSON answer names its schema (the metrics
+// also come as Prometheus text), a record keeps the schema of its values, and every `$ref` resolves to a component.
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/worker/openapi.ts";
 
@@ -91,5 +92,31 @@ describe("the OpenAPI document's answers", () => {
 
   it("answers are open objects: a field added later breaks no client validating against the document", () => {
     expect(JSON.stringify(doc.components.schemas)).not.toContain('"additionalProperties":false');
+  });
+
+  it("a record keeps the schema of its values: stats counts by stage are integers, evidence numbers", () => {
+    type Obj = { properties: Record<string, { additionalProperties?: { type?: string } }> };
+    const schemas = doc.components.schemas as Record<string, Obj>;
+    expect(schemas.Stats?.properties.counts?.additionalProperties?.type).toBe("integer");
+    expect(schemas.Recommendation?.properties.evidence?.additionalProperties?.type).toBe("number");
+  });
+
+  it("every JSON answer names its schema, a component", () => {
+    const bare = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, o]) =>
+        Object.entries(o.responses)
+          .filter(([status]) => /^[12]\d\d$/.test(status))
+          .filter(([, r]) => {
+            const json = r.content?.["application/json"] as { schema?: { $ref?: string } } | undefined;
+            return json !== undefined && !json.schema?.$ref?.startsWith("#/components/schemas/");
+          })
+          .map(([status]) => `${method} ${path} ${status}`),
+      ),
+    );
+    expect(bare).toEqual([]);
+    expect(op("get", `${P}/metrics`).responses["200"]?.content).toEqual({
+      "application/json": { schema: { $ref: "#/components/schemas/Metrics" } },
+      "text/plain; version=0.0.4": {},
+    });
   });
 });

@@ -10,7 +10,7 @@ import { and, asc, eq, gte, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { auditLog, jobSnapshots, runs } from "../../history/schema.ts";
-import { HistoryQuery } from "../../shared/api.ts";
+import { HistoryQuery } from "../../shared/api-history.ts";
 import { type AppEnv, requireRole } from "../auth.ts";
 import { query } from "../validate.ts";
 

@@ -6,7 +6,8 @@
  */
 import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
-import { ClaimBody, EntityId, HeartbeatBody, PatchJobBody, ReleaseBody, RenewBody } from "../../shared/api.ts";
+import { EntityId, HeartbeatBody } from "../../shared/api.ts";
+import { ClaimBody, PatchJobBody, ReleaseBody, RenewBody } from "../../shared/api-work.ts";
 import { type AppEnv, factoryIdOf } from "../auth.ts";
 import { body, param } from "../validate.ts";
 

@@ -1,0 +1,93 @@
+// job-facts.js — the facts of one job's page as label/value rows: the header's
+// (priority, attempt, lease, holder, checkpoint, progress, review quorum, last
+// result, feedback, preemption, times) and the manifest's (requires, prefers,
+// engine, repo, budget, deps, serial key, parent, kind). Each row carries a
+// data-fact key for tests and styling.
+
+import { jobPath } from "./api.js";
+import { ago, clock, h, preemptedBadge, when } from "./dom.js";
+
+/**
+ * @param {string} label
+ * @param {Node | string | null | undefined} value
+ * @param {string} [key] data-fact, for tests and styling
+ */
+function fact(label, value, key) {
+  return h("div", { dataset: { fact: key ?? label.toLowerCase() } }, h("dt", null, label), h("dd", null, value ?? "—"));
+}
+
+/** @param {any} job @param {(id: string | undefined) => string} name */
+export function headerFacts(job, name) {
+  const cp = job.checkpoint;
+  // As core/review counts: distinct authenticated reviewers (they carry a reviewerName) in this round.
+  const approvals = new Set(
+    (job.reviews ?? [])
+      .filter((/** @type {any} */ r) => r.verdict === "approve" && r.reviewerName && r.at >= job.queuedAt)
+      .map((/** @type {any} */ r) => r.reviewer),
+  ).size;
+  return [
+    fact("Priority", h("span", { class: `prio prio-${job.priority}` }, job.priority)),
+    fact("Attempt", `${job.attempt} / ${job.maxAttempts}`),
+    fact("Lease epoch", String(job.leaseEpoch), "epoch"),
+    fact(
+      "Holder",
+      job.holderFactoryId
+        ? `${name(job.holderFactoryId)}${job.leaseExpiresAt ? ` · lease until ${clock(job.leaseExpiresAt)}` : ""}`
+        : "none",
+    ),
+    fact(
+      "Checkpoint",
+      cp ? [cp.branch, cp.sha?.slice(0, 12), cp.note].filter(Boolean).join(" · ") || when(cp.at) : "none",
+    ),
+    job.progress
+      ? fact(
+          "Progress",
+          [job.progress.pct !== undefined ? `${Math.round(job.progress.pct)} %` : "", job.progress.note ?? ""]
+            .filter(Boolean)
+            .join(" · "),
+        )
+      : null,
+    job.manifest?.reviewers ? fact("Review", `${approvals} of ${job.manifest.reviewers} approvals`) : null,
+    job.lastResult
+      ? fact(
+          "Last result",
+          `${job.lastResult.outcome}${job.lastResult.message ? `: ${job.lastResult.message}` : ""}`,
+          "result",
+        )
+      : null,
+    job.feedback ? fact("Feedback", job.feedback) : null,
+    job.preemptedBy
+      ? fact(
+          "Preempted",
+          h("span", null, preemptedBadge(job), ` by ${job.preemptedBy} at ${when(job.preemptedAt)}`),
+          "preempted",
+        )
+      : null,
+    fact("Updated", h("span", { title: when(job.updatedAt) }, ago(job.updatedAt))),
+    fact("Created", when(job.createdAt)),
+    fact("Id", h("span", { class: "mono" }, job.id)),
+  ].filter((x) => x !== null);
+}
+
+/** The parsed frontmatter worth seeing next to the body. @param {any} job */
+export function manifestFields(job) {
+  /** @param {string[] | undefined} list */
+  const chips = (list) => (list?.length ? h("ul", { class: "chips" }, ...list.map((c) => h("li", null, c))) : "none");
+  const b = job.budget ?? {};
+  const budget = [
+    b.usd !== undefined ? `$${b.usd}` : "",
+    b.wallSeconds !== undefined ? `${b.wallSeconds} s wall` : "",
+    b.tokens !== undefined ? `${b.tokens} tokens` : "",
+  ].filter(Boolean);
+  return [
+    fact("Requires", chips(job.requires)),
+    fact("Prefers", chips(job.prefers)),
+    job.engine ? fact("Engine", job.engine) : null,
+    job.repo ? fact("Repo", h("span", { class: "mono" }, job.repo)) : null,
+    budget.length ? fact("Budget", budget.join(" · ")) : null,
+    job.deps?.length ? fact("Deps", `${job.depsMode}: ${job.deps.join(", ")}`) : null,
+    job.serialKey ? fact("Serial key", job.serialKey, "serial") : null,
+    job.parentId ? fact("Parent", h("a", { href: `#${jobPath(job.parentId)}` }, job.parentId)) : null,
+    job.kind === "composite" ? fact("Kind", "composite") : null,
+  ].filter((x) => x !== null);
+}

@@ -1,0 +1,85 @@
+/**
+ * @module shared/api-fleet-answers
+ * What the operations around the jobs answer, as zod schemas: the coordinator's liveness and this document, products,
+ * a factory's heartbeat and the operator's factory actions, enrollment codes, tokens, tracker ingest, dead letters,
+ * a feed ticket and the queue version. The jobs, factories and settings answers are in shared/api-responses; each
+ * schema here is checked at compile time against what its route sends (worker/openapi-answer-types).
+ */
+import { z } from "zod";
+import { FactoryRecordSchema, LeaseSchema, TokenInfoSchema } from "./api-responses.ts";
+
+const ms = z.number().int().describe("ms epoch");
+
+/** `GET /api/v1/health` (no token): the Worker answers, and whether D1 does. */
+export const LivenessSchema = z.object({
+  status: z.enum(["healthy", "degraded"]),
+  d1: z.enum(["ok", "unreachable"]),
+  at: z.string().describe("ISO 8601, the Worker's clock"),
+});
+
+/** `GET /api/v1/openapi.json`: this document. */
+export const OpenApiDocumentSchema = z.object({
+  openapi: z.string(),
+  info: z.object({ title: z.string(), version: z.string() }),
+  components: z.record(z.string(), z.unknown()),
+  security: z.array(z.record(z.string(), z.array(z.string()))),
+  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+});
+
+/** A product (worker/products `ProductInfo`): `POST /api/v1/products` answers it (201 made, 200 there already). */
+export const ProductSchema = z.object({ id: z.string(), createdAt: ms });
+
+/** `GET /api/v1/products`. */
+export const ProductListSchema = z.object({ products: z.array(ProductSchema) });
+
+/** `POST …/factories/heartbeat`: the factory as now recorded, the queue version and its live leases. */
+export const HeartbeatAnswerSchema = z.object({
+  factory: FactoryRecordSchema,
+  queueVersion: z.number().int(),
+  leases: z.array(LeaseSchema),
+});
+
+/** `DELETE …/factories/{id}`: how many of its live leases went back to the queue. */
+export const DeregisteredSchema = z.object({ requeued: z.number().int() });
+
+/** `POST …/factories/enrollment-codes` (201): the code, shown this once, and what it binds. */
+export const EnrollmentCodeSchema = z.object({
+  id: z.string(),
+  createdAt: ms,
+  expiresAt: ms,
+  name: z.string().optional().describe("the only host name that may redeem it"),
+  seats: z.number().int().optional().describe("the most seats it grants"),
+  code: z.string(),
+});
+
+/** `GET …/tokens`: every operator and viewer token, revoked ones too. */
+export const TokenListSchema = z.object({ tokens: z.array(TokenInfoSchema) });
+
+/** `POST …/tracker/ingest`: 202 queued, or 200 when the item is already a job. */
+export const TrackerQueuedSchema = z.object({ idempotencyKey: z.string(), status: z.literal("queued") });
+export const TrackerExistsSchema = z.object({
+  idempotencyKey: z.string(),
+  status: z.literal("exists"),
+  jobId: z.string(),
+});
+
+/** `GET …/dead-letters`: newest first, from D1 and from the coordinator. */
+export const DeadLetterListSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      productId: z.string(),
+      source: z.string().describe("outbox:<kind>, queue:<kind>, batch:…, tracker:…"),
+      reason: z.string(),
+      body: z.unknown().describe("the record or message, as JSON"),
+      attempts: z.number().int(),
+      at: ms,
+    }),
+  ),
+});
+
+/** `POST …/jobs/{id}/events/ticket` (201): a browser's pass to one job's feed (`?ticket=`). */
+export const TicketSchema = z.object({ ticket: z.string(), expiresAt: ms });
+
+/** `GET …/queue-state`: changes whenever the queue does. */
+export const QueueStateSchema = z.object({ version: z.number().int() });

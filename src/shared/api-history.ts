@@ -1,0 +1,77 @@
+/**
+ * @module shared/api-history
+ * `GET …/history`: its query (which kind of D1 history, of one job or all, since when, how many) and its answer, one
+ * schema per kind — job snapshots, runs, audit entries — each item a row of history/schema as D1 holds it (absent
+ * values are null, not missing), with the JSON columns parsed. Shared by the Worker's route and the OpenAPI
+ * document; each row schema is checked against its drizzle row type (worker/openapi-answer-types).
+ */
+import { z } from "zod";
+import { EntityId, queryInt } from "./api.ts";
+
+/** Oldest first from `since` (ms epoch, inclusive), at most `limit` items; `jobId` narrows to one job. */
+export const HistoryQuery = z
+  .object({
+    kind: z.enum(["snapshots", "runs", "audit"]).default("snapshots"),
+    jobId: EntityId.optional(),
+    since: queryInt(z.number().min(0)).optional(),
+    limit: queryInt(z.number().min(1).max(500)).default(100),
+  })
+  .strict();
+
+const ms = z.number().int().describe("ms epoch");
+const id = z.string().describe("the row's key in D1");
+
+/** A job as it was at one revision (a snapshot per stage change), in `at` order. */
+export const SnapshotRowSchema = z.object({
+  id,
+  productId: z.string(),
+  jobId: z.string(),
+  rev: z.number().int(),
+  stage: z.string(),
+  title: z.string(),
+  priority: z.string(),
+  attempt: z.number().int(),
+  leaseEpoch: z.number().int(),
+  holderFactoryId: z.string().nullable(),
+  at: ms,
+  doc: z
+    .record(z.string(), z.unknown())
+    .describe("the job document at this revision without bodyMd (cut to its record's byte budget when larger)"),
+});
+
+/** One run, upserted at its start and at its end, in `startedAt` order. */
+export const RunRowSchema = z.object({
+  id,
+  productId: z.string(),
+  jobId: z.string(),
+  attempt: z.number().int(),
+  factoryId: z.string(),
+  leaseEpoch: z.number().int(),
+  engine: z.string().nullable(),
+  startedAt: ms,
+  endedAt: ms.nullable(),
+  outcome: z.string().nullable(),
+  rc: z.number().int().nullable(),
+  message: z.string().nullable(),
+  tokensIn: z.number().nullable(),
+  tokensOut: z.number().nullable(),
+  costUsd: z.number().nullable(),
+});
+
+/** One audit entry (who did what to which target), in `at` order; `jobId` matches the target. */
+export const AuditRowSchema = z.object({
+  id,
+  productId: z.string(),
+  at: ms,
+  actor: z.string(),
+  action: z.string(),
+  target: z.string(),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+/** `GET …/history`: the kind asked for and its items. */
+export const HistoryPageSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("snapshots"), items: z.array(SnapshotRowSchema) }),
+  z.object({ kind: z.literal("runs"), items: z.array(RunRowSchema) }),
+  z.object({ kind: z.literal("audit"), items: z.array(AuditRowSchema) }),
+]);

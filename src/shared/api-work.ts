@@ -1,0 +1,81 @@
+/**
+ * @module shared/api-work
+ * What a factory sends about its work over REST: the claim, the fenced report (stage, checkpoint, progress, result,
+ * insights), and the lease's renewal and release — zod schemas shared by the Worker (validation), the factory
+ * WebSocket's frames (shared/protocol-factory-frames reuse the report's parts), the typed client and the OpenAPI
+ * document. Strict like the rest of shared/api.
+ */
+import { z } from "zod";
+import { utf8Text } from "../core/bytes.ts";
+import { LEASE_TTL } from "../core/lease.ts";
+import { STAGES } from "../core/model.ts";
+
+export const LeaseTtl = z.number().int().min(LEASE_TTL.minSeconds).max(LEASE_TTL.maxSeconds);
+
+/**
+ * `leaseTtlSeconds`: the longest TTL the factory wants; the lease gets the job's governing TTL (manifest, else the
+ * product's setting) or this, whichever is shorter (core/settings `grantedLeaseTtl`). Absent = the governing TTL.
+ */
+export const ClaimBody = z
+  .object({ leaseTtlSeconds: LeaseTtl.optional().describe("at most this TTL, s (the job's or product's governs)") })
+  .strict();
+
+export const CheckpointBody = z
+  .object({
+    branch: utf8Text(800, z.string().min(1)).optional(),
+    sha: z
+      .string()
+      .regex(/^[0-9a-f]{7,64}$/)
+      .optional(),
+    note: utf8Text(8000).optional(),
+  })
+  .strict();
+
+export const RunResultBody = z
+  .object({
+    rc: z.number().int().min(-1024).max(1024).optional(),
+    outcome: z.enum(["success", "failure", "budget_exceeded", "timeout", "cancelled", "fenced", "rate_limited"]),
+    message: utf8Text(16_000).optional(),
+    retryable: z.boolean().optional(),
+    // 1 day: a provider's longest realistic back-off; a longer one is an operator's call (quarantine), not a header.
+    retryAfterSeconds: z.number().int().min(0).max(86_400).optional(),
+  })
+  .strict();
+
+export const InsightsBody = z
+  .object({
+    tokensIn: z.number().int().min(0).max(1e12).optional(),
+    tokensOut: z.number().int().min(0).max(1e12).optional(),
+    costUsd: z.number().min(0).max(1e6).optional(),
+    diffStat: z
+      .object({
+        files: z.number().int().min(0),
+        insertions: z.number().int().min(0),
+        deletions: z.number().int().min(0),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const PatchJobBody = z
+  .object({
+    leaseEpoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    stage: z.enum(STAGES).optional(),
+    checkpoint: CheckpointBody.optional(),
+    progress: z
+      .object({ pct: z.number().min(0).max(100).optional(), note: utf8Text(8000).optional() })
+      .strict()
+      .optional(),
+    result: RunResultBody.optional(),
+    insights: InsightsBody.optional(),
+  })
+  .strict();
+
+export const RenewBody = z
+  .object({ leaseEpoch: z.number().int().min(0), leaseTtlSeconds: LeaseTtl.optional() })
+  .strict();
+export const ReleaseBody = z.object({ leaseEpoch: z.number().int().min(0) }).strict();
+
+export type ClaimBodyT = z.infer<typeof ClaimBody>;
+export type PatchJobBodyT = z.infer<typeof PatchJobBody>;

@@ -1,0 +1,111 @@
+/**
+ * @module worker/openapi-ops-feeds
+ * What a job leaves behind, as operations of the OpenAPI document: its event log (a page, the WebSocket and SSE
+ * feeds, the browser's ticket), its artifacts, and the product's history in D1. Each with the zod schemas that
+ * validate its query and describe its answer.
+ */
+import { z } from "zod";
+import { ArtifactUploadQuery, EventsQuery, FeedQuery, queryInt } from "../shared/api.ts";
+import { TicketSchema } from "../shared/api-fleet-answers.ts";
+import { HistoryPageSchema, HistoryQuery } from "../shared/api-history.ts";
+import { ArtifactListSchema, ArtifactSchema, EventPageSchema } from "../shared/api-job-answers.ts";
+import { type Op, P } from "./openapi-ops.ts";
+import { json, SWITCHING } from "./openapi-schemas.ts";
+
+/** A job's event log: pages, live feeds (WebSocket, SSE) and the browser ticket. */
+export const FEED_OPS: Op[] = [
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/events`,
+    summary: "A page of the job's event log after a seq",
+    role: "job-reader",
+    query: EventsQuery,
+    ok: { "200": json("The events after `after`, oldest first, and the log's last seq", EventPageSchema) },
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/events/ws`,
+    summary:
+      "WebSocket feed: replay after `after` in pages (send `more` after each `page` frame), then live (header or " +
+      "ticket auth); 429 limit_exceeded past 256 watchers per job; 426 upgrade_required without `Upgrade: websocket`",
+    role: "job-reader",
+    query: FeedQuery,
+    ok: { "101": SWITCHING },
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/events/stream`,
+    summary:
+      "SSE feed honouring Last-Event-ID, replayed at the reader's pace (header or ticket auth); 429 limit_exceeded past 256 watchers per job",
+    role: "job-reader",
+    query: FeedQuery,
+    headers: [
+      {
+        name: "Last-Event-ID",
+        description: "Resume after this seq (what a browser's EventSource sends on reconnecting); `after` wins",
+        schema: queryInt(z.number().max(Number.MAX_SAFE_INTEGER)),
+      },
+    ],
+    ok: { "200": { description: "The event stream", media: ["text/event-stream"] } },
+  },
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/events/ticket`,
+    summary: "A 60 s ticket for one job's feed (for browsers)",
+    role: "job-reader",
+    ok: { "201": json("The ticket and when it expires", TicketSchema) },
+  },
+];
+
+/** A job's artifacts. */
+export const ARTIFACT_OPS: Op[] = [
+  {
+    method: "post",
+    path: `${P}/jobs/{jobId}/artifacts`,
+    summary:
+      "Upload an artifact (raw body, Content-Length required, ≤ 25 MiB); the lease is re-checked when the upload ends (409 fenced if lost meanwhile)",
+    role: "factory",
+    query: ArtifactUploadQuery,
+    rawBody: { types: ["*/*"], description: "The artifact's bytes, stored with this Content-Type", binary: true },
+    ok: { "201": json("The artifact stored", ArtifactSchema) },
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/artifacts`,
+    summary: "List a job's artifacts",
+    role: "job-reader",
+    ok: { "200": json("One per name, in name order", ArtifactListSchema) },
+  },
+  {
+    method: "get",
+    path: `${P}/jobs/{jobId}/artifacts/{name}`,
+    summary:
+      "Download an artifact (nosniff; text as text/plain, raster images inline, anything else an attachment of application/octet-stream)",
+    role: "job-reader",
+    ok: {
+      "200": { description: "The artifact's bytes", media: ["text/plain", "image/*", "application/octet-stream"] },
+    },
+  },
+  {
+    method: "delete",
+    path: `${P}/jobs/{jobId}/artifacts/{name}`,
+    summary: "Delete an artifact",
+    role: "operator",
+    ok: { "200": json("The artifact as it was", ArtifactSchema) },
+  },
+];
+
+/** History kept in D1. */
+export const HISTORY_OPS: Op[] = [
+  {
+    method: "get",
+    path: `${P}/history`,
+    summary:
+      "History from D1: snapshots, runs, audit. Trails the coordinator by about a second (the outbox, then the " +
+      "history queue's batch), or by up to about a minute while the coordinator is loaded (200 or more units a " +
+      "second, with work waiting for seats or frames queued): history gives way to dispatch then",
+    role: "viewer",
+    query: HistoryQuery,
+    ok: { "200": json("The kind asked for and its rows, oldest first", HistoryPageSchema) },
+  },
+];
