@@ -34,7 +34,7 @@ async function purgeWith<T>(product: string, jobId: string, during: (feed: JobFe
   await env.ARTIFACTS.put(oldKey, "old bytes");
   await stub.putArtifact(pointer(jobId, "log.txt", oldKey));
   const value = await runInDurableObject(stub, async (instance: JobFeed) => {
-    const purging = instance.purge(); // runs to its R2 call, then the other call gets in
+    const purging = instance.purge(Number.MAX_SAFE_INTEGER); // runs to its R2 call, then the other call gets in
     const value = await during(instance);
     await purging;
     return value;
