@@ -49,9 +49,9 @@ export class ProductCoordinator extends RoutingRpc {
     return this.units.run(productId, (tx) => submitJob(tx, input, actor));
   }
 
-  /** Many submissions in one unit (bulk / queue delivery); each idempotent by its key. */
-  async submitMany(productId: string, inputs: SubmitInput[], actor: string) {
-    return this.units.run(productId, (tx) => submitEach(tx, inputs, actor));
+  /** Many submissions in one unit (bulk / queue delivery); each idempotent by its key; `batchId`: their bulk batch. */
+  async submitMany(productId: string, inputs: SubmitInput[], actor: string, batchId?: string) {
+    return this.units.run(productId, (tx) => submitEach(tx, inputs, actor, batchId));
   }
 
   /** Read-only: what submitting each keyed request would meet (new / exists / conflict), before it is queued. */
