@@ -30,6 +30,7 @@ import { execute, withLimit } from "../../sql-statements.ts";
 import { getMeta, setMeta } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { pruneBatches } from "./batches.ts";
+import { pruneKeys } from "./key-prune.ts";
 
 /** Rows deleted or updated per statement and pass: keeps one pass to milliseconds however large the backlog. */
 const ROWS_PER_PASS = 1000;
@@ -54,20 +55,7 @@ export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
        SELECT id FROM enrollment_codes WHERE used_at IS NOT NULL OR expires_at < ?1 LIMIT ${ROWS_PER_PASS})`,
     cut.codesExpiredBefore,
   );
-  // The job stays (and its document still names the key); the key only stops deduplicating. Both places a key
-  // is found (coordinator/jobs/idempotency: its hash row, and the jobs column for keys older than that table) forget it.
-  execute(
-    tx.sql,
-    `DELETE FROM idempotency_keys WHERE key IN (
-       SELECT key FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ${ROWS_PER_PASS})`,
-    cut.keysCreatedBefore,
-  );
-  const idempotencyKeys = execute(
-    tx.sql,
-    `UPDATE jobs SET idempotency_key = NULL WHERE id IN (
-       SELECT id FROM jobs WHERE idempotency_key IS NOT NULL AND created_at < ?1 ORDER BY created_at LIMIT ${ROWS_PER_PASS})`,
-    cut.keysCreatedBefore,
-  );
+  const idempotencyKeys = pruneKeys(tx, cut.keysCreatedBefore); // whole instants at a time (jobs/key-prune)
   return { enrollmentCodes, idempotencyKeys, batches: pruneBatches(tx, cut.keysCreatedBefore) };
 }
 
