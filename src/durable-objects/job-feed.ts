@@ -39,6 +39,13 @@ export const MAX_WATCHERS = 256;
 /** What `GET …/events/ws|stream` gets when the job already has MAX_WATCHERS watchers (the route maps it to 429). */
 export const WATCHER_CAP_STATUS = 429;
 
+/**
+ * What `GET …/events/ws|stream` gets, with `{ lastSeq }`, when `after` is past the feed's last seq (the route maps it
+ * to 416 `after_beyond_feed`): seqs come from this feed only and stay monotonic across a purge, so no client saw
+ * such a seq. Accepted, the watcher would go live at once and then be sent events with seqs at or below `after`.
+ */
+export const AFTER_BEYOND_STATUS = 416;
+
 /** Close code for watchers of a feed pruned by retention (4000–4999: application-defined; 4410 echoes 410 Gone). */
 export const CLOSE_PRUNED = 4410;
 
@@ -103,6 +110,9 @@ export class JobFeed extends DurableObject<Env> {
     const openedBy = url.searchParams.get(OPENED_BY_PARAM) ?? "";
     const refused = this.revocation.refuse(openedBy);
     if (refused) return refused;
+    // Checked in the same synchronous step as the accept below: no append can come in between.
+    const last = lastSeq(this.sql);
+    if (after > last) return Response.json({ lastSeq: last }, { status: AFTER_BEYOND_STATUS });
     const watching = this.ctx.getWebSockets("watcher").length + this.sse.clients.size;
     if (watching >= MAX_WATCHERS) {
       return new Response(`this job already has ${watching} watchers (at most ${MAX_WATCHERS}); close one first`, {
