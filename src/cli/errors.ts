@@ -41,6 +41,7 @@ const FIXES: Record<string, string> = {
   payload_too_large: "make the request smaller",
   unsupported_media_type: "this is a CLI bug; please report it",
   upgrade_required: "this is a WebSocket endpoint: connect with a WebSocket client",
+  after_beyond_feed: "resume after a seq the feed sent (the `lastSeq` above or lower), or leave out --after",
   method_not_allowed: "this is a CLI bug; please report it",
 };
 

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** A feed resumed `after` a seq the feed never reached (Range Not Satisfiable: the position is past the end). */
+  after_beyond_feed: 416,
   upgrade_required: 426,
   limit_exceeded: 429,
 } as const;

@@ -14,6 +14,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { JobEvent } from "../shared/protocol.ts";
 import { type ArtifactPointer, deletePointer, getPointer, listPointers, putPointer } from "./feed/artifacts.ts";
 import { appendEvents, eventsAfter, FEED_SCHEMA_SQL, lastSeq, type NewEvent } from "./feed/event-log.ts";
+import { deleteDoomedBytes, forgetLog, type PurgeResult } from "./feed/purge.ts";
 import { OPENED_BY_PARAM, StreamRevocation } from "./feed/revocation.ts";
 import { SseWatchers } from "./feed/sse.ts";
 import {
@@ -38,8 +39,12 @@ export const MAX_WATCHERS = 256;
 /** What `GET …/events/ws|stream` gets when the job already has MAX_WATCHERS watchers (the route maps it to 429). */
 export const WATCHER_CAP_STATUS = 429;
 
-/** Keys per R2 delete call: the API's own maximum. */
-const R2_DELETE_BATCH = 1000;
+/**
+ * What `GET …/events/ws|stream` gets, with `{ lastSeq }`, when `after` is past the feed's last seq (the route maps it
+ * to 416 `after_beyond_feed`): seqs come from this feed only and stay monotonic across a purge, so no client saw
+ * such a seq. Accepted, the watcher would go live at once and then be sent events with seqs at or below `after`.
+ */
+export const AFTER_BEYOND_STATUS = 416;
 
 /** Close code for watchers of a feed pruned by retention (4000–4999: application-defined; 4410 echoes 410 Gone). */
 export const CLOSE_PRUNED = 4410;
@@ -105,6 +110,9 @@ export class JobFeed extends DurableObject<Env> {
     const openedBy = url.searchParams.get(OPENED_BY_PARAM) ?? "";
     const refused = this.revocation.refuse(openedBy);
     if (refused) return refused;
+    // Checked in the same synchronous step as the accept below: no append can come in between.
+    const last = lastSeq(this.sql);
+    if (after > last) return Response.json({ lastSeq: last }, { status: AFTER_BEYOND_STATUS });
     const watching = this.ctx.getWebSockets("watcher").length + this.sse.clients.size;
     if (watching >= MAX_WATCHERS) {
       return new Response(`this job already has ${watching} watchers (at most ${MAX_WATCHERS}); close one first`, {
@@ -130,40 +138,25 @@ export class JobFeed extends DurableObject<Env> {
   }
 
   /**
-   * Retention (coordinator/jobs/retention decides when): close every watcher with CLOSE_PRUNED, delete the artifacts'
-   * bytes from R2 and this object's whole storage (`deleteAll`), keeping only the seq reached (`seq_base`), so
-   * seq stays monotonic should the job be requeued. D1 history keeps the job's archive. Idempotent.
-   * Returns how many events and artifacts were deleted.
+   * Retention (coordinator/jobs/retention decides when, as of its outbox seq `decidedThrough`): the event log and
+   * artifact pointers deleted and every watcher closed with CLOSE_PRUNED, in one synchronous step; then the
+   * artifacts' bytes deleted from R2 (feed/purge). Only the seq reached is kept (`seq_base`), so seq stays monotonic
+   * should the job be requeued. D1 history keeps the job's archive. Idempotent.
    *
-   * R2 first: should a delete fail, the pointers survive and the next pass retries. The input gate closes only for
-   * this object's own storage, so other calls get in while R2 is out: an artifact recorded meanwhile has its bytes
-   * deleted in another round, and the seq reached is read after the last R2 call, with nothing awaited from there to
-   * `deleteAll` but storage — an event appended in the window is never followed by a second event under its seq.
+   * Refused (`revived`, nothing changed, no watcher closed) when the log holds an event the coordinator enqueued
+   * after `decidedThrough`: the job was requeued after the purge was decided, and its events reached the feed first.
+   * If they come after, they land on the emptied log and continue its seq — either way none is lost.
+   * @throws when R2 refuses a delete: the log is gone already, the bytes' keys stay queued for the next purge
    */
-  async purge(): Promise<{ events: number; artifacts: number }> {
-    const deleted = new Set<string>();
-    for (;;) {
-      const keys = this.sql
-        .exec<{ k: string }>("SELECT r2_key AS k FROM artifacts")
-        .toArray()
-        .map((r) => r.k)
-        .filter((k) => !deleted.has(k));
-      if (keys.length === 0) break;
-      for (let i = 0; i < keys.length; i += R2_DELETE_BATCH) {
-        const batch = keys.slice(i, i + R2_DELETE_BATCH);
-        await this.env.ARTIFACTS.delete(batch);
-        for (const k of batch) deleted.add(k);
-      }
+  async purge(decidedThrough: number): Promise<PurgeResult> {
+    const forgot = this.ctx.storage.transactionSync(() => forgetLog(this.sql, decidedThrough));
+    if (forgot.revived) return forgot;
+    if (forgot.events > 0 || forgot.artifacts > 0) {
+      closeWatchers(this.ctx, CLOSE_PRUNED, "feed pruned by retention");
+      this.sse.closeAll("feed pruned by retention");
     }
-    const events = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
-    if (events === 0 && deleted.size === 0) return { events: 0, artifacts: 0 };
-    const base = lastSeq(this.sql);
-    closeWatchers(this.ctx, CLOSE_PRUNED, "feed pruned by retention");
-    this.sse.closeAll("feed pruned by retention");
-    await this.ctx.storage.deleteAll();
-    execute(this.sql, FEED_SCHEMA_SQL);
-    execute(this.sql, "INSERT INTO meta(key, value) VALUES ('seq_base', ?)", String(base));
-    return { events, artifacts: deleted.size };
+    await deleteDoomedBytes(this.sql, this.env.ARTIFACTS);
+    return forgot;
   }
 
   /** How many watch this job, and how far each WebSocket watcher's replay has come. */

@@ -30,7 +30,7 @@ import { explainJob } from "./coordinator/jobs/explain.ts";
 import { keyVerdicts } from "./coordinator/jobs/idempotency.ts";
 import { type JobListQuery, listJobs } from "./coordinator/jobs/list.ts";
 import { type PatchBody, patchJob } from "./coordinator/jobs/report.ts";
-import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds } from "./coordinator/jobs/retention.ts";
+import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds, stillDue } from "./coordinator/jobs/retention.ts";
 import { requireJob } from "./coordinator/jobs/rows.ts";
 import { listRuns } from "./coordinator/jobs/runs.ts";
 import { submitEach, submitJob } from "./coordinator/jobs/submit.ts";
@@ -49,9 +49,9 @@ export class ProductCoordinator extends RoutingRpc {
     return this.units.run(productId, (tx) => submitJob(tx, input, actor));
   }
 
-  /** Many submissions in one unit (bulk / queue delivery); each idempotent by its key. */
-  async submitMany(productId: string, inputs: SubmitInput[], actor: string) {
-    return this.units.run(productId, (tx) => submitEach(tx, inputs, actor));
+  /** Many submissions in one unit (bulk / queue delivery); each idempotent by its key; `batchId`: their bulk batch. */
+  async submitMany(productId: string, inputs: SubmitInput[], actor: string, batchId?: string) {
+    return this.units.run(productId, (tx) => submitEach(tx, inputs, actor, batchId));
   }
 
   /** Read-only: what submitting each keyed request would meet (new / exists / conflict), before it is queued. */
@@ -176,10 +176,12 @@ export class ProductCoordinator extends RoutingRpc {
     const rows = await this.units.run(productId, (tx) => ({ ...pruneRows(tx, cut), due: feedsDue(tx, cut) }));
     if (!rows.ok) return rows;
     const { due, ...pruned } = rows.value;
-    const through = await purgeFeeds(this.env, productId, due);
+    // Decided again now, the unit's hooks having awaited: a job requeued since is no longer due (jobs/retention).
+    const decision = this.units.transact((tx) => stillDue(tx, due, cut));
+    const through = await purgeFeeds(this.env, productId, decision);
     if (through) await this.units.run(productId, (tx) => advanceFeedWatermark(tx, through));
-    // `through` is one of `due` (the end of the purged prefix): that prefix is how many feeds went.
-    return { ok: true as const, value: { ...pruned, feeds: through ? due.indexOf(through) + 1 : 0 } };
+    // `through` is one of the decided (the end of the purged prefix): that prefix is how many feeds went.
+    return { ok: true as const, value: { ...pruned, feeds: through ? decision.due.indexOf(through) + 1 : 0 } };
   }
 
   /**

@@ -27,7 +27,8 @@ export const FEED_OPS: Op[] = [
     path: `${P}/jobs/{jobId}/events/ws`,
     summary:
       "WebSocket feed: replay after `after` in pages (send `more` after each `page` frame), then live (header or " +
-      "ticket auth); 429 limit_exceeded past 256 watchers per job; 426 upgrade_required without `Upgrade: websocket`",
+      "ticket auth); 429 limit_exceeded past 256 watchers per job; 426 upgrade_required without `Upgrade: websocket`; " +
+      "416 after_beyond_feed when `after` is past the feed's last seq (`lastSeq` in the problem)",
     role: "job-reader",
     query: FeedQuery,
     ok: { "101": SWITCHING },
@@ -36,7 +37,8 @@ export const FEED_OPS: Op[] = [
     method: "get",
     path: `${P}/jobs/{jobId}/events/stream`,
     summary:
-      "SSE feed honouring Last-Event-ID, replayed at the reader's pace (header or ticket auth); 429 limit_exceeded past 256 watchers per job",
+      "SSE feed honouring Last-Event-ID, replayed at the reader's pace (header or ticket auth); 429 limit_exceeded past 256 watchers per job; " +
+      "416 after_beyond_feed when `after` (or Last-Event-ID) is past the feed's last seq (`lastSeq` in the problem)",
     role: "job-reader",
     query: FeedQuery,
     headers: [

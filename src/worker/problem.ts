@@ -23,6 +23,7 @@ const TITLES: Record<ErrorCode, string> = {
   conflict: "Conflict",
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
+  after_beyond_feed: "Resume point past the feed's end",
   upgrade_required: "Upgrade required",
   limit_exceeded: "Limit exceeded",
 };

@@ -5,8 +5,11 @@
 // next event took a seq a watcher had already been sent, with other content. An artifact recorded in that window
 // lost its pointer while its bytes stayed in R2 for ever. (Found by a concurrency reviewer.)
 //
-// The local runtime happens to hold other calls back across the R2 call, so these tests make the interleaving the
-// platform allows themselves: the calls go to the feed object directly, inside it, the second while the purge awaits.
+// The purge now forgets the log and pointers in one synchronous step and deletes the bytes after it (feed/purge), so
+// a call let in while R2 is out lands on the emptied log. The local runtime happens to hold other calls back across
+// the R2 call, so these tests make the interleaving the platform allows themselves: the calls go to the feed object
+// directly, inside it, the second while the purge awaits. (The purge's mark, MAX_SAFE_INTEGER, refuses nothing:
+// test/integration/feed-purge-requeue covers the refusal.)
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { JobFeed } from "../../src/durable-objects/job-feed.ts";
@@ -34,7 +37,7 @@ async function purgeWith<T>(product: string, jobId: string, during: (feed: JobFe
   await env.ARTIFACTS.put(oldKey, "old bytes");
   await stub.putArtifact(pointer(jobId, "log.txt", oldKey));
   const value = await runInDurableObject(stub, async (instance: JobFeed) => {
-    const purging = instance.purge(); // runs to its R2 call, then the other call gets in
+    const purging = instance.purge(Number.MAX_SAFE_INTEGER); // runs to its R2 call, then the other call gets in
     const value = await during(instance);
     await purging;
     return value;

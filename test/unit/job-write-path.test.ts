@@ -1,7 +1,7 @@
 // Proves the capability bucket of a job row cannot drift from its requirements: jobs/rows (`saveJob`) is the only
 // source file that inserts job rows or sets their stage, requirements or bucket, and it writes `cap_key` from the
 // very document it stores; the only other writers of the table are the start-time back-fill of the bucket column
-// (jobs/buckets) and retention clearing idempotency keys (jobs/retention), which touch neither stage nor document.
+// (jobs/buckets) and retention clearing idempotency keys (jobs/key-prune), which touch neither stage nor document.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { sourceFiles } from "../../scripts/source-map.ts";
@@ -24,7 +24,7 @@ describe("the jobs table's one write path", () => {
       [
         ROWS,
         "src/durable-objects/coordinator/jobs/buckets.ts",
-        "src/durable-objects/coordinator/jobs/retention.ts",
+        "src/durable-objects/coordinator/jobs/key-prune.ts",
       ].sort(),
     );
   });
@@ -33,9 +33,9 @@ describe("the jobs table's one write path", () => {
     expect(byFile.get("src/durable-objects/coordinator/jobs/buckets.ts")).toEqual([
       expect.stringMatching(/^UPDATE jobs SET cap_key = \?1 WHERE id = \?2/),
     ]);
-    for (const w of byFile.get("src/durable-objects/coordinator/jobs/retention.ts") ?? []) {
-      expect(w).toMatch(/^UPDATE jobs SET idempotency_key = NULL WHERE/);
-    }
+    const keyPrune = byFile.get("src/durable-objects/coordinator/jobs/key-prune.ts") ?? [];
+    expect(keyPrune).toHaveLength(1);
+    for (const w of keyPrune) expect(w).toMatch(/^UPDATE jobs (?:INDEXED BY \w+ )?SET idempotency_key = NULL\s+WHERE/);
   });
 
   it("saveJob writes cap_key, on insert and on update, from the job it stores", () => {

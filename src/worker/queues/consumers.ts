@@ -14,7 +14,7 @@ import { products } from "../../history/schema.ts";
 import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
 import { coordinatorFor } from "../auth.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
-import { type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
+import { batchIdOf, type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
 import { type WebhookMessage, webhookBatch } from "./webhooks.ts";
 
 /** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
@@ -52,7 +52,8 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
     }
     const m = parsed.data as DispatchMessage;
     try {
-      const results = await unwrap(coordinatorFor(env, m.productId).submitMany(m.productId, m.items, m.actor));
+      const coordinator = coordinatorFor(env, m.productId);
+      const results = await unwrap(coordinator.submitMany(m.productId, m.items, m.actor, batchIdOf(m.origin)));
       // Items the coordinator refused (e.g. an unknown dep) will never succeed: record, don't retry.
       // Resubmitting is harmless (idempotency keys), so a message whose refusals could not be kept is retried whole.
       const kept = await keepDeadLetters(

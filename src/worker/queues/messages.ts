@@ -22,6 +22,18 @@ export interface DispatchMessage {
   items: SubmitInput[];
 }
 
+const BATCH_ORIGIN = "batch:";
+
+/** The origin of a bulk batch's messages: it names the batch whose items a refusal rejects (jobs/batches). */
+export function batchOrigin(batchId: string): string {
+  return `${BATCH_ORIGIN}${batchId}`;
+}
+
+/** The bulk batch a message came from (`batch:<id>`); undefined for any other origin (a tracker's). */
+export function batchIdOf(origin: string): string | undefined {
+  return origin.startsWith(BATCH_ORIGIN) ? origin.slice(BATCH_ORIGIN.length) : undefined;
+}
+
 /** Consumers re-validate: a queue is a boundary too (producers of older versions, poison). */
 export const DispatchMessageSchema = z.object({
   kind: z.literal("submit"),

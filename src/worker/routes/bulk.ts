@@ -28,7 +28,14 @@ import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../../shared/request-hash.ts";
 import { type AppEnv, actorOf, coordinatorFor, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
-import { chunkForQueue, type DispatchMessage, maxItemBytes, SEND_OPTIONS, sendBatches } from "../queues/messages.ts";
+import {
+  batchOrigin,
+  chunkForQueue,
+  type DispatchMessage,
+  maxItemBytes,
+  SEND_OPTIONS,
+  sendBatches,
+} from "../queues/messages.ts";
 import { assertJsonWithin, param, query, readJson } from "../validate.ts";
 
 /** A batch request may carry this much; larger imports are split by the client. */
@@ -50,7 +57,7 @@ bulk.post("/jobs:batch", async (c) => {
   if (!parsed.success) throw fromZod("body", parsed.error);
   const productId = c.get("productId");
   const batchId = crypto.randomUUID();
-  const base = { kind: "submit" as const, productId, actor: actorOf(principal), origin: `batch:${batchId}` };
+  const base = { kind: "submit" as const, productId, actor: actorOf(principal), origin: batchOrigin(batchId) };
   const outcomes: Outcome[] = [];
   const fresh = new Map<string, { index: number; hash: string; input: SubmitInput }>();
   parsed.data.items.forEach((item, index) => {

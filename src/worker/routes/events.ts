@@ -3,14 +3,16 @@
  * A job's event feed: paged REST reads, a WebSocket that replays from `after`
  * then streams live, SSE honouring `Last-Event-ID`, and tickets for browsers.
  * Replays are paged at the watcher's pace, and a job has at most MAX_WATCHERS
- * watchers: one more is refused with 429 `limit_exceeded`.
+ * watchers: one more is refused with 429 `limit_exceeded`. A live feed resumed
+ * `after` a seq past the feed's last is refused with 416 `after_beyond_feed`,
+ * before any upgrade or stream starts.
  * The feed endpoints authenticate with the bearer header OR a ticket, so they
  * are mounted before the header-only product middleware.
  */
 import { Hono } from "hono";
 import { z } from "zod";
 import { DomainError, unwrap } from "../../core/errors.ts";
-import { WATCHER_CAP_STATUS } from "../../durable-objects/job-feed.ts";
+import { AFTER_BEYOND_STATUS, WATCHER_CAP_STATUS } from "../../durable-objects/job-feed.ts";
 import { EntityId, EventsQuery, FeedQuery, ProductId, queryInt } from "../../shared/api.ts";
 import { feedName } from "../../shared/coordinator-rpc.ts";
 import { type AppEnv, coordinatorFor, openerOf, requireJobReader } from "../auth.ts";
@@ -60,8 +62,22 @@ for (const kind of ["ws", "stream"] as const) {
     );
     // The feed counts its own watchers (it alone knows them); its refusal becomes a problem+json like any other.
     if (res.status === WATCHER_CAP_STATUS) throw new DomainError("limit_exceeded", await res.text());
+    if (res.status === AFTER_BEYOND_STATUS)
+      throw afterBeyondFeed(after, ((await res.json()) as { lastSeq: number }).lastSeq);
     return res;
   });
+}
+
+/**
+ * A resume point the feed never reached. Seqs come from the feed only (held events are shipped before this is
+ * checked: coordinator `openFeed`), and stay monotonic across a retention purge, so a client cannot have seen it.
+ */
+function afterBeyondFeed(after: number, lastSeq: number): DomainError {
+  return new DomainError(
+    "after_beyond_feed",
+    `resume point ${after} is past this job's feed, whose last seq is ${lastSeq}: resume after a seq the feed sent`,
+    { after, lastSeq },
+  );
 }
 
 /** A feed seq, as the browser echoes the last SSE `id:` it saw (digits only: "1e3", " 5" or "-1" are refused). */

@@ -74,17 +74,24 @@ export function rejectBatchItems(tx: Tx, id: string, items: readonly BatchItemRe
 
 /**
  * Submissions the queue consumer refused (jobs/submit `submitEach`: a cycle, a parent no longer queued or blocked),
- * by key and problem code: the items still queued under those keys are rejected for good. Without this they stayed
- * `queued` and their batch never `done`, since no job ever holds such a key (found by a reviewer).
+ * by key and problem code: the items of batch `batchId` (the refused message's) still queued under those keys are
+ * rejected for good. Without this they stayed `queued` and their batch never `done`, since no job ever holds such a
+ * key (found by a reviewer). Only that batch's: another batch may hold the same key for another request, which its
+ * own message may still create (found by a concurrency reviewer: it was rejected with this one).
  */
-export function rejectQueuedItems(tx: Tx, refusals: ReadonlyArray<{ key: string; code: string }>): void {
+export function rejectQueuedItems(
+  tx: Tx,
+  batchId: string,
+  refusals: ReadonlyArray<{ key: string; code: string }>,
+): void {
   for (const r of refusals) {
     execute(
       tx.sql,
       `UPDATE batch_items INDEXED BY batch_items_queued_by_key SET status = 'rejected', code = ?
-       WHERE key = ? AND status = 'queued'`,
+       WHERE key = ? AND status = 'queued' AND batch_id = ?`,
       r.code,
       r.key,
+      batchId,
     );
   }
 }

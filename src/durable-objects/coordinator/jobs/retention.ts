@@ -9,15 +9,28 @@
  * watermark in `meta` — a terminal job never changes stage again, so what lies behind the watermark stays pruned.
  * (The one exception, an operator's requeue of a `dead_letter` job, ends terminal again with a later `updatedAt`,
  * ahead of the watermark; a purged feed keeps its `seq_base`, so the revived job's feed continues gaplessly.)
+ *
+ * A requeue racing the purge. The coordinator and the JobFeed are two objects, and the coordinator's awaits (the
+ * unit's hooks, the purge RPC) let a requeue in at any point, so the purge is decided twice, each time atomically:
+ * 1. `stillDue`, in a coordinator unit run right before the purges are issued: each job is re-read (still terminal,
+ *    unchanged since it was found, before the cut-off), and the outbox's high-water seq taken as the decision's mark.
+ *    A requeue committed before this unit drops the job here: its feed is not touched.
+ * 2. The JobFeed's `purge(mark)` (feed/purge), one synchronous step there: refused if its log holds an event whose
+ *    source seq (the coordinator's outbox seq, AUTOINCREMENT) is above the mark. A requeue committed after step 1
+ *    enqueues its events above the mark, and they reach the feed either before the purge (refused: nothing lost,
+ *    no watcher closed) or after it (appended to the emptied log, seq continuing from `seq_base`: nothing lost).
+ * A refusal ends the pass's purged prefix like a failure; the next pass no longer finds the revived job due.
  */
 
 import { TERMINAL_STAGES } from "../../../core/model.ts";
 import type { RetentionCutoffs } from "../../../core/retention.ts";
 import { feedName } from "../../../shared/coordinator-rpc.ts";
+import type { PurgeResult } from "../../feed/purge.ts";
 import { execute, withLimit } from "../../sql-statements.ts";
 import { getMeta, setMeta } from "../runtime/meta.ts";
-import type { Tx } from "../runtime/tx.ts";
+import { one, type Tx } from "../runtime/tx.ts";
 import { pruneBatches } from "./batches.ts";
+import { pruneKeys } from "./key-prune.ts";
 
 /** Rows deleted or updated per statement and pass: keeps one pass to milliseconds however large the backlog. */
 const ROWS_PER_PASS = 1000;
@@ -42,20 +55,7 @@ export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
        SELECT id FROM enrollment_codes WHERE used_at IS NOT NULL OR expires_at < ?1 LIMIT ${ROWS_PER_PASS})`,
     cut.codesExpiredBefore,
   );
-  // The job stays (and its document still names the key); the key only stops deduplicating. Both places a key
-  // is found (coordinator/jobs/idempotency: its hash row, and the jobs column for keys older than that table) forget it.
-  execute(
-    tx.sql,
-    `DELETE FROM idempotency_keys WHERE key IN (
-       SELECT key FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ${ROWS_PER_PASS})`,
-    cut.keysCreatedBefore,
-  );
-  const idempotencyKeys = execute(
-    tx.sql,
-    `UPDATE jobs SET idempotency_key = NULL WHERE id IN (
-       SELECT id FROM jobs WHERE idempotency_key IS NOT NULL AND created_at < ?1 ORDER BY created_at LIMIT ${ROWS_PER_PASS})`,
-    cut.keysCreatedBefore,
-  );
+  const idempotencyKeys = pruneKeys(tx, cut.keysCreatedBefore); // whole instants at a time (jobs/key-prune)
   return { enrollmentCodes, idempotencyKeys, batches: pruneBatches(tx, cut.keysCreatedBefore) };
 }
 
@@ -91,18 +91,53 @@ export function advanceFeedWatermark(tx: Tx, through: SettledJob): void {
   setMeta(tx.sql, WATERMARK_KEY, JSON.stringify([through.at, through.id]));
 }
 
+/** The jobs of `due` still due now, and the decision's mark: the last outbox seq handed out so far. */
+export interface PurgeDecision {
+  due: SettledJob[];
+  mark: number;
+}
+
 /**
- * Purges the feeds of `due` (in order) and returns the last job of the unbroken prefix that succeeded — the
- * watermark may move only that far; a failure is retried by the next pass.
+ * Step 1 of the race (module header): the jobs of `due` that are still terminal, unchanged since they were found
+ * (same `updatedAt`) and settled before the cut-off, with the outbox's high-water seq. Read-only; run it in a unit of
+ * its own right before `purgeFeeds`, with no await between them and the reads it decides on.
  */
-export async function purgeFeeds(env: Env, productId: string, due: SettledJob[]): Promise<SettledJob | undefined> {
-  const results = await Promise.allSettled(due.map((j) => env.JOB_FEED.getByName(feedName(productId, j.id)).purge()));
+export function stillDue(tx: Tx, due: readonly SettledJob[], cut: RetentionCutoffs): PurgeDecision {
+  const terminal = new Set<string>(TERMINAL_STAGES);
+  const kept = due.filter((j) => {
+    const now = one<{ stage: string; at: number }>(
+      tx.sql,
+      "SELECT stage, json_extract(doc, '$.updatedAt') AS at FROM jobs WHERE id = ?",
+      j.id,
+    );
+    return now !== undefined && terminal.has(now.stage) && now.at === j.at && now.at < cut.feedsSettledBefore;
+  });
+  // AUTOINCREMENT's counter, not MAX(seq): delivered records leave the outbox, the counter never goes back.
+  const mark = one<{ seq: number }>(tx.sql, "SELECT seq FROM sqlite_sequence WHERE name = 'outbox'")?.seq ?? 0;
+  return { due: kept, mark };
+}
+
+/**
+ * Purges the feeds of `decision.due` (in order, each refused if its job was revived after `decision.mark`) and
+ * returns the last job of the unbroken prefix that was purged — the watermark may move only that far; a failure or
+ * a refusal is looked at again by the next pass.
+ */
+export async function purgeFeeds(
+  env: Env,
+  productId: string,
+  decision: PurgeDecision,
+): Promise<SettledJob | undefined> {
+  const { due, mark } = decision;
+  const results = await Promise.allSettled(
+    due.map((j): Promise<PurgeResult> => env.JOB_FEED.getByName(feedName(productId, j.id)).purge(mark)),
+  );
   let through: SettledJob | undefined;
   for (const [i, r] of results.entries()) {
     if (r.status === "rejected") {
       console.warn(`feed purge failed for ${productId}/${due[i]!.id}: ${String(r.reason)}`);
       break;
     }
+    if (r.value.revived) break; // requeued after the decision: its feed lives on
     through = due[i];
   }
   return through;

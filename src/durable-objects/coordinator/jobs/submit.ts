@@ -128,8 +128,9 @@ export type SubmitEachResult =
 /**
  * Many submissions in one unit (bulk / queue delivery), each idempotent by its key. A DomainError refuses only
  * its own submission, so one bad manifest does not sink the batch; any other error aborts the whole unit.
+ * `batchId`: the bulk batch the inputs came from (jobs/batches), whose refused items are rejected there.
  */
-export function submitEach(tx: Tx, inputs: SubmitInput[], actor: string): SubmitEachResult[] {
+export function submitEach(tx: Tx, inputs: SubmitInput[], actor: string, batchId?: string): SubmitEachResult[] {
   const results = inputs.map((input): SubmitEachResult => {
     if (input.manifest.children) {
       // A refusal here keeps what a submission already wrote, so a parent must not be half-made: POST /jobs it.
@@ -146,6 +147,6 @@ export function submitEach(tx: Tx, inputs: SubmitInput[], actor: string): Submit
   });
   // A refused item of a bulk batch is rejected there for good (jobs/batches), not left queued.
   const refused = results.flatMap((r) => (!r.ok && r.key !== undefined ? [{ key: r.key, code: r.code }] : []));
-  if (refused.length > 0) rejectQueuedItems(tx, refused);
+  if (batchId !== undefined && refused.length > 0) rejectQueuedItems(tx, batchId, refused);
   return results;
 }

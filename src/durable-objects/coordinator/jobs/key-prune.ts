@@ -1,0 +1,55 @@
+/**
+ * @module durable-objects/coordinator/jobs/key-prune
+ * The retention pass's share of idempotency keys (jobs/retention `pruneRows`): keys of jobs created before the
+ * cut-off are forgotten — the job stays (its document still names the key); the key only stops deduplicating. Both
+ * places a key is found (jobs/idempotency: its hash row in `idempotency_keys`, and the `jobs` column for keys older
+ * than that table) forget it in the same pass.
+ *
+ * Whole instants at a time. One unit's keys share its `now`: the children of one `…/children` request
+ * (`children:<parent>:<key>:<index>`, dag/children-keys), the items of one bulk message. A pass bounded by a plain
+ * row LIMIT could forget part of them, and a replay of the request then met some of its keys and not others: a 409
+ * `conflict`, where a clean replay or a clean "key expired, a new request" were the only right answers (found by a
+ * concurrency reviewer). So a pass forgets the keys created before one instant, the same in both stores: at most
+ * ROWS_PER_PASS rows from each, or all of an instant's keys when one instant alone fills a pass (an instant holds one
+ * unit's keys at most, a few thousand).
+ */
+import { execute } from "../../sql-statements.ts";
+import { one, type Tx } from "../runtime/tx.ts";
+
+/** Rows forgotten per store and pass, rounded to whole instants: keeps one pass to milliseconds however large the backlog. */
+export const KEYS_PER_PASS = 1000;
+
+/**
+ * The exclusive instant (ms) below which `store`'s due rows fit this pass in whole instants: `before` when they all
+ * fit; else the instant of the first row past KEYS_PER_PASS — or just after it, when that is also the oldest row's
+ * (one instant fills the pass: it goes whole, so the pass never stalls).
+ * `store`: `FROM … WHERE …` over rows with a `created_at`, `?1` bound to `before`.
+ */
+function wholeInstants(tx: Tx, store: string, before: number): number {
+  const past = one<{ t: number }>(
+    tx.sql,
+    `SELECT created_at AS t ${store} ORDER BY created_at LIMIT 1 OFFSET ${KEYS_PER_PASS}`,
+    before,
+  );
+  if (!past) return before;
+  const oldest = one<{ t: number }>(tx.sql, `SELECT created_at AS t ${store} ORDER BY created_at LIMIT 1`, before);
+  return oldest && oldest.t < past.t ? past.t : past.t + 1;
+}
+
+const HASH_ROWS = "FROM idempotency_keys WHERE created_at < ?1";
+const JOB_COLUMN = "FROM jobs INDEXED BY jobs_keyed_by_created WHERE idempotency_key IS NOT NULL AND created_at < ?1";
+
+/**
+ * Forgets the keys of jobs created before `before` (ms), bounded per pass in whole instants (module header).
+ * @returns how many jobs' keys were forgotten (their `jobs` column cleared)
+ */
+export function pruneKeys(tx: Tx, before: number): number {
+  const bound = Math.min(wholeInstants(tx, HASH_ROWS, before), wholeInstants(tx, JOB_COLUMN, before));
+  execute(tx.sql, `DELETE ${HASH_ROWS}`, bound);
+  return execute(
+    tx.sql,
+    `UPDATE jobs INDEXED BY jobs_keyed_by_created SET idempotency_key = NULL
+       WHERE idempotency_key IS NOT NULL AND created_at < ?1`,
+    bound,
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * @module durable-objects/feed/purge
+ * A JobFeed's retention purge (coordinator/jobs/retention decides when), in two steps:
+ *
+ * 1. `forgetLog`, one synchronous transaction: refused (`revived`) when the log holds an event the coordinator
+ *    enqueued after it decided the purge — every coordinator event carries its outbox seq as `source_seq`, and the
+ *    outbox seq is AUTOINCREMENT, so "enqueued after the decision" is exactly `source_seq > decidedThrough`. Else the
+ *    events and artifact pointers are deleted, `seq_base` keeps the seq reached (a revived job's feed continues
+ *    gaplessly), and the pointers' R2 keys are queued in `doomed_bytes`.
+ * 2. `deleteDoomedBytes`: the queued keys' bytes deleted from R2, each row dropped once R2 confirmed it.
+ *
+ * Deciding and deleting with no `await` between them is what makes the purge safe against a requeue: a Durable
+ * Object's input gate closes only around its own storage, so any await (an R2 call) would let an append in
+ * between the check and the delete. After step 1, appends and new pointers land on the emptied log and are kept;
+ * new pointers have new R2 keys (each upload's key is unique), never one of the doomed.
+ */
+import { execute } from "../sql-statements.ts";
+import { lastSeq } from "./event-log.ts";
+
+/** Keys per R2 delete call: the API's own maximum. */
+const R2_DELETE_BATCH = 1000;
+
+/** What one purge did. `revived`: refused, the job came back to life after the decision; nothing was changed. */
+export interface PurgeResult {
+  /** Events deleted. */
+  events: number;
+  /** Artifact pointers deleted (their bytes deleted from R2 with them, or queued for the next purge). */
+  artifacts: number;
+  revived?: true;
+}
+
+/**
+ * Step 1 (call inside `transactionSync`): the log and pointers forgotten unless an event with
+ * `source_seq > decidedThrough` is in the log. Returns what was deleted, or `revived`.
+ */
+export function forgetLog(sql: SqlStorage, decidedThrough: number): PurgeResult {
+  const newer = sql
+    .exec<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE source_seq > ?", decidedThrough)
+    .one().n;
+  if (newer > 0) return { events: 0, artifacts: 0, revived: true };
+  const events = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
+  const artifacts = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM artifacts").one().n;
+  if (events === 0 && artifacts === 0) return { events, artifacts };
+  const base = lastSeq(sql);
+  execute(sql, "INSERT OR IGNORE INTO doomed_bytes(r2_key) SELECT r2_key FROM artifacts");
+  execute(sql, "DELETE FROM artifacts");
+  execute(sql, "DELETE FROM events");
+  execute(sql, "INSERT OR REPLACE INTO meta(key, value) VALUES ('seq_base', ?)", String(base));
+  return { events, artifacts };
+}
+
+/**
+ * Step 2: deletes the bytes of every doomed key from `bucket`, a batch at a time, forgetting each batch once R2
+ * confirmed it. @throws whatever R2 throws: the rest stays queued, and the next purge of this feed retries it.
+ * @returns how many keys' bytes were deleted
+ */
+export async function deleteDoomedBytes(sql: SqlStorage, bucket: R2Bucket): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const keys = sql
+      .exec<{ k: string }>(`SELECT r2_key AS k FROM doomed_bytes ORDER BY r2_key LIMIT ${R2_DELETE_BATCH}`)
+      .toArray()
+      .map((r) => r.k);
+    if (keys.length === 0) return deleted;
+    await bucket.delete(keys);
+    for (const k of keys) execute(sql, "DELETE FROM doomed_bytes WHERE r2_key = ?", k);
+    deleted += keys.length;
+  }
+}
