@@ -3,10 +3,12 @@
 // children of one request. A replay more than 7 days later then met some of its keys and not others: a 409
 // `conflict`, where the only right answers are a clean replay (keys all kept) or a clean new request (keys all
 // expired). (Found by a concurrency reviewer.) Now a pass forgets whole instants, and one request's keys share one.
+// The pass walks the hash rows by their age index, never a scan and sort of 7 days of keys.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { KEYS_PER_PASS } from "../../src/durable-objects/coordinator/jobs/key-prune.ts";
+import { HASH_ROWS, KEYS_PER_PASS } from "../../src/durable-objects/coordinator/jobs/key-prune.ts";
 import { ADMIN, api, type JobView, P, submit } from "./client.ts";
+import { queryPlan } from "./state.ts";
 
 const DAY = 86_400_000;
 const CHILDREN = [{ title: "c0" }, { title: "c1", deps: ["#0"] }];
@@ -87,5 +89,17 @@ describe("children keys expire whole", () => {
       (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM idempotency_keys").one().n,
     );
     expect(left).toBe(0);
+  });
+
+  it("walks the hash rows by their age index, never a scan and sort of every key", async () => {
+    const product = "key-prune-plan";
+    await submit(product, { title: "binds the coordinator" });
+    const plans = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => [
+      queryPlan(state.storage.sql, `SELECT created_at AS t ${HASH_ROWS} ORDER BY created_at LIMIT 1 OFFSET 1000`, 1),
+      queryPlan(state.storage.sql, `DELETE ${HASH_ROWS}`, 1),
+    ]);
+    for (const p of plans)
+      expect(p).toMatch(/SEARCH idempotency_keys USING (COVERING )?INDEX idempotency_keys_by_created/);
+    for (const p of plans) expect(p).not.toMatch(/TEMP B-TREE/);
   });
 });

@@ -36,7 +36,8 @@ function wholeInstants(tx: Tx, store: string, before: number): number {
   return oldest && oldest.t < past.t ? past.t : past.t + 1;
 }
 
-const HASH_ROWS = "FROM idempotency_keys WHERE created_at < ?1";
+/** The hash rows older than `?1`, walked along `idempotency_keys_by_created`. */
+export const HASH_ROWS = "FROM idempotency_keys WHERE created_at < ?1";
 const JOB_COLUMN = "FROM jobs INDEXED BY jobs_keyed_by_created WHERE idempotency_key IS NOT NULL AND created_at < ?1";
 
 /**

@@ -106,6 +106,8 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   job_id TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
+-- The retention pass walks keys by age (jobs/key-prune): without this, a scan and sort of 7 days of keys per pass.
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_created ON idempotency_keys(created_at);
 CREATE TABLE IF NOT EXISTS exclusions (
   job_id TEXT NOT NULL,
   factory_id TEXT NOT NULL,
