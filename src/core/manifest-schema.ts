@@ -9,7 +9,7 @@ import { utf8Text } from "./bytes.ts";
 import { MAX_CHILDREN_PER_REQUEST, ON_CHILD_FAILURE } from "./composite.ts";
 import { LEASE_TTL } from "./lease.ts";
 import { PRIORITIES } from "./model.ts";
-import { MAX_REPO_CHARS, repoProblem } from "./repo-url.ts";
+import { MAX_REPO_BYTES, repoProblem } from "./repo-url.ts";
 import { SERIAL_KEY_MAX_BYTES } from "./serial-gates.ts";
 
 /** 256 KiB: a manifest describes a task; anything bigger is a data file in the wrong place. */
@@ -39,9 +39,7 @@ export const MANIFEST_SHAPE = {
   requires: z.array(capability).max(32).default([]), // 32: a real host advertises a dozen; more is a mistake
   prefers: z.array(capability).max(32).default([]), // same bound as requires
   engine: engine.optional(),
-  repo: z
-    .string()
-    .max(MAX_REPO_CHARS) // 500: longest plausible clone URL
+  repo: utf8Text(MAX_REPO_BYTES) // 500 bytes: longest plausible clone URL
     .superRefine((repo, ctx) => {
       const problem = repoProblem(repo); // reaches `git clone` on a factory host: allow-listed forms only
       if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -81,7 +79,7 @@ export const ChildManifestSchema = z.strictObject({
     .array(z.union([jobId, siblingRef]))
     .max(100)
     .default([]), // same fan-in bound as a job's deps
-  bodyMd: z.string().max(MAX_MANIFEST_BYTES).optional(), // bytes are checked on the whole request
+  bodyMd: utf8Text(MAX_MANIFEST_BYTES).optional(), // the whole request is bounded too
   parentId: z.never({ error: "set by the parent: remove parentId from a child" }).optional(),
   idempotencyKey: z.never({ error: "a child has no key of its own: the parent's key covers the request" }).optional(),
 });

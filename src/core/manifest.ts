@@ -5,7 +5,7 @@
  * hand-written (no dependency) and small on purpose: what it accepts is listed on `parseYamlSubset`, anything else is
  * a line-numbered error rather than a guess.
  */
-import { hasLoneSurrogate } from "./bytes.ts";
+import { fitsUtf8, hasLoneSurrogate } from "./bytes.ts";
 import { DomainError } from "./errors.ts";
 import {
   BudgetSchema,
@@ -174,8 +174,8 @@ export function validateManifest(input: unknown): Manifest {
  * the closing `---` line, byte for byte; a missing `title` falls back to the first `# Heading` outside code fences.
  */
 export function parseManifest(text: string): { manifest: Manifest; bodyMd: string } {
-  const bytes = text.length > MAX_MANIFEST_BYTES ? text.length : new TextEncoder().encode(text).byteLength;
-  if (bytes > MAX_MANIFEST_BYTES) throw invalid([{ path: "", message: `larger than ${MAX_MANIFEST_BYTES} bytes` }]);
+  if (!fitsUtf8(text, MAX_MANIFEST_BYTES))
+    throw invalid([{ path: "", message: `larger than ${MAX_MANIFEST_BYTES} bytes` }]);
   const lines = text.split("\n"); // "\r" stays on each line, so re-joining the body is exact
   const isFence = (l: string): boolean => /^\uFEFF?---[ \t]*\r?$/.test(l);
   const where = new Map<string, number>();

@@ -10,9 +10,10 @@
  * for shared-filesystem setups; the agent clones one only when its operator allows
  * local repositories). Everything else is refused at submit with the reason.
  */
+import { fitsUtf8 } from "./bytes.ts";
 
-/** 500: the longest plausible clone URL (the manifest's bound). */
-export const MAX_REPO_CHARS = 500;
+/** 500 bytes of UTF-8: the longest plausible clone URL (the manifest's bound). */
+export const MAX_REPO_BYTES = 500;
 
 const SCHEMES = new Set(["https:", "http:", "ssh:", "git:"]);
 /** A DNS name, IPv4 or bracketed IPv6 — never starting with `-`, which ssh would read as an option. */
@@ -23,7 +24,7 @@ const SCP = /^(?:([^@/:]+)@)?([^@/:]+):(?!\/\/)(.+)$/;
 
 /** Why `repo` is refused, or undefined when it is an allowed form. Pure; never throws. */
 export function repoProblem(repo: string): string | undefined {
-  if (repo.length === 0 || repo.length > MAX_REPO_CHARS) return `must be 1 to ${MAX_REPO_CHARS} characters`;
+  if (repo.length === 0 || !fitsUtf8(repo, MAX_REPO_BYTES)) return `must be 1 to ${MAX_REPO_BYTES} bytes of UTF-8`;
   if (repo.startsWith("-")) return "must not start with '-' (git would read it as an option)";
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
   if (/[\u0000-\u0020\u007f]/.test(repo)) return "must not contain spaces or control characters";

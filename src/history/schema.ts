@@ -24,7 +24,11 @@ export const jobSnapshots = sqliteTable(
     at: integer("at").notNull(),
     doc: text("doc").notNull(),
   },
-  (t) => [index("snapshots_by_job").on(t.productId, t.jobId, t.rev), index("snapshots_by_time").on(t.productId, t.at)],
+  // `…/history` pages by the key (at, jobId, rev) (shared/history-cursor): the index serves its order and the seek.
+  (t) => [
+    index("snapshots_by_job").on(t.productId, t.jobId, t.rev),
+    index("snapshots_by_time_job_rev").on(t.productId, t.at, t.jobId, t.rev),
+  ],
 );
 
 export const runs = sqliteTable(
@@ -52,7 +56,8 @@ export const runs = sqliteTable(
   },
   (t) => [
     index("runs_by_job_epoch").on(t.productId, t.jobId, t.leaseEpoch),
-    index("runs_by_time").on(t.productId, t.startedAt),
+    // `…/history` pages by the key (startedAt, id) (shared/history-cursor).
+    index("runs_by_time_id").on(t.productId, t.startedAt, t.id),
   ],
 );
 
@@ -68,7 +73,8 @@ export const auditLog = sqliteTable(
     target: text("target").notNull(),
     detail: text("detail").notNull(),
   },
-  (t) => [index("audit_by_time").on(t.productId, t.at)],
+  // `…/history` pages by the key (at, id) (shared/history-cursor).
+  (t) => [index("audit_by_time_id").on(t.productId, t.at, t.id)],
 );
 
 /** Messages that could not be processed: poison queue messages and refused bulk items. */

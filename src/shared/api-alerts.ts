@@ -35,10 +35,7 @@ function parsed(raw: string): URL | undefined {
   return URL.canParse(raw) ? new URL(raw) : undefined;
 }
 
-export const WebhookUrl = z
-  .string()
-  .max(2048)
-  .url()
+export const WebhookUrl = utf8Text(2048, z.string().url())
   .refine((raw) => {
     const u = parsed(raw);
     return u !== undefined && (u.protocol === "https:" || (u.protocol === "http:" && LOOPBACK_HOSTS.has(u.hostname)));

@@ -1,22 +1,33 @@
 /**
  * @module shared/api-history
- * `GET …/history`: its query (which kind of D1 history, of one job or all, since when, how many) and its answer, one
+ * `GET …/history`: its query (which kind of D1 history, of one job or all, since when or after which cursor, how
+ * many) and its answer, one
  * schema per kind — job snapshots, runs, audit entries — each item a row of history/schema as D1 holds it (absent
  * values are null, not missing), with the JSON columns parsed. Shared by the Worker's route and the OpenAPI
  * document; each row schema is checked against its drizzle row type (worker/openapi-answer-types).
  */
 import { z } from "zod";
 import { EntityId, queryInt } from "./api.ts";
+import { HISTORY_KINDS, HistoryCursor } from "./history-cursor.ts";
 
-/** Oldest first from `since` (ms epoch, inclusive), at most `limit` items; `jobId` narrows to one job. */
+/**
+ * Oldest first, in the kind's key order (shared/history-cursor), at most `limit` items; `jobId` narrows to one job.
+ * `cursor` (a `nextCursor` of an earlier page of the same kind) continues strictly after that page's last row;
+ * `since` (ms epoch, inclusive) is a lower bound on the time, with or without a cursor.
+ */
 export const HistoryQuery = z
   .object({
-    kind: z.enum(["snapshots", "runs", "audit"]).default("snapshots"),
+    kind: z.enum(HISTORY_KINDS).default("snapshots"),
     jobId: EntityId.optional(),
     since: queryInt(z.number().min(0)).optional(),
+    cursor: HistoryCursor.optional(),
     limit: queryInt(z.number().min(1).max(500)).default(100),
   })
-  .strict();
+  .strict()
+  .refine((q) => q.cursor === undefined || q.cursor.k === q.kind, {
+    path: ["cursor"],
+    message: "must be a nextCursor from an earlier page of this kind",
+  });
 
 const ms = z.number().int().describe("ms epoch");
 const id = z.string().describe("the row's key in D1");
@@ -69,9 +80,19 @@ export const AuditRowSchema = z.object({
   detail: z.record(z.string(), z.unknown()),
 });
 
-/** `GET …/history`: the kind asked for and its items. */
+/**
+ * Where the next page starts: pass it back as `cursor`. Present when the page has items (the key of its last one)
+ * or was read with a cursor (that one again, for an empty page), so a client that follows the history resumes
+ * from it later without a duplicate; `more` says whether rows past this page existed when it was read.
+ */
+const paging = {
+  nextCursor: z.string().optional().describe("opaque; pass back as `cursor` for the rows after this page"),
+  more: z.boolean().describe("true when rows past this page existed at the time of the read"),
+};
+
+/** `GET …/history`: the kind asked for, its items, and where the next page starts. */
 export const HistoryPageSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("snapshots"), items: z.array(SnapshotRowSchema) }),
-  z.object({ kind: z.literal("runs"), items: z.array(RunRowSchema) }),
-  z.object({ kind: z.literal("audit"), items: z.array(AuditRowSchema) }),
+  z.object({ kind: z.literal("snapshots"), items: z.array(SnapshotRowSchema), ...paging }),
+  z.object({ kind: z.literal("runs"), items: z.array(RunRowSchema), ...paging }),
+  z.object({ kind: z.literal("audit"), items: z.array(AuditRowSchema), ...paging }),
 ]);

@@ -11,6 +11,7 @@ import { LOSS_KINDS } from "../core/exclusions.ts";
 import { PRIORITIES, STAGES } from "../core/model.ts";
 import { WaitingReasonSchema } from "./api-policies.ts";
 import { JobSchema, RunResultSchema, WeightsSchema } from "./api-responses.ts";
+import { FEED_EVENT_TYPES } from "./protocol.ts";
 
 const ms = z.number().int().describe("ms epoch");
 
@@ -140,7 +141,8 @@ export const RunListSchema = z.object({ runs: z.array(RunSchema) });
 /** One event of a job's feed (shared/protocol `JobEvent`; its types are listed there, FEED_EVENT_TYPES). */
 export const JobEventSchema = z.object({
   seq: z.number().int().describe("gapless from 1"),
-  type: z.string(),
+  // A string, not an enum: a newer coordinator may write a type an older client does not know (it shows it raw).
+  type: z.string().describe(`one of: ${FEED_EVENT_TYPES.join(", ")} (readers accept others)`),
   at: ms,
   data: z.record(z.string(), z.unknown()),
 });

@@ -15,13 +15,10 @@ import { queryInt } from "./api.ts";
 const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
 /** Same spelling rules as a manifest's `engine`. */
 const Engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, { error: "must be an engine name like claude" });
-const SerialKey = z
-  .string()
-  .max(SERIAL_KEY_MAX_BYTES)
-  .superRefine((key, ctx) => {
-    const problem = serialKeyProblem(key);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
+const SerialKey = utf8Text(SERIAL_KEY_MAX_BYTES).superRefine((key, ctx) => {
+  const problem = serialKeyProblem(key);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 const LessonText = utf8Text(LESSON_LIMITS.textMaxBytes, z.string().trim().min(1));
 const Capabilities = z.array(Capability).max(LESSON_LIMITS.capabilitiesMax);

@@ -18,11 +18,13 @@ const Engine = z.union([z.literal("*"), z.string().regex(/^[a-z0-9][a-z0-9._-]{0
  * A job class as core/track-record `jobClassOf` spells it (`lang:rust,os:linux|class:docs`, `-`): 32 capabilities
  * of 64 chars and a label fit in 2 400 chars.
  */
-const JobClass = z
-  .string()
-  .min(1)
-  .max(2_400)
-  .regex(/^[A-Za-z0-9._:/+,|-]+$/, { error: "must be a job class like lang:rust|class:docs" });
+const JobClass = utf8Text(
+  2_400,
+  z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9._:/+,|-]+$/, { error: "must be a job class like lang:rust|class:docs" }),
+);
 
 /** A routing rule id as the coordinator mints them (`rr_…`, runtime/tx newId). */
 export const RuleIdParam = z.string().regex(/^rr_[A-Za-z0-9_-]{1,60}$/, { error: "must be a rule id (rr_…)" });

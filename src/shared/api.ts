@@ -36,7 +36,7 @@ export const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, "a
  * `<prefix>:<key>:<index>`: 128 (a header is Latin-1: a character is a byte), so a derived key stays within a
  * manifest key's 800 bytes.
  */
-export const DerivedKeyHeader = z.string().min(1).max(128);
+export const DerivedKeyHeader = utf8Text(128, z.string().min(1));
 export const JobListQuery = z
   .object({
     stage: z.enum(STAGES).optional(),
@@ -138,19 +138,13 @@ export const ArtifactUploadQuery = z
 export const BatchItem = z.union([
   z
     .object({
-      markdown: z
-        .string()
-        .min(1)
-        .max(256 * 1024),
+      markdown: utf8Text(256 * 1024, z.string().min(1)),
     })
     .strict(),
   z
     .object({
       manifest: z.unknown(),
-      bodyMd: z
-        .string()
-        .max(256 * 1024)
-        .default(""),
+      bodyMd: utf8Text(256 * 1024).default(""),
     })
     .strict(),
 ]);

@@ -40,7 +40,16 @@ export type {
 };
 export type JobAction = (typeof JOB_ACTIONS)[number];
 export type SubmitInput = { markdown: string } | { manifest: Record<string, unknown>; bodyMd?: string };
-export type HistoryQuery = { kind?: "snapshots" | "runs" | "audit"; jobId?: string; since?: number; limit?: number };
+/** `cursor`: a page's `nextCursor`, for the rows after it (no duplicates); `since`: ms epoch, inclusive. */
+export type HistoryQuery = {
+  kind?: "snapshots" | "runs" | "audit";
+  jobId?: string;
+  since?: number;
+  cursor?: string;
+  limit?: number;
+};
+/** A page of `GET …/history`: pass `nextCursor` back as `cursor`; `more` when rows past it existed. */
+export type HistoryPage = { kind: string; items: Array<Record<string, unknown>>; nextCursor?: string; more: boolean };
 export type Enrolled = { factoryId: string; token: string; factory: Factory };
 /** A product as `GET /api/v1/products` lists it; `createdAt` in ms since the epoch. */
 export type ProductInfo = { id: string; createdAt: number };

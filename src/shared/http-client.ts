@@ -23,6 +23,7 @@ import type {
   ArtifactView,
   DeadLetterView,
   Explanation,
+  HistoryPage,
   HistoryQuery,
   Job,
   JobAction,
@@ -126,7 +127,8 @@ export class GigafactoryClient extends FleetClient {
   patchSettings(patch: SettingsPatch): Promise<ProductSettings> {
     return this.call("PATCH", "/settings", { json: patch });
   }
-  history(q: HistoryQuery = {}): Promise<{ kind: string; items: Array<Record<string, unknown>> }> {
+  /** One page of the D1 history, oldest first; pass its `nextCursor` back as `cursor` for the next. */
+  history(q: HistoryQuery = {}): Promise<HistoryPage> {
     return this.call("GET", "/history", { query: q });
   }
   /** What could not be delivered, newest first: from D1 and from the coordinator (operator). */

@@ -146,18 +146,30 @@ export interface JobEvent {
 }
 
 /**
- * Event types written to a job's feed:
- * - `job.submitted` {stage}; `job.stage` {from, to, leaseEpoch, holderFactoryId?, result?}
+ * Every event type written to a job's feed, and its `data`. The coordinator writes them through its outbox
+ * (coordinator/outbox/records `enqueueEvent`), the JobFeed the artifact ones itself (feed/artifacts); both take a
+ * FeedEventType, so a type missing here does not compile, and test/unit/feed-event-types.test.ts holds the list
+ * to what the source writes (no type listed that nothing writes).
+ * - `job.submitted` {stage, title, priority}; `job.stage` {from, to, leaseEpoch, attempt, holderFactoryId?, result?}
  * - `job.action` {action, actor, reviewer?, note?} — an operator's requeue/cancel/ship/approve/reject
- * - `lease.granted` {factoryId, leaseEpoch, expiresAt}; `lease.lost` {factoryId, leaseEpoch, why}
+ * - `job.review` {reviewer, reviewerName, verdict, comment?, approvals, required} — one review (policies/reviews)
+ * - `lease.granted` {factoryId, leaseEpoch, expiresAt, attempt}; `lease.lost` {factoryId, leaseEpoch, why, excludedUntil?}
  * - `log` {factoryId, leaseEpoch, lines: LogLine[]}; `progress` {pct?, note?}; `checkpoint` {branch?, sha?, note?}
- * - `artifact.added` / `artifact.deleted` {name, size, sha256, contentType}; `cancel` {reason}
+ * - `artifact.added` {name, size, sha256, contentType, createdAt, uploadedBy}; `artifact.deleted` {name}
  * - `job.preempted` {by, factoryId, leaseEpoch} — a critical job `by` took this job's seat (coordinator/dispatch/preempt)
+ * - `job.children` {added: job ids, total} — children a composite parent gained (coordinator/dag/children)
+ * - `job.child_failed` {childId, childStage}; `job.dependency_failed` {depId, depStage} — why a blocked job failed
+ * - `job.budget_exceeded` {limit, used, max, why, factoryId?, leaseEpoch} — the run was stopped over its budget
+ * - `exclusion.cleared` {factoryId, why} — a factory excluded from the job may take it again (its capabilities changed)
+ *
+ * A `cancel` is a frame to the holding factory (ServerFrame), never a feed event: the feed shows it as `lease.lost`.
+ * Readers must still accept types they do not know (a newer coordinator may add some).
  */
 export const FEED_EVENT_TYPES = [
   "job.submitted",
   "job.stage",
   "job.action",
+  "job.review",
   "lease.granted",
   "lease.lost",
   "log",
@@ -165,9 +177,16 @@ export const FEED_EVENT_TYPES = [
   "checkpoint",
   "artifact.added",
   "artifact.deleted",
-  "cancel",
   "job.preempted",
+  "job.children",
+  "job.child_failed",
+  "job.dependency_failed",
+  "job.budget_exceeded",
+  "exclusion.cleared",
 ] as const;
+
+/** A type a job's feed is written with: writers take this, so an unlisted type is a compile error. */
+export type FeedEventType = (typeof FEED_EVENT_TYPES)[number];
 
 /**
  * Frames a watcher receives on the job feed WebSocket. Replay is paged: after each page that did not reach the end

@@ -13,6 +13,7 @@
  * product's other jobs, its fleet, its history or its audit log.
  */
 import type { Context, MiddlewareHandler } from "hono";
+import { fitsUtf8 } from "../core/bytes.ts";
 import { DomainError, unwrap } from "../core/errors.ts";
 import { ADMIN_REVIEWER, type Reviewer } from "../core/review.ts";
 import { ProductId } from "../shared/api.ts";
@@ -57,8 +58,8 @@ export function newToken(productId: string, prefix: "gf" | "gfe" = "gf"): string
 
 export function bearerToken(c: Context): string {
   const header = c.req.header("authorization");
-  const m = header ? /^Bearer\s+(\S{1,512})\s*$/i.exec(header) : null;
-  if (!m?.[1]) throw new DomainError("unauthorized", "send Authorization: Bearer <token>");
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!m?.[1] || !fitsUtf8(m[1], 512)) throw new DomainError("unauthorized", "send Authorization: Bearer <token>");
   return m[1];
 }
 

@@ -105,9 +105,16 @@ export const HISTORY_OPS: Op[] = [
     summary:
       "History from D1: snapshots, runs, audit. Trails the coordinator by about a second (the outbox, then the " +
       "history queue's batch), or by up to about a minute while the coordinator is loaded (200 or more units a " +
-      "second, with work waiting for seats or frames queued): history gives way to dispatch then",
+      "second, with work waiting for seats or frames queued): history gives way to dispatch then. Paged by keyset: " +
+      "pass a page's `nextCursor` back as `cursor` for the rows strictly after it (none twice, however many share " +
+      "a millisecond); a cursor the API did not issue, or of another kind, is a 400",
     role: "viewer",
     query: HistoryQuery,
-    ok: { "200": json("The kind asked for and its rows, oldest first", HistoryPageSchema) },
+    ok: {
+      "200": json(
+        "The kind asked for, its rows oldest first (in the kind's key order), and where the next page starts",
+        HistoryPageSchema,
+      ),
+    },
   },
 ];

@@ -46,8 +46,8 @@ export type HeaderParam = { name: string; description: string; schema: z.ZodType
  * (worker/routes/jobs `SubmitJobBody`, whose `manifest` is checked by core/manifest, described here by its schema).
  */
 const SubmitJobJson = z.union([
-  z.object({ manifest: ManifestInputSchema, bodyMd: z.string().max(MAX_MANIFEST_BYTES).optional() }).strict(),
-  z.object({ markdown: z.string().min(1).max(MAX_MANIFEST_BYTES) }).strict(),
+  z.object({ manifest: ManifestInputSchema, bodyMd: utf8Text(MAX_MANIFEST_BYTES).optional() }).strict(),
+  z.object({ markdown: utf8Text(MAX_MANIFEST_BYTES, z.string().min(1)) }).strict(),
 ]);
 
 /** `Idempotency-Key` of `POST …/jobs`: the manifest's `idempotencyKey` by another name, so its limit too. */

@@ -10,6 +10,7 @@
  * still live (worker/feed-access) — so revoking a token also kills the
  * tickets it issued, and the stream a ticket opens is closed with the token.
  */
+import { fitsUtf8 } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import type { Opener } from "./auth.ts";
 
@@ -71,7 +72,7 @@ export async function verifyTicket(
 ): Promise<{ opener: Opener }> {
   const [p, s] = ticket.split(".");
   const bad = new DomainError("unauthorized", "feed ticket is invalid or expired; request a new one");
-  if (!p || !s || ticket.length > 512) throw bad;
+  if (!p || !s || !fitsUtf8(ticket, 512)) throw bad;
   let payload: Uint8Array;
   let sig: Uint8Array;
   try {

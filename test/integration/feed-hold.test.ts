@@ -11,6 +11,7 @@ import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-want
 import { enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
+import type { FeedEventType } from "../../src/shared/protocol.ts";
 import { ADMIN, api, P, submit } from "./client";
 
 const feedOf = (product: string, jobId: string) =>
@@ -40,14 +41,14 @@ describe("feed hold", () => {
         now: () => clock,
         transact: (fn) => state.storage.transactionSync(() => fn(tx())),
       };
-      const write = (type: string) => state.storage.transactionSync(() => enqueueEvent(tx(), "job_h", type));
+      const write = (type: FeedEventType) => state.storage.transactionSync(() => enqueueEvent(tx(), "job_h", type));
       write("job.submitted");
       const first = await deliverOutbox(host, 0);
       clock += 1_000;
       write("lease.granted");
       const second = await deliverOutbox(host, 0);
       clock += 1_000;
-      write("job.completed");
+      write("progress");
       clock = 10_000_000 + FEED_HOLD_MS; // the oldest event has waited the whole hold
       const last = await deliverOutbox(host, 0);
       return { first, second, last };
@@ -59,12 +60,12 @@ describe("feed hold", () => {
     expect(out.last.settled).toBe(3);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.map((b) => [b.jobId, b.events.map((e) => e.type)])).toEqual([
-      ["job_h", ["job.submitted", "lease.granted", "job.completed"]],
+      ["job_h", ["job.submitted", "lease.granted", "progress"]],
     ]);
     expect((await feedOf(product, "job_h")).events.map((e) => e.type)).toEqual([
       "job.submitted",
       "lease.granted",
-      "job.completed",
+      "progress",
     ]);
   });
 

@@ -33,8 +33,8 @@ async function roundLosingToFlush(product: string, jobId: string, lastTry: boole
       state.storage.transactionSync(() => fn({ sql, productId: product, now: Date.now() }));
     transact((t) => {
       wantFeed(t, jobId); // a watcher reads it: its events are due at once
-      enqueueEvent(t, jobId, "job.note", { n: 1 });
-      enqueueEvent(t, jobId, "job.note", { n: 2 });
+      enqueueEvent(t, jobId, "progress", { n: 1 });
+      enqueueEvent(t, jobId, "progress", { n: 2 });
     });
     const seqs = sql
       .exec<{ seq: number }>("SELECT seq FROM outbox WHERE job_id = ? ORDER BY seq", jobId)
@@ -67,7 +67,7 @@ async function roundLosingToFlush(product: string, jobId: string, lastTry: boole
     };
     const round = await deliverRound(host);
     // The job's next event, written after the round: due at once for its watchers, not held behind a retry.
-    transact((t) => enqueueEvent(t, jobId, "job.note", { n: 3 }));
+    transact((t) => enqueueEvent(t, jobId, "progress", { n: 3 }));
     const laterDue = dueEvents(sql, Date.now(), [jobId], 10).length;
     const count = (q: string) => sql.exec<{ n: number }>(q).one().n;
     return {

@@ -126,7 +126,7 @@ describe("a poison record does not block the outbox", () => {
         // Records written while the poison one waits for its retry go out at once.
         write((t) => {
           enqueueAudit(t, "op", `later-${attempt}`, "job_1");
-          enqueueEvent(t, "job_1", "job.later", { attempt });
+          enqueueEvent(t, "job_1", "progress", { attempt });
         });
         await deliverOutbox(host, 0);
         rounds.push(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n.toString());
@@ -151,7 +151,7 @@ describe("a poison record does not block the outbox", () => {
     expect(actions).toEqual(expect.arrayContaining(["behind", "later-1", `later-${MAX_DELIVERY_ATTEMPTS}`]));
     expect(actions).not.toContain("poison");
     const events = (await feed(product, "job_1")).events;
-    expect(events.map((e) => e.type)).toEqual(["job.submitted", ...Array(MAX_DELIVERY_ATTEMPTS).fill("job.later")]);
+    expect(events.map((e) => e.type)).toEqual(["job.submitted", ...Array(MAX_DELIVERY_ATTEMPTS).fill("progress")]);
     const dl = await deadLetters(product);
     expect(dl.body.items).toEqual([
       expect.objectContaining({ id: "outbox:1", source: "outbox:audit", attempts: MAX_DELIVERY_ATTEMPTS }),

@@ -3,8 +3,9 @@
  * `gigafactory history`: the D1 history of the product — job snapshots per
  * stage change, runs, or the audit log — oldest first. It trails the live
  * state by about a second (up to about a minute while the coordinator is
- * loaded: core/history-hold). Under --json: the
- * API's `{ kind, items }`, unchanged.
+ * loaded: core/history-hold). One page at a time: when more follow, the
+ * last line gives the `--cursor` that shows the next. Under --json: the
+ * API's `{ kind, items, nextCursor?, more }`, unchanged.
  */
 import type { Command } from "../context.ts";
 import { type Column, formatInstant, renderTable } from "../table.ts";
@@ -81,14 +82,22 @@ export const history: Command = {
     kind: { type: "string", value: "K", choices: KINDS, help: "snapshots (default), runs or audit" },
     job: { type: "string", value: "ID", help: "only this job" },
     limit: { type: "string", value: "N", int: { min: 1, max: 500 }, help: "at most N items (default 100)" },
+    cursor: { type: "string", value: "C", help: "the rows after an earlier page (its nextCursor)" },
   },
   async run(ctx) {
     const kind = (ctx.str("kind") ?? "snapshots") as Kind;
-    const page = await ctx.client().history({ kind, jobId: ctx.str("job"), limit: ctx.int("limit") });
+    const cursor = ctx.str("cursor");
+    const page = await ctx.client().history({ kind, jobId: ctx.str("job"), limit: ctx.int("limit"), cursor });
     if (ctx.json) ctx.emit(page);
     else if (page.items.length === 0)
-      ctx.print(`no ${kind} history yet (it trails live state by a second, or up to a minute while the fleet is busy)`);
+      ctx.print(
+        cursor
+          ? `no ${kind} history after that cursor yet`
+          : `no ${kind} history yet (it trails live state by a second, or up to a minute while the fleet is busy)`,
+      );
     else ctx.print(renderTable(VIEWS[kind].columns, page.items.map(VIEWS[kind].row)));
+    if (!ctx.json && page.more && page.nextCursor)
+      ctx.print(`more: history --kind ${kind} --cursor ${page.nextCursor}`);
     return 0;
   },
 };

@@ -13,6 +13,7 @@
  */
 
 import { z } from "zod";
+import { utf8Text } from "../../core/bytes.ts";
 import { unwrap } from "../../core/errors.ts";
 import { DELIVERY_HEADER, webhookHeaders, webhookRetryDelaySeconds } from "../../core/webhook-signature.ts";
 import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webhook-records.ts";
@@ -31,7 +32,7 @@ export interface WebhookMessage {
 export const WebhookMessageSchema = z.object({
   kind: z.literal("webhook"),
   productId: ProductId,
-  body: z.looseObject({ deliveryId: z.string().min(1).max(100), type: z.string().min(1).max(100) }),
+  body: z.looseObject({ deliveryId: utf8Text(100, z.string().min(1)), type: utf8Text(100, z.string().min(1)) }),
 });
 
 /** A receiver that has not answered in 10 s is treated as down for this attempt: the retry will come. */

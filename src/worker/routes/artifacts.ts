@@ -13,6 +13,7 @@
  * object, and a commit that replaces a pointer deletes the replaced bytes.
  */
 import { Hono } from "hono";
+import { truncateUtf8 } from "../../core/bytes.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import type { ArtifactPointer } from "../../durable-objects/feed/artifacts.ts";
 import { ArtifactName, ArtifactUploadQuery, EntityId } from "../../shared/api.ts";
@@ -53,7 +54,8 @@ artifacts.post("/jobs/:jobId/artifacts", async (c) => {
       limit: MAX_ARTIFACT_BYTES,
     });
   }
-  const contentType = (c.req.header("content-type") ?? "application/octet-stream").slice(0, 200);
+  // 200 bytes of UTF-8 kept (a header is Latin-1: a character past U+007F is two bytes once stored).
+  const contentType = truncateUtf8(c.req.header("content-type") ?? "application/octet-stream", 200);
   const epoch = uploader.kind === "factory" ? String(uploader.leaseEpoch) : "operator";
   const r2Key = `${productId}/${jobId}/${epoch}/${crypto.randomUUID()}/${q.name}`;
   const digest = new crypto.DigestStream("SHA-256");

@@ -14,11 +14,12 @@ import { type AppEnv, actorOf, requireJobReader, requireRole, reviewerOf } from 
 import { fromZod } from "../problem.ts";
 import { assertTextWithin, body, MAX_MANIFEST_BYTES, param, query, readJson, readText } from "../validate.ts";
 
-/** zod's caps count characters: they only refuse the hopeless early (a character is at least a byte); bytes are checked below. */
-const MarkdownForm = z.object({ markdown: z.string().min(1).max(MAX_MANIFEST_BYTES) }).strict();
-const ManifestForm = z
-  .object({ manifest: z.unknown(), bodyMd: z.string().max(MAX_MANIFEST_BYTES).default("") })
-  .strict();
+/**
+ * No length rule here: the body is read with a byte cap (`readJson`), and the text's own bytes are checked below by
+ * `assertTextWithin` — a 413 `payload_too_large`, as for a markdown body, rather than a 400 for the same excess.
+ */
+const MarkdownForm = z.object({ markdown: z.string().min(1) }).strict();
+const ManifestForm = z.object({ manifest: z.unknown(), bodyMd: z.string().default("") }).strict();
 export const SubmitJobBody = z.union([MarkdownForm, ManifestForm]);
 
 /** What a JSON submission may be: said whenever a body is neither (a failed union said only "body: Invalid input"). */

@@ -16,6 +16,7 @@ import { holdsKind } from "../../../core/history-hold.ts";
 import type { Lesson } from "../../../core/lessons.ts";
 import type { Job } from "../../../core/model.ts";
 import { fitRecordJson, RECORD_MAX_BYTES, splitLines } from "../../../core/record-bounds.ts";
+import type { FeedEventType } from "../../../shared/protocol.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -33,7 +34,7 @@ import { noteJobActivity, type WebhookBody } from "./webhook-records.ts";
 type Stored<T> = T & { truncated?: { bytes: number } };
 
 /** A job feed event (JobFeed `append`): its outbox seq becomes the feed's dedup key. */
-export type EventBody = Stored<{ jobId: string; type: string; at: number; data: Record<string, unknown> }>;
+export type EventBody = Stored<{ jobId: string; type: FeedEventType; at: number; data: Record<string, unknown> }>;
 
 /** A job's state at one revision, for D1 history (job_snapshots). The body itself is left out of `doc`. */
 export type SnapshotBody = Stored<{
@@ -139,7 +140,7 @@ export function enqueueRun(tx: Tx, run: Run): void {
  * A feed event for one job; its outbox seq becomes the feed's dedup key. A log
  * batch over the event budget becomes several consecutive events (splitLines).
  */
-export function enqueueEvent(tx: Tx, jobId: string, type: string, data: Record<string, unknown> = {}): void {
+export function enqueueEvent(tx: Tx, jobId: string, type: FeedEventType, data: Record<string, unknown> = {}): void {
   const event: EventBody = { jobId, type, at: tx.now, data };
   // An event is the job's activity if it may be building (stuck is measured from it); a stage change is echoed to the webhook.
   noteJobActivity(tx, jobId, type, data);
