@@ -12,19 +12,20 @@
  * locally must not die of its dev tooling, so this serves the Worker directly.
  *
  * Usage (spawned by scripts/local-server.ts, which applies D1 migrations first):
- *   GIGAFACTORY_ADMIN_TOKEN=T node scripts/local-runtime.ts --port N --persist-to DIR [--verbose]
+ *   GIGAFACTORY_ADMIN_TOKEN=T node scripts/local-runtime.ts --port N --persist-to DIR [--bundle FILE] [--verbose]
+ * `--bundle` serves a bundle built beforehand by `bundleWorker` (local-server builds it while the migrations apply;
+ * the end-to-end tests build one per run, since the sources do not change under them); without it the runtime
+ * bundles the Worker itself.
  * SIGINT/SIGTERM/SIGHUP (or its parent exiting) stop it, workerd included; workerd is
  * SIGKILLed if it has not stopped within 5 s. A workerd that crashes is restarted by Miniflare; one that cannot be
  * restarted makes this process exit 1 (`runtime_failed`), and its parent with it.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { cronMatcher } from "../src/core/cron.ts";
-import { ROOT, toolEnv } from "./local-server.ts";
+import { bundleWorker, ROOT } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
 import { useFastSqliteTmpdir } from "./sqlite-tmpdir.ts";
 import { onStopRequest } from "./stop-signals.ts";
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
   options: {
     port: { type: "string" },
     "persist-to": { type: "string" },
+    bundle: { type: "string" },
     verbose: { type: "boolean", default: false },
   },
 });
@@ -46,19 +48,6 @@ if (!Number.isInteger(port) || port < 1 || port > 65535 || !adminToken) {
   process.exit(2);
 }
 
-/** The production bundle (`wrangler deploy --dry-run`): what runs locally is what deploys. */
-function bundle(): string {
-  const outdir = path.join(persistTo, "bundle");
-  mkdirSync(outdir, { recursive: true });
-  const run = spawnSync(
-    path.join(ROOT, "node_modules", ".bin", "wrangler"),
-    ["deploy", "--dry-run", "--outdir", outdir],
-    { cwd: ROOT, env: toolEnv(), encoding: "utf8" },
-  );
-  if (run.status !== 0) throw new Error(`bundling failed:\n${run.stdout}${run.stderr}`);
-  return path.join(outdir, "index.js");
-}
-
 const config = path.join(ROOT, "wrangler.toml");
 // Keys left undefined (e.g. `config`) fail Miniflare's validation: keep only the set ones.
 const workerOptions = Object.fromEntries(
@@ -70,7 +59,8 @@ const workerOptions = Object.fromEntries(
 // Read (and refused, if unreadable) before anything starts: a typo must not surface a minute later.
 const cronExprs: string[] = unstable_readConfig({ config }, { hideWarnings: true }).triggers.crons ?? [];
 const crons = cronExprs.map((cron) => ({ cron, due: cronMatcher(cron) }));
-const script = bundle();
+// The production bundle (`wrangler deploy --dry-run`): what runs locally is what deploys.
+const script = args.bundle ? path.resolve(args.bundle) : await bundleWorker(path.join(persistTo, "bundle"));
 let stopping = false;
 
 /**

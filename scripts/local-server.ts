@@ -2,12 +2,12 @@
  * @module scripts/local-server
  * Starts the coordinator locally the one way everything here does — `npm run
  * dev`, `npm start`, the end-to-end tests and the benchmark: D1 migrations
- * applied (wrangler), then the local runtime (scripts/local-runtime.ts:
+ * applied and the Worker bundled (two wrangler runs, side by side), then the local runtime (scripts/local-runtime.ts:
  * Miniflare/workerd) on 127.0.0.1 with state persisted under a directory, and
  * a handle that stops it cleanly or crashes it (its whole process group).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +25,16 @@ export interface LocalServerOptions {
   verbose?: boolean;
   /** Also append that output here: a runtime that dies leaves its reason behind. */
   logFile?: string;
+  /**
+   * A bundle `bundleWorker` built from these sources (its `index.js`), served instead of bundling anew. Default: a
+   * fresh bundle under `persistTo/bundle`, built while the migrations apply.
+   */
+  bundle?: string;
+  /**
+   * The state under `persistTo` has every D1 migration applied already (`applyMigrations` ran on it, or on the state
+   * it was copied from): the wrangler run is skipped. Default false: migrations are applied first, as `npm start` does.
+   */
+  migrated?: boolean;
 }
 
 /** Where the end-to-end harness writes each server's output, and where `npm test` reads it when the layer fails. */
@@ -80,6 +90,20 @@ export async function applyMigrations(persistTo: string | undefined): Promise<vo
   await run("wrangler", args, toolEnv({ CI: "true" }));
 }
 
+/**
+ * The production bundle (`wrangler deploy --dry-run`, what deploys) written to `outdir`; returns its `index.js`.
+ * Throws with wrangler's output when bundling fails.
+ */
+export async function bundleWorker(outdir: string): Promise<string> {
+  mkdirSync(outdir, { recursive: true });
+  try {
+    await run("wrangler", ["deploy", "--dry-run", "--outdir", outdir], toolEnv());
+  } catch (err) {
+    throw new Error(`bundling failed:\n${(err as Error).message}`);
+  }
+  return path.join(outdir, "index.js");
+}
+
 export async function waitForHealth(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -111,8 +135,22 @@ export function freePort(): Promise<number> {
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const persistTo = path.resolve(opts.persistTo ?? path.join(ROOT, ".wrangler", "state"));
-  await applyMigrations(persistTo);
-  const args = [path.join(ROOT, "scripts", "local-runtime.ts"), "--port", String(opts.port), "--persist-to", persistTo];
+  // Two independent wrangler runs of several seconds each, side by side; both finish before either failure is thrown.
+  const [bundled, migrated] = await Promise.allSettled([
+    opts.bundle ?? bundleWorker(path.join(persistTo, "bundle")),
+    opts.migrated ? undefined : applyMigrations(persistTo),
+  ]);
+  if (bundled.status === "rejected") throw bundled.reason;
+  if (migrated.status === "rejected") throw migrated.reason;
+  const args = [
+    path.join(ROOT, "scripts", "local-runtime.ts"),
+    "--port",
+    String(opts.port),
+    "--persist-to",
+    persistTo,
+    "--bundle",
+    bundled.value,
+  ];
   if (opts.verbose) args.push("--verbose");
   const child = spawn(path.join(BIN, "node"), args, {
     cwd: ROOT,

@@ -2,11 +2,21 @@
  * End-to-end harness: the real local runtime (scripts/local-runtime.ts) on a free loopback port with state in
  * a fresh temp dir, plus a minimal HTTP client with retry for the moments the
  * server is down (restart tests).
+ *
+ * Each server serves the bundle test/e2e/global-setup built once for the run, and starts on a copy of the migrated
+ * state it made: the same bytes its own wrangler runs would make, without their 10–25 s at every start and restart.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { E2E_SERVER_LOGS, freePort, type LocalServer, startLocalServer } from "../../scripts/local-server.ts";
+import { inject } from "vitest";
+import {
+  E2E_SERVER_LOGS,
+  freePort,
+  type LocalServer,
+  type LocalServerOptions,
+  startLocalServer,
+} from "../../scripts/local-server.ts";
 
 export { freePort };
 
@@ -24,11 +34,15 @@ export async function startHarness(): Promise<Harness> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "gf-e2e-"));
   const port = await freePort();
   mkdirSync(E2E_SERVER_LOGS, { recursive: true });
-  const options = {
+  const migratedState = inject("e2eMigratedState");
+  if (migratedState) cpSync(migratedState, persistTo, { recursive: true });
+  const options: LocalServerOptions = {
     port,
     persistTo,
     adminToken: ADMIN,
     logFile: path.join(E2E_SERVER_LOGS, `${path.basename(persistTo)}.log`),
+    bundle: inject("e2eBundle"),
+    migrated: migratedState !== undefined,
   };
   const h: Harness = {
     url: `http://127.0.0.1:${port}`,
@@ -36,7 +50,8 @@ export async function startHarness(): Promise<Harness> {
     server: await startLocalServer(options),
     async restart(mode) {
       await (mode === "crash" ? h.server.crash() : h.server.stop());
-      h.server = await startLocalServer(options);
+      // The state was migrated by the first start: a restart finds it as a crashed or stopped server left it.
+      h.server = await startLocalServer({ ...options, migrated: true });
     },
     async close() {
       await h.server.stop();
