@@ -380,7 +380,7 @@ describe("gigafactory CLI against a local coordinator", () => {
     let actions: string[] = [];
     await until("the audit records", async () => {
       const page = JSON.parse((await admin("history", "--kind", "audit", "--json")).stdout);
-      expect(keys(page)).toEqual(["items", "kind"]);
+      expect(keys(page)).toEqual(["items", "kind", "more", "nextCursor"]);
       actions = page.items.filter((i: { target: string }) => i.target === id).map((i: { action: string }) => i.action);
       return actions.includes("factory.active");
     });
