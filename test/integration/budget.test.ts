@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
+import { settleAlarm } from "./state.ts";
 
 type Reply = BudgetView & { code?: string };
 const get = (product: string, token = ADMIN) => api<Reply>("GET", `${P(product)}/budget`, { token });
@@ -29,6 +30,7 @@ async function mint(product: string, role: "viewer" | "operator"): Promise<strin
 
 /** Move the stored period back by `days` (as if that much time had passed), without sleeping. */
 async function ageBudget(product: string, days: number): Promise<void> {
+  await settleAlarm(product); // an outbox round under way would not see the move (state.ts)
   await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
     state.storage.sql.exec(
       "UPDATE budget SET doc = json_set(doc, '$.periodStart', json_extract(doc, '$.periodStart') - ?) WHERE id = 1",

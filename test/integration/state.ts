@@ -3,10 +3,15 @@
  * sleeping — e.g. "this lease ran out a second ago". Both the indexed column
  * and the job document are changed, exactly as the store keeps them.
  */
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 
+/**
+ * Let the lease run out `agoMs` ago. The alarm is settled first (`settleAlarm`), so the test's own
+ * `runDurableObjectAlarm` is the run that finds the expiry.
+ */
 export async function expireLeaseNow(product: string, jobId: string, agoMs = 1000): Promise<void> {
   const stub = env.COORDINATOR.getByName(product);
+  await settleAlarm(product);
   await runInDurableObject(stub, (_instance, state) => {
     const at = Date.now() - agoMs;
     state.storage.sql.exec(
@@ -15,6 +20,25 @@ export async function expireLeaseNow(product: string, jobId: string, agoMs = 100
       jobId,
     );
   });
+}
+
+/**
+ * Waits until the coordinator's alarm is armed more than `withinMs` ahead, running it meanwhile while it is due
+ * sooner. Why: the outbox arms the alarm a few ms ahead, and the runtime fires it on its own. A run still under way
+ * (awaiting its outbox delivery, when other events get in) shows no alarm armed; were state moved then, that run
+ * would not see the move, and the test's `runDurableObjectAlarm` would find nothing to run. Bounded: 2 s, then the
+ * caller's assertions decide.
+ */
+export async function settleAlarm(product: string, withinMs = 1000): Promise<void> {
+  const stub = env.COORDINATOR.getByName(product);
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    const at = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    if (at !== null && at > Date.now() + withinMs) return;
+    if (at === null)
+      await new Promise((resolve) => setTimeout(resolve, 10)); // a run under way re-arms when done
+    else await runDurableObjectAlarm(stub);
+  }
 }
 
 /** Make the coordinator's alarm due now (as if the clock had moved on). */
