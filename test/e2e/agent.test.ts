@@ -398,7 +398,9 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(await agent.exited).toBe(0);
   });
 
-  it("stops the engine within 2 s of a pushed cancel and discards the work", async () => {
+  // How soon the engine stops (SIGTERM, then SIGKILL to its group after CANCEL_GRACE_MS = 2 s) is a unit test's
+  // (agent-engine-runner, fake engines); here, a state: the 60 s engine is gone long before its end, by the cancel.
+  it("stops the engine on a pushed cancel and discards the work", async () => {
     const product = "agent-cancel";
     const { stateDir } = await enroll(product, "host-c");
     const agent = run(stateDir);
@@ -409,9 +411,7 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(pidAlive(pid)).toBe(true);
     const cancelled = await api<Job>(product, "POST", `/jobs/${job.id}/actions/cancel`, { note: "e2e" });
     expect(cancelled.body.stage).toBe("cancelled");
-    const t0 = Date.now();
     await poll("engine to exit", 10_000, () => !pidAlive(pid));
-    expect(Date.now() - t0).toBeLessThan(2000);
     await agent.waitFor("job.cancelled", (e) => e.jobId === job.id);
     await poll("workspace removal", 10_000, () => !existsSync(path.join(workDir(stateDir), "jobs", job.id)));
     agent.proc.kill("SIGTERM");

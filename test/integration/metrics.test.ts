@@ -134,13 +134,14 @@ describe("GET …/metrics", () => {
     const product = "metrics-latency";
     const f = await enroll(product, "f");
     const job = await submit(product, { title: "late" });
-    // Queued 3 s ago, but not allowed to run until 0.7 s ago: it has waited ~0.7 s for dispatch, not 3 s.
+    // Queued 60 s ago, but not allowed to run until 0.7 s ago: it has waited ~0.7 s for dispatch, not 60 s (the
+    // margin is wide so that a slow claim on a loaded machine still tells the two apart).
     await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
       const now = Date.now();
       state.storage.sql.exec(
         `UPDATE jobs SET queued_at = ?1, not_before = ?2,
            doc = json_set(doc, '$.queuedAt', ?1, '$.notBefore', ?2) WHERE id = ?3`,
-        now - 3_000,
+        now - 60_000,
         now - 700,
         job.id,
       );
@@ -149,10 +150,10 @@ describe("GET …/metrics", () => {
     const m = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
     expect(m.dispatchLatencyMs.count).toBe(1);
     expect(m.dispatchLatencyMs.sumMs).toBeGreaterThanOrEqual(700);
-    expect(m.dispatchLatencyMs.sumMs).toBeLessThan(3_000);
+    expect(m.dispatchLatencyMs.sumMs).toBeLessThan(60_000);
     const counts = Object.fromEntries(m.dispatchLatencyMs.buckets.map((b) => [String(b.le), b.count]));
     expect(counts["500"]).toBe(0);
-    expect(counts["2500"]).toBe(1);
+    expect(counts["10000"]).toBe(1);
   });
 
   it("answers Prometheus text by ?format=prometheus and by Accept, with the same numbers", async () => {
