@@ -80,8 +80,12 @@ export const auditLog = sqliteTable(
     /** Its place in that outbox row's group (outbox/history-groups), 0 when it travelled alone. */
     part: integer("part").notNull().default(0),
   },
-  // `…/history` pages by the key (at, seq, part) (shared/history-cursor): the index serves its order and the seek.
-  (t) => [index("audit_by_time_seq").on(t.productId, t.at, t.seq, t.part)],
+  // `…/history` pages by the key (at, seq, part) (shared/history-cursor): the index serves its order and the seek —
+  // of all a product's entries, or (`jobId`) of one target's, which otherwise scanned the product's whole log.
+  (t) => [
+    index("audit_by_time_seq").on(t.productId, t.at, t.seq, t.part),
+    index("audit_by_target_time_seq").on(t.productId, t.target, t.at, t.seq, t.part),
+  ],
 );
 
 /** Messages that could not be processed: poison queue messages and refused bulk items. */

@@ -99,4 +99,20 @@ describe("audit order within one millisecond", () => {
     // The backfill leaves the rows written since untouched.
     expect(await all(500)).toEqual(EXPECTED);
   });
+
+  it("the index serves the page's order and seek, of the whole log and of one target (jobId), with no sort", async () => {
+    const plan = async (target: boolean) => {
+      const where = `product_id = ? AND at >= 0${target ? " AND target = 't'" : ""} AND (at, seq, part) > (?, 9, 0)`;
+      const r = await env.DB.prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM audit_log WHERE ${where} ORDER BY at, seq, part LIMIT 101`,
+      )
+        .bind(product, AT)
+        .all<{ detail: string }>();
+      return r.results.map((x) => x.detail).join(" | ");
+    };
+    expect(await plan(false)).toMatch(/USING INDEX audit_by_time_seq/);
+    expect(await plan(true)).toMatch(/USING INDEX audit_by_target_time_seq/);
+    expect(await plan(false)).not.toMatch(/TEMP B-TREE/);
+    expect(await plan(true)).not.toMatch(/TEMP B-TREE/);
+  });
 });
