@@ -47,7 +47,7 @@ export const RUN_COLS = [
   "tokensOut",
   "costUsd",
 ] as const;
-export const AUDIT_COLS = ["id", "productId", "at", "actor", "action", "target", "detail"] as const;
+export const AUDIT_COLS = ["id", "productId", "at", "actor", "action", "target", "detail", "seq", "part"] as const;
 export const LESSON_COLS = [
   "id",
   "productId",
@@ -115,6 +115,9 @@ export function rowOf(r: HistoryRecord): Row {
         action: str(b.action),
         target: str(b.target),
         detail: JSON.stringify(b.detail ?? {}),
+        // The order of entries within a millisecond, as numbers (the id's text sorts seq 10 before 9).
+        seq: r.seq,
+        part: r.part ?? 0,
       };
     case "lesson":
       return {

@@ -64,7 +64,10 @@ export const runs = sqliteTable(
 export const auditLog = sqliteTable(
   "audit_log",
   {
-    /** `${productId}:${outboxSeq}` — unique per record, so delivery is idempotent. */
+    /**
+     * `${productId}:${outboxSeq}`, or `…:${outboxSeq}.${part}` for a part of a unit's group — unique per record,
+     * so delivery is idempotent. Never an order: as text, seq 10 sorts before 9 (`seq` and `part` are the order).
+     */
     id: text("id").primaryKey(),
     productId: text("product_id").notNull(),
     at: integer("at").notNull(),
@@ -72,9 +75,17 @@ export const auditLog = sqliteTable(
     action: text("action").notNull(),
     target: text("target").notNull(),
     detail: text("detail").notNull(),
+    /** The coordinator's outbox seq the entry left in: its write order within the product (migration 0005). */
+    seq: integer("seq").notNull().default(0),
+    /** Its place in that outbox row's group (outbox/history-groups), 0 when it travelled alone. */
+    part: integer("part").notNull().default(0),
   },
-  // `…/history` pages by the key (at, id) (shared/history-cursor).
-  (t) => [index("audit_by_time_id").on(t.productId, t.at, t.id)],
+  // `…/history` pages by the key (at, seq, part) (shared/history-cursor): the index serves its order and the seek —
+  // of all a product's entries, or (`jobId`) of one target's, which otherwise scanned the product's whole log.
+  (t) => [
+    index("audit_by_time_seq").on(t.productId, t.at, t.seq, t.part),
+    index("audit_by_target_time_seq").on(t.productId, t.target, t.at, t.seq, t.part),
+  ],
 );
 
 /** Messages that could not be processed: poison queue messages and refused bulk items. */

@@ -141,7 +141,9 @@ function statementFor(kind: HistoryRecord["kind"], n: number): Compiled {
           .onConflictDoUpdate({
             target: lessons.id,
             set: ph(LESSON_COLS.filter((c) => c !== "id" && c !== "productId")) as never,
-            setWhere: sql`${lessons.updatedAt} <= excluded.updated_at`,
+            // A lesson id is unique across products (newId): a record of another product under the same id is
+            // never taken as an edit of this one (its productId is not even among the columns `set` writes).
+            setWhere: sql`${lessons.updatedAt} <= excluded.updated_at AND ${lessons.productId} = excluded.product_id`,
           });
       default:
         return assertExhaustive(kind, "history record kind");

@@ -69,7 +69,7 @@ export const RunRowSchema = z.object({
   costUsd: z.number().nullable(),
 });
 
-/** One audit entry (who did what to which target), in `at` order; `jobId` matches the target. */
+/** One audit entry (who did what to which target), in (`at`, `seq`, `part`) order; `jobId` matches the target. */
 export const AuditRowSchema = z.object({
   id,
   productId: z.string(),
@@ -78,6 +78,8 @@ export const AuditRowSchema = z.object({
   action: z.string(),
   target: z.string(),
   detail: z.record(z.string(), z.unknown()),
+  seq: z.number().int().describe("the coordinator's outbox seq it left in: the write order within a millisecond"),
+  part: z.number().int().describe("its place in that outbox row's group of records; 0 when it travelled alone"),
 });
 
 /**

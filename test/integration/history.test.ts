@@ -100,7 +100,7 @@ describe("history in D1", () => {
       },
     } as unknown as D1Database;
     await writeHistory(d1, records);
-    expect(sizes).toEqual([5 + 3 + 1]); // 37 snapshots 8 a statement, 37 audit entries 14 a statement, 1 run
+    expect(sizes).toEqual([5 + 4 + 1]); // 37 snapshots 8 a statement, 37 audit entries 11 a statement, 1 run
     await writeHistory(d1, records); // a redelivery changes nothing
     const count = async (table: string) =>
       (

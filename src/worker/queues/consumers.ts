@@ -7,13 +7,11 @@
  * coordinator when D1 refuses it; a dead letter is acked only once it is kept
  * somewhere, never dropped. Every effect is idempotent, so redelivery is harmless.
  */
-import { sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { unwrap } from "../../core/errors.ts";
-import { products } from "../../history/schema.ts";
-import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
+import type { HistoryMessage } from "../../history/write.ts";
 import { coordinatorFor } from "../auth.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
+import { historyBatch } from "./history.ts";
 import { batchIdOf, type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
 import { type WebhookMessage, webhookBatch } from "./webhooks.ts";
 
@@ -81,45 +79,6 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
       msg.retry({ delaySeconds: retryDelay(msg.attempts) });
     }
   }
-}
-
-async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env): Promise<void> {
-  let records: HistoryRecord[] = [];
-  try {
-    records = batch.messages.flatMap((m) => recordsOf(m.body));
-    await writeHistory(env.DB, records);
-    await touchProducts(env, records);
-    batch.ackAll();
-    return;
-  } catch (err) {
-    console.warn(`history batch of ${records.length} failed, retrying one by one: ${String(err)}`);
-  }
-  // One bad record must not hold the others back: settle each message on its own.
-  for (const msg of batch.messages) {
-    try {
-      await writeHistory(env.DB, recordsOf(msg.body));
-      msg.ack();
-    } catch {
-      msg.retry({ delaySeconds: retryDelay(msg.attempts) });
-    }
-  }
-}
-
-/** A malformed body yields no records, and so fails the per-message write → retry → dead letter. */
-function recordsOf(body: HistoryMessage): HistoryRecord[] {
-  if (body?.kind !== "history" || !Array.isArray(body.records)) throw new Error("malformed history message");
-  return body.records;
-}
-
-async function touchProducts(env: Env, records: readonly HistoryRecord[]): Promise<void> {
-  const now = Date.now();
-  const ids = [...new Set(records.map((r) => r.productId))];
-  if (ids.length === 0) return;
-  const db = drizzle(env.DB);
-  await db
-    .insert(products)
-    .values(ids.map((id) => ({ id, firstSeenAt: now, lastSeenAt: now })))
-    .onConflictDoUpdate({ target: products.id, set: { lastSeenAt: sql`excluded.last_seen_at` } });
 }
 
 async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {

@@ -13,7 +13,7 @@
  */
 
 import { z } from "zod";
-import { utf8Text } from "../../core/bytes.ts";
+import { truncateUtf8, utf8Text } from "../../core/bytes.ts";
 import { unwrap } from "../../core/errors.ts";
 import { DELIVERY_HEADER, webhookHeaders, webhookRetryDelaySeconds } from "../../core/webhook-signature.ts";
 import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webhook-records.ts";
@@ -34,6 +34,12 @@ export const WebhookMessageSchema = z.object({
   productId: ProductId,
   body: z.looseObject({ deliveryId: utf8Text(100, z.string().min(1)), type: utf8Text(100, z.string().min(1)) }),
 });
+
+/**
+ * The queue's last delivery of a webhook message (wrangler.toml: the webhook consumer's `max_retries` = 8, so 9
+ * deliveries): one that fails then is kept as a dead letter here, with the receiver's last answer as its reason.
+ */
+export const WEBHOOK_LAST_TRY = 9;
 
 /** A receiver that has not answered in 10 s is treated as down for this attempt: the retry will come. */
 const DELIVERY_TIMEOUT_MS = 10_000;
@@ -59,21 +65,50 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
       else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
       continue;
     }
+    const m = parsed.data;
+    let failure: string;
     try {
-      const m = parsed.data;
-      if (await deliver(env, m.productId, JSON.stringify(m.body), m.body.deliveryId)) msg.ack();
-      else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+      const refused = await deliver(env, m.productId, JSON.stringify(m.body), m.body.deliveryId);
+      if (refused === undefined) {
+        msg.ack();
+        continue;
+      }
+      failure = refused;
     } catch (err) {
       console.warn(`webhook delivery ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
-      msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+      // Dead letters are listed to viewers: a URL in the error keeps its origin only (its path may be a secret).
+      failure = String(err).replace(/(https?:\/\/[^\s/?#]+)\S*/g, "$1");
     }
+    if (msg.attempts < WEBHOOK_LAST_TRY) {
+      msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+      continue;
+    }
+    // The queue's last delivery: kept with what went wrong, not left to the dead-letter queue, which cannot say.
+    const reason = `webhook delivery failed on all ${msg.attempts} attempts; the last: ${truncateUtf8(failure, 512)}`;
+    const at = Date.now();
+    const [kept] = await keepDeadLetters(env, [
+      {
+        id: msg.id,
+        productId: m.productId,
+        source: "queue:webhook",
+        reason,
+        body: msg.body,
+        attempts: msg.attempts,
+        at,
+      },
+    ]);
+    if (kept) msg.ack();
+    else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
   }
 }
 
-/** One attempt; true when it is settled (delivered, or no webhook to deliver to). */
-async function deliver(env: Env, productId: string, rawBody: string, deliveryId: string): Promise<boolean> {
+/**
+ * One attempt. `undefined` when it is settled (delivered, or no webhook to deliver to); else what went wrong (the
+ * receiver's status), for the dead letter of the last attempt.
+ */
+async function deliver(env: Env, productId: string, rawBody: string, deliveryId: string): Promise<string | undefined> {
   const target = await unwrap(coordinatorFor(env, productId).webhookTarget(productId));
-  if (!target) return true;
+  if (!target) return undefined;
   const timestamp = Math.floor(Date.now() / 1000);
   const res = await fetch(target.url, {
     method: "POST",
@@ -87,6 +122,7 @@ async function deliver(env: Env, productId: string, rawBody: string, deliveryId:
   await res.body?.cancel();
   // The origin only: the path or query of many receivers' URLs is their secret (policies/webhook).
   const where = webhookUrlOrigin(target.url);
-  if (!res.ok) console.warn(`webhook ${DELIVERY_HEADER} ${deliveryId}: ${where} answered ${res.status}`);
-  return res.ok;
+  if (res.ok) return undefined;
+  console.warn(`webhook ${DELIVERY_HEADER} ${deliveryId}: ${where} answered ${res.status}`);
+  return `${where} answered ${res.status}`;
 }

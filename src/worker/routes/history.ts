@@ -75,14 +75,15 @@ history.get("/history", async (c) => {
       const t = auditLog;
       const where: SQL[] = [eq(t.productId, p), gte(t.at, since)];
       if (q.jobId) where.push(eq(t.target, q.jobId));
-      if (after?.k === "audit") where.push(sql`(${t.at}, ${t.id}) > (${after.at}, ${after.id})`);
+      if (after?.k === "audit")
+        where.push(sql`(${t.at}, ${t.seq}, ${t.part}) > (${after.at}, ${after.seq}, ${after.part})`);
       const rows = await db
         .select()
         .from(t)
         .where(and(...where))
-        .orderBy(asc(t.at), asc(t.id))
+        .orderBy(asc(t.at), asc(t.seq), asc(t.part))
         .limit(q.limit + 1);
-      const out = page(rows, q.limit, (r) => ({ k: "audit", at: r.at, id: r.id }), after);
+      const out = page(rows, q.limit, (r) => ({ k: "audit", at: r.at, seq: r.seq, part: r.part }), after);
       return c.json({
         kind: q.kind,
         ...out,

@@ -1,0 +1,156 @@
+/**
+ * @module worker/queues/history
+ * The history queue's consumer: packed messages of outbox records (history/write `HistoryMessage`) written to D1.
+ * At least once: every write is idempotent (history/write), so a redelivered batch — or a message retried after the
+ * write it was part of half-landed — leaves D1 as one delivery would. A queue is a boundary too: each message and
+ * each record is re-validated here, and what can never be written is kept as a dead letter at once, with the reason
+ * (worker/queues/dead-letters), instead of being retried until the queue's dead-letter queue takes it with none:
+ * - a malformed message (not a history message, no product): the whole message;
+ * - a malformed record, or one of another product than its message's: that record; the rest of its message lands;
+ * - a message whose write D1 refused on its last delivery (`LAST_TRY`): the whole message, with D1's error.
+ */
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { z } from "zod";
+import { truncateUtf8 } from "../../core/bytes.ts";
+import { products } from "../../history/schema.ts";
+import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
+import { ProductId } from "../../shared/api.ts";
+import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
+
+/** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
+const retryDelay = (attempts: number) => Math.min(2 ** attempts, 60);
+
+/**
+ * The delivery after which the queue gives up (wrangler.toml: the history consumer's `max_retries` = 4, so 5
+ * deliveries): a write that fails on it is kept as a dead letter here, with D1's error as its reason, rather than
+ * left to the dead-letter queue, which knows only that delivery failed.
+ */
+export const LAST_TRY = 5;
+
+/**
+ * Products per upsert: 3 parameters each, and D1 binds at most 100 per statement. A batch holds up to 100 messages,
+ * each of its own product: one statement for all of them failed D1 past 33, so the whole batch was written again
+ * message by message — and no product of it was recorded.
+ */
+const PRODUCTS_PER_STATEMENT = 33;
+
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const id = z.string().min(1).max(256);
+
+/** One record as history/write takes it; the body stays open (history/rows reads it defensively, field by field). */
+const RecordSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("snapshot"), body: z.looseObject({ jobId: id, rev: count }) }),
+  z.object({ kind: z.literal("run"), body: z.looseObject({ jobId: id, leaseEpoch: count }) }),
+  z.object({ kind: z.literal("audit"), body: z.looseObject({ at: count }) }),
+  z.object({ kind: z.literal("lesson"), body: z.looseObject({ id }) }),
+]);
+const Envelope = z.object({ productId: ProductId, seq: count, part: count.optional() });
+
+const MessageSchema = z.object({ kind: z.literal("history"), productId: ProductId, records: z.array(z.unknown()) });
+
+/** A message as validated: the records to write, and the dead letters of those that never can be. */
+interface Parsed {
+  productId: string;
+  records: HistoryRecord[];
+  poison: DeadLetter[];
+}
+
+const why = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+
+/** `msg` validated, or the dead letter it is as a whole (malformed). */
+function parse(msg: Message<unknown>, now: number): Parsed | DeadLetter {
+  const m = MessageSchema.safeParse(msg.body);
+  const productId = (msg.body as { productId?: unknown } | null)?.productId;
+  const letter = (reason: string, body: unknown, suffix = ""): DeadLetter => ({
+    id: `${msg.id}${suffix}`,
+    productId: m.success ? m.data.productId : typeof productId === "string" ? productId : "",
+    source: "queue:history",
+    reason: truncateUtf8(reason, 1024),
+    body,
+    attempts: msg.attempts,
+    at: now,
+  });
+  if (!m.success) return letter(`malformed history message: ${why(m.error)}`, msg.body);
+  const out: Parsed = { productId: m.data.productId, records: [], poison: [] };
+  m.data.records.forEach((raw, i) => {
+    const env = Envelope.safeParse(raw);
+    const rec = RecordSchema.safeParse(raw);
+    if (!env.success || !rec.success) {
+      const error = !env.success ? env.error : (rec.error as z.ZodError);
+      out.poison.push(letter(`malformed history record ${i}: ${why(error)}`, raw, `:${i}`));
+    } else if (env.data.productId !== m.data.productId) {
+      // Written under its own productId, it would land in another product's history.
+      out.poison.push(
+        letter(`history record ${i} is of product ${env.data.productId}, not ${m.data.productId}`, raw, `:${i}`),
+      );
+    } else out.records.push({ ...env.data, ...rec.data } as HistoryRecord);
+  });
+  return out;
+}
+
+export async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env): Promise<void> {
+  const now = Date.now();
+  const parsed = batch.messages.map((msg) => ({ msg, p: parse(msg, now) }));
+  const good = parsed.filter((x): x is { msg: Message<HistoryMessage>; p: Parsed } => "records" in x.p);
+  // Malformed messages never become well-formed: kept as dead letters now, acked once kept.
+  for (const { msg, p } of parsed) if (!("records" in p)) settle(msg, await keepDeadLetters(env, [p]));
+  let together = false;
+  try {
+    const records = good.flatMap((x) => x.p.records);
+    await writeHistory(env.DB, records);
+    await touchProducts(env, records, now);
+    together = true;
+    // The common case: every message whole and written — one acknowledgement for the batch.
+    if (good.length === parsed.length && good.every((x) => x.p.poison.length === 0)) return batch.ackAll();
+  } catch (err) {
+    console.warn(`history batch of ${good.length} messages failed, retrying one by one: ${String(err)}`);
+  }
+  // One bad message must not hold the others back: on failure, each is written (and settled) on its own.
+  for (const { msg, p } of good) {
+    try {
+      if (!together) {
+        await writeHistory(env.DB, p.records);
+        await touchProducts(env, p.records, now);
+      }
+      settle(msg, await keepDeadLetters(env, p.poison));
+    } catch (err) {
+      if (msg.attempts < LAST_TRY) msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+      else {
+        const reason = `D1 refused the write on all ${msg.attempts} deliveries; the last: ${String(err)}`;
+        const d: DeadLetter = {
+          id: msg.id,
+          productId: p.productId,
+          source: "queue:history",
+          reason,
+          body: msg.body,
+          attempts: msg.attempts,
+          at: now,
+        };
+        settle(msg, await keepDeadLetters(env, [{ ...d, reason: truncateUtf8(reason, 1024) }]));
+      }
+    }
+  }
+}
+
+/** Acked once all its dead letters are kept somewhere; otherwise retried (its records write again harmlessly). */
+function settle(msg: Message<unknown>, kept: boolean[]): void {
+  if (kept.every(Boolean)) msg.ack();
+  else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+}
+
+/** Every product that wrote history is in `products`, the list the cron reaper sweeps (worker/reaper). */
+async function touchProducts(env: Env, records: readonly HistoryRecord[], now: number): Promise<void> {
+  const ids = [...new Set(records.map((r) => r.productId))];
+  if (ids.length === 0) return;
+  const db = drizzle(env.DB);
+  const upsert = (part: string[]) =>
+    db
+      .insert(products)
+      .values(part.map((id) => ({ id, firstSeenAt: now, lastSeenAt: now })))
+      .onConflictDoUpdate({ target: products.id, set: { lastSeenAt: sql`excluded.last_seen_at` } });
+  const [first, ...rest] = Array.from({ length: Math.ceil(ids.length / PRODUCTS_PER_STATEMENT) }, (_, i) =>
+    upsert(ids.slice(i * PRODUCTS_PER_STATEMENT, (i + 1) * PRODUCTS_PER_STATEMENT)),
+  );
+  if (first) await db.batch([first, ...rest]);
+}

@@ -1,0 +1,126 @@
+// The history queue's consumer (worker/queues/history) against real D1: a poison message or record is kept as a dead
+// letter at once, with a reason a person can read, and everything else in its batch lands; a write D1 refuses on the
+// queue's last delivery is kept with D1's error; a batch of many products writes in one go and records every
+// product for the reaper; a record cannot write into another product's history.
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { HistoryMessage, HistoryRecord } from "../../src/history/write.ts";
+import worker from "../../src/worker/index.ts";
+import { LAST_TRY } from "../../src/worker/queues/history.ts";
+import { ADMIN, api, P } from "./client";
+
+const msg = (id: string, body: unknown, attempts = 1) => ({ id, timestamp: new Date(), attempts, body });
+
+async function run(messages: Array<ReturnType<typeof msg>>, e: Env = env) {
+  const batch = createMessageBatch<HistoryMessage>("gigafactory-history", messages as never);
+  const ctx = createExecutionContext();
+  await worker.queue(batch as MessageBatch, e, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+const audit = (productId: string, seq: number, action: string): HistoryRecord => ({
+  productId,
+  seq,
+  kind: "audit",
+  body: { at: seq, actor: "op", action, target: "t" },
+});
+const packed = (productId: string, ...records: unknown[]) => ({ kind: "history", productId, records });
+
+async function actions(productId: string): Promise<string[]> {
+  const r = await env.DB.prepare("SELECT action FROM audit_log WHERE product_id = ? ORDER BY at, seq, part")
+    .bind(productId)
+    .all<{ action: string }>();
+  return r.results.map((x) => x.action);
+}
+
+async function deadLetters(productId: string) {
+  const r = await api<{ items: Array<{ id: string; reason: string; source: string }> }>(
+    "GET",
+    `${P(productId)}/dead-letters`,
+    { token: ADMIN },
+  );
+  expect(r.status).toBe(200);
+  return r.body.items.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+describe("history queue: poison", () => {
+  it("keeps a malformed message and malformed or foreign records as dead letters with their reason; the rest lands", async () => {
+    const p = "qh-poison";
+    const bogus = { productId: p, seq: 3, kind: "bogus", body: {} };
+    const foreign = audit("qh-victim", 4, "forged");
+    const batch = [
+      msg("good", packed(p, audit(p, 1, "a1"))),
+      msg("broken", { kind: "history", productId: p, records: "nope" }),
+      msg("mixed", packed(p, audit(p, 2, "a2"), bogus, foreign, audit(p, 5, "a5"))),
+    ];
+    for (let i = 0; i < 2; i++) {
+      // Delivered twice (at least once): nothing lands twice, no dead letter is kept twice.
+      const result = await run(batch);
+      expect(result.retryMessages).toEqual([]);
+      expect(result.explicitAcks.sort()).toEqual(["broken", "good", "mixed"]);
+    }
+    expect(await actions(p)).toEqual(["a1", "a2", "a5"]);
+    expect(await actions("qh-victim")).toEqual([]);
+    const dl = await deadLetters(p);
+    expect(dl.map((d) => d.id)).toEqual(["broken", "mixed:1", "mixed:2"]);
+    expect(dl[0]?.reason).toMatch(/^malformed history message: records: /);
+    expect(dl[1]?.reason).toMatch(/^malformed history record 1: kind: /);
+    expect(dl[2]?.reason).toBe("history record 2 is of product qh-victim, not qh-poison");
+    expect(dl.every((d) => d.source === "queue:history")).toBe(true);
+  });
+
+  it("retries a write D1 refuses, and on the last delivery keeps it as a dead letter with D1's error", async () => {
+    const p = "qh-refused";
+    await env.DB.exec("ALTER TABLE audit_log RENAME TO audit_log_away");
+    let early: Awaited<ReturnType<typeof run>>;
+    let last: Awaited<ReturnType<typeof run>>;
+    try {
+      early = await run([msg("r1", packed(p, audit(p, 1, "x")), 1)]);
+      last = await run([msg("r2", packed(p, audit(p, 2, "y")), LAST_TRY)]);
+    } finally {
+      await env.DB.exec("ALTER TABLE audit_log_away RENAME TO audit_log");
+    }
+    expect(early.explicitAcks).toEqual([]);
+    expect(early.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["r1"]);
+    expect(last.explicitAcks).toEqual(["r2"]);
+    const [dl] = await deadLetters(p);
+    expect(dl).toMatchObject({ id: "r2", source: "queue:history" });
+    expect(dl?.reason).toMatch(/^D1 refused the write on all 5 deliveries; the last: .*audit_log/);
+  });
+});
+
+describe("history queue: many products", () => {
+  it("writes a batch of 40 products' messages in one go and records every product for the reaper", async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `qh-many-${i}`);
+    const result = await run(ids.map((p, i) => msg(`m${i}`, packed(p, audit(p, 1, "x")))));
+    expect(result.ackAll).toBe(true);
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM products WHERE id LIKE 'qh-many-%'").first<{
+      n: number;
+    }>();
+    expect(rows?.n).toBe(40);
+  });
+});
+
+describe("history writes: cross-product isolation", () => {
+  it("a lesson record of another product under an existing lesson's id edits nothing", async () => {
+    const lesson = (productId: string, text: string, updatedAt: number) => ({
+      productId,
+      seq: updatedAt,
+      kind: "lesson",
+      body: {
+        id: "les_shared",
+        source: "manual",
+        text,
+        capabilities: [],
+        count: 1,
+        createdAt: 1,
+        updatedAt,
+        createdBy: "op",
+      },
+    });
+    expect((await run([msg("l1", packed("qh-owner", lesson("qh-owner", "mine", 1)))])).ackAll).toBe(true);
+    expect((await run([msg("l2", packed("qh-other", lesson("qh-other", "theirs", 2)))])).ackAll).toBe(true);
+    const row = await env.DB.prepare("SELECT product_id AS p, text FROM lessons WHERE id = 'les_shared'").first();
+    expect(row).toEqual({ p: "qh-owner", text: "mine" });
+  });
+});
