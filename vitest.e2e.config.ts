@@ -1,5 +1,6 @@
 // End-to-end tests in Node against a real local server over real sockets.
 import { defineConfig } from "vitest/config";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
  * Files that load the machine on purpose (thousands of jobs, a descriptor-capped runtime, the benchmark floor):
@@ -12,6 +13,30 @@ const UNDER_LOAD = [
   "test/e2e/push.test.ts",
 ];
 
+/**
+ * Files that run long for their size, started before the others of their project. With no timings of its own (a
+ * fresh clone, as on CI) vitest starts the largest files first, so a short file that runs long starts late and then
+ * runs alone at the tail while the other worker idles: demo.test.ts (~9 KB, ~30 s — `npm start` bundles and
+ * migrates on its own) started 9th of 14 and finished last.
+ */
+const START_FIRST = ["test/e2e/demo.test.ts"];
+
+/** Vitest's order (projects by groupOrder, then failed and longer or larger files first), START_FIRST files first. */
+class LongFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const projects = [...new Set(sorted.map((f) => f.project.name))];
+    const rank = (f: TestSpecification) => {
+      const i = START_FIRST.findIndex((p) => f.moduleId.endsWith(p));
+      return i === -1 ? START_FIRST.length : i;
+    };
+    // Array sort is stable: projects keep their order, and within one the rest keep vitest's.
+    return sorted.sort(
+      (a, b) => projects.indexOf(a.project.name) - projects.indexOf(b.project.name) || rank(a) - rank(b),
+    );
+  }
+}
+
 const common = {
   environment: "node",
   testTimeout: 240_000,
@@ -22,6 +47,7 @@ export default defineConfig({
   test: {
     // Once for the run, not per server: the Worker's bundle and a migrated state (test/e2e/global-setup.ts).
     globalSetup: ["test/e2e/global-setup.ts"],
+    sequence: { sequencer: LongFirstSequencer },
     projects: [
       {
         test: {

@@ -6,7 +6,7 @@
 // every answer's status must be one its operation declares, a replay must say so in `idempotent-replayed`, and
 // every JSON body must parse with the response schema the operation declares (shared/api-responses), naming every
 // field it has (test/integration/openapi-call). The job's reads, policies, alerts, lessons, metrics and learned
-// routing are walked in test/integration/openapi-answers-reads and openapi-answers-policies.
+// routing are walked in test/integration/openapi-answers-fleet.
 import { describe, expect, it } from "vitest";
 import { P, until } from "./client";
 import { checker, newChecked } from "./openapi-call";

@@ -5,9 +5,8 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { jsonBytes } from "../../src/core/bytes.ts";
 import { MAX_DELIVERY_ATTEMPTS, retryDelayMs } from "../../src/core/delivery-retry.ts";
-import { FeedBudget } from "../../src/core/feed-budget.ts";
 import { MAX_REVIEWS_KEPT, RECORD_MAX_BYTES } from "../../src/core/record-bounds.ts";
-import { type DeliveryHost, deliverOutbox } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
+import { deliverOutbox } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
 import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-append.ts";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
 import {
@@ -21,6 +20,7 @@ import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import { ADMIN, api, P, submit, until } from "./client";
+import { deliveryHost } from "./state";
 
 const audits = (product: string) =>
   api<{ items: Array<{ action: string; target: string; detail: Record<string, unknown> }> }>(
@@ -102,16 +102,12 @@ describe("a poison record does not block the outbox", () => {
       const sql = state.storage.sql;
       sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
       const tx = (): Tx => ({ sql, productId: product, now: clock });
-      const host: DeliveryHost = {
+      const host = deliveryHost(product, sql, {
         env: { ...env, HISTORY_QUEUE: refusing } as unknown as Env,
-        productId: product,
-        sql,
-        feeds: new FeedBudget(),
-        historyHeld: () => false,
         appendFeeds: (batches) => appendFeeds(env, product, batches),
         now: () => clock,
         transact: (fn) => state.storage.transactionSync(() => fn(tx())),
-      };
+      });
       const write = (fn: (t: Tx) => void) => state.storage.transactionSync(() => fn(tx()));
       // The poison record first, then the records behind it. job_1's feed is read, so its events are never held.
       write((t) => {
@@ -166,16 +162,12 @@ describe("an outage is not poison", () => {
       const sql = state.storage.sql;
       const tx = (): Tx => ({ sql, productId: product, now: 5_000 });
       const down = () => Promise.reject(new Error("destination down"));
-      const host: DeliveryHost = {
+      const host = deliveryHost(product, sql, {
         env: { ...env, HISTORY_QUEUE: { send: down } } as unknown as Env,
-        productId: product,
-        sql,
-        feeds: new FeedBudget(),
-        historyHeld: () => false,
         appendFeeds: down,
         now: () => 5_000,
         transact: (fn) => state.storage.transactionSync(() => fn(tx())),
-      };
+      });
       state.storage.transactionSync(() => {
         wantFeed(tx(), "job_1"); // read, so not held: the round has two destinations
         enqueueAudit(tx(), "op", "a", "job_1");

@@ -4,6 +4,8 @@
  * and the job document are changed, exactly as the store keeps them.
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { FeedBudget } from "../../src/core/feed-budget.ts";
+import type { DeliveryHost } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
 
 /**
  * Let the lease run out `agoMs` ago. The alarm is settled first (`settleAlarm`), so the test's own
@@ -122,4 +124,17 @@ export function queryPlan(sql: SqlStorage, query: string, ...args: unknown[]): s
     .toArray()
     .map((r) => r.detail)
     .join("\n");
+}
+
+/**
+ * The DeliveryHost a coordinator's shipper builds (outbox/delivery), over one coordinator's SQLite: a fresh feed
+ * budget, D1 history never held. `over` is what the test drives: its clock (`now`, ms), its atomic unit
+ * (`transact`), what a round's feed call does (`appendFeeds`) and, to make the history queue fail, an `env`.
+ */
+export function deliveryHost(
+  productId: string,
+  sql: SqlStorage,
+  over: Pick<DeliveryHost, "now" | "transact" | "appendFeeds"> & Partial<Pick<DeliveryHost, "env">>,
+): DeliveryHost {
+  return { env, productId, sql, feeds: new FeedBudget(), historyHeld: () => false, ...over };
 }
