@@ -59,6 +59,15 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof ConnectionError) {
     return new CliError("unreachable", err.message, "check --url / GIGAFACTORY_URL and that the coordinator is up");
   }
+  // Every JSON file the CLI reads itself is parsed under its own error; an unparsable 2xx answer comes from the URL:
+  // a proxy's or another service's page, not this CLI's bug.
+  if (err instanceof SyntaxError) {
+    return new CliError(
+      "bad_response",
+      `the coordinator's answer is not JSON (${err.message})`,
+      "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
+    );
+  }
   const what = err instanceof Error ? err.message : String(err);
   return new CliError("internal", what, "this is a CLI bug; please report it with the command you ran");
 }
