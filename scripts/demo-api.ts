@@ -4,6 +4,7 @@
  * children's output: each line prefixed with whose it is.
  */
 import type { ChildProcess } from "node:child_process";
+import { terminalText } from "../src/core/terminal-text.ts";
 
 /** The demo's product, created by the first `npm start` and found by every later one. */
 export const PRODUCT = "demo";
@@ -48,3 +49,40 @@ export function prefixed(child: ChildProcess, label: string) {
     });
   }
 }
+
+/**
+ * Plays the operator for one job: ships the first job that reaches `testing`, and says so through `say`. Never
+ * rejects — it runs unawaited beside the demo, where a rejection would crash `npm start` and orphan its agents: a
+ * ship refused (someone shipped or cancelled the job first, as the README invites) is reported and ends its part;
+ * one cut short by the demo stopping is not. A title is anyone's text: its control characters are shown.
+ */
+export async function shipFirstTested(
+  url: string,
+  token: string,
+  stop: AbortSignal,
+  say: (line: string) => void,
+): Promise<void> {
+  while (!stop.aborted) {
+    const page = (await api(url, token, "GET", "/jobs?stage=testing&limit=1").catch(() => null)) as {
+      jobs?: Array<{ id: string; title: string }>;
+    } | null;
+    const job = page?.jobs?.[0];
+    if (job) {
+      try {
+        await api(url, token, "POST", `/jobs/${job.id}/actions/ship`, { note: "shipped by the demo operator" });
+        say(
+          terminalText(
+            `  [operator] shipped ${job.id} "${job.title}" (you would type: npx gigafactory ship ${job.id})`,
+          ),
+        );
+        return;
+      } catch (err) {
+        if (!stop.aborted) say(terminalText(`  [operator] could not ship ${job.id}: ${firstLine(err)}`));
+        return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";

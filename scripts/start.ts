@@ -13,7 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { api, createDemoProduct, PRODUCT, prefixed } from "./demo-api.ts";
+import { api, createDemoProduct, PRODUCT, prefixed, shipFirstTested } from "./demo-api.ts";
 import { type DemoJob, demoSummary } from "./demo-summary.ts";
 import { adminToken, port } from "./dev.ts";
 import { localEngineUserArgs } from "./engine-user-reach.ts";
@@ -132,22 +132,6 @@ async function submitExamples(url: string, token: string): Promise<DemoJob[]> {
   return jobs;
 }
 
-/** Plays the operator for one job: ships the first job that reaches `testing`. */
-async function shipFirstTested(url: string, token: string, stop: AbortSignal): Promise<void> {
-  while (!stop.aborted) {
-    const page = (await api(url, token, "GET", "/jobs?stage=testing&limit=1").catch(() => null)) as {
-      jobs?: Array<{ id: string; title: string }>;
-    } | null;
-    const job = page?.jobs?.[0];
-    if (job) {
-      await api(url, token, "POST", `/jobs/${job.id}/actions/ship`, { note: "shipped by the demo operator" });
-      console.log(`  [operator] shipped ${job.id} "${job.title}" (you would type: npx gigafactory ship ${job.id})`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 async function main(): Promise<void> {
   const token = adminToken();
   const listenOn = port();
@@ -214,7 +198,7 @@ async function main(): Promise<void> {
     console.log("    npx gigafactory jobs");
     console.log(`    npx gigafactory watch ${summary.watchId ?? "<job-id>"}`);
     console.log("  Ctrl-C stops everything.");
-    void shipFirstTested(server.url, token, operator.signal);
+    void shipFirstTested(server.url, token, operator.signal, (line) => console.log(line));
   } catch (err) {
     console.error(`✘ ERROR demo_failed: ${(err as Error).message} / run \`npm install\`, and check that PORT is free`);
     await stop(1);
