@@ -62,7 +62,11 @@ function stageInChild(
     import { stageFile } from ${JSON.stringify(path.join(ROOT, "scripts", "engine-user-reach.ts"))};
     const [from, dir, gate, n] = process.argv.slice(1);
     writeFileSync(gate + "/ready." + n, "");
-    while (!existsSync(gate + "/go")) await new Promise((r) => setTimeout(r, 2));
+    // Never left waiting: a test that failed before opening the gate removes it (afterAll), and this exits.
+    while (!existsSync(gate + "/go")) {
+      if (!existsSync(gate)) process.exit(1);
+      await new Promise((r) => setTimeout(r, 2));
+    }
     const got = stageFile(from, dir, "node", 0o755);
     process.stdout.write(createHash("sha256").update(readFileSync(got)).digest("hex"));
   `;
@@ -89,8 +93,11 @@ describe("staging a reachable Node for the engine user (scripts/engine-user-reac
     const dir = freshDir(tmpdir());
     const gate = freshDir(tmpdir());
     const running = Array.from({ length: 4 }, (_, n) => stageInChild(from, dir, gate, n));
-    await allReady(gate, 4);
-    writeFileSync(path.join(gate, "go"), "");
+    try {
+      await allReady(gate, 4);
+    } finally {
+      writeFileSync(path.join(gate, "go"), ""); // all at once; and on a failure above, none left waiting
+    }
     const results = await Promise.all(running);
     expect(results).toEqual(results.map(() => ({ code: 0, out: want })));
     // Only the staged file remains: no worker's temporary copy is left behind.
