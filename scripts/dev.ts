@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, startLocalServer } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
+import { assertPortFree, lockState, startFailureText } from "./start-preflight.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
 const DEV_VARS = path.join(ROOT, ".dev.vars");
@@ -46,8 +47,17 @@ export function port(): number {
 async function main(): Promise<void> {
   const token = adminToken();
   console.log("… applying D1 migrations and starting the coordinator (Miniflare local mode)");
-  const state = path.join(process.env.GIGAFACTORY_LOCAL_STATE ?? path.join(ROOT, ".wrangler"), "state");
-  const server = await startLocalServer({ port: port(), adminToken: token, verbose: true, persistTo: state });
+  const stateRoot = process.env.GIGAFACTORY_LOCAL_STATE ?? path.join(ROOT, ".wrangler");
+  const listenOn = port();
+  // A second coordinator on the same port or state would be taken for this one (see scripts/start-preflight).
+  lockState(stateRoot);
+  await assertPortFree(listenOn);
+  const server = await startLocalServer({
+    port: listenOn,
+    adminToken: token,
+    verbose: true,
+    persistTo: path.join(stateRoot, "state"),
+  });
   console.log(`✔ Gigafactory coordinator on ${server.url}`);
   console.log(`  health:      ${server.url}/api/v1/health`);
   console.log(`  API docs:    ${server.url}/api/v1/openapi.json`);
@@ -73,9 +83,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((err: unknown) => {
-    console.error(
-      `✘ ERROR start_failed: ${(err as Error).message} / run \`npm install\` first, or check that PORT is free`,
-    );
+    console.error(startFailureText(err, "start_failed", "run `npm install` first, and check the output above"));
     process.exit(1);
   });
 }

@@ -8,7 +8,18 @@
  * (`--engine-user <self>`: bubblewrap when present, else the agent's `engine.unconfined` warning).
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, realpathSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { sampleTemplate } from "../src/agent/engines.ts";
@@ -41,22 +52,52 @@ export function localEngineUserArgs(root: string): string[] {
  */
 export function reachableSample(root: string): { node: string; script: string } {
   if (engineUserReaches(root)) return { node: nodeOf(root), script: sampleOf(root) };
-  const dir = path.join(tmpdir(), `gf-reachable-engine-${process.getuid?.() ?? 0}`);
-  mkdirSync(dir, { recursive: true });
-  chmodSync(dir, 0o755);
-  const stage = (from: string, name: string, mode: number): string => {
-    const to = path.join(dir, name);
-    if (!existsSync(to)) {
-      try {
-        linkSync(from, to);
-      } catch {
-        copyFileSync(from, to);
-      }
-    }
-    chmodSync(to, mode);
-    return to;
+  const dir = stagingDir(path.join(tmpdir(), `gf-reachable-engine-${process.getuid?.() ?? 0}`));
+  return {
+    node: stageFile(nodeOf(root), dir, "node", 0o755),
+    script: stageFile(sampleOf(root), dir, "sample-engine.mjs", 0o644),
   };
-  return { node: stage(nodeOf(root), "node", 0o755), script: stage(sampleOf(root), "sample-engine.mjs", 0o644) };
+}
+
+/**
+ * `dir`, created 0755 if missing, and refused unless it is a real directory of ours that no one else can write: it
+ * sits under the shared temp dir at a name anyone can guess, and root runs what it finds there (a planted link
+ * would make the chmods below change the mode of any file it points at).
+ */
+export function stagingDir(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) {
+    throw new Error(`${dir} is not a directory of ours that only we can write: remove it and run again`);
+  }
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/**
+ * `from` at `dir/name` with `mode`, complete or not at all. Test workers start at once on a first run, so two may
+ * stage the same file together: each builds its own temporary copy (a hard link when the filesystem allows, else a
+ * copy) and renames it into place, which is atomic — a reader sees the whole file or none, never one another worker
+ * is still copying (an engine exec'd from a half-written Node fails, or `ETXTBSY` while it is open for writing).
+ * A staged file of another size (an older Node) is replaced the same way.
+ */
+export function stageFile(from: string, dir: string, name: string, mode: number): string {
+  const to = path.join(dir, name);
+  const staged = lstatSync(to, { throwIfNoEntry: false });
+  if (staged?.isFile() && staged.size === statSync(from).size) return to;
+  const tmp = path.join(dir, `.${name}.${process.pid}.${randomBytes(6).toString("hex")}`);
+  try {
+    try {
+      linkSync(from, tmp);
+    } catch {
+      copyFileSync(from, tmp);
+    }
+    chmodSync(tmp, mode);
+    renameSync(tmp, to);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return to;
 }
 
 /** Test `run` flags: none normally; else `--engine sample=…` naming the reachable copy (see reachableSample). */

@@ -13,14 +13,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { api, createDemoProduct, PRODUCT, prefixed, shipFirstTested } from "./demo-api.ts";
 import { type DemoJob, demoSummary } from "./demo-summary.ts";
 import { adminToken, port } from "./dev.ts";
 import { localEngineUserArgs } from "./engine-user-reach.ts";
 import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
 import { killDescendants, stopTree } from "./process-tree.ts";
+import { assertPortFree, lockState, startFailureText } from "./start-preflight.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
-const PRODUCT = "demo";
 /** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir). */
 const STATE_ROOT = process.env.GIGAFACTORY_LOCAL_STATE ?? path.join(ROOT, ".wrangler");
 const DEMO_DIR = path.join(STATE_ROOT, "demo");
@@ -33,40 +34,6 @@ const FACTORIES = [
   { name: "demo-docker", seats: 2, caps: ["has:docker"] },
   { name: "demo-gpu", seats: 1, caps: ["gpu"] },
 ];
-
-async function api(url: string, token: string, method: string, p: string, body?: unknown, type = "application/json") {
-  const res = await fetch(`${url}/api/v1/products/${PRODUCT}${p}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": type }) },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : null) as Record<string, unknown>;
-}
-
-/** Products are created explicitly; idempotent, so a second `npm start` on the same state just finds it. */
-async function createDemoProduct(url: string, token: string): Promise<void> {
-  const res = await fetch(`${url}/api/v1/products`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ id: PRODUCT }),
-  });
-  if (res.status !== 201 && res.status !== 200)
-    throw new Error(`create product ${PRODUCT}: ${res.status} ${await res.text()}`);
-}
-
-function prefixed(child: ChildProcess, label: string) {
-  for (const stream of [child.stdout, child.stderr]) {
-    let buf = "";
-    stream?.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const lines = buf.split("\n");
-      buf = lines.pop() ?? "";
-      for (const line of lines) if (line.trim()) console.log(`  [${label}] ${line}`);
-    });
-  }
-}
 
 async function startAgent(url: string, token: string, f: (typeof FACTORIES)[number]): Promise<ChildProcess> {
   const stateDir = path.join(DEMO_DIR, f.name);
@@ -165,26 +132,19 @@ async function submitExamples(url: string, token: string): Promise<DemoJob[]> {
   return jobs;
 }
 
-/** Plays the operator for one job: ships the first job that reaches `testing`. */
-async function shipFirstTested(url: string, token: string, stop: AbortSignal): Promise<void> {
-  while (!stop.aborted) {
-    const page = (await api(url, token, "GET", "/jobs?stage=testing&limit=1").catch(() => null)) as {
-      jobs?: Array<{ id: string; title: string }>;
-    } | null;
-    const job = page?.jobs?.[0];
-    if (job) {
-      await api(url, token, "POST", `/jobs/${job.id}/actions/ship`, { note: "shipped by the demo operator" });
-      console.log(`  [operator] shipped ${job.id} "${job.title}" (you would type: npx gigafactory ship ${job.id})`);
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 async function main(): Promise<void> {
   const token = adminToken();
-  console.log("… starting the coordinator (Miniflare local mode, state in .wrangler/)");
-  const server = await startLocalServer({ port: port(), adminToken: token, persistTo: path.join(STATE_ROOT, "state") });
+  const listenOn = port();
+  // Before anything starts: a second `npm start` must not take the first one's coordinator, state or agents over.
+  lockState(STATE_ROOT);
+  await assertPortFree(listenOn);
+  const where = STATE_ROOT.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, STATE_ROOT) : STATE_ROOT;
+  console.log(`… starting the coordinator (Miniflare local mode, state in ${where}/)`);
+  const server = await startLocalServer({
+    port: listenOn,
+    adminToken: token,
+    persistTo: path.join(STATE_ROOT, "state"),
+  });
   const agents: ChildProcess[] = [];
   const operator = new AbortController();
   let stopping = false;
@@ -238,11 +198,15 @@ async function main(): Promise<void> {
     console.log("    npx gigafactory jobs");
     console.log(`    npx gigafactory watch ${summary.watchId ?? "<job-id>"}`);
     console.log("  Ctrl-C stops everything.");
-    void shipFirstTested(server.url, token, operator.signal);
+    void shipFirstTested(server.url, token, operator.signal, (line) => console.log(line));
   } catch (err) {
     console.error(`✘ ERROR demo_failed: ${(err as Error).message} / run \`npm install\`, and check that PORT is free`);
     await stop(1);
   }
 }
 
-void main();
+main().catch((err: unknown) => {
+  // Only failures before the demo's own try block land here (refused start, bundling, the runtime not starting).
+  console.error(startFailureText(err, "start_failed", "run `npm install` first, and check the output above"));
+  process.exit(1);
+});

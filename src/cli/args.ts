@@ -97,6 +97,16 @@ const isNegativeNumber = (word: string): boolean => /^-(\d|\.\d)/.test(word);
 const shield = (argv: readonly string[]): string[] => argv.map((w) => (isNegativeNumber(w) ? NEGATIVE + w : w));
 const unshield = (word: string): string => (word.startsWith(NEGATIVE) ? word.slice(NEGATIVE.length) : word);
 
+/** Why a command line with options but no command words cannot run: its first unknown option, else the missing command. */
+function noCommand(argv: readonly string[]): Error {
+  try {
+    parseArgs({ args: [...argv], options: toParseArgs(GLOBAL_OPTIONS), strict: true, allowPositionals: true });
+  } catch (err) {
+    return usageError((err as Error).message.replace(/\. To specify a positional.*$/s, ""));
+  }
+  return usageError("missing command");
+}
+
 export function parseCommandLine<C extends CommandSpec>(
   rawArgv: readonly string[],
   commands: readonly C[],
@@ -109,7 +119,10 @@ export function parseCommandLine<C extends CommandSpec>(
   const command = matchCommand(commands, loose.positionals);
   if (!command) {
     const first = loose.positionals[0];
-    if (first === undefined || help) return { values: {}, positionals: loose.positionals, help: true };
+    if (help || argv.length === 0) return { values: {}, positionals: loose.positionals, help: true };
+    // Options and no command (`gigafactory --version`, `gigafactory --json`): a usage error, never the help with
+    // exit 0, so a script that lost its command word or passed an option this CLI lacks does not pass.
+    if (first === undefined) throw noCommand(argv);
     const family = commands.filter((c) => c.path[0] === first).map((c) => c.path.join(" "));
     throw family.length > 0
       ? usageError(`"${first}" needs a subcommand: ${family.join(", ")}`, first)

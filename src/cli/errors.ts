@@ -45,12 +45,17 @@ const FIXES: Record<string, string> = {
   method_not_allowed: "this is a CLI bug; please report it",
 };
 
+const WRONG_URL_FIX =
+  "check --url / GIGAFACTORY_URL: the coordinator's base URL, e.g. http://127.0.0.1:8787, without /api/v1 (`gigafactory login` saves it)";
+
 /** Any thrown value as a CliError, so `main` has exactly one way to report failure. */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof ApiError) {
+    // The Worker's own 404 for a path it does not serve (worker/app notFound): the URL is wrong, not an id.
+    const wrongUrl = err.code === "not_found" && err.detail.startsWith("no route for ");
     const fix =
-      FIXES[err.code] ??
+      (wrongUrl ? WRONG_URL_FIX : FIXES[err.code]) ??
       (err.status >= 500
         ? "the coordinator failed; retry, and check its logs if it persists"
         : "see `gigafactory --help`");
@@ -58,6 +63,15 @@ export function toCliError(err: unknown): CliError {
   }
   if (err instanceof ConnectionError) {
     return new CliError("unreachable", err.message, "check --url / GIGAFACTORY_URL and that the coordinator is up");
+  }
+  // Every JSON file the CLI reads itself is parsed under its own error; an unparsable 2xx answer comes from the URL:
+  // a proxy's or another service's page, not this CLI's bug.
+  if (err instanceof SyntaxError) {
+    return new CliError(
+      "bad_response",
+      `the coordinator's answer is not JSON (${err.message})`,
+      "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
+    );
   }
   const what = err instanceof Error ? err.message : String(err);
   return new CliError("internal", what, "this is a CLI bug; please report it with the command you ran");

@@ -5,7 +5,7 @@
  * event at or below it is dropped, so the caller sees each event once, in
  * order, however often the connection breaks (SPEC §4.5). Reconnects use the
  * shared capped exponential backoff; a 4xx is final — no reconnect can fix a
- * bad token or a missing job.
+ * bad token or a missing job — and so is a 2xx that is not an event stream.
  */
 import {
   ApiError,
@@ -16,6 +16,7 @@ import {
   type JobEvent,
   sleep,
 } from "../shared/http-client.ts";
+import { CliError } from "./errors.ts";
 import { createSseParser, toJobEvent } from "./sse.ts";
 
 /** 30 tries from 250 ms to 10 s apart: a watcher rides out ~5 minutes of coordinator outage before giving up. */
@@ -56,6 +57,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
     let lastError: unknown;
     try {
       const res = await client.openEventStream(jobId, { after: state.last, signal: opts.signal });
+      notAnEventStream(res);
       const outcome = await readFeed(res, state, opts);
       if (outcome === "stopped") return state.last;
       reason = outcome === "ended" ? "the feed closed" : "the connection broke";
@@ -80,6 +82,21 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       return state.last; // aborted while waiting
     }
   }
+}
+
+/**
+ * A 2xx that is not an event stream (a proxy's page, another service on the port) never will be one: reconnecting
+ * only repeats it for minutes of backoff. Throws `bad_response` (a CliError) at once.
+ */
+function notAnEventStream(res: Response): void {
+  const type = res.headers.get("content-type") ?? "";
+  if (/^text\/event-stream\b/i.test(type)) return;
+  res.body?.cancel().catch(() => {});
+  throw new CliError(
+    "bad_response",
+    `the job feed answered ${type ? `"${type.slice(0, 60)}"` : "with no content type"}, not an event stream`,
+    "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
+  );
 }
 
 /** Reads one connection's frames; network errors end the read ("broken"), errors from `onEvent` propagate. */

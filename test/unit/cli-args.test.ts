@@ -109,6 +109,18 @@ describe("parseCommandLine", () => {
     expect(p.command?.path).toEqual(["cancel"]);
     expect(parseCommandLine(["--help"], TABLE).command).toBeUndefined();
   });
+
+  it("refuses options with no command word (exit 2) instead of printing the help and passing", () => {
+    // `gigafactory --version` printed the overview and exited 0: a script that lost its command word passed.
+    const unknown = usage(["--version"]);
+    expect({ code: unknown.exitCode, message: unknown.message }).toEqual({
+      code: 2,
+      message: "Unknown option '--version'",
+    });
+    expect(usage(["--json", "--url", "http://x"]).message).toBe("missing command");
+    expect(usage(["--stage", "queued"]).message).toBe("Unknown option '--stage'");
+    expect(parseCommandLine([], TABLE).help).toBe(true); // bare `gigafactory`: the help (main exits 2 for it)
+  });
 });
 
 describe("the real command table", () => {

@@ -55,6 +55,14 @@ describe("gigafactory artifacts", () => {
     expect(saved.stdout).toContain(`run.log: ${BYTES.length} bytes written to ${file}`);
   });
 
+  it("refuses --json without -o (usage, exit 2) before downloading: the bytes are not a JSON document", async () => {
+    const stub = await coordinator();
+    const run = await captureCli(["artifact", "job_1", "run.log", "--json", ...connection(stub.url, "p")]);
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: "" });
+    expect(run.stderr).toMatch(/^✘ ERROR usage: --json needs -o FILE/);
+    expect(stub.lines).toEqual([]);
+  });
+
   it("names a missing artifact as one ✘ ERROR line", async () => {
     const stub = await coordinator();
     const run = await captureCli(["artifact", "job_1", "nope", ...connection(stub.url, "p")]);

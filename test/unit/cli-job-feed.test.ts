@@ -1,8 +1,10 @@
 // `gigafactory watch`'s feed follower against a real local SSE server that keeps dropping the connection:
-// every event arrives once, in order; resumption asks from the last seq seen; a 4xx is final.
+// every event arrives once, in order; resumption asks from the last seq seen; a 4xx is final, and so is a 2xx that
+// is not an event stream (bad_response).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { CliError } from "../../src/cli/errors.ts";
 import { followJobFeed } from "../../src/cli/job-feed.ts";
 import { ApiError, type Backoff, GigafactoryClient, type JobEvent } from "../../src/shared/http-client.ts";
 
@@ -110,6 +112,26 @@ describe("followJobFeed", () => {
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe("not_found");
     expect(calls).toBe(2);
+  });
+
+  it("stops at once with bad_response on a 2xx that is not an event stream, instead of reconnecting", async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls++;
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<html>Sign in</html>");
+    });
+    const retries: number[] = [];
+    const err = await followJobFeed(client(url), "job_1", {
+      after: 0,
+      backoff: { ...FAST, maxAttempts: 30 },
+      onEvent: () => false,
+      onRetry: (r) => retries.push(r.attempt),
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect((err as CliError).code).toBe("bad_response");
+    expect((err as CliError).message).toBe('the job feed answered "text/html", not an event stream');
+    expect({ calls, retries }).toEqual({ calls: 1, retries: [] });
   });
 
   it("gives up after the configured number of consecutive failed connections", async () => {

@@ -3,7 +3,10 @@
 // and what the agent prints of a job all reach the terminal with their control characters shown as pictures (ESC as
 // `␛`), never obeyed — no OSC 52 clipboard write, no screen clear, no CR overwriting a line on screen — while --json
 // keeps the text exactly (JSON escapes it). Found by a security review: every one of them was written raw.
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { createOutput } from "../../src/agent/output.ts";
 import { terminalText } from "../../src/core/terminal-text.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
@@ -52,6 +55,26 @@ describe("gigafactory jobs", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Fix login");
     expect(run.stdout).not.toMatch(RAW_CONTROLS);
+  });
+});
+
+describe("gigafactory submit", () => {
+  it("reports a refusal whose detail holds escape sequences, for one file and under the progress of many", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gf-cli-esc-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const files = ["a.md", "b.md"].map((f) => path.join(dir, f));
+    for (const f of files) writeFileSync(f, "---\ntitle: x\n---\n");
+    // The coordinator quotes what it refused; a proxy or a compromised coordinator could say anything.
+    const stub = await stubCoordinator((_req, reply) =>
+      reply.problem(400, { title: "Bad manifest", detail: `refused: ${HOSTILE}`, code: "invalid_manifest" }),
+    );
+    for (const argv of [[files[0]!], files]) {
+      const run = await captureCli(["submit", ...argv, ...connection(stub.url, "p")]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("✘ ERROR invalid_manifest:");
+      expect(run.stderr).toContain("refused: ok");
+      expect(run.stderr).not.toMatch(RAW_CONTROLS);
+    }
   });
 });
 

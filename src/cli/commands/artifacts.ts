@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { createWriteStream, rmSync } from "node:fs";
 import type { ArtifactView } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
-import { CliError } from "../errors.ts";
+import { CliError, usageError } from "../errors.ts";
 import { formatAge, formatInstant, renderTable } from "../table.ts";
 
 /** Sizes as people read them: bytes under 1 KiB, then KiB / MiB with one decimal. */
@@ -111,11 +111,19 @@ export const artifact: Command = {
   args: { names: "ID NAME", min: 2, max: 2 },
   summary: "download one of a job's artifacts, to stdout or -o FILE (checked against its SHA-256)",
   options: {
-    output: { type: "string", short: "o", value: "FILE", help: "write to FILE instead of stdout" },
+    output: {
+      type: "string",
+      short: "o",
+      value: "FILE",
+      help: "write to FILE instead of stdout (needed with --json, which then prints what was written)",
+    },
   },
   async run(ctx) {
     const [id, name] = ctx.positionals as [string, string];
     const file = ctx.str("output");
+    // Under --json stdout holds one JSON document (what was written where), so the bytes need a file of their own.
+    if (ctx.json && file === undefined)
+      throw usageError("--json needs -o FILE: the artifact's bytes are not JSON", "artifact");
     const res = await ctx.client().downloadArtifact(id, name);
     const body = res.body ?? new Blob([]).stream();
     if (file === undefined) {

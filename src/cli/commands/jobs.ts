@@ -8,6 +8,7 @@
 import { STAGES, type Stage } from "../../core/model.ts";
 import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
+import { CliError } from "../errors.ts";
 import { fitLastColumn, formatAge, orNone, renderTable } from "../table.ts";
 import { waitingCell } from "../waiting.ts";
 
@@ -38,6 +39,14 @@ export const JOB_COLUMNS = [
   { header: "WAITING", max: 60 }, // 60 off a terminal (pipes, CI logs); on one, whatever the width leaves
 ];
 
+function repeatedCursor(cursor: string): CliError {
+  return new CliError(
+    "bad_response",
+    `the coordinator handed out the page cursor "${cursor.slice(0, 40)}" twice, so --all would never end`,
+    "check that --url points at a Gigafactory coordinator; list a page at a time with --limit meanwhile",
+  );
+}
+
 export const jobs: Command = {
   path: ["jobs"],
   args: { names: "", min: 0, max: 0 },
@@ -54,11 +63,20 @@ export const jobs: Command = {
     const limit = ctx.int("limit") ?? (all ? MAX_PAGE : 50);
     const found: JobSummary[] = [];
     let cursor: string | undefined;
+    const seen = new Set<string>();
     do {
       const page = await client.listJobs({ stage, limit, cursor });
       found.push(...page.jobs);
       cursor = page.nextCursor;
+      if (all && cursor !== undefined) {
+        // A cursor handed out twice would page forever (and hold every page in memory): not a coordinator's answer.
+        if (seen.has(cursor)) throw repeatedCursor(cursor);
+        seen.add(cursor);
+        // Many pages take a while: a counter redrawn in place on a terminal (nothing on pipes or under --json).
+        if (ctx.io.stderrIsTTY && !ctx.json) ctx.io.stderr(`\r\x1b[K… ${found.length} jobs read`);
+      }
     } while (all && cursor);
+    if (seen.size > 0 && ctx.io.stderrIsTTY && !ctx.json) ctx.io.stderr("\r\x1b[K");
     if (ctx.json) {
       ctx.emit({ jobs: found, nextCursor: cursor ?? null });
       return 0;

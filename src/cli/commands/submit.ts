@@ -9,6 +9,7 @@
  * script sees what the table shows (which file, whether it was a replay).
  */
 import { readFile } from "node:fs/promises";
+import { terminalText } from "../../core/terminal-text.ts";
 import type { Job } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { CliError, formatError, toCliError } from "../errors.ts";
@@ -72,7 +73,8 @@ export const submit: Command = {
       } catch (err) {
         outcome = { file, error: fileError(err) };
       }
-      progress?.tick("job" in outcome ? `${file} → ${outcome.job.id}` : `${file} (failed)`, "job" in outcome);
+      const label = "job" in outcome ? `${file} → ${outcome.job.id}` : `${file} (failed)`;
+      progress?.tick(terminalText(label), "job" in outcome);
       return outcome;
     });
     progress?.finish();
@@ -82,7 +84,10 @@ export const submit: Command = {
       // Name the file in the report: with many files the server's detail alone does not say which one.
       if ("error" in o) {
         const e = o.error;
-        ctx.io.stderr(`${formatError(new CliError(e.code, `${o.file}: ${e.message}`, e.fix, e.exitCode))}\n`);
+        // The server's detail may quote text from elsewhere: its control characters are shown, not obeyed.
+        ctx.io.stderr(
+          `${terminalText(formatError(new CliError(e.code, `${o.file}: ${e.message}`, e.fix, e.exitCode)))}\n`,
+        );
       }
     }
     if (ctx.json) ctx.emit(outcomes.map(submitEntry));

@@ -1,0 +1,125 @@
+/**
+ * @module scripts/start-preflight
+ * What `npm start` and `npm run dev` check before they start anything, so a second one fails at once and says why
+ * instead of taking the first one's demo over: the port must be free, and the local state directory theirs alone.
+ *
+ * One `npm start` or `npm run dev` per local state directory. A second one on the same state would start a second
+ * workerd on the same SQLite files and a second pair of demo agents with the first pair's factory tokens, which
+ * take each other's sockets over until one demo stops. The lock is a file, `<state root>/gigafactory.pid`, holding
+ * the owner's pid and what it is; it is created exclusively, and removed when its owner exits. A lock left by a
+ * process that crashed (its pid gone, or reused by something that is not one of these scripts) is stale and taken.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+
+export const LOCK_FILE = "gigafactory.pid";
+
+/** The scripts that hold the lock: a live pid whose command line names neither is a reused pid, not an owner. */
+const OWNERS = [/scripts\/start\.ts\b/, /scripts\/dev\.ts\b/];
+
+/** A start that cannot go ahead, printed as `✘ ERROR code: what happened / how to fix it` (exit 1). */
+export class StartRefused extends Error {
+  readonly code: string;
+  readonly fix: string;
+  constructor(code: string, what: string, fix: string) {
+    super(what);
+    this.name = "StartRefused";
+    this.code = code;
+    this.fix = fix;
+  }
+}
+
+function stateInUse(dir: string, owner?: { pid: number; what: string }): StartRefused {
+  const who = owner ? `${owner.what} (pid ${owner.pid})` : "another start";
+  const how = owner ? `stop it (Ctrl-C in its terminal, or \`kill ${owner.pid}\`)` : "stop the other start";
+  return new StartRefused(
+    "state_in_use",
+    `${who} is already running on the local state in ${dir}`,
+    `${how}, or give this one its own state with GIGAFACTORY_LOCAL_STATE=DIR`,
+  );
+}
+
+/** The live owner's pid and command line, or undefined when the lock is stale (or unreadable: half-written). */
+function liveOwner(file: string): { pid: number; what: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const pid = Number(text.split("\n")[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return undefined; // no such process: its owner crashed
+  }
+  if (!OWNERS.some((re) => re.test(cmdline))) return undefined;
+  return { pid, what: OWNERS[0]!.test(cmdline) ? "`npm start`" : "`npm run dev`" };
+}
+
+/**
+ * Takes the lock on `dir` for this process (created if missing) and returns the function that releases it; it is
+ * also released when the process exits. Throws StartRefused `state_in_use` while a live owner holds it.
+ */
+export function lockState(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(file, "wx", 0o644);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const owner = liveOwner(file);
+      if (owner) throw stateInUse(dir, owner);
+      // Stale: its owner crashed. Once only: a second clash means another start took it in between.
+      if (attempt > 0) throw stateInUse(dir);
+      rmSync(file, { force: true });
+    }
+  }
+  const release = (): void => {
+    try {
+      if (readFileSync(file, "utf8").split("\n")[0] === String(process.pid)) rmSync(file, { force: true });
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once("exit", release);
+  return release;
+}
+
+/**
+ * Refuses a port something already listens on (127.0.0.1, where the runtime binds). Without this a second start
+ * found the first one's coordinator healthy on the port, took it for its own, and ran its demo against it.
+ */
+export function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EADDRINUSE" && err.code !== "EACCES") return reject(err);
+      reject(
+        new StartRefused(
+          "port_in_use",
+          `127.0.0.1:${port} is ${err.code === "EACCES" ? "not ours to listen on" : "in use (another npm start or npm run dev?)"}`,
+          "stop what listens there, or choose another port with PORT=N",
+        ),
+      );
+    });
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
+}
+
+/**
+ * Any failure of a start as its report: a refusal as its one line; anything else as `code` with `fix`, the message's
+ * first line in the `✘ ERROR` line and the rest (a tool's output, e.g. wrangler's bundling errors) below it.
+ */
+export function startFailureText(err: unknown, code: string, fix: string): string {
+  if (err instanceof StartRefused) return `✘ ERROR ${err.code}: ${err.message} / ${err.fix}`;
+  const [first = "", ...rest] = (err instanceof Error ? err.message : String(err)).trim().split("\n");
+  return [`✘ ERROR ${code}: ${first.trim()} / ${fix}`, ...rest].join("\n");
+}
