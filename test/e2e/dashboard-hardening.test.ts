@@ -51,7 +51,7 @@ describe("dashboard hardening in a real browser", () => {
     const a = await assignmentOf(jobId);
     const lease = { jobId, leaseEpoch: a.leaseEpoch };
     await ack({ type: "accept", ...lease });
-    await ack({ type: "fail", ...lease, result: { outcome: "failure", rc: 1, message: "boom" } });
+    await ack({ type: "fail", ...lease, result: { outcome: "failure", rc: 1, message: "boom \u202E" } });
   }
 
   beforeAll(async () => {
@@ -198,6 +198,32 @@ describe("dashboard hardening in a real browser", () => {
     await archive.dblclick();
     await expect.poll(() => page.locator("#lessons-status").textContent(), SOON).toMatch(/^Archived les_/);
     expect(posts.filter((p) => p.startsWith("PATCH"))).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("isolates a run's right-to-left override: the exit code written after its message still reads left to right", async () => {
+    // The dead-lettered job's run failed with "boom \u202E": an override a factory (anyone's engine) wrote.
+    const { page, errors, close } = await open(tokens.viewer);
+    await page.goto(`${h.url}/#/jobs/${jobs.dead}`);
+    const rc = page.locator("table.runs td span.muted", { hasText: "rc 1" }).first();
+    await rc.waitFor(SOON);
+    // Where the browser drew the first and last characters of " (rc 1)": reversed, the "(" would be right of the ")".
+    // (The test's TypeScript has no DOM types: the page's objects are read as `any`.)
+    // biome-ignore lint/suspicious/noExplicitAny: a DOM element in the page
+    const [first, last] = await rc.evaluate((el: any) => {
+      el.style.whiteSpace = "nowrap"; // one line, so left of means before
+      const node = el.firstChild;
+      const at = (i: number) => {
+        // biome-ignore lint/suspicious/noExplicitAny: the page's Range
+        const r = new (globalThis as any).Range();
+        r.setStart(node, i);
+        r.setEnd(node, i + 1);
+        return r.getBoundingClientRect().left as number;
+      };
+      return [at(1), at(node.length - 1)];
+    });
+    expect(first).toBeLessThan(last);
     expect(errors).toEqual([]);
     await close();
   });
