@@ -11,12 +11,23 @@ import { h, showError, stageLabel, statusLine } from "./dom.js";
  * @type {Record<string, string[]>}
  */
 const FROM = {
-  requeue: ["blocked", "assigned", "building", "review", "failed"],
+  // dead_letter → queued is the one way out of a terminal stage (an operator's requeue, stages.ts).
+  requeue: ["blocked", "assigned", "building", "review", "failed", "dead_letter"],
   cancel: ["queued", "blocked", "assigned", "building", "review", "testing", "failed"],
   approve: ["review"],
-  reject: ["review", "testing"],
+  // A verdict on work built or being built (src/core/review.ts REJECTABLE), as the review panel offers it.
+  reject: ["assigned", "building", "review", "testing"],
   ship: ["testing"],
 };
+
+/**
+ * A queued job held back — waiting out a retry delay (`notBefore`), or kept from factories that lost its lease — can be
+ * requeued: the server then offers it at once (coordinator/jobs/actions). Any other queued job is refused as queued.
+ * @param {{ stage: string, notBefore?: number | null, waitingReason?: { code: string } | null }} job
+ */
+const heldBack = (job) =>
+  job.stage === "queued" &&
+  ((job.notBefore !== undefined && job.notBefore !== null) || job.waitingReason?.code === "excluded");
 
 const HELP = {
   requeue: "Put the job back in the queue (takes the lease from its holder)",
@@ -36,8 +47,8 @@ export function actionBar(session, jobId, onDone) {
   const status = statusLine("action-status");
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {};
-  /** The job's stage as last rendered. */
-  let current = "";
+  /** The job as last rendered. @type {{ stage: string, notBefore?: number | null, waitingReason?: any }} */
+  let current = { stage: "" };
   for (const action of Object.keys(FROM)) {
     buttons[action] = h(
       "button",
@@ -81,10 +92,11 @@ export function actionBar(session, jobId, onDone) {
     }
   };
 
-  /** Grey out actions the job's stage cannot take. @param {string} stage */
-  const update = (stage) => {
-    current = stage;
-    for (const [action, b] of Object.entries(buttons)) b.disabled = !FROM[action]?.includes(stage);
+  /** Grey out actions the job cannot take. @param {{ stage: string, notBefore?: number | null, waitingReason?: any }} job */
+  const update = (job) => {
+    current = job;
+    for (const [action, b] of Object.entries(buttons))
+      b.disabled = !(FROM[action]?.includes(job.stage) || (action === "requeue" && heldBack(job)));
   };
 
   return { bar, update };

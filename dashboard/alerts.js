@@ -56,7 +56,8 @@ export function alertsView(root, live, params) {
               class: "secondary small",
               "data-testid": "alert-ack",
               "aria-label": `Acknowledge ${a.kind} ${a.subject}`,
-              onclick: () => acknowledge(a.id),
+              onclick: (/** @type {Event} */ ev) =>
+                acknowledge(a.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
             },
             "Ack",
           )
@@ -81,20 +82,29 @@ export function alertsView(root, live, params) {
       const alerts = await readAlerts(live, filter);
       if (!alive) return;
       replace(body, ...(alerts.length ? alerts.map(row) : [h("tr", null, h("td", { colspan: "7" }, "No alerts."))]));
-      showError(status);
+      // A read that works clears an earlier "Cannot load", not what an Ack just said.
+      if (status.textContent?.startsWith("Cannot load")) showError(status);
     } catch (err) {
       if (alive) showError(status, `Cannot load alerts: ${describeError(err)}`);
     }
   };
 
-  /** @param {string} id */
-  const acknowledge = async (id) => {
+  /**
+   * Disabled while the ack is on its way: a double click would send a second ack, whose refusal (already
+   * acknowledged) would replace the first one's success on the status line.
+   * @param {string} id @param {HTMLButtonElement} button
+   */
+  const acknowledge = async (id, button) => {
+    if (button.disabled) return;
+    button.disabled = true;
     try {
       await api(live.session, `/alerts/${encodeURIComponent(id)}/ack`, { method: "POST" });
       if (!alive) return;
+      showError(status);
       status.textContent = `Acknowledged ${id}.`;
       await load();
     } catch (err) {
+      button.disabled = false;
       if (alive) showError(status, `Not acknowledged: ${describeError(err)}`);
     }
   };
@@ -108,19 +118,26 @@ export function alertsView(root, live, params) {
       h("p", { class: "muted" }, "One alert per condition; it resolves by itself when the condition clears."),
       chips,
       status,
+      // Scrolls sideways inside its wrap: seven columns do not fit a phone, and the page itself must not scroll.
       h(
-        "table",
-        { class: "alerts" },
+        "div",
+        { class: "table-wrap" },
         h(
-          "thead",
-          null,
+          "table",
+          { class: "alerts" },
+          h("caption", { class: "sr-only" }, "Alerts, newest first"),
           h(
-            "tr",
+            "thead",
             null,
-            ...["Severity", "Kind", "Subject", "Opened", "Message", "State", ""].map((t) => h("th", null, t)),
+            h(
+              "tr",
+              null,
+              ...["Severity", "Kind", "Subject", "Opened", "Message", "State"].map((t) => h("th", { scope: "col" }, t)),
+              h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Action")),
+            ),
           ),
+          body,
         ),
-        body,
       ),
     ),
   );

@@ -32,7 +32,23 @@ export function fleetView(root, live) {
       );
       return;
     }
+    // The cards are redrawn on every tick (heartbeat ages move): what a person is doing on one must survive it —
+    // the element holding keyboard focus (by id), and a Release button's answer (a viewer's refusal would
+    // otherwise vanish within 3 s, before it could be read).
+    const focused = document.activeElement?.closest("#main .fleet [id]")?.id;
+    const said = [...grid.querySelectorAll('[id^="release-status-"]')].map((el) => ({
+      id: el.id,
+      text: el.textContent ?? "",
+      error: el.classList.contains("error"),
+    }));
     replace(grid, ...factories.map((f) => factoryCard(f, live, render, track.records())));
+    for (const { id, text, error } of said) {
+      const el = document.getElementById(id);
+      if (!el) continue;
+      el.textContent = text;
+      el.classList.toggle("error", error);
+    }
+    if (focused) document.getElementById(focused)?.focus();
   };
   const track = trackRecordsFeed(live.session, () => render());
   render();

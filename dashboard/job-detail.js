@@ -91,7 +91,7 @@ export function jobDetailView(root, live, jobId) {
     title.textContent = job.title;
     document.title = `${job.title} · Gigafactory`;
     replace(badge, stageBadge(job.stage));
-    actions.update(job.stage);
+    actions.update(job);
     review.update(job);
     replace(facts, ...headerFacts(job, name));
     replace(waiting, waitingDetail(job.waitingReason));

@@ -41,6 +41,7 @@ export function lessonsView(root, live) {
   const caps = h("input", { id: "lesson-caps", type: "text", placeholder: "lang:ts os:linux" });
   const engine = h("input", { id: "lesson-engine", type: "text", maxlength: "32", placeholder: "claude" });
   const serial = h("input", { id: "lesson-serial", type: "text", maxlength: "800", placeholder: "repo/main" });
+  const addButton = h("button", { type: "submit", class: "primary", id: "lesson-add" }, "Add");
   const field = (/** @type {HTMLElement} */ input, /** @type {string} */ label) =>
     h("div", { class: "field" }, h("label", { for: input.id }, label), input);
   const form = h(
@@ -52,7 +53,7 @@ export function lessonsView(root, live) {
     field(caps, "Required capabilities (space-separated)"),
     field(engine, "Engine"),
     field(serial, "Serial key"),
-    h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary", id: "lesson-add" }, "Add")),
+    h("div", { class: "buttons" }, addButton),
   );
 
   /**
@@ -67,6 +68,8 @@ export function lessonsView(root, live) {
     try {
       const { items: listed } = await api(live.session, `/lessons?limit=200${q}`);
       if (!alive) return;
+      // A read that works clears an earlier "Cannot load" (the server was down a moment), not a message of an action.
+      if (status.textContent.startsWith("Cannot load")) showError(status);
       pending = pending.filter((p) => !listed.some((/** @type {any} */ l) => l.id === p.id));
       const items = [...(source.value === "auto" ? [] : pending), ...listed];
       replace(
@@ -94,8 +97,10 @@ export function lessonsView(root, live) {
     }
   };
 
-  /** @param {string} id */
-  const archive = async (id) => {
+  /** @param {string} id @param {HTMLButtonElement} button disabled while the request is out (double clicks) */
+  const archive = async (id, button) => {
+    if (button.disabled) return;
+    button.disabled = true;
     try {
       await api(live.session, `/lessons/${encodeURIComponent(id)}`, { method: "PATCH", body: { archived: true } });
       if (!alive) return;
@@ -103,6 +108,7 @@ export function lessonsView(root, live) {
       status.textContent = `Archived ${id}.`;
       await load();
     } catch (err) {
+      button.disabled = false;
       if (alive) showError(status, `Not archived: ${describeError(err)}`);
     }
   };
@@ -117,7 +123,21 @@ export function lessonsView(root, live) {
       h("td", null, scopeText(l)),
       h("td", { class: "num" }, String(l.count)),
       h("td", { title: when(l.updatedAt) }, ago(l.updatedAt)),
-      h("td", null, h("button", { type: "button", class: "secondary", onclick: () => void archive(l.id) }, "Archive")),
+      h(
+        "td",
+        null,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            "aria-label": `Archive lesson ${l.id}`,
+            onclick: (/** @type {Event} */ ev) =>
+              void archive(l.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
+          },
+          "Archive",
+        ),
+      ),
     );
 
   form.addEventListener("submit", async (ev) => {
@@ -129,6 +149,9 @@ export function lessonsView(root, live) {
       ...(serial.value.trim() ? { serialKey: serial.value.trim() } : {}),
     };
     if (!body.text) return showError(status, "Write the lesson first.");
+    // One lesson per press: a double click (or Enter twice) while the first POST is out would add it twice.
+    if (addButton.disabled) return;
+    addButton.disabled = true;
     try {
       const added = await api(live.session, "/lessons", { method: "POST", body });
       if (!alive) return;
@@ -139,6 +162,8 @@ export function lessonsView(root, live) {
       await load();
     } catch (err) {
       if (alive) showError(status, `Not added: ${describeError(err)}`);
+    } finally {
+      addButton.disabled = false;
     }
   });
 

@@ -13,7 +13,8 @@ const MAX_LOG_LINES = 5000;
 export function timelineView(factoryName) {
   const state = h("span", { class: "feed-state", role: "status", "aria-live": "polite" }, "connecting…");
   const rows = h("ol", { class: "timeline", "aria-label": "Events" });
-  const log = h("div", { class: "log", role: "log", "aria-label": "Log output", tabindex: "0" });
+  // Hidden until a line arrives: an empty dark box under "No log output yet." looked like a broken terminal.
+  const log = h("div", { class: "log", role: "log", "aria-label": "Log output", tabindex: "0", hidden: true });
   const emptyLog = h("p", { class: "muted log-empty" }, "No log output yet.");
   const timelinePanel = h(
     "section",
@@ -50,6 +51,7 @@ export function timelineView(factoryName) {
       }
       while (log.childElementCount > MAX_LOG_LINES) log.firstElementChild?.remove();
       emptyLog.hidden = log.childElementCount > 0;
+      log.hidden = !emptyLog.hidden;
       if (stick) log.scrollTop = log.scrollHeight;
       return;
     }
@@ -80,6 +82,7 @@ export function timelineView(factoryName) {
     replace(rows);
     replace(log);
     emptyLog.hidden = false;
+    log.hidden = true;
   };
 
   return { timelinePanel, logPanel, add, setState, clear };

@@ -1,0 +1,249 @@
+// The dashboard as a newcomer and an adversary meet it, in Debian Chromium against the real local server: what the
+// page hides stays hidden, a phone never scrolls sideways, every action the server allows is offered (a dead-letter
+// or held-back job's requeue, a running job's reject), double clicks send one request, and messages outlive the
+// fleet page's redraws and a failed read.
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Assignment } from "../../src/shared/protocol.ts";
+import { WsFactory } from "../support/ws-factory.ts";
+import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+
+const PRODUCT = "harden";
+/** The shared poller ticks every 3 s; on a loaded machine a tick may come late. */
+const REDRAW = { timeout: 30_000 };
+/** A server answer on a busy two-core machine. */
+const SOON = { timeout: 15_000 };
+
+describe("dashboard hardening in a real browser", () => {
+  let h: Harness;
+  let browser: Browser;
+  let factory: WsFactory;
+  const tokens = { viewer: "", operator: "" };
+  const jobs = { building: "", dead: "", held: "" };
+  let idleFactoryId = "";
+
+  const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => {
+    const r = await call<T>(h.url, method, `${P(PRODUCT)}${path}`, ADMIN, body);
+    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+    return r.body;
+  };
+  const submit = async (manifest: Record<string, unknown>) =>
+    (await api<{ id: string }>("POST", "/jobs", { manifest })).id;
+  const stageOf = async (id: string) => (await api<{ stage: string }>("GET", `/jobs/${id}`)).stage;
+
+  async function assignmentOf(jobId: string): Promise<Assignment> {
+    const deadline = Date.now() + 30_000; // beforeAll has no expect.poll
+    for (;;) {
+      const found = factory.assignments.find((a) => a.job.id === jobId);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} was never pushed to the factory`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  async function ack(frame: Record<string, unknown>) {
+    const reply = await factory.request(frame);
+    expect(reply.type, JSON.stringify(reply)).toBe("ack");
+  }
+  async function failRun(jobId: string) {
+    const a = await assignmentOf(jobId);
+    const lease = { jobId, leaseEpoch: a.leaseEpoch };
+    await ack({ type: "accept", ...lease });
+    await ack({ type: "fail", ...lease, result: { outcome: "failure", rc: 1, message: "boom \u202E" } });
+  }
+
+  beforeAll(async () => {
+    h = await startHarness();
+    for (const role of ["viewer", "operator"] as const)
+      tokens[role] = (await api<{ token: string }>("POST", "/tokens", { role, name: role })).token;
+    // Long leases; a retry waits an hour (the held-back job stays held); two failed runs open the breaker (an alert).
+    await api("PATCH", "/settings", {
+      leaseTtlSeconds: 3600,
+      retry: { baseSeconds: 3600, maxSeconds: 3600 },
+      breaker: { failureThreshold: 2 },
+    });
+    const caps = ["os:linux"];
+    const builder = { name: "builder-1", capabilities: caps, seats: 4 };
+    const enrolled = await api<{ token: string }>("POST", "/factories/enroll", builder);
+    factory = await WsFactory.connect(h.url, PRODUCT, enrolled.token, {
+      seats: 4,
+      capabilities: caps,
+      autoComplete: false,
+      leaseTtlSeconds: 3600,
+    });
+    // A second host, quarantined by an operator: its card has the Release button.
+    await api("POST", "/factories/enroll", { name: "idle-1", capabilities: ["gpu"] });
+    const { factories } = await api<{ factories: Array<{ id: string; name: string }> }>("GET", "/factories");
+    idleFactoryId = factories.find((f) => f.name === "idle-1")!.id;
+    await api("POST", `/factories/${idleFactoryId}/status`, { status: "quarantined" });
+
+    jobs.building = await submit({ title: "Being built" });
+    const b = await assignmentOf(jobs.building);
+    await ack({ type: "accept", jobId: jobs.building, leaseEpoch: b.leaseEpoch });
+    await ack({ type: "progress", jobId: jobs.building, leaseEpoch: b.leaseEpoch, stage: "building", pct: 5 });
+    jobs.dead = await submit({ title: "Out of attempts", maxAttempts: 1 });
+    await failRun(jobs.dead);
+    jobs.held = await submit({ title: "Waiting out its retry", maxAttempts: 3 });
+    await failRun(jobs.held);
+    expect(await stageOf(jobs.building)).toBe("building");
+    expect(await stageOf(jobs.dead)).toBe("dead_letter");
+    expect(await stageOf(jobs.held)).toBe("queued");
+
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  });
+
+  afterAll(async () => {
+    factory?.close();
+    await browser?.close();
+    await h?.close();
+  });
+
+  /** A signed-in page; `errors` collects uncaught exceptions (and console errors other than refused requests). */
+  async function open(token: string, width = 1280) {
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
+    });
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(token);
+    if (token === ADMIN) await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    return { page, errors, close: () => context.close() };
+  }
+
+  it("hides what it hides: the admin-only 'keep me signed in' box, and the health badge once signed out", async () => {
+    const { page, errors, close } = await open(tokens.operator);
+    await expect.poll(() => page.locator("#health-badge").isVisible(), SOON).toBe(true);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Token").waitFor();
+    // Signed out: no product's health is shown over the sign-in form.
+    expect(await page.locator("#health-badge").isVisible()).toBe(false);
+    // A product token is never kept "as admin": the box appears only for a token that names no product.
+    await page.getByLabel("Token").fill(tokens.operator);
+    expect(await page.locator("#remember-admin").isVisible()).toBe(false);
+    await page.getByLabel("Token").fill(ADMIN);
+    expect(await page.locator("#remember-admin").isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("never scrolls sideways on a phone: the alerts table and the settings selects fit 390 px", async () => {
+    const { page, errors, close } = await open(tokens.viewer, 390);
+    await page.goto(`${h.url}/#/alerts`);
+    await page.locator('#alerts-rows [data-testid="alert-row"]').first().waitFor();
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await page.goto(`${h.url}/#/settings`);
+    await expect.poll(() => page.locator("#settings-save").isDisabled(), SOON).toBe(false);
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("offers every action the server allows: requeue a dead-lettered or held-back job, reject a running one", async () => {
+    const { page, errors, close } = await open(tokens.operator);
+    const requeue = page.locator('button[data-action="requeue"]');
+    for (const id of [jobs.dead, jobs.held]) {
+      await page.goto(`${h.url}/#/jobs/${id}`);
+      await page.locator(".job-stage .badge").waitFor();
+      await expect.poll(() => requeue.isDisabled(), SOON).toBe(false);
+      // No log lines: the note says so, with no empty terminal box under it.
+      expect(await page.getByText("No log output yet.").isVisible()).toBe(true);
+      expect(await page.getByRole("log", { name: "Log output" }).isVisible()).toBe(false);
+      await requeue.click();
+      await expect.poll(() => page.locator(".action-status").textContent(), SOON).toBe("requeue: job is now queued");
+    }
+    // The held one no longer waits out its hour.
+    expect((await api<{ notBefore?: number }>("GET", `/jobs/${jobs.held}`)).notBefore).toBeUndefined();
+    await page.goto(`${h.url}/#/jobs/${jobs.building}`);
+    await expect.poll(() => page.locator(".job-stage .badge").textContent(), SOON).toBe("building");
+    expect(await page.locator('button[data-action="reject"]').isDisabled()).toBe(false);
+    expect(await page.locator('button[data-action="ship"]').isDisabled()).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("sends one request per double click: an alert's Ack, a lesson's Add and Archive", async () => {
+    const { page, errors, close } = await open(tokens.operator);
+    const posts: string[] = [];
+    page.on("request", (r) => {
+      if (r.method() !== "GET") posts.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    });
+    await page.goto(`${h.url}/#/alerts`);
+    const row = page.locator('[data-testid="alert-row"][data-state="open"]').first();
+    await row.waitFor();
+    const alertId = await row.getAttribute("data-alert-id");
+    await row.locator('[data-testid="alert-ack"]').dblclick();
+    await expect.poll(() => page.locator("#alerts-status").textContent(), SOON).toBe(`Acknowledged ${alertId}.`);
+    expect(posts.filter((p) => p.endsWith("/ack"))).toHaveLength(1);
+
+    await page.goto(`${h.url}/#/lessons`);
+    await page.locator("#lesson-text").fill("Run the migrations before the tests");
+    await page.locator("#lesson-add").dblclick();
+    await expect.poll(() => page.locator("#lessons-status").textContent(), SOON).toMatch(/^Added les_/);
+    expect(posts.filter((p) => p.endsWith("/lessons"))).toHaveLength(1);
+    const archive = page.locator("#lessons-list button", { hasText: "Archive" }).first();
+    expect(await archive.getAttribute("aria-label")).toMatch(/^Archive lesson les_/); // which one, for a screen reader
+    await archive.dblclick();
+    await expect.poll(() => page.locator("#lessons-status").textContent(), SOON).toMatch(/^Archived les_/);
+    expect(posts.filter((p) => p.startsWith("PATCH"))).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("isolates a run's right-to-left override: the exit code written after its message still reads left to right", async () => {
+    // The dead-lettered job's run failed with "boom \u202E": an override a factory (anyone's engine) wrote.
+    const { page, errors, close } = await open(tokens.viewer);
+    await page.goto(`${h.url}/#/jobs/${jobs.dead}`);
+    const rc = page.locator("table.runs td span.muted", { hasText: "rc 1" }).first();
+    await rc.waitFor(SOON);
+    // Where the browser drew the first and last characters of " (rc 1)": reversed, the "(" would be right of the ")".
+    // biome-ignore lint/suspicious/noExplicitAny: a DOM element in the page
+    const [first, last] = await rc.evaluate((el: any) => {
+      el.style.whiteSpace = "nowrap"; // one line, so left of means before
+      const node = el.firstChild;
+      const at = (i: number) => {
+        // biome-ignore lint/suspicious/noExplicitAny: the page's Range
+        const r = new (globalThis as any).Range();
+        r.setStart(node, i);
+        r.setEnd(node, i + 1);
+        return r.getBoundingClientRect().left as number;
+      };
+      return [at(1), at(node.length - 1)];
+    });
+    expect(first).toBeLessThan(last);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps a refusal readable on the fleet page through its redraws, and clears a failed read once one works", async () => {
+    const { page, errors, close } = await open(tokens.viewer);
+    await page.goto(`${h.url}/#/fleet`);
+    const release = page.locator(`#release-${idleFactoryId}`);
+    await release.click();
+    const status = page.locator(`#release-status-${idleFactoryId}`);
+    await expect.poll(() => status.textContent(), SOON).toContain("Not released: ");
+    expect(await status.textContent()).toContain("(forbidden)");
+    // Wait for the cards to be redrawn (the shared poller's next tick), then read the refusal again.
+    await release.evaluate((el) => el.setAttribute("data-old", ""));
+    await expect.poll(() => page.locator(`#release-${idleFactoryId}[data-old]`).count(), REDRAW).toBe(0);
+    expect(await status.textContent()).toContain("(forbidden)");
+    expect(await status.getAttribute("class")).toContain("error");
+    // Keyboard focus on a card's button survives a redraw too.
+    await release.focus();
+    await release.evaluate((el) => el.setAttribute("data-old", ""));
+    await expect.poll(() => page.locator(`#release-${idleFactoryId}[data-old]`).count(), REDRAW).toBe(0);
+    expect(await page.evaluate("document.activeElement?.id")).toBe(`release-${idleFactoryId}`);
+
+    // The lessons list cannot be read once (the network failed), then can: the stale error goes.
+    await page.route("**/lessons?**", (route) => route.abort(), { times: 1 });
+    await page.goto(`${h.url}/#/lessons`);
+    await expect.poll(() => page.locator("#lessons-status").textContent(), SOON).toContain("Cannot load lessons");
+    await page.locator("#lessons-source").selectOption("auto");
+    await expect.poll(() => page.locator("#lessons-status").textContent(), SOON).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
