@@ -71,7 +71,7 @@ function counters(sql: SqlStorage): Map<string, number> {
 
 /**
  * Counts by stage. SQLite answers it from an index that leads with `stage` (a covering scan: no job document is
- * read) — it picks `jobs_by_stage_created`, narrower than the bucket index (test/integration/stats.test.ts).
+ * read) — it picks `jobs_by_stage_created`, narrower than the bucket index (test/integration/bounded-reads.test.ts).
  */
 export const STAGE_COUNT_SQL = "SELECT stage, COUNT(*) AS n FROM jobs GROUP BY stage";
 
