@@ -12,7 +12,7 @@
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
-import { truncateUtf8 } from "../../core/bytes.ts";
+import { truncateUtf8, utf8Text } from "../../core/bytes.ts";
 import { products } from "../../history/schema.ts";
 import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
 import { ProductId } from "../../shared/api.ts";
@@ -36,7 +36,7 @@ export const LAST_TRY = 5;
 const PRODUCTS_PER_STATEMENT = 33;
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const id = z.string().min(1).max(256);
+const id = utf8Text(256, z.string().min(1));
 
 /** One record as history/write takes it; the body stays open (history/rows reads it defensively, field by field). */
 const RecordSchema = z.discriminatedUnion("kind", [
