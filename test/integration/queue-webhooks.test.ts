@@ -1,25 +1,15 @@
 // The webhook queue's last delivery (worker/queues/webhooks `WEBHOOK_LAST_TRY`): a delivery the receiver still
 // refuses is kept as a dead letter with the receiver's last answer as its reason (and a thrown error's URL cut to
 // its origin), instead of moving to the dead-letter queue, which records only "delivery failed after all retries".
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import worker from "../../src/worker/index.ts";
 import { WEBHOOK_LAST_TRY, type WebhookMessage } from "../../src/worker/queues/webhooks.ts";
 import { ADMIN, api, P } from "./client.ts";
-import { HOOK_URL, receiver } from "./webhook-receiver.ts";
+import { deliverWebhooks, HOOK_URL, receiver } from "./webhook-receiver.ts";
 
 let hook: ReturnType<typeof receiver> | undefined;
 afterEach(() => hook?.restore());
 
-async function run(messages: Array<{ id: string; body: unknown; attempts: number }>) {
-  const batch = createMessageBatch(
-    "gigafactory-webhooks",
-    messages.map((m) => ({ ...m, timestamp: new Date() })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch as MessageBatch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
+const run = deliverWebhooks;
 
 const message = (productId: string, deliveryId: string): WebhookMessage => ({
   kind: "webhook",

@@ -5,7 +5,9 @@
  * headers and raw body; the answer status comes from `answer` (default: 200). Deliveries of earlier tests may still
  * arrive (queue retries): tests pick their own by product or delivery id, and `answer` decides by the request alone.
  */
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { vi } from "vitest";
+import worker from "../../src/worker/index.ts";
 
 export const HOOK_URL = "http://127.0.0.1:8787/hook";
 
@@ -46,4 +48,15 @@ export async function verifySignature(secret: string, r: Received): Promise<bool
   const bytes = new Uint8Array(sig.match(/../g)!.map((h) => Number.parseInt(h, 16)));
   const signed = `${r.headers["x-gigafactory-timestamp"]}.${r.raw}`;
   return crypto.subtle.verify("HMAC", key, bytes, enc.encode(signed));
+}
+
+/** Hands `messages` to the Worker's webhook queue consumer as one batch; what it acked and retried. */
+export async function deliverWebhooks(messages: Array<{ id: string; body: unknown; attempts: number }>) {
+  const batch = createMessageBatch(
+    "gigafactory-webhooks",
+    messages.map((m) => ({ ...m, timestamp: new Date() })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch as MessageBatch, env, ctx);
+  return getQueueResult(batch, ctx);
 }

@@ -3,12 +3,11 @@
 // webhook queue, signed HMAC-SHA256 over `${timestamp}.${rawBody}` (verified here with WebCrypto), with the
 // delivery id in header and body; a failed delivery is retried with a new attempt and the same delivery id; the
 // consumer retries refused deliveries, acks when no webhook is set, and dead-letters a malformed message at once.
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import worker from "../../src/worker/index.ts";
 import type { WebhookMessage } from "../../src/worker/queues/webhooks.ts";
 import { ADMIN, api, P, submit, until } from "./client.ts";
-import { HOOK_URL, receiver, verifySignature } from "./webhook-receiver.ts";
+import { deliverWebhooks, HOOK_URL, receiver, verifySignature } from "./webhook-receiver.ts";
 
 const SECRET = "s3cret-of-sixteen-chars";
 let hook: ReturnType<typeof receiver> | undefined;
@@ -123,15 +122,7 @@ describe("delivery", () => {
 });
 
 describe("consumer", () => {
-  async function run(messages: Array<{ id: string; body: unknown; attempts: number }>) {
-    const batch = createMessageBatch(
-      "gigafactory-webhooks",
-      messages.map((m) => ({ ...m, timestamp: new Date() })),
-    );
-    const ctx = createExecutionContext();
-    await worker.queue(batch as MessageBatch, env, ctx);
-    return getQueueResult(batch, ctx);
-  }
+  const run = deliverWebhooks;
   const message = (productId: string, deliveryId = "dlv_test"): WebhookMessage => ({
     kind: "webhook",
     productId,
