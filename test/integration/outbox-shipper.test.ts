@@ -7,7 +7,7 @@
 // webhooks do not.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { BUSY_HOLD_MS } from "../../src/core/feed-budget.ts";
+import { BUSY_HOLD_MS, type FeedBudget } from "../../src/core/feed-budget.ts";
 import { HISTORY_HOLD_MIN_UNITS, HISTORY_HOLD_MS } from "../../src/core/history-hold.ts";
 import { DUE_HISTORY_SQL, HELD_HISTORY_SQL } from "../../src/durable-objects/coordinator/outbox/due-rows.ts";
 import { wantFeed } from "../../src/durable-objects/coordinator/outbox/feed-wanted.ts";
@@ -25,7 +25,7 @@ import type { Units } from "../../src/durable-objects/coordinator/runtime/units.
 import { withLimit } from "../../src/durable-objects/sql-statements.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
 import type { WebhookMessage } from "../../src/worker/queues/webhooks.ts";
-import { queryPlan } from "./state";
+import { queryPlan, StoppedClockBudget } from "./state";
 
 /** A shipper over this coordinator's own SQLite, bound to `product`, with `queues` standing in for the real ones. */
 function shipperIn(state: DurableObjectState, product: string, queues: Record<string, unknown>) {
@@ -135,12 +135,18 @@ describe("outbox shipper", () => {
     const product = "outbox-feed-pace";
     const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
       const { sql, transact, shipper } = shipperIn(state, product, { HISTORY_QUEUE: { send: async () => {} } });
+      // The first round's clock stands still: on a loaded machine its feed call alone could outlast the budget's
+      // 40 ms refill, and the same loop would then open the next feed — as it should, but not what this tests.
+      const budget = new StoppedClockBudget();
+      (shipper as unknown as { feeds: FeedBudget }).feeds = budget;
       transact((t) => {
         for (const job of ["job_p1", "job_p2", "job_p3"]) enqueueEvent(t, job, "log", { text: job });
       });
       sql.exec("UPDATE outbox SET at = 1 WHERE kind = 'event'"); // past the feed hold: ripe
       const events = () => sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'event'").one().n;
+      budget.stoppedAt = Date.now();
       await shipper.deliver();
+      budget.stoppedAt = undefined;
       const afterFirst = events();
       const probe = shipper as unknown as { timer: unknown };
       const woke = probe.timer !== null; // the next round is the shipper's own timer, under the alarm's second

@@ -138,3 +138,27 @@ export function deliveryHost(
 ): DeliveryHost {
   return { env, productId, sql, feeds: new FeedBudget(), historyHeld: () => false, ...over };
 }
+
+/** A FeedBudget whose clock stands still at `stoppedAt` while it is set (the budget is pure: `now` is a parameter). */
+export class StoppedClockBudget extends FeedBudget {
+  stoppedAt: number | undefined;
+  private at = (now: number) => this.stoppedAt ?? now;
+  override admitOne(key: string, now: number) {
+    return super.admitOne(key, this.at(now));
+  }
+  override busy(now: number, holdMs?: number) {
+    super.busy(this.at(now), holdMs);
+  }
+  override isBusy(now: number) {
+    return super.isBusy(this.at(now));
+  }
+  override nextNewAt(now: number) {
+    return super.nextNewAt(this.at(now));
+  }
+  override touch(key: string, now: number) {
+    super.touch(key, this.at(now));
+  }
+  override openCount(now: number) {
+    return super.openCount(this.at(now));
+  }
+}
