@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { errorLine, errorText } from "../src/shared/fixable-error.ts";
 import { api, createDemoProduct, PRODUCT, prefixed, shipFirstTested } from "./demo-api.ts";
 import { type DemoJob, demoSummary } from "./demo-summary.ts";
 import { adminToken, port } from "./dev.ts";
@@ -163,7 +164,8 @@ async function main(): Promise<void> {
   // against nothing: the demo stops, non-zero, as for an agent that died.
   server.child.once("exit", (code) => {
     if (stopping) return;
-    console.error(`✘ ERROR runtime_exited: the coordinator's runtime exited with code ${code} / see its output above`);
+    const what = `the coordinator's runtime exited with code ${code}`;
+    console.error(errorLine({ code: "runtime_exited", message: what, fix: "see its output above" }));
     void stop(1);
   });
   onStopRequest({
@@ -182,7 +184,8 @@ async function main(): Promise<void> {
       // A demo whose agent died (it says why, above) would sit there with queued jobs: stop it, say so.
       agent.once("exit", (code) => {
         if (stopping) return;
-        console.error(`✘ ERROR agent_exited: ${f.name} exited with code ${code} / see its output above`);
+        const what = `${f.name} exited with code ${code}`;
+        console.error(errorLine({ code: "agent_exited", message: what, fix: "see its output above" }));
         void stop(1);
       });
     }
@@ -200,7 +203,8 @@ async function main(): Promise<void> {
     console.log("  Ctrl-C stops everything.");
     void shipFirstTested(server.url, token, operator.signal, (line) => console.log(line));
   } catch (err) {
-    console.error(`✘ ERROR demo_failed: ${(err as Error).message} / run \`npm install\`, and check that PORT is free`);
+    const fix = "run `npm install`, and check that PORT is free";
+    console.error(errorText({ code: "demo_failed", message: (err as Error).message, fix }));
     await stop(1);
   }
 }

@@ -10,18 +10,9 @@ import { z } from "zod";
 import { LEASE_TTL } from "../core/lease.ts";
 import type { FlagValues } from "./cli-args.ts";
 import { parseEngineSpec } from "./command-template.ts";
+import { ConfigError } from "./config-error.ts";
 
-/** A failure the operator can fix, printed as `✘ ERROR code: what / fix`. */
-export class ConfigError extends Error {
-  readonly code: string;
-  readonly fix: string;
-  constructor(code: string, what: string, fix: string) {
-    super(what);
-    this.name = "ConfigError";
-    this.code = code;
-    this.fix = fix;
-  }
-}
+export { ConfigError };
 
 /** The config file: what `enroll` stores, plus optional defaults for `run`. */
 export const ConfigFile = z

@@ -4,30 +4,17 @@
  * operator) for this host's factory token, registering the host's detected
  * capabilities, and store `{url, product, factoryId, token}` in the state dir's
  * `config.json` (0600) for `run`. With `--token` (a factory token an operator
- * already issued) nothing is called: the token is just stored.
+ * already issued) nothing is called: the token is just stored. A command line it cannot run is a ConfigError (exit
+ * 2); a coordinator that refuses the code, or cannot be reached, a failed operation: FixableError, exit 1.
  */
 import os from "node:os";
+import { FixableError } from "../shared/fixable-error.ts";
 import type { FlagValues } from "./cli-args.ts";
 import { ConfigError, type ConfigFile, parseNumber, productOfToken } from "./config.ts";
 import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
 import { configPath, readConfigFile, writeConfigFile } from "./state.ts";
-
-/**
- * The coordinator turned the enrollment down (a used, expired or host-bound code) or could not be reached: a runtime
- * failure (exit 1), not a command line to fix — `ConfigError`'s exit 2 means usage or config (agent/main).
- */
-export class EnrollError extends Error {
-  readonly code: string;
-  readonly fix: string;
-  constructor(code: string, what: string, fix: string) {
-    super(what);
-    this.name = "EnrollError";
-    this.code = code;
-    this.fix = fix;
-  }
-}
 
 const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 
@@ -57,7 +44,7 @@ export async function enrollCommand(flags: FlagValues, stateDir: string, out: Ou
       enrolled = await enroll({ url, product, token: code }, { name, capabilities, seats: Math.round(seats) });
     } catch (err) {
       if (err instanceof RestError && (err.status === 401 || err.status === 403)) {
-        throw new EnrollError(
+        throw new FixableError(
           "enroll_refused",
           `the coordinator refused the code (${err.detail})`,
           err.status === 403
@@ -66,7 +53,7 @@ export async function enrollCommand(flags: FlagValues, stateDir: string, out: Ou
         );
       }
       if (err instanceof RestError)
-        throw new EnrollError(
+        throw new FixableError(
           err.code,
           `enrollment failed: ${err.detail}`,
           `check --url ${url} and --product ${product}`,

@@ -4,15 +4,17 @@
  * file): parse the command line, run `enroll` or `run`, and turn every failure
  * into `✘ ERROR code: what happened / how to fix it` with a meaningful exit
  * code (0 ok, 1 error — a refused enrollment included, 2 usage/config, 3 credentials gone — do not restart).
+ * Every failure an operator can fix is one shared/fixable-error FixableError carrying its exit code.
  */
 import os from "node:os";
 import path from "node:path";
+import { FixableError } from "../shared/fixable-error.ts";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
 import { splitCommand } from "./command-template.ts";
 import { ConfigError, type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
 import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
-import { EnrollError, enrollCommand } from "./enroll.ts";
+import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
 import { agentVersion, hostProfile } from "./host.ts";
 import { createOutput, type Output } from "./output.ts";
@@ -113,13 +115,9 @@ async function main(argv: readonly string[]): Promise<number> {
       out.error("usage", err.message, "see `gigafactory-agent --help`");
       return EXIT.usage;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof FixableError) {
       out.error(err.code, err.message, err.fix);
-      return EXIT.usage;
-    }
-    if (err instanceof EnrollError) {
-      out.error(err.code, err.message, err.fix);
-      return EXIT.error;
+      return err.exitCode;
     }
     out.error(
       "internal",

@@ -4,9 +4,10 @@
  * (`✔ connected as …`, `▶ job_… title (attempt 1)`, `✘ job_… failed: …`) or,
  * with `--json`, one NDJSON object per event with the same facts, for log
  * shippers. Failures the operator must act on read
- * `✘ ERROR <code>: <what happened> / <how to fix it>`.
+ * `✘ ERROR <code>: <what happened> / <how to fix it>` (shared/fixable-error `errorText`).
  */
 import { terminalText } from "../core/terminal-text.ts";
+import { errorText } from "../shared/fixable-error.ts";
 
 export type Mark = "✔" | "▶" | "✘" | "⚠" | "·";
 
@@ -46,7 +47,7 @@ export function createOutput(json: boolean, sink: Sink = processSink, now: () =>
       (mark === "✘" || mark === "⚠" ? sink.err : sink.out)(terminalText(`${mark} ${text}`));
     },
     error(code, what, fix) {
-      sink.err(terminalText(`✘ ERROR ${code}: ${what} / ${fix}`));
+      sink.err(terminalText(errorText({ code, message: what, fix })));
     },
   };
 }
