@@ -4,7 +4,8 @@
  * file): parse the command line, run `enroll` or `run`, and turn every failure
  * into `✘ ERROR code: what happened / how to fix it` with a meaningful exit
  * code (0 ok, 1 error — a refused enrollment included, 2 usage/config, 3 credentials gone — do not restart).
- * Every failure an operator can fix is one shared/fixable-error FixableError carrying its exit code.
+ * Every failure an operator can fix is one shared/fixable-error FixableError carrying its exit code; the printer
+ * (agent/output) hides secrets, the `--token`/`--code` and the environment's token included.
  */
 import os from "node:os";
 import path from "node:path";
@@ -100,7 +101,11 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined && flags.help !== true ? EXIT.usage : EXIT.ok;
     }
-    out = createOutput(flags.json === true);
+    // Secrets of any shape this run was given: the printer hides them as literals, beyond the shapes it knows.
+    const secrets = [flags.token, flags.code, process.env.GIGAFACTORY_FACTORY_TOKEN].filter(
+      (s): s is string => typeof s === "string",
+    );
+    out = createOutput(flags.json === true, undefined, undefined, secrets);
     // A token on the command line is in /proc/<pid>/cmdline, which every local user can read: overwrite it.
     if (typeof flags.token === "string" || typeof flags.code === "string")
       process.title = `gigafactory-agent ${command ?? ""}`;
