@@ -11,6 +11,7 @@ import { LEASE_TTL } from "../core/lease.ts";
 import type { FlagValues } from "./cli-args.ts";
 import { parseEngineSpec } from "./command-template.ts";
 import { ConfigError } from "./config-error.ts";
+import { assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
 
 export { ConfigError };
 
@@ -77,9 +78,15 @@ export function stateDirFrom(flags: FlagValues, env: Env, home: string): string 
   return path.resolve(str(flags["state-dir"]) ?? env.GIGAFACTORY_AGENT_STATE ?? path.join(home, ".gigafactory-agent"));
 }
 
-/** `gf_<product>_<secret>` names its product; other tokens do not. */
+/** `gf_<product>_<secret>` names its product; other tokens (and `gfe_…` codes) do not. */
 export function productOfToken(token: string): string | undefined {
-  return /^gf_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/.exec(token)?.[1];
+  return token.startsWith("gf_") ? productOfSecret(token) : undefined;
+}
+
+/** The first of `sources` that has a value, and its name (for messages that say where a bad value came from). */
+function first(...sources: [string, string | undefined][]): [string, string] | undefined {
+  const hit = sources.find(([, v]) => v !== undefined);
+  return hit as [string, string] | undefined;
 }
 
 export function parseNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
@@ -101,8 +108,18 @@ export function resolveRunConfig(
   file: ConfigFile,
   defaults: { stateDir: string; hostname: string },
 ): RunConfig {
-  const url = str(flags.url) ?? env.GIGAFACTORY_URL ?? file.url;
-  const token = str(flags.token) ?? env.GIGAFACTORY_FACTORY_TOKEN ?? file.token;
+  const urlFrom = first(
+    ["--url", str(flags.url)],
+    ["GIGAFACTORY_URL", env.GIGAFACTORY_URL],
+    ["the config file's url", file.url],
+  );
+  const tokenFrom = first(
+    ["--token", str(flags.token)],
+    ["GIGAFACTORY_FACTORY_TOKEN", env.GIGAFACTORY_FACTORY_TOKEN],
+    ["the config file's token", file.token],
+  );
+  const [urlSource, url] = urlFrom ?? ["", ""];
+  const [tokenSource, token] = tokenFrom ?? ["", ""];
   if (!url) {
     throw new ConfigError(
       "missing_url",
@@ -110,8 +127,7 @@ export function resolveRunConfig(
       "pass --url https://…, set GIGAFACTORY_URL, or run `gigafactory-agent enroll` first",
     );
   }
-  if (!/^https?:\/\//.test(url))
-    throw new ConfigError("bad_url", `URL ${url} is not http(s)`, "pass --url http://host:port or https://host");
+  const baseUrl = checkedUrl(url, urlSource);
   if (!token) {
     throw new ConfigError(
       "missing_token",
@@ -119,9 +135,16 @@ export function resolveRunConfig(
       "pass --token gf_…, set GIGAFACTORY_FACTORY_TOKEN, or run `gigafactory-agent enroll --code gfe_…` first",
     );
   }
-  const product = str(flags.product) ?? env.GIGAFACTORY_PRODUCT ?? file.product ?? productOfToken(token);
+  assertToken(token, tokenSource);
+  const productFrom = first(
+    ["--product", str(flags.product)],
+    ["GIGAFACTORY_PRODUCT", env.GIGAFACTORY_PRODUCT],
+    ["the config file's product", file.product],
+  );
+  const product = productFrom?.[1] ?? productOfToken(token);
   if (!product)
     throw new ConfigError("missing_product", "no product", "pass --product NAME or set GIGAFACTORY_PRODUCT");
+  if (productFrom) assertSameProduct(token, "token", product, productFrom[0]);
   let engines: Record<string, string> = { ...(file.engines ?? {}) };
   try {
     for (const spec of list(flags.engine)) {
@@ -156,7 +179,7 @@ export function resolveRunConfig(
     throw new ConfigError("bad_flag", `--seats ${seats} is not a whole number`, "pass --seats 2");
   const leaseTtl = parseNumber("lease-ttl", str(flags["lease-ttl"]), LEASE_TTL.minSeconds, LEASE_TTL.maxSeconds);
   return {
-    url: url.replace(/\/+$/, ""),
+    url: baseUrl,
     product,
     token,
     factoryId: file.factoryId,
