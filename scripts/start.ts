@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { envValue } from "../src/shared/env-value.ts";
 import { errorLine, errorText } from "../src/shared/fixable-error.ts";
 import { api, createDemoProduct, PRODUCT, prefixed, shipFirstTested } from "./demo-api.ts";
 import { type DemoJob, demoSummary } from "./demo-summary.ts";
@@ -23,8 +24,8 @@ import { killDescendants, stopTree } from "./process-tree.ts";
 import { assertPortFree, lockState, startFailureText } from "./start-preflight.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
-/** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir). */
-const STATE_ROOT = process.env.GIGAFACTORY_LOCAL_STATE ?? path.join(ROOT, ".wrangler");
+/** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir); empty is unset. */
+const STATE_ROOT = envValue(process.env, "GIGAFACTORY_LOCAL_STATE") ?? path.join(ROOT, ".wrangler");
 const DEMO_DIR = path.join(STATE_ROOT, "demo");
 /** Two hosts that differ: one with Docker and two seats, one with a GPU and one seat. */
 /** 8 s: a demo job takes ~4 s, so a draining agent finishes it or checkpoints and releases it in time. */

@@ -111,7 +111,8 @@ export const USAGE = `gigafactory-agent — runs coding jobs for a Gigafactory c
   gigafactory-agent run [--url URL --product P --token T] [--seats N] [--cap C]… [--engine name=command]…
 
 enroll: the code or token names its product; --product, when given, must agree.
-run flags (flags > env GIGAFACTORY_URL / GIGAFACTORY_PRODUCT / GIGAFACTORY_FACTORY_TOKEN > config file):
+run flags (flags > env GIGAFACTORY_URL / GIGAFACTORY_PRODUCT / GIGAFACTORY_FACTORY_TOKEN > config file;
+an empty variable counts as unset):
   --config FILE            config file (default <state-dir>/config.json, written by enroll)
   --state-dir DIR          agent state (env GIGAFACTORY_AGENT_STATE, default ~/.gigafactory-agent)
   --work-dir DIR           workspaces and repo mirrors, never inside the state dir (default <state-dir>-work)

@@ -4,10 +4,12 @@
  * wins over the config file (written by `enroll`), which wins over defaults.
  * `resolveRunConfig` is pure — flags, env and the parsed file go in, a checked
  * `RunConfig` or a `ConfigError` saying what is wrong and how to fix it comes out.
+ * An empty environment variable counts as unset (shared/env-value).
  */
 import path from "node:path";
 import { z } from "zod";
 import { LEASE_TTL } from "../core/lease.ts";
+import { envValue } from "../shared/env-value.ts";
 import type { FlagValues } from "./cli-args.ts";
 import { parseEngineSpec } from "./command-template.ts";
 import { ConfigError } from "./config-error.ts";
@@ -75,7 +77,8 @@ const list = (v: FlagValues[string] | undefined): string[] => (Array.isArray(v) 
 
 /** `--state-dir` > `GIGAFACTORY_AGENT_STATE` > `~/.gigafactory-agent`. */
 export function stateDirFrom(flags: FlagValues, env: Env, home: string): string {
-  return path.resolve(str(flags["state-dir"]) ?? env.GIGAFACTORY_AGENT_STATE ?? path.join(home, ".gigafactory-agent"));
+  const dir = str(flags["state-dir"]) ?? envValue(env, "GIGAFACTORY_AGENT_STATE");
+  return path.resolve(dir ?? path.join(home, ".gigafactory-agent"));
 }
 
 /** `gf_<product>_<secret>` names its product; other tokens (and `gfe_…` codes) do not. */
@@ -110,12 +113,12 @@ export function resolveRunConfig(
 ): RunConfig {
   const urlFrom = first(
     ["--url", str(flags.url)],
-    ["GIGAFACTORY_URL", env.GIGAFACTORY_URL],
+    ["GIGAFACTORY_URL", envValue(env, "GIGAFACTORY_URL")],
     ["the config file's url", file.url],
   );
   const tokenFrom = first(
     ["--token", str(flags.token)],
-    ["GIGAFACTORY_FACTORY_TOKEN", env.GIGAFACTORY_FACTORY_TOKEN],
+    ["GIGAFACTORY_FACTORY_TOKEN", envValue(env, "GIGAFACTORY_FACTORY_TOKEN")],
     ["the config file's token", file.token],
   );
   const [urlSource, url] = urlFrom ?? ["", ""];
@@ -138,7 +141,7 @@ export function resolveRunConfig(
   assertToken(token, tokenSource);
   const productFrom = first(
     ["--product", str(flags.product)],
-    ["GIGAFACTORY_PRODUCT", env.GIGAFACTORY_PRODUCT],
+    ["GIGAFACTORY_PRODUCT", envValue(env, "GIGAFACTORY_PRODUCT")],
     ["the config file's product", file.product],
   );
   const product = productFrom?.[1] ?? productOfToken(token);
