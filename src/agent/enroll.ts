@@ -13,6 +13,7 @@ import os from "node:os";
 import { FixableError } from "../shared/fixable-error.ts";
 import type { FlagValues } from "./cli-args.ts";
 import { ConfigError, type ConfigFile, parseNumber } from "./config.ts";
+import { configFileWarnings } from "./config-file-checks.ts";
 import { assertCode, assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
 import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
@@ -54,6 +55,8 @@ export async function enrollCommand(flags: FlagValues, stateDir: string, out: Ou
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? 1;
   const extraCaps = Array.isArray(flags.cap) ? flags.cap : [];
   const previous = readConfigFile(configPath(stateDir));
+  // Kept in the file enroll rewrites, so named now; its mode is not: the rewrite makes it 0600.
+  for (const w of configFileWarnings(configPath(stateDir), previous, undefined)) out.say("⚠", w.event, w.text);
 
   let stored: ConfigFile;
   if (code) {

@@ -9,11 +9,13 @@
  */
 import os from "node:os";
 import path from "node:path";
+import { envValue } from "../shared/env-value.ts";
 import { FixableError } from "../shared/fixable-error.ts";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
 import { splitCommand } from "./command-template.ts";
 import { ConfigError, type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
+import { configFileWarnings, fileMode, requireConfigFile } from "./config-file-checks.ts";
 import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
 import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
@@ -46,8 +48,15 @@ async function runCommand(
   stateDir: string,
   out: Output,
 ): Promise<number> {
-  const configFile = path.resolve(typeof flags.config === "string" ? flags.config : configPath(stateDir));
+  const explicit = typeof flags.config === "string";
+  const configFile = path.resolve(explicit ? (flags.config as string) : configPath(stateDir));
+  const mode = fileMode(configFile);
+  const given = (flag: string, env: string) =>
+    typeof flags[flag] === "string" || envValue(process.env, env) !== undefined;
+  const supplied = given("url", "GIGAFACTORY_URL") && given("token", "GIGAFACTORY_FACTORY_TOKEN");
+  requireConfigFile(configFile, mode !== undefined, explicit, supplied);
   const file = readConfigFile(configFile);
+  for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
   const cfg = resolveRunConfig(flags, process.env, file, {
     stateDir,
     hostname: os.hostname().split(".")[0] ?? "factory",
