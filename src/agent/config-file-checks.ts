@@ -1,7 +1,8 @@
 /**
  * @module agent/config-file-checks
  * What `run` and `enroll` say about the config file beyond its schema (agent/state `readConfigFile` checks that):
- * - it is required when nothing else says where and who the factory is: `--config FILE` naming a file that does not
+ * `config_missing` when it is required and absent, and warnings for unknown keys and for a token others can read.
+ * - It is required when nothing else says where and who the factory is: `--config FILE` naming a file that does not
  *   exist, or no file at the default path while the flags and environment do not give both URL and token, is
  *   `config_missing` (exit 2) naming the path, not a puzzling `missing_url`;
  * - keys this agent does not know are named in a warning, with the key probably meant (`prodcut` → `product`): the

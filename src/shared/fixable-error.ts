@@ -4,7 +4,9 @@
  * what happened (the message) and how to fix it, printed by one formatter as the workers-sdk style line
  * `✘ ERROR code: what happened / how to fix it`. It carries the exit code its program should end with, so a caller
  * catches one class instead of one per module (the agent's 2 for usage or config, 1 for a failed operation).
+ * No error line needs a secret: every one passes shared/redact-secrets (tokens and codes by their shape).
  */
+import { redactSecrets } from "./redact-secrets.ts";
 
 /** A failure with a fix: `code` (stable, snake_case), `message` (what happened), `fix` (what to do), `exitCode`. */
 export class FixableError extends Error {
@@ -38,9 +40,12 @@ function oneLine(s: string): string {
     .trim();
 }
 
-/** `✘ ERROR code: what / fix` on one line: newlines in `what` or `fix` (a server's detail) are folded into spaces. */
+/**
+ * `✘ ERROR code: what / fix` on one line: newlines in `what` or `fix` (a server's detail) are folded into spaces,
+ * and any token, code or Bearer value in them hidden.
+ */
 export function errorLine(e: Fixable): string {
-  return `✘ ERROR ${e.code}: ${oneLine(e.message)} / ${oneLine(e.fix)}`;
+  return redactSecrets(`✘ ERROR ${e.code}: ${oneLine(e.message)} / ${oneLine(e.fix)}`);
 }
 
 /**
@@ -49,7 +54,7 @@ export function errorLine(e: Fixable): string {
  */
 export function errorText(e: Fixable): string {
   const [first = "", ...rest] = e.message.trim().split("\n");
-  return [errorLine({ ...e, message: first }), ...rest].join("\n");
+  return [errorLine({ ...e, message: first }), ...rest.map((line) => redactSecrets(line))].join("\n");
 }
 
 /**

@@ -1,7 +1,8 @@
 // One failure class and one printer for every program (shared/fixable-error): the agent's config and enrollment
 // failures, `npm start`'s refusals and the CLI's errors are all FixableError, carry their exit code, and print as
-// `✘ ERROR code: what / fix` through `errorLine` — one line, a server's newlines folded; a tool's output or a stack
-// keeps its further lines below the `✘ ERROR` line (`errorText`, `failureText`).
+// `✘ ERROR code: what / fix` through `errorLine` — one line, a server's newlines folded, secrets hidden
+// (shared/redact-secrets); a tool's output or a stack keeps its further lines below the `✘ ERROR` line
+// (`errorText`, `failureText`).
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { assertPortFree, startFailureText } from "../../scripts/start-preflight.ts";
@@ -21,6 +22,13 @@ describe("FixableError and errorLine", () => {
   it("folds the newlines of a server's detail into one line", () => {
     const e = new FixableError("conflict", "first\n   second  \nthird", "retry\nlater");
     expect(errorLine(e)).toBe("✘ ERROR conflict: first second third / retry later");
+  });
+
+  it("never prints a token or an enrollment code, in any program's ✘ ERROR line", () => {
+    const secret = "k".repeat(43);
+    const e = new CliError("unauthorized", `token gf_acme_${secret} refused`, `ask for a new gfe_acme_${secret}`);
+    expect(formatError(e)).toBe("✘ ERROR unauthorized: token gf_acme_… refused / ask for a new gfe_acme_…");
+    expect(failureText(new Error(`Bearer ${secret}`), "c", "f")).not.toContain(secret);
   });
 
   it("keeps the further lines of a tool's output or a stack below the ✘ ERROR line", () => {
