@@ -105,6 +105,12 @@ export function parseNumber(flag: string, raw: string | undefined, min: number, 
   return n;
 }
 
+/**
+ * `run`'s settings from flags > env (empty = unset) > config file > defaults. Throws ConfigError (exit 2):
+ * `missing_url`, `bad_url`, `missing_token`, `token_is_code` (a `gfe_` code as the token), `missing_product`,
+ * `wrong_product` (the token names another product than the one configured), `bad_engine`, `bad_flag`,
+ * `work_dir_in_state_dir`. Durations in the result are ms.
+ */
 export function resolveRunConfig(
   flags: FlagValues,
   env: Env,
