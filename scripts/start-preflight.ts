@@ -12,28 +12,18 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { FixableError, failureText } from "../src/shared/fixable-error.ts";
 
 export const LOCK_FILE = "gigafactory.pid";
 
 /** The scripts that hold the lock: a live pid whose command line names neither is a reused pid, not an owner. */
 const OWNERS = [/scripts\/start\.ts\b/, /scripts\/dev\.ts\b/];
 
-/** A start that cannot go ahead, printed as `✘ ERROR code: what happened / how to fix it` (exit 1). */
-export class StartRefused extends Error {
-  readonly code: string;
-  readonly fix: string;
-  constructor(code: string, what: string, fix: string) {
-    super(what);
-    this.name = "StartRefused";
-    this.code = code;
-    this.fix = fix;
-  }
-}
-
-function stateInUse(dir: string, owner?: { pid: number; what: string }): StartRefused {
+/** A start that cannot go ahead (exit 1): the lock is held. */
+function stateInUse(dir: string, owner?: { pid: number; what: string }): FixableError {
   const who = owner ? `${owner.what} (pid ${owner.pid})` : "another start";
   const how = owner ? `stop it (Ctrl-C in its terminal, or \`kill ${owner.pid}\`)` : "stop the other start";
-  return new StartRefused(
+  return new FixableError(
     "state_in_use",
     `${who} is already running on the local state in ${dir}`,
     `${how}, or give this one its own state with GIGAFACTORY_LOCAL_STATE=DIR`,
@@ -62,7 +52,7 @@ function liveOwner(file: string): { pid: number; what: string } | undefined {
 
 /**
  * Takes the lock on `dir` for this process (created if missing) and returns the function that releases it; it is
- * also released when the process exits. Throws StartRefused `state_in_use` while a live owner holds it.
+ * also released when the process exits. Throws FixableError `state_in_use` while a live owner holds it.
  */
 export function lockState(dir: string): () => void {
   mkdirSync(dir, { recursive: true });
@@ -103,7 +93,7 @@ export function assertPortFree(port: number): Promise<void> {
     probe.once("error", (err: NodeJS.ErrnoException) => {
       if (err.code !== "EADDRINUSE" && err.code !== "EACCES") return reject(err);
       reject(
-        new StartRefused(
+        new FixableError(
           "port_in_use",
           `127.0.0.1:${port} is ${err.code === "EACCES" ? "not ours to listen on" : "in use (another npm start or npm run dev?)"}`,
           "stop what listens there, or choose another port with PORT=N",
@@ -115,11 +105,10 @@ export function assertPortFree(port: number): Promise<void> {
 }
 
 /**
- * Any failure of a start as its report: a refusal as its one line; anything else as `code` with `fix`, the message's
- * first line in the `✘ ERROR` line and the rest (a tool's output, e.g. wrangler's bundling errors) below it.
+ * Any failure of a start as its report (shared/fixable-error `failureText`): a refusal as its one line; anything else
+ * as `code` with `fix`, the first line in the `✘ ERROR` line and the rest (a tool's output, e.g. wrangler's bundling
+ * errors) below it.
  */
 export function startFailureText(err: unknown, code: string, fix: string): string {
-  if (err instanceof StartRefused) return `✘ ERROR ${err.code}: ${err.message} / ${err.fix}`;
-  const [first = "", ...rest] = (err instanceof Error ? err.message : String(err)).trim().split("\n");
-  return [`✘ ERROR ${code}: ${first.trim()} / ${fix}`, ...rest].join("\n");
+  return failureText(err, code, fix);
 }

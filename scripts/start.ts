@@ -13,6 +13,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { envValue } from "../src/shared/env-value.ts";
+import { errorLine, errorText } from "../src/shared/fixable-error.ts";
 import { api, createDemoProduct, PRODUCT, prefixed, shipFirstTested } from "./demo-api.ts";
 import { type DemoJob, demoSummary } from "./demo-summary.ts";
 import { adminToken, port } from "./dev.ts";
@@ -22,8 +24,8 @@ import { killDescendants, stopTree } from "./process-tree.ts";
 import { assertPortFree, lockState, startFailureText } from "./start-preflight.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
-/** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir). */
-const STATE_ROOT = process.env.GIGAFACTORY_LOCAL_STATE ?? path.join(ROOT, ".wrangler");
+/** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir); empty is unset. */
+const STATE_ROOT = envValue(process.env, "GIGAFACTORY_LOCAL_STATE") ?? path.join(ROOT, ".wrangler");
 const DEMO_DIR = path.join(STATE_ROOT, "demo");
 /** Two hosts that differ: one with Docker and two seats, one with a GPU and one seat. */
 /** 8 s: a demo job takes ~4 s, so a draining agent finishes it or checkpoints and releases it in time. */
@@ -163,7 +165,8 @@ async function main(): Promise<void> {
   // against nothing: the demo stops, non-zero, as for an agent that died.
   server.child.once("exit", (code) => {
     if (stopping) return;
-    console.error(`✘ ERROR runtime_exited: the coordinator's runtime exited with code ${code} / see its output above`);
+    const what = `the coordinator's runtime exited with code ${code}`;
+    console.error(errorLine({ code: "runtime_exited", message: what, fix: "see its output above" }));
     void stop(1);
   });
   onStopRequest({
@@ -182,7 +185,8 @@ async function main(): Promise<void> {
       // A demo whose agent died (it says why, above) would sit there with queued jobs: stop it, say so.
       agent.once("exit", (code) => {
         if (stopping) return;
-        console.error(`✘ ERROR agent_exited: ${f.name} exited with code ${code} / see its output above`);
+        const what = `${f.name} exited with code ${code}`;
+        console.error(errorLine({ code: "agent_exited", message: what, fix: "see its output above" }));
         void stop(1);
       });
     }
@@ -200,7 +204,8 @@ async function main(): Promise<void> {
     console.log("  Ctrl-C stops everything.");
     void shipFirstTested(server.url, token, operator.signal, (line) => console.log(line));
   } catch (err) {
-    console.error(`✘ ERROR demo_failed: ${(err as Error).message} / run \`npm install\`, and check that PORT is free`);
+    const fix = "run `npm install`, and check that PORT is free";
+    console.error(errorText({ code: "demo_failed", message: (err as Error).message, fix }));
     await stop(1);
   }
 }

@@ -107,10 +107,12 @@ export function parseArgs(argv: readonly string[], tables: Readonly<Record<strin
 
 export const USAGE = `gigafactory-agent — runs coding jobs for a Gigafactory coordinator
 
-  gigafactory-agent enroll --url URL --product P (--code gfe_… | --token gf_…) [--name N] [--cap C]… [--seats N]
+  gigafactory-agent enroll --url URL (--code gfe_… | --token gf_…) [--product P] [--name N] [--cap C]… [--seats N]
   gigafactory-agent run [--url URL --product P --token T] [--seats N] [--cap C]… [--engine name=command]…
 
-run flags (flags > env GIGAFACTORY_URL / GIGAFACTORY_PRODUCT / GIGAFACTORY_FACTORY_TOKEN > config file):
+enroll: the code or token names its product; --product, when given, must agree.
+run flags (flags > env GIGAFACTORY_URL / GIGAFACTORY_PRODUCT / GIGAFACTORY_FACTORY_TOKEN > config file;
+an empty variable counts as unset):
   --config FILE            config file (default <state-dir>/config.json, written by enroll)
   --state-dir DIR          agent state (env GIGAFACTORY_AGENT_STATE, default ~/.gigafactory-agent)
   --work-dir DIR           workspaces and repo mirrors, never inside the state dir (default <state-dir>-work)

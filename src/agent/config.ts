@@ -4,24 +4,18 @@
  * wins over the config file (written by `enroll`), which wins over defaults.
  * `resolveRunConfig` is pure — flags, env and the parsed file go in, a checked
  * `RunConfig` or a `ConfigError` saying what is wrong and how to fix it comes out.
+ * An empty environment variable counts as unset (shared/env-value).
  */
 import path from "node:path";
 import { z } from "zod";
 import { LEASE_TTL } from "../core/lease.ts";
+import { envValue } from "../shared/env-value.ts";
 import type { FlagValues } from "./cli-args.ts";
 import { parseEngineSpec } from "./command-template.ts";
+import { ConfigError } from "./config-error.ts";
+import { assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
 
-/** A failure the operator can fix, printed as `✘ ERROR code: what / fix`. */
-export class ConfigError extends Error {
-  readonly code: string;
-  readonly fix: string;
-  constructor(code: string, what: string, fix: string) {
-    super(what);
-    this.name = "ConfigError";
-    this.code = code;
-    this.fix = fix;
-  }
-}
+export { ConfigError };
 
 /** The config file: what `enroll` stores, plus optional defaults for `run`. */
 export const ConfigFile = z
@@ -83,12 +77,19 @@ const list = (v: FlagValues[string] | undefined): string[] => (Array.isArray(v) 
 
 /** `--state-dir` > `GIGAFACTORY_AGENT_STATE` > `~/.gigafactory-agent`. */
 export function stateDirFrom(flags: FlagValues, env: Env, home: string): string {
-  return path.resolve(str(flags["state-dir"]) ?? env.GIGAFACTORY_AGENT_STATE ?? path.join(home, ".gigafactory-agent"));
+  const dir = str(flags["state-dir"]) ?? envValue(env, "GIGAFACTORY_AGENT_STATE");
+  return path.resolve(dir ?? path.join(home, ".gigafactory-agent"));
 }
 
-/** `gf_<product>_<secret>` names its product; other tokens do not. */
+/** `gf_<product>_<secret>` names its product; other tokens (and `gfe_…` codes) do not. */
 export function productOfToken(token: string): string | undefined {
-  return /^gf_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/.exec(token)?.[1];
+  return token.startsWith("gf_") ? productOfSecret(token) : undefined;
+}
+
+/** The first of `sources` that has a value, and its name (for messages that say where a bad value came from). */
+function first(...sources: [string, string | undefined][]): [string, string] | undefined {
+  const hit = sources.find(([, v]) => v !== undefined);
+  return hit as [string, string] | undefined;
 }
 
 export function parseNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
@@ -104,14 +105,30 @@ export function parseNumber(flag: string, raw: string | undefined, min: number, 
   return n;
 }
 
+/**
+ * `run`'s settings from flags > env (empty = unset) > config file > defaults. Throws ConfigError (exit 2):
+ * `missing_url`, `bad_url`, `missing_token`, `token_is_code` (a `gfe_` code as the token), `missing_product`,
+ * `wrong_product` (the token names another product than the one configured), `bad_engine`, `bad_flag`,
+ * `work_dir_in_state_dir`. Durations in the result are ms.
+ */
 export function resolveRunConfig(
   flags: FlagValues,
   env: Env,
   file: ConfigFile,
   defaults: { stateDir: string; hostname: string },
 ): RunConfig {
-  const url = str(flags.url) ?? env.GIGAFACTORY_URL ?? file.url;
-  const token = str(flags.token) ?? env.GIGAFACTORY_FACTORY_TOKEN ?? file.token;
+  const urlFrom = first(
+    ["--url", str(flags.url)],
+    ["GIGAFACTORY_URL", envValue(env, "GIGAFACTORY_URL")],
+    ["the config file's url", file.url],
+  );
+  const tokenFrom = first(
+    ["--token", str(flags.token)],
+    ["GIGAFACTORY_FACTORY_TOKEN", envValue(env, "GIGAFACTORY_FACTORY_TOKEN")],
+    ["the config file's token", file.token],
+  );
+  const [urlSource, url] = urlFrom ?? ["", ""];
+  const [tokenSource, token] = tokenFrom ?? ["", ""];
   if (!url) {
     throw new ConfigError(
       "missing_url",
@@ -119,8 +136,7 @@ export function resolveRunConfig(
       "pass --url https://…, set GIGAFACTORY_URL, or run `gigafactory-agent enroll` first",
     );
   }
-  if (!/^https?:\/\//.test(url))
-    throw new ConfigError("bad_url", `URL ${url} is not http(s)`, "pass --url http://host:port or https://host");
+  const baseUrl = checkedUrl(url, urlSource);
   if (!token) {
     throw new ConfigError(
       "missing_token",
@@ -128,9 +144,16 @@ export function resolveRunConfig(
       "pass --token gf_…, set GIGAFACTORY_FACTORY_TOKEN, or run `gigafactory-agent enroll --code gfe_…` first",
     );
   }
-  const product = str(flags.product) ?? env.GIGAFACTORY_PRODUCT ?? file.product ?? productOfToken(token);
+  assertToken(token, tokenSource);
+  const productFrom = first(
+    ["--product", str(flags.product)],
+    ["GIGAFACTORY_PRODUCT", envValue(env, "GIGAFACTORY_PRODUCT")],
+    ["the config file's product", file.product],
+  );
+  const product = productFrom?.[1] ?? productOfToken(token);
   if (!product)
     throw new ConfigError("missing_product", "no product", "pass --product NAME or set GIGAFACTORY_PRODUCT");
+  if (productFrom) assertSameProduct(token, "token", product, productFrom[0]);
   let engines: Record<string, string> = { ...(file.engines ?? {}) };
   try {
     for (const spec of list(flags.engine)) {
@@ -165,7 +188,7 @@ export function resolveRunConfig(
     throw new ConfigError("bad_flag", `--seats ${seats} is not a whole number`, "pass --seats 2");
   const leaseTtl = parseNumber("lease-ttl", str(flags["lease-ttl"]), LEASE_TTL.minSeconds, LEASE_TTL.maxSeconds);
   return {
-    url: url.replace(/\/+$/, ""),
+    url: baseUrl,
     product,
     token,
     factoryId: file.factoryId,

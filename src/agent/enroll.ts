@@ -4,50 +4,59 @@
  * operator) for this host's factory token, registering the host's detected
  * capabilities, and store `{url, product, factoryId, token}` in the state dir's
  * `config.json` (0600) for `run`. With `--token` (a factory token an operator
- * already issued) nothing is called: the token is just stored.
+ * already issued) nothing is called: the token is just stored. `--product` may be left out: a code or token names
+ * its product, and one naming another product than `--product` is refused (`wrong_product`), as is a token passed as
+ * `--code` or a code as `--token` (`token_is_code`) and a URL that cannot be a coordinator (`bad_url`): all exit 2.
+ * A coordinator that refuses the code, or cannot be reached, is a failed operation: FixableError, exit 1.
  */
 import os from "node:os";
+import { FixableError } from "../shared/fixable-error.ts";
 import type { FlagValues } from "./cli-args.ts";
-import { ConfigError, type ConfigFile, parseNumber, productOfToken } from "./config.ts";
+import { ConfigError, type ConfigFile, parseNumber } from "./config.ts";
+import { configFileWarnings } from "./config-file-checks.ts";
+import { assertCode, assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
 import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
 import { configPath, readConfigFile, writeConfigFile } from "./state.ts";
 
-/**
- * The coordinator turned the enrollment down (a used, expired or host-bound code) or could not be reached: a runtime
- * failure (exit 1), not a command line to fix — `ConfigError`'s exit 2 means usage or config (agent/main).
- */
-export class EnrollError extends Error {
-  readonly code: string;
-  readonly fix: string;
-  constructor(code: string, what: string, fix: string) {
-    super(what);
-    this.name = "EnrollError";
-    this.code = code;
-    this.fix = fix;
-  }
-}
-
 const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 
+/**
+ * `enroll`: checks the command line (ConfigError, exit 2), then trades `--code` for a token (FixableError exit 1 when
+ * the coordinator refuses or cannot be reached) or stores `--token`, writing `<stateDir>/config.json` (0600).
+ */
 export async function enrollCommand(flags: FlagValues, stateDir: string, out: Output): Promise<void> {
-  const url = str(flags.url)?.replace(/\/+$/, "");
+  const rawUrl = str(flags.url);
   const code = str(flags.code);
   const token = str(flags.token);
-  if (!url) throw new ConfigError("missing_url", "enroll needs the coordinator URL", "pass --url https://…");
+  if (!rawUrl) throw new ConfigError("missing_url", "enroll needs the coordinator URL", "pass --url https://…");
+  const url = checkedUrl(rawUrl, "--url");
   if (!code && !token)
     throw new ConfigError(
       "missing_code",
       "enroll needs an enrollment code or a factory token",
       "pass --code gfe_… (ask an operator for one) or --token gf_…",
     );
-  const product = str(flags.product) ?? (token ? productOfToken(token) : undefined);
+  if (code && token)
+    throw new ConfigError(
+      "code_and_token",
+      "enroll takes an enrollment code or a factory token, not both",
+      "pass only --code gfe_… (to enroll this host) or only --token gf_… (to store a token an operator issued)",
+    );
+  const secret = (code ?? token) as string;
+  if (code) assertCode(code, "--code");
+  else assertToken(secret, "--token");
+  const given = str(flags.product);
+  if (given !== undefined) assertSameProduct(secret, code ? "code" : "token", given, "--product");
+  const product = given ?? productOfSecret(secret);
   if (!product) throw new ConfigError("missing_product", "enroll needs the product", "pass --product NAME");
   const name = str(flags.name) ?? os.hostname().split(".")[0] ?? "factory";
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? 1;
   const extraCaps = Array.isArray(flags.cap) ? flags.cap : [];
   const previous = readConfigFile(configPath(stateDir));
+  // Kept in the file enroll rewrites, so named now; its mode is not: the rewrite makes it 0600.
+  for (const w of configFileWarnings(configPath(stateDir), previous, undefined)) out.say("⚠", w.event, w.text);
 
   let stored: ConfigFile;
   if (code) {
@@ -57,7 +66,7 @@ export async function enrollCommand(flags: FlagValues, stateDir: string, out: Ou
       enrolled = await enroll({ url, product, token: code }, { name, capabilities, seats: Math.round(seats) });
     } catch (err) {
       if (err instanceof RestError && (err.status === 401 || err.status === 403)) {
-        throw new EnrollError(
+        throw new FixableError(
           "enroll_refused",
           `the coordinator refused the code (${err.detail})`,
           err.status === 403
@@ -66,7 +75,7 @@ export async function enrollCommand(flags: FlagValues, stateDir: string, out: Ou
         );
       }
       if (err instanceof RestError)
-        throw new EnrollError(
+        throw new FixableError(
           err.code,
           `enrollment failed: ${err.detail}`,
           `check --url ${url} and --product ${product}`,

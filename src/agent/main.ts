@@ -4,15 +4,20 @@
  * file): parse the command line, run `enroll` or `run`, and turn every failure
  * into `✘ ERROR code: what happened / how to fix it` with a meaningful exit
  * code (0 ok, 1 error — a refused enrollment included, 2 usage/config, 3 credentials gone — do not restart).
+ * Every failure an operator can fix is one shared/fixable-error FixableError carrying its exit code; the printer
+ * (agent/output) hides secrets, the `--token`/`--code` and the environment's token included.
  */
 import os from "node:os";
 import path from "node:path";
+import { envValue } from "../shared/env-value.ts";
+import { FixableError } from "../shared/fixable-error.ts";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
 import { splitCommand } from "./command-template.ts";
 import { ConfigError, type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
+import { configFileWarnings, fileMode, requireConfigFile } from "./config-file-checks.ts";
 import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
-import { EnrollError, enrollCommand } from "./enroll.ts";
+import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
 import { agentVersion, hostProfile } from "./host.ts";
 import { createOutput, type Output } from "./output.ts";
@@ -43,8 +48,15 @@ async function runCommand(
   stateDir: string,
   out: Output,
 ): Promise<number> {
-  const configFile = path.resolve(typeof flags.config === "string" ? flags.config : configPath(stateDir));
+  const explicit = typeof flags.config === "string";
+  const configFile = path.resolve(explicit ? (flags.config as string) : configPath(stateDir));
+  const mode = fileMode(configFile);
+  const given = (flag: string, env: string) =>
+    typeof flags[flag] === "string" || envValue(process.env, env) !== undefined;
+  const supplied = given("url", "GIGAFACTORY_URL") && given("token", "GIGAFACTORY_FACTORY_TOKEN");
+  requireConfigFile(configFile, mode !== undefined, explicit, supplied);
   const file = readConfigFile(configFile);
+  for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
   const cfg = resolveRunConfig(flags, process.env, file, {
     stateDir,
     hostname: os.hostname().split(".")[0] ?? "factory",
@@ -98,7 +110,11 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined && flags.help !== true ? EXIT.usage : EXIT.ok;
     }
-    out = createOutput(flags.json === true);
+    // Secrets of any shape this run was given: the printer hides them as literals, beyond the shapes it knows.
+    const secrets = [flags.token, flags.code, process.env.GIGAFACTORY_FACTORY_TOKEN].filter(
+      (s): s is string => typeof s === "string",
+    );
+    out = createOutput(flags.json === true, undefined, undefined, secrets);
     // A token on the command line is in /proc/<pid>/cmdline, which every local user can read: overwrite it.
     if (typeof flags.token === "string" || typeof flags.code === "string")
       process.title = `gigafactory-agent ${command ?? ""}`;
@@ -113,13 +129,9 @@ async function main(argv: readonly string[]): Promise<number> {
       out.error("usage", err.message, "see `gigafactory-agent --help`");
       return EXIT.usage;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof FixableError) {
       out.error(err.code, err.message, err.fix);
-      return EXIT.usage;
-    }
-    if (err instanceof EnrollError) {
-      out.error(err.code, err.message, err.fix);
-      return EXIT.error;
+      return err.exitCode;
     }
     out.error(
       "internal",

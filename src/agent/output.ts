@@ -4,9 +4,13 @@
  * (`✔ connected as …`, `▶ job_… title (attempt 1)`, `✘ job_… failed: …`) or,
  * with `--json`, one NDJSON object per event with the same facts, for log
  * shippers. Failures the operator must act on read
- * `✘ ERROR <code>: <what happened> / <how to fix it>`.
+ * `✘ ERROR <code>: <what happened> / <how to fix it>` (shared/fixable-error `errorText`).
+ * Every line passes `redactSecrets` on its way out, JSON or not: a token or an enrollment code is never printed,
+ * whoever put it into the message (our own errors, a coordinator's detail, a stack).
  */
 import { terminalText } from "../core/terminal-text.ts";
+import { errorText } from "../shared/fixable-error.ts";
+import { redactSecrets } from "../shared/redact-secrets.ts";
 
 export type Mark = "✔" | "▶" | "✘" | "⚠" | "·";
 
@@ -27,26 +31,39 @@ const processSink: Sink = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-export function createOutput(json: boolean, sink: Sink = processSink, now: () => number = Date.now): Output {
+/**
+ * The printer: human lines (stderr for `✘`, `⚠` and errors) or NDJSON on stdout, stamped with `now()` (epoch ms).
+ * `secrets` are literals to hide beyond the shapes `redactSecrets` knows (the `--token`/`--code` this run was given).
+ */
+export function createOutput(
+  json: boolean,
+  sink: Sink = processSink,
+  now: () => number = Date.now,
+  secrets: readonly string[] = [],
+): Output {
   const stamp = () => new Date(now()).toISOString();
+  const to = (write: (line: string) => void) => (line: string) => write(redactSecrets(line, secrets));
   if (json) {
+    const out = to(sink.out);
     return {
       say(mark, event, text, fields = {}) {
         const level = mark === "✘" ? "error" : mark === "⚠" ? "warn" : "info";
-        sink.out(JSON.stringify({ at: stamp(), level, event, message: text, ...fields }));
+        out(JSON.stringify({ at: stamp(), level, event, message: text, ...fields }));
       },
       error(code, what, fix) {
-        sink.out(JSON.stringify({ at: stamp(), level: "error", event: "error", code, message: what, fix }));
+        out(JSON.stringify({ at: stamp(), level: "error", event: "error", code, message: what, fix }));
       },
     };
   }
+  const out = to(sink.out);
+  const err = to(sink.err);
   return {
     // Job titles, reasons and messages come from the coordinator: their control characters are shown, not obeyed.
     say(mark, _event, text) {
-      (mark === "✘" || mark === "⚠" ? sink.err : sink.out)(terminalText(`${mark} ${text}`));
+      (mark === "✘" || mark === "⚠" ? err : out)(terminalText(`${mark} ${text}`));
     },
     error(code, what, fix) {
-      sink.err(terminalText(`✘ ERROR ${code}: ${what} / ${fix}`));
+      err(terminalText(errorText({ code, message: what, fix })));
     },
   };
 }

@@ -1,25 +1,15 @@
 /**
  * @module cli/errors
- * Every failure the CLI reports is one `CliError`: a stable code, what
- * happened, and how to fix it, printed as the workers-sdk style one-liner
+ * Every failure the CLI reports is one `CliError` — the agent's and `npm start`'s FixableError
+ * (shared/fixable-error): a stable code, what happened, and how to fix it, printed as the workers-sdk style one-liner
  * `✘ ERROR code: what happened / how to fix it`. Usage errors exit 2 so a
  * script can tell "you called me wrong" from "the operation failed" (exit 1).
  */
+import { FixableError as CliError, errorLine } from "../shared/fixable-error.ts";
 import { ApiError, ConnectionError } from "../shared/http-client.ts";
 
-export class CliError extends Error {
-  readonly code: string;
-  readonly fix: string;
-  readonly exitCode: number;
-
-  constructor(code: string, what: string, fix: string, exitCode = 1) {
-    super(what);
-    this.name = "CliError";
-    this.code = code;
-    this.fix = fix;
-    this.exitCode = exitCode;
-  }
-}
+/** `new CliError(code, what, fix, exitCode = 1)`: the shared FixableError under the name the CLI's code uses. */
+export { CliError };
 
 /** A command line that cannot be run as written: exit 2. */
 export function usageError(what: string, command?: string): CliError {
@@ -77,14 +67,7 @@ export function toCliError(err: unknown): CliError {
   return new CliError("internal", what, "this is a CLI bug; please report it with the command you ran");
 }
 
-/** The one-line report; newlines in server details are folded so it stays one line. */
+/** The one-line report (shared/fixable-error `errorLine`); newlines in server details are folded into it. */
 export function formatError(e: CliError): string {
-  // Split and trim, not `/\s*\n\s*/g`: that regex rescans each run of blanks from every start (quadratic).
-  const oneLine = (s: string): string =>
-    s
-      .split("\n")
-      .map((part) => part.trim())
-      .join(" ")
-      .trim();
-  return `✘ ERROR ${e.code}: ${oneLine(e.message)} / ${oneLine(e.fix)}`;
+  return errorLine(e);
 }

@@ -1,0 +1,100 @@
+/**
+ * @module agent/config-file-checks
+ * What `run` and `enroll` say about the config file beyond its schema (agent/state `readConfigFile` checks that):
+ * `config_missing` when it is required and absent, and warnings for unknown keys and for a token others can read.
+ * - It is required when nothing else says where and who the factory is: `--config FILE` naming a file that does not
+ *   exist, or no file at the default path while the flags and environment do not give both URL and token, is
+ *   `config_missing` (exit 2) naming the path, not a puzzling `missing_url`;
+ * - keys this agent does not know are named in a warning, with the key probably meant (`prodcut` → `product`): the
+ *   schema lets them through so an older agent can read a newer file, and a typo is otherwise silently ignored;
+ * - a file holding a token that its group or others can read is warned about, as ssh does for a private key: any
+ *   local user could become this factory.
+ */
+import { statSync } from "node:fs";
+import { ConfigFile } from "./config.ts";
+import { ConfigError } from "./config-error.ts";
+
+export interface ConfigWarning {
+  event: string;
+  text: string;
+}
+
+/** The keys the schema knows. */
+const KNOWN = Object.keys(ConfigFile.shape);
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions): `prodcut` → `product` is 1. */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) (d[0] as number[])[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    const row = d[i] as number[];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const prev = d[i - 1] as number[];
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j]!, (d[i - 2] as number[])[j - 2]! + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length]!;
+}
+
+/** Each key of `config` the schema does not know, with the known key it is probably a typo of (distance ≤ 2). */
+export function unknownConfigKeys(config: Record<string, unknown>): { key: string; meant?: string }[] {
+  return Object.keys(config)
+    .filter((key) => !KNOWN.includes(key))
+    .map((key) => {
+      const near = KNOWN.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).sort(
+        (x, y) => x.d - y.d,
+      )[0];
+      return near && near.d <= 2 ? { key, meant: near.k } : { key };
+    });
+}
+
+/**
+ * The warnings for the config file at `file` (parsed as `config`; `mode` its permission bits, undefined when it does
+ * not exist): unknown keys, and a token readable by group or others. Pure.
+ */
+export function configFileWarnings(file: string, config: ConfigFile, mode: number | undefined): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  const unknown = unknownConfigKeys(config as Record<string, unknown>);
+  if (unknown.length > 0) {
+    const named = unknown.map((u) => (u.meant ? `${u.key} (did you mean ${u.meant}?)` : u.key)).join(", ");
+    warnings.push({
+      event: "config.unknown_keys",
+      text: `${file} has keys this agent does not know, ignored: ${named}; known: ${KNOWN.join(", ")}`,
+    });
+  }
+  if (mode !== undefined && config.token !== undefined && (mode & 0o077) !== 0) {
+    const octal = (mode & 0o777).toString(8).padStart(4, "0");
+    warnings.push({
+      event: "config.too_open",
+      text: `${file} holds the factory token and its permissions ${octal} let other users read it: chmod 600 ${file}`,
+    });
+  }
+  return warnings;
+}
+
+/**
+ * Throws ConfigError `config_missing` when the config file is required and absent: named by `--config` (`explicit`),
+ * or the default one while the flags and environment leave out the URL or the token (`supplied` false).
+ */
+export function requireConfigFile(file: string, exists: boolean, explicit: boolean, supplied: boolean): void {
+  if (exists || (!explicit && supplied)) return;
+  throw new ConfigError(
+    "config_missing",
+    explicit ? `--config ${file} does not exist` : `no config file at ${file}, and no --url and --token given`,
+    explicit
+      ? "check the path, or leave out --config to use the one `enroll` wrote"
+      : "run `gigafactory-agent enroll --url URL --code gfe_…` first (with the same --state-dir), or pass --url and --token",
+  );
+}
+
+/** The file's permission bits, or undefined when it does not exist (or cannot be read: readConfigFile says why). */
+export function fileMode(file: string): number | undefined {
+  try {
+    return statSync(file).mode;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * @module agent/credential-checks
+ * What the agent checks of the URL, token and enrollment code an operator gives it before it uses them, so a
+ * confused or careless command line is refused with its fix instead of failing later as a puzzle (a 401 from the
+ * coordinator, a socket that never opens, a host enrolled into the wrong product). Pure: each check returns or throws
+ * a ConfigError (exit 2), and never puts the secret it judged into its message.
+ *
+ * Gigafactory's secrets name their kind and product (worker/auth `newToken`): `gf_<product>_<secret>` is a token
+ * (a factory's, or an operator's), `gfe_<product>_<secret>` a one-time enrollment code. A secret of another shape
+ * (an admin token, a test's stand-in) is not judged here: the coordinator decides.
+ */
+import { ConfigError } from "./config-error.ts";
+
+const SECRET_RE = /^(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/;
+
+/** `"code"` for `gfe_…`, `"token"` for `gf_…`, undefined for any other shape. */
+export function secretKind(secret: string): "code" | "token" | undefined {
+  if (secret.startsWith("gfe_")) return "code";
+  if (secret.startsWith("gf_")) return "token";
+  return undefined;
+}
+
+/** The product a well-formed `gf_…` token or `gfe_…` code names, else undefined. */
+export function productOfSecret(secret: string): string | undefined {
+  return SECRET_RE.exec(secret)?.[2];
+}
+
+/**
+ * The coordinator's base URL, checked and without trailing slashes. Throws ConfigError `bad_url` for what cannot be a
+ * coordinator: not a URL, not http(s), no host, a query or fragment, or the API's own path (`/api/v1`, which the
+ * agent adds itself). `source` names where it came from (`--url`, `GIGAFACTORY_URL`, the config file).
+ */
+export function checkedUrl(raw: string, source: string): string {
+  const fix = `pass the coordinator's base URL, e.g. --url https://gigafactory.example.workers.dev or --url http://127.0.0.1:8787`;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError("bad_url", `${source} ${JSON.stringify(raw)} is not a URL`, fix);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new ConfigError("bad_url", `${source} ${JSON.stringify(raw)} is not http(s)`, fix);
+  if (!u.hostname) throw new ConfigError("bad_url", `${source} ${JSON.stringify(raw)} names no host`, fix);
+  if (u.search || u.hash)
+    throw new ConfigError("bad_url", `${source} ${JSON.stringify(raw)} carries a query or fragment`, fix);
+  if (/\/api(\/v1)?\/*$/.test(u.pathname))
+    throw new ConfigError("bad_url", `${source} ends in ${u.pathname}: the agent adds the API path itself`, fix);
+  return raw.replace(/\/+$/, "");
+}
+
+/** Refuses an enrollment code given where a token belongs (`--token gfe_…`, GIGAFACTORY_FACTORY_TOKEN=gfe_…). */
+export function assertToken(secret: string, source: string): void {
+  if (secretKind(secret) !== "code") return;
+  throw new ConfigError(
+    "token_is_code",
+    `${source} holds a one-time enrollment code (gfe_…), not a factory token (gf_…)`,
+    "trade the code for a token first: gigafactory-agent enroll --url URL --code gfe_… (then `run` needs no token)",
+  );
+}
+
+/** Refuses a token given where an enrollment code belongs (`enroll --code gf_…`). */
+export function assertCode(secret: string, source: string): void {
+  if (secretKind(secret) !== "token") return;
+  throw new ConfigError(
+    "token_is_code",
+    `${source} holds a token (gf_…), not a one-time enrollment code (gfe_…)`,
+    "pass a factory token as --token gf_…, or ask an operator for a code (`gigafactory enroll NAME` prints it)",
+  );
+}
+
+/**
+ * Refuses a token or code that names another product than the one the agent was told (`--product`, the environment
+ * or the config file): the coordinator would refuse it (401) without saying why.
+ */
+export function assertSameProduct(secret: string, what: "token" | "code", product: string, source: string): void {
+  const named = productOfSecret(secret);
+  if (named === undefined || named === product) return;
+  throw new ConfigError(
+    "wrong_product",
+    `the ${what} is for product ${named}, but ${source} is ${product}`,
+    `use a ${what} of ${product}, or pass --product ${named} (the ${what} alone names its product)`,
+  );
+}

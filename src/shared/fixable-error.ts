@@ -1,0 +1,67 @@
+/**
+ * @module shared/fixable-error
+ * The one failure an operator can act on, in every program here (the CLI, the agent, `npm start`): a stable `code`,
+ * what happened (the message) and how to fix it, printed by one formatter as the workers-sdk style line
+ * `✘ ERROR code: what happened / how to fix it`. It carries the exit code its program should end with, so a caller
+ * catches one class instead of one per module (the agent's 2 for usage or config, 1 for a failed operation).
+ * No error line needs a secret: every one passes shared/redact-secrets (tokens and codes by their shape).
+ */
+import { redactSecrets } from "./redact-secrets.ts";
+
+/** A failure with a fix: `code` (stable, snake_case), `message` (what happened), `fix` (what to do), `exitCode`. */
+export class FixableError extends Error {
+  readonly code: string;
+  readonly fix: string;
+  readonly exitCode: number;
+
+  /** `exitCode` defaults to 1, "the operation failed"; usage and config mistakes pass 2. */
+  constructor(code: string, what: string, fix: string, exitCode = 1) {
+    super(what);
+    this.name = "FixableError";
+    this.code = code;
+    this.fix = fix;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The shape `errorLine` prints: a FixableError, or the same three facts from elsewhere (a protocol verdict). */
+export interface Fixable {
+  code: string;
+  message: string;
+  fix: string;
+}
+
+// Split and trim, not `/\s*\n\s*/g`: that regex rescans each run of blanks from every start (quadratic).
+function oneLine(s: string): string {
+  return s
+    .split("\n")
+    .map((part) => part.trim())
+    .join(" ")
+    .trim();
+}
+
+/**
+ * `✘ ERROR code: what / fix` on one line: newlines in `what` or `fix` (a server's detail) are folded into spaces,
+ * and any token, code or Bearer value in them hidden.
+ */
+export function errorLine(e: Fixable): string {
+  return redactSecrets(`✘ ERROR ${e.code}: ${oneLine(e.message)} / ${oneLine(e.fix)}`);
+}
+
+/**
+ * `errorLine` for a text that may run over lines (a tool's output, a stack): its first line goes into the `✘ ERROR`
+ * line and the rest is kept below it as it was, so it stays readable.
+ */
+export function errorText(e: Fixable): string {
+  const [first = "", ...rest] = e.message.trim().split("\n");
+  return [errorLine({ ...e, message: first }), ...rest.map((line) => redactSecrets(line))].join("\n");
+}
+
+/**
+ * Any thrown value as its report: a FixableError as its own line; anything else under `code` and `fix` (the caller's
+ * "something else went wrong" advice), its message's first line in the `✘ ERROR` line and the rest below.
+ */
+export function failureText(err: unknown, code: string, fix: string): string {
+  if (err instanceof FixableError) return errorLine(err);
+  return errorText({ code, message: err instanceof Error ? err.message : String(err), fix });
+}

@@ -1,0 +1,128 @@
+// What the agent says about its config file (agent/config-file-checks): a required file that is missing is `config_missing` (exit 2) naming the path; unknown keys
+// (typos such as `prodcut`) are named in a warning with the key probably meant; a file holding the token that other
+// users can read is warned about, as ssh does.
+import { spawn } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ENROLL_FLAGS, parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
+import { configFileWarnings, requireConfigFile, unknownConfigKeys } from "../../src/agent/config-file-checks.ts";
+import { enrollCommand } from "../../src/agent/enroll.ts";
+import { createOutput } from "../../src/agent/output.ts";
+import type { FixableError } from "../../src/shared/fixable-error.ts";
+
+const BIN = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
+const TOKEN = `gf_acme_${"T".repeat(43)}`;
+const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-config-file-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("unknown keys", () => {
+  it("are named, with the known key a typo was probably meant as", () => {
+    expect(unknownConfigKeys({ prodcut: "p", url: "http://u", tokn: "t", zebra: 1 })).toEqual([
+      { key: "prodcut", meant: "product" },
+      { key: "tokn", meant: "token" },
+      { key: "zebra" },
+    ]);
+    const [w] = configFileWarnings("/c.json", { url: "http://u", prodcut: "p" } as never, undefined);
+    expect(w).toMatchObject({
+      event: "config.unknown_keys",
+      text: expect.stringContaining("prodcut (did you mean product?)"),
+    });
+  });
+
+  it("say nothing for a file of known keys", () => {
+    expect(configFileWarnings("/c.json", { url: "http://u", product: "p", token: TOKEN }, 0o100600)).toEqual([]);
+  });
+});
+
+describe("enroll", () => {
+  it("names the unknown keys of the file it is about to rewrite (and keep)", async () => {
+    const stateDir = path.join(dir, "enroll");
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(path.join(stateDir, "config.json"), JSON.stringify({ egnines: { x: "true" } }));
+    const lines: string[] = [];
+    const out = createOutput(false, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    const { flags } = parseArgs(["enroll", "--url", "http://127.0.0.1:9", "--token", TOKEN], {
+      enroll: ENROLL_FLAGS,
+      run: RUN_FLAGS,
+    });
+    await enrollCommand(flags, stateDir, out);
+    expect(lines[0]).toMatch(/^⚠ .*egnines \(did you mean engines\?\)/);
+  });
+});
+
+describe("a token others can read", () => {
+  it("is warned about with the chmod that fixes it; a file without a token is not", () => {
+    for (const mode of [0o100644, 0o100640, 0o100604]) {
+      const [w] = configFileWarnings("/c.json", { token: TOKEN }, mode);
+      expect(w).toMatchObject({ event: "config.too_open", text: expect.stringContaining("chmod 600 /c.json") });
+      expect(w?.text).not.toContain(TOKEN);
+    }
+    expect(configFileWarnings("/c.json", { url: "http://u" }, 0o100644)).toEqual([]);
+  });
+});
+
+describe("config_missing", () => {
+  const refusal = (f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      return e as FixableError;
+    }
+    return undefined;
+  };
+
+  it("when --config names no file, or no file exists and the flags and environment do not say where and who", () => {
+    expect(refusal(() => requireConfigFile("/x.json", false, true, true))).toMatchObject({
+      code: "config_missing",
+      exitCode: 2,
+      message: expect.stringContaining("/x.json"),
+    });
+    expect(refusal(() => requireConfigFile("/x.json", false, false, false))).toMatchObject({
+      code: "config_missing",
+      fix: expect.stringContaining("enroll"),
+    });
+    expect(refusal(() => requireConfigFile("/x.json", false, false, true))).toBeUndefined();
+    expect(refusal(() => requireConfigFile("/x.json", true, true, false))).toBeUndefined();
+  });
+});
+
+describe("the real process", { timeout: 30_000 }, () => {
+  function agent(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+    const p = spawn(process.execPath, [BIN, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, GIGAFACTORY_URL: "", GIGAFACTORY_FACTORY_TOKEN: "", ...env },
+    });
+    let out = "";
+    p.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    p.stderr.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    return new Promise((r) => p.once("exit", (c) => r({ code: c, out })));
+  }
+
+  it("run --config naming no file exits 2 with config_missing and the path", async () => {
+    const missing = path.join(dir, "nope.json");
+    const r = await agent(["run", "--config", missing, "--state-dir", path.join(dir, "s1")]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain(`✘ ERROR config_missing: --config ${missing} does not exist`);
+  });
+
+  it("run warns about a typo and an open token file before it refuses what the typo left out", async () => {
+    const stateDir = path.join(dir, "s2");
+    mkdirSync(stateDir, { recursive: true });
+    const file = path.join(stateDir, "config.json");
+    writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:9", prodcut: "acme", token: "plain-token-x" }));
+    chmodSync(file, 0o644);
+    const r = await agent(["run", "--state-dir", stateDir, "--engine", "x=true"]);
+    expect(r.out).toContain("⚠");
+    expect(r.out).toContain("prodcut (did you mean product?)");
+    expect(r.out).toContain(`chmod 600 ${file}`);
+    expect(r.out).toContain("✘ ERROR missing_product");
+    expect(r.out).not.toContain("plain-token-x");
+    expect(r.code).toBe(2);
+  });
+});

@@ -1,0 +1,162 @@
+// `gigafactory-agent enroll` and `run` against a confused or careless operator (agent/enroll, agent/config,
+// agent/credential-checks): a factory token passed as `--code` or a code as `--token` is `token_is_code`, a token or
+// code of another product `wrong_product`, a URL that cannot be a coordinator `bad_url` — each refused before any
+// request, exit 2, with its fix and without the secret in the output. `--product` may be left out beside a code: the
+// code names it. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENROLL_FLAGS, parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
+import { resolveRunConfig } from "../../src/agent/config.ts";
+import { enrollCommand } from "../../src/agent/enroll.ts";
+import { createOutput } from "../../src/agent/output.ts";
+import { FixableError } from "../../src/shared/fixable-error.ts";
+
+const BIN = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
+const SECRET = "S".repeat(40).concat("x_y");
+const token = (product: string) => `gf_${product}_${SECRET}`;
+const code = (product: string) => `gfe_${product}_${SECRET}`;
+const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-enroll-misuse-"));
+const tables = { enroll: ENROLL_FLAGS, run: RUN_FLAGS };
+
+/** Every request the stand-in coordinator saw, as `METHOD path`; it enrolls whoever asks. */
+const requests: string[] = [];
+const server = createServer((req, res) => {
+  requests.push(`${req.method} ${req.url}`);
+  req.resume();
+  req.on("end", () => {
+    res.writeHead(201, { "content-type": "application/json" });
+    res.end(JSON.stringify({ factoryId: "fac_1", token: token("acme"), factory: { seatLimit: 1 } }));
+  });
+});
+let url = "";
+beforeAll(async () => {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** `enroll` with `argv` in the state dir `sub`: the FixableError it threw (or undefined) and what it printed. */
+async function enroll(argv: string[], sub: string) {
+  const lines: string[] = [];
+  const out = createOutput(false, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+  const { flags } = parseArgs(["enroll", ...argv], tables);
+  const before = requests.length;
+  try {
+    await enrollCommand(flags, path.join(dir, sub), out);
+    return { err: undefined, lines, requested: requests.length > before };
+  } catch (err) {
+    if (!(err instanceof FixableError)) throw err;
+    return { err, lines, requested: requests.length > before };
+  }
+}
+
+describe("enroll refuses a confused command line before any request", () => {
+  it("a factory token passed as --code, and a code passed as --token: token_is_code", async () => {
+    const a = await enroll(["--url", url, "--code", token("acme")], "a");
+    expect(a.err).toMatchObject({ code: "token_is_code", exitCode: 2, fix: expect.stringContaining("--token") });
+    const b = await enroll(["--url", url, "--token", code("acme")], "b");
+    expect(b.err).toMatchObject({ code: "token_is_code", exitCode: 2, fix: expect.stringContaining("enroll") });
+    expect(a.requested || b.requested).toBe(false);
+    expect(`${a.err?.message} ${a.err?.fix} ${b.err?.message} ${b.err?.fix}`).not.toContain(SECRET);
+  });
+
+  it("a code or token of another product than --product: wrong_product", async () => {
+    const a = await enroll(["--url", url, "--product", "beta", "--code", code("acme")], "c");
+    expect(a.err).toMatchObject({ code: "wrong_product", exitCode: 2, fix: expect.stringContaining("--product acme") });
+    const b = await enroll(["--url", url, "--product", "beta", "--token", token("acme")], "d");
+    expect(b.err).toMatchObject({ code: "wrong_product", exitCode: 2 });
+    expect(a.requested || b.requested).toBe(false);
+  });
+
+  it("a URL that cannot be a coordinator: bad_url", async () => {
+    for (const bad of ["127.0.0.1:8787", "ftp://h", "http://", "http://h/api/v1", "http://h/?x=1", "not a url"]) {
+      const r = await enroll(["--url", bad, "--code", code("acme")], "e");
+      expect(r.err, bad).toMatchObject({ code: "bad_url", exitCode: 2 });
+      expect(r.requested).toBe(false);
+    }
+  });
+
+  it("both a code and a token: code_and_token", async () => {
+    const r = await enroll(["--url", url, "--code", code("acme"), "--token", token("acme")], "f");
+    expect(r.err).toMatchObject({ code: "code_and_token", exitCode: 2 });
+  });
+});
+
+describe("enroll takes the product from the code", () => {
+  it("enrolls into the code's product without --product, and prints neither code nor token", async () => {
+    const r = await enroll(["--url", `${url}/`, "--code", code("acme"), "--name", "h1"], "g");
+    expect(r.err).toBeUndefined();
+    expect(requests.at(-1)).toBe("POST /api/v1/products/acme/factories/enroll");
+    const saved = JSON.parse(readFileSync(path.join(dir, "g", "config.json"), "utf8"));
+    expect(saved).toMatchObject({ url, product: "acme", token: token("acme"), factoryId: "fac_1" });
+    expect(r.lines.join("\n")).not.toContain(SECRET);
+  });
+});
+
+describe("run refuses a confused token", () => {
+  const defaults = { stateDir: "/s", hostname: "h" };
+  const flags = (argv: string[]) => parseArgs(["run", ...argv], tables).flags;
+  const thrown = (f: () => unknown): FixableError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof FixableError) return e;
+      throw e;
+    }
+    throw new Error("expected a FixableError");
+  };
+
+  it("an enrollment code as the token (flag, environment or file): token_is_code, naming where it came from", () => {
+    const a = thrown(() => resolveRunConfig(flags(["--url", url, "--token", code("acme")]), {}, {}, defaults));
+    expect(a).toMatchObject({ code: "token_is_code", message: expect.stringContaining("--token") });
+    const env = { GIGAFACTORY_URL: url, GIGAFACTORY_FACTORY_TOKEN: code("acme") };
+    expect(thrown(() => resolveRunConfig({}, env, {}, defaults)).message).toContain("GIGAFACTORY_FACTORY_TOKEN");
+  });
+
+  it("a token of another product than the one configured: wrong_product", () => {
+    const file = { url, product: "beta" };
+    const e = thrown(() => resolveRunConfig(flags(["--token", token("acme")]), {}, file, defaults));
+    expect(e).toMatchObject({ code: "wrong_product", exitCode: 2 });
+    expect(e.message).not.toContain(SECRET);
+    expect(resolveRunConfig(flags(["--token", token("beta")]), {}, file, defaults).product).toBe("beta");
+  });
+
+  it("a malformed URL from the config file: bad_url, naming the file", () => {
+    const e = thrown(() => resolveRunConfig({}, {}, { url: "localhost:8787", token: token("acme") }, defaults));
+    expect(e).toMatchObject({ code: "bad_url", message: expect.stringContaining("config file") });
+  });
+});
+
+describe("the real process", { timeout: 30_000 }, () => {
+  function agent(args: string[]): Promise<{ code: number | null; out: string }> {
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    p.stderr.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    return new Promise((r) => p.once("exit", (c) => r({ code: c, out })));
+  }
+
+  it("exits 2 with the refusal and its fix, and never echoes the secret", async () => {
+    const stateDir = path.join(dir, "proc");
+    const r = await agent(["enroll", "--url", url, "--code", token("acme"), "--state-dir", stateDir]);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/✘ ERROR token_is_code: .+ \/ pass a factory token as --token/);
+    expect(r.out).not.toContain(SECRET);
+    const run = await agent(["run", "--url", url, "--token", code("acme"), "--state-dir", stateDir]);
+    expect(run.code).toBe(2);
+    expect(run.out).toContain("✘ ERROR token_is_code");
+    expect(run.out).not.toContain(SECRET);
+  });
+});
