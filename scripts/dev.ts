@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { envValue } from "../src/shared/env-value.ts";
 import { ROOT, startLocalServer } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
 import { assertPortFree, lockState, startFailureText } from "./start-preflight.ts";
@@ -17,7 +18,7 @@ import { onStopRequest } from "./stop-signals.ts";
 const DEV_VARS = path.join(ROOT, ".dev.vars");
 
 export function adminToken(): string {
-  const fromEnv = process.env.GIGAFACTORY_ADMIN_TOKEN;
+  const fromEnv = envValue(process.env, "GIGAFACTORY_ADMIN_TOKEN");
   if (fromEnv) return fromEnv;
   const existing = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
   const m = /^GIGAFACTORY_ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(existing);
@@ -33,8 +34,9 @@ export function adminToken(): string {
   return token;
 }
 
+/** `PORT` (1–65535), 8787 when unset or empty (shared/env-value); anything else exits 2 with `bad_port`. */
 export function port(): number {
-  const n = Number(process.env.PORT ?? "8787");
+  const n = Number(envValue(process.env, "PORT") ?? "8787");
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
     console.error(
       `✘ ERROR bad_port: PORT=${process.env.PORT} is not a TCP port / set PORT to a number from 1 to 65535`,
@@ -47,7 +49,8 @@ export function port(): number {
 async function main(): Promise<void> {
   const token = adminToken();
   console.log("… applying D1 migrations and starting the coordinator (Miniflare local mode)");
-  const stateRoot = process.env.GIGAFACTORY_LOCAL_STATE ?? path.join(ROOT, ".wrangler");
+  // An empty GIGAFACTORY_LOCAL_STATE is unset: `path` of "" would lock and persist into the current directory.
+  const stateRoot = envValue(process.env, "GIGAFACTORY_LOCAL_STATE") ?? path.join(ROOT, ".wrangler");
   const listenOn = port();
   // A second coordinator on the same port or state would be taken for this one (see scripts/start-preflight).
   lockState(stateRoot);
