@@ -5,6 +5,7 @@
  * [--margin 0.1] [--confidence 0.95] [--min-samples 20]` (operator, audited), `… stop ID` and `… show [ID]` (all
  * experiments without an id). `--json` prints the API's documents; a bad number is a usage error (exit 2).
  */
+import { usdText } from "../../core/usd-text.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
@@ -65,7 +66,8 @@ export function experimentBody(ctx: Pick<Ctx, "str" | "strs" | "int">): Record<s
 }
 
 const pct = (x: number | null) => (x === null ? "-" : `${Math.round(x * 100)} %`);
-const usd = (x: number | null) => (x === null ? "-" : `$${x.toFixed(2)}`);
+/** A mean run cost: cents as cents, a fraction of a cent with two significant digits ($0.0012, not $0.00). */
+const usd = (x: number | null) => (x === null ? "-" : usdText(x));
 
 /** One experiment: a header line, the two arms as a table, and the decision. */
 export function formatExperiment(e: ExperimentView): string {
