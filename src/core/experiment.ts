@@ -217,7 +217,8 @@ export function observe(exp: Experiment, arm: Arm, ok: boolean, costUsd: number 
       loser,
       look,
       level,
-      z: t.z,
+      // Two constant arms give t = ±∞, which JSON would store as null: the statistic is left out then.
+      ...(Number.isFinite(t.z) ? { z: t.z } : {}),
       reason: `arm ${loser} ${describe(exp.guardrail)}`,
     };
     break;

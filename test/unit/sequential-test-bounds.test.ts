@@ -127,8 +127,11 @@ describe("constant costs", () => {
     expect(constant(0.1, 0.1).status).toBe("running");
   });
 
-  it("two arms of different constant costs are told apart", () => {
-    expect(constant(0.01, 0.05).decision).toMatchObject({ by: "guardrail", loser: "B", winner: "A" });
+  it("two arms of different constant costs are told apart, and the decision survives JSON", () => {
+    const e = constant(0.01, 0.05);
+    expect(e.decision).toMatchObject({ by: "guardrail", loser: "B", winner: "A" });
+    // Stored as JSON: an infinite statistic would come back as null, so it is not recorded.
+    expect(JSON.parse(JSON.stringify(e.decision))).toEqual(e.decision);
   });
 });
 
