@@ -7,8 +7,10 @@
  * `α_k = α · 6 / (π² k²)`; since Σ 6/(π² k²) = 1, the chance that *any* look ever rejects a true null is ≤ α (Boole's
  * inequality; see Jennison & Turnbull, "Group Sequential Methods", 2000, §1.3 on Bonferroni bounds for repeated
  * tests). The union bound is only as good as each look's own level at small n:
- * - success rates: an Agresti–Caffo z test (one success and one failure added to each arm), which holds its level
- *   far better than the plain Wald z test at few samples and rates near 0 or 1;
+ * - success rates: the Agresti–Caffo statistic (one success and one failure added to each arm), referred to Student's
+ *   t with Hsu's df min(n₁, n₂) − 1. Measured on identical arms of 5–20 runs at p = 0.5, the normal tail rejected at
+ *   1.4–2.8× the level (1.5 %, 0.3 %, 0.03 %: the levels of looks 1, ~2 and ~7); the t tail stays under it, and
+ *   from ~100 runs an arm the two agree;
  * - costs: Welch's t with Hsu's conservative df and Student's t tail (core/student-t). The z threshold it replaces,
  *   on a handful of costs, concluded identical arms at 2.5 % for a stated 1 % (uniform costs, minSamples 5,
  *   confidence 0.99; test/unit/sequential-test-bounds).
@@ -112,11 +114,12 @@ function welch(worse: ArmSums, better: ArmSums, margin: number): { t: number; df
 
 /**
  * Is `worse` worse than `better` by more than `margin` at level `level` (one-sided)? For a rate, worse = lower
- * (`better − worse > margin`, rates in [0, 1]): an Agresti–Caffo z test (Agresti & Caffo, "Simple and effective
+ * (`better − worse > margin`, rates in [0, 1]): the Agresti–Caffo statistic (Agresti & Caffo, "Simple and effective
  * confidence intervals for proportions and differences of proportions result from adding two successes and two
- * failures", The American Statistician 54(4), 2000). For a cost (USD), worse = higher (`worse − better > margin`):
- * Welch's t test, its tail from Student's t (core/student-t). Both arms need n ≥ 2 (else no rejection).
- * Answers the statistic (`z`: the z or t value) and `p`, its one-sided p-value, for the decision record.
+ * failures", The American Statistician 54(4), 2000) with a Student's t tail at min(n₁, n₂) − 1 df. For a cost
+ * (USD), worse = higher (`worse − better > margin`): Welch's t with the same df, its tail from core/student-t.
+ * Both arms need n ≥ 2 (else no rejection). Answers the statistic (`z`: the Agresti–Caffo z or Welch's t) and `p`,
+ * its one-sided p-value, for the decision record.
  */
 export function worseBy(
   worse: ArmSums,
@@ -130,8 +133,10 @@ export function worseBy(
     const w = adjustedRate(worse);
     const b = adjustedRate(better);
     const z = (b.rate - w.rate - margin) / Math.sqrt(w.varOfRate + b.varOfRate);
-    const p = studentTUpperTail(z, Number.POSITIVE_INFINITY);
-    return { reject: z > normalQuantile(1 - level), z, p };
+    // The z is referred to Student's t with Hsu's df, not the normal: at a handful of runs a rate is coarse (k/5),
+    // and the normal tail rejected at up to 3× the level at the small levels later looks use (see the module doc).
+    const p = studentTUpperTail(z, Math.min(worse.n, better.n) - 1);
+    return { reject: p < level, z, p };
   }
   const { t, df } = welch(worse, better, margin);
   const p = studentTUpperTail(t, df);

@@ -89,6 +89,33 @@ describe("one look", () => {
   });
 });
 
+describe("one look at success rates", () => {
+  it("rejects two identical arms of 5–20 runs at most at its level, at the levels later looks use", () => {
+    const SIMS = 50_000;
+    const r = rng(9);
+    for (const [na, nb] of [
+      [5, 10],
+      [10, 5],
+      [20, 20],
+    ] as const) {
+      const rejected = [0, 0];
+      const levels = [0.0152, 0.003] as const;
+      for (let s = 0; s < SIMS; s++) {
+        let a: ArmSums = emptySums();
+        let b: ArmSums = emptySums();
+        for (let i = 0; i < na; i++) a = addSample(a, r() < 0.5 ? 1 : 0);
+        for (let i = 0; i < nb; i++) b = addSample(b, r() < 0.5 ? 1 : 0);
+        for (const [i, level] of levels.entries())
+          if (worseBy(a, b, "success_rate", 0, level).reject) rejected[i] = (rejected[i] ?? 0) + 1;
+      }
+      for (const [i, level] of levels.entries()) {
+        const rate = (rejected[i] ?? 0) / SIMS;
+        expect(rate, `${na} vs ${nb} at ${level}`).toBeLessThanOrEqual(level + tol(level, SIMS));
+      }
+    }
+  });
+});
+
 describe("a whole A/A experiment", () => {
   it("is concluded on cost at most at 1 − confidence, at the smallest minSamples", () => {
     // Without Student's t (a z threshold on a handful of costs) this was 2.5 % at a stated 1 %.
