@@ -9,8 +9,8 @@
  * tests). The union bound is only as good as each look's own level at small n:
  * - success rates: the Agresti–Caffo statistic (one success and one failure added to each arm), referred to Student's
  *   t with Hsu's df min(n₁, n₂) − 1. Measured on identical arms of 5–20 runs at p = 0.5, the normal tail rejected at
- *   1.4–2.8× the level (1.5 %, 0.3 %, 0.03 %: the levels of looks 1, ~2 and ~7); the t tail stays under it, and
- *   from ~100 runs an arm the two agree;
+ *   up to 2.8× the level (at 1.5 %, 0.3 %, 0.03 %: the levels of looks 1, ~2 and ~7); the t tail stays under it,
+ *   and from ~100 runs an arm the two agree;
  * - costs: Welch's t with Hsu's conservative df and Student's t tail (core/student-t). The z threshold it replaces,
  *   on a handful of costs, concluded identical arms at 2.5 % for a stated 1 % (uniform costs, minSamples 5,
  *   confidence 0.99; test/unit/sequential-test-bounds).
