@@ -7,6 +7,7 @@
 import { api, describeError } from "./api.js";
 import { h, replace, showError, statusLine } from "./dom.js";
 import { armColumns, decisionText } from "./learned.js";
+import { usdText } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
 const CHART_HEIGHT = 200;
@@ -89,7 +90,7 @@ export function experimentsSection(session) {
           );
     const arm = (/** @type {"A" | "B"} */ k) => {
       const a = e.arms[k];
-      const cost = a.meanCostUsd === null ? "" : ` · $${a.meanCostUsd.toFixed(2)}/run`;
+      const cost = a.meanCostUsd === null ? "" : ` · ${usdText(a.meanCostUsd)}/run`;
       return h(
         "li",
         { dataset: { arm: k } },

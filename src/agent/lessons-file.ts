@@ -10,21 +10,25 @@
  */
 import { chownSync, rmSync, writeFileSync } from "node:fs";
 import { utf8Bytes } from "../core/bytes.ts";
-import { LESSON_LIMITS, type LessonRef, lessonsMarkdown } from "../core/lessons.ts";
+import { isLessonId, LESSON_LIMITS, type LessonRef, lessonsMarkdown } from "../core/lessons.ts";
 
 /** The file's path for a job file `<dir>/<job>.job.md` → `<dir>/<job>.lessons.md`. */
 export function lessonsFileFor(jobFile: string): string {
   return jobFile.endsWith(".job.md") ? `${jobFile.slice(0, -".job.md".length)}.lessons.md` : `${jobFile}.lessons.md`;
 }
 
-/** The well-formed lessons of an assignment, in the order sent (newest first), within the assignment bound. */
+/**
+ * The well-formed lessons of an assignment (a lesson id, `les_…`, and a string text), in the order sent (newest
+ * first), within the assignment bound.
+ */
 export function acceptedLessons(lessons: unknown): LessonRef[] {
   if (!Array.isArray(lessons)) return [];
   const out: LessonRef[] = [];
   let bytes = 0;
   for (const l of lessons as Array<Partial<LessonRef> | null>) {
     if (out.length >= LESSON_LIMITS.perAssignment) break;
-    if (typeof l?.id !== "string" || typeof l.text !== "string") continue;
+    // The id ends each line of the file as its marker: only a coordinator-shaped id (core/lessons) is trusted there.
+    if (!isLessonId(l?.id) || typeof l.text !== "string") continue;
     const size = utf8Bytes(l.text);
     if (bytes + size > LESSON_LIMITS.assignmentMaxBytes) continue;
     bytes += size;

@@ -70,7 +70,7 @@ export interface Decision {
   by: "guardrail" | "operator";
   winner?: Arm;
   loser?: Arm;
-  /** The look (1-based) and its one-sided level, and the z statistic, when the guardrail decided. */
+  /** When the guardrail decided: the look (1-based), its one-sided level, the z (rate) or Welch t (cost) statistic. */
   look?: number;
   level?: number;
   z?: number;
@@ -175,7 +175,8 @@ export function jobContext(ctx: RouteContext, job: Pick<Job, "id" | "requires" |
 }
 
 /**
- * One counted outcome of a job of arm `arm` at `now`: `ok` the engine's success, `costUsd` the run's cost if known.
+ * One counted outcome of a job of arm `arm` at `now`: `ok` the engine's success, `costUsd` the run's cost if known
+ * (a non-finite or negative cost is not known: the outcome counts, the cost does not).
  * A running experiment's counts grow; at a look, the guardrail may conclude it. Others are returned unchanged.
  */
 export function observe(exp: Experiment, arm: Arm, ok: boolean, costUsd: number | undefined, now: number): Experiment {
@@ -185,7 +186,7 @@ export function observe(exp: Experiment, arm: Arm, ok: boolean, costUsd: number 
     ...exp.counts,
     [arm]: {
       outcomes: addSample(mine.outcomes, ok ? 1 : 0),
-      cost: costUsd === undefined ? mine.cost : addSample(mine.cost, costUsd),
+      cost: countableCost(costUsd) ? addSample(mine.cost, costUsd) : mine.cost,
     },
   } as Experiment["counts"];
   const point: SeriesPoint = {
@@ -216,12 +217,18 @@ export function observe(exp: Experiment, arm: Arm, ok: boolean, costUsd: number 
       loser,
       look,
       level,
-      z: t.z,
+      // Two constant arms give t = ±∞, which JSON would store as null: the statistic is left out then.
+      ...(Number.isFinite(t.z) ? { z: t.z } : {}),
       reason: `arm ${loser} ${describe(exp.guardrail)}`,
     };
     break;
   }
   return next;
+}
+
+/** A cost the cost statistics may count: a finite, non-negative number of USD (NaN would poison every sum after it). */
+export function countableCost(costUsd: number | undefined): costUsd is number {
+  return typeof costUsd === "number" && Number.isFinite(costUsd) && costUsd >= 0;
 }
 
 function describe(g: Guardrail): string {

@@ -7,6 +7,7 @@
  */
 import { truncateUtf8, utf8Bytes } from "./bytes.ts";
 import { DomainError } from "./errors.ts";
+import { terminalText } from "./terminal-text.ts";
 
 export type LessonSource = "auto" | "operator";
 
@@ -152,9 +153,37 @@ export function lessonsForJob(
   return out;
 }
 
-/** The lessons file an engine reads (`$GF_LESSONS_FILE`): a markdown list, newest first; "" for none. */
+/** A lesson id as the coordinator makes them (`les_` + base-36, runtime/tx newId): the API's path parameter too. */
+export const LESSON_ID = /^les_[a-z0-9]{1,40}$/;
+
+/** True when `id` has a lesson id's shape: only such an id is put in a path, a marker or the lessons file. */
+export function isLessonId(id: unknown): id is string {
+  return typeof id === "string" && LESSON_ID.test(id);
+}
+
+/**
+ * Bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069): they reorder what a reader sees against what a
+ * model reads ("Trojan Source"), and a lesson's text has no use for them.
+ */
+const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * One lesson's text as one line of the lessons file: every run of whitespace (newline, CR, tab, the Unicode line and
+ * paragraph separators) is one space, so a lesson cannot open a heading or a fake item of its own; every other
+ * control character is shown as its picture (core/terminal-text), bidi controls as U+FFFD. An automatic lesson holds
+ * text nobody vetted (a job title from an issue, an engine's message) and the file reaches an engine's prompt and,
+ * through `cat "$GF_LESSONS_FILE"`, a terminal.
+ */
+export function lessonLine(text: string): string {
+  return terminalText(text.replace(/[\s\u0085]+/g, " ").trim()).replace(BIDI, "\ufffd");
+}
+
+/**
+ * The lessons file an engine reads (`$GF_LESSONS_FILE`): a markdown list, newest first, one line per lesson
+ * (`lessonLine`) ending in its id; "" for none. A lesson whose id is not a lesson id (`isLessonId`) is left out.
+ */
 export function lessonsMarkdown(lessons: readonly LessonRef[]): string {
-  if (lessons.length === 0) return "";
-  const items = lessons.map((l) => `- ${l.text.replace(/\s*\n\s*/g, " ").trim()} (${l.id})`);
+  const items = lessons.filter((l) => isLessonId(l.id)).map((l) => `- ${lessonLine(l.text)} (${l.id})`);
+  if (items.length === 0) return "";
   return `# Lessons from earlier work on this product (newest first)\n\n${items.join("\n")}\n`;
 }

@@ -17,6 +17,7 @@
  */
 import type { RoutingRule } from "./routing-rules.ts";
 import { decayTo, effectiveN, type TrackRecord, wholeRuns } from "./track-record.ts";
+import { usdText } from "./usd-text.ts";
 
 /** 10 runs' weight each side (decayed: old runs count less): fewer, and a single bad afternoon reads as a pattern. */
 export const MIN_N = 10;
@@ -120,7 +121,7 @@ export function recommend(records: readonly KeyedTrack[], now: number): Finding[
     const ratio = fleet > 0 ? k.record.costUsd.mean / fleet : Number.POSITIVE_INFINITY;
     if (!(ratio >= COST_RATIO) || !Number.isFinite(ratio)) continue;
     const engine = k.engine === "*" ? "the default engine" : k.engine;
-    const message = `${engine} on ${k.factoryId} costs ${ratio.toFixed(1)}× the fleet median for \`${k.jobClass}\` jobs ($${k.record.costUsd.mean.toFixed(2)} vs $${fleet.toFixed(2)}, n=${n} with a reported cost)`;
+    const message = `${engine} on ${k.factoryId} costs ${ratio.toFixed(1)}× the fleet median for \`${k.jobClass}\` jobs (${usdText(k.record.costUsd.mean)} vs ${usdText(fleet)}, n=${n} with a reported cost)`;
     out.push(finding(k, "cost", message, { n, costUsd: k.record.costUsd.mean, fleetMedianUsd: fleet, ratio }));
   }
   return out;

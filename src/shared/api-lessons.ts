@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
-import { LESSON_LIMITS } from "../core/lessons.ts";
+import { LESSON_ID, LESSON_LIMITS } from "../core/lessons.ts";
 import { SERIAL_KEY_MAX_BYTES, serialKeyProblem } from "../core/serial-gates.ts";
 import { queryInt } from "./api.ts";
 
@@ -24,7 +24,7 @@ const LessonText = utf8Text(LESSON_LIMITS.textMaxBytes, z.string().trim().min(1)
 const Capabilities = z.array(Capability).max(LESSON_LIMITS.capabilitiesMax);
 
 /** A lesson id as the coordinator makes them (`les_…`, runtime/tx newId). */
-export const LessonIdParam = z.string().regex(/^les_[a-z0-9]{1,40}$/, { error: "must be a lesson id (les_…)" });
+export const LessonIdParam = z.string().regex(LESSON_ID, { error: "must be a lesson id (les_…)" });
 
 /** `POST …/lessons`: a new operator lesson; no scope = product-wide. */
 export const LessonBody = z

@@ -1,7 +1,8 @@
 // `gigafactory lessons list|add|edit|archive` over a real local socket: add sends the text and scope (repeated --cap
 // become capabilities), edit sends only what changes (--no-engine → null), archive sends archived: true, list passes
-// its filters and prints a table (or the API's document under --json), an edit with nothing to change is a usage
-// error (exit 2), and an API refusal prints `✘ ERROR code: …` with a non-zero exit.
+// its filters and prints a table (or the API's document under --json), an edit with nothing to change or an id that
+// is not a lesson id (`les_…`, checked before it goes in a path) is a usage error (exit 2) that sends nothing, and an
+// API refusal prints `✘ ERROR code: …` with a non-zero exit.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -83,10 +84,20 @@ describe("gigafactory lessons", () => {
     expect(JSON.parse(json.stdout)).toEqual({ items: [LESSON] });
   });
 
-  it("an edit with nothing to change is a usage error; an API refusal is ✘ ERROR with its code", async () => {
+  it("an edit with nothing to change or a malformed id is a usage error; an API refusal is ✘ ERROR with its code", async () => {
     const { url, seen } = await coordinator();
     const empty = await cli(url, "lessons", "edit", "les_0000000001abc");
     expect(empty.code).toBe(2);
+    expect(seen).toHaveLength(0);
+    for (const [verb, id] of [
+      ["archive", "../jobs/job_1"],
+      ["edit", "les_1/../../x"],
+      ["archive", "LES_1"],
+    ] as const) {
+      const bad = await cli(url, "lessons", verb, id, ...(verb === "edit" ? ["--text", "x"] : []));
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^✘ ERROR usage: ".*" is not a lesson id \(les_…\)/);
+    }
     expect(seen).toHaveLength(0);
     const refused = await cli(url, "lessons", "add", "bad");
     expect(refused.code).not.toBe(0);

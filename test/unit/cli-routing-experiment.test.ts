@@ -1,6 +1,6 @@
 // `gigafactory routing experiment` over a real local socket (issue 11 part 4): `start` POSTs the body built from its
-// options (arms' prefer/avoid rules, split, guardrail, min samples) and prints the id; a bad number is a usage error
-// (exit 2) that sends nothing; `show ID` prints the arms' counts and rates and the decision; `show` alone lists all;
+// options (arms' prefer/avoid rules, split, guardrail, min samples) and prints the id; a bad number, a success_rate
+// margin ≥ 1 or an id that is not an experiment id (`ex_…`) is a usage error (exit 2) that sends nothing; `show ID` prints the arms' counts and rates and the decision; `show` alone lists all;
 // `stop ID` POSTs to …/stop; `--json` prints the API's document.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
@@ -85,12 +85,36 @@ describe("gigafactory routing experiment", () => {
     expect(out.stdout).toMatch(/✔ started ex_1 for lang:rust/);
   });
 
-  it("a bad number is a usage error and sends nothing", async () => {
+  it("a bad number, a success_rate margin ≥ 1 or a malformed id is a usage error and sends nothing", async () => {
     const { url, seen } = await coordinator();
     const out = await cli(url, "routing", "experiment", "start", "--class", "c", "--split", "2");
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/--split must be a number in \[0, 1\]/);
-    expect(seen).toEqual([]);
+    const margin = await cli(url, "routing", "experiment", "start", "--class", "c", "--margin", "1");
+    expect(margin.code).toBe(2);
+    expect(margin.stderr).toMatch(/^✘ ERROR usage: --margin for success_rate is a difference of rates: below 1/);
+    const costMargin = await cli(
+      url,
+      "routing",
+      "experiment",
+      "start",
+      "--class",
+      "c",
+      "--metric",
+      "cost",
+      "--margin",
+      "2",
+    );
+    expect(costMargin.code).toBe(0); // $2 a run is a cost margin
+    for (const [verb, id] of [
+      ["stop", "../jobs/job_1"],
+      ["show", "ex_1/../../x"],
+    ] as const) {
+      const bad = await cli(url, "routing", "experiment", verb, id);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/is not an experiment id \(ex_…\)/);
+    }
+    expect(seen).toEqual(["POST /api/v1/products/p/routing/experiments"]);
   });
 
   it("show prints the arms and the decision; show alone lists; stop POSTs; --json prints the document", async () => {

@@ -6,7 +6,7 @@
  * [--engine E|--no-engine] [--serial-key K|--no-serial-key]` changes one; `lessons archive ID` retires it. Under
  * --json: the API's documents (`{items}` for list, the lesson otherwise). Failures: ✘ ERROR from the API's problem.
  */
-import type { Lesson } from "../../core/lessons.ts";
+import { isLessonId, type Lesson } from "../../core/lessons.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
@@ -40,6 +40,12 @@ function scopeOf(l: Lesson): string {
 
 function describe(l: Lesson): string {
   return `${l.id} (${l.source}, ${scopeOf(l)}${l.archived ? ", archived" : ""}): ${l.text}`;
+}
+
+/** `raw` when it has a lesson id's shape (`les_…`, core/lessons), before it goes in a path; else a usage error. */
+function lessonId(raw: string | undefined, command: string): string {
+  if (!isLessonId(raw)) throw usageError(`${JSON.stringify(raw ?? "")} is not a lesson id (les_…)`, command);
+  return raw;
 }
 
 /** The scope options shared by add and edit. */
@@ -126,13 +132,14 @@ export const lessonsCommands: Command[] = [
       "no-serial-key": { type: "boolean", help: "clear the serial-key scope" },
     },
     async run(ctx) {
+      const id = lessonId(ctx.positionals[0], "lessons edit");
       const patch: Record<string, unknown> = { ...scopeChanges(ctx) };
       const text = ctx.str("text");
       if (text !== undefined) patch.text = text;
       if (ctx.flag("no-engine")) patch.engine = null;
       if (ctx.flag("no-serial-key")) patch.serialKey = null;
       if (Object.keys(patch).length === 0) throw usageError("lessons edit needs something to change", "lessons edit");
-      const lesson = await call<Lesson>(ctx.client(), "PATCH", `/lessons/${encodeURIComponent(ctx.positionals[0]!)}`, {
+      const lesson = await call<Lesson>(ctx.client(), "PATCH", `/lessons/${id}`, {
         json: patch,
       });
       if (ctx.json) ctx.emit(lesson);
@@ -146,7 +153,8 @@ export const lessonsCommands: Command[] = [
     summary: "archive a lesson: assignments stop carrying it; D1 keeps it (edit with the API to restore)",
     options: {},
     async run(ctx) {
-      const lesson = await call<Lesson>(ctx.client(), "PATCH", `/lessons/${encodeURIComponent(ctx.positionals[0]!)}`, {
+      const id = lessonId(ctx.positionals[0], "lessons archive");
+      const lesson = await call<Lesson>(ctx.client(), "PATCH", `/lessons/${id}`, {
         json: { archived: true },
       });
       if (ctx.json) ctx.emit(lesson);

@@ -3,8 +3,11 @@
  * Guarded routing experiments (issue 11 part 4) from the CLI: `gigafactory routing experiment start --class C
  * [--a-prefer F]… [--a-avoid F]… [--b-prefer F]… [--b-avoid F]… [--split 0.5] [--metric success_rate|cost]
  * [--margin 0.1] [--confidence 0.95] [--min-samples 20]` (operator, audited), `… stop ID` and `… show [ID]` (all
- * experiments without an id). `--json` prints the API's documents; a bad number is a usage error (exit 2).
+ * experiments without an id). `--json` prints the API's documents; a bad number, a success_rate margin ≥ 1 or an id
+ * that is not an experiment id (`ex_…`) is a usage error (exit 2) that sends nothing.
  */
+import { usdText } from "../../core/usd-text.ts";
+import { ExperimentIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
@@ -51,13 +54,17 @@ export function experimentBody(ctx: Pick<Ctx, "str" | "strs" | "int">): Record<s
     return rules.length ? { rules } : {};
   };
   const metric = ctx.str("metric") ?? "success_rate";
+  const margin = num(ctx, "margin", metric === "cost" ? 0.05 : 0.1, 0, 1_000);
+  // A difference of two rates is below 1: a margin of 1 or more could never stop the experiment (the API refuses it).
+  if (metric === "success_rate" && margin >= 1)
+    throw usageError("--margin for success_rate is a difference of rates: below 1 (e.g. 0.1)", CMD);
   return {
     jobClass,
     arms: { A: arm("a"), B: arm("b") },
     split: num(ctx, "split", 0.5, 0, 1),
     guardrail: {
       metric,
-      margin: num(ctx, "margin", metric === "cost" ? 0.05 : 0.1, 0, 1_000),
+      margin,
       confidence: num(ctx, "confidence", 0.95, 0.5, 0.9999),
     },
     minSamples: ctx.int("min-samples") ?? 20,
@@ -65,7 +72,8 @@ export function experimentBody(ctx: Pick<Ctx, "str" | "strs" | "int">): Record<s
 }
 
 const pct = (x: number | null) => (x === null ? "-" : `${Math.round(x * 100)} %`);
-const usd = (x: number | null) => (x === null ? "-" : `$${x.toFixed(2)}`);
+/** A mean run cost: cents as cents, a fraction of a cent with two significant digits ($0.0012, not $0.00). */
+const usd = (x: number | null) => (x === null ? "-" : usdText(x));
 
 /** One experiment: a header line, the two arms as a table, and the decision. */
 export function formatExperiment(e: ExperimentView): string {
@@ -89,6 +97,13 @@ export function formatExperiment(e: ExperimentView): string {
     ? `decision (${d.by}): ${d.winner ? `arm ${d.winner} wins — ` : ""}${d.reason}`
     : "no decision yet";
   return `${head}\n${table}\n${decision}`;
+}
+
+/** `raw` when it has an experiment id's shape (`ex_…`, the API's path parameter), before it goes in a path. */
+function experimentId(raw: string | undefined, command: string): string {
+  if (raw === undefined || !ExperimentIdParam.safeParse(raw).success)
+    throw usageError(`${JSON.stringify(raw ?? "")} is not an experiment id (ex_…)`, command);
+  return raw;
 }
 
 const side = (a: "a" | "b", what: "prefer" | "avoid") => ({
@@ -134,7 +149,7 @@ export const experimentCommands: Command[] = [
     summary: "stop an experiment; a concluded one's winner stops routing its class (operator, audited)",
     options: {},
     async run(ctx) {
-      const id = encodeURIComponent(ctx.positionals[0] ?? "");
+      const id = experimentId(ctx.positionals[0], "routing experiment stop");
       const e = await call<ExperimentView>(ctx.client(), "POST", `/routing/experiments/${id}/stop`);
       if (ctx.json) ctx.emit(e);
       else ctx.print(`✔ stopped ${e.id}\n${formatExperiment(e)}`);
@@ -147,9 +162,10 @@ export const experimentCommands: Command[] = [
     summary: "an experiment's arms, counts, rates and decision (all experiments without an id)",
     options: {},
     async run(ctx) {
-      const id = ctx.positionals[0];
+      const id =
+        ctx.positionals[0] === undefined ? undefined : experimentId(ctx.positionals[0], "routing experiment show");
       const doc = id
-        ? await call<ExperimentView>(ctx.client(), "GET", `/routing/experiments/${encodeURIComponent(id)}`)
+        ? await call<ExperimentView>(ctx.client(), "GET", `/routing/experiments/${id}`)
         : await call<{ experiments: ExperimentView[] }>(ctx.client(), "GET", "/routing/experiments");
       if (ctx.json) ctx.emit(doc);
       else if ("experiments" in doc)

@@ -22,6 +22,7 @@ import {
   observe,
   routingArm,
 } from "../../../core/experiment.ts";
+import { assertMeaningfulSpec } from "../../../core/experiment-spec.ts";
 import type { Job } from "../../../core/model.ts";
 import { classOfJob } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
@@ -65,10 +66,11 @@ export function requireExperiment(sql: SqlStorage, id: string): Experiment {
 
 /**
  * Starts an experiment by `actor`, audited `routing.experiment.start`.
- * @throws NotFoundError — an arm's rule names an unknown factory. DomainError conflict — the class already has a
- *         live experiment.
+ * @throws DomainError validation_failed — a success_rate margin ≥ 1 (core/experiment-spec). NotFoundError — an arm's
+ *         rule names an unknown factory. DomainError conflict — the class already has a live experiment.
  */
 export function startExperiment(tx: Tx, spec: ExperimentSpec, actor: string): Experiment {
+  assertMeaningfulSpec(spec);
   for (const arm of [spec.arms.A, spec.arms.B])
     for (const r of arm.rules ?? []) requireFactory(tx.sql, r.factoryId, tx.now);
   const live = one<{ id: string }>(tx.sql, `SELECT id FROM experiments WHERE job_class = ? AND ${LIVE}`, spec.jobClass);

@@ -1,0 +1,21 @@
+// usd.js — a USD amount for people to read: whole cents as cents ($0.05), an amount below a cent with two significant
+// digits ($0.0012) — `toFixed(2)` showed every sub-cent run cost as $0.00. The same rule as src/core/usd-text.ts (the
+// dashboard cannot import it); test/unit/experiment-cost-text.test.ts proves the two agree.
+
+/**
+ * `usd` (US dollars) as text: `$` and two decimals from a cent up (or 0), two significant digits below a cent, a
+ * leading `-` when negative; `<$0.000001` under a millionth of a dollar either way; "—" for NaN or ±Infinity.
+ * @param {number} usd
+ * @returns {string}
+ */
+export function usdText(usd) {
+  if (!Number.isFinite(usd)) return "—";
+  const sign = usd < 0 ? "-" : "";
+  const x = Math.abs(usd);
+  if (x === 0 || x >= 0.01) return `${sign}$${x.toFixed(2)}`;
+  // Under a millionth of a dollar (either sign) no run cost means anything: say so rather than print 0.00000….
+  if (x < 1e-6) return "<$0.000001";
+  const decimals = 1 - Math.floor(Math.log10(x));
+  const text = x.toFixed(decimals);
+  return Number(text) >= 0.01 ? `${sign}$0.01` : `${sign}$${text}`;
+}

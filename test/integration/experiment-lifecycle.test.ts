@@ -1,0 +1,66 @@
+// A guarded experiment's lifecycle at the API (workerd): a success_rate guardrail with a margin ≥ 1 (which could never
+// trip) is a 400 problem+json `validation_failed` with `reason: margin_out_of_range` that stores and audits nothing,
+// while a cost margin of $5 is a fine cost margin; a started experiment stops once (a second stop answers it
+// unchanged), and once stopped the class may start a new one.
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, P, until } from "./client.ts";
+
+type View = { id: string; status: string; decision: { by: string } | null };
+type Problem = { type: string; title: string; status: number; detail: string; code: string; reason?: string };
+
+const spec = (guardrail: Record<string, unknown>) => ({
+  jobClass: "lang:go",
+  arms: { A: {}, B: { weights: { load: 2 } } },
+  guardrail,
+});
+
+describe("experiment lifecycle", () => {
+  it("refuses a success_rate margin ≥ 1 with a problem; starts, stops once, and starts again", async () => {
+    const product = "experiment-lifecycle";
+    const url = `${P(product)}/routing/experiments`;
+    for (const margin of [1, 1.5, 999]) {
+      const r = await api<Problem>("POST", url, {
+        token: ADMIN,
+        json: spec({ metric: "success_rate", margin, confidence: 0.9 }),
+      });
+      expect(r.status).toBe(400);
+      expect(r.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(r.body).toMatchObject({
+        type: "https://gigafactory.dev/problems/validation_failed",
+        title: "Request failed validation",
+        code: "validation_failed",
+        reason: "margin_out_of_range",
+      });
+      expect(r.body.detail).toMatch(/^body\.guardrail\.margin: a success_rate margin .* must be below 1/);
+    }
+    expect((await api<{ experiments: View[] }>("GET", url, { token: ADMIN })).body.experiments).toEqual([]);
+
+    const started = await api<View>("POST", url, {
+      token: ADMIN,
+      json: spec({ metric: "cost", margin: 5, confidence: 0.9 }),
+    });
+    expect(started.status).toBe(201);
+    const stop = () => api<View>("POST", `${url}/${started.body.id}/stop`, { token: ADMIN });
+    const stopped = await stop();
+    expect(stopped.body).toMatchObject({ status: "stopped", decision: { by: "operator" } });
+    expect((await stop()).body).toEqual(stopped.body);
+    const again = await api<View>("POST", url, {
+      token: ADMIN,
+      json: spec({ metric: "success_rate", margin: 0.99, confidence: 0.9 }),
+    });
+    expect(again.status).toBe(201);
+
+    // Audited: the two starts and one stop — nothing for the refused bodies, nothing for the repeated stop.
+    const audit = await until(
+      () => api<{ items: Array<{ action: string }> }>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN }),
+      (r) => r.body.items.filter((a) => a.action.startsWith("routing.experiment")).length >= 3,
+      20_000,
+    );
+    expect(
+      audit.body.items
+        .map((a) => a.action)
+        .filter((a) => a.startsWith("routing.experiment"))
+        .sort(),
+    ).toEqual(["routing.experiment.start", "routing.experiment.start", "routing.experiment.stop"]);
+  });
+});
