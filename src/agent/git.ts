@@ -12,7 +12,7 @@
  * in that sandbox too (`runGitInSandbox`): the engine can write any config git reads
  * (the workspace's, ~/.gitconfig), so only the sandbox keeps what it runs from the state dir.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { identityEnv, inheritedEnv } from "./engine-env.ts";
 import type { RunAs } from "./engine-user.ts";
 import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
@@ -61,28 +61,79 @@ export function runGitInSandbox(box: Sandbox | undefined): void {
   gitSandbox = box;
 }
 
+/**
+ * Config for every command that reads the engine's files: the engine (and the operator's shell, and any
+ * `~/.gitconfig`) may set what changes which files `add` sees (fsmonitor, ignoreStat, untracked cache) or what a patch
+ * looks like (external diff, prefixes, colour, relative paths, context, order file, submodule format, renames). The
+ * checkpoint and diff.patch must mean the same thing whoever configured the repository.
+ */
+export const NEUTRAL_CONFIG: readonly string[] = [
+  "core.fsmonitor=false",
+  "core.untrackedCache=false",
+  "core.ignoreStat=false",
+  "core.autocrlf=false",
+  "core.safecrlf=false",
+  "core.quotePath=true",
+  "core.attributesFile=/dev/null",
+  "diff.external=",
+  "diff.noprefix=false",
+  "diff.mnemonicPrefix=false",
+  "diff.relative=false",
+  "diff.renames=true",
+  "diff.context=3",
+  "diff.interHunkContext=0",
+  "diff.orderFile=/dev/null",
+  "diff.suppressBlankEmpty=false",
+  "diff.ignoreSubmodules=none",
+  "diff.submodule=short",
+  "color.ui=false",
+  "color.diff=false",
+].flatMap((kv) => ["-c", kv]);
+
+/**
+ * Variables that redirect or reshape what git does, dropped from whatever environment git would inherit (the
+ * operator's shell): another repository or index (`GIT_DIR`, `GIT_INDEX_FILE`…), a diff program or options
+ * (`GIT_EXTERNAL_DIFF`, `GIT_DIFF_OPTS`), injected config (`GIT_CONFIG_PARAMETERS`, `GIT_CONFIG_COUNT`…), pathspec
+ * magic. `GIT_NO_REPLACE_OBJECTS` is set instead: a `refs/replace/*` the engine wrote must not alter a checkpoint.
+ */
+const REDIRECTING_ENV =
+  /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|EXTERNAL_DIFF|DIFF_OPTS|DIFF_PATH_\w+|CONFIG_PARAMETERS|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|CONFIG|PAGER|EDITOR|ATTR_SOURCE|\w*PATHSPECS|REPLACE_REF_BASE|SHALLOW_FILE|GRAFT_FILE|CEILING_DIRECTORIES|QUARANTINE_PATH|DEFAULT_HASH)$/;
+
+function gitEnv(opts: GitOptions): Record<string, string> {
+  // Never the agent's credentials: a git process is visible to its own user in /proc.
+  const inherited = opts.as
+    ? { ...inheritedEnv(process.env), ...identityEnv(opts.as) }
+    : withoutCredentials(process.env);
+  for (const k of Object.keys(inherited)) if (REDIRECTING_ENV.test(k)) delete inherited[k];
+  return {
+    ...inherited,
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_ASKPASS: "",
+    GIT_ALLOW_PROTOCOL,
+    GIT_NO_REPLACE_OBJECTS: "1",
+    ...AGENT_IDENTITY,
+    ...opts.env,
+  };
+}
+
+function gitArgv(args: readonly string[]): [string, string[]] {
+  const argv = ["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...NEUTRAL_CONFIG, ...args];
+  const [cmd, ...rest] = gitSandbox ? sandboxedArgv(argv, gitSandbox) : argv;
+  return [cmd as string, rest];
+}
+
+function ids(opts: GitOptions): { uid?: number; gid?: number } {
+  return opts.as ? { uid: opts.as.uid, gid: opts.as.gid } : {};
+}
+
 /** `git args…` → stdout (trimmed unless `raw`); a non-zero exit → GitError with git's own message. */
 export function git(args: readonly string[], opts: GitOptions = {}): Promise<string> {
-  const argv = ["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...args];
-  const [cmd, ...rest] = gitSandbox ? sandboxedArgv(argv, gitSandbox) : argv;
+  const [cmd, rest] = gitArgv(args);
   return new Promise((resolve, reject) => {
     execFile(
-      cmd as string,
+      cmd,
       rest,
-      {
-        cwd: opts.cwd,
-        maxBuffer: MAX_OUTPUT,
-        ...(opts.as ? { uid: opts.as.uid, gid: opts.as.gid } : {}),
-        env: {
-          // Never the agent's credentials: a git process is visible to its own user in /proc.
-          ...(opts.as ? { ...inheritedEnv(process.env), ...identityEnv(opts.as) } : withoutCredentials(process.env)),
-          GIT_TERMINAL_PROMPT: "0",
-          GIT_ASKPASS: "",
-          GIT_ALLOW_PROTOCOL,
-          ...AGENT_IDENTITY,
-          ...opts.env,
-        },
-      },
+      { cwd: opts.cwd, maxBuffer: MAX_OUTPUT, ...ids(opts), env: gitEnv(opts) },
       (err, stdout, stderr) => {
         if (err) {
           const why = String(stderr).trim().split("\n").slice(-3).join(" ") || err.message;
@@ -92,6 +143,54 @@ export function git(args: readonly string[], opts: GitOptions = {}): Promise<str
         }
       },
     );
+  });
+}
+
+export interface CappedOutput {
+  /** stdout's bytes exactly as git wrote them (no decoding: a patch of Latin-1 files must stay Latin-1). */
+  bytes: Buffer;
+  /** True when stdout ran past `maxBytes`: `bytes` is empty, git was stopped, nothing more was read. */
+  over: boolean;
+}
+
+/**
+ * `git args…` → stdout as bytes, read up to `maxBytes` (bytes) and no further: past it git is killed and `over`
+ * is true, so a huge patch costs at most `maxBytes` of memory. A non-zero exit (other than our own kill) → GitError.
+ */
+export function gitBytes(args: readonly string[], opts: GitOptions, maxBytes: number): Promise<CappedOutput> {
+  const [cmd, rest] = gitArgv(args);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, rest, {
+      cwd: opts.cwd,
+      ...ids(opts),
+      env: gitEnv(opts),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > maxBytes) {
+        over = true;
+        chunks.length = 0;
+        child.kill("SIGKILL");
+      } else chunks.push(c);
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      if (stderr.length < 64 * 1024) stderr += String(c);
+    });
+    child.on("error", (err) => reject(new GitError(args, stderr, `git ${args.join(" ")}: ${err.message}`)));
+    child.on("close", (code) => {
+      if (over) return resolve({ bytes: Buffer.alloc(0), over: true });
+      if (code !== 0) {
+        const why = stderr.trim().split("\n").slice(-3).join(" ") || `exit ${code}`;
+        return reject(new GitError(args, stderr, `git ${args.join(" ")}: ${why}`));
+      }
+      resolve({ bytes: Buffer.concat(chunks), over: false });
+    });
   });
 }
 
