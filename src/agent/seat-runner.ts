@@ -85,6 +85,7 @@ export class SeatRunner extends SeatEndings {
       announce: (checkpoint) => this.lease.send({ type: "progress", ...this.ref(), checkpoint, ...this.usageSoFar() }),
       note: (t) => this.note(t),
       stopped: () => this.lost !== undefined,
+      warn: (event, text) => this.say("⚠", event, `${this.jobId} ${text}`),
     });
     this.wip = wip;
     if (this.lost) return this.cleanup();
