@@ -97,8 +97,15 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
   for (const target of ws.pushTargets) {
     try {
       // Forced: the WIP branch is ours alone, and a fresh attempt (no usable checkpoint) restarts it.
-      await withLockRetry(() =>
-        git(["push", "-q", "--no-verify", "--", target, `+${sha}:refs/heads/${branch}`], { cwd: ws.dir, as: ws.owner }),
+      // The checkpoint remote is the agent's own (a stale lock there may be cleared); a job's origin is not.
+      await withLockRetry(
+        () =>
+          git(["push", "-q", "--no-verify", "--", target, `+${sha}:refs/heads/${branch}`], {
+            cwd: ws.dir,
+            as: ws.owner,
+          }),
+        4,
+        target === "origin" ? [] : [target],
       );
       return { branch, target };
     } catch (err) {

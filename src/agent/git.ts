@@ -16,6 +16,7 @@ import { execFile, spawn } from "node:child_process";
 import { identityEnv, inheritedEnv } from "./engine-env.ts";
 import type { RunAs } from "./engine-user.ts";
 import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
+import { clearNamedStaleLock } from "./stale-locks.ts";
 
 export class GitError extends Error {
   readonly args: readonly string[];
@@ -91,10 +92,8 @@ export const NEUTRAL_CONFIG: readonly string[] = [
 ].flatMap((kv) => ["-c", kv]);
 
 /**
- * Variables that redirect or reshape what git does, dropped from whatever environment git would inherit (the
- * operator's shell): another repository or index (`GIT_DIR`, `GIT_INDEX_FILE`…), a diff program or options
- * (`GIT_EXTERNAL_DIFF`, `GIT_DIFF_OPTS`), injected config (`GIT_CONFIG_PARAMETERS`, `GIT_CONFIG_COUNT`…), pathspec
- * magic. `GIT_NO_REPLACE_OBJECTS` is set instead: a `refs/replace/*` the engine wrote must not alter a checkpoint.
+ * Variables that redirect or reshape git, dropped from the environment it would inherit (the operator's shell):
+ * another repository or index, a diff program or options, injected config (`GIT_CONFIG_PARAMETERS`…), pathspec magic. `GIT_NO_REPLACE_OBJECTS` is set instead: a `refs/replace/*` the engine wrote must not alter a checkpoint.
  */
 const REDIRECTING_ENV =
   /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|EXTERNAL_DIFF|DIFF_OPTS|DIFF_PATH_\w+|CONFIG_PARAMETERS|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|CONFIG|PAGER|EDITOR|ATTR_SOURCE|\w*PATHSPECS|REPLACE_REF_BASE|SHALLOW_FILE|GRAFT_FILE|CEILING_DIRECTORIES|QUARANTINE_PATH|DEFAULT_HASH)$/;
@@ -227,14 +226,23 @@ export class RepoLocks {
   }
 }
 
-/** Retries an operation that another process may hold a git lock for (two agents sharing a mirror). */
-export async function withLockRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+/**
+ * Retries an operation that another process may hold a git lock for (two agents sharing a mirror). A lock under
+ * `ownRepos` (the agent's own repositories) that no git process has held for STALE_LOCK_MS is a crashed one's:
+ * it is removed before the next try (agent/stale-locks), instead of failing every later operation.
+ */
+export async function withLockRetry<T>(
+  fn: () => Promise<T>,
+  attempts = 4,
+  ownRepos: readonly string[] = [],
+): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await fn();
     } catch (err) {
       const lockClash = err instanceof GitError && /\.lock|cannot lock|Unable to create/i.test(err.stderr);
       if (!lockClash || i + 1 >= attempts) throw err;
+      clearNamedStaleLock(err.stderr, ownRepos, Date.now());
       await new Promise((r) => setTimeout(r, 200 + Math.random() * 800)); // 0.2–1 s: another agent's fetch is short
     }
   }

@@ -51,3 +51,25 @@ export function clearStaleLocks(locks: readonly string[], now: number, engineGon
   }
   return removed;
 }
+
+/**
+ * The lock a git error names ("Unable to create '<path>.lock': File exists", also relayed as `remote: …` by a push
+ * to a local repository), resolved; undefined when it names none.
+ */
+export function lockPathOf(stderr: string): string | undefined {
+  const m = /Unable to create '([^']+\.lock)': File exists/.exec(stderr);
+  return m?.[1] ? path.resolve(m[1]) : undefined;
+}
+
+/**
+ * After a lock clash: remove the lock `stderr` names when it lies under one of `within` (repositories that are the
+ * agent's own: its mirror, its checkpoint remote — never a lock git reports from someone else's) and is older than
+ * STALE_LOCK_MS at `now` (ms). A crashed agent's push or fetch leaves one, and every later one fails on it. Returns
+ * the path removed, or undefined.
+ */
+export function clearNamedStaleLock(stderr: string, within: readonly string[], now: number): string | undefined {
+  const lock = lockPathOf(stderr);
+  if (!lock) return undefined;
+  const ours = within.some((dir) => lock.startsWith(`${path.resolve(dir)}${path.sep}`));
+  return ours ? clearStaleLocks([lock], now, false)[0] : undefined;
+}

@@ -1,13 +1,13 @@
 // The checkpoint and diff.patch against a hostile workspace, with real git in temp dirs: nested repositories the
 // engine made, git config and environment that reshape patches, Latin-1 bytes, a stale index.lock, a huge patch.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { runArtifacts } from "../../src/agent/artifacts.ts";
-import { runDiff, snapshot } from "../../src/agent/checkpoint.ts";
-import { isStaleLock, STALE_LOCK_MS } from "../../src/agent/stale-locks.ts";
+import { pushCheckpoint, runDiff, snapshot } from "../../src/agent/checkpoint.ts";
+import { clearNamedStaleLock, isStaleLock, STALE_LOCK_MS } from "../../src/agent/stale-locks.ts";
 import { prepareWorkspace, type Workspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
 
@@ -158,5 +158,31 @@ describe("locks and size", () => {
     expect(capped.skipped).toMatch(/over the 16384-byte limit/);
     expect(capped.stat).toEqual({ files: 1, insertions: 4096, deletions: 0 });
     expect((await runDiff(ws, fin.sha)).patch?.length).toBeGreaterThan(68_000);
+  });
+
+  it("a ref lock a crashed push left in the checkpoint remote is cleared once stale; a fresh one is respected", async () => {
+    const ws = await workspace();
+    writeFileSync(path.join(ws.dir, "z.txt"), "z\n");
+    const snap = await snapshot(ws, undefined, "cp", false);
+    const lock = path.join(host.checkpointRemote, "refs", "heads", "gf", "wip", `${ws.jobId}-e1.lock`);
+    mkdirSync(path.dirname(lock), { recursive: true });
+    writeFileSync(lock, "");
+    await expect(pushCheckpoint(ws, snap.sha)).rejects.toThrow(/could not push checkpoint/); // held: not ours to take
+    const old = (Date.now() - STALE_LOCK_MS - 1000) / 1000;
+    utimesSync(lock, old, old);
+    expect(await pushCheckpoint(ws, snap.sha)).toMatchObject({ target: host.checkpointRemote });
+    expect(existsSync(lock)).toBe(false);
+    expect(sh(host.checkpointRemote, "rev-parse", `gf/wip/${ws.jobId}-e1`)).toBe(snap.sha);
+  }, 30_000);
+
+  it("never removes a lock git names outside the agent's own repositories", () => {
+    const foreign = path.join(root, "foreign.lock");
+    writeFileSync(foreign, "");
+    const old = (Date.now() - STALE_LOCK_MS - 1000) / 1000;
+    utimesSync(foreign, old, old);
+    const stderr = `fatal: Unable to create '${foreign}': File exists.`;
+    expect(clearNamedStaleLock(stderr, [host.checkpointRemote], Date.now())).toBeUndefined();
+    expect(existsSync(foreign)).toBe(true);
+    expect(clearNamedStaleLock(stderr, [root], Date.now())).toBe(foreign);
   });
 });
