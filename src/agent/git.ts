@@ -15,6 +15,7 @@
 import { execFile, spawn } from "node:child_process";
 import { identityEnv, inheritedEnv } from "./engine-env.ts";
 import type { RunAs } from "./engine-user.ts";
+import { NEUTRAL_CONFIG, REDIRECTING_ENV } from "./git-neutral.ts";
 import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
 import { clearNamedStaleLock } from "./stale-locks.ts";
 
@@ -61,42 +62,6 @@ let gitSandbox: Sandbox | undefined;
 export function runGitInSandbox(box: Sandbox | undefined): void {
   gitSandbox = box;
 }
-
-/**
- * Config for every command that reads the engine's files: the engine (and the operator's shell, and any
- * `~/.gitconfig`) may set what changes which files `add` sees (fsmonitor, ignoreStat, untracked cache) or what a patch
- * looks like (external diff, prefixes, colour, relative paths, context, order file, submodule format, renames). The
- * checkpoint and diff.patch must mean the same thing whoever configured the repository.
- */
-export const NEUTRAL_CONFIG: readonly string[] = [
-  "core.fsmonitor=false",
-  "core.untrackedCache=false",
-  "core.ignoreStat=false",
-  "core.autocrlf=false",
-  "core.safecrlf=false",
-  "core.quotePath=true",
-  "core.attributesFile=/dev/null",
-  "diff.external=",
-  "diff.noprefix=false",
-  "diff.mnemonicPrefix=false",
-  "diff.relative=false",
-  "diff.renames=true",
-  "diff.context=3",
-  "diff.interHunkContext=0",
-  "diff.orderFile=/dev/null",
-  "diff.suppressBlankEmpty=false",
-  "diff.ignoreSubmodules=none",
-  "diff.submodule=short",
-  "color.ui=false",
-  "color.diff=false",
-].flatMap((kv) => ["-c", kv]);
-
-/**
- * Variables that redirect or reshape git, dropped from the environment it would inherit (the operator's shell):
- * another repository or index, a diff program or options, injected config (`GIT_CONFIG_PARAMETERS`…), pathspec magic. `GIT_NO_REPLACE_OBJECTS` is set instead: a `refs/replace/*` the engine wrote must not alter a checkpoint.
- */
-const REDIRECTING_ENV =
-  /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|EXTERNAL_DIFF|DIFF_OPTS|DIFF_PATH_\w+|CONFIG_PARAMETERS|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|CONFIG|PAGER|EDITOR|ATTR_SOURCE|\w*PATHSPECS|REPLACE_REF_BASE|SHALLOW_FILE|GRAFT_FILE|CEILING_DIRECTORIES|QUARANTINE_PATH|DEFAULT_HASH)$/;
 
 function gitEnv(opts: GitOptions): Record<string, string> {
   // Never the agent's credentials: a git process is visible to its own user in /proc.

@@ -185,4 +185,17 @@ describe("locks and size", () => {
     expect(existsSync(foreign)).toBe(true);
     expect(clearNamedStaleLock(stderr, [root], Date.now())).toBe(foreign);
   });
+
+  it("repository config that makes pushes demand signatures, submodules or tags does not stop a checkpoint push", async () => {
+    const ws = await workspace();
+    for (const [k, v] of [
+      ["push.gpgSign", "true"],
+      ["push.recurseSubmodules", "check"],
+      ["push.followTags", "true"],
+    ])
+      sh(ws.dir, "config", k as string, v as string);
+    writeFileSync(path.join(ws.dir, "s.txt"), "s\n");
+    const snap = await snapshot(ws, undefined, "cp", false);
+    expect(await pushCheckpoint(ws, snap.sha)).toMatchObject({ target: host.checkpointRemote });
+  });
 });
