@@ -42,8 +42,10 @@ export const NEUTRAL_CONFIG: readonly string[] = [
 
 /**
  * Variables that redirect or reshape git, dropped from the environment it would inherit (the operator's shell):
- * another repository or index, a diff program or options, injected config (`GIT_CONFIG_PARAMETERS`…), pathspec magic.
+ * another repository or index, a diff program or options, pathspec magic. Config the operator passes in the
+ * environment (`GIT_CONFIG_COUNT`/`_KEY_n`/`_VALUE_n`, `GIT_CONFIG_PARAMETERS`: `safe.directory`, a proxy) is kept:
+ * NEUTRAL_CONFIG's `-c` comes after it and wins.
  * (agent/git sets `GIT_NO_REPLACE_OBJECTS` instead: a `refs/replace/*` the engine wrote must not alter a checkpoint.)
  */
 export const REDIRECTING_ENV =
-  /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|EXTERNAL_DIFF|DIFF_OPTS|DIFF_PATH_\w+|CONFIG_PARAMETERS|CONFIG_COUNT|CONFIG_KEY_\d+|CONFIG_VALUE_\d+|CONFIG|PAGER|EDITOR|ATTR_SOURCE|\w*PATHSPECS|REPLACE_REF_BASE|SHALLOW_FILE|GRAFT_FILE|CEILING_DIRECTORIES|QUARANTINE_PATH|DEFAULT_HASH)$/;
+  /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|EXTERNAL_DIFF|DIFF_OPTS|DIFF_PATH_\w+|PAGER|EDITOR|ATTR_SOURCE|\w*PATHSPECS|REPLACE_REF_BASE|SHALLOW_FILE|GRAFT_FILE|CEILING_DIRECTORIES|QUARANTINE_PATH|DEFAULT_HASH)$/;
