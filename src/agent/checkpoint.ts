@@ -81,7 +81,7 @@ export async function snapshot(
     if (final) {
       const common = await git(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd, as });
       const branch = await git(["symbolic-ref", "-q", "--short", "HEAD"], { cwd, as }).catch(() => undefined);
-      clearedLocks = clearStaleLocks(jobLockFiles(gitDir, common, branch), now, true);
+      clearedLocks = clearStaleLocks(jobLockFiles(gitDir, common, branch), now, true, as);
       await git(["reset", "-q", sha], { cwd, as });
     }
     return { sha, changed: true, ...found, ...(clearedLocks.length > 0 ? { clearedLocks } : {}) };
@@ -106,6 +106,7 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
           }),
         4,
         target === "origin" ? [] : [target],
+        ws.owner,
       );
       return { branch, target };
     } catch (err) {

@@ -193,13 +193,14 @@ export class RepoLocks {
 
 /**
  * Retries an operation that another process may hold a git lock for (two agents sharing a mirror). A lock under
- * `ownRepos` (the agent's own repositories) that no git process has held for STALE_LOCK_MS is a crashed one's:
- * it is removed before the next try (agent/stale-locks), instead of failing every later operation.
+ * `ownRepos` (the agent's own repositories, owned by `as`) that no git process has held for STALE_LOCK_MS is a
+ * crashed one's: it is removed before the next try (agent/stale-locks), instead of failing every later operation.
  */
 export async function withLockRetry<T>(
   fn: () => Promise<T>,
   attempts = 4,
   ownRepos: readonly string[] = [],
+  as?: RunAs,
 ): Promise<T> {
   for (let i = 0; ; i++) {
     try {
@@ -207,7 +208,7 @@ export async function withLockRetry<T>(
     } catch (err) {
       const lockClash = err instanceof GitError && /\.lock|cannot lock|Unable to create/i.test(err.stderr);
       if (!lockClash || i + 1 >= attempts) throw err;
-      clearNamedStaleLock(err.stderr, ownRepos, Date.now());
+      clearNamedStaleLock(err.stderr, ownRepos, Date.now(), as);
       await new Promise((r) => setTimeout(r, 200 + Math.random() * 800)); // 0.2–1 s: another agent's fetch is short
     }
   }

@@ -8,8 +8,10 @@
  * group was signalled) nothing of the job's may hold one; while it runs, only a lock older than any git command
  * lasts is stale.
  */
-import { lstatSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, lstatSync, rmSync } from "node:fs";
 import path from "node:path";
+import type { RunAs } from "./engine-user.ts";
 
 /** 10 min: no git command an engine runs holds the index that long (a commit waiting on an editor is the exception). */
 export const STALE_LOCK_MS = 10 * 60_000;
@@ -32,11 +34,22 @@ export function jobLockFiles(gitDir: string, commonDir: string, branch: string |
   return locks;
 }
 
+/** Unlink `file` as `as` (the engine's user owns its repositories: the agent, often root, must not follow its links). */
+function unlinkAs(file: string, as: RunAs | undefined): boolean {
+  if (!as) {
+    rmSync(file, { force: true });
+    return true;
+  }
+  spawnSync("rm", ["-f", "--", file], { uid: as.uid, gid: as.gid, stdio: "ignore" });
+  return !existsSync(file);
+}
+
 /**
- * Remove each of `locks` that exists and is stale at `now` (ms since the epoch); returns the paths removed. A lock
- * that is not a plain file (a planted link or directory) is left alone: removing it is not ours to decide.
+ * Remove each of `locks` that exists and is stale at `now` (ms since the epoch), as `as` (the repository's owner;
+ * undefined = the agent); returns the paths removed. A lock that is not a plain file (a planted link or directory)
+ * is left alone: removing it is not ours to decide.
  */
-export function clearStaleLocks(locks: readonly string[], now: number, engineGone: boolean): string[] {
+export function clearStaleLocks(locks: readonly string[], now: number, engineGone: boolean, as?: RunAs): string[] {
   const removed: string[] = [];
   for (const lock of locks) {
     let st: ReturnType<typeof lstatSync>;
@@ -46,8 +59,7 @@ export function clearStaleLocks(locks: readonly string[], now: number, engineGon
       continue; // no lock: the common case
     }
     if (!st.isFile() || !isStaleLock(now - st.mtimeMs, engineGone)) continue;
-    rmSync(lock, { force: true });
-    removed.push(lock);
+    if (unlinkAs(lock, as)) removed.push(lock);
   }
   return removed;
 }
@@ -64,12 +76,17 @@ export function lockPathOf(stderr: string): string | undefined {
 /**
  * After a lock clash: remove the lock `stderr` names when it lies under one of `within` (repositories that are the
  * agent's own: its mirror, its checkpoint remote — never a lock git reports from someone else's) and is older than
- * STALE_LOCK_MS at `now` (ms). A crashed agent's push or fetch leaves one, and every later one fails on it. Returns
+ * STALE_LOCK_MS at `now` (ms), as `as` (their owner). A crashed agent's push or fetch leaves one, and every later one fails on it. Returns
  * the path removed, or undefined.
  */
-export function clearNamedStaleLock(stderr: string, within: readonly string[], now: number): string | undefined {
+export function clearNamedStaleLock(
+  stderr: string,
+  within: readonly string[],
+  now: number,
+  as?: RunAs,
+): string | undefined {
   const lock = lockPathOf(stderr);
   if (!lock) return undefined;
   const ours = within.some((dir) => lock.startsWith(`${path.resolve(dir)}${path.sep}`));
-  return ours ? clearStaleLocks([lock], now, false)[0] : undefined;
+  return ours ? clearStaleLocks([lock], now, false, as)[0] : undefined;
 }

@@ -137,7 +137,12 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
       await git(["clone", "--bare", "-q", "--", repo, mirror], { as });
       await git(["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"], { cwd: mirror, as });
     }
-    await withLockRetry(() => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }), 4, [mirror]);
+    await withLockRetry(
+      () => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
+      4,
+      [mirror],
+      as,
+    );
     const head = await git(["symbolic-ref", "--short", "HEAD"], { cwd: mirror, as }).catch(() => "main");
     const mainRef = (await gitOk(["rev-parse", "--verify", "-q", `refs/remotes/origin/${head}`], { cwd: mirror, as }))
       ? `refs/remotes/origin/${head}`
