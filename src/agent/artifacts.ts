@@ -3,27 +3,35 @@
  * Uploads a run's artifacts before its report, while the lease (named by its
  * epoch) is still ours: `log.txt`, the whole log, and `diff.patch`, the run's
  * changes against its base. An upload that fails is reported as a warning and
- * never fails the job — the work itself is in the checkpoint branch.
+ * never fails the job — the work itself is in the checkpoint branch — but the operator hears of it
+ * (`artifact.failed`, through the `warn` the seat gives).
  */
+
+import { isUtf8 } from "node:buffer";
 import type { Insights } from "../core/model.ts";
-import { diffAgainstBase } from "./checkpoint.ts";
+import { MAX_PATCH_BYTES, runDiff } from "./checkpoint.ts";
 import type { JobLog } from "./job-log.ts";
 import { type RestTarget, uploadArtifact } from "./rest.ts";
 import type { Workspace } from "./workspace.ts";
 
 /** 25 MiB: the coordinator's per-artifact limit; a larger diff is skipped (the checkpoint branch has it). */
-const MAX_ARTIFACT_BYTES = 25 * 1024 * 1024;
+const MAX_ARTIFACT_BYTES = MAX_PATCH_BYTES;
 
 export interface RunArtifact {
   name: string;
   contentType: string;
-  text: string;
+  body: string | Buffer;
 }
 
-export function runArtifacts(log: string, patch: string): RunArtifact[] {
+/**
+ * The two artifacts of a run. The patch goes as the bytes git wrote: labelled UTF-8 only when it is (a file in
+ * Latin-1 makes a patch that is not, and relabelling or re-encoding it would break `git apply`).
+ */
+export function runArtifacts(log: string, patch: Buffer): RunArtifact[] {
+  const charset = isUtf8(patch) ? "; charset=utf-8" : "";
   return [
-    { name: "log.txt", contentType: "text/plain; charset=utf-8", text: log },
-    { name: "diff.patch", contentType: "text/x-diff; charset=utf-8", text: patch },
+    { name: "log.txt", contentType: "text/plain; charset=utf-8", body: log },
+    { name: "diff.patch", contentType: `text/x-diff${charset}`, body: patch },
   ];
 }
 
@@ -33,18 +41,19 @@ export async function uploadRunArtifacts(
   jobId: string,
   leaseEpoch: number,
   log: string,
-  patch: string,
+  patch: Buffer | undefined,
   warn: (text: string) => void,
 ): Promise<string[]> {
   const uploaded: string[] = [];
-  for (const a of runArtifacts(log, patch)) {
-    const size = Buffer.byteLength(a.text, "utf8");
+  for (const a of runArtifacts(log, patch ?? Buffer.alloc(0))) {
+    if (a.name === "diff.patch" && patch === undefined) continue; // the caller said why
+    const size = typeof a.body === "string" ? Buffer.byteLength(a.body, "utf8") : a.body.length;
     if (size > MAX_ARTIFACT_BYTES) {
       warn(`artifact ${a.name} skipped: ${size} bytes is over the ${MAX_ARTIFACT_BYTES}-byte limit`);
       continue;
     }
     try {
-      await uploadArtifact(rest, jobId, leaseEpoch, a.name, a.text, a.contentType);
+      await uploadArtifact(rest, jobId, leaseEpoch, a.name, a.body, a.contentType);
       uploaded.push(a.name);
     } catch (err) {
       warn(`artifact ${a.name} not uploaded: ${(err as Error).message}`);
@@ -54,8 +63,9 @@ export async function uploadRunArtifacts(
 }
 
 /**
- * The end-of-run bundle: diff the final checkpoint against the workspace base, close
- * the log, upload both. Returns the diff stat for the report's insights.
+ * The end-of-run bundle: diff the final checkpoint against the workspace base, close the log, upload both. A diff
+ * that fails or is over the cap is told to `warn` (and the log), and the log still goes. Returns the diff stat for
+ * the report's insights.
  */
 export async function publishRun(
   rest: RestTarget,
@@ -65,12 +75,17 @@ export async function publishRun(
   log: JobLog,
   warn: (text: string) => void,
 ): Promise<Insights["diffStat"] | undefined> {
-  const diff = await diffAgainstBase(ws, finalSha).catch((err: Error) => {
+  const diff = await runDiff(ws, finalSha).catch((err: Error) => {
     log.write("agent", `diff failed: ${err.message}`);
+    warn(`artifact diff.patch not made: ${err.message}`);
     return undefined;
   });
+  if (diff?.skipped) {
+    log.write("agent", diff.skipped);
+    warn(`artifact ${diff.skipped}`);
+  }
   log.flush();
   await log.close();
-  await uploadRunArtifacts(rest, ref.jobId, ref.leaseEpoch, log.text(), diff?.patch ?? "", warn);
+  await uploadRunArtifacts(rest, ref.jobId, ref.leaseEpoch, log.text(), diff?.patch, warn);
   return diff?.stat;
 }

@@ -10,17 +10,26 @@
  * any commit the engine made itself), and the final one, taken after the engine
  * exited, also moves HEAD so the workspace ends clean at the reported sha.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
+import { stageTree } from "./embedded-repos.ts";
 import { copyAs } from "./engine-user.ts";
-import { git, gitOk, withLockRetry } from "./git.ts";
+import { git, gitBytes, gitOk, withLockRetry } from "./git.ts";
 import { parseShortstat } from "./insights.ts";
+import { clearStaleLocks, jobLockFiles } from "./stale-locks.ts";
 import { checkpointBranch, type Workspace } from "./workspace.ts";
 
 export interface Snapshot {
   sha: string;
   /** False when nothing changed since `previous` (no commit was made). */
   changed: boolean;
+  /** Repositories nested in the workspace whose files were captured as plain files (their `.git` skipped). */
+  embedded?: string[];
+  /** What could not be captured, and why (nested too deep). */
+  skipped?: string[];
+  /** Stale git locks (an engine killed mid-command) removed before the final checkpoint moved HEAD. */
+  clearedLocks?: string[];
 }
 
 export function checkpointMessage(jobId: string, attempt: number): string {
@@ -29,26 +38,30 @@ export function checkpointMessage(jobId: string, attempt: number): string {
 
 /**
  * Commit the workspace's current files on top of `previous` (this run's last
- * checkpoint, or HEAD). `final` always commits (empty or not) and moves HEAD there.
+ * checkpoint, or HEAD). `final` always commits (empty or not) and moves HEAD there;
+ * it is taken only once the engine is gone, so a git lock it left is stale and removed
+ * (`now`: ms since the epoch, for the locks' age). Throws GitError when git fails.
  */
 export async function snapshot(
   ws: Workspace,
   previous: string | undefined,
   message: string,
   final: boolean,
+  now: number = Date.now(),
 ): Promise<Snapshot> {
   const cwd = ws.dir;
   const as = ws.owner;
   const gitDir = await git(["rev-parse", "--absolute-git-dir"], { cwd, as });
-  const index = path.join(gitDir, "gf-checkpoint-index");
+  // A name of this snapshot's own: a lock a killed checkpoint left on a fixed name would fail every later one.
+  const index = path.join(gitDir, `gf-checkpoint-index-${process.pid}-${randomBytes(4).toString("hex")}`);
   const real = path.join(gitDir, "index");
   // Start from the real index: its stat cache spares git rehashing every file each time.
   if (existsSync(real)) copyAs(real, index, as);
   const env = { GIT_INDEX_FILE: index };
   try {
     if (!existsSync(real)) await git(["read-tree", "HEAD"], { cwd, env, as });
-    await git(["add", "-A"], { cwd, env, as });
-    const tree = await git(["write-tree"], { cwd, env, as });
+    const staged = await stageTree({ as, env }, gitDir, cwd);
+    const tree = staged.tree;
     const head = await git(["rev-parse", "HEAD"], { cwd, as });
     const parents = [previous ?? head];
     // The engine committed on its own since our last checkpoint: keep its commits in the chain.
@@ -56,10 +69,22 @@ export async function snapshot(
       parents.push(head);
     }
     const parentTree = await git(["rev-parse", `${parents[0]}^{tree}`], { cwd, as });
-    if (!final && parents.length === 1 && parentTree === tree) return { sha: parents[0] as string, changed: false };
+    // Only what there is: a plain workspace's snapshot is just {sha, changed}.
+    const found = {
+      ...(staged.embedded.length > 0 ? { embedded: staged.embedded } : {}),
+      ...(staged.skipped.length > 0 ? { skipped: staged.skipped } : {}),
+    };
+    if (!final && parents.length === 1 && parentTree === tree)
+      return { sha: parents[0] as string, changed: false, ...found };
     const sha = await git(["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message], { cwd, as });
-    if (final) await git(["reset", "-q", sha], { cwd, as });
-    return { sha, changed: true };
+    let clearedLocks: string[] = [];
+    if (final) {
+      const common = await git(["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd, as });
+      const branch = await git(["symbolic-ref", "-q", "--short", "HEAD"], { cwd, as }).catch(() => undefined);
+      clearedLocks = clearStaleLocks(jobLockFiles(gitDir, common, branch), now, true, as);
+      await git(["reset", "-q", sha], { cwd, as });
+    }
+    return { sha, changed: true, ...found, ...(clearedLocks.length > 0 ? { clearedLocks } : {}) };
   } finally {
     rmSync(index, { force: true });
   }
@@ -72,8 +97,16 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
   for (const target of ws.pushTargets) {
     try {
       // Forced: the WIP branch is ours alone, and a fresh attempt (no usable checkpoint) restarts it.
-      await withLockRetry(() =>
-        git(["push", "-q", "--no-verify", "--", target, `+${sha}:refs/heads/${branch}`], { cwd: ws.dir, as: ws.owner }),
+      // The checkpoint remote is the agent's own (a stale lock there may be cleared); a job's origin is not.
+      await withLockRetry(
+        () =>
+          git(["push", "-q", "--no-verify", "--", target, `+${sha}:refs/heads/${branch}`], {
+            cwd: ws.dir,
+            as: ws.owner,
+          }),
+        4,
+        target === "origin" ? [] : [target],
+        ws.owner,
       );
       return { branch, target };
     } catch (err) {
@@ -100,14 +133,51 @@ export async function retireBranch(ws: Workspace, branch: string): Promise<strin
   return retired;
 }
 
-/** The run's changes against the workspace base: shortstat numbers and the full patch. */
+/** 25 MiB: the coordinator's per-artifact limit, and the most of a patch the agent reads into memory. */
+export const MAX_PATCH_BYTES = 25 * 1024 * 1024;
+
+/**
+ * The flags that make a patch `git apply` can apply whatever the repository's config says (the config itself is
+ * neutralised by agent/git NEUTRAL_CONFIG; the command line wins over it anyway): no external diff or textconv,
+ * no colour, `a/` `b/` prefixes from the top, full blob ids, binary files as binary patches.
+ */
+const PATCH_FLAGS = [
+  "--no-ext-diff",
+  "--no-textconv",
+  "--no-color",
+  "--no-relative",
+  "--src-prefix=a/",
+  "--dst-prefix=b/",
+  "--ignore-submodules=none",
+  "--submodule=short",
+];
+
+export interface RunDiff {
+  stat: ReturnType<typeof parseShortstat>;
+  /** The patch's bytes as git wrote them (binary-safe); undefined when it is over `maxBytes`. */
+  patch: Buffer | undefined;
+  /** Why the patch is missing (over the cap), for the operator; undefined when it is there. */
+  skipped?: string;
+}
+
+/**
+ * The run's changes against the workspace base: shortstat numbers and the full patch as bytes, read up to
+ * `maxBytes` (default MAX_PATCH_BYTES) and no further. Throws GitError when git fails.
+ */
+export async function runDiff(ws: Workspace, sha: string, maxBytes = MAX_PATCH_BYTES): Promise<RunDiff> {
+  const opts = { cwd: ws.dir, as: ws.owner };
+  const stat = parseShortstat(await git(["diff", ...PATCH_FLAGS, "--shortstat", ws.base, sha], opts));
+  const out = await gitBytes(["diff", ...PATCH_FLAGS, "--full-index", "--binary", ws.base, sha], opts, maxBytes);
+  if (!out.over) return { stat, patch: out.bytes };
+  const skipped = `diff.patch skipped: over the ${maxBytes}-byte limit (checkpoint ${sha.slice(0, 12)} has the work)`;
+  return { stat, patch: undefined, skipped };
+}
+
+/** `runDiff` with the patch decoded as UTF-8, for reading (uploads use the bytes). Throws GitError. */
 export async function diffAgainstBase(
   ws: Workspace,
   sha: string,
 ): Promise<{ stat: ReturnType<typeof parseShortstat>; patch: string }> {
-  // No external diff tools or textconv filters: the patch must apply, and the repo's config is the engine's.
-  const diff = ["diff", "--no-ext-diff", "--no-textconv"];
-  const stat = parseShortstat(await git([...diff, "--shortstat", ws.base, sha], { cwd: ws.dir, as: ws.owner }));
-  const patch = await git([...diff, "--binary", ws.base, sha], { cwd: ws.dir, raw: true, as: ws.owner });
-  return { stat, patch };
+  const d = await runDiff(ws, sha);
+  return { stat: d.stat, patch: d.patch?.toString("utf8") ?? "" };
 }

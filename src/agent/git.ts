@@ -12,10 +12,12 @@
  * in that sandbox too (`runGitInSandbox`): the engine can write any config git reads
  * (the workspace's, ~/.gitconfig), so only the sandbox keeps what it runs from the state dir.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { identityEnv, inheritedEnv } from "./engine-env.ts";
 import type { RunAs } from "./engine-user.ts";
+import { NEUTRAL_CONFIG, REDIRECTING_ENV } from "./git-neutral.ts";
 import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
+import { clearNamedStaleLock } from "./stale-locks.ts";
 
 export class GitError extends Error {
   readonly args: readonly string[];
@@ -61,28 +63,41 @@ export function runGitInSandbox(box: Sandbox | undefined): void {
   gitSandbox = box;
 }
 
+function gitEnv(opts: GitOptions): Record<string, string> {
+  // Never the agent's credentials: a git process is visible to its own user in /proc.
+  const inherited = opts.as
+    ? { ...inheritedEnv(process.env), ...identityEnv(opts.as) }
+    : withoutCredentials(process.env);
+  for (const k of Object.keys(inherited)) if (REDIRECTING_ENV.test(k)) delete inherited[k];
+  return {
+    ...inherited,
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_ASKPASS: "",
+    GIT_ALLOW_PROTOCOL,
+    GIT_NO_REPLACE_OBJECTS: "1",
+    ...AGENT_IDENTITY,
+    ...opts.env,
+  };
+}
+
+function gitArgv(args: readonly string[]): [string, string[]] {
+  const argv = ["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...NEUTRAL_CONFIG, ...args];
+  const [cmd, ...rest] = gitSandbox ? sandboxedArgv(argv, gitSandbox) : argv;
+  return [cmd as string, rest];
+}
+
+function ids(opts: GitOptions): { uid?: number; gid?: number } {
+  return opts.as ? { uid: opts.as.uid, gid: opts.as.gid } : {};
+}
+
 /** `git args…` → stdout (trimmed unless `raw`); a non-zero exit → GitError with git's own message. */
 export function git(args: readonly string[], opts: GitOptions = {}): Promise<string> {
-  const argv = ["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...args];
-  const [cmd, ...rest] = gitSandbox ? sandboxedArgv(argv, gitSandbox) : argv;
+  const [cmd, rest] = gitArgv(args);
   return new Promise((resolve, reject) => {
     execFile(
-      cmd as string,
+      cmd,
       rest,
-      {
-        cwd: opts.cwd,
-        maxBuffer: MAX_OUTPUT,
-        ...(opts.as ? { uid: opts.as.uid, gid: opts.as.gid } : {}),
-        env: {
-          // Never the agent's credentials: a git process is visible to its own user in /proc.
-          ...(opts.as ? { ...inheritedEnv(process.env), ...identityEnv(opts.as) } : withoutCredentials(process.env)),
-          GIT_TERMINAL_PROMPT: "0",
-          GIT_ASKPASS: "",
-          GIT_ALLOW_PROTOCOL,
-          ...AGENT_IDENTITY,
-          ...opts.env,
-        },
-      },
+      { cwd: opts.cwd, maxBuffer: MAX_OUTPUT, ...ids(opts), env: gitEnv(opts) },
       (err, stdout, stderr) => {
         if (err) {
           const why = String(stderr).trim().split("\n").slice(-3).join(" ") || err.message;
@@ -92,6 +107,54 @@ export function git(args: readonly string[], opts: GitOptions = {}): Promise<str
         }
       },
     );
+  });
+}
+
+export interface CappedOutput {
+  /** stdout's bytes exactly as git wrote them (no decoding: a patch of Latin-1 files must stay Latin-1). */
+  bytes: Buffer;
+  /** True when stdout ran past `maxBytes`: `bytes` is empty, git was stopped, nothing more was read. */
+  over: boolean;
+}
+
+/**
+ * `git args…` → stdout as bytes, read up to `maxBytes` (bytes) and no further: past it git is killed and `over`
+ * is true, so a huge patch costs at most `maxBytes` of memory. A non-zero exit (other than our own kill) → GitError.
+ */
+export function gitBytes(args: readonly string[], opts: GitOptions, maxBytes: number): Promise<CappedOutput> {
+  const [cmd, rest] = gitArgv(args);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, rest, {
+      cwd: opts.cwd,
+      ...ids(opts),
+      env: gitEnv(opts),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > maxBytes) {
+        over = true;
+        chunks.length = 0;
+        child.kill("SIGKILL");
+      } else chunks.push(c);
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      if (stderr.length < 64 * 1024) stderr += String(c);
+    });
+    child.on("error", (err) => reject(new GitError(args, stderr, `git ${args.join(" ")}: ${err.message}`)));
+    child.on("close", (code) => {
+      if (over) return resolve({ bytes: Buffer.alloc(0), over: true });
+      if (code !== 0) {
+        const why = stderr.trim().split("\n").slice(-3).join(" ") || `exit ${code}`;
+        return reject(new GitError(args, stderr, `git ${args.join(" ")}: ${why}`));
+      }
+      resolve({ bytes: Buffer.concat(chunks), over: false });
+    });
   });
 }
 
@@ -128,14 +191,24 @@ export class RepoLocks {
   }
 }
 
-/** Retries an operation that another process may hold a git lock for (two agents sharing a mirror). */
-export async function withLockRetry<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+/**
+ * Retries an operation that another process may hold a git lock for (two agents sharing a mirror). A lock under
+ * `ownRepos` (the agent's own repositories, owned by `as`) that no git process has held for STALE_LOCK_MS is a
+ * crashed one's: it is removed before the next try (agent/stale-locks), instead of failing every later operation.
+ */
+export async function withLockRetry<T>(
+  fn: () => Promise<T>,
+  attempts = 4,
+  ownRepos: readonly string[] = [],
+  as?: RunAs,
+): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await fn();
     } catch (err) {
       const lockClash = err instanceof GitError && /\.lock|cannot lock|Unable to create/i.test(err.stderr);
       if (!lockClash || i + 1 >= attempts) throw err;
+      clearNamedStaleLock(err.stderr, ownRepos, Date.now(), as);
       await new Promise((r) => setTimeout(r, 200 + Math.random() * 800)); // 0.2–1 s: another agent's fetch is short
     }
   }

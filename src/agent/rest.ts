@@ -61,20 +61,30 @@ export interface ArtifactInfo {
   contentType: string;
 }
 
-/** Upload one text artifact of the job we hold at `leaseEpoch` (logs and `git diff --binary` are text). */
+/**
+ * Upload one artifact of the job we hold at `leaseEpoch`. `body` is sent byte for byte: a patch of Latin-1 files is
+ * not UTF-8, and decoding it to a string would replace its bytes. Throws RestError.
+ */
 export function uploadArtifact(
   t: RestTarget,
   jobId: string,
   leaseEpoch: number,
   name: string,
-  text: string,
+  body: string | Uint8Array,
   contentType: string,
 ): Promise<ArtifactInfo> {
   return translate(async () => {
-    const c = client(t);
+    // The shared client sends text bodies; bytes go in through its fetch hook, with its auth and error mapping.
+    const bytes = typeof body === "string" ? undefined : body;
+    const c = new GigafactoryClient({
+      url: t.url,
+      product: t.product,
+      token: t.token,
+      ...(bytes ? { fetch: (input, init) => globalThis.fetch(input, { ...init, body: bytes }) } : {}),
+    });
     const url = c.productUrl(`/jobs/${encodeURIComponent(jobId)}/artifacts`, { name, leaseEpoch });
     const res = await c.send("POST", url, {
-      text,
+      text: typeof body === "string" ? body : "",
       headers: { "content-type": contentType },
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });

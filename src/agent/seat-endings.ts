@@ -166,6 +166,8 @@ export abstract class SeatEndings {
       attempt: this.a.job.attempt,
       startedAt: prior?.startedAt ?? started,
       engine: prior?.engine,
+      // Kept: the last acknowledged checkpoint is what a later resume on this host is checked against.
+      ...(prior?.checkpoint && prior.leaseEpoch === this.leaseEpoch ? { checkpoint: prior.checkpoint } : {}),
     };
     if (!this.lease.renewing) this.startRenewals();
     const delivered = await reportAndRecord(

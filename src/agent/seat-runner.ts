@@ -23,7 +23,7 @@ import { resultOf } from "./report.ts";
 import { sandboxedArgv } from "./sandbox.ts";
 import { type SeatContext, SeatEndings } from "./seat-endings.ts";
 import { startFrames } from "./start-frames.ts";
-import { WipCheckpointer } from "./wip-checkpointer.ts";
+import { type CheckpointBody, WipCheckpointer } from "./wip-checkpointer.ts";
 import { jobDir, prepareWorkspace, type Workspace } from "./workspace.ts";
 
 export type { SeatContext } from "./seat-endings.ts";
@@ -70,6 +70,7 @@ export class SeatRunner extends SeatEndings {
         checkpointRemote: cfg.checkpointRemote,
         owner: this.ctx.engineUser,
         allowLocalRepos: cfg.allowLocalRepos,
+        localCheckpoint: prior?.checkpoint,
       });
     } catch (err) {
       const message = truncateUtf8(`could not prepare the workspace: ${(err as Error).message}`, 4000);
@@ -78,13 +79,19 @@ export class SeatRunner extends SeatEndings {
       return this.finish({ type: "fail", result: { outcome: "failure", message } }, started);
     }
     this.ws = ws;
+    if (ws.resumeMismatch) {
+      const fields = { recorded: job.checkpoint, resumedFrom: ws.resumedFrom ?? null, local: prior?.checkpoint };
+      this.say("⚠", "job.resume_mismatch", `${this.jobId} resume sources disagree: ${ws.resumeMismatch}`, fields);
+      this.note(`resume sources disagree: ${ws.resumeMismatch}`);
+    }
     const wip = new WipCheckpointer({
       ws,
       jobId: this.jobId,
       attempt: job.attempt,
-      announce: (checkpoint) => this.lease.send({ type: "progress", ...this.ref(), checkpoint, ...this.usageSoFar() }),
+      announce: (checkpoint) => this.announce(checkpoint),
       note: (t) => this.note(t),
       stopped: () => this.lost !== undefined,
+      warn: (event, text) => this.say("⚠", event, `${this.jobId} ${text}`),
     });
     this.wip = wip;
     if (this.lost) return this.cleanup();
@@ -144,6 +151,15 @@ export class SeatRunner extends SeatEndings {
     if (this.lost) return this.cleanup();
     const insights = reportInsights(this.meter.usage, diffStat);
     return this.finish({ ...outcome, insights, checkpoint: wip.current }, started);
+  }
+
+  /** Tell the coordinator of a checkpoint; once it acknowledged, this host's record names it (a resume checks it). */
+  private async announce(checkpoint: CheckpointBody): Promise<boolean> {
+    const ok = await this.lease.send({ type: "progress", ...this.ref(), checkpoint, ...this.usageSoFar() });
+    const record = ok && checkpoint.branch && checkpoint.sha ? this.ctx.records.read(this.jobId) : undefined;
+    if (record?.leaseEpoch === this.leaseEpoch && checkpoint.branch && checkpoint.sha)
+      this.ctx.records.write({ ...record, checkpoint: { branch: checkpoint.branch, sha: checkpoint.sha } });
+    return ok;
   }
 
   /**

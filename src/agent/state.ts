@@ -11,7 +11,9 @@
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { z } from "zod";
 import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
+import { CheckpointBody, InsightsBody, RunResultBody } from "../shared/api-work.ts";
 import { ConfigError, ConfigFile } from "./config.ts";
 
 export function ensurePrivateDir(dir: string): void {
@@ -70,6 +72,32 @@ export function writeConfigFile(stateDir: string, config: ConfigFile): string {
   return file;
 }
 
+/**
+ * A job record as read back from disk. The file is the agent's own, but a disk fault, a hand edit or an older agent
+ * can leave anything there, and what it holds is acted on: a `report` is re-sent as is, `enginePid` is killed. The
+ * report is held to the wire schemas it is sent under; unknown top-level fields are dropped (a newer agent's).
+ */
+const StoredReportSchema = z
+  .object({
+    type: z.enum(["complete", "fail"]),
+    result: RunResultBody,
+    insights: InsightsBody.optional(),
+    checkpoint: CheckpointBody.optional(),
+  })
+  .strict();
+
+const JobRecordSchema = z.object({
+  jobId: z.string().min(1),
+  leaseEpoch: z.number().int().min(0),
+  attempt: z.number().int().min(0),
+  engine: z.string().optional(),
+  startedAt: z.number(),
+  enginePid: z.number().int().min(2).optional(),
+  checkpoint: z.object({ branch: z.string().min(1), sha: z.string().regex(/^[0-9a-f]{7,64}$/) }).optional(),
+  report: StoredReportSchema.optional(),
+  ended: z.number().optional(),
+});
+
 export interface StoredReport {
   type: "complete" | "fail";
   result: RunResult;
@@ -85,29 +113,66 @@ export interface JobRecord {
   startedAt: number;
   /** The engine's pid (and process group), so a restarted agent can stop an engine its crashed self left behind. */
   enginePid?: number;
+  /** The last checkpoint of this run the coordinator acknowledged: one of the sources a resume is checked against. */
+  checkpoint?: { branch: string; sha: string };
   /** The report, saved before it is sent: a restart re-sends it instead of re-running the engine. */
   report?: StoredReport;
   /** Set only once the coordinator acknowledged the report. */
   ended?: number;
 }
 
+/** Told of a job record that is not one (file path, what is wrong, where it was moved). */
+export type CorruptRecord = (file: string, problem: string, movedTo: string) => void;
+
+const toStderr: CorruptRecord = (file, problem, movedTo) =>
+  process.stderr.write(`⚠ job record ${file} skipped: ${problem} (kept as ${movedTo})\n`);
+
 export class JobRecords {
   readonly dir: string;
+  private readonly corrupt: CorruptRecord;
 
-  constructor(stateDir: string) {
+  /** `corrupt` hears of each record that fails validation (default: a line on stderr). */
+  constructor(stateDir: string, corrupt: CorruptRecord = toStderr) {
     this.dir = path.join(stateDir, "jobs");
+    this.corrupt = corrupt;
   }
 
   private file(jobId: string): string {
     return path.join(this.dir, `${jobId.replace(/[^A-Za-z0-9_-]/g, "_")}.json`);
   }
 
-  read(jobId: string): JobRecord | undefined {
+  /**
+   * The record at `file`, validated; undefined when missing. A record that is not JSON or fails the schema is
+   * reported, moved aside to `<file>.corrupt` (kept for the operator, never read again) and treated as never seen.
+   */
+  private load(file: string): JobRecord | undefined {
+    let text: string;
     try {
-      return JSON.parse(readFileSync(this.file(jobId), "utf8")) as JobRecord;
+      text = readFileSync(file, "utf8");
     } catch {
-      return undefined; // missing or torn: treat as never seen (renames make torn files unlikely)
+      return undefined; // missing: never seen
     }
+    let problem: string;
+    try {
+      const parsed = JobRecordSchema.safeParse(JSON.parse(text));
+      if (parsed.success) return parsed.data as JobRecord;
+      const issue = parsed.error.issues[0];
+      problem = `${issue?.path.join(".") || "record"}: ${issue?.message}`;
+    } catch {
+      problem = "not valid JSON";
+    }
+    const movedTo = `${file}.corrupt`;
+    try {
+      renameSync(file, movedTo);
+    } catch {
+      /* reported anyway; the next read reports it again */
+    }
+    this.corrupt(file, problem, movedTo);
+    return undefined;
+  }
+
+  read(jobId: string): JobRecord | undefined {
+    return this.load(this.file(jobId));
   }
 
   write(record: JobRecord): void {
@@ -115,7 +180,7 @@ export class JobRecords {
     writeAtomic(this.file(record.jobId), `${JSON.stringify(record)}\n`, 0o600);
   }
 
-  /** Every record on disk (a torn or foreign file is skipped). */
+  /** Every valid record on disk (a corrupt one is reported and moved aside, a foreign file skipped). */
   list(): JobRecord[] {
     let names: string[];
     try {
@@ -125,12 +190,8 @@ export class JobRecords {
     }
     return names.flatMap((name) => {
       if (!name.endsWith(".json")) return [];
-      try {
-        const r = JSON.parse(readFileSync(path.join(this.dir, name), "utf8")) as JobRecord;
-        return typeof r.jobId === "string" ? [r] : [];
-      } catch {
-        return [];
-      }
+      const r = this.load(path.join(this.dir, name));
+      return r ? [r] : [];
     });
   }
 

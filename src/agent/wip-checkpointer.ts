@@ -6,11 +6,13 @@
  * and tell the coordinator `progress {checkpoint: {branch, sha}}` — which it keeps
  * across requeues, so the next holder resumes from there. Once that is recorded,
  * the branch this run resumed from (an earlier epoch's) is deleted. Checkpoints never overlap
- * (one chain), and a failed one is logged, never fatal: the engine's work is
- * still on disk and the next interval tries again.
+ * (one chain), and a tick while one is in flight is skipped, not queued: a checkpoint slower than the interval
+ * (a big workspace, a slow remote) must not pile up a backlog that runs back to back. A failed one is logged and
+ * told to the operator (`checkpoint.failed`), never fatal: the engine's work is still on disk and the next
+ * interval tries again.
  */
 import type { Checkpoint } from "../core/model.ts";
-import { checkpointMessage, pushCheckpoint, retireBranch, snapshot } from "./checkpoint.ts";
+import { checkpointMessage, pushCheckpoint, retireBranch, type Snapshot, snapshot } from "./checkpoint.ts";
 import type { Workspace } from "./workspace.ts";
 
 export type CheckpointBody = Omit<Checkpoint, "at">;
@@ -25,6 +27,10 @@ export interface WipOptions {
   note: (text: string) => void;
   /** True once the job is abandoned: its work must not be pushed any more. */
   stopped: () => boolean;
+  /** An operator warning (`checkpoint.failed`): once per distinct failure until a checkpoint succeeds again. */
+  warn?: (event: "checkpoint.failed", text: string) => void;
+  /** The git steps (agent/checkpoint); tests replace them to hold a checkpoint in flight. */
+  steps?: { snapshot?: typeof snapshot; push?: typeof pushCheckpoint };
 }
 
 export class WipCheckpointer {
@@ -36,6 +42,12 @@ export class WipCheckpointer {
   private announcedSha: string | undefined;
   private retired = false;
   private chain: Promise<void> = Promise.resolve();
+  /** Checkpoints queued or running: a tick while this is non-zero is skipped. */
+  private pending = 0;
+  /** The last failure warned of, so a failure repeated every interval is one warning, not one per tick. */
+  private warned: string | undefined;
+  /** Nested repositories already noted (named once, not every interval). */
+  private noted = new Set<string>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly opts: WipOptions;
 
@@ -45,7 +57,9 @@ export class WipCheckpointer {
 
   start(intervalMs: number): void {
     this.stop();
-    this.timer = setInterval(() => void this.take(false), intervalMs);
+    this.timer = setInterval(() => {
+      if (this.pending === 0) void this.take(false);
+    }, intervalMs);
   }
 
   stop(): void {
@@ -55,8 +69,18 @@ export class WipCheckpointer {
 
   /** Queue a checkpoint after any in flight; `final` always commits and leaves the workspace clean at it. */
   take(final: boolean): Promise<void> {
-    this.chain = this.chain.then(() => this.once(final));
+    this.pending += 1;
+    this.chain = this.chain
+      .then(() => this.once(final))
+      .finally(() => {
+        this.pending -= 1;
+      });
     return this.chain;
+  }
+
+  /** Whether a checkpoint is queued or running. */
+  get busy(): boolean {
+    return this.pending > 0;
   }
 
   /**
@@ -68,13 +92,19 @@ export class WipCheckpointer {
     const { ws, jobId, attempt, note } = this.opts;
     if (this.opts.stopped()) return;
     try {
-      const snap = await snapshot(ws, this.lastSha, checkpointMessage(jobId, attempt), final);
+      const snap = await (this.opts.steps?.snapshot ?? snapshot)(
+        ws,
+        this.lastSha,
+        checkpointMessage(jobId, attempt),
+        final,
+      );
       if (snap.changed) this.lastSha = snap.sha;
+      this.noteFindings(snap);
       const sha = this.lastSha;
       // Abandoned while git ran: push and announce nothing more (the coordinator fences it, but a push is not fenced).
       if (!sha || this.opts.stopped()) return;
       if (this.pushedSha !== sha) {
-        const { branch, target } = await pushCheckpoint(ws, sha);
+        const { branch, target } = await (this.opts.steps?.push ?? pushCheckpoint)(ws, sha);
         this.pushedSha = sha;
         this.current = { branch, sha, note: `attempt ${attempt}${final ? " (final)" : ""}` };
         note(`checkpoint ${sha.slice(0, 12)} pushed to ${branch} on ${target === "origin" ? "the repo" : target}`);
@@ -88,8 +118,22 @@ export class WipCheckpointer {
         const where = await retireBranch(ws, ws.resumedBranch);
         if (where.length > 0) note(`retired the earlier checkpoint branch ${ws.resumedBranch}`);
       }
+      this.warned = undefined;
     } catch (err) {
-      note(`checkpoint failed: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      note(`checkpoint failed: ${message}`);
+      if (this.warned !== message) this.opts.warn?.("checkpoint.failed", `checkpoint failed: ${message}`);
+      this.warned = message;
     }
+  }
+
+  /** Say once what a snapshot took specially: nested repositories, what it skipped, stale locks it removed. */
+  private noteFindings(snap: Snapshot): void {
+    const fresh = (snap.embedded ?? []).filter((p) => !this.noted.has(p));
+    for (const p of fresh) this.noted.add(p);
+    if (fresh.length > 0)
+      this.opts.note(`nested repositories captured as files (their .git skipped): ${fresh.join(", ")}`);
+    if (snap.skipped?.length) this.opts.note(`not in the checkpoint: ${snap.skipped.join("; ")}`);
+    if (snap.clearedLocks?.length) this.opts.note(`removed stale git locks: ${snap.clearedLocks.join(", ")}`);
   }
 }

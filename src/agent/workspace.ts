@@ -27,6 +27,7 @@ import type { Job } from "../core/model.ts";
 import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
+import { resolveResume } from "./workspace-resume.ts";
 
 export interface Workspace {
   jobId: string;
@@ -41,6 +42,8 @@ export interface Workspace {
   resumedFrom?: string;
   /** The WIP branch it came from (an earlier epoch's), retired once this run's own checkpoint is recorded. */
   resumedBranch?: string;
+  /** The resume's sources disagreed (agent/resume-point): for a `job.resume_mismatch` warning. */
+  resumeMismatch?: string;
   /** Where WIP is pushed, in order of preference: a remote name or a repository path. */
   pushTargets: string[];
   /** The bare mirror a repo workspace is a worktree of. */
@@ -55,6 +58,8 @@ export interface WorkspaceOptions {
   owner?: RunAs;
   /** Whether a job may name a repository on this host's filesystem (`/srv/git/app.git`). */
   allowLocalRepos?: boolean;
+  /** This host's record of the job's last acknowledged checkpoint (agent/state), checked against the others. */
+  localCheckpoint?: { branch: string; sha: string };
 }
 
 const locks = new RepoLocks();
@@ -98,23 +103,6 @@ export async function ensureCheckpointRemote(dir: string, owner?: RunAs): Promis
   });
 }
 
-/** Fetch `branch` from the first source that has it into `refs/gf/resume/<jobId>` of `repoDir`; its sha or undefined. */
-async function fetchCheckpoint(
-  repoDir: string,
-  jobId: string,
-  branch: string,
-  sources: string[],
-  as: RunAs | undefined,
-): Promise<string | undefined> {
-  const ref = `refs/gf/resume/${jobId}`;
-  for (const source of sources) {
-    if (source !== "origin" && !existsSync(source)) continue;
-    const fetch = ["fetch", "-q", "--no-tags", "--", source, `+refs/heads/${branch}:${ref}`];
-    if (await gitOk(fetch, { cwd: repoDir, as })) return git(["rev-parse", ref], { cwd: repoDir, as });
-  }
-  return undefined;
-}
-
 async function removeStale(dir: string, mirror: string | undefined, as: RunAs | undefined): Promise<void> {
   if (mirror && existsSync(dir)) await gitOk(["worktree", "remove", "--force", "--", dir], { cwd: mirror, as });
   await removeTree(dir, as);
@@ -149,7 +137,12 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
       await git(["clone", "--bare", "-q", "--", repo, mirror], { as });
       await git(["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"], { cwd: mirror, as });
     }
-    await withLockRetry(() => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }));
+    await withLockRetry(
+      () => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
+      4,
+      [mirror],
+      as,
+    );
     const head = await git(["symbolic-ref", "--short", "HEAD"], { cwd: mirror, as }).catch(() => "main");
     const mainRef = (await gitOk(["rev-parse", "--verify", "-q", `refs/remotes/origin/${head}`], { cwd: mirror, as }))
       ? `refs/remotes/origin/${head}`
@@ -157,10 +150,8 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
     const mainSha = await git(["rev-parse", "--verify", `${mainRef}^{commit}`], { cwd: mirror, as }).catch(() => {
       throw new Error(`repository ${repo} has no commits on ${head}`);
     });
-    const branch = job.checkpoint?.branch;
-    const resumed = branch
-      ? await withLockRetry(() => fetchCheckpoint(mirror, job.id, branch, ["origin", opts.checkpointRemote], as))
-      : undefined;
+    const resume = await resolveResume(mirror, job, ["origin", opts.checkpointRemote], opts.localCheckpoint, as);
+    const resumed = resume.sha;
     const start = resumed ?? mainSha;
     const base = resumed
       ? await git(["merge-base", resumed, mainSha], { cwd: mirror, as }).catch(() => mainSha)
@@ -175,7 +166,8 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
       dir,
       base,
       resumedFrom: resumed,
-      resumedBranch: resumed ? branch : undefined,
+      resumedBranch: resume.branch,
+      ...(resume.mismatch ? { resumeMismatch: resume.mismatch } : {}),
       pushTargets: ["origin", opts.checkpointRemote],
       mirror,
       owner: as,
@@ -189,10 +181,8 @@ async function prepareScratch(job: Job, opts: WorkspaceOptions): Promise<Workspa
   await removeStale(dir, undefined, as);
   freshJobDir(dir, as);
   await git(["init", "-q", "-b", `gf/${job.id}`], { cwd: dir, as });
-  const branch = job.checkpoint?.branch;
-  const resumed = branch
-    ? await withLockRetry(() => fetchCheckpoint(dir, job.id, branch, [opts.checkpointRemote], as))
-    : undefined;
+  const resume = await resolveResume(dir, job, [opts.checkpointRemote], opts.localCheckpoint, as);
+  const resumed = resume.sha;
   let base: string;
   if (resumed) {
     await git(["reset", "-q", "--hard", resumed], { cwd: dir, as });
@@ -209,7 +199,8 @@ async function prepareScratch(job: Job, opts: WorkspaceOptions): Promise<Workspa
     dir,
     base,
     resumedFrom: resumed,
-    resumedBranch: resumed ? branch : undefined,
+    resumedBranch: resume.branch,
+    ...(resume.mismatch ? { resumeMismatch: resume.mismatch } : {}),
     pushTargets: [opts.checkpointRemote],
     owner: as,
   };

@@ -1,0 +1,61 @@
+/**
+ * @module agent/resume-point
+ * Which commit a resumed job starts from, and whether its sources disagree. Three say where the last run got to:
+ * the coordinator's record (`job.checkpoint {branch, sha}`: a fenced report, so the authority), the WIP branch as
+ * fetched (its tip: what was pushed, which runs ahead of the record when a push landed and its announcement did
+ * not, or was moved by someone else), and this host's own job record (the last checkpoint the coordinator
+ * acknowledged to it). The recorded sha wins whenever it is there to start from; a branch tip is used only when the
+ * record names no sha (an older coordinator) or its sha is not on the branch any more. Any disagreement is a
+ * warning for the operator (`job.resume_mismatch`), not a silent pick. Pure: git answers come in as arguments.
+ */
+
+export interface ResumeSources {
+  /** The coordinator's record of the job's checkpoint. */
+  recorded?: { branch?: string; sha?: string };
+  /** The recorded branch's tip as fetched; undefined when the branch could not be fetched. */
+  branchTip?: string;
+  /** Whether `recorded.sha` is a commit the fetched history holds. */
+  recordedAvailable: boolean;
+  /** This host's record of the last checkpoint the coordinator acknowledged to it, if any. */
+  local?: { branch: string; sha: string };
+}
+
+export interface ResumePoint {
+  /** The commit to start from; undefined = a fresh start. */
+  sha: string | undefined;
+  from: "recorded" | "branch_tip" | "none";
+  /** Set when the sources disagree: what each said and what was chosen, for the operator. */
+  mismatch?: string;
+}
+
+/** Same commit: the record may hold an abbreviated sha (7+ hex digits), git answers with full ones. */
+export function sameCommit(a: string, b: string): boolean {
+  return a.length <= b.length ? b.startsWith(a) : a.startsWith(b);
+}
+
+const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "none");
+
+/** Decide the resume point from `s` (see the module comment for the rules). */
+export function decideResumePoint(s: ResumeSources): ResumePoint {
+  const { recorded, branchTip, local } = s;
+  let point: ResumePoint;
+  if (!recorded?.branch && !recorded?.sha) point = { sha: undefined, from: "none" };
+  else if (recorded.sha && s.recordedAvailable) point = { sha: recorded.sha, from: "recorded" };
+  else if (branchTip) point = { sha: branchTip, from: "branch_tip" };
+  else point = { sha: undefined, from: "none" };
+
+  const said: string[] = [];
+  if (recorded?.sha && !s.recordedAvailable)
+    said.push(`recorded checkpoint ${short(recorded.sha)} is not on its branch`);
+  if (recorded?.branch && branchTip && point.sha && !sameCommit(branchTip, point.sha))
+    said.push(`branch ${recorded.branch} is at ${short(branchTip)}`);
+  // This host's record speaks for the same lease's branch only; an older lease's branch is expected to be behind.
+  const sameLease = local && (!recorded?.branch || local.branch === recorded.branch);
+  if (local && sameLease && !(point.sha && sameCommit(local.sha, point.sha)))
+    said.push(`this host last had ${short(local.sha)} acknowledged on ${local.branch}`);
+  if (said.length === 0) return point;
+  const chose =
+    point.from === "none" ? "starting fresh" : `resuming from ${short(point.sha)} (${point.from.replace("_", " ")})`;
+  const record = recorded?.branch || recorded?.sha ? `${short(recorded.sha)} on ${recorded.branch ?? "?"}` : "none";
+  return { ...point, mismatch: `coordinator recorded ${record}; ${said.join("; ")}: ${chose}` };
+}
