@@ -6,13 +6,15 @@
 
 import { api, describeError } from "./api.js";
 import { h, replace, showError, statusLine } from "./dom.js";
+import { usdText } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
 /** How often the open page re-reads the budget: spend arrives with progress reports, seconds apart. */
 const POLL_MS = 5000;
 const CHART_HEIGHT = 260;
 
-const usd = (/** @type {number} */ n) => `$${n.toFixed(2)}`;
+// Sub-cent spend reads as such, not $0.00 (usd.js).
+const usd = usdText;
 
 /**
  * uPlot's columns from a budget: x in seconds, the spend (carried on flat to `now` so the line reaches the present),

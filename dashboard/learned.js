@@ -2,6 +2,8 @@
 // records as short lines for its fleet card, the learned term's evidence for the explain panel, and an experiment's
 // per-arm time series as uPlot columns. No DOM, no fetch: unit-tested in Node (test/unit/dashboard-learned.test.ts).
 
+import { usdText } from "./usd.js";
+
 /** Percent, whole. @param {number} x in [0, 1] */
 const pct = (x) => `${Math.round(x * 100)} %`;
 
@@ -24,7 +26,7 @@ export function trackLines(records, factoryId, max = 4) {
       const f = r.record.failures ?? 0;
       const rate = s + f > 0 ? s / (s + f) : 0;
       const n = r.record.n ?? 0;
-      const cost = r.record.costUsd?.w > 0 ? ` · $${r.record.costUsd.mean.toFixed(2)}/run` : "";
+      const cost = r.record.costUsd?.w > 0 ? ` · ${usdText(r.record.costUsd.mean)}/run` : "";
       const key = `${r.engine}|${r.jobClass}`;
       return { key, n, rate, text: `${engineLabel(r.engine)} · ${r.jobClass} — ${pct(rate)} ok (n=${n})${cost}` };
     })
@@ -41,7 +43,7 @@ export function trackEvidence(t) {
   if (t.neutral) return `${head} — neutral (too few runs to judge)`;
   const rate = t.successRate === undefined ? "" : ` · ${pct(t.successRate)} ok`;
   const ci = t.ci95 ? ` (95 % ${pct(t.ci95[0])}–${pct(t.ci95[1])})` : "";
-  const cost = t.costUsd === undefined ? "" : ` · $${t.costUsd.toFixed(2)}/run`;
+  const cost = t.costUsd === undefined ? "" : ` · ${usdText(t.costUsd)}/run`;
   return `${head}${rate}${ci}${cost}`;
 }
 

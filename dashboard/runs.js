@@ -3,6 +3,7 @@
 
 import { api, describeError, jobPath } from "./api.js";
 import { duration, h, replace, showError, statusLine, when } from "./dom.js";
+import { usdText } from "./usd.js";
 
 /**
  * @param {import("./api.js").Session} session
@@ -69,7 +70,7 @@ function runRow(r, factoryName) {
     i.tokensIn !== undefined || i.tokensOut !== undefined
       ? `${i.tokensIn ?? 0} in / ${i.tokensOut ?? 0} out tokens`
       : "",
-    i.costUsd !== undefined ? `$${i.costUsd.toFixed(2)}` : "",
+    i.costUsd !== undefined ? usdText(i.costUsd) : "",
     i.diffStat ? `${i.diffStat.files} files +${i.diffStat.insertions} −${i.diffStat.deletions}` : "",
   ].filter(Boolean);
   const outcome = r.result?.outcome ?? (r.endedAt ? "ended" : "running");

@@ -5,6 +5,7 @@
  * [--on-exhausted pause|stop]` sets it (operator); `budget pause` / `budget resume` stop and restart dispatch by
  * budget (operator, audited). A product without a budget is `✘ ERROR not_found: … / set one with budget set`.
  */
+import { usdText } from "../../core/usd-text.ts";
 import type { BudgetBody, BudgetView } from "../../shared/api-budget.ts";
 import { ApiError, type GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
@@ -28,7 +29,8 @@ async function call(client: GigafactoryClient, method: string, path: string, jso
   }
 }
 
-const usd = (n: number) => `$${n.toFixed(2)}`;
+// Sub-cent spend reads as such, not $0.00 (core/usd-text).
+const usd = usdText;
 
 /** The budget as aligned label/value lines, then the latest burndown points. */
 export function formatBudget(b: BudgetView): string {

@@ -7,6 +7,7 @@
  * (exclusions), and preemption: by whom it was evicted, whom it would evict.
  * Under --json: the API's explanation, unchanged.
  */
+import { usdText } from "../../core/usd-text.ts";
 import type { Candidate, Explanation } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { formatInstant, renderTable } from "../table.ts";
@@ -26,7 +27,7 @@ export function trackLine(c: Candidate): string | undefined {
   const parts = [`n=${t.n}`];
   if (t.successRate !== undefined) parts.push(`success ${pct(t.successRate)}`);
   if (t.ci95) parts.push(`95 % ${pct(t.ci95[0])}–${pct(t.ci95[1])}`);
-  if (t.costUsd !== undefined) parts.push(`$${t.costUsd.toFixed(2)}/run`);
+  if (t.costUsd !== undefined) parts.push(`${usdText(t.costUsd)}/run`);
   if (t.durationMinutes !== undefined) parts.push(`${t.durationMinutes.toFixed(1)} min/run`);
   return `track: ${parts.join(", ")}${t.neutral ? " (neutral: too few runs)" : ""}`;
 }

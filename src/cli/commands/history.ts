@@ -7,6 +7,7 @@
  * last line gives the `--cursor` that shows the next. Under --json: the
  * API's `{ kind, items, nextCursor?, more }`, unchanged.
  */
+import { usdText } from "../../core/usd-text.ts";
 import type { Command } from "../context.ts";
 import { type Column, formatInstant, renderTable } from "../table.ts";
 
@@ -58,7 +59,7 @@ const VIEWS: Record<Kind, { columns: Column[]; row(i: Item): string[] }> = {
       text(i.factoryId),
       text(i.leaseEpoch),
       i.endedAt ? text(i.outcome) : "running",
-      typeof i.costUsd === "number" ? `$${i.costUsd.toFixed(2)}` : "—",
+      typeof i.costUsd === "number" ? usdText(i.costUsd) : "—",
       text(i.message),
     ],
   },

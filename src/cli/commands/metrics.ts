@@ -7,6 +7,7 @@
  * a node exporter's textfile collector reads). `gigafactory stats` prints the counts by stage (GET …/stats).
  */
 import { quantileMs } from "../../core/metrics.ts";
+import { usdText } from "../../core/usd-text.ts";
 import type { MetricsSnapshot, StatsSnapshot } from "../../shared/api-metrics.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
@@ -40,7 +41,7 @@ export function formatMetrics(m: MetricsSnapshot): string {
     [
       "budget",
       m.budget
-        ? `$${m.budget.spentUsd.toFixed(2)} of $${m.budget.ceilingUsd.toFixed(2)} this ${m.budget.period} (${m.budget.state})`
+        ? `${usdText(m.budget.spentUsd)} of ${usdText(m.budget.ceilingUsd)} this ${m.budget.period} (${m.budget.state})`
         : NONE,
     ],
   ];
