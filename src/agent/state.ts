@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
 import { CheckpointBody, InsightsBody, RunResultBody } from "../shared/api-work.ts";
 import { ConfigError, ConfigFile } from "./config.ts";
+import type { Output } from "./output.ts";
 
 export function ensurePrivateDir(dir: string): void {
   // Parents keep the default mode: a private parent would also lock an engine user out of a work dir beside it.
@@ -126,6 +127,15 @@ export type CorruptRecord = (file: string, problem: string, movedTo: string) => 
 
 const toStderr: CorruptRecord = (file, problem, movedTo) =>
   process.stderr.write(`⚠ job record ${file} skipped: ${problem} (kept as ${movedTo})\n`);
+
+/** A corrupt record as the agent's operator event `job.record_corrupt` (`--json` included), not only on stderr. */
+export const corruptRecordEvent =
+  (out: Pick<Output, "say">): CorruptRecord =>
+  (file, problem, movedTo) =>
+    out.say("⚠", "job.record_corrupt", `job record ${file} skipped: ${problem} (kept as ${movedTo})`, {
+      file,
+      movedTo,
+    });
 
 export class JobRecords {
   readonly dir: string;

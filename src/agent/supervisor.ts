@@ -18,7 +18,7 @@ import type { Output } from "./output.ts";
 import type { RestTarget } from "./rest.ts";
 import type { Sandbox } from "./sandbox.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
-import { JobRecords } from "./state.ts";
+import { corruptRecordEvent, JobRecords } from "./state.ts";
 
 /** Exit codes, for process supervisors: 3 = do not restart (the factory's credentials are gone). */
 export const EXIT = { ok: 0, error: 1, usage: 2, credentials: 3, interrupted: 130 } as const;
@@ -80,7 +80,7 @@ export class Supervisor {
       conn: this.conn,
       cfg,
       out: opts.out,
-      records: new JobRecords(cfg.stateDir),
+      records: new JobRecords(cfg.stateDir, corruptRecordEvent(opts.out)),
       engines: opts.engines,
       rest,
       engineUser: opts.engineUser,

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { JobRecords } from "../../src/agent/state.ts";
+import { createOutput } from "../../src/agent/output.ts";
+import { corruptRecordEvent, JobRecords } from "../../src/agent/state.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-records-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -67,5 +68,19 @@ describe("job records read back", () => {
     ).toEqual(["job_cp", "job_ok"]);
     expect(reports).toHaveLength(2);
     expect(JSON.parse(readFileSync(path.join(records.dir, "job_ok.json"), "utf8"))).toEqual(valid);
+  });
+
+  it("the agent reports a corrupt record as its operator event job.record_corrupt, in --json too", () => {
+    const lines: string[] = [];
+    const out = createOutput(true, { out: (l) => lines.push(l), err: (l) => lines.push(l) }, () => 7);
+    const records = new JobRecords(path.join(root, "event"), corruptRecordEvent(out));
+    mkdirSync(records.dir, { recursive: true });
+    writeFileSync(path.join(records.dir, "job_e.json"), "{torn");
+    expect(records.read("job_e")).toBeUndefined();
+    const event = JSON.parse(lines[0] ?? "{}");
+    expect(event).toMatchObject({
+      event: "job.record_corrupt",
+      movedTo: expect.stringMatching(/job_e\.json\.corrupt$/),
+    });
   });
 });
