@@ -32,6 +32,24 @@ export interface RoutingRule {
   createdBy: string;
 }
 
+/**
+ * The rule already in force with `input`'s target and effect (factory, engine, job class, effect), if any. A second
+ * such rule changes no score (sums are clamped) but would keep the effect after an operator undid "the" rule, and a
+ * recommendation applied twice would need two undos: the coordinator refuses it instead (409 `conflict`).
+ */
+export function sameRule(
+  rules: readonly RoutingRule[],
+  input: Pick<RoutingRule, "factoryId" | "engine" | "jobClass" | "effect">,
+): RoutingRule | undefined {
+  return rules.find(
+    (r) =>
+      r.factoryId === input.factoryId &&
+      r.engine === input.engine &&
+      r.jobClass === input.jobClass &&
+      r.effect === input.effect,
+  );
+}
+
 /** The rules in force for one candidate, as explain shows them, and their summed adjustment. */
 export interface RuleEvidence {
   rules: Array<Pick<RoutingRule, "id" | "effect" | "reason">>;

@@ -53,7 +53,8 @@ export const ROUTING_OPS: Op[] = [
     summary:
       "Add a routing rule (201, the rule): prefer or avoid a factory for an engine and/or job class. A score " +
       "adjustment of ±2 shown in explain, never a hard filter. At most 200 rules (429 limit_exceeded). Audited " +
-      "`routing.rule.add`; a dispatch pass follows. 404 for an unknown factory",
+      "`routing.rule.add`; a dispatch pass follows. 404 for an unknown factory; 409 conflict (details.ruleId) when a " +
+      "rule with the same factory, engine, job class and effect is in force (a recommendation applied twice)",
     role: "operator",
     body: RuleBody,
     ok: { "201": json("The rule", RoutingRuleSchema) },

@@ -106,6 +106,15 @@ describe("learned routing", () => {
       token: ADMIN,
     });
     expect(applied.body.recommendations[0]?.appliedAs).toBe(added.body.id);
+    // Applying it again (or adding the same factory/engine/class/effect by hand) would stack a rule one undo leaves.
+    const twice = await api<{ code: string; ruleId: string }>("POST", `${P(product)}/routing/rules`, {
+      token: ADMIN,
+      json: { ...rec.rule, reason: "again by hand" },
+    });
+    expect(twice.status).toBe(409);
+    expect(twice.body).toMatchObject({ code: "conflict", ruleId: added.body.id });
+    const still = await api<{ rules: unknown[] }>("GET", `${P(product)}/routing/rules`, { token: ADMIN });
+    expect(still.body.rules).toHaveLength(1);
     expect((await api("DELETE", `${P(product)}/routing/rules/${added.body.id}`, { token: ADMIN })).status).toBe(200);
     expect(byId(await explain(product, next.id), bad.factoryId).rules).toBeUndefined();
     expect((await api("DELETE", `${P(product)}/routing/rules/${added.body.id}`, { token: ADMIN })).status).toBe(404);

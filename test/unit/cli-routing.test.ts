@@ -68,6 +68,18 @@ describe("gigafactory routing", () => {
     expect(seen.filter((s) => s.startsWith("POST"))).toHaveLength(1);
   });
 
+  it("apply of a finding already applied says which rule holds it and posts nothing", async () => {
+    const { url, seen } = await stubCoordinator(({ url }, reply) =>
+      url.endsWith("/routing/recommendations")
+        ? reply.json(200, { recommendations: [{ ...REC, appliedAs: "rr_9" }] })
+        : reply.json(201, RULE),
+    ).then((s) => ({ url: s.url, seen: s.lines }));
+    const again = await cli(url, "routing", "apply", REC.id);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe("✔ rec_0a1b2c3d is already applied as rule rr_9 — nothing to do\n");
+    expect(seen.filter((s) => s.startsWith("POST"))).toHaveLength(0);
+  });
+
   it("rules lists, unapply DELETEs, rebuild POSTs and reports the counts", async () => {
     const { url, seen } = await coordinator();
     expect((await cli(url, "routing", "rules")).stdout).toMatch(

@@ -76,6 +76,12 @@ export const routingCommands: Command[] = [
           "run `gigafactory routing recs` for the current ids",
         );
       }
+      // Applying twice would stack a second rule that one `unapply` leaves in force: say where it is instead.
+      if (found.appliedAs) {
+        if (ctx.json) ctx.emit({ id: found.appliedAs, alreadyApplied: true });
+        else ctx.print(`✔ ${id} is already applied as rule ${found.appliedAs} — nothing to do`);
+        return 0;
+      }
       const rule = await call<RoutingRule>(client, "POST", "/routing/rules", { ...found.rule, fromRecommendation: id });
       if (ctx.json) ctx.emit(rule);
       else

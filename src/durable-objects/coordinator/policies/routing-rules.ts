@@ -5,7 +5,7 @@
  * as prefer/avoid score adjustments. Removing a rule reverses it exactly: a rule holds no other state.
  */
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
-import type { RoutingRule } from "../../../core/routing-rules.ts";
+import { type RoutingRule, sameRule } from "../../../core/routing-rules.ts";
 import { execute } from "../../sql-statements.ts";
 import { requireFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
@@ -34,11 +34,20 @@ export function listRoutingRules(sql: SqlStorage): RoutingRule[] {
 
 /**
  * A new rule by `actor`, audited `routing.rule.add`.
- * @throws NotFoundError — no such factory. DomainError limit_exceeded — already MAX_RULES rules.
+ * @throws NotFoundError — no such factory. DomainError conflict (details.ruleId) — a rule with the same factory,
+ *   engine, job class and effect is in force (core/routing-rules `sameRule`). DomainError limit_exceeded — MAX_RULES.
  */
 export function addRoutingRule(tx: Tx, input: RuleInput, actor: string): RoutingRule {
   requireFactory(tx.sql, input.factoryId, tx.now);
   const count = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM routing_rules").one().n;
+  const twin = sameRule(listRoutingRules(tx.sql), input);
+  if (twin) {
+    throw new DomainError(
+      "conflict",
+      `rule ${twin.id} already ${twin.effect}s ${twin.factoryId} for this engine and job class; remove it first to change it`,
+      { ruleId: twin.id, ...(twin.fromRecommendation ? { fromRecommendation: twin.fromRecommendation } : {}) },
+    );
+  }
   if (count >= MAX_RULES) {
     throw new DomainError("limit_exceeded", `at most ${MAX_RULES} routing rules; remove one first`, {
       max: MAX_RULES,
