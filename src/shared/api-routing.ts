@@ -67,14 +67,15 @@ const ArmPolicyBody = z
 
 /**
  * `POST …/routing/experiments`: an A/B between two routing policies for one job class. `split`: the fraction routed
- * by B. `guardrail.margin`: a rate difference (0–1) or USD per run; `confidence`: 1 − the false-positive rate.
+ * by B, strictly between 0 and 1. `guardrail.margin`: a rate difference (0–1) or USD per run; `confidence`: 1 − the false-positive rate.
  * `minSamples`: counted outcomes per arm before the first look (default 20; 5–10 000).
  */
 export const ExperimentBody = z
   .object({
     jobClass: JobClass,
     arms: z.object({ A: ArmPolicyBody, B: ArmPolicyBody }).strict(),
-    split: z.number().min(0).max(1).default(0.5),
+    // Strictly between: at 0 or 1 one arm never gets a job, so the guardrail never looks and the experiment runs unguarded.
+    split: z.number().gt(0).lt(1).default(0.5),
     guardrail: z
       .object({
         metric: z.enum(["success_rate", "cost"]),

@@ -1,5 +1,6 @@
 // A guarded experiment's lifecycle at the API (workerd): a success_rate guardrail with a margin ≥ 1 (which could never
 // trip) is a 400 problem+json `validation_failed` with `reason: margin_out_of_range` that stores and audits nothing,
+// as is a split of 0 or 1 (one arm would get no job, so the guardrail would never look),
 // while a cost margin of $5 is a fine cost margin; a started experiment stops once (a second stop answers it
 // unchanged), and once stopped the class may start a new one.
 import { describe, expect, it } from "vitest";
@@ -32,6 +33,16 @@ describe("experiment lifecycle", () => {
         reason: "margin_out_of_range",
       });
       expect(r.body.detail).toMatch(/^body\.guardrail\.margin: a success_rate margin .* must be below 1/);
+    }
+    // A split of 0 or 1 sends one arm no job: its guardrail would never look. Refused at the boundary.
+    for (const split of [0, 1]) {
+      const r = await api<Problem>("POST", url, {
+        token: ADMIN,
+        json: { ...spec({ metric: "success_rate", margin: 0.1, confidence: 0.9 }), split },
+      });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ code: "validation_failed" });
+      expect(r.body.detail).toMatch(/split/);
     }
     expect((await api<{ experiments: View[] }>("GET", url, { token: ADMIN })).body.experiments).toEqual([]);
 

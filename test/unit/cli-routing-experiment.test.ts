@@ -90,6 +90,9 @@ describe("gigafactory routing experiment", () => {
     const out = await cli(url, "routing", "experiment", "start", "--class", "c", "--split", "2");
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/--split must be a number in \[0, 1\]/);
+    const edge = await cli(url, "routing", "experiment", "start", "--class", "c", "--split", "1");
+    expect(edge.code).toBe(2);
+    expect(edge.stderr).toMatch(/--split must be above 0 and below 1/);
     const margin = await cli(url, "routing", "experiment", "start", "--class", "c", "--margin", "1");
     expect(margin.code).toBe(2);
     expect(margin.stderr).toMatch(/^✘ ERROR usage: --margin for success_rate is a difference of rates: below 1/);

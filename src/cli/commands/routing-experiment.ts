@@ -42,6 +42,13 @@ function num(ctx: Pick<Ctx, "str">, name: string, fallback: number, min: number,
   return n;
 }
 
+/** `--split`, strictly inside (0, 1): at 0 or 1 one arm never gets a job and the guardrail never looks. */
+function split(ctx: Pick<Ctx, "str">): number {
+  const n = num(ctx, "split", 0.5, 0, 1);
+  if (n === 0 || n === 1) throw usageError("--split must be above 0 and below 1: both arms need jobs", CMD);
+  return n;
+}
+
 /** The `POST …/routing/experiments` body from the start command's options. */
 export function experimentBody(ctx: Pick<Ctx, "str" | "strs" | "int">): Record<string, unknown> {
   const jobClass = ctx.str("class");
@@ -61,7 +68,7 @@ export function experimentBody(ctx: Pick<Ctx, "str" | "strs" | "int">): Record<s
   return {
     jobClass,
     arms: { A: arm("a"), B: arm("b") },
-    split: num(ctx, "split", 0.5, 0, 1),
+    split: split(ctx),
     guardrail: {
       metric,
       margin,
