@@ -5,7 +5,7 @@
  * `✘ ERROR code: what happened / how to fix it`. Usage errors exit 2 so a
  * script can tell "you called me wrong" from "the operation failed" (exit 1).
  */
-import { ApiError, ConnectionError } from "../shared/http-client.ts";
+import { ApiError, ConnectionError, ResponseTimeoutError } from "../shared/http-client.ts";
 
 export class CliError extends Error {
   readonly code: string;
@@ -63,6 +63,13 @@ export function toCliError(err: unknown): CliError {
   }
   if (err instanceof ConnectionError) {
     return new CliError("unreachable", err.message, "check --url / GIGAFACTORY_URL and that the coordinator is up");
+  }
+  if (err instanceof ResponseTimeoutError) {
+    return new CliError(
+      "timeout",
+      `${err.message} (the coordinator took the connection but did not answer)`,
+      "check that the coordinator is up and not overloaded, or allow longer with --timeout SECONDS / GIGAFACTORY_TIMEOUT (0 = no limit)",
+    );
   }
   // Every JSON file the CLI reads itself is parsed under its own error; an unparsable 2xx answer comes from the URL:
   // a proxy's or another service's page, not this CLI's bug.

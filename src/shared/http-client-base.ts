@@ -1,11 +1,12 @@
 /**
  * @module shared/http-client-base
  * The REST client's plumbing: origin, token and product bound at construction, one HTTP exchange, JSON calls.
- * Connection failures are retried only with a `retry` backoff. Kept apart from shared/http-client, whose
+ * Connection failures are retried only with a `retry` backoff; an answer that does not start within
+ * `responseTimeoutMs` is abandoned (`ResponseTimeoutError`, never retried). Kept apart from shared/http-client, whose
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
 import type { ClientOptions } from "./http-client-types.ts";
-import { apiErrorOf, type Backoff, backoffMs, ConnectionError, sleep } from "./http-transport.ts";
+import { apiErrorOf, type Backoff, backoffMs, ConnectionError, ResponseTimeoutError, sleep } from "./http-transport.ts";
 
 type Query = Record<string, string | number | undefined>;
 export interface Send {
@@ -21,6 +22,7 @@ export class ApiClientBase {
   private readonly token: string;
   private readonly retry?: Backoff;
   private readonly fetchFn: typeof fetch;
+  private readonly responseTimeoutMs: number;
 
   constructor(opts: ClientOptions) {
     this.url = opts.url.replace(/\/+$/, "");
@@ -28,6 +30,7 @@ export class ApiClientBase {
     this.product = opts.product;
     this.retry = opts.retry;
     this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.responseTimeoutMs = opts.responseTimeoutMs ?? 0;
   }
 
   /** The absolute URL of `path` under this product, with the query's defined values. */
@@ -39,7 +42,7 @@ export class ApiClientBase {
 
   /**
    * One exchange: 2xx → the Response; any other status → ApiError; no answer → ConnectionError once the retries
-   * (if any) are spent. A retried POST is safe only when it never reached the server or is idempotent — which is
+   * (if any) are spent; no answer STARTED within `responseTimeoutMs` → ResponseTimeoutError. A retried POST is safe only when it never reached the server or is idempotent — which is
    * why retrying is opt-in, and submissions carry idempotency keys.
    */
   async send(method: string, url: string, opts: Send = {}): Promise<Response> {
@@ -48,13 +51,17 @@ export class ApiClientBase {
     const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.text;
     for (let attempt = 0; ; attempt++) {
       let res: Response;
+      const guard = startGuard(this.responseTimeoutMs, opts.signal);
       try {
-        res = await this.fetchFn(url, { method, headers, body, signal: opts.signal });
+        res = await this.fetchFn(url, { method, headers, body, signal: guard.signal });
       } catch (err) {
+        if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs);
         if (opts.signal?.aborted) throw err;
         if (!this.retry || attempt + 1 >= this.retry.maxAttempts) throw new ConnectionError(url, err, attempt + 1);
         await sleep(backoffMs(attempt, this.retry), opts.signal);
         continue;
+      } finally {
+        guard.stop();
       }
       if (res.ok) return res;
       throw await apiErrorOf(res);
@@ -72,3 +79,25 @@ export class ApiClientBase {
 }
 
 const enc = encodeURIComponent;
+
+/**
+ * The signal one attempt runs under: the caller's, and aborted `ms` after the start unless `stop` came first
+ * (0 = never). Stopping once the headers are in leaves the body (a feed, a download) unbounded, as intended.
+ */
+function startGuard(
+  ms: number,
+  outer: AbortSignal | undefined,
+): { signal?: AbortSignal; timedOut(): boolean; stop(): void } {
+  if (ms <= 0) return { signal: outer, timedOut: () => false, stop: () => {} };
+  const timer = new AbortController();
+  let fired = false;
+  const t = setTimeout(() => {
+    fired = true;
+    timer.abort(new Error(`no answer within ${ms} ms`));
+  }, ms);
+  return {
+    signal: outer ? AbortSignal.any([outer, timer.signal]) : timer.signal,
+    timedOut: () => fired && !outer?.aborted,
+    stop: () => clearTimeout(t),
+  };
+}

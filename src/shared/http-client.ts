@@ -46,6 +46,7 @@ export {
   ConnectionError,
   DEFAULT_BACKOFF,
   productFromToken,
+  ResponseTimeoutError,
   sleep,
 } from "./http-transport.ts";
 
