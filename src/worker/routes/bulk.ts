@@ -20,13 +20,14 @@ import { and, desc, eq, gte } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
-import { parseManifest, validateManifest } from "../../core/manifest.ts";
+import { validateManifest } from "../../core/manifest.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { BatchBody, DeadLettersQuery, DerivedKeyHeader, EntityId, TrackerIngestBody } from "../../shared/api.ts";
 import type { BatchItemRecord } from "../../shared/api-batches.ts";
 import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../../shared/request-hash.ts";
 import { type AppEnv, actorOf, coordinatorFor, requireRole } from "../auth.ts";
+import { checkBatchItem } from "../bulk-items.ts";
 import { fromZod } from "../problem.ts";
 import {
   batchOrigin,
@@ -60,17 +61,10 @@ bulk.post("/jobs:batch", async (c) => {
   const base = { kind: "submit" as const, productId, actor: actorOf(principal), origin: batchOrigin(batchId) };
   const outcomes: Outcome[] = [];
   const fresh = new Map<string, { index: number; hash: string; input: SubmitInput }>();
+  const keyOfBatch = batchKey?.success ? batchKey.data : undefined;
   parsed.data.items.forEach((item, index) => {
     try {
-      const input =
-        "markdown" in item
-          ? parseManifest(item.markdown)
-          : { manifest: validateManifest(item.manifest), bodyMd: item.bodyMd };
-      const hash = requestHash(input);
-      const key =
-        input.manifest.idempotencyKey ?? (batchKey?.success ? `batch:${batchKey.data}:${index}` : `content:${hash}`);
-      const full = { manifest: { ...input.manifest, idempotencyKey: key }, bodyMd: input.bodyMd };
-      assertJsonWithin(`item ${index}`, full, maxItemBytes(base));
+      const { key, hash, input: full } = checkBatchItem(item, index, keyOfBatch, maxItemBytes(base));
       const twin = fresh.get(key);
       if (twin && twin.hash !== hash) {
         const detail = `idempotency key "${key}" is used by item ${twin.index} of this batch for a different request`;

@@ -1,0 +1,61 @@
+// The edges of bulk submission, refused up front with a clear 4xx and nothing created for what is refused: a
+// composite (parent) item inside a bulk submit is rejected in the 202 answer itself (400 validation_failed naming
+// children) and in the batch's record at once, never queued to fail later in the consumer, while the batch's
+// other items go.
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, P, until } from "./client.ts";
+
+interface BatchReply {
+  batchId: string;
+  accepted: number;
+  items: Array<{ index: number; idempotencyKey: string; status: string }>;
+  rejected: Array<{ index: number; status: number; code: string; detail: string }>;
+}
+interface BatchView {
+  total: number;
+  items: Array<{ index: number; status: string; code?: string; jobId?: string }>;
+  done: boolean;
+}
+
+const batch = (product: string, items: unknown[]) =>
+  api<BatchReply>("POST", `${P(product)}/jobs:batch`, { token: ADMIN, json: { items } });
+const jobs = async (product: string) =>
+  (await api<{ jobs: Array<{ title: string; kind: string }> }>("GET", `${P(product)}/jobs`, { token: ADMIN })).body
+    .jobs;
+
+describe("a composite item in a bulk submit", () => {
+  it("is refused in the answer (400, names children), nothing of it queued; the other items go", async () => {
+    const product = "bulk-composite";
+    const parent = { title: "parent", children: [{ title: "kid 1" }, { title: "kid 2" }] };
+    const r = await batch(product, [{ manifest: { title: "single" } }, { manifest: parent }]);
+    expect(r.status).toBe(202);
+    expect(r.body.accepted).toBe(1);
+    expect(r.body.items.map((i) => [i.index, i.status])).toEqual([[0, "queued"]]);
+    expect(r.body.rejected).toEqual([
+      expect.objectContaining({
+        index: 1,
+        status: 400,
+        code: "validation_failed",
+        detail: expect.stringMatching(/composite.*children/),
+      }),
+    ]);
+    // The batch's record says so at once: the parent is rejected, not "queued" until the consumer meets it.
+    const view = await api<BatchView>("GET", `${P(product)}/batches/${r.body.batchId}`, { token: ADMIN });
+    expect(view.body.items.find((i) => i.index === 1)).toMatchObject({ status: "rejected", code: "validation_failed" });
+    const done = await until(
+      () => api<BatchView>("GET", `${P(product)}/batches/${r.body.batchId}`, { token: ADMIN }),
+      (v) => v.body.done,
+    );
+    expect(done.body.items.map((i) => i.status)).toEqual(["created", "rejected"]);
+    // Only the single job exists: no parent, no child.
+    expect((await jobs(product)).map((j) => j.title)).toEqual(["single"]);
+  });
+
+  it("a batch of only composite items queues nothing", async () => {
+    const product = "bulk-composite-only";
+    const parent = { title: "p", children: [{ title: "k" }] };
+    const r = await batch(product, [{ manifest: parent }, { manifest: { ...parent, title: "p2" } }]);
+    expect([r.status, r.body.accepted, r.body.rejected.map((x) => x.status)]).toEqual([202, 0, [400, 400]]);
+    expect(await jobs(product)).toEqual([]);
+  });
+});
