@@ -15,6 +15,12 @@ import { fromZod } from "./problem.ts";
 export const MAX_JSON_BYTES = 64 * 1024;
 /** A manifest body is markdown prose; 256 KiB matches the manifest parser's own cap. */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
+/**
+ * A tracker item carries a manifest body (up to MAX_MANIFEST_BYTES by its schema) beside small fields: read that
+ * much, so the item's real bound — its JSON within one dispatch-queue message, in UTF-8 bytes (`assertJsonWithin`)
+ * — decides, with a 413 that names it. The JSON default (64 KiB) refused items a message carries.
+ */
+export const MAX_TRACKER_REQUEST_BYTES = MAX_MANIFEST_BYTES + MAX_JSON_BYTES;
 
 export async function readText(c: Context, limit: number): Promise<string> {
   const declared = Number(c.req.header("content-length") ?? "NaN");

@@ -37,7 +37,7 @@ import {
   SEND_OPTIONS,
   sendBatches,
 } from "../queues/messages.ts";
-import { assertJsonWithin, param, query, readJson } from "../validate.ts";
+import { assertJsonWithin, MAX_TRACKER_REQUEST_BYTES, param, query, readJson } from "../validate.ts";
 
 /** A batch request may carry this much; larger imports are split by the client. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -193,7 +193,7 @@ async function enqueue(env: Env, messages: DispatchMessage[]): Promise<Map<strin
 
 bulk.post("/tracker/ingest", async (c) => {
   const principal = requireRole(c, "operator");
-  const parsed = TrackerIngestBody.safeParse(await readJson(c));
+  const parsed = TrackerIngestBody.safeParse(await readJson(c, MAX_TRACKER_REQUEST_BYTES));
   if (!parsed.success) throw fromZod("body", parsed.error);
   const { source, externalId, body, ...fields } = parsed.data;
   // The tracker item's identity is the idempotency key: re-ingesting the same item returns its job,
