@@ -40,8 +40,10 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/enroll`,
-    summary: "Enroll a factory; returns its token once",
-    role: "operator",
+    summary:
+      "Enroll a factory; returns its token once. An operator enrolls directly; an agent with a one-time enrollment " +
+      "code as its bearer token (used up by the call)",
+    role: "enrollment",
     body: EnrollBody,
     ok: { "201": json("The factory and its token (shown this once)", EnrolledSchema) },
   },
