@@ -26,7 +26,7 @@ export interface CheckedItem {
  * `batch:<batchKey>:<index>`; without either, the key is `content:<hash>`. `maxBytes`: the most its JSON (key
  * included) may weigh — what is left of one queue message beside the envelope (queues/messages `maxItemBytes`).
  * @throws DomainError `invalid_manifest` (400) for a bad manifest, `validation_failed` (400) for a composite
- *   parent (`children`), `payload_too_large` (413) past `maxBytes`
+ *   parent (`children`, or `kind: composite`), `payload_too_large` (413) past `maxBytes`
  */
 export function checkBatchItem(
   item: z.infer<typeof BatchItem>,
@@ -39,14 +39,17 @@ export function checkBatchItem(
       ? parseManifest(item.markdown)
       : { manifest: validateManifest(item.manifest), bodyMd: item.bodyMd };
   // A parent and its children are one unit (coordinator/dag/children), which a queue delivering items one message
-  // at a time cannot give: refused here, before anything is queued, instead of by the consumer after a 202.
-  if (input.manifest.children !== undefined) {
+  // at a time cannot give: refused here, before anything is queued, instead of by the consumer after a 202. A
+  // parent declared without its children (`kind: composite`) is refused too: it would wait in `blocked` for
+  // children no one is told to give it.
+  const { children, kind } = input.manifest;
+  if (children !== undefined || kind === "composite") {
+    const what = children !== undefined ? `${children.length} children` : "kind: composite";
     throw new DomainError(
       "validation_failed",
-      `item ${index} is a composite job (${input.manifest.children.length} children): bulk submission takes ` +
-        "single jobs only — submit the parent through POST …/jobs, or give a queued job children through " +
-        "POST …/jobs/{id}/children",
-      { field: `items.${index}.manifest.children` },
+      `item ${index} is a composite job (${what}): bulk submission takes single jobs only — submit the parent ` +
+        "through POST …/jobs, or give a queued job children through POST …/jobs/{id}/children",
+      { field: `items.${index}.manifest.${children !== undefined ? "children" : "kind"}` },
     );
   }
   const hash = requestHash(input);

@@ -1,7 +1,7 @@
 // The edges of bulk submission, refused up front with a clear 4xx and nothing created for what is refused: a
-// composite (parent) item inside a bulk submit is rejected in the 202 answer itself (400 validation_failed naming
-// children) and in the batch's record at once, never queued to fail later in the consumer, while the batch's
-// other items go.
+// composite (parent) item inside a bulk submit — with children, or declared `kind: composite` without them — is
+// rejected in the 202 answer itself (400 validation_failed naming children or kind) and in the batch's record at
+// once, never queued to fail later in the consumer, while the batch's other items go.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, P, until } from "./client.ts";
 
@@ -49,6 +49,26 @@ describe("a composite item in a bulk submit", () => {
     expect(done.body.items.map((i) => i.status)).toEqual(["created", "rejected"]);
     // Only the single job exists: no parent, no child.
     expect((await jobs(product)).map((j) => j.title)).toEqual(["single"]);
+  });
+
+  it("a parent declared without its children (kind: composite), as JSON or markdown, is refused the same way", async () => {
+    const product = "bulk-composite-kind";
+    const r = await batch(product, [
+      { manifest: { title: "lonely parent", kind: "composite" } },
+      { markdown: "---\nkind: composite\n---\n# md parent" },
+      { manifest: { title: "task", kind: "task" } },
+    ]);
+    expect(r.status).toBe(202);
+    expect(r.body.rejected.map((x) => [x.index, x.status, x.code])).toEqual([
+      [0, 400, "validation_failed"],
+      [1, 400, "validation_failed"],
+    ]);
+    expect(r.body.rejected[0]?.detail).toContain("kind: composite");
+    await until(
+      () => jobs(product),
+      (j) => j.length === 1,
+    );
+    expect((await jobs(product)).map((j) => [j.title, j.kind])).toEqual([["task", "task"]]);
   });
 
   it("a batch of only composite items queues nothing", async () => {
