@@ -144,7 +144,8 @@ export const INTAKE_OPS: Op[] = [
     path: `${P}/jobs:batch`,
     summary:
       "Bulk submission through the dispatch queue (202): per item queued | exists (with jobId), or rejected with its " +
-      "own status (400, 409 conflict, 413 over the queue's byte limit, 503 not queued — resend). Keys: the item's own, " +
+      "own status (400: a bad manifest, or a composite parent — children, or kind composite — which only POST …/jobs " +
+      "takes; 409 conflict; 413 over the queue's byte limit; 503 not queued — resend). Keys: the item's own, " +
       "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>`",
     role: "operator",
     body: BatchBody,
@@ -167,7 +168,8 @@ export const INTAKE_OPS: Op[] = [
     path: `${P}/tracker/ingest`,
     summary:
       "Ingest a tracker item as a job, idempotently by tracker id: 202 queued, 200 when the same item is already a " +
-      "job, 409 conflict when the id comes back with a changed item",
+      "job, 409 conflict when the id comes back with a changed item; 413 payload_too_large when the item's JSON " +
+      "(title, body and fields) is over one queue message (~100 KiB of UTF-8)",
     role: "operator",
     body: TrackerIngestBody,
     ok: {
