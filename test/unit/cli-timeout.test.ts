@@ -119,13 +119,13 @@ describe("the transport's response-start bound", () => {
       res.write(frame(1));
       void later.then(() => res.end(frame(2, "shipped")));
     });
-    const client = new GigafactoryClient({ url, token: "t", product: "p", responseTimeoutMs: 50 });
+    const client = new GigafactoryClient({ url, token: "t", product: "p", responseTimeoutMs: 500 });
     const res = await client.openEventStream("job_1");
     const reader = res.body!.getReader();
     let text = new TextDecoder().decode((await reader.read()).value);
     // The bound passes while the client holds an open stream: wait until a fresh exchange would have timed out.
     const { url: silent } = await silentServer();
-    await new GigafactoryClient({ url: silent, token: "t", product: "p", responseTimeoutMs: 100 })
+    await new GigafactoryClient({ url: silent, token: "t", product: "p", responseTimeoutMs: 600 })
       .listJobs()
       .catch(() => {});
     release();
@@ -170,7 +170,7 @@ describe("watch's feed follower", () => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.end(frame(1, "shipped"));
     });
-    const client = new GigafactoryClient({ url, token: "t", product: "p", responseTimeoutMs: 100 });
+    const client = new GigafactoryClient({ url, token: "t", product: "p", responseTimeoutMs: 500 });
     const seen: number[] = [];
     const onEvent = (e: { seq: number }): boolean => {
       seen.push(e.seq);
