@@ -150,7 +150,7 @@ describe("watch's feed follower", () => {
     await followJobFeed(client, "job_1", {
       after: 0,
       backoff: FAST,
-      silenceMs: 100,
+      silenceMs: 400,
       onEvent: (e) => {
         seen.push(e.seq);
         return e.seq === 3;
