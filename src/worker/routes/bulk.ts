@@ -23,11 +23,10 @@ import { DomainError, unwrap } from "../../core/errors.ts";
 import { validateManifest } from "../../core/manifest.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { BatchBody, DeadLettersQuery, DerivedKeyHeader, EntityId, TrackerIngestBody } from "../../shared/api.ts";
-import type { BatchItemRecord } from "../../shared/api-batches.ts";
 import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../../shared/request-hash.ts";
 import { type AppEnv, actorOf, coordinatorFor, requireRole } from "../auth.ts";
-import { checkBatchItem } from "../bulk-items.ts";
+import { batchRecord, checkBatchItem, type Outcome, refusal, refusedByRefs } from "../bulk-items.ts";
 import { fromZod } from "../problem.ts";
 import {
   batchOrigin,
@@ -41,11 +40,6 @@ import { assertJsonWithin, MAX_TRACKER_REQUEST_BYTES, param, query, readJson } f
 
 /** A batch request may carry this much; larger imports are split by the client. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
-
-/** One item's fate, as the batch answer reports it. */
-type Outcome =
-  | { index: number; idempotencyKey: string; status: "queued" | "exists"; jobId?: string }
-  | { index: number; status: number; code: string; detail: string; idempotencyKey?: string };
 
 export const bulk = new Hono<AppEnv>();
 
@@ -77,6 +71,8 @@ bulk.post("/jobs:batch", async (c) => {
       outcomes.push({ index, ...refusal(err) });
     }
   });
+  // Items whose deps or parent rule them out now are refused here, not answered `queued` and rejected later.
+  const known = await refusedByRefs(c.get("coordinator"), productId, fresh);
   // Keys the coordinator already knows: the same request is not queued again, another one is refused.
   const entries = [...fresh.entries()];
   const verdicts =
@@ -88,7 +84,6 @@ bulk.post("/jobs:batch", async (c) => {
             entries.map(([key, e]) => ({ key, hash: e.hash })),
           ),
         );
-  const known = new Map<string, Outcome>();
   const toQueue: SubmitInput[] = [];
   entries.forEach(([key, e], i) => {
     const v = verdicts[i] ?? { verdict: "new" };
@@ -151,26 +146,6 @@ bulk.get("/batches/:batchId", async (c) => {
   const id = param(c, "batchId", EntityId);
   return c.json(await unwrap(c.get("coordinator").getBatch(c.get("productId"), id)));
 });
-
-function batchRecord(o: Outcome, hashes: ReadonlyMap<string, string>): BatchItemRecord {
-  const key = o.idempotencyKey;
-  const hash = key === undefined ? undefined : hashes.get(key);
-  const named = { index: o.index, ...(key !== undefined ? { key } : {}), ...(hash ? { hash } : {}) };
-  if (o.status === "queued" || o.status === "exists") {
-    return { ...named, status: o.status, ...("jobId" in o && o.jobId ? { jobId: o.jobId } : {}) };
-  }
-  return { ...named, status: "rejected", code: "code" in o ? o.code : "rejected" };
-}
-
-function refusal(err: DomainError): { status: number; code: string; detail: string; idempotencyKey?: string } {
-  const key = err.details?.idempotencyKey;
-  return {
-    status: err.status,
-    code: err.code,
-    detail: err.message,
-    ...(typeof key === "string" ? { idempotencyKey: key } : {}),
-  };
-}
 
 /**
  * Sends the messages in queue-sized batches. A batch the queue refuses (an outage) does not
