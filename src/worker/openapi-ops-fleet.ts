@@ -144,8 +144,10 @@ export const INTAKE_OPS: Op[] = [
     path: `${P}/jobs:batch`,
     summary:
       "Bulk submission through the dispatch queue (202): per item queued | exists (with jobId), or rejected with its " +
-      "own status (400: a bad manifest, or a composite parent — children, or kind composite — which only POST …/jobs " +
-      "takes; 409 conflict; 413 over the queue's byte limit; 503 not queued — resend). Keys: the item's own, " +
+      "own status (400: a bad manifest; a composite parent — children, or kind composite — which only POST …/jobs " +
+      "takes; deps or a parent that do not exist, ended without shipping, or close a cycle. 409: conflict, or " +
+      "illegal_transition for a parent that can no longer take children; 413 over the queue's byte limit; 503 not " +
+      "queued — resend). Keys: the item's own, " +
       "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>`",
     role: "operator",
     body: BatchBody,
