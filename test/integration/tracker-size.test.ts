@@ -1,9 +1,12 @@
 // A tracker item (`POST …/tracker/ingest`) is bounded by what one dispatch-queue message carries, in UTF-8 bytes of
 // its JSON: a body the schema allows is never cut first by the 64 KiB JSON request cap, multi-byte text is measured
 // in bytes (not characters), and an item past the message is 413 payload_too_large naming its size and the limit,
-// with nothing queued.
+// with nothing queued. Its fields have the manifest's own bounds, in the schema and in the OpenAPI document (a repo
+// of 2,000 bytes was documented, and refused by the manifest at 500).
 import { describe, expect, it } from "vitest";
 import { jsonBytes } from "../../src/core/bytes.ts";
+import { MAX_REPO_BYTES } from "../../src/core/repo-url.ts";
+import { openApiDocument } from "../../src/worker/openapi.ts";
 import { MAX_MESSAGE_BYTES } from "../../src/worker/queues/messages.ts";
 import { ADMIN, api, P, until } from "./client.ts";
 
@@ -43,5 +46,26 @@ describe("a tracker item's size", () => {
       detail: expect.stringMatching(/^the tracker item is \d+ bytes of JSON, over the limit of \d+$/),
     });
     expect(await jobs(product)).toEqual([]);
+  });
+});
+
+describe("a tracker item's fields", () => {
+  it("have the manifest's bounds: the document says so, and a repo past them is refused by the schema", async () => {
+    type Body = { properties: Record<string, { maxLength?: number; pattern?: string }> };
+    const doc = openApiDocument() as {
+      paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: Body }> } } }>;
+    };
+    const body = doc.paths["/api/v1/products/{productId}/tracker/ingest"]?.post?.requestBody.content["application/json"]
+      ?.schema as Body;
+    expect(body.properties.repo?.maxLength).toBe(MAX_REPO_BYTES);
+    expect(body.properties.title?.maxLength).toBe(800);
+    expect(body.properties.engine?.pattern).toBe("^[a-z0-9][a-z0-9._-]{0,31}$");
+    const repo = `https://example.com/${"r".repeat(MAX_REPO_BYTES)}.git`;
+    const r = await api<{ code: string; detail: string }>("POST", `${P("tracker-fields")}/tracker/ingest`, {
+      token: ADMIN,
+      json: { source: "github", externalId: "f#1", title: "t", repo },
+    });
+    expect([r.status, r.body.code]).toEqual([400, "validation_failed"]);
+    expect(r.body.detail).toContain("repo");
   });
 });
