@@ -41,15 +41,21 @@ export class ConnectionError extends Error {
 
 /**
  * The server took the request (or the connection) but no answer started within `timeoutMs` — a hung coordinator,
- * a proxy holding the connection open. Never retried: the request may have reached the server.
+ * a proxy holding the connection open — or a JSON answer's body stalled as long after it started. Never retried:
+ * the request may have reached the server.
  */
 export class ResponseTimeoutError extends Error {
   readonly url: string;
   /** The bound that passed, in milliseconds. */
   readonly timeoutMs: number;
 
-  constructor(url: string, timeoutMs: number) {
-    super(`no answer from ${url} within ${timeoutMs / 1000} s`);
+  /** `what`: how the bound passed, when not "no answer" (e.g. "its body stalled"). */
+  constructor(url: string, timeoutMs: number, what?: string) {
+    super(
+      what
+        ? `the answer from ${url} started, then ${what} for ${timeoutMs / 1000} s`
+        : `no answer from ${url} within ${timeoutMs / 1000} s`,
+    );
     this.name = "ResponseTimeoutError";
     this.url = url;
     this.timeoutMs = timeoutMs;

@@ -1,7 +1,8 @@
 // A coordinator that takes the connection and never answers must not hang the CLI: each answer has --timeout /
 // GIGAFACTORY_TIMEOUT seconds (default 30, 0 = no limit) to START, then `✘ ERROR timeout` and exit 1 (a typed
-// ResponseTimeoutError in the transport); a body that streams after a prompt start is never cut; and `watch`
-// reopens a feed gone silent (resuming from the last event id) instead of hanging on it.
+// ResponseTimeoutError in the transport); a JSON body that stalls after its start is bounded as long again, while a
+// stream (a feed, a download) that started in time is never cut; and `watch` reopens a feed gone silent (resuming
+// from the last event id) instead of hanging on it.
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createServer, type Socket } from "node:net";
@@ -107,6 +108,20 @@ describe("the transport's response-start bound", () => {
     const err = await client.listJobs().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResponseTimeoutError);
     expect(err).toMatchObject({ timeoutMs: 100, url: `${url}/api/v1/products/p/jobs` });
+  });
+
+  it("bounds a JSON answer's body too: headers then a stalled body is a ResponseTimeoutError, and ✘ ERROR timeout", async () => {
+    const url = await httpServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"jobs": ['); // and never the rest
+    });
+    const client = new GigafactoryClient({ url, token: "t", product: "p", responseTimeoutMs: 200 });
+    const err = await client.listJobs().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResponseTimeoutError);
+    expect((err as Error).message).toMatch(/started, then its body stalled for 0\.2 s/);
+    const r = await captureCli(["jobs", ...connection(url, "shop"), "--timeout", "0.2"]);
+    expect([r.code, r.stdout]).toEqual([1, ""]);
+    expect(r.stderr).toMatch(/^✘ ERROR timeout: the answer from .* started, then its body stalled/);
   });
 
   it("does not cut a body that keeps streaming after the answer started in time", async () => {
