@@ -43,6 +43,11 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   url: { type: "string", value: "URL", help: "coordinator URL (overrides GIGAFACTORY_URL and the config file)" },
   token: { type: "string", value: "TOKEN", help: "API token (overrides GIGAFACTORY_TOKEN and the config file)" },
   product: { type: "string", value: "P", help: "product id (overrides GIGAFACTORY_PRODUCT and the config file)" },
+  timeout: {
+    type: "string",
+    value: "SECONDS",
+    help: "how long each answer may take to start (default 30, or GIGAFACTORY_TIMEOUT; 0 = no limit)",
+  },
 };
 
 export type OptionValue = string | boolean | number | string[] | undefined;

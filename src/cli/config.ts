@@ -47,6 +47,32 @@ function pick(layer: Record<keyof Layer, unknown>): Layer {
   return out;
 }
 
+/** Seconds an answer may take to start when neither --timeout nor GIGAFACTORY_TIMEOUT says. */
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+/** One day: a larger bound is a typo, and 0 already means "no limit". */
+const MAX_TIMEOUT_SECONDS = 86_400;
+
+/**
+ * The response-start bound in milliseconds, from `--timeout` (seconds, decimals allowed) over
+ * `GIGAFACTORY_TIMEOUT` over 30 s; 0 = no limit. Throws a usage CliError (exit 2) naming the source of a value
+ * that is not a number from 0 to 86400.
+ */
+export function responseTimeoutMs(flag: string | undefined, env: Env): number {
+  const fromEnv = env.GIGAFACTORY_TIMEOUT === "" ? undefined : env.GIGAFACTORY_TIMEOUT;
+  const [raw, source] = flag !== undefined ? [flag, "--timeout"] : [fromEnv, "GIGAFACTORY_TIMEOUT"];
+  if (raw === undefined) return DEFAULT_TIMEOUT_SECONDS * 1000;
+  const seconds = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(seconds) || seconds > MAX_TIMEOUT_SECONDS) {
+    throw new CliError(
+      "usage",
+      `${source} must be a number of seconds from 0 to ${MAX_TIMEOUT_SECONDS} (0 = no limit); got "${raw}"`,
+      "see `gigafactory --help`",
+      2,
+    );
+  }
+  return Math.round(seconds * 1000);
+}
+
 /** The saved layer; a missing file is an empty layer, an unreadable one an error naming the file. */
 export function readConfigFile(file: string): Layer {
   let text: string;

@@ -9,7 +9,15 @@
 import { terminalText } from "../core/terminal-text.ts";
 import { GigafactoryClient } from "../shared/http-client.ts";
 import type { CommandSpec, OptionValue } from "./args.ts";
-import { type Connection, configPath, type Env, envLayer, readConfigFile, resolveConnection } from "./config.ts";
+import {
+  type Connection,
+  configPath,
+  type Env,
+  envLayer,
+  readConfigFile,
+  resolveConnection,
+  responseTimeoutMs,
+} from "./config.ts";
 
 export interface Io {
   stdout(text: string): void;
@@ -84,7 +92,9 @@ export function makeContext(io: Io, values: Record<string, OptionValue>, positio
     },
     client(conn) {
       const c = conn ?? ctx.connection();
-      return new GigafactoryClient({ ...c, ...(io.fetch ? { fetch: io.fetch } : {}) });
+      // A coordinator that takes the connection and never answers must not hang a script: bound each answer's start.
+      const timeoutMs = responseTimeoutMs(str("timeout"), io.env);
+      return new GigafactoryClient({ ...c, responseTimeoutMs: timeoutMs, ...(io.fetch ? { fetch: io.fetch } : {}) });
     },
     // Human lines carry text from elsewhere (engine logs, job titles): its control characters are shown, not obeyed.
     print(text) {

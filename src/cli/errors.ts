@@ -6,7 +6,7 @@
  * script can tell "you called me wrong" from "the operation failed" (exit 1).
  */
 import { FixableError as CliError, errorLine } from "../shared/fixable-error.ts";
-import { ApiError, ConnectionError } from "../shared/http-client.ts";
+import { ApiError, ConnectionError, ResponseTimeoutError } from "../shared/http-client.ts";
 
 /** `new CliError(code, what, fix, exitCode = 1)`: the shared FixableError under the name the CLI's code uses. */
 export { CliError };
@@ -53,6 +53,13 @@ export function toCliError(err: unknown): CliError {
   }
   if (err instanceof ConnectionError) {
     return new CliError("unreachable", err.message, "check --url / GIGAFACTORY_URL and that the coordinator is up");
+  }
+  if (err instanceof ResponseTimeoutError) {
+    return new CliError(
+      "timeout",
+      `${err.message} (the coordinator took the connection but did not answer)`,
+      "check that the coordinator is up and not overloaded, or allow longer with --timeout SECONDS / GIGAFACTORY_TIMEOUT (0 = no limit)",
+    );
   }
   // Every JSON file the CLI reads itself is parsed under its own error; an unparsable 2xx answer comes from the URL:
   // a proxy's or another service's page, not this CLI's bug.

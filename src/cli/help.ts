@@ -54,6 +54,9 @@ export function overviewHelp(commands: readonly CommandSpec[], family?: string):
     "",
     "Connection: flags, then GIGAFACTORY_URL / GIGAFACTORY_TOKEN / GIGAFACTORY_PRODUCT, then the file",
     "written by `gigafactory login` ($GIGAFACTORY_CONFIG or ~/.config/gigafactory/config.json).",
+    "Timeout: each answer must start within --timeout / GIGAFACTORY_TIMEOUT seconds (default 30, 0 = no limit),",
+    "and a JSON answer's body arrive within as long again, else `✘ ERROR timeout` (exit 1); a feed or a download",
+    "that started is never cut. `watch` reopens a feed silent for 45 s, from the last event it printed.",
     "Exit codes: 0 ok, 1 failed, 2 usage error (`watch`: 3 when the job failed and waits for an operator).",
     "Errors: `✘ ERROR code: what happened / how to fix it`.",
   ].join("\n");

@@ -5,7 +5,9 @@
  * event at or below it is dropped, so the caller sees each event once, in
  * order, however often the connection breaks (SPEC §4.5). Reconnects use the
  * shared capped exponential backoff; a 4xx is final — no reconnect can fix a
- * bad token or a missing job — and so is a 2xx that is not an event stream.
+ * bad token or a missing job — and so is a 2xx that is not an event stream. A feed silent for 45 s (the server
+ * writes a keep-alive comment every 15 s, so the connection is dead even if its socket is not: a proxy or NAT that
+ * dropped it without a reset) is reopened the same way; an answer that does not start in time is retried too.
  */
 import {
   ApiError,
@@ -14,6 +16,7 @@ import {
   ConnectionError,
   type GigafactoryClient,
   type JobEvent,
+  ResponseTimeoutError,
   sleep,
 } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
@@ -31,6 +34,9 @@ export const FEED_BACKOFF: Readonly<Backoff> = {
 /** A connection that lasted this long was healthy even without events: the next failure starts the backoff over. */
 const HEALTHY_CONNECTION_MS = 5_000;
 
+/** Three missed keep-alives (the feed writes one every 15 s): nothing more will come on this connection. */
+export const FEED_SILENCE_MS = 45_000;
+
 export interface FollowOptions {
   /** Deliver events with `seq` greater than this (0 = from the start). */
   after: number;
@@ -41,9 +47,11 @@ export interface FollowOptions {
   /** Told before each reconnect wait, so a terminal can say why it paused. */
   onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
   now?: () => number;
+  /** Milliseconds without a byte (event or keep-alive) after which the connection is given up and reopened. */
+  silenceMs?: number;
 }
 
-type ReadOutcome = "stopped" | "ended" | "broken";
+type ReadOutcome = "stopped" | "ended" | "broken" | "silent";
 
 /** Follows until `onEvent` says stop (resolves with the last seq) or the feed is lost for good (rejects). */
 export async function followJobFeed(client: GigafactoryClient, jobId: string, opts: FollowOptions): Promise<number> {
@@ -60,10 +68,13 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       notAnEventStream(res);
       const outcome = await readFeed(res, state, opts);
       if (outcome === "stopped") return state.last;
-      reason = outcome === "ended" ? "the feed closed" : "the connection broke";
+      reason = REASONS[outcome];
     } catch (err) {
       if (opts.signal?.aborted) return state.last;
-      const transient = (err instanceof ApiError && err.status >= 500) || err instanceof ConnectionError;
+      const transient =
+        (err instanceof ApiError && err.status >= 500) ||
+        err instanceof ConnectionError ||
+        err instanceof ResponseTimeoutError;
       if (!transient) throw err;
       reason = err.message;
       lastError = err;
@@ -83,6 +94,12 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
     }
   }
 }
+
+const REASONS: Record<Exclude<ReadOutcome, "stopped">, string> = {
+  ended: "the feed closed",
+  broken: "the connection broke",
+  silent: "the feed went silent",
+};
 
 /**
  * A 2xx that is not an event stream (a proxy's page, another service on the port) never will be one: reconnecting
@@ -109,14 +126,22 @@ async function readFeed(
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   const parser = createSseParser();
+  const silenceMs = opts.silenceMs ?? FEED_SILENCE_MS;
   try {
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: ReadableStreamReadResult<Uint8Array> | "silent";
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const silence = new Promise<"silent">((resolve) => {
+        timer = setTimeout(() => resolve("silent"), silenceMs);
+      });
       try {
-        chunk = await reader.read();
+        chunk = await Promise.race([reader.read(), silence]);
       } catch {
         return "broken";
+      } finally {
+        clearTimeout(timer);
       }
+      if (chunk === "silent") return "silent"; // the finally below cancels the read and closes the connection
       if (chunk.done) return "ended";
       for (const frame of parser.push(decoder.decode(chunk.value, { stream: true }))) {
         const event = toJobEvent(frame);

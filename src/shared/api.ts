@@ -10,8 +10,8 @@
 
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
+import { MANIFEST_SHAPE } from "../core/manifest-schema.ts";
 import { STAGES } from "../core/model.ts";
-import { SERIAL_KEY_MAX_BYTES } from "../core/serial-gates.ts";
 
 /**
  * A query parameter holding a non-negative integer, written in decimal digits only, checked by `n` once read.
@@ -154,14 +154,15 @@ export const TrackerIngestBody = z
   .object({
     source: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, "a tracker name such as github or linear"),
     externalId: utf8Text(512, z.string().min(1)),
-    title: utf8Text(800, z.string().min(1)),
+    // The manifest's own bounds (the item becomes one): a looser one here documented values the route refuses.
+    title: MANIFEST_SHAPE.title,
     body: utf8Text(256 * 1024).default(""),
     priority: z.enum(["critical", "high", "medium", "low"]).optional(),
     requires: z.array(Capability).max(32).optional(),
     prefers: z.array(Capability).max(32).optional(),
-    engine: utf8Text(128).optional(),
-    repo: utf8Text(2000).optional(),
-    serialKey: utf8Text(SERIAL_KEY_MAX_BYTES).optional(),
+    engine: MANIFEST_SHAPE.engine,
+    repo: MANIFEST_SHAPE.repo,
+    serialKey: MANIFEST_SHAPE.serialKey,
   })
   .strict();
 

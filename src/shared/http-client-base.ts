@@ -1,11 +1,12 @@
 /**
  * @module shared/http-client-base
  * The REST client's plumbing: origin, token and product bound at construction, one HTTP exchange, JSON calls.
- * Connection failures are retried only with a `retry` backoff. Kept apart from shared/http-client, whose
+ * Connection failures are retried only with a `retry` backoff; an answer that does not start within
+ * `responseTimeoutMs` is abandoned (`ResponseTimeoutError`, never retried). Kept apart from shared/http-client, whose
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
 import type { ClientOptions } from "./http-client-types.ts";
-import { apiErrorOf, type Backoff, backoffMs, ConnectionError, sleep } from "./http-transport.ts";
+import { apiErrorOf, type Backoff, backoffMs, ConnectionError, ResponseTimeoutError, sleep } from "./http-transport.ts";
 
 type Query = Record<string, string | number | undefined>;
 export interface Send {
@@ -13,6 +14,12 @@ export interface Send {
   text?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /**
+   * The caller reads the body as it comes (a job feed, an artifact): only the answer's start is bounded. Otherwise
+   * a 2xx body is read here, within a second `responseTimeoutMs`, so a server that sends headers and then stalls
+   * cannot hang a JSON read either.
+   */
+  stream?: boolean;
 }
 
 export class ApiClientBase {
@@ -21,6 +28,7 @@ export class ApiClientBase {
   private readonly token: string;
   private readonly retry?: Backoff;
   private readonly fetchFn: typeof fetch;
+  private readonly responseTimeoutMs: number;
 
   constructor(opts: ClientOptions) {
     this.url = opts.url.replace(/\/+$/, "");
@@ -28,6 +36,7 @@ export class ApiClientBase {
     this.product = opts.product;
     this.retry = opts.retry;
     this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.responseTimeoutMs = opts.responseTimeoutMs ?? 0;
   }
 
   /** The absolute URL of `path` under this product, with the query's defined values. */
@@ -39,8 +48,9 @@ export class ApiClientBase {
 
   /**
    * One exchange: 2xx → the Response; any other status → ApiError; no answer → ConnectionError once the retries
-   * (if any) are spent. A retried POST is safe only when it never reached the server or is idempotent — which is
-   * why retrying is opt-in, and submissions carry idempotency keys.
+   * (if any) are spent; no answer started within `responseTimeoutMs`, or (unless `stream`) a body not read within
+   * it again → ResponseTimeoutError. A retried POST is safe only when it never reached the server or is
+   * idempotent — which is why retrying is opt-in, and submissions carry idempotency keys.
    */
   async send(method: string, url: string, opts: Send = {}): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, ...opts.headers };
@@ -48,27 +58,85 @@ export class ApiClientBase {
     const body = opts.json !== undefined ? JSON.stringify(opts.json) : opts.text;
     for (let attempt = 0; ; attempt++) {
       let res: Response;
+      const guard = startGuard(this.responseTimeoutMs, opts.signal);
       try {
-        res = await this.fetchFn(url, { method, headers, body, signal: opts.signal });
+        res = await this.fetchFn(url, { method, headers, body, signal: guard.signal });
       } catch (err) {
+        guard.stop();
+        if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs);
         if (opts.signal?.aborted) throw err;
         if (!this.retry || attempt + 1 >= this.retry.maxAttempts) throw new ConnectionError(url, err, attempt + 1);
         await sleep(backoffMs(attempt, this.retry), opts.signal);
         continue;
       }
-      if (res.ok) return res;
-      throw await apiErrorOf(res);
+      if (!res.ok || opts.stream) {
+        guard.stop();
+        if (res.ok) return res;
+        throw await apiErrorOf(res);
+      }
+      return await this.readWhole(res, url, guard);
+    }
+  }
+
+  /** A 2xx answer's body read whole under a fresh `responseTimeoutMs`, as a Response the caller can read again. */
+  private async readWhole(res: Response, url: string, guard: Guard): Promise<Response> {
+    guard.restart();
+    try {
+      const text = await res.text();
+      return new Response(text === "" ? null : text, {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
+    } catch (err) {
+      if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs, "its body stalled");
+      // A connection that breaks mid-body is a connection failure too, not a malformed answer.
+      throw new ConnectionError(url, err, 1);
+    } finally {
+      guard.stop();
     }
   }
 
   /** A JSON call under the product: protected, so the endpoints of `GigafactoryClient` use it and callers cannot. */
   protected async call<T>(method: string, path: string, opts: Send & { query?: Query } = {}): Promise<T> {
     const url = this.productUrl(path, opts.query);
-    const res = await this.send(method, url, opts);
-    // A connection that breaks mid-body is a connection failure too, not a malformed answer.
-    const text = await res.text().catch((err: unknown) => Promise.reject(new ConnectionError(url, err, 1)));
+    const text = await (await this.send(method, url, opts)).text(); // read whole by `send`
     return (text ? JSON.parse(text) : null) as T;
   }
 }
 
 const enc = encodeURIComponent;
+
+/** The signal one attempt runs under, and its timer. */
+interface Guard {
+  signal?: AbortSignal;
+  timedOut(): boolean;
+  /** Starts the bound again from now (for the body, once the headers are in). */
+  restart(): void;
+  stop(): void;
+}
+
+/**
+ * The caller's signal, and aborted `ms` after the start (or the last `restart`) unless `stop` came first
+ * (0 = never). Stopped once the headers are in, it leaves a streamed body (a feed, a download) unbounded.
+ */
+function startGuard(ms: number, outer: AbortSignal | undefined): Guard {
+  if (ms <= 0) return { signal: outer, timedOut: () => false, restart: () => {}, stop: () => {} };
+  const timer = new AbortController();
+  let fired = false;
+  const arm = () =>
+    setTimeout(() => {
+      fired = true;
+      timer.abort(new Error(`no answer within ${ms} ms`));
+    }, ms);
+  let t = arm();
+  return {
+    signal: outer ? AbortSignal.any([outer, timer.signal]) : timer.signal,
+    timedOut: () => fired && !outer?.aborted,
+    restart: () => {
+      clearTimeout(t);
+      t = arm();
+    },
+    stop: () => clearTimeout(t),
+  };
+}

@@ -76,6 +76,11 @@ export interface ClientOptions {
   retry?: Backoff;
   /** Injected for tests and for runtimes with their own fetch. */
   fetch?: typeof fetch;
+  /**
+   * Milliseconds each answer has to START (its status and headers) before the exchange is abandoned with a
+   * `ResponseTimeoutError`; a body that then streams (a job feed, an artifact) is not bounded. Absent or 0: no limit.
+   */
+  responseTimeoutMs?: number;
 }
 
 /** One artifact as `GET …/jobs/{id}/artifacts` lists it (its storage key is not shown). */

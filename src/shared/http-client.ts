@@ -46,6 +46,7 @@ export {
   ConnectionError,
   DEFAULT_BACKOFF,
   productFromToken,
+  ResponseTimeoutError,
   sleep,
 } from "./http-transport.ts";
 
@@ -102,7 +103,7 @@ export class GigafactoryClient extends FleetClient {
     const headers: Record<string, string> = { accept: "text/event-stream" };
     if (opts.after !== undefined) headers["last-event-id"] = String(opts.after);
     const url = this.productUrl(`/jobs/${enc(id)}/events/stream`, { after: opts.after });
-    return this.send("GET", url, { headers, signal: opts.signal });
+    return this.send("GET", url, { headers, signal: opts.signal, stream: true });
   }
   /** A job's artifacts, newest pointer per name: name, size, contentType, sha256, createdAt, uploadedBy (viewer). */
   async listArtifacts(id: string): Promise<ArtifactView[]> {
@@ -110,7 +111,7 @@ export class GigafactoryClient extends FleetClient {
   }
   /** One artifact's bytes, as the streaming response (`x-content-sha256` names their digest) (viewer). */
   downloadArtifact(id: string, name: string): Promise<Response> {
-    return this.send("GET", this.productUrl(`/jobs/${enc(id)}/artifacts/${enc(name)}`));
+    return this.send("GET", this.productUrl(`/jobs/${enc(id)}/artifacts/${enc(name)}`), { stream: true });
   }
   /** A bulk batch by the `batchId` its `jobs:batch` answer gave: each item with its job once it exists (viewer). */
   getBatch(id: string): Promise<BatchView> {

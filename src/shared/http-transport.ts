@@ -1,7 +1,8 @@
 /**
  * @module shared/http-transport
  * What the REST client (shared/http-client) stands on, apart from its endpoints: the error an HTTP answer becomes
- * (`ApiError`, from problem+json) or a failed connection becomes (`ConnectionError`), the retry backoff for
+ * (`ApiError`, from problem+json), a failed connection becomes (`ConnectionError`) or an answer that never started
+ * becomes (`ResponseTimeoutError`), the retry backoff for
  * connection failures, the product a token names, and an abortable sleep. Shared by the CLI and the agent.
  */
 
@@ -35,6 +36,29 @@ export class ConnectionError extends Error {
     this.name = "ConnectionError";
     this.url = url;
     this.attempts = attempts;
+  }
+}
+
+/**
+ * The server took the request (or the connection) but no answer started within `timeoutMs` — a hung coordinator,
+ * a proxy holding the connection open — or a JSON answer's body stalled as long after it started. Never retried:
+ * the request may have reached the server.
+ */
+export class ResponseTimeoutError extends Error {
+  readonly url: string;
+  /** The bound that passed, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /** `what`: how the bound passed, when not "no answer" (e.g. "its body stalled"). */
+  constructor(url: string, timeoutMs: number, what?: string) {
+    super(
+      what
+        ? `the answer from ${url} started, then ${what} for ${timeoutMs / 1000} s`
+        : `no answer from ${url} within ${timeoutMs / 1000} s`,
+    );
+    this.name = "ResponseTimeoutError";
+    this.url = url;
+    this.timeoutMs = timeoutMs;
   }
 }
 

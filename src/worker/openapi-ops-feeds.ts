@@ -9,8 +9,17 @@ import { ArtifactUploadQuery, EventsQuery, FeedQuery, queryInt } from "../shared
 import { TicketSchema } from "../shared/api-fleet-answers.ts";
 import { HistoryPageSchema, HistoryQuery } from "../shared/api-history.ts";
 import { ArtifactListSchema, ArtifactSchema, EventPageSchema } from "../shared/api-job-answers.ts";
-import { type Op, P } from "./openapi-ops.ts";
+import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
 import { json, SWITCHING } from "./openapi-schemas.ts";
+
+/** Both live feeds resume after the seq this header names (worker/routes/events `lastEventId`). */
+const LAST_EVENT_ID: HeaderParam = {
+  name: "Last-Event-ID",
+  description:
+    "Resume after this seq, in decimal digits (what a browser's EventSource sends on reconnecting; 400 when " +
+    "malformed, 416 after_beyond_feed past the feed's last seq); `after` wins when both are given",
+  schema: queryInt(z.number().max(Number.MAX_SAFE_INTEGER)),
+};
 
 /** A job's event log: pages, live feeds (WebSocket, SSE) and the browser ticket. */
 export const FEED_OPS: Op[] = [
@@ -31,6 +40,7 @@ export const FEED_OPS: Op[] = [
       "416 after_beyond_feed when `after` is past the feed's last seq (`lastSeq` in the problem)",
     role: "job-reader",
     query: FeedQuery,
+    headers: [LAST_EVENT_ID],
     ok: { "101": SWITCHING },
   },
   {
@@ -41,13 +51,7 @@ export const FEED_OPS: Op[] = [
       "416 after_beyond_feed when `after` (or Last-Event-ID) is past the feed's last seq (`lastSeq` in the problem)",
     role: "job-reader",
     query: FeedQuery,
-    headers: [
-      {
-        name: "Last-Event-ID",
-        description: "Resume after this seq (what a browser's EventSource sends on reconnecting); `after` wins",
-        schema: queryInt(z.number().max(Number.MAX_SAFE_INTEGER)),
-      },
-    ],
+    headers: [LAST_EVENT_ID],
     ok: { "200": { description: "The event stream", media: ["text/event-stream"] } },
   },
   {

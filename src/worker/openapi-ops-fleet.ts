@@ -40,8 +40,10 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/enroll`,
-    summary: "Enroll a factory; returns its token once",
-    role: "operator",
+    summary:
+      "Enroll a factory; returns its token once. An operator enrolls directly; an agent with a one-time enrollment " +
+      "code as its bearer token (used up by the call)",
+    role: "enrollment",
     body: EnrollBody,
     ok: { "201": json("The factory and its token (shown this once)", EnrolledSchema) },
   },
@@ -142,7 +144,10 @@ export const INTAKE_OPS: Op[] = [
     path: `${P}/jobs:batch`,
     summary:
       "Bulk submission through the dispatch queue (202): per item queued | exists (with jobId), or rejected with its " +
-      "own status (400, 409 conflict, 413 over the queue's byte limit, 503 not queued — resend). Keys: the item's own, " +
+      "own status (400: a bad manifest; a composite parent — children, or kind composite — which only POST …/jobs " +
+      "takes; deps or a parent that do not exist, ended without shipping, or close a cycle. 409: conflict, or " +
+      "illegal_transition for a parent that can no longer take children; 413 over the queue's byte limit; 503 not " +
+      "queued — resend). Keys: the item's own, " +
       "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>`",
     role: "operator",
     body: BatchBody,
@@ -165,7 +170,8 @@ export const INTAKE_OPS: Op[] = [
     path: `${P}/tracker/ingest`,
     summary:
       "Ingest a tracker item as a job, idempotently by tracker id: 202 queued, 200 when the same item is already a " +
-      "job, 409 conflict when the id comes back with a changed item",
+      "job, 409 conflict when the id comes back with a changed item; 413 payload_too_large when the item's JSON " +
+      "(title, body and fields) is over one queue message (~100 KiB of UTF-8)",
     role: "operator",
     body: TrackerIngestBody,
     ok: {

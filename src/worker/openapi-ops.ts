@@ -18,17 +18,15 @@ import {
 import { ExplanationSchema, RunListSchema } from "../shared/api-job-answers.ts";
 import { ClaimSchema, JobPageSchema, JobSchema, JobViewSchema, LeaseSchema } from "../shared/api-responses.ts";
 import { ClaimBody, PatchJobBody, ReleaseBody, RenewBody } from "../shared/api-work.ts";
+import type { OpRole } from "./openapi-params.ts";
 import { empty, json, made, type Replies } from "./openapi-schemas.ts";
 
 export type Op = {
   method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
-  /**
-   * `job-reader`: a viewer or above, or the factory that holds or held the job;
-   * `member`: a viewer or above, or any factory of the product.
-   */
-  role: "none" | "member" | "viewer" | "job-reader" | "operator" | "admin" | "factory";
+  /** Who may call it (worker/openapi-params ROLES says what each role means); the document's `x-role`. */
+  role: OpRole;
   body?: z.ZodType;
   /** Media types the body may come as besides the JSON `body`, read as they are (a manifest's text, an artifact). */
   rawBody?: { types: string[]; description: string; binary?: boolean };
@@ -169,7 +167,7 @@ export const RUN_OPS: Op[] = [
     method: "patch",
     path: `${P}/jobs/{jobId}`,
     summary: "Fenced factory update (stage, checkpoint, progress, result)",
-    role: "factory",
+    role: "lease-holder",
     body: PatchJobBody,
     ok: { "200": json("The job after the report (as stored: no waitingReason)", JobSchema) },
   },
@@ -177,7 +175,7 @@ export const RUN_OPS: Op[] = [
     method: "post",
     path: `${P}/jobs/{jobId}/lease/renew`,
     summary: "Extend the lease",
-    role: "factory",
+    role: "lease-holder",
     body: RenewBody,
     ok: { "200": json("The lease, extended", LeaseSchema) },
   },
@@ -185,7 +183,7 @@ export const RUN_OPS: Op[] = [
     method: "post",
     path: `${P}/jobs/{jobId}/lease/release`,
     summary: "Give the job back (checkpoint kept)",
-    role: "factory",
+    role: "lease-holder",
     body: ReleaseBody,
     ok: { "200": json("The job, given back (as stored: no waitingReason)", JobSchema) },
   },

@@ -4,7 +4,9 @@
  * requests — so the document cannot describe a body the API would refuse. The operations themselves are listed in
  * worker/openapi-ops (jobs) and its siblings (feeds, fleet, policy, budget, breakers, metrics, lessons, alerts,
  * routing); what they answer (each success status, and the body schemas of shared/api-responses and the other
- * shared/api-* modules) is rendered by worker/openapi-schemas.
+ * shared/api-* modules) is rendered by worker/openapi-schemas; query and path parameters, from the validators the
+ * routes read them with, by worker/openapi-params. Every operation names who may call it (`x-role`, one of the
+ * document's `components["x-roles"]`).
  */
 import { z } from "zod";
 import { JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
@@ -17,6 +19,7 @@ import { LESSON_OPS } from "./openapi-ops-lessons.ts";
 import { METRICS_OPS } from "./openapi-ops-metrics.ts";
 import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
 import { ROUTING_OPS } from "./openapi-ops-routing.ts";
+import { pathParameters, queryParameters, ROLES } from "./openapi-params.ts";
 import { responseComponents, successResponses } from "./openapi-schemas.ts";
 
 /** In the document's order: a path is listed where its first operation is (changing it reorders the document). */
@@ -84,15 +87,8 @@ function requestBody(op: Op): Record<string, unknown> | undefined {
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPS) {
-    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-      name: m[1],
-      in: "path",
-      required: true,
-      schema: { type: "string" },
-    }));
-    const queryParams = op.query
-      ? Object.keys(op.query.shape).map((name) => ({ name, in: "query", required: false, schema: { type: "string" } }))
-      : [];
+    const params = pathParameters(op.path);
+    const queryParams = queryParameters(op.query);
     const headerParams = (op.headers ?? []).map((h) => ({
       name: h.name,
       in: "header",
@@ -104,7 +100,8 @@ export function openApiDocument(): Record<string, unknown> {
     paths[op.path] ??= {};
     paths[op.path]![op.method] = {
       summary: op.summary,
-      ...(op.role === "none" ? { security: [] } : { "x-role": op.role }),
+      ...(op.role === "none" ? { security: [] } : {}),
+      "x-role": op.role,
       parameters: [...params, ...queryParams, ...headerParams],
       ...(body ? { requestBody: body } : {}),
       responses: { ...successResponses(op.ok), "4XX": PROBLEM },
@@ -116,6 +113,8 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
       schemas: responseComponents(),
+      // What each operation's `x-role` means (an extension field: OpenAPI has no notion of roles).
+      "x-roles": ROLES,
     },
     security: [{ bearer: [] }],
     paths,

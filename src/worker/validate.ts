@@ -15,6 +15,12 @@ import { fromZod } from "./problem.ts";
 export const MAX_JSON_BYTES = 64 * 1024;
 /** A manifest body is markdown prose; 256 KiB matches the manifest parser's own cap. */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
+/**
+ * A tracker item carries a manifest body (up to MAX_MANIFEST_BYTES by its schema) beside small fields: read that
+ * much, so the item's real bound — its JSON within one dispatch-queue message, in UTF-8 bytes (`assertJsonWithin`)
+ * — decides, with a 413 that names it. The JSON default (64 KiB) refused items a message carries.
+ */
+export const MAX_TRACKER_REQUEST_BYTES = MAX_MANIFEST_BYTES + MAX_JSON_BYTES;
 
 export async function readText(c: Context, limit: number): Promise<string> {
   const declared = Number(c.req.header("content-length") ?? "NaN");
@@ -157,7 +163,29 @@ export async function body<S extends z.ZodType>(c: Context, schema: S, allowEmpt
   return parsed.data;
 }
 
+/** One query or path validator a route read a request through, with the route's pattern (`/…/:jobId/…`). */
+export interface ValidatorUse {
+  method: string;
+  route: string;
+  in: "query" | "path";
+  /** The path parameter's name; absent for a query. */
+  name?: string;
+  schema: z.ZodType;
+}
+
+/**
+ * Told of every validator `query` and `param` apply, when set: how test/integration/openapi-validators checks the
+ * OpenAPI document's parameters against what each route really validates. Unset (free) in production.
+ */
+export const validatorProbe: { seen?: (use: ValidatorUse) => void } = {};
+
+function probe(c: Context, use: Omit<ValidatorUse, "method" | "route">): void {
+  // c.req.routePath, not hono/route's helper: that one reads a symbol the test runner's second hono copy lacks.
+  if (validatorProbe.seen) validatorProbe.seen({ method: c.req.method, route: c.req.routePath, ...use });
+}
+
 export function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  probe(c, { in: "query", schema });
   const parsed = schema.safeParse(c.req.query());
   if (!parsed.success) throw fromZod("query", parsed.error);
   return parsed.data;
@@ -165,6 +193,7 @@ export function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
 
 export function param<S extends z.ZodType>(c: Context, name: string, schema: S): z.infer<S> {
   assertPathDecodes(c);
+  probe(c, { in: "path", name, schema });
   const parsed = schema.safeParse(c.req.param(name));
   if (!parsed.success) throw fromZod(name, parsed.error);
   return parsed.data;

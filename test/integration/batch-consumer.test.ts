@@ -6,7 +6,7 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
 import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
-import { ADMIN, api, createProduct, P, until } from "./client.ts";
+import { ADMIN, api, createProduct, P, submit, until } from "./client.ts";
 
 // A bulk batch's items can reach the queue consumer before the route has recorded the batch: the dispatch queue hands
 // a full batch of messages (50) to its consumer at once, while the route is still sending the rest. An item the
@@ -149,14 +149,19 @@ describe("an item the consumer refuses", () => {
     const product = "batch-refusal-scope";
     await createProduct(product);
     const q = heldQueue();
+    // A dep sound when the batch is posted (the route refuses an unknown one up front), cancelled before delivery.
+    const dep = await submit(product, { title: "dep" });
     // Both queued: when each batch was posted, no job held the key yet.
     const refusedBatch = await postBatch(product, q.env, [
-      { manifest: { title: "waits on nothing", idempotencyKey: "shared", deps: ["job_nope"] } },
+      { manifest: { title: "waits on a dep", idempotencyKey: "shared", deps: [dep.id] } },
     ]);
     const createdBatch = await postBatch(product, q.env, [{ manifest: { title: "fine", idempotencyKey: "shared" } }]);
     expect(q.held).toHaveLength(2);
+    expect((await api("POST", `${P(product)}/jobs/${dep.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
+      200,
+    );
 
-    await deliver(q.held[0]!); // refused by the coordinator: an unknown dep
+    await deliver(q.held[0]!); // refused by the coordinator: its dep was cancelled, it can never ship
     const refused = await batchView(product, refusedBatch);
     expect(refused).toMatchObject({ done: true, items: [{ index: 0, status: "rejected", code: "validation_failed" }] });
     expect(await batchView(product, createdBatch)).toMatchObject({ done: false, items: [{ status: "queued" }] });

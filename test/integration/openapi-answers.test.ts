@@ -7,7 +7,11 @@
 // every JSON body must parse with the response schema the operation declares (shared/api-responses), naming every
 // field it has (test/integration/openapi-call). The job's reads, policies, alerts, lessons, metrics and learned
 // routing are walked in test/integration/openapi-answers-fleet.
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { validateManifest } from "../../src/core/manifest.ts";
+import worker from "../../src/worker/index.ts";
+import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
 import { P, until } from "./client";
 import { checker, newChecked } from "./openapi-call";
 
@@ -136,9 +140,12 @@ describe("answers match the OpenAPI document", () => {
       (r) => r.status === 200,
     );
     expect(again.status).toBe(200);
-    // An item whose dependency does not exist is queued, then refused by the coordinator: a dead letter.
+    // An item whose dependency does not exist is refused in the bulk answer itself; one that reaches the consumer
+    // anyway (a message queued before, or the dep gone in between) is refused there: a dead letter.
     const orphan = { manifest: { title: "orphan", deps: ["job_missing"] } };
-    await call("POST", `${R}/jobs:batch`, v, { json: { items: [orphan] } });
+    const refused = await call<{ rejected: unknown[] }>("POST", `${R}/jobs:batch`, v, { json: { items: [orphan] } });
+    expect(refused.body.rejected).toHaveLength(1);
+    await deliverRefused(productId);
     const letters = await until(
       () => call<{ items: unknown[] }>("GET", `${R}/dead-letters`, v),
       (r) => r.body.items.length > 0,
@@ -171,3 +178,21 @@ describe("answers match the OpenAPI document", () => {
     );
   }, 20_000);
 });
+
+/** A dispatch message whose one item names a dep that does not exist, delivered as the queue would. */
+async function deliverRefused(productId: string): Promise<void> {
+  const manifest = validateManifest({ title: "orphan", deps: ["job_missing"], idempotencyKey: "orphan" });
+  const body: DispatchMessage = {
+    kind: "submit",
+    productId,
+    actor: "test",
+    origin: "batch:x",
+    items: [{ manifest, bodyMd: "" }],
+  };
+  const batch = createMessageBatch("gigafactory-dispatch", [
+    { id: "orphan", timestamp: new Date(), attempts: 1, body },
+  ]);
+  const ctx = createExecutionContext();
+  await worker.queue(batch as MessageBatch, env, ctx);
+  await getQueueResult(batch, ctx);
+}

@@ -20,13 +20,13 @@ import { and, desc, eq, gte } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
-import { parseManifest, validateManifest } from "../../core/manifest.ts";
+import { validateManifest } from "../../core/manifest.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { BatchBody, DeadLettersQuery, DerivedKeyHeader, EntityId, TrackerIngestBody } from "../../shared/api.ts";
-import type { BatchItemRecord } from "../../shared/api-batches.ts";
 import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../../shared/request-hash.ts";
 import { type AppEnv, actorOf, coordinatorFor, requireRole } from "../auth.ts";
+import { batchRecord, checkBatchItem, type Outcome, refusal, refusedByRefs } from "../bulk-items.ts";
 import { fromZod } from "../problem.ts";
 import {
   batchOrigin,
@@ -36,15 +36,10 @@ import {
   SEND_OPTIONS,
   sendBatches,
 } from "../queues/messages.ts";
-import { assertJsonWithin, param, query, readJson } from "../validate.ts";
+import { assertJsonWithin, MAX_TRACKER_REQUEST_BYTES, param, query, readJson } from "../validate.ts";
 
 /** A batch request may carry this much; larger imports are split by the client. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
-
-/** One item's fate, as the batch answer reports it. */
-type Outcome =
-  | { index: number; idempotencyKey: string; status: "queued" | "exists"; jobId?: string }
-  | { index: number; status: number; code: string; detail: string; idempotencyKey?: string };
 
 export const bulk = new Hono<AppEnv>();
 
@@ -60,17 +55,10 @@ bulk.post("/jobs:batch", async (c) => {
   const base = { kind: "submit" as const, productId, actor: actorOf(principal), origin: batchOrigin(batchId) };
   const outcomes: Outcome[] = [];
   const fresh = new Map<string, { index: number; hash: string; input: SubmitInput }>();
+  const keyOfBatch = batchKey?.success ? batchKey.data : undefined;
   parsed.data.items.forEach((item, index) => {
     try {
-      const input =
-        "markdown" in item
-          ? parseManifest(item.markdown)
-          : { manifest: validateManifest(item.manifest), bodyMd: item.bodyMd };
-      const hash = requestHash(input);
-      const key =
-        input.manifest.idempotencyKey ?? (batchKey?.success ? `batch:${batchKey.data}:${index}` : `content:${hash}`);
-      const full = { manifest: { ...input.manifest, idempotencyKey: key }, bodyMd: input.bodyMd };
-      assertJsonWithin(`item ${index}`, full, maxItemBytes(base));
+      const { key, hash, input: full } = checkBatchItem(item, index, keyOfBatch, maxItemBytes(base));
       const twin = fresh.get(key);
       if (twin && twin.hash !== hash) {
         const detail = `idempotency key "${key}" is used by item ${twin.index} of this batch for a different request`;
@@ -83,6 +71,8 @@ bulk.post("/jobs:batch", async (c) => {
       outcomes.push({ index, ...refusal(err) });
     }
   });
+  // Items whose deps or parent rule them out now are refused here, not answered `queued` and rejected later.
+  const known = await refusedByRefs(c.get("coordinator"), productId, fresh);
   // Keys the coordinator already knows: the same request is not queued again, another one is refused.
   const entries = [...fresh.entries()];
   const verdicts =
@@ -94,7 +84,6 @@ bulk.post("/jobs:batch", async (c) => {
             entries.map(([key, e]) => ({ key, hash: e.hash })),
           ),
         );
-  const known = new Map<string, Outcome>();
   const toQueue: SubmitInput[] = [];
   entries.forEach(([key, e], i) => {
     const v = verdicts[i] ?? { verdict: "new" };
@@ -158,26 +147,6 @@ bulk.get("/batches/:batchId", async (c) => {
   return c.json(await unwrap(c.get("coordinator").getBatch(c.get("productId"), id)));
 });
 
-function batchRecord(o: Outcome, hashes: ReadonlyMap<string, string>): BatchItemRecord {
-  const key = o.idempotencyKey;
-  const hash = key === undefined ? undefined : hashes.get(key);
-  const named = { index: o.index, ...(key !== undefined ? { key } : {}), ...(hash ? { hash } : {}) };
-  if (o.status === "queued" || o.status === "exists") {
-    return { ...named, status: o.status, ...("jobId" in o && o.jobId ? { jobId: o.jobId } : {}) };
-  }
-  return { ...named, status: "rejected", code: "code" in o ? o.code : "rejected" };
-}
-
-function refusal(err: DomainError): { status: number; code: string; detail: string; idempotencyKey?: string } {
-  const key = err.details?.idempotencyKey;
-  return {
-    status: err.status,
-    code: err.code,
-    detail: err.message,
-    ...(typeof key === "string" ? { idempotencyKey: key } : {}),
-  };
-}
-
 /**
  * Sends the messages in queue-sized batches. A batch the queue refuses (an outage) does not
  * undo the ones before it: its items are reported, by key, as not queued, and resending them is
@@ -199,7 +168,7 @@ async function enqueue(env: Env, messages: DispatchMessage[]): Promise<Map<strin
 
 bulk.post("/tracker/ingest", async (c) => {
   const principal = requireRole(c, "operator");
-  const parsed = TrackerIngestBody.safeParse(await readJson(c));
+  const parsed = TrackerIngestBody.safeParse(await readJson(c, MAX_TRACKER_REQUEST_BYTES));
   if (!parsed.success) throw fromZod("body", parsed.error);
   const { source, externalId, body, ...fields } = parsed.data;
   // The tracker item's identity is the idempotency key: re-ingesting the same item returns its job,

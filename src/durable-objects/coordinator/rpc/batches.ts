@@ -5,6 +5,7 @@
  * (… ← rpc/metrics ← rpc/batches ← ProductCoordinator); each method is one atomic unit over the store module.
  */
 import type { BatchItemRecord } from "../../../shared/api-batches.ts";
+import { checkItemRefs, type ItemRefs } from "../jobs/batch-refs.ts";
 import { readBatch, recordBatch, rejectBatchItems } from "../jobs/batches.ts";
 import { MetricsRpc } from "./metrics.ts";
 
@@ -17,6 +18,14 @@ export abstract class BatchRpc extends MetricsRpc {
   /** Items of batch `batchId` the route could not queue after it recorded them (`rejected`, with their code). */
   async rejectBatchItems(productId: string, batchId: string, items: BatchItemRecord[]) {
     return this.units.run(productId, (tx) => rejectBatchItems(tx, batchId, items));
+  }
+
+  /**
+   * Per item, null when the jobs its deps and parent name allow submitting it now, else the refusal (code,
+   * message) its submission would meet (jobs/batch-refs). Reads only.
+   */
+  async checkItemRefs(productId: string, items: ItemRefs[]) {
+    return this.units.run(productId, (tx) => checkItemRefs(tx, items));
   }
 
   /** The batch with each item's job, if it exists yet; `not_found` for an unknown or pruned batch. */

@@ -1,0 +1,62 @@
+/**
+ * @module durable-objects/coordinator/jobs/batch-refs
+ * What the bulk route asks before it queues a batch: which items name jobs that make them unsubmittable now — a
+ * dep that does not exist or ended without shipping (and `depsMode` has no other to wait for), a parent that does
+ * not exist or can no longer take children. The same rules jobs/submit applies when the queue delivers the item
+ * (it still does: the product can change in between), asked up front so such an item is refused in the route's
+ * answer instead of being answered `queued` and rejected later. Reads only.
+ */
+import { failedDep } from "../../../core/dag.ts";
+import { DomainError, type ErrorCode } from "../../../core/errors.ts";
+import type { DepsMode } from "../../../core/model.ts";
+import { assertAcyclic, checkParent } from "../dag/children.ts";
+import { depStages } from "../dag/dependents.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+/** The references of one item: its deps (job ids), their mode, and its parent if it names one. */
+export interface ItemRefs {
+  deps: string[];
+  depsMode: DepsMode;
+  parentId?: string;
+}
+
+/** Why an item cannot be submitted as things stand, as the problem its submission would raise. */
+export type RefRefusal = { code: ErrorCode; message: string };
+
+/** Per item, in order: null when its references are sound now, else the refusal jobs/submit would give it. */
+export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefusal | null> {
+  return items.map((item) => {
+    const stages = depStages(tx.sql, item.deps);
+    const missing = item.deps.filter((_, i) => stages[i] === undefined);
+    if (missing.length > 0) {
+      return { code: "validation_failed", message: `unknown deps in product ${tx.productId}: ${missing.join(", ")}` };
+    }
+    const dead = failedDep(
+      item.depsMode,
+      item.deps.map((id, i) => ({ id, stage: stages[i] })),
+    );
+    if (dead)
+      return { code: "validation_failed", message: `dependency ${dead.depId} is ${dead.depStage}: it can never ship` };
+    if (item.parentId === undefined) return null;
+    try {
+      const { parent } = checkParent(tx, item.parentId, 1);
+      const NEW = "(this job)"; // jobs/submit's placeholder for the job not yet created
+      assertAcyclic(
+        tx.sql,
+        new Map([
+          [parent.id, [NEW]],
+          [NEW, item.deps],
+        ]),
+        [NEW],
+      );
+      return null;
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      // checkParent's not_found reads "job … not found"; the submission's wording names the field.
+      if (err.code === "not_found") {
+        return { code: "validation_failed", message: `parent job ${item.parentId} does not exist` };
+      }
+      return { code: err.code, message: err.message };
+    }
+  });
+}

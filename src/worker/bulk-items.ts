@@ -1,0 +1,119 @@
+/**
+ * @module worker/bulk-items
+ * The rules one item of a bulk submission (`POST …/jobs:batch`) must pass before anything is queued: a manifest
+ * (markdown or JSON) that validates, that is not a composite parent, whose key is its own or one a retry
+ * reproduces, and whose JSON fits a dispatch-queue message in UTF-8 bytes. Every refusal is a DomainError for that
+ * item alone (its own 4xx in the answer's `rejected`); the others of the batch still go. Deps and a parent that
+ * rule an item out as things stand are asked of the coordinator once per batch (`refusedByRefs`). Also the shapes
+ * an item's fate takes in the answer and in the batch's record.
+ */
+
+import type { z } from "zod";
+import { DomainError, unwrap } from "../core/errors.ts";
+import { parseManifest, validateManifest } from "../core/manifest.ts";
+import type { BatchItem } from "../shared/api.ts";
+import type { BatchItemRecord } from "../shared/api-batches.ts";
+import type { SubmitInput } from "../shared/coordinator-rpc.ts";
+import { requestHash } from "../shared/request-hash.ts";
+import type { AppEnv } from "./auth.ts";
+import { assertJsonWithin } from "./validate.ts";
+
+/** An item that passed: its key, the SHA-256 of its normalised request, and the submission to queue. */
+export interface CheckedItem {
+  key: string;
+  hash: string;
+  input: SubmitInput;
+}
+
+/**
+ * Checks item `index` of a batch. `batchKey`: the batch's Idempotency-Key, which keys an item without its own as
+ * `batch:<batchKey>:<index>`; without either, the key is `content:<hash>`. `maxBytes`: the most its JSON (key
+ * included) may weigh — what is left of one queue message beside the envelope (queues/messages `maxItemBytes`).
+ * @throws DomainError `invalid_manifest` (400) for a bad manifest, `validation_failed` (400) for a composite
+ *   parent (`children`, or `kind: composite`), `payload_too_large` (413) past `maxBytes`
+ */
+export function checkBatchItem(
+  item: z.infer<typeof BatchItem>,
+  index: number,
+  batchKey: string | undefined,
+  maxBytes: number,
+): CheckedItem {
+  const input =
+    "markdown" in item
+      ? parseManifest(item.markdown)
+      : { manifest: validateManifest(item.manifest), bodyMd: item.bodyMd };
+  // A parent and its children are one unit (coordinator/dag/children), which a queue delivering items one message
+  // at a time cannot give: refused here, before anything is queued, instead of by the consumer after a 202. A
+  // parent declared without its children (`kind: composite`) is refused too: it would wait in `blocked` for
+  // children no one is told to give it.
+  const { children, kind } = input.manifest;
+  if (children !== undefined || kind === "composite") {
+    const what = children !== undefined ? `${children.length} children` : "kind: composite";
+    throw new DomainError(
+      "validation_failed",
+      `item ${index} is a composite job (${what}): bulk submission takes single jobs only — submit the parent ` +
+        "through POST …/jobs, or give a queued job children through POST …/jobs/{id}/children",
+      { field: `items.${index}.manifest.${children !== undefined ? "children" : "kind"}` },
+    );
+  }
+  const hash = requestHash(input);
+  const key =
+    input.manifest.idempotencyKey ?? (batchKey !== undefined ? `batch:${batchKey}:${index}` : `content:${hash}`);
+  const full = { manifest: { ...input.manifest, idempotencyKey: key }, bodyMd: input.bodyMd };
+  assertJsonWithin(`item ${index}`, full, maxBytes);
+  return { key, hash, input: full };
+}
+
+/** One item's fate, as the batch answer reports it. */
+export type Outcome =
+  | { index: number; idempotencyKey: string; status: "queued" | "exists"; jobId?: string }
+  | { index: number; status: number; code: string; detail: string; idempotencyKey?: string };
+
+/** An outcome as the batch's record keeps it (coordinator/jobs/batches): the key's request hash beside it. */
+export function batchRecord(o: Outcome, hashes: ReadonlyMap<string, string>): BatchItemRecord {
+  const key = o.idempotencyKey;
+  const hash = key === undefined ? undefined : hashes.get(key);
+  const named = { index: o.index, ...(key !== undefined ? { key } : {}), ...(hash ? { hash } : {}) };
+  if (o.status === "queued" || o.status === "exists") {
+    return { ...named, status: o.status, ...("jobId" in o && o.jobId ? { jobId: o.jobId } : {}) };
+  }
+  return { ...named, status: "rejected", code: "code" in o ? o.code : "rejected" };
+}
+
+/** A DomainError as an item's refusal: its status, code and detail, and the key it names if any. */
+export function refusal(err: DomainError): { status: number; code: string; detail: string; idempotencyKey?: string } {
+  const key = err.details?.idempotencyKey;
+  return {
+    status: err.status,
+    code: err.code,
+    detail: err.message,
+    ...(typeof key === "string" ? { idempotencyKey: key } : {}),
+  };
+}
+
+/**
+ * Asks the coordinator about the items of `fresh` that name deps or a parent (none asked when no item does) and
+ * takes each refused one out of `fresh`.
+ * @returns idempotency key → the refused item's outcome
+ */
+export async function refusedByRefs(
+  coordinator: AppEnv["Variables"]["coordinator"],
+  productId: string,
+  fresh: Map<string, { index: number; input: SubmitInput }>,
+): Promise<Map<string, Outcome>> {
+  const refused = new Map<string, Outcome>();
+  const asking = [...fresh].filter(([, e]) => e.input.manifest.deps.length > 0 || e.input.manifest.parentId);
+  if (asking.length === 0) return refused;
+  const refs = asking.map(([, e]) => {
+    const m = e.input.manifest;
+    return { deps: m.deps, depsMode: m.depsMode, parentId: m.parentId };
+  });
+  const verdicts = await unwrap(coordinator.checkItemRefs(productId, refs));
+  asking.forEach(([key, e], i) => {
+    const v = verdicts[i];
+    if (!v) return;
+    refused.set(key, { index: e.index, ...refusal(new DomainError(v.code, v.message, { idempotencyKey: key })) });
+    fresh.delete(key);
+  });
+  return refused;
+}

@@ -1,0 +1,163 @@
+// The OpenAPI document's query and path parameters are the validators the routes really use: every documented
+// operation is called once through the Worker while worker/validate reports each query and path validator the route
+// applied (`validatorProbe`), and each documented parameter must come from that very validator — its name, its JSON
+// Schema, whether it is required — and each validator applied must be documented, on the route the document names.
+// Also: every operation has an `x-role` the document defines (enrollment and lease-holder included), and both live
+// feeds document the Last-Event-ID header they read.
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import { ProductId } from "../../src/shared/api.ts";
+import worker from "../../src/worker/index.ts";
+import { OPS, openApiDocument } from "../../src/worker/openapi.ts";
+import { PATH_PARAMS, paramSchema, queryParameters, ROLES } from "../../src/worker/openapi-params.ts";
+import { type ValidatorUse, validatorProbe } from "../../src/worker/validate.ts";
+import { ADMIN, api, enroll, P, submit } from "./client.ts";
+
+afterEach(() => {
+  validatorProbe.seen = undefined;
+});
+
+type Param = { name: string; in: string; required: boolean; schema: unknown };
+type Doc = {
+  components: { "x-roles": Record<string, string> };
+  paths: Record<string, Record<string, { "x-role"?: string; parameters: Param[] }>>;
+};
+const DOC = openApiDocument() as Doc;
+
+const PRODUCT = "oa-validators";
+
+/** One call straight through the Worker's fetch handler, so its modules (and the probe) are this test's. */
+async function call(method: string, path: string, token: string | undefined): Promise<number> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const body = ["GET", "DELETE"].includes(method) ? undefined : "{}";
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`http://gf.test${path}`, { method, headers, body }), env, ctx);
+  await res.body?.cancel();
+  await waitOnExecutionContext(ctx);
+  return res.status;
+}
+
+describe("documented parameters are the routes' validators", () => {
+  it("every operation's query and path parameters match what its route validated, and vice versa", async () => {
+    const job = await submit(PRODUCT, { title: "params" });
+    const worker1 = await enroll(PRODUCT, "caller"); // whose token makes the factory calls
+    const target = await enroll(PRODUCT, "target"); // whose id the operator calls change (rotate, revoke, rm)
+    const minted = await api<{ id: string }>("POST", `${P(PRODUCT)}/tokens`, {
+      token: ADMIN,
+      json: { role: "viewer", name: "oa" },
+    });
+    const values: Record<string, string> = {
+      productId: PRODUCT,
+      jobId: job.id,
+      factoryId: target.factoryId,
+      tokenId: minted.body.id,
+      batchId: "batch-1",
+      name: "log.txt",
+      action: "cancel",
+      alertId: "al_000000000000",
+      lessonId: "les_abc",
+      experimentId: "ex_abc",
+      key: "k",
+      ruleId: "rr_abc",
+    };
+    const problems: string[] = [];
+    let validated = 0;
+    // Factory calls first: the operator calls below rotate and revoke a factory's token.
+    const order = [...OPS].sort((a, b) => Number(!isFactory(a.role)) - Number(!isFactory(b.role)));
+    for (const op of order) {
+      const where = `${op.method.toUpperCase()} ${op.path}`;
+      const uses: ValidatorUse[] = [];
+      validatorProbe.seen = (u) => uses.push(u);
+      const path = op.path.replace(/\{(\w+)\}/g, (_m, n: string) => encodeURIComponent(values[n] ?? "x"));
+      const token = op.role === "none" ? undefined : isFactory(op.role) ? worker1.token : ADMIN;
+      const status = await call(op.method.toUpperCase(), path, token);
+      validatorProbe.seen = undefined;
+      validated += uses.length;
+      const documented = DOC.paths[op.path]?.[op.method]?.parameters ?? [];
+      // The route the validators ran on is the documented one.
+      const route = op.path.replace(/\{(\w+)\}/g, ":$1");
+      for (const u of uses) if (u.route !== route) problems.push(`${where}: validated on route ${u.route}`);
+      // Query: the documented parameters are exactly the validator's keys, described by that validator.
+      const queryUse = uses.find((u) => u.in === "query");
+      const docQuery = documented.filter((p) => p.in === "query");
+      if (queryUse && queryUse.schema !== op.query) {
+        problems.push(`${where}: its route validates the query with another schema than the document's (${status})`);
+      }
+      if (!queryUse && docQuery.length > 0)
+        problems.push(`${where}: documents a query its route never read (${status})`);
+      if (queryUse) {
+        expect(docQuery, where).toEqual(queryParameters(queryUse.schema as z.ZodObject));
+      }
+      // Path: every parameter a route validated is documented with its validator's schema, and every documented
+      // one (but the product, checked by the auth middleware) was validated.
+      for (const u of uses.filter((x) => x.in === "path")) {
+        const d = documented.find((p) => p.in === "path" && p.name === u.name);
+        if (!d) problems.push(`${where}: validates path parameter ${u.name}, undocumented`);
+        else if (JSON.stringify(d.schema) !== JSON.stringify(paramSchema(u.schema)))
+          problems.push(`${where}: {${u.name}} documented unlike its validator`);
+        if (PATH_PARAMS[u.name!] !== u.schema) problems.push(`${where}: {${u.name}} read through another validator`);
+      }
+      for (const d of documented.filter((p) => p.in === "path" && p.name !== "productId")) {
+        if (!uses.some((u) => u.in === "path" && u.name === d.name))
+          problems.push(`${where}: documents {${d.name}}, which its route never validated (${status})`);
+      }
+    }
+    expect(problems).toEqual([]);
+    // The probe saw the routes at work: at least one validator for every documented path or query parameter.
+    const expected = OPS.reduce(
+      (n, op) =>
+        n + (op.query ? 1 : 0) + [...op.path.matchAll(/\{(\w+)\}/g)].filter((m) => m[1] !== "productId").length,
+      0,
+    );
+    expect(validated).toBeGreaterThanOrEqual(expected);
+  });
+
+  it("the product in every path is described by the validator the auth middleware applies", () => {
+    expect(PATH_PARAMS.productId).toBe(ProductId);
+    for (const [path, methods] of Object.entries(DOC.paths)) {
+      for (const op of Object.values(methods)) {
+        const p = op.parameters.find((x) => x.in === "path" && x.name === "productId");
+        if (path.includes("{productId}")) expect(p?.schema, path).toEqual(paramSchema(ProductId));
+      }
+    }
+  });
+});
+
+describe("roles and headers in the document", () => {
+  it("every operation has an x-role the document defines, the enrollment and lease-holder roles included", () => {
+    const used = new Set<string>();
+    for (const [path, methods] of Object.entries(DOC.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        expect(op["x-role"], `${method} ${path}`).toBeDefined();
+        expect(Object.keys(DOC.components["x-roles"]), `${method} ${path}`).toContain(op["x-role"]);
+        used.add(op["x-role"]!);
+      }
+    }
+    expect(DOC.components["x-roles"]).toEqual(ROLES);
+    expect(DOC.paths[`${P("{productId}")}/factories/enroll`]?.post?.["x-role"]).toBe("enrollment");
+    for (const [method, path] of [
+      ["patch", "/jobs/{jobId}"],
+      ["post", "/jobs/{jobId}/lease/renew"],
+      ["post", "/jobs/{jobId}/lease/release"],
+    ] as const) {
+      expect(DOC.paths[`${P("{productId}")}${path}`]?.[method]?.["x-role"], path).toBe("lease-holder");
+    }
+    expect([...used].sort()).toEqual(Object.keys(ROLES).sort());
+  });
+
+  it("both live feeds document the Last-Event-ID header", () => {
+    for (const feed of ["ws", "stream"]) {
+      const params = DOC.paths[`${P("{productId}")}/jobs/{jobId}/events/${feed}`]?.get?.parameters ?? [];
+      expect(
+        params.find((p) => p.in === "header" && p.name === "Last-Event-ID"),
+        feed,
+      ).toBeDefined();
+    }
+  });
+});
+
+function isFactory(role: string): boolean {
+  return role === "factory" || role === "lease-holder";
+}
