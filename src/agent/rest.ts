@@ -5,7 +5,13 @@
  * adapter so the rest of the agent sees one error type, `RestError`, whose
  * `code` tells "refused token" from "server down" (`unreachable`).
  */
-import { ApiError, ConnectionError, type Enrolled, GigafactoryClient } from "../shared/http-client.ts";
+import {
+  ApiError,
+  ConnectionError,
+  type Enrolled,
+  GigafactoryClient,
+  ResponseTimeoutError,
+} from "../shared/http-client.ts";
 
 export type { Enrolled };
 
@@ -28,30 +34,36 @@ export interface RestTarget {
   token: string;
 }
 
+/** 30 s: enrollment is one small request; a coordinator or proxy that takes the connection and never answers must
+ * not hang `enroll` (the CLI's default bound, shared/http-client-base `responseTimeoutMs`). */
+const ENROLL_TIMEOUT_MS = 30_000;
+
 /** 60 s: an artifact of up to 25 MiB over a slow uplink; anything slower is better reported than waited on. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
-async function translate<T>(fn: () => Promise<T>): Promise<T> {
+async function translate<T>(fn: () => Promise<T>, boundMs = REQUEST_TIMEOUT_MS): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof ApiError) throw new RestError(err.status, err.code, err.detail);
     if (err instanceof ConnectionError) throw new RestError(0, "unreachable", err.message);
+    if (err instanceof ResponseTimeoutError) throw new RestError(0, "timeout", `no answer within ${boundMs / 1000} s`);
     if (err instanceof Error && err.name === "TimeoutError") throw new RestError(0, "timeout", "no answer within 60 s");
     throw err;
   }
 }
 
-function client(t: RestTarget): GigafactoryClient {
-  return new GigafactoryClient({ url: t.url, product: t.product, token: t.token });
-}
-
-/** Exchange an enrollment code (`t.token` = `gfe_…`, or an operator token) for a factory token. */
+/**
+ * Exchange an enrollment code (`t.token` = `gfe_…`, or an operator token) for a factory token. Throws RestError:
+ * the coordinator's refusal, `unreachable`, or `timeout` when no answer starts within `timeoutMs` (default 30 s).
+ */
 export function enroll(
   t: RestTarget,
   body: { name: string; capabilities: string[]; seats: number },
+  timeoutMs = ENROLL_TIMEOUT_MS,
 ): Promise<Enrolled> {
-  return translate(() => client(t).enroll(body));
+  const c = new GigafactoryClient({ url: t.url, product: t.product, token: t.token, responseTimeoutMs: timeoutMs });
+  return translate(() => c.enroll(body), timeoutMs);
 }
 
 export interface ArtifactInfo {
