@@ -79,7 +79,11 @@ export function addOutcome(r: TrackRecord, o: Outcome, now: number, halfLifeMs: 
     failures: r.failures * d + (o.ok ? 0 : 1),
     n: r.n + 1,
     durationMs: ewmAdd(r.durationMs, Math.max(0, o.durationMs), d),
-    costUsd: o.costUsd !== undefined && o.costUsd >= 0 ? ewmAdd(r.costUsd, o.costUsd, d) : decayEwm(r.costUsd, d),
+    // A non-finite cost (NaN, ±Infinity) would poison the mean for good: not counted, as core/experiment countableCost.
+    costUsd:
+      o.costUsd !== undefined && Number.isFinite(o.costUsd) && o.costUsd >= 0
+        ? ewmAdd(r.costUsd, o.costUsd, d)
+        : decayEwm(r.costUsd, d),
     updatedAt: Math.max(now, r.updatedAt),
   };
 }

@@ -57,6 +57,17 @@ describe("exponentially-weighted mean and variance", () => {
   });
 });
 
+describe("a run's cost in the record", () => {
+  it("a non-finite or negative cost is not counted: the mean stays finite, the outcome still counts", () => {
+    let r = addOutcome(emptyRecord(NOW), { ok: true, durationMs: 10, costUsd: 0.5 }, NOW);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1])
+      r = addOutcome(r, { ok: true, durationMs: 10, costUsd: bad }, NOW);
+    expect(r.n).toBe(5);
+    expect(r.costUsd.mean).toBe(0.5);
+    expect(Number.isFinite(r.costUsd.m2)).toBe(true);
+  });
+});
+
 describe("success rate with a Beta(1, 1) prior", () => {
   it("the posterior mean is strictly inside (0, 1) and inside its 95 % interval, whatever the outcomes", () => {
     fc.assert(
