@@ -127,7 +127,10 @@ export const ExperimentViewSchema = z.object({
       loser: z.enum(["A", "B"]).optional(),
       look: count.optional(),
       level: z.number().optional(),
-      z: z.number().optional(),
+      z: z
+        .number()
+        .optional()
+        .describe("the look's statistic: Agresti–Caffo (success_rate) or Welch's t (cost); absent when infinite"),
       reason: z.string(),
     })
     .nullable(),

@@ -17,7 +17,7 @@ import {
 } from "../../src/core/experiment.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
 import { rankFactories } from "../../src/core/router.ts";
-import { lookAlpha, normalQuantile } from "../../src/core/sequential-test.ts";
+import { lookAlpha } from "../../src/core/sequential-test.ts";
 
 const NOW = 1_700_000_000_000;
 
@@ -54,10 +54,7 @@ function simulate(exp: Experiment, max: number, draw: (arm: "A" | "B") => { ok: 
 }
 
 describe("sequential test", () => {
-  it("the normal quantile matches known values and the spent alphas sum to at most alpha", () => {
-    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
-    expect(normalQuantile(0.5)).toBeCloseTo(0, 9);
-    expect(normalQuantile(1e-6)).toBeCloseTo(-4.753424, 4);
+  it("the spent alphas sum to at most alpha", () => {
     let sum = 0;
     for (let k = 1; k <= 100_000; k++) sum += lookAlpha(0.05, k);
     expect(sum).toBeLessThanOrEqual(0.05);
