@@ -554,7 +554,9 @@ function buildRequests(w: World): Req[] {
     ["POST", "/factories/enroll", code, json({ name: "big", capabilities: Array(9000).fill("os:linux") })],
     ["POST", `/factories/${w.fac.idle}/status`, op, json({ status: "draining", x: pad(70 * 1024) })],
     ["POST", "/tokens", ADMIN, json({ role: "viewer", name: pad(70 * 1024) })],
-    ["POST", "/tracker/ingest", op, json({ source: "github", externalId: "1", title: "t", body: pad(70 * 1024) })],
+    // A tracker item is read up to its manifest's 256 KiB, then bounded by one queue message (~100 KiB): over that, 413.
+    ["POST", "/tracker/ingest", op, json({ source: "github", externalId: "1", title: "t", body: pad(130 * 1024) })],
+    ["POST", "/tracker/ingest", op, json({ source: "github", externalId: "2", title: "t", body: pad(400 * 1024) })],
     ["POST", `/jobs/${queued}/actions/cancel`, op, json({ note: pad(70 * 1024) })],
   ];
   for (const [method, path, tok, body, type] of huge)
