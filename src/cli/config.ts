@@ -61,7 +61,7 @@ export function responseTimeoutMs(flag: string | undefined, env: Env): number {
   const fromEnv = env.GIGAFACTORY_TIMEOUT === "" ? undefined : env.GIGAFACTORY_TIMEOUT;
   const [raw, source] = flag !== undefined ? [flag, "--timeout"] : [fromEnv, "GIGAFACTORY_TIMEOUT"];
   if (raw === undefined) return DEFAULT_TIMEOUT_SECONDS * 1000;
-  const seconds = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  const seconds = /^(\d+(\.\d*)?|\.\d+)$/.test(raw.trim()) ? Number(raw) : Number.NaN;
   if (!Number.isFinite(seconds) || seconds > MAX_TIMEOUT_SECONDS) {
     throw new CliError(
       "usage",
@@ -70,7 +70,8 @@ export function responseTimeoutMs(flag: string | undefined, env: Env): number {
       2,
     );
   }
-  return Math.round(seconds * 1000);
+  // A positive bound under half a millisecond must not round to 0, which means "no limit".
+  return seconds > 0 ? Math.max(1, Math.round(seconds * 1000)) : 0;
 }
 
 /** The saved layer; a missing file is an empty layer, an unreadable one an error naming the file. */

@@ -54,13 +54,7 @@ export function toCliError(err: unknown): CliError {
   if (err instanceof ConnectionError) {
     return new CliError("unreachable", err.message, "check --url / GIGAFACTORY_URL and that the coordinator is up");
   }
-  if (err instanceof ResponseTimeoutError) {
-    return new CliError(
-      "timeout",
-      `${err.message} (the coordinator took the connection but did not answer)`,
-      "check that the coordinator is up and not overloaded, or allow longer with --timeout SECONDS / GIGAFACTORY_TIMEOUT (0 = no limit)",
-    );
-  }
+  if (err instanceof ResponseTimeoutError) return timeoutError(err);
   // Every JSON file the CLI reads itself is parsed under its own error; an unparsable 2xx answer comes from the URL:
   // a proxy's or another service's page, not this CLI's bug.
   if (err instanceof SyntaxError) {
@@ -77,4 +71,21 @@ export function toCliError(err: unknown): CliError {
 /** The one-line report (shared/fixable-error `errorLine`); newlines in server details are folded into it. */
 export function formatError(e: CliError): string {
   return errorLine(e);
+}
+
+const TIMEOUT_FIX =
+  "check that the coordinator is up and not overloaded, or allow longer with --timeout SECONDS / GIGAFACTORY_TIMEOUT (0 = no limit)";
+
+/**
+ * A timed-out request. A read can simply be run again; a write (POST, PATCH, PUT, DELETE) may have reached the
+ * coordinator and been applied before the bound passed — a second `submit` could make a second job — so its fix says
+ * to look first.
+ */
+function timeoutError(err: ResponseTimeoutError): CliError {
+  const what = err.started ? err.message : `${err.message} (the coordinator took the connection but did not answer)`;
+  const write = !["GET", "HEAD"].includes(err.method);
+  const fix = write
+    ? `the ${err.method} may still have been applied: check (\`gigafactory jobs\`, \`history\`) before running it again; ${TIMEOUT_FIX}`
+    : TIMEOUT_FIX;
+  return new CliError("timeout", what, fix);
 }

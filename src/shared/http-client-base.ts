@@ -63,7 +63,7 @@ export class ApiClientBase {
         res = await this.fetchFn(url, { method, headers, body, signal: guard.signal });
       } catch (err) {
         guard.stop();
-        if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs);
+        if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs, undefined, method);
         if (opts.signal?.aborted) throw err;
         if (!this.retry || attempt + 1 >= this.retry.maxAttempts) throw new ConnectionError(url, err, attempt + 1);
         await sleep(backoffMs(attempt, this.retry), opts.signal);
@@ -74,12 +74,12 @@ export class ApiClientBase {
         if (res.ok) return res;
         throw await apiErrorOf(res);
       }
-      return await this.readWhole(res, url, guard);
+      return await this.readWhole(res, url, guard, method);
     }
   }
 
   /** A 2xx answer's body read whole under a fresh `responseTimeoutMs`, as a Response the caller can read again. */
-  private async readWhole(res: Response, url: string, guard: Guard): Promise<Response> {
+  private async readWhole(res: Response, url: string, guard: Guard, method: string): Promise<Response> {
     guard.restart();
     try {
       const text = await res.text();
@@ -89,7 +89,7 @@ export class ApiClientBase {
         headers: res.headers,
       });
     } catch (err) {
-      if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs, "its body stalled");
+      if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs, "its body stalled", method);
       // A connection that breaks mid-body is a connection failure too, not a malformed answer.
       throw new ConnectionError(url, err, 1);
     } finally {

@@ -48,9 +48,13 @@ export class ResponseTimeoutError extends Error {
   readonly url: string;
   /** The bound that passed, in milliseconds. */
   readonly timeoutMs: number;
+  /** The request's method: a write that timed out may still have been applied. */
+  readonly method: string;
+  /** The answer had started (its body stalled), so the coordinator did answer. */
+  readonly started: boolean;
 
   /** `what`: how the bound passed, when not "no answer" (e.g. "its body stalled"). */
-  constructor(url: string, timeoutMs: number, what?: string) {
+  constructor(url: string, timeoutMs: number, what?: string, method = "GET") {
     super(
       what
         ? `the answer from ${url} started, then ${what} for ${timeoutMs / 1000} s`
@@ -59,6 +63,8 @@ export class ResponseTimeoutError extends Error {
     this.name = "ResponseTimeoutError";
     this.url = url;
     this.timeoutMs = timeoutMs;
+    this.method = method.toUpperCase();
+    this.started = what !== undefined;
   }
 }
 
