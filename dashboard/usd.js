@@ -16,6 +16,8 @@ export function usdText(usd) {
   // Under a millionth of a dollar (either sign) no run cost means anything: say so rather than print 0.00000….
   if (x < 1e-6) return "<$0.000001";
   const decimals = 1 - Math.floor(Math.log10(x));
-  const text = x.toFixed(decimals);
+  let text = x.toFixed(decimals);
+  // Rounding up to the next power of ten adds a digit (0.000999 → 0.00100): one decimal fewer keeps two.
+  if (Number(text) >= 10 ** (2 - decimals)) text = x.toFixed(decimals - 1);
   return Number(text) >= 0.01 ? `${sign}$0.01` : `${sign}$${text}`;
 }

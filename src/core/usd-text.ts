@@ -20,7 +20,9 @@ export function usdText(usd: number): string {
   if (x < 1e-6) return "<$0.000001";
   // Decimals for two significant digits: 0.0012 → 4, 0.000047 → 6 (at most 7, from 1e-6 up).
   const decimals = 1 - Math.floor(Math.log10(x));
-  const text = x.toFixed(decimals);
+  let text = x.toFixed(decimals);
+  // Rounding up to the next power of ten adds a digit (0.000999 → 0.00100): one decimal fewer keeps two.
+  if (Number(text) >= 10 ** (2 - decimals)) text = x.toFixed(decimals - 1);
   // 0.00999 rounds to 0.010 at two significant digits: that is a cent, printed as one.
   return Number(text) >= 0.01 ? `${sign}$0.01` : `${sign}$${text}`;
 }

@@ -27,6 +27,10 @@ describe("usdText", () => {
     expect(usdText(Number.NaN)).toBe("—");
     expect(usdText(4e-9)).toBe("<$0.000001");
     expect(usdText(Number.MIN_VALUE)).toBe("<$0.000001");
+    // Rounding up to a power of ten keeps two significant digits, not three.
+    expect(usdText(0.000999)).toBe("$0.0010");
+    expect(usdText(0.0000099996)).toBe("$0.000010");
+    expect(usdText(0.0000995)).toBe("$0.00010");
   });
 
   it("never prints a positive amount as $0.00, and the dashboard's copy agrees", () => {
@@ -34,6 +38,10 @@ describe("usdText", () => {
       fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), (x) => {
         expect(dashboardUsd(x)).toBe(usdText(x));
         if (x > 0) expect(usdText(x)).not.toMatch(/^\$0\.0+$/);
+        // Below a cent: exactly two significant digits.
+        const t = usdText(Math.abs(x));
+        if (Math.abs(x) >= 1e-6 && Math.abs(x) < 0.01 && t !== "$0.01")
+          expect(t.replace(/^\$0\.0*/, "")).toMatch(/^\d{2}$/);
       }),
       { numRuns: 500 },
     );
