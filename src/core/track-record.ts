@@ -137,3 +137,15 @@ export function jobClassOf(requires: readonly string[], label?: string): string 
   const parts = [caps, label === undefined ? "" : `class:${label}`].filter((x) => x !== "");
   return parts.length ? parts.join("|") : "-";
 }
+
+/**
+ * A job class as an operator typed it (`os:linux,lang:rust`) in the spelling `jobClassOf` gives jobs
+ * (`lang:rust,os:linux`): capabilities sorted and unique, the `class:` label kept last. Rules and experiments are
+ * stored in it, so a class spelled another way still matches its jobs and is seen as the same class. Pure.
+ */
+export function canonicalJobClass(text: string): string {
+  const [head = "", ...rest] = text.split("|");
+  if (text === "-" || head.startsWith("class:")) return text;
+  const caps = [...new Set(head.split(",").filter((c) => c !== ""))].sort().join(",");
+  return [caps, ...rest].filter((x) => x !== "").join("|");
+}

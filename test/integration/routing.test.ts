@@ -115,6 +115,16 @@ describe("learned routing", () => {
     expect(twice.body).toMatchObject({ code: "conflict", ruleId: added.body.id });
     const still = await api<{ rules: unknown[] }>("GET", `${P(product)}/routing/rules`, { token: ADMIN });
     expect(still.body.rules).toHaveLength(1);
+    // A class typed in another order is stored as jobs spell it (sorted), so it matches them and is its own twin.
+    const typed = { factoryId: bad.factoryId, jobClass: "os:linux,lang:go", effect: "prefer", reason: "r" };
+    const spelled = await api<{ id: string; jobClass: string }>("POST", `${P(product)}/routing/rules`, {
+      token: ADMIN,
+      json: typed,
+    });
+    expect(spelled.body.jobClass).toBe("lang:go,os:linux");
+    const reordered = { ...typed, jobClass: "lang:go,os:linux" };
+    expect((await api("POST", `${P(product)}/routing/rules`, { token: ADMIN, json: reordered })).status).toBe(409);
+    await api("DELETE", `${P(product)}/routing/rules/${spelled.body.id}`, { token: ADMIN });
     expect((await api("DELETE", `${P(product)}/routing/rules/${added.body.id}`, { token: ADMIN })).status).toBe(200);
     expect(byId(await explain(product, next.id), bad.factoryId).rules).toBeUndefined();
     expect((await api("DELETE", `${P(product)}/routing/rules/${added.body.id}`, { token: ADMIN })).status).toBe(404);
@@ -130,9 +140,11 @@ describe("learned routing", () => {
         api<{ items: Array<{ action: string; target: string }> }>("GET", `${P(product)}/history?kind=audit`, {
           token: ADMIN,
         }),
-      (r) => r.body.items.some((a) => a.action === "routing.rule.remove"),
+      (r) => r.body.items.some((a) => a.action === "routing.rule.remove" && a.target === added.body.id),
     );
-    const ruleAudits = audit.body.items.filter((a) => a.action.startsWith("routing.rule"));
+    const ruleAudits = audit.body.items.filter(
+      (a) => a.action.startsWith("routing.rule") && a.target === added.body.id,
+    );
     expect(ruleAudits).toEqual([
       expect.objectContaining({ action: "routing.rule.add", target: added.body.id }),
       expect.objectContaining({ action: "routing.rule.remove", target: added.body.id }),

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/core/model.ts";
 import {
   addOutcome,
+  canonicalJobClass,
   decayFactor,
   decayTo,
   EMPTY_EWM,
@@ -54,6 +55,26 @@ describe("exponentially-weighted mean and variance", () => {
     const two = ewmAdd(ewmAdd({ ...EMPTY_EWM }, 10, 1), 20, 1);
     expect(two.mean).toBe(15);
     expect(ewmVariance(two)).toBe(25);
+  });
+});
+
+describe("a job class as an operator types it", () => {
+  it("canonicalJobClass spells it as jobClassOf does for any order of capabilities", () => {
+    expect(canonicalJobClass("os:linux,lang:rust")).toBe("lang:rust,os:linux");
+    expect(canonicalJobClass("os:linux,lang:rust|class:docs")).toBe("lang:rust,os:linux|class:docs");
+    expect(canonicalJobClass("class:docs")).toBe("class:docs");
+    expect(canonicalJobClass("-")).toBe("-");
+    const cap = fc.stringMatching(/^[a-z]{1,4}:[a-z0-9]{1,4}$/);
+    fc.assert(
+      fc.property(
+        fc.array(cap, { minLength: 1, maxLength: 6 }),
+        fc.option(fc.stringMatching(/^[a-z]{1,6}$/)),
+        (caps, label) => {
+          const typed = [...caps].reverse().join(",") + (label ? `|class:${label}` : "");
+          expect(canonicalJobClass(typed)).toBe(jobClassOf(caps, label ?? undefined));
+        },
+      ),
+    );
   });
 });
 

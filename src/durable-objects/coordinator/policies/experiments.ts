@@ -24,6 +24,7 @@ import {
 } from "../../../core/experiment.ts";
 import { assertMeaningfulSpec } from "../../../core/experiment-spec.ts";
 import type { Job } from "../../../core/model.ts";
+import { canonicalJobClass } from "../../../core/track-record.ts";
 import { classOfJob } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
@@ -69,7 +70,9 @@ export function requireExperiment(sql: SqlStorage, id: string): Experiment {
  * @throws DomainError validation_failed — a success_rate margin ≥ 1 (core/experiment-spec). NotFoundError — an arm's
  *         rule names an unknown factory. DomainError conflict — the class already has a live experiment.
  */
-export function startExperiment(tx: Tx, spec: ExperimentSpec, actor: string): Experiment {
+export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): Experiment {
+  // One live experiment per class, whatever order its capabilities were typed in; stored as jobs spell it.
+  const spec = { ...given, jobClass: canonicalJobClass(given.jobClass) };
   assertMeaningfulSpec(spec);
   for (const arm of [spec.arms.A, spec.arms.B])
     for (const r of arm.rules ?? []) requireFactory(tx.sql, r.factoryId, tx.now);

@@ -6,6 +6,7 @@
  */
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import { type RoutingRule, sameRule } from "../../../core/routing-rules.ts";
+import { canonicalJobClass } from "../../../core/track-record.ts";
 import { execute } from "../../sql-statements.ts";
 import { requireFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
@@ -37,7 +38,9 @@ export function listRoutingRules(sql: SqlStorage): RoutingRule[] {
  * @throws NotFoundError — no such factory. DomainError conflict (details.ruleId) — a rule with the same factory,
  *   engine, job class and effect is in force (core/routing-rules `sameRule`). DomainError limit_exceeded — MAX_RULES.
  */
-export function addRoutingRule(tx: Tx, input: RuleInput, actor: string): RoutingRule {
+export function addRoutingRule(tx: Tx, given: RuleInput, actor: string): RoutingRule {
+  // Stored as jobs spell their class, so `os:linux,lang:rust` matches `lang:rust,os:linux` jobs and twins.
+  const input = given.jobClass === undefined ? given : { ...given, jobClass: canonicalJobClass(given.jobClass) };
   requireFactory(tx.sql, input.factoryId, tx.now);
   const count = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM routing_rules").one().n;
   const twin = sameRule(listRoutingRules(tx.sql), input);
