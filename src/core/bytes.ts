@@ -137,5 +137,9 @@ export function parsedHoldsLoneSurrogate(text: string, value: unknown): boolean 
 export function utf8Text(maxBytes: number, base: z.ZodString = z.string()) {
   const message = `at most ${maxBytes} bytes of UTF-8`;
   // A unit is at least one byte, so `.max` is a cheap first cut; the byte count decides.
-  return base.max(maxBytes, { message, abort: true }).refine((s) => fitsUtf8(s, maxBytes), message);
+  // The description carries the real bound into the OpenAPI document, whose maxLength counts characters.
+  return base
+    .max(maxBytes, { message, abort: true })
+    .refine((s) => fitsUtf8(s, maxBytes), message)
+    .describe(message);
 }

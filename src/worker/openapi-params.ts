@@ -74,11 +74,21 @@ export function queryParameters(query: z.ZodObject | undefined): Array<Record<st
   if (!query) return [];
   const whole = paramSchema(query);
   const properties = (whole.properties ?? {}) as Record<string, Record<string, unknown>>;
+  // The output side keeps what the input side loses: a `queryInt`'s integer bounds (its digits pipe into a number)
+  // and defaults. Query values are text on the wire; an integer parameter is how OpenAPI says "digits, in range".
+  const { properties: outProps = {} } = z.toJSONSchema(query, { io: "output", unrepresentable: "any" }) as {
+    properties?: Record<string, Record<string, unknown>>;
+  };
   const required = new Set((whole.required ?? []) as string[]);
-  return Object.keys(query.shape).map((name) => ({
-    name,
-    in: "query",
-    required: required.has(name),
-    schema: properties[name] ?? {},
-  }));
+  return Object.keys(query.shape).map((name) => {
+    const input = properties[name] ?? {};
+    const output = outProps[name] ?? {};
+    const numeric = input.type === "string" && (output.type === "integer" || output.type === "number");
+    const schema = numeric
+      ? output
+      : "default" in output && !("default" in input)
+        ? { ...input, default: output.default }
+        : input;
+    return { name, in: "query", required: required.has(name), schema };
+  });
 }
