@@ -4,7 +4,7 @@
 // request, exit 2, with its fix and without the secret in the output. `--product` may be left out beside a code: the
 // code names it. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,6 +20,8 @@ const BIN = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs")
 const SECRET = "S".repeat(40).concat("x_y");
 const token = (product: string) => `gf_${product}_${SECRET}`;
 const code = (product: string) => `gfe_${product}_${SECRET}`;
+/** A token of no known shape in the config file: only its literal value can hide it. */
+const FILE_TOKEN = "file-secret-opaque-9";
 const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-enroll-misuse-"));
 const tables = { enroll: ENROLL_FLAGS, run: RUN_FLAGS };
 
@@ -29,6 +31,12 @@ const server = createServer((req, res) => {
   requests.push(`${req.method} ${req.url}`);
   req.resume();
   req.on("end", () => {
+    // Product `leaky`: a coordinator (or a proxy before it) whose refusal echoes secrets, after a newline and a tab.
+    if (req.url?.includes("/products/leaky/")) {
+      res.writeHead(400, { "content-type": "application/problem+json" });
+      const detail = `proxy said:\n${code("leaky")}\tBearer opaque-session-secret-123 ${FILE_TOKEN}`;
+      return void res.end(JSON.stringify({ status: 400, code: "bad_request", title: "Bad", detail }));
+    }
     res.writeHead(201, { "content-type": "application/json" });
     res.end(JSON.stringify({ factoryId: "fac_1", token: token("acme"), factory: { seatLimit: 1 } }));
   });
@@ -158,5 +166,15 @@ describe("the real process", { timeout: 30_000 }, () => {
     expect(run.code).toBe(2);
     expect(run.out).toContain("✘ ERROR token_is_code");
     expect(run.out).not.toContain(SECRET);
+  });
+
+  it("--json never prints a secret a refusal echoes, nor the config file's token", async () => {
+    const stateDir = path.join(dir, "leaky");
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(path.join(stateDir, "config.json"), JSON.stringify({ token: FILE_TOKEN }), { mode: 0o600 });
+    const r = await agent(["enroll", "--json", "--url", url, "--code", code("leaky"), "--state-dir", stateDir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('"code":"bad_request"');
+    for (const secret of [SECRET, "opaque-session-secret-123", FILE_TOKEN]) expect(r.out).not.toContain(secret);
   });
 });
