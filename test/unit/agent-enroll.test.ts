@@ -4,7 +4,7 @@
 // request, exit 2, with its fix and without the secret in the output. `--product` may be left out beside a code: the
 // code names it. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
 import { resolveRunConfig } from "../../src/agent/config.ts";
+import { checkedUrl } from "../../src/agent/credential-checks.ts";
 import { enrollCommand } from "../../src/agent/enroll.ts";
 import { createOutput } from "../../src/agent/output.ts";
 import { FixableError } from "../../src/shared/fixable-error.ts";
@@ -92,6 +93,37 @@ describe("enroll refuses a confused command line before any request", () => {
     }
   });
 
+  it("blanks, a bare ? or #, /API/V1 in any case, or user:password@: bad_url, with a code or a token, nothing stored", async () => {
+    const withPassword = url.replace("//", "//user:pw-hunter2@");
+    const bads = [
+      `${url} `,
+      ` ${url}`,
+      `${url}\t`,
+      `${url}/?`,
+      `${url}/#`,
+      `${url}/API/V1`,
+      `${url}/Api`,
+      withPassword,
+    ];
+    for (const bad of bads) {
+      for (const secret of [
+        ["--code", code("acme")],
+        ["--token", token("acme")],
+      ]) {
+        const r = await enroll(["--url", bad, ...secret], "bad-url");
+        expect(r.err, JSON.stringify(bad)).toMatchObject({ code: "bad_url", exitCode: 2 });
+        expect(r.requested).toBe(false);
+        expect(`${r.err?.message} ${r.err?.fix}`).not.toContain("pw-hunter2");
+      }
+    }
+    expect(existsSync(path.join(dir, "bad-url", "config.json"))).toBe(false);
+  });
+
+  it("a good URL is stored normalised: origin and path, no trailing slashes", () => {
+    expect(checkedUrl("HTTP://Example.COM:80/base//", "--url")).toBe("http://example.com/base");
+    expect(checkedUrl("https://h:8443", "--url")).toBe("https://h:8443");
+  });
+
   it("both a code and a token: code_and_token", async () => {
     const r = await enroll(["--url", url, "--code", code("acme"), "--token", token("acme")], "f");
     expect(r.err).toMatchObject({ code: "code_and_token", exitCode: 2 });
@@ -166,6 +198,16 @@ describe("the real process", { timeout: 30_000 }, () => {
     expect(run.code).toBe(2);
     expect(run.out).toContain("✘ ERROR token_is_code");
     expect(run.out).not.toContain(SECRET);
+  });
+
+  it("a URL with a trailing blank exits 2 bad_url (no stack), and --token stores nothing", async () => {
+    const stateDir = path.join(dir, "blank-url");
+    const c = await agent(["enroll", "--url", `${url} `, "--code", code("acme"), "--state-dir", stateDir]);
+    expect(c.code).toBe(2);
+    expect(c.out).toContain("✘ ERROR bad_url");
+    const t = await agent(["enroll", "--url", `${url} `, "--token", token("acme"), "--state-dir", stateDir]);
+    expect(t.code).toBe(2);
+    expect(existsSync(path.join(stateDir, "config.json"))).toBe(false);
   });
 
   it("--json never prints a secret a refusal echoes, nor the config file's token", async () => {
