@@ -16,7 +16,7 @@ import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
 import { splitCommand } from "./command-template.ts";
 import { ConfigError, type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
-import { configFileWarnings, fileMode, requireConfigFile } from "./config-file-checks.ts";
+import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
 import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
 import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
@@ -54,8 +54,10 @@ async function runCommand(
   const mode = fileMode(configFile);
   const given = (flag: string, env: string) =>
     typeof flags[flag] === "string" || envValue(process.env, env) !== undefined;
-  const supplied = given("url", "GIGAFACTORY_URL") && given("token", "GIGAFACTORY_FACTORY_TOKEN");
-  requireConfigFile(configFile, mode !== undefined, explicit, supplied);
+  const missing: Missing[] = [];
+  if (!given("url", "GIGAFACTORY_URL")) missing.push("url");
+  if (!given("token", "GIGAFACTORY_FACTORY_TOKEN")) missing.push("token");
+  requireConfigFile(configFile, mode !== undefined, explicit, missing);
   const file = readConfigFile(configFile);
   for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
   const cfg = resolveRunConfig(flags, process.env, file, {
