@@ -140,7 +140,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const fileToken = storedToken(typeof flags.config === "string" ? flags.config : configPath(stateDir));
     if (fileToken) out = createOutput(flags.json === true, undefined, undefined, [...secrets, fileToken]);
     if (command === "enroll") {
-      await enrollCommand(flags, stateDir, out);
+      await enrollCommand(flags, stateDir, out, process.env);
       return EXIT.ok;
     }
     return await runCommand(flags, stateDir, out);

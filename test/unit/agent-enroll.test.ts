@@ -53,13 +53,13 @@ afterAll(async () => {
 });
 
 /** `enroll` with `argv` in the state dir `sub`: the FixableError it threw (or undefined) and what it printed. */
-async function enroll(argv: string[], sub: string) {
+async function enroll(argv: string[], sub: string, env: Record<string, string> = {}) {
   const lines: string[] = [];
   const out = createOutput(false, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
   const { flags } = parseArgs(["enroll", ...argv], tables);
   const before = requests.length;
   try {
-    await enrollCommand(flags, path.join(dir, sub), out);
+    await enrollCommand(flags, path.join(dir, sub), out, env);
     return { err: undefined, lines, requested: requests.length > before };
   } catch (err) {
     if (!(err instanceof FixableError)) throw err;
@@ -138,6 +138,31 @@ describe("enroll takes the product from the code", () => {
     const saved = JSON.parse(readFileSync(path.join(dir, "g", "config.json"), "utf8"));
     expect(saved).toMatchObject({ url, product: "acme", token: token("acme"), factoryId: "fac_1" });
     expect(r.lines.join("\n")).not.toContain(SECRET);
+  });
+});
+
+describe("enroll reads GIGAFACTORY_URL and GIGAFACTORY_PRODUCT as run does", () => {
+  it("takes the URL from the environment when --url is left out", async () => {
+    const r = await enroll(["--code", code("acme"), "--name", "h2"], "env-url", { GIGAFACTORY_URL: `${url}/` });
+    expect(r.err).toBeUndefined();
+    expect(JSON.parse(readFileSync(path.join(dir, "env-url", "config.json"), "utf8"))).toMatchObject({ url });
+  });
+
+  it("checks them as it checks the flags, naming the variable; a flag wins; an empty variable is unset", async () => {
+    const bad = await enroll(["--code", code("acme")], "env-bad", { GIGAFACTORY_URL: "not a url" });
+    expect(bad.err).toMatchObject({ code: "bad_url", message: expect.stringContaining("GIGAFACTORY_URL") });
+    const other = await enroll(["--code", code("acme")], "env-p", {
+      GIGAFACTORY_URL: url,
+      GIGAFACTORY_PRODUCT: "beta",
+    });
+    expect(other.err).toMatchObject({ code: "wrong_product", message: expect.stringContaining("GIGAFACTORY_PRODUCT") });
+    const flagWins = await enroll(["--url", url, "--product", "acme", "--token", token("acme")], "env-f", {
+      GIGAFACTORY_URL: "not a url",
+      GIGAFACTORY_PRODUCT: "beta",
+    });
+    expect(flagWins.err).toBeUndefined();
+    const empty = await enroll(["--token", token("acme")], "env-e", { GIGAFACTORY_URL: " " });
+    expect(empty.err).toMatchObject({ code: "missing_url", fix: expect.stringContaining("GIGAFACTORY_URL") });
   });
 });
 
