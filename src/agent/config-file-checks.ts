@@ -4,13 +4,16 @@
  * `config_missing` when it is required and absent, and warnings for unknown keys and for a token others can read.
  * - It is required when nothing else says where and who the factory is: `--config FILE` naming a file that does not
  *   exist, or no file at the default path while the flags and environment do not give both URL and token, is
- *   `config_missing` (exit 2) naming the path, not a puzzling `missing_url`;
+ *   `config_missing` (exit 2) naming the path and which of URL and token is missing, not a puzzling `missing_url`;
+ * - a config file that exists but cannot be read is `config_unreadable` with the fix for its cause (a directory where
+ *   the file belongs, a file where a directory of its path belongs, permissions);
  * - keys this agent does not know are named in a warning, with the key probably meant (`prodcut` → `product`): the
  *   schema lets them through so an older agent can read a newer file, and a typo is otherwise silently ignored;
  * - a file holding a token that its group or others can read is warned about, as ssh does for a private key: any
  *   local user could become this factory.
  */
 import { statSync } from "node:fs";
+import path from "node:path";
 import { ConfigFile } from "./config.ts";
 import { ConfigError } from "./config-error.ts";
 
@@ -75,18 +78,59 @@ export function configFileWarnings(file: string, config: ConfigFile, mode: numbe
   return warnings;
 }
 
+/** What `run` was not given by its flags or environment: the URL, the token, or both. */
+export type Missing = "url" | "token";
+
+const GIVEN: Record<Missing, { flag: string; env: string }> = {
+  url: { flag: "--url", env: "GIGAFACTORY_URL" },
+  token: { flag: "--token", env: "GIGAFACTORY_FACTORY_TOKEN" },
+};
+
 /**
  * Throws ConfigError `config_missing` when the config file is required and absent: named by `--config` (`explicit`),
- * or the default one while the flags and environment leave out the URL or the token (`supplied` false).
+ * or the default one while the flags and environment leave out the URL or the token (`missing`, naming which: the
+ * message says only what is missing, so `run --url X` is not told it gave no --url).
  */
-export function requireConfigFile(file: string, exists: boolean, explicit: boolean, supplied: boolean): void {
-  if (exists || (!explicit && supplied)) return;
+export function requireConfigFile(file: string, exists: boolean, explicit: boolean, missing: readonly Missing[]): void {
+  if (exists || (!explicit && missing.length === 0)) return;
+  if (explicit)
+    throw new ConfigError(
+      "config_missing",
+      `--config ${file} does not exist`,
+      "check the path, or leave out --config to use the one `enroll` wrote",
+    );
+  const flags = missing.map((m) => GIVEN[m].flag).join(" and no ");
+  const pass = missing.map((m) => `${GIVEN[m].flag} (or set ${GIVEN[m].env})`).join(" and ");
   throw new ConfigError(
     "config_missing",
-    explicit ? `--config ${file} does not exist` : `no config file at ${file}, and no --url and --token given`,
-    explicit
-      ? "check the path, or leave out --config to use the one `enroll` wrote"
-      : "run `gigafactory-agent enroll --url URL --code gfe_…` first (with the same --state-dir), or pass --url and --token",
+    `no config file at ${file}, and no ${flags} given`,
+    `run \`gigafactory-agent enroll --url URL --code gfe_…\` first (with the same --state-dir), or pass ${pass}`,
+  );
+}
+
+/**
+ * The ConfigError `config_unreadable` for a config file at `file` that exists but could not be read (`err` from
+ * readFileSync), whose fix fits the cause: a directory where the file belongs (EISDIR), a file where a directory of
+ * its path belongs (ENOTDIR), permissions (EACCES, EPERM), or else the system's message.
+ */
+export function unreadableConfig(file: string, err: NodeJS.ErrnoException): ConfigError {
+  if (err.code === "EISDIR")
+    return new ConfigError(
+      "config_unreadable",
+      `${file} is a directory, not a config file`,
+      `name the file itself (--config ${path.join(file, "config.json")} if it is in there, or --state-dir ${file}), or remove the directory so \`enroll\` can write the file there`,
+    );
+  if (err.code === "ENOTDIR")
+    return new ConfigError(
+      "config_unreadable",
+      `cannot read ${file}: a part of its path is a file, not a directory`,
+      "check the path given as --config or --state-dir",
+    );
+  const access = err.code === "EACCES" || err.code === "EPERM";
+  return new ConfigError(
+    "config_unreadable",
+    `cannot read ${file}: ${err.message}`,
+    access ? `check its permissions (ls -l ${file}): this user must be able to read it` : "check the path and the disk",
   );
 }
 

@@ -9,6 +9,7 @@
  * (a factory's, or an operator's), `gfe_<product>_<secret>` a one-time enrollment code. A secret of another shape
  * (an admin token, a test's stand-in) is not judged here: the coordinator decides.
  */
+import { redactSecrets } from "../shared/redact-secrets.ts";
 import { ConfigError } from "./config-error.ts";
 
 const SECRET_RE = /^(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/;
@@ -26,26 +27,37 @@ export function productOfSecret(secret: string): string | undefined {
 }
 
 /**
- * The coordinator's base URL, checked and without trailing slashes. Throws ConfigError `bad_url` for what cannot be a
- * coordinator: not a URL, not http(s), no host, a query or fragment, or the API's own path (`/api/v1`, which the
- * agent adds itself). `source` names where it came from (`--url`, `GIGAFACTORY_URL`, the config file).
+ * The coordinator's base URL, normalised to `origin + pathname` without trailing slashes (`HTTP://Host:80/x/` →
+ * `http://host/x`): the form stored and joined with `/api/v1/…`. Throws ConfigError `bad_url` for what cannot be a
+ * coordinator, judged on `raw` as given (`new URL` would quietly trim blanks and drop an empty `?` or `#`): blanks or
+ * control characters anywhere, any `?` or `#`, not a URL, not http(s), no host, a user name or password (the agent
+ * authenticates with its token; the password is never echoed), or the API's own path (`/api/v1` in any case, which
+ * the agent adds itself). `source` names where it came from (`--url`, `GIGAFACTORY_URL`, the config file).
  */
 export function checkedUrl(raw: string, source: string): string {
   const fix = `pass the coordinator's base URL, e.g. --url https://gigafactory.example.workers.dev or --url http://127.0.0.1:8787`;
+  const shown = `${source} ${JSON.stringify(redactSecrets(raw))}`;
+  const bad = (why: string, how = fix) => new ConfigError("bad_url", `${shown} ${why}`, how);
+  // \s covers blanks and line breaks; the C0 controls and DEL are never part of a URL either.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused here
+  if (/[\s\x00-\x1f\x7f]/.test(raw)) throw bad("contains a blank or control character", `remove it; ${fix}`);
+  if (/[?#]/.test(raw)) throw bad("carries a query or fragment (? or #)");
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw new ConfigError("bad_url", `${source} ${JSON.stringify(raw)} is not a URL`, fix);
+    throw bad("is not a URL");
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:")
-    throw new ConfigError("bad_url", `${source} ${JSON.stringify(raw)} is not http(s)`, fix);
-  if (!u.hostname) throw new ConfigError("bad_url", `${source} ${JSON.stringify(raw)} names no host`, fix);
-  if (u.search || u.hash)
-    throw new ConfigError("bad_url", `${source} ${JSON.stringify(raw)} carries a query or fragment`, fix);
-  if (/\/api(\/v1)?\/*$/.test(u.pathname))
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw bad("is not http(s)");
+  if (!u.hostname) throw bad("names no host");
+  if (u.username || u.password)
+    throw bad(
+      "carries a user name or password",
+      `leave out user:password@ (the agent authenticates with its token); ${fix}`,
+    );
+  if (/\/api(\/v1)?\/*$/i.test(u.pathname))
     throw new ConfigError("bad_url", `${source} ends in ${u.pathname}: the agent adds the API path itself`, fix);
-  return raw.replace(/\/+$/, "");
+  return `${u.origin}${u.pathname.replace(/\/+$/, "")}`;
 }
 
 /** Refuses an enrollment code given where a token belongs (`--token gfe_…`, GIGAFACTORY_FACTORY_TOKEN=gfe_…). */

@@ -7,9 +7,11 @@
  * already issued) nothing is called: the token is just stored. `--product` may be left out: a code or token names
  * its product, and one naming another product than `--product` is refused (`wrong_product`), as is a token passed as
  * `--code` or a code as `--token` (`token_is_code`) and a URL that cannot be a coordinator (`bad_url`): all exit 2.
+ * `--url` and `--product` may come from GIGAFACTORY_URL and GIGAFACTORY_PRODUCT, as for `run` (flags win; empty is unset).
  * A coordinator that refuses the code, or cannot be reached, is a failed operation: FixableError, exit 1.
  */
 import os from "node:os";
+import { envValue } from "../shared/env-value.ts";
 import { FixableError } from "../shared/fixable-error.ts";
 import type { FlagValues } from "./cli-args.ts";
 import { ConfigError, type ConfigFile, parseNumber } from "./config.ts";
@@ -22,16 +24,36 @@ import { configPath, readConfigFile, writeConfigFile } from "./state.ts";
 
 const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 
+/** The first `[value, source]` whose value is given, else `[undefined, ""]`. */
+function firstGiven(...candidates: [string | undefined, string][]): [string | undefined, string] {
+  return candidates.find(([v]) => v !== undefined) ?? [undefined, ""];
+}
+
 /**
  * `enroll`: checks the command line (ConfigError, exit 2), then trades `--code` for a token (FixableError exit 1 when
- * the coordinator refuses or cannot be reached) or stores `--token`, writing `<stateDir>/config.json` (0600).
+ * the coordinator refuses or cannot be reached) or stores `--token`, writing `<stateDir>/config.json` (0600). `env`
+ * (main passes process.env) gives GIGAFACTORY_URL and GIGAFACTORY_PRODUCT when `--url`/`--product` are left out.
  */
-export async function enrollCommand(flags: FlagValues, stateDir: string, out: Output): Promise<void> {
-  const rawUrl = str(flags.url);
+export async function enrollCommand(
+  flags: FlagValues,
+  stateDir: string,
+  out: Output,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<void> {
+  // As `run` reads them (agent/config): a flag wins over the environment, and an empty variable is unset.
+  const [rawUrl, urlSource] = firstGiven(
+    [str(flags.url), "--url"],
+    [envValue(env, "GIGAFACTORY_URL"), "GIGAFACTORY_URL"],
+  );
   const code = str(flags.code);
   const token = str(flags.token);
-  if (!rawUrl) throw new ConfigError("missing_url", "enroll needs the coordinator URL", "pass --url https://…");
-  const url = checkedUrl(rawUrl, "--url");
+  if (!rawUrl)
+    throw new ConfigError(
+      "missing_url",
+      "enroll needs the coordinator URL",
+      "pass --url https://… or set GIGAFACTORY_URL",
+    );
+  const url = checkedUrl(rawUrl, urlSource);
   if (!code && !token)
     throw new ConfigError(
       "missing_code",
@@ -47,10 +69,18 @@ export async function enrollCommand(flags: FlagValues, stateDir: string, out: Ou
   const secret = (code ?? token) as string;
   if (code) assertCode(code, "--code");
   else assertToken(secret, "--token");
-  const given = str(flags.product);
-  if (given !== undefined) assertSameProduct(secret, code ? "code" : "token", given, "--product");
+  const [given, productSource] = firstGiven(
+    [str(flags.product), "--product"],
+    [envValue(env, "GIGAFACTORY_PRODUCT"), "GIGAFACTORY_PRODUCT"],
+  );
+  if (given !== undefined) assertSameProduct(secret, code ? "code" : "token", given, productSource);
   const product = given ?? productOfSecret(secret);
-  if (!product) throw new ConfigError("missing_product", "enroll needs the product", "pass --product NAME");
+  if (!product)
+    throw new ConfigError(
+      "missing_product",
+      "enroll needs the product",
+      "pass --product NAME or set GIGAFACTORY_PRODUCT",
+    );
   const name = str(flags.name) ?? os.hostname().split(".")[0] ?? "factory";
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? 1;
   const extraCaps = Array.isArray(flags.cap) ? flags.cap : [];

@@ -5,8 +5,9 @@
  * into `✘ ERROR code: what happened / how to fix it` with a meaningful exit
  * code (0 ok, 1 error — a refused enrollment included, 2 usage/config, 3 credentials gone — do not restart).
  * Every failure an operator can fix is one shared/fixable-error FixableError carrying its exit code; the printer
- * (agent/output) hides secrets, the `--token`/`--code` and the environment's token included.
+ * (agent/output) hides secrets, the `--token`/`--code`, the environment's and the config file's token included.
  */
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { envValue } from "../shared/env-value.ts";
@@ -15,7 +16,7 @@ import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
 import { splitCommand } from "./command-template.ts";
 import { ConfigError, type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
-import { configFileWarnings, fileMode, requireConfigFile } from "./config-file-checks.ts";
+import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
 import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
 import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
@@ -53,8 +54,10 @@ async function runCommand(
   const mode = fileMode(configFile);
   const given = (flag: string, env: string) =>
     typeof flags[flag] === "string" || envValue(process.env, env) !== undefined;
-  const supplied = given("url", "GIGAFACTORY_URL") && given("token", "GIGAFACTORY_FACTORY_TOKEN");
-  requireConfigFile(configFile, mode !== undefined, explicit, supplied);
+  const missing: Missing[] = [];
+  if (!given("url", "GIGAFACTORY_URL")) missing.push("url");
+  if (!given("token", "GIGAFACTORY_FACTORY_TOKEN")) missing.push("token");
+  requireConfigFile(configFile, mode !== undefined, explicit, missing);
   const file = readConfigFile(configFile);
   for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
   const cfg = resolveRunConfig(flags, process.env, file, {
@@ -101,6 +104,19 @@ async function runCommand(
   return supervisor.run();
 }
 
+/**
+ * The `token` of the config file at `file`, read leniently (undefined when the file is absent, unreadable or not the
+ * expected JSON): only to hide it, so the checks that read the file properly still say what is wrong with it.
+ */
+function storedToken(file: string): string | undefined {
+  try {
+    const token = (JSON.parse(readFileSync(path.resolve(file), "utf8")) as { token?: unknown } | null)?.token;
+    return typeof token === "string" ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes("--json");
   let out = createOutput(json);
@@ -111,7 +127,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return command === undefined && flags.help !== true ? EXIT.usage : EXIT.ok;
     }
     // Secrets of any shape this run was given: the printer hides them as literals, beyond the shapes it knows.
-    const secrets = [flags.token, flags.code, process.env.GIGAFACTORY_FACTORY_TOKEN].filter(
+    const envToken = process.env.GIGAFACTORY_FACTORY_TOKEN;
+    const secrets = [flags.token, flags.code, envToken, envToken?.trim()].filter(
       (s): s is string => typeof s === "string",
     );
     out = createOutput(flags.json === true, undefined, undefined, secrets);
@@ -119,8 +136,11 @@ async function main(argv: readonly string[]): Promise<number> {
     if (typeof flags.token === "string" || typeof flags.code === "string")
       process.title = `gigafactory-agent ${command ?? ""}`;
     const stateDir = stateDirFrom(flags, process.env, os.homedir());
+    // The config file's token is one too (`run` uses it, `enroll` rewrites the file around it).
+    const fileToken = storedToken(typeof flags.config === "string" ? flags.config : configPath(stateDir));
+    if (fileToken) out = createOutput(flags.json === true, undefined, undefined, [...secrets, fileToken]);
     if (command === "enroll") {
-      await enrollCommand(flags, stateDir, out);
+      await enrollCommand(flags, stateDir, out, process.env);
       return EXIT.ok;
     }
     return await runCommand(flags, stateDir, out);

@@ -5,12 +5,13 @@
  * with `--json`, one NDJSON object per event with the same facts, for log
  * shippers. Failures the operator must act on read
  * `✘ ERROR <code>: <what happened> / <how to fix it>` (shared/fixable-error `errorText`).
- * Every line passes `redactSecrets` on its way out, JSON or not: a token or an enrollment code is never printed,
- * whoever put it into the message (our own errors, a coordinator's detail, a stack).
+ * Every line passes `redactSecrets` on its way out, JSON or not (in JSON, every string value is redacted before it is
+ * serialised, too): a token or an enrollment code is never printed, whoever put it into the message (our own errors,
+ * a coordinator's detail, a stack).
  */
 import { terminalText } from "../core/terminal-text.ts";
 import { errorText } from "../shared/fixable-error.ts";
-import { redactSecrets } from "../shared/redact-secrets.ts";
+import { redactDeep, redactSecrets } from "../shared/redact-secrets.ts";
 
 export type Mark = "✔" | "▶" | "✘" | "⚠" | "·";
 
@@ -44,14 +45,17 @@ export function createOutput(
   const stamp = () => new Date(now()).toISOString();
   const to = (write: (line: string) => void) => (line: string) => write(redactSecrets(line, secrets));
   if (json) {
+    // Every string is redacted BEFORE serialising: in the JSON line a newline or tab before a secret reads `\n`/`\t`,
+    // and a pattern anchored on what precedes the secret can miss it there. The line is redacted again on its way out.
     const out = to(sink.out);
+    const line = (record: Record<string, unknown>) => out(JSON.stringify(redactDeep(record, secrets)));
     return {
       say(mark, event, text, fields = {}) {
         const level = mark === "✘" ? "error" : mark === "⚠" ? "warn" : "info";
-        out(JSON.stringify({ at: stamp(), level, event, message: text, ...fields }));
+        line({ at: stamp(), level, event, message: text, ...fields });
       },
       error(code, what, fix) {
-        out(JSON.stringify({ at: stamp(), level: "error", event: "error", code, message: what, fix }));
+        line({ at: stamp(), level: "error", event: "error", code, message: what, fix });
       },
     };
   }

@@ -15,6 +15,7 @@ import { z } from "zod";
 import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
 import { CheckpointBody, InsightsBody, RunResultBody } from "../shared/api-work.ts";
 import { ConfigError, ConfigFile } from "./config.ts";
+import { unreadableConfig } from "./config-file-checks.ts";
 import type { Output } from "./output.ts";
 
 export function ensurePrivateDir(dir: string): void {
@@ -42,11 +43,7 @@ export function readConfigFile(file: string): ConfigFile {
     text = readFileSync(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new ConfigError(
-      "config_unreadable",
-      `cannot read ${file}: ${(err as Error).message}`,
-      "check its permissions",
-    );
+    throw unreadableConfig(file, err as NodeJS.ErrnoException);
   }
   let data: unknown;
   try {

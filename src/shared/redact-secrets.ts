@@ -14,11 +14,18 @@ export const REDACTED = "…";
 /**
  * A token's shape (worker/auth `newToken`: 32 random bytes in base64url = 43 characters), loosened to 16+ so a token
  * pasted cut short is hidden too. Identifiers such as `gf_rate_limited` or `gf_insights` are too short to match.
+ * No word boundary before it, nor before `Bearer`: a secret glued to a word (`x_gf_acme_…`, `_` is a word character)
+ * or to an escape as it reads in a JSON line (`\ngf_acme_…`, where the character before is the letter `n`) is still
+ * a secret.
  */
-const TOKEN_RE = /\b(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{16,}/g;
-const BEARER_RE = /\b(Bearer\s+)[^\s"']+/gi;
-/** `scheme://user:password@`: the password only, the user helps tell which account was meant. */
-const URL_PASSWORD_RE = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:)[^\s/@]+@/gi;
+const TOKEN_RE = /(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{16,}/g;
+const BEARER_RE = /(Bearer\s+)[^\s"']+/gi;
+/**
+ * `scheme://user:password@`: the password only, the user helps tell which account was meant. The password runs to
+ * the LAST `@` of the authority (which ends at `/`, `?`, `#`, a blank or a quote): an unescaped `@` in it
+ * (`u:p@ss@host`) is the password's, not the host's.
+ */
+const URL_PASSWORD_RE = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#:@"'<>]*:)[^\s/?#"'<>]*@/gi;
 /**
  * 8 characters: a known secret shorter than that is no credential worth hiding (the coordinator's codes and tokens
  * are 50+), and replacing every short word equal to it would mangle ordinary text.
@@ -41,4 +48,20 @@ export function redactSecrets(text: string, known: readonly string[] = []): stri
     for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) out = out.split(form).join(REDACTED);
   }
   return out;
+}
+
+/**
+ * `value` with `redactSecrets` applied to every string in it, however deep (array items, object values; keys and
+ * non-strings as they are), for a structure about to be serialised: redacting the serialised text instead misses a
+ * secret after an escaped character. A new value; `value` is not changed. Cycles and depth past 16 become `"…"`.
+ */
+export function redactDeep(value: unknown, known: readonly string[] = [], depth = 0): unknown {
+  if (typeof value === "string") return redactSecrets(value, known);
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= 16) return REDACTED;
+  // What JSON.stringify would write (a Date's ISO string), not the object's own keys.
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return redactDeep(toJSON.call(value), known, depth + 1);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, known, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, known, depth + 1)]));
 }

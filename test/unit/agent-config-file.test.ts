@@ -1,4 +1,6 @@
-// What the agent says about its config file (agent/config-file-checks): a required file that is missing is `config_missing` (exit 2) naming the path; unknown keys
+// What the agent says about its config file (agent/config-file-checks): a required file that is missing is
+// `config_missing` (exit 2) naming the path and which of URL and token is missing; a directory where the file belongs
+// is said to be one, with its fix; unknown keys
 // (typos such as `prodcut`) are named in a warning with the key probably meant; a file holding the token that other
 // users can read is warned about, as ssh does.
 import { spawn } from "node:child_process";
@@ -74,17 +76,28 @@ describe("config_missing", () => {
   };
 
   it("when --config names no file, or no file exists and the flags and environment do not say where and who", () => {
-    expect(refusal(() => requireConfigFile("/x.json", false, true, true))).toMatchObject({
+    expect(refusal(() => requireConfigFile("/x.json", false, true, []))).toMatchObject({
       code: "config_missing",
       exitCode: 2,
       message: expect.stringContaining("/x.json"),
     });
-    expect(refusal(() => requireConfigFile("/x.json", false, false, false))).toMatchObject({
+    expect(refusal(() => requireConfigFile("/x.json", false, false, ["url", "token"]))).toMatchObject({
       code: "config_missing",
+      message: "no config file at /x.json, and no --url and no --token given",
       fix: expect.stringContaining("enroll"),
     });
-    expect(refusal(() => requireConfigFile("/x.json", false, false, true))).toBeUndefined();
-    expect(refusal(() => requireConfigFile("/x.json", true, true, false))).toBeUndefined();
+    expect(refusal(() => requireConfigFile("/x.json", false, false, []))).toBeUndefined();
+    expect(refusal(() => requireConfigFile("/x.json", true, true, ["url"]))).toBeUndefined();
+  });
+
+  it("names only what is missing when one of URL and token was given", () => {
+    const noToken = refusal(() => requireConfigFile("/x.json", false, false, ["token"]));
+    expect(noToken?.message).toBe("no config file at /x.json, and no --token given");
+    expect(noToken?.fix).toContain("or pass --token (or set GIGAFACTORY_FACTORY_TOKEN)");
+    expect(noToken?.fix).not.toContain("--url (");
+    const noUrl = refusal(() => requireConfigFile("/x.json", false, false, ["url"]));
+    expect(noUrl?.message).toBe("no config file at /x.json, and no --url given");
+    expect(noUrl?.fix).toContain("or pass --url (or set GIGAFACTORY_URL)");
   });
 });
 
@@ -109,6 +122,26 @@ describe("the real process", { timeout: 30_000 }, () => {
     const r = await agent(["run", "--config", missing, "--state-dir", path.join(dir, "s1")]);
     expect(r.code).toBe(2);
     expect(r.out).toContain(`✘ ERROR config_missing: --config ${missing} does not exist`);
+  });
+
+  it("run --url without a token, and no config file: config_missing says the token is what is missing", async () => {
+    const r = await agent(["run", "--url", "http://127.0.0.1:9", "--state-dir", path.join(dir, "s3")]);
+    expect(r.code).toBe(2);
+    expect(r.out).toContain("✘ ERROR config_missing: no config file at");
+    expect(r.out).toContain("and no --token given");
+  });
+
+  it("a config path that is a directory: config_unreadable saying so, with how to fix it", async () => {
+    const stateDir = path.join(dir, "s4");
+    mkdirSync(path.join(stateDir, "config.json"), { recursive: true });
+    const asConfig = await agent(["run", "--config", stateDir, "--state-dir", stateDir]);
+    expect(asConfig.code).toBe(2);
+    expect(asConfig.out).toContain(`✘ ERROR config_unreadable: ${stateDir} is a directory, not a config file`);
+    expect(asConfig.out).toContain(`--config ${path.join(stateDir, "config.json")}`);
+    expect(asConfig.out).not.toContain("EISDIR");
+    const atDefault = await agent(["enroll", "--url", "http://127.0.0.1:9", "--token", TOKEN, "--state-dir", stateDir]);
+    expect(atDefault.code).toBe(2);
+    expect(atDefault.out).toContain("is a directory, not a config file / name the file itself");
   });
 
   it("run warns about a typo and an open token file before it refuses what the typo left out", async () => {

@@ -4,7 +4,7 @@
 // request, exit 2, with its fix and without the secret in the output. `--product` may be left out beside a code: the
 // code names it. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
 import { resolveRunConfig } from "../../src/agent/config.ts";
+import { checkedUrl } from "../../src/agent/credential-checks.ts";
 import { enrollCommand } from "../../src/agent/enroll.ts";
 import { createOutput } from "../../src/agent/output.ts";
 import { FixableError } from "../../src/shared/fixable-error.ts";
@@ -20,6 +21,8 @@ const BIN = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs")
 const SECRET = "S".repeat(40).concat("x_y");
 const token = (product: string) => `gf_${product}_${SECRET}`;
 const code = (product: string) => `gfe_${product}_${SECRET}`;
+/** A token of no known shape in the config file: only its literal value can hide it. */
+const FILE_TOKEN = "file-secret-opaque-9";
 const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-enroll-misuse-"));
 const tables = { enroll: ENROLL_FLAGS, run: RUN_FLAGS };
 
@@ -29,6 +32,12 @@ const server = createServer((req, res) => {
   requests.push(`${req.method} ${req.url}`);
   req.resume();
   req.on("end", () => {
+    // Product `leaky`: a coordinator (or a proxy before it) whose refusal echoes secrets, after a newline and a tab.
+    if (req.url?.includes("/products/leaky/")) {
+      res.writeHead(400, { "content-type": "application/problem+json" });
+      const detail = `proxy said:\n${code("leaky")}\tBearer opaque-session-secret-123 ${FILE_TOKEN}`;
+      return void res.end(JSON.stringify({ status: 400, code: "bad_request", title: "Bad", detail }));
+    }
     res.writeHead(201, { "content-type": "application/json" });
     res.end(JSON.stringify({ factoryId: "fac_1", token: token("acme"), factory: { seatLimit: 1 } }));
   });
@@ -44,13 +53,13 @@ afterAll(async () => {
 });
 
 /** `enroll` with `argv` in the state dir `sub`: the FixableError it threw (or undefined) and what it printed. */
-async function enroll(argv: string[], sub: string) {
+async function enroll(argv: string[], sub: string, env: Record<string, string> = {}) {
   const lines: string[] = [];
   const out = createOutput(false, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
   const { flags } = parseArgs(["enroll", ...argv], tables);
   const before = requests.length;
   try {
-    await enrollCommand(flags, path.join(dir, sub), out);
+    await enrollCommand(flags, path.join(dir, sub), out, env);
     return { err: undefined, lines, requested: requests.length > before };
   } catch (err) {
     if (!(err instanceof FixableError)) throw err;
@@ -84,6 +93,37 @@ describe("enroll refuses a confused command line before any request", () => {
     }
   });
 
+  it("blanks, a bare ? or #, /API/V1 in any case, or user:password@: bad_url, with a code or a token, nothing stored", async () => {
+    const withPassword = url.replace("//", "//user:pw-hunter2@");
+    const bads = [
+      `${url} `,
+      ` ${url}`,
+      `${url}\t`,
+      `${url}/?`,
+      `${url}/#`,
+      `${url}/API/V1`,
+      `${url}/Api`,
+      withPassword,
+    ];
+    for (const bad of bads) {
+      for (const secret of [
+        ["--code", code("acme")],
+        ["--token", token("acme")],
+      ]) {
+        const r = await enroll(["--url", bad, ...secret], "bad-url");
+        expect(r.err, JSON.stringify(bad)).toMatchObject({ code: "bad_url", exitCode: 2 });
+        expect(r.requested).toBe(false);
+        expect(`${r.err?.message} ${r.err?.fix}`).not.toContain("pw-hunter2");
+      }
+    }
+    expect(existsSync(path.join(dir, "bad-url", "config.json"))).toBe(false);
+  });
+
+  it("a good URL is stored normalised: origin and path, no trailing slashes", () => {
+    expect(checkedUrl("HTTP://Example.COM:80/base//", "--url")).toBe("http://example.com/base");
+    expect(checkedUrl("https://h:8443", "--url")).toBe("https://h:8443");
+  });
+
   it("both a code and a token: code_and_token", async () => {
     const r = await enroll(["--url", url, "--code", code("acme"), "--token", token("acme")], "f");
     expect(r.err).toMatchObject({ code: "code_and_token", exitCode: 2 });
@@ -98,6 +138,31 @@ describe("enroll takes the product from the code", () => {
     const saved = JSON.parse(readFileSync(path.join(dir, "g", "config.json"), "utf8"));
     expect(saved).toMatchObject({ url, product: "acme", token: token("acme"), factoryId: "fac_1" });
     expect(r.lines.join("\n")).not.toContain(SECRET);
+  });
+});
+
+describe("enroll reads GIGAFACTORY_URL and GIGAFACTORY_PRODUCT as run does", () => {
+  it("takes the URL from the environment when --url is left out", async () => {
+    const r = await enroll(["--code", code("acme"), "--name", "h2"], "env-url", { GIGAFACTORY_URL: `${url}/` });
+    expect(r.err).toBeUndefined();
+    expect(JSON.parse(readFileSync(path.join(dir, "env-url", "config.json"), "utf8"))).toMatchObject({ url });
+  });
+
+  it("checks them as it checks the flags, naming the variable; a flag wins; an empty variable is unset", async () => {
+    const bad = await enroll(["--code", code("acme")], "env-bad", { GIGAFACTORY_URL: "not a url" });
+    expect(bad.err).toMatchObject({ code: "bad_url", message: expect.stringContaining("GIGAFACTORY_URL") });
+    const other = await enroll(["--code", code("acme")], "env-p", {
+      GIGAFACTORY_URL: url,
+      GIGAFACTORY_PRODUCT: "beta",
+    });
+    expect(other.err).toMatchObject({ code: "wrong_product", message: expect.stringContaining("GIGAFACTORY_PRODUCT") });
+    const flagWins = await enroll(["--url", url, "--product", "acme", "--token", token("acme")], "env-f", {
+      GIGAFACTORY_URL: "not a url",
+      GIGAFACTORY_PRODUCT: "beta",
+    });
+    expect(flagWins.err).toBeUndefined();
+    const empty = await enroll(["--token", token("acme")], "env-e", { GIGAFACTORY_URL: " " });
+    expect(empty.err).toMatchObject({ code: "missing_url", fix: expect.stringContaining("GIGAFACTORY_URL") });
   });
 });
 
@@ -158,5 +223,25 @@ describe("the real process", { timeout: 30_000 }, () => {
     expect(run.code).toBe(2);
     expect(run.out).toContain("✘ ERROR token_is_code");
     expect(run.out).not.toContain(SECRET);
+  });
+
+  it("a URL with a trailing blank exits 2 bad_url (no stack), and --token stores nothing", async () => {
+    const stateDir = path.join(dir, "blank-url");
+    const c = await agent(["enroll", "--url", `${url} `, "--code", code("acme"), "--state-dir", stateDir]);
+    expect(c.code).toBe(2);
+    expect(c.out).toContain("✘ ERROR bad_url");
+    const t = await agent(["enroll", "--url", `${url} `, "--token", token("acme"), "--state-dir", stateDir]);
+    expect(t.code).toBe(2);
+    expect(existsSync(path.join(stateDir, "config.json"))).toBe(false);
+  });
+
+  it("--json never prints a secret a refusal echoes, nor the config file's token", async () => {
+    const stateDir = path.join(dir, "leaky");
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(path.join(stateDir, "config.json"), JSON.stringify({ token: FILE_TOKEN }), { mode: 0o600 });
+    const r = await agent(["enroll", "--json", "--url", url, "--code", code("leaky"), "--state-dir", stateDir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('"code":"bad_request"');
+    for (const secret of [SECRET, "opaque-session-secret-123", FILE_TOKEN]) expect(r.out).not.toContain(secret);
   });
 });

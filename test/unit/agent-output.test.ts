@@ -29,6 +29,14 @@ describe("redactSecrets", () => {
     expect(redactSecrets("https://bob:hunter2@host/x")).toBe(`https://bob:${REDACTED}@host/x`);
   });
 
+  it("hides a token glued to a word, and the whole of a URL password holding an @", () => {
+    expect(redactSecrets(`x_gf_acme_${SECRET} y${CODE}`)).toBe(`x_gf_acme_${REDACTED} ygfe_acme_${REDACTED}`);
+    expect(redactSecrets("https://u:p@ss@host/x and http://v:w@h2")).toBe(
+      `https://u:${REDACTED}@host/x and http://v:${REDACTED}@h2`,
+    );
+    expect(redactSecrets("http://host/a@b?c=d@e")).toBe("http://host/a@b?c=d@e");
+  });
+
   it("hides known literals of any shape, also as they read inside JSON", () => {
     expect(redactSecrets("the dev-admin-token leaked", ["dev-admin-token"])).toBe(`the ${REDACTED} leaked`);
     expect(redactSecrets(JSON.stringify({ m: 'x "quoted-secret" y' }), ['"quoted-secret"'])).toBe(
@@ -63,6 +71,23 @@ describe("the agent's printer", () => {
     expect(lines.join("\n")).not.toContain("plain-secret-1");
     expect(JSON.parse(lines[0] as string)).toMatchObject({ token: `gf_acme_${REDACTED}`, note: REDACTED });
     expect(JSON.parse(lines[1] as string)).toMatchObject({ code: "bad", message: `got gfe_acme_${REDACTED}` });
+  });
+
+  it("never prints a secret after a newline or a tab in NDJSON (escaped as \\n, \\t in the line)", () => {
+    const { out, lines } = capture(true, ["opaque-literal-42"]);
+    out.say("⚠", "x", `a\n${TOKEN}`);
+    out.error("bad_request", `proxy said:\n${CODE}\tBearer opaque-session-secret-123`, "fix");
+    out.say("✔", "deep", "ok", { nested: [{ why: `\t${TOKEN}` }, "\nopaque-literal-42"], at2: new Date(0) });
+    const text = lines.join("\n");
+    for (const secret of [SECRET, "opaque-session-secret-123", "opaque-literal-42"]) expect(text).not.toContain(secret);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ message: `a\ngf_acme_${REDACTED}` });
+    expect(JSON.parse(lines[1] as string)).toMatchObject({
+      message: `proxy said:\ngfe_acme_${REDACTED}\tBearer ${REDACTED}`,
+    });
+    expect(JSON.parse(lines[2] as string)).toMatchObject({
+      nested: [{ why: `\tgf_acme_${REDACTED}` }, `\n${REDACTED}`],
+      at2: "1970-01-01T00:00:00.000Z",
+    });
   });
 
   it("keeps a stack's further lines below the ✘ ERROR line", () => {
