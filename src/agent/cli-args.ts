@@ -110,7 +110,8 @@ export const USAGE = `gigafactory-agent — runs coding jobs for a Gigafactory c
   gigafactory-agent enroll --url URL (--code gfe_… | --token gf_…) [--product P] [--name N] [--cap C]… [--seats N]
   gigafactory-agent run [--url URL --product P --token T] [--seats N] [--cap C]… [--engine name=command]…
 
-enroll: the code or token names its product; --product, when given, must agree.
+enroll: the code or token names its product; --product, when given, must agree (flags > env GIGAFACTORY_URL /
+GIGAFACTORY_PRODUCT, as for run).
 run flags (flags > env GIGAFACTORY_URL / GIGAFACTORY_PRODUCT / GIGAFACTORY_FACTORY_TOKEN > config file;
 an empty variable counts as unset):
   --config FILE            config file (default <state-dir>/config.json, written by enroll)
