@@ -5,13 +5,17 @@
  * not exist or can no longer take children. The same rules jobs/submit applies when the queue delivers the item
  * (it still does: the product can change in between), asked up front so such an item is refused in the route's
  * answer instead of being answered `queued` and rejected later. Reads only.
+ *
+ * The cost is bounded by the graph, not by graph × items: the cycle check shares what it learns across the batch
+ * (jobs/batch-reach).
  */
 import { failedDep } from "../../../core/dag.ts";
 import { DomainError, type ErrorCode } from "../../../core/errors.ts";
 import type { DepsMode } from "../../../core/model.ts";
-import { assertAcyclic, checkParent } from "../dag/children.ts";
+import { checkParent } from "../dag/children.ts";
 import { depStages } from "../dag/dependents.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { ReachMemo } from "./batch-reach.ts";
 
 /** The references of one item: its deps (job ids), their mode, and its parent if it names one. */
 export interface ItemRefs {
@@ -23,8 +27,14 @@ export interface ItemRefs {
 /** Why an item cannot be submitted as things stand, as the problem its submission would raise. */
 export type RefRefusal = { code: ErrorCode; message: string };
 
-/** Per item, in order: null when its references are sound now, else the refusal jobs/submit would give it. */
+/**
+ * Per item, in order: null when its references are sound now, else the refusal jobs/submit would give it —
+ * `validation_failed` (unknown or dead dep, unknown parent, too many children, a cycle: message
+ * `dependency cycle: (this job) → … → (this job)`), `illegal_transition` (a parent that is running or done). Reads at most two rows per job reachable from the items' deps, plus one per
+ * dep and two per parent of each item.
+ */
 export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefusal | null> {
+  const reach = new ReachMemo(tx.sql);
   return items.map((item) => {
     const stages = depStages(tx.sql, item.deps);
     const missing = item.deps.filter((_, i) => stages[i] === undefined);
@@ -40,15 +50,13 @@ export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefu
     if (item.parentId === undefined) return null;
     try {
       const { parent } = checkParent(tx, item.parentId, 1);
-      const NEW = "(this job)"; // jobs/submit's placeholder for the job not yet created
-      assertAcyclic(
-        tx.sql,
-        new Map([
-          [parent.id, [NEW]],
-          [NEW, item.deps],
-        ]),
-        [NEW],
-      );
+      for (const dep of item.deps) {
+        const path = reach.pathTo(dep, parent.id);
+        if (!path) continue;
+        const NEW = "(this job)"; // jobs/submit's placeholder for the job not yet created
+        const cycle = [NEW, ...path, NEW];
+        return { code: "validation_failed", message: `dependency cycle: ${cycle.join(" → ")}` };
+      }
       return null;
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
