@@ -1,12 +1,15 @@
-// The bulk route's up-front refs check (coordinator/jobs/batch-refs) costs what the graph does, not graph × items —
-// counted in SQL reads, not timed: 200 items under one parent, each depending on a job with 300 children, read each
-// job's edges once (it was once per item: 74 s for 1,999 items over 2,000 children), and a cycle
+// The bulk route's up-front refs check (coordinator/jobs/batch-refs) is batch-wide: items naming one parent count
+// together against its 2,000-children limit, so the first item past it is refused in the answer (each was checked
+// alone and answered `queued`, then rejected by the consumer); and its cost is bounded by the graph, not by
+// graph × items — counted in SQL reads, not timed: 200 items under one parent, each depending on a job with 300
+// children, read each job's edges once (it was once per item: 74 s for 1,999 items over 2,000 children), and a cycle
 // through a parent reachable from the dep is still refused for every item that closes it, with the path named.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { MAX_CHILDREN_PER_PARENT } from "../../src/core/composite.ts";
 import { checkItemRefs } from "../../src/durable-objects/coordinator/jobs/batch-refs.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
-import { submit } from "./client.ts";
+import { ADMIN, api, P, submit } from "./client.ts";
 
 /** Gives `parentId` `count` stored children (copies of it, ids `<prefix>_0001`…), as a long-lived product has. */
 async function seedChildren(product: string, parentId: string, count: number, prefix: string): Promise<void> {
@@ -25,6 +28,28 @@ async function seedChildren(product: string, parentId: string, count: number, pr
 }
 
 describe("the bulk refs check, batch-wide", () => {
+  it("counts a batch's items for one parent together: the first past the children limit is refused in the answer", async () => {
+    const product = "bulk-refs-limit";
+    const parent = await submit(product, { title: "parent" });
+    await seedChildren(product, parent.id, MAX_CHILDREN_PER_PARENT - 3, "job_kid");
+    const items = Array.from({ length: 5 }, (_, k) => ({ manifest: { title: `child ${k}`, parentId: parent.id } }));
+    const r = await api<{
+      items: Array<{ index: number; status: string }>;
+      rejected: Array<{ index: number; status: number; code: string; detail: string }>;
+    }>("POST", `${P(product)}/jobs:batch`, { token: ADMIN, json: { items } });
+    expect(r.status).toBe(202);
+    expect(r.body.items.map((i) => [i.index, i.status])).toEqual([
+      [0, "queued"],
+      [1, "queued"],
+      [2, "queued"],
+    ]);
+    expect(r.body.rejected.map((x) => [x.index, x.status, x.code])).toEqual([
+      [3, 400, "validation_failed"],
+      [4, 400, "validation_failed"],
+    ]);
+    expect(r.body.rejected[0]?.detail).toContain(`limit of ${MAX_CHILDREN_PER_PARENT} (3 of them earlier items`);
+  });
+
   it("reads each job's edges once per call, whatever the number of items; cycles are still found for each", async () => {
     const product = "bulk-refs-bound";
     const parent = await submit(product, { title: "parent" });

@@ -6,8 +6,10 @@
  * (it still does: the product can change in between), asked up front so such an item is refused in the route's
  * answer instead of being answered `queued` and rejected later. Reads only.
  *
- * The cost is bounded by the graph, not by graph × items: the cycle check shares what it learns across the batch
- * (jobs/batch-reach).
+ * Batch-wide, as the queue will deliver the items (in order, each counted against what the ones before it made):
+ * items naming one parent count together against its MAX_CHILDREN_PER_PARENT, so the first item past the limit is
+ * refused here (each item checked alone was answered `queued` and rejected later). And the cost is bounded by the
+ * graph, not by graph × items: the cycle check shares what it learns across the batch (jobs/batch-reach).
  */
 import { failedDep } from "../../../core/dag.ts";
 import { DomainError, type ErrorCode } from "../../../core/errors.ts";
@@ -29,12 +31,14 @@ export type RefRefusal = { code: ErrorCode; message: string };
 
 /**
  * Per item, in order: null when its references are sound now, else the refusal jobs/submit would give it —
- * `validation_failed` (unknown or dead dep, unknown parent, too many children, a cycle: message
- * `dependency cycle: (this job) → … → (this job)`), `illegal_transition` (a parent that is running or done). Reads at most two rows per job reachable from the items' deps, plus one per
+ * `validation_failed` (unknown or dead dep, unknown parent, too many children counting the batch's earlier sound
+ * items for the same parent, a cycle: message `dependency cycle: (this job) → … → (this job)`), `illegal_transition`
+ * (a parent that is running or done). Reads at most two rows per job reachable from the items' deps, plus one per
  * dep and two per parent of each item.
  */
 export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefusal | null> {
   const reach = new ReachMemo(tx.sql);
+  const taken = new Map<string, number>(); // parent id → sound items of this batch before this one
   return items.map((item) => {
     const stages = depStages(tx.sql, item.deps);
     const missing = item.deps.filter((_, i) => stages[i] === undefined);
@@ -49,7 +53,8 @@ export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefu
       return { code: "validation_failed", message: `dependency ${dead.depId} is ${dead.depStage}: it can never ship` };
     if (item.parentId === undefined) return null;
     try {
-      const { parent } = checkParent(tx, item.parentId, 1);
+      const before = taken.get(item.parentId) ?? 0;
+      const { parent } = checkParent(tx, item.parentId, before + 1);
       for (const dep of item.deps) {
         const path = reach.pathTo(dep, parent.id);
         if (!path) continue;
@@ -57,6 +62,7 @@ export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefu
         const cycle = [NEW, ...path, NEW];
         return { code: "validation_failed", message: `dependency cycle: ${cycle.join(" → ")}` };
       }
+      taken.set(item.parentId, before + 1);
       return null;
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
@@ -64,7 +70,11 @@ export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefu
       if (err.code === "not_found") {
         return { code: "validation_failed", message: `parent job ${item.parentId} does not exist` };
       }
-      return { code: err.code, message: err.message };
+      // Past the children limit only because of this batch's earlier items: say so, the parent alone has room.
+      const ours = taken.get(item.parentId) ?? 0;
+      const counted =
+        err.code === "validation_failed" && ours > 0 ? ` (${ours} of them earlier items of this batch)` : "";
+      return { code: err.code, message: `${err.message}${counted}` };
     }
   });
 }
