@@ -3,10 +3,12 @@
 // alone and answered `queued`, then rejected by the consumer); and its cost is bounded by the graph, not by
 // graph × items — counted in SQL reads, not timed: 200 items under one parent, each depending on a job with 300
 // children, read each job's edges once (it was once per item: 74 s for 1,999 items over 2,000 children), and a cycle
-// through a parent reachable from the dep is still refused for every item that closes it, with the path named.
+// through a parent reachable from the dep is still refused for every item that closes it, with the path named; 100
+// items under 100 distinct parents out of the dep's reach expand the dep's graph once in memory, not once per parent.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_CHILDREN_PER_PARENT } from "../../src/core/composite.ts";
+import { ReachMemo } from "../../src/durable-objects/coordinator/jobs/batch-reach.ts";
 import { checkItemRefs } from "../../src/durable-objects/coordinator/jobs/batch-refs.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import { ADMIN, api, P, submit } from "./client.ts";
@@ -88,5 +90,28 @@ describe("the bulk refs check, batch-wide", () => {
     // Two reads (deps, children) per job reachable from the dep, once for both parents searched toward;
     // per item one read per dep and two for its parent. Once per item it was ITEMS × 2 × (WIDE + 1) = 120,400.
     expect(verdicts.reads).toBeLessThanOrEqual(2 * (WIDE + 1) + 3 * ITEMS);
+  });
+
+  it("searches toward a parent only when the batch's deps reach it: distinct parents cost no search each", async () => {
+    const product = "bulk-refs-parents";
+    const root = await submit(product, { title: "root" });
+    const dep = await submit(product, { title: "dep with many children" });
+    const WIDE = 300;
+    const PARENTS = 100;
+    await seedChildren(product, dep.id, WIDE, "job_wide");
+    await seedChildren(product, root.id, PARENTS, "job_par"); // queued, able to take children, out of the dep's reach
+    const { out, steps } = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const reach = new ReachMemo(state.storage.sql);
+      const tx: Tx = { sql: state.storage.sql, productId: product, now: Date.now() };
+      const items = Array.from({ length: PARENTS }, (_, k) => ({
+        deps: [dep.id],
+        depsMode: "all" as const,
+        parentId: `job_par_${String(k + 1).padStart(4, "0")}`,
+      }));
+      return { out: checkItemRefs(tx, items, reach), steps: reach.steps };
+    });
+    expect(out).toEqual(Array.from({ length: PARENTS }, () => null));
+    // One closure of the dep's graph; a search per distinct parent was PARENTS × (WIDE + 1) = 30,100 jobs expanded.
+    expect(steps).toBeLessThanOrEqual(WIDE + 1);
   });
 });

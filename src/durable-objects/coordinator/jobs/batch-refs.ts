@@ -34,10 +34,15 @@ export type RefRefusal = { code: ErrorCode; message: string };
  * `validation_failed` (unknown or dead dep, unknown parent, too many children counting the batch's earlier sound
  * items for the same parent, a cycle: message `dependency cycle: (this job) → … → (this job)`), `illegal_transition`
  * (a parent that is running or done). Reads at most two rows per job reachable from the items' deps, plus one per
- * dep and two per parent of each item.
+ * dep and two per parent of each item. `reach`: the memo the cycle checks share (a test passes its own to count).
  */
-export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefusal | null> {
-  const reach = new ReachMemo(tx.sql);
+export function checkItemRefs(
+  tx: Tx,
+  items: readonly ItemRefs[],
+  reach: ReachMemo = new ReachMemo(tx.sql),
+): Array<RefRefusal | null> {
+  // What any item under a parent could reach: a parent outside it closes no cycle, and is not searched toward.
+  let reachable: Set<string> | undefined;
   const taken = new Map<string, number>(); // parent id → sound items of this batch before this one
   return items.map((item) => {
     const stages = depStages(tx.sql, item.deps);
@@ -55,7 +60,8 @@ export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefu
     try {
       const before = taken.get(item.parentId) ?? 0;
       const { parent } = checkParent(tx, item.parentId, before + 1);
-      for (const dep of item.deps) {
+      reachable ??= reach.closure(items.flatMap((i) => (i.parentId === undefined ? [] : i.deps)));
+      for (const dep of reachable.has(parent.id) ? item.deps : []) {
         const path = reach.pathTo(dep, parent.id);
         if (!path) continue;
         const NEW = "(this job)"; // jobs/submit's placeholder for the job not yet created
