@@ -156,7 +156,16 @@ export const TrackerIngestBody = z
     externalId: utf8Text(512, z.string().min(1)),
     // The manifest's own bounds (the item becomes one): a looser one here documented values the route refuses.
     title: MANIFEST_SHAPE.title,
-    body: utf8Text(256 * 1024).default(""),
+    // The schema's byte bound is not the one that decides: the whole item must travel in one dispatch-queue
+    // message (worker/queues/messages MAX_MESSAGE_BYTES, which the tracker-size test holds this text to).
+    body: utf8Text(256 * 1024)
+      .describe(
+        "The item's markdown body. The bound that decides is the whole item's: its JSON (this body with the other " +
+          "fields), in UTF-8 bytes, must fit one dispatch-queue message — 102400 bytes less the message's envelope " +
+          "(a few hundred bytes). Past it the answer is 413 payload_too_large naming the item's size and the limit; " +
+          "the 262144 bytes of maxLength is only the schema's first cut.",
+      )
+      .default(""),
     priority: z.enum(["critical", "high", "medium", "low"]).optional(),
     requires: z.array(Capability).max(32).optional(),
     prefers: z.array(Capability).max(32).optional(),

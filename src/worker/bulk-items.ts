@@ -93,7 +93,8 @@ export function refusal(err: DomainError): { status: number; code: string; detai
 
 /**
  * Asks the coordinator about the items of `fresh` that name deps or a parent (none asked when no item does) and
- * takes each refused one out of `fresh`.
+ * takes each refused one out of `fresh`. The route passes only keys the coordinator does not know yet: a known key
+ * answers with its job (or 409) whatever its refs say now, as a single submit's retry does.
  * @returns idempotency key → the refused item's outcome
  */
 export async function refusedByRefs(

@@ -4,6 +4,8 @@
 // once, never queued to fail later in the consumer, while the batch's other items go. So is an item whose deps or
 // parent rule it out as things stand (an unknown dep, a dep that was cancelled, an unknown parent, a parent that can
 // no longer take children, a cycle through its parent): the refusal the consumer would have met, given in the answer.
+// A retried batch (same Idempotency-Key) whose items already have jobs answers each with its job first, whatever its
+// refs would say of a new one now.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, P, submit, until } from "./client.ts";
 
@@ -133,5 +135,36 @@ describe("an item whose deps or parent rule it out now", () => {
       "rejected",
     ]);
     expect((await jobs(product)).map((j) => j.title).sort()).toEqual(["dep", "gone", "ok child", "ok dep", "parent"]);
+  });
+});
+
+describe("a retried batch (same Idempotency-Key) whose items already have jobs", () => {
+  it("answers each with its job (exists), even when its dep was cancelled since; a changed item under the key is 409", async () => {
+    const product = "bulk-retry-refs";
+    const dep = await submit(product, { title: "dep" });
+    const send = (title: string) =>
+      api<BatchReply & { items: Array<{ jobId?: string }> }>("POST", `${P(product)}/jobs:batch`, {
+        token: ADMIN,
+        headers: { "idempotency-key": "retry-key-1" },
+        json: { items: [{ manifest: { title, deps: [dep.id] } }] },
+      });
+    const first = await send("waits");
+    expect(first.body.items.map((i) => i.status)).toEqual(["queued"]);
+    const done = await until(
+      () => api<BatchView>("GET", `${P(product)}/batches/${first.body.batchId}`, { token: ADMIN }),
+      (v) => v.body.done,
+    );
+    const jobId = done.body.items[0]?.jobId;
+    expect(done.body.items[0]?.status).toBe("created");
+    expect((await api("POST", `${P(product)}/jobs/${dep.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
+      200,
+    );
+    // The same request again: the first job, not a refusal for a dep that would rule a NEW job out.
+    const again = await send("waits");
+    expect(again.body.rejected).toEqual([]);
+    expect(again.body.items).toEqual([{ index: 0, idempotencyKey: "batch:retry-key-1:0", status: "exists", jobId }]);
+    // A different request under the same key is the key's conflict (409), not the dep's refusal.
+    const changed = await send("changed");
+    expect(changed.body.rejected.map((x) => [x.index, x.status, x.code])).toEqual([[0, 409, "conflict"]]);
   });
 });

@@ -2,7 +2,8 @@
 // its JSON: a body the schema allows is never cut first by the 64 KiB JSON request cap, multi-byte text is measured
 // in bytes (not characters), and an item past the message is 413 payload_too_large naming its size and the limit,
 // with nothing queued. Its fields have the manifest's own bounds, in the schema and in the OpenAPI document (a repo
-// of 2,000 bytes was documented, and refused by the manifest at 500).
+// of 2,000 bytes was documented, and refused by the manifest at 500); the body's description names the bound that
+// decides (the queue message, in UTF-8 bytes), not only its schema maxLength of 262,144.
 import { describe, expect, it } from "vitest";
 import { jsonBytes } from "../../src/core/bytes.ts";
 import { MAX_REPO_BYTES } from "../../src/core/repo-url.ts";
@@ -51,13 +52,16 @@ describe("a tracker item's size", () => {
 
 describe("a tracker item's fields", () => {
   it("have the manifest's bounds: the document says so, and a repo past them is refused by the schema", async () => {
-    type Body = { properties: Record<string, { maxLength?: number; pattern?: string }> };
+    type Body = { properties: Record<string, { maxLength?: number; pattern?: string; description?: string }> };
     const doc = openApiDocument() as {
       paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: Body }> } } }>;
     };
     const body = doc.paths["/api/v1/products/{productId}/tracker/ingest"]?.post?.requestBody.content["application/json"]
       ?.schema as Body;
     expect(body.properties.repo?.maxLength).toBe(MAX_REPO_BYTES);
+    // The body's maxLength is not what decides: its description names the queue-message bound, in UTF-8 bytes.
+    expect(body.properties.body?.description).toContain(`${MAX_MESSAGE_BYTES} bytes less the message's envelope`);
+    expect(body.properties.body?.description).toContain("UTF-8 bytes");
     expect(body.properties.title?.maxLength).toBe(800);
     expect(body.properties.engine?.pattern).toBe("^[a-z0-9][a-z0-9._-]{0,31}$");
     const repo = `https://example.com/${"r".repeat(MAX_REPO_BYTES)}.git`;

@@ -71,9 +71,9 @@ bulk.post("/jobs:batch", async (c) => {
       outcomes.push({ index, ...refusal(err) });
     }
   });
-  // Items whose deps or parent rule them out now are refused here, not answered `queued` and rejected later.
-  const known = await refusedByRefs(c.get("coordinator"), productId, fresh);
-  // Keys the coordinator already knows: the same request is not queued again, another one is refused.
+  // Keys the coordinator already knows first: the same request again answers with its job (README guarantee 6,
+  // as a single submit does) even when its deps or parent would refuse a new one now, and another request under a
+  // known key is refused 409. Asking the refs first turned a retried batch's created items into rejections.
   const entries = [...fresh.entries()];
   const verdicts =
     entries.length === 0
@@ -84,14 +84,19 @@ bulk.post("/jobs:batch", async (c) => {
             entries.map(([key, e]) => ({ key, hash: e.hash })),
           ),
         );
-  const toQueue: SubmitInput[] = [];
+  const known = new Map<string, Outcome>();
+  const unknown = new Map<string, { index: number; input: SubmitInput }>();
   entries.forEach(([key, e], i) => {
     const v = verdicts[i] ?? { verdict: "new" };
-    if (v.verdict === "new") toQueue.push(e.input);
+    if (v.verdict === "new") unknown.set(key, e);
     else if (v.verdict === "exists")
       known.set(key, { index: e.index, idempotencyKey: key, status: "exists", jobId: v.jobId });
     else known.set(key, { index: e.index, ...refusal(keyConflict(key, v.jobId)) });
   });
+  // Only new items: those whose deps or parent rule them out now are refused here, not answered `queued` and
+  // rejected later (refusedByRefs takes them out of `unknown`).
+  for (const [key, outcome] of await refusedByRefs(c.get("coordinator"), productId, unknown)) known.set(key, outcome);
+  const toQueue = [...unknown.values()].map((e) => e.input);
   const decided = outcomes.map((o): Outcome => {
     if (!("idempotencyKey" in o) || o.status !== "queued" || !o.idempotencyKey) return o;
     const seen = known.get(o.idempotencyKey);

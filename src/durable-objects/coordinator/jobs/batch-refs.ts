@@ -5,13 +5,19 @@
  * not exist or can no longer take children. The same rules jobs/submit applies when the queue delivers the item
  * (it still does: the product can change in between), asked up front so such an item is refused in the route's
  * answer instead of being answered `queued` and rejected later. Reads only.
+ *
+ * Batch-wide, as the queue will deliver the items (in order, each counted against what the ones before it made):
+ * items naming one parent count together against its MAX_CHILDREN_PER_PARENT, so the first item past the limit is
+ * refused here (each item checked alone was answered `queued` and rejected later). And the cost is bounded by the
+ * graph, not by graph × items: the cycle check shares what it learns across the batch (jobs/batch-reach).
  */
 import { failedDep } from "../../../core/dag.ts";
 import { DomainError, type ErrorCode } from "../../../core/errors.ts";
 import type { DepsMode } from "../../../core/model.ts";
-import { assertAcyclic, checkParent } from "../dag/children.ts";
+import { checkParent } from "../dag/children.ts";
 import { depStages } from "../dag/dependents.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { ReachMemo } from "./batch-reach.ts";
 
 /** The references of one item: its deps (job ids), their mode, and its parent if it names one. */
 export interface ItemRefs {
@@ -23,8 +29,21 @@ export interface ItemRefs {
 /** Why an item cannot be submitted as things stand, as the problem its submission would raise. */
 export type RefRefusal = { code: ErrorCode; message: string };
 
-/** Per item, in order: null when its references are sound now, else the refusal jobs/submit would give it. */
-export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefusal | null> {
+/**
+ * Per item, in order: null when its references are sound now, else the refusal jobs/submit would give it —
+ * `validation_failed` (unknown or dead dep, unknown parent, too many children counting the batch's earlier sound
+ * items for the same parent, a cycle: message `dependency cycle: (this job) → … → (this job)`), `illegal_transition`
+ * (a parent that is running or done). Reads at most two rows per job reachable from the items' deps, plus one per
+ * dep and two per parent of each item. `reach`: the memo the cycle checks share (a test passes its own to count).
+ */
+export function checkItemRefs(
+  tx: Tx,
+  items: readonly ItemRefs[],
+  reach: ReachMemo = new ReachMemo(tx.sql),
+): Array<RefRefusal | null> {
+  // What any item under a parent could reach: a parent outside it closes no cycle, and is not searched toward.
+  let reachable: Set<string> | undefined;
+  const taken = new Map<string, number>(); // parent id → sound items of this batch before this one
   return items.map((item) => {
     const stages = depStages(tx.sql, item.deps);
     const missing = item.deps.filter((_, i) => stages[i] === undefined);
@@ -39,16 +58,17 @@ export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefu
       return { code: "validation_failed", message: `dependency ${dead.depId} is ${dead.depStage}: it can never ship` };
     if (item.parentId === undefined) return null;
     try {
-      const { parent } = checkParent(tx, item.parentId, 1);
-      const NEW = "(this job)"; // jobs/submit's placeholder for the job not yet created
-      assertAcyclic(
-        tx.sql,
-        new Map([
-          [parent.id, [NEW]],
-          [NEW, item.deps],
-        ]),
-        [NEW],
-      );
+      const before = taken.get(item.parentId) ?? 0;
+      const { parent } = checkParent(tx, item.parentId, before + 1);
+      reachable ??= reach.closure(items.flatMap((i) => (i.parentId === undefined ? [] : i.deps)));
+      for (const dep of reachable.has(parent.id) ? item.deps : []) {
+        const path = reach.pathTo(dep, parent.id);
+        if (!path) continue;
+        const NEW = "(this job)"; // jobs/submit's placeholder for the job not yet created
+        const cycle = [NEW, ...path, NEW];
+        return { code: "validation_failed", message: `dependency cycle: ${cycle.join(" → ")}` };
+      }
+      taken.set(item.parentId, before + 1);
       return null;
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
@@ -56,7 +76,11 @@ export function checkItemRefs(tx: Tx, items: readonly ItemRefs[]): Array<RefRefu
       if (err.code === "not_found") {
         return { code: "validation_failed", message: `parent job ${item.parentId} does not exist` };
       }
-      return { code: err.code, message: err.message };
+      // Past the children limit only because of this batch's earlier items: say so, the parent alone has room.
+      const ours = taken.get(item.parentId) ?? 0;
+      const counted =
+        err.code === "validation_failed" && ours > 0 ? ` (${ours} of them earlier items of this batch)` : "";
+      return { code: err.code, message: `${err.message}${counted}` };
     }
   });
 }
