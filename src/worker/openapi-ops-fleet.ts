@@ -147,7 +147,9 @@ export const INTAKE_OPS: Op[] = [
       "own status (400: a bad manifest; a composite parent — children, or kind composite — which only POST …/jobs " +
       "takes; deps or a parent that do not exist, ended without shipping, or close a cycle. 409: conflict, or " +
       "illegal_transition for a parent that can no longer take children; 413 over the queue's byte limit; 503 not " +
-      "queued — resend). Keys: the item's own, " +
+      "queued — resend). A known key answers exists (or 409) before its deps or parent are checked, so a retried " +
+      "batch gets its jobs back; items naming one parent count together against its 2,000-children limit. " +
+      "Keys: the item's own, " +
       "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>`",
     role: "operator",
     body: BatchBody,
