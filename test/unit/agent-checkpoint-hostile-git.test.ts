@@ -3,7 +3,7 @@
 // config (the repository's, which for a worktree is the mirror's that every job of the repo on this host shares),
 // and core.fileMode=false.
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -75,5 +75,30 @@ describe("the engine's git state does not hide its own work", () => {
     writeFileSync(path.join(a.dir, "mine.ts"), "export {}\n");
     const own = await snapshot(a, undefined, "cp", false);
     expect(sh(a.dir, "ls-tree", "-r", "--name-only", own.sha).split("\n")).toContain("mine.ts");
+  });
+
+  it("job B's engine sees none of the git config and info/exclude job A's engine wrote into the shared mirror", async () => {
+    const a = await workspace();
+    const common = sh(a.dir, "rev-parse", "--path-format=absolute", "--git-common-dir");
+    sh(a.dir, "config", "core.excludesFile", path.join(root, "ignore-all-ts"));
+    sh(a.dir, "config", "alias.st", "status");
+    writeFileSync(path.join(common, "info", "exclude"), "*.md\n");
+    const b = await workspace();
+    expect(sh(b.dir, "config", "--local", "--list", "--name-only").split("\n")).not.toContain("core.excludesfile");
+    expect(sh(b.dir, "config", "--local", "--list", "--name-only").split("\n")).not.toContain("alias.st");
+    writeFileSync(path.join(b.dir, "notes.md"), "x\n");
+    expect(sh(b.dir, "status", "--porcelain")).toContain("notes.md");
+    expect(sh(b.dir, "config", "remote.origin.url")).toBe(repo); // what the agent set stays
+  });
+
+  it("an info/exclude the engine made a link is removed, not written through", async () => {
+    const a = await workspace();
+    const common = sh(a.dir, "rev-parse", "--path-format=absolute", "--git-common-dir");
+    const target = path.join(root, "precious.txt");
+    writeFileSync(target, "keep me\n");
+    rmSync(path.join(common, "info", "exclude"), { force: true });
+    symlinkSync(target, path.join(common, "info", "exclude"));
+    await workspace();
+    expect(readFileSync(target, "utf8")).toBe("keep me\n");
   });
 });
