@@ -15,7 +15,7 @@ import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { stageTree } from "./embedded-repos.ts";
 import { copyAs } from "./engine-user.ts";
-import { git, gitBytes, gitOk, withLockRetry } from "./git.ts";
+import { type GitOptions, git, gitBytes, gitOk, withLockRetry } from "./git.ts";
 import { parseShortstat } from "./insights.ts";
 import { clearStaleLocks, jobLockFiles } from "./stale-locks.ts";
 import { checkpointBranch, type Workspace } from "./workspace.ts";
@@ -60,6 +60,7 @@ export async function snapshot(
   const env = { GIT_INDEX_FILE: index };
   try {
     if (!existsSync(real)) await git(["read-tree", "HEAD"], { cwd, env, as });
+    else await clearHidingBits({ cwd, env, as });
     const staged = await stageTree({ as, env }, gitDir, cwd);
     const tree = staged.tree;
     const head = await git(["rev-parse", "HEAD"], { cwd, as });
@@ -88,6 +89,22 @@ export async function snapshot(
   } finally {
     rmSync(index, { force: true });
   }
+}
+
+/**
+ * Clear the assume-unchanged and skip-worktree bits the copied index carries (the engine may set them with
+ * `update-index`): with them `add` keeps the old content of a file the engine edited. Only the private copy
+ * changes; the engine's own index keeps its bits. Throws GitError.
+ */
+async function clearHidingBits(opts: GitOptions): Promise<void> {
+  // `ls-files -v`: a lower-case tag marks assume-unchanged, `S` skip-worktree.
+  const listed = (await git(["ls-files", "-z", "-v"], { ...opts, raw: true })).split("\0");
+  const hidden = listed.filter((l) => /^([a-z]|S) /.test(l)).map((l) => l.slice(2));
+  if (hidden.length === 0) return;
+  const input = `${hidden.join("\0")}\0`;
+  // One flag per run: given both, update-index applies only the first to each path.
+  await git(["update-index", "--no-assume-unchanged", "-z", "--stdin"], { ...opts, input });
+  await git(["update-index", "--no-skip-worktree", "-z", "--stdin"], { ...opts, input });
 }
 
 /** Push `sha` to the job's WIP branch on the first target that accepts it; which one, or an error listing why not. */

@@ -7,7 +7,8 @@
 
 /**
  * Config for every command that reads the engine's files: the engine (and the operator's shell, and any
- * `~/.gitconfig`) may set what changes which files `add` sees (fsmonitor, ignoreStat, untracked cache) or what a patch
+ * `~/.gitconfig`) may set what changes which files `add` sees (fsmonitor, ignoreStat, untracked cache, an ignore
+ * list, file modes, symlinks, case folding) or what a patch
  * looks like (external diff, prefixes, colour, relative paths, context, order file, submodule format, renames), or
  * what a checkpoint push or fetch demands (signed pushes, submodule recursion, tags). The
  * checkpoint and diff.patch must mean the same thing whoever configured the repository.
@@ -20,6 +21,12 @@ export const NEUTRAL_CONFIG: readonly string[] = [
   "core.safecrlf=false",
   "core.quotePath=true",
   "core.attributesFile=/dev/null",
+  // What `add` sees of the engine's files: no user-wide ignore list (agent/embedded-repos skips info/exclude too),
+  // the exec bit and symlinks as they are on disk, names compared exactly.
+  "core.excludesFile=/dev/null",
+  "core.fileMode=true",
+  "core.symlinks=true",
+  "core.ignoreCase=false",
   "diff.external=",
   "diff.noprefix=false",
   "diff.mnemonicPrefix=false",

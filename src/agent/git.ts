@@ -50,6 +50,8 @@ export interface GitOptions {
   env?: Record<string, string>;
   /** Return stdout untrimmed (patches must keep their final newline). */
   raw?: boolean;
+  /** Written to git's stdin (`--stdin`, `--pathspec-from-file=-`): path lists too long for an argv. */
+  input?: string;
 }
 
 /** The sandbox every git command of this process runs in (agent/sandbox); set once at start-up. */
@@ -94,7 +96,7 @@ function ids(opts: GitOptions): { uid?: number; gid?: number } {
 export function git(args: readonly string[], opts: GitOptions = {}): Promise<string> {
   const [cmd, rest] = gitArgv(args);
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       cmd,
       rest,
       { cwd: opts.cwd, maxBuffer: MAX_OUTPUT, ...ids(opts), env: gitEnv(opts) },
@@ -107,6 +109,9 @@ export function git(args: readonly string[], opts: GitOptions = {}): Promise<str
         }
       },
     );
+    // An EPIPE (git exited before reading it all) is reported by the exit above, not as an unhandled error.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(opts.input ?? "");
   });
 }
 

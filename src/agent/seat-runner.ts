@@ -138,12 +138,19 @@ export class SeatRunner extends SeatEndings {
     if (this.lost) return this.cleanup();
     if (this.releasing) return this.giveBack(this.releasing, "release");
 
-    const outcome = resultOf(exit, {
-      wallSeconds: job.budget.wallSeconds,
-      usageBreach: this.meter.breach,
-      lastError: this.log.lastError(),
-      rateLimitedFor: this.meter.rateLimitedFor,
-    });
+    const outcome = notCaptured(
+      resultOf(exit, {
+        wallSeconds: job.budget.wallSeconds,
+        usageBreach: this.meter.breach,
+        lastError: this.log.lastError(),
+        rateLimitedFor: this.meter.rateLimitedFor,
+      }),
+      wip,
+    );
+    if (wip.finalError) {
+      const text = `${this.jobId} work not captured: the final checkpoint failed: ${wip.finalError}`;
+      this.say("⚠", "job.work_not_captured", text, { lastCheckpoint: wip.lastSha ?? null });
+    }
     const warn = (t: string) => this.say("⚠", "artifact.failed", `${this.jobId} ${t}`);
     const diffStat = await publishRun(this.ctx.rest, this.ref(), ws, wip.lastSha ?? ws.base, this.log, warn);
     // Lost while uploading: report nothing. (Not `releasing`: a drain that timed out meanwhile still gets the report,
@@ -178,4 +185,20 @@ export class SeatRunner extends SeatEndings {
     this.note(`budget exceeded (${breach}): stopping the engine`);
     this.engine?.stop("budget_usage", BUDGET_GRACE_MS);
   }
+}
+
+/**
+ * The report when the final checkpoint could not commit the workspace: its last work is in no commit, so
+ * diff.patch and the checkpoint hold at most the last interval's checkpoint. Success is then a failure (retryable:
+ * the next attempt resumes from that checkpoint) that says so; an engine failure keeps its outcome and says so too.
+ */
+function notCaptured(report: ReturnType<typeof resultOf>, wip: WipCheckpointer): ReturnType<typeof resultOf> {
+  if (!wip.finalError) return report;
+  const held = wip.lastSha ? `checkpoint ${wip.lastSha.slice(0, 12)}` : "nothing (no checkpoint was made)";
+  const why = `work not captured: the final checkpoint failed (${wip.finalError}); diff.patch and the checkpoint hold ${held}`;
+  if (report.type === "complete") {
+    return { type: "fail", result: { outcome: "failure", message: truncateUtf8(why, 4000) } };
+  }
+  const message = report.result.message ? `${report.result.message}; ${why}` : why;
+  return { ...report, result: { ...report.result, message: truncateUtf8(message, 4000) } };
 }

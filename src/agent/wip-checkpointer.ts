@@ -9,7 +9,7 @@
  * (one chain), and a tick while one is in flight is skipped, not queued: a checkpoint slower than the interval
  * (a big workspace, a slow remote) must not pile up a backlog that runs back to back. A failed one is logged and
  * told to the operator (`checkpoint.failed`), never fatal: the engine's work is still on disk and the next
- * interval tries again.
+ * interval tries again — except the final one, whose failure to commit is kept (`finalError`) for the report.
  */
 import type { Checkpoint } from "../core/model.ts";
 import { checkpointMessage, pushCheckpoint, retireBranch, type Snapshot, snapshot } from "./checkpoint.ts";
@@ -27,8 +27,11 @@ export interface WipOptions {
   note: (text: string) => void;
   /** True once the job is abandoned: its work must not be pushed any more. */
   stopped: () => boolean;
-  /** An operator warning (`checkpoint.failed`): once per distinct failure until a checkpoint succeeds again. */
-  warn?: (event: "checkpoint.failed", text: string) => void;
+  /**
+   * An operator warning: `checkpoint.failed` once per distinct failure until a checkpoint succeeds again;
+   * `checkpoint.incomplete` once per nested repository left out of the checkpoint (agent/embedded-repos).
+   */
+  warn?: (event: "checkpoint.failed" | "checkpoint.incomplete", text: string) => void;
   /** The git steps (agent/checkpoint); tests replace them to hold a checkpoint in flight. */
   steps?: { snapshot?: typeof snapshot; push?: typeof pushCheckpoint };
 }
@@ -38,6 +41,11 @@ export class WipCheckpointer {
   lastSha: string | undefined;
   /** The last checkpoint pushed, for the final report. */
   current: CheckpointBody | undefined;
+  /**
+   * Why the final checkpoint could not commit the workspace (undefined: it did, or was not taken): the engine's
+   * last work is then in no commit, so neither in diff.patch nor in a checkpoint (agent/seat-runner reports it).
+   */
+  finalError: string | undefined;
   private pushedSha: string | undefined;
   private announcedSha: string | undefined;
   private retired = false;
@@ -91,6 +99,7 @@ export class WipCheckpointer {
   private async once(final: boolean): Promise<void> {
     const { ws, jobId, attempt, note } = this.opts;
     if (this.opts.stopped()) return;
+    let committed = false;
     try {
       const snap = await (this.opts.steps?.snapshot ?? snapshot)(
         ws,
@@ -99,6 +108,8 @@ export class WipCheckpointer {
         final,
       );
       if (snap.changed) this.lastSha = snap.sha;
+      committed = true;
+      if (final) this.finalError = undefined;
       this.noteFindings(snap);
       const sha = this.lastSha;
       // Abandoned while git ran: push and announce nothing more (the coordinator fences it, but a push is not fenced).
@@ -122,6 +133,7 @@ export class WipCheckpointer {
     } catch (err) {
       const message = (err as Error).message;
       note(`checkpoint failed: ${message}`);
+      if (final && !committed) this.finalError = message;
       if (this.warned !== message) this.opts.warn?.("checkpoint.failed", `checkpoint failed: ${message}`);
       this.warned = message;
     }
@@ -133,7 +145,12 @@ export class WipCheckpointer {
     for (const p of fresh) this.noted.add(p);
     if (fresh.length > 0)
       this.opts.note(`nested repositories captured as files (their .git skipped): ${fresh.join(", ")}`);
-    if (snap.skipped?.length) this.opts.note(`not in the checkpoint: ${snap.skipped.join("; ")}`);
+    const left = (snap.skipped ?? []).filter((p) => !this.noted.has(p));
+    for (const p of left) this.noted.add(p);
+    if (left.length > 0) {
+      this.opts.note(`not in the checkpoint: ${left.join("; ")}`);
+      this.opts.warn?.("checkpoint.incomplete", `not in the checkpoint: ${left.join("; ")}`);
+    }
     if (snap.clearedLocks?.length) this.opts.note(`removed stale git locks: ${snap.clearedLocks.join(", ")}`);
   }
 }

@@ -1,12 +1,12 @@
 /**
  * @module agent/workspace-resume
- * The git half of resuming a job (agent/workspace): fetch the recorded WIP branch from the first source that has
- * it, ask whether the recorded sha is in what came, and let agent/resume-point decide where to start.
+ * The git half of resuming a job (agent/workspace): fetch the recorded WIP branch from every source, find the
+ * recorded sha in what came, and let agent/resume-point decide where to start.
  */
 import { existsSync } from "node:fs";
 import type { Job } from "../core/model.ts";
 import type { RunAs } from "./engine-user.ts";
-import { git, gitOk, withLockRetry } from "./git.ts";
+import { GitError, git, gitOk, withLockRetry } from "./git.ts";
 import { decideResumePoint } from "./resume-point.ts";
 
 export interface Resume {
@@ -18,25 +18,79 @@ export interface Resume {
   mismatch?: string;
 }
 
-/** Fetch `branch` from the first source that has it into `refs/gf/resume/<jobId>` of `repoDir`; its sha or undefined. */
+const LOCK_CLASH = /\.lock|cannot lock|Unable to create/i;
+
+/**
+ * Fetch `branch` from one source into `ref`; its tip, or undefined when the source or the branch is not there.
+ * A lock held by another agent on the shared mirror is retried (withLockRetry) and, still held, thrown (GitError);
+ * any other failure means "absent".
+ */
+async function fetchOne(
+  repoDir: string,
+  source: string,
+  branch: string,
+  ref: string,
+  as: RunAs | undefined,
+): Promise<string | undefined> {
+  if (source !== "origin" && !existsSync(source)) return undefined;
+  const fetch = ["fetch", "-q", "--no-tags", "--", source, `+refs/heads/${branch}:${ref}`];
+  try {
+    await withLockRetry(() => git(fetch, { cwd: repoDir, as }));
+  } catch (err) {
+    // A lock still held after the retries is not "no checkpoint here": starting older or fresh would lose work.
+    if (err instanceof GitError && !LOCK_CLASH.test(err.stderr)) return undefined;
+    throw err;
+  }
+  return git(["rev-parse", ref], { cwd: repoDir, as });
+}
+
+/**
+ * Fetch `branch` from every source (each into its own ref: one source whose push was refused may be behind another)
+ * and pick the tip to resume from: the first source's whose branch contains `sha`; else, when `sha` is a commit the
+ * repository already holds, that commit is available (tip: the first source's, for the mismatch note); else the first
+ * tip found. The chosen tip is kept in `refs/gf/resume/<jobId>` (agent/workspace deletes it with the workspace).
+ */
 async function fetchCheckpoint(
   repoDir: string,
   jobId: string,
   branch: string,
+  sha: string | undefined,
   sources: string[],
   as: RunAs | undefined,
-): Promise<string | undefined> {
-  const ref = `refs/gf/resume/${jobId}`;
-  for (const source of sources) {
-    if (source !== "origin" && !existsSync(source)) continue;
-    const fetch = ["fetch", "-q", "--no-tags", "--", source, `+refs/heads/${branch}:${ref}`];
-    if (await gitOk(fetch, { cwd: repoDir, as })) return git(["rev-parse", ref], { cwd: repoDir, as });
+): Promise<{ tip: string | undefined; available: boolean }> {
+  const opts = { cwd: repoDir, as };
+  const tips: string[] = [];
+  const scratch: string[] = [];
+  try {
+    for (const [i, source] of sources.entries()) {
+      const ref = `refs/gf/resume-src/${jobId}/${i}`;
+      scratch.push(ref);
+      const tip = await fetchOne(repoDir, source, branch, ref, as);
+      if (tip) tips.push(tip);
+    }
+    let tip = tips[0];
+    let available = false;
+    if (sha) {
+      for (const t of tips) {
+        if (await gitOk(["merge-base", "--is-ancestor", sha, t], opts)) {
+          tip = t;
+          available = true;
+          break;
+        }
+      }
+      // On no fetched branch (each was moved or refused a push) but still here, e.g. from an earlier fetch.
+      if (!available) available = await gitOk(["cat-file", "-e", `${sha}^{commit}`], opts);
+    }
+    const keep = available && sha && !tips.includes(tip ?? "") ? sha : tip;
+    if (keep) await git(["update-ref", `refs/gf/resume/${jobId}`, keep], opts);
+    return { tip, available };
+  } finally {
+    for (const ref of scratch) await gitOk(["update-ref", "-d", ref], opts);
   }
-  return undefined;
 }
 
 /**
- * Where `job` resumes in `repoDir`: its recorded checkpoint fetched from `sources` (in order), checked against
+ * Where `job` resumes in `repoDir`: its recorded checkpoint fetched from `sources`, checked against
  * `local` (this host's record of the last acknowledged checkpoint). Throws GitError only on a broken repository.
  */
 export async function resolveResume(
@@ -48,12 +102,12 @@ export async function resolveResume(
 ): Promise<Resume> {
   const recorded = job.checkpoint;
   const branch = recorded?.branch;
-  const tip = branch ? await withLockRetry(() => fetchCheckpoint(repoDir, job.id, branch, sources, as)) : undefined;
   const sha = recorded?.sha && /^[0-9a-f]{7,64}$/.test(recorded.sha) ? recorded.sha : undefined;
   const opts = { cwd: repoDir, as };
-  const available =
-    sha !== undefined && tip !== undefined && (await gitOk(["merge-base", "--is-ancestor", sha, tip], opts));
-  const point = decideResumePoint({ recorded, branchTip: tip, recordedAvailable: available, local });
+  const found = branch
+    ? await fetchCheckpoint(repoDir, job.id, branch, sha, sources, as)
+    : { tip: undefined, available: false };
+  const point = decideResumePoint({ recorded, branchTip: found.tip, recordedAvailable: found.available, local });
   const full = point.sha ? await git(["rev-parse", "--verify", `${point.sha}^{commit}`], opts) : undefined;
   return { sha: full, branch: full ? branch : undefined, ...(point.mismatch ? { mismatch: point.mismatch } : {}) };
 }

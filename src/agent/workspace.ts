@@ -27,6 +27,7 @@ import type { Job } from "../core/model.ts";
 import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
+import { cleanMirror } from "./mirror-hygiene.ts";
 import { resolveResume } from "./workspace-resume.ts";
 
 export interface Workspace {
@@ -137,6 +138,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
       await git(["clone", "--bare", "-q", "--", repo, mirror], { as });
       await git(["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"], { cwd: mirror, as });
     }
+    await cleanMirror(mirror, as); // what an earlier job's engine configured must not reach this job's
     await withLockRetry(
       () => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
       4,

@@ -105,4 +105,30 @@ describe("checkpoint failures", () => {
       "nested repositories captured as files (their .git skipped): sub",
     ]);
   });
+
+  it("name what a checkpoint left out once, to the job log and as a checkpoint.incomplete warning", async () => {
+    const skipped = ["deep/x (nested more than 8 repositories deep)"];
+    const { wip, notes, warnings } = checkpointer(async () => ({ sha: "s", changed: true, skipped }));
+    await wip.take(false);
+    await wip.take(false);
+    expect(notes.filter((n) => n.startsWith("not in the checkpoint"))).toEqual([
+      `not in the checkpoint: ${skipped[0]}`,
+    ]);
+    expect(warnings).toEqual([`checkpoint.incomplete: not in the checkpoint: ${skipped[0]}`]);
+  });
+
+  it("keep why the final checkpoint could not commit (finalError), cleared by a final one that does", async () => {
+    let fail: string | undefined = "git add: boom";
+    const { wip } = checkpointer(async () => {
+      if (fail) throw new Error(fail);
+      return { sha: "s", changed: true };
+    });
+    await wip.take(false);
+    expect(wip.finalError).toBeUndefined(); // an interval's failure is retried by the next one
+    await wip.take(true);
+    expect(wip.finalError).toBe("git add: boom");
+    fail = undefined;
+    await wip.take(true);
+    expect(wip.finalError).toBeUndefined();
+  });
 });

@@ -1,0 +1,52 @@
+// A final checkpoint that cannot commit the workspace is not a silent success (agent/seat-runner,
+// agent/wip-checkpointer): the engine's last work is in no commit, so neither in diff.patch nor in a checkpoint.
+// The report says so (a success becomes a retryable failure) and the operator is warned.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { SeatRunner } from "../../src/agent/seat-runner.ts";
+import { JobRecords } from "../../src/agent/state.ts";
+import { artifactServer, assignment, FakeConnection, tempAgent } from "./agent-fakes.ts";
+
+const root = mkdtempSync(path.join(tmpdir(), "gf-agent-final-cp-"));
+let rest: Awaited<ReturnType<typeof artifactServer>>;
+beforeAll(async () => {
+  rest = await artifactServer();
+});
+afterAll(async () => {
+  await rest.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+it("an engine that leaves a workspace git cannot commit gets a failure report that says its work was not captured", async () => {
+  // The engine writes its work, then breaks the workspace's repository (exits 0): the final checkpoint cannot commit.
+  const script = path.join(root, "breaker.mjs");
+  writeFileSync(
+    script,
+    'import { rmSync, writeFileSync } from "node:fs";\nwriteFileSync("work.txt", "done\\n");\nrmSync(".git", { recursive: true, force: true });\n',
+  );
+  const agent = tempAgent(rest.url);
+  try {
+    const engines = new Map([["sample", `${process.execPath} ${script}`]]);
+    const conn = new FakeConnection();
+    const ctx = {
+      conn: conn.asConnection(),
+      cfg: agent.cfg,
+      out: agent.out,
+      records: new JobRecords(agent.cfg.stateDir),
+      engines,
+      rest: { url: rest.url, product: "p", token: "gf_test" },
+    };
+    await new SeatRunner(ctx, assignment("job_fc1", "x"), false).finished;
+    expect(conn.frames("complete")).toEqual([]);
+    const [fail] = conn.frames("fail");
+    const result = fail?.type === "fail" ? fail.result : undefined;
+    expect(result?.outcome).toBe("failure");
+    expect(result?.message).toMatch(/^work not captured: the final checkpoint failed \(.+\); .*nothing/);
+    const warning = agent.events.find((e) => e.event === "job.work_not_captured");
+    expect(warning).toMatchObject({ level: "warn", jobId: "job_fc1", lastCheckpoint: null });
+  } finally {
+    agent.remove();
+  }
+}, 30_000);

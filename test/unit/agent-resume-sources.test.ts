@@ -1,0 +1,73 @@
+// Resuming reads every source of the WIP branch (agent/workspace-resume): a checkpoint that only the host's
+// checkpoint remote holds (origin refused that push) is still the one resumed from, and a lock another agent holds
+// on the shared mirror is retried, then reported, never taken for "no checkpoint".
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { pushCheckpoint, snapshot } from "../../src/agent/checkpoint.ts";
+import { prepareWorkspace } from "../../src/agent/workspace.ts";
+import type { Job } from "../../src/core/model.ts";
+
+const root = mkdtempSync(path.join(tmpdir(), "gf-resume-src-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const id = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
+const sh = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...id } }).trim();
+
+/** A bare origin with one commit, and this host's options (its own checkpoint remote). */
+function setup(name: string) {
+  const seed = path.join(root, `${name}-seed`);
+  mkdirSync(seed);
+  sh(seed, "init", "-q", "-b", "main");
+  writeFileSync(path.join(seed, "r.txt"), "r\n");
+  sh(seed, "add", ".");
+  sh(seed, "commit", "-qm", "init");
+  const origin = path.join(root, `${name}-origin.git`);
+  sh(root, "clone", "-q", "--bare", seed, origin);
+  const host = {
+    workDir: path.join(root, `${name}-w`),
+    checkpointRemote: path.join(root, `${name}-cp.git`),
+    allowLocalRepos: true,
+  };
+  const job = { id: `job_${name}`, title: "t", attempt: 1, leaseEpoch: 1, budget: {}, repo: origin } as unknown as Job;
+  return { origin, host, job };
+}
+
+it("resumes from the recorded checkpoint that only the checkpoint remote holds, origin's branch being behind", async () => {
+  const { origin, host, job } = setup("behind");
+  const ws = await prepareWorkspace(job, host);
+  writeFileSync(path.join(ws.dir, "a.txt"), "first\n");
+  const s1 = await snapshot(ws, undefined, "cp1", false);
+  expect((await pushCheckpoint(ws, s1.sha)).target).toBe("origin");
+  renameSync(origin, `${origin}.away`); // origin refuses the next push
+  writeFileSync(path.join(ws.dir, "b.txt"), "second\n");
+  const s2 = await snapshot(ws, s1.sha, "cp2", false);
+  const p2 = await pushCheckpoint(ws, s2.sha);
+  expect(p2.target).toBe(host.checkpointRemote);
+  renameSync(`${origin}.away`, origin);
+  const job2 = { ...job, attempt: 2, leaseEpoch: 2, checkpoint: { branch: p2.branch, sha: s2.sha } } as Job;
+  const ws2 = await prepareWorkspace(job2, host);
+  expect(ws2.resumedFrom).toBe(s2.sha);
+  // origin's branch still ends at cp1: said, but cp2 is what the work continues from.
+  expect(ws2.resumeMismatch ?? "").not.toMatch(/not on its branch/);
+  expect(sh(ws2.dir, "show", "HEAD:b.txt")).toBe("second");
+});
+
+it("a lock on the shared mirror that stays held fails the resume instead of starting from an older source", async () => {
+  const { host, job } = setup("locked");
+  const ws = await prepareWorkspace(job, host);
+  writeFileSync(path.join(ws.dir, "a.txt"), "first\n");
+  const s1 = await snapshot(ws, undefined, "cp1", false);
+  const p1 = await pushCheckpoint(ws, s1.sha);
+  const mirror = ws.mirror as string;
+  // Another agent's fetch into the same per-source ref, never finishing (the origin source is the first, `/0`).
+  const lockDir = path.join(mirror, "refs", "gf", "resume-src", job.id);
+  mkdirSync(lockDir, { recursive: true });
+  writeFileSync(path.join(lockDir, "0.lock"), "");
+  const job2 = { ...job, attempt: 2, leaseEpoch: 2, checkpoint: { branch: p1.branch, sha: s1.sha } } as Job;
+  await expect(prepareWorkspace(job2, host)).rejects.toThrow(/lock/i);
+  rmSync(path.join(lockDir, "0.lock"));
+  expect((await prepareWorkspace(job2, host)).resumedFrom).toBe(s1.sha);
+}, 30_000);
