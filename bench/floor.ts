@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { freePort } from "../scripts/local-server.ts";
 import { useFastSqliteTmpdir } from "../scripts/sqlite-tmpdir.ts";
+import { errorLine } from "../src/shared/fixable-error.ts";
 import { floorW1, floorW2, type W1Figures, type W2Figures } from "./floor-workloads.ts";
 import { round1 } from "./stats.ts";
 
@@ -116,7 +117,7 @@ export function floorArgs(
 async function main(): Promise<number> {
   const values = floorArgs(process.argv.slice(2));
   if (typeof values === "string") {
-    process.stderr.write(`✘ ERROR bad_option: ${values} / see the usage below\n${USAGE}`);
+    process.stderr.write(`${errorLine({ code: "bad_option", message: values, fix: "see the usage below" })}\n${USAGE}`);
     return 2;
   }
   const log = (s: string) => process.stderr.write(`[floor] ${s}\n`);
@@ -169,9 +170,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(
-        `✘ ERROR floor_failed: ${String(err)} / a frame was refused or a job lost: rerun it alone, then report it`,
-      );
+      const fix = "a frame was refused or a job lost: rerun it alone, then report it";
+      console.error(errorLine({ code: "floor_failed", message: String(err), fix }));
       process.exit(1);
     },
   );

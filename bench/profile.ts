@@ -14,6 +14,7 @@
 import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
 import { freePort } from "../scripts/local-server.ts";
+import { errorLine } from "../src/shared/fixable-error.ts";
 import { FULL, QUICK } from "./counts.ts";
 import { dispatchLatency } from "./dispatch-latency.ts";
 import { createProduct, type Target } from "./fleet.ts";
@@ -62,7 +63,8 @@ async function attach(argv: string[]): Promise<number> {
   const secondsAt = argv.indexOf("--seconds");
   const seconds = secondsAt >= 0 ? Number(argv[secondsAt + 1]) : 15;
   if (!Number.isInteger(port) || port <= 0 || !(seconds > 0)) {
-    console.error("✘ ERROR usage: bench:profile -- --attach PORT [--seconds S] / PORT is the runtime's inspector port");
+    const message = "bench:profile -- --attach PORT [--seconds S]";
+    console.error(errorLine({ code: "usage", message, fix: "PORT is the runtime's inspector port" }));
     return 2;
   }
   const stop = await sample(port);

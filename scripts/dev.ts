@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { envValue } from "../src/shared/env-value.ts";
+import { errorLine } from "../src/shared/fixable-error.ts";
 import { ROOT, startLocalServer } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
 import { assertPortFree, lockState, startFailureText } from "./start-preflight.ts";
@@ -39,7 +40,11 @@ export function port(): number {
   const n = Number(envValue(process.env, "PORT") ?? "8787");
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
     console.error(
-      `✘ ERROR bad_port: PORT=${process.env.PORT} is not a TCP port / set PORT to a number from 1 to 65535`,
+      errorLine({
+        code: "bad_port",
+        message: `PORT=${process.env.PORT} is not a TCP port`,
+        fix: "set PORT to a number from 1 to 65535",
+      }),
     );
     process.exit(2);
   }

@@ -25,6 +25,7 @@ import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { cronMatcher } from "../src/core/cron.ts";
+import { errorLine } from "../src/shared/fixable-error.ts";
 import { bundleWorker, ROOT } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
 import { useFastSqliteTmpdir } from "./sqlite-tmpdir.ts";
@@ -43,7 +44,11 @@ const persistTo = path.resolve(args["persist-to"] ?? path.join(ROOT, ".wrangler"
 const adminToken = process.env.GIGAFACTORY_ADMIN_TOKEN ?? "";
 if (!Number.isInteger(port) || port < 1 || port > 65535 || !adminToken) {
   console.error(
-    "✘ ERROR usage: GIGAFACTORY_ADMIN_TOKEN=T local-runtime --port N --persist-to DIR / see scripts/local-server.ts",
+    errorLine({
+      code: "usage",
+      message: "GIGAFACTORY_ADMIN_TOKEN=T local-runtime --port N --persist-to DIR",
+      fix: "see scripts/local-server.ts",
+    }),
   );
   process.exit(2);
 }
@@ -73,10 +78,8 @@ class RuntimeLog extends Log {
     super.error(message);
     if (stopping || (message as { code?: string }).code !== "ERR_RUNTIME_FAILURE") return;
     stopping = true;
-    console.error(
-      `✘ ERROR runtime_failed: ${message.message} / see the runtime's output above, then start it again ` +
-        `(state: ${persistTo})`,
-    );
+    const fix = `see the runtime's output above, then start it again (state: ${persistTo})`;
+    console.error(errorLine({ code: "runtime_failed", message: message.message, fix }));
     killDescendants(process.pid);
     process.exit(1);
   }
@@ -131,7 +134,9 @@ function scheduleCron(): void {
           await worker.scheduled({ cron, scheduledTime: minute });
       } catch (err) {
         if (stopping) return; // disposing: the runtime is going away under the call
-        console.error(`✘ ERROR cron_failed: ${(err as Error).message} / the next minute tries again`);
+        console.error(
+          errorLine({ code: "cron_failed", message: (err as Error).message, fix: "the next minute tries again" }),
+        );
       }
     },
     60_000 - (Date.now() % 60_000),
@@ -154,7 +159,8 @@ async function stop(): Promise<void> {
     new Promise<boolean>((r) => setTimeout(() => r(false), DISPOSE_GRACE_MS)),
   ]);
   if (!disposed) {
-    console.error(`✘ ERROR stop_timeout: workerd did not stop within ${DISPOSE_GRACE_MS} ms / killing it`);
+    const message = `workerd did not stop within ${DISPOSE_GRACE_MS} ms`;
+    console.error(errorLine({ code: "stop_timeout", message, fix: "killing it" }));
     killDescendants(process.pid);
   }
   process.exit(disposed ? 0 : 1);
