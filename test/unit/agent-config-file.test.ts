@@ -3,7 +3,6 @@
 // is said to be one, with its fix; unknown keys
 // (typos such as `prodcut`) are named in a warning with the key probably meant; a file holding the token that other
 // users can read is warned about, as ssh does.
-import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,8 +12,8 @@ import { configFileWarnings, requireConfigFile, unknownConfigKeys } from "../../
 import { enrollCommand } from "../../src/agent/enroll.ts";
 import { createOutput } from "../../src/agent/output.ts";
 import type { FixableError } from "../../src/shared/fixable-error.ts";
+import { runAgent } from "./agent-process.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
 const TOKEN = `gf_acme_${"T".repeat(43)}`;
 const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-config-file-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -102,30 +101,15 @@ describe("config_missing", () => {
 });
 
 describe("the real process", { timeout: 30_000 }, () => {
-  function agent(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
-    const p = spawn(process.execPath, [BIN, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, GIGAFACTORY_URL: "", GIGAFACTORY_FACTORY_TOKEN: "", ...env },
-    });
-    let out = "";
-    p.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    p.stderr.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    return new Promise((r) => p.once("exit", (c) => r({ code: c, out })));
-  }
-
   it("run --config naming no file exits 2 with config_missing and the path", async () => {
     const missing = path.join(dir, "nope.json");
-    const r = await agent(["run", "--config", missing, "--state-dir", path.join(dir, "s1")]);
+    const r = await runAgent(["run", "--config", missing, "--state-dir", path.join(dir, "s1")]);
     expect(r.code).toBe(2);
     expect(r.out).toContain(`✘ ERROR config_missing: --config ${missing} does not exist`);
   });
 
   it("run --url without a token, and no config file: config_missing says the token is what is missing", async () => {
-    const r = await agent(["run", "--url", "http://127.0.0.1:9", "--state-dir", path.join(dir, "s3")]);
+    const r = await runAgent(["run", "--url", "http://127.0.0.1:9", "--state-dir", path.join(dir, "s3")]);
     expect(r.code).toBe(2);
     expect(r.out).toContain("✘ ERROR config_missing: no config file at");
     expect(r.out).toContain("and no --token given");
@@ -134,12 +118,20 @@ describe("the real process", { timeout: 30_000 }, () => {
   it("a config path that is a directory: config_unreadable saying so, with how to fix it", async () => {
     const stateDir = path.join(dir, "s4");
     mkdirSync(path.join(stateDir, "config.json"), { recursive: true });
-    const asConfig = await agent(["run", "--config", stateDir, "--state-dir", stateDir]);
+    const asConfig = await runAgent(["run", "--config", stateDir, "--state-dir", stateDir]);
     expect(asConfig.code).toBe(2);
     expect(asConfig.out).toContain(`✘ ERROR config_unreadable: ${stateDir} is a directory, not a config file`);
     expect(asConfig.out).toContain(`--config ${path.join(stateDir, "config.json")}`);
     expect(asConfig.out).not.toContain("EISDIR");
-    const atDefault = await agent(["enroll", "--url", "http://127.0.0.1:9", "--token", TOKEN, "--state-dir", stateDir]);
+    const atDefault = await runAgent([
+      "enroll",
+      "--url",
+      "http://127.0.0.1:9",
+      "--token",
+      TOKEN,
+      "--state-dir",
+      stateDir,
+    ]);
     expect(atDefault.code).toBe(2);
     expect(atDefault.out).toContain("is a directory, not a config file / name the file itself");
   });
@@ -150,7 +142,7 @@ describe("the real process", { timeout: 30_000 }, () => {
     const file = path.join(stateDir, "config.json");
     writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:9", prodcut: "acme", token: "plain-token-x" }));
     chmodSync(file, 0o644);
-    const r = await agent(["run", "--state-dir", stateDir, "--engine", "x=true"]);
+    const r = await runAgent(["run", "--state-dir", stateDir, "--engine", "x=true"]);
     expect(r.out).toContain("⚠");
     expect(r.out).toContain("prodcut (did you mean product?)");
     expect(r.out).toContain(`chmod 600 ${file}`);

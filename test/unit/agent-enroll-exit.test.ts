@@ -1,14 +1,13 @@
 // `gigafactory-agent enroll` exit codes, from a real process against a stand-in coordinator: a refused or failed
 // enrollment is a runtime error (1), with its `✘ ERROR` line; 2 stays for a command line that cannot run.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runAgent } from "./agent-process.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
 const dir = mkdtempSync(path.join(tmpdir(), "gf-agent-enroll-"));
 // Every request is refused as a used enrollment code is: 401 problem+json.
 const server = createServer((req, res) => {
@@ -36,24 +35,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function agent(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const p = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  p.stderr.setEncoding("utf8").on("data", (d: string) => {
-    stderr += d;
-  });
-  return new Promise((r) => p.once("exit", (code) => r({ code, stderr })));
-}
-
 describe("gigafactory-agent enroll exit codes", { timeout: 30_000 }, () => {
   it("exits 1 (not 2, which is for usage) when the coordinator refuses the code", async () => {
-    const r = await agent(["enroll", "--url", url, "--product", "p", "--code", "gfe_used", "--state-dir", dir]);
+    const r = await runAgent(["enroll", "--url", url, "--product", "p", "--code", "gfe_used", "--state-dir", dir]);
     expect(r.stderr).toContain("✘ ERROR enroll_refused");
     expect(r.code).toBe(1);
   });
 
   it("still exits 2 for a command line it cannot run", async () => {
-    const r = await agent(["enroll", "--product", "p", "--code", "gfe_x", "--state-dir", dir]);
+    const r = await runAgent(["enroll", "--product", "p", "--code", "gfe_x", "--state-dir", dir]);
     expect(r.stderr).toContain("✘ ERROR missing_url");
     expect(r.code).toBe(2);
   });

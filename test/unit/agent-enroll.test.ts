@@ -3,7 +3,6 @@
 // code of another product `wrong_product`, a URL that cannot be a coordinator `bad_url` — each refused before any
 // request, exit 2, with its fix and without the secret in the output. `--product` may be left out beside a code: the
 // code names it. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,8 +15,8 @@ import { checkedUrl } from "../../src/agent/credential-checks.ts";
 import { enrollCommand } from "../../src/agent/enroll.ts";
 import { createOutput } from "../../src/agent/output.ts";
 import { FixableError } from "../../src/shared/fixable-error.ts";
+import { runAgent } from "./agent-process.ts";
 
-const BIN = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
 const SECRET = "S".repeat(40).concat("x_y");
 const token = (product: string) => `gf_${product}_${SECRET}`;
 const code = (product: string) => `gfe_${product}_${SECRET}`;
@@ -201,25 +200,13 @@ describe("run refuses a confused token", () => {
 });
 
 describe("the real process", { timeout: 30_000 }, () => {
-  function agent(args: string[]): Promise<{ code: number | null; out: string }> {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    p.stdout.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    p.stderr.setEncoding("utf8").on("data", (d: string) => {
-      out += d;
-    });
-    return new Promise((r) => p.once("exit", (c) => r({ code: c, out })));
-  }
-
   it("exits 2 with the refusal and its fix, and never echoes the secret", async () => {
     const stateDir = path.join(dir, "proc");
-    const r = await agent(["enroll", "--url", url, "--code", token("acme"), "--state-dir", stateDir]);
+    const r = await runAgent(["enroll", "--url", url, "--code", token("acme"), "--state-dir", stateDir]);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/✘ ERROR token_is_code: .+ \/ pass a factory token as --token/);
     expect(r.out).not.toContain(SECRET);
-    const run = await agent(["run", "--url", url, "--token", code("acme"), "--state-dir", stateDir]);
+    const run = await runAgent(["run", "--url", url, "--token", code("acme"), "--state-dir", stateDir]);
     expect(run.code).toBe(2);
     expect(run.out).toContain("✘ ERROR token_is_code");
     expect(run.out).not.toContain(SECRET);
@@ -227,10 +214,10 @@ describe("the real process", { timeout: 30_000 }, () => {
 
   it("a URL with a trailing blank exits 2 bad_url (no stack), and --token stores nothing", async () => {
     const stateDir = path.join(dir, "blank-url");
-    const c = await agent(["enroll", "--url", `${url} `, "--code", code("acme"), "--state-dir", stateDir]);
+    const c = await runAgent(["enroll", "--url", `${url} `, "--code", code("acme"), "--state-dir", stateDir]);
     expect(c.code).toBe(2);
     expect(c.out).toContain("✘ ERROR bad_url");
-    const t = await agent(["enroll", "--url", `${url} `, "--token", token("acme"), "--state-dir", stateDir]);
+    const t = await runAgent(["enroll", "--url", `${url} `, "--token", token("acme"), "--state-dir", stateDir]);
     expect(t.code).toBe(2);
     expect(existsSync(path.join(stateDir, "config.json"))).toBe(false);
   });
@@ -239,7 +226,7 @@ describe("the real process", { timeout: 30_000 }, () => {
     const stateDir = path.join(dir, "leaky");
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(path.join(stateDir, "config.json"), JSON.stringify({ token: FILE_TOKEN }), { mode: 0o600 });
-    const r = await agent(["enroll", "--json", "--url", url, "--code", code("leaky"), "--state-dir", stateDir]);
+    const r = await runAgent(["enroll", "--json", "--url", url, "--code", code("leaky"), "--state-dir", stateDir]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('"code":"bad_request"');
     for (const secret of [SECRET, "opaque-session-secret-123", FILE_TOKEN]) expect(r.out).not.toContain(secret);

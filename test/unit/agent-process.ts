@@ -1,0 +1,29 @@
+// The real `gigafactory-agent` process for unit tests that check what an operator sees: its exit code and its
+// output. The environment is hermetic — the runner's own GIGAFACTORY_* variables never reach it — plus `env`.
+import { spawn } from "node:child_process";
+import path from "node:path";
+
+export const AGENT_BIN = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
+
+const CLEARED = { GIGAFACTORY_URL: "", GIGAFACTORY_PRODUCT: "", GIGAFACTORY_FACTORY_TOKEN: "" };
+
+/** Runs the agent with `args` to its exit: `out` is stdout and stderr as they came, `stderr` stderr alone. */
+export function runAgent(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; stderr: string }> {
+  const p = spawn(process.execPath, [AGENT_BIN, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...CLEARED, ...env },
+  });
+  let out = "";
+  let stderr = "";
+  p.stdout.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+  });
+  p.stderr.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+    stderr += d;
+  });
+  return new Promise((r) => p.once("exit", (code) => r({ code, out, stderr })));
+}
