@@ -36,7 +36,10 @@ export function productOfSecret(secret: string): string | undefined {
  */
 export function checkedUrl(raw: string, source: string): string {
   const fix = `pass the coordinator's base URL, e.g. --url https://gigafactory.example.workers.dev or --url http://127.0.0.1:8787`;
-  const shown = `${source} ${JSON.stringify(redactSecrets(raw))}`;
+  // Everything up to the last `@` after the scheme goes: a malformed URL may hide its password from the URL pattern
+  // (a `#`, `/`, `?` or blank in it), and it is refused before its user-info would be.
+  const masked = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/i, "$1…@");
+  const shown = `${source} ${JSON.stringify(redactSecrets(masked))}`;
   const bad = (why: string, how = fix) => new ConfigError("bad_url", `${shown} ${why}`, how);
   // \s covers blanks and line breaks; the C0 controls and DEL are never part of a URL either.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused here

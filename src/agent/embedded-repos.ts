@@ -90,10 +90,12 @@ async function notIgnored(paths: string[], enclosing: Enclosing[], o: GitOptions
       throw err;
     });
     if (out === undefined) continue;
-    // Per path: "<source>\0<line>\0<pattern>\0<path>\0"; an empty source = not ignored.
+    // Per path: "<source>\0<line>\0<pattern>\0<path>\0"; an empty source = no pattern matched, and a `!` pattern
+    // (`!.env.example` after `.env*`) matched to un-ignore it: both are kept.
     const f = out.split("\0");
     const ignored = new Set<string>();
-    for (let i = 0; i + 3 < f.length; i += 4) if (f[i] !== "") ignored.add((f[i + 3] as string).slice(e.rel.length));
+    for (let i = 0; i + 3 < f.length; i += 4)
+      if (f[i] !== "" && !(f[i + 2] as string).startsWith("!")) ignored.add((f[i + 3] as string).slice(e.rel.length));
     kept = kept.filter((p) => !ignored.has(p));
   }
   return kept;

@@ -6,7 +6,7 @@
  * workspace preparation puts both back: the config keeps only what `git clone --bare` and the agent wrote.
  * (The agent's own checkpoints do not depend on this: agent/git-neutral and agent/embedded-repos ignore both.)
  */
-import { closeSync, constants, lstatSync, openSync, rmSync, type Stats } from "node:fs";
+import { lstatSync, rmSync, type Stats } from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { git } from "./git.ts";
@@ -32,14 +32,35 @@ async function foreignKeys(mirror: string, as: RunAs | undefined): Promise<strin
 }
 
 /**
- * Put the mirror's `config` (keys outside KEPT removed) and `info/exclude` (emptied) back to what the agent made,
+ * Put the mirror's `config` (origin reset to `repo`; keys outside KEPT removed) and `info/exclude` (removed) back to what the agent made,
  * as `as` (the mirror's owner); the keys removed. Call with the mirror's lock held. Throws GitError when git fails.
  */
-export async function cleanMirror(mirror: string, as: RunAs | undefined): Promise<string[]> {
+export async function cleanMirror(mirror: string, as: RunAs | undefined, repo: string): Promise<string[]> {
+  const opts = { cwd: mirror, as };
+  // Kept keys keep their names, not whatever value an engine gave them: `origin` pointed elsewhere would take the
+  // next job's fetch and its checkpoint pushes. Set on every preparation; these are the values a live job has too.
+  await git(["config", "--local", "remote.origin.url", repo], opts);
+  await git(["config", "--local", "--replace-all", "remote.origin.fetch", ORIGIN_FETCH], opts);
+  await git(["config", "--local", "core.bare", "true"], opts);
+  // A job still running reads this config too (its engine's `user.email`, hooks): clean only when none does.
+  if (await otherWorktreesLive(mirror, as)) return [];
   const removed = await foreignKeys(mirror, as);
-  for (const key of removed) await git(["config", "--local", "--unset-all", key], { cwd: mirror, as });
-  emptyExclude(path.join(mirror, "info", "exclude"));
+  for (const key of removed) await git(["config", "--local", "--unset-all", key], opts);
+  removeExclude(path.join(mirror, "info", "exclude"));
   return removed;
+}
+
+/** The refspec `prepareRepo` gives a new mirror: every branch of origin as a remote-tracking ref. */
+export const ORIGIN_FETCH = "+refs/heads/*:refs/remotes/origin/*";
+
+/** Whether a worktree of the mirror other than itself is registered and still on disk (a job running here). */
+async function otherWorktreesLive(mirror: string, as: RunAs | undefined): Promise<boolean> {
+  const out = await git(["worktree", "list", "--porcelain"], { cwd: mirror, as });
+  const trees = out
+    .split("\n")
+    .filter((l) => l.startsWith("worktree "))
+    .map((l) => l.slice("worktree ".length));
+  return trees.some((t) => path.resolve(t) !== path.resolve(mirror) && lstatOrUndefined(t) !== undefined);
 }
 
 function lstatOrUndefined(p: string): Stats | undefined {
@@ -51,17 +72,13 @@ function lstatOrUndefined(p: string): Stats | undefined {
 }
 
 /**
- * Empty `file` (a mirror's `info/exclude`) without following a link an engine planted there: a link (at `info/`
- * or at the file) is removed, not written through; a regular file is truncated with O_NOFOLLOW.
+ * Remove `file` (a mirror's `info/exclude`; git needs none) without writing through anything an engine planted: a
+ * link at `info/` is removed, and the file is unlinked, never truncated — truncating a hard link (which O_NOFOLLOW
+ * does not refuse) would empty the other file it names, as the agent (often root).
  */
-function emptyExclude(file: string): void {
+function removeExclude(file: string): void {
   const info = path.dirname(file);
   if (lstatOrUndefined(info)?.isSymbolicLink()) rmSync(info, { force: true });
   const st = lstatOrUndefined(file);
-  if (!st) return;
-  if (!st.isFile()) {
-    rmSync(file, { force: true, recursive: st.isDirectory() });
-    return;
-  }
-  closeSync(openSync(file, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_TRUNC));
+  if (st) rmSync(file, { force: true, recursive: st.isDirectory() });
 }

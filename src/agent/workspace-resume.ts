@@ -35,7 +35,10 @@ async function fetchOne(
   if (source !== "origin" && !existsSync(source)) return undefined;
   const fetch = ["fetch", "-q", "--no-tags", "--", source, `+refs/heads/${branch}:${ref}`];
   try {
-    await withLockRetry(() => git(fetch, { cwd: repoDir, as }));
+    // A lock a killed fetch left on this job's own scratch ref (in the agent's mirror) is cleared, not waited on for
+    // ever; and the ref itself, left by a killed resume, is dropped first.
+    await gitOk(["update-ref", "-d", ref], { cwd: repoDir, as });
+    await withLockRetry(() => git(fetch, { cwd: repoDir, as }), 4, [repoDir], as);
   } catch (err) {
     // A lock still held after the retries is not "no checkpoint here": starting older or fresh would lose work.
     if (err instanceof GitError && !LOCK_CLASH.test(err.stderr)) return undefined;
@@ -91,7 +94,8 @@ async function fetchCheckpoint(
 
 /**
  * Where `job` resumes in `repoDir`: its recorded checkpoint fetched from `sources`, checked against
- * `local` (this host's record of the last acknowledged checkpoint). Throws GitError only on a broken repository.
+ * `local` (this host's record of the last acknowledged checkpoint). Throws GitError on a broken repository, or a
+ * lock another live process still holds on the mirror after the retries (a stale one is cleared).
  */
 export async function resolveResume(
   repoDir: string,

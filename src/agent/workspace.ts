@@ -136,9 +136,8 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
       ownedDir(path.dirname(mirror), as);
       await removeTree(mirror, as);
       await git(["clone", "--bare", "-q", "--", repo, mirror], { as });
-      await git(["config", "remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"], { cwd: mirror, as });
     }
-    await cleanMirror(mirror, as); // what an earlier job's engine configured must not reach this job's
+    await cleanMirror(mirror, as, repo); // what an earlier job's engine configured must not reach this job's
     await withLockRetry(
       () => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
       4,

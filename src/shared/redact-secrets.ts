@@ -13,13 +13,17 @@ export const REDACTED = "…";
 
 /**
  * A token's shape (worker/auth `newToken`: 32 random bytes in base64url = 43 characters), loosened to 16+ so a token
- * pasted cut short is hidden too. Identifiers such as `gf_rate_limited` or `gf_insights` are too short to match.
- * No word boundary before it, nor before `Bearer`: a secret glued to a word (`x_gf_acme_…`, `_` is a word character)
- * or to an escape as it reads in a JSON line (`\ngf_acme_…`, where the character before is the letter `n`) is still
- * a secret.
+ * pasted cut short is hidden too, where it starts a word. Identifiers such as `gf_rate_limited` or `gf_insights` are
+ * too short to match, and a key like `import_gf_batch_2024_01_01_item_0001` starts no word, so it is left alone.
  */
-const TOKEN_RE = /(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{16,}/g;
-const BEARER_RE = /(Bearer\s+)[^\s"']+/gi;
+const TOKEN_RE = /(?<![A-Za-z0-9_])(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{16,}/g;
+/**
+ * A whole token glued to what comes before it (`x_gf_acme_…`, or `\ngf_acme_…` as it reads in a JSON line, where the
+ * character before is the letter `n`): exactly the 43 characters, so ordinary words containing `gf_` are not hit.
+ */
+const GLUED_TOKEN_RE = /(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
+/** `Bearer <value>` as a word: `standardbearer` is not a header. */
+const BEARER_RE = /\b(Bearer\s+)[^\s"']+/gi;
 /**
  * `scheme://user:password@`: the password only, the user helps tell which account was meant. The password runs to
  * the LAST `@` of the authority (which ends at `/`, `?`, `#`, a blank or a quote): an unescaped `@` in it
@@ -40,6 +44,7 @@ export function redactSecrets(text: string, known: readonly string[] = []): stri
   // Shapes first: a known `gf_acme_…` token then keeps its product, the literal pass catches whatever is left.
   let out = text
     .replace(TOKEN_RE, `$1_$2_${REDACTED}`)
+    .replace(GLUED_TOKEN_RE, `$1_$2_${REDACTED}`)
     .replace(BEARER_RE, `$1${REDACTED}`)
     .replace(URL_PASSWORD_RE, `$1${REDACTED}@`);
   for (const secret of known) {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { snapshot } from "../../src/agent/checkpoint.ts";
-import { prepareWorkspace, type Workspace } from "../../src/agent/workspace.ts";
+import { discardWorkspace, prepareWorkspace, type Workspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-cp-hostile-"));
@@ -35,10 +35,13 @@ function origin() {
 }
 const { repo, host } = origin();
 let n = 0;
+const made: Workspace[] = [];
 async function workspace(): Promise<Workspace> {
   n += 1;
   const job = { id: `job_h${n}`, title: "t", attempt: 1, leaseEpoch: 1, budget: {}, repo } as unknown as Job;
-  return prepareWorkspace(job, host);
+  const ws = await prepareWorkspace(job, host);
+  made.push(ws);
+  return ws;
 }
 const show = (ws: Workspace, sha: string, f: string) => sh(ws.dir, "show", `${sha}:${f}`);
 
@@ -83,6 +86,8 @@ describe("the engine's git state does not hide its own work", () => {
     sh(a.dir, "config", "core.excludesFile", path.join(root, "ignore-all-ts"));
     sh(a.dir, "config", "alias.st", "status");
     writeFileSync(path.join(common, "info", "exclude"), "*.md\n");
+    // A (and every earlier job here) has ended: a job still running keeps its config (agent-mirror-secret-edges).
+    for (const w of made.splice(0)) await discardWorkspace(w);
     const b = await workspace();
     expect(sh(b.dir, "config", "--local", "--list", "--name-only").split("\n")).not.toContain("core.excludesfile");
     expect(sh(b.dir, "config", "--local", "--list", "--name-only").split("\n")).not.toContain("alias.st");
