@@ -136,6 +136,25 @@ describe("an item whose deps or parent rule it out now", () => {
     ]);
     expect((await jobs(product)).map((j) => j.title).sort()).toEqual(["dep", "gone", "ok child", "ok dep", "parent"]);
   });
+
+  it("two items that close a cycle together: the second is refused in the answer, as the consumer would", async () => {
+    const product = "bulk-edges-cross-cycle";
+    const a = await submit(product, { title: "A" });
+    const b = await submit(product, { title: "B" });
+    // x1 under A waits on B; x2 under B waits on A: B → x2 → A → x1 → B once both exist.
+    const r = await batch(product, [
+      { manifest: { title: "x1", parentId: a.id, deps: [b.id] } },
+      { manifest: { title: "x2", parentId: b.id, deps: [a.id] } },
+    ]);
+    expect(r.status).toBe(202);
+    expect(r.body.rejected).toEqual([expect.objectContaining({ index: 1, status: 400, code: "validation_failed" })]);
+    expect(r.body.rejected[0]?.detail).toMatch(/^dependency cycle: /);
+    const done = await until(
+      () => api<BatchView>("GET", `${P(product)}/batches/${r.body.batchId}`, { token: ADMIN }),
+      (v) => v.body.done,
+    );
+    expect(done.body.items.map((i) => i.status)).toEqual(["created", "rejected"]);
+  });
 });
 
 describe("a retried batch (same Idempotency-Key) whose items already have jobs", () => {

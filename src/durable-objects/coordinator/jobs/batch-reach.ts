@@ -23,6 +23,8 @@ interface Toward {
 /** Reachability toward parents over the product's stored edges (deps and children), memoised for one call. */
 export class ReachMemo {
   private readonly edges = new Map<string, readonly string[]>();
+  /** Edges the batch's earlier sound items will add (their parent waits on them, they on their deps). */
+  private readonly added = new Map<string, string[]>();
   private readonly targets = new Map<string, Toward>();
   /** Jobs expanded in memory so far (searches and closures), so a test can hold the in-memory work to its bound. */
   steps = 0;
@@ -98,8 +100,25 @@ export class ReachMemo {
     return path;
   }
 
-  /** What job `id` waits on: its deps and its children, read once per call. */
+  /**
+   * An earlier item of the batch, sound and so to be created, under `parent` with `deps`: the parent will wait on
+   * each dep through it. Later items' searches see that edge (two items can close a cycle together: A's child waits
+   * on B, B's on A); what the memo knew to be unreachable may no longer be, so it is forgotten. The closure stays
+   * right: the deps were its start points already.
+   */
+  addItem(parent: string, deps: readonly string[]): void {
+    if (deps.length === 0) return;
+    this.added.set(parent, [...(this.added.get(parent) ?? []), ...deps]);
+    this.targets.clear();
+  }
+
+  /** What job `id` waits on: its stored deps and children (read once per call), and what the batch adds. */
   private waitsOn(id: string): readonly string[] {
+    const extra = this.added.get(id);
+    return extra ? [...this.stored(id), ...extra] : this.stored(id);
+  }
+
+  private stored(id: string): readonly string[] {
     const cached = this.edges.get(id);
     if (cached) return cached;
     const row = this.sql

@@ -8,7 +8,8 @@
  *
  * Batch-wide, as the queue will deliver the items (in order, each counted against what the ones before it made):
  * items naming one parent count together against its MAX_CHILDREN_PER_PARENT, so the first item past the limit is
- * refused here (each item checked alone was answered `queued` and rejected later). And the cost is bounded by the
+ * refused here (each item checked alone was answered `queued` and rejected later); a sound item's edges count for
+ * the items after it, so two items that close a cycle together are refused too. And the cost is bounded by the
  * graph, not by graph × items: the cycle check shares what it learns across the batch (jobs/batch-reach).
  */
 import { failedDep } from "../../../core/dag.ts";
@@ -69,6 +70,7 @@ export function checkItemRefs(
         return { code: "validation_failed", message: `dependency cycle: ${cycle.join(" → ")}` };
       }
       taken.set(item.parentId, before + 1);
+      reach.addItem(parent.id, item.deps);
       return null;
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
