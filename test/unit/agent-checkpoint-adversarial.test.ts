@@ -1,29 +1,17 @@
 // The checkpoint and diff.patch against a hostile workspace, with real git in temp dirs: nested repositories the
 // engine made, git config and environment that reshape patches, Latin-1 bytes, a stale index.lock, a huge patch.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { runArtifacts } from "../../src/agent/artifacts.ts";
 import { pushCheckpoint, runDiff, snapshot } from "../../src/agent/checkpoint.ts";
 import { clearNamedStaleLock, isStaleLock, STALE_LOCK_MS } from "../../src/agent/stale-locks.ts";
-import { prepareWorkspace, type Workspace } from "../../src/agent/workspace.ts";
-import type { Job } from "../../src/core/model.ts";
+import { files, scratchHost, sh } from "./agent-git-fixture.ts";
 
-const root = mkdtempSync(path.join(tmpdir(), "gf-agent-cp-adv-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-const host = { workDir: path.join(root, "w"), checkpointRemote: path.join(root, "checkpoints.git") };
-const id = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
-const sh = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...id } }).trim();
-
-let n = 0;
-async function workspace(): Promise<Workspace> {
-  n += 1;
-  return prepareWorkspace({ id: `job_adv${n}`, title: "t", attempt: 1, leaseEpoch: 1, budget: {} } as Job, host);
-}
-const files = (ws: Workspace, sha: string) => sh(ws.dir, "ls-tree", "-r", "--format=%(objectmode) %(path)", sha);
+const fx = scratchHost("gf-agent-cp-adv-", "job_adv");
+const { root, host } = fx;
+const workspace = fx.workspace;
 
 describe("repositories nested in the workspace (an engine ran git init inside it)", () => {
   it("captures the files of a nested repository with no commit yet, instead of failing the checkpoint", async () => {
@@ -78,10 +66,10 @@ describe("git config and environment that reshape a patch", () => {
       ["diff.context", "0"],
       ["diff.relative", "true"],
       ["diff.txt.textconv", "tr a-z A-Z"],
-      ["core.attributesFile", path.join(root, `attrs-${n}`)],
+      ["core.attributesFile", path.join(root, `attrs-${fx.n}`)],
     ])
       sh(ws.dir, "config", k as string, v as string);
-    writeFileSync(path.join(root, `attrs-${n}`), "*.txt diff=txt\n");
+    writeFileSync(path.join(root, `attrs-${fx.n}`), "*.txt diff=txt\n");
     writeFileSync(path.join(ws.dir, "a.txt"), "one\ntwo\nthree\nfour\nfive\n");
     const first = await snapshot(ws, undefined, "cp", true);
     ws.base = first.sha; // the patch under test is this one edit
@@ -97,7 +85,7 @@ describe("git config and environment that reshape a patch", () => {
     expect(patch).not.toContain("\u001b[");
     expect(patch).toContain("diff --git a/a.txt b/a.txt");
     expect(patch).toContain(" one\n two\n-three\n+THREE\n four\n five\n"); // 3 lines of context, no textconv
-    const clone = path.join(root, `apply-${n}`);
+    const clone = path.join(root, `apply-${fx.n}`);
     sh(root, "clone", "-q", ws.dir, clone);
     sh(clone, "checkout", "-q", ws.base);
     execFileSync("git", ["apply", "--check", "-"], { cwd: clone, input: patch });
@@ -112,7 +100,7 @@ describe("bytes that are not UTF-8", () => {
     const fin = await snapshot(ws, undefined, "cp", true);
     const { patch } = await runDiff(ws, fin.sha);
     expect(patch?.includes(Buffer.from([0x2b, 0x63, 0x61, 0x66, 0xe9, 0x0a]))).toBe(true); // "+café\n", byte for byte
-    const clone = path.join(root, `latin1-${n}`);
+    const clone = path.join(root, `latin1-${fx.n}`);
     sh(root, "clone", "-q", ws.dir, clone);
     sh(clone, "checkout", "-q", ws.base);
     execFileSync("git", ["apply", "-"], { cwd: clone, input: patch });

@@ -1,29 +1,16 @@
 // Nested repositories the checkpoint (agent/embedded-repos) must still capture, or leave out on purpose, with real
 // git in temp dirs: one where the base tracks a file, secrets the workspace's .gitignore names inside one, more of
 // them than a checkpoint handles, and a repository's info/exclude the engine wrote.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { snapshot } from "../../src/agent/checkpoint.ts";
 import { MAX_NESTED } from "../../src/agent/embedded-repos.ts";
-import { prepareWorkspace, type Workspace } from "../../src/agent/workspace.ts";
-import type { Job } from "../../src/core/model.ts";
+import type { Workspace } from "../../src/agent/workspace.ts";
+import { files, scratchHost, sh } from "./agent-git-fixture.ts";
 
-const root = mkdtempSync(path.join(tmpdir(), "gf-agent-cp-nested-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-const host = { workDir: path.join(root, "w"), checkpointRemote: path.join(root, "checkpoints.git") };
-const id = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
-const sh = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...id } }).trim();
-
-let n = 0;
-async function workspace(): Promise<Workspace> {
-  n += 1;
-  return prepareWorkspace({ id: `job_nest${n}`, title: "t", attempt: 1, leaseEpoch: 1, budget: {} } as Job, host);
-}
-const files = (ws: Workspace, sha: string) => sh(ws.dir, "ls-tree", "-r", "--format=%(objectmode) %(path)", sha);
+const fx = scratchHost("gf-agent-cp-nested-", "job_nest");
+const workspace = fx.workspace;
 /** Commit `rel` (a file) in the workspace, as the base the engine starts from. */
 function commitFile(ws: Workspace, rel: string, text: string): void {
   writeFileSync(path.join(ws.dir, rel), text);

@@ -4,27 +4,19 @@
 // killed resume fetch is cleared, a negated .gitignore pattern keeps its file inside a nested repository, a malformed
 // URL never echoes its password, and ordinary words containing `gf_` or `bearer` are not redacted.
 import { execFileSync, spawnSync } from "node:child_process";
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { snapshot } from "../../src/agent/checkpoint.ts";
 import { checkedUrl } from "../../src/agent/credential-checks.ts";
 import { cleanMirror } from "../../src/agent/mirror-hygiene.ts";
-import { prepareWorkspace, type Workspace } from "../../src/agent/workspace.ts";
+import { prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
 import { redactSecrets } from "../../src/shared/redact-secrets.ts";
+import { files, scratchHost, sh } from "./agent-git-fixture.ts";
 
-const root = mkdtempSync(path.join(tmpdir(), "gf-agent-edges-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-const host = { workDir: path.join(root, "w"), checkpointRemote: path.join(root, "checkpoints.git") };
-const id = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
-const sh = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, ...id } }).trim();
-let n = 0;
-const job = (extra: Partial<Job> = {}) =>
-  ({ id: `job_edge${++n}`, title: "t", attempt: 1, leaseEpoch: 1, budget: {}, ...extra }) as Job;
-const files = (ws: Workspace, sha: string) => sh(ws.dir, "ls-tree", "-r", "--format=%(objectmode) %(path)", sha);
+const fx = scratchHost("gf-agent-edges-", "job_edge");
+const { root, host, job } = fx;
 
 describe("checkedUrl never echoes a password", () => {
   for (const raw of [
