@@ -200,19 +200,25 @@ describe("dashboard hardening in a real browser", () => {
     const rc = page.locator("table.runs td span.muted", { hasText: "rc 1" }).first();
     await rc.waitFor(SOON);
     // Where the browser drew the first and last characters of " (rc 1)": reversed, the "(" would be right of the ")".
-    // biome-ignore lint/suspicious/noExplicitAny: a DOM element in the page
-    const [first, last] = await rc.evaluate((el: any) => {
-      el.style.whiteSpace = "nowrap"; // one line, so left of means before
-      const node = el.firstChild;
-      const at = (i: number) => {
-        // biome-ignore lint/suspicious/noExplicitAny: the page's Range
-        const r = new (globalThis as any).Range();
-        r.setStart(node, i);
-        r.setEnd(node, i + 1);
-        return r.getBoundingClientRect().left as number;
-      };
-      return [at(1), at(node.length - 1)];
-    });
+    // Measured until the span has a box: the poller may redraw the runs table between the wait and the measure, and a
+    // span caught mid-redraw has no layout (both edges 0), which says nothing about its direction.
+    const edges = () =>
+      // biome-ignore lint/suspicious/noExplicitAny: a DOM element in the page
+      rc.evaluate((el: any) => {
+        el.style.whiteSpace = "nowrap"; // one line, so left of means before
+        const node = el.firstChild;
+        const at = (i: number) => {
+          // biome-ignore lint/suspicious/noExplicitAny: the page's Range
+          const r = new (globalThis as any).Range();
+          r.setStart(node, i);
+          r.setEnd(node, i + 1);
+          return r.getBoundingClientRect() as { left: number; width: number };
+        };
+        const [a, b] = [at(1), at(node.length - 1)];
+        return a.width > 0 && b.width > 0 ? [a.left, b.left] : null;
+      });
+    await expect.poll(edges, SOON).not.toBeNull();
+    const [first, last] = (await edges()) as number[];
     expect(first).toBeLessThan(last);
     expect(errors).toEqual([]);
     await close();
