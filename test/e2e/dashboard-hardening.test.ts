@@ -218,7 +218,7 @@ describe("dashboard hardening in a real browser", () => {
         return a.width > 0 && b.width > 0 ? [a.left, b.left] : null;
       });
     await expect.poll(edges, SOON).not.toBeNull();
-    const [first, last] = (await edges()) as number[];
+    const [first, last] = (await edges()) as [number, number];
     expect(first).toBeLessThan(last);
     expect(errors).toEqual([]);
     await close();
