@@ -15,21 +15,30 @@ import type { FlagValues } from "./cli-args.ts";
 import { parseEngineSpec } from "./command-template.ts";
 import { assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
 
+/**
+ * A name the config file gives (URL, token, product, …), read without the blanks around it — as shared/env-value
+ * reads the environment: a hand-written or generated file (Windows line endings, a value pasted from a terminal)
+ * carries a `\r` or a blank no such name can hold, which `bad_url` or the coordinator then refused as a puzzle. Blanks
+ * inside are kept, and refused where they cannot be (agent/credential-checks). Paths (`workDir`) are taken as
+ * written: a path may end in a blank.
+ */
+const name = () => z.string().trim().min(1);
+
 /** The config file: what `enroll` stores, plus optional defaults for `run`. */
 export const ConfigFile = z
   .object({
-    url: z.string().min(1).optional(),
-    product: z.string().min(1).optional(),
-    factoryId: z.string().min(1).optional(),
-    token: z.string().min(1).optional(),
-    name: z.string().min(1).optional(),
+    url: name().optional(),
+    product: name().optional(),
+    factoryId: name().optional(),
+    token: name().optional(),
+    name: name().optional(),
     seats: z.number().int().min(1).max(64).optional(),
     capabilities: z.array(z.string()).optional(),
     engines: z.record(z.string(), z.string()).optional(),
-    defaultEngine: z.string().optional(),
+    defaultEngine: z.string().trim().optional(),
     workDir: z.string().optional(),
     checkpointRemote: z.string().optional(),
-    engineUser: z.string().min(1).optional(),
+    engineUser: name().optional(),
     engineEnv: z.array(z.string()).optional(),
     allowLocalRepos: z.boolean().optional(),
   })
