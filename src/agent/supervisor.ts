@@ -5,8 +5,8 @@
  * with `welcome.leases` after every (re)connect — resuming leases it holds but
  * no longer runs, abandoning runs whose lease the coordinator no longer lists —
  * routes `cancel` to the right seat, stops engines an earlier process left
- * running for jobs no longer leased here (agent/orphans), and drains on SIGTERM/SIGINT. `run()`
- * resolves with the process exit code.
+ * running for jobs no longer leased here (agent/orphans), removes kept workspaces past their
+ * days (agent/kept-workspaces), and drains on SIGTERM/SIGINT. `run()` resolves with the exit code.
  */
 import { EXIT_USAGE, type FixableError } from "../shared/fixable-error.ts";
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
@@ -15,6 +15,7 @@ import { EXIT_CREDENTIALS } from "./close-codes.ts";
 import type { RunConfig } from "./config.ts";
 import { type ConnectionOptions, FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
 import type { RunAs } from "./engine-user.ts";
+import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
 import { reapOrphans } from "./orphans.ts";
 import type { Output } from "./output.ts";
 import type { RestTarget } from "./rest.ts";
@@ -122,6 +123,7 @@ export class Supervisor {
     // Engines an earlier (SIGKILLed) process of this agent left running for jobs no longer ours: stop them.
     const ours = (id: string) => held.has(id) || this.seats.has(id);
     reapOrphans(this.ctx.records, cfg.workDir, ours, out);
+    void sweepKeptWorkspaces(cfg.workDir, this.ctx.engineUser, Date.now(), out); // kept past their days (never throws)
     if (this.draining) void this.conn.request({ type: "drain" }).catch(() => undefined);
     for (const a of w.leases) if (!this.seats.has(a.job.id)) this.take(a, true);
   }
