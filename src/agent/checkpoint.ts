@@ -189,12 +189,3 @@ export async function runDiff(ws: Workspace, sha: string, maxBytes = MAX_PATCH_B
   const skipped = `diff.patch skipped: over the ${maxBytes}-byte limit (checkpoint ${sha.slice(0, 12)} has the work)`;
   return { stat, patch: undefined, skipped };
 }
-
-/** `runDiff` with the patch decoded as UTF-8, for reading (uploads use the bytes). Throws GitError. */
-export async function diffAgainstBase(
-  ws: Workspace,
-  sha: string,
-): Promise<{ stat: ReturnType<typeof parseShortstat>; patch: string }> {
-  const d = await runDiff(ws, sha);
-  return { stat: d.stat, patch: d.patch?.toString("utf8") ?? "" };
-}

@@ -4,9 +4,19 @@
  * (with backoff), or stop for good with an `✘ ERROR` the operator can act on.
  * Pure, so every code the coordinator can send is covered by a unit test.
  */
+import { FixableError } from "../shared/fixable-error.ts";
 import { CLOSE } from "../shared/protocol.ts";
 
-export type Verdict = { kind: "retry"; why: string } | { kind: "fatal"; code: string; what: string; fix: string };
+/** 3: the factory's credentials are gone (revoked, refused, taken over): a process supervisor must not restart it. */
+export const EXIT_CREDENTIALS = 3;
+
+/** Reconnect (`why` for the log), or stop for good: the `✘ ERROR` to print, its `exitCode` the process's. */
+export type Verdict = { kind: "retry"; why: string } | { kind: "fatal"; error: FixableError };
+
+const fatal = (code: string, what: string, fix: string, exitCode = EXIT_CREDENTIALS): Verdict => ({
+  kind: "fatal",
+  error: new FixableError(code, what, fix, exitCode),
+});
 
 const REENROLL = "enroll the host again (`gigafactory-agent enroll --code gfe_…`) or pass a current --token";
 
@@ -15,21 +25,21 @@ export function closeVerdict(code: number, reason: string): Verdict {
   const why = reason || "no reason given";
   switch (code) {
     case CLOSE.revoked:
-      return { kind: "fatal", code: "revoked", what: `the coordinator revoked this factory (${why})`, fix: REENROLL };
+      return fatal("revoked", `the coordinator revoked this factory (${why})`, REENROLL);
     case CLOSE.replaced:
-      return {
-        kind: "fatal",
-        code: "replaced",
-        what: "another agent connected with this factory's token and took over",
-        fix: "run one agent per factory token (enroll each host separately)",
-      };
+      return fatal(
+        "replaced",
+        "another agent connected with this factory's token and took over",
+        "run one agent per factory token (enroll each host separately)",
+      );
     case CLOSE.protocolError:
-      return {
-        kind: "fatal",
-        code: "protocol_error",
-        what: `the coordinator rejected our hello (${why})`,
-        fix: "upgrade gigafactory-agent to the coordinator's version",
-      };
+      // Exit 1: a newer agent fixes it, so a supervisor may restart this one once it is upgraded.
+      return fatal(
+        "protocol_error",
+        `the coordinator rejected our hello (${why})`,
+        "upgrade gigafactory-agent to the coordinator's version",
+        1,
+      );
     default:
       return { kind: "retry", why: `connection closed (${code} ${why})` };
   }
@@ -39,12 +49,8 @@ export function closeVerdict(code: number, reason: string): Verdict {
 export function refusalVerdict(status: number, body: string): Verdict {
   const detail = problemDetail(body) ?? `HTTP ${status}`;
   if (status === 401 || status === 403) {
-    return {
-      kind: "fatal",
-      code: status === 401 ? "unauthorized" : "forbidden",
-      what: `the coordinator refused this factory's token (${detail})`,
-      fix: REENROLL,
-    };
+    const code = status === 401 ? "unauthorized" : "forbidden";
+    return fatal(code, `the coordinator refused this factory's token (${detail})`, REENROLL);
   }
   // 404 and 5xx: a coordinator mid-deploy, or a proxy in the way — worth retrying, with a hint.
   const hint = status === 404 ? " (is the URL a Gigafactory coordinator, and the product right?)" : "";

@@ -14,8 +14,8 @@
  */
 import { statSync } from "node:fs";
 import path from "node:path";
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { ConfigFile } from "./config.ts";
-import { ConfigError } from "./config-error.ts";
 
 export interface ConfigWarning {
   event: string;
@@ -87,50 +87,55 @@ const GIVEN: Record<Missing, { flag: string; env: string }> = {
 };
 
 /**
- * Throws ConfigError `config_missing` when the config file is required and absent: named by `--config` (`explicit`),
- * or the default one while the flags and environment leave out the URL or the token (`missing`, naming which: the
- * message says only what is missing, so `run --url X` is not told it gave no --url).
+ * Throws FixableError `config_missing` (exit 2) when the config file is required and absent: named by `--config`
+ * (`explicit`), or the default one while the flags and environment leave out the URL or the token (`missing`, naming
+ * which: the message says only what is missing, so `run --url X` is not told it gave no --url).
  */
 export function requireConfigFile(file: string, exists: boolean, explicit: boolean, missing: readonly Missing[]): void {
   if (exists || (!explicit && missing.length === 0)) return;
   if (explicit)
-    throw new ConfigError(
+    throw new FixableError(
       "config_missing",
       `--config ${file} does not exist`,
       "check the path, or leave out --config to use the one `enroll` wrote",
+      EXIT_USAGE,
     );
   const flags = missing.map((m) => GIVEN[m].flag).join(" and no ");
   const pass = missing.map((m) => `${GIVEN[m].flag} (or set ${GIVEN[m].env})`).join(" and ");
-  throw new ConfigError(
+  throw new FixableError(
     "config_missing",
     `no config file at ${file}, and no ${flags} given`,
     `run \`gigafactory-agent enroll --url URL --code gfe_…\` first (with the same --state-dir), or pass ${pass}`,
+    EXIT_USAGE,
   );
 }
 
 /**
- * The ConfigError `config_unreadable` for a config file at `file` that exists but could not be read (`err` from
- * readFileSync), whose fix fits the cause: a directory where the file belongs (EISDIR), a file where a directory of
- * its path belongs (ENOTDIR), permissions (EACCES, EPERM), or else the system's message.
+ * The FixableError `config_unreadable` (exit 2) for a config file at `file` that exists but could not be read
+ * (`err` from readFileSync), whose fix fits the cause: a directory where the file belongs (EISDIR), a file where a
+ * directory of its path belongs (ENOTDIR), permissions (EACCES, EPERM), or else the system's message.
  */
-export function unreadableConfig(file: string, err: NodeJS.ErrnoException): ConfigError {
+export function unreadableConfig(file: string, err: NodeJS.ErrnoException): FixableError {
   if (err.code === "EISDIR")
-    return new ConfigError(
+    return new FixableError(
       "config_unreadable",
       `${file} is a directory, not a config file`,
       `name the file itself (--config ${path.join(file, "config.json")} if it is in there, or --state-dir ${file}), or remove the directory so \`enroll\` can write the file there`,
+      EXIT_USAGE,
     );
   if (err.code === "ENOTDIR")
-    return new ConfigError(
+    return new FixableError(
       "config_unreadable",
       `cannot read ${file}: a part of its path is a file, not a directory`,
       "check the path given as --config or --state-dir",
+      EXIT_USAGE,
     );
   const access = err.code === "EACCES" || err.code === "EPERM";
-  return new ConfigError(
+  return new FixableError(
     "config_unreadable",
     `cannot read ${file}: ${err.message}`,
     access ? `check its permissions (ls -l ${file}): this user must be able to read it` : "check the path and the disk",
+    EXIT_USAGE,
   );
 }
 

@@ -3,35 +3,42 @@
  * Where each setting of `run` comes from: flags win over the environment, which
  * wins over the config file (written by `enroll`), which wins over defaults.
  * `resolveRunConfig` is pure — flags, env and the parsed file go in, a checked
- * `RunConfig` or a `ConfigError` saying what is wrong and how to fix it comes out.
+ * `RunConfig` or a shared/fixable-error `FixableError` (exit 2) saying what is wrong and how to fix it comes out.
  * An empty environment variable counts as unset (shared/env-value).
  */
 import path from "node:path";
 import { z } from "zod";
 import { LEASE_TTL } from "../core/lease.ts";
 import { envValue } from "../shared/env-value.ts";
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import type { FlagValues } from "./cli-args.ts";
 import { parseEngineSpec } from "./command-template.ts";
-import { ConfigError } from "./config-error.ts";
 import { assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
 
-export { ConfigError };
+/**
+ * A name the config file gives (URL, token, product, …), read without the blanks around it — as shared/env-value
+ * reads the environment: a hand-written or generated file (Windows line endings, a value pasted from a terminal)
+ * carries a `\r` or a blank no such name can hold, which `bad_url` or the coordinator then refused as a puzzle. Blanks
+ * inside are kept, and refused where they cannot be (agent/credential-checks). Paths (`workDir`) are taken as
+ * written: a path may end in a blank.
+ */
+const name = () => z.string().trim().min(1);
 
 /** The config file: what `enroll` stores, plus optional defaults for `run`. */
 export const ConfigFile = z
   .object({
-    url: z.string().min(1).optional(),
-    product: z.string().min(1).optional(),
-    factoryId: z.string().min(1).optional(),
-    token: z.string().min(1).optional(),
-    name: z.string().min(1).optional(),
+    url: name().optional(),
+    product: name().optional(),
+    factoryId: name().optional(),
+    token: name().optional(),
+    name: name().optional(),
     seats: z.number().int().min(1).max(64).optional(),
     capabilities: z.array(z.string()).optional(),
     engines: z.record(z.string(), z.string()).optional(),
-    defaultEngine: z.string().optional(),
+    defaultEngine: z.string().trim().optional(),
     workDir: z.string().optional(),
     checkpointRemote: z.string().optional(),
-    engineUser: z.string().min(1).optional(),
+    engineUser: name().optional(),
     engineEnv: z.array(z.string()).optional(),
     allowLocalRepos: z.boolean().optional(),
   })
@@ -96,17 +103,18 @@ export function parseNumber(flag: string, raw: string | undefined, min: number, 
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(
+    throw new FixableError(
       "bad_flag",
       `--${flag} ${JSON.stringify(raw)} is not a number in [${min}, ${max}]`,
       `pass e.g. --${flag} ${min === 0 ? 30 : Math.max(min, 1)}`,
+      EXIT_USAGE,
     );
   }
   return n;
 }
 
 /**
- * `run`'s settings from flags > env (empty = unset) > config file > defaults. Throws ConfigError (exit 2):
+ * `run`'s settings from flags > env (empty = unset) > config file > defaults. Throws FixableError (exit 2):
  * `missing_url`, `bad_url`, `missing_token`, `token_is_code` (a `gfe_` code as the token), `missing_product`,
  * `wrong_product` (the token names another product than the one configured), `bad_engine`, `bad_flag`,
  * `work_dir_in_state_dir`. Durations in the result are ms.
@@ -130,18 +138,20 @@ export function resolveRunConfig(
   const [urlSource, url] = urlFrom ?? ["", ""];
   const [tokenSource, token] = tokenFrom ?? ["", ""];
   if (!url) {
-    throw new ConfigError(
+    throw new FixableError(
       "missing_url",
       "no coordinator URL",
       "pass --url https://…, set GIGAFACTORY_URL, or run `gigafactory-agent enroll` first",
+      EXIT_USAGE,
     );
   }
   const baseUrl = checkedUrl(url, urlSource);
   if (!token) {
-    throw new ConfigError(
+    throw new FixableError(
       "missing_token",
       "no factory token",
       "pass --token gf_…, set GIGAFACTORY_FACTORY_TOKEN, or run `gigafactory-agent enroll --code gfe_…` first",
+      EXIT_USAGE,
     );
   }
   assertToken(token, tokenSource);
@@ -152,7 +162,12 @@ export function resolveRunConfig(
   );
   const product = productFrom?.[1] ?? productOfToken(token);
   if (!product)
-    throw new ConfigError("missing_product", "no product", "pass --product NAME or set GIGAFACTORY_PRODUCT");
+    throw new FixableError(
+      "missing_product",
+      "no product",
+      "pass --product NAME or set GIGAFACTORY_PRODUCT",
+      EXIT_USAGE,
+    );
   if (productFrom) assertSameProduct(token, "token", product, productFrom[0]);
   let engines: Record<string, string> = { ...(file.engines ?? {}) };
   try {
@@ -161,31 +176,34 @@ export function resolveRunConfig(
       engines = { ...engines, [name]: template };
     }
   } catch (err) {
-    throw new ConfigError(
+    throw new FixableError(
       "bad_engine",
       (err as Error).message,
       'quote the template: --engine claude="claude -p --model sonnet"',
+      EXIT_USAGE,
     );
   }
   const workDir = path.resolve(str(flags["work-dir"]) ?? file.workDir ?? defaultWorkDir(defaults.stateDir));
   if (contains(defaults.stateDir, workDir) || contains(workDir, defaults.stateDir)) {
-    throw new ConfigError(
+    throw new FixableError(
       "work_dir_in_state_dir",
       `the work dir ${workDir} and the state dir ${defaults.stateDir} overlap: engines work in the one, the factory token lives in the other`,
       `pass --work-dir ${defaultWorkDir(defaults.stateDir)}`,
+      EXIT_USAGE,
     );
   }
   const engineEnv = [...(file.engineEnv ?? []), ...list(flags["engine-env"])];
   const badName = engineEnv.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || n.startsWith("GIGAFACTORY_"));
   if (badName !== undefined)
-    throw new ConfigError(
+    throw new FixableError(
       "bad_flag",
       `--engine-env ${badName} is not a variable an engine may get`,
       "pass e.g. --engine-env AWS_PROFILE",
+      EXIT_USAGE,
     );
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? file.seats ?? 1;
   if (!Number.isInteger(seats))
-    throw new ConfigError("bad_flag", `--seats ${seats} is not a whole number`, "pass --seats 2");
+    throw new FixableError("bad_flag", `--seats ${seats} is not a whole number`, "pass --seats 2", EXIT_USAGE);
   const leaseTtl = parseNumber("lease-ttl", str(flags["lease-ttl"]), LEASE_TTL.minSeconds, LEASE_TTL.maxSeconds);
   return {
     url: baseUrl,

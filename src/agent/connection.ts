@@ -9,6 +9,7 @@
  * (revoked, replaced, protocol error, refused token) go to `onFatal`.
  */
 import WebSocket from "ws";
+import type { FixableError } from "../shared/fixable-error.ts";
 import type { FactoryFrame, ServerFrame } from "../shared/protocol.ts";
 import { parseServerFrame } from "../shared/protocol.ts";
 import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
@@ -36,7 +37,7 @@ export interface ConnectionHandlers {
   onWelcome(welcome: Welcome): void;
   onFrame(frame: ServerFrame): void;
   onDisconnected(why: string, retryInMs: number): void;
-  onFatal(code: string, what: string, fix: string): void;
+  onFatal(error: FixableError): void;
 }
 
 export interface ConnectionOptions {
@@ -151,21 +152,21 @@ export class FactoryConnection {
       this.opts.handlers.onDisconnected(why, delay);
       this.retryTimer = setTimeout(() => this.open(), delay);
     };
-    const fatal = (code: string, what: string, fix: string) => {
+    const fatal = (error: FixableError) => {
       clearTimeout(welcomeTimer);
       if (this.ws !== ws) return;
       settled = true;
       this.stopped = true;
-      this.teardown(what);
+      this.teardown(error.message);
       ws.terminate();
-      this.opts.handlers.onFatal(code, what, fix);
+      this.opts.handlers.onFatal(error);
     };
 
     ws.on("open", () => {
       const hello = this.opts.hello();
       ws.send(JSON.stringify({ type: "hello", v: 1, ...hello }));
     });
-    const judge = (v: Verdict) => (v.kind === "fatal" ? fatal(v.code, v.what, v.fix) : lost(v.why));
+    const judge = (v: Verdict) => (v.kind === "fatal" ? fatal(v.error) : lost(v.why));
     ws.on("unexpected-response", (_req, res) => {
       let body = "";
       res.setEncoding("utf8");

@@ -3,14 +3,14 @@
  * What the agent checks of the URL, token and enrollment code an operator gives it before it uses them, so a
  * confused or careless command line is refused with its fix instead of failing later as a puzzle (a 401 from the
  * coordinator, a socket that never opens, a host enrolled into the wrong product). Pure: each check returns or throws
- * a ConfigError (exit 2), and never puts the secret it judged into its message.
+ * a shared/fixable-error FixableError (exit 2), and never puts the secret it judged into its message.
  *
  * Gigafactory's secrets name their kind and product (worker/auth `newToken`): `gf_<product>_<secret>` is a token
  * (a factory's, or an operator's), `gfe_<product>_<secret>` a one-time enrollment code. A secret of another shape
  * (an admin token, a test's stand-in) is not judged here: the coordinator decides.
  */
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
-import { ConfigError } from "./config-error.ts";
 
 const SECRET_RE = /^(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/;
 
@@ -28,11 +28,12 @@ export function productOfSecret(secret: string): string | undefined {
 
 /**
  * The coordinator's base URL, normalised to `origin + pathname` without trailing slashes (`HTTP://Host:80/x/` →
- * `http://host/x`): the form stored and joined with `/api/v1/…`. Throws ConfigError `bad_url` for what cannot be a
- * coordinator, judged on `raw` as given (`new URL` would quietly trim blanks and drop an empty `?` or `#`): blanks or
- * control characters anywhere, any `?` or `#`, not a URL, not http(s), no host, a user name or password (the agent
- * authenticates with its token; the password is never echoed), or the API's own path (`/api/v1` in any case, which
- * the agent adds itself). `source` names where it came from (`--url`, `GIGAFACTORY_URL`, the config file).
+ * `http://host/x`): the form stored and joined with `/api/v1/…`. Throws FixableError `bad_url` (exit 2) for what
+ * cannot be a coordinator, judged on `raw` as given (`new URL` would quietly trim blanks and drop an empty `?` or
+ * `#`): blanks or control characters anywhere, any `?` or `#`, not a URL, not http(s), no host, a user name or
+ * password (the agent authenticates with its token; the password is never echoed), or the API's own path (`/api/v1`
+ * in any case, which the agent adds itself). `source` names where it came from (`--url`, `GIGAFACTORY_URL`, the
+ * config file).
  */
 export function checkedUrl(raw: string, source: string): string {
   const fix = `pass the coordinator's base URL, e.g. --url https://gigafactory.example.workers.dev or --url http://127.0.0.1:8787`;
@@ -40,7 +41,7 @@ export function checkedUrl(raw: string, source: string): string {
   // (a `#`, `/`, `?` or blank in it), and it is refused before its user-info would be.
   const masked = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/i, "$1…@");
   const shown = `${source} ${JSON.stringify(redactSecrets(masked))}`;
-  const bad = (why: string, how = fix) => new ConfigError("bad_url", `${shown} ${why}`, how);
+  const bad = (why: string, how = fix) => new FixableError("bad_url", `${shown} ${why}`, how, EXIT_USAGE);
   // \s covers blanks and line breaks; the C0 controls and DEL are never part of a URL either.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused here
   if (/[\s\x00-\x1f\x7f]/.test(raw)) throw bad("contains a blank or control character", `remove it; ${fix}`);
@@ -59,27 +60,34 @@ export function checkedUrl(raw: string, source: string): string {
       `leave out user:password@ (the agent authenticates with its token); ${fix}`,
     );
   if (/\/api(\/v1)?\/*$/i.test(u.pathname))
-    throw new ConfigError("bad_url", `${source} ends in ${u.pathname}: the agent adds the API path itself`, fix);
+    throw new FixableError(
+      "bad_url",
+      `${source} ends in ${u.pathname}: the agent adds the API path itself`,
+      fix,
+      EXIT_USAGE,
+    );
   return `${u.origin}${u.pathname.replace(/\/+$/, "")}`;
 }
 
 /** Refuses an enrollment code given where a token belongs (`--token gfe_…`, GIGAFACTORY_FACTORY_TOKEN=gfe_…). */
 export function assertToken(secret: string, source: string): void {
   if (secretKind(secret) !== "code") return;
-  throw new ConfigError(
+  throw new FixableError(
     "token_is_code",
     `${source} holds a one-time enrollment code (gfe_…), not a factory token (gf_…)`,
     "trade the code for a token first: gigafactory-agent enroll --url URL --code gfe_… (then `run` needs no token)",
+    EXIT_USAGE,
   );
 }
 
 /** Refuses a token given where an enrollment code belongs (`enroll --code gf_…`). */
 export function assertCode(secret: string, source: string): void {
   if (secretKind(secret) !== "token") return;
-  throw new ConfigError(
+  throw new FixableError(
     "token_is_code",
     `${source} holds a token (gf_…), not a one-time enrollment code (gfe_…)`,
     "pass a factory token as --token gf_…, or ask an operator for a code (`gigafactory enroll NAME` prints it)",
+    EXIT_USAGE,
   );
 }
 
@@ -90,9 +98,10 @@ export function assertCode(secret: string, source: string): void {
 export function assertSameProduct(secret: string, what: "token" | "code", product: string, source: string): void {
   const named = productOfSecret(secret);
   if (named === undefined || named === product) return;
-  throw new ConfigError(
+  throw new FixableError(
     "wrong_product",
     `the ${what} is for product ${named}, but ${source} is ${product}`,
     `use a ${what} of ${product}, or pass --product ${named} (the ${what} alone names its product)`,
+    EXIT_USAGE,
   );
 }

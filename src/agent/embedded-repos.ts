@@ -12,9 +12,11 @@
  * Which files count is decided by the `.gitignore` files of the workspace alone — of every enclosing work tree,
  * so a nested repository's `.env` that the workspace's `.gitignore` names stays out — never by the repository's
  * `info/exclude` or a `core.excludesFile` (the engine can write either, and the mirror's is shared by every job
- * of the repo on this host): untracked files are listed with per-directory rules only and added by name.
+ * of the repo on this host): untracked files are listed with per-directory rules only and added by name, and the
+ * enclosing work trees' rules are asked of `check-ignore` run in an empty git dir of the agent's (see `neutralGitDir`).
  */
-import { existsSync, lstatSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { GitError, type GitOptions, git } from "./git.ts";
 
@@ -40,6 +42,32 @@ interface Enclosing {
 
 /** Only the work tree's own `.gitignore` files: never `info/exclude` nor `core.excludesFile` (see the module doc). */
 const PER_DIRECTORY = "--exclude-per-directory=.gitignore";
+
+/** What one checkpoint's staging shares across its nesting levels (one object, changed in place). */
+interface Staging {
+  /** The outer repository's git dir (absolute): every level's files go into its object store. */
+  gitDir: string;
+  /** How many more nested repositories may be captured. */
+  left: number;
+  /** The empty git dir `check-ignore` runs in, made on first need (`neutralGitDir`); removed by `stageTree`. */
+  neutral?: string;
+}
+
+/**
+ * A git dir with nothing in it — no `info/exclude`, no config — made by the agent under the temp dir (mode 0755:
+ * the engine's user reads it, cannot write it). `check-ignore` has no option to skip `info/exclude` and reads the
+ * one of the repository it runs in: run in the workspace's, a nested file was left out by whatever the engine wrote
+ * mid-run to the mirror's `info/exclude` (shared by every job of the repo here). `core.excludesFile` is already
+ * neutralised on every command line (agent/git-neutral). Throws what node:fs throws.
+ */
+function neutralGitDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "gf-no-exclude-"));
+  mkdirSync(path.join(dir, "objects"));
+  mkdirSync(path.join(dir, "refs"));
+  writeFileSync(path.join(dir, "HEAD"), "ref: refs/heads/none\n");
+  chmodSync(dir, 0o755);
+  return dir;
+}
 
 /**
  * Untracked entries under the work tree: files, and nested repositories (`ls-files -o` lists each as one `dir/`
@@ -77,11 +105,13 @@ function isDir(p: string): boolean {
  * Those of `paths` (relative to the staged work tree) that no enclosing work tree's `.gitignore` ignores. Throws
  * GitError when git fails.
  */
-async function notIgnored(paths: string[], enclosing: Enclosing[], o: GitOptions): Promise<string[]> {
+async function notIgnored(paths: string[], enclosing: Enclosing[], o: GitOptions, s: Staging): Promise<string[]> {
   let kept = paths;
   for (const e of enclosing) {
     if (kept.length === 0) break;
-    const env = { ...o.env, GIT_WORK_TREE: e.workTree };
+    s.neutral ??= neutralGitDir();
+    // `--no-index`: nothing of the neutral git dir is read but its (absent) `info/exclude`.
+    const env = { ...o.env, GIT_DIR: s.neutral, GIT_WORK_TREE: e.workTree };
     const input = kept.map((p) => `${e.rel}${p}`).join("\0");
     const args = ["check-ignore", "-z", "-v", "-n", "--no-index", "--stdin"];
     // Exit 1 = nothing ignored: git says nothing on stderr then.
@@ -102,25 +132,42 @@ async function notIgnored(paths: string[], enclosing: Enclosing[], o: GitOptions
 }
 
 /**
- * Stage everything under `opts.cwd` into the index `opts.env.GIT_INDEX_FILE` and write its tree. `gitDir` (absolute)
- * is the outer repository's; `workTree` the absolute directory being staged (the workspace, or a nested repository
- * inside it); `prefix` its path in the workspace, for names; `enclosing` the work trees around it, whose ignore
- * rules apply too; `budget.left` how many more nested repositories may be captured. Throws GitError.
+ * Stage everything under `workTree` (absolute: the workspace) into the index `opts.env.GIT_INDEX_FILE` and write its
+ * tree into the repository whose git dir (absolute) is `gitDir`; nested repositories are taken as plain files (see
+ * the module doc). Throws GitError when git fails.
  */
 export async function stageTree(
   opts: GitOptions & { env: { GIT_INDEX_FILE: string } },
   gitDir: string,
   workTree: string,
+): Promise<StagedTree> {
+  const s: Staging = { gitDir, left: MAX_NESTED };
+  try {
+    return await stage(s, opts, workTree);
+  } finally {
+    if (s.neutral) rmSync(s.neutral, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `stageTree` for one level, into the index `opts.env.GIT_INDEX_FILE`: `workTree` the absolute directory being
+ * staged (the workspace, or a nested repository inside it); `prefix` its path in the workspace, for names;
+ * `enclosing` the work trees around it, whose ignore rules apply too. Throws GitError.
+ */
+async function stage(
+  s: Staging,
+  opts: GitOptions & { env: { GIT_INDEX_FILE: string } },
+  workTree: string,
   prefix = "",
   depth = 0,
   enclosing: Enclosing[] = [],
-  budget = { left: MAX_NESTED },
 ): Promise<StagedTree> {
+  const gitDir = s.gitDir;
   const o: GitOptions = { ...opts, cwd: workTree, env: { ...opts.env, GIT_DIR: gitDir, GIT_WORK_TREE: workTree } };
   const found = await untracked(o, workTree, depth === 0);
   const [nested, files] = await Promise.all([
-    notIgnored(found.repos, enclosing, o),
-    notIgnored(found.files, enclosing, o),
+    notIgnored(found.repos, enclosing, o, s),
+    notIgnored(found.files, enclosing, o, s),
   ]);
   // Tracked paths first (changes and deletions: no ignore rule applies to them), nested repositories left out.
   const notNested = found.repos.map((p) => `:(exclude,literal)${p}`);
@@ -137,20 +184,19 @@ export async function stageTree(
       result.skipped.push(`${name} (nested more than ${MAX_DEPTH} repositories deep)`);
       continue;
     }
-    if (budget.left <= 0) {
+    if (s.left <= 0) {
       result.skipped.push(`${name} (over ${MAX_NESTED} nested repositories)`);
       continue;
     }
-    budget.left -= 1;
+    s.left -= 1;
     const subIndex = `${opts.env.GIT_INDEX_FILE}.${depth + 1}`;
-    const sub = await stageTree(
+    const sub = await stage(
+      s,
       { ...opts, env: { ...opts.env, GIT_INDEX_FILE: subIndex } },
-      gitDir,
       `${workTree}/${rel}`,
       `${name}/`,
       depth + 1,
       inner.map((e) => ({ ...e, rel: `${e.rel}${rel}/` })),
-      budget,
     ).finally(() => rmSync(subIndex, { force: true }));
     // Whatever the outer index held at that path (tracked files of the base) is replaced by the nested files.
     await git(["rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", `:(literal)${rel}`], o);

@@ -23,7 +23,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import { ConfigError } from "./config.ts";
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 
 /** A user to run processes as (uid/gid go to spawn; home becomes HOME). */
 export interface RunAs {
@@ -48,7 +48,7 @@ export function lookupUser(user: string): RunAs | undefined {
 /**
  * `--engine-user` (or the config file's `engineUser`), else `nobody` when the agent is
  * root → the user engines run as; undefined = the agent's own user (not root, nothing
- * asked, or the agent's own user named explicitly). Throws ConfigError for an unknown
+ * asked, or the agent's own user named explicitly). Throws FixableError (exit 2) for an unknown
  * user, for root as the engine user, and for a different user without root.
  */
 export function resolveEngineUser(
@@ -60,15 +60,26 @@ export function resolveEngineUser(
   const wanted = requested ?? "nobody";
   const user = lookup(wanted);
   if (!user)
-    throw new ConfigError("engine_user", `no such user ${wanted} to run engines as`, "pass --engine-user NAME");
+    throw new FixableError(
+      "engine_user",
+      `no such user ${wanted} to run engines as`,
+      "pass --engine-user NAME",
+      EXIT_USAGE,
+    );
   if (user.uid === selfUid) return undefined;
   if (user.uid === 0)
-    throw new ConfigError("engine_user", "engines may not run as root", "pass --engine-user with an unprivileged user");
+    throw new FixableError(
+      "engine_user",
+      "engines may not run as root",
+      "pass --engine-user with an unprivileged user",
+      EXIT_USAGE,
+    );
   if (selfUid !== 0) {
-    throw new ConfigError(
+    throw new FixableError(
       "engine_user",
       `running engines as ${user.name} needs the agent to run as root`,
       "run the agent as root, or drop --engine-user (the engine then runs as this user)",
+      EXIT_USAGE,
     );
   }
   return user;

@@ -12,9 +12,9 @@
  */
 import os from "node:os";
 import { envValue } from "../shared/env-value.ts";
-import { FixableError } from "../shared/fixable-error.ts";
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import type { FlagValues } from "./cli-args.ts";
-import { ConfigError, type ConfigFile, parseNumber } from "./config.ts";
+import { type ConfigFile, parseNumber } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
 import { assertCode, assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
 import { hostProfile } from "./host.ts";
@@ -30,7 +30,7 @@ function firstGiven(...candidates: [string | undefined, string][]): [string | un
 }
 
 /**
- * `enroll`: checks the command line (ConfigError, exit 2), then trades `--code` for a token (FixableError exit 1 when
+ * `enroll`: checks the command line (FixableError exit 2), then trades `--code` for a token (FixableError exit 1 when
  * the coordinator refuses or cannot be reached) or stores `--token`, writing `<stateDir>/config.json` (0600). `env`
  * (main passes process.env) gives GIGAFACTORY_URL and GIGAFACTORY_PRODUCT when `--url`/`--product` are left out.
  */
@@ -48,23 +48,26 @@ export async function enrollCommand(
   const code = str(flags.code);
   const token = str(flags.token);
   if (!rawUrl)
-    throw new ConfigError(
+    throw new FixableError(
       "missing_url",
       "enroll needs the coordinator URL",
       "pass --url https://… or set GIGAFACTORY_URL",
+      EXIT_USAGE,
     );
   const url = checkedUrl(rawUrl, urlSource);
   if (!code && !token)
-    throw new ConfigError(
+    throw new FixableError(
       "missing_code",
       "enroll needs an enrollment code or a factory token",
       "pass --code gfe_… (ask an operator for one) or --token gf_…",
+      EXIT_USAGE,
     );
   if (code && token)
-    throw new ConfigError(
+    throw new FixableError(
       "code_and_token",
       "enroll takes an enrollment code or a factory token, not both",
       "pass only --code gfe_… (to enroll this host) or only --token gf_… (to store a token an operator issued)",
+      EXIT_USAGE,
     );
   const secret = (code ?? token) as string;
   if (code) assertCode(code, "--code");
@@ -76,10 +79,11 @@ export async function enrollCommand(
   if (given !== undefined) assertSameProduct(secret, code ? "code" : "token", given, productSource);
   const product = given ?? productOfSecret(secret);
   if (!product)
-    throw new ConfigError(
+    throw new FixableError(
       "missing_product",
       "enroll needs the product",
       "pass --product NAME or set GIGAFACTORY_PRODUCT",
+      EXIT_USAGE,
     );
   const name = str(flags.name) ?? os.hostname().split(".")[0] ?? "factory";
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? 1;

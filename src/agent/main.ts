@@ -11,11 +11,11 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { envValue } from "../shared/env-value.ts";
-import { FixableError } from "../shared/fixable-error.ts";
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
 import { splitCommand } from "./command-template.ts";
-import { ConfigError, type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
+import { type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
 import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
 import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedDir } from "./engine-user.ts";
 import { enrollCommand } from "./enroll.ts";
@@ -26,7 +26,7 @@ import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
 import { EXIT, Supervisor } from "./supervisor.ts";
 
-/** The engine user (agent/engine-user) with its HOME, and a work dir it can use — or a ConfigError saying why not. */
+/** The engine user (agent/engine-user) with its HOME and a work dir it can use, or a FixableError (exit 2): why not. */
 function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>): RunAs | undefined {
   const user = resolveEngineUser(cfg.engineUserName, process.getuid?.() ?? -1);
   if (!user) return undefined;
@@ -35,10 +35,11 @@ function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>)
   const commands = [...engines.values()].map((t) => findOnPath(splitCommand(t)[0] as string, hostPathLookup()) ?? "");
   const problem = engineAccessProblem(user, cfg.workDir, commands);
   if (problem) {
-    throw new ConfigError(
+    throw new FixableError(
       "engine_user_access",
       problem,
       `make it reachable by ${user.name} (e.g. --work-dir /var/lib/gigafactory-agent/work), or pass --engine-user`,
+      EXIT_USAGE,
     );
   }
   return { ...user, home };
@@ -67,10 +68,11 @@ async function runCommand(
   ensurePrivateDir(cfg.stateDir);
   const profile = hostProfile(cfg.engines, cfg.extraCaps);
   if (profile.engines.size === 0) {
-    throw new ConfigError(
+    throw new FixableError(
       "no_engine",
       "no engine command is installed on this host",
       'install claude or codex, or pass --engine name="command"',
+      EXIT_USAGE,
     );
   }
   const engineUser = prepareEngineUser(cfg, profile.engines);

@@ -9,23 +9,28 @@
  * killed).
  */
 import { killOrphanEngine } from "./engine-runner.ts";
+import type { Output } from "./output.ts";
 import type { JobRecords } from "./state.ts";
 import { jobDir } from "./workspace.ts";
 
 /**
  * Stop the engine of, and forget, every recorded job for which `ours(jobId)` is false (not leased here, no seat
- * running it). Returns what was stopped, for the operator's log.
+ * running it); each engine stopped is told to the operator (`engine.reaped`). Returns what was stopped.
  */
 export function reapOrphans(
   records: JobRecords,
   workDir: string,
   ours: (jobId: string) => boolean,
+  out: Pick<Output, "say">,
 ): Array<{ jobId: string; pid: number }> {
   const stopped: Array<{ jobId: string; pid: number }> = [];
   for (const r of records.list()) {
     if (ours(r.jobId)) continue;
-    if (r.enginePid !== undefined && killOrphanEngine(r.enginePid, jobDir(workDir, r.jobId)))
+    if (r.enginePid !== undefined && killOrphanEngine(r.enginePid, jobDir(workDir, r.jobId))) {
       stopped.push({ jobId: r.jobId, pid: r.enginePid });
+      const text = `${r.jobId} stopped engine ${r.enginePid} left running by an earlier agent process`;
+      out.say("·", "engine.reaped", text, { jobId: r.jobId, pid: r.enginePid });
+    }
     records.remove(r.jobId);
   }
   return stopped;

@@ -3,8 +3,9 @@
  * How one seat's job ends, and the state that decides which way. Three ways out, each ending in `cleanup`:
  * `finish` (report, then the done record — `ended` last, only after the coordinator acknowledged), `giveBack`
  * (drain timeout or no engine here: checkpoint, give the job back) and `abandon` (cancel pushed, or the lease was
- * lost: stop the engine within 2 s, discard the work, report nothing). Also the controls the supervisor holds a
- * seat by — `abandon`, `forceStop`, `release`, `leaseTtlChanged`, `occupiesSeat` — which only move that state.
+ * lost: stop the engine within 2 s, discard the work, report nothing). `cleanup` discards the workspace, but keeps
+ * one whose final checkpoint failed for the operator (agent/kept-workspaces). Also the controls the supervisor holds
+ * a seat by — `abandon`, `forceStop`, `release`, `leaseTtlChanged`, `occupiesSeat` — which only move that state.
  *
  * The base of SeatRunner (agent/seat-runner: the run's phases, in order), not a part of it: the run and its
  * endings read and set the same few fields (engine, workspace, WIP checkpointer, log, lost, releasing), so a part
@@ -19,6 +20,7 @@ import { CANCEL_GRACE_MS, type EngineProcess } from "./engine-runner.ts";
 import type { RunAs } from "./engine-user.ts";
 import { UsageMeter } from "./insights.ts";
 import type { JobLog } from "./job-log.ts";
+import { KEPT_DAYS, keepWorkspace } from "./kept-workspaces.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
 import { formatDuration, type Mark, type Output } from "./output.ts";
 import { outcomeLine, reportAndRecord } from "./report.ts";
@@ -217,13 +219,28 @@ export abstract class SeatEndings {
     return `${jobDir(this.ctx.cfg.workDir, this.jobId)}.job.md`;
   }
 
+  /** The run's files go: the workspace (kept when its last work is in no commit), the job file, the local log. */
   protected async cleanup(): Promise<void> {
     this.stopTimers();
     await this.log?.close();
     if (this.ctx.cfg.keepWorkspaces) return;
-    if (this.ws) await discardWorkspace(this.ws);
+    if (this.ws && this.wip?.finalError) await this.keep(this.ws);
+    else if (this.ws) await discardWorkspace(this.ws);
     rmSync(this.jobFile(), { force: true });
     rmSync(lessonsFileFor(this.jobFile()), { force: true });
     this.log?.remove();
+  }
+
+  /** Keep `ws`, whose final checkpoint failed, for the operator (agent/kept-workspaces), and say where it is. */
+  private async keep(ws: Workspace): Promise<void> {
+    try {
+      const kept = await keepWorkspace(ws, this.ctx.cfg.workDir, Date.now());
+      const files = kept.linked ? "" : " (its files only: git could not link it to its mirror again)";
+      const text = `${this.jobId} workspace kept at ${kept.dir}${files}, removed after ${KEPT_DAYS} days`;
+      this.say("⚠", "workspace.kept", text, { dir: kept.dir, linked: kept.linked });
+    } catch (err) {
+      const text = `${this.jobId} workspace left at ${ws.dir}, not moved aside (${(err as Error).message}): the job's next run here replaces it`;
+      this.say("⚠", "workspace.kept", text, { dir: ws.dir, linked: true });
+    }
   }
 }

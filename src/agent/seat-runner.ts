@@ -16,6 +16,7 @@ import { BUDGET_GRACE_MS, CANCEL_GRACE_MS, killOrphanEngine, startEngine } from 
 import { pickEngine } from "./engines.ts";
 import { reportInsights, type Usage } from "./insights.ts";
 import { JobLog } from "./job-log.ts";
+import { keptDir } from "./kept-workspaces.ts";
 import { lessonsFileFor, writeLessonsFile } from "./lessons-file.ts";
 import type { LogStream } from "./log-batcher.ts";
 import { formatDuration } from "./output.ts";
@@ -148,8 +149,14 @@ export class SeatRunner extends SeatEndings {
       wip,
     );
     if (wip.finalError) {
+      // Kept, not discarded, for the operator (agent/kept-workspaces): said here too, while the job log is open.
+      const keptAt = cfg.keepWorkspaces ? ws.dir : keptDir(cfg.workDir, this.jobId, this.leaseEpoch);
       const text = `${this.jobId} work not captured: the final checkpoint failed: ${wip.finalError}`;
-      this.say("⚠", "job.work_not_captured", text, { lastCheckpoint: wip.lastSha ?? null });
+      this.say("⚠", "job.work_not_captured", `${text}; the workspace is kept at ${keptAt}`, {
+        lastCheckpoint: wip.lastSha ?? null,
+        keptAt,
+      });
+      this.note(`work not captured: the workspace with it is kept at ${keptAt} on this host`);
     }
     const warn = (t: string) => this.say("⚠", "artifact.failed", `${this.jobId} ${t}`);
     const diffStat = await publishRun(this.ctx.rest, this.ref(), ws, wip.lastSha ?? ws.base, this.log, warn);

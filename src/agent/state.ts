@@ -14,7 +14,8 @@ import path from "node:path";
 import { z } from "zod";
 import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
 import { CheckpointBody, InsightsBody, RunResultBody } from "../shared/api-work.ts";
-import { ConfigError, ConfigFile } from "./config.ts";
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { ConfigFile } from "./config.ts";
 import { unreadableConfig } from "./config-file-checks.ts";
 import type { Output } from "./output.ts";
 
@@ -49,15 +50,21 @@ export function readConfigFile(file: string): ConfigFile {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new ConfigError("config_invalid", `${file} is not valid JSON`, "fix it, or delete it and enroll again");
+    throw new FixableError(
+      "config_invalid",
+      `${file} is not valid JSON`,
+      "fix it, or delete it and enroll again",
+      EXIT_USAGE,
+    );
   }
   const parsed = ConfigFile.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConfigError(
+    throw new FixableError(
       "config_invalid",
       `${file}: ${issue?.path.join(".")}: ${issue?.message}`,
       "fix that field, or delete the file and enroll again",
+      EXIT_USAGE,
     );
   }
   return parsed.data;

@@ -5,14 +5,17 @@
  * with `welcome.leases` after every (re)connect — resuming leases it holds but
  * no longer runs, abandoning runs whose lease the coordinator no longer lists —
  * routes `cancel` to the right seat, stops engines an earlier process left
- * running for jobs no longer leased here (agent/orphans), and drains on SIGTERM/SIGINT. `run()`
- * resolves with the process exit code.
+ * running for jobs no longer leased here (agent/orphans), removes kept workspaces past their
+ * days (agent/kept-workspaces), and drains on SIGTERM/SIGINT. `run()` resolves with the exit code.
  */
+import { EXIT_USAGE, type FixableError } from "../shared/fixable-error.ts";
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import { assignmentProblem, refusedJobLabel } from "./assignment-guard.ts";
+import { EXIT_CREDENTIALS } from "./close-codes.ts";
 import type { RunConfig } from "./config.ts";
 import { type ConnectionOptions, FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
 import type { RunAs } from "./engine-user.ts";
+import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
 import { reapOrphans } from "./orphans.ts";
 import type { Output } from "./output.ts";
 import type { RestTarget } from "./rest.ts";
@@ -21,7 +24,7 @@ import { type SeatContext, SeatRunner } from "./seat-runner.ts";
 import { corruptRecordEvent, JobRecords } from "./state.ts";
 
 /** Exit codes, for process supervisors: 3 = do not restart (the factory's credentials are gone). */
-export const EXIT = { ok: 0, error: 1, usage: 2, credentials: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, error: 1, usage: EXIT_USAGE, credentials: EXIT_CREDENTIALS, interrupted: 130 } as const;
 
 /** 15 s: the longest a drain waits for the coordinator to take back released jobs before exiting anyway. */
 const RELEASE_TIMEOUT_MS = 15_000;
@@ -72,7 +75,7 @@ export class Supervisor {
         onFrame: (f) => this.onFrame(f),
         onDisconnected: (why, ms) =>
           opts.out.say("⚠", "disconnected", `${why} — reconnecting in ${(ms / 1000).toFixed(1)}s`),
-        onFatal: (code, what, fix) => void this.fatal(code, what, fix),
+        onFatal: (error) => void this.fatal(error),
       },
     });
     const rest: RestTarget = { url: cfg.url, product: cfg.product, token: cfg.token };
@@ -119,12 +122,8 @@ export class Supervisor {
     }
     // Engines an earlier (SIGKILLed) process of this agent left running for jobs no longer ours: stop them.
     const ours = (id: string) => held.has(id) || this.seats.has(id);
-    for (const o of reapOrphans(this.ctx.records, cfg.workDir, ours)) {
-      out.say("·", "engine.reaped", `${o.jobId} stopped engine ${o.pid} left running by an earlier agent process`, {
-        jobId: o.jobId,
-        pid: o.pid,
-      });
-    }
+    reapOrphans(this.ctx.records, cfg.workDir, ours, out);
+    void sweepKeptWorkspaces(cfg.workDir, this.ctx.engineUser, Date.now(), out); // kept past their days (never throws)
     if (this.draining) void this.conn.request({ type: "drain" }).catch(() => undefined);
     for (const a of w.leases) if (!this.seats.has(a.job.id)) this.take(a, true);
   }
@@ -236,12 +235,12 @@ export class Supervisor {
     this.exit(EXIT.ok);
   }
 
-  private async fatal(code: string, what: string, fix: string): Promise<void> {
-    for (const seat of this.seats.values()) seat.abandon(`factory ${code}`, false);
+  /** The connection ended for good (agent/close-codes): stop every engine, print `error`, exit with its code. */
+  private async fatal(error: FixableError): Promise<void> {
+    for (const seat of this.seats.values()) seat.abandon(`factory ${error.code}`, false);
     await Promise.race([Promise.all([...this.seats.values()].map((s) => s.finished)), sleep(FATAL_STOP_MS)]);
-    this.opts.out.error(code, what, fix);
-    const credentials = code === "revoked" || code === "unauthorized" || code === "forbidden" || code === "replaced";
-    this.exit(credentials ? EXIT.credentials : EXIT.error);
+    this.opts.out.error(error.code, error.message, error.fix);
+    this.exit(error.exitCode);
   }
 }
 

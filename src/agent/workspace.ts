@@ -213,6 +213,11 @@ export async function prepareWorkspace(job: Job, opts: WorkspaceOptions): Promis
   return job.repo ? prepareRepo(job, job.repo, opts) : prepareScratch(job, opts);
 }
 
+/** Run `fn` holding `mirror`'s lock, which every preparation and discard of its worktrees here holds too. */
+export function withMirrorLock<T>(mirror: string, fn: () => Promise<T>): Promise<T> {
+  return locks.run(mirror, fn);
+}
+
 /** Remove a workspace and, for a worktree, its registration and local branch. Never throws. */
 export async function discardWorkspace(ws: Workspace): Promise<void> {
   try {

@@ -5,7 +5,7 @@
  * `✘ ERROR code: what happened / how to fix it`. Usage errors exit 2 so a
  * script can tell "you called me wrong" from "the operation failed" (exit 1).
  */
-import { FixableError as CliError, errorLine } from "../shared/fixable-error.ts";
+import { FixableError as CliError, EXIT_USAGE, errorLine } from "../shared/fixable-error.ts";
 import { ApiError, ConnectionError, ResponseTimeoutError } from "../shared/http-client.ts";
 
 /** `new CliError(code, what, fix, exitCode = 1)`: the shared FixableError under the name the CLI's code uses. */
@@ -14,7 +14,7 @@ export { CliError };
 /** A command line that cannot be run as written: exit 2. */
 export function usageError(what: string, command?: string): CliError {
   const help = command ? `gigafactory ${command} --help` : "gigafactory --help";
-  return new CliError("usage", what, `see \`${help}\``, 2);
+  return new CliError("usage", what, `see \`${help}\``, EXIT_USAGE);
 }
 
 /** What an operator can do about each API error code; unknown codes get the generic advice. */

@@ -8,13 +8,19 @@
  */
 import { redactSecrets } from "./redact-secrets.ts";
 
+/**
+ * The exit code of a command line or config a program cannot run with ("you called me wrong"), apart from 1, an
+ * operation that failed: the CLI's usage errors and the agent's config refusals (`bad_url`, `config_missing`, …).
+ */
+export const EXIT_USAGE = 2;
+
 /** A failure with a fix: `code` (stable, snake_case), `message` (what happened), `fix` (what to do), `exitCode`. */
 export class FixableError extends Error {
   readonly code: string;
   readonly fix: string;
   readonly exitCode: number;
 
-  /** `exitCode` defaults to 1, "the operation failed"; usage and config mistakes pass 2. */
+  /** `exitCode` defaults to 1, "the operation failed"; usage and config mistakes pass EXIT_USAGE (2). */
   constructor(code: string, what: string, fix: string, exitCode = 1) {
     super(what);
     this.name = "FixableError";

@@ -1,6 +1,6 @@
 // Nested repositories the checkpoint (agent/embedded-repos) must still capture, or leave out on purpose, with real
 // git in temp dirs: one where the base tracks a file, secrets the workspace's .gitignore names inside one, more of
-// them than a checkpoint handles, and a repository's info/exclude the engine wrote.
+// them than a checkpoint handles, and an info/exclude the engine wrote (the workspace's, or a nested repository's).
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -76,6 +76,26 @@ describe("the workspace's ignore rules", () => {
     writeFileSync(path.join(ws.dir, "new.txt"), "new\n");
     const snap = await snapshot(ws, undefined, "cp", false);
     expect(files(ws, snap.sha)).toBe("100644 new.txt");
+  });
+
+  it("inside a nested repository too: the info/exclude of the mirror or of a nested .git, written mid-run, drops nothing", async () => {
+    const ws = await workspace();
+    const common = sh(ws.dir, "rev-parse", "--path-format=absolute", "--git-common-dir");
+    const sub = path.join(ws.dir, "sub");
+    mkdirSync(sub);
+    sh(sub, "init", "-q");
+    const deeper = path.join(sub, "deeper");
+    mkdirSync(deeper);
+    sh(deeper, "init", "-q");
+    for (const dir of [sub, deeper]) writeFileSync(path.join(dir, "work.ts"), "x\n");
+    // The checkpoint's `check-ignore` of the enclosing rules ran in the workspace's git dir: its info/exclude (the
+    // mirror's, for a repo job) left the nested work out.
+    for (const gitDir of [common, path.join(sub, ".git"), path.join(deeper, ".git")]) {
+      mkdirSync(path.join(gitDir, "info"), { recursive: true });
+      writeFileSync(path.join(gitDir, "info", "exclude"), "work.ts\n*.ts\n");
+    }
+    const snap = await snapshot(ws, undefined, "cp", false);
+    expect(files(ws, snap.sha).split("\n")).toEqual(["100644 sub/deeper/work.ts", "100644 sub/work.ts"]);
   });
 });
 

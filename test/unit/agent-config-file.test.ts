@@ -2,15 +2,18 @@
 // `config_missing` (exit 2) naming the path and which of URL and token is missing; a directory where the file belongs
 // is said to be one, with its fix; unknown keys
 // (typos such as `prodcut`) are named in a warning with the key probably meant; a file holding the token that other
-// users can read is warned about, as ssh does.
+// users can read is warned about, as ssh does; a value with a `\r` or blanks around it (Windows line endings) is read
+// without them, one with a blank inside is still refused.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS } from "../../src/agent/cli-args.ts";
+import { resolveRunConfig } from "../../src/agent/config.ts";
 import { configFileWarnings, requireConfigFile, unknownConfigKeys } from "../../src/agent/config-file-checks.ts";
 import { enrollCommand } from "../../src/agent/enroll.ts";
 import { createOutput } from "../../src/agent/output.ts";
+import { readConfigFile } from "../../src/agent/state.ts";
 import type { FixableError } from "../../src/shared/fixable-error.ts";
 import { runAgent } from "./agent-process.ts";
 
@@ -34,6 +37,40 @@ describe("unknown keys", () => {
 
   it("say nothing for a file of known keys", () => {
     expect(configFileWarnings("/c.json", { url: "http://u", product: "p", token: TOKEN }, 0o100600)).toEqual([]);
+  });
+});
+
+describe("a file written with Windows line endings", () => {
+  const defaults = { stateDir: "/s", hostname: "h" };
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text, { mode: 0o600 });
+    return file;
+  };
+
+  it("is read without the \\r or blanks around its values: the agent runs with the URL, token and product meant", () => {
+    // What a generator fed a Windows tool's output writes: CRLF lines, and values ending in an escaped \r.
+    const lines = [
+      "{",
+      '  "url": "https://gf.example.com/\\r",',
+      `  "token": " ${TOKEN}\\r\\n",`,
+      '  "product": "acme\\r"',
+      "}",
+    ];
+    const file = write("crlf.json", `${lines.join("\r\n")}\r\n`);
+    const cfg = resolveRunConfig({}, {}, readConfigFile(file), defaults);
+    expect(cfg).toMatchObject({ url: "https://gf.example.com", token: TOKEN, product: "acme" });
+  });
+
+  it("still has a URL with a blank inside refused as bad_url, naming the config file", () => {
+    const file = write("inner.json", JSON.stringify({ url: "https://gf.exa mple.com", token: TOKEN }));
+    let err: FixableError | undefined;
+    try {
+      resolveRunConfig({}, {}, readConfigFile(file), defaults);
+    } catch (e) {
+      err = e as FixableError;
+    }
+    expect(err).toMatchObject({ code: "bad_url", exitCode: 2, message: expect.stringContaining("config file") });
   });
 });
 

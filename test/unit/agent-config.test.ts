@@ -2,7 +2,8 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, UsageError } from "../../src/agent/cli-args.ts";
-import { type ConfigError, resolveRunConfig, stateDirFrom } from "../../src/agent/config.ts";
+import { resolveRunConfig, stateDirFrom } from "../../src/agent/config.ts";
+import type { FixableError } from "../../src/shared/fixable-error.ts";
 
 const TOKEN = `gf_acme_${"a".repeat(43)}`;
 const tables = { enroll: ENROLL_FLAGS, run: RUN_FLAGS };
@@ -149,13 +150,13 @@ describe("resolveRunConfig", () => {
   });
 
   it("explains what is missing or wrong, with a fix", () => {
-    const err = (f: () => unknown): ConfigError => {
+    const err = (f: () => unknown): FixableError => {
       try {
         f();
       } catch (e) {
-        return e as ConfigError;
+        return e as FixableError;
       }
-      throw new Error("expected a ConfigError");
+      throw new Error("expected a FixableError");
     };
     expect(err(() => resolveRunConfig({}, {}, {}, defaults))).toMatchObject({
       code: "missing_url",

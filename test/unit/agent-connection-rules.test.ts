@@ -8,14 +8,16 @@ describe("closeVerdict", () => {
   it("stops for good on revoke, replace and protocol errors, with a fix to act on", () => {
     expect(closeVerdict(CLOSE.revoked, "revoked")).toMatchObject({
       kind: "fatal",
-      code: "revoked",
-      fix: expect.stringMatching(/enroll/),
+      error: { code: "revoked", fix: expect.stringMatching(/enroll/), exitCode: 3 },
     });
-    expect(closeVerdict(CLOSE.replaced, "replaced")).toMatchObject({ kind: "fatal", code: "replaced" });
+    expect(closeVerdict(CLOSE.replaced, "replaced")).toMatchObject({
+      kind: "fatal",
+      error: { code: "replaced", exitCode: 3 },
+    });
+    // Not the credentials: an upgraded agent may be restarted.
     expect(closeVerdict(CLOSE.protocolError, "expected hello")).toMatchObject({
       kind: "fatal",
-      code: "protocol_error",
-      what: expect.stringMatching(/expected hello/),
+      error: { code: "protocol_error", message: expect.stringMatching(/expected hello/), exitCode: 1 },
     });
   });
 
@@ -34,10 +36,9 @@ describe("refusalVerdict", () => {
   it("stops on 401/403 (a token that will not start working by retrying), quoting the coordinator", () => {
     expect(refusalVerdict(401, problem)).toMatchObject({
       kind: "fatal",
-      code: "unauthorized",
-      what: expect.stringMatching(/unauthorized: token is not recognised/),
+      error: { code: "unauthorized", message: expect.stringMatching(/unauthorized: token is not recognised/) },
     });
-    expect(refusalVerdict(403, "")).toMatchObject({ kind: "fatal", code: "forbidden" });
+    expect(refusalVerdict(403, "")).toMatchObject({ kind: "fatal", error: { code: "forbidden", exitCode: 3 } });
   });
 
   it("retries 404 and 5xx, with a hint for 404", () => {

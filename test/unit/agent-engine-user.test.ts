@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { reachableSampleArgs } from "../../scripts/engine-user-reach.ts";
-import { checkpointMessage, diffAgainstBase, pushCheckpoint, snapshot } from "../../src/agent/checkpoint.ts";
+import { checkpointMessage, pushCheckpoint, runDiff, snapshot } from "../../src/agent/checkpoint.ts";
 import { engineEnv } from "../../src/agent/command-template.ts";
 import { startEngine } from "../../src/agent/engine-runner.ts";
 import { engineHome, lookupUser, type RunAs, resolveEngineUser } from "../../src/agent/engine-user.ts";
@@ -114,7 +114,7 @@ describe.skipIf(!isRoot)("as root: the engine and git run as another user", () =
     // The agent's git work in that workspace runs as the engine user too, and still works.
     const snap = await snapshot(ws, undefined, checkpointMessage("job_e1", 1), true);
     expect((await pushCheckpoint(ws, snap.sha)).branch).toBe("gf/wip/job_e1-e0"); // branches carry the lease epoch
-    expect((await diffAgainstBase(ws, snap.sha)).patch).toMatch(/\+hi/);
+    expect((await runDiff(ws, snap.sha)).patch?.toString("utf8")).toMatch(/\+hi/);
     const owners = execFileSync("find", [ws.dir, path.join(workDir, "cp.git"), "-not", "-user", String(user.uid)], {
       encoding: "utf8",
     });

@@ -1,12 +1,15 @@
 // A final checkpoint that cannot commit the workspace is not a silent success (agent/seat-runner,
 // agent/wip-checkpointer): the engine's last work is in no commit, so neither in diff.patch nor in a checkpoint.
-// The report says so (a success becomes a retryable failure) and the operator is warned.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// The report says so (a success becomes a retryable failure) and the operator is warned; the workspace, where that
+// work still is, is kept for the operator (agent/kept-workspaces) out of the retry's way, and the warning says where.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { keptDir } from "../../src/agent/kept-workspaces.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { JobRecords } from "../../src/agent/state.ts";
+import { jobDir } from "../../src/agent/workspace.ts";
 import { artifactServer, assignment, FakeConnection, tempAgent } from "./agent-fakes.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-final-cp-"));
@@ -44,8 +47,14 @@ it("an engine that leaves a workspace git cannot commit gets a failure report th
     const result = fail?.type === "fail" ? fail.result : undefined;
     expect(result?.outcome).toBe("failure");
     expect(result?.message).toMatch(/^work not captured: the final checkpoint failed \(.+\); .*nothing/);
+    const kept = keptDir(agent.cfg.workDir, "job_fc1", 1);
     const warning = agent.events.find((e) => e.event === "job.work_not_captured");
-    expect(warning).toMatchObject({ level: "warn", jobId: "job_fc1", lastCheckpoint: null });
+    expect(warning).toMatchObject({ level: "warn", jobId: "job_fc1", lastCheckpoint: null, keptAt: kept });
+    expect(warning?.message).toContain(`the workspace is kept at ${kept}`);
+    // Not deleted after the report: moved out of the job's path (its retry may come here), the work in it.
+    expect(readFileSync(path.join(kept, "work.txt"), "utf8")).toBe("done\n");
+    expect(existsSync(jobDir(agent.cfg.workDir, "job_fc1"))).toBe(false);
+    expect(agent.events.find((e) => e.event === "workspace.kept")).toMatchObject({ level: "warn", dir: kept });
   } finally {
     agent.remove();
   }

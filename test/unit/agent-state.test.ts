@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/agent/config.ts";
 import { outcomeLine, reportFrame } from "../../src/agent/report.ts";
 import { configPath, JobRecords, readConfigFile, writeConfigFile } from "../../src/agent/state.ts";
+import { FixableError } from "../../src/shared/fixable-error.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-state-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -33,7 +33,8 @@ describe("config file", () => {
     expect(readConfigFile(path.join(root, "nope.json"))).toEqual({});
     const bad = path.join(root, "bad.json");
     writeFileSync(bad, "{nope");
-    expect(() => readConfigFile(bad)).toThrow(ConfigError);
+    expect(() => readConfigFile(bad)).toThrow(FixableError);
+    expect(() => readConfigFile(bad)).toThrow(expect.objectContaining({ code: "config_invalid", exitCode: 2 }));
     writeFileSync(bad, JSON.stringify({ seats: 0 }));
     expect(() => readConfigFile(bad)).toThrow(/seats/);
   });

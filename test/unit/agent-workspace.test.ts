@@ -6,13 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  checkpointMessage,
-  diffAgainstBase,
-  pushCheckpoint,
-  retireBranch,
-  snapshot,
-} from "../../src/agent/checkpoint.ts";
+import { checkpointMessage, pushCheckpoint, retireBranch, runDiff, snapshot } from "../../src/agent/checkpoint.ts";
 import { checkpointBranch, discardWorkspace, mirrorName, prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
 
@@ -90,9 +84,9 @@ describe("scratch workspaces (jobs without a repo)", () => {
     const fin = await snapshot(ws, undefined, checkpointMessage("job_s1", 2), true);
     expect(sh(ws.dir, "merge-base", "--is-ancestor", firstSha, fin.sha)).toBe("");
     // The diff is against the original start commit, so it covers both attempts' work.
-    const { stat, patch } = await diffAgainstBase(ws, fin.sha);
+    const { stat, patch } = await runDiff(ws, fin.sha);
     expect(stat).toEqual({ files: 3, insertions: 3, deletions: 0 });
-    expect(patch).toMatch(/\+three\n/);
+    expect(patch?.toString("utf8")).toMatch(/\+three\n/);
   });
 
   it("a zombie's late push at a lost epoch cannot overwrite the new holder's checkpoint branch", async () => {

@@ -6,7 +6,7 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { assertPortFree, startFailureText } from "../../scripts/start-preflight.ts";
-import { ConfigError } from "../../src/agent/config.ts";
+import { resolveRunConfig } from "../../src/agent/config.ts";
 import { CliError, formatError, usageError } from "../../src/cli/errors.ts";
 import { errorLine, errorText, FixableError, failureText } from "../../src/shared/fixable-error.ts";
 
@@ -49,9 +49,15 @@ describe("FixableError and errorLine", () => {
 
 describe("one class everywhere", () => {
   it("the agent's config errors are FixableErrors that exit 2", () => {
-    const e = new ConfigError("missing_url", "no coordinator URL", "pass --url");
+    const e = (() => {
+      try {
+        resolveRunConfig({}, {}, {}, { stateDir: "/s", hostname: "h" });
+      } catch (err) {
+        return err;
+      }
+    })();
     expect(e).toBeInstanceOf(FixableError);
-    expect(e.exitCode).toBe(2);
+    expect(e).toMatchObject({ code: "missing_url", exitCode: 2 });
   });
 
   it("the CLI's errors are FixableErrors printed by errorLine", () => {

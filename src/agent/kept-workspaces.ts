@@ -1,0 +1,122 @@
+/**
+ * @module agent/kept-workspaces
+ * A workspace whose final checkpoint failed holds the engine's last work in no commit (agent/seat-runner reports
+ * `job.work_not_captured`, a retryable failure): it is kept for the operator instead of discarded, and the warning,
+ * the job log and a `workspace.kept` line name where. What an operator would expect, and so what is done:
+ * - Out of the job's way, at `<work-dir>/kept/<jobId>-e<epoch>`: the retry comes after a few seconds' backoff and
+ *   may well land on this host again, whose preparation replaces whatever is at the job's own path (`jobs/<jobId>`,
+ *   which the orphan-engine check also relies on). Kept in place, the work would be gone by the time anyone looked.
+ * - Still a git work tree where git allows: a scratch workspace is its own repository and moves as is; a repo
+ *   workspace is a worktree of the shared mirror, re-pointed there (`git worktree repair`) and put on a detached
+ *   HEAD, so the retry can take the job's branch again. When git cannot (its git is often what failed), the `.git`
+ *   link is dropped and the files alone are kept: left behind, it would point at the next run's worktree once the
+ *   mirror reuses the name.
+ * - Bounded: each is removed KEPT_FOR_MS after it was kept, by the sweep the supervisor runs after every `welcome`
+ *   (with agent/orphans' reaping); a repo workspace's registration in its mirror is pruned by the next preparation
+ *   there. With `--keep-workspaces` every workspace stays where it ran instead, as before.
+ */
+import { lstatSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { type RunAs, removeTree, sharedDir } from "./engine-user.ts";
+import { git, gitOk } from "./git.ts";
+import type { Output } from "./output.ts";
+import { type Workspace, withMirrorLock } from "./workspace.ts";
+
+/** 3 days: over a weekend, for an operator who sees the warning on Monday; a workspace can be large. */
+export const KEPT_DAYS = 3;
+/** KEPT_DAYS in ms. */
+export const KEPT_FOR_MS = KEPT_DAYS * 86_400_000;
+
+/** Where the workspace of `jobId`'s lease `leaseEpoch` is kept: `<work-dir>/kept/<jobId>-e<epoch>`. */
+export function keptDir(workDir: string, jobId: string, leaseEpoch: number): string {
+  return path.join(workDir, "kept", `${jobId}-e${leaseEpoch}`);
+}
+
+/** The agent's record of when `dir` was kept, beside it in the agent's `kept/` (the engine cannot write there). */
+const markerOf = (dir: string) => `${dir}.json`;
+
+export interface Kept {
+  dir: string;
+  /** False when only the files were kept: the repo workspace's link to its mirror could not be repaired. */
+  linked: boolean;
+}
+
+/**
+ * Move `ws` (its run over) to `keptDir`, recording `now` (ms since the epoch) for the sweep; see the module doc.
+ * Throws what node:fs throws when the directory cannot be moved: it is then left where it is.
+ */
+export async function keepWorkspace(ws: Workspace, workDir: string, now: number): Promise<Kept> {
+  const dir = keptDir(workDir, ws.jobId, ws.leaseEpoch);
+  sharedDir(path.dirname(dir));
+  await removeTree(dir, ws.owner); // a leftover of the same lease (one run per lease): never two to tell apart
+  writeFileSync(markerOf(dir), `${JSON.stringify({ jobId: ws.jobId, keptAt: now })}\n`);
+  try {
+    // The agent moves it: `jobs/` and `kept/` are its own, so the engine's user could not (and cannot swap them).
+    renameSync(ws.dir, dir);
+  } catch (err) {
+    rmSync(markerOf(dir), { force: true });
+    throw err;
+  }
+  const mirror = ws.mirror;
+  if (!mirror) return { dir, linked: true };
+  const opts = { cwd: mirror, as: ws.owner };
+  return withMirrorLock(mirror, async () => {
+    let linked = true;
+    try {
+      await git(["worktree", "repair", "--", dir], opts);
+      await git(["update-ref", "--no-deref", "HEAD", "HEAD"], { cwd: dir, as: ws.owner });
+    } catch {
+      linked = false;
+      const link = path.join(dir, ".git");
+      if (lstatSync(link, { throwIfNoEntry: false })?.isFile()) rmSync(link, { force: true });
+      await gitOk(["worktree", "prune"], opts);
+    }
+    // As discardWorkspace: the job's branch and resume ref are the next run's to make.
+    await gitOk(["branch", "-D", "--", `gf/${ws.jobId}`], opts);
+    await gitOk(["update-ref", "-d", `refs/gf/resume/${ws.jobId}`], opts);
+    return { dir, linked };
+  });
+}
+
+/** When `marker` says its workspace was kept (ms since the epoch); a marker it cannot parse, by its own mtime. */
+function keptAt(marker: string): number | undefined {
+  try {
+    const at = (JSON.parse(readFileSync(marker, "utf8")) as { keptAt?: unknown }).keptAt;
+    return typeof at === "number" ? at : statSync(marker).mtimeMs;
+  } catch {
+    return statSync(marker, { throwIfNoEntry: false })?.mtimeMs;
+  }
+}
+
+/**
+ * Remove every workspace under `<workDir>/kept` kept KEPT_FOR_MS or more before `now` (ms since the epoch), as
+ * `owner` (the engine's user, whose files they are), each told to the operator (`workspace.kept_removed`). Returns
+ * their paths. Never throws: what cannot be read or removed now is tried again at the next sweep.
+ */
+export async function sweepKeptWorkspaces(
+  workDir: string,
+  owner: RunAs | undefined,
+  now: number,
+  out: Pick<Output, "say">,
+): Promise<string[]> {
+  const root = path.join(workDir, "kept");
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names.filter((n) => n.endsWith(".json"))) {
+    const marker = path.join(root, name);
+    const at = keptAt(marker);
+    if (at === undefined || now - at < KEPT_FOR_MS) continue;
+    const dir = marker.slice(0, -".json".length);
+    await removeTree(dir, owner);
+    rmSync(marker, { force: true });
+    removed.push(dir);
+    const text = `removed ${dir}: kept ${KEPT_DAYS} days after its final checkpoint failed`;
+    out.say("·", "workspace.kept_removed", text, { dir });
+  }
+  return removed;
+}
