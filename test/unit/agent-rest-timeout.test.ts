@@ -23,6 +23,8 @@ describe("agent enroll against a coordinator that never answers", () => {
     const err = await enroll(target, { name: "h", capabilities: [], seats: 1 }, 300).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RestError);
     expect(err).toMatchObject({ status: 0, code: "timeout", detail: "no answer within 0.3 s" });
-    expect(sockets.length).toBeGreaterThanOrEqual(1);
+    // The request did reach a socket that took it. Polled: on a loaded box the 0.3 s timer can fire before this
+    // process has run the server's connection callback for the socket the client already opened.
+    await expect.poll(() => sockets.length).toBeGreaterThanOrEqual(1);
   });
 });
