@@ -57,8 +57,13 @@ export const JobListQuery = z
 
 export const JOB_ACTIONS = ["requeue", "cancel", "ship", "approve", "reject"] as const;
 export const ActionParam = z.enum(JOB_ACTIONS);
+/** An action's note (a reject's is the engine's feedback): UTF-8 bytes, mirrored by the dashboard's note box. */
+export const ACTION_NOTE_MAX_BYTES = 16_000;
 export const ActionBody = z
-  .object({ reviewer: utf8Text(400, z.string().min(1)).optional(), note: utf8Text(16_000).optional() })
+  .object({
+    reviewer: utf8Text(400, z.string().min(1)).optional(),
+    note: utf8Text(ACTION_NOTE_MAX_BYTES).optional(),
+  })
   .strict();
 
 const HostName = z
