@@ -9,10 +9,10 @@ import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { MAX_CHILDREN_PER_REQUEST } from "../core/composite.ts";
 import { ChildManifestSchema } from "../core/manifest-schema.ts";
-import { WAITING_CODES } from "../core/model.ts";
 import { MAX_COMMENT_BYTES } from "../core/review.ts";
 import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, SerialKeySchema } from "../core/serial-gates.ts";
 import { SettingsPatchSchema } from "../core/settings.ts";
+import { WAITING_CODES } from "../core/waiting-reason.ts";
 import { queryInt } from "./api.ts";
 
 /**
