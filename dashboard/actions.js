@@ -3,6 +3,7 @@
 // job moved to or the problem's detail.
 
 import { api, describeError, jobPath } from "./api.js";
+import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, showError, stageLabel, statusLine } from "./dom.js";
 
 /**
@@ -43,7 +44,9 @@ const HELP = {
  * @param {(job: any) => void} onDone called with the job the server returned
  */
 export function actionBar(session, jobId, onDone) {
-  const note = h("input", { id: "action-note", type: "text", maxlength: "4000", placeholder: "optional" });
+  const note = h("input", { id: "action-note", type: "text", placeholder: "optional" });
+  // The server's limit is UTF-8 bytes, and so is this box's (a maxlength of 4000 characters matched neither).
+  const noteLimit = byteLimited(note, BYTE_LIMITS.actionNote);
   const status = statusLine("action-status");
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {};
@@ -66,12 +69,14 @@ export function actionBar(session, jobId, onDone) {
     "section",
     { class: "actions", "aria-label": "Actions" },
     h("div", { class: "buttons" }, ...Object.values(buttons)),
-    h("div", { class: "note" }, h("label", { for: "action-note" }, "Note"), note),
+    h("div", { class: "note" }, h("label", { for: "action-note" }, "Note"), note, noteLimit.counter),
     status,
   );
 
   /** @param {string} action */
   const run = async (action) => {
+    const over = noteLimit.problem();
+    if (over) return showError(status, `${action} not sent: the note is ${over}`);
     if (action === "cancel" && !confirm("Cancel this job? Its factory will be told to stop.")) return;
     const text = note.value.trim();
     for (const b of Object.values(buttons)) b.disabled = true;
@@ -84,6 +89,7 @@ export function actionBar(session, jobId, onDone) {
       });
       status.textContent = `${action}: job is now ${stageLabel(job.stage)}`;
       note.value = "";
+      noteLimit.problem(); // the counter follows the emptied box
       onDone(job);
     } catch (err) {
       showError(status, `${action} refused: ${describeError(err)}`);

@@ -8,6 +8,7 @@
  */
 
 import { api, describeError } from "./api.js";
+import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { ago, h, replace, showError, statusLine, when } from "./dom.js";
 
 /** @param {any} l a Lesson (src/core/lessons.ts) */
@@ -37,22 +38,29 @@ export function lessonsView(root, live) {
     h("option", { value: "auto" }, "automatic"),
     h("option", { value: "operator" }, "operators'"),
   );
-  const text = h("textarea", { id: "lesson-text", rows: "2", maxlength: "1024", required: true });
+  const text = h("textarea", { id: "lesson-text", rows: "2", required: true });
   const caps = h("input", { id: "lesson-caps", type: "text", placeholder: "lang:ts os:linux" });
+  // An engine name is ASCII (its pattern), so its characters are its bytes.
   const engine = h("input", { id: "lesson-engine", type: "text", maxlength: "32", placeholder: "claude" });
-  const serial = h("input", { id: "lesson-serial", type: "text", maxlength: "800", placeholder: "repo/main" });
+  const serial = h("input", { id: "lesson-serial", type: "text", placeholder: "repo/main" });
+  // The server counts UTF-8 bytes, so do these boxes (a maxlength counted characters: 400 漢 passed as 1,200 bytes).
+  const textLimit = byteLimited(text, BYTE_LIMITS.lessonText);
+  const serialLimit = byteLimited(serial, BYTE_LIMITS.serialKey);
   const addButton = h("button", { type: "submit", class: "primary", id: "lesson-add" }, "Add");
-  const field = (/** @type {HTMLElement} */ input, /** @type {string} */ label) =>
-    h("div", { class: "field" }, h("label", { for: input.id }, label), input);
+  const field = (
+    /** @type {HTMLElement} */ input,
+    /** @type {string} */ label,
+    /** @type {HTMLElement | null} */ counter = null,
+  ) => h("div", { class: "field" }, h("label", { for: input.id }, label), input, counter);
   const form = h(
     "form",
     { class: "card lesson-add", "aria-labelledby": "lesson-add-title", novalidate: true },
     h("h2", { id: "lesson-add-title" }, "Add a lesson"),
     h("p", { class: "muted" }, "Leave the scope empty for every job. Adding needs an operator token."),
-    field(text, "Lesson (≤ 1024 bytes)"),
+    field(text, `Lesson (≤ ${BYTE_LIMITS.lessonText} bytes)`, textLimit.counter),
     field(caps, "Required capabilities (space-separated)"),
     field(engine, "Engine"),
-    field(serial, "Serial key"),
+    field(serial, "Serial key", serialLimit.counter),
     h("div", { class: "buttons" }, addButton),
   );
 
@@ -149,6 +157,10 @@ export function lessonsView(root, live) {
       ...(serial.value.trim() ? { serialKey: serial.value.trim() } : {}),
     };
     if (!body.text) return showError(status, "Write the lesson first.");
+    const textOver = textLimit.problem();
+    if (textOver) return showError(status, `Not added: the lesson is ${textOver}.`);
+    const serialOver = serialLimit.problem();
+    if (serialOver) return showError(status, `Not added: the serial key is ${serialOver}.`);
     // One lesson per press: a double click (or Enter twice) while the first POST is out would add it twice.
     if (addButton.disabled) return;
     addButton.disabled = true;
@@ -158,6 +170,7 @@ export function lessonsView(root, live) {
       showError(status);
       status.textContent = `Added ${added.id}.`;
       text.value = "";
+      textLimit.problem(); // the counter follows the emptied box
       pending = [added, ...pending];
       await load();
     } catch (err) {

@@ -6,6 +6,7 @@
  */
 
 import { api, describeError, jobPath } from "./api.js";
+import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, stageLabel, statusLine, when } from "./dom.js";
 
 /**
@@ -17,7 +18,9 @@ export function reviewPanel(session, jobId, onDone) {
   const summary = h("p", { class: "review-summary" });
   const list = h("div", { class: "table-wrap" });
   const status = statusLine("review-status");
-  const comment = h("input", { id: "review-comment", type: "text", maxlength: "500", placeholder: "optional" });
+  const comment = h("input", { id: "review-comment", type: "text", placeholder: "optional" });
+  // The server's limit is UTF-8 bytes, and so is this box's (a maxlength counted characters).
+  const commentLimit = byteLimited(comment, BYTE_LIMITS.reviewComment);
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {
     approve: h(
@@ -41,7 +44,7 @@ export function reviewPanel(session, jobId, onDone) {
       "div",
       { class: "actions" },
       h("div", { class: "buttons" }, buttons.approve, buttons.reject),
-      h("div", { class: "note" }, h("label", { for: "review-comment" }, "Comment"), comment),
+      h("div", { class: "note" }, h("label", { for: "review-comment" }, "Comment"), comment, commentLimit.counter),
     ),
     status,
   );
@@ -49,6 +52,8 @@ export function reviewPanel(session, jobId, onDone) {
 
   /** @param {"approve" | "reject"} verdict */
   const run = async (verdict) => {
+    const over = commentLimit.problem();
+    if (over) return showError(status, `${verdict} not sent: the comment is ${over}`);
     if (verdict === "reject" && !confirm("Reject this job?")) return;
     const text = comment.value.trim();
     for (const b of Object.values(buttons)) b.disabled = true;
@@ -61,6 +66,7 @@ export function reviewPanel(session, jobId, onDone) {
       });
       status.textContent = `${verdict}d: job is now ${stageLabel(out.job.stage)}`;
       comment.value = "";
+      commentLimit.problem(); // the counter follows the emptied box
       render(out);
       onDone(out.job);
     } catch (err) {

@@ -6,6 +6,7 @@
  */
 
 import { api, describeError, jobPath } from "./api.js";
+import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, statusLine, when } from "./dom.js";
 
 /** Frozen serial keys as last read from the API: the board marks jobs holding one. */
@@ -28,8 +29,11 @@ const serialPath = (key) => `/serial/${encodeURIComponent(key)}`;
 export function serialPanel(session) {
   const status = statusLine("serial-status");
   const list = h("div", { class: "table-wrap" });
-  const key = h("input", { id: "serial-key", type: "text", maxlength: "800", placeholder: "serial key" });
-  const reason = h("input", { id: "serial-reason", type: "text", maxlength: "500", placeholder: "reason" });
+  const key = h("input", { id: "serial-key", type: "text", placeholder: "serial key" });
+  const reason = h("input", { id: "serial-reason", type: "text", placeholder: "reason" });
+  // The server's limits are UTF-8 bytes, and so are these boxes' (a maxlength counted characters).
+  const keyLimit = byteLimited(key, BYTE_LIMITS.serialKey);
+  const reasonLimit = byteLimited(reason, BYTE_LIMITS.freezeReason);
   const freezeButton = h(
     "button",
     { type: "button", class: "danger", onclick: () => void act(key.value.trim(), "freeze", reason.value.trim()) },
@@ -43,8 +47,8 @@ export function serialPanel(session) {
     h(
       "div",
       { class: "actions" },
-      h("div", { class: "note" }, h("label", { for: "serial-key" }, "Key"), key),
-      h("div", { class: "note" }, h("label", { for: "serial-reason" }, "Reason"), reason),
+      h("div", { class: "note" }, h("label", { for: "serial-key" }, "Key"), key, keyLimit.counter),
+      h("div", { class: "note" }, h("label", { for: "serial-reason" }, "Reason"), reason, reasonLimit.counter),
       h("div", { class: "buttons" }, freezeButton),
     ),
     status,
@@ -54,12 +58,20 @@ export function serialPanel(session) {
   const act = async (k, what, why) => {
     if (!k) return showError(status, "name the serial key");
     if (what === "freeze" && !why) return showError(status, "say why the key is frozen");
+    // Only what the boxes hold is checked: a listed key (Unfreeze) is the server's own.
+    if (what === "freeze") {
+      const keyOver = keyLimit.problem();
+      if (keyOver) return showError(status, `freeze not sent: the key is ${keyOver}`);
+      const reasonOver = reasonLimit.problem();
+      if (reasonOver) return showError(status, `freeze not sent: the reason is ${reasonOver}`);
+    }
     showError(status, "");
     status.textContent = `${what}…`;
     try {
       await api(session, `${serialPath(k)}/${what}`, { method: "POST", body: why ? { reason: why } : {} });
       status.textContent = `${k} is ${what === "freeze" ? "frozen" : "open"}`;
       reason.value = "";
+      reasonLimit.problem(); // the counter follows the emptied box
       await load();
     } catch (err) {
       showError(status, `${what} refused: ${describeError(err)}`);
@@ -103,6 +115,7 @@ export function serialPanel(session) {
                 class: "secondary",
                 onclick: () => {
                   key.value = g.key;
+                  keyLimit.problem();
                   reason.focus();
                 },
               },

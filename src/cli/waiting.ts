@@ -4,7 +4,7 @@
  * table to the terminal's width) and the "Waiting:" block of `gigafactory job ID` with its detail — which
  * capabilities are missing, which deps, which job holds the serial key, until when, who approved.
  */
-import type { WaitingReason } from "../core/model.ts";
+import type { WaitingReason } from "../core/waiting-reason.ts";
 import { formatAge, formatInstant, NONE } from "./table.ts";
 
 /** The `jobs` table's WAITING cell: "—" for a running or finished job. */

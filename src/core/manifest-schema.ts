@@ -10,7 +10,7 @@ import { MAX_CHILDREN_PER_REQUEST, ON_CHILD_FAILURE } from "./composite.ts";
 import { LEASE_TTL } from "./lease.ts";
 import { PRIORITIES } from "./model.ts";
 import { MAX_REPO_BYTES, repoProblem } from "./repo-url.ts";
-import { SERIAL_KEY_MAX_BYTES } from "./serial-gates.ts";
+import { SerialKeySchema } from "./serial-gates.ts";
 
 /** 256 KiB: a manifest describes a task; anything bigger is a data file in the wrong place. */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
@@ -49,7 +49,7 @@ export const MANIFEST_SHAPE = {
   deps: z.array(jobId).max(100).default([]), // 100: wider fan-in belongs in a composite job
   depsMode: z.enum(["all", "any"]).default("all"),
   maxAttempts: z.number().int().min(1).max(20).default(3), // 3 tries by default; 20 bounds a retry storm
-  serialKey: utf8Text(SERIAL_KEY_MAX_BYTES, z.string().min(1)).optional(), // any repo path or domain name fits
+  serialKey: SerialKeySchema.optional(), // any repo path or domain name fits; the gate endpoints' rule
   idempotencyKey: utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1)).optional(), // tracker keys and UUIDs fit
   reviewers: z.number().int().min(0).max(10).default(0), // 10 distinct approvals is already a committee
   onReject: z.enum(["fail", "requeue"]).default("fail"),

@@ -2,7 +2,8 @@
  * @module core/model
  * The domain vocabulary of Gigafactory: stages, priorities, jobs, factories,
  * leases. Plain data only — no I/O, no runtime imports — so every layer
- * (Durable Objects, Worker, agent, CLI, dashboard) can share it.
+ * (Durable Objects, Worker, agent, CLI, dashboard) can share it. Why a job
+ * waits (its codes and the reason's shape) is core/waiting-reason.
  */
 
 export const STAGES = [
@@ -211,41 +212,4 @@ export interface RouterWeights {
   starvation: number;
   /** The learned term (core/track-term): weighs `raw − 0.5`, so a neutral record adds nothing. */
   track: number;
-}
-
-/**
- * Why a job that is not running is waiting (issue "fleet policies" §7). One code per cause; `detail` carries the
- * specifics (missing capabilities, the dep ids, the holding job, until when, who approved…). Computed by one pure
- * function (core/waiting) from the same inputs the router reads, so it cannot disagree with the router.
- */
-export const WAITING_CODES = [
-  "no_capable_factory",
-  "no_factory_connected",
-  "all_seats_busy",
-  "deps_unmet",
-  "dependency_failed",
-  "children_running",
-  "serial_key_held",
-  "serial_key_frozen",
-  "retry_backoff",
-  "review_pending",
-  "budget_paused",
-  "factory_quarantined",
-  "breaker_open",
-  "preempted",
-  "excluded",
-  "testing",
-  "dispatching",
-  /** A `failed` job that will not retry by itself: an operator requeues or cancels it (part 5 addition). */
-  "needs_operator",
-] as const;
-export type WaitingCode = (typeof WAITING_CODES)[number];
-
-export interface WaitingReason {
-  code: WaitingCode;
-  /** Plain words for the board, e.g. "waiting for a factory with gpu, lang:rust". */
-  message: string;
-  /** When this reason started to hold, ms epoch (best known: the stage's entry or the cause's own timestamp). */
-  since: number;
-  detail: Record<string, unknown>;
 }

@@ -6,7 +6,8 @@
  * exactly the router's `orderJobs` (urgency desc, then queued earlier, then lower id), computed from the two
  * columns the coordinator reads instead of whole job documents.
  */
-import { utf8Bytes } from "./bytes.ts";
+import { z } from "zod";
+import { utf8Text } from "./bytes.ts";
 import type { Priority, RouterWeights } from "./model.ts";
 import { DEFAULT_WEIGHTS, PRIORITY_VALUE, STARVATION_HORIZON_MS, urgencyAt } from "./router.ts";
 
@@ -54,14 +55,26 @@ export interface QueuedRef {
 
 // C0 controls, DEL and C1 controls: invisible in a terminal or an audit log, and never what an operator typed.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 
-/** Why `key` cannot be a serial key (for a 400), or undefined when it can. */
+/**
+ * What a serial key may be wherever one is given — a manifest's `serialKey`, a lesson's scope, the gate endpoints'
+ * `{key}`: one character to SERIAL_KEY_MAX_BYTES bytes of UTF-8, no control characters. Written as checks JSON
+ * Schema can state (minLength, maxLength, pattern, the byte bound in the description), so the OpenAPI document
+ * shows the rule; a refinement in code showed `{type: string}`, and the manifest's copy let control characters in.
+ */
+export const SerialKeySchema = utf8Text(
+  SERIAL_KEY_MAX_BYTES,
+  z
+    .string()
+    .min(1, "a serial key is at least one character")
+    .regex(NO_CONTROL, "a serial key has no control characters"),
+);
+
+/** Why `key` cannot be a serial key (for a 400), or undefined when it can (SerialKeySchema's first issue). */
 export function serialKeyProblem(key: string): string | undefined {
-  if (key.length === 0) return "a serial key is at least one character";
-  if (utf8Bytes(key) > SERIAL_KEY_MAX_BYTES) return `a serial key is at most ${SERIAL_KEY_MAX_BYTES} bytes of UTF-8`;
-  if (CONTROL.test(key)) return "a serial key has no control characters";
-  return undefined;
+  const parsed = SerialKeySchema.safeParse(key);
+  return parsed.success ? undefined : parsed.error.issues[0]?.message;
 }
 
 /**

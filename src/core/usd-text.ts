@@ -8,16 +8,17 @@
 
 /**
  * `usd` (a number of US dollars) as text: `$` and two decimals from one cent up (or exactly 0), two significant
- * digits below a cent, a leading `-` for a negative amount; `<$0.000001` under a millionth of a dollar either way;
- * "—" for NaN or ±Infinity. Pure.
+ * digits below a cent, `<$0.000001` under a millionth of a dollar; a leading `-` for a negative amount in every
+ * case (`-$12.30`, `-$0.0012`, `-<$0.000001`; -0 is `$0.00`); "—" for NaN or ±Infinity. Pure.
  */
 export function usdText(usd: number): string {
   if (!Number.isFinite(usd)) return "—";
   const sign = usd < 0 ? "-" : "";
   const x = Math.abs(usd);
   if (x === 0 || x >= 0.01) return `${sign}$${x.toFixed(2)}`;
-  // Under a millionth of a dollar (either sign) no run cost means anything: say so rather than print 0.00000….
-  if (x < 1e-6) return "<$0.000001";
+  // Under a millionth of a dollar no run cost means anything: say so rather than print 0.00000…, keeping the sign
+  // (a tiny credit is not a tiny charge).
+  if (x < 1e-6) return `${sign}<$0.000001`;
   // Decimals for two significant digits: 0.0012 → 4, 0.000047 → 6 (at most 7, from 1e-6 up).
   const decimals = 1 - Math.floor(Math.log10(x));
   let text = x.toFixed(decimals);

@@ -4,9 +4,10 @@
  * fleet causes of core/waiting-fleet in plain language with their detail, and the `preempted` wrapper. The
  * order they are asked in is core/waiting's.
  */
-import type { Job, WaitingReason } from "./model.ts";
+import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
+import type { WaitingReason } from "./waiting-reason.ts";
 
 export function reason(
   code: WaitingReason["code"],

@@ -7,11 +7,12 @@
  */
 
 import { depsState } from "./dag.ts";
-import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES, type WaitingReason } from "./model.ts";
+import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
 import { reviewRoundOf, tallyReviews } from "./review.ts";
 import { type RouteContext, rankFactories } from "./router.ts";
 import { fleetCause, reachableViews } from "./waiting-fleet.ts";
 import { fleetReason, gateReason, preemptedReason, reason } from "./waiting-queued.ts";
+import type { WaitingReason } from "./waiting-reason.ts";
 
 export { reachableViews, reason };
 

@@ -8,17 +8,13 @@
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { LESSON_ID, LESSON_LIMITS } from "../core/lessons.ts";
-import { SERIAL_KEY_MAX_BYTES, serialKeyProblem } from "../core/serial-gates.ts";
+import { SerialKeySchema } from "../core/serial-gates.ts";
 import { queryInt } from "./api.ts";
 
 /** Same spelling rules as a manifest's `requires` entries (core/manifest-schema), so a lesson can match a job. */
 const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
 /** Same spelling rules as a manifest's `engine`. */
 const Engine = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,31}$/, { error: "must be an engine name like claude" });
-const SerialKey = utf8Text(SERIAL_KEY_MAX_BYTES).superRefine((key, ctx) => {
-  const problem = serialKeyProblem(key);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
 
 const LessonText = utf8Text(LESSON_LIMITS.textMaxBytes, z.string().trim().min(1));
 const Capabilities = z.array(Capability).max(LESSON_LIMITS.capabilitiesMax);
@@ -32,7 +28,7 @@ export const LessonBody = z
     text: LessonText,
     capabilities: Capabilities.default([]),
     engine: Engine.optional(),
-    serialKey: SerialKey.optional(),
+    serialKey: SerialKeySchema.optional(),
   })
   .strict();
 
@@ -42,7 +38,7 @@ export const LessonPatchBody = z
     text: LessonText.optional(),
     capabilities: Capabilities.optional(),
     engine: Engine.nullable().optional(),
-    serialKey: SerialKey.nullable().optional(),
+    serialKey: SerialKeySchema.nullable().optional(),
     archived: z.boolean().optional(),
   })
   .strict()

@@ -9,10 +9,10 @@ import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { MAX_CHILDREN_PER_REQUEST } from "../core/composite.ts";
 import { ChildManifestSchema } from "../core/manifest-schema.ts";
-import { WAITING_CODES } from "../core/model.ts";
 import { MAX_COMMENT_BYTES } from "../core/review.ts";
-import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, serialKeyProblem } from "../core/serial-gates.ts";
+import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, SerialKeySchema } from "../core/serial-gates.ts";
 import { SettingsPatchSchema } from "../core/settings.ts";
+import { WAITING_CODES } from "../core/waiting-reason.ts";
 import { queryInt } from "./api.ts";
 
 /**
@@ -31,11 +31,8 @@ export const WaitingReasonSchema = z
 
 // ---- serial gates & reviews (issue 8, part 4) ----
 
-/** A serial key in a path (`/serial/{key}`, URL-encoded): what a manifest's `serialKey` may be (core/serial-gates). */
-export const SerialKeyParam = z.string().superRefine((key, ctx) => {
-  const problem = serialKeyProblem(key);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
+/** A serial key in a path (`/serial/{key}`, URL-encoded, validated decoded): what a manifest's `serialKey` may be. */
+export const SerialKeyParam = SerialKeySchema;
 
 /** Why a key is frozen (or unfrozen): 1..500 bytes of UTF-8 (zod's max counts characters; the bytes are refined). */
 const FreezeReason = utf8Text(FREEZE_REASON_MAX_BYTES, z.string().trim().min(1));

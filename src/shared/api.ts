@@ -10,7 +10,7 @@
 
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
-import { MANIFEST_SHAPE } from "../core/manifest-schema.ts";
+import { IDEMPOTENCY_KEY_MAX_BYTES, MANIFEST_SHAPE } from "../core/manifest-schema.ts";
 import { STAGES } from "../core/model.ts";
 
 /**
@@ -37,6 +37,10 @@ export const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, "a
  * manifest key's 800 bytes.
  */
 export const DerivedKeyHeader = utf8Text(128, z.string().min(1));
+/** The `Idempotency-Key` of `POST …/jobs`: the manifest's `idempotencyKey` by another name, so its limit too. */
+export const IdempotencyKeyHeader = utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1));
+/** `Last-Event-ID` of the live feeds: the seq to resume after, in decimal digits, as a browser's EventSource sends. */
+export const LastEventIdHeader = queryInt(z.number().max(Number.MAX_SAFE_INTEGER));
 export const JobListQuery = z
   .object({
     stage: z.enum(STAGES).optional(),
@@ -53,8 +57,13 @@ export const JobListQuery = z
 
 export const JOB_ACTIONS = ["requeue", "cancel", "ship", "approve", "reject"] as const;
 export const ActionParam = z.enum(JOB_ACTIONS);
+/** An action's note (a reject's is the engine's feedback): UTF-8 bytes, mirrored by the dashboard's note box. */
+export const ACTION_NOTE_MAX_BYTES = 16_000;
 export const ActionBody = z
-  .object({ reviewer: utf8Text(400, z.string().min(1)).optional(), note: utf8Text(16_000).optional() })
+  .object({
+    reviewer: utf8Text(400, z.string().min(1)).optional(),
+    note: utf8Text(ACTION_NOTE_MAX_BYTES).optional(),
+  })
   .strict();
 
 const HostName = z

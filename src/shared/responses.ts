@@ -6,9 +6,10 @@
  */
 import type { Exclusion } from "../core/exclusions.ts";
 import type { PolicySource } from "../core/experiment.ts";
-import type { Insights, Job, RouterWeights, RunResult, Stage, WaitingReason } from "../core/model.ts";
+import type { Insights, Job, RouterWeights, RunResult, Stage } from "../core/model.ts";
 import type { PreemptionSkip } from "../core/preemption.ts";
 import type { Candidate } from "../core/router.ts";
+import type { WaitingReason } from "../core/waiting-reason.ts";
 
 /** A live lease as a factory sees it. */
 export interface Lease {

@@ -4,21 +4,20 @@
  * feeds, the browser's ticket), its artifacts, and the product's history in D1. Each with the zod schemas that
  * validate its query and describe its answer.
  */
-import { z } from "zod";
-import { ArtifactUploadQuery, EventsQuery, FeedQuery, queryInt } from "../shared/api.ts";
+import { ArtifactUploadQuery, EventsQuery, FeedQuery, LastEventIdHeader } from "../shared/api.ts";
 import { TicketSchema } from "../shared/api-fleet-answers.ts";
 import { HistoryPageSchema, HistoryQuery } from "../shared/api-history.ts";
 import { ArtifactListSchema, ArtifactSchema, EventPageSchema } from "../shared/api-job-answers.ts";
 import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
 import { json, SWITCHING } from "./openapi-schemas.ts";
 
-/** Both live feeds resume after the seq this header names (worker/routes/events `lastEventId`). */
+/** Both live feeds resume after the seq this header names (worker/routes/events, through the same validator). */
 const LAST_EVENT_ID: HeaderParam = {
   name: "Last-Event-ID",
   description:
     "Resume after this seq, in decimal digits (what a browser's EventSource sends on reconnecting; 400 when " +
     "malformed, 416 after_beyond_feed past the feed's last seq); `after` wins when both are given",
-  schema: queryInt(z.number().max(Number.MAX_SAFE_INTEGER)),
+  schema: LastEventIdHeader,
 };
 
 /** A job's event log: pages, live feeds (WebSocket, SSE) and the browser ticket. */

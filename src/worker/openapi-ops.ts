@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { IDEMPOTENCY_KEY_MAX_BYTES, MAX_MANIFEST_BYTES, ManifestInputSchema } from "../core/manifest-schema.ts";
-import { ActionBody, CreateProductBody, JobListQuery } from "../shared/api.ts";
+import { ActionBody, CreateProductBody, IdempotencyKeyHeader, JobListQuery } from "../shared/api.ts";
 import {
   LivenessSchema,
   OpenApiDocumentSchema,
@@ -55,7 +55,7 @@ export const JOB_KEY_HEADER: HeaderParam = {
     `≤ ${IDEMPOTENCY_KEY_MAX_BYTES} bytes: the same key as the manifest's idempotencyKey (400 when both are given ` +
     "and differ). The same request again → 200 with the first job (idempotent-replayed: true); another request " +
     "under the key → 409 conflict",
-  schema: utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1)),
+  schema: IdempotencyKeyHeader,
 };
 
 /** Every product-scoped path starts here. */

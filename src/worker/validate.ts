@@ -163,18 +163,18 @@ export async function body<S extends z.ZodType>(c: Context, schema: S, allowEmpt
   return parsed.data;
 }
 
-/** One query or path validator a route read a request through, with the route's pattern (`/…/:jobId/…`). */
+/** One query, path or header validator a route read a request through, with the route's pattern (`/…/:jobId/…`). */
 export interface ValidatorUse {
   method: string;
   route: string;
-  in: "query" | "path";
-  /** The path parameter's name; absent for a query. */
+  in: "query" | "path" | "header";
+  /** The path parameter's or the header's name (as the document spells it); absent for a query. */
   name?: string;
   schema: z.ZodType;
 }
 
 /**
- * Told of every validator `query` and `param` apply, when set: how test/integration/openapi-validators checks the
+ * Told of every validator `query`, `param` and `header` apply, when set: how test/integration/openapi-validators checks the
  * OpenAPI document's parameters against what each route really validates. Unset (free) in production.
  */
 export const validatorProbe: { seen?: (use: ValidatorUse) => void } = {};
@@ -195,6 +195,20 @@ export function param<S extends z.ZodType>(c: Context, name: string, schema: S):
   assertPathDecodes(c);
   probe(c, { in: "path", name, schema });
   const parsed = schema.safeParse(c.req.param(name));
+  if (!parsed.success) throw fromZod(name, parsed.error);
+  return parsed.data;
+}
+
+/**
+ * The request header `name` (spelt as the OpenAPI document names it; matched case-insensitively) read through
+ * `schema`, or undefined when it is absent. Told to the probe whether present or not: the route reads it.
+ * @throws DomainError validation_failed (400) naming the header, when present and refused by `schema`
+ */
+export function header<S extends z.ZodType>(c: Context, name: string, schema: S): z.infer<S> | undefined {
+  probe(c, { in: "header", name, schema });
+  const raw = c.req.header(name);
+  if (raw === undefined) return undefined;
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) throw fromZod(name, parsed.error);
   return parsed.data;
 }

@@ -1,7 +1,8 @@
 // The fleet-policy views of the dashboard in a real browser (Debian Chromium via playwright-core) against the real
 // local server: the board says in plain words why a job waits, the DAG view draws a composite job's tree (an SVG
-// node per child), the settings page changes a product setting (read back through the API), and the review card
-// names who approved.
+// node per child), the settings page changes a product setting (read back through the API), the review card
+// names who approved, and the text boxes count UTF-8 bytes as the server does (a lesson of 400 "漢" is over 1024
+// bytes and is not sent; the serial key and review comment boxes alike).
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
@@ -163,6 +164,42 @@ describe("dashboard: fleet policies in a real browser", () => {
     await card.waitFor();
     await expect.poll(async () => (await card.textContent()) ?? "").toContain("alice");
     expect((await card.textContent()) ?? "").toMatch(/1\D+2/); // "1 of 2", "1 / 2 approvals", …
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("text boxes count UTF-8 bytes, as the server does: past the limit in fewer characters, nothing is sent", async () => {
+    const { page, errors } = await operatorPage();
+    const sent: string[] = [];
+    page.on("request", (r) => {
+      if (r.method() !== "GET") sent.push(new URL(r.url()).pathname);
+    });
+    const said = (selector: string) => async () => (await page.locator(selector).textContent()) ?? "";
+    await page.goto(`${h.url}/#/lessons`);
+    const text = page.locator("#lesson-text");
+    await text.fill("漢".repeat(400)); // 400 characters, 1,200 bytes: a maxlength of 1024 let it through
+    expect(await said("#lesson-text-bytes")()).toBe("1200 / 1024 bytes");
+    expect(await text.getAttribute("aria-invalid")).toBe("true");
+    await page.locator("#lesson-add").click();
+    await expect.poll(said("#lessons-status")).toMatch(/lesson is at most 1024 bytes of UTF-8, and this is 1200/);
+    await text.fill("漢".repeat(341)); // 1,023 bytes: sent and taken
+    expect(await said("#lesson-text-bytes")()).toBe("1023 / 1024 bytes");
+    await page.locator("#lesson-add").click();
+    await expect.poll(said("#lessons-status"), { timeout: 15_000 }).toMatch(/^Added les_/);
+    expect(await said("#lesson-text-bytes")()).toBe("0 / 1024 bytes");
+    // The board's serial-gate key and a job's review comment alike.
+    await page.goto(`${h.url}/#/jobs`);
+    await page.locator("#serial-key").fill("漢".repeat(267)); // 801 bytes
+    await page.locator("#serial-reason").fill("the deploy target is down");
+    await page.getByRole("button", { name: "Freeze", exact: true }).click();
+    await expect.poll(said(".serial-status")).toMatch(/key is at most 800 bytes of UTF-8, and this is 801/);
+    await page.goto(`${h.url}/#/jobs/${reviewed.id}`);
+    await page.locator("#review-comment").fill("漢".repeat(167)); // 501 bytes
+    expect(await said("#review-comment-bytes")()).toBe("501 / 500 bytes");
+    await page.locator('[data-review="approve"]').click();
+    await expect.poll(said(".review-status")).toMatch(/comment is at most 500 bytes of UTF-8, and this is 501/);
+    // Only the lesson within the limit went out (a job page's feed ticket is no write of these boxes).
+    expect(sent.filter((p) => /\/(lessons|serial|reviews)\b/.test(p))).toEqual([`/api/v1/products/${PRODUCT}/lessons`]);
     expect(errors).toEqual([]);
     await page.context().close();
   });

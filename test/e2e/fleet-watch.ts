@@ -4,7 +4,7 @@
  * ever saw waiting (neither running nor terminal) without a waiting reason, the reason codes each job showed,
  * the preemption marks it saw, and any moment two jobs sharing a serial key ran at once.
  */
-import { WAITING_CODES } from "../../src/core/model.ts";
+import { WAITING_CODES } from "../../src/core/waiting-reason.ts";
 import { type ProductClient, RUNNING_STAGES as RUNNING, type SeenJob } from "./product-client.ts";
 
 /** SPEC §3: terminal stages never wait; running ones (a lease held) do not either. Everything else waits. */

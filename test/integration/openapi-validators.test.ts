@@ -1,12 +1,15 @@
-// The OpenAPI document's query and path parameters are the validators the routes really use: every documented
-// operation is called once through the Worker while worker/validate reports each query and path validator the route
-// applied (`validatorProbe`), and each documented parameter must come from that very validator — its name, its JSON
-// Schema, whether it is required — and each validator applied must be documented, on the route the document names.
-// Also: every operation has an `x-role` the document defines (enrollment and lease-holder included), and both live
-// feeds document the Last-Event-ID header they read.
+// The OpenAPI document's query, path and header parameters are the validators the routes really use: every
+// documented operation is called once through the Worker while worker/validate reports each query, path and header
+// validator the route applied (`validatorProbe`), and each documented parameter must come from that very validator —
+// its name, its JSON Schema (bounds, pattern), whether it is required — and each validator applied must be
+// documented, on the route the document names (a header such as Idempotency-Key or Last-Event-ID that a route
+// validates but the document omits, or documents with other bounds, fails). The serial gates' `{key}` is documented
+// with its rule (1 to 800 bytes, no control characters), not as a bare string. Also: every operation has an `x-role`
+// the document defines (enrollment and lease-holder included), and both live feeds document Last-Event-ID.
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { z } from "zod";
+import { SERIAL_KEY_MAX_BYTES } from "../../src/core/serial-gates.ts";
 import { ProductId } from "../../src/shared/api.ts";
 import worker from "../../src/worker/index.ts";
 import { OPS, openApiDocument } from "../../src/worker/openapi.ts";
@@ -103,15 +106,56 @@ describe("documented parameters are the routes' validators", () => {
         if (!uses.some((u) => u.in === "path" && u.name === d.name))
           problems.push(`${where}: documents {${d.name}}, which its route never validated (${status})`);
       }
+      // Headers (names are case-insensitive): each one validated is documented, through that validator, and each
+      // documented one was validated.
+      const same = (a: string | undefined, b: string) => a?.toLowerCase() === b.toLowerCase();
+      for (const u of uses.filter((x) => x.in === "header")) {
+        const d = documented.find((p) => p.in === "header" && same(u.name, p.name));
+        if (!d) problems.push(`${where}: validates header ${u.name}, undocumented`);
+        else if (JSON.stringify(d.schema) !== JSON.stringify(paramSchema(u.schema)))
+          problems.push(`${where}: header ${u.name} documented unlike its validator`);
+        const declared = op.headers?.find((h) => same(u.name, h.name));
+        if (declared && declared.schema !== u.schema)
+          problems.push(`${where}: header ${u.name} documented through another schema than its route's`);
+      }
+      for (const d of documented.filter((p) => p.in === "header")) {
+        if (!uses.some((u) => u.in === "header" && same(u.name, d.name)))
+          problems.push(`${where}: documents header ${d.name}, which its route never validated (${status})`);
+      }
     }
     expect(problems).toEqual([]);
     // The probe saw the routes at work: at least one validator for every documented path or query parameter.
     const expected = OPS.reduce(
       (n, op) =>
-        n + (op.query ? 1 : 0) + [...op.path.matchAll(/\{(\w+)\}/g)].filter((m) => m[1] !== "productId").length,
+        n +
+        (op.query ? 1 : 0) +
+        (op.headers?.length ?? 0) +
+        [...op.path.matchAll(/\{(\w+)\}/g)].filter((m) => m[1] !== "productId").length,
       0,
     );
     expect(validated).toBeGreaterThanOrEqual(expected);
+  });
+
+  it("a serial gate's {key} is documented with its rule: 1 to 800 bytes of UTF-8, no control characters", () => {
+    for (const action of ["freeze", "unfreeze"]) {
+      const params = DOC.paths[`${P("{productId}")}/serial/{key}/${action}`]?.post?.parameters ?? [];
+      const schema = params.find((p) => p.in === "path" && p.name === "key")?.schema as Record<string, unknown>;
+      expect(schema, action).toMatchObject({
+        type: "string",
+        minLength: 1,
+        maxLength: SERIAL_KEY_MAX_BYTES,
+        description: `at most ${SERIAL_KEY_MAX_BYTES} bytes of UTF-8`,
+      });
+      const pattern = new RegExp(schema.pattern as string);
+      expect(
+        ["repo/main", "漢🙂"].map((k) => pattern.test(k)),
+        action,
+      ).toEqual([true, true]);
+      expect(
+        ["a\nb", "tab\there", "del\u007f", "c1\u0085"].some((k) => pattern.test(k)),
+        action,
+      ).toBe(false);
+    }
   });
 
   it("the product in every path is described by the validator the auth middleware applies", () => {

@@ -1,6 +1,6 @@
 // Every job the API returns says why it waits: for each cause reachable today (no capable factory, none connected, every seat busy, unmet deps, a held serial key, a retry backoff, a review, an exclusion, about to dispatch) GET …/jobs/{id}, the list (summary and full) and explain agree on the code and name the detail; a running job has none.
 import { describe, expect, it } from "vitest";
-import type { WaitingReason } from "../../src/core/model.ts";
+import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import { WaitingReasonSchema } from "../../src/shared/api-policies.ts";
 import { ADMIN, api, claim, enroll, type JobView, P, submit } from "./client";
 import { connectFactory } from "./sockets";

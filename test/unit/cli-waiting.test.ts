@@ -5,8 +5,8 @@ import { renderJob } from "../../src/cli/commands/job.ts";
 import { JOB_COLUMNS, jobRows } from "../../src/cli/commands/jobs.ts";
 import { fitLastColumn, renderTable } from "../../src/cli/table.ts";
 import { waitingCell, waitingLines } from "../../src/cli/waiting.ts";
-import type { WaitingReason } from "../../src/core/model.ts";
 import { DEFAULT_WEIGHTS } from "../../src/core/router.ts";
+import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import type { JobSummary, JobView } from "../../src/shared/responses.ts";
 
 const NOW = Date.UTC(2026, 0, 2, 3, 4, 5);

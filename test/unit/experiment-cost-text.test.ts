@@ -1,7 +1,7 @@
 // A cost below a cent is not $0.00 (core/usd-text, dashboard/usd.js): whole cents print as cents, a fraction of a
 // cent with two significant digits ($0.0012). The CLI's experiment view, a cost recommendation's message and the
 // dashboard's experiment card all print a sub-cent mean that way, and the dashboard's copy of the rule agrees with
-// core's for any amount.
+// core's for any amount. A negative amount is its size with a leading `-` in every branch (`-<$0.000001` too).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
@@ -27,6 +27,12 @@ describe("usdText", () => {
     expect(usdText(Number.NaN)).toBe("—");
     expect(usdText(4e-9)).toBe("<$0.000001");
     expect(usdText(Number.MIN_VALUE)).toBe("<$0.000001");
+    // A negative amount keeps its sign in every branch: a tiny credit is not a tiny charge.
+    expect(usdText(-4e-9)).toBe("-<$0.000001");
+    expect(usdText(-Number.MIN_VALUE)).toBe("-<$0.000001");
+    expect(usdText(-0.00999)).toBe("-$0.01");
+    expect(usdText(-12.3)).toBe("-$12.30");
+    expect(usdText(-0)).toBe("$0.00");
     // Rounding up to a power of ten keeps two significant digits, not three.
     expect(usdText(0.000999)).toBe("$0.0010");
     expect(usdText(0.0000099996)).toBe("$0.000010");
@@ -44,6 +50,23 @@ describe("usdText", () => {
           expect(t.replace(/^\$0\.0*/, "")).toMatch(/^\d{2}$/);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("prints a negative amount as its size with a leading -, in every branch, and the dashboard's copy agrees", () => {
+    // Sizes from every branch: under a millionth, below a cent, a cent and up.
+    const size = fc.oneof(
+      fc.double({ min: Number.MIN_VALUE, max: 1e-6, noNaN: true }),
+      fc.double({ min: 1e-6, max: 0.01, noNaN: true }),
+      fc.double({ min: 0.01, max: 1e6, noNaN: true }),
+    );
+    fc.assert(
+      fc.property(size, (x) => {
+        expect(usdText(-x)).toBe(`-${usdText(x)}`);
+        expect(usdText(x)).not.toMatch(/^-/);
+        expect(dashboardUsd(-x)).toBe(usdText(-x));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

@@ -273,6 +273,9 @@ describe("schema limits", () => {
     ["onReject retry", { title: "t", onReject: "retry" }, "onReject"],
     ["kind epic", { title: "t", kind: "epic" }, "kind"],
     ["an empty serialKey", { title: "t", serialKey: "" }, "serialKey"],
+    // The gates' rule (core/serial-gates): a key with a control character could never be frozen or unfrozen.
+    ["a serialKey with a newline", { title: "t", serialKey: "repo\nmain" }, "serialKey"],
+    ["a serialKey with a C1 control", { title: "t", serialKey: "repo\u0085main" }, "serialKey"],
   ])("validateManifest rejects %s at path %s", (_name, input, path) => {
     const err = invalid(() => validateManifest(input));
     expect(err.details.issues.map((i) => i.path)).toContain(path);

@@ -2,10 +2,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Exclusion } from "../../src/core/exclusions.ts";
-import { type Factory, type Job, STAGES, type Stage, WAITING_CODES } from "../../src/core/model.ts";
+import { type Factory, type Job, STAGES, type Stage } from "../../src/core/model.ts";
 import { type RouteContext, rankFactories } from "../../src/core/router.ts";
 import { reachableViews, type WaitingInputs, waitingReasonOf } from "../../src/core/waiting.ts";
 import { MAX_NAMED_FACTORIES } from "../../src/core/waiting-queued.ts";
+import { WAITING_CODES } from "../../src/core/waiting-reason.ts";
 import { factoryFixture, jobFixture } from "../support/fixtures.ts";
 
 const NOW = 1_700_000_000_000;

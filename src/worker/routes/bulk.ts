@@ -36,7 +36,7 @@ import {
   SEND_OPTIONS,
   sendBatches,
 } from "../queues/messages.ts";
-import { assertJsonWithin, MAX_TRACKER_REQUEST_BYTES, param, query, readJson } from "../validate.ts";
+import { assertJsonWithin, header, MAX_TRACKER_REQUEST_BYTES, param, query, readJson } from "../validate.ts";
 
 /** A batch request may carry this much; larger imports are split by the client. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -45,9 +45,7 @@ export const bulk = new Hono<AppEnv>();
 
 bulk.post("/jobs:batch", async (c) => {
   const principal = requireRole(c, "operator");
-  const header = c.req.header("idempotency-key");
-  const batchKey = header === undefined ? undefined : DerivedKeyHeader.safeParse(header);
-  if (batchKey && !batchKey.success) throw fromZod("Idempotency-Key", batchKey.error);
+  const keyOfBatch = header(c, "Idempotency-Key", DerivedKeyHeader);
   const parsed = BatchBody.safeParse(await readJson(c, MAX_BATCH_BYTES));
   if (!parsed.success) throw fromZod("body", parsed.error);
   const productId = c.get("productId");
@@ -55,7 +53,6 @@ bulk.post("/jobs:batch", async (c) => {
   const base = { kind: "submit" as const, productId, actor: actorOf(principal), origin: batchOrigin(batchId) };
   const outcomes: Outcome[] = [];
   const fresh = new Map<string, { index: number; hash: string; input: SubmitInput }>();
-  const keyOfBatch = batchKey?.success ? batchKey.data : undefined;
   parsed.data.items.forEach((item, index) => {
     try {
       const { key, hash, input: full } = checkBatchItem(item, index, keyOfBatch, maxItemBytes(base));

@@ -9,21 +9,19 @@ import { DerivedKeyHeader, EntityId } from "../../shared/api.ts";
 import { ChildrenBody, MAX_CHILDREN_BYTES } from "../../shared/api-policies.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
-import { param, readJson } from "../validate.ts";
+import { header, param, readJson } from "../validate.ts";
 
 export const dag = new Hono<AppEnv>();
 
 dag.post("/jobs/:jobId/children", async (c) => {
   const principal = requireRole(c, "operator");
   const id = param(c, "jobId", EntityId);
+  const key = header(c, "Idempotency-Key", DerivedKeyHeader);
   const parsed = ChildrenBody.safeParse(await readJson(c, MAX_CHILDREN_BYTES));
   if (!parsed.success) throw fromZod("body", parsed.error);
-  const header = c.req.header("idempotency-key");
-  const key = header === undefined ? undefined : DerivedKeyHeader.safeParse(header);
-  if (key && !key.success) throw fromZod("Idempotency-Key", key.error);
   const coordinator = c.get("coordinator");
   const { created, ...made } = await unwrap(
-    coordinator.addChildren(c.get("productId"), id, parsed.data.children, actorOf(principal), key?.data),
+    coordinator.addChildren(c.get("productId"), id, parsed.data.children, actorOf(principal), key),
   );
   if (!created) c.header("idempotent-replayed", "true");
   return c.json(made, created ? 201 : 200);

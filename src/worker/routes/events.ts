@@ -10,16 +10,15 @@
  * are mounted before the header-only product middleware.
  */
 import { Hono } from "hono";
-import { z } from "zod";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { AFTER_BEYOND_STATUS, WATCHER_CAP_STATUS } from "../../durable-objects/job-feed.ts";
-import { EntityId, EventsQuery, FeedQuery, ProductId, queryInt } from "../../shared/api.ts";
+import { EntityId, EventsQuery, FeedQuery, LastEventIdHeader, ProductId } from "../../shared/api.ts";
 import { feedName } from "../../shared/coordinator-rpc.ts";
 import { type AppEnv, coordinatorFor, openerOf, requireJobReader } from "../auth.ts";
 import { authorizeFeed, openerParam } from "../feed-access.ts";
 import { fromZod } from "../problem.ts";
 import { issueTicket } from "../tickets.ts";
-import { param, query } from "../validate.ts";
+import { header, param, query } from "../validate.ts";
 
 /** Header-authenticated reads (mounted under the product middleware). */
 export const events = new Hono<AppEnv>();
@@ -49,13 +48,14 @@ for (const kind of ["ws", "stream"] as const) {
     const productId = product.data;
     const jobId = param(c, "jobId", EntityId);
     const q = query(c, FeedQuery);
+    // SSE resumes from the browser's Last-Event-ID (digits only: "1e3", " 5" or "-1" are refused); `after` wins.
+    const resume = header(c, "Last-Event-ID", LastEventIdHeader);
     const opener = await authorizeFeed(c, productId, jobId, q.ticket);
     await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
     if (kind === "ws" && c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new DomainError("upgrade_required", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
     }
-    // SSE resumes from the browser's Last-Event-ID; `after` wins when both are given.
-    const after = q.after ?? lastEventId(c.req.header("last-event-id"));
+    const after = q.after ?? resume ?? 0;
     const url = `https://feed/${kind}?after=${after}${openerParam(opener)}`;
     const res = await c.env.JOB_FEED.getByName(feedName(productId, jobId)).fetch(
       new Request(url, { headers: c.req.raw.headers }),
@@ -78,15 +78,4 @@ function afterBeyondFeed(after: number, lastSeq: number): DomainError {
     `resume point ${after} is past this job's feed, whose last seq is ${lastSeq}: resume after a seq the feed sent`,
     { after, lastSeq },
   );
-}
-
-/** A feed seq, as the browser echoes the last SSE `id:` it saw (digits only: "1e3", " 5" or "-1" are refused). */
-const LastEventId = queryInt(z.number().max(Number.MAX_SAFE_INTEGER));
-
-/** Where an SSE stream resumes from its `Last-Event-ID` header: 0 without one. @throws DomainError 400 when malformed */
-function lastEventId(header: string | undefined): number {
-  if (header === undefined) return 0;
-  const parsed = LastEventId.safeParse(header);
-  if (!parsed.success) throw fromZod("Last-Event-ID", parsed.error);
-  return parsed.data;
 }

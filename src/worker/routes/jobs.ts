@@ -5,14 +5,12 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { utf8Text } from "../../core/bytes.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
-import { IDEMPOTENCY_KEY_MAX_BYTES } from "../../core/manifest-schema.ts";
-import { ActionBody, ActionParam, EntityId, JobListQuery } from "../../shared/api.ts";
+import { ActionBody, ActionParam, EntityId, IdempotencyKeyHeader, JobListQuery } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole, reviewerOf } from "../auth.ts";
 import { fromZod } from "../problem.ts";
-import { assertTextWithin, body, MAX_MANIFEST_BYTES, param, query, readJson, readText } from "../validate.ts";
+import { assertTextWithin, body, header, MAX_MANIFEST_BYTES, param, query, readJson, readText } from "../validate.ts";
 
 /**
  * No length rule here: the body is read with a byte cap (`readJson`), and the text's own bytes are checked below by
@@ -58,13 +56,12 @@ function submitBody(raw: unknown): z.infer<typeof SubmitJobBody> {
   });
 }
 
-/** The header's key is the manifest's key, so it has the manifest key's limit (a header was 200 characters). */
-const IdempotencyKeyHeader = utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1));
-
 export const jobs = new Hono<AppEnv>();
 
 jobs.post("/jobs", async (c) => {
   const principal = requireRole(c, "operator");
+  // The header's key is the manifest's key, so it has the manifest key's limit (a header was 200 characters).
+  const headerKey = header(c, "Idempotency-Key", IdempotencyKeyHeader);
   const type = (c.req.header("content-type") ?? "").toLowerCase();
   let input: { manifest: ReturnType<typeof validateManifest>; bodyMd: string };
   if (type.startsWith("text/markdown") || type.startsWith("text/plain")) {
@@ -78,14 +75,11 @@ jobs.post("/jobs", async (c) => {
     );
     input = "markdown" in b ? parseManifest(b.markdown) : { manifest: validateManifest(b.manifest), bodyMd: b.bodyMd };
   }
-  const headerKey = c.req.header("idempotency-key");
   if (headerKey !== undefined) {
-    const key = IdempotencyKeyHeader.safeParse(headerKey);
-    if (!key.success) throw fromZod("Idempotency-Key", key.error);
-    if (input.manifest.idempotencyKey && input.manifest.idempotencyKey !== key.data) {
+    if (input.manifest.idempotencyKey && input.manifest.idempotencyKey !== headerKey) {
       throw new DomainError("validation_failed", "Idempotency-Key header and manifest idempotencyKey differ");
     }
-    input.manifest = { ...input.manifest, idempotencyKey: key.data };
+    input.manifest = { ...input.manifest, idempotencyKey: headerKey };
   }
   const { job, created } = await unwrap(c.get("coordinator").submit(c.get("productId"), input, actorOf(principal)));
   if (!created) c.header("idempotent-replayed", "true");

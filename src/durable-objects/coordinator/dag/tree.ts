@@ -3,7 +3,8 @@
  * A job's subtree for `GET …/jobs/{id}/tree`: the job, its children (composite parents), theirs, and so on — each
  * node with its stage, deps and waiting reason — read breadth-first within bounds so one request stays small.
  */
-import type { Job, WaitingReason } from "../../../core/model.ts";
+import type { Job } from "../../../core/model.ts";
+import type { WaitingReason } from "../../../core/waiting-reason.ts";
 import type { TreeNode } from "../../../shared/responses.ts";
 import { withLimit } from "../../sql-statements.ts";
 import { requireJob } from "../jobs/rows.ts";

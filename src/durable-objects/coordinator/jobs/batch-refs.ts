@@ -42,8 +42,8 @@ export function checkItemRefs(
   items: readonly ItemRefs[],
   reach: ReachMemo = new ReachMemo(tx.sql),
 ): Array<RefRefusal | null> {
-  // What any item under a parent could reach: a parent outside it closes no cycle, and is not searched toward.
-  let reachable: Set<string> | undefined;
+  // One search from the deps of every item under a parent, made when the first such item needs it.
+  let prepared = false;
   const taken = new Map<string, number>(); // parent id → sound items of this batch before this one
   return items.map((item) => {
     const stages = depStages(tx.sql, item.deps);
@@ -61,8 +61,15 @@ export function checkItemRefs(
     try {
       const before = taken.get(item.parentId) ?? 0;
       const { parent } = checkParent(tx, item.parentId, before + 1);
-      reachable ??= reach.closure(items.flatMap((i) => (i.parentId === undefined ? [] : i.deps)));
-      for (const dep of reachable.has(parent.id) ? item.deps : []) {
+      if (!prepared) {
+        const underParents = items.filter((i) => i.parentId !== undefined);
+        reach.prepare(
+          underParents.flatMap((i) => i.deps),
+          new Set(underParents.map((i) => i.parentId!)),
+        );
+        prepared = true;
+      }
+      for (const dep of item.deps) {
         const path = reach.pathTo(dep, parent.id);
         if (!path) continue;
         const NEW = "(this job)"; // jobs/submit's placeholder for the job not yet created

@@ -5,9 +5,10 @@
  * current whenever the queue version moves). A page of jobs shares one snapshot of the fleet: the fleet, the
  * context and the serial holders are read once per page, dependencies and children per waiting job by key.
  */
-import type { Job, Stage, WaitingReason } from "../../../core/model.ts";
+import type { Job, Stage } from "../../../core/model.ts";
 import type { WaitingInputs } from "../../../core/waiting.ts";
 import { runsOrEnded, waitingReasonOf } from "../../../core/waiting.ts";
+import type { WaitingReason } from "../../../core/waiting-reason.ts";
 import { routeContext } from "../dispatch/claim.ts";
 import { listFactories } from "../factories/registry.ts";
 import type { Tx } from "../runtime/tx.ts";

@@ -1,0 +1,23 @@
+// No source file under src/ is over 250 lines, the house limit (STYLE.md "small files, honest names"): a file past
+// it is split along a real seam, named for what each part does (core/model's waiting-reason vocabulary went to
+// core/waiting-reason when model.ts reached 251). Counted as `wc -l` counts: newline characters.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { sourceFiles } from "../../scripts/source-map.ts";
+
+/** The house limit on a source file's length, in lines. */
+const MAX_LINES = 250;
+
+describe("source file size", () => {
+  it(`no file under src/ is over ${MAX_LINES} lines`, () => {
+    const files = sourceFiles().filter((f) => f.startsWith("src/"));
+    expect(files.length).toBeGreaterThan(100); // the walk found the tree
+    const long = files
+      .map((f) => ({
+        f,
+        lines: (readFileSync(new URL(`../../${f}`, import.meta.url), "utf8").match(/\n/g) ?? []).length,
+      }))
+      .filter((x) => x.lines > MAX_LINES);
+    expect(long).toEqual([]);
+  });
+});
