@@ -88,7 +88,9 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
       // spent on a cause the operator now says is fixed); the audit record (applyAction) keeps from → to.
       const fresh = job.stage === "failed" || job.stage === "dead_letter";
       const attempt = fresh ? 0 : Math.max(0, job.attempt - (holder ? 1 : 0));
-      const next = moveJob(tx, job, "queued", { ...changes, ...budget, attempt, notBefore: undefined });
+      // A new wait, even for a job taken from its holder: the operator started it over (jobs/rows `waitingSinceOf`).
+      const restart = { ...changes, ...budget, attempt, notBefore: undefined, waitingSince: undefined };
+      const next = moveJob(tx, job, "queued", restart);
       return { job: next, stoppedFactoryId: holder };
     }
     case "cancel": {

@@ -23,7 +23,7 @@ import { recordRetry } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { loadJob, moveJob, NO_LEASE, touchJob } from "./rows.ts";
+import { loadJob, moveJob, NO_LEASE, touchJob, waitingSinceOf } from "./rows.ts";
 import { finishRun } from "./runs.ts";
 
 export interface PatchBody {
@@ -188,7 +188,9 @@ function requeueRateLimited(tx: Tx, job: Job, random: number = Math.random()): J
   const { delayMs, refund } = afterRateLimit(count, getSettings(tx.sql).retry, random);
   if (!refund && job.attempt >= job.maxAttempts) return settled(tx, moveJob(tx, job, "dead_letter"));
   const attempt = refund ? Math.max(0, job.attempt - 1) : job.attempt;
-  return moveJob(tx, job, "queued", delayMs > 0 ? { attempt, notBefore: tx.now + delayMs } : { attempt });
+  // Not the job's own failure: it goes on waiting from when its wait began (jobs/rows `waitingSinceOf`).
+  const changes = { attempt, waitingSince: waitingSinceOf(job) };
+  return moveJob(tx, job, "queued", delayMs > 0 ? { ...changes, notBefore: tx.now + delayMs } : changes);
 }
 
 export function insightsCost(insights?: Insights): number {
