@@ -1,8 +1,10 @@
 // actions.js — the operator action bar of a job: requeue / cancel / approve / reject /
 // ship (POST …/jobs/<id>/actions/<action>), with an optional note, showing the stage the
-// job moved to or the problem's detail.
+// job moved to or the problem's detail. A requeue may raise the job's own budget (USD, its
+// whole spend): a job that spent its budget is refused `budget_exceeded` without, and the
+// refusal's detail says how much it spent.
 
-import { api, describeError, jobPath } from "./api.js";
+import { ApiError, api, describeError, jobPath } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, showError, stageLabel, statusLine } from "./dom.js";
 
@@ -47,6 +49,14 @@ export function actionBar(session, jobId, onDone) {
   const note = h("input", { id: "action-note", type: "text", placeholder: "optional" });
   // The server's limit is UTF-8 bytes, and so is this box's (a maxlength of 4000 characters matched neither).
   const noteLimit = byteLimited(note, BYTE_LIMITS.actionNote);
+  const budget = h("input", {
+    id: "action-budget",
+    type: "number",
+    min: "0.01",
+    step: "0.01",
+    placeholder: "requeue only: raise to",
+    title: "The job's new budget in USD, its whole spend (above what it has spent)",
+  });
   const status = statusLine("action-status");
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {};
@@ -70,6 +80,7 @@ export function actionBar(session, jobId, onDone) {
     { class: "actions", "aria-label": "Actions" },
     h("div", { class: "buttons" }, ...Object.values(buttons)),
     h("div", { class: "note" }, h("label", { for: "action-note" }, "Note"), note, noteLimit.counter),
+    h("div", { class: "note" }, h("label", { for: "action-budget" }, "Job budget $"), budget),
     status,
   );
 
@@ -79,20 +90,24 @@ export function actionBar(session, jobId, onDone) {
     if (over) return showError(status, `${action} not sent: the note is ${over}`);
     if (action === "cancel" && !confirm("Cancel this job? Its factory will be told to stop.")) return;
     const text = note.value.trim();
+    const raise = action === "requeue" && budget.value.trim() !== "" ? Number(budget.value) : undefined;
     for (const b of Object.values(buttons)) b.disabled = true;
     showError(status, "");
     status.textContent = `${action}…`;
     try {
       const job = await api(session, `${jobPath(jobId)}/actions/${action}`, {
         method: "POST",
-        body: text ? { note: text } : {},
+        body: { ...(text ? { note: text } : {}), ...(raise !== undefined ? { budgetUsd: raise } : {}) },
       });
       status.textContent = `${action}: job is now ${stageLabel(job.stage)}`;
       note.value = "";
       noteLimit.problem(); // the counter follows the emptied box
+      budget.value = "";
       onDone(job);
     } catch (err) {
       showError(status, `${action} refused: ${describeError(err)}`);
+      // Over its own budget: the detail says what it spent; the budget field is where the answer goes.
+      if (err instanceof ApiError && err.code === "budget_exceeded") budget.focus();
     } finally {
       update(current);
     }

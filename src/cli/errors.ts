@@ -27,6 +27,8 @@ const FIXES: Record<string, string> = {
   validation_failed: "fix the value named above and try again",
   conflict: "the target is in a state that forbids this; inspect it and retry",
   fenced: "the lease moved on; re-read the job before acting",
+  budget_exceeded:
+    "raise the job's budget above what it spent with the requeue (`gigafactory requeue ID --budget-usd N` or --budget-tokens N)",
   not_lease_holder: "only the factory holding the lease can do this",
   payload_too_large: "make the request smaller",
   unsupported_media_type: "this is a CLI bug; please report it",

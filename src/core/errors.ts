@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   illegal_transition: 409,
   not_lease_holder: 409,
   conflict: 409,
+  /** A job's own budget (manifest `budget.usd`/`tokens`) leaves it nothing to run with (policies/job-allowance). */
+  budget_exceeded: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   /** A feed resumed `after` a seq the feed never reached (Range Not Satisfiable: the position is past the end). */

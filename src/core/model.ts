@@ -149,10 +149,7 @@ export interface Job {
   notBefore?: number;
   /** Review verdicts so far (distinct reviewers count towards `manifest.reviewers`). */
   reviews?: Review[];
-  /**
-   * Legacy: factories that turned this assignment down. No longer written nor read — a rejection is now a
-   * time-bounded exclusion (core/exclusions), shown by explain; kept so older job documents still parse.
-   */
+  /** Legacy, never written nor read (a rejection is an exclusion now: core/exclusions); older documents parse. */
   rejectedBy?: string[];
   /** Reviewer feedback carried into the next attempt after a reject-with-requeue. */
   feedback?: string;
@@ -166,6 +163,8 @@ export interface Job {
   updatedAt: number;
   /** When the job last entered `queued`: the clock starvation aging reads. */
   queuedAt: number;
+  /** When its current wait began, if before `queuedAt`: a lost lease's requeue goes on waiting (jobs/rows). */
+  waitingSince?: number;
 }
 
 export interface Factory {

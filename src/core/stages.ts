@@ -13,6 +13,8 @@ import { LEASED_STAGES, STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
  * Why each edge exists (the seed diagram's labels, plus our documented additions):
  *   queued   → blocked    deps not yet satisfied
  *   queued   → assigned   claim won (CAS + lease)
+ *   queued   → failed     ADDITION: a lost run's fenced report puts the job's spend past its own budget while it
+ *                         waits to run again (budget_exceeded, policies/late-spend): it must not run again
  *   blocked  → queued     deps satisfied (unblock / reaper)
  *   blocked  → failed     ADDITION: a dep ended without shipping (dependency_failed), or a
  *                         composite parent's child did (core/composite, onChildFailure)
@@ -43,7 +45,7 @@ import { LEASED_STAGES, STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
  * than written ten times, so it cannot be forgotten on a new stage.
  */
 const BASE: Record<Stage, readonly Stage[]> = {
-  queued: ["blocked", "assigned"],
+  queued: ["blocked", "assigned", "failed"],
   blocked: ["queued", "failed", "review", "testing"],
   assigned: ["building", "queued", "failed"],
   building: ["review", "testing", "failed", "queued"],

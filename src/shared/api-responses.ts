@@ -75,6 +75,9 @@ export const JobSchema = z.object({
   createdAt: ms,
   updatedAt: ms,
   queuedAt: ms,
+  waitingSince: ms
+    .optional()
+    .describe("when its current wait began, if before queuedAt: a lost lease or a rate limit requeued it"),
 });
 
 /** `GET …/jobs/{id}`, `POST …/jobs`, an action's answer: the job with its waiting reason (null while it runs or once terminal). */

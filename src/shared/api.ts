@@ -63,6 +63,25 @@ export const ActionBody = z
   .object({
     reviewer: utf8Text(400, z.string().min(1)).optional(),
     note: utf8Text(ACTION_NOTE_MAX_BYTES).optional(),
+    // Requeue only: a job that has spent its own budget would fail budget_exceeded on its first cent (409 without).
+    budgetUsd: z
+      .number()
+      .positive()
+      .max(100_000) // the manifest's own bound on budget.usd (core/manifest-schema)
+      .optional()
+      .describe(
+        "requeue only: the job's new budget.usd (its whole spend, earlier runs included); must be above what it has " +
+          "spent. A job with no allowance left is refused 409 budget_exceeded without it",
+      ),
+    budgetTokens: z
+      .number()
+      .int()
+      .positive()
+      .max(1e9) // the manifest's own bound on budget.tokens
+      .optional()
+      .describe(
+        "requeue only: the job's new budget.tokens (in + out, earlier runs included); must be above what it has used",
+      ),
   })
   .strict();
 

@@ -91,7 +91,12 @@ export class GigafactoryClient extends FleetClient {
   async listRuns(id: string): Promise<Run[]> {
     return (await this.call<{ runs: Run[] }>("GET", `/jobs/${enc(id)}/runs`)).runs;
   }
-  action(id: string, action: JobAction, body: { reviewer?: string; note?: string } = {}): Promise<Job> {
+  /** `budgetUsd`/`budgetTokens`: requeue only, the job's new own budget (shared/api ActionBody). */
+  action(
+    id: string,
+    action: JobAction,
+    body: { reviewer?: string; note?: string; budgetUsd?: number; budgetTokens?: number } = {},
+  ): Promise<Job> {
     return this.call("POST", `/jobs/${enc(id)}/actions/${action}`, { json: body });
   }
   /** One page of a job's event log, oldest first, strictly after `after`. */

@@ -159,7 +159,8 @@ export interface JobEvent {
  * - `job.preempted` {by, factoryId, leaseEpoch} — a critical job `by` took this job's seat (coordinator/dispatch/preempt)
  * - `job.children` {added: job ids, total} — children a composite parent gained (coordinator/dag/children)
  * - `job.child_failed` {childId, childStage}; `job.dependency_failed` {depId, depStage} — why a blocked job failed
- * - `job.budget_exceeded` {limit, used, max, why, factoryId?, leaseEpoch} — the run was stopped over its budget
+ * - `job.budget_exceeded` {limit, used, max, why, factoryId?, leaseEpoch, lateFrom?} — the job was stopped over its
+ *   budget (`lateFrom` {factoryId, leaseEpoch}: by the spend a report of that lost lease carried, policies/late-spend)
  * - `exclusion.cleared` {factoryId, why} — a factory excluded from the job may take it again (its capabilities changed)
  *
  * A `cancel` is a frame to the holding factory (ServerFrame), never a feed event: the feed shows it as `lease.lost`.

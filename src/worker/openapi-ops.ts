@@ -150,7 +150,9 @@ export const RUN_OPS: Op[] = [
     method: "post",
     path: `${P}/jobs/{jobId}/actions/{action}`,
     summary:
-      "Operator action: requeue | cancel | ship | approve | reject (cancel, requeue and reject take a running job's lease)",
+      "Operator action: requeue | cancel | ship | approve | reject (cancel, requeue and reject take a running job's " +
+      "lease). A requeue of a job that has spent its own budget (usd or tokens, all runs) is refused 409 " +
+      "budget_exceeded (the detail says what it spent) unless budgetUsd / budgetTokens raise it above that",
     role: "operator",
     body: ActionBody,
     ok: { "200": json("The job after the action (as stored: no waitingReason)", JobSchema) },

@@ -21,6 +21,7 @@ const TITLES: Record<ErrorCode, string> = {
   illegal_transition: "Illegal stage transition",
   not_lease_holder: "Not the lease holder",
   conflict: "Conflict",
+  budget_exceeded: "Over the job's budget",
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
   after_beyond_feed: "Resume point past the feed's end",

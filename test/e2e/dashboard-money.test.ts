@@ -7,7 +7,8 @@
 // the product's health as GET …/health has it; the fleet map shows an open breaker's badge on the factory that
 // tripped it and a quarantine panel on the factory past its error budget, whose Release button makes it `active`
 // again; the lessons page lists a lesson added through the API and adds one typed on the page; the metrics tiles
-// show the API's numbers. No page error and no CSP violation on the way.
+// show the API's numbers; Requeue of a job failed over its own budget shows the refusal's detail (what it spent),
+// and with a raised job budget typed on the page requeues it. No page error and no CSP violation on the way.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProduct, type Harness, startHarness } from "./harness.ts";
@@ -314,6 +315,31 @@ describe("dashboard: money and health in a real browser", () => {
     expect(await tile("queued").locator(".tile-value").textContent()).toBe(String(m.queue.depthByStage.queued ?? 0));
     expect(await tile("blocked").locator(".tile-value").textContent()).toBe(String(m.queue.depthByStage.blocked ?? 0));
     expect(await tile("dispatch p50").locator(".tile-value").textContent()).toMatch(/^\d+(\.\d)? ms$/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("Requeue of a job over its own budget shows what it spent; with a raised job budget it is requeued", async () => {
+    const job = await c.submit({ title: "Over its own budget", budget: { usd: 1 } });
+    const epoch = await claim(f.tripped.token, job.id);
+    // $1.20 of its $1: failed budget_exceeded (the product's $10 is not reached: 8.5 + 1.2).
+    await report(f.tripped.token, job.id, epoch, { stage: "building", insights: { costUsd: 1.2 } });
+    type Seen = { stage: string; budget: { usd?: number }; lastResult?: { outcome: string } };
+    const seen = async () => (await c.api<Seen>("GET", `/jobs/${job.id}`)).body;
+    expect(await seen()).toMatchObject({ stage: "failed", lastResult: { outcome: "budget_exceeded" } });
+
+    const { page, errors } = await operatorPage(`jobs/${job.id}`);
+    const requeue = page.locator('button[data-action="requeue"]:not([disabled])');
+    await requeue.click();
+    const status = page.locator(".action-status");
+    await expect.poll(() => status.textContent(), SOON).toContain("has spent $1.20, not below its budget of $1.00");
+    expect(await status.textContent()).toContain("(budget_exceeded)");
+    expect((await seen()).stage).toBe("failed");
+    await page.locator("#action-budget").fill("5");
+    await requeue.click();
+    await expect.poll(() => status.textContent(), SOON).toContain("requeue: job is now");
+    expect(await seen()).toMatchObject({ budget: { usd: 5 } });
+    expect((await seen()).stage).not.toBe("failed");
     expect(errors).toEqual([]);
     await page.context().close();
   });

@@ -1,13 +1,16 @@
 // Alerts and health in workerd, time set by state surgery instead of sleeping: a building job with no event past
 // stuckAfterMinutes raises one `stuck` alert (deduplicated over passes), ack keeps it live and audited, activity
-// resolves it, and activity is written only from the move to building on; a queued job past starvingAfterMinutes raises `starving` with its waiting reason; a product with work
+// resolves it, and activity is written only from the move to building on; a queued job past starvingAfterMinutes raises `starving` with its waiting reason,
+// measured from when its wait began — a job that keeps losing its lease still starves, and is found behind a deep queue
+// of younger work (and makes the product `stalled`); a product with work
 // waiting and nothing finished for 2 × the interval is `stalled`; a factory whose last heartbeat is set back is
 // degraded then down, and recovers; the alarm runs the pass when a threshold is due, and a job that starts building brings it forward; passes tidy activity rows of
 // ended jobs and alerts resolved over 30 days ago.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
-import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
+import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
+import { cloneQueued, expireLeaseNow, lapseExclusions } from "./state.ts";
 
 interface AlertView {
   id: string;
@@ -149,6 +152,62 @@ describe("stuck", () => {
 });
 
 describe("starving and stalled", () => {
+  /** `job`, waiting since `agoMin` minutes, is claimed by `token` and loses its lease by expiry `times` times. */
+  async function keepsLosingItsLease(product: string, token: string, jobId: string, agoMin: number, times: number) {
+    await sql(
+      product,
+      "UPDATE jobs SET queued_at = ?1, doc = json_set(doc, '$.queuedAt', ?1) WHERE id = ?2",
+      Date.now() - agoMin * MIN,
+      jobId,
+    );
+    for (let i = 0; i < times; i++) {
+      expect((await claim(product, token)).body.job.id).toBe(jobId);
+      await expireLeaseNow(product, jobId);
+      await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
+      await lapseExclusions(product, jobId);
+    }
+    const requeued = await getJob(product, jobId);
+    expect(requeued.stage).toBe("queued");
+    expect(Date.now() - (requeued.queuedAt as number)).toBeLessThan(5 * MIN); // requeued just now…
+    expect(Date.now() - (requeued.waitingSince as number)).toBeGreaterThan(60 * MIN); // …waiting since long before
+  }
+
+  it("measures from when the wait began: a job that keeps losing its lease starves, and the product is stalled", async () => {
+    const product = "al-starve-requeued";
+    const a = await enroll(product, "a");
+    const job = await submit(product, { title: "never gets done" });
+    await keepsLosingItsLease(product, a.token, job.id, 61, 2);
+    await sweep(product);
+    const open = await alerts(product, "open");
+    expect(open.find((x) => x.kind === "starving")).toMatchObject({ subject: `job:${job.id}` });
+    expect(open.find((x) => x.kind === "starving")!.message).toMatch(/has waited 61 min/);
+    expect(open.find((x) => x.kind === "stalled")).toMatchObject({ subject: "product" });
+    // A rate limit requeues it without ending its wait either: still starving from the same instant.
+    const since = (await getJob(product, job.id)).waitingSince;
+    const lease = (await claim(product, a.token)).body.lease;
+    const limited = { outcome: "rate_limited", retryAfterSeconds: 0 };
+    const r = await api("PATCH", `${P(product)}/jobs/${job.id}`, {
+      token: a.token,
+      json: { leaseEpoch: lease.leaseEpoch, stage: "failed", result: limited },
+    });
+    expect(r.body).toMatchObject({ stage: "queued", waitingSince: since });
+    await sweep(product);
+    expect((await alerts(product, "open")).filter((x) => x.kind === "starving")).toHaveLength(1);
+  });
+
+  it("finds such a job behind more than a page of younger queued work", async () => {
+    const product = "al-starve-deep";
+    const a = await enroll(product, "a");
+    const job = await submit(product, { title: "requeued, long waiting" });
+    const filler = await submit(product, { title: "young", requires: ["gpu"] }); // no factory takes these
+    await cloneQueued(product, filler.id, 150);
+    // Requeued now, so 150 younger-by-wait jobs come first by queued_at: a page of 100 by queued_at misses it.
+    await keepsLosingItsLease(product, a.token, job.id, 61, 1);
+    await sweep(product);
+    const starving = (await alerts(product, "open")).filter((x) => x.kind === "starving");
+    expect(starving.map((x) => x.subject)).toEqual([`job:${job.id}`]);
+  });
+
   it("raises starving with the job's waiting reason, and stalled for the product", async () => {
     const product = "al-starve";
     const job = await submit(product, { title: "needs a gpu", requires: ["gpu"] });

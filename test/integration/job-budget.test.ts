@@ -3,9 +3,11 @@
 // `budget_exceeded` — over HTTP PATCH and over a WebSocket progress frame, and for a completion report too (never a
 // success) — with the checkpoint kept, a `job.budget_exceeded` event in its feed saying why, and no retry. A progress
 // report loses its lease (the old epoch fenced, a cancel pushed to a connected holder); a final report ends its own
-// lease, so its resend is acknowledged as a duplicate. A report within every limit changes nothing of that. The
-// `job_budget_exceeded` alert is resolved by an operator's requeue. A report that spends nothing (no wall-time
-// limit set) reads no spend mark at all.
+// lease, so its resend is acknowledged as a duplicate. A report within every limit changes nothing of that. An
+// operator's requeue of a job that has spent its budget is refused 409 `budget_exceeded` (the detail says what it
+// spent and how to raise it; the `job_budget_exceeded` alert stays open) unless it raises the budget above the spend
+// (`budgetUsd`, audited): then the alert is resolved and the job runs on its raised budget instead of failing on its
+// first cent. A report that spends nothing (no wall-time limit set) reads no spend mark at all.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit, until } from "./client";
@@ -70,9 +72,68 @@ describe("a per-job budget, enforced by the coordinator", () => {
     const open = await api<Alerts>("GET", `${P(product)}/alerts?state=open`, { token: ADMIN });
     expect(open.body.alerts.map((a) => a.kind)).toContain("job_budget_exceeded");
     expect(await alertOf()).toBeUndefined();
-    const requeued = await api("POST", `${P(product)}/jobs/${job.id}/actions/requeue`, { token: ADMIN, json: {} });
+    // Requeued as it is, it would fail on its first cent: refused, saying what it spent and how to raise the budget.
+    type Problem = { code?: string; detail?: string; spentUsd?: number; budgetUsd?: number };
+    const requeue = (json: Record<string, unknown>) =>
+      api<Problem & Failed>("POST", `${P(product)}/jobs/${job.id}/actions/requeue`, { token: ADMIN, json });
+    const refused = await requeue({});
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: "budget_exceeded", spentUsd: 2.5, budgetUsd: 2 });
+    expect(refused.body.detail).toContain("has spent $2.50");
+    expect(refused.body.detail).toContain('{"budgetUsd": N} with N above 2.5');
+    const notAbove = await requeue({ budgetUsd: 2.5 });
+    expect(notAbove.body).toMatchObject({ status: 409, code: "budget_exceeded" });
+    expect((await getJob(product, job.id)).stage).toBe("failed"); // nothing changed
+    expect(await alertOf()).toBeUndefined(); // the alert stays open while the job is refused
+    expect((await requeue({ budgetUsd: -1 })).status).toBe(400);
+    const requeued = await requeue({ budgetUsd: 5, note: "raised after review" });
     expect(requeued.status).toBe(200);
+    expect(requeued.body).toMatchObject({ stage: "queued", budget: { usd: 5 } });
     expect(await alertOf()).toMatchObject({ state: "resolved" });
+    // It runs on what is left (5 − 2.5), not into budget_exceeded on its first cent.
+    const next = (await claim(product, f.token)).body.lease;
+    const ran = await patch(product, f.token, job.id, {
+      leaseEpoch: next.leaseEpoch,
+      stage: "building",
+      insights: { costUsd: 2 },
+    });
+    expect(ran.body.stage).toBe("building");
+    type Audit = { items: Array<{ action: string; detail: Record<string, unknown> }> };
+    const audit = await until(
+      () => api<Audit>("GET", `${P(product)}/history?kind=audit&jobId=${job.id}`, { token: ADMIN }),
+      (r) => r.body.items?.some((i) => i.action === "job.budget_raised"),
+    );
+    expect(audit.body.items.find((i) => i.action === "job.budget_raised")?.detail).toMatchObject({
+      from: { usd: 2 },
+      to: { usd: 5 },
+      spentUsd: 2.5,
+    });
+  });
+
+  it("a requeue's budget raise goes with a requeue only; a token budget spent is refused the same way", async () => {
+    const product = "job-budget-requeue-tokens";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "wordy", budget: { tokens: 100 } });
+    const { lease } = (await claim(product, f.token)).body;
+    const over = await patch(product, f.token, job.id, {
+      leaseEpoch: lease.leaseEpoch,
+      stage: "building",
+      insights: { tokensIn: 90, tokensOut: 20 },
+    });
+    expect(over.body.lastResult?.outcome).toBe("budget_exceeded");
+    const act = (action: string, json: Record<string, unknown>) =>
+      api<{ code?: string; detail?: string }>("POST", `${P(product)}/jobs/${job.id}/actions/${action}`, {
+        token: ADMIN,
+        json,
+      });
+    const cancel = await act("cancel", { budgetUsd: 5 });
+    expect(cancel.status).toBe(400);
+    expect(cancel.body.code).toBe("validation_failed");
+    const refused = await act("requeue", { budgetUsd: 5 }); // a USD raise does not give tokens back
+    expect(refused.body).toMatchObject({ code: "budget_exceeded" });
+    expect(refused.body.detail).toContain("used 110 tokens");
+    expect((await act("requeue", { budgetTokens: 1000 })).status).toBe(200);
+    expect((await getJob(product, job.id)).budget).toEqual({ tokens: 1000 }); // the refused raise changed nothing
   });
 
   it("over a WebSocket: progress past budget.tokens pushes a cancel and keeps the checkpoint", async () => {

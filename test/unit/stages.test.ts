@@ -20,6 +20,8 @@ import {
 const EXPECTED_LEGAL: ReadonlyArray<readonly [Stage, Stage]> = [
   ["queued", "blocked"],
   ["queued", "assigned"],
+  // A lost run's fenced report that puts the job past its own budget while it waits (policies/late-spend).
+  ["queued", "failed"],
   ["queued", "cancelled"],
   ["blocked", "queued"],
   ["blocked", "failed"],

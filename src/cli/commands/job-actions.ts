@@ -3,11 +3,15 @@
  * `gigafactory requeue|cancel|ship|approve|reject ID`: the operator actions
  * on a job, one command each (they read as verbs at the prompt). The server
  * checks the transition; the CLI reports the stage the job ended up in.
- * Under --json: the job after the action.
+ * Under --json: the job after the action. `requeue --budget-usd N` /
+ * `--budget-tokens N` raise the job's own budget with it: a job that has
+ * spent its budget is refused (`✘ ERROR budget_exceeded: … / raise …`) without.
  */
 import { JOB_ACTIONS } from "../../shared/api.ts";
 import type { JobAction } from "../../shared/http-client.ts";
-import type { Command } from "../context.ts";
+import type { OptionSpec } from "../args.ts";
+import type { Command, Ctx } from "../context.ts";
+import { usageError } from "../errors.ts";
 
 const SUMMARIES: Record<JobAction, string> = {
   requeue: "put a job back in the queue (a failed job gets a fresh set of attempts)",
@@ -15,6 +19,21 @@ const SUMMARIES: Record<JobAction, string> = {
   ship: "mark a job shipped",
   approve: "approve a job in review (counts once per token; see `review approve`)",
   reject: "reject a job in review (fails it, or requeues it with the note as feedback)",
+};
+
+/** Requeue only: the job's new own budget (its whole spend, earlier runs included; above what it has spent). */
+const BUDGET_OPTIONS: Record<string, OptionSpec> = {
+  "budget-usd": {
+    type: "string",
+    value: "N",
+    help: "raise the job's budget to N USD in all (above what it has spent): needed when it spent its budget",
+  },
+  "budget-tokens": {
+    type: "string",
+    value: "N",
+    int: { min: 1, max: 1e9 },
+    help: "raise the job's token budget to N in all (above what it has used)",
+  },
 };
 
 function actionCommand(action: JobAction): Command {
@@ -29,6 +48,7 @@ function actionCommand(action: JobAction): Command {
         value: "NAME",
         help: "a label only: the review counts as this token, whatever the name",
       },
+      ...(action === "requeue" ? BUDGET_OPTIONS : {}),
     },
     async run(ctx) {
       const id = ctx.positionals[0]!;
@@ -37,6 +57,7 @@ function actionCommand(action: JobAction): Command {
       const job = await ctx.client().action(id, action, {
         ...(note !== undefined ? { note } : {}),
         ...(reviewer !== undefined ? { reviewer } : {}),
+        ...(action === "requeue" ? budgetRaise(ctx) : {}),
       });
       if (ctx.json) ctx.emit(job);
       else ctx.print(`✔ ${action}: job ${job.id} is now ${job.stage}`);
@@ -46,3 +67,19 @@ function actionCommand(action: JobAction): Command {
 }
 
 export const jobActions: Command[] = JOB_ACTIONS.map(actionCommand);
+
+/** `--budget-usd` / `--budget-tokens` as the requeue body's fields; a malformed amount is a usage error. */
+function budgetRaise(ctx: Ctx): { budgetUsd?: number; budgetTokens?: number } {
+  const text = ctx.str("budget-usd");
+  const tokens = ctx.int("budget-tokens");
+  const out: { budgetUsd?: number; budgetTokens?: number } = tokens !== undefined ? { budgetTokens: tokens } : {};
+  if (text === undefined) return out;
+  const budgetUsd = Number(text);
+  if (text.trim() === "" || !Number.isFinite(budgetUsd) || budgetUsd <= 0 || budgetUsd > 100_000) {
+    throw usageError(
+      `--budget-usd must be a number of dollars above 0 and at most 100000, e.g. 12.5 (got "${text}")`,
+      "requeue",
+    );
+  }
+  return { ...out, budgetUsd };
+}

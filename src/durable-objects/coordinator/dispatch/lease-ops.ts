@@ -6,7 +6,8 @@
  * FENCE — every factory mutation first calls `fence()`: it expires the lease if
  * it lapsed (lazy expiry: correctness never waits for the alarm), then refuses
  * an epoch that is not the job's current one with `409 fenced`, before
- * anything is written.
+ * anything is written (a refused run report's spend is still charged, in a
+ * unit of its own: policies/late-spend `fenceReport`).
  *
  * EXCLUSION — a lease lost by expiry, release or rejection counts against
  * that holder for that job (core/exclusions): the router keeps the job away

@@ -10,7 +10,8 @@
  *           (factories/frames `applyFactoryFrame`, the single-frame path, is what applies it).
  *   output: `BatchResult`, one entry per frame in order: `{ok: true, result}` with what its `ack` would carry, or
  *           `{ok: false, code, message}` with what its `error` would. A refused frame (fenced, not_lease_holder,
- *           not_found, illegal_transition, …) changes nothing and takes nothing of the others with it.
+ *           not_found, illegal_transition, …) changes nothing and takes nothing of the others with it — but what a
+ *           refusal keeps (runtime/units `KeptRefusal`: the spend a fenced report carried) is kept, as alone.
  *
  * Why savepoints: the batch is one unit (one transaction, one dispatch pass and one outbox ship after it), but a
  * DomainError inside a unit rolls the whole unit back. Each frame therefore runs in a nested transaction
@@ -25,6 +26,7 @@
 import { DomainError } from "../../../core/errors.ts";
 import type { BatchedFrame, BatchItemResult, BatchResult } from "../../../shared/protocol.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { KeptRefusal } from "../runtime/units.ts";
 import { applyFactoryFrame } from "./frames.ts";
 
 /** Runs `fn` as a part of the current unit that can fail alone (runtime/units `nested`). */
@@ -44,8 +46,18 @@ export function applyBatch(
       results.push({ ok: true, result: isolate(() => applyFactoryFrame(own, factoryId, frame, ttlSeconds)) });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
+      if (err instanceof KeptRefusal) keep(err, own, isolate);
       results.push({ ok: false, code: err.code, message: err.message });
     }
   }
   return { results };
+}
+
+/** A refused frame's record (runtime/units `KeptRefusal`: a fenced report's spend), in a savepoint of its own. */
+function keep(refusal: KeptRefusal, tx: Tx, isolate: Isolate): void {
+  try {
+    isolate(() => refusal.keep(tx));
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err; // refused in turn: undone, and the frame's refusal stands
+  }
 }

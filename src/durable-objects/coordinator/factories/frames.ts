@@ -12,6 +12,7 @@ import { fence, giveBack, renewLease } from "../dispatch/lease-ops.ts";
 import { completeJob, patchJob } from "../jobs/report.ts";
 import { moveJob, touchJob } from "../jobs/rows.ts";
 import { enqueueEvent } from "../outbox/records.ts";
+import { fenceReport } from "../policies/late-spend.ts";
 import { chargeReport } from "../policies/run-spend.ts";
 import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -66,7 +67,8 @@ function summary(job: Job & { duplicate?: boolean }) {
 }
 
 function progress(tx: Tx, factoryId: string, frame: Extract<BatchedFrame, { type: "progress" }>) {
-  let job = fence(tx, frame.jobId, factoryId, frame.leaseEpoch);
+  const report = { jobId: frame.jobId, factoryId, leaseEpoch: frame.leaseEpoch, insights: frame.insights };
+  let job = fenceReport(tx, report); // refused as fenced, its spend is still charged (policies/late-spend)
   const ended = chargeReport(tx, job, { insights: frame.insights, checkpoint: frame.checkpoint, final: false });
   if (ended) return summary(ended);
   const changes: Partial<Job> = {};

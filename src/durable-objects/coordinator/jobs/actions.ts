@@ -2,7 +2,9 @@
  * @module durable-objects/coordinator/jobs/actions
  * Operator actions on a job — requeue, cancel, ship, approve, reject — each one
  * atomic unit that checks the transition table, fences out any current holder
- * (epoch + 1) and writes an audit record naming the operator.
+ * (epoch + 1) and writes an audit record naming the operator. A requeue is
+ * refused `budget_exceeded` while the job has spent its own budget, unless it
+ * raises it (policies/job-allowance).
  */
 import { DomainError } from "../../../core/errors.ts";
 import type { Job } from "../../../core/model.ts";
@@ -12,6 +14,7 @@ import { regate, settled } from "../dag/dependents.ts";
 import { clearExclusions } from "../dispatch/exclusions.ts";
 import { isLeased } from "../dispatch/lease-ops.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
+import { requeueAllowance } from "../policies/job-allowance.ts";
 import { applyReview } from "../policies/reviews.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -27,6 +30,9 @@ export interface ActionInput {
   note?: string;
   /** The authenticated principal (approve/reject): whose review counts (core/review). */
   by?: Reviewer;
+  /** Requeue only: the job's new budget.usd / budget.tokens (policies/job-allowance). */
+  budgetUsd?: number;
+  budgetTokens?: number;
 }
 
 export interface ActionOutcome {
@@ -44,6 +50,11 @@ export function dropLease(tx: Tx, job: Job, why: string): { changes: Partial<Job
 }
 
 export function applyAction(tx: Tx, jobId: string, action: JobAction, input: ActionInput): ActionOutcome {
+  if (action !== "requeue" && (input.budgetUsd !== undefined || input.budgetTokens !== undefined)) {
+    throw new DomainError("validation_failed", `budgetUsd and budgetTokens go with a requeue, not ${action}`, {
+      action,
+    });
+  }
   const job = requireJob(tx.sql, jobId);
   const performed = perform(tx, job, action, input);
   // Back in the queue by an operator's hand: a dependent or composite waits for its gate again (coordinator/dag/dependents).
@@ -63,19 +74,23 @@ export function applyAction(tx: Tx, jobId: string, action: JobAction, input: Act
 function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): ActionOutcome {
   switch (action) {
     case "requeue": {
+      // A job with nothing left of its own budget would fail on its first cent: refused unless this raises it.
+      const budget = requeueAllowance(tx, job, input, input.actor);
       // An operator's requeue starts the job over on every factory: exclusions from lost leases are cleared.
       const cleared = clearExclusions(tx, job.id);
       if (job.stage === "queued" && (cleared > 0 || job.notBefore !== undefined)) {
         // Already queued but held back (excluded, or waiting out a retry delay): offer it now.
         bumpQueueVersion(tx.sql);
-        return { job: touchJob(tx, job, { notBefore: undefined }) };
+        return { job: touchJob(tx, job, { ...budget, notBefore: undefined }) };
       }
       const { changes, holder } = dropLease(tx, job, `requeued by ${input.actor}`);
       // A manual requeue of a failed or dead-lettered job grants it a fresh set of attempts (its retries were
       // spent on a cause the operator now says is fixed); the audit record (applyAction) keeps from → to.
       const fresh = job.stage === "failed" || job.stage === "dead_letter";
       const attempt = fresh ? 0 : Math.max(0, job.attempt - (holder ? 1 : 0));
-      const next = moveJob(tx, job, "queued", { ...changes, attempt, notBefore: undefined });
+      // A new wait, even for a job taken from its holder: the operator started it over (jobs/rows `waitingSinceOf`).
+      const restart = { ...changes, ...budget, attempt, notBefore: undefined, waitingSince: undefined };
+      const next = moveJob(tx, job, "queued", restart);
       return { job: next, stoppedFactoryId: holder };
     }
     case "cancel": {

@@ -3,7 +3,8 @@
  * PATCH (fenced) — contract:
  *   inputs: factory id, `{leaseEpoch, stage?, checkpoint?, progress?, result?, insights?}`, `now`.
  *   guard:  `fence()` — the epoch is the job's current one and the factory holds
- *           the live lease; otherwise `409 fenced` and nothing is written.
+ *           the live lease; otherwise `409 fenced` and nothing is written but the
+ *           spend a fenced report carries (policies/late-spend `fenceReport`).
  *   output: checkpoint/progress saved; `building` when work starts; `review` or
  *           `testing` on success (whichever the manifest's review gate says);
  *           `failed` on failure, then an automatic delayed retry for transient
@@ -14,14 +15,15 @@ import { jitteredRetryDelayMs } from "../../../core/lease.ts";
 import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../../core/model.ts";
 import { afterRateLimit } from "../../../core/rate-limit.ts";
 import { settled } from "../dag/dependents.ts";
-import { fence, isLeased } from "../dispatch/lease-ops.ts";
+import { isLeased } from "../dispatch/lease-ops.ts";
 import { touchActivity } from "../outbox/webhook-records.ts";
+import { type FencedReport, fenceReport } from "../policies/late-spend.ts";
 import { recordAutoLesson } from "../policies/lessons.ts";
 import { recordRetry } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { loadJob, moveJob, NO_LEASE, touchJob } from "./rows.ts";
+import { loadJob, moveJob, NO_LEASE, touchJob, waitingSinceOf } from "./rows.ts";
 import { finishRun } from "./runs.ts";
 
 export interface PatchBody {
@@ -39,9 +41,14 @@ export function patchJob(tx: Tx, factoryId: string, jobId: string, body: PatchBo
     const job = loadJob(tx.sql, jobId);
     const resent = job && alreadyReported(tx, factoryId, job, body.leaseEpoch, outcome);
     if (resent) return resent;
-    return applyReport(tx, fence(tx, jobId, factoryId, body.leaseEpoch, job), body);
+    return applyReport(tx, fenceReport(tx, reportOf(factoryId, jobId, body), job), body);
   }
-  return applyReport(tx, fence(tx, jobId, factoryId, body.leaseEpoch), body);
+  return applyReport(tx, fenceReport(tx, reportOf(factoryId, jobId, body)), body);
+}
+
+/** What a fenced refusal of this report still charges (policies/late-spend): its lease and its spend. */
+function reportOf(factoryId: string, jobId: string, body: Omit<PatchBody, "stage">): FencedReport {
+  return { jobId, factoryId, leaseEpoch: body.leaseEpoch, insights: body.insights };
 }
 
 /** A report on `job`, already fenced in this unit (patchJob, completeJob): its changes, spend, run and move. */
@@ -103,7 +110,7 @@ export function completeJob(tx: Tx, factoryId: string, jobId: string, body: Omit
   const resent = loaded && alreadyReported(tx, factoryId, loaded, body.leaseEpoch, body.result?.outcome ?? "success");
   if (resent) return resent;
   // The resend check's read is the fence's too: one read and parse of the job per report.
-  let job = fence(tx, jobId, factoryId, body.leaseEpoch, loaded);
+  let job = fenceReport(tx, reportOf(factoryId, jobId, body), loaded);
   if (job.stage === "assigned") job = moveJob(tx, job, "building");
   const gate: Stage = job.manifest.reviewers > 0 ? "review" : "testing";
   // Fenced above, in this unit: the report applies to the job in hand (no second resend check, fence or read).
@@ -181,7 +188,9 @@ function requeueRateLimited(tx: Tx, job: Job, random: number = Math.random()): J
   const { delayMs, refund } = afterRateLimit(count, getSettings(tx.sql).retry, random);
   if (!refund && job.attempt >= job.maxAttempts) return settled(tx, moveJob(tx, job, "dead_letter"));
   const attempt = refund ? Math.max(0, job.attempt - 1) : job.attempt;
-  return moveJob(tx, job, "queued", delayMs > 0 ? { attempt, notBefore: tx.now + delayMs } : { attempt });
+  // Not the job's own failure: it goes on waiting from when its wait began (jobs/rows `waitingSinceOf`).
+  const changes = { attempt, waitingSince: waitingSinceOf(job) };
+  return moveJob(tx, job, "queued", delayMs > 0 ? { ...changes, notBefore: tx.now + delayMs } : changes);
 }
 
 export function insightsCost(insights?: Insights): number {

@@ -6,7 +6,7 @@
  */
 import { capabilityKey } from "../../../core/capability-key.ts";
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
-import type { Job, Stage } from "../../../core/model.ts";
+import { type Job, LEASED_STAGES, type Stage } from "../../../core/model.ts";
 import { PRIORITY_VALUE } from "../../../core/router.ts";
 import { assertTransition, movesDispatch } from "../../../core/stages.ts";
 import { execute } from "../../sql-statements.ts";
@@ -80,6 +80,7 @@ const MUTABLE = [
   "lease_expires_at",
   "not_before",
   "rev",
+  "waiting_since",
   "cap_key",
 ] as const;
 const REV = MUTABLE.indexOf("rev");
@@ -102,6 +103,7 @@ function mutableColumns(job: Job): Array<string | number | null> {
     job.leaseExpiresAt ?? null,
     job.notBefore ?? null,
     job.rev,
+    job.waitingSince ?? null, // a requeue that goes on waiting (moveJob): the starving page reads it by index
     capabilityKey(job), // the queue bucket (jobs/buckets): written here, with the rest of the row, and nowhere else
   ];
 }
@@ -126,7 +128,16 @@ function updateText(mask: number): string {
 export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {}): Job {
   assertTransition(job.id, job.stage, to);
   const next: Job = { ...job, ...changes, stage: to, rev: job.rev + 1, updatedAt: tx.now };
-  if (to === "queued") next.queuedAt = changes.queuedAt ?? tx.now;
+  if (to === "queued") {
+    next.queuedAt = changes.queuedAt ?? tx.now;
+    // A lease lost without a result of the job's own does not end its wait (a caller may say otherwise).
+    next.waitingSince =
+      "waitingSince" in changes
+        ? changes.waitingSince
+        : LEASED_STAGES.includes(job.stage)
+          ? waitingSinceOf(job)
+          : undefined;
+  }
   saveJob(tx.sql, next, job);
   bumpQueueVersion(tx.sql, { dispatch: movesDispatch(job.stage, to) });
   // Leaving building ends "stuck", leaving the queue ends "starving", leaving a budget failure ends its alert:
@@ -147,6 +158,16 @@ export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {})
     ...(to !== "queued" && to !== "assigned" && next.lastResult ? { result: next.lastResult } : {}),
   });
   return next;
+}
+
+/**
+ * When `job`'s current wait began (ms): its `queuedAt`, or earlier when it was requeued without ending its wait —
+ * a lease lost without a result of its own (expiry, release, reject, preemption, budget stop, revoke) or a rate
+ * limit. What `starving` and `stalled` measure from: measured from `queuedAt`, a job that kept losing its lease
+ * never starved, however long it had been waiting to get done.
+ */
+export function waitingSinceOf(job: Pick<Job, "queuedAt" | "waitingSince">): number {
+  return job.waitingSince ?? job.queuedAt;
 }
 
 /** Save a change that is not a stage change (checkpoint, progress, lease renewal). */

@@ -86,6 +86,19 @@ export function runSpendMark(sql: SqlStorage, jobId: string, leaseEpoch: number)
 }
 
 /**
+ * What a job has spent in all: every run's high-water marks summed (USD and tokens), zeros when none reported — the
+ * figure the manifest's `budget.usd`/`tokens` bound (policies/run-spend, policies/late-spend, policies/job-allowance).
+ */
+export function jobSpendMarks(sql: SqlStorage, jobId: string): RunSpend {
+  return sql
+    .exec<{ costUsd: number; tokens: number }>(
+      "SELECT COALESCE(SUM(cost_usd), 0) AS costUsd, COALESCE(SUM(tokens), 0) AS tokens FROM run_spend WHERE job_id = ?",
+      jobId,
+    )
+    .one();
+}
+
+/**
  * A closing run's insights with the cost it was charged: a run cancelled, stopped or timed out after progress
  * reports, or completing with a lower figure, had been stored at its final report's cost (or none) while the
  * budget was charged the highest it reported — run history, track records and experiments read too little.

@@ -6,8 +6,8 @@
  *   output: alerts raised or resolved (policies/alerts) — `factory_degraded`/`factory_down` per factory
  *           (core/health heartbeat rule, as the registry reads it), `stuck` per building job with no event for
  *           longer than `stuckAfterMinutes` (its last event: the `job_activity` row, else its last change),
- *           `starving` per queued job waiting longer than `starvingAfterMinutes` (its waiting reason in the
- *           message), `stalled` for the product (core/health `productHealth`); the instant the next threshold is
+ *           `starving` per queued job waiting longer than `starvingAfterMinutes` since its wait began (a lost lease
+ *           does not end a wait: jobs/rows `waitingSinceOf`; its waiting reason in the message), `stalled` for the product (core/health `productHealth`); the instant the next threshold is
  *           crossed, kept in meta for the alarm (runtime/alarm).
  *   bound:  at most PER_CHECK rows read per check, so one pass is bounded however large the product; what is
  *           left is taken by the next pass (the cron sweep runs one every minute).
@@ -19,6 +19,7 @@ import { HEARTBEAT } from "../../../core/lease.ts";
 import type { Job } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
 import { listFactories } from "../factories/registry.ts";
+import { waitingSinceOf } from "../jobs/rows.ts";
 import { fleetSnapshot, waitingReasonFor } from "../jobs/waiting.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -110,24 +111,18 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
   for (const a of liveAlertsOf(tx.sql, "stuck", PER_CHECK))
     if (!(stuckRead.get(a.subject) ?? stillBuilding(tx, a.subject, building.length))) set(false, a);
 
-  // Starving: queued jobs, longest waiting first, each with its waiting reason.
-  const queued = tx.sql
-    .exec<{ doc: string }>(`SELECT doc FROM jobs WHERE stage = 'queued' ORDER BY queued_at, id LIMIT ${PER_CHECK}`)
-    .toArray()
-    .map((row) => JSON.parse(row.doc) as Job);
-  const starvingRead = new Map(
-    queued.map((j) => [`job:${j.id}`, isStarving(j.queuedAt, tx.now, t.starvingAfterMinutes)]),
-  );
-  const snap = queued.some((j) => isStarving(j.queuedAt, tx.now, t.starvingAfterMinutes))
-    ? fleetSnapshot(tx, wsReady)
-    : undefined;
+  // Starving: queued jobs, longest waiting first (since their wait began: jobs/rows), each with its waiting reason.
+  const queued = longestWaiting(tx);
+  const starves = (j: Job) => isStarving(waitingSinceOf(j), tx.now, t.starvingAfterMinutes);
+  const starvingRead = new Map(queued.map((j) => [`job:${j.id}`, starves(j)]));
+  const snap = queued.some(starves) ? fleetSnapshot(tx, wsReady) : undefined;
   for (const j of queued) {
-    if (!snap || !isStarving(j.queuedAt, tx.now, t.starvingAfterMinutes)) {
-      due.push(j.queuedAt + t.starvingAfterMinutes * MINUTE + 1);
+    if (!snap || !starves(j)) {
+      due.push(waitingSinceOf(j) + t.starvingAfterMinutes * MINUTE + 1);
       continue;
     }
     const why = waitingReasonFor(tx, j, snap);
-    const min = Math.floor((tx.now - j.queuedAt) / MINUTE);
+    const min = Math.floor((tx.now - waitingSinceOf(j)) / MINUTE);
     set(true, {
       kind: "starving",
       severity: "warning",
@@ -188,7 +183,28 @@ function stillStarving(tx: Tx, subject: string, afterMinutes: number, read: numb
   if (read < PER_CHECK) return false;
   const id = subject.slice("job:".length);
   const row = tx.sql
-    .exec<{ q: number }>("SELECT queued_at AS q FROM jobs WHERE id = ? AND stage = 'queued'", id)
+    .exec<{ q: number }>(
+      "SELECT COALESCE(waiting_since, queued_at) AS q FROM jobs WHERE id = ? AND stage = 'queued'",
+      id,
+    )
     .toArray()[0];
   return row !== undefined && isStarving(row.q, tx.now, afterMinutes);
+}
+
+/**
+ * The PER_CHECK queued jobs that have waited longest, by when their wait began (jobs/rows `waitingSinceOf`): the
+ * oldest by `queued_at`, merged with the oldest requeued without ending their wait (their own partial index, a few
+ * rows). Exact: a job among the PER_CHECK longest waiting is among the PER_CHECK first of its own kind's order.
+ */
+function longestWaiting(tx: Tx): Job[] {
+  const page = (query: string) => tx.sql.exec<{ doc: string }>(query).toArray();
+  const rows = [
+    ...page(`SELECT doc FROM jobs WHERE stage = 'queued' ORDER BY queued_at, id LIMIT ${PER_CHECK}`),
+    ...page(`SELECT doc FROM jobs INDEXED BY jobs_waiting_since WHERE waiting_since IS NOT NULL AND stage = 'queued'
+              ORDER BY waiting_since, id LIMIT ${PER_CHECK}`),
+  ];
+  const byId = new Map(rows.map((r) => JSON.parse(r.doc) as Job).map((j) => [j.id, j]));
+  return [...byId.values()]
+    .sort((a, b) => waitingSinceOf(a) - waitingSinceOf(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, PER_CHECK);
 }

@@ -64,12 +64,19 @@ export function productHealthAt(
       "SELECT COUNT(*) AS n, MIN(queued_at) AS oldest FROM jobs WHERE stage = 'queued'",
     )
     .one();
+  // A job requeued without ending its wait (a lost lease) has waited since before its queued_at (jobs/rows).
+  const chain = tx.sql
+    .exec<{ t: number | null }>(
+      "SELECT MIN(waiting_since) AS t FROM jobs INDEXED BY jobs_waiting_since WHERE waiting_since IS NOT NULL AND stage = 'queued'",
+    )
+    .one().t;
+  const waitingSince = chain !== null && (q.oldest === null || chain < q.oldest) ? chain : q.oldest;
   const building = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE stage = 'building'").one().n;
   const finished = lastFinishedAt(tx.sql);
   if (remember && finished !== undefined) setMeta(tx.sql, FINISHED_KEY, String(finished));
   const inputs: ProductHealthInputs = {
     lastFinishedAt: finished,
-    oldestWaitingSince: q.oldest ?? undefined,
+    oldestWaitingSince: waitingSince ?? undefined,
     expectedFinishIntervalMinutes: thresholds.expectedFinishIntervalMinutes,
     openAlerts,
     factories,

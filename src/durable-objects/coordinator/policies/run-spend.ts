@@ -93,7 +93,18 @@ function jobSpend(tx: Tx, job: Job, limits: JobBudget, run: RunSpend): RunSpend 
   return { costUsd: earlier.cost + run.costUsd, tokens: earlier.tokens + run.tokens };
 }
 
-function endOverBudget(tx: Tx, job: Job, overrun: JobOverrun, report: RunReport): Job {
+/**
+ * End `job`'s run over its own budget (see the contract above): failed `budget_exceeded`, checkpoint kept, event and
+ * alert; not `final`: the lease taken (epoch + 1) and a cancel queued for its holder. `lateFrom`: the lost lease
+ * whose fenced report found the overrun (policies/late-spend), named in the event.
+ */
+export function endOverBudget(
+  tx: Tx,
+  job: Job,
+  overrun: JobOverrun,
+  report: RunReport,
+  lateFrom?: { factoryId: string; leaseEpoch: number },
+): Job {
   const result: RunResult = { outcome: "budget_exceeded", message: overrun.message, retryable: false };
   if (!report.final) noteStop(tx, job, overrun.message);
   finishRun(tx, job, result, report.insights);
@@ -104,6 +115,7 @@ function endOverBudget(tx: Tx, job: Job, overrun: JobOverrun, report: RunReport)
     why: overrun.message,
     factoryId: job.holderFactoryId,
     leaseEpoch: job.leaseEpoch,
+    ...(lateFrom ? { lateFrom } : {}),
   });
   raiseAlert(tx, {
     kind: "job_budget_exceeded",

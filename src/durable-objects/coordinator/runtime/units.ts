@@ -3,6 +3,8 @@
  * The coordinator's atomic units and its product binding: each unit is one synchronous SQLite transaction,
  * rolled back on any error, with domain refusals returned as data. What follows a commit is the hooks' business
  * (`onMoved`: the queue moved in a way a dispatch pass can act on; `onCommitted`: ship the outbox, keep the alarm).
+ * A refusal may still keep a record (`KeptRefusal`): its unit rolls back, then the record is written in a unit of its
+ * own before the refusal is answered.
  */
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
 import { forgetAllCachedFactories } from "../factories/cache.ts";
@@ -23,6 +25,22 @@ export interface UnitHooks {
   onMoved(): void;
   /** Every committed unit: ship what it put in the outbox, keep the alarm armed. */
   onCommitted(): Promise<void>;
+}
+
+/**
+ * A refusal that still records something: the refused unit rolls back as any refusal does (nothing it did stays),
+ * then `keep` runs in a unit of its own — synchronously, nothing in between — and the caller is answered with the
+ * refusal (its code, message and details). Why: a report fenced because its lease was lost still carries money its
+ * engine really spent (policies/late-spend): the report must change nothing, and the spend must still be charged.
+ * A DomainError from `keep` only undoes `keep`: the refusal is answered all the same.
+ */
+export class KeptRefusal extends DomainError {
+  readonly keep: (tx: Tx) => void;
+
+  constructor(refusal: DomainError, keep: (tx: Tx) => void) {
+    super(refusal.code, refusal.message, refusal.details);
+    this.keep = keep;
+  }
 }
 
 export class Units {
@@ -118,8 +136,13 @@ export class Units {
       );
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
+      const kept = err instanceof KeptRefusal && this.keepAfter(err);
       const refused: Outcome<T> = failure(err);
       answer?.(refused);
+      if (kept) {
+        if (kept.moved) this.hooks.onMoved();
+        await this.hooks.onCommitted();
+      }
       return refused;
     }
     const done: Outcome<T> = { ok: true, value: out };
@@ -129,6 +152,24 @@ export class Units {
     if (moved) this.hooks.onMoved();
     await this.hooks.onCommitted();
     return done;
+  }
+
+  /** A KeptRefusal's record, in a unit of its own; undefined when it was refused in turn (undone, nothing kept). */
+  private keepAfter(refusal: KeptRefusal): { moved: boolean } | undefined {
+    try {
+      return this.rollingBack(() =>
+        this.storage.transactionSync(() =>
+          this.grouped(() => {
+            const before = dispatchMark(this.sql);
+            refusal.keep(this.tx());
+            return { moved: dispatchMark(this.sql) !== before };
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return undefined;
+    }
   }
 
   /** What follows a write that was not a unit of its own (a hello's takeover, a grant that needs a pass). */

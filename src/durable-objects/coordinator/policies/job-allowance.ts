@@ -1,0 +1,100 @@
+/**
+ * @module durable-objects/coordinator/policies/job-allowance
+ * REQUEUE WITHIN THE JOB'S OWN BUDGET — contract (issue 9, part 2; SPEC §6 "an operator can requeue"):
+ *   inputs: the job an operator requeues; the requeue's optional `budgetUsd`/`budgetTokens` (the job's new
+ *           `budget.usd`/`tokens`: what the whole job may spend, earlier runs included, as the manifest's do); the
+ *           actor; what the job has spent (every run's high-water marks, jobs/runs `jobSpendMarks`).
+ *   why:    the manifest's `usd` and `tokens` bound the job, not a run (policies/run-spend): a job that has spent
+ *           them has no allowance left. Requeued as it was, it took a seat, started an engine and failed
+ *           `budget_exceeded` on its first cent — every time, while the requeue answered 200 and resolved the alert.
+ *   guard:  refused `409 budget_exceeded` (and nothing changes: the `job_budget_exceeded` alert stays open) while
+ *           the job has spent at least a limit it would run under — the detail says what it spent of what, and how
+ *           to raise it. A raise must be above what was spent (in micro-dollars for USD), or it is refused the same.
+ *   output: the changes for the requeue to save with its move (`budget` raised), audited `job.budget_raised`
+ *           {from, to, spentUsd, spentTokens}; none when the budget stays as it was.
+ */
+import { fromMicros, toMicros } from "../../../core/budget.ts";
+import { DomainError } from "../../../core/errors.ts";
+import type { Job, JobBudget } from "../../../core/model.ts";
+import { jobSpendMarks } from "../jobs/runs.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+export interface BudgetRaise {
+  /** The job's new `budget.usd`, USD: must be above what it has spent. */
+  budgetUsd?: number;
+  /** The job's new `budget.tokens` (in + out): must be above what it has used. */
+  budgetTokens?: number;
+}
+
+/**
+ * The requeue's budget changes (`{}` or `{budget}`), audited when they raise it.
+ * @throws DomainError `budget_exceeded` when the job, with the raise, would have no allowance left
+ */
+export function requeueAllowance(tx: Tx, job: Job, raise: BudgetRaise, actor: string): Partial<Job> {
+  const from: JobBudget = job.budget ?? {};
+  const raised = raise.budgetUsd !== undefined || raise.budgetTokens !== undefined;
+  // No limit on what the job spends, nothing to check: no read.
+  if (!raised && from.usd === undefined && from.tokens === undefined) return {};
+  const to: JobBudget = {
+    ...from,
+    ...(raise.budgetUsd !== undefined ? { usd: raise.budgetUsd } : {}),
+    ...(raise.budgetTokens !== undefined ? { tokens: raise.budgetTokens } : {}),
+  };
+  const marks = jobSpendMarks(tx.sql, job.id);
+  const spent = { costUsd: fromMicros(toMicros(marks.costUsd)), tokens: marks.tokens }; // a sum of floats, shown
+  const details = {
+    jobId: job.id,
+    spentUsd: spent.costUsd,
+    spentTokens: spent.tokens,
+    ...(to.usd !== undefined ? { budgetUsd: to.usd } : {}),
+    ...(to.tokens !== undefined ? { budgetTokens: to.tokens } : {}),
+  };
+  if (to.usd !== undefined && toMicros(spent.costUsd) >= toMicros(to.usd)) {
+    const asked = raise.budgetUsd !== undefined ? `budgetUsd ${to.usd}` : `its budget of ${usd(to.usd)}`;
+    throw refusal(job.id, `spent ${usd(spent.costUsd)}`, asked, "cent", {
+      field: "budgetUsd",
+      flag: "--budget-usd",
+      above: spent.costUsd,
+      details: { ...details, limit: "usd" },
+    });
+  }
+  if (to.tokens !== undefined && spent.tokens >= to.tokens) {
+    const asked = raise.budgetTokens !== undefined ? `budgetTokens ${to.tokens}` : `its budget of ${to.tokens}`;
+    throw refusal(job.id, `used ${spent.tokens} tokens`, asked, "token", {
+      field: "budgetTokens",
+      flag: "--budget-tokens",
+      above: spent.tokens,
+      details: { ...details, limit: "tokens" },
+    });
+  }
+  if (!raised) return {};
+  enqueueAudit(tx, actor, "job.budget_raised", job.id, {
+    from,
+    to,
+    spentUsd: spent.costUsd,
+    spentTokens: spent.tokens,
+  });
+  return { budget: to };
+}
+
+/** The refusal: what was spent, against what, and how to raise it (the body field and the CLI flag). */
+function refusal(
+  jobId: string,
+  spent: string,
+  asked: string,
+  unit: string,
+  how: { field: string; flag: string; above: number; details: Record<string, unknown> },
+): DomainError {
+  return new DomainError(
+    "budget_exceeded",
+    `job ${jobId} has ${spent}, not below ${asked}: requeued, it would fail budget_exceeded on its first ${unit}. ` +
+      `Raise its budget with the requeue: {"${how.field}": N} with N above ${how.above} ` +
+      `(CLI: gigafactory requeue ${jobId} ${how.flag} N)`,
+    how.details,
+  );
+}
+
+function usd(n: number): string {
+  return `$${n.toFixed(2)}`;
+}

@@ -1,0 +1,128 @@
+/**
+ * @module durable-objects/coordinator/policies/late-spend
+ * CHARGE A FENCED REPORT — contract (issue 9, parts 1–2; SPEC §4.2 and §6):
+ *   inputs: a run report (HTTP PATCH, or a WebSocket `progress`, `complete` or `fail` frame, alone or in a batch)
+ *           refused `409 fenced` because its lease epoch is no longer live — the coordinator took the lease (expiry,
+ *           cancel, requeue, preemption, budget stop, reject, release) or the run already ended — whose cumulative
+ *           `insights` carry cost or tokens; `tx.now`.
+ *   why:    the engine spent that money whether or not its lease survived: an agent's last report after the lease
+ *           was lost was refused and its spend since the last accepted report was never charged — the product
+ *           budget stayed under its ceiling, and a job over its own budget was retried instead of failed.
+ *   guard:  the report is still refused (the factory must stop) and changes nothing of the job; only its spend is
+ *           kept (runtime/units `KeptRefusal`: a unit of its own after the refusal rolled back). Only the factory
+ *           that held that epoch can charge it (its run names it): another factory, a made-up epoch or a report
+ *           for a job this product does not have charges nothing. Only the increase over that run's high-water mark
+ *           counts (core/budget `accrue`, `run_spend` per job × epoch), so resent and reordered late reports never
+ *           charge twice, nor anything an in-lease report already charged.
+ *   output: the run's mark raised, the run's stored cost too when it had closed, an audit record
+ *           `spend.fenced_report`, and the product budget charged (policies/budget `spend`: warning, pause, stop).
+ *           When the job's total spend (every run's marks) is now past its `budget.usd`/`tokens`: a job holding a
+ *           lease (the lost one not yet reaped, or a new holder's) is ended by the in-lease overrun rule
+ *           (policies/run-spend `endOverBudget`: failed `budget_exceeded`, lease taken, cancel pushed); a job
+ *           waiting to run again (queued, blocked) ends `failed` `budget_exceeded` instead of running; a job whose
+ *           runs are over (review, testing, failed, terminal) keeps its stage, the audit saying it overran.
+ */
+import { accrue } from "../../../core/budget.ts";
+import { FencedError } from "../../../core/errors.ts";
+import { jobOverrun, reportTokens } from "../../../core/job-budget.ts";
+import type { Insights, Job, Stage } from "../../../core/model.ts";
+import type { Run } from "../../../shared/responses.ts";
+import { execute } from "../../sql-statements.ts";
+import { fence, isLeased } from "../dispatch/lease-ops.ts";
+import { loadJob } from "../jobs/rows.ts";
+import { jobSpendMarks, runSpendMark } from "../jobs/runs.ts";
+import { enqueueAudit } from "../outbox/records.ts";
+import { one, type Tx } from "../runtime/tx.ts";
+import { KeptRefusal } from "../runtime/units.ts";
+import { spend } from "./budget.ts";
+import { endOverBudget } from "./run-spend.ts";
+
+export interface FencedReport {
+  jobId: string;
+  factoryId: string;
+  leaseEpoch: number;
+  insights?: Insights;
+}
+
+/** Stages where the job waits to run again: a late overrun fails it instead. */
+const WAITING: readonly Stage[] = ["queued", "blocked"];
+
+/**
+ * `fence()` for a run report (dispatch/lease-ops): the job when the report's lease is live; refused as `fence()`
+ * refuses — and when refused as `fenced` while the report carries spend, that spend is kept (`chargeFencedReport`).
+ * @throws FencedError (as a KeptRefusal when the report carries spend), NotFoundError, DomainError not_lease_holder
+ */
+export function fenceReport(tx: Tx, report: FencedReport, loaded?: Job): Job {
+  try {
+    return fence(tx, report.jobId, report.factoryId, report.leaseEpoch, loaded);
+  } catch (err) {
+    const spends = (report.insights?.costUsd ?? 0) > 0 || reportTokens(report.insights) > 0;
+    if (!(err instanceof FencedError) || !spends) throw err;
+    throw new KeptRefusal(err, (t) => chargeFencedReport(t, report));
+  }
+}
+
+/** Charge a fenced report's spend (see the contract above); changes nothing when it adds nothing. */
+export function chargeFencedReport(tx: Tx, report: FencedReport): void {
+  const job = loadJob(tx.sql, report.jobId);
+  if (!job || report.leaseEpoch > job.leaseEpoch) return;
+  const run = one<{ factory_id: string; ended_at: number | null; doc: string }>(
+    tx.sql,
+    "SELECT factory_id, ended_at, doc FROM runs WHERE job_id = ? AND lease_epoch = ?",
+    job.id,
+    report.leaseEpoch,
+  );
+  if (!run || run.factory_id !== report.factoryId) return; // only the holder of that lease spent under it
+  const reported = { costUsd: report.insights?.costUsd ?? 0, tokens: reportTokens(report.insights) };
+  const before = runSpendMark(tx.sql, job.id, report.leaseEpoch);
+  const { deltaUsd, seen } = accrue(before, reported);
+  if (seen.costUsd === before.costUsd && seen.tokens === before.tokens) return; // a resend, or an older report
+  execute(
+    tx.sql,
+    "INSERT OR REPLACE INTO run_spend(job_id, lease_epoch, cost_usd, tokens) VALUES (?, ?, ?, ?)",
+    job.id,
+    report.leaseEpoch,
+    seen.costUsd,
+    seen.tokens,
+  );
+  if (run.ended_at !== null) raiseClosedRunCost(tx, run.doc, seen.costUsd);
+  const spent = jobSpendMarks(tx.sql, job.id);
+  // Wall time is not judged here: the lost run's clock stopped with its lease (a live lease's renewals judge it).
+  const overrun = jobOverrun(
+    { usd: job.budget?.usd, tokens: job.budget?.tokens },
+    { costUsd: spent.costUsd, tokensIn: spent.tokens },
+    tx.now,
+    tx.now,
+  );
+  enqueueAudit(tx, "system", "spend.fenced_report", job.id, {
+    factoryId: report.factoryId,
+    leaseEpoch: report.leaseEpoch,
+    addedUsd: deltaUsd,
+    run: seen,
+    job: spent,
+    stage: job.stage,
+    ...(overrun ? { overrun: overrun.message } : {}),
+  });
+  if (overrun) {
+    const lateFrom = { factoryId: report.factoryId, leaseEpoch: report.leaseEpoch };
+    // A lease (the lost one, not reaped yet, or a new holder's) ends as an in-lease overrun does; a waiting job
+    // ends without running again; a job whose runs are over keeps its result.
+    if (isLeased(job)) endOverBudget(tx, job, overrun, { final: false }, lateFrom);
+    else if (WAITING.includes(job.stage)) endOverBudget(tx, job, overrun, { final: true }, lateFrom);
+  }
+  spend(tx, deltaUsd);
+}
+
+/** A run closed before its last report: its stored cost is the highest it reported, as finishRun stores it. */
+function raiseClosedRunCost(tx: Tx, doc: string, costUsd: number): void {
+  const run = JSON.parse(doc) as Run;
+  if ((run.insights?.costUsd ?? 0) >= costUsd) return;
+  const raised: Run = { ...run, insights: { ...run.insights, costUsd } };
+  execute(
+    tx.sql,
+    "UPDATE runs SET doc = ? WHERE job_id = ? AND lease_epoch = ?",
+    JSON.stringify(raised),
+    run.jobId,
+    run.leaseEpoch,
+  );
+}
