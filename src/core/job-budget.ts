@@ -5,6 +5,7 @@
  * coordinator must not depend on it. Pure: `now` and the run's start are parameters (ms epoch).
  */
 import type { Insights, JobBudget } from "./model.ts";
+import { usdText } from "./usd-text.ts";
 
 export interface JobOverrun {
   /** Which limit was passed. */
@@ -51,7 +52,7 @@ export function jobOverrun(
       limit: "usd",
       used: cost,
       max: budget.usd,
-      message: `cost ${usd(cost)} exceeds the job budget ${usd(budget.usd)}`,
+      message: `cost ${usdText(cost)} exceeds the job budget ${usdText(budget.usd)}`,
     };
   }
   const tokens = reportTokens(insights);
@@ -79,8 +80,4 @@ export function jobOverrun(
     };
   }
   return undefined;
-}
-
-function usd(n: number): string {
-  return `$${n.toFixed(2)}`;
 }

@@ -16,6 +16,12 @@ describe("jobOverrun", () => {
     expect(jobOverrun({ usd: 1 }, { costUsd: 1.000001 }, 0, 0)?.limit).toBe("usd");
   });
 
+  it("says a sub-cent overrun in sub-cent amounts, not $0.00 exceeds $0.00", () => {
+    expect(jobOverrun({ usd: 0.005 }, { costUsd: 0.0061 }, 0, 0)?.message).toBe(
+      "cost $0.0061 exceeds the job budget $0.0050",
+    );
+  });
+
   it("property: wall time trips exactly past wallSeconds + its grace", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 86_400 }), fc.integer({ min: 0, max: 10 ** 12 }), (w, startedAt) => {

@@ -33,6 +33,7 @@ import {
   warns,
 } from "../../../core/budget.ts";
 import { NotFoundError } from "../../../core/errors.ts";
+import { usdText } from "../../../core/usd-text.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
@@ -131,7 +132,7 @@ function syncAlerts(tx: Tx, before: ProductBudget | undefined, after: ProductBud
       kind: "budget_warning",
       severity: "warning",
       subject: "product",
-      message: `spent $${after.spentUsd.toFixed(2)} of $${after.ceilingUsd.toFixed(2)} this ${after.period} (≥ ${WARN_FRACTION * 100} %)`,
+      message: `spent ${usdText(after.spentUsd)} of ${usdText(after.ceilingUsd)} this ${after.period} (≥ ${WARN_FRACTION * 100} %)`,
     });
   } else if (!warned(after) && warned(before)) clearAlert(tx, "budget_warning", "product");
   if (exhausted(after) && !exhausted(before)) {
@@ -139,7 +140,7 @@ function syncAlerts(tx: Tx, before: ProductBudget | undefined, after: ProductBud
       kind: "budget_exhausted",
       severity: "critical",
       subject: "product",
-      message: `budget of $${after.ceilingUsd.toFixed(2)} per ${after.period} exhausted: dispatch paused${after.onExhausted === "stop" ? ", running jobs stopped" : ""}`,
+      message: `budget of ${usdText(after.ceilingUsd)} per ${after.period} exhausted: dispatch paused${after.onExhausted === "stop" ? ", running jobs stopped" : ""}`,
     });
   } else if (!exhausted(after) && exhausted(before)) clearAlert(tx, "budget_exhausted", "product");
 }

@@ -16,6 +16,7 @@
 import { fromMicros, toMicros } from "../../../core/budget.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { Job, JobBudget } from "../../../core/model.ts";
+import { usdText } from "../../../core/usd-text.ts";
 import { jobSpendMarks } from "../jobs/runs.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -51,8 +52,8 @@ export function requeueAllowance(tx: Tx, job: Job, raise: BudgetRaise, actor: st
     ...(to.tokens !== undefined ? { budgetTokens: to.tokens } : {}),
   };
   if (to.usd !== undefined && toMicros(spent.costUsd) >= toMicros(to.usd)) {
-    const asked = raise.budgetUsd !== undefined ? `budgetUsd ${to.usd}` : `its budget of ${usd(to.usd)}`;
-    throw refusal(job.id, `spent ${usd(spent.costUsd)}`, asked, "cent", {
+    const asked = raise.budgetUsd !== undefined ? `budgetUsd ${to.usd}` : `its budget of ${usdText(to.usd)}`;
+    throw refusal(job.id, `spent ${usdText(spent.costUsd)}`, asked, "cent", {
       field: "budgetUsd",
       flag: "--budget-usd",
       above: spent.costUsd,
@@ -93,8 +94,4 @@ function refusal(
       `(CLI: gigafactory requeue ${jobId} ${how.flag} N)`,
     how.details,
   );
-}
-
-function usd(n: number): string {
-  return `$${n.toFixed(2)}`;
 }
