@@ -6,7 +6,7 @@
  * `--product`, or from a `gf_<product>_…` token; an admin token names none.
  */
 import { productFromToken } from "../../shared/http-client.ts";
-import { configPath, envLayer, writeConfigFile } from "../config.ts";
+import { configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
 
@@ -27,13 +27,7 @@ export const login: Command = {
         2,
       );
     }
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error(parsed.protocol);
-    } catch {
-      throw new CliError("usage", `"${url}" is not an http(s) URL`, "pass --url https://your-coordinator", 2);
-    }
+    const base = coordinatorUrl(url, ctx.str("url") !== undefined ? "flag" : "env");
     const product = ctx.str("product") ?? productFromToken(token) ?? env.product;
     if (!product) {
       throw new CliError(
@@ -43,7 +37,7 @@ export const login: Command = {
         2,
       );
     }
-    const conn = { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), token, product };
+    const conn = { url: base, token, product };
     const { version } = await ctx.client(conn).queueState();
     const file = configPath(ctx.io.env);
     writeConfigFile(file, conn);
