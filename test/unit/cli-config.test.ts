@@ -6,7 +6,14 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { configPath, envLayer, readConfigFile, resolveConnection, writeConfigFile } from "../../src/cli/config.ts";
+import {
+  configPath,
+  envLayer,
+  type Layer,
+  readConfigFile,
+  resolveConnection,
+  writeConfigFile,
+} from "../../src/cli/config.ts";
 import { CliError } from "../../src/cli/errors.ts";
 import { captureCli } from "../support/cli-harness.ts";
 
@@ -60,12 +67,14 @@ describe("a malformed coordinator URL", () => {
   const BAD = ["notaurl", "127.0.0.1:18877", "http://[::1", "ftp://host"];
 
   it.each(BAD)("%s is a usage error naming its source, from a flag, the environment or the saved file", (bad) => {
-    for (const [layers, source] of [
-      [[{ url: bad, token: "T" }, {}, {}], "--url"],
-      [[{}, { url: bad, token: "T" }, {}], "GIGAFACTORY_URL"],
-      [[{}, {}, { url: bad, token: "T" }], "the saved config"],
-    ] as const) {
-      const e = failure(() => resolveConnection(...layers, false));
+    const given = { url: bad, token: "T" };
+    const cases: Array<[Layer, Layer, Layer, string]> = [
+      [given, {}, {}, "--url"],
+      [{}, given, {}, "GIGAFACTORY_URL"],
+      [{}, {}, given, "the saved config"],
+    ];
+    for (const [flags, env, file, source] of cases) {
+      const e = failure(() => resolveConnection(flags, env, file, false));
       expect({ code: e.code, exit: e.exitCode, message: e.message }).toEqual({
         code: "usage",
         exit: 2,
