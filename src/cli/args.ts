@@ -79,6 +79,17 @@ export function matchCommand<C extends CommandSpec>(commands: readonly C[], word
   return best;
 }
 
+/**
+ * A decimal number as typed (`25`, `-0.5`, `.5`, `1e3`), or undefined for anything else: an empty word (`Number("")`
+ * is 0), hex, `Infinity`, or one too large to be finite (`1e400` — JSON would send it as null). Every number the CLI
+ * reads from a word goes through here or through the `int` check below.
+ */
+export function decimal(raw: string): number | undefined {
+  if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(raw.trim())) return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : undefined;
+}
+
 function checkValue(name: string, o: OptionSpec, raw: string, command: string): string | number {
   if (o.choices && !o.choices.includes(raw)) {
     throw usageError(`--${name} must be one of ${o.choices.join(", ")}; got "${raw}"`, command);
