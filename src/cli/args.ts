@@ -113,6 +113,25 @@ const isNegativeNumber = (word: string): boolean => /^-(\d|\.\d)/.test(word);
 const shield = (argv: readonly string[]): string[] => argv.map((w) => (isNegativeNumber(w) ? NEGATIVE + w : w));
 const unshield = (word: string): string => (word.startsWith(NEGATIVE) ? word.slice(NEGATIVE.length) : word);
 
+/**
+ * The first string option written `--name` (not `--name=value`) whose next word is another option (`--json`, `-h`)
+ * or nothing: it has no value. Never the next option taken as its value — `--stage --json` is `--stage` missing its
+ * value, not a stage called "--json"; a value that starts with "-" is written `--name=-x`. Negative numbers are
+ * shielded (see above) and stay values; words after `--` are arguments.
+ */
+function valueMissing(argv: readonly string[], options: Readonly<Record<string, OptionSpec>>) {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === "--") return undefined;
+    const name = /^--([^=]+)$/.exec(word)?.[1];
+    if (name === undefined || options[name]?.type !== "string") continue;
+    const next = argv[i + 1];
+    if (next === undefined || (next.startsWith("-") && next !== "-")) return { name, next };
+    i++; // its value
+  }
+  return undefined;
+}
+
 /** Why a command line with options but no command words cannot run: its first unknown option, else the missing command. */
 function noCommand(argv: readonly string[]): Error {
   try {
@@ -146,6 +165,13 @@ export function parseCommandLine<C extends CommandSpec>(
   }
   const name = command.path.join(" ");
   const options = { ...GLOBAL_OPTIONS, ...command.options };
+  const missing = valueMissing(argv, options);
+  if (missing) {
+    const { name: flag, next } = missing;
+    const what = next === "--" ? "-- ends the options" : `${next} is an option`;
+    const got = next === undefined ? "" : ` (${what}; a value starting with - is written --${flag}=${next})`;
+    throw usageError(`--${flag} needs a value${got}`, name);
+  }
   let strict: ReturnType<typeof parseArgs>;
   try {
     strict = parseArgs({ args: [...argv], options: toParseArgs(options), strict: true, allowPositionals: true });
