@@ -31,6 +31,16 @@ const HEADINGS = {
 export const waitingHeading = (code) => /** @type {Record<string, string>} */ (HEADINGS)[code] ?? code;
 
 /**
+ * The heading of one reason: its code's, except a capability some factory declared and awaits approval for —
+ * the operator's step is to approve it (`gigafactory factory approve`), not to enroll a factory.
+ * @param {any} reason
+ */
+export const reasonHeading = (reason) =>
+  reason?.code === "no_capable_factory" && reason.detail?.pendingApproval?.length
+    ? "Capability awaiting approval"
+    : waitingHeading(reason?.code);
+
+/**
  * The board's note under a waiting job's stage; null for a running or finished job.
  * @param {any} reason
  */
@@ -38,7 +48,7 @@ export function waitingNote(reason) {
   if (!reason) return null;
   return h(
     "span",
-    { class: `waiting waiting-${reason.code}`, title: `${waitingHeading(reason.code)} since ${when(reason.since)}` },
+    { class: `waiting waiting-${reason.code}`, title: `${reasonHeading(reason)} since ${when(reason.since)}` },
     reason.message,
   );
 }
@@ -81,6 +91,7 @@ const LABELS = {
   factories: "Factories",
   preemptedBy: "Preempted by",
   waitingFor: "Then waiting for",
+  pendingApproval: "Awaiting approval on",
 };
 
 /**
@@ -119,7 +130,7 @@ export function waitingDetail(reason) {
     h(
       "p",
       { class: "waiting-head" },
-      h("strong", null, waitingHeading(reason.code)),
+      h("strong", null, reasonHeading(reason)),
       ` · since ${when(reason.since)} (${ago(reason.since)})`,
     ),
     h("p", { class: "waiting-message" }, reason.message),

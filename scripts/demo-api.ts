@@ -50,38 +50,52 @@ export function prefixed(child: ChildProcess, label: string) {
   }
 }
 
+/** Stages a job never leaves (core/model TERMINAL_STAGES): the operator stops looking at such a job. */
+const ENDED = new Set(["shipped", "dead_letter", "cancelled"]);
+
 /**
- * Plays the operator for one job: ships the first job that reaches `testing`, and says so through `say`. Never
- * rejects — it runs unawaited beside the demo, where a rejection would crash `npm start` and orphan its agents: a
- * ship refused (someone shipped or cancelled the job first, as the README invites) is reported and ends its part;
- * one cut short by the demo stopping is not. A title is anyone's text: its control characters are shown.
+ * Plays the operator for one job: ships the first of `own` — the ids of the jobs this run of the demo created
+ * (never replays: an idempotencyKey's earlier job may be the user's, submitted from examples/ by hand) — that
+ * reaches `testing`, and says so through `say`. It never touches any other job: shipping is terminal, and a job in
+ * `testing` that the demo did not create this run is an operator's to decide. Polls `GET /jobs/{id}` once a second
+ * per id still open; ends when one shipped, when every own job ended, or at `stop`. Never rejects — it runs
+ * unawaited beside the demo, where a rejection would crash `npm start` and orphan its agents: a ship refused
+ * (someone shipped or cancelled the job first, as the README invites) is reported and ends its part; one cut short
+ * by the demo stopping is not. A title is anyone's text: its control characters are shown.
  */
-export async function shipFirstTested(
+export async function shipFirstOwnTested(
   url: string,
   token: string,
+  own: readonly string[],
   stop: AbortSignal,
   say: (line: string) => void,
 ): Promise<void> {
-  while (!stop.aborted) {
-    const page = (await api(url, token, "GET", "/jobs?stage=testing&limit=1").catch(() => null)) as {
-      jobs?: Array<{ id: string; title: string }>;
-    } | null;
-    const job = page?.jobs?.[0];
-    if (job) {
+  if (own.length === 0) {
+    say("  [operator] every example was already present: the demo ships only jobs it submitted in this run");
+    return;
+  }
+  const open = new Set(own);
+  while (!stop.aborted && open.size > 0) {
+    for (const id of open) {
+      const job = (await api(url, token, "GET", `/jobs/${encodeURIComponent(id)}`).catch(() => null)) as {
+        id?: string;
+        title?: string;
+        stage?: string;
+      } | null;
+      if (stop.aborted) return;
+      if (job?.stage && ENDED.has(job.stage)) open.delete(id);
+      if (job?.stage !== "testing") continue;
       try {
-        await api(url, token, "POST", `/jobs/${job.id}/actions/ship`, { note: "shipped by the demo operator" });
-        say(
-          terminalText(
-            `  [operator] shipped ${job.id} "${job.title}" (you would type: npx gigafactory ship ${job.id})`,
-          ),
-        );
-        return;
+        await api(url, token, "POST", `/jobs/${encodeURIComponent(id)}/actions/ship`, {
+          note: "shipped by the demo operator",
+        });
+        say(terminalText(`  [operator] shipped ${id} "${job.title}" (you would type: npx gigafactory ship ${id})`));
       } catch (err) {
-        if (!stop.aborted) say(terminalText(`  [operator] could not ship ${job.id}: ${firstLine(err)}`));
-        return;
+        if (!stop.aborted) say(terminalText(`  [operator] could not ship ${id}: ${firstLine(err)}`));
       }
+      return;
     }
-    await new Promise((r) => setTimeout(r, 1000));
+    if (open.size > 0) await new Promise((r) => setTimeout(r, 1000));
   }
 }
 

@@ -31,27 +31,38 @@ import { killDescendants } from "./process-tree.ts";
 import { useFastSqliteTmpdir } from "./sqlite-tmpdir.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    port: { type: "string" },
-    "persist-to": { type: "string" },
-    bundle: { type: "string" },
-    verbose: { type: "boolean", default: false },
-  },
-});
-const port = Number(args.port);
-const persistTo = path.resolve(args["persist-to"] ?? path.join(ROOT, ".wrangler", "state"));
-const adminToken = process.env.GIGAFACTORY_ADMIN_TOKEN ?? "";
-if (!Number.isInteger(port) || port < 1 || port > 65535 || !adminToken) {
+/** A command line it cannot run: the usage line, exit 2 (never parseArgs' stack trace). */
+function usage(why: string): never {
   console.error(
     errorLine({
       code: "usage",
-      message: "GIGAFACTORY_ADMIN_TOKEN=T local-runtime --port N --persist-to DIR",
+      message: `${why}: GIGAFACTORY_ADMIN_TOKEN=T local-runtime --port N --persist-to DIR`,
       fix: "see scripts/local-server.ts",
     }),
   );
   process.exit(2);
 }
+
+function parsedArgs() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: "string" },
+        "persist-to": { type: "string" },
+        bundle: { type: "string" },
+        verbose: { type: "boolean", default: false },
+      },
+    }).values;
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+}
+const args = parsedArgs();
+const port = Number(args.port);
+const persistTo = path.resolve(args["persist-to"] ?? path.join(ROOT, ".wrangler", "state"));
+const adminToken = process.env.GIGAFACTORY_ADMIN_TOKEN ?? "";
+if (!Number.isInteger(port) || port < 1 || port > 65535) usage(`--port ${args.port} is not a TCP port`);
+if (!adminToken) usage("GIGAFACTORY_ADMIN_TOKEN is not set");
 
 const config = path.join(ROOT, "wrangler.toml");
 // Keys left undefined (e.g. `config`) fail Miniflare's validation: keep only the set ones.

@@ -4,9 +4,10 @@
  * Starts the coordinator (Miniflare local mode, state under `.wrangler/`), creates the
  * demo product `demo`, enrolls and starts two factory agents with different
  * capabilities running the bundled sample engine, submits the manifests in
- * `examples/`, ships the first finished job the way an operator would, and prints
- * where to look. Ctrl-C, SIGTERM or SIGHUP (also sent to npm, which `exec`s this script)
- * drains the agents and stops everything it started; what does not stop within its
+ * `examples/`, ships the first of the jobs it submitted in this run that reaches
+ * `testing` the way an operator would (never another job: see demo-api
+ * shipFirstOwnTested), and prints where to look. Ctrl-C, SIGTERM or SIGHUP (also sent
+ * to npm, which `exec`s this script) drains the agents and stops everything it started; what does not stop within its
  * grace period is SIGKILLed, and a second Ctrl-C kills everything at once.
  */
 
@@ -15,7 +16,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "nod
 import path from "node:path";
 import { envValue } from "../src/shared/env-value.ts";
 import { errorLine, errorText } from "../src/shared/fixable-error.ts";
-import { api, createDemoProduct, PRODUCT, prefixed, shipFirstTested } from "./demo-api.ts";
+import { api, createDemoProduct, PRODUCT, prefixed, shipFirstOwnTested } from "./demo-api.ts";
 import { type DemoJob, demoSummary } from "./demo-summary.ts";
 import { adminToken, port } from "./dev.ts";
 import { localEngineUserArgs } from "./engine-user-reach.ts";
@@ -202,7 +203,9 @@ async function main(): Promise<void> {
     console.log("    npx gigafactory jobs");
     console.log(`    npx gigafactory watch ${summary.watchId ?? "<job-id>"}`);
     console.log("  Ctrl-C stops everything.");
-    void shipFirstTested(server.url, token, operator.signal, (line) => console.log(line));
+    // Only the jobs this run created: a replayed idempotencyKey may answer a job the user submitted from examples/.
+    const own = jobs.filter((j) => !j.replayed).map((j) => j.id);
+    void shipFirstOwnTested(server.url, token, own, operator.signal, (line) => console.log(line));
   } catch (err) {
     const fix = "run `npm install`, and check that PORT is free";
     console.error(errorText({ code: "demo_failed", message: (err as Error).message, fix }));

@@ -7,6 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { errorLine } from "../src/shared/fixable-error.ts";
 import { E2E_SERVER_LOGS, ROOT, toolEnv } from "./local-server.ts";
 
 const LAYERS = [
@@ -16,6 +17,13 @@ const LAYERS = [
 ] as const;
 
 const only = process.argv.slice(2);
+// A misspelt layer (`npm test -- unti`) would run nothing and report "0 failed": refuse it instead.
+const unknown = only.filter((name) => !LAYERS.some(([layer]) => layer === name));
+if (unknown.length > 0) {
+  const message = `no test layer named ${unknown.map((n) => `"${n}"`).join(", ")}`;
+  console.error(errorLine({ code: "usage", message, fix: "run `npm test [-- unit|integration|e2e ...]`" }));
+  process.exit(2);
+}
 const outDir = path.join(ROOT, ".tmp", "test-results");
 mkdirSync(outDir, { recursive: true });
 // Written by test/e2e/harness.ts: each local server's own output, shown when the layer fails.

@@ -1,6 +1,6 @@
 /**
  * @module scripts/vendor-dashboard
- * `node scripts/vendor-dashboard.ts [--check]`: copies the browser builds the dashboard imports from node_modules
+ * `npm run vendor:dashboard [-- --check]`: copies the browser builds the dashboard imports from node_modules
  * into `dashboard/vendor/` (with their licences), because the dashboard is static files served as they are — by the
  * Worker's static assets and by Pages — with no bundler and a CSP of `script-src 'self'`, so a library must be a
  * same-origin file. Today: `@dagrejs/dagre` (the DAG view's layout; its ESM build is self-contained, graphlib
@@ -66,7 +66,7 @@ function main(check: boolean): number {
         }
       };
       if (!same(v.to, code) || !same(v.licenceTo, licence)) {
-        console.error(`✘ ${v.to} differs from ${v.from}: run node scripts/vendor-dashboard.ts`);
+        console.error(`✘ ${v.to} differs from ${v.from}: run npm run vendor:dashboard`);
         stale++;
       }
       continue;

@@ -79,6 +79,17 @@ export function matchCommand<C extends CommandSpec>(commands: readonly C[], word
   return best;
 }
 
+/**
+ * A decimal number as typed (`25`, `-0.5`, `.5`, `1e3`), or undefined for anything else: an empty word (`Number("")`
+ * is 0), hex, `Infinity`, or one too large to be finite (`1e400` — JSON would send it as null). Every number the CLI
+ * reads from a word goes through here or through the `int` check below.
+ */
+export function decimal(raw: string): number | undefined {
+  if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(raw.trim())) return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) ? n : undefined;
+}
+
 function checkValue(name: string, o: OptionSpec, raw: string, command: string): string | number {
   if (o.choices && !o.choices.includes(raw)) {
     throw usageError(`--${name} must be one of ${o.choices.join(", ")}; got "${raw}"`, command);
@@ -101,6 +112,25 @@ const NEGATIVE = "\u0000";
 const isNegativeNumber = (word: string): boolean => /^-(\d|\.\d)/.test(word);
 const shield = (argv: readonly string[]): string[] => argv.map((w) => (isNegativeNumber(w) ? NEGATIVE + w : w));
 const unshield = (word: string): string => (word.startsWith(NEGATIVE) ? word.slice(NEGATIVE.length) : word);
+
+/**
+ * The first string option written `--name` (not `--name=value`) whose next word is another option (`--json`, `-h`)
+ * or nothing: it has no value. Never the next option taken as its value — `--stage --json` is `--stage` missing its
+ * value, not a stage called "--json"; a value that starts with "-" is written `--name=-x`. Negative numbers are
+ * shielded (see above) and stay values; words after `--` are arguments.
+ */
+function valueMissing(argv: readonly string[], options: Readonly<Record<string, OptionSpec>>) {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === "--") return undefined;
+    const name = /^--([^=]+)$/.exec(word)?.[1];
+    if (name === undefined || options[name]?.type !== "string") continue;
+    const next = argv[i + 1];
+    if (next === undefined || (next.startsWith("-") && next !== "-")) return { name, next };
+    i++; // its value
+  }
+  return undefined;
+}
 
 /** Why a command line with options but no command words cannot run: its first unknown option, else the missing command. */
 function noCommand(argv: readonly string[]): Error {
@@ -135,6 +165,13 @@ export function parseCommandLine<C extends CommandSpec>(
   }
   const name = command.path.join(" ");
   const options = { ...GLOBAL_OPTIONS, ...command.options };
+  const missing = valueMissing(argv, options);
+  if (missing) {
+    const { name: flag, next } = missing;
+    const what = next === "--" ? "-- ends the options" : `${next} is an option`;
+    const got = next === undefined ? "" : ` (${what}; a value starting with - is written --${flag}=${next})`;
+    throw usageError(`--${flag} needs a value${got}`, name);
+  }
   let strict: ReturnType<typeof parseArgs>;
   try {
     strict = parseArgs({ args: [...argv], options: toParseArgs(options), strict: true, allowPositionals: true });

@@ -115,13 +115,47 @@ function layerProduct(layer: Layer): string | undefined {
   return layer.product ?? (layer.token ? productFromToken(layer.token) : undefined);
 }
 
+/** Where a coordinator URL came from, and how to fix a bad one there. */
+export const URL_SOURCES = {
+  flag: { name: "--url", fix: "pass --url http(s)://HOST[:PORT], the coordinator's base URL" },
+  env: { name: "GIGAFACTORY_URL", fix: "set GIGAFACTORY_URL to http(s)://HOST[:PORT], or unset it" },
+  file: {
+    name: "the saved config",
+    fix: "run `gigafactory login --url URL --token TOKEN` again, or set GIGAFACTORY_URL",
+  },
+} as const;
+export type UrlSource = keyof typeof URL_SOURCES;
+
 /**
- * Flags over environment over file; fails with the exact step that fixes what is missing.
+ * The one check of a coordinator URL, wherever it came from (login, flags, environment, saved file): an absolute
+ * http(s) URL, returned as origin + path without trailing slashes (`http://h:8787/`, `http://h:8787`). Anything else
+ * (`notaurl`, `127.0.0.1:8787`, `http://[::1`) throws a usage CliError (exit 2) naming the value and its source —
+ * it is the caller's input, not a CLI bug, and must not reach `fetch` as `Invalid URL`.
+ */
+export function coordinatorUrl(raw: string, source: UrlSource): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    const { name, fix } = URL_SOURCES[source];
+    throw new CliError("usage", `"${raw}" (${name}) is not an http(s) URL`, fix, 2);
+  }
+  return parsed.origin + parsed.pathname.replace(/\/+$/, "");
+}
+
+/**
+ * Flags over environment over file; fails with the exact step that fixes what is missing, and with a usage error
+ * (exit 2, coordinatorUrl) for a URL that is not http(s), naming the layer it came from.
  * `needProduct: false` (commands above products, e.g. `products create`) yields `product: ""` when none is named.
  */
 export function resolveConnection(flags: Layer, env: Layer, file: Layer, needProduct = true): Connection {
   const layers = [flags, env, file];
-  const url = layers.find((l) => l.url)?.url;
+  const sources: UrlSource[] = ["flag", "env", "file"];
+  const at = layers.findIndex((l) => l.url);
+  const url = at < 0 ? undefined : coordinatorUrl(layers[at]?.url ?? "", sources[at] ?? "file");
   const token = layers.find((l) => l.token)?.token;
   const product = layers.map(layerProduct).find((p) => p !== undefined);
   if (!url || !token) {

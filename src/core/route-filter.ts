@@ -21,6 +21,7 @@ export function filterReasons(job: Job, factory: Factory, ctx: RouteContext): st
   const reasons = effectiveRequires(job)
     .filter((c) => !caps.has(c))
     .map((c) => `missing_capability:${c}`);
+  const capable = reasons.length === 0;
   if (factory.health === "down") reasons.push("factory_down");
   if (factory.status !== "active") reasons.push(`factory_${factory.status}`);
   if (factory.load >= factory.seats) reasons.push("no_free_seat");
@@ -29,21 +30,31 @@ export function filterReasons(job: Job, factory: Factory, ctx: RouteContext): st
     reasons.push("serial_gate_closed");
   }
   if (ctx.budgetPaused) reasons.push("budget_paused");
-  if (breakerBlocks(job, factory, ctx)) reasons.push(`breaker_open:${job.engine ?? DEFAULT_ENGINE}`);
+  const engine = job.engine ?? DEFAULT_ENGINE;
+  // Its own breaker, or (overflow: hold) another factory's: each named as what it is, never the other's breaker
+  // blamed on this one. A factory that lacks a capability is not held: it could not run the job anyway.
+  if (ownBreakerOpen(engine, factory, ctx)) reasons.push(`breaker_open:${engine}`);
+  else if (capable && breakerBlocks(job, factory, ctx)) reasons.push(`overflow_hold:${engine}`);
   const exclusion = activeExclusion(job, factory, ctx);
   if (exclusion) reasons.push(`excluded:${exclusion.kind}`);
   return reasons;
 }
 
+/** The factory's own breaker for `engine` is open. */
+function ownBreakerOpen(engine: string, factory: Pick<Factory, "id">, ctx: RouteContext): boolean {
+  return ctx.openBreakers?.has(`${factory.id}:${engine}`) ?? false;
+}
+
 /**
  * The job's engine (or the factory's default, `*`, when it names none) has an open breaker on this factory — or,
- * with `overflow: hold`, on any factory: then the job waits rather than overflowing to the others.
+ * with `overflow: hold`, on any factory: then the job waits rather than overflowing to the others. filterReasons
+ * names the two apart: `breaker_open:<engine>` for the factory's own, `overflow_hold:<engine>` for another's.
  */
 export function breakerBlocks(job: Pick<Job, "engine">, factory: Pick<Factory, "id">, ctx: RouteContext): boolean {
   const open = ctx.openBreakers;
   if (!open || open.size === 0) return false;
   const engine = job.engine ?? DEFAULT_ENGINE;
-  if (open.has(`${factory.id}:${engine}`)) return true;
+  if (ownBreakerOpen(engine, factory, ctx)) return true;
   if (ctx.overflow !== "hold") return false;
   for (const key of open) if (key.slice(key.lastIndexOf(":") + 1) === engine) return true;
   return false;

@@ -26,7 +26,14 @@ export interface FactoryNote {
 }
 
 export type FleetCause =
-  | { code: "no_capable_factory"; requires: string[]; missing: string[]; closest?: FactoryNote & { missing: string[] } }
+  | {
+      code: "no_capable_factory";
+      requires: string[];
+      missing: string[];
+      closest?: FactoryNote & { missing: string[] };
+      /** Factories that would be capable once an operator approves the capabilities they declared (pending). */
+      pendingApproval?: Array<FactoryNote & { capabilities: string[] }>;
+    }
   | { code: "factory_quarantined"; factories: Array<FactoryNote & { status: string }> }
   | { code: "no_factory_connected"; factories: FactoryNote[] }
   /**
@@ -61,9 +68,11 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
   }
   const live = active.filter(({ reasons }) => !reasons.includes("factory_down"));
   if (live.length === 0) return { code: "no_factory_connected", factories: active.map(({ f }) => note(f)) };
-  const perFactory = (r: string) => r.startsWith("breaker_open:") || r.startsWith("excluded:") || r === "no_free_seat";
+  // A breaker counts whether it is the factory's own (breaker_open:) or another's under overflow: hold.
+  const breaker = (r: string) => r.startsWith("breaker_open:") || r.startsWith("overflow_hold:");
+  const perFactory = (r: string) => breaker(r) || r.startsWith("excluded:") || r === "no_free_seat";
   if (live.some(({ reasons }) => !reasons.some(perFactory))) return { code: "fits" };
-  const unbroken = live.filter(({ reasons }) => !has(reasons, "breaker_open:"));
+  const unbroken = live.filter(({ reasons }) => !reasons.some(breaker));
   if (unbroken.length === 0) return breakerCause(job, views, live, ctx);
   const seatOnly = unbroken.filter(({ reasons }) => !has(reasons, "excluded:"));
   if (seatOnly.length === 0) {
@@ -109,13 +118,20 @@ function breakerCause(
 /**
  * The capabilities to add: those no enrolled factory has at all (enrolling one factory with them is necessary);
  * when each exists somewhere but never all together, the shortest list a single factory lacks (the closest one).
+ * First, though, the factories that lack only capabilities they declared and await approval for
+ * (`pendingApproval`, each with what to approve): approving one makes it capable.
  */
 function noCapable(job: Job, enrolled: ReadonlyArray<{ f: Factory; reasons: string[] }>): FleetCause {
   const requires = effectiveRequires(job);
+  const lacks = ({ f }: { f: Factory }) => requires.filter((c) => !f.capabilities.includes(c));
+  // A factory that declared every capability it lacks is one approval away: that is the operator's step, not enrolling.
+  const pendingApproval = enrolled
+    .filter((e) => lacks(e).length > 0 && lacks(e).every((c) => e.f.pendingCapabilities?.includes(c)))
+    .map((e) => ({ ...note(e.f), capabilities: lacks(e) }));
   const held = new Set(enrolled.flatMap(({ f }) => f.capabilities));
   const missing = requires.filter((c) => !held.has(c));
+  if (pendingApproval.length > 0) return { code: "no_capable_factory", requires, missing, pendingApproval };
   if (missing.length > 0 || enrolled.length === 0) return { code: "no_capable_factory", requires, missing };
-  const lacks = ({ f }: { f: Factory }) => requires.filter((c) => !f.capabilities.includes(c));
   const best = [...enrolled].sort((a, b) => lacks(a).length - lacks(b).length || (a.f.id < b.f.id ? -1 : 1))[0]!;
   const closest = { ...note(best.f), missing: lacks(best) };
   return { code: "no_capable_factory", requires, missing: closest.missing, closest };

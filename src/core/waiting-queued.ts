@@ -68,6 +68,19 @@ export function gateReason(
 }
 
 /**
+ * "waiting for an operator to approve engine:x on box-1 — run `gigafactory factory approve fac_1`": the operator's
+ * step (cli/commands/factory-changes), for the first factory one approval makes capable, and who else would do.
+ */
+function approvalMessage(list: ReadonlyArray<{ id: string; name: string; capabilities: string[] }>): string {
+  const [first, ...others] = list as [(typeof list)[number], ...typeof list];
+  const also = others.length > 0 ? ` (or on ${names(others)})` : "";
+  return (
+    `waiting for an operator to approve ${first.capabilities.join(", ")} on ${first.name}${also} — ` +
+    `run \`gigafactory factory approve ${first.id}\``
+  );
+}
+
+/**
  * The fleet cause in words. "structural" answers the causes an operator must act on (enroll, reactivate, connect,
  * close a breaker); "transient" the ones that end by themselves (an exclusion's backoff, a seat freeing).
  */
@@ -76,14 +89,20 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
   if (kind === "structural") {
     switch (fleet.code) {
       case "no_capable_factory": {
-        const { requires, missing, closest } = fleet;
-        const message =
-          requires.length === 0
+        const { requires, missing, closest, pendingApproval } = fleet;
+        const message = pendingApproval?.length
+          ? approvalMessage(pendingApproval)
+          : requires.length === 0
             ? "waiting for a factory — none is enrolled"
             : closest
               ? `no factory has all of ${requires.join(", ")} (closest: ${closest.name} lacks ${missing.join(", ")})`
               : `waiting for a factory with ${missing.join(", ")} — none is enrolled`;
-        return reason("no_capable_factory", message, since, { requires, missing, ...(closest ? { closest } : {}) });
+        return reason("no_capable_factory", message, since, {
+          requires,
+          missing,
+          ...(closest ? { closest } : {}),
+          ...(pendingApproval?.length ? { pendingApproval: pendingApproval.slice(0, MAX_NAMED_FACTORIES) } : {}),
+        });
       }
       case "factory_quarantined":
         return reason(

@@ -32,6 +32,20 @@ export interface WaitingInputs {
   children?: ReadonlyMap<string, Stage>;
 }
 
+/**
+ * The stages a job stays in until a person acts — nothing automatic moves it on: `review` (reviewers approve or
+ * reject), `testing` (an operator ships or rejects it) and `failed` (an operator requeues or cancels it; a failure
+ * that retries by itself is back in `queued` within the same unit). `waitingReasonOf` says what each waits for
+ * (review_pending, testing, needs_operator or dependency_failed); `gigafactory watch` ends on them with exit 3.
+ */
+export const OPERATOR_STAGES = ["review", "testing", "failed"] as const satisfies readonly Stage[];
+export type OperatorStage = (typeof OPERATOR_STAGES)[number];
+
+/** Whether `stage` is one of OPERATOR_STAGES. */
+export function waitsForOperator(stage: Stage): stage is OperatorStage {
+  return (OPERATOR_STAGES as readonly Stage[]).includes(stage);
+}
+
 /** Stages a child of a composite counts as done in (the parent moves on once every child is). */
 const CHILD_DONE: readonly Stage[] = ["shipped", "testing", "failed", "dead_letter", "cancelled"];
 

@@ -1,7 +1,8 @@
 // Circuit breakers per factory × engine in workerd (issue 9 part 3): five consecutive failures open a factory's
 // breaker for the engine, and the next job goes to the other factory (overflow: route) or waits with waitingReason
 // breaker_open (overflow: hold); `GET …/factories` and `GET …/breakers` show the breaker and explain names it as a
-// filter reason; after the cool-down (the stored open-until set back, no sleeping) it is half-open and lets exactly
+// filter reason of its own factory only (under hold a capable factory's reason is overflow_hold, an incapable one's
+// only its missing capability); after the cool-down (the stored open-until set back, no sleeping) it is half-open and lets exactly
 // one trial through, closes on its success and re-opens with a doubled cool-down on its failure; an engine's
 // `rate_limited` report opens it for retryAfterSeconds and requeues the job without counting the attempt, but never
 // shortens an open breaker's cool-down; only the trial's own end frees the trial slot (a run from before the trip
@@ -115,6 +116,7 @@ describe("circuit breakers", () => {
     );
     const f1 = await enroll(product, "f1", CLAUDE);
     const f2 = await enroll(product, "f2", CLAUDE);
+    await enroll(product, "f3", ["gpu"]);
     await failJobs(product, f1.token, 5);
     const { socket } = await connectFactory(product, f2.token, { capabilities: CLAUDE });
     const held = await submit(product, { title: "held", engine: "claude" });
@@ -128,6 +130,22 @@ describe("circuit breakers", () => {
     expect(job.body.stage).toBe("queued");
     expect(job.body.waitingReason?.code).toBe("breaker_open");
     expect(socket.frames.filter((f) => f.type === "assign")).toEqual([]);
+    // explain gives each factory its own reason: f1 its breaker, f2 the hold policy (f1's breaker, not its own),
+    // and a factory that cannot run claude at all only that (it used to be blamed with breaker_open:claude).
+    const why = await api<{ rejected: Array<{ factoryName: string; reasons: string[] }> }>(
+      "GET",
+      `${P(product)}/jobs/${held.id}/explain`,
+      { token: ADMIN },
+    );
+    // Health aside (f1 and f3 hold no socket: whether they count as down is not what this is about).
+    const reasons = Object.fromEntries(
+      why.body.rejected.map((c) => [c.factoryName, c.reasons.filter((r) => r !== "factory_down")]),
+    );
+    expect(reasons).toEqual({
+      f1: ["breaker_open:claude"],
+      f2: ["overflow_hold:claude"],
+      f3: ["missing_capability:engine:claude"],
+    });
     // The alarm wakes when the breaker half-opens; when it fires, its dispatch pass lets the held job go.
     const [open] = await breakersOf(product, f1.factoryId);
     const stub = env.COORDINATOR.getByName(product);

@@ -1,6 +1,7 @@
 // A factory gets only what the operator granted: enrollment codes and capability approval. An enrollment code binds
 // the name and seats it was minted for, and a hello or heartbeat cannot widen the enrolled capabilities or seats
-// without an operator's approval.
+// without an operator's approval; a job that only such a pending capability could run says it waits for that
+// approval, naming the factory and `gigafactory factory approve <id>`.
 
 import { describe, expect, it } from "vitest";
 import type { Factory } from "../../src/core/model.ts";
@@ -156,6 +157,27 @@ describe("capabilities declared beyond enrollment", () => {
     });
     expect(hb.body.factory).toMatchObject({ capabilities: [], pendingCapabilities: ["gpu"], seats: 1 });
     expect((await claim(product, f.token)).status).toBe(204);
+  });
+
+  it("a job only a pending capability could run waits for its approval, naming the factory and the command", async () => {
+    const product = "caps-pending-reason";
+    const f = await enroll(product, "box-7", ["os:linux"]);
+    await api("POST", `${P(product)}/factories/heartbeat`, {
+      token: f.token,
+      json: { capabilities: ["os:linux", "gpu"] },
+    });
+    const job = await submit(product, { title: "train", requires: ["gpu"] });
+    type Why = { waitingReason: { code: string; message: string; detail: Record<string, unknown> } };
+    const why = await api<Why>("GET", `${P(product)}/jobs/${job.id}/explain`, { token: ADMIN });
+    // It used to say "waiting for a factory with gpu — none is enrolled" while box-7 had gpu awaiting approval.
+    expect(why.body.waitingReason).toMatchObject({
+      code: "no_capable_factory",
+      message: `waiting for an operator to approve gpu on box-7 — run \`gigafactory factory approve ${f.factoryId}\``,
+      detail: { missing: ["gpu"], pendingApproval: [{ id: f.factoryId, name: "box-7", capabilities: ["gpu"] }] },
+    });
+    // The job's own read carries the same reason (one rule: core/waiting).
+    const read = await api<Why>("GET", `${P(product)}/jobs/${job.id}`, { token: ADMIN });
+    expect(read.body.waitingReason.message).toBe(why.body.waitingReason.message);
   });
 
   it("bounds the seats a hello declares by the enrolled seats", async () => {

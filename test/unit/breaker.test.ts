@@ -340,7 +340,7 @@ describe("router breaker filter and overflow", () => {
           // Every reason without breakers is still there; the only one added is a breaker's.
           for (const r of without.reasons) expect(withBreakers.reasons).toContain(r);
           const added = withBreakers.reasons.filter((r) => !without.reasons.includes(r));
-          for (const r of added) expect(r.startsWith("breaker_open:")).toBe(true);
+          for (const r of added) expect(r.startsWith("breaker_open:") || r.startsWith("overflow_hold:")).toBe(true);
           if (!without.eligible) expect(withBreakers.eligible).toBe(false);
         },
       ),

@@ -1,4 +1,6 @@
-// The CLI's command-line parser: command words found wherever options sit, values checked, usage errors exit 2.
+// The CLI's command-line parser: command words found wherever options sit, values checked, usage errors exit 2; an
+// option written without its value is missing its value — the next option is never taken as it (`--note --json`
+// is not a note "--json"), a value starting with - is written `--note=-x`, and a negative number stays a value.
 import { describe, expect, it } from "vitest";
 import { type CommandSpec, matchCommand, parseCommandLine } from "../../src/cli/args.ts";
 import { CliError } from "../../src/cli/errors.ts";
@@ -44,6 +46,27 @@ describe("parseCommandLine: negative numbers", () => {
     expect(line.values.note).toBe("-0.5");
     expect(usage(["jobs", "--limit", "-3"]).message).toBe('--limit must be a whole number from 1 to 500; got "-3"');
     expect(usage(["jobs", "-x"]).message).toMatch(/Unknown option '-x'/);
+  });
+});
+
+describe("parseCommandLine: an option without its value", () => {
+  it.each([
+    [["cancel", "job_1", "--note", "--json"], "--note needs a value (--json is an option;"],
+    [["enroll", "b", "--cap", "--url", "http://x"], "--cap needs a value (--url is an option;"],
+    [["jobs", "--stage", "-h"], "--stage needs a value (-h is an option;"],
+    [["jobs", "--url", "--", "x"], "--url needs a value (-- ends the options;"],
+    [["cancel", "job_1", "--note"], "--note needs a value"],
+  ])("%j is a usage error naming the option", (argv, message) => {
+    const e = usage(argv);
+    expect({ code: e.code, exit: e.exitCode }).toEqual({ code: "usage", exit: 2 });
+    expect(e.message.startsWith(message), e.message).toBe(true);
+  });
+
+  it("takes a dash value given as --flag=value, a lone - and a negative number", () => {
+    expect(parseCommandLine(["cancel", "job_1", "--note=--json"], TABLE).values.note).toBe("--json");
+    expect(parseCommandLine(["cancel", "job_1", "--note", "-"], TABLE).values.note).toBe("-");
+    expect(parseCommandLine(["cancel", "job_1", "--note", "-3"], TABLE).values.note).toBe("-3");
+    expect(parseCommandLine(["cancel", "--note", "x", "--", "--json"], TABLE).positionals).toEqual(["--json"]);
   });
 });
 

@@ -132,7 +132,8 @@ describe("gigafactory budget", () => {
 describe("budget set: a negative or zero ceiling", () => {
   it("is a usage error saying the ceiling must be positive, not an unknown option, and sends nothing", async () => {
     const { url, calls } = await coordinator();
-    for (const ceiling of ["-3", "0", "-0.5"]) {
+    // Not decimal numbers at all: "0x10" read as 16 and "1e400" as Infinity before.
+    for (const ceiling of ["-3", "0", "-0.5", "0x10", "1e400", " "]) {
       const r = await cli(url, "budget", "set", "day", ceiling);
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toBe(

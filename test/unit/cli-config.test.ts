@@ -1,10 +1,21 @@
-// Where the CLI's connection comes from: flags over environment over the saved file, and the file kept private.
+// Where the CLI's connection comes from: flags over environment over the saved file, and the file kept private; a
+// coordinator URL that is not http(s) — from --url, GIGAFACTORY_URL or the saved file — is a usage error (exit 2)
+// naming the value and its source, the same check login makes (it used to reach fetch and print `✘ ERROR internal:
+// Invalid URL / this is a CLI bug`).
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { configPath, envLayer, readConfigFile, resolveConnection, writeConfigFile } from "../../src/cli/config.ts";
+import {
+  configPath,
+  envLayer,
+  type Layer,
+  readConfigFile,
+  resolveConnection,
+  writeConfigFile,
+} from "../../src/cli/config.ts";
 import { CliError } from "../../src/cli/errors.ts";
+import { captureCli } from "../support/cli-harness.ts";
 
 const SECRET = "A".repeat(43);
 const tokenOf = (product: string): string => `gf_${product}_${SECRET}`;
@@ -49,6 +60,49 @@ describe("resolveConnection", () => {
 
   it("asks for --product when an admin token comes without one", () => {
     expect(failure(() => resolveConnection({ url: "http://x", token: "ADMIN" }, {}, {})).code).toBe("product_required");
+  });
+});
+
+describe("a malformed coordinator URL", () => {
+  const BAD = ["notaurl", "127.0.0.1:18877", "http://[::1", "ftp://host"];
+
+  it.each(BAD)("%s is a usage error naming its source, from a flag, the environment or the saved file", (bad) => {
+    const given = { url: bad, token: "T" };
+    const cases: Array<[Layer, Layer, Layer, string]> = [
+      [given, {}, {}, "--url"],
+      [{}, given, {}, "GIGAFACTORY_URL"],
+      [{}, {}, given, "the saved config"],
+    ];
+    for (const [flags, env, file, source] of cases) {
+      const e = failure(() => resolveConnection(flags, env, file, false));
+      expect({ code: e.code, exit: e.exitCode, message: e.message }).toEqual({
+        code: "usage",
+        exit: 2,
+        message: `"${bad}" (${source}) is not an http(s) URL`,
+      });
+    }
+  });
+
+  it("is refused the same way by every command and by login, whichever source gave it", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gf-cli-config-"));
+    const saved = path.join(dir, "config.json");
+    writeFileSync(saved, JSON.stringify({ url: "http://[::1", token: "T", product: "p" }));
+    const runs = [
+      await captureCli(["jobs", "--url", "notaurl", "--token", "T"]),
+      await captureCli(["jobs"], { env: { GIGAFACTORY_URL: "127.0.0.1:18877", GIGAFACTORY_TOKEN: "T" } }),
+      await captureCli(["jobs", "--url", "http://[::1", "--token", "T", "--product", "p"]),
+      await captureCli(["watch", "job_1"], { env: { GIGAFACTORY_CONFIG: saved } }),
+      await captureCli(["login", "--url", "notaurl", "--token", "T", "--product", "p"]),
+    ];
+    for (const r of runs) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^✘ ERROR usage: ".+" \(.+\) is not an http\(s\) URL \/ .+\n$/);
+    }
+  });
+
+  it("keeps a good URL as its origin and path, without trailing slashes", () => {
+    expect(resolveConnection({ url: "http://h:8787/", token: "T", product: "p" }, {}, {}).url).toBe("http://h:8787");
+    expect(resolveConnection({}, { url: "https://h/gf//", token: "T", product: "p" }, {}).url).toBe("https://h/gf");
   });
 });
 

@@ -90,6 +90,16 @@ describe("gigafactory routing experiment", () => {
     const out = await cli(url, "routing", "experiment", "start", "--class", "c", "--split", "2");
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/--split must be a number in \[0, 1\]/);
+    // An empty word is not 0, nor is 1e400 a number: `Number("")` read as a margin of 0 before.
+    for (const [flag, value] of [
+      ["--margin", ""],
+      ["--margin", "0x1"],
+      ["--confidence", "1e400"],
+    ]) {
+      const bad = await cli(url, "routing", "experiment", "start", "--class", "c", flag!, value!);
+      expect({ flag, value, code: bad.code }).toEqual({ flag, value, code: 2 });
+      expect(bad.stderr).toMatch(new RegExp(`^✘ ERROR usage: ${flag} must be a number in`));
+    }
     const edge = await cli(url, "routing", "experiment", "start", "--class", "c", "--split", "1");
     expect(edge.code).toBe(2);
     expect(edge.stderr).toMatch(/--split must be above 0 and below 1/);

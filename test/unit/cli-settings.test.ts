@@ -1,6 +1,8 @@
 // `gigafactory settings get|set` over a real local socket: KEY=VALUE words become a nested JSON patch (values read as
 // JSON where they parse), the settings print as readable lines or one --json document, and a refused patch is one
-// `✘ ERROR validation_failed: … / how to fix` line with exit 1 (a malformed word is a usage error, exit 2).
+// `✘ ERROR validation_failed: … / how to fix` line with exit 1 (a malformed word is a usage error, exit 2, and so is
+// a number too large to be finite — `weights.load=1e400` was sent as null and refused "expected number, received
+// null").
 import { describe, expect, it } from "vitest";
 import { parseAssignments } from "../../src/cli/commands/settings.ts";
 import { applySettingsPatch, DEFAULT_SETTINGS, SettingsPatchSchema, withDefaults } from "../../src/core/settings.ts";
@@ -64,6 +66,18 @@ describe("gigafactory settings", () => {
     expect(patches).toEqual([{ preemption: true, weights: { load: 2 }, leaseTtlSeconds: 120 }]);
     expect(r.stdout).toContain("✔ Settings saved: leaseTtlSeconds, preemption, weights.load changed");
     expect(r.stdout).toMatch(/^preemption\s+on/m);
+  });
+
+  it("refuses a number too large to be finite as a usage error and sends nothing", async () => {
+    const { url, patches } = await coordinator();
+    for (const word of ["weights.load=1e400", "leaseTtlSeconds=-1e999", 'weights={"load":1e400}']) {
+      const r = await cli(url, "settings", "set", word);
+      expect({ word, code: r.code }).toEqual({ word, code: 2 });
+      expect(r.stderr).toMatch(
+        /^✘ ERROR usage: .+ a number too large to be finite .+ \/ see `gigafactory settings set --help`\n$/,
+      );
+    }
+    expect(patches).toEqual([]);
   });
 
   it("reports a refused value as one ✘ ERROR line with how to fix it, exit 1", async () => {

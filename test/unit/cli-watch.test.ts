@@ -1,7 +1,9 @@
 // `gigafactory watch ID` over a real local socket (an SSE feed and the job's REST reads): a log event prints one line
-// per log line as `[stream] text`, uncut; budget and children notices read as sentences, not JSON; a job that failed
-// and waits for an operator (needs_operator) ends the watch with exit 3 — after the events that followed the failure
-// — while an old failure the job was since requeued from does not; help names the NDJSON output and the exit codes.
+// per log line as `[stream] text`, uncut; budget and children notices read as sentences, not JSON; a job in a stage
+// that waits for an operator (core/waiting OPERATOR_STAGES: failed for good, testing, review — the last two used to
+// be watched forever) ends the watch with exit 3 and a line saying what it waits for — after the events that
+// followed the move, and also when --after is past it — while an old failure the job was since requeued from does
+// not; help names the NDJSON output and the exit codes.
 import { describe, expect, it } from "vitest";
 import { EXIT_NEEDS_OPERATOR, eventLine } from "../../src/cli/commands/watch.ts";
 import { eventLines } from "../../src/cli/event-text.ts";
@@ -119,12 +121,56 @@ describe("watch: when it ends", () => {
     expect(run.stderr).toBe("");
   });
 
+  const waiting = (stageName: string, code: string, message: string) => ({
+    stage: stageName,
+    waitingReason: { code, message, since: AT, detail: {} },
+  });
+  const testing = waiting("testing", "testing", "built; waiting for its tests or an operator to ship it");
+  const built = [ev(1, "job.submitted", {}), stage(2, "queued", "building"), stage(3, "building", "testing"), log];
+
+  it(`ends with exit ${EXIT_NEEDS_OPERATOR} on a job in testing, saying it waits for an operator to ship it`, async () => {
+    const stub = await feed(built, testing);
+    const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toContain("building → testing");
+    expect(run.stdout).toContain("[stderr] warning: slow"); // the event after the move is printed before it ends
+    expect(run.stderr).toBe(
+      "job_1 is in testing and waits for an operator: built; waiting for its tests or an operator to ship it " +
+        "(`gigafactory ship job_1` or `gigafactory reject job_1`)\n",
+    );
+  });
+
+  it(`ends with exit ${EXIT_NEEDS_OPERATOR} on a job in review, naming the review commands`, async () => {
+    const events = [ev(1, "job.submitted", {}), stage(2, "building", "review")];
+    const stub = await feed(events, waiting("review", "review_pending", "waiting for review: 0 of 1 approvals"));
+    const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("job_1 is in review and waits for reviewers: waiting for review: 0 of 1 approvals");
+    expect(run.stderr).toContain("`gigafactory review approve job_1` or `gigafactory review reject job_1`");
+  });
+
+  it("ends at once when --after is past the job's last stage move into testing", async () => {
+    const stub = await feed(built, testing);
+    const run = await captureCli(["watch", "job_1", "--after", "6", ...connection(stub.url, "p")]);
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 3, stdout: "" });
+    expect(run.stderr).toContain("job_1 is in testing and waits for an operator");
+  });
+
+  it("keeps watching past testing the job has since left, and ends with 0 when it ships", async () => {
+    const events = [...built, stage(7, "testing", "shipped")];
+    const stub = await feed(events, { stage: "shipped", waitingReason: null });
+    const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("testing → shipped");
+  });
+
   it("says in its help that --json is NDJSON and what each exit code means", async () => {
     const { commandHelp } = await import("../../src/cli/help.ts");
     const { watch } = await import("../../src/cli/commands/watch.ts");
     const help = commandHelp(watch);
     expect(help).toContain("NDJSON");
-    expect(help).toMatch(/exit 3 {2}the job failed and waits for an operator/);
+    expect(help).toMatch(/exit 3 {2}the job waits for an operator/);
+    expect(help).toContain("in testing (`ship ID`");
     expect(help).toMatch(/exit 0 {2}the job reached a terminal stage/);
   });
 });

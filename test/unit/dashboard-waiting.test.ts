@@ -1,9 +1,10 @@
 // The dashboard's "Why is it waiting?" panel (dashboard/waiting.js): a detail record with no name or id — a failed
 // job's lastResult — reads by its outcome, never "?", and the panel leaves lastResult out because the job page shows
-// it already as "Last result".
+// it already as "Last result"; a job only a capability awaiting approval could run is headed so, with the factory
+// and what to approve on it.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { detailRows, valueText } from "../../dashboard/waiting.js";
+import { detailRows, reasonHeading, valueText } from "../../dashboard/waiting.js";
 
 const lastResult = { outcome: "budget_exceeded", retryable: false, message: "over budget" };
 
@@ -12,6 +13,23 @@ describe("dashboard waiting panel", () => {
     expect(valueText("lastResult", lastResult)).toBe("budget_exceeded (retryable false, message over budget)");
     expect(valueText("x", { retryable: true })).toBe("retryable true");
     expect(valueText("factories", [{ id: "fac_1", name: "box-1", kind: "expired" }])).toBe("box-1 (kind expired)");
+  });
+
+  it("heads a reason awaiting a capability's approval so, and names the factory and the capability", () => {
+    const pendingApproval = [{ id: "fac_7", name: "box-7", capabilities: ["engine:triv"] }];
+    const reason = {
+      code: "no_capable_factory",
+      message: "waiting for an operator to approve engine:triv on box-7 — run `gigafactory factory approve fac_7`",
+      since: 0,
+      detail: { requires: ["engine:triv"], missing: ["engine:triv"], pendingApproval },
+    };
+    expect(reasonHeading(reason)).toBe("Capability awaiting approval");
+    expect(detailRows(reason).at(-1)).toEqual([
+      "pendingApproval",
+      "Awaiting approval on",
+      "box-7 (capabilities engine:triv)",
+    ]);
+    expect(reasonHeading({ ...reason, detail: { missing: ["gpu"] } })).toBe("No capable factory");
   });
 
   it("does not repeat the job page's Last result", () => {

@@ -19,7 +19,7 @@ describe("README source map", () => {
   });
   it("names every test file, each opening with what it proves", () => {
     const missing = testFiles().filter((f) => !readme.includes(`| \`${f}\` |`));
-    expect(missing, "run `node scripts/source-map.ts --tests` and paste the missing rows").toEqual([]);
+    expect(missing, "run `npm run source-map -- --tests` and paste the missing rows").toEqual([]);
     expect(testFiles().filter((f) => testClaim(f).length < 20)).toEqual([]);
   });
 });

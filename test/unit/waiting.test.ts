@@ -1,9 +1,9 @@
-// Why a job waits (core/waiting): one case per code, the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job.
+// Why a job waits (core/waiting): one case per code, the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Exclusion } from "../../src/core/exclusions.ts";
 import { type Factory, type Job, STAGES, type Stage } from "../../src/core/model.ts";
-import { type RouteContext, rankFactories } from "../../src/core/router.ts";
+import { filterReasons, type RouteContext, rankFactories } from "../../src/core/router.ts";
 import { reachableViews, type WaitingInputs, waitingReasonOf } from "../../src/core/waiting.ts";
 import { MAX_NAMED_FACTORIES } from "../../src/core/waiting-queued.ts";
 import { WAITING_CODES } from "../../src/core/waiting-reason.ts";
@@ -345,6 +345,65 @@ describe("breakers under overflow: hold", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("each factory's own breaker reason under overflow: hold", () => {
+  it("its own breaker is breaker_open, another's is overflow_hold, and an incapable factory gets neither", () => {
+    const ctx = { now: NOW, overflow: "hold" as const, openBreakers: new Set(["F1:fail"]) };
+    const j = job({ engine: "fail" });
+    const fail = ["engine:fail"];
+    expect(filterReasons(j, factory({ id: "F1", capabilities: fail }), ctx)).toEqual(["breaker_open:fail"]);
+    expect(filterReasons(j, factory({ id: "F2", capabilities: fail }), ctx)).toEqual(["overflow_hold:fail"]);
+    expect(filterReasons(j, factory({ id: "docker", capabilities: ["has:docker"] }), ctx)).toEqual([
+      "missing_capability:engine:fail",
+    ]);
+  });
+
+  it("property: breaker_open:<engine> exactly where the factory's own breaker is open", () => {
+    fc.assert(
+      fc.property(arbCase, (c) => {
+        const { j, inp } = build({ ...c, stage: "queued", engine: "claude" });
+        for (const f of inp.factories) {
+          const reasons = filterReasons(j, f, inp.ctx);
+          expect(reasons.includes("breaker_open:claude")).toBe(c.breakers.includes(`${f.id}:claude`));
+          if (reasons.some((r) => r.startsWith("missing_capability:")))
+            expect(reasons.some((r) => r.startsWith("overflow_hold:"))).toBe(false);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("a capability awaiting approval", () => {
+  const box = (id: string, pending: string[]) =>
+    factory({ id, name: `box-${id}`, capabilities: ["os:linux"], pendingCapabilities: pending });
+
+  it("names the factory one approval makes capable and the command that approves it", () => {
+    const fs = [box("f1", []), box("f2", ["engine:triv"]), box("f3", ["engine:triv", "gpu"])];
+    const r = waitingReasonOf(job({ engine: "triv" }), inputs({ factories: fs }), NOW);
+    expect(r?.code).toBe("no_capable_factory");
+    expect(r?.message).toBe(
+      "waiting for an operator to approve engine:triv on box-f2 (or on box-f3) — run `gigafactory factory approve f2`",
+    );
+    expect(r?.detail).toMatchObject({
+      missing: ["engine:triv"],
+      pendingApproval: [
+        { id: "f2", name: "box-f2", capabilities: ["engine:triv"] },
+        { id: "f3", name: "box-f3", capabilities: ["engine:triv"] },
+      ],
+    });
+  });
+
+  it("says none is enrolled when the pending capabilities would not be enough", () => {
+    const r = waitingReasonOf(
+      job({ engine: "triv", requires: ["gpu"] }),
+      inputs({ factories: [box("f1", ["gpu"])] }),
+      NOW,
+    );
+    expect(r?.message).toBe("waiting for a factory with gpu, engine:triv — none is enrolled");
+    expect(r?.detail).not.toHaveProperty("pendingApproval");
   });
 });
 

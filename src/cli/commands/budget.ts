@@ -8,6 +8,7 @@
 import { usdText } from "../../core/usd-text.ts";
 import type { BudgetBody, BudgetView } from "../../shared/api-budget.ts";
 import { ApiError, type GigafactoryClient } from "../../shared/http-client.ts";
+import { decimal } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { formatInstant, renderFields } from "../table.ts";
@@ -56,9 +57,9 @@ export function parseBudgetSet(words: readonly string[], onExhausted = "pause"):
   if (!(PERIODS as readonly string[]).includes(period)) {
     throw usageError(`period must be day, week or month (got "${period}")`, "budget set");
   }
-  const ceilingUsd = Number(ceiling);
+  const ceilingUsd = decimal(ceiling);
   // The coordinator's floor is $0.01 (api-budget): a zero or negative ceiling is a mistake, said here in its words.
-  if (ceiling.trim() === "" || !Number.isFinite(ceilingUsd) || ceilingUsd <= 0) {
+  if (ceilingUsd === undefined || ceilingUsd <= 0) {
     throw usageError(`CEILING_USD must be a positive number of dollars, e.g. 25 (got "${ceiling}")`, "budget set");
   }
   if (onExhausted !== "pause" && onExhausted !== "stop") {

@@ -3,12 +3,34 @@
  * `gigafactory login`: checks a URL + token against the coordinator (one cheap
  * authenticated read, the queue version) before saving them, so a typo is
  * caught now rather than on the next command. The product comes from
- * `--product`, or from a `gf_<product>_…` token; an admin token names none.
+ * `--product`, or from a `gf_<product>_…` token; an admin token names none. An admin
+ * may log in to a product that does not exist yet (it is told so, and saved): the
+ * admin creates products, with this login (`gigafactory products create`).
  */
-import { productFromToken } from "../../shared/http-client.ts";
-import { configPath, envLayer, writeConfigFile } from "../config.ts";
+import { ApiError, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
+import { configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
+
+/**
+ * The product's queue version (one cheap authenticated read), or undefined when the product does not exist yet and
+ * the token is the admin's — checked by the admin's product-free read (`GET /products`), which also proves the
+ * token: only the admin can create the product, so its login must come first (README quick start). A product token
+ * always names an existing product, and any other refusal (unauthorized, forbidden, a wrong URL) is thrown as is.
+ * @throws ApiError / ConnectionError from either read.
+ */
+async function productQueueVersion(client: GigafactoryClient, product: string): Promise<number | undefined> {
+  try {
+    return (await client.queueState()).version;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === "not_found")) throw err;
+    const products = await client.listProducts().catch(() => {
+      throw err; // not the admin (or not a coordinator): the product's own refusal says more
+    });
+    if (products.some((p) => p.id === product)) throw err;
+    return undefined;
+  }
+}
 
 export const login: Command = {
   path: ["login"],
@@ -27,13 +49,7 @@ export const login: Command = {
         2,
       );
     }
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-      if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error(parsed.protocol);
-    } catch {
-      throw new CliError("usage", `"${url}" is not an http(s) URL`, "pass --url https://your-coordinator", 2);
-    }
+    const base = coordinatorUrl(url, ctx.str("url") !== undefined ? "flag" : "env");
     const product = ctx.str("product") ?? productFromToken(token) ?? env.product;
     if (!product) {
       throw new CliError(
@@ -43,11 +59,24 @@ export const login: Command = {
         2,
       );
     }
-    const conn = { url: parsed.origin + parsed.pathname.replace(/\/+$/, ""), token, product };
-    const { version } = await ctx.client(conn).queueState();
+    const conn = { url: base, token, product };
+    const client = ctx.client(conn);
+    const version = await productQueueVersion(client, product);
     const file = configPath(ctx.io.env);
     writeConfigFile(file, conn);
-    if (ctx.json) ctx.emit({ url: conn.url, product, configPath: file, queueVersion: version });
+    if (ctx.json)
+      ctx.emit({
+        url: conn.url,
+        product,
+        configPath: file,
+        queueVersion: version ?? null,
+        productExists: version !== undefined,
+      });
+    else if (version === undefined)
+      ctx.print(
+        `✔ Logged in to ${conn.url} with the admin token; saved to ${file}. Product ${product} does not exist yet: ` +
+          `create it with \`gigafactory products create ${product}\``,
+      );
     else ctx.print(`✔ Logged in to ${conn.url} as product ${product} (queue version ${version}); saved to ${file}`);
     return 0;
   },

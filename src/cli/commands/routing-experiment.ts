@@ -9,6 +9,7 @@
 import { usdText } from "../../core/usd-text.ts";
 import { ExperimentIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
+import { decimal } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { renderTable } from "../table.ts";
@@ -36,9 +37,8 @@ const CMD = "routing experiment start";
 function num(ctx: Pick<Ctx, "str">, name: string, fallback: number, min: number, max: number): number {
   const raw = ctx.str(name);
   if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw usageError(`--${name} must be a number in [${min}, ${max}]`, CMD);
+  const n = decimal(raw);
+  if (n === undefined || n < min || n > max) throw usageError(`--${name} must be a number in [${min}, ${max}]`, CMD);
   return n;
 }
 

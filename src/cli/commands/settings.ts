@@ -28,7 +28,7 @@ export function parseAssignments(words: readonly string[]): Patch {
     if (path.length > 2 || path.some((p) => p === "")) {
       throw usageError(`"${word.slice(0, eq)}" is not a settings key (e.g. preemption, weights.load)`, "settings set");
     }
-    const value = readValue(word.slice(eq + 1));
+    const value = readValue(word.slice(0, eq), word.slice(eq + 1));
     const [head, leaf] = path as [string, string | undefined];
     if (leaf === undefined) {
       if (head in patch) throw usageError(`${head} is set twice`, "settings set");
@@ -44,13 +44,29 @@ export function parseAssignments(words: readonly string[]): Patch {
   return patch;
 }
 
-/** JSON when it parses (`2`, `true`, `"x"`, `[…]`), the raw text otherwise. */
-function readValue(raw: string): unknown {
+/**
+ * JSON when it parses (`2`, `true`, `"x"`, `[…]`), the raw text otherwise.
+ * @throws CliError usage — a number too large to be finite anywhere in it (`1e400`): JSON.parse reads it as
+ *   Infinity, which the request would carry as null, refused by the server as "expected number, received null".
+ */
+function readValue(key: string, raw: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(raw);
+    value = JSON.parse(raw);
   } catch {
     return raw;
   }
+  if (hasNonFinite(value)) {
+    const what = typeof value === "number" ? `${raw} is` : "it holds";
+    throw usageError(`${key}=${raw}: ${what} a number too large to be finite (at most about 1.8e308)`, "settings set");
+  }
+  return value;
+}
+
+function hasNonFinite(v: unknown): boolean {
+  if (typeof v === "number") return !Number.isFinite(v);
+  if (typeof v === "object" && v !== null) return Object.values(v).some(hasNonFinite);
+  return false;
 }
 
 /** The settings as aligned `key  value` lines, units spelled out. */

@@ -3,10 +3,11 @@
  * `gigafactory watch ID`: a job's events, live, one line each (`#seq  HH:MM:SS  type  summary`; a log event one
  * line per log line, see cli/event-text) or one JSON object per line (NDJSON) under --json. Survives disconnects
  * without repeating or losing an event (see job-feed), and ends by itself unless --follow: exit 0 when the job
- * reaches a terminal stage, exit 3 when it has failed and waits for an operator (nothing more happens until one
- * requeues or cancels it — a watcher left running would wait forever).
+ * reaches a terminal stage, exit 3 when it is in a stage that waits for an operator (core/waiting OPERATOR_STAGES:
+ * review, testing, failed — nothing more happens until one acts, so a watcher left running would wait forever).
  */
-import { TERMINAL_STAGES } from "../../core/model.ts";
+import { type Stage, TERMINAL_STAGES } from "../../core/model.ts";
+import { type OperatorStage, waitsForOperator } from "../../core/waiting.ts";
 import type { GigafactoryClient, JobEvent } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { eventLines, stageOf } from "../event-text.ts";
@@ -30,23 +31,32 @@ export function eventLine(event: JobEvent): string {
   return eventLines(event).join("\n");
 }
 
+/** What a job in each operator stage waits for, and the commands that move it on (`ID` is the job's id). */
+const OPERATOR_WAIT: Record<OperatorStage, { what: string; commands: string[] }> = {
+  review: { what: "is in review and waits for reviewers", commands: ["review approve ID", "review reject ID"] },
+  testing: { what: "is in testing and waits for an operator", commands: ["ship ID", "reject ID"] },
+  failed: { what: "failed and waits for an operator", commands: ["requeue ID", "cancel ID"] },
+};
+
 /**
- * After the event at `seq`, with the job last seen moving to `failed`: is that where it stays? Yes when the job is
- * `failed` now with the waiting reason `needs_operator` and no later stage move exists — a replay may be reading
- * an old failure the job was since requeued from. Answers the events after `seq` (to print before ending), or
- * `{ recheckAt }` when they fill more than one page (look again once the feed reaches that seq), or false.
+ * After the event at `seq`: does the job stay where it is until an operator acts? Yes when it is in an operator
+ * stage now (core/waiting OPERATOR_STAGES) and no later stage move exists — a replay may be reading an old stage the
+ * job has since left. Answers the events after `seq` (to print before ending) and the line saying what it waits
+ * for, or `{ recheckAt }` when they fill more than one page (look again once the feed reaches that seq), or false.
  */
 type Verdict = { ends: true; later: JobEvent[]; message: string } | { ends: false; recheckAt?: number };
 
-async function waitsForOperator(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
+async function stopsForOperator(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
   const job = await client.getJob(id);
-  const reason = job.waitingReason;
-  if (job.stage !== "failed" || reason?.code !== "needs_operator") return { ends: false };
+  if (!waitsForOperator(job.stage)) return { ends: false };
   const page = await client.listEvents(id, { after: seq, limit: LOOKAHEAD_LIMIT });
   if (page.events.some((e) => e.type === "job.stage")) return { ends: false };
   const seen = page.events.at(-1)?.seq ?? seq;
   if (seen < page.lastSeq) return { ends: false, recheckAt: seen };
-  return { ends: true, later: page.events, message: reason.message };
+  const { what, commands } = OPERATOR_WAIT[job.stage];
+  const how = commands.map((c) => `\`gigafactory ${c.replace("ID", id)}\``).join(" or ");
+  const why = job.waitingReason?.message;
+  return { ends: true, later: page.events, message: `${id} ${what}${why ? `: ${why}` : ""} (${how})` };
 }
 
 export const watch: Command = {
@@ -60,8 +70,9 @@ export const watch: Command = {
     "",
     "Ends by itself (unless --follow):",
     "  exit 0  the job reached a terminal stage: shipped, dead_letter or cancelled",
-    `  exit ${EXIT_NEEDS_OPERATOR}  the job failed and waits for an operator (waiting reason needs_operator,`,
-    "          e.g. over budget or a failure that is not retried): `gigafactory requeue ID` or `cancel ID`",
+    `  exit ${EXIT_NEEDS_OPERATOR}  the job waits for an operator; a line on stderr says for what:`,
+    "          in review (`gigafactory review approve ID` or `review reject ID`), in testing (`ship ID` or",
+    "          `reject ID`), or failed and not retried (`requeue ID` or `cancel ID`)",
     "  exit 1  the feed could not be followed (errors as `✘ ERROR code: …`)",
   ],
   options: {
@@ -81,35 +92,42 @@ export const watch: Command = {
       if (ctx.json) ctx.emitLine(event);
       else for (const line of eventLines(event)) ctx.print(line);
     };
-    // The seq at which to ask whether the job stays failed: armed by a move to `failed`, disarmed by any other move.
+    // The seq at which to ask whether the job stays where an operator must act: armed by a move into an operator
+    // stage, disarmed by any other move.
     let checkAt: number | undefined;
     let needsOperator: string | undefined;
-    await followJobFeed(client, id, {
-      after: ctx.int("after") ?? 0,
-      async onEvent(event) {
-        show(event);
-        if (follow) return false;
-        if (isTerminalEvent(event)) return true;
-        const stage = stageOf(event);
-        if (stage !== undefined) checkAt = stage === "failed" ? event.seq : undefined;
-        if (checkAt === undefined || event.seq < checkAt) return false;
-        const verdict = await waitsForOperator(client, id, event.seq);
-        if (!verdict.ends) {
+    const after = ctx.int("after") ?? 0;
+    const end = (verdict: Verdict & { ends: true }): true => {
+      for (const later of verdict.later) show(later);
+      needsOperator = verdict.message;
+      return true;
+    };
+    // A job already waiting whose last stage move is at or before --after: no replayed move will arm the check.
+    const first = follow ? { ends: false as const } : await stopsForOperator(client, id, after);
+    if (first.ends) end(first);
+    else {
+      checkAt = first.recheckAt;
+      await followJobFeed(client, id, {
+        after,
+        async onEvent(event) {
+          show(event);
+          if (follow) return false;
+          if (isTerminalEvent(event)) return true;
+          const stage = stageOf(event);
+          if (stage !== undefined) checkAt = waitsForOperator(stage as Stage) ? event.seq : undefined;
+          if (checkAt === undefined || event.seq < checkAt) return false;
+          const verdict = await stopsForOperator(client, id, event.seq);
+          if (verdict.ends) return end(verdict);
           checkAt = verdict.recheckAt;
           return false;
-        }
-        for (const later of verdict.later) show(later);
-        needsOperator = verdict.message;
-        return true;
-      },
-      onRetry({ attempt, delayMs, reason }) {
-        ctx.note(`… ${reason}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt})`);
-      },
-    });
+        },
+        onRetry({ attempt, delayMs, reason }) {
+          ctx.note(`… ${reason}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt})`);
+        },
+      });
+    }
     if (needsOperator === undefined) return 0;
-    ctx.note(
-      `${id} failed and waits for an operator: ${needsOperator} (\`gigafactory requeue ${id}\` or \`gigafactory cancel ${id}\`)`,
-    );
+    ctx.note(needsOperator);
     return EXIT_NEEDS_OPERATOR;
   },
 };
