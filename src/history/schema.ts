@@ -4,8 +4,25 @@
  * query — job snapshots per stage change, runs, and the audit log. Never on the
  * claim hot path: rows arrive from each coordinator's outbox in batches.
  * `npm run db:generate` turns changes here into a migration in `migrations/`.
+ *
+ * Rows reach D1 out of event-time order (a retried message lands after later ones; a run row changes when the run
+ * ends), so each of these three tables also records WHEN a row reached D1: `ingest_seq`, the number of the D1 batch
+ * that inserted the row or last changed it, from the one counter `history_seq` (history/write). A follower of
+ * `…/history` pages by it (shared/history-cursor), so a late row or a changed one is seen once more.
  */
 import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * The D1 batch counter: one row (id 1), `value` raised by one at the start of every history/write batch that writes
+ * snapshots, runs or audit entries. Never lowered — a row deleted later never hands its number to another.
+ */
+export const historySeq = sqliteTable("history_seq", {
+  id: integer("id").primaryKey(),
+  value: integer("value").notNull(),
+});
+
+/** `ingest_seq` (migration 0006): the history_seq value of the batch that wrote the row or last changed it; 0 before 0006. */
+const ingestSeq = () => integer("ingest_seq").notNull().default(0);
 
 export const jobSnapshots = sqliteTable(
   "job_snapshots",
@@ -23,11 +40,14 @@ export const jobSnapshots = sqliteTable(
     holderFactoryId: text("holder_factory_id"),
     at: integer("at").notNull(),
     doc: text("doc").notNull(),
+    ingestSeq: ingestSeq(),
   },
-  // `…/history` pages by the key (at, jobId, rev) (shared/history-cursor): the index serves its order and the seek.
+  // `…/history` browses by the key (at, jobId, rev) and follows by (ingestSeq, at, jobId, rev)
+  // (shared/history-cursor): an index each serves its order and the seek.
   (t) => [
     index("snapshots_by_job").on(t.productId, t.jobId, t.rev),
     index("snapshots_by_time_job_rev").on(t.productId, t.at, t.jobId, t.rev),
+    index("snapshots_by_ingest").on(t.productId, t.ingestSeq, t.at, t.jobId, t.rev),
   ],
 );
 
@@ -53,11 +73,14 @@ export const runs = sqliteTable(
     tokensIn: integer("tokens_in"),
     tokensOut: integer("tokens_out"),
     costUsd: real("cost_usd"),
+    /** Raised again when the run's end lands (the row changes in place), so a follower sees its outcome. */
+    ingestSeq: ingestSeq(),
   },
   (t) => [
     index("runs_by_job_epoch").on(t.productId, t.jobId, t.leaseEpoch),
-    // `…/history` pages by the key (startedAt, id) (shared/history-cursor).
+    // `…/history` browses by the key (startedAt, id) and follows by (ingestSeq, startedAt, id) (shared/history-cursor).
     index("runs_by_time_id").on(t.productId, t.startedAt, t.id),
+    index("runs_by_ingest").on(t.productId, t.ingestSeq, t.startedAt, t.id),
   ],
 );
 
@@ -79,12 +102,15 @@ export const auditLog = sqliteTable(
     seq: integer("seq").notNull().default(0),
     /** Its place in that outbox row's group (outbox/history-groups), 0 when it travelled alone. */
     part: integer("part").notNull().default(0),
+    ingestSeq: ingestSeq(),
   },
-  // `…/history` pages by the key (at, seq, part) (shared/history-cursor): the index serves its order and the seek —
+  // `…/history` browses by the key (at, seq, part) (shared/history-cursor): the index serves its order and the seek —
   // of all a product's entries, or (`jobId`) of one target's, which otherwise scanned the product's whole log.
+  // A follower reads by (ingestSeq, at, seq, part): only what reached D1 since its last page.
   (t) => [
     index("audit_by_time_seq").on(t.productId, t.at, t.seq, t.part),
     index("audit_by_target_time_seq").on(t.productId, t.target, t.at, t.seq, t.part),
+    index("audit_by_ingest").on(t.productId, t.ingestSeq, t.at, t.seq, t.part),
   ],
 );
 

@@ -4,12 +4,17 @@
  * (insert-or-ignore keyed by a deterministic id, or an upsert for runs), so a
  * batch that is delivered twice — after a crash, or a queue redelivery — leaves
  * D1 exactly as one delivery would.
+ *
+ * Each batch that writes snapshots, runs or audit entries first raises the counter `history_seq`, and every row it
+ * inserts or changes takes that value as its `ingest_seq` — in the statement that writes it, inside the batch's
+ * transaction, so a reader sees all of a batch's rows or none, and batches in counter order (D1 runs one write at a
+ * time). A redelivered record that changes nothing takes no new number: its row is not ingested again.
  */
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { assertExhaustive } from "../core/errors.ts";
 import { AUDIT_COLS, decisiveRunRows, LESSON_COLS, type Row, RUN_COLS, rowOf, SNAPSHOT_COLS } from "./rows.ts";
-import { auditLog, jobSnapshots, lessons, runs } from "./schema.ts";
+import { auditLog, historySeq, jobSnapshots, lessons, runs } from "./schema.ts";
 
 export { runId } from "./rows.ts";
 
@@ -85,8 +90,24 @@ async function writeChunk(d1: D1Database, records: readonly HistoryRecord[]): Pr
   }
   // Runs after the rest: no other kind reads or writes their table, and among themselves they keep their order.
   for (const row of decisiveRunRows(runRows)) statements.push(bound(d1, statementFor("run", 1), [row]));
+  // First in the batch: the number every row below takes (INGEST_SEQ). Lessons alone are not read by it.
+  if (records.some((r) => r.kind !== "lesson")) statements.unshift(d1.prepare(NEXT_INGEST_SEQ));
   await d1.batch(statements);
 }
+
+/** Raises the batch counter (creating its one row on first use). */
+const NEXT_INGEST_SEQ =
+  "INSERT INTO history_seq (id, value) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET value = history_seq.value + 1";
+/** The batch's number, as each row's `ingest_seq` (a constant subquery: SQLite evaluates it once per statement). */
+const INGEST_SEQ = sql`(SELECT ${historySeq.value} FROM ${historySeq} WHERE ${historySeq.id} = 1)`;
+/**
+ * Run columns a redelivered record could change: when none differs, the upsert leaves the row — and its
+ * `ingest_seq` — alone, so a follower is not handed an unchanged run again.
+ */
+const RUN_CONTENT = sql.join(
+  RUN_COLS.filter((c) => c !== "id").map((c) => sql`${runs[c]} IS NOT excluded.${sql.identifier(runs[c].name)}`),
+  sql` OR `,
+);
 
 /** `c`'s parameters bound from `rows` (a name `col#i` takes row i's `col`). */
 function bound(d1: D1Database, c: Compiled, rows: readonly Row[]): D1PreparedStatement {
@@ -112,7 +133,8 @@ function statementFor(kind: HistoryRecord["kind"], n: number): Compiled {
   // drizzle only renders here: toSQL() never touches the database handle.
   const db = drizzle({} as D1Database);
   const ph = (cols: readonly string[], i = 0) => Object.fromEntries(cols.map((c) => [c, sql.placeholder(`${c}#${i}`)]));
-  const many = (cols: readonly string[]) => Array.from({ length: n }, (_, i) => ph(cols, i));
+  const many = (cols: readonly string[]) =>
+    Array.from({ length: n }, (_, i) => ({ ...ph(cols, i), ingestSeq: INGEST_SEQ }));
   const query = (() => {
     switch (kind) {
       case "snapshot":
@@ -128,11 +150,12 @@ function statementFor(kind: HistoryRecord["kind"], n: number): Compiled {
       case "run":
         return db
           .insert(runs)
-          .values(ph(RUN_COLS) as never)
+          .values({ ...ph(RUN_COLS), ingestSeq: INGEST_SEQ } as never)
           .onConflictDoUpdate({
             target: runs.id,
-            set: ph(RUN_COLS.filter((c) => c !== "id")) as never,
-            setWhere: sql`${runs.endedAt} IS NULL`,
+            set: { ...ph(RUN_COLS.filter((c) => c !== "id")), ingestSeq: sql`excluded.ingest_seq` } as never,
+            // An ended run is final; an open one changes only when the record differs (its end, usually).
+            setWhere: sql`${runs.endedAt} IS NULL AND (${RUN_CONTENT})`,
           });
       case "lesson":
         return db

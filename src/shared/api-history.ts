@@ -11,9 +11,10 @@ import { EntityId, queryInt } from "./api.ts";
 import { HISTORY_KINDS, HistoryCursor } from "./history-cursor.ts";
 
 /**
- * Oldest first, in the kind's key order (shared/history-cursor), at most `limit` items; `jobId` narrows to one job.
- * `cursor` (a `nextCursor` of an earlier page of the same kind) continues strictly after that page's last row;
- * `since` (ms epoch, inclusive) is a lower bound on the time, with or without a cursor.
+ * At most `limit` items; `jobId` narrows to one job; `since` (ms epoch, inclusive) is a lower bound on the time, with
+ * or without a cursor. Without `cursor`, a browse: oldest first in the kind's time key order (shared/history-cursor)
+ * over what D1 holds now. `cursor` (a `nextCursor` of an earlier page of the same kind) goes on from that page: a
+ * browse's next page in time order, or — after a browse's last page — a follow, in the order rows reached D1.
  */
 export const HistoryQuery = z
   .object({
@@ -31,6 +32,13 @@ export const HistoryQuery = z
 
 const ms = z.number().int().describe("ms epoch");
 const id = z.string().describe("the row's key in D1");
+const ingestSeq = z
+  .number()
+  .int()
+  .describe(
+    "the D1 batch that wrote this row or last changed it (0: before migration 0006); a follow cursor pages by it, so a " +
+      "row seen again with a higher ingestSeq is the same row as it is now",
+  );
 
 /** A job as it was at one revision (a snapshot per stage change), in `at` order. */
 export const SnapshotRowSchema = z.object({
@@ -48,9 +56,10 @@ export const SnapshotRowSchema = z.object({
   doc: z
     .record(z.string(), z.unknown())
     .describe("the job document at this revision without bodyMd (cut to its record's byte budget when larger)"),
+  ingestSeq,
 });
 
-/** One run, upserted at its start and at its end, in `startedAt` order. */
+/** One run, upserted at its start and at its end (a follower sees it again then), in `startedAt` order. */
 export const RunRowSchema = z.object({
   id,
   productId: z.string(),
@@ -67,6 +76,7 @@ export const RunRowSchema = z.object({
   tokensIn: z.number().nullable(),
   tokensOut: z.number().nullable(),
   costUsd: z.number().nullable(),
+  ingestSeq,
 });
 
 /** One audit entry (who did what to which target), in (`at`, `seq`, `part`) order; `jobId` matches the target. */
@@ -80,16 +90,24 @@ export const AuditRowSchema = z.object({
   detail: z.record(z.string(), z.unknown()),
   seq: z.number().int().describe("the coordinator's outbox seq it left in: the write order within a millisecond"),
   part: z.number().int().describe("its place in that outbox row's group of records; 0 when it travelled alone"),
+  ingestSeq,
 });
 
 /**
- * Where the next page starts: pass it back as `cursor`. Present when the page has items (the key of its last one)
- * or was read with a cursor (that one again, for an empty page), so a client that follows the history resumes
- * from it later without a duplicate; `more` says whether rows past this page existed when it was read.
+ * Where the next page starts: pass it back as `cursor`. Always present: a browse's next page while `more`, else a
+ * follow cursor (a follow page's last row, or the cursor it was read with when empty), so a client that follows the
+ * history resumes from it later and sees each row, and each later change of one, exactly once; `more` says whether
+ * rows past this page (in its order) existed when it was read.
  */
 const paging = {
-  nextCursor: z.string().optional().describe("opaque; pass back as `cursor` for the rows after this page"),
-  more: z.boolean().describe("true when rows past this page existed at the time of the read"),
+  nextCursor: z
+    .string()
+    .optional()
+    .describe(
+      "opaque; pass back as `cursor`. While `more`: the browse's next page, in time order. Otherwise a follow cursor: " +
+        "the rows that reach D1 (or change, as a run when it ends) after this read, in the order they reached it",
+    ),
+  more: z.boolean().describe("true when rows past this page, in its order, existed at the time of the read"),
 };
 
 /** `GET …/history`: the kind asked for, its items, and where the next page starts. */

@@ -40,7 +40,10 @@ export type {
 };
 export type JobAction = (typeof JOB_ACTIONS)[number];
 export type SubmitInput = { markdown: string } | { manifest: Record<string, unknown>; bodyMd?: string };
-/** `cursor`: a page's `nextCursor`, for the rows after it (no duplicates); `since`: ms epoch, inclusive. */
+/**
+ * `cursor`: a page's `nextCursor` — the browse's next page (time order) while it had `more`, else what reached D1
+ * since (arrival order: a late row, or a run again when it ends, once each); `since`: ms epoch, inclusive.
+ */
 export type HistoryQuery = {
   kind?: "snapshots" | "runs" | "audit";
   jobId?: string;

@@ -4,8 +4,10 @@
  * stage change, runs, or the audit log — oldest first. It trails the live
  * state by about a second (up to about a minute while the coordinator is
  * loaded: core/history-hold). One page at a time: when more follow, the
- * last line gives the `--cursor` that shows the next. Under --json: the
- * API's `{ kind, items, nextCursor?, more }`, unchanged.
+ * last line gives the `--cursor` that shows the next; after the last, the
+ * `--cursor` that shows what reaches D1 since (a late row, a run's outcome),
+ * in arrival order. Under --json: the API's `{ kind, items, nextCursor?,
+ * more }`, unchanged.
  */
 import { usdText } from "../../core/usd-text.ts";
 import type { Command } from "../context.ts";
@@ -97,8 +99,9 @@ export const history: Command = {
           : `no ${kind} history yet (it trails live state by a second, or up to a minute while the fleet is busy)`,
       );
     else ctx.print(renderTable(VIEWS[kind].columns, page.items.map(VIEWS[kind].row)));
-    if (!ctx.json && page.more && page.nextCursor)
-      ctx.print(`more: history --kind ${kind} --cursor ${page.nextCursor}`);
+    // A cursor is a position only: the filter goes with it. After the last page it shows what lands later.
+    const again = `history --kind ${kind}${ctx.str("job") ? ` --job ${ctx.str("job")}` : ""} --cursor ${page.nextCursor}`;
+    if (!ctx.json && page.nextCursor) ctx.print(page.more ? `more: ${again}` : `later: ${again}`);
     return 0;
   },
 };
