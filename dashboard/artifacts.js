@@ -21,7 +21,7 @@ export function artifactsPanel(session, jobId) {
 
   const load = async () => {
     try {
-      const { artifacts } = await api(session, `${jobPath(jobId)}/artifacts`);
+      const artifacts = await allArtifacts(session, jobId);
       showError(status, "");
       if (artifacts.length === 0) replace(list, h("li", { class: "empty" }, "No artifacts yet."));
       else replace(list, ...artifacts.map(item));
@@ -76,4 +76,23 @@ export function artifactsPanel(session, jobId) {
 
   void load();
   return { panel, load };
+}
+
+/**
+ * Every artifact of the job: the list is paged (at most 100 a page, 100 a job), each page's `nextCursor` followed.
+ * @param {import("./api.js").Session} session
+ * @param {string} jobId
+ * @returns {Promise<any[]>}
+ */
+async function allArtifacts(session, jobId) {
+  const all = [];
+  let cursor = "";
+  do {
+    const q = new URLSearchParams({ limit: "100" });
+    if (cursor) q.set("cursor", cursor);
+    const page = await api(session, `${jobPath(jobId)}/artifacts?${q}`);
+    all.push(...page.artifacts);
+    cursor = page.nextCursor ?? "";
+  } while (cursor);
+  return all;
 }

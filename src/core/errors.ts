@@ -19,6 +19,10 @@ export const ERROR_CODES = {
   conflict: 409,
   /** A job's own budget (manifest `budget.usd`/`tokens`) leaves it nothing to run with (policies/job-allowance). */
   budget_exceeded: 409,
+  /** A job holds the most artifacts it may keep (core/artifact-limits): a new name is refused, a re-upload is not. */
+  too_many_artifacts: 409,
+  /** Retention purged a terminal job's feed and artifacts (coordinator/jobs/retention): nothing is added to them. */
+  feed_purged: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   /** A feed resumed `after` a seq the feed never reached (Range Not Satisfiable: the position is past the end). */

@@ -15,6 +15,7 @@
  * shape a future `PATCH …/settings` would accept (values in whole days/hours, bounded).
  */
 import { z } from "zod";
+import { type Stage, TERMINAL_STAGES } from "./model.ts";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -52,4 +53,12 @@ export function retentionCutoffs(now: number, policy: RetentionPolicy = DEFAULT_
     keysCreatedBefore: now - policy.idempotencyKeyDays * DAY_MS,
     codesExpiredBefore: now - policy.enrollmentCodeGraceHours * HOUR_MS,
   };
+}
+
+/**
+ * When `job` settled — its `updatedAt` (ms) if it is terminal, the instant retention counts from — else null (a job
+ * that is not terminal is never purged). Also what names the life of a job a purge forgot (feed/purge).
+ */
+export function settledAt(job: { stage: Stage; updatedAt: number }): number | null {
+  return TERMINAL_STAGES.includes(job.stage) ? job.updatedAt : null;
 }

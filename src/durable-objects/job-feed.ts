@@ -8,23 +8,16 @@
  * feed/sse): each page is read, sent and — at the end of the log — switched
  * to live in one synchronous step, and appends are synchronous too. Memory is
  * bounded per job: at most MAX_WATCHERS watchers, each with about one replay
- * page in flight.
+ * page in flight. Its artifact pointers, and the sweep that deletes the bytes
+ * nothing points to, are the layer below (feed/artifact-rpc).
  */
-import { DurableObject } from "cloudflare:workers";
 import type { JobEvent } from "../shared/protocol.ts";
-import { type ArtifactPointer, deletePointer, getPointer, listPointers, putPointer } from "./feed/artifacts.ts";
-import { appendEvents, eventsAfter, FEED_SCHEMA_SQL, lastSeq, type NewEvent } from "./feed/event-log.ts";
-import { deleteDoomedBytes, forgetLog, type PurgeResult } from "./feed/purge.ts";
+import { ArtifactRpc } from "./feed/artifact-rpc.ts";
+import type { ArtifactPointer } from "./feed/artifacts.ts";
+import { appendEvents, eventsAfter, lastSeq, type NewEvent } from "./feed/event-log.ts";
+import { forgetLog, type PurgeResult } from "./feed/purge.ts";
 import { OPENED_BY_PARAM, StreamRevocation } from "./feed/revocation.ts";
-import { SseWatchers } from "./feed/sse.ts";
-import {
-  acceptWatcher,
-  broadcastToWatchers,
-  closeWatchers,
-  onWatcherMessage,
-  watcherStates,
-} from "./feed/ws-watchers.ts";
-import { execute } from "./sql-statements.ts";
+import { acceptWatcher, closeWatchers, onWatcherMessage, watcherStates } from "./feed/ws-watchers.ts";
 
 export type FeedAppend = NewEvent;
 
@@ -49,18 +42,8 @@ export const AFTER_BEYOND_STATUS = 416;
 /** Close code for watchers of a feed pruned by retention (4000–4999: application-defined; 4410 echoes 410 Gone). */
 export const CLOSE_PRUNED = 4410;
 
-export class JobFeed extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
-  private readonly sse = new SseWatchers();
+export class JobFeed extends ArtifactRpc {
   private readonly revocation = new StreamRevocation();
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    // Synchronous, in the constructor's own turn: nothing can run before it, and a new feed's first append
-    // commits together with its schema (a feed is created per job: its set-up is on every job's path).
-    execute(this.sql, FEED_SCHEMA_SQL);
-  }
 
   async append(productId: string, jobId: string, events: FeedAppend[]): Promise<number> {
     const added = this.ctx.storage.transactionSync(() => {
@@ -73,31 +56,6 @@ export class JobFeed extends DurableObject<Env> {
 
   async list(after: number, limit: number): Promise<{ events: JobEvent[]; lastSeq: number }> {
     return { events: eventsAfter(this.sql, after, limit), lastSeq: lastSeq(this.sql) };
-  }
-
-  // ---- artifacts (pointers; bytes are in R2) -------------------------------------
-
-  /** Record a pointer the coordinator fenced (see coordinator/jobs/artifact-commit); returns the one it replaced. */
-  async putArtifact(p: ArtifactPointer): Promise<ArtifactPointer | null> {
-    this.remember(p.r2Key.split("/")[0] ?? "", p.jobId);
-    const { added, replaced } = this.ctx.storage.transactionSync(() => putPointer(this.sql, p));
-    this.broadcast(added);
-    return replaced;
-  }
-
-  async listArtifacts(): Promise<ArtifactPointer[]> {
-    return listPointers(this.sql, this.meta("job_id") ?? "");
-  }
-
-  async getArtifact(name: string): Promise<ArtifactPointer | null> {
-    return getPointer(this.sql, this.meta("job_id") ?? "", name);
-  }
-
-  async deleteArtifact(name: string, at: number): Promise<ArtifactPointer | null> {
-    const jobId = this.meta("job_id") ?? "";
-    const { added, removed } = this.ctx.storage.transactionSync(() => deletePointer(this.sql, jobId, name, at));
-    this.broadcast(added);
-    return removed;
   }
 
   // ---- watchers --------------------------------------------------------------------
@@ -148,14 +106,15 @@ export class JobFeed extends DurableObject<Env> {
    * If they come after, they land on the emptied log and continue its seq — either way none is lost.
    * @throws when R2 refuses a delete: the log is gone already, the bytes' keys stay queued for the next purge
    */
-  async purge(decidedThrough: number): Promise<PurgeResult> {
-    const forgot = this.ctx.storage.transactionSync(() => forgetLog(this.sql, decidedThrough));
+  async purge(decidedThrough: number, settledAt?: number): Promise<PurgeResult> {
+    const forgot = this.ctx.storage.transactionSync(() => forgetLog(this.sql, decidedThrough, settledAt));
     if (forgot.revived) return forgot;
     if (forgot.events > 0 || forgot.artifacts > 0) {
       closeWatchers(this.ctx, CLOSE_PRUNED, "feed pruned by retention");
       this.sse.closeAll("feed pruned by retention");
     }
-    await deleteDoomedBytes(this.sql, this.env.ARTIFACTS);
+    await this.armSweep(); // whatever R2 refuses below is retried by the alarm, not only by another purge
+    await this.deleteDoomed();
     return forgot;
   }
 
@@ -178,25 +137,5 @@ export class JobFeed extends DurableObject<Env> {
     } catch {
       /* already closed */
     }
-  }
-
-  private broadcast(events: readonly JobEvent[]): void {
-    if (events.length === 0) return;
-    broadcastToWatchers(this.ctx, events);
-    this.sse.broadcast(events);
-  }
-
-  private remember(productId: string, jobId: string): void {
-    if (this.meta("job_id") === jobId) return;
-    execute(
-      this.sql,
-      "INSERT OR REPLACE INTO meta(key, value) VALUES ('job_id', ?), ('product_id', ?)",
-      jobId,
-      productId,
-    );
-  }
-
-  private meta(key: string): string | undefined {
-    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
   }
 }

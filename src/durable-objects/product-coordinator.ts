@@ -149,19 +149,24 @@ export class ProductCoordinator extends RoutingRpc {
   /**
    * Commit an uploaded artifact's pointer, fenced at commit time (see
    * coordinator/jobs/artifact-commit): refused with `fenced` / `not_lease_holder` if
-   * the uploader lost its lease while the bytes streamed. On success, returns the
-   * pointer it replaced (the caller deletes those bytes).
+   * the uploader lost its lease while the bytes streamed, or by the JobFeed (`feed_purged`,
+   * the job's artifact limits). On success, returns the pointer it replaced (its key doomed
+   * in the feed, whose sweep deletes those bytes).
    */
   async commitArtifact(productId: string, uploader: ArtifactUploader, pointer: ArtifactPointer) {
     return exclusively(this.ctx, async (): Promise<Outcome<ArtifactCommit>> => {
       const checked = await this.units.run(productId, (tx) => {
-        checkUploader(tx, pointer.jobId, uploader);
+        const settled = checkUploader(tx, pointer.jobId, uploader);
         wantFeed(tx, pointer.jobId); // the feed appends this pointer's event itself: what came before goes first
+        return settled;
       });
       if (!checked.ok) return checked;
       await this.outbox.flushFeed(pointer.jobId); // this job's events only: this section holds every other request
-      const replaced = await this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId)).putArtifact(pointer);
-      return { ok: true, value: { pointer, replaced } };
+      const feed = this.env.JOB_FEED.getByName(feedName(productId, pointer.jobId));
+      // The job's stage and `updatedAt` cannot change before this returns: this section holds every other event.
+      const put = (await feed.putArtifact(pointer, checked.value)) as Outcome<ArtifactPointer | null>;
+      if (!put.ok) return { ok: false, error: put.error };
+      return { ok: true, value: { pointer, replaced: put.value } };
     });
   }
 

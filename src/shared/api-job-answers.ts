@@ -161,8 +161,11 @@ export const ArtifactSchema = z.object({
   uploadedBy: z.string(),
 });
 
-/** `GET …/jobs/{id}/artifacts`: one per name, in name order. */
-export const ArtifactListSchema = z.object({ artifacts: z.array(ArtifactSchema) });
+/** `GET …/jobs/{id}/artifacts`: a page, one per name, in name order; `nextCursor` when more follow. */
+export const ArtifactListSchema = z.object({
+  artifacts: z.array(ArtifactSchema),
+  nextCursor: z.string().optional().describe("present when more artifacts follow: pass it back as `cursor`"),
+});
 
 // ---- the composite tree ----
 

@@ -9,6 +9,7 @@
  */
 
 import { z } from "zod";
+import { ARTIFACT_PAGE_DEFAULT, MAX_ARTIFACTS_PER_JOB } from "../core/artifact-limits.ts";
 import { utf8Text } from "../core/bytes.ts";
 import { IDEMPOTENCY_KEY_MAX_BYTES, MANIFEST_SHAPE } from "../core/manifest-schema.ts";
 import { STAGES } from "../core/model.ts";
@@ -160,6 +161,14 @@ export const ArtifactName = z
 
 export const ArtifactUploadQuery = z
   .object({ name: ArtifactName, leaseEpoch: queryInt(z.number().min(0).max(Number.MAX_SAFE_INTEGER)).optional() })
+  .strict();
+
+/** `GET …/jobs/{id}/artifacts`: a page in name order; `cursor` is a page's `nextCursor` (the last name it listed). */
+export const ArtifactListQuery = z
+  .object({
+    limit: queryInt(z.number().min(1).max(MAX_ARTIFACTS_PER_JOB)).default(ARTIFACT_PAGE_DEFAULT),
+    cursor: ArtifactName.optional().describe("a page's nextCursor: the artifacts named after it"),
+  })
   .strict();
 
 /** One manifest in a bulk submission: raw markdown, or JSON fields plus a body. */

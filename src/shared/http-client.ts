@@ -110,9 +110,26 @@ export class GigafactoryClient extends FleetClient {
     const url = this.productUrl(`/jobs/${enc(id)}/events/stream`, { after: opts.after });
     return this.send("GET", url, { headers, signal: opts.signal, stream: true });
   }
-  /** A job's artifacts, newest pointer per name: name, size, contentType, sha256, createdAt, uploadedBy (viewer). */
+  /**
+   * All of a job's artifacts, newest pointer per name, in name order: name, size, contentType, sha256, createdAt,
+   * uploadedBy (viewer). The list is paged: each page's `nextCursor` is followed until there is none (a job keeps at
+   * most 100, so this is at most 2 calls at the default page size).
+   */
   async listArtifacts(id: string): Promise<ArtifactView[]> {
-    return (await this.call<{ artifacts: ArtifactView[] }>("GET", `/jobs/${enc(id)}/artifacts`)).artifacts;
+    const all: ArtifactView[] = [];
+    let cursor: string | undefined;
+    do {
+      const page: { artifacts: ArtifactView[]; nextCursor?: string } = await this.call(
+        "GET",
+        `/jobs/${enc(id)}/artifacts`,
+        {
+          query: { cursor },
+        },
+      );
+      all.push(...page.artifacts);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return all;
   }
   /** One artifact's bytes, as the streaming response (`x-content-sha256` names their digest) (viewer). */
   downloadArtifact(id: string, name: string): Promise<Response> {

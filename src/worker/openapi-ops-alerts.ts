@@ -53,7 +53,9 @@ export const ALERTS_OPS: Op[] = [
       "Set the product's webhook {url (https; http only for 127.0.0.1, localhost, [::1]), secret (16–512 chars)}: " +
       "every alert change and job stage change is POSTed as JSON, signed X-Gigafactory-Signature: sha256=<hex> = " +
       'HMAC-SHA256(secret, <X-Gigafactory-Timestamp> + "." + <raw body>), with X-Gigafactory-Delivery (also deliveryId ' +
-      "in the body) to dedupe; at least once, retried with backoff. Audited (webhook.set). Answers {url, " +
+      "in the body) to dedupe; at least once, retried with backoff, so out of order: each body's `seq` increases " +
+      "with every change of the product — apply a delivery only if its `seq` is above the last one you applied for " +
+      "that job (or alert), so a retried older stage change is ignored. Audited (webhook.set). Answers {url, " +
       "updatedAt, updatedBy, hasSecret} — never the secret",
     role: "operator",
     body: WebhookBodySchema,

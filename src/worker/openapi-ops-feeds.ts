@@ -4,7 +4,13 @@
  * feeds, the browser's ticket), its artifacts, and the product's history in D1. Each with the zod schemas that
  * validate its query and describe its answer.
  */
-import { ArtifactUploadQuery, EventsQuery, FeedQuery, LastEventIdHeader } from "../shared/api.ts";
+import {
+  ARTIFACT_PAGE_DEFAULT,
+  MAX_ARTIFACT_BYTES,
+  MAX_ARTIFACTS_PER_JOB,
+  MAX_JOB_ARTIFACT_BYTES,
+} from "../core/artifact-limits.ts";
+import { ArtifactListQuery, ArtifactUploadQuery, EventsQuery, FeedQuery, LastEventIdHeader } from "../shared/api.ts";
 import { TicketSchema } from "../shared/api-fleet-answers.ts";
 import { HistoryPageSchema, HistoryQuery } from "../shared/api-history.ts";
 import { ArtifactListSchema, ArtifactSchema, EventPageSchema } from "../shared/api-job-answers.ts";
@@ -62,13 +68,19 @@ export const FEED_OPS: Op[] = [
   },
 ];
 
+const MIB = (bytes: number) => `${bytes / (1024 * 1024)} MiB`;
+
 /** A job's artifacts. */
 export const ARTIFACT_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/artifacts`,
     summary:
-      "Upload an artifact (raw body, Content-Length required, ≤ 25 MiB); the lease is re-checked when the upload ends (409 fenced if lost meanwhile)",
+      `Upload an artifact (raw body, Content-Length required, ≤ ${MIB(MAX_ARTIFACT_BYTES)}); the lease is re-checked ` +
+      "when the upload ends (409 fenced if lost meanwhile). A job keeps at most " +
+      `${MAX_ARTIFACTS_PER_JOB} artifacts (409 too_many_artifacts for a new name) of ${MIB(MAX_JOB_ARTIFACT_BYTES)} ` +
+      "in all (413 payload_too_large naming the limit); a re-upload of a name replaces it and counts once. " +
+      "410 feed_purged for a terminal job whose feed and artifacts retention has purged. A refusal stores nothing",
     role: "factory",
     query: ArtifactUploadQuery,
     rawBody: { types: ["*/*"], description: "The artifact's bytes, stored with this Content-Type", binary: true },
@@ -77,9 +89,13 @@ export const ARTIFACT_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/artifacts`,
-    summary: "List a job's artifacts",
+    summary:
+      `A page of a job's artifacts, in name order: \`limit\` of them (default ${ARTIFACT_PAGE_DEFAULT}, at most ` +
+      `${MAX_ARTIFACTS_PER_JOB}: a whole job); ` +
+      "`nextCursor` when more follow, passed back as `cursor` for the names after it",
     role: "job-reader",
-    ok: { "200": json("One per name, in name order", ArtifactListSchema) },
+    query: ArtifactListQuery,
+    ok: { "200": json("One per name, in name order, and where the next page starts", ArtifactListSchema) },
   },
   {
     method: "get",

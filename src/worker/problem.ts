@@ -22,6 +22,8 @@ const TITLES: Record<ErrorCode, string> = {
   not_lease_holder: "Not the lease holder",
   conflict: "Conflict",
   budget_exceeded: "Over the job's budget",
+  too_many_artifacts: "Too many artifacts for one job",
+  feed_purged: "The job's feed was purged",
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
   after_beyond_feed: "Resume point past the feed's end",

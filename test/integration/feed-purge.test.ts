@@ -45,7 +45,8 @@ async function purgeWith<T>(product: string, jobId: string, during: (feed: JobFe
   await stub.append(product, jobId, [note(1), note(2), note(3)]);
   const oldKey = `${product}/${jobId}/operator/up_1/log.txt`;
   await env.ARTIFACTS.put(oldKey, "old bytes");
-  await stub.putArtifact(pointer(jobId, "log.txt", oldKey));
+  await stub.intendUpload(product, jobId, { r2Key: oldKey, name: "log.txt", size: 9, settledAt: null });
+  await stub.putArtifact(pointer(jobId, "log.txt", oldKey), null);
   const value = await runInDurableObject(stub, async (instance: JobFeed) => {
     const purging = instance.purge(Number.MAX_SAFE_INTEGER); // runs to its R2 call, then the other call gets in
     const value = await during(instance);
@@ -74,9 +75,10 @@ describe("a feed purge racing a write to the same feed", () => {
     const jobId = "job_purge2";
     const newKey = `${product}/${jobId}/operator/up_2/diff.patch`;
     await env.ARTIFACTS.put(newKey, "new bytes");
-    const { stub, oldKey } = await purgeWith(product, jobId, (feed) =>
-      feed.putArtifact(pointer(jobId, "diff.patch", newKey)),
-    );
+    const { stub, oldKey } = await purgeWith(product, jobId, async (feed) => {
+      await feed.intendUpload(product, jobId, { r2Key: newKey, name: "diff.patch", size: 9, settledAt: null });
+      return feed.putArtifact(pointer(jobId, "diff.patch", newKey), null);
+    });
     expect(await env.ARTIFACTS.head(oldKey)).toBeNull();
     const kept = await stub.getArtifact("diff.patch");
     const bytes = await env.ARTIFACTS.head(newKey);

@@ -14,7 +14,7 @@ const run = deliverWebhooks;
 const message = (productId: string, deliveryId: string): WebhookMessage => ({
   kind: "webhook",
   productId,
-  body: { deliveryId, productId, type: "job.stage", at: 1 },
+  body: { deliveryId, seq: 1, productId, type: "job.stage", at: 1 },
 });
 
 describe("webhook queue: the last delivery", () => {

@@ -122,4 +122,71 @@ describe("cron pruning pass", () => {
     const feed = env.JOB_FEED.getByName(`${product}:${done.id}`);
     expect(await feed.append(product, done.id, [{ type: "log", at: 1, data: {} }])).toBe(before.lastSeq + 1);
   });
+
+  // An artifact added to a terminal job after retention purged its feed was never purged: retention walks terminal
+  // jobs once, past a watermark, and a pointer does not change the job. (Found by a reviewer: an operator's upload
+  // after the purge answered 201, and its bytes stayed in R2 for good.) Now the feed refuses it, 410 feed_purged —
+  // at the early check, and at the commit for an upload that began before the purge — and the bytes go.
+  it("refuses an artifact for a job whose feed it purged (410 feed_purged, no bytes kept); a job revived since takes them", async () => {
+    const product = "retention-late-artifact";
+    await known(product);
+    const job = await submit(product, { title: "cancelled, then written to" });
+    const cancel = await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} });
+    expect(cancel.status).toBe(200);
+    await feedOf(product, job.id, 3);
+    // An upload already streaming when the purge comes: its intent recorded, its bytes in R2, its commit after.
+    const feed = env.JOB_FEED.getByName(feedName(product, job.id));
+    const r2Key = `${product}/${job.id}/operator/up_slow/slow.txt`;
+    const settledAt = (cancel.body as { updatedAt: number }).updatedAt;
+    expect(settledAt).toBeTypeOf("number");
+    expect(await feed.intendUpload(product, job.id, { r2Key, name: "slow.txt", size: 4, settledAt })).toEqual({
+      ok: true,
+      value: null,
+    });
+    await env.ARTIFACTS.put(r2Key, "slow");
+
+    await sweepAll(env, Date.now() + 31 * DAY);
+    expect((await feedOf(product, job.id)).events).toEqual([]);
+
+    const late = await api("POST", `${P(product)}/jobs/${job.id}/artifacts?name=late.txt`, {
+      token: ADMIN,
+      text: "late",
+    });
+    expect(late.status).toBe(410);
+    expect(late.body).toMatchObject({ code: "feed_purged" });
+    const pointer = {
+      jobId: job.id,
+      name: "slow.txt",
+      r2Key,
+      size: 4,
+      contentType: "text/plain",
+      sha256: "0".repeat(64),
+      createdAt: Date.now(),
+      uploadedBy: "operator",
+    };
+    const commit = await env.COORDINATOR.getByName(product).commitArtifact(product, { kind: "operator" }, pointer);
+    expect(commit).toMatchObject({ ok: false, error: { code: "feed_purged" } });
+    await feed.abandonUpload(r2Key); // what the route does with a refused commit
+    expect((await env.ARTIFACTS.list({ prefix: `${product}/${job.id}/` })).objects).toEqual([]);
+    expect((await api("GET", `${P(product)}/jobs/${job.id}/artifacts`, { token: ADMIN })).body).toEqual({
+      artifacts: [],
+    });
+
+    // A job revived after its purge (a dead_letter requeued) is written to again, and when it ends again too.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.sql.exec(
+        "UPDATE jobs SET stage = 'dead_letter', doc = json_set(doc, '$.stage', 'dead_letter') WHERE id = ?",
+        job.id,
+      );
+    });
+    expect((await api("POST", `${P(product)}/jobs/${job.id}/actions/requeue`, { token: ADMIN, json: {} })).status).toBe(
+      200,
+    );
+    const up = () => api("POST", `${P(product)}/jobs/${job.id}/artifacts?name=again.txt`, { token: ADMIN, text: "x" });
+    expect((await up()).status).toBe(201);
+    expect((await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
+      200,
+    );
+    expect((await up()).status).toBe(201);
+  });
 });

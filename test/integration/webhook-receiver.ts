@@ -16,7 +16,9 @@ export interface Received {
   raw: string;
   body: {
     deliveryId: string;
+    seq: number;
     productId: string;
+    at: number;
     type: string;
     job?: Record<string, unknown>;
     alert?: Record<string, unknown>;

@@ -1,13 +1,15 @@
 // The signed webhook in workerd: `PUT …/webhook` validates (https, or http for loopback only; a 16+ char secret)
 // and no answer ever holds the secret; a stage change and an alert reach the receiver through the outbox and the
 // webhook queue, signed HMAC-SHA256 over `${timestamp}.${rawBody}` (verified here with WebCrypto), with the
-// delivery id in header and body; a failed delivery is retried with a new attempt and the same delivery id; the
-// consumer retries refused deliveries, acks when no webhook is set, and dead-letters a malformed message at once.
-import { env } from "cloudflare:test";
+// delivery id in header and body; a failed delivery is retried with a new attempt and the same delivery id, and its
+// `seq` orders it below the changes delivered before the retry (a receiver applying by seq ends on the job's real
+// stage); the consumer retries refused deliveries, acks when no webhook is set, and dead-letters a malformed message.
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WebhookMessage } from "../../src/worker/queues/webhooks.ts";
-import { ADMIN, api, P, submit, until } from "./client.ts";
-import { deliverWebhooks, HOOK_URL, receiver, verifySignature } from "./webhook-receiver.ts";
+import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
+import { expireLeaseNow } from "./state.ts";
+import { deliverWebhooks, HOOK_URL, type Received, receiver, verifySignature } from "./webhook-receiver.ts";
 
 const SECRET = "s3cret-of-sixteen-chars";
 let hook: ReturnType<typeof receiver> | undefined;
@@ -121,12 +123,58 @@ describe("delivery", () => {
   });
 });
 
+// A stage change refused once by the receiver is retried after later ones were delivered: the reviewer's receiver
+// refused a job's `failed` (503), took its `dead_letter` (200), then took the retried `failed` — both with the same
+// `at` and lease epoch — and ended on `failed` for a job in dead_letter. Each body now carries `seq` (its outbox seq,
+// increasing with every change of the product), and a receiver that applies only a seq above its last ends right.
+describe("ordering", () => {
+  it("a retried stage change carries its own, lower seq: applied by seq, the receiver ends on dead_letter", async () => {
+    const product = "wh-order";
+    let refused = false;
+    hook = receiver((r) => {
+      if (refused || r.body.productId !== product || r.body.job?.stage !== "failed") return 200;
+      refused = true;
+      return 503;
+    });
+    await setHook(product);
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "dies once", maxAttempts: 1 });
+    expect((await claim(product, f.token)).body.job.id).toBe(job.id);
+    await expireLeaseNow(product, job.id);
+    await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
+    const stageOf = (r: Received) => r.body.job?.stage;
+    const got = await until(
+      async () => hook!.received.filter((r) => r.body.productId === product && r.body.type === "job.stage"),
+      (rs) => rs.filter((r) => stageOf(r) === "failed").length >= 2 && rs.some((r) => stageOf(r) === "dead_letter"),
+      20_000,
+    );
+    const [failed, retried] = got.filter((r) => stageOf(r) === "failed") as [Received, Received];
+    const dead = got.find((r) => stageOf(r) === "dead_letter")!;
+    // The reviewer's order of arrival: the retry of `failed` came after `dead_letter`, with the same delivery.
+    expect(got.indexOf(retried)).toBeGreaterThan(got.indexOf(dead));
+    expect(retried.body.deliveryId).toBe(failed.body.deliveryId);
+    expect(retried.body.at).toBe(dead.body.at); // one unit made both: `at` cannot order them
+    // …and its order: the same seq as its first attempt, below dead_letter's.
+    expect(retried.body.seq).toBe(failed.body.seq);
+    expect(failed.body.seq).toBeLessThan(dead.body.seq);
+    expect(await verifySignature(SECRET, retried)).toBe(true);
+    let applied = 0;
+    let stage: unknown;
+    for (const r of got) {
+      if (!(r.body.seq > applied)) continue;
+      applied = r.body.seq;
+      stage = stageOf(r);
+    }
+    expect(stage).toBe("dead_letter");
+  });
+});
+
 describe("consumer", () => {
   const run = deliverWebhooks;
   const message = (productId: string, deliveryId = "dlv_test"): WebhookMessage => ({
     kind: "webhook",
     productId,
-    body: { deliveryId, productId, type: "job.stage", at: 1 },
+    body: { deliveryId, seq: 1, productId, type: "job.stage", at: 1 },
   });
 
   it("retries a refused delivery with exponential backoff, acks a delivered one", async () => {

@@ -6,13 +6,21 @@
  *
  * The feed does not decide who may write: the ProductCoordinator commits a
  * pointer only after fencing the uploader's lease, holding off lease changes
- * until the write here is done (`coordinator/jobs/artifact-commit.ts`). What the feed
- * guarantees is that a replaced pointer is handed back, so the caller deletes
- * the bytes nothing points to any more.
+ * until the write here is done (`coordinator/jobs/artifact-commit.ts`). What the
+ * feed decides, in the commit's own transaction (`commitPointer`), is what only it
+ * can know exactly: that the upload's intent is still open (feed/upload-intents),
+ * that the job has room for it (core/artifact-limits), and that retention has not
+ * purged this job's feed since the job ended (feed/purge `purgedRefusal`). The
+ * key of a replaced or deleted pointer is doomed in the same transaction, so its
+ * bytes are deleted even if the request dies right after.
  */
+import { artifactRefusal } from "../../core/artifact-limits.ts";
+import { DomainError } from "../../core/errors.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
-import { execute } from "../sql-statements.ts";
+import { execute, withLimit } from "../sql-statements.ts";
 import { appendEvents } from "./event-log.ts";
+import { purgedRefusal } from "./purge.ts";
+import { doom, takeIntent } from "./upload-intents.ts";
 
 /** Where an artifact's bytes are and what they are. `r2Key` never leaves the server. */
 export interface ArtifactPointer {
@@ -54,11 +62,67 @@ function rowToPointer(jobId: string, r: PointerRow): ArtifactPointer {
   };
 }
 
-export function listPointers(sql: SqlStorage, jobId: string): ArtifactPointer[] {
+/**
+ * Up to `limit` pointers with names after `after` ("" for the first page), in name order; `more` when others follow.
+ * Names are unique, so the last name of a page is an exact cursor.
+ */
+export function listPointers(
+  sql: SqlStorage,
+  jobId: string,
+  after: string,
+  limit: number,
+): { pointers: ArtifactPointer[]; more: boolean } {
+  const rows = sql
+    .exec<PointerRow>(withLimit("SELECT * FROM artifacts WHERE name > ? ORDER BY name LIMIT {limit}", limit + 1), after)
+    .toArray();
+  return { pointers: rows.slice(0, limit).map((r) => rowToPointer(jobId, r)), more: rows.length > limit };
+}
+
+/** What the job keeps beside the artifact `name` (which an upload of that name replaces): count and bytes. */
+export function usageBeside(sql: SqlStorage, name: string): { count: number; bytes: number } {
   return sql
-    .exec<PointerRow>("SELECT * FROM artifacts ORDER BY name")
-    .toArray()
-    .map((r) => rowToPointer(jobId, r));
+    .exec<{ count: number; bytes: number }>(
+      "SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM artifacts WHERE name <> ?",
+      name,
+    )
+    .one();
+}
+
+/**
+ * Whether an upload of `size` bytes under `name` may begin or be committed: retention has not purged the feed of
+ * the job as it is (`settledAt`: the job's `updatedAt` when it is terminal, else null), and the job has room.
+ */
+export function uploadRefusal(
+  sql: SqlStorage,
+  jobId: string,
+  name: string,
+  size: number,
+  settledAt: number | null,
+): DomainError | undefined {
+  return purgedRefusal(sql, jobId, settledAt) ?? artifactRefusal(jobId, usageBeside(sql, name), size);
+}
+
+/**
+ * The commit (call inside a transaction): `p` recorded if its upload's intent is still open and `uploadRefusal`
+ * finds nothing against it; the pointer it replaces handed back, its key doomed. A refusal changes nothing.
+ */
+export function commitPointer(
+  sql: SqlStorage,
+  p: ArtifactPointer,
+  settledAt: number | null,
+): { refused: DomainError } | { added: JobEvent[]; replaced: ArtifactPointer | null } {
+  const refused = uploadRefusal(sql, p.jobId, p.name, p.size, settledAt);
+  if (refused) return { refused };
+  if (!takeIntent(sql, p.r2Key)) {
+    return {
+      refused: new DomainError(
+        "conflict",
+        `the upload of ${p.name} was given up before its commit (it outlived its time, or its request failed): its ` +
+          "bytes are deleted; upload it again",
+      ),
+    };
+  }
+  return putPointer(sql, p);
 }
 
 export function getPointer(sql: SqlStorage, jobId: string, name: string): ArtifactPointer | null {
@@ -69,7 +133,7 @@ export function getPointer(sql: SqlStorage, jobId: string, name: string): Artifa
 /**
  * Record `p`, replacing any pointer of the same name. Call inside a
  * transaction. Returns the events appended (to broadcast) and the pointer it
- * replaced, whose bytes the caller must delete (unless it is the same object).
+ * replaced (unless it named the same object), whose key is doomed here.
  */
 export function putPointer(
   sql: SqlStorage,
@@ -91,10 +155,11 @@ export function putPointer(
   );
   const { jobId: _j, r2Key: _k, ...data } = p;
   const added = appendEvents(sql, [{ type: "artifact.added", at: p.createdAt, data }]);
+  if (replaced && replaced.r2Key !== p.r2Key) doom(sql, replaced.r2Key);
   return { added, replaced: replaced && replaced.r2Key !== p.r2Key ? replaced : null };
 }
 
-/** Remove the pointer `name`. Call inside a transaction. Returns what it pointed to, or null. */
+/** Remove the pointer `name` and doom its key. Call inside a transaction. Returns what it pointed to, or null. */
 export function deletePointer(
   sql: SqlStorage,
   jobId: string,
@@ -104,5 +169,6 @@ export function deletePointer(
   const removed = getPointer(sql, jobId, name);
   if (!removed) return { added: [], removed: null };
   execute(sql, "DELETE FROM artifacts WHERE name = ?", name);
+  doom(sql, removed.r2Key);
   return { added: appendEvents(sql, [{ type: "artifact.deleted", at, data: { name } }]), removed };
 }

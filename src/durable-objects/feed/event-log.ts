@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS artifacts (
   uploaded_by TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
--- R2 keys of pointers a retention purge deleted, whose bytes are still to go (feed/purge): kept until R2 confirms.
+-- R2 keys whose bytes are to be deleted — a purged, replaced or deleted pointer's, an abandoned upload's
+-- (feed/upload-intents): kept until R2 confirms (feed/purge deleteDoomedBytes).
 CREATE TABLE IF NOT EXISTS doomed_bytes (r2_key TEXT PRIMARY KEY);
 `;
 

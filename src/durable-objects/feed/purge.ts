@@ -11,11 +11,20 @@
  *
  * Deciding and deleting with no `await` between them is what makes the purge safe against a requeue: a Durable
  * Object's input gate closes only around its own storage, so any await (an R2 call) would let an append in
- * between the check and the delete. After step 1, appends and new pointers land on the emptied log and are kept;
- * new pointers have new R2 keys (each upload's key is unique), never one of the doomed.
+ * between the check and the delete. After step 1, appends land on the emptied log and are kept.
+ *
+ * A new pointer is not: step 1 also records which life of the job it purged (`purged_settled_at`: the job's
+ * `updatedAt` when it was decided), and an upload to the job as it still is — terminal, with that same `updatedAt` —
+ * is refused `410 feed_purged` (`purgedRefusal`), checked in the commit's own transaction. Retention walks past a
+ * purged job for good (a watermark), so a pointer added after its purge would keep its bytes in R2 for ever. A job
+ * revived by a requeue has a later `updatedAt` when it ends again: its uploads are taken, and purged in their turn.
  */
+import { DomainError } from "../../core/errors.ts";
 import { execute } from "../sql-statements.ts";
 import { lastSeq } from "./event-log.ts";
+
+/** Meta key: the `updatedAt` of the terminal job whose feed the last purge forgot. */
+const PURGED_KEY = "purged_settled_at";
 
 /** Keys per R2 delete call: the API's own maximum. */
 const R2_DELETE_BATCH = 1000;
@@ -31,13 +40,17 @@ export interface PurgeResult {
 
 /**
  * Step 1 (call inside `transactionSync`): the log and pointers forgotten unless an event with
- * `source_seq > decidedThrough` is in the log. Returns what was deleted, or `revived`.
+ * `source_seq > decidedThrough` is in the log; `settledAt` (the purged job's `updatedAt`, when the coordinator
+ * names it) recorded, so that uploads to the job as it was purged are refused. Returns what was deleted, or `revived`.
  */
-export function forgetLog(sql: SqlStorage, decidedThrough: number): PurgeResult {
+export function forgetLog(sql: SqlStorage, decidedThrough: number, settledAt?: number): PurgeResult {
   const newer = sql
     .exec<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE source_seq > ?", decidedThrough)
     .one().n;
   if (newer > 0) return { events: 0, artifacts: 0, revived: true };
+  if (settledAt !== undefined) {
+    execute(sql, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", PURGED_KEY, String(settledAt));
+  }
   const events = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
   const artifacts = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM artifacts").one().n;
   if (events === 0 && artifacts === 0) return { events, artifacts };
@@ -47,6 +60,22 @@ export function forgetLog(sql: SqlStorage, decidedThrough: number): PurgeResult 
   execute(sql, "DELETE FROM events");
   execute(sql, "INSERT OR REPLACE INTO meta(key, value) VALUES ('seq_base', ?)", String(base));
   return { events, artifacts };
+}
+
+/**
+ * `410 feed_purged` when retention purged this feed while the job was as it is now (`settledAt`: its `updatedAt`
+ * if it is terminal, null if not — a live job is never refused); else undefined.
+ */
+export function purgedRefusal(sql: SqlStorage, jobId: string, settledAt: number | null): DomainError | undefined {
+  if (settledAt === null) return undefined;
+  const purged = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", PURGED_KEY).toArray()[0];
+  if (purged?.value !== String(settledAt)) return undefined;
+  return new DomainError(
+    "feed_purged",
+    `job ${jobId} ended on ${new Date(settledAt).toISOString()} and retention has purged its feed and artifacts; ` +
+      "nothing can be added to them (D1 history keeps the job's record)",
+    { jobId, settledAt },
+  );
 }
 
 /**

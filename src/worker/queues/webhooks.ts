@@ -4,7 +4,8 @@
  * (core/webhook-signature). At least once: a message is acked only on a 2xx answer; any other answer, a network
  * error or a coordinator that cannot be read retries it with exponential backoff (`message.retry({delaySeconds})`),
  * and after the queue's `max_retries` it lands in the dead-letter queue (worker/queues/consumers `deadLetterBatch`).
- * Every attempt carries the same delivery id (header and body) and a fresh timestamp and signature.
+ * Every attempt carries the same delivery id (header and body) and a fresh timestamp and signature. A retry can
+ * reach the receiver after later deliveries: the body's `seq` (outbox/webhook-records) is what orders them.
  * A product whose webhook was removed meanwhile has nobody to tell: its messages are acked, not retried.
  *
  * A message is one delivery as the coordinator's outbox recorded it (outbox/webhook-records). The target URL and

@@ -7,8 +7,10 @@
  *           checked when the pointer is committed — after the bytes arrived, not
  *           when the upload began; an operator needs the job to exist.
  *   output: the pointer recorded in the job's JobFeed, and the pointer it replaced
- *           (the caller deletes those bytes). Refused: `409 fenced` /
- *           `not_lease_holder`, nothing recorded (the caller deletes the new bytes).
+ *           (its key doomed there: the feed's sweep deletes those bytes). Refused:
+ *           `409 fenced` / `not_lease_holder`, or by the feed (`feed_purged`, the
+ *           job's artifact limits, an abandoned upload), nothing recorded (the
+ *           caller abandons the upload: the feed deletes the new bytes).
  *
  * The check is in this coordinator (the single writer of leases) and the pointer
  * in another object (the JobFeed), so the two steps run with every other event to
@@ -16,6 +18,7 @@
  * holder" and "pointer recorded". Artifacts are committed about twice per run, so
  * holding the product's coordinator for one JobFeed call is cheap.
  */
+import { settledAt } from "../../../core/retention.ts";
 import type { ArtifactUploader } from "../../../shared/coordinator-rpc.ts";
 import type { ArtifactPointer } from "../../feed/artifacts.ts";
 import { fence } from "../dispatch/lease-ops.ts";
@@ -30,10 +33,15 @@ export interface ArtifactCommit {
   replaced: ArtifactPointer | null;
 }
 
-/** The commit-time guard. Throws FencedError / not_lease_holder / not_found; writes nothing. */
-export function checkUploader(tx: Tx, jobId: string, uploader: ArtifactUploader): void {
-  if (uploader.kind === "factory") fence(tx, jobId, uploader.factoryId, uploader.leaseEpoch);
-  else requireJob(tx.sql, jobId);
+/**
+ * The commit-time guard. Throws FencedError / not_lease_holder / not_found; writes nothing.
+ * @returns the job's `settledAt` for the JobFeed's own checks: its `updatedAt` (ms) if it is terminal, else null
+ *   (a retention purge of a terminal job's feed refuses uploads to it: feed/purge `purgedRefusal`)
+ */
+export function checkUploader(tx: Tx, jobId: string, uploader: ArtifactUploader): number | null {
+  const job =
+    uploader.kind === "factory" ? fence(tx, jobId, uploader.factoryId, uploader.leaseEpoch) : requireJob(tx.sql, jobId);
+  return settledAt(job);
 }
 
 /**

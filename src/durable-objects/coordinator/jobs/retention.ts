@@ -20,6 +20,10 @@
  *    enqueues its events above the mark, and they reach the feed either before the purge (refused: nothing lost,
  *    no watcher closed) or after it (appended to the emptied log, seq continuing from `seq_base`: nothing lost).
  * A refusal ends the pass's purged prefix like a failure; the next pass no longer finds the revived job due.
+ *
+ * Behind the watermark nothing is looked at again, so nothing may be added there: each purge names the job's
+ * `updatedAt` it purged (`purge(mark, at)`), and the JobFeed refuses an artifact for the job as it still is —
+ * terminal, same `updatedAt` — with 410 feed_purged (feed/purge `purgedRefusal`), else its bytes would stay for good.
  */
 
 import { TERMINAL_STAGES } from "../../../core/model.ts";
@@ -129,7 +133,7 @@ export async function purgeFeeds(
 ): Promise<SettledJob | undefined> {
   const { due, mark } = decision;
   const results = await Promise.allSettled(
-    due.map((j): Promise<PurgeResult> => env.JOB_FEED.getByName(feedName(productId, j.id)).purge(mark)),
+    due.map((j): Promise<PurgeResult> => env.JOB_FEED.getByName(feedName(productId, j.id)).purge(mark, j.at)),
   );
   let through: SettledJob | undefined;
   for (const [i, r] of results.entries()) {

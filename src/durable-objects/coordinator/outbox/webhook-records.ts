@@ -7,6 +7,12 @@
  * Each record has its delivery id from birth: the queue may deliver it more than once (at least once), and every
  * attempt carries the same `deliveryId` — in the body and in `X-Gigafactory-Delivery` — for the receiver to dedupe.
  *
+ * Deliveries are not ordered: a refused one is retried after later ones went through (a job's `failed` after its
+ * `dead_letter`, both with the same `at`). So each body carries `seq`, its own outbox seq: the coordinator's
+ * AUTOINCREMENT counter, which never goes back (not across units, restarts, or delivered rows), so it increases
+ * with every change of the product and therefore of each job and each alert. A receiver applies a delivery only if
+ * its `seq` is above the last it applied for that job (or alert); a retry of an older change is then ignored.
+ *
  * This module also notes a job's last activity (any feed event), which "stuck" is measured from: feed events are
  * the one funnel every report goes through (HTTP patch, WebSocket progress/log/checkpoint, stage changes).
  */
@@ -25,6 +31,11 @@ export interface TrackerRef {
 /** What a webhook POST carries (JSON), `deliveryId` included so receivers can dedupe on the body alone. */
 export interface WebhookBody {
   deliveryId: string;
+  /**
+   * The change's order: strictly increasing per product, so per job and per alert (its outbox seq). Apply a
+   * delivery only if its `seq` is above the last one applied for the same job (or alert).
+   */
+  seq: number;
   productId: string;
   /** `job.stage`, `job.submitted`, `alert.opened`, `alert.acknowledged`, `alert.resolved`. */
   type: string;
@@ -50,20 +61,38 @@ export function hasWebhook(sql: SqlStorage): boolean {
 /** Records one webhook delivery, if the product has a webhook; bounded like every outbox record. */
 export function enqueueWebhook(tx: Tx, type: string, payload: Pick<WebhookBody, "job" | "alert">): void {
   if (!hasWebhook(tx.sql)) return;
+  const seq = nextOutboxSeq(tx.sql);
   const body: WebhookBody = {
     deliveryId: newId("dlv", tx.now),
+    seq,
     productId: tx.productId,
     type,
     at: tx.now,
     ...(payload.job ? { jobId: payload.job.id } : {}),
     ...payload,
   };
+  // Inserted at the seq the body names (a top-level scalar: kept whole should the body be cut to its budget).
   execute(
     tx.sql,
-    "INSERT INTO outbox(kind, body) VALUES ('webhook', ?)",
+    "INSERT INTO outbox(seq, kind, body) VALUES (?, 'webhook', ?)",
+    seq,
     fitRecordJson({ ...body }, RECORD_MAX_BYTES.webhook),
   );
   notePending(tx.sql);
+}
+
+/**
+ * The seq AUTOINCREMENT would give the next outbox row: above every seq it ever gave (`sqlite_sequence`), and above
+ * any row in the table. Read and used with no statement between, in the unit's synchronous transaction.
+ */
+function nextOutboxSeq(sql: SqlStorage): number {
+  return (
+    one<{ s: number }>(
+      sql,
+      `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0),
+                  COALESCE((SELECT MAX(seq) FROM outbox), 0)) + 1 AS s`,
+    )?.s ?? 1
+  );
 }
 
 /** `tracker:<source>:<id>` → the tracker reference (the source never holds a colon: shared/api TrackerIngestBody). */

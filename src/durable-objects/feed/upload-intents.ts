@@ -1,0 +1,71 @@
+/**
+ * @module durable-objects/feed/upload-intents
+ * Write-ahead records for artifact bytes, so that no crash, at any point of an upload, leaves bytes in R2 that
+ * nothing will delete. Every R2 object of a job is, at every instant, named by one of: a pointer (`artifacts`), an
+ * intent (`upload_intents`: an upload under way), or a doomed key (`doomed_bytes`: bytes to delete).
+ *
+ * - Before an upload streams, its key is recorded as an intent (`recordIntent`).
+ * - The commit consumes the intent in the same transaction that records the pointer (`takeIntent`), and dooms the
+ *   key of the pointer it replaces there too (feed/artifacts): the replaced bytes are deleted later, durably.
+ * - A refused or broken upload is abandoned (`abandonIntent`): its key is doomed unless a pointer names it — a commit
+ *   whose answer was lost did land, and its bytes stay. A commit arriving after that finds no intent and is refused.
+ * - An intent older than UPLOAD_INTENT_TTL_MS is a dead request's (the Worker died mid-stream, or between the commit
+ *   and its answer): the feed's alarm dooms it (`doomStaleIntents`), unless a pointer names it.
+ * - Doomed keys' bytes are deleted by the feed's sweep (the route calls it after each upload and delete; the alarm,
+ *   armed from these tables by `nextSweepAt`, retries what failed), each row dropped once R2 confirmed (feed/purge).
+ */
+import { UPLOAD_INTENT_TTL_MS } from "../../core/artifact-limits.ts";
+import { execute } from "../sql-statements.ts";
+
+/** Appended to the feed's schema (feed/event-log). */
+export const UPLOAD_INTENTS_SQL = `
+CREATE TABLE IF NOT EXISTS upload_intents (r2_key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+`;
+
+/** A sweep that failed (R2 refused a delete) is retried this much later by the alarm: a minute, R2's blip. */
+export const SWEEP_RETRY_MS = 60_000;
+
+/** An upload of `r2Key` begins at `at` (ms): its bytes are the feed's to delete unless a commit takes them. */
+export function recordIntent(sql: SqlStorage, r2Key: string, at: number): void {
+  execute(sql, "INSERT OR REPLACE INTO upload_intents(r2_key, at) VALUES (?, ?)", r2Key, at);
+}
+
+/**
+ * In the commit's transaction: the intent of `r2Key` consumed. `false` when there is none — the upload was
+ * abandoned or expired and its bytes doomed (maybe deleted already): the commit must be refused.
+ */
+export function takeIntent(sql: SqlStorage, r2Key: string): boolean {
+  return execute(sql, "DELETE FROM upload_intents WHERE r2_key = ?", r2Key) > 0;
+}
+
+/** `r2Key`'s bytes are to be deleted (a replaced or deleted pointer's, a retention purge's, an abandoned upload's). */
+export function doom(sql: SqlStorage, r2Key: string): void {
+  execute(sql, "INSERT OR IGNORE INTO doomed_bytes(r2_key) VALUES (?)", r2Key);
+}
+
+/** The upload of `r2Key` is given up: its intent dropped, its bytes doomed unless a pointer names them. */
+export function abandonIntent(sql: SqlStorage, r2Key: string): void {
+  execute(sql, "DELETE FROM upload_intents WHERE r2_key = ?", r2Key);
+  if (sql.exec("SELECT 1 FROM artifacts WHERE r2_key = ?", r2Key).toArray().length === 0) doom(sql, r2Key);
+}
+
+/** Intents recorded before `now - UPLOAD_INTENT_TTL_MS` abandoned (their requests are dead). @returns how many */
+export function doomStaleIntents(sql: SqlStorage, now: number): number {
+  const stale = sql
+    .exec<{ k: string }>("SELECT r2_key AS k FROM upload_intents WHERE at < ?", now - UPLOAD_INTENT_TTL_MS)
+    .toArray();
+  for (const { k } of stale) abandonIntent(sql, k);
+  return stale.length;
+}
+
+/**
+ * When the feed's alarm must next run to keep every key above bounded, ms; null when nothing waits. Doomed bytes:
+ * SWEEP_RETRY_MS from `now` (the route sweeps at once; the alarm is the fallback); an intent: when it expires.
+ */
+export function nextSweepAt(sql: SqlStorage, now: number): number | null {
+  const doomed = sql.exec("SELECT 1 FROM doomed_bytes LIMIT 1").toArray().length > 0;
+  const oldest = sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM upload_intents").one().at;
+  const due = [doomed ? now + SWEEP_RETRY_MS : Infinity, oldest === null ? Infinity : oldest + UPLOAD_INTENT_TTL_MS];
+  const at = Math.min(...due);
+  return Number.isFinite(at) ? at : null;
+}
