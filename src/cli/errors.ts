@@ -30,7 +30,11 @@ const FIXES: Record<string, string> = {
   budget_exceeded:
     "raise the job's budget above what it spent with the requeue (`gigafactory requeue ID --budget-usd N` or --budget-tokens N)",
   not_lease_holder: "only the factory holding the lease can do this",
+  too_many_artifacts:
+    "the job keeps the most artifacts it may (the detail says the limit): upload under a name it already has, which replaces it (`gigafactory artifacts ID` lists them)",
+  feed_purged: "retention removed this job's feed and artifacts; submit a new job for new work",
   payload_too_large: "make the request smaller",
+  limit_exceeded: "a product-wide limit is reached (the detail says which); remove or close some before adding more",
   unsupported_media_type: "this is a CLI bug; please report it",
   upgrade_required: "this is a WebSocket endpoint: connect with a WebSocket client",
   after_beyond_feed: "resume after a seq the feed sent (the `lastSeq` above or lower), or leave out --after",
