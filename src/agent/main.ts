@@ -3,7 +3,8 @@
  * Entry point of `gigafactory-agent` (bin/gigafactory-agent.mjs imports this
  * file): parse the command line, run `enroll` or `run`, and turn every failure
  * into `✘ ERROR code: what happened / how to fix it` with a meaningful exit
- * code (0 ok, 1 error — a refused enrollment included, 2 usage/config, 3 credentials gone — do not restart).
+ * code (0 ok, 1 error — a refused enrollment included, 2 usage/config — a state dir another agent runs on included,
+ * 3 credentials gone — do not restart). `run` and `enroll` hold their state dir (agent/state-lock) until they exit.
  * Every failure an operator can fix is one shared/fixable-error FixableError carrying its exit code; the printer
  * (agent/output) hides secrets, the `--token`/`--code`, the environment's and the config file's token included.
  */
@@ -24,6 +25,7 @@ import { agentVersion, hostProfile } from "./host.ts";
 import { createOutput, type Output } from "./output.ts";
 import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
+import { lockStateDir } from "./state-lock.ts";
 import { EXIT, Supervisor } from "./supervisor.ts";
 
 /** The engine user (agent/engine-user) with its HOME and a work dir it can use, or a FixableError (exit 2): why not. */
@@ -66,6 +68,8 @@ async function runCommand(
     hostname: os.hostname().split(".")[0] ?? "factory",
   });
   ensurePrivateDir(cfg.stateDir);
+  // Before anything connects: a second agent on this state dir would take the factory over (agent/state-lock).
+  lockStateDir(cfg.stateDir, "run");
   const profile = hostProfile(cfg.engines, cfg.extraCaps);
   if (profile.engines.size === 0) {
     throw new FixableError(
