@@ -11,8 +11,9 @@ import { z } from "zod";
 import { LEASE_TTL } from "../core/lease.ts";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { checkedCaps, OperatorCapability } from "./capabilities.ts";
 import type { FlagValues } from "./cli-args.ts";
-import { parseEngineSpec } from "./command-template.ts";
+import { EngineTemplates, parseEngineSpec } from "./command-template.ts";
 import { assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
 
 /**
@@ -33,8 +34,9 @@ export const ConfigFile = z
     token: name().optional(),
     name: name().optional(),
     seats: z.number().int().min(1).max(64).optional(),
-    capabilities: z.array(z.string()).optional(),
-    engines: z.record(z.string(), z.string()).optional(),
+    // Checked here, not where they are used (as `internal` errors), so a bad one is `config_invalid` naming the file.
+    capabilities: z.array(OperatorCapability).optional(),
+    engines: EngineTemplates.optional(),
     defaultEngine: z.string().trim().optional(),
     workDir: z.string().optional(),
     checkpointRemote: z.string().optional(),
@@ -212,7 +214,7 @@ export function resolveRunConfig(
     factoryId: file.factoryId,
     name: str(flags.name) ?? file.name ?? defaults.hostname,
     seats,
-    extraCaps: [...(file.capabilities ?? []), ...list(flags.cap)],
+    extraCaps: [...(file.capabilities ?? []), ...checkedCaps(list(flags.cap))],
     engines,
     defaultEngine: str(flags["default-engine"]) ?? file.defaultEngine,
     stateDir: defaults.stateDir,

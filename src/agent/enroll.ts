@@ -14,6 +14,7 @@
 import os from "node:os";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { checkedCaps } from "./capabilities.ts";
 import type { FlagValues } from "./cli-args.ts";
 import { type ConfigFile, parseNumber } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
@@ -89,7 +90,7 @@ export async function enrollCommand(
     );
   const name = str(flags.name) ?? os.hostname().split(".")[0] ?? "factory";
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? 1;
-  const extraCaps = Array.isArray(flags.cap) ? flags.cap : [];
+  const extraCaps = checkedCaps(Array.isArray(flags.cap) ? flags.cap : []);
   // Before the code is spent: the token of a running agent's state dir is not rewritten under it (agent/state-lock).
   lockStateDir(stateDir, "enroll");
   const previous = readConfigFile(configPath(stateDir));

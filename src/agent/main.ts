@@ -32,8 +32,19 @@ import { EXIT, Supervisor } from "./supervisor.ts";
 function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>): RunAs | undefined {
   const user = resolveEngineUser(cfg.engineUserName, process.getuid?.() ?? -1);
   if (!user) return undefined;
-  sharedDir(cfg.workDir);
-  const home = engineHome(user, cfg.workDir);
+  let home: string;
+  try {
+    sharedDir(cfg.workDir);
+    home = engineHome(user, cfg.workDir);
+  } catch (err) {
+    // The work dir is the operator's (`--work-dir`, the config file, beside --state-dir): not a bug of ours.
+    throw new FixableError(
+      "work_dir_unusable",
+      `cannot prepare the work dir ${cfg.workDir} for ${user.name}: ${(err as Error).message}`,
+      "pass a --work-dir this user (root) can create",
+      EXIT_USAGE,
+    );
+  }
   const commands = [...engines.values()].map((t) => findOnPath(splitCommand(t)[0] as string, hostPathLookup()) ?? "");
   const problem = engineAccessProblem(user, cfg.workDir, commands);
   if (problem) {

@@ -10,7 +10,7 @@
 import path from "node:path";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { takePidLock } from "../shared/pid-lock.ts";
-import { ensurePrivateDir } from "./state.ts";
+import { ensurePrivateDir, stateDirUnusable } from "./state.ts";
 
 export const STATE_LOCK_FILE = "agent.pid";
 
@@ -24,11 +24,17 @@ const AGENT_COMMAND = /gigafactory-agent(\.mjs)?( |$)/;
 /**
  * Takes the state dir's lock for this process (creating the dir, 0700, when missing) until it exits; `command` names
  * what this process is about to do, for the refusal. Returns the release function.
- * @throws FixableError `state_in_use` (exit 2) — another live agent holds it.
+ * @throws FixableError `state_in_use` (exit 2) — another live agent holds it; `state_dir_unusable` (exit 2) — this
+ *   user cannot create or write it.
  */
 export function lockStateDir(stateDir: string, command: "run" | "enroll"): () => void {
   ensurePrivateDir(stateDir);
-  const taken = takePidLock(path.join(stateDir, STATE_LOCK_FILE), (c) => AGENT_COMMAND.test(c));
+  let taken: ReturnType<typeof takePidLock>;
+  try {
+    taken = takePidLock(path.join(stateDir, STATE_LOCK_FILE), (c) => AGENT_COMMAND.test(c));
+  } catch (err) {
+    throw stateDirUnusable(stateDir, err); // a dir this user may not write in (made 0700 by someone else)
+  }
   if (taken.ok) return taken.release;
   const who = taken.owner ? `another agent (pid ${taken.owner.pid})` : "another agent";
   const why = command === "run" ? "" : " (enrolling would replace its factory token)";
