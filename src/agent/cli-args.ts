@@ -56,7 +56,11 @@ export interface ParsedArgs {
   flags: FlagValues;
 }
 
-/** `argv` without node and script → command + flags. `-h` is `--help`; `--flag=value` and `--flag value` both work. */
+/**
+ * `argv` without node and script → command + flags. `-h` is `--help`; `--flag=value` and `--flag value` both work,
+ * except that a separate value may not start with `--` (that is the next flag: the value was forgotten).
+ * @throws UsageError — an unknown command or flag, a missing value, a value on a boolean, a stray argument.
+ */
 export function parseArgs(argv: readonly string[], tables: Readonly<Record<string, FlagTable>>): ParsedArgs {
   const [command, ...rest] = argv;
   if (command === undefined) return { command: undefined, flags: {} };
@@ -91,7 +95,16 @@ export function parseArgs(argv: readonly string[], tables: Readonly<Record<strin
     if (eq > 0) value = arg.slice(eq + 1);
     else {
       const next = rest[i + 1];
+      // `--code --state-dir X` is a forgotten value, not the code "--state-dir" (which then left X a stray argument):
+      // a value that starts with -- must be attached, `--code=--x`.
       if (next === undefined) throw new UsageError(`--${name} needs a value`);
+      if (next.startsWith("--")) {
+        // Only the flag's name: `--token=gf_…` must not be echoed.
+        const flag = next.split("=")[0];
+        throw new UsageError(
+          `--${name} needs a value (${flag} is the next flag; a value starting with -- is --${name}=…)`,
+        );
+      }
       value = next;
       i++;
     }

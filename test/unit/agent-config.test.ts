@@ -37,6 +37,18 @@ describe("parseArgs", () => {
     expect(() => run(["oops"])).toThrow(/unexpected argument/);
   });
 
+  it("refuses a flag as the value of the one before it (a forgotten value), unless attached with =", () => {
+    const enroll = (argv: string[]) => parseArgs(["enroll", ...argv], tables).flags;
+    // `--code` used to take `--state-dir` as its value, leaving X a puzzling "unexpected argument".
+    expect(() => enroll(["--url", "http://u", "--code", "--state-dir", "X"])).toThrow(
+      /--code needs a value \(--state-dir is the next flag; a value starting with -- is --code=…\)/,
+    );
+    expect(() => run(["--url", "--token=gf_acme_secret"])).toThrow(/--url needs a value \(--token is the next flag/);
+    expect(() => run(["--url", "--token=gf_acme_secret"])).not.toThrow(/secret/);
+    expect(run(["--name=--odd", "--engine=x=y"])).toEqual({ name: "--odd", engine: ["x=y"] });
+    expect(run(["--name", "-one-dash"]).name).toBe("-one-dash");
+  });
+
   it("recognises help", () => {
     expect(parseArgs(["--help"], tables)).toEqual({ command: undefined, flags: { help: true } });
     expect(parseArgs([], tables)).toEqual({ command: undefined, flags: {} });

@@ -2,7 +2,8 @@
 // is a `✘ ERROR code: what / fix` line and exit 2, never `✘ ERROR internal: … this is a bug` with a stack trace and
 // exit 1: a bad `--cap` (enroll, with a code or a token, and run) is `bad_flag`; a config file's bad capability, engine
 // name or unsplittable engine template is `config_invalid` naming the file; a state dir this user cannot create is
-// `state_dir_unusable`, and (as root) a work dir it cannot create `work_dir_unusable`. Real agent processes.
+// `state_dir_unusable`, and (as root) a work dir it cannot create `work_dir_unusable`; a flag whose value was forgotten
+// (`--code --state-dir X`) is a usage error naming it, not the next flag taken as its value. Real agent processes.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -83,5 +84,14 @@ describe("a directory the agent cannot create", { timeout: 30_000 }, () => {
   it.runIf(process.getuid?.() === 0)("as the work dir of an engine user is work_dir_unusable (root)", async () => {
     const args = ["run", "--url", URL, "--token", TOKEN, ...state("w1"), "--work-dir", "/dev/null/work"];
     await expectRefused(args, "work_dir_unusable", /\/dev\/null\/work/);
+  });
+});
+
+describe("a flag with no value", { timeout: 30_000 }, () => {
+  it("is a usage error naming it, not the next flag swallowed and its value a stray argument", async () => {
+    const r = await runAgent(["enroll", "--url", URL, "--code", "--state-dir", path.join(dir, "x")]);
+    expect(r.stderr).toContain("✘ ERROR usage: --code needs a value (--state-dir is the next flag");
+    expect(r.stderr).not.toContain("unexpected argument");
+    expect(r.code).toBe(2);
   });
 });
