@@ -5,6 +5,8 @@
  * error that names the flag instead of a silently ignored option.
  */
 
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+
 export type FlagKind = "string" | "list" | "bool";
 export type FlagTable = Readonly<Record<string, FlagKind>>;
 export type FlagValues = Record<string, string | string[] | boolean>;
@@ -116,6 +118,24 @@ export function parseArgs(argv: readonly string[], tables: Readonly<Record<strin
     }
   }
   return { command, flags };
+}
+
+/**
+ * A number flag's value (`--seats 2`), undefined when not given.
+ * @throws FixableError `bad_flag` (exit 2) — not a number in [min, max].
+ */
+export function parseNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new FixableError(
+      "bad_flag",
+      `--${flag} ${JSON.stringify(raw)} is not a number in [${min}, ${max}]`,
+      `pass e.g. --${flag} ${min === 0 ? 30 : Math.max(min, 1)}`,
+      EXIT_USAGE,
+    );
+  }
+  return n;
 }
 
 export const USAGE = `gigafactory-agent — runs coding jobs for a Gigafactory coordinator

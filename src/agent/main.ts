@@ -76,6 +76,7 @@ async function runCommand(
   for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
   const cfg = resolveRunConfig(flags, process.env, file, {
     stateDir,
+    configFile,
     hostname: os.hostname().split(".")[0] ?? "factory",
   });
   ensurePrivateDir(cfg.stateDir);

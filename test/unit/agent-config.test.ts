@@ -86,6 +86,37 @@ describe("resolveRunConfig", () => {
     expect(resolveRunConfig({}, env, file, defaults)).toMatchObject({ url: "http://env", token: "tok-env" });
   });
 
+  it("sends the config file's token only to the config file's origin: another --url or GIGAFACTORY_URL is refused", () => {
+    const issued = { ...file, url: "https://gf.example.com/base" };
+    const where = { ...defaults, configFile: "/s/config.json" };
+    const refusal = (flags: ReturnType<typeof run>, e: Record<string, string> = {}) => {
+      try {
+        resolveRunConfig(flags, e, issued, where);
+      } catch (err) {
+        return err as FixableError;
+      }
+      return undefined;
+    };
+    // A typo'd host, another port, another scheme: each another origin.
+    for (const url of ["https://gf.exampel.com", "https://gf.example.com:8443", "http://gf.example.com"]) {
+      expect(refusal(run(["--url", url])), url).toMatchObject({
+        code: "token_other_origin",
+        exitCode: 2,
+        message: `the token in /s/config.json was issued for https://gf.example.com, not ${new URL(url).origin} (--url)`,
+        fix: `pass --token for ${new URL(url).origin}, or update "url" in /s/config.json if the coordinator moved`,
+      });
+    }
+    expect(refusal({}, { GIGAFACTORY_URL: "https://stranger.test" })).toMatchObject({
+      code: "token_other_origin",
+      message: expect.stringContaining("not https://stranger.test (GIGAFACTORY_URL)"),
+    });
+    // The same origin (any case, the default port, another path) is the coordinator the token was issued for.
+    expect(refusal(run(["--url", "HTTPS://GF.Example.com:443/"]))).toBeUndefined();
+    // A token given explicitly goes where the operator says.
+    expect(refusal(run(["--url", "https://other.test", "--token", "tok-flag"]))).toBeUndefined();
+    expect(refusal(run(["--url", "https://other.test"]), { GIGAFACTORY_FACTORY_TOKEN: "tok-env" })).toBeUndefined();
+  });
+
   it("has defaults: 1 seat, 30 s checkpoints and drain, work dir (checkpoint remote in it) beside the state dir", () => {
     const c = resolveRunConfig({}, {}, file, defaults);
     expect(c).toMatchObject({
