@@ -54,6 +54,8 @@ export interface RunConfig {
   factoryId?: string;
   name: string;
   seats: number;
+  /** Where `seats` came from, for the warning when it is over the grant (`--seats`); undefined = the default. */
+  seatsFrom?: string;
   extraCaps: string[];
   /** Operator engines (config file, then flags): name → command template. */
   engines: Record<string, string>;
@@ -206,6 +208,7 @@ export function resolveRunConfig(
     factoryId: file.factoryId,
     name: str(flags.name) ?? file.name ?? defaults.hostname,
     seats,
+    seatsFrom: flags.seats !== undefined ? "--seats" : file.seats !== undefined ? "the config file's seats" : undefined,
     extraCaps: [...(file.capabilities ?? []), ...checkedCaps(list(flags.cap))],
     engines,
     defaultEngine: str(flags["default-engine"]) ?? file.defaultEngine,

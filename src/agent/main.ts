@@ -15,6 +15,7 @@ import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
+import { EXIT } from "./close-codes.ts";
 import { splitCommand } from "./command-template.ts";
 import { type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
 import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
@@ -26,7 +27,7 @@ import { createOutput, type Output } from "./output.ts";
 import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
 import { lockStateDir } from "./state-lock.ts";
-import { EXIT, Supervisor } from "./supervisor.ts";
+import { Supervisor } from "./supervisor.ts";
 
 /** The engine user (agent/engine-user) with its HOME and a work dir it can use, or a FixableError (exit 2): why not. */
 function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>): RunAs | undefined {

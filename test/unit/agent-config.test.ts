@@ -117,6 +117,15 @@ describe("resolveRunConfig", () => {
     expect(refusal(run(["--url", "https://other.test"]), { GIGAFACTORY_FACTORY_TOKEN: "tok-env" })).toBeUndefined();
   });
 
+  it("says where the seats came from, for the warning when they are over the factory's seat limit", () => {
+    expect(resolveRunConfig(run(["--seats", "2"]), {}, { ...file, seats: 1 }, defaults)).toMatchObject({
+      seats: 2,
+      seatsFrom: "--seats",
+    });
+    expect(resolveRunConfig({}, {}, { ...file, seats: 3 }, defaults).seatsFrom).toBe("the config file's seats");
+    expect(resolveRunConfig({}, {}, file, defaults).seatsFrom).toBeUndefined();
+  });
+
   it("has defaults: 1 seat, 30 s checkpoints and drain, work dir (checkpoint remote in it) beside the state dir", () => {
     const c = resolveRunConfig({}, {}, file, defaults);
     expect(c).toMatchObject({
