@@ -10,7 +10,9 @@
  */
 import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
+import { z } from "zod";
 import { Capability } from "../shared/api.ts";
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 
 export interface HostFacts {
   platform: string;
@@ -30,7 +32,34 @@ export function osName(platform: string): string {
   return platform === "win32" ? "windows" : platform;
 }
 
-/** Facts → a sorted, de-duplicated capability list. Throws on an invalid `--cap`, naming it. */
+/** What a value that is no capability is told (after its value). */
+const NOT_A_CAPABILITY = "is not a capability (letters, digits and . _ : / + -, at most 64, e.g. gpu or region:eu)";
+
+/** `c` is a capability the coordinator accepts (shared/api Capability). */
+const isCapability = (c: string): boolean => Capability.safeParse(c).success;
+
+/** A capability the config file adds (`capabilities`): one the coordinator accepts, or an issue naming it. */
+export const OperatorCapability = z
+  .string()
+  .refine(isCapability, { error: (issue) => `${JSON.stringify(issue.input)} ${NOT_A_CAPABILITY}` });
+
+/**
+ * The `--cap` values, each checked as a capability the coordinator accepts.
+ * @throws FixableError `bad_flag` (exit 2) naming the first that is not.
+ */
+export function checkedCaps(caps: readonly string[]): string[] {
+  const bad = caps.find((c) => !isCapability(c));
+  if (bad !== undefined)
+    throw new FixableError(
+      "bad_flag",
+      `--cap ${JSON.stringify(bad)} ${NOT_A_CAPABILITY}`,
+      "pass e.g. --cap gpu",
+      EXIT_USAGE,
+    );
+  return [...caps];
+}
+
+/** Facts → a sorted, de-duplicated capability list. Throws FixableError `bad_flag` (exit 2) on an invalid extra. */
 export function detectCapabilities(f: HostFacts): string[] {
   const major = /^v?(\d+)/.exec(f.nodeVersion)?.[1];
   const caps = [`os:${osName(f.platform)}`, `arch:${f.arch}`];
@@ -38,14 +67,7 @@ export function detectCapabilities(f: HostFacts): string[] {
   for (const e of f.engines) caps.push(`engine:${e}`);
   if (f.hasGit) caps.push("has:git");
   if (f.hasDocker) caps.push("has:docker");
-  for (const c of f.extra) {
-    if (!Capability.safeParse(c).success) {
-      throw new Error(
-        `--cap ${JSON.stringify(c)} is not a capability (letters, digits and . _ : / + -, e.g. gpu or region:eu)`,
-      );
-    }
-    caps.push(c);
-  }
+  caps.push(...checkedCaps(f.extra));
   return [...new Set(caps)].sort();
 }
 

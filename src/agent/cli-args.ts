@@ -5,6 +5,8 @@
  * error that names the flag instead of a silently ignored option.
  */
 
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+
 export type FlagKind = "string" | "list" | "bool";
 export type FlagTable = Readonly<Record<string, FlagKind>>;
 export type FlagValues = Record<string, string | string[] | boolean>;
@@ -56,7 +58,11 @@ export interface ParsedArgs {
   flags: FlagValues;
 }
 
-/** `argv` without node and script → command + flags. `-h` is `--help`; `--flag=value` and `--flag value` both work. */
+/**
+ * `argv` without node and script → command + flags. `-h` is `--help`; `--flag=value` and `--flag value` both work,
+ * except that a separate value may not start with `--` (that is the next flag: the value was forgotten).
+ * @throws UsageError — an unknown command or flag, a missing value, a value on a boolean, a stray argument.
+ */
 export function parseArgs(argv: readonly string[], tables: Readonly<Record<string, FlagTable>>): ParsedArgs {
   const [command, ...rest] = argv;
   if (command === undefined) return { command: undefined, flags: {} };
@@ -91,7 +97,16 @@ export function parseArgs(argv: readonly string[], tables: Readonly<Record<strin
     if (eq > 0) value = arg.slice(eq + 1);
     else {
       const next = rest[i + 1];
+      // `--code --state-dir X` is a forgotten value, not the code "--state-dir" (which then left X a stray argument):
+      // a value that starts with -- must be attached, `--code=--x`.
       if (next === undefined) throw new UsageError(`--${name} needs a value`);
+      if (next.startsWith("--")) {
+        // Only the flag's name: `--token=gf_…` must not be echoed.
+        const flag = next.split("=")[0];
+        throw new UsageError(
+          `--${name} needs a value (${flag} is the next flag; a value starting with -- is --${name}=…)`,
+        );
+      }
       value = next;
       i++;
     }
@@ -103,6 +118,24 @@ export function parseArgs(argv: readonly string[], tables: Readonly<Record<strin
     }
   }
   return { command, flags };
+}
+
+/**
+ * A number flag's value (`--seats 2`), undefined when not given.
+ * @throws FixableError `bad_flag` (exit 2) — not a number in [min, max].
+ */
+export function parseNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new FixableError(
+      "bad_flag",
+      `--${flag} ${JSON.stringify(raw)} is not a number in [${min}, ${max}]`,
+      `pass e.g. --${flag} ${min === 0 ? 30 : Math.max(min, 1)}`,
+      EXIT_USAGE,
+    );
+  }
+  return n;
 }
 
 export const USAGE = `gigafactory-agent — runs coding jobs for a Gigafactory coordinator

@@ -4,11 +4,14 @@
  * (with backoff), or stop for good with an `✘ ERROR` the operator can act on.
  * Pure, so every code the coordinator can send is covered by a unit test.
  */
-import { FixableError } from "../shared/fixable-error.ts";
+import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { CLOSE } from "../shared/protocol.ts";
 
 /** 3: the factory's credentials are gone (revoked, refused, taken over): a process supervisor must not restart it. */
 export const EXIT_CREDENTIALS = 3;
+
+/** The agent's exit codes, for process supervisors: 3 = do not restart (the factory's credentials are gone). */
+export const EXIT = { ok: 0, error: 1, usage: EXIT_USAGE, credentials: EXIT_CREDENTIALS, interrupted: 130 } as const;
 
 /** Reconnect (`why` for the log), or stop for good: the `✘ ERROR` to print, its `exitCode` the process's. */
 export type Verdict = { kind: "retry"; why: string } | { kind: "fatal"; error: FixableError };

@@ -10,6 +10,7 @@
  * `GF_JOB_FILE`, `GF_WORKDIR`, `GF_JOB_ID`, `GF_ATTEMPT`; and `GF_LESSONS_FILE` (the job's lessons, a markdown
  * list, newest first — an empty file when there are none; agent/lessons-file).
  */
+import { z } from "zod";
 import { identityEnv, inheritedEnv } from "./engine-env.ts";
 
 export class TemplateError extends Error {
@@ -78,17 +79,40 @@ export function commandFor(template: string, vars: TemplateVars): string[] {
   return fillPlaceholders(splitCommand(template), vars);
 }
 
-/** `name=command template` (the `--engine` flag) → its two halves. */
+/** An engine's name: it becomes the capability `engine:<name>`, which the coordinator checks. */
+const ENGINE_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+
+/** `name=command template` (the `--engine` flag) → its two halves. @throws TemplateError — not one. */
 export function parseEngineSpec(spec: string): { name: string; template: string } {
   const eq = spec.indexOf("=");
   const name = eq > 0 ? spec.slice(0, eq).trim() : "";
   const template = eq > 0 ? spec.slice(eq + 1).trim() : "";
-  if (!/^[a-z0-9][a-z0-9._-]{0,31}$/.test(name) || template === "") {
+  if (!ENGINE_NAME.test(name) || template === "") {
     throw new TemplateError(`--engine wants name=command (e.g. claude="claude -p"), got: ${spec}`);
   }
   splitCommand(template); // fail now, at start-up, rather than on the first job
   return { name, template };
 }
+
+/**
+ * The engines a config file names (`engines: {name: template}`), each checked as `--engine` is: an issue for a name
+ * that could not be a capability, or a template that does not split into a command (at start-up, not the first job).
+ */
+export const EngineTemplates = z.record(z.string(), z.string()).superRefine((engines, ctx) => {
+  for (const [name, template] of Object.entries(engines)) {
+    if (!ENGINE_NAME.test(name))
+      ctx.addIssue({
+        code: "custom",
+        message: `${JSON.stringify(name)} is no engine name (e.g. claude; a-z 0-9 . _ -)`,
+      });
+    else
+      try {
+        splitCommand(template);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `engine ${name}: ${(err as Error).message}` });
+      }
+  }
+});
 
 /**
  * The engine's environment: the allow-listed part of the agent's (agent/engine-env —

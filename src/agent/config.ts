@@ -11,9 +11,10 @@ import { z } from "zod";
 import { LEASE_TTL } from "../core/lease.ts";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
-import type { FlagValues } from "./cli-args.ts";
-import { parseEngineSpec } from "./command-template.ts";
-import { assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
+import { checkedCaps, OperatorCapability } from "./capabilities.ts";
+import { type FlagValues, parseNumber } from "./cli-args.ts";
+import { EngineTemplates, parseEngineSpec } from "./command-template.ts";
+import { assertSameProduct, assertToken, assertTokenOrigin, checkedUrl, productOfSecret } from "./credential-checks.ts";
 
 /**
  * A name the config file gives (URL, token, product, …), read without the blanks around it — as shared/env-value
@@ -33,8 +34,9 @@ export const ConfigFile = z
     token: name().optional(),
     name: name().optional(),
     seats: z.number().int().min(1).max(64).optional(),
-    capabilities: z.array(z.string()).optional(),
-    engines: z.record(z.string(), z.string()).optional(),
+    // Checked here, not where they are used (as `internal` errors), so a bad one is `config_invalid` naming the file.
+    capabilities: z.array(OperatorCapability).optional(),
+    engines: EngineTemplates.optional(),
     defaultEngine: z.string().trim().optional(),
     workDir: z.string().optional(),
     checkpointRemote: z.string().optional(),
@@ -52,6 +54,8 @@ export interface RunConfig {
   factoryId?: string;
   name: string;
   seats: number;
+  /** Where `seats` came from, for the warning when it is over the grant (`--seats`); undefined = the default. */
+  seatsFrom?: string;
   extraCaps: string[];
   /** Operator engines (config file, then flags): name → command template. */
   engines: Record<string, string>;
@@ -93,47 +97,37 @@ export function productOfToken(token: string): string | undefined {
   return token.startsWith("gf_") ? productOfSecret(token) : undefined;
 }
 
+const FILE_URL = "the config file's url";
+const FILE_TOKEN = "the config file's token";
+
 /** The first of `sources` that has a value, and its name (for messages that say where a bad value came from). */
 function first(...sources: [string, string | undefined][]): [string, string] | undefined {
   const hit = sources.find(([, v]) => v !== undefined);
   return hit as [string, string] | undefined;
 }
 
-export function parseNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new FixableError(
-      "bad_flag",
-      `--${flag} ${JSON.stringify(raw)} is not a number in [${min}, ${max}]`,
-      `pass e.g. --${flag} ${min === 0 ? 30 : Math.max(min, 1)}`,
-      EXIT_USAGE,
-    );
-  }
-  return n;
-}
-
 /**
  * `run`'s settings from flags > env (empty = unset) > config file > defaults. Throws FixableError (exit 2):
  * `missing_url`, `bad_url`, `missing_token`, `token_is_code` (a `gfe_` code as the token), `missing_product`,
- * `wrong_product` (the token names another product than the one configured), `bad_engine`, `bad_flag`,
- * `work_dir_in_state_dir`. Durations in the result are ms.
+ * `wrong_product` (the token names another product than the one configured), `token_other_origin` (the config
+ * file's token and a `--url`/GIGAFACTORY_URL of another origin than the file's: `defaults.configFile` names the file),
+ * `bad_engine`, `bad_flag`, `work_dir_in_state_dir`. Durations in the result are ms.
  */
 export function resolveRunConfig(
   flags: FlagValues,
   env: Env,
   file: ConfigFile,
-  defaults: { stateDir: string; hostname: string },
+  defaults: { stateDir: string; hostname: string; configFile?: string },
 ): RunConfig {
   const urlFrom = first(
     ["--url", str(flags.url)],
     ["GIGAFACTORY_URL", envValue(env, "GIGAFACTORY_URL")],
-    ["the config file's url", file.url],
+    [FILE_URL, file.url],
   );
   const tokenFrom = first(
     ["--token", str(flags.token)],
     ["GIGAFACTORY_FACTORY_TOKEN", envValue(env, "GIGAFACTORY_FACTORY_TOKEN")],
-    ["the config file's token", file.token],
+    [FILE_TOKEN, file.token],
   );
   const [urlSource, url] = urlFrom ?? ["", ""];
   const [tokenSource, token] = tokenFrom ?? ["", ""];
@@ -155,6 +149,8 @@ export function resolveRunConfig(
     );
   }
   assertToken(token, tokenSource);
+  if (tokenFrom?.[0] === FILE_TOKEN && urlFrom?.[0] !== FILE_URL && file.url !== undefined)
+    assertTokenOrigin(baseUrl, urlSource, checkedUrl(file.url, FILE_URL), defaults.configFile ?? "the config file");
   const productFrom = first(
     ["--product", str(flags.product)],
     ["GIGAFACTORY_PRODUCT", envValue(env, "GIGAFACTORY_PRODUCT")],
@@ -212,7 +208,8 @@ export function resolveRunConfig(
     factoryId: file.factoryId,
     name: str(flags.name) ?? file.name ?? defaults.hostname,
     seats,
-    extraCaps: [...(file.capabilities ?? []), ...list(flags.cap)],
+    seatsFrom: flags.seats !== undefined ? "--seats" : file.seats !== undefined ? "the config file's seats" : undefined,
+    extraCaps: [...(file.capabilities ?? []), ...checkedCaps(list(flags.cap))],
     engines,
     defaultEngine: str(flags["default-engine"]) ?? file.defaultEngine,
     stateDir: defaults.stateDir,

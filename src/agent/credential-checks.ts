@@ -105,3 +105,23 @@ export function assertSameProduct(secret: string, what: "token" | "code", produc
     EXIT_USAGE,
   );
 }
+
+/**
+ * A token goes only to the origin (scheme, host, port) it was issued for, as `gh` and git's credential helpers scope
+ * theirs: the config file's token to the config file's URL. Refuses, before any request, a `--url` or
+ * GIGAFACTORY_URL (`url`, `urlSource`) on another origin than `fileUrl`, the config file's (at `file`): a typo'd or
+ * stale URL would otherwise carry a live factory token to a stranger. Both URLs already passed `checkedUrl`. A token
+ * given explicitly (flag, environment) is not checked: it goes where the operator says.
+ * @throws FixableError `token_other_origin` (exit 2).
+ */
+export function assertTokenOrigin(url: string, urlSource: string, fileUrl: string, file: string): void {
+  const asked = new URL(url).origin;
+  const issued = new URL(fileUrl).origin;
+  if (asked === issued) return;
+  throw new FixableError(
+    "token_other_origin",
+    `the token in ${file} was issued for ${issued}, not ${asked} (${urlSource})`,
+    `pass --token for ${asked}, or update "url" in ${file} if the coordinator moved`,
+    EXIT_USAGE,
+  );
+}

@@ -8,19 +8,22 @@
  * its product, and one naming another product than `--product` is refused (`wrong_product`), as is a token passed as
  * `--code` or a code as `--token` (`token_is_code`) and a URL that cannot be a coordinator (`bad_url`): all exit 2.
  * `--url` and `--product` may come from GIGAFACTORY_URL and GIGAFACTORY_PRODUCT, as for `run` (flags win; empty is unset).
- * A coordinator that refuses the code, or cannot be reached, is a failed operation: FixableError, exit 1.
+ * A coordinator that refuses the code, or cannot be reached, is a failed operation: FixableError, exit 1. A state dir
+ * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock).
  */
 import os from "node:os";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
-import type { FlagValues } from "./cli-args.ts";
-import { type ConfigFile, parseNumber } from "./config.ts";
+import { checkedCaps } from "./capabilities.ts";
+import { type FlagValues, parseNumber } from "./cli-args.ts";
+import type { ConfigFile } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
 import { assertCode, assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
 import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
 import { configPath, readConfigFile, writeConfigFile } from "./state.ts";
+import { lockStateDir } from "./state-lock.ts";
 
 const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 
@@ -87,7 +90,9 @@ export async function enrollCommand(
     );
   const name = str(flags.name) ?? os.hostname().split(".")[0] ?? "factory";
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? 1;
-  const extraCaps = Array.isArray(flags.cap) ? flags.cap : [];
+  const extraCaps = checkedCaps(Array.isArray(flags.cap) ? flags.cap : []);
+  // Before the code is spent: the token of a running agent's state dir is not rewritten under it (agent/state-lock).
+  lockStateDir(stateDir, "enroll");
   const previous = readConfigFile(configPath(stateDir));
   // Kept in the file enroll rewrites, so named now; its mode is not: the rewrite makes it 0600.
   for (const w of configFileWarnings(configPath(stateDir), previous, undefined)) out.say("⚠", w.event, w.text);

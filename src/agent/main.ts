@@ -3,7 +3,8 @@
  * Entry point of `gigafactory-agent` (bin/gigafactory-agent.mjs imports this
  * file): parse the command line, run `enroll` or `run`, and turn every failure
  * into `✘ ERROR code: what happened / how to fix it` with a meaningful exit
- * code (0 ok, 1 error — a refused enrollment included, 2 usage/config, 3 credentials gone — do not restart).
+ * code (0 ok, 1 error — a refused enrollment included, 2 usage/config — a state dir another agent runs on included,
+ * 3 credentials gone — do not restart). `run` and `enroll` hold their state dir (agent/state-lock) until they exit.
  * Every failure an operator can fix is one shared/fixable-error FixableError carrying its exit code; the printer
  * (agent/output) hides secrets, the `--token`/`--code`, the environment's and the config file's token included.
  */
@@ -14,6 +15,7 @@ import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
 import { ENROLL_FLAGS, parseArgs, RUN_FLAGS, USAGE, UsageError } from "./cli-args.ts";
+import { EXIT } from "./close-codes.ts";
 import { splitCommand } from "./command-template.ts";
 import { type RunConfig, resolveRunConfig, stateDirFrom } from "./config.ts";
 import { configFileWarnings, fileMode, type Missing, requireConfigFile } from "./config-file-checks.ts";
@@ -24,14 +26,26 @@ import { agentVersion, hostProfile } from "./host.ts";
 import { createOutput, type Output } from "./output.ts";
 import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
-import { EXIT, Supervisor } from "./supervisor.ts";
+import { lockStateDir } from "./state-lock.ts";
+import { Supervisor } from "./supervisor.ts";
 
 /** The engine user (agent/engine-user) with its HOME and a work dir it can use, or a FixableError (exit 2): why not. */
 function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>): RunAs | undefined {
   const user = resolveEngineUser(cfg.engineUserName, process.getuid?.() ?? -1);
   if (!user) return undefined;
-  sharedDir(cfg.workDir);
-  const home = engineHome(user, cfg.workDir);
+  let home: string;
+  try {
+    sharedDir(cfg.workDir);
+    home = engineHome(user, cfg.workDir);
+  } catch (err) {
+    // The work dir is the operator's (`--work-dir`, the config file, beside --state-dir): not a bug of ours.
+    throw new FixableError(
+      "work_dir_unusable",
+      `cannot prepare the work dir ${cfg.workDir} for ${user.name}: ${(err as Error).message}`,
+      "pass a --work-dir this user (root) can create",
+      EXIT_USAGE,
+    );
+  }
   const commands = [...engines.values()].map((t) => findOnPath(splitCommand(t)[0] as string, hostPathLookup()) ?? "");
   const problem = engineAccessProblem(user, cfg.workDir, commands);
   if (problem) {
@@ -63,9 +77,12 @@ async function runCommand(
   for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
   const cfg = resolveRunConfig(flags, process.env, file, {
     stateDir,
+    configFile,
     hostname: os.hostname().split(".")[0] ?? "factory",
   });
   ensurePrivateDir(cfg.stateDir);
+  // Before anything connects: a second agent on this state dir would take the factory over (agent/state-lock).
+  lockStateDir(cfg.stateDir, "run");
   const profile = hostProfile(cfg.engines, cfg.extraCaps);
   if (profile.engines.size === 0) {
     throw new FixableError(

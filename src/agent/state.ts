@@ -19,11 +19,30 @@ import { ConfigFile } from "./config.ts";
 import { unreadableConfig } from "./config-file-checks.ts";
 import type { Output } from "./output.ts";
 
+/**
+ * Creates `dir` (the state dir, or one in it) mode 0700, or makes an existing one 0700.
+ * @throws FixableError `state_dir_unusable` (exit 2) — this user cannot create it or own it (EACCES, EPERM, ENOTDIR,
+ *   EROFS…): the path came from `--state-dir` or GIGAFACTORY_AGENT_STATE, so it is the operator's to fix, not a bug.
+ */
 export function ensurePrivateDir(dir: string): void {
-  // Parents keep the default mode: a private parent would also lock an engine user out of a work dir beside it.
-  mkdirSync(path.dirname(dir), { recursive: true });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700); // mkdir's mode is masked by umask, and an existing dir keeps its old mode
+  try {
+    // Parents keep the default mode: a private parent would also lock an engine user out of a work dir beside it.
+    mkdirSync(path.dirname(dir), { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700); // mkdir's mode is masked by umask, and an existing dir keeps its old mode
+  } catch (err) {
+    throw stateDirUnusable(dir, err);
+  }
+}
+
+/** The FixableError (exit 2) for a state dir this user cannot use: `err` (a system error) says why. */
+export function stateDirUnusable(dir: string, err: unknown): FixableError {
+  return new FixableError(
+    "state_dir_unusable",
+    `cannot use ${dir} as the agent's state dir: ${(err as Error).message}`,
+    "pass a --state-dir (or set GIGAFACTORY_AGENT_STATE to a directory) this user can create and write",
+    EXIT_USAGE,
+  );
 }
 
 function writeAtomic(file: string, text: string, mode: number): void {

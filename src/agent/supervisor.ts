@@ -1,30 +1,28 @@
 /**
  * @module agent/supervisor
- * The agent's control loop: owns the connection and the seats. It starts a
- * SeatRunner per pushed assignment (one per free seat), reconciles its seats
+ * The agent's control loop: owns the connection and the seats. It starts a SeatRunner per pushed assignment (one per
+ * free seat of those the coordinator granted: agent/seat-grant), reconciles its seats
  * with `welcome.leases` after every (re)connect — resuming leases it holds but
  * no longer runs, abandoning runs whose lease the coordinator no longer lists —
  * routes `cancel` to the right seat, stops engines an earlier process left
  * running for jobs no longer leased here (agent/orphans), removes kept workspaces past their
  * days (agent/kept-workspaces), and drains on SIGTERM/SIGINT. `run()` resolves with the exit code.
  */
-import { EXIT_USAGE, type FixableError } from "../shared/fixable-error.ts";
+import type { FixableError } from "../shared/fixable-error.ts";
+import { sleep } from "../shared/http-transport.ts";
 import type { Assignment, ServerFrame } from "../shared/protocol.ts";
 import { assignmentProblem, refusedJobLabel } from "./assignment-guard.ts";
-import { EXIT_CREDENTIALS } from "./close-codes.ts";
+import { EXIT } from "./close-codes.ts";
 import type { RunConfig } from "./config.ts";
 import { type ConnectionOptions, FactoryConnection, type HelloInfo, type Welcome } from "./connection.ts";
 import type { RunAs } from "./engine-user.ts";
 import { sweepKeptWorkspaces } from "./kept-workspaces.ts";
 import { reapOrphans } from "./orphans.ts";
 import type { Output } from "./output.ts";
-import type { RestTarget } from "./rest.ts";
 import type { Sandbox } from "./sandbox.ts";
+import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
 import { corruptRecordEvent, JobRecords } from "./state.ts";
-
-/** Exit codes, for process supervisors: 3 = do not restart (the factory's credentials are gone). */
-export const EXIT = { ok: 0, error: 1, usage: EXIT_USAGE, credentials: EXIT_CREDENTIALS, interrupted: 130 } as const;
 
 /** 15 s: the longest a drain waits for the coordinator to take back released jobs before exiting anyway. */
 const RELEASE_TIMEOUT_MS = 15_000;
@@ -49,6 +47,8 @@ export class Supervisor {
   private readonly conn: FactoryConnection;
   private readonly ctx: SeatContext;
   private readonly opts: SupervisorOptions;
+  /** The seats the coordinator granted (agent/seat-grant): what `take` fills, whatever `--seats` asked. */
+  private readonly grant: SeatGrant;
   private draining = false;
   private welcomed = false;
   /** The lease TTL (s) that applies on this connection: welcome's, then each `settings` frame's. */
@@ -61,6 +61,7 @@ export class Supervisor {
   constructor(opts: SupervisorOptions) {
     this.opts = opts;
     const { cfg } = opts;
+    this.grant = new SeatGrant(cfg.seats, cfg.seatsFrom, opts.out);
     this.exited = new Promise((resolve) => {
       this.exit = resolve;
     });
@@ -78,14 +79,13 @@ export class Supervisor {
         onFatal: (error) => void this.fatal(error),
       },
     });
-    const rest: RestTarget = { url: cfg.url, product: cfg.product, token: cfg.token };
     this.ctx = {
       conn: this.conn,
       cfg,
       out: opts.out,
       records: new JobRecords(cfg.stateDir, corruptRecordEvent(opts.out)),
       engines: opts.engines,
-      rest,
+      rest: { url: cfg.url, product: cfg.product, token: cfg.token },
       engineUser: opts.engineUser,
       sandbox: opts.sandbox,
       connectionTtl: () => this.leaseTtlSeconds,
@@ -105,10 +105,11 @@ export class Supervisor {
     this.welcomed = true;
     this.leaseTtlSeconds = w.leaseTtlSeconds ?? this.leaseTtlSeconds;
     this.features = new Set(w.features ?? []);
-    const seats = `${cfg.seats} seat${cfg.seats === 1 ? "" : "s"}`;
+    this.grant.update(w, w.factoryId);
+    const seats = plural(this.grant.seats);
     out.say("✔", verb, `${verb} as ${cfg.name} (${w.factoryId}) — ${seats}, caps: ${hello.capabilities.join(", ")}`, {
       factoryId: w.factoryId,
-      seats: cfg.seats,
+      seats: this.grant.seats,
       capabilities: hello.capabilities,
       leases: w.leases.length,
     });
@@ -155,6 +156,9 @@ export class Supervisor {
         out.say("·", "settings", `lease TTL is now ${f.leaseTtlSeconds}s`, { leaseTtlSeconds: f.leaseTtlSeconds });
         for (const seat of this.seats.values()) seat.leaseTtlChanged();
         return;
+      case "grant": // an operator changed this factory's seat limit: jobs beyond the new grant wait (none is stopped)
+        this.grant.update(f);
+        return;
       case "error":
         if (f.code !== "replaced") out.say("⚠", "server.error", `coordinator error ${f.code}: ${f.message}`);
         return;
@@ -181,9 +185,8 @@ export class Supervisor {
       void old.finished.then(() => this.take(a, resumed));
       return;
     }
-    let busy = 0;
-    for (const s of this.seats.values()) if (s.occupiesSeat) busy++;
-    const refuse = this.draining ? "draining" : busy >= this.opts.cfg.seats ? "no free seat" : undefined;
+    const busy = [...this.seats.values()].filter((s) => s.occupiesSeat).length;
+    const refuse = this.draining ? "draining" : busy >= this.grant.seats ? "no free seat" : undefined;
     if (refuse === "no free seat" && !lookedAgain) {
       // The ack that freed the seat and this push can arrive in one read: the ack's continuation (which
       // settles the seat) runs only after every frame of that read. Look again once it has.
@@ -242,8 +245,4 @@ export class Supervisor {
     this.opts.out.error(error.code, error.message, error.fix);
     this.exit(error.exitCode);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

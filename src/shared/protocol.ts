@@ -11,8 +11,8 @@
  * answers `accept`/`reject`, then `renew` / `progress` / `complete` / `fail`
  * (or `release` to hand a job back without blame),
  * each carrying the lease epoch (fenced). The server may push `cancel`,
- * `drain`, `revoke` and `settings` (the product's lease TTL changed). Frames with an `id` get an `ack` or an
- * `error` with it.
+ * `drain`, `revoke`, `settings` (the product's lease TTL changed) and `grant` (the factory's seats changed). Frames
+ * with an `id` get an `ack` or an `error` with it.
  *
  * Optional features, announced in `welcome.features` (FEATURES) so a newer agent still works with an older
  * coordinator: `accept` with `stage: "building"` (accepted and started in one round trip), and `batch` (several
@@ -93,6 +93,14 @@ export type ServerFrame =
       /** The optional features this coordinator supports (values of FEATURES). Absent from older coordinators. */
       features?: string[];
       /**
+       * The seats this factory is granted: what its hello declared, capped by `seatLimit` (core/capability-grant).
+       * The router pushes at most this many jobs at once, so the agent runs at most this many. Absent from older
+       * coordinators (the agent then runs what it declared).
+       */
+      seats?: number;
+      /** The most seats enrollment or an operator allows this factory (`gigafactory factory approve ID --seats N`). */
+      seatLimit?: number;
+      /**
        * Leases this factory still holds: keep working (and renewing) these. Here
        * `ttlSeconds` is the time LEFT on each lease, so renew them promptly.
        */
@@ -106,7 +114,8 @@ export type ServerFrame =
   | { type: "cancel"; jobId: string; leaseEpoch: number; reason: string }
   | { type: "drain"; reason: string }
   | { type: "revoke"; reason: string }
-  | SettingsFrame;
+  | SettingsFrame
+  | GrantFrame;
 
 /**
  * The product's settings changed in a way that alters what a connected factory does: today the lease TTL (s) that
@@ -115,11 +124,24 @@ export type ServerFrame =
 export const SettingsFrame = z.object({ type: z.literal("settings"), leaseTtlSeconds: LeaseTtl }).strict();
 export type SettingsFrame = z.infer<typeof SettingsFrame>;
 
+/**
+ * An operator changed the seats this connected factory is granted (`gigafactory factory approve ID --seats N`):
+ * `seats` and `seatLimit` as in `welcome`, from now on. An older agent ignores the frame (an unknown type).
+ */
+export const GrantFrame = z
+  .object({
+    type: z.literal("grant"),
+    seats: z.number().int().min(1).max(64),
+    seatLimit: z.number().int().min(1).max(64),
+  })
+  .strict();
+export type GrantFrame = z.infer<typeof GrantFrame>;
+
 /** Agent side: a server frame, loosely checked (the server is trusted, but not blindly). */
 export function parseServerFrame(raw: string): ParseResult<ServerFrame> {
   try {
     const data = JSON.parse(raw) as { type?: unknown };
-    const known = ["welcome", "assign", "ack", "error", "cancel", "drain", "revoke", "settings"];
+    const known = ["welcome", "assign", "ack", "error", "cancel", "drain", "revoke", "settings", "grant"];
     if (typeof data?.type !== "string" || !known.includes(data.type)) {
       return { ok: false, code: "validation_failed", message: `unknown server frame ${String(data?.type)}` };
     }
@@ -128,6 +150,12 @@ export function parseServerFrame(raw: string): ParseResult<ServerFrame> {
       const settings = SettingsFrame.safeParse(data);
       if (!settings.success) return { ok: false, code: "validation_failed", message: "malformed settings frame" };
       return { ok: true, frame: settings.data };
+    }
+    if (data.type === "grant") {
+      // It bounds how many engines the agent runs: checked fully too.
+      const grant = GrantFrame.safeParse(data);
+      if (!grant.success) return { ok: false, code: "validation_failed", message: "malformed grant frame" };
+      return { ok: true, frame: grant.data };
     }
     return { ok: true, frame: data as ServerFrame };
   } catch {

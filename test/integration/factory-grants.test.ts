@@ -78,7 +78,8 @@ describe("enrollment codes", () => {
 });
 
 // A factory's own hello or heartbeat cannot widen what enrollment granted: capabilities beyond the enrolled set wait
-// for an operator's (audited) approval before they route work, and seats stay within the enrolled limit.
+// for an operator's (audited) approval before they route work, and seats stay within the enrolled limit — which
+// `welcome` (and a `grant` frame, when an operator changes it) tells the agent, so it runs no more.
 
 type FactoryView = Factory & { pendingCapabilities?: string[]; declaredCapabilities?: string[]; seatLimit?: number };
 
@@ -180,13 +181,24 @@ describe("capabilities declared beyond enrollment", () => {
     expect(read.body.waitingReason.message).toBe(why.body.waitingReason.message);
   });
 
-  it("bounds the seats a hello declares by the enrolled seats", async () => {
+  it("bounds the seats a hello declares by the enrolled seats, and tells the agent what it is granted", async () => {
     const product = "caps-seats";
     const f = await enroll(product, "f", [], 2);
     for (let i = 0; i < 4; i++) await submit(product, { title: `j${i}` });
-    const { socket } = await connectFactory(product, f.token, { seats: 64 });
+    const { socket, welcome } = await connectFactory(product, f.token, { seats: 64 });
+    // The agent runs what welcome grants (it said "64 seats" while the router pushed 2).
+    expect(welcome).toMatchObject({ seats: 2, seatLimit: 2 });
     expect((await socket.next<AssignFrame>("assign")).assignments).toHaveLength(2);
     expect(await factoryOf(product, f.factoryId)).toMatchObject({ seats: 2, seatLimit: 2 });
+    // An operator raises the limit: the connected agent is told the new grant, then more work is pushed.
+    const approved = await api("POST", `${P(product)}/factories/${f.factoryId}/capabilities/approve`, {
+      token: ADMIN,
+      json: { seatLimit: 3 },
+    });
+    expect(approved.status).toBe(200);
+    expect(await socket.next("grant")).toEqual({ type: "grant", seats: 3, seatLimit: 3 });
+    expect((await socket.next<AssignFrame>("assign")).assignments).toHaveLength(1);
+    expect(socket.arrivals.slice(-2)).toEqual(["grant", "assign"]); // told before the third job came
     socket.close();
   });
 });

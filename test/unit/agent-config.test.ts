@@ -37,6 +37,18 @@ describe("parseArgs", () => {
     expect(() => run(["oops"])).toThrow(/unexpected argument/);
   });
 
+  it("refuses a flag as the value of the one before it (a forgotten value), unless attached with =", () => {
+    const enroll = (argv: string[]) => parseArgs(["enroll", ...argv], tables).flags;
+    // `--code` used to take `--state-dir` as its value, leaving X a puzzling "unexpected argument".
+    expect(() => enroll(["--url", "http://u", "--code", "--state-dir", "X"])).toThrow(
+      /--code needs a value \(--state-dir is the next flag; a value starting with -- is --code=…\)/,
+    );
+    expect(() => run(["--url", "--token=gf_acme_secret"])).toThrow(/--url needs a value \(--token is the next flag/);
+    expect(() => run(["--url", "--token=gf_acme_secret"])).not.toThrow(/secret/);
+    expect(run(["--name=--odd", "--engine=x=y"])).toEqual({ name: "--odd", engine: ["x=y"] });
+    expect(run(["--name", "-one-dash"]).name).toBe("-one-dash");
+  });
+
   it("recognises help", () => {
     expect(parseArgs(["--help"], tables)).toEqual({ command: undefined, flags: { help: true } });
     expect(parseArgs([], tables)).toEqual({ command: undefined, flags: {} });
@@ -72,6 +84,46 @@ describe("resolveRunConfig", () => {
       token: "tok-file",
     });
     expect(resolveRunConfig({}, env, file, defaults)).toMatchObject({ url: "http://env", token: "tok-env" });
+  });
+
+  it("sends the config file's token only to the config file's origin: another --url or GIGAFACTORY_URL is refused", () => {
+    const issued = { ...file, url: "https://gf.example.com/base" };
+    const where = { ...defaults, configFile: "/s/config.json" };
+    const refusal = (flags: ReturnType<typeof run>, e: Record<string, string> = {}) => {
+      try {
+        resolveRunConfig(flags, e, issued, where);
+      } catch (err) {
+        return err as FixableError;
+      }
+      return undefined;
+    };
+    // A typo'd host, another port, another scheme: each another origin.
+    for (const url of ["https://gf.exampel.com", "https://gf.example.com:8443", "http://gf.example.com"]) {
+      expect(refusal(run(["--url", url])), url).toMatchObject({
+        code: "token_other_origin",
+        exitCode: 2,
+        message: `the token in /s/config.json was issued for https://gf.example.com, not ${new URL(url).origin} (--url)`,
+        fix: `pass --token for ${new URL(url).origin}, or update "url" in /s/config.json if the coordinator moved`,
+      });
+    }
+    expect(refusal({}, { GIGAFACTORY_URL: "https://stranger.test" })).toMatchObject({
+      code: "token_other_origin",
+      message: expect.stringContaining("not https://stranger.test (GIGAFACTORY_URL)"),
+    });
+    // The same origin (any case, the default port, another path) is the coordinator the token was issued for.
+    expect(refusal(run(["--url", "HTTPS://GF.Example.com:443/"]))).toBeUndefined();
+    // A token given explicitly goes where the operator says.
+    expect(refusal(run(["--url", "https://other.test", "--token", "tok-flag"]))).toBeUndefined();
+    expect(refusal(run(["--url", "https://other.test"]), { GIGAFACTORY_FACTORY_TOKEN: "tok-env" })).toBeUndefined();
+  });
+
+  it("says where the seats came from, for the warning when they are over the factory's seat limit", () => {
+    expect(resolveRunConfig(run(["--seats", "2"]), {}, { ...file, seats: 1 }, defaults)).toMatchObject({
+      seats: 2,
+      seatsFrom: "--seats",
+    });
+    expect(resolveRunConfig({}, {}, { ...file, seats: 3 }, defaults).seatsFrom).toBe("the config file's seats");
+    expect(resolveRunConfig({}, {}, file, defaults).seatsFrom).toBeUndefined();
   });
 
   it("has defaults: 1 seat, 30 s checkpoints and drain, work dir (checkpoint remote in it) beside the state dir", () => {

@@ -45,7 +45,7 @@ export class FakeConnection {
   }
 
   /** The coordinator's side of the socket (only with a Supervisor, which passes its handlers). */
-  welcome(leases: Assignment[] = []): void {
+  welcome(leases: Assignment[] = [], over: Partial<Welcome> = {}): void {
     const w: Welcome = {
       type: "welcome",
       v: 1,
@@ -54,6 +54,7 @@ export class FakeConnection {
       queueVersion: 1,
       heartbeatIntervalMs: 30_000,
       leases,
+      ...over,
     };
     this.opts?.handlers.onWelcome(w);
   }

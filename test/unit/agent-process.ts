@@ -27,3 +27,30 @@ export function runAgent(
   });
   return new Promise((r) => p.once("exit", (code) => r({ code, out, stderr })));
 }
+
+/**
+ * Starts the agent with `args` and leaves it running: `out()` is its output so far, `code()` its exit code once it has exited, `exited` that code awaited, `stop`
+ * sends `signal` (default SIGTERM: a drain) and waits for the exit.
+ */
+export function startAgent(args: readonly string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [AGENT_BIN, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...CLEARED, ...env },
+  });
+  let out = "";
+  for (const stream of [child.stdout, child.stderr])
+    stream.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return {
+    pid: child.pid as number,
+    out: () => out,
+    code: () => child.exitCode ?? undefined,
+    exited,
+    stop: async (signal: NodeJS.Signals = "SIGTERM") => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -68,6 +68,11 @@ export function declareFactory(
   return requireFactory(tx.sql, id, tx.now);
 }
 
+/** The seats `f` is granted and its limit, as `welcome` and `grant` frames tell its agent (which runs no more). */
+export function seatGrant(f: Factory): { seats: number; seatLimit: number } {
+  return { seats: f.seats, seatLimit: f.seatLimit ?? f.seats };
+}
+
 /** Exclusions end when what the factory offers changed (core/exclusions `grantChangeClearsExclusions`). */
 function clearIfChanged(tx: Tx, before: StoredFactory, after: StoredFactory, why: string): void {
   const offered = (f: StoredFactory) => ({

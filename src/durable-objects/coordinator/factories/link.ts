@@ -16,7 +16,7 @@ import type { Units } from "../runtime/units.ts";
 import { applyBatch } from "./batch.ts";
 import { FrameTurns } from "./frame-turns.ts";
 import { applyFactoryFrame } from "./frames.ts";
-import { declareFactory } from "./grants.ts";
+import { declareFactory, seatGrant } from "./grants.ts";
 import { pushWork } from "./push.ts";
 import { readFactory } from "./registry.ts";
 import {
@@ -187,7 +187,7 @@ export class FactoryLink {
         // Revoked after the Worker authenticated this upgrade: revocation closed every socket it had, and this one too.
         if (known?.status === "revoked") throw new DomainError("unauthorized", "this factory's token was revoked");
         const connection = (known?.connection ?? 0) + 1;
-        declareFactory(
+        const declared = declareFactory(
           tx,
           att.factoryId,
           { capabilities: hello.capabilities, seats: hello.seats },
@@ -195,6 +195,7 @@ export class FactoryLink {
         );
         return {
           connection,
+          grant: seatGrant(declared),
           leases: heldAssignments(tx, att.factoryId),
           version: queueVersion(tx.sql),
           productTtl: getSettings(tx.sql).leaseTtlSeconds,
@@ -204,8 +205,7 @@ export class FactoryLink {
         if (!done.ok) return;
         replaceOthers(this.ctx, ws, att.factoryId);
         this.ready = undefined;
-        // The product's TTL governs (core/settings `grantedLeaseTtl`); the hello may only ask for shorter.
-        const leaseTtlSeconds = hello.leaseTtlSeconds;
+        const { leaseTtlSeconds } = hello; // the product's TTL governs (core/settings `grantedLeaseTtl`): this shortens
         ws.serializeAttachment({ ...att, helloed: true, leaseTtlSeconds, connection: done.value.connection });
         send(ws, {
           type: "welcome",
@@ -216,6 +216,7 @@ export class FactoryLink {
           heartbeatIntervalMs: HEARTBEAT.intervalMs,
           leaseTtlSeconds: grantedLeaseTtl(done.value.productTtl, leaseTtlSeconds),
           features: Object.values(FEATURES),
+          ...done.value.grant, // the seats the agent runs: what the router pushes at once, not what it declared
           leases: done.value.leases,
         });
       },

@@ -29,6 +29,7 @@ import {
   heartbeat,
   setFactoryStatus,
 } from "../factories/admin.ts";
+import { seatGrant } from "../factories/grants.ts";
 import { listFactories, requireFactory } from "../factories/registry.ts";
 import { ComposedCoordinator } from "../runtime/composition.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -94,6 +95,8 @@ export abstract class FleetRpc extends ComposedCoordinator {
     const outcome = await this.units.run(productId, (tx) => approveFactoryGrant(tx, factoryId, req, actor));
     // Newly routable capabilities may fit queued jobs: offer them now (no stage moved, so unit did not).
     if (outcome.ok) {
+      // A connected agent runs what it is granted (welcome `seats`): tell it the new grant before more is pushed.
+      if (req.seatLimit !== undefined) this.link.notify(factoryId, { type: "grant", ...seatGrant(outcome.value) });
       this.link.dispatch();
       await this.units.settle();
     }
