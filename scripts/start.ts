@@ -12,7 +12,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { envValue } from "../src/shared/env-value.ts";
 import { errorLine, errorText } from "../src/shared/fixable-error.ts";
@@ -37,6 +37,19 @@ const FACTORIES = [
   { name: "demo-docker", seats: 2, caps: ["has:docker"] },
   { name: "demo-gpu", seats: 1, caps: ["gpu"] },
 ];
+
+/**
+ * Point an agent enrolled by an earlier `npm start` at this run's coordinator (its `config.json` `url`): PORT may
+ * differ, and an agent sends its config file's token only to that file's own origin (agent/credential-checks
+ * `token_other_origin`), so `run --url` alone would be refused. The state is the same, so the coordinator is too:
+ * this is the "coordinator moved" case, done the way an operator would, by updating the file.
+ */
+function moveCoordinator(stateDir: string, url: string): void {
+  const file = path.join(stateDir, "config.json");
+  const config = JSON.parse(readFileSync(file, "utf8")) as { url?: string };
+  if (config.url === url) return;
+  writeFileSync(file, `${JSON.stringify({ ...config, url }, null, 2)}\n`, { mode: 0o600 });
+}
 
 async function startAgent(url: string, token: string, f: (typeof FACTORIES)[number]): Promise<ChildProcess> {
   const stateDir = path.join(DEMO_DIR, f.name);
@@ -74,13 +87,10 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
     prefixed(enroll, f.name);
     const rc = await new Promise<number | null>((r) => enroll.once("exit", r));
     if (rc !== 0) throw new Error(`enrolling ${f.name} failed (exit ${rc})`);
-  }
+  } else moveCoordinator(stateDir, url);
   const args = [
     bin,
     "run",
-    // This run's coordinator: an agent enrolled by an earlier `npm start` saved that run's URL, and PORT may differ.
-    "--url",
-    url,
     "--state-dir",
     stateDir,
     // Beside the state dir, never in it: the engine works there, and the factory token lives in the state dir.
