@@ -9,10 +9,11 @@
  * the owner's pid and what it is; it is created exclusively, and removed when its owner exits. A lock left by a
  * process that crashed (its pid gone, or reused by something that is not one of these scripts) is stale and taken.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { FixableError, failureText } from "../src/shared/fixable-error.ts";
+import { takePidLock } from "../src/shared/pid-lock.ts";
 
 export const LOCK_FILE = "gigafactory.pid";
 
@@ -30,57 +31,23 @@ function stateInUse(dir: string, owner?: { pid: number; what: string }): Fixable
   );
 }
 
-/** The live owner's pid and command line, or undefined when the lock is stale (or unreadable: half-written). */
-function liveOwner(file: string): { pid: number; what: string } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
-  const pid = Number(text.split("\n")[0]);
-  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
-  let cmdline: string;
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-  } catch {
-    return undefined; // no such process: its owner crashed
-  }
-  if (!OWNERS.some((re) => re.test(cmdline))) return undefined;
-  return { pid, what: OWNERS[0]!.test(cmdline) ? "`npm start`" : "`npm run dev`" };
+/** What holds the lock, by its command line ("" when the system cannot say: no /proc and no ps). */
+function ownerName(command: string): string {
+  if (OWNERS[0]!.test(command)) return "`npm start`";
+  return OWNERS[1]!.test(command) ? "`npm run dev`" : "another start";
 }
 
 /**
  * Takes the lock on `dir` for this process (created if missing) and returns the function that releases it; it is
- * also released when the process exits. Throws FixableError `state_in_use` while a live owner holds it.
+ * also released when the process exits. Throws FixableError `state_in_use` while a live owner holds it. The lock
+ * itself is shared/pid-lock's, the agent's too: a stale one (its owner crashed, or its pid reused by anything but
+ * these scripts, or by a process started at another time) is taken over.
  */
 export function lockState(dir: string): () => void {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(file, "wx", 0o644);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const owner = liveOwner(file);
-      if (owner) throw stateInUse(dir, owner);
-      // Stale: its owner crashed. Once only: a second clash means another start took it in between.
-      if (attempt > 0) throw stateInUse(dir);
-      rmSync(file, { force: true });
-    }
-  }
-  const release = (): void => {
-    try {
-      if (readFileSync(file, "utf8").split("\n")[0] === String(process.pid)) rmSync(file, { force: true });
-    } catch {
-      /* already gone */
-    }
-  };
-  process.once("exit", release);
-  return release;
+  const taken = takePidLock(path.join(dir, LOCK_FILE), (command) => OWNERS.some((re) => re.test(command)));
+  if (taken.ok) return taken.release;
+  throw stateInUse(dir, taken.owner && { pid: taken.owner.pid, what: ownerName(taken.owner.command) });
 }
 
 /**
