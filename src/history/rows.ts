@@ -141,10 +141,16 @@ export function rowOf(r: HistoryRecord): Row {
   }
 }
 
+/** Whether ended run row `row` raises the cost of ended row `held` (a late charge: policies/late-spend). */
+function costRaised(held: Row, row: Row): boolean {
+  return row.endedAt !== null && row.endedAt !== undefined && Number(row.costUsd ?? 0) > Number(held.costUsd ?? 0);
+}
+
 /**
  * The run rows of one D1 batch that change what D1 ends with, in their order: per run id, the first row that
- * ends the run (`endedAt` set) if there is one, else the last row. Why: a run's upsert replaces an open row and
- * never an ended one (`ON CONFLICT … DO UPDATE … WHERE ended_at IS NULL`, history/write), so applying all of a
+ * ends the run (`endedAt` set) if there is one — or a later ended row with a higher cost, the only change an ended
+ * run takes — else the last row. Why: a run's upsert replaces an open row, and an ended one only to raise its cost
+ * (`ON CONFLICT … DO UPDATE … WHERE`, history/write), so applying all of a
  * run's rows in order leaves exactly what applying that one row leaves — whatever D1 held before. A job's start
  * and end usually travel in one batch: this halves the run statements a job costs.
  * @param rows run rows (`RUN_COLS`), in record order
@@ -155,7 +161,8 @@ export function decisiveRunRows(rows: readonly Row[]): Row[] {
   for (const row of rows) {
     const id = String(row.id);
     const held = pick.get(id);
-    if (held && held.endedAt !== null && held.endedAt !== undefined) continue; // ended: later rows are no-ops
+    // Ended: later rows are no-ops, but for an ended one with a higher cost (a late charge, policies/late-spend).
+    if (held && held.endedAt !== null && held.endedAt !== undefined && !costRaised(held, row)) continue;
     pick.set(id, row);
   }
   const kept = new Set(pick.values());

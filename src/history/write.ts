@@ -154,8 +154,9 @@ function statementFor(kind: HistoryRecord["kind"], n: number): Compiled {
           .onConflictDoUpdate({
             target: runs.id,
             set: { ...ph(RUN_COLS.filter((c) => c !== "id")), ingestSeq: sql`excluded.ingest_seq` } as never,
-            // An ended run is final; an open one changes only when the record differs (its end, usually).
-            setWhere: sql`${runs.endedAt} IS NULL AND (${RUN_CONTENT})`,
+            // An open run changes only when the record differs (its end, usually). An ended run is final but for
+            // its cost, which only rises: a report refused fenced after the close is still charged (late-spend).
+            setWhere: sql`(${runs.endedAt} IS NULL AND (${RUN_CONTENT})) OR (${runs.endedAt} IS NOT NULL AND excluded.${sql.identifier(runs.endedAt.name)} IS NOT NULL AND excluded.${sql.identifier(runs.costUsd.name)} > COALESCE(${runs.costUsd}, 0))`,
           });
       case "lesson":
         return db

@@ -186,6 +186,12 @@ describe("a report fenced after its lease was lost", () => {
       200,
     );
     await socket.next("cancel");
+    // The closed run ($1) reaches D1 before any late report, so the late charge has to reach it by a write of its own.
+    type RunRow = { leaseEpoch: number; costUsd: number | null; ingestSeq: number; outcome: string | null };
+    const history = () =>
+      api<{ items: RunRow[] }>("GET", `${P(product)}/history?kind=runs&jobId=${job.id}`, { token: ADMIN });
+    const closed = (await until(history, (r) => r.body.items[0]?.outcome === "cancelled")).body.items[0]!;
+    expect(closed.costUsd).toBe(1);
     const fail = {
       type: "fail" as const,
       ...ref,
@@ -207,6 +213,12 @@ describe("a report fenced after its lease was lost", () => {
     expect(higher.result.results[0]).toMatchObject({ ok: false, code: "fenced" });
     expect((await budget(product)).spentUsd).toBe(3);
     expect((await getJob(product, job.id)).stage).toBe("cancelled");
+    // D1's history ends with what was charged, the later write taking a higher ingest_seq so a follower of the
+    // history sees the change (history/write lets an ended run's cost only rise).
+    const row = (await until(history, (r) => r.body.items[0]?.costUsd === 3)).body.items;
+    expect(row).toHaveLength(1);
+    expect(row[0]).toMatchObject({ leaseEpoch: a.leaseEpoch, outcome: "cancelled" });
+    expect(row[0]!.ingestSeq).toBeGreaterThan(closed.ingestSeq);
     socket.close();
   });
 });

@@ -1,6 +1,7 @@
 // history/rows `decisiveRunRows`: writing only the decisive run row of each run leaves D1's `runs` table exactly as
 // writing every row in order would, from any prior state. The model below is the upsert history/write issues:
-// insert, or replace an open row (`ON CONFLICT(id) DO UPDATE … WHERE ended_at IS NULL`), never an ended one.
+// insert, or replace an open row (`ON CONFLICT(id) DO UPDATE … WHERE ended_at IS NULL …`), and an ended one only
+// with an ended row of a higher cost (a late charge after the run closed: policies/late-spend).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decisiveRunRows, type Row } from "../../src/history/rows.ts";
@@ -9,7 +10,12 @@ function apply(table: Map<string, Row>, rows: readonly Row[]): Map<string, Row> 
   const out = new Map(table);
   for (const r of rows) {
     const held = out.get(String(r.id));
-    if (!held || held.endedAt === null) out.set(String(r.id), r);
+    const raised =
+      held?.endedAt !== null &&
+      r.endedAt !== null &&
+      r.costUsd != null &&
+      Number(r.costUsd) > Number(held?.costUsd ?? 0);
+    if (!held || held.endedAt === null || raised) out.set(String(r.id), r);
   }
   return out;
 }
@@ -18,6 +24,7 @@ const row = fc.record({
   id: fc.constantFrom("r1", "r2", "r3"),
   endedAt: fc.option(fc.integer({ min: 1, max: 9 }), { nil: null }),
   outcome: fc.constantFrom("success", "failure", null),
+  costUsd: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
   n: fc.integer(),
 }) as fc.Arbitrary<Row>;
 
@@ -39,5 +46,8 @@ describe("decisive run rows", () => {
     const other = { id: "b", endedAt: null, n: 4 };
     expect(decisiveRunRows([start, other, end, late])).toEqual([other, end]);
     expect(decisiveRunRows([start, other])).toEqual([start, other]);
+    // A late charge after the close: the ended row with the higher cost is the one D1 must end with.
+    const charged = { id: "a", endedAt: 5, n: 5, costUsd: 9 };
+    expect(decisiveRunRows([start, { ...end, costUsd: 1 }, charged, late])).toEqual([charged]);
   });
 });

@@ -31,7 +31,7 @@ import { execute } from "../../sql-statements.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { jobSpendMarks, runSpendMark } from "../jobs/runs.ts";
-import { enqueueAudit } from "../outbox/records.ts";
+import { enqueueAudit, enqueueRun } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { KeptRefusal } from "../runtime/units.ts";
 import { spend } from "./budget.ts";
@@ -113,7 +113,11 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
   spend(tx, deltaUsd);
 }
 
-/** A run closed before its last report: its stored cost is the highest it reported, as finishRun stores it. */
+/**
+ * A run closed before its last report: its stored cost is the highest it reported, as finishRun stores it, and the
+ * raised run goes to D1 history too (history/write lets an ended run's cost rise, and only rise), so the history
+ * and a follower of it show what was charged, not the cost at the close.
+ */
 function raiseClosedRunCost(tx: Tx, doc: string, costUsd: number): void {
   const run = JSON.parse(doc) as Run;
   if ((run.insights?.costUsd ?? 0) >= costUsd) return;
@@ -125,4 +129,5 @@ function raiseClosedRunCost(tx: Tx, doc: string, costUsd: number): void {
     run.jobId,
     run.leaseEpoch,
   );
+  enqueueRun(tx, raised);
 }
