@@ -115,6 +115,11 @@ describe("job feed", () => {
       expect(r.status, JSON.stringify(bad)).toBe(400);
       expect(r.body.code).toBe("validation_failed");
     }
+    // Without a token the answer is about the token, not the header.
+    const stranger = await api<{ code: string }>("GET", `${P(product)}/jobs/${job.id}/events/stream`, {
+      headers: { "last-event-id": "1e3" },
+    });
+    expect(stranger.status).toBe(401);
     socket.close();
   });
 

@@ -48,9 +48,10 @@ for (const kind of ["ws", "stream"] as const) {
     const productId = product.data;
     const jobId = param(c, "jobId", EntityId);
     const q = query(c, FeedQuery);
-    // SSE resumes from the browser's Last-Event-ID (digits only: "1e3", " 5" or "-1" are refused); `after` wins.
-    const resume = header(c, "Last-Event-ID", LastEventIdHeader);
     const opener = await authorizeFeed(c, productId, jobId, q.ticket);
+    // SSE resumes from the browser's Last-Event-ID (digits only: "1e3", " 5" or "-1" are refused); `after` wins.
+    // Read after the caller is known: a stranger with a bad header gets 401, not a 400 about the header.
+    const resume = header(c, "Last-Event-ID", LastEventIdHeader);
     await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
     if (kind === "ws" && c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new DomainError("upgrade_required", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
