@@ -26,6 +26,11 @@ import { type Workspace, withMirrorLock } from "./workspace.ts";
 export const KEPT_DAYS = 3;
 /** KEPT_DAYS in ms. */
 export const KEPT_FOR_MS = KEPT_DAYS * 86_400_000;
+/**
+ * At most this many kept at once, the newest: a host whose final checkpoints keep failing (a full disk, a broken
+ * git) would otherwise keep a whole workspace per failed lease for days, and fill the disk it is short of.
+ */
+export const KEPT_MAX = 8;
 
 /** Where the workspace of `jobId`'s lease `leaseEpoch` is kept: `<work-dir>/kept/<jobId>-e<epoch>`. */
 export function keptDir(workDir: string, jobId: string, leaseEpoch: number): string {
@@ -89,7 +94,8 @@ function keptAt(marker: string): number | undefined {
 }
 
 /**
- * Remove every workspace under `<workDir>/kept` kept KEPT_FOR_MS or more before `now` (ms since the epoch), as
+ * Remove every workspace under `<workDir>/kept` kept KEPT_FOR_MS or more before `now` (ms since the epoch), and
+ * the oldest past the newest KEPT_MAX, as
  * `owner` (the engine's user, whose files they are), each told to the operator (`workspace.kept_removed`). Returns
  * their paths. Never throws: what cannot be read or removed now is tried again at the next sweep.
  */
@@ -106,17 +112,21 @@ export async function sweepKeptWorkspaces(
   } catch {
     return [];
   }
+  const kept = names
+    .filter((n) => n.endsWith(".json"))
+    .map((n) => ({ marker: path.join(root, n), at: keptAt(path.join(root, n)) }))
+    .filter((k): k is { marker: string; at: number } => k.at !== undefined)
+    .sort((a, b) => b.at - a.at); // newest first: past KEPT_MAX, the oldest go
   const removed: string[] = [];
-  for (const name of names.filter((n) => n.endsWith(".json"))) {
-    const marker = path.join(root, name);
-    const at = keptAt(marker);
-    if (at === undefined || now - at < KEPT_FOR_MS) continue;
+  for (const [i, { marker, at }] of kept.entries()) {
+    const expired = now - at >= KEPT_FOR_MS;
+    if (!expired && i < KEPT_MAX) continue;
     const dir = marker.slice(0, -".json".length);
     await removeTree(dir, owner);
     rmSync(marker, { force: true });
     removed.push(dir);
-    const text = `removed ${dir}: kept ${KEPT_DAYS} days after its final checkpoint failed`;
-    out.say("·", "workspace.kept_removed", text, { dir });
+    const why = expired ? `kept ${KEPT_DAYS} days` : `${KEPT_MAX} newer ones are kept`;
+    out.say("·", "workspace.kept_removed", `removed ${dir}: ${why} after its final checkpoint failed`, { dir });
   }
   return removed;
 }

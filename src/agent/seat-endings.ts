@@ -20,7 +20,7 @@ import { CANCEL_GRACE_MS, type EngineProcess } from "./engine-runner.ts";
 import type { RunAs } from "./engine-user.ts";
 import { UsageMeter } from "./insights.ts";
 import type { JobLog } from "./job-log.ts";
-import { KEPT_DAYS, keepWorkspace } from "./kept-workspaces.ts";
+import { KEPT_DAYS, keepWorkspace, sweepKeptWorkspaces } from "./kept-workspaces.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
 import { formatDuration, type Mark, type Output } from "./output.ts";
 import { outcomeLine, reportAndRecord } from "./report.ts";
@@ -238,6 +238,8 @@ export abstract class SeatEndings {
       const files = kept.linked ? "" : " (its files only: git could not link it to its mirror again)";
       const text = `${this.jobId} workspace kept at ${kept.dir}${files}, removed after ${KEPT_DAYS} days`;
       this.say("⚠", "workspace.kept", text, { dir: kept.dir, linked: kept.linked });
+      const out = { say: this.say.bind(this) };
+      await sweepKeptWorkspaces(this.ctx.cfg.workDir, ws.owner, Date.now(), out); // never more than KEPT_MAX
     } catch (err) {
       const text = `${this.jobId} workspace left at ${ws.dir}, not moved aside (${(err as Error).message}): the job's next run here replaces it`;
       this.say("⚠", "workspace.kept", text, { dir: ws.dir, linked: true });

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { engineHome, lookupUser, type RunAs } from "../../src/agent/engine-user.ts";
-import { KEPT_FOR_MS, keepWorkspace, keptDir, sweepKeptWorkspaces } from "../../src/agent/kept-workspaces.ts";
+import { KEPT_FOR_MS, KEPT_MAX, keepWorkspace, keptDir, sweepKeptWorkspaces } from "../../src/agent/kept-workspaces.ts";
 import { jobDir, prepareWorkspace } from "../../src/agent/workspace.ts";
 import { scratchHost, sh } from "./agent-git-fixture.ts";
 
@@ -78,6 +78,23 @@ describe("the sweep", () => {
     expect(existsSync(kept.dir)).toBe(false);
     expect(existsSync(`${kept.dir}.json`)).toBe(false);
     expect(said).toContainEqual({ event: "workspace.kept_removed", text: expect.stringContaining(kept.dir) });
+  });
+
+  it(`keeps at most ${KEPT_MAX}, the newest: a host whose checkpoints keep failing does not fill its disk`, async () => {
+    const dirs: string[] = [];
+    for (let i = 0; i <= KEPT_MAX; i++) {
+      const ws = await fx.workspace();
+      dirs.push((await keepWorkspace(ws, host.workDir, NOW + i)).dir);
+    }
+    said.length = 0;
+    // None is old enough to expire; one too many is kept, and the oldest goes.
+    expect(await sweepKeptWorkspaces(host.workDir, undefined, NOW + KEPT_MAX, out)).toEqual([dirs[0]]);
+    expect(dirs.map((d) => existsSync(d))).toEqual(dirs.map((_, i) => i > 0));
+    expect(said).toContainEqual({
+      event: "workspace.kept_removed",
+      text: expect.stringContaining(`${KEPT_MAX} newer`),
+    });
+    expect(await sweepKeptWorkspaces(host.workDir, undefined, NOW + KEPT_MAX, out)).toEqual([]);
   });
 });
 
