@@ -14,6 +14,8 @@ import type { RunConfig } from "../../src/agent/config.ts";
 import type { ConnectionOptions, FactoryConnection, OutFrame, Welcome } from "../../src/agent/connection.ts";
 import { sampleTemplate } from "../../src/agent/engines.ts";
 import { createOutput, type Output } from "../../src/agent/output.ts";
+import { JobRecords } from "../../src/agent/state.ts";
+import { Supervisor } from "../../src/agent/supervisor.ts";
 import type { Job } from "../../src/core/model.ts";
 import type { Assignment, ServerFrame } from "../../src/shared/protocol.ts";
 
@@ -147,4 +149,25 @@ export async function until<T>(what: string, probe: () => T | undefined | false,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A supervisor on a fake connection; `stop` drains it (engines stopped, seats ended) and waits for its exit. */
+export function fakeSupervisor(agent: ReturnType<typeof tempAgent>) {
+  let conn: FakeConnection | undefined;
+  const sup = new Supervisor({
+    cfg: agent.cfg,
+    out: agent.out,
+    engines: agent.engines,
+    hello: { capabilities: ["engine:sample"], seats: agent.cfg.seats, engines: ["sample"], agentVersion: "test" },
+    connect: (o) => {
+      conn = new FakeConnection(o);
+      return conn.asConnection();
+    },
+  });
+  const exited = sup.run();
+  const stop = async () => {
+    void sup.drain("SIGTERM");
+    await exited;
+  };
+  return { conn: conn as FakeConnection, records: new JobRecords(agent.cfg.stateDir), stop };
 }

@@ -4,39 +4,14 @@
 // job rather than run two engines; a `grant` frame raising the limit lets the second seat fill. A coordinator that
 // says nothing of seats (older) leaves the agent on what it asked for. Real sample engine, fake connection.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JobRecords } from "../../src/agent/state.ts";
-import { Supervisor } from "../../src/agent/supervisor.ts";
 import { parseServerFrame } from "../../src/shared/protocol.ts";
-import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
+import { artifactServer, assignment, type FakeConnection, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
 
 let rest: Awaited<ReturnType<typeof artifactServer>>;
 beforeAll(async () => {
   rest = await artifactServer();
 });
 afterAll(() => rest.close());
-
-function supervisor(agent: ReturnType<typeof tempAgent>) {
-  let conn: FakeConnection | undefined;
-  const sup = new Supervisor({
-    cfg: agent.cfg,
-    out: agent.out,
-    engines: agent.engines,
-    hello: { capabilities: ["engine:sample"], seats: agent.cfg.seats, engines: ["sample"], agentVersion: "test" },
-    connect: (o) => {
-      conn = new FakeConnection(o);
-      return conn.asConnection();
-    },
-  });
-  const exited = sup.run();
-  return {
-    conn: conn as FakeConnection,
-    records: new JobRecords(agent.cfg.stateDir),
-    stop: async () => {
-      void sup.drain("SIGTERM");
-      await exited;
-    },
-  };
-}
 
 const LONG = "gf-sample-seconds: 30\n";
 const accepted = (conn: FakeConnection, jobId: string) =>
@@ -47,7 +22,7 @@ const released = (conn: FakeConnection, jobId: string) =>
 describe("seats over the factory's seat limit", { timeout: 30_000 }, () => {
   it("runs and reports the granted seats, warns once with the command that raises them, and fills more once granted", async () => {
     const agent = tempAgent(rest.url, { seats: 2, seatsFrom: "--seats", drainTimeoutMs: 100 });
-    const { conn, records, stop } = supervisor(agent);
+    const { conn, records, stop } = fakeSupervisor(agent);
     try {
       conn.welcome([], { seats: 1, seatLimit: 1 });
       const connected = agent.events.find((e) => e.event === "connected");
@@ -79,7 +54,7 @@ describe("seats over the factory's seat limit", { timeout: 30_000 }, () => {
 
   it("from a coordinator that says nothing of seats, runs what it asked for", async () => {
     const agent = tempAgent(rest.url, { seats: 2, drainTimeoutMs: 100 });
-    const { conn, stop } = supervisor(agent);
+    const { conn, stop } = fakeSupervisor(agent);
     try {
       conn.welcome();
       expect(agent.events.find((e) => e.event === "connected")).toMatchObject({ seats: 2 });

@@ -9,9 +9,8 @@ import { isRunning } from "../../scripts/process-tree.ts";
 import { FrameError } from "../../src/agent/connection.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { JobRecords } from "../../src/agent/state.ts";
-import { Supervisor } from "../../src/agent/supervisor.ts";
 import { jobDir } from "../../src/agent/workspace.ts";
-import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
+import { artifactServer, assignment, FakeConnection, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
 
 let rest: Awaited<ReturnType<typeof artifactServer>>;
 beforeAll(async () => {
@@ -55,27 +54,6 @@ describe("a seat whose lease is lost at the end of its run", { timeout: 30_000 }
   });
 });
 
-/** A supervisor on a fake connection; `stop` drains it (engines stopped, seats ended) and waits for its exit. */
-function supervisor(agent: ReturnType<typeof tempAgent>) {
-  let conn: FakeConnection | undefined;
-  const sup = new Supervisor({
-    cfg: agent.cfg,
-    out: agent.out,
-    engines: agent.engines,
-    hello: { capabilities: ["engine:sample"], seats: agent.cfg.seats, engines: ["sample"], agentVersion: "test" },
-    connect: (o) => {
-      conn = new FakeConnection(o);
-      return conn.asConnection();
-    },
-  });
-  const exited = sup.run();
-  const stop = async () => {
-    void sup.drain("SIGTERM");
-    await exited;
-  };
-  return { conn: conn as FakeConnection, records: new JobRecords(agent.cfg.stateDir), stop };
-}
-
 const accepted = (conn: FakeConnection, jobId: string, leaseEpoch = 1) =>
   conn.frames("accept").some((f) => f.type === "accept" && f.jobId === jobId && f.leaseEpoch === leaseEpoch);
 const released = (conn: FakeConnection) => conn.frames("release").map((f) => (f.type === "release" ? f.reason : ""));
@@ -105,7 +83,7 @@ describe("a seat stopped by the coordinator", { timeout: 30_000 }, () => {
 describe("a seat whose lease is lost", { timeout: 30_000 }, () => {
   it("frees its place at once: the job a reconnect pushes is taken, not released for want of a seat", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
-    const { conn, records, stop } = supervisor(agent);
+    const { conn, records, stop } = fakeSupervisor(agent);
     try {
       conn.welcome();
       conn.push({ type: "assign", assignments: [assignment("job_old", "gf-sample-seconds: 30\n")] });
@@ -127,7 +105,7 @@ describe("a seat whose lease is lost", { timeout: 30_000 }, () => {
 
   it("a job leased again under a newer epoch while its old run winds down is run once that run has ended", async () => {
     const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
-    const { conn, records, stop } = supervisor(agent);
+    const { conn, records, stop } = fakeSupervisor(agent);
     try {
       conn.welcome();
       conn.push({ type: "assign", assignments: [assignment("job_again", "gf-sample-seconds: 30\n", 1)] });
@@ -159,7 +137,7 @@ describe.runIf(process.platform === "linux")("engines left by an earlier agent p
     const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
     const pids: number[] = [];
     try {
-      const { conn, records, stop } = supervisor(agent);
+      const { conn, records, stop } = fakeSupervisor(agent);
       // The agent was SIGKILLed mid-run; meanwhile the coordinator gave the job to another host.
       const orphan = straySleeper(jobDir(agent.cfg.workDir, "job_gone"));
       // A record whose pid now belongs to some other process (not in that job's workspace): never signalled.
