@@ -5,7 +5,7 @@
 // #alerts-panel, [data-testid="alert-row"][data-alert-id], [data-testid="alert-ack"], #health-badge.
 
 import { api, describeError } from "./api.js";
-import { ago, h, replace, showError, statusLine } from "./dom.js";
+import { ago, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 
 /** Health is a summary, not a feed: every 15 s keeps the header current without loading the coordinator. */
 const HEALTH_EVERY_MS = 15_000;
@@ -82,10 +82,9 @@ export function alertsView(root, live, params) {
       const alerts = await readAlerts(live, filter);
       if (!alive) return;
       replace(body, ...(alerts.length ? alerts.map(row) : [h("tr", null, h("td", { colspan: "7" }, "No alerts."))]));
-      // A read that works clears an earlier "Cannot load", not what an Ack just said.
-      if (status.textContent?.startsWith("Cannot load")) showError(status);
+      showLoadError(status); // an earlier "Cannot load", not what an Ack just said
     } catch (err) {
-      if (alive) showError(status, `Cannot load alerts: ${describeError(err)}`);
+      if (alive) showLoadError(status, `Cannot load alerts: ${describeError(err)}`);
     }
   };
 

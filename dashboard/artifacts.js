@@ -2,7 +2,7 @@
 // header, so "Download" fetches the bytes with it and hands the browser a blob URL.
 
 import { api, describeError, jobPath, request } from "./api.js";
-import { bytes, h, replace, showError, statusLine, when } from "./dom.js";
+import { bytes, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 
 /**
  * @param {import("./api.js").Session} session
@@ -22,11 +22,11 @@ export function artifactsPanel(session, jobId) {
   const load = async () => {
     try {
       const artifacts = await allArtifacts(session, jobId);
-      showError(status, "");
+      showLoadError(status);
       if (artifacts.length === 0) replace(list, h("li", { class: "empty" }, "No artifacts yet."));
       else replace(list, ...artifacts.map(item));
     } catch (err) {
-      showError(status, describeError(err));
+      showLoadError(status, describeError(err));
     }
   };
 

@@ -5,7 +5,7 @@
 // it is open. Stable ids and data-testid attributes let a browser test read the spend and press the buttons.
 
 import { api, describeError } from "./api.js";
-import { h, replace, showError, statusLine } from "./dom.js";
+import { h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { usdText } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
@@ -162,11 +162,12 @@ export function budgetView(root, live) {
         if (!alive || mine !== generation) return;
         draw(b);
         if (status.textContent === "Loading…") status.textContent = "";
+        showLoadError(status);
       },
       (err) => {
         if (!alive) return;
         if (err?.status === 404) status.textContent = "No budget is set for this product: set one below (operator).";
-        else showError(status, `Cannot load the budget: ${describeError(err)}`);
+        else showLoadError(status, `Cannot load the budget: ${describeError(err)}`);
       },
     );
   };

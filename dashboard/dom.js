@@ -137,6 +137,21 @@ export function statusLine(cls = "") {
  * @param {string} [message]
  */
 export function showError(el, message) {
+  el.removeAttribute("data-load-error");
   el.classList.toggle("error", Boolean(message));
   el.textContent = message ?? "";
+}
+
+/**
+ * A read's outcome in a status line the panel's actions also write: a failed read says so, and the next read
+ * that works clears that, but never what an action said in between (a refresh landing after a click wiped the
+ * click's refusal; a "Cannot load" stayed after the server came back).
+ * @param {Element} el
+ * @param {string} [message] what failed, or nothing when the read worked
+ */
+export function showLoadError(el, message) {
+  if (message) {
+    showError(el, message);
+    el.setAttribute("data-load-error", "");
+  } else if (el.hasAttribute("data-load-error")) showError(el);
 }

@@ -9,7 +9,7 @@
 
 import { api, describeError } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { ago, h, replace, showError, statusLine, when } from "./dom.js";
+import { ago, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 
 /** @param {any} l a Lesson (src/core/lessons.ts) */
 function scopeText(l) {
@@ -76,8 +76,7 @@ export function lessonsView(root, live) {
     try {
       const { items: listed } = await api(live.session, `/lessons?limit=200${q}`);
       if (!alive) return;
-      // A read that works clears an earlier "Cannot load" (the server was down a moment), not a message of an action.
-      if (status.textContent.startsWith("Cannot load")) showError(status);
+      showLoadError(status); // an earlier "Cannot load" (the server was down a moment), not a message of an action
       pending = pending.filter((p) => !listed.some((/** @type {any} */ l) => l.id === p.id));
       const items = [...(source.value === "auto" ? [] : pending), ...listed];
       replace(
@@ -101,7 +100,7 @@ export function lessonsView(root, live) {
             ),
       );
     } catch (err) {
-      if (alive) showError(status, `Cannot load lessons: ${describeError(err)}`);
+      if (alive) showLoadError(status, `Cannot load lessons: ${describeError(err)}`);
     }
   };
 

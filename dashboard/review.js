@@ -7,7 +7,7 @@
 
 import { api, describeError, jobPath } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { h, replace, showError, stageLabel, statusLine, when } from "./dom.js";
+import { h, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 
 /**
  * @param {import("./api.js").Session} session
@@ -125,9 +125,9 @@ export function reviewPanel(session, jobId, onDone) {
     if (panel.hidden) return;
     try {
       render(await api(session, `${jobPath(jobId)}/reviews`));
-      showError(status, "");
+      showLoadError(status);
     } catch (err) {
-      showError(status, describeError(err));
+      showLoadError(status, describeError(err));
     }
   };
 

@@ -5,7 +5,7 @@
 // and data-b-n, the plotted last counts), `experiment-stop-<id>`, `experiment-decision-<id>`.
 
 import { api, describeError } from "./api.js";
-import { h, replace, showError, statusLine } from "./dom.js";
+import { h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { armColumns, decisionText } from "./learned.js";
 import { usdText } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
@@ -127,6 +127,7 @@ export function experimentsSection(session) {
   const load = async () => {
     try {
       const doc = await api(session, "/routing/experiments");
+      showLoadError(status);
       for (const c of charts.values()) c.destroy();
       charts.clear();
       if (doc.experiments.length === 0) {
@@ -140,7 +141,7 @@ export function experimentsSection(session) {
       replace(list, ...cards.map((c) => c.node));
       for (const c of cards) c.draw(); // after mounting: uPlot measures its box
     } catch (err) {
-      showError(status, `Cannot load experiments: ${describeError(err)}`);
+      showLoadError(status, `Cannot load experiments: ${describeError(err)}`);
     }
   };
 

@@ -5,7 +5,7 @@
 // `rule-<id>`, `remove-<id>`, `routing-status`.
 
 import { api, describeError } from "./api.js";
-import { h, replace, showError, statusLine, when } from "./dom.js";
+import { h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { experimentsSection } from "./routing-experiments.js";
 
 /** 10 s: findings move with run ends and experiments with each counted outcome; faster would only add load. */
@@ -115,11 +115,12 @@ export function routingView(root, live) {
         api(live.session, "/routing/rules"),
       ]);
       if (!alive) return;
+      showLoadError(status);
       drawRecs(r.recommendations);
       drawRules(ru.rules);
       await experiments.load();
     } catch (err) {
-      if (alive) showError(status, `Cannot load routing: ${describeError(err)}`);
+      if (alive) showLoadError(status, `Cannot load routing: ${describeError(err)}`);
     }
   };
 

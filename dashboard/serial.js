@@ -7,7 +7,7 @@
 
 import { api, describeError, jobPath } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { h, replace, showError, statusLine, when } from "./dom.js";
+import { h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 
 /** Frozen serial keys as last read from the API: the board marks jobs holding one. */
 const frozenKeys = new Set();
@@ -127,6 +127,7 @@ export function serialPanel(session) {
   const load = async () => {
     try {
       const { keys } = await api(session, "/serial?limit=200");
+      showLoadError(status);
       frozenKeys.clear();
       for (const g of keys) if (g.frozen) frozenKeys.add(g.key);
       replace(
@@ -150,7 +151,7 @@ export function serialPanel(session) {
             ),
       );
     } catch (err) {
-      showError(status, describeError(err));
+      showLoadError(status, describeError(err));
     }
   };
 

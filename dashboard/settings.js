@@ -4,7 +4,7 @@
 // as they are, naming the field. No inline script or style (the page's CSP forbids them).
 
 import { api, describeError } from "./api.js";
-import { h, replace, showError, statusLine } from "./dom.js";
+import { h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
 
 /** The router weights, in SPEC §5 order. */
@@ -219,7 +219,7 @@ export function settingsView(root, live) {
       fill(s);
     },
     (err) => {
-      if (alive) showError(status, `Cannot load settings: ${describeError(err)}`);
+      if (alive) showLoadError(status, `Cannot load settings: ${describeError(err)}`);
     },
   );
   return () => {
