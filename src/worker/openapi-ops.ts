@@ -152,7 +152,8 @@ export const RUN_OPS: Op[] = [
     summary:
       "Operator action: requeue | cancel | ship | approve | reject (cancel, requeue and reject take a running job's " +
       "lease). A requeue of a job that has spent its own budget (usd or tokens, all runs) is refused 409 " +
-      "budget_exceeded (the detail says what it spent) unless budgetUsd / budgetTokens raise it above that",
+      "budget_exceeded (the detail says what it spent) unless budgetUsd / budgetTokens raise it above that. Either " +
+      "sets the job's budget to any value above the spend (audited job.budget_raised, or job.budget_lowered)",
     role: "operator",
     body: ActionBody,
     ok: { "200": json("The job after the action (as stored: no waitingReason)", JobSchema) },

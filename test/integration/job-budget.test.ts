@@ -6,7 +6,7 @@
 // lease, so its resend is acknowledged as a duplicate. A report within every limit changes nothing of that. An
 // operator's requeue of a job that has spent its budget is refused 409 `budget_exceeded` (the detail says what it
 // spent and how to raise it; the `job_budget_exceeded` alert stays open) unless it raises the budget above the spend
-// (`budgetUsd`, audited): then the alert is resolved and the job runs on its raised budget instead of failing on its
+// (`budgetUsd`, audited; a value below the old budget but above the spend is audited as lowered): then the alert is resolved and the job runs on its raised budget instead of failing on its
 // first cent. A report that spends nothing (no wall-time limit set) reads no spend mark at all.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -134,6 +134,33 @@ describe("a per-job budget, enforced by the coordinator", () => {
     expect(refused.body.detail).toContain("used 110 tokens");
     expect((await act("requeue", { budgetTokens: 1000 })).status).toBe(200);
     expect((await getJob(product, job.id)).budget).toEqual({ tokens: 1000 }); // the refused raise changed nothing
+  });
+
+  it("a requeue's budget below the old one (still above the spend) is taken, and audited as lowered, not raised", async () => {
+    const product = "job-budget-requeue-lower";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "capped later", budget: { usd: 10 } });
+    const { lease } = (await claim(product, f.token)).body;
+    const failed = await patch(product, f.token, job.id, {
+      leaseEpoch: lease.leaseEpoch,
+      stage: "failed",
+      result: { outcome: "failure", message: "tests red", retryable: false },
+      insights: { costUsd: 1 },
+    });
+    expect(failed.body.stage).toBe("failed");
+    const act = (action: string, json: Record<string, unknown>) =>
+      api("POST", `${P(product)}/jobs/${job.id}/actions/${action}`, { token: ADMIN, json });
+    const requeued = await act("requeue", { budgetUsd: 3 });
+    expect(requeued.body).toMatchObject({ stage: "queued" });
+    expect((await getJob(product, job.id)).budget).toEqual({ usd: 3 });
+    type Audit = { items: Array<{ action: string; detail: Record<string, unknown> }> };
+    const audit = await until(
+      () => api<Audit>("GET", `${P(product)}/history?kind=audit&jobId=${job.id}`, { token: ADMIN }),
+      (r) => r.body.items?.some((i) => i.action.startsWith("job.budget_")),
+    );
+    const changed = audit.body.items.filter((i) => i.action.startsWith("job.budget_"));
+    expect(changed.map((i) => i.action)).toEqual(["job.budget_lowered"]);
+    expect(changed[0]?.detail).toMatchObject({ from: { usd: 10 }, to: { usd: 3 }, spentUsd: 1 });
   });
 
   it("over a WebSocket: progress past budget.tokens pushes a cancel and keeps the checkpoint", async () => {

@@ -10,8 +10,9 @@
  *   guard:  refused `409 budget_exceeded` (and nothing changes: the `job_budget_exceeded` alert stays open) while
  *           the job has spent at least a limit it would run under — the detail says what it spent of what, and how
  *           to raise it. A raise must be above what was spent (in micro-dollars for USD), or it is refused the same.
- *   output: the changes for the requeue to save with its move (`budget` raised), audited `job.budget_raised`
- *           {from, to, spentUsd, spentTokens}; none when the budget stays as it was.
+ *   output: the changes for the requeue to save with its move (`budget` set), audited `job.budget_raised`, or
+ *           `job.budget_lowered` when a limit is now smaller or new (still above the spend), {from, to, spentUsd,
+ *           spentTokens}; none when the budget stays as it was.
  */
 import { fromMicros, toMicros } from "../../../core/budget.ts";
 import { DomainError } from "../../../core/errors.ts";
@@ -70,13 +71,26 @@ export function requeueAllowance(tx: Tx, job: Job, raise: BudgetRaise, actor: st
     });
   }
   if (!raised) return {};
-  enqueueAudit(tx, actor, "job.budget_raised", job.id, {
+  // The value need only be above the spend, so it may also lower a budget the job has not spent: the audit names
+  // which it did (an operator reading `job.budget_raised` with a smaller `to` was misled).
+  enqueueAudit(tx, actor, lowers(from, to) ? "job.budget_lowered" : "job.budget_raised", job.id, {
     from,
     to,
     spentUsd: spent.costUsd,
     spentTokens: spent.tokens,
   });
   return { budget: to };
+}
+
+/** Whether the job may now spend less on some limit: a smaller value, or a limit where it had none (unbounded). */
+function lowers(from: JobBudget, to: JobBudget): boolean {
+  const less = (a: number | undefined, b: number | undefined) => b !== undefined && (a === undefined || b < a);
+  return (
+    less(
+      from.usd === undefined ? undefined : toMicros(from.usd),
+      to.usd === undefined ? undefined : toMicros(to.usd),
+    ) || less(from.tokens, to.tokens)
+  );
 }
 
 /** The refusal: what was spent, against what, and how to raise it (the body field and the CLI flag). */
