@@ -1,9 +1,11 @@
-// The webhook queue's last delivery (worker/queues/webhooks `WEBHOOK_LAST_TRY`): a delivery the receiver still
-// refuses is kept as a dead letter with the receiver's last answer as its reason (and a thrown error's URL cut to
-// its origin), instead of moving to the dead-letter queue, which records only "delivery failed after all retries".
+// The webhook queue's consumer (worker/queues/webhooks), one batch: a receiver that hangs holds back no other
+// product's deliveries, one product's go one at a time in batch order, each acked or retried on its own; and a
+// delivery still refused on the last try (`WEBHOOK_LAST_TRY`) is kept as a dead letter with the receiver's last
+// answer as its reason (and a thrown error's URL cut to its origin), instead of moving to the dead-letter queue,
+// which records only "delivery failed after all retries".
 import { afterEach, describe, expect, it } from "vitest";
 import { WEBHOOK_LAST_TRY, type WebhookMessage } from "../../src/worker/queues/webhooks.ts";
-import { ADMIN, api, P } from "./client.ts";
+import { ADMIN, api, P, until } from "./client.ts";
 import { deliverWebhooks, HOOK_URL, receiver } from "./webhook-receiver.ts";
 
 let hook: ReturnType<typeof receiver> | undefined;
@@ -11,10 +13,10 @@ afterEach(() => hook?.restore());
 
 const run = deliverWebhooks;
 
-const message = (productId: string, deliveryId: string): WebhookMessage => ({
+const message = (productId: string, deliveryId: string, seq = 1): WebhookMessage => ({
   kind: "webhook",
   productId,
-  body: { deliveryId, seq: 1, productId, type: "job.stage", at: 1 },
+  body: { deliveryId, seq, productId, type: "job.stage", at: 1 },
 });
 
 describe("webhook queue: the last delivery", () => {
@@ -44,5 +46,64 @@ describe("webhook queue: the last delivery", () => {
         reason: `webhook delivery failed on all ${WEBHOOK_LAST_TRY} attempts; the last: http://127.0.0.1:8787/… answered 503`,
       }),
     ]);
+  });
+});
+
+describe("webhook queue: one batch, many receivers", () => {
+  it("delivers another product's messages while one receiver hangs, one product's messages in batch order", async () => {
+    const [slow, fast] = ["qw-slow", "qw-fast"];
+    for (const [product, path] of [
+      [slow, "slow"],
+      [fast, "fast"],
+    ] as const) {
+      const put = await api("PUT", `${P(product)}/webhook`, {
+        token: ADMIN,
+        json: { url: `${HOOK_URL}/${path}`, secret: "s3cret-of-sixteen-chars" },
+      });
+      expect(put.status).toBe(200);
+    }
+    // The slow receiver's first delivery hangs until released (then refused: a receiver that was down).
+    let release!: (status: number) => void;
+    const hung = new Promise<number>((resolve) => {
+      release = resolve;
+    });
+    const answered: string[] = [];
+    hook = receiver(async (r) => {
+      const status = r.body.deliveryId === "dlv_s1" ? await hung : 200;
+      answered.push(r.body.deliveryId);
+      return status;
+    });
+    const mine = () => hook!.received.filter((r) => r.body.productId === slow || r.body.productId === fast);
+    // The slow product's message first: delivered one after another, it would hold the fast product's behind it.
+    const pending = run([
+      { id: "s1", body: message(slow, "dlv_s1", 10), attempts: 1 },
+      { id: "f1", body: message(fast, "dlv_f1", 20), attempts: 1 },
+      { id: "s2", body: message(slow, "dlv_s2", 11), attempts: 1 },
+      { id: "f2", body: message(fast, "dlv_f2", 21), attempts: 1 },
+    ]);
+    try {
+      const seen = await until(
+        async () => mine().map((r) => r.body.deliveryId),
+        (ids) => ids.includes("dlv_s1") && ids.includes("dlv_f2"),
+      );
+      // The fast receiver has both of its deliveries, in order, answered, while the slow one's first is still
+      // unanswered, and the slow product's second waits behind its first.
+      expect(seen.filter((id) => id.startsWith("dlv_f"))).toEqual(["dlv_f1", "dlv_f2"]);
+      expect(seen.filter((id) => id.startsWith("dlv_s"))).toEqual(["dlv_s1"]);
+      expect(answered).toEqual(["dlv_f1", "dlv_f2"]);
+    } finally {
+      release(503);
+    }
+    const result = await pending;
+    const seqsAt = (path: string) =>
+      mine()
+        .filter((r) => r.url === `${HOOK_URL}/${path}`)
+        .map((r) => r.body.seq);
+    expect(seqsAt("slow")).toEqual([10, 11]);
+    expect(seqsAt("fast")).toEqual([20, 21]);
+    expect(answered).toEqual(["dlv_f1", "dlv_f2", "dlv_s1", "dlv_s2"]);
+    // Each message settled on its own: the refused one retried, the others acked.
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["s1"]);
+    expect([...result.explicitAcks].sort()).toEqual(["f1", "f2", "s2"]);
   });
 });

@@ -4,6 +4,8 @@
  * `globalThis.fetch` sees their requests; any other URL goes to the real fetch). Each request is recorded with its
  * headers and raw body; the answer status comes from `answer` (default: 200). Deliveries of earlier tests may still
  * arrive (queue retries): tests pick their own by product or delivery id, and `answer` decides by the request alone.
+ * An `answer` may be a promise (a receiver that hangs until the test releases it); the request's abort signal (the
+ * consumer's delivery timeout) ends the wait as it would a real connection's.
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { vi } from "vitest";
@@ -12,6 +14,7 @@ import worker from "../../src/worker/index.ts";
 export const HOOK_URL = "http://127.0.0.1:8787/hook";
 
 export interface Received {
+  url: string;
   headers: Record<string, string>;
   raw: string;
   body: {
@@ -25,16 +28,21 @@ export interface Received {
   };
 }
 
-export function receiver(answer: (r: Received) => number = () => 200) {
+export function receiver(answer: (r: Received) => number | Promise<number> = () => 200) {
   const received: Received[] = [];
   const real = globalThis.fetch;
   const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
     const req = new Request(input as RequestInfo, init as RequestInit);
     if (!req.url.startsWith(HOOK_URL)) return real(input as RequestInfo, init as RequestInit);
     const raw = await req.text();
-    const r: Received = { headers: Object.fromEntries(req.headers), raw, body: JSON.parse(raw) };
+    const r: Received = { url: req.url, headers: Object.fromEntries(req.headers), raw, body: JSON.parse(raw) };
     received.push(r);
-    return new Response(null, { status: answer(r) });
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = () => reject(req.signal.reason);
+      if (req.signal.aborted) fail();
+      else req.signal.addEventListener("abort", fail);
+    });
+    return new Response(null, { status: await Promise.race([answer(r), aborted]) });
   });
   return { received, restore: () => spy.mockRestore() };
 }

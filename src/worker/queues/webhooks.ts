@@ -11,6 +11,11 @@
  * A message is one delivery as the coordinator's outbox recorded it (outbox/webhook-records). The target URL and
  * secret are NOT in it: they are read from the coordinator at send time, so the secret never travels through a queue
  * and a webhook removed or re-pointed meanwhile is honoured.
+ *
+ * One queue carries every product's deliveries, so a batch is delivered in lanes, one per product (one product, one
+ * webhook): the lanes run concurrently, so a receiver that hangs until the timeout holds up only its own product's
+ * deliveries, never another product's; within a lane, one POST at a time in the batch's order, so a receiver sees
+ * its product's changes in `seq` order except when a retry comes late (and gets one request at a time from a batch).
  */
 
 import { z } from "zod";
@@ -45,62 +50,91 @@ export const WEBHOOK_LAST_TRY = 9;
 /** A receiver that has not answered in 10 s is treated as down for this attempt: the retry will come. */
 const DELIVERY_TIMEOUT_MS = 10_000;
 
+/**
+ * Delivers a batch: each message is acked or retried (`retry({delaySeconds})`, core/webhook-signature backoff) on its
+ * own; lanes by product run concurrently, each lane's messages one after another in batch order. Never throws: an
+ * unexpected error retries its message only (a throw would leave the rest of the batch to be retried or, once the
+ * handler returned, implicitly acked unsent).
+ */
 export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env): Promise<void> {
+  const lanes = new Map<string, Message<WebhookMessage>[]>();
   for (const msg of batch.messages) {
-    const parsed = WebhookMessageSchema.safeParse(msg.body);
-    if (!parsed.success) {
-      // Malformed never becomes well-formed: keep it as a dead letter now rather than retry it.
-      const productId = (msg.body as { productId?: unknown } | null)?.productId;
-      const [kept] = await keepDeadLetters(env, [
-        {
-          id: msg.id,
-          productId: typeof productId === "string" ? productId : "",
-          source: "queue:webhook",
-          reason: `malformed message: ${parsed.error.issues[0]?.message ?? "invalid"}`,
-          body: msg.body,
-          attempts: msg.attempts,
-          at: Date.now(),
-        },
-      ]);
-      if (kept) msg.ack();
-      else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
-      continue;
-    }
-    const m = parsed.data;
-    let failure: string;
-    try {
-      const refused = await deliver(env, m.productId, JSON.stringify(m.body), m.body.deliveryId);
-      if (refused === undefined) {
-        msg.ack();
-        continue;
+    // Malformed messages (no product id) share a lane: they are only kept as dead letters, never POSTed.
+    const productId = (msg.body as { productId?: unknown } | null)?.productId;
+    const key = typeof productId === "string" ? productId : "";
+    const lane = lanes.get(key);
+    if (lane) lane.push(msg);
+    else lanes.set(key, [msg]);
+  }
+  await Promise.allSettled(
+    [...lanes.values()].map(async (lane) => {
+      for (const msg of lane) {
+        try {
+          await settle(env, msg);
+        } catch (err) {
+          console.warn(`webhook message ${msg.id} could not be settled (attempt ${msg.attempts}): ${String(err)}`);
+          msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+        }
       }
-      failure = refused;
-    } catch (err) {
-      console.warn(`webhook delivery ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
-      // Dead letters are listed to viewers: a URL in the error keeps its origin only (its path may be a secret).
-      failure = String(err).replace(/(https?:\/\/[^\s/?#]+)\S*/g, "$1");
-    }
-    if (msg.attempts < WEBHOOK_LAST_TRY) {
-      msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
-      continue;
-    }
-    // The queue's last delivery: kept with what went wrong, not left to the dead-letter queue, which cannot say.
-    const reason = `webhook delivery failed on all ${msg.attempts} attempts; the last: ${truncateUtf8(failure, 512)}`;
-    const at = Date.now();
+    }),
+  );
+}
+
+/** One message's attempt, then its ack, retry or (on the last try) dead letter. */
+async function settle(env: Env, msg: Message<WebhookMessage>): Promise<void> {
+  const parsed = WebhookMessageSchema.safeParse(msg.body);
+  if (!parsed.success) {
+    // Malformed never becomes well-formed: keep it as a dead letter now rather than retry it.
+    const productId = (msg.body as { productId?: unknown } | null)?.productId;
     const [kept] = await keepDeadLetters(env, [
       {
         id: msg.id,
-        productId: m.productId,
+        productId: typeof productId === "string" ? productId : "",
         source: "queue:webhook",
-        reason,
+        reason: `malformed message: ${parsed.error.issues[0]?.message ?? "invalid"}`,
         body: msg.body,
         attempts: msg.attempts,
-        at,
+        at: Date.now(),
       },
     ]);
     if (kept) msg.ack();
     else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+    return;
   }
+  const m = parsed.data;
+  let failure: string;
+  try {
+    const refused = await deliver(env, m.productId, JSON.stringify(m.body), m.body.deliveryId);
+    if (refused === undefined) {
+      msg.ack();
+      return;
+    }
+    failure = refused;
+  } catch (err) {
+    console.warn(`webhook delivery ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
+    // Dead letters are listed to viewers: a URL in the error keeps its origin only (its path may be a secret).
+    failure = String(err).replace(/(https?:\/\/[^\s/?#]+)\S*/g, "$1");
+  }
+  if (msg.attempts < WEBHOOK_LAST_TRY) {
+    msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+    return;
+  }
+  // The queue's last delivery: kept with what went wrong, not left to the dead-letter queue, which cannot say.
+  const reason = `webhook delivery failed on all ${msg.attempts} attempts; the last: ${truncateUtf8(failure, 512)}`;
+  const at = Date.now();
+  const [kept] = await keepDeadLetters(env, [
+    {
+      id: msg.id,
+      productId: m.productId,
+      source: "queue:webhook",
+      reason,
+      body: msg.body,
+      attempts: msg.attempts,
+      at,
+    },
+  ]);
+  if (kept) msg.ack();
+  else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
 }
 
 /**
