@@ -82,6 +82,69 @@ function readLock(file: string): string | undefined {
   }
 }
 
+/** One starter: the text it writes to the lock, and the tag naming its temporary files (its pid). */
+export interface Starter {
+  text: string;
+  tag: string;
+}
+
+/** What a start came to: taken, or held by a live `owner` (none named: another start is taking it over). */
+export type LockStep = { ok: true } | { ok: false; owner?: LockOwner };
+
+/**
+ * The filesystem steps of taking `file` for `me`, one per `next()`: it yields the name of its next step before
+ * taking it, so a test can interleave many starters step by step on real files (takePidLock runs it straight
+ * through). `live(text)` is the live owner recorded in a lock's text, or undefined when that lock is stale.
+ */
+export function* lockSteps(
+  file: string,
+  me: Starter,
+  live: (text: string) => LockOwner | undefined,
+): Generator<string, LockStep> {
+  const tmp = `${file}.${me.tag}.tmp`;
+  // Written aside, then hard-linked into place: the lock appears whole or not at all, never half-written.
+  yield "write";
+  writeFileSync(tmp, me.text, { mode: 0o644 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        yield "link";
+        linkSync(tmp, file);
+        return { ok: true };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+        yield "read";
+        const text = readLock(file) ?? "";
+        const owner = live(text);
+        if (owner) return { ok: false, owner };
+        // Stale. Once only: a second clash means another start took it in between.
+        if (attempt > 0) return { ok: false };
+        // Moved aside before removal, and checked: a start that took it over meanwhile keeps it.
+        const aside = `${file}.${me.tag}.stale`;
+        try {
+          yield "move aside";
+          renameSync(file, aside);
+        } catch {
+          continue; // gone already
+        }
+        yield "check aside";
+        if (readLock(aside) !== text) {
+          try {
+            yield "put back";
+            linkSync(aside, file);
+          } catch {
+            /* a third start holds it now: the next link fails and names it */
+          }
+        }
+        yield "remove aside";
+        rmSync(aside, { force: true });
+      }
+    }
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 /**
  * Take the lock `file` (its directory must exist) for this process. `isOwner(command)` says whether a live pid's
  * command line is a process of the kind that holds this lock (anything else at that pid reused it).
@@ -89,41 +152,10 @@ function readLock(file: string): string | undefined {
  */
 export function takePidLock(file: string, isOwner: (command: string) => boolean): LockResult {
   const mine = `${process.pid}\n${ownStart()}\n`;
-  const tmp = `${file}.${process.pid}.tmp`;
-  // Written aside, then hard-linked into place: the lock appears whole or not at all, never half-written.
-  writeFileSync(tmp, mine, { mode: 0o644 });
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        linkSync(tmp, file);
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        const text = readLock(file) ?? "";
-        const owner = liveOwner(text, isOwner);
-        if (owner) return { ok: false, owner };
-        // Stale. Once only: a second clash means another start took it in between.
-        if (attempt > 0) return { ok: false };
-        // Moved aside before removal, and checked: a start that took it over meanwhile keeps it.
-        const aside = `${file}.${process.pid}.stale`;
-        try {
-          renameSync(file, aside);
-        } catch {
-          continue; // gone already
-        }
-        if (readLock(aside) !== text) {
-          try {
-            linkSync(aside, file);
-          } catch {
-            /* a third start holds it now: the next link fails and names it */
-          }
-        }
-        rmSync(aside, { force: true });
-      }
-    }
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  const steps = lockSteps(file, { text: mine, tag: String(process.pid) }, (text) => liveOwner(text, isOwner));
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  if (!step.value.ok) return step.value;
   const release = (): void => {
     if (readLock(file) === mine) rmSync(file, { force: true });
   };
