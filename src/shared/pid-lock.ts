@@ -1,16 +1,19 @@
 /**
  * @module shared/pid-lock
- * One process per directory: a lock file holding its owner's pid (and, on Linux, the owner's start time), created
- * whole or not at all, removed when the owner exits. A lock whose owner is gone is stale and taken over, so a crash,
- * a `kill -9` or a reboot never blocks the next start for good:
+ * One process per directory: a lock file holding its owner's pid (and, on Linux, the owner's start time; then a
+ * nonce), created whole or not at all, removed when the owner exits. A lock whose owner is gone is stale and taken
+ * over, so a crash, a `kill -9` or a reboot never blocks the next start for good:
  * - the pid is dead, or a zombie (it has exited; only its reaping is left);
  * - the pid lives but is another process: its start time differs from the one recorded (Linux: pids are reused,
  *   after a reboot at once), or its command line is not the owner's kind (`isOwner`);
  * - the file is empty or unreadable.
- * The same mechanism as scripts/start-preflight's `npm start` lock, made reusable for the agent's state dir (the
- * scripts keep their own copy for now). Node has no flock(2), hence a pid file.
+ * Many starts may find the same stale lock: one at a time takes it over, under an O_EXCL claim named after the stale
+ * text (`settle`), and replaces it with one atomic rename, so at most one start ever believes it holds the lock.
+ * Used by the agent's state dir and by scripts/start-preflight's `npm start` lock. Node has no flock(2), hence a pid
+ * file.
  */
 import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 
 /** The live process that holds a lock: its pid and command line (NULs as spaces). */
@@ -74,11 +77,104 @@ function liveOwner(text: string, isOwner: (command: string) => boolean): LockOwn
   return { pid, command: live.command };
 }
 
+/** The text of `file`; undefined when it is gone, "" when it cannot be read (stale: nothing names a live owner). */
 function readLock(file: string): string | undefined {
   try {
     return readFileSync(file, "utf8");
-  } catch {
-    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" ? undefined : "";
+  }
+}
+
+/** One starter: the text it writes to the lock (unique: it ends in a nonce), and the tag of its temp file (its pid). */
+export interface Starter {
+  text: string;
+  tag: string;
+}
+
+/** What a start came to: taken, or held by a live `owner` (none named: another start is taking it over). */
+export type LockStep = { ok: true } | { ok: false; owner?: LockOwner };
+
+type Live = (text: string) => LockOwner | undefined;
+
+/**
+ * Replaces `target` (the lock) with our temp file `tmp`, or removes it (`replace` false: a dead start's claim), if
+ * it still holds the stale `text`. Only while holding that text's claim, `<file>.claim.<hash of text>`, made by
+ * hard-linking `tmp` there (O_EXCL: one holder). A file holding `text` is changed only by a holder of its claim, and
+ * no text comes back once replaced (each start's ends in a nonce), so a `target` that still holds `text` under the
+ * claim holds it until we act. A claim whose holder died is itself removed the same way, under its own text's claim.
+ * "done": replaced or removed; "gone": `target` changed (another start got there first); "busy": a live start holds
+ * the claim and is acting on it.
+ */
+function* settle(
+  file: string,
+  target: string,
+  text: string,
+  tmp: string,
+  live: Live,
+  replace: boolean,
+): Generator<string, "done" | "gone" | "busy"> {
+  const claim = `${file}.claim.${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+  for (;;) {
+    try {
+      yield "claim";
+      linkSync(tmp, claim);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      yield "read claim";
+      const holder = readLock(claim);
+      if (holder === undefined) continue; // released meanwhile
+      if (live(holder)) return "busy";
+      if ((yield* settle(file, claim, holder, tmp, live, false)) === "busy") return "busy";
+      continue;
+    }
+    try {
+      yield "check";
+      if (readLock(target) !== text) return "gone";
+      yield replace ? "replace" : "remove";
+      if (replace) renameSync(tmp, target);
+      else rmSync(target, { force: true });
+      return "done";
+    } finally {
+      yield "unclaim";
+      rmSync(claim, { force: true });
+    }
+  }
+}
+
+/**
+ * The filesystem steps of taking `file` for `me`, one per `next()`: it yields the name of its next step before
+ * taking it, so a test can interleave many starters step by step on real files (takePidLock runs it straight
+ * through). `live(text)` is the live owner recorded in a lock's text, or undefined when that lock is stale.
+ * A stale lock is replaced whole by one atomic rename, never removed first: the lock never vanishes while a start
+ * believes it holds it (moving it aside to check it, then putting it back, let a third start link into the gap).
+ */
+export function* lockSteps(file: string, me: Starter, live: Live): Generator<string, LockStep> {
+  const tmp = `${file}.${me.tag}.tmp`;
+  // Written aside, then hard-linked into place: the lock appears whole or not at all, never half-written.
+  yield "write";
+  writeFileSync(tmp, me.text, { mode: 0o644 });
+  try {
+    for (;;) {
+      try {
+        yield "link";
+        linkSync(tmp, file);
+        return { ok: true };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      yield "read";
+      const text = readLock(file);
+      if (text === undefined) continue; // released meanwhile
+      const owner = live(text);
+      if (owner) return { ok: false, owner };
+      const took = yield* settle(file, file, text, tmp, live, true);
+      if (took === "done") return { ok: true };
+      if (took === "busy") return { ok: false };
+      // gone: another start replaced it first; the next link fails and names it (or finds it stale in turn)
+    }
+  } finally {
+    rmSync(tmp, { force: true });
   }
 }
 
@@ -88,42 +184,11 @@ function readLock(file: string): string | undefined {
  * Never throws for a held or stale lock; throws the system's error when the directory cannot be written.
  */
 export function takePidLock(file: string, isOwner: (command: string) => boolean): LockResult {
-  const mine = `${process.pid}\n${ownStart()}\n`;
-  const tmp = `${file}.${process.pid}.tmp`;
-  // Written aside, then hard-linked into place: the lock appears whole or not at all, never half-written.
-  writeFileSync(tmp, mine, { mode: 0o644 });
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        linkSync(tmp, file);
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        const text = readLock(file) ?? "";
-        const owner = liveOwner(text, isOwner);
-        if (owner) return { ok: false, owner };
-        // Stale. Once only: a second clash means another start took it in between.
-        if (attempt > 0) return { ok: false };
-        // Moved aside before removal, and checked: a start that took it over meanwhile keeps it.
-        const aside = `${file}.${process.pid}.stale`;
-        try {
-          renameSync(file, aside);
-        } catch {
-          continue; // gone already
-        }
-        if (readLock(aside) !== text) {
-          try {
-            linkSync(aside, file);
-          } catch {
-            /* a third start holds it now: the next link fails and names it */
-          }
-        }
-        rmSync(aside, { force: true });
-      }
-    }
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  const mine = `${process.pid}\n${ownStart()}\n${randomBytes(8).toString("hex")}\n`;
+  const steps = lockSteps(file, { text: mine, tag: String(process.pid) }, (text) => liveOwner(text, isOwner));
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  if (!step.value.ok) return step.value;
   const release = (): void => {
     if (readLock(file) === mine) rmSync(file, { force: true });
   };
