@@ -19,6 +19,19 @@ export function frozenBadge(key) {
   return h("span", null, " ", h("span", { class: "badge status-quarantined frozen", title }, "frozen"));
 }
 
+/**
+ * The running holder, or the run still stopping after its lease was taken (`stopping`: absent from older
+ * coordinators) — it holds the key until its factory says it stopped, at the latest until its old lease's expiry.
+ * @param {any} g a SerialGate (src/core/serial-gates.ts)
+ */
+function holderCell(g) {
+  if (g.holder) return h("a", { href: `#${jobPath(g.holder)}` }, g.holder);
+  const s = g.stopping;
+  if (!s) return "—";
+  const title = `its lease was taken; held until ${s.factoryId} says it stopped, at the latest ${when(s.until)}`;
+  return h("span", { title }, h("a", { href: `#${jobPath(s.jobId)}` }, s.jobId), " (stopping)");
+}
+
 /** @param {string} key */
 const serialPath = (key) => `/serial/${encodeURIComponent(key)}`;
 
@@ -84,7 +97,7 @@ export function serialPanel(session) {
       "tr",
       { dataset: { serialKey: g.key } },
       h("td", { class: "mono" }, g.key),
-      h("td", null, g.holder ? h("a", { href: `#${jobPath(g.holder)}` }, g.holder) : "—"),
+      h("td", null, holderCell(g)),
       h("td", { class: "num" }, String(g.queueLength)),
       h("td", null, g.queue[0] ? h("a", { href: `#${jobPath(g.queue[0])}` }, g.queue[0]) : "—"),
       h(

@@ -3,9 +3,9 @@
  * How one seat's job ends, and the state that decides which way. Three ways out, each ending in `cleanup`:
  * `finish` (report, then the done record — `ended` last, only after the coordinator acknowledged), `giveBack`
  * (drain timeout or no engine here: checkpoint, give the job back) and `abandon` (cancel pushed, or the lease was
- * lost: stop the engine within 2 s, discard the work, report nothing). `cleanup` discards the workspace, but keeps
- * one whose final checkpoint failed for the operator (agent/kept-workspaces). Also the controls the supervisor holds
- * a seat by — `abandon`, `forceStop`, `release`, `leaseTtlChanged`, `occupiesSeat` — which only move that state.
+ * lost: stop the engine within 2 s, discard the work, report only `stopped` once it exited). `cleanup` discards the
+ * workspace, but keeps one whose final checkpoint failed for the operator (agent/kept-workspaces). Also the controls
+ * the supervisor holds a seat by — `abandon`, `forceStop`, `release`, `leaseTtlChanged`, `occupiesSeat`.
  *
  * The base of SeatRunner (agent/seat-runner: the run's phases, in order), not a part of it: the run and its
  * endings read and set the same few fields (engine, workspace, WIP checkpointer, log, lost, releasing), so a part
@@ -94,9 +94,9 @@ export abstract class SeatEndings {
    * every job pushed on that reconnect ("no free seat"), each a paid round trip and a requeue.
    *
    * The trade-off: for up to CANCEL_GRACE_MS (2 s, then SIGKILL to its process group; agent/engine-runner) the
-   * stopping engine runs beside the one that took its seat. Waiting for a "stopped" confirmation before the
-   * coordinator assigns would need a new frame and leave the seat idle on a lost confirmation; a brief overlap of a
-   * stopping engine and a starting one is the lesser cost. The stopping engine is still awaited and its workspace
+   * stopping engine runs beside the one that took its seat. The seat does not wait for the `stopped` frame (only the
+   * job's serial key does: core/serial-holds): a lost frame would leave it idle, and a brief overlap of a stopping
+   * engine and a starting one of another key is the lesser cost. The stopping engine is still awaited and its workspace
    * discarded by this run (`cleanup`), only no longer counted.
    */
   get occupiesSeat(): boolean {
@@ -222,6 +222,8 @@ export abstract class SeatEndings {
   /** The run's files go: the workspace (kept when its last work is in no commit), the job file, the local log. */
   protected async cleanup(): Promise<void> {
     this.stopTimers();
+    // Every way here passes the engine's exit (or it never started): an abandoned run says it stopped.
+    if (this.lost !== undefined) this.lease.reportStopped(this.ctx.features?.());
     await this.log?.close();
     if (this.ctx.cfg.keepWorkspaces) return;
     if (this.ws && this.wip?.finalError) await this.keep(this.ws);

@@ -1,13 +1,15 @@
 /**
  * @module agent/seat-lease
  * A seat's side of its lease: the fenced frames it sends and the renewals that keep it alive at TTL/2. The frames are
- * progress (logs, checkpoints), accept, the move to `building`, and release/reject. An answer that says the lease is
- * gone (connection LEASE_LOST_CODES: `fenced`, `not_lease_holder`) ends the job the same way whichever frame got it,
- * through the seat's `lost` hook; so does a frame that must land and cannot. Other misses are only noted in the job
- * log: log batches are best effort (the whole log is uploaded at the end), a checkpoint is announced again at the next
+ * progress (logs, checkpoints), accept, the move to `building`, release/reject (and `stopped`, after an abandon). An
+ * answer that says the lease is gone (connection LEASE_LOST_CODES: `fenced`, `not_lease_holder`) ends the job the
+ * same way whichever frame got it, through the seat's `lost` hook; so does a frame that must land and cannot. Other
+ * misses are only noted in the job log: log batches are best effort (the whole log is uploaded at the end), a checkpoint is announced again at the next
  * interval, a renewal goes at the next tick. The report has its own delivery (agent/report `reportAndRecord`), because
  * it writes the job record on either side of it.
  */
+
+import { FEATURES } from "../shared/protocol.ts";
 import { type FactoryConnection, FrameError, LEASE_LOST_CODES, type OutFrame } from "./connection.ts";
 import { LeaseRenewer, renewPlan } from "./lease-renewer.ts";
 import { deliverFrame } from "./report.ts";
@@ -77,6 +79,18 @@ export class SeatLease {
 
   stopRenewals(): void {
     this.renewer.stop();
+  }
+
+  /**
+   * This run was abandoned (cancelled, lease lost) and its engine has exited or never started: a `stopped` frame
+   * says so, to a coordinator that announced FEATURES.stopped. After taking a lease it keeps the job's serial key held
+   * until then (core/serial-holds), so the key's next job starts only once this engine is gone. Best effort: a frame
+   * lost to a dropped connection costs only the wait until the old lease would have expired.
+   */
+  reportStopped(features: ReadonlySet<string> | undefined): void {
+    if (!features?.has(FEATURES.stopped)) return;
+    const { jobId, leaseEpoch } = this.opts;
+    void this.opts.conn.request({ type: "stopped", jobId, leaseEpoch }).catch(() => undefined);
   }
 
   /** One renewal; its answer names the TTL granted, and the renewer keeps to half of it (agent/lease-renewer). */

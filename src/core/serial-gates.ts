@@ -39,6 +39,11 @@ export interface SerialGate {
   key: string;
   /** The job that holds the gate (assigned or building), or null. */
   holder: string | null;
+  /**
+   * With no running holder: the run whose lease was taken by force and which holds the key while its factory stops
+   * it (core/serial-holds), or null. `until`: ms epoch, the latest it holds the key (the old lease's expiry).
+   */
+  stopping: { jobId: string; factoryId: string; leaseEpoch: number; until: number } | null;
   /** Queued jobs waiting on the key, most urgent first (at most QUEUE_SHOWN). */
   queue: string[];
   /** How many jobs are queued on the key in all. */

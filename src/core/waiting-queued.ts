@@ -6,6 +6,7 @@
  */
 import type { Job } from "./model.ts";
 import type { RouteContext } from "./router.ts";
+import { holdMessage, type SerialHold } from "./serial-holds.ts";
 import type { FleetCause } from "./waiting-fleet.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
 
@@ -42,13 +43,15 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /**
  * A job-wide gate of the router's filter. "hard": an operator's decision that holds whatever the fleet does —
  * the product's budget pause, then a frozen serial key. "held": the serial key is held by a running job
- * (`holders` names it when known).
+ * (`holders` names it when known), or — with no running holder — by a run whose lease was taken by force while its
+ * factory stops it (`stops`, core/serial-holds: `detail.stopping` says which run and until when at the latest).
  */
 export function gateReason(
   job: Job,
   ctx: RouteContext,
   kind: "hard" | "held",
   holders?: ReadonlyMap<string, string>,
+  stops?: ReadonlyMap<string, SerialHold>,
 ): WaitingReason | undefined {
   const key = job.serialKey;
   if (kind === "hard") {
@@ -60,6 +63,14 @@ export function gateReason(
   }
   if (key === undefined || !ctx.busySerialKeys?.has(key)) return undefined;
   const holder = holders?.get(key);
+  const stop = holder === undefined ? stops?.get(key) : undefined;
+  if (stop) {
+    return reason("serial_key_held", holdMessage(stop, job.id), job.queuedAt, {
+      serialKey: key,
+      holder: stop.jobId,
+      stopping: { jobId: stop.jobId, factoryId: stop.factoryId, leaseEpoch: stop.leaseEpoch, until: stop.until },
+    });
+  }
   const by = holder ? ` by job ${holder}` : "";
   return reason("serial_key_held", `serial key ${key} is held${by}; it runs after`, job.queuedAt, {
     serialKey: key,

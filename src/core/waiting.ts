@@ -10,6 +10,7 @@ import { depsState } from "./dag.ts";
 import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
 import { reviewRoundOf, tallyReviews } from "./review.ts";
 import { type RouteContext, rankFactories } from "./router.ts";
+import type { SerialHold } from "./serial-holds.ts";
 import { fleetCause, reachableViews } from "./waiting-fleet.ts";
 import { fleetReason, gateReason, preemptedReason, reason } from "./waiting-queued.ts";
 import type { WaitingReason } from "./waiting-reason.ts";
@@ -26,6 +27,8 @@ export interface WaitingInputs {
   connected: ReadonlySet<string>;
   /** Serial key → id of the job holding it (assigned or building). */
   serialHolders?: ReadonlyMap<string, string>;
+  /** Serial key → the live hold of a run stopping after a forced lease loss (core/serial-holds `liveHoldsByKey`). */
+  serialStops?: ReadonlyMap<string, SerialHold>;
   /** Dependency id → its stage (undefined: no such job). */
   depStages?: ReadonlyMap<string, Stage | undefined>;
   /** A composite parent's children: id → stage. */
@@ -104,7 +107,8 @@ function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReas
         maxAttempts: job.maxAttempts,
       });
     }
-    return gateReason(job, ctx, "held", inputs.serialHolders) ?? fleetReason(job, fleet, "transient");
+    const held = gateReason(job, ctx, "held", inputs.serialHolders, inputs.serialStops);
+    return held ?? fleetReason(job, fleet, "transient");
   };
   const waiting = transient();
   if (waiting) return preemptedReason(job, waiting) ?? waiting;

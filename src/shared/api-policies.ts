@@ -52,6 +52,18 @@ export const SerialListQuery = z
 export const SerialGateSchema = z.object({
   key: z.string(),
   holder: z.string().nullable().describe("the job holding the key (assigned or building)"),
+  stopping: z
+    .object({
+      jobId: z.string(),
+      factoryId: z.string(),
+      leaseEpoch: z.number().int(),
+      until: z.number().int().describe("ms epoch: the old lease's expiry, the latest the key stays held"),
+    })
+    .nullable()
+    .describe(
+      "with no running holder: the run whose lease was taken by force (cancel, requeue, preemption, budget stop…) " +
+        "and which holds the key until its factory says it stopped, or until its old lease's expiry",
+    ),
   queue: z.array(z.string()).describe("queued job ids, most urgent first (at most 50)"),
   queueLength: z.number().int(),
   frozen: z.object({ by: z.string(), reason: z.string(), at: z.number().int().describe("ms epoch") }).nullable(),

@@ -55,6 +55,14 @@ const Reject = { type: z.literal("reject"), ...LeaseRef, reason: utf8Text(2000) 
 /** "I am going away" (drain, no free seat): requeued, checkpoint kept, may come back here after a short backoff. */
 const Release = { type: z.literal("release"), ...LeaseRef, reason: utf8Text(2000).optional() };
 const Renew = { type: z.literal("renew"), ...LeaseRef, ttlSeconds: LeaseTtl.optional() };
+/**
+ * "My run of this job under this epoch has stopped" (its engine exited, or never started): sent after a `cancel` or a
+ * lost lease. The job's serial key, kept held while that run stopped, opens now (core/serial-holds); a frame naming a
+ * run with no such hold changes nothing. About a lease already taken, so not fenced on the job's current epoch: only
+ * the hold of exactly this factory, job and epoch ends. Only to a coordinator whose `welcome.features` lists
+ * FEATURES.stopped.
+ */
+const Stopped = { type: z.literal("stopped"), ...LeaseRef };
 const Progress = {
   type: z.literal("progress"),
   ...LeaseRef,
@@ -88,6 +96,7 @@ export const BatchedFrame = z.discriminatedUnion("type", [
   batched(Progress),
   batched(Complete),
   batched(Fail),
+  batched(Stopped),
 ]);
 export type BatchedFrame = z.infer<typeof BatchedFrame>;
 
@@ -118,6 +127,7 @@ export const FactoryFrame = z.discriminatedUnion("type", [
   alone(Progress),
   alone(Complete),
   alone(Fail),
+  alone(Stopped),
   /**
    * Several lease frames in one: applied in order in ONE unit (one transaction, one dispatch pass after it), each
    * fenced on its own epoch and isolated from the others — a refused frame changes nothing and takes nothing of

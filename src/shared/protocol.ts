@@ -9,7 +9,7 @@
  * leases it still holds: reconnect resumes them) → `assign` frames pushed as
  * work appears (several per frame when several seats are free) → the agent
  * answers `accept`/`reject`, then `renew` / `progress` / `complete` / `fail`
- * (or `release` to hand a job back without blame),
+ * (or `release` to hand a job back without blame; `stopped` once a cancelled or lost run's engine has exited),
  * each carrying the lease epoch (fenced). The server may push `cancel`,
  * `drain`, `revoke`, `settings` (the product's lease TTL changed) and `grant` (the factory's seats changed). Frames
  * with an `id` get an `ack` or an `error` with it.
@@ -61,6 +61,8 @@ export const FEATURES = {
   acceptBuilding: "accept-building",
   /** The `batch` frame. */
   batch: "batch",
+  /** The `stopped` frame: a run whose lease was taken has stopped, its serial key may go on (core/serial-holds). */
+  stopped: "stopped",
 } as const;
 
 /** What the coordinator pushes. Jobs travel as the domain `Job` (see core/model). */

@@ -77,8 +77,9 @@ export const GATE_OPS: Op[] = [
     method: "get",
     path: `${P}/serial`,
     summary:
-      "Serial gates: every key with a holder, a queue or a freeze, in key order — `{keys: [{key, holder, queue " +
-      "(most urgent first, ≤ 50 ids), queueLength, frozen: {by, reason, at} | null}], nextCursor?}`",
+      "Serial gates: every key with a holder, a queue or a freeze, in key order — `{keys: [{key, holder, stopping: " +
+      "{jobId, factoryId, leaseEpoch, until} | null (a run whose lease was taken, holding the key while it stops), " +
+      "queue (most urgent first, ≤ 50 ids), queueLength, frozen: {by, reason, at} | null}], nextCursor?}`",
     role: "viewer",
     query: SerialListQuery,
     ok: { "200": json("A page of serial keys", SerialPageSchema) },

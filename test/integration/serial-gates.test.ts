@@ -45,7 +45,7 @@ describe("the serial gate", () => {
     const urgent = await submit(product, { title: "new high", serialKey: "repo/main", priority: "high" });
     expect((await claim(product, f.token)).status).toBe(204); // the gate is held
     expect((await gates(product)).body.keys).toEqual([
-      { key: "repo/main", holder: holder.id, queue: [urgent.id, old.id], queueLength: 2, frozen: null },
+      { key: "repo/main", holder: holder.id, stopping: null, queue: [urgent.id, old.id], queueLength: 2, frozen: null },
     ]);
     await finish(product, f.token, holder.id, held.body.lease.leaseEpoch);
     expect((await claim(product, f.token)).body.job.id).toBe(urgent.id);

@@ -66,6 +66,6 @@ describe("batch", () => {
 
 describe("features", () => {
   it("names what welcome announces", () => {
-    expect(Object.values(FEATURES)).toEqual(["accept-building", "batch"]);
+    expect(Object.values(FEATURES)).toEqual(["accept-building", "batch", "stopped"]);
   });
 });

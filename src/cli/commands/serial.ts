@@ -1,8 +1,8 @@
 /**
  * @module cli/commands/serial
- * Serial gates: `gigafactory serial list` shows every key with a holder, a queue or a freeze; `serial freeze KEY
- * --reason TEXT` stops new dispatch of the key's jobs (the running holder finishes), `serial unfreeze KEY` lets
- * its most urgent waiting job go. Under --json: the API's documents (`{keys}` for list, the key's gate otherwise).
+ * Serial gates: `gigafactory serial list` shows every key with a holder (running, or a cancelled or preempted run
+ * still stopping), a queue or a freeze; `serial freeze KEY --reason TEXT` stops new dispatch of the key's jobs (the
+ * running holder finishes), `serial unfreeze KEY` lets its most urgent waiting job go. Under --json: the API's documents (`{keys}` for list, the key's gate otherwise).
  */
 import type { SerialGate } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
@@ -12,9 +12,20 @@ import { formatInstant, NONE, renderTable } from "../table.ts";
 /** Pages followed by `serial list` at most (200 keys each): far beyond any real set of live keys. */
 const MAX_PAGES = 50;
 
+/**
+ * Who holds the key: the running job, or the job whose run is stopping after its lease was taken (a cancel, a
+ * preemption…) — the key stays held until its factory says it stopped, at the latest until its old lease's expiry.
+ */
+function holderText(g: SerialGate): string {
+  if (g.holder) return g.holder;
+  // `stopping` is absent from older coordinators' answers.
+  const s = g.stopping;
+  return s ? `${s.jobId} (stopping on ${s.factoryId}, until ${formatInstant(s.until)} at the latest)` : NONE;
+}
+
 function describeGate(g: SerialGate): string {
   const frozen = g.frozen ? `frozen by ${g.frozen.by}: ${g.frozen.reason}` : "open";
-  return `${g.key}: ${frozen}; holder ${g.holder ?? NONE}; ${g.queueLength} queued`;
+  return `${g.key}: ${frozen}; holder ${holderText(g)}; ${g.queueLength} queued`;
 }
 
 export const serialCommands: Command[] = [
@@ -48,7 +59,7 @@ export const serialCommands: Command[] = [
             ],
             keys.map((g) => [
               g.key,
-              g.holder ?? NONE,
+              holderText(g),
               String(g.queueLength),
               g.queue[0] ?? NONE,
               g.frozen ? `${g.frozen.by} ${formatInstant(g.frozen.at)}: ${g.frozen.reason}` : NONE,

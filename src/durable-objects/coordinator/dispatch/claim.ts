@@ -4,7 +4,8 @@
  *   inputs: factory id, the TTL the factory asked for (if any), `now`. The lease gets the job's governing
  *           TTL (its manifest's, else the product's: core/settings `leaseTtlFor`), or the factory's if shorter.
  *   guard:  the factory is active with a free seat; the job is `queued`, due
- *           (`not_before` passed), its serial gate is open, and the factory
+ *           (`not_before` passed), its serial gate is open (no running job and no
+ *           run stopping after a forced lease loss holds it), and the factory
  *           passes the router's hard filter for it (which includes: this
  *           factory has not lost this job's lease too recently).
  *   walk:   only the capability buckets (jobs/buckets) whose every capability the factory holds, merged in
@@ -39,21 +40,27 @@ import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { exclusionLookup } from "./exclusions.ts";
 import { expireDue } from "./lease-ops.ts";
+import { liveSerialHolds } from "./serial-holds.ts";
 import { dueJobIdsByUrgency, MAX_SCAN } from "./urgency-order.ts";
 
 export type { Lease };
 
-/** Serial keys of jobs that currently hold a lease: their gates are closed. */
-export function busySerialKeys(sql: SqlStorage): Set<string> {
+/**
+ * Serial keys whose gate is closed at `now` (ms): held by a job that holds a lease, or by a run whose lease was taken
+ * by force and whose factory may still be stopping it (dispatch/serial-holds).
+ */
+export function busySerialKeys(sql: SqlStorage, now: number): Set<string> {
   const rows = sql
     .exec<{ k: string }>(
       "SELECT DISTINCT serial_key AS k FROM jobs WHERE serial_key IS NOT NULL AND stage IN ('assigned', 'building')",
     )
     .toArray();
-  return new Set(rows.map((r) => r.k));
+  const keys = new Set(rows.map((r) => r.k));
+  for (const hold of liveSerialHolds(sql, now)) keys.add(hold.key);
+  return keys;
 }
 
-/** The serial keys whose gate is closed for a pass: frozen by an operator, or held by a running job. */
+/** The serial keys whose gate is closed for a pass: frozen by an operator, or held by a running or stopping job. */
 export function closedSerialKeys(ctx: Pick<RouteContext, "busySerialKeys" | "frozenSerialKeys">): Set<string> {
   return new Set([...(ctx.busySerialKeys ?? []), ...(ctx.frozenSerialKeys ?? [])]);
 }
@@ -63,7 +70,7 @@ export function routeContext(tx: Tx): RouteContext {
   return {
     now: tx.now,
     weights: settings.weights,
-    busySerialKeys: busySerialKeys(tx.sql),
+    busySerialKeys: busySerialKeys(tx.sql, tx.now),
     frozenSerialKeys: new Set(settings.frozenSerialKeys),
     budgetPaused: settings.budgetPaused,
     openBreakers: openBreakerKeys(tx),

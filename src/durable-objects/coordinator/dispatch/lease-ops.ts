@@ -15,6 +15,9 @@
  * Losses that are no fault of the holder's and that it cannot repeat at will
  * (an operator's cancel or requeue, a revoked or deregistered factory, a push
  * that found the socket gone) do not count.
+ *
+ * SERIAL HOLD — a forced loss of a live lease keeps the job's serial key held
+ * while the old holder stops its engine (dispatch/serial-holds, core/serial-holds).
  */
 import { FencedError } from "../../../core/errors.ts";
 import type { LossKind } from "../../../core/exclusions.ts";
@@ -33,6 +36,7 @@ import { chargeReport } from "../policies/run-spend.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { forgetExclusions, recordLoss } from "./exclusions.ts";
+import { forgetSerialHolds, holdSerialKey } from "./serial-holds.ts";
 
 /** `loaded`: the job as this unit just read it, if it did (saves a second read). @throws FencedError, NotFoundError */
 export function fence(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number, loaded?: Job): Job {
@@ -127,9 +131,10 @@ export function expireLease(tx: Tx, job: Job): Job {
   return settled(tx, moveJob(tx, failed, "dead_letter")); // dependents re-evaluated (coordinator/dag/dependents)
 }
 
-/** Expire every lease whose time is up, and forget spent exclusions. Idempotent: a second call finds nothing. */
+/** Expire every lease whose time is up, forget spent exclusions and serial holds. Idempotent. */
 export function expireDue(tx: Tx): number {
   forgetExclusions(tx);
+  forgetSerialHolds(tx);
   const ids = tx.sql
     .exec<{ id: string }>(
       `SELECT id FROM jobs INDEXED BY jobs_by_lease
@@ -156,7 +161,10 @@ export function expireDue(tx: Tx): number {
 export const NEXT_LEASE_EXPIRY_SQL = `SELECT lease_expires_at AS t FROM jobs INDEXED BY jobs_by_lease
   WHERE lease_expires_at IS NOT NULL AND stage IN ('assigned', 'building') ORDER BY lease_expires_at LIMIT 1`;
 
-/** Take every live lease away from a factory (revoked, deregistered): requeue its jobs now. */
+/**
+ * Take every live lease away from a factory (revoked, deregistered): requeue its jobs now. Their serial keys stay
+ * held until those leases would have expired: the factory cannot say its engines stopped any more.
+ */
 export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {
   const ids = tx.sql
     .exec<{ id: string }>(
@@ -164,7 +172,11 @@ export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {
       factoryId,
     )
     .toArray();
-  for (const { id } of ids) giveBack(tx, requireJob(tx.sql, id), why);
+  for (const { id } of ids) {
+    const job = requireJob(tx.sql, id);
+    holdSerialKey(tx, job);
+    giveBack(tx, job, why);
+  }
   return ids.length;
 }
 

@@ -18,6 +18,7 @@ import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { giveBack } from "./lease-ops.ts";
+import { holdSerialKey } from "./serial-holds.ts";
 
 /** What the victim's factory must be told, before it is pushed the critical job. */
 export interface Eviction {
@@ -93,6 +94,7 @@ export function preemptFor(
   if (!decision.preempt) return undefined;
   const { victim, factoryId } = decision;
   const why = preemptedMessage(job.id);
+  holdSerialKey(tx, victim); // the victim's key stays held while its factory stops it (dispatch/serial-holds)
   giveBack(tx, victim, why, {
     preemptedAt: tx.now,
     preemptedBy: job.id,

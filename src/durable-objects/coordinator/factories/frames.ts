@@ -9,6 +9,7 @@
 import type { Job } from "../../../core/model.ts";
 import type { BatchedFrame, FactoryFrame } from "../../../shared/protocol.ts";
 import { fence, giveBack, renewLease } from "../dispatch/lease-ops.ts";
+import { endSerialHold } from "../dispatch/serial-holds.ts";
 import { completeJob, patchJob } from "../jobs/report.ts";
 import { moveJob, touchJob } from "../jobs/rows.ts";
 import { enqueueEvent } from "../outbox/records.ts";
@@ -49,6 +50,9 @@ export function applyFactoryFrame(tx: Tx, factoryId: string, frame: WorkFrame, t
       return summary(completeJob(tx, factoryId, frame.jobId, frame));
     case "fail":
       return summary(patchJob(tx, factoryId, frame.jobId, { ...frame, stage: "failed" }));
+    case "stopped":
+      // About a lease already taken: ends that run's serial hold, if it kept one (dispatch/serial-holds).
+      return { jobId: frame.jobId, released: endSerialHold(tx, factoryId, frame.jobId, frame.leaseEpoch) };
     case "heartbeat":
       updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });
       return { queueVersion: queueVersion(tx.sql) };

@@ -13,6 +13,7 @@ import type { JOB_ACTIONS } from "../../../shared/api.ts";
 import { regate, settled } from "../dag/dependents.ts";
 import { clearExclusions } from "../dispatch/exclusions.ts";
 import { isLeased } from "../dispatch/lease-ops.ts";
+import { holdSerialKey } from "../dispatch/serial-holds.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { requeueAllowance } from "../policies/job-allowance.ts";
 import { applyReview } from "../policies/reviews.ts";
@@ -41,9 +42,13 @@ export interface ActionOutcome {
   stoppedFactoryId?: string;
 }
 
-/** Take the lease away from its holder, if any: epoch + 1 fences the old holder out. */
+/**
+ * Take the lease away from its holder, if any: epoch + 1 fences the old holder out, and its serial key stays held
+ * while that holder stops the engine (dispatch/serial-holds).
+ */
 export function dropLease(tx: Tx, job: Job, why: string): { changes: Partial<Job>; holder?: string } {
   if (!isLeased(job)) return { changes: {} };
+  holdSerialKey(tx, job);
   finishRun(tx, job, { outcome: "cancelled", message: why });
   enqueueEvent(tx, job.id, "lease.lost", { factoryId: job.holderFactoryId, leaseEpoch: job.leaseEpoch, why });
   return { changes: { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 }, holder: job.holderFactoryId };

@@ -6,10 +6,12 @@
  * context and the serial holders are read once per page, dependencies and children per waiting job by key.
  */
 import type { Job, Stage } from "../../../core/model.ts";
+import { liveHoldsByKey } from "../../../core/serial-holds.ts";
 import type { WaitingInputs } from "../../../core/waiting.ts";
 import { runsOrEnded, waitingReasonOf } from "../../../core/waiting.ts";
 import type { WaitingReason } from "../../../core/waiting-reason.ts";
 import { routeContext } from "../dispatch/claim.ts";
+import { liveSerialHolds } from "../dispatch/serial-holds.ts";
 import { listFactories } from "../factories/registry.ts";
 import type { Tx } from "../runtime/tx.ts";
 
@@ -41,6 +43,7 @@ export function fleetSnapshot(tx: Tx, wsReady: ReadonlySet<string>): FleetSnapsh
     factories,
     connected,
     serialHolders: new Map(holders.map((r) => [r.k, r.id])),
+    serialStops: liveHoldsByKey(liveSerialHolds(tx.sql, tx.now), tx.now),
   };
 }
 

@@ -15,6 +15,7 @@ import type { Job } from "../../../core/model.ts";
 import { usdText } from "../../../core/usd-text.ts";
 import { execute } from "../../sql-statements.ts";
 import { giveBack } from "../dispatch/lease-ops.ts";
+import { holdSerialKey } from "../dispatch/serial-holds.ts";
 import { loadJob } from "../jobs/rows.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { recordAutoLesson } from "./lessons.ts";
@@ -87,6 +88,7 @@ export function stopRunning(tx: Tx, budget: ProductBudget, keepJobId?: string): 
     const job = loadJob(tx.sql, id);
     if (!job?.holderFactoryId) continue;
     noteStop(tx, job, why);
+    holdSerialKey(tx, job); // its key stays held while its holder stops (dispatch/serial-holds)
     giveBack(tx, job, why, { lastResult: { outcome: "cancelled", message: why, retryable: true } });
     recordAutoLesson(tx, {
       trigger: "budget_stop",

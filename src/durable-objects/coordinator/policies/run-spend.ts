@@ -19,6 +19,7 @@ import { type JobOverrun, jobOverrun, reportTokens } from "../../../core/job-bud
 import type { Checkpoint, Insights, Job, JobBudget, RunResult } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
+import { holdSerialKey } from "../dispatch/serial-holds.ts";
 import { loadJob, moveJob, NO_LEASE } from "../jobs/rows.ts";
 import { finishRun, runSpendMark } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
@@ -106,7 +107,10 @@ export function endOverBudget(
   lateFrom?: { factoryId: string; leaseEpoch: number },
 ): Job {
   const result: RunResult = { outcome: "budget_exceeded", message: overrun.message, retryable: false };
-  if (!report.final) noteStop(tx, job, overrun.message);
+  if (!report.final) {
+    noteStop(tx, job, overrun.message);
+    holdSerialKey(tx, job); // the engine runs on until its holder stops it (dispatch/serial-holds)
+  }
   finishRun(tx, job, result, report.insights);
   enqueueEvent(tx, job.id, "job.budget_exceeded", {
     limit: overrun.limit,

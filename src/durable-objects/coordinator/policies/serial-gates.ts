@@ -2,7 +2,8 @@
  * @module durable-objects/coordinator/policies/serial-gates
  * Serial keys as an operator sees and steers them: freeze and unfreeze (the `serial_freezes` table, mirrored
  * into `settings.frozenSerialKeys` in the same unit — the router reads that list through `routeContext`), and
- * the view of each key with a holder, a queue or a freeze (rules in core/serial-gates). Freezing stops new
+ * the view of each key with a holder (running, or stopping after a forced lease loss: dispatch/serial-holds), a queue
+ * or a freeze (rules in core/serial-gates). Freezing stops new
  * dispatch of the key's jobs and leaves the current holder running; unfreezing bumps the queue version so a
  * dispatch pass hands the key to its most urgent waiting job at once.
  */
@@ -19,7 +20,9 @@ import {
   type SerialGate,
   withFrozenKey,
 } from "../../../core/serial-gates.ts";
+import { liveHoldsByKey } from "../../../core/serial-holds.ts";
 import { execute, withLimit } from "../../sql-statements.ts";
+import { liveSerialHolds } from "../dispatch/serial-holds.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
@@ -65,16 +68,20 @@ export function serialGate(tx: Tx, key: string): SerialGate {
     .exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE serial_key = ? AND stage = 'queued'", key)
     .one().n;
   const { weights, agingHorizonMinutes } = getSettings(tx.sql);
+  const stop = holder ? undefined : liveHoldsByKey(liveSerialHolds(tx.sql, tx.now), tx.now).get(key);
   return {
     key,
     holder: holder?.id ?? null,
+    stopping: stop
+      ? { jobId: stop.jobId, factoryId: stop.factoryId, leaseEpoch: stop.leaseEpoch, until: stop.until }
+      : null,
     queue: orderSerialQueue(refs, tx.now, weights, agingHorizonMinutes * 60_000).slice(0, QUEUE_SHOWN),
     queueLength,
     frozen: freezeOf(tx.sql, key),
   };
 }
 
-/** Every key with a holder, a queue or a freeze, in key order (code units), `limit` per page after `cursor`. */
+/** Every key with a holder (running or stopping), a queue or a freeze, in key order (code units), `limit` per page after `cursor`. */
 export function listSerialGates(tx: Tx, q: { limit: number; cursor?: string }): SerialPage {
   const keys = tx.sql
     .exec<{ k: string }>(
@@ -82,10 +89,12 @@ export function listSerialGates(tx: Tx, q: { limit: number; cursor?: string }): 
         `SELECT k FROM (
          SELECT serial_key AS k FROM jobs WHERE serial_key IS NOT NULL AND stage IN ('queued', 'assigned', 'building')
          UNION SELECT key AS k FROM serial_freezes
-       ) WHERE k > ? ORDER BY k LIMIT {limit}`,
+         UNION SELECT serial_key AS k FROM serial_holds WHERE until > ?2
+       ) WHERE k > ?1 ORDER BY k LIMIT {limit}`,
         q.limit + 1,
       ),
       q.cursor ?? "",
+      tx.now,
     )
     .toArray()
     .map((r) => r.k);

@@ -1,11 +1,13 @@
 /**
  * @module durable-objects/coordinator/runtime/alarm
  * The coordinator's single alarm, set to the earliest instant something is due: a lease expiry, an exclusion's
- * end, a retry's backoff ahead, the outbox's next round, or the next health threshold. Alarms are not periodic: none is armed when nothing
- * is due, and one already armed earlier (and not stale) is left alone.
+ * end, a serial stop hold's end, a retry's backoff ahead, the outbox's next round, or the next health threshold.
+ * Alarms are not periodic: none is armed when nothing is due, and one already armed earlier (and not stale) is left
+ * alone.
  */
 import { NEXT_EXCLUSION_END_SQL } from "../dispatch/exclusions.ts";
 import { NEXT_LEASE_EXPIRY_SQL } from "../dispatch/lease-ops.ts";
+import { NEXT_HOLD_END_SQL } from "../dispatch/serial-holds.ts";
 import { NEXT_HALF_OPEN_SQL } from "../policies/breakers.ts";
 import { BUDGET_PERIOD_SQL, budgetBoundaryOf } from "../policies/budget.ts";
 import { nextHealthAt } from "../policies/health-check.ts";
@@ -30,6 +32,7 @@ export function nextDueAt(sql: SqlStorage, now: number, outboxAt: number | undef
   const due = [
     row?.lease,
     row?.excluded,
+    row?.held, // a serial key held while a stopped run's factory stops it opens at the old lease's expiry
     // Only backoffs still ahead: a due retry that no factory can take yet is placed by the next change that could
     // place it (a factory connecting, a seat freeing), not by an alarm re-armed "in the past" — the runtime fires
     // such an alarm at once, and its pass would re-arm it again: a tight loop of wasted work.
@@ -46,6 +49,7 @@ export function nextDueAt(sql: SqlStorage, now: number, outboxAt: number | undef
 interface DueRow extends Record<string, SqlStorageValue> {
   lease: number | null;
   excluded: number | null;
+  held: number | null;
   not_before: number | null;
   budget: string | null;
   half_open: number | null;
@@ -58,6 +62,7 @@ interface DueRow extends Record<string, SqlStorageValue> {
  */
 export const NEXT_DUE_SQL = `SELECT (${NEXT_LEASE_EXPIRY_SQL}) AS lease,
   (${NEXT_EXCLUSION_END_SQL.replace("?", "?1")}) AS excluded,
+  (${NEXT_HOLD_END_SQL.replace("?", "?1")}) AS held,
   (${NEXT_NOT_BEFORE_SQL.replace("?", "?1")}) AS not_before,
   (${BUDGET_PERIOD_SQL}) AS budget,
   (${NEXT_HALF_OPEN_SQL.replace("?", "?1")}) AS half_open`;

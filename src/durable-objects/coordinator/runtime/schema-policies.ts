@@ -1,8 +1,8 @@
 /**
  * @module durable-objects/coordinator/runtime/schema-policies
  * The tables of the coordinator's policies (issues 9 and 11: alerts and activity, budgets, breakers, error budgets,
- * metrics counters, the lessons mirror, track records, routing rules, experiments), part of SCHEMA_SQL
- * (runtime/schema). Every table is CREATE … IF NOT EXISTS, so an existing coordinator gains them on its next start.
+ * metrics counters, the lessons mirror, track records, routing rules, experiments; serial stop holds), part of
+ * SCHEMA_SQL (runtime/schema). Every table is CREATE … IF NOT EXISTS, so an existing coordinator gains them on its next start.
  */
 
 export const POLICY_SCHEMA_SQL = `
@@ -43,6 +43,17 @@ CREATE TABLE IF NOT EXISTS stop_notices (
   lease_epoch INTEGER NOT NULL,
   reason TEXT NOT NULL
 );
+-- Serial keys held by a run whose lease was taken by force, while its factory stops it (core/serial-holds): until
+-- that factory's stopped frame for the run, or until (the old lease's expiry) at the latest.
+CREATE TABLE IF NOT EXISTS serial_holds (
+  job_id TEXT NOT NULL,
+  lease_epoch INTEGER NOT NULL,
+  serial_key TEXT NOT NULL,
+  factory_id TEXT NOT NULL,
+  until INTEGER NOT NULL,
+  PRIMARY KEY (job_id, lease_epoch)
+);
+CREATE INDEX IF NOT EXISTS serial_holds_by_until ON serial_holds(until);
 -- Circuit breakers per factory × engine (core/breaker; engine '*' = the factory's default engine). No row = closed.
 -- The trial's run (trial_job_id, trial_epoch) is added by policies/breakers applyBreakerTrialColumns.
 CREATE TABLE IF NOT EXISTS breakers (

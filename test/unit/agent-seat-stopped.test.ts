@@ -1,0 +1,58 @@
+// A run the coordinator took away (a cancel) says `stopped` once its engine has exited — never before, so the job's
+// serial key, which the coordinator keeps held until then (core/serial-holds), never opens beside a live engine —
+// and only to a coordinator that announced FEATURES.stopped (an older one would refuse the frame).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isRunning } from "../../scripts/process-tree.ts";
+import { SeatRunner } from "../../src/agent/seat-runner.ts";
+import { JobRecords } from "../../src/agent/state.ts";
+import { FEATURES } from "../../src/shared/protocol.ts";
+import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
+
+let rest: Awaited<ReturnType<typeof artifactServer>>;
+beforeAll(async () => {
+  rest = await artifactServer();
+});
+afterAll(() => rest.close());
+
+/** A seat running the sample engine for 30 s, cancelled once the engine runs; what the coordinator was sent. */
+async function cancelRunning(features: string[]) {
+  const agent = tempAgent(rest.url);
+  try {
+    const conn = new FakeConnection();
+    const records = new JobRecords(agent.cfg.stateDir);
+    let pid: number | undefined;
+    let engineAliveAtStopped: boolean | undefined;
+    conn.answer = (f) => {
+      if (f.type === "stopped" && pid !== undefined) engineAliveAtStopped = isRunning(pid);
+      return {};
+    };
+    const ctx = {
+      conn: conn.asConnection(),
+      cfg: agent.cfg,
+      out: agent.out,
+      records,
+      engines: agent.engines,
+      rest: { url: rest.url, product: "p", token: "gf_test" },
+      features: () => new Set(features),
+    };
+    const runner = new SeatRunner(ctx, assignment("job_cut", "gf-sample-seconds: 30\n"), false);
+    pid = await until("the engine", () => records.read("job_cut")?.enginePid);
+    runner.abandon("cancel by operator:alice", true);
+    await runner.finished;
+    return { stopped: conn.frames("stopped"), engineAliveAtStopped };
+  } finally {
+    agent.remove();
+  }
+}
+
+describe("a cancelled seat", { timeout: 30_000 }, () => {
+  it("sends `stopped` for its lease once the engine has exited", async () => {
+    const { stopped, engineAliveAtStopped } = await cancelRunning([FEATURES.stopped]);
+    expect(stopped).toEqual([{ type: "stopped", jobId: "job_cut", leaseEpoch: 1 }]);
+    expect(engineAliveAtStopped).toBe(false);
+  });
+
+  it("sends nothing to a coordinator that does not announce the feature", async () => {
+    expect((await cancelRunning([])).stopped).toEqual([]);
+  });
+});
