@@ -30,6 +30,8 @@ const AssignmentShape = z.looseObject({
     repo: z.string().optional(),
   }),
   leaseEpoch: Count,
+  // What is left of the job's budget (shared/protocol): the run is stopped past it. Absent from older coordinators.
+  allowance: z.looseObject({ usd: z.number().min(0).optional(), tokens: Count.optional() }).optional(),
 });
 
 /**

@@ -1,7 +1,9 @@
 /**
  * @module agent/insights
  * What the agent learns about a run from its output and its diff: the engine's
- * self-reported usage, the diff stat, and whether a per-job budget was blown.
+ * self-reported usage, the diff stat, and whether a per-job budget was blown — the run held to its assignment's
+ * `allowance` (what is left of the job's budget after its earlier runs), or to the manifest's budget when the
+ * coordinator sent none (an older one).
  *
  * Engine contract (also spelled out in examples/engines/sample-engine.mjs): an engine may print,
  * on a line of its own, `{"gf_insights": {"tokensIn": N, "tokensOut": N, "costUsd": X}}`.
@@ -13,6 +15,8 @@
  * coordinator requeues the job without counting the attempt and opens this factory's breaker for the engine N s.
  */
 import type { Insights, JobBudget } from "../core/model.ts";
+import { usdText } from "../core/usd-text.ts";
+import type { Assignment } from "../shared/protocol.ts";
 
 export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd">;
 
@@ -75,17 +79,45 @@ export function parseShortstat(text: string): NonNullable<Insights["diffStat"]> 
 }
 
 /**
- * Which per-job budget the usage so far exceeds, as a sentence, or undefined.
- * Wall time is enforced by the engine runner's timer; this covers tokens and USD,
- * which only the engine can tell us about.
+ * The USD and token limits one run is held to: `usd`/`tokens` as the run may spend them; `of`, the job's budget
+ * when they are what is left of it (the assignment's `allowance`), for the breach to say so.
  */
-export function budgetBreach(budget: JobBudget, usage: Usage): string | undefined {
+export interface RunLimits {
+  usd?: number;
+  tokens?: number;
+  of?: JobBudget;
+}
+
+/**
+ * The limits a run of assignment `a` is held to: its `allowance` (the job's `budget.usd`/`tokens` bound the whole
+ * job, so a retry may spend only what its earlier runs left), each limit the allowance does not name taken from the
+ * manifest's budget; the manifest's budget alone when the coordinator sent no allowance (an older one).
+ */
+export function runLimits(a: Pick<Assignment, "job" | "allowance">): RunLimits {
+  const budget: JobBudget = a.job.budget ?? {};
+  if (!a.allowance) return { usd: budget.usd, tokens: budget.tokens };
+  return { usd: a.allowance.usd ?? budget.usd, tokens: a.allowance.tokens ?? budget.tokens, of: budget };
+}
+
+/**
+ * Which limit the run's usage so far exceeds, as a sentence, or undefined.
+ * Wall time is enforced by the engine runner's timer; this covers tokens and USD,
+ * which only the engine can tell us about. "Exceeds" is strictly more than the limit, as the coordinator counts.
+ */
+export function budgetBreach(limits: RunLimits, usage: Usage): string | undefined {
   const tokens = (usage.tokensIn ?? 0) + (usage.tokensOut ?? 0);
-  if (budget.tokens !== undefined && tokens > budget.tokens) {
-    return `used ${tokens} tokens, budget is ${budget.tokens}`;
+  const of = limits.of;
+  if (limits.tokens !== undefined && tokens > limits.tokens) {
+    const budget = of?.tokens ?? limits.tokens;
+    return of
+      ? `used ${tokens} tokens, more than the ${limits.tokens} left of the job's budget of ${budget}`
+      : `used ${tokens} tokens, budget is ${limits.tokens}`;
   }
-  if (budget.usd !== undefined && usage.costUsd !== undefined && usage.costUsd > budget.usd) {
-    return `spent $${usage.costUsd.toFixed(4)}, budget is $${budget.usd}`;
+  if (limits.usd !== undefined && usage.costUsd !== undefined && usage.costUsd > limits.usd) {
+    const spent = `spent $${usage.costUsd.toFixed(4)}`;
+    return of
+      ? `${spent}, more than the ${usdText(limits.usd)} left of the job's budget of ${usdText(of.usd ?? limits.usd)}`
+      : `${spent}, budget is $${limits.usd}`;
   }
   return undefined;
 }
@@ -101,10 +133,11 @@ export class UsageMeter {
   breach: string | undefined;
   /** The engine said it is rate limited: retry after this many s (the last such line wins). */
   rateLimitedFor: number | undefined;
-  private readonly budget: JobBudget;
+  private readonly limits: RunLimits;
 
-  constructor(budget: JobBudget) {
-    this.budget = budget;
+  /** `limits`: what this run may spend (`runLimits` of its assignment). */
+  constructor(limits: RunLimits) {
+    this.limits = limits;
   }
 
   /** Feed one output line; returns the breach the first time usage goes over budget. */
@@ -114,7 +147,7 @@ export class UsageMeter {
     const usage = parseInsightsLine(text);
     if (!usage) return undefined;
     this.usage = usage;
-    const breach = budgetBreach(this.budget, usage);
+    const breach = budgetBreach(this.limits, usage);
     if (!breach || this.breach) return undefined;
     this.breach = breach;
     return breach;

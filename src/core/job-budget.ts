@@ -2,8 +2,10 @@
  * @module core/job-budget
  * A job's own budget (the manifest's `budget: {usd, tokens, wallSeconds}`, core/model `JobBudget`) checked by the
  * coordinator against a run's reports (issue 9, part 2): the agent stops an overspending engine itself, but the
- * coordinator must not depend on it. Pure: `now` and the run's start are parameters (ms epoch).
+ * coordinator must not depend on it. Pure: `now` and the run's start are parameters (ms epoch). Also what a new run
+ * of the job may still spend (`jobAllowance`), which its assignment carries so the agent stops the engine there.
  */
+import { fromMicros, type RunSpend, toMicros } from "./budget.ts";
 import type { Insights, JobBudget } from "./model.ts";
 import { usdText } from "./usd-text.ts";
 
@@ -80,4 +82,38 @@ export function jobOverrun(
     };
   }
   return undefined;
+}
+
+/**
+ * What a run of a job may still spend of its `budget.usd`/`tokens`, which bound the whole job (every run summed):
+ * sent with each assignment (shared/protocol `Assignment.allowance`, the claim's `allowance`) so the agent stops
+ * its engine there rather than at the whole budget. `wallSeconds` is per run and not in it.
+ */
+export interface JobAllowance {
+  /** USD this run may spend: `budget.usd` less what the job's earlier runs spent, never below 0. Absent = no limit. */
+  usd?: number;
+  /** Tokens (in + out) this run may use: `budget.tokens` less the earlier runs', never below 0. Absent = no limit. */
+  tokens?: number;
+}
+
+/**
+ * What is left of `budget`'s `usd` and `tokens` once `spent` (the job's earlier runs' high-water marks summed,
+ * jobs/runs) is taken off: each limit in [0, the budget's], 0 once spent reaches it, the budget itself while nothing
+ * was spent. USD is subtracted in whole micro-dollars (core/budget), as the coordinator compares it (so a budget
+ * under half a micro-dollar, 0 in that unit, has 0 left).
+ * @returns undefined when the budget sets neither limit (there is nothing to bound, and nothing is sent)
+ */
+export function jobAllowance(budget: JobBudget, spent: RunSpend): JobAllowance | undefined {
+  if (budget.usd === undefined && budget.tokens === undefined) return undefined;
+  const allowance: JobAllowance = {};
+  if (budget.usd !== undefined) {
+    const spentMicros = Math.max(0, toMicros(spent.costUsd));
+    const budgetMicros = toMicros(budget.usd);
+    if (spentMicros >= budgetMicros) allowance.usd = 0;
+    // Nothing spent: the budget exactly (its micro-dollar rounding could land a hair above a finer-grained budget).
+    else if (spentMicros === 0) allowance.usd = budget.usd;
+    else allowance.usd = Math.min(budget.usd, fromMicros(budgetMicros - spentMicros));
+  }
+  if (budget.tokens !== undefined) allowance.tokens = Math.max(0, budget.tokens - Math.max(0, spent.tokens));
+  return allowance;
 }

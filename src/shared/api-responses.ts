@@ -6,6 +6,7 @@
  * document (worker/openapi-schemas), built from these, cannot drift from what the routes send.
  */
 import { z } from "zod";
+import type { JobAllowance } from "../core/job-budget.ts";
 import type { LessonRef } from "../core/lessons.ts";
 import { ManifestInputSchema } from "../core/manifest-schema.ts";
 import { type Factory, type Job, PRIORITIES, STAGES } from "../core/model.ts";
@@ -103,8 +104,32 @@ export const LeaseSchema = z.object({
   ttlSeconds: z.number(),
 });
 
-/** `POST …/claim` (200; 204 with no body when no job fits): the job, its lease and the lessons its assignment carries. */
-export const ClaimSchema = z.object({ job: JobSchema, lease: LeaseSchema, lessons: z.array(LessonRefSchema) });
+/** What is left of a job's budget for the run an assignment starts (core/job-budget `JobAllowance`). */
+const JobAllowanceSchema = z
+  .object({
+    usd: z.number().min(0).optional().describe("USD this run may spend: the job's budget.usd less its earlier runs'"),
+    tokens: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("tokens (in + out) this run may use: the job's budget.tokens less its earlier runs'"),
+  })
+  .describe(
+    "What is left of the job's budget.usd / budget.tokens (they bound the whole job, every run summed): stop the " +
+      "run past it. Absent when the job sets neither limit.",
+  );
+
+/**
+ * `POST …/claim` (200; 204 with no body when no job fits): the job, its lease, the lessons its assignment carries
+ * and its `allowance` (what is left of the job's usd/tokens budget after its earlier runs).
+ */
+export const ClaimSchema = z.object({
+  job: JobSchema,
+  lease: LeaseSchema,
+  lessons: z.array(LessonRefSchema),
+  allowance: JobAllowanceSchema.optional(),
+});
 
 /** `POST …/jobs/{id}/children` (201, or 200 on a replay): the parent and its children in the request's order. */
 export const ChildrenAnswerSchema = z.object({ parent: JobSchema, children: z.array(JobSchema) });
@@ -209,7 +234,7 @@ export const RESPONSE_TYPES_MATCH = [
   same<z.output<typeof JobViewSchema>, JobView>(true),
   same<z.output<typeof JobSummarySchema>, JobSummary>(true),
   same<z.output<typeof JobPageSchema>, JobPage<JobSummary | JobView>>(true),
-  same<z.output<typeof ClaimSchema>, { job: Job; lease: Lease; lessons: LessonRef[] }>(true),
+  same<z.output<typeof ClaimSchema>, { job: Job; lease: Lease; lessons: LessonRef[]; allowance?: JobAllowance }>(true),
   same<z.output<typeof ChildrenAnswerSchema>, { parent: Job; children: Job[] }>(true),
   same<z.output<typeof FactorySchema>, FactoryWithBreakers>(true),
   same<z.output<typeof EnrolledSchema>, { factoryId: string; token: string; factory: Factory }>(true),

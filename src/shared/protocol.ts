@@ -77,6 +77,13 @@ export interface Assignment {
    * coordinators; absent or empty = none.
    */
   lessons?: Array<{ id: string; text: string }>;
+  /**
+   * What is left of the job's `budget.usd` (USD) and `budget.tokens` (tokens in + out) for this run: they bound the
+   * whole job, so its earlier runs' spend is taken off (core/job-budget `jobAllowance`; 0 = nothing left). The agent
+   * stops the engine past it. Absent when the job sets neither limit, and from older coordinators (the agent then
+   * holds the run to the manifest's budget).
+   */
+  allowance?: import("../core/job-budget.ts").JobAllowance;
 }
 
 export type ServerFrame =

@@ -164,7 +164,10 @@ export const RUN_OPS: Op[] = [
     summary: "Claim the best job for this factory (204 when none fits)",
     role: "factory",
     body: ClaimBody,
-    ok: { "200": json("The job claimed, its lease and its lessons", ClaimSchema), "204": empty("No job fits") },
+    ok: {
+      "200": json("The job claimed, its lease, its lessons and what is left of its budget (allowance)", ClaimSchema),
+      "204": empty("No job fits"),
+    },
   },
   {
     method: "patch",

@@ -1,9 +1,12 @@
 // core/job-budget: the USD limit compared in whole micro-dollars (ten reports of $0.10 reach a $1 budget exactly,
 // not 0.9999999999999999 of it; $1.10 is past it), and the coordinator's wall-time slack over the agent's own timer
-// (60 s + 10 %: its clock also covers the workspace set-up and the upload).
+// (60 s + 10 %: its clock also covers the workspace set-up and the upload). And what an assignment carries as its
+// `allowance`: the budget less the earlier runs' spend, in micro-dollars, never below 0 nor above the budget, the
+// budget itself while nothing was spent, nothing at all for a job with no usd/tokens limit.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jobOverrun, wallGraceSeconds } from "../../src/core/job-budget.ts";
+import { toMicros } from "../../src/core/budget.ts";
+import { jobAllowance, jobOverrun, wallGraceSeconds } from "../../src/core/job-budget.ts";
 
 describe("jobOverrun", () => {
   it("compares USD in micro-dollars", () => {
@@ -28,6 +31,47 @@ describe("jobOverrun", () => {
         const edge = startedAt + Math.round((w + wallGraceSeconds(w)) * 1000);
         expect(jobOverrun({ wallSeconds: w }, undefined, startedAt, edge)).toBeUndefined();
         expect(jobOverrun({ wallSeconds: w }, undefined, startedAt, edge + 1)?.limit).toBe("wallSeconds");
+      }),
+    );
+  });
+});
+
+describe("jobAllowance", () => {
+  it("is the budget less what the earlier runs spent, per limit; none for a job with no usd/tokens limit", () => {
+    expect(jobAllowance({ usd: 5, tokens: 1000 }, { costUsd: 4, tokens: 250 })).toEqual({ usd: 1, tokens: 750 });
+    expect(jobAllowance({ usd: 5, wallSeconds: 60 }, { costUsd: 0, tokens: 9 })).toEqual({ usd: 5 });
+    expect(jobAllowance({ tokens: 100 }, { costUsd: 3, tokens: 0 })).toEqual({ tokens: 100 });
+    expect(jobAllowance({ wallSeconds: 60 }, { costUsd: 3, tokens: 3 })).toBeUndefined();
+    expect(jobAllowance({}, { costUsd: 0, tokens: 0 })).toBeUndefined();
+  });
+
+  it("subtracts USD in micro-dollars, and leaves 0 once the spend reaches or passes the budget", () => {
+    const tenDimes = Array.from({ length: 10 }, () => 0.1).reduce((a, b) => a + b, 0);
+    expect(jobAllowance({ usd: 1 }, { costUsd: tenDimes, tokens: 0 })).toEqual({ usd: 0 });
+    expect(jobAllowance({ usd: 1.1 }, { costUsd: tenDimes, tokens: 0 })).toEqual({ usd: 0.1 });
+    expect(jobAllowance({ usd: 2, tokens: 10 }, { costUsd: 2.5, tokens: 11 })).toEqual({ usd: 0, tokens: 0 });
+  });
+
+  it("property: never negative, never above the budget, the budget while unspent, 0 once spent ≥ budget", () => {
+    const usd = fc.double({ min: 0, max: 1e6, noNaN: true });
+    const tokens = fc.integer({ min: 0, max: 1e12 });
+    fc.assert(
+      fc.property(usd, tokens, usd, tokens, (budgetUsd, budgetTokens, spentUsd, spentTokens) => {
+        const budget = { usd: budgetUsd, tokens: budgetTokens };
+        const left = jobAllowance(budget, { costUsd: spentUsd, tokens: spentTokens });
+        expect(left?.usd).toBeGreaterThanOrEqual(0);
+        expect(left?.usd).toBeLessThanOrEqual(budgetUsd);
+        expect(left?.tokens).toBeGreaterThanOrEqual(0);
+        expect(left?.tokens).toBeLessThanOrEqual(budgetTokens);
+        if (toMicros(spentUsd) >= toMicros(budgetUsd)) expect(left?.usd).toBe(0);
+        if (spentTokens >= budgetTokens) expect(left?.tokens).toBe(0);
+        // Nothing spent: the budget itself (a budget under half a micro-dollar is 0 in the unit spend is counted in).
+        const unspent = jobAllowance(budget, { costUsd: 0, tokens: 0 });
+        expect(unspent).toEqual({ usd: toMicros(budgetUsd) > 0 ? budgetUsd : 0, tokens: budgetTokens });
+        // What is left plus what was spent is the budget again, to the micro-dollar, while the budget is not spent.
+        if (toMicros(spentUsd) < toMicros(budgetUsd)) {
+          expect(toMicros(left?.usd ?? Number.NaN) + toMicros(spentUsd)).toBe(toMicros(budgetUsd));
+        }
       }),
     );
   });

@@ -11,7 +11,8 @@
  *   walk:   only the capability buckets (jobs/buckets) whose every capability the factory holds, merged in
  *           urgency order (dispatch/urgency-order): the rest of the queue is never read.
  *   output: the most urgent such job moved to `assigned` with a new lease:
- *           holder = factory, `leaseEpoch` + 1, `attempt` + 1, a run opened.
+ *           holder = factory, `leaseEpoch` + 1, `attempt` + 1, a run opened. Over HTTP the answer also carries
+ *           the job's lessons and its `allowance` (what is left of its usd/tokens budget after earlier runs).
  * It runs inside one synchronous SQLite transaction of the product's single
  * writer, so two claims can never take the same job.
  * No preemption here: a pull (HTTP-claim) factory has no pushed `cancel` to
@@ -19,6 +20,7 @@
  */
 
 import { holdsAll } from "../../../core/capability-key.ts";
+import type { JobAllowance } from "../../../core/job-budget.ts";
 import { leaseExpiresAt } from "../../../core/lease.ts";
 import type { LessonRef } from "../../../core/lessons.ts";
 import type { Factory, Job } from "../../../core/model.ts";
@@ -32,6 +34,7 @@ import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
 import { experimentPolicy, noteArmAssignment } from "../policies/experiments.ts";
+import { assignmentAllowance } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { recordDispatch } from "../policies/metrics.ts";
 import { listRoutingRules } from "../policies/routing-rules.ts";
@@ -142,11 +145,13 @@ export function claimOverHttp(
   tx: Tx,
   factoryId: string,
   ttlSeconds?: number,
-): { job: Job; lease: Lease; lessons: LessonRef[] } | null {
+): { job: Job; lease: Lease; lessons: LessonRef[]; allowance?: JobAllowance } | null {
   expireDue(tx);
   const factory = requireFactory(tx.sql, factoryId, tx.now);
   updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });
   const claimed = claimFor(tx, factory, ttlSeconds);
-  // The same lessons a pushed `assign` would carry (policies/lesson-rows).
-  return claimed ? { ...claimed, lessons: lessonsForAssignment(tx, claimed.job) } : null;
+  if (!claimed) return null;
+  // The same lessons and allowance a pushed `assign` would carry (policies/lesson-rows, policies/job-allowance).
+  const { job, lease } = claimed;
+  return { job, lease, lessons: lessonsForAssignment(tx, job), ...assignmentAllowance(tx, job, lease.leaseEpoch) };
 }

@@ -30,6 +30,7 @@ import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
 import { finishRun } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
+import { assignmentAllowance } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { recordLeaseExpiries } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
@@ -199,6 +200,8 @@ export function heldAssignments(tx: Tx, factoryId: string): Assignment[] {
         ttlSeconds: Math.max(1, Math.ceil((expiresAt - tx.now) / 1000)),
         // A factory that restarts the engine of a resumed lease hands it the same lessons again.
         lessons: lessonsForAssignment(tx, job),
+        // The same allowance as its `assign` (the runs before this lease's): a restarted engine is held to it again.
+        ...assignmentAllowance(tx, job, job.leaseEpoch),
       };
     });
 }

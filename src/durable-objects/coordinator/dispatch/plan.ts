@@ -23,6 +23,7 @@ import { PRIORITY_VALUE, rankFactories } from "../../../core/router.ts";
 import type { Assignment } from "../../../shared/protocol.ts";
 import { anyQueued, type Bucket } from "../jobs/buckets.ts";
 import { loadJob } from "../jobs/rows.ts";
+import { assignmentAllowance } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -129,6 +130,8 @@ export function planAndAssign(
       expiresAt: lease.expiresAt,
       ttlSeconds: lease.ttlSeconds,
       lessons: lessonsForAssignment(tx, assigned),
+      // What is left of the job's budget after its earlier runs: the agent stops this run there.
+      ...assignmentAllowance(tx, assigned, lease.leaseEpoch),
     });
     plan.assigns.set(factory.id, list);
     factory.load += 1;

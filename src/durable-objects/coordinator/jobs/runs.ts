@@ -99,6 +99,21 @@ export function jobSpendMarks(sql: SqlStorage, jobId: string): RunSpend {
 }
 
 /**
+ * What a job's runs before `leaseEpoch` spent: their high-water marks summed (USD and tokens), zeros when none
+ * reported — the job's spend that a run under `leaseEpoch` adds to (policies/run-spend) or may spend only the rest
+ * of (policies/job-allowance `assignmentAllowance`).
+ */
+export function earlierSpendMarks(sql: SqlStorage, jobId: string, leaseEpoch: number): RunSpend {
+  return sql
+    .exec<{ costUsd: number; tokens: number }>(
+      "SELECT COALESCE(SUM(cost_usd), 0) AS costUsd, COALESCE(SUM(tokens), 0) AS tokens FROM run_spend WHERE job_id = ? AND lease_epoch < ?",
+      jobId,
+      leaseEpoch,
+    )
+    .one();
+}
+
+/**
  * A closing run's insights with the cost it was charged: a run cancelled, stopped or timed out after progress
  * reports, or completing with a lower figure, had been stored at its final report's cost (or none) while the
  * budget was charged the highest it reported — run history, track records and experiments read too little.

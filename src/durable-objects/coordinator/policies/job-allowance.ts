@@ -13,12 +13,15 @@
  *   output: the changes for the requeue to save with its move (`budget` set), audited `job.budget_raised`, or
  *           `job.budget_lowered` when a limit is now smaller or new (still above the spend), {from, to, spentUsd,
  *           spentTokens}; none when the budget stays as it was.
+ * Also what each assignment of the job carries as its `allowance` (`assignmentAllowance`): the rest of the budget
+ * after the earlier runs, so the agent stops a retry's engine at what is left, not at the whole budget again.
  */
 import { fromMicros, toMicros } from "../../../core/budget.ts";
 import { DomainError } from "../../../core/errors.ts";
+import { type JobAllowance, jobAllowance } from "../../../core/job-budget.ts";
 import type { Job, JobBudget } from "../../../core/model.ts";
 import { usdText } from "../../../core/usd-text.ts";
-import { jobSpendMarks } from "../jobs/runs.ts";
+import { earlierSpendMarks, jobSpendMarks } from "../jobs/runs.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
 
@@ -80,6 +83,18 @@ export function requeueAllowance(tx: Tx, job: Job, raise: BudgetRaise, actor: st
     spentTokens: spent.tokens,
   });
   return { budget: to };
+}
+
+/**
+ * The `allowance` an assignment of `job` under `leaseEpoch` carries (WebSocket `assign` and `welcome`, HTTP claim):
+ * its `budget.usd`/`tokens` less what its runs before that epoch spent (core/job-budget `jobAllowance`; USD, tokens
+ * in + out). `{}` when the job sets neither limit: no read of the spend marks.
+ */
+export function assignmentAllowance(tx: Tx, job: Job, leaseEpoch: number): { allowance?: JobAllowance } {
+  const budget: JobBudget = job.budget ?? {}; // jobs stored before manifests defaulted `budget` have none
+  if (budget.usd === undefined && budget.tokens === undefined) return {};
+  const allowance = jobAllowance(budget, earlierSpendMarks(tx.sql, job.id, leaseEpoch));
+  return allowance ? { allowance } : {};
 }
 
 /** Whether the job may now spend less on some limit: a smaller value, or a limit where it had none (unbounded). */

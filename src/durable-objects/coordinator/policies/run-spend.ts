@@ -21,7 +21,7 @@ import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
 import { loadJob, moveJob, NO_LEASE } from "../jobs/rows.ts";
-import { finishRun, runSpendMark } from "../jobs/runs.ts";
+import { earlierSpendMarks, finishRun, runSpendMark } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { raiseAlert } from "./alerts.ts";
@@ -84,14 +84,8 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
  */
 function jobSpend(tx: Tx, job: Job, limits: JobBudget, run: RunSpend): RunSpend {
   if (limits.usd === undefined && limits.tokens === undefined) return run;
-  const earlier = tx.sql
-    .exec<{ cost: number; tokens: number }>(
-      "SELECT COALESCE(SUM(cost_usd), 0) AS cost, COALESCE(SUM(tokens), 0) AS tokens FROM run_spend WHERE job_id = ? AND lease_epoch < ?",
-      job.id,
-      job.leaseEpoch,
-    )
-    .one();
-  return { costUsd: earlier.cost + run.costUsd, tokens: earlier.tokens + run.tokens };
+  const earlier = earlierSpendMarks(tx.sql, job.id, job.leaseEpoch);
+  return { costUsd: earlier.costUsd + run.costUsd, tokens: earlier.tokens + run.tokens };
 }
 
 /**
