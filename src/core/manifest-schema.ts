@@ -52,7 +52,7 @@ export const MANIFEST_SHAPE = {
   serialKey: SerialKeySchema.optional(), // any repo path or domain name fits; the gate endpoints' rule
   idempotencyKey: utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1)).optional(), // tracker keys and UUIDs fit
   reviewers: z.number().int().min(0).max(10).default(0), // 10 distinct approvals is already a committee
-  onReject: z.enum(["fail", "requeue"]).default("fail"),
+  onReject: z.enum(["fail", "requeue"]).default("fail"), // a composite has no run to redo: it fails either way
   kind: z.enum(["task", "composite"]).default("task"),
   parentId: jobId.optional(),
   // This job's own lease TTL, s (core/settings `leaseTtlFor`: it wins over the product's); LEASE_TTL's bounds.

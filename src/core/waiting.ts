@@ -6,6 +6,7 @@
  * why. A queued job's reason comes from the router's own filter (core/waiting-fleet), so it cannot disagree with it.
  */
 
+import { childEnded } from "./composite.ts";
 import { depsState } from "./dag.ts";
 import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
 import { reviewRoundOf, tallyReviews } from "./review.ts";
@@ -31,8 +32,8 @@ export interface WaitingInputs {
   serialStops?: ReadonlyMap<string, SerialHold>;
   /** Dependency id → its stage (undefined: no such job). */
   depStages?: ReadonlyMap<string, Stage | undefined>;
-  /** A composite parent's children: id → stage. */
-  children?: ReadonlyMap<string, Stage>;
+  /** A composite parent's children, counted by stage (every child, however many: an aggregate, not a list). */
+  childCounts?: ReadonlyMap<Stage, number>;
 }
 
 /**
@@ -48,9 +49,6 @@ export type OperatorStage = (typeof OPERATOR_STAGES)[number];
 export function waitsForOperator(stage: Stage): stage is OperatorStage {
   return (OPERATOR_STAGES as readonly Stage[]).includes(stage);
 }
-
-/** Stages a child of a composite counts as done in (the parent moves on once every child is). */
-const CHILD_DONE: readonly Stage[] = ["shipped", "testing", "failed", "dead_letter", "cancelled"];
 
 /**
  * Why `job` is waiting at `now` (ms), or null while it runs (a leased stage with a holder) or once it is terminal.
@@ -154,11 +152,13 @@ function blockedReason(job: Job, inputs: WaitingInputs): WaitingReason {
       waitingOn: [],
     });
   }
-  const children = [...(inputs.children ?? new Map<string, Stage>())].map(([id, stage]) => ({ id, stage }));
-  const done = children.filter((c) => CHILD_DONE.includes(c.stage)).length;
-  const message =
-    children.length > 0 ? `waiting for its children: ${done} of ${children.length} done` : "waiting for its children";
-  return reason("children_running", message, job.updatedAt, { done, total: children.length, children });
+  // "Done" is the parent's own gate's word for it (core/composite childEnded: shipped, or dead), so the reason
+  // cannot count a child in testing as done while the gate still waits for it to ship.
+  const stages = [...(inputs.childCounts ?? new Map<Stage, number>())];
+  const total = stages.reduce((n, [, k]) => n + k, 0);
+  const done = stages.reduce((n, [stage, k]) => n + (childEnded(stage) ? k : 0), 0);
+  const message = total > 0 ? `waiting for its children: ${done} of ${total} done` : "waiting for its children";
+  return reason("children_running", message, job.updatedAt, { done, total, byStage: Object.fromEntries(stages) });
 }
 
 function reviewReason(job: Job): WaitingReason {

@@ -108,7 +108,8 @@ export const GATE_OPS: Op[] = [
     summary:
       "Review a job as the calling token (its id counts once towards the quorum; the job's own factory is refused): " +
       "approve (the quorum moves it to testing) or reject (failed, or requeued with the comment as feedback per " +
-      "onReject; a running job's lease is taken). 201 `{job, jobId, stage, required, approvals, approvers, reviews}`",
+      "onReject — a requeued rework starts with fresh attempts; a composite, which has no run to redo, always fails; a " +
+      "running job's lease is taken). 201 `{job, jobId, stage, required, approvals, approvers, reviews}`",
     role: "operator",
     body: ReviewBody,
     ok: { "201": json("The review gate after this review, and the job", ReviewAnswerSchema) },

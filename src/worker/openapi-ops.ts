@@ -151,7 +151,9 @@ export const RUN_OPS: Op[] = [
     path: `${P}/jobs/{jobId}/actions/{action}`,
     summary:
       "Operator action: requeue | cancel | ship | approve | reject (cancel, requeue and reject take a running job's " +
-      "lease). A requeue of a job that has spent its own budget (usd or tokens, all runs) is refused 409 " +
+      "lease). A cancel of a composite parent cancels its whole subtree: every descendant not yet ended, running " +
+      "ones losing their lease (500 per unit, the rest by the coordinator's alarm at once; the parent's job.cancel " +
+      "audit counts them). A requeue from failed, dead_letter or review grants fresh attempts. A requeue of a job that has spent its own budget (usd or tokens, all runs) is refused 409 " +
       "budget_exceeded (the detail says what it spent) unless budgetUsd / budgetTokens raise it above that. Either " +
       "sets the job's budget to any value above the spend (audited job.budget_raised, or job.budget_lowered)",
     role: "operator",

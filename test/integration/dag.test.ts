@@ -3,6 +3,7 @@
 // the two reports interleave; a composite parent waits in blocked for its children and moves on (or fails per
 // onChildFailure) in the unit of its last child's end; cycles and unknown deps are refused at submit; the tree reads.
 import { describe, expect, it, vi } from "vitest";
+import { COMPOSITE_NOT_REQUEUED } from "../../src/durable-objects/coordinator/policies/reviews.ts";
 import { ADMIN, api, claim, enroll, type JobView, P, getJob as readJob, submit, until } from "./client.ts";
 import { expireLeaseNow } from "./state.ts";
 
@@ -433,7 +434,7 @@ describe("tree and roles", () => {
 });
 
 describe("an operator's hand on a composite (found by a reviewer)", () => {
-  it("a composite rejected through …/reviews with onReject requeue waits for its gate again, and is never claimed", async () => {
+  it("a composite rejected through …/reviews with onReject requeue fails, saying why, and is never claimed", async () => {
     const product = "dag-review-reject";
     const f = await enroll(product, "f");
     const r = await api<JobView & { children?: JobView[] }>("POST", `${P(product)}/jobs`, {
@@ -456,8 +457,10 @@ describe("an operator's hand on a composite (found by a reviewer)", () => {
       json: { verdict: "reject", comment: "redo" },
     });
     expect(rejected.status).toBe(201);
-    // Its gate (every child shipped) is met at once, so it is back in review: never queued, never built.
-    expect((await readJob(product, parentId)).stage).toBe("review");
+    // It has no run to redo: requeued, it found its gate met and was back in review at once, the rejection lost.
+    const failed = (await readJob(product, parentId)) as JobView & { lastResult?: { message?: string } };
+    expect(failed.stage).toBe("failed");
+    expect(failed.lastResult?.message).toBe(`rejected by admin: redo; ${COMPOSITE_NOT_REQUEUED}`);
     const next = await claim(product, f.token);
     expect(next.status).toBe(204);
   });

@@ -70,6 +70,26 @@ describe("lease expiry", () => {
     expect((await claim(product, a.token)).status).toBe(204);
   });
 
+  it("never claims a job past maxAttempts: whatever put it in the queue, it has a try left", async () => {
+    // A path into `queued` that kept a spent attempt count made the claim's attempt + 1 pass maxAttempts ("lease
+    // expired on attempt 3 of 2"); moveJob keeps a queued job's attempt below it. Forced here by surgery on a
+    // blocked dependent, which its dep's ship moves to `queued` with its attempt as it is.
+    const product = "lease-attempt-ceiling";
+    const f = await enroll(product, "f");
+    const dep = await submit(product, { title: "dep" });
+    const job = await submit(product, { title: "x", deps: [dep.id], maxAttempts: 2 });
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.sql.exec("UPDATE jobs SET doc = json_set(doc, '$.attempt', 2) WHERE id = ?", job.id);
+    });
+    const c = await claim(product, f.token);
+    for (const stage of ["building", "testing"]) {
+      const json = { leaseEpoch: c.body.lease.leaseEpoch, stage };
+      expect((await api("PATCH", `${P(product)}/jobs/${dep.id}`, { token: f.token, json })).status).toBe(200);
+    }
+    await api("POST", `${P(product)}/jobs/${dep.id}/actions/ship`, { token: ADMIN });
+    expect((await claim(product, f.token)).body.job).toMatchObject({ id: job.id, attempt: 2, maxAttempts: 2 });
+  });
+
   it("retries a transient failure after a backoff (delayed dispatch)", async () => {
     const product = "recover-retry";
     const a = await enroll(product, "a");

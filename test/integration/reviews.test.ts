@@ -1,11 +1,13 @@
 // The review gate counts distinct authenticated principals: one operator token approving twice, or under three
 // client-typed names through the legacy action, counts once; three distinct operator tokens make a 2-of-3 quorum
-// that moves the job to testing; a reject with onReject: requeue appends its comment to the feedback and requeues;
+// that moves the job to testing; a reject with onReject: requeue appends its comment to the feedback and requeues
+// with fresh attempts (so does an operator's requeue from review);
 // a reject of a running job takes its lease (epoch + 1, run closed, cancel pushed); GET shows who approved.
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
+import { expireLeaseNow, lapseExclusions } from "./state.ts";
 
 interface ReviewsView {
   required: number;
@@ -156,6 +158,44 @@ describe("reject", () => {
       actor: "operator:carol",
       detail: { verdict: "reject", reviewer: carol.id, from: "review", to: "queued" },
     });
+  });
+
+  it("with onReject: requeue, gives the rework fresh attempts: its one lost lease retries it, not dead-letters it", async () => {
+    // Built on attempt 2 of 2 (the first failed): with the attempt kept, the rework was claimed as attempt 3 of 2
+    // and its first lost lease dead-lettered it ("lease expired on attempt 3 of 2").
+    const product = "reviews-reject-attempts";
+    const f = await enroll(product, "f");
+    const g = await enroll(product, "g");
+    const job = await submit(product, { title: "x", reviewers: 1, onReject: "requeue", maxAttempts: 2 });
+    const path = `${P(product)}/jobs/${job.id}`;
+    let c = await claim(product, f.token);
+    const failure = { outcome: "failure", message: "flaky" };
+    await api("PATCH", path, {
+      token: f.token,
+      json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: failure },
+    });
+    await api("POST", `${path}/actions/requeue`, { token: ADMIN }); // skips the backoff; attempt kept (still queued)
+    c = await claim(product, g.token);
+    expect(c.body.job.attempt).toBe(2);
+    for (const stage of ["building", "review"]) {
+      await api("PATCH", path, { token: g.token, json: { leaseEpoch: c.body.lease.leaseEpoch, stage } });
+    }
+    const carol = await mint(product, "carol");
+    expect((await review(product, job.id, carol.token, { verdict: "reject", comment: "redo" })).status).toBe(201);
+    expect(await getJob(product, job.id)).toMatchObject({ stage: "queued", attempt: 0 });
+    await lapseExclusions(product, job.id);
+    c = await claim(product, f.token);
+    expect(c.body.job).toMatchObject({ id: job.id, attempt: 1 });
+    await expireLeaseNow(product, job.id);
+    await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
+    expect(await getJob(product, job.id)).toMatchObject({ stage: "queued", attempt: 1, maxAttempts: 2 });
+  });
+
+  it("an operator's requeue from review also starts the rework with fresh attempts", async () => {
+    const product = "reviews-requeue-attempts";
+    const { job } = await inReview(product, { reviewers: 1, maxAttempts: 3 });
+    expect((await api("POST", `${P(product)}/jobs/${job.id}/actions/requeue`, { token: ADMIN })).status).toBe(200);
+    expect(await getJob(product, job.id)).toMatchObject({ stage: "queued", attempt: 0 });
   });
 
   it("of a running job takes its lease: epoch + 1, run closed, cancel pushed, the holder fenced out", async () => {

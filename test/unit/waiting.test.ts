@@ -133,13 +133,26 @@ describe("waitingReasonOf: one case per code", () => {
       "composite parent",
       job({ stage: "blocked", kind: "composite" }),
       inputs({
-        children: new Map<string, Stage>([
-          ["c1", "shipped"],
-          ["c2", "building"],
+        childCounts: new Map<Stage, number>([
+          ["shipped", 1],
+          ["building", 1],
         ]),
       }),
       "children_running",
       { done: 1, total: 2 },
+    ],
+    [
+      // The parent's gate (core/composite childEnded) waits for a child in testing to ship: not done.
+      "composite parent whose children are in testing",
+      job({ stage: "blocked", kind: "composite" }),
+      inputs({
+        childCounts: new Map<Stage, number>([
+          ["testing", 2],
+          ["cancelled", 1],
+        ]),
+      }),
+      "children_running",
+      { done: 1, total: 3 },
     ],
     [
       "review 1 of 2",

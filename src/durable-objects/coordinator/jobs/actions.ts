@@ -10,6 +10,7 @@ import { DomainError } from "../../../core/errors.ts";
 import type { Job } from "../../../core/model.ts";
 import type { Reviewer } from "../../../core/review.ts";
 import type { JOB_ACTIONS } from "../../../shared/api.ts";
+import { type Cascade, cancelSubtree } from "../dag/cancel-subtree.ts";
 import { regate, settled } from "../dag/dependents.ts";
 import { clearExclusions } from "../dispatch/exclusions.ts";
 import { isLeased } from "../dispatch/lease-ops.ts";
@@ -40,6 +41,8 @@ export interface ActionOutcome {
   job: Job;
   /** The factory whose lease this action took away: it must be told to stop. */
   stoppedFactoryId?: string;
+  /** A composite's cancel: its subtree's cascade (coordinator/dag/cancel-subtree). */
+  cascade?: Cascade;
 }
 
 /**
@@ -54,6 +57,12 @@ export function dropLease(tx: Tx, job: Job, why: string): { changes: Partial<Job
   return { changes: { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 }, holder: job.holderFactoryId };
 }
 
+/** Cancel `job` (any non-terminal stage): a holder's lease taken (epoch + 1, run closed `why`); the caller tells it. */
+export function cancelJob(tx: Tx, job: Job, why: string): Job {
+  const { changes } = dropLease(tx, job, why);
+  return moveJob(tx, job, "cancelled", changes);
+}
+
 export function applyAction(tx: Tx, jobId: string, action: JobAction, input: ActionInput): ActionOutcome {
   if (action !== "requeue" && (input.budgetUsd !== undefined || input.budgetTokens !== undefined)) {
     throw new DomainError("validation_failed", `budgetUsd and budgetTokens go with a requeue, not ${action}`, {
@@ -64,7 +73,13 @@ export function applyAction(tx: Tx, jobId: string, action: JobAction, input: Act
   const performed = perform(tx, job, action, input);
   // Back in the queue by an operator's hand: a dependent or composite waits for its gate again (coordinator/dag/dependents).
   const outcome = { ...performed, job: regate(tx, performed.job) };
-  enqueueAudit(tx, input.actor, `job.${action}`, jobId, { from: job.stage, to: outcome.job.stage, note: input.note });
+  enqueueAudit(tx, input.actor, `job.${action}`, jobId, {
+    from: job.stage,
+    to: outcome.job.stage,
+    note: input.note,
+    // A composite's cancel, once for its subtree: how many descendants went with it, and whether more follow.
+    ...(performed.cascade ? { descendantsCancelled: performed.cascade.cancelled, more: performed.cascade.more } : {}),
+  });
   // Watchers see who did what and why, not only the stage it led to.
   enqueueEvent(tx, jobId, "job.action", {
     action,
@@ -91,7 +106,8 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
       const { changes, holder } = dropLease(tx, job, `requeued by ${input.actor}`);
       // A manual requeue of a failed or dead-lettered job grants it a fresh set of attempts (its retries were
       // spent on a cause the operator now says is fixed); the audit record (applyAction) keeps from → to.
-      const fresh = job.stage === "failed" || job.stage === "dead_letter";
+      // Likewise from `review`: its run ended in work someone will redo, not in a failed attempt (policies/reviews).
+      const fresh = job.stage === "failed" || job.stage === "dead_letter" || job.stage === "review";
       const attempt = fresh ? 0 : Math.max(0, job.attempt - (holder ? 1 : 0));
       // A new wait, even for a job taken from its holder: the operator started it over (jobs/rows `waitingSinceOf`).
       const restart = { ...changes, ...budget, attempt, notBefore: undefined, waitingSince: undefined };
@@ -99,8 +115,10 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
       return { job: next, stoppedFactoryId: holder };
     }
     case "cancel": {
-      const { changes, holder } = dropLease(tx, job, `cancelled by ${input.actor}`);
-      return { job: moveJob(tx, job, "cancelled", changes), stoppedFactoryId: holder };
+      const holder = isLeased(job) ? job.holderFactoryId : undefined;
+      const cancelled = cancelJob(tx, job, `cancelled by ${input.actor}`);
+      // A composite's subtree goes with it (coordinator/dag/cancel-subtree), bounded per unit.
+      return { job: cancelled, stoppedFactoryId: holder, cascade: cancelSubtree(tx, cancelled, input.actor) };
     }
     case "ship":
       return { job: moveJob(tx, job, "shipped") };

@@ -137,6 +137,9 @@ export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {})
         : LEASED_STAGES.includes(job.stage)
           ? waitingSinceOf(job)
           : undefined;
+    // A queued job always has a try left: its claim counts attempt + 1, which must never pass maxAttempts (a
+    // rework requeued with its attempt kept was claimed as "attempt 3 of 2"), whatever path put it here.
+    if (next.attempt >= next.maxAttempts) next.attempt = Math.max(0, next.maxAttempts - 1);
   }
   saveJob(tx.sql, next, job);
   bumpQueueVersion(tx.sql, { dispatch: movesDispatch(job.stage, to) });

@@ -16,7 +16,7 @@ import { listFactories } from "../factories/registry.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 /** The inputs shared by every job of one read: everything but the per-job dependency and children stages. */
-export type FleetSnapshot = Omit<WaitingInputs, "depStages" | "children">;
+export type FleetSnapshot = Omit<WaitingInputs, "depStages" | "childCounts">;
 
 /**
  * One read of the fleet at `tx.now`. `wsReady`: factories with a greeted, work-ready WebSocket (the runtime's
@@ -51,8 +51,9 @@ function stageOf(sql: SqlStorage, id: string): Stage | undefined {
   return sql.exec<{ stage: Stage }>("SELECT stage FROM jobs WHERE id = ?", id).toArray()[0]?.stage;
 }
 
-/** A composite parent's children never exceed this in one read: the reason counts them, it does not list a fleet. */
-const MAX_CHILDREN_READ = 1000;
+/** A composite's children counted by stage (core/waiting `childCounts`). */
+export const CHILD_COUNTS_SQL =
+  "SELECT stage, COUNT(*) AS n FROM jobs INDEXED BY jobs_by_parent WHERE parent_id = ? GROUP BY stage";
 
 /**
  * The waiting reason of one job at `tx.now` (null while it runs or once terminal). `connected` is either the
@@ -70,13 +71,10 @@ export function waitingReasonFor(
   if (job.stage === "blocked") {
     inputs.depStages = new Map(job.deps.map((d) => [d, stageOf(tx.sql, d)]));
     if (job.kind === "composite") {
-      const rows = tx.sql
-        .exec<{ id: string; stage: Stage }>(
-          `SELECT id, stage FROM jobs WHERE parent_id = ? ORDER BY id LIMIT ${MAX_CHILDREN_READ}`,
-          job.id,
-        )
-        .toArray();
-      inputs.children = new Map(rows.map((r) => [r.id, r.stage]));
+      // An aggregate over the parent index: exact however many children (up to MAX_CHILDREN_PER_PARENT), and
+      // one row per stage back, not one per child (a first-1000 read said "0 of 1000" of 1500).
+      const rows = tx.sql.exec<{ stage: Stage; n: number }>(CHILD_COUNTS_SQL, job.id).toArray();
+      inputs.childCounts = new Map(rows.map((r) => [r.stage, r.n]));
     }
   }
   return waitingReasonOf(full, inputs, tx.now);

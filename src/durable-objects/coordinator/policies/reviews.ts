@@ -2,7 +2,8 @@
  * @module durable-objects/coordinator/policies/reviews
  * The review gate applied to a job, inside the unit that records the review (rules in core/review): an approval
  * by a distinct authenticated principal counts once, and the quorum moves the job to `testing`; a rejection
- * fails the job or requeues it (`onReject`) with the comment appended to its feedback, and takes the lease of a
+ * fails the job or requeues it (`onReject`; a requeued rework starts with fresh attempts, and a composite, which has
+ * no run to redo, always fails) with the comment appended to its feedback, and takes the lease of a
  * job still running (epoch + 1, run closed, the holder told to stop) like cancel. The factory that built the job
  * (any principal that holds or held its lease) is refused.
  */
@@ -80,6 +81,10 @@ function approve(tx: Tx, job: Job, reviews: Review[], builders: ReadonlySet<stri
   return { job: touchJob(tx, job, { reviews }) };
 }
 
+/** Why a rejected composite with `onReject: requeue` fails instead (the end of its `lastResult.message`). */
+export const COMPOSITE_NOT_REQUEUED =
+  "onReject: requeue does not apply to a composite, which has no run to redo: requeue or resubmit the children to rework";
+
 /** Reject: requeue with feedback (`onReject: requeue`) or fail; a running job's lease is taken either way. */
 function reject(tx: Tx, job: Job, reviews: Review[], by: Reviewer, comment?: string): ActionOutcome {
   const { changes, holder } = dropLease(tx, job, `rejected by ${by.name}`);
@@ -92,18 +97,24 @@ function reject(tx: Tx, job: Job, reviews: Review[], by: Reviewer, comment?: str
     ...(job.engine ? { engine: job.engine } : {}),
     ...(job.serialKey ? { serialKey: job.serialKey } : {}),
   });
-  // Requeue only work to redo: a job in review, or one still running. Anything else rejected just fails.
-  if (job.manifest.onReject === "requeue" && (job.stage === "review" || holder !== undefined)) {
-    const next = moveJob(tx, job, "queued", { ...changes, reviews, feedback, notBefore: undefined });
+  // Requeue only work to redo: a job in review, or one still running. Anything else rejected just fails. A
+  // composite has no run to redo: requeued, it went to blocked, found its children shipped and was back in review
+  // at once, the rejection lost (found by a reviewer) — it fails, saying why.
+  const requeue = job.manifest.onReject === "requeue" && (job.stage === "review" || holder !== undefined);
+  if (requeue && job.kind !== "composite") {
+    // The rework starts with its whole retry allowance: a rejection is a verdict on the work, not a failed attempt
+    // (with the attempt kept, the claim made it maxAttempts + 1 and one lost lease dead-lettered the rework).
+    const next = moveJob(tx, job, "queued", { ...changes, reviews, feedback, notBefore: undefined, attempt: 0 });
     return { job: next, stoppedFactoryId: holder };
   }
+  const why = requeue ? `; ${COMPOSITE_NOT_REQUEUED}` : "";
   const failed = moveJob(tx, job, "failed", {
     ...changes,
     reviews,
     feedback,
     lastResult: {
       outcome: "failure",
-      message: `rejected by ${by.name}${comment ? `: ${comment}` : ""}`,
+      message: `rejected by ${by.name}${comment ? `: ${comment}` : ""}${why}`,
       retryable: false,
     },
   });

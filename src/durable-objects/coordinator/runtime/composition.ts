@@ -9,6 +9,7 @@
  * methods over these parts — forwarding them from fields would repeat every signature for nothing.
  */
 import { DurableObject } from "cloudflare:workers";
+import { cascadesPending, continueCascades } from "../dag/cancel-subtree.ts";
 import { expireDue } from "../dispatch/lease-ops.ts";
 import { graceLeasesAfterOutage } from "../dispatch/outage-grace.ts";
 import { FactoryLink } from "../factories/link.ts";
@@ -96,6 +97,9 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
       expireDue(tx);
       currentBudget(tx); // the budget's period boundary (policies/budget): rolls over, lifting an exhaustion pause
     });
+    // A cancelled composite's subtree too big for one unit: its next chunk, in a unit of its own (dag/cancel-subtree),
+    // whose commit pushes the cancels to the holders of the running ones.
+    if (cascadesPending(this.ctx.storage.sql)) await this.units.run(this.units.productId, (tx) => continueCascades(tx));
     // A health threshold due (a job turning stuck or starving, a factory's beats missed): alerts at that instant.
     if (healthDue(this.ctx.storage.sql, Date.now()))
       this.units.transact((tx) => runHealthPass(tx, this.link.workReadyIds()));

@@ -70,6 +70,13 @@ CREATE INDEX IF NOT EXISTS jobs_settled ON jobs(json_extract(doc, '$.updatedAt')
 CREATE INDEX IF NOT EXISTS jobs_keyed_by_created ON jobs(created_at) WHERE idempotency_key IS NOT NULL;
 -- Issue 12: the bucket index (jobs/buckets) orders the queue; this one only cost every stage change a write.
 DROP INDEX IF EXISTS jobs_by_stage;
+-- Cancelled composites whose children are still to be cancelled, oldest first (coordinator/dag/cancel-subtree).
+CREATE TABLE IF NOT EXISTS cancel_cascades (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL UNIQUE,
+  root_id TEXT NOT NULL,
+  actor TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS job_deps (
   job_id TEXT NOT NULL,
   dep_id TEXT NOT NULL,

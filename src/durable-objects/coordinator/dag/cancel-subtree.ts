@@ -1,0 +1,107 @@
+/**
+ * @module durable-objects/coordinator/dag/cancel-subtree
+ * CANCEL CASCADE — a cancelled composite parent takes its subtree with it: a parent that is gone must not leave
+ * its children to be dispatched and paid for. Every descendant not yet ended (shipped, dead-lettered or cancelled)
+ * is cancelled as an operator's cancel of it would be (jobs/actions `cancelJob`: a running one loses its lease,
+ * epoch + 1, run closed, and its holder is sent a `cancel` once the unit commits — policies/budget-stop
+ * `noteStop`), with a `job.action` event on its feed naming the parent it went with; what waits on it is
+ * re-evaluated (dag/dependents `settled`). The operator's audit record is the parent's, once, with the count.
+ *
+ * BOUND — a parent may have MAX_CHILDREN_PER_PARENT children, each a composite in turn, so a subtree has no size
+ * limit. One unit cancels at most CANCEL_CHUNK descendants; a cancelled composite whose children are still to be
+ * cancelled is a row of `cancel_cascades`, and while any row is left the alarm is due at once
+ * (runtime/alarm NEXT_DUE_SQL) and cancels the next chunk in a unit of its own (runtime/composition `alarm`).
+ * Until it does, a child of a big subtree may still be dispatched: it is then cancelled like any running one.
+ */
+import { MAX_CHILDREN_PER_REQUEST } from "../../../core/composite.ts";
+import { type Job, TERMINAL_STAGES } from "../../../core/model.ts";
+import { execute } from "../../sql-statements.ts";
+import { cancelJob } from "../jobs/actions.ts";
+import { loadJob } from "../jobs/rows.ts";
+import { enqueueEvent } from "../outbox/records.ts";
+import { noteStop } from "../policies/budget-stop.ts";
+import { one, type Tx } from "../runtime/tx.ts";
+import { settled } from "./dependents.ts";
+
+/** Descendants one unit cancels at most: as many as one request may create (core/composite), so a unit that
+ * could make them can unmake them. */
+export const CANCEL_CHUNK = MAX_CHILDREN_PER_REQUEST;
+
+export interface Cascade {
+  /** Descendants cancelled in this unit. */
+  cancelled: number;
+  /** Whether more are left for the alarm's next units. */
+  more: boolean;
+}
+
+interface CascadeRow extends Record<string, SqlStorageValue> {
+  job_id: string;
+  root_id: string;
+  actor: string;
+}
+
+/** The children of `?1` still to cancel, oldest first, along the parent index. */
+const LIVE_CHILDREN_SQL = `SELECT id FROM jobs WHERE parent_id = ?1
+  AND stage NOT IN (${TERMINAL_STAGES.map((s) => `'${s}'`).join(", ")}) ORDER BY created_at, id LIMIT ?2`;
+
+/**
+ * `parent` was just cancelled by `actor` in this unit: cancel its live descendants, up to CANCEL_CHUNK of them
+ * now (this parent's subtree first), the rest left to the alarm. A job that never had children cancels nothing.
+ */
+export function cancelSubtree(tx: Tx, parent: Job, actor: string): Cascade {
+  if (parent.kind !== "composite") return { cancelled: 0, more: false };
+  addCascade(tx, parent.id, parent.id, actor);
+  const cancelled = continueCascades(tx, parent.id);
+  return { cancelled, more: cascadesPending(tx.sql) };
+}
+
+/** Whether any cancelled composite still has children to cancel (the alarm is then due at once). */
+export function cascadesPending(sql: SqlStorage): boolean {
+  return one(sql, "SELECT 1 AS x FROM cancel_cascades LIMIT 1") !== undefined;
+}
+
+/**
+ * Cancel up to CANCEL_CHUNK live descendants of the cascades left (of `rootId`'s only, when given), parent rows
+ * first; returns how many it cancelled. A row is removed once its job has no live child left.
+ */
+export function continueCascades(tx: Tx, rootId?: string): number {
+  let left = CANCEL_CHUNK;
+  while (left > 0) {
+    const row =
+      rootId === undefined
+        ? one<CascadeRow>(tx.sql, "SELECT job_id, root_id, actor FROM cancel_cascades ORDER BY seq LIMIT 1")
+        : one<CascadeRow>(
+            tx.sql,
+            "SELECT job_id, root_id, actor FROM cancel_cascades WHERE root_id = ? ORDER BY seq LIMIT 1",
+            rootId,
+          );
+    if (!row) break;
+    const ids = tx.sql.exec<{ id: string }>(LIVE_CHILDREN_SQL, row.job_id, left).toArray();
+    // Fewer than asked for: these are the last of its children (cancelled now), so the row is done.
+    if (ids.length < left) execute(tx.sql, "DELETE FROM cancel_cascades WHERE job_id = ?", row.job_id);
+    left -= ids.length;
+    for (const { id } of ids) cancelWithParent(tx, id, row);
+  }
+  return CANCEL_CHUNK - left;
+}
+
+function cancelWithParent(tx: Tx, id: string, row: CascadeRow): void {
+  const job = loadJob(tx.sql, id);
+  if (!job || TERMINAL_STAGES.includes(job.stage)) return;
+  const why = `cancelled with its parent ${row.job_id}`;
+  noteStop(tx, job, why); // a running child's holder hears it after the commit, as after an operator's cancel
+  const next = cancelJob(tx, job, why);
+  enqueueEvent(tx, id, "job.action", { action: "cancel", actor: row.actor, parentId: row.job_id, note: why });
+  settled(tx, next); // its dependents outside the subtree fail naming it, as after an operator's cancel of it
+  if (next.kind === "composite") addCascade(tx, next.id, row.root_id, row.actor);
+}
+
+function addCascade(tx: Tx, jobId: string, rootId: string, actor: string): void {
+  execute(
+    tx.sql,
+    "INSERT OR IGNORE INTO cancel_cascades(job_id, root_id, actor) VALUES (?, ?, ?)",
+    jobId,
+    rootId,
+    actor,
+  );
+}

@@ -1,0 +1,115 @@
+// A composite parent's own life: its waiting reason counts children by the gate's own "done" (a child in testing
+// is not done) and counts every child, past 1000; cancelling it cancels its whole subtree — a running child loses
+// its lease with a cancel pushed, each child's feed names the parent, the parent's audit has the count — and a
+// subtree bigger than one unit's chunk is finished by the alarm.
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
+import { ADMIN, api, claim, enroll, eventsOf, getJob, type JobView, P, submit, until } from "./client.ts";
+import { type AssignFrame, connectFactory } from "./sockets.ts";
+
+vi.setConfig({ testTimeout: 30_000 });
+
+type Job = JobView & { lastResult?: { message?: string }; waitingReason?: { message?: string } };
+const act = (product: string, id: string, action: string) =>
+  api<JobView>("POST", `${P(product)}/jobs/${id}/actions/${action}`, { token: ADMIN });
+const addChildren = (product: string, parentId: string, children: Array<Record<string, unknown>>) =>
+  api<{ children: JobView[] }>("POST", `${P(product)}/jobs/${parentId}/children`, { token: ADMIN, json: { children } });
+const stats = async (product: string) =>
+  (await api<{ counts: Record<string, number> }>("GET", `${P(product)}/stats`, { token: ADMIN })).body.counts;
+const auditOf = async (product: string, jobId: string, action: string) => {
+  const read = () =>
+    api<{ items: Array<{ action: string; detail: Record<string, unknown> }> }>(
+      "GET",
+      `${P(product)}/history?kind=audit&jobId=${jobId}`,
+      { token: ADMIN },
+    );
+  const r = await until(read, (a) => a.body.items.some((i) => i.action === action), 20_000);
+  return r.body.items.filter((i) => i.action === action);
+};
+
+/** Claim one job over HTTP and build it into testing; its id. */
+async function buildOne(product: string, token: string): Promise<string> {
+  const c = await claim(product, token);
+  const path = `${P(product)}/jobs/${c.body.job.id}`;
+  for (const stage of ["building", "testing"]) {
+    const r = await api("PATCH", path, { token, json: { leaseEpoch: c.body.lease.leaseEpoch, stage } });
+    expect(r.status).toBe(200);
+  }
+  return c.body.job.id;
+}
+
+describe("a composite parent's waiting reason", () => {
+  it("does not count children in testing as done: its gate waits for them to ship", async () => {
+    const product = "composite-testing-children";
+    const f = await enroll(product, "f", [], 2);
+    const parent = await submit(product, { title: "p", children: [{ title: "a" }, { title: "b" }] });
+    await buildOne(product, f.token);
+    await buildOne(product, f.token);
+    const p = (await getJob(product, parent.id)) as Job;
+    expect(p.stage).toBe("blocked"); // the gate (core/composite childEnded) still waits
+    expect(p.waitingReason?.message).toBe("waiting for its children: 0 of 2 done");
+  });
+
+  it("counts every child, not the first 1000", async () => {
+    const product = "composite-1500-children";
+    const parent = await submit(product, { title: "p" });
+    for (let k = 0; k < 3; k++) {
+      const r = await addChildren(
+        product,
+        parent.id,
+        Array.from({ length: 500 }, (_, i) => ({ title: `c${k}-${i}` })),
+      );
+      expect(r.status).toBe(201);
+    }
+    const p = (await getJob(product, parent.id)) as Job;
+    expect(p.waitingReason?.message).toBe("waiting for its children: 0 of 1500 done");
+  });
+});
+
+describe("cancelling a composite parent", () => {
+  it("cancels its subtree in the same unit: nothing left to dispatch, the running child stopped", async () => {
+    const product = "composite-cancel-subtree";
+    const f = await enroll(product, "f");
+    const parent = await submit(product, { title: "p" });
+    const [, b] = (await addChildren(product, parent.id, [{ title: "a" }, { title: "b" }])).body.children;
+    expect((await addChildren(product, b!.id, [{ title: "grandchild" }])).status).toBe(201); // nested
+    const { socket } = await connectFactory(product, f.token);
+    const a = (await socket.next<AssignFrame>("assign")).assignments[0]!; // "a" or the grandchild, running
+    expect((await act(product, parent.id, "cancel")).status).toBe(200);
+    expect(await socket.next("cancel", 3000)).toMatchObject({ jobId: a.job.id, leaseEpoch: a.leaseEpoch });
+    expect(await stats(product)).toMatchObject({ cancelled: 4 });
+    const g = await enroll(product, "g");
+    expect((await claim(product, g.token)).status).toBe(204);
+    const events = await eventsOf(product, a.job.id, 1);
+    expect(events.find((e) => e.type === "job.action")?.data).toMatchObject({
+      action: "cancel",
+      note: expect.stringMatching(/^cancelled with its parent /),
+    });
+    const audits = await auditOf(product, parent.id, "job.cancel");
+    expect(audits).toHaveLength(1); // once, on the parent, with the count
+    expect(audits[0]?.detail).toMatchObject({ descendantsCancelled: 3, more: false });
+    socket.close();
+  });
+
+  it("finishes a subtree bigger than one unit's chunk by the alarm", async () => {
+    const product = "composite-cancel-chunks";
+    const parent = await submit(product, { title: "p" });
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ title: `c${i}` }));
+    expect((await addChildren(product, parent.id, many(500))).status).toBe(201);
+    expect((await addChildren(product, parent.id, many(CANCEL_CHUNK - 400))).status).toBe(201);
+    expect((await act(product, parent.id, "cancel")).status).toBe(200);
+    const [audit] = await auditOf(product, parent.id, "job.cancel");
+    expect(audit?.detail).toMatchObject({ descendantsCancelled: CANCEL_CHUNK, more: true });
+    const stub = env.COORDINATOR.getByName(product);
+    const counts = await until(
+      async () => {
+        await runDurableObjectAlarm(stub);
+        return stats(product);
+      },
+      (c) => c.cancelled === CANCEL_CHUNK + 101,
+    );
+    expect(counts).toMatchObject({ cancelled: CANCEL_CHUNK + 101 });
+    expect(counts.queued ?? 0).toBe(0);
+  });
+});
