@@ -80,6 +80,8 @@ export const ARTIFACT_OPS: Op[] = [
       "when the upload ends (409 fenced if lost meanwhile). A job keeps at most " +
       `${MAX_ARTIFACTS_PER_JOB} artifacts (409 too_many_artifacts for a new name) of ${MIB(MAX_JOB_ARTIFACT_BYTES)} ` +
       "in all (413 payload_too_large naming the limit); a re-upload of a name replaces it and counts once. " +
+      "Uploads in flight count too: each reserves its name and its Content-Length when it begins, until it ends, " +
+      "so these refusals come before a byte streams. " +
       "410 feed_purged for a terminal job whose feed and artifacts retention has purged. A refusal stores nothing",
     role: "factory",
     query: ArtifactUploadQuery,

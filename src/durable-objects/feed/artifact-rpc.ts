@@ -18,12 +18,18 @@ import {
   deletePointer,
   getPointer,
   listPointers,
-  uploadRefusal,
+  reserveUpload,
 } from "./artifacts.ts";
 import { FEED_SCHEMA_SQL } from "./event-log.ts";
 import { deleteDoomedBytes } from "./purge.ts";
 import { SseWatchers } from "./sse.ts";
-import { abandonIntent, doomStaleIntents, nextSweepAt, recordIntent, UPLOAD_INTENTS_SQL } from "./upload-intents.ts";
+import {
+  abandonIntent,
+  applyUploadIntentsSchema,
+  doomStaleIntents,
+  nextSweepAt,
+  UPLOAD_INTENTS_SQL,
+} from "./upload-intents.ts";
 import { broadcastToWatchers } from "./ws-watchers.ts";
 
 export abstract class ArtifactRpc extends DurableObject<Env> {
@@ -36,14 +42,17 @@ export abstract class ArtifactRpc extends DurableObject<Env> {
     // Synchronous, in the constructor's own turn: nothing can run before it, and a new feed's first append
     // commits together with its schema (a feed is created per job: its set-up is on every job's path).
     execute(this.sql, FEED_SCHEMA_SQL + UPLOAD_INTENTS_SQL);
+    applyUploadIntentsSchema(this.sql);
   }
 
   // ---- artifacts (pointers; bytes are in R2; feed/artifacts, feed/upload-intents) ----------
 
   /**
    * Before an upload streams: refused (`feed_purged`, `too_many_artifacts`, `payload_too_large`) if its commit
-   * would be, else its key recorded as an intent — bytes the feed deletes unless a commit takes them.
-   * `settledAt`: the job's `updatedAt` if it is terminal, else null.
+   * would be or if the uploads already in flight hold the room it needs, else its key recorded as an intent —
+   * bytes the feed deletes unless a commit takes them — that reserves its name and `size` (declared bytes) until
+   * it commits, fails or is given up (feed/artifacts `reserveUpload`). `settledAt`: the job's `updatedAt` if it is
+   * terminal, else null.
    */
   async intendUpload(
     productId: string,
@@ -52,9 +61,8 @@ export abstract class ArtifactRpc extends DurableObject<Env> {
   ): Promise<Outcome<null>> {
     const refused = this.ctx.storage.transactionSync(() => {
       this.remember(productId, jobId);
-      const refusal = uploadRefusal(this.sql, jobId, upload.name, upload.size, upload.settledAt);
-      if (!refusal) recordIntent(this.sql, upload.r2Key, Date.now());
-      return refusal;
+      const { r2Key, name, size, settledAt } = upload;
+      return reserveUpload(this.sql, jobId, r2Key, { name, size }, settledAt, Date.now());
     });
     if (refused) return failure(refused);
     await this.armSweep();

@@ -10,17 +10,19 @@
  * feed decides, in the commit's own transaction (`commitPointer`), is what only it
  * can know exactly: that the upload's intent is still open (feed/upload-intents),
  * that the job has room for it (core/artifact-limits), and that retention has not
- * purged this job's feed since the job ended (feed/purge `purgedRefusal`). The
+ * purged this job's feed since the job ended (feed/purge `purgedRefusal`). Room is
+ * first reserved when the upload begins (`reserveUpload`), counting the uploads in
+ * flight, so the commit's check is only the last guard. The
  * key of a replaced or deleted pointer is doomed in the same transaction, so its
  * bytes are deleted even if the request dies right after.
  */
-import { artifactRefusal } from "../../core/artifact-limits.ts";
+import { type ArtifactHold, artifactRefusal, reservationRefusal } from "../../core/artifact-limits.ts";
 import { DomainError } from "../../core/errors.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
 import { execute, withLimit } from "../sql-statements.ts";
 import { appendEvents } from "./event-log.ts";
 import { purgedRefusal } from "./purge.ts";
-import { doom, takeIntent } from "./upload-intents.ts";
+import { doom, openIntents, recordIntent, takeIntent } from "./upload-intents.ts";
 
 /** Where an artifact's bytes are and what they are. `r2Key` never leaves the server. */
 export interface ArtifactPointer {
@@ -89,7 +91,34 @@ export function usageBeside(sql: SqlStorage, name: string): { count: number; byt
 }
 
 /**
- * Whether an upload of `size` bytes under `name` may begin or be committed: retention has not purged the feed of
+ * An upload begins (call inside a transaction): refused if retention purged the feed of the job as it is
+ * (`settledAt`, as in `uploadRefusal`) or if the job, counting the uploads in flight, has no room for `upload`
+ * (core/artifact-limits `reservationRefusal`); else its key recorded as an intent at `at` (ms) that reserves its
+ * name and declared size until it commits, fails or is given up (feed/upload-intents).
+ */
+export function reserveUpload(
+  sql: SqlStorage,
+  jobId: string,
+  r2Key: string,
+  upload: ArtifactHold,
+  settledAt: number | null,
+  at: number,
+): DomainError | undefined {
+  const kept = sql.exec<{ name: string; size: number }>("SELECT name, size FROM artifacts").toArray();
+  const refusal =
+    purgedRefusal(sql, jobId, settledAt) ??
+    reservationRefusal(
+      jobId,
+      kept.map(({ name, size }) => ({ name, size })),
+      openIntents(sql),
+      upload,
+    );
+  if (!refusal) recordIntent(sql, r2Key, upload, at);
+  return refusal;
+}
+
+/**
+ * Whether an upload of `size` bytes under `name` may be committed: retention has not purged the feed of
  * the job as it is (`settledAt`: the job's `updatedAt` when it is terminal, else null), and the job has room.
  */
 export function uploadRefusal(

@@ -4,7 +4,11 @@
  * nothing will delete. Every R2 object of a job is, at every instant, named by one of: a pointer (`artifacts`), an
  * intent (`upload_intents`: an upload under way), or a doomed key (`doomed_bytes`: bytes to delete).
  *
- * - Before an upload streams, its key is recorded as an intent (`recordIntent`).
+ * - Before an upload streams, its key is recorded as an intent (`recordIntent`), with the name and declared size it
+ *   reserves of the job's limits (core/artifact-limits `reservationRefusal`, checked against `openIntents` in the
+ *   same transaction): the intent *is* the reservation, so whatever drops it — the commit, an abandon, the sweep —
+ *   releases the room too. Rows are bounded: at most MAX_ARTIFACTS_PER_JOB of them can be open at once, each a key
+ *   and a name of bounded length (shared/api `ArtifactName`: ASCII, so its UTF-8 bytes are its length).
  * - The commit consumes the intent in the same transaction that records the pointer (`takeIntent`), and dooms the
  *   key of the pointer it replaces there too (feed/artifacts): the replaced bytes are deleted later, durably.
  * - A refused or broken upload is abandoned (`abandonIntent`): its key is doomed unless a pointer names it — a commit
@@ -14,20 +18,53 @@
  * - Doomed keys' bytes are deleted by the feed's sweep (the route calls it after each upload and delete; the alarm,
  *   armed from these tables by `nextSweepAt`, retries what failed), each row dropped once R2 confirmed (feed/purge).
  */
-import { UPLOAD_INTENT_TTL_MS } from "../../core/artifact-limits.ts";
-import { execute } from "../sql-statements.ts";
+import { type ArtifactHold, UPLOAD_INTENT_TTL_MS } from "../../core/artifact-limits.ts";
+import { columnsOf, execute } from "../sql-statements.ts";
 
-/** Appended to the feed's schema (feed/event-log). */
+/** Appended to the feed's schema (feed/event-log); `applyUploadIntentsSchema` brings an older table up to it. */
 export const UPLOAD_INTENTS_SQL = `
-CREATE TABLE IF NOT EXISTS upload_intents (r2_key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS upload_intents (r2_key TEXT PRIMARY KEY, at INTEGER NOT NULL, name TEXT, size INTEGER);
 `;
+
+/**
+ * Adds `name` and `size` to an `upload_intents` made before intents reserved room (idempotent). Such an intent's
+ * name is its key's last segment (worker/routes/artifacts builds keys so); its size was never recorded, so it
+ * reserves its slot and no bytes — the commit's check still guards it, and it expires within UPLOAD_INTENT_TTL_MS.
+ */
+export function applyUploadIntentsSchema(sql: SqlStorage): void {
+  const cols = columnsOf(sql, "upload_intents");
+  if (!cols.has("size")) execute(sql, "ALTER TABLE upload_intents ADD COLUMN size INTEGER");
+  if (cols.has("name")) return;
+  execute(sql, "ALTER TABLE upload_intents ADD COLUMN name TEXT");
+  for (const { k } of sql.exec<{ k: string }>("SELECT r2_key AS k FROM upload_intents").toArray()) {
+    execute(sql, "UPDATE upload_intents SET name = ? WHERE r2_key = ?", k.split("/").at(-1) ?? k, k);
+  }
+}
+
+/** The uploads in flight: each open intent's name and declared size, bytes (0 for one recorded before sizes were). */
+export function openIntents(sql: SqlStorage): ArtifactHold[] {
+  return sql
+    .exec<{ name: string; size: number }>("SELECT name, COALESCE(size, 0) AS size FROM upload_intents")
+    .toArray()
+    .map(({ name, size }) => ({ name, size }));
+}
 
 /** A sweep that failed (R2 refused a delete) is retried this much later by the alarm: a minute, R2's blip. */
 export const SWEEP_RETRY_MS = 60_000;
 
-/** An upload of `r2Key` begins at `at` (ms): its bytes are the feed's to delete unless a commit takes them. */
-export function recordIntent(sql: SqlStorage, r2Key: string, at: number): void {
-  execute(sql, "INSERT OR REPLACE INTO upload_intents(r2_key, at) VALUES (?, ?)", r2Key, at);
+/**
+ * An upload of `r2Key` begins at `at` (ms), reserving `upload` (its name and declared size, bytes): its bytes are the
+ * feed's to delete unless a commit takes them. The caller checked the reservation in the same transaction.
+ */
+export function recordIntent(sql: SqlStorage, r2Key: string, upload: ArtifactHold, at: number): void {
+  execute(
+    sql,
+    "INSERT OR REPLACE INTO upload_intents(r2_key, at, name, size) VALUES (?, ?, ?, ?)",
+    r2Key,
+    at,
+    upload.name,
+    upload.size,
+  );
 }
 
 /**
