@@ -7,9 +7,8 @@
  * workspace, but keeps one whose final checkpoint failed for the operator (agent/kept-workspaces). Also the controls
  * the supervisor holds a seat by — `abandon`, `forceStop`, `release`, `leaseTtlChanged`, `occupiesSeat`.
  *
- * The base of SeatRunner (agent/seat-runner: the run's phases, in order), not a part of it: the run and its
- * endings read and set the same few fields (engine, workspace, WIP checkpointer, log, lost, releasing), so a part
- * would have to expose them all or forward every call — as with the coordinator's RPC class chain.
+ * The base of SeatRunner (agent/seat-runner: the run's phases), not a part of it: the run and its endings share the
+ * fields (engine, workspace, WIP checkpointer, log, lost, releasing) a part would have to expose or forward.
  */
 import { rmSync } from "node:fs";
 import { truncateUtf8 } from "../core/bytes.ts";
