@@ -15,7 +15,7 @@
  */
 import { MAX_CHILDREN_PER_REQUEST } from "../../../core/composite.ts";
 import { type Job, TERMINAL_STAGES } from "../../../core/model.ts";
-import { execute } from "../../sql-statements.ts";
+import { execute, withLimit } from "../../sql-statements.ts";
 import { cancelJob } from "../jobs/actions.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { enqueueEvent } from "../outbox/records.ts";
@@ -40,9 +40,12 @@ interface CascadeRow extends Record<string, SqlStorageValue> {
   actor: string;
 }
 
-/** The children of `?1` still to cancel, oldest first, along the parent index. */
+/**
+ * The children of `?1` still to cancel, oldest first, along the parent index; the limit written in (sql-statements
+ * `withLimit`: at most CANCEL_CHUNK texts), as no Durable Object statement binds one.
+ */
 const LIVE_CHILDREN_SQL = `SELECT id FROM jobs WHERE parent_id = ?1
-  AND stage NOT IN (${TERMINAL_STAGES.map((s) => `'${s}'`).join(", ")}) ORDER BY created_at, id LIMIT ?2`;
+  AND stage NOT IN (${TERMINAL_STAGES.map((s) => `'${s}'`).join(", ")}) ORDER BY created_at, id LIMIT {limit}`;
 
 /**
  * `parent` was just cancelled by `actor` in this unit: cancel its live descendants, up to CANCEL_CHUNK of them
@@ -76,7 +79,7 @@ export function continueCascades(tx: Tx, rootId?: string): number {
             rootId,
           );
     if (!row) break;
-    const ids = tx.sql.exec<{ id: string }>(LIVE_CHILDREN_SQL, row.job_id, left).toArray();
+    const ids = tx.sql.exec<{ id: string }>(withLimit(LIVE_CHILDREN_SQL, left), row.job_id).toArray();
     // Fewer than asked for: these are the last of its children (cancelled now), so the row is done.
     if (ids.length < left) execute(tx.sql, "DELETE FROM cancel_cascades WHERE job_id = ?", row.job_id);
     left -= ids.length;
