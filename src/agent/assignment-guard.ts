@@ -32,6 +32,8 @@ const AssignmentShape = z.looseObject({
   leaseEpoch: Count,
   // What is left of the job's budget (shared/protocol): the run is stopped past it. Absent from older coordinators.
   allowance: z.looseObject({ usd: z.number().min(0).optional(), tokens: Count.optional() }).optional(),
+  // What the run spent before (a `welcome` lease's): added to a fresh engine's reports. Absent from older coordinators.
+  runSpent: z.looseObject({ usd: z.number().min(0), tokens: Count }).optional(),
 });
 
 /**

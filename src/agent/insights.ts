@@ -3,7 +3,8 @@
  * What the agent learns about a run from its output and its diff: the engine's
  * self-reported usage, the diff stat, and whether a per-job budget was blown — the run held to its assignment's
  * `allowance` (what is left of the job's budget after its earlier runs), or to the manifest's budget when the
- * coordinator sent none (an older one).
+ * coordinator sent none (an older one). A fresh engine on a lease the run had spent under before (the agent process
+ * died and resumed it) reports, and is held to, that spend plus its own (`runUsage`).
  *
  * Engine contract (also spelled out in examples/engines/sample-engine.mjs): an engine may print,
  * on a line of its own, `{"gf_insights": {"tokensIn": N, "tokensOut": N, "costUsd": X}}`.
@@ -14,6 +15,8 @@
  * line of its own and exits; the run then ends `rate_limited` with that N (s, an integer clamped to 0…86 400), the
  * coordinator requeues the job without counting the attempt and opens this factory's breaker for the engine N s.
  */
+import { addUsd } from "../core/budget.ts";
+import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
 import { usdText } from "../core/usd-text.ts";
 import type { Assignment } from "../shared/protocol.ts";
@@ -122,22 +125,48 @@ export function budgetBreach(limits: RunLimits, usage: Usage): string | undefine
   return undefined;
 }
 
+/**
+ * The run's cumulative usage when its engine is not the run's first: `base`, what the coordinator has charged the run
+ * so far (`welcome.leases[].runSpent`: earlier engines of this lease, in an agent process that died), plus `engine`,
+ * the fresh engine's own cumulative usage, whose count starts at 0. The coordinator charges only what a report adds
+ * over the run's high-water mark, so the engine's usage alone stayed under it and went uncharged.
+ * USD is summed in whole micro-dollars (core/budget `addUsd`). The coordinator keeps the base's tokens as one sum
+ * (in + out), so they are added to `tokensIn`: the report's in + out is what the coordinator counts. A field neither
+ * side has stays absent; `base` undefined (or zeros) gives `engine` back as it is.
+ */
+export function runUsage(base: RunSpent | undefined, engine: Usage): Usage {
+  if (!base || (base.usd <= 0 && base.tokens <= 0)) return engine;
+  const usage: Usage = { ...engine };
+  if (base.usd > 0) usage.costUsd = addUsd(base.usd, engine.costUsd ?? 0);
+  if (base.tokens > 0) usage.tokensIn = base.tokens + (engine.tokensIn ?? 0);
+  return usage;
+}
+
 /** The insights block of a report: usage plus diff stat, with absent fields left out. */
 export function reportInsights(usage: Usage, diffStat?: Insights["diffStat"]): Insights {
   return { ...usage, ...(diffStat ? { diffStat } : {}) };
 }
 
-/** Follows an engine's output: keeps its latest usage and says once when a budget is first exceeded. */
+/**
+ * Follows an engine's output: keeps the run's latest usage (the engine's own, plus `base` when the run spent before
+ * this engine started: `runUsage`) and says once when a budget is first exceeded.
+ */
 export class UsageMeter {
+  /** The run's cumulative usage as reported: empty until the engine prints its first `gf_insights` line. */
   usage: Usage = {};
   breach: string | undefined;
   /** The engine said it is rate limited: retry after this many s (the last such line wins). */
   rateLimitedFor: number | undefined;
   private readonly limits: RunLimits;
+  private readonly base: RunSpent | undefined;
 
-  /** `limits`: what this run may spend (`runLimits` of its assignment). */
-  constructor(limits: RunLimits) {
+  /**
+   * `limits`: what this run may spend (`runLimits` of its assignment); `base`: what the run spent before this
+   * engine (a resumed lease's `runSpent`), undefined when this engine is the run's first.
+   */
+  constructor(limits: RunLimits, base?: RunSpent) {
     this.limits = limits;
+    this.base = base;
   }
 
   /** Feed one output line; returns the breach the first time usage goes over budget. */
@@ -146,10 +175,20 @@ export class UsageMeter {
     if (retryAfter !== undefined) this.rateLimitedFor = retryAfter;
     const usage = parseInsightsLine(text);
     if (!usage) return undefined;
-    this.usage = usage;
-    const breach = budgetBreach(this.limits, usage);
+    this.usage = runUsage(this.base, usage);
+    const breach = budgetBreach(this.limits, this.usage);
     if (!breach || this.breach) return undefined;
     this.breach = breach;
     return breach;
   }
+}
+
+/**
+ * The meter of a run of `a`: held to what is left of the job's budget (`runLimits`: its allowance, not the whole
+ * budget again on every retry). `resumed`: the seat was started for a lease a `welcome` listed, so it runs a fresh
+ * engine on it (an engine still running across a reconnect keeps its seat and its meter, which already counts all of
+ * its spend) — what the run reported before (`a.runSpent`) counts as well. An `assign`'s lease is new: no base.
+ */
+export function runMeter(a: Pick<Assignment, "job" | "allowance" | "runSpent">, resumed: boolean): UsageMeter {
+  return new UsageMeter(runLimits(a), resumed ? a.runSpent : undefined);
 }

@@ -17,7 +17,7 @@ import type { RunConfig } from "./config.ts";
 import type { FactoryConnection } from "./connection.ts";
 import { CANCEL_GRACE_MS, type EngineProcess } from "./engine-runner.ts";
 import type { RunAs } from "./engine-user.ts";
-import { runLimits, UsageMeter } from "./insights.ts";
+import { runMeter, type UsageMeter } from "./insights.ts";
 import type { JobLog } from "./job-log.ts";
 import { KEPT_DAYS, keepWorkspace, sweepKeptWorkspaces } from "./kept-workspaces.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
@@ -72,8 +72,7 @@ export abstract class SeatEndings {
     this.resumed = resumed;
     this.jobId = assignment.job.id;
     this.leaseEpoch = assignment.leaseEpoch;
-    // Held to what is left of the job's budget (its allowance), not the whole budget again on every retry.
-    this.meter = new UsageMeter(runLimits(assignment));
+    this.meter = runMeter(assignment, resumed); // the job's allowance, and a resumed lease's earlier spend too
     this.lease = new SeatLease({
       conn: ctx.conn,
       jobId: this.jobId,

@@ -97,6 +97,18 @@ export interface JobAllowance {
 }
 
 /**
+ * What the coordinator has charged one run (job × lease epoch) so far: its high-water marks (core/budget `accrue`,
+ * `run_spend`), sent with each lease a `welcome` lists. A factory that starts a fresh engine on such a lease (its
+ * process died and came back) reports this plus the new engine's own cumulative usage, whose count starts at 0.
+ */
+export interface RunSpent {
+  /** USD the run has reported, its highest cumulative `costUsd`. */
+  usd: number;
+  /** Tokens (in + out) the run has reported, its highest cumulative sum. */
+  tokens: number;
+}
+
+/**
  * What is left of `budget`'s `usd` and `tokens` once `spent` (the job's earlier runs' high-water marks summed,
  * jobs/runs) is taken off: each limit in [0, the budget's], 0 once spent reaches it, the budget itself while nothing
  * was spent. USD is subtracted in whole micro-dollars (core/budget), as the coordinator compares it (so a budget

@@ -84,6 +84,12 @@ export interface Assignment {
    * holds the run to the manifest's budget).
    */
   allowance?: import("../core/job-budget.ts").JobAllowance;
+  /**
+   * `welcome.leases` only: what this run has reported so far (USD, tokens in + out; core/job-budget `RunSpent`). A
+   * fresh engine on the lease reports this plus its own usage and is held to `allowance` with it. Absent from older
+   * coordinators.
+   */
+  runSpent?: import("../core/job-budget.ts").RunSpent;
 }
 
 export type ServerFrame =

@@ -1,7 +1,7 @@
 // Real `gigafactory-agent` processes against the real local runtime: enroll with a one-time code, push dispatch
 // over the WebSocket, the sample engine in a git worktree, streamed logs, artifacts, budgets, cancel, crash
-// recovery from a checkpoint branch on another agent, restart without repeats, drain (preemption with real agents is
-// fleet-policies.test.ts's), and revocation.
+// recovery from a checkpoint branch on another agent, restart without repeats (and, within the lease, the run charged
+// both engines' spend), drain (preemption with real agents is fleet-policies.test.ts's), and revocation.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,
@@ -487,6 +487,46 @@ describe("gigafactory-agent against a real coordinator", () => {
     const events = await allEvents(product, job.id);
     expect(events.some((e) => e.type === "lease.lost")).toBe(false);
     expect(logText(events)).toMatch(new RegExp(`stopped engine ${orphan} left running by an earlier agent process`));
+    second.proc.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+  });
+
+  it("an agent SIGKILLed and restarted within its lease charges the run both engines' spend, not the larger one", async () => {
+    const product = "agent-restart-spend";
+    const { stateDir } = await enroll(product, "host-s");
+    const set = await api(product, "PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
+    expect(set.status).toBe(200);
+    const spent = async () => (await api<{ spentUsd: number }>(product, "GET", "/budget")).body.spentUsd;
+    const first = run(stateDir, ["--lease-ttl", "30"]);
+    await first.waitFor("connected");
+    // $1 every 2 s up to $4: the first engine is killed once some of it was charged, the second spends all $4.
+    const job = await submit(
+      product,
+      { title: "Pay twice", engine: "sample" },
+      "gf-sample-cost: 4\ngf-sample-seconds: 8\n",
+    );
+    await poll("the first engine's spend to be charged", 30_000, async () => (await spent()) >= 1);
+    first.proc.kill("SIGKILL");
+    await first.exited;
+    const orphan = enginePid(job.id);
+    if (orphan && pidAlive(orphan)) process.kill(orphan, "SIGKILL"); // its spend after the crash is never reported
+
+    const second = run(stateDir, ["--lease-ttl", "30"]);
+    await second.waitFor("job.start", (e) => e.jobId === job.id && String(e.message).includes("resuming"));
+    const before = await spent(); // the first engine's, as charged: its socket closed before this hello was answered
+    expect(before).toBeGreaterThanOrEqual(1);
+    expect(before).toBeLessThan(4);
+    const done = await waitJob(product, job.id, (j) => j.stage === "testing");
+    expect(done.attempt).toBe(1); // the same lease (and run), never requeued
+    // The second engine's $4 on top of the first's: without the run's spend as its base, the run stayed at $4.
+    expect(await spent()).toBeCloseTo(before + 4, 6);
+    const runs = await api<{ runs: Array<{ insights?: { costUsd?: number } }> }>(
+      product,
+      "GET",
+      `/jobs/${job.id}/runs`,
+    );
+    expect(runs.body.runs).toHaveLength(1);
+    expect(runs.body.runs[0]?.insights?.costUsd).toBeCloseTo(before + 4, 6);
     second.proc.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   });

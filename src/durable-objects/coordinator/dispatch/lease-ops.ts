@@ -21,6 +21,7 @@
  */
 import { FencedError } from "../../../core/errors.ts";
 import type { LossKind } from "../../../core/exclusions.ts";
+import type { RunSpent } from "../../../core/job-budget.ts";
 import { decideExpiry, isLeaseLive, leaseExpiresAt } from "../../../core/lease.ts";
 import { type Job, LEASED_STAGES } from "../../../core/model.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
@@ -28,7 +29,7 @@ import type { Assignment } from "../../../shared/protocol.ts";
 import { settled } from "../dag/dependents.ts";
 import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
-import { finishRun } from "../jobs/runs.ts";
+import { finishRun, runSpendMark } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { assignmentAllowance } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
@@ -202,6 +203,15 @@ export function heldAssignments(tx: Tx, factoryId: string): Assignment[] {
         lessons: lessonsForAssignment(tx, job),
         // The same allowance as its `assign` (the runs before this lease's): a restarted engine is held to it again.
         ...assignmentAllowance(tx, job, job.leaseEpoch),
+        // And what this run has reported: a fresh engine's count starts at 0, under this run's high-water mark, so
+        // its spend went uncharged until it passed that mark (an agent restarted within the lease starts one).
+        runSpent: leaseRunSpent(tx, job),
       };
     });
+}
+
+/** What `job`'s live run has reported so far (jobs/runs `runSpendMark`), as `welcome` sends it: USD, tokens in + out. */
+function leaseRunSpent(tx: Tx, job: Job): RunSpent {
+  const mark = runSpendMark(tx.sql, job.id, job.leaseEpoch);
+  return { usd: mark.costUsd, tokens: mark.tokens };
 }
