@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { BUDGET_PERIODS } from "../core/budget.ts";
+import { CHANGED } from "./api.ts";
 
 /**
  * `PUT …/budget`: the period the ceiling applies to (UTC: day, ISO week from Monday, calendar month), the ceiling in
@@ -43,3 +44,7 @@ export const BudgetViewSchema = z
   })
   .strict();
 export type BudgetView = z.infer<typeof BudgetViewSchema>;
+
+/** `POST …/budget/pause` and `…/resume`: the budget as it now is, and whether the action changed anything. */
+export const BudgetActionAnswerSchema = BudgetViewSchema.extend(CHANGED);
+export type BudgetActionAnswer = z.infer<typeof BudgetActionAnswerSchema>;

@@ -6,6 +6,7 @@
 import { ExperimentBody, RuleBody } from "../shared/api-routing.ts";
 import {
   ExperimentListSchema,
+  ExperimentStopAnswerSchema,
   ExperimentViewSchema,
   RebuildSchema,
   RecommendationListSchema,
@@ -115,8 +116,9 @@ export const ROUTING_OPS: Op[] = [
     path: `${P}/routing/experiments/{experimentId}/stop`,
     summary:
       "Stop an experiment (the view): a running one ends without a winner, a concluded one's winner stops routing " +
-      "the class. 404 for an unknown id. Audited `routing.experiment.stop`",
+      "the class. Stopping a stopped one answers `changed: false` and keeps its first stop (decision, time; not " +
+      "audited again). 404 for an unknown id. Audited `routing.experiment.stop`",
     role: "operator",
-    ok: { "200": json("The experiment's view, stopped", ExperimentViewSchema) },
+    ok: { "200": json("The experiment's view, stopped, and whether this call stopped it", ExperimentStopAnswerSchema) },
   },
 ];

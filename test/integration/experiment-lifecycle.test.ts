@@ -2,7 +2,7 @@
 // trip) is a 400 problem+json `validation_failed` with `reason: margin_out_of_range` that stores and audits nothing,
 // as is a split of 0 or 1 (one arm would get no job, so the guardrail would never look),
 // while a cost margin of $5 is a fine cost margin; a started experiment stops once (a second stop answers it
-// unchanged), and once stopped the class may start a new one.
+// unchanged, `changed: false`), and once stopped the class may start a new one.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, P, until } from "./client.ts";
 
@@ -54,7 +54,7 @@ describe("experiment lifecycle", () => {
     const stop = () => api<View>("POST", `${url}/${started.body.id}/stop`, { token: ADMIN });
     const stopped = await stop();
     expect(stopped.body).toMatchObject({ status: "stopped", decision: { by: "operator" } });
-    expect((await stop()).body).toEqual(stopped.body);
+    expect((await stop()).body).toEqual({ ...stopped.body, changed: false });
     const again = await api<View>("POST", url, {
       token: ADMIN,
       json: spec({ metric: "success_rate", margin: 0.99, confidence: 0.9 }),

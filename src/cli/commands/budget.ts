@@ -17,11 +17,14 @@ const PERIODS = ["day", "week", "month"] as const;
 /** Burndown points shown in the readable view: the latest few say how fast money goes; --json has all. */
 const SHOWN_POINTS = 5;
 
+/** A pause's or resume's answer: `changed: false` when it found nothing to do (absent from older coordinators). */
+type Acted = BudgetView & { changed?: boolean };
+
 /** One budget call; a missing budget becomes a not_found with the command that sets one. */
-async function call(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<BudgetView> {
+async function call(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<Acted> {
   try {
     const res = await client.send(method, client.productUrl(path), json === undefined ? {} : { json });
-    return (await res.json()) as BudgetView;
+    return (await res.json()) as Acted;
   } catch (err) {
     if (err instanceof ApiError && err.code === "not_found" && /budget/.test(err.detail)) {
       throw new CliError("not_found", err.detail, "set one: `gigafactory budget set day|week|month CEILING_USD`");
@@ -115,7 +118,10 @@ export const budgetCommands: Command[] = [
     args: none,
     summary: "pause dispatch by budget until resumed (operator); running jobs finish",
     options: {},
-    run: async (ctx) => out(ctx, await call(ctx.client(), "POST", "/budget/pause"), "✔ Budget paused: no new dispatch"),
+    async run(ctx) {
+      const b = await call(ctx.client(), "POST", "/budget/pause");
+      return out(ctx, b, b.changed === false ? "already paused by an operator" : "✔ Budget paused: no new dispatch");
+    },
   },
   {
     path: ["budget", "resume"],
@@ -125,6 +131,7 @@ export const budgetCommands: Command[] = [
     options: {},
     async run(ctx) {
       const b = await call(ctx.client(), "POST", "/budget/resume");
+      if (b.changed === false) return out(ctx, b, "already running: the budget was not paused, nothing resumed");
       return out(ctx, b, b.pausedBy === "exhausted" ? STILL_EXHAUSTED : "✔ Budget resumed");
     },
   },

@@ -198,25 +198,30 @@ export function setBudget(tx: Tx, input: BudgetInput, actor: string): BudgetView
   return viewBudget(commit(tx, before, next));
 }
 
-/** `POST …/budget/pause` (audited `budget.pause`): dispatch stops until an operator resumes. */
-export function pauseBudget(tx: Tx, actor: string): BudgetView {
+/**
+ * `POST …/budget/pause` (audited `budget.pause`): dispatch stops until an operator resumes. Already paused by an
+ * operator: nothing written or audited (`changed: false`).
+ */
+export function pauseBudget(tx: Tx, actor: string): BudgetView & { changed: boolean } {
   const before = requireBudget(tx);
+  if (before.pausedBy === "operator") return { ...viewBudget(before), changed: false };
   enqueueAudit(tx, actor, "budget.pause", tx.productId, { spentUsd: before.spentUsd });
-  return viewBudget(commit(tx, before, { ...before, pausedBy: "operator" }));
+  return { ...viewBudget(commit(tx, before, { ...before, pausedBy: "operator" })), changed: true };
 }
 
 /**
  * `POST …/budget/resume` (audited `budget.resume`): lifts one pause — an operator's if any (over the ceiling, the
  * budget stays paused by exhaustion and says so), else exhaustion's: the period then runs over its ceiling until it
- * rolls over or the spend is under the ceiling again. Not paused: nothing changes.
+ * rolls over or the spend is under the ceiling again. Not paused: nothing written or audited (`changed: false`).
  */
-export function resumeBudget(tx: Tx, actor: string): BudgetView {
+export function resumeBudget(tx: Tx, actor: string): BudgetView & { changed: boolean } {
   const before = requireBudget(tx);
   const lifted = pausedByOf(before);
-  enqueueAudit(tx, actor, "budget.resume", tx.productId, { spentUsd: before.spentUsd, pausedBy: lifted ?? null });
+  if (!lifted) return { ...viewBudget(before), changed: false };
+  enqueueAudit(tx, actor, "budget.resume", tx.productId, { spentUsd: before.spentUsd, pausedBy: lifted });
   const { pausedBy: _, ...rest } = before;
   const next: ProductBudget = lifted === "exhausted" ? { ...before, overrun: true } : rest;
-  return viewBudget(commit(tx, before, next));
+  return { ...viewBudget(commit(tx, before, next)), changed: true };
 }
 
 /**
