@@ -6,7 +6,8 @@
  * `routing.experiment.start`; 409 conflict when the class already has a live one) and
  * `POST …/routing/experiments/{id}/stop` (`routing.experiment.stop`; `changed: false` when it was stopped already).
  * Unknown id → 404. A body the schema refuses, or
- * a success_rate margin ≥ 1 (a guardrail that could never trip; core/experiment-spec) → 400 `validation_failed`.
+ * a success_rate margin ≥ 1 (a guardrail that could never trip; core/experiment-spec) → 400 `validation_failed`; two
+ * arms with the same policy → 400 `identical_arms`.
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
