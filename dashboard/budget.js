@@ -117,7 +117,11 @@ export function budgetView(root, live) {
     current = b;
     spent.textContent = usd(b.spentUsd);
     ceiling.textContent = usd(b.ceilingUsd);
-    state.textContent = b.pausedBy ? `paused (${b.pausedBy === "operator" ? "by an operator" : "exhausted"})` : b.state;
+    state.textContent = b.pausedBy
+      ? `paused (${b.pausedBy === "operator" ? "by an operator" : "exhausted"})`
+      : b.state === "overrun"
+        ? "overrun (over the ceiling by an operator's resume)"
+        : b.state;
     state.className = `badge budget-${b.state}`;
     state.dataset.state = b.state;
     period.textContent = `per ${b.period}, ${new Date(b.periodStart).toISOString().slice(0, 16)}Z → ${new Date(b.periodEnd).toISOString().slice(0, 16)}Z · warns at ${usd(b.warnAtUsd)} · at 100 %: ${b.onExhausted}`;

@@ -4,7 +4,7 @@
  * shared by the Worker's routes, the OpenAPI document, the CLI and the dashboard. Strict like the rest of shared/api.
  */
 import { z } from "zod";
-import { BUDGET_PERIODS } from "../core/budget.ts";
+import { BUDGET_PERIODS, BUDGET_STATES } from "../core/budget.ts";
 import { CHANGED } from "./api.ts";
 
 /**
@@ -30,7 +30,9 @@ export const BudgetViewSchema = z
     period: z.enum(BUDGET_PERIODS),
     ceilingUsd: z.number(),
     spentUsd: z.number(),
-    state: z.enum(["ok", "warning", "paused"]),
+    state: z
+      .enum(BUDGET_STATES)
+      .describe("overrun: at or over the ceiling, dispatching because an operator resumed the exhaustion pause"),
     /** ms epoch, UTC boundary */
     periodStart: z.number().int(),
     /** ms epoch: when the period rolls over */

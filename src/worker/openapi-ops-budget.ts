@@ -11,7 +11,7 @@ const ok = { "200": json("The budget", BudgetViewSchema) };
 const acted = { "200": json("The budget, and whether the action changed anything", BudgetActionAnswerSchema) };
 
 const VIEW =
-  "{period, ceilingUsd, spentUsd, state: ok|warning|paused, periodStart, periodEnd, onExhausted, warnAtUsd, " +
+  "{period, ceilingUsd, spentUsd, state: ok|warning|paused|overrun, periodStart, periodEnd, onExhausted, warnAtUsd, " +
   "pausedBy?, burndown: [{at, spentUsd}]}";
 
 export const BUDGET_OPS: Op[] = [

@@ -39,7 +39,9 @@ const usd = usdText;
 /** The budget as aligned label/value lines, then the latest burndown points. */
 export function formatBudget(b: BudgetView): string {
   const pct = b.ceilingUsd > 0 ? Math.round((b.spentUsd / b.ceilingUsd) * 100) : 0;
-  const state = b.pausedBy ? `${b.state} (by ${b.pausedBy === "operator" ? "an operator" : "exhaustion"})` : b.state;
+  const state = b.pausedBy
+    ? `${b.state} (by ${b.pausedBy === "operator" ? "an operator" : "exhaustion"})`
+    : (OVERRUN[b.state] ?? b.state);
   const fields: Array<[string, string]> = [
     ["period", `${b.period} (UTC), ${formatInstant(b.periodStart)} → ${formatInstant(b.periodEnd)}`],
     ["spent", `${usd(b.spentUsd)} of ${usd(b.ceilingUsd)} (${pct} %)`],
@@ -79,6 +81,11 @@ function out(ctx: Ctx, b: BudgetView, headline?: string): number {
   }
   return 0;
 }
+
+/** The overrun state in words: over the ceiling, and why dispatch goes on. */
+const OVERRUN: Record<string, string> = {
+  overrun: "overrun (over the ceiling: an operator resumed dispatch until the period ends or the ceiling is raised)",
+};
 
 /** A resume that lifted an operator's pause over an exhausted budget: why dispatch is still paused, what lifts it. */
 const STILL_EXHAUSTED =
