@@ -117,7 +117,11 @@ export function budgetView(root, live) {
     current = b;
     spent.textContent = usd(b.spentUsd);
     ceiling.textContent = usd(b.ceilingUsd);
-    state.textContent = b.pausedBy ? `paused (${b.pausedBy === "operator" ? "by an operator" : "exhausted"})` : b.state;
+    state.textContent = b.pausedBy
+      ? `paused (${b.pausedBy === "operator" ? "by an operator" : "exhausted"})`
+      : b.state === "overrun"
+        ? "overrun (over the ceiling by an operator's resume)"
+        : b.state;
     state.className = `badge budget-${b.state}`;
     state.dataset.state = b.state;
     period.textContent = `per ${b.period}, ${new Date(b.periodStart).toISOString().slice(0, 16)}Z → ${new Date(b.periodEnd).toISOString().slice(0, 16)}Z · warns at ${usd(b.warnAtUsd)} · at 100 %: ${b.onExhausted}`;
@@ -188,13 +192,20 @@ export function budgetView(root, live) {
       if (alive) showError(status, `${describeError(err)}`);
     }
   };
-  pause.addEventListener("click", () => act("/budget/pause", "Paused: no new dispatch until resumed."));
+  // `changed: false`: the action found nothing to do (a stale page) and the server wrote nothing; said as such.
+  pause.addEventListener("click", () =>
+    act("/budget/pause", "Paused: no new dispatch until resumed.", undefined, "POST", (b) =>
+      b.changed === false ? "Already paused by an operator." : undefined,
+    ),
+  );
   resume.addEventListener("click", () =>
     act("/budget/resume", "Resumed: dispatch continues.", undefined, "POST", (b) =>
       // Resume lifts one pause: an operator's over an exhausted budget leaves the exhaustion pause in force.
-      b.pausedBy === "exhausted"
-        ? "Operator's pause lifted; still paused by exhaustion (resume again to run over the ceiling)."
-        : undefined,
+      b.changed === false
+        ? "Already running: the budget was not paused."
+        : b.pausedBy === "exhausted"
+          ? "Operator's pause lifted; still paused by exhaustion (resume again to run over the ceiling)."
+          : undefined,
     ),
   );
   form.addEventListener("submit", (ev) => {

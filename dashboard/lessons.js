@@ -109,10 +109,13 @@ export function lessonsView(root, live) {
     if (button.disabled) return;
     button.disabled = true;
     try {
-      await api(live.session, `/lessons/${encodeURIComponent(id)}`, { method: "PATCH", body: { archived: true } });
+      const l = await api(live.session, `/lessons/${encodeURIComponent(id)}`, {
+        method: "PATCH",
+        body: { archived: true },
+      });
       if (!alive) return;
       showError(status);
-      status.textContent = `Archived ${id}.`;
+      status.textContent = l.changed === false ? `Already archived ${id}.` : `Archived ${id}.`;
       await load();
     } catch (err) {
       button.disabled = false;

@@ -77,9 +77,10 @@ export function experimentsSection(session) {
               id: `experiment-stop-${e.id}`,
               onclick: async () => {
                 try {
-                  await api(session, `/routing/experiments/${encodeURIComponent(e.id)}/stop`, { method: "POST" });
+                  const path = `/routing/experiments/${encodeURIComponent(e.id)}/stop`;
+                  const got = await api(session, path, { method: "POST" });
                   showError(status);
-                  status.textContent = `Stopped ${e.id}.`;
+                  status.textContent = got.changed === false ? `Already stopped ${e.id}.` : `Stopped ${e.id}.`;
                   await load();
                 } catch (err) {
                   showError(status, describeError(err));

@@ -81,8 +81,8 @@ export function serialPanel(session) {
     showError(status, "");
     status.textContent = `${what}…`;
     try {
-      await api(session, `${serialPath(k)}/${what}`, { method: "POST", body: why ? { reason: why } : {} });
-      status.textContent = `${k} is ${what === "freeze" ? "frozen" : "open"}`;
+      const g = await api(session, `${serialPath(k)}/${what}`, { method: "POST", body: why ? { reason: why } : {} });
+      status.textContent = `${k} is ${what === "freeze" ? "frozen" : g.changed === false ? "already open" : "open"}`;
       reason.value = "";
       reasonLimit.problem(); // the counter follows the emptied box
       await load();

@@ -32,6 +32,8 @@ const FIXES: Record<string, string> = {
   not_lease_holder: "only the factory holding the lease can do this",
   too_many_artifacts:
     "the job holds the most artifacts it may, uploads in flight counted (the detail says the limit): upload under a name it already has, which replaces it (`gigafactory artifacts ID` lists them), or retry once an upload in flight ends",
+  identical_arms:
+    "give the two arms different policies: e.g. `--b-prefer FACTORY_ID` or `--b-avoid FACTORY_ID` on `gigafactory routing experiment start`",
   feed_purged: "retention removed this job's feed and artifacts; submit a new job for new work",
   payload_too_large: "make the request smaller",
   limit_exceeded: "a product-wide limit is reached (the detail says which); remove or close some before adding more",

@@ -12,7 +12,12 @@
 
 export const BUDGET_PERIODS = ["day", "week", "month"] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
-export type BudgetState = "ok" | "warning" | "paused";
+/**
+ * `overrun`: the spend is at or over the ceiling and dispatch goes on because an operator resumed the exhaustion
+ * pause (it says so until the period rolls over or the spend is under the ceiling again).
+ */
+export type BudgetState = "ok" | "warning" | "paused" | "overrun";
+export const BUDGET_STATES = ["ok", "warning", "paused", "overrun"] as const;
 export type OnExhausted = "pause" | "stop";
 
 /** The share of the ceiling at which the budget warns (issue 9: "at 80 % a budget_warning alert"). */
@@ -152,9 +157,15 @@ export function pausedByOf(b: Pick<ProductBudget, "pausedBy" | "exhausted">): Pa
   return b.pausedBy ?? (b.exhausted ? "exhausted" : undefined);
 }
 
-/** `paused` when anyone paused it, else `warning` at ≥ 80 % of the ceiling, else `ok`. */
-export function budgetState(b: Pick<ProductBudget, "ceilingUsd" | "spentUsd" | "pausedBy" | "exhausted">): BudgetState {
+/**
+ * `paused` when anyone paused it, else `overrun` over the ceiling by an operator's choice, else `warning` at ≥ 80 %
+ * of the ceiling, else `ok`.
+ */
+export function budgetState(
+  b: Pick<ProductBudget, "ceilingUsd" | "spentUsd" | "pausedBy" | "exhausted" | "overrun">,
+): BudgetState {
   if (pausedByOf(b)) return "paused";
+  if (b.overrun && overCeiling(b)) return "overrun";
   return warns(b) ? "warning" : "ok";
 }
 

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   budget_exceeded: 409,
   /** A job holds the most artifacts it may keep (core/artifact-limits): a new name is refused, a re-upload is not. */
   too_many_artifacts: 409,
+  /** An experiment's two arms have the same policy (core/experiment-spec): it would compare a policy with itself. */
+  identical_arms: 400,
   /** Retention purged a terminal job's feed and artifacts (coordinator/jobs/retention): nothing is added to them. */
   feed_purged: 410,
   payload_too_large: 413,

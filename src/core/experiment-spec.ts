@@ -4,14 +4,15 @@
  * where every start passes (coordinator policies/experiments `startExperiment`). Pure.
  */
 import { DomainError } from "./errors.ts";
-import type { ExperimentSpec } from "./experiment.ts";
+import type { ArmPolicy, ExperimentSpec } from "./experiment.ts";
 
 /**
  * Refuses a guardrail that can never trip: a success_rate margin is a difference of two rates in [0, 1], so an arm
  * can never be worse by 1 or more — an experiment with margin ≥ 1 would run, unguarded, until an operator stopped it.
  * @throws DomainError `validation_failed` (400) with `reason: "margin_out_of_range"` and the zod-style `issues`
  */
-export function assertMeaningfulSpec(spec: Pick<ExperimentSpec, "guardrail">): void {
+export function assertMeaningfulSpec(spec: Pick<ExperimentSpec, "guardrail" | "arms">): void {
+  assertDistinctArms(spec.arms);
   const { metric, margin } = spec.guardrail;
   if (metric !== "success_rate" || margin < 1) return;
   const message = `a success_rate margin is a difference of rates and must be below 1 (got ${margin}): no arm can be worse by 1 or more, so the guardrail could never stop the experiment`;
@@ -19,4 +20,30 @@ export function assertMeaningfulSpec(spec: Pick<ExperimentSpec, "guardrail">): v
     reason: "margin_out_of_range",
     issues: [{ path: "body.guardrail.margin", message }],
   });
+}
+
+/**
+ * An arm's policy in one spelling: weights by name, rules as a sorted set (their order and repeats change nothing
+ * the router does), empty weights or rules as absent.
+ */
+export function armPolicyKey(p: ArmPolicy): string {
+  const weights = Object.entries(p.weights ?? {})
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const rules = [...new Set((p.rules ?? []).map((r) => JSON.stringify([r.factoryId, r.engine ?? null, r.effect])))];
+  return JSON.stringify({ weights, rules: rules.sort() });
+}
+
+/**
+ * Refuses two arms with the same policy (both `{}` included): the A/B would compare a policy with itself — no
+ * winner to find — while blocking every other experiment on its class until stopped.
+ * @throws DomainError `identical_arms` (400), the detail saying what to pass
+ */
+export function assertDistinctArms(arms: ExperimentSpec["arms"]): void {
+  if (armPolicyKey(arms.A) !== armPolicyKey(arms.B)) return;
+  throw new DomainError(
+    "identical_arms",
+    `arms A and B have the same routing policy (${JSON.stringify(arms.A)}): the experiment would compare it with itself; give arm B (or A) different weights or prefer/avoid rules`,
+    { arms },
+  );
 }

@@ -4,7 +4,8 @@
  * shared by the Worker's routes, the OpenAPI document, the CLI and the dashboard. Strict like the rest of shared/api.
  */
 import { z } from "zod";
-import { BUDGET_PERIODS } from "../core/budget.ts";
+import { BUDGET_PERIODS, BUDGET_STATES } from "../core/budget.ts";
+import { CHANGED } from "./api.ts";
 
 /**
  * `PUT …/budget`: the period the ceiling applies to (UTC: day, ISO week from Monday, calendar month), the ceiling in
@@ -29,7 +30,9 @@ export const BudgetViewSchema = z
     period: z.enum(BUDGET_PERIODS),
     ceilingUsd: z.number(),
     spentUsd: z.number(),
-    state: z.enum(["ok", "warning", "paused"]),
+    state: z
+      .enum(BUDGET_STATES)
+      .describe("overrun: at or over the ceiling, dispatching because an operator resumed the exhaustion pause"),
     /** ms epoch, UTC boundary */
     periodStart: z.number().int(),
     /** ms epoch: when the period rolls over */
@@ -43,3 +46,7 @@ export const BudgetViewSchema = z
   })
   .strict();
 export type BudgetView = z.infer<typeof BudgetViewSchema>;
+
+/** `POST …/budget/pause` and `…/resume`: the budget as it now is, and whether the action changed anything. */
+export const BudgetActionAnswerSchema = BudgetViewSchema.extend(CHANGED);
+export type BudgetActionAnswer = z.infer<typeof BudgetActionAnswerSchema>;

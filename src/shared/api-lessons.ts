@@ -9,7 +9,7 @@ import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { LESSON_ID, LESSON_LIMITS } from "../core/lessons.ts";
 import { SerialKeySchema } from "../core/serial-gates.ts";
-import { queryInt } from "./api.ts";
+import { CHANGED, queryInt } from "./api.ts";
 
 /** Same spelling rules as a manifest's `requires` entries (core/manifest-schema), so a lesson can match a job. */
 const Capability = z.string().regex(/^[a-z0-9][a-z0-9._:/+-]{0,63}$/i, { error: "must be a capability like os:linux" });
@@ -83,6 +83,9 @@ export const LessonSchema = z.object({
   createdBy: z.string().describe("system for automatic lessons, else the operator"),
   archived: z.boolean().optional(),
 });
+
+/** `PATCH …/lessons/{id}`: the lesson, and whether the patch changed it (false: already so; `updatedAt` kept). */
+export const LessonEditAnswerSchema = LessonSchema.extend(CHANGED);
 
 /** `GET …/lessons`: newest first; pass `nextCursor` back as `cursor`. */
 export const LessonPageSchema = z.object({ items: z.array(LessonSchema), nextCursor: z.string().optional() });

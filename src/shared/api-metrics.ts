@@ -5,6 +5,7 @@
  * (worker/prometheus), so the two formats cannot disagree.
  */
 import { z } from "zod";
+import { BUDGET_STATES, type BudgetState } from "../core/budget.ts";
 import type { CumulativeBucket } from "../core/metrics.ts";
 import { STAGES, type Stage } from "../core/model.ts";
 
@@ -31,7 +32,7 @@ export interface BudgetMetric {
   period: "day" | "week" | "month";
   ceilingUsd: number;
   spentUsd: number;
-  state: "ok" | "warning" | "paused";
+  state: BudgetState;
   periodStart: number;
 }
 
@@ -113,7 +114,7 @@ export const MetricsSchema = z.object({
       period: z.enum(["day", "week", "month"]),
       ceilingUsd: z.number(),
       spentUsd: z.number(),
-      state: z.enum(["ok", "warning", "paused"]),
+      state: z.enum(BUDGET_STATES),
       periodStart: ms,
     })
     .optional(),

@@ -13,7 +13,7 @@ import { MAX_COMMENT_BYTES } from "../core/review.ts";
 import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, SerialKeySchema } from "../core/serial-gates.ts";
 import { SettingsPatchSchema } from "../core/settings.ts";
 import { WAITING_CODES } from "../core/waiting-reason.ts";
-import { queryInt } from "./api.ts";
+import { CHANGED, queryInt } from "./api.ts";
 
 /**
  * Why a job waits (core/waiting): the `waitingReason` every job read carries — null while the job runs or once it
@@ -68,6 +68,9 @@ export const SerialGateSchema = z.object({
   queueLength: z.number().int(),
   frozen: z.object({ by: z.string(), reason: z.string(), at: z.number().int().describe("ms epoch") }).nullable(),
 });
+
+/** `POST …/serial/{key}/unfreeze`: the key's gate, and whether it was frozen (false: never or no longer frozen). */
+export const SerialUnfreezeAnswerSchema = SerialGateSchema.extend(CHANGED);
 
 /** `GET …/serial`: every key with a holder, a queue or a freeze, in key order. */
 export const SerialPageSchema = z.object({

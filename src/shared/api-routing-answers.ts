@@ -6,6 +6,7 @@
  * (worker/openapi-answer-types).
  */
 import { z } from "zod";
+import { CHANGED } from "./api.ts";
 
 const ms = z.number().int().describe("ms epoch");
 const count = z.number().int();
@@ -141,3 +142,6 @@ export const ExperimentViewSchema = z.object({
 
 /** `GET …/routing/experiments`: newest first. */
 export const ExperimentListSchema = z.object({ experiments: z.array(ExperimentViewSchema) });
+
+/** `POST …/routing/experiments/{id}/stop`: the view, and whether this call stopped it (false: stopped already). */
+export const ExperimentStopAnswerSchema = ExperimentViewSchema.extend(CHANGED);

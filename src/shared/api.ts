@@ -212,6 +212,15 @@ export const TrackerIngestBody = z
   })
   .strict();
 
+/**
+ * `changed`, on the answer of an operator action that may find nothing to do (budget pause/resume, serial unfreeze,
+ * experiment stop, lesson edit/archive): false when it was a no-op — already so, nothing written, nothing audited.
+ * Such a request is still a 200, so a retried one never fails.
+ */
+export const CHANGED = {
+  changed: z.boolean().describe("false: a no-op (already so): nothing was written or audited"),
+};
+
 export const DeadLettersQuery = z
   .object({
     since: queryInt(z.number().min(0)).optional(),

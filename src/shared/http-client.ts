@@ -167,7 +167,8 @@ export class GigafactoryClient extends FleetClient {
   freezeSerialKey(key: string, reason: string): Promise<SerialGate> {
     return this.call("POST", `/serial/${enc(key)}/freeze`, { json: { reason } });
   }
-  unfreezeSerialKey(key: string, reason?: string): Promise<SerialGate> {
+  /** `changed: false` when the key was not frozen (absent from older coordinators). */
+  unfreezeSerialKey(key: string, reason?: string): Promise<SerialGate & { changed?: boolean }> {
     return this.call("POST", `/serial/${enc(key)}/unfreeze`, { json: reason ? { reason } : {} });
   }
   review(id: string, body: { verdict: "approve" | "reject"; comment?: string }): Promise<ReviewsView & { job: Job }> {

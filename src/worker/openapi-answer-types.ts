@@ -20,12 +20,13 @@ import type {
   WebhookDeletedSchema,
   WebhookViewSchema,
 } from "../shared/api-alerts.ts";
+import type { BudgetActionAnswerSchema } from "../shared/api-budget.ts";
 import type * as F from "../shared/api-fleet-answers.ts";
 import type { AuditRowSchema, RunRowSchema, SnapshotRowSchema } from "../shared/api-history.ts";
 import type * as J from "../shared/api-job-answers.ts";
-import type { LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
+import type { LessonEditAnswerSchema, LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
 import type { BreakerListSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
-import type { SerialGateSchema, SerialPageSchema } from "../shared/api-policies.ts";
+import type { SerialGateSchema, SerialPageSchema, SerialUnfreezeAnswerSchema } from "../shared/api-policies.ts";
 import type { FactoryRecordSchema, JobSchema, LeaseSchema, TokenInfoSchema } from "../shared/api-responses.ts";
 import { type FactorySchema, same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
@@ -68,7 +69,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof J.ReviewAnswerSchema>, Answer<"review">>(true),
   same<Out<typeof SerialPageSchema>, Answer<"listSerialGates">>(true),
   same<Out<typeof SerialGateSchema>, Answer<"freezeSerialKey">>(true),
-  same<Out<typeof SerialGateSchema>, Answer<"unfreezeSerialKey">>(true),
+  same<Out<typeof SerialUnfreezeAnswerSchema>, Answer<"unfreezeSerialKey">>(true),
   // alerts, health, webhook
   same<Out<typeof AlertPageSchema>, Answer<"listAlerts">>(true),
   same<Out<typeof AlertSchema>, Answer<"ackAlert">>(true),
@@ -79,7 +80,9 @@ export const ANSWER_TYPES_MATCH = [
   // lessons (the list is built by the route from D1 rows: worker/routes/lessons `rowToLesson`)
   same<Out<typeof LessonSchema>, Lesson>(true),
   same<Out<typeof LessonSchema>, Answer<"addLesson">>(true),
-  same<Out<typeof LessonSchema>, Answer<"editLesson">>(true),
+  same<Out<typeof LessonEditAnswerSchema>, Answer<"editLesson">>(true),
+  same<Out<typeof BudgetActionAnswerSchema>, Answer<"pauseBudget">>(true),
+  same<Out<typeof BudgetActionAnswerSchema>, Answer<"resumeBudget">>(true),
   same<Out<typeof LessonPageSchema>, { items: Lesson[]; nextCursor?: string }>(true),
   // metrics, stats, breakers
   same<Out<typeof MetricsSchema>, Answer<"metrics">>(true),
@@ -94,6 +97,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof R.RoutingRuleSchema>, Answer<"removeRoutingRule">>(true),
   same<Out<typeof R.RebuildSchema>, Answer<"rebuildTrackRecords"> & { chunks: number }>(true),
   same<Out<typeof R.ExperimentViewSchema>, ReturnType<typeof experimentView>>(true),
+  same<Out<typeof R.ExperimentStopAnswerSchema>, ReturnType<typeof experimentView> & { changed: boolean }>(true),
   // around the jobs: products, a factory's work and its actions, tokens, dead letters, tickets, the queue version
   same<Out<typeof F.ProductSchema>, ProductInfo>(true),
   same<Out<typeof JobSchema>, Answer<"patch">>(true),

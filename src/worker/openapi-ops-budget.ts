@@ -2,15 +2,16 @@
  * @module worker/openapi-ops-budget
  * The product budget's operations of the OpenAPI document (issue 9, part 1; worker/routes/budget).
  */
-import { BudgetActionBody, BudgetBody, BudgetViewSchema } from "../shared/api-budget.ts";
+import { BudgetActionAnswerSchema, BudgetActionBody, BudgetBody, BudgetViewSchema } from "../shared/api-budget.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { json } from "./openapi-schemas.ts";
 
-/** Every budget operation answers the budget as it now is. */
+/** Every budget operation answers the budget as it now is; pause and resume say whether they changed anything. */
 const ok = { "200": json("The budget", BudgetViewSchema) };
+const acted = { "200": json("The budget, and whether the action changed anything", BudgetActionAnswerSchema) };
 
 const VIEW =
-  "{period, ceilingUsd, spentUsd, state: ok|warning|paused, periodStart, periodEnd, onExhausted, warnAtUsd, " +
+  "{period, ceilingUsd, spentUsd, state: ok|warning|paused|overrun, periodStart, periodEnd, onExhausted, warnAtUsd, " +
   "pausedBy?, burndown: [{at, spentUsd}]}";
 
 export const BUDGET_OPS: Op[] = [
@@ -39,10 +40,12 @@ export const BUDGET_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/budget/pause`,
-    summary: "Pause dispatch by budget until resumed (running jobs finish). Audited budget.pause; answers the budget",
+    summary:
+      "Pause dispatch by budget until resumed (running jobs finish). Audited budget.pause; answers the budget and " +
+      "`changed` (false: an operator's pause was already in force, nothing written or audited)",
     role: "operator",
     body: BudgetActionBody,
-    ok,
+    ok: acted,
   },
   {
     method: "post",
@@ -50,9 +53,10 @@ export const BUDGET_OPS: Op[] = [
     summary:
       "Lift one pause: an operator's if there is one — over the ceiling the budget then stays paused (pausedBy " +
       "exhausted: spend past the ceiling alerts and applies onExhausted under an operator's pause too); else " +
-      "exhaustion's, and the period runs over its ceiling until it rolls over. Audited budget.resume; answers the budget",
+      "exhaustion's, and the period runs over its ceiling until it rolls over. Audited budget.resume; answers the " +
+      "budget and `changed` (false: nothing was paused — nothing written, audited or resolved)",
     role: "operator",
     body: BudgetActionBody,
-    ok,
+    ok: acted,
   },
 ];

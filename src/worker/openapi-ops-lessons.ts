@@ -3,7 +3,14 @@
  * The lessons journal's operations of the OpenAPI document (issue 9 item 7): list (D1), add and edit/archive
  * (through the coordinator, audited). Bodies and the query are the zod schemas of shared/api-lessons.
  */
-import { LessonBody, LessonListQuery, LessonPageSchema, LessonPatchBody, LessonSchema } from "../shared/api-lessons.ts";
+import {
+  LessonBody,
+  LessonEditAnswerSchema,
+  LessonListQuery,
+  LessonPageSchema,
+  LessonPatchBody,
+  LessonSchema,
+} from "../shared/api-lessons.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { json } from "./openapi-schemas.ts";
 
@@ -36,9 +43,11 @@ export const LESSON_OPS: Op[] = [
     path: `${P}/lessons/{lessonId}`,
     summary:
       "Edit a lesson's text or scope (null clears engine/serialKey), or archive it (`archived: true`; false " +
-      "restores). Answers the lesson; 404 for an unknown id. Audited `lesson.update` / `lesson.archive`",
+      "restores). Answers the lesson and `changed`: false when the patch changed nothing (archiving an archived " +
+      "lesson: nothing written or audited, `updatedAt` kept). 404 for an unknown id. Audited `lesson.update` / " +
+      "`lesson.archive`",
     role: "operator",
     body: LessonPatchBody,
-    ok: { "200": json("The lesson as edited", LessonSchema) },
+    ok: { "200": json("The lesson as edited, and whether it changed", LessonEditAnswerSchema) },
   },
 ];

@@ -12,6 +12,7 @@ import {
   SerialGateSchema,
   SerialListQuery,
   SerialPageSchema,
+  SerialUnfreezeAnswerSchema,
   SettingsPatchBody,
   UnfreezeBody,
 } from "../shared/api-policies.ts";
@@ -97,10 +98,12 @@ export const GATE_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/serial/{key}/unfreeze`,
-    summary: "Unfreeze a serial key: its most urgent waiting job is dispatched; audited `serial.unfreeze` (idempotent)",
+    summary:
+      "Unfreeze a serial key: its most urgent waiting job is dispatched; audited `serial.unfreeze`. Idempotent: a " +
+      "key that is not frozen answers `changed: false` (nothing written or audited)",
     role: "operator",
     body: UnfreezeBody,
-    ok: { "200": json("The key's gate, unfrozen", SerialGateSchema) },
+    ok: { "200": json("The key's gate, unfrozen, and whether it was frozen", SerialUnfreezeAnswerSchema) },
   },
   {
     method: "post",

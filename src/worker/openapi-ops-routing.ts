@@ -6,6 +6,7 @@
 import { ExperimentBody, RuleBody } from "../shared/api-routing.ts";
 import {
   ExperimentListSchema,
+  ExperimentStopAnswerSchema,
   ExperimentViewSchema,
   RebuildSchema,
   RecommendationListSchema,
@@ -104,7 +105,8 @@ export const ROUTING_OPS: Op[] = [
       "outcome is a look tested with Bonferroni alpha spending (false-positive rate ≤ 1 − confidence); when one " +
       "arm is worse by more than `margin`, the experiment concludes and the winner routes the class until stopped. " +
       "`split` is strictly between 0 and 1; a success_rate `margin` ≥ 1 could never trip: 400 validation_failed " +
-      "(reason margin_out_of_range). The job class is stored as jobs spell it (capabilities sorted). " +
+      "(reason margin_out_of_range); two arms with the same policy (both `{}` too) would compare a policy with itself: " +
+      "400 identical_arms. The job class is stored as jobs spell it (capabilities sorted). " +
       "409 conflict when the class has a live experiment; 404 for an unknown factory. Audited `routing.experiment.start`",
     role: "operator",
     body: ExperimentBody,
@@ -115,8 +117,9 @@ export const ROUTING_OPS: Op[] = [
     path: `${P}/routing/experiments/{experimentId}/stop`,
     summary:
       "Stop an experiment (the view): a running one ends without a winner, a concluded one's winner stops routing " +
-      "the class. 404 for an unknown id. Audited `routing.experiment.stop`",
+      "the class. Stopping a stopped one answers `changed: false` and keeps its first stop (decision, time; not " +
+      "audited again). 404 for an unknown id. Audited `routing.experiment.stop`",
     role: "operator",
-    ok: { "200": json("The experiment's view, stopped", ExperimentViewSchema) },
+    ok: { "200": json("The experiment's view, stopped, and whether this call stopped it", ExperimentStopAnswerSchema) },
   },
 ];

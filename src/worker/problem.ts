@@ -23,6 +23,7 @@ const TITLES: Record<ErrorCode, string> = {
   conflict: "Conflict",
   budget_exceeded: "Over the job's budget",
   too_many_artifacts: "Too many artifacts for one job",
+  identical_arms: "The experiment's arms are identical",
   feed_purged: "The job's feed was purged",
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",

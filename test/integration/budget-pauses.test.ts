@@ -1,7 +1,8 @@
 // The product budget's pauses and money in workerd (found by a reviewer): exhaustion under an operator's pause still
 // raises `budget_exhausted` and applies `onExhausted: stop`, and resuming lifts only the operator's pause (the budget
 // stays paused by exhaustion, no claim succeeds) until a second, deliberate resume runs the period over its
-// ceiling; pausing an exhausted budget keeps its alert; ten $0.10 runs exhaust a $1 ceiling (micro-dollar sums,
+// ceiling — the state then reads `overrun` (not `warning`) and `budget_exhausted` stays open, saying dispatch goes on
+// over the ceiling by an operator's choice, until a ceiling above the spend resolves it; pausing an exhausted budget keeps its alert; ten $0.10 runs exhaust a $1 ceiling (micro-dollar sums,
 // not 0.9999999999999999) so an 11th job is not dispatched; a stored float total of the older shape is reconciled
 // on the next read; switching the period day → week → day carries the spend over (audited) instead of erasing it;
 // choosing `stop` for a budget already exhausted under `pause` stops what still runs.
@@ -18,8 +19,11 @@ const act = (product: string, verb: "pause" | "resume") =>
 const report = (product: string, token: string, jobId: string, leaseEpoch: number, json: Record<string, unknown>) =>
   api<{ stage: string }>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json: { leaseEpoch, ...json } });
 const liveAlerts = async (product: string) =>
-  (await api<{ alerts: Array<{ kind: string }> }>("GET", `${P(product)}/alerts?state=open`, { token: ADMIN })).body
-    .alerts;
+  (
+    await api<{ alerts: Array<{ kind: string; message: string }> }>("GET", `${P(product)}/alerts?state=open`, {
+      token: ADMIN,
+    })
+  ).body.alerts;
 
 describe("an operator's pause and exhaustion", () => {
   it("spend past the ceiling while paused by an operator stops the work and alerts; resume leaves it exhausted", async () => {
@@ -40,10 +44,19 @@ describe("an operator's pause and exhaustion", () => {
     await submit(product, { title: "B" });
     expect((await claim(product, f.token, 300)).status).toBe(204);
     expect((await getJob(product, a.id)).waitingReason).toMatchObject({ code: "budget_paused" });
-    // A second resume is the deliberate one: the period runs over its ceiling, the alert is resolved.
-    expect((await act(product, "resume")).body).toMatchObject({ state: "warning" });
-    expect((await liveAlerts(product)).map((x) => x.kind)).not.toContain("budget_exhausted");
+    // A second resume is the deliberate one: the period runs over its ceiling — and the budget says so: `overrun`,
+    // the alert still open, its message now saying dispatch goes on over the ceiling by an operator's choice.
+    expect((await act(product, "resume")).body).toMatchObject({ state: "overrun", spentUsd: 50 });
+    expect((await get(product)).body).toMatchObject({ state: "overrun" });
+    expect((await get(product)).body.pausedBy).toBeUndefined();
+    const exhausted = (await liveAlerts(product)).filter((x) => x.kind === "budget_exhausted");
+    expect(exhausted.map((x) => x.message)).toEqual([
+      "budget of $1.00 per month exhausted: dispatch continues over the ceiling by an operator's resume until the period ends",
+    ]);
     expect((await claim(product, f.token, 300)).status).toBe(200);
+    // A ceiling above the spend ends the overrun: the alert is resolved.
+    expect((await put(product, { period: "month", ceilingUsd: 100, onExhausted: "stop" })).body.state).toBe("ok");
+    expect((await liveAlerts(product)).map((x) => x.kind)).not.toContain("budget_exhausted");
   });
 
   it("choosing onExhausted: stop for a budget already exhausted under pause stops the work still running", async () => {

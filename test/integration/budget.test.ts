@@ -112,7 +112,7 @@ describe("spend from run reports", () => {
     expect((await claim(product, f.token)).status).toBe(204);
     expect((await getJob(product, a.id)).stage).toBe("building"); // pause: running work finishes
     const resumed = await act(product, "resume");
-    expect(resumed.body).toMatchObject({ state: "warning", spentUsd: 10.5 });
+    expect(resumed.body).toMatchObject({ state: "overrun", spentUsd: 10.5 }); // over the ceiling, by choice
     expect(resumed.body.pausedBy).toBeUndefined();
     expect((await claim(product, f.token)).body.job.id).toBe(b.id);
   });

@@ -1,8 +1,9 @@
 // A guarded experiment's lifecycle at the API (workerd): a success_rate guardrail with a margin ≥ 1 (which could never
 // trip) is a 400 problem+json `validation_failed` with `reason: margin_out_of_range` that stores and audits nothing,
-// as is a split of 0 or 1 (one arm would get no job, so the guardrail would never look),
+// as is a split of 0 or 1 (one arm would get no job, so the guardrail would never look); two arms with the same
+// policy (both `{}`: an A/B of a policy against itself that would block the class) are a 400 `identical_arms`;
 // while a cost margin of $5 is a fine cost margin; a started experiment stops once (a second stop answers it
-// unchanged), and once stopped the class may start a new one.
+// unchanged, `changed: false`), and once stopped the class may start a new one.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, P, until } from "./client.ts";
 
@@ -44,6 +45,22 @@ describe("experiment lifecycle", () => {
       expect(r.body).toMatchObject({ code: "validation_failed" });
       expect(r.body.detail).toMatch(/split/);
     }
+    // Two identical arms (the CLI's `start --class docs` with no option sent both `{}`): refused, nothing stored.
+    for (const arms of [
+      { A: {}, B: {} },
+      { A: { weights: { load: 2 } }, B: { weights: { load: 2 } } },
+    ]) {
+      const r = await api<Problem>("POST", url, {
+        token: ADMIN,
+        json: { ...spec({ metric: "success_rate", margin: 0.1, confidence: 0.9 }), arms },
+      });
+      expect(r.status).toBe(400);
+      expect(r.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(r.body).toMatchObject({ code: "identical_arms", type: "https://gigafactory.dev/problems/identical_arms" });
+      expect(r.body.detail).toMatch(
+        /same routing policy .* give arm B \(or A\) different weights or prefer\/avoid rules/,
+      );
+    }
     expect((await api<{ experiments: View[] }>("GET", url, { token: ADMIN })).body.experiments).toEqual([]);
 
     const started = await api<View>("POST", url, {
@@ -54,7 +71,7 @@ describe("experiment lifecycle", () => {
     const stop = () => api<View>("POST", `${url}/${started.body.id}/stop`, { token: ADMIN });
     const stopped = await stop();
     expect(stopped.body).toMatchObject({ status: "stopped", decision: { by: "operator" } });
-    expect((await stop()).body).toEqual(stopped.body);
+    expect((await stop()).body).toEqual({ ...stopped.body, changed: false });
     const again = await api<View>("POST", url, {
       token: ADMIN,
       json: spec({ metric: "success_rate", margin: 0.99, confidence: 0.9 }),

@@ -3,8 +3,9 @@
 // (or the record under --json), pause/resume POST and show the new state (a resume that leaves the budget paused by
 // exhaustion says so, and what lifts it), a product without a budget is one `✘ ERROR not_found: … / set one …` line
 // (exit 1), a refused body is `✘ ERROR validation_failed` and a malformed command line a usage error (exit 2) that
-// sends nothing.
+// sends nothing; a budget run over its ceiling by an operator's resume reads `overrun` with why dispatch goes on.
 import { describe, expect, it } from "vitest";
+import { formatBudget } from "../../src/cli/commands/budget.ts";
 import { BudgetBody, type BudgetView } from "../../src/shared/api-budget.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -141,5 +142,24 @@ describe("budget set: a negative or zero ceiling", () => {
       );
     }
     expect(calls).toEqual([]);
+  });
+});
+
+describe("budget state overrun", () => {
+  it("says the budget runs over its ceiling by an operator's resume, not just a bare state word", () => {
+    const b: BudgetView = {
+      period: "day",
+      ceilingUsd: 1,
+      spentUsd: 1.23,
+      state: "overrun",
+      periodStart: START,
+      periodEnd: START + 86_400_000,
+      onExhausted: "pause",
+      warnAtUsd: 0.8,
+      burndown: [],
+    };
+    expect(formatBudget(b)).toMatch(
+      /state\s+overrun \(over the ceiling: an operator resumed dispatch until the period/,
+    );
   });
 });

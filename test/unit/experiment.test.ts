@@ -1,7 +1,8 @@
 // Guarded experiments (core/experiment, core/sequential-test; issue 11 part 4): assignment by hash is stable (a retry
 // stays in its arm) and follows the split; an arm's policy reaches the ranking of its jobs only; on synthetic outcome
 // streams the guardrail stops a clearly worse arm (success rate or cost) and names it the loser, and on two identical
-// arms it stops at most at the stated false-positive rate (1 − confidence), estimated over seeded simulations.
+// arms it stops at most at the stated false-positive rate (1 − confidence), estimated over seeded simulations; a spec
+// whose two arms have the same policy (both `{}`, or the same rules in another order) is refused `identical_arms`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -15,6 +16,7 @@ import {
   observe,
   routingArm,
 } from "../../src/core/experiment.ts";
+import { assertMeaningfulSpec } from "../../src/core/experiment-spec.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
 import { rankFactories } from "../../src/core/router.ts";
 import { lookAlpha } from "../../src/core/sequential-test.ts";
@@ -189,5 +191,36 @@ describe("guardrail", () => {
     const e = { ...newExperiment("ex_s", spec(), NOW, "op"), status: "stopped" as const };
     expect(observe(e, "A", true, undefined, NOW)).toBe(e);
     expect(routingArm(e, "j")).toBeUndefined();
+  });
+});
+
+describe("identical arms", () => {
+  const guardrail = { metric: "success_rate" as const, margin: 0.1, confidence: 0.95 };
+  const prefer = (factoryId: string) => ({ factoryId, effect: "prefer" as const });
+  const refusal = (A: ExperimentSpec["arms"]["A"], B: ExperimentSpec["arms"]["B"]) => {
+    try {
+      assertMeaningfulSpec({ guardrail, arms: { A, B } });
+      return undefined;
+    } catch (err) {
+      return err as { code: string; message: string };
+    }
+  };
+  it("refuses the same policy in any spelling with identical_arms, saying what to pass", () => {
+    for (const [A, B] of [
+      [{}, {}],
+      [{ weights: {} }, { rules: [] }],
+      [{ rules: [prefer("f1"), prefer("f2")] }, { rules: [prefer("f2"), prefer("f1"), prefer("f2")] }],
+      [{ weights: { load: 2, health: 1 } }, { weights: { health: 1, load: 2 } }],
+    ] as Array<[ExperimentSpec["arms"]["A"], ExperimentSpec["arms"]["B"]]>) {
+      const err = refusal(A, B);
+      expect(err?.code).toBe("identical_arms");
+      expect(err?.message).toMatch(/give arm B \(or A\) different weights or prefer\/avoid rules/);
+    }
+  });
+  it("lets arms that differ in a weight, a rule, its engine or its effect start", () => {
+    expect(refusal({}, { weights: { load: 2 } })).toBeUndefined();
+    expect(refusal({ rules: [prefer("f1")] }, { rules: [prefer("f2")] })).toBeUndefined();
+    expect(refusal({ rules: [prefer("f1")] }, { rules: [{ ...prefer("f1"), engine: "claude" }] })).toBeUndefined();
+    expect(refusal({ rules: [prefer("f1")] }, { rules: [{ factoryId: "f1", effect: "avoid" }] })).toBeUndefined();
   });
 });

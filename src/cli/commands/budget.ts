@@ -17,11 +17,14 @@ const PERIODS = ["day", "week", "month"] as const;
 /** Burndown points shown in the readable view: the latest few say how fast money goes; --json has all. */
 const SHOWN_POINTS = 5;
 
+/** A pause's or resume's answer: `changed: false` when it found nothing to do (absent from older coordinators). */
+type Acted = BudgetView & { changed?: boolean };
+
 /** One budget call; a missing budget becomes a not_found with the command that sets one. */
-async function call(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<BudgetView> {
+async function call(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<Acted> {
   try {
     const res = await client.send(method, client.productUrl(path), json === undefined ? {} : { json });
-    return (await res.json()) as BudgetView;
+    return (await res.json()) as Acted;
   } catch (err) {
     if (err instanceof ApiError && err.code === "not_found" && /budget/.test(err.detail)) {
       throw new CliError("not_found", err.detail, "set one: `gigafactory budget set day|week|month CEILING_USD`");
@@ -36,7 +39,9 @@ const usd = usdText;
 /** The budget as aligned label/value lines, then the latest burndown points. */
 export function formatBudget(b: BudgetView): string {
   const pct = b.ceilingUsd > 0 ? Math.round((b.spentUsd / b.ceilingUsd) * 100) : 0;
-  const state = b.pausedBy ? `${b.state} (by ${b.pausedBy === "operator" ? "an operator" : "exhaustion"})` : b.state;
+  const state = b.pausedBy
+    ? `${b.state} (by ${b.pausedBy === "operator" ? "an operator" : "exhaustion"})`
+    : (OVERRUN[b.state] ?? b.state);
   const fields: Array<[string, string]> = [
     ["period", `${b.period} (UTC), ${formatInstant(b.periodStart)} → ${formatInstant(b.periodEnd)}`],
     ["spent", `${usd(b.spentUsd)} of ${usd(b.ceilingUsd)} (${pct} %)`],
@@ -77,6 +82,11 @@ function out(ctx: Ctx, b: BudgetView, headline?: string): number {
   return 0;
 }
 
+/** The overrun state in words: over the ceiling, and why dispatch goes on. */
+const OVERRUN: Record<string, string> = {
+  overrun: "overrun (over the ceiling: an operator resumed dispatch until the period ends or the ceiling is raised)",
+};
+
 /** A resume that lifted an operator's pause over an exhausted budget: why dispatch is still paused, what lifts it. */
 const STILL_EXHAUSTED =
   "✔ Operator's pause lifted, but still paused by exhaustion: raise the ceiling, wait for the period to end, or " +
@@ -115,7 +125,10 @@ export const budgetCommands: Command[] = [
     args: none,
     summary: "pause dispatch by budget until resumed (operator); running jobs finish",
     options: {},
-    run: async (ctx) => out(ctx, await call(ctx.client(), "POST", "/budget/pause"), "✔ Budget paused: no new dispatch"),
+    async run(ctx) {
+      const b = await call(ctx.client(), "POST", "/budget/pause");
+      return out(ctx, b, b.changed === false ? "already paused by an operator" : "✔ Budget paused: no new dispatch");
+    },
   },
   {
     path: ["budget", "resume"],
@@ -125,6 +138,7 @@ export const budgetCommands: Command[] = [
     options: {},
     async run(ctx) {
       const b = await call(ctx.client(), "POST", "/budget/resume");
+      if (b.changed === false) return out(ctx, b, "already running: the budget was not paused, nothing resumed");
       return out(ctx, b, b.pausedBy === "exhausted" ? STILL_EXHAUSTED : "✔ Budget resumed");
     },
   },

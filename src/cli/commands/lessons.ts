@@ -16,6 +16,8 @@ import { formatInstant, NONE, renderTable } from "../table.ts";
 const MAX_PAGES = 25;
 
 type Page = { items: Lesson[]; nextCursor?: string };
+/** A PATCH's answer: `changed: false` when the patch changed nothing (absent from older coordinators). */
+type Edited = Lesson & { changed?: boolean };
 
 /** The lessons routes through the client's own `send` (auth, retries, ApiError → ✘ ERROR). */
 async function call<T>(
@@ -139,11 +141,11 @@ export const lessonsCommands: Command[] = [
       if (ctx.flag("no-engine")) patch.engine = null;
       if (ctx.flag("no-serial-key")) patch.serialKey = null;
       if (Object.keys(patch).length === 0) throw usageError("lessons edit needs something to change", "lessons edit");
-      const lesson = await call<Lesson>(ctx.client(), "PATCH", `/lessons/${id}`, {
+      const lesson = await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, {
         json: patch,
       });
       if (ctx.json) ctx.emit(lesson);
-      else ctx.print(`✔ edited — ${describe(lesson)}`);
+      else ctx.print(`${lesson.changed === false ? "unchanged (already so)" : "✔ edited"} — ${describe(lesson)}`);
       return 0;
     },
   },
@@ -154,11 +156,14 @@ export const lessonsCommands: Command[] = [
     options: {},
     async run(ctx) {
       const id = lessonId(ctx.positionals[0], "lessons archive");
-      const lesson = await call<Lesson>(ctx.client(), "PATCH", `/lessons/${id}`, {
+      const lesson = await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, {
         json: { archived: true },
       });
       if (ctx.json) ctx.emit(lesson);
-      else ctx.print(`✔ archived — ${describe(lesson)} (at ${formatInstant(lesson.updatedAt)})`);
+      else
+        ctx.print(
+          `${lesson.changed === false ? "already archived" : "✔ archived"} — ${describe(lesson)} (at ${formatInstant(lesson.updatedAt)})`,
+        );
       return 0;
     },
   },

@@ -157,9 +157,14 @@ export const experimentCommands: Command[] = [
     options: {},
     async run(ctx) {
       const id = experimentId(ctx.positionals[0], "routing experiment stop");
-      const e = await call<ExperimentView>(ctx.client(), "POST", `/routing/experiments/${id}/stop`);
+      // `changed: false`: it was stopped already, and its first stop is kept (no ✔: nothing happened now).
+      const e = await call<ExperimentView & { changed?: boolean }>(
+        ctx.client(),
+        "POST",
+        `/routing/experiments/${id}/stop`,
+      );
       if (ctx.json) ctx.emit(e);
-      else ctx.print(`✔ stopped ${e.id}\n${formatExperiment(e)}`);
+      else ctx.print(`${e.changed === false ? "already stopped" : "✔ stopped"} ${e.id}\n${formatExperiment(e)}`);
       return 0;
     },
   },

@@ -91,7 +91,10 @@ export const serialCommands: Command[] = [
     async run(ctx) {
       const gate = await ctx.client().unfreezeSerialKey(ctx.positionals[0]!, ctx.str("reason"));
       if (ctx.json) ctx.emit(gate);
-      else ctx.print(`✔ unfrozen — ${describeGate(gate)}`);
+      else
+        ctx.print(
+          `${gate.changed === false ? "already unfrozen (it was not frozen)" : "✔ unfrozen"} — ${describeGate(gate)}`,
+        );
       return 0;
     },
   },

@@ -4,8 +4,10 @@
  * above: `GET …/routing/experiments` (newest first) and `GET …/routing/experiments/{id}` — arms, counts, rates, the
  * decision and a bounded per-arm time series (≤ 120 points). Operator, audited: `POST …/routing/experiments` (start;
  * `routing.experiment.start`; 409 conflict when the class already has a live one) and
- * `POST …/routing/experiments/{id}/stop` (`routing.experiment.stop`). Unknown id → 404. A body the schema refuses, or
- * a success_rate margin ≥ 1 (a guardrail that could never trip; core/experiment-spec) → 400 `validation_failed`.
+ * `POST …/routing/experiments/{id}/stop` (`routing.experiment.stop`; `changed: false` when it was stopped already).
+ * Unknown id → 404. A body the schema refuses, or
+ * a success_rate margin ≥ 1 (a guardrail that could never trip; core/experiment-spec) → 400 `validation_failed`; two
+ * arms with the same policy → 400 `identical_arms`.
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
@@ -69,6 +71,8 @@ experiments.post("/routing/experiments", async (c) => {
 experiments.post("/routing/experiments/:experimentId/stop", async (c) => {
   const principal = requireRole(c, "operator");
   const id = param(c, "experimentId", ExperimentIdParam);
-  const e = await unwrap(c.get("coordinator").stopExperiment(c.get("productId"), id, actorOf(principal)));
-  return c.json(experimentView(e));
+  const { experiment, changed } = await unwrap(
+    c.get("coordinator").stopExperiment(c.get("productId"), id, actorOf(principal)),
+  );
+  return c.json({ ...experimentView(experiment), changed });
 });

@@ -10,14 +10,16 @@
  * operator's if there is one (an exhausted budget then stays paused, by exhaustion), else exhaustion's — a
  * deliberate choice to run the rest of the period over the ceiling (`overrun`). A new period carries the spend over
  * (core/budget `applyRule`).
- * ALERTS — `budget_warning` while spend ≥ 80 % of the ceiling, `budget_exhausted` while exhaustion pauses; both
- * cleared when their condition ends. Reads roll the period over too, so a stale period is never shown.
+ * ALERTS — `budget_warning` while spend ≥ 80 % of the ceiling, `budget_exhausted` while the spend is over it: its
+ * message says dispatch is paused, or, after a resume, that it goes on over the ceiling by an operator's choice;
+ * both cleared when their condition ends. Reads roll the period over too, so a stale period is never shown.
  */
 import {
   addPoint,
   addUsd,
   applyRule,
   type BudgetPeriod,
+  type BudgetState,
   budgetState,
   exhausts,
   nextPeriodStart,
@@ -45,7 +47,7 @@ export interface BudgetSnapshot {
   period: "day" | "week" | "month";
   ceilingUsd: number;
   spentUsd: number;
-  state: "ok" | "warning" | "paused";
+  state: BudgetState;
   /** Start of the current period, ms epoch (UTC boundary). */
   periodStart: number;
 }
@@ -126,7 +128,7 @@ function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, 
 
 function syncAlerts(tx: Tx, before: ProductBudget | undefined, after: ProductBudget): void {
   const warned = (b?: ProductBudget) => b !== undefined && warns(b);
-  const exhausted = (b?: ProductBudget) => b?.exhausted === true;
+  const exhausted = (b?: ProductBudget) => exhaustedMessage(b);
   if (warned(after) && !warned(before)) {
     raiseAlert(tx, {
       kind: "budget_warning",
@@ -135,14 +137,23 @@ function syncAlerts(tx: Tx, before: ProductBudget | undefined, after: ProductBud
       message: `spent ${usdText(after.spentUsd)} of ${usdText(after.ceilingUsd)} this ${after.period} (≥ ${WARN_FRACTION * 100} %)`,
     });
   } else if (!warned(after) && warned(before)) clearAlert(tx, "budget_warning", "product");
-  if (exhausted(after) && !exhausted(before)) {
-    raiseAlert(tx, {
-      kind: "budget_exhausted",
-      severity: "critical",
-      subject: "product",
-      message: `budget of ${usdText(after.ceilingUsd)} per ${after.period} exhausted: dispatch paused${after.onExhausted === "stop" ? ", running jobs stopped" : ""}`,
-    });
-  } else if (!exhausted(after) && exhausted(before)) clearAlert(tx, "budget_exhausted", "product");
+  const message = exhausted(after);
+  if (message && message !== exhausted(before)) {
+    raiseAlert(tx, { kind: "budget_exhausted", severity: "critical", subject: "product", message });
+  } else if (!message && exhausted(before)) clearAlert(tx, "budget_exhausted", "product");
+}
+
+/**
+ * What the `budget_exhausted` alert says while the spend is over the ceiling — paused, or running over it by an
+ * operator's resume (an overrun) — else undefined: a change of message refreshes the alert, none resolves it.
+ */
+function exhaustedMessage(b?: ProductBudget): string | undefined {
+  if (!b || !(b.exhausted || b.overrun)) return undefined;
+  const what = `budget of ${usdText(b.ceilingUsd)} per ${b.period} exhausted`;
+  if (b.overrun && !b.pausedBy) {
+    return `${what}: dispatch continues over the ceiling by an operator's resume until the period ends`;
+  }
+  return `${what}: dispatch paused${b.onExhausted === "stop" ? ", running jobs stopped" : ""}`;
 }
 
 /**
@@ -198,25 +209,30 @@ export function setBudget(tx: Tx, input: BudgetInput, actor: string): BudgetView
   return viewBudget(commit(tx, before, next));
 }
 
-/** `POST …/budget/pause` (audited `budget.pause`): dispatch stops until an operator resumes. */
-export function pauseBudget(tx: Tx, actor: string): BudgetView {
+/**
+ * `POST …/budget/pause` (audited `budget.pause`): dispatch stops until an operator resumes. Already paused by an
+ * operator: nothing written or audited (`changed: false`).
+ */
+export function pauseBudget(tx: Tx, actor: string): BudgetView & { changed: boolean } {
   const before = requireBudget(tx);
+  if (before.pausedBy === "operator") return { ...viewBudget(before), changed: false };
   enqueueAudit(tx, actor, "budget.pause", tx.productId, { spentUsd: before.spentUsd });
-  return viewBudget(commit(tx, before, { ...before, pausedBy: "operator" }));
+  return { ...viewBudget(commit(tx, before, { ...before, pausedBy: "operator" })), changed: true };
 }
 
 /**
  * `POST …/budget/resume` (audited `budget.resume`): lifts one pause — an operator's if any (over the ceiling, the
  * budget stays paused by exhaustion and says so), else exhaustion's: the period then runs over its ceiling until it
- * rolls over or the spend is under the ceiling again. Not paused: nothing changes.
+ * rolls over or the spend is under the ceiling again. Not paused: nothing written or audited (`changed: false`).
  */
-export function resumeBudget(tx: Tx, actor: string): BudgetView {
+export function resumeBudget(tx: Tx, actor: string): BudgetView & { changed: boolean } {
   const before = requireBudget(tx);
   const lifted = pausedByOf(before);
-  enqueueAudit(tx, actor, "budget.resume", tx.productId, { spentUsd: before.spentUsd, pausedBy: lifted ?? null });
+  if (!lifted) return { ...viewBudget(before), changed: false };
+  enqueueAudit(tx, actor, "budget.resume", tx.productId, { spentUsd: before.spentUsd, pausedBy: lifted });
   const { pausedBy: _, ...rest } = before;
   const next: ProductBudget = lifted === "exhausted" ? { ...before, overrun: true } : rest;
-  return viewBudget(commit(tx, before, next));
+  return { ...viewBudget(commit(tx, before, next)), changed: true };
 }
 
 /**

@@ -100,12 +100,13 @@ export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): E
 
 /**
  * Stops experiment `id` by `actor` (running: no winner; concluded: the winner's policy stops routing the class),
- * audited `routing.experiment.stop`. Stopping a stopped experiment answers it unchanged.
+ * audited `routing.experiment.stop`. Stopping a stopped experiment answers it unchanged (`changed: false`: its first
+ * stop's decision and time kept, nothing audited).
  * @throws NotFoundError — no such experiment.
  */
-export function stopExperiment(tx: Tx, id: string, actor: string): Experiment {
+export function stopExperiment(tx: Tx, id: string, actor: string): { experiment: Experiment; changed: boolean } {
   const e = requireExperiment(tx.sql, id);
-  if (e.status === "stopped") return e;
+  if (e.status === "stopped") return { experiment: e, changed: false };
   const next: Experiment = {
     ...e,
     status: "stopped",
@@ -114,7 +115,7 @@ export function stopExperiment(tx: Tx, id: string, actor: string): Experiment {
   save(tx, next);
   execute(tx.sql, "DELETE FROM experiment_jobs WHERE experiment_id = ?", id);
   enqueueAudit(tx, actor, "routing.experiment.stop", id, { was: e.status, decision: next.decision });
-  return next;
+  return { experiment: next, changed: true };
 }
 
 /** The live experiments by job class, read once on first use: the router's `policyFor`. */

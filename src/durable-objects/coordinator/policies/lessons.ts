@@ -79,23 +79,33 @@ export function addLesson(tx: Tx, input: LessonBodyT, actor: string): Lesson {
 
 /**
  * Edit a lesson's text or scope, or archive / restore it. `known` is the lesson as D1 has it, for one the mirror
- * no longer keeps (pruned); the mirror's copy wins when both exist (D1 trails it by the outbox delay).
+ * no longer keeps (pruned); the mirror's copy wins when both exist (D1 trails it by the outbox delay). A patch that
+ * changes nothing (archiving an archived lesson, the same text again) writes and audits nothing and keeps
+ * `updatedAt` (the first archive's time): `changed: false`.
  * @throws NotFoundError `lesson` when neither has it
  */
-export function editLesson(tx: Tx, id: string, patch: LessonPatchT, actor: string, known?: Lesson): Lesson {
+export function editLesson(
+  tx: Tx,
+  id: string,
+  patch: LessonPatchT,
+  actor: string,
+  known?: Lesson,
+): Lesson & { changed: boolean } {
   const before = loadLesson(tx.sql, id) ?? known;
   if (!before) throw new NotFoundError("lesson", id);
-  const next: Lesson = { ...before, updatedAt: Math.max(tx.now, before.updatedAt) };
+  const next: Lesson = { ...before };
   if (patch.text !== undefined) next.text = assertLessonText(patch.text);
   if (patch.capabilities !== undefined) next.capabilities = [...new Set(patch.capabilities)];
   if (patch.engine !== undefined) next.engine = patch.engine ?? undefined;
   if (patch.serialKey !== undefined) next.serialKey = patch.serialKey ?? undefined;
   if (patch.archived !== undefined) next.archived = patch.archived || undefined;
   // Through JSON: a cleared scope is absent (as D1 reads it back), not a key holding undefined.
-  const saved = saveLesson(tx, JSON.parse(JSON.stringify(next)) as Lesson);
+  const edited = JSON.parse(JSON.stringify(next)) as Lesson;
+  if (JSON.stringify(edited) === JSON.stringify(before)) return { ...before, changed: false };
+  const saved = saveLesson(tx, { ...edited, updatedAt: Math.max(tx.now, before.updatedAt) });
   const action = patch.archived === true && !before.archived ? "lesson.archive" : "lesson.update";
   enqueueAudit(tx, actor, action, id, { changed: Object.keys(patch), text: saved.text, scope: scopeOf(saved) });
-  return saved;
+  return { ...saved, changed: true };
 }
 
 function scopeOf(l: Lesson): Record<string, unknown> {

@@ -133,17 +133,25 @@ export function freezeSerialKey(tx: Tx, key: string, actor: string, reason: stri
   return serialGate(tx, key);
 }
 
-/** Unfreeze `key`; a key that is not frozen is left as it is (idempotent, not audited). Audited `serial.unfreeze`. */
-export function unfreezeSerialKey(tx: Tx, key: string, actor: string, reason?: string): SerialGate {
+/**
+ * Unfreeze `key`, audited `serial.unfreeze`. A key that is not frozen is left as it is: nothing written, nothing
+ * audited, `changed: false` (idempotent: a retried unfreeze is still a 200).
+ */
+export function unfreezeSerialKey(
+  tx: Tx,
+  key: string,
+  actor: string,
+  reason?: string,
+): SerialGate & { changed: boolean } {
   const previous = freezeOf(tx.sql, key);
   const listed = getSettings(tx.sql).frozenSerialKeys.includes(key);
-  if (!previous && !listed) return serialGate(tx, key);
+  if (!previous && !listed) return { ...serialGate(tx, key), changed: false };
   execute(tx.sql, "DELETE FROM serial_freezes WHERE key = ?", key);
   syncSettings(tx, key, false);
   enqueueAudit(tx, actor, "serial.unfreeze", key, { ...(reason ? { reason } : {}), ...(previous ? { previous } : {}) });
   // Dispatch must run now: the key's most urgent waiting job may go at once.
   bumpQueueVersion(tx.sql);
-  return serialGate(tx, key);
+  return { ...serialGate(tx, key), changed: true };
 }
 
 function syncSettings(tx: Tx, key: string, frozen: boolean): void {
