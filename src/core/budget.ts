@@ -234,21 +234,3 @@ export function addPoint(series: readonly BudgetPoint[], at: number, spentUsd: n
   if (out.length <= BURNDOWN_MAX_POINTS) return out;
   return out.filter((_, i) => i === 0 || i === out.length - 1 || i % 2 === 1);
 }
-
-/** What a run has reported so far (cumulative), as accrued: USD and tokens (in + out). */
-export interface RunSpend {
-  costUsd: number;
-  tokens: number;
-}
-
-/**
- * Accrue one cumulative report over what its run already reported: only the increase counts, so a report sent
- * twice, or an older one arriving late, adds nothing. Returns the USD to add and the run's new high-water mark.
- */
-export function accrue(seen: RunSpend, reported: RunSpend): { deltaUsd: number; seen: RunSpend } {
-  const costUsd = Math.max(seen.costUsd, reported.costUsd);
-  // The difference of the marks in micro-dollars: a run's deltas add up to its last mark exactly (telescoping),
-  // where rounding each float delta would lose up to half a micro-dollar per report.
-  const deltaUsd = fromMicros(toMicros(costUsd) - toMicros(seen.costUsd));
-  return { deltaUsd, seen: { costUsd, tokens: Math.max(seen.tokens, reported.tokens) } };
-}

@@ -5,8 +5,9 @@
  * coordinator must not depend on it. Pure: `now` and the run's start are parameters (ms epoch). Also what a new run
  * of the job may still spend (`jobAllowance`), which its assignment carries so the agent stops the engine there.
  */
-import { fromMicros, type RunSpend, toMicros } from "./budget.ts";
+import { fromMicros, toMicros } from "./budget.ts";
 import type { Insights, JobBudget } from "./model.ts";
+import type { RunSpend } from "./run-accrual.ts";
 import { usdText } from "./usd-text.ts";
 
 export interface JobOverrun {

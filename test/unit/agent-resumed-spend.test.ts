@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignmentProblem } from "../../src/agent/assignment-guard.ts";
 import type { OutFrame } from "../../src/agent/connection.ts";
 import { runMeter, runUsage, type Usage } from "../../src/agent/insights.ts";
-import { accrue, type RunSpend, toMicros } from "../../src/core/budget.ts";
+import { toMicros } from "../../src/core/budget.ts";
+import { accrue, type RunSpend } from "../../src/core/run-accrual.ts";
 import { artifactServer, assignment, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
 
 let rest: Awaited<ReturnType<typeof artifactServer>>;

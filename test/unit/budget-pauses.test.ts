@@ -7,7 +7,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  accrue,
   addUsd,
   applyRule,
   budgetState,
@@ -19,6 +18,7 @@ import {
   toMicros,
   warns,
 } from "../../src/core/budget.ts";
+import { accrue } from "../../src/core/run-accrual.ts";
 
 const budget = (over: Partial<ProductBudget> = {}): ProductBudget => ({
   period: "month",

@@ -7,7 +7,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  accrue,
   addPoint,
   BUDGET_PERIODS,
   BURNDOWN_MAX_POINTS,
@@ -19,6 +18,7 @@ import {
   rollover,
 } from "../../src/core/budget.ts";
 import { jobOverrun } from "../../src/core/job-budget.ts";
+import { accrue } from "../../src/core/run-accrual.ts";
 
 // 1970 … 2100: the instants a coordinator can meet.
 const instant = fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) });

@@ -9,8 +9,9 @@
  * without blame (release, operator requeue, revoke) and comes round again — a
  * key on it would let the next run overwrite the refunded one and its cost.
  */
-import type { RunSpend } from "../../../core/budget.ts";
+
 import type { Insights, Job, RunResult } from "../../../core/model.ts";
+import type { RunSpend } from "../../../core/run-accrual.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueueRun } from "../outbox/records.ts";

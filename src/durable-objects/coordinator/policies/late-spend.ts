@@ -22,10 +22,11 @@
  *           waiting to run again (queued, blocked) ends `failed` `budget_exceeded` instead of running; a job whose
  *           runs are over (review, testing, failed, terminal) keeps its stage, the audit saying it overran.
  */
-import { accrue } from "../../../core/budget.ts";
+
 import { FencedError } from "../../../core/errors.ts";
 import { jobOverrun, reportTokens } from "../../../core/job-budget.ts";
 import type { Insights, Job, Stage } from "../../../core/model.ts";
+import { accrue } from "../../../core/run-accrual.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";

@@ -14,9 +14,10 @@
  *           report ends its lease itself (same epoch, so a resend of it is acknowledged as a duplicate: jobs/report). Returns the job as it ended when the report's job was ended or stopped
  *           here (the caller answers with it and applies nothing else), else undefined.
  */
-import { accrue, type RunSpend } from "../../../core/budget.ts";
+
 import { type JobOverrun, jobOverrun, reportTokens } from "../../../core/job-budget.ts";
 import type { Checkpoint, Insights, Job, JobBudget, RunResult } from "../../../core/model.ts";
+import { accrue, type RunSpend } from "../../../core/run-accrual.ts";
 import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
