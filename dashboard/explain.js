@@ -6,23 +6,13 @@
 import { api, describeError, jobPath } from "./api.js";
 import { h, num, replace, showError, statusLine, when } from "./dom.js";
 import { trackEvidence } from "./learned.js";
+import { TERM_HELP } from "./router-terms.js";
 
 /** What each kind of lost lease means, for the exclusions list. */
 const LOSS_HELP = {
   expired: "let its lease expire",
   released: "handed the job back",
   rejected: "refused the job",
-};
-
-/** What each router term measures (src/core/router.ts), for the row tooltips. */
-const TERM_HELP = {
-  capabilityFit: "tight fit of the factory's capabilities to the job's requirements",
-  affinity: "share of the job's preferred capabilities the factory has",
-  load: "1 / (1 + jobs the factory already holds)",
-  costFit: "how well the factory's cost tier suits the job's USD budget",
-  health: "1 ok, 0.5 degraded (late heartbeats, or leases let expire again and again)",
-  starvation: "penalty for a freshly queued job, fading to 0 as it waits (subtracted)",
-  track: "learned from outcomes: expected success per dollar (or minute) against the median candidate; 0.5 is neutral",
 };
 
 /**
@@ -207,7 +197,7 @@ export function explainPanel(session, jobId, factoryName) {
               h(
                 "tr",
                 { class: "term", dataset: { term } },
-                h("th", { scope: "row", title: TERM_HELP[/** @type {keyof TERM_HELP} */ (term)] ?? "" }, term),
+                h("th", { scope: "row", title: TERM_HELP[term] ?? "" }, term),
                 h("td", { class: "num" }, rawText(t)),
                 h("td", { class: "num" }, `× ${num(t.weight)}`),
                 h(

@@ -187,7 +187,7 @@ function jobRow(j, live) {
       "td",
       { class: "title" },
       h("a", { href: `#${jobPath(j.id)}` }, j.title),
-      frozenBadge(j.serialKey),
+      frozenBadge(j),
       h("span", { class: "id muted" }, j.id),
     ),
     h("td", { class: "stage" }, stageBadge(j.stage), preemptedBadge(j), waitingNote(j.waitingReason)),

@@ -32,8 +32,23 @@ export function quantile(buckets, q) {
   return lower;
 }
 
-/** @param {number | undefined} v */
-const ms = (v) => (v === undefined ? "—" : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
+/** @param {number} v ms */
+const ms = (v) => (v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
+
+/**
+ * The q-quantile as the tile shows it: "12 ms", "—" with no samples, and "> 10 s" (over the last finite bound) when
+ * the rank falls in the `+Inf` bucket — there `quantile` answers that bound, a lower limit, not the value.
+ * @param {Array<{ le: number | "+Inf", count: number }>} buckets cumulative @param {number} q
+ */
+export function quantileText(buckets, q) {
+  const v = quantile(buckets, q);
+  if (v === undefined) return "—";
+  const finite = buckets.filter((b) => b.le !== "+Inf");
+  const lastBound = /** @type {number | undefined} */ (finite.at(-1)?.le);
+  const inInf = lastBound !== undefined && q * (buckets.at(-1)?.count ?? 0) > (finite.at(-1)?.count ?? 0);
+  if (!inInf) return ms(v);
+  return `> ${lastBound >= 1000 && lastBound % 1000 === 0 ? `${lastBound / 1000} s` : ms(lastBound)}`;
+}
 
 /** @param {string} label @param {string} value @param {string} title */
 const tile = (label, value, title) =>
@@ -63,8 +78,8 @@ export function tilesOf(m) {
       "Seats holding a lease / seats of active factories that are up (not down or never connected)",
     ],
     ["utilisation", `${Math.round(m.seats.utilisation * 100)}%`, "Busy seats / those seats"],
-    ["dispatch p50", ms(quantile(lat.buckets, 0.5)), `Due → lease granted, over ${lat.count} dispatches`],
-    ["dispatch p99", ms(quantile(lat.buckets, 0.99)), `Due → lease granted, over ${lat.count} dispatches`],
+    ["dispatch p50", quantileText(lat.buckets, 0.5), `Due → lease granted, over ${lat.count} dispatches`],
+    ["dispatch p99", quantileText(lat.buckets, 0.99), `Due → lease granted, over ${lat.count} dispatches`],
   ];
 }
 

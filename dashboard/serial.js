@@ -2,7 +2,7 @@
  * @module dashboard/serial
  * Serial gates on the board: a panel listing every serial key with a holder, a queue or a freeze (GET
  * …/serial), freeze / unfreeze buttons with a reason (operators; the server refuses anyone else), and the
- * "frozen" badge the jobs table puts on a job whose serial key is frozen.
+ * "frozen" badge the jobs table puts on a job a freeze holds back (waiting to run with a frozen key).
  */
 
 import { api, describeError, jobPath } from "./api.js";
@@ -12,10 +12,23 @@ import { h, replace, showError, showLoadError, statusLine, when } from "./dom.js
 /** Frozen serial keys as last read from the API: the board marks jobs holding one. */
 const frozenKeys = new Set();
 
-/** The badge for a job whose serial key is frozen, else null. @param {string | undefined} key */
-export function frozenBadge(key) {
-  if (!key || !frozenKeys.has(key)) return null;
-  const title = `serial key ${key} is frozen: not dispatched until unfrozen`;
+/**
+ * Whether a freeze of one of `frozen` holds `job` back: only a job still waiting to run — `queued`, or `blocked` on
+ * its dependencies (it queues, and is held, once they ship). A job running, in review or testing, or ended is past
+ * dispatch, and a composite parent waiting on its children is never dispatched itself: a freeze holds none of them.
+ * @param {{ stage: string, serialKey?: string, waitingReason?: { code: string } | null }} job
+ * @param {ReadonlySet<string>} frozen the frozen serial keys
+ */
+export function heldByFreeze(job, frozen) {
+  if (!job.serialKey || !frozen.has(job.serialKey)) return false;
+  if (job.stage === "queued") return true;
+  return job.stage === "blocked" && job.waitingReason?.code !== "children_running";
+}
+
+/** The "frozen" badge for a job a freeze holds back (`heldByFreeze`), else null. @param {any} job a job summary */
+export function frozenBadge(job) {
+  if (!heldByFreeze(job, frozenKeys)) return null;
+  const title = `serial key ${job.serialKey} is frozen: not dispatched until unfrozen`;
   return h("span", null, " ", h("span", { class: "badge status-quarantined frozen", title }, "frozen"));
 }
 

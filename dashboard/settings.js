@@ -5,16 +5,15 @@
 
 import { api, describeError } from "./api.js";
 import { h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { ROUTER_TERMS } from "./router-terms.js";
 import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
 
-/** The router weights, in SPEC §5 order. */
-const WEIGHTS = ["capabilityFit", "affinity", "load", "costFit", "health", "starvation"];
-
 /**
- * The editable fields: `path` in the settings record, label, input attributes, help.
+ * The editable number fields: `path` in the settings record, label, input attributes (bounds as core/settings'
+ * SettingsPatchSchema validates them), help. One weight per router term (router-terms.js), so none is left out.
  * @type {Array<{ path: string, label: string, attrs: Record<string, string>, help: string }>}
  */
-const FIELDS = [
+export const FIELDS = [
   {
     path: "leaseTtlSeconds",
     label: "Lease TTL (s)",
@@ -45,14 +44,11 @@ const FIELDS = [
     attrs: { min: "0", max: "1", step: "0.05" },
     help: "Each delay is drawn from [(1 − jitter)·d, d], so a burst of failures does not retry in step.",
   },
-  ...WEIGHTS.map((w) => ({
-    path: `weights.${w}`,
-    label: `Weight: ${w}`,
+  ...ROUTER_TERMS.map((t) => ({
+    path: `weights.${t.term}`,
+    label: `Weight: ${t.term}`,
     attrs: { min: "0", max: "100", step: "any" },
-    help:
-      w === "starvation"
-        ? "Subtracted: how strongly waiting reorders the queue. Above 2, a low job overtakes a steady stream of fresh high ones within 2 × horizon ÷ weight minutes; at 2 or less it may wait forever."
-        : "Router score term (SPEC §5).",
+    help: t.weightHelp,
   })),
 ];
 /** Where the issue 9 fields start in FIELDS: the fieldsets above slice by index. */

@@ -1,6 +1,6 @@
 // The dashboard's settings page in a real browser (Debian Chromium, playwright-core) against the real local server:
 // an operator reaches it from the nav, changes preemption, the lease TTL, the retry jitter and a weight, and the
-// coordinator has them; a refused value and a viewer's save show the server's reason and change nothing; no CSP
+// coordinator has them; the learned `track` weight is on the page with its stored value and saves like the others; a refused value and a viewer's save show the server's reason and change nothing; no CSP
 // violation on the way.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +37,7 @@ describe("the settings page", () => {
       preemption: boolean;
       leaseTtlSeconds: number;
       retry: { jitter: number; baseSeconds: number; maxSeconds: number };
-      weights: { load: number };
+      weights: { load: number; track: number };
     };
 
   /** Sign in with `token`, follow the nav to the settings page, and wait until it shows the stored TTL. */
@@ -79,6 +79,18 @@ describe("the settings page", () => {
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => status(page)).toMatch(/Not saved: .*validation_failed/);
     expect((await settings()).retry.maxSeconds).toBe(600);
+    expect(violations).toEqual([]);
+  });
+
+  it("shows the track weight with its stored value, and an operator's new value reaches the coordinator", async () => {
+    const { page, violations } = await open(tokens.operator);
+    const track = page.locator("#setting-weights-track");
+    expect(await track.inputValue()).toBe(String((await settings()).weights.track));
+    expect(await page.getByLabel("Weight: track").count()).toBe(1);
+    await track.fill("3.5");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => status(page)).toBe("Saved: weights.");
+    expect((await settings()).weights.track).toBe(3.5);
     expect(violations).toEqual([]);
   });
 

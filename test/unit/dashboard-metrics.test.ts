@@ -1,11 +1,14 @@
 // The dashboard's metrics tiles read p50/p99 off the histogram with the same rule as the coordinator's core
 // (dashboard/metrics.js `quantile` equals core/metrics `quantileMs` for any histogram and quantile), so the page, the
-// CLI and a Prometheus histogram_quantile agree.
+// CLI and a Prometheus histogram_quantile agree; a quantile whose rank falls in the `+Inf` bucket reads "> 10 s" (a
+// lower bound), not the last bound as if exact (`quantileText`; R2 saw "p99 10000 ms" with 5 of 26 runs over 10 s).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { quantile } from "../../dashboard/metrics.js";
-import { cumulativeBuckets, emptyHistogram, observe, quantileMs } from "../../src/core/metrics.ts";
+import { quantile, quantileText, tilesOf } from "../../dashboard/metrics.js";
+import { cumulativeBuckets, emptyHistogram, LATENCY_BUCKETS_MS, observe, quantileMs } from "../../src/core/metrics.ts";
+
+const bucketsOf = (samples: number[]) => cumulativeBuckets(samples.reduce(observe, emptyHistogram()));
 
 describe("dashboard latency tiles", () => {
   it("estimate quantiles exactly as core/metrics does", () => {
@@ -16,6 +19,42 @@ describe("dashboard latency tiles", () => {
         (samples, q) => {
           const buckets = cumulativeBuckets(samples.reduce(observe, emptyHistogram()));
           expect(quantile(buckets, q)).toBe(quantileMs(buckets, q));
+        },
+      ),
+    );
+  });
+
+  it("show a quantile in the +Inf bucket as over the last bound, the others as read", () => {
+    // R2's fleet: 21 dispatches of 30 ms and 5 past 10 s (one of 300 s).
+    const buckets = bucketsOf([...Array(21).fill(30), 12_000, 15_000, 20_000, 25_000, 300_000]);
+    expect(quantileMs(buckets, 0.99)).toBe(10_000); // the bound: what used to read "10000 ms"
+    expect(quantileText(buckets, 0.99)).toBe("> 10 s");
+    expect(quantileText(buckets, 0.5)).toBe(`${Math.round(quantileMs(buckets, 0.5)!)} ms`);
+    const tiles = new Map(
+      (
+        tilesOf({
+          queue: { depthByStage: {} },
+          seats: { busy: 0, total: 0, utilisation: 0 },
+          dispatchLatencyMs: { buckets, count: 26 },
+        }) as Array<[string, string]>
+      ).map(([label, value]) => [label, value]),
+    );
+    expect(tiles.get("dispatch p99")).toBe("> 10 s");
+    expect(quantileText(bucketsOf([]), 0.99)).toBe("—");
+    expect(quantileText(bucketsOf([3]), 0.5)).toBe(`${quantileMs(bucketsOf([3]), 0.5)!.toFixed(1)} ms`);
+  });
+
+  it("say 'over' exactly when more than (1 − q) of the samples are past the last bound", () => {
+    const last = LATENCY_BUCKETS_MS.at(-1)!;
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 50_000, noNaN: true }), { minLength: 1, maxLength: 60 }),
+        fc.constantFrom(0.5, 0.9, 0.99, 1),
+        (samples, q) => {
+          const within = samples.filter((v) => v <= last).length;
+          const text = quantileText(bucketsOf(samples), q);
+          expect(text.startsWith("> ")).toBe(q * samples.length > within);
+          if (text.startsWith("> ")) expect(text).toBe("> 10 s");
         },
       ),
     );
