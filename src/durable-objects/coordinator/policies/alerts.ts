@@ -112,6 +112,7 @@ export function openAlertCounts(tx: Tx): Record<AlertSeverity, number> {
 
 /** The live alerts of one kind (health-check resolves those whose condition cleared), oldest first, bounded. */
 export function liveAlertsOf(sql: SqlStorage, kind: AlertInput["kind"], limit: number): Alert[] {
+  if (!mayHaveLive(sql, kind)) return []; // the alarm asks every pass: most passes have none of the kind
   return sql
     .exec<{ doc: string }>(
       withLimit(

@@ -14,6 +14,7 @@ import { expireDue } from "../dispatch/lease-ops.ts";
 import { graceLeasesAfterOutage } from "../dispatch/outage-grace.ts";
 import { FactoryLink } from "../factories/link.ts";
 import { OutboxShipper } from "../outbox/shipper.ts";
+import { refreshHalfOpenAlerts } from "../policies/breaker-alerts.ts";
 import { currentBudget } from "../policies/budget.ts";
 import { mayHoldStopNotices, takeStopNotices } from "../policies/budget-stop.ts";
 import { healthDue, runHealthPass } from "../policies/health-check.ts";
@@ -96,6 +97,7 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
     this.units.transact((tx) => {
       expireDue(tx);
       currentBudget(tx); // the budget's period boundary (policies/budget): rolls over, lifting an exhaustion pause
+      refreshHalfOpenAlerts(tx); // a breaker's cool-down ended: its alert says half-open (policies/breaker-alerts)
     });
     // A cancelled composite's subtree too big for one unit: its next chunk, in a unit of its own (dag/cancel-subtree),
     // whose commit pushes the cancels to the holders of the running ones.
