@@ -7,7 +7,7 @@
  */
 import { fromMicros, type RunSpend, toMicros } from "./budget.ts";
 import type { Insights, JobBudget } from "./model.ts";
-import { usdText } from "./usd-text.ts";
+import { usdTexts } from "./usd-text.ts";
 
 export interface JobOverrun {
   /** Which limit was passed. */
@@ -54,7 +54,7 @@ export function jobOverrun(
       limit: "usd",
       used: cost,
       max: budget.usd,
-      message: `cost ${usdText(cost)} exceeds the job budget ${usdText(budget.usd)}`,
+      message: `cost ${usdTexts([cost, budget.usd]).join(" exceeds the job budget ")}`,
     };
   }
   const tokens = reportTokens(insights);

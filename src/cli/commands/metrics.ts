@@ -7,7 +7,7 @@
  * a node exporter's textfile collector reads). `gigafactory stats` prints the counts by stage (GET …/stats).
  */
 import { type QuantileEstimate, quantileEstimate } from "../../core/metrics.ts";
-import { usdText } from "../../core/usd-text.ts";
+import { usdTexts } from "../../core/usd-text.ts";
 import type { MetricsSnapshot, StatsSnapshot } from "../../shared/api-metrics.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
@@ -47,7 +47,7 @@ export function formatMetrics(m: MetricsSnapshot): string {
     [
       "budget",
       m.budget
-        ? `${usdText(m.budget.spentUsd)} of ${usdText(m.budget.ceilingUsd)} this ${m.budget.period} (${m.budget.state})`
+        ? `${usdTexts([m.budget.spentUsd, m.budget.ceilingUsd]).join(" of ")} this ${m.budget.period} (${m.budget.state})`
         : NONE,
     ],
   ];
