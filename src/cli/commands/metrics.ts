@@ -11,7 +11,7 @@ import { usdTexts } from "../../core/usd-text.ts";
 import type { MetricsSnapshot, StatsSnapshot } from "../../shared/api-metrics.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
-import { NONE, renderFields, renderTable } from "../table.ts";
+import { formatInstant, NONE, renderFields, renderTable } from "../table.ts";
 
 const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
 const ms = (v: number) => `${Math.round(v * 10) / 10} ms`;
@@ -56,8 +56,20 @@ export function formatMetrics(m: MetricsSnapshot): string {
     out.push(
       "",
       renderTable(
-        [{ header: "FACTORY" }, { header: "ENGINE" }, { header: "BREAKER" }, { header: "FAILURES", align: "right" }],
-        m.breakers.map((b) => [b.factoryId, b.engine, b.state, String(b.consecutiveFailures)]),
+        [
+          { header: "FACTORY" },
+          { header: "ENGINE" },
+          { header: "BREAKER" },
+          { header: "FAILURES", align: "right" },
+          { header: "OPEN UNTIL" },
+        ],
+        m.breakers.map((b) => [
+          b.factoryId,
+          b.engine,
+          b.state,
+          String(b.consecutiveFailures),
+          formatInstant(b.openUntil),
+        ]),
       ),
     );
   }
