@@ -106,11 +106,13 @@ export class Supervisor {
     this.leaseTtlSeconds = w.leaseTtlSeconds ?? this.leaseTtlSeconds;
     this.features = new Set(w.features ?? []);
     this.grant.update(w, w.factoryId);
-    const seats = plural(this.grant.seats);
-    out.say("✔", verb, `${verb} as ${cfg.name} (${w.factoryId}) — ${seats}, caps: ${hello.capabilities.join(", ")}`, {
+    const pending = w.pendingCapabilities?.length ? `; awaiting approval: ${w.pendingCapabilities.join(", ")}` : "";
+    const caps = `caps: ${(w.capabilities ?? hello.capabilities).join(", ")}${pending}`; // routed on, not declared
+    out.say("✔", verb, `${verb} as ${cfg.name} (${w.factoryId}) — ${plural(this.grant.seats)}, ${caps}`, {
       factoryId: w.factoryId,
       seats: this.grant.seats,
-      capabilities: hello.capabilities,
+      capabilities: w.capabilities ?? hello.capabilities,
+      ...(w.pendingCapabilities?.length ? { pendingCapabilities: w.pendingCapabilities } : {}),
       leases: w.leases.length,
     });
     const held = new Map(w.leases.map((a) => [a.job.id, a]));

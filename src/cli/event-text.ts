@@ -3,10 +3,11 @@
  * A job-feed event (shared/protocol FEED_EVENT_TYPES, plus the coordinator's own `job.*` notices) as terminal
  * lines for `gigafactory watch`: `#seq  HH:MM:SS  type  summary`. A `log` event is one line per log line
  * (`[stdout] step 1/20: planning`), never cut, since the log is what a watcher came for; every other type gets a
- * short reading of its fields, and a type this CLI does not know shows its fields as `k=v`, cut to one line.
+ * short reading of its fields, and a type this CLI does not know shows its fields as `k=v`, cut to one line (a time
+ * field — `expiresAt`, `openUntil`, `notBefore` — as an ISO instant, not epoch ms).
  */
 import type { JobEvent } from "../shared/http-client.ts";
-import { formatClock, truncate } from "./table.ts";
+import { formatClock, formatInstant, truncate } from "./table.ts";
 
 /** 100 chars of summary: one terminal line with the seq, time and type in front (log text is not cut). */
 const SUMMARY_MAX = 100;
@@ -42,6 +43,16 @@ function children(d: Record<string, unknown>): string {
   ]);
 }
 
+/**
+ * A data field as text in a `k=v` pair: an instant (ms epoch in a field named like `expiresAt`, `openUntil`,
+ * `notBefore` — the coordinator's naming for times) as an ISO time like the rest of the CLI, not 1796300328706.
+ */
+function fieldText(key: string, v: unknown): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" && Number.isFinite(v) && /(At|Until|Before)$/.test(key)) return formatInstant(v);
+  return JSON.stringify(v);
+}
+
 /** A short human reading of an event's data, by type; unknown types as `k=v` pairs cut to one line. */
 export function summarize(event: JobEvent): string {
   const d = event.data;
@@ -63,7 +74,7 @@ export function summarize(event: JobEvent): string {
   }
   const text = Object.entries(d)
     .filter(([, v]) => v !== undefined && v !== null)
-    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${fieldText(k, v)}`)
     .join(" ");
   return truncate(text, SUMMARY_MAX);
 }

@@ -8,7 +8,7 @@
 import { fromMicros, toMicros } from "./budget.ts";
 import type { Insights, JobBudget } from "./model.ts";
 import type { RunSpend } from "./run-accrual.ts";
-import { usdText } from "./usd-text.ts";
+import { usdTexts } from "./usd-text.ts";
 
 export interface JobOverrun {
   /** Which limit was passed. */
@@ -55,7 +55,7 @@ export function jobOverrun(
       limit: "usd",
       used: cost,
       max: budget.usd,
-      message: `cost ${usdText(cost)} exceeds the job budget ${usdText(budget.usd)}`,
+      message: `cost ${usdTexts([cost, budget.usd]).join(" exceeds the job budget ")}`,
     };
   }
   const tokens = reportTokens(insights);

@@ -74,12 +74,21 @@ export function cumulativeBuckets(h: Histogram): CumulativeBucket[] {
 }
 
 /**
+ * A quantile read off a histogram: `ms` the estimate; `over` true when the rank falls in the `+Inf` bucket, where
+ * `ms` is only a lower bound (the largest finite bound) — the true value is somewhere above it, not at it.
+ */
+export interface QuantileEstimate {
+  ms: number;
+  over: boolean;
+}
+
+/**
  * The q-quantile (0 < q ≤ 1) estimated from cumulative buckets the way Prometheus' `histogram_quantile` does:
- * linear interpolation inside the bucket that holds the rank; a rank in `+Inf` answers the largest finite bound.
- * Undefined when there are no samples.
+ * linear interpolation inside the bucket that holds the rank; a rank in `+Inf` answers the largest finite bound with
+ * `over: true` (shown as "> 10 s", not as an exact 10000 ms). Undefined when there are no samples.
  * @throws RangeError — q outside (0, 1].
  */
-export function quantileMs(buckets: readonly CumulativeBucket[], q: number): number | undefined {
+export function quantileEstimate(buckets: readonly CumulativeBucket[], q: number): QuantileEstimate | undefined {
   if (!(q > 0 && q <= 1)) throw new RangeError(`quantile must be in (0, 1] (got ${q})`);
   const total = buckets.at(-1)?.count ?? 0;
   if (total === 0) return undefined;
@@ -88,14 +97,20 @@ export function quantileMs(buckets: readonly CumulativeBucket[], q: number): num
   let lowerCount = 0;
   for (const b of buckets) {
     if (b.count >= rank) {
-      if (b.le === "+Inf") return lowerBound;
+      if (b.le === "+Inf") return { ms: lowerBound, over: true };
       const inBucket = b.count - lowerCount;
-      return inBucket === 0 ? b.le : lowerBound + ((b.le - lowerBound) * (rank - lowerCount)) / inBucket;
+      const ms = inBucket === 0 ? b.le : lowerBound + ((b.le - lowerBound) * (rank - lowerCount)) / inBucket;
+      return { ms, over: false };
     }
     if (b.le !== "+Inf") lowerBound = b.le;
     lowerCount = b.count;
   }
-  return lowerBound;
+  return { ms: lowerBound, over: true };
+}
+
+/** `quantileEstimate`'s number alone (Prometheus' own answer; the dashboard's copy is tested equal to it). */
+export function quantileMs(buckets: readonly CumulativeBucket[], q: number): number | undefined {
+  return quantileEstimate(buckets, q)?.ms;
 }
 
 /** Share of `part` in `whole` in [0, 1]; 0 when `whole` is 0 (no seats, no runs: nothing to divide). */

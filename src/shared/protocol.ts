@@ -116,6 +116,12 @@ export type ServerFrame =
       /** The most seats enrollment or an operator allows this factory (`gigafactory factory approve ID --seats N`). */
       seatLimit?: number;
       /**
+       * What the hello declared and the router matches on (approved ∩ declared), and what it declared that awaits an
+       * operator's `gigafactory factory approve ID`. Absent from older coordinators (the agent then says "declared").
+       */
+      capabilities?: string[];
+      pendingCapabilities?: string[];
+      /**
        * Leases this factory still holds: keep working (and renewing) these. Here
        * `ttlSeconds` is the time LEFT on each lease, so renew them promptly.
        */

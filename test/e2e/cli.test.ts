@@ -143,7 +143,7 @@ describe("gigafactory CLI against a local coordinator", () => {
     const out = JSON.parse(r.stdout) as { code: string; command: string; name: string };
     expect(out.code).toMatch(/^gfe_/);
     expect(out.command).toContain(
-      `npx gigafactory-agent enroll --url ${h.url} --product ${PRODUCT} --code ${out.code}`,
+      `node_modules/.bin/node bin/gigafactory-agent.mjs enroll --url ${h.url} --product ${PRODUCT} --code ${out.code}`,
     );
     const enrollWith = (code: string) =>
       fetch(`${h.url}${P(PRODUCT)}/factories/enroll`, {
@@ -162,7 +162,7 @@ describe("gigafactory CLI against a local coordinator", () => {
   it("enroll --direct prints a command whose one-time token the coordinator accepts for a heartbeat", async () => {
     const r = await cli("enroll", "cli-host", "--cap", "os:linux", "--cap", "has:docker", "--seats", "2", "--direct");
     expect(r.code).toBe(0);
-    const m = /npx gigafactory-agent run --url (\S+) --product (\S+) --token (\S+)/.exec(r.stdout);
+    const m = /bin\/gigafactory-agent\.mjs run --url (\S+) --product (\S+) --token (\S+)/.exec(r.stdout);
     expect(m?.slice(1, 3)).toEqual([h.url, PRODUCT]);
     expect(r.stdout).toContain("shown once");
     const res = await fetch(`${h.url}${P(PRODUCT)}/factories/heartbeat`, {

@@ -4,6 +4,7 @@
 // a cancel over a real WebSocket and requeues the running jobs with their checkpoint and attempt kept; the period
 // rolls over at its UTC boundary (stored periodStart set back, read or alarm, no sleeping), lifting an exhaustion
 // pause but not an operator's; a viewer cannot PUT or pause, and bad bodies are 400 problem+json changing nothing.
+// The warning alert of a $0.03 budget says "spent $0.029 of $0.03", not "$0.03 of $0.03" (amounts share digits).
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
@@ -186,5 +187,23 @@ describe("rollover at the UTC boundary", () => {
     monday.setUTCDate(monday.getUTCDate() - ((monday.getUTCDay() + 6) % 7));
     expect(stored).toMatchObject({ periodStart: monday.getTime(), spentUsd: 0, pausedBy: "operator" });
     expect((await act(product, "resume")).body.state).toBe("ok");
+  });
+});
+
+describe("the budget alerts' texts", () => {
+  it("say a small budget's amounts with the digits that tell them apart (R2: 'spent $0.03 of $0.03' while under)", async () => {
+    const product = "budget-cents";
+    expect((await put(product, { period: "day", ceilingUsd: 0.03, onExhausted: "pause" })).status).toBe(200);
+    const f = await enroll(product, "f");
+    const a = await submit(product, { title: "a" });
+    const lease = (await claim(product, f.token)).body;
+    expect((await report(product, f.token, a.id, lease.lease.leaseEpoch, 0.029)).status).toBe(200);
+    const alerts = await api<{ alerts: Array<{ kind: string; message: string }> }>(
+      "GET",
+      `${P(product)}/alerts?state=open`,
+      { token: ADMIN },
+    );
+    const warning = alerts.body.alerts.find((x) => x.kind === "budget_warning");
+    expect(warning?.message).toBe("spent $0.029 of $0.03 this day (≥ 80 %)");
   });
 });

@@ -1,7 +1,8 @@
 // A factory gets only what the operator granted: enrollment codes and capability approval. An enrollment code binds
 // the name and seats it was minted for, and a hello or heartbeat cannot widen the enrolled capabilities or seats
-// without an operator's approval; a job that only such a pending capability could run says it waits for that
-// approval, naming the factory and `gigafactory factory approve <id>`.
+// without an operator's approval (the `welcome` tells the agent which capabilities it is routed on and which wait);
+// a job that only such a pending capability could run says it waits for that approval, naming the factory and
+// `gigafactory factory approve <id>`.
 
 import { describe, expect, it } from "vitest";
 import type { Factory } from "../../src/core/model.ts";
@@ -90,7 +91,9 @@ describe("capabilities declared beyond enrollment", () => {
   it("a hello declaring gpu gets no gpu job until an operator approves gpu", async () => {
     const product = "caps-hello";
     const f = await enroll(product, "f", ["os:linux"]);
-    const { socket } = await connectFactory(product, f.token, { capabilities: ["os:linux", "gpu"] });
+    const { socket, welcome } = await connectFactory(product, f.token, { capabilities: ["os:linux", "gpu"] });
+    // The agent is told what it is routed on and what waits (its log listed the unapproved one as a granted cap).
+    expect(welcome).toMatchObject({ capabilities: ["os:linux"], pendingCapabilities: ["gpu"] });
     const job = await submit(product, { title: "train", requires: ["gpu"] });
     const plain = await submit(product, { title: "plain" });
     // The plain job is pushed; the gpu one is not.

@@ -1,9 +1,9 @@
 // The lessons journal end to end in workerd (issue 9 item 7): a dead-lettered job records an automatic lesson, the
-// same one again within the 24 h window only refreshes it (count 2) and after the window makes a new one; a review
-// reject records one; operators add, edit and archive lessons (audited), viewers only read; bad bodies are 400
-// problem+json and an unknown id 404; D1 rows equal the coordinator's mirror; an `assign` frame over a real WebSocket
-// and an HTTP claim carry the relevant lessons (capability, engine, serial key, product-wide) and not the others,
-// newest first and bounded (≤ 8, ≤ 4 KiB of text).
+// same one again within the 24 h window only refreshes it (count 2) and after the window makes a new one; a reject
+// records one naming the stage it was rejected in (review, testing); operators add, edit and archive lessons
+// (audited), viewers only read; bad bodies are 400 problem+json and an unknown id 404; D1 rows equal the coordinator's
+// mirror; an `assign` frame over a real WebSocket and an HTTP claim carry the relevant lessons (capability, engine,
+// serial key, product-wide) and not the others, newest first and bounded (≤ 8, ≤ 4 KiB of text).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Lesson } from "../../src/core/lessons.ts";
@@ -121,7 +121,24 @@ describe("automatic lessons", () => {
     expect(r.status).toBe(201);
     const page = await listUntil(product, "", (p) => p.items.length === 1);
     expect(page.items[0]).toMatchObject({ trigger: "review_rejected", subject: `job:${job.id}`, serialKey: "repo:r" });
-    expect(page.items[0]?.text).toContain("use the new API");
+    expect(page.items[0]?.text).toBe('"reviewed" was rejected in review by carol: use the new API');
+  }, 40_000);
+
+  it("a reject in testing records one that says testing, not 'a review' (R2 L8)", async () => {
+    const product = "lessons-testing-reject";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "tested" });
+    const epoch = (await claim(product, f.token)).body.lease.leaseEpoch;
+    for (const stage of ["building", "testing"]) {
+      await api("PATCH", `${P(product)}/jobs/${job.id}`, { token: f.token, json: { leaseEpoch: epoch, stage } });
+    }
+    const r = await api<{ stage: string }>("POST", `${P(product)}/jobs/${job.id}/actions/reject`, {
+      token: await mint(product, "operator", "dave"),
+      json: { note: "flaky on arm64" },
+    });
+    expect(r.body.stage).toBe("failed");
+    const page = await listUntil(product, "", (p) => p.items.length === 1);
+    expect(page.items[0]?.text).toBe('"tested" was rejected in testing by dave: flaky on arm64');
   }, 40_000);
 });
 

@@ -2,7 +2,9 @@
 // on a factory enrolled for 1, `welcome` says 1 — the agent says "1 seat", warns once (not again on a reconnect) that
 // `--seats 2` is over the limit with the `gigafactory factory approve` command that raises it, and releases a second
 // job rather than run two engines; a `grant` frame raising the limit lets the second seat fill. A coordinator that
-// says nothing of seats (older) leaves the agent on what it asked for. Real sample engine, fake connection.
+// says nothing of seats (older) leaves the agent on what it asked for. Its `connected` line lists the capabilities
+// `welcome` says it is routed on, and apart from them those awaiting approval (an unapproved `cuda` read as granted).
+// Real sample engine, fake connection.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseServerFrame } from "../../src/shared/protocol.ts";
 import { artifactServer, assignment, type FakeConnection, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
@@ -59,6 +61,20 @@ describe("seats over the factory's seat limit", { timeout: 30_000 }, () => {
       conn.welcome();
       expect(agent.events.find((e) => e.event === "connected")).toMatchObject({ seats: 2 });
       expect(agent.events.some((e) => e.event === "seats.capped")).toBe(false);
+    } finally {
+      await stop();
+      agent.remove();
+    }
+  });
+
+  it("says which capabilities it is routed on and which await approval, not every declared one as granted", async () => {
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 100 });
+    const { conn, stop } = fakeSupervisor(agent);
+    try {
+      conn.welcome([], { capabilities: ["os:linux"], pendingCapabilities: ["cuda"] });
+      const connected = agent.events.find((e) => e.event === "connected");
+      expect(connected?.message).toMatch(/, caps: os:linux; awaiting approval: cuda$/);
+      expect(connected).toMatchObject({ capabilities: ["os:linux"], pendingCapabilities: ["cuda"] });
     } finally {
       await stop();
       agent.remove();

@@ -1,6 +1,7 @@
 // `gigafactory budget get|set|pause|resume` over a real local socket: `set PERIOD CEILING_USD [--on-exhausted]` sends
 // one PUT validated by the real schema, get prints spend against the ceiling, state and the latest burndown points
-// (or the record under --json), pause/resume POST and show the new state (a resume that leaves the budget paused by
+// (or the record under --json) — a $0.03 budget's amounts with the digits that keep them consistent ($0.037 of $0.03
+// at 123 %, warns at $0.024; not $0.04 and $0.02) — pause/resume POST and show the new state (a resume that leaves the budget paused by
 // exhaustion says so, and what lifts it), a product without a budget is one `✘ ERROR not_found: … / set one …` line
 // (exit 1), a refused body is `✘ ERROR validation_failed` and a malformed command line a usage error (exit 2) that
 // sends nothing; a budget run over its ceiling by an operator's resume reads `overrun` with why dispatch goes on.
@@ -12,7 +13,7 @@ import { captureCli, connection, stubCoordinator } from "../support/cli-harness.
 const START = Date.UTC(2026, 11, 1);
 
 /** A stand-in coordinator holding one product's budget, validating PUT bodies with the real schema. */
-async function coordinator(): Promise<{ url: string; calls: string[] }> {
+async function coordinator(spentUsd = 8.5): Promise<{ url: string; calls: string[] }> {
   let budget: BudgetView | undefined;
   const { url, lines } = await stubCoordinator((req, reply) => {
     const send = (status: number, doc: unknown) => reply.json(status, doc);
@@ -24,14 +25,14 @@ async function coordinator(): Promise<{ url: string; calls: string[] }> {
       if (!parsed.success) return problem(400, "validation_failed", `body: ${parsed.error.issues[0]!.message}`);
       budget = {
         ...parsed.data,
-        spentUsd: 8.5,
+        spentUsd,
         state: "warning",
         periodStart: START,
         periodEnd: START + 86_400_000,
         warnAtUsd: parsed.data.ceilingUsd * 0.8,
         burndown: [
           { at: START, spentUsd: 0 },
-          { at: START + 3_600_000, spentUsd: 8.5 },
+          { at: START + 3_600_000, spentUsd },
         ],
       };
       return send(200, budget);
@@ -85,6 +86,14 @@ describe("gigafactory budget", () => {
       onExhausted: "stop",
       spentUsd: 8.5,
     });
+  });
+
+  it("prints a sub-dollar budget's amounts with the digits that keep them consistent (R2: $0.04 of $0.03)", async () => {
+    const { url } = await coordinator(0.037008);
+    const r = await cli(url, "budget", "set", "day", "0.03");
+    expect(r.stdout).toMatch(/spent\s+\$0\.037 of \$0\.03 \(123 %\)$/m);
+    expect(r.stdout).toMatch(/warns at\s+\$0\.024$/m);
+    expect(r.stdout).toContain("2026-12-01T01:00:00Z  $0.037");
   });
 
   it("pause and resume POST and show the new state", async () => {

@@ -1,8 +1,12 @@
 // `gigafactory factories`: a factory enrolled but never heard from (no lastHeartbeatAt) reads HEALTH
 // "never connected", not `down` — its agent has not started; `gigafactory health` leaves it out for the same reason.
+// The footer names each factory whose declared capabilities await approval, with what waits and the approve command
+// (it gave a count only). `factory approve ID --seats N` names the new seat limit (a 1-seat host read "with 1
+// seat(s)"), and `enroll` prints an agent command whose PID is the agent's (not `npx`, which a SIGTERM never passed).
 import { describe, expect, it } from "vitest";
-import { factoryRows } from "../../src/cli/commands/factories.ts";
+import { AGENT, factoryRows } from "../../src/cli/commands/factories.ts";
 import type { Factory } from "../../src/shared/http-client.ts";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const NOW = 1_700_000_060_000;
 const factory = (over: Partial<Factory>): Factory =>
@@ -25,5 +29,38 @@ describe("factories: HEALTH", () => {
     expect(never![3]).toBe("never connected");
     expect(never![6]).toBe("never");
     expect(gone![3]).toBe("down");
+  });
+});
+
+describe("factories: awaiting approval, approve --seats, enroll's agent command", () => {
+  const gpu = factory({ id: "fac_g", name: "demo-gpu", capabilities: ["os:linux"], pendingCapabilities: ["cuda"] });
+  const approved = factory({ id: "fac_g", name: "demo-gpu", seats: 1, seatLimit: 4 });
+  async function coordinator() {
+    return stubCoordinator((req, reply) => {
+      if (req.url.endsWith("/capabilities/approve")) return reply.json(200, approved);
+      if (req.url.endsWith("/enrollment-codes")) return reply.json(201, { id: "c1", code: "gfe_x", expiresAt: NOW });
+      reply.json(200, { factories: [factory({}), gpu] });
+    });
+  }
+
+  it("names each factory whose capabilities await approval, with the command that approves them", async () => {
+    const { url } = await coordinator();
+    const r = await captureCli(["factories", ...connection(url, "shop")], { now: NOW });
+    expect(r.stdout).toContain("1 factory(ies) declared capabilities nobody approved");
+    expect(r.stdout).toMatch(/^ {2}demo-gpu \(fac_g\): cuda — `gigafactory factory approve fac_g`$/m);
+  });
+
+  it("approve --seats says the seat limit it set, and why the seats it runs differ", async () => {
+    const { url } = await coordinator();
+    const r = await captureCli(["factory", "approve", "fac_g", "--seats", "4", ...connection(url, "shop")]);
+    expect(r.stdout).toMatch(/with 1 seat\(s\) \(seat limit 4; its agent declares fewer\)/);
+  });
+
+  it("enroll prints the agent run as the agent's own process, not through npx", async () => {
+    const { url } = await coordinator();
+    const r = await captureCli(["enroll", "box-9", "--json", ...connection(url, "shop")]);
+    const { command } = JSON.parse(r.stdout) as { command: string };
+    expect(command).not.toContain("npx");
+    expect(command).toMatch(new RegExp(`&& ${AGENT.replaceAll(".", "\\.")} run$`));
   });
 });

@@ -1,6 +1,7 @@
 // `gigafactory metrics` and `gigafactory stats` over a real local socket: the metrics print as readable fields (queue,
-// seats and utilisation, dispatch p50/p99 from the histogram, counters, alerts, budget) with a factory table, or as
-// the API's JSON under --json, or as the Prometheus text verbatim under --prometheus (it parses); --prometheus with
+// seats and utilisation, dispatch p50/p99 from the histogram — one past the last bound as "> 10 s", not "10000 ms" —
+// counters, alerts, budget) with a factory table (and a breaker table with each open breaker's openUntil), or as the
+// API's JSON under --json, or as the Prometheus text verbatim under --prometheus (it parses); --prometheus with
 // --json is a usage error; stats print a stage table with the total; a refused read is one `✘ ERROR` line, exit 1.
 import parse from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
@@ -60,6 +61,24 @@ describe("gigafactory metrics", () => {
     expect(r.stdout).toMatch(/retries\s+3$/m);
     expect(r.stdout).toMatch(/open alerts\s+0 critical · 1 warning · 0 info$/m);
     expect(r.stdout).toMatch(/^box-a\s+4\s+3\s+75%$/m);
+  });
+
+  it("prints a p99 in the +Inf bucket as over the last bound, not as an exact 10000 ms", async () => {
+    // R2's fleet: 5 of 26 dispatches took over 10 s, so the p99 is only known to exceed the last bound.
+    const slow = [...Array(21).fill(40), ...Array(5).fill(60_000)].reduce(observe, emptyHistogram());
+    const lat = { buckets: cumulativeBuckets(slow), count: slow.count, sumMs: slow.sumMs };
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, { ...METRICS, dispatchLatencyMs: lat }));
+    const r = await cli(stub.url, "t", "metrics");
+    expect(r.stdout).toMatch(/dispatch latency\s+p50 \d+(\.\d)? ms · p99 > 10 s · 26 dispatches$/m);
+  });
+
+  it("prints an open breaker's openUntil, as --json has it", async () => {
+    const breakers = [
+      { factoryId: "f1", engine: "*", state: "open", consecutiveFailures: 5, openUntil: 1_700_000_060_000 },
+    ];
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, { ...METRICS, breakers }));
+    const r = await cli(stub.url, "t", "metrics");
+    expect(r.stdout).toMatch(/^f1\s+\*\s+open\s+5\s+2023-11-14T22:14:20Z$/m);
   });
 
   it("prints the API's document under --json and the exposition under --prometheus", async () => {

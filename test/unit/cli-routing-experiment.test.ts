@@ -1,7 +1,10 @@
 // `gigafactory routing experiment` over a real local socket (issue 11 part 4): `start` POSTs the body built from its
-// options (arms' prefer/avoid rules, split, guardrail, min samples) and prints the id; a bad number, a success_rate
-// margin ≥ 1 or an id that is not an experiment id (`ex_…`) is a usage error (exit 2) that sends nothing; `show ID` prints the arms' counts and rates and the decision; `show` alone lists all;
-// `stop ID` POSTs to …/stop; `--json` prints the API's document.
+// options (arms' prefer/avoid rules, split, guardrail, min samples) and prints the id; an arm's factory may be given
+// by name (resolved to its id through the factories list) or id, and an unknown or shared name is one `✘ ERROR` line
+// naming the candidates that sends nothing; a bad number, a success_rate margin ≥ 1 or an id that is not an
+// experiment id (`ex_…`) is a usage error (exit 2) that sends nothing; `show ID` prints the arms' counts and rates,
+// min samples, who started it when and the decision; `show` alone lists all; `stop ID` POSTs to …/stop; `--json`
+// prints the API's document.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -11,6 +14,9 @@ const VIEW = {
   status: "concluded",
   split: 0.5,
   guardrail: { metric: "success_rate", margin: 0.1, confidence: 0.9 },
+  minSamples: 8,
+  startedAt: 1_700_000_000_000,
+  startedBy: "ops-lead",
   looks: 2,
   arms: {
     A: {
@@ -29,6 +35,7 @@ const VIEW = {
     },
   },
   decision: {
+    at: 1_700_000_600_000,
     by: "guardrail",
     winner: "A",
     loser: "B",
@@ -36,8 +43,18 @@ const VIEW = {
   },
 };
 
+/** The fleet the arms' factory names resolve through: `good` and `bad` are ids; two factories share a name. */
+const FLEET = [
+  { id: "good", name: "box-good" },
+  { id: "bad", name: "box-bad" },
+  { id: "fac_g1", name: "demo-gpu" },
+  { id: "fac_t1", name: "twin" },
+  { id: "fac_t2", name: "twin" },
+];
+
 async function coordinator(): Promise<{ url: string; seen: string[]; bodies: unknown[] }> {
   const { url, lines, bodies } = await stubCoordinator((req, reply) => {
+    if (req.url.endsWith("/factories")) return reply.json(200, { factories: FLEET });
     const status = req.method === "POST" && req.url.endsWith("/experiments") ? 201 : 200;
     if (req.url.endsWith("/routing/experiments") && req.method === "GET")
       return reply.json(status, { experiments: [VIEW] });
@@ -66,7 +83,7 @@ describe("gigafactory routing experiment", () => {
       "8",
     );
     expect(out.code).toBe(0);
-    expect(seen).toEqual(["POST /api/v1/products/p/routing/experiments"]);
+    expect(seen).toEqual(["GET /api/v1/products/p/factories", "POST /api/v1/products/p/routing/experiments"]);
     expect(bodies[0]).toEqual({
       jobClass: "lang:rust",
       arms: {
@@ -83,6 +100,26 @@ describe("gigafactory routing experiment", () => {
       minSamples: 8,
     });
     expect(out.stdout).toMatch(/✔ started ex_1 for lang:rust/);
+  });
+
+  it("start takes a factory's name as well as its id, refusing an unknown or shared name with the candidates", async () => {
+    const { url, bodies } = await coordinator();
+    const start = (...argv: string[]) => cli(url, "routing", "experiment", "start", "--class", "c", ...argv);
+    expect((await start("--a-prefer", "demo-gpu", "--b-avoid", "box-bad")).code).toBe(0);
+    expect(bodies.at(-1)).toMatchObject({
+      arms: {
+        A: { rules: [{ factoryId: "fac_g1", effect: "prefer" }] },
+        B: { rules: [{ factoryId: "bad", effect: "avoid" }] },
+      },
+    });
+    const unknown = await start("--a-prefer", "nope");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /^✘ ERROR not_found: no factory has the name or id nope \/ give one of: .*demo-gpu \(fac_g1\)/,
+    );
+    const shared = await start("--a-prefer", "twin");
+    expect(shared.stderr).toMatch(/^✘ ERROR ambiguous: 2 factories are named twin: fac_t1, fac_t2 \/ give the id/);
+    expect(bodies).toHaveLength(1); // the refused ones sent nothing
   });
 
   it("a bad number, a success_rate margin ≥ 1 or a malformed id is a usage error and sends nothing", async () => {
@@ -134,9 +171,12 @@ describe("gigafactory routing experiment", () => {
     const { url, seen } = await coordinator();
     const shown = await cli(url, "routing", "experiment", "show", "ex_1");
     expect(shown.stdout).toMatch(/^ex_1 {2}concluded {2}class lang:rust/);
+    expect(shown.stdout).toMatch(/ {2}min samples 8 per arm {2}/);
+    expect(shown.stdout).toContain("\nstarted 2023-11-14T22:13:20Z by ops-lead\n");
+    expect(shown.stdout).toContain("decision (guardrail, 2023-11-14T22:23:20Z): arm A wins");
     expect(shown.stdout).toMatch(/\nA\s+11\s+10\s+91 %\s+-\s+/);
     expect(shown.stdout).toMatch(/\nB\s+9\s+3\s+33 %\s+\$0\.50\s+/);
-    expect(shown.stdout).toMatch(/decision \(guardrail\): arm A wins — arm B succeeds/);
+    expect(shown.stdout).toMatch(/decision \(guardrail, [^)]*\): arm A wins — arm B succeeds/);
     expect((await cli(url, "routing", "experiment", "show")).stdout).toMatch(/^ex_1 {2}concluded/);
     expect((await cli(url, "routing", "experiment", "stop", "ex_1")).stdout).toMatch(/^✔ stopped ex_1\n/);
     expect(JSON.parse((await cli(url, "routing", "experiment", "show", "ex_1", "--json")).stdout)).toEqual(VIEW);

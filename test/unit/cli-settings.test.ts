@@ -1,8 +1,8 @@
 // `gigafactory settings get|set` over a real local socket: KEY=VALUE words become a nested JSON patch (values read as
-// JSON where they parse), the settings print as readable lines or one --json document, and a refused patch is one
-// `✘ ERROR validation_failed: … / how to fix` line with exit 1 (a malformed word is a usage error, exit 2, and so is
-// a number too large to be finite — `weights.load=1e400` was sent as null and refused "expected number, received
-// null").
+// JSON where they parse), the settings print as readable lines (one per key --json has, `routing` included) or one
+// --json document, and a refused patch is one `✘ ERROR validation_failed: … / how to fix` line with exit 1 (a
+// malformed word is a usage error, exit 2, and so is a number too large to be finite — `weights.load=1e400` was sent
+// as null and refused "expected number, received null").
 import { describe, expect, it } from "vitest";
 import { parseAssignments } from "../../src/cli/commands/settings.ts";
 import { applySettingsPatch, DEFAULT_SETTINGS, SettingsPatchSchema, withDefaults } from "../../src/core/settings.ts";
@@ -55,6 +55,9 @@ describe("gigafactory settings", () => {
     expect(text.stdout).toMatch(/^leaseTtlSeconds\s+60 s/m);
     expect(text.stdout).toMatch(/^retry\s+base 5 s · max 600 s · jitter 0\.5$/m);
     expect(text.stdout).toMatch(/^weights\s+capabilityFit 1 · affinity 0\.5 · load 1/m);
+    expect(text.stdout).toMatch(/^routing\s+track term optimises success_per_usd · a record counts from \d+ runs$/m);
+    // Every key --json has gets a line: `routing` was dropped (R2 L11).
+    for (const key of Object.keys(DEFAULT_SETTINGS)) expect(text.stdout).toMatch(new RegExp(`^${key}\\s`, "m"));
     const json = await cli(url, "settings", "--json");
     expect(JSON.parse(json.stdout)).toEqual(DEFAULT_SETTINGS);
   });

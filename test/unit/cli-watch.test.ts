@@ -1,5 +1,6 @@
 // `gigafactory watch ID` over a real local socket (an SSE feed and the job's REST reads): a log event prints one line
-// per log line as `[stream] text`, uncut; budget and children notices read as sentences, not JSON; a job in a stage
+// per log line as `[stream] text`, uncut; budget and children notices read as sentences, not JSON; time fields
+// (`expiresAt`, `openUntil`, `notBefore`) as ISO instants, not epoch ms; a job in a stage
 // that waits for an operator (core/waiting OPERATOR_STAGES: failed for good, testing, review — the last two used to
 // be watched forever) ends the watch with exit 3 and a line saying what it waits for — after the events that
 // followed the move, and also when --after is past it — while an old failure the job was since requeued from does
@@ -51,6 +52,14 @@ describe("watch: how events read", () => {
     const kids = ev(9, "job.children", { added: ["job_a", "job_b"], total: 3 });
     expect(eventLine(kids)).toMatch(/job\.children {2}added 2 children: job_a, job_b · 3 in all$/);
     for (const line of [eventLine(over), eventLine(kids)]) expect(line).not.toMatch(/[{[]/);
+  });
+
+  it("prints times in an event's fields as ISO instants, not epoch ms (R2: expiresAt=1796300328706)", () => {
+    const line = eventLine(ev(10, "lease.granted", { leaseEpoch: 2, expiresAt: 1_796_300_328_706 }));
+    expect(line).toContain("expiresAt=2026-12-03T12:18:48Z");
+    const other = eventLine(ev(11, "breaker.x", { openUntil: AT, notBefore: AT }));
+    expect(other).toContain("openUntil=2026-01-01T12:00:00Z notBefore=2026-01-01T12:00:00Z");
+    expect(line).toContain("leaseEpoch=2"); // a count stays a number
   });
 });
 

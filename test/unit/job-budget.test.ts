@@ -1,5 +1,6 @@
 // core/job-budget: the USD limit compared in whole micro-dollars (ten reports of $0.10 reach a $1 budget exactly,
-// not 0.9999999999999999 of it; $1.10 is past it), and the coordinator's wall-time slack over the agent's own timer
+// not 0.9999999999999999 of it; $1.10 is past it; the message's two amounts share their digits, so $0.0301 over
+// $0.03 never reads as "$0.03 exceeds $0.03"), and the coordinator's wall-time slack over the agent's own timer
 // (60 s + 10 %: its clock also covers the workspace set-up and the upload). And what an assignment carries as its
 // `allowance`: the budget less the earlier runs' spend, in micro-dollars, never below 0 nor above the budget, the
 // budget itself while nothing was spent, nothing at all for a job with no usd/tokens limit.
@@ -21,7 +22,11 @@ describe("jobOverrun", () => {
 
   it("says a sub-cent overrun in sub-cent amounts, not $0.00 exceeds $0.00", () => {
     expect(jobOverrun({ usd: 0.005 }, { costUsd: 0.0061 }, 0, 0)?.message).toBe(
-      "cost $0.0061 exceeds the job budget $0.0050",
+      "cost $0.0061 exceeds the job budget $0.005",
+    );
+    // Rounded alone to cents, both read $0.03: an overrun that does not look like one.
+    expect(jobOverrun({ usd: 0.03 }, { costUsd: 0.0301 }, 0, 0)?.message).toBe(
+      "cost $0.0301 exceeds the job budget $0.03",
     );
   });
 

@@ -1,6 +1,7 @@
 // The dispatch-latency rules (core/metrics): a job is due at the later of queuedAt and notBefore, latency is never
 // negative, every sample lands in the first bucket whose bound is ≥ it, bucket counts always sum to the count and the
-// cumulative series ends at it, and quantiles read back from the buckets stay inside the right bucket.
+// cumulative series ends at it, and quantiles read back from the buckets stay inside the right bucket — one whose rank
+// is in the +Inf bucket is flagged `over` (a lower bound), exactly when the true sample is past the last bound.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -11,6 +12,7 @@ import {
   emptyHistogram,
   LATENCY_BUCKETS_MS,
   observe,
+  quantileEstimate,
   quantileMs,
   ratio,
 } from "../../src/core/metrics.ts";
@@ -79,6 +81,7 @@ describe("dispatch latency", () => {
     const h = [3, 3, 3, 40].reduce(observe, emptyHistogram());
     expect(quantileMs(cumulativeBuckets(h), 0.5)).toBeCloseTo(5 * (2 / 3)); // 2nd of 3 samples in (0, 5]
     expect(quantileMs(cumulativeBuckets(h), 1)).toBe(50);
+    expect(quantileEstimate(cumulativeBuckets(h), 1)).toEqual({ ms: 50, over: false });
     fc.assert(
       fc.property(
         fc.array(latency, { minLength: 1, maxLength: 100 }),
@@ -92,6 +95,26 @@ describe("dispatch latency", () => {
           const upper = LATENCY_BUCKETS_MS[i] ?? LATENCY_BUCKETS_MS.at(-1)!;
           expect(est).toBeGreaterThanOrEqual(Math.min(lower, upper) - 1e-9);
           expect(est).toBeLessThanOrEqual(upper + 1e-9);
+        },
+      ),
+    );
+  });
+
+  it("flags a quantile in the +Inf bucket as over the last bound, never as exactly it", () => {
+    // R2's fleet: 5 of 26 dispatches over 10 s, so p99's rank (25.74) is in +Inf; p50's is not.
+    const h = [...Array(21).fill(40), ...Array(5).fill(60_000)].reduce(observe, emptyHistogram());
+    expect(quantileEstimate(cumulativeBuckets(h), 0.99)).toEqual({ ms: 10_000, over: true });
+    expect(quantileEstimate(cumulativeBuckets(h), 0.5)?.over).toBe(false);
+    fc.assert(
+      fc.property(
+        fc.array(latency, { minLength: 1, maxLength: 100 }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        (s, q) => {
+          const sorted = [...s].sort((a, b) => a - b);
+          const exact = sorted[Math.max(0, Math.ceil(q * s.length) - 1)]!;
+          const est = quantileEstimate(cumulativeBuckets(s.reduce(observe, emptyHistogram())), q)!;
+          // "over" exactly when the sample at the rank is past the last finite bound.
+          expect(est.over).toBe(exact > LATENCY_BUCKETS_MS.at(-1)!);
         },
       ),
     );

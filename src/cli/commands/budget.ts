@@ -5,7 +5,7 @@
  * [--on-exhausted pause|stop]` sets it (operator); `budget pause` / `budget resume` stop and restart dispatch by
  * budget (operator, audited). A product without a budget is `✘ ERROR not_found: … / set one with budget set`.
  */
-import { usdText } from "../../core/usd-text.ts";
+import { usdTexts } from "../../core/usd-text.ts";
 import type { BudgetBody, BudgetView } from "../../shared/api-budget.ts";
 import { ApiError, type GigafactoryClient } from "../../shared/http-client.ts";
 import { decimal } from "../args.ts";
@@ -33,26 +33,33 @@ async function call(client: GigafactoryClient, method: string, path: string, jso
   }
 }
 
-// Sub-cent spend reads as such, not $0.00 (core/usd-text).
-const usd = usdText;
-
-/** The budget as aligned label/value lines, then the latest burndown points. */
+/**
+ * The budget as aligned label/value lines, then the latest burndown points. Every amount shares its decimals with
+ * the others (core/usd-text `usdTexts`): a $0.03 budget reads "spent $0.037 of $0.03", not "$0.04 of $0.03".
+ */
 export function formatBudget(b: BudgetView): string {
+  const latest = b.burndown.slice(-SHOWN_POINTS);
+  const [spent, ceiling, warnAt, ...pointUsd] = usdTexts([
+    b.spentUsd,
+    b.ceilingUsd,
+    b.warnAtUsd,
+    ...latest.map((p) => p.spentUsd),
+  ]);
   const pct = b.ceilingUsd > 0 ? Math.round((b.spentUsd / b.ceilingUsd) * 100) : 0;
   const state = b.pausedBy
     ? `${b.state} (by ${b.pausedBy === "operator" ? "an operator" : "exhaustion"})`
     : (OVERRUN[b.state] ?? b.state);
   const fields: Array<[string, string]> = [
     ["period", `${b.period} (UTC), ${formatInstant(b.periodStart)} → ${formatInstant(b.periodEnd)}`],
-    ["spent", `${usd(b.spentUsd)} of ${usd(b.ceilingUsd)} (${pct} %)`],
+    ["spent", `${spent} of ${ceiling} (${pct} %)`],
     ["state", state],
-    ["warns at", usd(b.warnAtUsd)],
+    ["warns at", warnAt ?? ""],
     [
       "onExhausted",
       b.onExhausted === "stop" ? "stop (running jobs stopped, checkpoint kept)" : "pause (running jobs finish)",
     ],
   ];
-  const points = b.burndown.slice(-SHOWN_POINTS).map((p) => `  ${formatInstant(p.at)}  ${usd(p.spentUsd)}`);
+  const points = latest.map((p, i) => `  ${formatInstant(p.at)}  ${pointUsd[i]}`);
   return [renderFields(fields), "", `burndown (last ${points.length} of ${b.burndown.length})`, ...points].join("\n");
 }
 

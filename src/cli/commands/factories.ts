@@ -79,18 +79,27 @@ export const factories: Command = {
     }
     const waiting = found.filter((f) => (f.pendingCapabilities ?? []).length > 0);
     if (!ctx.json && waiting.length > 0) {
+      // Named one per line: the CAPABILITIES cell is cut at 48 characters, and the count alone said not which.
       ctx.print(
-        `\n${waiting.length} factory(ies) declared capabilities nobody approved; they are not routed on until` +
-          " `gigafactory factory approve ID`.",
+        `\n${waiting.length} factory(ies) declared capabilities nobody approved; they are not routed on until approved:`,
       );
+      for (const f of waiting)
+        ctx.print(`  ${f.name} (${f.id}): ${list(f.pendingCapabilities)} — \`gigafactory factory approve ${f.id}\``);
     }
     return 0;
   },
 };
 
+/**
+ * The agent as a host starts it in the gigafactory checkout: the pinned Node 22 running the agent itself, so the PID
+ * the host sees is the agent's and a SIGTERM to it drains. `npx gigafactory-agent` ran it as npm's child, which a
+ * SIGTERM to that PID never reached (README "Install the agent on a host").
+ */
+export const AGENT = "node_modules/.bin/node bin/gigafactory-agent.mjs";
+
 /** The line an operator pastes on the new host. */
 export function agentCommand(url: string, product: string, token: string): string {
-  return `npx gigafactory-agent run --url ${url} --product ${product} --token ${token}`;
+  return `${AGENT} run --url ${url} --product ${product} --token ${token}`;
 }
 
 export function printToken(ctx: Ctx, e: Enrolled, headline: string): void {
@@ -130,7 +139,7 @@ export const enroll: Command = {
         ...ctx.strs("cap").flatMap((c) => ["--cap", c]),
         ...(seats !== undefined ? ["--seats", String(seats)] : []),
       ].join(" ");
-      const command = `npx gigafactory-agent enroll --url ${url} --product ${product} --code ${code} --name ${name}${extra ? ` ${extra}` : ""} && npx gigafactory-agent run`;
+      const command = `${AGENT} enroll --url ${url} --product ${product} --code ${code} --name ${name}${extra ? ` ${extra}` : ""} && ${AGENT} run`;
       if (ctx.json) {
         ctx.emit({ name, code, expiresAt, command });
         return 0;

@@ -52,8 +52,13 @@ export const factoryCommands: Command[] = [
       if (ctx.json) ctx.emit(f);
       else {
         const pending = f.pendingCapabilities?.length ? `; still pending: ${f.pendingCapabilities.join(", ")}` : "";
+        // It runs min(declared, limit) seats: a 1-seat host given --seats 4 still runs 1, and the line said only
+        // "1 seat(s)" — the limit just set is what changed, so it is named, and why the two differ.
+        const limit = f.seatLimit ?? f.seats;
+        const why = limit > f.seats ? "; its agent declares fewer" : "";
+        const shown = seatLimit !== undefined || limit !== f.seats ? ` (seat limit ${limit}${why})` : "";
         ctx.print(
-          `✔ factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)${pending}`,
+          `✔ factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)${shown}${pending}`,
         );
       }
       return 0;

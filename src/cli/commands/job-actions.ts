@@ -18,7 +18,28 @@ const SUMMARIES: Record<JobAction, string> = {
   cancel: "cancel a job; a factory working on it is told to stop",
   ship: "mark a job shipped",
   approve: "approve a job in review (counts once per token; see `review approve`)",
-  reject: "reject a job in review (fails it, or requeues it with the note as feedback)",
+  // core/review REJECTABLE: built (review, testing) or being built (assigned, building; its factory is stopped).
+  reject:
+    "reject a job in review or testing, or one still running (fails it; onReject: requeue sends a job in review " +
+    "or running back to the queue with the note as feedback)",
+};
+
+/** `--note` as each action uses it: only a reject passes it on to the next attempt. */
+const NOTE_HELP: Record<JobAction, string> = {
+  requeue: "why; kept in the audit log",
+  cancel: "why; kept in the audit log",
+  ship: "why; kept in the audit log",
+  approve: "the review's comment; kept in the audit log",
+  reject: "why; kept in the audit log, in the lesson it records and as feedback for a requeued rework",
+};
+
+/** Approve and reject only: the legacy display label a review may carry. */
+const REVIEWER_OPTION: Record<string, OptionSpec> = {
+  reviewer: {
+    type: "string",
+    value: "NAME",
+    help: "a label only: the review counts as this token, whatever the name",
+  },
 };
 
 /** Requeue only: the job's new own budget (its whole spend, earlier runs included; above what it has spent). */
@@ -42,18 +63,14 @@ function actionCommand(action: JobAction): Command {
     args: { names: "ID", min: 1, max: 1 },
     summary: SUMMARIES[action],
     options: {
-      note: { type: "string", value: "TEXT", help: "why; kept in the audit log (and as feedback on reject)" },
-      reviewer: {
-        type: "string",
-        value: "NAME",
-        help: "a label only: the review counts as this token, whatever the name",
-      },
+      note: { type: "string", value: "TEXT", help: NOTE_HELP[action] },
+      ...(action === "approve" || action === "reject" ? REVIEWER_OPTION : {}),
       ...(action === "requeue" ? BUDGET_OPTIONS : {}),
     },
     async run(ctx) {
       const id = ctx.positionals[0]!;
       const note = ctx.str("note");
-      const reviewer = ctx.str("reviewer");
+      const reviewer = action === "approve" || action === "reject" ? ctx.str("reviewer") : undefined;
       const job = await ctx.client().action(id, action, {
         ...(note !== undefined ? { note } : {}),
         ...(reviewer !== undefined ? { reviewer } : {}),

@@ -1,20 +1,26 @@
 /**
  * @module cli/commands/metrics
  * `gigafactory metrics` shows the product's metrics (GET …/metrics) for a human: queue depth by stage, seats and
- * utilisation, dispatch latency p50/p99 (estimated from the histogram, core/metrics `quantileMs`), lease expiries,
- * retries, open alerts, budget, breakers and each factory's success rate; `--json` prints the JSON document as the
- * API answers it; `--prometheus` prints the Prometheus text exposition verbatim (for a pipe into promtool or a file
+ * utilisation, dispatch latency p50/p99 (estimated from the histogram, core/metrics `quantileEstimate`; one in the
+ * `+Inf` bucket reads "> 10 s"), lease expiries, retries, open alerts, budget, breakers and each factory's success
+ * rate; `--json` prints the JSON document as the API answers it (the buckets, `+Inf` included, not the estimates); `--prometheus` prints the Prometheus text exposition verbatim (for a pipe into promtool or a file
  * a node exporter's textfile collector reads). `gigafactory stats` prints the counts by stage (GET …/stats).
  */
-import { quantileMs } from "../../core/metrics.ts";
-import { usdText } from "../../core/usd-text.ts";
+import { type QuantileEstimate, quantileEstimate } from "../../core/metrics.ts";
+import { usdTexts } from "../../core/usd-text.ts";
 import type { MetricsSnapshot, StatsSnapshot } from "../../shared/api-metrics.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
-import { NONE, renderFields, renderTable } from "../table.ts";
+import { formatInstant, NONE, renderFields, renderTable } from "../table.ts";
 
 const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
-const ms = (v: number | undefined) => (v === undefined ? NONE : `${Math.round(v * 10) / 10} ms`);
+const ms = (v: number) => `${Math.round(v * 10) / 10} ms`;
+/** A quantile in the `+Inf` bucket is only known to exceed the last bound: "> 10 s", never "10000 ms" as if exact. */
+function quantileText(q: QuantileEstimate | undefined): string {
+  if (!q) return NONE;
+  if (!q.over) return ms(q.ms);
+  return q.ms >= 1000 ? `> ${q.ms / 1000} s` : `> ${ms(q.ms)}`;
+}
 
 /** Stages with at least one job, as `stage n` pairs (every stage when all are 0 would be noise: "none"). */
 function depthLine(counts: Record<string, number>): string {
@@ -33,7 +39,7 @@ export function formatMetrics(m: MetricsSnapshot): string {
     ["seats", `${m.seats.busy}/${m.seats.total} busy (${pct(m.seats.utilisation)})`],
     [
       "dispatch latency",
-      `p50 ${ms(quantileMs(lat.buckets, 0.5))} · p99 ${ms(quantileMs(lat.buckets, 0.99))} · ${lat.count} dispatches`,
+      `p50 ${quantileText(quantileEstimate(lat.buckets, 0.5))} · p99 ${quantileText(quantileEstimate(lat.buckets, 0.99))} · ${lat.count} dispatches`,
     ],
     ["lease expiries", String(m.leaseExpiries)],
     ["retries", String(m.retries)],
@@ -41,7 +47,7 @@ export function formatMetrics(m: MetricsSnapshot): string {
     [
       "budget",
       m.budget
-        ? `${usdText(m.budget.spentUsd)} of ${usdText(m.budget.ceilingUsd)} this ${m.budget.period} (${m.budget.state})`
+        ? `${usdTexts([m.budget.spentUsd, m.budget.ceilingUsd]).join(" of ")} this ${m.budget.period} (${m.budget.state})`
         : NONE,
     ],
   ];
@@ -50,8 +56,20 @@ export function formatMetrics(m: MetricsSnapshot): string {
     out.push(
       "",
       renderTable(
-        [{ header: "FACTORY" }, { header: "ENGINE" }, { header: "BREAKER" }, { header: "FAILURES", align: "right" }],
-        m.breakers.map((b) => [b.factoryId, b.engine, b.state, String(b.consecutiveFailures)]),
+        [
+          { header: "FACTORY" },
+          { header: "ENGINE" },
+          { header: "BREAKER" },
+          { header: "FAILURES", align: "right" },
+          { header: "OPEN UNTIL" },
+        ],
+        m.breakers.map((b) => [
+          b.factoryId,
+          b.engine,
+          b.state,
+          String(b.consecutiveFailures),
+          formatInstant(b.openUntil),
+        ]),
       ),
     );
   }

@@ -2,8 +2,9 @@
  * @module cli/commands/routing-experiment
  * Guarded routing experiments (issue 11 part 4) from the CLI: `gigafactory routing experiment start --class C
  * [--a-prefer F]… [--a-avoid F]… [--b-prefer F]… [--b-avoid F]… [--split 0.5] [--metric success_rate|cost]
- * [--margin 0.1] [--confidence 0.95] [--min-samples 20]` (operator, audited), `… stop ID` and `… show [ID]` (all
- * experiments without an id). `--json` prints the API's documents; a bad number, a success_rate margin ≥ 1 or an id
+ * [--margin 0.1] [--confidence 0.95] [--min-samples 20]` (operator, audited; F a factory's name or id, names
+ * resolved through the factories list), `… stop ID` and `… show [ID]` (all experiments without an id; everything
+ * the document says but the per-look statistics). `--json` prints the API's documents; a bad number, a success_rate margin ≥ 1 or an id
  * that is not an experiment id (`ex_…`) is a usage error (exit 2) that sends nothing.
  */
 import { usdText } from "../../core/usd-text.ts";
@@ -11,8 +12,8 @@ import { ExperimentIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import { decimal } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
-import { usageError } from "../errors.ts";
-import { renderTable } from "../table.ts";
+import { CliError, usageError } from "../errors.ts";
+import { formatInstant, renderTable } from "../table.ts";
 
 type ArmView = { n: number; successes: number; successRate: number | null; meanCostUsd: number | null };
 /** The API's experiment view (worker/routes/experiments `experimentView`), as far as the CLI prints it. */
@@ -22,9 +23,12 @@ export interface ExperimentView {
   status: string;
   split: number;
   guardrail: { metric: string; margin: number; confidence: number };
+  minSamples: number;
+  startedAt: number;
+  startedBy: string;
   looks: number;
   arms: { A: ArmView & { policy: unknown }; B: ArmView & { policy: unknown } };
-  decision: { by: string; winner?: string; loser?: string; reason: string } | null;
+  decision: { at: number; by: string; winner?: string; loser?: string; reason: string } | null;
 }
 
 async function call<T>(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<T> {
@@ -84,7 +88,8 @@ const usd = (x: number | null) => (x === null ? "-" : usdText(x));
 
 /** One experiment: a header line, the two arms as a table, and the decision. */
 export function formatExperiment(e: ExperimentView): string {
-  const head = `${e.id}  ${e.status}  class ${e.jobClass}  split ${e.split} to B  guardrail ${e.guardrail.metric} margin ${e.guardrail.margin} at ${e.guardrail.confidence}  looks ${e.looks}`;
+  const head = `${e.id}  ${e.status}  class ${e.jobClass}  split ${e.split} to B  guardrail ${e.guardrail.metric} margin ${e.guardrail.margin} at ${e.guardrail.confidence}  min samples ${e.minSamples} per arm  looks ${e.looks}`;
+  const started = `started ${formatInstant(e.startedAt)} by ${e.startedBy}`;
   const table = renderTable(
     [
       { header: "ARM" },
@@ -101,9 +106,9 @@ export function formatExperiment(e: ExperimentView): string {
   );
   const d = e.decision;
   const decision = d
-    ? `decision (${d.by}): ${d.winner ? `arm ${d.winner} wins — ` : ""}${d.reason}`
+    ? `decision (${d.by}, ${formatInstant(d.at)}): ${d.winner ? `arm ${d.winner} wins — ` : ""}${d.reason}`
     : "no decision yet";
-  return `${head}\n${table}\n${decision}`;
+  return `${head}\n${started}\n${table}\n${decision}`;
 }
 
 /** `raw` when it has an experiment id's shape (`ex_…`, the API's path parameter), before it goes in a path. */
@@ -117,8 +122,39 @@ const side = (a: "a" | "b", what: "prefer" | "avoid") => ({
   type: "string" as const,
   multiple: true,
   value: "FACTORY",
-  help: `arm ${a.toUpperCase()} ${what}s this factory (repeatable)`,
+  help: `arm ${a.toUpperCase()} ${what}s this factory, by name or id (repeatable)`,
 });
+
+/**
+ * The body with every arm rule's factory given by id: a ref that is a listed factory's id stays, a name becomes the
+ * id of the one factory so named (GET …/factories, read once, only when there are rules). The API takes ids only;
+ * a name used to fail `not_found: factory demo-gpu does not exist`.
+ * @throws CliError not_found — no factory has that id or name (the fix lists them); ambiguous — the name is several
+ *   factories' (the fix lists their ids).
+ */
+export async function withFactoryIds(
+  client: Pick<GigafactoryClient, "listFactories">,
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  type Arm = { rules?: Array<{ factoryId: string; effect: string }> };
+  const arms = body.arms as { A: Arm; B: Arm };
+  if (!arms.A.rules && !arms.B.rules) return body;
+  const fleet = await client.listFactories();
+  const idOf = (ref: string): string => {
+    if (fleet.some((f) => f.id === ref)) return ref;
+    const named = fleet.filter((f) => f.name === ref);
+    if (named.length === 1) return named[0]!.id;
+    if (named.length > 1) {
+      const ids = named.map((f) => f.id).join(", ");
+      throw new CliError("ambiguous", `${named.length} factories are named ${ref}: ${ids}`, "give the id instead");
+    }
+    const known = fleet.map((f) => `${f.name} (${f.id})`).join(", ") || "none enrolled";
+    throw new CliError("not_found", `no factory has the name or id ${ref}`, `give one of: ${known}`);
+  };
+  const resolve = (arm: Arm): Arm =>
+    arm.rules ? { rules: arm.rules.map((r) => ({ ...r, factoryId: idOf(r.factoryId) })) } : arm;
+  return { ...body, arms: { A: resolve(arms.A), B: resolve(arms.B) } };
+}
 
 export const experimentCommands: Command[] = [
   {
@@ -143,7 +179,8 @@ export const experimentCommands: Command[] = [
       },
     },
     async run(ctx) {
-      const e = await call<ExperimentView>(ctx.client(), "POST", "/routing/experiments", experimentBody(ctx));
+      const body = await withFactoryIds(ctx.client(), experimentBody(ctx));
+      const e = await call<ExperimentView>(ctx.client(), "POST", "/routing/experiments", body);
       if (ctx.json) ctx.emit(e);
       else
         ctx.print(`✔ started ${e.id} for ${e.jobClass} — watch with \`gigafactory routing experiment show ${e.id}\``);

@@ -1,7 +1,8 @@
 /**
  * @module cli/commands/settings
  * `gigafactory settings [get]` shows the product's settings (preemption, lease TTL, aging horizon, retry backoff,
- * router weights, frozen serial keys, budget pause); `gigafactory settings set KEY=VALUE…` changes some of them
+ * router weights, frozen serial keys, budget pause, overflow, breaker, error budget, health, learned routing: every
+ * top-level key, as --json has them); `gigafactory settings set KEY=VALUE…` changes some of them
  * (operator), e.g. `preemption=true weights.load=2 retry.baseSeconds=10 leaseTtlSeconds=120`: a dotted key reaches
  * into `weights` or `retry`, a value is read as JSON when it parses (numbers, true/false) and as text otherwise. The
  * coordinator validates the patch (core/settings): an unknown key or a value out of range is its 400, reported as
@@ -105,6 +106,7 @@ export function formatSettings(s: ProductSettings): string {
       `stuck after ${num(s.health.stuckAfterMinutes)} min · starving after ${num(s.health.starvingAfterMinutes)} min` +
         ` · expected finish every ${num(s.health.expectedFinishIntervalMinutes)} min`,
     ],
+    ["routing", `track term optimises ${s.routing.objective} · a record counts from ${num(s.routing.minSamples)} runs`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");

@@ -73,6 +73,17 @@ export function seatGrant(f: Factory): { seats: number; seatLimit: number } {
   return { seats: f.seats, seatLimit: f.seatLimit ?? f.seats };
 }
 
+/**
+ * What `welcome` tells the agent of its grant: `seatGrant`, and the capabilities it is routed on apart from those
+ * awaiting approval — its log listed every declared one as if granted (an unapproved `cuda` among them).
+ */
+export function welcomeGrant(f: Factory): ReturnType<typeof seatGrant> & {
+  capabilities: string[];
+  pendingCapabilities: string[];
+} {
+  return { ...seatGrant(f), capabilities: f.capabilities, pendingCapabilities: f.pendingCapabilities ?? [] };
+}
+
 /** Exclusions end when what the factory offers changed (core/exclusions `grantChangeClearsExclusions`). */
 function clearIfChanged(tx: Tx, before: StoredFactory, after: StoredFactory, why: string): void {
   const offered = (f: StoredFactory) => ({

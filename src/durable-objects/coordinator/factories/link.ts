@@ -16,7 +16,7 @@ import type { Units } from "../runtime/units.ts";
 import { applyBatch } from "./batch.ts";
 import { FrameTurns } from "./frame-turns.ts";
 import { applyFactoryFrame } from "./frames.ts";
-import { declareFactory, seatGrant } from "./grants.ts";
+import { declareFactory, welcomeGrant } from "./grants.ts";
 import { pushWork } from "./push.ts";
 import { readFactory } from "./registry.ts";
 import {
@@ -195,7 +195,7 @@ export class FactoryLink {
         );
         return {
           connection,
-          grant: seatGrant(declared),
+          grant: welcomeGrant(declared),
           leases: heldAssignments(tx, att.factoryId),
           version: queueVersion(tx.sql),
           productTtl: getSettings(tx.sql).leaseTtlSeconds,
@@ -216,7 +216,7 @@ export class FactoryLink {
           heartbeatIntervalMs: HEARTBEAT.intervalMs,
           leaseTtlSeconds: grantedLeaseTtl(done.value.productTtl, leaseTtlSeconds),
           features: Object.values(FEATURES),
-          ...done.value.grant, // the seats the agent runs: what the router pushes at once, not what it declared
+          ...done.value.grant, // seats it runs (what the router pushes at once), capabilities routed on and pending
           leases: done.value.leases,
         });
       },

@@ -12,7 +12,7 @@
  */
 import type { ProductBudget } from "../../../core/budget.ts";
 import type { Job } from "../../../core/model.ts";
-import { usdText } from "../../../core/usd-text.ts";
+import { usdTexts } from "../../../core/usd-text.ts";
 import { execute } from "../../sql-statements.ts";
 import { giveBack } from "../dispatch/lease-ops.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
@@ -76,7 +76,7 @@ export function takeStopNotices(sql: SqlStorage): StopNotice[] {
  * taken back and requeued with its checkpoint, its holder told to stop.
  */
 export function stopRunning(tx: Tx, budget: ProductBudget, keepJobId?: string): number {
-  const why = `budget exhausted: ${usdText(budget.spentUsd)} of ${usdText(budget.ceilingUsd)} per ${budget.period}`;
+  const why = `budget exhausted: ${usdTexts([budget.spentUsd, budget.ceilingUsd]).join(" of ")} per ${budget.period}`;
   const ids = tx.sql
     .exec<{ id: string }>(
       "SELECT id FROM jobs WHERE holder_factory_id IS NOT NULL AND stage IN ('assigned', 'building') ORDER BY id",

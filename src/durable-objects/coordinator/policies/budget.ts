@@ -35,7 +35,7 @@ import {
   warns,
 } from "../../../core/budget.ts";
 import { NotFoundError } from "../../../core/errors.ts";
-import { usdText } from "../../../core/usd-text.ts";
+import { usdText, usdTexts } from "../../../core/usd-text.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
@@ -134,7 +134,7 @@ function syncAlerts(tx: Tx, before: ProductBudget | undefined, after: ProductBud
       kind: "budget_warning",
       severity: "warning",
       subject: "product",
-      message: `spent ${usdText(after.spentUsd)} of ${usdText(after.ceilingUsd)} this ${after.period} (≥ ${WARN_FRACTION * 100} %)`,
+      message: `spent ${usdTexts([after.spentUsd, after.ceilingUsd]).join(" of ")} this ${after.period} (≥ ${WARN_FRACTION * 100} %)`,
     });
   } else if (!warned(after) && warned(before)) clearAlert(tx, "budget_warning", "product");
   const message = exhausted(after);

@@ -20,7 +20,7 @@ import { fromMicros, toMicros } from "../../../core/budget.ts";
 import { DomainError } from "../../../core/errors.ts";
 import { type JobAllowance, jobAllowance } from "../../../core/job-budget.ts";
 import type { Job, JobBudget } from "../../../core/model.ts";
-import { usdText } from "../../../core/usd-text.ts";
+import { usdTexts } from "../../../core/usd-text.ts";
 import { earlierSpendMarks, jobSpendMarks } from "../jobs/runs.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -56,8 +56,9 @@ export function requeueAllowance(tx: Tx, job: Job, raise: BudgetRaise, actor: st
     ...(to.tokens !== undefined ? { budgetTokens: to.tokens } : {}),
   };
   if (to.usd !== undefined && toMicros(spent.costUsd) >= toMicros(to.usd)) {
-    const asked = raise.budgetUsd !== undefined ? `budgetUsd ${to.usd}` : `its budget of ${usdText(to.usd)}`;
-    throw refusal(job.id, `spent ${usdText(spent.costUsd)}`, asked, "cent", {
+    const [spentText, budgetText] = usdTexts([spent.costUsd, to.usd]); // shared decimals: never "$0.03 ≥ $0.03"
+    const asked = raise.budgetUsd !== undefined ? `budgetUsd ${to.usd}` : `its budget of ${budgetText}`;
+    throw refusal(job.id, `spent ${spentText}`, asked, "cent", {
       field: "budgetUsd",
       flag: "--budget-usd",
       above: spent.costUsd,

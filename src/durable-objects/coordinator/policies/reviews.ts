@@ -92,7 +92,8 @@ function reject(tx: Tx, job: Job, reviews: Review[], by: Reviewer, comment?: str
   recordAutoLesson(tx, {
     trigger: "review_rejected",
     subject: `job:${job.id}`,
-    text: `A review of "${job.manifest.title}" was rejected by ${by.name}${comment ? `: ${comment}` : ""}`,
+    // The stage says what was rejected: a review's verdict, a tested build, or a run still going (core/review REJECTABLE).
+    text: `"${job.manifest.title}" was rejected in ${job.stage} by ${by.name}${comment ? `: ${comment}` : ""}`,
     capabilities: job.manifest.requires,
     ...(job.engine ? { engine: job.engine } : {}),
     ...(job.serialKey ? { serialKey: job.serialKey } : {}),
