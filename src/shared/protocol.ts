@@ -121,10 +121,7 @@ export type ServerFrame =
        */
       capabilities?: string[];
       pendingCapabilities?: string[];
-      /**
-       * Leases this factory still holds: keep working (and renewing) these. Here
-       * `ttlSeconds` is the time LEFT on each lease, so renew them promptly.
-       */
+      /** Leases this factory still holds: keep working (and renewing) these; `ttlSeconds` is the time LEFT on each. */
       leases: Assignment[];
     }
   | { type: "assign"; assignments: Assignment[] }
