@@ -6,15 +6,12 @@
 
 import { api, describeError } from "./api.js";
 import { h, replace, showError, showLoadError, statusLine } from "./dom.js";
-import { usdText } from "./usd.js";
+import { usdTexts } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
 /** How often the open page re-reads the budget: spend arrives with progress reports, seconds apart. */
 const POLL_MS = 5000;
 const CHART_HEIGHT = 260;
-
-// Sub-cent spend reads as such, not $0.00 (usd.js).
-const usd = usdText;
 
 /**
  * uPlot's columns from a budget: x in seconds, the spend (carried on flat to `now` so the line reaches the present),
@@ -115,8 +112,10 @@ export function budgetView(root, live) {
   /** @param {any} b */
   const draw = (b) => {
     current = b;
-    spent.textContent = usd(b.spentUsd);
-    ceiling.textContent = usd(b.ceilingUsd);
+    // Read side by side, so with shared decimals: $0.037 of $0.03 warning at $0.024, not $0.04 of $0.03 at $0.02.
+    const [spentText, ceilingText, warnText] = usdTexts([b.spentUsd, b.ceilingUsd, b.warnAtUsd]);
+    spent.textContent = spentText;
+    ceiling.textContent = ceilingText;
     state.textContent = b.pausedBy
       ? `paused (${b.pausedBy === "operator" ? "by an operator" : "exhausted"})`
       : b.state === "overrun"
@@ -124,7 +123,7 @@ export function budgetView(root, live) {
         : b.state;
     state.className = `badge budget-${b.state}`;
     state.dataset.state = b.state;
-    period.textContent = `per ${b.period}, ${new Date(b.periodStart).toISOString().slice(0, 16)}Z → ${new Date(b.periodEnd).toISOString().slice(0, 16)}Z · warns at ${usd(b.warnAtUsd)} · at 100 %: ${b.onExhausted}`;
+    period.textContent = `per ${b.period}, ${new Date(b.periodStart).toISOString().slice(0, 16)}Z → ${new Date(b.periodEnd).toISOString().slice(0, 16)}Z · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
     pause.disabled = b.state === "paused";
     resume.disabled = b.state !== "paused";
     periodIn.value = b.period;

@@ -2,9 +2,11 @@
 // their decimals: each keeps two significant digits (read back within 5 %), two amounts more than a few ten-millionths
 // of a dollar apart never print alike, and a smaller amount never reads back larger — so a $0.03 budget reads
 // "$0.037 of $0.03", "warns at $0.024", never "$0.04 of $0.03" or "$0.03 of $0.03" while under it. Whole cents keep
-// their two decimals ($25.00), extra zeros past the cents go ($0.030 prints $0.03).
+// their two decimals ($25.00), extra zeros past the cents go ($0.030 prints $0.03). The dashboard's copy agrees.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { usdTexts as dashboardTexts } from "../../dashboard/usd.js";
 import { usdText, usdTexts } from "../../src/core/usd-text.ts";
 
 /** The number a reader takes from the text (`$0.037` → 0.037, `-$1.50` → -1.5). */
@@ -37,6 +39,15 @@ describe("usdTexts", () => {
             if (Math.abs(a - b) > 2e-7) expect(texts[i]).not.toBe(texts[j]);
           });
         });
+      }),
+    );
+  });
+
+  it("the dashboard's budget page prints the same texts (dashboard/usd.js cannot import core)", () => {
+    expect(dashboardTexts([0.037008, 0.03, 0.024])).toEqual(["$0.037", "$0.03", "$0.024"]);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(amount, fc.constant(0), fc.constant(Number.NaN)), { maxLength: 6 }), (xs) => {
+        expect(dashboardTexts(xs)).toEqual(usdTexts(xs));
       }),
     );
   });
