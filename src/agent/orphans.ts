@@ -7,31 +7,67 @@
  * `welcome` its recorded engine is stopped and the record dropped. Safe against pid reuse: agent/engine-runner
  * `killOrphanEngine` signals a pid only while its cwd is still that job's workspace (Linux; elsewhere nothing is
  * killed).
+ *
+ * A lease the coordinator took by force while this agent was down keeps the job's serial key held until the old run
+ * says it stopped (core/serial-holds), up to an hour: so each run whose engine is known dead — stopped here and gone,
+ * gone already, or finished (a report recorded) — is passed to `stopped` (agent/unrun-leases), and only then.
  */
 import { killOrphanEngine } from "./engine-runner.ts";
 import type { Output } from "./output.ts";
 import type { JobRecords } from "./state.ts";
+import type { LeaseRef } from "./unrun-leases.ts";
 import { jobDir } from "./workspace.ts";
+
+/** 5 s: how long a SIGKILLed engine's process group may take to be gone before its run is not said stopped. */
+const DEATH_WAIT_MS = 5_000;
 
 /**
  * Stop the engine of, and forget, every recorded job for which `ours(jobId)` is false (not leased here, no seat
- * running it); each engine stopped is told to the operator (`engine.reaped`). Returns what was stopped.
+ * running it); each engine stopped is told to the operator (`engine.reaped`). `stopped(lease)` is called for each
+ * such run once nothing of its engine runs (at once, or after the SIGKILL took effect; never for a run whose engine
+ * may still run, or that ended normally). Returns the engines stopped.
  */
 export function reapOrphans(
   records: JobRecords,
   workDir: string,
   ours: (jobId: string) => boolean,
   out: Pick<Output, "say">,
+  stopped: (lease: LeaseRef) => void = () => undefined,
 ): Array<{ jobId: string; pid: number }> {
-  const stopped: Array<{ jobId: string; pid: number }> = [];
+  const killed: Array<{ jobId: string; pid: number }> = [];
   for (const r of records.list()) {
     if (ours(r.jobId)) continue;
+    const lease = { jobId: r.jobId, leaseEpoch: r.leaseEpoch };
     if (r.enginePid !== undefined && killOrphanEngine(r.enginePid, jobDir(workDir, r.jobId))) {
-      stopped.push({ jobId: r.jobId, pid: r.enginePid });
+      killed.push({ jobId: r.jobId, pid: r.enginePid });
       const text = `${r.jobId} stopped engine ${r.enginePid} left running by an earlier agent process`;
       out.say("·", "engine.reaped", text, { jobId: r.jobId, pid: r.enginePid });
+      void groupGone(r.enginePid, DEATH_WAIT_MS).then((gone) => gone && stopped(lease));
+    } else if (r.ended === undefined && (r.enginePid !== undefined ? groupExited(r.enginePid) : r.report)) {
+      // No record without a pid (the engine may have started after the record, before its pid was written).
+      stopped(lease);
     }
     records.remove(r.jobId);
   }
-  return stopped;
+  return killed;
+}
+
+/** Whether no process of the group `pgid` leads exists (an engine's group: agent/engine-runner). Never throws. */
+function groupExited(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH"; // EPERM: it exists, as another user's
+  }
+}
+
+/** Resolves true once the group `pgid` has no process, false if it still has one after `ms`. Polls every 50 ms. */
+async function groupGone(pgid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!groupExited(pgid)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }

@@ -185,6 +185,7 @@ export abstract class SeatEndings {
       this.say(line.mark, line.event, line.text, { outcome: line.outcome });
     } else if (!this.lost) {
       this.say("✘", "job.report_failed", `${this.jobId} report not accepted: ${delivered.message}`);
+      if (delivered.leaseLost) this.lost = delivered.message; // taken, its cancel missed: `cleanup` says `stopped`
     }
     return this.cleanup();
   }

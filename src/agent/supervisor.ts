@@ -4,9 +4,9 @@
  * free seat of those the coordinator granted: agent/seat-grant), reconciles its seats
  * with `welcome.leases` after every (re)connect — resuming leases it holds but
  * no longer runs, abandoning runs whose lease the coordinator no longer lists —
- * routes `cancel` to the right seat, stops engines an earlier process left
- * running for jobs no longer leased here (agent/orphans), removes kept workspaces past their
- * days (agent/kept-workspaces), and drains on SIGTERM/SIGINT. `run()` resolves with the exit code.
+ * routes `cancel` to the right seat (one for a lease no seat runs is answered `stopped`: agent/unrun-leases), stops
+ * engines an earlier process left running for jobs no longer leased here (agent/orphans), removes kept workspaces past
+ * their days (agent/kept-workspaces), and drains on SIGTERM/SIGINT. `run()` resolves with the exit code.
  */
 import type { FixableError } from "../shared/fixable-error.ts";
 import { sleep } from "../shared/http-transport.ts";
@@ -23,6 +23,7 @@ import type { Sandbox } from "./sandbox.ts";
 import { plural, SeatGrant } from "./seat-grant.ts";
 import { type SeatContext, SeatRunner } from "./seat-runner.ts";
 import { corruptRecordEvent, JobRecords } from "./state.ts";
+import { UnrunLeases } from "./unrun-leases.ts";
 
 /** 15 s: the longest a drain waits for the coordinator to take back released jobs before exiting anyway. */
 const RELEASE_TIMEOUT_MS = 15_000;
@@ -49,6 +50,8 @@ export class Supervisor {
   private readonly opts: SupervisorOptions;
   /** The seats the coordinator granted (agent/seat-grant): what `take` fills, whatever `--seats` asked. */
   private readonly grant: SeatGrant;
+  /** Leases no seat here runs: their `stopped` frames, and the cancelled ones never to start (agent/unrun-leases). */
+  private readonly unrun: UnrunLeases;
   private draining = false;
   private welcomed = false;
   /** The lease TTL (s) that applies on this connection: welcome's, then each `settings` frame's. */
@@ -91,6 +94,7 @@ export class Supervisor {
       connectionTtl: () => this.leaseTtlSeconds,
       features: () => this.features,
     };
+    this.unrun = new UnrunLeases(this.conn, () => this.features, opts.out);
   }
 
   run(): Promise<number> {
@@ -125,7 +129,7 @@ export class Supervisor {
     }
     // Engines an earlier (SIGKILLed) process of this agent left running for jobs no longer ours: stop them.
     const ours = (id: string) => held.has(id) || this.seats.has(id);
-    reapOrphans(this.ctx.records, cfg.workDir, ours, out);
+    reapOrphans(this.ctx.records, cfg.workDir, ours, out, (lease) => this.unrun.stopped(lease));
     void sweepKeptWorkspaces(cfg.workDir, this.ctx.engineUser, Date.now(), out); // kept past their days (never throws)
     if (this.draining) void this.conn.request({ type: "drain" }).catch(() => undefined);
     for (const a of w.leases) if (!this.seats.has(a.job.id)) this.take(a, true);
@@ -139,7 +143,8 @@ export class Supervisor {
         return;
       case "cancel": {
         const seat = this.seats.get(f.jobId);
-        if (seat && seat.leaseEpoch === f.leaseEpoch) seat.abandon(f.reason || "cancelled by an operator", true);
+        if (seat?.leaseEpoch === f.leaseEpoch) seat.abandon(f.reason || "cancelled by an operator", true);
+        else this.unrun.cancelled(f); // no seat runs it (refused, or waiting on an older run): now none ever will
         return;
       }
       case "drain":
@@ -178,6 +183,8 @@ export class Supervisor {
       this.opts.out.say("⚠", "assign.refused", `refused an assignment of job ${job}: ${problem}`, { problem });
       return;
     }
+    const lease = { jobId: a.job.id, leaseEpoch: a.leaseEpoch };
+    if (this.unrun.skipCancelled(lease)) return; // cancelled before a seat took it: answered `stopped` already
     const old = this.seats.get(a.job.id);
     if (old) {
       if (old.leaseEpoch >= a.leaseEpoch) return; // this very lease pushed again (or an older one): already ours
@@ -195,13 +202,8 @@ export class Supervisor {
       setImmediate(() => this.take(a, resumed, true));
       return;
     }
-    if (refuse) {
-      void this.conn
-        // Not the job's fault: release (not reject), so it can come back to this host later.
-        .request({ type: "release", jobId: a.job.id, leaseEpoch: a.leaseEpoch, reason: refuse })
-        .catch(() => undefined);
-      return;
-    }
+    // Not the job's fault: release (not reject), so it can come back to this host later.
+    if (refuse) return void this.unrun.release(lease, refuse);
     const seat = new SeatRunner(this.ctx, a, resumed);
     this.seats.set(a.job.id, seat);
     void seat.finished.then(() => {

@@ -1,8 +1,10 @@
 // A run the coordinator took away (a cancel) says `stopped` once its engine has exited — never before, so the job's
 // serial key, which the coordinator keeps held until then (core/serial-holds), never opens beside a live engine —
-// and only to a coordinator that announced FEATURES.stopped (an older one would refuse the frame).
+// and only to a coordinator that announced FEATURES.stopped (an older one would refuse the frame). A finished run whose
+// report is refused as fenced (its lease was taken, the cancel missed) says it too: its engine has exited.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
+import { FrameError } from "../../src/agent/connection.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { JobRecords } from "../../src/agent/state.ts";
 import { FEATURES } from "../../src/shared/protocol.ts";
@@ -54,5 +56,32 @@ describe("a cancelled seat", { timeout: 30_000 }, () => {
 
   it("sends nothing to a coordinator that does not announce the feature", async () => {
     expect((await cancelRunning([])).stopped).toEqual([]);
+  });
+});
+
+describe("a finished seat whose report is refused as fenced", { timeout: 30_000 }, () => {
+  it("sends `stopped` for its lease: it was taken, and the engine has exited", async () => {
+    const agent = tempAgent(rest.url);
+    try {
+      const conn = new FakeConnection();
+      conn.answer = (f) => {
+        if (f.type === "complete" || f.type === "fail") throw new FrameError("fenced", "lease epoch 3 is gone");
+        return {};
+      };
+      const ctx = {
+        conn: conn.asConnection(),
+        cfg: agent.cfg,
+        out: agent.out,
+        records: new JobRecords(agent.cfg.stateDir),
+        engines: agent.engines,
+        rest: { url: rest.url, product: "p", token: "gf_test" },
+        features: () => new Set([FEATURES.stopped]),
+      };
+      const runner = new SeatRunner(ctx, assignment("job_fen", "gf-sample-seconds: 0\n", 3), false);
+      await runner.finished;
+      expect(conn.frames("stopped")).toEqual([{ type: "stopped", jobId: "job_fen", leaseEpoch: 3 }]);
+    } finally {
+      agent.remove();
+    }
   });
 });
