@@ -1,12 +1,11 @@
 /**
  * @module agent/supervisor
  * The agent's control loop: owns the connection and the seats. It starts a SeatRunner per pushed assignment (one per
- * free seat of those the coordinator granted: agent/seat-grant), reconciles its seats
- * with `welcome.leases` after every (re)connect — resuming leases it holds but
- * no longer runs, abandoning runs whose lease the coordinator no longer lists —
- * routes `cancel` to the right seat (one for a lease no seat runs is answered `stopped`: agent/unrun-leases), stops
- * engines an earlier process left running for jobs no longer leased here (agent/orphans), removes kept workspaces past
- * their days (agent/kept-workspaces), and drains on SIGTERM/SIGINT. `run()` resolves with the exit code.
+ * free seat of those the coordinator granted: agent/seat-grant), reconciles its seats with `welcome.leases` after every
+ * (re)connect — resuming leases it holds but no longer runs, abandoning those the coordinator no longer lists — routes
+ * `cancel` to its seat (one no seat runs is answered `stopped`: agent/unrun-leases), stops engines an earlier process
+ * left for jobs no longer leased here (agent/orphans), removes kept workspaces past their days (agent/kept-workspaces),
+ * and drains on SIGTERM/SIGINT. `run()` resolves with the exit code.
  */
 import type { FixableError } from "../shared/fixable-error.ts";
 import { sleep } from "../shared/http-transport.ts";
@@ -113,9 +112,7 @@ export class Supervisor {
     const pending = w.pendingCapabilities?.length ? `; awaiting approval: ${w.pendingCapabilities.join(", ")}` : "";
     const caps = `caps: ${(w.capabilities ?? hello.capabilities).join(", ")}${pending}`; // routed on, not declared
     out.say("✔", verb, `${verb} as ${cfg.name} (${w.factoryId}) — ${plural(this.grant.seats)}, ${caps}`, {
-      factoryId: w.factoryId,
-      seats: this.grant.seats,
-      capabilities: w.capabilities ?? hello.capabilities,
+      ...{ factoryId: w.factoryId, seats: this.grant.seats, capabilities: w.capabilities ?? hello.capabilities },
       ...(w.pendingCapabilities?.length ? { pendingCapabilities: w.pendingCapabilities } : {}),
       leases: w.leases.length,
     });
