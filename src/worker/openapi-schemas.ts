@@ -8,13 +8,18 @@
 import { z } from "zod";
 import * as Alerts from "../shared/api-alerts.ts";
 import { BatchAcceptedSchema, BatchViewSchema } from "../shared/api-batches.ts";
-import { BudgetViewSchema } from "../shared/api-budget.ts";
+import { BudgetActionAnswerSchema, BudgetViewSchema } from "../shared/api-budget.ts";
 import * as Fleet from "../shared/api-fleet-answers.ts";
 import * as History from "../shared/api-history.ts";
 import * as Jobs from "../shared/api-job-answers.ts";
-import { LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
+import { LessonEditAnswerSchema, LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
 import { BreakerListSchema, BreakerSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
-import { SerialGateSchema, SerialPageSchema, WaitingReasonSchema } from "../shared/api-policies.ts";
+import {
+  SerialGateSchema,
+  SerialPageSchema,
+  SerialUnfreezeAnswerSchema,
+  WaitingReasonSchema,
+} from "../shared/api-policies.ts";
 import {
   ChildrenAnswerSchema,
   ClaimSchema,
@@ -85,6 +90,7 @@ for (const [id, schema] of Object.entries({
   MintedToken: MintedTokenSchema,
   Settings: SettingsSchema,
   BudgetView: BudgetViewSchema,
+  BudgetActionAnswer: BudgetActionAnswerSchema,
   BatchAccepted: BatchAcceptedSchema,
   BatchView: BatchViewSchema,
   Explanation: Jobs.ExplanationSchema,
@@ -103,6 +109,7 @@ for (const [id, schema] of Object.entries({
   ReviewAnswer: Jobs.ReviewAnswerSchema,
   SerialGate: SerialGateSchema,
   SerialPage: SerialPageSchema,
+  SerialUnfreezeAnswer: SerialUnfreezeAnswerSchema,
   Alert: Alerts.AlertSchema,
   AlertPage: Alerts.AlertPageSchema,
   ProductHealth: Alerts.ProductHealthSchema,
@@ -110,6 +117,7 @@ for (const [id, schema] of Object.entries({
   WebhookDeleted: Alerts.WebhookDeletedSchema,
   Lesson: LessonSchema,
   LessonPage: LessonPageSchema,
+  LessonEditAnswer: LessonEditAnswerSchema,
   Breaker: BreakerSchema,
   BreakerList: BreakerListSchema,
   Metrics: MetricsSchema,
@@ -122,6 +130,7 @@ for (const [id, schema] of Object.entries({
   Rebuild: Routing.RebuildSchema,
   ExperimentView: Routing.ExperimentViewSchema,
   ExperimentList: Routing.ExperimentListSchema,
+  ExperimentStopAnswer: Routing.ExperimentStopAnswerSchema,
   Liveness: Fleet.LivenessSchema,
   OpenApiDocument: Fleet.OpenApiDocumentSchema,
   Product: Fleet.ProductSchema,
