@@ -7,7 +7,8 @@
  *           (`not_before` passed), its serial gate is open (no running job and no
  *           run stopping after a forced lease loss holds it), and the factory
  *           passes the router's hard filter for it (which includes: this
- *           factory has not lost this job's lease too recently).
+ *           factory has not lost this job's lease too recently). Not a job below a cancel
+ *           cascade still under way (dag/cancel-subtree `cascadeHold`).
  *   walk:   only the capability buckets (jobs/buckets) whose every capability the factory holds, merged in
  *           urgency order (dispatch/urgency-order): the rest of the queue is never read.
  *   output: the most urgent such job moved to `assigned` with a new lease:
@@ -27,6 +28,7 @@ import type { Factory, Job } from "../../../core/model.ts";
 import { type RouteContext, scoreCandidate } from "../../../core/router.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import type { Lease } from "../../../shared/responses.ts";
+import { cascadeHold } from "../dag/cancel-subtree.ts";
 import { requireFactory, updateFactory } from "../factories/registry.ts";
 import type { Bucket } from "../jobs/buckets.ts";
 import { loadJob, moveJob } from "../jobs/rows.ts";
@@ -128,9 +130,10 @@ export function claimFor(tx: Tx, factory: Factory, ttlSeconds?: number): { job: 
   const admit = (b: Bucket) => holdsAll(held, b.capabilities);
   const starvation = ctx.weights?.starvation ?? 0;
   const closedKeys = closedSerialKeys(ctx);
+  const below = cascadeHold(tx.sql);
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, { admit, closedKeys })) {
     const job = loadJob(tx.sql, id);
-    if (!job) continue;
+    if (!job || below?.(job)) continue;
     if (scoreCandidate(job, live, ctx).eligible) return assignJob(tx, job, factory.id, ttlSeconds);
   }
   return undefined;

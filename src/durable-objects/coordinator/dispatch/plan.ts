@@ -5,7 +5,8 @@
  *   guard:  as for a claim (router filter: capabilities, status, health, free
  *           seat, serial gate, budget, and the per-holder exclusion: a job is
  *           not re-offered to a factory that let its lease expire, released
- *           or rejected it until that exclusion's backoff ends).
+ *           or rejected it until that exclusion's backoff ends; not below a cancel
+ *           cascade under way).
  *   walk:   only the capability buckets (jobs/buckets) some free factory can run, merged in urgency order
  *           (dispatch/urgency-order): jobs no connected factory could take are never read.
  *   output: the most urgent due jobs assigned (lease + epoch + attempt) to
@@ -21,6 +22,7 @@ import { holdsAll } from "../../../core/capability-key.ts";
 import type { Factory, Job } from "../../../core/model.ts";
 import { PRIORITY_VALUE, rankFactories } from "../../../core/router.ts";
 import type { Assignment } from "../../../shared/protocol.ts";
+import { cascadeHold } from "../dag/cancel-subtree.ts";
 import { anyQueued, type Bucket } from "../jobs/buckets.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { assignmentAllowance } from "../policies/job-allowance.ts";
@@ -95,6 +97,7 @@ export function planAndAssign(
   const priorities = free.size === 0 ? [critical] : undefined;
   const starvation = ctx.weights?.starvation ?? 0;
   const closedKeys = closedSerialKeys(ctx);
+  const held = cascadeHold(tx.sql);
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
     admit,
     priorities,
@@ -106,6 +109,7 @@ export function planAndAssign(
     }
     let job: Job | undefined = loadJob(tx.sql, id);
     if (!job || (free.size === 0 && job.priority !== "critical")) continue;
+    if (held?.(job)) continue; // a cancelled ancestor's cascade reaches it next (dag/cancel-subtree): no engine
     const routeCtx = { ...ctx, busySerialKeys: busy };
     const candidates = free.candidatesFor(job);
     const best = candidates.length > 0 ? rankFactories(job, candidates, routeCtx).ranked[0] : undefined;
