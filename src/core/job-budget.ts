@@ -86,6 +86,30 @@ export function jobOverrun(
 }
 
 /**
+ * The first of `budget`'s job-wide limits (`usd`, then `tokens`) that `spent` has reached: AT or above it, where
+ * `jobOverrun` asks for strictly more. A run may spend exactly the budget and be within it; but a job that has spent
+ * it has nothing left for another run (its allowance is 0: the engine would fail `budget_exceeded` on its first cent).
+ * USD compared in whole micro-dollars, as `jobAllowance` subtracts it. The one rule for an operator's requeue and for
+ * the automatic retries and assignments (coordinator/policies/job-allowance).
+ * @param spent what the job's runs have spent in all (every run's high-water marks summed): USD, tokens in + out
+ * @returns the limit, what was spent of it (USD rounded to the micro-dollar), and a sentence; undefined while some
+ *          of every limit is left, or when the budget sets neither
+ */
+export function spentBudget(budget: JobBudget, spent: RunSpend): JobOverrun | undefined {
+  if (budget.usd !== undefined && toMicros(spent.costUsd) >= toMicros(budget.usd)) {
+    const used = fromMicros(toMicros(spent.costUsd)); // a sum of floats, shown
+    const [usedText, budgetText] = usdTexts([used, budget.usd]); // shared decimals: never "$0.03 of $0.03" when under
+    const message = `spent ${usedText} of its job budget ${budgetText}: nothing left for another run`;
+    return { limit: "usd", used, max: budget.usd, message };
+  }
+  if (budget.tokens !== undefined && spent.tokens >= budget.tokens) {
+    const message = `used ${spent.tokens} tokens of its job budget of ${budget.tokens}: nothing left for another run`;
+    return { limit: "tokens", used: spent.tokens, max: budget.tokens, message };
+  }
+  return undefined;
+}
+
+/**
  * What a run of a job may still spend of its `budget.usd`/`tokens`, which bound the whole job (every run summed):
  * sent with each assignment (shared/protocol `Assignment.allowance`, the claim's `allowance`) so the agent stops
  * its engine there rather than at the whole budget. `wallSeconds` is per run and not in it.

@@ -1,8 +1,10 @@
 // A composite parent's own life: its waiting reason counts children by the gate's own "done" (a child in testing
 // is not done) and counts every child, past 1000; cancelling it cancels its whole subtree — a running child loses
 // its lease with a cancel pushed, each child's feed names the parent, the parent's audit has the count — and a
-// subtree bigger than one unit's chunk is finished by the alarm.
-import { env, runDurableObjectAlarm } from "cloudflare:test";
+// subtree bigger than one unit's chunk is finished by the alarm, none of what it has still to reach dispatched
+// meanwhile (not its parent's children, not a grandchild under a child not yet cancelled: no push, no claim). The
+// audit's `more` is that parent's own cascade, not another still under way.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
 import { ADMIN, api, claim, enroll, eventsOf, getJob, type JobView, P, submit, until } from "./client.ts";
@@ -27,6 +29,26 @@ const auditOf = async (product: string, jobId: string, action: string) => {
   const r = await until(read, (a) => a.body.items.some((i) => i.action === action), 20_000);
   return r.body.items.filter((i) => i.action === action);
 };
+
+/**
+ * Keep the coordinator's alarm from running (the runtime fires a due one at once, and a cascade's next chunk is due
+ * at once): what a cancel left for the alarm stays left until the returned function lets it run again, due now.
+ * Held, it delivers no outbox records either: read the history (audits) only after.
+ */
+async function holdAlarm(product: string): Promise<() => Promise<void>> {
+  const stub = env.COORDINATOR.getByName(product);
+  type Alarmed = { alarm?: () => void | Promise<void> };
+  await runInDurableObject(stub, (instance: Alarmed) => {
+    instance.alarm = async () => {};
+  });
+  return () =>
+    runInDurableObject(stub, async (instance: Alarmed, state) => {
+      delete instance.alarm; // the class's own again
+      await state.storage.setAlarm(Date.now());
+    });
+}
+
+const many = (n: number) => Array.from({ length: n }, (_, i) => ({ title: `c${i}` }));
 
 /** Claim one job over HTTP and build it into testing; its id. */
 async function buildOne(product: string, token: string): Promise<string> {
@@ -95,7 +117,6 @@ describe("cancelling a composite parent", () => {
   it("finishes a subtree bigger than one unit's chunk by the alarm", async () => {
     const product = "composite-cancel-chunks";
     const parent = await submit(product, { title: "p" });
-    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ title: `c${i}` }));
     expect((await addChildren(product, parent.id, many(500))).status).toBe(201);
     expect((await addChildren(product, parent.id, many(CANCEL_CHUNK - 400))).status).toBe(201);
     expect((await act(product, parent.id, "cancel")).status).toBe(200);
@@ -111,5 +132,58 @@ describe("cancelling a composite parent", () => {
     );
     expect(counts).toMatchObject({ cancelled: CANCEL_CHUNK + 101 });
     expect(counts.queued ?? 0).toBe(0);
+  });
+
+  it("dispatches none of what its cascade has still to reach, a grandchild under a live child neither", async () => {
+    const product = "composite-cancel-hold";
+    const release = await holdAlarm(product);
+    const parent = await submit(product, { title: "p" });
+    expect((await addChildren(product, parent.id, many(CANCEL_CHUNK))).status).toBe(201);
+    const late = (await addChildren(product, parent.id, [...many(99), { title: "nested" }])).body.children;
+    const nested = late[late.length - 1]!;
+    expect((await addChildren(product, nested.id, [{ title: "grandchild" }])).status).toBe(201);
+    expect((await act(product, parent.id, "cancel")).status).toBe(200);
+    // Left for the alarm: 100 children (the nested one, still blocked on its child, among them) and the grandchild,
+    // queued. An idle factory with free seats connects (its pass), another claims over HTTP: neither gets one.
+    expect(await stats(product)).toMatchObject({ queued: 100, blocked: 1 });
+    const f = await enroll(product, "f", [], 2);
+    const { socket } = await connectFactory(product, f.token, { seats: 2 });
+    const g = await enroll(product, "g");
+    expect((await claim(product, g.token)).status).toBe(204);
+    await release();
+    const stub = env.COORDINATOR.getByName(product);
+    const counts = await until(
+      async () => {
+        await runDurableObjectAlarm(stub);
+        return stats(product);
+      },
+      (c) => c.cancelled === 1 + CANCEL_CHUNK + 100 + 1,
+    );
+    expect(counts).toMatchObject({ cancelled: 1 + CANCEL_CHUNK + 100 + 1 });
+    // No engine was ever started for any of them: not one run opened.
+    const runs = await runInDurableObject(
+      stub,
+      (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM runs").one().n,
+    );
+    expect(runs).toBe(0);
+    socket.close();
+    const [audit] = await auditOf(product, parent.id, "job.cancel"); // delivered by the alarm, held till now
+    expect(audit?.detail).toMatchObject({ descendantsCancelled: CANCEL_CHUNK, more: true });
+  });
+
+  it("says `more` of its own cascade only, not of another one still under way", async () => {
+    const product = "composite-cancel-more";
+    const release = await holdAlarm(product);
+    const big = await submit(product, { title: "big" });
+    expect((await addChildren(product, big.id, many(CANCEL_CHUNK))).status).toBe(201);
+    expect((await addChildren(product, big.id, many(1))).status).toBe(201);
+    expect((await act(product, big.id, "cancel")).status).toBe(200); // one child left for the alarm
+    const small = await submit(product, { title: "small", children: many(2) });
+    expect((await act(product, small.id, "cancel")).status).toBe(200);
+    await release(); // the audits may be left for the alarm to deliver: each says what it said at its cancel
+    const [audit] = await auditOf(product, small.id, "job.cancel");
+    expect(audit?.detail).toMatchObject({ descendantsCancelled: 2, more: false });
+    const [bigAudit] = await auditOf(product, big.id, "job.cancel");
+    expect(bigAudit?.detail).toMatchObject({ descendantsCancelled: CANCEL_CHUNK, more: true });
   });
 });

@@ -3,16 +3,20 @@
 // assignment — a WebSocket `assign`, a `welcome`'s lease on reconnect, and an HTTP claim — carries the budget less
 // that spend, for the agent to stop the run there (it had held every run to the whole budget again). A job with no
 // spend yet gets its whole budget; a job with no usd/tokens limit gets no allowance, and its claim reads no spend.
-import { env, runInDurableObject } from "cloudflare:test";
+// A job whose runs spent exactly its budget (within it) has nothing left: a retryable failure, or a lease that
+// expired, or a rate limit ends it `failed` `budget_exceeded` (not retried, saying so) instead of queuing it for a run with an
+// allowance of 0; and one queued another way (a factory's hand-back) is ended by dispatch, never assigned.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
-import { ADMIN, api, claim, enroll, P, submit } from "./client";
+import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
-import { recordStatements } from "./state";
+import { expireLeaseNow, recordStatements } from "./state";
 
-type Claimed = { lease: { leaseEpoch: number }; allowance?: Assignment["allowance"] };
+type Claimed = { job: JobView; lease: { leaseEpoch: number }; allowance?: Assignment["allowance"] };
+type Ended = JobView & { lastResult?: { outcome: string; message?: string; retryable?: boolean } };
 const patch = (product: string, token: string, jobId: string, json: Record<string, unknown>) =>
-  api<{ stage: string }>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json });
+  api<Ended>("PATCH", `${P(product)}/jobs/${jobId}`, { token, json });
 const retryAtOnce = (product: string) =>
   api("PATCH", `${P(product)}/settings`, {
     token: ADMIN,
@@ -80,5 +84,89 @@ describe("an assignment's allowance", () => {
     expect(claimed.lease).toBeDefined();
     expect("allowance" in claimed).toBe(false);
     expect(statements.filter((q) => /run_spend/.test(q))).toEqual([]);
+  });
+});
+
+describe("a job that spent exactly its budget", () => {
+  const spentOut = (message: string) => ({
+    stage: "failed",
+    lastResult: { outcome: "budget_exceeded", retryable: false, message: `not retried: ${message}` },
+  });
+  const alertOf = async (product: string, jobId: string) => {
+    type Alerts = { alerts: Array<{ kind: string; subject: string; message: string }> };
+    const read = () => api<Alerts>("GET", `${P(product)}/alerts`, { token: ADMIN });
+    const r = await until(read, (a) => a.body.alerts?.some((x) => x.subject === `job:${jobId}`));
+    return r.body.alerts.find((x) => x.subject === `job:${jobId}`);
+  };
+
+  it("and then failed retryably is not retried: it ends budget_exceeded, and no claim gets it", async () => {
+    const product = "job-allowance-spent-failure";
+    expect((await retryAtOnce(product)).status).toBe(200);
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "spent", budget: { usd: 2 }, maxAttempts: 3 });
+    const { leaseEpoch } = ((await claim(product, f.token)).body as Claimed).lease;
+    const building = await patch(product, f.token, job.id, { leaseEpoch, stage: "building", insights: { costUsd: 2 } });
+    expect(building.body.stage).toBe("building"); // exactly the budget: within it, no overrun
+    const failed = await patch(product, f.token, job.id, { leaseEpoch, stage: "failed", result: failedRetryably });
+    expect(failed.body).toMatchObject(spentOut("spent $2.00 of its job budget $2.00: nothing left for another run"));
+    expect((await claim(product, f.token)).status).toBe(204);
+    expect(await alertOf(product, job.id)).toMatchObject({ kind: "job_budget_exceeded" });
+  });
+
+  it("and then was rate limited is not requeued either: nothing is left to run the retry on", async () => {
+    const product = "job-allowance-spent-rate-limit";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "spent", budget: { usd: 0.5 }, maxAttempts: 3 });
+    const { leaseEpoch } = ((await claim(product, f.token)).body as Claimed).lease;
+    const insights = { costUsd: 0.5 };
+    expect((await patch(product, f.token, job.id, { leaseEpoch, stage: "building", insights })).status).toBe(200);
+    const result = { outcome: "rate_limited", retryAfterSeconds: 0, message: "429" };
+    const limited = await patch(product, f.token, job.id, { leaseEpoch, stage: "failed", result });
+    expect(limited.body).toMatchObject(spentOut("spent $0.50 of its job budget $0.50: nothing left for another run"));
+  });
+
+  it("and then lost its lease is not requeued: the expiry ends it budget_exceeded", async () => {
+    const product = "job-allowance-spent-expiry";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "spent", budget: { tokens: 100 }, maxAttempts: 3 });
+    const { leaseEpoch } = ((await claim(product, f.token)).body as Claimed).lease;
+    const insights = { tokensIn: 60, tokensOut: 40 };
+    expect((await patch(product, f.token, job.id, { leaseEpoch, stage: "building", insights })).status).toBe(200);
+    await expireLeaseNow(product, job.id);
+    await runDurableObjectAlarm(env.COORDINATOR.getByName(product)); // the expiry, and no factory is pushed to
+    expect(await getJob(product, job.id)).toMatchObject({
+      ...spentOut("used 100 tokens of its job budget of 100: nothing left for another run"),
+      leaseEpoch: leaseEpoch + 1,
+    });
+  });
+
+  it("and was handed back is not assigned: dispatch ends it, over a claim and over a push", async () => {
+    const product = "job-allowance-spent-handback";
+    const f = await enroll(product, "f");
+    const g = await enroll(product, "g");
+    const handedBack = async (title: string) => {
+      const job = await submit(product, { title, budget: { usd: 1 }, maxAttempts: 3 });
+      const { leaseEpoch } = ((await claim(product, f.token)).body as Claimed).lease;
+      await patch(product, f.token, job.id, { leaseEpoch, stage: "building", insights: { costUsd: 1 } });
+      const r = await api("POST", `${P(product)}/jobs/${job.id}/lease/release`, {
+        token: f.token,
+        json: { leaseEpoch },
+      });
+      expect(r.status).toBe(200);
+      expect((await getJob(product, job.id)).stage).toBe("queued"); // a hand-back is not a retry decision
+      return job;
+    };
+    const message = "spent $1.00 of its job budget $1.00: nothing left for another run";
+    const claimed = await handedBack("claimed");
+    expect((await claim(product, g.token)).status).toBe(204);
+    expect(await getJob(product, claimed.id)).toMatchObject(spentOut(message));
+    const pushed = await handedBack("pushed");
+    const { socket } = await connectFactory(product, g.token); // the connect's pass finds it
+    const ended = await until(
+      () => getJob(product, pushed.id),
+      (j) => j.stage !== "queued",
+    );
+    expect(ended).toMatchObject(spentOut(message));
+    socket.close();
   });
 });

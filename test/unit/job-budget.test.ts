@@ -3,11 +3,13 @@
 // $0.03 never reads as "$0.03 exceeds $0.03"), and the coordinator's wall-time slack over the agent's own timer
 // (60 s + 10 %: its clock also covers the workspace set-up and the upload). And what an assignment carries as its
 // `allowance`: the budget less the earlier runs' spend, in micro-dollars, never below 0 nor above the budget, the
-// budget itself while nothing was spent, nothing at all for a job with no usd/tokens limit.
+// budget itself while nothing was spent, nothing at all for a job with no usd/tokens limit. And `spentBudget`, the
+// one rule for whether a job may run again: spent AT its limit is spent (a run may spend exactly the budget, but
+// another run would have 0 left), exactly when the allowance is 0.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toMicros } from "../../src/core/budget.ts";
-import { jobAllowance, jobOverrun, wallGraceSeconds } from "../../src/core/job-budget.ts";
+import { jobAllowance, jobOverrun, spentBudget, wallGraceSeconds } from "../../src/core/job-budget.ts";
 
 describe("jobOverrun", () => {
   it("compares USD in micro-dollars", () => {
@@ -77,6 +79,38 @@ describe("jobAllowance", () => {
         if (toMicros(spentUsd) < toMicros(budgetUsd)) {
           expect(toMicros(left?.usd ?? Number.NaN) + toMicros(spentUsd)).toBe(toMicros(budgetUsd));
         }
+      }),
+    );
+  });
+});
+
+describe("spentBudget", () => {
+  it("is the limit spent at or above, where jobOverrun asks for more: exactly the budget leaves nothing to run on", () => {
+    const tenDimes = Array.from({ length: 10 }, () => 0.1).reduce((a, b) => a + b, 0);
+    expect(jobOverrun({ usd: 1 }, { costUsd: tenDimes }, 0, 0)).toBeUndefined(); // within budget…
+    expect(spentBudget({ usd: 1 }, { costUsd: tenDimes, tokens: 0 })).toEqual({
+      limit: "usd",
+      used: 1,
+      max: 1,
+      message: "spent $1.00 of its job budget $1.00: nothing left for another run",
+    }); // …and spent: no run after it
+    expect(spentBudget({ usd: 1, tokens: 100 }, { costUsd: 0.5, tokens: 100 })).toMatchObject({
+      limit: "tokens",
+      message: "used 100 tokens of its job budget of 100: nothing left for another run",
+    });
+    expect(spentBudget({ usd: 1, tokens: 100 }, { costUsd: 0.999999, tokens: 99 })).toBeUndefined();
+    expect(spentBudget({ wallSeconds: 60 }, { costUsd: 9, tokens: 9 })).toBeUndefined();
+  });
+
+  it("property: some limit is spent exactly when the allowance of one is 0", () => {
+    const usd = fc.double({ min: 0, max: 1e6, noNaN: true });
+    const tokens = fc.integer({ min: 0, max: 1e12 });
+    fc.assert(
+      fc.property(usd, tokens, usd, tokens, (budgetUsd, budgetTokens, spentUsd, spentTokens) => {
+        const budget = { usd: budgetUsd, tokens: budgetTokens };
+        const spent = { costUsd: spentUsd, tokens: spentTokens };
+        const left = jobAllowance(budget, spent);
+        expect(spentBudget(budget, spent) !== undefined).toBe(left?.usd === 0 || left?.tokens === 0);
       }),
     );
   });

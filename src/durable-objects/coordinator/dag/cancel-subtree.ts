@@ -11,7 +11,11 @@
  * limit. One unit cancels at most CANCEL_CHUNK descendants; a cancelled composite whose children are still to be
  * cancelled is a row of `cancel_cascades`, and while any row is left the alarm is due at once
  * (runtime/alarm NEXT_DUE_SQL) and cancels the next chunk in a unit of its own (runtime/composition `alarm`).
- * Until it does, a child of a big subtree may still be dispatched: it is then cancelled like any running one.
+ *
+ * HOLD — until then the rest of the subtree is still `queued`, and a dispatch pass (the cancel's own, the alarm's,
+ * an HTTP claim) would start engines the next chunk cancels: push dispatch and claims skip a job below a cascade
+ * (`cascadeHold`). A composite's row is added only as it is cancelled, so a grandchild's parent may still be live:
+ * the hold looks up the parent chain.
  */
 import { MAX_CHILDREN_PER_REQUEST } from "../../../core/composite.ts";
 import { type Job, TERMINAL_STAGES } from "../../../core/model.ts";
@@ -55,12 +59,46 @@ export function cancelSubtree(tx: Tx, parent: Job, actor: string): Cascade {
   if (parent.kind !== "composite") return { cancelled: 0, more: false };
   addCascade(tx, parent.id, parent.id, actor);
   const cancelled = continueCascades(tx, parent.id);
-  return { cancelled, more: cascadesPending(tx.sql) };
+  // This parent's own cascade: another root's, still under way, is not this cancel's to report.
+  const more = one(tx.sql, "SELECT 1 AS x FROM cancel_cascades WHERE root_id = ? LIMIT 1", parent.id) !== undefined;
+  return { cancelled, more };
 }
 
 /** Whether any cancelled composite still has children to cancel (the alarm is then due at once). */
 export function cascadesPending(sql: SqlStorage): boolean {
   return one(sql, "SELECT 1 AS x FROM cancel_cascades LIMIT 1") !== undefined;
+}
+
+/**
+ * For one dispatch pass (see HOLD above): whether a job is below a cascade still under way — its parent, or a
+ * composite above that, has a `cancel_cascades` row — and so must not be assigned. Undefined when no cascade is
+ * pending: one read of an empty table per pass, nothing per job. Otherwise the rows' ids are read once, and each
+ * job id on a parent chain at most once per pass (memoised), along the primary key.
+ */
+export function cascadeHold(sql: SqlStorage): ((job: Pick<Job, "parentId">) => boolean) | undefined {
+  const cascading = new Set(
+    sql
+      .exec<{ id: string }>("SELECT job_id AS id FROM cancel_cascades")
+      .toArray()
+      .map((r) => r.id),
+  );
+  if (cascading.size === 0) return undefined;
+  const below = new Map<string, boolean>(); // job id → it, or a job above it, is cascading
+  return (job) => {
+    const chain: string[] = [];
+    let held = false;
+    for (let at = job.parentId; at !== undefined; ) {
+      const known = cascading.has(at) || below.get(at);
+      if (known !== undefined) {
+        held = known;
+        break;
+      }
+      chain.push(at);
+      at = one<{ p: string | null }>(sql, "SELECT parent_id AS p FROM jobs WHERE id = ?", at)?.p ?? undefined;
+    }
+    for (const id of chain) below.set(id, held);
+    return held;
+  };
 }
 
 /**

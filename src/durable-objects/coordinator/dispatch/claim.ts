@@ -7,7 +7,9 @@
  *           (`not_before` passed), its serial gate is open (no running job and no
  *           run stopping after a forced lease loss holds it), and the factory
  *           passes the router's hard filter for it (which includes: this
- *           factory has not lost this job's lease too recently).
+ *           factory has not lost this job's lease too recently). Not a job below a cancel
+ *           cascade still under way (dag/cancel-subtree `cascadeHold`); one with nothing left
+ *           of its own budget is ended `budget_exceeded` instead (policies/job-allowance).
  *   walk:   only the capability buckets (jobs/buckets) whose every capability the factory holds, merged in
  *           urgency order (dispatch/urgency-order): the rest of the queue is never read.
  *   output: the most urgent such job moved to `assigned` with a new lease:
@@ -27,6 +29,7 @@ import type { Factory, Job } from "../../../core/model.ts";
 import { type RouteContext, scoreCandidate } from "../../../core/router.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import type { Lease } from "../../../shared/responses.ts";
+import { cascadeHold } from "../dag/cancel-subtree.ts";
 import { requireFactory, updateFactory } from "../factories/registry.ts";
 import type { Bucket } from "../jobs/buckets.ts";
 import { loadJob, moveJob } from "../jobs/rows.ts";
@@ -34,7 +37,7 @@ import { startRun } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { noteAssignment, openBreakerKeys } from "../policies/breakers.ts";
 import { experimentPolicy, noteArmAssignment } from "../policies/experiments.ts";
-import { assignmentAllowance } from "../policies/job-allowance.ts";
+import { dispatchAllowance } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { recordDispatch } from "../policies/metrics.ts";
 import { listRoutingRules } from "../policies/routing-rules.ts";
@@ -118,7 +121,16 @@ export function assignJob(tx: Tx, job: Job, factoryId: string, requestedTtl?: nu
 
 export { dueJobIdsByUrgency };
 
-export function claimFor(tx: Tx, factory: Factory, ttlSeconds?: number): { job: Job; lease: Lease } | undefined {
+/**
+ * The most urgent job `factory` may run now, assigned to it (see CLAIM above), with the `allowance` its run carries;
+ * undefined when none fits. A job below a cancel cascade still under way is skipped (dag/cancel-subtree
+ * `cascadeHold`), and one with nothing left of its own budget is ended, not assigned (policies/job-allowance).
+ */
+export function claimFor(
+  tx: Tx,
+  factory: Factory,
+  ttlSeconds?: number,
+): { job: Job; lease: Lease; allowance?: JobAllowance } | undefined {
   if (factory.status !== "active" || factory.load >= factory.seats) return undefined;
   const ctx = routeContext(tx);
   // The claimant is demonstrably alive, whatever its last heartbeat said.
@@ -128,10 +140,12 @@ export function claimFor(tx: Tx, factory: Factory, ttlSeconds?: number): { job: 
   const admit = (b: Bucket) => holdsAll(held, b.capabilities);
   const starvation = ctx.weights?.starvation ?? 0;
   const closedKeys = closedSerialKeys(ctx);
+  const below = cascadeHold(tx.sql);
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, { admit, closedKeys })) {
     const job = loadJob(tx.sql, id);
-    if (!job) continue;
-    if (scoreCandidate(job, live, ctx).eligible) return assignJob(tx, job, factory.id, ttlSeconds);
+    if (!job || below?.(job) || !scoreCandidate(job, live, ctx).eligible) continue;
+    const allowance = dispatchAllowance(tx, job);
+    if (allowance) return { ...assignJob(tx, job, factory.id, ttlSeconds), ...allowance };
   }
   return undefined;
 }
@@ -152,6 +166,6 @@ export function claimOverHttp(
   const claimed = claimFor(tx, factory, ttlSeconds);
   if (!claimed) return null;
   // The same lessons and allowance a pushed `assign` would carry (policies/lesson-rows, policies/job-allowance).
-  const { job, lease } = claimed;
-  return { job, lease, lessons: lessonsForAssignment(tx, job), ...assignmentAllowance(tx, job, lease.leaseEpoch) };
+  const { job, lease, allowance } = claimed;
+  return { job, lease, lessons: lessonsForAssignment(tx, job), ...(allowance ? { allowance } : {}) };
 }

@@ -31,7 +31,7 @@ import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
 import { finishRun, runSpendMark } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
-import { assignmentAllowance } from "../policies/job-allowance.ts";
+import { assignmentAllowance, endIfSpent } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { recordLeaseExpiries } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
@@ -108,7 +108,9 @@ export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = 
 /**
  * EXPIRE — the holder stopped renewing. Requeue with epoch + 1 and the
  * checkpoint kept; once `maxAttempts` are used up, the job goes to
- * `dead_letter` (through `failed`, so history shows why). The holder is
+ * `dead_letter` (through `failed`, so history shows why). A job whose runs
+ * have spent its usd/tokens budget is not requeued: it ends `failed`
+ * `budget_exceeded` (policies/job-allowance `endIfSpent`). The holder is
  * excluded from the job for a backoff, and the expiry goes on its record
  * (enough of them in a window make it `degraded`).
  */
@@ -125,7 +127,10 @@ export function expireLease(tx: Tx, job: Job): Job {
   });
   const changes = { ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1 };
   enqueueAudit(tx, "system", "lease.expired", job.id, { factoryId: job.holderFactoryId, epoch: job.leaseEpoch });
-  if (decideExpiry(job) === "requeue") return moveJob(tx, job, "queued", changes);
+  if (decideExpiry(job) === "requeue") {
+    const spent = endIfSpent(tx, job, changes); // nothing left to run a retry on
+    return spent ? settled(tx, spent) : moveJob(tx, job, "queued", changes);
+  }
   const failed = moveJob(tx, job, "failed", {
     ...changes,
     lastResult: { outcome: "timeout", message: `lease expired on attempt ${job.attempt} of ${job.maxAttempts}` },

@@ -5,7 +5,8 @@
  *   guard:  as for a claim (router filter: capabilities, status, health, free
  *           seat, serial gate, budget, and the per-holder exclusion: a job is
  *           not re-offered to a factory that let its lease expire, released
- *           or rejected it until that exclusion's backoff ends).
+ *           or rejected it until that exclusion's backoff ends; not below a cancel
+ *           cascade under way; a job with no budget left ended, not assigned).
  *   walk:   only the capability buckets (jobs/buckets) some free factory can run, merged in urgency order
  *           (dispatch/urgency-order): jobs no connected factory could take are never read.
  *   output: the most urgent due jobs assigned (lease + epoch + attempt) to
@@ -21,9 +22,10 @@ import { holdsAll } from "../../../core/capability-key.ts";
 import type { Factory, Job } from "../../../core/model.ts";
 import { PRIORITY_VALUE, rankFactories } from "../../../core/router.ts";
 import type { Assignment } from "../../../shared/protocol.ts";
+import { cascadeHold } from "../dag/cancel-subtree.ts";
 import { anyQueued, type Bucket } from "../jobs/buckets.ts";
 import { loadJob } from "../jobs/rows.ts";
-import { assignmentAllowance } from "../policies/job-allowance.ts";
+import { dispatchAllowance } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -95,6 +97,7 @@ export function planAndAssign(
   const priorities = free.size === 0 ? [critical] : undefined;
   const starvation = ctx.weights?.starvation ?? 0;
   const closedKeys = closedSerialKeys(ctx);
+  const held = cascadeHold(tx.sql);
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
     admit,
     priorities,
@@ -106,14 +109,18 @@ export function planAndAssign(
     }
     let job: Job | undefined = loadJob(tx.sql, id);
     if (!job || (free.size === 0 && job.priority !== "critical")) continue;
+    if (held?.(job)) continue; // a cancelled ancestor's cascade reaches it next (dag/cancel-subtree): no engine
     const routeCtx = { ...ctx, busySerialKeys: busy };
     const candidates = free.candidatesFor(job);
     const best = candidates.length > 0 ? rankFactories(job, candidates, routeCtx).ranked[0] : undefined;
     let factory = best ? candidates.find((f) => f.id === best.factoryId) : undefined;
+    if (!factory && !(preemption && job.priority === "critical")) continue;
+    // Nothing left of its own budget (a hand-back or a review's requeue of a spent job): ended here, not run.
+    const allowance = dispatchAllowance(tx, job);
+    if (!allowance) continue;
     if (!factory) {
       // The victim's seat goes to this job: the factory's load is unchanged (one lease out, one in).
-      const won =
-        preemption && job.priority === "critical" ? preemptFor(tx, job, liveFactories(), routeCtx) : undefined;
+      const won = preemptFor(tx, job, liveFactories(), routeCtx);
       if (!won) continue;
       plan.evictions.push(won.eviction);
       job = won.job;
@@ -131,7 +138,7 @@ export function planAndAssign(
       ttlSeconds: lease.ttlSeconds,
       lessons: lessonsForAssignment(tx, assigned),
       // What is left of the job's budget after its earlier runs: the agent stops this run there.
-      ...assignmentAllowance(tx, assigned, lease.leaseEpoch),
+      ...allowance,
     });
     plan.assigns.set(factory.id, list);
     factory.load += 1;

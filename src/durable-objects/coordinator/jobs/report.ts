@@ -17,6 +17,7 @@ import { afterRateLimit } from "../../../core/rate-limit.ts";
 import { settled } from "../dag/dependents.ts";
 import { isLeased } from "../dispatch/lease-ops.ts";
 import { touchActivity } from "../outbox/webhook-records.ts";
+import { endIfSpent } from "../policies/job-allowance.ts";
 import { type FencedReport, fenceReport } from "../policies/late-spend.ts";
 import { recordAutoLesson } from "../policies/lessons.ts";
 import { recordRetry } from "../policies/metrics.ts";
@@ -153,13 +154,16 @@ function alreadyReported(
  * `retryable: false`) is queued again with `notBefore` = now + the product's retry backoff (settings.retry:
  * base · 2^(attempt−1) capped at max, jittered down by up to `jitter` — core/lease `jitteredRetryDelayMs`; the
  * alarm wakes at `notBefore` and dispatches it), until `maxAttempts` are spent: then `dead_letter`. A permanent
- * failure (`retryable: false`), a budget overrun or a cancellation stays `failed` for an operator. `random` ∈ [0, 1)
- * draws the jitter (a parameter for tests; `Math.random()` otherwise).
+ * failure (`retryable: false`), a budget overrun or a cancellation stays `failed` for an operator — and so does a
+ * job that has spent its usd/tokens budget (policies/job-allowance `endIfSpent`: `budget_exceeded`, nothing left to
+ * run a retry on). `random` ∈ [0, 1) draws the jitter (a parameter for tests; `Math.random()` otherwise).
  */
 export function afterFailure(tx: Tx, job: Job, random: number = Math.random()): Job {
   const result = job.lastResult;
   const transient = result && (result.outcome === "failure" || result.outcome === "timeout");
   if (!transient || result.retryable === false) return job;
+  const spent = job.attempt < job.maxAttempts ? endIfSpent(tx, job) : undefined;
+  if (spent) return spent;
   if (job.attempt >= job.maxAttempts) {
     recordAutoLesson(tx, {
       trigger: "retry_exhausted",
@@ -187,6 +191,8 @@ function requeueRateLimited(tx: Tx, job: Job, random: number = Math.random()): J
     .one().n;
   const { delayMs, refund } = afterRateLimit(count, getSettings(tx.sql).retry, random);
   if (!refund && job.attempt >= job.maxAttempts) return settled(tx, moveJob(tx, job, "dead_letter"));
+  const spent = endIfSpent(tx, job); // nothing left of its own budget: no run to retry on (policies/job-allowance)
+  if (spent) return settled(tx, spent);
   const attempt = refund ? Math.max(0, job.attempt - 1) : job.attempt;
   // Not the job's own failure: it goes on waiting from when its wait began (jobs/rows `waitingSinceOf`).
   const changes = { attempt, waitingSince: waitingSinceOf(job) };

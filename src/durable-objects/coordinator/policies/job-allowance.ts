@@ -15,15 +15,27 @@
  *           spentTokens}; none when the budget stays as it was.
  * Also what each assignment of the job carries as its `allowance` (`assignmentAllowance`): the rest of the budget
  * after the earlier runs, so the agent stops a retry's engine at what is left, not at the whole budget again.
+ *
+ * RETRY WITHIN IT — the same rule (core/job-budget `spentBudget`: spent AT a limit leaves nothing) asked by every
+ * automatic way back to the queue (`endIfSpent`: jobs/report's retry of a failure or a rate limit, dispatch/lease-ops'
+ * requeue of an expired lease) and by dispatch before it gives a queued job a seat (`dispatchAllowance`: a hand-back
+ * or a review's requeue). A job that spent exactly its budget (within it: only more is an overrun) and then failed
+ * retryably was queued again with an allowance of 0: it took a seat, started an engine and failed `budget_exceeded`
+ * on its first cent. It now ends `failed` `budget_exceeded` (`retryable: false`, "not retried: spent $X of its job
+ * budget $Y: nothing left for another run"), with the event and alert of an overrun (policies/run-spend
+ * `noteOverBudget`) — for an operator's requeue with a raise.
  */
 import { fromMicros, toMicros } from "../../../core/budget.ts";
 import { DomainError } from "../../../core/errors.ts";
-import { type JobAllowance, jobAllowance } from "../../../core/job-budget.ts";
-import type { Job, JobBudget } from "../../../core/model.ts";
+import { type JobAllowance, type JobOverrun, jobAllowance, spentBudget } from "../../../core/job-budget.ts";
+import type { Job, JobBudget, RunResult } from "../../../core/model.ts";
 import { usdTexts } from "../../../core/usd-text.ts";
+import { settled } from "../dag/dependents.ts";
+import { moveJob, touchJob } from "../jobs/rows.ts";
 import { earlierSpendMarks, jobSpendMarks } from "../jobs/runs.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { noteOverBudget } from "./run-spend.ts";
 
 export interface BudgetRaise {
   /** The job's new `budget.usd`, USD: must be above what it has spent. */
@@ -55,8 +67,9 @@ export function requeueAllowance(tx: Tx, job: Job, raise: BudgetRaise, actor: st
     ...(to.usd !== undefined ? { budgetUsd: to.usd } : {}),
     ...(to.tokens !== undefined ? { budgetTokens: to.tokens } : {}),
   };
-  if (to.usd !== undefined && toMicros(spent.costUsd) >= toMicros(to.usd)) {
-    const [spentText, budgetText] = usdTexts([spent.costUsd, to.usd]); // shared decimals: never "$0.03 ≥ $0.03"
+  const none = spentBudget(to, spent);
+  if (none?.limit === "usd") {
+    const [spentText, budgetText] = usdTexts([spent.costUsd, none.max]); // shared decimals: never "$0.03 ≥ $0.03"
     const asked = raise.budgetUsd !== undefined ? `budgetUsd ${to.usd}` : `its budget of ${budgetText}`;
     throw refusal(job.id, `spent ${spentText}`, asked, "cent", {
       field: "budgetUsd",
@@ -65,8 +78,8 @@ export function requeueAllowance(tx: Tx, job: Job, raise: BudgetRaise, actor: st
       details: { ...details, limit: "usd" },
     });
   }
-  if (to.tokens !== undefined && spent.tokens >= to.tokens) {
-    const asked = raise.budgetTokens !== undefined ? `budgetTokens ${to.tokens}` : `its budget of ${to.tokens}`;
+  if (none?.limit === "tokens") {
+    const asked = raise.budgetTokens !== undefined ? `budgetTokens ${to.tokens}` : `its budget of ${none.max}`;
     throw refusal(job.id, `used ${spent.tokens} tokens`, asked, "token", {
       field: "budgetTokens",
       flag: "--budget-tokens",
@@ -96,6 +109,50 @@ export function assignmentAllowance(tx: Tx, job: Job, leaseEpoch: number): { all
   if (budget.usd === undefined && budget.tokens === undefined) return {};
   const allowance = jobAllowance(budget, earlierSpendMarks(tx.sql, job.id, leaseEpoch));
   return allowance ? { allowance } : {};
+}
+
+/**
+ * An automatic retry's check (see RETRY WITHIN IT above): `job` ended `failed` `budget_exceeded` when its runs have
+ * spent a usd/tokens limit, `changes` saved with it (an expired lease's: no lease, epoch + 1).
+ * @param job `failed` by a reported failure (its `lastResult` is replaced), or leased, its lease just expired
+ * @returns the job as ended — the caller re-evaluates its dependents (dag/dependents `settled`) — or undefined when
+ *          some of each limit is left, or the job sets neither (then nothing is read)
+ */
+export function endIfSpent(tx: Tx, job: Job, changes: Partial<Job> = {}): Job | undefined {
+  const budget: JobBudget = job.budget ?? {};
+  if (budget.usd === undefined && budget.tokens === undefined) return undefined;
+  const spent = spentBudget(budget, jobSpendMarks(tx.sql, job.id));
+  return spent ? endSpent(tx, job, spent, changes) : undefined;
+}
+
+/**
+ * Dispatch's check before it assigns queued `job` (push or claim): the `allowance` its new run carries — the budget
+ * less every run so far, which are the runs before the epoch it is about to get (`assignmentAllowance`'s figure) —
+ * or undefined when it has none left: it is then ended `failed` `budget_exceeded` here, its dependents re-evaluated,
+ * and must not be assigned. `{}` with no read when the job sets no usd/tokens limit.
+ */
+export function dispatchAllowance(tx: Tx, job: Job): { allowance?: JobAllowance } | undefined {
+  const budget: JobBudget = job.budget ?? {};
+  if (budget.usd === undefined && budget.tokens === undefined) return {};
+  const marks = jobSpendMarks(tx.sql, job.id);
+  const spent = spentBudget(budget, marks);
+  if (spent) {
+    settled(tx, endSpent(tx, job, spent));
+    return undefined;
+  }
+  const allowance = jobAllowance(budget, marks);
+  return allowance ? { allowance } : {};
+}
+
+function endSpent(tx: Tx, job: Job, spent: JobOverrun, changes: Partial<Job> = {}): Job {
+  const lastResult: RunResult = {
+    outcome: "budget_exceeded",
+    message: `not retried: ${spent.message}`,
+    retryable: false,
+  };
+  noteOverBudget(tx, job, spent, "not retried");
+  const ended = { ...changes, lastResult };
+  return job.stage === "failed" ? touchJob(tx, job, ended) : moveJob(tx, job, "failed", ended);
 }
 
 /** Whether the job may now spend less on some limit: a smaller value, or a limit where it had none (unbounded). */

@@ -107,6 +107,27 @@ export function endOverBudget(
     holdSerialKey(tx, job); // the engine runs on until its holder stops it (dispatch/serial-holds)
   }
   finishRun(tx, job, result, report.insights);
+  noteOverBudget(tx, job, overrun, "stopped", lateFrom);
+  const failed = moveJob(tx, job, "failed", {
+    ...NO_LEASE,
+    leaseEpoch: report.final ? job.leaseEpoch : job.leaseEpoch + 1,
+    lastResult: result,
+    ...(report.checkpoint ? { checkpoint: { ...report.checkpoint, at: tx.now } } : {}),
+  });
+  return settled(tx, failed); // permanent (jobs/report afterFailure keeps budget_exceeded failed): dependents re-evaluated
+}
+
+/**
+ * What a job ended over its budget leaves behind: a `job.budget_exceeded` event in its feed (the limit, used and
+ * max, why, the run's holder and epoch, `lateFrom`) and a `job_budget_exceeded` alert ("job "…" <how>: <why>").
+ */
+export function noteOverBudget(
+  tx: Tx,
+  job: Job,
+  overrun: JobOverrun,
+  how: "stopped" | "not retried",
+  lateFrom?: { factoryId: string; leaseEpoch: number },
+): void {
   enqueueEvent(tx, job.id, "job.budget_exceeded", {
     limit: overrun.limit,
     used: overrun.used,
@@ -120,13 +141,6 @@ export function endOverBudget(
     kind: "job_budget_exceeded",
     severity: "warning",
     subject: `job:${job.id}`,
-    message: `job "${job.title}" stopped: ${overrun.message}`,
+    message: `job "${job.title}" ${how}: ${overrun.message}`,
   });
-  const failed = moveJob(tx, job, "failed", {
-    ...NO_LEASE,
-    leaseEpoch: report.final ? job.leaseEpoch : job.leaseEpoch + 1,
-    lastResult: result,
-    ...(report.checkpoint ? { checkpoint: { ...report.checkpoint, at: tx.now } } : {}),
-  });
-  return settled(tx, failed); // permanent (jobs/report afterFailure keeps budget_exceeded failed): dependents re-evaluated
 }
