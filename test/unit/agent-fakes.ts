@@ -2,10 +2,12 @@
  * @module test/unit/agent-fakes
  * What the agent's seat tests run a real SeatRunner (or Supervisor) against: a fake coordinator connection that
  * records every frame and answers each through a hook the test sets (throw a FrameError to refuse one), a local HTTP
- * server standing in for the artifact upload endpoint, and a run config in a temp dir with the bundled sample engine.
+ * server standing in for the artifact upload endpoint, a run config in a temp dir with the bundled sample engine, the
+ * context a SeatRunner runs in over them, and a detached process standing in for an engine an earlier agent left.
  * The engine, git workspaces, checkpoints and job records are all real.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,6 +16,7 @@ import type { RunConfig } from "../../src/agent/config.ts";
 import type { ConnectionOptions, FactoryConnection, OutFrame, Welcome } from "../../src/agent/connection.ts";
 import { sampleTemplate } from "../../src/agent/engines.ts";
 import { createOutput, type Output } from "../../src/agent/output.ts";
+import type { SeatContext } from "../../src/agent/seat-runner.ts";
 import { JobRecords } from "../../src/agent/state.ts";
 import { Supervisor } from "../../src/agent/supervisor.ts";
 import type { Job } from "../../src/core/model.ts";
@@ -67,6 +70,11 @@ export class FakeConnection {
 
   frames(type: OutFrame["type"]): OutFrame[] {
     return this.sent.filter((f) => f.type === type);
+  }
+
+  /** The run's final report for `jobId` (its `complete` or `fail` frame), if it was sent. */
+  finalReport(jobId: string): OutFrame | undefined {
+    return this.sent.find((f) => (f.type === "fail" || f.type === "complete") && f.jobId === jobId);
   }
 }
 
@@ -138,6 +146,39 @@ export function assignment(id: string, body: string, leaseEpoch = 1, over: Parti
     ...over,
   } as unknown as Job;
   return { job, leaseEpoch, expiresAt: Date.now() + 60_000, ttlSeconds: 60 };
+}
+
+/**
+ * What a SeatRunner runs with: `conn`, the temp agent's config, output, engines and a fresh JobRecords on its state
+ * dir, the artifact endpoint at `restUrl` (product `p`, token `gf_test`); `over` on top (`features`, other engines…).
+ */
+export function seatContext(
+  conn: FakeConnection,
+  agent: ReturnType<typeof tempAgent>,
+  restUrl: string,
+  over: Partial<SeatContext> = {},
+): SeatContext {
+  return {
+    conn: conn.asConnection(),
+    cfg: agent.cfg,
+    out: agent.out,
+    records: new JobRecords(agent.cfg.stateDir),
+    engines: agent.engines,
+    rest: { url: restUrl, product: "p", token: "gf_test" },
+    ...over,
+  };
+}
+
+/** A detached process sleeping 60 s in `cwd` (its own process group, as an engine is), standing in for one left behind: its pid. */
+export function straySleeper(cwd: string): number {
+  mkdirSync(cwd, { recursive: true });
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], {
+    cwd,
+    detached: true,
+    stdio: "ignore",
+  });
+  child.unref();
+  return child.pid as number;
 }
 
 /** Poll until `probe` is truthy (every 20 ms, up to `ms`). */

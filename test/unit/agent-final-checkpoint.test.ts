@@ -8,9 +8,8 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { keptDir } from "../../src/agent/kept-workspaces.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
-import { JobRecords } from "../../src/agent/state.ts";
 import { jobDir } from "../../src/agent/workspace.ts";
-import { artifactServer, assignment, FakeConnection, tempAgent } from "./agent-fakes.ts";
+import { artifactServer, assignment, FakeConnection, seatContext, tempAgent } from "./agent-fakes.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-final-cp-"));
 let rest: Awaited<ReturnType<typeof artifactServer>>;
@@ -33,14 +32,7 @@ it("an engine that leaves a workspace git cannot commit gets a failure report th
   try {
     const engines = new Map([["sample", `${process.execPath} ${script}`]]);
     const conn = new FakeConnection();
-    const ctx = {
-      conn: conn.asConnection(),
-      cfg: agent.cfg,
-      out: agent.out,
-      records: new JobRecords(agent.cfg.stateDir),
-      engines,
-      rest: { url: rest.url, product: "p", token: "gf_test" },
-    };
+    const ctx = seatContext(conn, agent, rest.url, { engines });
     await new SeatRunner(ctx, assignment("job_fc1", "x"), false).finished;
     expect(conn.frames("complete")).toEqual([]);
     const [fail] = conn.frames("fail");

@@ -58,9 +58,7 @@ describe("a retry's run", { timeout: 30_000 }, () => {
       // $1 a second for 4 s ($1, $2, $3, then $4 at the end): within the $5 budget, past the $1.50 left of it.
       const a = assignment("job_retry", "gf-sample-cost: 4\ngf-sample-seconds: 4\n", 2, { budget: { usd: 5 } });
       conn.push({ type: "assign", assignments: [{ ...a, allowance: { usd: 1.5 } }] });
-      const ended = await until("the run's final report", () =>
-        conn.sent.find((f) => (f.type === "fail" || f.type === "complete") && f.jobId === "job_retry"),
-      );
+      const ended = await until("the run's final report", () => conn.finalReport("job_retry"));
       expect(ended.type).toBe("fail");
       const result = ended.type === "fail" ? ended.result : undefined;
       expect(result).toMatchObject({ outcome: "budget_exceeded", retryable: false });

@@ -99,8 +99,6 @@ describe("runUsage", () => {
   });
 });
 
-const ended = (sent: OutFrame[], jobId: string) =>
-  sent.find((f) => (f.type === "fail" || f.type === "complete") && f.jobId === jobId);
 const costs = (sent: OutFrame[], jobId: string) =>
   sent.flatMap((f) => ("jobId" in f && f.jobId === jobId && "insights" in f ? [f.insights?.costUsd] : []));
 
@@ -112,7 +110,7 @@ describe("a fresh engine on a resumed lease", { timeout: 30_000 }, () => {
       // $1 a second for 4 s: $1, $2 (with the $3 base: $5, past $4.50), $3, $4 — stopped at its own $2.
       const a = assignment("job_resumed", "gf-sample-cost: 4\ngf-sample-seconds: 4\n", 3, { budget: { usd: 10 } });
       conn.welcome([{ ...a, allowance: { usd: 4.5 }, runSpent: { usd: 3, tokens: 300_000 } }]);
-      const end = await until("the run's final report", () => ended(conn.sent, "job_resumed"));
+      const end = await until("the run's final report", () => conn.finalReport("job_resumed"));
       expect(end.type).toBe("fail");
       const result = end.type === "fail" ? end.result : undefined;
       expect(result).toMatchObject({ outcome: "budget_exceeded", retryable: false });
@@ -138,7 +136,7 @@ describe("a fresh engine on a resumed lease", { timeout: 30_000 }, () => {
       await until("the engine's first report", () => costs(conn.sent, "job_kept").includes(1));
       // The socket dropped and came back; the coordinator lists the lease with what this engine reported.
       conn.welcome([{ ...a, allowance: { usd: 4.5 }, runSpent: { usd: 1, tokens: 100_000 } }]);
-      const end = await until("the run's final report", () => ended(conn.sent, "job_kept"));
+      const end = await until("the run's final report", () => conn.finalReport("job_kept"));
       expect(end.type).toBe("complete"); // $4, within $4.50: not $1 counted twice
       expect(end.type === "complete" ? end.insights?.costUsd : undefined).toBe(4);
       expect(Math.max(...costs(conn.sent, "job_kept").map((c) => c ?? 0))).toBe(4);

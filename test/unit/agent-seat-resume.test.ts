@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushCheckpoint, snapshot } from "../../src/agent/checkpoint.ts";
 import { decideResumePoint, sameCommit } from "../../src/agent/resume-point.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
-import { JobRecords } from "../../src/agent/state.ts";
 import { prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
-import { artifactServer, assignment, FakeConnection, tempAgent } from "./agent-fakes.ts";
+import { artifactServer, assignment, FakeConnection, seatContext, tempAgent } from "./agent-fakes.ts";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -122,14 +121,7 @@ describe("resuming a workspace", () => {
     try {
       const { c1, branch: b } = await twoCheckpoints("job_r2", agent.cfg.checkpointRemote);
       const conn = new FakeConnection();
-      const ctx = {
-        conn: conn.asConnection(),
-        cfg: agent.cfg,
-        out: agent.out,
-        records: new JobRecords(agent.cfg.stateDir),
-        engines: agent.engines,
-        rest: { url: rest.url, product: "p", token: "gf_test" },
-      };
+      const ctx = seatContext(conn, agent, rest.url);
       const a = assignment("job_r2", "gf-sample-seconds: 0\n", 2, { checkpoint: { branch: b, sha: c1, at: 0 } });
       await new SeatRunner(ctx, a, false).finished;
       const warning = agent.events.find((e) => e.event === "job.resume_mismatch");

@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { FrameError } from "../../src/agent/connection.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
-import { JobRecords } from "../../src/agent/state.ts";
 import { FEATURES } from "../../src/shared/protocol.ts";
-import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
+import { artifactServer, assignment, FakeConnection, seatContext, tempAgent, until } from "./agent-fakes.ts";
 
 let rest: Awaited<ReturnType<typeof artifactServer>>;
 beforeAll(async () => {
@@ -21,24 +20,15 @@ async function cancelRunning(features: string[]) {
   const agent = tempAgent(rest.url);
   try {
     const conn = new FakeConnection();
-    const records = new JobRecords(agent.cfg.stateDir);
+    const ctx = seatContext(conn, agent, rest.url, { features: () => new Set(features) });
     let pid: number | undefined;
     let engineAliveAtStopped: boolean | undefined;
     conn.answer = (f) => {
       if (f.type === "stopped" && pid !== undefined) engineAliveAtStopped = isRunning(pid);
       return {};
     };
-    const ctx = {
-      conn: conn.asConnection(),
-      cfg: agent.cfg,
-      out: agent.out,
-      records,
-      engines: agent.engines,
-      rest: { url: rest.url, product: "p", token: "gf_test" },
-      features: () => new Set(features),
-    };
     const runner = new SeatRunner(ctx, assignment("job_cut", "gf-sample-seconds: 30\n"), false);
-    pid = await until("the engine", () => records.read("job_cut")?.enginePid);
+    pid = await until("the engine", () => ctx.records.read("job_cut")?.enginePid);
     runner.abandon("cancel by operator:alice", true);
     await runner.finished;
     return { stopped: conn.frames("stopped"), engineAliveAtStopped };
@@ -68,15 +58,7 @@ describe("a finished seat whose report is refused as fenced", { timeout: 30_000 
         if (f.type === "complete" || f.type === "fail") throw new FrameError("fenced", "lease epoch 3 is gone");
         return {};
       };
-      const ctx = {
-        conn: conn.asConnection(),
-        cfg: agent.cfg,
-        out: agent.out,
-        records: new JobRecords(agent.cfg.stateDir),
-        engines: agent.engines,
-        rest: { url: rest.url, product: "p", token: "gf_test" },
-        features: () => new Set([FEATURES.stopped]),
-      };
+      const ctx = seatContext(conn, agent, rest.url, { features: () => new Set([FEATURES.stopped]) });
       const runner = new SeatRunner(ctx, assignment("job_fen", "gf-sample-seconds: 0\n", 3), false);
       await runner.finished;
       expect(conn.frames("stopped")).toEqual([{ type: "stopped", jobId: "job_fen", leaseEpoch: 3 }]);

@@ -2,15 +2,21 @@
 // lease at any await publishes and reports nothing; a seat whose lease is lost frees its place at once (its engine
 // still stopped), so the jobs a reconnect brings are taken rather than bounced; and an engine an earlier, SIGKILLed
 // process left running for a job no longer leased here is stopped after welcome — only when provably ours.
-import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { FrameError } from "../../src/agent/connection.ts";
 import { SeatRunner } from "../../src/agent/seat-runner.ts";
-import { JobRecords } from "../../src/agent/state.ts";
 import { jobDir } from "../../src/agent/workspace.ts";
-import { artifactServer, assignment, FakeConnection, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
+import {
+  artifactServer,
+  assignment,
+  FakeConnection,
+  fakeSupervisor,
+  seatContext,
+  straySleeper,
+  tempAgent,
+  until,
+} from "./agent-fakes.ts";
 
 let rest: Awaited<ReturnType<typeof artifactServer>>;
 beforeAll(async () => {
@@ -19,16 +25,8 @@ beforeAll(async () => {
 afterAll(() => rest.close());
 
 function seat(conn: FakeConnection, agent: ReturnType<typeof tempAgent>, id: string, body: string) {
-  const records = new JobRecords(agent.cfg.stateDir);
-  const ctx = {
-    conn: conn.asConnection(),
-    cfg: agent.cfg,
-    out: agent.out,
-    records,
-    engines: agent.engines,
-    rest: { url: rest.url, product: "p", token: "gf_test" },
-  };
-  return { runner: new SeatRunner(ctx, assignment(id, body), false), records };
+  const ctx = seatContext(conn, agent, rest.url);
+  return { runner: new SeatRunner(ctx, assignment(id, body), false), records: ctx.records };
 }
 
 describe("a seat whose lease is lost at the end of its run", { timeout: 30_000 }, () => {
@@ -119,18 +117,6 @@ describe("a seat whose lease is lost", { timeout: 30_000 }, () => {
     }
   });
 });
-
-/** A process standing in for an engine left behind: its own process group, its cwd `cwd`. */
-function straySleeper(cwd: string): number {
-  mkdirSync(cwd, { recursive: true });
-  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], {
-    cwd,
-    detached: true,
-    stdio: "ignore",
-  });
-  child.unref();
-  return child.pid as number;
-}
 
 describe.runIf(process.platform === "linux")("engines left by an earlier agent process", { timeout: 30_000 }, () => {
   it("after welcome, stops the engine of a job no longer leased here and forgets it; a pid not provably ours lives", async () => {

@@ -4,7 +4,6 @@
 // (refused while draining, or a take waiting on an older run, which then never starts), a `release` refused as
 // fenced. A cancel for a running seat still stops it first; nothing is sent to a coordinator without the feature.
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
 import { FrameError } from "../../src/agent/connection.ts";
@@ -12,25 +11,21 @@ import { reapOrphans } from "../../src/agent/orphans.ts";
 import { UnrunLeases } from "../../src/agent/unrun-leases.ts";
 import { jobDir } from "../../src/agent/workspace.ts";
 import { FEATURES } from "../../src/shared/protocol.ts";
-import { artifactServer, assignment, FakeConnection, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
+import {
+  artifactServer,
+  assignment,
+  FakeConnection,
+  fakeSupervisor,
+  straySleeper,
+  tempAgent,
+  until,
+} from "./agent-fakes.ts";
 
 let rest: Awaited<ReturnType<typeof artifactServer>>;
 beforeAll(async () => {
   rest = await artifactServer();
 });
 afterAll(() => rest.close());
-
-/** A detached process sleeping 60 s in `cwd` (its own process group, as an engine is): its pid. */
-function straySleeper(cwd: string): number {
-  mkdirSync(cwd, { recursive: true });
-  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], {
-    cwd,
-    detached: true,
-    stdio: "ignore",
-  });
-  child.unref();
-  return child.pid as number;
-}
 
 /** The pid of a process that has exited (and been reaped). */
 async function exitedPid(): Promise<number> {

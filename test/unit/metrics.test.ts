@@ -19,6 +19,21 @@ import {
 
 const latency = fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.double({ min: 0, max: 1e7, noNaN: true }));
 
+/** For any 1–100 samples and q in [0.01, 1]: `check` gets the sample at q's rank (the exact quantile), q and the buckets. */
+function forAnyQuantile(check: (exact: number, q: number, buckets: ReturnType<typeof cumulativeBuckets>) => void) {
+  fc.assert(
+    fc.property(
+      fc.array(latency, { minLength: 1, maxLength: 100 }),
+      fc.double({ min: 0.01, max: 1, noNaN: true }),
+      (s, q) => {
+        const sorted = [...s].sort((a, b) => a - b);
+        const exact = sorted[Math.max(0, Math.ceil(q * s.length) - 1)]!;
+        check(exact, q, cumulativeBuckets(s.reduce(observe, emptyHistogram())));
+      },
+    ),
+  );
+}
+
 describe("dispatch latency", () => {
   it("counts from the later of queuedAt and notBefore, never below 0", () => {
     expect(dueAt(1_000, undefined)).toBe(1_000);
@@ -82,22 +97,14 @@ describe("dispatch latency", () => {
     expect(quantileMs(cumulativeBuckets(h), 0.5)).toBeCloseTo(5 * (2 / 3)); // 2nd of 3 samples in (0, 5]
     expect(quantileMs(cumulativeBuckets(h), 1)).toBe(50);
     expect(quantileEstimate(cumulativeBuckets(h), 1)).toEqual({ ms: 50, over: false });
-    fc.assert(
-      fc.property(
-        fc.array(latency, { minLength: 1, maxLength: 100 }),
-        fc.double({ min: 0.01, max: 1, noNaN: true }),
-        (s, q) => {
-          const sorted = [...s].sort((a, b) => a - b);
-          const exact = sorted[Math.max(0, Math.ceil(q * s.length) - 1)]!;
-          const est = quantileMs(cumulativeBuckets(s.reduce(observe, emptyHistogram())), q)!;
-          const i = bucketIndex(exact);
-          const lower = i === 0 ? 0 : LATENCY_BUCKETS_MS[i - 1]!;
-          const upper = LATENCY_BUCKETS_MS[i] ?? LATENCY_BUCKETS_MS.at(-1)!;
-          expect(est).toBeGreaterThanOrEqual(Math.min(lower, upper) - 1e-9);
-          expect(est).toBeLessThanOrEqual(upper + 1e-9);
-        },
-      ),
-    );
+    forAnyQuantile((exact, q, buckets) => {
+      const est = quantileMs(buckets, q)!;
+      const i = bucketIndex(exact);
+      const lower = i === 0 ? 0 : LATENCY_BUCKETS_MS[i - 1]!;
+      const upper = LATENCY_BUCKETS_MS[i] ?? LATENCY_BUCKETS_MS.at(-1)!;
+      expect(est).toBeGreaterThanOrEqual(Math.min(lower, upper) - 1e-9);
+      expect(est).toBeLessThanOrEqual(upper + 1e-9);
+    });
   });
 
   it("flags a quantile in the +Inf bucket as over the last bound, never as exactly it", () => {
@@ -105,19 +112,10 @@ describe("dispatch latency", () => {
     const h = [...Array(21).fill(40), ...Array(5).fill(60_000)].reduce(observe, emptyHistogram());
     expect(quantileEstimate(cumulativeBuckets(h), 0.99)).toEqual({ ms: 10_000, over: true });
     expect(quantileEstimate(cumulativeBuckets(h), 0.5)?.over).toBe(false);
-    fc.assert(
-      fc.property(
-        fc.array(latency, { minLength: 1, maxLength: 100 }),
-        fc.double({ min: 0.01, max: 1, noNaN: true }),
-        (s, q) => {
-          const sorted = [...s].sort((a, b) => a - b);
-          const exact = sorted[Math.max(0, Math.ceil(q * s.length) - 1)]!;
-          const est = quantileEstimate(cumulativeBuckets(s.reduce(observe, emptyHistogram())), q)!;
-          // "over" exactly when the sample at the rank is past the last finite bound.
-          expect(est.over).toBe(exact > LATENCY_BUCKETS_MS.at(-1)!);
-        },
-      ),
-    );
+    forAnyQuantile((exact, q, buckets) => {
+      // "over" exactly when the sample at the rank is past the last finite bound.
+      expect(quantileEstimate(buckets, q)!.over).toBe(exact > LATENCY_BUCKETS_MS.at(-1)!);
+    });
   });
 
   it("divides safely: utilisation and success rates are in [0, 1], 0 over nothing", () => {
