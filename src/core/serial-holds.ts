@@ -7,7 +7,8 @@
  * refused). Its writes are fenced; its work on the repo is not. So the key stays held by that old run — a *stop hold*
  * — until the earliest of:
  *   - the old factory says that run has stopped (the `stopped` frame, for exactly that job and lease epoch), or
- *   - that old lease's expiry (ms epoch) passes: the bound, so no hold can wedge a key for longer than one lease TTL.
+ *   - that old lease's expiry (ms epoch) passes: the bound, so no hold can wedge a key for longer than one lease TTL
+ *     (and, if its factory's link went down with the coordinator, the outage grace once: core/outage-grace).
  * A socket close does not end it: the agent keeps its engines running across reconnects (agent/supervisor), so a
  * closed socket says nothing about the engine; nor does the factory being declared down, for the same reason.
  * Pure: the coordinator stores the holds (dispatch/serial-holds) and passes `now`.

@@ -1,7 +1,8 @@
 // Real `gigafactory-agent` processes against the real local runtime: enroll with a one-time code, push dispatch
 // over the WebSocket, the sample engine in a git worktree, streamed logs, artifacts, budgets, cancel, crash
 // recovery from a checkpoint branch on another agent, restart without repeats (and, within the lease, the run charged
-// both engines' spend), drain (preemption with real agents is fleet-policies.test.ts's), and revocation.
+// both engines' spend), a coordinator stopped or killed -9 mid-job with no lease lost and no job run twice, drain
+// (preemption with real agents is fleet-policies.test.ts's), and revocation.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import {
   chmodSync,
@@ -210,7 +211,11 @@ describe("gigafactory-agent against a real coordinator", () => {
       .join("\n");
 
   /** Enroll a host the way an operator would: mint a one-time code, run `gigafactory-agent enroll`. */
-  async function enroll(product: string, name: string): Promise<{ stateDir: string; factoryId: string }> {
+  async function enroll(
+    product: string,
+    name: string,
+    grant: string[] = [],
+  ): Promise<{ stateDir: string; factoryId: string }> {
     const code = await api<{ code: string }>(product, "POST", "/factories/enrollment-codes", {});
     expect(code.status).toBe(201);
     const stateDir = path.join(tmp, product, name);
@@ -224,6 +229,7 @@ describe("gigafactory-agent against a real coordinator", () => {
       code.body.code,
       "--name",
       name,
+      ...grant,
       "--state-dir",
       stateDir,
       "--json",
@@ -371,6 +377,33 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(done.attempt).toBe(1); // same lease throughout: welcome.leases handed it back
     expect(agent.events().some((e) => e.event === "disconnected")).toBe(true);
     expect((await api<{ runs: unknown[] }>(product, "GET", `/jobs/${job.id}/runs`)).body.runs).toHaveLength(1);
+    agent.proc.kill("SIGTERM");
+    expect(await agent.exited).toBe(0);
+  });
+
+  it("rides out a coordinator killed -9 mid-job with its leases near their end: none expires, no job runs twice", async () => {
+    // The crash drops the sockets without a close event. At the restart the leases (TTL 10 s, renewed at 5 s) are
+    // about to end or just over, never 5 s overdue: they were expired before the agent's reconnect (backoff ≤ 10 s)
+    // and ran again (attempt 2). Now the holder, stored connected with no socket attached, gets the outage grace.
+    const product = "agent-crash";
+    const { stateDir } = await enroll(product, "host-k", ["--seats", "2"]);
+    const agent = run(stateDir, ["--seats", "2", "--lease-ttl", "10"]);
+    await agent.waitFor("connected");
+    const jobs: Job[] = [];
+    for (let i = 0; i < 2; i++)
+      jobs.push(await submit(product, { title: `crash ${i}`, engine: "sample" }, "gf-sample-seconds: 8\n"));
+    for (const j of jobs) await waitJob(product, j.id, (x) => x.stage === "building");
+    await h.restart("crash");
+    await agent.waitFor("reconnected", () => true, 120_000);
+    for (const j of jobs) {
+      const done = await waitJob(product, j.id, (x) => x.stage === "testing", 120_000);
+      const types = (await allEvents(product, j.id)).map((e) => e.type);
+      expect({ attempt: done.attempt, lost: types.filter((t) => t === "lease.lost").length }).toEqual({
+        attempt: 1,
+        lost: 0,
+      });
+      expect((await api<{ runs: unknown[] }>(product, "GET", `/jobs/${j.id}/runs`)).body.runs).toHaveLength(1);
+    }
     agent.proc.kill("SIGTERM");
     expect(await agent.exited).toBe(0);
   });

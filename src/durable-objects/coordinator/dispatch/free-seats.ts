@@ -58,8 +58,8 @@ export class FreeSeats {
     if (seen) return seen;
     const doc = cachedFactory(this.sql, id);
     if (!doc || doc.status !== "active") return undefined;
-    // As factories/registry reads a factory: the stored document without its connection generation.
-    const { connection: _connection, ...rest } = doc;
+    // As factories/registry reads a factory: the stored document without its connection generations.
+    const { connection: _connection, closedConnection: _closed, ...rest } = doc;
     const health = factoryHealth(doc.lastHeartbeatAt, doc.leaseExpiries, this.now);
     // A connected factory is alive whatever its last heartbeat says.
     const f: Factory = { ...rest, load: this.loads.get(id) ?? 0, health: health === "down" ? "ok" : health };

@@ -10,7 +10,8 @@
  * (the lease is over), `release`/`reject` (the agent stopped or never started), an `assign` that was never sent.
  * ENDED by the old factory's `stopped` frame for that job and epoch (`endSerialHold`), or by time: a hold past its
  * `until` is ignored on read and deleted by the next `expireDue`. The alarm wakes at the next `until`
- * (NEXT_HOLD_END_SQL), and its dispatch pass hands the key on.
+ * (NEXT_HOLD_END_SQL), and its dispatch pass hands the key on. EXTENDED only by dispatch/outage-grace, at an instance's
+ * start, when the old factory's link went down with the coordinator (its engine may still be stopping).
  * READ with the running holders as the closed keys of every routing decision (dispatch/claim `busySerialKeys`), by
  * the waiting reason (jobs/waiting) and by the gate view (policies/serial-gates).
  */

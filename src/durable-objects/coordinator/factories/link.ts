@@ -18,10 +18,11 @@ import { FrameTurns } from "./frame-turns.ts";
 import { applyFactoryFrame } from "./frames.ts";
 import { declareFactory, welcomeGrant } from "./grants.ts";
 import { pushWork } from "./push.ts";
-import { readFactory } from "./registry.ts";
+import { noteDisconnected, readFactory } from "./registry.ts";
 import {
   assertCurrentConnection,
   attachmentOf,
+  closeBack,
   closeStaleSockets,
   notifyFactory,
   REPLACED,
@@ -38,7 +39,7 @@ export class FactoryLink {
   /**
    * The work-ready sockets, kept between passes (issue 12 item 4: reading 1,000 attachments per dispatch pass was
    * a cost of idle sockets). Only this class marks a socket greeted, draining or replaced, or closes one, and each
-   * such place forgets it; a socket the peer closed is forgotten in `closed`. A socket that went away before that
+   * such place forgets it; a socket the peer closed is forgotten in `lost`. A socket that went away before that
    * only fails its `send`, and factories/push gives its work back — as it did when the map was read per pass.
    */
   private ready: ReturnType<typeof workReadySockets> | undefined;
@@ -87,8 +88,10 @@ export class FactoryLink {
   /** The sweep: close sockets of factories silent for 3 heartbeat intervals (factories/sockets). */
   closeStale(): number {
     const closed = closeStaleSockets(this.ctx, this.units.sql);
-    if (closed > 0) this.ready = undefined;
-    return closed;
+    if (closed.length === 0) return 0;
+    this.ready = undefined;
+    this.units.transact((tx) => noteDisconnected(tx, ...closed)); // closed from here: no close event need follow
+    return closed.length;
   }
 
   /** Upgrade, after the Worker authenticated the factory (it passes the id in a header). */
@@ -230,21 +233,18 @@ export class FactoryLink {
     await this.units.settle();
   }
 
-  async closed(ws: WebSocket, code: number, reason: string): Promise<void> {
-    this.ready = undefined;
-    try {
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      /* already closed */
-    }
+  closed(ws: WebSocket, code: number, reason: string): Promise<void> {
+    return this.lost(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
   }
 
-  async errored(ws: WebSocket): Promise<void> {
+  errored(ws: WebSocket): Promise<void> {
+    return this.lost(ws, 1011, "socket error");
+  }
+
+  /** A socket ended: closed back and, if it was its factory's live one, the disconnect stored (core/outage-grace). */
+  private async lost(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.ready = undefined;
-    try {
-      ws.close(1011, "socket error");
-    } catch {
-      /* already closed */
-    }
+    const live = closeBack(ws, code, reason);
+    if (live && this.units.productId) await this.units.run(this.units.productId, (tx) => noteDisconnected(tx, live));
   }
 }

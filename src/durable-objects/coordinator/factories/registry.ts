@@ -24,10 +24,16 @@ export interface StoredFactory extends Omit<Factory, "load" | "health"> {
   leaseExpiries?: number[];
   /** Generation of the factory's live WebSocket: bumped by every hello; frames from older ones are refused. */
   connection?: number;
+  /**
+   * The generation whose socket's close the coordinator handled, or that it found gone at an instance's start: equal
+   * to `connection` while the factory has no live link. Tells a lost link from one that went down with the
+   * coordinator (core/outage-grace, dispatch/outage-grace).
+   */
+  closedConnection?: number;
 }
 
 function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: ReadonlyMap<string, number>): Factory {
-  const { connection: _connection, ...f } = JSON.parse(doc) as StoredFactory;
+  const { connection: _connection, closedConnection: _closed, ...f } = JSON.parse(doc) as StoredFactory;
   return {
     ...f,
     load: loads ? (loads.get(f.id) ?? 0) : liveLoad(sql, f.id),
@@ -59,6 +65,24 @@ export function requireFactory(sql: SqlStorage, id: string, now: number): Factor
   const f = loadFactory(sql, id, now);
   if (!f) throw new NotFoundError("factory", id);
   return f;
+}
+
+/**
+ * Sockets ended (their close handled, closed by the sweep, or found gone at an instance's start), each of factory
+ * `factoryId`'s connection generation `connection`: record that generation closed, unless a newer hello's is live
+ * by now (a replaced socket's late close says nothing). Idempotent.
+ */
+export function noteDisconnected(tx: Tx, ...ended: ReadonlyArray<{ factoryId: string; connection?: number }>): void {
+  for (const att of ended) {
+    const f = readFactory(tx.sql, att.factoryId);
+    if (f?.connection === undefined || f.connection !== att.connection || f.closedConnection === f.connection) continue;
+    storeFactory(tx.sql, { ...f, closedConnection: f.connection });
+  }
+}
+
+/** Whether factory `f` has a link the coordinator never saw end (core/outage-grace `HolderLink.connected`). */
+export function linkOpen(f: StoredFactory): boolean | undefined {
+  return f.connection === undefined ? undefined : f.closedConnection !== f.connection;
 }
 
 /** Live lease counts of every factory holding any, in one query. */

@@ -45,10 +45,10 @@ export function staleSocketReason(
 
 /**
  * The sweep's pass over every factory socket: close those `staleSocketReason` condemns (code 1001, going away).
- * Returns how many it closed.
+ * Returns the attachments of those it closed (the caller records their ends: no close event may follow).
  */
-export function closeStaleSockets(state: DurableObjectState, sql: SqlStorage): number {
-  let closed = 0;
+export function closeStaleSockets(state: DurableObjectState, sql: SqlStorage): SocketAttachment[] {
+  const closed: SocketAttachment[] = [];
   // Read once: with a thousand sockets attached, a lookup per socket would read the table a thousand times.
   const health = new Map(listFactories(sql, Date.now()).map((f) => [f.id, f.health]));
   const now = Date.now();
@@ -58,10 +58,34 @@ export function closeStaleSockets(state: DurableObjectState, sql: SqlStorage): n
     const reason = staleSocketReason(att, health.get(att.factoryId), now);
     if (reason) {
       ws.close(1001, reason);
-      closed++;
+      closed.push(att);
     }
   }
   return closed;
+}
+
+/**
+ * Close back a socket that ended (code, reason as the close frame's) and return its attachment if it was its
+ * factory's greeted, unreplaced connection — whose end the caller records (registry `noteDisconnected`).
+ */
+export function closeBack(ws: WebSocket, code: number, reason: string): SocketAttachment | undefined {
+  const att = attachmentOf(ws);
+  try {
+    ws.close(code, reason);
+  } catch {
+    /* already closed */
+  }
+  return att?.helloed && !att.replaced ? att : undefined;
+}
+
+/** Factory ids with a socket attached to this instance, greeted or not (replaced ones aside): links not lost. */
+export function attachedFactoryIds(state: DurableObjectState): Set<string> {
+  const ids = new Set<string>();
+  for (const ws of state.getWebSockets()) {
+    const att = attachmentOf(ws);
+    if (att?.factoryId && !att.replaced) ids.add(att.factoryId);
+  }
+  return ids;
 }
 
 export function attachmentOf(ws: WebSocket): SocketAttachment | undefined {

@@ -13,6 +13,7 @@ import { cascadesPending, continueCascades } from "../dag/cancel-subtree.ts";
 import { expireDue } from "../dispatch/lease-ops.ts";
 import { graceLeasesAfterOutage } from "../dispatch/outage-grace.ts";
 import { FactoryLink } from "../factories/link.ts";
+import { attachedFactoryIds } from "../factories/sockets.ts";
 import { OutboxShipper } from "../outbox/shipper.ts";
 import { refreshHalfOpenAlerts } from "../policies/breaker-alerts.ts";
 import { currentBudget } from "../policies/budget.ts";
@@ -39,8 +40,10 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
     this.link = new FactoryLink(ctx, this.units, () => this.outbox.loaded());
     void ctx.blockConcurrencyWhile(async () => {
       this.units.load();
-      // Leases that ran out while no instance was running get their grace before anyone can expire them.
-      if (this.units.productId) this.units.transact((tx) => graceLeasesAfterOutage(tx));
+      // Leases whose holders lost their link with the coordinator get their grace before anyone can expire them;
+      // the sockets attached now are those the runtime kept (an eviction), not lost (a crash: core/outage-grace).
+      const attached = attachedFactoryIds(ctx);
+      if (this.units.productId) this.units.transact((tx) => graceLeasesAfterOutage(tx, attached));
       await this.clock.load();
     });
   }
