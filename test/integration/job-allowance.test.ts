@@ -3,11 +3,15 @@
 // assignment — a WebSocket `assign`, a `welcome`'s lease on reconnect, and an HTTP claim — carries the budget less
 // that spend, for the agent to stop the run there (it had held every run to the whole budget again). A job with no
 // spend yet gets its whole budget; a job with no usd/tokens limit gets no allowance, and its claim reads no spend.
-// A job whose runs spent exactly its budget (within it) has nothing left: a retryable failure, or a lease that
-// expired, or a rate limit ends it `failed` `budget_exceeded` (not retried, saying so) instead of queuing it for a run with an
-// allowance of 0; and one queued another way (a factory's hand-back) is ended by dispatch, never assigned.
+// A job whose runs spent exactly its budget (within it) has nothing left: every automatic way back to the queue — a
+// retryable failure, a rate limit, a lease that expired, a factory's release, its factory revoked or deregistered, a
+// preemption, a review's `onReject: requeue` — ends it `failed` `budget_exceeded` at once (not retried, saying so,
+// alert raised) instead of queuing it for a run with an allowance of 0; and one that reached its budget while queued
+// (a late report of a lost lease) is ended by dispatch, never assigned.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
+import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
@@ -140,33 +144,119 @@ describe("a job that spent exactly its budget", () => {
     });
   });
 
-  it("and was handed back is not assigned: dispatch ends it, over a claim and over a push", async () => {
+  /** A job with `budget` claimed over HTTP by `f` and building, its run's report at `insights` (exactly the budget). */
+  const spending = async (product: string, token: string, manifest: Record<string, unknown>, insights: object) => {
+    const job = await submit(product, { title: "spent", maxAttempts: 3, ...manifest });
+    const { leaseEpoch } = ((await claim(product, token)).body as Claimed).lease;
+    const building = await patch(product, token, job.id, { leaseEpoch, stage: "building", insights });
+    expect(building.body.stage).toBe("building"); // exactly the budget: within it, no overrun
+    return { job, leaseEpoch };
+  };
+  const usdMessage = "spent $1.00 of its job budget $1.00: nothing left for another run";
+
+  it("and was handed back (released) is not requeued: the release ends it at once, and no claim gets it", async () => {
     const product = "job-allowance-spent-handback";
     const f = await enroll(product, "f");
+    const { job, leaseEpoch } = await spending(product, f.token, { budget: { usd: 1 } }, { costUsd: 1 });
+    const r = await api<Ended>("POST", `${P(product)}/jobs/${job.id}/lease/release`, {
+      token: f.token,
+      json: { leaseEpoch },
+    });
+    expect(r.status).toBe(200);
+    expect(await getJob(product, job.id)).toMatchObject({ ...spentOut(usdMessage), leaseEpoch: leaseEpoch + 1 });
+    expect(await alertOf(product, job.id)).toMatchObject({ kind: "job_budget_exceeded" });
     const g = await enroll(product, "g");
-    const handedBack = async (title: string) => {
-      const job = await submit(product, { title, budget: { usd: 1 }, maxAttempts: 3 });
-      const { leaseEpoch } = ((await claim(product, f.token)).body as Claimed).lease;
-      await patch(product, f.token, job.id, { leaseEpoch, stage: "building", insights: { costUsd: 1 } });
+    expect((await claim(product, g.token)).status).toBe(204);
+  });
+
+  it("and lost its factory (revoked, deregistered) is not requeued: it ends budget_exceeded, and is not counted requeued", async () => {
+    const product = "job-allowance-spent-revoke";
+    for (const how of ["token/revoke", "deregister"] as const) {
+      const f = await enroll(product, `f-${how.replace("/", "-")}`);
+      const { job } = await spending(product, f.token, { budget: { tokens: 100 } }, { tokensIn: 100 });
+      const r =
+        how === "deregister"
+          ? await api<{ requeued?: number }>("DELETE", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })
+          : await api<{ requeued?: number }>("POST", `${P(product)}/factories/${f.factoryId}/token/revoke`, {
+              token: ADMIN,
+            });
+      expect(r.status, how).toBe(200);
+      if (how === "deregister") expect(r.body.requeued, how).toBe(0);
+      const ended = await getJob(product, job.id);
+      expect(ended, how).toMatchObject(
+        spentOut("used 100 tokens of its job budget of 100: nothing left for another run"),
+      );
+    }
+  });
+
+  it("and was preempted is not requeued: the eviction ends it budget_exceeded, and the critical job gets the seat", async () => {
+    const product = "job-allowance-spent-preempted";
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      setMeta(state.storage.sql, "settings", JSON.stringify({ ...DEFAULT_SETTINGS, preemption: true }));
+    });
+    const f = await enroll(product, "f", ["gpu"], 1);
+    const { socket } = await connectFactory(product, f.token, { capabilities: ["gpu"] });
+    const victim = await submit(product, { title: "spent", priority: "low", requires: ["gpu"], budget: { usd: 1 } });
+    const a = (await socket.next<AssignFrame>("assign")).assignments[0]!;
+    const lease = { jobId: victim.id, leaseEpoch: a.leaseEpoch };
+    socket.send({ type: "progress", id: "p1", ...lease, stage: "building", insights: { costUsd: 1 } });
+    await socket.next("ack");
+    const crit = await submit(product, { title: "crit", priority: "critical", requires: ["gpu"] });
+    expect(await socket.next<{ jobId: string; reason: string }>("cancel")).toMatchObject({
+      jobId: victim.id,
+      reason: "preempted",
+    });
+    expect((await socket.next<AssignFrame>("assign")).assignments.map((x) => x.job.id)).toEqual([crit.id]);
+    expect(await getJob(product, victim.id)).toMatchObject({ ...spentOut(usdMessage), preemptedBy: crit.id });
+    socket.close();
+  });
+
+  it("and was rejected with onReject: requeue is not queued for rework: the rejection ends it budget_exceeded", async () => {
+    const product = "job-allowance-spent-rework";
+    const f = await enroll(product, "f");
+    const manifest = { budget: { usd: 1 }, reviewers: 1, onReject: "requeue" };
+    const { job, leaseEpoch } = await spending(product, f.token, manifest, { costUsd: 1 });
+    expect((await patch(product, f.token, job.id, { leaseEpoch, stage: "review" })).body.stage).toBe("review");
+    const carol = await api<{ token: string }>("POST", `${P(product)}/tokens`, {
+      token: ADMIN,
+      json: { role: "operator", name: "carol" },
+    });
+    const r = await api("POST", `${P(product)}/jobs/${job.id}/reviews`, {
+      token: carol.body.token,
+      json: { verdict: "reject", comment: "redo it" },
+    });
+    expect(r.status).toBe(201);
+    expect(await getJob(product, job.id)).toMatchObject({ ...spentOut(usdMessage), feedback: "carol: redo it" });
+  });
+
+  it("and reached it while queued (a late report of a lost lease) is not assigned: dispatch ends it, claim or push", async () => {
+    const product = "job-allowance-spent-late";
+    const f = await enroll(product, "f");
+    const g = await enroll(product, "g");
+    const queuedThenSpent = async () => {
+      const { job, leaseEpoch } = await spending(product, f.token, { budget: { usd: 1 } }, { costUsd: 0.5 });
       const r = await api("POST", `${P(product)}/jobs/${job.id}/lease/release`, {
         token: f.token,
         json: { leaseEpoch },
       });
       expect(r.status).toBe(200);
-      expect((await getJob(product, job.id)).stage).toBe("queued"); // a hand-back is not a retry decision
+      expect((await getJob(product, job.id)).stage).toBe("queued"); // $0.50 left: handed back to the queue
+      // The released run's last report: refused (fenced), its spend kept — exactly the budget, so not an overrun.
+      const late = await patch(product, f.token, job.id, { leaseEpoch, stage: "building", insights: { costUsd: 1 } });
+      expect(late.status).toBe(409);
+      expect((await getJob(product, job.id)).stage).toBe("queued");
       return job;
     };
-    const message = "spent $1.00 of its job budget $1.00: nothing left for another run";
-    const claimed = await handedBack("claimed");
+    const claimed = await queuedThenSpent();
     expect((await claim(product, g.token)).status).toBe(204);
-    expect(await getJob(product, claimed.id)).toMatchObject(spentOut(message));
-    const pushed = await handedBack("pushed");
+    expect(await getJob(product, claimed.id)).toMatchObject(spentOut(usdMessage));
+    const pushed = await queuedThenSpent();
     const { socket } = await connectFactory(product, g.token); // the connect's pass finds it
     const ended = await until(
       () => getJob(product, pushed.id),
       (j) => j.stage !== "queued",
     );
-    expect(ended).toMatchObject(spentOut(message));
+    expect(ended).toMatchObject(spentOut(usdMessage));
     socket.close();
   });
 });

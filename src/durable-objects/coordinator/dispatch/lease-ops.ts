@@ -86,6 +86,11 @@ export function releaseLease(tx: Tx, jobId: string, factoryId: string, leaseEpoc
  * closed as cancelled, the holder fenced out (epoch + 1), the attempt refunded,
  * the checkpoint kept. `changes` adds to that. With `loss`, the hand-back
  * counts against the holder: the job is kept away from it for a backoff.
+ * Every automatic hand-back comes here (release, reject, a push to a closed socket, preemption, the product budget's
+ * stop, revoke and deregister): a job whose runs have spent its usd/tokens budget is not queued but ended `failed`
+ * `budget_exceeded` (policies/job-allowance `endIfSpent`), its dependents re-evaluated — queued, it waited for a
+ * factory until some dispatch ended it, forever if none could run it, saying it waited for a seat.
+ * @returns the job as saved: `queued`, or `failed` when it had nothing left
  */
 export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = {}, loss?: LossKind): Job {
   finishRun(tx, job, { outcome: "cancelled", message: why });
@@ -97,12 +102,9 @@ export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = 
     why,
     ...(excluded ? { excludedUntil: excluded.until } : {}),
   });
-  return moveJob(tx, job, "queued", {
-    ...changes,
-    ...NO_LEASE,
-    leaseEpoch: job.leaseEpoch + 1,
-    attempt: Math.max(0, job.attempt - 1),
-  });
+  const back = { ...changes, ...NO_LEASE, leaseEpoch: job.leaseEpoch + 1, attempt: Math.max(0, job.attempt - 1) };
+  const spent = endIfSpent(tx, job, back); // nothing left to run it again on
+  return spent ? settled(tx, spent) : moveJob(tx, job, "queued", back);
 }
 
 /**
@@ -171,6 +173,7 @@ export const NEXT_LEASE_EXPIRY_SQL = `SELECT lease_expires_at AS t FROM jobs IND
 /**
  * Take every live lease away from a factory (revoked, deregistered): requeue its jobs now. Their serial keys stay
  * held until those leases would have expired: the factory cannot say its engines stopped any more.
+ * @returns how many went back to the queue (one with nothing left of its own budget ends `failed` instead: `giveBack`)
  */
 export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {
   const ids = tx.sql
@@ -179,12 +182,13 @@ export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {
       factoryId,
     )
     .toArray();
+  let requeued = 0;
   for (const { id } of ids) {
     const job = requireJob(tx.sql, id);
     holdSerialKey(tx, job);
-    giveBack(tx, job, why);
+    if (giveBack(tx, job, why).stage === "queued") requeued += 1;
   }
-  return ids.length;
+  return requeued;
 }
 
 /** The live leases a factory holds, as the push protocol describes them (for `welcome`). */

@@ -115,7 +115,7 @@ export function planAndAssign(
     const best = candidates.length > 0 ? rankFactories(job, candidates, routeCtx).ranked[0] : undefined;
     let factory = best ? candidates.find((f) => f.id === best.factoryId) : undefined;
     if (!factory && !(preemption && job.priority === "critical")) continue;
-    // Nothing left of its own budget (a hand-back or a review's requeue of a spent job): ended here, not run.
+    // Nothing left of its own budget (reached while queued: a late report of a lost lease): ended here, not run.
     const allowance = dispatchAllowance(tx, job);
     if (!allowance) continue;
     if (!factory) {

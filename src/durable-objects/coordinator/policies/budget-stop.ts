@@ -4,7 +4,8 @@
  *
  * A stopped job goes back to `queued` as a preemption does (dispatch/lease-ops `giveBack`: run closed `cancelled`,
  * holder fenced out with epoch + 1, attempt refunded, checkpoint kept), and the budget's pause keeps it there until
- * the budget allows dispatch again. An automatic lesson records it (`budget_stop`).
+ * the budget allows dispatch again — unless its runs have spent its own usd/tokens budget: then `giveBack` ends it
+ * `failed` `budget_exceeded` (policies/job-allowance). An automatic lesson records it (`budget_stop`).
  *
  * NOTICES — the holder must be told to stop (a `cancel` frame), but only after the unit commits. The notice is a row
  * of `stop_notices` written in the unit, so a unit that rolls back leaves none; the coordinator pushes and deletes

@@ -18,8 +18,9 @@
  *
  * RETRY WITHIN IT — the same rule (core/job-budget `spentBudget`: spent AT a limit leaves nothing) asked by every
  * automatic way back to the queue (`endIfSpent`: jobs/report's retry of a failure or a rate limit, dispatch/lease-ops'
- * requeue of an expired lease) and by dispatch before it gives a queued job a seat (`dispatchAllowance`: a hand-back
- * or a review's requeue). A job that spent exactly its budget (within it: only more is an overrun) and then failed
+ * requeue of an expired lease and its `giveBack` — release, reject, preemption, budget stop, revoke, deregister —
+ * and policies/reviews' `onReject: requeue`) and by dispatch before it gives a queued job a seat (`dispatchAllowance`:
+ * one that reached its budget while queued, by a late report of a lost lease). A job that spent exactly its budget (within it: only more is an overrun) and then failed
  * retryably was queued again with an allowance of 0: it took a seat, started an engine and failed `budget_exceeded`
  * on its first cent. It now ends `failed` `budget_exceeded` (`retryable: false`, "not retried: spent $X of its job
  * budget $Y: nothing left for another run"), with the event and alert of an overrun (policies/run-spend

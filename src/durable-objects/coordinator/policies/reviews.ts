@@ -23,6 +23,7 @@ import { type ActionOutcome, dropLease } from "../jobs/actions.ts";
 import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { endIfSpent } from "./job-allowance.ts";
 import { recordAutoLesson } from "./lessons.ts";
 
 export interface ReviewInput {
@@ -105,7 +106,10 @@ function reject(tx: Tx, job: Job, reviews: Review[], by: Reviewer, comment?: str
   if (requeue && job.kind !== "composite") {
     // The rework starts with its whole retry allowance: a rejection is a verdict on the work, not a failed attempt
     // (with the attempt kept, the claim made it maxAttempts + 1 and one lost lease dead-lettered the rework).
-    const next = moveJob(tx, job, "queued", { ...changes, reviews, feedback, notBefore: undefined, attempt: 0 });
+    const rework = { ...changes, reviews, feedback, notBefore: undefined, attempt: 0 };
+    // Nothing left of the job's own budget to redo it on: ended `budget_exceeded` (policies/job-allowance), not
+    // queued to wait for a seat it could not use. `settled` (reviewJob) re-evaluates its dependents.
+    const next = endIfSpent(tx, job, rework) ?? moveJob(tx, job, "queued", rework);
     return { job: next, stoppedFactoryId: holder };
   }
   const why = requeue ? `; ${COMPOSITE_NOT_REQUEUED}` : "";
