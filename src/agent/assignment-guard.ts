@@ -34,6 +34,8 @@ const AssignmentShape = z.looseObject({
   allowance: z.looseObject({ usd: z.number().min(0).optional(), tokens: Count.optional() }).optional(),
   // What the run spent before (a `welcome` lease's): added to a fresh engine's reports. Absent from older coordinators.
   runSpent: z.looseObject({ usd: z.number().min(0), tokens: Count }).optional(),
+  // When the run started (ms epoch; a `welcome` lease's): its engine's wall timer is what is left. Optional, as above.
+  runStartedAt: Count.optional(),
 });
 
 /**

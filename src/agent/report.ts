@@ -18,10 +18,20 @@ import type { JobRecord, JobRecords, StoredReport } from "./state.ts";
  */
 const MESSAGE_BYTES = 4000;
 
-/** The exit of an engine → the report type and result (insights and checkpoint are added by the caller). */
+/**
+ * The exit of an engine → the report type and result (insights and checkpoint are added by the caller).
+ * `opts.wallSeconds`: the job's `budget.wallSeconds` (s); `opts.ranBeforeMs`: how long (ms) the run had gone before
+ * this engine started (a resumed lease's), which the wall budget's message adds in.
+ */
 export function resultOf(
   exit: EngineExit,
-  opts: { wallSeconds?: number; usageBreach?: string; lastError?: string; rateLimitedFor?: number },
+  opts: {
+    wallSeconds?: number;
+    ranBeforeMs?: number;
+    usageBreach?: string;
+    lastError?: string;
+    rateLimitedFor?: number;
+  },
 ): { type: "complete" | "fail"; result: RunResult } {
   const rc = exit.rc !== null && exit.rc >= -1024 && exit.rc <= 1024 ? exit.rc : undefined;
   const withRc = (r: RunResult): RunResult => (rc === undefined ? r : { rc, ...r });
@@ -32,7 +42,12 @@ export function resultOf(
     };
   }
   if (exit.stoppedFor === "budget_wall") {
-    const message = `wall-clock budget of ${opts.wallSeconds}s exceeded; engine stopped after ${(exit.durationMs / 1000).toFixed(1)}s`;
+    const secs = (ms: number) => (ms / 1000).toFixed(1);
+    const resumed =
+      opts.ranBeforeMs === undefined
+        ? ""
+        : `, ${secs(opts.ranBeforeMs + exit.durationMs)}s into the run (resumed ${secs(opts.ranBeforeMs)}s after it started)`;
+    const message = `wall-clock budget of ${opts.wallSeconds}s exceeded; engine stopped after ${secs(exit.durationMs)}s${resumed}`;
     return { type: "fail", result: withRc({ outcome: "budget_exceeded", message, retryable: false }) };
   }
   if (exit.stoppedFor === "budget_usage") {

@@ -9,6 +9,7 @@
 import { chownSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { truncateUtf8 } from "../core/bytes.ts";
+import { runWallLeft } from "../core/job-budget.ts";
 import type { Assignment } from "../shared/protocol.ts";
 import { publishRun } from "./artifacts.ts";
 import { engineInvocation } from "./command-template.ts";
@@ -117,12 +118,16 @@ export class SeatRunner extends SeatEndings {
     writeFileSync(this.jobFile(), run.stdin, { mode: 0o600 }); // the job text is for its engine only
     if (user) chownSync(this.jobFile(), user.uid, user.gid);
     const box = this.ctx.sandbox;
+    // A resumed lease's run began before this engine (an agent that died and came back): `wallSeconds` bounds the
+    // run, so the engine gets what is left of it. The start is on the coordinator's clock (core/job-budget).
+    const runStart = this.resumed ? this.a.runStartedAt : undefined;
+    const engineStart = Date.now();
     this.engine = startEngine({
       ...run,
       argv: box ? sandboxedArgv(run.argv, box) : run.argv,
       as: user,
       cwd: ws.dir,
-      wallSeconds: job.budget.wallSeconds,
+      wallSeconds: runWallLeft(job.budget.wallSeconds, runStart, engineStart),
       onLine: (stream, text) => this.onLine(stream, text),
     });
     if (this.engine.pid !== undefined) records.write({ ...record, enginePid: this.engine.pid });
@@ -142,6 +147,7 @@ export class SeatRunner extends SeatEndings {
     const outcome = notCaptured(
       resultOf(exit, {
         wallSeconds: job.budget.wallSeconds,
+        ranBeforeMs: runStart === undefined ? undefined : Math.max(0, engineStart - runStart),
         usageBreach: this.meter.breach,
         lastError: this.log.lastError(),
         rateLimitedFor: this.meter.rateLimitedFor,

@@ -36,6 +36,32 @@ export function wallGraceSeconds(wallSeconds: number): number {
   return 60 + 0.1 * wallSeconds;
 }
 
+/** 1 s: the least a fresh engine on a resumed run is given, so it starts, and is stopped (`budget_wall`) cleanly. */
+export const RESUMED_WALL_FLOOR_SECONDS = 1;
+
+/**
+ * How long (s) a fresh engine on a resumed lease may run: `wallSeconds` bounds the run, which started at
+ * `runStartedAt` (the run's start on the coordinator, `welcome.leases[].runStartedAt`), not at this engine — an
+ * agent restarted within its lease otherwise gave its new engine the whole budget again. Never less than
+ * RESUMED_WALL_FLOOR_SECONDS (nothing left = stopped that soon after it starts, by the ordinary wall timer), never
+ * more than `wallSeconds`. `runStartedAt` is the coordinator's clock and `now` the host's: a skew of a few seconds
+ * moves the limit by as much (a start "in the future" counts as now); the coordinator's own check (`jobOverrun`,
+ * with its grace) stays the authority.
+ * @param wallSeconds the job's `budget.wallSeconds` (s); undefined = no limit
+ * @param runStartedAt when the run started (ms epoch); undefined = not a resumed lease, or an older coordinator
+ * @param now the host's time (ms epoch)
+ * @returns seconds for the engine's timer; undefined when `wallSeconds` is; `wallSeconds` when `runStartedAt` is
+ */
+export function runWallLeft(
+  wallSeconds: number | undefined,
+  runStartedAt: number | undefined,
+  now: number,
+): number | undefined {
+  if (wallSeconds === undefined || runStartedAt === undefined) return wallSeconds;
+  const left = wallSeconds - Math.max(0, now - runStartedAt) / 1000;
+  return Math.min(wallSeconds, Math.max(RESUMED_WALL_FLOOR_SECONDS, left));
+}
+
 /**
  * The first limit of `budget` a run has gone past, or undefined when within all of them (a limit that is not set
  * never trips). "Past" is strictly more than the limit: a run that spends exactly its budget is within it.

@@ -90,6 +90,12 @@ export interface Assignment {
    * coordinators.
    */
   runSpent?: import("../core/job-budget.ts").RunSpent;
+  /**
+   * `welcome.leases` only: when this run started (ms epoch, the coordinator's clock: the run's `startedAt`). The job's
+   * `budget.wallSeconds` bounds the run, so a fresh engine on the lease gets only what is left of it (core/job-budget
+   * `runWallLeft`, at least 1 s). Absent from older coordinators (the engine then gets the whole `wallSeconds`).
+   */
+  runStartedAt?: number;
 }
 
 export type ServerFrame =

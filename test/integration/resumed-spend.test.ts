@@ -3,8 +3,11 @@
 // within the lease — to report that plus the new engine's own usage. The coordinator charges only what a report
 // adds over the run's mark: without the base, the fresh engine's $2 under a $3 mark charged nothing (the run cost
 // $5, the product budget was charged $3). A lease with no spend yet lists zeros; an `assign` carries no runSpent.
+// Each lease also carries its run's start (`runStartedAt`, the run row's `startedAt`, ms epoch): `wallSeconds` bounds
+// the run, so the fresh engine gets only what is left of it; an `assign` carries none.
 import { describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
+import type { Run } from "../../src/shared/responses.ts";
 import { ADMIN, api, enroll, P, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
 
@@ -24,6 +27,7 @@ describe("a resumed lease's runSpent", () => {
     const job = await submit(product, { title: "crashes", budget: { usd: 10, wallSeconds: 600 } });
     const a = (await socket.next<AssignFrame>("assign")).assignments[0]!;
     expect(a.runSpent).toBeUndefined();
+    expect(a.runStartedAt).toBeUndefined();
     const ref = { jobId: job.id, leaseEpoch: a.leaseEpoch };
     socket.send({ type: "progress", id: "1", ...ref, insights: { costUsd: 3, tokensIn: 800, tokensOut: 200 } });
     await socket.next("ack");
@@ -34,6 +38,10 @@ describe("a resumed lease's runSpent", () => {
     const lease = welcome.leases.find((l: Assignment) => l.job.id === job.id);
     expect(lease?.leaseEpoch).toBe(a.leaseEpoch);
     expect(lease?.runSpent).toEqual({ usd: 3, tokens: 1000 });
+    const runs = (await api<{ runs: Run[] }>("GET", `${P(product)}/jobs/${job.id}/runs`, { token: ADMIN })).body.runs;
+    expect(runs.map((r) => r.leaseEpoch)).toEqual([a.leaseEpoch]);
+    expect(lease?.runStartedAt).toBeTypeOf("number");
+    expect(lease?.runStartedAt).toBe(runs[0]?.startedAt); // when the run started, for its wallSeconds
     expect(lease?.allowance).toEqual({ usd: 10 }); // the earlier runs' spend only: this run's is the agent's to add
     // The fresh engine spent $2 and 500 tokens: the agent reports base + its own.
     again.send({ type: "progress", id: "2", ...ref, insights: { costUsd: 5, tokensIn: 1300, tokensOut: 200 } });

@@ -5,7 +5,9 @@
 // report says $5 and trips a $4.50 allowance. An engine still running across a mere reconnect keeps its seat and adds
 // no base (its own count already holds it). fast-check: over any sequence of crashes, what the coordinator charges
 // (core/budget `accrue` of every report) is exactly the sum of each engine's last report. Real Supervisor, seat and
-// sample engine (its `gf-sample-cost` reports), fake connection (test/unit/agent-fakes).
+// sample engine (its `gf-sample-cost` reports), fake connection (test/unit/agent-fakes). The wall budget too:
+// `budget.wallSeconds` bounds the run, so a fresh engine on a lease whose `runStartedAt` was 8 s ago, under 10 s,
+// is stopped `budget_exceeded` with what is left (the message saying how far into the run) — not given 10 s again.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assignmentProblem } from "../../src/agent/assignment-guard.ts";
@@ -97,6 +99,13 @@ describe("runUsage", () => {
     expect(assignmentProblem({ ...a, runSpent: { usd: 1, tokens: 1.5 } })).toMatch(/^runSpent\.tokens: /);
     expect(assignmentProblem({ ...a, runSpent: { usd: 1 } })).toMatch(/^runSpent\.tokens: /);
   });
+
+  it("a lease's runStartedAt is optional but, when sent, must be a whole ms epoch", () => {
+    const a = assignment("job_a", "body", 2);
+    expect(assignmentProblem({ ...a, runStartedAt: Date.now() })).toBeUndefined();
+    expect(assignmentProblem({ ...a, runStartedAt: -1 })).toMatch(/^runStartedAt: /);
+    expect(assignmentProblem({ ...a, runStartedAt: "yesterday" })).toMatch(/^runStartedAt: /);
+  });
 });
 
 const costs = (sent: OutFrame[], jobId: string) =>
@@ -140,6 +149,42 @@ describe("a fresh engine on a resumed lease", { timeout: 30_000 }, () => {
       expect(end.type).toBe("complete"); // $4, within $4.50: not $1 counted twice
       expect(end.type === "complete" ? end.insights?.costUsd : undefined).toBe(4);
       expect(Math.max(...costs(conn.sent, "job_kept").map((c) => c ?? 0))).toBe(4);
+    } finally {
+      await stop();
+      agent.remove();
+    }
+  });
+});
+
+describe("a fresh engine on a resumed lease's wall budget", { timeout: 30_000 }, () => {
+  it("gets what is left of the run's wallSeconds: started 8 s ago under 10 s, a 6 s engine is stopped", async () => {
+    const agent = tempAgent(rest.url);
+    const { conn, stop } = fakeSupervisor(agent);
+    try {
+      const a = assignment("job_wall", "gf-sample-seconds: 6\n", 3, { budget: { wallSeconds: 10 } });
+      conn.welcome([{ ...a, runStartedAt: Date.now() - 8_000 }]);
+      const end = await until("the run's final report", () => conn.finalReport("job_wall"));
+      expect(end.type).toBe("fail"); // without runStartedAt honoured: 10 s again, and the 6 s engine completes
+      const result = end.type === "fail" ? end.result : undefined;
+      expect(result).toMatchObject({ outcome: "budget_exceeded", retryable: false });
+      expect(result?.message).toMatch(
+        /^wall-clock budget of 10s exceeded; engine stopped after \d+\.\ds, \d+\.\ds into the run \(resumed \d+\.\ds after it started\)$/,
+      );
+    } finally {
+      await stop();
+      agent.remove();
+    }
+  });
+
+  it("an assign's lease (not resumed) ignores a runStartedAt: its engine gets the whole wallSeconds", async () => {
+    const agent = tempAgent(rest.url);
+    const { conn, stop } = fakeSupervisor(agent);
+    try {
+      conn.welcome();
+      const a = assignment("job_fresh", "gf-sample-seconds: 3\n", 2, { budget: { wallSeconds: 10 } });
+      conn.push({ type: "assign", assignments: [{ ...a, runStartedAt: Date.now() - 9_000 }] });
+      const end = await until("the run's final report", () => conn.finalReport("job_fresh"));
+      expect(end.type).toBe("complete");
     } finally {
       await stop();
       agent.remove();

@@ -5,11 +5,20 @@
 // `allowance`: the budget less the earlier runs' spend, in micro-dollars, never below 0 nor above the budget, the
 // budget itself while nothing was spent, nothing at all for a job with no usd/tokens limit. And `spentBudget`, the
 // one rule for whether a job may run again: spent AT its limit is spent (a run may spend exactly the budget, but
-// another run would have 0 left), exactly when the allowance is 0.
+// another run would have 0 left), exactly when the allowance is 0. And `runWallLeft`, a resumed lease's fresh
+// engine's wall timer: `wallSeconds` less the time since the run started (not the whole budget again), at least 1 s,
+// at most `wallSeconds` (a run start ahead of the host's clock counts as now).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toMicros } from "../../src/core/budget.ts";
-import { jobAllowance, jobOverrun, spentBudget, wallGraceSeconds } from "../../src/core/job-budget.ts";
+import {
+  jobAllowance,
+  jobOverrun,
+  RESUMED_WALL_FLOOR_SECONDS,
+  runWallLeft,
+  spentBudget,
+  wallGraceSeconds,
+} from "../../src/core/job-budget.ts";
 
 describe("jobOverrun", () => {
   it("compares USD in micro-dollars", () => {
@@ -111,6 +120,39 @@ describe("spentBudget", () => {
         const spent = { costUsd: spentUsd, tokens: spentTokens };
         const left = jobAllowance(budget, spent);
         expect(spentBudget(budget, spent) !== undefined).toBe(left?.usd === 0 || left?.tokens === 0);
+      }),
+    );
+  });
+});
+
+describe("runWallLeft", () => {
+  const now = 1_000_000;
+  it("gives a resumed run's fresh engine what is left of wallSeconds since the run started", () => {
+    expect(runWallLeft(10, now - 8_000, now)).toBe(2);
+    expect(runWallLeft(600, now - 150_500, now)).toBe(449.5);
+    expect(runWallLeft(10, now, now)).toBe(10);
+  });
+  it("never less than the 1 s floor: a run with nothing left is stopped that soon after its engine starts", () => {
+    expect(RESUMED_WALL_FLOOR_SECONDS).toBe(1);
+    expect(runWallLeft(10, now - 9_500, now)).toBe(1);
+    expect(runWallLeft(10, now - 10_000, now)).toBe(1);
+    expect(runWallLeft(10, now - 3_600_000, now)).toBe(1);
+  });
+  it("never more than wallSeconds: a start ahead of this host's clock (skew) counts as now", () => {
+    expect(runWallLeft(10, now + 5_000, now)).toBe(10);
+    expect(runWallLeft(0.5, now - 100, now)).toBe(0.5); // a budget under the floor is not raised by it
+  });
+  it("the whole wallSeconds without a run start (an assign, an older coordinator); nothing without a limit", () => {
+    expect(runWallLeft(10, undefined, now)).toBe(10);
+    expect(runWallLeft(undefined, now - 8_000, now)).toBeUndefined();
+  });
+  it("is within [min(floor, wall), wall] and falls 1:1 with the time the run has had", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 86_400 }), fc.integer({ min: -60_000, max: 200_000_000 }), (wall, ago) => {
+        const left = runWallLeft(wall, now - ago, now) as number;
+        expect(left).toBeLessThanOrEqual(wall);
+        expect(left).toBeGreaterThanOrEqual(Math.min(wall, RESUMED_WALL_FLOOR_SECONDS));
+        if (ago >= 0 && wall - ago / 1000 >= RESUMED_WALL_FLOOR_SECONDS) expect(left).toBeCloseTo(wall - ago / 1000, 9);
       }),
     );
   });

@@ -29,7 +29,7 @@ import type { Assignment } from "../../../shared/protocol.ts";
 import { settled } from "../dag/dependents.ts";
 import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
-import { finishRun, runSpendMark } from "../jobs/runs.ts";
+import { finishRun, runSpendMark, runStartedAt } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { assignmentAllowance, endIfSpent } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
@@ -215,6 +215,8 @@ export function heldAssignments(tx: Tx, factoryId: string): Assignment[] {
         // And what this run has reported: a fresh engine's count starts at 0, under this run's high-water mark, so
         // its spend went uncharged until it passed that mark (an agent restarted within the lease starts one).
         runSpent: leaseRunSpent(tx, job),
+        // And when the run started: `wallSeconds` bounds the run, so a fresh engine gets only what is left of it.
+        ...optionalStart(runStartedAt(tx.sql, job.id, job.leaseEpoch)),
       };
     });
 }
@@ -223,4 +225,9 @@ export function heldAssignments(tx: Tx, factoryId: string): Assignment[] {
 function leaseRunSpent(tx: Tx, job: Job): RunSpent {
   const mark = runSpendMark(tx.sql, job.id, job.leaseEpoch);
   return { usd: mark.costUsd, tokens: mark.tokens };
+}
+
+/** `{runStartedAt}` when the lease's run has a start (every claimed lease opens one: jobs/runs `startRun`). */
+function optionalStart(at: number | undefined): { runStartedAt?: number } {
+  return at === undefined ? {} : { runStartedAt: at };
 }

@@ -72,6 +72,16 @@ export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insigh
   noteRunForExperiment(tx, done);
 }
 
+/** When the run of `jobId` under `leaseEpoch` started (ms epoch, the coordinator's clock), undefined when none. */
+export function runStartedAt(sql: SqlStorage, jobId: string, leaseEpoch: number): number | undefined {
+  return one<{ started_at: number }>(
+    sql,
+    "SELECT started_at FROM runs WHERE job_id = ? AND lease_epoch = ?",
+    jobId,
+    leaseEpoch,
+  )?.started_at;
+}
+
 /**
  * What a run reported as it went (policies/run-spend's high-water marks, `run_spend`): USD and tokens (in + out),
  * zeros when it reported nothing.

@@ -22,9 +22,9 @@ import { execute } from "../../sql-statements.ts";
 import { settled } from "../dag/dependents.ts";
 import { holdSerialKey } from "../dispatch/serial-holds.ts";
 import { loadJob, moveJob, NO_LEASE } from "../jobs/rows.ts";
-import { earlierSpendMarks, finishRun, runSpendMark } from "../jobs/runs.ts";
+import { earlierSpendMarks, finishRun, runSpendMark, runStartedAt } from "../jobs/runs.ts";
 import { enqueueEvent } from "../outbox/records.ts";
-import { one, type Tx } from "../runtime/tx.ts";
+import type { Tx } from "../runtime/tx.ts";
 import { raiseAlert } from "./alerts.ts";
 import { spend } from "./budget.ts";
 import { noteStop } from "./budget-stop.ts";
@@ -56,15 +56,7 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
     );
   }
   // Only a wall-time limit needs the run's start: most reports skip the read.
-  const started =
-    limits.wallSeconds === undefined
-      ? undefined
-      : one<{ started_at: number }>(
-          tx.sql,
-          "SELECT started_at FROM runs WHERE job_id = ? AND lease_epoch = ?",
-          job.id,
-          job.leaseEpoch,
-        )?.started_at;
+  const started = limits.wallSeconds === undefined ? undefined : runStartedAt(tx.sql, job.id, job.leaseEpoch);
   const spent = jobSpend(tx, job, limits, seen);
   const overrun = jobOverrun(limits, { costUsd: spent.costUsd, tokensIn: spent.tokens }, started ?? tx.now, tx.now);
   if (overrun) {
