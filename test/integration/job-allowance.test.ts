@@ -6,8 +6,8 @@
 // A job whose runs spent exactly its budget (within it) has nothing left: every automatic way back to the queue — a
 // retryable failure, a rate limit, a lease that expired, a factory's release, its factory revoked or deregistered, a
 // preemption, a review's `onReject: requeue` — ends it `failed` `budget_exceeded` at once (not retried, saying so,
-// alert raised) instead of queuing it for a run with an allowance of 0; and one that reached its budget while queued
-// (a late report of a lost lease) is ended by dispatch, never assigned.
+// alert raised) instead of queuing it for a run with an allowance of 0; and one found spent while queued is ended by
+// dispatch, never assigned.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
@@ -229,7 +229,7 @@ describe("a job that spent exactly its budget", () => {
     expect(await getJob(product, job.id)).toMatchObject({ ...spentOut(usdMessage), feedback: "carol: redo it" });
   });
 
-  it("and reached it while queued (a late report of a lost lease) is not assigned: dispatch ends it, claim or push", async () => {
+  it("and found spent while queued (its spend mark set by hand) is not assigned: dispatch ends it, claim or push", async () => {
     const product = "job-allowance-spent-late";
     const f = await enroll(product, "f");
     const g = await enroll(product, "g");
@@ -241,9 +241,15 @@ describe("a job that spent exactly its budget", () => {
       });
       expect(r.status).toBe(200);
       expect((await getJob(product, job.id)).stage).toBe("queued"); // $0.50 left: handed back to the queue
-      // The released run's last report: refused (fenced), its spend kept — exactly the budget, so not an overrun.
-      const late = await patch(product, f.token, job.id, { leaseEpoch, stage: "building", insights: { costUsd: 1 } });
-      expect(late.status).toBe(409);
+      // Its run's spend mark raised to exactly the budget behind the coordinator's back (every path that charges a
+      // queued job ends it now: late-spend): dispatch's check is the backstop, whatever left such a job queued.
+      await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+        state.storage.sql.exec(
+          "UPDATE run_spend SET cost_usd = 1 WHERE job_id = ? AND lease_epoch = ?",
+          job.id,
+          leaseEpoch,
+        );
+      });
       expect((await getJob(product, job.id)).stage).toBe("queued");
       return job;
     };

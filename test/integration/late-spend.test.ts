@@ -2,7 +2,8 @@
 // refused `409 fenced` because its lease epoch is no longer live still charges what its engine spent since its last
 // accepted report — to the product budget (warning, pause) and to the job's own budget: a requeued job it puts over
 // its budget fails `budget_exceeded` instead of running again, a lease not reaped yet or a new holder's ends by the
-// in-lease overrun rule (cancel pushed), a new holder within budget is left alone. Over HTTP PATCH and WebSocket
+// in-lease overrun rule (cancel pushed), a new holder within budget is left alone; a requeued job the charge brings to
+// exactly its budget ends too (nothing left to run on). Over HTTP PATCH and WebSocket
 // `progress`/`fail` frames, alone and in a `batch`. The answer stays `fenced`, a resent late report never charges
 // twice, and only the factory that held that epoch can charge it. The charge is audited (`spend.fenced_report`).
 import { env, runDurableObjectAlarm } from "cloudflare:test";
@@ -81,6 +82,21 @@ describe("a report fenced after its lease was lost", () => {
     const charged = audit.body.items.filter((i) => i.action === "spend.fenced_report");
     expect(charged).toHaveLength(1);
     expect(charged[0]!.detail).toMatchObject({ factoryId: f.factoryId, leaseEpoch: lease.leaseEpoch, addedUsd: 8 });
+  });
+
+  it("brings a requeued job to exactly its budget: within it, but nothing left to run on, so it ends now", async () => {
+    const product = "late-spend-exact";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "to the cent", budget: { usd: 3 }, maxAttempts: 5 });
+    const { lease } = (await claim(product, f.token)).body;
+    const early = { leaseEpoch: lease.leaseEpoch, stage: "building", insights: { costUsd: 1 } };
+    expect((await patch(product, f.token, job.id, early)).body.stage).toBe("building");
+    await loseLease(product, job.id);
+    const last = { leaseEpoch: lease.leaseEpoch, insights: { costUsd: 3 } };
+    expect((await patch(product, f.token, job.id, last)).body.code).toBe("fenced");
+    const ended = (await getJob(product, job.id)) as Reported & { lastResult?: { message?: string } };
+    expect(ended).toMatchObject({ stage: "failed", lastResult: { outcome: "budget_exceeded", retryable: false } });
+    expect(ended.lastResult?.message).toContain("nothing left for another run");
   });
 
   it("over a WebSocket, a lease lapsed but not reaped yet: the in-lease overrun rule ends it and pushes the cancel", async () => {

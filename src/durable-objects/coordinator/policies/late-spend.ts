@@ -20,7 +20,9 @@
  *           lease (the lost one not yet reaped, or a new holder's) is ended by the in-lease overrun rule
  *           (policies/run-spend `endOverBudget`: failed `budget_exceeded`, lease taken, cancel pushed); a job
  *           waiting to run again (queued, blocked) ends `failed` `budget_exceeded` instead of running; a job whose
- *           runs are over (review, testing, failed, terminal) keeps its stage, the audit saying it overran.
+ *           runs are over (review, testing, failed, terminal) keeps its stage, the audit saying it overran. A waiting
+ *           job the charge brings to exactly a limit has nothing left to run on: it ends the same way (job-allowance
+ *           `endIfSpent`).
  */
 
 import { FencedError } from "../../../core/errors.ts";
@@ -29,6 +31,7 @@ import type { Insights, Job, Stage } from "../../../core/model.ts";
 import { accrue } from "../../../core/run-accrual.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
+import { settled } from "../dag/dependents.ts";
 import { fence, isLeased } from "../dispatch/lease-ops.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { jobSpendMarks, runSpendMark } from "../jobs/runs.ts";
@@ -36,6 +39,7 @@ import { enqueueAudit, enqueueRun } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { KeptRefusal } from "../runtime/units.ts";
 import { spend } from "./budget.ts";
+import { endIfSpent } from "./job-allowance.ts";
 import { endOverBudget } from "./run-spend.ts";
 
 export interface FencedReport {
@@ -110,6 +114,11 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
     // ends without running again; a job whose runs are over keeps its result.
     if (isLeased(job)) endOverBudget(tx, job, overrun, { final: false }, lateFrom);
     else if (WAITING.includes(job.stage)) endOverBudget(tx, job, overrun, { final: true }, lateFrom);
+  } else if (WAITING.includes(job.stage)) {
+    // Exactly at a limit is within it, but leaves a waiting job nothing to run on (policies/job-allowance): ended
+    // now, not left queued until a dispatch ends it — never, if no factory can take it.
+    const ended = endIfSpent(tx, job);
+    if (ended) settled(tx, ended);
   }
   spend(tx, deltaUsd);
 }
