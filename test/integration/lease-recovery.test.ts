@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { openSocket } from "./sockets";
-import { expireLeaseNow, lapseExclusions } from "./state.ts";
+import { expireLeaseNow, lapseExclusions, restartCoordinator } from "./state.ts";
 
 // Guarantee 3 — recovery: an unrenewed lease expires (DO alarm), the job is requeued with
 // epoch + 1 and its checkpoint kept; once maxAttempts are spent it lands in dead_letter.
@@ -176,18 +176,6 @@ describe("cron reaper", () => {
 // coordinator gives no grace: the same overdue lease is expired at the holder's next frame. A restart with no lease
 // overdue changes nothing. The restart is real: the object is aborted and a new instance loads.
 
-/** A new coordinator instance over the same storage: the old one is aborted, the next request constructs one. */
-async function restart(product: string): Promise<void> {
-  const stub = env.COORDINATOR.getByName(product);
-  await runInDurableObject(stub, (_i, state) => {
-    try {
-      state.abort("test: restart");
-    } catch {
-      // abort throws in the caller by design
-    }
-  }).catch(() => undefined);
-}
-
 const renew = (product: string, token: string, jobId: string, leaseEpoch: number) =>
   api<{ expiresAt: number; ttlSeconds: number; code?: string }>("POST", `${P(product)}/jobs/${jobId}/lease/renew`, {
     token,
@@ -201,7 +189,7 @@ describe("a lease across the coordinator's outage", () => {
     const job = await submit(product, { title: "long build" });
     const { lease } = (await claim(product, f.token)).body;
     await expireLeaseNow(product, job.id, 60_000); // ran out a minute ago, while "nothing was running"
-    await restart(product);
+    await restartCoordinator(product);
     const after = await getJob(product, job.id);
     expect(after).toMatchObject({ stage: "assigned", leaseEpoch: lease.leaseEpoch, holderFactoryId: f.factoryId });
     expect(after.leaseExpiresAt).toBeGreaterThanOrEqual(Date.now() + 25_000);
@@ -226,7 +214,7 @@ describe("a lease across the coordinator's outage", () => {
     // b's lease runs out in 3 s: not overdue at the restart (however slow the machine), so no grace for anyone.
     await expireLeaseNow(product, b.id, -3_000);
     const before = (await getJob(product, b.id)).leaseExpiresAt;
-    await restart(product);
+    await restartCoordinator(product);
     expect((await getJob(product, b.id)).leaseExpiresAt).toBe(before);
   });
 });

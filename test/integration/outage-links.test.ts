@@ -9,19 +9,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, enroll, getJob, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets";
-import { expireLeaseNow } from "./state.ts";
-
-/** A new coordinator instance over the same storage: the old one is aborted, the next request constructs one. */
-async function restart(product: string): Promise<void> {
-  const stub = env.COORDINATOR.getByName(product);
-  await runInDurableObject(stub, (_i, state) => {
-    try {
-      state.abort("test: restart");
-    } catch {
-      // abort throws in the caller by design
-    }
-  }).catch(() => undefined);
-}
+import { expireLeaseNow, restartCoordinator } from "./state.ts";
 
 /** The stored factory document's link fields (factories/registry). */
 async function link(product: string, factoryId: string) {
@@ -45,7 +33,7 @@ describe("the outage grace by holder link", () => {
     const product = "outage-link-lost";
     const { f, job, epoch } = await holding(product);
     await expireLeaseNow(product, job.id, -3_000); // 3 s left: no lease 5 s overdue, so timing alone says "no outage"
-    await restart(product);
+    await restartCoordinator(product);
     const after = await getJob(product, job.id);
     expect(after).toMatchObject({ stage: "assigned", leaseEpoch: epoch, holderFactoryId: f.factoryId });
     expect(after.leaseExpiresAt).toBeGreaterThanOrEqual(Date.now() + 25_000);
@@ -53,7 +41,7 @@ describe("the outage grace by holder link", () => {
     expect(stored.closedConnection).toBe(stored.connection); // recorded disconnected as the grace was given
     // The grace ends with no reconnect (the instance woken by its alarm then): nothing more, the lease expires.
     await expireLeaseNow(product, job.id, 1_000);
-    await restart(product);
+    await restartCoordinator(product);
     expect((await getJob(product, job.id)).leaseExpiresAt).toBeLessThan(Date.now());
     await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
     expect(await getJob(product, job.id)).toMatchObject({ stage: "queued", leaseEpoch: epoch + 1 });
@@ -68,7 +56,7 @@ describe("the outage grace by holder link", () => {
       (s) => s.closedConnection === s.connection,
     );
     await expireLeaseNow(product, job.id, 60_000); // a minute overdue: the old timing rule alone would grace it
-    await restart(product);
+    await restartCoordinator(product);
     expect((await getJob(product, job.id)).leaseExpiresAt).toBeLessThan(Date.now());
     await runDurableObjectAlarm(env.COORDINATOR.getByName(product));
     expect(await getJob(product, job.id)).toMatchObject({ stage: "queued", leaseEpoch: epoch + 1 });
@@ -88,7 +76,7 @@ describe("the outage grace by holder link", () => {
     await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
       state.storage.sql.exec("UPDATE serial_holds SET until = ?", Date.now() + 3_000); // ends in 3 s
     });
-    await restart(product);
+    await restartCoordinator(product);
     expect(await hold()).toBeGreaterThanOrEqual(Date.now() + 25_000);
   });
 });

@@ -1,20 +1,12 @@
 // Work the coordinator has promised survives its restart (state.abort()): a retry waiting out its backoff is
 // still pushed once the backoff ends, and a composite parent still moves on when its last child ships after
 // restarts between the child's claim, its reports and its ship.
-import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
+import { restartCoordinator } from "./state.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
-
-async function restart(product: string): Promise<void> {
-  await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
-    try {
-      state.abort("test: restart");
-    } catch {}
-  }).catch(() => undefined);
-}
 
 describe("across a coordinator restart", () => {
   it("a delayed retry is still pushed once its backoff ends", async () => {
@@ -33,7 +25,7 @@ describe("across a coordinator restart", () => {
       result: { outcome: "failure" },
     });
     await first.socket.next("ack");
-    await restart(product);
+    await restartCoordinator(product);
     const again = await connectFactory(product, f.token);
     // Waits for the frame, not a delay: the 2 s backoff ends, the alarm armed before the restart pushes it.
     const second = (await again.socket.next<AssignFrame>("assign", 15_000)).assignments[0]!;
@@ -46,16 +38,16 @@ describe("across a coordinator restart", () => {
     const f = await enroll(product, "f");
     const parent = await submit(product, { title: "p", children: [{ title: "a" }] });
     const c = await claim(product, f.token);
-    await restart(product);
+    await restartCoordinator(product);
     const path = `${P(product)}/jobs/${c.body.job.id}`;
     await api("PATCH", path, { token: f.token, json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "building" } });
-    await restart(product);
+    await restartCoordinator(product);
     const done = await api("PATCH", path, {
       token: f.token,
       json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "testing" },
     });
     expect(done.status).toBe(200);
-    await restart(product);
+    await restartCoordinator(product);
     await api("POST", `${path}/actions/ship`, { token: ADMIN });
     expect((await getJob(product, parent.id)).stage).toBe("testing");
     const stats = await api<{ counts: Record<string, number> }>("GET", `${P(product)}/stats`, { token: ADMIN });

@@ -169,3 +169,17 @@ export async function lapseSerialHolds(product: string, jobId: string): Promise<
     state.storage.sql.exec("UPDATE serial_holds SET until = ? WHERE job_id = ?", Date.now() - 1, jobId);
   });
 }
+
+/**
+ * A new coordinator instance over the same storage, as after a crash: the old one is aborted (its sockets dropped
+ * without a close event, its memory gone) and the next request constructs one.
+ */
+export async function restartCoordinator(product: string): Promise<void> {
+  await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+    try {
+      state.abort("test: restart");
+    } catch {
+      // abort throws in the caller by design
+    }
+  }).catch(() => undefined);
+}
