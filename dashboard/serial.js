@@ -95,7 +95,7 @@ export function serialPanel(session) {
     status.textContent = `${what}…`;
     try {
       const g = await api(session, `${serialPath(k)}/${what}`, { method: "POST", body: why ? { reason: why } : {} });
-      status.textContent = `${k} is ${what === "freeze" ? "frozen" : g.changed === false ? "already open" : "open"}`;
+      status.textContent = `${k} is ${g.changed === false ? "already " : ""}${what === "freeze" ? "frozen" : "open"}`;
       reason.value = "";
       reasonLimit.problem(); // the counter follows the emptied box
       await load();

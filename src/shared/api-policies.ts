@@ -72,6 +72,9 @@ export const SerialGateSchema = z.object({
 /** `POST …/serial/{key}/unfreeze`: the key's gate, and whether it was frozen (false: never or no longer frozen). */
 export const SerialUnfreezeAnswerSchema = SerialGateSchema.extend(CHANGED);
 
+/** `POST …/serial/{key}/freeze`: the key's gate, and whether anything changed (false: frozen already, same reason). */
+export const SerialFreezeAnswerSchema = SerialGateSchema.extend(CHANGED);
+
 /** `GET …/serial`: every key with a holder, a queue or a freeze, in key order. */
 export const SerialPageSchema = z.object({
   keys: z.array(SerialGateSchema),

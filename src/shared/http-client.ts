@@ -164,7 +164,8 @@ export class GigafactoryClient extends FleetClient {
   listSerialGates(q: { limit?: number; cursor?: string } = {}): Promise<{ keys: SerialGate[]; nextCursor?: string }> {
     return this.call("GET", "/serial", { query: q });
   }
-  freezeSerialKey(key: string, reason: string): Promise<SerialGate> {
+  /** `changed: false` when the key was frozen already for the same reason (absent from older coordinators). */
+  freezeSerialKey(key: string, reason: string): Promise<SerialGate & { changed?: boolean }> {
     return this.call("POST", `/serial/${enc(key)}/freeze`, { json: { reason } });
   }
   /** `changed: false` when the key was not frozen (absent from older coordinators). */

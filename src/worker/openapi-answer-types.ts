@@ -26,7 +26,12 @@ import type { AuditRowSchema, RunRowSchema, SnapshotRowSchema } from "../shared/
 import type * as J from "../shared/api-job-answers.ts";
 import type { LessonEditAnswerSchema, LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
 import type { BreakerListSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
-import type { SerialGateSchema, SerialPageSchema, SerialUnfreezeAnswerSchema } from "../shared/api-policies.ts";
+import type {
+  SerialFreezeAnswerSchema,
+  SerialGateSchema,
+  SerialPageSchema,
+  SerialUnfreezeAnswerSchema,
+} from "../shared/api-policies.ts";
 import type { FactoryRecordSchema, JobSchema, LeaseSchema, TokenInfoSchema } from "../shared/api-responses.ts";
 import { type FactorySchema, same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
@@ -68,7 +73,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof J.ReviewsViewSchema>, Answer<"reviews">>(true),
   same<Out<typeof J.ReviewAnswerSchema>, Answer<"review">>(true),
   same<Out<typeof SerialPageSchema>, Answer<"listSerialGates">>(true),
-  same<Out<typeof SerialGateSchema>, Answer<"freezeSerialKey">>(true),
+  same<Out<typeof SerialFreezeAnswerSchema>, Answer<"freezeSerialKey">>(true),
   same<Out<typeof SerialUnfreezeAnswerSchema>, Answer<"unfreezeSerialKey">>(true),
   // alerts, health, webhook
   same<Out<typeof AlertPageSchema>, Answer<"listAlerts">>(true),

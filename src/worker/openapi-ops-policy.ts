@@ -9,6 +9,7 @@ import {
   ChildrenBody,
   FreezeBody,
   ReviewBody,
+  SerialFreezeAnswerSchema,
   SerialGateSchema,
   SerialListQuery,
   SerialPageSchema,
@@ -93,7 +94,7 @@ export const GATE_OPS: Op[] = [
       "`serial.freeze` with the reason; 429 limit_exceeded past 100 frozen keys",
     role: "operator",
     body: FreezeBody,
-    ok: { "200": json("The key's gate, frozen", SerialGateSchema) },
+    ok: { "200": json("The key's gate, frozen, and whether it changed", SerialFreezeAnswerSchema) },
   },
   {
     method: "post",

@@ -15,6 +15,7 @@ import * as Jobs from "../shared/api-job-answers.ts";
 import { LessonEditAnswerSchema, LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
 import { BreakerListSchema, BreakerSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
 import {
+  SerialFreezeAnswerSchema,
   SerialGateSchema,
   SerialPageSchema,
   SerialUnfreezeAnswerSchema,
@@ -109,6 +110,7 @@ for (const [id, schema] of Object.entries({
   ReviewAnswer: Jobs.ReviewAnswerSchema,
   SerialGate: SerialGateSchema,
   SerialPage: SerialPageSchema,
+  SerialFreezeAnswer: SerialFreezeAnswerSchema,
   SerialUnfreezeAnswer: SerialUnfreezeAnswerSchema,
   Alert: Alerts.AlertSchema,
   AlertPage: Alerts.AlertPageSchema,

@@ -1,7 +1,7 @@
 // Operator actions that find nothing to do say so (found by a reviewer: each printed ✔ as if it had acted): budget
-// pause / resume, serial unfreeze, experiment stop and lesson archive answer 200 with `changed: false` (a retried
+// pause / resume, serial freeze / unfreeze, experiment stop and lesson archive answer 200 with `changed: false` (a retried
 // request never fails), write nothing and audit nothing — a resume with nothing paused, an unfreeze of a key never
-// frozen, a second stop (its first decision kept), a second archive (its first `updatedAt` kept); the same
+// frozen, a second freeze for the same reason (its first time kept), a second stop (its first decision kept), a second archive (its first `updatedAt` kept); the same
 // actions that do act answer `changed: true`. Audits are checked after a later audited action has arrived (the
 // outbox ships in order), so a no-op's missing record is not merely late.
 import { describe, expect, it } from "vitest";
@@ -40,21 +40,30 @@ describe("no-op actions answer changed: false and write nothing", () => {
     expect([count(actions, "budget.pause"), count(actions, "budget.resume")]).toEqual([1, 1]);
   }, 40_000);
 
-  it("serial: unfreeze of a key never frozen, and of one unfrozen already", async () => {
+  it("serial: unfreeze of a key never frozen, and of one unfrozen already; a second freeze for the same reason", async () => {
     const product = "noop-serial";
     const path = (key: string, verb: string) => `${P(product)}/serial/${encodeURIComponent(key)}/${verb}`;
     const never = await api("POST", path("never/frozen", "unfreeze"), { token: ADMIN, json: {} });
     expect(never.status).toBe(200);
     expect(never.body).toMatchObject({ key: "never/frozen", frozen: null, changed: false });
-    await api("POST", path("repo/main", "freeze"), { token: ADMIN, json: { reason: "release" } });
+    const first = await api<{ frozen: { at: number }; changed: boolean }>("POST", path("repo/main", "freeze"), {
+      token: ADMIN,
+      json: { reason: "release" },
+    });
+    expect(first.body.changed).toBe(true);
+    const again = await api("POST", path("repo/main", "freeze"), { token: ADMIN, json: { reason: "release" } });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ frozen: { reason: "release", at: first.body.frozen.at }, changed: false });
+    const reworded = await api("POST", path("repo/main", "freeze"), { token: ADMIN, json: { reason: "release 2" } });
+    expect(reworded.body).toMatchObject({ frozen: { reason: "release 2" }, changed: true });
     const done = await api("POST", path("repo/main", "unfreeze"), { token: ADMIN, json: {} });
     expect(done.body).toMatchObject({ frozen: null, changed: true });
     expect((await api("POST", path("repo/main", "unfreeze"), { token: ADMIN, json: {} })).body).toMatchObject({
       changed: false,
     });
     await api("POST", path("sentinel", "freeze"), { token: ADMIN, json: { reason: "last" } });
-    const actions = await auditAfter(product, "serial.freeze", 2);
-    expect(count(actions, "serial.unfreeze")).toBe(1);
+    const actions = await auditAfter(product, "serial.freeze", 3);
+    expect([count(actions, "serial.freeze"), count(actions, "serial.unfreeze")]).toEqual([3, 1]);
   }, 40_000);
 
   it("experiment: a second stop keeps the first stop's decision", async () => {

@@ -1,5 +1,5 @@
 // The CLI says when an operator action did nothing (found by a reviewer: each printed ✔ as if it had acted), over a
-// real local socket: when the coordinator answers `changed: false`, `budget pause|resume`, `serial unfreeze`,
+// real local socket: when the coordinator answers `changed: false`, `budget pause|resume`, `serial freeze|unfreeze`,
 // `routing experiment stop` and `lessons archive|edit` print a plain "already …" / "unchanged" line with no ✔ and
 // exit 0; with `changed: true` (or an older coordinator's answer without the field) the ✔ line as before; under
 // --json the API's document, `changed` included.
@@ -62,6 +62,11 @@ async function coordinator(changed: boolean | undefined): Promise<string> {
 const COMMANDS: Array<{ argv: string[]; done: RegExp; noop: RegExp }> = [
   { argv: ["budget", "resume"], done: /^✔ Budget resumed\n/, noop: /^already running: the budget was not paused/ },
   { argv: ["budget", "pause"], done: /^✔ Budget paused/, noop: /^already paused by an operator\n/ },
+  {
+    argv: ["serial", "freeze", "never/frozen", "--reason", "r"],
+    done: /^✔ frozen — /,
+    noop: /^already frozen for this/,
+  },
   { argv: ["serial", "unfreeze", "never/frozen"], done: /^✔ unfrozen — /, noop: /^already unfrozen \(it was not/ },
   { argv: ["routing", "experiment", "stop", "ex_1"], done: /^✔ stopped ex_1\n/, noop: /^already stopped ex_1\n/ },
   { argv: ["lessons", "archive", LESSON.id], done: /^✔ archived — /, noop: /^already archived — les_/ },

@@ -79,7 +79,8 @@ export const serialCommands: Command[] = [
       if (!reason) throw usageError("serial freeze needs --reason", "serial freeze");
       const gate = await ctx.client().freezeSerialKey(ctx.positionals[0]!, reason);
       if (ctx.json) ctx.emit(gate);
-      else ctx.print(`✔ frozen — ${describeGate(gate)}`);
+      else
+        ctx.print(`${gate.changed === false ? "already frozen for this reason" : "✔ frozen"} — ${describeGate(gate)}`);
       return 0;
     },
   },

@@ -104,11 +104,15 @@ export function listSerialGates(tx: Tx, q: { limit: number; cursor?: string }): 
 }
 
 /**
- * Freeze `key` (again: a new reason replaces the old). Audited `serial.freeze` with the reason.
+ * Freeze `key` (again: a new reason replaces the old). Audited `serial.freeze` with the reason. A key frozen already
+ * for the same reason is left as it is: nothing written, nothing audited, its freeze keeps its first time and actor,
+ * `changed: false` (idempotent: a retried freeze is still a 200 and does not restart the freeze's clock).
  * @throws DomainError limit_exceeded — MAX_FROZEN_KEYS keys are frozen already.
  */
-export function freezeSerialKey(tx: Tx, key: string, actor: string, reason: string): SerialGate {
+export function freezeSerialKey(tx: Tx, key: string, actor: string, reason: string): SerialGate & { changed: boolean } {
   const previous = freezeOf(tx.sql, key);
+  const listed = getSettings(tx.sql).frozenSerialKeys.includes(key);
+  if (previous?.reason === reason && listed) return { ...serialGate(tx, key), changed: false };
   if (!previous) {
     const n = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM serial_freezes").one().n;
     if (n >= MAX_FROZEN_KEYS) {
@@ -130,7 +134,7 @@ export function freezeSerialKey(tx: Tx, key: string, actor: string, reason: stri
   enqueueAudit(tx, actor, "serial.freeze", key, { reason, ...(previous ? { previous } : {}) });
   // The waiting reasons of the key's jobs change (serial_key_frozen): watchers re-read on a version move.
   bumpQueueVersion(tx.sql);
-  return serialGate(tx, key);
+  return { ...serialGate(tx, key), changed: true };
 }
 
 /**
