@@ -118,7 +118,11 @@ describe("answers match the OpenAPI document", () => {
     const j = { ...v, jobId: job.body.id };
     await call("PATCH", `${J}/{jobId}`, j, { ...as, json: { leaseEpoch, stage: "building" } });
     await call("POST", `${J}/{jobId}/lease/renew`, j, { ...as, json: { leaseEpoch } });
-    await call("POST", `${F}/heartbeat`, v, { ...as, json: { seats: 1 } });
+    const beat = await call<{ leases: unknown[] }>("POST", `${F}/heartbeat`, v, { ...as, json: { seats: 1 } });
+    // A beat lists the leases it holds as references only (the lessons and spend of `welcome` are not read).
+    expect(beat.body.leases).toEqual([
+      { jobId: job.body.id, leaseEpoch, expiresAt: expect.any(Number), ttlSeconds: expect.any(Number) },
+    ]);
     await call("POST", `${J}/{jobId}/lease/release`, j, { ...as, json: { leaseEpoch } });
     await call("POST", `${J}/{jobId}/events/ticket`, j);
     await call("GET", `${R}/queue-state`, v);

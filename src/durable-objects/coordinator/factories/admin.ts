@@ -9,7 +9,7 @@ import { DomainError } from "../../../core/errors.ts";
 import type { Factory } from "../../../core/model.ts";
 import { consumeEnrollmentCode } from "../access/enrollment.ts";
 import { type Retired, takeFactoryWatchers } from "../access/feed-readers.ts";
-import { heldAssignments, requeueHeldBy } from "../dispatch/lease-ops.ts";
+import { requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
 import { releaseFactory } from "../policies/quarantine.ts";
@@ -37,15 +37,23 @@ export function enroll(tx: Tx, input: EnrollInput, tokenHash: string, actor: str
   return f;
 }
 
-/** The factory beat: what it declares counts only within its grant (factories/grants); it learns its leases. */
+/**
+ * The factory beat: what it declares counts only within its grant (factories/grants); it learns which leases it
+ * holds — `{jobId, leaseEpoch, expiresAt (ms epoch), ttlSeconds}` each. Only references: an HTTP poller resumes no
+ * engine from a beat (the `welcome` of a socket does, and carries the whole assignment), so the lessons, allowance
+ * and spend a resumed engine needs are not read here, once per lease per beat.
+ */
 export function heartbeat(tx: Tx, factoryId: string, body: { capabilities?: string[]; seats?: number }) {
   const factory: Factory = declareFactory(tx, factoryId, body, { lastHeartbeatAt: tx.now });
-  const leases = heldAssignments(tx, factoryId).map(({ job, leaseEpoch, expiresAt, ttlSeconds }) => ({
-    jobId: job.id,
-    leaseEpoch,
-    expiresAt,
-    ttlSeconds,
-  }));
+  const leases = tx.sql
+    .exec<{ jobId: string; leaseEpoch: number; expiresAt: number }>(
+      `SELECT id AS jobId, lease_epoch AS leaseEpoch, lease_expires_at AS expiresAt FROM jobs
+       WHERE holder_factory_id = ? AND stage IN ('assigned', 'building') AND lease_expires_at > ? ORDER BY id`,
+      factoryId,
+      tx.now,
+    )
+    .toArray()
+    .map((l) => ({ ...l, ttlSeconds: Math.max(1, Math.ceil((l.expiresAt - tx.now) / 1000)) }));
   return { factory, queueVersion: queueVersion(tx.sql), leases };
 }
 
