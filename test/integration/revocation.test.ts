@@ -1,6 +1,6 @@
 // Revocation reaches what is already open or in flight: feeds, streams, tickets and a factory's pending hello. A
-// revoked token's feeds, streams and tickets end, and a factory revoked while its WebSocket upgrade is in flight is
-// refused at its hello and closed (4001).
+// revoked token's feeds, streams and tickets end, and a factory revoked, rotated or deregistered while its WebSocket
+// upgrade is in flight is refused at its hello and closed (4001).
 
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
