@@ -53,6 +53,17 @@ describe("enrollment codes", () => {
     expect(listed.body.factories.map((f) => f.name)).toEqual(["gpu-host-1"]);
   });
 
+  it("works once under concurrency, and not on another product's path (where it is not used up)", async () => {
+    const product = "codes-race";
+    const { code } = (await mint(product, {})).body;
+    const elsewhere = await redeem("codes-race-other", code, { name: "thief" });
+    expect(elsewhere.status).toBe(403);
+    const tries = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => redeem(product, code, { name: `racer-${i}` })));
+    expect(tries.map((t) => t.status).sort()).toEqual([201, 401, 401, 401, 401, 401]);
+    const listed = await api<{ factories: unknown[] }>("GET", `${P(product)}/factories`, { token: ADMIN });
+    expect(listed.body.factories).toHaveLength(1);
+  });
+
   it("a host asking for fewer seats than the code allows gets what it asked for", async () => {
     const product = "codes-fewer";
     const { code } = (await mint(product, { seats: 8 })).body;

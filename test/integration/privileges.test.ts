@@ -1,10 +1,12 @@
 // Least privilege: a factory reads only its own jobs, a viewer never learns the webhook's URL. A factory token reads
-// only the jobs it holds or held; the webhook URL (the credential for many receivers) is neither in a viewer's
+// only the jobs it holds or held, and a write it sends to any other job (HTTP or socket) is refused without telling
+// it that job's epoch or stage; the webhook URL (the credential for many receivers) is neither in a viewer's
 // `GET …/webhook` nor in the audit log it may read.
 
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
+import { connectFactory } from "./sockets.ts";
 
 // Least privilege for factory tokens: a factory reads only the jobs it holds or held — never another factory's job, logs, runs, artifacts or feed, the product's job list, fleet or history/audit log.
 
@@ -81,6 +83,50 @@ describe("factory tokens read only their own jobs", () => {
       json: { role: "viewer", name: "v" },
     });
     expect((await api("GET", `${P(product)}/history?kind=audit`, { token: viewer.body.token })).status).toBe(200);
+  });
+
+  it("tells a factory writing to a job it never held only that it is not the holder: no epoch, no stage", async () => {
+    // Found by a security review: the fence compared epochs before holders, so any factory of the product PATCHing,
+    // renewing, releasing or uploading to another factory's job was told `409 fenced` with the job's current epoch
+    // (and, at that epoch, its stage) — reading, through a refused write, a job it may not read. It is now told
+    // `409 not_lease_holder` whatever the epoch, as it was for the right one.
+    const product = "priv-write";
+    const { fa, b } = await twoFactories(product);
+    const before = await api<Record<string, unknown>>("GET", `${P(product)}/jobs/${b.id}`, { token: ADMIN });
+    for (const epoch of [0, 1, 2]) {
+      for (const [method, path, json] of [
+        ["PATCH", `/jobs/${b.id}`, { leaseEpoch: epoch, stage: "building" }],
+        ["POST", `/jobs/${b.id}/lease/renew`, { leaseEpoch: epoch }],
+        ["POST", `/jobs/${b.id}/lease/release`, { leaseEpoch: epoch }],
+      ] as const) {
+        const r = await api(method, `${P(product)}${path}`, { token: fa.token, json });
+        expect(r.status, `${method} ${path} at ${epoch}`).toBe(409);
+        expect(r.body).toMatchObject({ code: "not_lease_holder" });
+        expect(JSON.stringify(r.body)).not.toMatch(/current|stage|building|assigned/);
+      }
+      const up = await (exports as unknown as { default: Fetcher }).default.fetch(
+        `http://gf.test${P(product)}/jobs/${b.id}/artifacts?name=x.txt&leaseEpoch=${epoch}`,
+        { method: "POST", headers: { authorization: `Bearer ${fa.token}`, "content-length": "1" }, body: "x" },
+      );
+      expect(up.status, `upload at ${epoch}`).toBe(409);
+      expect(await up.text()).not.toMatch(/current|stage/);
+    }
+    // The same over the factory's socket: each lease frame is answered `not_lease_holder`, with no epoch or stage.
+    const { socket } = await connectFactory(product, fa.token);
+    for (const [i, frame] of [
+      { type: "renew", jobId: b.id, leaseEpoch: 0 },
+      { type: "accept", jobId: b.id, leaseEpoch: 1, stage: "building" },
+      { type: "progress", jobId: b.id, leaseEpoch: 2, pct: 50 },
+      { type: "complete", jobId: b.id, leaseEpoch: 0 },
+      { type: "release", jobId: b.id, leaseEpoch: 1 },
+    ].entries()) {
+      socket.send({ ...frame, id: `f${i}` });
+      const answer = await socket.answer<{ type: string; code: string; message: string }>(`f${i}`);
+      expect(answer, frame.type).toMatchObject({ type: "error", code: "not_lease_holder" });
+      expect(JSON.stringify(answer)).not.toMatch(/current|stage|building|assigned/);
+    }
+    socket.close();
+    expect((await api("GET", `${P(product)}/jobs/${b.id}`, { token: ADMIN })).body).toEqual(before.body);
   });
 
   it("lets a factory read the job it holds, and still after giving it back; and the queue version", async () => {

@@ -1,11 +1,12 @@
 // Revocation reaches what is already open or in flight: feeds, streams, tickets and a factory's pending hello. A
-// revoked token's feeds, streams and tickets end, and a factory revoked while its WebSocket upgrade is in flight is
-// refused at its hello and closed (4001).
+// revoked token's feeds, streams and tickets end, and a factory revoked, rotated or deregistered while its WebSocket
+// upgrade is in flight is refused at its hello and closed (4001).
 
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CLOSE } from "../../src/shared/protocol.ts";
+import { sha256Hex } from "../../src/worker/auth.ts";
 import { ADMIN, api, claim, enroll, P, submit } from "./client.ts";
 import { openSocket, TestSocket } from "./sockets.ts";
 
@@ -129,7 +130,12 @@ describe("a factory revoked while its upgrade was on its way", () => {
     // What the Worker forwards after authenticating the (then still valid) factory token: routes/work `connect`.
     const res = await env.COORDINATOR.getByName(product).fetch(
       new Request("https://coordinator/connect", {
-        headers: { upgrade: "websocket", "x-gf-factory-id": f.factoryId, "x-gf-product-id": product },
+        headers: {
+          upgrade: "websocket",
+          "x-gf-factory-id": f.factoryId,
+          "x-gf-product-id": product,
+          "x-gf-token-hash": await sha256Hex(f.token),
+        },
       }),
     );
     if (!res.webSocket) throw new Error(`no upgrade: ${res.status}`);
@@ -143,4 +149,45 @@ describe("a factory revoked while its upgrade was on its way", () => {
     const after = (await api<FactoryView>("GET", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })).body;
     expect(after).toEqual(before);
   });
+});
+
+// The same race for a rotation or a deregistration: the Worker authenticated the factory's old token a moment before
+// the rotation (or deregistration) committed. Found by a security review: the hello checked only for a `revoked`
+// status, which a rotation does not set (the factory stays active under its new token) — so a socket upgraded with
+// the stolen, just-rotated token was welcomed and acted as the factory; a deregistered factory's was not refused as
+// revoked either. The Worker now hands over the SHA-256 of the token it authenticated, and the hello is refused
+// unless that is still the factory's token.
+
+describe("a factory whose token was rotated, or which was deregistered, while its upgrade was on its way", () => {
+  for (const how of ["token/rotate", "deregister"] as const) {
+    it(`${how}: the old token's socket is refused at hello and closed with 4001`, async () => {
+      const product = `stale-hello-${how.replace("/", "-")}`;
+      const f = await enroll(product, "f");
+      const r =
+        how === "deregister"
+          ? await api("DELETE", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })
+          : await api("POST", `${P(product)}/factories/${f.factoryId}/${how}`, { token: ADMIN });
+      expect(r.status).toBe(200);
+      const before = await api("GET", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN });
+      const res = await env.COORDINATOR.getByName(product).fetch(
+        new Request("https://coordinator/connect", {
+          headers: {
+            upgrade: "websocket",
+            "x-gf-factory-id": f.factoryId,
+            "x-gf-product-id": product,
+            "x-gf-token-hash": await sha256Hex(f.token),
+          },
+        }),
+      );
+      if (!res.webSocket) throw new Error(`no upgrade: ${res.status}`);
+      const socket = new TestSocket(res.webSocket);
+      socket.send({ type: "hello", id: "h1", v: 1, capabilities: [], seats: 1, engines: [], agentVersion: "t" });
+      const answer = await socket.answer<{ type: string; code?: string }>("h1", 3000);
+      expect(answer).toMatchObject({ type: "error", code: "unauthorized" });
+      expect((await socket.waitClosed())?.code).toBe(CLOSE.revoked);
+      expect(socket.frames.some((fr) => fr.type === "welcome")).toBe(false);
+      const after = await api("GET", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN });
+      expect([after.status, after.body]).toEqual([before.status, before.body]);
+    });
+  }
 });

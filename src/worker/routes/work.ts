@@ -27,6 +27,8 @@ work.get("/factories/connect", async (c) => {
     upgrade: "websocket",
     "x-gf-factory-id": factoryId,
     "x-gf-product-id": c.get("productId"),
+    // The hello is refused unless this is still the factory's token (a rotation may commit in between).
+    "x-gf-token-hash": c.get("tokenHash"),
   });
   for (const h of [
     "sec-websocket-key",

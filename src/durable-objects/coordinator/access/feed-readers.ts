@@ -16,6 +16,7 @@
 import { DomainError } from "../../../core/errors.ts";
 import { execute } from "../../sql-statements.ts";
 import { requireJob } from "../jobs/rows.ts";
+import { ranBy } from "../jobs/runs.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { authenticate } from "./tokens.ts";
 
@@ -26,8 +27,7 @@ import { authenticate } from "./tokens.ts";
  */
 export function assertFactoryMayRead(sql: SqlStorage, factoryId: string, jobId: string): void {
   const job = requireJob(sql, jobId);
-  if (job.holderFactoryId === factoryId) return;
-  if (one(sql, "SELECT 1 AS x FROM runs WHERE job_id = ? AND factory_id = ? LIMIT 1", jobId, factoryId)) return;
+  if (job.holderFactoryId === factoryId || ranBy(sql, jobId, factoryId)) return;
   throw new DomainError("forbidden", `a factory reads only the jobs it holds or held; ${jobId} is not one of them`);
 }
 

@@ -5,7 +5,8 @@
  *
  * FENCE — every factory mutation first calls `fence()`: it expires the lease if
  * it lapsed (lazy expiry: correctness never waits for the alarm), then refuses
- * an epoch that is not the job's current one with `409 fenced`, before
+ * an epoch that is not the job's current one with `409 fenced` (a factory that never held the job gets
+ * `409 not_lease_holder` whatever the epoch: a refusal tells it nothing of that job), before
  * anything is written (a refused run report's spend is still charged, in a
  * unit of its own: policies/late-spend `fenceReport`).
  *
@@ -29,7 +30,7 @@ import type { Assignment } from "../../../shared/protocol.ts";
 import { settled } from "../dag/dependents.ts";
 import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
-import { finishRun, runSpendMark, runStartedAt } from "../jobs/runs.ts";
+import { finishRun, ranBy, runSpendMark, runStartedAt } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { assignmentAllowance, endIfSpent } from "../policies/job-allowance.ts";
 import { lessonsForAssignment } from "../policies/lesson-rows.ts";
@@ -40,9 +41,16 @@ import type { Tx } from "../runtime/tx.ts";
 import { forgetExclusions, recordLoss } from "./exclusions.ts";
 import { forgetSerialHolds, holdSerialKey } from "./serial-holds.ts";
 
-/** `loaded`: the job as this unit just read it, if it did (saves a second read). @throws FencedError, NotFoundError */
+/**
+ * `loaded`: the job as this unit just read it, if it did (saves a second read).
+ * @throws FencedError, NotFoundError; DomainError `not_lease_holder` (a factory that never held the job, whatever
+ *   the epoch, or one that held an earlier lease naming the current epoch)
+ */
 export function fence(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number, loaded?: Job): Job {
   let job = loaded ?? requireJob(tx.sql, jobId);
+  // A factory that never held the job is told only that it does not hold it — never the job's epoch or stage, which
+  // `fenced` names (a factory reads only the jobs it holds or held). A zombie, which held it, is still told `fenced`.
+  if (job.holderFactoryId !== factoryId && !ranBy(tx.sql, job.id, factoryId)) assertHolder(job, factoryId, leaseEpoch);
   if (isLeased(job) && !isLeaseLive(job.leaseExpiresAt ?? 0, tx.now)) job = expireLease(tx, job);
   if (leaseEpoch !== job.leaseEpoch || !isLeased(job))
     throw new FencedError(job.id, leaseEpoch, job.leaseEpoch, isLeased(job) ? undefined : job.stage);

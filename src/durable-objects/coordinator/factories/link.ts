@@ -18,12 +18,13 @@ import { FrameTurns } from "./frame-turns.ts";
 import { applyFactoryFrame } from "./frames.ts";
 import { declareFactory, welcomeGrant } from "./grants.ts";
 import { pushWork } from "./push.ts";
-import { noteDisconnected, readFactory } from "./registry.ts";
+import { noteDisconnected } from "./registry.ts";
 import {
   assertCurrentConnection,
   attachmentOf,
   closeBack,
   closeStaleSockets,
+  helloCredential,
   notifyFactory,
   REPLACED,
   refuseReplaced,
@@ -98,7 +99,8 @@ export class FactoryLink {
   async accept(request: Request): Promise<Response> {
     const factoryId = request.headers.get("x-gf-factory-id");
     const productId = request.headers.get("x-gf-product-id");
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !factoryId || !productId) {
+    const tokenHash = request.headers.get("x-gf-token-hash");
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !factoryId || !productId || !tokenHash) {
       return new Response("expected a factory WebSocket upgrade", { status: 426 });
     }
     this.units.bind(productId);
@@ -106,12 +108,7 @@ export class FactoryLink {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [factoryId]);
-    const att: SocketAttachment = {
-      factoryId,
-      helloed: false,
-      draining: false,
-      connectedAt: Date.now(),
-    };
+    const att: SocketAttachment = { factoryId, helloed: false, draining: false, connectedAt: Date.now(), tokenHash };
     server.serializeAttachment(att);
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -186,9 +183,7 @@ export class FactoryLink {
     const outcome = await this.units.run(
       this.units.productId,
       (tx) => {
-        const known = readFactory(tx.sql, att.factoryId);
-        // Revoked after the Worker authenticated this upgrade: revocation closed every socket it had, and this one too.
-        if (known?.status === "revoked") throw new DomainError("unauthorized", "this factory's token was revoked");
+        const known = helloCredential(tx.sql, att); // the upgrade's token is still the factory's (sockets)
         const connection = (known?.connection ?? 0) + 1;
         const declared = declareFactory(
           tx,

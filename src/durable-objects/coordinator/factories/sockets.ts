@@ -8,8 +8,9 @@ import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
 import type { Factory } from "../../../core/model.ts";
 import { CLOSE, type ServerFrame } from "../../../shared/protocol.ts";
+import { one } from "../runtime/tx.ts";
 import { cachedFactory } from "./cache.ts";
-import { listFactories } from "./registry.ts";
+import { listFactories, readFactory, type StoredFactory } from "./registry.ts";
 
 export interface SocketAttachment {
   factoryId: string;
@@ -24,6 +25,8 @@ export interface SocketAttachment {
   connection?: number;
   /** A newer hello of the same factory took over: every later frame on this socket is refused. */
   replaced?: boolean;
+  /** SHA-256 of the token the Worker authenticated the upgrade with: the hello is refused unless it is still current. */
+  tokenHash?: string;
 }
 
 /**
@@ -227,4 +230,17 @@ export function refuseReplaced(ws: WebSocket, id: string | undefined): void {
   } catch {
     /* already closed */
   }
+}
+
+/**
+ * The factory a hello speaks for, when the token its upgrade was authenticated with (`att.tokenHash`) is still the
+ * factory's. A revocation, rotation or deregistration that committed after the Worker authenticated the upgrade
+ * closed every socket the factory had then — not this one, accepted after it.
+ * @throws DomainError `unauthorized` — revoked, rotated away or deregistered (or no token named)
+ */
+export function helloCredential(sql: SqlStorage, att: SocketAttachment): StoredFactory {
+  const known = readFactory(sql, att.factoryId);
+  const current = one<{ h: string | null }>(sql, "SELECT token_hash AS h FROM factories WHERE id = ?", att.factoryId);
+  if (known && known.status !== "revoked" && att.tokenHash !== undefined && current?.h === att.tokenHash) return known;
+  throw new DomainError("unauthorized", "this factory's token was revoked or rotated, or the factory deregistered");
 }

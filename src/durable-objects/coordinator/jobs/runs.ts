@@ -72,6 +72,13 @@ export function finishRun(tx: Tx, job: Job, result: RunResult, insights?: Insigh
   noteRunForExperiment(tx, done);
 }
 
+/** Whether factory `factoryId` ran an attempt of job `jobId` (held one of its leases): one indexed lookup. */
+export function ranBy(sql: SqlStorage, jobId: string, factoryId: string): boolean {
+  return (
+    one(sql, "SELECT 1 AS x FROM runs WHERE job_id = ? AND factory_id = ? LIMIT 1", jobId, factoryId) !== undefined
+  );
+}
+
 /** When the run of `jobId` under `leaseEpoch` started (ms epoch, the coordinator's clock), undefined when none. */
 export function runStartedAt(sql: SqlStorage, jobId: string, leaseEpoch: number): number | undefined {
   return one<{ started_at: number }>(
