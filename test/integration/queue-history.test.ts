@@ -1,7 +1,8 @@
 // The history queue's consumer (worker/queues/history) against real D1: a poison message or record is kept as a dead
 // letter at once, with a reason a person can read, and everything else in its batch lands; a write D1 refuses on the
 // queue's last delivery is kept with D1's error; a batch of many products writes in one go and records every
-// product for the reaper; a record cannot write into another product's history.
+// product for the reaper; a record cannot write into another product's history; a lesson's older record, delivered
+// again after a newer one of the same millisecond, does not undo it.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { HistoryMessage, HistoryRecord } from "../../src/history/write.ts";
@@ -122,5 +123,36 @@ describe("history writes: cross-product isolation", () => {
     expect((await run([msg("l2", packed("qh-other", lesson("qh-other", "theirs", 2)))])).ackAll).toBe(true);
     const row = await env.DB.prepare("SELECT product_id AS p, text FROM lessons WHERE id = 'les_shared'").first();
     expect(row).toEqual({ p: "qh-owner", text: "mine" });
+  });
+
+  it("an older record of a lesson written in the same millisecond, redelivered after a newer one, undoes nothing", async () => {
+    // An edit in the millisecond of the write before it keeps its `updatedAt` (policies/lessons: never lowered), and
+    // so does an automatic repeat: only the outbox seq orders the two. The older one is delivered again last.
+    const p = "qh-same-ms";
+    const lesson = (seq: number, text: string, count: number, part?: number) => ({
+      productId: p,
+      seq,
+      ...(part === undefined ? {} : { part }),
+      kind: "lesson",
+      body: {
+        id: "les_same_ms",
+        source: "auto",
+        text,
+        capabilities: [],
+        count,
+        createdAt: 7,
+        updatedAt: 7,
+        createdBy: "op",
+      },
+    });
+    for (const [id, records] of [
+      ["s1", [lesson(10, "first", 1)]],
+      ["s2", [lesson(11, "second", 2, 0), lesson(11, "third", 3, 1)]],
+      ["s1-again", [lesson(10, "first", 1)]],
+      ["s2-part0-again", [lesson(11, "second", 2, 0)]],
+    ] as const)
+      expect((await run([msg(id, packed(p, ...records))])).ackAll).toBe(true);
+    const row = await env.DB.prepare("SELECT text, count FROM lessons WHERE id = 'les_same_ms'").first();
+    expect(row).toEqual({ text: "third", count: 3 });
   });
 });
