@@ -12,10 +12,11 @@
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
-import { truncateUtf8, utf8Text } from "../../core/bytes.ts";
+import { truncateUtf8 } from "../../core/bytes.ts";
+import { LESSON_ID } from "../../core/lessons.ts";
 import { products } from "../../history/schema.ts";
 import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
-import { ProductId } from "../../shared/api.ts";
+import { EntityId, ProductId } from "../../shared/api.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
 
 /** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
@@ -36,14 +37,18 @@ export const LAST_TRY = 5;
 const PRODUCTS_PER_STATEMENT = 33;
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const id = utf8Text(256, z.string().min(1));
 
-/** One record as history/write takes it; the body stays open (history/rows reads it defensively, field by field). */
+/**
+ * One record as history/write takes it; the body stays open (history/rows reads it defensively, field by field), but
+ * for the keys `…/history` and `…/lessons` page by: a row whose time is not a whole ms from 0 on, or whose id is not
+ * one the API names jobs or lessons by (a run row's id then outgrows a cursor), could be shown by no page, or end a page
+ * with a `nextCursor` the API then refuses (shared/history-cursor, api-lessons), and no reader got past it.
+ */
 const RecordSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("snapshot"), body: z.looseObject({ jobId: id, rev: count }) }),
-  z.object({ kind: z.literal("run"), body: z.looseObject({ jobId: id, leaseEpoch: count }) }),
+  z.object({ kind: z.literal("snapshot"), body: z.looseObject({ jobId: EntityId, rev: count, at: count }) }),
+  z.object({ kind: z.literal("run"), body: z.looseObject({ jobId: EntityId, leaseEpoch: count, startedAt: count }) }),
   z.object({ kind: z.literal("audit"), body: z.looseObject({ at: count }) }),
-  z.object({ kind: z.literal("lesson"), body: z.looseObject({ id }) }),
+  z.object({ kind: z.literal("lesson"), body: z.looseObject({ id: z.string().regex(LESSON_ID), updatedAt: count }) }),
 ]);
 const Envelope = z.object({ productId: ProductId, seq: count, part: count.optional() });
 
