@@ -1,6 +1,6 @@
 // The history queue's consumer (worker/queues/history) against real D1: a poison message or record is kept as a dead
 // letter at once, with a reason a person can read, and everything else in its batch lands; a write D1 refuses on the
-// queue's last delivery is kept with D1's error; a batch of many products writes in one go and records every
+// queue's last delivery is kept with D1's error — the record D1 refuses, not the rest of its message; a batch of many products writes in one go and records every
 // product for the reaper; a record cannot write into another product's history, nor one whose time or job id the
 // history's cursors cannot carry; a lesson's older record, delivered again after a newer one of the same
 // millisecond, does not undo it.
@@ -88,6 +88,42 @@ describe("history queue: poison", () => {
     const [dl] = await deadLetters(p);
     expect(dl).toMatchObject({ id: "r2", source: "queue:history" });
     expect(dl?.reason).toMatch(/^D1 refused the write on all 5 deliveries; the last: .*audit_log/);
+  });
+});
+
+describe("history queue: the last delivery", () => {
+  it("writes a refused message's records one at a time: only those D1 still refuses are dead letters", async () => {
+    const p = "qh-last-try";
+    const snapshot = {
+      productId: p,
+      seq: 2,
+      kind: "snapshot",
+      body: { jobId: "job_l", rev: 1, stage: "queued", title: "t", priority: "low", attempt: 0, at: 3, doc: {} },
+    };
+    const runRecord = {
+      productId: p,
+      seq: 3,
+      kind: "run",
+      body: { jobId: "job_l", attempt: 1, factoryId: "f", leaseEpoch: 1, startedAt: 3 },
+    };
+    // D1 refuses every audit entry (as it would a kind whose migration is not applied yet), and nothing else.
+    await env.DB.exec("ALTER TABLE audit_log RENAME TO audit_log_away");
+    let result: Awaited<ReturnType<typeof run>>;
+    try {
+      result = await run([msg("last", packed(p, audit(p, 1, "x"), snapshot, runRecord), LAST_TRY)]);
+    } finally {
+      await env.DB.exec("ALTER TABLE audit_log_away RENAME TO audit_log");
+    }
+    expect(result.explicitAcks).toEqual(["last"]);
+    const landed = await env.DB.prepare(
+      "SELECT (SELECT COUNT(*) FROM job_snapshots WHERE product_id = ?1) AS snapshots, (SELECT COUNT(*) FROM runs WHERE product_id = ?1) AS runs",
+    )
+      .bind(p)
+      .first();
+    expect(landed).toEqual({ snapshots: 1, runs: 1 });
+    const dl = await deadLetters(p);
+    expect(dl.map((d) => d.id)).toEqual(["last:0"]);
+    expect(dl[0]?.reason).toMatch(/^D1 refused history record 0 on all 5 deliveries; the last: .*audit_log/);
   });
 });
 
