@@ -56,6 +56,21 @@ export function afterFailure(previousAttempts: number, now: number, error: strin
 }
 
 /**
+ * Whether a failed send to a queue is a try against the record (counted toward its dead letter), or says only that
+ * the queue is down. One failure cannot tell a poison record from an outage: the record is blamed only when the same
+ * queue took another message in the same round, or since the record last failed — the queue was up, yet refused it.
+ * Else nothing shows the queue up: an outage of the history queue longer than the retries (a few minutes) had
+ * dead-lettered, for good, every history record of a quiet product written meanwhile.
+ * @param acceptedThisRound the queue took another message in the round this send failed in
+ * @param lastAcceptedAt when the queue last took a message (ms), undefined when it has not since the coordinator started
+ * @param lastFailedAt when this record's send last failed (ms), undefined on its first failure
+ */
+export function blamesRecord(acceptedThisRound: boolean, lastAcceptedAt?: number, lastFailedAt?: number): boolean {
+  if (acceptedThisRound) return true;
+  return lastAcceptedAt !== undefined && lastFailedAt !== undefined && lastAcceptedAt >= lastFailedAt;
+}
+
+/**
  * A record that cannot fit its destination's message on its own will fail the
  * same way forever: it is dead-lettered at once, never retried.
  * @param bytes the record's size as it would be sent (UTF-8 bytes)

@@ -63,6 +63,8 @@ export const LESSON_COLS = [
   "updatedAt",
   "createdBy",
   "archived",
+  "seq",
+  "part",
 ] as const;
 
 /** A record's row, by the schema's field names (D1 binds booleans as 0/1). */
@@ -135,6 +137,9 @@ export function rowOf(r: HistoryRecord): Row {
         updatedAt: num(b.updatedAt) ?? 0,
         createdBy: str(b.createdBy),
         archived: b.archived === true ? 1 : 0,
+        // The order of two writes of one millisecond (their `updatedAt` is the same): history/write compares it.
+        seq: r.seq,
+        part: r.part ?? 0,
       };
     default:
       return assertExhaustive(r.kind, "history record kind");

@@ -138,8 +138,9 @@ export const products = sqliteTable("products", {
 
 /**
  * The lessons journal (issue 9 item 7), the store of record: every lesson of every product, archived ones too.
- * Rows arrive from the coordinator's outbox (`lesson` records) and are upserted by id; a record older than the row
- * (`updated_at` lower) never overwrites it, so a late redelivery cannot undo an edit.
+ * Rows arrive from the coordinator's outbox (`lesson` records) and are upserted by id; a record older than the row —
+ * by (`updated_at`, `seq`, `part`): two writes of one millisecond share `updated_at` — never overwrites it, so a late
+ * redelivery cannot undo an edit.
  */
 export const lessons = sqliteTable(
   "lessons",
@@ -160,6 +161,9 @@ export const lessons = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     createdBy: text("created_by").notNull(),
     archived: integer("archived", { mode: "boolean" }).notNull(),
+    /** The outbox seq (and part) of the record that wrote the row: the write order within `updated_at` (migration 0007). */
+    seq: integer("seq").notNull().default(0),
+    part: integer("part").notNull().default(0),
   },
   (t) => [index("lessons_by_time").on(t.productId, t.updatedAt, t.id)],
 );

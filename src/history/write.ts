@@ -167,7 +167,9 @@ function statementFor(kind: HistoryRecord["kind"], n: number): Compiled {
             set: ph(LESSON_COLS.filter((c) => c !== "id" && c !== "productId")) as never,
             // A lesson id is unique across products (newId): a record of another product under the same id is
             // never taken as an edit of this one (its productId is not even among the columns `set` writes).
-            setWhere: sql`${lessons.updatedAt} <= excluded.updated_at AND ${lessons.productId} = excluded.product_id`,
+            // Newer by (updatedAt, seq, part): an edit, or an automatic repeat, in the millisecond of the write before
+            // it keeps its updatedAt, so the outbox seq decides — a late redelivery of the older one changes nothing.
+            setWhere: sql`(${lessons.updatedAt}, ${lessons.seq}, ${lessons.part}) <= (excluded.updated_at, excluded.seq, excluded.part) AND ${lessons.productId} = excluded.product_id`,
           });
       default:
         return assertExhaustive(kind, "history record kind");

@@ -1,6 +1,7 @@
 // The outbox never jams: a record the history queue refuses is retried on its own and dead-lettered
 // (kept, audited, listed by the API) after its last try or at once when too large for any message,
-// while every later feed event and history row still arrives; records are bounded in bytes at creation.
+// while every later feed event and history row still arrives; an outage of the queue, however long, dead-letters
+// nothing (a try counts only when the queue took other messages); records are bounded in bytes at creation.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { jsonBytes } from "../../src/core/bytes.ts";
@@ -117,7 +118,8 @@ describe("a poison record does not block the outbox", () => {
         enqueueEvent(t, "job_1", "job.submitted", { n: 1 });
       });
       const rounds: string[] = [];
-      for (let attempt = 1; attempt <= MAX_DELIVERY_ATTEMPTS; attempt++) {
+      // One round more than the tries: the first failure, in a round the queue took nothing in, blames no record.
+      for (let attempt = 1; attempt <= MAX_DELIVERY_ATTEMPTS + 1; attempt++) {
         await deliverOutbox(host, 0);
         // Records written while the poison one waits for its retry go out at once.
         write((t) => {
@@ -134,8 +136,9 @@ describe("a poison record does not block the outbox", () => {
       return { rounds, dead, left };
     });
     // Only the poison record ever waited in the outbox; then it became the one dead letter.
-    // (The first failure took the record packed beside it down too; from then on each went alone.)
-    expect(result.rounds).toEqual(["2", ...Array(MAX_DELIVERY_ATTEMPTS - 2).fill("1"), "0"]);
+    // (The first failure took the record packed beside it down too, unblamed — the queue took nothing else that round,
+    // so it may have been down; from then on each went alone, and the poison one failed beside records it took.)
+    expect(result.rounds).toEqual(["2", ...Array(MAX_DELIVERY_ATTEMPTS - 1).fill("1"), "0"]);
     expect(result.dead).toEqual([{ id: "outbox:1", attempts: MAX_DELIVERY_ATTEMPTS }]);
     expect(result.left).toBe(0);
 
@@ -144,10 +147,10 @@ describe("a poison record does not block the outbox", () => {
       (r) => r.body.items.some((a) => a.action === "outbox.dead_letter"),
     );
     const actions = audit.body.items.map((a) => a.action);
-    expect(actions).toEqual(expect.arrayContaining(["behind", "later-1", `later-${MAX_DELIVERY_ATTEMPTS}`]));
+    expect(actions).toEqual(expect.arrayContaining(["behind", "later-1", `later-${MAX_DELIVERY_ATTEMPTS + 1}`]));
     expect(actions).not.toContain("poison");
     const events = (await feed(product, "job_1")).events;
-    expect(events.map((e) => e.type)).toEqual(["job.submitted", ...Array(MAX_DELIVERY_ATTEMPTS).fill("progress")]);
+    expect(events.map((e) => e.type)).toEqual(["job.submitted", ...Array(MAX_DELIVERY_ATTEMPTS + 1).fill("progress")]);
     const dl = await deadLetters(product);
     expect(dl.body.items).toEqual([
       expect.objectContaining({ id: "outbox:1", source: "outbox:audit", attempts: MAX_DELIVERY_ATTEMPTS }),
@@ -183,6 +186,64 @@ describe("an outage is not poison", () => {
     expect(out.retries).toBe(0);
     expect(out.left).toBe(2);
     expect(out.result).toEqual({ settled: 0, backoffUntil: 5_000 + retryDelayMs(3) });
+  });
+});
+
+describe("a queue outage is not poison either", () => {
+  it("a history queue down for longer than all the tries dead-letters nothing, while feeds go on; its records land once it is back", async () => {
+    const product = "outbox-queue-outage";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sql = state.storage.sql;
+      let clock = 1_000_000;
+      let up = false;
+      const tx = (): Tx => ({ sql, productId: product, now: clock });
+      const queue = {
+        send: (body: HistoryMessage, opts?: QueueSendOptions) =>
+          up ? env.HISTORY_QUEUE.send(body, opts) : Promise.reject(new Error("queue unavailable")),
+      };
+      const host = deliveryHost(product, sql, {
+        env: { ...env, HISTORY_QUEUE: queue } as unknown as Env,
+        appendFeeds: (batches) => appendFeeds(env, product, batches),
+        now: () => clock,
+        transact: (fn) => state.storage.transactionSync(() => fn(tx())),
+      });
+      const write = (fn: (t: Tx) => void) => state.storage.transactionSync(() => fn(tx()));
+      // A quiet product: one operator action. A watched job's feed gets an event every round, and its feed takes it.
+      write((t) => {
+        wantFeed(t, "job_w");
+        enqueueAudit(t, "op", "settings.update", "product");
+      });
+      const waits: number[] = [];
+      for (let round = 1; round <= 2 * MAX_DELIVERY_ATTEMPTS; round++) {
+        write((t) => enqueueEvent(t, "job_w", "progress", { round }));
+        await deliverOutbox(host, 0);
+        const next = sql.exec<{ t: number }>("SELECT MIN(next_at) AS t FROM outbox_retries").one().t;
+        waits.push(next - clock);
+        clock = next;
+      }
+      const during = {
+        dead: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dead_letters").one().n,
+        attempts: sql.exec<{ a: number }>("SELECT MAX(attempts) AS a FROM outbox_retries").one().a,
+        history: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind <> 'event'").one().n,
+        events: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'event'").one().n,
+      };
+      up = true;
+      await deliverOutbox(host, 0);
+      const left = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+      return { waits, during, left };
+    });
+    // Not one try counted: nothing dead-lettered, the record waits — longer each round the queue takes nothing
+    // (2 s, 4 s … capped at 5 min), so an outage is not hammered — and every feed event went out meanwhile.
+    expect(out.during).toEqual({ dead: 0, attempts: 0, history: 1, events: 0 });
+    expect(out.waits.slice(0, 3)).toEqual([retryDelayMs(1), retryDelayMs(2), retryDelayMs(3)]);
+    expect(out.waits.at(-1)).toBe(retryDelayMs(2 * MAX_DELIVERY_ATTEMPTS));
+    expect(out.left).toBe(0);
+    const audit = await until(
+      () => audits(product),
+      (r) => r.body.items.some((a) => a.action === "settings.update"),
+    );
+    expect(audit.body.items.map((a) => a.action)).toEqual(["settings.update"]);
+    expect((await deadLetters(product)).body.items).toEqual([]);
   });
 });
 

@@ -1,13 +1,15 @@
 // The history queue's consumer (worker/queues/history) against real D1: a poison message or record is kept as a dead
 // letter at once, with a reason a person can read, and everything else in its batch lands; a write D1 refuses on the
-// queue's last delivery is kept with D1's error; a batch of many products writes in one go and records every
-// product for the reaper; a record cannot write into another product's history.
+// queue's last delivery is kept with D1's error — the record D1 refuses, not the rest of its message; a batch of many products writes in one go and records every
+// product for the reaper; a record cannot write into another product's history, nor one whose time or job id the
+// history's cursors cannot carry; a lesson's older record, delivered again after a newer one of the same
+// millisecond, does not undo it.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { HistoryMessage, HistoryRecord } from "../../src/history/write.ts";
 import worker from "../../src/worker/index.ts";
 import { LAST_TRY } from "../../src/worker/queues/history.ts";
-import { ADMIN, api, P } from "./client";
+import { ADMIN, api, createProduct, P } from "./client";
 
 const msg = (id: string, body: unknown, attempts = 1) => ({ id, timestamp: new Date(), attempts, body });
 
@@ -89,6 +91,128 @@ describe("history queue: poison", () => {
   });
 });
 
+describe("history queue: the last delivery", () => {
+  it("writes a refused message's records one at a time: only those D1 still refuses are dead letters", async () => {
+    const p = "qh-last-try";
+    const snapshot = {
+      productId: p,
+      seq: 2,
+      kind: "snapshot",
+      body: { jobId: "job_l", rev: 1, stage: "queued", title: "t", priority: "low", attempt: 0, at: 3, doc: {} },
+    };
+    const runRecord = {
+      productId: p,
+      seq: 3,
+      kind: "run",
+      body: { jobId: "job_l", attempt: 1, factoryId: "f", leaseEpoch: 1, startedAt: 3 },
+    };
+    // D1 refuses every audit entry (as it would a kind whose migration is not applied yet), and nothing else.
+    await env.DB.exec("ALTER TABLE audit_log RENAME TO audit_log_away");
+    let result: Awaited<ReturnType<typeof run>>;
+    try {
+      result = await run([msg("last", packed(p, audit(p, 1, "x"), snapshot, runRecord), LAST_TRY)]);
+    } finally {
+      await env.DB.exec("ALTER TABLE audit_log_away RENAME TO audit_log");
+    }
+    expect(result.explicitAcks).toEqual(["last"]);
+    const landed = await env.DB.prepare(
+      "SELECT (SELECT COUNT(*) FROM job_snapshots WHERE product_id = ?1) AS snapshots, (SELECT COUNT(*) FROM runs WHERE product_id = ?1) AS runs",
+    )
+      .bind(p)
+      .first();
+    expect(landed).toEqual({ snapshots: 1, runs: 1 });
+    const dl = await deadLetters(p);
+    expect(dl.map((d) => d.id)).toEqual(["last:0"]);
+    expect(dl[0]?.reason).toMatch(/^D1 refused history record 0 on all 5 deliveries; the last: .*audit_log/);
+  });
+});
+
+describe("history queue: keys the history pages by", () => {
+  it("a record whose time or job id no cursor could carry is a dead letter; the rest pages through to the end", async () => {
+    const p = "qh-keys";
+    await createProduct(p);
+    const snapshot = (seq: number, jobId: string, at: number) => ({
+      productId: p,
+      seq,
+      kind: "snapshot",
+      body: { jobId, rev: 1, stage: "queued", title: "t", priority: "low", attempt: 0, at, doc: {} },
+    });
+    const lessonOf = (seq: number, id: string, updatedAt: number) => ({
+      productId: p,
+      seq,
+      kind: "lesson",
+      body: { id, source: "operator", text: id, capabilities: [], count: 1, createdAt: 1, updatedAt, createdBy: "op" },
+    });
+    const runOf = (seq: number, jobId: string, startedAt: number) => ({
+      productId: p,
+      seq,
+      kind: "run",
+      body: { jobId, attempt: 1, factoryId: "f", leaseEpoch: 1, startedAt },
+    });
+    const result = await run([
+      msg(
+        "keys",
+        packed(
+          p,
+          snapshot(1, "job_a", 10),
+          snapshot(2, "job_b", 1.5), // a cursor's time is a whole ms
+          snapshot(3, "job_c", -5), // before 0: no page (since ≥ 0) ever shows it
+          snapshot(4, "job_d", 20),
+          runOf(5, "job_a", 10),
+          runOf(6, "r".repeat(250), 11), // its row id is past what a cursor carries
+          runOf(7, "job_e", 1e300),
+          runOf(8, "job_d", 20),
+          lessonOf(9, "les_a", 10),
+          lessonOf(10, "les_b", 2.5), // `…/lessons` pages by (updatedAt, id) too
+          lessonOf(11, "lesson-b", 30), // not a lesson id: its page's cursor is refused
+          lessonOf(12, "les_d", 20),
+        ),
+      ),
+    ]);
+    expect(result.explicitAcks).toEqual(["keys"]);
+    expect((await deadLetters(p)).map((d) => d.id)).toEqual([
+      "keys:1",
+      "keys:10",
+      "keys:2",
+      "keys:5",
+      "keys:6",
+      "keys:9",
+    ]);
+    const lessons: string[] = [];
+    type LessonPage = { items: Array<{ id: string }>; nextCursor?: string };
+    for (let cursor: string | undefined = ""; cursor !== undefined; ) {
+      const r: Awaited<ReturnType<typeof api<LessonPage>>> = await api<LessonPage>(
+        "GET",
+        `${P(p)}/lessons?limit=1${cursor && `&cursor=${cursor}`}`,
+        { token: ADMIN },
+      );
+      expect(r.status).toBe(200);
+      lessons.push(...r.body.items.map((i) => i.id));
+      cursor = r.body.nextCursor;
+    }
+    expect(lessons).toEqual(["les_d", "les_a"]);
+    // Every row D1 holds, read a row a page: each page's nextCursor is taken back, to the end.
+    for (const [kind, want] of [
+      ["snapshots", ["job_a", "job_d"]],
+      ["runs", ["job_a", "job_d"]],
+    ] as const) {
+      const seen: string[] = [];
+      let cursor = "";
+      for (let more = true; more; ) {
+        const r = await api<{ items: Array<{ jobId: string }>; nextCursor: string; more: boolean }>(
+          "GET",
+          `${P(p)}/history?kind=${kind}&limit=1${cursor && `&cursor=${cursor}`}`,
+          { token: ADMIN },
+        );
+        expect(r.status).toBe(200);
+        seen.push(...r.body.items.map((i) => i.jobId));
+        [cursor, more] = [r.body.nextCursor, r.body.more];
+      }
+      expect(seen).toEqual(want);
+    }
+  });
+});
+
 describe("history queue: many products", () => {
   it("writes a batch of 40 products' messages in one go and records every product for the reaper", async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `qh-many-${i}`);
@@ -122,5 +246,36 @@ describe("history writes: cross-product isolation", () => {
     expect((await run([msg("l2", packed("qh-other", lesson("qh-other", "theirs", 2)))])).ackAll).toBe(true);
     const row = await env.DB.prepare("SELECT product_id AS p, text FROM lessons WHERE id = 'les_shared'").first();
     expect(row).toEqual({ p: "qh-owner", text: "mine" });
+  });
+
+  it("an older record of a lesson written in the same millisecond, redelivered after a newer one, undoes nothing", async () => {
+    // An edit in the millisecond of the write before it keeps its `updatedAt` (policies/lessons: never lowered), and
+    // so does an automatic repeat: only the outbox seq orders the two. The older one is delivered again last.
+    const p = "qh-same-ms";
+    const lesson = (seq: number, text: string, count: number, part?: number) => ({
+      productId: p,
+      seq,
+      ...(part === undefined ? {} : { part }),
+      kind: "lesson",
+      body: {
+        id: "les_samems",
+        source: "auto",
+        text,
+        capabilities: [],
+        count,
+        createdAt: 7,
+        updatedAt: 7,
+        createdBy: "op",
+      },
+    });
+    for (const [id, records] of [
+      ["s1", [lesson(10, "first", 1)]],
+      ["s2", [lesson(11, "second", 2, 0), lesson(11, "third", 3, 1)]],
+      ["s1-again", [lesson(10, "first", 1)]],
+      ["s2-part0-again", [lesson(11, "second", 2, 0)]],
+    ] as const)
+      expect((await run([msg(id, packed(p, ...records))])).ackAll).toBe(true);
+    const row = await env.DB.prepare("SELECT text, count FROM lessons WHERE id = 'les_samems'").first();
+    expect(row).toEqual({ text: "third", count: 3 });
   });
 });

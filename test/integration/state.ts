@@ -5,7 +5,7 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { FeedBudget } from "../../src/core/feed-budget.ts";
-import type { DeliveryHost } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
+import { type DeliveryHost, QueueHealth } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
 
 /**
  * Let the lease run out `agoMs` ago. The alarm is settled first (`settleAlarm`), so the test's own
@@ -136,7 +136,7 @@ export function deliveryHost(
   sql: SqlStorage,
   over: Pick<DeliveryHost, "now" | "transact" | "appendFeeds"> & Partial<Pick<DeliveryHost, "env">>,
 ): DeliveryHost {
-  return { env, productId, sql, feeds: new FeedBudget(), historyHeld: () => false, ...over };
+  return { env, productId, sql, feeds: new FeedBudget(), queues: new QueueHealth(), historyHeld: () => false, ...over };
 }
 
 /** A FeedBudget whose clock stands still at `stoppedAt` while it is set (the budget is pure: `now` is a parameter). */

@@ -1,8 +1,10 @@
 // When an undeliverable outbox record is retried (capped exponential backoff, `now` as a parameter),
-// when it becomes a dead letter (after the last try, or at once when it can never fit a message).
+// when it becomes a dead letter (after the last try, or at once when it can never fit a message), and when a
+// queue's refusal counts as a try at all (only when that queue took other messages: else it may be down).
 import { describe, expect, it } from "vitest";
 import {
   afterFailure,
+  blamesRecord,
   MAX_DELIVERY_ATTEMPTS,
   RETRY_CAP_MS,
   retryDelayMs,
@@ -26,6 +28,15 @@ describe("delivery retries", () => {
     const last = afterFailure(MAX_DELIVERY_ATTEMPTS - 1, now, "queue refused");
     expect(last).toMatchObject({ kind: "dead_letter", attempts: MAX_DELIVERY_ATTEMPTS });
     expect(last.kind === "dead_letter" && last.reason).toContain("queue refused");
+  });
+
+  it("blame a refused record only when its queue took another message that round or since it last failed", () => {
+    expect(blamesRecord(true)).toBe(true); // the queue was up this round, yet refused it
+    expect(blamesRecord(false)).toBe(false); // nothing shows the queue up: an outage, not the record
+    expect(blamesRecord(false, 500)).toBe(false); // a first failure alone in its round
+    expect(blamesRecord(false, 500, 500)).toBe(true); // the queue took a message after (or as) it last failed
+    expect(blamesRecord(false, 499, 500)).toBe(false); // nothing taken since it last failed
+    expect(blamesRecord(false, undefined, 500)).toBe(false); // nothing taken since the coordinator started
   });
 
   it("a record larger than the message budget is refused at once, one that fits is not", () => {

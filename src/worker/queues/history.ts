@@ -7,15 +7,17 @@
  * (worker/queues/dead-letters), instead of being retried until the queue's dead-letter queue takes it with none:
  * - a malformed message (not a history message, no product): the whole message;
  * - a malformed record, or one of another product than its message's: that record; the rest of its message lands;
- * - a message whose write D1 refused on its last delivery (`LAST_TRY`): the whole message, with D1's error.
+ * - a message whose write D1 refused on its last delivery (`LAST_TRY`): its records written one at a time, and each
+ *   that D1 still refuses kept with D1's error — the whole message when D1 took none of them.
  */
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
-import { truncateUtf8, utf8Text } from "../../core/bytes.ts";
+import { truncateUtf8 } from "../../core/bytes.ts";
+import { LESSON_ID } from "../../core/lessons.ts";
 import { products } from "../../history/schema.ts";
 import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
-import { ProductId } from "../../shared/api.ts";
+import { EntityId, ProductId } from "../../shared/api.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
 
 /** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
@@ -36,14 +38,18 @@ export const LAST_TRY = 5;
 const PRODUCTS_PER_STATEMENT = 33;
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const id = utf8Text(256, z.string().min(1));
 
-/** One record as history/write takes it; the body stays open (history/rows reads it defensively, field by field). */
+/**
+ * One record as history/write takes it; the body stays open (history/rows reads it defensively, field by field), but
+ * for the keys `…/history` and `…/lessons` page by: a row whose time is not a whole ms from 0 on, or whose id is not
+ * one the API names jobs or lessons by (a run row's id then outgrows a cursor), could be shown by no page, or end a page
+ * with a `nextCursor` the API then refuses (shared/history-cursor, api-lessons), and no reader got past it.
+ */
 const RecordSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("snapshot"), body: z.looseObject({ jobId: id, rev: count }) }),
-  z.object({ kind: z.literal("run"), body: z.looseObject({ jobId: id, leaseEpoch: count }) }),
+  z.object({ kind: z.literal("snapshot"), body: z.looseObject({ jobId: EntityId, rev: count, at: count }) }),
+  z.object({ kind: z.literal("run"), body: z.looseObject({ jobId: EntityId, leaseEpoch: count, startedAt: count }) }),
   z.object({ kind: z.literal("audit"), body: z.looseObject({ at: count }) }),
-  z.object({ kind: z.literal("lesson"), body: z.looseObject({ id }) }),
+  z.object({ kind: z.literal("lesson"), body: z.looseObject({ id: z.string().regex(LESSON_ID), updatedAt: count }) }),
 ]);
 const Envelope = z.object({ productId: ProductId, seq: count, part: count.optional() });
 
@@ -53,6 +59,8 @@ const MessageSchema = z.object({ kind: z.literal("history"), productId: ProductI
 interface Parsed {
   productId: string;
   records: HistoryRecord[];
+  /** Each record's place in its message (what its dead letter's id names). */
+  index: number[];
   poison: DeadLetter[];
 }
 
@@ -72,7 +80,7 @@ function parse(msg: Message<unknown>, now: number): Parsed | DeadLetter {
     at: now,
   });
   if (!m.success) return letter(`malformed history message: ${why(m.error)}`, msg.body);
-  const out: Parsed = { productId: m.data.productId, records: [], poison: [] };
+  const out: Parsed = { productId: m.data.productId, records: [], index: [], poison: [] };
   m.data.records.forEach((raw, i) => {
     const env = Envelope.safeParse(raw);
     const rec = RecordSchema.safeParse(raw);
@@ -84,7 +92,10 @@ function parse(msg: Message<unknown>, now: number): Parsed | DeadLetter {
       out.poison.push(
         letter(`history record ${i} is of product ${env.data.productId}, not ${m.data.productId}`, raw, `:${i}`),
       );
-    } else out.records.push({ ...env.data, ...rec.data } as HistoryRecord);
+    } else {
+      out.records.push({ ...env.data, ...rec.data } as HistoryRecord);
+      out.index.push(i);
+    }
   });
   return out;
 }
@@ -116,21 +127,49 @@ export async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env
       settle(msg, await keepDeadLetters(env, p.poison));
     } catch (err) {
       if (msg.attempts < LAST_TRY) msg.retry({ delaySeconds: retryDelay(msg.attempts) });
-      else {
-        const reason = `D1 refused the write on all ${msg.attempts} deliveries; the last: ${String(err)}`;
-        const d: DeadLetter = {
-          id: msg.id,
-          productId: p.productId,
-          source: "queue:history",
-          reason,
-          body: msg.body,
-          attempts: msg.attempts,
-          at: now,
-        };
-        settle(msg, await keepDeadLetters(env, [{ ...d, reason: truncateUtf8(reason, 1024) }]));
-      }
+      else settle(msg, await keepDeadLetters(env, await lastTry(env, msg, p, err, now)));
     }
   }
+}
+
+/**
+ * The last delivery of a message whose write D1 refused: its records written one at a time, so one that D1 refuses
+ * (a kind whose table or column it lacks: code deployed before its migration) takes no other record of its message
+ * to the dead letters with it. When D1 took none of them, it is down, not a record: the message is one dead letter.
+ * @returns the dead letters to keep: the message's poison records and each record D1 still refused, with its error
+ */
+async function lastTry(env: Env, msg: Message<unknown>, p: Parsed, err: unknown, now: number): Promise<DeadLetter[]> {
+  const letter = (id: string, reason: string, body: unknown): DeadLetter => ({
+    id,
+    productId: p.productId,
+    source: "queue:history",
+    reason: truncateUtf8(reason, 1024),
+    body,
+    attempts: msg.attempts,
+    at: now,
+  });
+  const refused: DeadLetter[] = [];
+  for (const [k, r] of p.records.entries()) {
+    const i = p.index[k];
+    await writeHistory(env.DB, [r]).catch((e: unknown) =>
+      refused.push(
+        letter(
+          `${msg.id}:${i}`,
+          `D1 refused history record ${i} on all ${msg.attempts} deliveries; the last: ${String(e)}`,
+          r,
+        ),
+      ),
+    );
+  }
+  if (refused.length === p.records.length)
+    return [
+      letter(msg.id, `D1 refused the write on all ${msg.attempts} deliveries; the last: ${String(err)}`, msg.body),
+    ];
+  // The reaper's list: the product is on it already unless this is its first history (worker/products).
+  await touchProducts(env, p.records, now).catch((e: unknown) =>
+    console.warn(`history: products not touched: ${String(e)}`),
+  );
+  return [...p.poison, ...refused];
 }
 
 /** Acked once all its dead letters are kept somewhere; otherwise retried (its records write again harmlessly). */

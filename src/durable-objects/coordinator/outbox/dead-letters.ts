@@ -11,7 +11,7 @@
 
 import { truncateUtf8 } from "../../../core/bytes.ts";
 import { afterFailure, OUTBOX_DEAD_LETTER_ALERT, type RetryDecision } from "../../../core/delivery-retry.ts";
-import { execute, withLimit } from "../../sql-statements.ts";
+import { columnsOf, execute, withLimit } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { forgetPending } from "./pending.ts";
 import { enqueueAudit, type HistoryEntry, type OutboxRecord } from "./records.ts";
@@ -42,18 +42,38 @@ export function recordFailure(tx: Tx, r: OutboxRecord, error: string): RetryDeci
     deadLetterRecord(tx, r, decision.reason, decision.attempts);
     return decision;
   }
-  const jobId = r.kind === "event" ? r.body.jobId : null;
+  scheduleRetry(tx, r, decision.attempts, decision.nextAt, error);
+  return decision;
+}
+
+/**
+ * A send of `r` to a queue that took nothing to show it up (core/delivery-retry `blamesRecord`): tried again in
+ * `waitMs`, its count of tries unchanged — an outage is not the record's fault. It now travels alone, as a record
+ * that failed (outbox/round-plan), so a poison one cannot take the records packed beside it down with it again.
+ */
+export function waitForQueue(tx: Tx, r: OutboxRecord, error: string, waitMs: number): void {
+  scheduleRetry(tx, r, r.attempts, tx.now + waitMs, error);
+}
+
+function scheduleRetry(tx: Tx, r: OutboxRecord, attempts: number, nextAt: number, error: string): void {
   execute(
     tx.sql,
-    `INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT(seq) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at, last_error = excluded.last_error`,
+    `INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id, failed_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT(seq) DO UPDATE SET attempts = excluded.attempts, next_at = excluded.next_at,
+       last_error = excluded.last_error, failed_at = excluded.failed_at`,
     r.seq,
-    decision.attempts,
-    decision.nextAt,
+    attempts,
+    nextAt,
     truncateUtf8(error, 1024),
-    jobId,
+    r.kind === "event" ? r.body.jobId : null,
+    tx.now,
   );
-  return decision;
+}
+
+/** `outbox_retries.failed_at`: when the record's delivery last failed (ms), which `blamesRecord` weighs. */
+export function applyRetryColumns(sql: SqlStorage): void {
+  if (!columnsOf(sql, "outbox_retries").has("failed_at"))
+    execute(sql, "ALTER TABLE outbox_retries ADD COLUMN failed_at INTEGER");
 }
 
 /** Moves `r` out of the outbox into the dead letters, with an audit record and an alert line. */

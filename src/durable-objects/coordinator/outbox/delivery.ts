@@ -1,10 +1,10 @@
-import { retryDelayMs } from "../../../core/delivery-retry.ts";
+import { blamesRecord, retryDelayMs } from "../../../core/delivery-retry.ts";
 import type { FeedBudget } from "../../../core/feed-budget.ts";
 import { heldUntil, holdCutoff } from "../../../core/feed-hold.ts";
 import { historyCutoff, historyDueAt } from "../../../core/history-hold.ts";
 import type { FeedAppend } from "../../job-feed.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { deadLetterRecord, nextRetryAt, recordFailure } from "./dead-letters.ts";
+import { deadLetterRecord, nextRetryAt, recordFailure, waitForQueue } from "./dead-letters.ts";
 import { oldestHeldAt, oldestHeldHistoryAt } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { hasPending } from "./pending.ts";
@@ -19,6 +19,8 @@ export interface DeliveryHost {
   productId: string;
   sql: SqlStorage;
   feeds: FeedBudget;
+  /** What the coordinator saw of each queue it sends to, across rounds. */
+  queues: QueueHealth;
   /** Whether D1 history is held at `now` (ms): the coordinator is loaded (core/history-hold `historyLoaded`). */
   historyHeld(now: number): boolean;
   /** Appends to job feeds (feed-append): one call per round, a result per job. */
@@ -81,9 +83,41 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
   }
 }
 
+/**
+ * What a coordinator saw of each queue it sends to, across rounds: when it last took a message, and how many rounds
+ * in a row it took none it was sent. In memory: after a restart nothing shows a queue up until it takes a message.
+ */
+export class QueueHealth {
+  private readonly tookAt = new Map<string, number>();
+  private readonly refusals = new Map<string, number>();
+
+  /** `queue` took a message at `now` (ms). */
+  took(queue: string, now: number): void {
+    this.tookAt.set(queue, now);
+    this.refusals.delete(queue);
+  }
+
+  /**
+   * `queue` took none of a round's messages: how long (ms) the records it refused without blame wait — growing with
+   * each such round in a row (core/delivery-retry `retryDelayMs`: 2 s … 5 min), so an outage is not hammered.
+   */
+  refusedRound(queue: string): number {
+    const n = (this.refusals.get(queue) ?? 0) + 1;
+    this.refusals.set(queue, n);
+    return retryDelayMs(n);
+  }
+
+  /** When `queue` last took a message (ms), undefined when it has not since this coordinator started. */
+  lastTookAt(queue: string): number | undefined {
+    return this.tookAt.get(queue);
+  }
+}
+
 interface Failure {
   record: OutboxRecord;
   error: string;
+  /** The queue that refused it; undefined for a feed append. */
+  queue?: string;
 }
 
 /** One delivery round over the due records. */
@@ -92,6 +126,8 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
   if (feeds.length + history.length + oversized.length === 0) return { settled: 0, failed: 0, deferred, outage: false };
   const delivered: number[] = [];
   const failures: Failure[] = [];
+  /** The queues that took a message this round. */
+  const took = new Set<string>();
   const batches: FeedBatch[] = feeds.map((records) => ({
     jobId: feedKey(records[0]!),
     events: records.map(toAppend),
@@ -105,8 +141,11 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
           .catch((err: unknown) => batches.map((b) => ({ jobId: b.jobId, delivered: 0, error: String(err) }))),
     ...history.map((u) =>
       u.send().then(
-        () => delivered.push(...u.records.map((r) => r.seq)),
-        (err: unknown) => failures.push(...u.records.map((record) => ({ record, error: String(err) }))),
+        () => {
+          delivered.push(...u.records.map((r) => r.seq));
+          took.add(u.queue);
+        },
+        (err: unknown) => failures.push(...u.records.map((record) => ({ record, error: String(err), queue: u.queue }))),
       ),
     ),
   ]);
@@ -119,6 +158,17 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     failures.push(...failed.map((record) => ({ record, error: res.error ?? "" })));
   });
   const outage = delivered.length === 0 && failures.length > 0 && feeds.length + history.length > 1;
+  const now = host.now();
+  for (const q of took) host.queues.took(q, now);
+  // A queue refused records and took nothing this round: unless it took something since a record last failed, the
+  // record is not blamed (core/delivery-retry `blamesRecord`), and waits as long as the queue has been refusing.
+  const waits = new Map<string, number>();
+  if (!outage)
+    for (const f of failures)
+      if (f.queue !== undefined && !took.has(f.queue) && !waits.has(f.queue))
+        waits.set(f.queue, host.queues.refusedRound(f.queue));
+  const blamed = (f: Failure) =>
+    f.queue === undefined || blamesRecord(took.has(f.queue), host.queues.lastTookAt(f.queue), f.record.failedAt);
   const buried = host.transact((tx) => {
     for (const { record, reason } of oversized) deadLetterRecord(tx, record, reason, record.attempts);
     ackSeqs(tx.sql, delivered);
@@ -130,7 +180,8 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
       failures.map((f) => f.record.seq),
     );
     const failed = failures.filter((f) => queued.has(f.record.seq));
-    return failed.filter((f) => recordFailure(tx, f.record, f.error).kind === "dead_letter").length;
+    for (const f of failed) if (!blamed(f)) waitForQueue(tx, f.record, f.error, waits.get(f.queue ?? "") ?? 0);
+    return failed.filter((f) => blamed(f) && recordFailure(tx, f.record, f.error).kind === "dead_letter").length;
   });
   const done = host.now();
   for (const b of batches) host.feeds.touch(b.jobId, done);

@@ -24,10 +24,12 @@ export interface DueRow {
   /** The event's job (null for history records). */
   job_id: string | null;
   attempts: number;
+  /** When its delivery last failed (ms), null when it never did. */
+  failed_at: number | null;
 }
 
-const COLUMNS = `o.seq, o.kind, o.body, length(CAST(o.body AS BLOB)) AS bytes, o.job_id, COALESCE(r.attempts, 0) AS attempts
-   FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq`;
+const COLUMNS = `o.seq, o.kind, o.body, length(CAST(o.body AS BLOB)) AS bytes, o.job_id, COALESCE(r.attempts, 0) AS attempts,
+   r.failed_at AS failed_at FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq`;
 
 // Limits are written in, never bound (sql-statements `withLimit`): a bound LIMIT re-prepares its statement each run.
 export const DUE_HISTORY_SQL = `SELECT ${COLUMNS}
@@ -117,5 +119,6 @@ export function dueEvents(sql: SqlStorage, now: number, jobs: readonly string[],
 
 /** The outbox holds only what `enqueue` wrote: a row's kind names its body's type. */
 export function parseRow(r: DueRow): OutboxRecord {
-  return { seq: r.seq, kind: r.kind, body: JSON.parse(r.body), attempts: r.attempts } as OutboxRecord;
+  const failedAt = r.failed_at ?? undefined;
+  return { seq: r.seq, kind: r.kind, body: JSON.parse(r.body), attempts: r.attempts, failedAt } as OutboxRecord;
 }

@@ -84,8 +84,10 @@ export type OutboxKind = OutboxEntry["kind"] | "history";
 /** A row as read back for delivery. */
 export type OutboxRecord = (OutboxEntry | HistoryGroup) & {
   seq: number;
-  /** Failed delivery tries so far (0 for a record never tried or never failed). */
+  /** Failed delivery tries so far that counted against it (0 for a record never tried or never blamed). */
   attempts: number;
+  /** When its delivery last failed (ms), blamed or not (outbox/dead-letters); undefined when it never did. */
+  failedAt?: number;
 };
 
 export type EventRecord = Extract<OutboxRecord, { kind: "event" }>;

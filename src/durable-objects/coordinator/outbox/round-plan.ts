@@ -27,6 +27,8 @@ export const MESSAGE_BYTES = 100 * 1024;
 /** Records that travel together in one queue message, and how to send it. */
 export interface Unit {
   records: Array<HistoryOutboxRecord | WebhookRecord>;
+  /** The queue it is sent to: whether a refusal blames its records depends on what else that queue took. */
+  queue: "history" | "webhooks";
   send(): Promise<unknown>;
 }
 
@@ -84,7 +86,7 @@ export function planRound(host: DeliveryHost, now: number) {
     const r = parseRow(row) as HistoryOutboxRecord | WebhookRecord;
     if (!fits(row, r.kind === "history" ? r.body.length : 1)) continue;
     if (r.kind === "webhook") webhooks.push(r);
-    else (r.attempts > 0 ? retried : fresh).push(r);
+    else (r.attempts > 0 || r.failedAt !== undefined ? retried : fresh).push(r);
   }
   // Fresh history records travel packed; a record that failed before travels alone, so a poison one fails alone.
   const sizeOf = (r: HistoryOutboxRecord) => (sizes.get(r.seq) ?? 0) + 1;
@@ -93,12 +95,14 @@ export function planRound(host: DeliveryHost, now: number) {
     ...retried.map((r) => [r]),
   ].map((records) => ({
     records,
+    queue: "history" as const,
     // JSON content: the size the queue counts is then exactly the UTF-8 bytes measured here.
     send: () => env.HISTORY_QUEUE.send(message(productId, records), { contentType: "json" }),
   }));
   // Webhooks go one message each to the webhook queue, which retries each with its own backoff (worker/queues/webhooks).
   const hooks: Unit[] = webhooks.map((r) => ({
     records: [r],
+    queue: "webhooks" as const,
     send: () => env.WEBHOOK_QUEUE.send(webhookMessage(r), { contentType: "json" }),
   }));
   return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred };

@@ -7,7 +7,7 @@
 import { FeedBudget } from "../../../core/feed-budget.ts";
 import { historyLoaded, UnitRate } from "../../../core/history-hold.ts";
 import type { Units } from "../runtime/units.ts";
-import { type DeliveryHost, deliverOutbox, toAppend } from "./delivery.ts";
+import { type DeliveryHost, deliverOutbox, QueueHealth, toAppend } from "./delivery.ts";
 import { dueEvents, parseRow } from "./due-rows.ts";
 import { appendFeeds } from "./feed-append.ts";
 import { takeUrgent } from "./feed-wanted.ts";
@@ -35,6 +35,8 @@ export class OutboxShipper {
   private wakeAt = 0;
   /** Job feeds this coordinator counts open (see core/feed-budget). */
   private readonly feeds = new FeedBudget();
+  /** What the queues did with the messages sent to them, across rounds (outbox/delivery). */
+  private readonly queues = new QueueHealth();
   /** Units committed per second: with the feed budget's busy state, whether D1 history is held (core/history-hold). */
   private readonly unitRate = new UnitRate();
   private delivering: Promise<number> | null = null;
@@ -147,6 +149,7 @@ export class OutboxShipper {
       productId: units.productId,
       sql: units.sql,
       feeds: this.feeds,
+      queues: this.queues,
       historyHeld: (now) => historyLoaded(this.feeds.isBusy(now), this.unitRate.perSecond(now)),
       appendFeeds: (batches) => appendFeeds(env, units.productId, batches),
       now: () => Date.now(),

@@ -17,6 +17,7 @@ import { columnsOf, execute } from "../../sql-statements.ts";
 import { applyEnrollmentCodeColumns } from "../access/enrollment.ts";
 import { BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
+import { applyRetryColumns } from "../outbox/dead-letters.ts";
 import { applyBreakerTrialColumns } from "../policies/breakers.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
@@ -178,6 +179,7 @@ export function applySchema(sql: SqlStorage): void {
   execute(sql, BATCHES_SQL); // jobs/batches owns its tables' definition
   keyRunsByEpoch(sql);
   splitOutboxSides(sql);
+  applyRetryColumns(sql); // when a failed record last failed (outbox/dead-letters)
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
   applyEnrollmentCodeColumns(sql); // what a code is bound to (access/enrollment)
   applyBreakerTrialColumns(sql); // which run is a half-open breaker's trial (policies/breakers)
