@@ -73,7 +73,8 @@ export const ROUTING_OPS: Op[] = [
     summary:
       "Rebuild the track records from the D1 runs history: {counted, skipped (runs whose job the coordinator no " +
       "longer holds), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`. Runs that ended in the " +
-      "last second — the last minute while the coordinator is loaded — may not be in D1 yet, and are not counted",
+      "last second — the last minute while the coordinator is loaded — may not be in D1 yet, and are not counted; " +
+      "one that ends during the rebuild is counted once. 409 conflict when a rebuild started meanwhile stops this one",
     role: "operator",
     ok: { "200": json("What the rebuild counted", RebuildSchema) },
   },

@@ -50,13 +50,15 @@ export abstract class RoutingRpc extends BatchRpc {
   }
 
   /**
-   * One chunk of a rebuild from the D1 runs (in order of their end): `first` empties the table before it and audits
-   * `routing.rebuild` by `actor`; each chunk is its own unit, so a long history never holds the object for long.
+   * One chunk of a rebuild from the D1 runs: `first` empties the table before it, audits `routing.rebuild` by `actor`
+   * and answers the rebuild's number, which every later chunk passes as `rebuild` (policies/track-records
+   * `replayRuns`: a run that ended after the first chunk is not counted again; a newer rebuild's first chunk makes
+   * an older one's next chunk a conflict). Each chunk is its own unit, so a long history never holds the object for long.
    */
-  async rebuildTrackRecords(productId: string, runs: HistoryRun[], first: boolean, actor: string) {
+  async rebuildTrackRecords(productId: string, runs: HistoryRun[], first: boolean, actor: string, rebuild?: number) {
     return this.units.run(productId, (tx) => {
       if (first) enqueueAudit(tx, actor, "routing.rebuild", productId, {});
-      return replayRuns(tx, runs, first);
+      return replayRuns(tx, runs, first ? undefined : (rebuild ?? 0));
     });
   }
 
