@@ -2,6 +2,7 @@
 // trip) is a 400 problem+json `validation_failed` with `reason: margin_out_of_range` that stores and audits nothing,
 // as is a split of 0 or 1 (one arm would get no job, so the guardrail would never look); two arms with the same
 // policy (both `{}`: an A/B of a policy against itself that would block the class) are a 400 `identical_arms`;
+// a job class no job can have (`lang:rust|docs`, `,`) is a 400 for an experiment and a routing rule alike;
 // while a cost margin of $5 is a fine cost margin; a started experiment stops once (a second stop answers it
 // unchanged, `changed: false`), and once stopped the class may start a new one.
 import { describe, expect, it } from "vitest";
@@ -61,6 +62,23 @@ describe("experiment lifecycle", () => {
         /same routing policy .* give arm B \(or A\) different weights or prefer\/avoid rules/,
       );
     }
+    // A class no job can have (a label without `class:`, empty capabilities) would be stored and never see a job:
+    // an experiment running unguarded for ever, a rule that never applies. Refused, nothing stored.
+    for (const jobClass of ["lang:rust|docs", ",", "|", "lang:rust,,os:linux", "lang:rust|class:docs|x", "-,lang:go"]) {
+      const body = { ...spec({ metric: "success_rate", margin: 0.1, confidence: 0.9 }), jobClass };
+      const r = await api<Problem>("POST", url, { token: ADMIN, json: body });
+      expect([jobClass, r.status, r.body.code]).toEqual([jobClass, 400, "validation_failed"]);
+      expect(r.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(r.body.detail).toMatch(/jobClass/);
+      const rule = await api<Problem>("POST", `${P(product)}/routing/rules`, {
+        token: ADMIN,
+        json: { factoryId: "fac_x", jobClass, effect: "avoid", reason: "r" },
+      });
+      expect([jobClass, rule.status, rule.body.code]).toEqual([jobClass, 400, "validation_failed"]);
+    }
+    expect(
+      (await api<{ rules: unknown[] }>("GET", `${P(product)}/routing/rules`, { token: ADMIN })).body.rules,
+    ).toEqual([]);
     expect((await api<{ experiments: View[] }>("GET", url, { token: ADMIN })).body.experiments).toEqual([]);
 
     const started = await api<View>("POST", url, {
