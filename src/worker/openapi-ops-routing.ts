@@ -72,7 +72,7 @@ export const ROUTING_OPS: Op[] = [
     path: `${P}/routing/rebuild`,
     summary:
       "Rebuild the track records from the D1 runs history: {counted, skipped (runs whose job the coordinator no " +
-      "longer holds), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`. Runs that ended in the " +
+      "longer holds, or whose factory was deregistered), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`. Runs that ended in the " +
       "last second — the last minute while the coordinator is loaded — may not be in D1 yet, and are not counted; " +
       "one that ends during the rebuild is counted once. 409 conflict when a rebuild started meanwhile stops this one",
     role: "operator",

@@ -4,7 +4,8 @@
 // rebuild gives the same record again. A run that ends live while a rebuild is under way (after its first chunk
 // emptied the table, before the chunk that reads its D1 row) is counted once, not twice; a rebuild started while
 // another is under way stops the older one (409 conflict for its next chunk), whose chunks would count their runs
-// into the newer one's table a second time.
+// into the newer one's table a second time. The D1 runs of a factory deregistered since (which dropped its records)
+// are skipped, not replayed back into records.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { addOutcome, emptyRecord, type TrackRecord } from "../../src/core/track-record.ts";
@@ -154,5 +155,34 @@ describe("routing rebuild while runs end", () => {
     const current = await stub.rebuildTrackRecords(product, [ended as HistoryRun], false, "op", newer.value.rebuild);
     expect(current).toMatchObject({ ok: true, value: { counted: 1, skipped: 0 } });
     expect((await records()).map((r) => r.record.n)).toEqual([1]);
+  });
+});
+
+describe("routing rebuild after a deregistration", () => {
+  it("does not bring back the records of a factory deregistered since its runs", async () => {
+    const product = "routing-rebuild-forgotten";
+    const caps = ["engine:codex", "lang:rust"];
+    const gone = await enroll(product, "gone", caps);
+    const kept = await enroll(product, "kept", caps);
+    for (const f of [gone, kept]) {
+      const job = await submit(product, { title: "rust", engine: "codex", requires: ["lang:rust"] });
+      const c = await claim(product, f.token);
+      expect(c.body.job.id).toBe(job.id);
+      const path = `${P(product)}/jobs/${job.id}`;
+      const epoch = c.body.lease.leaseEpoch;
+      await api("PATCH", path, { token: f.token, json: { leaseEpoch: epoch, stage: "building" } });
+      const end = { leaseEpoch: epoch, stage: "testing", result: { outcome: "success", rc: 0 } };
+      expect((await api("PATCH", path, { token: f.token, json: end })).status).toBe(200);
+    }
+    await shippedRuns(product, 2);
+    expect((await api("DELETE", `${P(product)}/factories/${gone.factoryId}`, { token: ADMIN })).status).toBe(200);
+    const factoriesOf = async () =>
+      (await api<Records>("GET", `${P(product)}/routing/track-records`, { token: ADMIN })).body.records.map(
+        (r) => r.factoryId,
+      );
+    expect(await factoriesOf()).toEqual([kept.factoryId]);
+    const rebuilt = await api("POST", `${P(product)}/routing/rebuild`, { token: ADMIN });
+    expect(rebuilt.body).toEqual({ counted: 1, skipped: 1, chunks: 1 });
+    expect(await factoriesOf()).toEqual([kept.factoryId]);
   });
 });
