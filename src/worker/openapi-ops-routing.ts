@@ -108,7 +108,8 @@ export const ROUTING_OPS: Op[] = [
       "`split` is strictly between 0 and 1; a success_rate `margin` ≥ 1 could never trip: 400 validation_failed " +
       "(reason margin_out_of_range); two arms with the same policy (both `{}` too) would compare a policy with itself: " +
       "400 identical_arms. The job class is stored as jobs spell it (capabilities sorted). " +
-      "409 conflict when the class has a live experiment; 404 for an unknown factory. Audited `routing.experiment.start`",
+      "409 conflict when the class has a live experiment; 429 limit_exceeded when 20 are live (running or " +
+      "concluded: stop one); 404 for an unknown factory. Audited `routing.experiment.start`",
     role: "operator",
     body: ExperimentBody,
     ok: { "201": json("The experiment's view", ExperimentViewSchema) },
