@@ -1,7 +1,8 @@
 // Learned routing in workerd (issue 11 parts 1–3): runs reported over HTTP by two factories with different failure
 // rates (claim + PATCH failed/testing; breakers and the error budget set out of the way) become track records, the
 // next job's explain ranks the better factory first with the track term's n, success rate and 95 % interval, the
-// recommendations name the worse factory with its numbers, applying one as a rule is audited and shows in explain
+// recommendations name the worse factory with its numbers (a rule that only names one but does something else does
+// not apply it), applying one as a rule is audited and shows in explain
 // as an avoid adjustment and removing it reverses both, and a rebuild from the D1 runs history reproduces the
 // records exactly; push dispatch sends the next job to the better factory; `routing.minSamples` above n makes the term neutral again, a bad objective is a 400;
 // deregistering a factory drops its records and the rules naming it. The learned term's reference set is every
@@ -94,6 +95,20 @@ describe("learned routing", () => {
       `engine codex on ${bad.factoryId} fails 58 % of \`lang:rust\` jobs (n=12) vs 8 % elsewhere (n=12)`,
     );
 
+    // A rule that names the recommendation but does something else (avoids the good factory) does not apply it:
+    // `appliedAs` stays null, so `routing apply` still applies it rather than answering "already applied".
+    const unrelated = await api<{ id: string }>("POST", `${P(product)}/routing/rules`, {
+      token: ADMIN,
+      json: { factoryId: good.factoryId, effect: "avoid", reason: "by hand", fromRecommendation: rec.id },
+    });
+    expect(unrelated.status).toBe(201);
+    const notApplied = await api<{ recommendations: Rec[] }>("GET", `${P(product)}/routing/recommendations`, {
+      token: ADMIN,
+    });
+    expect(notApplied.body.recommendations.map((r) => [r.id, r.appliedAs])).toEqual([[rec.id, null]]);
+    expect((await api("DELETE", `${P(product)}/routing/rules/${unrelated.body.id}`, { token: ADMIN })).status).toBe(
+      200,
+    );
     const added = await api<{ id: string }>("POST", `${P(product)}/routing/rules`, {
       token: ADMIN,
       json: { ...rec.rule, fromRecommendation: rec.id },

@@ -11,6 +11,7 @@
  */
 import type { ExperimentSpec } from "../../../core/experiment.ts";
 import { recommend } from "../../../core/recommendations.ts";
+import { sameRule } from "../../../core/routing-rules.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { listExperiments, requireExperiment, startExperiment, stopExperiment } from "../policies/experiments.ts";
 import { addRoutingRule, listRoutingRules, type RuleInput, removeRoutingRule } from "../policies/routing-rules.ts";
@@ -23,14 +24,21 @@ export abstract class RoutingRpc extends BatchRpc {
     return this.units.run(productId, (tx) => listTrackRecords(tx.sql));
   }
 
-  /** The findings of core/recommendations over the track records at now, with the rules already in force. */
+  /**
+   * The findings of core/recommendations over the track records at now, each with the rule in force that applies it
+   * (`appliedAs`: one naming it that prefers/avoids the same factory, engine and class), or null.
+   */
   async routingRecommendations(productId: string) {
     return this.units.run(productId, (tx) => {
       const rules = listRoutingRules(tx.sql);
-      const applied = new Map(rules.flatMap((r) => (r.fromRecommendation ? [[r.fromRecommendation, r.id]] : [])));
+      // Only a rule that does what the finding proposes applies it: a rule may name any recommendation it likes.
       return recommend(listTrackRecords(tx.sql), tx.now).map((f) => ({
         ...f,
-        appliedAs: applied.get(f.id) ?? null,
+        appliedAs:
+          sameRule(
+            rules.filter((r) => r.fromRecommendation === f.id),
+            f.rule,
+          )?.id ?? null,
       }));
     });
   }
