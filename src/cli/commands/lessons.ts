@@ -111,7 +111,7 @@ export const lessonsCommands: Command[] = [
       if (cursor)
         ctx.note(
           ctx.flag("all")
-            ? `… more lessons than ${items.length}: read them in the dashboard`
+            ? `… more lessons than ${items.length}: narrow the list with --source or --q`
             : "… more lessons: pass --all",
         );
       return 0;
