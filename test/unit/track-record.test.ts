@@ -2,8 +2,9 @@
 // within [min, max] of its samples and its variance is never negative, the Beta posterior success rate is always
 // strictly inside (0, 1), the decay factor never grows with elapsed time (and halves at the half-life), an old
 // streak weighs less than a fresh one, what counts mirrors the breakers (cancelled, fenced, budget_exceeded are
-// neutral), the job class is the sorted requires set plus the manifest's label, and the same outcomes folded in any
-// order give the record of their order of end (a run that ended before the record's last update counts its age).
+// neutral), the job class is the sorted requires set plus the manifest's label (every such class, in any order of its
+// capabilities, a valid jobClass at the API), and the same outcomes folded in any order give the record of their
+// order of end (a run that ended before the record's last update counts its age).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/core/model.ts";
@@ -24,6 +25,7 @@ import {
 } from "../../src/core/track-record.ts";
 import { breakerEvent } from "../../src/durable-objects/coordinator/policies/breakers.ts";
 import { countsAs } from "../../src/durable-objects/coordinator/policies/track-records.ts";
+import { RuleBody } from "../../src/shared/api-routing.ts";
 
 const NOW = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -75,6 +77,21 @@ describe("a job class as an operator types it", () => {
           expect(canonicalJobClass(typed)).toBe(jobClassOf(caps, label ?? undefined));
         },
       ),
+    );
+  });
+});
+
+describe("a job class at the API", () => {
+  it("every class a job can have (jobClassOf over manifest capabilities and labels) is a valid jobClass", () => {
+    const cap = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}$/);
+    const label = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/);
+    fc.assert(
+      fc.property(fc.array(cap, { maxLength: 32 }), fc.option(label, { nil: undefined }), (caps, l) => {
+        const jobClass = jobClassOf(caps, l);
+        const body = { factoryId: "f1", jobClass, effect: "avoid", reason: "r" };
+        expect(RuleBody.safeParse(body).success).toBe(true);
+        expect(RuleBody.safeParse({ ...body, jobClass: [...caps].reverse().join(",") || "-" }).success).toBe(true);
+      }),
     );
   });
 });
