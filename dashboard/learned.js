@@ -36,10 +36,12 @@ export function trackLines(records, factoryId, max = 4) {
 
 /**
  * The learned term's evidence of one explain candidate, as one sentence.
- * @param {{n: number, neutral: boolean, jobClass: string, engine: string, successRate?: number, ci95?: [number, number], costUsd?: number}} t
+ * @param {{n: number, effectiveN?: number, neutral: boolean, jobClass: string, engine: string, successRate?: number, ci95?: [number, number], costUsd?: number}} t
  */
 export function trackEvidence(t) {
-  const head = `learned (${engineLabel(t.engine)} · ${t.jobClass}): n=${t.n}`;
+  // Min n is held to the decayed weight (effectiveN), not n: "n=12 — neutral (too few runs)" would contradict itself.
+  const faded = t.effectiveN !== undefined && t.effectiveN !== t.n ? ` (weighing ${t.effectiveN} after decay)` : "";
+  const head = `learned (${engineLabel(t.engine)} · ${t.jobClass}): n=${t.n}${faded}`;
   if (t.neutral) return `${head} — neutral (too few runs to judge)`;
   const rate = t.successRate === undefined ? "" : ` · ${pct(t.successRate)} ok`;
   const ci = t.ci95 ? ` (95 % ${pct(t.ci95[0])}–${pct(t.ci95[1])})` : "";

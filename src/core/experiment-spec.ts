@@ -24,13 +24,21 @@ export function assertMeaningfulSpec(spec: Pick<ExperimentSpec, "guardrail" | "a
 
 /**
  * An arm's policy in one spelling: weights by name, rules as a sorted set (their order and repeats change nothing
- * the router does), empty weights or rules as absent.
+ * the router does), empty weights or rules as absent. A factory and engine as many times preferred as avoided is
+ * left out: the router adds ±RULE_STEP per rule, so they cancel exactly, as if neither were there.
  */
 export function armPolicyKey(p: ArmPolicy): string {
   const weights = Object.entries(p.weights ?? {})
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1));
-  const rules = [...new Set((p.rules ?? []).map((r) => JSON.stringify([r.factoryId, r.engine ?? null, r.effect])))];
+  const net = new Map<string, number>();
+  for (const r of p.rules ?? []) {
+    const target = JSON.stringify([r.factoryId, r.engine ?? null]);
+    net.set(target, (net.get(target) ?? 0) + (r.effect === "prefer" ? 1 : -1));
+  }
+  const rules = [...net].flatMap(([target, n]) =>
+    n === 0 ? [] : [JSON.stringify([...JSON.parse(target), n > 0 ? "prefer" : "avoid"])],
+  );
   return JSON.stringify({ weights, rules: rules.sort() });
 }
 

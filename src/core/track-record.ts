@@ -1,8 +1,8 @@
 /**
  * @module core/track-record
  * Decayed track records per (factory, engine, job class) — issue 11 part 1, seed 004 phase 5 ("routing that learns
- * from outcomes"). Pure: `now` (ms) is always a parameter, so a record rebuilt from history by replaying the runs in
- * order of their end equals the one kept live.
+ * from outcomes"). Pure: `now` (ms) is always a parameter, so a record rebuilt from history by replaying the runs — in
+ * any order (`addOutcome`) — equals the one kept live.
  *
  * Every statistic decays with one half-life: a run `HALF_LIFE_MS` old counts half as much as one that just ended.
  * - success rate: successes `s` and failures `f` (decayed weights) under a Beta(a, b) prior; the posterior mean is
@@ -58,31 +58,39 @@ export function decayFactor(elapsedMs: number, halfLifeMs: number = HALF_LIFE_MS
   return elapsedMs <= 0 ? 1 : 2 ** (-elapsedMs / halfLifeMs);
 }
 
-/** Adds sample `x` (weight 1) to `e` after decaying it by `d`. The mean stays between the old mean and `x`. */
-export function ewmAdd(e: Ewm, x: number, d: number): Ewm {
+/**
+ * Adds sample `x` with weight `wx` (default 1; in (0, 1]) to `e` after decaying it by `d` (West's weighted update:
+ * the result does not depend on the order samples come in). The mean stays between the old mean and `x`.
+ */
+export function ewmAdd(e: Ewm, x: number, d: number, wx = 1): Ewm {
   const w0 = e.w * d;
-  const w = w0 + 1;
+  const w = w0 + wx;
   const delta = x - e.mean;
-  const raw = w0 === 0 ? x : e.mean + delta / w;
+  const raw = w0 === 0 ? x : e.mean + (wx * delta) / w;
   const mean = Math.min(Math.max(raw, Math.min(e.mean, x)), Math.max(e.mean, x)); // float noise never escapes
-  return { w, mean, m2: Math.max(0, e.m2 * d + delta * (x - mean)) };
+  return { w, mean, m2: Math.max(0, e.m2 * d + wx * delta * (x - mean)) };
 }
 
 /** The weighted variance of `e` (0 with no samples), never negative. */
 export const ewmVariance = (e: Ewm): number => (e.w > 0 ? Math.max(0, e.m2 / e.w) : 0);
 
-/** The record after one more run ended at `now` (a `now` before `updatedAt` decays nothing). */
+/**
+ * The record after one more run ended at `now`. A run that ended before `updatedAt` (a rebuild reads its chunks by
+ * start, so a long run may be folded before shorter ones that ended earlier) counts with the weight its age has at
+ * `updatedAt`, not as one just ended: any order of the same outcomes gives the record of their order of end.
+ */
 export function addOutcome(r: TrackRecord, o: Outcome, now: number, halfLifeMs: number = HALF_LIFE_MS): TrackRecord {
   const d = decayFactor(now - r.updatedAt, halfLifeMs);
+  const wx = decayFactor(r.updatedAt - now, halfLifeMs);
   return {
-    successes: r.successes * d + (o.ok ? 1 : 0),
-    failures: r.failures * d + (o.ok ? 0 : 1),
+    successes: r.successes * d + (o.ok ? wx : 0),
+    failures: r.failures * d + (o.ok ? 0 : wx),
     n: r.n + 1,
-    durationMs: ewmAdd(r.durationMs, Math.max(0, o.durationMs), d),
+    durationMs: ewmAdd(r.durationMs, Math.max(0, o.durationMs), d, wx),
     // A non-finite cost (NaN, ±Infinity) would poison the mean for good: not counted, as core/experiment countableCost.
     costUsd:
       o.costUsd !== undefined && Number.isFinite(o.costUsd) && o.costUsd >= 0
-        ? ewmAdd(r.costUsd, o.costUsd, d)
+        ? ewmAdd(r.costUsd, o.costUsd, d, wx)
         : decayEwm(r.costUsd, d),
     updatedAt: Math.max(now, r.updatedAt),
   };

@@ -78,7 +78,7 @@ export const RoutingRuleListSchema = z.object({ rules: z.array(RoutingRuleSchema
 /** `POST …/routing/rebuild`. */
 export const RebuildSchema = z.object({
   counted: count,
-  skipped: count.describe("runs whose job the coordinator no longer holds"),
+  skipped: count.describe("runs whose job the coordinator no longer holds, or whose factory was deregistered"),
   chunks: count,
 });
 

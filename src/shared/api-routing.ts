@@ -14,16 +14,22 @@ const Engine = z.union([z.literal("*"), z.string().regex(/^[a-z0-9][a-z0-9._-]{0
   error: "must be an engine name like claude, or *",
 });
 
+/** One capability of a class (shared/api `Capability`) and the manifest's `class:` label (core/manifest-schema). */
+const CLASS_CAP = "[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}";
+const CLASS_LABEL = "class:[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}";
+
 /**
- * A job class as core/track-record `jobClassOf` spells it (`lang:rust,os:linux|class:docs`, `-`): 32 capabilities
- * of 64 chars and a label fit in 2 400 chars.
+ * A job class as core/track-record `jobClassOf` spells it (`lang:rust,os:linux|class:docs`, `class:docs`, `-`), the
+ * capabilities in any order: only a shape some job can have — `lang:rust|docs` (a label without `class:`) or `,`
+ * would be stored and never match a job: an experiment running unguarded for ever, a rule that never applies.
+ * 32 capabilities of 64 chars and a label fit in 2 400 chars.
  */
 const JobClass = utf8Text(
   2_400,
-  z
-    .string()
-    .min(1)
-    .regex(/^[A-Za-z0-9._:/+,|-]+$/, { error: "must be a job class like lang:rust|class:docs" }),
+  z.string().regex(new RegExp(`^(?:-|${CLASS_CAP}(?:,${CLASS_CAP})*(?:\\|${CLASS_LABEL})?|${CLASS_LABEL})$`), {
+    error:
+      "must be a job class: capabilities joined by commas, then optionally |class:<label> (lang:rust|class:docs), or -",
+  }),
 );
 
 /** A routing rule id as the coordinator mints them (`rr_…`, runtime/tx newId). */

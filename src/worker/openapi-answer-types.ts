@@ -100,7 +100,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof R.RoutingRuleListSchema>, { rules: Answer<"listRoutingRules"> }>(true),
   same<Out<typeof R.RoutingRuleSchema>, Answer<"addRoutingRule">>(true),
   same<Out<typeof R.RoutingRuleSchema>, Answer<"removeRoutingRule">>(true),
-  same<Out<typeof R.RebuildSchema>, Answer<"rebuildTrackRecords"> & { chunks: number }>(true),
+  same<Out<typeof R.RebuildSchema>, Omit<Answer<"rebuildTrackRecords">, "rebuild"> & { chunks: number }>(true),
   same<Out<typeof R.ExperimentViewSchema>, ReturnType<typeof experimentView>>(true),
   same<Out<typeof R.ExperimentStopAnswerSchema>, ReturnType<typeof experimentView> & { changed: boolean }>(true),
   // around the jobs: products, a factory's work and its actions, tokens, dead letters, tickets, the queue version

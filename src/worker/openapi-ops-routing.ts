@@ -72,8 +72,9 @@ export const ROUTING_OPS: Op[] = [
     path: `${P}/routing/rebuild`,
     summary:
       "Rebuild the track records from the D1 runs history: {counted, skipped (runs whose job the coordinator no " +
-      "longer holds), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`. Runs that ended in the " +
-      "last second — the last minute while the coordinator is loaded — may not be in D1 yet, and are not counted",
+      "longer holds, or whose factory was deregistered), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`. Runs that ended in the " +
+      "last second — the last minute while the coordinator is loaded — may not be in D1 yet, and are not counted; " +
+      "one that ends during the rebuild is counted once. 409 conflict when a rebuild started meanwhile stops this one",
     role: "operator",
     ok: { "200": json("What the rebuild counted", RebuildSchema) },
   },
@@ -107,7 +108,8 @@ export const ROUTING_OPS: Op[] = [
       "`split` is strictly between 0 and 1; a success_rate `margin` ≥ 1 could never trip: 400 validation_failed " +
       "(reason margin_out_of_range); two arms with the same policy (both `{}` too) would compare a policy with itself: " +
       "400 identical_arms. The job class is stored as jobs spell it (capabilities sorted). " +
-      "409 conflict when the class has a live experiment; 404 for an unknown factory. Audited `routing.experiment.start`",
+      "409 conflict when the class has a live experiment; 429 limit_exceeded when 20 are live (running or " +
+      "concluded: stop one); 404 for an unknown factory. Audited `routing.experiment.start`",
     role: "operator",
     body: ExperimentBody,
     ok: { "201": json("The experiment's view", ExperimentViewSchema) },

@@ -2,9 +2,12 @@
 // trip) is a 400 problem+json `validation_failed` with `reason: margin_out_of_range` that stores and audits nothing,
 // as is a split of 0 or 1 (one arm would get no job, so the guardrail would never look); two arms with the same
 // policy (both `{}`: an A/B of a policy against itself that would block the class) are a 400 `identical_arms`;
+// a job class no job can have (`lang:rust|docs`, `,`) is a 400 for an experiment and a routing rule alike;
 // while a cost margin of $5 is a fine cost margin; a started experiment stops once (a second stop answers it
-// unchanged, `changed: false`), and once stopped the class may start a new one.
+// unchanged, `changed: false`), and once stopped the class may start a new one. At most MAX_LIVE_EXPERIMENTS are live:
+// one more is a 429 limit_exceeded problem that stores nothing, until one is stopped.
 import { describe, expect, it } from "vitest";
+import { MAX_LIVE_EXPERIMENTS } from "../../src/durable-objects/coordinator/policies/experiments.ts";
 import { ADMIN, api, P, until } from "./client.ts";
 
 type View = { id: string; status: string; decision: { by: string } | null };
@@ -61,6 +64,23 @@ describe("experiment lifecycle", () => {
         /same routing policy .* give arm B \(or A\) different weights or prefer\/avoid rules/,
       );
     }
+    // A class no job can have (a label without `class:`, empty capabilities) would be stored and never see a job:
+    // an experiment running unguarded for ever, a rule that never applies. Refused, nothing stored.
+    for (const jobClass of ["lang:rust|docs", ",", "|", "lang:rust,,os:linux", "lang:rust|class:docs|x", "-,lang:go"]) {
+      const body = { ...spec({ metric: "success_rate", margin: 0.1, confidence: 0.9 }), jobClass };
+      const r = await api<Problem>("POST", url, { token: ADMIN, json: body });
+      expect([jobClass, r.status, r.body.code]).toEqual([jobClass, 400, "validation_failed"]);
+      expect(r.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(r.body.detail).toMatch(/jobClass/);
+      const rule = await api<Problem>("POST", `${P(product)}/routing/rules`, {
+        token: ADMIN,
+        json: { factoryId: "fac_x", jobClass, effect: "avoid", reason: "r" },
+      });
+      expect([jobClass, rule.status, rule.body.code]).toEqual([jobClass, 400, "validation_failed"]);
+    }
+    expect(
+      (await api<{ rules: unknown[] }>("GET", `${P(product)}/routing/rules`, { token: ADMIN })).body.rules,
+    ).toEqual([]);
     expect((await api<{ experiments: View[] }>("GET", url, { token: ADMIN })).body.experiments).toEqual([]);
 
     const started = await api<View>("POST", url, {
@@ -90,5 +110,28 @@ describe("experiment lifecycle", () => {
         .filter((a) => a.startsWith("routing.experiment"))
         .sort(),
     ).toEqual(["routing.experiment.start", "routing.experiment.start", "routing.experiment.stop"]);
+  });
+  it("bounds the live experiments: one more than MAX_LIVE_EXPERIMENTS is a 429 limit_exceeded until one is stopped", async () => {
+    const product = "experiment-live-bound";
+    const url = `${P(product)}/routing/experiments`;
+    const start = (i: number) =>
+      api<View & Problem>("POST", url, {
+        token: ADMIN,
+        json: { ...spec({ metric: "success_rate", margin: 0.1, confidence: 0.9 }), jobClass: `lang:l${i}` },
+      });
+    const ids: string[] = [];
+    for (let i = 0; i < MAX_LIVE_EXPERIMENTS; i++) {
+      const r = await start(i);
+      expect([i, r.status]).toEqual([i, 201]);
+      ids.push(r.body.id);
+    }
+    const over = await start(MAX_LIVE_EXPERIMENTS);
+    expect([over.status, over.body.code]).toEqual([429, "limit_exceeded"]);
+    expect(over.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(over.body.detail).toMatch(/stop one first/);
+    const listed = (await api<{ experiments: View[] }>("GET", url, { token: ADMIN })).body.experiments;
+    expect(listed).toHaveLength(MAX_LIVE_EXPERIMENTS);
+    expect((await api("POST", `${url}/${ids[0]}/stop`, { token: ADMIN })).status).toBe(200);
+    expect((await start(MAX_LIVE_EXPERIMENTS)).status).toBe(201);
   });
 });

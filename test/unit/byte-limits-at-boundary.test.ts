@@ -99,7 +99,8 @@ const CASES: Case[] = [
     limit: 2400,
     schema: RuleBody,
     wrap: (jobClass) => ({ factoryId: "f1", jobClass, effect: "avoid", reason: "why" }),
-    within: "a".repeat(2400),
+    // A class a job can have: 36 capabilities of 64 characters and a 54-character label, 2 400 in all.
+    within: `${Array.from({ length: 36 }, (_, i) => `c${String(i).padStart(2, "0")}`.padEnd(64, "a")).join(",")}|class:${"d".repeat(54)}`,
     over: fill("", CJK, 2401),
   },
   {

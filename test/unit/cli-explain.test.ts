@@ -1,6 +1,7 @@
 // `gigafactory explain` in a terminal: an excluded factory is listed with its reason, and the lost leases of the job
 // with kind, strike and until when the factory is kept from it; a preempted job says by whom, a critical one whom it would evict;
-// a ranked factory shows its learned track term's evidence (n, success rate and 95 % interval) and the routing rules applied;
+// a ranked factory shows its learned track term's evidence (n — and its decayed weight when that is less, which is what
+// min n is held to —, success rate and 95 % interval) and the routing rules applied;
 // a job routed by a guarded experiment names the experiment and arm.
 import { describe, expect, it } from "vitest";
 import { rawCell, renderExplanation } from "../../src/cli/commands/explain.ts";
@@ -99,6 +100,14 @@ describe("explain rendering", () => {
     expect(text).toContain("track: n=12, success 43 %, 95 % 17 %–69 %, $1.00/run");
     expect(text).toContain("rule rr_1: avoid (fails 58 %)");
     expect(text).toContain("rules adjust the score by −2.000");
+    // Twelve runs that weigh three after the decay are too few (min n 5): the line says what was weighed.
+    const old = { ...ranked, track: { ...ranked.track, raw: 0.5, neutral: true, effectiveN: 3 } };
+    const faded = renderExplanation({ ...explanation, ranked: [old] });
+    expect(faded).toContain("track: n=12 (weighing 3 after decay), success 43 %");
+    expect(faded).toContain("(neutral: too few runs)");
+    expect(
+      renderExplanation({ ...explanation, ranked: [{ ...ranked, track: { ...ranked.track, effectiveN: 12 } }] }),
+    ).toContain("track: n=12, success");
   });
 });
 

@@ -1,7 +1,7 @@
 // `gigafactory lessons list|add|edit|archive` over a real local socket: add sends the text and scope (repeated --cap
 // become capabilities), edit sends only what changes (--no-engine → null), archive sends archived: true, list passes
-// its filters and prints a table (or the API's document under --json), an edit with nothing to change or an id that
-// is not a lesson id (`les_…`, checked before it goes in a path) is a usage error (exit 2) that sends nothing, and an
+// its filters and prints a table (or the API's document under --json, with its nextCursor) and says when more pages
+// follow, an edit with nothing to change or an id that is not a lesson id (`les_…`, checked before it goes in a path) is a usage error (exit 2) that sends nothing, and an
 // API refusal prints `✘ ERROR code: …` with a non-zero exit.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
@@ -82,6 +82,16 @@ describe("gigafactory lessons", () => {
     expect(table.stdout).toContain("Run npm ci first");
     const json = await cli(url, "lessons", "list", "--json");
     expect(JSON.parse(json.stdout)).toEqual({ items: [LESSON] });
+  });
+
+  it("a list that stops before the last page says so, and --json keeps the cursor", async () => {
+    const cursor = "1700000000000:les_0000000001abc";
+    const { url } = await stubCoordinator((_req, reply) => reply.json(200, { items: [LESSON], nextCursor: cursor }));
+    const table = await cli(url, "lessons", "list");
+    expect(table.code).toBe(0);
+    expect(table.stderr).toContain("… more lessons: pass --all");
+    const json = await cli(url, "lessons", "list", "--json");
+    expect(JSON.parse(json.stdout)).toEqual({ items: [LESSON], nextCursor: cursor });
   });
 
   it("an edit with nothing to change or a malformed id is a usage error; an API refusal is ✘ ERROR with its code", async () => {

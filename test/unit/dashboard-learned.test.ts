@@ -1,7 +1,8 @@
 // The dashboard's learned-routing helpers (dashboard/learned.js, issue 11 part 5): a factory's track records become
 // short lines (its own only, most samples first, capped, the default engine named); the learned term's evidence reads
-// as neutral below min n and otherwise carries the rate, interval and cost; an experiment's series becomes uPlot
-// columns in seconds with per-arm counts and success rates; the decision reads by who made it.
+// as neutral below min n (with the decayed weight min n is held to when it is below n) and otherwise carries the
+// rate, interval and cost; an experiment's series becomes uPlot columns in seconds with per-arm counts and success
+// rates; the decision reads by who made it.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { armColumns, decisionText, trackEvidence, trackLines } from "../../dashboard/learned.js";
@@ -33,6 +34,11 @@ describe("dashboard learned routing", () => {
     expect(trackEvidence(base)).toBe("learned (codex · lang:rust): n=3 — neutral (too few runs to judge)");
     const full = { ...base, n: 12, neutral: false, successRate: 0.5, ci95: [0.25, 0.75], costUsd: 1 };
     expect(trackEvidence(full)).toBe("learned (codex · lang:rust): n=12 · 50 % ok (95 % 25 %–75 %) · $1.00/run");
+    // Twelve old runs weighing three after the decay: neutral, and the line says why twelve were too few.
+    expect(trackEvidence({ ...base, n: 12, effectiveN: 3 })).toBe(
+      "learned (codex · lang:rust): n=12 (weighing 3 after decay) — neutral (too few runs to judge)",
+    );
+    expect(trackEvidence({ ...full, effectiveN: 12 })).toBe(trackEvidence(full));
   });
 
   it("armColumns and decisionText", () => {

@@ -2,7 +2,8 @@
 // stays in its arm) and follows the split; an arm's policy reaches the ranking of its jobs only; on synthetic outcome
 // streams the guardrail stops a clearly worse arm (success rate or cost) and names it the loser, and on two identical
 // arms it stops at most at the stated false-positive rate (1 − confidence), estimated over seeded simulations; a spec
-// whose two arms have the same policy (both `{}`, or the same rules in another order) is refused `identical_arms`.
+// whose two arms have the same policy (both `{}`, the same rules in another order, or a prefer and an avoid of the same
+// factory and engine, which cancel) is refused `identical_arms`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -211,6 +212,9 @@ describe("identical arms", () => {
       [{ weights: {} }, { rules: [] }],
       [{ rules: [prefer("f1"), prefer("f2")] }, { rules: [prefer("f2"), prefer("f1"), prefer("f2")] }],
       [{ weights: { load: 2, health: 1 } }, { weights: { health: 1, load: 2 } }],
+      // A prefer and an avoid of the same factory and engine add up to nothing: the arm is `{}`.
+      [{ rules: [prefer("f1"), { factoryId: "f1", effect: "avoid" }] }, {}],
+      [{ rules: [prefer("f2"), prefer("f1"), { factoryId: "f1", effect: "avoid" }] }, { rules: [prefer("f2")] }],
     ] as Array<[ExperimentSpec["arms"]["A"], ExperimentSpec["arms"]["B"]]>) {
       const err = refusal(A, B);
       expect(err?.code).toBe("identical_arms");
@@ -222,5 +226,7 @@ describe("identical arms", () => {
     expect(refusal({ rules: [prefer("f1")] }, { rules: [prefer("f2")] })).toBeUndefined();
     expect(refusal({ rules: [prefer("f1")] }, { rules: [{ ...prefer("f1"), engine: "claude" }] })).toBeUndefined();
     expect(refusal({ rules: [prefer("f1")] }, { rules: [{ factoryId: "f1", effect: "avoid" }] })).toBeUndefined();
+    const both = { rules: [prefer("f1"), { factoryId: "f1", engine: "claude", effect: "avoid" as const }] };
+    expect(refusal(both, {})).toBeUndefined(); // the avoid is of one engine only: other engines' jobs see the prefer
   });
 });

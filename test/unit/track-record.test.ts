@@ -2,7 +2,9 @@
 // within [min, max] of its samples and its variance is never negative, the Beta posterior success rate is always
 // strictly inside (0, 1), the decay factor never grows with elapsed time (and halves at the half-life), an old
 // streak weighs less than a fresh one, what counts mirrors the breakers (cancelled, fenced, budget_exceeded are
-// neutral), and the job class is the sorted requires set plus the manifest's label.
+// neutral), the job class is the sorted requires set plus the manifest's label (every such class, in any order of its
+// capabilities, a valid jobClass at the API), and the same outcomes folded in any order give the record of their
+// order of end (a run that ended before the record's last update counts its age).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/core/model.ts";
@@ -23,6 +25,7 @@ import {
 } from "../../src/core/track-record.ts";
 import { breakerEvent } from "../../src/durable-objects/coordinator/policies/breakers.ts";
 import { countsAs } from "../../src/durable-objects/coordinator/policies/track-records.ts";
+import { RuleBody } from "../../src/shared/api-routing.ts";
 
 const NOW = 1_700_000_000_000;
 const HOUR = 3_600_000;
@@ -74,6 +77,21 @@ describe("a job class as an operator types it", () => {
           expect(canonicalJobClass(typed)).toBe(jobClassOf(caps, label ?? undefined));
         },
       ),
+    );
+  });
+});
+
+describe("a job class at the API", () => {
+  it("every class a job can have (jobClassOf over manifest capabilities and labels) is a valid jobClass", () => {
+    const cap = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}$/);
+    const label = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/);
+    fc.assert(
+      fc.property(fc.array(cap, { maxLength: 32 }), fc.option(label, { nil: undefined }), (caps, l) => {
+        const jobClass = jobClassOf(caps, l);
+        const body = { factoryId: "f1", jobClass, effect: "avoid", reason: "r" };
+        expect(RuleBody.safeParse(body).success).toBe(true);
+        expect(RuleBody.safeParse({ ...body, jobClass: [...caps].reverse().join(",") || "-" }).success).toBe(true);
+      }),
     );
   });
 });
@@ -181,5 +199,56 @@ describe("job class", () => {
         expect(jobClassOf(caps)).toBe(jobClassOf([...caps].reverse()));
       }),
     );
+  });
+});
+
+describe("order of the fold", () => {
+  // A rebuild reads the D1 runs in chunks ordered by start, so a long run of one chunk can be folded before shorter
+  // runs of the next that ended earlier: the record must not depend on the order its outcomes are added in.
+  const outcome = fc.record({
+    ok: fc.boolean(),
+    durationMs: fc.integer({ min: 0, max: 4 * HOUR }),
+    costUsd: fc.option(fc.double({ min: 0, max: 50, noNaN: true }), { nil: undefined }),
+    endedAt: fc.integer({ min: NOW, max: NOW + 30 * 24 * HOUR }),
+  });
+  const fold = (xs: Array<{ ok: boolean; durationMs: number; costUsd?: number; endedAt: number }>) =>
+    xs.reduce(
+      (r, o) =>
+        addOutcome(
+          r,
+          { ok: o.ok, durationMs: o.durationMs, ...(o.costUsd === undefined ? {} : { costUsd: o.costUsd }) },
+          o.endedAt,
+        ),
+      emptyRecord(xs[0]?.endedAt ?? NOW),
+    );
+  const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(b)));
+
+  it("outcomes added in any order give the record of the same outcomes added in order of their end", () => {
+    fc.assert(
+      fc.property(fc.array(outcome, { minLength: 1, maxLength: 40 }), fc.nat(), (xs, seed) => {
+        const inOrder = fold([...xs].sort((a, b) => a.endedAt - b.endedAt));
+        const shuffled = [...xs]
+          .map((x, i) => ({ x, k: (i * 2_654_435_761 + seed) % 4_294_967_296 }))
+          .sort((a, b) => a.k - b.k)
+          .map((p) => p.x);
+        const any = fold(shuffled);
+        expect(any.n).toBe(inOrder.n);
+        expect(any.updatedAt).toBe(inOrder.updatedAt);
+        for (const k of ["successes", "failures"] as const) close(any[k], inOrder[k]);
+        for (const k of ["durationMs", "costUsd"] as const) {
+          close(any[k].w, inOrder[k].w);
+          close(any[k].mean, inOrder[k].mean);
+          close(ewmVariance(any[k]), ewmVariance(inOrder[k]));
+        }
+      }),
+    );
+  });
+
+  it("a run that ended a half-life before the record's last update counts half, not as one just ended", () => {
+    const late = addOutcome(emptyRecord(NOW), { ok: true, durationMs: 0 }, NOW + HALF_LIFE_MS);
+    const early = addOutcome(late, { ok: false, durationMs: 0 }, NOW);
+    expect(early.failures).toBeCloseTo(0.5, 12);
+    expect(early.successes).toBe(1);
+    expect(early.updatedAt).toBe(NOW + HALF_LIFE_MS);
   });
 });

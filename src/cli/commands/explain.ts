@@ -19,12 +19,17 @@ const signed = (x: number): string => (x < 0 ? `−${num(-x)}` : `+${num(x)}`);
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
 
-/** The learned term's evidence (issue 11): n, success rate with its 95 % interval, cost and time per run. */
+/**
+ * The learned term's evidence (issue 11): n (and its decayed weight when less), success rate with its 95 % interval,
+ * cost and time per run.
+ */
 export function trackLine(c: Candidate): string | undefined {
   const t = c.track;
   if (!t) return undefined;
   if (t.n === 0) return `track: no history for ${t.engine} / ${t.jobClass} (neutral)`;
-  const parts = [`n=${t.n}`];
+  // Min n is held to the decayed weight (effectiveN), not n: "n=12 (neutral: too few runs)" would contradict itself.
+  const faded = t.effectiveN !== undefined && t.effectiveN !== t.n ? ` (weighing ${t.effectiveN} after decay)` : "";
+  const parts = [`n=${t.n}${faded}`];
   if (t.successRate !== undefined) parts.push(`success ${pct(t.successRate)}`);
   if (t.ci95) parts.push(`95 % ${pct(t.ci95[0])}–${pct(t.ci95[1])}`);
   if (t.costUsd !== undefined) parts.push(`${usdText(t.costUsd)}/run`);

@@ -4,7 +4,8 @@
  * [--all]` shows the product's lessons newest first (from D1); `lessons add TEXT [--cap C]… [--engine E]
  * [--serial-key K]` records an operator lesson (no scope = every job); `lessons edit ID [--text T] [--cap C]…
  * [--engine E|--no-engine] [--serial-key K|--no-serial-key]` changes one; `lessons archive ID` retires it. Under
- * --json: the API's documents (`{items}` for list, the lesson otherwise). Failures: ✘ ERROR from the API's problem.
+ * --json: the API's documents (`{items, nextCursor?}` for list, the lesson otherwise); a list that stops before the
+ * last page says so. Failures: ✘ ERROR from the API's problem.
  */
 import { isLessonId, type Lesson } from "../../core/lessons.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
@@ -90,7 +91,8 @@ export const lessonsCommands: Command[] = [
         cursor = got.nextCursor;
         if (!cursor) break;
       }
-      if (ctx.json) ctx.emit({ items });
+      // A page (or MAX_PAGES of them) that is not the last: said, as `jobs` does — else 200 read as all of them.
+      if (ctx.json) ctx.emit({ items, ...(cursor ? { nextCursor: cursor } : {}) });
       else if (items.length === 0) ctx.print("no lessons yet");
       else
         ctx.print(
@@ -105,6 +107,12 @@ export const lessonsCommands: Command[] = [
             ],
             items.map((l) => [l.id, l.source, scopeOf(l), String(l.count), formatInstant(l.updatedAt), l.text || NONE]),
           ),
+        );
+      if (cursor)
+        ctx.note(
+          ctx.flag("all")
+            ? `… more lessons than ${items.length}: narrow the list with --source or --q`
+            : "… more lessons: pass --all",
         );
       return 0;
     },

@@ -130,7 +130,7 @@ export const routingCommands: Command[] = [
       if (ctx.json) ctx.emit(doc);
       else
         ctx.print(
-          `✔ rebuilt: ${doc.counted} runs counted, ${doc.skipped} skipped (job no longer held), ${doc.chunks} chunk(s)`,
+          `✔ rebuilt: ${doc.counted} runs counted, ${doc.skipped} skipped (job or factory no longer held), ${doc.chunks} chunk(s)`,
         );
       return 0;
     },

@@ -3,7 +3,8 @@
  * Guarded routing experiments (issue 11 part 4; core/experiment, coordinator policies/experiments). Viewer and
  * above: `GET …/routing/experiments` (newest first) and `GET …/routing/experiments/{id}` — arms, counts, rates, the
  * decision and a bounded per-arm time series (≤ 120 points). Operator, audited: `POST …/routing/experiments` (start;
- * `routing.experiment.start`; 409 conflict when the class already has a live one) and
+ * `routing.experiment.start`; 409 conflict when the class already has a live one, 429 limit_exceeded when
+ * MAX_LIVE_EXPERIMENTS are live) and
  * `POST …/routing/experiments/{id}/stop` (`routing.experiment.stop`; `changed: false` when it was stopped already).
  * Unknown id → 404. A body the schema refuses, or
  * a success_rate margin ≥ 1 (a guardrail that could never trip; core/experiment-spec) → 400 `validation_failed`; two

@@ -4,7 +4,8 @@
  * `GET …/routing/recommendations` (findings with evidence, core/recommendations), `GET …/routing/rules`.
  * Operator, audited: `POST …/routing/rules` (prefer/avoid; `routing.rule.add`), `DELETE …/routing/rules/{id}`
  * (`routing.rule.remove`; unknown → 404), `POST …/routing/rebuild` (`routing.rebuild`): the Worker reads the ended
- * runs of the product from D1, oldest first by start, and hands them to the coordinator in chunks of REBUILD_CHUNK.
+ * runs of the product from D1, oldest first by start, and hands them to the coordinator in chunks of REBUILD_CHUNK;
+ * a rebuild started meanwhile stops this one (409 conflict: the newer one rebuilds the records).
  */
 import { and, asc, eq, gt, isNotNull, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -66,6 +67,7 @@ routing.post("/routing/rebuild", async (c) => {
   const db = drizzle(c.env.DB);
   let after: { startedAt: number; id: string } | undefined;
   let first = true;
+  let rebuild: number | undefined; // the number the first chunk answers: each later chunk names its rebuild
   const total = { counted: 0, skipped: 0, chunks: 0 };
   for (;;) {
     const where: SQL[] = [eq(runs.productId, productId), isNotNull(runs.endedAt), isNotNull(runs.outcome)];
@@ -95,7 +97,9 @@ routing.post("/routing/rebuild", async (c) => {
         : [],
     );
     if (chunk.length > 0 || first) {
-      const done = await unwrap(c.get("coordinator").rebuildTrackRecords(productId, chunk, first, actorOf(principal)));
+      const coordinator = c.get("coordinator");
+      const done = await unwrap(coordinator.rebuildTrackRecords(productId, chunk, first, actorOf(principal), rebuild));
+      rebuild = done.rebuild;
       total.counted += done.counted;
       total.skipped += done.skipped;
       total.chunks += 1;

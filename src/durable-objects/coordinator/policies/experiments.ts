@@ -36,6 +36,13 @@ import { countsAs } from "./track-records.ts";
 /** 50 stored experiments: a long-lived product's history of them; the oldest ended one is dropped beyond that. */
 export const MAX_EXPERIMENTS = 50;
 
+/**
+ * 20 live (running or concluded) experiments, one per class: more classes than a fleet has with the traffic to
+ * conclude one at a time. Every dispatch pass reads them all (`experimentPolicy`), each with its ≤ 120-point series:
+ * unbounded, one per class typed, they were a cost on every pass that nothing capped.
+ */
+export const MAX_LIVE_EXPERIMENTS = 20;
+
 const LIVE = "status IN ('running', 'concluded')";
 
 function save(tx: Tx, e: Experiment): void {
@@ -69,6 +76,7 @@ export function requireExperiment(sql: SqlStorage, id: string): Experiment {
  * Starts an experiment by `actor`, audited `routing.experiment.start`.
  * @throws DomainError validation_failed — a success_rate margin ≥ 1 (core/experiment-spec). NotFoundError — an arm's
  *         rule names an unknown factory. DomainError conflict — the class already has a live experiment.
+ *         DomainError limit_exceeded — MAX_LIVE_EXPERIMENTS are live.
  */
 export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): Experiment {
   // One live experiment per class, whatever order its capabilities were typed in; stored as jobs spell it.
@@ -81,6 +89,14 @@ export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): E
     throw new DomainError("conflict", `job class ${spec.jobClass} already has experiment ${live.id}; stop it first`, {
       experimentId: live.id,
     });
+  }
+  const running = tx.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM experiments WHERE ${LIVE}`).one().n;
+  if (running >= MAX_LIVE_EXPERIMENTS) {
+    throw new DomainError(
+      "limit_exceeded",
+      `at most ${MAX_LIVE_EXPERIMENTS} live experiments (running or concluded); stop one first`,
+      { max: MAX_LIVE_EXPERIMENTS },
+    );
   }
   const e = newExperiment(newId("ex", tx.now), spec, tx.now, actor);
   save(tx, e);

@@ -1,9 +1,10 @@
 /**
  * @module durable-objects/coordinator/policies/lesson-rows
- * The coordinator's mirror of the lessons journal (table `lessons`, runtime/schema): the newest
- * LESSON_LIMITS.mirrorKept lessons, so an `assign` frame gets its lessons synchronously, inside the dispatch unit,
- * without a D1 round trip. D1 is the store of record: every write here also enqueues a `lesson` outbox record in the
- * same unit (outbox/records), and D1 upserts it by id — so the mirror and D1 agree once the outbox has shipped.
+ * The coordinator's mirror of the lessons journal (table `lessons`, runtime/schema): LESSON_LIMITS.mirrorKept
+ * lessons, the live ones first, newest first, so an `assign` frame gets its lessons synchronously, inside the
+ * dispatch unit, without a D1 round trip. D1 is the store of record: every write here also enqueues a `lesson`
+ * outbox record in the same unit (outbox/records), and D1 upserts it by id — so the mirror and D1 agree once the
+ * outbox has shipped.
  */
 import { LESSON_LIMITS, type Lesson, type LessonRef, type LessonTarget, lessonsForJob } from "../../../core/lessons.ts";
 import { execute } from "../../sql-statements.ts";
@@ -55,8 +56,8 @@ export function lessonsForAssignment(tx: Tx, job: LessonTarget): LessonRef[] {
 }
 
 /**
- * Writes a lesson to the mirror and ships it to D1 (a `lesson` outbox record, same unit), then keeps only the
- * newest `mirrorKept` lessons in the mirror — D1 keeps them all.
+ * Writes a lesson to the mirror and ships it to D1 (a `lesson` outbox record, same unit), then keeps only
+ * `mirrorKept` lessons in the mirror, live ones before archived ones, newest first — D1 keeps them all.
  */
 export function saveLesson(tx: Tx, lesson: Lesson): Lesson {
   execute(
@@ -73,10 +74,12 @@ export function saveLesson(tx: Tx, lesson: Lesson): Lesson {
     JSON.stringify(lesson),
   );
   enqueue(tx, { kind: "lesson", body: { ...lesson } });
+  // Archived lessons go first: no assignment carries them, and an archive makes one the newest — archiving 500 of
+  // them pushed every older live lesson out of the assignments.
   execute(
     tx.sql,
     `DELETE FROM lessons WHERE id IN (
-       SELECT id FROM lessons ORDER BY updated_at DESC, id DESC LIMIT -1 OFFSET ${LESSON_LIMITS.mirrorKept})`,
+       SELECT id FROM lessons ORDER BY archived, updated_at DESC, id DESC LIMIT -1 OFFSET ${LESSON_LIMITS.mirrorKept})`,
   );
   liveByTx.delete(tx);
   return lesson;

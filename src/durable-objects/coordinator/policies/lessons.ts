@@ -30,7 +30,8 @@ export interface AutoLesson {
 /**
  * Record an automatic lesson (deduplicated within a window by trigger + subject): the same trigger and subject
  * seen again within LESSON_LIMITS.dedupeWindowMs refreshes that lesson (count + 1, newest text and `updatedAt` =
- * `tx.now`, so it is newest again) instead of adding one. The text is cut to the byte limit, never refused.
+ * `tx.now`, after its last: `laterThan`; so it is newest again) instead of adding one. The text is cut to the byte
+ * limit, never refused.
  */
 export function recordAutoLesson(tx: Tx, lesson: AutoLesson): void {
   const since = tx.now - LESSON_LIMITS.dedupeWindowMs;
@@ -43,7 +44,7 @@ export function recordAutoLesson(tx: Tx, lesson: AutoLesson): void {
   };
   const text = boundLessonText(lesson.text);
   if (seen) {
-    saveLesson(tx, { ...seen, ...scope, text, count: seen.count + 1, updatedAt: tx.now });
+    saveLesson(tx, { ...seen, ...scope, text, count: seen.count + 1, updatedAt: laterThan(seen, tx.now) });
     return;
   }
   saveLesson(tx, {
@@ -102,10 +103,19 @@ export function editLesson(
   // Through JSON: a cleared scope is absent (as D1 reads it back), not a key holding undefined.
   const edited = JSON.parse(JSON.stringify(next)) as Lesson;
   if (JSON.stringify(edited) === JSON.stringify(before)) return { ...before, changed: false };
-  const saved = saveLesson(tx, { ...edited, updatedAt: Math.max(tx.now, before.updatedAt) });
+  const saved = saveLesson(tx, { ...edited, updatedAt: laterThan(before, tx.now) });
   const action = patch.archived === true && !before.archived ? "lesson.archive" : "lesson.update";
   enqueueAudit(tx, actor, action, id, { changed: Object.keys(patch), text: saved.text, scope: scopeOf(saved) });
   return { ...saved, changed: true };
+}
+
+/**
+ * A changed lesson's `updatedAt` (ms): `now`, but always after the version it replaces — also in the same
+ * millisecond, or with this clock behind the one that wrote it. D1 keeps the version with the latest `updatedAt`
+ * (history/write: the history queue delivers in any order), so two versions must never share one.
+ */
+function laterThan(before: Pick<Lesson, "updatedAt">, now: number): number {
+  return Math.max(now, before.updatedAt + 1);
 }
 
 function scopeOf(l: Lesson): Record<string, unknown> {

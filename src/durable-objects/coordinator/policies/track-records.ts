@@ -10,6 +10,7 @@
  * lost lease ended the run, not the engine.
  */
 import { holdsAll } from "../../../core/capability-key.ts";
+import { DomainError } from "../../../core/errors.ts";
 import type { Job, RunResult } from "../../../core/model.ts";
 import { effectiveRequires } from "../../../core/route-filter.ts";
 import { addOutcome, emptyRecord, type Outcome, type TrackRecord } from "../../../core/track-record.ts";
@@ -18,7 +19,7 @@ import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
 import { cachedFactory } from "../factories/cache.ts";
 import { loadJob } from "../jobs/rows.ts";
-import { getSettings } from "../runtime/meta.ts";
+import { getMeta, getSettings, setMeta } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 
 /** 5 000 rows (~1 KB each): 50 factories × 4 engines × 25 job classes, far below the DO's storage limits. */
@@ -171,21 +172,50 @@ export interface HistoryRun {
   costUsd?: number | null;
 }
 
+/** Meta key of the rebuild under way: `{"id": n, "at": ms}` — its number and its first chunk's time. */
+const REBUILD_KEY = "track_rebuild";
+
 /**
- * Replays a chunk of the history (in order of `endedAt`) into `track_records`; `reset` empties the table first (the
- * rebuild's first chunk). The job class comes from the job's row here; a run whose job was pruned is skipped.
+ * Replays a chunk of the history into `track_records` (any order: core/track-record `addOutcome`). `rebuild`
+ * absent: the first chunk — the table is emptied and rebuild number `id` (one more than the last) begins at
+ * `tx.now`; later chunks pass that `id`. A run that ended after its rebuild began is skipped: the live fold counted it
+ * into the emptied table (a run ending in the very millisecond of the first chunk, after it, would count twice).
+ * The job class comes from the job's row here; a run whose job was pruned, or whose factory was deregistered (its
+ * records dropped then), is skipped and counted in `skipped`.
+ * @throws DomainError conflict — a newer rebuild began since `rebuild`'s first chunk: this one's chunks would count
+ *         their runs into that one's table a second time, so it stops (the newer one rebuilds the table).
  */
-export function replayRuns(tx: Tx, runs: readonly HistoryRun[], reset: boolean): { counted: number; skipped: number } {
-  if (reset) execute(tx.sql, "DELETE FROM track_records");
+export function replayRuns(
+  tx: Tx,
+  runs: readonly HistoryRun[],
+  rebuild?: number,
+): { counted: number; skipped: number; rebuild: number } {
+  const last = JSON.parse(getMeta(tx.sql, REBUILD_KEY) ?? '{"id":0,"at":0}') as { id: number; at: number };
+  if (rebuild === undefined) {
+    execute(tx.sql, "DELETE FROM track_records");
+    setMeta(tx.sql, REBUILD_KEY, JSON.stringify({ id: last.id + 1, at: tx.now }));
+  } else if (rebuild !== last.id) {
+    throw new DomainError(
+      "conflict",
+      `a newer rebuild (${last.id}) of the track records began; this one (${rebuild}) stopped and that one rebuilds them`,
+      { rebuild: last.id },
+    );
+  }
+  const since = rebuild === undefined ? tx.now : last.at;
   let counted = 0;
   let skipped = 0;
   const classes = new Map<string, string | undefined>();
+  // In order of end, as the live fold added them: the same record to the last bit of a float where it can be.
   for (const r of [...runs].sort((a, b) => a.endedAt - b.endedAt)) {
+    if (r.endedAt > since) continue;
     const ok = countsAs(r.outcome);
     if (!classes.has(r.jobId)) classes.set(r.jobId, jobClassFromRow(tx.sql, r.jobId));
     const jobClass = classes.get(r.jobId);
-    if (ok === undefined || jobClass === undefined) {
-      if (jobClass === undefined) skipped += 1;
+    // Deregistering a factory dropped its records (policies/routing-rules `forgetFactoryRouting`): D1 still has its
+    // runs, and replaying them brought the records back.
+    const gone = jobClass === undefined || cachedFactory(tx.sql, r.factoryId) === undefined;
+    if (ok === undefined || gone) {
+      if (gone) skipped += 1;
       continue;
     }
     const o: Outcome = { ok, durationMs: Math.max(0, r.endedAt - r.startedAt) };
@@ -193,7 +223,7 @@ export function replayRuns(tx: Tx, runs: readonly HistoryRun[], reset: boolean):
     addToRecord(tx, { factoryId: r.factoryId, engine: r.engine ?? "*", jobClass }, o, r.endedAt);
     counted += 1;
   }
-  return { counted, skipped };
+  return { counted, skipped, rebuild: rebuild ?? last.id + 1 };
 }
 
 function jobClassFromRow(sql: SqlStorage, jobId: string): string | undefined {

@@ -11,6 +11,7 @@
  */
 import type { ExperimentSpec } from "../../../core/experiment.ts";
 import { recommend } from "../../../core/recommendations.ts";
+import { sameRule } from "../../../core/routing-rules.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { listExperiments, requireExperiment, startExperiment, stopExperiment } from "../policies/experiments.ts";
 import { addRoutingRule, listRoutingRules, type RuleInput, removeRoutingRule } from "../policies/routing-rules.ts";
@@ -23,14 +24,21 @@ export abstract class RoutingRpc extends BatchRpc {
     return this.units.run(productId, (tx) => listTrackRecords(tx.sql));
   }
 
-  /** The findings of core/recommendations over the track records at now, with the rules already in force. */
+  /**
+   * The findings of core/recommendations over the track records at now, each with the rule in force that applies it
+   * (`appliedAs`: one naming it that prefers/avoids the same factory, engine and class), or null.
+   */
   async routingRecommendations(productId: string) {
     return this.units.run(productId, (tx) => {
       const rules = listRoutingRules(tx.sql);
-      const applied = new Map(rules.flatMap((r) => (r.fromRecommendation ? [[r.fromRecommendation, r.id]] : [])));
+      // Only a rule that does what the finding proposes applies it: a rule may name any recommendation it likes.
       return recommend(listTrackRecords(tx.sql), tx.now).map((f) => ({
         ...f,
-        appliedAs: applied.get(f.id) ?? null,
+        appliedAs:
+          sameRule(
+            rules.filter((r) => r.fromRecommendation === f.id),
+            f.rule,
+          )?.id ?? null,
       }));
     });
   }
@@ -50,13 +58,15 @@ export abstract class RoutingRpc extends BatchRpc {
   }
 
   /**
-   * One chunk of a rebuild from the D1 runs (in order of their end): `first` empties the table before it and audits
-   * `routing.rebuild` by `actor`; each chunk is its own unit, so a long history never holds the object for long.
+   * One chunk of a rebuild from the D1 runs: `first` empties the table before it, audits `routing.rebuild` by `actor`
+   * and answers the rebuild's number, which every later chunk passes as `rebuild` (policies/track-records
+   * `replayRuns`: a run that ended after the first chunk is not counted again; a newer rebuild's first chunk makes
+   * an older one's next chunk a conflict). Each chunk is its own unit, so a long history never holds the object for long.
    */
-  async rebuildTrackRecords(productId: string, runs: HistoryRun[], first: boolean, actor: string) {
+  async rebuildTrackRecords(productId: string, runs: HistoryRun[], first: boolean, actor: string, rebuild?: number) {
     return this.units.run(productId, (tx) => {
       if (first) enqueueAudit(tx, actor, "routing.rebuild", productId, {});
-      return replayRuns(tx, runs, first);
+      return replayRuns(tx, runs, first ? undefined : (rebuild ?? 0));
     });
   }
 
