@@ -68,12 +68,6 @@ export function twoProportionZ(p1: number, n1: number, p2: number, n2: number): 
   return se > 0 ? (p1 - p2) / se : p1 > p2 ? Number.POSITIVE_INFINITY : 0;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
 function finding(k: KeyedTrack, kind: Finding["kind"], message: string, evidence: Record<string, number>): Finding {
   return {
     id: findingId(`${kind}\n${k.factoryId}\n${k.engine}\n${k.jobClass}`),
@@ -87,20 +81,55 @@ function finding(k: KeyedTrack, kind: Finding["kind"], message: string, evidence
   };
 }
 
-/** Every finding at `now`, failure rates first, each group by factory id. */
+/** `xs` grouped by `key`, each group in the order of `xs`. */
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const x of xs) {
+    const g = groups.get(key(x));
+    if (g) g.push(x);
+    else groups.set(key(x), [x]);
+  }
+  return groups;
+}
+
+/** The median of sorted `s` with one element equal to `v` left out (`v` is in `s`); NaN when nothing is left. */
+function medianWithout(s: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = s.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((s[mid] as number) < v) lo = mid + 1;
+    else hi = mid;
+  }
+  const at = (j: number): number => s[j < lo ? j : j + 1] as number;
+  const m = s.length - 1;
+  if (m === 0) return Number.NaN;
+  return m % 2 ? at(m >> 1) : (at((m >> 1) - 1) + at(m >> 1)) / 2;
+}
+
+/**
+ * Every finding at `now`, failure rates first, each group by factory id. O(r log r) in the r records: each compares
+ * with its (engine, class) pool and its class's costs through per-group sums and one sorted list per class, never
+ * record by record — `GET …/routing/recommendations` reads up to 5,000 of them (policies/track-records MAX_TRACK_ROWS), and a quadratic pass
+ * over 5,000 was 25 M comparisons on the coordinator's one thread for any viewer's request.
+ */
 export function recommend(records: readonly KeyedTrack[], now: number): Finding[] {
   const keyed = records.map((k) => ({ ...k, record: decayTo(k.record, now) }));
   const out: Finding[] = [];
+  // Records are keyed by (factory, engine, class), so "every other factory on the same engine and class" is the
+  // pool of that (engine, class) less this record.
+  const pools = new Map<string, { s: number; f: number }>();
+  for (const [key, group] of groupBy(keyed, (k) => `${k.engine}\n${k.jobClass}`)) {
+    pools.set(
+      key,
+      group.reduce((acc, o) => ({ s: acc.s + o.record.successes, f: acc.f + o.record.failures }), { s: 0, f: 0 }),
+    );
+  }
   for (const k of keyed) {
     const n = wholeRuns(effectiveN(k.record));
     if (n < MIN_N) continue;
-    const others = keyed.filter(
-      (o) => o.engine === k.engine && o.jobClass === k.jobClass && o.factoryId !== k.factoryId,
-    );
-    const pooled = others.reduce((acc, o) => ({ s: acc.s + o.record.successes, f: acc.f + o.record.failures }), {
-      s: 0,
-      f: 0,
-    });
+    const pool = pools.get(`${k.engine}\n${k.jobClass}`) as { s: number; f: number };
+    const pooled = { s: pool.s - k.record.successes, f: pool.f - k.record.failures };
     const nElsewhere = wholeRuns(pooled.s + pooled.f);
     if (nElsewhere < MIN_N) continue;
     const elsewhere = pooled.f / (pooled.s + pooled.f);
@@ -112,12 +141,22 @@ export function recommend(records: readonly KeyedTrack[], now: number): Finding[
     out.push(finding(k, "failure_rate", message, { n, failRate: rate, elsewhereRate: elsewhere, nElsewhere }));
   }
   const costed = (k: KeyedTrack): number => wholeRuns(k.record.costUsd.w);
+  // Per class, the sorted mean costs of every record with enough costed runs; a record's fleet is that list less it.
+  const means = new Map<string, number[]>();
+  for (const [cls, group] of groupBy(
+    keyed.filter((k) => costed(k) >= MIN_N),
+    (k) => k.jobClass,
+  )) {
+    means.set(
+      cls,
+      group.map((o) => o.record.costUsd.mean).sort((a, b) => a - b),
+    );
+  }
   for (const k of keyed) {
     const n = costed(k);
     if (n < MIN_N) continue;
-    const others = keyed.filter((o) => o.jobClass === k.jobClass && costed(o) >= MIN_N && o !== k);
-    if (others.length === 0) continue;
-    const fleet = median(others.map((o) => o.record.costUsd.mean));
+    const fleet = medianWithout(means.get(k.jobClass) as number[], k.record.costUsd.mean);
+    if (Number.isNaN(fleet)) continue;
     const ratio = fleet > 0 ? k.record.costUsd.mean / fleet : Number.POSITIVE_INFINITY;
     if (!(ratio >= COST_RATIO) || !Number.isFinite(ratio)) continue;
     const engine = k.engine === "*" ? "the default engine" : k.engine;

@@ -188,3 +188,78 @@ describe("sample sizes are decayed", () => {
     );
   });
 });
+
+/**
+ * The record-by-record definition recommend() had (each record against every other: quadratic in the records), kept
+ * here as the reference the grouped one must agree with.
+ */
+function reference(records: readonly KeyedTrack[], now: number): Array<{ id: string; against: number }> {
+  const keyed = records.map((k) => ({ ...k, record: decayTo(k.record, now) }));
+  const out: Array<{ id: string; against: number }> = [];
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const mid = s.length >> 1;
+    return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  };
+  for (const k of keyed) {
+    if (wholeRuns(effectiveN(k.record)) < MIN_N) continue;
+    const others = keyed.filter(
+      (o) => o.engine === k.engine && o.jobClass === k.jobClass && o.factoryId !== k.factoryId,
+    );
+    const s = others.reduce((a, o) => a + o.record.successes, 0);
+    const f = others.reduce((a, o) => a + o.record.failures, 0);
+    if (wholeRuns(s + f) < MIN_N) continue;
+    const rate = k.record.failures / effectiveN(k.record);
+    if (rate - f / (s + f) < FAIL_GAP || twoProportionZ(rate, effectiveN(k.record), f / (s + f), s + f) < Z_95)
+      continue;
+    out.push({ id: findingId(`failure_rate\n${k.factoryId}\n${k.engine}\n${k.jobClass}`), against: f / (s + f) });
+  }
+  for (const k of keyed) {
+    if (wholeRuns(k.record.costUsd.w) < MIN_N) continue;
+    const others = keyed.filter((o) => o.jobClass === k.jobClass && wholeRuns(o.record.costUsd.w) >= MIN_N && o !== k);
+    if (others.length === 0) continue;
+    const fleet = median(others.map((o) => o.record.costUsd.mean));
+    const ratio = fleet > 0 ? k.record.costUsd.mean / fleet : Number.POSITIVE_INFINITY;
+    if (!(ratio >= COST_RATIO) || !Number.isFinite(ratio)) continue;
+    out.push({ id: findingId(`cost\n${k.factoryId}\n${k.engine}\n${k.jobClass}`), against: fleet });
+  }
+  return out;
+}
+
+describe("grouped, not record by record", () => {
+  // Fleets over two engines and two classes, each factory with a fail share and a cost: records share pools and
+  // class cost lists (the grouping's whole point), and about half of the fleets yield a finding.
+  const trackArb = fc.record({
+    factory: fc.integer({ min: 0, max: 5 }),
+    engine: fc.constantFrom("codex", "claude"),
+    jobClass: fc.constantFrom("lang:rust", "class:docs"),
+    runs: fc.integer({ min: 0, max: 40 }),
+    failShare: fc.constantFrom(0, 0.1, 0.6),
+    usd: fc.constantFrom(0.2, 0.5, 1, 1, 3, 9),
+  });
+
+  it("finds exactly what the record-by-record definition finds, in the same order, against the same pool and median", () => {
+    let found = 0;
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(trackArb, { selector: (t) => `${t.factory}/${t.engine}/${t.jobClass}`, maxLength: 16 }),
+        (ts) => {
+          const records = ts.map((t) =>
+            keyed(`f${t.factory}`, record(t.runs, Math.round(t.runs * t.failShare), t.usd), t.engine, t.jobClass),
+          );
+          // Each finding, and what it was measured against: the rate elsewhere, or the fleet's median cost.
+          const got = recommend(records, NOW).map((f) => ({
+            id: f.id,
+            against: f.kind === "cost" ? f.evidence.fleetMedianUsd : f.evidence.elsewhereRate,
+          }));
+          found += got.length;
+          const want = reference(records, NOW);
+          expect(got.map((f) => f.id)).toEqual(want.map((f) => f.id));
+          for (const [i, f] of got.entries()) expect(f.against).toBeCloseTo(want[i]!.against, 9);
+        },
+      ),
+      { numRuns: 400 },
+    );
+    expect(found).toBeGreaterThan(50);
+  });
+});
