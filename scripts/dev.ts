@@ -60,22 +60,20 @@ async function main(): Promise<void> {
   // A second coordinator on the same port or state would be taken for this one (see scripts/start-preflight).
   lockState(stateRoot);
   await assertPortFree(listenOn);
-  const server = await startLocalServer({
-    port: listenOn,
-    adminToken: token,
-    verbose: true,
-    persistTo: path.join(stateRoot, "state"),
-  });
-  console.log(`✔ Gigafactory coordinator on ${server.url}`);
-  console.log(`  health:      ${server.url}/api/v1/health`);
-  console.log(`  API docs:    ${server.url}/api/v1/openapi.json`);
-  console.log(`  admin token: ${token}`);
-  console.log("  Ctrl-C stops it.");
+  // Stopping before the coordinator answers stops its start-up too (its wrangler runs, a runtime on its way up).
+  const starting = new AbortController();
   let stopping = false;
   onStopRequest({
     stop: () => {
       stopping = true;
-      void server.stop().then(() => process.exit(0));
+      starting.abort();
+      // A start-up it cut short rejects once what it started is gone.
+      void startup
+        .then(
+          (s) => s.stop(),
+          () => undefined,
+        )
+        .then(() => process.exit(0));
     },
     force: (why) => {
       console.error(`✘ ${why} while stopping: killing the coordinator now`);
@@ -83,6 +81,22 @@ async function main(): Promise<void> {
       process.exit(130);
     },
   });
+  // The handlers above come first: a stop request the moment a wrangler run has started must find them, not kill this
+  // process and orphan the run. No handler runs before this synchronous code ends, so `startup` is set by then.
+  const startup = startLocalServer({
+    port: listenOn,
+    adminToken: token,
+    verbose: true,
+    persistTo: path.join(stateRoot, "state"),
+    signal: starting.signal,
+  });
+  // Stopped while starting: the stop above exits once the start-up has unwound, so main waits for that.
+  const server = await startup.catch((err: unknown) => (stopping ? new Promise<never>(() => {}) : Promise.reject(err)));
+  console.log(`✔ Gigafactory coordinator on ${server.url}`);
+  console.log(`  health:      ${server.url}/api/v1/health`);
+  console.log(`  API docs:    ${server.url}/api/v1/openapi.json`);
+  console.log(`  admin token: ${token}`);
+  console.log("  Ctrl-C stops it.");
   // A runtime that died on its own passes its code on; one we stopped exits 130 (Miniflare's own SIGINT hook).
   server.child.once("exit", (code) => {
     if (!stopping) process.exit(code ?? 1);

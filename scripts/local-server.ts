@@ -7,14 +7,14 @@
  * a handle that stops it cleanly or crashes it (its whole process group).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { stopTree } from "./process-tree.ts";
+import { applyMigrations, BIN, bundleWorker, ROOT, stoppedStarting, toolEnv } from "./wrangler-runs.ts";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = path.join(ROOT, "node_modules", ".bin");
+// Importers take these from here, as before the wrangler runs had their own module.
+export { applyMigrations, bundleWorker, ROOT, toolEnv } from "./wrangler-runs.ts";
 
 export interface LocalServerOptions {
   port: number;
@@ -35,12 +35,15 @@ export interface LocalServerOptions {
    * it was copied from): the wrangler run is skipped. Default false: migrations are applied first, as `npm start` does.
    */
   migrated?: boolean;
+  /** Aborted (a stop request while starting): the wrangler runs' trees and a runtime on its way up are stopped, then
+   * the call rejects. Without it they were orphaned, the wrangler runs spinning a core each. */
+  signal?: AbortSignal;
 }
 
-/** Where the end-to-end harness writes each server's output, and where `npm test` reads it when the layer fails. */
 /** 10 s: a clean stop (Miniflare disposing workerd) takes under a second; ten covers a loaded 2-core machine. */
 const RUNTIME_GRACE_MS = 10_000;
 
+/** Where the end-to-end harness writes each server's output, and where `npm test` reads it when the layer fails. */
 export const E2E_SERVER_LOGS = path.join(ROOT, ".tmp", "e2e-server-logs");
 
 export interface LocalServer {
@@ -54,60 +57,14 @@ export interface LocalServer {
   crash(): Promise<void>;
 }
 
-/** Same PATH trick npm uses: our pinned Node 22 and tools come first. */
-export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    PATH: `${BIN}${path.delimiter}${process.env.PATH ?? ""}`,
-    // Per-request local tracing costs 2–3× throughput locally and we do not read it.
-    X_LOCAL_OBSERVABILITY: "false",
-    WRANGLER_SEND_METRICS: "false",
-    ...extra,
-  };
-}
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(BIN, cmd), args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      out += d;
-    });
-    child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")} failed:\n${out}`)),
-    );
-  });
-}
-
-export async function applyMigrations(persistTo: string | undefined): Promise<void> {
-  const args = ["d1", "migrations", "apply", "DB", "--local"];
-  if (persistTo) args.push("--persist-to", persistTo);
-  // CI=true makes wrangler apply without asking for confirmation.
-  await run("wrangler", args, toolEnv({ CI: "true" }));
-}
-
-/**
- * The production bundle (`wrangler deploy --dry-run`, what deploys) written to `outdir`; returns its `index.js`.
- * Throws with wrangler's output when bundling fails.
- */
-export async function bundleWorker(outdir: string): Promise<string> {
-  mkdirSync(outdir, { recursive: true });
-  try {
-    await run("wrangler", ["deploy", "--dry-run", "--outdir", outdir], toolEnv());
-  } catch (err) {
-    throw new Error(`bundling failed:\n${(err as Error).message}`);
-  }
-  return path.join(outdir, "index.js");
-}
-
 export async function waitForHealth(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`the local runtime exited with code ${child.exitCode}`);
+    // A runtime killed by a signal has no exit code, only its signalCode: both mean it is gone.
+    if (child && (child.exitCode !== null || child.signalCode !== null))
+      throw new Error(
+        `the local runtime exited with ${child.exitCode === null ? child.signalCode : `code ${child.exitCode}`}`,
+      );
     try {
       const res = await fetch(`${url}/api/v1/health`);
       if (res.ok) return;
@@ -137,11 +94,12 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const persistTo = path.resolve(opts.persistTo ?? path.join(ROOT, ".wrangler", "state"));
   // Two independent wrangler runs of several seconds each, side by side; both finish before either failure is thrown.
   const [bundled, migrated] = await Promise.allSettled([
-    opts.bundle ?? bundleWorker(path.join(persistTo, "bundle")),
-    opts.migrated ? undefined : applyMigrations(persistTo),
+    opts.bundle ?? bundleWorker(path.join(persistTo, "bundle"), opts.signal),
+    opts.migrated ? undefined : applyMigrations(persistTo, opts.signal),
   ]);
   if (bundled.status === "rejected") throw bundled.reason;
   if (migrated.status === "rejected") throw migrated.reason;
+  if (opts.signal?.aborted) throw stoppedStarting();
   const args = [
     path.join(ROOT, "scripts", "local-runtime.ts"),
     "--port",
@@ -197,12 +155,26 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       resolve();
     }),
   );
+  // Stopped while it comes up: as `stop()` stops it; waitForHealth then fails on its exit.
+  const onAbort = () => {
+    stopping = true;
+    if (child.pid !== undefined) void stopTree(child.pid, "SIGINT", RUNTIME_GRACE_MS);
+  };
+  opts.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await waitForHealth(url, 60_000, child);
+    if (opts.signal?.aborted) throw stoppedStarting();
   } catch (err) {
     stopping = true;
+    // Aborted: onAbort's stopTree stops the runtime (SIGKILL past its grace), the exit handler its group.
+    if (opts.signal?.aborted) {
+      await exited;
+      throw stoppedStarting();
+    }
     killGroup(true);
     throw new Error(`${(err as Error).message}\n${tail}`);
+  } finally {
+    opts.signal?.removeEventListener("abort", onAbort);
   }
   return {
     url,

@@ -153,33 +153,24 @@ async function main(): Promise<void> {
   await assertPortFree(listenOn);
   const where = STATE_ROOT.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, STATE_ROOT) : STATE_ROOT;
   console.log(`… starting the coordinator (Miniflare local mode, state in ${where}/)`);
-  const server = await startLocalServer({
-    port: listenOn,
-    adminToken: token,
-    persistTo: path.join(STATE_ROOT, "state"),
-  });
   const agents: ChildProcess[] = [];
   const operator = new AbortController();
+  // Stopping before the coordinator answers stops its start-up too (its wrangler runs, a runtime on its way up).
+  const starting = new AbortController();
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     operator.abort();
+    starting.abort();
     console.log("\n… stopping: draining the agents, then the coordinator");
     // Each agent's tree (its engines too), SIGKILLed if its drain overruns the grace period.
     await Promise.all(agents.map((a) => (a.pid === undefined ? null : stopTree(a.pid, "SIGTERM", AGENT_GRACE_MS))));
-    await server.stop();
+    // A start-up it cut short rejects once what it started is gone.
+    await (await startup.catch(() => undefined))?.stop();
     console.log("✔ stopped");
     process.exit(code);
   };
-  // A runtime that exited on its own (`runtime_failed`: a crash Miniflare could not restart) leaves agents retrying
-  // against nothing: the demo stops, non-zero, as for an agent that died.
-  server.child.once("exit", (code) => {
-    if (stopping) return;
-    const what = `the coordinator's runtime exited with code ${code}`;
-    console.error(errorLine({ code: "runtime_exited", message: what, fix: "see its output above" }));
-    void stop(1);
-  });
   onStopRequest({
     stop: () => void stop(0),
     force: (why) => {
@@ -187,6 +178,24 @@ async function main(): Promise<void> {
       killDescendants(process.pid);
       process.exit(130);
     },
+  });
+  // The handlers above come first: a stop request the moment a wrangler run has started must find them, not kill this
+  // process and orphan the run. No handler runs before this synchronous code ends, so `startup` is set by then.
+  const startup = startLocalServer({
+    port: listenOn,
+    adminToken: token,
+    persistTo: path.join(STATE_ROOT, "state"),
+    signal: starting.signal,
+  });
+  // Stopped while starting: stop() exits once the start-up has unwound, so main waits for that, never going on.
+  const server = await startup.catch((err: unknown) => (stopping ? new Promise<never>(() => {}) : Promise.reject(err)));
+  // A runtime that exited on its own (`runtime_failed`: a crash Miniflare could not restart) leaves agents retrying
+  // against nothing: the demo stops, non-zero, as for an agent that died.
+  server.child.once("exit", (code) => {
+    if (stopping) return;
+    const what = `the coordinator's runtime exited with code ${code}`;
+    console.error(errorLine({ code: "runtime_exited", message: what, fix: "see its output above" }));
+    void stop(1);
   });
   try {
     await createDemoProduct(server.url, token);

@@ -15,6 +15,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { nearestName } from "../shared/nearest-name.ts";
 import { ConfigFile } from "./config.ts";
 
 export interface ConfigWarning {
@@ -25,32 +26,13 @@ export interface ConfigWarning {
 /** The keys the schema knows. */
 const KNOWN = Object.keys(ConfigFile.shape);
 
-/** Optimal string alignment distance (Levenshtein plus adjacent transpositions): `prodcut` → `product` is 1. */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) (d[0] as number[])[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    const row = d[i] as number[];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const prev = d[i - 1] as number[];
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        row[j] = Math.min(row[j]!, (d[i - 2] as number[])[j - 2]! + 1);
-    }
-  }
-  return (d[a.length] as number[])[b.length]!;
-}
-
 /** Each key of `config` the schema does not know, with the known key it is probably a typo of (distance ≤ 2). */
 export function unknownConfigKeys(config: Record<string, unknown>): { key: string; meant?: string }[] {
   return Object.keys(config)
     .filter((key) => !KNOWN.includes(key))
     .map((key) => {
-      const near = KNOWN.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).sort(
-        (x, y) => x.d - y.d,
-      )[0];
-      return near && near.d <= 2 ? { key, meant: near.k } : { key };
+      const meant = nearestName(key, KNOWN);
+      return meant ? { key, meant } : { key };
     });
 }
 

@@ -80,13 +80,25 @@ export function assertToken(secret: string, source: string): void {
   );
 }
 
-/** Refuses a token given where an enrollment code belongs (`enroll --code gf_…`). */
+/**
+ * Refuses a token given where an enrollment code belongs (`enroll --code gf_…`, `token_is_code`), and a code that
+ * cannot be one (`malformed_code`): the coordinator issues only `gfe_<product>_` and 43 characters, so a code cut
+ * short by a copy from a narrow terminal was refused as a used one ("codes work once and expire"), or, without
+ * `--product`, as `missing_product` — neither says the paste is incomplete. Never names the code. Both exit 2.
+ */
 export function assertCode(secret: string, source: string): void {
-  if (secretKind(secret) !== "token") return;
+  if (secretKind(secret) === "token")
+    throw new FixableError(
+      "token_is_code",
+      `${source} holds a token (gf_…), not a one-time enrollment code (gfe_…)`,
+      "pass a factory token as --token gf_…, or ask an operator for a code (`gigafactory enroll NAME` prints it)",
+      EXIT_USAGE,
+    );
+  if (secretKind(secret) === "code" && SECRET_RE.test(secret)) return;
   throw new FixableError(
-    "token_is_code",
-    `${source} holds a token (gf_…), not a one-time enrollment code (gfe_…)`,
-    "pass a factory token as --token gf_…, or ask an operator for a code (`gigafactory enroll NAME` prints it)",
+    "malformed_code",
+    `${source} is not a whole enrollment code (gfe_<product>_ and 43 characters)`,
+    "copy the whole code from the line `gigafactory enroll NAME` printed (a narrow terminal may have cut it), or ask an operator for a new one",
     EXIT_USAGE,
   );
 }

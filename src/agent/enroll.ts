@@ -12,6 +12,7 @@
  * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock).
  */
 import os from "node:os";
+import { fileURLToPath } from "node:url";
 import { envValue } from "../shared/env-value.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { checkedCaps } from "./capabilities.ts";
@@ -26,6 +27,20 @@ import { configPath, readConfigFile, writeConfigFile } from "./state.ts";
 import { lockStateDir } from "./state-lock.ts";
 
 const str = (v: FlagValues[string] | undefined): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** `word` as one shell word: as is when it holds only safe characters, else single-quoted. */
+const shellWord = (word: string): string =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+
+/**
+ * The command that starts this agent as README "Install the agent on a host" says: this Node running this checkout's
+ * bin, by absolute paths so it works from any directory. It said `gigafactory-agent run`, which no install puts on
+ * PATH (command not found), and `npx gigafactory-agent run` runs the agent as npm's child, out of reach of a SIGTERM.
+ */
+function runCommand(): string {
+  const bin = fileURLToPath(new URL("../../bin/gigafactory-agent.mjs", import.meta.url));
+  return `${shellWord(process.execPath)} ${shellWord(bin)} run`;
+}
 
 /** The first `[value, source]` whose value is given, else `[undefined, ""]`. */
 function firstGiven(...candidates: [string | undefined, string][]): [string | undefined, string] {
@@ -154,7 +169,7 @@ export async function enrollCommand(
   out.say(
     "·",
     "config.written",
-    `saved ${file} (mode 0600) — start with: gigafactory-agent run${flags["state-dir"] ? ` --state-dir ${stateDir}` : ""}`,
+    `saved ${file} (mode 0600) — start with: ${runCommand()}${flags["state-dir"] ? ` --state-dir ${shellWord(stateDir)}` : ""}`,
     { file },
   );
 }

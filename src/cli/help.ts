@@ -4,6 +4,7 @@
  * the parser accepts: the overview (`gigafactory --help`), a family
  * (`gigafactory factory --help`) and one command (`gigafactory jobs --help`).
  */
+import { OPERATOR_STAGES } from "../core/waiting.ts";
 import { type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from "./args.ts";
 
 function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
@@ -57,7 +58,8 @@ export function overviewHelp(commands: readonly CommandSpec[], family?: string):
     "Timeout: each answer must start within --timeout / GIGAFACTORY_TIMEOUT seconds (default 30, 0 = no limit),",
     "and a JSON answer's body arrive within as long again, else `✘ ERROR timeout` (exit 1); a feed or a download",
     "that started is never cut. `watch` reopens a feed silent for 45 s, from the last event it printed.",
-    "Exit codes: 0 ok, 1 failed, 2 usage error (`watch`: 3 when the job failed and waits for an operator).",
+    // From core/waiting, as `watch` decides it: it said "3 when the job failed", and review and testing exit 3 too.
+    `Exit codes: 0 ok, 1 failed, 2 usage error (\`watch\`: 3 when the job waits for an operator: ${OPERATOR_STAGES.join(", ")}).`,
     "Errors: `✘ ERROR code: what happened / how to fix it`.",
   ].join("\n");
 }

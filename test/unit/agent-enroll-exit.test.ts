@@ -37,7 +37,17 @@ afterAll(async () => {
 
 describe("gigafactory-agent enroll exit codes", { timeout: 30_000 }, () => {
   it("exits 1 (not 2, which is for usage) when the coordinator refuses the code", async () => {
-    const r = await runAgent(["enroll", "--url", url, "--product", "p", "--code", "gfe_used", "--state-dir", dir]);
+    const r = await runAgent([
+      "enroll",
+      "--url",
+      url,
+      "--product",
+      "p",
+      "--code",
+      `gfe_p_${"U".repeat(43)}`,
+      "--state-dir",
+      dir,
+    ]);
     expect(r.stderr).toContain("✘ ERROR enroll_refused");
     expect(r.code).toBe(1);
   });

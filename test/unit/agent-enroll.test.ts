@@ -1,6 +1,7 @@
 // `gigafactory-agent enroll` and `run` against a confused or careless operator (agent/enroll, agent/config,
 // agent/credential-checks): a factory token passed as `--code` or a code as `--token` is `token_is_code`, a token or
-// code of another product `wrong_product`, a URL that cannot be a coordinator `bad_url` — each refused before any
+// code of another product `wrong_product`, a code cut short `malformed_code` (it was refused as used, or as
+// `missing_product`), a URL that cannot be a coordinator `bad_url` — each refused before any
 // request, exit 2, with its fix and without the secret in the output. `--product` may be left out beside a code: the
 // code names it. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -74,6 +75,22 @@ describe("enroll refuses a confused command line before any request", () => {
     expect(b.err).toMatchObject({ code: "token_is_code", exitCode: 2, fix: expect.stringContaining("enroll") });
     expect(a.requested || b.requested).toBe(false);
     expect(`${a.err?.message} ${a.err?.fix} ${b.err?.message} ${b.err?.fix}`).not.toContain(SECRET);
+  });
+
+  it("a code cut short (or not a code at all): malformed_code, with or without --product, never naming it", async () => {
+    const whole = code("acme");
+    for (const bad of [whole.slice(0, -5), whole.slice(0, 20), "gfe_x", SECRET, `${whole}x`]) {
+      for (const product of [[], ["--product", "acme"]]) {
+        const r = await enroll(["--url", url, ...product, "--code", bad], "m");
+        expect(r.err, bad).toMatchObject({
+          code: "malformed_code",
+          exitCode: 2,
+          fix: expect.stringContaining("whole code"),
+        });
+        expect(r.requested).toBe(false);
+        expect(`${r.err?.message} ${r.err?.fix}`).not.toContain(bad);
+      }
+    }
   });
 
   it("a code or token of another product than --product: wrong_product", async () => {

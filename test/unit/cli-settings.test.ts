@@ -2,7 +2,8 @@
 // JSON where they parse), the settings print as readable lines (one per key --json has, `routing` included) or one
 // --json document, and a refused patch is one `✘ ERROR validation_failed: … / how to fix` line with exit 1 (a
 // malformed word is a usage error, exit 2, and so is a number too large to be finite — `weights.load=1e400` was sent
-// as null and refused "expected number, received null").
+// as null and refused "expected number, received null"); a misspelt key is told the key probably meant, top-level or
+// nested, not "fix the value named above".
 import { describe, expect, it } from "vitest";
 import { parseAssignments } from "../../src/cli/commands/settings.ts";
 import { applySettingsPatch, DEFAULT_SETTINGS, SettingsPatchSchema, withDefaults } from "../../src/core/settings.ts";
@@ -17,7 +18,8 @@ async function coordinator(): Promise<{ url: string; patches: unknown[] }> {
     const parsed = SettingsPatchSchema.safeParse(req.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      const detail = `body.${issue.path.join(".")}: ${issue.message}`;
+      // As the Worker words it (worker/validation): the path under `body`, none for a top-level unknown key.
+      const detail = `${["body", ...issue.path].join(".")}: ${issue.message}`;
       return reply.problem(400, { title: "Request failed validation", detail, code: "validation_failed" });
     }
     settings = applySettingsPatch(settings, parsed.data);
@@ -89,5 +91,28 @@ describe("gigafactory settings", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^✘ ERROR validation_failed: body\.leaseTtlSeconds: .+ \/ fix the value named above/);
+  });
+
+  it.each([
+    [
+      "preemptoin=true",
+      'body: Unrecognized key: "preemptoin"',
+      "did you mean `preemption`? (`gigafactory settings get` shows every setting)",
+    ],
+    [
+      "weights.lod=2",
+      'body.weights: Unrecognized key: "lod"',
+      "did you mean `weights.load`? (`gigafactory settings get` shows every setting)",
+    ],
+    [
+      "zzz=2",
+      'body: Unrecognized key: "zzz"',
+      "`zzz` is not a setting: `gigafactory settings get` shows every setting",
+    ],
+  ])("names the setting probably meant for an unknown key (%s)", async (word, detail, fix) => {
+    const { url } = await coordinator();
+    const r = await cli(url, "settings", "set", word);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`✘ ERROR validation_failed: ${detail} / ${fix}`);
   });
 });

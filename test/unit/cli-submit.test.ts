@@ -1,10 +1,13 @@
 // `gigafactory submit` over a real local socket: --json keeps what the table shows — one entry per file, in the order
 // given, with its file and created/existing (the Idempotent-Replayed answer), and a refused file as its error with
-// code, message and fix — and a markdown manifest refused over a `children:` list is told how children are given.
+// code, message and fix — and a markdown manifest refused over a `children:` list is told how children are given,
+// while one refused over a misspelt key is told the key it probably meant (the allowed keys the refusal lists include
+// `children`, and `priorty:` used to get the children fix).
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseManifest } from "../../src/core/manifest.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gf-submit-"));
@@ -21,7 +24,18 @@ async function coordinator() {
     const job = { id: `job_${title}`, title, stage: "queued" };
     if (title === "new") reply.json(201, job);
     else if (title === "old") reply.json(200, job, { "idempotent-replayed": "true" });
-    else
+    else if (title === "parsed") {
+      // The coordinator's own refusal of this manifest (core/manifest), word for word.
+      const detail = (() => {
+        try {
+          parseManifest(req.text);
+          return "parsed";
+        } catch (err) {
+          return (err as Error).message;
+        }
+      })();
+      reply.problem(400, { code: "invalid_manifest", title: "invalid manifest", status: 400, detail });
+    } else
       reply.problem(400, {
         code: "invalid_manifest",
         title: "invalid manifest",
@@ -65,6 +79,32 @@ describe("submit: a markdown manifest with children", () => {
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toBe(
       `✘ ERROR invalid_manifest: ${md}: invalid manifest: line 6: children: inconsistent indentation (only one level of nesting is supported) / children: needs a JSON manifest (POST …/jobs with {manifest}) or \`gigafactory children ID FILE.json\` after submitting the parent`,
+    );
+  });
+});
+
+describe("submit: a manifest with a key the coordinator does not know", () => {
+  it("names the key probably meant, not the children fix", async () => {
+    const stub = await coordinator();
+    const md = file("typo.md", "---\ntitle: parsed\npriorty: high\n---\n");
+    const run = await captureCli(["submit", md, ...connection(stub.url, "p")]);
+    expect(run.code).toBe(1);
+    const line = run.stderr.trim();
+    expect(line).toMatch(
+      /^✘ ERROR invalid_manifest: .*line 3: priorty: unknown key \(allowed: title, priority, .*children\) \/ /,
+    );
+    expect(line.split(" / ").at(-1)).toBe(
+      "did you mean `priority`? Rename `priorty` in the frontmatter and submit it again",
+    );
+  });
+
+  it("says to remove or rename a key that is near none, under --json too", async () => {
+    const stub = await coordinator();
+    const md = file("colour.md", "---\ntitle: parsed\ncolour: blue\n---\n");
+    const run = await captureCli(["submit", md, "--json", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)[0].error.fix).toBe(
+      "remove `colour` from the frontmatter, or rename it to one of the allowed keys, and submit it again",
     );
   });
 });

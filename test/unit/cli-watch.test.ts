@@ -4,7 +4,7 @@
 // that waits for an operator (core/waiting OPERATOR_STAGES: failed for good, testing, review — the last two used to
 // be watched forever) ends the watch with exit 3 and a line saying what it waits for — after the events that
 // followed the move, and also when --after is past it — while an old failure the job was since requeued from does
-// not; help names the NDJSON output and the exit codes.
+// not; help names the NDJSON output and the exit codes (the overview's too, which said 3 only for a failed job).
 import { describe, expect, it } from "vitest";
 import { EXIT_NEEDS_OPERATOR, eventLine } from "../../src/cli/commands/watch.ts";
 import { eventLines } from "../../src/cli/event-text.ts";
@@ -181,5 +181,16 @@ describe("watch: when it ends", () => {
     expect(help).toMatch(/exit 3 {2}the job waits for an operator/);
     expect(help).toContain("in testing (`ship ID`");
     expect(help).toMatch(/exit 0 {2}the job reached a terminal stage/);
+  });
+
+  it("the overview's exit codes give watch's 3 for every stage that waits for an operator, not only failed", async () => {
+    const { overviewHelp } = await import("../../src/cli/help.ts");
+    const { COMMANDS } = await import("../../src/cli/registry.ts");
+    const line = overviewHelp(COMMANDS)
+      .split("\n")
+      .find((l) => l.startsWith("Exit codes:"));
+    expect(line).toBe(
+      "Exit codes: 0 ok, 1 failed, 2 usage error (`watch`: 3 when the job waits for an operator: review, testing, failed).",
+    );
   });
 });

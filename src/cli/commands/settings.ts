@@ -6,11 +6,12 @@
  * (operator), e.g. `preemption=true weights.load=2 retry.baseSeconds=10 leaseTtlSeconds=120`: a dotted key reaches
  * into `weights` or `retry`, a value is read as JSON when it parses (numbers, true/false) and as text otherwise. The
  * coordinator validates the patch (core/settings): an unknown key or a value out of range is its 400, reported as
- * `✘ ERROR validation_failed: … / fix the value named above`.
+ * `✘ ERROR validation_failed: … / fix the value named above` — for a key it does not know, the key probably meant.
  */
-import type { ProductSettings } from "../../core/settings.ts";
+import { type ProductSettings, SettingsPatchSchema } from "../../core/settings.ts";
+import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
-import { usageError } from "../errors.ts";
+import { CliError, toCliError, usageError } from "../errors.ts";
 import { NONE } from "../table.ts";
 
 /** A JSON object built from `KEY=VALUE` words; the server's schema is the judge of keys and values. */
@@ -119,6 +120,31 @@ async function show(ctx: Ctx): Promise<number> {
   return 0;
 }
 
+/** The coordinator's refusal of a key it does not know, in zod's words: `body.weights: Unrecognized key: "lod"`. */
+const UNRECOGNIZED = /^body(?:\.(\w+))?: Unrecognized keys?: "([^"]+)"/;
+
+/**
+ * A refused patch as the CliError to print: for a key the settings do not have (`preemptoin=true`), a fix naming the
+ * key probably meant — among the keys a patch may set at the top level, or those of the object it reaches into, as
+ * `before` (the settings just read) has them — instead of the generic "fix the value named above".
+ */
+export function settingsError(err: unknown, before: ProductSettings): CliError {
+  const e = toCliError(err);
+  const m = e.code === "validation_failed" ? UNRECOGNIZED.exec(e.message) : null;
+  if (!m) return e;
+  const [, parent, key = ""] = m;
+  const inner = parent ? (before as unknown as Record<string, unknown>)[parent] : undefined;
+  const known = parent
+    ? Object.keys(typeof inner === "object" && inner ? inner : {})
+    : Object.keys(SettingsPatchSchema.shape);
+  const meant = nearestName(key, known);
+  const dotted = (k: string) => (parent ? `${parent}.${k}` : k);
+  const fix = meant
+    ? `did you mean \`${dotted(meant)}\`? (\`gigafactory settings get\` shows every setting)`
+    : `\`${dotted(key)}\` is not a setting: \`gigafactory settings get\` shows every setting`;
+  return new CliError(e.code, e.message, fix, e.exitCode);
+}
+
 export const settingsCommands: Command[] = [
   {
     path: ["settings"],
@@ -142,7 +168,10 @@ export const settingsCommands: Command[] = [
     async run(ctx) {
       const patch = parseAssignments(ctx.positionals);
       const before = await ctx.client().getSettings();
-      const after = await ctx.client().patchSettings(patch as never);
+      const after = await ctx
+        .client()
+        .patchSettings(patch as never)
+        .catch((err: unknown) => Promise.reject(settingsError(err, before)));
       const changed = changedKeys(before, after);
       if (ctx.json) ctx.emit(after);
       else {

@@ -11,6 +11,7 @@
 import { readFile } from "node:fs/promises";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { Job } from "../../shared/http-client.ts";
+import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command } from "../context.ts";
 import { CliError, formatError, toCliError } from "../errors.ts";
 import { mapLimit } from "../pool.ts";
@@ -34,12 +35,28 @@ export type SubmitEntry =
 const CHILDREN_FIX =
   "children: needs a JSON manifest (POST …/jobs with {manifest}) or `gigafactory children ID FILE.json` after submitting the parent";
 
-/** The refusal of one file, with a fix that fits what went wrong in it. */
+/** An issue about the `children` key itself (`children:` or `children.0.title:`), not one naming it among others. */
+const CHILDREN_ISSUE = /(?:^|: |; )children(?:\.[\w.]+)?: /;
+/** core/manifest's refusal of a key it does not know: `line 3: priorty: unknown key (allowed: title, …)`. */
+const UNKNOWN_KEY = /(?:^|: |; )([\w.-]+): unknown key \(allowed: ([^)]*)\)/;
+
+/**
+ * The refusal of one file, with a fix that fits what went wrong in it. The allowed keys an unknown-key refusal lists
+ * include `children`, so it is read first: it got the children fix, telling someone who wrote `priorty:` to use JSON.
+ */
 export function fileError(err: unknown): CliError {
   const e = toCliError(err);
-  if (e.code === "invalid_manifest" && /\bchildren\b/.test(e.message)) {
-    return new CliError(e.code, e.message, CHILDREN_FIX, e.exitCode);
+  if (e.code !== "invalid_manifest") return e;
+  const unknown = UNKNOWN_KEY.exec(e.message);
+  if (unknown) {
+    const key = unknown[1] as string;
+    const meant = nearestName(key.split(".").at(-1) as string, (unknown[2] as string).split(", "));
+    const fix = meant
+      ? `did you mean \`${meant}\`? Rename \`${key}\` in the frontmatter and submit it again`
+      : `remove \`${key}\` from the frontmatter, or rename it to one of the allowed keys, and submit it again`;
+    return new CliError(e.code, e.message, fix, e.exitCode);
   }
+  if (CHILDREN_ISSUE.test(e.message)) return new CliError(e.code, e.message, CHILDREN_FIX, e.exitCode);
   return e;
 }
 

@@ -15,7 +15,7 @@ import { followJobFeed } from "../job-feed.ts";
 
 export { stageOf, summarize } from "../event-text.ts";
 
-/** Exit code of a watch that ended because the job failed and waits for an operator (0 ok, 1 error, 2 usage). */
+/** Exit code of a watch that ended because the job waits for an operator: review, testing or failed (0 ok, 1 error, 2 usage). */
 export const EXIT_NEEDS_OPERATOR = 3;
 
 /** The most events one look-ahead reads (the API's own page limit). */

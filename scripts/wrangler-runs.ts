@@ -1,0 +1,82 @@
+/**
+ * @module scripts/wrangler-runs
+ * The project's own tools, run the way npm runs them (the pinned Node 22 and wrangler first on PATH), and the two
+ * wrangler runs a local start makes before its runtime: the D1 migrations applied to the local state, and the
+ * production bundle built. Each can be stopped on an AbortSignal, its whole process tree with it: a start stopped
+ * while these ran left them orphaned, spinning a core each (scripts/local-server, test/e2e/start-early-stop).
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { stopTree } from "./process-tree.ts";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const BIN = path.join(ROOT, "node_modules", ".bin");
+
+/** 2 s: a wrangler run (bundling, migrating) told to stop holds nothing worth waiting for; some ignore SIGTERM. */
+const WRANGLER_GRACE_MS = 2_000;
+
+/** Same PATH trick npm uses: our pinned Node 22 and tools come first. */
+export function toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PATH: `${BIN}${path.delimiter}${process.env.PATH ?? ""}`,
+    // Per-request local tracing costs 2–3× throughput locally and we do not read it.
+    X_LOCAL_OBSERVABILITY: "false",
+    WRANGLER_SEND_METRICS: "false",
+    ...extra,
+  };
+}
+
+/** The error a start-up abandoned on `signal` rejects with. */
+export const stoppedStarting = (): Error => new Error("stopped while starting");
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(stoppedStarting());
+    const child = spawn(path.join(BIN, cmd), args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    // Its whole tree (`.bin/wrangler` runs wrangler's CLI as a child of its own), gone before the call rejects.
+    let stopped: Promise<unknown> | undefined;
+    const onAbort = () => {
+      if (child.pid !== undefined) stopped = stopTree(child.pid, "SIGTERM", WRANGLER_GRACE_MS);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let out = "";
+    const keep = (d: Buffer) => {
+      out += d;
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (signal?.aborted) void Promise.resolve(stopped).then(() => reject(stoppedStarting()));
+      else if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(" ")} failed:\n${out}`));
+    });
+  });
+}
+
+/** Applies every D1 migration to the local state under `persistTo`; rejects with wrangler's output, or when aborted. */
+export async function applyMigrations(persistTo: string | undefined, signal?: AbortSignal): Promise<void> {
+  const args = ["d1", "migrations", "apply", "DB", "--local"];
+  if (persistTo) args.push("--persist-to", persistTo);
+  // CI=true makes wrangler apply without asking for confirmation.
+  await run("wrangler", args, toolEnv({ CI: "true" }), signal);
+}
+
+/**
+ * The production bundle (`wrangler deploy --dry-run`, what deploys) written to `outdir`; returns its `index.js`.
+ * Throws with wrangler's output when bundling fails.
+ */
+export async function bundleWorker(outdir: string, signal?: AbortSignal): Promise<string> {
+  mkdirSync(outdir, { recursive: true });
+  try {
+    await run("wrangler", ["deploy", "--dry-run", "--outdir", outdir], toolEnv(), signal);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new Error(`bundling failed:\n${(err as Error).message}`);
+  }
+  return path.join(outdir, "index.js");
+}

@@ -1,0 +1,101 @@
+// `npm start` and `npm run dev` stopped while they are still starting (bundling the Worker and applying the D1
+// migrations with wrangler, or waiting for the runtime to answer) stop everything they started: SIGTERM to npm —
+// what systemd, Docker or a `kill` of the PID sends — left both wrangler runs orphaned, spinning a core each and
+// never exiting, because the stop handler was installed only once the coordinator answered.
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ROOT, toolEnv } from "../../scripts/local-server.ts";
+import { descendants, isRunning, stopTree } from "../../scripts/process-tree.ts";
+import { freePort } from "./harness.ts";
+
+const started: ChildProcess[] = [];
+const dirs: string[] = [];
+/** Everything those starts spawned, so that a failing test still leaves nothing behind. */
+const seen = new Set<number>();
+afterAll(async () => {
+  for (const c of started)
+    if (c.exitCode === null && c.signalCode === null && c.pid) await stopTree(c.pid, "SIGTERM", 20_000);
+  const left = [...seen, ...dirs.flatMap((d) => processesMentioning(d).map((p) => Number(p.split(" ")[0])))];
+  for (const pid of left) if (isRunning(pid)) process.kill(pid, "SIGKILL");
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Every live process whose command line mentions `needle` (our temp state dir), as `pid command`. */
+function processesMentioning(needle: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmd.includes(needle) && Number(pid) !== process.pid && isRunning(Number(pid)))
+        out.push(`${pid} ${cmd.slice(0, 120)}`);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** The command lines of `root`'s live descendants, each recorded in `mine` and `seen`. */
+function commandsUnder(root: number, mine: Set<number>): string[] {
+  return descendants(root).flatMap((pid) => {
+    seen.add(pid);
+    mine.add(pid);
+    try {
+      return [readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ")];
+    } catch {
+      return [];
+    }
+  });
+}
+
+async function until(what: string, ok: () => boolean, ms = 180_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("a start stopped while it starts", () => {
+  it.each([
+    ["start", "wrangler deploy --dry-run"],
+    ["start", "local-runtime.ts"],
+    ["dev", "wrangler d1 migrations apply"],
+  ])("npm %s: SIGTERM to npm while `%s` runs stops it and everything else, exit 0", async (script, phase) => {
+    const state = mkdtempSync(path.join(tmpdir(), "gf-early-stop-"));
+    dirs.push(state);
+    chmodSync(state, 0o755);
+    const port = await freePort();
+    const child = spawn("npm", ["run", "--silent", script], {
+      cwd: ROOT,
+      env: toolEnv({ PORT: String(port), GIGAFACTORY_ADMIN_TOKEN: `early-${port}`, GIGAFACTORY_LOCAL_STATE: state }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    started.push(child);
+    let log = "";
+    child.stdout?.on("data", (d) => {
+      log += d;
+    });
+    child.stderr?.on("data", (d) => {
+      log += d;
+    });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const mine = new Set<number>();
+    const under = () => commandsUnder(child.pid ?? 0, mine);
+    await until(`${phase} under npm ${script}`, () => under().some((c) => c.includes(phase))).catch((err: Error) => {
+      throw new Error(`${err.message}\n${log}`);
+    });
+    under();
+
+    child.kill("SIGTERM");
+    expect(await exited, log).toBe(0);
+    // Nothing it started runs on: no wrangler run, runtime or workerd naming the state dir.
+    await until("the start's processes to go", () => processesMentioning(state).length === 0, 20_000).catch(() => {});
+    expect(processesMentioning(state), log).toEqual([]);
+    expect([...mine].filter(isRunning), log).toEqual([]);
+    expect(log).not.toContain("✘ ERROR");
+  });
+});
