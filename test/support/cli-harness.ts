@@ -1,29 +1,14 @@
 /**
- * The shared harness of the CLI unit tests: `runCli` does what cli/main does (parse with the real registry, run the
- * command, print a refusal as one `✘ ERROR` line and return its exit code), `captureCli` runs it with stdout and
+ * The shared harness of the CLI unit tests: `runCli` is cli/run's, the one cli/main runs; `captureCli` runs it with stdout and
  * stderr captured, no config file and a fixed clock, and `stubCoordinator` serves a per-test handler on a real local
  * socket, recording every request line and body, and closes itself when the test finishes.
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { onTestFinished } from "vitest";
-import { parseCommandLine } from "../../src/cli/args.ts";
-import { type Io, makeContext } from "../../src/cli/context.ts";
-import { formatError, toCliError } from "../../src/cli/errors.ts";
-import { COMMANDS } from "../../src/cli/registry.ts";
+import { runCli } from "../../src/cli/run.ts";
 
-/** What cli/main's runCli does (main.ts itself runs on import, so it is not imported here). */
-export async function runCli(argv: readonly string[], io: Io): Promise<number> {
-  try {
-    const line = parseCommandLine(argv, COMMANDS);
-    if (!line.command) throw new Error(`no command in ${argv.join(" ")}`);
-    return (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
-  } catch (err) {
-    const e = toCliError(err);
-    io.stderr(`${formatError(e)}\n`);
-    return e.exitCode;
-  }
-}
+export { runCli };
 
 export interface CliRun {
   code: number;

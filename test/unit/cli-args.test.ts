@@ -1,10 +1,12 @@
 // The CLI's command-line parser: command words found wherever options sit, values checked, usage errors exit 2; an
 // option written without its value is missing its value — the next option is never taken as it (`--note --json`
-// is not a note "--json"), a value starting with - is written `--note=-x`, and a negative number stays a value.
+// is not a note "--json"), a value starting with - is written `--note=-x`, and a negative number stays a value;
+// `gigafactory help CMD` is `gigafactory CMD --help`.
 import { describe, expect, it } from "vitest";
 import { type CommandSpec, matchCommand, parseCommandLine } from "../../src/cli/args.ts";
 import { CliError } from "../../src/cli/errors.ts";
 import { COMMANDS } from "../../src/cli/registry.ts";
+import { captureCli } from "../support/cli-harness.ts";
 
 const spec = (path: string[], args: CommandSpec["args"], options: CommandSpec["options"] = {}): CommandSpec => ({
   path,
@@ -192,5 +194,17 @@ describe("the real command table", () => {
       expect(names.has(n), n).toBe(true);
     }
     expect(matchCommand(COMMANDS, ["factory", "rm", "fac_1"])?.path).toEqual(["factory", "rm"]);
+  });
+});
+
+describe("help as a command word", () => {
+  it("`help jobs` prints what `jobs --help` prints, `help` alone the overview, both exit 0", async () => {
+    const viaWord = await captureCli(["help", "serial", "freeze"]);
+    expect(viaWord).toEqual(await captureCli(["serial", "freeze", "--help"]));
+    expect(viaWord.code).toBe(0);
+    expect(viaWord.stdout).toContain("--reason");
+    const overview = await captureCli(["help"]);
+    expect(overview).toMatchObject({ code: 0, stderr: "" });
+    expect(overview.stdout).toEqual((await captureCli(["--help"])).stdout);
   });
 });

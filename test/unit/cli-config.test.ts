@@ -142,3 +142,16 @@ describe("environment and files", () => {
     expect(e.message).toContain(bad);
   });
 });
+
+describe("login names what it lacks", () => {
+  it("says which of --url and --token is missing, and exits 2 before any request", async () => {
+    const env = { HOME: mkdtempSync(path.join(tmpdir(), "gf-login-")) };
+    const noToken = await captureCli(["login", "--url", "http://127.0.0.1:9"], { env });
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/^✘ ERROR usage: login needs --token \(or GIGAFACTORY_TOKEN\): none was given/);
+    const noUrl = await captureCli(["login", "--token", tokenOf("p")], { env });
+    expect(noUrl.stderr).toMatch(/^✘ ERROR usage: login needs --url \(or GIGAFACTORY_URL\): none was given/);
+    const neither = await captureCli(["login"], { env });
+    expect(neither.stderr).toMatch(/login needs --url \(or GIGAFACTORY_URL\) and --token \(or GIGAFACTORY_TOKEN\)/);
+  });
+});

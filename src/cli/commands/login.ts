@@ -42,9 +42,14 @@ export const login: Command = {
     const url = ctx.str("url") ?? env.url;
     const token = ctx.str("token") ?? env.token;
     if (!url || !token) {
+      // Name what is missing: "needs --url and --token" to someone who gave one sends them looking at the wrong one.
+      const missing = [
+        ...(url ? [] : ["--url (or GIGAFACTORY_URL)"]),
+        ...(token ? [] : ["--token (or GIGAFACTORY_TOKEN)"]),
+      ];
       throw new CliError(
         "usage",
-        "login needs --url and --token",
+        `login needs ${missing.join(" and ")}: none was given`,
         "run `gigafactory login --url URL --token TOKEN`",
         2,
       );

@@ -1,0 +1,46 @@
+/**
+ * @module cli/run
+ * `runCli`: parse the command line, run the command, and turn any failure into the one-line `✘ ERROR` report with
+ * exit code 1 (2 for usage errors). It takes its terminal as a parameter, so cli/main drives it with the process's
+ * and the tests in-process with captured output (test/support/cli-harness).
+ */
+import { terminalText } from "../core/terminal-text.ts";
+import { parseCommandLine } from "./args.ts";
+import { type Io, makeContext } from "./context.ts";
+import { formatError, toCliError } from "./errors.ts";
+import { commandHelp, overviewHelp } from "./help.ts";
+import { COMMANDS } from "./registry.ts";
+
+/**
+ * Runs one command line against `io`. @returns the exit code: 0 done, 1 a failure, 2 a usage error, or a
+ * command's own (e.g. `watch`'s 3). Never throws: every error is printed on `io.stderr` as one `✘ ERROR` line.
+ */
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  // `gigafactory help jobs` is what many CLIs (git, npm) accept: the same as `gigafactory jobs --help`.
+  if (argv[0] === "help" && !COMMANDS.some((c) => c.path[0] === "help"))
+    return runCli([...argv.slice(1), "--help"], io);
+  try {
+    const line = parseCommandLine(argv, COMMANDS);
+    if (!line.command) {
+      const family = line.positionals[0];
+      const known = family !== undefined && COMMANDS.some((c) => c.path[0] === family);
+      const help = `${overviewHelp(COMMANDS, known ? family : undefined)}\n`;
+      // Bare `gigafactory` is a usage error (a script that forgot its command should not pass); --help is not.
+      if (argv.length === 0) {
+        io.stderr(help);
+        return 2;
+      }
+      io.stdout(help);
+      return 0;
+    }
+    if (line.help) {
+      io.stdout(`${commandHelp(line.command)}\n`);
+      return 0;
+    }
+    return (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
+  } catch (err) {
+    const e = toCliError(err);
+    io.stderr(`${terminalText(formatError(e))}\n`); // a server's message may quote text from elsewhere
+    return e.exitCode;
+  }
+}
