@@ -3,7 +3,8 @@
 // --json document, and a refused patch is one `✘ ERROR validation_failed: … / how to fix` line with exit 1 (a
 // malformed word is a usage error, exit 2, and so is a number too large to be finite — `weights.load=1e400` was sent
 // as null and refused "expected number, received null"); a misspelt key is told the key probably meant, top-level or
-// nested, not "fix the value named above".
+// nested, and a value of the wrong type what its key takes (`preemption=yes`: true or false), not "fix the value
+// named above".
 import { describe, expect, it } from "vitest";
 import { parseAssignments } from "../../src/cli/commands/settings.ts";
 import { applySettingsPatch, DEFAULT_SETTINGS, SettingsPatchSchema, withDefaults } from "../../src/core/settings.ts";
@@ -105,11 +106,21 @@ describe("gigafactory settings", () => {
       "did you mean `weights.load`? (`gigafactory settings get` shows every setting)",
     ],
     [
+      "preemption=yes",
+      "body.preemption: Invalid input: expected boolean, received string",
+      "`preemption` takes true or false: write `preemption=true`",
+    ],
+    [
+      "weights.load=high",
+      "body.weights.load: Invalid input: expected number, received string",
+      "`weights.load` takes a number: write `weights.load=2`",
+    ],
+    [
       "zzz=2",
       'body: Unrecognized key: "zzz"',
       "`zzz` is not a setting: `gigafactory settings get` shows every setting",
     ],
-  ])("names the setting probably meant for an unknown key (%s)", async (word, detail, fix) => {
+  ])("names the setting probably meant for an unknown key, or what a key takes (%s)", async (word, detail, fix) => {
     const { url } = await coordinator();
     const r = await cli(url, "settings", "set", word);
     expect(r.code).toBe(1);

@@ -120,16 +120,26 @@ async function show(ctx: Ctx): Promise<number> {
   return 0;
 }
 
+/** A value of the wrong type, in zod's words: `body.preemption: Invalid input: expected boolean, received string`. */
+const WRONG_TYPE = /^body\.([\w.]+): Invalid input: expected (boolean|number), received \w+/;
+const EXAMPLE: Record<string, string> = { boolean: "true", number: "2" };
+
 /** The coordinator's refusal of a key it does not know, in zod's words: `body.weights: Unrecognized key: "lod"`. */
 const UNRECOGNIZED = /^body(?:\.(\w+))?: Unrecognized keys?: "([^"]+)"/;
 
 /**
- * A refused patch as the CliError to print: for a key the settings do not have (`preemptoin=true`), a fix naming the
- * key probably meant — among the keys a patch may set at the top level, or those of the object it reaches into, as
+ * A refused patch as the CliError to print: for a value of the wrong type (`preemption=yes`), what the key takes;
+ * for a key the settings do not have (`preemptoin=true`), a fix naming the key probably meant — among the keys a patch may set at the top level, or those of the object it reaches into, as
  * `before` (the settings just read) has them — instead of the generic "fix the value named above".
  */
 export function settingsError(err: unknown, before: ProductSettings): CliError {
   const e = toCliError(err);
+  const typed = e.code === "validation_failed" ? WRONG_TYPE.exec(e.message) : null;
+  if (typed) {
+    const [, key = "", type = ""] = typed;
+    const how = type === "boolean" ? "true or false" : type === "number" ? "a number" : `a ${type}`;
+    return new CliError(e.code, e.message, `\`${key}\` takes ${how}: write \`${key}=${EXAMPLE[type] ?? "…"}\``, e.exitCode);
+  }
   const m = e.code === "validation_failed" ? UNRECOGNIZED.exec(e.message) : null;
   if (!m) return e;
   const [, parent, key = ""] = m;
