@@ -138,7 +138,12 @@ export function settingsError(err: unknown, before: ProductSettings): CliError {
   if (typed) {
     const [, key = "", type = ""] = typed;
     const how = type === "boolean" ? "true or false" : type === "number" ? "a number" : `a ${type}`;
-    return new CliError(e.code, e.message, `\`${key}\` takes ${how}: write \`${key}=${EXAMPLE[type] ?? "…"}\``, e.exitCode);
+    return new CliError(
+      e.code,
+      e.message,
+      `\`${key}\` takes ${how}: write \`${key}=${EXAMPLE[type] ?? "…"}\``,
+      e.exitCode,
+    );
   }
   const m = e.code === "validation_failed" ? UNRECOGNIZED.exec(e.message) : null;
   if (!m) return e;
