@@ -11,6 +11,7 @@ import type { LessonRef } from "../core/lessons.ts";
 import { ManifestInputSchema } from "../core/manifest-schema.ts";
 import { type Factory, type Job, PRIORITIES, STAGES } from "../core/model.ts";
 import type { ProductSettings } from "../core/settings.ts";
+import { CHANGED } from "./api.ts";
 import { WaitingReasonSchema } from "./api-policies.ts";
 import type { FactoryWithBreakers, JobPage, JobSummary, JobView, Lease, TokenInfo } from "./responses.ts";
 
@@ -161,6 +162,8 @@ export const FactoryRecordSchema = z.object({
 });
 
 /** A factory, with its breakers that are not plainly closed (lists and `GET …/factories/{id}`). */
+/** `POST …/capabilities/approve`: the factory, and whether anything changed (false: nothing pending, same limit). */
+export const FactoryApproveAnswerSchema = FactoryRecordSchema.extend(CHANGED);
 export const FactorySchema = FactoryRecordSchema.extend({ breakers: z.array(FactoryBreakerSchema).optional() });
 
 export const FactoryListSchema = z.object({ factories: z.array(FactorySchema) });

@@ -69,8 +69,14 @@ export class FleetClient extends ApiClientBase {
   setFactoryStatus(id: string, status: "active" | "draining" | "quarantined"): Promise<Factory> {
     return this.call("POST", `/factories/${enc(id)}/status`, { json: { status } });
   }
-  /** Approve declared capabilities (all pending when none are named) and/or set the seat limit. */
-  approveFactoryGrant(id: string, body: { capabilities?: string[]; seatLimit?: number } = {}): Promise<Factory> {
+  /**
+   * Approve declared capabilities (all pending when none are named) and/or set the seat limit. `changed: false`
+   * when nothing was pending and the limit is unchanged (absent from older coordinators).
+   */
+  approveFactoryGrant(
+    id: string,
+    body: { capabilities?: string[]; seatLimit?: number } = {},
+  ): Promise<Factory & { changed?: boolean }> {
     return this.call("POST", `/factories/${enc(id)}/capabilities/approve`, { json: body });
   }
   rotateFactoryToken(id: string): Promise<Enrolled> {

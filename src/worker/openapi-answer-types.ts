@@ -26,13 +26,14 @@ import type { AuditRowSchema, RunRowSchema, SnapshotRowSchema } from "../shared/
 import type * as J from "../shared/api-job-answers.ts";
 import type { LessonEditAnswerSchema, LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
 import type { BreakerListSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
+import type { SerialFreezeAnswerSchema, SerialPageSchema, SerialUnfreezeAnswerSchema } from "../shared/api-policies.ts";
 import type {
-  SerialFreezeAnswerSchema,
-  SerialGateSchema,
-  SerialPageSchema,
-  SerialUnfreezeAnswerSchema,
-} from "../shared/api-policies.ts";
-import type { FactoryRecordSchema, JobSchema, LeaseSchema, TokenInfoSchema } from "../shared/api-responses.ts";
+  FactoryApproveAnswerSchema,
+  FactoryRecordSchema,
+  JobSchema,
+  LeaseSchema,
+  TokenInfoSchema,
+} from "../shared/api-responses.ts";
 import { type FactorySchema, same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
 import type { Explanation, Run, TreeNode } from "../shared/responses.ts";
@@ -110,7 +111,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof LeaseSchema>, Answer<"renew">>(true),
   same<Out<typeof F.HeartbeatAnswerSchema>, Answer<"heartbeat">>(true),
   same<Out<typeof FactoryRecordSchema>, Answer<"setFactoryStatus">>(true),
-  same<Out<typeof FactoryRecordSchema>, Answer<"approveFactoryGrant">>(true),
+  same<Out<typeof FactoryApproveAnswerSchema>, Answer<"approveFactoryGrant">>(true),
   same<Out<typeof FactoryRecordSchema>, Answer<"revokeFactoryToken">>(true),
   same<Out<typeof F.DeregisteredSchema>, Answer<"deregister">>(true),
   same<Out<typeof F.EnrollmentCodeSchema>, Answer<"mintEnrollmentCode"> & { code: string }>(true),

@@ -19,6 +19,7 @@ import { BatchAcceptedSchema, BatchViewSchema } from "../shared/api-batches.ts";
 import * as A from "../shared/api-fleet-answers.ts";
 import {
   EnrolledSchema,
+  FactoryApproveAnswerSchema,
   FactoryListSchema,
   FactoryRecordSchema,
   FactorySchema,
@@ -83,10 +84,11 @@ export const FACTORY_OPS: Op[] = [
     method: "post",
     path: `${P}/factories/{factoryId}/capabilities/approve`,
     summary:
-      "Approve capabilities the factory declared beyond its grant (all pending when none named) and/or set its seat limit; audited",
+      "Approve capabilities the factory declared beyond its grant (all pending when none named) and/or set its seat " +
+      "limit; audited. Idempotent: with nothing pending and no new limit it answers `changed: false` (nothing written)",
     role: "operator",
     body: ApproveGrantBody,
-    ok: { "200": json("The factory", FactoryRecordSchema) },
+    ok: { "200": json("The factory, and whether anything changed", FactoryApproveAnswerSchema) },
   },
   {
     method: "post",

@@ -10,7 +10,6 @@ import {
   FreezeBody,
   ReviewBody,
   SerialFreezeAnswerSchema,
-  SerialGateSchema,
   SerialListQuery,
   SerialPageSchema,
   SerialUnfreezeAnswerSchema,

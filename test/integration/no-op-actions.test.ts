@@ -1,11 +1,11 @@
 // Operator actions that find nothing to do say so (found by a reviewer: each printed ✔ as if it had acted): budget
-// pause / resume, serial freeze / unfreeze, experiment stop and lesson archive answer 200 with `changed: false` (a retried
+// pause / resume, serial freeze / unfreeze, factory approve, experiment stop and lesson archive answer 200 with `changed: false` (a retried
 // request never fails), write nothing and audit nothing — a resume with nothing paused, an unfreeze of a key never
-// frozen, a second freeze for the same reason (its first time kept), a second stop (its first decision kept), a second archive (its first `updatedAt` kept); the same
+// frozen, a second freeze for the same reason (its first time kept), an approve with nothing pending or the same limit, a second stop (its first decision kept), a second archive (its first `updatedAt` kept); the same
 // actions that do act answer `changed: true`. Audits are checked after a later audited action has arrived (the
 // outbox ships in order), so a no-op's missing record is not merely late.
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, P, until } from "./client.ts";
+import { ADMIN, api, enroll, P, until } from "./client.ts";
 
 type Audit = { items: Array<{ action: string; target: string }> };
 
@@ -64,6 +64,24 @@ describe("no-op actions answer changed: false and write nothing", () => {
     await api("POST", path("sentinel", "freeze"), { token: ADMIN, json: { reason: "last" } });
     const actions = await auditAfter(product, "serial.freeze", 3);
     expect([count(actions, "serial.freeze"), count(actions, "serial.unfreeze")]).toEqual([3, 1]);
+  }, 40_000);
+
+  it("factory approve: nothing pending, or the seat limit it has already", async () => {
+    const product = "noop-approve";
+    const { factoryId } = await enroll(product, "f1", ["lang:ts"], 4);
+    const approve = (json: Record<string, unknown>) =>
+      api<Record<string, unknown>>("POST", `${P(product)}/factories/${factoryId}/capabilities/approve`, {
+        token: ADMIN,
+        json,
+      });
+    const idle = await approve({});
+    expect(idle.status).toBe(200);
+    expect(idle.body).toMatchObject({ id: factoryId, changed: false });
+    expect((await approve({ seatLimit: 2 })).body).toMatchObject({ seatLimit: 2, changed: true });
+    expect((await approve({ seatLimit: 2 })).body).toMatchObject({ seatLimit: 2, changed: false });
+    expect((await approve({ seatLimit: 3 })).body).toMatchObject({ seatLimit: 3, changed: true }); // the sentinel
+    const actions = await auditAfter(product, "factory.grant.approve", 2);
+    expect(count(actions, "factory.grant.approve")).toBe(2);
   }, 40_000);
 
   it("experiment: a second stop keeps the first stop's decision", async () => {

@@ -1,6 +1,6 @@
 // The CLI says when an operator action did nothing (found by a reviewer: each printed ✔ as if it had acted), over a
 // real local socket: when the coordinator answers `changed: false`, `budget pause|resume`, `serial freeze|unfreeze`,
-// `routing experiment stop` and `lessons archive|edit` print a plain "already …" / "unchanged" line with no ✔ and
+// `factory approve`, `routing experiment stop` and `lessons archive|edit` print a plain "already …" / "unchanged" line with no ✔ and
 // exit 0; with `changed: true` (or an older coordinator's answer without the field) the ✔ line as before; under
 // --json the API's document, `changed` included.
 import { describe, expect, it } from "vitest";
@@ -19,6 +19,16 @@ const BUDGET = {
   burndown: [],
 };
 const GATE = { key: "never/frozen", holder: null, stopping: null, queue: [], queueLength: 0, frozen: null };
+const FACTORY = {
+  id: "fac_1",
+  productId: "p",
+  name: "f1",
+  capabilities: ["lang:ts"],
+  pendingCapabilities: [],
+  seats: 2,
+  seatLimit: 2,
+  status: "active",
+};
 const EXPERIMENT = {
   id: "ex_1",
   jobClass: "docs",
@@ -51,9 +61,11 @@ async function coordinator(changed: boolean | undefined): Promise<string> {
       ? { ...BUDGET, ...(req.url.endsWith("/pause") ? { state: "paused", pausedBy: "operator" } : {}) }
       : req.url.includes("/serial/")
         ? GATE
-        : req.url.includes("/routing/experiments/")
-          ? EXPERIMENT
-          : LESSON;
+        : req.url.includes("/capabilities/approve")
+          ? FACTORY
+          : req.url.includes("/routing/experiments/")
+            ? EXPERIMENT
+            : LESSON;
     reply.json(200, changed === undefined ? doc : { ...doc, changed });
   });
   return url;
@@ -68,6 +80,11 @@ const COMMANDS: Array<{ argv: string[]; done: RegExp; noop: RegExp }> = [
     noop: /^already frozen for this/,
   },
   { argv: ["serial", "unfreeze", "never/frozen"], done: /^✔ unfrozen — /, noop: /^already unfrozen \(it was not/ },
+  {
+    argv: ["factory", "approve", "fac_1"],
+    done: /^✔ factory f1 /,
+    noop: /^already so: nothing was pending — factory f1/,
+  },
   { argv: ["routing", "experiment", "stop", "ex_1"], done: /^✔ stopped ex_1\n/, noop: /^already stopped ex_1\n/ },
   { argv: ["lessons", "archive", LESSON.id], done: /^✔ archived — /, noop: /^already archived — les_/ },
   { argv: ["lessons", "edit", LESSON.id, "--text", "x"], done: /^✔ edited — /, noop: /^unchanged \(already so\) — / },

@@ -57,8 +57,9 @@ export const factoryCommands: Command[] = [
         const limit = f.seatLimit ?? f.seats;
         const why = limit > f.seats ? "; its agent declares fewer" : "";
         const shown = seatLimit !== undefined || limit !== f.seats ? ` (seat limit ${limit}${why})` : "";
+        const done = f.changed === false ? "already so: nothing was pending —" : "✔";
         ctx.print(
-          `✔ factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)${shown}${pending}`,
+          `${done} factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)${shown}${pending}`,
         );
       }
       return 0;

@@ -58,7 +58,8 @@ export function heartbeat(tx: Tx, factoryId: string, body: { capabilities?: stri
 }
 
 /**
- * An operator approves declared capabilities (all pending when none are named) and/or sets the seat limit.
+ * An operator approves declared capabilities (all pending when none are named) and/or sets the seat limit. Nothing
+ * pending and no new limit: nothing written or audited, `changed: false` (a retried approve is still a 200).
  * @throws DomainError conflict — a named capability was never declared (factories/grants `approveGrant`).
  */
 export function approveFactoryGrant(
@@ -66,13 +67,14 @@ export function approveFactoryGrant(
   factoryId: string,
   req: { capabilities?: string[]; seatLimit?: number },
   actor: string,
-): Factory {
-  const { factory, approved } = approveGrant(tx, factoryId, req);
+): Factory & { changed: boolean } {
+  const { factory, approved, changed } = approveGrant(tx, factoryId, req);
+  if (!changed) return { ...factory, changed };
   enqueueAudit(tx, actor, "factory.grant.approve", factoryId, {
     capabilities: approved,
     ...(req.seatLimit !== undefined ? { seatLimit: req.seatLimit } : {}),
   });
-  return factory;
+  return { ...factory, changed };
 }
 
 export type AdminStatus = "active" | "draining" | "quarantined";

@@ -110,8 +110,11 @@ export function approveGrant(tx: Tx, id: string, req: { capabilities?: readonly 
       { factoryId: id, undeclared },
     );
   }
+  // Nothing pending to approve and the same seat limit: a retried or idle approve writes nothing.
+  if (approve.length === 0 && (req.seatLimit ?? g.seatLimit) === g.seatLimit)
+    return { factory: requireFactory(tx.sql, id, tx.now), approved: approve, changed: false };
   const next = regranted(f, { ...g, approved: [...g.approved, ...approve], seatLimit: req.seatLimit ?? g.seatLimit });
   storeFactory(tx.sql, next);
   clearIfChanged(tx, f, next, "capabilities approved");
-  return { factory: requireFactory(tx.sql, id, tx.now), approved: approve };
+  return { factory: requireFactory(tx.sql, id, tx.now), approved: approve, changed: true };
 }

@@ -93,8 +93,9 @@ export abstract class FleetRpc extends ComposedCoordinator {
     actor: string,
   ) {
     const outcome = await this.units.run(productId, (tx) => approveFactoryGrant(tx, factoryId, req, actor));
-    // Newly routable capabilities may fit queued jobs: offer them now (no stage moved, so unit did not).
-    if (outcome.ok) {
+    // Newly routable capabilities may fit queued jobs: offer them now (no stage moved, so unit did not). A no-op
+    // (`changed: false`) granted nothing new.
+    if (outcome.ok && outcome.value.changed) {
       // A connected agent runs what it is granted (welcome `seats`): tell it the new grant before more is pushed.
       if (req.seatLimit !== undefined) this.link.notify(factoryId, { type: "grant", ...seatGrant(outcome.value) });
       this.link.dispatch();
