@@ -208,9 +208,9 @@ export class ProductCoordinator extends RoutingRpc {
 
   // ---- dead letters (outbox/dead-letters) -----------------------------------------------
 
-  /** Dead letters kept here, newest first: undeliverable outbox records and DLQ messages D1 refused. */
-  async listDeadLetters(productId: string, since: number, limit: number) {
-    return this.units.run(productId, (tx) => listDeadLetters(tx.sql, tx.productId, since, limit));
+  /** Dead letters kept here, newest first (after `after`, a page's last row): outbox records and DLQ messages D1 refused. */
+  async listDeadLetters(productId: string, since: number, limit: number, after?: { at: number; id: string }) {
+    return this.units.run(productId, (tx) => listDeadLetters(tx.sql, tx.productId, since, limit, after));
   }
 
   /** Keeps dead letters the Worker could not write to D1, so none is ever dropped. */

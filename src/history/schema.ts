@@ -126,7 +126,7 @@ export const deadLetters = sqliteTable(
     attempts: integer("attempts").notNull(),
     at: integer("at").notNull(),
   },
-  (t) => [index("dead_letters_by_time").on(t.productId, t.at)],
+  (t) => [index("dead_letters_by_time").on(t.productId, t.at, t.id)],
 );
 
 /** Every product that ever wrote history: the list the cron reaper sweeps. */

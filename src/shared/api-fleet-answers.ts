@@ -63,7 +63,7 @@ export const TrackerExistsSchema = z.object({
   jobId: z.string(),
 });
 
-/** `GET …/dead-letters`: newest first, from D1 and from the coordinator. */
+/** `GET …/dead-letters`: newest first (`at`, then `id`), from D1 and from the coordinator; `nextCursor` when more follow. */
 export const DeadLetterListSchema = z.object({
   items: z.array(
     z.object({
@@ -76,6 +76,14 @@ export const DeadLetterListSchema = z.object({
       at: ms,
     }),
   ),
+  nextCursor: z
+    .string()
+    .optional()
+    .describe("present when older dead letters follow: pass it back as `cursor` for the next page"),
+  partial: z
+    .literal(true)
+    .optional()
+    .describe("D1 could not be read: only the coordinator's dead letters are listed — start again once D1 is back"),
 });
 
 /** `POST …/jobs/{id}/events/ticket` (201): a browser's pass to one job's feed (`?ticket=`). */

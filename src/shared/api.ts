@@ -13,6 +13,7 @@ import { ARTIFACT_PAGE_DEFAULT, MAX_ARTIFACTS_PER_JOB } from "../core/artifact-l
 import { utf8Text } from "../core/bytes.ts";
 import { IDEMPOTENCY_KEY_MAX_BYTES, MANIFEST_SHAPE } from "../core/manifest-schema.ts";
 import { STAGES } from "../core/model.ts";
+import { decodeCursorJson } from "./history-cursor.ts";
 
 /**
  * A query parameter holding a non-negative integer, written in decimal digits only, checked by `n` once read.
@@ -221,10 +222,24 @@ export const CHANGED = {
   changed: z.boolean().describe("false: a no-op (already so): nothing was written or audited"),
 };
 
+/** A dead letter's place in `GET …/dead-letters` (newest first: `at` down, then `id` down): the last row of a page. */
+export const DeadLetterKey = z
+  .object({ at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), id: utf8Text(512, z.string().min(1)) })
+  .strict();
+const NOT_A_PAGE = "must be a nextCursor from an earlier page of dead letters";
+/** `since` (ms, inclusive) bounds the time from below; `cursor` (a page's `nextCursor`) goes on after its last row. */
 export const DeadLettersQuery = z
   .object({
     since: queryInt(z.number().min(0)).optional(),
     limit: queryInt(z.number().min(1).max(500)).default(100),
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,2048}$/, NOT_A_PAGE)
+      .transform((text) => decodeCursorJson(text))
+      .pipe(z.unknown().refine((v) => DeadLetterKey.safeParse(v).success, NOT_A_PAGE))
+      .transform((v) => DeadLetterKey.parse(v))
+      .describe("a page's nextCursor: the dead letters after its last one")
+      .optional(),
   })
   .strict();
 

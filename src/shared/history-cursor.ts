@@ -76,14 +76,19 @@ export type HistoryKey = z.infer<typeof HistoryKey>;
 
 /** The cursor as it travels: base64url text (well within the 1 KiB `HistoryCursor` takes back). */
 export function encodeHistoryCursor(k: HistoryKey): string {
-  const bytes = new TextEncoder().encode(JSON.stringify(k));
+  return encodeCursorJson(k);
+}
+
+/** Any list's opaque cursor (…/history, …/dead-letters): base64url, no padding, of the JSON of `key`. */
+export function encodeCursorJson(key: unknown): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(key));
   let bin = "";
   for (const b of bytes) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** base64url → its JSON value; undefined when it is not base64url of UTF-8 JSON. */
-function decode(text: string): unknown {
+/** base64url → its JSON value; undefined when it is not base64url of UTF-8 JSON (`encodeCursorJson` undone). */
+export function decodeCursorJson(text: string): unknown {
   try {
     const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
     const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
@@ -97,6 +102,6 @@ const NOT_OURS = "must be a nextCursor from an earlier page of this kind";
 
 /** The `cursor` query parameter: a cursor this API issued, decoded to its key. */
 export const HistoryCursor = utf8Text(1024, z.string().regex(/^[A-Za-z0-9_-]{1,1024}$/, NOT_OURS))
-  .transform((text) => decode(text))
+  .transform((text) => decodeCursorJson(text))
   .pipe(z.unknown().refine((v) => HistoryKey.safeParse(v).success, NOT_OURS))
   .transform((v) => HistoryKey.parse(v));

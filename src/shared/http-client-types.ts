@@ -70,6 +70,9 @@ export interface DeadLetterView {
   at: number;
 }
 
+/** A page of GET …/dead-letters: `nextCursor` when older ones follow; `partial` when D1 could not be read. */
+export type DeadLetterPage = { items: DeadLetterView[]; nextCursor?: string; partial?: true };
+
 export interface ClientOptions {
   /** The coordinator's origin, e.g. `https://gf.example.com` (a trailing `/` is fine). */
   url: string;

@@ -21,7 +21,7 @@ import type { Send } from "./http-client-base.ts";
 import { FleetClient } from "./http-client-fleet.ts";
 import type {
   ArtifactView,
-  DeadLetterView,
+  DeadLetterPage,
   Explanation,
   HistoryPage,
   HistoryQuery,
@@ -154,8 +154,8 @@ export class GigafactoryClient extends FleetClient {
   history(q: HistoryQuery = {}): Promise<HistoryPage> {
     return this.call("GET", "/history", { query: q });
   }
-  /** What could not be delivered, newest first: from D1 and from the coordinator (operator). */
-  deadLetters(q: { since?: number; limit?: number } = {}): Promise<{ items: DeadLetterView[] }> {
+  /** What could not be delivered, newest first: from D1 and the coordinator (operator); pass `nextCursor` as `cursor`. */
+  deadLetters(q: { since?: number; limit?: number; cursor?: string } = {}): Promise<DeadLetterPage> {
     return this.call("GET", "/dead-letters", { query: q });
   }
 

@@ -17,6 +17,7 @@ import { breakers } from "./routes/breakers.ts";
 import { budget } from "./routes/budget.ts";
 import { bulk } from "./routes/bulk.ts";
 import { dag } from "./routes/dag.ts";
+import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { events, feeds } from "./routes/events.ts";
 import { experiments } from "./routes/experiments.ts";
 import { factories } from "./routes/factories.ts";
@@ -39,7 +40,8 @@ export function buildApp(): Hono<AppEnv> {
   const product = new Hono<AppEnv>();
   product.use("*", productAuth);
   // `bulk` first: its `/jobs:batch` must win over `/jobs/:jobId`-shaped routes.
-  for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history]) product.route("/", r);
+  for (const r of [bulk, jobs, work, events, artifacts, factories, tokens, queueState, history, deadLetterRoutes])
+    product.route("/", r);
   for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons, alerts, routing, experiments])
     product.route("/", r);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree

@@ -36,6 +36,7 @@ import type {
 } from "../shared/api-responses.ts";
 import { type FactorySchema, same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
+import type { DeadLetterPage } from "../shared/http-client-types.ts";
 import type { Explanation, Run, TreeNode } from "../shared/responses.ts";
 import type { ProductInfo } from "./products.ts";
 import type { experimentView } from "./routes/experiments.ts";
@@ -119,6 +120,7 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof TokenInfoSchema>, Answer<"revokeToken">>(true),
   same<DeadLetter, Row<StoredDeadLetter, "body">>(true),
   same<DeadLetter, Row<typeof deadLetters.$inferSelect, "body">>(true),
+  same<Omit<Out<typeof F.DeadLetterListSchema>, "items">, Omit<DeadLetterPage, "items">>(true),
   same<Out<typeof F.TicketSchema>, Awaited<ReturnType<typeof issueTicket>>>(true),
   same<Out<typeof F.QueueStateSchema>, Answer<"queueState">>(true),
 ] as const;

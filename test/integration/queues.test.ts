@@ -1,5 +1,6 @@
 // Queues: bulk submission and history reach their destinations in batches, idempotently;
-// failing messages retry, then land in the dead-letter queue, visible through the API.
+// failing messages retry, then land in the dead-letter queue, visible through the API
+// (marked `partial` while D1 cannot be read).
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { HistoryMessage, HistoryRecord } from "../../src/history/write.ts";
@@ -155,7 +156,7 @@ describe("the dead-letter consumer never drops a dead letter", () => {
     const poison = { kind: "history", productId: "q-dlq-keep", records: "garbage" };
     const { result, dl } = await withoutD1DeadLetters(async () => ({
       result: await run("gigafactory-dlq", [msg("m-kept", poison, 5)]),
-      dl: await api<{ items: Array<{ id: string; source: string; reason: string; body: unknown }> }>(
+      dl: await api<{ items: Array<{ id: string; source: string; reason: string; body: unknown }>; partial?: true }>(
         "GET",
         `${P("q-dlq-keep")}/dead-letters`,
         { token: ADMIN },
@@ -163,6 +164,8 @@ describe("the dead-letter consumer never drops a dead letter", () => {
     }));
     expect(result.explicitAcks).toEqual(["m-kept"]);
     expect(dl.status).toBe(200);
+    // Said, so a reader paging on does not take the coordinator's alone for the whole list.
+    expect(dl.body.partial).toBe(true);
     expect(dl.body.items).toEqual([
       expect.objectContaining({
         id: "m-kept",
@@ -175,7 +178,7 @@ describe("the dead-letter consumer never drops a dead letter", () => {
     const again = await api<{ items: Array<{ id: string }> }>("GET", `${P("q-dlq-keep")}/dead-letters`, {
       token: ADMIN,
     });
-    expect(again.body.items.map((d) => d.id)).toEqual(["m-kept"]);
+    expect(again.body).toEqual({ items: [expect.objectContaining({ id: "m-kept" })] }); // whole: no `partial`
   });
 
   it("leaves a dead letter it could keep nowhere unacked, for the queue to deliver again", async () => {

@@ -5,10 +5,17 @@
  * their last try or at once when too large), poison queue messages
  * (`queue:*`) and bulk items the coordinator refused. Each one was also
  * audited as `outbox.dead_letter` or recorded by the dead-letter queue.
- * Under --json: the API's `{ items }`, unchanged.
+ * One page (`--limit`, default 100), or the page after an earlier one (`--cursor`), or every page (`--all`, following
+ * `nextCursor`, with a counter on a terminal); a list that stops before the last says how to go on.
+ * Under --json: the API's `{ items, nextCursor?, partial? }` — `nextCursor` absent once the last page was read.
  */
+import type { DeadLetterView } from "../../shared/http-client-types.ts";
 import type { Command } from "../context.ts";
 import { formatInstant, renderTable } from "../table.ts";
+import { repeatedCursor } from "./jobs.ts";
+
+/** The API's largest page: what `--all` asks for unless `--limit` says otherwise. */
+const MAX_PAGE = 500;
 
 export const deadLetters: Command = {
   path: ["dead-letters"],
@@ -21,12 +28,40 @@ export const deadLetters: Command = {
       int: { min: 0, max: Number.MAX_SAFE_INTEGER },
       help: "only those at or after this instant (ms since the epoch)",
     },
-    limit: { type: "string", value: "N", int: { min: 1, max: 500 }, help: "at most N items (default 100)" },
+    limit: {
+      type: "string",
+      value: "N",
+      int: { min: 1, max: MAX_PAGE },
+      help: "page size (default 100; 500 with --all)",
+    },
+    cursor: { type: "string", value: "C", help: "the page after an earlier one (its nextCursor)" },
+    all: { type: "boolean", help: "follow nextCursor and list every dead letter" },
   },
   async run(ctx) {
-    const page = await ctx.client().deadLetters({ since: ctx.int("since"), limit: ctx.int("limit") });
-    if (ctx.json) ctx.emit(page);
-    else if (page.items.length === 0) ctx.print("no dead letters");
+    const client = ctx.client();
+    const all = ctx.flag("all");
+    const since = ctx.int("since");
+    const limit = ctx.int("limit") ?? (all ? MAX_PAGE : undefined);
+    const items: DeadLetterView[] = [];
+    let cursor = ctx.str("cursor");
+    let partial = false;
+    const seen = new Set<string>();
+    do {
+      const page = await client.deadLetters({ since, limit, cursor });
+      items.push(...page.items);
+      partial ||= page.partial === true;
+      cursor = page.nextCursor;
+      if (all && cursor !== undefined) {
+        // A cursor handed out twice would page forever (and hold every page in memory): not a coordinator's answer.
+        if (seen.has(cursor)) throw repeatedCursor(cursor);
+        seen.add(cursor);
+        // Many pages take a while: a counter redrawn in place on a terminal (nothing on pipes or under --json).
+        if (ctx.io.stderrIsTTY && !ctx.json) ctx.io.stderr(`\r\x1b[K… ${items.length} dead letters read`);
+      }
+    } while (all && cursor);
+    if (seen.size > 0 && ctx.io.stderrIsTTY && !ctx.json) ctx.io.stderr("\r\x1b[K");
+    if (ctx.json) ctx.emit({ items, ...(cursor ? { nextCursor: cursor } : {}), ...(partial ? { partial } : {}) });
+    else if (items.length === 0) ctx.print("no dead letters");
     else
       ctx.print(
         renderTable(
@@ -37,8 +72,16 @@ export const deadLetters: Command = {
             { header: "TRIES", align: "right" },
             { header: "REASON", max: 70 },
           ],
-          page.items.map((d) => [formatInstant(d.at), d.id, d.source, String(d.attempts), d.reason]),
+          items.map((d) => [formatInstant(d.at), d.id, d.source, String(d.attempts), d.reason]),
         ),
+      );
+    // Said, as `jobs` and `lessons list` do: else one page reads as all of them.
+    if (cursor) ctx.note(`… more dead letters: pass --all, or --cursor ${cursor}`);
+    // On stderr under --json too: a script reading `items` would not think to look for `partial`.
+    if (partial)
+      ctx.note(
+        "⚠ D1 could not be read: only the coordinator's dead letters are listed — list again once D1 is back",
+        true,
       );
     return 0;
   },

@@ -39,7 +39,8 @@ export const JOB_COLUMNS = [
   { header: "WAITING", max: 60 }, // 60 off a terminal (pipes, CI logs); on one, whatever the width leaves
 ];
 
-function repeatedCursor(cursor: string): CliError {
+/** A cursor the coordinator handed out twice: following it would page forever (also `dead-letters --all`). */
+export function repeatedCursor(cursor: string): CliError {
   return new CliError(
     "bad_response",
     `the coordinator handed out the page cursor "${cursor.slice(0, 40)}" twice, so --all would never end`,

@@ -3,8 +3,8 @@
  * Work that enters through the dispatch queue instead of a direct call: bulk
  * submission (thousands of manifests in one request) and tracker ingest. Both
  * validate every manifest here, answer at once, and let the queue deliver them
- * to the coordinator in batches — idempotently, by key. Also the dead letters,
- * where whatever could not be delivered ends up, visible.
+ * to the coordinator in batches — idempotently, by key. What the queue could not
+ * deliver ends up in the dead letters (routes/dead-letters).
  *
  * Every item has a key that a retry reproduces: its own, `batch:<Idempotency-Key>:<index>`
  * with the client's batch key, else `content:<sha256 of the normalised request>`. Before
@@ -16,16 +16,13 @@
  * The answer's `batchId` can be read back (`GET …/batches/{batchId}`, coordinator/jobs/batches): each item with
  * its job once the queue delivered it, and `done` when no item is still on its way.
  */
-import { and, desc, eq, gte } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { validateManifest } from "../../core/manifest.ts";
-import { deadLetters } from "../../history/schema.ts";
-import { BatchBody, DeadLettersQuery, DerivedKeyHeader, EntityId, TrackerIngestBody } from "../../shared/api.ts";
+import { BatchBody, DerivedKeyHeader, EntityId, TrackerIngestBody } from "../../shared/api.ts";
 import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../../shared/request-hash.ts";
-import { type AppEnv, actorOf, coordinatorFor, requireRole } from "../auth.ts";
+import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { batchRecord, checkBatchItem, type Outcome, refusal, refusedByRefs } from "../bulk-items.ts";
 import { fromZod } from "../problem.ts";
 import {
@@ -36,7 +33,7 @@ import {
   SEND_OPTIONS,
   sendBatches,
 } from "../queues/messages.ts";
-import { assertJsonWithin, header, MAX_TRACKER_REQUEST_BYTES, param, query, readJson } from "../validate.ts";
+import { assertJsonWithin, header, MAX_TRACKER_REQUEST_BYTES, param, readJson } from "../validate.ts";
 
 /** A batch request may carry this much; larger imports are split by the client. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -193,31 +190,4 @@ bulk.post("/tracker/ingest", async (c) => {
   if (verdict?.verdict === "exists") return c.json({ idempotencyKey, status: "exists", jobId: verdict.jobId }, 200);
   await c.env.DISPATCH_QUEUE.send(message, SEND_OPTIONS);
   return c.json({ idempotencyKey, status: "queued" }, 202);
-});
-
-bulk.get("/dead-letters", async (c) => {
-  requireRole(c, "operator");
-  const q = query(c, DeadLettersQuery);
-  const productId = c.get("productId");
-  const since = q.since ?? 0;
-  // Two places keep dead letters: D1, and the coordinator (its undeliverable outbox records, and what D1 refused).
-  // D1 may be the very thing that is failing: its dead letters are then left out, the coordinator's still shown.
-  const [inD1, inCoordinator] = await Promise.all([
-    drizzle(c.env.DB)
-      .select()
-      .from(deadLetters)
-      .where(and(eq(deadLetters.productId, productId), gte(deadLetters.at, since)))
-      .orderBy(desc(deadLetters.at))
-      .limit(q.limit)
-      .then((rows) => rows.map((r) => ({ ...r, body: JSON.parse(r.body) as unknown })))
-      .catch((err: unknown) => {
-        console.error(`dead letters: D1 unreadable for ${productId}: ${String(err)}`);
-        return [];
-      }),
-    unwrap(coordinatorFor(c.env, productId).listDeadLetters(productId, since, q.limit)).then((rows) =>
-      rows.map((r) => ({ ...r, body: JSON.parse(r.body) as unknown })),
-    ),
-  ]);
-  const items = [...inD1, ...inCoordinator].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)).slice(0, q.limit);
-  return c.json({ items });
 });

@@ -111,18 +111,31 @@ export function keepDeadLetters(tx: Tx, items: readonly Omit<StoredDeadLetter, "
   return items.length;
 }
 
-/** Newest first, at or after `since` (ms). */
-export function listDeadLetters(sql: SqlStorage, productId: string, since: number, limit: number): StoredDeadLetter[] {
-  return sql
-    .exec<{ id: string; source: string; reason: string; body: string; attempts: number; at: number }>(
-      withLimit(
-        "SELECT id, source, reason, body, attempts, at FROM dead_letters WHERE at >= ? ORDER BY at DESC, id DESC LIMIT {limit}",
-        limit,
-      ),
-      since,
-    )
-    .toArray()
-    .map((r) => ({ ...r, productId }));
+/**
+ * Newest first — `at` down, then `id` down (SQLite's byte order), a total order however many share a millisecond —
+ * at or after `since` (ms), and strictly after `after` (the last row of the page before) when given.
+ * @returns at most `limit` rows
+ */
+export function listDeadLetters(
+  sql: SqlStorage,
+  productId: string,
+  since: number,
+  limit: number,
+  after?: { at: number; id: string },
+): StoredDeadLetter[] {
+  const columns = "SELECT id, source, reason, body, attempts, at FROM dead_letters WHERE at >= ?";
+  const order = "ORDER BY at DESC, id DESC LIMIT {limit}";
+  type Row = { id: string; source: string; reason: string; body: string; attempts: number; at: number };
+  const rows = after
+    ? sql.exec<Row>(
+        withLimit(`${columns} AND (at < ? OR (at = ? AND id < ?)) ${order}`, limit),
+        since,
+        after.at,
+        after.at,
+        after.id,
+      )
+    : sql.exec<Row>(withLimit(`${columns} ${order}`, limit), since);
+  return rows.toArray().map((r) => ({ ...r, productId }));
 }
 
 /** When the earliest scheduled retry is due (ms), if any record waits for one. */

@@ -165,7 +165,9 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   attempts INTEGER NOT NULL,
   at INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS dead_letters_by_time ON dead_letters(at);
+-- Listed by keyset on (at, id), newest first (outbox/dead-letters): the id orders the many of one millisecond.
+CREATE INDEX IF NOT EXISTS dead_letters_by_at_id ON dead_letters(at, id);
+DROP INDEX IF EXISTS dead_letters_by_time;
 ${POLICY_SCHEMA_SQL}
 `;
 

@@ -1,0 +1,104 @@
+/**
+ * @module worker/routes/dead-letters
+ * `GET …/dead-letters` (operator): what could not be delivered or processed, newest first, from the two places that
+ * keep dead letters — D1 (poison queue messages, refused bulk items) and the product's coordinator (its undeliverable
+ * outbox records, and what D1 refused) — as one list, paged by keyset.
+ *
+ * The order is total: `at` down, then `id` down in byte order (SQLite's, for both stores), and one poison message
+ * makes many dead letters in one millisecond, so the id is what orders them. A page asks each store for the `limit + 1`
+ * rows after the cursor, merges them in that order (a dead letter both stores hold — D1 took it but seemed to refuse
+ * it, so the coordinator kept it too — listed once) and ends on its `limit`-th: the `nextCursor` is that row's
+ * (at, id), base64url JSON (shared/history-cursor `encodeCursorJson`), so the next page starts strictly after it.
+ * Every dead letter held when a reader starts is seen exactly once, whatever arrives meanwhile: one that arrives
+ * with a later key than the cursor's is left to a reader who starts again. `since` and `limit` work as before the
+ * cursor; a client that never passes `cursor` gets the same first page.
+ *
+ * D1 may be the very thing that is failing: its dead letters are then left out, the coordinator's still listed, and
+ * the answer says `partial` — a reader paging on would skip D1's, so it should start again once D1 is back.
+ */
+import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { Hono } from "hono";
+import { unwrap } from "../../core/errors.ts";
+import { deadLetters } from "../../history/schema.ts";
+import { DeadLettersQuery } from "../../shared/api.ts";
+import { encodeCursorJson } from "../../shared/history-cursor.ts";
+import { type AppEnv, coordinatorFor, requireRole } from "../auth.ts";
+import { query } from "../validate.ts";
+
+export const deadLetterRoutes = new Hono<AppEnv>();
+
+/** A dead letter as either store holds it: `body` is JSON text. */
+type Stored = {
+  id: string;
+  productId: string;
+  source: string;
+  reason: string;
+  body: string;
+  attempts: number;
+  at: number;
+};
+type Key = { at: number; id: string };
+
+const utf8 = new TextEncoder();
+
+/** Byte order of the ids' UTF-8, as SQLite compares text (JS's `<` compares UTF-16 units, which differs past U+FFFF). */
+function compareBytes(a: string, b: string): number {
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
+  return x.length - y.length;
+}
+
+/** Negative when `a` comes first in the list: the later `at`, then the greater id. */
+export function newestFirst(a: Key, b: Key): number {
+  return b.at - a.at || compareBytes(b.id, a.id);
+}
+
+/** Both stores' rows in list order, each (at, id) once. */
+function merge(rows: Stored[]): Stored[] {
+  const sorted = rows.sort(newestFirst);
+  return sorted.filter((r, i) => i === 0 || newestFirst(sorted[i - 1] as Stored, r) !== 0);
+}
+
+/** D1's rows of `productId` at or after `since`, after `after`, newest first; undefined when D1 cannot be read. */
+async function fromD1(db: D1Database, productId: string, since: number, take: number, after?: Key) {
+  const where: SQL[] = [eq(deadLetters.productId, productId), gte(deadLetters.at, since)];
+  if (after)
+    where.push(
+      or(lt(deadLetters.at, after.at), and(eq(deadLetters.at, after.at), lt(deadLetters.id, after.id))) as SQL,
+    );
+  try {
+    return await drizzle(db)
+      .select()
+      .from(deadLetters)
+      .where(and(...where))
+      .orderBy(desc(deadLetters.at), desc(deadLetters.id))
+      .limit(take);
+  } catch (err) {
+    console.error(`dead letters: D1 unreadable for ${productId}: ${String(err)}`);
+    return undefined;
+  }
+}
+
+deadLetterRoutes.get("/dead-letters", async (c) => {
+  requireRole(c, "operator");
+  const q = query(c, DeadLettersQuery);
+  const productId = c.get("productId");
+  const since = q.since ?? 0;
+  // One more than the page from each: the merged list then has a row past the page exactly when more follow.
+  const take = q.limit + 1;
+  const [inD1, inCoordinator] = await Promise.all([
+    fromD1(c.env.DB, productId, since, take, q.cursor),
+    unwrap(coordinatorFor(c.env, productId).listDeadLetters(productId, since, take, q.cursor)),
+  ]);
+  const merged = merge([...(inD1 ?? []), ...inCoordinator]);
+  const page = merged.slice(0, q.limit);
+  const last = page[page.length - 1];
+  const items = page.map((r) => ({ ...r, body: JSON.parse(r.body) as unknown }));
+  return c.json({
+    items,
+    ...(merged.length > q.limit && last ? { nextCursor: encodeCursorJson({ at: last.at, id: last.id }) } : {}),
+    ...(inD1 === undefined ? { partial: true } : {}),
+  });
+});
