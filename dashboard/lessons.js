@@ -3,13 +3,18 @@
  * The lessons journal page (#/lessons, issue 9 item 7): the product's lessons newest first from GET …/lessons
  * (what engines are told before a job: automatic ones from dead letters, review rejections, breaker trips, budget
  * stops and quarantines; operators' own), filtered by source, with an add form and an Archive button per lesson
- * for operators (the server refuses anyone else, and the page says so). Stable ids: #lessons-list, #lesson-text,
- * #lesson-caps, #lesson-engine, #lesson-serial, #lesson-add, #lessons-status, rows carry data-lesson-id.
+ * for operators (the server refuses anyone else, and the page says so). The list is read a page at a time: "Show
+ * older lessons" (#lessons-more, shown while the API answers a `nextCursor`) appends the next page. Stable ids:
+ * #lessons-list, #lessons-more, #lesson-text, #lesson-caps, #lesson-engine, #lesson-serial, #lesson-add,
+ * #lessons-status, rows carry data-lesson-id.
  */
 
 import { api, describeError } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { ago, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+
+/** Lessons per read: the API's most. An older page is read only when the operator asks (#lessons-more). */
+const PAGE = 200;
 
 /** @param {any} l a Lesson (src/core/lessons.ts) */
 function scopeText(l) {
@@ -70,37 +75,69 @@ export function lessonsView(root, live) {
    * @type {any[]}
    */
   let pending = [];
+  /** Ids archived on this page: D1 may list them a moment longer (the same outbox), and they must not come back. */
+  const archived = new Set();
+  /** What D1 listed, newest first: the first page and every older one asked for since. @type {any[]} */
+  let listed = [];
+  /** Where the next older page starts; undefined once the oldest lesson is listed. @type {string | undefined} */
+  let nextCursor;
+  /** Bumped by each first-page read (the filter changed): an older page asked for before it is dropped. */
+  let generation = 0;
+  const more = h(
+    "button",
+    { type: "button", class: "secondary", id: "lessons-more", hidden: true, onclick: () => void load(true) },
+    "Show older lessons",
+  );
 
-  const load = async () => {
-    const q = source.value ? `&source=${source.value}` : "";
-    try {
-      const { items: listed } = await api(live.session, `/lessons?limit=200${q}`);
-      if (!alive) return;
-      showLoadError(status); // an earlier "Cannot load" (the server was down a moment), not a message of an action
-      pending = pending.filter((p) => !listed.some((/** @type {any} */ l) => l.id === p.id));
-      const items = [...(source.value === "auto" ? [] : pending), ...listed];
-      replace(
-        list,
-        items.length === 0
-          ? h("p", { class: "empty" }, "No lessons yet.")
-          : h(
-              "table",
-              { class: "lessons" },
-              h("caption", { class: "sr-only" }, "Lessons, newest first"),
+  const render = () => {
+    pending = pending.filter((p) => !listed.some((l) => l.id === p.id));
+    const items = [...(source.value === "auto" ? [] : pending), ...listed].filter((l) => !archived.has(l.id));
+    replace(
+      list,
+      items.length === 0
+        ? h("p", { class: "empty" }, "No lessons yet.")
+        : h(
+            "table",
+            { class: "lessons" },
+            h("caption", { class: "sr-only" }, "Lessons, newest first"),
+            h(
+              "thead",
+              null,
               h(
-                "thead",
+                "tr",
                 null,
-                h(
-                  "tr",
-                  null,
-                  ...["Lesson", "Source", "Scope", "Seen", "Updated", ""].map((t) => h("th", { scope: "col" }, t)),
-                ),
+                ...["Lesson", "Source", "Scope", "Seen", "Updated", ""].map((t) => h("th", { scope: "col" }, t)),
               ),
-              h("tbody", null, ...items.map(row)),
             ),
-      );
+            h("tbody", null, ...items.map(row)),
+          ),
+    );
+    more.hidden = !nextCursor;
+  };
+
+  /**
+   * The first page (the page opened, the source filter changed: the older pages read before are dropped), or with
+   * `older` the next older page appended (#lessons-more, disabled while it is out: one page per press).
+   */
+  const load = async (older = false) => {
+    if (older && (!nextCursor || more.disabled)) return;
+    const asked = older ? generation : ++generation;
+    more.disabled = older; // a first page re-enables it: an older page still out belongs to the list it replaces
+    try {
+      const q = new URLSearchParams({ limit: String(PAGE), ...(source.value ? { source: source.value } : {}) });
+      if (older && nextCursor) q.set("cursor", nextCursor);
+      const page = await api(live.session, `/lessons?${q}`);
+      if (!alive || asked !== generation) return;
+      showLoadError(status); // an earlier "Cannot load" (the server was down a moment), not a message of an action
+      const have = new Set(older ? listed.map((l) => l.id) : []);
+      listed = [...(older ? listed : []), ...page.items.filter((/** @type {any} */ l) => !have.has(l.id))];
+      nextCursor = page.nextCursor;
+      render();
     } catch (err) {
-      if (alive) showLoadError(status, `Cannot load lessons: ${describeError(err)}`);
+      const what = older ? "older lessons" : "lessons";
+      if (alive && asked === generation) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
+    } finally {
+      if (asked === generation) more.disabled = false;
     }
   };
 
@@ -116,7 +153,8 @@ export function lessonsView(root, live) {
       if (!alive) return;
       showError(status);
       status.textContent = l.changed === false ? `Already archived ${id}.` : `Archived ${id}.`;
-      await load();
+      archived.add(id);
+      render(); // in place: a re-read would close the older pages the operator opened to find this lesson
     } catch (err) {
       button.disabled = false;
       if (alive) showError(status, `Not archived: ${describeError(err)}`);
@@ -174,7 +212,7 @@ export function lessonsView(root, live) {
       text.value = "";
       textLimit.problem(); // the counter follows the emptied box
       pending = [added, ...pending];
-      await load();
+      render(); // listed at once, above the pages already read (a re-read would close the older ones)
     } catch (err) {
       if (alive) showError(status, `Not added: ${describeError(err)}`);
     } finally {
@@ -195,6 +233,7 @@ export function lessonsView(root, live) {
       ),
       h("p", { class: "muted" }, "Each assignment carries the newest relevant lessons (≤ 8, ≤ 4 KiB) to its engine."),
       list,
+      more,
       status,
     ),
     form,

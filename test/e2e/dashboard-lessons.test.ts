@@ -1,0 +1,184 @@
+// The lessons page past one page of lessons, in Debian Chromium against the real local server, with 230 lessons
+// added through the API: the page first lists the newest 200 (the API's page) and a "Show older lessons" button;
+// a press appends the older 30 — every lesson the API lists, in its order, each once — and the button goes away
+// with the last page; it is disabled while its request is out (a double click reads one page), a 375 px phone does
+// not scroll sideways with it shown, and a failed read says so in the status line and leaves the button to press
+// again; the source filter starts again from the first page (no button when the answer has no nextCursor);
+// archiving and adding a lesson on the page keep the older pages open, the archived one gone and the added one
+// listed at once.
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+
+const PRODUCT = "lesson-pages";
+/** The dashboard's page (dashboard/lessons.js PAGE, the API's most) and enough lessons for a second one. */
+const PAGE = 200;
+const LESSONS = 230;
+/** A server answer on a busy two-core machine; never a delay. */
+const SOON = { timeout: 15_000 };
+
+interface Lesson {
+  id: string;
+  text: string;
+}
+
+describe("dashboard: the lessons journal past one page", () => {
+  let h: Harness;
+  let browser: Browser;
+
+  const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => {
+    const r = await call<T>(h.url, method, `${P(PRODUCT)}${path}`, ADMIN, body);
+    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+    return r.body;
+  };
+  /** Every lesson the API lists (following nextCursor), newest first. */
+  async function everyLesson(query = ""): Promise<Lesson[]> {
+    const all: Lesson[] = [];
+    let cursor: string | undefined;
+    do {
+      const q = `?limit=${PAGE}${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const page = await api<{ items: Lesson[]; nextCursor?: string }>("GET", `/lessons${q}`);
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return all;
+  }
+
+  beforeAll(async () => {
+    h = await startHarness();
+    // Four at a time: each POST goes through the coordinator, the outbox then writes D1.
+    for (let i = 0; i < LESSONS; i += 4) {
+      const batch = [i, i + 1, i + 2, i + 3].filter((n) => n < LESSONS);
+      await Promise.all(batch.map((n) => api("POST", "/lessons", { text: `Lesson ${String(n).padStart(3, "0")}` })));
+    }
+    // GET …/lessons reads D1, which the outbox fills a moment after each POST: wait until it lists them all.
+    const deadline = Date.now() + 60_000; // beforeAll has no expect.poll
+    while ((await everyLesson()).length < LESSONS) {
+      if (Date.now() > deadline) throw new Error("D1 never listed every lesson");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  /** The lessons page `width` px wide, signed in as the admin of PRODUCT; `errors` collects uncaught exceptions. */
+  async function lessonsPage(width = 1280) {
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.goto(`${h.url}/#/lessons`);
+    return { page, errors, close: () => context.close() };
+  }
+  const rowIds = (page: Page) =>
+    page
+      .locator("#lessons-list tr[data-lesson-id]")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-lesson-id")));
+  const older = (page: Page) => page.getByRole("button", { name: "Show older lessons" });
+  const status = (page: Page) => page.locator("#lessons-status").textContent();
+  /** A read of an older page: GET …/lessons with a cursor. */
+  const olderRead = (url: URL) => url.pathname.endsWith("/lessons") && url.searchParams.has("cursor");
+
+  it("lists the newest page, then appends the older lessons on a press, each once, until none is left", async () => {
+    const all = await everyLesson();
+    const { page, errors, close } = await lessonsPage();
+    await expect.poll(() => rowIds(page), SOON).toEqual(all.slice(0, PAGE).map((l) => l.id));
+    expect(await older(page).isVisible()).toBe(true);
+
+    // The press is answered only once the button is seen disabled: one page per press.
+    let answer: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      answer = r;
+    });
+    let reads = 0;
+    await page.route(olderRead, async (route) => {
+      reads++;
+      await held;
+      await route.continue();
+    });
+    await older(page).dblclick();
+    await expect.poll(() => older(page).isDisabled(), SOON).toBe(true);
+    answer();
+    // Every lesson, in the API's order, none twice; the last page has no nextCursor, so no button.
+    await expect.poll(() => rowIds(page), SOON).toEqual(all.map((l) => l.id));
+    expect(await page.locator("#lessons-list tr", { hasText: "Lesson 000" }).count()).toBe(1);
+    expect(await older(page).isVisible()).toBe(false);
+    expect(reads).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("fits a 375 px phone with the button under the table", async () => {
+    const { page, errors, close } = await lessonsPage(375);
+    await older(page).waitFor(SOON);
+    const extra = () => page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    expect(await extra()).toBe(0);
+    await older(page).click();
+    await expect.poll(() => rowIds(page), SOON).toHaveLength(LESSONS);
+    expect(await extra()).toBe(0);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("says so when an older page cannot be read, and reads it on the next press", async () => {
+    const all = await everyLesson();
+    const { page, errors, close } = await lessonsPage();
+    await expect.poll(() => rowIds(page), SOON).toHaveLength(PAGE);
+    await page.route(olderRead, (route) => route.abort(), { times: 1 });
+    await older(page).click();
+    await expect.poll(() => status(page), SOON).toMatch(/^Cannot load older lessons/);
+    expect(await page.locator("#lessons-status.error").count()).toBe(1);
+    expect(await rowIds(page)).toHaveLength(PAGE);
+    expect(await older(page).isEnabled()).toBe(true);
+    await older(page).click();
+    await expect.poll(() => rowIds(page), SOON).toEqual(all.map((l) => l.id));
+    expect(await status(page)).toBe(""); // the read worked: its failure is no longer said
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("starts again from the first page when the source filter changes", async () => {
+    const { page, errors, close } = await lessonsPage();
+    await expect.poll(() => rowIds(page), SOON).toHaveLength(PAGE);
+    await older(page).click();
+    await expect.poll(() => rowIds(page), SOON).toHaveLength(LESSONS);
+    // No automatic lessons: an answer without nextCursor, and no button under the empty list.
+    await page.locator("#lessons-source").selectOption("auto");
+    await expect.poll(() => page.locator("#lessons-list").textContent(), SOON).toBe("No lessons yet.");
+    expect(await older(page).isVisible()).toBe(false);
+    await page.locator("#lessons-source").selectOption("operator");
+    await expect.poll(() => rowIds(page), SOON).toHaveLength(PAGE);
+    expect(await older(page).isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps the older pages open when a lesson is archived or added on the page", async () => {
+    const all = await everyLesson();
+    const { page, errors, close } = await lessonsPage();
+    await expect.poll(() => rowIds(page), SOON).toHaveLength(PAGE);
+    await older(page).click();
+    await expect.poll(() => rowIds(page), SOON).toHaveLength(all.length);
+    const oldest = all[all.length - 1]!;
+    await page.getByRole("button", { name: `Archive lesson ${oldest.id}` }).click();
+    await expect.poll(() => status(page), SOON).toBe(`Archived ${oldest.id}.`);
+    expect(await rowIds(page)).toEqual(all.slice(0, -1).map((l) => l.id));
+
+    await page.locator("#lesson-text").fill("Read the older lessons first");
+    await page.locator("#lesson-add").click();
+    await expect.poll(() => status(page), SOON).toMatch(/^Added les_/);
+    const added = ((await status(page)) ?? "").replace(/^Added (\S+)\.$/, "$1");
+    expect(await rowIds(page)).toEqual([added, ...all.slice(0, -1).map((l) => l.id)]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
