@@ -196,7 +196,9 @@ describe("dashboard: fleet policies in a real browser", () => {
     // The review card's first read is held until the click has been refused: a read landing after a click
     // used to wipe what the click said (CI saw it when the box was slow).
     let clicked = () => {};
-    const afterClick = new Promise<void>((resolve) => (clicked = resolve));
+    const afterClick = new Promise<void>((resolve) => {
+      clicked = resolve;
+    });
     let reviewReads = 0;
     await page.route(`**/jobs/${reviewed.id}/reviews`, async (route) => {
       if (route.request().method() === "GET") await afterClick.then(() => reviewReads++);
