@@ -126,16 +126,11 @@ export function listDeadLetters(
   const columns = "SELECT id, source, reason, body, attempts, at FROM dead_letters WHERE at >= ?";
   const order = "ORDER BY at DESC, id DESC LIMIT {limit}";
   type Row = { id: string; source: string; reason: string; body: string; attempts: number; at: number };
-  const rows = after
-    ? sql.exec<Row>(
-        withLimit(`${columns} AND (at < ? OR (at = ? AND id < ?)) ${order}`, limit),
-        since,
-        after.at,
-        after.at,
-        after.id,
-      )
-    : sql.exec<Row>(withLimit(`${columns} ${order}`, limit), since);
-  return rows.toArray().map((r) => ({ ...r, productId }));
+  const keyset = `${columns} AND (at < ? OR (at = ? AND id < ?)) ${order}`;
+  const rows: Row[] = after
+    ? sql.exec<Row>(withLimit(keyset, limit), since, after.at, after.at, after.id).toArray()
+    : sql.exec<Row>(withLimit(`${columns} ${order}`, limit), since).toArray();
+  return rows.map((r) => ({ ...r, productId }));
 }
 
 /** When the earliest scheduled retry is due (ms), if any record waits for one. */
