@@ -1,12 +1,17 @@
 // A record the history queue refuses while it takes the product's other messages is dead-lettered after its tries even
 // when the coordinator restarts between the rounds (an eviction: its in-memory view of the queue is gone), not retried
-// for ever: when the queue last took a message is kept with the outbox, not only in memory.
+// for ever: when the queue last took a message is kept with the outbox, not only in memory. And records waiting for
+// a queue that is down cost a round nothing: its read of the due history reads as many rows behind 5,000 of them as
+// behind 100 (a long outage no longer dead-letters them, so nothing else bounds that backlog).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_DELIVERY_ATTEMPTS } from "../../src/core/delivery-retry.ts";
+import { waitForQueue } from "../../src/durable-objects/coordinator/outbox/dead-letters.ts";
 import { deliverOutbox } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
+import { dueHistory } from "../../src/durable-objects/coordinator/outbox/due-rows.ts";
 import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-append.ts";
 import { enqueueAudit } from "../../src/durable-objects/coordinator/outbox/records.ts";
+import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
 import { deliveryHost } from "./state";
@@ -56,5 +61,76 @@ describe("a poison record across coordinator restarts", () => {
       return { dead, left: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind <> 'event'").one().n };
     });
     expect(out.dead).toEqual([{ id: "outbox:1", attempts: MAX_DELIVERY_ATTEMPTS }]);
+  });
+});
+
+describe("records waiting for a queue that is down", () => {
+  it("are not read by a round until they are due: the due history reads as many rows behind 5,000 as behind 100", async () => {
+    const read = async (product: string, waiting: number) =>
+      runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+        const sql = state.storage.sql;
+        const tx = (now: number): Tx => ({ sql, productId: product, now });
+        // Records written while the history queue was down, each refused and waiting (unblamed) for it, up to 5 min.
+        state.storage.transactionSync(() => {
+          for (let i = 0; i < waiting; i++) enqueueAudit(tx(1_000), "op", `during-${i}`, "product");
+        });
+        const seqs = sql.exec<{ seq: number }>("SELECT seq FROM outbox").toArray();
+        state.storage.transactionSync(() => {
+          for (const { seq } of seqs)
+            waitForQueue(
+              tx(2_000),
+              { seq, kind: "audit", body: {} as never, attempts: 0 },
+              "queue unavailable",
+              300_000,
+            );
+        });
+        state.storage.transactionSync(() => enqueueAudit(tx(3_000), "op", "fresh", "product"));
+        const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+        const counted = new Proxy(sql, {
+          get(target, prop) {
+            if (prop === "exec")
+              return (query: string, ...bindings: unknown[]) => {
+                const cursor = target.exec(query, ...bindings);
+                cursors.push(cursor);
+                return cursor;
+              };
+            const value = Reflect.get(target, prop, target);
+            return typeof value === "function" ? value.bind(target) : value;
+          },
+        });
+        const due = dueHistory(counted, 4_000, Number.MAX_SAFE_INTEGER, 200).map((r) => r.seq);
+        return { due, rowsRead: cursors.reduce((n, c) => n + c.rowsRead, 0), fresh: seqs.length + 1 };
+      });
+    const few = await read("outbox-waiting-100", 100);
+    const many = await read("outbox-waiting-5000", 5_000);
+    expect(few.due).toEqual([few.fresh]);
+    expect(many.due).toEqual([many.fresh]);
+    expect(many.rowsRead).toBe(few.rowsRead);
+  });
+});
+
+describe("a coordinator whose outbox predates the retrying mark", () => {
+  it("marks the records that already wait for a retry, and reads them only once due", async () => {
+    const out = await runInDurableObject(env.COORDINATOR.getByName("outbox-retrying-upgrade"), (_i, state) => {
+      const sql = state.storage.sql;
+      // The schema as it was: no outbox.retrying, the history index over every history row.
+      sql.exec(`DROP INDEX outbox_history_due; ALTER TABLE outbox DROP COLUMN retrying;
+        CREATE INDEX outbox_history_due ON outbox(at, seq) WHERE kind <> 'event';
+        INSERT INTO outbox(seq, kind, body, job_id, at) VALUES (1, 'audit', '{}', NULL, 10), (2, 'audit', '{}', NULL, 20);
+        INSERT INTO outbox_retries(seq, attempts, next_at, last_error, job_id, failed_at) VALUES (1, 2, 5000, 'e', NULL, 30);`);
+      applySchema(sql);
+      applySchema(sql); // idempotent
+      const index = sql
+        .exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'outbox_history_due'")
+        .one().sql;
+      const seqs = (now: number) => dueHistory(sql, now, Number.MAX_SAFE_INTEGER, 200).map((r) => [r.seq, r.attempts]);
+      return { index, before: seqs(4_999), after: seqs(5_000) };
+    });
+    expect(out.index).toContain("retrying IS NULL");
+    expect(out.before).toEqual([[2, 0]]);
+    expect(out.after).toEqual([
+      [1, 2],
+      [2, 0],
+    ]);
   });
 });
