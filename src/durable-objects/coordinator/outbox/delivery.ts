@@ -93,10 +93,15 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
 export class QueueHealth {
   private readonly refusals = new Map<string, number>();
 
-  /** `queue` took a message at `now` (ms): kept in the round's unit, with its acknowledgements. */
+  /**
+   * `queue` took a message at `now` (ms): kept in the round's unit, once its failures are recorded. Only a record
+   * that failed before weighs it (core/delivery-retry `blamesRecord`): while no history or webhook record waits for
+   * a retry, any later failure is later than both the kept time and `now`, so the write (one a round) is skipped.
+   */
   took(sql: SqlStorage, queue: string, now: number): void {
-    setMeta(sql, `${TOOK_KEY}${queue}`, String(now));
     this.refusals.delete(queue);
+    if (sql.exec("SELECT 1 FROM outbox_retries WHERE job_id IS NULL LIMIT 1").toArray().length > 0)
+      setMeta(sql, `${TOOK_KEY}${queue}`, String(now));
   }
 
   /**
@@ -176,10 +181,9 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     f.queue === undefined ||
     blamesRecord(took.has(f.queue), host.queues.lastTookAt(host.sql, f.queue), f.record.failedAt);
   const buried = host.transact((tx) => {
-    for (const q of took) host.queues.took(tx.sql, q, now);
     for (const { record, reason } of oversized) deadLetterRecord(tx, record, reason, record.attempts);
     ackSeqs(tx.sql, delivered);
-    if (outage) return 0;
+    if (outage) return 0; // then nothing was taken either
     // A failed record a reader's flush delivered meanwhile (shipper `flushFeed`) is gone: retrying it would leave
     // a retry row holding the job's later events back, and dead-lettering it would alert on a delivered record.
     const queued = stillQueued(
@@ -188,7 +192,9 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     );
     const failed = failures.filter((f) => queued.has(f.record.seq));
     for (const f of failed) if (!blamed(f)) waitForQueue(tx, f.record, f.error, waits.get(f.queue ?? "") ?? 0);
-    return failed.filter((f) => blamed(f) && recordFailure(tx, f.record, f.error).kind === "dead_letter").length;
+    const dead = failed.filter((f) => blamed(f) && recordFailure(tx, f.record, f.error).kind === "dead_letter");
+    for (const q of took) host.queues.took(tx.sql, q, now);
+    return dead.length;
   });
   const done = host.now();
   for (const b of batches) host.feeds.touch(b.jobId, done);
