@@ -1,6 +1,7 @@
 // A record the history queue refuses while it takes the product's other messages is dead-lettered after its tries even
 // when the coordinator restarts between the rounds (an eviction: its in-memory view of the queue is gone), not retried
-// for ever: when the queue last took a message is kept with the outbox, not only in memory. And records waiting for
+// for ever: when the queue last took a message is kept with the outbox, not only in memory; and in a quiet product,
+// whose queue is sent nothing else, an empty message asks whether the queue is up. And records waiting for
 // a queue that is down cost a round nothing: its read of the due history reads as many rows behind 5,000 of them as
 // behind 100 (a long outage no longer dead-letters them, so nothing else bounds that backlog).
 import { env, runInDurableObject } from "cloudflare:test";
@@ -61,6 +62,56 @@ describe("a poison record across coordinator restarts", () => {
       return { dead, left: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox WHERE kind <> 'event'").one().n };
     });
     expect(out.dead).toEqual([{ id: "outbox:1", attempts: MAX_DELIVERY_ATTEMPTS }]);
+  });
+});
+
+describe("a poison record of a quiet product", () => {
+  it("is dead-lettered after its tries though the queue is sent nothing else: an empty message shows it up", async () => {
+    const product = "outbox-poison-quiet";
+    const out = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('product_id', ?)", product);
+      let clock = 1_000_000;
+      let up = true;
+      const sent: number[] = [];
+      const queue = {
+        send: (body: HistoryMessage, opts?: QueueSendOptions) => {
+          sent.push(body.records.length);
+          if (!up) return Promise.reject(new Error("queue unavailable"));
+          return body.records.some((r) => r.body.action === "poison")
+            ? Promise.reject(new Error("queue refused the message"))
+            : env.HISTORY_QUEUE.send(body, opts);
+        },
+      };
+      const tx = (): Tx => ({ sql, productId: product, now: clock });
+      const host = deliveryHost(product, sql, {
+        env: { ...env, HISTORY_QUEUE: queue } as unknown as Env,
+        appendFeeds: (batches) => appendFeeds(env, product, batches),
+        now: () => clock,
+        transact: (fn) => state.storage.transactionSync(() => fn(tx())),
+      });
+      const next = () => sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox_retries").one().t;
+      const rounds = (n: number) => async () => {
+        for (let round = 1; round <= n; round++) {
+          await deliverOutbox(host, 0);
+          const t = next();
+          if (t === null) return;
+          clock = Math.max(clock + 1, t);
+        }
+      };
+      // While the queue is down, the probe is refused too: the record waits, unblamed.
+      state.storage.transactionSync(() => enqueueAudit(tx(), "op", "poison", "job_p"));
+      up = false;
+      await rounds(2 * MAX_DELIVERY_ATTEMPTS)();
+      const during = sql.exec<{ a: number }>("SELECT attempts AS a FROM outbox_retries").one().a;
+      up = true;
+      await rounds(2 * MAX_DELIVERY_ATTEMPTS)();
+      const dead = sql.exec<{ id: string; attempts: number }>("SELECT id, attempts FROM dead_letters").toArray();
+      return { during, dead, probes: sent.filter((n) => n === 0).length };
+    });
+    expect(out.during).toBe(0);
+    expect(out.dead).toEqual([{ id: "outbox:1", attempts: MAX_DELIVERY_ATTEMPTS }]);
+    expect(out.probes).toBeGreaterThan(0);
   });
 });
 

@@ -10,7 +10,7 @@ import { oldestHeldAt, oldestHeldHistoryAt } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { hasPending } from "./pending.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord, stillQueued } from "./records.ts";
-import { planRound } from "./round-plan.ts";
+import { planRound, probeHistory } from "./round-plan.ts";
 
 export { MESSAGE_BYTES, OUTBOX_BATCH } from "./round-plan.ts";
 
@@ -169,6 +169,11 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     failures.push(...failed.map((record) => ({ record, error: res.error ?? "" })));
   });
   const outage = delivered.length === 0 && failures.length > 0 && feeds.length + history.length > 1;
+  // A quiet product's refused history message may be the only one its queue was sent this round, and no other may
+  // follow before its retry: an empty message (which the consumer acknowledges, writing nothing) asks whether the
+  // queue is up. Taken, the refusal was the record's (core/delivery-retry `blamesRecord`); else it waits, unblamed.
+  if (!outage && !took.has("history") && failures.some((f) => f.queue === "history") && (await probeHistory(host)))
+    took.add("history");
   const now = host.now();
   // A queue refused records and took nothing this round: unless it took something since a record last failed, the
   // record is not blamed (core/delivery-retry `blamesRecord`), and waits as long as the queue has been refusing.
