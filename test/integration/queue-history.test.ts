@@ -3,7 +3,7 @@
 // queue's last delivery is kept with D1's error — the record D1 refuses, not the rest of its message; a batch of many products writes in one go and records every
 // product for the reaper; a record cannot write into another product's history, nor one whose time or job id the
 // history's cursors cannot carry; a lesson's older record, delivered again after a newer one of the same
-// millisecond, does not undo it.
+// millisecond, does not undo it; an empty message (the outbox's probe of the queue) is acknowledged and writes nothing.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { HistoryMessage, HistoryRecord } from "../../src/history/write.ts";
@@ -44,6 +44,19 @@ async function deadLetters(productId: string) {
   expect(r.status).toBe(200);
   return r.body.items.sort((a, b) => a.id.localeCompare(b.id));
 }
+
+describe("history queue: the outbox's probe", () => {
+  it("acknowledges an empty message and writes nothing: no dead letter, no product for the reaper", async () => {
+    const p = "qh-probe";
+    const result = await run([msg("probe", packed(p))]);
+    expect(result.retryMessages).toEqual([]);
+    expect(result.ackAll || result.explicitAcks.includes("probe")).toBe(true);
+    const listed = await env.DB.prepare("SELECT id FROM products WHERE id = ?").bind(p).all();
+    expect(listed.results).toEqual([]);
+    const kept = await env.DB.prepare("SELECT id FROM dead_letters WHERE product_id = ?").bind(p).all();
+    expect(kept.results).toEqual([]);
+  });
+});
 
 describe("history queue: poison", () => {
   it("keeps a malformed message and malformed or foreign records as dead letters with their reason; the rest lands", async () => {

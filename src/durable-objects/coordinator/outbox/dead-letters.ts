@@ -68,12 +68,25 @@ function scheduleRetry(tx: Tx, r: OutboxRecord, attempts: number, nextAt: number
     r.kind === "event" ? r.body.jobId : null,
     tx.now,
   );
+  // Off the fresh history index (outbox/due-rows): a round reads it by its retry time from now on, not in passing.
+  execute(tx.sql, "UPDATE outbox SET retrying = 1 WHERE seq = ? AND retrying IS NULL", r.seq);
 }
 
-/** `outbox_retries.failed_at`: when the record's delivery last failed (ms), which `blamesRecord` weighs. */
+/**
+ * `outbox_retries.failed_at`: when the record's delivery last failed (ms), which `blamesRecord` weighs; and
+ * `outbox.retrying`, set once a record has a retry row, which the history index leaves out: a queue outage no longer
+ * dead-letters its records, so thousands may wait, and each round read all of them to find the due ones behind them.
+ * Runs before runtime/schema `splitOutboxSides` creates that index (its older form is dropped here, to be rebuilt).
+ */
 export function applyRetryColumns(sql: SqlStorage): void {
   if (!columnsOf(sql, "outbox_retries").has("failed_at"))
     execute(sql, "ALTER TABLE outbox_retries ADD COLUMN failed_at INTEGER");
+  if (!columnsOf(sql, "outbox").has("retrying")) {
+    execute(sql, "ALTER TABLE outbox ADD COLUMN retrying INTEGER");
+    execute(sql, "UPDATE outbox SET retrying = 1 WHERE seq IN (SELECT seq FROM outbox_retries)");
+    execute(sql, "DROP INDEX IF EXISTS outbox_history_due");
+  }
+  execute(sql, "CREATE INDEX IF NOT EXISTS outbox_retries_history ON outbox_retries(next_at) WHERE job_id IS NULL");
 }
 
 /** Moves `r` out of the outbox into the dead letters, with an audit record and an alert line. */

@@ -3,13 +3,14 @@ import type { FeedBudget } from "../../../core/feed-budget.ts";
 import { heldUntil, holdCutoff } from "../../../core/feed-hold.ts";
 import { historyCutoff, historyDueAt } from "../../../core/history-hold.ts";
 import type { FeedAppend } from "../../job-feed.ts";
+import { getMeta, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { deadLetterRecord, nextRetryAt, recordFailure, waitForQueue } from "./dead-letters.ts";
 import { oldestHeldAt, oldestHeldHistoryAt } from "./due-rows.ts";
 import type { FeedBatch, FeedBatchResult } from "./feed-append.ts";
 import { hasPending } from "./pending.ts";
 import { ackSeqs, type EventRecord, type OutboxRecord, stillQueued } from "./records.ts";
-import { planRound } from "./round-plan.ts";
+import { planRound, probeHistory } from "./round-plan.ts";
 
 export { MESSAGE_BYTES, OUTBOX_BATCH } from "./round-plan.ts";
 
@@ -84,17 +85,23 @@ export async function deliverOutbox(host: DeliveryHost, outageRounds: number): P
 }
 
 /**
- * What a coordinator saw of each queue it sends to, across rounds: when it last took a message, and how many rounds
- * in a row it took none it was sent. In memory: after a restart nothing shows a queue up until it takes a message.
+ * How many rounds in a row each queue the coordinator sends to took none it was sent (the wait of the records it
+ * refused). In memory: after a restart the wait starts again at its shortest. When a queue last took a message is
+ * kept in SQLite instead (`lastTookAt`): an eviction between a record's failure and its retry — a product's DO is
+ * evicted whenever it idles — had forgotten that the queue was up meanwhile, so a poison record retried for ever.
  */
 export class QueueHealth {
-  private readonly tookAt = new Map<string, number>();
   private readonly refusals = new Map<string, number>();
 
-  /** `queue` took a message at `now` (ms). */
-  took(queue: string, now: number): void {
-    this.tookAt.set(queue, now);
+  /**
+   * `queue` took a message at `now` (ms): kept in the round's unit, once its failures are recorded. Only a record
+   * that failed before weighs it (core/delivery-retry `blamesRecord`): while no history or webhook record waits for
+   * a retry, any later failure is later than both the kept time and `now`, so the write (one a round) is skipped.
+   */
+  took(sql: SqlStorage, queue: string, now: number): void {
     this.refusals.delete(queue);
+    if (sql.exec("SELECT 1 FROM outbox_retries WHERE job_id IS NULL LIMIT 1").toArray().length > 0)
+      setMeta(sql, `${TOOK_KEY}${queue}`, String(now));
   }
 
   /**
@@ -107,11 +114,15 @@ export class QueueHealth {
     return retryDelayMs(n);
   }
 
-  /** When `queue` last took a message (ms), undefined when it has not since this coordinator started. */
-  lastTookAt(queue: string): number | undefined {
-    return this.tookAt.get(queue);
+  /** When `queue` last took a message (ms), across restarts; undefined when it never did. */
+  lastTookAt(sql: SqlStorage, queue: string): number | undefined {
+    const at = getMeta(sql, `${TOOK_KEY}${queue}`);
+    return at === undefined ? undefined : Number(at);
   }
 }
+
+/** The `meta` key of when a queue last took a message (outbox `QueueHealth`). */
+const TOOK_KEY = "outbox.queue_took_at:";
 
 interface Failure {
   record: OutboxRecord;
@@ -158,8 +169,12 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     failures.push(...failed.map((record) => ({ record, error: res.error ?? "" })));
   });
   const outage = delivered.length === 0 && failures.length > 0 && feeds.length + history.length > 1;
+  // A quiet product's refused history message may be the only one its queue was sent this round, and no other may
+  // follow before its retry: an empty message (which the consumer acknowledges, writing nothing) asks whether the
+  // queue is up. Taken, the refusal was the record's (core/delivery-retry `blamesRecord`); else it waits, unblamed.
+  if (!outage && !took.has("history") && failures.some((f) => f.queue === "history") && (await probeHistory(host)))
+    took.add("history");
   const now = host.now();
-  for (const q of took) host.queues.took(q, now);
   // A queue refused records and took nothing this round: unless it took something since a record last failed, the
   // record is not blamed (core/delivery-retry `blamesRecord`), and waits as long as the queue has been refusing.
   const waits = new Map<string, number>();
@@ -168,11 +183,12 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
       if (f.queue !== undefined && !took.has(f.queue) && !waits.has(f.queue))
         waits.set(f.queue, host.queues.refusedRound(f.queue));
   const blamed = (f: Failure) =>
-    f.queue === undefined || blamesRecord(took.has(f.queue), host.queues.lastTookAt(f.queue), f.record.failedAt);
+    f.queue === undefined ||
+    blamesRecord(took.has(f.queue), host.queues.lastTookAt(host.sql, f.queue), f.record.failedAt);
   const buried = host.transact((tx) => {
     for (const { record, reason } of oversized) deadLetterRecord(tx, record, reason, record.attempts);
     ackSeqs(tx.sql, delivered);
-    if (outage) return 0;
+    if (outage) return 0; // then nothing was taken either
     // A failed record a reader's flush delivered meanwhile (shipper `flushFeed`) is gone: retrying it would leave
     // a retry row holding the job's later events back, and dead-lettering it would alert on a delivered record.
     const queued = stillQueued(
@@ -181,7 +197,9 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     );
     const failed = failures.filter((f) => queued.has(f.record.seq));
     for (const f of failed) if (!blamed(f)) waitForQueue(tx, f.record, f.error, waits.get(f.queue ?? "") ?? 0);
-    return failed.filter((f) => blamed(f) && recordFailure(tx, f.record, f.error).kind === "dead_letter").length;
+    const dead = failed.filter((f) => blamed(f) && recordFailure(tx, f.record, f.error).kind === "dead_letter");
+    for (const q of took) host.queues.took(tx.sql, q, now);
+    return dead.length;
   });
   const done = host.now();
   for (const b of batches) host.feeds.touch(b.jobId, done);

@@ -32,9 +32,17 @@ const COLUMNS = `o.seq, o.kind, o.body, length(CAST(o.body AS BLOB)) AS bytes, o
    r.failed_at AS failed_at FROM outbox o LEFT JOIN outbox_retries r ON r.seq = o.seq`;
 
 // Limits are written in, never bound (sql-statements `withLimit`): a bound LIMIT re-prepares its statement each run.
-export const DUE_HISTORY_SQL = `SELECT ${COLUMNS}
-  WHERE o.kind <> 'event' AND o.at <= ?2 AND (r.next_at IS NULL OR r.next_at <= ?1)
+// Fresh history rows along their index, which leaves out rows waiting for a retry (`retrying`: outbox/dead-letters);
+// those are read apart, along their retry time, only once due — thousands may wait out a queue's outage.
+export const DUE_HISTORY_SQL = `SELECT o.seq, o.kind, o.body, length(CAST(o.body AS BLOB)) AS bytes, o.job_id,
+   0 AS attempts, NULL AS failed_at, o.at AS at FROM outbox o
+  WHERE o.kind <> 'event' AND o.retrying IS NULL AND o.at <= ?2
   ORDER BY o.at, o.seq LIMIT {limit}`;
+export const DUE_RETRIED_HISTORY_SQL = `SELECT o.seq, o.kind, o.body, length(CAST(o.body AS BLOB)) AS bytes, o.job_id,
+   r.attempts AS attempts, r.failed_at AS failed_at, o.at AS at
+  FROM outbox_retries r INDEXED BY outbox_retries_history JOIN outbox o ON o.seq = r.seq
+  WHERE r.job_id IS NULL AND r.next_at <= ?1 AND o.kind <> 'event' AND o.at <= ?2
+  ORDER BY r.next_at LIMIT {limit}`;
 const RIPE_SQL = `SELECT job_id, at, seq FROM outbox WHERE kind = 'event' AND at <= ?1 AND (at, seq) > (?2, ?3)
   ORDER BY at, seq LIMIT {limit}`;
 
@@ -43,14 +51,20 @@ const RIPE_SQL = `SELECT job_id, at, seq FROM outbox WHERE kind = 'event' AND at
  * oldest first, at most `limit`. Webhook rows are written with `at` 0: never held.
  */
 export function dueHistory(sql: SqlStorage, now: number, cutoff: number, limit: number): DueRow[] {
-  return sql.exec<DueRow & Record<string, SqlStorageValue>>(withLimit(DUE_HISTORY_SQL, limit), now, cutoff).toArray();
+  const read = (q: string) =>
+    sql.exec<DueRow & { at: number } & Record<string, SqlStorageValue>>(withLimit(q, limit), now, cutoff).toArray();
+  return [...read(DUE_HISTORY_SQL), ...read(DUE_RETRIED_HISTORY_SQL)]
+    .sort((a, b) => a.at - b.at || a.seq - b.seq)
+    .slice(0, limit);
 }
 
 /** The write time (ms) of the oldest history record written after `cutoff` (ms): one seek along the history index. */
 export function oldestHeldHistoryAt(sql: SqlStorage, cutoff: number): number | undefined {
   return sql.exec<{ at: number }>(HELD_HISTORY_SQL, cutoff).toArray()[0]?.at;
 }
-export const HELD_HISTORY_SQL = "SELECT at FROM outbox WHERE kind <> 'event' AND at > ? ORDER BY at, seq LIMIT 1";
+/** Along the fresh history index: a record waiting for its retry is not held, it waits for its retry time. */
+export const HELD_HISTORY_SQL =
+  "SELECT at FROM outbox WHERE kind <> 'event' AND retrying IS NULL AND at > ? ORDER BY at, seq LIMIT 1";
 
 /**
  * Jobs with a feed event due by the hold at `cutoff` (ms; core/feed-hold `holdCutoff`) — wanted ones first, then

@@ -108,6 +108,14 @@ export function planRound(host: DeliveryHost, now: number) {
   return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred };
 }
 
+/** Whether the history queue takes an empty message now (outbox/delivery): one that nothing in it refused. */
+export function probeHistory(host: Pick<DeliveryHost, "env" | "productId">): Promise<boolean> {
+  return host.env.HISTORY_QUEUE.send(message(host.productId, []), { contentType: "json" }).then(
+    () => true,
+    () => false,
+  );
+}
+
 function message(productId: string, records: HistoryOutboxRecord[]): HistoryMessage {
   return { kind: "history", productId, records: records.flatMap((r) => toHistory(productId, r)) };
 }

@@ -180,8 +180,8 @@ export function applySchema(sql: SqlStorage): void {
   execute(sql, SCHEMA_SQL);
   execute(sql, BATCHES_SQL); // jobs/batches owns its tables' definition
   keyRunsByEpoch(sql);
+  applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/dead-letters)
   splitOutboxSides(sql);
-  applyRetryColumns(sql); // when a failed record last failed (outbox/dead-letters)
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
   applyEnrollmentCodeColumns(sql); // what a code is bound to (access/enrollment)
   applyBreakerTrialColumns(sql); // which run is a half-open breaker's trial (policies/breakers)
@@ -218,7 +218,7 @@ function splitOutboxSides(sql: SqlStorage): void {
   execute(
     sql,
     `
-CREATE INDEX IF NOT EXISTS outbox_history_due ON outbox(at, seq) WHERE kind <> 'event';
+CREATE INDEX IF NOT EXISTS outbox_history_due ON outbox(at, seq) WHERE kind <> 'event' AND retrying IS NULL;
 CREATE INDEX IF NOT EXISTS outbox_events_by_job ON outbox(job_id, seq) WHERE kind = 'event';
 CREATE INDEX IF NOT EXISTS outbox_events_due ON outbox(at, seq) WHERE kind = 'event';
 DROP INDEX IF EXISTS outbox_events;
