@@ -3,8 +3,8 @@
 // queued job whose serial key is frozen keeps its "frozen" badge when the key is not on the panel's first page (the
 // frozen set comes from the settings then, not from the cut list); the panel says how many keys it shows and
 // "Show more keys" reads the next page from the real server; the Resolved view's "Show older alerts" appends the
-// older page, one per press (disabled while out), and the Live view says which state's list is cut; a 375 px phone
-// does not scroll sideways with either button shown.
+// older page, one per press (disabled while out), a failed older read says so and the next press reads it, and the
+// Live view says which state's list is cut; a 375 px phone does not scroll sideways with either button shown.
 import { type Browser, chromium, type Page, type Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
@@ -146,6 +146,27 @@ describe("dashboard: serial keys and alerts past one page", () => {
     await expect.poll(() => alertIds(page), SOON).toEqual(all);
     expect(await older.isVisible()).toBe(false);
     expect(reads.older).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("says so when older alerts cannot be read, and reads them on the next press", async () => {
+    const { page, errors, close } = await open("#/alerts?state=resolved", 1280, resolvedPages({ older: 0 }));
+    const older = page.getByRole("button", { name: "Show older alerts" });
+    await expect.poll(() => alertIds(page), SOON).toHaveLength(200);
+    // Routes added later are tried first: this one fails the first older read only.
+    await page.route(
+      (url) => url.searchParams.has("cursor"),
+      (route) => route.abort(),
+      { times: 1 },
+    );
+    await older.click();
+    await expect.poll(() => page.locator("#alerts-status").textContent(), SOON).toMatch(/^Cannot load older alerts/);
+    expect(await alertIds(page)).toHaveLength(200);
+    expect(await older.isEnabled()).toBe(true);
+    await older.click();
+    await expect.poll(() => alertIds(page), SOON).toHaveLength(250);
+    expect(await page.locator("#alerts-status").textContent()).toBe(""); // the read worked: its failure is not said
     expect(errors).toEqual([]);
     await close();
   });
