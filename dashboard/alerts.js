@@ -1,7 +1,9 @@
 // alerts.js — the alerts panel (#/alerts) and the product health badge in the header. The panel lists the live
 // alerts (open and acknowledged) or one state, newest first, from GET …/alerts, with an Ack button on each open one
 // (POST …/alerts/{id}/ack, operator; a viewer sees the server's refusal). The badge shows GET …/health's status
-// (healthy / degraded / stalled) and refreshes on a timer. Stable ids and data-testids for the browser test:
+// (healthy / degraded / stalled) and refreshes on a timer. A state's list is read a page at a time: one state's
+// view has "Show older alerts" (#alerts-more) while the API answers a `nextCursor`; the live view, two states
+// merged, says which state's list is cut (#alerts-cut). Stable ids and data-testids for the browser test:
 // #alerts-panel, [data-testid="alert-row"][data-alert-id], [data-testid="alert-ack"], #health-badge.
 
 import { api, describeError } from "./api.js";
@@ -18,11 +20,26 @@ const FILTERS = [
   ["resolved", "Resolved"],
 ];
 
-/** @param {import("./live.js").Live} live @param {string} filter */
-async function readAlerts(live, filter) {
-  const states = filter === "live" ? ["open", "acknowledged"] : [filter];
-  const pages = await Promise.all(states.map((s) => api(live.session, `/alerts?state=${s}&limit=200`)));
-  return pages.flatMap((p) => p.alerts).sort((a, b) => (a.id < b.id ? 1 : -1));
+/** Alerts per read: the API's most. An older page is read only when the operator asks (#alerts-more). */
+const PAGE = 200;
+
+/**
+ * The first `pages` pages of one state's alerts, newest first, each alert once.
+ * @param {import("./live.js").Live} live @param {string} state @param {number} pages ≥ 1
+ * @returns {Promise<{ alerts: any[], read: number, nextCursor?: string }>} `read`: pages read (fewer at the end)
+ */
+async function readState(live, state, pages) {
+  const byId = new Map(); // an alert moving between pages between two reads is listed once
+  /** @type {string | undefined} */
+  let cursor;
+  let read = 0;
+  for (; read < pages && (read === 0 || cursor); read++) {
+    const q = new URLSearchParams({ state, limit: String(PAGE), ...(cursor ? { cursor } : {}) });
+    const page = await api(live.session, `/alerts?${q}`);
+    for (const a of page.alerts) if (!byId.has(a.id)) byId.set(a.id, a);
+    cursor = page.nextCursor;
+  }
+  return { alerts: [...byId.values()], read, nextCursor: cursor };
 }
 
 /**
@@ -37,6 +54,29 @@ export function alertsView(root, live, params) {
   const status = statusLine();
   status.id = "alerts-status";
   const body = h("tbody", { id: "alerts-rows" });
+  const cut = h("p", { class: "muted", id: "alerts-cut", hidden: true });
+  /** Pages of the one state to read: each refresh re-reads as many as are shown, so their states stay current. */
+  let pages = 1;
+  /** Pages in the list shown: a press asks for one more (a failed press leaves the next one asking the same). */
+  let shown = 1;
+  /** Bumped by each read: an older read answering late (a refresh crossing a press) is dropped. */
+  let generation = 0;
+  const more = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      id: "alerts-more",
+      hidden: true,
+      onclick: () => {
+        if (more.disabled) return; // one page per press: re-enabled when its read is done
+        more.disabled = true;
+        pages = shown + 1;
+        void load();
+      },
+    },
+    "Show older alerts",
+  );
   const chips = h(
     "nav",
     { class: "filters", "aria-label": "Alert state" },
@@ -77,14 +117,28 @@ export function alertsView(root, live, params) {
     );
   };
 
+  /** The live view reads each state's first page; one state's view the pages shown (one, and one more per press). */
   const load = async () => {
+    const asked = ++generation;
+    const states = filter === "live" ? ["open", "acknowledged"] : [filter];
     try {
-      const alerts = await readAlerts(live, filter);
-      if (!alive) return;
+      const reads = await Promise.all(states.map((s) => readState(live, s, filter === "live" ? 1 : pages)));
+      if (!alive || asked !== generation) return;
+      const alerts = reads.flatMap((r) => r.alerts).sort((a, b) => (a.id < b.id ? 1 : -1));
       replace(body, ...(alerts.length ? alerts.map(row) : [h("tr", null, h("td", { colspan: "7" }, "No alerts."))]));
       showLoadError(status); // an earlier "Cannot load", not what an Ack just said
+      shown = reads[0]?.read ?? 1;
+      more.hidden = filter === "live" || !reads[0]?.nextCursor;
+      const cutStates = states.filter((_, i) => reads[i]?.nextCursor);
+      cut.hidden = filter === "live" ? cutStates.length === 0 : true;
+      cut.textContent = cutStates
+        .map((s) => `Only the newest ${PAGE} ${s} alerts are listed: the ${s} filter shows older ones.`)
+        .join(" ");
     } catch (err) {
-      if (alive) showLoadError(status, `Cannot load alerts: ${describeError(err)}`);
+      const what = pages > shown ? "older alerts" : "alerts";
+      if (alive && asked === generation) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
+    } finally {
+      if (asked === generation) more.disabled = false;
     }
   };
 
@@ -116,6 +170,7 @@ export function alertsView(root, live, params) {
       h("h1", { id: "alerts-title" }, "Alerts"),
       h("p", { class: "muted" }, "One alert per condition; it resolves by itself when the condition clears."),
       chips,
+      cut,
       status,
       // Scrolls sideways inside its wrap: seven columns do not fit a phone, and the page itself must not scroll.
       h(
@@ -138,6 +193,7 @@ export function alertsView(root, live, params) {
           body,
         ),
       ),
+      more,
     ),
   );
   void load();

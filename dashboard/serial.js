@@ -2,7 +2,9 @@
  * @module dashboard/serial
  * Serial gates on the board: a panel listing every serial key with a holder, a queue or a freeze (GET
  * …/serial), freeze / unfreeze buttons with a reason (operators; the server refuses anyone else), and the
- * "frozen" badge the jobs table puts on a job a freeze holds back (waiting to run with a frozen key).
+ * "frozen" badge the jobs table puts on a job a freeze holds back (waiting to run with a frozen key). The panel
+ * reads a page of keys; while the API answers a `nextCursor`, "Show more keys" (#serial-more) opens the next one,
+ * and #serial-cut says how many keys are shown of a longer list.
  */
 
 import { api, describeError, jobPath } from "./api.js";
@@ -11,6 +13,8 @@ import { h, replace, showError, showLoadError, statusLine, when } from "./dom.js
 
 /** Frozen serial keys as last read from the API: the board marks jobs holding one. */
 const frozenKeys = new Set();
+/** Keys per read: the API's most. More pages are read only when the operator asks (#serial-more). */
+const PAGE = 200;
 
 /**
  * Whether a freeze of one of `frozen` holds `job` back: only a job still waiting to run — `queued`, or `blocked` on
@@ -60,6 +64,29 @@ export function serialPanel(session) {
   // The server's limits are UTF-8 bytes, and so are these boxes' (a maxlength counted characters).
   const keyLimit = byteLimited(key, BYTE_LIMITS.serialKey);
   const reasonLimit = byteLimited(reason, BYTE_LIMITS.freezeReason);
+  const cut = h("p", { class: "muted", id: "serial-cut", hidden: true });
+  /** Pages of keys to read: each refresh re-reads as many as are shown, so the keys shown stay current. */
+  let pages = 1;
+  /** Pages in the list shown: a press asks for one more (a failed press leaves the next one asking the same). */
+  let shown = 1;
+  /** Bumped by each read: an older read answering late is dropped. */
+  let generation = 0;
+  const more = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      id: "serial-more",
+      hidden: true,
+      onclick: () => {
+        if (more.disabled) return; // one page per press: re-enabled when its read is done
+        more.disabled = true;
+        pages = shown + 1;
+        void load();
+      },
+    },
+    "Show more keys",
+  );
   const freezeButton = h(
     "button",
     { type: "button", class: "danger", onclick: () => void act(key.value.trim(), "freeze", reason.value.trim()) },
@@ -70,6 +97,8 @@ export function serialPanel(session) {
     { class: "panel serial-gates", "aria-labelledby": "serial-title" },
     h("div", { class: "panel-head" }, h("h2", { id: "serial-title" }, "Serial gates")),
     list,
+    cut,
+    more,
     h(
       "div",
       { class: "actions" },
@@ -150,12 +179,36 @@ export function serialPanel(session) {
       ),
     );
 
+  /** Reads the pages shown (one, and one more per press), and the frozen keys: the whole set, cut list or not. */
   const load = async () => {
+    const asked = ++generation;
     try {
-      const { keys } = await api(session, "/serial?limit=200");
+      /** By key, in the API's order: a key moving between pages between two reads is listed once. */
+      const byKey = new Map();
+      /** @type {string | undefined} */
+      let cursor;
+      let n = 0;
+      for (; n < pages && (n === 0 || cursor); n++) {
+        const q = new URLSearchParams({ limit: String(PAGE), ...(cursor ? { cursor } : {}) });
+        const page = await api(session, `/serial?${q}`);
+        for (const g of page.keys) if (!byKey.has(g.key)) byKey.set(g.key, g);
+        cursor = page.nextCursor;
+      }
+      /** @type {any[]} */
+      const keys = [...byKey.values()];
+      // A cut list lacks the frozen keys sorted after it: the settings carry every one (≤ MAX_FROZEN_KEYS, 100),
+      // read only then — an uncut list holds every key with a freeze already.
+      const frozen = cursor
+        ? (await api(session, "/settings")).frozenSerialKeys
+        : keys.filter((g) => g.frozen).map((g) => g.key);
+      if (asked !== generation) return;
       showLoadError(status);
       frozenKeys.clear();
-      for (const g of keys) if (g.frozen) frozenKeys.add(g.key);
+      for (const k of frozen) frozenKeys.add(k);
+      shown = n;
+      more.hidden = !cursor;
+      cut.hidden = !cursor;
+      cut.textContent = cursor ? `Showing the first ${keys.length} keys; more follow.` : "";
       replace(
         list,
         keys.length === 0
@@ -177,7 +230,9 @@ export function serialPanel(session) {
             ),
       );
     } catch (err) {
-      showLoadError(status, describeError(err));
+      if (asked === generation) showLoadError(status, describeError(err));
+    } finally {
+      if (asked === generation) more.disabled = false;
     }
   };
 
