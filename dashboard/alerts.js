@@ -8,6 +8,7 @@
 
 import { api, describeError } from "./api.js";
 import { ago, h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { pager } from "./pager.js";
 
 /** Health is a summary, not a feed: every 15 s keeps the header current without loading the coordinator. */
 const HEALTH_EVERY_MS = 15_000;
@@ -55,28 +56,7 @@ export function alertsView(root, live, params) {
   status.id = "alerts-status";
   const body = h("tbody", { id: "alerts-rows" });
   const cut = h("p", { class: "muted", id: "alerts-cut", hidden: true });
-  /** Pages of the one state to read: each refresh re-reads as many as are shown, so their states stay current. */
-  let pages = 1;
-  /** Pages in the list shown: a press asks for one more (a failed press leaves the next one asking the same). */
-  let shown = 1;
-  /** Bumped by each read: an older read answering late (a refresh crossing a press) is dropped. */
-  let generation = 0;
-  const more = h(
-    "button",
-    {
-      type: "button",
-      class: "secondary",
-      id: "alerts-more",
-      hidden: true,
-      onclick: () => {
-        if (more.disabled) return; // one page per press: re-enabled when its read is done
-        more.disabled = true;
-        pages = shown + 1;
-        void load();
-      },
-    },
-    "Show older alerts",
-  );
+  const pg = pager("alerts-more", "Show older alerts", () => load());
   const chips = h(
     "nav",
     { class: "filters", "aria-label": "Alert state" },
@@ -119,26 +99,26 @@ export function alertsView(root, live, params) {
 
   /** The live view reads each state's first page; one state's view the pages shown (one, and one more per press). */
   const load = async () => {
-    const asked = ++generation;
+    const asked = pg.begin();
     const states = filter === "live" ? ["open", "acknowledged"] : [filter];
     try {
-      const reads = await Promise.all(states.map((s) => readState(live, s, filter === "live" ? 1 : pages)));
-      if (!alive || asked !== generation) return;
+      const reads = await Promise.all(states.map((s) => readState(live, s, filter === "live" ? 1 : pg.pages)));
+      if (!alive || !pg.current(asked)) return;
       const alerts = reads.flatMap((r) => r.alerts).sort((a, b) => (a.id < b.id ? 1 : -1));
       replace(body, ...(alerts.length ? alerts.map(row) : [h("tr", null, h("td", { colspan: "7" }, "No alerts."))]));
       showLoadError(status); // an earlier "Cannot load", not what an Ack just said
-      shown = reads[0]?.read ?? 1;
-      more.hidden = filter === "live" || !reads[0]?.nextCursor;
+      pg.shown = reads[0]?.read ?? 1;
+      pg.more.hidden = filter === "live" || !reads[0]?.nextCursor;
       const cutStates = states.filter((_, i) => reads[i]?.nextCursor);
       cut.hidden = filter === "live" ? cutStates.length === 0 : true;
       cut.textContent = cutStates
         .map((s) => `Only the newest ${PAGE} ${s} alerts are listed: the ${s} filter shows older ones.`)
         .join(" ");
     } catch (err) {
-      const what = pages > shown ? "older alerts" : "alerts";
-      if (alive && asked === generation) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
+      const what = pg.pages > pg.shown ? "older alerts" : "alerts";
+      if (alive && pg.current(asked)) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
     } finally {
-      if (asked === generation) more.disabled = false;
+      pg.settle(asked);
     }
   };
 
@@ -193,7 +173,7 @@ export function alertsView(root, live, params) {
           body,
         ),
       ),
-      more,
+      pg.more,
     ),
   );
   void load();

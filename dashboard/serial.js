@@ -10,6 +10,7 @@
 import { api, describeError, jobPath } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { pager } from "./pager.js";
 
 /** Frozen serial keys as last read from the API: the board marks jobs holding one. */
 const frozenKeys = new Set();
@@ -65,28 +66,7 @@ export function serialPanel(session) {
   const keyLimit = byteLimited(key, BYTE_LIMITS.serialKey);
   const reasonLimit = byteLimited(reason, BYTE_LIMITS.freezeReason);
   const cut = h("p", { class: "muted", id: "serial-cut", hidden: true });
-  /** Pages of keys to read: each refresh re-reads as many as are shown, so the keys shown stay current. */
-  let pages = 1;
-  /** Pages in the list shown: a press asks for one more (a failed press leaves the next one asking the same). */
-  let shown = 1;
-  /** Bumped by each read: an older read answering late is dropped. */
-  let generation = 0;
-  const more = h(
-    "button",
-    {
-      type: "button",
-      class: "secondary",
-      id: "serial-more",
-      hidden: true,
-      onclick: () => {
-        if (more.disabled) return; // one page per press: re-enabled when its read is done
-        more.disabled = true;
-        pages = shown + 1;
-        void load();
-      },
-    },
-    "Show more keys",
-  );
+  const pg = pager("serial-more", "Show more keys", () => load());
   const freezeButton = h(
     "button",
     { type: "button", class: "danger", onclick: () => void act(key.value.trim(), "freeze", reason.value.trim()) },
@@ -98,7 +78,7 @@ export function serialPanel(session) {
     h("div", { class: "panel-head" }, h("h2", { id: "serial-title" }, "Serial gates")),
     list,
     cut,
-    more,
+    pg.more,
     h(
       "div",
       { class: "actions" },
@@ -181,14 +161,14 @@ export function serialPanel(session) {
 
   /** Reads the pages shown (one, and one more per press), and the frozen keys: the whole set, cut list or not. */
   const load = async () => {
-    const asked = ++generation;
+    const asked = pg.begin();
     try {
       /** By key, in the API's order: a key moving between pages between two reads is listed once. */
       const byKey = new Map();
       /** @type {string | undefined} */
       let cursor;
       let n = 0;
-      for (; n < pages && (n === 0 || cursor); n++) {
+      for (; n < pg.pages && (n === 0 || cursor); n++) {
         const q = new URLSearchParams({ limit: String(PAGE), ...(cursor ? { cursor } : {}) });
         const page = await api(session, `/serial?${q}`);
         for (const g of page.keys) if (!byKey.has(g.key)) byKey.set(g.key, g);
@@ -201,12 +181,12 @@ export function serialPanel(session) {
       const frozen = cursor
         ? (await api(session, "/settings")).frozenSerialKeys
         : keys.filter((g) => g.frozen).map((g) => g.key);
-      if (asked !== generation) return;
+      if (!pg.current(asked)) return;
       showLoadError(status);
       frozenKeys.clear();
       for (const k of frozen) frozenKeys.add(k);
-      shown = n;
-      more.hidden = !cursor;
+      pg.shown = n;
+      pg.more.hidden = !cursor;
       cut.hidden = !cursor;
       cut.textContent = cursor ? `Showing the first ${keys.length} keys; more follow.` : "";
       replace(
@@ -230,9 +210,9 @@ export function serialPanel(session) {
             ),
       );
     } catch (err) {
-      if (asked === generation) showLoadError(status, describeError(err));
+      if (pg.current(asked)) showLoadError(status, describeError(err));
     } finally {
-      if (asked === generation) more.disabled = false;
+      pg.settle(asked);
     }
   };
 

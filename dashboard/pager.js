@@ -1,0 +1,54 @@
+/**
+ * @module dashboard/pager
+ * The "show more" of a list the API pages: a list read page by page with a button under it that opens one more page
+ * per press. The lists that page this way (alerts, serial gates) re-read every page shown at each refresh, so what
+ * is shown stays current; a read overtaken by a newer one (a refresh crossing a press) is dropped when it answers.
+ */
+import { h } from "./dom.js";
+
+/**
+ * @typedef {object} Pager
+ * @property {number} pages pages the next read reads: the pages shown, one more after a press
+ * @property {number} shown pages in the list shown (a failed press leaves the next one asking the same page)
+ * @property {HTMLButtonElement} more the button: hidden until a read says more follow
+ * @property {() => number} begin a read begins: its number, for `current` and `settle`
+ * @property {(asked: number) => boolean} current whether read `asked` is still the newest (else drop its answer)
+ * @property {(asked: number) => void} settle read `asked` is over, done or failed: the button takes a press again
+ */
+
+/**
+ * A pager whose button (`id`, `label`) asks `reload` for one more page per press — disabled while that read is out,
+ * so a double click reads one page.
+ * @param {string} id @param {string} label @param {() => Promise<void>} reload the list's read of `pages` pages
+ * @returns {Pager}
+ */
+export function pager(id, label, reload) {
+  let generation = 0;
+  /** @type {Pager} */
+  const p = {
+    pages: 1,
+    shown: 1,
+    more: h(
+      "button",
+      {
+        type: "button",
+        class: "secondary",
+        id,
+        hidden: true,
+        onclick: () => {
+          if (p.more.disabled) return; // one page per press: re-enabled when its read is done
+          p.more.disabled = true;
+          p.pages = p.shown + 1;
+          void reload();
+        },
+      },
+      label,
+    ),
+    begin: () => ++generation,
+    current: (asked) => asked === generation,
+    settle: (asked) => {
+      if (asked === generation) p.more.disabled = false;
+    },
+  };
+  return p;
+}
