@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   // A second coordinator on the same port or state would be taken for this one (see scripts/start-preflight).
   lockState(stateRoot);
   await assertPortFree(listenOn);
-  // Stopping before the coordinator answers stops its start-up too (its wrangler runs, a runtime on its way up).
+  // Stopping before the coordinator answers stops its start-up too (its bundling, its migrations, a runtime on its way up).
   const starting = new AbortController();
   let stopping = false;
   onStopRequest({
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       process.exit(130);
     },
   });
-  // The handlers above come first: a stop request the moment a wrangler run has started must find them, not kill this
+  // The handlers above come first: a stop request the moment the bundling or the migrations have started must find them, not kill this
   // process and orphan the run. No handler runs before this synchronous code ends, so `startup` is set by then.
   const startup = startLocalServer({
     port: listenOn,

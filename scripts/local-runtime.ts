@@ -11,11 +11,15 @@
  * under load, and now and then with none. A coordinator that fleets depend on
  * locally must not die of its dev tooling, so this serves the Worker directly.
  *
- * Usage (spawned by scripts/local-server.ts, which applies D1 migrations first):
- *   GIGAFACTORY_ADMIN_TOKEN=T node scripts/local-runtime.ts --port N --persist-to DIR [--bundle FILE] [--verbose]
- * `--bundle` serves a bundle built beforehand by `bundleWorker` (local-server builds it while the migrations apply;
- * the end-to-end tests build one per run, since the sources do not change under them); without it the runtime
- * bundles the Worker itself.
+ * Usage (spawned by scripts/local-server.ts):
+ *   GIGAFACTORY_ADMIN_TOKEN=T node scripts/local-runtime.ts --port N --persist-to DIR [--bundle FILE] [--migrate]
+ *     [--verbose]
+ * `--bundle` serves a bundle built beforehand by `bundleWorker` (local-server builds it; the end-to-end tests build
+ * one per run, since the sources do not change under them); without it the runtime bundles the Worker itself.
+ * `--migrate` applies the pending D1 migrations (scripts/d1-migrations) before anything is served, so no request
+ * meets a schema half made; a failure exits 1 (`migrations_failed`). They run here, not in the process that starts
+ * this one: a Miniflare instance installs exit hooks that turn a SIGTERM into that process's death, which would cut
+ * `npm start`'s own graceful stop short (test/e2e/start-early-stop).
  * SIGINT/SIGTERM/SIGHUP (or its parent exiting) stop it, workerd included; workerd is
  * SIGKILLed if it has not stopped within 5 s. A workerd that crashes is restarted by Miniflare; one that cannot be
  * restarted makes this process exit 1 (`runtime_failed`), and its parent with it.
@@ -26,6 +30,7 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { cronMatcher } from "../src/core/cron.ts";
 import { errorLine } from "../src/shared/fixable-error.ts";
+import { applyMigrations } from "./d1-migrations.ts";
 import { bundleWorker, ROOT } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
 import { useFastSqliteTmpdir } from "./sqlite-tmpdir.ts";
@@ -50,6 +55,7 @@ function parsedArgs() {
         port: { type: "string" },
         "persist-to": { type: "string" },
         bundle: { type: "string" },
+        migrate: { type: "boolean", default: false },
         verbose: { type: "boolean", default: false },
       },
     }).values;
@@ -98,6 +104,13 @@ class RuntimeLog extends Log {
 
 // SQLite's temporary files (savepoint sub-journals) on tmpfs when the machine has room: scripts/sqlite-tmpdir.
 useFastSqliteTmpdir();
+if (args.migrate) {
+  await applyMigrations(persistTo).catch((err: unknown) => {
+    const fix = `fix the migration, then start again (state: ${persistTo})`;
+    console.error(errorLine({ code: "migrations_failed", message: (err as Error).message, fix }));
+    process.exit(1);
+  });
+}
 // wrangler describes the bindings in Miniflare's v4 option shape; Miniflare 5 takes its own.
 const mf = new Miniflare(
   convertV4MiniflareOptions({

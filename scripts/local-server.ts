@@ -1,9 +1,9 @@
 /**
  * @module scripts/local-server
  * Starts the coordinator locally the one way everything here does — `npm run
- * dev`, `npm start`, the end-to-end tests and the benchmark: D1 migrations
- * applied and the Worker bundled (two wrangler runs, side by side), then the local runtime (scripts/local-runtime.ts:
- * Miniflare/workerd) on 127.0.0.1 with state persisted under a directory, and
+ * dev`, `npm start`, the end-to-end tests and the benchmark: the Worker bundled (a wrangler run), then the local
+ * runtime (scripts/local-runtime.ts: Miniflare/workerd, which applies the D1 migrations before it serves) on
+ * 127.0.0.1 with state persisted under a directory, and
  * a handle that stops it cleanly or crashes it (its whole process group).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -11,10 +11,10 @@ import { appendFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { stopTree } from "./process-tree.ts";
-import { applyMigrations, BIN, bundleWorker, ROOT, stoppedStarting, toolEnv } from "./wrangler-runs.ts";
+import { BIN, bundleWorker, ROOT, stoppedStarting, toolEnv } from "./wrangler-runs.ts";
 
 // Importers take these from here, as before the wrangler runs had their own module.
-export { applyMigrations, bundleWorker, ROOT, toolEnv } from "./wrangler-runs.ts";
+export { bundleWorker, ROOT, toolEnv } from "./wrangler-runs.ts";
 
 export interface LocalServerOptions {
   port: number;
@@ -27,16 +27,16 @@ export interface LocalServerOptions {
   logFile?: string;
   /**
    * A bundle `bundleWorker` built from these sources (its `index.js`), served instead of bundling anew. Default: a
-   * fresh bundle under `persistTo/bundle`, built while the migrations apply.
+   * fresh bundle under `persistTo/bundle`.
    */
   bundle?: string;
   /**
-   * The state under `persistTo` has every D1 migration applied already (`applyMigrations` ran on it, or on the state
-   * it was copied from): the wrangler run is skipped. Default false: migrations are applied first, as `npm start` does.
+   * The state under `persistTo` has every D1 migration applied already (scripts/d1-migrations ran on it, or on the state
+   * it was copied from): applying them is skipped. Default false: migrations are applied first, as `npm start` does.
    */
   migrated?: boolean;
-  /** Aborted (a stop request while starting): the wrangler runs' trees and a runtime on its way up are stopped, then
-   * the call rejects. Without it they were orphaned, the wrangler runs spinning a core each. */
+  /** Aborted (a stop request while starting): the bundling wrangler run's tree, or a runtime on its way up (applying
+   * the migrations, or starting), is stopped, then the call rejects. Without it they were orphaned, spinning a core. */
   signal?: AbortSignal;
 }
 
@@ -92,13 +92,7 @@ export function freePort(): Promise<number> {
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {
   const persistTo = path.resolve(opts.persistTo ?? path.join(ROOT, ".wrangler", "state"));
-  // Two independent wrangler runs of several seconds each, side by side; both finish before either failure is thrown.
-  const [bundled, migrated] = await Promise.allSettled([
-    opts.bundle ?? bundleWorker(path.join(persistTo, "bundle"), opts.signal),
-    opts.migrated ? undefined : applyMigrations(persistTo, opts.signal),
-  ]);
-  if (bundled.status === "rejected") throw bundled.reason;
-  if (migrated.status === "rejected") throw migrated.reason;
+  const bundle = opts.bundle ?? (await bundleWorker(path.join(persistTo, "bundle"), opts.signal));
   if (opts.signal?.aborted) throw stoppedStarting();
   const args = [
     path.join(ROOT, "scripts", "local-runtime.ts"),
@@ -107,8 +101,10 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     "--persist-to",
     persistTo,
     "--bundle",
-    bundled.value,
+    bundle,
   ];
+  // The runtime applies them before it serves (~1 s; wrangler's own run took 8 s): see scripts/d1-migrations.
+  if (!opts.migrated) args.push("--migrate");
   if (opts.verbose) args.push("--verbose");
   const child = spawn(path.join(BIN, "node"), args, {
     cwd: ROOT,

@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   console.log(`… starting the coordinator (Miniflare local mode, state in ${where}/)`);
   const agents: ChildProcess[] = [];
   const operator = new AbortController();
-  // Stopping before the coordinator answers stops its start-up too (its wrangler runs, a runtime on its way up).
+  // Stopping before the coordinator answers stops its start-up too (its bundling, its migrations, a runtime on its way up).
   const starting = new AbortController();
   let stopping = false;
   const stop = async (code: number) => {
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
       process.exit(130);
     },
   });
-  // The handlers above come first: a stop request the moment a wrangler run has started must find them, not kill this
+  // The handlers above come first: a stop request the moment the bundling or the migrations have started must find them, not kill this
   // process and orphan the run. No handler runs before this synchronous code ends, so `startup` is set by then.
   const startup = startLocalServer({
     port: listenOn,

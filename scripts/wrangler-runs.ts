@@ -1,9 +1,9 @@
 /**
  * @module scripts/wrangler-runs
- * The project's own tools, run the way npm runs them (the pinned Node 22 and wrangler first on PATH), and the two
- * wrangler runs a local start makes before its runtime: the D1 migrations applied to the local state, and the
- * production bundle built. Each can be stopped on an AbortSignal, its whole process tree with it: a start stopped
- * while these ran left them orphaned, spinning a core each (scripts/local-server, test/e2e/start-early-stop).
+ * The project's own tools, run the way npm runs them (the pinned Node 22 and wrangler first on PATH), and the
+ * wrangler run a local start makes before its runtime: the production bundle built (the D1 migrations are applied
+ * in-process: scripts/d1-migrations). It can be stopped on an AbortSignal, its whole process tree with it: a start
+ * stopped while it ran left it orphaned, spinning a core (scripts/local-server, test/e2e/start-early-stop).
  */
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -14,7 +14,7 @@ import { stopTree } from "./process-tree.ts";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BIN = path.join(ROOT, "node_modules", ".bin");
 
-/** 2 s: a wrangler run (bundling, migrating) told to stop holds nothing worth waiting for; some ignore SIGTERM. */
+/** 2 s: a wrangler run (bundling) told to stop holds nothing worth waiting for; some ignore SIGTERM. */
 const WRANGLER_GRACE_MS = 2_000;
 
 /** Same PATH trick npm uses: our pinned Node 22 and tools come first. */
@@ -56,14 +56,6 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, signal?: Abort
       else reject(new Error(`${cmd} ${args.join(" ")} failed:\n${out}`));
     });
   });
-}
-
-/** Applies every D1 migration to the local state under `persistTo`; rejects with wrangler's output, or when aborted. */
-export async function applyMigrations(persistTo: string | undefined, signal?: AbortSignal): Promise<void> {
-  const args = ["d1", "migrations", "apply", "DB", "--local"];
-  if (persistTo) args.push("--persist-to", persistTo);
-  // CI=true makes wrangler apply without asking for confirmation.
-  await run("wrangler", args, toolEnv({ CI: "true" }), signal);
 }
 
 /**

@@ -4,7 +4,7 @@
  * server is down (restart tests).
  *
  * Each server serves the bundle test/e2e/global-setup built once for the run, and starts on a copy of the migrated
- * state it made: the same bytes its own wrangler runs would make, without their 10–25 s at every start and restart.
+ * state it made: the same bytes its own start would make, without their seconds at every start and restart.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,7 +1,7 @@
-// `npm start` and `npm run dev` stopped while they are still starting (bundling the Worker and applying the D1
-// migrations with wrangler, or waiting for the runtime to answer) stop everything they started: SIGTERM to npm —
-// what systemd, Docker or a `kill` of the PID sends — left both wrangler runs orphaned, spinning a core each and
-// never exiting, because the stop handler was installed only once the coordinator answered.
+// `npm start` and `npm run dev` stopped while they are still starting (bundling the Worker with wrangler, the
+// runtime applying the D1 migrations or coming up) stop everything they started:
+// SIGTERM to npm — what systemd, Docker or a `kill` of the PID sends — left the wrangler runs orphaned, spinning a
+// core each and never exiting, because the stop handler was installed only once the coordinator answered.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,7 +63,7 @@ describe("a start stopped while it starts", () => {
   it.each([
     ["start", "wrangler deploy --dry-run"],
     ["start", "local-runtime.ts"],
-    ["dev", "wrangler d1 migrations apply"],
+    ["dev", "--migrate"],
   ])("npm %s: SIGTERM to npm while `%s` runs stops it and everything else, exit 0", async (script, phase) => {
     const state = mkdtempSync(path.join(tmpdir(), "gf-early-stop-"));
     dirs.push(state);
@@ -92,7 +92,7 @@ describe("a start stopped while it starts", () => {
 
     child.kill("SIGTERM");
     expect(await exited, log).toBe(0);
-    // Nothing it started runs on: no wrangler run, runtime or workerd naming the state dir.
+    // Nothing it started runs on: no wrangler run, runtime or workerd naming the state dir, nor any process seen.
     await until("the start's processes to go", () => processesMentioning(state).length === 0, 20_000).catch(() => {});
     expect(processesMentioning(state), log).toEqual([]);
     expect([...mine].filter(isRunning), log).toEqual([]);
