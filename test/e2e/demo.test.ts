@@ -154,8 +154,10 @@ describe("npm start (the demo)", () => {
     ["dev", "Gigafactory coordinator on"],
     ["start", "Gigafactory is running"],
   ])("npm %s: a workerd that crashes and cannot be restarted stops everything, non-zero (runtime_failed)", async (script, ready) => {
-    const run = await runDemo(false, undefined, script);
-    dirs.push(run.state);
+    // `npm start` on the first test's state (agents enrolled already): a fresh demo's enrollments add ~10 s and
+    // nothing to what this proves. The state is broken below; no test after this one uses it.
+    const run = await runDemo(false, script === "start" ? dirs[0] : undefined, script);
+    if (!dirs.includes(run.state)) dirs.push(run.state);
     const deadline = Date.now() + 120_000;
     while (!run.log().includes(ready) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(run.log()).toContain(ready);
