@@ -6,7 +6,17 @@
  * `progress.logs`. stderr and agent lines are marked in the file; the feed
  * carries the stream name instead.
  */
-import { createWriteStream, mkdirSync, readFileSync, rmSync, type WriteStream } from "node:fs";
+import {
+  closeSync,
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  type WriteStream,
+} from "node:fs";
 import path from "node:path";
 import { LogBatcher, type LogLine, type LogStream } from "./log-batcher.ts";
 
@@ -56,13 +66,24 @@ export class JobLog {
     await this.closed;
   }
 
-  /** The log for upload, keeping the end when it is over the artifact limit (failures are at the end). */
+  /**
+   * The log for upload, keeping the end when it is over the artifact limit (failures are at the end). Only that end
+   * is read: a runaway engine's log can be gigabytes, and reading it whole threw past 2 GiB (the run then ended with
+   * no report) and held all of it in the agent's memory below that.
+   */
   text(): string {
-    const all = readFileSync(this.file);
-    if (all.byteLength <= MAX_LOG_ARTIFACT_BYTES) return all.toString("utf8");
+    const size = statSync(this.file).size;
+    if (size <= MAX_LOG_ARTIFACT_BYTES) return readFileSync(this.file, "utf8");
     const keep = MAX_LOG_ARTIFACT_BYTES - 200; // room for the note, in bytes
-    const note = `[agent] log truncated: first ${all.byteLength - keep} bytes dropped\n`;
-    return note + all.subarray(all.byteLength - keep).toString("utf8");
+    const tail = Buffer.alloc(keep);
+    const fd = openSync(this.file, "r");
+    let got = 0;
+    try {
+      for (let n = 1; got < keep && n > 0; got += n) n = readSync(fd, tail, got, keep - got, size - keep + got);
+    } finally {
+      closeSync(fd);
+    }
+    return `[agent] log truncated: first ${size - keep} bytes dropped\n${tail.subarray(0, got).toString("utf8")}`;
   }
 
   remove(): void {

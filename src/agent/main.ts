@@ -119,7 +119,11 @@ async function runCommand(
       ...(cfg.leaseTtlSeconds ? { leaseTtlSeconds: cfg.leaseTtlSeconds } : {}),
     },
   });
-  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void supervisor.drain(signal));
+  // The terminal or pipe it prints to going away (an SSH session closed, a log shipper died) must not kill the agent:
+  // its engines, each in its own process group, would run on orphaned. A write error is dropped; SIGHUP drains.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const)
+    process.on(signal, () => void supervisor.drain(signal));
   return supervisor.run();
 }
 

@@ -63,7 +63,7 @@ export abstract class SeatEndings {
   protected lost: string | undefined;
   protected releasing: string | undefined;
   /** The coordinator has the outcome (report acknowledged, or job given back): nothing left to abandon. */
-  private settled = false;
+  protected settled = false;
   protected readonly meter: UsageMeter;
 
   constructor(ctx: SeatContext, assignment: Assignment, resumed: boolean) {

@@ -36,8 +36,33 @@ export class SeatRunner extends SeatEndings {
   constructor(ctx: SeatContext, assignment: Assignment, resumed: boolean) {
     super(ctx, assignment, resumed);
     this.finished = this.run()
-      .catch((err: unknown) => this.say("✘", "job.error", `${this.jobId} agent error: ${(err as Error).stack ?? err}`))
+      .catch((err: unknown) => this.agentError(err))
       .finally(() => this.stopTimers());
+  }
+
+  /**
+   * The run threw: a bug, or the host (a full disk). The job still ends — its engine stopped, which nothing else
+   * would do, under a lease nobody renews any more; while the lease is ours, a retryable failure that says why, with
+   * the spend so far (the attempt counts: an error that repeats ends in dead_letter, not in a loop); then cleanup.
+   */
+  private async agentError(err: unknown): Promise<void> {
+    this.say("✘", "job.error", `${this.jobId} agent error: ${(err as Error).stack ?? err}`);
+    try {
+      if (this.engine?.running) {
+        this.engine.stop("shutdown", CANCEL_GRACE_MS);
+        await this.engine.exited;
+      }
+      if (this.lost === undefined && !this.settled) {
+        const result = {
+          outcome: "failure" as const,
+          message: truncateUtf8(`agent error: ${(err as Error).message ?? err}`, 4000),
+        };
+        this.settled = await this.lease.sendReliably({ type: "fail", ...this.ref(), result, ...this.usageSoFar() });
+      }
+      await this.cleanup();
+    } catch (again) {
+      this.say("✘", "job.error", `${this.jobId} agent error while ending the job: ${(again as Error).message}`);
+    }
   }
 
   private async run(): Promise<void> {

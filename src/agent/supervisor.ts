@@ -5,7 +5,7 @@
  * (re)connect — resuming leases it holds but no longer runs, abandoning those the coordinator no longer lists — routes
  * `cancel` to its seat (one no seat runs is answered `stopped`: agent/unrun-leases), stops engines an earlier process
  * left for jobs no longer leased here (agent/orphans), removes kept workspaces past their days (agent/kept-workspaces),
- * and drains on SIGTERM/SIGINT. `run()` resolves with the exit code.
+ * and drains on SIGTERM/SIGINT/SIGHUP. `run()` resolves with the exit code.
  */
 import type { FixableError } from "../shared/fixable-error.ts";
 import { sleep } from "../shared/http-transport.ts";
@@ -208,7 +208,7 @@ export class Supervisor {
     });
   }
 
-  /** SIGTERM/SIGINT: first one drains, a second one exits at once. */
+  /** SIGTERM/SIGINT/SIGHUP: first one drains, a second one exits at once. */
   async drain(signal: string): Promise<void> {
     const { out, cfg } = this.opts;
     if (this.draining) {

@@ -48,6 +48,11 @@ export function startAgent(args: readonly string[], env: Record<string, string> 
     out: () => out,
     code: () => child.exitCode ?? undefined,
     exited,
+    /** Close the reading ends of its stdout and stderr, as a log shipper that died would. */
+    closeOutput: () => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+    },
     stop: async (signal: NodeJS.Signals = "SIGTERM") => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

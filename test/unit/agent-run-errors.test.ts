@@ -1,0 +1,101 @@
+// A seat whose run hits an agent-side error (a disk that is full, a log too big to read) still ends its job: the
+// engine is stopped — it must not run on, and spend, under a lease nobody renews — and the coordinator gets a
+// retryable failure saying why, instead of a lease left to lapse. And a huge job log is uploaded by its tail without
+// reading the whole file: one over 2 GiB made the read throw, the run ended with no report at all.
+import { existsSync, truncateSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { isRunning } from "../../scripts/process-tree.ts";
+import { JobLog, MAX_LOG_ARTIFACT_BYTES } from "../../src/agent/job-log.ts";
+import { SeatRunner } from "../../src/agent/seat-runner.ts";
+import type { JobRecord } from "../../src/agent/state.ts";
+import { jobDir } from "../../src/agent/workspace.ts";
+import { artifactServer, assignment, FakeConnection, seatContext, tempAgent, until } from "./agent-fakes.ts";
+
+let rest: Awaited<ReturnType<typeof artifactServer>>;
+beforeAll(async () => {
+  rest = await artifactServer();
+});
+afterAll(() => rest.close());
+
+it("a job log over 2 GiB is uploaded by its last 25 MiB, with a note, not read whole", async () => {
+  const agent = tempAgent(rest.url);
+  try {
+    const log = new JobLog(path.join(agent.dir, "big.log"), () => undefined);
+    log.write("stdout", "first line");
+    await log.close();
+    truncateSync(log.file, 3 * 2 ** 30); // sparse: no disk used
+    const text = log.text();
+    expect(text.startsWith("[agent] log truncated: first ")).toBe(true);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_LOG_ARTIFACT_BYTES);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(MAX_LOG_ARTIFACT_BYTES - 300);
+  } finally {
+    agent.remove();
+  }
+});
+
+it("a run whose job log grew past 2 GiB still reports its outcome", async () => {
+  const agent = tempAgent(rest.url);
+  try {
+    const conn = new FakeConnection();
+    const runner = new SeatRunner(
+      seatContext(conn, agent, rest.url),
+      assignment("job_biglog", "gf-sample-seconds: 2\n"),
+      false,
+    );
+    const file = path.join(agent.cfg.stateDir, "logs", "job_biglog-a1.log");
+    await until("the engine's start", () => conn.frames("accept").length > 0 && runner);
+    await until("the job log", () => {
+      try {
+        truncateSync(file, 3 * 2 ** 30);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    await runner.finished;
+    expect(conn.finalReport("job_biglog")?.type).toBe("complete");
+    expect(agent.events.map((e) => e.event)).not.toContain("job.error");
+  } finally {
+    agent.remove();
+  }
+}, 30_000);
+
+it("an error of the agent while the engine runs stops the engine and reports a retryable failure", async () => {
+  const agent = tempAgent(rest.url);
+  let pid: number | undefined;
+  try {
+    const conn = new FakeConnection();
+    const ctx = seatContext(conn, agent, rest.url);
+    // The disk fills up as the engine starts: recording its pid fails.
+    const write = ctx.records.write.bind(ctx.records);
+    ctx.records.write = (r: JobRecord) => {
+      if (r.enginePid === undefined) return write(r);
+      pid = r.enginePid;
+      throw new Error("ENOSPC: no space left on device, write");
+    };
+    const runner = new SeatRunner(ctx, assignment("job_enospc", "gf-sample-seconds: 30\n"), false);
+    await runner.finished;
+    expect(pid).toBeDefined();
+    expect(isRunning(pid as number)).toBe(false);
+    const report = conn.finalReport("job_enospc");
+    expect(report?.type).toBe("fail");
+    const result = report?.type === "fail" ? report.result : undefined;
+    expect(result?.outcome).toBe("failure");
+    expect(result?.message).toMatch(/^agent error: ENOSPC: no space left on device/);
+    expect(result?.retryable).not.toBe(false);
+    expect(agent.events.find((e) => e.event === "job.error")).toMatchObject({ level: "error", jobId: "job_enospc" });
+    expect(existsSync(jobDir(agent.cfg.workDir, "job_enospc"))).toBe(false);
+  } finally {
+    if (pid !== undefined) stopGroup(pid);
+    agent.remove();
+  }
+}, 30_000);
+
+function stopGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    /* gone */
+  }
+}
