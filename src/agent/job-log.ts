@@ -4,7 +4,7 @@
  * `log.txt` artifact at the end, so nothing is lost while the socket was
  * down) and into the log batcher that streams it to the coordinator as
  * `progress.logs`. stderr and agent lines are marked in the file; the feed
- * carries the stream name instead.
+ * carries the stream name instead. The file is bounded (`segmentBytes`): a runaway engine filled the state dir's disk.
  */
 import {
   closeSync,
@@ -13,6 +13,7 @@ import {
   openSync,
   readFileSync,
   readSync,
+  renameSync,
   rmSync,
   statSync,
   type WriteStream,
@@ -23,26 +24,81 @@ import { LogBatcher, type LogLine, type LogStream } from "./log-batcher.ts";
 /** 25 MiB: the coordinator's artifact limit; a longer log keeps its end, where failures are. */
 export const MAX_LOG_ARTIFACT_BYTES = 25 * 1024 * 1024;
 
+/**
+ * Why two segments of the artifact's size: the upload keeps only the last MAX_LOG_ARTIFACT_BYTES, so that is all the
+ * file must hold. Past a segment's size the file is renamed to `<file>.1` (replacing the one before) and a new one
+ * begun: the last segment plus the one filling always hold that tail, on at most 2 × 25 MiB of disk, and a rename
+ * costs nothing — where cutting the file down to its tail in place copies 25 MiB each time, and stopping the file at
+ * its cap keeps the head and loses the end, where failures are. The feed still gets every line.
+ */
+const SEGMENT_BYTES = MAX_LOG_ARTIFACT_BYTES;
+
 export class JobLog {
   readonly file: string;
-  private readonly stream: WriteStream;
+  private stream: WriteStream;
   private readonly batcher: LogBatcher;
-  private readonly closed: Promise<void>;
+  private readonly closing: Promise<void>[] = [];
   /** The last few stderr lines, for a failure message that says why. */
   private readonly tail: string[] = [];
+  private readonly segmentBytes: number;
+  /** Bytes in the file being written (its size when an earlier agent process left it: a restart appends). */
+  private written: number;
+  /** Bytes in `<file>.1`, counted as written: its stream may not have flushed them yet. */
+  private olderBytes: number;
+  /** Bytes rotated out of both segments by this process: the note on a cut log counts them. */
+  private dropped = 0;
 
-  constructor(file: string, send: (lines: LogLine[]) => void) {
+  /** `file`: where the log goes; `send`: the feed's batches; `opts.segmentBytes` (bytes): the rotation size. */
+  constructor(file: string, send: (lines: LogLine[]) => void, opts: { segmentBytes?: number } = {}) {
     this.file = file;
+    this.segmentBytes = opts.segmentBytes ?? SEGMENT_BYTES;
     mkdirSync(path.dirname(file), { recursive: true });
-    this.stream = createWriteStream(file, { flags: "a" });
-    this.closed = new Promise((resolve) => this.stream.once("close", () => resolve()));
-    this.stream.on("error", () => {}); // a full disk must not kill the run; the feed still has the lines
+    this.written = sizeOf(file);
+    this.olderBytes = sizeOf(this.older());
+    this.stream = this.open();
     this.batcher = new LogBatcher({ flush: send });
+  }
+
+  /** Opened now, not on the next tick as by path: a rotation must move the very file this stream writes to. */
+  private open(): WriteStream {
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.file, "a");
+    } catch {
+      /* opened by path, its error ignored below */
+    }
+    const stream = createWriteStream(this.file, fd === undefined ? { flags: "a" } : { fd });
+    this.closing.push(new Promise((resolve) => stream.once("close", () => resolve())));
+    stream.on("error", () => {}); // a full disk must not kill the run; the feed still has the lines
+    return stream;
+  }
+
+  /** The file is full: it becomes `<file>.1` (its stream, renamed with it, finishes there) and a new one starts. */
+  private rotate(): void {
+    try {
+      renameSync(this.file, this.older());
+    } catch {
+      return; // not renamed (the disk, a test's hand): keep writing where it was, as before a cap
+    }
+    this.stream.end();
+    this.stream = this.open();
+    this.dropped += this.olderBytes;
+    this.olderBytes = this.written;
+    this.written = 0;
+  }
+
+  private older(): string {
+    return `${this.file}.1`;
   }
 
   write(stream: LogStream, text: string): void {
     const prefix = stream === "stdout" ? "" : `[${stream}] `;
-    if (this.stream.writable) this.stream.write(`${prefix}${text}\n`);
+    const line = `${prefix}${text}\n`;
+    if (this.written >= this.segmentBytes) this.rotate();
+    if (this.stream.writable) {
+      this.stream.write(line);
+      this.written += Buffer.byteLength(line);
+    }
     this.batcher.add(stream, text);
     if (stream === "stderr" && text.trim() !== "") {
       this.tail.push(text.trim());
@@ -63,30 +119,51 @@ export class JobLog {
   async close(): Promise<void> {
     this.batcher.close();
     if (!this.stream.closed) this.stream.end();
-    await this.closed;
+    await Promise.all(this.closing);
   }
 
   /**
-   * The log for upload, keeping the end when it is over the artifact limit (failures are at the end). Only that end
-   * is read: a runaway engine's log can be gigabytes, and reading it whole threw past 2 GiB (the run then ended with
-   * no report) and held all of it in the agent's memory below that.
+   * The log for upload, keeping the end when it is over the artifact limit (failures are at the end): the ends of
+   * `<file>.1` and the file, in that order. Only that end is read: a runaway engine's log can be gigabytes (one made
+   * before the cap, or cut by hand), and reading it whole threw past 2 GiB (the run then ended with no report).
    */
   text(): string {
-    const size = statSync(this.file).size;
-    if (size <= MAX_LOG_ARTIFACT_BYTES) return readFileSync(this.file, "utf8");
     const keep = MAX_LOG_ARTIFACT_BYTES - 200; // room for the note, in bytes
-    const tail = Buffer.alloc(keep);
-    const fd = openSync(this.file, "r");
-    let got = 0;
-    try {
-      for (let n = 1; got < keep && n > 0; got += n) n = readSync(fd, tail, got, keep - got, size - keep + got);
-    } finally {
-      closeSync(fd);
-    }
-    return `[agent] log truncated: first ${size - keep} bytes dropped\n${tail.subarray(0, got).toString("utf8")}`;
+    const newer = tailOf(this.file, keep);
+    const older = tailOf(this.older(), keep - newer.bytes.length);
+    const size = older.size + newer.size;
+    const body = Buffer.concat([older.bytes, newer.bytes]).toString("utf8");
+    const cut = this.dropped + size - older.bytes.length - newer.bytes.length;
+    return cut > 0 ? `[agent] log truncated: first ${cut} bytes dropped\n${body}` : body;
   }
 
   remove(): void {
     rmSync(this.file, { force: true });
+    rmSync(this.older(), { force: true });
   }
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0; // not there
+  }
+}
+
+/** The last `max` bytes of `file` (none when it is missing) and its size, bytes. */
+function tailOf(file: string, max: number): { bytes: Buffer; size: number } {
+  const size = sizeOf(file);
+  const want = Math.max(0, Math.min(size, max));
+  if (want === 0) return { bytes: Buffer.alloc(0), size };
+  if (size <= max) return { bytes: readFileSync(file), size };
+  const tail = Buffer.alloc(want);
+  const fd = openSync(file, "r");
+  let got = 0;
+  try {
+    for (let n = 1; got < want && n > 0; got += n) n = readSync(fd, tail, got, want - got, size - want + got);
+  } finally {
+    closeSync(fd);
+  }
+  return { bytes: tail.subarray(0, got), size };
 }

@@ -1,8 +1,9 @@
 // A seat whose run hits an agent-side error (a disk that is full, a log too big to read) still ends its job: the
 // engine is stopped — it must not run on, and spend, under a lease nobody renews — and the coordinator gets a
 // retryable failure saying why, instead of a lease left to lapse. And a huge job log is uploaded by its tail without
-// reading the whole file: one over 2 GiB made the read throw, the run ended with no report at all.
-import { existsSync, truncateSync } from "node:fs";
+// reading the whole file: one over 2 GiB made the read throw, the run ended with no report at all. The file itself is
+// bounded too: a runaway engine's log filled the state dir's disk; past its cap it rotates, keeping its tail.
+import { existsSync, readdirSync, statSync, truncateSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { isRunning } from "../../scripts/process-tree.ts";
@@ -29,6 +30,33 @@ it("a job log over 2 GiB is uploaded by its last 25 MiB, with a note, not read w
     expect(text.startsWith("[agent] log truncated: first ")).toBe(true);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_LOG_ARTIFACT_BYTES);
     expect(Buffer.byteLength(text)).toBeGreaterThan(MAX_LOG_ARTIFACT_BYTES - 300);
+  } finally {
+    agent.remove();
+  }
+});
+
+it("the job log on disk stays bounded: past its cap it rotates, keeping the tail, and the feed gets every line", async () => {
+  const agent = tempAgent(rest.url);
+  try {
+    const dir = path.join(agent.dir, "logs");
+    let fed = 0;
+    const feed = (lines: unknown[]) => {
+      fed += lines.length;
+    };
+    const log = new JobLog(path.join(dir, "runaway.log"), feed, { segmentBytes: 10_000 });
+    const line = (i: number) => `line ${i} ${"x".repeat(40)}`;
+    for (let i = 0; i < 5_000; i++) log.write("stdout", line(i)); // ~250 kB
+    await log.close();
+    const onDisk = readdirSync(dir).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
+    expect(onDisk).toBeLessThanOrEqual(2 * 10_000 + 100);
+    const text = log.text();
+    const [note, ...kept] = text.split("\n");
+    const total = Array.from({ length: 5_000 }, (_, i) => Buffer.byteLength(`${line(i)}\n`)).reduce((a, b) => a + b);
+    expect(note).toBe(`[agent] log truncated: first ${total - Buffer.byteLength(kept.join("\n"))} bytes dropped`);
+    expect(text.endsWith(`${line(4_998)}\n${line(4_999)}\n`)).toBe(true);
+    expect(fed).toBe(5_000);
+    log.remove();
+    expect(readdirSync(dir)).toEqual([]);
   } finally {
     agent.remove();
   }
