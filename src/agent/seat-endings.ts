@@ -191,12 +191,12 @@ export abstract class SeatEndings {
   }
 
   /**
-   * Checkpoint what there is and hand the job back: `release` when the host is
-   * going away (drain) — the job may come back here later — or `reject` when
-   * this host cannot run it (no such engine), so it is never offered here again.
+   * Checkpoint what there is and hand the job back: `release` when the host is going away (drain) — the job may come
+   * back here later — or `reject` when this host cannot run it (no such engine), so it is never offered here again.
+   * Not checkpointed again when the run took its final checkpoint already (a drain that stopped the engine).
    */
   protected async giveBack(reason: string, how: "release" | "reject"): Promise<void> {
-    if (!this.lost) await this.wip?.take(true);
+    if (!this.lost && !this.wip?.finalCommitted) await this.wip?.take(true);
     this.stopTimers();
     if (!this.lost) {
       this.settled = await this.lease.send({ type: how, ...this.ref(), reason: truncateUtf8(reason, 500) });

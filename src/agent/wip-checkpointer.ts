@@ -46,6 +46,8 @@ export class WipCheckpointer {
    * last work is then in no commit, so neither in diff.patch nor in a checkpoint (agent/seat-runner reports it).
    */
   finalError: string | undefined;
+  /** A final checkpoint committed the workspace: another would be an empty commit, push and announcement more. */
+  finalCommitted = false;
   private pushedSha: string | undefined;
   private announcedSha: string | undefined;
   private retired = false;
@@ -109,7 +111,10 @@ export class WipCheckpointer {
       );
       if (snap.changed) this.lastSha = snap.sha;
       committed = true;
-      if (final) this.finalError = undefined;
+      if (final) {
+        this.finalError = undefined;
+        this.finalCommitted = true;
+      }
       this.noteFindings(snap);
       const sha = this.lastSha;
       // Abandoned while git ran: push and announce nothing more (the coordinator fences it, but a push is not fenced).
