@@ -2,35 +2,32 @@
  * @module agent/seat-runner
  * One assignment on one seat, start to finish, in the order it happens: accept → workspace → `building` (both in
  * one `accept` when the coordinator supports it: agent/start-frames) → engine (logs streamed, lease renewed at
- * TTL/2 by agent/seat-lease, WIP checkpointed) → final checkpoint, diff, artifacts → report. How the job ends —
+ * TTL/2 by agent/seat-lease, WIP checkpointed) → its exit on record → final checkpoint, diff, artifacts → report
+ * (agent/seat-run-end, which also finishes a run whose engine exited before the agent restarted). How the job ends —
  * the report delivered and the done record written, the job given back (drain, no engine here), or abandoned
  * (cancel, lease lost) — and the controls the supervisor holds the seat by are the base class, agent/seat-endings.
  */
 import { chownSync, rmSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { truncateUtf8 } from "../core/bytes.ts";
 import { runWallLeft } from "../core/job-budget.ts";
 import type { Assignment } from "../shared/protocol.ts";
-import { publishRun } from "./artifacts.ts";
 import { engineInvocation } from "./command-template.ts";
+import { engineExit as engineExitOf } from "./engine-exit.ts";
 import { BUDGET_GRACE_MS, CANCEL_GRACE_MS, killOrphanEngine, startEngine } from "./engine-runner.ts";
 import { pickEngine } from "./engines.ts";
-import { reportInsights, type Usage } from "./insights.ts";
-import { JobLog } from "./job-log.ts";
-import { keptDir } from "./kept-workspaces.ts";
 import { lessonsFileFor, writeLessonsFile } from "./lessons-file.ts";
 import type { LogStream } from "./log-batcher.ts";
 import { formatDuration } from "./output.ts";
 import { resultOf } from "./report.ts";
 import { sandboxedArgv } from "./sandbox.ts";
-import { type SeatContext, SeatEndings } from "./seat-endings.ts";
+import type { SeatContext } from "./seat-endings.ts";
+import { SeatRunEnd } from "./seat-run-end.ts";
 import { startFrames } from "./start-frames.ts";
-import { type CheckpointBody, WipCheckpointer } from "./wip-checkpointer.ts";
 import { jobDir, prepareWorkspace, type Workspace } from "./workspace.ts";
 
 export type { SeatContext } from "./seat-endings.ts";
 
-export class SeatRunner extends SeatEndings {
+export class SeatRunner extends SeatRunEnd {
   readonly finished: Promise<void>;
 
   constructor(ctx: SeatContext, assignment: Assignment, resumed: boolean) {
@@ -70,23 +67,22 @@ export class SeatRunner extends SeatEndings {
     const { cfg, records } = this.ctx;
     const started = Date.now();
     const prior = records.read(this.jobId);
+    const ours = prior?.leaseEpoch === this.leaseEpoch ? prior : undefined;
     // Finished before a restart but not acknowledged: send the saved report again, never re-run the engine.
-    if (prior?.report && prior.leaseEpoch === this.leaseEpoch) return this.finish(prior.report, started, true);
-    const resuming = this.resumed ? " — resuming" : "";
+    if (ours?.report) return this.finish(ours.report, started, true);
+    const resuming = this.resumed ? (ours?.engineExit ? " — its engine had exited" : " — resuming") : "";
     this.say("▶", "job.start", `${this.jobId} ${job.title} (attempt ${job.attempt})${resuming}`, {
       attempt: job.attempt,
     });
     const start = startFrames(this.ref(), this.ctx.features?.() ?? new Set(), this.resumed, job.stage);
     if (start.accept && !(await this.lease.sendReliably(start.accept))) return this.cleanup();
     this.startRenewals();
+    if (ours?.engineExit) return this.afterRestart(ours.engineExit, ours.checkpoint, started);
     const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
     if ("error" in pick) return this.giveBack(pick.error, "reject");
     const record = { ...this.ref(), attempt: job.attempt, engine: pick.name, startedAt: started };
     records.write(record);
-    // In the state dir, not the work dir: the engine's user may write there, and the agent writes logs.
-    this.log = new JobLog(path.join(cfg.stateDir, "logs", `${this.jobId}-a${job.attempt}.log`), (logs) => {
-      if (!this.lost) void this.lease.send({ type: "progress", ...this.ref(), logs, ...this.usageSoFar() });
-    });
+    this.openLog();
     if (prior?.enginePid && killOrphanEngine(prior.enginePid, jobDir(cfg.workDir, this.jobId))) {
       this.note(`stopped engine ${prior.enginePid} left running by an earlier agent process`);
     }
@@ -111,16 +107,7 @@ export class SeatRunner extends SeatEndings {
       this.say("⚠", "job.resume_mismatch", `${this.jobId} resume sources disagree: ${ws.resumeMismatch}`, fields);
       this.note(`resume sources disagree: ${ws.resumeMismatch}`);
     }
-    const wip = new WipCheckpointer({
-      ws,
-      jobId: this.jobId,
-      attempt: job.attempt,
-      announce: (checkpoint) => this.announce(checkpoint),
-      note: (t) => this.note(t),
-      stopped: () => this.lost !== undefined,
-      warn: (event, text) => this.say("⚠", event, `${this.jobId} ${text}`),
-    });
-    this.wip = wip;
+    const wip = this.checkpointer(ws);
     if (this.lost) return this.cleanup();
     const from = ws.resumedFrom ? `, resumed from checkpoint ${ws.resumedFrom.slice(0, 12)}` : "";
     this.note(`workspace ${ws.dir} (${ws.kind}${from}); engine ${pick.name}`);
@@ -160,59 +147,23 @@ export class SeatRunner extends SeatEndings {
     wip.start(cfg.checkpointIntervalMs);
     const exit = await this.engine.exited;
     wip.stop();
-    const how = exit.rc !== null ? `code ${exit.rc}` : (exit.signal ?? exit.spawnError);
+    const how = exit.rc !== null ? `code ${exit.rc}` : (exit.signal ?? exit.spawnError ?? "?");
     this.note(`engine exited (${how}) after ${formatDuration(exit.durationMs)}`);
     if (this.lost) return this.cleanup();
-    await wip.take(true);
-    // Every await below may end with the lease gone (a fenced checkpoint, a `cancel`, a newer socket of this
-    // factory): look again after each, or a zombie uploads its artifacts and reports for a lease it no longer holds.
-    if (this.lost) return this.cleanup();
-    if (this.releasing) return this.giveBack(this.releasing, "release");
-
-    const outcome = notCaptured(
-      resultOf(exit, {
-        wallSeconds: job.budget.wallSeconds,
-        ranBeforeMs: runStart === undefined ? undefined : Math.max(0, engineStart - runStart),
-        usageBreach: this.meter.breach,
-        lastError: this.log.lastError(),
-        rateLimitedFor: this.meter.rateLimitedFor,
-      }),
-      wip,
-    );
-    if (wip.finalError) {
-      // Kept, not discarded, for the operator (agent/kept-workspaces): said here too, while the job log is open.
-      const keptAt = cfg.keepWorkspaces ? ws.dir : keptDir(cfg.workDir, this.jobId, this.leaseEpoch);
-      const text = `${this.jobId} work not captured: the final checkpoint failed: ${wip.finalError}`;
-      this.say("⚠", "job.work_not_captured", `${text}; the workspace is kept at ${keptAt}`, {
-        lastCheckpoint: wip.lastSha ?? null,
-        keptAt,
-      });
-      this.note(`work not captured: the workspace with it is kept at ${keptAt} on this host`);
+    const outcome = resultOf(exit, {
+      wallSeconds: job.budget.wallSeconds,
+      ranBeforeMs: runStart === undefined ? undefined : Math.max(0, engineStart - runStart),
+      usageBreach: this.meter.breach,
+      lastError: this.log?.lastError(),
+      rateLimitedFor: this.meter.rateLimitedFor,
+    });
+    // On record before the final checkpoint and the uploads (a minute each): a restart then finishes from it, never
+    // paying for the engine again. Not for a drain, which gives the job back rather than report this exit.
+    if (!this.releasing) {
+      const engineExit = engineExitOf({ how, outcome, usage: this.meter.usage }, ws, wip.lastSha, Date.now());
+      records.write({ ...(records.read(this.jobId) ?? record), engineExit });
     }
-    const warn = (t: string) => this.say("⚠", "artifact.failed", `${this.jobId} ${t}`);
-    const diffStat = await publishRun(this.ctx.rest, this.ref(), ws, wip.lastSha ?? ws.base, this.log, warn);
-    // Lost while uploading: report nothing. (Not `releasing`: a drain that timed out meanwhile still gets the report,
-    // the run has its outcome, and giving it back would run the job again.)
-    if (this.lost) return this.cleanup();
-    const insights = reportInsights(this.meter.usage, diffStat);
-    return this.finish({ ...outcome, insights, checkpoint: wip.current }, started);
-  }
-
-  /** Tell the coordinator of a checkpoint; once it acknowledged, this host's record names it (a resume checks it). */
-  private async announce(checkpoint: CheckpointBody): Promise<boolean> {
-    const ok = await this.lease.send({ type: "progress", ...this.ref(), checkpoint, ...this.usageSoFar() });
-    const record = ok && checkpoint.branch && checkpoint.sha ? this.ctx.records.read(this.jobId) : undefined;
-    if (record?.leaseEpoch === this.leaseEpoch && checkpoint.branch && checkpoint.sha)
-      this.ctx.records.write({ ...record, checkpoint: { branch: checkpoint.branch, sha: checkpoint.sha } });
-    return ok;
-  }
-
-  /**
-   * The engine's cumulative usage so far, for a progress frame: the coordinator accrues the product budget from it
-   * as it grows and checks the job budget itself (issue 9). Empty until the engine printed a `gf_insights` line.
-   */
-  private usageSoFar(): { insights?: Usage } {
-    return Object.keys(this.meter.usage).length > 0 ? { insights: { ...this.meter.usage } } : {};
+    return this.wrapUp(outcome, ws, wip, started);
   }
 
   private onLine(stream: LogStream, text: string): void {
@@ -223,20 +174,4 @@ export class SeatRunner extends SeatEndings {
     this.note(`budget exceeded (${breach}): stopping the engine`);
     this.engine?.stop("budget_usage", BUDGET_GRACE_MS);
   }
-}
-
-/**
- * The report when the final checkpoint could not commit the workspace: its last work is in no commit, so
- * diff.patch and the checkpoint hold at most the last interval's checkpoint. Success is then a failure (retryable:
- * the next attempt resumes from that checkpoint) that says so; an engine failure keeps its outcome and says so too.
- */
-function notCaptured(report: ReturnType<typeof resultOf>, wip: WipCheckpointer): ReturnType<typeof resultOf> {
-  if (!wip.finalError) return report;
-  const held = wip.lastSha ? `checkpoint ${wip.lastSha.slice(0, 12)}` : "nothing (no checkpoint was made)";
-  const why = `work not captured: the final checkpoint failed (${wip.finalError}); diff.patch and the checkpoint hold ${held}`;
-  if (report.type === "complete") {
-    return { type: "fail", result: { outcome: "failure", message: truncateUtf8(why, 4000) } };
-  }
-  const message = report.result.message ? `${report.result.message}; ${why}` : why;
-  return { ...report, result: { ...report.result, message: truncateUtf8(message, 4000) } };
 }

@@ -2,8 +2,8 @@
  * @module agent/state
  * The agent's own small state on disk, under the state dir (mode 0700):
  * `config.json` (mode 0600: it holds the factory token) and one record per
- * job, `jobs/<jobId>.json`. A job record gains `report` when the engine has
- * finished and `ended` only after the coordinator acknowledged the report —
+ * job, `jobs/<jobId>.json`. A job record gains `engineExit` the moment its engine exits (agent/engine-exit), `report`
+ * once the run's end is reported, and `ended` only after the coordinator acknowledged the report —
  * written last, so nothing that reads these files can see a job "done" whose
  * report has not landed (seed 004 §14: `ended=` written before the report let a
  * caller observe completion too early). Every write is tmp-file + rename, so a
@@ -17,6 +17,7 @@ import { CheckpointBody, InsightsBody, RunResultBody } from "../shared/api-work.
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { ConfigFile } from "./config.ts";
 import { unreadableConfig } from "./config-file-checks.ts";
+import { type EngineExit, EngineExitSchema } from "./engine-exit.ts";
 import type { Output } from "./output.ts";
 
 /**
@@ -118,6 +119,7 @@ const JobRecordSchema = z.object({
   startedAt: z.number(),
   enginePid: z.number().int().min(2).optional(),
   checkpoint: z.object({ branch: z.string().min(1), sha: z.string().regex(/^[0-9a-f]{7,64}$/) }).optional(),
+  engineExit: EngineExitSchema.optional(),
   report: StoredReportSchema.optional(),
   ended: z.number().optional(),
 });
@@ -139,6 +141,8 @@ export interface JobRecord {
   enginePid?: number;
   /** The last checkpoint of this run the coordinator acknowledged: one of the sources a resume is checked against. */
   checkpoint?: { branch: string; sha: string };
+  /** The engine exited (this lease's): a restart finishes from here, never running it again (agent/engine-exit). */
+  engineExit?: EngineExit;
   /** The report, saved before it is sent: a restart re-sends it instead of re-running the engine. */
   report?: StoredReport;
   /** Set only once the coordinator acknowledged the report. */

@@ -1,0 +1,127 @@
+/**
+ * @module agent/seat-run-end
+ * How a seat's run ends once its engine has exited: the final checkpoint, the diff and the log uploaded, the report
+ * (agent/seat-endings `finish`) — and the same from the job record when the agent restarted after the engine exited
+ * (agent/engine-exit), so the engine is not run, and paid for, twice. The WIP checkpointer and the job log a run
+ * opens, and what its progress frames carry, live here too: this end uses them as the run does.
+ *
+ * Between agent/seat-endings (how a job ends) and agent/seat-runner (the run's phases up to the engine's exit).
+ */
+import path from "node:path";
+import { publishRun, uploadRunArtifacts } from "./artifacts.ts";
+import { type EngineExit, notCaptured, type Outcome, workspaceLeft } from "./engine-exit.ts";
+import { reportInsights, type Usage } from "./insights.ts";
+import { JobLog } from "./job-log.ts";
+import { keptDir } from "./kept-workspaces.ts";
+import { SeatEndings } from "./seat-endings.ts";
+import type { JobRecord } from "./state.ts";
+import { type CheckpointBody, WipCheckpointer } from "./wip-checkpointer.ts";
+import type { Workspace } from "./workspace.ts";
+
+export abstract class SeatRunEnd extends SeatEndings {
+  /**
+   * The agent restarted within the lease after the engine had exited (`exit`, from the job record): finish from
+   * there. In the workspace the engine left, as a run does; when it is gone, report the outcome without a final
+   * checkpoint or diff (`checkpoint`: the last one acknowledged, which a retry resumes from), the log still uploaded.
+   */
+  protected async afterRestart(exit: EngineExit, checkpoint: JobRecord["checkpoint"], started: number): Promise<void> {
+    const { cfg } = this.ctx;
+    this.openLog();
+    this.meter.usage = { ...exit.usage }; // the run's, as reported: not `runSpent` added to it again (engine-exit)
+    this.note(`agent restarted after the engine exited (${exit.how}): finishing from the job record, not running it`);
+    const host = { workDir: cfg.workDir, checkpointRemote: cfg.checkpointRemote, owner: this.ctx.engineUser };
+    const ws = workspaceLeft(exit, this.a.job, host);
+    if (ws) {
+      this.ws = ws;
+      const wip = this.checkpointer(ws);
+      wip.lastSha = exit.lastSha;
+      return this.wrapUp(exit.outcome, ws, wip, started);
+    }
+    const why = "the workspace was gone when the agent restarted";
+    const held = checkpoint
+      ? `checkpoint ${checkpoint.sha.slice(0, 12)} holds the last work recorded`
+      : "no checkpoint";
+    this.say("⚠", "job.work_not_captured", `${this.jobId} work not captured: ${why}`, {
+      lastCheckpoint: checkpoint?.sha ?? null,
+      keptAt: null,
+    });
+    this.note(`work not captured: ${why}; ${held}`);
+    const log = this.log as JobLog;
+    await log.close();
+    const warn = (t: string) => this.say("⚠", "artifact.failed", `${this.jobId} ${t}`);
+    await uploadRunArtifacts(this.ctx.rest, this.jobId, this.leaseEpoch, log.text(), undefined, warn);
+    if (this.lost) return this.cleanup();
+    const report = notCaptured(exit.outcome, why, held);
+    return this.finish({ ...report, insights: reportInsights(this.meter.usage), checkpoint }, started);
+  }
+
+  /** After the engine's exit (`outcome`): final checkpoint, diff and log uploaded, the report. */
+  protected async wrapUp(outcome: Outcome, ws: Workspace, wip: WipCheckpointer, started: number): Promise<void> {
+    const { cfg } = this.ctx;
+    await wip.take(true);
+    // Every await below may end with the lease gone (a fenced checkpoint, a `cancel`, a newer socket of this
+    // factory): look again after each, or a zombie uploads its artifacts and reports for a lease it no longer holds.
+    if (this.lost) return this.cleanup();
+    if (this.releasing) return this.giveBack(this.releasing, "release");
+    let report = outcome;
+    if (wip.finalError) {
+      const held = wip.lastSha ? `checkpoint ${wip.lastSha.slice(0, 12)}` : "nothing (no checkpoint was made)";
+      const why = `the final checkpoint failed (${wip.finalError})`;
+      report = notCaptured(report, why, `diff.patch and the checkpoint hold ${held}`);
+      // Kept, not discarded, for the operator (agent/kept-workspaces): said here too, while the job log is open.
+      const keptAt = cfg.keepWorkspaces ? ws.dir : keptDir(cfg.workDir, this.jobId, this.leaseEpoch);
+      const text = `${this.jobId} work not captured: the final checkpoint failed: ${wip.finalError}`;
+      this.say("⚠", "job.work_not_captured", `${text}; the workspace is kept at ${keptAt}`, {
+        lastCheckpoint: wip.lastSha ?? null,
+        keptAt,
+      });
+      this.note(`work not captured: the workspace with it is kept at ${keptAt} on this host`);
+    }
+    const warn = (t: string) => this.say("⚠", "artifact.failed", `${this.jobId} ${t}`);
+    const diffStat = await publishRun(this.ctx.rest, this.ref(), ws, wip.lastSha ?? ws.base, this.log as JobLog, warn);
+    // Lost while uploading: report nothing. (Not `releasing`: a drain that timed out meanwhile still gets the report,
+    // the run has its outcome, and giving it back would run the job again.)
+    if (this.lost) return this.cleanup();
+    const insights = reportInsights(this.meter.usage, diffStat);
+    return this.finish({ ...report, insights, checkpoint: wip.current }, started);
+  }
+
+  /** The job log, in the state dir, not the work dir: the engine's user may write there, and the agent writes logs. */
+  protected openLog(): void {
+    const file = path.join(this.ctx.cfg.stateDir, "logs", `${this.jobId}-a${this.a.job.attempt}.log`);
+    this.log = new JobLog(file, (logs) => {
+      if (!this.lost) void this.lease.send({ type: "progress", ...this.ref(), logs, ...this.usageSoFar() });
+    });
+  }
+
+  /** The WIP checkpointer of `ws` for this run (not started: the engine's start does). */
+  protected checkpointer(ws: Workspace): WipCheckpointer {
+    this.wip = new WipCheckpointer({
+      ws,
+      jobId: this.jobId,
+      attempt: this.a.job.attempt,
+      announce: (checkpoint) => this.announce(checkpoint),
+      note: (t) => this.note(t),
+      stopped: () => this.lost !== undefined,
+      warn: (event, text) => this.say("⚠", event, `${this.jobId} ${text}`),
+    });
+    return this.wip;
+  }
+
+  /** Tell the coordinator of a checkpoint; once it acknowledged, this host's record names it (a resume checks it). */
+  private async announce(checkpoint: CheckpointBody): Promise<boolean> {
+    const ok = await this.lease.send({ type: "progress", ...this.ref(), checkpoint, ...this.usageSoFar() });
+    const record = ok && checkpoint.branch && checkpoint.sha ? this.ctx.records.read(this.jobId) : undefined;
+    if (record?.leaseEpoch === this.leaseEpoch && checkpoint.branch && checkpoint.sha)
+      this.ctx.records.write({ ...record, checkpoint: { branch: checkpoint.branch, sha: checkpoint.sha } });
+    return ok;
+  }
+
+  /**
+   * The engine's cumulative usage so far, for a progress frame: the coordinator accrues the product budget from it
+   * as it grows and checks the job budget itself (issue 9). Empty until the engine printed a `gf_insights` line.
+   */
+  protected usageSoFar(): { insights?: Usage } {
+    return Object.keys(this.meter.usage).length > 0 ? { insights: { ...this.meter.usage } } : {};
+  }
+}
