@@ -1,10 +1,9 @@
 /**
  * @module agent/job-log
- * One run's log: every line goes to a file on disk (uploaded whole as the
- * `log.txt` artifact at the end, so nothing is lost while the socket was
- * down) and into the log batcher that streams it to the coordinator as
- * `progress.logs`. stderr and agent lines are marked in the file; the feed
- * carries the stream name instead. The file is bounded (`segmentBytes`): a runaway engine filled the state dir's disk.
+ * One run's log: every line goes to a file on disk (its last 25 MiB uploaded as the `log.txt` artifact at the end,
+ * so nothing is lost while the socket was down) and into the log batcher that streams it to the coordinator as
+ * `progress.logs`. stderr and agent lines are marked in the file; the feed carries the stream name instead. The file
+ * is bounded (`segmentBytes`): a runaway engine filled the state dir's disk.
  */
 import {
   closeSync,
