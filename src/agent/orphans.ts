@@ -43,8 +43,12 @@ export function reapOrphans(
       const text = `${r.jobId} stopped engine ${r.enginePid} left running by an earlier agent process`;
       out.say("·", "engine.reaped", text, { jobId: r.jobId, pid: r.enginePid });
       void groupGone(r.enginePid, DEATH_WAIT_MS).then((gone) => gone && stopped(lease));
-    } else if (r.ended === undefined && (r.enginePid !== undefined ? groupExited(r.enginePid) : r.report)) {
-      // No record without a pid (the engine may have started after the record, before its pid was written).
+    } else if (
+      r.ended === undefined &&
+      (r.enginePid !== undefined ? groupExited(r.enginePid) : r.report !== undefined || r.engineExit !== undefined)
+    ) {
+      // No record without a pid (the engine may have started after the record, before its pid was written), unless
+      // it holds the engine's end (a report, or the exit of an engine that never got a pid: a spawn error).
       stopped(lease);
     }
     records.remove(r.jobId);

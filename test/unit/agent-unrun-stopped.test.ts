@@ -73,6 +73,9 @@ describe.runIf(process.platform === "linux")("an orphan engine of a lease taken 
       records.write({ jobId: "job_done", leaseEpoch: 5, ...base, report }); // finished, report not acknowledged
       records.write({ jobId: "job_ended", leaseEpoch: 1, ...base, report, ended: Date.now() }); // a normal end
       records.write({ jobId: "job_nopid", leaseEpoch: 4, ...base }); // its engine may have started unrecorded
+      // An engine that exited before it had a pid (a spawn error): its exit is on record, nothing runs for it.
+      const engineExit = { at: Date.now(), how: "spawn ENOENT", outcome: report, usage: {}, base: "abcdef1" };
+      records.write({ jobId: "job_exited", leaseEpoch: 7, ...base, engineExit });
       // A live process group, but not in the job's workspace: not killed (pid reuse?), so not said stopped either.
       elsewhere = straySleeper(`${agent.dir}/elsewhere`);
       records.write({ jobId: "job_moved", leaseEpoch: 6, ...base, enginePid: elsewhere });
@@ -86,6 +89,7 @@ describe.runIf(process.platform === "linux")("an orphan engine of a lease taken 
       );
       expect(said.sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([
         { jobId: "job_done", leaseEpoch: 5 },
+        { jobId: "job_exited", leaseEpoch: 7 },
         { jobId: "job_gone", leaseEpoch: 2 },
       ]);
       expect(isRunning(elsewhere)).toBe(true);
