@@ -1,8 +1,9 @@
 // Integration tests inside workerd: real Durable Object SQLite, D1, alarms.
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 import { useFastSqliteTmpdir } from "./scripts/sqlite-tmpdir.ts";
+import { SHARED_FILES } from "./vitest.workers.shared.ts";
 
 // The pool's workerd inherits this process's environment: its SQLite sub-journals on tmpfs, as the local runtime's.
 useFastSqliteTmpdir();
@@ -18,9 +19,9 @@ const PREBUNDLED = ["zod", "hono", "drizzle-orm", "drizzle-orm/d1", "drizzle-orm
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
-  return {
-    // Vite's caches (the pre-bundled packages, vitest's file timings) in this checkout, not in a shared node_modules.
-    cacheDir: ".tmp/vite-cache",
+  /** A project of this layer: the options below (`extends`), and its own pool plugin, which starts its runtimes. */
+  const project = (test: TestProjectInlineConfiguration["test"]): TestProjectInlineConfiguration => ({
+    extends: true,
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
@@ -29,16 +30,31 @@ export default defineConfig(async () => {
         },
       }),
     ],
+    test,
+  });
+  return {
+    // Vite's caches (the pre-bundled packages, vitest's file timings) in this checkout, not in a shared node_modules.
+    cacheDir: ".tmp/vite-cache",
     test: {
-      include: ["test/integration/**/*.test.ts"],
       setupFiles: ["test/integration/apply-migrations.ts"],
       deps: { optimizer: { ssr: { enabled: true, include: PREBUNDLED } } },
-      // Each file gets its own workerd (fresh storage, fresh module state): two at a time on two cores. Vitest's
-      // default is one fewer than the cores — a single worker on CI's two.
+      // Two runtimes at a time on two cores, over both projects (they are one group: a worker freed by the last
+      // isolated file takes the shared ones). Vitest's default is one fewer than the cores — a single worker on CI's two.
       maxWorkers: 2,
       // Tests wait for states, never for time: the timeout only ends a hang. 5 s (vitest's default) failed the two
       // longest files (~2.3 s alone on CI) now and then on a loaded machine with two files running side by side.
       testTimeout: 20_000,
+      projects: [
+        // Each file in its own workerd: fresh storage, fresh module state, a self binding never called before.
+        project({
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, ...SHARED_FILES],
+        }),
+        // The files of vitest.workers.shared.ts, one after another in one workerd per worker, which loads the
+        // Worker's modules once instead of once per file: what a file must be to be on that list is said there.
+        project({ name: "integration-shared", include: SHARED_FILES, isolate: false }),
+      ],
     },
   };
 });

@@ -195,7 +195,9 @@ describe("the D1 runs migration", () => {
       .bind("stale-d1:job_old:1", "stale-d1", "job_old", 1, "f", 4, 10)
       .run();
     await env.DB.prepare(rekey!).run();
-    const row = await env.DB.prepare("SELECT id FROM runs WHERE job_id = 'job_old'").first<{ id: string }>();
+    const row = await env.DB.prepare("SELECT id FROM runs WHERE product_id = ? AND job_id = 'job_old'")
+      .bind("stale-d1")
+      .first<{ id: string }>();
     expect(row?.id).toBe(runId("stale-d1", "job_old", 4));
   });
 });

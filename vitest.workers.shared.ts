@@ -1,0 +1,69 @@
+/**
+ * The integration files that share a workerd (the `integration-shared` project of vitest.workers.config.ts): the
+ * pool's `isolate: false` keeps one runtime per worker and runs these files in it one after another, so the Worker's
+ * ~450 modules are loaded once per worker, not once per file (~2.4 s of set-up each, spent in vitest's own process,
+ * which is the layer's bottleneck). The cost: files on this list share storage (D1, R2, every Durable Object, the
+ * queues) and module state with the files before them. So a file is on it only if, read through, it
+ * - uses product names, and every other global name (queue message and dead-letter ids, lesson ids, R2 keys, D1
+ *   rows), that no other file uses;
+ * - reads and changes no global D1 table or global state without a product filter: no count of all dead letters or
+ *   products, no cron `scheduled` handler or `sweepAll` (they wake every product), no D1 table renamed for a while,
+ *   no assertion on what a webhook receiver (`webhook-receiver.ts`, a spy on the global fetch) or a queue batch
+ *   could hold of another file's deliveries;
+ * - depends on no fresh module state (a module-level cache, a prototype patched and not restored) and on no count of
+ *   calls through the pool's self binding (`exports.default`): each such call costs more than the one before within
+ *   one workerd (cloudflare/workers-sdk#15446), so files that open many sockets through it stay isolated.
+ * Left out for that: retention and metrics (the cron's sweep), queues and queue-history (rename D1 tables),
+ * secrets-at-rest (reads all of D1), queue-webhooks and tracker (webhook receiver), feed-bounds (259 self-binding
+ * calls). A file added here must pass `npx vitest run --config vitest.workers.config.ts --project integration-shared
+ * --sequence.shuffle.files --sequence.seed=N` for a few seeds, and with `--maxWorkers=1` (every file meets every other).
+ */
+const FILES = [
+  "alarm",
+  "artifact-durability",
+  "artifact-reservations",
+  "audit-order",
+  "auth",
+  "batch-refs-answers",
+  "batch-refs-bound",
+  "breaker-alerts",
+  "browser-policy",
+  "budget",
+  "children-keys",
+  "coordinator-caches",
+  "dead-letter-pages",
+  "dispatch-passes",
+  "exclusion-reset",
+  "experiment-lifecycle",
+  "factory-sockets",
+  "feed",
+  "feed-delivery",
+  "feed-purge",
+  "frame-batch",
+  "handback",
+  "history",
+  "history-cursor",
+  "history-follow",
+  "history-groups",
+  "history-query",
+  "hostile-input",
+  "lease-guarantees",
+  "lesson-isolation",
+  "lesson-mirror",
+  "lesson-order",
+  "openapi-statuses",
+  "openapi-validators",
+  "outage-links",
+  "outbox-queue-health",
+  "push",
+  "queue-buckets",
+  "resumed-spend",
+  "revocation",
+  "route-refusals",
+  "run-bounds",
+  "serial-stop-holds",
+  "stale-writers",
+  "waiting-reason",
+];
+
+export const SHARED_FILES = FILES.map((name) => `test/integration/${name}.test.ts`);
