@@ -239,6 +239,7 @@ describe("gigafactory CLI against a local coordinator", () => {
       expect(Math.abs(t.contribution)).toBeCloseTo(Math.abs(expected), 9);
     }
 
+    expect((await beat(hostToken)).status).toBe(200); // fresh, as in the tables test below
     const factories = JSON.parse((await cli("factories", "--json")).stdout);
     expect(keys(factories)).toEqual(["factories"]);
     expect(factories.factories).toHaveLength(1);
