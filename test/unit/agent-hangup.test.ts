@@ -4,31 +4,16 @@
 // action; an unhandled EPIPE, exit 1): its engines, each in its own process group, ran on orphaned — spending — and
 // its leases lapsed, so the jobs ran again elsewhere beside them.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { until } from "./agent-fakes.ts";
-import { startAgent } from "./agent-process.ts";
+import { offlineRunArgs, startAgent } from "./agent-process.ts";
 
-const TOKEN = `gf_acme_${"T".repeat(43)}`;
-const SAMPLE = path.resolve(import.meta.dirname, "../../examples/engines/sample-engine.mjs");
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-hangup-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** `run` against a port nothing listens on: it keeps reconnecting, printing a line each time. */
-const runArgs = (stateDir: string) => [
-  "run",
-  "--state-dir",
-  path.join(root, stateDir),
-  "--url",
-  "http://127.0.0.1:9",
-  "--token",
-  TOKEN,
-  "--engine-user",
-  userInfo().username,
-  "--engine",
-  `sample=${process.execPath} ${SAMPLE}`,
-];
+const runArgs = (stateDir: string) => offlineRunArgs(path.join(root, stateDir));
 
 it("drains on SIGHUP and exits 0", { timeout: 30_000 }, async () => {
   const agent = startAgent(runArgs("hup"));

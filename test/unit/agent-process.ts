@@ -1,6 +1,7 @@
 // The real `gigafactory-agent` process for unit tests that check what an operator sees: its exit code and its
 // output. The environment is hermetic — the runner's own GIGAFACTORY_* variables never reach it — plus `env`.
 import { spawn } from "node:child_process";
+import { userInfo } from "node:os";
 import path from "node:path";
 
 export const AGENT_BIN = path.resolve(import.meta.dirname, "../../bin/gigafactory-agent.mjs");
@@ -59,3 +60,25 @@ export function startAgent(args: readonly string[], env: Record<string, string> 
     },
   };
 }
+
+/** A factory token of the right shape for product `acme`; nothing accepts it (the agents here run offline). */
+export const OFFLINE_TOKEN = `gf_acme_${"T".repeat(43)}`;
+const SAMPLE = path.resolve(import.meta.dirname, "../../examples/engines/sample-engine.mjs");
+
+/**
+ * `run` on `stateDir` against a port nothing listens on (127.0.0.1:9): it keeps reconnecting, holding its state dir
+ * and printing a line each time. Its own user runs engines (no engine user to set up under root); none ever runs.
+ */
+export const offlineRunArgs = (stateDir: string): string[] => [
+  "run",
+  "--state-dir",
+  stateDir,
+  "--url",
+  "http://127.0.0.1:9",
+  "--token",
+  OFFLINE_TOKEN,
+  "--engine-user",
+  userInfo().username,
+  "--engine",
+  `sample=${process.execPath} ${SAMPLE}`,
+];

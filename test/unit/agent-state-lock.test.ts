@@ -4,33 +4,17 @@
 // lock goes when its agent exits (SIGTERM, SIGINT), and one left by a SIGKILLed agent, or naming a pid now reused by
 // another process (a reboot: a different start time, or not an agent at all), is taken over rather than blocking.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { STATE_LOCK_FILE } from "../../src/agent/state-lock.ts";
 import { until } from "./agent-fakes.ts";
-import { runAgent, startAgent } from "./agent-process.ts";
+import { OFFLINE_TOKEN, offlineRunArgs, runAgent, startAgent } from "./agent-process.ts";
 
-const TOKEN = `gf_acme_${"T".repeat(43)}`;
-const SAMPLE = path.resolve(import.meta.dirname, "../../examples/engines/sample-engine.mjs");
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-lock-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** `run` on `stateDir` against a port nothing listens on: it keeps reconnecting, holding its state dir. */
-const runArgs = (stateDir: string) => [
-  "run",
-  "--state-dir",
-  stateDir,
-  "--url",
-  "http://127.0.0.1:9",
-  "--token",
-  TOKEN,
-  // Its own user (no engine user to set up under root); the engine never runs.
-  "--engine-user",
-  userInfo().username,
-  "--engine",
-  `sample=${process.execPath} ${SAMPLE}`,
-];
+const runArgs = offlineRunArgs;
 
 const lockOf = (stateDir: string) => path.join(stateDir, STATE_LOCK_FILE);
 const connecting = (agent: ReturnType<typeof startAgent>) =>
@@ -58,7 +42,7 @@ describe("a second agent on a state dir in use", { timeout: 60_000 }, () => {
         "--url",
         "http://127.0.0.1:9",
         "--token",
-        TOKEN,
+        OFFLINE_TOKEN,
       ]);
       expect(enroll.code).toBe(2);
       expect(enroll.stderr).toContain(`state_in_use: another agent (pid ${first.pid})`);
