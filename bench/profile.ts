@@ -19,6 +19,7 @@ import { FULL, QUICK } from "./counts.ts";
 import { dispatchLatency } from "./dispatch-latency.ts";
 import { createProduct, type Target } from "./fleet.ts";
 import { LocalSystem } from "./local-system.ts";
+import { workerdCpuMs } from "./proc-tree.ts";
 import { type Profile, printProfile, selfTimes } from "./profile-report.ts";
 import { throughput } from "./throughput.ts";
 
@@ -79,6 +80,15 @@ async function attach(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** The positive number after `flag` in `argv`, or undefined when the flag is absent; throws on a bad value. */
+function numberArg(argv: readonly string[], flag: string): number | undefined {
+  const at = argv.indexOf(flag);
+  if (at < 0) return undefined;
+  const n = Number(argv[at + 1]);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} needs a positive number, got ${argv[at + 1]}`);
+  return n;
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes("--attach")) return attach(argv);
   const jobsArg = argv.indexOf("--jobs");
@@ -93,22 +103,32 @@ export async function main(argv: string[]): Promise<number> {
     await createProduct(t, "bench-throughput");
     await createProduct(t, "bench-latency");
     const latency = argv.includes("--latency");
+    // --rate/--seconds: W2 below capacity (e.g. 120/s), where µs/job compares builds; at 200/s the isolate is
+    // saturated and busy ≈ wall whatever a job costs.
+    const rate = numberArg(argv, "--rate") ?? FULL.latency.rate;
+    const seconds = numberArg(argv, "--seconds") ?? 5;
     const stop = await sample(port);
-    // --latency: scenario 1 (single submits at 200/s) instead of the throughput scenario.
+    // workerd's own CPU from /proc, every thread: the profiler's "busy" counts time the isolate waits unsampled.
+    const cpu0 = workerdCpuMs(process.pid);
+    // --latency: scenario 1 (single submits at --rate, 200/s by default) instead of the throughput scenario.
     const r = latency
-      ? await dispatchLatency(t, { ...FULL.latency, seconds: 5 }, log).then((p) => ({
-          jobsPerSec: p.assigned / 5,
+      ? await dispatchLatency(t, { ...FULL.latency, rate, seconds }, log).then((p) => ({
+          jobsPerSec: p.assigned / seconds,
           completed: p.assigned,
           submitted: p.submitted,
         }))
       : await throughput(t, { ...QUICK.throughput, jobs, window: Math.min(jobs, 1_000), batchSize: 250 }, log);
+    const cpu1 = workerdCpuMs(process.pid);
     const profile = await stop();
     const wall = (profile.endTime - profile.startTime) / 1000;
     const idle = selfTimes(profile, (n) => n.callFrame.functionName).find(([k]) => k === "(idle)")?.[1] ?? 0;
     const busy = wall - idle;
     console.log(
       `throughput ${r.jobsPerSec.toFixed(0)} jobs/s (${r.completed}/${r.submitted}), ` +
-        `isolate busy ${busy.toFixed(0)} of ${wall.toFixed(0)} ms → ${((busy * 1000) / Math.max(1, r.completed)).toFixed(0)} µs/job`,
+        `isolate busy ${busy.toFixed(0)} of ${wall.toFixed(0)} ms → ${((busy * 1000) / Math.max(1, r.completed)).toFixed(0)} µs/job` +
+        (cpu0 !== null && cpu1 !== null
+          ? `; workerd CPU ${((1000 * (cpu1 - cpu0)) / Math.max(1, r.completed)).toFixed(0)} µs/job (/proc)`
+          : ""),
     );
     printProfile(profile, argv);
     return 0;
