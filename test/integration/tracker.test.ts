@@ -1,7 +1,9 @@
 // The tracker bridge (`POST …/tracker/ingest`) is idempotent by the tracker's id: the same item twice makes one
 // job (the second call answers `exists` with that job), a changed item under the same id is `409 conflict` naming
 // the existing job — never the old job silently — and every stage change of the tracked job is echoed to the
-// product's webhook with `tracker: {source, id}`.
+// product's webhook with `tracker: {source, id}` — also once retention forgot the tracker id as an idempotency key
+// (7 days: the job lives on, blocked or in review, and is still the tracker item's), and for any id the ingest
+// accepts (a newline in it included).
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
@@ -84,6 +86,38 @@ describe("tracker ingest", () => {
     expect(JSON.stringify(changed.body)).toContain(jobId!);
     const retitled = await ingest(product, { ...item, title: "Another title" });
     expect(retitled.status).toBe(409);
+  });
+
+  it("still echoes the tracker id of a job whose idempotency key retention forgot, and of an id with a newline", async () => {
+    const product = "tr-echo-old";
+    hook = receiver();
+    const put = await api("PUT", `${P(product)}/webhook`, {
+      token: ADMIN,
+      json: { url: HOOK_URL, secret: "tracker-secret-123" },
+    });
+    expect(put.status).toBe(200);
+    const multiline = { ...item, externalId: "PROJ-7\nsecond line" };
+    for (const it of [item, multiline]) {
+      expect((await ingest(product, it)).status).toBe(202);
+      await deliver(product, it);
+    }
+    // Eight days on, the cron's retention pass forgets both keys (core/retention: 7 days); the jobs are still queued.
+    const pruned = await env.COORDINATOR.getByName(product).prune(product, Date.now() + 8 * 86_400_000);
+    expect(pruned.ok).toBe(true);
+    const a = await enroll(product, "a", [], 2);
+    const jobIds = [(await claim(product, a.token)).body.job.id, (await claim(product, a.token)).body.job.id];
+    const assigned = await until(
+      async () =>
+        hook!.received.filter((r) => jobIds.includes(String(r.body.job?.id)) && r.body.job?.stage === "assigned"),
+      (r) => r.length >= 2,
+      20_000,
+    );
+    expect(assigned.map((r) => r.body.job?.tracker)).toEqual(
+      expect.arrayContaining([
+        { source: "github", id: "PROJ-7\nsecond line" },
+        { source: "github", id: "org/repo#42" },
+      ]),
+    );
   });
 
   it("echoes every stage change of the tracked job to the webhook with the tracker id", async () => {

@@ -95,9 +95,12 @@ function nextOutboxSeq(sql: SqlStorage): number {
   );
 }
 
-/** `tracker:<source>:<id>` → the tracker reference (the source never holds a colon: shared/api TrackerIngestBody). */
+/**
+ * `tracker:<source>:<id>` → the tracker reference (the source never holds a colon: shared/api TrackerIngestBody).
+ * The id is any text the ingest accepts, line breaks included (`s`): without it such an id was echoed untracked.
+ */
 export function trackerOf(idempotencyKey: string | null | undefined): TrackerRef | undefined {
-  const m = /^tracker:([^:]+):(.+)$/.exec(idempotencyKey ?? "");
+  const m = /^tracker:([^:]+):(.+)$/s.exec(idempotencyKey ?? "");
   return m ? { source: m[1]!, id: m[2]! } : undefined;
 }
 
@@ -142,9 +145,11 @@ function mayBeBuilding(type: string, data: Record<string, unknown>): boolean {
 export function noteJobActivity(tx: Tx, jobId: string, type: string, data: Record<string, unknown>): void {
   if (mayBeBuilding(type, data)) touchActivity(tx, jobId);
   if (!STAGE_EVENTS.has(type) || !hasWebhook(tx.sql)) return;
+  // The key from the job's document, not its column: retention clears the column after 7 days (jobs/key-prune) while
+  // the job lives on (blocked, in review, requeued), and its echoes had lost their `tracker` from then on.
   const row = one<{ key: string | null; stage: string }>(
     tx.sql,
-    "SELECT idempotency_key AS key, stage FROM jobs WHERE id = ?",
+    "SELECT json_extract(doc, '$.idempotencyKey') AS key, stage FROM jobs WHERE id = ?",
     jobId,
   );
   const tracker = trackerOf(row?.key);
