@@ -4,10 +4,11 @@
 // measured from when its wait began — a job that keeps losing its lease still starves, and is found behind a deep queue
 // of younger work (and makes the product `stalled`); a product with work
 // waiting and nothing finished for 2 × the interval is `stalled`; a factory whose last heartbeat is set back is
-// degraded then down, and recovers; the alarm runs the pass when a threshold is due, and a job that starts building brings it forward; passes tidy activity rows of
+// degraded then down, and recovers — also one past the first PER_CHECK factories by name; the alarm runs the pass when a threshold is due, and a job that starts building brings it forward; passes tidy activity rows of
 // ended jobs and alerts resolved over 30 days ago.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { PER_CHECK } from "../../src/durable-objects/coordinator/policies/health-check.ts";
 import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { cloneQueued, expireLeaseNow, lapseExclusions } from "./state.ts";
@@ -290,6 +291,29 @@ describe("factory heartbeats", () => {
     expect(await alerts(product, "open")).toEqual([]);
     h = await api("GET", `${P(product)}/health`, { token: ADMIN });
     expect(h.body).toMatchObject({ status: "healthy", factories: { ok: 1, degraded: 0, down: 0 } });
+  });
+
+  it("alerts on a factory past the first PER_CHECK by name, and resolves it when it beats again", async () => {
+    const product = "al-many";
+    const late = await enroll(product, "zz-late");
+    for (let i = 0; i < PER_CHECK; i++) await enroll(product, `f${String(i).padStart(3, "0")}`);
+    const now = Date.now();
+    await sql(product, "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?)", now);
+    const silence = (agoMs: number) =>
+      sql(
+        product,
+        "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?) WHERE id = ?",
+        Date.now() - agoMs,
+        late.factoryId,
+      );
+    await silence(61_000);
+    await sweep(product);
+    expect((await alerts(product, "open")).map((x) => [x.kind, x.subject])).toEqual([
+      ["factory_down", `factory:${late.factoryId}`],
+    ]);
+    await silence(0);
+    await sweep(product);
+    expect(await alerts(product, "open")).toEqual([]);
   });
 
   it("pages alerts newest first and refuses a viewer's ack", async () => {

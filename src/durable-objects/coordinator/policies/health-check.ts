@@ -16,14 +16,14 @@
  */
 import { heartbeatHealth, isStarving, isStuck, nextHeartbeatCrossing, stalledFrom } from "../../../core/health.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
-import type { Job } from "../../../core/model.ts";
+import type { Factory, Job } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
 import { listFactories } from "../factories/registry.ts";
 import { waitingSinceOf } from "../jobs/rows.ts";
 import { fleetSnapshot, waitingReasonFor } from "../jobs/waiting.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { clearAlert, liveAlertsOf, raiseAlert } from "./alerts.ts";
+import { type AlertInput, clearAlert, liveAlertsOf, raiseAlert } from "./alerts.ts";
 import { setNextHealthAt } from "./health-deadline.ts";
 import { productHealthAt } from "./health-summary.ts";
 
@@ -51,7 +51,7 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
   const t = getSettings(tx.sql).health;
   const due: number[] = [];
   const r = { holding: 0, checked: 0 };
-  const set = (on: boolean, input: Parameters<typeof raiseAlert>[1]) => {
+  const set = (on: boolean, input: AlertInput) => {
     r.checked += 1;
     if (on) {
       raiseAlert(tx, input);
@@ -59,31 +59,7 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
     } else clearAlert(tx, input.kind, input.subject);
   };
 
-  // Factories: the registry's health (heartbeats and lease expiries); never-seen and revoked ones are not alerted on.
-  const seen = listFactories(tx.sql, tx.now).filter((f) => f.status !== "revoked" && f.lastHeartbeatAt !== undefined);
-  for (const f of seen.slice(0, PER_CHECK)) {
-    const subject = `factory:${f.id}`;
-    const silentS = Math.round((tx.now - (f.lastHeartbeatAt ?? tx.now)) / 1000);
-    set(f.health === "down", {
-      kind: "factory_down",
-      severity: "critical",
-      subject,
-      message: `factory ${f.name} is down: no heartbeat for ${silentS} s`,
-    });
-    // Degraded with current heartbeats means leases let expire again and again (core/lease `factoryHealth`).
-    const beating = heartbeatHealth(f.lastHeartbeatAt, tx.now, HEARTBEAT.intervalMs) === "ok";
-    set(f.health === "degraded", {
-      kind: "factory_degraded",
-      severity: "warning",
-      subject,
-      message: `factory ${f.name} is degraded: ${beating ? "it let leases expire again and again" : `no heartbeat for ${silentS} s`}`,
-    });
-    const next = nextHeartbeatCrossing(f.lastHeartbeatAt ?? tx.now, tx.now, HEARTBEAT.intervalMs);
-    if (next !== undefined) due.push(next);
-  }
-  const ids = new Set(seen.map((f) => `factory:${f.id}`));
-  for (const kind of ["factory_down", "factory_degraded"] as const)
-    for (const a of liveAlertsOf(tx.sql, kind, PER_CHECK)) if (!ids.has(a.subject)) set(false, a);
+  checkFactories(tx, set, due);
 
   // Stuck: building jobs, oldest activity first.
   const stuckMs = t.stuckAfterMinutes * MINUTE;
@@ -150,6 +126,53 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
   const nextAt = due.length > 0 ? Math.min(...due) : undefined;
   setNextHealthAt(tx.sql, nextAt);
   return { ...r, nextAt };
+}
+
+const FACTORY_KINDS = ["factory_down", "factory_degraded"] as const;
+
+/**
+ * Factories: the registry's health (heartbeats and lease expiries); never-seen and revoked ones are not alerted on.
+ * At most PER_CHECK are checked a pass, those whose alert changes first (a new condition, or one that cleared), then
+ * the rest by name (a standing alert's message refreshed): in name order alone, a factory past the first PER_CHECK
+ * was never checked, its `factory_down` never raised — or, once raised, never resolved.
+ */
+function checkFactories(tx: Tx, set: (on: boolean, input: AlertInput) => void, due: number[]): void {
+  const seen = listFactories(tx.sql, tx.now).filter((f) => f.status !== "revoked" && f.lastHeartbeatAt !== undefined);
+  const live = new Map<string, Set<string>>();
+  for (const kind of FACTORY_KINDS)
+    for (const a of liveAlertsOf(tx.sql, kind, seen.length + PER_CHECK))
+      live.set(a.subject, (live.get(a.subject) ?? new Set<string>()).add(kind));
+  const changes = (f: Factory) => {
+    const has = live.get(`factory:${f.id}`) ?? new Set<string>();
+    const want = f.health === "down" ? "factory_down" : f.health === "degraded" ? "factory_degraded" : undefined;
+    return want === undefined ? has.size > 0 : !has.has(want) || has.size > 1;
+  };
+  for (const f of [...seen.filter(changes), ...seen.filter((f) => !changes(f))].slice(0, PER_CHECK)) {
+    const subject = `factory:${f.id}`;
+    const silentS = Math.round((tx.now - (f.lastHeartbeatAt ?? tx.now)) / 1000);
+    set(f.health === "down", {
+      kind: "factory_down",
+      severity: "critical",
+      subject,
+      message: `factory ${f.name} is down: no heartbeat for ${silentS} s`,
+    });
+    // Degraded with current heartbeats means leases let expire again and again (core/lease `factoryHealth`).
+    const beating = heartbeatHealth(f.lastHeartbeatAt, tx.now, HEARTBEAT.intervalMs) === "ok";
+    set(f.health === "degraded", {
+      kind: "factory_degraded",
+      severity: "warning",
+      subject,
+      message: `factory ${f.name} is degraded: ${beating ? "it let leases expire again and again" : `no heartbeat for ${silentS} s`}`,
+    });
+  }
+  // Every factory's next crossing, checked this pass or not: the alarm comes for it.
+  for (const f of seen) {
+    const next = nextHeartbeatCrossing(f.lastHeartbeatAt ?? tx.now, tx.now, HEARTBEAT.intervalMs);
+    if (next !== undefined) due.push(next);
+  }
+  const ids = new Set(seen.map((f) => `factory:${f.id}`));
+  for (const kind of FACTORY_KINDS)
+    for (const a of liveAlertsOf(tx.sql, kind, PER_CHECK)) if (!ids.has(a.subject)) set(false, a);
 }
 
 /** Drops activity rows of jobs that ended or were pruned, and long-resolved alerts; at most TIDY_PER_PASS of each. */
