@@ -45,11 +45,14 @@ export const WebhookUrl = utf8Text(2048, z.string().url())
     return u !== undefined && u.username === "" && u.password === "";
   }, "no credentials in the URL: the signature authenticates deliveries");
 
+/** A webhook secret's upper bound, in UTF-8 bytes (4× what were 512 characters); the OpenAPI summary names it. */
+export const WEBHOOK_SECRET_MAX_BYTES = 2048;
+
 /** `PUT …/webhook`: the secret signs every delivery (HMAC-SHA256); 16+ characters so it cannot be guessed. */
 export const WebhookBodySchema = z
   .object({
     url: WebhookUrl,
-    secret: utf8Text(2048, z.string().min(16, "at least 16 characters")), // 4× what were 512 characters
+    secret: utf8Text(WEBHOOK_SECRET_MAX_BYTES, z.string().min(16, "at least 16 characters")),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import {
   AlertPageSchema,
   AlertSchema,
   ProductHealthSchema,
+  WEBHOOK_SECRET_MAX_BYTES,
   WebhookBodySchema,
   WebhookDeletedSchema,
   WebhookViewSchema,
@@ -50,7 +51,8 @@ export const ALERTS_OPS: Op[] = [
     method: "put",
     path: `${P}/webhook`,
     summary:
-      "Set the product's webhook {url (https; http only for 127.0.0.1, localhost, [::1]), secret (16–512 chars)}: " +
+      "Set the product's webhook {url (https; http only for 127.0.0.1, localhost, [::1]), secret (at least 16 characters, " +
+      `at most ${WEBHOOK_SECRET_MAX_BYTES} bytes of UTF-8)}: ` +
       "every alert change and job stage change is POSTed as JSON, signed X-Gigafactory-Signature: sha256=<hex> = " +
       'HMAC-SHA256(secret, <X-Gigafactory-Timestamp> + "." + <raw body>), with X-Gigafactory-Delivery (also deliveryId ' +
       "in the body) to dedupe; at least once, retried with backoff, so out of order: each body's `seq` increases " +

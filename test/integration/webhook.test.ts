@@ -1,4 +1,5 @@
-// The signed webhook in workerd: `PUT …/webhook` validates (https, or http for loopback only; a 16+ char secret)
+// The signed webhook in workerd: `PUT …/webhook` validates (https, or http for loopback only; a secret of 16
+// characters to 2048 bytes, as the OpenAPI document says)
 // and no answer ever holds the secret; a stage change and an alert reach the receiver through the outbox and the
 // webhook queue, signed HMAC-SHA256 over `${timestamp}.${rawBody}` (verified here with WebCrypto), with the
 // delivery id in header and body; a failed delivery is retried with a new attempt and the same delivery id, and its
@@ -44,6 +45,20 @@ describe("webhook settings", () => {
     expect((await api("GET", `${P(product)}/webhook`, { token: viewer.body.token })).status).toBe(403);
     expect((await api("DELETE", `${P(product)}/webhook`, { token: ADMIN })).status).toBe(200);
     expect((await api("GET", `${P(product)}/webhook`, { token: ADMIN })).status).toBe(404);
+  });
+  it("documents the secret's bounds as the route enforces them: 16 characters to 2048 bytes of UTF-8", async () => {
+    const product = "wh-secret-bound";
+    const put = (secret: string) =>
+      api("PUT", `${P(product)}/webhook`, { token: ADMIN, json: { url: HOOK_URL, secret } });
+    expect((await put("s".repeat(600))).status).toBe(200);
+    expect((await put("s".repeat(2048))).status).toBe(200);
+    expect((await put("s".repeat(2049))).status).toBe(400);
+    type Doc = { paths: Record<string, { put?: { summary?: string } }> };
+    const doc = (await api<Doc>("GET", "/api/v1/openapi.json")).body;
+    const [summary] = Object.entries(doc.paths)
+      .filter(([path, ops]) => path.endsWith("/webhook") && ops.put)
+      .map(([, ops]) => ops.put?.summary ?? "");
+    expect(summary).toContain("secret (at least 16 characters, at most 2048 bytes of UTF-8)");
   });
 });
 
