@@ -11,27 +11,32 @@ import { drizzle } from "drizzle-orm/d1";
 import { products } from "../history/schema.ts";
 import { coordinatorFor } from "./auth.ts";
 
-/** Products swept in parallel: enough to finish quickly, few enough not to stampede. */
+/** Products swept at once: enough to finish quickly, few enough not to stampede. */
 const SWEEP_CONCURRENCY = 8;
 
-/** Sweeps and prunes every product; `now` (ms) is the instant retention measures from (tests set it). */
+/**
+ * Sweeps and prunes every product; `now` (ms) is the instant retention measures from (tests set it). A pool of
+ * SWEEP_CONCURRENCY lanes, each taking the next product when its last is done: a product whose sweep is slow (a deep
+ * outbox, a cold coordinator) holds one lane, never the rest. In fixed chunks of 8, every later product waited for
+ * it — their lapsed leases, stale sockets and retention with it — minute after minute.
+ */
 export async function sweepAll(env: Env, now = Date.now()): Promise<{ swept: number; failed: number }> {
   const ids = (await drizzle(env.DB).select({ id: products.id }).from(products)).map((r) => r.id);
   let failed = 0;
-  for (let i = 0; i < ids.length; i += SWEEP_CONCURRENCY) {
-    const results = await Promise.allSettled(
-      ids.slice(i, i + SWEEP_CONCURRENCY).map(async (id) => {
+  let next = 0;
+  const lane = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      try {
         const coordinator = coordinatorFor(env, id);
         await coordinator.sweep(id);
         await coordinator.prune(id, now);
-      }),
-    );
-    for (const r of results) {
-      if (r.status === "rejected") {
+      } catch (err) {
         failed++;
-        console.warn(`sweep failed: ${String(r.reason)}`);
+        console.warn(`sweep failed: ${String(err)}`);
       }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, ids.length) }, lane));
   return { swept: ids.length - failed, failed };
 }
