@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_RETENTION, retentionCutoffs } from "../../src/core/retention.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import { sweepAll } from "../../src/worker/reaper.ts";
-import { ADMIN, api, P, submit } from "./client";
+import { ADMIN, api, P, submit, until } from "./client";
 
 const DAY = 86_400_000;
 
@@ -188,5 +188,50 @@ describe("cron pruning pass", () => {
       200,
     );
     expect((await up()).status).toBe(201);
+  });
+});
+
+// The sweep of every product (worker/reaper `sweepAll`) is a pool of lanes: a product whose sweep is slow (a deep
+// outbox, a cold coordinator) holds one lane, and every other product is swept meanwhile — in fixed chunks of 8,
+// every product after it waited for it, its lapsed leases and retention with it.
+describe("the cron sweep", () => {
+  it("sweeps every other product while one product's sweep hangs", async () => {
+    const ids = ["rl-a-slow", ...Array.from({ length: 24 }, (_, i) => `rl-b-fast-${i}`)];
+    for (const id of ids)
+      await env.DB.prepare("INSERT OR IGNORE INTO products(id, first_seen_at, last_seen_at) VALUES (?, 0, 0)")
+        .bind(id)
+        .run();
+    let release!: () => void;
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const swept: string[] = [];
+    const pruned: string[] = [];
+    const coordinator = (id: string) => ({
+      sweep: async () => {
+        if (id === "rl-a-slow") await hung;
+        swept.push(id);
+      },
+      prune: async () => {
+        pruned.push(id);
+      },
+    });
+    const fake = { ...env, COORDINATOR: { getByName: coordinator } } as unknown as Env;
+    const pass = sweepAll(fake);
+    try {
+      const fast = ids.slice(1);
+      const seen = await until(
+        async () => fast.filter((id) => swept.includes(id)),
+        (s) => s.length === fast.length,
+        2_000,
+      );
+      expect(seen).toEqual(fast);
+      expect(swept).not.toContain("rl-a-slow");
+    } finally {
+      release();
+    }
+    const result = await pass;
+    expect(result.failed).toBe(0);
+    expect(pruned).toEqual(expect.arrayContaining(ids));
   });
 });
