@@ -41,6 +41,8 @@ const FIXES: Record<string, string> = {
   upgrade_required: "this is a WebSocket endpoint: connect with a WebSocket client",
   after_beyond_feed: "resume after a seq the feed sent (the `lastSeq` above or lower), or leave out --after",
   method_not_allowed: "this is a CLI bug; please report it",
+  unavailable:
+    "nothing was kept; send the same request again (it is idempotent), and check the coordinator's logs if it persists",
 };
 
 const WRONG_URL_FIX =

@@ -30,6 +30,7 @@ const TITLES: Record<ErrorCode, string> = {
   after_beyond_feed: "Resume point past the feed's end",
   upgrade_required: "Upgrade required",
   limit_exceeded: "Limit exceeded",
+  unavailable: "Temporarily unavailable",
 };
 
 export interface Problem {

@@ -88,6 +88,29 @@ describe("tracker ingest", () => {
     expect(retitled.status).toBe(409);
   });
 
+  it("answers 503 unavailable, not a 500, when the dispatch queue refuses the item, and a resend queues it", async () => {
+    const product = "tr-queue-down";
+    await ingest(product, { ...item, externalId: "warm-up" }); // the client's create-on-404 makes the product
+    // An outage of one dependency (not storage): the queue refuses the send.
+    const down = { ...env, DISPATCH_QUEUE: { send: () => Promise.reject(new Error("queue unavailable")) } };
+    const req = new Request(`http://gf.test${P(product)}/tracker/ingest`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify(item),
+    });
+    const res = await worker.fetch(req, down as unknown as Env, createExecutionContext());
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(await res.json()).toMatchObject({
+      code: "unavailable",
+      title: expect.any(String),
+      type: expect.any(String),
+    });
+    const resend = await ingest(product, item);
+    expect(resend.status).toBe(202);
+    expect(resend.body.status).toBe("queued");
+  });
+
   it("still echoes the tracker id of a job whose idempotency key retention forgot, and of an id with a newline", async () => {
     const product = "tr-echo-old";
     hook = receiver();

@@ -188,6 +188,18 @@ bulk.post("/tracker/ingest", async (c) => {
   );
   if (verdict?.verdict === "conflict") throw keyConflict(idempotencyKey, verdict.jobId);
   if (verdict?.verdict === "exists") return c.json({ idempotencyKey, status: "exists", jobId: verdict.jobId }, 200);
-  await c.env.DISPATCH_QUEUE.send(message, SEND_OPTIONS);
+  try {
+    await c.env.DISPATCH_QUEUE.send(message, SEND_OPTIONS);
+  } catch (err) {
+    // An outage of the queue, not bad input: a 503 the tracker's sync can retry (the item is idempotent), as bulk
+    // answers per item — not the 500 of a bug.
+    throw new DomainError(
+      "unavailable",
+      `the dispatch queue refused the item (${String(err)}); nothing was queued — resend it`,
+      {
+        idempotencyKey,
+      },
+    );
+  }
   return c.json({ idempotencyKey, status: "queued" }, 202);
 });
