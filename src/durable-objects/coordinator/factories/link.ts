@@ -67,7 +67,9 @@ export class FactoryLink {
 
   /** A dispatch pass: the most urgent due work pushed to work-ready sockets (factories/push). */
   dispatch(): void {
-    if (pushWork(this.readySockets(), this.units)) this.onBacklog();
+    const pass = pushWork(this.readySockets(), this.units);
+    if (pass.waiting) this.onBacklog();
+    if (pass.gaveBack) this.requestDispatch(); // to the sockets still there: nothing else may move the queue soon
   }
 
   /** Dispatch for a unit that moved the queue: a leading and a trailing pass per macrotask (factories/throttle). */
