@@ -214,8 +214,8 @@ describe("lone surrogates", () => {
 // by its result's outcome — and the two must agree. Found by review: a `complete` whose result said `failure` moved its
 // job on to testing as if it had passed, and a `fail` saying `success` left its job failed for good (never retried).
 describe("a final report whose result contradicts it", () => {
-  const failure = { outcome: "failure", rc: 1, message: "tests failed" };
-  const success = { outcome: "success", rc: 0 };
+  const failure = { outcome: "failure" as const, rc: 1, message: "tests failed" };
+  const success = { outcome: "success" as const, rc: 0 };
 
   it("is refused whole, alone or in a batch, over the socket and over HTTP, and changes nothing", async () => {
     const product = "contradicting-report";
