@@ -42,6 +42,24 @@ export const RunResultBody = z
   })
   .strict();
 
+/**
+ * A result as a report that ENDS a run says it: a success report (`complete`, a PATCH to review or testing) carries a
+ * success, a failure report (`fail`, a PATCH to failed) anything but. A contradiction is refused at the boundary: a
+ * `complete` whose result said `failure` moved its job on to testing as if it had passed, and a `fail` saying
+ * `success` left its job failed for good (a success is not a transient failure, so it was never retried).
+ */
+export const SuccessResultBody = RunResultBody.refine((r) => r.outcome === "success", {
+  path: ["outcome"],
+  message: "a success report's result is a success",
+});
+export const FailureResultBody = RunResultBody.refine((r) => r.outcome !== "success", {
+  path: ["outcome"],
+  message: "a failure report's result is not a success",
+});
+const FINISHING = new Set(["review", "testing"]);
+const resultFits = (stage: string | undefined, outcome: string) =>
+  FINISHING.has(stage ?? "") ? outcome === "success" : stage !== "failed" || outcome !== "success";
+
 export const InsightsBody = z
   .object({
     tokensIn: z.number().int().min(0).max(1e12).optional(),
@@ -70,7 +88,11 @@ export const PatchJobBody = z
     result: RunResultBody.optional(),
     insights: InsightsBody.optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => !b.result || resultFits(b.stage, b.result.outcome), {
+    path: ["result", "outcome"],
+    message: "a report to review or testing carries a success, one to failed anything but",
+  });
 
 export const RenewBody = z
   .object({ leaseEpoch: z.number().int().min(0), leaseTtlSeconds: LeaseTtl.optional() })

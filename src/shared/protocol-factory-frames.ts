@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { fitsUtf8, parsedHoldsLoneSurrogate, utf8Text } from "../core/bytes.ts";
 import { Capability, EntityId } from "./api.ts";
-import { CheckpointBody, InsightsBody, LeaseTtl, RunResultBody } from "./api-work.ts";
+import { CheckpointBody, FailureResultBody, InsightsBody, LeaseTtl, SuccessResultBody } from "./api-work.ts";
 
 /** What `hello` must carry (and `welcome` echoes): here because the `hello` schema checks it. */
 export const PROTOCOL_VERSION = 1;
@@ -75,8 +75,9 @@ const Progress = {
   insights: InsightsBody.optional(),
 };
 const Report = { ...LeaseRef, insights: InsightsBody.optional(), checkpoint: CheckpointBody.optional() };
-const Complete = { type: z.literal("complete"), ...Report, result: RunResultBody.optional() };
-const Fail = { type: z.literal("fail"), ...Report, result: RunResultBody };
+/** A `complete` says the run succeeded, a `fail` that it did not: results that say otherwise are refused (api-work). */
+const Complete = { type: z.literal("complete"), ...Report, result: SuccessResultBody.optional() };
+const Fail = { type: z.literal("fail"), ...Report, result: FailureResultBody };
 
 const alone = <S extends z.ZodRawShape>(shape: S) => z.object({ ...shape, id: RequestId }).strict();
 const batched = <S extends z.ZodRawShape>(shape: S) => z.object(shape).strict();

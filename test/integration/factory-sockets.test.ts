@@ -159,3 +159,105 @@ describe("sockets of one factory waiting for hello", () => {
     for (const s of [socket, ...pending]) s.close();
   });
 });
+
+// A socket the coordinator closed speaks for nobody: the runtime may still hand over frames that arrived before the
+// close landed (or that waited in a frame turn while the closing unit ran). Found by review: a `complete` on the socket
+// of a just-rotated token moved its job to testing, a revoked factory's heartbeat was stored, a swept socket's report
+// was applied, and the hello of a socket shed as pending was welcomed, replacing the factory's open sockets.
+describe("a socket the coordinator closed", () => {
+  type Coordinator = ProductCoordinator & { link: { closeStale(): number } };
+  type Closer = (c: Coordinator, state: DurableObjectState, product: string, factoryId: string) => Promise<unknown>;
+
+  /** `close` ends the factory's socket as the coordinator does; then `frames` arrive on it. */
+  async function framesAfterClose(product: string, factoryId: string, close: Closer, frames: object[]) {
+    return runInDurableObject(env.COORDINATOR.getByName(product), async (coordinator: ProductCoordinator, state) => {
+      const instance = coordinator as Coordinator;
+      const ws = state.getWebSockets(factoryId)[0]!;
+      const sent: Array<{ type: string; code?: string }> = [];
+      const original = ws.send.bind(ws);
+      ws.send = (m: string | ArrayBuffer | ArrayBufferView) => {
+        sent.push(JSON.parse(String(m)));
+        try {
+          original(m);
+        } catch {
+          /* closed */
+        }
+      };
+      await close(instance, state, product, factoryId);
+      // The heartbeat's one write (the socket's own close event may store its end meanwhile: not this frame's doing).
+      const beat = () => state.storage.sql.exec("SELECT doc ->> '$.lastHeartbeatAt' AS at FROM factories").one().at;
+      const before = beat();
+      for (const frame of frames) await instance.webSocketMessage(ws, JSON.stringify(frame));
+      return { answers: sent.filter((f) => f.type !== "revoke"), beatKept: beat() === before };
+    });
+  }
+
+  const closers: Array<[string, Closer]> = [
+    ["token rotated", (c, _s, product, id) => c.rotateFactoryToken(product, id, "ab".repeat(32), "admin")],
+    ["token revoked", (c, _s, product, id) => c.revokeFactoryToken(product, id, "admin")],
+    [
+      "swept as silent",
+      async (c, state, _product, id) => {
+        const silent = "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', 0) WHERE id = ?";
+        state.storage.sql.exec(silent, id);
+        expect(c.link.closeStale()).toBe(1);
+      },
+    ],
+  ];
+  for (const [how, closer] of closers) {
+    it(`(${how}) refuses the frames still handed over on it, and they change nothing`, async () => {
+      const product = `closed-socket-${how.replaceAll(" ", "-")}`;
+      const f = await enroll(product, "f");
+      const { socket } = await connectFactory(product, f.token);
+      const job = await submit(product, { title: "x" });
+      const lease = {
+        jobId: job.id,
+        leaseEpoch: (await socket.next<AssignFrame>("assign")).assignments[0]!.leaseEpoch,
+      };
+      const complete = { type: "complete", id: "c", ...lease, result: { outcome: "success", rc: 0 } };
+      const before = await getJob(product, job.id);
+      const frames = [{ type: "heartbeat", id: "hb" }, complete];
+      const { answers, beatKept } = await framesAfterClose(product, f.factoryId, closer, frames);
+      expect(answers).toMatchObject([
+        { type: "error", code: "conflict" },
+        { type: "error", code: "conflict" },
+      ]);
+      expect(beatKept).toBe(true);
+      // A revocation requeues the job itself; otherwise the lease is where it was, for the reconnected factory.
+      if (how === "token revoked") expect((await getJob(product, job.id)).stage).toBe("queued");
+      else expect(await getJob(product, job.id)).toEqual(before);
+    });
+  }
+
+  it("(shed while waiting for hello) does not welcome its hello, and the factory's other sockets stay open", async () => {
+    const product = "closed-socket-shed";
+    const f = await enroll(product, "f");
+    const sockets: TestSocket[] = [];
+    for (let i = 0; i < MAX_PENDING_SOCKETS; i++) {
+      sockets.push(await openSocket(connectPath(product), { authorization: `Bearer ${f.token}` }));
+    }
+    const shed = await runInDurableObject(
+      env.COORDINATOR.getByName(product),
+      async (coordinator: ProductCoordinator, state) => {
+        const instance = coordinator as Coordinator;
+        const oldest = state.getWebSockets(f.factoryId)[0]!;
+        await instance.fetch(
+          new Request("https://coordinator/connect", {
+            headers: {
+              upgrade: "websocket",
+              "x-gf-factory-id": f.factoryId,
+              "x-gf-product-id": product,
+              "x-gf-token-hash": "0".repeat(64),
+            },
+          }),
+        );
+        await instance.webSocketMessage(oldest, JSON.stringify({ ...hello, id: "late" }));
+        const greeted = state.getWebSockets(f.factoryId).filter((ws) => ws.deserializeAttachment()?.helloed);
+        return { greeted: greeted.length };
+      },
+    );
+    expect(shed.greeted).toBe(0);
+    for (const s of sockets.slice(1)) expect(s.closed).toBeUndefined();
+    for (const s of sockets) s.close();
+  });
+});

@@ -209,3 +209,59 @@ describe("lone surrogates", () => {
     expect(after.body.progress).toBeUndefined();
   });
 });
+
+// A report that ends a run says how it ended twice — by its kind (`complete`/`fail`, or the stage a PATCH moves to) and
+// by its result's outcome — and the two must agree. Found by review: a `complete` whose result said `failure` moved its
+// job on to testing as if it had passed, and a `fail` saying `success` left its job failed for good (never retried).
+describe("a final report whose result contradicts it", () => {
+  const failure = { outcome: "failure" as const, rc: 1, message: "tests failed" };
+  const success = { outcome: "success" as const, rc: 0 };
+
+  it("is refused whole, alone or in a batch, over the socket and over HTTP, and changes nothing", async () => {
+    const product = "contradicting-report";
+    const f = await enroll(product, "f", [], 2);
+    const { socket } = await connectFactory(product, f.token, { seats: 2 });
+    const jobs = [await submit(product, { title: "a" }), await submit(product, { title: "b" })];
+    type Assign = { assignments: Array<{ job: { id: string }; leaseEpoch: number }> };
+    const epochs = new Map<string, number>();
+    while (epochs.size < 2)
+      for (const a of (await socket.next<Assign>("assign")).assignments) epochs.set(a.job.id, a.leaseEpoch);
+    const [a, b] = jobs.map((j) => ({ jobId: j.id, leaseEpoch: epochs.get(j.id)! })) as [
+      { jobId: string; leaseEpoch: number },
+      { jobId: string; leaseEpoch: number },
+    ];
+    const read = () =>
+      Promise.all(jobs.map(async (j) => (await api("GET", `${P(product)}/jobs/${j.id}`, { token: ADMIN })).body));
+    const before = await read();
+    const frames = [
+      { type: "complete", id: "c", ...a, result: failure },
+      { type: "fail", id: "f", ...b, result: success },
+      {
+        type: "batch",
+        id: "b",
+        frames: [
+          { type: "complete", ...b, result: success },
+          { type: "complete", ...a, result: failure },
+        ],
+      },
+    ];
+    for (const frame of frames) {
+      socket.send(frame);
+      const answer = await socket.answer<{ type: string; code?: string; message?: string }>(frame.id);
+      expect(answer, frame.id).toMatchObject({ type: "error", code: "validation_failed" });
+      expect(answer.message, frame.id).toMatch(/outcome: /);
+    }
+    for (const [job, json] of [
+      [a, { leaseEpoch: a.leaseEpoch, stage: "testing", result: failure }],
+      [b, { leaseEpoch: b.leaseEpoch, stage: "failed", result: success }],
+    ] as const) {
+      const r = await api("PATCH", `${P(product)}/jobs/${job.jobId}`, { token: f.token, json });
+      expect([r.status, (r.body as { code?: string }).code]).toEqual([400, "validation_failed"]);
+    }
+    expect(await read()).toEqual(before);
+    // What agrees is applied as before.
+    socket.send({ type: "fail", id: "ok", ...b, result: failure });
+    expect(await socket.answer("ok")).toMatchObject({ type: "ack", result: { jobId: b.jobId } });
+    socket.close();
+  });
+});

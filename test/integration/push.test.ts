@@ -155,6 +155,36 @@ describe("factory WebSocket", () => {
     socket.close();
   });
 
+  it("pushes work a dead socket refused to another connected factory at once, not after an unrelated event", async () => {
+    const product = "push-socket-gone";
+    const f1 = await enroll(product, "f1", ["gpu"]);
+    const f2 = await enroll(product, "f2");
+    const s1 = await connectFactory(product, f1.token, { capabilities: ["gpu"] });
+    const s2 = await connectFactory(product, f2.token);
+    // f1's peer has gone and its close event is not handled yet: the runtime refuses every send on it.
+    await runInDurableObject(env.COORDINATOR.getByName(product), async (instance, state) => {
+      for (const ws of state.getWebSockets(f1.factoryId)) {
+        ws.send = () => {
+          throw new TypeError("Can't call WebSocket send() after close().");
+        };
+      }
+      (instance as unknown as { link: { ready: unknown } }).link.ready = undefined; // read the patched sockets
+      // No alarm from here on: only a pass the give-back asks for itself can move the job (a state, not a race
+      // against the alarm's next pass).
+      await state.storage.deleteAlarm();
+      state.storage.setAlarm = async () => {};
+    });
+    // The router prefers f1; its push fails and the job is given back — and must not wait there for another event.
+    const job = await submit(product, { title: "x", prefers: ["gpu"] });
+    // Without a pass of its own it waited for the alarm's (~900 ms later, when the outbox fell due; here never),
+    // and while f1's close event had not come every pass offered it to f1 again (none reached f2 in 3 s).
+    const offer = (await s2.socket.next<AssignFrame>("assign", 10_000)).assignments[0]!;
+    expect(offer.job.id).toBe(job.id);
+    expect(await getJob(product, job.id)).toMatchObject({ stage: "assigned", leaseEpoch: offer.leaseEpoch });
+    s1.socket.close();
+    s2.socket.close();
+  });
+
   it("re-pushes a job whose lease expired to another connected factory", async () => {
     const product = "push-expiry";
     const a = await enroll(product, "a");

@@ -67,7 +67,9 @@ export class FactoryLink {
 
   /** A dispatch pass: the most urgent due work pushed to work-ready sockets (factories/push). */
   dispatch(): void {
-    if (pushWork(this.readySockets(), this.units)) this.onBacklog();
+    const pass = pushWork(this.readySockets(), this.units);
+    if (pass.waiting) this.onBacklog();
+    if (pass.gaveBack) this.requestDispatch(); // to the sockets still there: nothing else may move the queue soon
   }
 
   /** Dispatch for a unit that moved the queue: a leading and a trailing pass per macrotask (factories/throttle). */
@@ -123,7 +125,7 @@ export class FactoryLink {
     // Read now, not on arrival: a hello applied earlier in this turn has greeted the socket since.
     const att = attachmentOf(ws);
     if (!att) return;
-    if (att.replaced) return refuseReplaced(ws, undefined);
+    if (att.replaced || att.closed) return refuseReplaced(ws, undefined, att.closed);
     if (!parsed.ok) {
       send(ws, { type: "error", id: parsed.id, code: parsed.code, message: parsed.message });
       if (!att.helloed) ws.close(CLOSE.protocolError, "expected hello");

@@ -25,6 +25,8 @@ export interface SocketAttachment {
   connection?: number;
   /** A newer hello of the same factory took over: every later frame on this socket is refused. */
   replaced?: boolean;
+  /** Why the coordinator closed this socket (`endSocket`): frames the runtime still hands over are refused. */
+  closed?: string;
   /** SHA-256 of the token the Worker authenticated the upgrade with: the hello is refused unless it is still current. */
   tokenHash?: string;
 }
@@ -46,10 +48,7 @@ export function staleSocketReason(
   return health === "down" ? "no heartbeat" : undefined;
 }
 
-/**
- * The sweep's pass over every factory socket: close those `staleSocketReason` condemns (code 1001, going away).
- * Returns the attachments of those it closed (the caller records their ends: no close event may follow).
- */
+/** The sweep: close the sockets `staleSocketReason` condemns (1001); returns them, whose ends the caller records. */
 export function closeStaleSockets(state: DurableObjectState, sql: SqlStorage): SocketAttachment[] {
   const closed: SocketAttachment[] = [];
   // Read once: with a thousand sockets attached, a lookup per socket would read the table a thousand times.
@@ -60,7 +59,7 @@ export function closeStaleSockets(state: DurableObjectState, sql: SqlStorage): S
     if (!att?.factoryId) continue;
     const reason = staleSocketReason(att, health.get(att.factoryId), now);
     if (reason) {
-      ws.close(1001, reason);
+      endSocket(ws, 1001, reason);
       closed.push(att);
     }
   }
@@ -86,7 +85,7 @@ export function attachedFactoryIds(state: DurableObjectState): Set<string> {
   const ids = new Set<string>();
   for (const ws of state.getWebSockets()) {
     const att = attachmentOf(ws);
-    if (att?.factoryId && !att.replaced) ids.add(att.factoryId);
+    if (att?.factoryId && !att.replaced && !att.closed) ids.add(att.factoryId);
   }
   return ids;
 }
@@ -129,13 +128,8 @@ export function shedPendingSockets(state: DurableObjectState, factoryId: string)
     .filter(({ att }) => att !== undefined && !att.helloed && !att.replaced)
     .sort((a, b) => (a.att?.connectedAt ?? 0) - (b.att?.connectedAt ?? 0));
   const excess = pending.length - (MAX_PENDING_SOCKETS - 1);
-  for (const { ws } of pending.slice(0, Math.max(0, excess))) {
-    try {
-      ws.close(CLOSE_TOO_MANY_PENDING, "too many connections of this factory waiting for hello");
-    } catch {
-      /* already closing */
-    }
-  }
+  const why = "too many connections of this factory waiting for hello";
+  for (const { ws } of pending.slice(0, Math.max(0, excess))) endSocket(ws, CLOSE_TOO_MANY_PENDING, why);
   return Math.max(0, excess);
 }
 
@@ -147,7 +141,7 @@ export function workReadySockets(state: DurableObjectState): Map<string, { ws: W
   const out = new Map<string, { ws: WebSocket; att: SocketAttachment }>();
   for (const ws of state.getWebSockets()) {
     const att = attachmentOf(ws);
-    if (!att?.helloed || att.draining || att.replaced) continue;
+    if (!att?.helloed || att.draining || att.replaced || att.closed) continue;
     const seen = out.get(att.factoryId);
     if (!seen || newer(att, seen.att)) out.set(att.factoryId, { ws, att });
   }
@@ -189,13 +183,18 @@ export function notifyFactory(
 ): void {
   for (const ws of socketsOf(state, factoryId)) {
     send(ws, frame);
-    if (close) {
-      try {
-        ws.close(close.code, close.reason);
-      } catch {
-        /* already closed */
-      }
-    }
+    if (close) endSocket(ws, close.code, close.reason);
+  }
+}
+
+/** Close `ws` (revoked, rotated, swept, shed…), marked first: frames the runtime still hands over are refused. */
+export function endSocket(ws: WebSocket, code: number, reason: string): void {
+  const att = attachmentOf(ws);
+  try {
+    if (att && !att.closed) ws.serializeAttachment({ ...att, closed: reason });
+    ws.close(code, reason);
+  } catch {
+    /* already closed */
   }
 }
 
@@ -222,9 +221,12 @@ export function assertCurrentConnection(sql: SqlStorage, att: SocketAttachment):
   }
 }
 
-/** A frame on a socket a newer hello replaced: refused, changing nothing, and the socket closed. */
-export function refuseReplaced(ws: WebSocket, id: string | undefined): void {
-  send(ws, { type: "error", id, code: "conflict", message: "a newer connection of this factory replaced this one" });
+/** A frame on a socket a newer hello replaced (or the coordinator closed: `endSocket`): refused, changing nothing. */
+export function refuseReplaced(ws: WebSocket, id: string | undefined, closed?: string): void {
+  const message = closed
+    ? `the coordinator closed this connection (${closed})`
+    : "a newer connection of this factory replaced this one";
+  send(ws, { type: "error", id, code: "conflict", message });
   try {
     ws.close(CLOSE.replaced, "replaced");
   } catch {
