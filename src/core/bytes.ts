@@ -69,6 +69,24 @@ export function truncateUtf8(s: string, maxBytes: number): string {
 }
 
 /**
+ * How much of the caller's input an error may echo back: at most ISSUES_ECHOED issues, each path and message at most
+ * ISSUE_TEXT_BYTES of UTF-8. Without a bound, an unknown 100 KB key came back whole in the problem's detail and again
+ * in its issues, and 50,000 bad array items (a 250 KB body) came back as 4 MB of issues: error replies that amplify
+ * their request, and logs and frames that carry it (worker/problem `fromZod`, core/manifest, factory frames).
+ */
+export const ISSUES_ECHOED = 20;
+export const ISSUE_TEXT_BYTES = 256;
+
+/**
+ * `s` cut to `maxBytes` of UTF-8 on a code-point boundary, with "…" after a cut (so at most `maxBytes` + 3 bytes).
+ * @returns `s` itself when it fits
+ */
+export function clipUtf8(s: string, maxBytes = ISSUE_TEXT_BYTES): string {
+  const cut = truncateUtf8(s, maxBytes);
+  return cut.length === s.length ? s : `${cut}…`;
+}
+
+/**
  * Splits a string into pieces of at most `maxBytes` UTF-8 bytes each, cut only
  * on code-point boundaries (an emoji is never split in half).
  * @param maxBytes ≥ 4 (one code point always fits)

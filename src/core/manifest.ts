@@ -5,7 +5,7 @@
  * hand-written (no dependency) and small on purpose: what it accepts is listed on `parseYamlSubset`, anything else is
  * a line-numbered error rather than a guess.
  */
-import { fitsUtf8, hasLoneSurrogate } from "./bytes.ts";
+import { clipUtf8, fitsUtf8, hasLoneSurrogate, ISSUES_ECHOED } from "./bytes.ts";
 import { DomainError } from "./errors.ts";
 import {
   BudgetSchema,
@@ -20,9 +20,14 @@ import type { Manifest } from "./model.ts";
 /** `path` is dotted (`budget.usd`, `requires.1`; "" = the document); `line` is 1-based, markdown input only. */
 export type ManifestIssue = { path: string; message: string; line?: number };
 
-function invalid(issues: ManifestIssue[]): DomainError {
+function invalid(all: ManifestIssue[]): DomainError {
+  // Bounded echo (core/bytes ISSUES_ECHOED): an unknown key's name and the count of issues are the caller's input.
+  const issues = all
+    .slice(0, ISSUES_ECHOED)
+    .map((i) => ({ ...i, path: clipUtf8(i.path), message: clipUtf8(i.message) }));
   const text = issues.map((i) => `${i.line ? `line ${i.line}: ` : ""}${i.path ? `${i.path}: ` : ""}${i.message}`);
-  return new DomainError("invalid_manifest", `invalid manifest: ${text.join("; ")}`, { issues });
+  const more = all.length > issues.length ? ` (and ${all.length - issues.length} more)` : "";
+  return new DomainError("invalid_manifest", `invalid manifest: ${text.join("; ")}${more}`, { issues });
 }
 
 function fail(line: number, path: string, message: string): never {

@@ -5,7 +5,7 @@
  * all of it) so the agent-to-coordinator half of the protocol reads as one unit.
  */
 import { z } from "zod";
-import { fitsUtf8, parsedHoldsLoneSurrogate, utf8Text } from "../core/bytes.ts";
+import { clipUtf8, fitsUtf8, parsedHoldsLoneSurrogate, utf8Text } from "../core/bytes.ts";
 import { Capability, EntityId } from "./api.ts";
 import { CheckpointBody, FailureResultBody, InsightsBody, LeaseTtl, SuccessResultBody } from "./api-work.ts";
 
@@ -177,8 +177,10 @@ export function parseFactoryFrame(raw: string | ArrayBuffer): ParseResult<Factor
   const parsed = FactoryFrame.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-    return { ok: false, code: "validation_failed", message: `${where}${issue?.message ?? "invalid frame"}`, id };
+    const where = issue?.path.length ? `${clipUtf8(issue.path.join("."))}: ` : "";
+    // Bounded (core/bytes): an unknown key's name is the sender's input, echoed back in the error frame.
+    const message = `${where}${clipUtf8(issue?.message ?? "invalid frame")}`;
+    return { ok: false, code: "validation_failed", message, id };
   }
   return { ok: true, frame: parsed.data };
 }

@@ -8,6 +8,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type ZodError, z } from "zod";
+import { clipUtf8, ISSUES_ECHOED } from "../core/bytes.ts";
 import { DomainError, ERROR_CODES, type ErrorCode } from "../core/errors.ts";
 
 const TITLES: Record<ErrorCode, string> = {
@@ -59,12 +60,17 @@ export function problemResponse(c: Context, err: DomainError): Response {
   });
 }
 
+/** A zod failure as `validation_failed`, echoing at most ISSUES_ECHOED issues of bounded size (core/bytes). */
 export function fromZod(where: string, error: ZodError): DomainError {
-  const issues = error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join("."), message: i.message }));
+  const issues = error.issues.slice(0, ISSUES_ECHOED).map((i) => ({
+    path: clipUtf8([where, ...i.path.map(String)].join(".")),
+    message: clipUtf8(i.message),
+  }));
   const first = issues[0];
+  const more = error.issues.length - 1;
   return new DomainError(
     "validation_failed",
-    first ? `${first.path}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ""}` : where,
+    first ? `${first.path}: ${first.message}${more > 0 ? ` (and ${more} more)` : ""}` : where,
     { issues },
   );
 }
