@@ -4,7 +4,8 @@
 // that waits for an operator (core/waiting OPERATOR_STAGES: failed for good, testing, review — the last two used to
 // be watched forever) ends the watch with exit 3 and a line saying what it waits for — after the events that
 // followed the move, and also when --after is past it — while an old failure the job was since requeued from does
-// not; help names the NDJSON output and the exit codes (the overview's too, which said 3 only for a failed job).
+// not; a job that had ended before the watch began ends it too (with --after past its stage move, or a purged
+// feed); help names the NDJSON output and the exit codes (the overview's too, which said 3 only for a failed job).
 import { describe, expect, it } from "vitest";
 import { EXIT_NEEDS_OPERATOR, eventLine } from "../../src/cli/commands/watch.ts";
 import { eventLines } from "../../src/cli/event-text.ts";
@@ -171,6 +172,34 @@ describe("watch: when it ends", () => {
     const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("testing → shipped");
+  });
+
+  // A watch of a job that had already ended waited for ever (exit 0 was only ever reached by reading a terminal
+  // stage move): when --after was at or past that move, or when retention had purged the feed (no events, its last
+  // seq kept). A job terminal when the watch starts is followed to the feed's last seq at that moment, then ends.
+  const shipped = [ev(1, "job.submitted", {}), stage(2, "testing", "shipped"), ev(3, "artifact.added", { name: "x" })];
+
+  it("ends with 0 at once when --after is past a shipped job's last stage move", async () => {
+    const stub = await feed(shipped, { stage: "shipped", waitingReason: null });
+    const run = await captureCli(["watch", "job_1", "--after", "2", ...connection(stub.url, "p")]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(
+      run.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" ")[0]),
+    ).toEqual(["#3"]);
+  });
+
+  it("ends with 0 at once on a cancelled job whose feed retention purged (no events; its last seq kept)", async () => {
+    const stub = await stubCoordinator((req, reply) => {
+      const url = new URL(req.url, "http://x");
+      if (url.pathname.endsWith("/events/stream")) reply.text(200, ": job feed\n\n", "text/event-stream");
+      else if (url.pathname.endsWith("/events")) reply.json(200, { events: [], lastSeq: 9 });
+      else reply.json(200, { id: "job_1", title: "T", stage: "cancelled", waitingReason: null });
+    });
+    const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
   it("says in its help that --json is NDJSON and what each exit code means", async () => {

@@ -39,12 +39,30 @@ const OPERATOR_WAIT: Record<OperatorStage, { what: string; commands: string[] }>
 };
 
 /**
+ * A job already terminal when the watch starts ends it once the feed reaches its last seq of that moment: the stage
+ * move may lie at or before `--after`, or retention may have purged the log (its last seq kept, no events left), so
+ * no terminal move is ever read. Answers that seq, or `{ ends }` when nothing is left after `after`; undefined when
+ * the job is not terminal.
+ */
+async function endOfEndedJob(
+  client: GigafactoryClient,
+  id: string,
+  after: number,
+): Promise<{ endAt: number } | (Verdict & { ends: true }) | undefined> {
+  const job = await client.getJob(id);
+  if (!TERMINAL_STAGES.includes(job.stage)) return undefined;
+  const page = await client.listEvents(id, { after, limit: LOOKAHEAD_LIMIT });
+  if (page.events.length === 0) return { ends: true, later: [] };
+  return { endAt: page.lastSeq };
+}
+
+/**
  * After the event at `seq`: does the job stay where it is until an operator acts? Yes when it is in an operator
  * stage now (core/waiting OPERATOR_STAGES) and no later stage move exists — a replay may be reading an old stage the
  * job has since left. Answers the events after `seq` (to print before ending) and the line saying what it waits
  * for, or `{ recheckAt }` when they fill more than one page (look again once the feed reaches that seq), or false.
  */
-type Verdict = { ends: true; later: JobEvent[]; message: string } | { ends: false; recheckAt?: number };
+type Verdict = { ends: true; later: JobEvent[]; message?: string } | { ends: false; recheckAt?: number };
 
 async function stopsForOperator(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
   const job = await client.getJob(id);
@@ -102,9 +120,12 @@ export const watch: Command = {
       needsOperator = verdict.message;
       return true;
     };
-    // A job already waiting whose last stage move is at or before --after: no replayed move will arm the check.
-    const first = follow ? { ends: false as const } : await stopsForOperator(client, id, after);
-    if (first.ends) end(first);
+    // A job already ended or waiting whose last stage move is at or before --after: no replayed move ends the watch.
+    const ended = follow ? undefined : await endOfEndedJob(client, id, after);
+    const first = follow || ended ? { ends: false as const } : await stopsForOperator(client, id, after);
+    const endAt = ended && "endAt" in ended ? ended.endAt : undefined;
+    if (ended && "ends" in ended) end(ended);
+    else if (first.ends) end(first);
     else {
       checkAt = first.recheckAt;
       await followJobFeed(client, id, {
@@ -112,7 +133,8 @@ export const watch: Command = {
         async onEvent(event) {
           show(event);
           if (follow) return false;
-          if (isTerminalEvent(event)) return true;
+          // A job ended before the watch began: everything its feed held then, past any stage move (artifacts).
+          if (endAt !== undefined ? event.seq >= endAt : isTerminalEvent(event)) return true;
           const stage = stageOf(event);
           if (stage !== undefined) checkAt = waitsForOperator(stage as Stage) ? event.seq : undefined;
           if (checkAt === undefined || event.seq < checkAt) return false;
