@@ -191,6 +191,19 @@ describe("watch: when it ends", () => {
     ).toEqual(["#3"]);
   });
 
+  it("still reports an --after past a shipped job's feed as the feed's refusal, not as a quiet exit 0", async () => {
+    const stub = await stubCoordinator((req, reply) => {
+      const url = new URL(req.url, "http://x");
+      if (url.pathname.endsWith("/events/stream"))
+        reply.problem(416, { status: 416, code: "after_beyond_feed", title: "x", detail: "past the feed" });
+      else if (url.pathname.endsWith("/events")) reply.json(200, { events: [], lastSeq: 3 });
+      else reply.json(200, { id: "job_1", title: "T", stage: "shipped", waitingReason: null });
+    });
+    const run = await captureCli(["watch", "job_1", "--after", "9", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("after_beyond_feed");
+  });
+
   it("ends with 0 at once on a cancelled job whose feed retention purged (no events; its last seq kept)", async () => {
     const stub = await stubCoordinator((req, reply) => {
       const url = new URL(req.url, "http://x");

@@ -52,6 +52,7 @@ async function endOfEndedJob(
   const job = await client.getJob(id);
   if (!TERMINAL_STAGES.includes(job.stage)) return undefined;
   const page = await client.listEvents(id, { after, limit: LOOKAHEAD_LIMIT });
+  if (after > page.lastSeq) return undefined; // the live feed refuses it, saying why (416 after_beyond_feed)
   if (page.events.length === 0) return { ends: true, later: [] };
   return { endAt: page.lastSeq };
 }
