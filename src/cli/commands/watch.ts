@@ -8,10 +8,11 @@
  */
 import { type Stage, TERMINAL_STAGES } from "../../core/model.ts";
 import { type OperatorStage, waitsForOperator } from "../../core/waiting.ts";
-import type { GigafactoryClient, JobEvent } from "../../shared/http-client.ts";
+import { backoffMs, type GigafactoryClient, type JobEvent, sleep } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { CliError } from "../errors.ts";
 import { eventLines, stageOf } from "../event-text.ts";
-import { followJobFeed } from "../job-feed.ts";
+import { FEED_BACKOFF, followJobFeed, isTransient } from "../job-feed.ts";
 
 export { stageOf, summarize } from "../event-text.ts";
 
@@ -78,6 +79,30 @@ async function stopsForOperator(client: GigafactoryClient, id: string, seq: numb
   return { ends: true, later: page.events, message: `${id} ${what}${why ? `: ${why}` : ""} (${how})` };
 }
 
+/**
+ * `stopsForOperator`, retried in place through a coordinator's brief unavailability (FEED_BACKOFF). It runs on the
+ * event that moved the job; a transient failure thrown out of the feed's `onEvent` reconnects after that event, and
+ * when no later event comes (the job waits) nothing would ever redo the check. Given up for good, it is a CliError,
+ * which the feed does not take for transient: the watch ends with the error instead of waiting for ever.
+ */
+async function verdictAt(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await stopsForOperator(client, id, seq);
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (attempt + 1 >= FEED_BACKOFF.maxAttempts) {
+        throw new CliError(
+          "unavailable",
+          `could not tell whether ${id} waits for an operator: ${err.message}`,
+          "check the coordinator (`gigafactory health`), then watch again with --after at the last seq shown",
+        );
+      }
+      await sleep(backoffMs(attempt, FEED_BACKOFF));
+    }
+  }
+}
+
 export const watch: Command = {
   path: ["watch"],
   args: { names: "ID", min: 1, max: 1 },
@@ -139,7 +164,7 @@ export const watch: Command = {
           const stage = stageOf(event);
           if (stage !== undefined) checkAt = waitsForOperator(stage as Stage) ? event.seq : undefined;
           if (checkAt === undefined || event.seq < checkAt) return false;
-          const verdict = await stopsForOperator(client, id, event.seq);
+          const verdict = await verdictAt(client, id, event.seq);
           if (verdict.ends) return end(verdict);
           checkAt = verdict.recheckAt;
           return false;
