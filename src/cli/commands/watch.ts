@@ -159,8 +159,8 @@ export const watch: Command = {
         async onEvent(event) {
           show(event);
           if (follow) return false;
-          // A job ended before the watch began: everything its feed held then, past any stage move (artifacts).
-          if (endAt !== undefined ? event.seq >= endAt : isTerminalEvent(event)) return true;
+          // A job that had ended before the watch began ends it at its last seq then, if no terminal move comes first.
+          if (isTerminalEvent(event) || (endAt !== undefined && event.seq >= endAt)) return true;
           const stage = stageOf(event);
           if (stage !== undefined) checkAt = waitsForOperator(stage as Stage) ? event.seq : undefined;
           if (checkAt === undefined || event.seq < checkAt) return false;
