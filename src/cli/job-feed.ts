@@ -51,6 +51,15 @@ export interface FollowOptions {
   silenceMs?: number;
 }
 
+/** A failure another try may not meet: a 5xx, a connection that failed, an answer that did not start in time. */
+export function isTransient(err: unknown): err is Error {
+  return (
+    (err instanceof ApiError && err.status >= 500) ||
+    err instanceof ConnectionError ||
+    err instanceof ResponseTimeoutError
+  );
+}
+
 type ReadOutcome = "stopped" | "ended" | "broken" | "silent";
 
 /** Follows until `onEvent` says stop (resolves with the last seq) or the feed is lost for good (rejects). */
@@ -71,11 +80,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       reason = REASONS[outcome];
     } catch (err) {
       if (opts.signal?.aborted) return state.last;
-      const transient =
-        (err instanceof ApiError && err.status >= 500) ||
-        err instanceof ConnectionError ||
-        err instanceof ResponseTimeoutError;
-      if (!transient) throw err;
+      if (!isTransient(err)) throw err;
       reason = err.message;
       lastError = err;
     }

@@ -1,8 +1,8 @@
-// Artifacts: bytes in R2 (each upload its own epoch-keyed object), a pointer with size and sha256; only the current lease holder — checked again when the pointer is committed — or an operator uploads; downloads never run in a browser.
-import { env } from "cloudflare:test";
+// Artifacts: bytes in R2 (each upload its own epoch-keyed object), a pointer with size and sha256; only the current lease holder — checked again when the pointer is committed — or an operator uploads; downloads never run in a browser; a delete's feed event comes after the job's earlier events.
+import { env, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, P, submit } from "./client";
+import { ADMIN, api, claim, enroll, eventsOf, P, submit } from "./client";
 import { expireLeaseNow } from "./state.ts";
 
 async function upload(product: string, jobId: string, token: string, name: string, bytes: Uint8Array, epoch?: number) {
@@ -258,5 +258,32 @@ describe("artifacts: served so a browser cannot run them", () => {
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       await res.arrayBuffer();
     }
+  });
+});
+
+// A pointer's event is appended by the JobFeed itself, while the coordinator's events reach the feed through its
+// outbox, held up to FEED_HOLD_MS while nobody reads the feed (core/feed-hold). The commit ships the job's held
+// events first; the delete did not, so a job cancelled and then stripped of an artifact read `artifact.deleted`
+// before `job.stage → cancelled` in its feed — seq order against the order things happened.
+describe("artifacts: a pointer's event keeps the feed's order", () => {
+  it("a delete ships the job's held events first: they come before its artifact.deleted", async () => {
+    const product = "art-delete-order";
+    const job = await submit(product, { title: "x" });
+    const text = "bytes";
+    const up = await api("POST", `${P(product)}/jobs/${job.id}/artifacts?name=a.txt`, {
+      token: ADMIN,
+      text,
+      headers: { "content-type": "text/plain", "content-length": String(text.length) },
+    });
+    expect(up.status).toBe(201);
+    // The coordinator restarts: the feeds it counted as read are forgotten, so the cancel's events are held.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => state.abort("restart")).catch(() => {});
+    expect((await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
+      200,
+    );
+    expect((await api("DELETE", `${P(product)}/jobs/${job.id}/artifacts/a.txt`, { token: ADMIN })).status).toBe(200);
+    const types = (await eventsOf(product, job.id, 5)).map((e) => e.type);
+    expect(types.indexOf("job.stage")).toBeGreaterThan(-1);
+    expect(types.indexOf("artifact.deleted")).toBeGreaterThan(types.lastIndexOf("job.stage"));
   });
 });

@@ -1,6 +1,6 @@
 // Resuming a live feed (guarantee 5) gets every event once, in order, or a clear refusal. A watcher resumes across a
 // restart of the coordinator that ships the events, and an `after` beyond the feed's last seq is refused (416)
-// instead of silently skipping events.
+// instead of silently skipping events; one resumed from before a retention purge goes live at once (no endless empty pages).
 
 import { env, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
@@ -122,5 +122,38 @@ describe("a live feed resumed after a seq the feed never reached", () => {
     expect(ws.status).toBe(101);
     ws.webSocket?.accept();
     ws.webSocket?.close(1000, "done");
+  });
+
+  // Below a purged feed's last seq there is no event, and never will be: the replay's empty page was not its end
+  // (only reaching lastSeq was), so a WebSocket watcher was sent `page` frames that moved nothing for every `more`,
+  // and an SSE replay spun without yielding (its writer was ready at once) — it wedged the feed object, and this
+  // test's whole workerd with it. Resuming from 0, as a dashboard or a browser's first EventSource does, was enough.
+  it("resumed from before a purge, a watcher goes live at once and gets the revived job's events", async () => {
+    const product = "feed-resume-before-purge";
+    const job = await submit(product, { title: "purged" });
+    const before = await eventsOf(product, job.id, 1);
+    const feed = env.JOB_FEED.getByName(feedName(product, job.id));
+    await feed.purge(Number.MAX_SAFE_INTEGER);
+
+    const ws = await openSocket(`${P(product)}/jobs/${job.id}/events/ws?after=0`, auth);
+    expect(await ws.next("ready")).toEqual({ type: "ready", lastSeq: before.length });
+    expect(ws.frames).toEqual([]); // no `page` frame came first
+    const sse = await openSse(product, job.id, {}, "?after=0");
+    expect(sse.status).toBe(200);
+    const reader = sse.body!.getReader();
+    await reader.read(); // the opening comment
+    await until(
+      () => feed.watchers(),
+      (w) => w.streams.length === 1 && w.streams[0]!.live,
+    ).then((w) => expect(w.streams).toEqual([{ through: 0, live: true }]));
+
+    // A requeue's events continue the purged feed's seq and reach both watchers live.
+    await feed.append(product, job.id, [{ type: "job.stage", at: Date.now(), data: { to: "queued" } }]);
+    const revived = (await ws.next<{ event: JobEvent }>("event")).event;
+    expect(revived.seq).toBe(before.length + 1);
+    const text = new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain(`id: ${before.length + 1}\n`);
+    await reader.cancel();
+    ws.close();
   });
 });

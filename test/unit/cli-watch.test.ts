@@ -3,8 +3,9 @@
 // (`expiresAt`, `openUntil`, `notBefore`) as ISO instants, not epoch ms; a job in a stage
 // that waits for an operator (core/waiting OPERATOR_STAGES: failed for good, testing, review — the last two used to
 // be watched forever) ends the watch with exit 3 and a line saying what it waits for — after the events that
-// followed the move, and also when --after is past it — while an old failure the job was since requeued from does
-// not; help names the NDJSON output and the exit codes (the overview's too, which said 3 only for a failed job).
+// followed the move, also when --after is past it, and when a 503 met that check once (it is retried) — while an old
+// failure the job was since requeued from does not; a job that had ended before the watch began ends it too (with
+// --after past its stage move, or a purged feed); help names the NDJSON output and the exit codes (the overview's too, which said 3 only for a failed job).
 import { describe, expect, it } from "vitest";
 import { EXIT_NEEDS_OPERATOR, eventLine } from "../../src/cli/commands/watch.ts";
 import { eventLines } from "../../src/cli/event-text.ts";
@@ -171,6 +172,69 @@ describe("watch: when it ends", () => {
     const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("testing → shipped");
+  });
+
+  // A watch of a job that had already ended waited for ever (exit 0 was only ever reached by reading a terminal
+  // stage move): when --after was at or past that move, or when retention had purged the feed (no events, its last
+  // seq kept). A job terminal when the watch starts is followed to the feed's last seq at that moment, then ends.
+  const shipped = [ev(1, "job.submitted", {}), stage(2, "testing", "shipped"), ev(3, "artifact.added", { name: "x" })];
+
+  it("ends with 0 at once when --after is past a shipped job's last stage move", async () => {
+    const stub = await feed(shipped, { stage: "shipped", waitingReason: null });
+    const run = await captureCli(["watch", "job_1", "--after", "2", ...connection(stub.url, "p")]);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(
+      run.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split(" ")[0]),
+    ).toEqual(["#3"]);
+  });
+
+  it("still reports an --after past a shipped job's feed as the feed's refusal, not as a quiet exit 0", async () => {
+    const stub = await stubCoordinator((req, reply) => {
+      const url = new URL(req.url, "http://x");
+      if (url.pathname.endsWith("/events/stream"))
+        reply.problem(416, { status: 416, code: "after_beyond_feed", title: "x", detail: "past the feed" });
+      else if (url.pathname.endsWith("/events")) reply.json(200, { events: [], lastSeq: 3 });
+      else reply.json(200, { id: "job_1", title: "T", stage: "shipped", waitingReason: null });
+    });
+    const run = await captureCli(["watch", "job_1", "--after", "9", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("after_beyond_feed");
+  });
+
+  it("ends with 0 at once on a cancelled job whose feed retention purged (no events; its last seq kept)", async () => {
+    const stub = await stubCoordinator((req, reply) => {
+      const url = new URL(req.url, "http://x");
+      if (url.pathname.endsWith("/events/stream")) reply.text(200, ": job feed\n\n", "text/event-stream");
+      else if (url.pathname.endsWith("/events")) reply.json(200, { events: [], lastSeq: 9 });
+      else reply.json(200, { id: "job_1", title: "T", stage: "cancelled", waitingReason: null });
+    });
+    const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
+  // The check "does the job stay where an operator must act?" ran once, on the event that moved it there; a 503 from
+  // the coordinator in that check reconnected the feed after that event, no later event came to redo it, and the
+  // watch waited for ever. A transient failure of the check is retried in place.
+  it(`still ends with exit ${EXIT_NEEDS_OPERATOR} when the coordinator answers the check with a 503 once`, async () => {
+    let jobReads = 0;
+    const moved = built.slice(0, 3); // nothing after the move into testing
+    const stub = await stubCoordinator((req, reply) => {
+      const url = new URL(req.url, "http://x");
+      const after = Number(url.searchParams.get("after") ?? 0);
+      if (url.pathname.endsWith("/events/stream")) {
+        reply.text(200, sse(moved.filter((e) => e.seq > after)), "text/event-stream");
+      } else if (url.pathname.endsWith("/events")) {
+        reply.json(200, { events: moved.filter((e) => e.seq > after), lastSeq: 3 });
+      } else if (++jobReads === 3) {
+        reply.problem(503, { status: 503, code: "unavailable", title: "x", detail: "restarting" });
+      } else reply.json(200, { id: "job_1", title: "T", ...testing });
+    });
+    const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toContain("job_1 is in testing and waits for an operator");
   });
 
   it("says in its help that --json is NDJSON and what each exit code means", async () => {

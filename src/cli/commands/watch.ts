@@ -8,10 +8,11 @@
  */
 import { type Stage, TERMINAL_STAGES } from "../../core/model.ts";
 import { type OperatorStage, waitsForOperator } from "../../core/waiting.ts";
-import type { GigafactoryClient, JobEvent } from "../../shared/http-client.ts";
+import { backoffMs, type GigafactoryClient, type JobEvent, sleep } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { CliError } from "../errors.ts";
 import { eventLines, stageOf } from "../event-text.ts";
-import { followJobFeed } from "../job-feed.ts";
+import { FEED_BACKOFF, followJobFeed, isTransient } from "../job-feed.ts";
 
 export { stageOf, summarize } from "../event-text.ts";
 
@@ -39,12 +40,31 @@ const OPERATOR_WAIT: Record<OperatorStage, { what: string; commands: string[] }>
 };
 
 /**
+ * A job already terminal when the watch starts ends it once the feed reaches its last seq of that moment: the stage
+ * move may lie at or before `--after`, or retention may have purged the log (its last seq kept, no events left), so
+ * no terminal move is ever read. Answers that seq, or `{ ends }` when nothing is left after `after`; undefined when
+ * the job is not terminal.
+ */
+async function endOfEndedJob(
+  client: GigafactoryClient,
+  id: string,
+  after: number,
+): Promise<{ endAt: number } | (Verdict & { ends: true }) | undefined> {
+  const job = await client.getJob(id);
+  if (!TERMINAL_STAGES.includes(job.stage)) return undefined;
+  const page = await client.listEvents(id, { after, limit: LOOKAHEAD_LIMIT });
+  if (after > page.lastSeq) return undefined; // the live feed refuses it, saying why (416 after_beyond_feed)
+  if (page.events.length === 0) return { ends: true, later: [] };
+  return { endAt: page.lastSeq };
+}
+
+/**
  * After the event at `seq`: does the job stay where it is until an operator acts? Yes when it is in an operator
  * stage now (core/waiting OPERATOR_STAGES) and no later stage move exists — a replay may be reading an old stage the
  * job has since left. Answers the events after `seq` (to print before ending) and the line saying what it waits
  * for, or `{ recheckAt }` when they fill more than one page (look again once the feed reaches that seq), or false.
  */
-type Verdict = { ends: true; later: JobEvent[]; message: string } | { ends: false; recheckAt?: number };
+type Verdict = { ends: true; later: JobEvent[]; message?: string } | { ends: false; recheckAt?: number };
 
 async function stopsForOperator(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
   const job = await client.getJob(id);
@@ -57,6 +77,30 @@ async function stopsForOperator(client: GigafactoryClient, id: string, seq: numb
   const how = commands.map((c) => `\`gigafactory ${c.replace("ID", id)}\``).join(" or ");
   const why = job.waitingReason?.message;
   return { ends: true, later: page.events, message: `${id} ${what}${why ? `: ${why}` : ""} (${how})` };
+}
+
+/**
+ * `stopsForOperator`, retried in place through a coordinator's brief unavailability (FEED_BACKOFF). It runs on the
+ * event that moved the job; a transient failure thrown out of the feed's `onEvent` reconnects after that event, and
+ * when no later event comes (the job waits) nothing would ever redo the check. Given up for good, it is a CliError,
+ * which the feed does not take for transient: the watch ends with the error instead of waiting for ever.
+ */
+async function verdictAt(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await stopsForOperator(client, id, seq);
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      if (attempt + 1 >= FEED_BACKOFF.maxAttempts) {
+        throw new CliError(
+          "unavailable",
+          `could not tell whether ${id} waits for an operator: ${err.message}`,
+          "check the coordinator (`gigafactory health`), then watch again with --after at the last seq shown",
+        );
+      }
+      await sleep(backoffMs(attempt, FEED_BACKOFF));
+    }
+  }
 }
 
 export const watch: Command = {
@@ -102,9 +146,12 @@ export const watch: Command = {
       needsOperator = verdict.message;
       return true;
     };
-    // A job already waiting whose last stage move is at or before --after: no replayed move will arm the check.
-    const first = follow ? { ends: false as const } : await stopsForOperator(client, id, after);
-    if (first.ends) end(first);
+    // A job already ended or waiting whose last stage move is at or before --after: no replayed move ends the watch.
+    const ended = follow ? undefined : await endOfEndedJob(client, id, after);
+    const first = follow || ended ? { ends: false as const } : await stopsForOperator(client, id, after);
+    const endAt = ended && "endAt" in ended ? ended.endAt : undefined;
+    if (ended && "ends" in ended) end(ended);
+    else if (first.ends) end(first);
     else {
       checkAt = first.recheckAt;
       await followJobFeed(client, id, {
@@ -112,11 +159,12 @@ export const watch: Command = {
         async onEvent(event) {
           show(event);
           if (follow) return false;
-          if (isTerminalEvent(event)) return true;
+          // A job that had ended before the watch began ends it at its last seq then, if no terminal move comes first.
+          if (isTerminalEvent(event) || (endAt !== undefined && event.seq >= endAt)) return true;
           const stage = stageOf(event);
           if (stage !== undefined) checkAt = waitsForOperator(stage as Stage) ? event.seq : undefined;
           if (checkAt === undefined || event.seq < checkAt) return false;
-          const verdict = await stopsForOperator(client, id, event.seq);
+          const verdict = await verdictAt(client, id, event.seq);
           if (verdict.ends) return end(verdict);
           checkAt = verdict.recheckAt;
           return false;

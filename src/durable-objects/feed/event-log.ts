@@ -104,3 +104,26 @@ export function eventsAfter(sql: SqlStorage, after: number, limit = PAGE_EVENTS,
   }
   return page;
 }
+
+/** One replay step of a watcher (feed/ws-watchers, feed/sse): a page, the seq it reaches, and whether that is the end. */
+export interface ReplayStep {
+  page: JobEvent[];
+  /** The last seq of the page, or `after` when it is empty. */
+  through: number;
+  lastSeq: number;
+  /** Nothing more to replay: the watcher goes live in the same synchronous step. */
+  end: boolean;
+}
+
+/**
+ * The replay page after `after`. An empty page is the end too, below `lastSeq` or not: a retention purge keeps only
+ * the seq it reached (`seq_base`), so a watcher resuming from before it finds no event up to there, and never will.
+ * Reaching `lastSeq` was the only end before, and such a watcher was sent empty pages for ever: a WebSocket asked
+ * `more` again and again, and the SSE replay spun without yielding (its writer was ready at once), wedging the feed.
+ */
+export function replayStep(sql: SqlStorage, after: number): ReplayStep {
+  const page = eventsAfter(sql, after);
+  const through = page.at(-1)?.seq ?? after;
+  const last = lastSeq(sql);
+  return { page, through, lastSeq: last, end: page.length === 0 || through >= last };
+}

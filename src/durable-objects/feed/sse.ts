@@ -11,7 +11,7 @@
  * up through the paged replay — rather than buffering without bound.
  */
 import type { JobEvent } from "../../shared/protocol.ts";
-import { eventsAfter, lastSeq } from "./event-log.ts";
+import { replayStep } from "./event-log.ts";
 
 const encoder = new TextEncoder();
 
@@ -98,11 +98,10 @@ export class SseWatchers {
       await client.ready();
       if (client.closed) break;
       // From here to `live = true` there is no await: no append can fall between the last page and going live.
-      const page = eventsAfter(sql, client.through);
-      const chunk = page.map(sseEvent);
-      for (const c of chunk) client.write(c);
-      client.through = page.at(-1)?.seq ?? client.through;
-      if (client.through >= lastSeq(sql)) {
+      const step = replayStep(sql, client.through);
+      for (const event of step.page) client.write(sseEvent(event));
+      client.through = step.through;
+      if (step.end) {
         client.live = true;
         return;
       }

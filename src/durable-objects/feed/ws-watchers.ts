@@ -13,7 +13,7 @@
  * broadcast (socket live) — never both, never neither.
  */
 import { type FeedFrame, type JobEvent, WatcherMessage } from "../../shared/protocol.ts";
-import { eventsAfter, lastSeq } from "./event-log.ts";
+import { replayStep } from "./event-log.ts";
 
 /** The tag every watcher socket is accepted with. */
 export const WATCHER_TAG = "watcher";
@@ -55,13 +55,10 @@ function sendFrame(ws: WebSocket, frame: FeedFrame): void {
 
 /** Send the socket's next replay page, then `page` (more to come) or `ready` (now live). */
 function sendPage(sql: SqlStorage, ws: WebSocket, s: WatcherState): void {
-  const page = eventsAfter(sql, s.through);
+  const { page, through, lastSeq, end: live } = replayStep(sql, s.through);
   for (const event of page) sendFrame(ws, { type: "event", event });
-  const through = page.at(-1)?.seq ?? s.through;
-  const last = lastSeq(sql);
-  const live = through >= last;
   save(ws, { through, live });
-  sendFrame(ws, live ? { type: "ready", lastSeq: last } : { type: "page", through, lastSeq: last });
+  sendFrame(ws, live ? { type: "ready", lastSeq } : { type: "page", through, lastSeq });
 }
 
 /** Accept `server` as a watcher replaying from `after` (`tags` must include WATCHER_TAG); its first page goes out at once. */
