@@ -31,9 +31,9 @@ const TABLE: CommandSpec[] = [
   spec(["cancel"], { names: "ID", min: 1, max: 1 }, { note: { type: "string", help: "" } }),
 ];
 
-function usage(argv: string[]): CliError {
+function usage(argv: string[], table: readonly CommandSpec[] = TABLE): CliError {
   try {
-    parseCommandLine(argv, TABLE);
+    parseCommandLine(argv, table);
   } catch (err) {
     if (err instanceof CliError) return err;
     throw err;
@@ -119,6 +119,12 @@ describe("parseCommandLine", () => {
 
   it("rejects missing and surplus positional arguments", () => {
     expect(usage(["cancel"]).message).toBe("missing ID");
+    // Only what is missing: `artifact job_1` lacks NAME, not "ID NAME" (the ID was given).
+    const real = (argv: string[]) => usage(argv, COMMANDS).message;
+    expect(real(["artifact", "job_1"])).toBe("missing NAME");
+    expect(real(["artifact"])).toBe("missing ID NAME");
+    expect(real(["children", "job_1"])).toBe("missing FILE.json");
+    expect(real(["budget", "set", "day"])).toBe("missing CEILING_USD");
     expect(usage(["cancel", "a", "b"]).message).toContain('unexpected argument "b"');
     expect(usage(["jobs", "extra"]).message).toContain('unexpected argument "extra"');
   });
