@@ -188,10 +188,19 @@ export function parseCommandLine<C extends CommandSpec>(
   }
   if (!help) {
     const { min, max, names } = command.args;
-    if (positionals.length < min) throw usageError(`missing ${names}`, name);
+    if (positionals.length < min) throw usageError(`missing ${missingArgs(names, positionals.length)}`, name);
     if (positionals.length > max) {
       throw usageError(`unexpected argument "${positionals[max]}"${max ? ` after ${names}` : ""}`, name);
     }
   }
   return { command, values, positionals, help };
+}
+
+/** The argument names not given (`artifact ID` → "NAME", not "ID NAME"); all of `names` when they do not split. */
+function missingArgs(names: string, given: number): string {
+  const left = names
+    .split(" ")
+    .slice(given)
+    .filter((w) => !w.startsWith("["));
+  return left.length > 0 ? left.join(" ") : names;
 }

@@ -45,6 +45,30 @@ const FIXES: Record<string, string> = {
     "nothing was kept; send the same request again (it is idempotent), and check the coordinator's logs if it persists",
 };
 
+/**
+ * `not_found` names what is missing (the problem's `what`, core/errors NotFoundError): point at the command that lists
+ * that kind, not at `jobs` — which, for a product that does not exist, is the command that just failed.
+ */
+const NOT_FOUND_FIXES: Record<string, string> = {
+  job: "check the id: `gigafactory jobs` lists the product's jobs",
+  factory: "check the id: `gigafactory factories` lists the product's factories",
+  token: "check the id: `gigafactory tokens` lists the product's tokens",
+  "routing rule": "check the id: `gigafactory routing rules` lists the rules in force",
+  lesson: "check the id: `gigafactory lessons list` lists the lessons",
+  experiment: "check the id: `gigafactory routing experiment show` lists the experiments",
+  alert: "check the id: `gigafactory alerts` lists the open and acknowledged ones, `--state resolved` the others",
+  batch: "check the id: the batchId of a jobs:batch answer",
+  product:
+    "create it (admin: `gigafactory products create ID`), or pass --product with one `gigafactory products` lists",
+};
+
+function notFoundFix(err: ApiError): string | undefined {
+  if (/ has no artifact /.test(err.detail))
+    return "check the name: `gigafactory artifacts ID` lists the job's artifacts";
+  const what = (err.body as { what?: unknown } | null)?.what;
+  return typeof what === "string" ? NOT_FOUND_FIXES[what] : undefined;
+}
+
 const WRONG_URL_FIX =
   "check --url / GIGAFACTORY_URL: the coordinator's base URL, e.g. http://127.0.0.1:8787, without /api/v1 (`gigafactory login` saves it)";
 
@@ -55,7 +79,8 @@ export function toCliError(err: unknown): CliError {
     // The Worker's own 404 for a path it does not serve (worker/app notFound): the URL is wrong, not an id.
     const wrongUrl = err.code === "not_found" && err.detail.startsWith("no route for ");
     const fix =
-      (wrongUrl ? WRONG_URL_FIX : FIXES[err.code]) ??
+      (wrongUrl ? WRONG_URL_FIX : err.code === "not_found" ? notFoundFix(err) : undefined) ??
+      FIXES[err.code] ??
       (err.status >= 500
         ? "the coordinator failed; retry, and check its logs if it persists"
         : "see `gigafactory --help`");

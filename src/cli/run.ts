@@ -4,10 +4,11 @@
  * exit code 1 (2 for usage errors). It takes its terminal as a parameter, so cli/main drives it with the process's
  * and the tests in-process with captured output (test/support/cli-harness).
  */
+import { readFileSync } from "node:fs";
 import { terminalText } from "../core/terminal-text.ts";
 import { parseCommandLine } from "./args.ts";
 import { type Io, makeContext } from "./context.ts";
-import { formatError, toCliError } from "./errors.ts";
+import { formatError, toCliError, usageError } from "./errors.ts";
 import { commandHelp, overviewHelp } from "./help.ts";
 import { COMMANDS } from "./registry.ts";
 
@@ -19,11 +20,18 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   // `gigafactory help jobs` is what many CLIs (git, npm) accept: the same as `gigafactory jobs --help`.
   if (argv[0] === "help" && !COMMANDS.some((c) => c.path[0] === "help"))
     return runCli([...argv.slice(1), "--help"], io);
+  // What a user types first to say which CLI they have (it was `Unknown option '--version'`).
+  if (argv.length === 1 && argv[0] === "--version") {
+    io.stdout(`gigafactory ${version()}\n`);
+    return 0;
+  }
   try {
     const line = parseCommandLine(argv, COMMANDS);
     if (!line.command) {
       const family = line.positionals[0];
       const known = family !== undefined && COMMANDS.some((c) => c.path[0] === family);
+      // `help jbos` / `jbos --help` printed the overview and passed: a typo is named, as without --help.
+      if (family !== undefined && !known) throw usageError(`unknown command "${family}"`);
       const help = `${overviewHelp(COMMANDS, known ? family : undefined)}\n`;
       // Bare `gigafactory` is a usage error (a script that forgot its command should not pass); --help is not.
       if (argv.length === 0) {
@@ -42,5 +50,17 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     const e = toCliError(err);
     io.stderr(`${terminalText(formatError(e))}\n`); // a server's message may quote text from elsewhere
     return e.exitCode;
+  }
+}
+
+/** This checkout's package version (the CLI runs from its source, beside package.json). */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
   }
 }

@@ -32,11 +32,32 @@ export class ConnectionError extends Error {
 
   constructor(url: string, cause: unknown, attempts: number) {
     const why = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
-    super(`cannot reach ${url}: ${why}`, { cause });
+    super(`cannot reach ${url}: ${plainHttpHint(url, cause) ?? why}`, { cause });
     this.name = "ConnectionError";
     this.url = url;
     this.attempts = attempts;
   }
+}
+
+/**
+ * An https:// URL whose server answered no TLS handshake is most often a plain-HTTP coordinator (`npm start` and
+ * `npm run dev` serve http://): OpenSSL's "tls_validate_record_header:wrong version number:../deps/…" or undici's
+ * 10-second connect timeout said nothing of that. Undefined for any other failure.
+ */
+function plainHttpHint(url: string, cause: unknown): string | undefined {
+  if (!url.startsWith("https://")) return undefined;
+  const inner =
+    cause instanceof Error ? ((cause.cause as (Error & { code?: string }) | undefined) ?? cause) : undefined;
+  const code = (inner as { code?: string } | undefined)?.code ?? "";
+  const text = inner?.message ?? "";
+  const http = url.replace(/^https:/, "http:").replace(/^(http:\/\/[^/]+).*$/, "$1");
+  if (code.startsWith("ERR_SSL_") || /SSL routines|wrong version number/.test(text)) {
+    return `no TLS handshake (${code || "SSL error"}): the server speaks plain HTTP? Use ${http}`;
+  }
+  if (code === "UND_ERR_CONNECT_TIMEOUT") {
+    return `no connection and no TLS handshake within the connect timeout; if the coordinator serves plain HTTP (as \`npm start\` does), use ${http}`;
+  }
+  return undefined;
 }
 
 /**

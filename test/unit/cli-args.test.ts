@@ -1,7 +1,8 @@
 // The CLI's command-line parser: command words found wherever options sit, values checked, usage errors exit 2; an
 // option written without its value is missing its value — the next option is never taken as it (`--note --json`
 // is not a note "--json"), a value starting with - is written `--note=-x`, and a negative number stays a value;
-// `gigafactory help CMD` is `gigafactory CMD --help`.
+// `gigafactory help CMD` is `gigafactory CMD --help` (an unknown CMD a usage error); a missing argument names only
+// the ones not given; `--version` prints the package version.
 import { describe, expect, it } from "vitest";
 import { type CommandSpec, matchCommand, parseCommandLine } from "../../src/cli/args.ts";
 import { CliError } from "../../src/cli/errors.ts";
@@ -31,9 +32,9 @@ const TABLE: CommandSpec[] = [
   spec(["cancel"], { names: "ID", min: 1, max: 1 }, { note: { type: "string", help: "" } }),
 ];
 
-function usage(argv: string[]): CliError {
+function usage(argv: string[], table: readonly CommandSpec[] = TABLE): CliError {
   try {
-    parseCommandLine(argv, TABLE);
+    parseCommandLine(argv, table);
   } catch (err) {
     if (err instanceof CliError) return err;
     throw err;
@@ -119,6 +120,12 @@ describe("parseCommandLine", () => {
 
   it("rejects missing and surplus positional arguments", () => {
     expect(usage(["cancel"]).message).toBe("missing ID");
+    // Only what is missing: `artifact job_1` lacks NAME, not "ID NAME" (the ID was given).
+    const real = (argv: string[]) => usage(argv, COMMANDS).message;
+    expect(real(["artifact", "job_1"])).toBe("missing NAME");
+    expect(real(["artifact"])).toBe("missing ID NAME");
+    expect(real(["children", "job_1"])).toBe("missing FILE.json");
+    expect(real(["budget", "set", "day"])).toBe("missing CEILING_USD");
     expect(usage(["cancel", "a", "b"]).message).toContain('unexpected argument "b"');
     expect(usage(["jobs", "extra"]).message).toContain('unexpected argument "extra"');
   });
@@ -206,5 +213,25 @@ describe("help as a command word", () => {
     const overview = await captureCli(["help"]);
     expect(overview).toMatchObject({ code: 0, stderr: "" });
     expect(overview.stdout).toEqual((await captureCli(["--help"])).stdout);
+  });
+
+  it("`help jbos` (or `jbos --help`) names the unknown command and exits 2, as `jbos` does", async () => {
+    for (const argv of [
+      ["help", "jbos"],
+      ["jbos", "--help"],
+    ]) {
+      const r = await captureCli(argv);
+      expect(r).toMatchObject({ code: 2, stdout: "" });
+      expect(r.stderr.trim()).toBe('✘ ERROR usage: unknown command "jbos" / see `gigafactory --help`');
+    }
+    expect((await captureCli(["help", "routing"])).code).toBe(0); // a family's own help stays
+  });
+});
+
+describe("--version", () => {
+  it("prints the package version on stdout and exits 0", async () => {
+    const r = await captureCli(["--version"]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toMatch(/^gigafactory \d+\.\d+\.\d+\n$/);
   });
 });

@@ -14,3 +14,34 @@ describe("the CLI's advice per API error code", () => {
     expect(err.fix.length).toBeGreaterThan(10);
   });
 });
+
+// A not_found names what is missing (`what` in the problem): the fix points at the command that lists that kind.
+// It used to be "check the id (`gigafactory jobs`, `gigafactory factories`)" for all of them — for a product that
+// does not exist, the very `gigafactory jobs` that had just failed.
+describe("the CLI's advice for not_found, by what is missing", () => {
+  const notFound = (detail: string, body: unknown) => toCliError(new ApiError(404, "not_found", "t", detail, body)).fix;
+
+  it.each([
+    ["routing rule", "rr_x", "gigafactory routing rules"],
+    ["lesson", "les_x", "gigafactory lessons list"],
+    ["experiment", "ex_x", "gigafactory routing experiment show"],
+    ["token", "tok_x", "gigafactory tokens"],
+    ["alert", "al_x", "gigafactory alerts"],
+    ["factory", "fac_x", "gigafactory factories"],
+    ["job", "job_x", "gigafactory jobs"],
+  ])("a missing %s points at `%s`'s list", (what, id, command) => {
+    expect(notFound(`${what} ${id} does not exist`, { code: "not_found", what, id })).toContain(`\`${command}\``);
+  });
+
+  it("a missing product says how to create it, not to list its jobs", () => {
+    const fix = notFound("product newprod does not exist; …", { code: "not_found", what: "product", id: "newprod" });
+    expect(fix).toContain("gigafactory products create");
+    expect(fix).not.toContain("gigafactory jobs");
+  });
+
+  it("a missing artifact points at the job's artifact list", () => {
+    expect(notFound("job job_x has no artifact nope.txt", { code: "not_found" })).toContain(
+      "`gigafactory artifacts ID`",
+    );
+  });
+});

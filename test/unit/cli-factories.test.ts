@@ -3,6 +3,7 @@
 // The footer names each factory whose declared capabilities await approval, with what waits and the approve command
 // (it gave a count only). `factory approve ID --seats N` names the new seat limit (a 1-seat host read "with 1
 // seat(s)"), and `enroll` prints an agent command whose PID is the agent's (not `npx`, which a SIGTERM never passed).
+// `factory drain|rm|… NAME` resolves a name to its id (they took ids only); an unknown name changes nothing.
 import { describe, expect, it } from "vitest";
 import { AGENT, factoryRows } from "../../src/cli/commands/factories.ts";
 import type { Factory } from "../../src/shared/http-client.ts";
@@ -62,5 +63,43 @@ describe("factories: awaiting approval, approve --seats, enroll's agent command"
     const { command } = JSON.parse(r.stdout) as { command: string };
     expect(command).not.toContain("npx");
     expect(command).toMatch(new RegExp(`&& ${AGENT.replaceAll(".", "\\.")} run$`));
+  });
+});
+
+// `factory drain demo-gpu` — the name `factories` and the agent's log show first — used to be refused
+// `not_found: factory demo-gpu does not exist`: the factory commands took ids only (an experiment arm took either).
+describe("factory commands take a factory's name or id", () => {
+  const gpu = factory({ id: "fac_g", name: "demo-gpu", status: "draining" });
+  async function coordinator() {
+    return stubCoordinator((req, reply) => {
+      if (req.method === "GET") return reply.json(200, { factories: [factory({}), gpu] });
+      if (req.url.endsWith("/fac_g/status")) return reply.json(200, gpu);
+      if (req.method === "DELETE") return reply.json(200, { requeued: 0 });
+      reply.problem(404, { code: "not_found", title: "t", status: 404, detail: "nope" });
+    });
+  }
+
+  it("resolves a name to the one factory so named, and sends an id as it is", async () => {
+    const stub = await coordinator();
+    const r = await captureCli(["factory", "drain", "demo-gpu", ...connection(stub.url, "shop")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("factory demo-gpu (fac_g) is now draining");
+    expect(stub.lines).toEqual([
+      "GET /api/v1/products/shop/factories",
+      "POST /api/v1/products/shop/factories/fac_g/status",
+    ]);
+    stub.lines.length = 0;
+    await captureCli(["factory", "rm", "fac_g", ...connection(stub.url, "shop")]);
+    expect(stub.lines).toEqual(["DELETE /api/v1/products/shop/factories/fac_g"]);
+  });
+
+  it("refuses a name no factory has, naming the fleet, and changes nothing", async () => {
+    const stub = await coordinator();
+    const r = await captureCli(["factory", "rm", "demo-gpuu", ...connection(stub.url, "shop")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(
+      /^✘ ERROR not_found: no factory has the name or id demo-gpuu \/ give one of: .*demo-gpu \(fac_g\)/,
+    );
+    expect(stub.lines).toEqual(["GET /api/v1/products/shop/factories"]);
   });
 });

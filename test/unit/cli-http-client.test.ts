@@ -1,5 +1,6 @@
 // The shared REST client over real local sockets: problem+json becomes ApiError, only connection failures are
-// retried (and only when asked), and markdown submissions go up verbatim.
+// retried (and only when asked), markdown submissions go up verbatim, and an https:// URL that gets no TLS handshake
+// says to use http://.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -102,6 +103,33 @@ describe("GigafactoryClient", () => {
       .queueState()
       .catch((e) => e);
     expect((retried as ConnectionError).attempts).toBe(3);
+  });
+
+  // https:// to a plain-HTTP coordinator (as `npm start` serves) used to read as OpenSSL's internals
+  // ("…:tls_validate_record_header:wrong version number:../deps/openssl/…") or, against workerd, as a 10 s
+  // "Connect Timeout Error": neither said to use http://.
+  it("says to use http:// when an https:// URL gets no TLS handshake", async () => {
+    const url = await serve((_req, _body, res) => res.end("{}"));
+    const https = url.replace(/^http:/, "https:");
+    const err = await new GigafactoryClient({ url: https, token: "t", product: "p" }).queueState().catch((e) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.message).toContain(`Use ${url.replace(/\/$/, "")}`);
+    expect(err.message).not.toMatch(/SSL routines|deps\/openssl/);
+
+    const timeout = Object.assign(new Error("Connect Timeout Error"), { code: "UND_ERR_CONNECT_TIMEOUT" });
+    const viaWorkerd = new ConnectionError(
+      "https://127.0.0.1:8787/api/v1/x",
+      new TypeError("fetch failed", { cause: timeout }),
+      1,
+    );
+    expect(viaWorkerd.message).toContain("use http://127.0.0.1:8787");
+    // Plain http:// keeps undici's own words.
+    const plain = new ConnectionError(
+      "http://127.0.0.1:8787/api/v1/x",
+      new TypeError("fetch failed", { cause: timeout }),
+      1,
+    );
+    expect(plain.message).toBe("cannot reach http://127.0.0.1:8787/api/v1/x: Connect Timeout Error");
   });
 
   it("answers null for a claim with no work (204)", async () => {

@@ -2,7 +2,7 @@
 // given, with its file and created/existing (the Idempotent-Replayed answer), and a refused file as its error with
 // code, message and fix — and a markdown manifest refused over a `children:` list is told how children are given,
 // while one refused over a misspelt key is told the key it probably meant (the allowed keys the refusal lists include
-// `children`, and `priorty:` used to get the children fix).
+// `children`, and `priorty:` used to get the children fix); a directory given as a file is told to pass its `*.md`.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,6 +105,17 @@ describe("submit: a manifest with a key the coordinator does not know", () => {
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)[0].error.fix).toBe(
       "remove `colour` from the frontmatter, or rename it to one of the allowed keys, and submit it again",
+    );
+  });
+});
+
+describe("submit: a directory", () => {
+  it("says to pass its manifests, not to check the file's permissions", async () => {
+    const stub = await coordinator();
+    const run = await captureCli(["submit", `${dir}/`, ...connection(stub.url, "p")]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      `✘ ERROR file_unreadable: ${dir}/: is a directory, not a manifest / pass its manifests: \`gigafactory submit ${dir}/*.md\``,
     );
   });
 });

@@ -1,10 +1,11 @@
 /**
  * @module cli/commands/factory-changes
  * `gigafactory factory drain|quarantine|activate|approve|release|rotate|revoke|rm ID`: the changes an operator
- * makes to one factory, each printing what the factory is now (or `--json`). The fleet listing and enrollment
- * are cli/commands/factories.
+ * makes to one factory, each printing what the factory is now (or `--json`). ID is the factory's id or its name
+ * (cli/factory-ref). The fleet listing and enrollment are cli/commands/factories.
  */
-import type { Command } from "../context.ts";
+import type { Command, Ctx } from "../context.ts";
+import { factoryId } from "../factory-ref.ts";
 import { list } from "../table.ts";
 import { printToken } from "./factories.ts";
 
@@ -14,6 +15,9 @@ const STATUS_CHANGES = {
   activate: { status: "active", summary: "return a drained or quarantined factory to rotation" },
 } as const;
 
+/** The factory the command names, by id or name. */
+const idOf = (ctx: Ctx): Promise<string> => factoryId(ctx.client(), ctx.positionals[0]!);
+
 function statusCommand(verb: keyof typeof STATUS_CHANGES): Command {
   const { status, summary } = STATUS_CHANGES[verb];
   return {
@@ -22,7 +26,7 @@ function statusCommand(verb: keyof typeof STATUS_CHANGES): Command {
     summary,
     options: {},
     async run(ctx) {
-      const f = await ctx.client().setFactoryStatus(ctx.positionals[0]!, status);
+      const f = await ctx.client().setFactoryStatus(await idOf(ctx), status);
       if (ctx.json) ctx.emit(f);
       else ctx.print(`✔ factory ${f.name} (${f.id}) is now ${f.status}`);
       return 0;
@@ -45,7 +49,7 @@ export const factoryCommands: Command[] = [
     async run(ctx) {
       const caps = ctx.strs("cap");
       const seatLimit = ctx.int("seats");
-      const f = await ctx.client().approveFactoryGrant(ctx.positionals[0]!, {
+      const f = await ctx.client().approveFactoryGrant(await idOf(ctx), {
         ...(caps.length > 0 ? { capabilities: caps } : {}),
         ...(seatLimit !== undefined ? { seatLimit } : {}),
       });
@@ -71,7 +75,7 @@ export const factoryCommands: Command[] = [
     summary: "return a quarantined factory to rotation: its error window is cleared and its alert resolved",
     options: {},
     async run(ctx) {
-      const f = await ctx.client().releaseFactory(ctx.positionals[0]!);
+      const f = await ctx.client().releaseFactory(await idOf(ctx));
       if (ctx.json) ctx.emit(f);
       else ctx.print(`✔ factory ${f.name} (${f.id}) is released and ${f.status} again`);
       return 0;
@@ -83,7 +87,7 @@ export const factoryCommands: Command[] = [
     summary: "issue a factory a new token; the old one stops working at once",
     options: {},
     async run(ctx) {
-      const e = await ctx.client().rotateFactoryToken(ctx.positionals[0]!);
+      const e = await ctx.client().rotateFactoryToken(await idOf(ctx));
       printToken(ctx, e, `✔ Rotated the token of ${e.factory.name} (${e.factoryId}); the old token is refused now.`);
       return 0;
     },
@@ -94,7 +98,7 @@ export const factoryCommands: Command[] = [
     summary: "revoke a factory's token; its leases are requeued",
     options: {},
     async run(ctx) {
-      const f = await ctx.client().revokeFactoryToken(ctx.positionals[0]!);
+      const f = await ctx.client().revokeFactoryToken(await idOf(ctx));
       if (ctx.json) ctx.emit(f);
       else ctx.print(`✔ factory ${f.name} (${f.id}) is revoked; enroll it again to bring it back`);
       return 0;
@@ -106,7 +110,7 @@ export const factoryCommands: Command[] = [
     summary: "deregister a factory; its leases are requeued",
     options: {},
     async run(ctx) {
-      const id = ctx.positionals[0]!;
+      const id = await idOf(ctx);
       const { requeued } = await ctx.client().deregisterFactory(id);
       if (ctx.json) ctx.emit({ factoryId: id, requeued });
       else ctx.print(`✔ factory ${id} removed; ${requeued} job(s) requeued`);

@@ -12,7 +12,8 @@ import { ExperimentIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import { decimal } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
-import { CliError, usageError } from "../errors.ts";
+import { usageError } from "../errors.ts";
+import { factoryIdIn } from "../factory-ref.ts";
 import { formatInstant, renderTable } from "../table.ts";
 
 type ArmView = { n: number; successes: number; successRate: number | null; meanCostUsd: number | null };
@@ -140,17 +141,7 @@ export async function withFactoryIds(
   const arms = body.arms as { A: Arm; B: Arm };
   if (!arms.A.rules && !arms.B.rules) return body;
   const fleet = await client.listFactories();
-  const idOf = (ref: string): string => {
-    if (fleet.some((f) => f.id === ref)) return ref;
-    const named = fleet.filter((f) => f.name === ref);
-    if (named.length === 1) return named[0]!.id;
-    if (named.length > 1) {
-      const ids = named.map((f) => f.id).join(", ");
-      throw new CliError("ambiguous", `${named.length} factories are named ${ref}: ${ids}`, "give the id instead");
-    }
-    const known = fleet.map((f) => `${f.name} (${f.id})`).join(", ") || "none enrolled";
-    throw new CliError("not_found", `no factory has the name or id ${ref}`, `give one of: ${known}`);
-  };
+  const idOf = (ref: string): string => factoryIdIn(fleet, ref);
   const resolve = (arm: Arm): Arm =>
     arm.rules ? { rules: arm.rules.map((r) => ({ ...r, factoryId: idOf(r.factoryId) })) } : arm;
   return { ...body, arms: { A: resolve(arms.A), B: resolve(arms.B) } };

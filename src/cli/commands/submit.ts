@@ -134,6 +134,15 @@ async function readManifest(file: string): Promise<string> {
     return await readFile(file, "utf8");
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    // `submit examples` (a directory) is a natural first try: say what to pass instead of "check its permissions".
+    if (why === "EISDIR") {
+      const glob = `${file.replace(/\/+$/, "")}/*.md`;
+      throw new CliError(
+        "file_unreadable",
+        "is a directory, not a manifest",
+        `pass its manifests: \`gigafactory submit ${glob}\``,
+      );
+    }
     throw new CliError("file_unreadable", `cannot read the file (${why})`, "check the path and its permissions");
   }
 }

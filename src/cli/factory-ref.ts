@@ -1,0 +1,32 @@
+/**
+ * @module cli/factory-ref
+ * A factory named on the command line by its id or by its name (`factory drain demo-gpu`, an experiment arm's
+ * `--b-prefer demo-gpu`): the API takes ids only, and the name is what `factories` and the agent's log show first.
+ * A name is resolved through GET …/factories; an unknown or shared name is one `✘ ERROR` that sends nothing else.
+ */
+import type { GigafactoryClient } from "../shared/http-client.ts";
+import { CliError } from "./errors.ts";
+
+/** Factory ids are `fac_…` (core/ids): such a ref goes to the API as it is, with no listing first. */
+const FACTORY_ID = /^fac_[A-Za-z0-9_-]+$/;
+
+/**
+ * The id of the factory `ref` names in `fleet`: a listed id stays, a name becomes the id of the one factory so named.
+ * @throws CliError not_found (the fix lists the fleet's names and ids), or ambiguous (the fix lists the ids).
+ */
+export function factoryIdIn(fleet: ReadonlyArray<{ id: string; name: string }>, ref: string): string {
+  if (fleet.some((f) => f.id === ref)) return ref;
+  const named = fleet.filter((f) => f.name === ref);
+  if (named.length === 1) return named[0]!.id;
+  if (named.length > 1) {
+    const ids = named.map((f) => f.id).join(", ");
+    throw new CliError("ambiguous", `${named.length} factories are named ${ref}: ${ids}`, "give the id instead");
+  }
+  const known = fleet.map((f) => `${f.name} (${f.id})`).join(", ") || "none enrolled";
+  throw new CliError("not_found", `no factory has the name or id ${ref}`, `give one of: ${known}`);
+}
+
+/** `ref` as a factory id: an id as it is, a name through the product's factory list. */
+export async function factoryId(client: Pick<GigafactoryClient, "listFactories">, ref: string): Promise<string> {
+  return FACTORY_ID.test(ref) ? ref : factoryIdIn(await client.listFactories(), ref);
+}
