@@ -122,6 +122,9 @@ const mf = new Miniflare(
     log: new RuntimeLog(args.verbose ? LogLevel.INFO : LogLevel.WARN),
     logRequests: false,
     unsafeTriggerHandlers: true,
+    // The `request.cf` placeholder, fetched from workers.cloudflare.com otherwise: the Worker never reads it, and on
+    // an offline machine the fetch printed a warning and a getaddrinfo stack on every fresh start (loopback only).
+    cf: false,
     // DevTools (chrome://inspect) or a CPU profile: set GIGAFACTORY_INSPECTOR_PORT to attach to the Worker.
     ...(process.env.GIGAFACTORY_INSPECTOR_PORT
       ? { inspectorPort: Number(process.env.GIGAFACTORY_INSPECTOR_PORT) }
