@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import { WaitingReasonSchema } from "../../src/shared/api-policies.ts";
-import { ADMIN, api, claim, enroll, type JobView, P, submit } from "./client";
+import { ADMIN, api, claim, enroll, type JobView, P, submit, until } from "./client";
 import { connectFactory } from "./sockets";
 
 type WithReason = JobView & { waitingReason: WaitingReason | null };
@@ -78,6 +78,25 @@ describe("waitingReason on every job read", () => {
     expect((await reasonOf(product, second.id))?.code).toBe("all_seats_busy");
     expect(await reasonOf(product, first.id)).toBeNull();
     socket.close();
+  });
+
+  it("explain ranks only the factories that can take work: a closed socket's factory is refused, as the reason says", async () => {
+    const product = "wait-ws-closed";
+    const f = await enroll(product, "ws-gone", [], 1);
+    const { socket } = await connectFactory(product, f.token, { seats: 1 });
+    socket.close();
+    const job = await submit(product, { title: "t" });
+    // Its heartbeats are fresh, but with its socket gone nothing can be pushed to it: the dispatcher skips it.
+    await until(
+      () => reasonOf(product, job.id),
+      (r) => r?.code === "no_factory_connected",
+    );
+    const e = await api<{
+      ranked: Array<{ factoryId: string }>;
+      rejected: Array<{ factoryId: string; reasons: string[] }>;
+    }>("GET", `${P(product)}/jobs/${job.id}/explain`, { token: ADMIN });
+    expect(e.body.ranked).toEqual([]);
+    expect(e.body.rejected).toMatchObject([{ factoryId: f.factoryId, reasons: ["factory_down"] }]);
   });
 
   it("deps_unmet names each dependency and its stage", async () => {

@@ -8,14 +8,13 @@
 import type { Factory, Job } from "../../../core/model.ts";
 import type { PreemptionDecision } from "../../../core/preemption.ts";
 import { DEFAULT_WEIGHTS, jobUrgency, type RouteContext, rankFactories } from "../../../core/router.ts";
+import { reachableViews } from "../../../core/waiting-fleet.ts";
 import type { Explanation, PreemptionView } from "../../../shared/responses.ts";
-import { routeContext } from "../dispatch/claim.ts";
 import { exclusionsOf } from "../dispatch/exclusions.ts";
 import { preemptionDecision } from "../dispatch/preempt.ts";
-import { listFactories } from "../factories/registry.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { requireJob } from "./rows.ts";
-import { waitingReasonFor } from "./waiting.ts";
+import { fleetSnapshot, waitingReasonFor } from "./waiting.ts";
 
 /**
  * The routing decision for job `jobId` as a claim at `tx.now` would make it; `connected` = the factories with a
@@ -24,12 +23,17 @@ import { waitingReasonFor } from "./waiting.ts";
  */
 export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string> = new Set()): Explanation {
   const job = requireJob(tx.sql, jobId);
-  const ctx = routeContext(tx);
+  // One snapshot for the ranking and the waiting reason, so the two cannot disagree: the factories as dispatch sees
+  // them (core/waiting-fleet `reachableViews`) — one whose socket closed is down however fresh its last heartbeat,
+  // one with a live socket is up however late its heartbeats (it was ranked first while the reason said "no factory
+  // connected", and refused while the job was being pushed to it).
+  const snap = fleetSnapshot(tx, connected);
+  const ctx = snap.ctx;
   const policy = ctx.policyFor?.(job); // a guarded experiment's arm or winner (policies/experiments)
   const product = { ...DEFAULT_WEIGHTS, ...ctx.weights };
   // The queue's order uses the product's starvation weight for every job (dispatch/urgency-order), an arm's never.
   const weights = { ...product, ...policy?.weights, starvation: product.starvation };
-  const factories = listFactories(tx.sql, tx.now);
+  const factories = reachableViews(snap.factories, snap.connected);
   const { ranked, rejected } = rankFactories(job, factories, ctx);
   // Every remembered exclusion, also those whose backoff ended (their strikes still count).
   const exclusions = exclusionsOf(tx.sql, job.id);
@@ -44,7 +48,7 @@ export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string>
     ranked,
     rejected,
     exclusions,
-    waitingReason: waitingReasonFor(tx, job, connected),
+    waitingReason: waitingReasonFor(tx, job, snap),
     preemption: preemptionView(
       tx,
       job,
