@@ -65,3 +65,18 @@ export function activeExclusion(job: Job, factory: Factory, ctx: RouteContext): 
   const exclusion = ctx.exclusionOf?.(job.id, factory.id);
   return isExcluded(exclusion, ctx.now) ? exclusion : undefined;
 }
+
+/**
+ * The engines (`*` for jobs naming none) whose open breakers refuse them on every factory of `factories` — those a
+ * queue walk is for (the claimant, or the free factories holding a bucket's capabilities): the walk skips their jobs
+ * unread, so they cannot fill its scan bound in front of work those factories can run. Empty for no factory.
+ */
+export function breakerHeldEngines(factories: readonly Pick<Factory, "id">[], ctx: RouteContext): Set<string> {
+  const engines = new Set<string>();
+  if (factories.length === 0 || !ctx.openBreakers?.size) return engines;
+  for (const key of ctx.openBreakers) engines.add(key.slice(key.lastIndexOf(":") + 1));
+  for (const engine of engines) {
+    if (!factories.every((f) => breakerBlocks({ engine }, f, ctx))) engines.delete(engine);
+  }
+  return engines;
+}

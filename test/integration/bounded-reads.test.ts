@@ -194,6 +194,64 @@ describe("jobs behind a closed serial gate", () => {
   });
 });
 
+// Jobs an open circuit breaker refuses on every factory the walk is for (the factory's own breaker for their engine,
+// or any of that engine's under `overflow: hold`) are skipped by the walk's query too: a thousand older jobs of a
+// broken engine filled every pass's scan, and a job of another engine that the free factory could run waited for the
+// breaker (hours, with its cool-down doubling) while its waiting reason said "dispatching".
+
+/** A breaker of `factoryId` for `engine`, open for an hour (as five failed runs and a few failed trials leave it). */
+async function openBreaker(product: string, factoryId: string, engine: string): Promise<void> {
+  await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+    state.storage.sql.exec(
+      `INSERT INTO breakers(factory_id, engine, consecutive_failures, open_until, cool_down_s, trial_out)
+       VALUES (?, ?, 5, ?, 3600, 0)`,
+      factoryId,
+      engine,
+      Date.now() + 3_600_000,
+    );
+  });
+}
+
+/** `count` queued jobs of engine `engine`, older than what follows. */
+async function brokenEngineJobs(product: string, engine: string, count: number): Promise<void> {
+  const seed = await submit(product, { title: "broken engine", engine });
+  await cloneQueued(product, seed.id, count);
+}
+
+const ENGINES = ["engine:claude", "engine:codex"];
+
+describe("jobs behind an open breaker", () => {
+  it("are skipped, not scanned: an HTTP claim reaches the job of a working engine behind MAX_SCAN of them", async () => {
+    const product = "scan-breaker-claim";
+    const f = await enroll(product, "two-engines", ENGINES);
+    await brokenEngineJobs(product, "claude", MAX_SCAN);
+    await openBreaker(product, f.factoryId, "claude");
+    const job = await submit(product, { title: "codex job", engine: "codex" });
+    const r = await claim(product, f.token);
+    expect(r.status).toBe(200);
+    expect(r.body.job.id).toBe(job.id);
+  });
+
+  it("push dispatch assigns it too, and under overflow: hold a breaker on another factory skips them as well", async () => {
+    const product = "scan-breaker-hold";
+    const hold = await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: { overflow: "hold" } });
+    expect(hold.status).toBe(200);
+    const broken = await enroll(product, "broken", ENGINES);
+    const f = await enroll(product, "box", ENGINES, 2);
+    await brokenEngineJobs(product, "claude", MAX_SCAN);
+    await openBreaker(product, broken.factoryId, "claude");
+    const { socket } = await connectFactory(product, f.token, { capabilities: ENGINES, seats: 2 });
+    const job = await submit(product, { title: "codex job", engine: "codex" });
+    const assign = await socket.next<AssignFrame>("assign");
+    expect(assign.assignments.map((a) => a.job.id)).toEqual([job.id]);
+    const held = await api<{ waitingReason: { code: string } }>("GET", `${P(product)}/jobs/job_clone_00001`, {
+      token: ADMIN,
+    });
+    expect(held.body.waitingReason.code).toBe("breaker_open");
+    socket.close();
+  });
+});
+
 describe("the learned term's reference set", () => {
   it("reads one (engine, class) by its index, not a scan of every track record", async () => {
     const product = "track-plan";

@@ -274,4 +274,29 @@ describe("preemption", () => {
       socket.close();
     });
   }
+
+  it("a free factory whose breaker refuses the critical job does not hide it from preemption on a working one", async () => {
+    const product = "preempt-breaker";
+    await setPreemption(product, true);
+    const { socket, victim } = await busyFactory(product);
+    const broken = await enroll(product, "broken", ["gpu"], 1);
+    const other = await connectFactory(product, broken.token, { capabilities: ["gpu"] });
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.sql.exec(
+        `INSERT INTO breakers(factory_id, engine, consecutive_failures, open_until, cool_down_s, trial_out)
+         VALUES (?, '*', 5, ?, 3600, 0)`,
+        broken.factoryId,
+        Date.now() + 3_600_000,
+      );
+    });
+    // The walk skips jobs an open breaker refuses on every free factory (dispatch/urgency-order), but not critical
+    // ones with preemption on: the busy factory's breaker is closed.
+    const crit = await submit(product, { title: "crit", priority: "critical", requires: ["gpu"] });
+    const assign = await socket.next<AssignFrame>("assign");
+    expect(assign.assignments.map((a) => a.job.id)).toEqual([crit.id]);
+    expect((await getJob(product, victim.id)).stage).toBe("queued");
+    expect(seen(other.socket, "assign")).toEqual([]);
+    other.socket.close();
+    socket.close();
+  });
 });

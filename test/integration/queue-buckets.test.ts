@@ -13,6 +13,7 @@ import type { Job } from "../../src/core/model.ts";
 import { claimFor } from "../../src/durable-objects/coordinator/dispatch/claim.ts";
 import { planAndAssign } from "../../src/durable-objects/coordinator/dispatch/plan.ts";
 import {
+  CURSOR_OPEN_ENGINES_SQL,
   CURSOR_OPEN_GATES_SQL,
   CURSOR_SQL,
   MAX_SCAN,
@@ -171,6 +172,7 @@ describe("the capability-bucketed queue", () => {
         next: queryPlan(sql, NEXT_BUCKET_SQL, ""),
         cursor: queryPlan(sql, withLimit(CURSOR_SQL, 64), GPU, 2, Date.now(), -1, ""),
         gated: queryPlan(sql, withLimit(CURSOR_OPEN_GATES_SQL, 64), GPU, 2, Date.now(), -1, "", '["deploy:prod"]'),
+        held: queryPlan(sql, withLimit(CURSOR_OPEN_ENGINES_SQL, 64), GPU, 2, Date.now(), -1, "", "[]", '["claude"]'),
         buckets: queuedBuckets(sql).map((b) => b.key),
       };
     });
@@ -182,7 +184,11 @@ describe("the capability-bucketed queue", () => {
     expect(plans.gated).toMatch(
       /SEARCH jobs USING INDEX jobs_by_bucket \(stage=\? AND cap_key=\? AND priority_value=\? AND \(queued_at,id\)>\(\?,\?\)\)/,
     );
-    for (const p of [plans.next, plans.cursor, plans.gated]) expect(p).not.toMatch(/TEMP B-TREE/);
+    // So does skipping the engines an open breaker holds (dispatch/urgency-order CURSOR_OPEN_ENGINES_SQL).
+    expect(plans.held).toMatch(
+      /SEARCH jobs USING INDEX jobs_by_bucket \(stage=\? AND cap_key=\? AND priority_value=\? AND \(queued_at,id\)>\(\?,\?\)\)/,
+    );
+    for (const p of [plans.next, plans.cursor, plans.gated, plans.held]) expect(p).not.toMatch(/TEMP B-TREE/);
     expect(plans.buckets).toEqual([GPU, keyOfCapabilities(["os:linux"])]);
   });
 

@@ -26,6 +26,7 @@ import type { JobAllowance } from "../../../core/job-budget.ts";
 import { leaseExpiresAt } from "../../../core/lease.ts";
 import type { LessonRef } from "../../../core/lessons.ts";
 import type { Factory, Job } from "../../../core/model.ts";
+import { breakerHeldEngines } from "../../../core/route-filter.ts";
 import { type RouteContext, scoreCandidate } from "../../../core/router.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
 import type { Lease } from "../../../shared/responses.ts";
@@ -141,7 +142,14 @@ export function claimFor(
   const starvation = ctx.weights?.starvation ?? 0;
   const closedKeys = closedSerialKeys(ctx);
   const below = cascadeHold(tx.sql);
-  for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, { admit, closedKeys })) {
+  // Jobs of an engine whose breaker refuses the claimant are skipped unread, as a closed serial gate's are.
+  const broken = breakerHeldEngines([live], ctx);
+  const heldEngines = () => broken;
+  for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
+    admit,
+    closedKeys,
+    heldEngines,
+  })) {
     const job = loadJob(tx.sql, id);
     if (!job || below?.(job) || !scoreCandidate(job, live, ctx).eligible) continue;
     const allowance = dispatchAllowance(tx, job);

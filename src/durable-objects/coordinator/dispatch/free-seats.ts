@@ -103,6 +103,17 @@ export class FreeSeats {
     return yes;
   }
 
+  /** The free factories that hold every capability of `required` (a queue bucket's). */
+  holders(required: readonly string[]): Factory[] {
+    let smallest: readonly Factory[] = this.all;
+    for (const c of required) {
+      const bucket = this.byCapability.get(c);
+      if (!bucket) return [];
+      if (bucket.length < smallest.length) smallest = bucket;
+    }
+    return smallest.filter((f) => holdsAll(new Set(f.capabilities), required));
+  }
+
   /** `f` took one more job (its `load` already counted): drop it from the index once it is full. */
   took(f: Factory): void {
     if (f.load < f.seats) return;

@@ -20,6 +20,7 @@
  */
 import { holdsAll } from "../../../core/capability-key.ts";
 import type { Factory, Job } from "../../../core/model.ts";
+import { breakerHeldEngines } from "../../../core/route-filter.ts";
 import { PRIORITY_VALUE, rankFactories } from "../../../core/router.ts";
 import type { Assignment } from "../../../shared/protocol.ts";
 import { cascadeHold } from "../dag/cancel-subtree.ts";
@@ -98,10 +99,16 @@ export function planAndAssign(
   const starvation = ctx.weights?.starvation ?? 0;
   const closedKeys = closedSerialKeys(ctx);
   const held = cascadeHold(tx.sql);
+  // Jobs an open breaker refuses on every free factory that could run their bucket are skipped unread — but for
+  // critical ones with preemption on: a busy factory whose breaker is closed may still give them a seat.
+  const none = new Set<string>();
+  const heldEngines = (b: Bucket, priority: number) =>
+    preemption && priority === critical ? none : breakerHeldEngines(free.holders(b.capabilities), ctx);
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
     admit,
     priorities,
     closedKeys,
+    heldEngines,
   })) {
     if (free.size === 0) {
       plan.waiting = true;

@@ -22,7 +22,8 @@ import type { Tx } from "../runtime/tx.ts";
  * them fits (another hard filter refuses them: serial gate, exclusion, breaker, budget pause). Each one examined is
  * a document parsed and scored: 1000 keeps such a pass to a few milliseconds; a job further back is reached once
  * those in front are taken, cancelled or aged past it. Jobs of buckets no one asking can run do not count, nor do
- * jobs behind a closed serial gate (CURSOR_OPEN_GATES_SQL).
+ * jobs behind a closed serial gate (CURSOR_OPEN_GATES_SQL) or of an engine an open breaker refuses on every factory
+ * the walk is for (CURSOR_OPEN_ENGINES_SQL).
  */
 export const MAX_SCAN = 1000;
 
@@ -56,6 +57,17 @@ export const CURSOR_OPEN_GATES_SQL = CURSOR_SQL.replace(
 );
 
 /**
+ * CURSOR_OPEN_GATES_SQL without the jobs whose engine (`*`: none named) an open circuit breaker refuses on every
+ * factory the walk is for (`?7`: a JSON array of those engines, core/route-filter `breakerHeldEngines`; `?6` may be
+ * `[]`). Without it, a thousand older jobs of a broken engine filled every pass's scan and a job of another engine
+ * that a free factory could run waited for the breaker (its cool-down doubling up to an hour), saying "dispatching".
+ */
+export const CURSOR_OPEN_ENGINES_SQL = CURSOR_OPEN_GATES_SQL.replace(
+  "ORDER BY",
+  "AND COALESCE(json_extract(doc, '$.engine'), '*') NOT IN (SELECT value FROM json_each(?7))\n  ORDER BY",
+);
+
+/**
  * Whether to walk `bucket`'s jobs of class `priority` (a PRIORITY_VALUE). Asked when the cursor opens and again
  * before each of its jobs is yielded, so a bucket whose last fitting seat a pass just filled stops there; once it
  * answers no, that cursor is closed for the walk (callers' answers only ever turn from yes to no within one walk).
@@ -69,6 +81,8 @@ export interface WalkOptions {
   priorities?: readonly number[];
   /** Serial keys whose gate is closed (frozen, or held by a running job): their jobs are skipped in the query. */
   closedKeys?: ReadonlySet<string>;
+  /** Per class of a bucket, asked as its cursor opens: engines whose breakers refuse it everywhere; skipped unread. */
+  heldEngines?: (bucket: Bucket, priority: number) => ReadonlySet<string>;
 }
 
 interface Head {
@@ -92,10 +106,12 @@ function* classCursor(
   weight: number,
   horizonMs: number,
   closed: string | undefined,
+  engines: string | undefined,
 ) {
   let after: [number, string] = [-1, ""];
-  const sql = closed === undefined ? CURSOR_SQL : CURSOR_OPEN_GATES_SQL;
-  const gates = closed === undefined ? [] : [closed];
+  const sql =
+    engines !== undefined ? CURSOR_OPEN_ENGINES_SQL : closed !== undefined ? CURSOR_OPEN_GATES_SQL : CURSOR_SQL;
+  const gates = engines !== undefined ? [closed ?? "[]", engines] : closed === undefined ? [] : [closed];
   for (let page = FIRST_PAGE; ; page = Math.min(PAGE, page * 2)) {
     // Keyset pagination: robust while the caller assigns (removes) rows between pages.
     const rows = tx.sql
@@ -144,7 +160,7 @@ export function* dueJobIdsByUrgency(
   starvationWeight: number,
   limit = MAX_SCAN,
   horizonMs: number = STARVATION_HORIZON_MS,
-  { admit = () => true, priorities = Object.values(PRIORITY_VALUE), closedKeys }: WalkOptions = {},
+  { admit = () => true, priorities = Object.values(PRIORITY_VALUE), closedKeys, heldEngines }: WalkOptions = {},
 ): Generator<string> {
   const cursors: Cursor[] = [];
   const heap = new HeadHeap();
@@ -152,8 +168,10 @@ export function* dueJobIdsByUrgency(
   for (const bucket of queuedBuckets(tx.sql)) {
     for (const priority of priorities) {
       if (!admit(bucket, priority)) continue;
+      const held = heldEngines?.(bucket, priority);
+      const engines = held && held.size > 0 ? JSON.stringify([...held]) : undefined;
       const at = cursors.length;
-      const rows = classCursor(tx, bucket.key, priority, at, starvationWeight, horizonMs, closed);
+      const rows = classCursor(tx, bucket.key, priority, at, starvationWeight, horizonMs, closed, engines);
       cursors.push({ bucket, priority, rows });
       heap.push(rows.next().value ?? undefined);
     }
