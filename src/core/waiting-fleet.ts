@@ -11,12 +11,20 @@ import { effectiveRequires, filterReasons, type RouteContext } from "./router.ts
 
 /**
  * The factories as the router sees them for dispatch: a connected one is alive whatever its last heartbeat says
- * (push dispatch and HTTP claims treat it so), one that is not connected cannot take work, so it counts as down.
+ * (push dispatch and HTTP claims treat it so), one that is not connected cannot take work, so it counts as down —
+ * but for one in `draining`: its link is live and its agent asked for no new work (a `drain` frame), so it is the
+ * status it chose, `draining`, not an unconnected host an operator would go and look for.
  */
-export function reachableViews(factories: readonly Factory[], connected: ReadonlySet<string>): Factory[] {
-  return factories.map((f) =>
-    connected.has(f.id) ? { ...f, health: f.health === "down" ? "ok" : f.health } : { ...f, health: "down" },
-  );
+export function reachableViews(
+  factories: readonly Factory[],
+  connected: ReadonlySet<string>,
+  draining?: ReadonlySet<string>,
+): Factory[] {
+  return factories.map((f) => {
+    if (connected.has(f.id)) return { ...f, health: f.health === "down" ? "ok" : f.health };
+    if (f.status === "active" && draining?.has(f.id)) return { ...f, status: "draining" };
+    return { ...f, health: "down" };
+  });
 }
 
 /** One factory in a cause's detail. */

@@ -26,6 +26,8 @@ export interface WaitingInputs {
   factories: readonly Factory[];
   /** Factories that can take work now: a live WebSocket, or an HTTP poller whose heartbeats are current. */
   connected: ReadonlySet<string>;
+  /** Factories whose live WebSocket's agent asked for no new work (a `drain` frame): out of service, not unconnected. */
+  draining?: ReadonlySet<string>;
   /** Serial key → id of the job holding it (assigned or building). */
   serialHolders?: ReadonlyMap<string, string>;
   /** Serial key → the live hold of a run stopping after a forced lease loss (core/serial-holds `liveHoldsByKey`). */
@@ -92,7 +94,7 @@ function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReas
   const ctx: RouteContext = { ...inputs.ctx, now };
   const gate = gateReason(job, ctx, "hard", inputs.serialHolders);
   if (gate) return gate;
-  const views = reachableViews(inputs.factories, inputs.connected);
+  const views = reachableViews(inputs.factories, inputs.connected, inputs.draining);
   const fleet = fleetCause(job, views, ctx);
   const structural = fleetReason(job, fleet, "structural");
   if (structural) return structural;

@@ -99,6 +99,19 @@ describe("waitingReason on every job read", () => {
     expect(e.body.rejected).toMatchObject([{ factoryId: f.factoryId, reasons: ["factory_down"] }]);
   });
 
+  it("a factory whose agent drains is out of service, not unconnected: its socket is live, it asked for no work", async () => {
+    const product = "wait-ws-drain";
+    const f = await enroll(product, "draining-box", [], 1);
+    const { socket } = await connectFactory(product, f.token, { seats: 1 });
+    socket.send({ type: "drain", id: "d1" });
+    await socket.next("ack");
+    const job = await submit(product, { title: "t" });
+    const r = await reasonOf(product, job.id);
+    expect(r?.code).toBe("factory_quarantined");
+    expect(r?.message).toContain("draining-box (draining)");
+    socket.close();
+  });
+
   it("deps_unmet names each dependency and its stage", async () => {
     const product = "wait-deps";
     const dep = await submit(product, { title: "dep" });

@@ -55,6 +55,13 @@ describe("waitingReasonOf: one case per code", () => {
       "factory_quarantined",
     ],
     ["capable but not connected", job({ requires: ["gpu"] }), inputs({ connected: new Set() }), "no_factory_connected"],
+    [
+      "its agent drains (live socket, no new work)",
+      job({ requires: ["gpu"] }),
+      inputs({ connected: new Set(), draining: new Set(["f1"]) }),
+      "factory_quarantined",
+      { factories: [{ id: "f1", status: "draining" }] },
+    ],
     ["its seat is taken", job({ requires: ["gpu"] }), inputs({ factories: [factory({ load: 1 })] }), "all_seats_busy"],
     [
       "engine breaker open",

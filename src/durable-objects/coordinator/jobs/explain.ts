@@ -33,7 +33,7 @@ export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string>
   const product = { ...DEFAULT_WEIGHTS, ...ctx.weights };
   // The queue's order uses the product's starvation weight for every job (dispatch/urgency-order), an arm's never.
   const weights = { ...product, ...policy?.weights, starvation: product.starvation };
-  const factories = reachableViews(snap.factories, snap.connected);
+  const factories = reachableViews(snap.factories, snap.connected, snap.draining);
   const { ranked, rejected } = rankFactories(job, factories, ctx);
   // Every remembered exclusion, also those whose backoff ended (their strikes still count).
   const exclusions = exclusionsOf(tx.sql, job.id);

@@ -33,6 +33,14 @@ export function fleetSnapshot(tx: Tx, wsReady: ReadonlySet<string>): FleetSnapsh
   );
   const connected = new Set(wsReady);
   for (const f of factories) if (pollers.has(f.id) && f.health !== "down") connected.add(f.id);
+  // A WebSocket factory whose link is open (its close never seen) yet not work-ready: its agent sent `drain`.
+  const draining = new Set(
+    tx.sql
+      .exec<{ id: string }>(OPEN_LINKS_SQL)
+      .toArray()
+      .map((r) => r.id)
+      .filter((id) => !wsReady.has(id)),
+  );
   const holders = tx.sql
     .exec<{ k: string; id: string }>(
       "SELECT serial_key AS k, id FROM jobs WHERE serial_key IS NOT NULL AND stage IN ('assigned', 'building')",
@@ -42,10 +50,15 @@ export function fleetSnapshot(tx: Tx, wsReady: ReadonlySet<string>): FleetSnapsh
     ctx: routeContext(tx),
     factories,
     connected,
+    draining,
     serialHolders: new Map(holders.map((r) => [r.k, r.id])),
     serialStops: liveHoldsByKey(liveSerialHolds(tx.sql, tx.now), tx.now),
   };
 }
+
+/** Factories whose stored WebSocket link is open: a hello's connection generation with no close recorded for it. */
+const OPEN_LINKS_SQL = `SELECT id FROM factories WHERE json_extract(doc, '$.connection') IS NOT NULL
+  AND json_extract(doc, '$.connection') IS NOT json_extract(doc, '$.closedConnection')`;
 
 function stageOf(sql: SqlStorage, id: string): Stage | undefined {
   return sql.exec<{ stage: Stage }>("SELECT stage FROM jobs WHERE id = ?", id).toArray()[0]?.stage;
