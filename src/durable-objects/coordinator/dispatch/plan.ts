@@ -102,8 +102,11 @@ export function planAndAssign(
   // Jobs an open breaker refuses on every free factory that could run their bucket are skipped unread — but for
   // critical ones with preemption on: a busy factory whose breaker is closed may still give them a seat.
   const none = new Set<string>();
+  // No open breaker (the usual case): nothing to ask per bucket, not even its holders.
   const heldEngines = (b: Bucket, priority: number) =>
-    preemption && priority === critical ? none : breakerHeldEngines(free.holders(b.capabilities), ctx);
+    !ctx.openBreakers?.size || (preemption && priority === critical)
+      ? none
+      : breakerHeldEngines(free.holders(b.capabilities), ctx);
   for (const id of dueJobIdsByUrgency(tx, starvation, MAX_SCAN, ctx.agingHorizonMs, {
     admit,
     priorities,
