@@ -52,12 +52,16 @@ export function gateReason(
   kind: "hard" | "held",
   holders?: ReadonlyMap<string, string>,
   stops?: ReadonlyMap<string, SerialHold>,
+  frozenAt?: ReadonlyMap<string, number>,
 ): WaitingReason | undefined {
   const key = job.serialKey;
   if (kind === "hard") {
     if (ctx.budgetPaused) return reason("budget_paused", "the product's budget is paused", job.queuedAt, {});
     if (key !== undefined && ctx.frozenSerialKeys?.has(key)) {
-      return reason("serial_key_frozen", `serial key ${key} is frozen`, job.queuedAt, { serialKey: key });
+      // The freeze's own instant when it came after the job queued: "frozen since 3 h ago" for a key frozen 5 min ago
+      // sent an operator looking for an old decision.
+      const since = Math.max(job.queuedAt, frozenAt?.get(key) ?? job.queuedAt);
+      return reason("serial_key_frozen", `serial key ${key} is frozen`, since, { serialKey: key });
     }
     return undefined;
   }

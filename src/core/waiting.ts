@@ -30,6 +30,8 @@ export interface WaitingInputs {
   draining?: ReadonlySet<string>;
   /** Serial key → id of the job holding it (assigned or building). */
   serialHolders?: ReadonlyMap<string, string>;
+  /** Serial key → when an operator froze it (ms): `serial_key_frozen` holds since then, not since the job queued. */
+  frozenAt?: ReadonlyMap<string, number>;
   /** Serial key → the live hold of a run stopping after a forced lease loss (core/serial-holds `liveHoldsByKey`). */
   serialStops?: ReadonlyMap<string, SerialHold>;
   /** Dependency id → its stage (undefined: no such job). */
@@ -92,7 +94,7 @@ export function runsOrEnded(job: Pick<Job, "stage" | "holderFactoryId">): boolea
 
 function queuedReason(job: Job, inputs: WaitingInputs, now: number): WaitingReason {
   const ctx: RouteContext = { ...inputs.ctx, now };
-  const gate = gateReason(job, ctx, "hard", inputs.serialHolders);
+  const gate = gateReason(job, ctx, "hard", inputs.serialHolders, undefined, inputs.frozenAt);
   if (gate) return gate;
   const views = reachableViews(inputs.factories, inputs.connected, inputs.draining);
   const fleet = fleetCause(job, views, ctx);

@@ -211,6 +211,17 @@ describe("waitingReasonOf: one case per code", () => {
     expect(r?.detail).toMatchObject({ missing: ["os:mac"], closest: { id: "a", missing: ["os:mac"] } });
   });
 
+  it("dates serial_key_frozen from the freeze when it came after the job queued, else from the queue", () => {
+    const frozen = (at: number) =>
+      waitingReasonOf(
+        job({ serialKey: "db" }),
+        inputs({ frozenAt: new Map([["db", at]]) }, { frozenSerialKeys: new Set(["db"]) }),
+        NOW,
+      );
+    expect(frozen(NOW - 1000)).toMatchObject({ code: "serial_key_frozen", since: NOW - 1000 });
+    expect(frozen(NOW - 9000)).toMatchObject({ code: "serial_key_frozen", since: NOW - 3000 }); // queued after it
+  });
+
   it("is null while running and once terminal", () => {
     expect(waitingReasonOf(job({ stage: "building", holderFactoryId: "f1" }), inputs(), NOW)).toBeNull();
     for (const stage of ["shipped", "dead_letter", "cancelled"] as const) {

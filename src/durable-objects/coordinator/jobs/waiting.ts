@@ -52,6 +52,13 @@ export function fleetSnapshot(tx: Tx, wsReady: ReadonlySet<string>): FleetSnapsh
     connected,
     draining,
     serialHolders: new Map(holders.map((r) => [r.k, r.id])),
+    // At most MAX_FROZEN_KEYS rows (policies/serial-gates): every freeze's instant, for its reason's `since`.
+    frozenAt: new Map(
+      tx.sql
+        .exec<{ key: string; at: number }>("SELECT key, at FROM serial_freezes")
+        .toArray()
+        .map((r) => [r.key, r.at]),
+    ),
     serialStops: liveHoldsByKey(liveSerialHolds(tx.sql, tx.now), tx.now),
   };
 }
