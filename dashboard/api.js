@@ -44,6 +44,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether a failed read may work if asked again: no answer, a 5xx, a 408 or a 429. A 4xx says the request itself is
+ * refused (a job that does not exist, a role too low): asking again every tick would not change it.
+ * @param {unknown} err
+ */
+export function transient(err) {
+  if (!(err instanceof ApiError)) return true;
+  return err.status === 0 || err.status >= 500 || err.status === 408 || err.status === 429;
+}
+
 /** @param {unknown} err */
 export function describeError(err) {
   if (err instanceof ApiError) return err.readable;

@@ -1,0 +1,126 @@
+// A read that failed once is not left standing as the current state, in Debian Chromium against the real local
+// server: the board's list and a job page's facts re-read on the shared poller's next tick after a failed read (a
+// 503 served once by page.route), not only at the next queue-version change, which in a quiet product may never come.
+// Before, a job cancelled while the board's one re-read failed showed "queued" with the error line until some other
+// job moved; and a factory name as long as the API allows stays inside the explain panel's card.
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+
+const PRODUCT = "stale-reads";
+/** The shared poller ticks every 3 s; on a loaded machine a tick may come late. */
+const REDRAW = { timeout: 30_000 };
+/** The longest name the enroll schema takes (src/shared/api.ts: 64 characters, no spaces to break at). */
+const LONG_NAME = `h${"z".repeat(63)}`;
+
+describe("dashboard: a failed read is retried, not shown as current", () => {
+  let h: Harness;
+  let browser: Browser;
+
+  const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => {
+    const r = await call<T>(h.url, method, `${P(PRODUCT)}${path}`, ADMIN, body);
+    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+    return r.body;
+  };
+  const submit = async (title: string) => (await api<{ id: string }>("POST", "/jobs", { manifest: { title } })).id;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    // A host that never connects: jobs stay queued, and explain filters it out by name.
+    await api("POST", "/factories/enroll", { name: LONG_NAME, capabilities: ["gpu"] });
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  async function open(hash: string) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.goto(`${h.url}/${hash}`);
+    return { page, errors, close: () => context.close() };
+  }
+
+  /**
+   * Answer every request matching `match` with a 503 problem for `ms` from the first one (a blip: the reads that would
+   * pick up the change all fail); resolves when that window has closed.
+   */
+  const failFor = async (page: Page, ms: number, match: (url: URL) => boolean) => {
+    let first = 0;
+    let closed: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    await page.route(match, async (route) => {
+      if (!first) {
+        first = Date.now();
+        setTimeout(closed, ms);
+      }
+      if (Date.now() - first > ms) return route.continue();
+      await route.fulfill({
+        status: 503,
+        contentType: "application/problem+json",
+        body: JSON.stringify({ title: "Service unavailable", status: 503, detail: "injected", code: "unavailable" }),
+      });
+    });
+    return done;
+  };
+
+  it("the board re-reads its list on the next tick after a failed read", async () => {
+    const id = await submit("Cancelled during a failed read");
+    const { page, errors, close } = await open("#/jobs");
+    const row = page.locator(`tr[data-job="${id}"]`);
+    await expect.poll(() => row.getAttribute("data-stage"), REDRAW).toBe("queued");
+    // The board's own read (the summary list), not the poller's counts: the header stays right, the rows go stale.
+    const failed = failFor(
+      page,
+      1000,
+      (u) => u.pathname.endsWith("/jobs") && u.searchParams.get("fields") === "summary",
+    );
+    await api("POST", `/jobs/${id}/actions/cancel`, {});
+    await failed;
+    await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toContain("injected");
+    // Nothing else moves in this product: only a retry brings the row and the status line up to date.
+    await expect.poll(() => row.getAttribute("data-stage"), REDRAW).toBe("cancelled");
+    await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("a job page re-reads the job on the next tick after a failed read", async () => {
+    const id = await submit("Cancelled while its page could not read it");
+    const { page, errors, close } = await open(`#/jobs/${id}`);
+    const badge = page.locator(".job-stage .badge");
+    await expect.poll(() => badge.getAttribute("data-stage"), REDRAW).toBe("queued");
+    await expect.poll(() => page.locator(".feed-state").getAttribute("class"), REDRAW).toContain("feed-live");
+    // Long enough for every read the change causes (the feed's event and the poller's version tick) to fail.
+    const failed = failFor(page, 5000, (u) => u.pathname.endsWith(`/jobs/${id}`));
+    await api("POST", `/jobs/${id}/actions/cancel`, {});
+    await failed;
+    await expect.poll(() => badge.getAttribute("data-stage"), REDRAW).toBe("cancelled");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("a factory name as long as the API allows stays inside the explain panel", async () => {
+    const id = await submit("Needs a host");
+    const { page, errors, close } = await open(`#/jobs/${id}`);
+    const name = page.locator(`.rejected li[data-factory="${LONG_NAME}"] strong`);
+    await name.waitFor(REDRAW);
+    const panel = page.locator(".panel", { has: page.locator(".rejected") });
+    const [nameBox, panelBox] = [await name.boundingBox(), await panel.boundingBox()];
+    expect(nameBox && panelBox, "both laid out").toBeTruthy();
+    expect(nameBox!.x + nameBox!.width).toBeLessThanOrEqual(panelBox!.x + panelBox!.width);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
