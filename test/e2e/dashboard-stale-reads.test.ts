@@ -1,8 +1,9 @@
 // A read that failed once is not left standing as the current state, in Debian Chromium against the real local
 // server: the board's list and a job page's facts re-read on the shared poller's next tick after a failed read (a
-// 503 served once by page.route), not only at the next queue-version change, which in a quiet product may never come.
+// 503 served by page.route), not only at the next queue-version change, which in a quiet product may never come.
 // Before, a job cancelled while the board's one re-read failed showed "queued" with the error line until some other
-// job moved; and a factory name as long as the API allows stays inside the explain panel's card.
+// job moved. Metrics tiles whose re-read failed say since when their figures are, and a factory name as long as the
+// API allows stays inside the explain panel's card.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
@@ -10,6 +11,8 @@ import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 const PRODUCT = "stale-reads";
 /** The shared poller ticks every 3 s; on a loaded machine a tick may come late. */
 const REDRAW = { timeout: 30_000 };
+/** A few ticks of the poller, well under the tiles' 30 s idle re-read. */
+const SOON = { timeout: 15_000 };
 /** The longest name the enroll schema takes (src/shared/api.ts: 64 characters, no spaces to break at). */
 const LONG_NAME = `h${"z".repeat(63)}`;
 
@@ -107,6 +110,30 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     await api("POST", `/jobs/${id}/actions/cancel`, {});
     await failed;
     await expect.poll(() => badge.getAttribute("data-stage"), REDRAW).toBe("cancelled");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("metrics tiles whose re-read failed say since when their figures are", async () => {
+    const { page, errors, close } = await open("#/jobs");
+    const queued = page.locator("#tiles .tile").filter({ has: page.locator(".tile-label", { hasText: /^queued$/ }) });
+    await queued.locator(".tile-value").waitFor(REDRAW);
+    const before = Number(await queued.locator(".tile-value").textContent());
+    let refused = 0;
+    const metrics = (u: URL) => u.pathname.endsWith("/metrics"); // one function: unroute matches it by identity
+    await page.route(metrics, (route) => {
+      refused++;
+      return route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' });
+    });
+    await submit("Moves the queue version"); // the tiles re-read on the version change, and that read fails
+    await expect.poll(() => refused, REDRAW).toBeGreaterThan(0);
+    // The old figure may stay, but not as if current: the tiles say their read failed and since when they are.
+    expect(Number(await queued.locator(".tile-value").textContent())).toBe(before);
+    await expect.poll(() => page.locator("#tiles").innerText(), REDRAW).toMatch(/Figures as of .*Down/);
+    await page.unroute(metrics);
+    // Within a few ticks, not at the 30 s idle re-read: a failed read is retried on the next tick.
+    await expect.poll(() => queued.locator(".tile-value").textContent(), SOON).toBe(String(before + 1));
+    await expect.poll(() => page.locator("#tiles .tiles-stale").count(), REDRAW).toBe(0);
     expect(errors).toEqual([]);
     await close();
   });
