@@ -26,6 +26,8 @@ export function jobsView(root, live, params) {
   let loading = false;
   /** The last re-read failed: the rows are as of an earlier read, so the next tick reads again. */
   let stale = false;
+  /** Whether any read of the list worked: until one has, an empty table is not "no jobs". */
+  let read = false;
 
   const chips = h("nav", { class: "filters", "aria-label": "Filter by stage" });
   const tbody = h("tbody");
@@ -110,7 +112,11 @@ export function jobsView(root, live, params) {
         h(
           "tr",
           null,
-          h("td", { colspan: 6, class: "empty" }, stage ? `No ${stageLabel(stage)} jobs.` : "No jobs yet."),
+          h(
+            "td",
+            { colspan: 6, class: "empty" },
+            !read ? "The jobs could not be read." : stage ? `No ${stageLabel(stage)} jobs.` : "No jobs yet.",
+          ),
         ),
       );
     } else {
@@ -147,6 +153,7 @@ export function jobsView(root, live, params) {
       jobs = page.jobs;
       nextCursor = page.nextCursor;
       stale = false;
+      read = true;
       showError(status, "");
     } catch (err) {
       stale = transient(err);

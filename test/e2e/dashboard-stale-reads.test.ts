@@ -3,7 +3,8 @@
 // 503 served by page.route), not only at the next queue-version change, which in a quiet product may never come.
 // Before, a job cancelled while the board's one re-read failed showed "queued" with the error line until some other
 // job moved. Metrics tiles whose re-read failed say since when their figures are, and a factory name as long as the
-// API allows stays inside the explain panel's card.
+// API allows stays inside the explain panel's card. A board whose first read failed does not claim "No jobs yet.", and a
+// factory's token is refused at sign-in (it used to sign in to pages that all answered 403, the poller retrying).
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
@@ -136,6 +137,39 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     await expect.poll(() => page.locator("#tiles .tiles-stale").count(), REDRAW).toBe(0);
     expect(errors).toEqual([]);
     await close();
+  });
+
+  it("a board whose first read failed does not say there are no jobs", async () => {
+    await submit("Exists all along");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    // Every read of the list fails from the start (the poller's counts too): nothing says what the product holds.
+    await page.route(
+      (u) => u.pathname.endsWith("/jobs") && u.searchParams.get("limit") !== "1",
+      (route) => route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' }),
+    );
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toContain("Down");
+    const empty = page.locator("table.jobs td.empty");
+    await expect.poll(() => empty.textContent(), REDRAW).toBe("The jobs could not be read.");
+    await context.close();
+  });
+
+  it("a factory's token is refused at sign-in, not by every page after it", async () => {
+    const { token } = await api<{ token: string }>("POST", "/factories/enroll", { name: "signs-in", capabilities: [] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    // The server's own refusal, on the sign-in form; the dashboard's pages (and their every-3-s reads) never start.
+    await expect.poll(() => page.locator("form").innerText(), REDRAW).toContain("factory token");
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+    await context.close();
   });
 
   it("a factory name as long as the API allows stays inside the explain panel", async () => {
