@@ -2,9 +2,9 @@
 // server: the board's list and a job page's facts re-read on the shared poller's next tick after a failed read (a
 // 503 served by page.route), not only at the next queue-version change, which in a quiet product may never come.
 // Before, a job cancelled while the board's one re-read failed showed "queued" with the error line until some other
-// job moved. Metrics tiles whose re-read failed say since when their figures are, and a factory name as long as the
-// API allows stays inside the explain panel's card. A board whose first read failed does not claim "No jobs yet.", and a
-// factory's token is refused at sign-in (it used to sign in to pages that all answered 403, the poller retrying).
+// job moved. Metrics tiles whose re-read failed say since when their figures are; a board whose first read failed
+// does not claim "No jobs yet.", nor a fleet page "Loading…"; a factory's token is refused at sign-in (it used to
+// sign in to pages that all answered 403); a factory name as long as the API allows stays inside the explain panel.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
@@ -156,6 +156,25 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toContain("Down");
     const empty = page.locator("table.jobs td.empty");
     await expect.poll(() => empty.textContent(), REDRAW).toBe("The jobs could not be read.");
+    await context.close();
+  });
+
+  it("a fleet page whose first read failed says so, not 'Loading…' for ever", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.route(
+      (u) => u.pathname.endsWith("/factories"),
+      (route) => route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' }),
+    );
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.goto(`${h.url}/#/fleet`);
+    await expect.poll(() => page.locator("#fleet-summary").textContent(), REDRAW).toContain("could not be read: Down");
+    await page.unrouteAll();
+    await expect.poll(() => page.locator("#fleet-summary").textContent(), REDRAW).toMatch(/^\d+ factor/);
     await context.close();
   });
 
