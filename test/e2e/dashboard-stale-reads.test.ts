@@ -4,7 +4,8 @@
 // Before, a job cancelled while the board's one re-read failed showed "queued" with the error line until some other
 // job moved. Metrics tiles whose re-read failed say since when their figures are; a board whose first read failed
 // does not claim "No jobs yet.", nor a fleet page "Loading…"; a factory's token is refused at sign-in (it used to
-// sign in to pages that all answered 403); a factory name as long as the API allows stays inside the explain panel.
+// sign in to pages that all answered 403); a job page's feed socket that goes silent without closing is pinged,
+// given up and resumed, not shown "live"; a factory name as long as the API allows stays inside the explain panel.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
@@ -190,6 +191,46 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
     await context.close();
   });
+
+  it("a job page whose feed socket goes silent reconnects and shows what it missed", async () => {
+    const id = await submit("Watched over a socket that went silent");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    // The feed's sockets through a proxy that can go silent without closing: the first socket, once `silent`, passes
+    // nothing either way — a dropped network path as a browser sees it (no close event, ever).
+    let silent = false;
+    let sockets = 0;
+    await page.routeWebSocket(/\/events\/ws/, (ws) => {
+      const mine = ++sockets;
+      const server = ws.connectToServer();
+      const cut = () => silent && mine === 1;
+      ws.onMessage((m) => {
+        if (!cut()) server.send(m);
+      });
+      server.onMessage((m) => {
+        if (!cut()) ws.send(m);
+      });
+    });
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.goto(`${h.url}/#/jobs/${id}`);
+    const state = page.locator(".feed-state");
+    await expect.poll(() => state.getAttribute("class"), REDRAW).toContain("feed-live");
+    silent = true;
+    await api("POST", `/jobs/${id}/actions/cancel`, {});
+    // Within two ping intervals (15 s each) the dead socket is given up and the feed resumes on a new one.
+    const timeline = () => page.locator(".timeline li.event").allInnerTexts();
+    await expect.poll(async () => (await timeline()).join("\n"), { timeout: 45_000 }).toContain("cancelled");
+    expect(sockets).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => state.getAttribute("class"), REDRAW).toContain("feed-live");
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
 
   it("a factory name as long as the API allows stays inside the explain panel", async () => {
     const id = await submit("Needs a host");
