@@ -5,7 +5,8 @@
 // job moved. Metrics tiles whose re-read failed say since when their figures are; a board whose first read failed
 // does not claim "No jobs yet.", nor a fleet page "Loading…"; a factory's token is refused at sign-in (it used to
 // sign in to pages that all answered 403); a job page's feed socket that goes silent without closing is pinged,
-// given up and resumed, not shown "live"; a factory name as long as the API allows stays inside the explain panel.
+// given up and resumed, not shown "live"; a job link with a malformed escape does not leave the old page frozen on
+// screen; a factory name as long as the API allows stays inside the explain panel.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
@@ -41,16 +42,21 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     await h?.close();
   });
 
-  async function open(hash: string) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+  /** Sign in as the admin on this product. */
+  async function signIn(page: Page) {
     await page.goto(`${h.url}/`);
     await page.getByLabel("Token").fill(ADMIN);
     await page.getByLabel("Product").fill(PRODUCT);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
+  }
+
+  async function open(hash: string) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await signIn(page);
     await page.goto(`${h.url}/${hash}`);
     return { page, errors, close: () => context.close() };
   }
@@ -149,11 +155,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
       (u) => u.pathname.endsWith("/jobs") && u.searchParams.get("limit") !== "1",
       (route) => route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' }),
     );
-    await page.goto(`${h.url}/`);
-    await page.getByLabel("Token").fill(ADMIN);
-    await page.getByLabel("Product").fill(PRODUCT);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await signIn(page);
     await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toContain("Down");
     const empty = page.locator("table.jobs td.empty");
     await expect.poll(() => empty.textContent(), REDRAW).toBe("The jobs could not be read.");
@@ -167,11 +169,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
       (u) => u.pathname.endsWith("/factories"),
       (route) => route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' }),
     );
-    await page.goto(`${h.url}/`);
-    await page.getByLabel("Token").fill(ADMIN);
-    await page.getByLabel("Product").fill(PRODUCT);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await signIn(page);
     await page.goto(`${h.url}/#/fleet`);
     await expect.poll(() => page.locator("#fleet-summary").textContent(), REDRAW).toContain("could not be read: Down");
     await page.unrouteAll();
@@ -213,11 +211,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
         if (!cut()) ws.send(m);
       });
     });
-    await page.goto(`${h.url}/`);
-    await page.getByLabel("Token").fill(ADMIN);
-    await page.getByLabel("Product").fill(PRODUCT);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await signIn(page);
     await page.goto(`${h.url}/#/jobs/${id}`);
     const state = page.locator(".feed-state");
     await expect.poll(() => state.getAttribute("class"), REDRAW).toContain("feed-live");
@@ -231,6 +225,15 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it("a job link with a malformed escape shows the job as not available, not the old page frozen", async () => {
+    const { page, errors, close } = await open("#/jobs");
+    await page.locator("table.jobs tbody tr").first().waitFor(REDRAW);
+    await page.goto(`${h.url}/#/jobs/job_%E0%A4%A`); // cut mid-escape, as a truncated link is
+    await expect.poll(() => page.locator("#job-title").textContent(), REDRAW).toBe("Job not available");
+    expect(errors).toEqual([]);
+    await close();
+  });
 
   it("a factory name as long as the API allows stays inside the explain panel", async () => {
     const id = await submit("Needs a host");
