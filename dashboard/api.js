@@ -44,6 +44,16 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Whether a failed read may work if asked again: no answer, a 5xx, a 408 or a 429. A 4xx says the request itself is
+ * refused (a job that does not exist, a role too low): asking again every tick would not change it.
+ * @param {unknown} err
+ */
+export function transient(err) {
+  if (!(err instanceof ApiError)) return true;
+  return err.status === 0 || err.status >= 500 || err.status === 408 || err.status === 429;
+}
+
 /** @param {unknown} err */
 export function describeError(err) {
   if (err instanceof ApiError) return err.readable;
@@ -170,16 +180,17 @@ export async function api(session, path, opts = {}) {
 }
 
 /**
- * Check a token by reading the product's queue version (the cheapest authenticated read).
+ * Check a token by reading one job summary: the cheapest read that needs the viewer role, so a factory's token
+ * (which may read the queue version, and nothing a page shows) is refused here, not by every page after sign-in.
  * Does not trigger the sign-out handler: a bad token at sign-in is just shown.
  * @param {Session} session
- * @returns {Promise<{ version: number }>}
+ * @returns {Promise<void>}
  */
 export async function verifySession(session) {
   const saved = onUnauthorized;
   onUnauthorized = () => {};
   try {
-    return await api(session, "/queue-state");
+    await api(session, "/jobs?limit=1&fields=summary");
   } finally {
     onUnauthorized = saved;
   }

@@ -126,13 +126,26 @@ function route() {
   else if (parts[0] === "lessons") cleanup = lessonsView(main, live);
   else if (parts[0] === "routing") cleanup = routingView(main, live);
   else if (parts[0] === "alerts") cleanup = alertsView(main, live, params);
-  else if (parts[0] === "jobs" && parts[1]) cleanup = jobDetailView(main, live, decodeURIComponent(parts[1]));
+  else if (parts[0] === "jobs" && parts[1]) cleanup = jobDetailView(main, live, jobIdOf(parts[1]));
   else cleanup = jobsView(main, live, params);
   // A new page moves focus to it; a new filter on the same page keeps focus on the chosen filter.
   const chosen = path === lastPath ? main.querySelector('.filters [aria-current="page"]') : null;
   if (chosen instanceof HTMLElement) chosen.focus({ preventScroll: true });
   else main.focus({ preventScroll: true });
   lastPath = path;
+}
+
+/**
+ * The job id in a `#/jobs/<id>` hash. A malformed escape (a link cut after "%") threw here, after the old page was
+ * torn down: the old page stayed on screen, no longer updated. Such an id is asked for as written (the API says
+ * it does not exist). @param {string} part
+ */
+function jobIdOf(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 // Several requests may be refused at once: sign out on the first, ignore the rest.

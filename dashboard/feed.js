@@ -2,7 +2,9 @@
 // cannot send headers on a WebSocket), then the WebSocket …/events/ws?after=<lastSeq>;
 // on a drop it reconnects with exponential backoff and resumes after the last seq seen,
 // so every event arrives once and in order. A long log is replayed in pages: after each
-// `page` frame the client sends "more" (the server sends nothing ahead of the reader).
+// `page` frame the client sends "more" (the server sends nothing ahead of the reader). A socket that goes silent
+// without closing (a dropped network path, a sleeping laptop, an idle proxy) is found by "ping": no frame at all
+// (not even "pong") between two pings and the feed reconnects, instead of saying "live" over a dead socket.
 
 import { ApiError, api, jobPath, socketUrl } from "./api.js";
 
@@ -11,6 +13,8 @@ import { ApiError, api, jobPath, socketUrl } from "./api.js";
 
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
+/** How often a live socket is pinged; one interval with nothing heard means it is dead. */
+const PING_EVERY_MS = 15_000;
 
 export class JobFeedClient {
   /**
@@ -30,6 +34,10 @@ export class JobFeedClient {
     this.ws = null;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.timer = undefined;
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    this.pinger = undefined;
+    /** Whether the current socket sent anything since the last ping. */
+    this.heard = false;
   }
 
   start() {
@@ -39,6 +47,7 @@ export class JobFeedClient {
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.pinger);
     this.ws?.close(1000, "view closed");
     this.ws = null;
     this.handlers.onState("stopped", "");
@@ -64,12 +73,35 @@ export class JobFeedClient {
     const url = socketUrl(`${path}?after=${this.lastSeq}&ticket=${encodeURIComponent(ticket)}`);
     const ws = new WebSocket(url);
     this.ws = ws;
-    ws.onmessage = (msg) => this.onFrame(msg.data);
+    ws.onmessage = (msg) => {
+      this.heard = true;
+      this.onFrame(msg.data);
+    };
+    ws.onopen = () => this.watch(ws);
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = null;
+      clearInterval(this.pinger);
       this.retry("connection closed");
     };
+  }
+
+  /** Ping `ws` while it is the feed's socket; one interval with nothing heard closes it and reconnects. @param {WebSocket} ws */
+  watch(ws) {
+    clearInterval(this.pinger);
+    this.heard = true;
+    this.pinger = setInterval(() => {
+      if (this.ws !== ws) return;
+      if (!this.heard) {
+        clearInterval(this.pinger);
+        this.ws = null; // its close event, whenever it comes, is no longer this feed's
+        ws.close(1000, "silent");
+        this.retry(`no answer for ${PING_EVERY_MS / 1000} s`);
+        return;
+      }
+      this.heard = false;
+      ws.send("ping");
+    }, PING_EVERY_MS);
   }
 
   /** @param {unknown} raw */

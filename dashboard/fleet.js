@@ -20,7 +20,9 @@ export function fleetView(root, live) {
 
   const render = () => {
     const factories = live.factories;
-    summary.textContent = live.factoriesAt ? fleetSummary(factories) : "Loading…";
+    // Before any read of the list worked, a failed one says so here: "Loading…" stayed for as long as it failed.
+    const unread = live.error ? `The fleet could not be read: ${live.error}` : "Loading…";
+    summary.textContent = live.factoriesAt ? fleetSummary(factories) : unread;
     if (live.factoriesAt && factories.length === 0) {
       replace(
         grid,

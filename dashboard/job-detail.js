@@ -4,7 +4,7 @@
 // facts themselves (header and manifest) are laid out by job-facts.js.
 
 import { actionBar } from "./actions.js";
-import { api, describeError, jobPath } from "./api.js";
+import { api, describeError, jobPath, transient } from "./api.js";
 import { artifactsPanel } from "./artifacts.js";
 import { dagPanel } from "./dag.js";
 import { h, replace, showError, stageBadge, statusLine } from "./dom.js";
@@ -100,13 +100,17 @@ export function jobDetailView(root, live, jobId) {
   };
 
   let loaded = false;
+  /** The last read failed: what the page shows is older than that, so the next tick reads again. */
+  let stale = false;
   const loadJob = async () => {
     try {
       const job = await api(session, jobPath(jobId));
       showError(status, "");
       render(job);
       loaded = true;
+      stale = false;
     } catch (err) {
+      stale = transient(err);
       showError(status, describeError(err));
       if (!loaded) title.textContent = "Job not available";
     }
@@ -158,6 +162,8 @@ export function jobDetailView(root, live, jobId) {
   const unsubscribe = live.subscribe(({ versionChanged }) => {
     if (versionChanged)
       soon(loadJob, dag.load); // a child's stage moves the queue version, not the parent's feed
+    // A failed read is retried on the next tick: the change it missed brings no other event or version bump.
+    else if (stale) soon(loadJob);
     else if (current) replace(facts, ...headerFacts(current, name)); // factory names, ages
   });
   return () => {

@@ -1,7 +1,7 @@
 // jobs.js — the jobs table: stage filter chips with counts, newest first, "load more"
 // through nextCursor; refetched when the queue version changes.
 
-import { api, describeError, jobPath } from "./api.js";
+import { api, describeError, jobPath, transient } from "./api.js";
 import { ago, h, preemptedBadge, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
 import { countText } from "./live.js";
 import { frozenBadge, serialPanel } from "./serial.js";
@@ -24,6 +24,10 @@ export function jobsView(root, live, params) {
   /** @type {string | undefined} */
   let nextCursor;
   let loading = false;
+  /** The last re-read failed: the rows are as of an earlier read, so the next tick reads again. */
+  let stale = false;
+  /** Whether any read of the list worked: until one has, an empty table is not "no jobs". */
+  let read = false;
 
   const chips = h("nav", { class: "filters", "aria-label": "Filter by stage" });
   const tbody = h("tbody");
@@ -108,7 +112,11 @@ export function jobsView(root, live, params) {
         h(
           "tr",
           null,
-          h("td", { colspan: 6, class: "empty" }, stage ? `No ${stageLabel(stage)} jobs.` : "No jobs yet."),
+          h(
+            "td",
+            { colspan: 6, class: "empty" },
+            !read ? "The jobs could not be read." : stage ? `No ${stageLabel(stage)} jobs.` : "No jobs yet.",
+          ),
         ),
       );
     } else {
@@ -144,8 +152,11 @@ export function jobsView(root, live, params) {
       const [page] = await Promise.all([fetchPage(Math.min(MAX_PAGE, Math.max(PAGE, jobs.length))), gates.load()]);
       jobs = page.jobs;
       nextCursor = page.nextCursor;
+      stale = false;
+      read = true;
       showError(status, "");
     } catch (err) {
+      stale = transient(err);
       showError(status, describeError(err));
     } finally {
       loading = false;
@@ -173,7 +184,9 @@ export function jobsView(root, live, params) {
   void reload();
   return live.subscribe(({ versionChanged }) => {
     renderChips();
-    if (versionChanged) void reload();
+    // A failed re-read is retried at once: waiting for the next version change left a job that moved during it
+    // showing its old stage for as long as nothing else moved.
+    if (versionChanged || (stale && !loading)) void reload();
     else renderAges();
   });
 }

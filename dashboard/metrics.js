@@ -1,10 +1,10 @@
 // metrics.js — small tiles under the header: queued and blocked jobs, seats busy/total, utilisation and dispatch p50/p99 (read
 // off the latency histogram the way Prometheus' histogram_quantile does), from GET …/metrics. Refreshed on the shared
 // poller's updates (live.js): when the queue version moves, and at most every 30 s otherwise, since seats and
-// latency change without a version bump. One request per refresh; nothing else is polled.
+// latency change without a version bump; a failed read again on the next tick, its old figures dimmed and dated meanwhile.
 
-import { api, describeError } from "./api.js";
-import { h, replace } from "./dom.js";
+import { api, describeError, transient } from "./api.js";
+import { clock, h, replace } from "./dom.js";
 
 /** Seats and latency move without a queue-version bump: re-read at most this often then (ms). */
 const IDLE_REFRESH_MS = 30_000;
@@ -94,16 +94,28 @@ function render(el, m) {
  */
 export function mountMetricsTiles(el, live) {
   let last = 0;
+  /** When the figures shown were read; 0 before the first read that worked. */
+  let readAt = 0;
+  /** The last read failed in a way that may pass: the next tick reads again, not the one 30 s on. */
+  let retry = false;
   let inFlight = false;
   el.hidden = false;
   const refresh = async (/** @type {{ versionChanged: boolean }} */ change) => {
-    if (inFlight || (!change.versionChanged && Date.now() - last < IDLE_REFRESH_MS)) return;
+    if (inFlight || (!change.versionChanged && !retry && Date.now() - last < IDLE_REFRESH_MS)) return;
     inFlight = true;
     try {
       render(el, await api(live.session, "/metrics?format=json"));
+      readAt = Date.now();
+      retry = false;
       el.removeAttribute("data-error");
     } catch (err) {
-      el.setAttribute("data-error", describeError(err));
+      // The old figures stay, but say so: a tile still reading "0 queued" after the read failed looked current.
+      const why = describeError(err);
+      retry = transient(err);
+      el.setAttribute("data-error", why);
+      el.querySelector(".tiles-stale")?.remove();
+      const since = readAt ? `Figures as of ${clock(readAt)}: ` : "No figures: ";
+      el.append(h("p", { class: "tiles-stale error", role: "status" }, `${since}${why}`));
     } finally {
       last = Date.now();
       inFlight = false;

@@ -1,0 +1,250 @@
+// A read that failed once is not left standing as the current state, in Debian Chromium against the real local
+// server: the board's list and a job page's facts re-read on the shared poller's next tick after a failed read (a
+// 503 served by page.route), not only at the next queue-version change, which in a quiet product may never come.
+// Before, a job cancelled while the board's one re-read failed showed "queued" with the error line until some other
+// job moved. Metrics tiles whose re-read failed say since when their figures are; a board whose first read failed
+// does not claim "No jobs yet.", nor a fleet page "Loading…"; a factory's token is refused at sign-in (it used to
+// sign in to pages that all answered 403); a job page's feed socket that goes silent without closing is pinged,
+// given up and resumed, not shown "live"; a job link with a malformed escape does not leave the old page frozen on
+// screen; a factory name as long as the API allows stays inside the explain panel.
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+
+const PRODUCT = "stale-reads";
+/** The shared poller ticks every 3 s; on a loaded machine a tick may come late. */
+const REDRAW = { timeout: 30_000 };
+/** A few ticks of the poller, well under the tiles' 30 s idle re-read. */
+const SOON = { timeout: 15_000 };
+/** The longest name the enroll schema takes (src/shared/api.ts: 64 characters, no spaces to break at). */
+const LONG_NAME = `h${"z".repeat(63)}`;
+
+describe("dashboard: a failed read is retried, not shown as current", () => {
+  let h: Harness;
+  let browser: Browser;
+
+  const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => {
+    const r = await call<T>(h.url, method, `${P(PRODUCT)}${path}`, ADMIN, body);
+    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+    return r.body;
+  };
+  const submit = async (title: string) => (await api<{ id: string }>("POST", "/jobs", { manifest: { title } })).id;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    // A host that never connects: jobs stay queued, and explain filters it out by name.
+    await api("POST", "/factories/enroll", { name: LONG_NAME, capabilities: ["gpu"] });
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  /** Sign in as the admin on this product. */
+  async function signIn(page: Page) {
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+  }
+
+  async function open(hash: string) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await signIn(page);
+    await page.goto(`${h.url}/${hash}`);
+    return { page, errors, close: () => context.close() };
+  }
+
+  /**
+   * Answer every request matching `match` with a 503 problem for `ms` from the first one (a blip: the reads that would
+   * pick up the change all fail); resolves when that window has closed.
+   */
+  const failFor = async (page: Page, ms: number, match: (url: URL) => boolean) => {
+    let first = 0;
+    let closed: () => void = () => {};
+    const done = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    await page.route(match, async (route) => {
+      if (!first) {
+        first = Date.now();
+        setTimeout(closed, ms);
+      }
+      if (Date.now() - first > ms) return route.continue();
+      await route.fulfill({
+        status: 503,
+        contentType: "application/problem+json",
+        body: JSON.stringify({ title: "Service unavailable", status: 503, detail: "injected", code: "unavailable" }),
+      });
+    });
+    return done;
+  };
+
+  it("the board re-reads its list on the next tick after a failed read", async () => {
+    const id = await submit("Cancelled during a failed read");
+    const { page, errors, close } = await open("#/jobs");
+    const row = page.locator(`tr[data-job="${id}"]`);
+    await expect.poll(() => row.getAttribute("data-stage"), REDRAW).toBe("queued");
+    // The board's own read (the summary list), not the poller's counts: the header stays right, the rows go stale.
+    const failed = failFor(
+      page,
+      1000,
+      (u) => u.pathname.endsWith("/jobs") && u.searchParams.get("fields") === "summary",
+    );
+    await api("POST", `/jobs/${id}/actions/cancel`, {});
+    await failed;
+    await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toContain("injected");
+    // Nothing else moves in this product: only a retry brings the row and the status line up to date.
+    await expect.poll(() => row.getAttribute("data-stage"), REDRAW).toBe("cancelled");
+    await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toBe("");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("a job page re-reads the job on the next tick after a failed read", async () => {
+    const id = await submit("Cancelled while its page could not read it");
+    const { page, errors, close } = await open(`#/jobs/${id}`);
+    const badge = page.locator(".job-stage .badge");
+    await expect.poll(() => badge.getAttribute("data-stage"), REDRAW).toBe("queued");
+    await expect.poll(() => page.locator(".feed-state").getAttribute("class"), REDRAW).toContain("feed-live");
+    // Long enough for every read the change causes (the feed's event and the poller's version tick) to fail.
+    const failed = failFor(page, 5000, (u) => u.pathname.endsWith(`/jobs/${id}`));
+    await api("POST", `/jobs/${id}/actions/cancel`, {});
+    await failed;
+    await expect.poll(() => badge.getAttribute("data-stage"), REDRAW).toBe("cancelled");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("metrics tiles whose re-read failed say since when their figures are", async () => {
+    const { page, errors, close } = await open("#/jobs");
+    const queued = page.locator("#tiles .tile").filter({ has: page.locator(".tile-label", { hasText: /^queued$/ }) });
+    await queued.locator(".tile-value").waitFor(REDRAW);
+    const before = Number(await queued.locator(".tile-value").textContent());
+    let refused = 0;
+    const metrics = (u: URL) => u.pathname.endsWith("/metrics"); // one function: unroute matches it by identity
+    await page.route(metrics, (route) => {
+      refused++;
+      return route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' });
+    });
+    await submit("Moves the queue version"); // the tiles re-read on the version change, and that read fails
+    await expect.poll(() => refused, REDRAW).toBeGreaterThan(0);
+    // The old figure may stay, but not as if current: the tiles say their read failed and since when they are.
+    expect(Number(await queued.locator(".tile-value").textContent())).toBe(before);
+    await expect.poll(() => page.locator("#tiles").innerText(), REDRAW).toMatch(/Figures as of .*Down/);
+    await page.unroute(metrics);
+    // Within a few ticks, not at the 30 s idle re-read: a failed read is retried on the next tick.
+    await expect.poll(() => queued.locator(".tile-value").textContent(), SOON).toBe(String(before + 1));
+    await expect.poll(() => page.locator("#tiles .tiles-stale").count(), REDRAW).toBe(0);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("a board whose first read failed does not say there are no jobs", async () => {
+    await submit("Exists all along");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    // Every read of the list fails from the start (the poller's counts too): nothing says what the product holds.
+    await page.route(
+      (u) => u.pathname.endsWith("/jobs") && u.searchParams.get("limit") !== "1",
+      (route) => route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' }),
+    );
+    await signIn(page);
+    await expect.poll(() => page.locator("#main .status").first().textContent(), REDRAW).toContain("Down");
+    const empty = page.locator("table.jobs td.empty");
+    await expect.poll(() => empty.textContent(), REDRAW).toBe("The jobs could not be read.");
+    await context.close();
+  });
+
+  it("a fleet page whose first read failed says so, not 'Loading…' for ever", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.route(
+      (u) => u.pathname.endsWith("/factories"),
+      (route) => route.fulfill({ status: 503, contentType: "application/problem+json", body: '{"title":"Down"}' }),
+    );
+    await signIn(page);
+    await page.goto(`${h.url}/#/fleet`);
+    await expect.poll(() => page.locator("#fleet-summary").textContent(), REDRAW).toContain("could not be read: Down");
+    await page.unrouteAll();
+    await expect.poll(() => page.locator("#fleet-summary").textContent(), REDRAW).toMatch(/^\d+ factor/);
+    await context.close();
+  });
+
+  it("a factory's token is refused at sign-in, not by every page after it", async () => {
+    const { token } = await api<{ token: string }>("POST", "/factories/enroll", { name: "signs-in", capabilities: [] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    // The server's own refusal, on the sign-in form; the dashboard's pages (and their every-3-s reads) never start.
+    await expect.poll(() => page.locator("form").innerText(), REDRAW).toContain("factory token");
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+    await context.close();
+  });
+
+  it("a job page whose feed socket goes silent reconnects and shows what it missed", async () => {
+    const id = await submit("Watched over a socket that went silent");
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    // The feed's sockets through a proxy that can go silent without closing: the first socket, once `silent`, passes
+    // nothing either way — a dropped network path as a browser sees it (no close event, ever).
+    let silent = false;
+    let sockets = 0;
+    await page.routeWebSocket(/\/events\/ws/, (ws) => {
+      const mine = ++sockets;
+      const server = ws.connectToServer();
+      const cut = () => silent && mine === 1;
+      ws.onMessage((m) => {
+        if (!cut()) server.send(m);
+      });
+      server.onMessage((m) => {
+        if (!cut()) ws.send(m);
+      });
+    });
+    await signIn(page);
+    await page.goto(`${h.url}/#/jobs/${id}`);
+    const state = page.locator(".feed-state");
+    await expect.poll(() => state.getAttribute("class"), REDRAW).toContain("feed-live");
+    silent = true;
+    await api("POST", `/jobs/${id}/actions/cancel`, {});
+    // Within two ping intervals (15 s each) the dead socket is given up and the feed resumes on a new one.
+    const timeline = () => page.locator(".timeline li.event").allInnerTexts();
+    await expect.poll(async () => (await timeline()).join("\n"), { timeout: 45_000 }).toContain("cancelled");
+    expect(sockets).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => state.getAttribute("class"), REDRAW).toContain("feed-live");
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it("a job link with a malformed escape shows the job as not available, not the old page frozen", async () => {
+    const { page, errors, close } = await open("#/jobs");
+    await page.locator("table.jobs tbody tr").first().waitFor(REDRAW);
+    await page.goto(`${h.url}/#/jobs/job_%E0%A4%A`); // cut mid-escape, as a truncated link is
+    await expect.poll(() => page.locator("#job-title").textContent(), REDRAW).toBe("Job not available");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("a factory name as long as the API allows stays inside the explain panel", async () => {
+    const id = await submit("Needs a host");
+    const { page, errors, close } = await open(`#/jobs/${id}`);
+    const name = page.locator(`.rejected li[data-factory="${LONG_NAME}"] strong`);
+    await name.waitFor(REDRAW);
+    const panel = page.locator(".panel", { has: page.locator(".rejected") });
+    const [nameBox, panelBox] = [await name.boundingBox(), await panel.boundingBox()];
+    expect(nameBox && panelBox, "both laid out").toBeTruthy();
+    expect(nameBox!.x + nameBox!.width).toBeLessThanOrEqual(panelBox!.x + panelBox!.width);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
