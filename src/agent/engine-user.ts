@@ -15,6 +15,7 @@ import {
   closeSync,
   constants,
   fstatSync,
+  futimesSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -126,21 +127,36 @@ export function removeTree(dir: string, as: RunAs | undefined): Promise<void> {
  * Copy a file inside the engine user's tree as that user: as root, a planted symlink would redirect the write.
  * Without an engine user the engine is this very user (in the sandbox, agent/sandbox), so a link in its tree may
  * point where only the agent can read — the state dir: neither end is followed, and the source must be a file.
+ * The copy keeps the source's access and modification times: for a git index that is what git's racy-entry check
+ * reads (an entry as new as its index file is re-read, not trusted by stat). A copy stamped "now" made every entry
+ * look settled, so a same-size edit in the same clock tick as the last index write was missed by the checkpoint —
+ * 4 of 150 final snapshots in a loop lost the engine's edit (agent/checkpoint `snapshot`).
  * @throws Error when the source is a symlink or not a regular file
  */
 export function copyAs(src: string, dst: string, as: RunAs | undefined): void {
   if (!as) {
     const fd = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
-      if (!fstatSync(fd).isFile()) throw new Error(`cannot copy ${src}: not a regular file`);
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new Error(`cannot copy ${src}: not a regular file`);
       rmSync(dst, { force: true });
-      writeFileSync(dst, readFileSync(fd), { flag: "wx" }); // O_EXCL: never through a link planted meanwhile
+      const out = openSync(dst, "wx"); // O_EXCL: never through a link planted meanwhile
+      try {
+        writeFileSync(out, readFileSync(fd));
+        futimesSync(out, st.atime, st.mtime);
+      } finally {
+        closeSync(out);
+      }
     } finally {
       closeSync(fd);
     }
     return;
   }
-  const cp = spawnSync("cp", ["--", src, dst], { uid: as.uid, gid: as.gid, stdio: "ignore" });
+  const cp = spawnSync("cp", ["--preserve=timestamps", "--", src, dst], {
+    uid: as.uid,
+    gid: as.gid,
+    stdio: "ignore",
+  });
   if (cp.status !== 0) throw new Error(`cannot copy ${src} as ${as.name}`);
 }
 

@@ -4,7 +4,17 @@
 // nothing of the target lands where the engine can read it. Found by a security review: the copy followed the link
 // outside the sandbox, writing the token into `.git/gf-checkpoint-index`, inside the engine's workspace, for the
 // length of a `git add`.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -43,5 +53,17 @@ describe("copyAs without an engine user", () => {
     writeFileSync(src, "bytes\u0000of an index");
     copyAs(src, path.join(root, "plain-copy"), undefined);
     expect(readFileSync(path.join(root, "plain-copy"), "utf8")).toBe("bytes\u0000of an index");
+  });
+
+  it("keeps the source's modification time: git's racy-entry check reads it off the index copy", () => {
+    // Stamped "now", a copied index made every entry look settled, and a same-size edit in the clock tick of the
+    // last index write was missed by the checkpoint (4 of 150 final snapshots in a loop lost the engine's edit).
+    const src = path.join(root, "timed-index");
+    writeFileSync(src, "DIRC");
+    const then = new Date(Date.now() - 3_600_000);
+    utimesSync(src, then, then);
+    const dst = path.join(root, "timed-copy");
+    copyAs(src, dst, undefined);
+    expect(statSync(dst).mtimeMs).toBe(statSync(src).mtimeMs);
   });
 });
