@@ -6,7 +6,7 @@ import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
-import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "harden";
 /** The shared poller ticks every 3 s; on a loaded machine a tick may come late. */
@@ -22,11 +22,7 @@ describe("dashboard hardening in a real browser", () => {
   const jobs = { building: "", dead: "", held: "" };
   let idleFactoryId = "";
 
-  const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => {
-    const r = await call<T>(h.url, method, `${P(PRODUCT)}${path}`, ADMIN, body);
-    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
+  const api = adminApi(() => h.url, PRODUCT);
   const submit = async (manifest: Record<string, unknown>) =>
     (await api<{ id: string }>("POST", "/jobs", { manifest })).id;
   const stageOf = async (id: string) => (await api<{ stage: string }>("GET", `/jobs/${id}`)).stage;

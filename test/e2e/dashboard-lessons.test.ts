@@ -8,7 +8,7 @@
 // listed at once.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "lesson-pages";
 /** The dashboard's page (dashboard/lessons.js PAGE, the API's most) and enough lessons for a second one. */
@@ -26,11 +26,7 @@ describe("dashboard: the lessons journal past one page", () => {
   let h: Harness;
   let browser: Browser;
 
-  const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => {
-    const r = await call<T>(h.url, method, `${P(PRODUCT)}${path}`, ADMIN, body);
-    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
+  const api = adminApi(() => h.url, PRODUCT);
   /** Every lesson the API lists (following nextCursor), newest first. */
   async function everyLesson(query = ""): Promise<Lesson[]> {
     const all: Lesson[] = [];

@@ -7,7 +7,7 @@
 // Live view says which state's list is cut; a 375 px phone does not scroll sideways with either button shown.
 import { type Browser, chromium, type Page, type Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "paged-lists";
 /** A server answer on a busy two-core machine; never a delay. */
@@ -33,11 +33,7 @@ describe("dashboard: serial keys and alerts past one page", () => {
   let browser: Browser;
   let heldJob = "";
 
-  const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => {
-    const r = await call<T>(h.url, method, `${P(PRODUCT)}${path}`, ADMIN, body);
-    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
+  const api = adminApi(() => h.url, PRODUCT);
 
   beforeAll(async () => {
     h = await startHarness();

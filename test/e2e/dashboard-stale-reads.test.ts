@@ -9,7 +9,7 @@
 // screen; a factory name as long as the API allows stays inside the explain panel.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "stale-reads";
 /** The shared poller ticks every 3 s; on a loaded machine a tick may come late. */
@@ -23,11 +23,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
   let h: Harness;
   let browser: Browser;
 
-  const api = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => {
-    const r = await call<T>(h.url, method, `${P(PRODUCT)}${path}`, ADMIN, body);
-    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-    return r.body;
-  };
+  const api = adminApi(() => h.url, PRODUCT);
   const submit = async (title: string) => (await api<{ id: string }>("POST", "/jobs", { manifest: { title } })).id;
 
   beforeAll(async () => {

@@ -137,3 +137,15 @@ export async function rawCall<T = Record<string, unknown>>(
 }
 
 export const P = (product: string) => `/api/v1/products/${product}`;
+
+/**
+ * The admin's calls under `product` on the server at `base()` (read at each call: a harness starts in `beforeAll`):
+ * the reply's body, and a failure naming the call and the body for any status of 300 or more.
+ */
+export function adminApi(base: () => string, product: string) {
+  return async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> => {
+    const r = await call<T>(base(), method, `${P(product)}${path}`, ADMIN, body);
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+}
