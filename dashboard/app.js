@@ -89,7 +89,7 @@ function renderSummary(l) {
   const c = (/** @type {string} */ s) => countText(l.counts.get(s));
   const parts = l.counts.size
     ? [
-        `${total.n}${total.more ? "+" : ""} jobs`,
+        `${countText(total)} jobs`,
         `${c("queued")} queued`,
         `${c("building")} building`,
         `${c("review")} in review`,

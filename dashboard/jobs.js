@@ -99,7 +99,7 @@ export function jobsView(root, live, params) {
   const renderChips = () => {
     if (!live.counts.size) return;
     const total = live.total();
-    countEls.get("all")?.replaceChildren(`${total.n}${total.more ? "+" : ""}`);
+    countEls.get("all")?.replaceChildren(countText(total));
     for (const s of STAGES) countEls.get(s)?.replaceChildren(countText(live.counts.get(s)));
   };
 

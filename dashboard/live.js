@@ -8,10 +8,6 @@ import { STAGES } from "./dom.js";
 const TICK_MS = 3000;
 /** Factory health follows heartbeat age, which the queue version does not track. */
 const FACTORY_REFRESH_MS = 15_000;
-/** Counts come from listing each stage (the API has no count endpoint): exact up to this many. */
-export const COUNT_CAP = 100;
-
-/** @typedef {{ n: number, more: boolean }} StageCount */
 /** @typedef {{ versionChanged: boolean }} LiveChange */
 
 export class Live {
@@ -20,7 +16,7 @@ export class Live {
     this.session = session;
     /** @type {number | undefined} */
     this.version = undefined;
-    /** @type {Map<string, StageCount>} */
+    /** Jobs per stage, exact (`GET …/stats`, read from the stage index). @type {Map<string, number>} */
     this.counts = new Map();
     /** @type {any[]} */
     this.factories = [];
@@ -97,9 +93,13 @@ export class Live {
     if (this.running) this.timer = setTimeout(() => void this.tick(), TICK_MS);
   }
 
+  /**
+   * One read of `GET …/stats` (counts by stage from the coordinator's index), not a page of each stage: the header
+   * said "100+" for a product past 100 jobs in a stage, and cost ten reads per version change.
+   */
   async loadCounts() {
-    const pages = await Promise.all(STAGES.map((s) => api(this.session, `/jobs?stage=${s}&limit=${COUNT_CAP}`)));
-    this.counts = new Map(STAGES.map((s, i) => [s, { n: pages[i].jobs.length, more: Boolean(pages[i].nextCursor) }]));
+    const stats = await api(this.session, "/stats");
+    this.counts = new Map(STAGES.map((s) => [s, Number(stats.counts?.[s] ?? 0)]));
   }
 
   async loadFactories() {
@@ -108,20 +108,15 @@ export class Live {
     this.factoriesAt = Date.now();
   }
 
-  /** Total jobs, and whether any stage hit the count cap. */
+  /** Total jobs over every stage. */
   total() {
     let n = 0;
-    let more = false;
-    for (const c of this.counts.values()) {
-      n += c.n;
-      more ||= c.more;
-    }
-    return { n, more };
+    for (const c of this.counts.values()) n += c;
+    return n;
   }
 }
 
-/** "42" or "100+". @param {StageCount | undefined} c */
-export function countText(c) {
-  if (!c) return "…";
-  return c.more ? `${c.n}+` : String(c.n);
+/** "1,234", or "…" before the first read. @param {number | undefined} n */
+export function countText(n) {
+  return n === undefined ? "…" : n.toLocaleString("en-US");
 }

@@ -4,7 +4,8 @@
 // frozen set comes from the settings then, not from the cut list); the panel says how many keys it shows and
 // "Show more keys" reads the next page from the real server; the Resolved view's "Show older alerts" appends the
 // older page, one per press (disabled while out), a failed older read says so and the next press reads it, and the
-// Live view says which state's list is cut; a 375 px phone does not scroll sideways with either button shown.
+// Live view says which state's list is cut; a 375 px phone does not scroll sideways with either button shown; the
+// header and the stage chips count 124 queued jobs exactly (one GET …/stats, not a capped page of each stage).
 import { type Browser, chromium, type Page, type Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
@@ -190,6 +191,29 @@ describe("dashboard: serial keys and alerts past one page", () => {
       .poll(() => page.locator("#alerts-cut").textContent(), SOON)
       .toBe("Only the newest 200 open alerts are listed: the open filter shows older ones.");
     expect(await page.getByRole("button", { name: "Show older alerts" }).isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  // Last in the file: 120 newer jobs push the held job off the board's first page.
+  it("counts every job in the header and the stage chips, past 100 in a stage, from one stats read", async () => {
+    const items = Array.from({ length: 120 }, (_, i) => ({ markdown: `# Bulk ${i}` }));
+    await api("POST", "/jobs:batch", { items });
+    const queued = async () => (await api<{ counts: Record<string, number> }>("GET", "/stats")).counts.queued;
+    await expect.poll(queued, REDRAW).toBe(124); // the batch goes through the dispatch queue
+    const listReads: string[] = [];
+    const { page, errors, close } = await open("#/jobs", 1280, async (p) => {
+      p.on("request", (r) => {
+        const u = new URL(r.url());
+        if (u.pathname.endsWith("/jobs") && u.searchParams.has("stage")) listReads.push(u.search);
+      });
+    });
+    // The page listed each stage, 100 at most, and said "100+": the count is exact now.
+    await expect.poll(() => page.locator('a[data-stage="queued"] .count').textContent(), REDRAW).toBe("124");
+    expect(await page.locator('a[data-stage="all"] .count').textContent()).toBe("124");
+    await expect.poll(() => page.locator("#summary .counts").textContent(), REDRAW).toContain("124 jobs");
+    expect(await page.locator("#summary .counts").textContent()).toContain("124 queued");
+    expect(listReads).toEqual([]); // the poller reads GET …/stats, not a page of every stage
     expect(errors).toEqual([]);
     await close();
   });
