@@ -42,6 +42,15 @@ describe("the OpenAPI document's requests", () => {
     }
   });
 
+  // The batch's wording said "(its own idempotencyKey wins)" here too, but a child's idempotencyKey is refused (400).
+  it("…/children's Idempotency-Key says how each child is keyed, and that a child has no key of its own", () => {
+    const described = header(op("post", `${P}/jobs/{jobId}/children`), "Idempotency-Key") as Param & {
+      description?: string;
+    };
+    expect(described.description).toContain("`children:<parent>:<key>:<i>`");
+    expect(described.description).not.toContain("its own idempotencyKey wins");
+  });
+
   it("the SSE feed reads Last-Event-ID, a seq in decimal digits", () => {
     expect(header(op("get", `${P}/jobs/{jobId}/events/stream`), "Last-Event-ID")?.schema.pattern).toBe("^\\d{1,16}$");
   });
