@@ -7,7 +7,7 @@
  */
 
 import { childEnded } from "./composite.ts";
-import { depsState } from "./dag.ts";
+import { depsState, failedDep } from "./dag.ts";
 import { type Factory, type Job, LEASED_STAGES, type Stage, TERMINAL_STAGES } from "./model.ts";
 import { reviewRoundOf, tallyReviews } from "./review.ts";
 import { type RouteContext, rankFactories } from "./router.ts";
@@ -130,11 +130,17 @@ function blockedReason(job: Job, inputs: WaitingInputs): WaitingReason {
       deps.map((d) => d.stage ?? undefined),
     );
     const open = deps.filter((d) => d.stage !== "shipped");
-    if (state === "impossible") {
-      const dead = open.find((d) => d.stage !== null && d.stage !== "failed") ?? open[0]!;
-      return reason("dependency_failed", `dependency ${dead.id} is ${dead.stage ?? "unknown"}`, job.updatedAt, {
-        depId: dead.id,
-        depStage: dead.stage,
+    // The dep the gate's own rule names (core/dag `failedDep`, as in the job's `dependency_failed` message): a dead
+    // one. The first open dep was named before, so "a (building), b (cancelled)" said "dependency a is building".
+    const dead = failedDep(
+      job.depsMode,
+      deps.map((d) => ({ id: d.id, stage: d.stage ?? undefined })),
+    );
+    if (dead) {
+      const depStage = dead.depStage === "unknown" ? null : dead.depStage;
+      return reason("dependency_failed", `dependency ${dead.depId} is ${dead.depStage}`, job.updatedAt, {
+        depId: dead.depId,
+        depStage,
         deps,
       });
     }

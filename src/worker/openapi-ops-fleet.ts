@@ -30,9 +30,9 @@ import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
 import { json, SWITCHING } from "./openapi-schemas.ts";
 
 /** `Idempotency-Key` of a request that makes several jobs, each keyed `<prefix>:<key>:<index>` (shared/api). */
-export const derivedKeyHeader = (prefix: string): HeaderParam => ({
+export const derivedKeyHeader = (prefix: string, own = " (its own idempotencyKey wins)"): HeaderParam => ({
   name: "Idempotency-Key",
-  description: `≤ 128 bytes; item i is keyed \`${prefix}:<key>:<i>\` (its own idempotencyKey wins)`,
+  description: `≤ 128 bytes; item i is keyed \`${prefix}:<key>:<i>\`${own}`,
   schema: DerivedKeyHeader,
 });
 

@@ -4,10 +4,12 @@
  * serial-gate freezes and reviews.
  */
 
+import { MAX_CHILDREN_PER_PARENT, MAX_CHILDREN_PER_REQUEST } from "../core/composite.ts";
 import { JobTreeSchema, ReviewAnswerSchema, ReviewsViewSchema } from "../shared/api-job-answers.ts";
 import {
   ChildrenBody,
   FreezeBody,
+  MAX_CHILDREN_BYTES,
   ReviewBody,
   SerialFreezeAnswerSchema,
   SerialListQuery,
@@ -19,7 +21,7 @@ import {
 import { ChildrenAnswerSchema, SettingsSchema } from "../shared/api-responses.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { derivedKeyHeader } from "./openapi-ops-fleet.ts";
-import { json, made } from "./openapi-schemas.ts";
+import { json, replay } from "./openapi-schemas.ts";
 
 /** Composite jobs: children and the subtree. */
 export const COMPOSITE_OPS: Op[] = [
@@ -29,13 +31,23 @@ export const COMPOSITE_OPS: Op[] = [
     summary:
       "Make a queued or blocked job a composite parent with these children (201 {parent, children}): the parent " +
       "waits in blocked until they end, then moves to review/testing, or fails per onChildFailure. A child's deps " +
-      "may name a sibling by #<index>; cycles and unknown deps → 400 `validation_failed` naming them. At most 500 children, 1 MiB. " +
+      "may name a sibling by #<index>; cycles, unknown deps and deps that ended without shipping → 400 " +
+      "`validation_failed` naming them. A parent that started or ended → 409 `illegal_transition`. At most " +
+      `${MAX_CHILDREN_PER_REQUEST} children and ${MAX_CHILDREN_BYTES / 1024 / 1024} MiB per request, ` +
+      `${MAX_CHILDREN_PER_PARENT} per parent over all requests (past it → 400). ` +
       "With an Idempotency-Key header (≤ 128 bytes) a retry of the same request → 200 with the same children as they are now " +
       "(idempotent-replayed: true), another request under the key → 409 conflict",
     role: "operator",
     body: ChildrenBody,
-    headers: [derivedKeyHeader("children:<parent>")],
-    ok: made("201", "The parent and its children, in the request's order", ChildrenAnswerSchema),
+    // A child has no key of its own (its idempotencyKey is a 400), so the batch's "its own key wins" is not said.
+    headers: [derivedKeyHeader("children:<parent>", "; a child may not carry an idempotencyKey")],
+    ok: {
+      "201": json("The parent and its children, in the request's order", ChildrenAnswerSchema),
+      "200": replay(
+        "The same request again under its key: its parent and children as they are now",
+        ChildrenAnswerSchema,
+      ),
+    },
   },
   {
     method: "get",

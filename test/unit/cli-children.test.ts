@@ -80,4 +80,20 @@ describe("gigafactory children", () => {
     expect(missing.stderr).toMatch(/^✘ ERROR file_unreadable: /);
     expect(stub.lines).toEqual([]);
   });
+
+  // The server's limit is 128 bytes of UTF-8 (shared/api DerivedKeyHeader), and a header carries only Latin-1: a key
+  // counted in characters passed "é"×100 (200 bytes: a 400 after the file was read and sent) and "漢" (no header
+  // can carry it: the HTTP client threw, an error that named neither the key nor the limit).
+  it("a --key past 128 bytes of UTF-8, or one no header can carry, is a usage error and no request", async () => {
+    const { stub } = await coordinator();
+    const path = file(JSON.stringify(BODY));
+    for (const key of ["é".repeat(100), "漢", "x".repeat(129)]) {
+      const r = await cli(stub.url, "children", "p", path, "--key", key);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^✘ ERROR usage: --key must be/);
+    }
+    expect(stub.lines).toEqual([]);
+    const ok = await cli(stub.url, "children", "p", path, "--key", "k".repeat(128));
+    expect(ok.code).toBe(0);
+  });
 });

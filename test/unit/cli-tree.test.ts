@@ -40,11 +40,21 @@ describe("renderTree", () => {
   });
 
   it("marks a truncated node with how to read the rest", () => {
-    const text = renderTree(node("p", { truncated: true, children: [node("a")] }));
+    const text = renderTree(node("p", { children: [node("a", { truncated: true })] }));
     expect(text.split("\n")).toEqual([
       "p  queued       title p",
-      "├─ a  queued       title a",
-      "└─ … more (run `gigafactory tree p`)",
+      "└─ a  queued       title a",
+      "   └─ … more (run `gigafactory tree a`)",
     ]);
+  });
+
+  // The root's cut is the answer's node limit: `gigafactory tree p` for root p prints this same cut again, so the
+  // hint that named it sent the operator round in a circle.
+  it("does not send the operator back to the same tree when the root itself is cut", () => {
+    const text = renderTree(node("p", { truncated: true, children: [node("a")] }));
+    expect(text).not.toContain("gigafactory tree p`");
+    expect(text.split("\n").at(-1)).toBe(
+      "└─ … more not shown: the tree reached its node limit (run `gigafactory tree ID` on a child to read its part)",
+    );
   });
 });

@@ -4,6 +4,7 @@
 // sockets answer 101, never 200; replays carry `idempotent-replayed`; every JSON answer names its schema (the metrics
 // also come as Prometheus text), a record keeps the schema of its values, and every `$ref` resolves to a component.
 import { describe, expect, it } from "vitest";
+import { MAX_CHILDREN_PER_PARENT, MAX_CHILDREN_PER_REQUEST } from "../../src/core/composite.ts";
 import { openApiDocument } from "../../src/worker/openapi.ts";
 
 type Param = { name: string; in: string; schema: { maxLength?: number; pattern?: string } };
@@ -40,6 +41,24 @@ describe("the OpenAPI document's requests", () => {
     for (const path of [`${P}/jobs:batch`, `${P}/jobs/{jobId}/children`]) {
       expect(header(op("post", path), "Idempotency-Key")?.schema.maxLength, path).toBe(128);
     }
+  });
+
+  // The batch's wording said "(its own idempotencyKey wins)" here too, but a child's idempotencyKey is refused (400).
+  it("…/children's Idempotency-Key says how each child is keyed, and that a child has no key of its own", () => {
+    const described = header(op("post", `${P}/jobs/{jobId}/children`), "Idempotency-Key") as Param & {
+      description?: string;
+    };
+    expect(described.description).toContain("`children:<parent>:<key>:<i>`");
+    expect(described.description).not.toContain("its own idempotencyKey wins");
+  });
+
+  // The summary gave the per-request limits only: a client could not learn the 2000-per-parent cap (a 400) nor
+  // that a parent that started is a 409, from the document.
+  it("…/children states every limit it enforces and the 409 for a parent that started", () => {
+    const summary = (op("post", `${P}/jobs/{jobId}/children`) as Operation & { summary?: string }).summary ?? "";
+    expect(summary).toContain(`${MAX_CHILDREN_PER_REQUEST} children`);
+    expect(summary).toContain(`${MAX_CHILDREN_PER_PARENT} per parent`);
+    expect(summary).toContain("409 `illegal_transition`");
   });
 
   it("the SSE feed reads Last-Event-ID, a seq in decimal digits", () => {

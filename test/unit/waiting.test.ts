@@ -127,6 +127,19 @@ describe("waitingReasonOf: one case per code", () => {
       { depId: "a", depStage: "cancelled" },
     ],
     [
+      // The dead dep is named, not the first one still open (which said "dependency a is building").
+      "dep cancelled while another still builds",
+      job({ stage: "blocked", deps: ["a", "b"] }),
+      inputs({
+        depStages: new Map<string, Stage>([
+          ["a", "building"],
+          ["b", "cancelled"],
+        ]),
+      }),
+      "dependency_failed",
+      { depId: "b", depStage: "cancelled" },
+    ],
+    [
       "failed by a dependency",
       job({
         stage: "failed",

@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { DerivedKeyHeader } from "../../shared/api.ts";
 import type { Command } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { NONE, renderTable } from "../table.ts";
@@ -16,6 +17,15 @@ import { NONE, renderTable } from "../table.ts";
 /** The default key: the file's bytes, so the same file for the same parent is one request (the server scopes keys per parent). */
 export function fileKey(bytes: Uint8Array): string {
   return `file:${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}`;
+}
+
+/**
+ * Whether `key` can be sent as the Idempotency-Key and taken by the server: within its limit in bytes of UTF-8
+ * (shared/api DerivedKeyHeader, 128), and printable ASCII — a header carries Latin-1 at most, and the HTTP client
+ * throws on anything wider, which read as the coordinator being unreachable.
+ */
+export function headerKey(key: string): boolean {
+  return /^[\x20-\x7e]+$/.test(key) && DerivedKeyHeader.safeParse(key).success;
 }
 
 /** The children list from a file's text: the API body or the bare list. */
@@ -50,7 +60,7 @@ export const children: Command = {
       );
     });
     const key = ctx.str("key") ?? fileKey(bytes);
-    if (key.length === 0 || key.length > 128) throw usageError("--key must be 1 to 128 characters", "children");
+    if (!headerKey(key)) throw usageError("--key must be 1 to 128 bytes of printable ASCII", "children");
     const made = await ctx.client().addChildren(id, childrenOf(new TextDecoder().decode(bytes), file), key);
     if (ctx.json) {
       ctx.emit({ parent: made.parent, children: made.children });

@@ -18,10 +18,19 @@ export function renderTree(root: TreeNode): string {
       const last = i === node.children.length - 1 && !node.truncated;
       walk(child, prefix + childPrefix, last ? "└─ " : "├─ ", last ? "   " : "│  ");
     });
-    if (node.truncated) lines.push(`${prefix}${childPrefix}└─ … more (run \`gigafactory tree ${node.id}\`)`);
+    if (node.truncated) lines.push(`${prefix}${childPrefix}└─ … ${more(node, node === root)}`);
   };
   walk(root, "", "", "");
   return lines.join("\n");
+}
+
+/**
+ * Where the rest of a cut node is read. Below the root, from that node's own tree; the root's own tree is this one,
+ * so naming it again (as this did) sent the operator round in a circle: its cut is the answer's node limit.
+ */
+function more(node: TreeNode, isRoot: boolean): string {
+  if (!isRoot) return `more (run \`gigafactory tree ${node.id}\`)`;
+  return "more not shown: the tree reached its node limit (run `gigafactory tree ID` on a child to read its part)";
 }
 
 function describe(node: TreeNode): string {
