@@ -24,8 +24,14 @@ const jobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "must be a job 
 const titleMissing = (issue: { input: unknown }): string | undefined =>
   issue.input === undefined ? "required: add `title:` or a `# Heading` to the body" : undefined;
 
+/** The least `budget.usd` (a manifest's, a requeue's `budgetUsd`): one micro-dollar, the unit of every spend sum. */
+export const MIN_BUDGET_USD = 0.000001;
+
 export const BudgetSchema = z.strictObject({
-  usd: z.number().positive().max(100_000).optional(), // 100k USD: far above any sane single job; catches typos
+  // 1e-6 USD, the micro-dollar every spend sum and comparison is kept in (core/budget): a smaller budget is 0 there,
+  // so the job was accepted and then ended budget_exceeded at dispatch without a run. 100k USD: far above any sane
+  // single job; catches typos.
+  usd: z.number().min(MIN_BUDGET_USD).max(100_000).optional(),
   wallSeconds: z.number().int().min(1).max(604_800).optional(), // 604800 s = 7 days, the longest lease chain we keep
   tokens: z.number().int().min(1).max(1e9).optional(), // 1e9 tokens: beyond any engine's per-job reality
 });

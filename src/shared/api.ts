@@ -11,7 +11,7 @@
 import { z } from "zod";
 import { ARTIFACT_PAGE_DEFAULT, MAX_ARTIFACTS_PER_JOB } from "../core/artifact-limits.ts";
 import { utf8Text } from "../core/bytes.ts";
-import { IDEMPOTENCY_KEY_MAX_BYTES, MANIFEST_SHAPE } from "../core/manifest-schema.ts";
+import { IDEMPOTENCY_KEY_MAX_BYTES, MANIFEST_SHAPE, MIN_BUDGET_USD } from "../core/manifest-schema.ts";
 import { STAGES } from "../core/model.ts";
 import { decodeCursorJson } from "./history-cursor.ts";
 
@@ -68,8 +68,8 @@ export const ActionBody = z
     // Requeue only: a job that has spent its own budget would fail budget_exceeded on its first cent (409 without).
     budgetUsd: z
       .number()
-      .positive()
-      .max(100_000) // the manifest's own bound on budget.usd (core/manifest-schema)
+      .min(MIN_BUDGET_USD) // the manifest's own bounds on budget.usd (core/manifest-schema)
+      .max(100_000)
       .optional()
       .describe(
         "requeue only: the job's new budget.usd (its whole spend, earlier runs included); must be above what it has " +

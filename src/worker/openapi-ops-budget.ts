@@ -21,7 +21,7 @@ export const BUDGET_OPS: Op[] = [
     summary:
       `The product budget in its current UTC period ${VIEW} (USD to the micro-dollar); warning at ≥ 80 % of the ` +
       "ceiling, paused at ≥ 100 % or by an operator (pausedBy: the pause a resume lifts first); 404 not_found when " +
-      "no budget is set",
+      'no budget is set, its problem naming `what: "budget of product"` (an unknown product\'s names `what: "product"`)',
     role: "viewer",
     ok,
   },

@@ -5,11 +5,16 @@
 // over the ceiling by an operator's choice, until a ceiling above the spend resolves it; pausing an exhausted budget keeps its alert; ten $0.10 runs exhaust a $1 ceiling (micro-dollar sums,
 // not 0.9999999999999999) so an 11th job is not dispatched; a stored float total of the older shape is reconciled
 // on the next read; switching the period day → week → day carries the spend over (audited) instead of erasing it;
-// choosing `stop` for a budget already exhausted under `pause` stops what still runs.
+// choosing `stop` for a budget already exhausted under `pause` stops what still runs; while the budget is paused an
+// HTTP claim and a push dispatch pass read no queued job (they walked up to MAX_SCAN before placing none).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { planAndAssign } from "../../src/durable-objects/coordinator/dispatch/plan.ts";
+import { CURSOR_SQL } from "../../src/durable-objects/coordinator/dispatch/urgency-order.ts";
+import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client";
+import { cloneQueued, recordStatements } from "./state";
 
 type Reply = BudgetView & { code?: string };
 const get = (product: string) => api<Reply>("GET", `${P(product)}/budget`, { token: ADMIN });
@@ -138,5 +143,53 @@ describe("changing the period", () => {
     );
     const carried = items.filter((x) => x.action === "budget.set" && x.detail.carriedUsd !== undefined);
     expect(carried.map((x) => x.detail.carriedUsd)).toEqual([1.5, 1.5]);
+  });
+});
+
+describe("dispatch under a paused budget", () => {
+  /** The statements of a queue walk: a bucket class's cursor page, or a job document loaded to be scored. */
+  const walk = (qs: string[]) =>
+    qs.filter((q) => q.startsWith(CURSOR_SQL.slice(0, 60)) || /^SELECT .*doc FROM jobs WHERE id = \?$/.test(q));
+  type Recorder = { stopRecording?: () => string[] };
+
+  it("an HTTP claim and a push pass read no queued job while paused; resumed, both dispatch as before", async () => {
+    const product = "budget-pause-no-walk";
+    await put(product, { period: "month", ceilingUsd: 10, onExhausted: "pause" });
+    const f = await enroll(product, "f", [], 2);
+    const seed = await submit(product, { title: "seed" });
+    await cloneQueued(product, seed.id, 300);
+    expect((await act(product, "pause")).body.state).toBe("paused");
+    const stub = env.COORDINATOR.getByName(product);
+    // The claim: answered 204 without a cursor opened or a job read (it parsed and scored all 300 before).
+    await runInDurableObject(stub, (_i, state) => {
+      (globalThis as Recorder).stopRecording = recordStatements(state);
+    });
+    expect((await claim(product, f.token, 300)).status).toBe(204);
+    const claimed = await runInDurableObject(stub, () => (globalThis as Recorder).stopRecording?.() ?? []);
+    expect(claimed.length).toBeGreaterThan(0); // the recorder saw the claim's unit
+    expect(walk(claimed)).toEqual([]);
+    // A push pass for the factory, as a connected socket would get: nothing assigned, nothing walked.
+    const pass = () =>
+      runInDurableObject(stub, (instance, state) => {
+        const units = (instance as unknown as { units: Units }).units;
+        const stop = recordStatements(state);
+        let assigned = 0;
+        let seen: string[] = [];
+        try {
+          const plan = units.transact((tx) => planAndAssign(tx, new Map([[f.factoryId, { att: {} }]])));
+          for (const list of plan.assigns.values()) assigned += list.length;
+        } finally {
+          seen = stop();
+        }
+        return { assigned, walked: walk(seen).length };
+      });
+    expect(await pass()).toEqual({ assigned: 0, walked: 0 });
+    // Unchanged otherwise: resumed, the same pass walks and assigns, and a claim takes the next job.
+    expect((await act(product, "resume")).body.state).not.toBe("paused");
+    const resumed = await pass();
+    expect(resumed.assigned).toBe(2);
+    expect(resumed.walked).toBeGreaterThan(0);
+    const f2 = await enroll(product, "f2", [], 1);
+    expect((await claim(product, f2.token, 300)).status).toBe(200);
   });
 });

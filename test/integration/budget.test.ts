@@ -47,6 +47,8 @@ describe("PUT/GET …/budget", () => {
     const none = await get(product, viewer);
     expect(none.status).toBe(404);
     expect(none.headers.get("content-type")).toContain("application/problem+json");
+    // `what` tells "no budget set" from an unknown product (both not_found): the CLI reads it (cli/commands/budget).
+    expect(none.body).toMatchObject({ code: "not_found", what: "budget of product", id: product });
     const set = await put(product, { period: "day", ceilingUsd: 10, onExhausted: "pause" });
     expect(set.status).toBe(200);
     const r = await get(product, viewer);

@@ -2,8 +2,9 @@
 // one PUT validated by the real schema, get prints spend against the ceiling, state and the latest burndown points
 // (or the record under --json) — a $0.03 budget's amounts with the digits that keep them consistent ($0.037 of $0.03
 // at 123 %, warns at $0.024; not $0.04 and $0.02) — pause/resume POST and show the new state (a resume that leaves the budget paused by
-// exhaustion says so, and what lifts it), a product without a budget is one `✘ ERROR not_found: … / set one …` line
-// (exit 1), a refused body is `✘ ERROR validation_failed` and a malformed command line a usage error (exit 2) that
+// exhaustion says so, and what lifts it), a product without a budget reads "No budget is set … Set one: …" (exit 0;
+// `--json` prints null) while pausing it is one `✘ ERROR not_found: … / set one …` line (exit 1) — and an unknown
+// product whose name says "budget" is neither (the problem's `what` decides, not its words) —, a refused body is `✘ ERROR validation_failed` and a malformed command line a usage error (exit 2) that
 // sends nothing; a budget run over its ceiling by an operator's resume reads `overrun` with why dispatch goes on.
 import { describe, expect, it } from "vitest";
 import { formatBudget } from "../../src/cli/commands/budget.ts";
@@ -17,9 +18,13 @@ async function coordinator(spentUsd = 8.5): Promise<{ url: string; calls: string
   let budget: BudgetView | undefined;
   const { url, lines } = await stubCoordinator((req, reply) => {
     const send = (status: number, doc: unknown) => reply.json(status, doc);
-    const problem = (status: number, code: string, detail: string) =>
-      reply.problem(status, { title: code, detail, code });
+    const problem = (status: number, code: string, detail: string, extra: Record<string, unknown> = {}) =>
+      reply.problem(status, { title: code, detail, code, ...extra });
     const base = "/api/v1/products/shop/budget";
+    if (req.url.startsWith("/api/v1/products/budget-shop/")) {
+      const detail = "product budget-shop does not exist; the admin creates it with POST /api/v1/products";
+      return problem(404, "not_found", detail, { what: "product", id: "budget-shop" });
+    }
     if (req.method === "PUT" && req.url === base) {
       const parsed = BudgetBody.safeParse(req.body);
       if (!parsed.success) return problem(400, "validation_failed", `body: ${parsed.error.issues[0]!.message}`);
@@ -37,7 +42,10 @@ async function coordinator(spentUsd = 8.5): Promise<{ url: string; calls: string
       };
       return send(200, budget);
     }
-    if (!budget) return problem(404, "not_found", "budget of product shop does not exist");
+    if (!budget) {
+      const detail = "budget of product shop does not exist";
+      return problem(404, "not_found", detail, { what: "budget of product", id: "shop" });
+    }
     if (req.method === "GET" && req.url === base) return send(200, budget);
     if (req.method === "POST" && req.url === `${base}/pause`) {
       budget = { ...budget, state: "paused", pausedBy: "operator" };
@@ -59,13 +67,39 @@ const cli = (url: string, ...argv: string[]) =>
   captureCli([...argv, ...connection(url, "shop")], { now: START + 3_700_000 });
 
 describe("gigafactory budget", () => {
-  it("says how to set a budget when the product has none", async () => {
+  it("says plainly that no budget is set, and how to set one: exit 0, --json null", async () => {
     const { url } = await coordinator();
-    const r = await cli(url, "budget");
+    for (const words of [["budget"], ["budget", "get"]]) {
+      const r = await cli(url, ...words);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe("");
+      expect(r.stdout.trim()).toBe(
+        "No budget is set for product shop: spend does not limit dispatch. Set one: `gigafactory budget set day|week|month CEILING_USD`",
+      );
+    }
+    const json = await cli(url, "budget", "--json");
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toBeNull();
+  });
+
+  it("pausing a budget that is not set is ✘ ERROR not_found with the command that sets one, exit 1", async () => {
+    const { url } = await coordinator();
+    const r = await cli(url, "budget", "pause");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /^✘ ERROR not_found: budget of product shop does not exist \/ set one: `gigafactory budget set/,
     );
+  });
+
+  it("an unknown product named budget-… is the product's not_found, never 'no budget is set'", async () => {
+    const { url } = await coordinator();
+    for (const words of [["budget"], ["budget", "pause"]]) {
+      const r = await captureCli([...words, ...connection(url, "budget-shop")], { now: START });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/^✘ ERROR not_found: product budget-shop does not exist/);
+      expect(r.stderr).not.toMatch(/budget set/);
+    }
   });
 
   it("set sends one PUT and prints spend, state and burndown; get --json is the record", async () => {

@@ -2,8 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/core/errors.ts";
 import { formatManifest, type ManifestIssue, parseManifest, validateManifest } from "../../src/core/manifest.ts";
-import { MAX_MANIFEST_BYTES, ManifestInputSchema } from "../../src/core/manifest-schema.ts";
+import { MAX_MANIFEST_BYTES, ManifestInputSchema, MIN_BUDGET_USD } from "../../src/core/manifest-schema.ts";
 import type { Manifest } from "../../src/core/model.ts";
+import { ActionBody } from "../../src/shared/api.ts";
 
 /** Runs `fn`, expects a DomainError("invalid_manifest"), returns it for message/issue assertions. */
 function invalid(fn: () => unknown): DomainError & { details: { issues: ManifestIssue[] } } {
@@ -264,6 +265,8 @@ describe("schema limits", () => {
     ["33 prefers", { title: "t", prefers: Array.from({ length: 33 }, (_, i) => `c${i}`) }, "prefers"],
     ["an upper-case engine", { title: "t", engine: "Claude" }, "engine"],
     ["a zero budget", { title: "t", budget: { usd: 0 } }, "budget.usd"],
+    // Under a micro-dollar, the unit spend is summed in, it is 0 there: accepted, it was ended at dispatch unrun.
+    ["a budget under a micro-dollar", { title: "t", budget: { usd: 0.0000004 } }, "budget.usd"],
     ["wallSeconds over 7 days", { title: "t", budget: { wallSeconds: 604_801 } }, "budget.wallSeconds"],
     ["fractional tokens", { title: "t", budget: { tokens: 1.5 } }, "budget.tokens"],
     ["a bad dep id", { title: "t", deps: ["has space"] }, "deps.0"],
@@ -280,6 +283,12 @@ describe("schema limits", () => {
     const err = invalid(() => validateManifest(input));
     expect(err.details.issues.map((i) => i.path)).toContain(path);
     expect(err.details.issues.every((i) => i.line === undefined)).toBe(true);
+  });
+
+  it("budget.usd and a requeue's budgetUsd start at one micro-dollar, the unit every spend sum is kept in", () => {
+    expect(validateManifest({ title: "t", budget: { usd: MIN_BUDGET_USD } }).budget).toEqual({ usd: 0.000001 });
+    expect(ActionBody.safeParse({ budgetUsd: MIN_BUDGET_USD }).success).toBe(true);
+    expect(ActionBody.safeParse({ budgetUsd: 0.0000004 }).success).toBe(false);
   });
 
   it("validateManifest accepts JSON with a composite kind, a parentId and null as 'not set'", () => {

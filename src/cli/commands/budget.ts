@@ -3,7 +3,8 @@
  * `gigafactory budget [get]` shows the product budget (period, spend against the ceiling, state, when the period
  * ends, what exhaustion does, and the latest burndown points); `gigafactory budget set PERIOD CEILING_USD
  * [--on-exhausted pause|stop]` sets it (operator); `budget pause` / `budget resume` stop and restart dispatch by
- * budget (operator, audited). A product without a budget is `✘ ERROR not_found: … / set one with budget set`.
+ * budget (operator, audited). A product without a budget is no error to read: `budget` says none is set and how to
+ * set one (exit 0; `--json` prints `null`); pausing or resuming it is `✘ ERROR not_found: … / set one …`.
  */
 import { usdTexts } from "../../core/usd-text.ts";
 import type { BudgetBody, BudgetView } from "../../shared/api-budget.ts";
@@ -20,17 +21,49 @@ const SHOWN_POINTS = 5;
 /** A pause's or resume's answer: `changed: false` when it found nothing to do (absent from older coordinators). */
 type Acted = BudgetView & { changed?: boolean };
 
+const SET_ONE = "`gigafactory budget set day|week|month CEILING_USD`";
+
+/**
+ * The coordinator's answer that the product has no budget: its 404 problem names `what: "budget of product"`
+ * (core/errors NotFoundError). An unknown product is `what: "product"` — matching the detail's words instead took a
+ * product named `budget-…` that does not exist for one without a budget.
+ */
+function noBudget(err: unknown): err is ApiError {
+  const what = err instanceof ApiError ? (err.body as { what?: unknown } | undefined)?.what : undefined;
+  return err instanceof ApiError && err.code === "not_found" && what === "budget of product";
+}
+
 /** One budget call; a missing budget becomes a not_found with the command that sets one. */
 async function call(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<Acted> {
   try {
     const res = await client.send(method, client.productUrl(path), json === undefined ? {} : { json });
     return (await res.json()) as Acted;
   } catch (err) {
-    if (err instanceof ApiError && err.code === "not_found" && /budget/.test(err.detail)) {
-      throw new CliError("not_found", err.detail, "set one: `gigafactory budget set day|week|month CEILING_USD`");
-    }
+    if (noBudget(err)) throw new CliError("not_found", err.detail, `set one: ${SET_ONE}`);
     throw err;
   }
+}
+
+/**
+ * `budget` / `budget get`: the budget, or — none set — a plain statement of that (exit 0), `null` under --json, so
+ * a script reads "no budget" apart from a failure.
+ */
+async function show(ctx: Ctx): Promise<number> {
+  const client = ctx.client();
+  let b: BudgetView;
+  try {
+    const res = await client.send("GET", client.productUrl("/budget"), {});
+    b = (await res.json()) as BudgetView;
+  } catch (err) {
+    if (!noBudget(err)) throw err;
+    if (ctx.json) ctx.emit(null);
+    else
+      ctx.print(
+        `No budget is set for product ${ctx.connection().product}: spend does not limit dispatch. Set one: ${SET_ONE}`,
+      );
+    return 0;
+  }
+  return out(ctx, b);
 }
 
 /**
@@ -99,7 +132,6 @@ const STILL_EXHAUSTED =
   "✔ Operator's pause lifted, but still paused by exhaustion: raise the ceiling, wait for the period to end, or " +
   "resume again to run over the ceiling";
 
-const show = async (ctx: Ctx) => out(ctx, await call(ctx.client(), "GET", "/budget"));
 const none = { names: "", min: 0, max: 0 };
 
 export const budgetCommands: Command[] = [

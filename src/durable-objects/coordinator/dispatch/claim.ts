@@ -11,7 +11,8 @@
  *           cascade still under way (dag/cancel-subtree `cascadeHold`); one with nothing left
  *           of its own budget is ended `budget_exceeded` instead (policies/job-allowance).
  *   walk:   only the capability buckets (jobs/buckets) whose every capability the factory holds, merged in
- *           urgency order (dispatch/urgency-order): the rest of the queue is never read.
+ *           urgency order (dispatch/urgency-order): the rest of the queue is never read; none at all while the
+ *           product's budget is paused (no job could pass the filter).
  *   output: the most urgent such job moved to `assigned` with a new lease:
  *           holder = factory, `leaseEpoch` + 1, `attempt` + 1, a run opened. Over HTTP the answer also carries
  *           the job's lessons and its `allowance` (what is left of its usd/tokens budget after earlier runs).
@@ -133,6 +134,8 @@ export function claimFor(
   ttlSeconds?: number,
 ): { job: Job; lease: Lease; allowance?: JobAllowance } | undefined {
   if (factory.status !== "active" || factory.load >= factory.seats) return undefined;
+  // A paused budget refuses every job (core/route-filter `budget_paused`): nothing to walk, nothing to build.
+  if (getSettings(tx.sql).budgetPaused) return undefined;
   const ctx = routeContext(tx);
   // The claimant is demonstrably alive, whatever its last heartbeat said.
   const live: Factory = { ...factory, health: factory.health === "down" ? "ok" : factory.health };

@@ -8,7 +8,8 @@
  *           or rejected it until that exclusion's backoff ends; not below a cancel
  *           cascade under way; a job with no budget left ended, not assigned).
  *   walk:   only the capability buckets (jobs/buckets) some free factory can run, merged in urgency order
- *           (dispatch/urgency-order): jobs no connected factory could take are never read.
+ *           (dispatch/urgency-order): jobs no connected factory could take are never read; while the product's
+ *           budget is paused, no job at all (none could pass the filter).
  *   output: the most urgent due jobs assigned (lease + epoch + attempt) to
  *           their best-scoring connected factory, grouped per factory so one
  *           `assign` frame carries every job for that factory's free seats.
@@ -51,10 +52,14 @@ export function planAndAssign(
   // Nothing queued, nothing to place: a pass for a seat that freed with the queue empty (every other pass at a
   // steady rate of single submits) costs this one seek, not the seats, the route context and the bucket walk.
   if (!anyQueued(tx.sql)) return plan;
+  // A paused budget refuses every job on every factory (core/route-filter `budget_paused`), preemption's included:
+  // walking the queue would parse and score up to MAX_SCAN jobs per pass to place none of them.
+  const settings = getSettings(tx.sql);
+  if (settings.budgetPaused) return plan;
   // Free seats from cached factory documents, indexed by capability (dispatch/free-seats): no row read per idle factory.
   const free = new FreeSeats(tx.sql, connected, tx.now);
   // With preemption on, a critical job may still be placed when every seat is taken (core/preemption).
-  const preemption = getSettings(tx.sql).preemption;
+  const preemption = settings.preemption;
   if (free.size === 0 && !preemption) return plan;
   const ctx = routeContext(tx);
   const busy = new Set(ctx.busySerialKeys);
