@@ -11,7 +11,7 @@
 import WebSocket from "ws";
 import type { FixableError } from "../shared/fixable-error.ts";
 import type { FactoryFrame, ServerFrame } from "../shared/protocol.ts";
-import { parseServerFrame } from "../shared/protocol.ts";
+import { MAX_SERVER_FRAME_BYTES, parseServerFrame } from "../shared/protocol.ts";
 import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
 import { closeVerdict, refusalVerdict, type Verdict } from "./close-codes.ts";
 
@@ -129,7 +129,8 @@ export class FactoryConnection {
     const ws = new WebSocket(this.endpoint, {
       headers: { authorization: `Bearer ${this.opts.token}` },
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-      maxPayload: 64 * 1024 * 1024, // welcome/assign carry whole jobs (manifest bodies up to 256 KiB each)
+      // welcome/assign carry whole jobs: the coordinator holds every frame it sends to this bound (shared/protocol).
+      maxPayload: MAX_SERVER_FRAME_BYTES,
       // Not offered: frames are a few hundred bytes of JSON, and deflating each one costs the coordinator's single
       // thread (2.6 % of the local runtime's CPU in the issue-12 profile: bench/README) for bytes no link misses.
       perMessageDeflate: false,

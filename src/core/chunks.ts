@@ -28,5 +28,11 @@ export function chunkBySize<T>(
   return out;
 }
 
+/**
+ * One `sendBatch` call: Cloudflare Queues take at most 100 messages and 256 KB (256,000 bytes, ~100 bytes of
+ * internal metadata per message counted) in all — 200 KiB of JSON leaves that headroom.
+ */
+export const SEND_BATCH_LIMITS = { maxItems: 100, maxBytes: 200 * 1024 } as const;
+
 /** Serialized size in UTF-8 bytes, the measure queue limits use (see core/bytes). */
 export { jsonBytes as jsonSize } from "./bytes.ts";

@@ -5,6 +5,7 @@
  * agent needs to run it within bounds: the lessons for the engine, what is left of the job's budget, and — for a
  * resumed lease — what its run has spent and when it started, so a fresh engine on it is held to the run's bounds,
  * not given new ones. Every optional field is absent from older coordinators, and the agent then falls back.
+ * Also the byte bounds of what the coordinator sends (MAX_SERVER_FRAME_BYTES and the per-assignment share).
  */
 
 /** What the coordinator pushes. Jobs travel as the domain `Job` (see core/model). */
@@ -39,3 +40,30 @@ export interface Assignment {
    */
   runStartedAt?: number;
 }
+
+/**
+ * The largest frame the coordinator sends a factory (UTF-8 bytes of its JSON), and what the agent accepts (its
+ * socket's `maxPayload`, agent/connection): one number, so the two sides agree. 64 MiB: a `welcome` or an `assign`
+ * carries at most one assignment per seat, a host has at most MAX_SEATS, and each assignment is held to
+ * MAX_ASSIGNMENT_BYTES — so no frame the coordinator builds reaches it.
+ */
+export const MAX_SERVER_FRAME_BYTES = 64 * 1024 * 1024;
+/** Seats a host may run (`hello.seats`, enrollment's `seats`: at most 64). */
+export const MAX_SEATS = 64;
+/** One assignment's share of a frame: 1 MiB. */
+export const MAX_ASSIGNMENT_BYTES = MAX_SERVER_FRAME_BYTES / MAX_SEATS;
+/**
+ * 160 KiB kept for what an assignment adds to its job's document, and what that document may grow by while the
+ * lease is held (a reconnect's `welcome` lists it again): the lessons (≤ 4 KiB of text, ≤ 24 KiB as escaped JSON),
+ * the lease, allowance and spend fields (< 1 KiB), the run's progress and checkpoint notes (≤ 8,000 bytes each,
+ * ≤ 48,000 escaped) and checkpoint branch (≤ 4,800 escaped): about 127 KB at worst.
+ */
+export const ASSIGNMENT_ROOM_BYTES = 160 * 1024;
+/**
+ * The largest job document (its JSON, as the coordinator stores and sends it) dispatch hands out: 864 KiB. A
+ * manifest and body are at most 256 KiB as submitted, but JSON escapes a control character in six bytes, and a
+ * job gathers feedback, reviews and its last result: such a job is ended at dispatch (dispatch/frame-bound), where
+ * its frame would have been refused by the agent and the socket closed — on every reconnect, with the job in the
+ * `welcome` again.
+ */
+export const MAX_ASSIGNED_JOB_BYTES = MAX_ASSIGNMENT_BYTES - ASSIGNMENT_ROOM_BYTES;

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { clipUtf8, fitsUtf8, parsedHoldsLoneSurrogate, utf8Text } from "../core/bytes.ts";
 import { Capability, EntityId } from "./api.ts";
 import { CheckpointBody, FailureResultBody, InsightsBody, LeaseTtl, SuccessResultBody } from "./api-work.ts";
+import { MAX_SEATS } from "./protocol-assignment.ts";
 
 /** What `hello` must carry (and `welcome` echoes): here because the `hello` schema checks it. */
 export const PROTOCOL_VERSION = 1;
@@ -108,7 +109,7 @@ export const FactoryFrame = z.discriminatedUnion("type", [
       id: RequestId,
       v: z.literal(PROTOCOL_VERSION),
       capabilities: z.array(Capability).max(64),
-      seats: z.number().int().min(1).max(64),
+      seats: z.number().int().min(1).max(MAX_SEATS), // what bounds a welcome's leases (shared/protocol-assignment)
       engines: z
         .array(utf8Text(128, z.string().min(1)))
         .max(16)

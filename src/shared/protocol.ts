@@ -27,6 +27,12 @@ import type { Assignment } from "./protocol-assignment.ts";
 import type { ParseResult, PROTOCOL_VERSION } from "./protocol-factory-frames.ts";
 
 export type { Assignment } from "./protocol-assignment.ts";
+export {
+  MAX_ASSIGNED_JOB_BYTES,
+  MAX_ASSIGNMENT_BYTES,
+  MAX_SEATS,
+  MAX_SERVER_FRAME_BYTES,
+} from "./protocol-assignment.ts";
 
 export {
   BatchedFrame,

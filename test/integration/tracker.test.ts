@@ -1,9 +1,9 @@
 // The tracker bridge (`POST …/tracker/ingest`) is idempotent by the tracker's id: the same item twice makes one
 // job (the second call answers `exists` with that job), a changed item under the same id is `409 conflict` naming
-// the existing job — never the old job silently — and every stage change of the tracked job is echoed to the
-// product's webhook with `tracker: {source, id}` — also once retention forgot the tracker id as an idempotency key
-// (7 days: the job lives on, blocked or in review, and is still the tracker item's), and for any id the ingest
-// accepts (a newline in it included).
+// the existing job — never the old job silently — and past the 7 days other keys are kept (a job still alive then is
+// never made twice; only a shipped or cancelled job's tracker key expires); every stage change of the tracked job is
+// echoed to the product's webhook with `tracker: {source, id}` — also after a retention pass, and for any id the
+// ingest accepts (a newline in it included).
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
@@ -88,6 +88,27 @@ describe("tracker ingest", () => {
     expect(retitled.status).toBe(409);
   });
 
+  it("never makes a second job for an item whose job is still live, however old its key; a cancelled one's key expires", async () => {
+    const product = "tr-live-old";
+    expect((await ingest(product, item)).status).toBe(202);
+    await deliver(product, item);
+    const jobs = async () =>
+      (await api<{ jobs: Array<{ id: string }> }>("GET", `${P(product)}/jobs`, { token: ADMIN })).body.jobs;
+    const [job] = await jobs();
+    const coordinator = env.COORDINATOR.getByName(product);
+    // Eight days on, the job still queued behind a backlog: the tracker's sync re-ingests the open item.
+    expect((await coordinator.prune(product, Date.now() + 8 * 86_400_000)).ok).toBe(true);
+    expect(await ingest(product, item)).toMatchObject({ status: 200, body: { status: "exists", jobId: job!.id } });
+    await deliver(product, item); // a message queued before the pass, delivered after it, makes nothing either
+    expect((await jobs()).map((j) => j.id)).toEqual([job!.id]);
+
+    // Once the job can never run again (cancelled), the key expires as any other.
+    const cancel = await api("POST", `${P(product)}/jobs/${job!.id}/actions/cancel`, { token: ADMIN, json: {} });
+    expect(cancel.status).toBe(200);
+    expect((await coordinator.prune(product, Date.now() + 8 * 86_400_000)).ok).toBe(true);
+    expect(await ingest(product, item)).toMatchObject({ status: 202, body: { status: "queued" } });
+  });
+
   it("answers 503 unavailable, not a 500, when the dispatch queue refuses the item, and a resend queues it", async () => {
     const product = "tr-queue-down";
     await ingest(product, { ...item, externalId: "warm-up" }); // the client's create-on-404 makes the product
@@ -111,7 +132,7 @@ describe("tracker ingest", () => {
     expect(resend.body.status).toBe("queued");
   });
 
-  it("still echoes the tracker id of a job whose idempotency key retention forgot, and of an id with a newline", async () => {
+  it("still echoes the tracker id of a job eight days old, past a retention pass, and of an id with a newline", async () => {
     const product = "tr-echo-old";
     hook = receiver();
     const put = await api("PUT", `${P(product)}/webhook`, {
@@ -124,7 +145,7 @@ describe("tracker ingest", () => {
       expect((await ingest(product, it)).status).toBe(202);
       await deliver(product, it);
     }
-    // Eight days on, the cron's retention pass forgets both keys (core/retention: 7 days); the jobs are still queued.
+    // Eight days on, the cron's retention pass runs; the jobs are still queued (their keys kept: jobs/key-prune).
     const pruned = await env.COORDINATOR.getByName(product).prune(product, Date.now() + 8 * 86_400_000);
     expect(pruned.ok).toBe(true);
     const a = await enroll(product, "a", [], 2);

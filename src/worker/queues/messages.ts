@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { utf8Text } from "../../core/bytes.ts";
-import { chunkBySize, jsonSize } from "../../core/chunks.ts";
+import { chunkBySize, jsonSize, SEND_BATCH_LIMITS } from "../../core/chunks.ts";
 import { ManifestInputSchema } from "../../core/manifest-schema.ts";
 import { ProductId } from "../../shared/api.ts";
 import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
@@ -48,8 +48,6 @@ export const DispatchMessageSchema = z.object({
 
 /** A queue message is at most 128 KB (128,000 bytes): 100 KiB of JSON, envelope included, leaves headroom. */
 export const MAX_MESSAGE_BYTES = 100 * 1024;
-/** sendBatch takes at most 100 messages and 256 KB in all: 200 KiB leaves headroom. */
-const MAX_SEND_BATCH_BYTES = 200 * 1024;
 /** How every dispatch message is sent: as JSON, so the queue's size is our jsonBytes. */
 export const SEND_OPTIONS = { contentType: "json" } as const;
 
@@ -69,7 +67,7 @@ export function maxItemBytes(base: Envelope): number {
 export function sendBatches(
   messages: readonly DispatchMessage[],
 ): Array<Array<{ body: DispatchMessage; contentType: "json" }>> {
-  return chunkBySize(messages, { maxItems: 100, maxBytes: MAX_SEND_BATCH_BYTES }, jsonSize).map((group) =>
+  return chunkBySize(messages, SEND_BATCH_LIMITS, jsonSize).map((group) =>
     group.map((body) => ({ body, ...SEND_OPTIONS })),
   );
 }

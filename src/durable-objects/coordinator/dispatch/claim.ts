@@ -47,6 +47,7 @@ import { trackContext } from "../policies/track-records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { exclusionLookup } from "./exclusions.ts";
+import { assignable } from "./frame-bound.ts";
 import { expireDue } from "./lease-ops.ts";
 import { liveSerialHolds } from "./serial-holds.ts";
 import { dueJobIdsByUrgency, MAX_SCAN } from "./urgency-order.ts";
@@ -155,6 +156,7 @@ export function claimFor(
   })) {
     const job = loadJob(tx.sql, id);
     if (!job || below?.(job) || !scoreCandidate(job, live, ctx).eligible) continue;
+    if (!assignable(tx, job)) continue; // too large for a factory's frame: ended (dispatch/frame-bound)
     const allowance = dispatchAllowance(tx, job);
     if (allowance) return { ...assignJob(tx, job, factory.id, ttlSeconds), ...allowance };
   }

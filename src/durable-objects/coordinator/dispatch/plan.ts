@@ -32,6 +32,7 @@ import { lessonsForAssignment } from "../policies/lesson-rows.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { assignJob, closedSerialKeys, dueJobIdsByUrgency, routeContext } from "./claim.ts";
+import { assignable } from "./frame-bound.ts";
 import { FreeSeats } from "./free-seats.ts";
 import { type Eviction, preemptFor } from "./preempt.ts";
 import { type Admit, hasDueJob, MAX_SCAN } from "./urgency-order.ts";
@@ -130,7 +131,9 @@ export function planAndAssign(
     const best = candidates.length > 0 ? rankFactories(job, candidates, routeCtx).ranked[0] : undefined;
     let factory = best ? candidates.find((f) => f.id === best.factoryId) : undefined;
     if (!factory && !(preemption && job.priority === "critical")) continue;
-    // Nothing left of its own budget (reached while queued: a late report of a lost lease): ended here, not run.
+    // Too large for any frame to carry (dispatch/frame-bound), or nothing left of its own budget (reached while
+    // queued: a late report of a lost lease): ended here, not run.
+    if (!assignable(tx, job)) continue;
     const allowance = dispatchAllowance(tx, job);
     if (!allowance) continue;
     if (!factory) {

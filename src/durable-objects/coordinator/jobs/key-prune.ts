@@ -12,6 +12,12 @@
  * concurrency reviewer). So a pass forgets the keys created before one instant, the same in both stores: at most
  * ROWS_PER_PASS rows from each, or all of an instant's keys when one instant alone fills a pass (an instant holds one
  * unit's keys at most, a few thousand).
+ *
+ * A tracker item's key (`tracker:<source>:<id>`, routes/bulk) is its identity, not a retry token: a tracker's sync
+ * re-ingests an open item for as long as it stays open, and a job still alive at day 8 (queued behind a backlog,
+ * blocked, in review, dead-lettered awaiting an operator's requeue) met by a forgotten key was made a second time —
+ * two agent runs paid for one issue. So a tracker key is kept, in both stores, until its job can never run again
+ * (shipped or cancelled); other keys expire as documented (core/retention), whatever their job's stage.
  */
 import { execute } from "../../sql-statements.ts";
 import { one, type Tx } from "../runtime/tx.ts";
@@ -36,9 +42,17 @@ function wholeInstants(tx: Tx, store: string, before: number): number {
   return oldest && oldest.t < past.t ? past.t : past.t + 1;
 }
 
-/** The hash rows older than `?1`, walked along `idempotency_keys_by_created`. */
-export const HASH_ROWS = "FROM idempotency_keys WHERE created_at < ?1";
-const JOB_COLUMN = "FROM jobs INDEXED BY jobs_keyed_by_created WHERE idempotency_key IS NOT NULL AND created_at < ?1";
+/** Stages a job never leaves: only there may a tracker key be forgotten (`dead_letter` can be requeued). */
+const FINAL_SQL = "'shipped', 'cancelled'";
+/** True for a tracker key (`k`: the SQL expression holding the key). */
+const isTracker = (k: string) => `substr(${k}, 1, 8) = 'tracker:'`;
+
+/** The hash rows older than `?1` that may be forgotten, walked along `idempotency_keys_by_created`. */
+export const HASH_ROWS = `FROM idempotency_keys WHERE created_at < ?1 AND NOT (${isTracker("key")}
+  AND job_id IN (SELECT id FROM jobs WHERE stage NOT IN (${FINAL_SQL})))`;
+const JOB_KEYS = `idempotency_key IS NOT NULL AND created_at < ?1
+  AND NOT (${isTracker("idempotency_key")} AND stage NOT IN (${FINAL_SQL}))`;
+const JOB_COLUMN = `FROM jobs INDEXED BY jobs_keyed_by_created WHERE ${JOB_KEYS}`;
 
 /**
  * Forgets the keys of jobs created before `before` (ms), bounded per pass in whole instants (module header).
@@ -49,8 +63,7 @@ export function pruneKeys(tx: Tx, before: number): number {
   execute(tx.sql, `DELETE ${HASH_ROWS}`, bound);
   return execute(
     tx.sql,
-    `UPDATE jobs INDEXED BY jobs_keyed_by_created SET idempotency_key = NULL
-       WHERE idempotency_key IS NOT NULL AND created_at < ?1`,
+    `UPDATE jobs INDEXED BY jobs_keyed_by_created SET idempotency_key = NULL WHERE ${JOB_KEYS}`,
     bound,
   );
 }

@@ -5,7 +5,7 @@
  * with all their pending events, and the history and webhook records due, packed into queue messages by bytes.
  */
 import { jsonBytes } from "../../../core/bytes.ts";
-import { chunkBySize } from "../../../core/chunks.ts";
+import { chunkBySize, SEND_BATCH_LIMITS } from "../../../core/chunks.ts";
 import { tooLargeReason } from "../../../core/delivery-retry.ts";
 import { holdCutoff } from "../../../core/feed-hold.ts";
 import { historyCutoff } from "../../../core/history-hold.ts";
@@ -23,6 +23,9 @@ const ROUND_EVENTS = 1_000;
 const OUTBOX_SCAN = 1_000;
 /** A queue message is at most 128 KB: pack records into messages of at most this many UTF-8 bytes of JSON. */
 export const MESSAGE_BYTES = 100 * 1024;
+
+/** What Queues count of each message beyond its body, in a sendBatch's 256 KB (their limits page: ~100 bytes). */
+const QUEUE_MESSAGE_METADATA_BYTES = 128;
 
 /** Records that travel together in one queue message, and how to send it. */
 export interface Unit {
@@ -86,7 +89,7 @@ export function planRound(host: DeliveryHost, now: number) {
     const r = parseRow(row) as HistoryOutboxRecord | WebhookRecord;
     if (!fits(row, r.kind === "history" ? r.body.length : 1)) continue;
     if (r.kind === "webhook") webhooks.push(r);
-    else (r.attempts > 0 || r.failedAt !== undefined ? retried : fresh).push(r);
+    else (failedBefore(r) ? retried : fresh).push(r);
   }
   // Fresh history records travel packed; a record that failed before travels alone, so a poison one fails alone.
   const sizeOf = (r: HistoryOutboxRecord) => (sizes.get(r.seq) ?? 0) + 1;
@@ -99,11 +102,25 @@ export function planRound(host: DeliveryHost, now: number) {
     // JSON content: the size the queue counts is then exactly the UTF-8 bytes measured here.
     send: () => env.HISTORY_QUEUE.send(message(productId, records), { contentType: "json" }),
   }));
-  // Webhooks go one message each to the webhook queue, which retries each with its own backoff (worker/queues/webhooks).
-  const hooks: Unit[] = webhooks.map((r) => ({
-    records: [r],
+  // Webhooks are one message each, which the webhook queue retries each with its own backoff (worker/queues/webhooks);
+  // a round's fresh ones go in `sendBatch` calls (core/chunks SEND_BATCH_LIMITS: a burst of alert and stage changes
+  // was one queue call per delivery), and one that failed before goes alone, so a poison one fails alone.
+  const hookSize = (r: WebhookRecord) => (sizes.get(r.seq) ?? 0) + QUEUE_MESSAGE_METADATA_BYTES;
+  const hooks: Unit[] = [
+    ...chunkBySize(
+      webhooks.filter((r) => !failedBefore(r)),
+      SEND_BATCH_LIMITS,
+      hookSize,
+    ),
+    ...webhooks.filter(failedBefore).map((r) => [r]),
+  ].map((records) => ({
+    records,
     queue: "webhooks" as const,
-    send: () => env.WEBHOOK_QUEUE.send(webhookMessage(r), { contentType: "json" }),
+    send: async () => {
+      const [one, ...more] = records;
+      if (more.length === 0) return env.WEBHOOK_QUEUE.send(webhookMessage(one!), { contentType: "json" });
+      return env.WEBHOOK_QUEUE.sendBatch(records.map((r) => ({ body: webhookMessage(r), contentType: "json" })));
+    },
   }));
   return { feeds: [...feeds.values()], history: [...history, ...hooks], oversized, deferred };
 }
@@ -118,6 +135,11 @@ export function probeHistory(host: Pick<DeliveryHost, "env" | "productId">): Pro
 
 function message(productId: string, records: HistoryOutboxRecord[]): HistoryMessage {
   return { kind: "history", productId, records: records.flatMap((r) => toHistory(productId, r)) };
+}
+
+/** A record whose delivery failed before: it travels alone (a poison one then fails alone). */
+function failedBefore(r: OutboxRecord): boolean {
+  return r.attempts > 0 || r.failedAt !== undefined;
 }
 
 function webhookMessage(r: WebhookRecord): WebhookMessage {

@@ -145,8 +145,9 @@ function mayBeBuilding(type: string, data: Record<string, unknown>): boolean {
 export function noteJobActivity(tx: Tx, jobId: string, type: string, data: Record<string, unknown>): void {
   if (mayBeBuilding(type, data)) touchActivity(tx, jobId);
   if (!STAGE_EVENTS.has(type) || !hasWebhook(tx.sql)) return;
-  // The key from the job's document, not its column: retention clears the column after 7 days (jobs/key-prune) while
-  // the job lives on (blocked, in review, requeued), and its echoes had lost their `tracker` from then on.
+  // The key from the job's document, not its column: retention cleared the column after 7 days (jobs/key-prune) while
+  // the job lived on (blocked, in review, requeued) — it now keeps a live job's tracker key, but not one cleared
+  // before that rule — and its echoes had lost their `tracker` from then on.
   const row = one<{ key: string | null; stage: string }>(
     tx.sql,
     "SELECT json_extract(doc, '$.idempotencyKey') AS key, stage FROM jobs WHERE id = ?",

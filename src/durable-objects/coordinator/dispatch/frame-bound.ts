@@ -1,0 +1,39 @@
+/**
+ * @module durable-objects/coordinator/dispatch/frame-bound
+ * A JOB TOO LARGE TO HAND OUT — contract:
+ *   inputs: a queued job dispatch (push or claim) is about to assign; `now`.
+ *   guard:  its document's JSON fits MAX_ASSIGNED_JOB_BYTES (shared/protocol-assignment: one seat's share of the
+ *           largest frame the agent accepts, less room for the lease and the run's own notes).
+ *   output: when it does not, the job ends `failed` here, not retried (`retryable: false`), the reason in its
+ *           `lastResult` and its feed's stage event, its dependents re-evaluated; it is not assigned.
+ *   why:    the `assign` carrying it would pass the agent's `maxPayload`: the agent's socket closes (1009), it
+ *           reconnects, and the `welcome` listing the lease closes it again — the factory lost to every job, and
+ *           the job requeued at each lease expiry to do the same on the next factory.
+ * A job is measured once per dispatch that reaches it: one JSON.stringify, the byte count only past a third of the
+ * bound (core/bytes `fitsUtf8`).
+ */
+import { fitsUtf8, utf8Bytes } from "../../../core/bytes.ts";
+import type { Job, RunResult } from "../../../core/model.ts";
+import { MAX_ASSIGNED_JOB_BYTES } from "../../../shared/protocol.ts";
+import { settled } from "../dag/dependents.ts";
+import { moveJob } from "../jobs/rows.ts";
+import type { Tx } from "../runtime/tx.ts";
+
+/**
+ * Whether `job` may be assigned; if not, it has been ended `failed` in this unit (contract above).
+ * @returns true to go on assigning it
+ */
+export function assignable(tx: Tx, job: Job): boolean {
+  const text = JSON.stringify(job);
+  if (fitsUtf8(text, MAX_ASSIGNED_JOB_BYTES)) return true;
+  const lastResult: RunResult = {
+    outcome: "failure",
+    message:
+      `not dispatched: the job is ${utf8Bytes(text)} bytes of JSON, over the ${MAX_ASSIGNED_JOB_BYTES} bytes one ` +
+      "assignment may carry to a factory " +
+      "(control characters in its body count six bytes each) — shorten its body and submit it again",
+    retryable: false,
+  };
+  settled(tx, moveJob(tx, job, "failed", { lastResult }));
+  return false;
+}
