@@ -1,5 +1,5 @@
 // `gigafactory budget get|set|pause|resume` over a real local socket: `set PERIOD CEILING_USD [--on-exhausted]` sends
-// one PUT validated by the real schema, get prints spend against the ceiling, state and the latest burndown points
+// one PUT validated by the real schema (without the flag, what exhaustion does now is kept: a GET first), get prints spend against the ceiling, state and the latest burndown points
 // (or the record under --json) — a $0.03 budget's amounts with the digits that keep them consistent ($0.037 of $0.03
 // at 123 %, warns at $0.024; not $0.04 and $0.02) — pause/resume POST and show the new state (a resume that leaves the budget paused by
 // exhaustion says so, and what lifts it), a product without a budget reads "No budget is set … Set one: …" (exit 0;
@@ -122,6 +122,18 @@ describe("gigafactory budget", () => {
     });
   });
 
+  it("set without --on-exhausted keeps what exhaustion does now (pause for a new budget)", async () => {
+    const { url, calls } = await coordinator();
+    await cli(url, "budget", "set", "day", "10");
+    expect(calls).toEqual(["GET /api/v1/products/shop/budget", "PUT /api/v1/products/shop/budget"]);
+    expect(JSON.parse((await cli(url, "budget", "--json")).stdout).onExhausted).toBe("pause");
+    await cli(url, "budget", "set", "day", "10", "--on-exhausted", "stop");
+    // Raising the ceiling mid-incident must not turn the operator's stop back into a pause.
+    const raised = await cli(url, "budget", "set", "day", "50", "--json");
+    expect(raised.code).toBe(0);
+    expect(JSON.parse(raised.stdout)).toMatchObject({ ceilingUsd: 50, onExhausted: "stop" });
+  });
+
   it("prints a sub-dollar budget's amounts with the digits that keep them consistent (R2: $0.04 of $0.03)", async () => {
     const { url } = await coordinator(0.037008);
     const r = await cli(url, "budget", "set", "day", "0.03");
@@ -137,7 +149,7 @@ describe("gigafactory budget", () => {
     expect(paused.stdout).toMatch(/state\s+paused \(by an operator\)/);
     const resumed = await cli(url, "budget", "resume", "--json");
     expect(JSON.parse(resumed.stdout)).toMatchObject({ state: "warning" });
-    expect(calls.slice(1)).toEqual([
+    expect(calls.slice(2)).toEqual([
       "POST /api/v1/products/shop/budget/pause",
       "POST /api/v1/products/shop/budget/resume",
     ]);

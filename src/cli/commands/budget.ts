@@ -96,6 +96,21 @@ export function formatBudget(b: BudgetView): string {
   return [renderFields(fields), "", `burndown (last ${points.length} of ${b.burndown.length})`, ...points].join("\n");
 }
 
+/**
+ * What exhaustion does under the budget set now (`pause` when none is): `budget set` without `--on-exhausted` keeps
+ * it. Raising the ceiling mid-incident (`budget set day 50`) reset a `stop` budget to `pause`, silently turning off
+ * the stop an operator chose. @throws ApiError — any failure but "no budget"
+ */
+async function currentOnExhausted(client: GigafactoryClient): Promise<BudgetBody["onExhausted"]> {
+  try {
+    const res = await client.send("GET", client.productUrl("/budget"), {});
+    return ((await res.json()) as BudgetView).onExhausted;
+  } catch (err) {
+    if (noBudget(err)) return "pause";
+    throw err;
+  }
+}
+
 /** `set` words → the PUT body. @throws CliError usage — an unknown period or a ceiling that is not a number. */
 export function parseBudgetSet(words: readonly string[], onExhausted = "pause"): BudgetBody {
   const [period, ceiling] = words as [string, string];
@@ -151,11 +166,13 @@ export const budgetCommands: Command[] = [
       "on-exhausted": {
         type: "string",
         value: "pause|stop",
-        help: "at 100 %: let running jobs finish (pause, default) or stop them",
+        help: "at 100 %: let running jobs finish (pause) or stop them; omitted: as set now (pause for a new budget)",
       },
     },
     async run(ctx) {
-      const body = parseBudgetSet(ctx.positionals, ctx.str("on-exhausted"));
+      const given = ctx.str("on-exhausted");
+      parseBudgetSet(ctx.positionals, given); // a usage error says so before any request
+      const body = parseBudgetSet(ctx.positionals, given ?? (await currentOnExhausted(ctx.client())));
       return out(ctx, await call(ctx.client(), "PUT", "/budget", body), "✔ Budget set");
     },
   },
