@@ -2,7 +2,8 @@
 // ship (POST …/jobs/<id>/actions/<action>), with an optional note, showing the stage the
 // job moved to or the problem's detail. A requeue may raise the job's own budget (USD, its
 // whole spend): a job that spent its budget is refused `budget_exceeded` without, and the
-// refusal's detail says how much it spent.
+// refusal's detail says how much it spent. Requeue is not offered below a cancelled composite
+// (the server refuses it `ancestor_cancelled`).
 
 import { ApiError, api, describeError, jobPath } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
@@ -32,6 +33,32 @@ const heldBack = (job) =>
   job.stage === "queued" &&
   ((job.notBefore !== undefined && job.notBefore !== null) || job.waitingReason?.code === "excluded");
 
+/** Whether the server may take a requeue of the job from its stage (FROM, or held back while queued). @param {any} job */
+const requeueable = (job) => FROM.requeue.includes(job.stage) || heldBack(job);
+
+/**
+ * Ancestors read at most, one GET each: composite trees are a few levels deep, and past this the server's
+ * `ancestor_cancelled` refusal, shown as is, says the same.
+ */
+export const MAX_ANCESTOR_READS = 8;
+
+/**
+ * The nearest cancelled job above `job`, read up its parent chain — the server's own rule (src/core/composite.ts
+ * `cancelledAncestor`): a requeue below it is refused, one below a failed ancestor is not. "" when there is none.
+ * @param {(id: string) => Promise<{ stage: string, parentId?: string }>} read a job by id
+ * @param {{ parentId?: string }} job
+ * @returns {Promise<string>}
+ */
+export async function cancelledAbove(read, job) {
+  let at = job.parentId;
+  for (let n = 0; at && n < MAX_ANCESTOR_READS; n++) {
+    const up = await read(at);
+    if (up.stage === "cancelled") return at;
+    at = up.parentId;
+  }
+  return "";
+}
+
 const HELP = {
   requeue: "Put the job back in the queue (takes the lease from its holder)",
   cancel: "Stop the job for good; its factory is told to stop",
@@ -60,8 +87,12 @@ export function actionBar(session, jobId, onDone) {
   const status = statusLine("action-status");
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {};
-  /** The job as last rendered. @type {{ stage: string, notBefore?: number | null, waitingReason?: any }} */
+  /** The job as last rendered. @type {{ stage: string, parentId?: string, notBefore?: number | null, waitingReason?: any }} */
   let current = { stage: "" };
+  /** The cancelled job above this one, once known: cancelled is final, so it is never read again. */
+  let cancelledParent = "";
+  /** The stage the parent chain was last read at: read again only when the job comes to a requeueable stage anew. */
+  let readAt = "";
   for (const action of Object.keys(FROM)) {
     buttons[action] = h(
       "button",
@@ -108,16 +139,39 @@ export function actionBar(session, jobId, onDone) {
       showError(status, `${action} refused: ${describeError(err)}`);
       // Over its own budget: the detail says what it spent; the budget field is where the answer goes.
       if (err instanceof ApiError && err.code === "budget_exceeded") budget.focus();
+      // Cancelled above it since the page read its parents: the refusal names the job; no requeue is offered again.
+      if (err instanceof ApiError && err.code === "ancestor_cancelled") cancelledParent ||= "a job above it";
     } finally {
       update(current);
     }
   };
 
-  /** Grey out actions the job cannot take. @param {{ stage: string, notBefore?: number | null, waitingReason?: any }} job */
+  /** A requeueable child: look up its parent chain once for this stage, then grey out Requeue if one is cancelled. */
+  const readParents = (/** @type {any} */ job) => {
+    if (cancelledParent || !job.parentId || !requeueable(job) || readAt === job.stage) return;
+    readAt = job.stage;
+    cancelledAbove((id) => api(session, jobPath(id)), job).then(
+      (id) => {
+        if (!id) return;
+        cancelledParent = id;
+        update(current);
+      },
+      () => {
+        readAt = ""; // unread: the server judges a click, and the next render reads again
+      },
+    );
+  };
+
+  /** Grey out actions the job cannot take. @param {{ stage: string, parentId?: string, notBefore?: number | null, waitingReason?: any }} job */
   const update = (job) => {
     current = job;
+    readParents(job);
     for (const [action, b] of Object.entries(buttons))
-      b.disabled = !(FROM[action]?.includes(job.stage) || (action === "requeue" && heldBack(job)));
+      b.disabled =
+        action === "requeue" ? !requeueable(job) || cancelledParent !== "" : !FROM[action]?.includes(job.stage);
+    buttons.requeue.title = cancelledParent
+      ? `Not offered: ${cancelledParent} is cancelled, and this job's work with it (submit it anew if still wanted)`
+      : HELP.requeue;
   };
 
   return { bar, update };

@@ -29,6 +29,8 @@ const FIXES: Record<string, string> = {
   fenced: "the lease moved on; re-read the job before acting",
   budget_exceeded:
     "raise the job's budget above what it spent with the requeue (`gigafactory requeue ID --budget-usd N` or --budget-tokens N)",
+  ancestor_cancelled:
+    "the job named above was cancelled, and its subtree with it (`gigafactory tree ID` shows it): submit this job's work as a new job if it is still wanted",
   not_lease_holder: "only the factory holding the lease can do this",
   too_many_artifacts:
     "the job holds the most artifacts it may, uploads in flight counted (the detail says the limit): upload under a name it already has, which replaces it (`gigafactory artifacts ID` lists them), or retry once an upload in flight ends",

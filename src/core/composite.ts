@@ -60,6 +60,28 @@ export function childFailedMessage(childId: string, childStage: Stage): string {
   return `child_failed: ${childId} is ${childStage}`;
 }
 
+/**
+ * REQUEUE UNDER A CANCELLED ANCESTOR — the job among `ancestors` (a job's parent first, then its parent's, up to the
+ * root) whose stage makes a requeue of the job pointless: the nearest `cancelled` one, or undefined.
+ * - `cancelled` is final, and a composite's cancel is its whole subtree's (coordinator/dag/cancel-subtree): a child
+ *   that ended before the cascade reached it (dead_letter) or was still `failed` must not be brought back to run,
+ *   and spend, under a parent that is gone — nor be put back in a queue the cascade will empty again.
+ * - `failed` (and `dead_letter`) is not final: an operator may requeue the ancestor, so its subtree's jobs may be
+ *   requeued too (each one's run then stands on its own; the ancestor's gate is re-evaluated when it is requeued).
+ * - Any other stage (live, shipped) refuses nothing.
+ */
+export function cancelledAncestor<A extends { id: string; stage: Stage }>(ancestors: ReadonlyArray<A>): A | undefined {
+  return ancestors.find((a) => a.stage === "cancelled");
+}
+
+/** The detail of a requeue refused `ancestor_cancelled`: which job above it was cancelled, and what is left to do. */
+export function ancestorCancelledMessage(jobId: string, ancestorId: string): string {
+  return (
+    `job ${jobId} cannot be requeued: ${ancestorId}, a composite job above it, is cancelled, and so is its work ` +
+    "(cancelled is final): submit this job's work as a new job if it is still wanted"
+  );
+}
+
 /** The `lastResult.message` of a dependent failed by a dep (the contract's wording): `dependency_failed: <depId> is <stage>`. */
 export function dependencyFailedMessage(depId: string, depStage: string): string {
   return `dependency_failed: ${depId} is ${depStage}`;

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   conflict: 409,
   /** A job's own budget (manifest `budget.usd`/`tokens`) leaves it nothing to run with (policies/job-allowance). */
   budget_exceeded: 409,
+  /** A requeue of a job under a cancelled composite (core/composite `cancelledAncestor`): its work went with it. */
+  ancestor_cancelled: 409,
   /** A job holds the most artifacts it may keep (core/artifact-limits): a new name is refused, a re-upload is not. */
   too_many_artifacts: 409,
   /** An experiment's two arms have the same policy (core/experiment-spec): it would compare a policy with itself. */

@@ -153,7 +153,10 @@ export const RUN_OPS: Op[] = [
       "Operator action: requeue | cancel | ship | approve | reject (cancel, requeue and reject take a running job's " +
       "lease). A cancel of a composite parent cancels its whole subtree: every descendant not yet ended, running " +
       "ones losing their lease (500 per unit, the rest by the coordinator's alarm at once; the parent's job.cancel " +
-      "audit counts them). A requeue from failed, dead_letter or review grants fresh attempts. A requeue of a job that has spent its own budget (usd or tokens, all runs) is refused 409 " +
+      "audit counts them). A requeue from failed, dead_letter or review grants fresh attempts. A requeue of a job " +
+      "below a cancelled composite (its parent or one above; cascade finished or still under way) is refused 409 " +
+      "ancestor_cancelled naming it (details.ancestorId), nothing changed; below a failed one it is allowed. A " +
+      "requeue of a job that has spent its own budget (usd or tokens, all runs) is refused 409 " +
       "budget_exceeded (the detail says what it spent) unless budgetUsd / budgetTokens raise it above that. Either " +
       "sets the job's budget to any value above the spend (audited job.budget_raised, or job.budget_lowered)",
     role: "operator",

@@ -23,6 +23,7 @@ const TITLES: Record<ErrorCode, string> = {
   not_lease_holder: "Not the lease holder",
   conflict: "Conflict",
   budget_exceeded: "Over the job's budget",
+  ancestor_cancelled: "A job above this one is cancelled",
   too_many_artifacts: "Too many artifacts for one job",
   identical_arms: "The experiment's arms are identical",
   feed_purged: "The job's feed was purged",

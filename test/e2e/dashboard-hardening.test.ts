@@ -1,7 +1,7 @@
 // The dashboard as a newcomer and an adversary meet it, in Debian Chromium against the real local server: what the
 // page hides stays hidden, a 375 px phone never scrolls sideways on any page (long unbroken strings included), every action the server allows is offered (a dead-letter
-// or held-back job's requeue, a running job's reject), double clicks send one request, and messages outlive the
-// fleet page's redraws and a failed read.
+// or held-back job's requeue, a running job's reject) and none it refuses (no requeue below a cancelled composite),
+// double clicks send one request, and messages outlive the fleet page's redraws and a failed read.
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
@@ -19,7 +19,7 @@ describe("dashboard hardening in a real browser", () => {
   let browser: Browser;
   let factory: WsFactory;
   const tokens = { viewer: "", operator: "" };
-  const jobs = { building: "", dead: "", held: "" };
+  const jobs = { building: "", dead: "", held: "", orphan: "", cancelled: "" };
   let idleFactoryId = "";
 
   const api = adminApi(() => h.url, PRODUCT);
@@ -51,11 +51,11 @@ describe("dashboard hardening in a real browser", () => {
     h = await startHarness();
     for (const role of ["viewer", "operator"] as const)
       tokens[role] = (await api<{ token: string }>("POST", "/tokens", { role, name: role })).token;
-    // Long leases; a retry waits an hour (the held-back job stays held); two failed runs open the breaker (an alert).
+    // Long leases; a retry waits an hour (the held-back job stays held); three failed runs open the breaker (an alert).
     await api("PATCH", "/settings", {
       leaseTtlSeconds: 3600,
       retry: { baseSeconds: 3600, maxSeconds: 3600 },
-      breaker: { failureThreshold: 2 },
+      breaker: { failureThreshold: 3 },
     });
     const caps = ["os:linux"];
     const builder = { name: "builder-1", capabilities: caps, seats: 4 };
@@ -78,11 +78,20 @@ describe("dashboard hardening in a real browser", () => {
     await ack({ type: "progress", jobId: jobs.building, leaseEpoch: b.leaseEpoch, stage: "building", pct: 5 });
     jobs.dead = await submit({ title: "Out of attempts", maxAttempts: 1 });
     await failRun(jobs.dead);
+    // Dead-lettered under a composite cancelled since: a requeue of it is refused (ancestor_cancelled).
+    jobs.cancelled = await submit({ title: "Cancelled parent", kind: "composite" }); // blocked: never pushed
+    const made = await api<{ children: Array<{ id: string }> }>("POST", `/jobs/${jobs.cancelled}/children`, {
+      children: [{ title: "Dead under a cancelled parent", maxAttempts: 1 }],
+    });
+    jobs.orphan = made.children[0]!.id;
+    await failRun(jobs.orphan);
+    await api("POST", `/jobs/${jobs.cancelled}/actions/cancel`, {});
     jobs.held = await submit({ title: "Waiting out its retry", maxAttempts: 3 });
     await failRun(jobs.held);
     expect(await stageOf(jobs.building)).toBe("building");
     expect(await stageOf(jobs.dead)).toBe("dead_letter");
     expect(await stageOf(jobs.held)).toBe("queued");
+    expect(await stageOf(jobs.orphan)).toBe("dead_letter");
 
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
   });
@@ -203,6 +212,11 @@ describe("dashboard hardening in a real browser", () => {
     await expect.poll(() => page.locator(".job-stage .badge").textContent(), SOON).toBe("building");
     expect(await page.locator('button[data-action="reject"]').isDisabled()).toBe(false);
     expect(await page.locator('button[data-action="ship"]').isDisabled()).toBe(true);
+    // Dead-lettered like the first, but below a cancelled composite: Requeue is not offered, and says why.
+    await page.goto(`${h.url}/#/jobs/${jobs.orphan}`);
+    await expect.poll(() => page.locator(".job-stage .badge").textContent(), SOON).toBe("dead letter");
+    await expect.poll(() => requeue.isDisabled(), SOON).toBe(true);
+    expect(await requeue.getAttribute("title")).toContain(`Not offered: ${jobs.cancelled} is cancelled`);
     expect(errors).toEqual([]);
     await close();
   });

@@ -1,7 +1,14 @@
 // Composite parents: waiting n of m, done into review or testing per the parent's reviewers, and failed naming the
-// child — `onChildFailure: fail` at the first child that ends without shipping, `continue` only once all ended.
+// child — `onChildFailure: fail` at the first child that ends without shipping, `continue` only once all ended. A
+// requeue is refused below a cancelled ancestor (the nearest named), never below a failed or dead-lettered one.
 import { describe, expect, it } from "vitest";
-import { type CompositeState, compositeState, type OnChildFailure } from "../../src/core/composite.ts";
+import {
+  ancestorCancelledMessage,
+  type CompositeState,
+  cancelledAncestor,
+  compositeState,
+  type OnChildFailure,
+} from "../../src/core/composite.ts";
 import type { Stage } from "../../src/core/model.ts";
 
 const kids = (...stages: Stage[]) => stages.map((stage, i) => ({ id: `c${i}`, stage }));
@@ -28,5 +35,25 @@ describe("compositeState", () => {
         expect(compositeState(kids("shipped", live), policy, 0).state).toBe("waiting");
       }
     }
+  });
+});
+
+describe("cancelledAncestor", () => {
+  const up = (...stages: Stage[]) => stages.map((stage, i) => ({ id: `a${i}`, stage }));
+
+  it("names the nearest cancelled ancestor, however far up", () => {
+    expect(cancelledAncestor(up("cancelled"))?.id).toBe("a0");
+    expect(cancelledAncestor(up("blocked", "failed", "cancelled", "cancelled"))?.id).toBe("a2");
+  });
+
+  it("refuses nothing below failed, dead-lettered, live or shipped ancestors, nor with none", () => {
+    expect(cancelledAncestor([])).toBeUndefined();
+    expect(cancelledAncestor(up("failed", "dead_letter", "blocked", "shipped", "review", "queued"))).toBeUndefined();
+  });
+
+  it("says which job was cancelled and what is left to do", () => {
+    const message = ancestorCancelledMessage("j1", "a0");
+    expect(message).toContain("job j1 cannot be requeued: a0, a composite job above it, is cancelled");
+    expect(message).toContain("submit this job's work as a new job");
   });
 });

@@ -16,8 +16,13 @@
  * an HTTP claim) would start engines the next chunk cancels: push dispatch and claims skip a job below a cascade
  * (`cascadeHold`). A composite's row is added only as it is cancelled, so a grandchild's parent may still be live:
  * the hold looks up the parent chain.
+ *
+ * AFTER — cancelled is final for the whole subtree: an operator's requeue of a job below a cancelled composite
+ * (one that ended, dead_letter, before the cascade reached it, or is still `failed` ahead of it) is refused
+ * `ancestor_cancelled` in the requeue's own unit (`refuseUnderCancelled`), during the cascade and after it alike.
  */
-import { MAX_CHILDREN_PER_REQUEST } from "../../../core/composite.ts";
+import { ancestorCancelledMessage, cancelledAncestor, MAX_CHILDREN_PER_REQUEST } from "../../../core/composite.ts";
+import { DomainError } from "../../../core/errors.ts";
 import { type Job, TERMINAL_STAGES } from "../../../core/model.ts";
 import { execute, withLimit } from "../../sql-statements.ts";
 import { cancelJob } from "../jobs/actions.ts";
@@ -99,6 +104,34 @@ export function cascadeHold(sql: SqlStorage): ((job: Pick<Job, "parentId">) => b
     for (const id of chain) below.set(id, held);
     return held;
   };
+}
+
+/**
+ * A requeue's guard (jobs/actions), read in the requeue's own unit so no cancel can land between the check and the
+ * move: throws `ancestor_cancelled` (409, nothing written) when a composite above `job` is cancelled, its cascade
+ * finished or still under way (core/composite `cancelledAncestor`: a failed ancestor refuses nothing). One read per
+ * ancestor along the primary key; a job with no parent reads nothing.
+ */
+export function refuseUnderCancelled(sql: SqlStorage, job: Pick<Job, "id" | "parentId">): void {
+  const ancestors: Array<{ id: string; stage: Job["stage"] }> = [];
+  const seen = new Set<string>([job.id]); // parent chains are acyclic (children.ts); a bad row must not loop
+  for (let at = job.parentId; at !== undefined && !seen.has(at); ) {
+    seen.add(at);
+    const row = one<{ stage: Job["stage"]; p: string | null }>(
+      sql,
+      "SELECT stage, parent_id AS p FROM jobs WHERE id = ?",
+      at,
+    );
+    if (!row) break;
+    ancestors.push({ id: at, stage: row.stage });
+    at = row.p ?? undefined;
+  }
+  const cancelled = cancelledAncestor(ancestors);
+  if (!cancelled) return;
+  throw new DomainError("ancestor_cancelled", ancestorCancelledMessage(job.id, cancelled.id), {
+    jobId: job.id,
+    ancestorId: cancelled.id,
+  });
 }
 
 /**

@@ -4,13 +4,15 @@
  * atomic unit that checks the transition table, fences out any current holder
  * (epoch + 1) and writes an audit record naming the operator. A requeue is
  * refused `budget_exceeded` while the job has spent its own budget, unless it
- * raises it (policies/job-allowance).
+ * raises it (policies/job-allowance), and refused `ancestor_cancelled` below a cancelled composite
+ * (dag/cancel-subtree `refuseUnderCancelled`).
  */
 import { DomainError } from "../../../core/errors.ts";
 import type { Job } from "../../../core/model.ts";
 import type { Reviewer } from "../../../core/review.ts";
+import { canTransition } from "../../../core/stages.ts";
 import type { JOB_ACTIONS } from "../../../shared/api.ts";
-import { type Cascade, cancelSubtree } from "../dag/cancel-subtree.ts";
+import { type Cascade, cancelSubtree, refuseUnderCancelled } from "../dag/cancel-subtree.ts";
 import { regate, settled } from "../dag/dependents.ts";
 import { clearExclusions } from "../dispatch/exclusions.ts";
 import { isLeased } from "../dispatch/lease-ops.ts";
@@ -94,6 +96,10 @@ export function applyAction(tx: Tx, jobId: string, action: JobAction, input: Act
 function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): ActionOutcome {
   switch (action) {
     case "requeue": {
+      // Its parent (or one above) is cancelled: its work went with it, cascade finished or not (found by a reviewer:
+      // a dead-lettered child requeued after its parent's cancel ran and was paid for). A job no requeue can move
+      // (cancelled, shipped) is left to the transition table's own refusal.
+      if (job.stage === "queued" || canTransition(job.stage, "queued")) refuseUnderCancelled(tx.sql, job);
       // A job with nothing left of its own budget would fail on its first cent: refused unless this raises it.
       const budget = requeueAllowance(tx, job, input, input.actor);
       // An operator's requeue starts the job over on every factory: exclusions from lost leases are cleared.
