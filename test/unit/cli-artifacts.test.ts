@@ -58,7 +58,7 @@ describe("gigafactory artifacts", () => {
   it("refuses --json without -o (usage, exit 2) before downloading: the bytes are not a JSON document", async () => {
     const stub = await coordinator();
     const run = await captureCli(["artifact", "job_1", "run.log", "--json", ...connection(stub.url, "p")]);
-    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: "" });
+    expect({ code: run.code, stdout: JSON.parse(run.stdout).error.code }).toEqual({ code: 2, stdout: "usage" });
     expect(run.stderr).toMatch(/^✘ ERROR usage: --json needs -o FILE/);
     expect(stub.lines).toEqual([]);
   });
