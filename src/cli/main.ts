@@ -4,8 +4,12 @@
  * line and terminal and sets the exit code. Only this file touches `process` (so it runs on import: tests import
  * cli/run instead).
  */
+import { errorLine } from "../shared/fixable-error.ts";
 import type { Io } from "./context.ts";
+import { CliError } from "./errors.ts";
 import { runCli } from "./run.ts";
+
+const STDOUT_FIX = "check where stdout goes: a disk with room, a file that can be written";
 
 const io: Io = {
   stdout: (text) => void process.stdout.write(text),
@@ -18,9 +22,14 @@ const io: Io = {
   now: () => Date.now(),
 };
 
-// A reader that went away (`gigafactory jobs | head`) is not an error worth a stack trace.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  // A reader that went away (`gigafactory jobs | head`) is not an error worth a stack trace.
   if (err.code === "EPIPE") process.exit(0);
+  // Any other failure (a full disk, a read-only file) lost output: listening swallowed it, and the exit was 0, so
+  // `gigafactory jobs --json > jobs.json` on a full disk passed with a truncated file.
+  const what = `cannot write to stdout (${err.code ?? err.message})`;
+  process.stderr.write(`${errorLine(new CliError("stdout_unwritable", what, STDOUT_FIX))}\n`);
+  process.exit(1);
 });
 
 process.exitCode = await runCli(process.argv.slice(2), io);
