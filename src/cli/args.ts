@@ -186,6 +186,17 @@ export function parseCommandLine<C extends CommandSpec>(
     if (Array.isArray(raw)) values[key] = raw.map((r) => String(checkValue(key, o, unshield(String(r)), name)));
     else values[key] = typeof raw === "string" ? checkValue(key, o, unshield(raw), name) : raw;
   }
+  // An empty --url/--token/--product (`--product "$P"`, P unset) would fall through to the next layer (config.ts),
+  // and the command act on the saved config's coordinator or product instead of the one the script meant.
+  for (const key of ["url", "token", "product"]) {
+    if (values[key] === "") {
+      const where = `GIGAFACTORY_${key.toUpperCase()} or the saved config`;
+      throw usageError(
+        `--${key} is empty (an unset shell variable?): give it a value, or leave it out to use ${where}`,
+        name,
+      );
+    }
+  }
   if (!help) {
     const { min, max, names } = command.args;
     if (positionals.length < min) throw usageError(`missing ${missingArgs(names, positionals.length)}`, name);
