@@ -37,7 +37,7 @@ export interface CommandSpec {
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: {
     type: "boolean",
-    help: "print one JSON document on stdout and nothing else; a failure is {error: {code, message, fix, exitCode}} (`watch`: one JSON event per line, NDJSON, the error its last line)",
+    help: "one JSON document on stdout, nothing else; a failure's is {error: {code, …}} (`watch`: NDJSON, one event a line)",
   },
   help: { type: "boolean", short: "h", help: "show help for this command" },
   url: { type: "string", value: "URL", help: "coordinator URL (overrides GIGAFACTORY_URL and the config file)" },
