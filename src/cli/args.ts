@@ -142,6 +142,23 @@ function noCommand(argv: readonly string[]): Error {
   return usageError("missing command");
 }
 
+/**
+ * Why `words` name no command: an unknown first word, a family without its subcommand (`factory`), or a family with
+ * one it lacks (`factory drian` — it said `"factory" needs a subcommand`, as if none had been typed).
+ */
+function noSuchCommand(commands: readonly CommandSpec[], words: readonly string[]): Error {
+  const under = (depth: number) => commands.filter((c) => words.slice(0, depth).every((w, i) => c.path[i] === w));
+  let depth = 1;
+  while (depth < words.length && under(depth + 1).length > 0) depth++;
+  const family = under(depth).map((c) => c.path.join(" "));
+  if (family.length === 0) return usageError(`unknown command "${words[0]}"`);
+  const at = words.slice(0, depth).join(" ");
+  const wrong = words[depth];
+  return wrong === undefined
+    ? usageError(`"${at}" needs a subcommand: ${family.join(", ")}`, words[0])
+    : usageError(`unknown command "${at} ${wrong}"; "${at}" has: ${family.join(", ")}`, words[0]);
+}
+
 export function parseCommandLine<C extends CommandSpec>(
   rawArgv: readonly string[],
   commands: readonly C[],
@@ -158,10 +175,7 @@ export function parseCommandLine<C extends CommandSpec>(
     // Options and no command (`gigafactory --version`, `gigafactory --json`): a usage error, never the help with
     // exit 0, so a script that lost its command word or passed an option this CLI lacks does not pass.
     if (first === undefined) throw noCommand(argv);
-    const family = commands.filter((c) => c.path[0] === first).map((c) => c.path.join(" "));
-    throw family.length > 0
-      ? usageError(`"${first}" needs a subcommand: ${family.join(", ")}`, first)
-      : usageError(`unknown command "${first}"`);
+    throw noSuchCommand(commands, loose.positionals);
   }
   const name = command.path.join(" ");
   const options = { ...GLOBAL_OPTIONS, ...command.options };

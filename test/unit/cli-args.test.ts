@@ -250,6 +250,22 @@ describe("help as a command word", () => {
   });
 });
 
+describe("parseCommandLine: a family with a subcommand it lacks", () => {
+  it.each([
+    [["factory", "drian", "fac_1"], 'unknown command "factory drian"; "factory" has: factory drain'],
+    [
+      ["routing", "experiment", "strat"],
+      'unknown command "routing experiment strat"; "routing experiment" has: routing experiment start',
+    ],
+    [["factory"], '"factory" needs a subcommand: factory drain'],
+    [["frobnicate", "x"], 'unknown command "frobnicate"'],
+  ])("%j names what was typed", (argv, message) => {
+    const e = usage(argv, COMMANDS);
+    expect(e.exitCode).toBe(2);
+    expect(e.message.startsWith(message), e.message).toBe(true);
+  });
+});
+
 describe("--version", () => {
   it("prints the package version on stdout and exits 0", async () => {
     const r = await captureCli(["--version"]);
