@@ -32,4 +32,8 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
+// A stderr nobody reads any more (`gigafactory … 2>&1 | true`) leaves nowhere to report to: the command's own exit
+// code stands, instead of an uncaught EPIPE's 1 (which hid a usage error's 2).
+process.stderr.on("error", () => {});
+
 process.exitCode = await runCli(process.argv.slice(2), io);

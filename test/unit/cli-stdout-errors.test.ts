@@ -1,7 +1,8 @@
 // The real `gigafactory` process when its stdout fails, from a child process: output that could not be written (a
 // full disk: stdout on /dev/full) is `✘ ERROR stdout_unwritable` and exit 1 — it was swallowed with exit 0, so a
 // script's `gigafactory jobs --json > jobs.json` on a full disk read as success with a truncated file — while a
-// reader that went away (`gigafactory … | head -1`: EPIPE) still ends it quietly with exit 0 and no stack trace.
+// reader that went away (`gigafactory … | head -1`: EPIPE) still ends it quietly with exit 0 and no stack trace; a
+// stderr whose reader went away keeps the exit code the command chose (it crashed with 1 on the ✘ ERROR line's EPIPE).
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -43,5 +44,12 @@ describe("gigafactory's stdout failing", () => {
   it("a reader that went away (EPIPE) ends it with exit 0 and nothing on stderr", async () => {
     const r = await run(["--help"], "pipe");
     expect(r).toEqual({ code: 0, stderr: "" });
+  });
+
+  it("a stderr whose reader went away keeps the command's exit code (2 for usage), not a crash's 1", async () => {
+    const child = spawn(process.execPath, [BIN, "jobs", "--bogus"], { stdio: ["ignore", "ignore", "pipe"] });
+    child.stderr!.destroy(); // `gigafactory … 2>&1 | true`: the ✘ ERROR line meets EPIPE
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(2);
   });
 });
