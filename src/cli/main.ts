@@ -7,6 +7,7 @@
 import { errorLine } from "../shared/fixable-error.ts";
 import type { Io } from "./context.ts";
 import { CliError } from "./errors.ts";
+import { canRedraw } from "./progress.ts";
 import { runCli } from "./run.ts";
 
 const STDOUT_FIX = "check where stdout goes: a disk with room, a file that can be written";
@@ -16,7 +17,7 @@ const io: Io = {
   // Waits for the pipe to take each chunk, so a large artifact streams through instead of piling up in memory.
   stdoutBytes: (bytes) => new Promise<void>((resolve) => process.stdout.write(bytes, () => resolve())),
   stderr: (text) => void process.stderr.write(text),
-  stderrIsTTY: process.stderr.isTTY === true,
+  stderrIsTTY: canRedraw(process.stderr.isTTY === true, process.env),
   ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
   env: process.env,
   now: () => Date.now(),

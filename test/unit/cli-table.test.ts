@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { jobRows } from "../../src/cli/commands/jobs.ts";
 import { eventLine, isTerminalEvent } from "../../src/cli/commands/watch.ts";
-import { createProgress, renderBar } from "../../src/cli/progress.ts";
+import { canRedraw, createProgress, renderBar } from "../../src/cli/progress.ts";
 import {
   formatAge,
   formatClock,
@@ -156,5 +156,13 @@ describe("submit progress", () => {
     lines.tick("b.md", false);
     lines.finish();
     expect(plain).toEqual(["✔ [1/2] a.md\n", "✘ [2/2] b.md\n"]);
+  });
+
+  // Emacs' shell and other dumb terminals are TTYs that do not read ESC [ K: a redrawn bar printed as garbage there.
+  it("redraws only on a terminal that is not TERM=dumb", () => {
+    expect(canRedraw(true, { TERM: "xterm-256color" })).toBe(true);
+    expect(canRedraw(true, {})).toBe(true);
+    expect(canRedraw(true, { TERM: "dumb" })).toBe(false);
+    expect(canRedraw(false, { TERM: "xterm" })).toBe(false);
   });
 });
