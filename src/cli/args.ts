@@ -31,6 +31,8 @@ export interface CommandSpec {
   /** More lines for the command's own help (not the overview): output format, exit codes. */
   details?: readonly string[];
   options: Readonly<Record<string, OptionSpec>>;
+  /** Its --json output is NDJSON (one compact JSON value a line, its failure's too), not one document: `watch`. */
+  ndjson?: boolean;
 }
 
 /** Options every command accepts. */

@@ -39,7 +39,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     io.stdout(json ? `${JSON.stringify({ version: version() })}\n` : `gigafactory ${version()}\n`);
     return 0;
   }
+  // A stream's error is one more compact line, whether or not a line came before it (a reader parses line by line).
   let streamed = false;
+  let ndjson = false;
   const out: Io = {
     ...io,
     stdout: (text) => {
@@ -67,11 +69,12 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(`${commandHelp(line.command)}\n`);
       return 0;
     }
+    ndjson = line.command.ndjson === true;
     return (await line.command.run(makeContext(out, line.values, line.positionals))) ?? 0;
   } catch (err) {
     const e = toCliError(err);
     io.stderr(`${terminalText(formatError(e))}\n`); // a server's message may quote text from elsewhere
-    if (json) io.stdout(`${JSON.stringify(errorDocument(e), null, streamed ? undefined : 2)}\n`);
+    if (json) io.stdout(`${JSON.stringify(errorDocument(e), null, streamed || ndjson ? undefined : 2)}\n`);
     return e.exitCode;
   }
 }

@@ -89,6 +89,16 @@ describe("--json failures print one error document on stdout", () => {
     ]);
   });
 
+  it("watch --json failing before any event: the error is still one compact NDJSON line", async () => {
+    const { url } = await stubCoordinator((_req, reply) =>
+      reply.problem(404, { title: "Not found", detail: "job job_x does not exist", code: "not_found", what: "job" }),
+    );
+    const r = await captureCli(["watch", "job_x", "--json", ...connection(url, "shop")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.endsWith("\n") && !r.stdout.slice(0, -1).includes("\n"), r.stdout).toBe(true);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: "not_found", exitCode: 1 } });
+  });
+
   it("--version --json is {version}", async () => {
     const r = await captureCli(["--version", "--json"]);
     expect(r.code).toBe(0);
