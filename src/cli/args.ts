@@ -31,13 +31,15 @@ export interface CommandSpec {
   /** More lines for the command's own help (not the overview): output format, exit codes. */
   details?: readonly string[];
   options: Readonly<Record<string, OptionSpec>>;
+  /** Its --json output is NDJSON (one compact JSON value a line, its failure's too), not one document: `watch`. */
+  ndjson?: boolean;
 }
 
 /** Options every command accepts. */
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: {
     type: "boolean",
-    help: "print one JSON document on stdout and nothing else (`watch`: one JSON event per line, NDJSON)",
+    help: "one JSON document on stdout, nothing else; a failure's is {error: {code, …}} (`watch`: NDJSON, one event a line)",
   },
   help: { type: "boolean", short: "h", help: "show help for this command" },
   url: { type: "string", value: "URL", help: "coordinator URL (overrides GIGAFACTORY_URL and the config file)" },
@@ -142,6 +144,23 @@ function noCommand(argv: readonly string[]): Error {
   return usageError("missing command");
 }
 
+/**
+ * Why `words` name no command: an unknown first word, a family without its subcommand (`factory`), or a family with
+ * one it lacks (`factory drian` — it said `"factory" needs a subcommand`, as if none had been typed).
+ */
+function noSuchCommand(commands: readonly CommandSpec[], words: readonly string[]): Error {
+  const under = (depth: number) => commands.filter((c) => words.slice(0, depth).every((w, i) => c.path[i] === w));
+  let depth = 1;
+  while (depth < words.length && under(depth + 1).length > 0) depth++;
+  const family = under(depth).map((c) => c.path.join(" "));
+  if (family.length === 0) return usageError(`unknown command "${words[0]}"`);
+  const at = words.slice(0, depth).join(" ");
+  const wrong = words[depth];
+  return wrong === undefined
+    ? usageError(`"${at}" needs a subcommand: ${family.join(", ")}`, words[0])
+    : usageError(`unknown command "${at} ${wrong}"; "${at}" has: ${family.join(", ")}`, words[0]);
+}
+
 export function parseCommandLine<C extends CommandSpec>(
   rawArgv: readonly string[],
   commands: readonly C[],
@@ -158,10 +177,7 @@ export function parseCommandLine<C extends CommandSpec>(
     // Options and no command (`gigafactory --version`, `gigafactory --json`): a usage error, never the help with
     // exit 0, so a script that lost its command word or passed an option this CLI lacks does not pass.
     if (first === undefined) throw noCommand(argv);
-    const family = commands.filter((c) => c.path[0] === first).map((c) => c.path.join(" "));
-    throw family.length > 0
-      ? usageError(`"${first}" needs a subcommand: ${family.join(", ")}`, first)
-      : usageError(`unknown command "${first}"`);
+    throw noSuchCommand(commands, loose.positionals);
   }
   const name = command.path.join(" ");
   const options = { ...GLOBAL_OPTIONS, ...command.options };
@@ -185,6 +201,17 @@ export function parseCommandLine<C extends CommandSpec>(
     const o = options[key]!;
     if (Array.isArray(raw)) values[key] = raw.map((r) => String(checkValue(key, o, unshield(String(r)), name)));
     else values[key] = typeof raw === "string" ? checkValue(key, o, unshield(raw), name) : raw;
+  }
+  // An empty --url/--token/--product (`--product "$P"`, P unset) would fall through to the next layer (config.ts),
+  // and the command act on the saved config's coordinator or product instead of the one the script meant.
+  for (const key of ["url", "token", "product"]) {
+    if (values[key] === "") {
+      const where = `GIGAFACTORY_${key.toUpperCase()} or the saved config`;
+      throw usageError(
+        `--${key} is empty (an unset shell variable?): give it a value, or leave it out to use ${where}`,
+        name,
+      );
+    }
   }
   if (!help) {
     const { min, max, names } = command.args;

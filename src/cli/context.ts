@@ -24,6 +24,7 @@ export interface Io {
   /** Raw bytes to stdout (a downloaded artifact); without it they are written as UTF-8 text through `stdout`. */
   stdoutBytes?(bytes: Uint8Array): Promise<void> | void;
   stderr(text: string): void;
+  /** Whether stderr is a terminal that redraws a line in place (cli/progress `canRedraw`: not TERM=dumb). */
   stderrIsTTY: boolean;
   /** Width of the terminal stdout writes to, when it is one: wide columns (the waiting reason) are cut to fit. */
   stdoutColumns?: number;

@@ -7,6 +7,7 @@
  */
 import { FixableError as CliError, EXIT_USAGE, errorLine } from "../shared/fixable-error.ts";
 import { ApiError, ConnectionError, ResponseTimeoutError } from "../shared/http-client.ts";
+import { redactSecrets } from "../shared/redact-secrets.ts";
 
 /** `new CliError(code, what, fix, exitCode = 1)`: the shared FixableError under the name the CLI's code uses. */
 export { CliError };
@@ -108,6 +109,18 @@ export function toCliError(err: unknown): CliError {
 /** The one-line report (shared/fixable-error `errorLine`); newlines in server details are folded into it. */
 export function formatError(e: CliError): string {
   return errorLine(e);
+}
+
+/**
+ * A failure under --json, the one document on stdout: `{ error: { code, message, fix, exitCode } }` — the facts of
+ * the `✘ ERROR` line, secrets hidden as there, so a script reads the code instead of parsing stderr.
+ */
+export function errorDocument(e: CliError): {
+  error: { code: string; message: string; fix: string; exitCode: number };
+} {
+  return {
+    error: { code: e.code, message: redactSecrets(e.message), fix: redactSecrets(e.fix), exitCode: e.exitCode },
+  };
 }
 
 const TIMEOUT_FIX =

@@ -60,6 +60,7 @@ export function overviewHelp(commands: readonly CommandSpec[], family?: string):
     "that started is never cut. `watch` reopens a feed silent for 45 s, from the last event it printed.",
     // From core/waiting, as `watch` decides it: it said "3 when the job failed", and review and testing exit 3 too.
     `Exit codes: 0 ok, 1 failed, 2 usage error (\`watch\`: 3 when the job waits for an operator: ${OPERATOR_STAGES.join(", ")}).`,
-    "Errors: `✘ ERROR code: what happened / how to fix it`.",
+    "Errors: `✘ ERROR code: what happened / how to fix it` on stderr; under --json also, as stdout's one document,",
+    "`{error: {code, message, fix, exitCode}}` (`watch --json`: its last NDJSON line).",
   ].join("\n");
 }

@@ -4,23 +4,37 @@
  * line and terminal and sets the exit code. Only this file touches `process` (so it runs on import: tests import
  * cli/run instead).
  */
+import { errorLine } from "../shared/fixable-error.ts";
 import type { Io } from "./context.ts";
+import { CliError } from "./errors.ts";
+import { canRedraw } from "./progress.ts";
 import { runCli } from "./run.ts";
+
+const STDOUT_FIX = "check where stdout goes: a disk with room, a file that can be written";
 
 const io: Io = {
   stdout: (text) => void process.stdout.write(text),
   // Waits for the pipe to take each chunk, so a large artifact streams through instead of piling up in memory.
   stdoutBytes: (bytes) => new Promise<void>((resolve) => process.stdout.write(bytes, () => resolve())),
   stderr: (text) => void process.stderr.write(text),
-  stderrIsTTY: process.stderr.isTTY === true,
+  stderrIsTTY: canRedraw(process.stderr.isTTY === true, process.env),
   ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
   env: process.env,
   now: () => Date.now(),
 };
 
-// A reader that went away (`gigafactory jobs | head`) is not an error worth a stack trace.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  // A reader that went away (`gigafactory jobs | head`) is not an error worth a stack trace.
   if (err.code === "EPIPE") process.exit(0);
+  // Any other failure (a full disk, a read-only file) lost output: listening swallowed it, and the exit was 0, so
+  // `gigafactory jobs --json > jobs.json` on a full disk passed with a truncated file.
+  const what = `cannot write to stdout (${err.code ?? err.message})`;
+  process.stderr.write(`${errorLine(new CliError("stdout_unwritable", what, STDOUT_FIX))}\n`);
+  process.exit(1);
 });
+
+// A stderr nobody reads any more (`gigafactory … 2>&1 | true`) leaves nowhere to report to: the command's own exit
+// code stands, instead of an uncaught EPIPE's 1 (which hid a usage error's 2).
+process.stderr.on("error", () => {});
 
 process.exitCode = await runCli(process.argv.slice(2), io);

@@ -16,6 +16,15 @@ export interface Progress {
   finish(): void;
 }
 
+/**
+ * Whether a line on stderr can be redrawn in place (`\r`, ESC [ K): a terminal, but not one that says it is dumb
+ * (`TERM=dumb`: Emacs' shell, some CI consoles), which shows the escape as text. cli/main passes this as the Io's
+ * `stderrIsTTY`, so the bar and `--all`'s counters print plain lines there.
+ */
+export function canRedraw(isTTY: boolean, env: Readonly<Record<string, string | undefined>>): boolean {
+  return isTTY && env.TERM !== "dumb";
+}
+
 export function renderBar(done: number, total: number, cells = BAR_CELLS): string {
   const filled = total === 0 ? cells : Math.round((done / total) * cells);
   return `[${"█".repeat(filled)}${"░".repeat(cells - filled)}] ${done}/${total}`;

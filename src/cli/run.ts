@@ -1,30 +1,54 @@
 /**
  * @module cli/run
  * `runCli`: parse the command line, run the command, and turn any failure into the one-line `✘ ERROR` report with
- * exit code 1 (2 for usage errors). It takes its terminal as a parameter, so cli/main drives it with the process's
- * and the tests in-process with captured output (test/support/cli-harness).
+ * exit code 1 (2 for usage errors) — and, under --json, into the one document on stdout, `{ error: {…} }`. It takes
+ * its terminal as a parameter, so cli/main drives it with the process's and the tests in-process with captured
+ * output (test/support/cli-harness).
  */
 import { readFileSync } from "node:fs";
 import { terminalText } from "../core/terminal-text.ts";
 import { parseCommandLine } from "./args.ts";
 import { type Io, makeContext } from "./context.ts";
-import { formatError, toCliError, usageError } from "./errors.ts";
+import { errorDocument, formatError, toCliError, usageError } from "./errors.ts";
 import { commandHelp, overviewHelp } from "./help.ts";
 import { COMMANDS } from "./registry.ts";
 
 /**
+ * Whether the command line asks for --json, read from the words themselves (before any `--`), so that a line the
+ * parser refuses — an unknown option, a missing value — still gets its failure as JSON.
+ */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).includes("--json");
+}
+
+/**
  * Runs one command line against `io`. @returns the exit code: 0 done, 1 a failure, 2 a usage error, or a
- * command's own (e.g. `watch`'s 3). Never throws: every error is printed on `io.stderr` as one `✘ ERROR` line.
+ * command's own (e.g. `watch`'s 3). Never throws: every error is printed on `io.stderr` as one `✘ ERROR` line and,
+ * under --json, on stdout as `{ error: { code, message, fix, exitCode } }` — the one document, or, after a stream's
+ * first NDJSON line (`watch`), its last line — since a script reading stdout must learn that, and why, it failed.
  */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   // `gigafactory help jobs` is what many CLIs (git, npm) accept: the same as `gigafactory jobs --help`.
   if (argv[0] === "help" && !COMMANDS.some((c) => c.path[0] === "help"))
     return runCli([...argv.slice(1), "--help"], io);
+  const json = wantsJson(argv);
   // What a user types first to say which CLI they have (it was `Unknown option '--version'`).
-  if (argv.length === 1 && argv[0] === "--version") {
-    io.stdout(`gigafactory ${version()}\n`);
+  const words = argv.filter((w) => w !== "--json");
+  if (words.length === 1 && words[0] === "--version") {
+    io.stdout(json ? `${JSON.stringify({ version: version() })}\n` : `gigafactory ${version()}\n`);
     return 0;
   }
+  // A stream's error is one more compact line, whether or not a line came before it (a reader parses line by line).
+  let streamed = false;
+  let ndjson = false;
+  const out: Io = {
+    ...io,
+    stdout: (text) => {
+      streamed = true;
+      io.stdout(text);
+    },
+  };
   try {
     const line = parseCommandLine(argv, COMMANDS);
     if (!line.command) {
@@ -45,10 +69,12 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(`${commandHelp(line.command)}\n`);
       return 0;
     }
-    return (await line.command.run(makeContext(io, line.values, line.positionals))) ?? 0;
+    ndjson = line.command.ndjson === true;
+    return (await line.command.run(makeContext(out, line.values, line.positionals))) ?? 0;
   } catch (err) {
     const e = toCliError(err);
     io.stderr(`${terminalText(formatError(e))}\n`); // a server's message may quote text from elsewhere
+    if (json) io.stdout(`${JSON.stringify(errorDocument(e), null, streamed || ndjson ? undefined : 2)}\n`);
     return e.exitCode;
   }
 }

@@ -2,13 +2,15 @@
  * @module cli/table
  * Plain-text rendering for humans: aligned tables with per-column truncation,
  * relative ages, clock times and durations. Pure functions of their inputs
- * (`now` is passed in), so the output is testable byte for byte. Widths count
- * code points, which is right for the ids, stages and ASCII-ish titles shown.
+ * (`now` is passed in), so the output is testable byte for byte. Widths are
+ * terminal columns, counted per grapheme: a title from a tracker in Chinese or
+ * with an emoji takes two columns a character (code points misaligned every
+ * column after it), a combining accent none, and a cut never splits a cluster.
  */
 
 export interface Column {
   header: string;
-  /** Longest cell shown; longer ones end in "…". */
+  /** Widest cell shown, in terminal columns; wider ones end in "…". */
   max?: number;
   align?: "left" | "right";
 }
@@ -19,14 +21,40 @@ const GAP = "  ";
 /** Shown for an absent value, so a column never collapses into its neighbour. */
 export const NONE = "—";
 
-const width = (s: string): number => [...s].length;
+const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" });
+/**
+ * A cluster a terminal shows two columns wide: East Asian Wide and Fullwidth (UAX #11: Hangul Jamo, CJK, kana,
+ * Hangul syllables, fullwidth forms, the supplementary ideographic planes) and emoji shown as emoji.
+ */
+const WIDE =
+  /^(?:[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uA960-\uA97F\uAC00-\uD7A3\uF900-\uFAFF\uFE10-\uFE19\uFE30-\uFE6F\uFF00-\uFF60\uFFE0-\uFFE6]|[\u{1B000}-\u{1B2FF}\u{1F200}-\u{1F2FF}\u{20000}-\u{3FFFD}]|\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F)/u;
+/** Marks and format characters on their own (a combining accent, a zero-width joiner): no column. */
+const ZERO = /^[\p{M}\p{Cf}]*$/u;
 
-/** `s` cut to at most `max` code points, the last one replaced by "…" when anything was cut. */
+const clusterWidth = (g: string): number => (ZERO.test(g) ? 0 : WIDE.test(g) ? 2 : 1);
+
+/** Terminal columns `s` takes (printable ASCII, the usual case, is its length). */
+export function width(s: string): number {
+  if (/^[\x20-\x7e]*$/.test(s)) return s.length;
+  let n = 0;
+  for (const { segment } of graphemes.segment(s)) n += clusterWidth(segment);
+  return n;
+}
+
+/** `s` cut to at most `max` columns, never inside a grapheme, ending in "…" when anything was cut. */
 export function truncate(s: string, max: number): string {
-  const chars = [...s.replace(/\s+/g, " ")];
-  if (chars.length <= max) return chars.join("");
+  const text = s.replace(/\s+/g, " ");
+  if (width(text) <= max) return text;
   if (max <= 0) return "";
-  return `${chars.slice(0, max - 1).join("")}${ELLIPSIS}`;
+  let out = "";
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const w = clusterWidth(segment);
+    if (used + w > max - 1) break;
+    out += segment;
+    used += w;
+  }
+  return `${out}${ELLIPSIS}`;
 }
 
 function pad(s: string, w: number, align: "left" | "right"): string {
@@ -50,7 +78,7 @@ export function renderTable(columns: readonly Column[], rows: ReadonlyArray<read
 }
 
 /**
- * `columns` with the last one's `max` lowered so that no line is wider than `total` code points (a terminal's
+ * `columns` with the last one's `max` lowered so that no line is wider than `total` columns (a terminal's
  * width), but never below `floor`: a reason cut to nothing helps nobody, a wrapped line still reads.
  */
 export function fitLastColumn(

@@ -358,11 +358,12 @@ describe("gigafactory CLI against a local coordinator", () => {
     expect(events.at(-1)).toMatchObject({ type: "job.stage", data: { to: "cancelled" } });
   });
 
-  it("reports a refused token as `✘ ERROR unauthorized: …` with exit 1 and nothing on stdout, even with --json", async () => {
+  it("reports a refused token as `✘ ERROR unauthorized: …` with exit 1, and on stdout only --json's error document", async () => {
     for (const extra of [[], ["--json"]]) {
       const r = await cli("jobs", "--token", `gf_${PRODUCT}_${"x".repeat(43)}`, ...extra);
       expect(r.code).toBe(1);
-      expect(r.stdout).toBe("");
+      if (extra.length === 0) expect(r.stdout).toBe("");
+      else expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: "unauthorized", exitCode: 1 } });
       expect(r.stderr.trim()).toMatch(ERROR_LINE);
       expect(r.stderr).toMatch(/^✘ ERROR unauthorized: /);
     }

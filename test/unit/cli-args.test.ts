@@ -2,7 +2,8 @@
 // option written without its value is missing its value — the next option is never taken as it (`--note --json`
 // is not a note "--json"), a value starting with - is written `--note=-x`, and a negative number stays a value;
 // `gigafactory help CMD` is `gigafactory CMD --help` (an unknown CMD a usage error); a missing argument names only
-// the ones not given; `--version` prints the package version.
+// the ones not given; `--version` prints the package version; an empty --url, --token or --product (an unset shell
+// variable) is a usage error, never the saved config's value.
 import { describe, expect, it } from "vitest";
 import { type CommandSpec, matchCommand, parseCommandLine } from "../../src/cli/args.ts";
 import { CliError } from "../../src/cli/errors.ts";
@@ -70,6 +71,27 @@ describe("parseCommandLine: an option without its value", () => {
     expect(parseCommandLine(["cancel", "job_1", "--note", "-"], TABLE).values.note).toBe("-");
     expect(parseCommandLine(["cancel", "job_1", "--note", "-3"], TABLE).values.note).toBe("-3");
     expect(parseCommandLine(["cancel", "--note", "x", "--", "--json"], TABLE).positionals).toEqual(["--json"]);
+  });
+});
+
+// `--product "$P"` with P unset used the saved config's product (an empty flag fell through to the next layer, as an
+// empty environment variable does): `settings set … --product ""` changed another product's settings.
+describe("parseCommandLine: an empty --url, --token or --product", () => {
+  it.each([
+    [["jobs", "--product", ""], "--product"],
+    [["jobs", "--url="], "--url"],
+    [["cancel", "job_1", "--token", ""], "--token"],
+  ])("%j is a usage error, never the next layer's value", (argv, flag) => {
+    const e = usage(argv);
+    expect({ code: e.code, exit: e.exitCode }).toEqual({ code: "usage", exit: 2 });
+    expect(e.message).toMatch(new RegExp(`^${flag} is empty \\(an unset shell variable\\?\\)`));
+  });
+
+  it("stops the command before any request, with the saved connection in the environment", async () => {
+    const env = { GIGAFACTORY_URL: "http://127.0.0.1:9", GIGAFACTORY_TOKEN: "t", GIGAFACTORY_PRODUCT: "prod" };
+    const r = await captureCli(["settings", "set", "preemption=true", "--product", ""], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^✘ ERROR usage: --product is empty/);
   });
 });
 
@@ -225,6 +247,22 @@ describe("help as a command word", () => {
       expect(r.stderr.trim()).toBe('✘ ERROR usage: unknown command "jbos" / see `gigafactory --help`');
     }
     expect((await captureCli(["help", "routing"])).code).toBe(0); // a family's own help stays
+  });
+});
+
+describe("parseCommandLine: a family with a subcommand it lacks", () => {
+  it.each([
+    [["factory", "drian", "fac_1"], 'unknown command "factory drian"; "factory" has: factory drain'],
+    [
+      ["routing", "experiment", "strat"],
+      'unknown command "routing experiment strat"; "routing experiment" has: routing experiment start',
+    ],
+    [["factory"], '"factory" needs a subcommand: factory drain'],
+    [["frobnicate", "x"], 'unknown command "frobnicate"'],
+  ])("%j names what was typed", (argv, message) => {
+    const e = usage(argv, COMMANDS);
+    expect(e.exitCode).toBe(2);
+    expect(e.message.startsWith(message), e.message).toBe(true);
   });
 });
 

@@ -1,11 +1,15 @@
 // `gigafactory artifacts ID` and `gigafactory artifact ID NAME [-o FILE]` over a real local socket: the list shows
 // name, size, uploader and when (the API's list under --json); a download goes to stdout, or to FILE with its byte
-// count, and bytes whose SHA-256 differs from the one the coordinator recorded are refused as checksum_mismatch.
+// count, and bytes whose SHA-256 differs from the one the coordinator recorded are refused as checksum_mismatch; a
+// connection that breaks mid-download is `download_interrupted` (it was `internal: terminated … a CLI bug`) and
+// leaves -o FILE as it was (it left the bytes that came, truncated, in place of what FILE held).
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const NOW = 1_700_000_060_000;
@@ -58,7 +62,7 @@ describe("gigafactory artifacts", () => {
   it("refuses --json without -o (usage, exit 2) before downloading: the bytes are not a JSON document", async () => {
     const stub = await coordinator();
     const run = await captureCli(["artifact", "job_1", "run.log", "--json", ...connection(stub.url, "p")]);
-    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: "" });
+    expect({ code: run.code, stdout: JSON.parse(run.stdout).error.code }).toEqual({ code: 2, stdout: "usage" });
     expect(run.stderr).toMatch(/^✘ ERROR usage: --json needs -o FILE/);
     expect(stub.lines).toEqual([]);
   });
@@ -79,5 +83,42 @@ describe("gigafactory artifact: integrity", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^✘ ERROR checksum_mismatch: \S+: the bytes' SHA-256 is [0-9a-f]{64}, the coordinator/);
     expect(existsSync(file)).toBe(false);
+  });
+});
+
+/** A coordinator that promises `size` bytes, sends 1000 of them, and cuts the connection. */
+async function cutMidBody(size = 100_000): Promise<string> {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/plain", "content-length": String(size) });
+    res.write("x".repeat(1000), () => req.socket.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe("gigafactory artifact: a download cut mid-body", () => {
+  it("is download_interrupted, exit 1, and -o FILE keeps what it held (no partial file left beside it)", async () => {
+    const url = await cutMidBody();
+    const dir = mkdtempSync(join(tmpdir(), "gf-artifact-"));
+    const file = join(dir, "run.log");
+    writeFileSync(file, "the previous download\n");
+    for (const extra of [["-o", file], []]) {
+      const run = await captureCli(["artifact", "job_1", "run.log", ...extra, ...connection(url, "p")]);
+      expect({ extra, code: run.code }).toEqual({ extra, code: 1 });
+      expect(run.stderr).toMatch(
+        /^✘ ERROR download_interrupted: the connection broke after \d+ bytes .* \/ download it again/,
+      );
+    }
+    expect(readFileSync(file, "utf8")).toBe("the previous download\n");
+    expect(readdirSync(dir)).toEqual(["run.log"]);
+  });
+
+  it("a fresh -o FILE is not created at all", async () => {
+    const url = await cutMidBody();
+    const dir = mkdtempSync(join(tmpdir(), "gf-artifact-"));
+    const run = await captureCli(["artifact", "job_1", "run.log", "-o", join(dir, "new.log"), ...connection(url, "p")]);
+    expect(run.code).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

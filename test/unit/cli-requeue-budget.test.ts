@@ -55,7 +55,8 @@ describe("gigafactory requeue with a budget raise", () => {
 
   it("refuses a malformed amount, and the flags on any other action, before sending anything", async () => {
     const { url, lines } = await coordinator();
-    for (const bad of ["0", "-2", "ten", "100001"]) {
+    // 0x10 and 0b11 are numbers to Number() ($16, $3), not the decimal amount a person types.
+    for (const bad of ["0", "-2", "ten", "100001", "0x10", "0b11", ""]) {
       const r = await captureCli(["requeue", "J1", "--budget-usd", bad, ...connection(url, "shop")]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^✘ ERROR usage: --budget-usd must be a number of dollars/);

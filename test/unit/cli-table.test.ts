@@ -1,8 +1,10 @@
-// Human output of the CLI: tables that truncate and align, and the time formats beside them.
+// Human output of the CLI: tables that truncate and align, and the time formats beside them. Widths are terminal
+// columns per grapheme: a CJK title or an emoji takes two columns a character, a combining accent none (code points
+// misaligned every column after such a title), and a cut never splits a cluster (an emoji family, an accent).
 import { describe, expect, it } from "vitest";
 import { jobRows } from "../../src/cli/commands/jobs.ts";
 import { eventLine, isTerminalEvent } from "../../src/cli/commands/watch.ts";
-import { createProgress, renderBar } from "../../src/cli/progress.ts";
+import { canRedraw, createProgress, renderBar } from "../../src/cli/progress.ts";
 import {
   formatAge,
   formatClock,
@@ -11,6 +13,7 @@ import {
   renderFields,
   renderTable,
   truncate,
+  width,
 } from "../../src/cli/table.ts";
 import type { JobSummary } from "../../src/shared/responses.ts";
 
@@ -21,8 +24,13 @@ describe("truncate", () => {
     expect([...truncate("exactly-ten!", 10)].length).toBe(10);
   });
 
-  it("counts code points, so an emoji is not split in half", () => {
-    expect(truncate("🚀🚀🚀🚀", 3)).toBe("🚀🚀…");
+  it("counts terminal columns: an emoji or a CJK character takes two, an accent none; no cluster is split", () => {
+    expect(truncate("🚀🚀🚀🚀", 5)).toBe("🚀🚀…");
+    expect(truncate("🚀🚀🚀🚀", 4)).toBe("🚀…");
+    expect(truncate("修复登录页面", 7)).toBe("修复登…");
+    expect(truncate("👨‍👩‍👧👨‍👩‍👧", 3)).toBe("👨‍👩‍👧…");
+    expect(truncate("cafe\u0301 au lait", 5)).toBe("cafe\u0301…");
+    expect(width("修复 e\u0301 🚀 ✔")).toBe(4 + 1 + 1 + 1 + 2 + 1 + 1);
   });
 
   it("folds newlines and runs of whitespace so a title cannot break a row", () => {
@@ -45,6 +53,22 @@ describe("renderTable", () => {
   it("right-aligns a numeric last column, header included", () => {
     const out = renderTable([{ header: "TERM" }, { header: "= CONTRIBUTION", align: "right" }], [["load", "+1.000"]]);
     expect(out.split("\n")).toEqual(["TERM  = CONTRIBUTION", "load          +1.000"]);
+  });
+
+  it("aligns the columns after a title in CJK, with emoji or combining accents", () => {
+    const titles = ["修复登录", "ship 🚀 now", "cafe\u0301", "plain"];
+    const lines = renderTable(
+      [{ header: "TITLE" }, { header: "STAGE" }],
+      titles.map((t) => [t, "queued"]),
+    ).split("\n");
+    // The widest title is "ship 🚀 now": 11 columns (the rocket takes two), so each cell pads to 11, plus the gap.
+    expect(lines).toEqual([
+      `TITLE${" ".repeat(6)}  STAGE`,
+      `修复登录${" ".repeat(3)}  queued`,
+      "ship 🚀 now  queued",
+      `cafe\u0301${" ".repeat(7)}  queued`,
+      `plain${" ".repeat(6)}  queued`,
+    ]);
   });
 
   it("renders just the header for no rows", () => {
@@ -132,5 +156,13 @@ describe("submit progress", () => {
     lines.tick("b.md", false);
     lines.finish();
     expect(plain).toEqual(["✔ [1/2] a.md\n", "✘ [2/2] b.md\n"]);
+  });
+
+  // Emacs' shell and other dumb terminals are TTYs that do not read ESC [ K: a redrawn bar printed as garbage there.
+  it("redraws only on a terminal that is not TERM=dumb", () => {
+    expect(canRedraw(true, { TERM: "xterm-256color" })).toBe(true);
+    expect(canRedraw(true, {})).toBe(true);
+    expect(canRedraw(true, { TERM: "dumb" })).toBe(false);
+    expect(canRedraw(false, { TERM: "xterm" })).toBe(false);
   });
 });

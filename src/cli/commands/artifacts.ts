@@ -5,8 +5,8 @@
  * [-o FILE]` downloads one, to stdout by default (so it pipes: `… | less`) or to FILE, checking the bytes against the
  * SHA-256 the coordinator recorded at upload. --json: the API's list; for a download to FILE, what was written.
  */
-import { createHash } from "node:crypto";
-import { createWriteStream, rmSync } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
+import { createWriteStream, lstatSync, renameSync, rmSync } from "node:fs";
 import type { ArtifactView } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
@@ -58,13 +58,28 @@ export const artifacts: Command = {
   },
 };
 
+/**
+ * A download whose connection broke mid-body (fetch's `TypeError: terminated`): the coordinator's or the network's
+ * doing, not the CLI's — it was `✘ ERROR internal: terminated / this is a CLI bug`.
+ */
+function interrupted(size: number, err: unknown): CliError {
+  const cause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+  return new CliError(
+    "download_interrupted",
+    `the connection broke after ${size} bytes of the artifact (${cause})`,
+    "download it again: the bytes that came are incomplete (-o FILE keeps none of them)",
+  );
+}
+
 /** The bytes to `sink`, hashed on the way; answers the hex SHA-256 and the byte count. */
 async function drain(body: ReadableStream<Uint8Array>, sink: (chunk: Uint8Array) => Promise<void> | void) {
   const hash = createHash("sha256");
   let size = 0;
   const reader = body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((err: unknown) => {
+      throw interrupted(size, err);
+    });
     if (done) break;
     hash.update(value);
     size += value.byteLength;
@@ -73,11 +88,33 @@ async function drain(body: ReadableStream<Uint8Array>, sink: (chunk: Uint8Array)
   return { sha256: hash.digest("hex"), size };
 }
 
-/** The bytes to `file`, each write awaited (back-pressure); a path that cannot be written is a CliError. */
-async function toFile(body: ReadableStream<Uint8Array>, file: string) {
-  const out = createWriteStream(file);
+/** Whether -o `file` is a regular file or none yet: one a checked download may replace by renaming onto it. */
+function replaceable(file: string): boolean {
+  try {
+    return lstatSync(file).isFile();
+  } catch {
+    return true;
+  }
+}
+
+/** `part` renamed onto `file`; a rename refused (a read-only directory entry) is file_unwritable, not a CLI bug. */
+function moveOnto(part: string, file: string): void {
+  try {
+    renameSync(part, file);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new CliError("file_unwritable", `cannot write ${file} (${why})`, "check the path");
+  }
+}
+
+/**
+ * The bytes to `path`, each write awaited (back-pressure); a path that cannot be written is a CliError naming
+ * `shown` (the -o FILE asked for, not the temporary file beside it).
+ */
+async function toFile(body: ReadableStream<Uint8Array>, path: string, shown: string) {
+  const out = createWriteStream(path);
   const unwritable = (err: NodeJS.ErrnoException) =>
-    new CliError("file_unwritable", `cannot write ${file} (${err.code ?? err.message})`, "check the path");
+    new CliError("file_unwritable", `cannot write ${shown} (${err.code ?? err.message})`, "check the path");
   const failed = new Promise<never>((_, reject) => out.once("error", (err) => reject(unwritable(err))));
   failed.catch(() => {}); // observed below, through the races
   const write = (chunk: Uint8Array) =>
@@ -132,11 +169,17 @@ export const artifact: Command = {
       verify(res, await drain(body, write), name);
       return 0;
     }
-    const got = await toFile(body, file);
+    // Bytes that are not the whole artifact must not be left looking like it (nor replace what FILE held): they go
+    // to a file beside it, renamed onto FILE only once all are in and checked — a broken connection or a Ctrl-C
+    // leaves FILE as it was. A device, a FIFO or a link (`-o /dev/stdout`) is written through, never replaced.
+    const part = replaceable(file) ? `${file}.${randomUUID().slice(0, 8)}.part` : undefined;
+    let got: { sha256: string; size: number };
     try {
+      got = await toFile(body, part ?? file, file);
       verify(res, got, file);
+      if (part) moveOnto(part, file);
     } catch (err) {
-      rmSync(file, { force: true }); // bytes that are not the artifact must not be left looking like it
+      if (part) rmSync(part, { force: true });
       throw err;
     }
     if (ctx.json) ctx.emit({ jobId: id, name, file, size: got.size, sha256: got.sha256 });

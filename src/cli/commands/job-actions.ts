@@ -9,7 +9,7 @@
  */
 import { JOB_ACTIONS } from "../../shared/api.ts";
 import type { JobAction } from "../../shared/http-client.ts";
-import type { OptionSpec } from "../args.ts";
+import { decimal, type OptionSpec } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 
@@ -91,8 +91,9 @@ function budgetRaise(ctx: Ctx): { budgetUsd?: number; budgetTokens?: number } {
   const tokens = ctx.int("budget-tokens");
   const out: { budgetUsd?: number; budgetTokens?: number } = tokens !== undefined ? { budgetTokens: tokens } : {};
   if (text === undefined) return out;
-  const budgetUsd = Number(text);
-  if (text.trim() === "" || !Number.isFinite(budgetUsd) || budgetUsd <= 0 || budgetUsd > 100_000) {
+  // decimal (cli/args), not Number(): Number reads "0x10" as $16 and "" as $0.
+  const budgetUsd = decimal(text);
+  if (budgetUsd === undefined || budgetUsd <= 0 || budgetUsd > 100_000) {
     throw usageError(
       `--budget-usd must be a number of dollars above 0 and at most 100000, e.g. 12.5 (got "${text}")`,
       "requeue",

@@ -106,6 +106,7 @@ async function verdictAt(client: GigafactoryClient, id: string, seq: number): Pr
 export const watch: Command = {
   path: ["watch"],
   args: { names: "ID", min: 1, max: 1 },
+  ndjson: true,
   summary: "follow a job's events live; ends when the job ships, dead-letters, is cancelled or waits for an operator",
   details: [
     "Prints each event as `#seq  HH:MM:SS  type  summary`; a log event prints one line per log line",
