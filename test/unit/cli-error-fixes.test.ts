@@ -1,6 +1,8 @@
 // Every error code the coordinator can answer (core/errors ERROR_CODES) has its own fix line in the CLI's
 // `✘ ERROR code: … / fix`, not the generic "see gigafactory --help": a code added to the API without one (as
-// too_many_artifacts, feed_purged and limit_exceeded were) fails here.
+// too_many_artifacts, feed_purged and limit_exceeded were) fails here; and the README's list of problem codes names
+// every one (budget_exceeded, too_many_artifacts, identical_arms, feed_purged and unavailable were missing).
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { toCliError } from "../../src/cli/errors.ts";
 import { ERROR_CODES } from "../../src/core/errors.ts";
@@ -12,6 +14,15 @@ describe("the CLI's advice per API error code", () => {
     expect(err.code).toBe(code);
     expect(err.fix).not.toBe("see `gigafactory --help`");
     expect(err.fix.length).toBeGreaterThan(10);
+  });
+
+  it("every code is named in the README's list of problem codes", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const list = readme.slice(
+      readme.indexOf("and a stable `code`"),
+      readme.indexOf("Products are created by the admin"),
+    );
+    expect(Object.keys(ERROR_CODES).filter((code) => !list.includes(`\`${code}\``))).toEqual([]);
   });
 });
 
