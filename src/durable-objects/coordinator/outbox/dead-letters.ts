@@ -12,7 +12,7 @@
 import { truncateUtf8 } from "../../../core/bytes.ts";
 import { afterFailure, OUTBOX_DEAD_LETTER_ALERT, type RetryDecision } from "../../../core/delivery-retry.ts";
 import { columnsOf, execute, withLimit } from "../../sql-statements.ts";
-import type { Tx } from "../runtime/tx.ts";
+import { one, type Tx } from "../runtime/tx.ts";
 import { forgetPending } from "./pending.ts";
 import { enqueueAudit, type HistoryEntry, type OutboxRecord } from "./records.ts";
 
@@ -113,15 +113,21 @@ export function deadLetterRecord(tx: Tx, r: OutboxRecord, reason: string, attemp
 
 /**
  * Keeps dead letters the Worker could not write to D1 (its dead-letter-queue
- * consumer's fallback). Idempotent by id. Audited and alerted like the outbox's own.
+ * consumer's fallback). Idempotent by id: one already kept is neither kept, audited nor alerted again — a message
+ * the queue redelivers (its ack lost, or a sibling item unkept) comes back with the same ids, and had added an
+ * `outbox.dead_letter` audit record and an alert line for the same dead letter on every delivery.
+ * Audited and alerted like the outbox's own.
+ * @returns how many of `items` were new
  */
 export function keepDeadLetters(tx: Tx, items: readonly Omit<StoredDeadLetter, "productId">[]): number {
+  let added = 0;
   for (const d of items) {
-    keep(tx, d);
+    if (!keep(tx, d)) continue;
+    added++;
     enqueueAudit(tx, SYSTEM_ACTOR, OUTBOX_DEAD_LETTER_ALERT, d.id, { source: d.source, reason: d.reason });
     alert(tx.productId, d.source, d.id, d.reason);
   }
-  return items.length;
+  return added;
 }
 
 /**
@@ -151,7 +157,10 @@ export function nextRetryAt(sql: SqlStorage): number | undefined {
   return sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox_retries").one().t ?? undefined;
 }
 
-function keep(tx: Tx, d: Omit<StoredDeadLetter, "productId">): void {
+/** Inserts `d` unless its id is kept already. @returns whether it was new */
+function keep(tx: Tx, d: Omit<StoredDeadLetter, "productId">): boolean {
+  // Asked rather than read off the INSERT's rowsWritten, which counts index entries too.
+  if (one(tx.sql, "SELECT 1 AS k FROM dead_letters WHERE id = ?", d.id)) return false;
   execute(
     tx.sql,
     "INSERT OR IGNORE INTO dead_letters(id, source, reason, body, attempts, at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -162,6 +171,7 @@ function keep(tx: Tx, d: Omit<StoredDeadLetter, "productId">): void {
     d.attempts,
     d.at,
   );
+  return true;
 }
 
 /** The alert line: one greppable prefix and the same name the audit records carry. */
