@@ -131,9 +131,23 @@ export function keepDeadLetters(tx: Tx, items: readonly Omit<StoredDeadLetter, "
 }
 
 /**
+ * Characters of `body` one store puts in a page of `GET …/dead-letters`. A dead letter's body is up to a queue
+ * message (128 KiB): 501 of them were 64 MiB, past the 32 MiB a Durable Object RPC may return, and the listing was a
+ * 500 for good once a D1 outage had left that many here. 4 Mi characters (at most 8 MiB serialized) from each store
+ * still pages at least 32 of the largest, and keeps the Worker's copy of a page far below its 128 MB.
+ */
+export const PAGE_BODY_CHARS = 4 * 1024 * 1024;
+
+/** A store's rows for one page; `cut`: it stopped short of `limit` at PAGE_BODY_CHARS, and more rows follow. */
+export interface DeadLetterRows {
+  items: StoredDeadLetter[];
+  cut: boolean;
+}
+
+/**
  * Newest first — `at` down, then `id` down (SQLite's byte order), a total order however many share a millisecond —
  * at or after `since` (ms), and strictly after `after` (the last row of the page before) when given.
- * @returns at most `limit` rows
+ * @returns at most `limit` rows, fewer (`cut`) once their bodies pass `maxChars` — always at least one
  */
 export function listDeadLetters(
   sql: SqlStorage,
@@ -141,15 +155,24 @@ export function listDeadLetters(
   since: number,
   limit: number,
   after?: { at: number; id: string },
-): StoredDeadLetter[] {
+  maxChars = PAGE_BODY_CHARS,
+): DeadLetterRows {
   const columns = "SELECT id, source, reason, body, attempts, at FROM dead_letters WHERE at >= ?";
   const order = "ORDER BY at DESC, id DESC LIMIT {limit}";
   type Row = { id: string; source: string; reason: string; body: string; attempts: number; at: number };
   const keyset = `${columns} AND (at < ? OR (at = ? AND id < ?)) ${order}`;
-  const rows: Row[] = after
-    ? sql.exec<Row>(withLimit(keyset, limit), since, after.at, after.at, after.id).toArray()
-    : sql.exec<Row>(withLimit(`${columns} ${order}`, limit), since).toArray();
-  return rows.map((r) => ({ ...r, productId }));
+  const rows = after
+    ? sql.exec<Row>(withLimit(keyset, limit), since, after.at, after.at, after.id)
+    : sql.exec<Row>(withLimit(`${columns} ${order}`, limit), since);
+  // Read row by row (the cursor is lazy): rows past the budget are never read into memory.
+  const items: StoredDeadLetter[] = [];
+  let chars = 0;
+  for (const r of rows) {
+    if (items.length > 0 && chars + r.body.length > maxChars) return { items, cut: true };
+    chars += r.body.length;
+    items.push({ ...r, productId });
+  }
+  return { items, cut: false };
 }
 
 /** When the earliest scheduled retry is due (ms), if any record waits for one. */
