@@ -24,7 +24,7 @@ import { and, desc, eq, gt, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
-import { PAGE_BODY_CHARS } from "../../durable-objects/coordinator/outbox/dead-letters.ts";
+import { rowsThatFit } from "../../durable-objects/coordinator/outbox/dead-letters.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { DeadLettersQuery } from "../../shared/api.ts";
 import { encodeCursorJson } from "../../shared/history-cursor.ts";
@@ -82,18 +82,14 @@ async function fromD1(
   const d1 = drizzle(db);
   const newestFirstOrder = [desc(deadLetters.at), desc(deadLetters.id)];
   try {
-    // The bodies' sizes first, then only the rows whose bodies fit a page (outbox/dead-letters PAGE_BODY_CHARS).
+    // The bodies' sizes first, then only the rows whose bodies fit a page (outbox/dead-letters `rowsThatFit`).
     const sizes = await d1
       .select({ at: deadLetters.at, id: deadLetters.id, chars: sql<number>`length(${deadLetters.body})` })
       .from(deadLetters)
       .where(and(...where))
       .orderBy(...newestFirstOrder)
       .limit(take);
-    let fit = 0;
-    for (let chars = 0; fit < sizes.length; fit++) {
-      chars += sizes[fit]?.chars ?? 0;
-      if (fit > 0 && chars > PAGE_BODY_CHARS) break;
-    }
+    const fit = rowsThatFit(sizes.map((r) => r.chars));
     const through = sizes[fit - 1];
     if (!through) return { items: [], cut: false };
     // Down to that row by key, not by count: a dead letter arriving between the reads (the newest) must not push

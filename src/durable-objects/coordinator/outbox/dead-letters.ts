@@ -138,6 +138,16 @@ export function keepDeadLetters(tx: Tx, items: readonly Omit<StoredDeadLetter, "
  */
 export const PAGE_BODY_CHARS = 4 * 1024 * 1024;
 
+/** How many of a page's rows, newest first (their bodies' `chars`), fit `max` characters: at least one. */
+export function rowsThatFit(chars: readonly number[], max = PAGE_BODY_CHARS): number {
+  let fit = 0;
+  for (let total = 0; fit < chars.length; fit++) {
+    total += chars[fit] ?? 0;
+    if (fit > 0 && total > max) break;
+  }
+  return fit;
+}
+
 /** A store's rows for one page; `cut`: it stopped short of `limit` at PAGE_BODY_CHARS, and more rows follow. */
 export interface DeadLetterRows {
   items: StoredDeadLetter[];
@@ -157,22 +167,24 @@ export function listDeadLetters(
   after?: { at: number; id: string },
   maxChars = PAGE_BODY_CHARS,
 ): DeadLetterRows {
-  const columns = "SELECT id, source, reason, body, attempts, at FROM dead_letters WHERE at >= ?";
-  const order = "ORDER BY at DESC, id DESC LIMIT {limit}";
+  const page = (columns: string, n: number) => {
+    const head = `SELECT ${columns} FROM dead_letters WHERE at >= ?`;
+    const order = "ORDER BY at DESC, id DESC LIMIT {limit}";
+    const keyset = `${head} AND (at < ? OR (at = ? AND id < ?)) ${order}`;
+    return after
+      ? sql.exec(withLimit(keyset, n), since, after.at, after.at, after.id).toArray()
+      : sql.exec(withLimit(`${head} ${order}`, n), since).toArray();
+  };
+  // The bodies' sizes first, then only the rows whose bodies fit: the rest are never read into memory. One
+  // synchronous unit, so both reads see the same rows.
+  const sizes = page("length(body) AS chars", limit) as Array<{ chars: number }>;
+  const fit = rowsThatFit(
+    sizes.map((r) => r.chars),
+    maxChars,
+  );
   type Row = { id: string; source: string; reason: string; body: string; attempts: number; at: number };
-  const keyset = `${columns} AND (at < ? OR (at = ? AND id < ?)) ${order}`;
-  const rows = after
-    ? sql.exec<Row>(withLimit(keyset, limit), since, after.at, after.at, after.id)
-    : sql.exec<Row>(withLimit(`${columns} ${order}`, limit), since);
-  // Read row by row (the cursor is lazy): rows past the budget are never read into memory.
-  const items: StoredDeadLetter[] = [];
-  let chars = 0;
-  for (const r of rows) {
-    if (items.length > 0 && chars + r.body.length > maxChars) return { items, cut: true };
-    chars += r.body.length;
-    items.push({ ...r, productId });
-  }
-  return { items, cut: false };
+  const rows = fit > 0 ? (page("id, source, reason, body, attempts, at", fit) as Row[]) : [];
+  return { items: rows.map((r) => ({ ...r, productId })), cut: fit < sizes.length };
 }
 
 /** When the earliest scheduled retry is due (ms), if any record waits for one. */
