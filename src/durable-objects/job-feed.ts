@@ -104,7 +104,9 @@ export class JobFeed extends ArtifactRpc {
    * Refused (`revived`, nothing changed, no watcher closed) when the log holds an event the coordinator enqueued
    * after `decidedThrough`: the job was requeued after the purge was decided, and its events reached the feed first.
    * If they come after, they land on the emptied log and continue its seq — either way none is lost.
-   * @throws when R2 refuses a delete: the log is gone already, the bytes' keys stay queued for the next purge
+   * Done once the log is forgotten: bytes R2 refuses to delete stay queued (`doomed_bytes`) for this feed's alarm.
+   * A throw here had told the coordinator the purge failed, so its retention stopped at this job — and, while R2
+   * kept refusing these keys, never reached any later job of the product again.
    */
   async purge(decidedThrough: number, settledAt?: number): Promise<PurgeResult> {
     const forgot = this.ctx.storage.transactionSync(() => forgetLog(this.sql, decidedThrough, settledAt));
@@ -113,8 +115,12 @@ export class JobFeed extends ArtifactRpc {
       closeWatchers(this.ctx, CLOSE_PRUNED, "feed pruned by retention");
       this.sse.closeAll("feed pruned by retention");
     }
-    await this.armSweep(); // whatever R2 refuses below is retried by the alarm, not only by another purge
-    await this.deleteDoomed();
+    await this.armSweep(); // armed before R2 is asked: whatever it refuses below is the alarm's to retry
+    try {
+      await this.deleteDoomed();
+    } catch (err) {
+      console.warn(`purged feed's artifact bytes left to its alarm: ${String(err)}`);
+    }
     return forgot;
   }
 

@@ -188,7 +188,7 @@ export const INTAKE_OPS: Op[] = [
     method: "get",
     path: `${P}/dead-letters`,
     summary:
-      "What could not be delivered or processed, newest first: outbox records the coordinator gave up on (source `outbox:<kind>`, after its last retry or at once when too large; each also audited as `outbox.dead_letter`), dead-letter-queue messages (`queue:<kind>`) and refused bulk items — from D1 and from the coordinator, which keeps what D1 refused. Paged by keyset on (at, id): a page's `nextCursor`, passed back as `cursor`, lists the dead letters strictly after its last one, so each is read exactly once however many share a millisecond; a cursor this API did not issue is a 400",
+      "What could not be delivered or processed, newest first: outbox records the coordinator gave up on (source `outbox:<kind>`, after its last retry or at once when too large; each also audited as `outbox.dead_letter`), dead-letter-queue messages (`queue:<kind>`) and refused bulk items — from D1 and from the coordinator, which keeps what D1 refused. Paged by keyset on (at, id): a page's `nextCursor`, passed back as `cursor`, lists the dead letters strictly after its last one, so each is read exactly once however many share a millisecond; a page holds fewer than `limit` (with a `nextCursor`) when its bodies reach about 4 Mi characters from either store; a cursor this API did not issue is a 400",
     role: "operator",
     query: DeadLettersQuery,
     ok: { "200": json("The dead letters", A.DeadLetterListSchema) },

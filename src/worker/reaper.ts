@@ -27,16 +27,24 @@ export async function sweepAll(env: Env, now = Date.now()): Promise<{ swept: num
   const lane = async () => {
     while (next < ids.length) {
       const id = ids[next++]!;
-      try {
-        const coordinator = coordinatorFor(env, id);
-        await coordinator.sweep(id);
-        await coordinator.prune(id, now);
-      } catch (err) {
-        failed++;
-        console.warn(`sweep failed: ${String(err)}`);
-      }
+      // Each pass tried on its own: a sweep that keeps throwing (a product's outbox, its health pass) had skipped
+      // the retention pass too, every minute, so that product's old feeds and keys were kept for good.
+      let ok = await attempt(`sweep of ${id}`, () => coordinatorFor(env, id).sweep(id));
+      ok = (await attempt(`prune of ${id}`, () => coordinatorFor(env, id).prune(id, now))) && ok;
+      if (!ok) failed++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, ids.length) }, lane));
   return { swept: ids.length - failed, failed };
+}
+
+/** Runs `pass`; false (logged) when it throws. */
+async function attempt(what: string, pass: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await pass();
+    return true;
+  } catch (err) {
+    console.warn(`${what} failed: ${String(err)}`);
+    return false;
+  }
 }

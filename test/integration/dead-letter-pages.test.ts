@@ -4,7 +4,7 @@
 // text — the same as bigger pages and as the first page an old client (no cursor) gets; dead letters arriving in the
 // millisecond being read meanwhile are seen once when behind the cursor and never when ahead of it; a cursor the API
 // did not issue is a 400 problem+json naming it.
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { encodeCursorJson } from "../../src/shared/history-cursor.ts";
 import type { DeadLetterPage } from "../../src/shared/http-client-types.ts";
@@ -137,5 +137,28 @@ describe("dead-letter pages", () => {
       expect(r.body).toMatchObject({ code: "validation_failed" });
       expect(JSON.stringify(r.body)).toContain("must be a nextCursor from an earlier page of dead letters");
     }
+  });
+
+  // A dead letter's body is up to a queue message (128 KiB). A page of 500 such was 64 MiB from the coordinator, past
+  // the 32 MiB a Durable Object RPC may return: `dead-letters --all` answered 500 every time, and nothing could be
+  // listed. Pages now stop at a body budget per store, and still list each exactly once.
+  it("pages dead letters with queue-message-sized bodies (more than an RPC holds at 500) without a 5xx, each once", async () => {
+    const big = "dl-pages-big";
+    const blob = "x".repeat(120 * 1024);
+    await keepInCoordinator([letter("first", T, big)], big); // binds the coordinator to its product
+    await runInDurableObject(env.COORDINATOR.getByName(big), (_i, state) => {
+      for (let i = 0; i < 320; i++)
+        state.storage.sql.exec(
+          "INSERT INTO dead_letters(id, source, reason, body, attempts, at) VALUES (?, 'queue:history', 'D1 refused', ?, 5, ?)",
+          `co-${String(i).padStart(3, "0")}`,
+          JSON.stringify({ blob }),
+          T - i,
+        );
+    });
+    const inD1 = Array.from({ length: 60 }, (_, i) => ({ ...letter(`d1-${i}`, T - 2 * i, big), body: { blob } }));
+    for (let i = 0; i < inD1.length; i += 10) await recordDeadLetters(env.DB, inD1.slice(i, i + 10));
+    const ids = await readAll(500, undefined, big);
+    expect(ids).toHaveLength(1 + 320 + 60);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

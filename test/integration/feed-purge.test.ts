@@ -2,7 +2,7 @@
 // in while the purge awaits R2 lands on the emptied log with a fresh seq, and a job requeued while its purge is under
 // way keeps its new events and its watchers (the purge is decided twice, atomically, against the job's state).
 
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { retentionCutoffs } from "../../src/core/retention.ts";
 import { purgeFeeds, stillDue } from "../../src/durable-objects/coordinator/jobs/retention.ts";
@@ -84,6 +84,44 @@ describe("a feed purge racing a write to the same feed", () => {
     const bytes = await env.ARTIFACTS.head(newKey);
     // No orphan: a pointer without bytes would 404, bytes without a pointer are never deleted.
     expect(kept === null).toBe(bytes === null);
+  });
+});
+
+// A purge whose R2 delete failed threw after the log was forgotten, and the coordinator's pass stopped its purged
+// prefix there: while R2 kept refusing that feed's keys, the watermark never passed it, and no later job of the
+// product was ever purged. The bytes are the feed's alarm's to retry (armed before R2 is asked), so the purge is done.
+describe("a feed purge whose R2 delete fails", () => {
+  it("still counts as purged, so retention goes on past it; the feed's alarm deletes the bytes later", async () => {
+    const product = "purge-r2-refuses";
+    const stuck = await submit(product, { title: "its bytes will not go" });
+    const next = await submit(product, { title: "behind it" });
+    const up = await api("POST", `${P(product)}/jobs/${stuck.id}/artifacts?name=log.txt`, { token: ADMIN, text: "x" });
+    expect(up.status).toBe(201);
+    for (const id of [stuck.id, next.id])
+      expect((await api("POST", `${P(product)}/jobs/${id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
+        200,
+      );
+    await eventsOf(product, stuck.id, 4); // submitted, artifact.added, job.action, job.stage: shipped to the feeds
+    await eventsOf(product, next.id, 3);
+    const feed = env.JOB_FEED.getByName(feedName(product, stuck.id));
+    const r2Key = (await feed.getArtifact("log.txt"))?.r2Key ?? "missing pointer";
+    type Refusing = { deleteDoomed: () => Promise<number> };
+    await runInDurableObject(feed, (instance: JobFeed) => {
+      (instance as unknown as Refusing).deleteDoomed = () => Promise.reject(new Error("R2 refused the delete"));
+    });
+    try {
+      const pass = await env.COORDINATOR.getByName(product).prune(product, Date.now() + 31 * DAY);
+      expect(pass).toMatchObject({ ok: true, value: { feeds: 2 } });
+      const left = (await env.JOB_FEED.getByName(feedName(product, next.id)).list(0, 100)) as { events: JobEvent[] };
+      expect(left.events).toEqual([]);
+    } finally {
+      await runInDurableObject(feed, (instance: JobFeed) => {
+        delete (instance as unknown as Partial<Refusing>).deleteDoomed;
+      });
+    }
+    expect(await env.ARTIFACTS.head(r2Key)).not.toBeNull(); // refused: left for the alarm
+    expect(await runDurableObjectAlarm(feed)).toBe(true);
+    expect(await env.ARTIFACTS.head(r2Key)).toBeNull();
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { HistoryMessage, HistoryRecord } from "../../src/history/write.ts";
 import worker from "../../src/worker/index.ts";
 import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
-import { ADMIN, api, P } from "./client";
+import { ADMIN, api, P, until } from "./client";
 
 function msg<T>(id: string, body: T, attempts = 1) {
   return { id, timestamp: new Date(), attempts, body };
@@ -179,6 +179,30 @@ describe("the dead-letter consumer never drops a dead letter", () => {
       token: ADMIN,
     });
     expect(again.body).toEqual({ items: [expect.objectContaining({ id: "m-kept" })] }); // whole: no `partial`
+  });
+
+  // A redelivered dead letter (its ack lost, or a sibling item of its message unkept) comes back with the same id:
+  // the coordinator kept it once but audited and alerted it again on every delivery, so the audit log — which
+  // viewers read — showed one dead letter as many.
+  it("audits a dead letter it keeps in the coordinator once, however often the queue delivers it", async () => {
+    const product = "q-dlq-once";
+    const poison = { kind: "history", productId: product, records: "garbage" };
+    await withoutD1DeadLetters(async () => {
+      for (const attempts of [5, 6]) {
+        expect((await run("gigafactory-dlq", [msg("m-twice", poison, attempts)])).explicitAcks).toEqual(["m-twice"]);
+      }
+      // Kept after both: its audit record was enqueued before this one's, so it has reached D1 once this one has.
+      expect((await run("gigafactory-dlq", [msg("m-marker", poison, 5)])).explicitAcks).toEqual(["m-marker"]);
+    });
+    type Audit = { action: string; target: string };
+    const audits = await until(
+      () => api<{ items: Audit[] }>("GET", `${P(product)}/history?kind=audit&limit=500`, { token: ADMIN }),
+      (r) => r.body.items.some((a) => a.target === "m-marker"),
+    );
+    const deadLettered = audits.body.items.filter((a) => a.action === "outbox.dead_letter");
+    expect(deadLettered.map((a) => a.target).sort()).toEqual(["m-marker", "m-twice"]);
+    const listed = await api<{ items: Array<{ id: string }> }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
+    expect(listed.body.items.map((d) => d.id).sort()).toEqual(["m-marker", "m-twice"]);
   });
 
   it("leaves a dead letter it could keep nowhere unacked, for the queue to deliver again", async () => {

@@ -191,6 +191,28 @@ describe("cron pruning pass", () => {
   });
 });
 
+// A product whose sweep throws every minute (its outbox, its health pass) was never pruned either: the retention
+// pass ran after the sweep in the same try, so its feeds, keys and codes were kept for good.
+describe("the cron's retention pass", () => {
+  it("prunes a product whose sweep throws", async () => {
+    const id = "rl-sweep-throws";
+    await known(id);
+    const pruned: string[] = [];
+    const coordinator = (name: string) => ({
+      sweep: async () => {
+        throw new Error(`${name}: outbox unreachable`);
+      },
+      prune: async () => {
+        pruned.push(name);
+      },
+    });
+    const fake = { ...env, COORDINATOR: { getByName: coordinator } } as unknown as Env;
+    const result = await sweepAll(fake);
+    expect(pruned).toContain(id);
+    expect(result.failed).toBeGreaterThan(0); // still counted: the sweep did fail
+  });
+});
+
 // The sweep of every product (worker/reaper `sweepAll`) is a pool of lanes: a product whose sweep is slow (a deep
 // outbox, a cold coordinator) holds one lane, and every other product is swept meanwhile — in fixed chunks of 8,
 // every product after it waited for it, its lapsed leases and retention with it.

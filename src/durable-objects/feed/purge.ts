@@ -80,7 +80,7 @@ export function purgedRefusal(sql: SqlStorage, jobId: string, settledAt: number 
 
 /**
  * Step 2: deletes the bytes of every doomed key from `bucket`, a batch at a time, forgetting each batch once R2
- * confirmed it. @throws whatever R2 throws: the rest stays queued, and the next purge of this feed retries it.
+ * confirmed it. @throws whatever R2 throws: the rest stays queued, and the feed's alarm (armed first) retries it.
  * @returns how many keys' bytes were deleted
  */
 export async function deleteDoomedBytes(sql: SqlStorage, bucket: R2Bucket): Promise<number> {

@@ -13,13 +13,18 @@
  * with a later key than the cursor's is left to a reader who starts again. `since` and `limit` work as before the
  * cursor; a client that never passes `cursor` gets the same first page.
  *
+ * A page also stops once a store's bodies reach PAGE_BODY_CHARS (outbox/dead-letters), at that store's last row read
+ * (the page may be shorter than `limit`, with a `nextCursor`): a dead letter's body is up to a queue message, and a
+ * page of 500 of them was past what the coordinator's RPC may return — a 500, every time, for `dead-letters --all`.
+ *
  * D1 may be the very thing that is failing: its dead letters are then left out, the coordinator's still listed, and
  * the answer says `partial` — a reader paging on would skip D1's, so it should start again once D1 is back.
  */
-import { and, desc, eq, gte, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
+import { rowsThatFit } from "../../durable-objects/coordinator/outbox/dead-letters.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { DeadLettersQuery } from "../../shared/api.ts";
 import { encodeCursorJson } from "../../shared/history-cursor.ts";
@@ -62,23 +67,67 @@ function merge(rows: Stored[]): Stored[] {
 }
 
 /** D1's rows of `productId` at or after `since`, after `after`, newest first; undefined when D1 cannot be read. */
-async function fromD1(db: D1Database, productId: string, since: number, take: number, after?: Key) {
+async function fromD1(
+  db: D1Database,
+  productId: string,
+  since: number,
+  take: number,
+  after?: Key,
+): Promise<{ items: Stored[]; cut: boolean } | undefined> {
   const where: SQL[] = [eq(deadLetters.productId, productId), gte(deadLetters.at, since)];
   if (after)
     where.push(
       or(lt(deadLetters.at, after.at), and(eq(deadLetters.at, after.at), lt(deadLetters.id, after.id))) as SQL,
     );
+  const d1 = drizzle(db);
+  const newestFirstOrder = [desc(deadLetters.at), desc(deadLetters.id)];
   try {
-    return await drizzle(db)
-      .select()
+    // The bodies' sizes first, then only the rows whose bodies fit a page (outbox/dead-letters `rowsThatFit`).
+    const sizes = await d1
+      .select({ at: deadLetters.at, id: deadLetters.id, chars: sql<number>`length(${deadLetters.body})` })
       .from(deadLetters)
       .where(and(...where))
-      .orderBy(desc(deadLetters.at), desc(deadLetters.id))
+      .orderBy(...newestFirstOrder)
       .limit(take);
+    const fit = rowsThatFit(sizes.map((r) => r.chars));
+    const through = sizes[fit - 1];
+    if (!through) return { items: [], cut: false };
+    // Down to that row by key, not by count: a dead letter arriving between the reads (the newest) must not push
+    // the oldest out unseen. Bounded all the same; a read that fills its bound ends the page at its last row.
+    const bound = fit + take;
+    const items = await d1
+      .select()
+      .from(deadLetters)
+      .where(
+        and(
+          ...where,
+          or(
+            gt(deadLetters.at, through.at),
+            and(eq(deadLetters.at, through.at), gte(deadLetters.id, through.id)),
+          ) as SQL,
+        ),
+      )
+      .orderBy(...newestFirstOrder)
+      .limit(bound);
+    return { items, cut: fit < sizes.length || items.length === bound };
   } catch (err) {
     console.error(`dead letters: D1 unreadable for ${productId}: ${String(err)}`);
     return undefined;
   }
+}
+
+/**
+ * The page: at most `limit` rows of `merged`, and never past the last row of a store that was `cut` (its rows
+ * after that one were not read, and the next page's cursor would skip them).
+ */
+function pageOf(merged: Stored[], limit: number, stores: ReadonlyArray<{ items: Stored[]; cut: boolean }>) {
+  let end = Math.min(limit, merged.length);
+  for (const store of stores) {
+    const last = store.items[store.items.length - 1];
+    if (!store.cut || !last) continue;
+    end = Math.min(end, merged.findIndex((r) => newestFirst(r, last) === 0) + 1);
+  }
+  return { page: merged.slice(0, end), more: merged.length > end || stores.some((s) => s.cut) };
 }
 
 deadLetterRoutes.get("/dead-letters", async (c) => {
@@ -92,13 +141,14 @@ deadLetterRoutes.get("/dead-letters", async (c) => {
     fromD1(c.env.DB, productId, since, take, q.cursor),
     unwrap(coordinatorFor(c.env, productId).listDeadLetters(productId, since, take, q.cursor)),
   ]);
-  const merged = merge([...(inD1 ?? []), ...inCoordinator]);
-  const page = merged.slice(0, q.limit);
+  const stores = inD1 ? [inD1, inCoordinator] : [inCoordinator];
+  const merged = merge(stores.flatMap((s) => s.items));
+  const { page, more } = pageOf(merged, q.limit, stores);
   const last = page[page.length - 1];
   const items = page.map((r) => ({ ...r, body: JSON.parse(r.body) as unknown }));
   return c.json({
     items,
-    ...(merged.length > q.limit && last ? { nextCursor: encodeCursorJson({ at: last.at, id: last.id }) } : {}),
+    ...(more && last ? { nextCursor: encodeCursorJson({ at: last.at, id: last.id }) } : {}),
     ...(inD1 === undefined ? { partial: true } : {}),
   });
 });

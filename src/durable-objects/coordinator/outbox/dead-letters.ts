@@ -12,7 +12,7 @@
 import { truncateUtf8 } from "../../../core/bytes.ts";
 import { afterFailure, OUTBOX_DEAD_LETTER_ALERT, type RetryDecision } from "../../../core/delivery-retry.ts";
 import { columnsOf, execute, withLimit } from "../../sql-statements.ts";
-import type { Tx } from "../runtime/tx.ts";
+import { one, type Tx } from "../runtime/tx.ts";
 import { forgetPending } from "./pending.ts";
 import { enqueueAudit, type HistoryEntry, type OutboxRecord } from "./records.ts";
 
@@ -113,21 +113,51 @@ export function deadLetterRecord(tx: Tx, r: OutboxRecord, reason: string, attemp
 
 /**
  * Keeps dead letters the Worker could not write to D1 (its dead-letter-queue
- * consumer's fallback). Idempotent by id. Audited and alerted like the outbox's own.
+ * consumer's fallback). Idempotent by id: one already kept is neither kept, audited nor alerted again — a message
+ * the queue redelivers (its ack lost, or a sibling item unkept) comes back with the same ids, and had added an
+ * `outbox.dead_letter` audit record and an alert line for the same dead letter on every delivery.
+ * Audited and alerted like the outbox's own.
+ * @returns how many of `items` were new
  */
 export function keepDeadLetters(tx: Tx, items: readonly Omit<StoredDeadLetter, "productId">[]): number {
+  let added = 0;
   for (const d of items) {
-    keep(tx, d);
+    if (!keep(tx, d)) continue;
+    added++;
     enqueueAudit(tx, SYSTEM_ACTOR, OUTBOX_DEAD_LETTER_ALERT, d.id, { source: d.source, reason: d.reason });
     alert(tx.productId, d.source, d.id, d.reason);
   }
-  return items.length;
+  return added;
+}
+
+/**
+ * Characters of `body` one store puts in a page of `GET …/dead-letters`. A dead letter's body is up to a queue
+ * message (128 KiB): 501 of them were 64 MiB, past the 32 MiB a Durable Object RPC may return, and the listing was a
+ * 500 for good once a D1 outage had left that many here. 4 Mi characters (at most 8 MiB serialized) from each store
+ * still pages at least 32 of the largest, and keeps the Worker's copy of a page far below its 128 MB.
+ */
+export const PAGE_BODY_CHARS = 4 * 1024 * 1024;
+
+/** How many of a page's rows, newest first (their bodies' `chars`), fit `max` characters: at least one. */
+export function rowsThatFit(chars: readonly number[], max = PAGE_BODY_CHARS): number {
+  let fit = 0;
+  for (let total = 0; fit < chars.length; fit++) {
+    total += chars[fit] ?? 0;
+    if (fit > 0 && total > max) break;
+  }
+  return fit;
+}
+
+/** A store's rows for one page; `cut`: it stopped short of `limit` at PAGE_BODY_CHARS, and more rows follow. */
+export interface DeadLetterRows {
+  items: StoredDeadLetter[];
+  cut: boolean;
 }
 
 /**
  * Newest first — `at` down, then `id` down (SQLite's byte order), a total order however many share a millisecond —
  * at or after `since` (ms), and strictly after `after` (the last row of the page before) when given.
- * @returns at most `limit` rows
+ * @returns at most `limit` rows, fewer (`cut`) once their bodies pass `maxChars` — always at least one
  */
 export function listDeadLetters(
   sql: SqlStorage,
@@ -135,15 +165,26 @@ export function listDeadLetters(
   since: number,
   limit: number,
   after?: { at: number; id: string },
-): StoredDeadLetter[] {
-  const columns = "SELECT id, source, reason, body, attempts, at FROM dead_letters WHERE at >= ?";
-  const order = "ORDER BY at DESC, id DESC LIMIT {limit}";
+  maxChars = PAGE_BODY_CHARS,
+): DeadLetterRows {
+  const page = (columns: string, n: number) => {
+    const head = `SELECT ${columns} FROM dead_letters WHERE at >= ?`;
+    const order = "ORDER BY at DESC, id DESC LIMIT {limit}";
+    const keyset = `${head} AND (at < ? OR (at = ? AND id < ?)) ${order}`;
+    return after
+      ? sql.exec(withLimit(keyset, n), since, after.at, after.at, after.id).toArray()
+      : sql.exec(withLimit(`${head} ${order}`, n), since).toArray();
+  };
+  // The bodies' sizes first, then only the rows whose bodies fit: the rest are never read into memory. One
+  // synchronous unit, so both reads see the same rows.
+  const sizes = page("length(body) AS chars", limit) as Array<{ chars: number }>;
+  const fit = rowsThatFit(
+    sizes.map((r) => r.chars),
+    maxChars,
+  );
   type Row = { id: string; source: string; reason: string; body: string; attempts: number; at: number };
-  const keyset = `${columns} AND (at < ? OR (at = ? AND id < ?)) ${order}`;
-  const rows: Row[] = after
-    ? sql.exec<Row>(withLimit(keyset, limit), since, after.at, after.at, after.id).toArray()
-    : sql.exec<Row>(withLimit(`${columns} ${order}`, limit), since).toArray();
-  return rows.map((r) => ({ ...r, productId }));
+  const rows = fit > 0 ? (page("id, source, reason, body, attempts, at", fit) as Row[]) : [];
+  return { items: rows.map((r) => ({ ...r, productId })), cut: fit < sizes.length };
 }
 
 /** When the earliest scheduled retry is due (ms), if any record waits for one. */
@@ -151,7 +192,10 @@ export function nextRetryAt(sql: SqlStorage): number | undefined {
   return sql.exec<{ t: number | null }>("SELECT MIN(next_at) AS t FROM outbox_retries").one().t ?? undefined;
 }
 
-function keep(tx: Tx, d: Omit<StoredDeadLetter, "productId">): void {
+/** Inserts `d` unless its id is kept already. @returns whether it was new */
+function keep(tx: Tx, d: Omit<StoredDeadLetter, "productId">): boolean {
+  // Asked rather than read off the INSERT's rowsWritten, which counts index entries too.
+  if (one(tx.sql, "SELECT 1 AS k FROM dead_letters WHERE id = ?", d.id)) return false;
   execute(
     tx.sql,
     "INSERT OR IGNORE INTO dead_letters(id, source, reason, body, attempts, at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -162,6 +206,7 @@ function keep(tx: Tx, d: Omit<StoredDeadLetter, "productId">): void {
     d.attempts,
     d.at,
   );
+  return true;
 }
 
 /** The alert line: one greppable prefix and the same name the audit records carry. */
