@@ -38,11 +38,16 @@ export async function sweepAll(env: Env, now = Date.now()): Promise<{ swept: num
   return { swept: ids.length - failed, failed };
 }
 
-/** Runs `pass`; false (logged) when it throws. */
+/**
+ * Runs `pass`; false (logged) when it throws or answers a refusal (`{ok: false, error}`, the coordinator's RPC
+ * result: a unit that could not run) — such an answer was counted as swept, so a refused pass was never said.
+ */
 async function attempt(what: string, pass: () => Promise<unknown>): Promise<boolean> {
   try {
-    await pass();
-    return true;
+    const result = (await pass()) as { ok?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
+    if (result?.ok !== false) return true;
+    console.warn(`${what} refused: ${String(result.error?.code)}: ${String(result.error?.message)}`);
+    return false;
   } catch (err) {
     console.warn(`${what} failed: ${String(err)}`);
     return false;

@@ -211,6 +211,19 @@ describe("the cron's retention pass", () => {
     expect(pruned).toContain(id);
     expect(result.failed).toBeGreaterThan(0); // still counted: the sweep did fail
   });
+
+  it("counts a sweep or prune answered with a refusal ({ok: false}) as failed, not swept", async () => {
+    const id = "rl-sweep-refused";
+    await known(id);
+    const refused = { ok: false, error: { code: "not_found", message: "product is not bound" } };
+    const coordinator = (name: string) => ({
+      sweep: async () => (name === id ? refused : { ok: true, value: {} }),
+      prune: async () => ({ ok: true, value: {} }),
+    });
+    const fake = { ...env, COORDINATOR: { getByName: coordinator } } as unknown as Env;
+    const result = await sweepAll(fake);
+    expect(result.failed).toBe(1);
+  });
 });
 
 // The sweep of every product (worker/reaper `sweepAll`) is a pool of lanes: a product whose sweep is slow (a deep
