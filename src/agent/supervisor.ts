@@ -119,7 +119,10 @@ export class Supervisor {
     const held = new Map(w.leases.map((a) => [a.job.id, a]));
     for (const [id, seat] of this.seats) {
       const lease = held.get(id);
-      if (lease?.leaseEpoch === seat.leaseEpoch) continue;
+      if (lease?.leaseEpoch === seat.leaseEpoch) {
+        seat.leaseConfirmed(lease.ttlSeconds); // still held, however long the socket was gone: its engine runs on
+        continue;
+      }
       seat.abandon("the coordinator no longer leases it to this factory", false);
       // Re-leased to us under a new epoch while we were away: run it once the old run has let go.
       if (lease) void seat.finished.then(() => this.take(lease, true));
@@ -219,11 +222,8 @@ export class Supervisor {
     }
     this.draining = true;
     const n = this.seats.size;
-    out.say(
-      "·",
-      "draining",
-      `${signal}: draining — no new work; ${n} running job${n === 1 ? "" : "s"}, waiting up to ${cfg.drainTimeoutMs / 1000}s`,
-    );
+    const jobs = `${n} running job${n === 1 ? "" : "s"}`;
+    out.say("·", "draining", `${signal}: draining — no new work; ${jobs}, waiting up to ${cfg.drainTimeoutMs / 1000}s`);
     await this.conn.request({ type: "drain" }).catch(() => undefined);
     const all = () => Promise.all([...this.seats.values()].map((s) => s.finished));
     await Promise.race([all(), sleep(cfg.drainTimeoutMs)]);
