@@ -129,7 +129,8 @@ export class Supervisor {
     }
     // Engines an earlier (SIGKILLed) process of this agent left running for jobs no longer ours: stop them.
     const ours = (id: string) => held.has(id) || this.seats.has(id);
-    reapOrphans(this.ctx.records, cfg.workDir, ours, out, (lease) => this.unrun.stopped(lease));
+    const leftovers = cfg.keepWorkspaces ? undefined : { ...cfg, owner: this.ctx.engineUser }; // their files too
+    reapOrphans(this.ctx.records, cfg.workDir, ours, out, (lease) => this.unrun.stopped(lease), leftovers);
     void sweepKeptWorkspaces(cfg.workDir, this.ctx.engineUser, Date.now(), out); // kept past their days (never throws)
     if (this.draining) void this.conn.request({ type: "drain" }).catch(() => undefined);
     for (const a of w.leases) if (!this.seats.has(a.job.id)) this.take(a, true);
