@@ -130,3 +130,20 @@ export async function sweepKeptWorkspaces(
   }
   return removed;
 }
+
+/**
+ * Keep `ws`, whose final checkpoint failed, for the operator (`keepWorkspace` now), say where (`workspace.kept`),
+ * and sweep so never more than KEPT_MAX stay. Never throws: a workspace that cannot be moved is left where it ran.
+ */
+export async function keepForOperator(ws: Workspace, workDir: string, say: Output["say"]): Promise<void> {
+  try {
+    const kept = await keepWorkspace(ws, workDir, Date.now());
+    const files = kept.linked ? "" : " (its files only: git could not link it to its mirror again)";
+    const text = `${ws.jobId} workspace kept at ${kept.dir}${files}, removed after ${KEPT_DAYS} days`;
+    say("⚠", "workspace.kept", text, { dir: kept.dir, linked: kept.linked });
+    await sweepKeptWorkspaces(workDir, ws.owner, Date.now(), { say });
+  } catch (err) {
+    const text = `${ws.jobId} workspace left at ${ws.dir}, not moved aside (${(err as Error).message}): the job's next run here replaces it`;
+    say("⚠", "workspace.kept", text, { dir: ws.dir, linked: true });
+  }
+}

@@ -11,6 +11,7 @@
  * `settings` frame): so every renewal's answer says the TTL it granted, and the renewer adopts it (`adopt`).
  */
 import { LEASE_TTL, renewDelayMs } from "../core/lease.ts";
+import { OUTAGE_GRACE_MIN_SECONDS } from "../core/outage-grace.ts";
 
 export interface RenewPlan {
   /** Renew at once (a resumed lease may have little time left; a TTL we want differs from the one granted). */
@@ -35,6 +36,17 @@ export function renewPlan(
   const base = resumed ? connectionTtl : granted;
   const period = wanted === undefined ? base : Math.min(wanted, base);
   return { now: resumed || (wanted !== undefined && wanted < granted), everyMs: renewDelayMs(period) };
+}
+
+/**
+ * How long past a lease's known expiry (ms) a seat still lets its engine run without a renewal answered: max(TTL,
+ * 30 s). A partitioned host's lease expired at that expiry and the job may already run elsewhere; but a coordinator
+ * that went down with the socket grants its holders max(TTL, OUTAGE_GRACE_MIN_SECONDS) after it returns
+ * (core/outage-grace), and the agent cannot tell the two apart: this much of an outage costs no engine. At the
+ * default 60 s TTL an engine stops 90–120 s after its last renewal answer.
+ */
+export function lapseGraceMs(ttlSeconds: number): number {
+  return Math.max(ttlSeconds, OUTAGE_GRACE_MIN_SECONDS) * 1000;
 }
 
 export class LeaseRenewer {

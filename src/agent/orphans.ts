@@ -11,8 +11,12 @@
  * A lease the coordinator took by force while this agent was down keeps the job's serial key held until the old run
  * says it stopped (core/serial-holds), up to an hour: so each run whose engine is known dead — stopped here and gone,
  * gone already, or finished (a report recorded) — is passed to `stopped` (agent/unrun-leases), and only then.
+ *
+ * Then, with `leftovers` given, what such a run left on disk (workspace, job text, log: agent/job-leftovers) goes
+ * too — under the same proof that its engine is gone, and only while the job is still not this host's.
  */
 import { killOrphanEngine } from "./engine-runner.ts";
+import { emptyTrash, type LeftoverPlaces, removeJobLeftovers } from "./job-leftovers.ts";
 import type { Output } from "./output.ts";
 import type { JobRecords } from "./state.ts";
 import type { LeaseRef } from "./unrun-leases.ts";
@@ -25,7 +29,8 @@ const DEATH_WAIT_MS = 5_000;
  * Stop the engine of, and forget, every recorded job for which `ours(jobId)` is false (not leased here, no seat
  * running it); each engine stopped is told to the operator (`engine.reaped`). `stopped(lease)` is called for each
  * such run once nothing of its engine runs (at once, or after the SIGKILL took effect; never for a run whose engine
- * may still run, or that ended normally). Returns the engines stopped.
+ * may still run, or that ended normally). `leftovers` (undefined: `--keep-workspaces`, nothing removed): where each
+ * such run's files are, removed once its engine is gone and `ours` is still false. Returns the engines stopped.
  */
 export function reapOrphans(
   records: JobRecords,
@@ -33,23 +38,35 @@ export function reapOrphans(
   ours: (jobId: string) => boolean,
   out: Pick<Output, "say">,
   stopped: (lease: LeaseRef) => void = () => undefined,
+  leftovers?: LeftoverPlaces,
 ): Array<{ jobId: string; pid: number }> {
   const killed: Array<{ jobId: string; pid: number }> = [];
+  if (leftovers) emptyTrash(leftovers);
   for (const r of records.list()) {
     if (ours(r.jobId)) continue;
     const lease = { jobId: r.jobId, leaseEpoch: r.leaseEpoch };
+    // Nothing of its engine runs: its files can go (not once the job is this host's again, in a new seat).
+    const gone = () => {
+      if (leftovers && !ours(r.jobId)) removeJobLeftovers(leftovers, r.jobId, r.attempt);
+    };
     if (r.enginePid !== undefined && killOrphanEngine(r.enginePid, jobDir(workDir, r.jobId))) {
       killed.push({ jobId: r.jobId, pid: r.enginePid });
       const text = `${r.jobId} stopped engine ${r.enginePid} left running by an earlier agent process`;
       out.say("·", "engine.reaped", text, { jobId: r.jobId, pid: r.enginePid });
-      void groupGone(r.enginePid, DEATH_WAIT_MS).then((gone) => gone && stopped(lease));
+      void groupGone(r.enginePid, DEATH_WAIT_MS).then((dead) => {
+        if (!dead) return;
+        stopped(lease);
+        gone();
+      });
+    } else if (r.ended !== undefined) {
+      gone(); // a normal end: its seat cleaned up, unless it was cut short after the report was acknowledged
     } else if (
-      r.ended === undefined &&
-      (r.enginePid !== undefined ? groupExited(r.enginePid) : r.report !== undefined || r.engineExit !== undefined)
+      r.enginePid !== undefined ? groupExited(r.enginePid) : r.report !== undefined || r.engineExit !== undefined
     ) {
       // No record without a pid (the engine may have started after the record, before its pid was written), unless
       // it holds the engine's end (a report, or the exit of an engine that never got a pid: a spawn error).
       stopped(lease);
+      gone();
     }
     records.remove(r.jobId);
   }

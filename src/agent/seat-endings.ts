@@ -19,7 +19,7 @@ import { CANCEL_GRACE_MS, type EngineProcess } from "./engine-runner.ts";
 import type { RunAs } from "./engine-user.ts";
 import { runMeter, type UsageMeter } from "./insights.ts";
 import type { JobLog } from "./job-log.ts";
-import { KEPT_DAYS, keepWorkspace, sweepKeptWorkspaces } from "./kept-workspaces.ts";
+import { keepForOperator } from "./kept-workspaces.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
 import { formatDuration, type Mark, type Output } from "./output.ts";
 import { outcomeLine, reportAndRecord } from "./report.ts";
@@ -39,12 +39,14 @@ export interface SeatContext {
   rest: RestTarget;
   /** Who engines run as (agent/engine-user), HOME resolved; undefined = the agent's own user. */
   engineUser?: RunAs;
-  /** The sandbox engines run in when they run as the agent's own user (agent/sandbox). */
+  /** The sandbox engines run in (agent/sandbox): the PID namespace alone for an engine user. */
   sandbox?: Sandbox;
   /** The lease TTL (s) that applies on this connection (welcome, then `settings` frames); undefined before welcome. */
   connectionTtl?: () => number | undefined;
   /** The optional protocol features the last `welcome` announced (shared/protocol FEATURES). */
   features?: () => ReadonlySet<string>;
+  /** How long past its known expiry an unrenewed lease still runs (ms, for a TTL in s); default agent/lease-renewer's. */
+  lapseGraceMs?: (ttlSeconds: number) => number;
 }
 
 export abstract class SeatEndings {
@@ -64,6 +66,8 @@ export abstract class SeatEndings {
   protected releasing: string | undefined;
   /** The coordinator has the outcome (report acknowledged, or job given back): nothing left to abandon. */
   protected settled = false;
+  /** The engine has exited (or had before a restart): what is left is to report it, which a fenced answer ends. */
+  protected engineDone = false;
   protected readonly meter: UsageMeter;
 
   constructor(ctx: SeatContext, assignment: Assignment, resumed: boolean) {
@@ -78,7 +82,11 @@ export abstract class SeatEndings {
       jobId: this.jobId,
       leaseEpoch: this.leaseEpoch,
       wantedTtl: ctx.cfg.leaseTtlSeconds,
+      grantedTtl: assignment.ttlSeconds,
       lost: (reason) => this.abandon(reason, false),
+      // No renewal answered past the lease's expiry and a grace: once the engine has exited only the report is left.
+      lapsed: (why) => (this.engineDone ? this.note(`${why}; reporting the engine's exit`) : this.abandon(why, false)),
+      graceMs: ctx.lapseGraceMs,
       gaveUp: () => this.lost !== undefined,
       note: (t) => this.note(t),
     });
@@ -121,6 +129,11 @@ export abstract class SeatEndings {
     this.say("✘", cancelled ? "job.cancelled" : "job.lease_lost", `${this.jobId} ${what}: ${reason} — ${after}`);
   }
 
+  /** A reconnect's `welcome` lists this very lease, `ttlSeconds` (s) left: it is still ours until then. */
+  leaseConfirmed(ttlSeconds: number): void {
+    if (this.lost === undefined && !this.settled) this.lease.confirmed(ttlSeconds);
+  }
+
   /** The checkpoint this run resumed from (an earlier run's), when it has none of its own yet. */
   private resumedCheckpoint(): { sha: string; branch: string } | undefined {
     const ws = this.ws;
@@ -161,6 +174,7 @@ export abstract class SeatEndings {
   protected async finish(report: StoredReport, started: number, resent = false): Promise<void> {
     // Not ours to report any more: no record of a report the coordinator would fence, no renewals restarted.
     if (this.lost) return this.cleanup();
+    this.engineDone = true;
     const prior = this.ctx.records.read(this.jobId);
     const record = {
       ...this.ref(),
@@ -226,25 +240,10 @@ export abstract class SeatEndings {
     if (this.lost !== undefined) this.lease.reportStopped(this.ctx.features?.());
     await this.log?.close();
     if (this.ctx.cfg.keepWorkspaces) return;
-    if (this.ws && this.wip?.finalError) await this.keep(this.ws);
+    if (this.ws && this.wip?.finalError) await keepForOperator(this.ws, this.ctx.cfg.workDir, this.say.bind(this));
     else if (this.ws) await discardWorkspace(this.ws);
     rmSync(this.jobFile(), { force: true });
     rmSync(lessonsFileFor(this.jobFile()), { force: true });
     this.log?.remove();
-  }
-
-  /** Keep `ws`, whose final checkpoint failed, for the operator (agent/kept-workspaces), and say where it is. */
-  private async keep(ws: Workspace): Promise<void> {
-    try {
-      const kept = await keepWorkspace(ws, this.ctx.cfg.workDir, Date.now());
-      const files = kept.linked ? "" : " (its files only: git could not link it to its mirror again)";
-      const text = `${this.jobId} workspace kept at ${kept.dir}${files}, removed after ${KEPT_DAYS} days`;
-      this.say("⚠", "workspace.kept", text, { dir: kept.dir, linked: kept.linked });
-      const out = { say: this.say.bind(this) };
-      await sweepKeptWorkspaces(this.ctx.cfg.workDir, ws.owner, Date.now(), out); // never more than KEPT_MAX
-    } catch (err) {
-      const text = `${this.jobId} workspace left at ${ws.dir}, not moved aside (${(err as Error).message}): the job's next run here replaces it`;
-      this.say("⚠", "workspace.kept", text, { dir: ws.dir, linked: true });
-    }
   }
 }

@@ -7,11 +7,17 @@
  * misses are only noted in the job log: log batches are best effort (the whole log is uploaded at the end), a checkpoint is announced again at the next
  * interval, a renewal goes at the next tick. The report has its own delivery (agent/report `reportAndRecord`), because
  * it writes the job record on either side of it.
+ *
+ * Misses that go on have a limit: while renewals run, a lease no answer has kept alive for its TTL plus a grace
+ * (agent/lease-renewer `lapseGraceMs`) is past its expiry on any coordinator, so the seat's `lapsed` hook is called —
+ * a socket gone (or a coordinator refusing renewals with another code) no longer lets an engine run, and spend, on a
+ * job the coordinator requeued long ago. The lease is known held until: its grant, each renewal's answer (its
+ * `ttlSeconds`: 0 = ended now), a reconnect's `welcome` listing it (`confirmed`).
  */
 
 import { FEATURES } from "../shared/protocol.ts";
 import { type FactoryConnection, FrameError, LEASE_LOST_CODES, type OutFrame } from "./connection.ts";
-import { LeaseRenewer, renewPlan } from "./lease-renewer.ts";
+import { LeaseRenewer, lapseGraceMs, renewPlan } from "./lease-renewer.ts";
 import { deliverFrame } from "./report.ts";
 
 export interface SeatLeaseOptions {
@@ -20,8 +26,14 @@ export interface SeatLeaseOptions {
   leaseEpoch: number;
   /** `--lease-ttl` (s) to ask for on every renewal; undefined = whatever the coordinator grants. */
   wantedTtl: number | undefined;
+  /** The assignment's `ttlSeconds`: how long the lease is held from now (s; for a resumed lease, what is left). */
+  grantedTtl: number;
   /** The lease is gone (a fenced answer, or a frame that must land did not): abandon the job for `reason`. */
   lost: (reason: string) => void;
+  /** No answer kept the lease alive for its TTL plus the grace: it has expired on the coordinator. */
+  lapsed: (reason: string) => void;
+  /** The grace (ms) after the lease's known expiry before `lapsed`, for a TTL (s); default `lapseGraceMs`. */
+  graceMs?: (ttlSeconds: number) => number;
   /** True once the job is abandoned: a reliable delivery stops retrying. */
   gaveUp: () => boolean;
   /** A line for the job log. */
@@ -31,9 +43,16 @@ export interface SeatLeaseOptions {
 export class SeatLease {
   private readonly renewer = new LeaseRenewer();
   private readonly opts: SeatLeaseOptions;
+  /** When (ms, this host's clock) an answer last said the lease is held, until when, and the TTL (s) it named. */
+  private heldAt = Date.now();
+  private heldUntil: number;
+  private ttlSeconds: number;
+  private lapseTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: SeatLeaseOptions) {
     this.opts = opts;
+    this.ttlSeconds = opts.grantedTtl;
+    this.heldUntil = this.heldAt + opts.grantedTtl * 1000;
   }
 
   /** A fenced request: a lease-lost answer abandons the job; other failures are logged (and retried by design). */
@@ -65,6 +84,12 @@ export class SeatLease {
     const frame: OutFrame = { type: "renew", jobId, leaseEpoch, ...(ttl ? { ttlSeconds: ttl } : {}) };
     const plan = renewPlan(ttl, grantedTtl, resumed, connectionTtl);
     this.renewer.start(plan, () => void this.renewOnce(frame));
+    this.watchLapse();
+  }
+
+  /** A reconnect's `welcome` lists this lease (same epoch) with `ttlSeconds` (s) left: it is held until then. */
+  confirmed(ttlSeconds: number): void {
+    this.held(ttlSeconds);
   }
 
   /** Whether renewals are running (started and not stopped since). */
@@ -79,6 +104,8 @@ export class SeatLease {
 
   stopRenewals(): void {
     this.renewer.stop();
+    if (this.lapseTimer) clearTimeout(this.lapseTimer);
+    this.lapseTimer = undefined;
   }
 
   /**
@@ -97,10 +124,35 @@ export class SeatLease {
   private async renewOnce(frame: OutFrame): Promise<void> {
     try {
       const granted = (await this.opts.conn.request(frame)) as { ttlSeconds?: unknown } | undefined;
-      if (typeof granted?.ttlSeconds === "number" && granted.ttlSeconds > 0) this.renewer.adopt(granted.ttlSeconds);
+      const ttl = typeof granted?.ttlSeconds === "number" && granted.ttlSeconds >= 0 ? granted.ttlSeconds : undefined;
+      if (ttl !== undefined && ttl > 0) this.renewer.adopt(ttl);
+      this.held(ttl ?? this.ttlSeconds); // an older coordinator names no TTL: the one it granted before
     } catch (err) {
       this.failed(frame, err);
     }
+  }
+
+  /** The coordinator holds the lease for `ttlSeconds` (s) from now (0: it ended it); the lapse watch moves to it. */
+  private held(ttlSeconds: number): void {
+    this.heldAt = Date.now();
+    this.heldUntil = this.heldAt + ttlSeconds * 1000;
+    if (ttlSeconds > 0) this.ttlSeconds = ttlSeconds;
+    if (this.renewer.running) this.watchLapse();
+  }
+
+  /** Call `lapsed` once the lease is past its known expiry by the grace, unless an answer moves it first. */
+  private watchLapse(): void {
+    if (this.lapseTimer) clearTimeout(this.lapseTimer);
+    const grace = (this.opts.graceMs ?? lapseGraceMs)(this.ttlSeconds);
+    this.lapseTimer = setTimeout(
+      () => {
+        this.lapseTimer = undefined;
+        const secs = Math.round((Date.now() - this.heldAt) / 1000);
+        this.opts.lapsed(`no renewal acknowledged for ${secs}s: the lease (TTL ${this.ttlSeconds}s) has expired`);
+      },
+      Math.max(0, this.heldUntil + grace - Date.now()),
+    );
+    this.lapseTimer.unref();
   }
 
   /** A fenced frame got no acknowledgement: the lease is gone when the coordinator says so, else the miss is logged. */

@@ -77,6 +77,7 @@ export class SeatRunner extends SeatRunEnd {
     const start = startFrames(this.ref(), this.ctx.features?.() ?? new Set(), this.resumed, job.stage);
     if (start.accept && !(await this.lease.sendReliably(start.accept))) return this.cleanup();
     this.startRenewals();
+    this.engineDone = ours?.engineExit !== undefined;
     if (ours?.engineExit) return this.afterRestart(ours.engineExit, ours.checkpoint, started);
     const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
     if ("error" in pick) return this.giveBack(pick.error, "reject");
@@ -146,6 +147,7 @@ export class SeatRunner extends SeatRunEnd {
     if (this.lost) this.engine.stop("lease_lost", CANCEL_GRACE_MS);
     wip.start(cfg.checkpointIntervalMs);
     const exit = await this.engine.exited;
+    this.engineDone = true;
     wip.stop();
     const how = exit.rc !== null ? `code ${exit.rc}` : (exit.signal ?? exit.spawnError ?? "?");
     this.note(`engine exited (${how}) after ${formatDuration(exit.durationMs)}`);

@@ -119,14 +119,18 @@ export class Supervisor {
     const held = new Map(w.leases.map((a) => [a.job.id, a]));
     for (const [id, seat] of this.seats) {
       const lease = held.get(id);
-      if (lease?.leaseEpoch === seat.leaseEpoch) continue;
+      if (lease?.leaseEpoch === seat.leaseEpoch) {
+        seat.leaseConfirmed(lease.ttlSeconds); // still held, however long the socket was gone: its engine runs on
+        continue;
+      }
       seat.abandon("the coordinator no longer leases it to this factory", false);
       // Re-leased to us under a new epoch while we were away: run it once the old run has let go.
       if (lease) void seat.finished.then(() => this.take(lease, true));
     }
     // Engines an earlier (SIGKILLed) process of this agent left running for jobs no longer ours: stop them.
     const ours = (id: string) => held.has(id) || this.seats.has(id);
-    reapOrphans(this.ctx.records, cfg.workDir, ours, out, (lease) => this.unrun.stopped(lease));
+    const leftovers = cfg.keepWorkspaces ? undefined : { ...cfg, owner: this.ctx.engineUser }; // their files too
+    reapOrphans(this.ctx.records, cfg.workDir, ours, out, (lease) => this.unrun.stopped(lease), leftovers);
     void sweepKeptWorkspaces(cfg.workDir, this.ctx.engineUser, Date.now(), out); // kept past their days (never throws)
     if (this.draining) void this.conn.request({ type: "drain" }).catch(() => undefined);
     for (const a of w.leases) if (!this.seats.has(a.job.id)) this.take(a, true);
@@ -219,11 +223,8 @@ export class Supervisor {
     }
     this.draining = true;
     const n = this.seats.size;
-    out.say(
-      "·",
-      "draining",
-      `${signal}: draining — no new work; ${n} running job${n === 1 ? "" : "s"}, waiting up to ${cfg.drainTimeoutMs / 1000}s`,
-    );
+    const jobs = `${n} running job${n === 1 ? "" : "s"}`;
+    out.say("·", "draining", `${signal}: draining — no new work; ${jobs}, waiting up to ${cfg.drainTimeoutMs / 1000}s`);
     await this.conn.request({ type: "drain" }).catch(() => undefined);
     const all = () => Promise.all([...this.seats.values()].map((s) => s.finished));
     await Promise.race([all(), sleep(cfg.drainTimeoutMs)]);

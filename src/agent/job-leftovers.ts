@@ -1,0 +1,76 @@
+/**
+ * @module agent/job-leftovers
+ * What a run leaves on this host when its agent did not end it: killed (`kill -9`, a crash, a reboot) mid-run, then
+ * restarted after its lease was gone. Its seat's `cleanup` never ran, so the workspace (`<work-dir>/jobs/<jobId>`,
+ * a whole checkout), the job text beside it (`<jobId>.job.md`, the lessons file) and the job log in the state dir
+ * stayed for good — a host that crashes now and then filled its disk with them, and kept job text the job no longer
+ * needs. agent/orphans calls `removeJobLeftovers` once nothing of the run's engine runs (never before: the engine
+ * would lose its cwd mid-write, or a live one would keep writing into a tree being deleted).
+ *
+ * The workspace is first moved into `<work-dir>/trash/` (a rename: at once, on the same filesystem), then deleted in
+ * the background as its owner (agent/engine-user `removeTree`): the same job leased here again meanwhile prepares a
+ * fresh `jobs/<jobId>`, which the slow delete never reaches. `trash/` is emptied after every `welcome` too, so a
+ * delete a crash cut short is finished later. With `--keep-workspaces` the operator keeps them all: nothing is done.
+ */
+import { randomBytes } from "node:crypto";
+import { readdirSync, renameSync, rmSync } from "node:fs";
+import path from "node:path";
+import { type RunAs, removeTree, sharedDir } from "./engine-user.ts";
+import { lessonsFileFor } from "./lessons-file.ts";
+import { jobDir } from "./workspace.ts";
+
+/** Where a run's leftovers are on this host, and who owns its workspace. */
+export interface LeftoverPlaces {
+  workDir: string;
+  stateDir: string;
+  /** The engine user (agent/engine-user) who owns workspaces; undefined = the agent. */
+  owner?: RunAs;
+}
+
+/** The agent's directory of workspaces being deleted: under the work dir, so a move into it is a rename. */
+export function trashDir(workDir: string): string {
+  return path.join(workDir, "trash");
+}
+
+/**
+ * Remove what the run of `jobId`, attempt `attempt`, left: its job text and job log now, its workspace moved aside
+ * now and deleted in the background. Never throws (a file that cannot go is left; the disk is the operator's).
+ */
+export function removeJobLeftovers(places: LeftoverPlaces, jobId: string, attempt: number): void {
+  const ws = jobDir(places.workDir, jobId);
+  const quietly = (f: () => void) => {
+    try {
+      f();
+    } catch {
+      /* already gone, or not ours to remove */
+    }
+  };
+  for (const file of [`${ws}.job.md`, lessonsFileFor(`${ws}.job.md`)]) quietly(() => rmSync(file, { force: true }));
+  const log = path.join(places.stateDir, "logs", `${jobId}-a${attempt}.log`);
+  for (const file of [log, `${log}.1`]) quietly(() => rmSync(file, { force: true }));
+  const trash = trashDir(places.workDir);
+  const aside = path.join(trash, `${path.basename(ws)}-${randomBytes(4).toString("hex")}`);
+  quietly(() => {
+    sharedDir(trash);
+    renameSync(ws, aside);
+    void removeTree(aside, places.owner).catch(() => undefined);
+  });
+}
+
+/** Delete whatever is in `trash/` (deletes a crash cut short). In the background; never throws. */
+export function emptyTrash(places: LeftoverPlaces): void {
+  const trash = trashDir(places.workDir);
+  let names: string[];
+  try {
+    names = readdirSync(trash);
+  } catch {
+    return; // none yet
+  }
+  for (const name of names) {
+    try {
+      void removeTree(path.join(trash, name), places.owner).catch(() => undefined);
+    } catch {
+      /* left for the next welcome */
+    }
+  }
+}

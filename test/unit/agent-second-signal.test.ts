@@ -1,0 +1,71 @@
+// A second SIGTERM/SIGINT while the agent drains exits it at once (EXIT.interrupted) and leaves no engine process
+// behind — the engine's whole process group, grandchildren included, is SIGKILLed before the exit, not after a grace.
+// Real engine processes under a Supervisor on a fake coordinator connection.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isRunning } from "../../scripts/process-tree.ts";
+import { EXIT } from "../../src/agent/close-codes.ts";
+import { Supervisor } from "../../src/agent/supervisor.ts";
+import { artifactServer, assignment, FakeConnection, tempAgent, until } from "./agent-fakes.ts";
+
+let rest: Awaited<ReturnType<typeof artifactServer>>;
+let scripts: string;
+/** An engine that starts a child (its grandchild, for the agent), writes both pids to argv[2], and runs a minute. */
+const TREE = `
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+const kid = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+writeFileSync(process.argv[2], JSON.stringify({ engine: process.pid, grandchild: kid.pid }));
+process.on("SIGTERM", () => {}); // an engine that ignores the polite request
+setTimeout(() => {}, 60_000);
+`;
+
+beforeAll(async () => {
+  rest = await artifactServer();
+  scripts = mkdtempSync(path.join(tmpdir(), "gf-signal-"));
+  writeFileSync(path.join(scripts, "tree.mjs"), TREE);
+});
+afterAll(async () => {
+  rmSync(scripts, { recursive: true, force: true });
+  await rest.close();
+});
+
+describe("a second signal while draining", { timeout: 30_000 }, () => {
+  it("exits with EXIT.interrupted, the engine and its grandchild already dead", async () => {
+    const agent = tempAgent(rest.url, { drainTimeoutMs: 60_000 });
+    const pidsFile = path.join(scripts, "pids.json");
+    agent.engines.set("tree", `${process.execPath} ${path.join(scripts, "tree.mjs")} ${pidsFile}`);
+    try {
+      let conn: FakeConnection | undefined;
+      const sup = new Supervisor({
+        cfg: agent.cfg,
+        out: agent.out,
+        engines: agent.engines,
+        hello: { capabilities: [], seats: 1, engines: ["tree"], agentVersion: "test" },
+        connect: (o) => {
+          conn = new FakeConnection(o);
+          return conn.asConnection();
+        },
+      });
+      const exited = sup.run();
+      (conn as FakeConnection).welcome([assignment("job_sig", "", 1, { engine: "tree" } as never)]);
+      const pids = await until("the engine and its child", () => {
+        try {
+          return JSON.parse(readFileSync(pidsFile, "utf8")) as { engine: number; grandchild: number };
+        } catch {
+          return undefined;
+        }
+      });
+      void sup.drain("SIGTERM");
+      await until("draining", () => agent.events.some((e) => e.event === "draining"));
+      expect(isRunning(pids.engine)).toBe(true); // the first signal drains: running jobs go on
+      void sup.drain("SIGINT");
+      expect(await exited).toBe(EXIT.interrupted);
+      await until("the engine's group gone", () => !isRunning(pids.engine) && !isRunning(pids.grandchild), 3_000);
+    } finally {
+      agent.remove();
+    }
+  });
+});
