@@ -142,7 +142,10 @@ const pendingEvents = (product: string, jobId: string) =>
     state.storage.sql
       .exec<{ seq: number; body: string }>("SELECT seq, body FROM outbox WHERE job_id = ? ORDER BY seq", jobId)
       .toArray()
-      .map((r) => ({ seq: r.seq, ...(JSON.parse(r.body) as { type: string; at: number; data: object }) })),
+      .map((r) => ({
+        seq: r.seq,
+        ...(JSON.parse(r.body) as { type: string; at: number; data: Record<string, unknown> }),
+      })),
   );
 
 describe("the outbox across a restart", () => {
@@ -232,7 +235,7 @@ describe("a cancel cascade across a restart that lost its alarm", () => {
     expect((await add(many(CANCEL_CHUNK))).status).toBe(201);
     expect((await add(many(7))).status).toBe(201);
     // The alarm may not run: the cancel's first chunk commits, then the coordinator dies and its alarm is lost.
-    await runInDurableObject(stub(), (instance: { alarm?: () => Promise<void> }) => {
+    await runInDurableObject(stub(), (instance: { alarm?: () => void | Promise<void> }) => {
       instance.alarm = async () => {};
     });
     expect((await api("POST", `${P(product)}/jobs/${parent.id}/actions/cancel`, { token: ADMIN })).status).toBe(200);
