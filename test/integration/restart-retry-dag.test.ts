@@ -5,8 +5,9 @@
 // its lifting by the alarm at the period's boundary, and a half-open breaker's one trial (no second trial after the
 // restart; the trial's cancel frees the slot). Crashes at the worst moments: feed events a feed took whose ack died
 // with the coordinator land once, in order, gapless; an assignment whose frame the agent never acted on comes back in
-// `welcome` at its epoch (never assigned twice) and, once re-leased, its old holder's report is fenced; a cancel
-// cascade whose alarm was lost is re-armed by the cron sweep and finished.
+// `welcome` at its epoch (never assigned twice) and, once re-leased, its old holder's report is fenced; a result
+// whose ack died with the coordinator is acknowledged again when resent, and counts once; a cancel cascade whose
+// alarm was lost is re-armed by the cron sweep and finished.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
@@ -220,6 +221,39 @@ describe("a pushed assignment across a restart", () => {
       [a.leaseEpoch, "timeout"],
       [a.leaseEpoch + 2, "success"],
     ]);
+    again.socket.close();
+  });
+});
+
+describe("a result whose ack died with the coordinator", () => {
+  it("is acknowledged again when resent on the next socket, and counts once", async () => {
+    const product = "restart-result-ack";
+    const f = await enroll(product, "f");
+    const first = await connectFactory(product, f.token);
+    const job = await submit(product, { title: "done before the crash" });
+    const a = (await first.socket.next<AssignFrame>("assign")).assignments[0]!;
+    const lease = { jobId: job.id, leaseEpoch: a.leaseEpoch };
+    first.socket.send({ type: "accept", id: "go", ...lease, stage: "building" });
+    await first.socket.answer("go");
+    const complete = { type: "complete", ...lease, result: { outcome: "success", rc: 0 } };
+    first.socket.send({ ...complete, id: "c1" });
+    await first.socket.answer("c1"); // committed; the agent, crashing with the coordinator, never saw this ack
+    await restartCoordinator(product);
+    const again = await connectFactory(product, f.token);
+    expect(again.welcome.leases).toEqual([]);
+    again.socket.send({ ...complete, id: "c2" });
+    expect(await again.socket.answer("c2")).toMatchObject({ type: "ack", result: { duplicate: true } });
+    expect((await getJob(product, job.id)).stage).toBe("testing");
+    const runs = await api<{ runs: Array<{ result?: { outcome: string } }> }>(
+      "GET",
+      `${P(product)}/jobs/${job.id}/runs`,
+      {
+        token: ADMIN,
+      },
+    );
+    expect(runs.body.runs.map((r) => r.result?.outcome)).toEqual(["success"]);
+    const stages = (await eventsOf(product, job.id, 1)).filter((e) => e.data.to === "testing");
+    expect(stages).toHaveLength(1);
     again.socket.close();
   });
 });
