@@ -6,11 +6,13 @@
 // restart; the trial's cancel frees the slot). Crashes at the worst moments: feed events a feed took whose ack died
 // with the coordinator land once, in order, gapless; an assignment whose frame the agent never acted on comes back in
 // `welcome` at its epoch (never assigned twice) and, once re-leased, its old holder's report is fenced; a result
-// whose ack died with the coordinator is acknowledged again when resent, and counts once; a cancel cascade whose
-// alarm was lost is re-armed by the cron sweep and finished.
+// whose ack died with the coordinator is acknowledged again when resent, and counts once; an alarm that dies after
+// its expiry unit committed expires nothing twice when rerun; a cancel cascade whose alarm was lost is re-armed by
+// the cron sweep and finished.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
+import { expireDue } from "../../src/durable-objects/coordinator/dispatch/lease-ops.ts";
 import { enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
@@ -255,6 +257,31 @@ describe("a result whose ack died with the coordinator", () => {
     const stages = (await eventsOf(product, job.id, 1)).filter((e) => e.data.to === "testing");
     expect(stages).toHaveLength(1);
     again.socket.close();
+  });
+});
+
+describe("an alarm that dies after expiring leases", () => {
+  it("has expired each once: after the restart and the alarm's rerun, one epoch bump, one lease.lost, pushed again", async () => {
+    const product = "restart-alarm-expiry";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "its holder went quiet", maxAttempts: 3 });
+    const c = (await claim(product, f.token)).body;
+    await expireLeaseNow(product, job.id);
+    // The alarm's expiry unit commits; the alarm dies before its dispatch pass, its delivery and its re-arm.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.transactionSync(() => expireDue({ sql: state.storage.sql, productId: product, now: Date.now() }));
+    });
+    await restartCoordinator(product);
+    await runDurableObjectAlarm(env.COORDINATOR.getByName(product)); // the runtime runs a failed alarm again
+    const after = await getJob(product, job.id);
+    expect(after).toMatchObject({ stage: "queued", leaseEpoch: c.lease.leaseEpoch + 1 });
+    const g = await enroll(product, "g");
+    const pushed = await connectFactory(product, g.token);
+    const again = (await pushed.socket.next<AssignFrame>("assign")).assignments[0]!;
+    expect(again).toMatchObject({ job: { id: job.id }, leaseEpoch: c.lease.leaseEpoch + 2 });
+    const lost = (await eventsOf(product, job.id, 1)).filter((e) => e.type === "lease.lost");
+    expect(lost.map((e) => e.data.leaseEpoch)).toEqual([c.lease.leaseEpoch]);
+    pushed.socket.close();
   });
 });
 
