@@ -24,7 +24,7 @@ import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
 import { agentVersion, hostProfile } from "./host.ts";
 import { createOutput, type Output } from "./output.ts";
-import { engineSandbox } from "./sandbox.ts";
+import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
 import { lockStateDir } from "./state-lock.ts";
 import { Supervisor } from "./supervisor.ts";
@@ -93,9 +93,8 @@ async function runCommand(
     );
   }
   const engineUser = prepareEngineUser(cfg, profile.engines);
-  const sandbox = engineSandbox(cfg.stateDir, configFile, engineUser);
-  const ns = sandbox ? ", each in its own PID namespace" : "";
-  if (engineUser) out.say("·", "engine.user", `engines run as ${engineUser.name} (uid ${engineUser.uid})${ns}`);
+  const sandbox = engineUser ? undefined : detectSandbox(cfg.stateDir, configFile);
+  if (engineUser) out.say("·", "engine.user", `engines run as ${engineUser.name} (uid ${engineUser.uid})`);
   else if (sandbox) out.say("·", "engine.sandbox", `engines run in a bubblewrap sandbox without ${cfg.stateDir}`);
   else {
     out.say(
@@ -105,7 +104,7 @@ async function runCommand(
     );
   }
   // The engine shares this user and so writes config git reads: the agent's git runs in the sandbox too (agent/git).
-  runGitInSandbox(engineUser ? undefined : sandbox); // an engine user's git runs as that user (agent/git)
+  runGitInSandbox(sandbox);
   const supervisor = new Supervisor({
     cfg,
     out,

@@ -39,7 +39,7 @@ export interface SeatContext {
   rest: RestTarget;
   /** Who engines run as (agent/engine-user), HOME resolved; undefined = the agent's own user. */
   engineUser?: RunAs;
-  /** The sandbox engines run in (agent/sandbox): the PID namespace alone for an engine user. */
+  /** The sandbox engines run in when they run as the agent's own user (agent/sandbox). */
   sandbox?: Sandbox;
   /** The lease TTL (s) that applies on this connection (welcome, then `settings` frames); undefined before welcome. */
   connectionTtl?: () => number | undefined;
