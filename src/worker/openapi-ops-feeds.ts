@@ -62,7 +62,7 @@ export const FEED_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/events/ticket`,
-    summary: "A 60 s ticket for one job's feed (for browsers)",
+    summary: "A single-use 60 s ticket for one job's feed (for browsers); a second use is 401",
     role: "job-reader",
     ok: { "201": json("The ticket and when it expires", TicketSchema) },
   },
