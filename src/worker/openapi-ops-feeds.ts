@@ -83,7 +83,7 @@ export const ARTIFACT_OPS: Op[] = [
       "Uploads in flight count too: each reserves its name and its Content-Length when it begins, until it ends, " +
       "so these refusals come before a byte streams. " +
       "410 feed_purged for a terminal job whose feed and artifacts retention has purged. A refusal stores nothing",
-    role: "factory",
+    role: "uploader",
     query: ArtifactUploadQuery,
     rawBody: { types: ["*/*"], description: "The artifact's bytes, stored with this Content-Type", binary: true },
     ok: { "201": json("The artifact stored", ArtifactSchema) },
