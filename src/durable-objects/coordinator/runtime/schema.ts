@@ -179,8 +179,7 @@ ${POLICY_SCHEMA_SQL}
  */
 export function applySchema(sql: SqlStorage): void {
   execute(sql, SCHEMA_SQL);
-  execute(sql, BATCHES_SQL); // jobs/batches owns its tables' definition
-  execute(sql, SPENT_TICKETS_SQL); // single-use feed tickets (access/spent-tickets)
+  execute(sql, BATCHES_SQL + SPENT_TICKETS_SQL); // jobs/batches and access/spent-tickets own their tables' definition
   keyRunsByEpoch(sql);
   applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/dead-letters)
   splitOutboxSides(sql);
