@@ -3,7 +3,8 @@
  * Who may open a job's live feed (WebSocket or SSE), and under which
  * credential the stream is then registered: a bearer token (viewer or above;
  * a factory only for a job it holds or held; never an enrollment code), or a
- * ticket — which counts only while the token it was issued to is still live.
+ * ticket — which counts only while the token it was issued to is still live,
+ * and only once.
  * Every stream not opened by the admin is recorded with the coordinator under
  * its token's hash, so revoking that token closes it
  * (durable-objects/feed/revocation).
@@ -12,12 +13,12 @@ import type { Context } from "hono";
 import { DomainError, unwrap } from "../core/errors.ts";
 import { ADMIN_OPENER, OPENED_BY_PARAM } from "../durable-objects/feed/revocation.ts";
 import { type AppEnv, authenticateToken, coordinatorFor, type Opener } from "./auth.ts";
-import { verifyTicket } from "./tickets.ts";
+import { type VerifiedTicket, verifyTicket } from "./tickets.ts";
 
 /**
  * Authenticate a feed request for `jobId` by its bearer header or `ticket`,
  * and register the stream's opener. Returns the opener (token hash or "admin").
- * @throws DomainError `unauthorized` (no / bad / revoked credential), `forbidden`
+ * @throws DomainError `unauthorized` (no / bad / revoked credential, a ticket used already), `forbidden`
  *   (enrollment code; a factory and a job it never held), `not_found` (no such job or product).
  */
 export async function authorizeFeed(
@@ -29,6 +30,7 @@ export async function authorizeFeed(
   const coordinator = coordinatorFor(c.env, productId);
   const header = c.req.header("authorization");
   let opener: Opener;
+  let spent: VerifiedTicket | undefined;
   if (header) {
     const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
     if (!m?.[1]) throw new DomainError("unauthorized", "send Authorization: Bearer <token>");
@@ -39,12 +41,15 @@ export async function authorizeFeed(
     }
     opener = principal.kind === "admin" ? ADMIN_OPENER : hash;
   } else if (ticket) {
-    opener = (await verifyTicket(c.env, ticket, productId, jobId, Date.now())).opener;
+    spent = await verifyTicket(c.env, ticket, productId, jobId, Date.now());
+    opener = spent.opener;
   } else {
     throw new DomainError("unauthorized", "send Authorization: Bearer <token>, or ?ticket= from …/events/ticket");
   }
-  // Re-checks the token (a ticket's too) in the coordinator, serialised with any revocation.
-  if (opener !== ADMIN_OPENER) await unwrap(coordinator.recordFeedWatcher(productId, jobId, opener));
+  // Re-checks the token (a ticket's too) in the coordinator, serialised with any revocation, and uses the ticket up
+  // in the same unit: of two streams opened with one ticket, at once or a minute apart, one is refused.
+  const use = spent && { hash: spent.hash, expiresAt: spent.expiresAt };
+  if (opener !== ADMIN_OPENER || use) await unwrap(coordinator.recordFeedWatcher(productId, jobId, opener, use));
   return opener;
 }
 

@@ -62,7 +62,7 @@ export const FEED_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/events/ticket`,
-    summary: "A 60 s ticket for one job's feed (for browsers)",
+    summary: "A single-use 60 s ticket for one job's feed (for browsers); a second use is 401",
     role: "job-reader",
     ok: { "201": json("The ticket and when it expires", TicketSchema) },
   },
@@ -83,7 +83,7 @@ export const ARTIFACT_OPS: Op[] = [
       "Uploads in flight count too: each reserves its name and its Content-Length when it begins, until it ends, " +
       "so these refusals come before a byte streams. " +
       "410 feed_purged for a terminal job whose feed and artifacts retention has purged. A refusal stores nothing",
-    role: "factory",
+    role: "uploader",
     query: ArtifactUploadQuery,
     rawBody: { types: ["*/*"], description: "The artifact's bytes, stored with this Content-Type", binary: true },
     ok: { "201": json("The artifact stored", ArtifactSchema) },

@@ -45,6 +45,9 @@ export const ROLES = {
   "lease-holder":
     "the factory token holding the job's current lease (fenced by leaseEpoch: 409 fenced otherwise; 409 " +
     "not_lease_holder, naming nothing of the job, to a factory that never held it)",
+  uploader:
+    "the factory token holding the job's current lease (naming its leaseEpoch: 409 fenced otherwise), or an " +
+    "operator or admin token of the product",
   enrollment: "a one-time enrollment code (gfe_…, used up by the call), or an operator or admin token",
 } as const;
 export type OpRole = keyof typeof ROLES;

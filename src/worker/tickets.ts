@@ -9,10 +9,15 @@
  * token's SHA-256 (`opener`, or "admin"), and using it checks the token is
  * still live (worker/feed-access) — so revoking a token also kills the
  * tickets it issued, and the stream a ticket opens is closed with the token.
+ *
+ * A ticket opens one stream: its coordinator records the SHA-256 of each
+ * ticket used (until it expires) and refuses it a second time, so a ticket
+ * copied out of a log or a proxy's URL record is worthless once the browser
+ * has used it (a reconnect asks for a fresh one, as dashboard/feed does).
  */
 import { fitsUtf8 } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
-import type { Opener } from "./auth.ts";
+import { type Opener, sha256Hex } from "./auth.ts";
 
 /** Long enough to open the socket after fetching the ticket, short enough not to matter if logged. */
 export const TICKET_TTL_MS = 60_000;
@@ -53,14 +58,26 @@ async function key(env: Env): Promise<CryptoKey> {
 /** A ticket for `jobId`'s feed, bound to the token (hash) that asked for it; `expiresAt` in ms. */
 export async function issueTicket(env: Env, productId: string, jobId: string, opener: Opener, now: number) {
   const exp = now + TICKET_TTL_MS;
-  const payload = enc.encode(JSON.stringify({ p: productId, j: jobId, exp, o: opener }));
+  // 128 random bits: two tickets for the same job, token and millisecond are still two tickets, each usable once.
+  const nonce = b64url(crypto.getRandomValues(new Uint8Array(16)));
+  const payload = enc.encode(JSON.stringify({ p: productId, j: jobId, exp, o: opener, n: nonce }));
   const sig = new Uint8Array(await crypto.subtle.sign("HMAC", await key(env), payload));
   return { ticket: `${b64url(payload)}.${b64url(sig)}`, expiresAt: exp };
 }
 
+/** A verified ticket: the token (hash, or "admin") it is bound to, and what spends it (coordinator `spendTicket`). */
+export interface VerifiedTicket {
+  opener: Opener;
+  /** SHA-256 (hex) of the whole ticket: what the coordinator records as used, never the ticket itself. */
+  hash: string;
+  /** When it expires (ms): its used-record may be dropped after this. */
+  expiresAt: number;
+}
+
 /**
  * Checks signature, product, job and expiry; returns the opener the ticket is bound to.
- * Whether that token is still live is the caller's check (worker/feed-access).
+ * Whether that token is still live, and whether the ticket was used already, are the caller's checks
+ * (worker/feed-access).
  * @throws DomainError `unauthorized`.
  */
 export async function verifyTicket(
@@ -69,7 +86,7 @@ export async function verifyTicket(
   productId: string,
   jobId: string,
   now: number,
-): Promise<{ opener: Opener }> {
+): Promise<VerifiedTicket> {
   const [p, s] = ticket.split(".");
   const bad = new DomainError("unauthorized", "feed ticket is invalid or expired; request a new one");
   if (!p || !s || !fitsUtf8(ticket, 512)) throw bad;
@@ -82,9 +99,15 @@ export async function verifyTicket(
     throw bad;
   }
   if (!(await crypto.subtle.verify("HMAC", await key(env), sig, payload))) throw bad;
-  const claims = JSON.parse(new TextDecoder().decode(payload)) as { p: string; j: string; exp: number; o?: unknown };
+  const claims = JSON.parse(new TextDecoder().decode(payload)) as {
+    p: string;
+    j: string;
+    exp: number;
+    o?: unknown;
+    n?: unknown;
+  };
   if (claims.p !== productId || claims.j !== jobId || claims.exp <= now) throw bad;
-  // Tickets from before tickets were bound to a token name none: refuse them (they live 60 s anyway).
-  if (typeof claims.o !== "string") throw bad;
-  return { opener: claims.o };
+  // Tickets from before tickets were bound to a token, or made single-use, name none: refuse them (they live 60 s).
+  if (typeof claims.o !== "string" || typeof claims.n !== "string") throw bad;
+  return { opener: claims.o, hash: await sha256Hex(ticket), expiresAt: claims.exp };
 }

@@ -203,5 +203,5 @@ describe("roles and headers in the document", () => {
 });
 
 function isFactory(role: string): boolean {
-  return role === "factory" || role === "lease-holder";
+  return role === "factory" || role === "lease-holder" || role === "uploader";
 }

@@ -1,9 +1,9 @@
 // The webhook queue's consumer (worker/queues/webhooks), one batch: a receiver that hangs holds back no other
 // product's deliveries, one product's go one at a time in batch order, each acked or retried on its own; and a
 // delivery still refused on the last try (`WEBHOOK_LAST_TRY`) is kept as a dead letter with the receiver's last
-// answer as its reason (and a thrown error's URL cut to its origin), instead of moving to the dead-letter queue,
-// which records only "delivery failed after all retries".
-import { afterEach, describe, expect, it } from "vitest";
+// answer as its reason (and a thrown error's URL cut to its origin, there and in the log line), instead of moving
+// to the dead-letter queue, which records only "delivery failed after all retries".
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { WEBHOOK_LAST_TRY, type WebhookMessage } from "../../src/worker/queues/webhooks.ts";
 import { ADMIN, api, P, until } from "./client.ts";
 import { deliverWebhooks, HOOK_URL, receiver } from "./webhook-receiver.ts";
@@ -46,6 +46,33 @@ describe("webhook queue: the last delivery", () => {
         reason: `webhook delivery failed on all ${WEBHOOK_LAST_TRY} attempts; the last: http://127.0.0.1:8787/… answered 503`,
       }),
     ]);
+  });
+});
+
+describe("webhook queue: a delivery that throws", () => {
+  it("logs and keeps the error with the URL cut to its origin: its path is the receiver's secret", async () => {
+    const product = "qw-thrown";
+    const url = `${HOOK_URL}/T0/B0/secret-path-token`;
+    const put = await api("PUT", `${P(product)}/webhook`, {
+      token: ADMIN,
+      json: { url, secret: "s3cret-of-sixteen-chars" },
+    });
+    expect(put.status).toBe(200);
+    // As workerd words a fetch that cannot reach its target: the whole URL in the message.
+    hook = receiver(() => {
+      throw new TypeError(`Fetch API cannot load: ${url}`);
+    });
+    const warn = vi.spyOn(console, "warn");
+    try {
+      await run([{ id: "t1", body: message(product, "dlv_t"), attempts: WEBHOOK_LAST_TRY }]);
+      const logged = warn.mock.calls.map((args) => args.map(String).join(" "));
+      expect(logged.some((line) => line.includes("Fetch API cannot load: http://127.0.0.1:8787"))).toBe(true);
+      expect(logged.filter((line) => line.includes("secret-path-token"))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+    const dl = await api<{ items: Array<{ reason: string }> }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
+    expect(dl.body.items.map((d) => d.reason.includes("secret-path-token"))).toEqual([false]);
   });
 });
 

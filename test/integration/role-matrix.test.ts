@@ -1,9 +1,9 @@
 // Every route refuses every credential its role does not admit. The operations are read from the OpenAPI document
 // (OPS, which openapi-statuses proves is the Worker's whole router table), and each is called on product A with:
-// A's enrollment code, viewer and (non-holding) factory tokens; B's operator, viewer, factory and enrollment tokens;
-// A's revoked operator token, its rotated-away and deregistered factory tokens; no token; a malformed header. Each
-// refusal is a 401/403 problem+json (never a 5xx, never a 2xx), A is unchanged afterwards, and the enrollment code
-// shown around is still unused.
+// A's enrollment code, viewer, operator (refused the admin's routes: tokens) and (non-holding) factory tokens; B's
+// operator, viewer, factory and enrollment tokens; A's revoked operator token, its rotated-away and deregistered
+// factory tokens; no token; a malformed header. Each refusal is a 401/403 problem+json (never a 5xx, never a 2xx),
+// A is unchanged afterwards, and the enrollment code shown around is still unused.
 import { beforeAll, describe, expect, it } from "vitest";
 import { OPS } from "../../src/worker/openapi";
 import { ADMIN, api, claim, enroll, P, rawApi, submit } from "./client";
@@ -40,7 +40,8 @@ async function snapshot(product: string) {
 const ADMITS: Record<string, Role[]> = {
   enrollmentA: ["none", "enrollment"],
   viewerA: ["none", "member", "viewer", "job-reader"],
-  factoryA: ["none", "member", "factory", "lease-holder"],
+  factoryA: ["none", "member", "factory", "lease-holder", "uploader"],
+  operatorA: ["none", "member", "viewer", "job-reader", "operator", "enrollment", "uploader"],
 };
 
 interface World {
@@ -70,6 +71,7 @@ async function world(): Promise<World> {
     enrollmentA: await code(A),
     viewerA: (await mint(A, "viewer")).token,
     factoryA: idle.token,
+    operatorA: (await mint(A, "operator")).token,
     operatorB: (await mint(B, "operator")).token,
     viewerB: (await mint(B, "viewer")).token,
     factoryB: (await enroll(B, "b")).token,

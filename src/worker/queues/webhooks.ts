@@ -111,9 +111,10 @@ async function settle(env: Env, msg: Message<WebhookMessage>): Promise<void> {
     }
     failure = refused;
   } catch (err) {
-    console.warn(`webhook delivery ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
-    // Dead letters are listed to viewers: a URL in the error keeps its origin only (its path may be a secret).
+    // Dead letters are listed to viewers, and logs are read by whoever runs `wrangler tail`: a URL in the error
+    // (workerd's "Fetch API cannot load: <url>") keeps its origin only, in both — its path may be a secret.
     failure = String(err).replace(/(https?:\/\/[^\s/?#]+)\S*/g, "$1");
+    console.warn(`webhook delivery ${msg.id} failed (attempt ${msg.attempts}): ${failure}`);
   }
   if (msg.attempts < WEBHOOK_LAST_TRY) {
     msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });

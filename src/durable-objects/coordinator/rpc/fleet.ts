@@ -9,7 +9,7 @@
  * and the feed streams it opened closed, or a dispatch pass when a factory can take more work.
  */
 import type { Outcome } from "../../../core/errors.ts";
-import { closeFeedStreams } from "../../feed/revocation.ts";
+import { ADMIN_OPENER, closeFeedStreams } from "../../feed/revocation.ts";
 import {
   issueEnrollmentCode,
   issueToken,
@@ -19,6 +19,7 @@ import {
 } from "../access/credentials.ts";
 import type { CodeGrant } from "../access/enrollment.ts";
 import { assertFactoryMayRead, type Retired, recordWatcher, type Watched } from "../access/feed-readers.ts";
+import { spendTicket, type TicketUse } from "../access/spent-tickets.ts";
 import { authenticate, listTokens, type TokenRole } from "../access/tokens.ts";
 import {
   type AdminStatus,
@@ -63,10 +64,14 @@ export abstract class FleetRpc extends ComposedCoordinator {
     });
   }
 
-  /** A feed stream of `jobId` is opening with the token of this hash: remember it for revocation. */
-  async recordFeedWatcher(productId: string, jobId: string, tokenHash: string) {
+  /**
+   * A feed stream of `jobId` is opening with the token of this hash (or the admin's, `ADMIN_OPENER`): remember it
+   * for revocation, and use up the ticket it was opened with, if any (one unit: refused together or done together).
+   */
+  async recordFeedWatcher(productId: string, jobId: string, tokenHash: string, ticket?: TicketUse) {
     return this.units.run(productId, (tx) => {
-      recordWatcher(tx, tokenHash, jobId);
+      if (ticket) spendTicket(tx, ticket);
+      if (tokenHash !== ADMIN_OPENER) recordWatcher(tx, tokenHash, jobId);
       return true;
     });
   }

@@ -15,6 +15,7 @@
 
 import { columnsOf, execute } from "../../sql-statements.ts";
 import { applyEnrollmentCodeColumns } from "../access/enrollment.ts";
+import { SPENT_TICKETS_SQL } from "../access/spent-tickets.ts";
 import { BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
 import { applyRetryColumns } from "../outbox/dead-letters.ts";
@@ -178,7 +179,7 @@ ${POLICY_SCHEMA_SQL}
  */
 export function applySchema(sql: SqlStorage): void {
   execute(sql, SCHEMA_SQL);
-  execute(sql, BATCHES_SQL); // jobs/batches owns its tables' definition
+  execute(sql, BATCHES_SQL + SPENT_TICKETS_SQL); // jobs/batches and access/spent-tickets own their tables' definition
   keyRunsByEpoch(sql);
   applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/dead-letters)
   splitOutboxSides(sql);

@@ -1,0 +1,84 @@
+// A feed ticket opens one stream: used once (WebSocket or SSE, by a viewer's or the admin's ticket) it opens nothing
+// more, and of two streams opened with one ticket at once exactly one gets in; a fresh ticket still works.
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, P, submit } from "./client";
+import { openSocket } from "./sockets";
+
+const fetcher = () => (exports as unknown as { default: Fetcher }).default;
+
+async function ticketFor(product: string, jobId: string, token: string): Promise<string> {
+  const t = await api<{ ticket: string }>("POST", `${P(product)}/jobs/${jobId}/events/ticket`, { token });
+  expect(t.status).toBe(201);
+  return encodeURIComponent(t.body.ticket);
+}
+
+async function viewer(product: string): Promise<string> {
+  const r = await api<{ token: string }>("POST", `${P(product)}/tokens`, {
+    token: ADMIN,
+    json: { role: "viewer", name: "browser" },
+  });
+  expect(r.status).toBe(201);
+  return r.body.token;
+}
+
+/** Opens the feed with `ticket` and no header; a refusal's status, or 200/101 for a stream that opened (then ended). */
+async function open(feed: string, kind: "ws" | "stream", ticket: string): Promise<{ status: number; code?: string }> {
+  const headers: Record<string, string> = kind === "ws" ? { upgrade: "websocket" } : {};
+  const res = await fetcher().fetch(`http://gf.test${feed}/${kind}?after=0&ticket=${ticket}`, { headers });
+  if (res.webSocket) {
+    res.webSocket.accept();
+    res.webSocket.close(1000, "test done");
+    return { status: res.status };
+  }
+  if (res.status === 200) {
+    await res.body?.cancel();
+    return { status: 200 };
+  }
+  const body = (await res.json()) as { code?: string };
+  return { status: res.status, code: body.code };
+}
+
+describe("a feed ticket is single-use", () => {
+  it("refuses a viewer's ticket the second time, on either feed, and lets a fresh one in", async () => {
+    const product = "ticket-once";
+    const job = await submit(product, { title: "watched" });
+    const token = await viewer(product);
+    const feed = `${P(product)}/jobs/${job.id}/events`;
+    for (const [first, second] of [
+      ["ws", "ws"],
+      ["stream", "ws"],
+      ["ws", "stream"],
+    ] as const) {
+      const ticket = await ticketFor(product, job.id, token);
+      expect((await open(feed, first, ticket)).status, `${first} first`).toBeLessThan(300);
+      expect(await open(feed, second, ticket), `${second} again after ${first}`).toEqual({
+        status: 401,
+        code: "unauthorized",
+      });
+    }
+    const fresh = await openSocket(`${feed}/ws?after=0&ticket=${await ticketFor(product, job.id, token)}`);
+    await fresh.next("ready");
+    fresh.close();
+  });
+
+  it("refuses the admin's ticket the second time too", async () => {
+    const product = "ticket-once-admin";
+    const job = await submit(product, { title: "watched" });
+    const feed = `${P(product)}/jobs/${job.id}/events`;
+    const ticket = await ticketFor(product, job.id, ADMIN);
+    expect((await open(feed, "stream", ticket)).status).toBe(200);
+    expect((await open(feed, "stream", ticket)).status).toBe(401);
+  });
+
+  it("lets exactly one of two streams opened with one ticket at once in", async () => {
+    const product = "ticket-once-race";
+    const job = await submit(product, { title: "watched" });
+    const token = await viewer(product);
+    const feed = `${P(product)}/jobs/${job.id}/events`;
+    const ticket = await ticketFor(product, job.id, token);
+    const both = await Promise.all([open(feed, "ws", ticket), open(feed, "stream", ticket)]);
+    expect(both.filter((r) => r.status < 300)).toHaveLength(1);
+    expect(both.filter((r) => r.status === 401)).toHaveLength(1);
+  });
+});
