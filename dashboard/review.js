@@ -49,6 +49,8 @@ export function reviewPanel(session, jobId, onDone) {
     status,
   );
   let stage = "";
+  /** A verdict's request is out: the page's re-renders (`update`) must not re-arm the buttons meanwhile. */
+  let busy = false;
 
   /** @param {"approve" | "reject"} verdict */
   const run = async (verdict) => {
@@ -56,7 +58,8 @@ export function reviewPanel(session, jobId, onDone) {
     if (over) return showError(status, `${verdict} not sent: the comment is ${over}`);
     if (verdict === "reject" && !confirm("Reject this job?")) return;
     const text = comment.value.trim();
-    for (const b of Object.values(buttons)) b.disabled = true;
+    busy = true;
+    enable();
     showError(status, "");
     status.textContent = `${verdict}…`;
     try {
@@ -72,13 +75,14 @@ export function reviewPanel(session, jobId, onDone) {
     } catch (err) {
       showError(status, `${verdict} refused: ${describeError(err)}`);
     } finally {
+      busy = false;
       enable();
     }
   };
 
   const enable = () => {
-    buttons.approve.disabled = stage !== "review";
-    buttons.reject.disabled = !["review", "assigned", "building", "testing"].includes(stage);
+    buttons.approve.disabled = verdictDisabled("approve", stage, busy);
+    buttons.reject.disabled = verdictDisabled("reject", stage, busy);
   };
 
   /** @param {any} view a ReviewsView (src/core/review.ts) */
@@ -142,3 +146,11 @@ export function reviewPanel(session, jobId, onDone) {
 
   return { panel, load, update };
 }
+
+/**
+ * Whether a verdict's button is greyed out: while a verdict is in flight (`busy`), or when the job's stage cannot take
+ * it (approve in review only; reject on work built or being built, src/core/review.ts REJECTABLE).
+ * @param {"approve" | "reject"} verdict @param {string} stage @param {boolean} busy
+ */
+export const verdictDisabled = (verdict, stage, busy) =>
+  busy || !(verdict === "approve" ? ["review"] : ["review", "assigned", "building", "testing"]).includes(stage);
