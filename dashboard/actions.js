@@ -94,6 +94,7 @@ export function actionBar(session, jobId, onDone) {
     title: "The job's new budget in USD, its whole spend (above what it has spent)",
   });
   const status = statusLine("action-status");
+  status.tabIndex = -1; // focus lands on the outcome when the clicked button is no longer offered
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {};
   /** The job as last rendered. @type {{ stage: string, parentId?: string, notBefore?: number | null, waitingReason?: any }} */
@@ -156,6 +157,11 @@ export function actionBar(session, jobId, onDone) {
     } finally {
       busy = false;
       update(current);
+      // The click's button was disabled while in flight, which dropped keyboard focus to the page's top: give it back,
+      // or, when the job's new stage no longer offers it, put it on the outcome the status line reads.
+      const clicked = buttons[action];
+      if (document.activeElement === document.body || document.activeElement === clicked)
+        (clicked.disabled ? status : clicked).focus();
     }
   };
 
