@@ -18,6 +18,7 @@ export function reviewPanel(session, jobId, onDone) {
   const summary = h("p", { class: "review-summary" });
   const list = h("div", { class: "table-wrap" });
   const status = statusLine("review-status");
+  status.tabIndex = -1; // focus lands on the outcome when the clicked verdict is no longer offered
   const comment = h("input", { id: "review-comment", type: "text", placeholder: "optional" });
   // The server's limit is UTF-8 bytes, and so is this box's (a maxlength counted characters).
   const commentLimit = byteLimited(comment, BYTE_LIMITS.reviewComment);
@@ -77,6 +78,11 @@ export function reviewPanel(session, jobId, onDone) {
     } finally {
       busy = false;
       enable();
+      // Greyed out in flight, the clicked button dropped keyboard focus to the page's top: give it back, or put it on
+      // the outcome when the job's new stage no longer offers that verdict.
+      const clicked = buttons[verdict];
+      if (document.activeElement === document.body || document.activeElement === clicked)
+        (clicked.disabled ? status : clicked).focus();
     }
   };
 

@@ -1,7 +1,8 @@
 // The job page under load, in Debian Chromium against the real local server: an action's buttons stay greyed out while
 // its request is out (a feed event's re-render re-armed them) and keyboard focus lands on the outcome after; a
 // composite over a 40-job chain of children is listed as an outline (dagre took seconds, and a 999-job chain never
-// finished) with how many jobs it shows, and a 375 px phone does not scroll sideways on that page.
+// finished) with how many jobs it shows, and a 375 px phone does not scroll sideways on that page; an approval's
+// outcome takes focus when the job leaves review.
 import type { Route } from "playwright-core";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +22,7 @@ describe("dashboard job page in a real browser", () => {
   let operator = "";
   let building = "";
   let chained = "";
+  let reviewed = "";
   let lease = { jobId: "", leaseEpoch: 0 };
 
   const api = adminApi(() => h.url, PRODUCT);
@@ -32,27 +34,27 @@ describe("dashboard job page in a real browser", () => {
     const enrolled = await api<{ token: string }>("POST", "/factories/enroll", {
       name: "builder-1",
       capabilities: ["os:linux"],
-      seats: 1,
+      seats: 2,
     });
     factory = await WsFactory.connect(h.url, PRODUCT, enrolled.token, {
-      seats: 1,
+      seats: 2,
       capabilities: ["os:linux"],
       autoComplete: false,
       leaseTtlSeconds: 3600,
     });
     building = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Being built" } })).id;
-    const deadline = Date.now() + 30_000; // beforeAll has no expect.poll
-    let a: Assignment | undefined;
-    for (;;) {
-      a = factory.assignments.find((x) => x.job.id === building);
-      if (a) break;
-      if (Date.now() > deadline) throw new Error("the job was never pushed to the factory");
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    lease = { jobId: building, leaseEpoch: a.leaseEpoch };
+    lease = { jobId: building, leaseEpoch: (await assignmentOf(building)).leaseEpoch };
     for (const frame of [
       { type: "accept", ...lease },
       { type: "progress", ...lease, stage: "building", pct: 5 },
+    ])
+      expect((await factory.request(frame)).type).toBe("ack");
+    // Built and in review, one approval needed.
+    reviewed = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "To review", reviewers: 1 } })).id;
+    const r = { jobId: reviewed, leaseEpoch: (await assignmentOf(reviewed)).leaseEpoch };
+    for (const frame of [
+      { type: "accept", ...r },
+      { type: "complete", ...r, result: { outcome: "success", rc: 0 } },
     ])
       expect((await factory.request(frame)).type).toBe("ack");
     // A chain: child i depends on child i - 1 (GPU-only, so none of them runs meanwhile).
@@ -65,6 +67,16 @@ describe("dashboard job page in a real browser", () => {
     await api("POST", `/jobs/${chained}/children`, { children });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
   });
+
+  async function assignmentOf(jobId: string): Promise<Assignment> {
+    const deadline = Date.now() + 30_000; // beforeAll has no expect.poll
+    for (;;) {
+      const found = factory.assignments.find((x) => x.job.id === jobId);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} was never pushed to the factory`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
 
   afterAll(async () => {
     factory?.close();
@@ -111,6 +123,21 @@ describe("dashboard job page in a real browser", () => {
     await expect.poll(() => status.textContent(), SOON).toBe("cancel: job is now cancelled");
     // Cancelled offers no cancel again: focus is on the outcome, not lost to the top of the page.
     expect(await page.evaluate(() => document.activeElement?.classList.contains("action-status"))).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("focuses the review's outcome after an approval from the keyboard takes the job out of review", async () => {
+    const { page, errors, close } = await open();
+    await page.goto(`${h.url}/#/jobs/${reviewed}`);
+    const approve = page.locator('[data-review="approve"]');
+    await expect.poll(() => page.locator(".job-stage .badge").textContent(), SOON).toBe("review");
+    await expect.poll(async () => (await approve.isVisible()) && (await approve.isEnabled()), SOON).toBe(true);
+    await approve.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator(".review-status").textContent(), SOON).toMatch(/^approved: job is now /);
+    expect(await approve.isDisabled()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.classList.contains("review-status"))).toBe(true);
     expect(errors).toEqual([]);
     await close();
   });
