@@ -122,7 +122,7 @@ describe("dashboard job page in a real browser", () => {
     const status = page.locator(".action-status");
     await expect.poll(() => status.textContent(), SOON).toBe("cancel: job is now cancelled");
     // Cancelled offers no cancel again: focus is on the outcome, not lost to the top of the page.
-    expect(await page.evaluate(() => document.activeElement?.classList.contains("action-status"))).toBe(true);
+    expect(await page.evaluate("document.activeElement?.classList.contains('action-status')")).toBe(true);
     expect(errors).toEqual([]);
     await close();
   });
@@ -137,7 +137,7 @@ describe("dashboard job page in a real browser", () => {
     await page.keyboard.press("Enter");
     await expect.poll(() => page.locator(".review-status").textContent(), SOON).toMatch(/^approved: job is now /);
     expect(await approve.isDisabled()).toBe(true);
-    expect(await page.evaluate(() => document.activeElement?.classList.contains("review-status"))).toBe(true);
+    expect(await page.evaluate("document.activeElement?.classList.contains('review-status')")).toBe(true);
     expect(errors).toEqual([]);
     await close();
   });
@@ -152,7 +152,7 @@ describe("dashboard job page in a real browser", () => {
     expect(await page.locator(".dag-note").textContent()).toBe(
       `${CHAIN + 1} jobs shown. Too many to draw as a graph: listed as a tree.`,
     );
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
     expect(errors).toEqual([]);
     await close();
   });
