@@ -59,6 +59,15 @@ export async function cancelledAbove(read, job) {
   return "";
 }
 
+/**
+ * Whether an action's button is greyed out: always while an action is in flight (the page re-renders the job on
+ * every feed event and queue change, and that must not re-arm a button whose request is still out), else when the
+ * job's stage cannot take it, or for a requeue below a cancelled ancestor (`cancelledParent`, "" when none).
+ * @param {string} action @param {any} job @param {{ busy: boolean, cancelledParent: string }} state
+ */
+export const actionDisabled = (action, job, { busy, cancelledParent }) =>
+  busy || (action === "requeue" ? !requeueable(job) || cancelledParent !== "" : !FROM[action]?.includes(job.stage));
+
 const HELP = {
   requeue: "Put the job back in the queue (takes the lease from its holder)",
   cancel: "Stop the job for good; its factory is told to stop",
@@ -85,6 +94,7 @@ export function actionBar(session, jobId, onDone) {
     title: "The job's new budget in USD, its whole spend (above what it has spent)",
   });
   const status = statusLine("action-status");
+  status.tabIndex = -1; // focus lands on the outcome when the clicked button is no longer offered
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {};
   /** The job as last rendered. @type {{ stage: string, parentId?: string, notBefore?: number | null, waitingReason?: any }} */
@@ -93,6 +103,8 @@ export function actionBar(session, jobId, onDone) {
   let cancelledParent = "";
   /** The stage the parent chain was last read at: read again only when the job comes to a requeueable stage anew. */
   let readAt = "";
+  /** An action's request is out: every button stays greyed out until it is answered. */
+  let busy = false;
   for (const action of Object.keys(FROM)) {
     buttons[action] = h(
       "button",
@@ -122,7 +134,8 @@ export function actionBar(session, jobId, onDone) {
     if (action === "cancel" && !confirm("Cancel this job? Its factory will be told to stop.")) return;
     const text = note.value.trim();
     const raise = action === "requeue" && budget.value.trim() !== "" ? Number(budget.value) : undefined;
-    for (const b of Object.values(buttons)) b.disabled = true;
+    busy = true;
+    update(current);
     showError(status, "");
     status.textContent = `${action}…`;
     try {
@@ -142,7 +155,13 @@ export function actionBar(session, jobId, onDone) {
       // Cancelled above it since the page read its parents: the refusal names the job; no requeue is offered again.
       if (err instanceof ApiError && err.code === "ancestor_cancelled") cancelledParent ||= "a job above it";
     } finally {
+      busy = false;
       update(current);
+      // The click's button was disabled while in flight, which dropped keyboard focus to the page's top: give it back,
+      // or, when the job's new stage no longer offers it, put it on the outcome the status line reads.
+      const clicked = buttons[action];
+      if (document.activeElement === document.body || document.activeElement === clicked)
+        (clicked.disabled ? status : clicked).focus();
     }
   };
 
@@ -167,8 +186,7 @@ export function actionBar(session, jobId, onDone) {
     current = job;
     readParents(job);
     for (const [action, b] of Object.entries(buttons))
-      b.disabled =
-        action === "requeue" ? !requeueable(job) || cancelledParent !== "" : !FROM[action]?.includes(job.stage);
+      b.disabled = actionDisabled(action, job, { busy, cancelledParent });
     buttons.requeue.title = cancelledParent
       ? `Not offered: ${cancelledParent} is cancelled, and this job's work with it (submit it anew if still wanted)`
       : HELP.requeue;

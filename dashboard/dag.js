@@ -2,7 +2,8 @@
  * dag.js — the DAG view of a composite job in its detail page: the job's tree (GET …/jobs/<id>/tree) laid out
  * top-down by @dagrejs/dagre (vendored, loaded only when a job has children), one SVG box per job coloured by
  * stage with its waiting reason as tooltip, a dashed edge parent → child and a solid arrow dep → dependent.
- * Clicking a box opens that job.
+ * Clicking a box opens that job. A tree too costly to lay out (a 200-job chain under its parent took dagre 6 s, a
+ * 999-job one never finished) is listed as an outline instead; the panel says how many jobs it shows.
  */
 import { api, describeError, jobPath } from "./api.js";
 import { h, replace, showError, stageLabel, statusLine } from "./dom.js";
@@ -12,6 +13,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const NODE_W = 190;
 const NODE_H = 46;
 const TITLE_CHARS = 26;
+/** Most layout work (`layoutCost`) drawn as a graph: ≤ 0.2 s in Node (300-job star, 25-job chain); more freezes the tab. */
+export const LAYOUT_BUDGET = 300;
 
 /**
  * An SVG element (dom.js `h` makes HTML elements, which an <svg> does not render).
@@ -51,12 +54,85 @@ export function graphOf(root) {
 }
 
 /**
- * The laid-out SVG of a tree.
- * @param {any} dagre the vendored module's default export
+ * The work dagre does for a graph, in nodes: one per job plus one dummy per rank each edge crosses (ranks by longest
+ * path from the sources, like dagre's first pass).
+ * @param {{ nodes: Array<{ id: string }>, edges: Array<{ from: string, to: string }> }} graph
+ * @returns {number}
+ */
+export function layoutCost({ nodes, edges }) {
+  /** @type {Map<string, number>} */
+  const rank = new Map(nodes.map((n) => [n.id, 0]));
+  /** @type {Map<string, number>} */
+  const indegree = new Map(nodes.map((n) => [n.id, 0]));
+  /** @type {Map<string, string[]>} */
+  const out = new Map(nodes.map((n) => [n.id, []]));
+  for (const e of edges) {
+    out.get(e.from)?.push(e.to);
+    indegree.set(e.to, (indegree.get(e.to) ?? 0) + 1);
+  }
+  const ready = nodes.filter((n) => indegree.get(n.id) === 0).map((n) => n.id);
+  while (ready.length > 0) {
+    const id = /** @type {string} */ (ready.pop());
+    for (const to of out.get(id) ?? []) {
+      rank.set(to, Math.max(rank.get(to) ?? 0, (rank.get(id) ?? 0) + 1));
+      const left = (indegree.get(to) ?? 0) - 1;
+      indegree.set(to, left);
+      if (left === 0) ready.push(to);
+    }
+  }
+  let dummies = 0;
+  for (const e of edges) dummies += Math.max(0, (rank.get(e.to) ?? 0) - (rank.get(e.from) ?? 0) - 1);
+  return nodes.length + dummies;
+}
+
+/**
+ * What the panel says of a tree besides drawing it: how many jobs it shows, and which of them the server cut short
+ * (past 8 levels or 1,000 jobs, a node's other children are left out and it carries `truncated`).
+ * @param {any[]} nodes
+ */
+export function treeNote(nodes) {
+  const cut = nodes.filter((n) => n.truncated).length;
+  const shown = `${nodes.length} ${nodes.length === 1 ? "job" : "jobs"} shown`;
+  const more = `${cut === 1 ? "1 job has" : `${cut} jobs have`} more children than one tree read sends (marked “…”)`;
+  return cut ? `${shown}; ${more}: open one to see them.` : `${shown}.`;
+}
+
+/**
+ * The outline of a tree too large to draw: nested lists of links, each job with its stage.
  * @param {any} root
  */
-export function renderDag(dagre, root) {
-  const { nodes, edges } = graphOf(root);
+export function renderOutline(root) {
+  /** @param {any} n */
+  const item = (n) =>
+    h(
+      "li",
+      { dataset: { job: n.id } },
+      h("a", { href: `#${jobPath(n.id)}` }, n.title),
+      ` · ${stageLabel(n.stage)}${n.truncated ? " · …" : ""}`,
+    );
+  const top = h("ul", { class: "dag-outline" });
+  // Iterative, so a chain 8 levels deep or a star of 1,000 costs no recursion.
+  /** @type {Array<[any, HTMLElement]>} */
+  const stack = [[root, top]];
+  while (stack.length > 0) {
+    const [n, list] = /** @type {[any, HTMLElement]} */ (stack.pop());
+    const li = item(n);
+    list.append(li);
+    if (n.children.length > 0) {
+      const sub = h("ul");
+      li.append(sub);
+      for (const child of n.children.toReversed()) stack.push([child, sub]);
+    }
+  }
+  return top;
+}
+
+/**
+ * The laid-out SVG of a tree's graph.
+ * @param {any} dagre the vendored module's default export
+ * @param {ReturnType<typeof graphOf>} graph
+ */
+export function renderDag(dagre, { nodes, edges }) {
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: "TB", nodesep: 24, ranksep: 44, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -155,9 +231,16 @@ export function dagPanel(session, jobId) {
         panel.hidden = true;
         return;
       }
-      const { default: dagre } = await import("./vendor/dagre.esm.js");
+      const graph = graphOf(root);
+      const note = h("p", { class: "muted small dag-note" }, treeNote(graph.nodes));
+      if (layoutCost(graph) > LAYOUT_BUDGET) {
+        note.append(" Too many to draw as a graph: listed as a tree.");
+        replace(body, note, renderOutline(root));
+      } else {
+        const { default: dagre } = await import("./vendor/dagre.esm.js");
+        replace(body, note, renderDag(dagre, graph));
+      }
       showError(status, "");
-      replace(body, renderDag(dagre, root));
       panel.hidden = false;
     } catch (err) {
       showError(status, describeError(err));

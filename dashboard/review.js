@@ -18,6 +18,7 @@ export function reviewPanel(session, jobId, onDone) {
   const summary = h("p", { class: "review-summary" });
   const list = h("div", { class: "table-wrap" });
   const status = statusLine("review-status");
+  status.tabIndex = -1; // focus lands on the outcome when the clicked verdict is no longer offered
   const comment = h("input", { id: "review-comment", type: "text", placeholder: "optional" });
   // The server's limit is UTF-8 bytes, and so is this box's (a maxlength counted characters).
   const commentLimit = byteLimited(comment, BYTE_LIMITS.reviewComment);
@@ -49,6 +50,8 @@ export function reviewPanel(session, jobId, onDone) {
     status,
   );
   let stage = "";
+  /** A verdict's request is out: the page's re-renders (`update`) must not re-arm the buttons meanwhile. */
+  let busy = false;
 
   /** @param {"approve" | "reject"} verdict */
   const run = async (verdict) => {
@@ -56,7 +59,8 @@ export function reviewPanel(session, jobId, onDone) {
     if (over) return showError(status, `${verdict} not sent: the comment is ${over}`);
     if (verdict === "reject" && !confirm("Reject this job?")) return;
     const text = comment.value.trim();
-    for (const b of Object.values(buttons)) b.disabled = true;
+    busy = true;
+    enable();
     showError(status, "");
     status.textContent = `${verdict}…`;
     try {
@@ -72,13 +76,19 @@ export function reviewPanel(session, jobId, onDone) {
     } catch (err) {
       showError(status, `${verdict} refused: ${describeError(err)}`);
     } finally {
+      busy = false;
       enable();
+      // Greyed out in flight, the clicked button dropped keyboard focus to the page's top: give it back, or put it on
+      // the outcome when the job's new stage no longer offers that verdict.
+      const clicked = buttons[verdict];
+      if (document.activeElement === document.body || document.activeElement === clicked)
+        (clicked.disabled ? status : clicked).focus();
     }
   };
 
   const enable = () => {
-    buttons.approve.disabled = stage !== "review";
-    buttons.reject.disabled = !["review", "assigned", "building", "testing"].includes(stage);
+    buttons.approve.disabled = verdictDisabled("approve", stage, busy);
+    buttons.reject.disabled = verdictDisabled("reject", stage, busy);
   };
 
   /** @param {any} view a ReviewsView (src/core/review.ts) */
@@ -142,3 +152,11 @@ export function reviewPanel(session, jobId, onDone) {
 
   return { panel, load, update };
 }
+
+/**
+ * Whether a verdict's button is greyed out: while a verdict is in flight (`busy`), or when the job's stage cannot take
+ * it (approve in review only; reject on work built or being built, src/core/review.ts REJECTABLE).
+ * @param {"approve" | "reject"} verdict @param {string} stage @param {boolean} busy
+ */
+export const verdictDisabled = (verdict, stage, busy) =>
+  busy || !(verdict === "approve" ? ["review"] : ["review", "assigned", "building", "testing"]).includes(stage);

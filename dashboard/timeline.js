@@ -1,7 +1,7 @@
 // timeline.js — renders a job's feed: `log` events as lines in a scrolling monospace
 // panel, every other event type as a timeline row with a one-line summary.
 
-import { clock, h, replace, when } from "./dom.js";
+import { bytes, clock, h, replace, when } from "./dom.js";
 
 /** Rows and lines kept on screen: a very chatty job must not grow the page forever. */
 const MAX_ROWS = 2000;
@@ -132,7 +132,7 @@ export function summarize(e, name) {
       parts.push(d.branch, d.sha && String(d.sha).slice(0, 12), d.note);
       break;
     case "artifact.added":
-      parts.push(`${d.name}`, d.size !== undefined && `${d.size} bytes`, d.contentType);
+      parts.push(`${d.name}`, typeof d.size === "number" && bytes(d.size), d.contentType);
       break;
     case "artifact.deleted":
       parts.push(`${d.name}`);

@@ -1,5 +1,6 @@
 // The dashboard timeline's one-line summaries (dashboard/timeline.js `summarize`): the coordinator's budget and
-// children notices read as sentences naming the factory by name, not as the event's raw JSON.
+// children notices read as sentences naming the factory by name, not as the event's raw JSON; an artifact's size reads
+// in B/KiB/MiB as the artifacts panel shows it, not as a raw count of bytes.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { summarize } from "../../dashboard/timeline.js";
@@ -8,6 +9,11 @@ const name = (id: string | undefined) => (id === "fac_1" ? "box-1" : String(id))
 const ev = (type: string, data: Record<string, unknown>) => ({ seq: 1, type, at: 0, data });
 
 describe("dashboard timeline", () => {
+  it("reads an artifact's size with its unit", () => {
+    const e = ev("artifact.added", { name: "report.txt", size: 5_242_880, contentType: "text/plain" });
+    expect(summarize(e, name)).toBe("report.txt · 5.0 MiB · text/plain");
+  });
+
   it("reads job.budget_exceeded as the stop and its reason", () => {
     const e = ev("job.budget_exceeded", {
       limit: "usd",

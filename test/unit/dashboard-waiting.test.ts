@@ -1,14 +1,21 @@
 // The dashboard's "Why is it waiting?" panel (dashboard/waiting.js): a detail record with no name or id — a failed
 // job's lastResult — reads by its outcome, never "?", and the panel leaves lastResult out because the job page shows
 // it already as "Last result"; a job only a capability awaiting approval could run is headed so, with the factory
-// and what to approve on it.
+// and what to approve on it. Every code of src/core/waiting-reason.ts has a heading of its own words, so a code added
+// there without one fails here rather than showing the bare code.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { detailRows, reasonHeading, valueText } from "../../dashboard/waiting.js";
+import { detailRows, reasonHeading, valueText, waitingHeading } from "../../dashboard/waiting.js";
+import { WAITING_CODES } from "../../src/core/waiting-reason.ts";
 
 const lastResult = { outcome: "budget_exceeded", retryable: false, message: "over budget" };
 
 describe("dashboard waiting panel", () => {
+  it("heads every waiting code in words, never the bare code", () => {
+    const bare = WAITING_CODES.filter((code) => !/^[A-Z][a-z ]+[a-z]$/.test(waitingHeading(code)));
+    expect(bare).toEqual([]);
+  });
+
   it("labels a record without name or id by its outcome, or by its fields alone", () => {
     expect(valueText("lastResult", lastResult)).toBe("budget_exceeded (retryable false, message over budget)");
     expect(valueText("x", { retryable: true })).toBe("retryable true");

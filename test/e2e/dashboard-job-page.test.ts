@@ -1,0 +1,159 @@
+// The job page under load, in Debian Chromium against the real local server: an action's buttons stay greyed out while
+// its request is out (a feed event's re-render re-armed them) and keyboard focus lands on the outcome after; a
+// composite over a 40-job chain of children is listed as an outline (dagre took seconds, and a 999-job chain never
+// finished) with how many jobs it shows, and a 375 px phone does not scroll sideways on that page; an approval's
+// outcome takes focus when the job leaves review.
+import type { Route } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Assignment } from "../../src/shared/protocol.ts";
+import { WsFactory } from "../support/ws-factory.ts";
+import { adminApi, type Harness, startHarness } from "./harness.ts";
+
+const PRODUCT = "job-page";
+/** A server answer on a busy two-core machine. */
+const SOON = { timeout: 15_000 };
+const CHAIN = 40;
+
+describe("dashboard job page in a real browser", () => {
+  let h: Harness;
+  let browser: Browser;
+  let factory: WsFactory;
+  let operator = "";
+  let building = "";
+  let chained = "";
+  let reviewed = "";
+  let lease = { jobId: "", leaseEpoch: 0 };
+
+  const api = adminApi(() => h.url, PRODUCT);
+
+  beforeAll(async () => {
+    h = await startHarness();
+    operator = (await api<{ token: string }>("POST", "/tokens", { role: "operator", name: "operator" })).token;
+    await api("PATCH", "/settings", { leaseTtlSeconds: 3600 });
+    const enrolled = await api<{ token: string }>("POST", "/factories/enroll", {
+      name: "builder-1",
+      capabilities: ["os:linux"],
+      seats: 2,
+    });
+    factory = await WsFactory.connect(h.url, PRODUCT, enrolled.token, {
+      seats: 2,
+      capabilities: ["os:linux"],
+      autoComplete: false,
+      leaseTtlSeconds: 3600,
+    });
+    building = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Being built" } })).id;
+    lease = { jobId: building, leaseEpoch: (await assignmentOf(building)).leaseEpoch };
+    for (const frame of [
+      { type: "accept", ...lease },
+      { type: "progress", ...lease, stage: "building", pct: 5 },
+    ])
+      expect((await factory.request(frame)).type).toBe("ack");
+    // Built and in review, one approval needed.
+    reviewed = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "To review", reviewers: 1 } })).id;
+    const r = { jobId: reviewed, leaseEpoch: (await assignmentOf(reviewed)).leaseEpoch };
+    for (const frame of [
+      { type: "accept", ...r },
+      { type: "complete", ...r, result: { outcome: "success", rc: 0 } },
+    ])
+      expect((await factory.request(frame)).type).toBe("ack");
+    // A chain: child i depends on child i - 1 (GPU-only, so none of them runs meanwhile).
+    chained = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Long chain", kind: "composite" } })).id;
+    const children = Array.from({ length: CHAIN }, (_, i) => ({
+      title: `Step ${i}`,
+      requires: ["gpu"],
+      deps: i ? [`#${i - 1}`] : [],
+    }));
+    await api("POST", `/jobs/${chained}/children`, { children });
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  });
+
+  async function assignmentOf(jobId: string): Promise<Assignment> {
+    const deadline = Date.now() + 30_000; // beforeAll has no expect.poll
+    for (;;) {
+      const found = factory.assignments.find((x) => x.job.id === jobId);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} was never pushed to the factory`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  afterAll(async () => {
+    factory?.close();
+    await browser?.close();
+    await h?.close();
+  });
+
+  async function open(width = 1280) {
+    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("dialog", (d) => void d.accept());
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(operator);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    return { page, errors, close: () => context.close() };
+  }
+
+  it("keeps every action greyed out while one is out, through a re-render, and then focuses its outcome", async () => {
+    const { page, errors, close } = await open();
+    // The cancel request, held until the page has re-rendered the job.
+    let held: Route | undefined;
+    await page.route(
+      (u) => u.pathname.endsWith(`/jobs/${building}/actions/cancel`),
+      (route) => {
+        held = route;
+      },
+    );
+    await page.goto(`${h.url}/#/jobs/${building}`);
+    const cancel = page.locator('button[data-action="cancel"]');
+    await expect.poll(() => cancel.isDisabled(), SOON).toBe(false);
+    await cancel.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => held !== undefined, SOON).toBe(true);
+    // The factory reports progress: the feed's event makes the page read and render the job again.
+    expect((await factory.request({ type: "progress", ...lease, stage: "building", pct: 50 })).type).toBe("ack");
+    await expect.poll(() => page.locator('[data-fact="progress"] dd').textContent(), SOON).toContain("50 %");
+    const armed = await page.locator("section.actions button:not([disabled])").count();
+    expect(armed).toBe(0);
+    await held!.continue();
+    const status = page.locator(".action-status");
+    await expect.poll(() => status.textContent(), SOON).toBe("cancel: job is now cancelled");
+    // Cancelled offers no cancel again: focus is on the outcome, not lost to the top of the page.
+    expect(await page.evaluate("document.activeElement?.classList.contains('action-status')")).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("focuses the review's outcome after an approval from the keyboard takes the job out of review", async () => {
+    const { page, errors, close } = await open();
+    await page.goto(`${h.url}/#/jobs/${reviewed}`);
+    const approve = page.locator('[data-review="approve"]');
+    await expect.poll(() => page.locator(".job-stage .badge").textContent(), SOON).toBe("review");
+    await expect.poll(async () => (await approve.isVisible()) && (await approve.isEnabled()), SOON).toBe(true);
+    await approve.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator(".review-status").textContent(), SOON).toMatch(/^approved: job is now /);
+    expect(await approve.isDisabled()).toBe(true);
+    expect(await page.evaluate("document.activeElement?.classList.contains('review-status')")).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("lists a long chain of children as an outline, says how many it shows, and fits a 375 px phone", async () => {
+    const { page, errors, close } = await open(375);
+    await page.goto(`${h.url}/#/jobs/${chained}`);
+    const outline = page.locator(".dag-wrap .dag-outline");
+    await outline.waitFor(SOON);
+    expect(await outline.locator("li").count()).toBe(CHAIN + 1);
+    expect(await page.locator(".dag-wrap svg").count()).toBe(0);
+    expect(await page.locator(".dag-note").textContent()).toBe(
+      `${CHAIN + 1} jobs shown. Too many to draw as a graph: listed as a tree.`,
+    );
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
