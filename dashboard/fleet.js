@@ -66,20 +66,29 @@ export const neverConnected = (f) => f.lastHeartbeatAt === undefined || f.lastHe
 
 /**
  * The line over the cards. Seats are counted as the coordinator's metrics count them (the "seats busy" tile): those
- * of active factories that are up. Seats of active factories that are down or never connected are named apart, so
- * "0 of 2" here and "0/2" on the tile agree and the third seat is not a mystery.
+ * of active factories that are up. Seats of active factories that are down, left or never connected are named
+ * apart, so "0 of 2" here and "0/2" on the tile agree and the third seat is not a mystery.
  * @param {any[]} factories
  */
 export function fleetSummary(factories) {
   const active = factories.filter((f) => f.status === "active");
-  const up = active.filter((f) => f.health !== "down" && !neverConnected(f));
+  const up = active.filter((f) => f.health !== "down" && f.health !== "left" && !neverConnected(f));
   const seats = up.reduce((n, f) => n + f.seats, 0);
   const away = active.reduce((n, f) => n + f.seats, 0) - seats;
   const busy = factories.reduce((n, f) => n + f.load, 0);
   const count = `${factories.length} ${factories.length === 1 ? "factory" : "factories"}`;
-  const awayText = away ? ` · ${away} more on factories down or never connected` : "";
+  const kinds = active.some((f) => f.health === "left") ? "down, left" : "down";
+  const awayText = away ? ` · ${away} more on factories ${kinds} or never connected` : "";
   return `${count} · ${busy} of ${seats} seats busy${awayText}`;
 }
+
+/**
+ * The card's health words: "left (drained) 5 min ago" for a factory stopped on purpose, else "health <h>".
+ * @param {any} f a Factory
+ * @param {number} [now] epoch ms
+ */
+export const healthText = (f, now = Date.now()) =>
+  f.health === "left" ? `left (drained) ${ago(f.leftAt, now)}` : `health ${f.health}`;
 
 /**
  * @param {any} f a Factory (src/core/model.ts) with its `breakers`
@@ -102,8 +111,9 @@ export function factoryCard(f, live, rerender = () => {}, records) {
       "p",
       { class: "health" },
       h("span", { class: "dot", "aria-hidden": "true" }),
-      // Never connected is not an outage: the host was enrolled but its agent has not started yet.
-      neverConnected(f) ? h("span", null, "never connected") : h("span", null, `health ${f.health}`),
+      // Never connected is not an outage: the host was enrolled but its agent has not started yet. Nor is left: its
+      // agent was stopped on purpose (drained, closed cleanly: core/departure), e.g. for an upgrade.
+      neverConnected(f) ? h("span", null, "never connected") : h("span", null, healthText(f)),
       neverConnected(f)
         ? null
         : h("span", { class: "muted", title: when(f.lastHeartbeatAt) }, ` · heartbeat ${ago(f.lastHeartbeatAt)}`),

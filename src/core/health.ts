@@ -61,7 +61,8 @@ export interface ProductHealthInputs {
   expectedFinishIntervalMinutes: number;
   /** Live alerts by severity, the `stalled` alert itself left out (it follows from this rule). */
   openAlerts: Record<AlertSeverity, number>;
-  factories: { ok: number; degraded: number; down: number };
+  /** By health; `left` ones (stopped on purpose: core/departure) do not make the product degraded. */
+  factories: { ok: number; degraded: number; down: number; left?: number };
 }
 
 /**

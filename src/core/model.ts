@@ -30,7 +30,8 @@ export type Priority = (typeof PRIORITIES)[number];
 
 export type DepsMode = "all" | "any";
 export type JobKind = "task" | "composite";
-export type Health = "ok" | "degraded" | "down";
+/** `left`: it drained and closed its link cleanly, holding nothing (core/departure) — away on purpose, not down. */
+export type Health = "ok" | "degraded" | "down" | "left";
 export type FactoryStatus = "active" | "draining" | "quarantined" | "revoked";
 export type OnReject = "fail" | "requeue";
 
@@ -190,6 +191,8 @@ export interface Factory {
   health: Health;
   status: FactoryStatus;
   lastHeartbeatAt?: number;
+  /** When (ms) its agent drained and closed its link cleanly, holding nothing (core/departure); cleared by a hello. */
+  leftAt?: number;
   createdAt: number;
 }
 

@@ -1,7 +1,7 @@
 /**
  * @module core/route-filter
  * The router's hard filter (SPEC §5): every reason a factory may not take a job now — a missing capability, a down
- * or non-active factory, no free seat, a closed serial gate, a budget pause, an open circuit breaker, an exclusion
+ * (or left) or non-active factory, no free seat, a closed serial gate, a budget pause, an open circuit breaker, an exclusion
  * in force. Score terms (core/router) never override it; the waiting view (core/waiting-fleet) and preemption
  * (core/preemption) read the same reasons. Pure: `ctx.now` is the only clock.
  */
@@ -23,6 +23,7 @@ export function filterReasons(job: Job, factory: Factory, ctx: RouteContext): st
     .map((c) => `missing_capability:${c}`);
   const capable = reasons.length === 0;
   if (factory.health === "down") reasons.push("factory_down");
+  if (factory.health === "left") reasons.push("factory_left"); // stopped on purpose (core/departure): not an outage
   if (factory.status !== "active") reasons.push(`factory_${factory.status}`);
   if (factory.load >= factory.seats) reasons.push("no_free_seat");
   const key = job.serialKey;

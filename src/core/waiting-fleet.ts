@@ -13,7 +13,8 @@ import { effectiveRequires, filterReasons, type RouteContext } from "./router.ts
  * The factories as the router sees them for dispatch: a connected one is alive whatever its last heartbeat says
  * (push dispatch and HTTP claims treat it so), one that is not connected cannot take work, so it counts as down —
  * but for one in `draining`: its link is live and its agent asked for no new work (a `drain` frame), so it is the
- * status it chose, `draining`, not an unconnected host an operator would go and look for.
+ * status it chose, `draining`, not an unconnected host an operator would go and look for. One that left (drained and
+ * closed cleanly: core/departure) keeps its health `left`: stopped on purpose, not down.
  */
 export function reachableViews(
   factories: readonly Factory[],
@@ -23,7 +24,7 @@ export function reachableViews(
   return factories.map((f) => {
     if (connected.has(f.id)) return { ...f, health: f.health === "down" ? "ok" : f.health };
     if (f.status === "active" && draining?.has(f.id)) return { ...f, status: "draining" };
-    return { ...f, health: "down" };
+    return { ...f, health: f.health === "left" ? "left" : "down" };
   });
 }
 
@@ -43,7 +44,8 @@ export type FleetCause =
       pendingApproval?: Array<FactoryNote & { capabilities: string[] }>;
     }
   | { code: "factory_quarantined"; factories: Array<FactoryNote & { status: string }> }
-  | { code: "no_factory_connected"; factories: FactoryNote[] }
+  /** `factories`: those down; `left`: those stopped on purpose (core/departure), named apart as no outage. */
+  | { code: "no_factory_connected"; factories: FactoryNote[]; left?: FactoryNote[] }
   /**
    * `factories`: those whose own breaker for the engine is open. `held`: the product's `overflow: hold` keeps the job
    * off the others too (core/route-filter `breakerBlocks`), so some capable factory is held, not broken.
@@ -74,8 +76,12 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
   if (active.length === 0) {
     return { code: "factory_quarantined", factories: capable.map(({ f }) => ({ ...note(f), status: f.status })) };
   }
-  const live = active.filter(({ reasons }) => !reasons.includes("factory_down"));
-  if (live.length === 0) return { code: "no_factory_connected", factories: active.map(({ f }) => note(f)) };
+  const live = active.filter(({ reasons }) => !reasons.includes("factory_down") && !reasons.includes("factory_left"));
+  if (live.length === 0) {
+    const left = active.filter(({ f }) => f.health === "left").map(({ f }) => note(f));
+    const factories = active.filter(({ f }) => f.health !== "left").map(({ f }) => note(f));
+    return { code: "no_factory_connected", factories, ...(left.length > 0 ? { left } : {}) };
+  }
   // A breaker counts whether it is the factory's own (breaker_open:) or another's under overflow: hold.
   const breaker = (r: string) => r.startsWith("breaker_open:") || r.startsWith("overflow_hold:");
   const perFactory = (r: string) => breaker(r) || r.startsWith("excluded:") || r === "no_free_seat";

@@ -126,13 +126,19 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
           since,
           named(fleet.factories),
         );
-      case "no_factory_connected":
-        return reason(
-          "no_factory_connected",
-          `no factory that can run it is connected (${names(fleet.factories)})`,
-          since,
-          named(fleet.factories),
-        );
+      case "no_factory_connected": {
+        // Factories stopped on purpose (drained: core/departure) are named apart: an upgrade, not an outage to chase.
+        const left = fleet.left ?? [];
+        const away = `left after draining: ${names(left)}`;
+        const message =
+          left.length === 0
+            ? `no factory that can run it is connected (${names(fleet.factories)})`
+            : fleet.factories.length === 0
+              ? `no factory that can run it is connected: each was stopped on purpose (${away})`
+              : `no factory that can run it is connected (${names(fleet.factories)}; ${away})`;
+        const detail = left.length > 0 ? { left: left.slice(0, MAX_NAMED_FACTORIES), leftCount: left.length } : {};
+        return reason("no_factory_connected", message, since, { ...named(fleet.factories), ...detail });
+      }
       case "breaker_open": {
         const broken = `engine ${fleet.engine} is broken on ${names(fleet.factories)}`;
         const message = fleet.held

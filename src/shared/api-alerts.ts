@@ -95,7 +95,8 @@ const count = z.number().int();
 export const ProductHealthSchema = z.object({
   status: z.enum(["healthy", "degraded", "stalled"]),
   checkedAt: ms,
-  factories: z.object({ ok: count, degraded: count, down: count }),
+  /** `left`: factories stopped on purpose (drained, closed cleanly): counted apart from `down`, no outage. */
+  factories: z.object({ ok: count, degraded: count, down: count, left: count }),
   openAlerts: z.object({ info: count, warning: count, critical: count, total: count }),
   lastFinishedAt: ms.nullable(),
   oldestQueuedAt: ms.nullable(),

@@ -155,9 +155,11 @@ export const FactoryRecordSchema = z.object({
   seatLimit: z.number().int().optional(),
   declaredSeats: z.number().int().optional(),
   load: z.number().int(),
-  health: z.enum(["ok", "degraded", "down"]),
+  /** `left` (at `leftAt`, until its next hello): its agent drained and closed cleanly, holding nothing — no outage. */
+  health: z.enum(["ok", "degraded", "down", "left"]),
   status: z.enum(["active", "draining", "quarantined", "revoked"]),
   lastHeartbeatAt: ms.optional(),
+  leftAt: ms.optional(),
   createdAt: ms,
 });
 

@@ -40,7 +40,7 @@ export const ALERTS_OPS: Op[] = [
     method: "get",
     path: `${P}/health`,
     summary:
-      "The product's health: {status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down}, " +
+      "The product's health: {status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down, left}, " +
       "openAlerts: {info, warning, critical, total}, lastFinishedAt, oldestQueuedAt, queued, building, thresholds}. " +
       "stalled: nothing finished for 2 × expectedFinishIntervalMinutes while work waits; degraded: a warning or " +
       "critical alert is open, or a factory is degraded or down",

@@ -564,9 +564,9 @@ describe("gigafactory-agent against a real coordinator", () => {
     expect(await second.exited).toBe(0);
   });
 
-  it("drains on SIGTERM: a running job finishes and is reported before the agent exits 0", async () => {
+  it("drains on SIGTERM: a running job finishes and is reported before the agent exits 0, and the factory reads left", async () => {
     const product = "agent-drain";
-    const { stateDir } = await enroll(product, "host-e");
+    const { stateDir, factoryId } = await enroll(product, "host-e");
     const agent = run(stateDir);
     await agent.waitFor("connected");
     const job = await submit(product, { title: "Finish first", engine: "sample" }, "gf-sample-seconds: 3\n");
@@ -577,6 +577,12 @@ describe("gigafactory-agent against a real coordinator", () => {
     const names = agent.events().map((e) => e.event);
     expect(names.indexOf("draining")).toBeLessThan(names.indexOf("job.done"));
     expect(names.indexOf("job.done")).toBeLessThan(names.indexOf("drained"));
+    // Stopped on purpose (drained, closed 1000, nothing held): `left`, not the `down` an operator is paged for.
+    const health = () =>
+      api<{ factories: Array<{ id: string; health: string }> }>(product, "GET", "/factories").then(
+        (r) => r.body.factories.find((f) => f.id === factoryId)?.health,
+      );
+    expect(await poll("health left", 10_000, async () => ((await health()) === "left" ? true : undefined))).toBe(true);
   });
 
   it("on drain timeout, checkpoints the running job and gives it back, then exits 0", async () => {

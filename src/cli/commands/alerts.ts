@@ -43,7 +43,8 @@ export function formatHealth(h: ProductHealthView, now: number): string {
   const a = h.openAlerts;
   return renderFields([
     ["status", h.status],
-    ["factories", `${f.ok} ok · ${f.degraded} degraded · ${f.down} down`],
+    // Left: stopped on purpose (drained): named apart from down, and only when there are some.
+    ["factories", `${f.ok} ok · ${f.degraded} degraded · ${f.down} down${f.left ? ` · ${f.left} left` : ""}`],
     ["open alerts", `${a.total} (${a.critical} critical · ${a.warning} warning · ${a.info} info)`],
     ["queued", `${h.queued}${h.oldestQueuedAt ? ` (oldest ${formatAge(h.oldestQueuedAt, now)})` : ""}`],
     ["building", String(h.building)],

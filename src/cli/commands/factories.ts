@@ -24,6 +24,12 @@ export function breakerCell(breakers: readonly FactoryBreaker[] | undefined, now
     .join(", ");
 }
 
+/** The health column: "left (drained) 5m ago" for a factory stopped on purpose, else its health. */
+export function healthCell(f: Pick<Factory, "health" | "leftAt">, now: number): string {
+  if (f.health !== "left") return f.health;
+  return f.leftAt === undefined ? "left (drained)" : `left (drained) ${formatAge(f.leftAt, now)} ago`;
+}
+
 export function factoryRows(
   factories: ReadonlyArray<Factory & { breakers?: FactoryBreaker[] }>,
   now: number,
@@ -32,8 +38,9 @@ export function factoryRows(
     f.id,
     f.name,
     f.status,
-    // Enrolled but never heard from: its agent has not started yet — not an outage, as `down` would say.
-    f.lastHeartbeatAt === undefined ? "never connected" : f.health,
+    // Enrolled but never heard from: its agent has not started yet — not an outage, as `down` would say. Nor is a
+    // factory that left: its agent drained and closed cleanly, stopped on purpose (core/departure).
+    f.lastHeartbeatAt === undefined ? "never connected" : healthCell(f, now),
     `${f.load}/${f.seats}`,
     // Declared but unapproved capabilities are shown beside the routed ones, not in a column of their own:
     // they are the exception, and the table keeps its shape for scripts that read it.

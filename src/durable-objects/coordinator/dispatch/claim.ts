@@ -139,7 +139,8 @@ export function claimFor(
   if (getSettings(tx.sql).budgetPaused) return undefined;
   const ctx = routeContext(tx);
   // The claimant is demonstrably alive, whatever its last heartbeat said.
-  const live: Factory = { ...factory, health: factory.health === "down" ? "ok" : factory.health };
+  const away = factory.health === "down" || factory.health === "left";
+  const live: Factory = { ...factory, health: away ? "ok" : factory.health };
   // Only the buckets whose every capability the claimant holds: the rest of the queue is never read.
   const held = new Set(factory.capabilities);
   const admit = (b: Bucket) => holdsAll(held, b.capabilities);

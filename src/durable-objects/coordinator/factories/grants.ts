@@ -56,7 +56,7 @@ export function declareFactory(
   const f = mustRead(tx, id);
   const g = grantOf(f);
   const next = regranted(
-    { ...f, ...other },
+    { ...f, ...other, leftAt: undefined }, // it said hello: back, no longer left (core/departure)
     {
       ...g,
       ...(declared.capabilities ? { declared: declared.capabilities } : {}),

@@ -18,7 +18,7 @@ import { FrameTurns } from "./frame-turns.ts";
 import { applyFactoryFrame } from "./frames.ts";
 import { declareFactory, welcomeGrant } from "./grants.ts";
 import { pushWork } from "./push.ts";
-import { noteDisconnected } from "./registry.ts";
+import { noteDisconnected, noteLinkEnded } from "./registry.ts";
 import {
   assertCurrentConnection,
   attachmentOf,
@@ -231,17 +231,18 @@ export class FactoryLink {
   }
 
   closed(ws: WebSocket, code: number, reason: string): Promise<void> {
-    return this.lost(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+    return this.lost(ws, code === 1005 || code === 1006 ? 1000 : code, reason, code);
   }
 
   errored(ws: WebSocket): Promise<void> {
-    return this.lost(ws, 1011, "socket error");
+    return this.lost(ws, 1011, "socket error", 1011);
   }
 
-  /** A socket ended: closed back and, if it was its factory's live one, the disconnect stored (core/outage-grace). */
-  private async lost(ws: WebSocket, code: number, reason: string): Promise<void> {
+  /** A socket ended: closed back; if it was the live one, its end stored — and, by the peer's code, if it left. */
+  private async lost(ws: WebSocket, code: number, reason: string, peerCode: number): Promise<void> {
     this.ready = undefined;
     const live = closeBack(ws, code, reason);
-    if (live && this.units.productId) await this.units.run(this.units.productId, (tx) => noteDisconnected(tx, live));
+    if (!live || !this.units.productId) return;
+    await this.units.run(this.units.productId, (tx) => noteLinkEnded(tx, live, peerCode));
   }
 }

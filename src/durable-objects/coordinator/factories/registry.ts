@@ -4,10 +4,12 @@
  * the token hash each factory authenticates with. A factory's `load` is never
  * stored — it is counted from the live leases it holds, so it cannot drift.
  * Its `health` is computed on read from its heartbeats and its recent lease
- * expiries (core/lease `factoryHealth`).
+ * expiries (core/lease `factoryHealth`), or is `left` once it left cleanly (core/departure).
  */
+
+import { leftCleanly, standingHealth } from "../../../core/departure.ts";
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
-import { factoryHealth, recordExpiry } from "../../../core/lease.ts";
+import { recordExpiry } from "../../../core/lease.ts";
 import type { Factory, FactoryStatus } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
@@ -37,7 +39,7 @@ function rowToFactory(sql: SqlStorage, doc: string, now: number, loads?: Readonl
   return {
     ...f,
     load: loads ? (loads.get(f.id) ?? 0) : liveLoad(sql, f.id),
-    health: factoryHealth(f.lastHeartbeatAt, f.leaseExpiries, now),
+    health: standingHealth(f, now),
   };
 }
 
@@ -78,6 +80,24 @@ export function noteDisconnected(tx: Tx, ...ended: ReadonlyArray<{ factoryId: st
     if (f?.connection === undefined || f.connection !== att.connection || f.closedConnection === f.connection) continue;
     storeFactory(tx.sql, { ...f, closedConnection: f.connection });
   }
+}
+
+/**
+ * The live link (`att`, the socket's attachment) of a factory ended with the peer's close `code`: its end recorded
+ * (`noteDisconnected`) and, if its agent had drained, closed cleanly and holds no lease (core/departure
+ * `leftCleanly`), that it left — its health reads `left`, not `down`, and nothing pages (policies/health-check).
+ * A hello clears it (factories/grants).
+ */
+export function noteLinkEnded(
+  tx: Tx,
+  att: { factoryId: string; connection?: number; draining: boolean },
+  code: number,
+) {
+  noteDisconnected(tx, att);
+  const f = readFactory(tx.sql, att.factoryId);
+  if (f?.connection === undefined || f.connection !== att.connection) return; // a replaced socket's close says nothing
+  if (!leftCleanly({ draining: att.draining, code, heldLeases: liveLoad(tx.sql, att.factoryId) })) return;
+  storeFactory(tx.sql, { ...f, leftAt: tx.now });
 }
 
 /** Whether factory `f` has a link the coordinator never saw end (core/outage-grace `HolderLink.connected`). */

@@ -32,7 +32,7 @@ export function fleetSnapshot(tx: Tx, wsReady: ReadonlySet<string>): FleetSnapsh
       .map((r) => r.id),
   );
   const connected = new Set(wsReady);
-  for (const f of factories) if (pollers.has(f.id) && f.health !== "down") connected.add(f.id);
+  for (const f of factories) if (pollers.has(f.id) && f.health !== "down" && f.health !== "left") connected.add(f.id);
   // A WebSocket factory whose link is open (its close never seen) yet not work-ready: its agent sent `drain`.
   const draining = new Set(
     tx.sql

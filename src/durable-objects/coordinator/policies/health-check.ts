@@ -131,7 +131,8 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
 const FACTORY_KINDS = ["factory_down", "factory_degraded"] as const;
 
 /**
- * Factories: the registry's health (heartbeats and lease expiries); never-seen and revoked ones are not alerted on.
+ * Factories: the registry's health (heartbeats and lease expiries); never-seen and revoked ones are not alerted on,
+ * nor one that left (drained and closed cleanly, holding nothing: core/departure) — its alerts are resolved.
  * At most PER_CHECK are checked a pass, those whose alert changes first (a new condition, or one that cleared), then
  * the rest by name (a standing alert's message refreshed): in name order alone, a factory past the first PER_CHECK
  * was never checked, its `factory_down` never raised — or, once raised, never resolved.
@@ -167,6 +168,7 @@ function checkFactories(tx: Tx, set: (on: boolean, input: AlertInput) => void, d
   }
   // Every factory's next crossing, checked this pass or not: the alarm comes for it.
   for (const f of seen) {
+    if (f.health === "left") continue; // stopped on purpose (core/departure): no threshold of its silence is due
     const next = nextHeartbeatCrossing(f.lastHeartbeatAt ?? tx.now, tx.now, HEARTBEAT.intervalMs);
     if (next !== undefined) due.push(next);
   }

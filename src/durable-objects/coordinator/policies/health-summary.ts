@@ -1,7 +1,7 @@
 /**
  * @module durable-objects/coordinator/policies/health-summary
  * A product's health as `GET …/health` answers it (issue 9, part 5), read-only at `tx.now`:
- * `{status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down}, openAlerts, lastFinishedAt,
+ * `{status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down, left}, openAlerts, lastFinishedAt,
  *   oldestQueuedAt, queued, building, thresholds}` — the status from core/health `productHealth`.
  * Factories never seen (no heartbeat yet) and revoked ones are not counted: nothing of theirs went wrong.
  * `lastFinishedAt` is the last `shipped` job's change, remembered in meta so that retention pruning the job
@@ -9,6 +9,7 @@
  */
 import type { AlertSeverity } from "../../../core/alerts.ts";
 import { type ProductHealthInputs, type ProductStatus, productHealth } from "../../../core/health.ts";
+import type { Health } from "../../../core/model.ts";
 import type { HealthThresholds } from "../../../core/settings.ts";
 import { listFactories } from "../factories/registry.ts";
 import { getMeta, getSettings, setMeta } from "../runtime/meta.ts";
@@ -20,7 +21,7 @@ const FINISHED_KEY = "health_last_finished_at";
 export interface ProductHealthView {
   status: ProductStatus;
   checkedAt: number;
-  factories: { ok: number; degraded: number; down: number };
+  factories: Record<Health, number>;
   openAlerts: Record<AlertSeverity, number> & { total: number };
   lastFinishedAt: number | null;
   oldestQueuedAt: number | null;
@@ -49,7 +50,7 @@ export function productHealthAt(
   remember = true,
 ): { view: ProductHealthView; inputs: ProductHealthInputs; queued: number } {
   const thresholds = getSettings(tx.sql).health;
-  const factories = { ok: 0, degraded: 0, down: 0 };
+  const factories = { ok: 0, degraded: 0, down: 0, left: 0 }; // left: stopped on purpose, not an outage
   for (const f of listFactories(tx.sql, tx.now))
     if (f.status !== "revoked" && f.lastHeartbeatAt !== undefined) factories[f.health] += 1;
   const counts = openAlertCounts(tx);

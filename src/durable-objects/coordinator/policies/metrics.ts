@@ -131,8 +131,9 @@ export function metricsSnapshot(tx: Tx): MetricsSnapshot {
   const hist = emptyHistogram();
   hist.counts = hist.counts.map((_, i) => c.get(`dispatch_bucket_${i}`) ?? 0);
   const factories = listFactories(tx.sql, tx.now);
-  // Seats that can take work now: active factories that are not down. Busy: live leases anywhere.
-  const total = factories.filter((f) => f.status === "active" && f.health !== "down").reduce((n, f) => n + f.seats, 0);
+  // Seats that can take work now: active factories that are not down (nor left). Busy: live leases anywhere.
+  const up = (f: (typeof factories)[number]) => f.status === "active" && f.health !== "down" && f.health !== "left";
+  const total = factories.filter(up).reduce((n, f) => n + f.seats, 0);
   const busy = factories.reduce((n, f) => n + f.load, 0);
   const budget = budgetSnapshot(tx);
   return {
