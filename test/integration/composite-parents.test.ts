@@ -9,6 +9,7 @@ import { describe, expect, it, vi } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
 import { ADMIN, api, claim, enroll, eventsOf, getJob, type JobView, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
+import { holdAlarm } from "./state.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -29,24 +30,6 @@ const auditOf = async (product: string, jobId: string, action: string) => {
   const r = await until(read, (a) => a.body.items.some((i) => i.action === action), 20_000);
   return r.body.items.filter((i) => i.action === action);
 };
-
-/**
- * Keep the coordinator's alarm from running (the runtime fires a due one at once, and a cascade's next chunk is due
- * at once): what a cancel left for the alarm stays left until the returned function lets it run again, due now.
- * Held, it delivers no outbox records either: read the history (audits) only after.
- */
-async function holdAlarm(product: string): Promise<() => Promise<void>> {
-  const stub = env.COORDINATOR.getByName(product);
-  type Alarmed = { alarm?: () => void | Promise<void> };
-  await runInDurableObject(stub, (instance: Alarmed) => {
-    instance.alarm = async () => {};
-  });
-  return () =>
-    runInDurableObject(stub, async (instance: Alarmed, state) => {
-      delete instance.alarm; // the class's own again
-      await state.storage.setAlarm(Date.now());
-    });
-}
 
 const many = (n: number) => Array.from({ length: n }, (_, i) => ({ title: `c${i}` }));
 

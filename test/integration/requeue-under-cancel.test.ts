@@ -2,10 +2,11 @@
 // dead-lettered before its parent's cancel and a grandchild under a child the cascade has not reached yet, while the
 // cascade is still under way and after it finished — so no engine is started for work whose parent is gone. Below a
 // merely failed composite the requeue is allowed: failed is not final.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit, until } from "./client.ts";
+import { holdAlarm } from "./state.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -33,20 +34,6 @@ async function deadLetter(product: string, token: string, jobId: string): Promis
     json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: { outcome: "failure", rc: 1 } },
   });
   expect(r.body.stage).toBe("dead_letter");
-}
-
-/** Keep the coordinator's alarm (a cascade's next chunk) from running until the returned function lets it, due now. */
-async function holdAlarm(product: string): Promise<() => Promise<void>> {
-  const stub = env.COORDINATOR.getByName(product);
-  type Alarmed = { alarm?: () => void | Promise<void> };
-  await runInDurableObject(stub, (instance: Alarmed) => {
-    instance.alarm = async () => {};
-  });
-  return () =>
-    runInDurableObject(stub, async (instance: Alarmed, state) => {
-      delete instance.alarm;
-      await state.storage.setAlarm(Date.now());
-    });
 }
 
 /** The requeue is refused naming `ancestorId`, and the job is as it was (same stage, same rev). */

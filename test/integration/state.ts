@@ -183,3 +183,21 @@ export async function restartCoordinator(product: string): Promise<void> {
     }
   }).catch(() => undefined);
 }
+
+/**
+ * Keep the coordinator's alarm from running (the runtime fires a due one at once, and a cascade's next chunk is due
+ * at once): what a cancel left for the alarm stays left until the returned function lets it run again, due now.
+ * Held, it delivers no outbox records either: read the history (audits) only after.
+ */
+export async function holdAlarm(product: string): Promise<() => Promise<void>> {
+  const stub = env.COORDINATOR.getByName(product);
+  type Alarmed = { alarm?: () => void | Promise<void> };
+  await runInDurableObject(stub, (instance: Alarmed) => {
+    instance.alarm = async () => {};
+  });
+  return () =>
+    runInDurableObject(stub, async (instance: Alarmed, state) => {
+      delete instance.alarm; // the class's own again
+      await state.storage.setAlarm(Date.now());
+    });
+}
