@@ -16,10 +16,20 @@ export function timelineView(factoryName) {
   // Hidden until a line arrives: an empty dark box under "No log output yet." looked like a broken terminal.
   const log = h("div", { class: "log", role: "log", "aria-label": "Log output", tabindex: "0", hidden: true });
   const emptyLog = h("p", { class: "muted log-empty" }, "No log output yet.");
+  // Outside the scroller and the list: it is no row, and it stays in view while the rows below it scroll.
+  const dropped = h("p", { id: "timeline-dropped", class: "timeline-dropped muted", hidden: true });
+  /** Rows and log lines removed to keep the caps: the reader must know older ones exist. */
+  let droppedRows = 0;
+  let droppedLines = 0;
+  const showDropped = () => {
+    dropped.textContent = droppedNotice(droppedRows, droppedLines);
+    dropped.hidden = !dropped.textContent;
+  };
   const timelinePanel = h(
     "section",
     { class: "panel", "aria-labelledby": "timeline-title" },
     h("div", { class: "panel-head" }, h("h2", { id: "timeline-title" }, "Timeline"), state),
+    dropped,
     h("div", { class: "scroll" }, rows),
   );
   const logPanel = h(
@@ -49,7 +59,12 @@ export function timelineView(factoryName) {
           ),
         );
       }
-      while (log.childElementCount > MAX_LOG_LINES) log.firstElementChild?.remove();
+      const over = log.childElementCount - MAX_LOG_LINES;
+      for (let i = 0; i < over; i++) log.firstElementChild?.remove();
+      if (over > 0) {
+        droppedLines += over;
+        showDropped();
+      }
       emptyLog.hidden = log.childElementCount > 0;
       log.hidden = !emptyLog.hidden;
       if (stick) log.scrollTop = log.scrollHeight;
@@ -66,7 +81,12 @@ export function timelineView(factoryName) {
         h("span", { class: "summary" }, summarize(e, factoryName)),
       ),
     );
-    while (rows.childElementCount > MAX_ROWS) rows.firstElementChild?.remove();
+    const over = rows.childElementCount - MAX_ROWS;
+    for (let i = 0; i < over; i++) rows.firstElementChild?.remove();
+    if (over > 0) {
+      droppedRows += over;
+      showDropped();
+    }
     if (stick) scroller.scrollTop = scroller.scrollHeight;
   };
 
@@ -81,11 +101,27 @@ export function timelineView(factoryName) {
   const clear = () => {
     replace(rows);
     replace(log);
+    droppedRows = 0;
+    droppedLines = 0;
+    showDropped();
     emptyLog.hidden = false;
     log.hidden = true;
   };
 
   return { timelinePanel, logPanel, add, setState, clear };
+}
+
+/**
+ * The line above a timeline whose caps dropped its oldest rows or log lines, or "" when none were dropped.
+ * @param {number} events rows dropped, a count ≥ 0
+ * @param {number} lines log lines dropped, a count ≥ 0
+ * @returns {string} e.g. "1,234 older events and 1 older log line not shown"
+ */
+export function droppedNotice(events, lines) {
+  /** @param {number} n @param {string} what */
+  const older = (n, what) => `${n.toLocaleString("en-US")} older ${what}${n === 1 ? "" : "s"}`;
+  const parts = [events > 0 && older(events, "event"), lines > 0 && older(lines, "log line")].filter(Boolean);
+  return parts.length ? `${parts.join(" and ")} not shown` : "";
 }
 
 /**

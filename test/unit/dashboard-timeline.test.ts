@@ -1,9 +1,10 @@
 // The dashboard timeline's one-line summaries (dashboard/timeline.js `summarize`): the coordinator's budget and
 // children notices read as sentences naming the factory by name, not as the event's raw JSON; an artifact's size reads
-// in B/KiB/MiB as the artifacts panel shows it, not as a raw count of bytes.
+// in B/KiB/MiB as the artifacts panel shows it, not as a raw count of bytes. The line above a timeline that dropped
+// its oldest rows or log lines to keep its caps (`droppedNotice`) says how many — before, they vanished silently.
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { summarize } from "../../dashboard/timeline.js";
+import { droppedNotice, summarize } from "../../dashboard/timeline.js";
 
 const name = (id: string | undefined) => (id === "fac_1" ? "box-1" : String(id));
 const ev = (type: string, data: Record<string, unknown>) => ({ seq: 1, type, at: 0, data });
@@ -35,5 +36,13 @@ describe("dashboard timeline", () => {
     expect(summarize(ev("job.child_failed", { childId: "job_a", childStage: "dead_letter" }), name)).toBe(
       "child job_a is dead_letter",
     );
+  });
+
+  it("says how many older events and log lines the caps dropped, and nothing when none were", () => {
+    expect(droppedNotice(0, 0)).toBe("");
+    expect(droppedNotice(1, 0)).toBe("1 older event not shown");
+    expect(droppedNotice(1234, 0)).toBe("1,234 older events not shown");
+    expect(droppedNotice(0, 200)).toBe("200 older log lines not shown");
+    expect(droppedNotice(3, 1)).toBe("3 older events and 1 older log line not shown");
   });
 });
