@@ -2,7 +2,8 @@
 // its request is out (a feed event's re-render re-armed them) and keyboard focus lands on the outcome after; a
 // composite over a 40-job chain of children is listed as an outline (dagre took seconds, and a 999-job chain never
 // finished) with how many jobs it shows, and a 375 px phone does not scroll sideways on that page; an approval's
-// outcome takes focus when the job leaves review.
+// outcome takes focus when the job leaves review; a job with more log lines than the page keeps says above its
+// timeline how many older ones are not shown (they used to vanish silently), in a line that is no row.
 import type { Route } from "playwright-core";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -152,6 +153,30 @@ describe("dashboard job page in a real browser", () => {
     expect(await page.locator(".dag-note").textContent()).toBe(
       `${CHAIN + 1} jobs shown. Too many to draw as a graph: listed as a tree.`,
     );
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("says above the timeline how many older log lines the page dropped, in a line that is no row and fits a phone", async () => {
+    const chatty = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Chatty" } })).id;
+    const pushed = () => factory.assignments.find((x) => x.job.id === chatty);
+    await expect.poll(() => pushed() !== undefined, SOON).toBe(true);
+    const a = { jobId: chatty, leaseEpoch: pushed()!.leaseEpoch };
+    expect((await factory.request({ type: "accept", ...a })).type).toBe("ack");
+    // 26 frames of 200 lines (the most a frame may carry): 5,200 lines, 200 over the page's cap of 5,000.
+    for (let f = 0; f < 26; f++) {
+      const logs = Array.from({ length: 200 }, (_, i) => ({ stream: "stdout", text: `line ${f * 200 + i}`, at: 1 }));
+      expect((await factory.request({ type: "progress", ...a, logs })).type).toBe("ack");
+    }
+    const { page, errors, close } = await open(375);
+    await page.goto(`${h.url}/#/jobs/${chatty}`);
+    const notice = page.locator("#timeline-dropped");
+    await expect.poll(() => notice.textContent(), SOON).toBe("200 older log lines not shown");
+    expect(await page.locator(".log .line").count()).toBe(5000);
+    expect(await page.locator(".log .line .x").first().textContent()).toBe("line 200");
+    expect(await page.locator(".timeline #timeline-dropped").count()).toBe(0);
+    expect(await notice.isVisible()).toBe(true);
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
     expect(errors).toEqual([]);
     await close();
