@@ -62,8 +62,8 @@ export const ASSIGNMENT_ROOM_BYTES = 160 * 1024;
 /**
  * The largest job document (its JSON, as the coordinator stores and sends it) dispatch hands out: 864 KiB. A
  * manifest and body are at most 256 KiB as submitted, but JSON escapes a control character in six bytes, and a
- * job gathers feedback, reviews and its last result: such a job is ended at dispatch (dispatch/frame-bound), where
- * its frame would have been refused by the agent and the socket closed — on every reconnect, with the job in the
- * `welcome` again.
+ * job gathers feedback, reviews and its last result: such a job is refused at submit (coordinator/jobs/submit, 413),
+ * and one stored before that, or grown past it, is ended at dispatch (dispatch/frame-bound), where its frame would
+ * have been refused by the agent and the socket closed — on every reconnect, with the job in the `welcome` again.
  */
 export const MAX_ASSIGNED_JOB_BYTES = MAX_ASSIGNMENT_BYTES - ASSIGNMENT_ROOM_BYTES;

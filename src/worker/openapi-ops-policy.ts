@@ -34,7 +34,9 @@ export const COMPOSITE_OPS: Op[] = [
       "may name a sibling by #<index>; cycles, unknown deps and deps that ended without shipping → 400 " +
       "`validation_failed` naming them. A parent that started or ended → 409 `illegal_transition`. At most " +
       `${MAX_CHILDREN_PER_REQUEST} children and ${MAX_CHILDREN_BYTES / 1024 / 1024} MiB per request, ` +
-      `${MAX_CHILDREN_PER_PARENT} per parent over all requests (past it → 400). ` +
+      `${MAX_CHILDREN_PER_PARENT} per parent over all requests (past it → 400). A child whose JSON would pass what one ` +
+      "assignment carries to a factory (its body's control characters escape to six bytes each) → 413 " +
+      "`payload_too_large` naming its size and the limit, nothing created: shorten its body. " +
       "With an Idempotency-Key header (≤ 128 bytes) a retry of the same request → 200 with the same children as they are now " +
       "(idempotent-replayed: true), another request under the key → 409 conflict",
     role: "operator",

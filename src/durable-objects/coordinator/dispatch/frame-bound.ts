@@ -9,6 +9,8 @@
  *   why:    the `assign` carrying it would pass the agent's `maxPayload`: the agent's socket closes (1009), it
  *           reconnects, and the `welcome` listing the lease closes it again — the factory lost to every job, and
  *           the job requeued at each lease expiry to do the same on the next factory.
+ * Submit refuses such a job (jobs/submit, 413 payload_too_large); this catches one stored before it did, or grown
+ * past the bound since (feedback, reviews, its last result).
  * A job is measured once per dispatch that reaches it: one JSON.stringify, the byte count only past a third of the
  * bound (core/bytes `fitsUtf8`).
  */

@@ -11,12 +11,16 @@
  *           when `idempotencyKey` was seen with the same request — the job that
  *           key created, unchanged (`created: false`).
  *   errors: `conflict` (409) when the key was seen with a different request
- *           (coordinator/jobs/idempotency); `validation_failed` for unknown deps/parent.
+ *           (coordinator/jobs/idempotency); `validation_failed` for unknown deps/parent; `payload_too_large` (413,
+ *           `{ size, limit }`) when the job's JSON passes MAX_ASSIGNED_JOB_BYTES — no `assign` could carry it, so it
+ *           would only be ended `failed` at dispatch (dispatch/frame-bound); nothing is written.
  */
 import { depsState, failedDep } from "../../../core/dag.ts";
 import { DomainError, type ErrorCode } from "../../../core/errors.ts";
+import { oversizedJob } from "../../../core/job-size.ts";
 import type { Job } from "../../../core/model.ts";
 import type { SubmitInput } from "../../../shared/coordinator-rpc.ts";
+import { MAX_ASSIGNED_JOB_BYTES } from "../../../shared/protocol.ts";
 import { keyConflict, requestHash } from "../../../shared/request-hash.ts";
 import { addChildren, adoptChildren, announceChildren, assertAcyclic, checkParent } from "../dag/children.ts";
 import { depStages, recordDeps } from "../dag/dependents.ts";
@@ -107,6 +111,7 @@ export function submitJob(tx: Tx, input: SubmitInput, actor: string, asChild = f
     updatedAt: tx.now,
     queuedAt: tx.now,
   };
+  assertAssignable(job);
   if (adopting) adoptChildren(tx, adopting.parent);
   saveJob(tx.sql, job);
   if (m.idempotencyKey && hash) recordKey(tx.sql, m.idempotencyKey, hash, job.id, tx.now);
@@ -118,6 +123,21 @@ export function submitJob(tx: Tx, input: SubmitInput, actor: string, asChild = f
   if (adopting) announceChildren(tx, adopting.parent, [job], adopting.existing, actor);
   if (children) return { job: addChildren(tx, job.id, children, actor).parent, created: true };
   return { job, created: true };
+}
+
+/**
+ * Refuses a job no `assign` frame could carry, before anything of it is written (contract above).
+ * @throws DomainError `payload_too_large` (413) with `{ size, limit }`, bytes of JSON
+ */
+function assertAssignable(job: Job): void {
+  const size = oversizedJob(job, MAX_ASSIGNED_JOB_BYTES);
+  if (size === undefined) return;
+  throw new DomainError(
+    "payload_too_large",
+    `the job would be ${size} bytes of JSON, over the ${MAX_ASSIGNED_JOB_BYTES} bytes one assignment may carry to a ` +
+      "factory (control characters in its body count six bytes each as JSON): shorten its body and submit it again",
+    { size, limit: MAX_ASSIGNED_JOB_BYTES },
+  );
 }
 
 /** One submission's answer in a batch: the job, or the refusal a single submit would have thrown. */
