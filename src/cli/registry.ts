@@ -10,6 +10,7 @@ import { batch } from "./commands/batch.ts";
 import { budgetCommands } from "./commands/budget.ts";
 import { children } from "./commands/children.ts";
 import { deadLetters } from "./commands/dead-letters.ts";
+import { enrollmentCodeCommands } from "./commands/enrollment-codes.ts";
 import { explain } from "./commands/explain.ts";
 import { enroll, factories } from "./commands/factories.ts";
 import { factoryCommands } from "./commands/factory-changes.ts";
@@ -50,6 +51,7 @@ export const COMMANDS: readonly Command[] = [
   factories,
   ...factoryCommands,
   enroll,
+  ...enrollmentCodeCommands,
   ...tokenCommands,
   ...productCommands,
   queueState,

@@ -9,7 +9,7 @@
  *   the job's snapshots, runs and audit for good.
  * - an idempotency key (the job it created stays; the key stops deduplicating) — `idempotencyKeyDays`, 7 days:
  *   far past any client's or queue's retry window (Stripe keeps keys 24 h).
- * - an enrollment code — deleted once used, or `enrollmentCodeGraceHours` (1 h) after it expired, so a late
+ * - an enrollment code — deleted once used or revoked, or `enrollmentCodeGraceHours` (1 h) after it expired, so a late
  *   `enroll` still gets "expired" rather than "unknown" for a while.
  * There is no settings endpoint yet: a product's policy is DEFAULT_RETENTION. `RetentionPolicySchema` is the zod
  * shape a future `PATCH …/settings` would accept (values in whole days/hours, bounded).

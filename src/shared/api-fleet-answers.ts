@@ -52,6 +52,27 @@ export const EnrollmentCodeSchema = z.object({
   code: z.string(),
 });
 
+/** `GET …/factories/enrollment-codes`: the codes that can still be exchanged, oldest first (never the code). */
+export const EnrollmentCodeListSchema = z.object({
+  codes: z.array(
+    z.object({
+      id: z.string(),
+      createdAt: ms,
+      expiresAt: ms,
+      mintedBy: z.string().optional().describe("who minted it (absent for codes minted before this was recorded)"),
+      name: z.string().optional().describe("the only host name that may redeem it"),
+      seats: z.number().int().optional().describe("the most seats it grants"),
+    }),
+  ),
+});
+
+/** `DELETE …/factories/enrollment-codes/{codeId}`: whether this call revoked it, and what the code is now. */
+export const EnrollmentCodeRevokedSchema = z.object({
+  id: z.string(),
+  changed: z.boolean().describe("false: it was already revoked, used or expired (`state` says which)"),
+  state: z.enum(["revoked", "used", "expired"]),
+});
+
 /** `GET …/tokens`: every operator and viewer token, revoked ones too. */
 export const TokenListSchema = z.object({ tokens: z.array(TokenInfoSchema) });
 

@@ -10,6 +10,8 @@ import type { PatchJobBody } from "./api-work.ts";
 import { ApiClientBase } from "./http-client-base.ts";
 import type {
   Enrolled,
+  EnrollmentCodeListed,
+  EnrollmentCodeRevoked,
   Factory,
   FactoryWithBreakers,
   Job,
@@ -78,6 +80,13 @@ export class FleetClient extends ApiClientBase {
     body: { capabilities?: string[]; seatLimit?: number } = {},
   ): Promise<Factory & { changed?: boolean }> {
     return this.call("POST", `/factories/${enc(id)}/capabilities/approve`, { json: body });
+  }
+  async listEnrollmentCodes(): Promise<EnrollmentCodeListed[]> {
+    return (await this.call<{ codes: EnrollmentCodeListed[] }>("GET", "/factories/enrollment-codes")).codes;
+  }
+  /** 404 not_found for an unknown (or pruned) code; `changed: false` for one already used, expired or revoked. */
+  revokeEnrollmentCode(id: string): Promise<EnrollmentCodeRevoked> {
+    return this.call("DELETE", `/factories/enrollment-codes/${enc(id)}`);
   }
   rotateFactoryToken(id: string): Promise<Enrolled> {
     return this.call("POST", `/factories/${enc(id)}/token/rotate`);

@@ -12,6 +12,8 @@ import type { JOB_ACTIONS } from "./api.ts";
 import type { Backoff } from "./http-transport.ts";
 import type { JobEvent } from "./protocol.ts";
 import type {
+  EnrollmentCodeListed,
+  EnrollmentCodeRevoked,
   Explanation,
   FactoryBreaker,
   FactoryWithBreakers,
@@ -24,6 +26,8 @@ import type {
 
 export type {
   Candidate,
+  EnrollmentCodeListed,
+  EnrollmentCodeRevoked,
   Explanation,
   Factory,
   FactoryBreaker,

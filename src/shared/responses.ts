@@ -43,6 +43,30 @@ export interface TokenInfo {
 }
 
 /**
+ * An enrollment code that can still be exchanged, as `GET …/factories/enrollment-codes` lists it: never the code
+ * (only its hash is stored). Times are ms epoch; `mintedBy` is the minting actor, absent for codes minted before it
+ * was recorded; `name`/`seats` are what the code binds.
+ */
+export interface EnrollmentCodeListed {
+  id: string;
+  createdAt: number;
+  expiresAt: number;
+  mintedBy?: string;
+  name?: string;
+  seats?: number;
+}
+
+/**
+ * `DELETE …/factories/enrollment-codes/{id}`: `changed` is true when this call revoked a live code; false when it
+ * was already `revoked`, `used` or `expired` — `state` says which (what it is now).
+ */
+export interface EnrollmentCodeRevoked {
+  id: string;
+  changed: boolean;
+  state: "revoked" | "used" | "expired";
+}
+
+/**
  * What every job the API answers with carries beyond its stored document, computed on read (core/waiting):
  * why it waits, null only while it runs or once it is terminal.
  */

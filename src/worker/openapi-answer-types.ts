@@ -116,6 +116,8 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof FactoryRecordSchema>, Answer<"revokeFactoryToken">>(true),
   same<Out<typeof F.DeregisteredSchema>, Answer<"deregister">>(true),
   same<Out<typeof F.EnrollmentCodeSchema>, Answer<"mintEnrollmentCode"> & { code: string }>(true),
+  same<Out<typeof F.EnrollmentCodeListSchema>, { codes: Answer<"listEnrollmentCodes"> }>(true),
+  same<Out<typeof F.EnrollmentCodeRevokedSchema>, Answer<"revokeEnrollmentCode">>(true),
   same<Out<typeof F.TokenListSchema>, { tokens: Answer<"listTokens"> }>(true),
   same<Out<typeof TokenInfoSchema>, Answer<"revokeToken">>(true),
   same<DeadLetter, Row<StoredDeadLetter, "body">>(true),

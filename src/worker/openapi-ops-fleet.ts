@@ -215,6 +215,22 @@ export const AGENT_OPS: Op[] = [
   },
   {
     method: "get",
+    path: `${P}/factories/enrollment-codes`,
+    summary: "The enrollment codes that can still be exchanged (never the code itself: only its hash is kept)",
+    role: "operator",
+    ok: { "200": json("Unused, unrevoked, unexpired codes, oldest first", A.EnrollmentCodeListSchema) },
+  },
+  {
+    method: "delete",
+    path: `${P}/factories/enrollment-codes/{codeId}`,
+    summary:
+      "Revoke an enrollment code: refused at exchange from now on. Idempotent: an already used, expired or revoked " +
+      "code answers changed:false with its state; 404 for an unknown (or pruned) code",
+    role: "operator",
+    ok: { "200": json("Whether this call revoked it, and its state", A.EnrollmentCodeRevokedSchema) },
+  },
+  {
+    method: "get",
     path: `${P}/queue-state`,
     summary: "The queue version (cheap change detection)",
     role: "member",

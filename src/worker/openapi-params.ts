@@ -23,6 +23,7 @@ export const PATH_PARAMS: Readonly<Record<string, z.ZodType>> = {
   jobId: EntityId,
   factoryId: EntityId,
   tokenId: EntityId,
+  codeId: EntityId,
   batchId: EntityId,
   name: ArtifactName,
   action: ActionParam,

@@ -144,6 +144,8 @@ for (const [id, schema] of Object.entries({
   HeartbeatAnswer: Fleet.HeartbeatAnswerSchema,
   Deregistered: Fleet.DeregisteredSchema,
   EnrollmentCode: Fleet.EnrollmentCodeSchema,
+  EnrollmentCodeList: Fleet.EnrollmentCodeListSchema,
+  EnrollmentCodeRevoked: Fleet.EnrollmentCodeRevokedSchema,
   TokenInfo: TokenInfoSchema,
   TokenList: Fleet.TokenListSchema,
   TrackerQueued: Fleet.TrackerQueuedSchema,

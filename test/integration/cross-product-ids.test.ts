@@ -1,8 +1,9 @@
 // An id of another product never reaches that product: every operation of the OpenAPI document whose path names a
-// job, factory, token, batch or lesson is called on product A's path with A's admin token (the strongest credential
-// A has) and the id of one of B's — a job with an artifact and a feed, an enrolled factory, a minted token, a batch,
-// a lesson. Each is refused (404; 403 where only a lease-holding factory may call) and names nothing of B's, and B
-// is unchanged afterwards. (A factory's own token on A's path is another product's token: role-matrix.)
+// job, factory, token, enrollment code, batch or lesson is called on product A's path with A's admin token (the
+// strongest credential A has) and the id of one of B's — a job with an artifact and a feed, an enrolled factory, a
+// minted token, a batch, a lesson, an enrollment code. Each is refused (404; 403 where only a lease-holding factory
+// may call) and names nothing of B's, and B is unchanged afterwards. (A factory's own token on A's path is another
+// product's token: role-matrix.)
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OPS } from "../../src/worker/openapi";
@@ -11,7 +12,7 @@ import { ADMIN, api, createProduct, enroll, P, rawApi, submit, until } from "./c
 const A = "xid-a";
 const B = "xid-b";
 /** The path parameters that name an entity of a product (`key`, `action` and `name` are not ids). */
-const IDS = ["jobId", "factoryId", "tokenId", "batchId", "lessonId"];
+const IDS = ["jobId", "factoryId", "tokenId", "codeId", "batchId", "lessonId"];
 /** Bodies that pass validation, so the call reaches the id (an empty body would be a 400 before it). */
 const BODIES: Record<string, unknown> = {
   "post /jobs/{jobId}/children": { children: [{ title: "c0" }] },
@@ -25,7 +26,14 @@ const FACTORY_ONLY = new Set(["lease-holder"]);
 /** What B looks like to its admin, everything the calls could have changed. */
 async function snapshot(product: string, jobId: string) {
   const out: Record<string, unknown> = {};
-  const reads = ["jobs?fields=full", "factories", "tokens", "lessons?archived=include", "serial"];
+  const reads = [
+    "jobs?fields=full",
+    "factories",
+    "factories/enrollment-codes",
+    "tokens",
+    "lessons?archived=include",
+    "serial",
+  ];
   for (const path of [...reads, `jobs/${jobId}/artifacts`, `jobs/${jobId}/events`]) {
     const r = await api("GET", `${P(product)}/${path}`, { token: ADMIN });
     out[path] = JSON.parse(JSON.stringify(r.body), (k, v) => (k === "health" || k === "lastSeenAt" ? undefined : v));
@@ -67,7 +75,8 @@ describe("B's ids on A's path, with A's admin token", () => {
       token: ADMIN,
       json: { text: "b's lesson", capabilities: [] },
     });
-    expect([token.status, batch.status, lesson.status]).toEqual([201, 202, 201]);
+    const code = await api<{ id: string }>("POST", `${P(B)}/factories/enrollment-codes`, { token: ADMIN, json: {} });
+    expect([token.status, batch.status, lesson.status, code.status]).toEqual([201, 202, 201, 201]);
     // The lesson list reads D1, which trails the coordinator, and the batch's item is queued by the batch
     // consumer: B's snapshot is taken once both are there.
     await until(
@@ -83,6 +92,7 @@ describe("B's ids on A's path, with A's admin token", () => {
       jobId: job.id,
       factoryId: factory.factoryId,
       tokenId: token.body.id,
+      codeId: code.body.id,
       batchId: batch.body.batchId,
       lessonId: lesson.body.id,
       key: "repo",

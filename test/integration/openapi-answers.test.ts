@@ -132,7 +132,9 @@ describe("answers match the OpenAPI document", () => {
     await call("POST", `${F}/{factoryId}/capabilities/approve`, fv, { json: { seatLimit: 2 } });
     await call("POST", `${F}/{factoryId}/token/revoke`, fv);
     await call("DELETE", `${F}/{factoryId}`, fv);
-    await call("POST", `${F}/enrollment-codes`, v, { json: { name: "f3", seats: 1 } });
+    const code = await call<{ id: string }>("POST", `${F}/enrollment-codes`, v, { json: { name: "f3", seats: 1 } });
+    await call("GET", `${F}/enrollment-codes`, v);
+    await call("DELETE", `${F}/enrollment-codes/{codeId}`, { ...v, codeId: code.body.id });
     const token = await call<{ id: string }>("POST", `${R}/tokens`, v, { json: { role: "viewer", name: "v" } });
     await call("GET", `${R}/tokens`, v);
     await call("DELETE", `${R}/tokens/{tokenId}`, { ...v, tokenId: token.body.id });
@@ -160,6 +162,8 @@ describe("answers match the OpenAPI document", () => {
     expect(added.sort()).toEqual(
       [
         "DELETE R/factories/{factoryId} 200",
+        "DELETE R/factories/enrollment-codes/{codeId} 200",
+        "GET R/factories/enrollment-codes 200",
         "DELETE R/tokens/{tokenId} 200",
         "GET /api/v1/health 200",
         "GET /api/v1/openapi.json 200",

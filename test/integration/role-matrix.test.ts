@@ -87,6 +87,7 @@ async function world(): Promise<World> {
     jobId: held.body.job.id,
     factoryId: holder.factoryId,
     tokenId: "tok_x",
+    codeId: "enr_x",
     batchId: "bat_x",
     key: "repo",
     lessonId: "les_x",

@@ -3,7 +3,8 @@
  * Fleet membership, operator side: enroll (the token is shown once, only its
  * hash is kept), list, status (drain / quarantine / release), approval of
  * capabilities and seats a factory declared beyond its grant, token rotate and
- * revoke, deregister.
+ * revoke, deregister; enrollment codes minted, listed (never the code: only its
+ * hash is kept) and revoked.
  */
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
@@ -36,6 +37,18 @@ factories.post("/factories/enrollment-codes", async (c) => {
     c.get("coordinator").mintEnrollmentCode(productId, await sha256Hex(code), ttlSeconds, actorOf(principal), grant),
   );
   return c.json({ ...info, code }, 201);
+});
+
+// Before `/factories/:factoryId`, which would otherwise read "enrollment-codes" as a factory id.
+factories.get("/factories/enrollment-codes", async (c) => {
+  requireRole(c, "operator");
+  return c.json({ codes: await unwrap(c.get("coordinator").listEnrollmentCodes(c.get("productId"))) });
+});
+
+factories.delete("/factories/enrollment-codes/:codeId", async (c) => {
+  const principal = requireRole(c, "operator");
+  const id = param(c, "codeId", EntityId);
+  return c.json(await unwrap(c.get("coordinator").revokeEnrollmentCode(c.get("productId"), id, actorOf(principal))));
 });
 
 factories.get("/factories", async (c) => {

@@ -12,7 +12,13 @@ import { requireFactory, setFactoryToken } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { type CodeGrant, type EnrollmentCodeInfo, mintEnrollmentCode } from "./enrollment.ts";
+import {
+  type CodeGrant,
+  type EnrollmentCodeInfo,
+  type EnrollmentCodeRevoked,
+  mintEnrollmentCode,
+  revokeEnrollmentCode,
+} from "./enrollment.ts";
 import { type Retired, takeFactoryWatchers, takeTokenWatchers } from "./feed-readers.ts";
 import { mintToken, revokeToken, type TokenInfo, type TokenRole } from "./tokens.ts";
 
@@ -42,9 +48,20 @@ export function issueEnrollmentCode(
   actor: string,
   grant: CodeGrant = {},
 ): EnrollmentCodeInfo {
-  const info = mintEnrollmentCode(tx, hash, ttlSeconds, grant);
+  const info = mintEnrollmentCode(tx, hash, ttlSeconds, actor, grant);
   enqueueAudit(tx, actor, "factory.enrollment_code", info.id, { expiresAt: info.expiresAt, ...grant });
   return info;
+}
+
+/**
+ * Enrollment code `id` revoked (coordinator/access/enrollment), audited like a token's revocation — a no-op too,
+ * with the state it found. A code opens no stream, so there is nothing to close.
+ * @throws NotFoundError — no such code.
+ */
+export function retireEnrollmentCode(tx: Tx, id: string, actor: string): EnrollmentCodeRevoked {
+  const value = revokeEnrollmentCode(tx, id);
+  enqueueAudit(tx, actor, "factory.enrollment_code.revoke", id, { changed: value.changed, state: value.state });
+  return value;
 }
 
 /**

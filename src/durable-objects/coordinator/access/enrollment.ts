@@ -4,9 +4,11 @@
  * the host exchanges it for its factory token. The long-lived token is then
  * created on, and only ever seen by, the host that uses it. A code works once;
  * used codes, and codes an hour past their expiry, are deleted by the cron's
- * retention pass (coordinator/jobs/retention), so the table holds only live codes.
+ * retention pass (coordinator/jobs/retention), so the table holds only live codes. An operator may revoke a code
+ * before that (a code pasted into the wrong chat): a revoked code is refused like a used one, and pruned like one.
  */
-import { DomainError } from "../../../core/errors.ts";
+import { DomainError, NotFoundError } from "../../../core/errors.ts";
+import type { EnrollmentCodeListed, EnrollmentCodeRevoked } from "../../../shared/responses.ts";
 import { columnsOf, execute } from "../../sql-statements.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 
@@ -21,6 +23,11 @@ export interface EnrollmentCodeInfo {
 }
 
 /** What an operator binds a code to when minting it (`POST …/factories/enrollment-codes`). */
+export type { EnrollmentCodeListed, EnrollmentCodeRevoked };
+
+/** A code that can still be exchanged: not used, not revoked, not expired (`now` in ms). */
+const LIVE = "used_at IS NULL AND revoked_at IS NULL AND expires_at > ?";
+
 export interface CodeGrant {
   name?: string;
   seats?: number;
@@ -30,6 +37,7 @@ export function mintEnrollmentCode(
   tx: Tx,
   hash: string,
   ttlSeconds: number,
+  actor: string,
   grant: CodeGrant = {},
 ): EnrollmentCodeInfo {
   const info: EnrollmentCodeInfo = {
@@ -40,39 +48,35 @@ export function mintEnrollmentCode(
   };
   execute(
     tx.sql,
-    "INSERT INTO enrollment_codes(id, code_hash, created_at, expires_at, name, seat_limit) VALUES (?, ?, ?, ?, ?, ?)",
+    "INSERT INTO enrollment_codes(id, code_hash, created_at, expires_at, name, seat_limit, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
     info.id,
     hash,
     info.createdAt,
     info.expiresAt,
     grant.name ?? null,
     grant.seats ?? null,
+    actor,
   );
   return info;
 }
 
 export function liveEnrollmentCode(sql: SqlStorage, hash: string, now: number): { id: string } | undefined {
-  return one<{ id: string }>(
-    sql,
-    "SELECT id FROM enrollment_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
-    hash,
-    now,
-  );
+  return one<{ id: string }>(sql, `SELECT id FROM enrollment_codes WHERE code_hash = ? AND ${LIVE}`, hash, now);
 }
 
 /**
  * Use the code up, inside the same unit that creates the factory, and bind the enrollment to what the operator
  * minted it for: `input` as the host asked, returned with its seats capped by the code's.
- * @throws DomainError unauthorized — unknown, expired or used; forbidden — the code names another host
+ * @throws DomainError unauthorized — unknown, expired, used or revoked; forbidden — the code names another host
  */
 export function consumeEnrollmentCode<T extends { name: string; seats: number }>(tx: Tx, hash: string, input: T): T {
   const code = one<{ id: string; name: string | null; seat_limit: number | null }>(
     tx.sql,
-    "SELECT id, name, seat_limit FROM enrollment_codes WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+    `SELECT id, name, seat_limit FROM enrollment_codes WHERE code_hash = ? AND ${LIVE}`,
     hash,
     tx.now,
   );
-  if (!code) throw new DomainError("unauthorized", "enrollment code is unknown, expired or already used");
+  if (!code) throw new DomainError("unauthorized", "enrollment code is unknown, expired, revoked or already used");
   if (code.name !== null && code.name !== input.name) {
     // Refused before it is used up: the operator's host can still redeem it. Without naming that host, so a stolen
     // code does not tell its holder the one name that would redeem it.
@@ -82,12 +86,55 @@ export function consumeEnrollmentCode<T extends { name: string; seats: number }>
   return code.seat_limit === null ? input : { ...input, seats: Math.min(input.seats, code.seat_limit) };
 }
 
+/** The codes that can still be exchanged, oldest first — never the code itself (only its hash is stored). */
+export function listEnrollmentCodes(sql: SqlStorage, now: number): EnrollmentCodeListed[] {
+  type Row = { id: string; created_at: number; expires_at: number; created_by: string | null };
+  return sql
+    .exec<Row & { name: string | null; seat_limit: number | null }>(
+      `SELECT id, created_at, expires_at, created_by, name, seat_limit FROM enrollment_codes WHERE ${LIVE}
+       ORDER BY created_at, id`,
+      now,
+    )
+    .toArray()
+    .map((r) => ({
+      id: r.id,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      ...(r.created_by === null ? {} : { mintedBy: r.created_by }),
+      ...(r.name === null ? {} : { name: r.name }),
+      ...(r.seat_limit === null ? {} : { seats: r.seat_limit }),
+    }));
+}
+
 /**
- * The columns that bind a code to its operator's grant (`name`, `seat_limit`), added to the table runtime/schema
- * creates: for a new coordinator and for one whose table predates them alike (NULL: not bound, as codes were).
+ * Code `id` can no longer be exchanged. In the coordinator's serialized unit, so an exchange either committed
+ * before (the code reads `used`) or is refused after. Idempotent: a code already used, expired or revoked is left
+ * as it is, `changed: false`.
+ * @throws NotFoundError — no such code (never minted, or pruned by retention after use or expiry)
+ */
+export function revokeEnrollmentCode(tx: Tx, id: string): EnrollmentCodeRevoked {
+  const row = one<{ used_at: number | null; revoked_at: number | null; expires_at: number }>(
+    tx.sql,
+    "SELECT used_at, revoked_at, expires_at FROM enrollment_codes WHERE id = ?",
+    id,
+  );
+  if (!row) throw new NotFoundError("enrollment code", id);
+  if (row.revoked_at !== null) return { id, changed: false, state: "revoked" };
+  if (row.used_at !== null) return { id, changed: false, state: "used" };
+  if (row.expires_at <= tx.now) return { id, changed: false, state: "expired" };
+  execute(tx.sql, "UPDATE enrollment_codes SET revoked_at = ? WHERE id = ?", tx.now, id);
+  return { id, changed: true, state: "revoked" };
+}
+
+/**
+ * The columns that bind a code to its operator's grant (`name`, `seat_limit`), who minted it (`created_by`) and
+ * when an operator revoked it (`revoked_at`), added to the table runtime/schema creates: for a new coordinator and
+ * for one whose table predates them alike (NULL: not bound, minter unrecorded, not revoked — as codes were).
  */
 export function applyEnrollmentCodeColumns(sql: SqlStorage): void {
   const cols = columnsOf(sql, "enrollment_codes");
   if (!cols.has("name")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN name TEXT");
   if (!cols.has("seat_limit")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN seat_limit INTEGER");
+  if (!cols.has("created_by")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN created_by TEXT");
+  if (!cols.has("revoked_at")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN revoked_at INTEGER");
 }

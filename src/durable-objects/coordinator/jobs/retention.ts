@@ -1,6 +1,6 @@
 /**
  * @module durable-objects/coordinator/jobs/retention
- * The pruning pass the cron runs for each product (core/retention gives the cut-offs): expired or used enrollment
+ * The pruning pass the cron runs for each product (core/retention gives the cut-offs): expired, used or revoked enrollment
  * codes deleted, old idempotency keys forgotten (and the bulk batches read through them), and the feeds of jobs terminal for longer than the policy purged
  * (each JobFeed's `purge`: storage and artifact bytes). Every step is bounded per pass and idempotent, so a deep
  * backlog drains over a few passes and overlapping passes are harmless.
@@ -51,12 +51,12 @@ export interface PrunedRows {
   batches: number;
 }
 
-/** Deletes used codes and codes expired before the cut-off; forgets keys of jobs created before theirs. */
+/** Deletes used and revoked codes and codes expired before the cut-off; forgets keys of jobs created before theirs. */
 export function pruneRows(tx: Tx, cut: RetentionCutoffs): PrunedRows {
   const enrollmentCodes = execute(
     tx.sql,
     `DELETE FROM enrollment_codes WHERE id IN (
-       SELECT id FROM enrollment_codes WHERE used_at IS NOT NULL OR expires_at < ?1 LIMIT ${ROWS_PER_PASS})`,
+       SELECT id FROM enrollment_codes WHERE used_at IS NOT NULL OR revoked_at IS NOT NULL OR expires_at < ?1 LIMIT ${ROWS_PER_PASS})`,
     cut.codesExpiredBefore,
   );
   const idempotencyKeys = pruneKeys(tx, cut.keysCreatedBefore); // whole instants at a time (jobs/key-prune)

@@ -13,11 +13,12 @@ import { ADMIN_OPENER, closeFeedStreams } from "../../feed/revocation.ts";
 import {
   issueEnrollmentCode,
   issueToken,
+  retireEnrollmentCode,
   retireFactoryToken,
   retireToken,
   rotateFactoryToken,
 } from "../access/credentials.ts";
-import type { CodeGrant } from "../access/enrollment.ts";
+import { type CodeGrant, listEnrollmentCodes } from "../access/enrollment.ts";
 import { assertFactoryMayRead, type Retired, recordWatcher, type Watched } from "../access/feed-readers.ts";
 import { spendTicket, type TicketUse } from "../access/spent-tickets.ts";
 import { authenticate, listTokens, type TokenRole } from "../access/tokens.ts";
@@ -84,6 +85,15 @@ export abstract class FleetRpc extends ComposedCoordinator {
 
   async mintEnrollmentCode(productId: string, hash: string, ttlSeconds: number, actor: string, grant?: CodeGrant) {
     return this.units.run(productId, (tx) => issueEnrollmentCode(tx, hash, ttlSeconds, actor, grant));
+  }
+
+  async listEnrollmentCodes(productId: string) {
+    return this.units.run(productId, (tx) => listEnrollmentCodes(tx.sql, tx.now));
+  }
+
+  /** One unit, as `enroll`'s exchange is: a code revoked here is refused by every exchange that runs after. */
+  async revokeEnrollmentCode(productId: string, id: string, actor: string) {
+    return this.units.run(productId, (tx) => retireEnrollmentCode(tx, id, actor));
   }
 
   async heartbeat(productId: string, factoryId: string, body: { capabilities?: string[]; seats?: number }) {

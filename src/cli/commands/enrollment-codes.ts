@@ -1,0 +1,71 @@
+/**
+ * @module cli/commands/enrollment-codes
+ * The product's one-time enrollment codes (operator): `enrollment-codes` lists those that can still be exchanged —
+ * by id, never the code, which the coordinator keeps only as a hash — and `enrollment-codes revoke ID` revokes one,
+ * so a code pasted into the wrong place stops working at once instead of when it expires.
+ */
+import { ApiError } from "../../shared/http-client.ts";
+import type { Command } from "../context.ts";
+import { CliError } from "../errors.ts";
+import { formatInstant, NONE, renderTable } from "../table.ts";
+
+export const enrollmentCodeCommands: Command[] = [
+  {
+    path: ["enrollment-codes"],
+    args: { names: "", min: 0, max: 0 },
+    summary: "list the enrollment codes that can still be exchanged (operator); never the codes themselves",
+    options: {},
+    async run(ctx) {
+      const codes = await ctx.client().listEnrollmentCodes();
+      if (ctx.json) ctx.emit({ codes });
+      else if (codes.length === 0) ctx.print("no live enrollment codes; mint one with `gigafactory enroll NAME`");
+      else
+        ctx.print(
+          renderTable(
+            [
+              { header: "ID" },
+              { header: "FOR HOST", max: 40 },
+              { header: "SEATS" },
+              { header: "MINTED BY", max: 40 },
+              { header: "CREATED" },
+              { header: "EXPIRES" },
+            ],
+            codes.map((c) => [
+              c.id,
+              c.name ?? NONE,
+              c.seats === undefined ? NONE : String(c.seats),
+              c.mintedBy ?? NONE,
+              formatInstant(c.createdAt),
+              formatInstant(c.expiresAt),
+            ]),
+          ),
+        );
+      return 0;
+    },
+  },
+  {
+    path: ["enrollment-codes", "revoke"],
+    args: { names: "ID", min: 1, max: 1 },
+    summary: "revoke an enrollment code (operator); its exchange is refused from now on",
+    options: {},
+    async run(ctx) {
+      const id = ctx.positionals[0]!;
+      const r = await ctx
+        .client()
+        .revokeEnrollmentCode(id)
+        .catch((err: unknown) => {
+          // The generic not_found advice names jobs and factories; a code is gone once used or expired anyway.
+          if (!(err instanceof ApiError && err.code === "not_found")) throw err;
+          throw new CliError(
+            "not_found",
+            `no enrollment code ${id} in this product (a used or long-expired code is deleted: nothing to revoke)`,
+            "`gigafactory enrollment-codes` lists the codes that can still be exchanged",
+          );
+        });
+      if (ctx.json) ctx.emit(r);
+      else if (r.changed) ctx.print(`✔ enrollment code ${r.id} is revoked; exchanging it is refused from now on`);
+      else ctx.print(`enrollment code ${r.id} was already ${r.state}: nothing changed`);
+      return 0;
+    },
+  },
+];
