@@ -22,12 +22,12 @@ export interface EnrollmentCodeInfo {
   seats?: number;
 }
 
-/** What an operator binds a code to when minting it (`POST …/factories/enrollment-codes`). */
 export type { EnrollmentCodeListed, EnrollmentCodeRevoked };
 
 /** A code that can still be exchanged: not used, not revoked, not expired (`now` in ms). */
 const LIVE = "used_at IS NULL AND revoked_at IS NULL AND expires_at > ?";
 
+/** What an operator binds a code to when minting it (`POST …/factories/enrollment-codes`). */
 export interface CodeGrant {
   name?: string;
   seats?: number;
