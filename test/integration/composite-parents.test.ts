@@ -4,12 +4,12 @@
 // subtree bigger than one unit's chunk is finished by the alarm, none of what it has still to reach dispatched
 // meanwhile (not its parent's children, not a grandchild under a child not yet cancelled: no push, no claim). The
 // audit's `more` is that parent's own cascade, not another still under way.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
 import { ADMIN, api, claim, enroll, eventsOf, getJob, type JobView, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
-import { holdAlarm } from "./state.ts";
+import { alarmUntil, holdAlarm } from "./state.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -105,12 +105,9 @@ describe("cancelling a composite parent", () => {
     expect((await act(product, parent.id, "cancel")).status).toBe(200);
     const [audit] = await auditOf(product, parent.id, "job.cancel");
     expect(audit?.detail).toMatchObject({ descendantsCancelled: CANCEL_CHUNK, more: true });
-    const stub = env.COORDINATOR.getByName(product);
-    const counts = await until(
-      async () => {
-        await runDurableObjectAlarm(stub);
-        return stats(product);
-      },
+    const counts = await alarmUntil(
+      product,
+      () => stats(product),
       (c) => c.cancelled === CANCEL_CHUNK + 101,
     );
     expect(counts).toMatchObject({ cancelled: CANCEL_CHUNK + 101 });
@@ -134,18 +131,15 @@ describe("cancelling a composite parent", () => {
     const g = await enroll(product, "g");
     expect((await claim(product, g.token)).status).toBe(204);
     await release();
-    const stub = env.COORDINATOR.getByName(product);
-    const counts = await until(
-      async () => {
-        await runDurableObjectAlarm(stub);
-        return stats(product);
-      },
+    const counts = await alarmUntil(
+      product,
+      () => stats(product),
       (c) => c.cancelled === 1 + CANCEL_CHUNK + 100 + 1,
     );
     expect(counts).toMatchObject({ cancelled: 1 + CANCEL_CHUNK + 100 + 1 });
     // No engine was ever started for any of them: not one run opened.
     const runs = await runInDurableObject(
-      stub,
+      env.COORDINATOR.getByName(product),
       (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM runs").one().n,
     );
     expect(runs).toBe(0);

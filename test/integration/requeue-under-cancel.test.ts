@@ -2,11 +2,10 @@
 // dead-lettered before its parent's cancel and a grandchild under a child the cascade has not reached yet, while the
 // cascade is still under way and after it finished — so no engine is started for work whose parent is gone. Below a
 // merely failed composite the requeue is allowed: failed is not final.
-import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
-import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit, until } from "./client.ts";
-import { holdAlarm } from "./state.ts";
+import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit } from "./client.ts";
+import { alarmUntil, holdAlarm } from "./state.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -79,12 +78,9 @@ describe("a requeue below a cancelled composite", () => {
     await expectRefused(product, dead!, parent.id);
     await expectRefused(product, grand!, parent.id); // its own parent still live: the one above is cancelled
     await release();
-    const stub = env.COORDINATOR.getByName(product);
-    const counts = await until(
-      async () => {
-        await runDurableObjectAlarm(stub);
-        return stats(product);
-      },
+    const counts = await alarmUntil(
+      product,
+      () => stats(product),
       (c) => c.cancelled === 1 + CANCEL_CHUNK + 1,
     );
     expect(counts).toMatchObject({ cancelled: 1 + CANCEL_CHUNK + 1, dead_letter: 2 });

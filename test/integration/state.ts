@@ -6,6 +6,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { FeedBudget } from "../../src/core/feed-budget.ts";
 import { type DeliveryHost, QueueHealth } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
+import { until } from "./client.ts";
 
 /**
  * Let the lease run out `agoMs` ago. The alarm is settled first (`settleAlarm`), so the test's own
@@ -200,4 +201,16 @@ export async function holdAlarm(product: string): Promise<() => Promise<void>> {
       delete instance.alarm; // the class's own again
       await state.storage.setAlarm(Date.now());
     });
+}
+
+/**
+ * Runs the coordinator's alarm, then `read`, until `ok` holds (client `until`'s bound): a cancel cascade's chunks,
+ * each in an alarm of its own, finished without waiting for the runtime to fire them. Returns the last read.
+ */
+export async function alarmUntil<T>(product: string, read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  const stub = env.COORDINATOR.getByName(product);
+  return until(async () => {
+    await runDurableObjectAlarm(stub);
+    return read();
+  }, ok);
 }
