@@ -22,18 +22,15 @@
  */
 import { FencedError } from "../../../core/errors.ts";
 import type { LossKind } from "../../../core/exclusions.ts";
-import type { RunSpent } from "../../../core/job-budget.ts";
 import { decideExpiry, isLeaseLive, leaseExpiresAt } from "../../../core/lease.ts";
 import { type Job, LEASED_STAGES } from "../../../core/model.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
-import type { Assignment } from "../../../shared/protocol.ts";
 import { settled } from "../dag/dependents.ts";
 import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
-import { finishRun, ranBy, runSpendMark, runStartedAt } from "../jobs/runs.ts";
+import { finishRun, ranBy } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
-import { assignmentAllowance, endIfSpent } from "../policies/job-allowance.ts";
-import { lessonsForAssignment } from "../policies/lesson-rows.ts";
+import { endIfSpent } from "../policies/job-allowance.ts";
 import { recordLeaseExpiries } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
 import { getSettings } from "../runtime/meta.ts";
@@ -197,45 +194,4 @@ export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {
     if (giveBack(tx, job, why).stage === "queued") requeued += 1;
   }
   return requeued;
-}
-
-/** The live leases a factory holds, as the push protocol describes them (for `welcome`). */
-export function heldAssignments(tx: Tx, factoryId: string): Assignment[] {
-  return tx.sql
-    .exec<{ id: string }>(
-      "SELECT id FROM jobs WHERE holder_factory_id = ? AND stage IN ('assigned', 'building') AND lease_expires_at > ? ORDER BY id",
-      factoryId,
-      tx.now,
-    )
-    .toArray()
-    .map(({ id }) => {
-      const job = requireJob(tx.sql, id);
-      const expiresAt = job.leaseExpiresAt ?? tx.now;
-      return {
-        job,
-        leaseEpoch: job.leaseEpoch,
-        expiresAt,
-        ttlSeconds: Math.max(1, Math.ceil((expiresAt - tx.now) / 1000)),
-        // A factory that restarts the engine of a resumed lease hands it the same lessons again.
-        lessons: lessonsForAssignment(tx, job),
-        // The same allowance as its `assign` (the runs before this lease's): a restarted engine is held to it again.
-        ...assignmentAllowance(tx, job, job.leaseEpoch),
-        // And what this run has reported: a fresh engine's count starts at 0, under this run's high-water mark, so
-        // its spend went uncharged until it passed that mark (an agent restarted within the lease starts one).
-        runSpent: leaseRunSpent(tx, job),
-        // And when the run started: `wallSeconds` bounds the run, so a fresh engine gets only what is left of it.
-        ...optionalStart(runStartedAt(tx.sql, job.id, job.leaseEpoch)),
-      };
-    });
-}
-
-/** What `job`'s live run has reported so far (jobs/runs `runSpendMark`), as `welcome` sends it: USD, tokens in + out. */
-function leaseRunSpent(tx: Tx, job: Job): RunSpent {
-  const mark = runSpendMark(tx.sql, job.id, job.leaseEpoch);
-  return { usd: mark.costUsd, tokens: mark.tokens };
-}
-
-/** `{runStartedAt}` when the lease's run has a start (every claimed lease opens one: jobs/runs `startRun`). */
-function optionalStart(at: number | undefined): { runStartedAt?: number } {
-  return at === undefined ? {} : { runStartedAt: at };
 }
