@@ -7,8 +7,15 @@
  * it lapsed (lazy expiry: correctness never waits for the alarm), then refuses
  * an epoch that is not the job's current one with `409 fenced` (a factory that never held the job gets
  * `409 not_lease_holder` whatever the epoch: a refusal tells it nothing of that job), before
- * anything is written (a refused run report's spend is still charged, in a
- * unit of its own: policies/late-spend `fenceReport`).
+ * anything is written. A refusal rolls its unit back, so what it found is kept apart (runtime/units `KeptRefusal`,
+ * in a unit — or a batch frame's savepoint — of its own, at the refused unit's `now`):
+ *   - a lapsed lease's expiry (the refusal always follows it: an expired job holds no lease). Rolled back, the job
+ *     stayed assigned to a holder just told it lost it, its seat and serial key taken, until the alarm requeued it.
+ *     Kept, it is the alarm's expiry (`expireLapsed`: the same events, exclusion, factory record, metric, breaker
+ *     input and requeue/retry/dead letter), done once: it re-reads the job and expires only the lease at the epoch
+ *     it found lapsed, still lapsed — the alarm, or a unit in between, having expired or re-leased it, it does
+ *     nothing; and the alarm after it finds the lease gone. The answer is the one the refused unit computed;
+ *   - a refused run report's spend (policies/late-spend `fenceReport`), charged before that expiry.
  *
  * EXCLUSION — a lease lost by expiry, release or rejection counts against
  * that holder for that job (core/exclusions): the router keeps the job away
@@ -35,22 +42,30 @@ import { recordLeaseExpiries } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { KeptRefusal } from "../runtime/units.ts";
 import { forgetExclusions, recordLoss } from "./exclusions.ts";
 import { forgetSerialHolds, holdSerialKey } from "./serial-holds.ts";
 
 /**
  * `loaded`: the job as this unit just read it, if it did (saves a second read).
- * @throws FencedError, NotFoundError; DomainError `not_lease_holder` (a factory that never held the job, whatever
- *   the epoch, or one that held an earlier lease naming the current epoch)
+ * @throws FencedError (a KeptRefusal of one, keeping the expiry, when the lease had lapsed), NotFoundError;
+ *   DomainError `not_lease_holder` (a factory that never held the job, whatever the epoch, or one that held an
+ *   earlier lease naming the current epoch)
  */
 export function fence(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number, loaded?: Job): Job {
   let job = loaded ?? requireJob(tx.sql, jobId);
   // A factory that never held the job is told only that it does not hold it — never the job's epoch or stage, which
   // `fenced` names (a factory reads only the jobs it holds or held). A zombie, which held it, is still told `fenced`.
   if (job.holderFactoryId !== factoryId && !ranBy(tx.sql, job.id, factoryId)) assertHolder(job, factoryId, leaseEpoch);
-  if (isLeased(job) && !isLeaseLive(job.leaseExpiresAt ?? 0, tx.now)) job = expireLease(tx, job);
-  if (leaseEpoch !== job.leaseEpoch || !isLeased(job))
-    throw new FencedError(job.id, leaseEpoch, job.leaseEpoch, isLeased(job) ? undefined : job.stage);
+  let lapsedAt: number | undefined; // the epoch of a lapsed lease this unit expired: kept after the refusal
+  if (isLeased(job) && !isLeaseLive(job.leaseExpiresAt ?? 0, tx.now)) {
+    lapsedAt = job.leaseEpoch;
+    job = expireLease(tx, job);
+  }
+  if (leaseEpoch !== job.leaseEpoch || !isLeased(job)) {
+    const refused = new FencedError(job.id, leaseEpoch, job.leaseEpoch, isLeased(job) ? undefined : job.stage);
+    throw lapsedAt === undefined ? refused : new KeptRefusal(refused, [(t) => expireLapsed(t, jobId, lapsedAt)]);
+  }
   assertHolder(job, factoryId, leaseEpoch);
   return job;
 }
@@ -158,13 +173,30 @@ export function expireDue(tx: Tx): number {
     .toArray();
   let expired = 0;
   for (const { id } of ids) {
-    const job = loadJob(tx.sql, id);
-    if (!job || !isLeased(job)) continue;
+    const job = lapsed(tx, id);
+    if (!job) continue;
     expireLease(tx, job);
     expired += 1;
   }
   recordLeaseExpiries(tx, expired);
   return ids.length;
+}
+
+/**
+ * The expiry a fenced refusal found due (see FENCE), kept: the alarm's (`expireDue`) for this one job — unless the
+ * lease at `leaseEpoch` is no longer held and lapsed at `tx.now` (expired already, re-leased, ended): then nothing.
+ */
+export function expireLapsed(tx: Tx, jobId: string, leaseEpoch: number): void {
+  const job = lapsed(tx, jobId);
+  if (!job || job.leaseEpoch !== leaseEpoch) return;
+  expireLease(tx, job);
+  recordLeaseExpiries(tx, 1);
+}
+
+/** `jobId` if it holds a lease that has run out at `tx.now`: one to expire. */
+function lapsed(tx: Tx, jobId: string): Job | undefined {
+  const job = loadJob(tx.sql, jobId);
+  return job && isLeased(job) && !isLeaseLive(job.leaseExpiresAt ?? 0, tx.now) ? job : undefined;
 }
 
 /**
