@@ -145,7 +145,7 @@ describe("batch frames", () => {
     socket.close();
   });
 
-  it("undoes a refused frame's writes, even those it made before refusing (a lapsed lease expired inside the fence)", async () => {
+  it("undoes a refused frame's writes, even those it made before refusing, and keeps the lapsed lease's expiry once", async () => {
     const product = "batch-savepoint";
     const { socket, leases, factoryId } = await leased(product, 2);
     const [kept, lapsed] = leases as [(typeof leases)[0], (typeof leases)[0]];
@@ -154,27 +154,38 @@ describe("batch frames", () => {
       { type: "complete", ...kept, result: { outcome: "success", rc: 0 } },
       { type: "complete", ...lapsed, result: { outcome: "success", rc: 0 } },
     ];
-    // Read the rows the moment the unit commits, before the alarm could expire the lapsed lease for real.
+    // Read the rows the moment the unit commits, before the alarm could expire the lapsed lease itself.
     const rows = await runInDurableObject(env.COORDINATOR.getByName(product), async (instance, state) => {
       const units = (instance as unknown as { units: Units }).units;
+      const sql = state.storage.sql;
       const read = (id: string) =>
-        state.storage.sql
-          .exec<{ stage: string; lease_epoch: number }>("SELECT stage, lease_epoch FROM jobs WHERE id = ?", id)
-          .one();
-      let seen: Array<{ stage: string; lease_epoch: number }> = [];
+        sql.exec<{ stage: string; lease_epoch: number }>("SELECT stage, lease_epoch FROM jobs WHERE id = ?", id).one();
+      const expiries = () => {
+        const doc = sql.exec<{ doc: string }>("SELECT doc FROM factories WHERE id = ?", factoryId).one().doc;
+        const lost = sql
+          .exec<{ n: number }>(
+            "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'event' AND job_id = ? AND body LIKE '%\"lease.lost\"%'",
+            lapsed.jobId,
+          )
+          .one().n;
+        return { onRecord: (JSON.parse(doc) as { leaseExpiries?: number[] }).leaseExpiries?.length ?? 0, lost };
+      };
+      let seen: unknown[] = [];
       await units.run(
         product,
         (tx) => applyBatch(tx, factoryId, frames, undefined, (fn) => units.nested(fn)),
         () => {
-          seen = [read(kept.jobId), read(lapsed.jobId)];
+          seen = [read(kept.jobId), read(lapsed.jobId), expiries()];
         },
       );
       return seen;
     });
-    // Alone, the lapsed frame's fence would have requeued the job at epoch + 1 and then refused: all rolled back.
+    // The lapsed frame's fence requeued the job at epoch + 1 and then refused: its savepoint undid that, and the
+    // refusal kept the expiry in a savepoint of its own (runtime/units `KeptRefusal`) — one expiry, not two.
     expect(rows).toEqual([
       { stage: "testing", lease_epoch: kept.leaseEpoch },
-      { stage: "assigned", lease_epoch: lapsed.leaseEpoch },
+      { stage: "queued", lease_epoch: lapsed.leaseEpoch + 1 },
+      { onRecord: 1, lost: 1 },
     ]);
     socket.close();
   });

@@ -108,7 +108,9 @@ describe("a report fenced after its lease was lost", () => {
     const ref = { jobId: job.id, leaseEpoch: a.leaseEpoch };
     socket.send({ type: "progress", id: "1", ...ref, stage: "building", insights: { costUsd: 1 } });
     expect((await socket.answer<{ type: string }>("1")).type).toBe("ack");
-    await expireLeaseNow(product, job.id); // the fence expires it lazily inside the refused unit, which rolls back
+    // The refused unit rolls back; it keeps the charge first (the lapsed lease still held: the overrun rule ends it),
+    // then the expiry it found due, which finds the lease already gone (dispatch/lease-ops FENCE).
+    await expireLeaseNow(product, job.id);
     socket.send({ type: "progress", id: "2", ...ref, insights: { costUsd: 4 } });
     expect(await socket.answer("2")).toMatchObject({ type: "error", code: "fenced" });
     expect(await socket.next("cancel")).toMatchObject(ref);

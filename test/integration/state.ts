@@ -13,9 +13,16 @@ import { until } from "./client.ts";
  * `runDurableObjectAlarm` is the run that finds the expiry.
  */
 export async function expireLeaseNow(product: string, jobId: string, agoMs = 1000): Promise<void> {
-  const stub = env.COORDINATOR.getByName(product);
   await settleAlarm(product);
-  await runInDurableObject(stub, (_instance, state) => {
+  await lapseLease(product, jobId, agoMs);
+}
+
+/**
+ * Let the lease run out `agoMs` ago, the alarm left as it is: for a test that holds it (`holdAlarm`), so that only
+ * what the test does next can find the expiry.
+ */
+export async function lapseLease(product: string, jobId: string, agoMs = 1000): Promise<void> {
+  await runInDurableObject(env.COORDINATOR.getByName(product), (_instance, state) => {
     const at = Date.now() - agoMs;
     state.storage.sql.exec(
       "UPDATE jobs SET lease_expires_at = ?1, doc = json_set(doc, '$.leaseExpiresAt', ?1) WHERE id = ?2",

@@ -7,8 +7,15 @@
  * it lapsed (lazy expiry: correctness never waits for the alarm), then refuses
  * an epoch that is not the job's current one with `409 fenced` (a factory that never held the job gets
  * `409 not_lease_holder` whatever the epoch: a refusal tells it nothing of that job), before
- * anything is written (a refused run report's spend is still charged, in a
- * unit of its own: policies/late-spend `fenceReport`).
+ * anything is written. A refusal rolls its unit back, so what it found is kept apart (runtime/units `KeptRefusal`,
+ * in a unit — or a batch frame's savepoint — of its own, at the refused unit's `now`):
+ *   - a lapsed lease's expiry (the refusal always follows it: an expired job holds no lease). Rolled back, the job
+ *     stayed assigned to a holder just told it lost it, its seat and serial key taken, until the alarm requeued it.
+ *     Kept, it is the alarm's expiry (`expireLapsed`: the same events, exclusion, factory record, metric, breaker
+ *     input and requeue/retry/dead letter), done once: it re-reads the job and expires only the lease at the epoch
+ *     it found lapsed, still lapsed — the alarm, or a unit in between, having expired or re-leased it, it does
+ *     nothing; and the alarm after it finds the lease gone. The answer is the one the refused unit computed;
+ *   - a refused run report's spend (policies/late-spend `fenceReport`), charged before that expiry.
  *
  * EXCLUSION — a lease lost by expiry, release or rejection counts against
  * that holder for that job (core/exclusions): the router keeps the job away
@@ -22,38 +29,43 @@
  */
 import { FencedError } from "../../../core/errors.ts";
 import type { LossKind } from "../../../core/exclusions.ts";
-import type { RunSpent } from "../../../core/job-budget.ts";
 import { decideExpiry, isLeaseLive, leaseExpiresAt } from "../../../core/lease.ts";
 import { type Job, LEASED_STAGES } from "../../../core/model.ts";
 import { grantedLeaseTtl, leaseTtlFor } from "../../../core/settings.ts";
-import type { Assignment } from "../../../shared/protocol.ts";
 import { settled } from "../dag/dependents.ts";
 import { noteLeaseExpiry } from "../factories/registry.ts";
 import { assertHolder, loadJob, moveJob, NO_LEASE, requireJob, touchJob } from "../jobs/rows.ts";
-import { finishRun, ranBy, runSpendMark, runStartedAt } from "../jobs/runs.ts";
+import { finishRun, ranBy } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
-import { assignmentAllowance, endIfSpent } from "../policies/job-allowance.ts";
-import { lessonsForAssignment } from "../policies/lesson-rows.ts";
+import { endIfSpent } from "../policies/job-allowance.ts";
 import { recordLeaseExpiries } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { KeptRefusal } from "../runtime/units.ts";
 import { forgetExclusions, recordLoss } from "./exclusions.ts";
 import { forgetSerialHolds, holdSerialKey } from "./serial-holds.ts";
 
 /**
  * `loaded`: the job as this unit just read it, if it did (saves a second read).
- * @throws FencedError, NotFoundError; DomainError `not_lease_holder` (a factory that never held the job, whatever
- *   the epoch, or one that held an earlier lease naming the current epoch)
+ * @throws FencedError (a KeptRefusal of one, keeping the expiry, when the lease had lapsed), NotFoundError;
+ *   DomainError `not_lease_holder` (a factory that never held the job, whatever the epoch, or one that held an
+ *   earlier lease naming the current epoch)
  */
 export function fence(tx: Tx, jobId: string, factoryId: string, leaseEpoch: number, loaded?: Job): Job {
   let job = loaded ?? requireJob(tx.sql, jobId);
   // A factory that never held the job is told only that it does not hold it — never the job's epoch or stage, which
   // `fenced` names (a factory reads only the jobs it holds or held). A zombie, which held it, is still told `fenced`.
   if (job.holderFactoryId !== factoryId && !ranBy(tx.sql, job.id, factoryId)) assertHolder(job, factoryId, leaseEpoch);
-  if (isLeased(job) && !isLeaseLive(job.leaseExpiresAt ?? 0, tx.now)) job = expireLease(tx, job);
-  if (leaseEpoch !== job.leaseEpoch || !isLeased(job))
-    throw new FencedError(job.id, leaseEpoch, job.leaseEpoch, isLeased(job) ? undefined : job.stage);
+  let lapsedAt: number | undefined; // the epoch of a lapsed lease this unit expired: kept after the refusal
+  if (isLeased(job) && !isLeaseLive(job.leaseExpiresAt ?? 0, tx.now)) {
+    lapsedAt = job.leaseEpoch;
+    job = expireLease(tx, job);
+  }
+  if (leaseEpoch !== job.leaseEpoch || !isLeased(job)) {
+    const refused = new FencedError(job.id, leaseEpoch, job.leaseEpoch, isLeased(job) ? undefined : job.stage);
+    throw lapsedAt === undefined ? refused : new KeptRefusal(refused, [(t) => expireLapsed(t, jobId, lapsedAt)]);
+  }
   assertHolder(job, factoryId, leaseEpoch);
   return job;
 }
@@ -161,13 +173,30 @@ export function expireDue(tx: Tx): number {
     .toArray();
   let expired = 0;
   for (const { id } of ids) {
-    const job = loadJob(tx.sql, id);
-    if (!job || !isLeased(job)) continue;
+    const job = lapsed(tx, id);
+    if (!job) continue;
     expireLease(tx, job);
     expired += 1;
   }
   recordLeaseExpiries(tx, expired);
   return ids.length;
+}
+
+/**
+ * The expiry a fenced refusal found due (see FENCE), kept: the alarm's (`expireDue`) for this one job — unless the
+ * lease at `leaseEpoch` is no longer held and lapsed at `tx.now` (expired already, re-leased, ended): then nothing.
+ */
+export function expireLapsed(tx: Tx, jobId: string, leaseEpoch: number): void {
+  const job = lapsed(tx, jobId);
+  if (!job || job.leaseEpoch !== leaseEpoch) return;
+  expireLease(tx, job);
+  recordLeaseExpiries(tx, 1);
+}
+
+/** `jobId` if it holds a lease that has run out at `tx.now`: one to expire. */
+function lapsed(tx: Tx, jobId: string): Job | undefined {
+  const job = loadJob(tx.sql, jobId);
+  return job && isLeased(job) && !isLeaseLive(job.leaseExpiresAt ?? 0, tx.now) ? job : undefined;
 }
 
 /**
@@ -197,45 +226,4 @@ export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {
     if (giveBack(tx, job, why).stage === "queued") requeued += 1;
   }
   return requeued;
-}
-
-/** The live leases a factory holds, as the push protocol describes them (for `welcome`). */
-export function heldAssignments(tx: Tx, factoryId: string): Assignment[] {
-  return tx.sql
-    .exec<{ id: string }>(
-      "SELECT id FROM jobs WHERE holder_factory_id = ? AND stage IN ('assigned', 'building') AND lease_expires_at > ? ORDER BY id",
-      factoryId,
-      tx.now,
-    )
-    .toArray()
-    .map(({ id }) => {
-      const job = requireJob(tx.sql, id);
-      const expiresAt = job.leaseExpiresAt ?? tx.now;
-      return {
-        job,
-        leaseEpoch: job.leaseEpoch,
-        expiresAt,
-        ttlSeconds: Math.max(1, Math.ceil((expiresAt - tx.now) / 1000)),
-        // A factory that restarts the engine of a resumed lease hands it the same lessons again.
-        lessons: lessonsForAssignment(tx, job),
-        // The same allowance as its `assign` (the runs before this lease's): a restarted engine is held to it again.
-        ...assignmentAllowance(tx, job, job.leaseEpoch),
-        // And what this run has reported: a fresh engine's count starts at 0, under this run's high-water mark, so
-        // its spend went uncharged until it passed that mark (an agent restarted within the lease starts one).
-        runSpent: leaseRunSpent(tx, job),
-        // And when the run started: `wallSeconds` bounds the run, so a fresh engine gets only what is left of it.
-        ...optionalStart(runStartedAt(tx.sql, job.id, job.leaseEpoch)),
-      };
-    });
-}
-
-/** What `job`'s live run has reported so far (jobs/runs `runSpendMark`), as `welcome` sends it: USD, tokens in + out. */
-function leaseRunSpent(tx: Tx, job: Job): RunSpent {
-  const mark = runSpendMark(tx.sql, job.id, job.leaseEpoch);
-  return { usd: mark.costUsd, tokens: mark.tokens };
-}
-
-/** `{runStartedAt}` when the lease's run has a start (every claimed lease opens one: jobs/runs `startRun`). */
-function optionalStart(at: number | undefined): { runStartedAt?: number } {
-  return at === undefined ? {} : { runStartedAt: at };
 }

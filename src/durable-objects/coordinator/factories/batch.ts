@@ -11,7 +11,9 @@
  *   output: `BatchResult`, one entry per frame in order: `{ok: true, result}` with what its `ack` would carry, or
  *           `{ok: false, code, message}` with what its `error` would. A refused frame (fenced, not_lease_holder,
  *           not_found, illegal_transition, …) changes nothing and takes nothing of the others with it — but what a
- *           refusal keeps (runtime/units `KeptRefusal`: the spend a fenced report carried) is kept, as alone.
+ *           refusal keeps (runtime/units `KeptRefusal`: the spend a fenced report carried, the expiry of a lease the
+ *           fence found lapsed) is kept, as alone: in savepoints of its own, at the batch's `now`, before the next
+ *           frame (which sees it: a later frame of that job finds it requeued, as it would alone).
  *
  * Why savepoints: the batch is one unit (one transaction, one dispatch pass and one outbox ship after it), but a
  * DomainError inside a unit rolls the whole unit back. Each frame therefore runs in a nested transaction
@@ -26,7 +28,7 @@
 import { DomainError } from "../../../core/errors.ts";
 import type { BatchedFrame, BatchItemResult, BatchResult } from "../../../shared/protocol.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { KeptRefusal } from "../runtime/units.ts";
+import { KeptRefusal, runKeeps } from "../runtime/units.ts";
 import { applyFactoryFrame } from "./frames.ts";
 
 /** Runs `fn` as a part of the current unit that can fail alone (runtime/units `nested`). */
@@ -46,18 +48,9 @@ export function applyBatch(
       results.push({ ok: true, result: isolate(() => applyFactoryFrame(own, factoryId, frame, ttlSeconds)) });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      if (err instanceof KeptRefusal) keep(err, own, isolate);
+      if (err instanceof KeptRefusal) runKeeps(err, tx.sql, tx.productId, tx.now, isolate);
       results.push({ ok: false, code: err.code, message: err.message });
     }
   }
   return { results };
-}
-
-/** A refused frame's record (runtime/units `KeptRefusal`: a fenced report's spend), in a savepoint of its own. */
-function keep(refusal: KeptRefusal, tx: Tx, isolate: Isolate): void {
-  try {
-    isolate(() => refusal.keep(tx));
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err; // refused in turn: undone, and the frame's refusal stands
-  }
 }

@@ -10,7 +10,7 @@ import { DomainError } from "../../../core/errors.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
 import { grantedLeaseTtl } from "../../../core/settings.ts";
 import { CLOSE, type FactoryFrame, FEATURES, PROTOCOL_VERSION, parseFactoryFrame } from "../../../shared/protocol.ts";
-import { heldAssignments } from "../dispatch/lease-ops.ts";
+import { heldAssignments } from "../dispatch/held-leases.ts";
 import { getSettings, queueVersion } from "../runtime/meta.ts";
 import type { Units } from "../runtime/units.ts";
 import { applyBatch } from "./batch.ts";

@@ -9,7 +9,8 @@
  *           was lost was refused and its spend since the last accepted report was never charged — the product
  *           budget stayed under its ceiling, and a job over its own budget was retried instead of failed.
  *   guard:  the report is still refused (the factory must stop) and changes nothing of the job; only its spend is
- *           kept (runtime/units `KeptRefusal`: a unit of its own after the refusal rolled back). Only the factory
+ *           kept (runtime/units `KeptRefusal`: a unit of its own after the refusal rolled back; before the expiry of
+ *           a lapsed lease that the same refusal keeps, dispatch/lease-ops FENCE). Only the factory
  *           that held that epoch can charge it (its run names it): another factory, a made-up epoch or a report
  *           for a job this product does not have charges nothing. Only the increase over that run's high-water mark
  *           counts (core/budget `accrue`, `run_spend` per job × epoch), so resent and reordered late reports never
@@ -25,7 +26,7 @@
  *           `endIfSpent`).
  */
 
-import { FencedError } from "../../../core/errors.ts";
+import { DomainError, FencedError } from "../../../core/errors.ts";
 import { jobOverrun, reportTokens } from "../../../core/job-budget.ts";
 import type { Insights, Job, Stage } from "../../../core/model.ts";
 import { accrue } from "../../../core/run-accrual.ts";
@@ -37,7 +38,7 @@ import { loadJob } from "../jobs/rows.ts";
 import { jobSpendMarks, runSpendMark } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueRun } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
-import { KeptRefusal } from "../runtime/units.ts";
+import { keepFirst, refusalOf } from "../runtime/units.ts";
 import { spend } from "./budget.ts";
 import { endIfSpent } from "./job-allowance.ts";
 import { endOverBudget } from "./run-spend.ts";
@@ -55,15 +56,19 @@ const WAITING: readonly Stage[] = ["queued", "blocked"];
 /**
  * `fence()` for a run report (dispatch/lease-ops): the job when the report's lease is live; refused as `fence()`
  * refuses — and when refused as `fenced` while the report carries spend, that spend is kept (`chargeFencedReport`).
- * @throws FencedError (as a KeptRefusal when the report carries spend), NotFoundError, DomainError not_lease_holder
+ * Kept first, before what `fence()` keeps itself (the expiry of a lease it found lapsed): the charge then sees the
+ * lapsed lease still held, as it did before that expiry was kept (the in-lease overrun rule ends it, and the expiry,
+ * re-checking, finds nothing left to expire), and the expiry follows as the alarm's would have after the charge.
+ * @throws FencedError (as a KeptRefusal when the report carries spend or the lease lapsed), NotFoundError,
+ *   DomainError not_lease_holder
  */
 export function fenceReport(tx: Tx, report: FencedReport, loaded?: Job): Job {
   try {
     return fence(tx, report.jobId, report.factoryId, report.leaseEpoch, loaded);
   } catch (err) {
     const spends = (report.insights?.costUsd ?? 0) > 0 || reportTokens(report.insights) > 0;
-    if (!(err instanceof FencedError) || !spends) throw err;
-    throw new KeptRefusal(err, (t) => chargeFencedReport(t, report));
+    if (!(err instanceof DomainError) || !(refusalOf(err) instanceof FencedError) || !spends) throw err;
+    throw keepFirst(err, (t) => chargeFencedReport(t, report));
   }
 }
 

@@ -3,8 +3,8 @@
  * The coordinator's atomic units and its product binding: each unit is one synchronous SQLite transaction,
  * rolled back on any error, with domain refusals returned as data. What follows a commit is the hooks' business
  * (`onMoved`: the queue moved in a way a dispatch pass can act on; `onCommitted`: ship the outbox, keep the alarm).
- * A refusal may still keep a record (`KeptRefusal`): its unit rolls back, then the record is written in a unit of its
- * own before the refusal is answered.
+ * A refusal may still keep records (`KeptRefusal`): its unit rolls back, then the records are written in a unit of
+ * their own, at the refused unit's instant, before the refusal is answered.
  */
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
 import { forgetAllCachedFactories } from "../factories/cache.ts";
@@ -27,19 +27,64 @@ export interface UnitHooks {
   onCommitted(): Promise<void>;
 }
 
+/** One record a refusal keeps: written with the refused unit's `now` (time is a parameter), in a savepoint of its own. */
+export type Keep = (tx: Tx) => void;
+
 /**
  * A refusal that still records something: the refused unit rolls back as any refusal does (nothing it did stays),
- * then `keep` runs in a unit of its own — synchronously, nothing in between — and the caller is answered with the
- * refusal (its code, message and details). Why: a report fenced because its lease was lost still carries money its
- * engine really spent (policies/late-spend): the report must change nothing, and the spend must still be charged.
- * A DomainError from `keep` only undoes `keep`: the refusal is answered all the same.
+ * then each of `keeps` runs, in order, in a savepoint of its own inside one unit of its own — synchronously, nothing
+ * in between, with the refused unit's `now` — and the caller is answered with `refusal` (its code, message and
+ * details: the same body as without the keeps). A DomainError from a keep only undoes that keep: the others stay and
+ * the refusal is answered all the same. Each keep re-reads what it changes: it must be a no-op when already done.
+ * What is kept, and why:
+ *   - a run report fenced because its lease was lost still carries money its engine really spent
+ *     (policies/late-spend): the report must change nothing, and the spend must still be charged;
+ *   - a refusal that found the lease lapsed (dispatch/lease-ops `fence`) keeps the expiry it decided the answer on:
+ *     rolled back, the job stayed assigned to a holder just told it lost the job, until the alarm requeued it.
+ * A refusal that already keeps something can keep more (`keepFirst`): a fenced report over a lapsed lease keeps its
+ * charge, then the expiry.
  */
 export class KeptRefusal extends DomainError {
-  readonly keep: (tx: Tx) => void;
+  /** The refusal answered (never a KeptRefusal itself): callers that tell refusals apart look at this one. */
+  readonly refusal: DomainError;
+  readonly keeps: readonly Keep[];
 
-  constructor(refusal: DomainError, keep: (tx: Tx) => void) {
+  constructor(refusal: DomainError, keeps: readonly Keep[]) {
     super(refusal.code, refusal.message, refusal.details);
-    this.keep = keep;
+    this.refusal = refusal;
+    this.keeps = keeps;
+  }
+}
+
+/** The refusal `err` answers with, whatever it keeps (a KeptRefusal's own `refusal`). */
+export function refusalOf(err: DomainError): DomainError {
+  return err instanceof KeptRefusal ? err.refusal : err;
+}
+
+/** `err`, keeping `keep` too, before anything it keeps already. */
+export function keepFirst(err: DomainError, keep: Keep): KeptRefusal {
+  return err instanceof KeptRefusal ? new KeptRefusal(err.refusal, [keep, ...err.keeps]) : new KeptRefusal(err, [keep]);
+}
+
+/**
+ * Runs a KeptRefusal's keeps, in order, each through `isolate` (a savepoint: a DomainError undoes that keep only and
+ * the next still runs; any other error is a crash and propagates), each with a Tx of its own at `now`: per-unit
+ * caches keyed by the Tx (policies/lesson-rows, policies/breakers) may hold what the refused part saw before it was
+ * undone. Used by `Units.run` and by factories/batch (a refused frame of a batch).
+ */
+export function runKeeps(
+  refusal: KeptRefusal,
+  sql: SqlStorage,
+  productId: string,
+  now: number,
+  isolate: <T>(fn: () => T) => T,
+): void {
+  for (const keep of refusal.keeps) {
+    try {
+      isolate(() => keep({ sql, productId, now }));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+    }
   }
 }
 
@@ -122,13 +167,16 @@ export class Units {
   async run<T>(productId: string, fn: (tx: Tx) => T, answer?: (outcome: Outcome<T>) => void): Promise<Outcome<T>> {
     let out: T;
     let moved = false;
+    let now = Date.now();
     try {
       this.bind(productId);
+      const tx = this.tx();
+      now = tx.now; // what a KeptRefusal keeps is written at this instant too
       out = this.rollingBack(() =>
         this.storage.transactionSync(() =>
           this.grouped(() => {
             const before = dispatchMark(this.sql);
-            const value = fn(this.tx());
+            const value = fn(tx);
             moved = dispatchMark(this.sql) !== before;
             return value;
           }),
@@ -136,7 +184,7 @@ export class Units {
       );
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      const kept = err instanceof KeptRefusal && this.keepAfter(err);
+      const kept = err instanceof KeptRefusal && this.keepAfter(err, now);
       const refused: Outcome<T> = failure(err);
       answer?.(refused);
       if (kept) {
@@ -154,22 +202,20 @@ export class Units {
     return done;
   }
 
-  /** A KeptRefusal's record, in a unit of its own; undefined when it was refused in turn (undone, nothing kept). */
-  private keepAfter(refusal: KeptRefusal): { moved: boolean } | undefined {
-    try {
-      return this.rollingBack(() =>
-        this.storage.transactionSync(() =>
-          this.grouped(() => {
-            const before = dispatchMark(this.sql);
-            refusal.keep(this.tx());
-            return { moved: dispatchMark(this.sql) !== before };
-          }),
-        ),
-      );
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return undefined;
-    }
+  /**
+   * A KeptRefusal's records, in a unit of their own at the refused unit's `now`, each in a savepoint (`runKeeps`).
+   * `moved`: a keep moved the queue (a kept expiry requeued the job: a dispatch pass may push it at once).
+   */
+  private keepAfter(refusal: KeptRefusal, now: number): { moved: boolean } {
+    return this.rollingBack(() =>
+      this.storage.transactionSync(() =>
+        this.grouped(() => {
+          const before = dispatchMark(this.sql);
+          runKeeps(refusal, this.sql, this.productId, now, (fn) => this.nested(fn));
+          return { moved: dispatchMark(this.sql) !== before };
+        }),
+      ),
+    );
   }
 
   /** What follows a write that was not a unit of its own (a hello's takeover, a grant that needs a pass). */
