@@ -1,10 +1,10 @@
 // The enrollment codes page (#/enrollment) in a real browser (Debian Chromium, playwright-core) against the real local
-// server: an operator reaches it from the nav and sees the live codes as the API lists them, never a code; creates one
-// that is shown once, focused and copyable (wrapped on a 375 px phone), and listed by id; a refused creation shows
-// the server's detail and code; revoking asks first (Keep changes nothing) and its buttons are disabled while the
-// DELETE is out; after a revoke through the page, the real API refuses that code's enrollment (401) while a code left
-// alone still enrolls, and the emptied list says so. A viewer is told the page is for operators instead of a table.
-// No CSP violation on the way.
+// server: an operator reaches it from the nav, or from the empty fleet page's link, and sees the live codes as the API
+// lists them, never a code; creates one that is shown once, focused and copyable (wrapped on a 375 px phone), and
+// listed by id; a refused creation shows the server's detail and code; revoking asks first (Keep changes nothing) and
+// its buttons are disabled while the DELETE is out; after a revoke through the page, the real API refuses that code's
+// enrollment (401) while a code left alone still enrolls, and the emptied list says so. A viewer is told the page is
+// for operators instead of a table. No CSP violation on the way.
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
@@ -45,8 +45,11 @@ describe("the enrollment codes page", () => {
   const enroll = (code: string, name: string) =>
     call<{ code?: string }>(h.url, "POST", `${P(PRODUCT)}/factories/enroll`, code, { name });
 
-  /** Sign in with `token` and follow the nav to the enrollment codes page. */
-  async function open(token: string): Promise<{ page: Page; violations: string[] }> {
+  /**
+   * Sign in with `token` and go to the enrollment codes page: by the nav, or (`fromFleet`) by the link in the empty
+   * fleet page, where an operator with no factory yet starts.
+   */
+  async function open(token: string, fromFleet = false): Promise<{ page: Page; violations: string[] }> {
     const context = await browser.newContext();
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: h.url });
     const page = await context.newPage();
@@ -59,7 +62,10 @@ describe("the enrollment codes page", () => {
     await page.getByLabel("Token").fill(token);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("button", { name: "Sign out" }).waitFor();
-    await page.getByRole("link", { name: "Enrollment" }).click();
+    if (fromFleet) {
+      await page.getByRole("link", { name: "Fleet" }).click();
+      await page.getByRole("link", { name: "Enrollment page" }).click(SOON);
+    } else await page.getByRole("link", { name: "Enrollment", exact: true }).click();
     await page.getByRole("heading", { name: "Enrollment codes" }).waitFor();
     return { page, violations };
   }
@@ -78,7 +84,7 @@ describe("the enrollment codes page", () => {
       { name: "box-a", seats: 2 },
     );
     expect(minted.status).toBe(201);
-    const { page, violations } = await open(tokens.operator);
+    const { page, violations } = await open(tokens.operator, true);
 
     // Listed as the API gives it: id, minter, binding; never the code.
     await row(page, minted.body.id).waitFor(SOON);
