@@ -61,7 +61,7 @@ export function enrollmentCodesView(root, live) {
     ),
   );
 
-  /** The row's action cell: Revoke, then (pressed) the question with Revoke and Keep. @param {any} c */
+  /** The row's action cell: Revoke, then (pressed) the question with "Yes, revoke" and Keep. @param {any} c */
   const actions = (c) => {
     const cell = h("td", { class: "code-actions" });
     const ask = () => {
