@@ -1,10 +1,11 @@
 // app.js — the dashboard's entry point: session, header (product, counts, queue
-// version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/settings, #/routing, …) and the shared poller.
+// version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/enrollment, #/settings, #/routing, …) and the shared poller.
 
 import { alertsView, mountHealth } from "./alerts.js";
 import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
 import { budgetView } from "./budget.js";
 import { h, replace } from "./dom.js";
+import { enrollmentCodesView } from "./enrollment-codes.js";
 import { fleetView } from "./fleet.js";
 import { jobDetailView } from "./job-detail.js";
 import { jobsView } from "./jobs.js";
@@ -121,6 +122,7 @@ function route() {
     else a.removeAttribute("aria-current");
   }
   if (parts[0] === "fleet") cleanup = fleetView(main, live);
+  else if (parts[0] === "enrollment") cleanup = enrollmentCodesView(main, live);
   else if (parts[0] === "settings") cleanup = settingsView(main, live);
   else if (parts[0] === "budget") cleanup = budgetView(main, live);
   else if (parts[0] === "lessons") cleanup = lessonsView(main, live);

@@ -29,7 +29,9 @@ export function fleetView(root, live) {
         h(
           "li",
           { class: "empty" },
-          "No factories yet. Enroll one with the agent (gigafactory-agent enroll) or POST …/factories/enroll.",
+          "No factories yet. Enroll one with the agent (gigafactory-agent enroll) and a code from the ",
+          h("a", { href: "#/enrollment", id: "fleet-enroll-link" }, "Enrollment page"),
+          ", or POST …/factories/enroll.",
         ),
       );
       return;

@@ -1,0 +1,215 @@
+// enrollment-codes.js — the enrollment codes page (#/enrollment): the product's one-time codes an agent trades for its
+// factory token, as GET …/factories/enrollment-codes gives them (operator): id, who minted it, when, until when, and
+// the host name and seats it binds — never the code, which the coordinator keeps only as a hash. Revoke (DELETE
+// …/enrollment-codes/{id}) asks first, in the row; "New code" (enrollment-code-new.js) shows a minted code once. A
+// token that may not list them is told so instead of a table. The API answers every live code at once (no cursor):
+// no pager. Stable ids and data-testids for the browser test: #codes-rows, [data-testid="code-row"][data-code-id].
+
+import { api, describeError } from "./api.js";
+import { ago, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { newCodeForm } from "./enrollment-code-new.js";
+
+/**
+ * "in 42 min", "in 3 h", "in 6 d"; "expired" once past (the list is read when the page opens or is refreshed).
+ * @param {number} at epoch ms @param {number} [now]
+ */
+export function expiresText(at, now = Date.now()) {
+  const s = Math.round((at - now) / 1000);
+  if (s <= 0) return "expired";
+  if (s < 60) return `in ${s} s`;
+  if (s < 3600) return `in ${Math.floor(s / 60)} min`;
+  if (s < 86400) return `in ${Math.floor(s / 3600)} h`;
+  return `in ${Math.floor(s / 86400)} d`;
+}
+
+/** What a code binds: "any host" or "host box-a", and its seat cap. @param {any} c */
+const bindsText = (c) =>
+  `${c.name === undefined ? "any host" : `host ${c.name}`}${c.seats === undefined ? "" : ` · at most ${c.seats} seats`}`;
+
+/**
+ * Render the enrollment codes page into `root`; returns a cleanup function.
+ * @param {HTMLElement} root
+ * @param {import("./live.js").Live} live
+ */
+export function enrollmentCodesView(root, live) {
+  let alive = true;
+  const status = statusLine();
+  status.id = "codes-status";
+  const body = h("tbody", { id: "codes-rows" });
+  const refused = h("p", { class: "status error", id: "codes-refused", role: "alert", hidden: true });
+  const refresh = h("button", { type: "button", class: "secondary", id: "codes-refresh" }, "Refresh");
+  const creator = newCodeForm(live, () => void load());
+  const listHead = h("div", { class: "row" }, h("h2", null, "Waiting to be used"), refresh);
+  const table = h(
+    "div",
+    { class: "table-wrap", id: "codes-table" },
+    h(
+      "table",
+      { class: "enrollment-codes" },
+      h("caption", { class: "sr-only" }, "Enrollment codes that can still be used, oldest first"),
+      h(
+        "thead",
+        null,
+        h(
+          "tr",
+          null,
+          ...["Code id", "Minted by", "Created", "Expires", "Binds", "State"].map((t) => h("th", { scope: "col" }, t)),
+          h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Action")),
+        ),
+      ),
+      body,
+    ),
+  );
+
+  /** The row's action cell: Revoke, then (pressed) the question with "Yes, revoke" and Keep. @param {any} c */
+  const actions = (c) => {
+    const cell = h("td", { class: "code-actions" });
+    const ask = () => {
+      const yes = h(
+        "button",
+        { type: "button", class: "danger small", "data-testid": "code-revoke-confirm" },
+        "Yes, revoke",
+      );
+      const keep = h("button", { type: "button", class: "secondary small", "data-testid": "code-revoke-keep" }, "Keep");
+      yes.addEventListener("click", () => void revoke(c.id, yes, keep));
+      keep.addEventListener("click", () => {
+        offer();
+        cell.querySelector("button")?.focus();
+      });
+      replace(cell, h("span", null, "Revoke it? A host holding it can no longer enroll. "), yes, " ", keep);
+      // The safe answer first: Enter pressed twice by mistake keeps the code.
+      keep.focus();
+    };
+    const offer = () =>
+      replace(
+        cell,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "danger small",
+            "data-testid": "code-revoke",
+            "aria-label": `Revoke ${c.id}`,
+            onclick: ask,
+          },
+          "Revoke",
+        ),
+      );
+    offer();
+    return cell;
+  };
+
+  /** @param {any} c an EnrollmentCodeListed */
+  const row = (c) =>
+    h(
+      "tr",
+      { "data-testid": "code-row", "data-code-id": c.id },
+      h("td", { class: "id" }, c.id),
+      h("td", null, c.mintedBy ?? "—"),
+      h("td", { title: when(c.createdAt) }, ago(c.createdAt)),
+      h("td", { title: when(c.expiresAt) }, expiresText(c.expiresAt)),
+      h("td", null, bindsText(c)),
+      // Listed codes are unused by definition: the API drops a code once it is used, revoked or expired.
+      h("td", null, c.expiresAt <= Date.now() ? "expired" : "unused (works once)"),
+      actions(c),
+    );
+
+  /** Bumped by every read: a read overtaken by a newer one (Refresh crossing a revoke's re-read) is dropped. */
+  let generation = 0;
+  const load = async () => {
+    const mine = ++generation;
+    refresh.disabled = true;
+    try {
+      const { codes } = await api(live.session, "/factories/enrollment-codes");
+      if (!alive || mine !== generation) return;
+      const empty = h(
+        "tr",
+        null,
+        h(
+          "td",
+          { colspan: "7", class: "empty", id: "codes-empty" },
+          "No codes waiting. A new code enrolls one host, once.",
+        ),
+      );
+      replace(body, ...(codes.length ? codes.map(row) : [empty]));
+      showLoadError(status);
+    } catch (err) {
+      if (!alive || mine !== generation) return;
+      if (err?.status === 403) return refuse(err);
+      showLoadError(status, `Cannot load enrollment codes: ${describeError(err)}`);
+    } finally {
+      if (alive && mine === generation) refresh.disabled = false;
+    }
+  };
+
+  /** This token may not list codes (a viewer): say so, and offer nothing it would be refused. @param {unknown} err */
+  const refuse = (err) => {
+    table.hidden = true;
+    creator.form.hidden = true;
+    listHead.hidden = true;
+    refused.hidden = false;
+    refused.textContent = `Enrollment codes are for operators: sign in with an operator token to list, create or revoke them. ${describeError(err)}`;
+  };
+
+  /**
+   * Revoke code `id`; both answers disabled while the request is out (a double click sends one DELETE). Focus then
+   * goes to the next code's Revoke (or the previous one's, or New code when none is left): the row it was on is gone.
+   * @param {string} id @param {HTMLButtonElement} yes @param {HTMLButtonElement} keep
+   */
+  const revoke = async (id, yes, keep) => {
+    if (yes.disabled) return;
+    yes.disabled = true;
+    keep.disabled = true;
+    const at = [...body.querySelectorAll('[data-testid="code-row"]')].findIndex(
+      (r) => r.getAttribute("data-code-id") === id,
+    );
+    try {
+      const r = await api(live.session, `/factories/enrollment-codes/${encodeURIComponent(id)}`, { method: "DELETE" });
+      if (!alive) return;
+      creator.revoked(id);
+      showError(status);
+      status.textContent = r.changed
+        ? `Revoked ${id}: it can no longer enroll a factory.`
+        : `${id} was already ${r.state}: nothing changed.`;
+      await load();
+    } catch (err) {
+      if (!alive) return;
+      yes.disabled = false;
+      keep.disabled = false;
+      showError(status, `Not revoked: ${describeError(err)}`);
+      yes.focus();
+      if (err?.status === 404) void load(); // pruned after use or expiry: its row goes
+      return;
+    }
+    if (!alive) return;
+    const left = [...body.querySelectorAll('[data-testid="code-revoke"]')];
+    const next = left[Math.min(Math.max(at, 0), left.length - 1)];
+    (next instanceof HTMLElement ? next : creator.submit).focus();
+  };
+
+  refresh.addEventListener("click", () => void load());
+  replace(
+    root,
+    h(
+      "section",
+      { class: "card", id: "codes-panel", "aria-labelledby": "codes-title" },
+      h("h1", { id: "codes-title" }, "Enrollment codes"),
+      h(
+        "p",
+        { class: "muted" },
+        "One-time codes a host trades for its factory token. Listed until used, revoked or expired; the code itself is shown only when it is created.",
+      ),
+      refused,
+      creator.form,
+      creator.panel,
+      listHead,
+      status,
+      table,
+    ),
+  );
+  void load();
+  return () => {
+    alive = false;
+    creator.stop();
+  };
+}
