@@ -31,7 +31,9 @@ export const FEED_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/events`,
-    summary: "A page of the job's event log after a seq",
+    summary:
+      "A page of the job's event log after a seq; 416 after_beyond_feed when `after` is past the feed's last seq " +
+      "(`lastSeq` in the problem)",
     role: "job-reader",
     query: EventsQuery,
     ok: { "200": json("The events after `after`, oldest first, and the log's last seq", EventPageSchema) },
