@@ -34,6 +34,8 @@ describe("hostile frames on the feed WebSocket", () => {
       '{"type":"subscribe"}',
       '{"type":"more"}',
       "MORE",
+      "more", // a page is asked for with the token of the page frame it answers
+      `more ${"g".repeat(16)}`,
       " more",
       "more ".repeat(200_000), // ~1 MB of text
       new Uint8Array([0x6d, 0x6f, 0x72, 0x65]), // "more", as binary
