@@ -106,3 +106,36 @@ describe("hostile cursors", () => {
     expect(await feed.watchers()).toEqual({ sockets: [], streams: [] });
   });
 });
+
+describe("two readers at once", () => {
+  it("two tickets open two watchers, each replayed the whole feed and then live; one ticket opens one", async () => {
+    const { jobId, feed, path } = await feedOf("hostile-two", 4);
+    const ticket = async () => (await api<{ ticket: string }>("POST", `${path}/ticket`, { token: ADMIN })).body.ticket;
+    const [t1, t2] = [await ticket(), await ticket()];
+    const [a, b] = await Promise.all([
+      openSocket(`${path}/ws?after=0&ticket=${t1}`),
+      openSocket(`${path}/ws?after=0&ticket=${t2}`),
+    ]);
+    for (const w of [a, b]) await w.next("ready");
+    await feed.append("hostile-two", jobId, [{ type: "log", at: 9, data: { n: 9 } }]);
+    for (const w of [a, b]) {
+      const seqs: number[] = [];
+      while (seqs.length < 5) seqs.push((await w.next<{ event: JobEvent }>("event")).event.seq);
+      expect(seqs).toEqual([1, 2, 3, 4, 5]);
+    }
+    // The same ticket twice at once: exactly one gets in.
+    const t3 = await ticket();
+    const both = await Promise.all(
+      [0, 1].map(() =>
+        worker.fetch(`http://gf.test${path}/ws?after=0&ticket=${t3}`, { headers: { upgrade: "websocket" } }),
+      ),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual([101, 401]);
+    for (const r of both) {
+      r.webSocket?.accept();
+      r.webSocket?.close(1000, "done");
+    }
+    a.close();
+    b.close();
+  });
+});
