@@ -1,6 +1,6 @@
-// A job feed under hostile clients: a frame other than `ping` or `more` — garbage, binary, unknown JSON, oversized —
+// A job feed under hostile clients: a frame other than `ping` or `more <token>` — a bare `more`, garbage, binary, unknown JSON, 2 MiB of text —
 // closes that socket alone with 1003 and changes nothing (the log, the other watchers); a cursor that is negative,
-// fractional, exponent-written or too long is a 400 on every read (REST, WebSocket, SSE, Last-Event-ID), one past
+// fractional, exponent-written or too long (and a `limit` out of 1–500) is a 400 on every read (REST, WebSocket, SSE, Last-Event-ID), one past
 // the feed's last seq a 416 `after_beyond_feed`; two tickets open two watchers that each get the whole feed.
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
@@ -37,7 +37,7 @@ describe("hostile frames on the feed WebSocket", () => {
       "more", // a page is asked for with the token of the page frame it answers
       `more ${"g".repeat(16)}`,
       " more",
-      "more ".repeat(200_000), // ~1 MB of text
+      "more ".repeat(420_000), // ~2 MiB of text: handed to the object whole, refused like the rest
       new Uint8Array([0x6d, 0x6f, 0x72, 0x65]), // "more", as binary
       "",
     ];
@@ -81,6 +81,10 @@ describe("hostile cursors", () => {
       const sse = await worker.fetch(`http://gf.test${path}/stream`, { headers: { ...auth, "last-event-id": after } });
       expect([after, sse.status]).toEqual([after, 400]);
       await sse.body?.cancel();
+    }
+    for (const limit of ["0", "501", "-1", "1.5", "1e2"]) {
+      const r = await api<{ code: string }>("GET", `${path}?after=0&limit=${limit}`, { token: ADMIN });
+      expect([limit, r.status, r.body.code]).toEqual([limit, 400, "validation_failed"]);
     }
     expect(await feed.watchers()).toEqual({ sockets: [], streams: [] });
   });
