@@ -2,7 +2,7 @@
 // cannot send headers on a WebSocket), then the WebSocket …/events/ws?after=<lastSeq>;
 // on a drop it reconnects with exponential backoff and resumes after the last seq seen,
 // so every event arrives once and in order. A long log is replayed in pages: after each
-// `page` frame the client sends "more" (the server sends nothing ahead of the reader). A socket that goes silent
+// `page` frame the client sends "more <its token>" (the server sends nothing ahead of the reader). A socket that goes silent
 // without closing (a dropped network path, a sleeping laptop, an idle proxy) is found by "ping": no frame at all
 // (not even "pong") between two pings and the feed reconnects, instead of saying "live" over a dead socket.
 
@@ -114,8 +114,8 @@ export class JobFeedClient {
       return; // "pong" or noise
     }
     if (frame?.type === "page") {
-      // A long log replays a page at a time: ask for the next once this one is shown.
-      this.ws?.send("more");
+      // A long log replays a page at a time: ask for the next once this one is shown, with this page's token.
+      this.ws?.send(`more ${frame.token}`);
     } else if (frame?.type === "ready") {
       this.backoff = MIN_BACKOFF_MS;
       this.handlers.onState("live", `after seq ${frame.lastSeq}`);

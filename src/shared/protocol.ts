@@ -219,13 +219,26 @@ export type FeedEventType = (typeof FEED_EVENT_TYPES)[number];
 
 /**
  * Frames a watcher receives on the job feed WebSocket. Replay is paged: after each page that did not reach the end
- * of the log comes `page` (`through` = last seq sent), and the next page is sent only when the watcher answers
- * `more` — its own pace is the backpressure. `ready` ends the replay; every later event is live.
+ * of the log comes `page` (`through` = last seq sent, `token` fresh for each page), and the next page is sent only
+ * when the watcher answers `more <token>` — its own pace is the backpressure. `ready` ends the replay; every later
+ * event is live.
  */
 export type FeedFrame =
   | { type: "event"; event: JobEvent }
-  | { type: "page"; through: number; lastSeq: number }
+  | { type: "page"; through: number; lastSeq: number; token: string }
   | { type: "ready"; lastSeq: number };
 
-/** What a watcher may send on the job feed WebSocket: `ping` (answered `pong`) or `more` (the next replay page). */
-export const WatcherMessage = z.enum(["ping", "more"]);
+/**
+ * What a watcher may send on the job feed WebSocket: `ping` (answered `pong`), or `more <token>` — the next replay
+ * page, for the page frame that carried `token` (64 random bits in hex). A bare `more` asked for the next page without saying which page it
+ * answers: a client that sent it N times without reading was sent N pages (the whole log) at once, and workerd's
+ * WebSocket has no `bufferedAmount` to see that pile up. The token is known only from the page frame itself, which
+ * follows its page's events, so the watcher has received that page before it can ask for the next.
+ */
+export const WatcherMessage = z.union([
+  z.literal("ping").transform(() => ({ type: "ping" as const })),
+  z
+    .string()
+    .regex(/^more [0-9a-f]{16}$/)
+    .transform((m) => ({ type: "more" as const, token: m.slice("more ".length) })),
+]);

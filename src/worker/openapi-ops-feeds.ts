@@ -31,7 +31,9 @@ export const FEED_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/events`,
-    summary: "A page of the job's event log after a seq",
+    summary:
+      "A page of the job's event log after a seq; 416 after_beyond_feed when `after` is past the feed's last seq " +
+      "(`lastSeq` in the problem)",
     role: "job-reader",
     query: EventsQuery,
     ok: { "200": json("The events after `after`, oldest first, and the log's last seq", EventPageSchema) },
@@ -40,7 +42,7 @@ export const FEED_OPS: Op[] = [
     method: "get",
     path: `${P}/jobs/{jobId}/events/ws`,
     summary:
-      "WebSocket feed: replay after `after` in pages (send `more` after each `page` frame), then live (header or " +
+      "WebSocket feed: replay after `after` in pages (answer each `page` frame with `more <its token>`), then live (header or " +
       "ticket auth); 429 limit_exceeded past 256 watchers per job; 426 upgrade_required without `Upgrade: websocket`; " +
       "416 after_beyond_feed when `after` is past the feed's last seq (`lastSeq` in the problem)",
     role: "job-reader",

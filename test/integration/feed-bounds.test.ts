@@ -65,7 +65,7 @@ describe("paged replay", () => {
         await feedOf(product, jobId).append(product, jobId, [{ type: "log", at: 0, data: { text: "mid-replay" } }]);
         appendedLive = true;
       }
-      w.send("more");
+      w.send(`more ${end.token}`);
     }
     expect(batches.length).toBeGreaterThanOrEqual(Math.ceil(total / PAGE_EVENTS));
     expect(Math.max(...batches)).toBeLessThanOrEqual(PAGE_EVENTS);
@@ -124,6 +124,29 @@ describe("paged replay", () => {
 });
 
 describe("slow readers", () => {
+  it("WebSocket: `more` sent ahead, without the page it answers, gets nothing: one page per page frame received", async () => {
+    const product = "bounds-ws-ahead";
+    const { jobId } = await longFeed(product);
+    const w = await openSocket(`${P(product)}/jobs/${jobId}/events/ws?after=0`, { authorization: `Bearer ${ADMIN}` });
+    const first = (await framesUntil(w, ["page"])).at(-1)!;
+    // A client that does not read asks ahead: with a bare `more` it was sent a page per ask, the whole log at once.
+    // The first page's token many times, and tokens it never got, ask for one page only.
+    for (let i = 0; i < 20; i++) w.send(`more ${first.token}`);
+    for (let i = 0; i < 20; i++) w.send(`more ${i.toString(16).padStart(16, "0")}`);
+    const second = (await framesUntil(w, ["page"])).at(-1)!;
+    w.send(`more ${second.token}`);
+    // The WebSocket delivers in order: this third page comes after every ask above was handled.
+    const third = await framesUntil(w, ["page", "ready"]);
+    expect(third.at(-1)!.type).toBe("page");
+    expect(third.filter((f) => f.type === "event").map((f) => (f.event as JobEvent).seq)[0]).toBe(
+      (second.through as number) + 1,
+    );
+    const { sockets } = await feedOf(product, jobId).watchers();
+    expect(sockets).toEqual([{ through: third.at(-1)!.through, live: false }]);
+    expect(w.frames).toEqual([]);
+    w.close();
+  });
+
   it("SSE: a live reader that stops reading is cut off past its backlog limit (it resumes with Last-Event-ID)", async () => {
     const product = "bounds-sse-slow";
     const job = await submit(product, { title: "firehose" });

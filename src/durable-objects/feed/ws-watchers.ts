@@ -1,10 +1,12 @@
 /**
  * @module durable-objects/feed/ws-watchers
  * WebSocket watchers of a job feed (hibernation API): replay in pages the
- * watcher pulls with `more`, then live. workerd's WebSocket has no
+ * watcher pulls with `more <token>`, then live. workerd's WebSocket has no
  * `bufferedAmount`, so the server cannot see a slow reader; making the reader
- * ask for each page is what bounds the replay in flight to one page per socket
- * (feed/event-log PAGE_EVENTS, PAGE_BYTES) instead of the whole log.
+ * ask for each page, with the token only that page's frame carried, is what
+ * bounds the replay in flight to one page per socket (feed/event-log
+ * PAGE_EVENTS, PAGE_BYTES) instead of the whole log — a `more` sent ahead,
+ * without the page it answers, names no page and is ignored.
  *
  * Gapless without locks: a socket's state is `{ through, live }` in its
  * attachment. A page read, its send and the switch to live happen in one
@@ -18,7 +20,7 @@ import { replayStep } from "./event-log.ts";
 /** The tag every watcher socket is accepted with. */
 export const WATCHER_TAG = "watcher";
 
-/** Close code for a watcher that sent something other than `ping` or `more` (1003: unsupported data). */
+/** Close code for a watcher that sent something other than `ping` or `more <token>` (1003: unsupported data). */
 export const CLOSE_UNSUPPORTED = 1003;
 
 interface WatcherState {
@@ -26,6 +28,8 @@ interface WatcherState {
   through: number;
   /** Replay finished: live events are pushed to it. */
   live: boolean;
+  /** The token of the last page frame sent (while replaying): only `more <token>` gets the next page. */
+  token?: string;
 }
 
 /** Per-instance cache of attachments, so a broadcast does not deserialize every socket's (rebuilt after hibernation). */
@@ -53,12 +57,23 @@ function sendFrame(ws: WebSocket, frame: FeedFrame): void {
   }
 }
 
-/** Send the socket's next replay page, then `page` (more to come) or `ready` (now live). */
+/** 64 random bits, hex: a page's token, which a watcher cannot guess, only read off the page frame. */
+function pageToken(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Send the socket's next replay page, then `page` (more to come, and the token to ask with) or `ready` (now live). */
 function sendPage(sql: SqlStorage, ws: WebSocket, s: WatcherState): void {
   const { page, through, lastSeq, end: live } = replayStep(sql, s.through);
   for (const event of page) sendFrame(ws, { type: "event", event });
-  save(ws, { through, live });
-  sendFrame(ws, live ? { type: "ready", lastSeq } : { type: "page", through, lastSeq });
+  if (live) {
+    save(ws, { through, live });
+    sendFrame(ws, { type: "ready", lastSeq });
+    return;
+  }
+  const token = pageToken();
+  save(ws, { through, live, token });
+  sendFrame(ws, { type: "page", through, lastSeq, token });
 }
 
 /** Accept `server` as a watcher replaying from `after` (`tags` must include WATCHER_TAG); its first page goes out at once. */
@@ -73,15 +88,22 @@ export function acceptWatcher(
   sendPage(sql, server, { through: after, live: false });
 }
 
-/** A watcher's message: `ping` → `pong`, `more` → the next page (ignored once live); anything else closes it. */
+/**
+ * A watcher's message: `ping` → `pong`; `more <token>` → the next page when `token` is the last page frame's
+ * (ignored otherwise: once live, or sent again or ahead for a page already answered); anything else closes it.
+ */
 export function onWatcherMessage(sql: SqlStorage, ws: WebSocket, message: string | ArrayBuffer): void {
   const parsed = WatcherMessage.safeParse(message);
   if (!parsed.success) {
-    ws.close(CLOSE_UNSUPPORTED, 'send "ping" or "more"');
+    ws.close(CLOSE_UNSUPPORTED, 'send "ping", or "more <token>" with the token of the last page frame');
     return;
   }
-  if (parsed.data === "ping") ws.send("pong");
-  else if (!stateOf(ws).live) sendPage(sql, ws, stateOf(ws));
+  if (parsed.data.type === "ping") {
+    ws.send("pong");
+    return;
+  }
+  const s = stateOf(ws);
+  if (!s.live && s.token !== undefined && parsed.data.token === s.token) sendPage(sql, ws, s);
 }
 
 /** Push appended events to every live watcher; those still replaying read them from the log later. */
@@ -101,8 +123,11 @@ export function broadcastToWatchers(ctx: DurableObjectState, events: readonly Jo
 }
 
 /** Replay progress of each watcher socket (for the watcher cap, stats and tests). */
-export function watcherStates(ctx: DurableObjectState): WatcherState[] {
-  return ctx.getWebSockets(WATCHER_TAG).map((ws) => ({ ...stateOf(ws) }));
+export function watcherStates(ctx: DurableObjectState): Array<{ through: number; live: boolean }> {
+  return ctx.getWebSockets(WATCHER_TAG).map((ws) => {
+    const { through, live } = stateOf(ws); // not its page token: that is the watcher's to read off its page frame
+    return { through, live };
+  });
 }
 
 /** Close every watcher socket (feed pruned, access revoked). */
