@@ -3,13 +3,20 @@
  * The coordinator's atomic units and its product binding: each unit is one synchronous SQLite transaction,
  * rolled back on any error, with domain refusals returned as data. What follows a commit is the hooks' business
  * (`onMoved`: the queue moved in a way a dispatch pass can act on; `onCommitted`: ship the outbox, keep the alarm).
+ *
+ * THE SHIPPING RULE, kept here and nowhere else: every commit that wrote outbox records is followed by shipping them
+ * — a unit's (`run`) by `onCommitted`, awaited; a write outside a unit (`transact`: a dispatch pass, the alarm's
+ * expiries, a delivery round's dead letters) by `onWritten`, scheduled. Such writes run where no caller ships for
+ * them: a trailing dispatch pass runs in a timer of its own (factories/throttle) — its `assigned` records waited, in
+ * the outbox, for an unrelated unit or the alarm (test/integration/off-request-shipping.test.ts).
+ *
  * A refusal may still keep a record (`KeptRefusal`): its unit rolls back, then the record is written in a unit of its
  * own before the refusal is answered.
  */
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
 import { forgetAllCachedFactories } from "../factories/cache.ts";
 import { closeGroup, openGroup } from "../outbox/history-groups.ts";
-import { forgetPending } from "../outbox/pending.ts";
+import { forgetPending, outboxWrites } from "../outbox/pending.ts";
 import { forgetTouched } from "../outbox/webhook-records.ts";
 import { forgetAlertKinds } from "../policies/alerts.ts";
 import { dispatchMark, forgetMeta, setMeta } from "./meta.ts";
@@ -25,6 +32,11 @@ export interface UnitHooks {
   onMoved(): void;
   /** Every committed unit: ship what it put in the outbox, keep the alarm armed. */
   onCommitted(): Promise<void>;
+  /**
+   * A write outside a unit (`transact`) put records in the outbox: ship them and keep the alarm as after a unit —
+   * scheduled, not awaited (`transact` is synchronous), and not counted as a unit.
+   */
+  onWritten(): void;
 }
 
 /**
@@ -66,9 +78,15 @@ export class Units {
     return { sql: this.sql, productId: this.productId, now: Date.now() };
   }
 
-  /** `fn` in one synchronous transaction, with no hooks: for passes that are not units of their own. */
+  /**
+   * `fn` in one synchronous transaction, for passes that are not units of their own: no dispatch, no answer —
+   * but records it wrote are shipped (`onWritten`: the shipping rule above).
+   */
   transact<T>(fn: (tx: Tx) => T): T {
-    return this.rollingBack(() => this.storage.transactionSync(() => this.grouped(() => fn(this.tx()))));
+    const before = outboxWrites(this.sql);
+    const value = this.rollingBack(() => this.storage.transactionSync(() => this.grouped(() => fn(this.tx()))));
+    if (outboxWrites(this.sql) !== before) this.hooks.onWritten();
+    return value;
   }
 
   /**
@@ -172,7 +190,10 @@ export class Units {
     }
   }
 
-  /** What follows a write that was not a unit of its own (a hello's takeover, a grant that needs a pass). */
+  /**
+   * What follows a unit, for a call that ran a pass after its unit (a hello's takeover, a grant that needs a pass) and
+   * returns only once it has settled; the pass's records are shipped without it (`onWritten`).
+   */
   settle(): Promise<void> {
     return this.hooks.onCommitted();
   }
