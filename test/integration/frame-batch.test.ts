@@ -181,7 +181,7 @@ describe("batch frames", () => {
       return seen;
     });
     // The lapsed frame's fence requeued the job at epoch + 1 and then refused: its savepoint undid that, and the
-    // refusal kept the expiry in a savepoint of its own (runtime/units `KeptRefusal`) — one expiry, not two.
+    // refusal kept the expiry in a savepoint of its own (runtime/kept-refusal `KeptRefusal`) — one expiry, not two.
     expect(rows).toEqual([
       { stage: "testing", lease_epoch: kept.leaseEpoch },
       { stage: "queued", lease_epoch: lapsed.leaseEpoch + 1 },

@@ -1,4 +1,4 @@
-// A refusal that found its lease lapsed keeps the expiry (dispatch/lease-ops FENCE, runtime/units `KeptRefusal`): with
+// A refusal that found its lease lapsed keeps the expiry (dispatch/lease-ops FENCE, runtime/kept-refusal `KeptRefusal`): with
 // the alarm held, the lapsed holder's HTTP call and WebSocket frame are still refused 409 `fenced` with the answer
 // they always had, and the job is requeued at once — epoch + 1, the run closed `timeout`, one `lease.lost` (expired)
 // event, one expiry on the factory's record and in the metric — as the alarm would have done it; the alarm run after
@@ -8,7 +8,8 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/core/errors.ts";
 import { expireDue, expireLapsed } from "../../src/durable-objects/coordinator/dispatch/lease-ops.ts";
-import { KeptRefusal, type Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
+import { KeptRefusal } from "../../src/durable-objects/coordinator/runtime/kept-refusal.ts";
+import type { Units } from "../../src/durable-objects/coordinator/runtime/units.ts";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
 import { ADMIN, api, claim, enroll, eventsOf, getJob, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";

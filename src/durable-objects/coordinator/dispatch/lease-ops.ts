@@ -7,7 +7,7 @@
  * it lapsed (lazy expiry: correctness never waits for the alarm), then refuses
  * an epoch that is not the job's current one with `409 fenced` (a factory that never held the job gets
  * `409 not_lease_holder` whatever the epoch: a refusal tells it nothing of that job), before
- * anything is written. A refusal rolls its unit back, so what it found is kept apart (runtime/units `KeptRefusal`,
+ * anything is written. A refusal rolls its unit back, so what it found is kept apart (runtime/kept-refusal `KeptRefusal`,
  * in a unit — or a batch frame's savepoint — of its own, at the refused unit's `now`):
  *   - a lapsed lease's expiry (the refusal always follows it: an expired job holds no lease). Rolled back, the job
  *     stayed assigned to a holder just told it lost it, its seat and serial key taken, until the alarm requeued it.
@@ -40,9 +40,9 @@ import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { endIfSpent } from "../policies/job-allowance.ts";
 import { recordLeaseExpiries } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
+import { KeptRefusal } from "../runtime/kept-refusal.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { KeptRefusal } from "../runtime/units.ts";
 import { forgetExclusions, recordLoss } from "./exclusions.ts";
 import { forgetSerialHolds, holdSerialKey } from "./serial-holds.ts";
 

@@ -11,7 +11,7 @@
  *   output: `BatchResult`, one entry per frame in order: `{ok: true, result}` with what its `ack` would carry, or
  *           `{ok: false, code, message}` with what its `error` would. A refused frame (fenced, not_lease_holder,
  *           not_found, illegal_transition, …) changes nothing and takes nothing of the others with it — but what a
- *           refusal keeps (runtime/units `KeptRefusal`: the spend a fenced report carried, the expiry of a lease the
+ *           refusal keeps (runtime/kept-refusal `KeptRefusal`: the spend a fenced report carried, the expiry of a lease the
  *           fence found lapsed) is kept, as alone: in savepoints of its own, at the batch's `now`, before the next
  *           frame (which sees it: a later frame of that job finds it requeued, as it would alone).
  *
@@ -27,8 +27,8 @@
  */
 import { DomainError } from "../../../core/errors.ts";
 import type { BatchedFrame, BatchItemResult, BatchResult } from "../../../shared/protocol.ts";
+import { KeptRefusal, runKeeps } from "../runtime/kept-refusal.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { KeptRefusal, runKeeps } from "../runtime/units.ts";
 import { applyFactoryFrame } from "./frames.ts";
 
 /** Runs `fn` as a part of the current unit that can fail alone (runtime/units `nested`). */

@@ -15,6 +15,9 @@
  * turn, sees every seat they freed — a leading pass after the first frame would see one, and leave a trailing pass
  * (another turn, another commit) for the rest.
  *
+ * The trailing pass runs in no unit: what it writes (assignments, their feed events and snapshots) is shipped by
+ * runtime/units' shipping rule (`transact` → `onWritten`), not by a unit's settling.
+ *
  * `passDue` is read by tests (test/integration/state `dispatchSettled`) to wait for the trailing pass.
  */
 
@@ -44,11 +47,16 @@ export class DispatchThrottle {
     } finally {
       const due = this.held;
       this.held = null;
-      if (due) this.guarded(() => this.request());
+      if (due) this.request(); // never throws: a throw in `finally` would replace what `units` threw
     }
   }
 
-  /** A unit moved the queue. Throws what the leading pass throws, as an unthrottled pass did. */
+  /**
+   * A unit moved the queue. Never throws: a failed pass is logged (`guarded`), like the trailing one. The unit that
+   * asked has committed, and been answered if it answers by callback; thrown at it, the pass's error skipped that
+   * unit's settling (its records waited for another unit or the alarm) and turned its RPC into a 500 for a write
+   * that stands — a submit answered 500 whose job exists (test/integration/dispatch-pass-failures.test.ts).
+   */
   request(): void {
     if (this.held !== null) {
       this.held = true;
@@ -59,8 +67,8 @@ export class DispatchThrottle {
       return;
     }
     this.tickOpen = true;
-    setTimeout(() => this.trailing(), 0);
-    this.pass();
+    setTimeout(() => this.trailing(), 0); // before the pass: a pass that fails still ends its macrotask's window
+    this.guarded(() => this.pass());
   }
 
   private trailing(): void {
@@ -70,7 +78,7 @@ export class DispatchThrottle {
     this.guarded(() => this.pass());
   }
 
-  /** A pass outside any unit's call: a failure is logged, not thrown at a timer. */
+  /** A pass: a failure is logged, not thrown at the unit that asked or at a timer. */
   private guarded(pass: () => void): void {
     try {
       pass();

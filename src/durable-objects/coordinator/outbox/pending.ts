@@ -1,6 +1,7 @@
 /**
  * @module durable-objects/coordinator/outbox/pending
- * Whether the outbox holds anything, asked after every unit (runtime/composition) and by every delivery loop.
+ * Whether the outbox holds anything, asked after every unit (runtime/composition) and by every delivery loop; and
+ * whether a write put records in it, asked after every write outside a unit (runtime/units `transact`).
  */
 
 /**
@@ -9,10 +10,21 @@
  * deletions and rolled-back units (runtime/units) forget it, and forgetting is always safe.
  */
 const surelyPending = new WeakMap<SqlStorage, true>();
+/** Records written per handle, ever: how runtime/units sees that a write outside a unit has something to ship. */
+const written = new WeakMap<SqlStorage, number>();
 
-/** A record was written to the outbox (records.ts, outbox/webhook-records). */
+/** A record was written to the outbox (records.ts, outbox/history-groups, outbox/webhook-records). */
 export function notePending(sql: SqlStorage): void {
   surelyPending.set(sql, true);
+  written.set(sql, (written.get(sql) ?? 0) + 1);
+}
+
+/**
+ * How many records were written to the outbox through this handle so far (never decreases; a write rolled back
+ * still counted — the shipping it asks for then finds nothing more, which is harmless).
+ */
+export function outboxWrites(sql: SqlStorage): number {
+  return written.get(sql) ?? 0;
 }
 
 /** Records were deleted, or a write may have been rolled back: the next `hasPending` asks SQLite. */

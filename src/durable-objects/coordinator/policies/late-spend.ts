@@ -9,7 +9,7 @@
  *           was lost was refused and its spend since the last accepted report was never charged — the product
  *           budget stayed under its ceiling, and a job over its own budget was retried instead of failed.
  *   guard:  the report is still refused (the factory must stop) and changes nothing of the job; only its spend is
- *           kept (runtime/units `KeptRefusal`: a unit of its own after the refusal rolled back; before the expiry of
+ *           kept (runtime/kept-refusal `KeptRefusal`: a unit of its own after the refusal rolled back; before the expiry of
  *           a lapsed lease that the same refusal keeps, dispatch/lease-ops FENCE). Only the factory
  *           that held that epoch can charge it (its run names it): another factory, a made-up epoch or a report
  *           for a job this product does not have charges nothing. Only the increase over that run's high-water mark
@@ -37,8 +37,8 @@ import { fence, isLeased } from "../dispatch/lease-ops.ts";
 import { loadJob } from "../jobs/rows.ts";
 import { jobSpendMarks, runSpendMark } from "../jobs/runs.ts";
 import { enqueueAudit, enqueueRun } from "../outbox/records.ts";
+import { keepFirst, refusalOf } from "../runtime/kept-refusal.ts";
 import { one, type Tx } from "../runtime/tx.ts";
-import { keepFirst, refusalOf } from "../runtime/units.ts";
 import { spend } from "./budget.ts";
 import { endIfSpent } from "./job-allowance.ts";
 import { endOverBudget } from "./run-spend.ts";

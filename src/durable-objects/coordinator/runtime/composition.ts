@@ -33,6 +33,11 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
     this.units = new Units(ctx.storage, {
       onMoved: () => this.link.requestDispatch(),
       onCommitted: () => this.afterCommit(),
+      onWritten: () => {
+        this.settleSoon().catch((err: unknown) =>
+          console.error(`settling a write of ${this.units.productId} failed: ${String(err)}`),
+        );
+      },
     });
     this.clock = new AlarmClock(ctx.storage, (now) => this.outbox.dueAt(now));
     this.outbox = new OutboxShipper(env, this.units, () => this.clock.arm());
@@ -60,6 +65,14 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
    */
   private afterCommit(): Promise<void> {
     this.outbox.noteUnit(); // every unit, before they are coalesced: the history hold's measure of load
+    return this.settleSoon();
+  }
+
+  /**
+   * The settling the next microtask runs, shared by every unit and every write outside one (runtime/units
+   * `onWritten`) made before it: a leading dispatch pass writes inside its unit's turn and shares its settling.
+   */
+  private settleSoon(): Promise<void> {
     this.settling ??= Promise.resolve().then(() => {
       this.settling = null;
       return this.settle();

@@ -3,15 +3,23 @@
  * The coordinator's atomic units and its product binding: each unit is one synchronous SQLite transaction,
  * rolled back on any error, with domain refusals returned as data. What follows a commit is the hooks' business
  * (`onMoved`: the queue moved in a way a dispatch pass can act on; `onCommitted`: ship the outbox, keep the alarm).
+ *
+ * THE SHIPPING RULE, kept here and nowhere else: every commit that wrote outbox records is followed by shipping them
+ * — a unit's (`run`) by `onCommitted`, awaited; a write outside a unit (`transact`: a dispatch pass, the alarm's
+ * expiries, a delivery round's dead letters) by `onWritten`, scheduled. Such writes run where no caller ships for
+ * them: a trailing dispatch pass runs in a timer of its own (factories/throttle) — its `assigned` records waited, in
+ * the outbox, for an unrelated unit or the alarm (test/integration/off-request-shipping.test.ts).
+ *
  * A refusal may still keep records (`KeptRefusal`): its unit rolls back, then the records are written in a unit of
  * their own, at the refused unit's instant, before the refusal is answered.
  */
 import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
 import { forgetAllCachedFactories } from "../factories/cache.ts";
 import { closeGroup, openGroup } from "../outbox/history-groups.ts";
-import { forgetPending } from "../outbox/pending.ts";
+import { forgetPending, outboxWrites } from "../outbox/pending.ts";
 import { forgetTouched } from "../outbox/webhook-records.ts";
 import { forgetAlertKinds } from "../policies/alerts.ts";
+import { KeptRefusal, runKeeps } from "./kept-refusal.ts";
 import { dispatchMark, forgetMeta, setMeta } from "./meta.ts";
 import { applySchema } from "./schema.ts";
 import type { Tx } from "./tx.ts";
@@ -25,67 +33,11 @@ export interface UnitHooks {
   onMoved(): void;
   /** Every committed unit: ship what it put in the outbox, keep the alarm armed. */
   onCommitted(): Promise<void>;
-}
-
-/** One record a refusal keeps: written with the refused unit's `now` (time is a parameter), in a savepoint of its own. */
-export type Keep = (tx: Tx) => void;
-
-/**
- * A refusal that still records something: the refused unit rolls back as any refusal does (nothing it did stays),
- * then each of `keeps` runs, in order, in a savepoint of its own inside one unit of its own — synchronously, nothing
- * in between, with the refused unit's `now` — and the caller is answered with `refusal` (its code, message and
- * details: the same body as without the keeps). A DomainError from a keep only undoes that keep: the others stay and
- * the refusal is answered all the same. Each keep re-reads what it changes: it must be a no-op when already done.
- * What is kept, and why:
- *   - a run report fenced because its lease was lost still carries money its engine really spent
- *     (policies/late-spend): the report must change nothing, and the spend must still be charged;
- *   - a refusal that found the lease lapsed (dispatch/lease-ops `fence`) keeps the expiry it decided the answer on:
- *     rolled back, the job stayed assigned to a holder just told it lost the job, until the alarm requeued it.
- * A refusal that already keeps something can keep more (`keepFirst`): a fenced report over a lapsed lease keeps its
- * charge, then the expiry.
- */
-export class KeptRefusal extends DomainError {
-  /** The refusal answered (never a KeptRefusal itself): callers that tell refusals apart look at this one. */
-  readonly refusal: DomainError;
-  readonly keeps: readonly Keep[];
-
-  constructor(refusal: DomainError, keeps: readonly Keep[]) {
-    super(refusal.code, refusal.message, refusal.details);
-    this.refusal = refusal;
-    this.keeps = keeps;
-  }
-}
-
-/** The refusal `err` answers with, whatever it keeps (a KeptRefusal's own `refusal`). */
-export function refusalOf(err: DomainError): DomainError {
-  return err instanceof KeptRefusal ? err.refusal : err;
-}
-
-/** `err`, keeping `keep` too, before anything it keeps already. */
-export function keepFirst(err: DomainError, keep: Keep): KeptRefusal {
-  return err instanceof KeptRefusal ? new KeptRefusal(err.refusal, [keep, ...err.keeps]) : new KeptRefusal(err, [keep]);
-}
-
-/**
- * Runs a KeptRefusal's keeps, in order, each through `isolate` (a savepoint: a DomainError undoes that keep only and
- * the next still runs; any other error is a crash and propagates), each with a Tx of its own at `now`: per-unit
- * caches keyed by the Tx (policies/lesson-rows, policies/breakers) may hold what the refused part saw before it was
- * undone. Used by `Units.run` and by factories/batch (a refused frame of a batch).
- */
-export function runKeeps(
-  refusal: KeptRefusal,
-  sql: SqlStorage,
-  productId: string,
-  now: number,
-  isolate: <T>(fn: () => T) => T,
-): void {
-  for (const keep of refusal.keeps) {
-    try {
-      isolate(() => keep({ sql, productId, now }));
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-    }
-  }
+  /**
+   * A write outside a unit (`transact`) put records in the outbox: ship them and keep the alarm as after a unit —
+   * scheduled, not awaited (`transact` is synchronous), and not counted as a unit.
+   */
+  onWritten(): void;
 }
 
 export class Units {
@@ -111,9 +63,15 @@ export class Units {
     return { sql: this.sql, productId: this.productId, now: Date.now() };
   }
 
-  /** `fn` in one synchronous transaction, with no hooks: for passes that are not units of their own. */
+  /**
+   * `fn` in one synchronous transaction, for passes that are not units of their own: no dispatch, no answer —
+   * but records it wrote are shipped (`onWritten`: the shipping rule above).
+   */
   transact<T>(fn: (tx: Tx) => T): T {
-    return this.rollingBack(() => this.storage.transactionSync(() => this.grouped(() => fn(this.tx()))));
+    const before = outboxWrites(this.sql);
+    const value = this.rollingBack(() => this.storage.transactionSync(() => this.grouped(() => fn(this.tx()))));
+    if (outboxWrites(this.sql) !== before) this.hooks.onWritten();
+    return value;
   }
 
   /**
@@ -218,7 +176,10 @@ export class Units {
     );
   }
 
-  /** What follows a write that was not a unit of its own (a hello's takeover, a grant that needs a pass). */
+  /**
+   * What follows a unit, for a call that ran a pass after its unit (a hello's takeover, a grant that needs a pass) and
+   * returns only once it has settled; the pass's records are shipped without it (`onWritten`).
+   */
   settle(): Promise<void> {
     return this.hooks.onCommitted();
   }
