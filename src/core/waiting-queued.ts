@@ -126,6 +126,13 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
           since,
           named(fleet.factories),
         );
+      case "factory_draining":
+        return reason(
+          "factory_draining",
+          `every factory that can run it is draining (finishing its work, taking none): ${names(fleet.factories)}`,
+          since,
+          named(fleet.factories),
+        );
       case "no_factory_connected": {
         // Factories stopped on purpose (drained: core/departure) are named apart: an upgrade, not an outage to chase.
         const left = fleet.left ?? [];

@@ -57,7 +57,7 @@ export function waitsForOperator(stage: Stage): stage is OperatorStage {
 /**
  * Why `job` is waiting at `now` (ms), or null while it runs (a leased stage with a holder) or once it is terminal.
  * Queued jobs, most actionable cause first: budget_paused → serial_key_frozen → no_capable_factory →
- * factory_quarantined → no_factory_connected → breaker_open → retry_backoff → serial_key_held → excluded →
+ * factory_quarantined | factory_draining → no_factory_connected → breaker_open → retry_backoff → serial_key_held → excluded →
  * all_seats_busy → dispatching (a factory ranks: it is about to be assigned). A job requeued by preemption
  * reports `preempted` in place of the four transient causes (backoff, serial held, excluded, seats busy).
  * Other stages: blocked → dependency_failed | deps_unmet | children_running; review → review_pending;

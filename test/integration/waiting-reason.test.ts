@@ -1,4 +1,4 @@
-// Every job the API returns says why it waits: for each cause reachable today (no capable factory, none connected, every seat busy, unmet deps, a held serial key, a retry backoff, a review, an exclusion, about to dispatch) GET …/jobs/{id}, the list (summary and full) and explain agree on the code and name the detail; a running job has none.
+// Every job the API returns says why it waits: for each cause reachable today (no capable factory, none connected, every capable one draining, every seat busy, unmet deps, a held serial key, a retry backoff, a review, an exclusion, about to dispatch) GET …/jobs/{id}, the list (summary and full) and explain agree on the code and name the detail; a running job has none.
 import { describe, expect, it } from "vitest";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import { WaitingReasonSchema } from "../../src/shared/api-policies.ts";
@@ -107,8 +107,14 @@ describe("waitingReason on every job read", () => {
     await socket.next("ack");
     const job = await submit(product, { title: "t" });
     const r = await reasonOf(product, job.id);
-    expect(r?.code).toBe("factory_quarantined");
-    expect(r?.message).toContain("draining-box (draining)");
+    // Draining, not quarantined: that code sent an operator to `factory release`, which refuses a draining host (409 conflict).
+    expect(r?.code).toBe("factory_draining");
+    expect(r?.message).toContain("draining-box");
+    const release = await api<{ code: string }>("POST", `${P(product)}/factories/${f.factoryId}/release`, {
+      token: ADMIN,
+      json: {},
+    });
+    expect(release.body.code).toBe("conflict");
     socket.close();
   });
 

@@ -1,4 +1,4 @@
-// Why a job waits (core/waiting): one case per code, the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
+// Why a job waits (core/waiting): one case per code (a draining fleet is `factory_draining`, never called quarantined), the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Exclusion } from "../../src/core/exclusions.ts";
@@ -59,8 +59,29 @@ describe("waitingReasonOf: one case per code", () => {
       "its agent drains (live socket, no new work)",
       job({ requires: ["gpu"] }),
       inputs({ connected: new Set(), draining: new Set(["f1"]) }),
-      "factory_quarantined",
+      "factory_draining",
       { factories: [{ id: "f1", status: "draining" }] },
+    ],
+    [
+      "an operator set its only capable factory draining",
+      job({ requires: ["gpu"] }),
+      inputs({ factories: [factory({ status: "draining" })] }),
+      "factory_draining",
+    ],
+    [
+      "one capable factory drains, the other is quarantined (a release brings that one back)",
+      job({ requires: ["gpu"] }),
+      inputs({
+        factories: [factory({ status: "draining" }), factory({ id: "f2", name: "f2", status: "quarantined" })],
+        connected: new Set(["f1", "f2"]),
+      }),
+      "factory_quarantined",
+      {
+        factories: [
+          { id: "f1", status: "draining" },
+          { id: "f2", status: "quarantined" },
+        ],
+      },
     ],
     ["its seat is taken", job({ requires: ["gpu"] }), inputs({ factories: [factory({ load: 1 })] }), "all_seats_busy"],
     [
