@@ -1,4 +1,4 @@
-// Why a job waits (core/waiting): one case per code (a draining fleet is `factory_draining`, never called quarantined), the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
+// Why a job waits (core/waiting): one case per code (a draining fleet is `factory_draining`, never called quarantined; a job failed by a dependency is judged by its deps' stages now, so one requeued since is not called dead), the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Exclusion } from "../../src/core/exclusions.ts";
@@ -169,6 +169,44 @@ describe("waitingReasonOf: one case per code", () => {
       inputs(),
       "dependency_failed",
       { depId: "a", depStage: "dead_letter" },
+    ],
+    [
+      "failed by a dependency that is still dead (its stage read now)",
+      job({
+        stage: "failed",
+        deps: ["a"],
+        lastResult: { outcome: "failure", retryable: false, message: "dependency_failed: a is dead_letter" },
+      }),
+      inputs({ depStages: new Map<string, Stage | undefined>([["a", "dead_letter"]]) }),
+      "dependency_failed",
+      { depId: "a", depStage: "dead_letter" },
+    ],
+    [
+      "failed by a dependency an operator has requeued since: no longer 'a is dead_letter', an operator requeues it",
+      job({
+        stage: "failed",
+        deps: ["a"],
+        lastResult: { outcome: "failure", retryable: false, message: "dependency_failed: a is dead_letter" },
+      }),
+      inputs({ depStages: new Map<string, Stage | undefined>([["a", "queued"]]) }),
+      "needs_operator",
+      { deps: [{ id: "a", stage: "queued" }] },
+    ],
+    [
+      "failed by a dependency since requeued while another dep is dead now: that one is named",
+      job({
+        stage: "failed",
+        deps: ["a", "b"],
+        lastResult: { outcome: "failure", retryable: false, message: "dependency_failed: a is dead_letter" },
+      }),
+      inputs({
+        depStages: new Map<string, Stage | undefined>([
+          ["a", "shipped"],
+          ["b", "cancelled"],
+        ]),
+      }),
+      "dependency_failed",
+      { depId: "b", depStage: "cancelled" },
     ],
     [
       "composite parent",

@@ -88,14 +88,15 @@ export function waitingReasonFor(
   const snap = "factories" in connected ? connected : fleetSnapshot(tx, connected);
   const full = job as Job;
   const inputs: WaitingInputs = { ...snap };
-  if (job.stage === "blocked") {
+  // A failed job's deps too: one its gate failed is judged by their stages now, not its message (core/waiting).
+  if (job.stage === "blocked" || (job.stage === "failed" && job.deps.length > 0)) {
     inputs.depStages = new Map(job.deps.map((d) => [d, stageOf(tx.sql, d)]));
-    if (job.kind === "composite") {
-      // An aggregate over the parent index: exact however many children (up to MAX_CHILDREN_PER_PARENT), and
-      // one row per stage back, not one per child (a first-1000 read said "0 of 1000" of 1500).
-      const rows = tx.sql.exec<{ stage: Stage; n: number }>(CHILD_COUNTS_SQL, job.id).toArray();
-      inputs.childCounts = new Map(rows.map((r) => [r.stage, r.n]));
-    }
+  }
+  if (job.stage === "blocked" && job.kind === "composite") {
+    // An aggregate over the parent index: exact however many children (up to MAX_CHILDREN_PER_PARENT), and
+    // one row per stage back, not one per child (a first-1000 read said "0 of 1000" of 1500).
+    const rows = tx.sql.exec<{ stage: Stage; n: number }>(CHILD_COUNTS_SQL, job.id).toArray();
+    inputs.childCounts = new Map(rows.map((r) => [r.stage, r.n]));
   }
   return waitingReasonOf(full, inputs, tx.now);
 }
