@@ -12,7 +12,7 @@ import { runsOrEnded, waitingReasonOf } from "../../../core/waiting.ts";
 import type { WaitingReason } from "../../../core/waiting-reason.ts";
 import { routeContext } from "../dispatch/claim.ts";
 import { liveSerialHolds } from "../dispatch/serial-holds.ts";
-import { listFactories } from "../factories/registry.ts";
+import { listFactories, livePollers } from "../factories/registry.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 /** The inputs shared by every job of one read: everything but the per-job dependency and children stages. */
@@ -25,14 +25,7 @@ export type FleetSnapshot = Omit<WaitingInputs, "depStages" | "childCounts">;
  */
 export function fleetSnapshot(tx: Tx, wsReady: ReadonlySet<string>): FleetSnapshot {
   const factories = listFactories(tx.sql, tx.now);
-  const pollers = new Set(
-    tx.sql
-      .exec<{ id: string }>("SELECT id FROM factories WHERE json_extract(doc, '$.connection') IS NULL")
-      .toArray()
-      .map((r) => r.id),
-  );
-  const connected = new Set(wsReady);
-  for (const f of factories) if (pollers.has(f.id) && f.health !== "down" && f.health !== "left") connected.add(f.id);
+  const connected = new Set([...wsReady, ...livePollers(tx.sql, tx.now, factories).map((f) => f.id)]);
   // A WebSocket factory whose link is open (its close never seen) yet not work-ready: its agent sent `drain`.
   const draining = new Set(
     tx.sql
