@@ -199,6 +199,7 @@ describe("waitingReason on every job read", () => {
     const r = await reasonOf(product, job.id);
     expect(r?.code).toBe("excluded");
     expect(r?.detail).toMatchObject({ factories: [{ id: f.factoryId, kind: "released" }] });
+    expect(r?.message).toMatch(/^kept from box until .*: it handed the job back$/); // not "after a lost lease"
     expect(r?.detail.until).toBeGreaterThan(Date.now() - 1000);
   });
 

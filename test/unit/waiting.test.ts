@@ -1,4 +1,4 @@
-// Why a job waits (core/waiting): one case per code (a draining fleet is `factory_draining`, never called quarantined; a job failed by a dependency is judged by its deps' stages now, so one requeued since is not called dead), the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
+// Why a job waits (core/waiting): one case per code (a draining fleet is `factory_draining`, never called quarantined; a job failed by a dependency is judged by its deps' stages now, so one requeued since is not called dead; an exclusion says whether the factory's lease expired or it handed back or refused the job), the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Exclusion } from "../../src/core/exclusions.ts";
@@ -28,15 +28,26 @@ function inputs(over: Partial<WaitingInputs> = {}, ctx: Partial<RouteContext> = 
 }
 
 const excludedUntil =
-  (until: number) =>
+  (until: number, kind: Exclusion["kind"] = "expired") =>
   (jobId: string, factoryId: string): Exclusion => ({
     jobId,
     factoryId,
     strikes: 1,
-    kind: "expired",
+    kind,
     at: NOW - 1,
     until,
   });
+
+describe("an exclusion's reason says what the factory did", () => {
+  it.each([
+    ["expired", "kept from box-1 until 2023-11-14T22:13:29.000Z: its lease there expired"],
+    ["released", "kept from box-1 until 2023-11-14T22:13:29.000Z: it handed the job back"],
+    ["rejected", "kept from box-1 until 2023-11-14T22:13:29.000Z: it refused the job"],
+  ] as const)("%s", (kind, message) => {
+    const r = waitingReasonOf(job(), inputs({}, { exclusionOf: excludedUntil(NOW + 9000, kind) }), NOW);
+    expect(r?.message).toBe(message);
+  });
+});
 
 describe("waitingReasonOf: one case per code", () => {
   const cases: Array<[string, Job, WaitingInputs, string, Record<string, unknown>?]> = [
@@ -113,6 +124,13 @@ describe("waitingReasonOf: one case per code", () => {
       inputs({}, { exclusionOf: excludedUntil(NOW + 9000) }),
       "excluded",
       { until: NOW + 9000 },
+    ],
+    [
+      "excluded after the factory refused the job",
+      job(),
+      inputs({}, { exclusionOf: excludedUntil(NOW + 9000, "rejected") }),
+      "excluded",
+      { until: NOW + 9000, factories: [{ id: "f1", kind: "rejected" }] },
     ],
     ["a factory ranks", job({ requires: ["gpu"] }), inputs(), "dispatching", { factoryId: "f1" }],
     [
