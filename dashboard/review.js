@@ -50,6 +50,9 @@ export function reviewPanel(session, jobId, onDone) {
     status,
   );
   let stage = "";
+  /** The review round shown (GET …/reviews `round`): sent with a verdict, so it applies to this build only. */
+  /** @type {number | undefined} */
+  let round;
   /** A verdict's request is out: the page's re-renders (`update`) must not re-arm the buttons meanwhile. */
   let busy = false;
 
@@ -66,7 +69,7 @@ export function reviewPanel(session, jobId, onDone) {
     try {
       const out = await api(session, `${jobPath(jobId)}/reviews`, {
         method: "POST",
-        body: text ? { verdict, comment: text } : { verdict },
+        body: { verdict, ...(text ? { comment: text } : {}), ...(round !== undefined ? { round } : {}) },
       });
       status.textContent = `${verdict}d: job is now ${stageLabel(out.job.stage)}`;
       comment.value = "";
@@ -93,6 +96,7 @@ export function reviewPanel(session, jobId, onDone) {
 
   /** @param {any} view a ReviewsView (src/core/review.ts) */
   const render = (view) => {
+    round = view.round;
     const by = view.reviews.filter((/** @type {any} */ r) => r.counted).map((/** @type {any} */ r) => r.reviewerName);
     summary.textContent = `${view.approvals} of ${view.required} approvals${by.length ? ` · approved by ${by.join(", ")}` : ""}`;
     replace(

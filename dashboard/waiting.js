@@ -19,6 +19,7 @@ const HEADINGS = {
   review_pending: "Review pending",
   budget_paused: "Budget paused",
   factory_quarantined: "Factories out of service",
+  factory_draining: "Factories draining",
   breaker_open: "Breaker open",
   preempted: "Preempted",
   excluded: "Kept from a factory",

@@ -89,10 +89,13 @@ export interface RetryPolicy {
 }
 
 /**
- * The delay before the automatic retry of a failed attempt, ms: the capped exponential
+ * The delay before the automatic retry of a failed attempt, whole ms: the capped exponential
  * `d = min(max, base · 2^(attempt−1))`, then jittered down by up to `jitter · d` —
- * `d · (1 − jitter · random)` — so the result lies in `[(1 − jitter) · d, d]` and never above
- * `maxSeconds` ("equal jitter" at 0.5, AWS Architecture Blog, "Exponential Backoff and Jitter").
+ * `⌈d · (1 − jitter · random)⌉` — so the result lies in `[(1 − jitter) · d, ⌈d⌉]` (to 1 ns): never above
+ * a `maxSeconds` set in whole ms ("equal jitter" at 0.5, AWS Architecture Blog, "Exponential Backoff and Jitter").
+ * Whole ms because the coordinator adds it to `now` for the job's `notBefore`, an integer ms epoch in the API's
+ * schema and an INTEGER column: an unrounded draw answered `notBefore: 1796379726857.1384`, which a client typed by
+ * the OpenAPI document (integer) refuses. Rounded up, not to nearest, so it never undercuts the jittered floor.
  * Jitter spreads the retries of a burst that failed together (a registry outage fails many jobs at
  * once; their retries should not all land on it in the same second). `random` ∈ [0, 1) is a
  * parameter (the coordinator passes `Math.random()`) so tests are deterministic; values outside
@@ -102,8 +105,12 @@ export function jitteredRetryDelayMs(attempt: number, policy: RetryPolicy, rando
   const capped = retryDelayMs(attempt, { baseMs: policy.baseSeconds * 1000, capMs: policy.maxSeconds * 1000 });
   const r = Number.isFinite(random) ? Math.min(Math.max(random, 0), 1) : 0;
   const jitter = Math.min(Math.max(policy.jitter, 0), 1);
-  return capped * (1 - jitter * r); // unrounded: any rounding could step outside [(1 − jitter)·d, d]
+  // Up to whole ms, past float noise: 20 000 · (1 − 0.5 · 0.999) is 10 010.000000000002 in doubles, not 10 011 ms.
+  return Math.ceil(capped * (1 - jitter * r) - FLOAT_NOISE_MS);
 }
+
+/** 1 ns: far below a ms and far above the rounding error of a product of doubles of this size (≤ 6·10⁸ ms). */
+const FLOAT_NOISE_MS = 1e-6;
 
 export const HEARTBEAT = Object.freeze({
   /** 15 s: a quarter of the default lease TTL, so a factory's health is known well before its leases lapse. */

@@ -102,21 +102,35 @@ export function tallyReviews(
 /**
  * Refuses a review the rules forbid; returns nothing when it may be recorded.
  * @param builders ids of every principal that holds or held the job's lease (its factories)
+ * @param readRound the round the reviewer read (`ReviewsView.round`), when the request names one
  * @throws DomainError forbidden — the reviewer built the job;
- *         illegal_transition — an approval of a job that is not in `review`;
- *         conflict — the reviewer already approved in this round (an approval counts once).
+ *         conflict — `readRound` is not the job's current round (it was requeued and rebuilt since), or the reviewer
+ *           already approved in this round (an approval counts once);
+ *         illegal_transition — an approval of a job that is not in `review`.
  */
 export function assertMayReview(
   job: Pick<Job, "id" | "stage" | "reviews" | "manifest" | "queuedAt">,
   reviewer: Reviewer,
   verdict: Review["verdict"],
   builders: ReadonlySet<string>,
+  readRound?: number,
 ): void {
   if (builders.has(reviewer.id)) {
     throw new DomainError("forbidden", `${reviewer.name} built job ${job.id} and cannot review it`, {
       jobId: job.id,
       reviewer: reviewer.id,
     });
+  }
+  // Fenced as a report is by its epoch: a verdict on the build the reviewer saw, never on one built since. Without
+  // it, an approval given while a rejected job was being reworked counted for the rework no one had looked at.
+  const current = reviewRoundOf(job).since;
+  if (readRound !== undefined && readRound !== current) {
+    throw new DomainError(
+      "conflict",
+      `job ${job.id} was requeued since the review round you read (${readRound}; it is now ${current}): ` +
+        "read its reviews again and review the current build",
+      { jobId: job.id, round: readRound, currentRound: current },
+    );
   }
   if (verdict === "reject") {
     // A verdict on work: built or being built. A `blocked`/`queued` job has nothing to reject (cancel it instead) —
@@ -141,8 +155,7 @@ export function assertMayReview(
       to: "testing",
     });
   }
-  const round = reviewRoundOf(job);
-  if ((job.reviews ?? []).some((r) => counts(r, round) && r.reviewer === reviewer.id)) {
+  if ((job.reviews ?? []).some((r) => counts(r, reviewRoundOf(job)) && r.reviewer === reviewer.id)) {
     throw new DomainError("conflict", `${reviewer.name} has already approved job ${job.id}`, {
       jobId: job.id,
       reviewer: reviewer.id,
@@ -172,6 +185,8 @@ export function appendFeedback(
 export interface ReviewsView {
   jobId: string;
   stage: Job["stage"];
+  /** The current review round (ms: when the job last entered `queued`); sent back with a review, it fences it. */
+  round: number;
   required: number;
   approvals: number;
   /** Ids of the principals whose approvals count in the current round. */
@@ -193,6 +208,7 @@ export function reviewsView(job: Job): ReviewsView {
   return {
     jobId: job.id,
     stage: job.stage,
+    round: round.since,
     required: tally.required,
     approvals: tally.approvals,
     approvers: tally.approvers.map((r) => r.reviewer),

@@ -43,7 +43,11 @@ export type FleetCause =
       /** Factories that would be capable once an operator approves the capabilities they declared (pending). */
       pendingApproval?: Array<FactoryNote & { capabilities: string[] }>;
     }
-  | { code: "factory_quarantined"; factories: Array<FactoryNote & { status: string }> }
+  /**
+   * No capable factory is active. `factory_quarantined` when one of them is quarantined (an operator's release puts
+   * it back), else `factory_draining`: each is draining — going away on purpose, not held by the error budget.
+   */
+  | { code: "factory_quarantined" | "factory_draining"; factories: Array<FactoryNote & { status: string }> }
   /** `factories`: those down; `left`: those stopped on purpose (core/departure), named apart as no outage. */
   | { code: "no_factory_connected"; factories: FactoryNote[]; left?: FactoryNote[] }
   /**
@@ -74,7 +78,9 @@ export function fleetCause(job: Job, views: readonly Factory[], ctx: RouteContex
   if (capable.length === 0) return noCapable(job, enrolled);
   const active = capable.filter(({ f }) => f.status === "active");
   if (active.length === 0) {
-    return { code: "factory_quarantined", factories: capable.map(({ f }) => ({ ...note(f), status: f.status })) };
+    // Named by what holds them: a draining host was called "quarantined", and `factory release` refused it (409).
+    const code = capable.some(({ f }) => f.status === "quarantined") ? "factory_quarantined" : "factory_draining";
+    return { code, factories: capable.map(({ f }) => ({ ...note(f), status: f.status })) };
   }
   const live = active.filter(({ reasons }) => !reasons.includes("factory_down") && !reasons.includes("factory_left"));
   if (live.length === 0) {

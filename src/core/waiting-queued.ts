@@ -126,6 +126,13 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
           since,
           named(fleet.factories),
         );
+      case "factory_draining":
+        return reason(
+          "factory_draining",
+          `every factory that can run it is draining (finishing its work, taking none): ${names(fleet.factories)}`,
+          since,
+          named(fleet.factories),
+        );
       case "no_factory_connected": {
         // Factories stopped on purpose (drained: core/departure) are named apart: an upgrade, not an outage to chase.
         const left = fleet.left ?? [];
@@ -158,15 +165,35 @@ export function fleetReason(job: Job, fleet: FleetCause, kind: "structural" | "t
     case "excluded":
       return reason(
         "excluded",
-        `kept from ${names(fleet.factories)} after a lost lease until ${iso(fleet.until)}`,
+        `kept from ${names(fleet.factories)} until ${iso(fleet.until)}: ${lossWords(fleet)}`,
         since,
-        { until: fleet.until, ...named(fleet.factories) },
+        {
+          until: fleet.until,
+          ...named(fleet.factories),
+        },
       );
     case "all_seats_busy":
       return reason("all_seats_busy", `every seat is busy on ${names(fleet.factories)}`, since, named(fleet.factories));
     default:
       return undefined;
   }
+}
+
+/**
+ * What each kept factory did (core/exclusions LossKind), in words — one factory, then several: "after a lost lease"
+ * was said of a factory that had refused the job (engine missing: 15 min doubling to a day) or handed it back too.
+ */
+const LOSS_WORDS: Readonly<Record<string, readonly [string, string]>> = {
+  expired: ["its lease there expired", "their leases there expired"],
+  released: ["it handed the job back", "each handed the job back"],
+  rejected: ["it refused the job", "each refused the job"],
+};
+
+function lossWords(fleet: Extract<FleetCause, { code: "excluded" }>): string {
+  const kinds = new Set(fleet.factories.map((f) => f.kind));
+  const words = kinds.size === 1 ? LOSS_WORDS[[...kinds][0] ?? ""] : undefined;
+  if (!words) return "each lost the job's lease or gave the job back";
+  return fleet.factories.length === 1 ? words[0] : words[1];
 }
 
 /**

@@ -23,6 +23,11 @@ export const WAITING_CODES = [
   "review_pending",
   "budget_paused",
   "factory_quarantined",
+  /**
+   * Every factory that could run it is draining (its agent sent `drain`, or an operator set `draining`): it finishes
+   * what it holds and takes nothing new. Not `factory_quarantined`, which sent an operator to `factory release`.
+   */
+  "factory_draining",
   "breaker_open",
   "preempted",
   "excluded",

@@ -57,7 +57,7 @@ export function waitsForOperator(stage: Stage): stage is OperatorStage {
 /**
  * Why `job` is waiting at `now` (ms), or null while it runs (a leased stage with a holder) or once it is terminal.
  * Queued jobs, most actionable cause first: budget_paused → serial_key_frozen → no_capable_factory →
- * factory_quarantined → no_factory_connected → breaker_open → retry_backoff → serial_key_held → excluded →
+ * factory_quarantined | factory_draining → no_factory_connected → breaker_open → retry_backoff → serial_key_held → excluded →
  * all_seats_busy → dispatching (a factory ranks: it is about to be assigned). A job requeued by preemption
  * reports `preempted` in place of the four transient causes (backoff, serial held, excluded, seats busy).
  * Other stages: blocked → dependency_failed | deps_unmet | children_running; review → review_pending;
@@ -80,7 +80,7 @@ export function waitingReasonOf(job: Job, inputs: WaitingInputs, now: number): W
       return reason("testing", `${built}; waiting for its tests or an operator to ship it`, job.updatedAt, {});
     }
     case "failed":
-      return failedReason(job);
+      return failedReason(job, inputs.depStages);
     default:
       return reason("needs_operator", `in stage ${job.stage}`, job.updatedAt, {});
   }
@@ -185,14 +185,32 @@ function reviewReason(job: Job): WaitingReason {
   return reason("review_pending", message, job.updatedAt, { required, approvals: k, approvedBy });
 }
 
-function failedReason(job: Job): WaitingReason {
+/**
+ * A failed job. One its gate failed (`dependency_failed: <dep> is <stage>`) is judged by the gate's own rule over
+ * its deps' stages now (`depStages`, when read): the message is history, and a dep an operator has requeued since is
+ * no longer dead — "dependency X is dead_letter" of an X back in the queue sent the operator to requeue X again.
+ * With its gate possible again, it waits for an operator to requeue it (`needs_operator`).
+ */
+function failedReason(job: Job, depStages?: ReadonlyMap<string, Stage | undefined>): WaitingReason {
   const msg = job.lastResult?.message ?? "";
   const dep = /^dependency_failed: (\S+) is (\S+)/.exec(msg);
   if (dep) {
-    return reason("dependency_failed", `dependency ${dep[1]} is ${dep[2]}`, job.updatedAt, {
-      depId: dep[1],
-      depStage: dep[2],
-    });
+    const [, firstId = "", firstStage = ""] = dep;
+    const deps = depStages && job.deps.map((id) => ({ id, stage: depStages.get(id) }));
+    const dead = deps ? failedDep(job.depsMode, deps) : { depId: firstId, depStage: firstStage };
+    if (dead) {
+      return reason("dependency_failed", `dependency ${dead.depId} is ${dead.depStage}`, job.updatedAt, {
+        depId: dead.depId,
+        depStage: dead.depStage,
+      });
+    }
+    const now = (deps ?? []).map((d) => `${d.id} (${d.stage})`).join(", ");
+    return reason(
+      "needs_operator",
+      `failed when dependency ${firstId} was ${firstStage}; its dependencies can be met again (${now}) — an operator can requeue it`,
+      job.updatedAt,
+      { lastResult: job.lastResult, deps: deps ?? [] },
+    );
   }
   const why = msg ? `failed: ${msg}` : "failed";
   return reason("needs_operator", `${why} — an operator can requeue or cancel it`, job.updatedAt, {

@@ -193,6 +193,7 @@ export const JobTreeSchema = z.object({ root: TreeNodeSchema });
 export const ReviewsViewSchema = z.object({
   jobId: z.string(),
   stage: z.enum(STAGES),
+  round: ms.describe("the current review round (when the job last entered queued): send it with a review to fence it"),
   required: z.number().int().describe("approvals the gate needs (the manifest's reviewers)"),
   approvals: z.number().int().describe("distinct principals whose approval counts in this round"),
   approvers: z.array(z.string()).describe("their ids (token ids)"),

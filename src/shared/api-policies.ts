@@ -86,6 +86,14 @@ export const ReviewBody = z
   .object({
     verdict: z.enum(["approve", "reject"]),
     comment: utf8Text(MAX_COMMENT_BYTES, z.string().trim()).optional(),
+    round: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "the review round read from GET …/reviews (`round`): a job requeued and rebuilt since is refused 409 conflict, " +
+          "so a verdict only ever applies to the build the reviewer saw",
+      ),
   })
   .strict();
 // ---- product settings (part 1) ---------------------------------------------------

@@ -172,7 +172,10 @@ export class GigafactoryClient extends FleetClient {
   unfreezeSerialKey(key: string, reason?: string): Promise<SerialGate & { changed?: boolean }> {
     return this.call("POST", `/serial/${enc(key)}/unfreeze`, { json: reason ? { reason } : {} });
   }
-  review(id: string, body: { verdict: "approve" | "reject"; comment?: string }): Promise<ReviewsView & { job: Job }> {
+  review(
+    id: string,
+    body: { verdict: "approve" | "reject"; comment?: string; round?: number },
+  ): Promise<ReviewsView & { job: Job }> {
     return this.call("POST", `/jobs/${enc(id)}/reviews`, { json: body });
   }
   listReviews(id: string): Promise<ReviewsView> {

@@ -126,7 +126,9 @@ export const GATE_OPS: Op[] = [
       "Review a job as the calling token (its id counts once towards the quorum; the job's own factory is refused): " +
       "approve (the quorum moves it to testing) or reject (failed, or requeued with the comment as feedback per " +
       "onReject — a requeued rework starts with fresh attempts; a composite, which has no run to redo, always fails; a " +
-      "running job's lease is taken). 201 `{job, jobId, stage, required, approvals, approvers, reviews}`",
+      "running job's lease is taken). With `round` (GET's `round`, the build the reviewer read), a job requeued and " +
+      "rebuilt since → 409 `conflict`, nothing recorded. 201 `{job, jobId, stage, round, required, approvals, " +
+      "approvers, reviews}`",
     role: "operator",
     body: ReviewBody,
     ok: { "201": json("The review gate after this review, and the job", ReviewAnswerSchema) },
@@ -135,7 +137,7 @@ export const GATE_OPS: Op[] = [
     method: "get",
     path: `${P}/jobs/{jobId}/reviews`,
     summary:
-      "The review gate of a job: `{jobId, stage, required, approvals, approvers, reviews: [{reviewer (token id), " +
+      "The review gate of a job: `{jobId, stage, round, required, approvals, approvers, reviews: [{reviewer (token id), " +
       "reviewerName, verdict, comment, at, counted}]}`",
     role: "viewer",
     ok: { "200": json("The review gate", ReviewsViewSchema) },

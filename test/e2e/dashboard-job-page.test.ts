@@ -2,8 +2,9 @@
 // its request is out (a feed event's re-render re-armed them) and keyboard focus lands on the outcome after; a
 // composite over a 40-job chain of children is listed as an outline (dagre took seconds, and a 999-job chain never
 // finished) with how many jobs it shows, and a 375 px phone does not scroll sideways on that page; an approval's
-// outcome takes focus when the job leaves review; a job with more log lines than the page keeps says above its
-// timeline how many older ones are not shown (they used to vanish silently), in a line that is no row.
+// outcome takes focus when the job leaves review, and its POST names the review round the card shows; a job with
+// more log lines than the page keeps says above its timeline how many older ones are not shown (they used to vanish
+// silently), in a line that is no row.
 import type { Route } from "playwright-core";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -135,7 +136,10 @@ describe("dashboard job page in a real browser", () => {
     await expect.poll(() => page.locator(".job-stage .badge").textContent(), SOON).toBe("review");
     await expect.poll(async () => (await approve.isVisible()) && (await approve.isEnabled()), SOON).toBe(true);
     await approve.focus();
+    const sent = page.waitForRequest((r) => r.url().endsWith("/reviews") && r.method() === "POST");
     await page.keyboard.press("Enter");
+    // The verdict names the review round the card shows: a rebuild since would refuse it (409), not count it.
+    expect((await sent).postDataJSON()).toMatchObject({ verdict: "approve", round: expect.any(Number) });
     await expect.poll(() => page.locator(".review-status").textContent(), SOON).toMatch(/^approved: job is now /);
     expect(await approve.isDisabled()).toBe(true);
     expect(await page.evaluate("document.activeElement?.classList.contains('review-status')")).toBe(true);

@@ -1,9 +1,11 @@
 // Retries in workerd (SPEC §6, issue 8 item 5): a transient failure is queued again after the product's backoff
 // (settings.retry: base·2^(attempt−1), capped, jittered down by at most `jitter`), a permanent one (`retryable:
 // false`) is not retried, the last allowed attempt goes to dead_letter, an operator (never a viewer) requeues a dead
-// letter with its attempts reset (audited), and a delayed retry is pushed to a connected factory by the alarm once due.
+// letter with its attempts reset (audited), a jittered retry's `notBefore` is a whole-ms epoch as the API's
+// schema says, and a delayed retry is pushed to a connected factory by the alarm once due.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { JobSchema } from "../../src/shared/api-responses.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
 
@@ -66,6 +68,14 @@ describe("automatic retries", () => {
     expect(r.body.stage).toBe("queued");
     expect(r.body.notBefore).toBeGreaterThanOrEqual(before + 500_000);
     expect(r.body.notBefore).toBeLessThanOrEqual(after + 1_000_000);
+    // An ms epoch is an integer (shared/api-responses `ms`, the OpenAPI document): a jittered draw is whole ms.
+    expect(JobSchema.safeParse(r.body).error).toBeUndefined();
+    const read = await api<JobBody & { waitingReason: { detail: { until: number } } }>(
+      "GET",
+      `${P(product)}/jobs/${job.id}`,
+      { token: ADMIN },
+    );
+    expect(Number.isInteger(read.body.waitingReason.detail.until)).toBe(true);
   });
 
   it("never retry a permanent failure (retryable: false): it stays failed for an operator", async () => {

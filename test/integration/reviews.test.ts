@@ -2,7 +2,9 @@
 // client-typed names through the legacy action, counts once; three distinct operator tokens make a 2-of-3 quorum
 // that moves the job to testing; a reject with onReject: requeue appends its comment to the feedback and requeues
 // with fresh attempts (so does an operator's requeue from review);
-// a reject of a running job takes its lease (epoch + 1, run closed, cancel pushed); GET shows who approved.
+// a reject of a running job takes its lease (epoch + 1, run closed, cancel pushed); GET shows who approved; a
+// review naming the round its reviewer read is refused once the job was requeued and rebuilt (no stale approval
+// counts for a rework no one looked at).
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
@@ -10,6 +12,7 @@ import { type AssignFrame, connectFactory } from "./sockets.ts";
 import { expireLeaseNow, lapseExclusions } from "./state.ts";
 
 interface ReviewsView {
+  round: number;
   required: number;
   approvals: number;
   approvers: string[];
@@ -218,5 +221,35 @@ describe("reject", () => {
     expect((await socket.next<{ code: string }>("error")).code).toBe("fenced");
     expect(await getJob(product, job.id)).toMatchObject({ stage: "failed", feedback: "dan: wrong approach" });
     socket.close();
+  });
+});
+
+describe("a review fenced to the round its reviewer read", () => {
+  it("is refused 409 once the job was rejected, requeued and rebuilt; with the new round it counts", async () => {
+    const product = "reviews-round-fence";
+    const { job, f } = await inReview(product, { reviewers: 1, onReject: "requeue" });
+    const alice = await mint(product, "alice");
+    const carol = await mint(product, "carol");
+    const read = (await reviewsOf(product, job.id, alice.token)).round;
+    expect(read).toBe((await getJob(product, job.id)).queuedAt);
+    // While alice looks at the build, carol rejects it and it is built again.
+    expect((await review(product, job.id, carol.token, { verdict: "reject", comment: "redo" })).status).toBe(201);
+    const c = await claim(product, f.token);
+    for (const stage of ["building", "review"]) {
+      await api("PATCH", `${P(product)}/jobs/${job.id}`, {
+        token: f.token,
+        json: { leaseEpoch: c.body.lease.leaseEpoch, stage },
+      });
+    }
+    const stale = await review(product, job.id, alice.token, { verdict: "approve", round: read });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ code: "conflict" });
+    expect(await getJob(product, job.id)).toMatchObject({ stage: "review" });
+    const now = await reviewsOf(product, job.id);
+    expect(now).toMatchObject({ approvals: 0 });
+    expect(now.round).toBeGreaterThan(read);
+    const fresh = await review(product, job.id, alice.token, { verdict: "approve", round: now.round });
+    expect(fresh.status).toBe(201);
+    expect(fresh.body.job.stage).toBe("testing");
   });
 });

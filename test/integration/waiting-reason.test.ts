@@ -1,4 +1,4 @@
-// Every job the API returns says why it waits: for each cause reachable today (no capable factory, none connected, every seat busy, unmet deps, a held serial key, a retry backoff, a review, an exclusion, about to dispatch) GET …/jobs/{id}, the list (summary and full) and explain agree on the code and name the detail; a running job has none.
+// Every job the API returns says why it waits, true now: for each cause reachable today (a job failed by a dep that an operator has requeued since is no longer told the dep is dead; no capable factory, none connected, every capable one draining, every seat busy, unmet deps, a held serial key, a retry backoff, a review, an exclusion, about to dispatch) GET …/jobs/{id}, the list (summary and full) and explain agree on the code and name the detail; a running job has none.
 import { describe, expect, it } from "vitest";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import { WaitingReasonSchema } from "../../src/shared/api-policies.ts";
@@ -107,8 +107,14 @@ describe("waitingReason on every job read", () => {
     await socket.next("ack");
     const job = await submit(product, { title: "t" });
     const r = await reasonOf(product, job.id);
-    expect(r?.code).toBe("factory_quarantined");
-    expect(r?.message).toContain("draining-box (draining)");
+    // Draining, not quarantined: that code sent an operator to `factory release`, which refuses a draining host (409 conflict).
+    expect(r?.code).toBe("factory_draining");
+    expect(r?.message).toContain("draining-box");
+    const release = await api<{ code: string }>("POST", `${P(product)}/factories/${f.factoryId}/release`, {
+      token: ADMIN,
+      json: {},
+    });
+    expect(release.body.code).toBe("conflict");
     socket.close();
   });
 
@@ -193,6 +199,7 @@ describe("waitingReason on every job read", () => {
     const r = await reasonOf(product, job.id);
     expect(r?.code).toBe("excluded");
     expect(r?.detail).toMatchObject({ factories: [{ id: f.factoryId, kind: "released" }] });
+    expect(r?.message).toMatch(/^kept from box until .*: it handed the job back$/); // not "after a lost lease"
     expect(r?.detail.until).toBeGreaterThan(Date.now() - 1000);
   });
 
@@ -207,6 +214,36 @@ describe("waitingReason on every job read", () => {
       "message",
       "since",
     ]);
+  });
+
+  it("a job failed by a dead dependency stops calling it dead once an operator requeued it", async () => {
+    const product = "wait-dep-requeued";
+    const f = await liveHttpFactory(product, "f");
+    const a = await submit(product, { title: "A", maxAttempts: 1 });
+    const dependent = await submit(product, { title: "B", deps: [a.id] });
+    const c = await claim(product, f.token);
+    const failure = { outcome: "failure", message: "boom" };
+    const path = `${P(product)}/jobs/${a.id}`;
+    await api("PATCH", path, {
+      token: f.token,
+      json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: failure },
+    });
+    expect(await reasonOf(product, dependent.id)).toMatchObject({ code: "dependency_failed", detail: { depId: a.id } });
+    expect((await api("POST", `${path}/actions/requeue`, { token: ADMIN })).status).toBe(200);
+    // Its message is history ("dependency_failed: A is dead_letter"); A is queued now: requeuing B is the step.
+    const r = await reasonOf(product, dependent.id);
+    expect(r).toMatchObject({ code: "needs_operator", detail: { deps: [{ id: a.id, stage: "queued" }] } });
+    const tree = await api<{ root: { waitingReason: WaitingReason } }>(
+      "GET",
+      `${P(product)}/jobs/${dependent.id}/tree`,
+      {
+        token: ADMIN,
+      },
+    );
+    expect(tree.body.root.waitingReason.code).toBe("needs_operator");
+    expect((await api("POST", `${P(product)}/jobs/${dependent.id}/actions/requeue`, { token: ADMIN })).status).toBe(
+      200,
+    );
   });
 
   it("a terminal job has no reason", async () => {

@@ -1,6 +1,6 @@
 // `gigafactory serial list|freeze|unfreeze` and `review approve|reject` / `reviews` over a real local socket: the
 // key travels URL-encoded, the reason and comment in the body (never a reviewer name), --json prints the API's
-// documents, human output says k of N and who froze what, and a missing --reason is a usage error (exit 2).
+// documents, human output says k of N (and the review round, which `--round` sends back to fence a verdict) and who froze what, and a missing --reason is a usage error (exit 2).
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -14,6 +14,7 @@ const GATE = {
 const VIEW = {
   jobId: "job_r",
   stage: "review",
+  round: 1_699_999_000_000,
   required: 2,
   approvals: 1,
   approvers: ["tok_a"],
@@ -76,13 +77,13 @@ describe("gigafactory review", () => {
     const { url, seen } = await coordinator();
     const ok = await cli(url, "review", "approve", "job_r", "--comment", "lgtm");
     expect(ok).toMatchObject({ code: 0, stdout: "✔ approved: job job_r is now review; 1 of 2 approvals\n" });
-    await cli(url, "review", "reject", "job_r");
+    await cli(url, "review", "reject", "job_r", "--round", "1699999000000");
     const shown = await cli(url, "reviews", "job_r");
-    expect(shown.stdout).toMatch(/^1 of 2 approvals \(job job_r, review\)\n/);
+    expect(shown.stdout).toMatch(/^1 of 2 approvals \(job job_r, review, round 1699999000000\)\n/);
     expect(shown.stdout).toMatch(/alice \(tok_a\)\s+approve\s+yes\s+ok/);
     expect(seen.map((s) => [s.line, s.body])).toEqual([
       ["POST /api/v1/products/p/jobs/job_r/reviews", { verdict: "approve", comment: "lgtm" }],
-      ["POST /api/v1/products/p/jobs/job_r/reviews", { verdict: "reject" }],
+      ["POST /api/v1/products/p/jobs/job_r/reviews", { verdict: "reject", round: 1_699_999_000_000 }],
       ["GET /api/v1/products/p/jobs/job_r/reviews", undefined],
     ]);
   });

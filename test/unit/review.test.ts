@@ -1,6 +1,7 @@
 // The review gate's rules: approvals count once per distinct authenticated principal and only in the current
 // round, legacy client-named reviews never count, the job's builder is refused, and a rejection's comment is
-// appended to the feedback within a byte bound (newest kept). Also: a serial key's queue is ordered exactly as
+// appended to the feedback within a byte bound (newest kept); a review naming a round that is no longer current
+// (the job was requeued and rebuilt since its reviewer read it) is refused. Also: a serial key's queue is ordered exactly as
 // the router's orderJobs (property test), and what makes a serial key valid.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -166,6 +167,21 @@ describe("assertMayReview", () => {
       "the admin may review",
       () => assertMayReview(job("review"), ADMIN_REVIEWER, "approve", new Set(["fac_1"])),
       undefined,
+    ],
+    [
+      "an approval naming the round it read is recorded while that round is current",
+      () => assertMayReview(job("review"), alice, "approve", new Set(), T0),
+      undefined,
+    ],
+    [
+      "an approval naming an earlier round (the job was rebuilt since it was read) is a conflict",
+      () => assertMayReview(job("review"), alice, "approve", new Set(), T0 - 1),
+      "conflict",
+    ],
+    [
+      "…and so is a reject of a build the reviewer never saw",
+      () => assertMayReview(job("building"), alice, "reject", new Set(), T0 - 1),
+      "conflict",
     ],
   ];
   for (const [name, f, expected] of cases) it(name, () => expect(code(f)).toBe(expected));

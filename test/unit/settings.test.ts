@@ -106,10 +106,12 @@ describe("jitteredRetryDelayMs", () => {
     [1, 0, 5_000],
     [1, 0.5, 3_750],
     [2, 0, 10_000],
-    [3, 0.999, 20_000 * (1 - 0.5 * 0.999)],
+    [3, 0.999, 10_010], // 20 000 · (1 − 0.5 · 0.999), whole ms
+    [1, 0.3, 4_250],
+    [1, 0.123456, 4_692], // 5 000 · (1 − 0.5 · 0.123456) = 4 691.36 → up to the next ms
     [10, 0, 600_000], // 5 s · 2^9 = 2560 s > the 600 s cap
   ])("attempt %s, random %s → %s ms", (attempt, random, expected) => {
-    expect(jitteredRetryDelayMs(attempt, policy, random)).toBeCloseTo(expected, 6);
+    expect(jitteredRetryDelayMs(attempt, policy, random)).toBe(expected);
   });
 
   it("without jitter is exactly the capped exponential", () => {
@@ -120,7 +122,7 @@ describe("jitteredRetryDelayMs", () => {
     }
   });
 
-  it("always lies in [(1 − jitter)·d, d], d = min(max, base·2^(attempt−1)), and never above max", () => {
+  it("is whole ms in [(1 − jitter)·d, ⌈d⌉], d = min(max, base·2^(attempt−1)), never above ⌈max⌉", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: -2, max: 60 }),
@@ -132,9 +134,29 @@ describe("jitteredRetryDelayMs", () => {
           const p = { baseSeconds, maxSeconds: Math.min(7 * 86_400, baseSeconds + extra), jitter };
           const d = Math.min(p.maxSeconds * 1000, baseSeconds * 1000 * 2 ** Math.max(0, attempt - 1));
           const delay = jitteredRetryDelayMs(attempt, p, random);
-          expect(delay).toBeLessThanOrEqual(d);
+          // Whole ms: the coordinator adds it to `now` for `notBefore`, an integer ms epoch (shared/api-responses).
+          expect(Number.isInteger(delay)).toBe(true);
+          expect(delay).toBeLessThanOrEqual(Math.ceil(d));
           expect(delay).toBeGreaterThanOrEqual((1 - jitter) * d - 1e-6);
-          expect(delay).toBeLessThanOrEqual(p.maxSeconds * 1000);
+          expect(delay).toBeLessThanOrEqual(Math.ceil(p.maxSeconds * 1000));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("never exceeds d when the policy is set in whole ms (every setting to 3 decimals)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 86_400_000 }),
+        fc.integer({ min: 0, max: 7 * 86_400_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }),
+        (attempt, baseMs, extraMs, jitter, random) => {
+          const p = { baseSeconds: baseMs / 1000, maxSeconds: (baseMs + extraMs) / 1000, jitter };
+          const d = Math.min(baseMs + extraMs, baseMs * 2 ** (attempt - 1));
+          expect(jitteredRetryDelayMs(attempt, p, random)).toBeLessThanOrEqual(d);
         },
       ),
       { numRuns: 2000 },

@@ -1,4 +1,4 @@
-// Why a job waits (core/waiting): one case per code, the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
+// Why a job waits (core/waiting): one case per code (a draining fleet is `factory_draining`, never called quarantined; a job failed by a dependency is judged by its deps' stages now, so one requeued since is not called dead; an exclusion says whether the factory's lease expired or it handed back or refused the job), the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Exclusion } from "../../src/core/exclusions.ts";
@@ -28,15 +28,26 @@ function inputs(over: Partial<WaitingInputs> = {}, ctx: Partial<RouteContext> = 
 }
 
 const excludedUntil =
-  (until: number) =>
+  (until: number, kind: Exclusion["kind"] = "expired") =>
   (jobId: string, factoryId: string): Exclusion => ({
     jobId,
     factoryId,
     strikes: 1,
-    kind: "expired",
+    kind,
     at: NOW - 1,
     until,
   });
+
+describe("an exclusion's reason says what the factory did", () => {
+  it.each([
+    ["expired", "kept from box-1 until 2023-11-14T22:13:29.000Z: its lease there expired"],
+    ["released", "kept from box-1 until 2023-11-14T22:13:29.000Z: it handed the job back"],
+    ["rejected", "kept from box-1 until 2023-11-14T22:13:29.000Z: it refused the job"],
+  ] as const)("%s", (kind, message) => {
+    const r = waitingReasonOf(job(), inputs({}, { exclusionOf: excludedUntil(NOW + 9000, kind) }), NOW);
+    expect(r?.message).toBe(message);
+  });
+});
 
 describe("waitingReasonOf: one case per code", () => {
   const cases: Array<[string, Job, WaitingInputs, string, Record<string, unknown>?]> = [
@@ -59,8 +70,29 @@ describe("waitingReasonOf: one case per code", () => {
       "its agent drains (live socket, no new work)",
       job({ requires: ["gpu"] }),
       inputs({ connected: new Set(), draining: new Set(["f1"]) }),
-      "factory_quarantined",
+      "factory_draining",
       { factories: [{ id: "f1", status: "draining" }] },
+    ],
+    [
+      "an operator set its only capable factory draining",
+      job({ requires: ["gpu"] }),
+      inputs({ factories: [factory({ status: "draining" })] }),
+      "factory_draining",
+    ],
+    [
+      "one capable factory drains, the other is quarantined (a release brings that one back)",
+      job({ requires: ["gpu"] }),
+      inputs({
+        factories: [factory({ status: "draining" }), factory({ id: "f2", name: "f2", status: "quarantined" })],
+        connected: new Set(["f1", "f2"]),
+      }),
+      "factory_quarantined",
+      {
+        factories: [
+          { id: "f1", status: "draining" },
+          { id: "f2", status: "quarantined" },
+        ],
+      },
     ],
     ["its seat is taken", job({ requires: ["gpu"] }), inputs({ factories: [factory({ load: 1 })] }), "all_seats_busy"],
     [
@@ -92,6 +124,13 @@ describe("waitingReasonOf: one case per code", () => {
       inputs({}, { exclusionOf: excludedUntil(NOW + 9000) }),
       "excluded",
       { until: NOW + 9000 },
+    ],
+    [
+      "excluded after the factory refused the job",
+      job(),
+      inputs({}, { exclusionOf: excludedUntil(NOW + 9000, "rejected") }),
+      "excluded",
+      { until: NOW + 9000, factories: [{ id: "f1", kind: "rejected" }] },
     ],
     ["a factory ranks", job({ requires: ["gpu"] }), inputs(), "dispatching", { factoryId: "f1" }],
     [
@@ -148,6 +187,44 @@ describe("waitingReasonOf: one case per code", () => {
       inputs(),
       "dependency_failed",
       { depId: "a", depStage: "dead_letter" },
+    ],
+    [
+      "failed by a dependency that is still dead (its stage read now)",
+      job({
+        stage: "failed",
+        deps: ["a"],
+        lastResult: { outcome: "failure", retryable: false, message: "dependency_failed: a is dead_letter" },
+      }),
+      inputs({ depStages: new Map<string, Stage | undefined>([["a", "dead_letter"]]) }),
+      "dependency_failed",
+      { depId: "a", depStage: "dead_letter" },
+    ],
+    [
+      "failed by a dependency an operator has requeued since: no longer 'a is dead_letter', an operator requeues it",
+      job({
+        stage: "failed",
+        deps: ["a"],
+        lastResult: { outcome: "failure", retryable: false, message: "dependency_failed: a is dead_letter" },
+      }),
+      inputs({ depStages: new Map<string, Stage | undefined>([["a", "queued"]]) }),
+      "needs_operator",
+      { deps: [{ id: "a", stage: "queued" }] },
+    ],
+    [
+      "failed by a dependency since requeued while another dep is dead now: that one is named",
+      job({
+        stage: "failed",
+        deps: ["a", "b"],
+        lastResult: { outcome: "failure", retryable: false, message: "dependency_failed: a is dead_letter" },
+      }),
+      inputs({
+        depStages: new Map<string, Stage | undefined>([
+          ["a", "shipped"],
+          ["b", "cancelled"],
+        ]),
+      }),
+      "dependency_failed",
+      { depId: "b", depStage: "cancelled" },
     ],
     [
       "composite parent",

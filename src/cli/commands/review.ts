@@ -1,7 +1,8 @@
 /**
  * @module cli/commands/review
  * `gigafactory review approve|reject ID [--comment TEXT]`: a review under the token the CLI signs in with — its
- * id is what counts towards the job's quorum, once — and `gigafactory reviews ID`: who approved, k of N. Under
+ * id is what counts towards the job's quorum, once; `--round N` (the round `reviews ID` shows) refuses it if the job
+ * was requeued and rebuilt since — and `gigafactory reviews ID`: who approved, k of N. Under
  * --json: the API's documents (the job and its reviews after the review; the reviews for `reviews`).
  */
 import type { ReviewsView } from "../../shared/http-client.ts";
@@ -36,10 +37,23 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
       verdict === "approve"
         ? "approve a job in review as this token (each token counts once towards the quorum)"
         : "reject a job: failed, or requeued with the comment as feedback (onReject); a running job is stopped",
-    options: { comment: { type: "string", value: "TEXT", help: "what the reviewer says (≤ 500 bytes)" } },
+    options: {
+      comment: { type: "string", value: "TEXT", help: "what the reviewer says (≤ 500 bytes)" },
+      round: {
+        type: "string",
+        value: "ROUND",
+        int: { min: 0, max: Number.MAX_SAFE_INTEGER },
+        help: "the round `reviews ID` showed: refused if the job was requeued and rebuilt since",
+      },
+    },
     async run(ctx) {
       const comment = ctx.str("comment");
-      const out = await ctx.client().review(ctx.positionals[0]!, { verdict, ...(comment ? { comment } : {}) });
+      const round = ctx.int("round");
+      const out = await ctx.client().review(ctx.positionals[0]!, {
+        verdict,
+        ...(comment ? { comment } : {}),
+        ...(round !== undefined ? { round } : {}),
+      });
       if (ctx.json) ctx.emit(out);
       else {
         const quorum = out.required > 0 ? `; ${out.approvals} of ${out.required} approvals` : "";
@@ -64,7 +78,9 @@ export const reviewCommands: Command[] = [
       const view = await ctx.client().listReviews(ctx.positionals[0]!);
       if (ctx.json) ctx.emit(view);
       else {
-        ctx.print(`${view.approvals} of ${view.required} approvals (job ${view.jobId}, ${view.stage})`);
+        // The round fences a verdict to this build (`review approve ID --round N`); older coordinators send none.
+        const round = view.round === undefined ? "" : `, round ${view.round}`;
+        ctx.print(`${view.approvals} of ${view.required} approvals (job ${view.jobId}, ${view.stage}${round})`);
         ctx.print(reviewTable(view));
       }
       return 0;

@@ -2,7 +2,8 @@
  * @module durable-objects/coordinator/dispatch/preempt
  * PREEMPT — contract:
  *   inputs: a `critical` job no free seat of a connected factory fits; the connected factories; `now`.
- *   guard:  core/preemption decides (settings.preemption on, the victim's factory fits the job but for the seat,
+ *   guard:  core/preemption decides (settings.preemption on, no free seat fits it — a live HTTP poller's included,
+ *           which claims it next —, the victim's factory fits the job but for the seat,
  *           victim of lower priority, outside its cool-down, no other eviction by this job within the cool-down).
  *   output: in the caller's atomic unit — the victim's lease taken (epoch + 1, run closed `cancelled`
  *           "preempted by <id>", attempt refunded, checkpoint kept, `lease.lost` + `job.preempted` events, audit
@@ -13,6 +14,7 @@
 import type { Factory, Job } from "../../../core/model.ts";
 import { decidePreemption, PREEMPTION_COOLDOWN_MS, type PreemptionDecision } from "../../../core/preemption.ts";
 import type { RouteContext } from "../../../core/router.ts";
+import { livePollers } from "../factories/registry.ts";
 import { loadJob, touchJob } from "../jobs/rows.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
@@ -69,9 +71,12 @@ export function preemptionDecision(
   if (job.priority !== "critical") return { preempt: false, reason: "not_critical" }; // before any read
   const enabled = getSettings(tx.sql).preemption;
   if (!enabled) return { preempt: false, reason: "disabled" };
+  // A live HTTP poller's free seat that fits takes the job at its next claim: no run is stopped for it (core/preemption
+  // "free_seat_fits"). It lent no victims either: a poller has no channel to be told to stop one.
+  const pollers = livePollers(tx.sql, tx.now).map((factory) => ({ factory, running: [] }));
   return decidePreemption({
     incoming: job,
-    candidates: factories.map((factory) => ({ factory, running: runningOn(tx, factory.id) })),
+    candidates: [...factories.map((factory) => ({ factory, running: runningOn(tx, factory.id) })), ...pollers],
     enabled,
     ctx,
     lastPreemptedAt: (j) => lastPreemptedAt(tx.sql, j.id),

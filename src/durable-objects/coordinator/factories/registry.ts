@@ -123,6 +123,25 @@ export function listFactories(sql: SqlStorage, now: number): Factory[] {
     .map((r) => rowToFactory(sql, r.doc, now, loads));
 }
 
+/** Factories that never said hello over a WebSocket (`connection` unset): they work by HTTP polling (`POST …/claim`). */
+const POLLER_IDS_SQL = "SELECT id FROM factories WHERE json_extract(doc, '$.connection') IS NULL";
+
+/**
+ * The HTTP pollers that can take work now: their heartbeats (or claims) keep them out of `down` (and they did not
+ * leave). What the waiting reason counts as connected beside the work-ready sockets, and what keeps preemption from
+ * stopping a run while a poller's free seat would take the critical job at its next claim. `factories`: the
+ * product's factories when the caller has them listed already (`listFactories`).
+ */
+export function livePollers(sql: SqlStorage, now: number, factories = listFactories(sql, now)): Factory[] {
+  const ids = new Set(
+    sql
+      .exec<{ id: string }>(POLLER_IDS_SQL)
+      .toArray()
+      .map((r) => r.id),
+  );
+  return factories.filter((f) => ids.has(f.id) && f.health !== "down" && f.health !== "left");
+}
+
 /** The table's one write path with `deleteFactory`: both tell factories/cache, so no cached document outlives a write. */
 export function storeFactory(sql: SqlStorage, f: StoredFactory, tokenHash?: string | null): void {
   forgetCachedFactory(sql, f.id);

@@ -12,7 +12,7 @@ import { runsOrEnded, waitingReasonOf } from "../../../core/waiting.ts";
 import type { WaitingReason } from "../../../core/waiting-reason.ts";
 import { routeContext } from "../dispatch/claim.ts";
 import { liveSerialHolds } from "../dispatch/serial-holds.ts";
-import { listFactories } from "../factories/registry.ts";
+import { listFactories, livePollers } from "../factories/registry.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 /** The inputs shared by every job of one read: everything but the per-job dependency and children stages. */
@@ -25,14 +25,7 @@ export type FleetSnapshot = Omit<WaitingInputs, "depStages" | "childCounts">;
  */
 export function fleetSnapshot(tx: Tx, wsReady: ReadonlySet<string>): FleetSnapshot {
   const factories = listFactories(tx.sql, tx.now);
-  const pollers = new Set(
-    tx.sql
-      .exec<{ id: string }>("SELECT id FROM factories WHERE json_extract(doc, '$.connection') IS NULL")
-      .toArray()
-      .map((r) => r.id),
-  );
-  const connected = new Set(wsReady);
-  for (const f of factories) if (pollers.has(f.id) && f.health !== "down" && f.health !== "left") connected.add(f.id);
+  const connected = new Set([...wsReady, ...livePollers(tx.sql, tx.now, factories).map((f) => f.id)]);
   // A WebSocket factory whose link is open (its close never seen) yet not work-ready: its agent sent `drain`.
   const draining = new Set(
     tx.sql
@@ -88,14 +81,15 @@ export function waitingReasonFor(
   const snap = "factories" in connected ? connected : fleetSnapshot(tx, connected);
   const full = job as Job;
   const inputs: WaitingInputs = { ...snap };
-  if (job.stage === "blocked") {
+  // A failed job's deps too: one its gate failed is judged by their stages now, not its message (core/waiting).
+  if (job.stage === "blocked" || (job.stage === "failed" && job.deps.length > 0)) {
     inputs.depStages = new Map(job.deps.map((d) => [d, stageOf(tx.sql, d)]));
-    if (job.kind === "composite") {
-      // An aggregate over the parent index: exact however many children (up to MAX_CHILDREN_PER_PARENT), and
-      // one row per stage back, not one per child (a first-1000 read said "0 of 1000" of 1500).
-      const rows = tx.sql.exec<{ stage: Stage; n: number }>(CHILD_COUNTS_SQL, job.id).toArray();
-      inputs.childCounts = new Map(rows.map((r) => [r.stage, r.n]));
-    }
+  }
+  if (job.stage === "blocked" && job.kind === "composite") {
+    // An aggregate over the parent index: exact however many children (up to MAX_CHILDREN_PER_PARENT), and
+    // one row per stage back, not one per child (a first-1000 read said "0 of 1000" of 1500).
+    const rows = tx.sql.exec<{ stage: Stage; n: number }>(CHILD_COUNTS_SQL, job.id).toArray();
+    inputs.childCounts = new Map(rows.map((r) => [r.stage, r.n]));
   }
   return waitingReasonOf(full, inputs, tx.now);
 }

@@ -31,6 +31,8 @@ export interface ReviewInput {
   by: Reviewer;
   verdict: Review["verdict"];
   comment?: string;
+  /** The review round the reviewer read (core/review `ReviewsView.round`): refused when the job was rebuilt since. */
+  round?: number;
   /** How the audit log names the caller (worker/auth `actorOf`). */
   actor: string;
 }
@@ -47,13 +49,14 @@ export function buildersOf(sql: SqlStorage, job: Job): Set<string> {
  * Record one review of `job` and apply it; the caller audits. Shared by `POST …/reviews` and the legacy
  * `…/actions/approve|reject`, so the two cannot count differently.
  * @throws DomainError forbidden (the reviewer built the job), illegal_transition (approve outside `review`, or a
- *   reject the stage table refuses), conflict (the principal already approved in this round).
+ *   reject the stage table refuses), conflict (the principal already approved in this round, or `input.round` is
+ *   not the job's current round).
  */
 export function applyReview(tx: Tx, job: Job, input: ReviewInput): ActionOutcome {
   const { by, verdict } = input;
   const comment = input.comment?.trim() || undefined;
   const builders = buildersOf(tx.sql, job);
-  assertMayReview(job, by, verdict, builders);
+  assertMayReview(job, by, verdict, builders, input.round);
   const review: Review = {
     reviewer: by.id,
     reviewerName: by.name,
