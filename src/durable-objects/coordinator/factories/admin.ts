@@ -107,7 +107,7 @@ export function deregister(tx: Tx, factoryId: string, actor: string): Retired<{ 
   const requeued = requeueHeldBy(tx, factoryId, "factory deregistered");
   deleteFactory(tx, factoryId);
   forgetFactory(tx, factoryId); // its breakers and error window, and the alerts they raised
-  const rulesRemoved = forgetFactoryRouting(tx, factoryId, actor);
-  enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued, rulesRemoved });
+  const forgotten = forgetFactoryRouting(tx, factoryId, actor, "deregistered");
+  enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued, ...forgotten });
   return { value: { requeued }, watched };
 }

@@ -15,7 +15,9 @@
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { JobPolicy } from "../../../core/experiment.ts";
 import {
+  type Arm,
   armRules,
+  type Decision,
   type Experiment,
   type ExperimentSpec,
   newExperiment,
@@ -28,7 +30,7 @@ import { canonicalJobClass } from "../../../core/track-record.ts";
 import { classOfJob } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
-import { requireFactory } from "../factories/registry.ts";
+import { requireRoutableFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 import { countsAs } from "./track-records.ts";
@@ -75,7 +77,7 @@ export function requireExperiment(sql: SqlStorage, id: string): Experiment {
 /**
  * Starts an experiment by `actor`, audited `routing.experiment.start`.
  * @throws DomainError validation_failed — a success_rate margin ≥ 1 (core/experiment-spec). NotFoundError — an arm's
- *         rule names an unknown factory. DomainError conflict — the class already has a live experiment.
+ *         rule names an unknown factory; DomainError conflict — or a revoked one (factories/registry `requireRoutableFactory`). DomainError conflict — the class already has a live experiment.
  *         DomainError limit_exceeded — MAX_LIVE_EXPERIMENTS are live.
  */
 export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): Experiment {
@@ -83,7 +85,7 @@ export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): E
   const spec = { ...given, jobClass: canonicalJobClass(given.jobClass) };
   assertMeaningfulSpec(spec);
   for (const arm of [spec.arms.A, spec.arms.B])
-    for (const r of arm.rules ?? []) requireFactory(tx.sql, r.factoryId, tx.now);
+    for (const r of arm.rules ?? []) requireRoutableFactory(tx.sql, r.factoryId, tx.now);
   const live = one<{ id: string }>(tx.sql, `SELECT id FROM experiments WHERE job_class = ? AND ${LIVE}`, spec.jobClass);
   if (live) {
     throw new DomainError("conflict", `job class ${spec.jobClass} already has experiment ${live.id}; stop it first`, {
@@ -117,21 +119,56 @@ export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): E
 /**
  * Stops experiment `id` by `actor` (running: no winner; concluded: the winner's policy stops routing the class),
  * audited `routing.experiment.stop`. Stopping a stopped experiment answers it unchanged (`changed: false`: its first
- * stop's decision and time kept, nothing audited).
+ * stop's decision and time kept, nothing audited). `why`: the decision of a running one (default: stopped by `actor`).
  * @throws NotFoundError — no such experiment.
  */
-export function stopExperiment(tx: Tx, id: string, actor: string): { experiment: Experiment; changed: boolean } {
+export function stopExperiment(
+  tx: Tx,
+  id: string,
+  actor: string,
+  why?: Decision,
+): { experiment: Experiment; changed: boolean } {
   const e = requireExperiment(tx.sql, id);
   if (e.status === "stopped") return { experiment: e, changed: false };
   const next: Experiment = {
     ...e,
     status: "stopped",
-    decision: e.decision ?? { at: tx.now, by: "operator", reason: `stopped by ${actor} before the guardrail decided` },
+    decision: e.decision ??
+      why ?? { at: tx.now, by: "operator", reason: `stopped by ${actor} before the guardrail decided` },
   };
   save(tx, next);
   execute(tx.sql, "DELETE FROM experiment_jobs WHERE experiment_id = ?", id);
-  enqueueAudit(tx, actor, "routing.experiment.stop", id, { was: e.status, decision: next.decision });
+  // A concluded one keeps its guardrail's decision: the audit says why it was stopped.
+  enqueueAudit(tx, actor, "routing.experiment.stop", id, {
+    was: e.status,
+    decision: next.decision,
+    ...(why ? { why: why.reason } : {}),
+  });
   return { experiment: next, changed: true };
+}
+
+/**
+ * Factory `factoryId` will never run again (deregistered, or its token revoked): every experiment whose routing it
+ * changes is stopped by `actor`, audited `routing.experiment.stop` as an operator's stop, its decision saying why —
+ * a running one that names it in either arm (the comparison is no longer the one started: that arm's rule now
+ * applies to nothing, and with it gone the two arms may route alike, an A/B the guardrail would rarely end), and a
+ * concluded one whose winning arm names it (its policy routes the class and would block a new experiment on it).
+ * Returns how many were stopped.
+ */
+export function stopExperimentsNaming(tx: Tx, factoryId: string, actor: string, why: string): number {
+  let stopped = 0;
+  for (const e of listExperiments(tx.sql)) {
+    const names = (arm: Arm) => (e.arms[arm].rules ?? []).some((r) => r.factoryId === factoryId);
+    const affected =
+      e.status === "running"
+        ? names("A") || names("B")
+        : e.status === "concluded" && !!e.decision?.winner && names(e.decision.winner);
+    if (!affected) continue;
+    const reason = `factory ${factoryId} ${why}: an arm's rule named it`;
+    stopExperiment(tx, e.id, actor, { at: tx.now, by: "operator", reason });
+    stopped += 1;
+  }
+  return stopped;
 }
 
 /** The live experiments by job class, read once on first use: the router's `policyFor`. */
