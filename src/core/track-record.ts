@@ -104,7 +104,11 @@ export function addOutcome(r: TrackRecord, o: Outcome, now: number, halfLifeMs: 
 
 const decayEwm = (e: Ewm, d: number): Ewm => ({ w: e.w * d, mean: e.mean, m2: e.m2 * d });
 
-/** The record as seen at `now`: every weight decayed to then (n and the means unchanged). */
+/**
+ * The record as seen at `now`: every weight decayed to then (n and the means unchanged), and `updatedAt` moved to
+ * `now` with them — a view decayed again, or given one more outcome, then decays only from `now`: keeping the old
+ * `updatedAt` on decayed weights decayed the first stretch twice.
+ */
 export function decayTo(r: TrackRecord, now: number, halfLifeMs: number = HALF_LIFE_MS): TrackRecord {
   const d = decayFactor(now - r.updatedAt, halfLifeMs);
   return {
@@ -113,6 +117,7 @@ export function decayTo(r: TrackRecord, now: number, halfLifeMs: number = HALF_L
     failures: r.failures * d,
     durationMs: decayEwm(r.durationMs, d),
     costUsd: decayEwm(r.costUsd, d),
+    updatedAt: Math.max(now, r.updatedAt),
   };
 }
 

@@ -4,7 +4,8 @@
 //   incapable, down, quarantined/draining/revoked, full, breaker-open or excluded factory rank or be planned, and
 //   ranking is a function of the fleet as a set (any order of the same factories ranks the same, same scores);
 // - a track record fed any outcomes — durations and costs NaN, ±Infinity or negative, ends in any order, `now` far
-//   apart — keeps every statistic finite: rate and interval in [0, 1], means finite, effective n ≤ n; the term,
+//   apart — keeps every statistic finite: rate and interval in [0, 1], means finite, effective n ≤ n, and a record
+//   decayed to t1 then to t2 is the record decayed to t2 (not decayed twice over the first stretch); the term,
 //   for empty, single-sample and full records alike, is a finite raw in [0, 1] and exactly neutral below min n;
 // - recommendations over any records carry only finite numbers and say no "NaN" or "Infinity";
 // - an experiment never concludes before each arm has its minimum sample (of the guardrail's metric), counts
@@ -124,10 +125,13 @@ describe("the filter is never overridden by learned routing", () => {
 });
 
 describe("track records and the term stay finite", () => {
-  it("any outcomes, in any order and at any times, keep every statistic finite and in range", () => {
+  it("any outcomes, in any order and at any times, keep every statistic finite and in range; decay composes", () => {
     fc.assert(
-      fc.property(recordArb, fc.integer({ min: -DAY, max: 3_000 * DAY }), (r, later) => {
+      fc.property(recordArb, fc.integer({ min: -DAY, max: 3_000 * DAY }), fc.nat(30 * DAY), (r, later, gap) => {
         const seen = decayTo(r, NOW + later);
+        // Seen at t1, then at t2, is seen at t2: a view is a record as of its time, not one to decay from the start.
+        const [twice, once] = [decayTo(seen, NOW + later + gap), decayTo(r, NOW + later + gap)];
+        for (const k of ["successes", "failures"] as const) expect(twice[k]).toBeCloseTo(once[k], 9);
         for (const x of [seen.successes, seen.failures, seen.durationMs.mean, seen.durationMs.m2, seen.costUsd.mean])
           expect(Number.isFinite(x)).toBe(true);
         expect(effectiveN(seen)).toBeLessThanOrEqual(r.n + 1e-9);
