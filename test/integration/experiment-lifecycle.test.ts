@@ -5,7 +5,8 @@
 // a job class no job can have (`lang:rust|docs`, `,`) is a 400 for an experiment and a routing rule alike;
 // while a cost margin of $5 is a fine cost margin; a started experiment stops once (a second stop answers it
 // unchanged, `changed: false`), and once stopped the class may start a new one. At most MAX_LIVE_EXPERIMENTS are live:
-// one more is a 429 limit_exceeded problem that stores nothing, until one is stopped.
+// one more is a 429 limit_exceeded problem that stores nothing, until one is stopped. Concurrently: four starts on one
+// class start one (the rest 409 naming it), three stops stop it once (one `changed: true`, all with its decision).
 import { describe, expect, it } from "vitest";
 import { MAX_LIVE_EXPERIMENTS } from "../../src/durable-objects/coordinator/policies/experiments.ts";
 import { ADMIN, api, P, until } from "./client.ts";
@@ -133,5 +134,28 @@ describe("experiment lifecycle", () => {
     expect(listed).toHaveLength(MAX_LIVE_EXPERIMENTS);
     expect((await api("POST", `${url}/${ids[0]}/stop`, { token: ADMIN })).status).toBe(200);
     expect((await start(MAX_LIVE_EXPERIMENTS)).status).toBe(201);
+  });
+
+  it("concurrent starts on one class start one (the rest 409 conflict); concurrent stops stop it once", async () => {
+    const product = "experiment-concurrent";
+    const url = `${P(product)}/routing/experiments`;
+    const body = spec({ metric: "success_rate", margin: 0.1, confidence: 0.9 });
+    await api("GET", url, { token: ADMIN }); // the product exists before the race
+    const starts = await Promise.all(
+      [0, 1, 2, 3].map(() => api<View & Problem>("POST", url, { token: ADMIN, json: body })),
+    );
+    expect(starts.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    const started = starts.find((r) => r.status === 201)?.body as View;
+    for (const r of starts.filter((x) => x.status === 409)) expect(r.body.detail).toContain(started.id);
+    const stops = await Promise.all(
+      [0, 1, 2].map(() => api<View & { changed: boolean }>("POST", `${url}/${started.id}/stop`, { token: ADMIN })),
+    );
+    expect(stops.map((r) => [r.status, r.body.changed]).sort()).toEqual([
+      [200, false],
+      [200, false],
+      [200, true],
+    ]);
+    // Every answer shows the one stop's decision.
+    expect(new Set(stops.map((r) => JSON.stringify(r.body.decision))).size).toBe(1);
   });
 });
