@@ -1,7 +1,8 @@
 // A guarded experiment's lifecycle at the API (workerd): a success_rate guardrail with a margin ≥ 1 (which could never
 // trip) is a 400 problem+json `validation_failed` with `reason: margin_out_of_range` that stores and audits nothing,
 // as is a split of 0 or 1 (one arm would get no job, so the guardrail would never look); two arms with the same
-// policy (both `{}`: an A/B of a policy against itself that would block the class) are a 400 `identical_arms`;
+// policy (both `{}`: an A/B of a policy against itself that would block the class, or `{}` against the product's own
+// weight) are a 400 `identical_arms`;
 // a job class no job can have (`lang:rust|docs`, `,`) is a 400 for an experiment and a routing rule alike;
 // while a cost margin of $5 is a fine cost margin; a started experiment stops once (a second stop answers it
 // unchanged, `changed: false`), and once stopped the class may start a new one. At most MAX_LIVE_EXPERIMENTS are live:
@@ -53,6 +54,7 @@ describe("experiment lifecycle", () => {
     for (const arms of [
       { A: {}, B: {} },
       { A: { weights: { load: 2 } }, B: { weights: { load: 2 } } },
+      { A: {}, B: { weights: { track: 1 } } }, // the product's own track weight: B routes as A does
     ]) {
       const r = await api<Problem>("POST", url, {
         token: ADMIN,

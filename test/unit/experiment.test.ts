@@ -3,7 +3,7 @@
 // streams the guardrail stops a clearly worse arm (success rate or cost) and names it the loser, and on two identical
 // arms it stops at most at the stated false-positive rate (1 − confidence), estimated over seeded simulations; a spec
 // whose two arms have the same policy (both `{}`, the same rules in another order, or a prefer and an avoid of the same
-// factory and engine, which cancel) is refused `identical_arms`.
+// factory and engine, which cancel, or a weight the product already has) is refused `identical_arms`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -19,7 +19,7 @@ import {
 } from "../../src/core/experiment.ts";
 import { assertMeaningfulSpec } from "../../src/core/experiment-spec.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
-import { rankFactories } from "../../src/core/router.ts";
+import { DEFAULT_WEIGHTS, rankFactories } from "../../src/core/router.ts";
 import { lookAlpha } from "../../src/core/sequential-test.ts";
 
 const NOW = 1_700_000_000_000;
@@ -200,7 +200,7 @@ describe("identical arms", () => {
   const prefer = (factoryId: string) => ({ factoryId, effect: "prefer" as const });
   const refusal = (A: ExperimentSpec["arms"]["A"], B: ExperimentSpec["arms"]["B"]) => {
     try {
-      assertMeaningfulSpec({ guardrail, arms: { A, B } });
+      assertMeaningfulSpec({ guardrail, arms: { A, B } }, DEFAULT_WEIGHTS);
       return undefined;
     } catch (err) {
       return err as { code: string; message: string };
@@ -215,6 +215,9 @@ describe("identical arms", () => {
       // A prefer and an avoid of the same factory and engine add up to nothing: the arm is `{}`.
       [{ rules: [prefer("f1"), { factoryId: "f1", effect: "avoid" }] }, {}],
       [{ rules: [prefer("f2"), prefer("f1"), { factoryId: "f1", effect: "avoid" }] }, { rules: [prefer("f2")] }],
+      // A weight the product already has (load 1, track 1 by default) is no change: the arm routes as `{}`.
+      [{ weights: { load: DEFAULT_WEIGHTS.load } }, {}],
+      [{ weights: { load: 2 } }, { weights: { load: 2, track: DEFAULT_WEIGHTS.track } }],
     ] as Array<[ExperimentSpec["arms"]["A"], ExperimentSpec["arms"]["B"]]>) {
       const err = refusal(A, B);
       expect(err?.code).toBe("identical_arms");

@@ -32,6 +32,7 @@ import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
 import { requireRoutableFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
+import { getSettings } from "../runtime/meta.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 import { countsAs } from "./track-records.ts";
 
@@ -83,7 +84,8 @@ export function requireExperiment(sql: SqlStorage, id: string): Experiment {
 export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): Experiment {
   // One live experiment per class, whatever order its capabilities were typed in; stored as jobs spell it.
   const spec = { ...given, jobClass: canonicalJobClass(given.jobClass) };
-  assertMeaningfulSpec(spec);
+  // Over the product's weights as they are now: an arm pinning a weight to the product's value routes as `{}`.
+  assertMeaningfulSpec(spec, getSettings(tx.sql).weights);
   for (const arm of [spec.arms.A, spec.arms.B])
     for (const r of arm.rules ?? []) requireRoutableFactory(tx.sql, r.factoryId, tx.now);
   const live = one<{ id: string }>(tx.sql, `SELECT id FROM experiments WHERE job_class = ? AND ${LIVE}`, spec.jobClass);
