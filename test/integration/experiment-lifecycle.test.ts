@@ -8,6 +8,8 @@
 // unchanged, `changed: false`), and once stopped the class may start a new one. At most MAX_LIVE_EXPERIMENTS are live:
 // one more is a 429 limit_exceeded problem that stores nothing, until one is stopped. Concurrently: four starts on one
 // class start one (the rest 409 naming it), three stops stop it once (one `changed: true`, all with its decision).
+// Product weights that would make a running experiment's arms route alike (B's `{load: 2}` set for the product) are a
+// 409 conflict naming it that writes nothing, until it is stopped; other weights still change.
 import { describe, expect, it } from "vitest";
 import { MAX_LIVE_EXPERIMENTS } from "../../src/durable-objects/coordinator/policies/experiments.ts";
 import { ADMIN, api, P, until } from "./client.ts";
@@ -159,5 +161,25 @@ describe("experiment lifecycle", () => {
     ]);
     // Every answer shows the one stop's decision.
     expect(new Set(stops.map((r) => JSON.stringify(r.body.decision))).size).toBe(1);
+  });
+
+  it("refuses new product weights that make a running experiment's arms route alike, until it is stopped", async () => {
+    const product = "experiment-settings";
+    const url = `${P(product)}/routing/experiments`;
+    const settings = `${P(product)}/settings`;
+    const body = spec({ metric: "success_rate", margin: 0.1, confidence: 0.9 }); // A {} against B {load: 2}
+    const started = await api<View>("POST", url, { token: ADMIN, json: body });
+    expect(started.status).toBe(201);
+    const patch = { weights: { load: 2 } };
+    const refused = await api<Problem>("PATCH", settings, { token: ADMIN, json: patch });
+    expect([refused.status, refused.body.code]).toEqual([409, "conflict"]);
+    expect(refused.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(refused.body.detail).toContain(`running experiment ${started.body.id}`);
+    const now = await api<{ weights: { load: number } }>("GET", settings, { token: ADMIN });
+    expect(now.body.weights.load).toBe(1); // nothing written
+    // Other weights, and other keys, still change while it runs.
+    expect((await api("PATCH", settings, { token: ADMIN, json: { weights: { health: 2 } } })).status).toBe(200);
+    expect((await api("POST", `${url}/${started.body.id}/stop`, { token: ADMIN })).status).toBe(200);
+    expect((await api("PATCH", settings, { token: ADMIN, json: patch })).status).toBe(200);
   });
 });
