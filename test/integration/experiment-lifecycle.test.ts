@@ -9,10 +9,11 @@
 // one more is a 429 limit_exceeded problem that stores nothing, until one is stopped. Concurrently: four starts on one
 // class start one (the rest 409 naming it), three stops stop it once (one `changed: true`, all with its decision).
 // Product weights that would make a running experiment's arms route alike (B's `{load: 2}` set for the product) are a
-// 409 conflict naming it that writes nothing, until it is stopped; other weights still change.
+// 409 conflict naming it that writes nothing, until it is stopped; other weights still change. So is a product rule
+// that would (preferring the factory arm B prefers: rules add up clamped), and then such an arm is `identical_arms`.
 import { describe, expect, it } from "vitest";
 import { MAX_LIVE_EXPERIMENTS } from "../../src/durable-objects/coordinator/policies/experiments.ts";
-import { ADMIN, api, P, until } from "./client.ts";
+import { ADMIN, api, enroll, P, until } from "./client.ts";
 
 type View = { id: string; status: string; decision: { by: string } | null };
 type Problem = { type: string; title: string; status: number; detail: string; code: string; reason?: string };
@@ -181,5 +182,22 @@ describe("experiment lifecycle", () => {
     expect((await api("PATCH", settings, { token: ADMIN, json: { weights: { health: 2 } } })).status).toBe(200);
     expect((await api("POST", `${url}/${started.body.id}/stop`, { token: ADMIN })).status).toBe(200);
     expect((await api("PATCH", settings, { token: ADMIN, json: patch })).status).toBe(200);
+
+    // Rules add to the product's, clamped: arm B's prefer of a factory the product already prefers is no change.
+    const f = await enroll(product, "go-box", ["lang:go"]);
+    const arms = { A: {}, B: { rules: [{ factoryId: f.factoryId, effect: "prefer" }] } };
+    const preferred = await api<View>("POST", url, { token: ADMIN, json: { ...body, arms } });
+    expect(preferred.status).toBe(201);
+    const rule = { factoryId: f.factoryId, effect: "prefer", reason: "fast" };
+    const refusedRule = await api<Problem>("POST", `${P(product)}/routing/rules`, { token: ADMIN, json: rule });
+    expect([refusedRule.status, refusedRule.body.code]).toEqual([409, "conflict"]);
+    expect(refusedRule.body.detail).toContain(`running experiment ${preferred.body.id}`);
+    expect(
+      (await api<{ rules: unknown[] }>("GET", `${P(product)}/routing/rules`, { token: ADMIN })).body.rules,
+    ).toEqual([]);
+    expect((await api("POST", `${url}/${preferred.body.id}/stop`, { token: ADMIN })).status).toBe(200);
+    expect((await api("POST", `${P(product)}/routing/rules`, { token: ADMIN, json: rule })).status).toBe(201);
+    const again = await api<Problem>("POST", url, { token: ADMIN, json: { ...body, arms } });
+    expect([again.status, again.body.code]).toEqual([400, "identical_arms"]);
   });
 });

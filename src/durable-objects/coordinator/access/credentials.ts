@@ -11,7 +11,7 @@ import { requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { requireFactory, setFactoryToken } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
-import { forgetFactoryRouting } from "../policies/routing-rules.ts";
+import { forgetFactoryRouting } from "../policies/routing-changes.ts";
 import type { Tx } from "../runtime/tx.ts";
 import {
   type CodeGrant,
@@ -80,7 +80,7 @@ export function rotateFactoryToken(tx: Tx, factoryId: string, newHash: string, a
 /**
  * Factory `factoryId` loses its token and is marked revoked; the jobs it held are requeued, its breakers and
  * error window forgotten with their alerts resolved (it never runs again: it enrolls anew), what learned routing kept
- * about it dropped (policies/routing-rules `forgetFactoryRouting`), and the streams its token opened are returned.
+ * about it dropped (policies/routing-changes `forgetFactoryRouting`), and the streams its token opened are returned.
  * @throws NotFoundError — no such factory.
  */
 export function retireFactoryToken(tx: Tx, factoryId: string, actor: string): Retired<Factory> {

@@ -13,7 +13,7 @@ import { requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
 import { releaseFactory } from "../policies/quarantine.ts";
-import { forgetFactoryRouting } from "../policies/routing-rules.ts";
+import { forgetFactoryRouting } from "../policies/routing-changes.ts";
 import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { approveGrant, declareFactory } from "./grants.ts";

@@ -15,7 +15,6 @@
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { JobPolicy } from "../../../core/experiment.ts";
 import {
-  type Arm,
   armRules,
   type Decision,
   type Experiment,
@@ -34,6 +33,7 @@ import { requireRoutableFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
+import { listRoutingRules } from "./routing-rules.ts";
 import { countsAs } from "./track-records.ts";
 
 /** 50 stored experiments: a long-lived product's history of them; the oldest ended one is dropped beyond that. */
@@ -84,8 +84,9 @@ export function requireExperiment(sql: SqlStorage, id: string): Experiment {
 export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): Experiment {
   // One live experiment per class, whatever order its capabilities were typed in; stored as jobs spell it.
   const spec = { ...given, jobClass: canonicalJobClass(given.jobClass) };
-  // Over the product's weights as they are now: an arm pinning a weight to the product's value routes as `{}`.
-  assertMeaningfulSpec(spec, getSettings(tx.sql).weights);
+  // Over the product's weights and rules as they are now: an arm pinning a weight to the product's value, or
+  // preferring a factory the product already prefers (rules add up clamped), routes as `{}`.
+  assertMeaningfulSpec(spec, getSettings(tx.sql).weights, listRoutingRules(tx.sql));
   for (const arm of [spec.arms.A, spec.arms.B])
     for (const r of arm.rules ?? []) requireRoutableFactory(tx.sql, r.factoryId, tx.now);
   const live = one<{ id: string }>(tx.sql, `SELECT id FROM experiments WHERE job_class = ? AND ${LIVE}`, spec.jobClass);
@@ -147,30 +148,6 @@ export function stopExperiment(
     ...(why ? { why: why.reason } : {}),
   });
   return { experiment: next, changed: true };
-}
-
-/**
- * Factory `factoryId` will never run again (deregistered, or its token revoked): every experiment whose routing it
- * changes is stopped by `actor`, audited `routing.experiment.stop` as an operator's stop, its decision saying why —
- * a running one that names it in either arm (the comparison is no longer the one started: that arm's rule now
- * applies to nothing, and with it gone the two arms may route alike, an A/B the guardrail would rarely end), and a
- * concluded one whose winning arm names it (its policy routes the class and would block a new experiment on it).
- * Returns how many were stopped.
- */
-export function stopExperimentsNaming(tx: Tx, factoryId: string, actor: string, why: string): number {
-  let stopped = 0;
-  for (const e of listExperiments(tx.sql)) {
-    const names = (arm: Arm) => (e.arms[arm].rules ?? []).some((r) => r.factoryId === factoryId);
-    const affected =
-      e.status === "running"
-        ? names("A") || names("B")
-        : e.status === "concluded" && !!e.decision?.winner && names(e.decision.winner);
-    if (!affected) continue;
-    const reason = `factory ${factoryId} ${why}: an arm's rule named it`;
-    stopExperiment(tx, e.id, actor, { at: tx.now, by: "operator", reason });
-    stopped += 1;
-  }
-  return stopped;
 }
 
 /** The live experiments by job class, read once on first use: the router's `policyFor`. */

@@ -11,7 +11,6 @@ import { execute } from "../../sql-statements.ts";
 import { requireRoutableFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
-import { stopExperimentsNaming } from "./experiments.ts";
 
 /** 200 rules: each is read on every routing decision; a fleet needing more wants weights or cordons, not rules. */
 export const MAX_RULES = 200;
@@ -92,22 +91,4 @@ export function removeRoutingRule(tx: Tx, id: string, actor: string): RoutingRul
   execute(tx.sql, "DELETE FROM routing_rules WHERE id = ?", id);
   enqueueAudit(tx, actor, "routing.rule.remove", id, { ...rule });
   return rule;
-}
-
-/**
- * A factory was deregistered, or its token revoked (it never runs again: it enrolls anew, under another id): what
- * learned routing kept about it goes — its track records (a new factory starts neutral, as any new one), every rule
- * naming it, and the experiments whose routing it changes (policies/experiments `stopExperimentsNaming`), each
- * removal and stop audited as an operator's would be, by `actor`. `why` says what happened (`deregistered`).
- */
-export function forgetFactoryRouting(
-  tx: Tx,
-  factoryId: string,
-  actor: string,
-  why: string,
-): { rulesRemoved: number; experimentsStopped: number } {
-  execute(tx.sql, "DELETE FROM track_records WHERE factory_id = ?", factoryId);
-  const naming = listRoutingRules(tx.sql).filter((r) => r.factoryId === factoryId);
-  for (const r of naming) removeRoutingRule(tx, r.id, actor);
-  return { rulesRemoved: naming.length, experimentsStopped: stopExperimentsNaming(tx, factoryId, actor, why) };
 }

@@ -11,7 +11,6 @@
  * A patch that changes nothing writes nothing: no audit record, no dispatch pass.
  */
 import { DomainError } from "../../../core/errors.ts";
-import { armPolicyKey } from "../../../core/experiment-spec.ts";
 import {
   applySettingsPatch,
   changesFactoryContract,
@@ -23,7 +22,7 @@ import { attachmentOf, send } from "../factories/sockets.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
-import { listExperiments } from "./experiments.ts";
+import { assertRunningArmsDiffer } from "./routing-changes.ts";
 
 export interface SettingsUpdate {
   settings: ProductSettings;
@@ -77,7 +76,7 @@ export function updateSettings(tx: Tx, patch: SettingsPatch, actor: string): Set
   const diff = diffSettings(before, after);
   const changed = Object.keys(diff);
   if (changed.length === 0) return { settings: before, changed, announce: false };
-  if (changed.some((k) => k.startsWith("weights."))) assertArmsStillDiffer(tx.sql, after);
+  if (changed.some((k) => k.startsWith("weights."))) assertRunningArmsDiffer(tx.sql, after.weights, "these weights");
   saveSettings(tx.sql, after);
   enqueueAudit(tx, actor, "settings.update", tx.productId, { changed, diff });
   bumpQueueVersion(tx.sql);
@@ -97,22 +96,4 @@ export function announceSettings(state: DurableObjectState, settings: ProductSet
     if (send(ws, { type: "settings", leaseTtlSeconds })) told++;
   }
   return told;
-}
-
-/**
- * New product weights must leave every running experiment's two arms routing differently: an arm merges its weights
- * over the product's, so setting the product to arm B's `{load: 2}` while A is `{}` makes the A/B compare a policy
- * with itself — counted on, blocking its class, and stopped by the guardrail only at its false-positive rate.
- * @throws DomainError `conflict` (409) naming the experiment, with what to do
- */
-function assertArmsStillDiffer(sql: SqlStorage, after: ProductSettings): void {
-  for (const e of listExperiments(sql)) {
-    if (e.status !== "running" || armPolicyKey(e.arms.A, after.weights) !== armPolicyKey(e.arms.B, after.weights))
-      continue;
-    throw new DomainError(
-      "conflict",
-      `with these weights the two arms of running experiment ${e.id} (${e.jobClass}) would route alike: stop it first, or change other weights`,
-      { experimentId: e.id },
-    );
-  }
 }

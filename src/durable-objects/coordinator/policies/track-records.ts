@@ -211,7 +211,7 @@ export function replayRuns(
     const ok = countsAs(r.outcome);
     if (!classes.has(r.jobId)) classes.set(r.jobId, jobClassFromRow(tx.sql, r.jobId));
     const jobClass = classes.get(r.jobId);
-    // Deregistering a factory, or revoking it, dropped its records (policies/routing-rules `forgetFactoryRouting`):
+    // Deregistering a factory, or revoking it, dropped its records (policies/routing-changes `forgetFactoryRouting`):
     // D1 still has its runs, and replaying them brought the records back.
     const f = cachedFactory(tx.sql, r.factoryId);
     const gone = jobClass === undefined || f === undefined || f.status === "revoked";
