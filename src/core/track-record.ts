@@ -40,7 +40,10 @@ export interface TrackRecord {
   updatedAt: number;
 }
 
-/** One counted run's outcome: `ok` for success, else the engine's failure; `durationMs` ≥ 0; `costUsd` if reported. */
+/**
+ * One counted run's outcome: `ok` for success, else the engine's failure; `durationMs` (a negative one counts as 0);
+ * `costUsd` if reported. A non-finite duration or cost is not a measurement: the outcome counts, the number does not.
+ */
 export interface Outcome {
   ok: boolean;
   durationMs: number;
@@ -86,8 +89,11 @@ export function addOutcome(r: TrackRecord, o: Outcome, now: number, halfLifeMs: 
     successes: r.successes * d + (o.ok ? wx : 0),
     failures: r.failures * d + (o.ok ? 0 : wx),
     n: r.n + 1,
-    durationMs: ewmAdd(r.durationMs, Math.max(0, o.durationMs), d, wx),
-    // A non-finite cost (NaN, ±Infinity) would poison the mean for good: not counted, as core/experiment countableCost.
+    // A non-finite duration or cost (NaN, ±Infinity) would poison its mean for good: not counted (the outcome still
+    // is), as core/experiment countableCost. `Math.max(0, NaN)` is NaN, so the clamp alone let a NaN duration in.
+    durationMs: Number.isFinite(o.durationMs)
+      ? ewmAdd(r.durationMs, Math.max(0, o.durationMs), d, wx)
+      : decayEwm(r.durationMs, d),
     costUsd:
       o.costUsd !== undefined && Number.isFinite(o.costUsd) && o.costUsd >= 0
         ? ewmAdd(r.costUsd, o.costUsd, d, wx)
@@ -98,7 +104,11 @@ export function addOutcome(r: TrackRecord, o: Outcome, now: number, halfLifeMs: 
 
 const decayEwm = (e: Ewm, d: number): Ewm => ({ w: e.w * d, mean: e.mean, m2: e.m2 * d });
 
-/** The record as seen at `now`: every weight decayed to then (n and the means unchanged). */
+/**
+ * The record as seen at `now`: every weight decayed to then (n and the means unchanged), and `updatedAt` moved to
+ * `now` with them — a view decayed again, or given one more outcome, then decays only from `now`: keeping the old
+ * `updatedAt` on decayed weights decayed the first stretch twice.
+ */
 export function decayTo(r: TrackRecord, now: number, halfLifeMs: number = HALF_LIFE_MS): TrackRecord {
   const d = decayFactor(now - r.updatedAt, halfLifeMs);
   return {
@@ -107,6 +117,7 @@ export function decayTo(r: TrackRecord, now: number, halfLifeMs: number = HALF_L
     failures: r.failures * d,
     durationMs: decayEwm(r.durationMs, d),
     costUsd: decayEwm(r.costUsd, d),
+    updatedAt: Math.max(now, r.updatedAt),
   };
 }
 

@@ -100,14 +100,18 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/{factoryId}/token/revoke`,
-    summary: "Revoke; live leases are requeued",
+    summary:
+      "Revoke; live leases are requeued, and learned routing forgets it (its track records, the rules naming it, " +
+      "the experiments it changes stopped)",
     role: "operator",
     ok: { "200": json("The factory, revoked", FactoryRecordSchema) },
   },
   {
     method: "delete",
     path: `${P}/factories/{factoryId}`,
-    summary: "Deregister; live leases are requeued",
+    summary:
+      "Deregister; live leases are requeued, and learned routing forgets it (its track records, the rules naming " +
+      "it, the experiments it changes stopped)",
     role: "operator",
     ok: { "200": json("How many live leases were requeued", A.DeregisteredSchema) },
   },

@@ -79,7 +79,8 @@ export const SETTINGS_OPS: Op[] = [
     summary:
       "Change settings (any subset; nested objects merge key by key; unknown keys are 400): answers the whole new " +
       "record. Audited (settings.update, with the changed keys); a new leaseTtlSeconds is pushed to connected " +
-      "factories as a `settings` frame",
+      "factories as a `settings` frame. 409 conflict when new weights would make a running experiment's two arms " +
+      "route alike (stop it first)",
     role: "operator",
     body: SettingsPatchBody,
     ok: { "200": json("The whole new settings record", SettingsSchema) },

@@ -54,8 +54,10 @@ export const ROUTING_OPS: Op[] = [
     summary:
       "Add a routing rule (201, the rule): prefer or avoid a factory for an engine and/or job class. A score " +
       "adjustment of ±2 shown in explain, never a hard filter. At most 200 rules (429 limit_exceeded). Audited " +
-      "`routing.rule.add`; a dispatch pass follows. 404 for an unknown factory; 409 conflict (details.ruleId) when a " +
-      "rule with the same factory, engine, job class and effect is in force (a recommendation applied twice)",
+      "`routing.rule.add`; a dispatch pass follows. 404 for an unknown factory; 409 conflict for a revoked one (the " +
+      "rule could never apply), or (details.ruleId) when a rule with the same factory, engine, job class and effect " +
+      "is in force (a recommendation applied twice), or when the rule would make a running experiment's two arms " +
+      "route alike",
     role: "operator",
     body: RuleBody,
     ok: { "201": json("The rule", RoutingRuleSchema) },
@@ -106,10 +108,12 @@ export const ROUTING_OPS: Op[] = [
       "outcome is a look tested with Bonferroni alpha spending (false-positive rate ≤ 1 − confidence); when one " +
       "arm is worse by more than `margin`, the experiment concludes and the winner routes the class until stopped. " +
       "`split` is strictly between 0 and 1; a success_rate `margin` ≥ 1 could never trip: 400 validation_failed " +
-      "(reason margin_out_of_range); two arms with the same policy (both `{}` too) would compare a policy with itself: " +
+      "(reason margin_out_of_range); two arms with the same policy (both `{}` too, or a weight or prefer the " +
+      "product already has) would compare a policy with itself: " +
       "400 identical_arms. The job class is stored as jobs spell it (capabilities sorted). " +
       "409 conflict when the class has a live experiment; 429 limit_exceeded when 20 are live (running or " +
-      "concluded: stop one); 404 for an unknown factory. Audited `routing.experiment.start`",
+      "concluded: stop one); 404 for an unknown factory, 409 for a revoked one. Audited " +
+      "`routing.experiment.start`; deregistering or revoking a factory an arm names stops it",
     role: "operator",
     body: ExperimentBody,
     ok: { "201": json("The experiment's view", ExperimentViewSchema) },

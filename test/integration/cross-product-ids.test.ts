@@ -1,7 +1,7 @@
 // An id of another product never reaches that product: every operation of the OpenAPI document whose path names a
-// job, factory, token, enrollment code, batch or lesson is called on product A's path with A's admin token (the
+// job, factory, token, enrollment code, batch, lesson, routing rule or experiment is called on product A's path with A's admin token (the
 // strongest credential A has) and the id of one of B's — a job with an artifact and a feed, an enrolled factory, a
-// minted token, a batch, a lesson, an enrollment code. Each is refused (404; 403 where only a lease-holding factory
+// minted token, a batch, a lesson, an enrollment code, a routing rule, an experiment. Each is refused (404; 403 where only a lease-holding factory
 // may call) and names nothing of B's, and B is unchanged afterwards. (A factory's own token on A's path is another
 // product's token: role-matrix.)
 import { exports } from "cloudflare:workers";
@@ -12,7 +12,7 @@ import { ADMIN, api, createProduct, enroll, P, rawApi, submit, until } from "./c
 const A = "xid-a";
 const B = "xid-b";
 /** The path parameters that name an entity of a product (`key`, `action` and `name` are not ids). */
-const IDS = ["jobId", "factoryId", "tokenId", "codeId", "batchId", "lessonId"];
+const IDS = ["jobId", "factoryId", "tokenId", "codeId", "batchId", "lessonId", "ruleId", "experimentId"];
 /** Bodies that pass validation, so the call reaches the id (an empty body would be a 400 before it). */
 const BODIES: Record<string, unknown> = {
   "post /jobs/{jobId}/children": { children: [{ title: "c0" }] },
@@ -33,6 +33,8 @@ async function snapshot(product: string, jobId: string) {
     "tokens",
     "lessons?archived=include",
     "serial",
+    "routing/rules",
+    "routing/experiments",
   ];
   for (const path of [...reads, `jobs/${jobId}/artifacts`, `jobs/${jobId}/events`]) {
     const r = await api("GET", `${P(product)}/${path}`, { token: ADMIN });
@@ -76,7 +78,20 @@ describe("B's ids on A's path, with A's admin token", () => {
       json: { text: "b's lesson", capabilities: [] },
     });
     const code = await api<{ id: string }>("POST", `${P(B)}/factories/enrollment-codes`, { token: ADMIN, json: {} });
+    const rule = await api<{ id: string }>("POST", `${P(B)}/routing/rules`, {
+      token: ADMIN,
+      json: { factoryId: factory.factoryId, effect: "avoid", reason: "b's rule" },
+    });
+    const experiment = await api<{ id: string }>("POST", `${P(B)}/routing/experiments`, {
+      token: ADMIN,
+      json: {
+        jobClass: "class:b",
+        arms: { A: {}, B: { rules: [{ factoryId: factory.factoryId, effect: "prefer" }] } },
+        guardrail: { metric: "success_rate", margin: 0.1, confidence: 0.9 },
+      },
+    });
     expect([token.status, batch.status, lesson.status, code.status]).toEqual([201, 202, 201, 201]);
+    expect([rule.status, experiment.status]).toEqual([201, 201]);
     // The lesson list reads D1, which trails the coordinator, and the batch's item is queued by the batch
     // consumer: B's snapshot is taken once both are there.
     await until(
@@ -95,6 +110,8 @@ describe("B's ids on A's path, with A's admin token", () => {
       codeId: code.body.id,
       batchId: batch.body.batchId,
       lessonId: lesson.body.id,
+      ruleId: rule.body.id,
+      experimentId: experiment.body.id,
       key: "repo",
       action: "cancel",
       name: "log.txt",

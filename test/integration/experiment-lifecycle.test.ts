@@ -1,14 +1,19 @@
 // A guarded experiment's lifecycle at the API (workerd): a success_rate guardrail with a margin ≥ 1 (which could never
 // trip) is a 400 problem+json `validation_failed` with `reason: margin_out_of_range` that stores and audits nothing,
 // as is a split of 0 or 1 (one arm would get no job, so the guardrail would never look); two arms with the same
-// policy (both `{}`: an A/B of a policy against itself that would block the class) are a 400 `identical_arms`;
+// policy (both `{}`: an A/B of a policy against itself that would block the class, or `{}` against the product's own
+// weight) are a 400 `identical_arms`;
 // a job class no job can have (`lang:rust|docs`, `,`) is a 400 for an experiment and a routing rule alike;
 // while a cost margin of $5 is a fine cost margin; a started experiment stops once (a second stop answers it
 // unchanged, `changed: false`), and once stopped the class may start a new one. At most MAX_LIVE_EXPERIMENTS are live:
-// one more is a 429 limit_exceeded problem that stores nothing, until one is stopped.
+// one more is a 429 limit_exceeded problem that stores nothing, until one is stopped. Concurrently: four starts on one
+// class start one (the rest 409 naming it), three stops stop it once (one `changed: true`, all with its decision).
+// Product weights that would make a running experiment's arms route alike (B's `{load: 2}` set for the product) are a
+// 409 conflict naming it that writes nothing, until it is stopped; other weights still change. So is a product rule
+// that would (preferring the factory arm B prefers: rules add up clamped), and then such an arm is `identical_arms`.
 import { describe, expect, it } from "vitest";
 import { MAX_LIVE_EXPERIMENTS } from "../../src/durable-objects/coordinator/policies/experiments.ts";
-import { ADMIN, api, P, until } from "./client.ts";
+import { ADMIN, api, enroll, P, until } from "./client.ts";
 
 type View = { id: string; status: string; decision: { by: string } | null };
 type Problem = { type: string; title: string; status: number; detail: string; code: string; reason?: string };
@@ -52,6 +57,7 @@ describe("experiment lifecycle", () => {
     for (const arms of [
       { A: {}, B: {} },
       { A: { weights: { load: 2 } }, B: { weights: { load: 2 } } },
+      { A: {}, B: { weights: { track: 1 } } }, // the product's own track weight: B routes as A does
     ]) {
       const r = await api<Problem>("POST", url, {
         token: ADMIN,
@@ -133,5 +139,65 @@ describe("experiment lifecycle", () => {
     expect(listed).toHaveLength(MAX_LIVE_EXPERIMENTS);
     expect((await api("POST", `${url}/${ids[0]}/stop`, { token: ADMIN })).status).toBe(200);
     expect((await start(MAX_LIVE_EXPERIMENTS)).status).toBe(201);
+  });
+
+  it("concurrent starts on one class start one (the rest 409 conflict); concurrent stops stop it once", async () => {
+    const product = "experiment-concurrent";
+    const url = `${P(product)}/routing/experiments`;
+    const body = spec({ metric: "success_rate", margin: 0.1, confidence: 0.9 });
+    await api("GET", url, { token: ADMIN }); // the product exists before the race
+    const starts = await Promise.all(
+      [0, 1, 2, 3].map(() => api<View & Problem>("POST", url, { token: ADMIN, json: body })),
+    );
+    expect(starts.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+    const started = starts.find((r) => r.status === 201)?.body as View;
+    for (const r of starts.filter((x) => x.status === 409)) expect(r.body.detail).toContain(started.id);
+    const stops = await Promise.all(
+      [0, 1, 2].map(() => api<View & { changed: boolean }>("POST", `${url}/${started.id}/stop`, { token: ADMIN })),
+    );
+    expect(stops.map((r) => [r.status, r.body.changed]).sort()).toEqual([
+      [200, false],
+      [200, false],
+      [200, true],
+    ]);
+    // Every answer shows the one stop's decision.
+    expect(new Set(stops.map((r) => JSON.stringify(r.body.decision))).size).toBe(1);
+  });
+
+  it("refuses new product weights that make a running experiment's arms route alike, until it is stopped", async () => {
+    const product = "experiment-settings";
+    const url = `${P(product)}/routing/experiments`;
+    const settings = `${P(product)}/settings`;
+    const body = spec({ metric: "success_rate", margin: 0.1, confidence: 0.9 }); // A {} against B {load: 2}
+    const started = await api<View>("POST", url, { token: ADMIN, json: body });
+    expect(started.status).toBe(201);
+    const patch = { weights: { load: 2 } };
+    const refused = await api<Problem>("PATCH", settings, { token: ADMIN, json: patch });
+    expect([refused.status, refused.body.code]).toEqual([409, "conflict"]);
+    expect(refused.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(refused.body.detail).toContain(`running experiment ${started.body.id}`);
+    const now = await api<{ weights: { load: number } }>("GET", settings, { token: ADMIN });
+    expect(now.body.weights.load).toBe(1); // nothing written
+    // Other weights, and other keys, still change while it runs.
+    expect((await api("PATCH", settings, { token: ADMIN, json: { weights: { health: 2 } } })).status).toBe(200);
+    expect((await api("POST", `${url}/${started.body.id}/stop`, { token: ADMIN })).status).toBe(200);
+    expect((await api("PATCH", settings, { token: ADMIN, json: patch })).status).toBe(200);
+
+    // Rules add to the product's, clamped: arm B's prefer of a factory the product already prefers is no change.
+    const f = await enroll(product, "go-box", ["lang:go"]);
+    const arms = { A: {}, B: { rules: [{ factoryId: f.factoryId, effect: "prefer" }] } };
+    const preferred = await api<View>("POST", url, { token: ADMIN, json: { ...body, arms } });
+    expect(preferred.status).toBe(201);
+    const rule = { factoryId: f.factoryId, effect: "prefer", reason: "fast" };
+    const refusedRule = await api<Problem>("POST", `${P(product)}/routing/rules`, { token: ADMIN, json: rule });
+    expect([refusedRule.status, refusedRule.body.code]).toEqual([409, "conflict"]);
+    expect(refusedRule.body.detail).toContain(`running experiment ${preferred.body.id}`);
+    expect(
+      (await api<{ rules: unknown[] }>("GET", `${P(product)}/routing/rules`, { token: ADMIN })).body.rules,
+    ).toEqual([]);
+    expect((await api("POST", `${url}/${preferred.body.id}/stop`, { token: ADMIN })).status).toBe(200);
+    expect((await api("POST", `${P(product)}/routing/rules`, { token: ADMIN, json: rule })).status).toBe(201);
+    const again = await api<Problem>("POST", url, { token: ADMIN, json: { ...body, arms } });
+    expect([again.status, again.body.code]).toEqual([400, "identical_arms"]);
   });
 });

@@ -4,8 +4,8 @@
 // rebuild gives the same record again. A run that ends live while a rebuild is under way (after its first chunk
 // emptied the table, before the chunk that reads its D1 row) is counted once, not twice; a rebuild started while
 // another is under way stops the older one (409 conflict for its next chunk), whose chunks would count their runs
-// into the newer one's table a second time. The D1 runs of a factory deregistered since (which dropped its records)
-// are skipped, not replayed back into records.
+// into the newer one's table a second time. The D1 runs of a factory deregistered or revoked since (either dropped
+// its records: it never runs again) are skipped, not replayed back into records.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { addOutcome, emptyRecord, type TrackRecord } from "../../src/core/track-record.ts";
@@ -158,9 +158,12 @@ describe("routing rebuild while runs end", () => {
   });
 });
 
-describe("routing rebuild after a deregistration", () => {
-  it("does not bring back the records of a factory deregistered since its runs", async () => {
-    const product = "routing-rebuild-forgotten";
+describe("routing rebuild after a deregistration or a revocation", () => {
+  it.each([
+    ["deregistered", "DELETE", ""],
+    ["revoked", "POST", "/token/revoke"],
+  ])("does not bring back the records of a factory %s since its runs", async (how, method, suffix) => {
+    const product = `routing-rebuild-forgotten-${how}`;
     const caps = ["engine:codex", "lang:rust"];
     const gone = await enroll(product, "gone", caps);
     const kept = await enroll(product, "kept", caps);
@@ -175,7 +178,9 @@ describe("routing rebuild after a deregistration", () => {
       expect((await api("PATCH", path, { token: f.token, json: end })).status).toBe(200);
     }
     await shippedRuns(product, 2);
-    expect((await api("DELETE", `${P(product)}/factories/${gone.factoryId}`, { token: ADMIN })).status).toBe(200);
+    expect((await api(method, `${P(product)}/factories/${gone.factoryId}${suffix}`, { token: ADMIN })).status).toBe(
+      200,
+    );
     const factoriesOf = async () =>
       (await api<Records>("GET", `${P(product)}/routing/track-records`, { token: ADMIN })).body.records.map(
         (r) => r.factoryId,

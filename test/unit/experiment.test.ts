@@ -3,7 +3,7 @@
 // streams the guardrail stops a clearly worse arm (success rate or cost) and names it the loser, and on two identical
 // arms it stops at most at the stated false-positive rate (1 − confidence), estimated over seeded simulations; a spec
 // whose two arms have the same policy (both `{}`, the same rules in another order, or a prefer and an avoid of the same
-// factory and engine, which cancel) is refused `identical_arms`.
+// factory and engine, which cancel, or a weight or prefer the product already has) is refused `identical_arms`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -17,9 +17,10 @@ import {
   observe,
   routingArm,
 } from "../../src/core/experiment.ts";
-import { assertMeaningfulSpec } from "../../src/core/experiment-spec.ts";
+import { armsRouteAlike, assertMeaningfulSpec } from "../../src/core/experiment-spec.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
-import { rankFactories } from "../../src/core/router.ts";
+import { DEFAULT_WEIGHTS, rankFactories } from "../../src/core/router.ts";
+import type { RoutingRule } from "../../src/core/routing-rules.ts";
 import { lookAlpha } from "../../src/core/sequential-test.ts";
 
 const NOW = 1_700_000_000_000;
@@ -198,9 +199,9 @@ describe("guardrail", () => {
 describe("identical arms", () => {
   const guardrail = { metric: "success_rate" as const, margin: 0.1, confidence: 0.95 };
   const prefer = (factoryId: string) => ({ factoryId, effect: "prefer" as const });
-  const refusal = (A: ExperimentSpec["arms"]["A"], B: ExperimentSpec["arms"]["B"]) => {
+  const refusal = (A: ExperimentSpec["arms"]["A"], B: ExperimentSpec["arms"]["B"], rules: RoutingRule[] = []) => {
     try {
-      assertMeaningfulSpec({ guardrail, arms: { A, B } });
+      assertMeaningfulSpec({ guardrail, arms: { A, B }, jobClass: "lang:go" }, DEFAULT_WEIGHTS, rules);
       return undefined;
     } catch (err) {
       return err as { code: string; message: string };
@@ -215,12 +216,29 @@ describe("identical arms", () => {
       // A prefer and an avoid of the same factory and engine add up to nothing: the arm is `{}`.
       [{ rules: [prefer("f1"), { factoryId: "f1", effect: "avoid" }] }, {}],
       [{ rules: [prefer("f2"), prefer("f1"), { factoryId: "f1", effect: "avoid" }] }, { rules: [prefer("f2")] }],
+      // A weight the product already has (load 1, track 1 by default) is no change: the arm routes as `{}`.
+      [{ weights: { load: DEFAULT_WEIGHTS.load } }, {}],
+      [{ weights: { load: 2 } }, { weights: { load: 2, track: DEFAULT_WEIGHTS.track } }],
     ] as Array<[ExperimentSpec["arms"]["A"], ExperimentSpec["arms"]["B"]]>) {
       const err = refusal(A, B);
       expect(err?.code).toBe("identical_arms");
       expect(err?.message).toMatch(/give arm B \(or A\) different weights or prefer\/avoid rules/);
     }
   });
+  it("reads arms over the product's rules: a prefer the product already makes is no change, one of a class is", () => {
+    const arms = { A: {}, B: { rules: [prefer("f1")] } };
+    const product = (over: Partial<RoutingRule> = {}): RoutingRule[] => [
+      { ...prefer("f1"), id: "rr_1", reason: "r", createdAt: 0, createdBy: "op", ...over },
+    ];
+    const alike = (rules: RoutingRule[], jobClass = "lang:go") =>
+      armsRouteAlike(arms, jobClass, DEFAULT_WEIGHTS, rules);
+    expect(alike(product()) && alike(product({ jobClass: "lang:go" }))).toBe(true); // +2, and +2 + 2 clamped to +2
+    expect(alike(product({ jobClass: "lang:rust" }))).toBe(false); // another class's rule is not in force here
+    expect(alike(product({ engine: "claude" }))).toBe(false); // other engines' jobs still see B's prefer
+    expect(alike(product({ effect: "avoid" }))).toBe(false);
+    expect(refusal(arms.A, arms.B, product())?.code).toBe("identical_arms");
+  });
+
   it("lets arms that differ in a weight, a rule, its engine or its effect start", () => {
     expect(refusal({}, { weights: { load: 2 } })).toBeUndefined();
     expect(refusal({ rules: [prefer("f1")] }, { rules: [prefer("f2")] })).toBeUndefined();

@@ -11,6 +11,7 @@ import { requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { requireFactory, setFactoryToken } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
+import { forgetFactoryRouting } from "../policies/routing-changes.ts";
 import type { Tx } from "../runtime/tx.ts";
 import {
   type CodeGrant,
@@ -78,8 +79,8 @@ export function rotateFactoryToken(tx: Tx, factoryId: string, newHash: string, a
 
 /**
  * Factory `factoryId` loses its token and is marked revoked; the jobs it held are requeued, its breakers and
- * error window forgotten with their alerts resolved (it never runs again: it enrolls anew), and the streams its
- * token opened are returned.
+ * error window forgotten with their alerts resolved (it never runs again: it enrolls anew), what learned routing kept
+ * about it dropped (policies/routing-changes `forgetFactoryRouting`), and the streams its token opened are returned.
  * @throws NotFoundError — no such factory.
  */
 export function retireFactoryToken(tx: Tx, factoryId: string, actor: string): Retired<Factory> {
@@ -87,6 +88,8 @@ export function retireFactoryToken(tx: Tx, factoryId: string, actor: string): Re
   const watched = takeFactoryWatchers(tx, factoryId);
   const requeued = requeueHeldBy(tx, factoryId, "factory token revoked");
   forgetFactory(tx, factoryId);
-  enqueueAudit(tx, actor, "factory.token.revoke", factoryId, { requeued });
+  // Learned routing forgets it too: its records, the rules naming it, the experiments it changes (as deregister).
+  const forgotten = forgetFactoryRouting(tx, factoryId, actor, "revoked");
+  enqueueAudit(tx, actor, "factory.token.revoke", factoryId, { requeued, ...forgotten });
   return { value: setFactoryToken(tx, factoryId, null, "revoked"), watched };
 }

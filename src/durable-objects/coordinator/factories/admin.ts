@@ -13,7 +13,7 @@ import { requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
 import { releaseFactory } from "../policies/quarantine.ts";
-import { forgetFactoryRouting } from "../policies/routing-rules.ts";
+import { forgetFactoryRouting } from "../policies/routing-changes.ts";
 import { queueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { approveGrant, declareFactory } from "./grants.ts";
@@ -107,7 +107,7 @@ export function deregister(tx: Tx, factoryId: string, actor: string): Retired<{ 
   const requeued = requeueHeldBy(tx, factoryId, "factory deregistered");
   deleteFactory(tx, factoryId);
   forgetFactory(tx, factoryId); // its breakers and error window, and the alerts they raised
-  const rulesRemoved = forgetFactoryRouting(tx, factoryId, actor);
-  enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued, rulesRemoved });
+  const forgotten = forgetFactoryRouting(tx, factoryId, actor, "deregistered");
+  enqueueAudit(tx, actor, "factory.deregister", factoryId, { requeued, ...forgotten });
   return { value: { requeued }, watched };
 }

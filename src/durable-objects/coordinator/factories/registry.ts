@@ -70,6 +70,20 @@ export function requireFactory(sql: SqlStorage, id: string, now: number): Factor
 }
 
 /**
+ * The factory a routing rule (or an experiment arm's rule) names: enrolled and not revoked — a revoked factory never
+ * runs again (it enrolls anew, under another id), so a rule naming it would apply to nothing, and an arm preferring
+ * it would be the other arm in disguise.
+ * @throws NotFoundError — no such factory. DomainError conflict — the factory is revoked.
+ */
+export function requireRoutableFactory(sql: SqlStorage, id: string, now: number): Factory {
+  const f = requireFactory(sql, id, now);
+  if (f.status !== "revoked") return f;
+  throw new DomainError("conflict", `factory ${id} is revoked: a routing rule naming it could never apply`, {
+    factoryId: id,
+  });
+}
+
+/**
  * Sockets ended (their close handled, closed by the sweep, or found gone at an instance's start), each of factory
  * `factoryId`'s connection generation `connection`: record that generation closed, unless a newer hello's is live
  * by now (a replaced socket's late close says nothing). Idempotent.

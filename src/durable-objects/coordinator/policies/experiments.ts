@@ -16,6 +16,7 @@ import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { JobPolicy } from "../../../core/experiment.ts";
 import {
   armRules,
+  type Decision,
   type Experiment,
   type ExperimentSpec,
   newExperiment,
@@ -28,9 +29,11 @@ import { canonicalJobClass } from "../../../core/track-record.ts";
 import { classOfJob } from "../../../core/track-term.ts";
 import type { Run } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
-import { requireFactory } from "../factories/registry.ts";
+import { requireRoutableFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
+import { getSettings } from "../runtime/meta.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
+import { listRoutingRules } from "./routing-rules.ts";
 import { countsAs } from "./track-records.ts";
 
 /** 50 stored experiments: a long-lived product's history of them; the oldest ended one is dropped beyond that. */
@@ -75,15 +78,17 @@ export function requireExperiment(sql: SqlStorage, id: string): Experiment {
 /**
  * Starts an experiment by `actor`, audited `routing.experiment.start`.
  * @throws DomainError validation_failed — a success_rate margin ≥ 1 (core/experiment-spec). NotFoundError — an arm's
- *         rule names an unknown factory. DomainError conflict — the class already has a live experiment.
+ *         rule names an unknown factory; DomainError conflict — or a revoked one (factories/registry `requireRoutableFactory`). DomainError conflict — the class already has a live experiment.
  *         DomainError limit_exceeded — MAX_LIVE_EXPERIMENTS are live.
  */
 export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): Experiment {
   // One live experiment per class, whatever order its capabilities were typed in; stored as jobs spell it.
   const spec = { ...given, jobClass: canonicalJobClass(given.jobClass) };
-  assertMeaningfulSpec(spec);
+  // Over the product's weights and rules as they are now: an arm pinning a weight to the product's value, or
+  // preferring a factory the product already prefers (rules add up clamped), routes as `{}`.
+  assertMeaningfulSpec(spec, getSettings(tx.sql).weights, listRoutingRules(tx.sql));
   for (const arm of [spec.arms.A, spec.arms.B])
-    for (const r of arm.rules ?? []) requireFactory(tx.sql, r.factoryId, tx.now);
+    for (const r of arm.rules ?? []) requireRoutableFactory(tx.sql, r.factoryId, tx.now);
   const live = one<{ id: string }>(tx.sql, `SELECT id FROM experiments WHERE job_class = ? AND ${LIVE}`, spec.jobClass);
   if (live) {
     throw new DomainError("conflict", `job class ${spec.jobClass} already has experiment ${live.id}; stop it first`, {
@@ -117,20 +122,31 @@ export function startExperiment(tx: Tx, given: ExperimentSpec, actor: string): E
 /**
  * Stops experiment `id` by `actor` (running: no winner; concluded: the winner's policy stops routing the class),
  * audited `routing.experiment.stop`. Stopping a stopped experiment answers it unchanged (`changed: false`: its first
- * stop's decision and time kept, nothing audited).
+ * stop's decision and time kept, nothing audited). `why`: the decision of a running one (default: stopped by `actor`).
  * @throws NotFoundError — no such experiment.
  */
-export function stopExperiment(tx: Tx, id: string, actor: string): { experiment: Experiment; changed: boolean } {
+export function stopExperiment(
+  tx: Tx,
+  id: string,
+  actor: string,
+  why?: Decision,
+): { experiment: Experiment; changed: boolean } {
   const e = requireExperiment(tx.sql, id);
   if (e.status === "stopped") return { experiment: e, changed: false };
   const next: Experiment = {
     ...e,
     status: "stopped",
-    decision: e.decision ?? { at: tx.now, by: "operator", reason: `stopped by ${actor} before the guardrail decided` },
+    decision: e.decision ??
+      why ?? { at: tx.now, by: "operator", reason: `stopped by ${actor} before the guardrail decided` },
   };
   save(tx, next);
   execute(tx.sql, "DELETE FROM experiment_jobs WHERE experiment_id = ?", id);
-  enqueueAudit(tx, actor, "routing.experiment.stop", id, { was: e.status, decision: next.decision });
+  // A concluded one keeps its guardrail's decision: the audit says why it was stopped.
+  enqueueAudit(tx, actor, "routing.experiment.stop", id, {
+    was: e.status,
+    decision: next.decision,
+    ...(why ? { why: why.reason } : {}),
+  });
   return { experiment: next, changed: true };
 }
 

@@ -8,7 +8,7 @@ import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import { type RoutingRule, sameRule } from "../../../core/routing-rules.ts";
 import { canonicalJobClass } from "../../../core/track-record.ts";
 import { execute } from "../../sql-statements.ts";
-import { requireFactory } from "../factories/registry.ts";
+import { requireRoutableFactory } from "../factories/registry.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
 
@@ -35,13 +35,15 @@ export function listRoutingRules(sql: SqlStorage): RoutingRule[] {
 
 /**
  * A new rule by `actor`, audited `routing.rule.add`.
- * @throws NotFoundError — no such factory. DomainError conflict (details.ruleId) — a rule with the same factory,
+ * @throws NotFoundError — no such factory. DomainError conflict — the factory is revoked (factories/registry
+ *   `requireRoutableFactory`),
+ *   or (details.ruleId) a rule with the same factory,
  *   engine, job class and effect is in force (core/routing-rules `sameRule`). DomainError limit_exceeded — MAX_RULES.
  */
 export function addRoutingRule(tx: Tx, given: RuleInput, actor: string): RoutingRule {
   // Stored as jobs spell their class, so `os:linux,lang:rust` matches `lang:rust,os:linux` jobs and twins.
   const input = given.jobClass === undefined ? given : { ...given, jobClass: canonicalJobClass(given.jobClass) };
-  requireFactory(tx.sql, input.factoryId, tx.now);
+  requireRoutableFactory(tx.sql, input.factoryId, tx.now);
   const count = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM routing_rules").one().n;
   const twin = sameRule(listRoutingRules(tx.sql), input);
   if (twin) {
@@ -89,16 +91,4 @@ export function removeRoutingRule(tx: Tx, id: string, actor: string): RoutingRul
   execute(tx.sql, "DELETE FROM routing_rules WHERE id = ?", id);
   enqueueAudit(tx, actor, "routing.rule.remove", id, { ...rule });
   return rule;
-}
-
-/**
- * A factory was deregistered: what learned routing kept about it goes too — its track records (a new factory under
- * another id starts neutral, as any new one) and every rule naming it, each removal audited as an operator's would be.
- * Returns how many rules were removed. (An experiment arm's own rules are left: the experiment ends on its own.)
- */
-export function forgetFactoryRouting(tx: Tx, factoryId: string, actor: string): number {
-  execute(tx.sql, "DELETE FROM track_records WHERE factory_id = ?", factoryId);
-  const naming = listRoutingRules(tx.sql).filter((r) => r.factoryId === factoryId);
-  for (const r of naming) removeRoutingRule(tx, r.id, actor);
-  return naming.length;
 }

@@ -3,7 +3,8 @@
  * UPDATE SETTINGS — contract:
  *   inputs: a validated `SettingsPatch` (core/settings), the operator, `now`.
  *   guard:  the merged record is consistent (`applySettingsPatch`: `retry.maxSeconds` ≥ `retry.baseSeconds`),
- *           else `400 validation_failed` and nothing is written.
+ *           else `400 validation_failed` and nothing is written; new weights leave every running experiment's arms
+ *           routing differently, else `409 conflict` naming it and nothing is written.
  *   output: the new settings saved in `meta`; a `settings.update` audit record naming the changed keys with
  *           their old and new values; the queue version bumped (weights, aging, TTL and preemption change what
  *           a dispatch pass decides, so one runs); whether connected factories must be told (the lease TTL).
@@ -21,6 +22,7 @@ import { attachmentOf, send } from "../factories/sockets.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { assertRunningArmsDiffer } from "./routing-changes.ts";
 
 export interface SettingsUpdate {
   settings: ProductSettings;
@@ -60,6 +62,7 @@ export function diffSettings(
 /**
  * Merge `patch` into the product's settings, in the caller's unit.
  * @throws DomainError `validation_failed` — the merged record is inconsistent (the RangeError of `applySettingsPatch`).
+ *   DomainError `conflict` — the new weights make a running experiment's two arms route alike.
  */
 export function updateSettings(tx: Tx, patch: SettingsPatch, actor: string): SettingsUpdate {
   const before = getSettings(tx.sql);
@@ -73,6 +76,7 @@ export function updateSettings(tx: Tx, patch: SettingsPatch, actor: string): Set
   const diff = diffSettings(before, after);
   const changed = Object.keys(diff);
   if (changed.length === 0) return { settings: before, changed, announce: false };
+  if (changed.some((k) => k.startsWith("weights."))) assertRunningArmsDiffer(tx.sql, after.weights, "these weights");
   saveSettings(tx.sql, after);
   enqueueAudit(tx, actor, "settings.update", tx.productId, { changed, diff });
   bumpQueueVersion(tx.sql);

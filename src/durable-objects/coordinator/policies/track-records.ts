@@ -180,8 +180,8 @@ const REBUILD_KEY = "track_rebuild";
  * absent: the first chunk — the table is emptied and rebuild number `id` (one more than the last) begins at
  * `tx.now`; later chunks pass that `id`. A run that ended after its rebuild began is skipped: the live fold counted it
  * into the emptied table (a run ending in the very millisecond of the first chunk, after it, would count twice).
- * The job class comes from the job's row here; a run whose job was pruned, or whose factory was deregistered (its
- * records dropped then), is skipped and counted in `skipped`.
+ * The job class comes from the job's row here; a run whose job was pruned, or whose factory was deregistered or
+ * revoked (its records dropped then), is skipped and counted in `skipped`.
  * @throws DomainError conflict — a newer rebuild began since `rebuild`'s first chunk: this one's chunks would count
  *         their runs into that one's table a second time, so it stops (the newer one rebuilds the table).
  */
@@ -211,9 +211,10 @@ export function replayRuns(
     const ok = countsAs(r.outcome);
     if (!classes.has(r.jobId)) classes.set(r.jobId, jobClassFromRow(tx.sql, r.jobId));
     const jobClass = classes.get(r.jobId);
-    // Deregistering a factory dropped its records (policies/routing-rules `forgetFactoryRouting`): D1 still has its
-    // runs, and replaying them brought the records back.
-    const gone = jobClass === undefined || cachedFactory(tx.sql, r.factoryId) === undefined;
+    // Deregistering a factory, or revoking it, dropped its records (policies/routing-changes `forgetFactoryRouting`):
+    // D1 still has its runs, and replaying them brought the records back.
+    const f = cachedFactory(tx.sql, r.factoryId);
+    const gone = jobClass === undefined || f === undefined || f.status === "revoked";
     if (ok === undefined || gone) {
       if (gone) skipped += 1;
       continue;

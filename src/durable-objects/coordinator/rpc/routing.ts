@@ -14,8 +14,10 @@ import { recommend } from "../../../core/recommendations.ts";
 import { sameRule } from "../../../core/routing-rules.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { listExperiments, requireExperiment, startExperiment, stopExperiment } from "../policies/experiments.ts";
+import { assertRunningArmsDiffer } from "../policies/routing-changes.ts";
 import { addRoutingRule, listRoutingRules, type RuleInput, removeRoutingRule } from "../policies/routing-rules.ts";
 import { type HistoryRun, listTrackRecords, replayRuns } from "../policies/track-records.ts";
+import { getSettings } from "../runtime/meta.ts";
 import { BatchRpc } from "./batches.ts";
 
 export abstract class RoutingRpc extends BatchRpc {
@@ -47,9 +49,19 @@ export abstract class RoutingRpc extends BatchRpc {
     return this.units.run(productId, (tx) => listRoutingRules(tx.sql));
   }
 
-  /** `POST …/routing/rules`: audited `routing.rule.add`; a dispatch pass follows. */
+  /**
+   * `POST …/routing/rules`: audited `routing.rule.add`; a dispatch pass follows. 409 conflict when the rule would make
+   * a running experiment's two arms route alike (policies/routing-changes `assertRunningArmsDiffer`): nothing is kept.
+   */
   async addRoutingRule(productId: string, input: RuleInput, actor: string) {
-    return this.afterRuleChange(await this.units.run(productId, (tx) => addRoutingRule(tx, input, actor)));
+    return this.afterRuleChange(
+      await this.units.run(productId, (tx) => {
+        const rule = addRoutingRule(tx, input, actor);
+        // With it in force: a rule that makes a running experiment's arms route alike rolls the unit back (409).
+        assertRunningArmsDiffer(tx.sql, getSettings(tx.sql).weights, "this rule");
+        return rule;
+      }),
+    );
   }
 
   /** `DELETE …/routing/rules/{id}`: audited `routing.rule.remove`; unknown id → not_found. */
