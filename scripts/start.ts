@@ -11,7 +11,7 @@
  * grace period is SIGKILLed, and a second Ctrl-C kills everything at once.
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { envValue } from "../src/shared/env-value.ts";
@@ -51,20 +51,20 @@ function moveCoordinator(stateDir: string, url: string): void {
   writeFileSync(file, `${JSON.stringify({ ...config, url }, null, 2)}\n`, { mode: 0o600 });
 }
 
-async function startAgent(url: string, token: string, f: (typeof FACTORIES)[number]): Promise<ChildProcess> {
+/** Spawns an agent's `enroll` or `run` and records it for the stop; throws once a stop has begun (see main). */
+type Launch = (args: string[], options: SpawnOptions) => ChildProcess;
+async function startAgent(url: string, token: string, f: (typeof FACTORIES)[number], launch: Launch) {
   const stateDir = path.join(DEMO_DIR, f.name);
   // Traversable: under root the agents run their engines as another user, whose work dirs are in here too.
   mkdirSync(DEMO_DIR, { recursive: true });
   chmodSync(DEMO_DIR, 0o755);
   mkdirSync(stateDir, { recursive: true });
   const bin = path.join(ROOT, "bin", "gigafactory-agent.mjs");
-  const node = path.join(ROOT, "node_modules", ".bin", "node");
   if (!existsSync(path.join(stateDir, "config.json"))) {
     // A fresh demo: enroll the way a real host does, with a one-time code.
     const { code } = (await api(url, token, "POST", "/factories/enrollment-codes", {})) as { code: string };
     const caps = f.caps.flatMap((c) => ["--cap", c]);
-    const enroll = spawn(
-      node,
+    const enroll = launch(
       [
         bin,
         "enroll",
@@ -106,7 +106,7 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
   for (const c of f.caps) args.push("--cap", c);
   // A checkout under a private directory: `nobody` cannot run the sample engine, so the demo's engines run as us.
   args.push(...localEngineUserArgs(ROOT));
-  const child = spawn(node, args, {
+  const child = launch(args, {
     cwd: ROOT,
     // The sample engine takes a few seconds per job, so there is something to watch.
     env: toolEnv({ GF_SAMPLE_SECONDS: "4" }),
@@ -153,6 +153,7 @@ async function main(): Promise<void> {
   await assertPortFree(listenOn);
   const where = STATE_ROOT.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, STATE_ROOT) : STATE_ROOT;
   console.log(`… starting the coordinator (Miniflare local mode, state in ${where}/)`);
+  // Every child this run started: the agents, and their enrollments (a stop during one must end it, not orphan it).
   const agents: ChildProcess[] = [];
   const operator = new AbortController();
   // Stopping before the coordinator answers stops its start-up too (its bundling, its migrations, a runtime on its way up).
@@ -197,11 +198,18 @@ async function main(): Promise<void> {
     console.error(errorLine({ code: "runtime_exited", message: what, fix: "see its output above" }));
     void stop(1);
   });
+  const node = path.join(ROOT, "node_modules", ".bin", "node");
+  // Check, spawn and record in one synchronous step: no child starts after stop() took its list, so none is orphaned.
+  const launch: Launch = (args, options) => {
+    if (stopping) throw new Error("stopped");
+    const child = spawn(node, args, options);
+    agents.push(child);
+    return child;
+  };
   try {
     await createDemoProduct(server.url, token);
     for (const f of FACTORIES) {
-      const agent = await startAgent(server.url, token, f);
-      agents.push(agent);
+      const agent = await startAgent(server.url, token, f, launch);
       // A demo whose agent died (it says why, above) would sit there with queued jobs: stop it, say so.
       agent.once("exit", (code) => {
         if (stopping) return;
@@ -226,6 +234,8 @@ async function main(): Promise<void> {
     const own = jobs.filter((j) => !j.replayed).map((j) => j.id);
     void shipFirstOwnTested(server.url, token, own, operator.signal, (line) => console.log(line));
   } catch (err) {
+    // A stop under way failed this (a request to the coordinator it stopped, an enrollment it ended): not an error.
+    if (stopping) return;
     const fix = "run `npm install`, and check that PORT is free";
     console.error(errorText({ code: "demo_failed", message: (err as Error).message, fix }));
     await stop(1);

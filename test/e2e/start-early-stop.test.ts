@@ -2,6 +2,8 @@
 // runtime applying the D1 migrations or coming up) stop everything they started:
 // SIGTERM to npm — what systemd, Docker or a `kill` of the PID sends — left the wrangler runs orphaned, spinning a
 // core each and never exiting, because the stop handler was installed only once the coordinator answered.
+// Stopped while a demo factory enrolls, `npm start` exited and left that enrollment running, orphaned (it hides
+// its command line, holding a code): nothing stopped it, and one that ended in time started the factory's agent.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,6 +65,7 @@ describe("a start stopped while it starts", () => {
   it.each([
     ["start", "wrangler deploy --dry-run"],
     ["start", "local-runtime.ts"],
+    ["start", "gigafactory-agent.mjs enroll"],
     ["dev", "--migrate"],
   ])("npm %s: SIGTERM to npm while `%s` runs stops it and everything else, exit 0", async (script, phase) => {
     const state = mkdtempSync(path.join(tmpdir(), "gf-early-stop-"));
