@@ -28,11 +28,11 @@ import { onStopRequest } from "./stop-signals.ts";
 /** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir); empty is unset. */
 const STATE_ROOT = envValue(process.env, "GIGAFACTORY_LOCAL_STATE") ?? path.join(ROOT, ".wrangler");
 const DEMO_DIR = path.join(STATE_ROOT, "demo");
-/** Two hosts that differ: one with Docker and two seats, one with a GPU and one seat. */
 /** 8 s: a demo job takes ~4 s, so a draining agent finishes it or checkpoints and releases it in time. */
 const AGENT_DRAIN_S = 8;
 /** 15 s: the agents' drain (8 s) plus the release round trip, with margin; then SIGKILL to each agent's tree. */
 const AGENT_GRACE_MS = 15_000;
+/** Two hosts that differ: one with Docker and two seats, one with a GPU and one seat. */
 const FACTORIES = [
   { name: "demo-docker", seats: 2, caps: ["has:docker"] },
   { name: "demo-gpu", seats: 1, caps: ["gpu"] },
@@ -102,6 +102,9 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
     "30",
     "--drain-timeout",
     String(AGENT_DRAIN_S),
+    // Its own process group outlived this script killed outright (SIGKILL, OOM): the agent drains then too.
+    "--parent-pid",
+    String(process.pid),
   ];
   for (const c of f.caps) args.push("--cap", c);
   // A checkout under a private directory: `nobody` cannot run the sample engine, so the demo's engines run as us.
@@ -153,8 +156,7 @@ async function main(): Promise<void> {
   await assertPortFree(listenOn);
   const where = STATE_ROOT.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, STATE_ROOT) : STATE_ROOT;
   console.log(`… starting the coordinator (Miniflare local mode, state in ${where}/)`);
-  // Every child this run started: the agents, and their enrollments (a stop during one must end it, not orphan it).
-  const agents: ChildProcess[] = [];
+  const agents: ChildProcess[] = []; // and their enrollments: a stop during one must end it, not orphan it
   const operator = new AbortController();
   // Stopping before the coordinator answers stops its start-up too (its bundling, its migrations, a runtime on its way up).
   const starting = new AbortController();
@@ -198,11 +200,10 @@ async function main(): Promise<void> {
     console.error(errorLine({ code: "runtime_exited", message: what, fix: "see its output above" }));
     void stop(1);
   });
-  const node = path.join(ROOT, "node_modules", ".bin", "node");
   // Check, spawn and record in one synchronous step: no child starts after stop() took its list, so none is orphaned.
   const launch: Launch = (args, options) => {
     if (stopping) throw new Error("stopped");
-    const child = spawn(node, args, options);
+    const child = spawn(path.join(ROOT, "node_modules", ".bin", "node"), args, options);
     agents.push(child);
     return child;
   };
