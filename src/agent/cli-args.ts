@@ -143,6 +143,7 @@ export const USAGE = `gigafactory-agent — runs coding jobs for a Gigafactory c
 
   gigafactory-agent enroll --url URL (--code gfe_… | --token gf_…) [--product P] [--name N] [--cap C]… [--seats N]
   gigafactory-agent run [--url URL --product P --token T] [--seats N] [--cap C]… [--engine name=command]…
+  gigafactory-agent --version
 
 enroll: the code or token names its product; --product, when given, must agree (flags > env GIGAFACTORY_URL /
 GIGAFACTORY_PRODUCT, as for run).

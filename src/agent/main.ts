@@ -146,6 +146,12 @@ function storedToken(file: string): string | undefined {
 async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes("--json");
   let out = createOutput(json);
+  // What a user types first to say which agent this is, as `gigafactory --version` (it was a usage error).
+  if (argv.filter((w) => w !== "--json").join(" ") === "--version") {
+    const version = agentVersion().split("/")[1];
+    process.stdout.write(json ? `${JSON.stringify({ version })}\n` : `gigafactory-agent ${version}\n`);
+    return EXIT.ok;
+  }
   try {
     const { command, flags } = parseArgs(argv, { enroll: ENROLL_FLAGS, run: RUN_FLAGS });
     if (command === undefined || flags.help === true) {
