@@ -12,10 +12,11 @@
  */
 
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { envValue } from "../src/shared/env-value.ts";
 import { errorLine, errorText } from "../src/shared/fixable-error.ts";
+import { demoAgentEnrolled } from "./demo-agent-state.ts";
 import { api, createDemoProduct, PRODUCT, prefixed, shipFirstOwnTested } from "./demo-api.ts";
 import { type DemoJob, demoSummary } from "./demo-summary.ts";
 import { adminToken, port } from "./dev.ts";
@@ -38,19 +39,6 @@ const FACTORIES = [
   { name: "demo-gpu", seats: 1, caps: ["gpu"] },
 ];
 
-/**
- * Point an agent enrolled by an earlier `npm start` at this run's coordinator (its `config.json` `url`): PORT may
- * differ, and an agent sends its config file's token only to that file's own origin (agent/credential-checks
- * `token_other_origin`), so `run --url` alone would be refused. The state is the same, so the coordinator is too:
- * this is the "coordinator moved" case, done the way an operator would, by updating the file.
- */
-function moveCoordinator(stateDir: string, url: string): void {
-  const file = path.join(stateDir, "config.json");
-  const config = JSON.parse(readFileSync(file, "utf8")) as { url?: string };
-  if (config.url === url) return;
-  writeFileSync(file, `${JSON.stringify({ ...config, url }, null, 2)}\n`, { mode: 0o600 });
-}
-
 /** Spawns an agent's `enroll` or `run` and records it for the stop; throws once a stop has begun (see main). */
 type Launch = (args: string[], options: SpawnOptions) => ChildProcess;
 async function startAgent(url: string, token: string, f: (typeof FACTORIES)[number], launch: Launch) {
@@ -60,7 +48,7 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
   chmodSync(DEMO_DIR, 0o755);
   mkdirSync(stateDir, { recursive: true });
   const bin = path.join(ROOT, "bin", "gigafactory-agent.mjs");
-  if (!existsSync(path.join(stateDir, "config.json"))) {
+  if (!(await demoAgentEnrolled(stateDir, `${stateDir}-work`, url, token))) {
     // A fresh demo: enroll the way a real host does, with a one-time code.
     const { code } = (await api(url, token, "POST", "/factories/enrollment-codes", {})) as { code: string };
     const caps = f.caps.flatMap((c) => ["--cap", c]);
@@ -87,7 +75,7 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
     prefixed(enroll, f.name);
     const rc = await new Promise<number | null>((r) => enroll.once("exit", r));
     if (rc !== 0) throw new Error(`enrolling ${f.name} failed (exit ${rc})`);
-  } else moveCoordinator(stateDir, url);
+  }
   const args = [
     bin,
     "run",
