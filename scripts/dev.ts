@@ -53,13 +53,14 @@ export function port(): number {
 
 async function main(): Promise<void> {
   const token = adminToken();
-  console.log("… applying D1 migrations and starting the coordinator (Miniflare local mode)");
   // An empty GIGAFACTORY_LOCAL_STATE is unset: `path` of "" would lock and persist into the current directory.
   const stateRoot = envValue(process.env, "GIGAFACTORY_LOCAL_STATE") ?? path.join(ROOT, ".wrangler");
   const listenOn = port();
   // A second coordinator on the same port or state would be taken for this one (see scripts/start-preflight).
   lockState(stateRoot);
   await assertPortFree(listenOn);
+  // Only now: a start refused above says why and nothing else (it first said it was starting).
+  console.log("… applying D1 migrations and starting the coordinator (Miniflare local mode)");
   // Stopping before the coordinator answers stops its start-up too (its bundling, its migrations, a runtime on its way up).
   const starting = new AbortController();
   let stopping = false;

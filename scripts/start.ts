@@ -11,11 +11,12 @@
  * grace period is SIGKILLed, and a second Ctrl-C kills everything at once.
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
+import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { envValue } from "../src/shared/env-value.ts";
 import { errorLine, errorText } from "../src/shared/fixable-error.ts";
+import { demoAgentEnrolled } from "./demo-agent-state.ts";
 import { api, createDemoProduct, PRODUCT, prefixed, shipFirstOwnTested } from "./demo-api.ts";
 import { type DemoJob, demoSummary } from "./demo-summary.ts";
 import { adminToken, port } from "./dev.ts";
@@ -28,43 +29,30 @@ import { onStopRequest } from "./stop-signals.ts";
 /** Local state: `.wrangler/` by default; `GIGAFACTORY_LOCAL_STATE` moves it (tests use a temp dir); empty is unset. */
 const STATE_ROOT = envValue(process.env, "GIGAFACTORY_LOCAL_STATE") ?? path.join(ROOT, ".wrangler");
 const DEMO_DIR = path.join(STATE_ROOT, "demo");
-/** Two hosts that differ: one with Docker and two seats, one with a GPU and one seat. */
 /** 8 s: a demo job takes ~4 s, so a draining agent finishes it or checkpoints and releases it in time. */
 const AGENT_DRAIN_S = 8;
 /** 15 s: the agents' drain (8 s) plus the release round trip, with margin; then SIGKILL to each agent's tree. */
 const AGENT_GRACE_MS = 15_000;
+/** Two hosts that differ: one with Docker and two seats, one with a GPU and one seat. */
 const FACTORIES = [
   { name: "demo-docker", seats: 2, caps: ["has:docker"] },
   { name: "demo-gpu", seats: 1, caps: ["gpu"] },
 ];
 
-/**
- * Point an agent enrolled by an earlier `npm start` at this run's coordinator (its `config.json` `url`): PORT may
- * differ, and an agent sends its config file's token only to that file's own origin (agent/credential-checks
- * `token_other_origin`), so `run --url` alone would be refused. The state is the same, so the coordinator is too:
- * this is the "coordinator moved" case, done the way an operator would, by updating the file.
- */
-function moveCoordinator(stateDir: string, url: string): void {
-  const file = path.join(stateDir, "config.json");
-  const config = JSON.parse(readFileSync(file, "utf8")) as { url?: string };
-  if (config.url === url) return;
-  writeFileSync(file, `${JSON.stringify({ ...config, url }, null, 2)}\n`, { mode: 0o600 });
-}
-
-async function startAgent(url: string, token: string, f: (typeof FACTORIES)[number]): Promise<ChildProcess> {
+/** Spawns an agent's `enroll` or `run` and records it for the stop; throws once a stop has begun (see main). */
+type Launch = (args: string[], options: SpawnOptions) => ChildProcess;
+async function startAgent(url: string, token: string, f: (typeof FACTORIES)[number], launch: Launch) {
   const stateDir = path.join(DEMO_DIR, f.name);
   // Traversable: under root the agents run their engines as another user, whose work dirs are in here too.
   mkdirSync(DEMO_DIR, { recursive: true });
   chmodSync(DEMO_DIR, 0o755);
   mkdirSync(stateDir, { recursive: true });
   const bin = path.join(ROOT, "bin", "gigafactory-agent.mjs");
-  const node = path.join(ROOT, "node_modules", ".bin", "node");
-  if (!existsSync(path.join(stateDir, "config.json"))) {
+  if (!(await demoAgentEnrolled(stateDir, `${stateDir}-work`, url, token))) {
     // A fresh demo: enroll the way a real host does, with a one-time code.
     const { code } = (await api(url, token, "POST", "/factories/enrollment-codes", {})) as { code: string };
     const caps = f.caps.flatMap((c) => ["--cap", c]);
-    const enroll = spawn(
-      node,
+    const enroll = launch(
       [
         bin,
         "enroll",
@@ -87,7 +75,7 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
     prefixed(enroll, f.name);
     const rc = await new Promise<number | null>((r) => enroll.once("exit", r));
     if (rc !== 0) throw new Error(`enrolling ${f.name} failed (exit ${rc})`);
-  } else moveCoordinator(stateDir, url);
+  }
   const args = [
     bin,
     "run",
@@ -102,11 +90,14 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
     "30",
     "--drain-timeout",
     String(AGENT_DRAIN_S),
+    // Its own process group outlived this script killed outright (SIGKILL, OOM): the agent drains then too.
+    "--parent-pid",
+    String(process.pid),
   ];
   for (const c of f.caps) args.push("--cap", c);
   // A checkout under a private directory: `nobody` cannot run the sample engine, so the demo's engines run as us.
   args.push(...localEngineUserArgs(ROOT));
-  const child = spawn(node, args, {
+  const child = launch(args, {
     cwd: ROOT,
     // The sample engine takes a few seconds per job, so there is something to watch.
     env: toolEnv({ GF_SAMPLE_SECONDS: "4" }),
@@ -153,7 +144,7 @@ async function main(): Promise<void> {
   await assertPortFree(listenOn);
   const where = STATE_ROOT.startsWith(`${ROOT}${path.sep}`) ? path.relative(ROOT, STATE_ROOT) : STATE_ROOT;
   console.log(`… starting the coordinator (Miniflare local mode, state in ${where}/)`);
-  const agents: ChildProcess[] = [];
+  const agents: ChildProcess[] = []; // and their enrollments: a stop during one must end it, not orphan it
   const operator = new AbortController();
   // Stopping before the coordinator answers stops its start-up too (its bundling, its migrations, a runtime on its way up).
   const starting = new AbortController();
@@ -197,11 +188,17 @@ async function main(): Promise<void> {
     console.error(errorLine({ code: "runtime_exited", message: what, fix: "see its output above" }));
     void stop(1);
   });
+  // Check, spawn and record in one synchronous step: no child starts after stop() took its list, so none is orphaned.
+  const launch: Launch = (args, options) => {
+    if (stopping) throw new Error("stopped");
+    const child = spawn(path.join(ROOT, "node_modules", ".bin", "node"), args, options);
+    agents.push(child);
+    return child;
+  };
   try {
     await createDemoProduct(server.url, token);
     for (const f of FACTORIES) {
-      const agent = await startAgent(server.url, token, f);
-      agents.push(agent);
+      const agent = await startAgent(server.url, token, f, launch);
       // A demo whose agent died (it says why, above) would sit there with queued jobs: stop it, say so.
       agent.once("exit", (code) => {
         if (stopping) return;
@@ -226,6 +223,8 @@ async function main(): Promise<void> {
     const own = jobs.filter((j) => !j.replayed).map((j) => j.id);
     void shipFirstOwnTested(server.url, token, own, operator.signal, (line) => console.log(line));
   } catch (err) {
+    // A stop under way failed this (a request to the coordinator it stopped, an enrollment it ended): not an error.
+    if (stopping) return;
     const fix = "run `npm install`, and check that PORT is free";
     console.error(errorText({ code: "demo_failed", message: (err as Error).message, fix }));
     await stop(1);

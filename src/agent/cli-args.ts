@@ -51,6 +51,7 @@ export const RUN_FLAGS: FlagTable = {
   "engine-user": "string",
   "engine-env": "list",
   "allow-local-repos": "bool",
+  "parent-pid": "string",
 };
 
 export interface ParsedArgs {
@@ -142,6 +143,7 @@ export const USAGE = `gigafactory-agent — runs coding jobs for a Gigafactory c
 
   gigafactory-agent enroll --url URL (--code gfe_… | --token gf_…) [--product P] [--name N] [--cap C]… [--seats N]
   gigafactory-agent run [--url URL --product P --token T] [--seats N] [--cap C]… [--engine name=command]…
+  gigafactory-agent --version
 
 enroll: the code or token names its product; --product, when given, must agree (flags > env GIGAFACTORY_URL /
 GIGAFACTORY_PRODUCT, as for run).
@@ -160,6 +162,7 @@ an empty variable counts as unset):
   --checkpoint-interval S  seconds between WIP checkpoints (default 30)
   --checkpoint-remote DIR  bare repo for checkpoints of jobs without a repo (default <work-dir>/checkpoints.git)
   --drain-timeout S        on SIGTERM, seconds to let running jobs finish (default 30)
+  --parent-pid PID         drain too once PID is no longer its parent (the supervisor that started it was killed)
   --lease-ttl S            at most this lease TTL (5–3600; the job's or product's TTL governs, this only shortens it)
   --keep-workspaces        leave finished workspaces on disk
   --json                   NDJSON output`;

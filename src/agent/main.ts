@@ -24,6 +24,7 @@ import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
 import { agentVersion, hostProfile } from "./host.ts";
 import { createOutput, type Output } from "./output.ts";
+import { parentPid, watchParent } from "./parent-watch.ts";
 import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
 import { lockStateDir } from "./state-lock.ts";
@@ -64,6 +65,7 @@ async function runCommand(
   stateDir: string,
   out: Output,
 ): Promise<number> {
+  const parent = typeof flags["parent-pid"] === "string" ? parentPid(flags["parent-pid"]) : undefined;
   const explicit = typeof flags.config === "string";
   const configFile = path.resolve(explicit ? (flags.config as string) : configPath(stateDir));
   const mode = fileMode(configFile);
@@ -124,6 +126,7 @@ async function runCommand(
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const)
     process.on(signal, () => void supervisor.drain(signal));
+  if (parent !== undefined) watchParent(parent, () => void supervisor.drain("parent exited"));
   return supervisor.run();
 }
 
@@ -143,6 +146,12 @@ function storedToken(file: string): string | undefined {
 async function main(argv: readonly string[]): Promise<number> {
   const json = argv.includes("--json");
   let out = createOutput(json);
+  // What a user types first to say which agent this is, as `gigafactory --version` (it was a usage error).
+  if (argv.filter((w) => w !== "--json").join(" ") === "--version") {
+    const version = agentVersion().split("/")[1];
+    process.stdout.write(json ? `${JSON.stringify({ version })}\n` : `gigafactory-agent ${version}\n`);
+    return EXIT.ok;
+  }
   try {
     const { command, flags } = parseArgs(argv, { enroll: ENROLL_FLAGS, run: RUN_FLAGS });
     if (command === undefined || flags.help === true) {

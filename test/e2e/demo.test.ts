@@ -1,7 +1,8 @@
 // `npm start` is a demo a newcomer understands in a minute: jobs flow without manual steps, PORT and
 // GIGAFACTORY_ADMIN_TOKEN are honoured, and stopping leaves nothing behind — SIGTERM to the top process (npm, as
 // a process manager, Docker or systemd sends it) stops start.ts, the runtime, workerd and both agents; the same
-// for `npm run dev`. A workerd that crashes and cannot be restarted takes `npm run dev` and `npm start` down with it, non-zero.
+// for `npm run dev`. A start after the coordinator's state alone was removed enrolls its agents afresh. A workerd
+// that crashes and cannot be restarted takes `npm run dev` and `npm start` down with it, non-zero.
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -134,6 +135,31 @@ describe("npm start (the demo)", () => {
     while (processesMentioning(...ours).length > 0 && Date.now() < deadline2)
       await new Promise((r) => setTimeout(r, 200));
     expect(processesMentioning(...ours)).toEqual([]);
+  });
+
+  it("runs again after its coordinator's state was removed, enrolling its agents afresh", async () => {
+    // Its own state: the first test's is reused and then broken by the last one.
+    const first = await runDemo();
+    dirs.push(first.state);
+    const connected = (log: string, name: string) => log.includes(`[${name}] ✔ connected as ${name}`);
+    const bothUp = async (d: { log: () => string }) => {
+      const deadline = Date.now() + 120_000;
+      while (!(connected(d.log(), "demo-docker") && connected(d.log(), "demo-gpu")) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 200));
+      expect(connected(d.log(), "demo-docker") && connected(d.log(), "demo-gpu"), d.log()).toBe(true);
+    };
+    await bothUp(first);
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    // A reset of the coordinator alone (`rm -rf .wrangler/state`): the agents' configs hold tokens it never issued.
+    // Before, each later start's agent exited 3 ("enroll the host again") and the demo stopped with agent_exited.
+    rmSync(path.join(first.state, "state"), { recursive: true, force: true });
+    const again = await runDemo(false, first.state);
+    await bothUp(again);
+    expect(again.log()).toContain("[demo-docker] ✔ enrolled as demo-docker");
+    expect(again.log()).not.toContain("✘ ERROR");
+    again.child.kill("SIGTERM");
+    expect(await again.exited).toBe(0);
   });
 
   it("npm run dev: SIGTERM to npm stops the coordinator, workerd included", async () => {

@@ -2,6 +2,10 @@
 // runtime applying the D1 migrations or coming up) stop everything they started:
 // SIGTERM to npm — what systemd, Docker or a `kill` of the PID sends — left the wrangler runs orphaned, spinning a
 // core each and never exiting, because the stop handler was installed only once the coordinator answered.
+// Stopped while a demo factory enrolls, `npm start` exited and left that enrollment running, orphaned (it hides
+// its command line, holding a code): nothing stopped it, and one that ended in time started the factory's agent.
+// And `npm start` itself killed outright (SIGKILL, the OOM killer) once it runs: its runtime stopped, but its agents,
+// each in its own process group, ran on orphaned, holding their state dirs (the next start's agents: state_in_use).
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,6 +67,7 @@ describe("a start stopped while it starts", () => {
   it.each([
     ["start", "wrangler deploy --dry-run"],
     ["start", "local-runtime.ts"],
+    ["start", "gigafactory-agent.mjs enroll"],
     ["dev", "--migrate"],
   ])("npm %s: SIGTERM to npm while `%s` runs stops it and everything else, exit 0", async (script, phase) => {
     const state = mkdtempSync(path.join(tmpdir(), "gf-early-stop-"));
@@ -97,5 +102,48 @@ describe("a start stopped while it starts", () => {
     expect(processesMentioning(state), log).toEqual([]);
     expect([...mine].filter(isRunning), log).toEqual([]);
     expect(log).not.toContain("✘ ERROR");
+  });
+});
+
+describe("a start killed outright", () => {
+  it("SIGKILL to the start script once its agents run: they drain and exit, as its runtime does", async () => {
+    const state = mkdtempSync(path.join(tmpdir(), "gf-killed-"));
+    dirs.push(state);
+    chmodSync(state, 0o755);
+    const port = await freePort();
+    const child = spawn("npm", ["run", "--silent", "start"], {
+      cwd: ROOT,
+      env: toolEnv({ PORT: String(port), GIGAFACTORY_ADMIN_TOKEN: `killed-${port}`, GIGAFACTORY_LOCAL_STATE: state }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    started.push(child);
+    let log = "";
+    child.stdout?.on("data", (d) => {
+      log += d;
+    });
+    child.stderr?.on("data", (d) => {
+      log += d;
+    });
+    const mine = new Set<number>();
+    const running = (what: string) => commandsUnder(child.pid ?? 0, mine).filter((c) => c.includes(what)).length;
+    await until("both demo agents to run", () => running("gigafactory-agent.mjs run") === 2).catch((err: Error) => {
+      throw new Error(`${err.message}\n${log}`);
+    });
+    commandsUnder(child.pid ?? 0, mine);
+    const script = descendants(child.pid ?? 0).find((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("scripts/start.ts"),
+    );
+    expect(script, log).toBeDefined();
+    process.kill(script as number, "SIGKILL");
+    // A state, not a time: every process the start had started is gone (the agents drain in ~1 s once they notice).
+    // 90 s: a draining agent whose coordinator is gone waits out its drain (8 s) and its release (15 s).
+    await until("everything the start started to go", () => [...mine].filter(isRunning).length === 0, 90_000).catch(
+      () => {},
+    );
+    expect(
+      [...mine].filter(isRunning).map((pid) => `${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8")}`),
+      log,
+    ).toEqual([]);
+    expect(processesMentioning(state), log).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
 // A second `npm start` / `npm run dev` while one runs fails at once and says why (scripts/start-preflight): on a port
 // something answers on it talks to nothing there (it used to take the running coordinator for its own and run a
 // demo against it whose agents, enrolled with the first one's tokens, took the first one's sockets over); on a state
-// another live start holds it exits `state_in_use`; and after a crash (the whole tree SIGKILLed, its lock left
-// behind) the next start on the same state comes up.
+// another live start holds it exits `state_in_use`, saying nothing about starting; and after a crash (the whole tree
+// SIGKILLed, its lock left behind) the next start on the same state comes up.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -91,6 +91,8 @@ describe("a second start while one runs", () => {
 
     const second = npmRun("dev", await freePort(), state);
     expectRefused(second, await second.exited, "state_in_use");
+    // Refused before it starts anything, it does not first say it is starting (it printed "… applying D1 migrations").
+    expect(second.stdout()).toBe("");
     // It names the holder: the first one's node process (under npm and its shell).
     const holder = Number(/\(pid (\d+)\)/.exec(second.stderr())?.[1]);
     expect(descendants(first.child.pid!)).toContain(holder);
