@@ -16,10 +16,14 @@ export function windowMs(s: ErrorBudgetSettings): number {
   return s.windowMinutes * 60_000;
 }
 
-/** Instants inside the window ending at `now`: those with `now − at < window` (an instant exactly `window` old is out). */
+/**
+ * Instants inside the window ending at `now`: those with `now − at < window` (an instant exactly `window` old is out).
+ * An instant after `now` counts too: it was recorded by a clock that has since stepped back (a coordinator moved to
+ * another host), and the failure did happen — dropping it would let a failing factory escape its quarantine.
+ */
 export function inWindow(w: FailureWindow, now: number, s: ErrorBudgetSettings): number[] {
   const from = now - windowMs(s);
-  return w.filter((at) => at > from && at <= now);
+  return w.filter((at) => at > from);
 }
 
 /**

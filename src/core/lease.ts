@@ -144,9 +144,12 @@ export function recordExpiry(expiries: readonly number[] | undefined, now: numbe
   return recent.slice(-EXPIRY_HEALTH.expiriesBeforeDegraded);
 }
 
-/** How many of `expiries` fall inside the window ending at `now`. */
+/**
+ * How many of `expiries` fall inside the window ending at `now`. One after `now` counts: a clock that stepped back
+ * (a coordinator moved to another host) recorded it, and the lease did expire — as `recordExpiry` keeps it.
+ */
 export function recentExpiries(expiries: readonly number[] | undefined, now: number): number {
-  return (expiries ?? []).filter((at) => at <= now && now - at < EXPIRY_HEALTH.windowMs).length;
+  return (expiries ?? []).filter((at) => now - at < EXPIRY_HEALTH.windowMs).length;
 }
 
 /**

@@ -1,5 +1,5 @@
 // What a factory is routed on: declared capabilities only within the grant (the rest pending approval), seats
-// capped by the enrolled limit, and health degraded by repeated lease expiries.
+// capped by the enrolled limit, and health degraded by repeated lease expiries (also when the clock steps back).
 import { describe, expect, it } from "vitest";
 import { approvalOf, effectiveGrant } from "../../src/core/capability-grant.ts";
 import { EXPIRY_HEALTH, factoryHealth, HEARTBEAT, recentExpiries, recordExpiry } from "../../src/core/lease.ts";
@@ -63,5 +63,13 @@ describe("health from lease expiries", () => {
     expect(record).toHaveLength(EXPIRY_HEALTH.expiriesBeforeDegraded);
     expect(recordExpiry([NOW - EXPIRY_HEALTH.windowMs - 1], NOW)).toEqual([NOW]);
     expect(recentExpiries(undefined, NOW)).toBe(0);
+  });
+
+  it("a clock stepping back keeps the expiries recorded before it: the factory stays degraded", () => {
+    let record: number[] = [];
+    for (let i = 0; i < EXPIRY_HEALTH.expiriesBeforeDegraded; i++) record = recordExpiry(record, NOW + i * 1000);
+    const back = NOW - 5_000; // the coordinator's clock stepped back 5 s (a move to another host)
+    expect(recentExpiries(record, back)).toBe(EXPIRY_HEALTH.expiriesBeforeDegraded);
+    expect(factoryHealth(back, record, back)).toBe("degraded");
   });
 });

@@ -1,7 +1,9 @@
 // The Prometheus exposition of GET …/metrics (worker/prometheus, the very function the route calls) parses with a
 // real Prometheus text parser (`parse-prometheus-text-format`), and every value read back equals the snapshot's:
 // queue depth per stage, seats, the dispatch-latency histogram (buckets, sum, count), counters, breakers, budget,
-// alerts and per-factory success — with the product as a label and label values escaped.
+// alerts and per-factory success — with the product as a label and label values escaped: any factory id, name or
+// engine (quotes, backslashes, newlines, any unicode) reads back exactly, under one HELP and one TYPE per family.
+import fc from "fast-check";
 import parse, { type ParsedFamily } from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
 import { cumulativeBuckets, emptyHistogram, observe } from "../../src/core/metrics.ts";
@@ -90,5 +92,28 @@ describe("Prometheus exposition", () => {
     const names = parse(await renderPrometheus(rest)).map((f) => f.name);
     expect(names).not.toContain("gigafactory_budget_spent_usd");
     expect(names).toContain("gigafactory_retries_total");
+  });
+
+  it("property: any factory id, name and engine reads back exactly; one HELP and one TYPE per family", async () => {
+    const text = fc.string({ unit: "binary", maxLength: 40 });
+    await fc.assert(
+      fc.asyncProperty(text, text, text, async (id, name, engine) => {
+        const s: MetricsSnapshot = {
+          ...SNAPSHOT,
+          breakers: [{ factoryId: id, engine, state: "open", consecutiveFailures: 5 }],
+          factories: [{ id, name, runs: 4, successes: 3, successRate: 0.75 }],
+        };
+        const out = await renderPrometheus(s);
+        const all = parse(out);
+        expect(value(all, "gigafactory_factory_runs", { factory: id, name })).toBe(4);
+        expect(value(all, "gigafactory_breaker_open", { factory: id, engine })).toBe(1);
+        const lines = out.split("\n");
+        for (const f of all) {
+          expect(lines.filter((l) => l.startsWith(`# HELP ${f.name} `))).toHaveLength(1);
+          expect(lines.filter((l) => l.startsWith(`# TYPE ${f.name} `))).toHaveLength(1);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

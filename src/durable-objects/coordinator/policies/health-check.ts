@@ -7,7 +7,8 @@
  *           (core/health heartbeat rule, as the registry reads it), `stuck` per building job with no event for
  *           longer than `stuckAfterMinutes` (its last event: the `job_activity` row, else its last change),
  *           `starving` per queued job waiting longer than `starvingAfterMinutes` since its wait began (a lost lease
- *           does not end a wait: jobs/rows `waitingSinceOf`; its waiting reason in the message), `stalled` for the product (core/health `productHealth`); the instant the next threshold is
+ *           does not end a wait: jobs/rows `waitingSinceOf`; a retry's wait starts when its backoff ends: `starvingFrom`; its
+ *           waiting reason in the message), `stalled` for the product (core/health `productHealth`); the instant the next threshold is
  *           crossed, kept in meta for the alarm (runtime/alarm).
  *   bound:  at most PER_CHECK rows read per check, so one pass is bounded however large the product; what is
  *           left is taken by the next pass (the cron sweep runs one every minute).
@@ -16,6 +17,7 @@
  */
 import { heartbeatHealth, isStarving, isStuck, nextHeartbeatCrossing, stalledFrom } from "../../../core/health.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
+import { dueAt } from "../../../core/metrics.ts";
 import type { Factory, Job } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
 import { listFactories } from "../factories/registry.ts";
@@ -89,16 +91,16 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
 
   // Starving: queued jobs, longest waiting first (since their wait began: jobs/rows), each with its waiting reason.
   const queued = longestWaiting(tx);
-  const starves = (j: Job) => isStarving(waitingSinceOf(j), tx.now, t.starvingAfterMinutes);
+  const starves = (j: Job) => isStarving(starvingFrom(j), tx.now, t.starvingAfterMinutes);
   const starvingRead = new Map(queued.map((j) => [`job:${j.id}`, starves(j)]));
   const snap = queued.some(starves) ? fleetSnapshot(tx, wsReady) : undefined;
   for (const j of queued) {
     if (!snap || !starves(j)) {
-      due.push(waitingSinceOf(j) + t.starvingAfterMinutes * MINUTE + 1);
+      due.push(starvingFrom(j) + t.starvingAfterMinutes * MINUTE + 1);
       continue;
     }
     const why = waitingReasonFor(tx, j, snap);
-    const min = Math.floor((tx.now - waitingSinceOf(j)) / MINUTE);
+    const min = Math.floor((tx.now - starvingFrom(j)) / MINUTE);
     set(true, {
       kind: "starving",
       severity: "warning",
@@ -204,12 +206,23 @@ function stillBuilding(tx: Tx, subject: string, read: number): boolean {
   return tx.sql.exec("SELECT 1 FROM jobs WHERE id = ? AND stage = 'building'", id).toArray().length > 0;
 }
 
+/**
+ * When a queued job's starving clock starts: when its wait began (jobs/rows `waitingSinceOf`) — but a job queued
+ * again after a failure of its own may not run before its retry backoff ends (`notBefore`, up to a week): waiting
+ * out its backoff is not waiting for a factory, so it is measured from then (core/metrics `dueAt`, as dispatch
+ * latency is). A requeue that did not end the wait (a lost lease, a rate limit) keeps measuring from its beginning.
+ */
+function starvingFrom(j: Job): number {
+  return j.waitingSince ?? dueAt(j.queuedAt, j.notBefore);
+}
+
 function stillStarving(tx: Tx, subject: string, afterMinutes: number, read: number): boolean {
   if (read < PER_CHECK) return false;
   const id = subject.slice("job:".length);
   const row = tx.sql
     .exec<{ q: number }>(
-      "SELECT COALESCE(waiting_since, queued_at) AS q FROM jobs WHERE id = ? AND stage = 'queued'",
+      `SELECT COALESCE(waiting_since, MAX(queued_at, COALESCE(json_extract(doc, '$.notBefore'), queued_at))) AS q
+         FROM jobs WHERE id = ? AND stage = 'queued'`,
       id,
     )
     .toArray()[0];

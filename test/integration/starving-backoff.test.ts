@@ -1,0 +1,71 @@
+// A job queued again after a failure of its own waits out its retry backoff (`notBefore`) before it may run: that
+// is not starving for a factory. The health pass measures its `starving` from when the backoff ends — no alert (and
+// no webhook) while it may not run yet, one once it has waited past the threshold after that — while a job whose
+// requeue did not end its wait (alerts.test.ts) still measures from when its wait began.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client.ts";
+
+const MIN = 60_000;
+
+interface AlertView {
+  kind: string;
+  subject: string;
+  message: string;
+}
+
+async function starving(product: string): Promise<AlertView[]> {
+  const r = await api<{ alerts: AlertView[] }>("GET", `${P(product)}/alerts?state=open`, { token: ADMIN });
+  expect(r.status).toBe(200);
+  return r.body.alerts.filter((a) => a.kind === "starving");
+}
+
+/** Moves the job's queue time and backoff end by `shiftMs` (state surgery instead of sleeping). */
+async function shift(product: string, jobId: string, shiftMs: number): Promise<void> {
+  await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+    state.storage.sql.exec(
+      `UPDATE jobs SET queued_at = queued_at + ?1,
+         doc = json_set(doc, '$.queuedAt', queued_at + ?1, '$.notBefore', json_extract(doc, '$.notBefore') + ?1)
+       WHERE id = ?2`,
+      shiftMs,
+      jobId,
+    );
+  });
+}
+
+describe("starving after a retry backoff", () => {
+  it("is not raised while the job may not run yet, and is once it waited past the threshold after that", async () => {
+    const product = "starve-backoff";
+    const settings = {
+      retry: { baseSeconds: 7200, maxSeconds: 7200, jitter: 0 },
+      health: { starvingAfterMinutes: 60 },
+    };
+    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
+    const a = await enroll(product, "a");
+    const job = await submit(product, { title: "fails once", maxAttempts: 3 });
+    const c = await claim(product, a.token);
+    expect(c.body.job.id).toBe(job.id);
+    const failed = { outcome: "failure", retryable: true };
+    const r = await api("PATCH", `${P(product)}/jobs/${job.id}`, {
+      token: a.token,
+      json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: failed },
+    });
+    expect(r.status).toBe(200);
+    const queued = await getJob(product, job.id);
+    expect(queued.stage).toBe("queued");
+    expect((queued.notBefore as number) - (queued.queuedAt as number)).toBe(120 * MIN);
+
+    // Failed 61 min ago: past the threshold since its requeue, but its backoff has 59 min to go.
+    await shift(product, job.id, -61 * MIN);
+    await env.COORDINATOR.getByName(product).sweep(product);
+    expect(await starving(product)).toEqual([]);
+
+    // Its backoff ended 61 min ago and no factory took it since (a's lease on it is gone): starving.
+    await shift(product, job.id, -120 * MIN);
+    await env.COORDINATOR.getByName(product).sweep(product);
+    const now = await starving(product);
+    expect(now).toHaveLength(1);
+    expect(now[0]).toMatchObject({ subject: `job:${job.id}` });
+    expect(now[0]?.message).toMatch(/has waited 61 min/);
+  });
+});
