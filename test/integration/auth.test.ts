@@ -116,10 +116,21 @@ describe("auth", () => {
       token: ADMIN,
       json: { role: "viewer", name: "v" },
     });
-    const dump = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) => {
-      const tables = ["factories", "tokens", "meta", "outbox"];
-      return tables.map((t) => JSON.stringify(s.storage.sql.exec(`SELECT * FROM ${t}`).toArray())).join("\n");
+    // Both secrets in use, so that anything kept per request (a session, a cache, an audit row) is written too.
+    expect((await api("GET", `${P(product)}/jobs`, { token: op.body.token })).status).toBe(200);
+    expect((await claim(product, f.token)).status).toBe(204);
+    // Every table there is, not a list of the ones expected to matter: a secret written to a table added later (or
+    // one nobody thought of) must fail this test. `_cf_*` are workerd's own; its KV half is read through list().
+    const { tables, dump } = await runInDurableObject(env.COORDINATOR.getByName(product), async (_i, s) => {
+      const names = s.storage.sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%'")
+        .toArray()
+        .map((r) => r.name);
+      const rows = names.map((t) => JSON.stringify(s.storage.sql.exec(`SELECT * FROM "${t}"`).toArray()));
+      rows.push(JSON.stringify([...(await s.storage.list()).entries()]));
+      return { tables: names, dump: rows.join("\n") };
     });
+    expect(tables).toEqual(expect.arrayContaining(["factories", "tokens", "meta", "outbox", "enrollment_codes"]));
     for (const secret of [f.token, op.body.token]) {
       expect(dump).not.toContain(secret);
       // The secret part alone: base64url may itself hold "_", so cut the known `gf_<product>_` prefix, not at a "_".

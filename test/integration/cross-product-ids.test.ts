@@ -1,9 +1,11 @@
 // An id of another product never reaches that product: every operation of the OpenAPI document whose path names a
-// job, factory, token, enrollment code, batch, lesson, routing rule or experiment is called on product A's path with A's admin token (the
-// strongest credential A has) and the id of one of B's — a job with an artifact and a feed, an enrolled factory, a
-// minted token, a batch, a lesson, an enrollment code, a routing rule, an experiment. Each is refused (404; 403 where only a lease-holding factory
+// job, factory, token, enrollment code, batch, lesson, routing rule, experiment or alert — every id parameter the document
+// has, which a check here holds to — is called on product A's path with A's admin token (the strongest credential A
+// has) and the id of one of B's — a job with an artifact and a feed, an enrolled factory, a minted token, a batch, a
+// lesson, an enrollment code, a routing rule, a running experiment, an open alert. Each is refused (404; 403 where only a lease-holding factory
 // may call) and names nothing of B's, and B is unchanged afterwards. (A factory's own token on A's path is another
 // product's token: role-matrix.)
+import { env, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OPS } from "../../src/worker/openapi";
@@ -12,7 +14,8 @@ import { ADMIN, api, createProduct, enroll, P, rawApi, submit, until } from "./c
 const A = "xid-a";
 const B = "xid-b";
 /** The path parameters that name an entity of a product (`key`, `action` and `name` are not ids). */
-const IDS = ["jobId", "factoryId", "tokenId", "codeId", "batchId", "lessonId", "ruleId", "experimentId"];
+const IDS = ["jobId", "factoryId", "tokenId", "codeId", "batchId", "lessonId", "ruleId", "experimentId", "alertId"];
+const NOT_IDS = ["productId", "key", "action", "name"];
 /** Bodies that pass validation, so the call reaches the id (an empty body would be a 400 before it). */
 const BODIES: Record<string, unknown> = {
   "post /jobs/{jobId}/children": { children: [{ title: "c0" }] },
@@ -35,6 +38,7 @@ async function snapshot(product: string, jobId: string) {
     "serial",
     "routing/rules",
     "routing/experiments",
+    "alerts",
   ];
   for (const path of [...reads, `jobs/${jobId}/artifacts`, `jobs/${jobId}/events`]) {
     const r = await api("GET", `${P(product)}/${path}`, { token: ADMIN });
@@ -85,13 +89,31 @@ describe("B's ids on A's path, with A's admin token", () => {
     const experiment = await api<{ id: string }>("POST", `${P(B)}/routing/experiments`, {
       token: ADMIN,
       json: {
-        jobClass: "class:b",
-        arms: { A: {}, B: { rules: [{ factoryId: factory.factoryId, effect: "prefer" }] } },
+        jobClass: "lang:b",
+        arms: {
+          A: { rules: [{ factoryId: factory.factoryId, effect: "prefer" }] },
+          B: { rules: [{ factoryId: factory.factoryId, effect: "avoid" }] },
+        },
+        split: 0.5,
         guardrail: { metric: "success_rate", margin: 0.1, confidence: 0.9 },
+        minSamples: 5,
       },
     });
-    expect([token.status, batch.status, lesson.status, code.status]).toEqual([201, 202, 201, 201]);
-    expect([rule.status, experiment.status]).toEqual([201, 201]);
+    expect([token.status, batch.status, lesson.status, code.status, rule.status, experiment.status]).toEqual([
+      201, 202, 201, 201, 201, 201,
+    ]);
+    // An open alert of B's: its factory last beat 31 s ago (degraded), as the health sweep finds it.
+    const stub = env.COORDINATOR.getByName(B);
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec(
+        "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?) WHERE id = ?",
+        Date.now() - 31_000,
+        factory.factoryId,
+      );
+    });
+    await stub.sweep(B);
+    const alerts = await api<{ alerts: Array<{ id: string }> }>("GET", `${P(B)}/alerts?state=open`, { token: ADMIN });
+    expect(alerts.body.alerts).toHaveLength(1);
     // The lesson list reads D1, which trails the coordinator, and the batch's item is queued by the batch
     // consumer: B's snapshot is taken once both are there.
     await until(
@@ -112,6 +134,7 @@ describe("B's ids on A's path, with A's admin token", () => {
       lessonId: lesson.body.id,
       ruleId: rule.body.id,
       experimentId: experiment.body.id,
+      alertId: alerts.body.alerts[0]!.id,
       key: "repo",
       action: "cancel",
       name: "log.txt",
@@ -120,6 +143,18 @@ describe("B's ids on A's path, with A's admin token", () => {
   });
 
   const named = OPS.filter((op) => IDS.some((id) => op.path.includes(`{${id}}`)));
+
+  // The table below is only as wide as IDS: an id parameter left out of it (a new entity, a renamed parameter) would
+  // drop its operations from the table without a single test failing.
+  it("covers every id parameter the document's paths have", () => {
+    const params = new Set(OPS.flatMap((op) => [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)));
+    expect([...params].filter((p) => !IDS.includes(p) && !NOT_IDS.includes(p))).toEqual([]);
+    for (const id of IDS)
+      expect(
+        named.some((op) => op.path.includes(`{${id}}`)),
+        id,
+      ).toBe(true);
+  });
 
   it.each(named.map((op) => [`${op.method} ${op.path}`, op] as const))("%s", async (_name, op) => {
     const path = op.path.replace(/\{(\w+)\}/g, (_m, n: string) => encodeURIComponent(vars[n] ?? "x"));

@@ -29,10 +29,12 @@ describe("a tracker item's size", () => {
     // 30,000 × 漢: 30,000 characters but 90,000 bytes — still within one message.
     const wide = await tracker(product, "漢".repeat(30_000), "wide#1");
     expect([wide.status, wide.body.status]).toEqual([202, "queued"]);
-    await until(
+    // Both items become jobs: a 202 only says the message was queued, and `until` returns (not throws) at its deadline.
+    const made = await until(
       () => jobs(product),
       (j) => j.length === 2,
     );
+    expect(made.map((j) => j.title)).toEqual(["An issue", "An issue"]);
   });
 
   it("a body past the message in UTF-8 bytes is 413 payload_too_large naming bytes, and nothing is queued", async () => {

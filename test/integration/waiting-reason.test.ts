@@ -87,10 +87,12 @@ describe("waitingReason on every job read", () => {
     socket.close();
     const job = await submit(product, { title: "t" });
     // Its heartbeats are fresh, but with its socket gone nothing can be pushed to it: the dispatcher skips it.
-    await until(
+    // Asserted, not only awaited: `until` returns at its deadline, so a bare wait would let any reason through.
+    const said = await until(
       () => reasonOf(product, job.id),
       (r) => r?.code === "no_factory_connected",
     );
+    expect(said).toMatchObject({ code: "no_factory_connected", message: expect.stringContaining("ws-gone") });
     const e = await api<{
       ranked: Array<{ factoryId: string }>;
       rejected: Array<{ factoryId: string; reasons: string[] }>;

@@ -12,6 +12,7 @@ import { checkedUrl } from "../../src/agent/credential-checks.ts";
 import { cleanMirror } from "../../src/agent/mirror-hygiene.ts";
 import { prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
+import { FixableError } from "../../src/shared/fixable-error.ts";
 import { redactSecrets } from "../../src/shared/redact-secrets.ts";
 import { files, scratchHost, sh } from "./agent-git-fixture.ts";
 
@@ -26,14 +27,19 @@ describe("checkedUrl never echoes a password", () => {
     "https://bob:hunter2?@gf.example",
   ]) {
     it(raw, () => {
-      let msg = "";
+      // Refused, not merely quiet: an accepted URL would carry the password on to every request and log line, and a
+      // message of "" would pass the checks below without ever having been written.
+      let err: FixableError | undefined;
       try {
         checkedUrl(raw, "--url");
       } catch (e) {
-        msg = (e as Error).message;
+        err = e as FixableError;
       }
-      expect(msg).not.toContain("hunter2");
-      expect(msg).not.toContain("hun");
+      expect(err).toBeInstanceOf(FixableError);
+      expect(err?.code).toBe("bad_url");
+      const said = `${err?.message}\n${err?.fix}`;
+      expect(said).toContain("--url");
+      expect(said).not.toContain("hun");
     });
   }
 });
