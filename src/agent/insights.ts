@@ -11,6 +11,8 @@
  * Every such line replaces the previous one (so an engine can report running
  * totals); the last one is sent with the report. Other fields are ignored.
  *
+ * Claude Code's `stream-json`/`json` result and Codex's `exec --json` events are read too (agent/engine-formats).
+ *
  * Rate limits: an engine whose provider throttles it prints `{"gf_rate_limited": {"retryAfterSeconds": N}}` on a
  * line of its own and exits; the run then ends `rate_limited` with that N (s, an integer clamped to 0…86 400), the
  * coordinator requeues the job without counting the attempt and opens this factory's breaker for the engine N s.
@@ -20,6 +22,7 @@ import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
 import { usdText } from "../core/usd-text.ts";
 import type { Assignment } from "../shared/protocol.ts";
+import { parseEngineLine } from "./engine-formats.ts";
 
 export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd">;
 
@@ -171,9 +174,12 @@ export class UsageMeter {
 
   /** Feed one output line; returns the breach the first time usage goes over budget. */
   line(text: string): string | undefined {
-    const retryAfter = parseRateLimitLine(text);
+    // Our own contract first; then Claude Code's and Codex's own formats (agent/engine-formats), whose totals are
+    // cumulative the same way, so they too replace what came before.
+    const native = parseEngineLine(text);
+    const retryAfter = parseRateLimitLine(text) ?? native?.rateLimitedFor;
     if (retryAfter !== undefined) this.rateLimitedFor = retryAfter;
-    const usage = parseInsightsLine(text);
+    const usage = parseInsightsLine(text) ?? native?.usage;
     if (!usage) return undefined;
     this.usage = runUsage(this.base, usage);
     const breach = budgetBreach(this.limits, this.usage);

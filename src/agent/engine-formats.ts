@@ -1,0 +1,119 @@
+/**
+ * @module agent/engine-formats
+ * What the real engines print about their spend and their provider's throttling, in their own machine formats,
+ * read into the same usage and rate-limit facts as the `gf_insights`/`gf_rate_limited` contract (agent/insights):
+ * without this, `claude` and `codex` report nothing, so a job's `budget.usd`/`tokens` is never enforced on them and a
+ * throttled provider reads as an ordinary failure that trips the breaker instead of pausing it.
+ *
+ * - Claude Code, `claude -p --output-format stream-json --verbose` (or `json`): the last line is the `result` message,
+ *   `{"type":"result","subtype":…,"is_error":…,"total_cost_usd":X,"usage":{input_tokens, output_tokens,
+ *   cache_creation_input_tokens, cache_read_input_tokens},"result":"…"}`, holding the whole session's totals. Only it
+ *   is read: each `assistant` message's `usage` is per API call and repeated for every content block of that call, so
+ *   summing those would count a call several times. Input tokens are the three input counts added together: the
+ *   Messages API counts cache writes and cache reads apart from `input_tokens`. `json` with `--verbose` prints one
+ *   JSON array of every message; its `result` element is read the same way.
+ * - Codex CLI, `codex exec --json`: `{"type":"turn.completed","usage":{input_tokens, cached_input_tokens,
+ *   output_tokens}}` carries the thread's running total (codex-rs exec `usage_from_last_total`), so each one replaces
+ *   the previous; `cached_input_tokens` is the part of `input_tokens` served from cache (OpenAI usage), not more.
+ *   Codex reports no cost.
+ *
+ * Rate limits are read from an engine's terminal failure only — Claude's `result` with `is_error: true`, Codex's
+ * `turn.failed` — never from free text or a tool's output: a diff or a test log that says "429" or "rate limit" must
+ * not reroute work and open a breaker. A Codex `error` event is not terminal either: Codex prints one for each retry
+ * it then recovers from.
+ */
+import type { Usage } from "./insights.ts";
+
+/** What one engine line says: the run's cumulative usage so far, and/or a throttled end (retry after N s, 0 = unknown). */
+export interface EngineFacts {
+  usage?: Usage;
+  rateLimitedFor?: number;
+}
+
+/** 86 400 s: the longest back-off the API accepts (shared/api RunResultBody), a day. */
+const MAX_RETRY_AFTER_S = 86_400;
+/** 1e12 tokens / $1e6: far past any run, small enough that a sum stays an exact integer / a finite number. */
+const MAX_TOKENS = 1e12;
+const MAX_USD = 1e6;
+
+const count = (v: unknown): number =>
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), MAX_TOKENS) : 0;
+const has = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v >= 0;
+const record = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/** The provider's throttling or overload, as Anthropic and OpenAI errors and the two CLIs word it. */
+const THROTTLED =
+  /\b(?:429|529)\b|rate_limit_error|overloaded_error|rate[ _-]?limit|too many requests|overloaded|usage limit|usage_limit_reached|quota/i;
+
+/** "try again in 20s" / "in 2 hours 5 minutes" / "retry after 30 seconds" → s; undefined when it names none. */
+export function retryAfterText(text: string): number | undefined {
+  const at = /(?:try again|retry)\s+(?:after|in)\s/i.exec(text);
+  if (!at) return undefined;
+  // The duration follows the phrase: "2 hours 5 minutes", "1m30s", "20s". 60 chars holds any of them.
+  const span = text.slice(at.index + at[0].length, at.index + at[0].length + 60);
+  let s = 0;
+  let seen = false;
+  for (const [, n, unit] of span.matchAll(/(\d+(?:\.\d+)?)\s*(ms|h|m|s)[a-z]*/gi)) {
+    const k = (unit as string).toLowerCase();
+    s += Number(n) * (k === "h" ? 3600 : k === "m" ? 60 : k === "ms" ? 0.001 : 1);
+    seen = true;
+  }
+  return seen ? Math.min(Math.ceil(s), MAX_RETRY_AFTER_S) : undefined;
+}
+
+const throttled = (text: unknown): number | undefined =>
+  typeof text === "string" && THROTTLED.test(text) ? (retryAfterText(text) ?? 0) : undefined;
+
+/** A Claude Code `result` message → its totals and, when it ended in a throttled API error, the rate limit. */
+function claudeResult(r: Record<string, unknown>): EngineFacts {
+  const facts: EngineFacts = {};
+  const u = record(r.usage);
+  const usage: Usage = {};
+  if (u && (has(u.input_tokens) || has(u.output_tokens))) {
+    usage.tokensIn = Math.min(
+      count(u.input_tokens) + count(u.cache_creation_input_tokens) + count(u.cache_read_input_tokens),
+      MAX_TOKENS,
+    );
+    usage.tokensOut = count(u.output_tokens);
+  }
+  if (has(r.total_cost_usd)) usage.costUsd = Math.min(r.total_cost_usd as number, MAX_USD);
+  if (Object.keys(usage).length > 0) facts.usage = usage;
+  if (r.is_error === true) {
+    const n = throttled(r.result) ?? throttled(Array.isArray(r.errors) ? r.errors.join(" ") : undefined);
+    if (n !== undefined) facts.rateLimitedFor = n;
+  }
+  return facts;
+}
+
+/** A Codex `turn.completed` (running totals) or `turn.failed` (a throttled one is a rate limit) event. */
+function codexEvent(r: Record<string, unknown>): EngineFacts {
+  if (r.type === "turn.failed") {
+    const n = throttled(record(r.error)?.message);
+    return n === undefined ? {} : { rateLimitedFor: n };
+  }
+  const u = record(r.usage);
+  if (!u || !(has(u.input_tokens) || has(u.output_tokens))) return {};
+  return { usage: { tokensIn: count(u.input_tokens), tokensOut: count(u.output_tokens) } };
+}
+
+/** Cheap pre-check: most output lines are not one of these events, and JSON.parse of a long tool result costs. */
+const EVENT = /"type"\s*:\s*"(?:result|turn\.completed|turn\.failed)"/;
+
+/** One output line → what it says about usage and throttling in Claude's or Codex's format; undefined otherwise. */
+export function parseEngineLine(line: string): EngineFacts | undefined {
+  const t = line.trim();
+  if (!(t.startsWith("{") || t.startsWith("[")) || !EVENT.test(t)) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  // `claude -p --output-format json --verbose`: an array of the session's messages, the `result` one last.
+  const r = Array.isArray(data) ? record(data.findLast((m) => record(m)?.type === "result")) : record(data);
+  if (!r) return undefined;
+  if (r.type === "result") return claudeResult(r);
+  if (r.type === "turn.completed" || r.type === "turn.failed") return codexEvent(r);
+  return undefined;
+}
