@@ -65,18 +65,37 @@ export function retryAfterText(text: string): number | undefined {
 const throttled = (text: unknown): number | undefined =>
   typeof text === "string" && THROTTLED.test(text) ? (retryAfterText(text) ?? 0) : undefined;
 
+/** An Anthropic `usage` → [input incl. cache writes and reads, output]; undefined when it has neither count. */
+function anthropicTokens(u: Record<string, unknown> | undefined): [number, number] | undefined {
+  if (!u || !(has(u.input_tokens) || has(u.output_tokens))) return undefined;
+  const tokensIn = count(u.input_tokens) + count(u.cache_creation_input_tokens) + count(u.cache_read_input_tokens);
+  return [Math.min(tokensIn, MAX_TOKENS), count(u.output_tokens)];
+}
+
+/**
+ * `modelUsage` (per model, camelCase) summed: the process's whole spend, the small model's background calls included
+ * as `total_cost_usd` includes them, where `usage` is the main conversation's; undefined when it has no counts.
+ */
+function modelUsageTokens(m: Record<string, unknown> | undefined): [number, number] | undefined {
+  let found = false;
+  let tokensIn = 0;
+  let tokensOut = 0;
+  for (const v of Object.values(m ?? {})) {
+    const u = record(v);
+    if (!u || !(has(u.inputTokens) || has(u.outputTokens))) continue;
+    found = true;
+    tokensIn += count(u.inputTokens) + count(u.cacheCreationInputTokens) + count(u.cacheReadInputTokens);
+    tokensOut += count(u.outputTokens);
+  }
+  return found ? [Math.min(tokensIn, MAX_TOKENS), Math.min(tokensOut, MAX_TOKENS)] : undefined;
+}
+
 /** A Claude Code `result` message → its totals and, when it ended in a throttled API error, the rate limit. */
 function claudeResult(r: Record<string, unknown>): EngineFacts {
   const facts: EngineFacts = {};
-  const u = record(r.usage);
   const usage: Usage = {};
-  if (u && (has(u.input_tokens) || has(u.output_tokens))) {
-    usage.tokensIn = Math.min(
-      count(u.input_tokens) + count(u.cache_creation_input_tokens) + count(u.cache_read_input_tokens),
-      MAX_TOKENS,
-    );
-    usage.tokensOut = count(u.output_tokens);
-  }
+  const tokens = modelUsageTokens(record(r.modelUsage)) ?? anthropicTokens(record(r.usage));
+  if (tokens) [usage.tokensIn, usage.tokensOut] = tokens;
   if (has(r.total_cost_usd)) usage.costUsd = Math.min(r.total_cost_usd as number, MAX_USD);
   if (Object.keys(usage).length > 0) facts.usage = usage;
   if (r.is_error === true) {
@@ -116,4 +135,46 @@ export function parseEngineLine(line: string): EngineFacts | undefined {
   if (r.type === "result") return claudeResult(r);
   if (r.type === "turn.completed" || r.type === "turn.failed") return codexEvent(r);
   return undefined;
+}
+
+/** 10 000 API calls: far past a run's; a flood of made-up ids stops being tallied there (the tally is a lower bound). */
+const MAX_CALLS = 10_000;
+const ASSISTANT = /"type"\s*:\s*"assistant"/;
+
+/**
+ * Claude Code's running total before its result, so `budget.tokens` can stop a run midway (the result comes only at
+ * its end). Each `assistant` line is one content block of one API call and repeats that call's usage, so calls are
+ * told apart by `message.id`, a call's later usage replaces its earlier, and the calls are summed. It is a lower bound
+ * — the CLI prints a call's usage as its stream starts (output so far, no thinking) — so it never says more than the
+ * result will, which replaces it. It has no cost: USD comes only with the result.
+ */
+export class ClaudeCallTally {
+  private readonly calls = new Map<string, [number, number]>();
+
+  /** One output line → the calls' sum so far when it is an assistant message with usage; undefined otherwise. */
+  line(text: string): Usage | undefined {
+    const t = text.trim();
+    if (!t.startsWith("{") || !ASSISTANT.test(t)) return undefined;
+    let data: unknown;
+    try {
+      data = JSON.parse(t);
+    } catch {
+      return undefined;
+    }
+    const r = record(data);
+    const message = record(r?.message);
+    const id = message?.id;
+    const tokens = anthropicTokens(record(message?.usage));
+    if (r?.type !== "assistant" || typeof id !== "string" || !tokens) return undefined;
+    const seen = this.calls.get(id);
+    if (seen) this.calls.set(id, [Math.max(seen[0], tokens[0]), Math.max(seen[1], tokens[1])]);
+    else if (this.calls.size < MAX_CALLS) this.calls.set(id, tokens);
+    let tokensIn = 0;
+    let tokensOut = 0;
+    for (const [i, o] of this.calls.values()) {
+      tokensIn += i;
+      tokensOut += o;
+    }
+    return { tokensIn: Math.min(tokensIn, MAX_TOKENS), tokensOut: Math.min(tokensOut, MAX_TOKENS) };
+  }
 }

@@ -22,7 +22,7 @@ import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
 import { usdText } from "../core/usd-text.ts";
 import type { Assignment } from "../shared/protocol.ts";
-import { parseEngineLine } from "./engine-formats.ts";
+import { ClaudeCallTally, parseEngineLine } from "./engine-formats.ts";
 
 export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd">;
 
@@ -162,6 +162,9 @@ export class UsageMeter {
   rateLimitedFor: number | undefined;
   private readonly limits: RunLimits;
   private readonly base: RunSpent | undefined;
+  private readonly calls = new ClaudeCallTally();
+  /** A total (gf_insights, Claude's result, Codex's turn.completed) has been seen. */
+  private reported = false;
 
   /**
    * `limits`: what this run may spend (`runLimits` of its assignment); `base`: what the run spent before this
@@ -179,7 +182,10 @@ export class UsageMeter {
     const native = parseEngineLine(text);
     const retryAfter = parseRateLimitLine(text) ?? native?.rateLimitedFor;
     if (retryAfter !== undefined) this.rateLimitedFor = retryAfter;
-    const usage = parseInsightsLine(text) ?? native?.usage;
+    const reported = parseInsightsLine(text) ?? native?.usage;
+    if (reported) this.reported = true;
+    // Claude's per-call tally only until a total is reported: a total replaces it and is never replaced by it.
+    const usage = reported ?? (this.reported ? undefined : this.calls.line(text));
     if (!usage) return undefined;
     this.usage = runUsage(this.base, usage);
     const breach = budgetBreach(this.limits, this.usage);

@@ -55,6 +55,43 @@ describe("Claude Code stream-json", () => {
   });
 });
 
+describe("Claude Code before its result", () => {
+  const assistant = (id: string, usage: Record<string, number>) =>
+    JSON.stringify({ type: "assistant", message: { id, role: "assistant", content: [], usage } });
+
+  it("tallies each API call once (its blocks repeat its usage, the last wins) so budget.tokens stops a run midway", () => {
+    const meter = new UsageMeter({ tokens: 20_000 });
+    expect(feed(meter, CLAUDE_STREAM.slice(0, 4))).toBeUndefined();
+    expect(meter.usage).toEqual({ tokensIn: 12_003, tokensOut: 120 }); // msg_1 once, though printed twice
+    meter.line(assistant("msg_1", { input_tokens: 3, cache_read_input_tokens: 12_000, output_tokens: 400 }));
+    expect(meter.usage).toEqual({ tokensIn: 12_003, tokensOut: 400 });
+    expect(meter.line(assistant("msg_2", { input_tokens: 1, cache_read_input_tokens: 8_000, output_tokens: 5 }))).toBe(
+      "used 20409 tokens, budget is 20000",
+    );
+  });
+
+  it("lets the result's totals replace the tally, and never the other way round", () => {
+    const meter = new UsageMeter({});
+    feed(meter, CLAUDE_STREAM);
+    meter.line(assistant("msg_9", { input_tokens: 1e6, output_tokens: 1e6 }));
+    expect(meter.usage).toEqual({ tokensIn: 24_006, tokensOut: 240, costUsd: 0.123456 });
+  });
+
+  it("takes modelUsage summed over models (the background model's calls too) over usage", () => {
+    const line = JSON.stringify({
+      type: "result",
+      is_error: false,
+      total_cost_usd: 0.2,
+      usage: { input_tokens: 10, output_tokens: 10 },
+      modelUsage: {
+        "claude-sonnet-4-5": { inputTokens: 10, outputTokens: 10, cacheReadInputTokens: 500, costUSD: 0.19 },
+        "claude-haiku-4-5": { inputTokens: 300, outputTokens: 20, cacheCreationInputTokens: 0, costUSD: 0.01 },
+      },
+    });
+    expect(parseEngineLine(line)?.usage).toEqual({ tokensIn: 810, tokensOut: 30, costUsd: 0.2 });
+  });
+});
+
 describe("Codex exec --json", () => {
   it("takes each turn.completed as the running total (replaced, not summed); cached input is part of input", () => {
     const meter = new UsageMeter({});

@@ -49,6 +49,20 @@ describe("engine output → usage", () => {
     expect(meter.usage).toEqual({ tokensIn: 175, tokensOut: 10, costUsd: 1.25 });
   });
 
+  it("stops a Claude run midway once its API calls pass budget.tokens, before any result", async () => {
+    const call = (id: string) =>
+      JSON.stringify({
+        type: "assistant",
+        message: { id, content: [], usage: { input_tokens: 5, cache_read_input_tokens: 4000, output_tokens: 100 } },
+      });
+    const meter = new UsageMeter({ tokens: 10_000 });
+    const lines = [call("msg_1"), call("msg_1"), call("msg_2"), call("msg_3")];
+    const { eng } = run(`console.log(${JSON.stringify(lines.join("\n"))}); setTimeout(()=>{}, 60000)`, meter);
+    const exit = await eng.exited;
+    expect(exit.stoppedFor).toBe("budget_usage");
+    expect(meter.breach).toBe("used 12315 tokens, budget is 10000");
+  });
+
   it("stops a Codex run whose running total passes budget.tokens and reports budget_exceeded", async () => {
     const turn = JSON.stringify({
       type: "turn.completed",
