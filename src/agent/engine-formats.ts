@@ -54,9 +54,9 @@ export function retryAfterText(text: string): number | undefined {
   const span = text.slice(at.index + at[0].length, at.index + at[0].length + 60);
   let s = 0;
   let seen = false;
-  for (const [, n, unit] of span.matchAll(/(\d+(?:\.\d+)?)\s*(ms|h|m|s)[a-z]*/gi)) {
+  for (const [, n, unit] of span.matchAll(/(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)[a-z]*/gi)) {
     const k = (unit as string).toLowerCase();
-    s += Number(n) * (k === "h" ? 3600 : k === "m" ? 60 : k === "ms" ? 0.001 : 1);
+    s += Number(n) * (k === "d" ? 86_400 : k === "h" ? 3600 : k === "m" ? 60 : k === "ms" ? 0.001 : 1);
     seen = true;
   }
   return seen ? Math.min(Math.ceil(s), MAX_RETRY_AFTER_S) : undefined;

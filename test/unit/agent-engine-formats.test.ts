@@ -139,6 +139,7 @@ describe("numbers and noise", () => {
     expect(retryAfterText("retry after 500ms")).toBe(1);
     expect(retryAfterText("try again later")).toBeUndefined();
     expect(retryAfterText("try again in 99999 hours")).toBe(86_400);
+    expect(retryAfterText("Upgrade to Pro or try again in 1 day 2 hours.")).toBe(86_400); // capped at a day
   });
 });
 
