@@ -99,7 +99,9 @@ function claudeResult(r: Record<string, unknown>): EngineFacts {
   if (has(r.total_cost_usd)) usage.costUsd = Math.min(r.total_cost_usd as number, MAX_USD);
   if (Object.keys(usage).length > 0) facts.usage = usage;
   if (r.is_error === true) {
-    const n = throttled(r.result) ?? throttled(Array.isArray(r.errors) ? r.errors.join(" ") : undefined);
+    // Newer Claude Code names the API's HTTP status (`api_error_status`); the text is all older ones give.
+    const status = r.api_error_status === 429 || r.api_error_status === 529 ? 0 : undefined;
+    const n = throttled(r.result) ?? throttled(Array.isArray(r.errors) ? r.errors.join(" ") : undefined) ?? status;
     if (n !== undefined) facts.rateLimitedFor = n;
   }
   return facts;

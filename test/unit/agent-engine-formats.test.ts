@@ -48,6 +48,15 @@ describe("Claude Code stream-json", () => {
     const overloaded = new UsageMeter({});
     overloaded.line(CLAUDE_OVERLOADED);
     expect(overloaded.rateLimitedFor).toBe(0);
+    const status = JSON.stringify({
+      type: "result",
+      subtype: "error_during_execution",
+      is_error: true,
+      api_error_status: 529,
+    });
+    expect(parseEngineLine(status)?.rateLimitedFor).toBe(0);
+    const auth = JSON.stringify({ type: "result", is_error: true, api_error_status: 401, result: "Invalid API key" });
+    expect(parseEngineLine(auth)?.rateLimitedFor).toBeUndefined();
     const turns = new UsageMeter({});
     turns.line(CLAUDE_MAX_TURNS);
     expect(turns.rateLimitedFor).toBeUndefined();
@@ -140,6 +149,8 @@ describe("numbers and noise", () => {
     expect(retryAfterText("try again later")).toBeUndefined();
     expect(retryAfterText("try again in 99999 hours")).toBe(86_400);
     expect(retryAfterText("Upgrade to Pro or try again in 1 day 2 hours.")).toBe(86_400); // capped at a day
+    expect(retryAfterText("You've hit your usage limit. ... or try again in 6 hours 57 minutes.")).toBe(25_020);
+    expect(retryAfterText("You've hit your usage limit. ... or try again at 3:28 PM.")).toBeUndefined();
   });
 });
 
