@@ -32,9 +32,12 @@ export interface EngineFacts {
 
 /** 86 400 s: the longest back-off the API accepts (shared/api RunResultBody), a day. */
 const MAX_RETRY_AFTER_S = 86_400;
-/** 1e12 tokens / $1e6: far past any run, small enough that a sum stays an exact integer / a finite number. */
-const MAX_TOKENS = 1e12;
-const MAX_USD = 1e6;
+/**
+ * 1e12 tokens / $1e6: the most a report may carry (shared/api-work InsightsBody; the coordinator refuses more, and the
+ * run would go unreported), far past any real run. Every count is capped here, sums included.
+ */
+export const MAX_TOKENS = 1e12;
+export const MAX_USD = 1e6;
 
 const count = (v: unknown): number =>
   typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), MAX_TOKENS) : 0;

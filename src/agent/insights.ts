@@ -22,14 +22,14 @@ import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
 import { usdText } from "../core/usd-text.ts";
 import type { Assignment } from "../shared/protocol.ts";
-import { ClaudeCallTally, parseEngineLine } from "./engine-formats.ts";
+import { ClaudeCallTally, MAX_TOKENS, MAX_USD, parseEngineLine } from "./engine-formats.ts";
 
 export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd">;
 
 const nonNegInt = (v: unknown): number | undefined =>
-  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), 1e12) : undefined;
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), MAX_TOKENS) : undefined;
 const nonNeg = (v: unknown): number | undefined =>
-  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(v, 1e6) : undefined;
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(v, MAX_USD) : undefined;
 
 /** A `{"gf_insights": {...}}` line → usage; anything else → undefined. Never throws. */
 export function parseInsightsLine(line: string): Usage | undefined {
@@ -140,8 +140,9 @@ export function budgetBreach(limits: RunLimits, usage: Usage): string | undefine
 export function runUsage(base: RunSpent | undefined, engine: Usage): Usage {
   if (!base || (base.usd <= 0 && base.tokens <= 0)) return engine;
   const usage: Usage = { ...engine };
-  if (base.usd > 0) usage.costUsd = addUsd(base.usd, engine.costUsd ?? 0);
-  if (base.tokens > 0) usage.tokensIn = base.tokens + (engine.tokensIn ?? 0);
+  // Capped as each part is: a sum over the protocol's bound would make the coordinator refuse the report.
+  if (base.usd > 0) usage.costUsd = Math.min(addUsd(base.usd, engine.costUsd ?? 0), MAX_USD);
+  if (base.tokens > 0) usage.tokensIn = Math.min(base.tokens + (engine.tokensIn ?? 0), MAX_TOKENS);
   return usage;
 }
 
