@@ -47,7 +47,7 @@ const record = (v: unknown): Record<string, unknown> | undefined =>
 
 /** The provider's throttling or overload, as Anthropic and OpenAI errors and the two CLIs word it. */
 const THROTTLED =
-  /\b(?:429|529)\b|rate_limit_error|overloaded_error|rate[ _-]?limit|too many requests|overloaded|usage limit|usage_limit_reached|quota/i;
+  /\b(?:429|529)\b|rate_limit_error|overloaded_error|rate[ _-]?limit|too many requests|overloaded|usage limit|limit reached|usage_limit_reached|quota/i;
 
 /** "try again in 20s" / "in 2 hours 5 minutes" / "retry after 30 seconds" → s; undefined when it names none. */
 export function retryAfterText(text: string): number | undefined {

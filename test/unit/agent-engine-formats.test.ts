@@ -55,6 +55,10 @@ describe("Claude Code stream-json", () => {
       api_error_status: 529,
     });
     expect(parseEngineLine(status)?.rateLimitedFor).toBe(0);
+    for (const text of ["Claude AI usage limit reached|1753088400", "5-hour limit reached ∙ resets 3pm"]) {
+      const plan = JSON.stringify({ type: "result", subtype: "success", is_error: true, result: text });
+      expect(parseEngineLine(plan)?.rateLimitedFor).toBe(0);
+    }
     const auth = JSON.stringify({ type: "result", is_error: true, api_error_status: 401, result: "Invalid API key" });
     expect(parseEngineLine(auth)?.rateLimitedFor).toBeUndefined();
     const turns = new UsageMeter({});
