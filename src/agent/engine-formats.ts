@@ -28,7 +28,16 @@ import type { Usage } from "./insights.ts";
 export interface EngineFacts {
   usage?: Usage;
   rateLimitedFor?: number;
+  /** Why the engine says it failed (Claude's error result, Codex's turn.failed): its stderr may say nothing. */
+  error?: string;
 }
+
+/** 500 chars: enough for an API error's type and message; the report's message is bounded again (agent/report). */
+const MAX_ERROR_CHARS = 500;
+const errorText = (...parts: unknown[]): string | undefined => {
+  const text = parts.filter((p) => typeof p === "string" && p.trim() !== "").join(": ");
+  return text === "" ? undefined : text.slice(0, MAX_ERROR_CHARS);
+};
 
 /** 86 400 s: the longest back-off the API accepts (shared/api RunResultBody), a day. */
 const MAX_RETRY_AFTER_S = 86_400;
@@ -106,6 +115,8 @@ function claudeResult(r: Record<string, unknown>): EngineFacts {
     const status = r.api_error_status === 429 || r.api_error_status === 529 ? 0 : undefined;
     const n = throttled(r.result) ?? throttled(Array.isArray(r.errors) ? r.errors.join(" ") : undefined) ?? status;
     if (n !== undefined) facts.rateLimitedFor = n;
+    const error = errorText(r.subtype === "success" ? undefined : r.subtype, r.result);
+    if (error) facts.error = error;
   }
   return facts;
 }
@@ -113,8 +124,10 @@ function claudeResult(r: Record<string, unknown>): EngineFacts {
 /** A Codex `turn.completed` (running totals) or `turn.failed` (a throttled one is a rate limit) event. */
 function codexEvent(r: Record<string, unknown>): EngineFacts {
   if (r.type === "turn.failed") {
-    const n = throttled(record(r.error)?.message);
-    return n === undefined ? {} : { rateLimitedFor: n };
+    const message = record(r.error)?.message;
+    const n = throttled(message);
+    const error = errorText(message);
+    return { ...(n === undefined ? {} : { rateLimitedFor: n }), ...(error ? { error } : {}) };
   }
   const u = record(r.usage);
   if (!u || !(has(u.input_tokens) || has(u.output_tokens))) return {};

@@ -161,6 +161,8 @@ export class UsageMeter {
   breach: string | undefined;
   /** The engine said it is rate limited: retry after this many s (the last such line wins). */
   rateLimitedFor: number | undefined;
+  /** Why the engine said it failed, in its own format (agent/engine-formats); the last one wins. */
+  engineError: string | undefined;
   private readonly limits: RunLimits;
   private readonly base: RunSpent | undefined;
   private readonly calls = new ClaudeCallTally();
@@ -181,6 +183,7 @@ export class UsageMeter {
     // Our own contract first; then Claude Code's and Codex's own formats (agent/engine-formats), whose totals are
     // cumulative the same way, so they too replace what came before.
     const native = parseEngineLine(text);
+    if (native?.error) this.engineError = native.error;
     const retryAfter = parseRateLimitLine(text) ?? native?.rateLimitedFor;
     if (retryAfter !== undefined) this.rateLimitedFor = retryAfter;
     const reported = parseInsightsLine(text) ?? native?.usage;

@@ -2,12 +2,19 @@
 // Codex's real machine output ends its run as that output says: a Claude result with an API 429 is `rate_limited`
 // (its cost and tokens on the report) though a tool result in the stream quoted 429 and rate_limit_error; a Codex run
 // that recovered from a 429 retry and whose tests mention rate limits completes with its running total, counted
-// once; a Claude result over `budget.usd` is `budget_exceeded`. The engine is a stand-in that prints its job body.
+// once; a Claude result over `budget.usd` is `budget_exceeded`; a failure says why in the engine's words (Claude's
+// error subtype, Codex's turn.failed message), which it printed on stdout, not stderr. The engine is a stand-in that prints its job body.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OutFrame } from "../../src/agent/connection.ts";
 import { quoteWord } from "../../src/agent/engines.ts";
 import { artifactServer, assignment, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
-import { CLAUDE_RATE_LIMITED, CLAUDE_STREAM, CODEX_JSONL } from "./engine-output-samples.ts";
+import {
+  CLAUDE_MAX_TURNS,
+  CLAUDE_RATE_LIMITED,
+  CLAUDE_STREAM,
+  CODEX_JSONL,
+  CODEX_OTHER_FAILURE,
+} from "./engine-output-samples.ts";
 
 let rest: Awaited<ReturnType<typeof artifactServer>>;
 beforeAll(async () => {
@@ -55,5 +62,17 @@ describe("real engine output through a seat", { timeout: 30_000 }, () => {
     if (end.type !== "fail") return;
     expect(end.result).toMatchObject({ outcome: "budget_exceeded", retryable: false });
     expect(end.insights?.costUsd).toBe(0.123456);
+  });
+
+  it("a failed run's message says why, in the engine's own words", async () => {
+    const claude = await runJob("job_claude_turns", 1, [CLAUDE_MAX_TURNS]);
+    expect(claude.type === "fail" ? claude.result.message : undefined).toBe(
+      "engine exited with code 1: error_max_turns",
+    );
+    const codex = await runJob("job_codex_sandbox", 1, [CODEX_OTHER_FAILURE]);
+    expect(codex.type === "fail" ? codex.result : undefined).toMatchObject({
+      outcome: "failure",
+      message: "engine exited with code 1: sandbox denied: cannot write outside the workspace",
+    });
   });
 });
