@@ -17,7 +17,7 @@
  * line of its own and exits; the run then ends `rate_limited` with that N (s, an integer clamped to 0…86 400), the
  * coordinator requeues the job without counting the attempt and opens this factory's breaker for the engine N s.
  */
-import { addUsd } from "../core/budget.ts";
+import { addUsd, toMicros } from "../core/budget.ts";
 import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
 import { usdText } from "../core/usd-text.ts";
@@ -119,7 +119,9 @@ export function budgetBreach(limits: RunLimits, usage: Usage): string | undefine
       ? `used ${tokens} tokens, more than the ${limits.tokens} left of the job's budget of ${budget}`
       : `used ${tokens} tokens, budget is ${limits.tokens}`;
   }
-  if (limits.usd !== undefined && usage.costUsd !== undefined && usage.costUsd > limits.usd) {
+  // In whole micro-dollars, as the coordinator counts (core/job-budget): an engine's float sum such as 0.1 + 0.2 is
+  // not over a $0.30 budget, and a breach here is final (budget_exceeded is not retried).
+  if (limits.usd !== undefined && usage.costUsd !== undefined && toMicros(usage.costUsd) > toMicros(limits.usd)) {
     const spent = `spent $${usage.costUsd.toFixed(4)}`;
     return of
       ? `${spent}, more than the ${usdText(limits.usd)} left of the job's budget of ${usdText(of.usd ?? limits.usd)}`

@@ -38,6 +38,10 @@ describe("Claude Code stream-json", () => {
     expect(feed(new UsageMeter({ usd: 0.1 }), CLAUDE_STREAM)).toContain("spent $0.1235");
     expect(feed(new UsageMeter({ tokens: 24_245 }), CLAUDE_STREAM)).toBe("used 24246 tokens, budget is 24245");
     expect(feed(new UsageMeter({ usd: 0.2, tokens: 24_246 }), CLAUDE_STREAM)).toBeUndefined();
+    // Dollars compared in micro-dollars, as the coordinator does: a float sum at the budget is not over it.
+    const atBudget = JSON.stringify({ type: "result", is_error: false, total_cost_usd: 0.1 + 0.2 });
+    expect(new UsageMeter({ usd: 0.3 }).line(atBudget)).toBeUndefined();
+    expect(new UsageMeter({ usd: 0.3 }).line(atBudget.replace("0.30000000000000004", "0.300001"))).toContain("spent");
   });
 
   it("is rate limited by a 429 or 529 API error result, not by max turns", () => {
