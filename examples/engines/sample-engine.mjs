@@ -11,6 +11,8 @@
  *   - a last line `{"gf_insights": {"tokensIn": N, "tokensOut": N, "costUsd": X}}`
  *     reports usage; the exit code is the verdict (0 = success);
  *   - SIGTERM means stop now: the agent sends it on cancel, budget overrun or drain.
+ * Claude Code and Codex need no such lines: the agent reads their own JSON output (`claude -p --output-format
+ * stream-json --verbose`, `codex exec --json`, the default templates) the same way (src/agent/engine-formats.ts).
  *
  * Knobs: env GF_SAMPLE_SECONDS (default 3) sets how long it "works"; a line in
  * the job body `gf-sample-seconds: N` or `gf-sample-exit: N` overrides the

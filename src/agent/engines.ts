@@ -1,8 +1,8 @@
 /**
  * @module agent/engines
  * The engine table: which coding engines this host can run and how. Defaults
- * are `claude` → `claude -p` and `codex` → `codex exec` (each advertised only
- * when its command is installed) and `sample` → the bundled sample engine
+ * are `claude` → `claude -p --output-format stream-json --verbose` and `codex` → `codex exec --json` (each
+ * advertised only when its command is installed) and `sample` → the bundled sample engine
  * (always available: Node is). Config-file engines override defaults, and
  * `--engine name=template` flags override both.
  */
@@ -11,9 +11,14 @@ import { fileURLToPath } from "node:url";
 import { findOnPath, type PathLookup } from "./capabilities.ts";
 import { splitCommand } from "./command-template.ts";
 
+/**
+ * Each in its machine format, the only output that says what a run spent and whether its provider throttled it
+ * (agent/engine-formats): in plain text neither a job's `budget.usd`/`tokens` nor a rate limit could be seen.
+ * Claude Code refuses `stream-json` under `-p` without `--verbose`.
+ */
 export const DEFAULT_ENGINES: Readonly<Record<string, string>> = Object.freeze({
-  claude: "claude -p",
-  codex: "codex exec",
+  claude: "claude -p --output-format stream-json --verbose",
+  codex: "codex exec --json",
 });
 
 /** The bundled sample engine, next to this checkout's `examples/`. */

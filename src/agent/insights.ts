@@ -11,22 +11,25 @@
  * Every such line replaces the previous one (so an engine can report running
  * totals); the last one is sent with the report. Other fields are ignored.
  *
+ * Claude Code's `stream-json`/`json` result and Codex's `exec --json` events are read too (agent/engine-formats).
+ *
  * Rate limits: an engine whose provider throttles it prints `{"gf_rate_limited": {"retryAfterSeconds": N}}` on a
  * line of its own and exits; the run then ends `rate_limited` with that N (s, an integer clamped to 0…86 400), the
  * coordinator requeues the job without counting the attempt and opens this factory's breaker for the engine N s.
  */
-import { addUsd } from "../core/budget.ts";
+import { addUsd, toMicros } from "../core/budget.ts";
 import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
 import { usdText } from "../core/usd-text.ts";
 import type { Assignment } from "../shared/protocol.ts";
+import { ClaudeCallTally, MAX_TOKENS, MAX_USD, parseEngineLine } from "./engine-formats.ts";
 
 export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd">;
 
 const nonNegInt = (v: unknown): number | undefined =>
-  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), 1e12) : undefined;
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), MAX_TOKENS) : undefined;
 const nonNeg = (v: unknown): number | undefined =>
-  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(v, 1e6) : undefined;
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(v, MAX_USD) : undefined;
 
 /** A `{"gf_insights": {...}}` line → usage; anything else → undefined. Never throws. */
 export function parseInsightsLine(line: string): Usage | undefined {
@@ -116,7 +119,9 @@ export function budgetBreach(limits: RunLimits, usage: Usage): string | undefine
       ? `used ${tokens} tokens, more than the ${limits.tokens} left of the job's budget of ${budget}`
       : `used ${tokens} tokens, budget is ${limits.tokens}`;
   }
-  if (limits.usd !== undefined && usage.costUsd !== undefined && usage.costUsd > limits.usd) {
+  // In whole micro-dollars, as the coordinator counts (core/job-budget): an engine's float sum such as 0.1 + 0.2 is
+  // not over a $0.30 budget, and a breach here is final (budget_exceeded is not retried).
+  if (limits.usd !== undefined && usage.costUsd !== undefined && toMicros(usage.costUsd) > toMicros(limits.usd)) {
     const spent = `spent $${usage.costUsd.toFixed(4)}`;
     return of
       ? `${spent}, more than the ${usdText(limits.usd)} left of the job's budget of ${usdText(of.usd ?? limits.usd)}`
@@ -137,8 +142,9 @@ export function budgetBreach(limits: RunLimits, usage: Usage): string | undefine
 export function runUsage(base: RunSpent | undefined, engine: Usage): Usage {
   if (!base || (base.usd <= 0 && base.tokens <= 0)) return engine;
   const usage: Usage = { ...engine };
-  if (base.usd > 0) usage.costUsd = addUsd(base.usd, engine.costUsd ?? 0);
-  if (base.tokens > 0) usage.tokensIn = base.tokens + (engine.tokensIn ?? 0);
+  // Capped as each part is: a sum over the protocol's bound would make the coordinator refuse the report.
+  if (base.usd > 0) usage.costUsd = Math.min(addUsd(base.usd, engine.costUsd ?? 0), MAX_USD);
+  if (base.tokens > 0) usage.tokensIn = Math.min(base.tokens + (engine.tokensIn ?? 0), MAX_TOKENS);
   return usage;
 }
 
@@ -157,8 +163,13 @@ export class UsageMeter {
   breach: string | undefined;
   /** The engine said it is rate limited: retry after this many s (the last such line wins). */
   rateLimitedFor: number | undefined;
+  /** Why the engine said it failed, in its own format (agent/engine-formats); the last one wins. */
+  engineError: string | undefined;
   private readonly limits: RunLimits;
   private readonly base: RunSpent | undefined;
+  private readonly calls = new ClaudeCallTally();
+  /** A total (gf_insights, Claude's result, Codex's turn.completed) has been seen. */
+  private reported = false;
 
   /**
    * `limits`: what this run may spend (`runLimits` of its assignment); `base`: what the run spent before this
@@ -171,9 +182,16 @@ export class UsageMeter {
 
   /** Feed one output line; returns the breach the first time usage goes over budget. */
   line(text: string): string | undefined {
-    const retryAfter = parseRateLimitLine(text);
+    // Our own contract first; then Claude Code's and Codex's own formats (agent/engine-formats), whose totals are
+    // cumulative the same way, so they too replace what came before.
+    const native = parseEngineLine(text);
+    if (native?.error) this.engineError = native.error;
+    const retryAfter = parseRateLimitLine(text) ?? native?.rateLimitedFor;
     if (retryAfter !== undefined) this.rateLimitedFor = retryAfter;
-    const usage = parseInsightsLine(text);
+    const reported = parseInsightsLine(text) ?? native?.usage;
+    if (reported) this.reported = true;
+    // Claude's per-call tally only until a total is reported: a total replaces it and is never replaced by it.
+    const usage = reported ?? (this.reported ? undefined : this.calls.line(text));
     if (!usage) return undefined;
     this.usage = runUsage(this.base, usage);
     const breach = budgetBreach(this.limits, this.usage);

@@ -28,8 +28,14 @@ export const MAX_BATCH_BYTES = Math.floor(MAX_FRAME_BYTES * 0.75);
 /** Per-line JSON overhead: `{"stream":"stderr","text":…,"at":1795432765509},`. */
 const LINE_OVERHEAD = 48;
 
-/** 16 KiB: an unterminated line longer than this is emitted as is (then chopped to protocol size). */
-const MAX_PENDING_CHARS = 16 * 1024;
+/**
+ * 1 Mi UTF-16 units (at most 3 MiB of UTF-8): an unterminated line longer than this is emitted as is (then chopped
+ * to protocol size for the log). Not smaller: an engine's report is one JSON line read whole (agent/engine-formats),
+ * and Claude Code's `result` line carries the run's whole final message — cut at 16 KiB, as it was, its cost and
+ * tokens were lost and the job's budget went unenforced. Bounded still: a spinner or a blob without newlines holds
+ * at most this much per stream.
+ */
+export const MAX_PENDING_CHARS = 1024 * 1024;
 
 /** Splits a byte stream into lines across chunk boundaries; `\r\n` and lone `\r` (progress bars) end a line too. */
 export class LineSplitter {

@@ -156,7 +156,8 @@ export class SeatRunner extends SeatRunEnd {
       wallSeconds: job.budget.wallSeconds,
       ranBeforeMs: runStart === undefined ? undefined : Math.max(0, engineStart - runStart),
       usageBreach: this.meter.breach,
-      lastError: this.log?.lastError(),
+      // The engine's own account of its failure first: Claude and Codex print it on stdout, not stderr.
+      lastError: this.meter.engineError ?? this.log?.lastError(),
       rateLimitedFor: this.meter.rateLimitedFor,
     });
     // On record before the final checkpoint and the uploads (a minute each): a restart then finishes from it, never

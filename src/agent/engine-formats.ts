@@ -1,0 +1,198 @@
+/**
+ * @module agent/engine-formats
+ * What the real engines print about their spend and their provider's throttling, in their own machine formats,
+ * read into the same usage and rate-limit facts as the `gf_insights`/`gf_rate_limited` contract (agent/insights):
+ * without this, `claude` and `codex` report nothing, so a job's `budget.usd`/`tokens` is never enforced on them and a
+ * throttled provider reads as an ordinary failure that trips the breaker instead of pausing it.
+ *
+ * - Claude Code, `claude -p --output-format stream-json --verbose` (or `json`): the last line is the `result` message,
+ *   `{"type":"result","subtype":…,"is_error":…,"total_cost_usd":X,"usage":{input_tokens, output_tokens,
+ *   cache_creation_input_tokens, cache_read_input_tokens},"result":"…"}`, holding the whole session's totals. Only it
+ *   is read: each `assistant` message's `usage` is per API call and repeated for every content block of that call, so
+ *   summing those would count a call several times. Input tokens are the three input counts added together: the
+ *   Messages API counts cache writes and cache reads apart from `input_tokens`. `json` with `--verbose` prints one
+ *   JSON array of every message; its `result` element is read the same way.
+ * - Codex CLI, `codex exec --json`: `{"type":"turn.completed","usage":{input_tokens, cached_input_tokens,
+ *   output_tokens}}` carries the thread's running total (codex-rs exec `usage_from_last_total`), so each one replaces
+ *   the previous; `cached_input_tokens` is the part of `input_tokens` served from cache (OpenAI usage), not more.
+ *   Codex reports no cost.
+ *
+ * Rate limits are read from an engine's terminal failure only — Claude's `result` with `is_error: true`, Codex's
+ * `turn.failed` — never from free text or a tool's output: a diff or a test log that says "429" or "rate limit" must
+ * not reroute work and open a breaker. A Codex `error` event is not terminal either: Codex prints one for each retry
+ * it then recovers from.
+ */
+import type { Usage } from "./insights.ts";
+
+/** What one engine line says: the run's cumulative usage so far, and/or a throttled end (retry after N s, 0 = unknown). */
+export interface EngineFacts {
+  usage?: Usage;
+  rateLimitedFor?: number;
+  /** Why the engine says it failed (Claude's error result, Codex's turn.failed): its stderr may say nothing. */
+  error?: string;
+}
+
+/** 500 chars: enough for an API error's type and message; the report's message is bounded again (agent/report). */
+const MAX_ERROR_CHARS = 500;
+const errorText = (...parts: unknown[]): string | undefined => {
+  const text = parts.filter((p) => typeof p === "string" && p.trim() !== "").join(": ");
+  return text === "" ? undefined : text.slice(0, MAX_ERROR_CHARS);
+};
+
+/** 86 400 s: the longest back-off the API accepts (shared/api RunResultBody), a day. */
+const MAX_RETRY_AFTER_S = 86_400;
+/**
+ * 1e12 tokens / $1e6: the most a report may carry (shared/api-work InsightsBody; the coordinator refuses more, and the
+ * run would go unreported), far past any real run. Every count is capped here, sums included.
+ */
+export const MAX_TOKENS = 1e12;
+export const MAX_USD = 1e6;
+
+const count = (v: unknown): number =>
+  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), MAX_TOKENS) : 0;
+const has = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v >= 0;
+const record = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/** The provider's throttling or overload, as Anthropic and OpenAI errors and the two CLIs word it. */
+const THROTTLED =
+  /\b(?:429|529)\b|rate_limit_error|overloaded_error|rate[ _-]?limit|too many requests|overloaded|usage limit|limit reached|usage_limit_reached|quota/i;
+
+/** "try again in 20s" / "in 2 hours 5 minutes" / "retry after 30 seconds" → s; undefined when it names none. */
+export function retryAfterText(text: string): number | undefined {
+  const at = /(?:try again|retry)\s+(?:after|in)\s/i.exec(text);
+  if (!at) return undefined;
+  // The duration follows the phrase: "2 hours 5 minutes", "1m30s", "20s". 60 chars holds any of them.
+  const span = text.slice(at.index + at[0].length, at.index + at[0].length + 60);
+  let s = 0;
+  let seen = false;
+  for (const [, n, unit] of span.matchAll(/(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)[a-z]*/gi)) {
+    const k = (unit as string).toLowerCase();
+    s += Number(n) * (k === "d" ? 86_400 : k === "h" ? 3600 : k === "m" ? 60 : k === "ms" ? 0.001 : 1);
+    seen = true;
+  }
+  return seen ? Math.min(Math.ceil(s), MAX_RETRY_AFTER_S) : undefined;
+}
+
+const throttled = (text: unknown): number | undefined =>
+  typeof text === "string" && THROTTLED.test(text) ? (retryAfterText(text) ?? 0) : undefined;
+
+/** An Anthropic `usage` → [input incl. cache writes and reads, output]; undefined when it has neither count. */
+function anthropicTokens(u: Record<string, unknown> | undefined): [number, number] | undefined {
+  if (!u || !(has(u.input_tokens) || has(u.output_tokens))) return undefined;
+  const tokensIn = count(u.input_tokens) + count(u.cache_creation_input_tokens) + count(u.cache_read_input_tokens);
+  return [Math.min(tokensIn, MAX_TOKENS), count(u.output_tokens)];
+}
+
+/**
+ * `modelUsage` (per model, camelCase) summed: the process's whole spend, the small model's background calls included
+ * as `total_cost_usd` includes them, where `usage` is the main conversation's; undefined when it has no counts.
+ */
+function modelUsageTokens(m: Record<string, unknown> | undefined): [number, number] | undefined {
+  let found = false;
+  let tokensIn = 0;
+  let tokensOut = 0;
+  for (const v of Object.values(m ?? {})) {
+    const u = record(v);
+    if (!u || !(has(u.inputTokens) || has(u.outputTokens))) continue;
+    found = true;
+    tokensIn += count(u.inputTokens) + count(u.cacheCreationInputTokens) + count(u.cacheReadInputTokens);
+    tokensOut += count(u.outputTokens);
+  }
+  return found ? [Math.min(tokensIn, MAX_TOKENS), Math.min(tokensOut, MAX_TOKENS)] : undefined;
+}
+
+/** A Claude Code `result` message → its totals and, when it ended in a throttled API error, the rate limit. */
+function claudeResult(r: Record<string, unknown>): EngineFacts {
+  const facts: EngineFacts = {};
+  const usage: Usage = {};
+  const tokens = modelUsageTokens(record(r.modelUsage)) ?? anthropicTokens(record(r.usage));
+  if (tokens) [usage.tokensIn, usage.tokensOut] = tokens;
+  if (has(r.total_cost_usd)) usage.costUsd = Math.min(r.total_cost_usd as number, MAX_USD);
+  if (Object.keys(usage).length > 0) facts.usage = usage;
+  if (r.is_error === true) {
+    // Newer Claude Code names the API's HTTP status (`api_error_status`); the text is all older ones give.
+    const status = r.api_error_status === 429 || r.api_error_status === 529 ? 0 : undefined;
+    const n = throttled(r.result) ?? throttled(Array.isArray(r.errors) ? r.errors.join(" ") : undefined) ?? status;
+    if (n !== undefined) facts.rateLimitedFor = n;
+    const error = errorText(r.subtype === "success" ? undefined : r.subtype, r.result);
+    if (error) facts.error = error;
+  }
+  return facts;
+}
+
+/** A Codex `turn.completed` (running totals) or `turn.failed` (a throttled one is a rate limit) event. */
+function codexEvent(r: Record<string, unknown>): EngineFacts {
+  if (r.type === "turn.failed") {
+    const message = record(r.error)?.message;
+    const n = throttled(message);
+    const error = errorText(message);
+    return { ...(n === undefined ? {} : { rateLimitedFor: n }), ...(error ? { error } : {}) };
+  }
+  const u = record(r.usage);
+  if (!u || !(has(u.input_tokens) || has(u.output_tokens))) return {};
+  return { usage: { tokensIn: count(u.input_tokens), tokensOut: count(u.output_tokens) } };
+}
+
+/** Cheap pre-check: most output lines are not one of these events, and JSON.parse of a long tool result costs. */
+const EVENT = /"type"\s*:\s*"(?:result|turn\.completed|turn\.failed)"/;
+
+/** One output line → what it says about usage and throttling in Claude's or Codex's format; undefined otherwise. */
+export function parseEngineLine(line: string): EngineFacts | undefined {
+  const t = line.trim();
+  if (!(t.startsWith("{") || t.startsWith("[")) || !EVENT.test(t)) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  // `claude -p --output-format json --verbose`: an array of the session's messages, the `result` one last.
+  const r = Array.isArray(data) ? record(data.findLast((m) => record(m)?.type === "result")) : record(data);
+  if (!r) return undefined;
+  if (r.type === "result") return claudeResult(r);
+  if (r.type === "turn.completed" || r.type === "turn.failed") return codexEvent(r);
+  return undefined;
+}
+
+/** 10 000 API calls: far past a run's; a flood of made-up ids stops being tallied there (the tally is a lower bound). */
+const MAX_CALLS = 10_000;
+const ASSISTANT = /"type"\s*:\s*"assistant"/;
+
+/**
+ * Claude Code's running total before its result, so `budget.tokens` can stop a run midway (the result comes only at
+ * its end). Each `assistant` line is one content block of one API call and repeats that call's usage, so calls are
+ * told apart by `message.id`, a call's later usage replaces its earlier, and the calls are summed. It is a lower bound
+ * — the CLI prints a call's usage as its stream starts (output so far, no thinking) — so it never says more than the
+ * result will, which replaces it. It has no cost: USD comes only with the result.
+ */
+export class ClaudeCallTally {
+  private readonly calls = new Map<string, [number, number]>();
+
+  /** One output line → the calls' sum so far when it is an assistant message with usage; undefined otherwise. */
+  line(text: string): Usage | undefined {
+    const t = text.trim();
+    if (!t.startsWith("{") || !ASSISTANT.test(t)) return undefined;
+    let data: unknown;
+    try {
+      data = JSON.parse(t);
+    } catch {
+      return undefined;
+    }
+    const r = record(data);
+    const message = record(r?.message);
+    const id = message?.id;
+    const tokens = anthropicTokens(record(message?.usage));
+    if (r?.type !== "assistant" || typeof id !== "string" || !tokens) return undefined;
+    const seen = this.calls.get(id);
+    if (seen) this.calls.set(id, [Math.max(seen[0], tokens[0]), Math.max(seen[1], tokens[1])]);
+    else if (this.calls.size < MAX_CALLS) this.calls.set(id, tokens);
+    let tokensIn = 0;
+    let tokensOut = 0;
+    for (const [i, o] of this.calls.values()) {
+      tokensIn += i;
+      tokensOut += o;
+    }
+    return { tokensIn: Math.min(tokensIn, MAX_TOKENS), tokensOut: Math.min(tokensOut, MAX_TOKENS) };
+  }
+}
