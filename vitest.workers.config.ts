@@ -43,7 +43,11 @@ export default defineConfig(async () => {
       maxWorkers: 2,
       // Tests wait for states, never for time: the timeout only ends a hang. 5 s (vitest's default) failed the two
       // longest files (~2.3 s alone on CI) now and then on a loaded machine with two files running side by side.
-      testTimeout: 20_000,
+      // 30 s, hooks too (vitest's 10 s for hooks): above the longest wait's own deadline (20 s, D1 behind the outbox
+      // and the queues), so a wait that never succeeds fails with its own message (test/integration/polling), not
+      // with vitest's "timed out", which says neither what was awaited nor what was there instead.
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
       projects: [
         // Each file in its own workerd: fresh storage, fresh module state, a self binding never called before.
         project({

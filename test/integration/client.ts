@@ -11,6 +11,9 @@
  */
 import { createExecutionContext, env } from "cloudflare:test";
 import worker from "../../src/worker/index.ts";
+import { until } from "./polling.ts";
+
+export { lastAfter, until } from "./polling.ts";
 
 export const ADMIN = "test-admin-token";
 
@@ -116,34 +119,17 @@ export async function getJob(product: string, id: string) {
   return r.body;
 }
 
-/**
- * Polls `read` every 50 ms until `ok` holds or `ms` (default 10 s) passes, and returns the last value read — the
- * caller asserts on it, so a timeout fails with what was actually seen. For state that arrives asynchronously
- * (queues, the outbox), never a fixed delay.
- */
-export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A job's feed events read as a reader does (REST, from the start), once at least `atLeast` are there or after 5 s. */
+/** A job's feed events read as a reader does (REST, from the start), once at least `atLeast` are there (5 s, else throws). */
 export async function eventsOf(
   product: string,
   jobId: string,
   atLeast: number,
 ): Promise<Array<{ seq: number; type: string; at: number; data: Record<string, unknown> }>> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const r = await api<{ events: Array<{ seq: number; type: string; at: number; data: Record<string, unknown> }> }>(
-      "GET",
-      `${P(product)}/jobs/${jobId}/events?after=0&limit=500`,
-      { token: ADMIN },
-    );
-    if (r.body.events.length >= atLeast || Date.now() > deadline) return r.body.events;
-    await new Promise((res) => setTimeout(res, 20));
-  }
+  type Events = { events: Array<{ seq: number; type: string; at: number; data: Record<string, unknown> }> };
+  const read = async () =>
+    (await api<Events>("GET", `${P(product)}/jobs/${jobId}/events?after=0&limit=500`, { token: ADMIN })).body.events;
+  return until(read, (events) => events.length >= atLeast, {
+    ms: 5000,
+    what: `${atLeast} feed events of ${product}/${jobId}`,
+  });
 }

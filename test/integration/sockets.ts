@@ -4,6 +4,7 @@
  */
 import { exports } from "cloudflare:workers";
 import type { FactoryFrame, ServerFrame } from "../../src/shared/protocol.ts";
+import { shown } from "./polling.ts";
 
 type Frame = Record<string, unknown> & { type: string };
 
@@ -55,7 +56,7 @@ export class TestSocket {
       if (i >= 0) return this.frames.splice(i, 1)[0] as unknown as T;
       if (this.closed) throw new Error(`socket closed (${this.closed.code}) before ${what}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${what} within ${ms} ms; got ${JSON.stringify(this.frames)}`);
+      if (left <= 0) throw new Error(`no ${what} within ${ms} ms; got ${shown(this.frames)}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -66,9 +67,11 @@ export class TestSocket {
     }
   }
 
+  /** The close this socket got, waiting up to `ms`; throws if it is still open then (with the frames it got). */
   async waitClosed(ms = 5000) {
     const deadline = Date.now() + ms;
     while (!this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (!this.closed) throw new Error(`socket still open after ${ms} ms; unread frames: ${shown(this.frames)}`);
     return this.closed;
   }
 

@@ -6,7 +6,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { FeedBudget } from "../../src/core/feed-budget.ts";
 import { type DeliveryHost, QueueHealth } from "../../src/durable-objects/coordinator/outbox/delivery.ts";
-import { until } from "./client.ts";
+import { until } from "./polling.ts";
 
 /**
  * Let the lease run out `agoMs` ago. The alarm is settled first (`settleAlarm`), so the test's own
@@ -36,19 +36,22 @@ export async function lapseLease(product: string, jobId: string, agoMs = 1000): 
  * Waits until the coordinator's alarm is armed more than `withinMs` ahead, running it meanwhile while it is due
  * sooner. Why: the outbox arms the alarm a few ms ahead, and the runtime fires it on its own. A run still under way
  * (awaiting its outbox delivery, when other events get in) shows no alarm armed; were state moved then, that run
- * would not see the move, and the test's `runDurableObjectAlarm` would find nothing to run. Bounded: 2 s, then the
- * caller's assertions decide.
+ * would not see the move, and the test's `runDurableObjectAlarm` would find nothing to run. Bounded: 2 s, then it
+ * throws — a test that went on unsettled would fail later, at an assertion that no longer says why.
  */
 export async function settleAlarm(product: string, withinMs = 1000): Promise<void> {
   const stub = env.COORDINATOR.getByName(product);
   const deadline = Date.now() + 2000;
+  let at: number | null = null;
   while (Date.now() < deadline) {
-    const at = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    at = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
     if (at !== null && at > Date.now() + withinMs) return;
     if (at === null)
       await new Promise((resolve) => setTimeout(resolve, 10)); // a run under way re-arms when done
     else await runDurableObjectAlarm(stub);
   }
+  const armed = at === null ? "none armed" : `armed ${at - Date.now()} ms ahead`;
+  throw new Error(`${product}'s alarm never settled more than ${withinMs} ms ahead within 2000 ms; last: ${armed}`);
 }
 
 /** Make the coordinator's alarm due now (as if the clock had moved on). */
@@ -211,13 +214,19 @@ export async function holdAlarm(product: string): Promise<() => Promise<void>> {
 }
 
 /**
- * Runs the coordinator's alarm, then `read`, until `ok` holds (client `until`'s bound): a cancel cascade's chunks,
- * each in an alarm of its own, finished without waiting for the runtime to fire them. Returns the last read.
+ * Runs the coordinator's alarm, then `read`, until `ok` holds (`until`'s bound, and like it, throws at the deadline
+ * with the last read): a cancel cascade's chunks, each in an alarm of its own, finished without waiting for the
+ * runtime to fire them. Returns the read that satisfied `ok`.
  */
 export async function alarmUntil<T>(product: string, read: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
   const stub = env.COORDINATOR.getByName(product);
-  return until(async () => {
-    await runDurableObjectAlarm(stub);
-    return read();
-  }, ok);
+  const what = `${String(ok).replace(/\s+/g, " ")} (running ${product}'s alarm between reads)`;
+  return until(
+    async () => {
+      await runDurableObjectAlarm(stub);
+      return read();
+    },
+    ok,
+    { what },
+  );
 }
