@@ -71,6 +71,7 @@ describe("a composite item in a bulk submit", () => {
     await until(
       () => jobs(product),
       (j) => j.length === 1,
+      { what: "the one valid item's job created" },
     );
     expect((await jobs(product)).map((j) => [j.title, j.kind])).toEqual([["task", "task"]]);
   });

@@ -93,6 +93,7 @@ describe("POST …/jobs:batch, sized in bytes", () => {
       await until(
         () => titles(product),
         (t) => t.length === 2,
+        { what: "both jobs of batch import-1 created" },
       );
       const changed = await batch(product, [{ markdown: "# a" }, { markdown: "# b, edited" }], "import-1");
       expect(changed.status).toBe(202);

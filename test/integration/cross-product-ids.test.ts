@@ -119,10 +119,12 @@ describe("B's ids on A's path, with A's admin token", () => {
     await until(
       () => api<{ items: unknown[] }>("GET", `${P(B)}/lessons`, { token: ADMIN }),
       (r) => r.body.items.length === 1,
+      { what: "product B's one lesson listed" },
     );
     await until(
       () => api<{ jobs: unknown[] }>("GET", `${P(B)}/jobs`, { token: ADMIN }),
       (r) => r.body.jobs.length === 2,
+      { what: "product B's two jobs listed" },
     );
     vars = {
       productId: A,

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { Factory } from "../../src/core/model.ts";
-import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client";
+import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
 
 // One-time enrollment codes bind what the operator minted them for (found open by a hostile-input reviewer: a code
@@ -136,12 +136,10 @@ describe("capabilities declared beyond enrollment", () => {
     expect(approved.body).toMatchObject({ capabilities: ["gpu", "os:linux"], pendingCapabilities: [] });
     // The approval is audited, naming the operator and what was approved.
     type Audit = { items: Array<{ action: string; actor: string; data?: unknown }> };
-    const deadline = Date.now() + 10_000;
-    let audit = await api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN });
-    while (!audit.body.items.some((a) => a.action === "factory.grant.approve") && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      audit = await api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN });
-    }
+    const audit = await until(
+      () => api<Audit>("GET", `${P(product)}/history?kind=audit`, { token: ADMIN }),
+      (r) => r.body.items.some((a) => a.action === "factory.grant.approve"),
+    );
     expect(audit.body.items.find((a) => a.action === "factory.grant.approve")).toMatchObject({ actor: "admin" });
     // Freeing the seat pushes the gpu job now.
     const a = (await getJob(product, plain.id)).leaseEpoch;

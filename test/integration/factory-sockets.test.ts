@@ -9,7 +9,7 @@ import {
   MAX_PENDING_SOCKETS,
 } from "../../src/durable-objects/coordinator/factories/sockets.ts";
 import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
-import { enroll, getJob, P, submit } from "./client";
+import { enroll, getJob, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory, openSocket, type TestSocket } from "./sockets";
 
 // One live connection per factory: a newer hello replaces the older socket, whose later frames are refused and
@@ -103,8 +103,11 @@ describe("socket takeover", () => {
     s1.send({ ...hello, id: "1" });
     s2.send({ ...hello, id: "2" });
     // Wait for the state: one of them is closed as replaced.
-    const deadline = Date.now() + 5000;
-    while (!s1.closed && !s2.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(
+      async () => [s1.closed, s2.closed],
+      (closes) => closes.some((c) => c !== undefined),
+      { ms: 5000, what: "one of two racing hellos' sockets closed as replaced" },
+    );
     const [loser, winner] = s1.closed ? [s1, s2] : [s2, s1];
     expect(loser.closed?.code).toBe(4000);
     winner.send({ type: "heartbeat", id: "alive" });

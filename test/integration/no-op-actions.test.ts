@@ -114,6 +114,7 @@ describe("no-op actions answer changed: false and write nothing", () => {
     await until(
       () => api("GET", `${P(product)}/lessons`, { token: ADMIN }),
       () => Date.now() > first.body.updatedAt,
+      { what: "workerd's clock past the first archive's updatedAt" },
     );
     const second = await archive();
     expect(second.status).toBe(200);

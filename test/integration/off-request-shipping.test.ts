@@ -48,6 +48,7 @@ describe("records of a trailing dispatch pass", () => {
     await until(
       () => snapshotStages(product, warmUp.id),
       (s) => s.includes("assigned"),
+      { what: "the warm-up job's assigned snapshot in D1 (the outbox idle)" },
     );
     const release = await holdAlarm(product);
     const stub = env.COORDINATOR.getByName(product);

@@ -84,6 +84,7 @@ describe("answers match the OpenAPI document", () => {
     await until(
       () => call<{ done: boolean }>("GET", view, { ...v, batchId: batch.body.batchId }),
       (r) => r.body.done,
+      { what: "the bulk batch done" },
     );
 
     await call("POST", `${F}/{factoryId}/token/rotate`, { ...v, factoryId: f.body.factoryId });

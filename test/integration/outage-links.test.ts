@@ -54,6 +54,7 @@ describe("the outage grace by holder link", () => {
     await until(
       () => link(product, f.factoryId),
       (s) => s.closedConnection === s.connection,
+      { what: "the coordinator to handle the holder's close (closedConnection = connection)" },
     );
     await expireLeaseNow(product, job.id, 60_000); // a minute overdue: the old timing rule alone would grace it
     await restartCoordinator(product);

@@ -64,6 +64,7 @@ describe("preemption", () => {
     await until(
       async () => seen(socket, "assign").length,
       (n) => n >= 1,
+      { what: "the assign that places the critical job" },
     );
     // Order matters: the factory must stop the victim before it reads the assign for that seat.
     expect(socket.frames.map((f) => f.type).filter((t) => t === "cancel" || t === "assign")).toEqual([
@@ -163,6 +164,7 @@ describe("preemption", () => {
     await until(
       async () => seen(socket, "assign").length,
       (n) => n >= 2,
+      { what: "the second assign (both gpu seats held)" },
     );
     const c2 = await submit(product, { title: "c2", priority: "critical", requires: ["gpu"] });
     expect(await socket.next<CancelFrame>("cancel")).toMatchObject({ jobId: h.id, reason: "preempted" });
@@ -258,6 +260,7 @@ describe("preemption", () => {
       await until(
         async () => seen(socket, "assign").length,
         (n) => n >= 1,
+        { what: "the assign that places the critical job" },
       );
       const v = await getJob(product, victim.id);
       expect((await getJob(product, crit.id)).stage).toBe("assigned");

@@ -27,12 +27,14 @@ interface FeedPage {
   lastSeq: number;
 }
 
+/** A job's feed page, once it holds at least `atLeast` events (5 s, else throws). */
 async function feedOf(product: string, jobId: string, atLeast = 0): Promise<FeedPage> {
-  for (let deadline = Date.now() + 5000; ; ) {
-    const r = await api<FeedPage>("GET", `${P(product)}/jobs/${jobId}/events?after=0&limit=500`, { token: ADMIN });
-    if (r.body.events.length >= atLeast || Date.now() > deadline) return r.body;
-    await new Promise((res) => setTimeout(res, 10));
-  }
+  const read = async () =>
+    (await api<FeedPage>("GET", `${P(product)}/jobs/${jobId}/events?after=0&limit=500`, { token: ADMIN })).body;
+  return until(read, (page) => page.events.length >= atLeast, {
+    ms: 5000,
+    what: `${atLeast} feed events of ${product}/${jobId}`,
+  });
 }
 
 describe("retention policy (pure)", () => {

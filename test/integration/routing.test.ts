@@ -177,6 +177,7 @@ describe("learned routing", () => {
           token: ADMIN,
         }),
       (r) => r.body.items.filter((x) => x.endedAt !== null).length === 24,
+      { what: "all 24 runs ended in D1 history" },
     );
     const rebuilt = await api("POST", `${P(product)}/routing/rebuild`, { token: ADMIN });
     expect(rebuilt.body).toEqual({ counted: 24, skipped: 0, chunks: 1 });

@@ -25,10 +25,9 @@ async function answerTo(socket: TestSocket, id: string) {
   const found = await until(
     async () => socket.frames.find((f) => f.id === id),
     (f) => f !== undefined,
-    3000,
+    { ms: 3000, what: `an answer to frame ${id}` },
   );
-  if (!found) throw new Error(`no answer to frame ${id}; got ${JSON.stringify(socket.frames)}`);
-  return found;
+  return found!;
 }
 
 describe("operator reject of a running job", () => {

@@ -29,7 +29,7 @@ describe("a tracker item's size", () => {
     // 30,000 × 漢: 30,000 characters but 90,000 bytes — still within one message.
     const wide = await tracker(product, "漢".repeat(30_000), "wide#1");
     expect([wide.status, wide.body.status]).toEqual([202, "queued"]);
-    // Both items become jobs: a 202 only says the message was queued, and `until` returns (not throws) at its deadline.
+    // Both items become jobs: a 202 only says the message was queued (`until` throws if they never do).
     const made = await until(
       () => jobs(product),
       (j) => j.length === 2,

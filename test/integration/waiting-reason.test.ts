@@ -87,7 +87,7 @@ describe("waitingReason on every job read", () => {
     socket.close();
     const job = await submit(product, { title: "t" });
     // Its heartbeats are fresh, but with its socket gone nothing can be pushed to it: the dispatcher skips it.
-    // Asserted, not only awaited: `until` returns at its deadline, so a bare wait would let any reason through.
+    // Asserted as well as awaited: the wait names the code it expects, the assertion the whole reason.
     const said = await until(
       () => reasonOf(product, job.id),
       (r) => r?.code === "no_factory_connected",
