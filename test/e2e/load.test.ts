@@ -32,7 +32,13 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
   );
 }
 
-async function poll<T>(read: () => Promise<T>, ok: (v: T) => boolean, deadline: number): Promise<T> {
+/**
+ * Reads until `ok` holds or the shared `deadline` passes, and returns the last read EITHER way — deliberately not a
+ * throwing wait: the claim is "nothing lost", so every job is checked up to one deadline and the ones that never
+ * arrived are collected and asserted together (the failure lists them all, not the first). Every caller asserts on
+ * what this returns.
+ */
+async function lastBy<T>(read: () => Promise<T>, ok: (v: T) => boolean, deadline: number): Promise<T> {
   for (;;) {
     const v = await read();
     if (ok(v) || Date.now() > deadline) return v;
@@ -81,7 +87,7 @@ describe(`a burst of ${JOBS.toLocaleString("en")} bulk-submitted jobs`, () => {
       const deadline = Date.now() + SETTLE_MS;
 
       // Every job created (the dispatch queue delivers the bulk items)…
-      const ids = await poll(
+      const ids = await lastBy(
         async () => {
           const all: string[] = [];
           let cursor: string | undefined;
@@ -106,7 +112,7 @@ describe(`a burst of ${JOBS.toLocaleString("en")} bulk-submitted jobs`, () => {
       // …and every job's history record in D1, read through the API.
       const missing = new Set<string>();
       await pool(ids, 8, async (id) => {
-        const r = await poll(
+        const r = await lastBy(
           () => call<{ items: Array<{ stage: string }> }>(h.url, "GET", `${P(PRODUCT)}/history?jobId=${id}`, ADMIN),
           (x) => x.status === 200 && x.body.items.length > 0,
           deadline,
@@ -121,7 +127,7 @@ describe(`a burst of ${JOBS.toLocaleString("en")} bulk-submitted jobs`, () => {
         ids.filter((_, i) => i % 20 === 0),
         8,
         async (id) => {
-          const r = await poll(
+          const r = await lastBy(
             () => call<{ events: Array<{ type: string }> }>(h.url, "GET", `${P(PRODUCT)}/jobs/${id}/events`, ADMIN),
             (x) => x.status === 200 && x.body.events.length > 0,
             deadline,
