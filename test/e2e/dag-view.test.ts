@@ -1,8 +1,9 @@
 // The DAG view in a real browser (Debian Chromium, playwright-core, the real local server): a composite job's
 // detail page lays out its children with the vendored dagre under the dashboard's CSP — one box per job, coloured
 // by stage, an arrow per dep — and clicking a box opens that job.
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "dagview";
@@ -28,10 +29,7 @@ describe("DAG view in a real browser", () => {
     });
     expect(r.status).toBe(201);
     parent = r.body;
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

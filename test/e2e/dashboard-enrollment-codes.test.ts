@@ -5,8 +5,9 @@
 // its buttons are disabled while the DELETE is out; after a revoke through the page, the real API refuses that code's
 // enrollment (401) while a code left alone still enrolls, and the emptied list says so. A viewer is told the page is
 // for operators instead of a table. No CSP violation on the way.
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 /** One unbroken word: the code `gfe_<product>_<secret>` is then ~67 characters a phone must wrap. */
@@ -29,10 +30,7 @@ describe("the enrollment codes page", () => {
       expect(r.status).toBe(201);
       tokens[role] = r.body.token;
     }
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -2,10 +2,11 @@
 // page hides stays hidden, a 375 px phone never scrolls sideways on any page (long unbroken strings included), every action the server allows is offered (a dead-letter
 // or held-back job's requeue, a running job's reject) and none it refuses (no requeue below a cancelled composite),
 // double clicks send one request, and messages outlive the fleet page's redraws and a failed read.
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
+import { launchChromium } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "harden";
@@ -93,7 +94,7 @@ describe("dashboard hardening in a real browser", () => {
     expect(await stageOf(jobs.held)).toBe("queued");
     expect(await stageOf(jobs.orphan)).toBe("dead_letter");
 
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -5,11 +5,11 @@
 // outcome takes focus when the job leaves review, and its POST names the review round the card shows; a job with
 // more log lines than the page keeps says above its timeline how many older ones are not shown (they used to vanish
 // silently), in a line that is no row.
-import type { Route } from "playwright-core";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
+import { launchChromium } from "./chromium.ts";
 import { adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "job-page";
@@ -67,7 +67,7 @@ describe("dashboard job page in a real browser", () => {
       deps: i ? [`#${i - 1}`] : [],
     }));
     await api("POST", `/jobs/${chained}/children`, { children });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+    browser = await launchChromium();
   });
 
   async function assignmentOf(jobId: string): Promise<Assignment> {

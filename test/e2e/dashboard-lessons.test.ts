@@ -6,8 +6,9 @@
 // again; the source filter starts again from the first page (no button when the answer has no nextCursor);
 // archiving and adding a lesson on the page keep the older pages open, the archived one gone and the added one
 // listed at once.
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "lesson-pages";
@@ -53,7 +54,7 @@ describe("dashboard: the lessons journal past one page", () => {
       if (Date.now() > deadline) throw new Error("D1 never listed every lesson");
       await new Promise((r) => setTimeout(r, 50));
     }
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -9,8 +9,9 @@
 // again; the lessons page lists a lesson added through the API and adds one typed on the page; the metrics tiles
 // show the API's numbers; Requeue of a job failed over its own budget shows the refusal's detail (what it spent),
 // and with a raised job budget typed on the page requeues it. No page error and no CSP violation on the way.
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium.ts";
 import { createProduct, type Harness, startHarness } from "./harness.ts";
 import { ProductClient } from "./product-client.ts";
 
@@ -122,10 +123,7 @@ describe("dashboard: money and health in a real browser", () => {
     await patchSettings({ breaker: { failureThreshold: 100 }, errorBudget: { maxFailures: 2 } });
     await failRuns(f.flaky.token, 3);
 
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

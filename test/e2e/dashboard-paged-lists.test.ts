@@ -6,8 +6,9 @@
 // older page, one per press (disabled while out), a failed older read says so and the next press reads it, and the
 // Live view says which state's list is cut; a 375 px phone does not scroll sideways with either button shown; the
 // header and the stage chips count 124 queued jobs exactly (one GET …/stats, not a capped page of each stage).
-import { type Browser, chromium, type Page, type Route } from "playwright-core";
+import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "paged-lists";
@@ -43,7 +44,7 @@ describe("dashboard: serial keys and alerts past one page", () => {
       await api("POST", "/jobs", { manifest: { title: serialKey, serialKey } });
     heldJob = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Held", serialKey: FROZEN } })).id;
     await api("POST", `/serial/${FROZEN}/freeze`, { reason: "the deploy target is down" });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -3,11 +3,12 @@
 // node per child), the settings page changes a product setting (read back through the API), the review card
 // names who approved, and the text boxes count UTF-8 bytes as the server does (a lesson of 400 "漢" is over 1024
 // bytes and is not sent; the serial key and review comment boxes alike).
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
 import { poll } from "./agent-procs.ts";
+import { launchChromium } from "./chromium.ts";
 import { createProduct, type Harness, startHarness } from "./harness.ts";
 import { ProductClient, type SeenJob } from "./product-client.ts";
 
@@ -73,10 +74,7 @@ describe("dashboard: fleet policies in a real browser", () => {
       if (reply.type !== "ack") throw new Error(`${frame.type}: ${JSON.stringify(reply)}`);
     }
 
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

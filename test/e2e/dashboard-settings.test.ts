@@ -2,8 +2,9 @@
 // an operator reaches it from the nav, changes preemption, the lease TTL, the retry jitter and a weight, and the
 // coordinator has them; the learned `track` weight is on the page with its stored value and saves like the others; a refused value and a viewer's save show the server's reason and change nothing; no CSP
 // violation on the way.
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "dash-settings";
@@ -21,10 +22,7 @@ describe("the settings page", () => {
       expect(r.status).toBe(201);
       tokens[role] = r.body.token;
     }
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -7,8 +7,9 @@
 // sign in to pages that all answered 403); a job page's feed socket that goes silent without closing is pinged,
 // given up and resumed, not shown "live"; a job link with a malformed escape does not leave the old page frozen on
 // screen; a factory name as long as the API allows stays inside the explain panel.
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "stale-reads";
@@ -30,7 +31,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
     h = await startHarness();
     // A host that never connects: jobs stay queued, and explain filters it out by name.
     await api("POST", "/factories/enroll", { name: LONG_NAME, capabilities: ["gpu"] });
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -3,10 +3,11 @@
 // WebSocket, and events that happen while the page is open.
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
+import { launchChromium } from "./chromium.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "dash";
@@ -125,18 +126,7 @@ describe("dashboard in a real browser", () => {
     ).toBe(200);
     for (const [stage, job] of Object.entries(jobs)) expect(await stageOf(job.id)).toBe(stage);
 
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   });
 

@@ -8,13 +8,14 @@
 // routed); a later job of the class runs on host-good and its `explain` shows the winner's policy (`as: "winner"`,
 // arm A's prefer rule) and the learned `track` term of both hosts with its n; and the dashboard's Routing page
 // (Debian Chromium) lists the recommendation and the concluded experiment.
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 import { reachableSample } from "../../scripts/engine-user-reach.ts";
 import { ROOT } from "../../scripts/local-server.ts";
 import { sampleTemplate } from "../../src/agent/engines.ts";
 import { armOf } from "../../src/core/experiment.ts";
 import { AgentFleet } from "./agent-procs.ts";
+import { launchChromium } from "./chromium.ts";
 import { createProduct, type Harness, startHarness } from "./harness.ts";
 import { ProductClient } from "./product-client.ts";
 
@@ -217,10 +218,7 @@ describe("learned routing end to end", () => {
 
     // ==== 4. the dashboard's Routing page lists the recommendation and the concluded experiment.
     const [operator] = await c.operators(["operator"]);
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"],
-    });
+    browser = await launchChromium();
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
