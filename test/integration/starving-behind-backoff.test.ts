@@ -8,7 +8,9 @@ import { describe, expect, it } from "vitest";
 import { PER_CHECK } from "../../src/durable-objects/coordinator/policies/health-check.ts";
 import { STARVING_CANDIDATES_SQL } from "../../src/durable-objects/coordinator/policies/health-starving.ts";
 import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";
+import { withLimit } from "../../src/durable-objects/sql-statements.ts";
 import { ADMIN, api, P, submit } from "./client.ts";
+import { queryPlan } from "./state.ts";
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -100,11 +102,7 @@ describe("starving behind more than a page of retry backoffs", () => {
     const product = "starve-behind-backoff-plan";
     await behindBackoffs(product, 61);
     const plan = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
-      state.storage.sql
-        .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${STARVING_CANDIDATES_SQL}`, PER_CHECK)
-        .toArray()
-        .map((r) => r.detail)
-        .join("\n"),
+      queryPlan(state.storage.sql, withLimit(STARVING_CANDIDATES_SQL, PER_CHECK)),
     );
     expect(plan).toMatch(/SCAN jobs USING INDEX jobs_queued_due/);
     expect(plan).not.toMatch(/TEMP B-TREE/);

@@ -13,7 +13,7 @@
  */
 import { isStarving, starvingAt, starvingFrom } from "../../../core/health.ts";
 import type { Job } from "../../../core/model.ts";
-import { columnsOf, execute } from "../../sql-statements.ts";
+import { columnsOf, execute, withLimit } from "../../sql-statements.ts";
 import { fleetSnapshot, waitingReasonFor } from "../jobs/waiting.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { type AlertInput, liveAlertsOf } from "./alerts.ts";
@@ -27,9 +27,9 @@ const MINUTE = 60_000;
  */
 export const STARVING_FROM_SQL = "COALESCE(waiting_since, MAX(queued_at, IFNULL(not_before, 0)))";
 
-/** The `?1` queued jobs whose starving clock started first; tests pin its plan (no sort of the queue). */
+/** The `{limit}` queued jobs whose starving clock started first (sql-statements `withLimit`); tests pin its plan. */
 export const STARVING_CANDIDATES_SQL = `SELECT doc FROM jobs INDEXED BY jobs_queued_due WHERE stage = 'queued'
-  ORDER BY ${STARVING_FROM_SQL}, id LIMIT ?1`;
+  ORDER BY ${STARVING_FROM_SQL}, id LIMIT {limit}`;
 
 /**
  * The columns and indexes a queued job's wait is read by; runs on every start (runtime/schema), so a coordinator
@@ -60,7 +60,7 @@ export function checkStarving(
   due: number[],
 ): void {
   const queued = tx.sql
-    .exec<{ doc: string }>(STARVING_CANDIDATES_SQL, limit)
+    .exec<{ doc: string }>(withLimit(STARVING_CANDIDATES_SQL, limit))
     .toArray()
     .map((r) => JSON.parse(r.doc) as Job);
   const starves = (j: Job) => isStarving(starvingFrom(j), tx.now, afterMinutes);
