@@ -4,11 +4,12 @@
  * - a factory's heartbeat health — the ONE rule: core/lease `factoryHealthAt` (which the registry and the
  *   router read) delegates here, so the fleet map, the router and the alerts never disagree;
  * - a `building` job is stuck after `stuckAfterMinutes` with no event;
- * - a queued job is starving after `starvingAfterMinutes` in the queue;
+ * - a queued job is starving after `starvingAfterMinutes` in the queue, counted from when it became due;
  * - a product is `stalled` when nothing finished for 2 × `expectedFinishIntervalMinutes` while work waits,
  *   `degraded` while a warning/critical alert is open or a factory is degraded or down, else `healthy`.
  */
 import type { AlertSeverity } from "./alerts.ts";
+import { dueAt } from "./metrics.ts";
 
 export type HeartbeatHealth = "ok" | "degraded" | "down";
 export type ProductStatus = "healthy" | "degraded" | "stalled";
@@ -51,6 +52,21 @@ export function isStuck(lastEventAt: number, now: number, stuckAfterMinutes: num
 /** A queued job waiting since `queuedAt` (ms) is starving at `now`. */
 export function isStarving(queuedAt: number, now: number, starvingAfterMinutes: number): boolean {
   return now - queuedAt > starvingAfterMinutes * MINUTE;
+}
+
+/**
+ * When a queued job's starving clock starts (ms): when its wait began, if a requeue did not end it (`waitingSince`:
+ * a lost lease, a rate limit) — else when it became due (core/metrics `dueAt`): waiting out a retry's backoff
+ * (`notBefore`, up to a week) is not waiting for a factory. The coordinator orders its starving candidates by this
+ * very instant, along an index over the same expression (policies/health-starving `STARVING_FROM_SQL`).
+ */
+export function starvingFrom(j: { queuedAt: number; notBefore?: number; waitingSince?: number }): number {
+  return j.waitingSince ?? dueAt(j.queuedAt, j.notBefore);
+}
+
+/** When a job whose clock starts at `from` (ms) is starving (`isStarving` holds from then on): the alarm's wake-up. */
+export function starvingAt(from: number, starvingAfterMinutes: number): number {
+  return from + starvingAfterMinutes * MINUTE + 1;
 }
 
 export interface ProductHealthInputs {

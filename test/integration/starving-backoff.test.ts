@@ -1,7 +1,8 @@
 // A job queued again after a failure of its own waits out its retry backoff (`notBefore`) before it may run: that
 // is not starving for a factory. The health pass measures its `starving` from when the backoff ends — no alert (and
 // no webhook) while it may not run yet, one once it has waited past the threshold after that — while a job whose
-// requeue did not end its wait (alerts.test.ts) still measures from when its wait began.
+// requeue did not end its wait (alerts.test.ts) still measures from when its wait began. An operator's requeue of a
+// job in backoff ends the backoff then: the backoff it sat out counts neither as starving nor as dispatch latency.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client.ts";
@@ -33,27 +34,33 @@ async function shift(product: string, jobId: string, shiftMs: number): Promise<v
   });
 }
 
+/** A job that failed once, queued again for a 120 min backoff by a factory (`a`, which stays enrolled). */
+async function inBackoff(product: string) {
+  const settings = {
+    retry: { baseSeconds: 7200, maxSeconds: 7200, jitter: 0 },
+    health: { starvingAfterMinutes: 60 },
+  };
+  expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
+  const a = await enroll(product, "a");
+  const job = await submit(product, { title: "fails once", maxAttempts: 3 });
+  const c = await claim(product, a.token);
+  expect(c.body.job.id).toBe(job.id);
+  const failed = { outcome: "failure", retryable: true };
+  const r = await api("PATCH", `${P(product)}/jobs/${job.id}`, {
+    token: a.token,
+    json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: failed },
+  });
+  expect(r.status).toBe(200);
+  const queued = await getJob(product, job.id);
+  expect(queued.stage).toBe("queued");
+  expect((queued.notBefore as number) - (queued.queuedAt as number)).toBe(120 * MIN);
+  return { a, job };
+}
+
 describe("starving after a retry backoff", () => {
   it("is not raised while the job may not run yet, and is once it waited past the threshold after that", async () => {
     const product = "starve-backoff";
-    const settings = {
-      retry: { baseSeconds: 7200, maxSeconds: 7200, jitter: 0 },
-      health: { starvingAfterMinutes: 60 },
-    };
-    expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
-    const a = await enroll(product, "a");
-    const job = await submit(product, { title: "fails once", maxAttempts: 3 });
-    const c = await claim(product, a.token);
-    expect(c.body.job.id).toBe(job.id);
-    const failed = { outcome: "failure", retryable: true };
-    const r = await api("PATCH", `${P(product)}/jobs/${job.id}`, {
-      token: a.token,
-      json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: failed },
-    });
-    expect(r.status).toBe(200);
-    const queued = await getJob(product, job.id);
-    expect(queued.stage).toBe("queued");
-    expect((queued.notBefore as number) - (queued.queuedAt as number)).toBe(120 * MIN);
+    const { job } = await inBackoff(product);
 
     // Failed 61 min ago: past the threshold since its requeue, but its backoff has 59 min to go.
     await shift(product, job.id, -61 * MIN);
@@ -67,5 +74,23 @@ describe("starving after a retry backoff", () => {
     expect(now).toHaveLength(1);
     expect(now[0]).toMatchObject({ subject: `job:${job.id}` });
     expect(now[0]?.message).toMatch(/has waited 61 min/);
+  });
+
+  it("an operator's requeue ends the backoff then: the backoff sat out is neither starving nor dispatch latency", async () => {
+    const product = "starve-backoff-released";
+    const { a, job } = await inBackoff(product);
+    await shift(product, job.id, -61 * MIN); // failed 61 min ago, 59 min of backoff to go
+    const released = await api("POST", `${P(product)}/jobs/${job.id}/actions/requeue`, { token: ADMIN, json: {} });
+    expect(released.status).toBe(200);
+    await env.COORDINATOR.getByName(product).sweep(product);
+    expect(await starving(product)).toEqual([]);
+
+    const c = await claim(product, a.token);
+    expect(c.body.job.id).toBe(job.id);
+    const m = await api<{ dispatchLatencyMs: { count: number; sumMs: number } }>("GET", `${P(product)}/metrics`, {
+      token: ADMIN,
+    });
+    expect(m.body.dispatchLatencyMs.count).toBe(2); // its first claim, and this one
+    expect(m.body.dispatchLatencyMs.sumMs).toBeLessThan(60 * MIN); // not the 61 min since its requeue
   });
 });

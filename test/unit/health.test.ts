@@ -1,6 +1,7 @@
 // Health (core/health): a factory is degraded after 1 missed heartbeat and down after 3, with one interval of
 // grace for a late beat — the same rule core/lease gives the registry and router; stuck and starving thresholds
-// are strict "longer than"; a product stalls only while work waits, 2 × the expected interval after the later of
+// are strict "longer than", starving counted from when a wait began, else from when a retry's backoff ended, and
+// `starvingAt` is an instant from which it holds (property); a product stalls only while work waits, 2 × the expected interval after the later of
 // its last finish and the oldest waiting work's arrival (property: never stalled with no work waiting).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -11,6 +12,8 @@ import {
   missedHeartbeats,
   nextHeartbeatCrossing,
   productHealth,
+  starvingAt,
+  starvingFrom,
 } from "../../src/core/health.ts";
 import { factoryHealthAt, HEARTBEAT } from "../../src/core/lease.ts";
 
@@ -52,6 +55,24 @@ describe("stuck and starving", () => {
     expect(isStuck(NOW - 30 * MIN - 1, NOW, 30)).toBe(true);
     expect(isStarving(NOW - 60 * MIN, NOW, 60)).toBe(false);
     expect(isStarving(NOW - 60 * MIN - 1, NOW, 60)).toBe(true);
+  });
+
+  it("starts a job's starving clock when its wait began, else when its backoff ends", () => {
+    expect(starvingFrom({ queuedAt: NOW })).toBe(NOW);
+    expect(starvingFrom({ queuedAt: NOW, notBefore: NOW + 7 * MIN })).toBe(NOW + 7 * MIN);
+    expect(starvingFrom({ queuedAt: NOW, notBefore: NOW - 7 * MIN })).toBe(NOW);
+    // A lost lease or a rate limit did not end the wait: measured from its beginning, backoff or not.
+    expect(starvingFrom({ queuedAt: NOW, notBefore: NOW + 7 * MIN, waitingSince: NOW - MIN })).toBe(NOW - MIN);
+  });
+
+  it("names an instant from which the job is starving, and not before it", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 * 24 * 60 }), fc.integer({ min: 0, max: 60 * MIN }), (m, later) => {
+        const at = starvingAt(NOW, m);
+        expect(isStarving(NOW, at + later, m)).toBe(true);
+        expect(isStarving(NOW, at - 1, m)).toBe(false);
+      }),
+    );
   });
 });
 

@@ -105,9 +105,12 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
       // An operator's requeue starts the job over on every factory: exclusions from lost leases are cleared.
       const cleared = clearExclusions(tx, job.id);
       if (job.stage === "queued" && (cleared > 0 || job.notBefore !== undefined)) {
-        // Already queued but held back (excluded, or waiting out a retry delay): offer it now.
+        // Already queued but held back (excluded, or waiting out a retry delay): offer it now. Its delay ends now
+        // rather than vanishing: cleared, the job counted as due since its requeue, and the delay it sat out as
+        // starving and as dispatch latency (core/health `starvingFrom`, core/metrics `dueAt`).
         bumpQueueVersion(tx.sql);
-        return { job: touchJob(tx, job, { ...budget, notBefore: undefined }) };
+        const notBefore = job.notBefore === undefined ? undefined : Math.min(job.notBefore, tx.now);
+        return { job: touchJob(tx, job, { ...budget, notBefore }) };
       }
       const { changes, holder } = dropLease(tx, job, `requeued by ${input.actor}`);
       // A manual requeue of a failed or dead-lettered job grants it a fresh set of attempts (its retries were

@@ -6,27 +6,25 @@
  *   output: alerts raised or resolved (policies/alerts) — `factory_degraded`/`factory_down` per factory
  *           (core/health heartbeat rule, as the registry reads it), `stuck` per building job with no event for
  *           longer than `stuckAfterMinutes` (its last event: the `job_activity` row, else its last change),
- *           `starving` per queued job waiting longer than `starvingAfterMinutes` since its wait began (a lost lease
- *           does not end a wait: jobs/rows `waitingSinceOf`; a retry's wait starts when its backoff ends: `starvingFrom`; its
- *           waiting reason in the message), `stalled` for the product (core/health `productHealth`); the instant the next threshold is
- *           crossed, kept in meta for the alarm (runtime/alarm).
+ *           `starving` per queued job waiting longer than `starvingAfterMinutes` (policies/health-starving: since
+ *           its wait began — a lost lease does not end a wait — or since its retry's backoff ended; its waiting
+ *           reason in the message), `stalled` for the product (core/health `productHealth`); the instant the next
+ *           threshold is crossed, kept in meta for the alarm (runtime/alarm).
  *   bound:  at most PER_CHECK rows read per check, so one pass is bounded however large the product; what is
  *           left is taken by the next pass (the cron sweep runs one every minute).
  *   tidy:   activity rows of ended jobs and alerts resolved over 30 days ago are dropped (≤ TIDY_PER_PASS each).
  * Runs from the cron sweep (ProductCoordinator `sweep`) and from the alarm when a threshold is due.
  */
-import { heartbeatHealth, isStarving, isStuck, nextHeartbeatCrossing, stalledFrom } from "../../../core/health.ts";
+import { heartbeatHealth, isStuck, nextHeartbeatCrossing, stalledFrom } from "../../../core/health.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
-import { dueAt } from "../../../core/metrics.ts";
-import type { Factory, Job } from "../../../core/model.ts";
+import type { Factory } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
 import { listFactories } from "../factories/registry.ts";
-import { waitingSinceOf } from "../jobs/rows.ts";
-import { fleetSnapshot, waitingReasonFor } from "../jobs/waiting.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { type AlertInput, clearAlert, liveAlertsOf, raiseAlert } from "./alerts.ts";
 import { setNextHealthAt } from "./health-deadline.ts";
+import { checkStarving } from "./health-starving.ts";
 import { productHealthAt } from "./health-summary.ts";
 
 /** Rows read per check per pass: a pass stays a few ms even on a product with a huge backlog. */
@@ -89,28 +87,8 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
   for (const a of liveAlertsOf(tx.sql, "stuck", PER_CHECK))
     if (!(stuckRead.get(a.subject) ?? stillBuilding(tx, a.subject, building.length))) set(false, a);
 
-  // Starving: queued jobs, longest waiting first (since their wait began: jobs/rows), each with its waiting reason.
-  const queued = longestWaiting(tx);
-  const starves = (j: Job) => isStarving(starvingFrom(j), tx.now, t.starvingAfterMinutes);
-  const starvingRead = new Map(queued.map((j) => [`job:${j.id}`, starves(j)]));
-  const snap = queued.some(starves) ? fleetSnapshot(tx, wsReady) : undefined;
-  for (const j of queued) {
-    if (!snap || !starves(j)) {
-      due.push(starvingFrom(j) + t.starvingAfterMinutes * MINUTE + 1);
-      continue;
-    }
-    const why = waitingReasonFor(tx, j, snap);
-    const min = Math.floor((tx.now - starvingFrom(j)) / MINUTE);
-    set(true, {
-      kind: "starving",
-      severity: "warning",
-      subject: `job:${j.id}`,
-      message: `job ${j.id} (${j.title}) has waited ${min} min (threshold ${t.starvingAfterMinutes} min): ${why ? `${why.code}: ${why.message}` : "no reason known"}`,
-    });
-  }
-  for (const a of liveAlertsOf(tx.sql, "starving", PER_CHECK))
-    if (!(starvingRead.get(a.subject) ?? stillStarving(tx, a.subject, t.starvingAfterMinutes, queued.length)))
-      set(false, a);
+  // Starving: queued jobs, those whose clock started first (policies/health-starving), each with its waiting reason.
+  checkStarving(tx, t.starvingAfterMinutes, PER_CHECK, wsReady, set, due);
 
   // Stalled: the product as a whole.
   const h = productHealthAt(tx);
@@ -196,53 +174,12 @@ function tidy(tx: Tx): void {
 }
 
 /**
- * A live `stuck` (or `starving`) alert whose job was not in this pass's page: it is kept only if the page was full
- * (the job may simply not have been read this time) and the job is still building (queued and old); otherwise its
- * condition cleared — the job moved on.
+ * A live `stuck` alert whose job was not in this pass's page: it is kept only if the page was full (the job may
+ * simply not have been read this time) and the job is still building; otherwise its condition cleared — the job
+ * moved on.
  */
 function stillBuilding(tx: Tx, subject: string, read: number): boolean {
   if (read < PER_CHECK) return false;
   const id = subject.slice("job:".length);
   return tx.sql.exec("SELECT 1 FROM jobs WHERE id = ? AND stage = 'building'", id).toArray().length > 0;
-}
-
-/**
- * When a queued job's starving clock starts: when its wait began (jobs/rows `waitingSinceOf`) — but a job queued
- * again after a failure of its own may not run before its retry backoff ends (`notBefore`, up to a week): waiting
- * out its backoff is not waiting for a factory, so it is measured from then (core/metrics `dueAt`, as dispatch
- * latency is). A requeue that did not end the wait (a lost lease, a rate limit) keeps measuring from its beginning.
- */
-function starvingFrom(j: Job): number {
-  return j.waitingSince ?? dueAt(j.queuedAt, j.notBefore);
-}
-
-function stillStarving(tx: Tx, subject: string, afterMinutes: number, read: number): boolean {
-  if (read < PER_CHECK) return false;
-  const id = subject.slice("job:".length);
-  const row = tx.sql
-    .exec<{ q: number }>(
-      `SELECT COALESCE(waiting_since, MAX(queued_at, COALESCE(json_extract(doc, '$.notBefore'), queued_at))) AS q
-         FROM jobs WHERE id = ? AND stage = 'queued'`,
-      id,
-    )
-    .toArray()[0];
-  return row !== undefined && isStarving(row.q, tx.now, afterMinutes);
-}
-
-/**
- * The PER_CHECK queued jobs that have waited longest, by when their wait began (jobs/rows `waitingSinceOf`): the
- * oldest by `queued_at`, merged with the oldest requeued without ending their wait (their own partial index, a few
- * rows). Exact: a job among the PER_CHECK longest waiting is among the PER_CHECK first of its own kind's order.
- */
-function longestWaiting(tx: Tx): Job[] {
-  const page = (query: string) => tx.sql.exec<{ doc: string }>(query).toArray();
-  const rows = [
-    ...page(`SELECT doc FROM jobs WHERE stage = 'queued' ORDER BY queued_at, id LIMIT ${PER_CHECK}`),
-    ...page(`SELECT doc FROM jobs INDEXED BY jobs_waiting_since WHERE waiting_since IS NOT NULL AND stage = 'queued'
-              ORDER BY waiting_since, id LIMIT ${PER_CHECK}`),
-  ];
-  const byId = new Map(rows.map((r) => JSON.parse(r.doc) as Job).map((j) => [j.id, j]));
-  return [...byId.values()]
-    .sort((a, b) => waitingSinceOf(a) - waitingSinceOf(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, PER_CHECK);
 }

@@ -20,6 +20,7 @@ import { BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
 import { applyRetryColumns } from "../outbox/dead-letters.ts";
 import { applyBreakerTrialColumns } from "../policies/breakers.ts";
+import { applyWaitingSchema } from "../policies/health-starving.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
 export const SCHEMA_VERSION = 2;
@@ -186,20 +187,7 @@ export function applySchema(sql: SqlStorage): void {
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
   applyEnrollmentCodeColumns(sql); // what a code is bound to (access/enrollment)
   applyBreakerTrialColumns(sql); // which run is a half-open breaker's trial (policies/breakers)
-  keepWaitingChains(sql);
-}
-
-/**
- * `jobs.waiting_since` (jobs/rows `waitingSinceOf`): set only on a queued job requeued without ending its wait, so
- * its partial index holds those few rows and costs the common path nothing. The starving page merges them with the
- * oldest by `queued_at` (policies/health-check). Rows from before have none: their wait began at `queued_at`.
- */
-function keepWaitingChains(sql: SqlStorage): void {
-  if (!columnsOf(sql, "jobs").has("waiting_since")) execute(sql, "ALTER TABLE jobs ADD COLUMN waiting_since INTEGER");
-  execute(
-    sql,
-    "CREATE INDEX IF NOT EXISTS jobs_waiting_since ON jobs(waiting_since, id) WHERE waiting_since IS NOT NULL AND stage = 'queued'",
-  );
+  applyWaitingSchema(sql); // waiting_since and the indexes the starving page reads (policies/health-starving)
 }
 
 /**
