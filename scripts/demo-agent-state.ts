@@ -2,11 +2,12 @@
  * @module scripts/demo-agent-state
  * What an earlier `npm start` left of a demo factory's agent (`<state>/demo/<name>/config.json`), made fit for this
  * run's coordinator before the agent starts: pointed at this run's URL, or — when the coordinator no longer knows
- * that factory — cleared, so that the demo enrolls it afresh as a first run does.
+ * that factory — cleared, so that the demo enrolls it afresh as a first run does. And the coordinator's side made to
+ * match: a factory of the demo's name that no saved config names is deregistered, so there is one per name.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PRODUCT } from "./demo-api.ts";
+import { api, PRODUCT } from "./demo-api.ts";
 
 interface AgentConfig {
   url?: string;
@@ -51,4 +52,31 @@ export async function demoAgentEnrolled(
 function moveCoordinator(file: string, config: AgentConfig, url: string): void {
   if (config.url === url) return;
   writeFileSync(file, `${JSON.stringify({ ...config, url }, null, 2)}\n`, { mode: 0o600 });
+}
+
+/**
+ * Deregisters every factory named `name` in the demo product but `savedId` (the one the agent's config names; none
+ * when it is enrolled anew). A stop between the coordinator accepting the enrollment code and the agent saving its
+ * config (`npm start` ends the enrollment it runs) leaves a factory no agent can ever use — its token was never
+ * written down — and the coordinator refuses its name to a new enrollment (`conflict`: already enrolled), so every
+ * later start stopped with `demo_failed` until someone deregistered it by hand. Deregistered, not revoked: a revoked
+ * factory frees its name but stays listed, a second `demo-docker` in `factories`. The demo product and its `demo-*`
+ * names are the demo's own, so nothing else is hit; such a factory never connected, so it holds no job (a deregister
+ * would requeue it anyway).
+ */
+export async function forgetUnsavedFactories(
+  url: string,
+  token: string,
+  name: string,
+  savedId: string | undefined,
+): Promise<void> {
+  const { factories } = (await api(url, token, "GET", "/factories")) as { factories: { id: string; name: string }[] };
+  for (const f of factories)
+    if (f.name === name && f.id !== savedId) await api(url, token, "DELETE", `/factories/${encodeURIComponent(f.id)}`);
+}
+
+/** The factory id the agent's saved config in `stateDir` names; undefined when it has none. */
+export function savedFactoryId(stateDir: string): string | undefined {
+  const file = path.join(stateDir, "config.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as AgentConfig).factoryId : undefined;
 }

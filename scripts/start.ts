@@ -16,7 +16,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { envValue } from "../src/shared/env-value.ts";
 import { errorLine, errorText } from "../src/shared/fixable-error.ts";
-import { demoAgentEnrolled } from "./demo-agent-state.ts";
+import { demoAgentEnrolled, forgetUnsavedFactories, savedFactoryId } from "./demo-agent-state.ts";
 import { api, createDemoProduct, PRODUCT, prefixed, shipFirstOwnTested } from "./demo-api.ts";
 import { type DemoJob, demoSummary } from "./demo-summary.ts";
 import { adminToken, port } from "./dev.ts";
@@ -48,7 +48,12 @@ async function startAgent(url: string, token: string, f: (typeof FACTORIES)[numb
   chmodSync(DEMO_DIR, 0o755);
   mkdirSync(stateDir, { recursive: true });
   const bin = path.join(ROOT, "bin", "gigafactory-agent.mjs");
-  if (!(await demoAgentEnrolled(stateDir, `${stateDir}-work`, url, token))) {
+  const enrolled = await demoAgentEnrolled(stateDir, `${stateDir}-work`, url, token);
+  // An earlier start stopped mid-enrollment left a factory of this name that no config names: gone before enrolling.
+  // A config naming no factory (a hand-made one) leaves the fleet as it is: its own factory would go too.
+  const saved = enrolled ? savedFactoryId(stateDir) : undefined;
+  if (!enrolled || saved !== undefined) await forgetUnsavedFactories(url, token, f.name, saved);
+  if (!enrolled) {
     // A fresh demo: enroll the way a real host does, with a one-time code.
     const { code } = (await api(url, token, "POST", "/factories/enrollment-codes", {})) as { code: string };
     const caps = f.caps.flatMap((c) => ["--cap", c]);

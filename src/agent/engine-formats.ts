@@ -23,6 +23,7 @@
  * it then recovers from.
  */
 import type { Usage } from "./insights.ts";
+import { retryAfterText } from "./retry-after.ts";
 
 /** What one engine line says: the run's cumulative usage so far, and/or a throttled end (retry after N s, 0 = unknown). */
 export interface EngineFacts {
@@ -39,8 +40,6 @@ const errorText = (...parts: unknown[]): string | undefined => {
   return text === "" ? undefined : text.slice(0, MAX_ERROR_CHARS);
 };
 
-/** 86 400 s: the longest back-off the API accepts (shared/api RunResultBody), a day. */
-const MAX_RETRY_AFTER_S = 86_400;
 /**
  * 1e12 tokens / $1e6: the most a report may carry (shared/api-work InsightsBody; the coordinator refuses more, and the
  * run would go unreported), far past any real run. Every count is capped here, sums included.
@@ -58,24 +57,9 @@ const record = (v: unknown): Record<string, unknown> | undefined =>
 const THROTTLED =
   /\b(?:429|529)\b|rate_limit_error|overloaded_error|rate[ _-]?limit|too many requests|overloaded|usage limit|limit reached|usage_limit_reached|quota/i;
 
-/** "try again in 20s" / "in 2 hours 5 minutes" / "retry after 30 seconds" → s; undefined when it names none. */
-export function retryAfterText(text: string): number | undefined {
-  const at = /(?:try again|retry)\s+(?:after|in)\s/i.exec(text);
-  if (!at) return undefined;
-  // The duration follows the phrase: "2 hours 5 minutes", "1m30s", "20s". 60 chars holds any of them.
-  const span = text.slice(at.index + at[0].length, at.index + at[0].length + 60);
-  let s = 0;
-  let seen = false;
-  for (const [, n, unit] of span.matchAll(/(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)[a-z]*/gi)) {
-    const k = (unit as string).toLowerCase();
-    s += Number(n) * (k === "d" ? 86_400 : k === "h" ? 3600 : k === "m" ? 60 : k === "ms" ? 0.001 : 1);
-    seen = true;
-  }
-  return seen ? Math.min(Math.ceil(s), MAX_RETRY_AFTER_S) : undefined;
-}
-
-const throttled = (text: unknown): number | undefined =>
-  typeof text === "string" && THROTTLED.test(text) ? (retryAfterText(text) ?? 0) : undefined;
+/** A throttled text → the wait it names (agent/retry-after; an absolute one read against `now`), 0 when none. */
+const throttled = (text: unknown, now: number | undefined): number | undefined =>
+  typeof text === "string" && THROTTLED.test(text) ? (retryAfterText(text, now) ?? 0) : undefined;
 
 /** An Anthropic `usage` → [input incl. cache writes and reads, output]; undefined when it has neither count. */
 function anthropicTokens(u: Record<string, unknown> | undefined): [number, number] | undefined {
@@ -103,7 +87,7 @@ function modelUsageTokens(m: Record<string, unknown> | undefined): [number, numb
 }
 
 /** A Claude Code `result` message → its totals and, when it ended in a throttled API error, the rate limit. */
-function claudeResult(r: Record<string, unknown>): EngineFacts {
+function claudeResult(r: Record<string, unknown>, now: number | undefined): EngineFacts {
   const facts: EngineFacts = {};
   const usage: Usage = {};
   const tokens = modelUsageTokens(record(r.modelUsage)) ?? anthropicTokens(record(r.usage));
@@ -113,7 +97,8 @@ function claudeResult(r: Record<string, unknown>): EngineFacts {
   if (r.is_error === true) {
     // Newer Claude Code names the API's HTTP status (`api_error_status`); the text is all older ones give.
     const status = r.api_error_status === 429 || r.api_error_status === 529 ? 0 : undefined;
-    const n = throttled(r.result) ?? throttled(Array.isArray(r.errors) ? r.errors.join(" ") : undefined) ?? status;
+    const errors = Array.isArray(r.errors) ? r.errors.join(" ") : undefined;
+    const n = throttled(r.result, now) ?? throttled(errors, now) ?? status;
     if (n !== undefined) facts.rateLimitedFor = n;
     const error = errorText(r.subtype === "success" ? undefined : r.subtype, r.result);
     if (error) facts.error = error;
@@ -122,10 +107,10 @@ function claudeResult(r: Record<string, unknown>): EngineFacts {
 }
 
 /** A Codex `turn.completed` (running totals) or `turn.failed` (a throttled one is a rate limit) event. */
-function codexEvent(r: Record<string, unknown>): EngineFacts {
+function codexEvent(r: Record<string, unknown>, now: number | undefined): EngineFacts {
   if (r.type === "turn.failed") {
     const message = record(r.error)?.message;
-    const n = throttled(message);
+    const n = throttled(message, now);
     const error = errorText(message);
     return { ...(n === undefined ? {} : { rateLimitedFor: n }), ...(error ? { error } : {}) };
   }
@@ -137,8 +122,12 @@ function codexEvent(r: Record<string, unknown>): EngineFacts {
 /** Cheap pre-check: most output lines are not one of these events, and JSON.parse of a long tool result costs. */
 const EVENT = /"type"\s*:\s*"(?:result|turn\.completed|turn\.failed)"/;
 
-/** One output line → what it says about usage and throttling in Claude's or Codex's format; undefined otherwise. */
-export function parseEngineLine(line: string): EngineFacts | undefined {
+/**
+ * One output line → what it says about usage and throttling in Claude's or Codex's format; undefined otherwise.
+ * `now` (ms since the epoch) reads a reset time the engine names ("try again at 3:28 PM"); without it only a relative
+ * wait is read.
+ */
+export function parseEngineLine(line: string, now?: number): EngineFacts | undefined {
   const t = line.trim();
   if (!(t.startsWith("{") || t.startsWith("[")) || !EVENT.test(t)) return undefined;
   let data: unknown;
@@ -150,8 +139,8 @@ export function parseEngineLine(line: string): EngineFacts | undefined {
   // `claude -p --output-format json --verbose`: an array of the session's messages, the `result` one last.
   const r = Array.isArray(data) ? record(data.findLast((m) => record(m)?.type === "result")) : record(data);
   if (!r) return undefined;
-  if (r.type === "result") return claudeResult(r);
-  if (r.type === "turn.completed" || r.type === "turn.failed") return codexEvent(r);
+  if (r.type === "result") return claudeResult(r, now);
+  if (r.type === "turn.completed" || r.type === "turn.failed") return codexEvent(r, now);
   return undefined;
 }
 

@@ -23,6 +23,7 @@ import type { Insights, JobBudget } from "../core/model.ts";
 import { usdText } from "../core/usd-text.ts";
 import type { Assignment } from "../shared/protocol.ts";
 import { ClaudeCallTally, MAX_TOKENS, MAX_USD, parseEngineLine } from "./engine-formats.ts";
+import { MAX_RETRY_AFTER_S } from "./retry-after.ts";
 
 export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd">;
 
@@ -54,9 +55,6 @@ export function parseInsightsLine(line: string): Usage | undefined {
   if (costUsd !== undefined) usage.costUsd = costUsd;
   return usage;
 }
-
-/** 86 400 s: the longest back-off the API accepts (shared/api RunResultBody), a day. */
-const MAX_RETRY_AFTER_S = 86_400;
 
 /** A `{"gf_rate_limited": {"retryAfterSeconds": N}}` line → N (s, clamped integer); anything else → undefined. */
 export function parseRateLimitLine(line: string): number | undefined {
@@ -167,24 +165,28 @@ export class UsageMeter {
   engineError: string | undefined;
   private readonly limits: RunLimits;
   private readonly base: RunSpent | undefined;
+  /** The host's clock (ms since the epoch): what an engine's "try again at 3:28 PM" is read against. */
+  private readonly clock: () => number;
   private readonly calls = new ClaudeCallTally();
   /** A total (gf_insights, Claude's result, Codex's turn.completed) has been seen. */
   private reported = false;
 
   /**
    * `limits`: what this run may spend (`runLimits` of its assignment); `base`: what the run spent before this
-   * engine (a resumed lease's `runSpent`), undefined when this engine is the run's first.
+   * engine (a resumed lease's `runSpent`), undefined when this engine is the run's first; `clock`: the time now, in
+   * ms since the epoch (a parameter so a test fixes it; the parsers never read the clock themselves).
    */
-  constructor(limits: RunLimits, base?: RunSpent) {
+  constructor(limits: RunLimits, base?: RunSpent, clock: () => number = Date.now) {
     this.limits = limits;
     this.base = base;
+    this.clock = clock;
   }
 
   /** Feed one output line; returns the breach the first time usage goes over budget. */
   line(text: string): string | undefined {
     // Our own contract first; then Claude Code's and Codex's own formats (agent/engine-formats), whose totals are
     // cumulative the same way, so they too replace what came before.
-    const native = parseEngineLine(text);
+    const native = parseEngineLine(text, this.clock());
     if (native?.error) this.engineError = native.error;
     const retryAfter = parseRateLimitLine(text) ?? native?.rateLimitedFor;
     if (retryAfter !== undefined) this.rateLimitedFor = retryAfter;
@@ -207,6 +209,10 @@ export class UsageMeter {
  * engine on it (an engine still running across a reconnect keeps its seat and its meter, which already counts all of
  * its spend) — what the run reported before (`a.runSpent`) counts as well. An `assign`'s lease is new: no base.
  */
-export function runMeter(a: Pick<Assignment, "job" | "allowance" | "runSpent">, resumed: boolean): UsageMeter {
-  return new UsageMeter(runLimits(a), resumed ? a.runSpent : undefined);
+export function runMeter(
+  a: Pick<Assignment, "job" | "allowance" | "runSpent">,
+  resumed: boolean,
+  clock: () => number = Date.now,
+): UsageMeter {
+  return new UsageMeter(runLimits(a), resumed ? a.runSpent : undefined, clock);
 }

@@ -5,9 +5,10 @@
 // or a recovered retry that says "429" or "rate limit" is not.
 import { describe, expect, it } from "vitest";
 import { splitCommand } from "../../src/agent/command-template.ts";
-import { parseEngineLine, retryAfterText } from "../../src/agent/engine-formats.ts";
+import { parseEngineLine } from "../../src/agent/engine-formats.ts";
 import { DEFAULT_ENGINES } from "../../src/agent/engines.ts";
 import { UsageMeter } from "../../src/agent/insights.ts";
+import { retryAfterText } from "../../src/agent/retry-after.ts";
 import {
   CLAUDE_MAX_TURNS,
   CLAUDE_OVERLOADED,
