@@ -9,7 +9,7 @@ import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { MAX_CHILDREN_PER_REQUEST } from "../core/composite.ts";
 import { ChildManifestSchema } from "../core/manifest-schema.ts";
-import { MAX_COMMENT_BYTES } from "../core/review.ts";
+import { MAX_COMMENT_BYTES, ReviewRoundField } from "../core/review.ts";
 import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, SerialKeySchema } from "../core/serial-gates.ts";
 import { SettingsPatchSchema } from "../core/settings.ts";
 import { WAITING_CODES } from "../core/waiting-reason.ts";
@@ -86,14 +86,7 @@ export const ReviewBody = z
   .object({
     verdict: z.enum(["approve", "reject"]),
     comment: utf8Text(MAX_COMMENT_BYTES, z.string().trim()).optional(),
-    round: z
-      .number()
-      .int()
-      .optional()
-      .describe(
-        "the review round read from GET …/reviews (`round`): a job requeued and rebuilt since is refused 409 conflict, " +
-          "so a verdict only ever applies to the build the reviewer saw",
-      ),
+    round: ReviewRoundField.optional(),
   })
   .strict();
 // ---- product settings (part 1) ---------------------------------------------------

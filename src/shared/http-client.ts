@@ -95,7 +95,7 @@ export class GigafactoryClient extends FleetClient {
   action(
     id: string,
     action: JobAction,
-    body: { reviewer?: string; note?: string; budgetUsd?: number; budgetTokens?: number } = {},
+    body: { reviewer?: string; note?: string; round?: number; budgetUsd?: number; budgetTokens?: number } = {},
   ): Promise<Job> {
     return this.call("POST", `/jobs/${enc(id)}/actions/${action}`, { json: body });
   }
