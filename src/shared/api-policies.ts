@@ -64,7 +64,20 @@ export const SerialGateSchema = z.object({
       "with no running holder: the run whose lease was taken by force (cancel, requeue, preemption, budget stop…) " +
         "and which holds the key until its factory says it stopped, or until its old lease's expiry",
     ),
-  queue: z.array(z.string()).describe("queued job ids, most urgent first (at most 50)"),
+  queue: z
+    .array(z.string())
+    .describe("queued job ids as dispatch takes them: due ones most urgent first, then those in retry backoff (≤ 50)"),
+  next: z
+    .string()
+    .nullable()
+    .describe(
+      "the job dispatch gives the key to next: the most urgent one due now (not in retry backoff); null if none",
+    ),
+  nextDueAt: z
+    .number()
+    .int()
+    .nullable()
+    .describe("with no job due: ms epoch when the first retry backoff ends (the next one becomes due); else null"),
   queueLength: z.number().int(),
   frozen: z.object({ by: z.string(), reason: z.string(), at: z.number().int().describe("ms epoch") }).nullable(),
 });

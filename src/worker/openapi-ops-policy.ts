@@ -95,7 +95,9 @@ export const GATE_OPS: Op[] = [
     summary:
       "Serial gates: every key with a holder, a queue or a freeze, in key order — `{keys: [{key, holder, stopping: " +
       "{jobId, factoryId, leaseEpoch, until} | null (a run whose lease was taken, holding the key while it stops), " +
-      "queue (most urgent first, ≤ 50 ids), queueLength, frozen: {by, reason, at} | null}], nextCursor?}`",
+      "queue (as dispatch takes them: due most urgent first, then those in retry backoff; ≤ 50 ids), next (the job " +
+      "dispatch runs next: due now; null if none), nextDueAt (with none due: when the first backoff ends), " +
+      "queueLength, frozen: {by, reason, at} | null}], nextCursor?}`",
     role: "viewer",
     query: SerialListQuery,
     ok: { "200": json("A page of serial keys", SerialPageSchema) },
