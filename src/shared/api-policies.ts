@@ -110,6 +110,52 @@ export const ReviewBody = z
  */
 export const SettingsPatchBody = SettingsPatchSchema;
 
+/** The router's weights per term (core/model `RouterWeights`): settings, explain. */
+export const WeightsSchema = z.object({
+  capabilityFit: z.number(),
+  affinity: z.number(),
+  load: z.number(),
+  costFit: z.number(),
+  health: z.number(),
+  starvation: z.number(),
+  track: z.number(),
+});
+
+/** `GET …/settings`, and the whole new record `PATCH …/settings` answers. */
+export const SettingsSchema = z.object({
+  preemption: z.boolean(),
+  leaseTtlSeconds: z.number().int(),
+  weights: WeightsSchema,
+  agingHorizonMinutes: z.number(),
+  retry: z.object({ baseSeconds: z.number(), maxSeconds: z.number(), jitter: z.number() }),
+  frozenSerialKeys: z.array(z.string()),
+  budgetPaused: z.boolean(),
+  overflow: z.enum(["route", "hold"]),
+  breaker: z.object({
+    failureThreshold: z.number().int(),
+    coolDownSeconds: z.number(),
+    maxCoolDownSeconds: z.number(),
+  }),
+  errorBudget: z.object({ windowMinutes: z.number(), maxFailures: z.number().int() }),
+  health: z.object({
+    stuckAfterMinutes: z.number(),
+    starvingAfterMinutes: z.number(),
+    expectedFinishIntervalMinutes: z.number(),
+  }),
+  routing: z.object({ objective: z.enum(["success_per_usd", "success_per_minute"]), minSamples: z.number().int() }),
+});
+
+/** What the settings answer says of the aging guarantee (core/aging `agingGuarantee`), derived, never set. */
+export const AgingGuaranteeSchema = z.object({
+  holds: z.boolean().describe("a low job under a steady stream of fresh high jobs is assigned within a bound"),
+  lowUnderHighMinutes: z.number().nullable().describe("that bound, minutes (plus a seat's turnover); null when off"),
+  starvationAbove: z.number().describe("the guarantee holds exactly when weights.starvation is above this"),
+  message: z.string(),
+});
+
+/** `GET …/settings` and `PATCH …/settings`: the whole record, and what it means for the aging guarantee. */
+export const SettingsAnswerSchema = SettingsSchema.extend({ aging: AgingGuaranteeSchema });
+
 // ---- DAG (composite jobs) ---------------------------------------------------------
 
 /** 1 MiB: 500 children of a couple of KB each; a bigger batch of work is a bulk submission (`/jobs:batch`). */
