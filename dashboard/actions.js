@@ -97,7 +97,7 @@ export function actionBar(session, jobId, onDone) {
   status.tabIndex = -1; // focus lands on the outcome when the clicked button is no longer offered
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {};
-  /** The job as last rendered. @type {{ stage: string, parentId?: string, notBefore?: number | null, waitingReason?: any }} */
+  /** The job as last rendered. @type {{ stage: string, queuedAt?: number, parentId?: string, notBefore?: number | null, waitingReason?: any }} */
   let current = { stage: "" };
   /** The cancelled job above this one, once known: cancelled is final, so it is never read again. */
   let cancelledParent = "";
@@ -134,6 +134,7 @@ export function actionBar(session, jobId, onDone) {
     if (action === "cancel" && !confirm("Cancel this job? Its factory will be told to stop.")) return;
     const text = note.value.trim();
     const raise = action === "requeue" && budget.value.trim() !== "" ? Number(budget.value) : undefined;
+    const verdict = action === "approve" || action === "reject";
     busy = true;
     update(current);
     showError(status, "");
@@ -141,7 +142,13 @@ export function actionBar(session, jobId, onDone) {
     try {
       const job = await api(session, `${jobPath(jobId)}/actions/${action}`, {
         method: "POST",
-        body: { ...(text ? { note: text } : {}), ...(raise !== undefined ? { budgetUsd: raise } : {}) },
+        body: {
+          ...(text ? { note: text } : {}),
+          ...(raise !== undefined ? { budgetUsd: raise } : {}),
+          // A verdict on the build this page shows: its review round is the job's queuedAt (src/core/review.ts
+          // reviewRoundOf), so a job requeued and rebuilt since is refused 409, not approved unseen.
+          ...(verdict && current.queuedAt !== undefined ? { round: current.queuedAt } : {}),
+        },
       });
       status.textContent = `${action}: job is now ${stageLabel(job.stage)}`;
       note.value = "";

@@ -50,6 +50,17 @@ function holderCell(g) {
   return h("span", { title }, h("a", { href: `#${jobPath(s.jobId)}` }, s.jobId), " (stopping)");
 }
 
+/**
+ * What runs next: dispatch's choice (`next`: due now, not waiting out a retry backoff), or when the first backoff
+ * ends — never the queue's head merely. Older coordinators send no `next`: their queue's head.
+ * @param {any} g a SerialGate (src/core/serial-gates.ts)
+ */
+export function nextCell(g) {
+  const id = g.next === undefined ? g.queue[0] : g.next;
+  if (id) return h("a", { href: `#${jobPath(id)}` }, id);
+  return g.nextDueAt ? h("span", { class: "muted" }, `none due (next at ${when(g.nextDueAt)})`) : "—";
+}
+
 /** @param {string} key */
 const serialPath = (key) => `/serial/${encodeURIComponent(key)}`;
 
@@ -121,7 +132,7 @@ export function serialPanel(session) {
       h("td", { class: "mono" }, g.key),
       h("td", null, holderCell(g)),
       h("td", { class: "num" }, String(g.queueLength)),
-      h("td", null, g.queue[0] ? h("a", { href: `#${jobPath(g.queue[0])}` }, g.queue[0]) : "—"),
+      h("td", null, nextCell(g)),
       h(
         "td",
         null,

@@ -114,6 +114,7 @@ export function settingsView(root, live) {
   );
   const save = h("button", { type: "submit", class: "primary", id: "settings-save", disabled: true }, "Save");
   const facts = h("p", { class: "muted", id: "settings-facts" });
+  const aging = h("p", { class: "muted", id: "settings-aging" });
   const field = (/** @type {(typeof FIELDS)[number]} */ f) =>
     h(
       "div",
@@ -151,6 +152,7 @@ export function settingsView(root, live) {
       h("fieldset", null, h("legend", null, g.legend), ...g.fields.map((f) => field(/** @type {any} */ (f)))),
     ),
     facts,
+    aging,
     status,
     h("div", { class: "row" }, save),
   );
@@ -164,6 +166,9 @@ export function settingsView(root, live) {
     for (const f of FIELDS) inputs.get(f.path).value = String(read(s, f.path));
     const frozen = s.frozenSerialKeys?.length ? s.frozenSerialKeys.join(", ") : "none";
     facts.textContent = `Frozen serial keys: ${frozen} · Dispatch ${s.budgetPaused ? "paused by budget" : "running"}`;
+    // The aging guarantee this starvation weight and horizon give (src/core/aging.ts): said when it is off.
+    aging.textContent = s.aging ? `Aging: ${s.aging.message}` : "";
+    aging.className = s.aging && !s.aging.holds ? "status error" : "muted";
     save.disabled = false;
   };
 

@@ -26,6 +26,7 @@ const HEADINGS = {
   testing: "Testing",
   dispatching: "Dispatching",
   needs_operator: "Needs an operator",
+  ancestor_cancelled: "A job above it was cancelled",
 };
 
 /** @param {string} code */

@@ -20,7 +20,8 @@
  * a stream of critical jobs — by design; critical work is the exception that may even preempt.
  * With the defaults (w = 2.5, H = 30 min — the SPEC's 1.5 was raised so the bound below exists): low over fresh
  * medium and medium over fresh high: N = 12 min; **low under a steady stream of fresh high jobs: N = 24 min**.
- * An operator who sets `weights.starvation` ≤ 2 gives up the low-vs-high bound (the settings page says so).
+ * An operator may set `weights.starvation` ≤ 2 (SPEC §5's own default is 1.5, "tunable per product"): that gives up
+ * the low-vs-high bound, and the settings answer says so (`agingGuarantee`, shown by `settings get` and the page).
  * Proved over random arrival streams by test/unit/aging-bound.test.ts.
  */
 import type { Priority, RouterWeights } from "./model.ts";
@@ -58,4 +59,47 @@ export function agingBoundHolds(
 ): boolean {
   const n = agingBoundMs(lower, higher, weights, horizonMs);
   return Number.isFinite(n) && cadenceMs <= horizonMs - n;
+}
+
+/**
+ * The widest priority gap aging must close below `critical` (low → high): the starvation weight must be above it for
+ * every bound to exist (`agingBoundMs` is finite for each pair exactly then).
+ */
+export const BOUNDED_ABOVE_WEIGHT = PRIORITY_VALUE.high - PRIORITY_VALUE.low;
+
+/** What the settings answer says of the aging guarantee (README "Aging"): whether it holds, and its bound. */
+export interface AgingGuarantee {
+  /** Whether a `low` job under a steady stream of fresh `high` jobs is assigned within a bound. */
+  holds: boolean;
+  /** That bound N, minutes (plus a seat's turnover); null when it does not hold. */
+  lowUnderHighMinutes: number | null;
+  /** The guarantee holds exactly when `weights.starvation` is above this (BOUNDED_ABOVE_WEIGHT). */
+  starvationAbove: number;
+  message: string;
+}
+
+/** The aging guarantee of `weights.starvation` and `agingHorizonMinutes` (the module header's rule, low vs high). */
+export function agingGuarantee(weights: Pick<RouterWeights, "starvation">, horizonMinutes: number): AgingGuarantee {
+  const n = agingBoundMs("low", "high", weights, horizonMinutes * 60_000);
+  const base = { starvationAbove: BOUNDED_ABOVE_WEIGHT };
+  if (!Number.isFinite(n)) {
+    return {
+      ...base,
+      holds: false,
+      lowUnderHighMinutes: null,
+      message:
+        `off: with weights.starvation ${weights.starvation} (at most ${BOUNDED_ABOVE_WEIGHT}, the gap from low to high) a ` +
+        `steady stream of high jobs can keep a low job waiting for good; set it above ${BOUNDED_ABOVE_WEIGHT} to bound the wait`,
+    };
+  }
+  const minutes = Math.ceil((n / 60_000) * 10) / 10; // rounded up: a bound stated lower than it is would not hold
+  const turnover = Math.floor((horizonMinutes - n / 60_000) * 10) / 10;
+  return {
+    ...base,
+    holds: true,
+    lowUnderHighMinutes: minutes,
+    message:
+      `a low job under a steady stream of fresh high jobs is assigned within ${minutes} min, plus a seat's turnover ` +
+      `(seats freeing at least every ${turnover} min)`,
+  };
 }

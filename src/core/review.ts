@@ -10,6 +10,7 @@
  * (one secret, so it counts as one reviewer however often it approves). The factory that built the job never
  * counts: a principal that holds or held the job's lease is refused outright.
  */
+import { z } from "zod";
 import { truncateUtf8, utf8Bytes } from "./bytes.ts";
 import { DomainError } from "./errors.ts";
 import type { Job, Review } from "./model.ts";
@@ -22,6 +23,15 @@ export interface Reviewer {
 
 /** The admin token is one deployment secret with no token row: it reviews as this one principal. */
 export const ADMIN_REVIEWER: Readonly<Reviewer> = Object.freeze({ id: "admin", name: "admin" });
+
+/** The review round a verdict is fenced to (GET …/reviews `round`): on `POST …/reviews` and legacy approve|reject alike. */
+export const ReviewRoundField = z
+  .number()
+  .int()
+  .describe(
+    "the review round read from GET …/reviews (`round`): a job requeued and rebuilt since is refused 409 conflict, so " +
+      "a verdict only ever applies to the build the reviewer saw",
+  );
 
 /**
  * 500 bytes: a review comment is a sentence or two; longer reasoning belongs in the job's feed or tracker, and

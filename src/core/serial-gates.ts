@@ -3,8 +3,10 @@
  * Serial gates (SPEC §6, issue "fleet policies" §4): jobs sharing a `serialKey` run one at a time, the most
  * urgent waiting job first; an operator may freeze a key (no new dispatch of its jobs; the current holder runs
  * on) and unfreeze it. Pure: what a valid key is, the shape the API shows, and the order of a key's queue —
- * exactly the router's `orderJobs` (urgency desc, then queued earlier, then lower id), computed from the two
- * columns the coordinator reads instead of whole job documents.
+ * exactly the router's `orderJobs` (urgency desc, then queued earlier, then lower id), computed from the
+ * columns the coordinator reads instead of whole job documents — and which job is next: dispatch walks only jobs
+ * that are due (dispatch/urgency-order: a retry's `notBefore` passed) and skips one below a cancel cascade, so the
+ * most urgent job of the queue is not next while it waits out its backoff.
  */
 import { z } from "zod";
 import { utf8Text } from "./bytes.ts";
@@ -44,8 +46,15 @@ export interface SerialGate {
    * it (core/serial-holds), or null. `until`: ms epoch, the latest it holds the key (the old lease's expiry).
    */
   stopping: { jobId: string; factoryId: string; leaseEpoch: number; until: number } | null;
-  /** Queued jobs waiting on the key, most urgent first (at most QUEUE_SHOWN). */
+  /**
+   * Queued jobs waiting on the key in the order dispatch takes them (at most QUEUE_SHOWN): the due ones most urgent
+   * first, then those waiting out a retry backoff, soonest due first.
+   */
   queue: string[];
+  /** The job dispatch gives the key to next: the most urgent due job (not below a cancel cascade); null if none. */
+  next: string | null;
+  /** With no job due (`next` null): when the first retry backoff ends, ms epoch — null if none waits on one. */
+  nextDueAt: number | null;
   /** How many jobs are queued on the key in all. */
   queueLength: number;
   frozen: SerialFreeze | null;
@@ -56,6 +65,10 @@ export interface QueuedRef {
   id: string;
   priority: Priority;
   queuedAt: number;
+  /** Its retry backoff's end, ms epoch: dispatch does not take it before. */
+  notBefore?: number;
+  /** Below a cancel cascade still under way (coordinator/dag/cancel-subtree): dispatch skips it. */
+  held?: boolean;
 }
 
 // C0 controls, DEL and C1 controls: invisible in a terminal or an audit log, and never what an operator typed.
@@ -99,6 +112,31 @@ export function orderSerialQueue(
     .map((q) => ({ q, u: urgency(q) }))
     .sort((a, b) => b.u - a.u || a.q.queuedAt - b.q.queuedAt || (a.q.id < b.q.id ? -1 : a.q.id > b.q.id ? 1 : 0))
     .map(({ q }) => q.id);
+}
+
+/**
+ * A key's queue as `GET …/serial` shows it at `now` (ms): the due jobs in dispatch's order (`orderSerialQueue`), then
+ * the jobs in retry backoff by when they become due (ties in the same order); `next`, the first due job dispatch
+ * does not skip; with none, `nextDueAt`, the earliest backoff end among the jobs it would not skip.
+ */
+export function serialQueueView(
+  items: readonly QueuedRef[],
+  now: number,
+  weights: RouterWeights = DEFAULT_WEIGHTS,
+  horizonMs: number = STARVATION_HORIZON_MS,
+): Pick<SerialGate, "queue" | "next" | "nextDueAt"> {
+  const isDue = (q: QueuedRef) => q.notBefore === undefined || q.notBefore <= now;
+  const byId = new Map(items.map((q) => [q.id, q]));
+  const due = orderSerialQueue(items.filter(isDue), now, weights, horizonMs);
+  const later = orderSerialQueue(
+    items.filter((q) => !isDue(q)),
+    now,
+    weights,
+    horizonMs,
+  ).sort((a, b) => (byId.get(a)?.notBefore ?? 0) - (byId.get(b)?.notBefore ?? 0)); // stable: urgency breaks ties
+  const next = due.find((id) => !byId.get(id)?.held) ?? null;
+  const ends = later.map((id) => byId.get(id)).filter((q) => q && !q.held);
+  return { queue: [...due, ...later], next, nextDueAt: next === null ? (ends[0]?.notBefore ?? null) : null };
 }
 
 /** The frozen-key list kept in the product settings after freezing or unfreezing `key`: sorted, no duplicates. */

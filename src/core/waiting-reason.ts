@@ -33,6 +33,12 @@ export const WAITING_CODES = [
   "excluded",
   "testing",
   "dispatching",
+  /**
+   * A composite above it was cancelled and the cancel cascade (coordinator/dag/cancel-subtree) has not reached it
+   * yet: dispatch skips it (a run would be cancelled at once), and it ends `cancelled`. The problem code of the same
+   * name refuses a requeue below a cancelled composite.
+   */
+  "ancestor_cancelled",
   /** A `failed` job that will not retry by itself: an operator requeues or cancels it (part 5 addition). */
   "needs_operator",
 ] as const;

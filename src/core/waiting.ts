@@ -38,6 +38,11 @@ export interface WaitingInputs {
   depStages?: ReadonlyMap<string, Stage | undefined>;
   /** A composite parent's children, counted by stage (every child, however many: an aggregate, not a list). */
   childCounts?: ReadonlyMap<Stage, number>;
+  /**
+   * The cancelled composite above the job whose cancel cascade is still under way (dispatch's own hold:
+   * coordinator/dag/cancel-subtree `cascadeHold`), and when it was cancelled (ms); absent when none is.
+   */
+  cancelledAbove?: { id: string; at: number };
 }
 
 /**
@@ -56,6 +61,7 @@ export function waitsForOperator(stage: Stage): stage is OperatorStage {
 
 /**
  * Why `job` is waiting at `now` (ms), or null while it runs (a leased stage with a holder) or once it is terminal.
+ * Any waiting job below a composite whose cancel is still cascading: ancestor_cancelled (dispatch skips it).
  * Queued jobs, most actionable cause first: budget_paused → serial_key_frozen → no_capable_factory →
  * factory_quarantined | factory_draining → no_factory_connected → breaker_open → retry_backoff → serial_key_held → excluded →
  * all_seats_busy → dispatching (a factory ranks: it is about to be assigned). A job requeued by preemption
@@ -66,6 +72,12 @@ export function waitsForOperator(stage: Stage): stage is OperatorStage {
  */
 export function waitingReasonOf(job: Job, inputs: WaitingInputs, now: number): WaitingReason | null {
   if (runsOrEnded(job)) return null;
+  // Before every other cause: dispatch skips it whatever else holds, and the cascade cancels it next.
+  const above = inputs.cancelledAbove;
+  if (above) {
+    const message = `job ${above.id} above it was cancelled; the cancel reaches this job next — it will not run`;
+    return reason("ancestor_cancelled", message, above.at, { ancestorId: above.id });
+  }
   if (LEASED_STAGES.includes(job.stage)) return reason("dispatching", "being handed to a factory", job.updatedAt, {});
   switch (job.stage) {
     case "queued":

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
 import { MAX_CHILDREN_PER_REQUEST } from "../core/composite.ts";
 import { ChildManifestSchema } from "../core/manifest-schema.ts";
-import { MAX_COMMENT_BYTES } from "../core/review.ts";
+import { MAX_COMMENT_BYTES, ReviewRoundField } from "../core/review.ts";
 import { FREEZE_REASON_MAX_BYTES, SERIAL_KEY_MAX_BYTES, SerialKeySchema } from "../core/serial-gates.ts";
 import { SettingsPatchSchema } from "../core/settings.ts";
 import { WAITING_CODES } from "../core/waiting-reason.ts";
@@ -64,7 +64,20 @@ export const SerialGateSchema = z.object({
       "with no running holder: the run whose lease was taken by force (cancel, requeue, preemption, budget stop…) " +
         "and which holds the key until its factory says it stopped, or until its old lease's expiry",
     ),
-  queue: z.array(z.string()).describe("queued job ids, most urgent first (at most 50)"),
+  queue: z
+    .array(z.string())
+    .describe("queued job ids as dispatch takes them: due ones most urgent first, then those in retry backoff (≤ 50)"),
+  next: z
+    .string()
+    .nullable()
+    .describe(
+      "the job dispatch gives the key to next: the most urgent one due now (not in retry backoff); null if none",
+    ),
+  nextDueAt: z
+    .number()
+    .int()
+    .nullable()
+    .describe("with no job due: ms epoch when the first retry backoff ends (the next one becomes due); else null"),
   queueLength: z.number().int(),
   frozen: z.object({ by: z.string(), reason: z.string(), at: z.number().int().describe("ms epoch") }).nullable(),
 });
@@ -86,14 +99,7 @@ export const ReviewBody = z
   .object({
     verdict: z.enum(["approve", "reject"]),
     comment: utf8Text(MAX_COMMENT_BYTES, z.string().trim()).optional(),
-    round: z
-      .number()
-      .int()
-      .optional()
-      .describe(
-        "the review round read from GET …/reviews (`round`): a job requeued and rebuilt since is refused 409 conflict, " +
-          "so a verdict only ever applies to the build the reviewer saw",
-      ),
+    round: ReviewRoundField.optional(),
   })
   .strict();
 // ---- product settings (part 1) ---------------------------------------------------
@@ -103,6 +109,52 @@ export const ReviewBody = z
  * objects merged key by key); the answer is the whole `ProductSettings` record.
  */
 export const SettingsPatchBody = SettingsPatchSchema;
+
+/** The router's weights per term (core/model `RouterWeights`): settings, explain. */
+export const WeightsSchema = z.object({
+  capabilityFit: z.number(),
+  affinity: z.number(),
+  load: z.number(),
+  costFit: z.number(),
+  health: z.number(),
+  starvation: z.number(),
+  track: z.number(),
+});
+
+/** `GET …/settings`, and the whole new record `PATCH …/settings` answers. */
+export const SettingsSchema = z.object({
+  preemption: z.boolean(),
+  leaseTtlSeconds: z.number().int(),
+  weights: WeightsSchema,
+  agingHorizonMinutes: z.number(),
+  retry: z.object({ baseSeconds: z.number(), maxSeconds: z.number(), jitter: z.number() }),
+  frozenSerialKeys: z.array(z.string()),
+  budgetPaused: z.boolean(),
+  overflow: z.enum(["route", "hold"]),
+  breaker: z.object({
+    failureThreshold: z.number().int(),
+    coolDownSeconds: z.number(),
+    maxCoolDownSeconds: z.number(),
+  }),
+  errorBudget: z.object({ windowMinutes: z.number(), maxFailures: z.number().int() }),
+  health: z.object({
+    stuckAfterMinutes: z.number(),
+    starvingAfterMinutes: z.number(),
+    expectedFinishIntervalMinutes: z.number(),
+  }),
+  routing: z.object({ objective: z.enum(["success_per_usd", "success_per_minute"]), minSamples: z.number().int() }),
+});
+
+/** What the settings answer says of the aging guarantee (core/aging `agingGuarantee`), derived, never set. */
+export const AgingGuaranteeSchema = z.object({
+  holds: z.boolean().describe("a low job under a steady stream of fresh high jobs is assigned within a bound"),
+  lowUnderHighMinutes: z.number().nullable().describe("that bound, minutes (plus a seat's turnover); null when off"),
+  starvationAbove: z.number().describe("the guarantee holds exactly when weights.starvation is above this"),
+  message: z.string(),
+});
+
+/** `GET …/settings` and `PATCH …/settings`: the whole record, and what it means for the aging guarantee. */
+export const SettingsAnswerSchema = SettingsSchema.extend({ aging: AgingGuaranteeSchema });
 
 // ---- DAG (composite jobs) ---------------------------------------------------------
 

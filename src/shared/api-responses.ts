@@ -12,7 +12,7 @@ import { ManifestInputSchema } from "../core/manifest-schema.ts";
 import { type Factory, type Job, PRIORITIES, STAGES } from "../core/model.ts";
 import type { ProductSettings } from "../core/settings.ts";
 import { CHANGED } from "./api.ts";
-import { WaitingReasonSchema } from "./api-policies.ts";
+import { SettingsSchema, WaitingReasonSchema, WeightsSchema } from "./api-policies.ts";
 import type { FactoryWithBreakers, JobPage, JobSummary, JobView, Lease, TokenInfo } from "./responses.ts";
 
 const ms = z.number().int().describe("ms epoch");
@@ -185,40 +185,8 @@ export const TokenInfoSchema = z.object({
 /** `POST …/tokens` (201): the token's record and its secret, shown this once. */
 export const MintedTokenSchema = TokenInfoSchema.extend({ token: z.string() });
 
-/** The router's weights per term (core/model `RouterWeights`): settings, explain. */
-export const WeightsSchema = z.object({
-  capabilityFit: z.number(),
-  affinity: z.number(),
-  load: z.number(),
-  costFit: z.number(),
-  health: z.number(),
-  starvation: z.number(),
-  track: z.number(),
-});
-
-/** `GET …/settings`, and the whole new record `PATCH …/settings` answers. */
-export const SettingsSchema = z.object({
-  preemption: z.boolean(),
-  leaseTtlSeconds: z.number().int(),
-  weights: WeightsSchema,
-  agingHorizonMinutes: z.number(),
-  retry: z.object({ baseSeconds: z.number(), maxSeconds: z.number(), jitter: z.number() }),
-  frozenSerialKeys: z.array(z.string()),
-  budgetPaused: z.boolean(),
-  overflow: z.enum(["route", "hold"]),
-  breaker: z.object({
-    failureThreshold: z.number().int(),
-    coolDownSeconds: z.number(),
-    maxCoolDownSeconds: z.number(),
-  }),
-  errorBudget: z.object({ windowMinutes: z.number(), maxFailures: z.number().int() }),
-  health: z.object({
-    stuckAfterMinutes: z.number(),
-    starvingAfterMinutes: z.number(),
-    expectedFinishIntervalMinutes: z.number(),
-  }),
-  routing: z.object({ objective: z.enum(["success_per_usd", "success_per_minute"]), minSamples: z.number().int() }),
-});
+// The settings schemas live beside the settings patch (shared/api-policies); re-exported for their readers here.
+export { SettingsSchema, WeightsSchema };
 
 // ---- each schema infers exactly the type the routes answer with (a compile error otherwise) ----
 

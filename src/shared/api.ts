@@ -13,6 +13,7 @@ import { ARTIFACT_PAGE_DEFAULT, MAX_ARTIFACTS_PER_JOB } from "../core/artifact-l
 import { utf8Text } from "../core/bytes.ts";
 import { IDEMPOTENCY_KEY_MAX_BYTES, MANIFEST_SHAPE, MIN_BUDGET_USD } from "../core/manifest-schema.ts";
 import { STAGES } from "../core/model.ts";
+import { ReviewRoundField } from "../core/review.ts";
 import { decodeCursorJson } from "./history-cursor.ts";
 
 /**
@@ -64,6 +65,7 @@ export const ACTION_NOTE_MAX_BYTES = 16_000;
 export const ActionBody = z
   .object({
     reviewer: utf8Text(400, z.string().min(1)).optional(),
+    round: ReviewRoundField.optional(), // approve and reject only
     note: utf8Text(ACTION_NOTE_MAX_BYTES).optional(),
     // Requeue only: a job that has spent its own budget would fail budget_exceeded on its first cent (409 without).
     budgetUsd: z

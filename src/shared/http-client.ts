@@ -14,8 +14,14 @@
  * shared/http-client-fleet (`FleetClient`, which this class extends); all of it is reachable from here, so
  * importers need only this module.
  */
+
+import type { AgingGuarantee } from "../core/aging.ts";
 import type { Stage } from "../core/model.ts";
 import type { ProductSettings, SettingsPatch } from "../core/settings.ts";
+
+/** The settings answer: the record, and (absent from older coordinators) what it means for the aging guarantee. */
+export type SettingsAnswer = ProductSettings & { aging?: AgingGuarantee };
+
 import type { BatchView } from "./api-batches.ts";
 import type { Send } from "./http-client-base.ts";
 import { FleetClient } from "./http-client-fleet.ts";
@@ -95,7 +101,7 @@ export class GigafactoryClient extends FleetClient {
   action(
     id: string,
     action: JobAction,
-    body: { reviewer?: string; note?: string; budgetUsd?: number; budgetTokens?: number } = {},
+    body: { reviewer?: string; note?: string; round?: number; budgetUsd?: number; budgetTokens?: number } = {},
   ): Promise<Job> {
     return this.call("POST", `/jobs/${enc(id)}/actions/${action}`, { json: body });
   }
@@ -143,11 +149,11 @@ export class GigafactoryClient extends FleetClient {
     return this.call("GET", "/queue-state");
   }
   /** The product's settings, every key (viewer and above). */
-  getSettings(): Promise<ProductSettings> {
+  getSettings(): Promise<SettingsAnswer> {
     return this.call("GET", "/settings");
   }
   /** Merge `patch` into the product's settings (operator); answers the whole new record. */
-  patchSettings(patch: SettingsPatch): Promise<ProductSettings> {
+  patchSettings(patch: SettingsPatch): Promise<SettingsAnswer> {
     return this.call("PATCH", "/settings", { json: patch });
   }
   /** One page of the D1 history, oldest first; pass its `nextCursor` back as `cursor` for the next. */

@@ -26,7 +26,12 @@ import type { AuditRowSchema, RunRowSchema, SnapshotRowSchema } from "../shared/
 import type * as J from "../shared/api-job-answers.ts";
 import type { LessonEditAnswerSchema, LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
 import type { BreakerListSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
-import type { SerialFreezeAnswerSchema, SerialPageSchema, SerialUnfreezeAnswerSchema } from "../shared/api-policies.ts";
+import type {
+  SerialFreezeAnswerSchema,
+  SerialPageSchema,
+  SerialUnfreezeAnswerSchema,
+  SettingsAnswerSchema,
+} from "../shared/api-policies.ts";
 import type {
   FactoryApproveAnswerSchema,
   FactoryRecordSchema,
@@ -77,6 +82,8 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof SerialPageSchema>, Answer<"listSerialGates">>(true),
   same<Out<typeof SerialFreezeAnswerSchema>, Answer<"freezeSerialKey">>(true),
   same<Out<typeof SerialUnfreezeAnswerSchema>, Answer<"unfreezeSerialKey">>(true),
+  same<Out<typeof SettingsAnswerSchema>, Answer<"readSettings">>(true),
+  same<Out<typeof SettingsAnswerSchema>, Answer<"patchSettings">>(true),
   // alerts, health, webhook
   same<Out<typeof AlertPageSchema>, Answer<"listAlerts">>(true),
   same<Out<typeof AlertSchema>, Answer<"ackAlert">>(true),

@@ -15,10 +15,11 @@ import {
   SerialListQuery,
   SerialPageSchema,
   SerialUnfreezeAnswerSchema,
+  SettingsAnswerSchema,
   SettingsPatchBody,
   UnfreezeBody,
 } from "../shared/api-policies.ts";
-import { ChildrenAnswerSchema, SettingsSchema } from "../shared/api-responses.ts";
+import { ChildrenAnswerSchema } from "../shared/api-responses.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { derivedKeyHeader } from "./openapi-ops-fleet.ts";
 import { json, replay } from "./openapi-schemas.ts";
@@ -69,9 +70,11 @@ export const SETTINGS_OPS: Op[] = [
     path: `${P}/settings`,
     summary:
       "The product's settings, every key: preemption, leaseTtlSeconds, router weights, agingHorizonMinutes, retry " +
-      "{baseSeconds, maxSeconds, jitter}, frozenSerialKeys, budgetPaused",
+      "{baseSeconds, maxSeconds, jitter}, frozenSerialKeys, budgetPaused — and `aging` (derived, never set): whether " +
+      "a low job under a steady stream of high jobs is assigned within a bound (`holds`: weights.starvation above " +
+      "`starvationAbove`, 2), that bound in minutes, and a message saying the guarantee is off when it is",
     role: "viewer",
-    ok: { "200": json("The settings", SettingsSchema) },
+    ok: { "200": json("The settings, and whether the aging guarantee holds", SettingsAnswerSchema) },
   },
   {
     method: "patch",
@@ -83,7 +86,7 @@ export const SETTINGS_OPS: Op[] = [
       "route alike (stop it first)",
     role: "operator",
     body: SettingsPatchBody,
-    ok: { "200": json("The whole new settings record", SettingsSchema) },
+    ok: { "200": json("The whole new settings record, and the aging guarantee", SettingsAnswerSchema) },
   },
 ];
 
@@ -95,7 +98,9 @@ export const GATE_OPS: Op[] = [
     summary:
       "Serial gates: every key with a holder, a queue or a freeze, in key order — `{keys: [{key, holder, stopping: " +
       "{jobId, factoryId, leaseEpoch, until} | null (a run whose lease was taken, holding the key while it stops), " +
-      "queue (most urgent first, ≤ 50 ids), queueLength, frozen: {by, reason, at} | null}], nextCursor?}`",
+      "queue (as dispatch takes them: due most urgent first, then those in retry backoff; ≤ 50 ids), next (the job " +
+      "dispatch runs next: due now; null if none), nextDueAt (with none due: when the first backoff ends), " +
+      "queueLength, frozen: {by, reason, at} | null}], nextCursor?}`",
     role: "viewer",
     query: SerialListQuery,
     ok: { "200": json("A page of serial keys", SerialPageSchema) },

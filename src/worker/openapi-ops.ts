@@ -154,7 +154,8 @@ export const RUN_OPS: Op[] = [
     path: `${P}/jobs/{jobId}/actions/{action}`,
     summary:
       "Operator action: requeue | cancel | ship | approve | reject (cancel, requeue and reject take a running job's " +
-      "lease). A cancel of a composite parent cancels its whole subtree: every descendant not yet ended, running " +
+      "lease). approve|reject count as POST …/reviews does, and take its optional `round` fence (409 conflict once " +
+      "the job was requeued and rebuilt since; 400 validation_failed on another action). A cancel of a composite parent cancels its whole subtree: every descendant not yet ended, running " +
       "ones losing their lease (500 per unit, the rest by the coordinator's alarm at once; the parent's job.cancel " +
       "audit counts them). A requeue from failed, dead_letter or review grants fresh attempts. A requeue of a job " +
       "below a cancelled composite (its parent or one above; cascade finished or still under way) is refused 409 " +

@@ -15,10 +15,12 @@ import * as Jobs from "../shared/api-job-answers.ts";
 import { LessonEditAnswerSchema, LessonPageSchema, LessonSchema } from "../shared/api-lessons.ts";
 import { BreakerListSchema, BreakerSchema, MetricsSchema, StatsSchema } from "../shared/api-metrics.ts";
 import {
+  AgingGuaranteeSchema,
   SerialFreezeAnswerSchema,
   SerialGateSchema,
   SerialPageSchema,
   SerialUnfreezeAnswerSchema,
+  SettingsAnswerSchema,
   WaitingReasonSchema,
 } from "../shared/api-policies.ts";
 import {
@@ -91,6 +93,8 @@ for (const [id, schema] of Object.entries({
   Enrolled: EnrolledSchema,
   MintedToken: MintedTokenSchema,
   Settings: SettingsSchema,
+  SettingsAnswer: SettingsAnswerSchema,
+  AgingGuarantee: AgingGuaranteeSchema,
   BudgetView: BudgetViewSchema,
   BudgetActionAnswer: BudgetActionAnswerSchema,
   BatchAccepted: BatchAcceptedSchema,

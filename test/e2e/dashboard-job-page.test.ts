@@ -2,7 +2,8 @@
 // its request is out (a feed event's re-render re-armed them) and keyboard focus lands on the outcome after; a
 // composite over a 40-job chain of children is listed as an outline (dagre took seconds, and a 999-job chain never
 // finished) with how many jobs it shows, and a 375 px phone does not scroll sideways on that page; an approval's
-// outcome takes focus when the job leaves review, and its POST names the review round the card shows; a job with
+// outcome takes focus when the job leaves review, and its POST names the review round the card shows (so does the
+// action bar's approve, with the job's queuedAt: the round it shows); a job with
 // more log lines than the page keeps says above its timeline how many older ones are not shown (they used to vanish
 // silently), in a line that is no row.
 import type { Browser, Route } from "playwright-core";
@@ -125,6 +126,31 @@ describe("dashboard job page in a real browser", () => {
     await expect.poll(() => status.textContent(), SOON).toBe("cancel: job is now cancelled");
     // Cancelled offers no cancel again: focus is on the outcome, not lost to the top of the page.
     expect(await page.evaluate("document.activeElement?.classList.contains('action-status')")).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("sends the review round of the job it shows with the action bar's approve", async () => {
+    const { page, errors, close } = await open();
+    // The request is answered here (a refusal), so the job stays in review for the next test.
+    let body: unknown;
+    await page.route(
+      (u) => u.pathname.endsWith(`/jobs/${reviewed}/actions/approve`),
+      (route) => {
+        body = route.request().postDataJSON();
+        return route.fulfill({
+          status: 409,
+          json: { type: "about:blank", title: "x", detail: "held", code: "conflict" },
+        });
+      },
+    );
+    await page.goto(`${h.url}/#/jobs/${reviewed}`);
+    const approve = page.locator('button[data-action="approve"]');
+    await expect.poll(() => approve.isDisabled(), SOON).toBe(false);
+    await approve.click();
+    await expect.poll(() => body !== undefined, SOON).toBe(true);
+    const job = await api<{ queuedAt: number }>("GET", `/jobs/${reviewed}`);
+    expect(body).toEqual({ round: job.queuedAt });
     expect(errors).toEqual([]);
     await close();
   });

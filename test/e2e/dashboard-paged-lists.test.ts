@@ -5,7 +5,8 @@
 // "Show more keys" reads the next page from the real server; the Resolved view's "Show older alerts" appends the
 // older page, one per press (disabled while out), a failed older read says so and the next press reads it, and the
 // Live view says which state's list is cut; a 375 px phone does not scroll sideways with either button shown; the
-// header and the stage chips count 124 queued jobs exactly (one GET …/stats, not a capped page of each stage).
+// header and the stage chips count 124 queued jobs exactly (one GET …/stats, not a capped page of each stage). Next
+// is the gate's `next`, never a queue head in retry backoff; with none due, when one becomes due.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
@@ -95,6 +96,35 @@ describe("dashboard: serial keys and alerts past one page", () => {
     expect(await page.getByRole("button", { name: "Show more keys" }).isVisible()).toBe(false);
     expect(await page.locator("#serial-cut").isVisible()).toBe(false);
     expect(await page.locator(`tr[data-job="${heldJob}"] .frozen`).count()).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("names the gate's next job in the Next column, not a queue head in backoff, or when one becomes due", async () => {
+    const dueAt = Date.UTC(2030, 0, 2, 3, 4, 5);
+    const { page, errors, close } = await open("#/jobs", 1280, (p) =>
+      p.route(
+        (url) => url.pathname.endsWith("/serial"),
+        async (route: Route) => {
+          const response = await route.fetch();
+          const real = (await response.json()) as { keys: Array<{ key: string; queue: string[] }> };
+          // a-1: a more urgent job in backoff heads the queue, the due one is next; a-2: nothing due.
+          const keys = real.keys.map((g) =>
+            g.key === "a-1"
+              ? { ...g, queue: ["job_in_backoff", ...g.queue], next: g.queue[0] }
+              : g.key === "a-2"
+                ? { ...g, queue: ["job_in_backoff"], next: null, nextDueAt: dueAt }
+                : g,
+          );
+          await route.fulfill({ response, json: { ...real, keys } });
+        },
+      ),
+    );
+    const nextCell = (key: string) => page.locator(`tr[data-serial-key="${key}"] td`).nth(3).textContent();
+    await expect.poll(() => panelKeys(page), REDRAW).toContain("a-2");
+    expect(await nextCell("a-1")).toMatch(/^job_/);
+    expect(await nextCell("a-1")).not.toBe("job_in_backoff");
+    expect(await nextCell("a-2")).toMatch(/^none due \(next at .+\)$/);
     expect(errors).toEqual([]);
     await close();
   });

@@ -1,7 +1,8 @@
 // The dashboard's settings page in a real browser (Debian Chromium, playwright-core) against the real local server:
 // an operator reaches it from the nav, changes preemption, the lease TTL, the retry jitter and a weight, and the
 // coordinator has them; the learned `track` weight is on the page with its stored value and saves like the others; a refused value and a viewer's save show the server's reason and change nothing; no CSP
-// violation on the way.
+// violation on the way. The page says what the starvation weight means for the aging guarantee, and that it is off
+// once an operator sets a weight that gives it up.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
@@ -99,6 +100,17 @@ describe("the settings page", () => {
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => status(page)).toMatch(/Not saved: .*forbidden/);
     expect(await settings()).toEqual(before);
+    expect(violations).toEqual([]);
+  });
+
+  it("says when the starvation weight gives up the aging guarantee", async () => {
+    const { page, violations } = await open(tokens.operator);
+    const aging = () => page.locator("#settings-aging").textContent();
+    await expect.poll(aging).toMatch(/^Aging: a low job .* within 24 min/);
+    await page.locator("#setting-weights-starvation").fill("1.5");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => status(page)).toBe("Saved: weights.");
+    await expect.poll(aging).toMatch(/^Aging: off: with weights\.starvation 1\.5 /);
     expect(violations).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
 // Serial gates: jobs sharing a serialKey run one at a time and the gate opens for the MOST urgent waiting job,
 // not the oldest; freezing a key stops new dispatch of its jobs while the holder runs on, unfreezing resumes in
 // urgency order at once (push dispatch); both are audited with their reason, mirrored into
-// settings.frozenSerialKeys, refused to viewers, and GET …/serial shows holder, queue and freeze per key.
+// settings.frozenSerialKeys, refused to viewers, and GET …/serial shows holder, queue and freeze per key — and as
+// `next` the job dispatch takes next (due now: a more urgent job in retry backoff is not it; with none due,
+// `nextDueAt` says when one becomes due).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { getSettings } from "../../src/durable-objects/coordinator/runtime/meta.ts";
@@ -12,6 +14,8 @@ interface Gate {
   key: string;
   holder: string | null;
   queue: string[];
+  next: string | null;
+  nextDueAt: number | null;
   queueLength: number;
   frozen: { by: string; reason: string; at: number } | null;
 }
@@ -45,11 +49,50 @@ describe("the serial gate", () => {
     const urgent = await submit(product, { title: "new high", serialKey: "repo/main", priority: "high" });
     expect((await claim(product, f.token)).status).toBe(204); // the gate is held
     expect((await gates(product)).body.keys).toEqual([
-      { key: "repo/main", holder: holder.id, stopping: null, queue: [urgent.id, old.id], queueLength: 2, frozen: null },
+      {
+        key: "repo/main",
+        holder: holder.id,
+        stopping: null,
+        queue: [urgent.id, old.id],
+        next: urgent.id,
+        nextDueAt: null,
+        queueLength: 2,
+        frozen: null,
+      },
     ]);
     await finish(product, f.token, holder.id, held.body.lease.leaseEpoch);
     expect((await claim(product, f.token)).body.job.id).toBe(urgent.id);
     expect((await claim(product, f.token)).status).toBe(204);
+  });
+});
+
+describe("the gate's next job is the one dispatch runs next", () => {
+  it("is never a job waiting out its retry backoff, however urgent; with none due it says when one becomes due", async () => {
+    const product = "serial-next-due";
+    const settings = await api("PATCH", `${P(product)}/settings`, {
+      token: ADMIN,
+      json: { retry: { baseSeconds: 600, maxSeconds: 600, jitter: 0 } },
+    });
+    expect(settings.status).toBe(200);
+    const f = await enroll(product, "f", [], 4);
+    const high = await submit(product, { title: "high", serialKey: "repo/main", priority: "high", maxAttempts: 3 });
+    const c = await claim(product, f.token);
+    const failed = await api<{ stage: string; notBefore: number }>("PATCH", `${P(product)}/jobs/${high.id}`, {
+      token: f.token,
+      json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: { outcome: "failure", rc: 1 } },
+    });
+    expect(failed.body).toMatchObject({ stage: "queued" }); // retried, after its backoff
+    const dueAt = failed.body.notBefore;
+    expect(dueAt).toBeGreaterThan(Date.now());
+    // Only the job in backoff: nothing is next, and the gate says when it becomes due.
+    expect((await gates(product)).body.keys).toMatchObject([
+      { key: "repo/main", holder: null, queue: [high.id], next: null, nextDueAt: dueAt },
+    ]);
+    const low = await submit(product, { title: "low", serialKey: "repo/main", priority: "low" });
+    const [gate] = (await gates(product)).body.keys;
+    expect(gate).toMatchObject({ next: low.id, nextDueAt: null, queue: [low.id, high.id], queueLength: 2 });
+    // Dispatch's own choice is the gate's `next`: the due low job, not the more urgent one in backoff.
+    expect((await claim(product, f.token)).body.job.id).toBe(gate!.next);
   });
 });
 

@@ -2,12 +2,17 @@
 // is audited with the changed keys and bumps the queue version; a refused patch (403, 400) changes nothing; the lease
 // TTL that applies is stated in `welcome`, pushed to connected factories as a `settings` frame when it changes, and
 // granted to new and renewed leases (a manifest's own TTL wins, a factory may only ask for shorter); a weights change
-// changes the router's choice in explain.
+// changes the router's choice in explain. A starvation weight that gives up the aging guarantee (SPEC §5's own
+// default, 1.5, does) is accepted, and the answer says the guarantee is off; one above 2 says it holds, and within what.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SETTINGS, type ProductSettings } from "../../src/core/settings.ts";
+import { agingGuarantee } from "../../src/core/aging.ts";
+import { type ProductSettings, DEFAULT_SETTINGS as RECORD } from "../../src/core/settings.ts";
 import { ADMIN, api, claim, enroll, P, submit, until } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
+
+/** The default answer: the record and the aging guarantee it gives (core/aging: low under high within 24 min). */
+const DEFAULT_SETTINGS = { ...RECORD, aging: agingGuarantee(RECORD.weights, RECORD.agingHorizonMinutes) };
 
 async function mint(product: string, role: "viewer" | "operator"): Promise<string> {
   const r = await api<{ token: string }>("POST", `${P(product)}/tokens`, { token: ADMIN, json: { role, name: role } });
@@ -20,6 +25,24 @@ const patch = (product: string, json: unknown, token = ADMIN) =>
   api<ProductSettings & { code?: string }>("PATCH", `${P(product)}/settings`, { token, json });
 const version = async (product: string) =>
   (await api<{ version: number }>("GET", `${P(product)}/queue-state`, { token: ADMIN })).body.version;
+
+describe("the aging guarantee in the settings answer", () => {
+  it("is stated with the defaults, and said to be off once weights.starvation is at most the low→high gap", async () => {
+    const product = "settings-aging";
+    const first = (await read(product)).body as ProductSettings & { aging: Record<string, unknown> };
+    expect(first.aging).toMatchObject({ holds: true, lowUnderHighMinutes: 24, starvationAbove: 2 });
+    for (const starvation of [1.5, 2, 0]) {
+      const r = await patch(product, { weights: { starvation } });
+      expect(r.status).toBe(200); // allowed: SPEC §5's default is 1.5, "tunable per product"
+      const aging = (r.body as unknown as { aging: { holds: boolean; message: string } }).aging;
+      expect(aging).toMatchObject({ holds: false, lowUnderHighMinutes: null });
+      expect(aging.message).toMatch(new RegExp(`^off: with weights\\.starvation ${starvation} .*above 2`));
+      expect((await read(product)).body).toMatchObject({ aging: { holds: false } });
+    }
+    const back = await patch(product, { weights: { starvation: 4 }, agingHorizonMinutes: 60 });
+    expect(back.body).toMatchObject({ aging: { holds: true, lowUnderHighMinutes: 30 } });
+  });
+});
 
 describe("GET/PATCH …/settings", () => {
   it("answers every key to a viewer, defaults filled in", async () => {

@@ -2,7 +2,8 @@
 // belongs to approve and reject, and `--note` is feedback for a rework on reject alone, an audit note elsewhere —
 // and reject's help names every stage the coordinator accepts a reject in (core/review REJECTABLE: review, testing,
 // and a running job), not "a job in review" only. Over a real local socket, `--reviewer` on requeue or cancel is a
-// usage error that sends nothing.
+// usage error that sends nothing, and `approve|reject --round N` sends the round read from `reviews ID` (the legacy
+// endpoint fences the verdict to it as `POST …/reviews` does); `--round` on requeue is a usage error.
 import { describe, expect, it } from "vitest";
 import { jobActions } from "../../src/cli/commands/job-actions.ts";
 import { commandHelp } from "../../src/cli/help.ts";
@@ -18,6 +19,8 @@ describe("job action help", () => {
       expect(help(action)).not.toMatch(/feedback|reject/);
     }
     for (const action of ["approve", "reject"]) expect(help(action)).toContain("--reviewer");
+    for (const action of ["approve", "reject"]) expect(help(action)).toContain("--round ROUND");
+    expect(help("requeue")).not.toContain("--round");
     expect(help("reject")).toMatch(/--note TEXT .*feedback/);
   });
 
@@ -34,5 +37,18 @@ describe("job action help", () => {
       expect(r.code).toBe(2);
     }
     expect(stub.lines).toEqual([]);
+  });
+
+  it("sends --round with approve and reject to the legacy endpoint, and refuses it on requeue", async () => {
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, { id: "J1", stage: "testing" }));
+    const on = connection(stub.url, "shop");
+    expect((await captureCli(["approve", "J1", "--round", "1699999000000", ...on])).code).toBe(0);
+    expect((await captureCli(["reject", "J1", "--note", "redo", "--round", "7", ...on])).code).toBe(0);
+    expect((await captureCli(["requeue", "J1", "--round", "7", ...on])).code).toBe(2);
+    expect(stub.lines).toEqual([
+      "POST /api/v1/products/shop/jobs/J1/actions/approve",
+      "POST /api/v1/products/shop/jobs/J1/actions/reject",
+    ]);
+    expect(stub.bodies).toEqual([{ round: 1_699_999_000_000 }, { note: "redo", round: 7 }]);
   });
 });

@@ -1,4 +1,5 @@
-// Why a job waits (core/waiting): one case per code (a draining fleet is `factory_draining`, never called quarantined; a job failed by a dependency is judged by its deps' stages now, so one requeued since is not called dead; an exclusion says whether the factory's lease expired or it handed back or refused the job), the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
+// Why a job waits (core/waiting): one case per code (a job below a cancel still cascading is `ancestor_cancelled`, never
+// `dispatching`; a draining fleet is `factory_draining`, never called quarantined; a job failed by a dependency is judged by its deps' stages now, so one requeued since is not called dead; an exclusion says whether the factory's lease expired or it handed back or refused the job), the precedence between causes, and two properties over random jobs, fleets and contexts — a job that cannot run always gets a non-empty reason, and `dispatching` is returned exactly when the router ranks a factory. A breaker reason names only factories whose own breaker is open, and says when `overflow: hold` is what holds the job; each factory's filter reason is its own (`breaker_open` for its breaker, `overflow_hold` for another's, nothing breaker-related for one that lacks the capability). A job only a capability awaiting an operator's approval could run names that factory and `gigafactory factory approve <id>`.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Exclusion } from "../../src/core/exclusions.ts";
@@ -264,6 +265,13 @@ describe("waitingReasonOf: one case per code", () => {
     ],
     ["testing", job({ stage: "testing" }), inputs(), "testing"],
     [
+      "queued below a composite whose cancel is still cascading, a capable factory idle",
+      job(),
+      inputs({ cancelledAbove: { id: "job_p", at: NOW - 100 } }),
+      "ancestor_cancelled",
+      { ancestorId: "job_p" },
+    ],
+    [
       "failed for good",
       job({ stage: "failed", lastResult: { outcome: "failure", message: "boom" } }),
       inputs(),
@@ -371,6 +379,7 @@ const arbCase = fc.record({
   breakers: fc.subarray(["a:claude", "b:claude"]),
   overflow: fc.constantFrom<"route" | "hold">("route", "hold"),
   excluded: fc.subarray(["a", "b", "c"]),
+  cascading: fc.boolean(),
 });
 
 type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
@@ -394,7 +403,8 @@ function build(c: Case) {
     exclusionOf: (jobId, fid) => (c.excluded.includes(fid) ? excludedUntil(NOW + 10)(jobId, fid) : undefined),
   };
   const factories = c.factories.map((f) => factory({ ...f, name: f.id }) as Factory);
-  return { j, inp: { ctx, factories, connected: new Set(c.connected) } };
+  const cancelledAbove = c.cascading ? { id: "job_p", at: NOW - 10 } : undefined;
+  return { j, inp: { ctx, factories, connected: new Set(c.connected), ...(cancelledAbove ? { cancelledAbove } : {}) } };
 }
 
 describe("properties", () => {
@@ -412,14 +422,15 @@ describe("properties", () => {
     );
   });
 
-  it("dispatching iff the job is queued, due and the router ranks some factory", () => {
+  it("dispatching iff the job is queued, due, below no cancel cascade, and the router ranks some factory", () => {
     fc.assert(
       fc.property(arbCase, (c) => {
         const { j, inp } = build({ ...c, stage: "queued" });
         const ranked = rankFactories(j, reachableViews(inp.factories, inp.connected), inp.ctx).ranked;
         const due = j.notBefore === undefined || j.notBefore <= NOW;
         const r = waitingReasonOf(j, inp, NOW);
-        return (r?.code === "dispatching") === (due && ranked.length > 0);
+        // Below a cascade still under way dispatch skips it (dag/cancel-subtree cascadeHold): never "dispatching".
+        return (r?.code === "dispatching") === (due && !c.cascading && ranked.length > 0);
       }),
       { numRuns: 2000 },
     );

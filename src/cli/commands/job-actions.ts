@@ -3,7 +3,8 @@
  * `gigafactory requeue|cancel|ship|approve|reject ID`: the operator actions
  * on a job, one command each (they read as verbs at the prompt). The server
  * checks the transition; the CLI reports the stage the job ended up in.
- * Under --json: the job after the action. `requeue --budget-usd N` /
+ * Under --json: the job after the action. `approve|reject --round N` fences the verdict to the
+ * review round `reviews ID` showed, as `review approve|reject --round N` does. `requeue --budget-usd N` /
  * `--budget-tokens N` raise the job's own budget with it: a job that has
  * spent its budget is refused (`✘ ERROR budget_exceeded: … / raise …`) without.
  */
@@ -33,12 +34,19 @@ const NOTE_HELP: Record<JobAction, string> = {
   reject: "why; kept in the audit log, in the lesson it records and as feedback for a requeued rework",
 };
 
-/** Approve and reject only: the legacy display label a review may carry. */
+/** Approve and reject only: the legacy display label a review may carry, and the review round it is fenced to. */
 const REVIEWER_OPTION: Record<string, OptionSpec> = {
   reviewer: {
     type: "string",
     value: "NAME",
     help: "a label only: the review counts as this token, whatever the name",
+  },
+  // As `review approve|reject --round` (cli/commands/review): the legacy endpoint takes the same fence.
+  round: {
+    type: "string",
+    value: "ROUND",
+    int: { min: 0, max: Number.MAX_SAFE_INTEGER },
+    help: "the round `reviews ID` showed: refused if the job was requeued and rebuilt since",
   },
 };
 
@@ -70,10 +78,13 @@ function actionCommand(action: JobAction): Command {
     async run(ctx) {
       const id = ctx.positionals[0]!;
       const note = ctx.str("note");
-      const reviewer = action === "approve" || action === "reject" ? ctx.str("reviewer") : undefined;
+      const verdict = action === "approve" || action === "reject";
+      const reviewer = verdict ? ctx.str("reviewer") : undefined;
+      const round = verdict ? ctx.int("round") : undefined;
       const job = await ctx.client().action(id, action, {
         ...(note !== undefined ? { note } : {}),
         ...(reviewer !== undefined ? { reviewer } : {}),
+        ...(round !== undefined ? { round } : {}),
         ...(action === "requeue" ? budgetRaise(ctx) : {}),
       });
       if (ctx.json) ctx.emit(job);

@@ -23,6 +23,16 @@ function holderText(g: SerialGate): string {
   return s ? `${s.jobId} (stopping on ${s.factoryId}, until ${formatInstant(s.until)} at the latest)` : NONE;
 }
 
+/**
+ * What runs next: dispatch's choice (`next`: due now), or, with none due, when the first retry backoff ends — not
+ * the queue's head, which may be waiting out its backoff. Older coordinators send no `next`: their queue's head.
+ */
+export function nextText(g: SerialGate): string {
+  if (g.next === undefined) return g.queue[0] ?? NONE;
+  if (g.next) return g.next;
+  return g.nextDueAt ? `none due (next at ${formatInstant(g.nextDueAt)})` : NONE;
+}
+
 function describeGate(g: SerialGate): string {
   const frozen = g.frozen ? `frozen by ${g.frozen.by}: ${g.frozen.reason}` : "open";
   return `${g.key}: ${frozen}; holder ${holderText(g)}; ${g.queueLength} queued`;
@@ -61,7 +71,7 @@ export const serialCommands: Command[] = [
               g.key,
               holderText(g),
               String(g.queueLength),
-              g.queue[0] ?? NONE,
+              nextText(g),
               g.frozen ? `${g.frozen.by} ${formatInstant(g.frozen.at)}: ${g.frozen.reason}` : NONE,
             ]),
           ),

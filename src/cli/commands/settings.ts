@@ -9,6 +9,7 @@
  * `✘ ERROR validation_failed: … / fix the value named above` — for a key it does not know, the key probably meant.
  */
 import { type ProductSettings, SettingsPatchSchema } from "../../core/settings.ts";
+import type { SettingsAnswer } from "../../shared/http-client.ts";
 import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, toCliError, usageError } from "../errors.ts";
@@ -72,12 +73,14 @@ function hasNonFinite(v: unknown): boolean {
 }
 
 /** The settings as aligned `key  value` lines, units spelled out. */
-export function formatSettings(s: ProductSettings): string {
+export function formatSettings(s: SettingsAnswer): string {
   const num = (n: number) => String(Number(n.toFixed(6)));
   const rows: Array<[string, string]> = [
     ["preemption", s.preemption ? "on (a critical job may stop a lower-priority one)" : "off"],
     ["leaseTtlSeconds", `${num(s.leaseTtlSeconds)} s (a manifest's own leaseTtlSeconds wins)`],
     ["agingHorizonMinutes", `${num(s.agingHorizonMinutes)} min`],
+    // Whether a low job is still assigned within a bound under a stream of high ones (core/aging): "off: …" if not.
+    ...(s.aging ? [["aging", s.aging.message] as [string, string]] : []),
     ["retry", `base ${num(s.retry.baseSeconds)} s · max ${num(s.retry.maxSeconds)} s · jitter ${num(s.retry.jitter)}`],
     [
       "weights",
@@ -203,6 +206,7 @@ export function changedKeys(before: ProductSettings, after: ProductSettings): st
   const flat = (s: ProductSettings): Map<string, string> => {
     const out = new Map<string, string>();
     for (const [k, v] of Object.entries(s)) {
+      if (k === "aging") continue; // derived from the weights and horizon (core/aging), never a setting that changed
       if (v && typeof v === "object" && !Array.isArray(v)) {
         for (const [k2, v2] of Object.entries(v)) out.set(`${k}.${k2}`, JSON.stringify(v2));
       } else out.set(k, JSON.stringify(v));

@@ -75,12 +75,13 @@ export function cascadesPending(sql: SqlStorage): boolean {
 }
 
 /**
- * For one dispatch pass (see HOLD above): whether a job is below a cascade still under way — its parent, or a
- * composite above that, has a `cancel_cascades` row — and so must not be assigned. Undefined when no cascade is
- * pending: one read of an empty table per pass, nothing per job. Otherwise the rows' ids are read once, and each
- * job id on a parent chain at most once per pass (memoised), along the primary key.
+ * For one dispatch pass (see HOLD above): the composite whose cascade a job is below — its parent, or a composite
+ * above that, with a `cancel_cascades` row — so it must not be assigned; undefined for a job below none. The lookup
+ * itself is undefined when no cascade is pending: one read of an empty table per pass, nothing per job. Otherwise
+ * the rows' ids are read once, and each job id on a parent chain at most once per pass (memoised), along the
+ * primary key. The waiting reason names the same composite (jobs/waiting: `ancestor_cancelled`).
  */
-export function cascadeHold(sql: SqlStorage): ((job: Pick<Job, "parentId">) => boolean) | undefined {
+export function cascadeHold(sql: SqlStorage): ((job: Pick<Job, "parentId">) => string | undefined) | undefined {
   const cascading = new Set(
     sql
       .exec<{ id: string }>("SELECT job_id AS id FROM cancel_cascades")
@@ -88,12 +89,12 @@ export function cascadeHold(sql: SqlStorage): ((job: Pick<Job, "parentId">) => b
       .map((r) => r.id),
   );
   if (cascading.size === 0) return undefined;
-  const below = new Map<string, boolean>(); // job id → it, or a job above it, is cascading
+  const below = new Map<string, string | null>(); // job id → the cascading composite at or above it, or null
   return (job) => {
     const chain: string[] = [];
-    let held = false;
+    let held: string | null = null;
     for (let at = job.parentId; at !== undefined; ) {
-      const known = cascading.has(at) || below.get(at);
+      const known = cascading.has(at) ? at : below.get(at);
       if (known !== undefined) {
         held = known;
         break;
@@ -102,7 +103,7 @@ export function cascadeHold(sql: SqlStorage): ((job: Pick<Job, "parentId">) => b
       at = one<{ p: string | null }>(sql, "SELECT parent_id AS p FROM jobs WHERE id = ?", at)?.p ?? undefined;
     }
     for (const id of chain) below.set(id, held);
-    return held;
+    return held ?? undefined;
   };
 }
 

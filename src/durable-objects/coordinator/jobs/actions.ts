@@ -32,6 +32,8 @@ export interface ActionInput {
   /** Legacy display label a client may send with approve/reject; recorded in the event, never counted. */
   reviewer?: string;
   note?: string;
+  /** Approve/reject only: the review round the reviewer read; refused 409 once the job was rebuilt (core/review). */
+  round?: number;
   /** The authenticated principal (approve/reject): whose review counts (core/review). */
   by?: Reviewer;
   /** Requeue only: the job's new budget.usd / budget.tokens (policies/job-allowance). */
@@ -70,6 +72,9 @@ export function applyAction(tx: Tx, jobId: string, action: JobAction, input: Act
     throw new DomainError("validation_failed", `budgetUsd and budgetTokens go with a requeue, not ${action}`, {
       action,
     });
+  }
+  if (input.round !== undefined && action !== "approve" && action !== "reject") {
+    throw new DomainError("validation_failed", `round goes with an approve or a reject, not ${action}`, { action });
   }
   const job = requireJob(tx.sql, jobId);
   const performed = perform(tx, job, action, input);
@@ -135,6 +140,12 @@ function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): Actio
     case "reject":
       // The review gate (coordinator/policies/reviews): counted by the authenticated principal, never by `input.reviewer`.
       if (!input.by) throw new DomainError("forbidden", `${action} needs an authenticated reviewer`);
-      return applyReview(tx, job, { by: input.by, verdict: action, comment: input.note, actor: input.actor });
+      return applyReview(tx, job, {
+        by: input.by,
+        verdict: action,
+        comment: input.note,
+        actor: input.actor,
+        ...(input.round !== undefined ? { round: input.round } : {}),
+      });
   }
 }

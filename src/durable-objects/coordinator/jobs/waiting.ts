@@ -10,13 +10,19 @@ import { liveHoldsByKey } from "../../../core/serial-holds.ts";
 import type { WaitingInputs } from "../../../core/waiting.ts";
 import { runsOrEnded, waitingReasonOf } from "../../../core/waiting.ts";
 import type { WaitingReason } from "../../../core/waiting-reason.ts";
+import { cascadeHold } from "../dag/cancel-subtree.ts";
 import { routeContext } from "../dispatch/claim.ts";
 import { liveSerialHolds } from "../dispatch/serial-holds.ts";
 import { listFactories, livePollers } from "../factories/registry.ts";
 import type { Tx } from "../runtime/tx.ts";
 
-/** The inputs shared by every job of one read: everything but the per-job dependency and children stages. */
-export type FleetSnapshot = Omit<WaitingInputs, "depStages" | "childCounts">;
+/**
+ * The inputs shared by every job of one read: everything but the per-job dependency and children stages, and the
+ * lookup of a cancel cascade a job is below (dag/cancel-subtree `cascadeHold`, dispatch's own; undefined: none).
+ */
+export type FleetSnapshot = Omit<WaitingInputs, "depStages" | "childCounts" | "cancelledAbove"> & {
+  cascadeAbove?: (job: Pick<Job, "parentId">) => string | undefined;
+};
 
 /**
  * One read of the fleet at `tx.now`. `wsReady`: factories with a greeted, work-ready WebSocket (the runtime's
@@ -53,6 +59,7 @@ export function fleetSnapshot(tx: Tx, wsReady: ReadonlySet<string>): FleetSnapsh
         .map((r) => [r.key, r.at]),
     ),
     serialStops: liveHoldsByKey(liveSerialHolds(tx.sql, tx.now), tx.now),
+    cascadeAbove: cascadeHold(tx.sql),
   };
 }
 
@@ -80,7 +87,16 @@ export function waitingReasonFor(
 ): WaitingReason | null {
   const snap = "factories" in connected ? connected : fleetSnapshot(tx, connected);
   const full = job as Job;
-  const inputs: WaitingInputs = { ...snap };
+  const { cascadeAbove, ...shared } = snap;
+  const inputs: WaitingInputs = { ...shared };
+  const above = cascadeAbove?.(job);
+  if (above !== undefined) {
+    // When the composite was cancelled: the reason has held since then.
+    const at = tx.sql
+      .exec<{ at: number | null }>("SELECT json_extract(doc, '$.updatedAt') AS at FROM jobs WHERE id = ?", above)
+      .toArray()[0]?.at;
+    inputs.cancelledAbove = { id: above, at: at ?? job.updatedAt };
+  }
   // A failed job's deps too: one its gate failed is judged by their stages now, not its message (core/waiting).
   if (job.stage === "blocked" || (job.stage === "failed" && job.deps.length > 0)) {
     inputs.depStages = new Map(job.deps.map((d) => [d, stageOf(tx.sql, d)]));

@@ -13,15 +13,16 @@ import { PRIORITIES } from "../../../core/model.ts";
 import { PRIORITY_VALUE } from "../../../core/router.ts";
 import {
   MAX_FROZEN_KEYS,
-  orderSerialQueue,
   QUEUE_SHOWN,
   type QueuedRef,
   type SerialFreeze,
   type SerialGate,
+  serialQueueView,
   withFrozenKey,
 } from "../../../core/serial-gates.ts";
 import { liveHoldsByKey } from "../../../core/serial-holds.ts";
 import { execute, withLimit } from "../../sql-statements.ts";
+import { cascadeHold } from "../dag/cancel-subtree.ts";
 import { liveSerialHolds } from "../dispatch/serial-holds.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
@@ -43,8 +44,10 @@ function freezeOf(sql: SqlStorage, key: string): SerialFreeze | null {
 }
 
 /**
- * One key's gate at `tx.now`. The queue is exact yet bounded: within a priority class urgency grows with age,
- * so the QUEUE_SHOWN most urgent jobs are among the QUEUE_SHOWN oldest of each class.
+ * One key's gate at `tx.now`. The queue is exact yet bounded: within a priority class urgency grows with age, so the
+ * QUEUE_SHOWN most urgent due jobs are among the QUEUE_SHOWN oldest due ones of each class; the jobs in backoff
+ * follow, the QUEUE_SHOWN soonest due. `next` is dispatch's own choice among them (core/serial-gates
+ * `serialQueueView`): due now (the walk's `not_before` test, dispatch/urgency-order) and below no cancel cascade.
  */
 export function serialGate(tx: Tx, key: string): SerialGate {
   const holder = one<{ id: string }>(
@@ -52,34 +55,70 @@ export function serialGate(tx: Tx, key: string): SerialGate {
     "SELECT id FROM jobs WHERE serial_key = ? AND stage IN ('assigned', 'building') ORDER BY id LIMIT 1",
     key,
   );
+  const below = cascadeHold(tx.sql);
   const refs: QueuedRef[] = [];
+  const add = (rows: QueuedRow[]) => {
+    for (const r of rows) {
+      refs.push({
+        id: r.id,
+        priority: PRIORITY_OF.get(r.p) ?? "medium",
+        queuedAt: r.queued_at,
+        ...(r.not_before !== null ? { notBefore: r.not_before } : {}),
+        ...(below?.({ parentId: r.parent_id ?? undefined }) !== undefined ? { held: true } : {}),
+      });
+    }
+  };
   for (const priority of PRIORITIES) {
-    const rows = tx.sql
-      .exec<{ id: string; queued_at: number }>(
-        `SELECT id, queued_at FROM jobs WHERE serial_key = ? AND stage = 'queued' AND priority_value = ?
+    add(
+      tx.sql
+        .exec<QueuedRow>(
+          `${QUEUED_SQL} AND priority_value = ?3 AND (not_before IS NULL OR not_before <= ?2)
           ORDER BY queued_at, id LIMIT ${QUEUE_SHOWN}`,
-        key,
-        PRIORITY_VALUE[priority as Priority],
-      )
-      .toArray();
-    for (const r of rows) refs.push({ id: r.id, priority, queuedAt: r.queued_at });
+          key,
+          tx.now,
+          PRIORITY_VALUE[priority as Priority],
+        )
+        .toArray(),
+    );
   }
+  add(
+    tx.sql
+      .exec<QueuedRow>(`${QUEUED_SQL} AND not_before > ?2 ORDER BY not_before, id LIMIT ${QUEUE_SHOWN}`, key, tx.now)
+      .toArray(),
+  );
   const queueLength = tx.sql
     .exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE serial_key = ? AND stage = 'queued'", key)
     .one().n;
   const { weights, agingHorizonMinutes } = getSettings(tx.sql);
   const stop = holder ? undefined : liveHoldsByKey(liveSerialHolds(tx.sql, tx.now), tx.now).get(key);
+  const view = serialQueueView(refs, tx.now, weights, agingHorizonMinutes * 60_000);
   return {
     key,
     holder: holder?.id ?? null,
     stopping: stop
       ? { jobId: stop.jobId, factoryId: stop.factoryId, leaseEpoch: stop.leaseEpoch, until: stop.until }
       : null,
-    queue: orderSerialQueue(refs, tx.now, weights, agingHorizonMinutes * 60_000).slice(0, QUEUE_SHOWN),
+    queue: view.queue.slice(0, QUEUE_SHOWN),
+    next: view.next,
+    nextDueAt: view.nextDueAt,
     queueLength,
     frozen: freezeOf(tx.sql, key),
   };
 }
+
+interface QueuedRow extends Record<string, SqlStorageValue> {
+  id: string;
+  p: number;
+  queued_at: number;
+  not_before: number | null;
+  parent_id: string | null;
+}
+
+/** A key's queued jobs (`?1`), with what the view reads; callers add the class or backoff test (`?2`: now). */
+const QUEUED_SQL = `SELECT id, priority_value AS p, queued_at, not_before, parent_id FROM jobs
+  WHERE serial_key = ?1 AND stage = 'queued'`;
+
+const PRIORITY_OF = new Map(PRIORITIES.map((p) => [PRIORITY_VALUE[p as Priority], p as Priority]));
 
 /** Every key with a holder (running or stopping), a queue or a freeze, in key order (code units), `limit` per page after `cursor`. */
 export function listSerialGates(tx: Tx, q: { limit: number; cursor?: string }): SerialPage {

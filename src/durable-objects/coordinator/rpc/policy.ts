@@ -4,9 +4,11 @@
  * jobs (children, tree). Each is one atomic unit over a store module of this folder; a method adds only what
  * follows the commit (announcing a changed lease TTL, telling a rejected job's holder to stop).
  */
+
+import { type AgingGuarantee, agingGuarantee } from "../../../core/aging.ts";
 import type { ChildManifest } from "../../../core/model.ts";
 import { reviewsView } from "../../../core/review.ts";
-import type { SettingsPatch } from "../../../core/settings.ts";
+import type { ProductSettings, SettingsPatch } from "../../../core/settings.ts";
 import { addChildren } from "../dag/children.ts";
 import { jobTree } from "../dag/tree.ts";
 import { requireJob } from "../jobs/rows.ts";
@@ -15,6 +17,15 @@ import { freezeSerialKey, listSerialGates, unfreezeSerialKey } from "../policies
 import { announceSettings, updateSettings } from "../policies/settings.ts";
 import { getSettings } from "../runtime/meta.ts";
 import { FleetRpc } from "./fleet.ts";
+
+/**
+ * The settings answer: the record, and what its starvation weight and horizon mean for the aging guarantee
+ * (core/aging). A weight that gives the guarantee up is allowed — SPEC §5's own default (1.5) does — so the answer
+ * says so, rather than the change being silent.
+ */
+function withAging(settings: ProductSettings): ProductSettings & { aging: AgingGuarantee } {
+  return { ...settings, aging: agingGuarantee(settings.weights, settings.agingHorizonMinutes) };
+}
 
 export abstract class PolicyRpc extends FleetRpc {
   // ---- serial gates & reviews (issue 8, part 4) -------------------------------------------
@@ -57,9 +68,9 @@ export abstract class PolicyRpc extends FleetRpc {
 
   // ---- part 1: product settings (coordinator/policies/settings) ----------------------------------
 
-  /** The product's settings, every key (defaults for what was never set). */
+  /** The product's settings, every key (defaults for what was never set), and whether the aging guarantee holds. */
   async readSettings(productId: string) {
-    return this.units.run(productId, (tx) => getSettings(tx.sql));
+    return this.units.run(productId, (tx) => withAging(getSettings(tx.sql)));
   }
 
   /** Merge a validated patch (audited, queue version bumped); connected factories hear a changed lease TTL. */
@@ -67,7 +78,7 @@ export abstract class PolicyRpc extends FleetRpc {
     const outcome = await this.units.run(productId, (tx) => updateSettings(tx, patch, actor));
     if (!outcome.ok) return outcome;
     if (outcome.value.announce) announceSettings(this.ctx, outcome.value.settings);
-    return { ok: true as const, value: outcome.value.settings };
+    return { ok: true as const, value: withAging(outcome.value.settings) };
   }
 
   // ---- part 3: DAG (composite jobs) ----
