@@ -8,7 +8,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
-import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client";
+import { ADMIN, api, claim, enroll, getJob, mintToken, P, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
 import { settleAlarm } from "./state.ts";
 
@@ -24,10 +24,8 @@ const report = (product: string, token: string, jobId: string, leaseEpoch: numbe
     json: { leaseEpoch, stage: "building", insights: { costUsd } },
   });
 
-async function mint(product: string, role: "viewer" | "operator"): Promise<string> {
-  const r = await api<{ token: string }>("POST", `${P(product)}/tokens`, { token: ADMIN, json: { role, name: role } });
-  return r.body.token;
-}
+const mint = async (product: string, role: "viewer" | "operator", name?: string) =>
+  (await mintToken(product, role, name)).token;
 
 /** Move the stored period back by `days` (as if that much time had passed), without sleeping. */
 async function ageBudget(product: string, days: number): Promise<void> {

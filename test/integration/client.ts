@@ -90,6 +90,16 @@ export async function enroll(product: string, name: string, capabilities: string
   return r.body;
 }
 
+/** A product token minted by the admin: `{id, token}` (throws unless 201). Six test files each had their own copy. */
+export async function mintToken(product: string, role: "viewer" | "operator", name: string = role) {
+  const r = await api<{ id: string; token: string }>("POST", `${P(product)}/tokens`, {
+    token: ADMIN,
+    json: { role, name },
+  });
+  if (r.status !== 201) throw new Error(`mint ${name}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
 export interface JobView {
   id: string;
   stage: string;

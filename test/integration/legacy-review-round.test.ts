@@ -3,16 +3,9 @@
 // requeued and rebuilt since (before, the legacy approve ignored `round` and passed the rework to testing unseen);
 // with the current round it counts; `round` on requeue, cancel or ship is a 400 validation_failed.
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client.ts";
+import { ADMIN, api, claim, enroll, getJob, mintToken, P, submit } from "./client.ts";
 
-async function mint(product: string, name: string) {
-  const r = await api<{ id: string; token: string }>("POST", `${P(product)}/tokens`, {
-    token: ADMIN,
-    json: { role: "operator", name },
-  });
-  if (r.status !== 201) throw new Error(`mint ${name}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
+const mint = (product: string, name: string) => mintToken(product, "operator", name);
 
 /** Factory `token` takes the job (claim) and builds it into review. */
 async function buildIntoReview(product: string, token: string, jobId: string) {

@@ -7,16 +7,13 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Lesson } from "../../src/core/lessons.ts";
-import { ADMIN, api, claim, enroll, P, submit, until } from "./client.ts";
+import { ADMIN, api, claim, enroll, mintToken, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 
 type Page = { items: Lesson[]; nextCursor?: string };
 
-async function mint(product: string, role: "viewer" | "operator", name: string = role): Promise<string> {
-  const r = await api<{ token: string }>("POST", `${P(product)}/tokens`, { token: ADMIN, json: { role, name } });
-  if (r.status !== 201) throw new Error(`mint ${role}: ${r.status}`);
-  return r.body.token;
-}
+const mint = async (product: string, role: "viewer" | "operator", name?: string) =>
+  (await mintToken(product, role, name)).token;
 
 const list = (product: string, query = "", token = ADMIN) =>
   api<Page>("GET", `${P(product)}/lessons${query}`, { token });

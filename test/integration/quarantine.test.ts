@@ -6,7 +6,7 @@
 // cannot release (403), an unknown factory is 404 and a factory that is not quarantined is 409.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, type JobView, P, submit, until } from "./client";
+import { ADMIN, api, claim, enroll, type JobView, mintToken, P, submit, until } from "./client";
 
 const ADM = { token: ADMIN };
 
@@ -27,11 +27,8 @@ async function failOne(product: string, token: string) {
 const statusOf = async (product: string, id: string) =>
   (await api<{ status: string }>("GET", `${P(product)}/factories/${id}`, { token: ADMIN })).body.status;
 
-async function mint(product: string, role: "viewer" | "operator"): Promise<string> {
-  const r = await api<{ token: string }>("POST", `${P(product)}/tokens`, { token: ADMIN, json: { role, name: role } });
-  expect(r.status).toBe(201);
-  return r.body.token;
-}
+const mint = async (product: string, role: "viewer" | "operator", name?: string) =>
+  (await mintToken(product, role, name)).token;
 
 describe("quarantine on error budget", () => {
   it("quarantines past the budget, gives no new work, lets the running lease finish, and release restores it", async () => {

@@ -7,7 +7,7 @@
 // counts for a rework no one looked at).
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
+import { ADMIN, api, claim, enroll, getJob, mintToken, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 import { expireLeaseNow, lapseExclusions } from "./state.ts";
 
@@ -26,14 +26,8 @@ interface ReviewsView {
   }>;
 }
 
-async function mint(product: string, name: string, role: "operator" | "viewer" = "operator") {
-  const r = await api<{ id: string; token: string }>("POST", `${P(product)}/tokens`, {
-    token: ADMIN,
-    json: { role, name },
-  });
-  if (r.status !== 201) throw new Error(`mint ${name}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
+const mint = (product: string, name: string, role: "operator" | "viewer" = "operator") =>
+  mintToken(product, role, name);
 
 /** A job in `review`, built by factory `f` over HTTP. */
 async function inReview(product: string, manifest: Record<string, unknown>) {

@@ -4,7 +4,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ReviewInput } from "../../src/durable-objects/coordinator/policies/reviews.ts";
-import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client.ts";
+import { ADMIN, api, claim, enroll, getJob, mintToken, P, submit } from "./client.ts";
 
 // Every illegal transition is refused with a clear 409 and changes nothing.
 
@@ -121,14 +121,7 @@ describe("illegal transitions", () => {
 // (one fresh approval short of it shipped the job on), and its reviewer could not approve the new work (409 "already
 // approved"). A review now carries the round it was given in. (Found by a concurrency reviewer.)
 
-async function mint(product: string, name: string) {
-  const r = await api<{ id: string; token: string }>("POST", `${P(product)}/tokens`, {
-    token: ADMIN,
-    json: { role: "operator", name },
-  });
-  if (r.status !== 201) throw new Error(`mint ${name}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
+const mint = (product: string, name: string) => mintToken(product, "operator", name);
 
 /** Claims the job with factory token `token` and reports it built, into `review`. */
 async function build(product: string, jobId: string, token: string) {
