@@ -10,17 +10,9 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { PER_CHECK } from "../../src/durable-objects/coordinator/policies/health-check.ts";
 import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
-import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
+import { ADMIN, type AlertView, alertsOf, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { cloneQueued, expireLeaseNow, lapseExclusions } from "./state.ts";
 
-interface AlertView {
-  id: string;
-  kind: string;
-  subject: string;
-  state: string;
-  severity: string;
-  message: string;
-}
 const MIN = 60_000;
 
 async function sql(product: string, query: string, ...bindings: unknown[]): Promise<void> {
@@ -33,13 +25,7 @@ async function sweep(product: string) {
   return env.COORDINATOR.getByName(product).sweep(product);
 }
 
-async function alerts(product: string, state?: string): Promise<AlertView[]> {
-  const r = await api<{ alerts: AlertView[] }>("GET", `${P(product)}/alerts${state ? `?state=${state}` : ""}`, {
-    token: ADMIN,
-  });
-  expect(r.status).toBe(200);
-  return r.body.alerts;
-}
+const alerts = alertsOf;
 
 async function building(product: string) {
   const a = await enroll(product, "a");

@@ -100,6 +100,25 @@ export async function mintToken(product: string, role: "viewer" | "operator", na
   return r.body;
 }
 
+/** An alert as `GET …/alerts` lists it. */
+export interface AlertView {
+  id: string;
+  kind: string;
+  subject: string;
+  state: string;
+  severity: string;
+  message: string;
+}
+
+/** The product's alerts, in `state` (open, acknowledged, resolved) when given (throws unless 200). */
+export async function alertsOf(product: string, state?: string): Promise<AlertView[]> {
+  const r = await api<{ alerts: AlertView[] }>("GET", `${P(product)}/alerts${state ? `?state=${state}` : ""}`, {
+    token: ADMIN,
+  });
+  if (r.status !== 200) throw new Error(`alerts of ${product}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.alerts;
+}
+
 export interface JobView {
   id: string;
   stage: string;

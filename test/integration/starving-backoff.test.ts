@@ -5,21 +5,11 @@
 // job in backoff ends the backoff then: the backoff it sat out counts neither as starving nor as dispatch latency.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ADMIN, api, claim, enroll, getJob, P, submit } from "./client.ts";
+import { ADMIN, alertsOf, api, claim, enroll, getJob, P, submit } from "./client.ts";
 
 const MIN = 60_000;
 
-interface AlertView {
-  kind: string;
-  subject: string;
-  message: string;
-}
-
-async function starving(product: string): Promise<AlertView[]> {
-  const r = await api<{ alerts: AlertView[] }>("GET", `${P(product)}/alerts?state=open`, { token: ADMIN });
-  expect(r.status).toBe(200);
-  return r.body.alerts.filter((a) => a.kind === "starving");
-}
+const starving = async (product: string) => (await alertsOf(product, "open")).filter((a) => a.kind === "starving");
 
 /** Moves the job's queue time and backoff end by `shiftMs` (state surgery instead of sleeping). */
 async function shift(product: string, jobId: string, shiftMs: number): Promise<void> {

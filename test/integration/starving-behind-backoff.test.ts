@@ -9,23 +9,13 @@ import { PER_CHECK } from "../../src/durable-objects/coordinator/policies/health
 import { STARVING_CANDIDATES_SQL } from "../../src/durable-objects/coordinator/policies/health-starving.ts";
 import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";
 import { withLimit } from "../../src/durable-objects/sql-statements.ts";
-import { ADMIN, api, P, submit } from "./client.ts";
+import { ADMIN, alertsOf, api, P, submit } from "./client.ts";
 import { queryPlan } from "./state.ts";
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
 
-interface AlertView {
-  kind: string;
-  subject: string;
-  message: string;
-}
-
-async function starving(product: string): Promise<AlertView[]> {
-  const r = await api<{ alerts: AlertView[] }>("GET", `${P(product)}/alerts?state=open`, { token: ADMIN });
-  expect(r.status).toBe(200);
-  return r.body.alerts.filter((a) => a.kind === "starving");
-}
+const starving = async (product: string) => (await alertsOf(product, "open")).filter((a) => a.kind === "starving");
 
 async function sweep(product: string) {
   const r = await env.COORDINATOR.getByName(product).sweep(product);
