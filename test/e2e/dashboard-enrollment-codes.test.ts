@@ -8,7 +8,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
-import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+import { ADMIN, call, type Harness, mintRoleTokens, P, startHarness } from "./harness.ts";
 
 /** One unbroken word: the code `gfe_<product>_<secret>` is then ~67 characters a phone must wrap. */
 const PRODUCT = "enrollmentcodespage";
@@ -25,11 +25,7 @@ describe("the enrollment codes page", () => {
   beforeAll(async () => {
     h = await startHarness();
     expect((await call(h.url, "POST", "/api/v1/products", ADMIN, { id: PRODUCT })).status).toBe(201);
-    for (const role of ["viewer", "operator"] as const) {
-      const r = await call<{ token: string }>(h.url, "POST", `${P(PRODUCT)}/tokens`, ADMIN, { role, name: role });
-      expect(r.status).toBe(201);
-      tokens[role] = r.body.token;
-    }
+    Object.assign(tokens, await mintRoleTokens(h.url, PRODUCT));
     browser = await launchChromium();
   });
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
 import { launchChromium } from "./chromium.ts";
-import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
+import { ADMIN, call, type Harness, mintRoleTokens, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "dash";
 const SHOTS = path.resolve(import.meta.dirname, "../../.tmp");
@@ -54,11 +54,7 @@ describe("dashboard in a real browser", () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    for (const role of ["viewer", "operator"] as const) {
-      const r = await call<{ token: string }>(h.url, "POST", `${P(PRODUCT)}/tokens`, ADMIN, { role, name: role });
-      expect(r.status).toBe(201);
-      tokens[role] = r.body.token;
-    }
+    Object.assign(tokens, await mintRoleTokens(h.url, PRODUCT));
     const caps = ["has:docker", "node:22", "os:linux"];
     const builder = await call<{ token: string }>(h.url, "POST", `${P(PRODUCT)}/factories/enroll`, ADMIN, {
       name: "builder-1",

@@ -149,3 +149,14 @@ export function adminApi(base: () => string, product: string) {
     return r.body;
   };
 }
+
+/** A viewer and an operator token of `product`, minted by the admin (each named after its role; throws unless 201). */
+export async function mintRoleTokens(url: string, product: string): Promise<{ viewer: string; operator: string }> {
+  const out = { viewer: "", operator: "" };
+  for (const role of ["viewer", "operator"] as const) {
+    const r = await call<{ token: string }>(url, "POST", `${P(product)}/tokens`, ADMIN, { role, name: role });
+    if (r.status !== 201) throw new Error(`minting the ${role} token of ${product}: ${r.status}`);
+    out[role] = r.body.token;
+  }
+  return out;
+}
