@@ -113,6 +113,9 @@ export function actionBar(session, jobId, onDone) {
         class: action === "cancel" || action === "reject" ? "danger" : action === "ship" ? "primary" : "secondary",
         title: HELP[/** @type {keyof HELP} */ (action)],
         dataset: { action },
+        // Nothing is offered before the job is read: a verdict then would name no review round (unfenced), and
+        // any action would be judged against a stage the page never showed.
+        disabled: true,
         onclick: () => void run(action),
       },
       action,

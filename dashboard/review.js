@@ -26,12 +26,24 @@ export function reviewPanel(session, jobId, onDone) {
   const buttons = {
     approve: h(
       "button",
-      { type: "button", class: "primary", dataset: { review: "approve" }, onclick: () => void run("approve") },
+      {
+        type: "button",
+        class: "primary",
+        dataset: { review: "approve" },
+        disabled: true,
+        onclick: () => void run("approve"),
+      },
       "Approve",
     ),
     reject: h(
       "button",
-      { type: "button", class: "danger", dataset: { review: "reject" }, onclick: () => void run("reject") },
+      {
+        type: "button",
+        class: "danger",
+        dataset: { review: "reject" },
+        disabled: true,
+        onclick: () => void run("reject"),
+      },
       "Reject",
     ),
   };
@@ -90,13 +102,16 @@ export function reviewPanel(session, jobId, onDone) {
   };
 
   const enable = () => {
-    buttons.approve.disabled = verdictDisabled("approve", stage, busy);
-    buttons.reject.disabled = verdictDisabled("reject", stage, busy);
+    // Not before the reviews are read: a verdict without the round it was read in would count for any rebuild.
+    const unread = round === undefined;
+    buttons.approve.disabled = unread || verdictDisabled("approve", stage, busy);
+    buttons.reject.disabled = unread || verdictDisabled("reject", stage, busy);
   };
 
   /** @param {any} view a ReviewsView (src/core/review.ts) */
   const render = (view) => {
     round = view.round;
+    enable();
     const by = view.reviews.filter((/** @type {any} */ r) => r.counted).map((/** @type {any} */ r) => r.reviewerName);
     summary.textContent = `${view.approvals} of ${view.required} approvals${by.length ? ` · approved by ${by.join(", ")}` : ""}`;
     replace(

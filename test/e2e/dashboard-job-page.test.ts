@@ -6,7 +6,7 @@
 // action bar's approve, with the job's queuedAt: the round it shows); a job with
 // more log lines than the page keeps says above its timeline how many older ones are not shown (they used to vanish
 // silently), in a line that is no row.
-import type { Browser, Route } from "playwright-core";
+import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
@@ -87,6 +87,26 @@ describe("dashboard job page in a real browser", () => {
     await h?.close();
   });
 
+  /** Hold every GET of the path (ending) until release(): the page's reads of it stay unanswered meanwhile. */
+  async function holdReads(page: Page, pathEnd: string) {
+    const held: Route[] = [];
+    let open = false;
+    await page.route(
+      (u) => u.pathname.endsWith(pathEnd),
+      (route) => {
+        if (open || route.request().method() !== "GET") return route.continue();
+        held.push(route);
+      },
+    );
+    return {
+      held: () => held.length,
+      release: async () => {
+        open = true;
+        for (const r of held.splice(0)) await r.continue();
+      },
+    };
+  }
+
   async function open(width = 1280) {
     const context = await browser.newContext({ viewport: { width, height: 800 } });
     const page = await context.newPage();
@@ -144,7 +164,13 @@ describe("dashboard job page in a real browser", () => {
         });
       },
     );
+    // The page's first read of the job is held: until it is answered, nothing may be offered (a busy machine showed
+    // the bar armed before the job was read, and its approve then named no round).
+    const jobReads = await holdReads(page, `/jobs/${reviewed}`);
     await page.goto(`${h.url}/#/jobs/${reviewed}`);
+    await expect.poll(() => jobReads.held(), SOON).toBeGreaterThan(0);
+    expect(await page.locator("section.actions button:not([disabled])").count()).toBe(0);
+    await jobReads.release();
     const approve = page.locator('button[data-action="approve"]');
     await expect.poll(() => approve.isDisabled(), SOON).toBe(false);
     await approve.click();
@@ -157,9 +183,15 @@ describe("dashboard job page in a real browser", () => {
 
   it("focuses the review's outcome after an approval from the keyboard takes the job out of review", async () => {
     const { page, errors, close } = await open();
+    // The card's read of the reviews (its round) is held: the card shows, but offers no verdict until it is answered.
+    const reviewReads = await holdReads(page, `/jobs/${reviewed}/reviews`);
     await page.goto(`${h.url}/#/jobs/${reviewed}`);
     const approve = page.locator('[data-review="approve"]');
     await expect.poll(() => page.locator(".job-stage .badge").textContent(), SOON).toBe("review");
+    await expect.poll(() => reviewReads.held(), SOON).toBeGreaterThan(0);
+    expect(await approve.isVisible()).toBe(true);
+    expect(await page.locator(".review button:not([disabled])").count()).toBe(0);
+    await reviewReads.release();
     await expect.poll(async () => (await approve.isVisible()) && (await approve.isEnabled()), SOON).toBe(true);
     await approve.focus();
     const sent = page.waitForRequest((r) => r.url().endsWith("/reviews") && r.method() === "POST");
