@@ -5,8 +5,9 @@
  *   router read) delegates here, so the fleet map, the router and the alerts never disagree;
  * - a `building` job is stuck after `stuckAfterMinutes` with no event;
  * - a queued job is starving after `starvingAfterMinutes` in the queue, counted from when it became due;
- * - a product is `stalled` when nothing finished for 2 × `expectedFinishIntervalMinutes` while work waits,
- *   `degraded` while a warning/critical alert is open or a factory is degraded or down, else `healthy`.
+ * - a product is `stalled` when nothing finished for 2 × `expectedFinishIntervalMinutes` while work waits — a job
+ *   waiting out a retry's backoff waits from its end, as for starving —, `degraded` while a warning/critical alert
+ *   is open or a factory is degraded or down, else `healthy`.
  */
 import type { AlertSeverity } from "./alerts.ts";
 import { dueAt } from "./metrics.ts";
@@ -64,6 +65,20 @@ export function starvingFrom(j: { queuedAt: number; notBefore?: number; waitingS
   return j.waitingSince ?? dueAt(j.queuedAt, j.notBefore);
 }
 
+/**
+ * When the longest wait of `queued` began (ms), the least `starvingFrom` (what the stall rule takes); undefined for
+ * an empty queue. Later than `now` when every queued job waits out a retry's backoff: that work joins the waiting
+ * at its `notBefore`, not at its requeue. The coordinator reads the same instant as the first entry of its due index
+ * (policies/health-summary).
+ */
+export function oldestWaitingSince(queued: ReadonlyArray<Parameters<typeof starvingFrom>[0]>): number | undefined {
+  // A fold, not Math.min(...spread): a spread of a long queue overflows the call stack.
+  return queued.reduce<number | undefined>(
+    (least, j) => Math.min(least ?? Number.POSITIVE_INFINITY, starvingFrom(j)),
+    undefined,
+  );
+}
+
 /** When a job whose clock starts at `from` (ms) is starving (`isStarving` holds from then on): the alarm's wake-up. */
 export function starvingAt(from: number, starvingAfterMinutes: number): number {
   return from + starvingAfterMinutes * MINUTE + 1;
@@ -72,7 +87,10 @@ export function starvingAt(from: number, starvingAfterMinutes: number): number {
 export interface ProductHealthInputs {
   /** The last instant a job finished (shipped), ms; undefined if none ever did. */
   lastFinishedAt?: number;
-  /** Since when the longest-waiting queued job waits, ms; undefined when no work waits. */
+  /**
+   * When the longest wait began, ms (`oldestWaitingSince` over the queue); undefined when nothing is queued. After
+   * `now` while all queued work waits out a backoff: the product cannot be late with work it may not run yet.
+   */
   oldestWaitingSince?: number;
   expectedFinishIntervalMinutes: number;
   /** Live alerts by severity, the `stalled` alert itself left out (it follows from this rule). */
@@ -84,7 +102,8 @@ export interface ProductHealthInputs {
 /**
  * When the product counts as stalled at the earliest: 2 × the expected interval after the later of the last finish
  * and the moment the oldest waiting work arrived (work that arrived after the last finish cannot be late before
- * it was there). Undefined when no work waits — an idle product is not stalled.
+ * it was there; work in backoff arrives when its backoff ends). Undefined when nothing is queued — an idle product
+ * is not stalled; later than `now` while the queue's waits have not begun — the health pass's alarm wakes for it.
  */
 export function stalledFrom(
   i: Pick<ProductHealthInputs, "lastFinishedAt" | "oldestWaitingSince" | "expectedFinishIntervalMinutes">,

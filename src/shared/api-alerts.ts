@@ -99,8 +99,15 @@ export const ProductHealthSchema = z.object({
   factories: z.object({ ok: count, degraded: count, down: count, left: count }),
   openAlerts: z.object({ info: count, warning: count, critical: count, total: count }),
   lastFinishedAt: ms.nullable(),
-  oldestQueuedAt: ms.nullable(),
-  queued: count,
+  oldestQueuedAt: ms
+    .nullable()
+    .describe(
+      "when the longest wait of a job waiting now began (a retry's wait begins when its backoff ends; a lost lease or a rate limit does not end a wait); null when none waits now",
+    ),
+  queued: count.describe("every queued job, those waiting out a retry's backoff included"),
+  inBackoff: count.describe(
+    "of queued, those waiting out a retry's backoff: waiting work only once it ends, so not counted for stalled",
+  ),
   building: count,
   thresholds: z.object({
     stuckAfterMinutes: z.number(),

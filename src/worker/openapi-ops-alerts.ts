@@ -41,8 +41,9 @@ export const ALERTS_OPS: Op[] = [
     path: `${P}/health`,
     summary:
       "The product's health: {status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down, left}, " +
-      "openAlerts: {info, warning, critical, total}, lastFinishedAt, oldestQueuedAt, queued, building, thresholds}. " +
-      "stalled: nothing finished for 2 × expectedFinishIntervalMinutes while work waits; degraded: a warning or " +
+      "openAlerts: {info, warning, critical, total}, lastFinishedAt, oldestQueuedAt, queued, inBackoff, building, " +
+      "thresholds}. stalled: nothing finished for 2 × expectedFinishIntervalMinutes while work waits — a job waiting " +
+      "out a retry's backoff (counted in inBackoff) waits from its end, as for starving; degraded: a warning or " +
       "critical alert is open, or a factory is degraded or down",
     role: "viewer",
     ok: { "200": json("The product's health now", ProductHealthSchema) },

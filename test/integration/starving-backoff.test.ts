@@ -3,6 +3,9 @@
 // no webhook) while it may not run yet, one once it has waited past the threshold after that — while a job whose
 // requeue did not end its wait (alerts.test.ts) still measures from when its wait began. An operator's requeue of a
 // job in backoff ends the backoff then: the backoff it sat out counts neither as starving nor as dispatch latency.
+// The product's `stalled` measures the same way: a product whose only queued job waits out its backoff is not
+// stalled however long ago it failed (GET …/health counts it `inBackoff`, no `oldestQueuedAt`), and it is stalled
+// 2 × expectedFinishIntervalMinutes after the backoff ended with nothing finished — not a minute before.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, alertsOf, api, claim, enroll, getJob, P, submit } from "./client.ts";
@@ -11,11 +14,11 @@ const MIN = 60_000;
 
 const starving = async (product: string) => (await alertsOf(product, "open")).filter((a) => a.kind === "starving");
 
-/** Moves the job's queue time and backoff end by `shiftMs` (state surgery instead of sleeping). */
+/** Moves the job's queue time and backoff end (row and document alike) by `shiftMs` (state surgery, not sleeping). */
 async function shift(product: string, jobId: string, shiftMs: number): Promise<void> {
   await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
     state.storage.sql.exec(
-      `UPDATE jobs SET queued_at = queued_at + ?1,
+      `UPDATE jobs SET queued_at = queued_at + ?1, not_before = not_before + ?1,
          doc = json_set(doc, '$.queuedAt', queued_at + ?1, '$.notBefore', json_extract(doc, '$.notBefore') + ?1)
        WHERE id = ?2`,
       shiftMs,
@@ -25,11 +28,8 @@ async function shift(product: string, jobId: string, shiftMs: number): Promise<v
 }
 
 /** A job that failed once, queued again for a 120 min backoff by a factory (`a`, which stays enrolled). */
-async function inBackoff(product: string) {
-  const settings = {
-    retry: { baseSeconds: 7200, maxSeconds: 7200, jitter: 0 },
-    health: { starvingAfterMinutes: 60 },
-  };
+async function inBackoff(product: string, health: Record<string, number> = { starvingAfterMinutes: 60 }) {
+  const settings = { retry: { baseSeconds: 7200, maxSeconds: 7200, jitter: 0 }, health };
   expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
   const a = await enroll(product, "a");
   const job = await submit(product, { title: "fails once", maxAttempts: 3 });
@@ -82,5 +82,49 @@ describe("starving after a retry backoff", () => {
     });
     expect(m.body.dispatchLatencyMs.count).toBe(2); // its first claim, and this one
     expect(m.body.dispatchLatencyMs.sumMs).toBeLessThan(60 * MIN); // not the 61 min since its requeue
+  });
+});
+
+interface HealthView {
+  status: string;
+  queued: number;
+  inBackoff: number;
+  oldestQueuedAt: number | null;
+}
+
+describe("stalled after a retry backoff", () => {
+  const stalledAlert = async (product: string) => (await alertsOf(product, "open")).filter((a) => a.kind === "stalled");
+  const health = async (product: string) =>
+    (await api<HealthView>("GET", `${P(product)}/health`, { token: ADMIN })).body;
+
+  it("is not while the only queued job waits out its backoff, and is 2 × the interval after it ended", async () => {
+    const product = "stall-backoff";
+    // Stalled after 2 × 30 min; starving far off, so only the product's rule is at work here.
+    const { job } = await inBackoff(product, { starvingAfterMinutes: 600, expectedFinishIntervalMinutes: 30 });
+
+    // Failed 61 min ago, nothing ever finished: by its requeue it would be "late", but it may not run for 59 min.
+    await shift(product, job.id, -61 * MIN);
+    await env.COORDINATOR.getByName(product).sweep(product);
+    expect(await stalledAlert(product)).toEqual([]);
+    expect(await health(product)).toMatchObject({ queued: 1, inBackoff: 1, oldestQueuedAt: null });
+    expect((await health(product)).status).not.toBe("stalled");
+
+    // Its backoff ended 59 min ago: it waits now, and is not late yet.
+    await shift(product, job.id, -118 * MIN);
+    await env.COORDINATOR.getByName(product).sweep(product);
+    expect(await stalledAlert(product)).toEqual([]);
+    const waiting = await health(product);
+    expect(waiting).toMatchObject({ queued: 1, inBackoff: 0 });
+    expect(waiting.status).not.toBe("stalled");
+    const ended = (await getJob(product, job.id)).notBefore as number;
+    expect(waiting.oldestQueuedAt).toBe(ended); // its wait began when the backoff ended
+
+    // Ended 61 min ago, nothing finished since: stalled, saying how many wait.
+    await shift(product, job.id, -2 * MIN);
+    await env.COORDINATOR.getByName(product).sweep(product);
+    const open = await stalledAlert(product);
+    expect(open).toHaveLength(1);
+    expect(open[0]?.message).toMatch(/while 1 job\(s\) wait/);
+    expect((await health(product)).status).toBe("stalled");
   });
 });

@@ -2,11 +2,14 @@
 // (PER_CHECK) of older jobs in backoff, the health pass still raises exactly one `starving` alert, naming the job
 // that truly starves, and notes its threshold for the alarm before it is crossed (not the backoffs' far ends). The
 // candidates are read along one index ordered by when each job became due, however many jobs are in backoff, and a
-// coordinator stored before that index gains it on its next start and finds the same job.
+// coordinator stored before that index gains it on its next start and finds the same job. GET …/health reads the
+// queue the same way: the longest wait is the starving job's (not the backoffs' older requeues), the backoffs are
+// counted apart, and both are read along that index — its first entry and its range past now, no pass over the queue.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PER_CHECK } from "../../src/durable-objects/coordinator/policies/health-check.ts";
 import { STARVING_CANDIDATES_SQL } from "../../src/durable-objects/coordinator/policies/health-starving.ts";
+import { IN_BACKOFF_SQL, OLDEST_WAIT_SQL } from "../../src/durable-objects/coordinator/policies/health-summary.ts";
 import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";
 import { withLimit } from "../../src/durable-objects/sql-statements.ts";
 import { ADMIN, alertsOf, api, P, submit } from "./client.ts";
@@ -34,7 +37,10 @@ async function sql(product: string, query: string, ...bindings: unknown[]): Prom
  * PER_CHECK + 1 jobs queued 5 h ago, in retry backoff for 6 more days, then `target` queued `agoMin` minutes ago:
  * by queue time, a page of PER_CHECK holds only jobs that may not run yet.
  */
-async function behindBackoffs(product: string, agoMin: number): Promise<{ target: string; nextAt: number }> {
+async function behindBackoffs(
+  product: string,
+  agoMin: number,
+): Promise<{ target: string; queuedAt: number; nextAt: number }> {
   const settings = { health: { starvingAfterMinutes: 60, expectedFinishIntervalMinutes: 7 * 24 * 60 } };
   expect((await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings })).status).toBe(200);
   const seed = await submit(product, { title: "in backoff" });
@@ -65,7 +71,7 @@ async function behindBackoffs(product: string, agoMin: number): Promise<{ target
     queuedAt,
     target.id,
   );
-  return { target: target.id, nextAt: queuedAt + 60 * MIN + 1 };
+  return { target: target.id, queuedAt, nextAt: queuedAt + 60 * MIN + 1 };
 }
 
 describe("starving behind more than a page of retry backoffs", () => {
@@ -111,5 +117,30 @@ describe("starving behind more than a page of retry backoffs", () => {
     expect(indexes).toHaveLength(1);
     await sweep(product);
     expect((await starving(product)).map((a) => a.subject)).toEqual([`job:${target}`]);
+  });
+});
+
+describe("the product's health behind more than a page of retry backoffs", () => {
+  it("names the waiting job's wait as the longest, and counts the backoffs apart", async () => {
+    const product = "stall-behind-backoff";
+    const { queuedAt } = await behindBackoffs(product, 59);
+    const h = await api<{ queued: number; inBackoff: number; oldestQueuedAt: number | null }>(
+      "GET",
+      `${P(product)}/health`,
+      { token: ADMIN },
+    );
+    expect(h.body).toMatchObject({ queued: PER_CHECK + 2, inBackoff: PER_CHECK + 1, oldestQueuedAt: queuedAt });
+  });
+
+  it("reads the longest wait and the backoffs along the due index, without sorting or scanning the queue", async () => {
+    const product = "stall-behind-backoff-plan";
+    await behindBackoffs(product, 61);
+    const [oldest, backoffs] = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => [
+      queryPlan(state.storage.sql, OLDEST_WAIT_SQL),
+      queryPlan(state.storage.sql, IN_BACKOFF_SQL, Date.now()),
+    ]);
+    expect(oldest).toMatch(/SCAN jobs USING (COVERING )?INDEX jobs_queued_due/); // its first entry: LIMIT 1
+    expect(oldest).not.toMatch(/TEMP B-TREE/);
+    expect(backoffs).toMatch(/SEARCH jobs USING (COVERING )?INDEX jobs_queued_due \(<expr>>\?\)/); // a range, not the queue
   });
 });

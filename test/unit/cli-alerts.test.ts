@@ -1,7 +1,8 @@
 // `gigafactory alerts` and `health` over a real local socket: the default list asks for open and acknowledged
 // alerts and shows them newest first in a table, `--state` asks for one state and refuses an unknown one as a usage
 // error (exit 2, nothing sent), `--ack ID` POSTs the acknowledgement, `--json` prints the API's documents, `health`
-// shows the status line, and a refusal prints `✘ ERROR conflict: …` with a non-zero exit.
+// shows the status line and names the queued jobs waiting out a retry's backoff apart from the longest wait (they
+// wait only once it ends), and a refusal prints `✘ ERROR conflict: …` with a non-zero exit.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -22,8 +23,9 @@ const HEALTH = {
   factories: { ok: 1, degraded: 1, down: 0 },
   openAlerts: { info: 0, warning: 1, critical: 0, total: 1 },
   lastFinishedAt: null,
-  oldestQueuedAt: null,
-  queued: 0,
+  oldestQueuedAt: NOW - 12 * 60_000,
+  queued: 3,
+  inBackoff: 1,
   building: 1,
   thresholds: { stuckAfterMinutes: 30, starvingAfterMinutes: 60, expectedFinishIntervalMinutes: 30 },
 };
@@ -83,6 +85,7 @@ describe("gigafactory health", () => {
     expect(h.stdout).toMatch(/status\s+degraded\n/);
     expect(h.stdout).toMatch(/factories\s+1 ok · 1 degraded · 0 down/);
     expect(h.stdout).toMatch(/open alerts\s+1 \(0 critical · 1 warning · 0 info\)/);
+    expect(h.stdout).toMatch(/queued\s+3 · 1 in retry backoff · longest wait 12m\n/);
     expect(JSON.parse((await cli(url, "health", "--json")).stdout)).toEqual(HEALTH);
   });
 });

@@ -2,7 +2,9 @@
 // grace for a late beat — the same rule core/lease gives the registry and router; stuck and starving thresholds
 // are strict "longer than", starving counted from when a wait began, else from when a retry's backoff ended, and
 // `starvingAt` is an instant from which it holds (property); a product stalls only while work waits, 2 × the expected interval after the later of
-// its last finish and the oldest waiting work's arrival (property: never stalled with no work waiting).
+// its last finish and the oldest waiting work's arrival (property: never stalled with no work waiting), where work in
+// a retry's backoff arrives when its backoff ends: a product whose only work is in backoff is not stalled, and is
+// 2 × the interval after the backoff ends (property: stalled iff some job's own wait began 2 × the interval ago).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -11,6 +13,7 @@ import {
   isStuck,
   missedHeartbeats,
   nextHeartbeatCrossing,
+  oldestWaitingSince,
   productHealth,
   starvingAt,
   starvingFrom,
@@ -102,6 +105,52 @@ describe("product health", () => {
         );
         expect(h).not.toBe("stalled");
       }),
+    );
+  });
+
+  it("is not stalled while its only work waits out a backoff, and is 2 × the interval after it ends", () => {
+    const inBackoff = { queuedAt: NOW - 120 * MIN, notBefore: NOW + 30 * MIN }; // failed 2 h ago, 30 min to go
+    const health = (at: number) => productHealth({ ...base, oldestWaitingSince: oldestWaitingSince([inBackoff]) }, at);
+    expect(health(NOW)).toBe("healthy");
+    expect(health(NOW + 30 * MIN + 60 * MIN - 1)).toBe("healthy");
+    expect(health(NOW + 30 * MIN + 60 * MIN)).toBe("stalled");
+    expect(oldestWaitingSince([])).toBeUndefined();
+  });
+
+  it("is stalled exactly when some job's own wait began 2 × the interval after the last finish (property)", () => {
+    const queuedAt = fc.integer({ min: NOW - 600 * MIN, max: NOW });
+    const job = fc.record(
+      {
+        queuedAt,
+        notBefore: fc.integer({ min: NOW - 600 * MIN, max: NOW + 600 * MIN }),
+        waitingSince: fc.integer({ min: NOW - 900 * MIN, max: NOW - 600 * MIN }),
+      },
+      { requiredKeys: ["queuedAt"] },
+    );
+    // Queues of backoffs only, and such queues beside other work: where the requeue and the backoff's end disagree.
+    const backoff = fc.record({ queuedAt, notBefore: fc.integer({ min: NOW + 1, max: NOW + 600 * MIN }) });
+    const queue = fc.oneof(
+      fc.array(job, { minLength: 1, maxLength: 6 }),
+      fc.array(backoff, { minLength: 1, maxLength: 3 }),
+      fc
+        .tuple(fc.array(backoff, { minLength: 1, maxLength: 3 }), fc.array(job, { maxLength: 3 }))
+        .map(([a, b]) => [...a, ...b]),
+    );
+    fc.assert(
+      fc.property(
+        queue,
+        fc.option(fc.integer({ min: NOW - 900 * MIN, max: NOW })),
+        fc.integer({ min: 1, max: 300 }),
+        (queue, last, every) => {
+          const i = { ...base, expectedFinishIntervalMinutes: every, lastFinishedAt: last ?? undefined };
+          const late = queue.some((j) => {
+            const since = starvingFrom(j);
+            return since <= NOW && NOW >= Math.max(last ?? since, since) + 2 * every * MIN;
+          });
+          const h = productHealth({ ...i, oldestWaitingSince: oldestWaitingSince(queue) }, NOW);
+          expect(h === "stalled").toBe(late);
+        },
+      ),
     );
   });
 });

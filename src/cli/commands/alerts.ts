@@ -2,7 +2,8 @@
  * @module cli/commands/alerts
  * `gigafactory alerts [--state open|acknowledged|resolved] [--ack ID]` lists the product's alerts, newest first
  * (default: the live ones, open and acknowledged), or acknowledges one (operator); `gigafactory health` shows the
- * product's health (healthy / degraded / stalled, factories, open alerts, last finish). `--json` prints the API's
+ * product's health (healthy / degraded / stalled, factories, open alerts, the queue — its jobs in a retry's backoff
+ * named apart, as they wait only from its end —, last finish). `--json` prints the API's
  * documents. A refusal is the API's problem, e.g. `✘ ERROR conflict: alert al_… is resolved already / …`.
  */
 import type { Alert, AlertState } from "../../core/alerts.ts";
@@ -38,6 +39,18 @@ export function formatAlerts(alerts: readonly Alert[], now: number): string {
   );
 }
 
+/**
+ * "3 · 1 in retry backoff · longest wait 61m": every queued job, then those waiting out a retry's backoff — work
+ * that does not wait (nor can stall the product) before the backoff ends —, then how long the longest wait of the
+ * rest has lasted. An "oldest 5h" read from a job in backoff sent an operator after a stall that was not one.
+ */
+function queuedText(h: ProductHealthView, now: number): string {
+  const parts = [String(h.queued)];
+  if (h.inBackoff > 0) parts.push(`${h.inBackoff} in retry backoff`);
+  if (h.oldestQueuedAt !== null) parts.push(`longest wait ${formatAge(h.oldestQueuedAt, now)}`);
+  return parts.join(" · ");
+}
+
 export function formatHealth(h: ProductHealthView, now: number): string {
   const f = h.factories;
   const a = h.openAlerts;
@@ -46,7 +59,7 @@ export function formatHealth(h: ProductHealthView, now: number): string {
     // Left: stopped on purpose (drained): named apart from down, and only when there are some.
     ["factories", `${f.ok} ok · ${f.degraded} degraded · ${f.down} down${f.left ? ` · ${f.left} left` : ""}`],
     ["open alerts", `${a.total} (${a.critical} critical · ${a.warning} warning · ${a.info} info)`],
-    ["queued", `${h.queued}${h.oldestQueuedAt ? ` (oldest ${formatAge(h.oldestQueuedAt, now)})` : ""}`],
+    ["queued", queuedText(h, now)],
     ["building", String(h.building)],
     ["last finished", h.lastFinishedAt ? formatAge(h.lastFinishedAt, now) : NONE],
     [
@@ -95,7 +108,7 @@ export const alertCommands: Command[] = [
   {
     path: ["health"],
     args: { names: "", min: 0, max: 0 },
-    summary: "the product's health: healthy, degraded or stalled, with factories and open alerts",
+    summary: "the product's health: healthy, degraded or stalled, with factories, the queue and open alerts",
     options: {},
     async run(ctx) {
       const h = await call<ProductHealthView>(ctx.client(), "GET", "/health");

@@ -34,7 +34,7 @@ export function requireJob(sql: SqlStorage, id: string): Job {
 /**
  * Write `job`'s row: its document and the columns queried by. When `before` is the version this one was made
  * from and came from `loadJob` or a save, an UPDATE of only the columns that differ from what is stored,
- * guarded by the stored rev: SQLite then maintains only the indexes over those columns (14 on this table, most
+ * guarded by the stored rev: SQLite then maintains only the indexes over those columns (13 on this table, most
  * untouched by a typical move), where the upsert rewrote them all. Anything else — a new job, a copy the row
  * has moved past — gets the full upsert, so a stale or hand-made `before` costs time, never a lost column.
  */

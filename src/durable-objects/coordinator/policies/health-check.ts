@@ -98,7 +98,8 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
     kind: "stalled",
     severity: "critical",
     subject: "product",
-    message: `nothing finished for ${2 * t.expectedFinishIntervalMinutes} min while ${h.queued} job(s) wait`,
+    // The jobs waiting now: those in a retry's backoff are not (yet) part of what is late.
+    message: `nothing finished for ${2 * t.expectedFinishIntervalMinutes} min while ${h.view.queued - h.view.inBackoff} job(s) wait`,
   });
   if (stalledAt !== undefined && !stalled) due.push(stalledAt);
 

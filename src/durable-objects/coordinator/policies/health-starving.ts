@@ -34,15 +34,16 @@ export const STARVING_CANDIDATES_SQL = `SELECT doc FROM jobs INDEXED BY jobs_que
 /**
  * The columns and indexes a queued job's wait is read by; runs on every start (runtime/schema), so a coordinator
  * stored before any of them gains it in place. `jobs.waiting_since` (jobs/rows `waitingSinceOf`) is set only on a
- * job requeued without ending its wait, so its partial index holds those few rows (policies/health-summary reads
- * the oldest). `jobs_queued_due` holds queued rows only: a job entering or leaving the queue writes one entry, and
- * a save that changes none of its columns (a checkpoint, a renewal) none.
+ * job requeued without ending its wait. `jobs_queued_due` holds queued rows only: a job entering or leaving the
+ * queue writes one entry, and a save that changes none of its columns (a checkpoint, a renewal) none. The health
+ * summary reads its oldest wait there too (policies/health-summary), so the partial index over `waiting_since` alone
+ * that it read before has no reader left and is dropped: it only cost writes.
  */
 export function applyWaitingSchema(sql: SqlStorage): void {
   if (!columnsOf(sql, "jobs").has("waiting_since")) execute(sql, "ALTER TABLE jobs ADD COLUMN waiting_since INTEGER");
   execute(
     sql,
-    `CREATE INDEX IF NOT EXISTS jobs_waiting_since ON jobs(waiting_since, id) WHERE waiting_since IS NOT NULL AND stage = 'queued';
+    `DROP INDEX IF EXISTS jobs_waiting_since;
      CREATE INDEX IF NOT EXISTS jobs_queued_due ON jobs(${STARVING_FROM_SQL}, id) WHERE stage = 'queued';`,
   );
 }

@@ -2,7 +2,11 @@
  * @module durable-objects/coordinator/policies/health-summary
  * A product's health as `GET …/health` answers it (issue 9, part 5), read-only at `tx.now`:
  * `{status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down, left}, openAlerts, lastFinishedAt,
- *   oldestQueuedAt, queued, building, thresholds}` — the status from core/health `productHealth`.
+ *   oldestQueuedAt, queued, inBackoff, building, thresholds}` — the status from core/health `productHealth`.
+ * A queued job's wait is measured as `starving` measures it (core/health `starvingFrom`): a job waiting out a retry's
+ * backoff joins the waiting work when the backoff ends. Both reads go along the due index that the starving page
+ * reads (policies/health-starving `jobs_queued_due`): the oldest wait is its first entry, the jobs in backoff a range
+ * at its end — never a pass over the whole queue.
  * Factories never seen (no heartbeat yet) and revoked ones are not counted: nothing of theirs went wrong.
  * `lastFinishedAt` is the last `shipped` job's change, remembered in meta so that retention pruning the job
  * (coordinator/jobs/retention) does not make a product look as if it never finished anything.
@@ -15,6 +19,7 @@ import { listFactories } from "../factories/registry.ts";
 import { getMeta, getSettings, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { openAlertCounts } from "./alerts.ts";
+import { STARVING_FROM_SQL } from "./health-starving.ts";
 
 const FINISHED_KEY = "health_last_finished_at";
 
@@ -24,11 +29,30 @@ export interface ProductHealthView {
   factories: Record<Health, number>;
   openAlerts: Record<AlertSeverity, number> & { total: number };
   lastFinishedAt: number | null;
+  /**
+   * When the longest wait of a job that waits now began (core/health `starvingFrom`: its requeue, the end of its
+   * retry's backoff, or earlier when a lost lease or a rate limit did not end its wait); null when none waits now.
+   */
   oldestQueuedAt: number | null;
+  /** Every job in stage `queued`, those in backoff included (as the job list's `stage=queued` counts them). */
   queued: number;
+  /**
+   * Of `queued`, those waiting out a retry's backoff (`notBefore` ahead): not waiting work until it ends, so neither
+   * `stalled` nor `oldestQueuedAt` counts them yet. A rate limit's backoff is not counted here: a rate-limited job
+   * goes on waiting from when its wait began (jobs/rows `waitingSinceOf`), as `starving` measures it.
+   */
+  inBackoff: number;
   building: number;
   thresholds: HealthThresholds;
 }
+
+/** When the longest wait began or begins (ms): the due index's first entry, one row read however long the queue. */
+export const OLDEST_WAIT_SQL = `SELECT ${STARVING_FROM_SQL} AS t FROM jobs INDEXED BY jobs_queued_due
+  WHERE stage = 'queued' ORDER BY ${STARVING_FROM_SQL} LIMIT 1`;
+
+/** Queued jobs whose wait begins after `?` (ms): the index's range past now, the jobs in backoff and no others. */
+export const IN_BACKOFF_SQL = `SELECT COUNT(*) AS n FROM jobs INDEXED BY jobs_queued_due
+  WHERE stage = 'queued' AND ${STARVING_FROM_SQL} > ?`;
 
 /** The last finish, ms: the newest shipped job (the settled-jobs index), or the remembered one, whichever is later. */
 function lastFinishedAt(sql: SqlStorage): number | undefined {
@@ -45,10 +69,7 @@ function lastFinishedAt(sql: SqlStorage): number | undefined {
 }
 
 /** The health inputs and view at `tx.now`; `remember` keeps `lastFinishedAt` in meta (a writing unit only). */
-export function productHealthAt(
-  tx: Tx,
-  remember = true,
-): { view: ProductHealthView; inputs: ProductHealthInputs; queued: number } {
+export function productHealthAt(tx: Tx, remember = true): { view: ProductHealthView; inputs: ProductHealthInputs } {
   const thresholds = getSettings(tx.sql).health;
   const factories = { ok: 0, degraded: 0, down: 0, left: 0 }; // left: stopped on purpose, not an outage
   for (const f of listFactories(tx.sql, tx.now))
@@ -60,24 +81,16 @@ export function productHealthAt(
     .toArray();
   const openAlerts = { ...counts };
   for (const a of stalledLive) openAlerts[a.severity] -= 1;
-  const q = tx.sql
-    .exec<{ n: number; oldest: number | null }>(
-      "SELECT COUNT(*) AS n, MIN(queued_at) AS oldest FROM jobs WHERE stage = 'queued'",
-    )
-    .one();
-  // A job requeued without ending its wait (a lost lease) has waited since before its queued_at (jobs/rows).
-  const chain = tx.sql
-    .exec<{ t: number | null }>(
-      "SELECT MIN(waiting_since) AS t FROM jobs INDEXED BY jobs_waiting_since WHERE waiting_since IS NOT NULL AND stage = 'queued'",
-    )
-    .one().t;
-  const waitingSince = chain !== null && (q.oldest === null || chain < q.oldest) ? chain : q.oldest;
+  const queued = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE stage = 'queued'").one().n;
+  // Not MIN(queued_at): a job in a week's backoff would make the product "stalled" with nothing it may run.
+  const waitingSince = tx.sql.exec<{ t: number }>(OLDEST_WAIT_SQL).toArray()[0]?.t;
+  const inBackoff = tx.sql.exec<{ n: number }>(IN_BACKOFF_SQL, tx.now).one().n;
   const building = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE stage = 'building'").one().n;
   const finished = lastFinishedAt(tx.sql);
   if (remember && finished !== undefined) setMeta(tx.sql, FINISHED_KEY, String(finished));
   const inputs: ProductHealthInputs = {
     lastFinishedAt: finished,
-    oldestWaitingSince: waitingSince ?? undefined,
+    oldestWaitingSince: waitingSince,
     expectedFinishIntervalMinutes: thresholds.expectedFinishIntervalMinutes,
     openAlerts,
     factories,
@@ -88,10 +101,11 @@ export function productHealthAt(
     factories,
     openAlerts: { ...counts, total: counts.info + counts.warning + counts.critical },
     lastFinishedAt: finished ?? null,
-    oldestQueuedAt: q.oldest,
-    queued: q.n,
+    oldestQueuedAt: waitingSince !== undefined && waitingSince <= tx.now ? waitingSince : null,
+    queued,
+    inBackoff,
     building,
     thresholds,
   };
-  return { view, inputs, queued: q.n };
+  return { view, inputs };
 }
