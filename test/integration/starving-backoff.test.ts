@@ -5,12 +5,14 @@
 // job in backoff ends the backoff then: the backoff it sat out counts neither as starving nor as dispatch latency.
 // The product's `stalled` measures the same way: a product whose only queued job waits out its backoff is not
 // stalled however long ago it failed (GET …/health counts it `inBackoff`, no `oldestQueuedAt`), and it is stalled
-// 2 × expectedFinishIntervalMinutes after the backoff ended with nothing finished — not a minute before.
+// 2 × expectedFinishIntervalMinutes after the backoff ended with nothing finished — not a minute before —, the pass
+// noting that very instant for the alarm.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, alertsOf, api, claim, enroll, getJob, P, submit } from "./client.ts";
 
 const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
 
 const starving = async (product: string) => (await alertsOf(product, "open")).filter((a) => a.kind === "starving");
 
@@ -92,6 +94,19 @@ interface HealthView {
   oldestQueuedAt: number | null;
 }
 
+/**
+ * One health pass, its factories silent long since (down: no heartbeat threshold ahead to note), so the next instant
+ * it notes is the queue's own.
+ */
+async function sweepAt(product: string): Promise<{ nextAt?: number }> {
+  await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+    state.storage.sql.exec("UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?)", Date.now() - DAY);
+  });
+  const r = await env.COORDINATOR.getByName(product).sweep(product);
+  if (!("health" in r)) throw new Error(`sweep failed: ${JSON.stringify(r)}`);
+  return r.health;
+}
+
 describe("stalled after a retry backoff", () => {
   const stalledAlert = async (product: string) => (await alertsOf(product, "open")).filter((a) => a.kind === "stalled");
   const health = async (product: string) =>
@@ -104,8 +119,11 @@ describe("stalled after a retry backoff", () => {
 
     // Failed 61 min ago, nothing ever finished: by its requeue it would be "late", but it may not run for 59 min.
     await shift(product, job.id, -61 * MIN);
-    await env.COORDINATOR.getByName(product).sweep(product);
+    const ends = (await getJob(product, job.id)).notBefore as number;
+    const pass = await sweepAt(product);
     expect(await stalledAlert(product)).toEqual([]);
+    // The pass notes the stall's own instant for the alarm: 2 × 30 min after the backoff ends.
+    expect(pass.nextAt).toBe(ends + 60 * MIN);
     expect(await health(product)).toMatchObject({ queued: 1, inBackoff: 1, oldestQueuedAt: null });
     expect((await health(product)).status).not.toBe("stalled");
 
