@@ -129,9 +129,29 @@ export const submit: Command = {
   },
 };
 
+/**
+ * The file's text, refused when it is not UTF-8. Read as "utf8", a Windows-1252 `café` became `caf\uFFFD` and went up
+ * as a job titled so: the server refuses a body that is not UTF-8, and "verbatim" cannot hold for bytes no text is.
+ */
 async function readManifest(file: string): Promise<string> {
+  const bytes = await readBytes(file);
   try {
-    return await readFile(file, "utf8");
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    // The line of the first byte that is not UTF-8: lines end at 0x0A, which never occurs inside a UTF-8 sequence.
+    const lossy = new TextDecoder("utf-8").decode(bytes);
+    const line = lossy.slice(0, lossy.indexOf("\uFFFD")).split("\n").length;
+    throw new CliError(
+      "invalid_manifest",
+      `is not UTF-8 text (line ${line})`,
+      "save it as UTF-8 (for example `iconv -f WINDOWS-1252 -t UTF-8`) and submit it again",
+    );
+  }
+}
+
+async function readBytes(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     // `submit examples` (a directory) is a natural first try: say what to pass instead of "check its permissions".
