@@ -126,7 +126,8 @@ describe("submit: a file that is not UTF-8", () => {
   it("is refused by name and line, sent nowhere, while the other files go", async () => {
     const stub = await coordinator();
     const latin1 = join(dir, "latin1.md");
-    writeFileSync(latin1, Buffer.from("---\ntitle: caf\xe9\n---\n", "latin1"));
+    // A real U+FFFD on line 1 is UTF-8: the line named is the bad byte's.
+    writeFileSync(latin1, Buffer.concat([Buffer.from("---\uFFFD\n"), Buffer.from("title: caf\xe9\n---\n", "latin1")]));
     const good = file("fine.md", "---\ntitle: new\n---\n");
     const run = await captureCli(["submit", latin1, good, ...connection(stub.url, "p")]);
     expect(run.code).toBe(1);

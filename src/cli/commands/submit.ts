@@ -135,18 +135,33 @@ export const submit: Command = {
  */
 async function readManifest(file: string): Promise<string> {
   const bytes = await readBytes(file);
+  const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    return strict.decode(bytes);
   } catch {
-    // The line of the first byte that is not UTF-8: lines end at 0x0A, which never occurs inside a UTF-8 sequence.
-    const lossy = new TextDecoder("utf-8").decode(bytes);
-    const line = lossy.slice(0, lossy.indexOf("\uFFFD")).split("\n").length;
     throw new CliError(
       "invalid_manifest",
-      `is not UTF-8 text (line ${line})`,
+      `is not UTF-8 text (line ${firstBadLine(bytes, strict)})`,
       "save it as UTF-8 (for example `iconv -f WINDOWS-1252 -t UTF-8`) and submit it again",
     );
   }
+}
+
+/** The 1-based line holding the first byte that is not UTF-8: a 0x0A never occurs inside a UTF-8 sequence. */
+function firstBadLine(bytes: Uint8Array, strict: TextDecoder): number {
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i < bytes.length && bytes[i] !== 0x0a) continue;
+    try {
+      strict.decode(bytes.subarray(start, i));
+    } catch {
+      return line;
+    }
+    line++;
+    start = i + 1;
+  }
+  return line;
 }
 
 async function readBytes(file: string): Promise<Uint8Array> {
