@@ -18,7 +18,10 @@ export interface BatchItemRecord {
   /** `queued`: sent to the dispatch queue; `exists`: its job already existed; `rejected`: never queued. */
   status: "queued" | "exists" | "rejected";
   jobId?: string;
-  /** Why a rejected item was refused (a problem `code`: invalid_manifest, conflict, payload_too_large, unavailable). */
+  /**
+   * Why a rejected item was refused (a problem `code`: invalid_manifest, conflict, payload_too_large, unavailable —
+   * not queued, or its message dead-lettered: resend it).
+   */
   code?: string;
 }
 

@@ -168,7 +168,8 @@ export const INTAKE_OPS: Op[] = [
     summary:
       "A bulk batch by the batchId its jobs:batch answer gave: {id, createdAt, total, created, queued, rejected, " +
       "items: [{index, key?, status: created | queued | rejected, jobId?, code?}], done} — done once no item is " +
-      "still queued (every job the batch will create exists). 404 not_found for an unknown or pruned batch " +
+      "still queued (every job the batch will create exists; an item whose message was dead-lettered is rejected, " +
+      "code unavailable: resend it). 404 not_found for an unknown or pruned batch " +
       "(kept as long as its idempotency keys)",
     role: "viewer",
     ok: { "200": json("The batch", BatchViewSchema) },

@@ -2,7 +2,9 @@
 // given, with its file and created/existing (the Idempotent-Replayed answer), and a refused file as its error with
 // code, message and fix — and a markdown manifest refused over a `children:` list is told how children are given,
 // while one refused over a misspelt key is told the key it probably meant (the allowed keys the refusal lists include
-// `children`, and `priorty:` used to get the children fix); a directory given as a file is told to pass its `*.md`.
+// `children`, and `priorty:` used to get the children fix); a directory given as a file is told to pass its `*.md`;
+// a file that is not UTF-8 (a Windows-1252 `café`) is refused by name and line, and nothing of it is sent — it was
+// decoded with U+FFFD for each bad byte and submitted, a job titled `caf�`.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -117,5 +119,23 @@ describe("submit: a directory", () => {
     expect(run.stderr.trim()).toBe(
       `✘ ERROR file_unreadable: ${dir}/: is a directory, not a manifest / pass its manifests: \`gigafactory submit ${dir}/*.md\``,
     );
+  });
+});
+
+describe("submit: a file that is not UTF-8", () => {
+  it("is refused by name and line, sent nowhere, while the other files go", async () => {
+    const stub = await coordinator();
+    const latin1 = join(dir, "latin1.md");
+    // A real U+FFFD on line 1 is UTF-8: the line named is the bad byte's.
+    writeFileSync(latin1, Buffer.concat([Buffer.from("---\uFFFD\n"), Buffer.from("title: caf\xe9\n---\n", "latin1")]));
+    const good = file("fine.md", "---\ntitle: new\n---\n");
+    const run = await captureCli(["submit", latin1, good, ...connection(stub.url, "p")]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `✘ ERROR invalid_manifest: ${latin1}: is not UTF-8 text (line 2) / save it as UTF-8 (for example ` +
+        `\`iconv -f WINDOWS-1252 -t UTF-8\`) and submit it again`,
+    );
+    expect(stub.lines).toEqual(["POST /api/v1/products/p/jobs"]);
+    expect(stub.seen[0]?.body).toContain("title: new");
   });
 });

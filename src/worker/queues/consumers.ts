@@ -5,10 +5,13 @@
  * backoff otherwise, and after `max_retries` lands in the dead-letter queue,
  * whose consumer records it for the API — in D1, or in its product's
  * coordinator when D1 refuses it; a dead letter is acked only once it is kept
- * somewhere, never dropped. Every effect is idempotent, so redelivery is harmless.
+ * somewhere, never dropped. A dead-lettered dispatch message of a bulk batch is also
+ * acked only once its batch is told its items will not come (else the batch is never
+ * `done`). Every effect is idempotent, so redelivery is harmless.
  */
-import { unwrap } from "../../core/errors.ts";
+import { DomainError, unwrap } from "../../core/errors.ts";
 import type { HistoryMessage } from "../../history/write.ts";
+import { ProductId } from "../../shared/api.ts";
 import { coordinatorFor } from "../auth.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
 import { historyBatch } from "./history.ts";
@@ -44,7 +47,8 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
           at: Date.now(),
         },
       ]);
-      if (kept) msg.ack();
+      // Never delivered, so its batch's items will not come: say so before acking (the keys may still be legible).
+      if (kept && (await releaseBatchItems(env, msg.body))) msg.ack();
       else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
       continue;
     }
@@ -97,8 +101,40 @@ async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
   });
   const kept = await keepDeadLetters(env, items);
   // Acked only once kept somewhere: a dead letter that could not be written waits for redelivery, never dropped.
+  // A dispatch message also waits until its bulk batch knows its items will not come.
+  const released = await Promise.all(batch.messages.map((msg, i) => kept[i] && releaseBatchItems(env, msg.body)));
   batch.messages.forEach((msg, i) => {
-    if (kept[i]) msg.ack();
+    if (released[i]) msg.ack();
     else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
   });
+}
+
+/**
+ * A dispatch message that will never be delivered (dead-lettered): tells its bulk batch, if it came from one, that its
+ * items' jobs will not come (coordinator/jobs/batches `rejectUndelivered`), so `GET …/batches/{id}` can say `done`
+ * instead of `queued` until the batch is pruned. Read leniently: a message the dispatch consumer could not parse may
+ * still name its product, its batch and its items' keys.
+ * @returns false only when the coordinator could not be reached (the caller leaves the message for redelivery); true
+ *   once told, when it refused outright (a redelivery would meet the same), or when there is nothing to tell
+ */
+async function releaseBatchItems(env: Env, body: unknown): Promise<boolean> {
+  const m = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const batchId = m.kind === "submit" && typeof m.origin === "string" ? batchIdOf(m.origin) : undefined;
+  const keys = (Array.isArray(m.items) ? (m.items as unknown[]) : []).flatMap((item) => {
+    const key = (item as { manifest?: { idempotencyKey?: unknown } } | null)?.manifest?.idempotencyKey;
+    return typeof key === "string" ? [key] : [];
+  });
+  const product = ProductId.safeParse(m.productId);
+  if (batchId === undefined || keys.length === 0 || !product.success) return true;
+  try {
+    await unwrap(coordinatorFor(env, product.data).rejectUndelivered(product.data, batchId, keys));
+    return true;
+  } catch (err) {
+    if (err instanceof DomainError) {
+      console.warn(`batch ${batchId}: its coordinator refused to mark its undelivered items: ${err.message}`);
+      return true;
+    }
+    console.warn(`batch ${batchId}: could not mark its undelivered items (${String(err)}); redelivery follows`);
+    return false;
+  }
 }

@@ -4,7 +4,8 @@
  * and `GET …/batches/{batchId}` reads them back with each item's job, found by its idempotency key — so a client
  * knows when its jobs exist. An item becomes `created` once a job holds its key for the same request (same hash);
  * a job under its key from another request means the queue consumer refused the item (`rejected`, `conflict`), and
- * so does a refusal the consumer met submitting it (a cycle, a parent that ended: `rejectQueuedItems`).
+ * so does a refusal the consumer met submitting it (a cycle, a parent that ended: `rejectQueuedItems`), and a
+ * message that was dead-lettered instead of delivered (`rejectUndelivered`, code `unavailable`).
  * A resolved item is written back, so polling a large batch costs only its unresolved items.
  *
  * Bounded: batches live as long as the idempotency keys they are read through (core/retention
@@ -94,6 +95,22 @@ export function rejectQueuedItems(
       batchId,
     );
   }
+}
+
+/**
+ * The items of batch `batchId` under `keys` whose dispatch message was dead-lettered (the dead-letter queue took it
+ * after its retries, or the consumer could not read it): no delivery will create them now, so each still `queued`
+ * is rejected with `unavailable` (resending it is safe: its key makes one job). A key some job already holds is left
+ * to `readBatch`, which finds that job (created, or a conflict): another message — another batch's, or this one's
+ * before a lost ack — may have made it. Without this the items stayed queued and the batch never `done`.
+ */
+export function rejectUndelivered(tx: Tx, batchId: string, keys: readonly string[]): void {
+  const lost = keys.filter((key) => findKey(tx.sql, key) === undefined);
+  rejectQueuedItems(
+    tx,
+    batchId,
+    lost.map((key) => ({ key, code: "unavailable" })),
+  );
 }
 
 type ItemRow = {

@@ -6,7 +6,7 @@
  */
 import type { BatchItemRecord } from "../../../shared/api-batches.ts";
 import { checkItemRefs, type ItemRefs } from "../jobs/batch-refs.ts";
-import { readBatch, recordBatch, rejectBatchItems } from "../jobs/batches.ts";
+import { readBatch, recordBatch, rejectBatchItems, rejectUndelivered } from "../jobs/batches.ts";
 import { MetricsRpc } from "./metrics.ts";
 
 export abstract class BatchRpc extends MetricsRpc {
@@ -18,6 +18,14 @@ export abstract class BatchRpc extends MetricsRpc {
   /** Items of batch `batchId` the route could not queue after it recorded them (`rejected`, with their code). */
   async rejectBatchItems(productId: string, batchId: string, items: BatchItemRecord[]) {
     return this.units.run(productId, (tx) => rejectBatchItems(tx, batchId, items));
+  }
+
+  /**
+   * The items of batch `batchId` under `keys` whose dispatch message was dead-lettered, never to be delivered:
+   * `rejected` (`unavailable`) unless a job already holds the key (jobs/batches `rejectUndelivered`).
+   */
+  async rejectUndelivered(productId: string, batchId: string, keys: string[]) {
+    return this.units.run(productId, (tx) => rejectUndelivered(tx, batchId, keys));
   }
 
   /**

@@ -1,0 +1,119 @@
+// A bulk batch reaches `done` even when its message never reaches the coordinator: a dispatch message that ends in
+// the dead-letter queue (its retries spent: the coordinator unreachable, a unit that kept failing) or that the
+// dispatch consumer dead-letters at once (malformed) rejects its batch's still-queued items (`unavailable`: resend
+// them), except an item whose job exists through another request (created). Until that is recorded the dead letter
+// is not acked (the queue delivers it again), while one whose coordinator refuses outright is acked.
+
+import { createExecutionContext, env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/worker/index.ts";
+import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
+import { ADMIN, api, createProduct, P, until } from "./client.ts";
+
+interface BatchView {
+  done: boolean;
+  queued: number;
+  items: Array<{ index: number; status: string; code?: string; jobId?: string }>;
+}
+
+// Before: the dead-letter consumer only recorded the message, so the batch's items stayed `queued` for ever (no job
+// would ever hold their keys) and a client waiting for `done` waited until the batch was pruned, 7 days on.
+
+/** A dispatch queue that keeps what is sent, for the test to hand to a consumer when it chooses. */
+function heldQueue() {
+  const held: DispatchMessage[] = [];
+  const queue = {
+    sendBatch: async (sent: Iterable<MessageSendRequest<DispatchMessage>>) => {
+      for (const m of sent) held.push(m.body);
+    },
+  };
+  return { held, env: { ...env, DISPATCH_QUEUE: queue } as unknown as Env };
+}
+
+async function postBatch(product: string, queueEnv: Env, items: unknown[]): Promise<string> {
+  const res = await worker.fetch(
+    new Request(`http://gf.test${P(product)}/jobs:batch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ items }),
+    }),
+    queueEnv,
+    createExecutionContext(),
+  );
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { batchId: string }).batchId;
+}
+
+/** Hands `bodies` to the Worker's consumer of `queue` as one delivered batch; the ids acked and retried. */
+async function deliver(queue: string, bodies: unknown[], workerEnv: Env = env) {
+  const acked: string[] = [];
+  const retried: string[] = [];
+  const messages = bodies.map((body, i) => {
+    const id = `bdl-${i}-${crypto.randomUUID()}`;
+    return { id, timestamp: new Date(), body, attempts: 5, ack: () => acked.push(id), retry: () => retried.push(id) };
+  });
+  const batch = { queue, messages, ackAll() {}, retryAll() {} };
+  await worker.queue(batch as unknown as MessageBatch, workerEnv, createExecutionContext());
+  return { acked: acked.length, retried: retried.length };
+}
+
+const batchView = async (product: string, id: string) =>
+  (await api<BatchView>("GET", `${P(product)}/batches/${id}`, { token: ADMIN })).body;
+
+describe("a bulk batch whose message is dead-lettered", () => {
+  it("is done: its items rejected (unavailable), one whose job exists through another batch created", async () => {
+    const product = "batch-dlq-done";
+    await createProduct(product);
+    const shared = { manifest: { title: "shared", idempotencyKey: "bdl-shared" } };
+    const lost = heldQueue();
+    const lostId = await postBatch(product, lost.env, [{ manifest: { title: "lost" } }, shared]);
+    // Another batch queues the same request under the same key, and its message is delivered.
+    const other = heldQueue();
+    const otherId = await postBatch(product, other.env, [shared]);
+    await deliver("gigafactory-dispatch", other.held);
+    const created = await until(
+      () => batchView(product, otherId),
+      (b) => b.done,
+    );
+
+    expect(lost.held).toHaveLength(1);
+    expect(await deliver("gigafactory-dlq", lost.held)).toEqual({ acked: 1, retried: 0 });
+    const view = await batchView(product, lostId);
+    expect(view.done).toBe(true);
+    expect(view.items.map((i) => [i.index, i.status, i.code, i.jobId])).toEqual([
+      [0, "rejected", "unavailable", undefined],
+      [1, "created", undefined, created.items[0]?.jobId],
+    ]);
+    const dl = await api<{ items: Array<{ id: string }> }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
+    expect(dl.body.items).toHaveLength(1);
+  });
+
+  it("is not acked while its coordinator cannot be told, and is once it can", async () => {
+    const product = "batch-dlq-retry";
+    await createProduct(product);
+    const lost = heldQueue();
+    const batchId = await postBatch(product, lost.env, [{ manifest: { title: "lost" } }]);
+    const down = {
+      ...env,
+      COORDINATOR: { getByName: () => ({ rejectUndelivered: () => Promise.reject(new Error("unreachable")) }) },
+    } as unknown as Env;
+    expect(await deliver("gigafactory-dlq", lost.held, down)).toEqual({ acked: 0, retried: 1 });
+    expect((await batchView(product, batchId)).queued).toBe(1);
+    expect(await deliver("gigafactory-dlq", lost.held)).toEqual({ acked: 1, retried: 0 });
+    expect((await batchView(product, batchId)).done).toBe(true);
+  });
+
+  it("is done when the dispatch consumer dead-letters it at once as malformed", async () => {
+    const product = "batch-dlq-malformed";
+    await createProduct(product);
+    const lost = heldQueue();
+    const batchId = await postBatch(product, lost.env, [{ manifest: { title: "a" } }, { manifest: { title: "b" } }]);
+    // A message the consumer cannot read (here, an item a newer producer shaped otherwise), its keys still legible.
+    const [message] = lost.held;
+    const broken = { ...message, items: message!.items.map((i) => ({ ...i, bodyMd: 7 })) };
+    expect(await deliver("gigafactory-dispatch", [broken])).toEqual({ acked: 1, retried: 0 });
+    const view = await batchView(product, batchId);
+    expect(view.done).toBe(true);
+    expect(view.items.map((i) => i.code)).toEqual(["unavailable", "unavailable"]);
+  });
+});
