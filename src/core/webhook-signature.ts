@@ -19,6 +19,23 @@ export function webhookRetryDelaySeconds(attempts: number): number {
   return Math.min(2 ** n, 300);
 }
 
+/**
+ * The webhook queue's last delivery of a message (wrangler.toml: the webhook consumer's `max_retries` = 8, so 9
+ * deliveries): one that fails then is kept as a dead letter (worker/queues/webhooks), with the receiver's last
+ * answer as its reason. Here, beside the backoff, so the API's description states both (worker/openapi-ops-alerts).
+ */
+export const WEBHOOK_LAST_TRY = 9;
+
+/** A receiver that has not answered in this long is treated as down for this attempt: the retry will come (ms). */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** Seconds from a delivery's first try to its last (the backoffs between them): what a receiver's outage may last. */
+export function webhookRetryWindowSeconds(): number {
+  let total = 0;
+  for (let attempt = 1; attempt < WEBHOOK_LAST_TRY; attempt++) total += webhookRetryDelaySeconds(attempt);
+  return total;
+}
+
 function hex(bytes: ArrayBuffer): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -2,6 +2,9 @@
  * @module worker/openapi-ops-alerts
  * The alerts, health and webhook operations of the OpenAPI document (issue 9, parts 5–6; worker/routes/alerts).
  */
+
+import { RECORD_MAX_BYTES } from "../core/record-bounds.ts";
+import { WEBHOOK_LAST_TRY, WEBHOOK_TIMEOUT_MS, webhookRetryWindowSeconds } from "../core/webhook-signature.ts";
 import {
   AlertListQuery,
   AlertPageSchema,
@@ -58,7 +61,12 @@ export const ALERTS_OPS: Op[] = [
       'HMAC-SHA256(secret, <X-Gigafactory-Timestamp> + "." + <raw body>), with X-Gigafactory-Delivery (also deliveryId ' +
       "in the body) to dedupe; at least once, retried with backoff, so out of order: each body's `seq` increases " +
       "with every change of the product — apply a delivery only if its `seq` is above the last one you applied for " +
-      "that job (or alert), so a retried older stage change is ignored. Audited (webhook.set). Answers {url, " +
+      "that job (or alert), so a retried older stage change is ignored. " +
+      `A 2xx answer within ${WEBHOOK_TIMEOUT_MS / 1000} s delivers it; any other answer, a redirect (never followed) ` +
+      `or none is a failed try: ${WEBHOOK_LAST_TRY} tries over about ${Math.round(webhookRetryWindowSeconds() / 60)} ` +
+      "minutes, then a dead letter (GET …/dead-letters). A body is at most " +
+      `${RECORD_MAX_BYTES.webhook / 1024} KiB of JSON: a larger one is cut, marked truncated: {bytes}. ` +
+      "Audited (webhook.set). Answers {url, " +
       "updatedAt, updatedBy, hasSecret} — never the secret",
     role: "operator",
     body: WebhookBodySchema,

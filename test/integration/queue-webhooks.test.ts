@@ -2,11 +2,12 @@
 // product's deliveries, one product's go one at a time in batch order, each acked or retried on its own; and a
 // delivery still refused on the last try (`WEBHOOK_LAST_TRY`) is kept as a dead letter with the receiver's last
 // answer as its reason (and a thrown error's URL cut to its origin, there and in the log line), instead of moving
-// to the dead-letter queue, which records only "delivery failed after all retries".
+// to the dead-letter queue, which records only "delivery failed after all retries". A receiver answering 3xx is never
+// followed (the signed body would go where the operator never pointed it): the try fails, as any non-2xx does.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WEBHOOK_LAST_TRY, type WebhookMessage } from "../../src/worker/queues/webhooks.ts";
 import { ADMIN, api, P, until } from "./client.ts";
-import { deliverWebhooks, HOOK_URL, receiver } from "./webhook-receiver.ts";
+import { deliverWebhooks, HOOK_URL, REDIRECT_TARGET, receiver } from "./webhook-receiver.ts";
 
 let hook: ReturnType<typeof receiver> | undefined;
 afterEach(() => hook?.restore());
@@ -73,6 +74,38 @@ describe("webhook queue: a delivery that throws", () => {
     }
     const dl = await api<{ items: Array<{ reason: string }> }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
     expect(dl.body.items.map((d) => d.reason.includes("secret-path-token"))).toEqual([false]);
+  });
+});
+
+describe("webhook queue: a receiver that redirects", () => {
+  it("never follows it: the signed body goes only where the operator pointed, and the try counts as failed", async () => {
+    const product = "qw-redirect";
+    const put = await api("PUT", `${P(product)}/webhook`, {
+      token: ADMIN,
+      json: { url: `${HOOK_URL}/moved`, secret: "s3cret-of-sixteen-chars" },
+    });
+    expect(put.status).toBe(200);
+    // 302 at the operator's URL (its Location: REDIRECT_TARGET), 200 anywhere else.
+    hook = receiver((r) => (r.url === `${HOOK_URL}/moved` ? 302 : 200));
+    const early = await run([{ id: "r1", body: message(product, "dlv_r1"), attempts: 1 }]);
+    const last = await run([{ id: "r2", body: message(product, "dlv_r2"), attempts: WEBHOOK_LAST_TRY }]);
+    const mine = hook.received.filter((r) => r.body.productId === product);
+    expect(mine.map((r) => [r.url, r.redirect])).toEqual([
+      [`${HOOK_URL}/moved`, "manual"],
+      [`${HOOK_URL}/moved`, "manual"],
+    ]);
+    expect(mine.some((r) => r.url === REDIRECT_TARGET)).toBe(false);
+    expect(early.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["r1"]);
+    expect(last.explicitAcks).toEqual(["r2"]);
+    const dl = await api<{ items: Array<{ id: string; reason: string }> }>("GET", `${P(product)}/dead-letters`, {
+      token: ADMIN,
+    });
+    expect(dl.body.items.map((d) => [d.id, d.reason])).toEqual([
+      [
+        "r2",
+        `webhook delivery failed on all ${WEBHOOK_LAST_TRY} attempts; the last: http://127.0.0.1:8787/… answered 302`,
+      ],
+    ]);
   });
 });
 

@@ -5,16 +5,21 @@
  * headers and raw body; the answer status comes from `answer` (default: 200). Deliveries of earlier tests may still
  * arrive (queue retries): tests pick their own by product or delivery id, and `answer` decides by the request alone.
  * An `answer` may be a promise (a receiver that hangs until the test releases it); the request's abort signal (the
- * consumer's delivery timeout) ends the wait as it would a real connection's.
+ * consumer's delivery timeout) ends the wait as it would a real connection's. A 3xx answer points at REDIRECT_TARGET,
+ * and a request that did not ask for `redirect: "manual"` follows it there, as the real fetch would.
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { vi } from "vitest";
 import worker from "../../src/worker/index.ts";
 
 export const HOOK_URL = "http://127.0.0.1:8787/hook";
+/** Where a receiver answering 3xx points (`Location`): a request to it is recorded like any other. */
+export const REDIRECT_TARGET = `${HOOK_URL}/redirected-elsewhere`;
 
 export interface Received {
   url: string;
+  /** How the sender asked fetch to treat a 3xx ("manual": handed back, never followed). */
+  redirect: Request["redirect"];
   headers: Record<string, string>;
   raw: string;
   body: {
@@ -35,14 +40,24 @@ export function receiver(answer: (r: Received) => number | Promise<number> = () 
     const req = new Request(input as RequestInfo, init as RequestInit);
     if (!req.url.startsWith(HOOK_URL)) return real(input as RequestInfo, init as RequestInit);
     const raw = await req.text();
-    const r: Received = { url: req.url, headers: Object.fromEntries(req.headers), raw, body: JSON.parse(raw) };
+    const r: Received = {
+      url: req.url,
+      redirect: req.redirect,
+      headers: Object.fromEntries(req.headers),
+      raw,
+      body: JSON.parse(raw),
+    };
     received.push(r);
     const aborted = new Promise<never>((_, reject) => {
       const fail = () => reject(req.signal.reason);
       if (req.signal.aborted) fail();
       else req.signal.addEventListener("abort", fail);
     });
-    return new Response(null, { status: await Promise.race([answer(r), aborted]) });
+    const status = await Promise.race([answer(r), aborted]);
+    // A 3xx points elsewhere: the real fetch would follow it unless told not to, so this one does too.
+    if (status >= 300 && status < 400 && req.redirect === "follow")
+      return globalThis.fetch(REDIRECT_TARGET, { method: req.method, headers: req.headers, body: raw });
+    return new Response(null, { status, headers: status >= 300 && status < 400 ? { location: REDIRECT_TARGET } : {} });
   });
   return { received, restore: () => spy.mockRestore() };
 }

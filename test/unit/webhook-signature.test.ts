@@ -1,10 +1,23 @@
 // Webhook signing (core/webhook-signature): the signature is HMAC-SHA256 over `${timestamp}.${rawBody}` (a known
 // vector from Node's crypto), so changing the timestamp, the body or the secret changes it; the headers carry
-// signature, timestamp and delivery id; the retry backoff doubles from 2 s and is capped at 5 min (property).
+// signature, timestamp and delivery id; the retry backoff doubles from 2 s and is capped at 5 min (property); and the
+// API's description of `PUT …/webhook` states the delivery rules the consumer applies — what counts as delivered (a
+// 2xx in time; a redirect is never followed), how many tries over how long before a dead letter, and the body's cap —
+// which it had left out: a receiver's author could not learn that a 3xx or a slow answer is a failed try.
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { KEYS_KEPT, signWebhook, webhookHeaders, webhookRetryDelaySeconds } from "../../src/core/webhook-signature.ts";
+import { RECORD_MAX_BYTES } from "../../src/core/record-bounds.ts";
+import {
+  KEYS_KEPT,
+  signWebhook,
+  WEBHOOK_LAST_TRY,
+  WEBHOOK_TIMEOUT_MS,
+  webhookHeaders,
+  webhookRetryDelaySeconds,
+  webhookRetryWindowSeconds,
+} from "../../src/core/webhook-signature.ts";
+import { openApiDocument } from "../../src/worker/openapi.ts";
 
 describe("signWebhook", () => {
   it("is HMAC-SHA256 over timestamp.body, hex, prefixed sha256=", async () => {
@@ -64,5 +77,21 @@ describe("webhookRetryDelaySeconds", () => {
         expect(webhookRetryDelaySeconds(n + 1)).toBeGreaterThanOrEqual(d);
       }),
     );
+  });
+});
+
+describe("the webhook's documented delivery rules", () => {
+  it("the tries span 2 + 4 + … + 256 s: about 8½ minutes of a receiver's outage", () => {
+    expect(webhookRetryWindowSeconds()).toBe(510);
+  });
+
+  it("PUT …/webhook's summary says what delivers, how long it is retried, and how large a body gets", () => {
+    const doc = openApiDocument() as { paths: Record<string, Record<string, { summary?: string }>> };
+    const summary = doc.paths["/api/v1/products/{productId}/webhook"]?.put?.summary ?? "";
+    expect(summary).toContain(`A 2xx answer within ${WEBHOOK_TIMEOUT_MS / 1000} s delivers it`);
+    expect(summary).toContain("a redirect (never followed)");
+    expect(summary).toContain(`${WEBHOOK_LAST_TRY} tries over about 9 minutes, then a dead letter`);
+    expect(summary).toContain(`at most ${RECORD_MAX_BYTES.webhook / 1024} KiB of JSON`);
+    expect(summary).toContain("truncated: {bytes}");
   });
 });

@@ -21,7 +21,13 @@
 import { z } from "zod";
 import { truncateUtf8, utf8Text } from "../../core/bytes.ts";
 import { unwrap } from "../../core/errors.ts";
-import { DELIVERY_HEADER, webhookHeaders, webhookRetryDelaySeconds } from "../../core/webhook-signature.ts";
+import {
+  DELIVERY_HEADER,
+  WEBHOOK_LAST_TRY,
+  WEBHOOK_TIMEOUT_MS,
+  webhookHeaders,
+  webhookRetryDelaySeconds,
+} from "../../core/webhook-signature.ts";
 import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webhook-records.ts";
 import { webhookUrlOrigin } from "../../durable-objects/coordinator/policies/webhook.ts";
 import { ProductId } from "../../shared/api.ts";
@@ -41,14 +47,8 @@ export const WebhookMessageSchema = z.object({
   body: z.looseObject({ deliveryId: utf8Text(100, z.string().min(1)), type: utf8Text(100, z.string().min(1)) }),
 });
 
-/**
- * The queue's last delivery of a webhook message (wrangler.toml: the webhook consumer's `max_retries` = 8, so 9
- * deliveries): one that fails then is kept as a dead letter here, with the receiver's last answer as its reason.
- */
-export const WEBHOOK_LAST_TRY = 9;
-
-/** A receiver that has not answered in 10 s is treated as down for this attempt: the retry will come. */
-const DELIVERY_TIMEOUT_MS = 10_000;
+/** The queue's last delivery of a webhook message (core/webhook-signature), kept as a dead letter here if it fails. */
+export { WEBHOOK_LAST_TRY };
 
 /**
  * Delivers a batch: each message is acked or retried (`retry({delaySeconds})`, core/webhook-signature backoff) on its
@@ -152,7 +152,7 @@ async function deliver(env: Env, productId: string, rawBody: string, deliveryId:
     body: rawBody,
     // A redirect could carry the signed body somewhere the operator never named: not followed, counted a failure.
     redirect: "manual",
-    signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
   });
   // The body is not needed; reading it frees the connection.
   await res.body?.cancel();
