@@ -1,7 +1,8 @@
 // `gigafactory children ID FILE.json` over a real local socket: sends the file's children list (the API body or the
 // bare list) with an Idempotency-Key derived from the file's bytes — the same file gives the same key, so running the
 // command again after a lost answer replays instead of making a second set — or the one --key names; prints one row
-// per child marked created or existing, the API's document under --json, and a bad file as one `✘ ERROR` line.
+// per child marked created or existing, the API's document under --json, and a bad file (not JSON, no list, not
+// UTF-8: named by line, never sent as U+FFFD) as one `✘ ERROR` line.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,6 +79,14 @@ describe("gigafactory children", () => {
     expect(empty.stderr).toMatch(/^✘ ERROR invalid_json: .*no children list/);
     const missing = await cli(stub.url, "children", "p", "/nonexistent/children.json");
     expect(missing.stderr).toMatch(/^✘ ERROR file_unreadable: /);
+    // Windows-1252 "café" on line 3: decoded leniently it went up as "caf\uFFFD"; it is named and sent nowhere.
+    const latin1 = file("x");
+    writeFileSync(latin1, Buffer.from('{"children": [\n\n{"title": "caf\xe9"}]}', "latin1"));
+    const notUtf8 = await cli(stub.url, "children", "p", latin1);
+    expect(notUtf8.code).toBe(1);
+    expect(notUtf8.stderr).toMatch(
+      new RegExp(`^✘ ERROR invalid_json: ${latin1}: is not UTF-8 text \\(line 3\\) / save it as UTF-8 `),
+    );
     expect(stub.lines).toEqual([]);
   });
 

@@ -13,6 +13,7 @@ import { DerivedKeyHeader } from "../../shared/api.ts";
 import type { Command } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { NONE, renderTable } from "../table.ts";
+import { utf8Text } from "../utf8-text.ts";
 
 /** The default key: the file's bytes, so the same file for the same parent is one request (the server scopes keys per parent). */
 export function fileKey(bytes: Uint8Array): string {
@@ -61,7 +62,9 @@ export const children: Command = {
     });
     const key = ctx.str("key") ?? fileKey(bytes);
     if (!headerKey(key)) throw usageError("--key must be 1 to 128 bytes of printable ASCII", "children");
-    const made = await ctx.client().addChildren(id, childrenOf(new TextDecoder().decode(bytes), file), key);
+    const made = await ctx
+      .client()
+      .addChildren(id, childrenOf(utf8Text(bytes, "invalid_json", `${file}: `), file), key);
     if (ctx.json) {
       ctx.emit({ parent: made.parent, children: made.children });
       return 0;

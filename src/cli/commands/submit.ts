@@ -17,6 +17,7 @@ import { CliError, formatError, toCliError } from "../errors.ts";
 import { mapLimit } from "../pool.ts";
 import { createProgress } from "../progress.ts";
 import { renderTable } from "../table.ts";
+import { utf8Text } from "../utf8-text.ts";
 
 /** 8 in flight: enough to hide round trips, few enough not to crowd a product's single-writer coordinator. */
 const IN_FLIGHT = 8;
@@ -129,39 +130,9 @@ export const submit: Command = {
   },
 };
 
-/**
- * The file's text, refused when it is not UTF-8. Read as "utf8", a Windows-1252 `café` became `caf\uFFFD` and went up
- * as a job titled so: the server refuses a body that is not UTF-8, and "verbatim" cannot hold for bytes no text is.
- */
+/** The file's text, refused when it is not UTF-8 (cli/utf8-text). */
 async function readManifest(file: string): Promise<string> {
-  const bytes = await readBytes(file);
-  const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-  try {
-    return strict.decode(bytes);
-  } catch {
-    throw new CliError(
-      "invalid_manifest",
-      `is not UTF-8 text (line ${firstBadLine(bytes, strict)})`,
-      "save it as UTF-8 (for example `iconv -f WINDOWS-1252 -t UTF-8`) and submit it again",
-    );
-  }
-}
-
-/** The 1-based line holding the first byte that is not UTF-8: a 0x0A never occurs inside a UTF-8 sequence. */
-function firstBadLine(bytes: Uint8Array, strict: TextDecoder): number {
-  let line = 1;
-  let start = 0;
-  for (let i = 0; i <= bytes.length; i++) {
-    if (i < bytes.length && bytes[i] !== 0x0a) continue;
-    try {
-      strict.decode(bytes.subarray(start, i));
-    } catch {
-      return line;
-    }
-    line++;
-    start = i + 1;
-  }
-  return line;
+  return utf8Text(await readBytes(file), "invalid_manifest", "", "submit it again");
 }
 
 async function readBytes(file: string): Promise<Uint8Array> {
