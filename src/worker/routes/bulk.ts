@@ -126,14 +126,15 @@ bulk.post("/jobs:batch", async (c) => {
       ),
     );
   }
-  const ok = items.filter((o) => o.status === "queued" || o.status === "exists");
+  const taken = (o: (typeof items)[number]) => o.status === "queued" || o.status === "exists";
+  const ok = items.filter(taken);
   return c.json(
     {
       batchId,
       accepted: ok.length,
       idempotencyKeys: ok.map((o) => o.idempotencyKey),
       items: ok,
-      rejected: items.filter((o) => !ok.includes(o)),
+      rejected: items.filter((o) => !taken(o)), // not `!ok.includes(o)`: quadratic in a 10,000-item batch
     },
     202,
   );
