@@ -19,14 +19,19 @@ export function artifactsPanel(session, jobId) {
     list,
   );
 
+  // Reads overlap: the page's first read may still be out when an artifact event's re-read is sent. Only the latest
+  // read may draw, or a slow older answer put back a list without what was uploaded since (until the next event).
+  let generation = 0;
   const load = async () => {
+    const mine = ++generation;
     try {
       const artifacts = await allArtifacts(session, jobId);
+      if (mine !== generation) return;
       showLoadError(status);
       if (artifacts.length === 0) replace(list, h("li", { class: "empty" }, "No artifacts yet."));
       else replace(list, ...artifacts.map(item));
     } catch (err) {
-      showLoadError(status, describeError(err));
+      if (mine === generation) showLoadError(status, describeError(err));
     }
   };
 

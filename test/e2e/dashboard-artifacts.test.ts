@@ -1,0 +1,89 @@
+// A job page's artifacts panel, in Debian Chromium against the real local server, when its reads overlap: the page's
+// first read of the list is answered late (held by page.route, its answer read from the server before the upload),
+// after the re-read an `artifact.added` event made — and the panel keeps the newer list. Before, the older answer
+// drew last and the panel said "No artifacts yet." about a job that had one, until some later artifact event.
+import type { Browser, Route } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium.ts";
+import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
+
+const PRODUCT = "artifacts-panel";
+/** A server answer on a busy two-core machine; never a delay. */
+const SOON = { timeout: 15_000 };
+
+/**
+ * Counts, in the page, the artifact list answers whose text has been read: the panel draws from an answer in the
+ * same task as its text resolves, so once the count reaches n, n answers have been drawn or set aside.
+ */
+const COUNT_LIST_ANSWERS = `{
+  window.__listAnswers = 0;
+  const text = Response.prototype.text;
+  Response.prototype.text = function () {
+    const list = new URL(this.url).pathname.endsWith("/artifacts");
+    return text.call(this).then((t) => { if (list) window.__listAnswers++; return t; });
+  };
+}`;
+
+describe("dashboard: the artifacts panel when its reads overlap", () => {
+  let h: Harness;
+  let browser: Browser;
+  const api = adminApi(() => h.url, PRODUCT);
+
+  beforeAll(async () => {
+    h = await startHarness();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it("keeps the newer list when the page's first read is answered after an event's re-read", async () => {
+    const jobId = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Has artifacts" } })).id;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.addInitScript(COUNT_LIST_ANSWERS);
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+
+    // The first read of the list is answered by the server now (no artifacts yet), and handed to the page later.
+    let first: { route: Route; answer: Awaited<ReturnType<Route["fetch"]>> } | undefined;
+    await page.route(
+      (u) => u.pathname.endsWith(`/jobs/${jobId}/artifacts`),
+      async (route) => {
+        if (first) return route.continue();
+        first = { route, answer: await route.fetch() };
+      },
+    );
+    await page.goto(`${h.url}/#/jobs/${jobId}`);
+    await expect.poll(() => first !== undefined, SOON).toBe(true);
+    await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Has artifacts");
+
+    // An upload: its event makes the panel read the list again, and that answer is drawn.
+    const up = await fetch(`${h.url}/api/v1/products/${PRODUCT}/jobs/${jobId}/artifacts?name=late.txt`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "text/plain" },
+      body: "uploaded after the page opened",
+    });
+    expect(up.status).toBe(201);
+    const listed = () =>
+      page
+        .locator("ul.artifacts li[data-artifact]")
+        .evaluateAll((li) => li.map((x) => x.getAttribute("data-artifact")));
+    await expect.poll(listed, SOON).toEqual(["late.txt"]);
+
+    // Now the first read's older answer arrives; once the page has read it, the panel still lists the upload.
+    await first!.route.fulfill({ response: first!.answer });
+    await page.waitForFunction("window.__listAnswers >= 2", undefined, SOON);
+    expect(await listed()).toEqual(["late.txt"]);
+    expect(await page.locator("ul.artifacts li.empty").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
