@@ -1,8 +1,9 @@
-// A job page's artifacts panel, in Debian Chromium against the real local server, when its reads overlap: the page's
+// A job page's artifacts panel, in Debian Chromium against the real local server, when its reads race: the page's
 // first read of the list is answered late (held by page.route, its answer read from the server before the upload),
-// after the re-read an `artifact.added` event made — and the panel keeps the newer list. Before, the older answer
-// drew last and the panel said "No artifacts yet." about a job that had one, until some later artifact event.
-import type { Browser, Route } from "playwright-core";
+// after the re-read an `artifact.added` event made — and the panel keeps the newer list (before, the older answer
+// drew last: "No artifacts yet." about a job that had one, until some later artifact event). And an upload whose
+// event comes while the job's own first read is still out re-reads the panel (the event was dropped then).
+import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
@@ -39,6 +40,28 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
     await h?.close();
   });
 
+  async function signIn(page: Page) {
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+  }
+
+  /** Upload `name` to `jobId` as the admin. */
+  async function upload(jobId: string, name: string) {
+    const up = await fetch(`${h.url}/api/v1/products/${PRODUCT}/jobs/${jobId}/artifacts?name=${name}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "text/plain" },
+      body: "uploaded after the page opened",
+    });
+    expect(up.status).toBe(201);
+  }
+
+  /** The names the panel lists. */
+  const listed = (page: Page) =>
+    page.locator("ul.artifacts li[data-artifact]").evaluateAll((li) => li.map((x) => x.getAttribute("data-artifact")));
+
   it("keeps the newer list when the page's first read is answered after an event's re-read", async () => {
     const jobId = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Has artifacts" } })).id;
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -46,11 +69,7 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.addInitScript(COUNT_LIST_ANSWERS);
-    await page.goto(`${h.url}/`);
-    await page.getByLabel("Token").fill(ADMIN);
-    await page.getByLabel("Product").fill(PRODUCT);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await signIn(page);
 
     // The first read of the list is answered by the server now (no artifacts yet), and handed to the page later.
     let first: { route: Route; answer: Awaited<ReturnType<Route["fetch"]>> } | undefined;
@@ -81,8 +100,36 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
     // Now the first read's older answer arrives; once the page has read it, the panel still lists the upload.
     await first!.route.fulfill({ response: first!.answer });
     await page.waitForFunction("window.__listAnswers >= 2", undefined, SOON);
-    expect(await listed()).toEqual(["late.txt"]);
+    expect(await listed(page)).toEqual(["late.txt"]);
     expect(await page.locator("ul.artifacts li.empty").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("re-reads the list on an upload's event while the job's own first read is still out", async () => {
+    const jobId = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Read late" } })).id;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await signIn(page);
+    // The page's read of the job itself is held; the panel's own read of the list is not.
+    const held: Route[] = [];
+    await page.route(
+      (u) => u.pathname.endsWith(`/jobs/${jobId}`),
+      (route) => {
+        held.push(route);
+      },
+    );
+    await page.goto(`${h.url}/#/jobs/${jobId}`);
+    await page.locator("ul.artifacts li.empty").waitFor(SOON);
+    await upload(jobId, "early.txt");
+    await page.locator('.timeline li[data-type="artifact.added"]', { hasText: "early.txt" }).waitFor(SOON);
+    await expect.poll(() => listed(page), SOON).toEqual(["early.txt"]);
+    expect(held.length).toBeGreaterThan(0);
+    expect(await page.locator("#job-title").textContent()).toBe("Loading…");
+    for (const r of held.splice(0)) await r.continue();
+    await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Read late");
     expect(errors).toEqual([]);
     await context.close();
   });
