@@ -85,17 +85,8 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Has artifacts");
 
     // An upload: its event makes the panel read the list again, and that answer is drawn.
-    const up = await fetch(`${h.url}/api/v1/products/${PRODUCT}/jobs/${jobId}/artifacts?name=late.txt`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "text/plain" },
-      body: "uploaded after the page opened",
-    });
-    expect(up.status).toBe(201);
-    const listed = () =>
-      page
-        .locator("ul.artifacts li[data-artifact]")
-        .evaluateAll((li) => li.map((x) => x.getAttribute("data-artifact")));
-    await expect.poll(listed, SOON).toEqual(["late.txt"]);
+    await upload(jobId, "late.txt");
+    await expect.poll(() => listed(page), SOON).toEqual(["late.txt"]);
 
     // Now the first read's older answer arrives; once the page has read it, the panel still lists the upload.
     await first!.route.fulfill({ response: first!.answer });
