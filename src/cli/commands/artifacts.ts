@@ -8,11 +8,13 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream, lstatSync, renameSync, rmSync } from "node:fs";
+import { MAX_ARTIFACTS_PER_JOB } from "../../core/artifact-limits.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
 import type { Command, Io } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { formatAge, formatInstant, renderTable } from "../table.ts";
+import { repeatedCursor } from "./jobs.ts";
 
 /** Sizes as people read them: bytes under 1 KiB, then KiB / MiB with one decimal. */
 export function formatSize(bytes: number): string {
@@ -39,7 +41,18 @@ export const artifacts: Command = {
   options: {},
   async run(ctx) {
     const id = ctx.positionals[0]!;
-    const list = await ctx.client().listArtifacts(id);
+    const client = ctx.client();
+    const list: ArtifactView[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      // A whole job is one page (MAX_ARTIFACTS_PER_JOB); a cursor handed out twice would page for ever.
+      const page = await client.artifactsPage(id, { cursor, limit: MAX_ARTIFACTS_PER_JOB });
+      list.push(...page.artifacts);
+      cursor = page.nextCursor;
+      if (cursor !== undefined && seen.has(cursor)) throw repeatedCursor(cursor, "the list");
+      if (cursor !== undefined) seen.add(cursor);
+    } while (cursor !== undefined);
     if (ctx.json) ctx.emit({ artifacts: list });
     else if (list.length === 0) ctx.print(`${id} has no artifacts`);
     else
