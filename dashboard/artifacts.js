@@ -85,12 +85,14 @@ export function artifactsPanel(session, jobId) {
 
 /**
  * Every artifact of the job: the list is paged (at most 100 a page, 100 a job), each page's `nextCursor` followed.
+ * A cursor handed out twice would page for ever (the tab reading and growing until closed): it fails the read.
  * @param {import("./api.js").Session} session
  * @param {string} jobId
  * @returns {Promise<any[]>}
  */
 async function allArtifacts(session, jobId) {
   const all = [];
+  const seen = new Set();
   let cursor = "";
   do {
     const q = new URLSearchParams({ limit: "100" });
@@ -98,6 +100,8 @@ async function allArtifacts(session, jobId) {
     const page = await api(session, `${jobPath(jobId)}/artifacts?${q}`);
     all.push(...page.artifacts);
     cursor = page.nextCursor ?? "";
+    if (cursor && seen.has(cursor)) throw new Error(`the coordinator handed out the list's cursor "${cursor}" twice`);
+    seen.add(cursor);
   } while (cursor);
   return all;
 }

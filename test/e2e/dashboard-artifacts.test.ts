@@ -2,7 +2,8 @@
 // first read of the list is answered late (held by page.route, its answer read from the server before the upload),
 // after the re-read an `artifact.added` event made — and the panel keeps the newer list (before, the older answer
 // drew last: "No artifacts yet." about a job that had one, until some later artifact event). And an upload whose
-// event comes while the job's own first read is still out re-reads the panel (the event was dropped then).
+// event comes while the job's own first read is still out re-reads the panel (the event was dropped then). A list
+// cursor handed out twice fails the panel's read, said in its status line, after two pages (it was followed for ever).
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
@@ -90,7 +91,8 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
 
     // Now the first read's older answer arrives; once the page has read it, the panel still lists the upload.
     await first!.route.fulfill({ response: first!.answer });
-    await page.waitForFunction("window.__listAnswers >= 2", undefined, SOON);
+    const answers = () => page.evaluate(() => (window as unknown as { __listAnswers: number }).__listAnswers);
+    await expect.poll(answers, SOON).toBeGreaterThanOrEqual(2);
     expect(await listed(page)).toEqual(["late.txt"]);
     expect(await page.locator("ul.artifacts li.empty").count()).toBe(0);
     expect(errors).toEqual([]);
@@ -121,6 +123,31 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
     expect(await page.locator("#job-title").textContent()).toBe("Loading…");
     for (const r of held.splice(0)) await r.continue();
     await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("Read late");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("fails the panel's read on a list cursor handed out twice, instead of paging for ever", async () => {
+    const jobId = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Looping list" } })).id;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await signIn(page);
+    // The same cursor on every page; after 50 the stand-in stops, so a panel that follows it ends (and fails here).
+    let pages = 0;
+    const item = { jobId, name: "a.txt", size: 1, contentType: "text/plain", sha256: "0".repeat(64), createdAt: 1 };
+    await page.route(
+      (u) => u.pathname.endsWith(`/jobs/${jobId}/artifacts`),
+      (route) => {
+        pages++;
+        return route.fulfill({ json: { artifacts: [item], ...(pages < 50 ? { nextCursor: "a.txt" } : {}) } });
+      },
+    );
+    await page.goto(`${h.url}/#/jobs/${jobId}`);
+    const panel = page.locator("section", { has: page.locator("#artifacts-title") });
+    await expect.poll(() => panel.locator(".status").textContent(), SOON).toContain('cursor "a.txt" twice');
+    expect(pages).toBe(2);
     expect(errors).toEqual([]);
     await context.close();
   });
