@@ -91,7 +91,7 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
 
     // Now the first read's older answer arrives; once the page has read it, the panel still lists the upload.
     await first!.route.fulfill({ response: first!.answer });
-    const answers = () => page.evaluate(() => (window as unknown as { __listAnswers: number }).__listAnswers);
+    const answers = () => page.evaluate<number>("window.__listAnswers");
     await expect.poll(answers, SOON).toBeGreaterThanOrEqual(2);
     expect(await listed(page)).toEqual(["late.txt"]);
     expect(await page.locator("ul.artifacts li.empty").count()).toBe(0);
