@@ -19,14 +19,19 @@ export function artifactsPanel(session, jobId) {
     list,
   );
 
+  // Reads overlap: the page's first read may still be out when an artifact event's re-read is sent. Only the latest
+  // read may draw, or a slow older answer put back a list without what was uploaded since (until the next event).
+  let generation = 0;
   const load = async () => {
+    const mine = ++generation;
     try {
       const artifacts = await allArtifacts(session, jobId);
+      if (mine !== generation) return;
       showLoadError(status);
       if (artifacts.length === 0) replace(list, h("li", { class: "empty" }, "No artifacts yet."));
       else replace(list, ...artifacts.map(item));
     } catch (err) {
-      showLoadError(status, describeError(err));
+      if (mine === generation) showLoadError(status, describeError(err));
     }
   };
 
@@ -80,12 +85,14 @@ export function artifactsPanel(session, jobId) {
 
 /**
  * Every artifact of the job: the list is paged (at most 100 a page, 100 a job), each page's `nextCursor` followed.
+ * A cursor handed out twice would page for ever (the tab reading and growing until closed): it fails the read.
  * @param {import("./api.js").Session} session
  * @param {string} jobId
  * @returns {Promise<any[]>}
  */
 async function allArtifacts(session, jobId) {
   const all = [];
+  const seen = new Set();
   let cursor = "";
   do {
     const q = new URLSearchParams({ limit: "100" });
@@ -93,6 +100,8 @@ async function allArtifacts(session, jobId) {
     const page = await api(session, `${jobPath(jobId)}/artifacts?${q}`);
     all.push(...page.artifacts);
     cursor = page.nextCursor ?? "";
+    if (cursor && seen.has(cursor)) throw new Error(`the coordinator handed out the list's cursor "${cursor}" twice`);
+    seen.add(cursor);
   } while (cursor);
   return all;
 }

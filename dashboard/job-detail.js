@@ -139,13 +139,15 @@ export function jobDetailView(root, live, jobId) {
   const feed = new JobFeedClient(session, jobId, {
     onEvent: (e) => {
       timeline.add(e);
+      // The artifacts panel reads on its own, not through the job: its first read may have answered before this
+      // upload, so the event re-reads it even while the job's first read is still out (it was dropped then).
+      if (e.type.startsWith("artifact.")) soon(artifacts.load);
       if (!loaded) return; // the first load is on its way
       if (e.type === "job.stage" || e.type === "job.action" || e.type === "cancel")
         soon(loadJob, runs.load, explain.load, dag.load);
       else if (e.type === "job.children") soon(dag.load);
       else if (e.type.startsWith("lease.")) soon(loadJob, runs.load);
       else if (e.type === "progress" || e.type === "checkpoint") soon(loadJob);
-      else if (e.type.startsWith("artifact.")) soon(artifacts.load);
       if (e.type === "job.review" || e.type === "job.stage") soon(review.load);
     },
     onState: (state, detail) => {

@@ -23,6 +23,8 @@ export interface Io {
   stdout(text: string): void;
   /** Raw bytes to stdout (a downloaded artifact); without it they are written as UTF-8 text through `stdout`. */
   stdoutBytes?(bytes: Uint8Array): Promise<void> | void;
+  /** Whether stdout is a terminal: a downloaded artifact shown there has its control characters shown, not obeyed. */
+  stdoutIsTTY?: boolean;
   stderr(text: string): void;
   /** Whether stderr is a terminal that redraws a line in place (cli/progress `canRedraw`: not TERM=dumb). */
   stderrIsTTY: boolean;

@@ -18,6 +18,7 @@ const io: Io = {
   stdoutBytes: (bytes) => new Promise<void>((resolve) => process.stdout.write(bytes, () => resolve())),
   stderr: (text) => void process.stderr.write(text),
   stderrIsTTY: canRedraw(process.stderr.isTTY === true, process.env),
+  stdoutIsTTY: process.stdout.isTTY === true,
   ...(process.stdout.isTTY && process.stdout.columns ? { stdoutColumns: process.stdout.columns } : {}),
   env: process.env,
   now: () => Date.now(),

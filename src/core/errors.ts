@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   after_beyond_feed: 416,
   upgrade_required: 426,
   limit_exceeded: 429,
-  /** A dependency (the dispatch queue) refused the request's work: nothing of it was kept, and a resend may pass. */
+  /** A dependency (the dispatch queue, R2) refused the request's work: nothing of it was kept, and a resend may pass. */
   unavailable: 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -93,6 +93,12 @@ export interface ClientOptions {
   responseTimeoutMs?: number;
 }
 
+/** A page of `GET …/jobs/{id}/artifacts`: artifacts in name order, and `nextCursor` (the last name) when more follow. */
+export interface ArtifactPage {
+  artifacts: ArtifactView[];
+  nextCursor?: string;
+}
+
 /** One artifact as `GET …/jobs/{id}/artifacts` lists it (its storage key is not shown). */
 export interface ArtifactView {
   jobId: string;

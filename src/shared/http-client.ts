@@ -26,6 +26,7 @@ import type { BatchView } from "./api-batches.ts";
 import type { Send } from "./http-client-base.ts";
 import { FleetClient } from "./http-client-fleet.ts";
 import type {
+  ArtifactPage,
   ArtifactView,
   DeadLetterPage,
   Explanation,
@@ -116,24 +117,26 @@ export class GigafactoryClient extends FleetClient {
     const url = this.productUrl(`/jobs/${enc(id)}/events/stream`, { after: opts.after });
     return this.send("GET", url, { headers, signal: opts.signal, stream: true });
   }
+  /** One page of a job's artifacts in name order, those named after `cursor` (a page's `nextCursor`) (viewer). */
+  artifactsPage(id: string, q: { cursor?: string; limit?: number } = {}): Promise<ArtifactPage> {
+    return this.call("GET", `/jobs/${enc(id)}/artifacts`, { query: q });
+  }
   /**
    * All of a job's artifacts, newest pointer per name, in name order: name, size, contentType, sha256, createdAt,
    * uploadedBy (viewer). The list is paged: each page's `nextCursor` is followed until there is none (a job keeps at
-   * most 100, so this is at most 2 calls at the default page size).
+   * most 100, so this is at most 2 calls at the default page size). A cursor handed out twice would page for ever:
+   * it throws instead.
    */
   async listArtifacts(id: string): Promise<ArtifactView[]> {
     const all: ArtifactView[] = [];
+    const seen = new Set<string>();
     let cursor: string | undefined;
     do {
-      const page: { artifacts: ArtifactView[]; nextCursor?: string } = await this.call(
-        "GET",
-        `/jobs/${enc(id)}/artifacts`,
-        {
-          query: { cursor },
-        },
-      );
+      const page = await this.artifactsPage(id, { cursor });
       all.push(...page.artifacts);
       cursor = page.nextCursor;
+      if (cursor !== undefined && seen.has(cursor)) throw new Error(`artifact cursor "${cursor}" handed out twice`);
+      if (cursor !== undefined) seen.add(cursor);
     } while (cursor !== undefined);
     return all;
   }

@@ -4,7 +4,7 @@
  * refuses a body longer than its Content-Length and a SHA-256 digest, into a FixedLengthStream (R2 needs the length
  * up front). No byte is buffered beyond one chunk. Whoever calls this has recorded the object's key as an upload
  * intent first (feed/upload-intents): bytes left behind by a refusal here, or by a request that dies mid-stream,
- * are deleted by the JobFeed.
+ * are deleted by the JobFeed. A failure is answered as whose it is: the client's body (400) or R2 (503, send again).
  */
 
 import { MAX_ARTIFACT_BYTES } from "../core/artifact-limits.ts";
@@ -41,9 +41,12 @@ export function declaredUpload(headers: Headers): { length: number; contentType:
 }
 
 /**
- * Streams `body` to `bucket` under `key`, exactly `length` bytes, stored with `contentType`.
- * @throws DomainError `validation_failed` (400) when the body is longer or shorter than `length`, or ends early (a
- *   client that went away): the object may be partly written — the caller abandons its intent
+ * Streams `body` to `bucket` under `key`, exactly `length` bytes, stored with `contentType`. Whose fault a failure
+ * is decides its answer: the client's (a body longer or shorter than `length`, or one that broke off) is a 400; the
+ * storage's (R2 refused or dropped the bytes the client sent) is a 503 that says to send again — it was a 400
+ * "upload did not complete: 5 of 5 bytes arrived", which told a client with nothing wrong not to retry.
+ * @throws DomainError `validation_failed` (400) for the client's failures, `unavailable` (503) for R2's: either way
+ *   the object may be partly written — the caller abandons its intent
  */
 export async function streamToR2(
   bucket: R2Bucket,
@@ -54,28 +57,62 @@ export async function streamToR2(
 ): Promise<StoredBytes> {
   const digest = new crypto.DigestStream("SHA-256");
   const digestWriter = digest.getWriter();
+  const source = (body ?? new Blob([]).stream()).getReader();
   let seen = 0;
-  const meter = new TransformStream<Uint8Array, Uint8Array>({
-    async transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > length) throw new DomainError("validation_failed", "body is longer than its Content-Length");
-      await digestWriter.write(chunk);
-      controller.enqueue(chunk);
+  let ending: BodyEnding = "streaming";
+  // Pulled by R2 (through the FixedLengthStream), one chunk at a time: counted, hashed, and watched for how it ends.
+  const metered = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const read = await source.read().catch((err: unknown) => {
+          ending = "broke"; // the client went away mid-upload
+          throw err;
+        });
+        if (read.done) {
+          ending = "ended";
+          controller.close();
+          return;
+        }
+        seen += read.value.byteLength;
+        if (seen > length) throw new DomainError("validation_failed", "body is longer than its Content-Length");
+        await digestWriter.write(read.value);
+        controller.enqueue(read.value);
+      },
+      cancel: (reason) => source.cancel(reason),
     },
-  });
+    { highWaterMark: 0 },
+  );
   const sized = new FixedLengthStream(length);
-  const piping = (body ?? new Blob([]).stream()).pipeThrough(meter).pipeTo(sized.writable);
+  const piping = metered.pipeTo(sized.writable);
   try {
     await Promise.all([bucket.put(key, sized.readable, { httpMetadata: { contentType } }), piping]);
     await digestWriter.close();
   } catch (err) {
-    if (err instanceof DomainError) throw err;
-    // A body shorter than its Content-Length, or a client that went away mid-upload.
-    throw new DomainError("validation_failed", `upload did not complete: ${seen} of ${length} bytes arrived`);
+    throw uploadFailure(key, seen, length, ending, err);
   }
   if (seen !== length) {
     throw new DomainError("validation_failed", `upload was ${seen} bytes, Content-Length said ${length}`);
   }
   const sha256 = [...new Uint8Array(await digest.digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
   return { size: seen, sha256 };
+}
+
+/** How far an upload's body got: still coming, read to its end, or broken off by the client going away. */
+type BodyEnding = "streaming" | "ended" | "broke";
+
+/** Why the upload of `key`, `length` bytes, failed after `seen` of them arrived, from how its body ended. */
+function uploadFailure(key: string, seen: number, length: number, body: BodyEnding, err: unknown): DomainError {
+  if (seen > length) return new DomainError("validation_failed", "body is longer than its Content-Length");
+  if (body === "broke") {
+    return new DomainError("validation_failed", `upload did not complete: ${seen} of ${length} bytes arrived`);
+  }
+  if (body === "ended" && seen < length) {
+    return new DomainError("validation_failed", `upload was ${seen} bytes, Content-Length said ${length}`);
+  }
+  // The body was whole, or still coming: storage gave up on it. Nothing is kept (the caller abandons the intent).
+  console.warn(`artifact upload to ${key} failed in storage: ${String(err)}`);
+  return new DomainError(
+    "unavailable",
+    `storage did not take the artifact's bytes (${seen} of ${length} had arrived): nothing was kept; upload it again`,
+  );
 }

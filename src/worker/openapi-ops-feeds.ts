@@ -84,7 +84,9 @@ export const ARTIFACT_OPS: Op[] = [
       "in all (413 payload_too_large naming the limit); a re-upload of a name replaces it and counts once. " +
       "Uploads in flight count too: each reserves its name and its Content-Length when it begins, until it ends, " +
       "so these refusals come before a byte streams. " +
-      "410 feed_purged for a terminal job whose feed and artifacts retention has purged. A refusal stores nothing",
+      "410 feed_purged for a terminal job whose feed and artifacts retention has purged. 400 when the body is longer " +
+      "or shorter than its Content-Length or breaks off; 503 unavailable when storage refused the bytes (upload " +
+      "again). A refusal stores nothing",
     role: "uploader",
     query: ArtifactUploadQuery,
     rawBody: { types: ["*/*"], description: "The artifact's bytes, stored with this Content-Type", binary: true },
@@ -105,7 +107,8 @@ export const ARTIFACT_OPS: Op[] = [
     method: "get",
     path: `${P}/jobs/{jobId}/artifacts/{name}`,
     summary:
-      "Download an artifact (nosniff; text as text/plain, raster images inline, anything else an attachment of application/octet-stream)",
+      "Download an artifact (nosniff; text as text/plain, raster images inline, anything else an attachment of " +
+      "application/octet-stream); 503 unavailable when storage did not give its bytes (download again)",
     role: "job-reader",
     ok: {
       "200": { description: "The artifact's bytes", media: ["text/plain", "image/*", "application/octet-stream"] },

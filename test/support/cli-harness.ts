@@ -19,7 +19,7 @@ export interface CliRun {
 /** Runs one command line with its output captured; no config file is read and the clock stands at `now`. */
 export async function captureCli(
   argv: readonly string[],
-  opts: { now?: number; env?: Record<string, string> } = {},
+  opts: { now?: number; env?: Record<string, string>; stdoutIsTTY?: boolean } = {},
 ): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
@@ -32,6 +32,7 @@ export async function captureCli(
       stderr += t;
     },
     stderrIsTTY: false,
+    ...(opts.stdoutIsTTY ? { stdoutIsTTY: true } : {}),
     env: { HOME: "/nonexistent", GIGAFACTORY_CONFIG: "/nonexistent/config.json", ...opts.env },
     now: () => now,
   });

@@ -2,7 +2,8 @@
 // name, size, uploader and when (the API's list under --json); a download goes to stdout, or to FILE with its byte
 // count, and bytes whose SHA-256 differs from the one the coordinator recorded are refused as checksum_mismatch; a
 // connection that breaks mid-download is `download_interrupted` (it was `internal: terminated … a CLI bug`) and
-// leaves -o FILE as it was (it left the bytes that came, truncated, in place of what FILE held).
+// leaves -o FILE as it was (it left the bytes that came, truncated, in place of what FILE held). A coordinator (or
+// whatever --url names) that hands out one list cursor again is a bad_response, not a list paged for ever.
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -10,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { GigafactoryClient } from "../../src/shared/http-client.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const NOW = 1_700_000_060_000;
@@ -27,7 +29,8 @@ const pointer = {
 
 async function coordinator(recorded = sha(BYTES)) {
   return stubCoordinator((req, reply) => {
-    if (req.url === "/api/v1/products/p/jobs/job_1/artifacts") return reply.json(200, { artifacts: [pointer] });
+    if (new URL(req.url, "http://x").pathname === "/api/v1/products/p/jobs/job_1/artifacts")
+      return reply.json(200, { artifacts: [pointer] });
     if (req.url === "/api/v1/products/p/jobs/job_1/artifacts/run.log") {
       return reply.text(200, BYTES, "text/plain", { "x-content-sha256": recorded });
     }
@@ -96,6 +99,26 @@ async function cutMidBody(size = 100_000): Promise<string> {
   onTestFinished(() => new Promise<void>((r) => server.close(() => r())));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
+
+describe("gigafactory artifacts: a list cursor handed out twice", () => {
+  it("is bad_response, exit 1, after two pages — not a list that pages for ever", async () => {
+    let pages = 0;
+    // The same cursor each time; after 50 pages the stand-in stops, so a CLI that follows it ends (and fails here).
+    const stub = await stubCoordinator((_req, reply) => {
+      pages++;
+      reply.json(200, { artifacts: [pointer], ...(pages < 50 ? { nextCursor: "run.log" } : {}) });
+    });
+    const run = await captureCli(["artifacts", "job_1", ...connection(stub.url, "p")]);
+    expect({ code: run.code, pages }).toEqual({ code: 1, pages: 2 });
+    expect(run.stderr).toMatch(/^✘ ERROR bad_response: the coordinator handed out the page cursor "run\.log" twice/);
+    expect(run.stdout).toBe("");
+    // The shared client's own paging (`listArtifacts`) refuses it too, on the second page.
+    pages = 0;
+    const client = new GigafactoryClient({ url: stub.url, product: "p", token: "t" });
+    await expect(client.listArtifacts("job_1")).rejects.toThrow('artifact cursor "run.log" handed out twice');
+    expect(pages).toBe(2);
+  });
+});
 
 describe("gigafactory artifact: a download cut mid-body", () => {
   it("is download_interrupted, exit 1, and -o FILE keeps what it held (no partial file left beside it)", async () => {

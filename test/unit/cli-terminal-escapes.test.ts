@@ -2,7 +2,11 @@
 // `gigafactory watch`, a job title `gigafactory jobs` lists (tracker ingest takes titles from issues anyone can file)
 // and what the agent prints of a job all reach the terminal with their control characters shown as pictures (ESC as
 // `␛`), never obeyed — no OSC 52 clipboard write, no screen clear, no CR overwriting a line on screen — while --json
-// keeps the text exactly (JSON escapes it). Found by a security review: every one of them was written raw.
+// keeps the text exactly (JSON escapes it). Found by a security review: every one of them was written raw. So does an
+// artifact `gigafactory artifact` shows on a terminal (a factory's log.txt was written raw), while a pipe gets its
+// bytes exactly, and both are checked against the recorded SHA-256.
+
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -55,6 +59,23 @@ describe("gigafactory jobs", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("Fix login");
     expect(run.stdout).not.toMatch(RAW_CONTROLS);
+  });
+});
+
+describe("gigafactory artifact", () => {
+  it("shows an artifact's control characters on a terminal instead of obeying them; a pipe gets its bytes", async () => {
+    const log = `engine says: ${HOSTILE}\n`;
+    const stub = await stubCoordinator((_req, reply) =>
+      reply.text(200, log, "text/plain", { "x-content-sha256": createHash("sha256").update(log).digest("hex") }),
+    );
+    const argv = ["artifact", "job_1", "log.txt", ...connection(stub.url, "p")];
+    const shown = await captureCli(argv, { stdoutIsTTY: true });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).not.toMatch(RAW_CONTROLS);
+    expect(shown.stdout).toBe(`${terminalText(log)}`);
+    const piped = await captureCli(argv);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toBe(log);
   });
 });
 

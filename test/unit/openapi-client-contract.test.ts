@@ -40,6 +40,7 @@ const ARGS: Record<string, unknown[]> = {
   openEventStream: ["job_1", { after: 3 }],
   history: [{ kind: "runs", jobId: "job_1", since: 1, cursor: "c", limit: 5 }],
   deadLetters: [{ since: 1, limit: 5 }],
+  artifactsPage: ["job_1", { cursor: "a.txt", limit: 100 }],
   listSerialGates: [{ limit: 5, cursor: "c" }],
   review: ["job_1", { verdict: "approve" }],
   setFactoryStatus: ["f_1", "draining"],

@@ -4,13 +4,17 @@
  * size, who uploaded them (the factory under its lease, or an operator) and when — and `gigafactory artifact ID NAME
  * [-o FILE]` downloads one, to stdout by default (so it pipes: `… | less`) or to FILE, checking the bytes against the
  * SHA-256 the coordinator recorded at upload. --json: the API's list; for a download to FILE, what was written.
+ * Shown on a terminal, an artifact's control characters are shown as pictures, not obeyed (core/terminal-text).
  */
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream, lstatSync, renameSync, rmSync } from "node:fs";
+import { MAX_ARTIFACTS_PER_JOB } from "../../core/artifact-limits.ts";
+import { terminalText } from "../../core/terminal-text.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
-import type { Command } from "../context.ts";
+import type { Command, Io } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
 import { formatAge, formatInstant, renderTable } from "../table.ts";
+import { repeatedCursor } from "./jobs.ts";
 
 /** Sizes as people read them: bytes under 1 KiB, then KiB / MiB with one decimal. */
 export function formatSize(bytes: number): string {
@@ -37,7 +41,18 @@ export const artifacts: Command = {
   options: {},
   async run(ctx) {
     const id = ctx.positionals[0]!;
-    const list = await ctx.client().listArtifacts(id);
+    const client = ctx.client();
+    const list: ArtifactView[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      // A whole job is one page (MAX_ARTIFACTS_PER_JOB); a cursor handed out twice would page for ever.
+      const page = await client.artifactsPage(id, { cursor, limit: MAX_ARTIFACTS_PER_JOB });
+      list.push(...page.artifacts);
+      cursor = page.nextCursor;
+      if (cursor !== undefined && seen.has(cursor)) throw repeatedCursor(cursor, "the list");
+      if (cursor !== undefined) seen.add(cursor);
+    } while (cursor !== undefined);
     if (ctx.json) ctx.emit({ artifacts: list });
     else if (list.length === 0) ctx.print(`${id} has no artifacts`);
     else
@@ -143,6 +158,21 @@ function verify(res: Response, got: { sha256: string }, what: string): void {
   }
 }
 
+/**
+ * Where a download to stdout goes. A pipe or a file gets the bytes as they are (`… > d.patch`, `… | git apply`). A
+ * terminal gets them as text with control characters shown as pictures: an artifact is its uploader's bytes — an
+ * engine's log, say — and its escape sequences would otherwise drive the operator's terminal (write the clipboard
+ * with OSC 52, clear the screen, hide a line behind a CR), which every other path of the CLI already prevents.
+ */
+function stdoutSink(io: Io): { write: (bytes: Uint8Array) => Promise<void> | void; end: () => void } {
+  const decoder = new TextDecoder();
+  const asText = (text: string) => {
+    if (text) io.stdout(io.stdoutIsTTY ? terminalText(text) : text);
+  };
+  if (io.stdoutBytes && !io.stdoutIsTTY) return { write: io.stdoutBytes, end: () => {} };
+  return { write: (b) => asText(decoder.decode(b, { stream: true })), end: () => asText(decoder.decode()) };
+}
+
 export const artifact: Command = {
   path: ["artifact"],
   args: { names: "ID NAME", min: 2, max: 2 },
@@ -164,9 +194,10 @@ export const artifact: Command = {
     const res = await ctx.client().downloadArtifact(id, name);
     const body = res.body ?? new Blob([]).stream();
     if (file === undefined) {
-      const decoder = new TextDecoder();
-      const write = ctx.io.stdoutBytes ?? ((b: Uint8Array) => ctx.io.stdout(decoder.decode(b, { stream: true })));
-      verify(res, await drain(body, write), name);
+      const out = stdoutSink(ctx.io);
+      const got = await drain(body, out.write);
+      out.end();
+      verify(res, got, name);
       return 0;
     }
     // Bytes that are not the whole artifact must not be left looking like it (nor replace what FILE held): they go

@@ -39,12 +39,16 @@ export const JOB_COLUMNS = [
   { header: "WAITING", max: 60 }, // 60 off a terminal (pipes, CI logs); on one, whatever the width leaves
 ];
 
-/** A cursor the coordinator handed out twice: following it would page forever (also `dead-letters --all`). */
-export function repeatedCursor(cursor: string): CliError {
+/**
+ * A cursor the coordinator handed out twice: following it would page forever (also `dead-letters --all`, and
+ * `artifacts`, which always reads every page: `paging` names what would never end, and there is no --limit there).
+ */
+export function repeatedCursor(cursor: string, paging = "--all"): CliError {
+  const meanwhile = paging === "--all" ? "; list a page at a time with --limit meanwhile" : "";
   return new CliError(
     "bad_response",
-    `the coordinator handed out the page cursor "${cursor.slice(0, 40)}" twice, so --all would never end`,
-    "check that --url points at a Gigafactory coordinator; list a page at a time with --limit meanwhile",
+    `the coordinator handed out the page cursor "${cursor.slice(0, 40)}" twice, so ${paging} would never end`,
+    `check that --url points at a Gigafactory coordinator${meanwhile}`,
   );
 }
 

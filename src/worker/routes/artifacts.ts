@@ -93,11 +93,11 @@ artifacts.get("/jobs/:jobId/artifacts/:name", async (c) => {
   await unwrap(c.get("coordinator").getJob(c.get("productId"), jobId));
   const feed = c.env.JOB_FEED.getByName(feedName(c.get("productId"), jobId));
   let pointer = await feed.getArtifact(name);
-  let object = pointer ? await c.env.ARTIFACTS.get(pointer.r2Key) : null;
+  let object = pointer ? await readBytes(c.env.ARTIFACTS, pointer.r2Key) : null;
   if (pointer && !object) {
     // A re-upload committed between the two reads, and its sweep deleted the bytes read of: serve the new ones.
     pointer = await feed.getArtifact(name);
-    object = pointer ? await c.env.ARTIFACTS.get(pointer.r2Key) : null;
+    object = pointer ? await readBytes(c.env.ARTIFACTS, pointer.r2Key) : null;
   }
   if (!pointer || !object) throw new DomainError("not_found", `job ${jobId} has no artifact ${name}`);
   return new Response(object.body, {
@@ -123,6 +123,19 @@ artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
   await sweep(feed);
   return c.json(view(removed));
 });
+
+/**
+ * The bytes at `key`, or null when R2 has none. R2 failing to answer is a 503 that says to download again (the
+ * artifact is there; a retry may pass), not a 500 "unexpected error".
+ */
+async function readBytes(bucket: R2Bucket, key: string): Promise<R2ObjectBody | null> {
+  try {
+    return await bucket.get(key);
+  } catch (err) {
+    console.warn(`artifact bytes ${key} not read: ${String(err)}`);
+    throw new DomainError("unavailable", "storage did not give the artifact's bytes: download it again");
+  }
+}
 
 /**
  * The upload of `key` given up: the feed deletes its bytes unless a pointer names them. Should this call fail too,
