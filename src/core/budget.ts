@@ -222,10 +222,13 @@ export function applyRule(before: ProductBudget | undefined, rule: BudgetRule, n
 /**
  * The series after spend reached `spentUsd` at `now`: a point in the same minute as the last one replaces it;
  * over BURNDOWN_MAX_POINTS, every other point but the first and last is dropped (the line keeps its shape).
+ * A time before the last point's (the host clock stepped back) counts as that point's: the series is read oldest
+ * first (a chart's x must not run backwards), and its last point must stay the latest spend.
  */
-export function addPoint(series: readonly BudgetPoint[], at: number, spentUsd: number): BudgetPoint[] {
+export function addPoint(series: readonly BudgetPoint[], now: number, spentUsd: number): BudgetPoint[] {
   const out = [...series];
   const last = out[out.length - 1];
+  const at = last ? Math.max(now, last.at) : now;
   if (last && Math.floor(last.at / BURNDOWN_COALESCE_MS) === Math.floor(at / BURNDOWN_COALESCE_MS) && out.length > 1) {
     out[out.length - 1] = { at, spentUsd };
   } else {
