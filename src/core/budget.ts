@@ -116,14 +116,16 @@ export interface ProductBudget {
 }
 
 /**
- * A stored document in today's shape: spend rounded to micro-dollars (older ones summed floats) and the pause of
- * older ones split — `pausedBy: "exhausted"` was the exhaustion pause, now `exhausted`.
+ * A stored document in today's shape: spend and ceiling rounded to micro-dollars (older ones summed floats and kept
+ * the ceiling as given) and the pause of older ones split — `pausedBy: "exhausted"` was the exhaustion pause, now
+ * `exhausted`.
  */
 export function normalize(stored: Omit<ProductBudget, "pausedBy"> & { pausedBy?: PausedBy }): ProductBudget {
   const { pausedBy, ...rest } = stored;
   return {
     ...rest,
     spentUsd: fromMicros(toMicros(stored.spentUsd)),
+    ceilingUsd: fromMicros(toMicros(stored.ceilingUsd)),
     ...(pausedBy === "operator" ? { pausedBy } : {}),
     ...(pausedBy === "exhausted" ? { exhausted: true } : {}),
   };
@@ -204,7 +206,10 @@ export interface BudgetRule {
  * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry.
  * An overrun ends: it was granted for a period that is no longer the rule.
  */
-export function applyRule(before: ProductBudget | undefined, rule: BudgetRule, now: number): ProductBudget {
+export function applyRule(before: ProductBudget | undefined, given: BudgetRule, now: number): ProductBudget {
+  // The ceiling to the micro-dollar, the unit it is compared in: kept raw, $25.0000004 was exhausted at $25.00 spent
+  // while every view read the spend as under it ("spent $25.00 of $25.0000004", paused).
+  const rule = { ...given, ceilingUsd: fromMicros(toMicros(given.ceilingUsd)) };
   const kept = {
     ...(before?.pausedBy ? { pausedBy: before.pausedBy } : {}),
     ...(before?.exhausted ? { exhausted: true } : {}),
