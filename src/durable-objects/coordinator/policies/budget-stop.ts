@@ -12,7 +12,7 @@
  * them after every commit (runtime/composition `afterCommit` → `takeStopNotices`).
  */
 import type { ProductBudget } from "../../../core/budget.ts";
-import type { Job } from "../../../core/model.ts";
+import type { Checkpoint, Job } from "../../../core/model.ts";
 import { usdTexts } from "../../../core/usd-text.ts";
 import { execute } from "../../sql-statements.ts";
 import { giveBack } from "../dispatch/lease-ops.ts";
@@ -72,11 +72,19 @@ export function takeStopNotices(sql: SqlStorage): StopNotice[] {
   return rows.map((r) => ({ factoryId: r.factory_id, jobId: r.job_id, leaseEpoch: r.lease_epoch, reason: r.reason }));
 }
 
+/** The checkpoint carried by the run report whose spend set off a stop: newer than the one its job has saved. */
+export interface ReportedCheckpoint {
+  jobId: string;
+  checkpoint: Omit<Checkpoint, "at">;
+}
+
 /**
  * The budget is exhausted with `onExhausted: stop`: every leased job (assigned or building) but `keepJobId` is
- * taken back and requeued with its checkpoint, its holder told to stop.
+ * taken back and requeued with its checkpoint, its holder told to stop. `reported`: the checkpoint of the report
+ * whose spend set this off, which its job resumes from (a report's changes apply after its charge, and a stopped
+ * job's are never applied: it resumed from the checkpoint before, redoing — and paying again for — the work since).
  */
-export function stopRunning(tx: Tx, budget: ProductBudget, keepJobId?: string): number {
+export function stopRunning(tx: Tx, budget: ProductBudget, keepJobId?: string, reported?: ReportedCheckpoint): number {
   const why = `budget exhausted: ${usdTexts([budget.spentUsd, budget.ceilingUsd]).join(" of ")} per ${budget.period}`;
   const ids = tx.sql
     .exec<{ id: string }>(
@@ -90,7 +98,8 @@ export function stopRunning(tx: Tx, budget: ProductBudget, keepJobId?: string): 
     if (!job?.holderFactoryId) continue;
     noteStop(tx, job, why);
     holdSerialKey(tx, job); // its key stays held while its holder stops (dispatch/serial-holds)
-    giveBack(tx, job, why, { lastResult: { outcome: "cancelled", message: why, retryable: true } });
+    const newer = reported?.jobId === id ? { checkpoint: { ...reported.checkpoint, at: tx.now } } : {};
+    giveBack(tx, job, why, { ...newer, lastResult: { outcome: "cancelled", message: why, retryable: true } });
     recordAutoLesson(tx, {
       trigger: "budget_stop",
       subject: `job:${job.id}`,
