@@ -72,19 +72,21 @@ export function takeStopNotices(sql: SqlStorage): StopNotice[] {
   return rows.map((r) => ({ factoryId: r.factory_id, jobId: r.job_id, leaseEpoch: r.lease_epoch, reason: r.reason }));
 }
 
-/** The checkpoint carried by the run report whose spend set off a stop: newer than the one its job has saved. */
-export interface ReportedCheckpoint {
-  jobId: string;
-  checkpoint: Omit<Checkpoint, "at">;
+/** What the run report whose spend may set off a stop asks of it. */
+export interface StopScope {
+  /** A job the stop must not stop: the one whose completion report this spend came from. */
+  keepJobId?: string;
+  /** The checkpoint a progress report carried: newer than the one its job has saved, and the one it resumes from. */
+  reported?: { jobId: string; checkpoint: Omit<Checkpoint, "at"> };
 }
 
 /**
  * The budget is exhausted with `onExhausted: stop`: every leased job (assigned or building) but `keepJobId` is
- * taken back and requeued with its checkpoint, its holder told to stop. `reported`: the checkpoint of the report
- * whose spend set this off, which its job resumes from (a report's changes apply after its charge, and a stopped
- * job's are never applied: it resumed from the checkpoint before, redoing — and paying again for — the work since).
+ * taken back and requeued with its checkpoint, its holder told to stop — the reporting job with the checkpoint its
+ * report carried (a report's changes apply after its charge, and a stopped job's are never applied: it resumed from
+ * the checkpoint before, redoing — and paying again for — the work since).
  */
-export function stopRunning(tx: Tx, budget: ProductBudget, keepJobId?: string, reported?: ReportedCheckpoint): number {
+export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported }: StopScope = {}): number {
   const why = `budget exhausted: ${usdTexts([budget.spentUsd, budget.ceilingUsd]).join(" of ")} per ${budget.period}`;
   const ids = tx.sql
     .exec<{ id: string }>(

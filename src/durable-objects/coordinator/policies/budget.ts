@@ -41,7 +41,7 @@ import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { clearAlert, raiseAlert } from "./alerts.ts";
-import { type ReportedCheckpoint, stopRunning } from "./budget-stop.ts";
+import { type StopScope, stopRunning } from "./budget-stop.ts";
 
 export interface BudgetSnapshot {
   period: "day" | "week" | "month";
@@ -107,13 +107,7 @@ export function budgetBoundaryOf(periodAt: string | null): number | undefined {
  * and ceiling (whoever paused), the pause mirrored into settings (queue version bumped so dispatch and waiting
  * reasons follow), alerts raised or cleared, and running jobs stopped when exhaustion begins under `stop`.
  */
-function commit(
-  tx: Tx,
-  before: ProductBudget | undefined,
-  next: ProductBudget,
-  keepJobId?: string,
-  reported?: ReportedCheckpoint,
-): ProductBudget {
+function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, scope?: StopScope): ProductBudget {
   const { overrun, exhausted: _, ...rest } = next;
   const over = overrun && overCeiling(next); // an overrun ends once the spend is back under the ceiling
   const after: ProductBudget = { ...rest, ...(over ? { overrun: true } : {}) };
@@ -128,7 +122,7 @@ function commit(
   syncAlerts(tx, before, after);
   // Stop when exhaustion begins under `stop`, or when `stop` is chosen for a budget already exhausted (it was a pause).
   const stopBegins = !before?.exhausted || before.onExhausted !== "stop";
-  if (after.exhausted && after.onExhausted === "stop" && stopBegins) stopRunning(tx, after, keepJobId, reported);
+  if (after.exhausted && after.onExhausted === "stop" && stopBegins) stopRunning(tx, after, scope);
   return after;
 }
 
@@ -243,15 +237,12 @@ export function resumeBudget(tx: Tx, actor: string): BudgetView & { changed: boo
 
 /**
  * Add `deltaUsd` of spend at `tx.now` (a run's report), in micro-dollars: may warn, pause and stop. No budget:
- * nothing.
- * @param keepJobId a job a `stop` must not stop (the one whose completion report this spend came from)
- * @param reported the checkpoint a progress report carrying this spend brings: its job, stopped, resumes from it
+ * nothing. @param scope what the reporting job asks of a stop (policies/budget-stop `StopScope`)
  */
-export function spend(tx: Tx, deltaUsd: number, keepJobId?: string, reported?: ReportedCheckpoint): void {
+export function spend(tx: Tx, deltaUsd: number, scope?: StopScope): void {
   if (toMicros(deltaUsd) <= 0) return;
   const before = currentBudget(tx);
   if (!before) return;
   const spentUsd = addUsd(before.spentUsd, deltaUsd);
-  const next = { ...before, spentUsd, burndown: addPoint(before.burndown, tx.now, spentUsd) };
-  commit(tx, before, next, keepJobId, reported);
+  commit(tx, before, { ...before, spentUsd, burndown: addPoint(before.burndown, tx.now, spentUsd) }, scope);
 }

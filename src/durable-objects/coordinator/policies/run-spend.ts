@@ -62,13 +62,13 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
   const overrun = jobOverrun(limits, { costUsd: spent.costUsd, tokensIn: spent.tokens }, started ?? tx.now, tx.now);
   if (overrun) {
     const ended = endOverBudget(tx, job, overrun, report);
-    spend(tx, deltaUsd, job.id);
+    spend(tx, deltaUsd, { keepJobId: job.id });
     return loadJob(tx.sql, job.id) ?? ended;
   }
   if (deltaUsd <= 0) return undefined; // `spend` charges nothing: the product budget cannot have stopped the job
   // A progress report's checkpoint is the newest: a `stop` this spend sets off requeues its job with it.
   const newer = !report.final && report.checkpoint ? { jobId: job.id, checkpoint: report.checkpoint } : undefined;
-  spend(tx, deltaUsd, report.final ? job.id : undefined, newer);
+  spend(tx, deltaUsd, report.final ? { keepJobId: job.id } : { reported: newer });
   const after = loadJob(tx.sql, job.id);
   return after && after.leaseEpoch !== job.leaseEpoch ? after : undefined; // stopped by the product budget
 }
