@@ -20,7 +20,7 @@
 import { addUsd, toMicros } from "../core/budget.ts";
 import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
-import { usdText } from "../core/usd-text.ts";
+import { usdTexts } from "../core/usd-text.ts";
 import type { Assignment } from "../shared/protocol.ts";
 import { ClaudeCallTally, MAX_TOKENS, MAX_USD, parseEngineLine } from "./engine-formats.ts";
 import { MAX_RETRY_AFTER_S } from "./retry-after.ts";
@@ -120,10 +120,13 @@ export function budgetBreach(limits: RunLimits, usage: Usage): string | undefine
   // In whole micro-dollars, as the coordinator counts (core/job-budget): an engine's float sum such as 0.1 + 0.2 is
   // not over a $0.30 budget, and a breach here is final (budget_exceeded is not retried).
   if (limits.usd !== undefined && usage.costUsd !== undefined && toMicros(usage.costUsd) > toMicros(limits.usd)) {
-    const spent = `spent $${usage.costUsd.toFixed(4)}`;
+    // Amounts read side by side share their decimals (core/usd-text `usdTexts`): with four fixed decimals and the
+    // limit raw, $0.00004 over a $0.00003 allowance read "spent $0.0000", $2.00004 over $2 "spent $2.0000, budget is
+    // $2" (over, yet equal), and a budget summed in floats "budget is $0.30000000000000004".
+    const [spent, usd, budget] = usdTexts([usage.costUsd, limits.usd, of?.usd ?? limits.usd]);
     return of
-      ? `${spent}, more than the ${usdText(limits.usd)} left of the job's budget of ${usdText(of.usd ?? limits.usd)}`
-      : `${spent}, budget is $${limits.usd}`;
+      ? `spent ${spent}, more than the ${usd} left of the job's budget of ${budget}`
+      : `spent ${spent}, budget is ${usd}`;
   }
   return undefined;
 }

@@ -2,7 +2,7 @@
  * @module cli/help
  * Help text generated from the command specs, so it cannot drift from what
  * the parser accepts: the overview (`gigafactory --help`), a family
- * (`gigafactory factory --help`) and one command (`gigafactory jobs --help`).
+ * (`gigafactory factory --help`) and one command (`gigafactory jobs --help`, with the commands under it, if any).
  */
 import { OPERATOR_STAGES } from "../core/waiting.ts";
 import { type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from "./args.ts";
@@ -22,15 +22,25 @@ function usageOf(c: CommandSpec): string {
   return `gigafactory ${c.path.join(" ")}${c.args.names ? ` ${c.args.names}` : ""}${opts}`;
 }
 
-export function commandHelp(c: CommandSpec): string {
+/**
+ * One command's help; `commands` (the whole table) adds the commands under it: `budget --help` showed only the bare
+ * `budget` (a read), so a newcomer asking how to set a budget was never told of `budget set`, `pause` or `resume`
+ * (nor `tokens --help` of `tokens mint`) — a family heads by a command of its own lost the family listing.
+ */
+export function commandHelp(c: CommandSpec, commands: readonly CommandSpec[] = []): string {
   const own = Object.keys(c.options).length > 0 ? ["", "Options:", ...optionLines(c.options)] : [];
   const details = c.details?.length ? ["", ...c.details] : [];
+  const under = commands.filter((s) => s.path.length > c.path.length && c.path.every((w, i) => s.path[i] === w));
+  const rows = under.map((s) => [`${s.path.join(" ")}${s.args.names ? ` ${s.args.names}` : ""}`, s.summary] as const);
+  const w = Math.max(0, ...rows.map(([u]) => u.length));
+  const sub = rows.length > 0 ? ["", "Commands:", ...rows.map(([u, h]) => `  ${u.padEnd(w)}  ${h}`)] : [];
   return [
     `Usage: ${usageOf(c)}`,
     "",
     c.summary,
     ...details,
     ...own,
+    ...sub,
     "",
     "Global options:",
     ...optionLines(GLOBAL_OPTIONS),

@@ -66,7 +66,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     if (line.help) {
-      io.stdout(`${commandHelp(line.command)}\n`);
+      io.stdout(`${commandHelp(line.command, COMMANDS)}\n`);
       return 0;
     }
     ndjson = line.command.ndjson === true;

@@ -116,14 +116,16 @@ export interface ProductBudget {
 }
 
 /**
- * A stored document in today's shape: spend rounded to micro-dollars (older ones summed floats) and the pause of
- * older ones split — `pausedBy: "exhausted"` was the exhaustion pause, now `exhausted`.
+ * A stored document in today's shape: spend and ceiling rounded to micro-dollars (older ones summed floats and kept
+ * the ceiling as given) and the pause of older ones split — `pausedBy: "exhausted"` was the exhaustion pause, now
+ * `exhausted`.
  */
 export function normalize(stored: Omit<ProductBudget, "pausedBy"> & { pausedBy?: PausedBy }): ProductBudget {
   const { pausedBy, ...rest } = stored;
   return {
     ...rest,
     spentUsd: fromMicros(toMicros(stored.spentUsd)),
+    ceilingUsd: fromMicros(toMicros(stored.ceilingUsd)),
     ...(pausedBy === "operator" ? { pausedBy } : {}),
     ...(pausedBy === "exhausted" ? { exhausted: true } : {}),
   };
@@ -204,7 +206,10 @@ export interface BudgetRule {
  * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry.
  * An overrun ends: it was granted for a period that is no longer the rule.
  */
-export function applyRule(before: ProductBudget | undefined, rule: BudgetRule, now: number): ProductBudget {
+export function applyRule(before: ProductBudget | undefined, given: BudgetRule, now: number): ProductBudget {
+  // The ceiling to the micro-dollar, the unit it is compared in: kept raw, $25.0000004 was exhausted at $25.00 spent
+  // while every view read the spend as under it ("spent $25.00 of $25.0000004", paused).
+  const rule = { ...given, ceilingUsd: fromMicros(toMicros(given.ceilingUsd)) };
   const kept = {
     ...(before?.pausedBy ? { pausedBy: before.pausedBy } : {}),
     ...(before?.exhausted ? { exhausted: true } : {}),
@@ -222,10 +227,13 @@ export function applyRule(before: ProductBudget | undefined, rule: BudgetRule, n
 /**
  * The series after spend reached `spentUsd` at `now`: a point in the same minute as the last one replaces it;
  * over BURNDOWN_MAX_POINTS, every other point but the first and last is dropped (the line keeps its shape).
+ * A time before the last point's (the host clock stepped back) counts as that point's: the series is read oldest
+ * first (a chart's x must not run backwards), and its last point must stay the latest spend.
  */
-export function addPoint(series: readonly BudgetPoint[], at: number, spentUsd: number): BudgetPoint[] {
+export function addPoint(series: readonly BudgetPoint[], now: number, spentUsd: number): BudgetPoint[] {
   const out = [...series];
   const last = out[out.length - 1];
+  const at = last ? Math.max(now, last.at) : now;
   if (last && Math.floor(last.at / BURNDOWN_COALESCE_MS) === Math.floor(at / BURNDOWN_COALESCE_MS) && out.length > 1) {
     out[out.length - 1] = { at, spentUsd };
   } else {

@@ -6,7 +6,8 @@
 // not 0.9999999999999999) so an 11th job is not dispatched; a stored float total of the older shape is reconciled
 // on the next read; switching the period day → week → day carries the spend over (audited) instead of erasing it;
 // choosing `stop` for a budget already exhausted under `pause` stops what still runs; while the budget is paused an
-// HTTP claim and a push dispatch pass read no queued job (they walked up to MAX_SCAN before placing none).
+// HTTP claim and a push dispatch pass read no queued job (they walked up to MAX_SCAN before placing none); a stop set
+// off by a progress report requeues its job with the checkpoint that report carried (it resumed from the one before).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { planAndAssign } from "../../src/durable-objects/coordinator/dispatch/plan.ts";
@@ -191,5 +192,26 @@ describe("dispatch under a paused budget", () => {
     expect(resumed.walked).toBeGreaterThan(0);
     const f2 = await enroll(product, "f2", [], 1);
     expect((await claim(product, f2.token, 300)).status).toBe(200);
+  });
+});
+
+describe("a stop set off by a progress report", () => {
+  it("requeues the reporting job with the checkpoint that report carried, not the one before it", async () => {
+    const product = "budget-stop-checkpoint";
+    await put(product, { period: "day", ceilingUsd: 1, onExhausted: "stop" });
+    const f = await enroll(product, "f", [], 1);
+    const a = await submit(product, { title: "A" });
+    const epoch = (await claim(product, f.token, 300)).body.lease.leaseEpoch;
+    const older = { branch: "gf/wip/a", sha: "aaaaaaa", note: "step 1" };
+    const first = { stage: "building", checkpoint: older, insights: { costUsd: 0.5 } };
+    expect((await report(product, f.token, a.id, epoch, first)).status).toBe(200);
+    // The report that passes the ceiling carries step 2: the stopped job must resume from it, not redo (and pay
+    // again for) the work since step 1.
+    const newer = { branch: "gf/wip/a", sha: "bbbbbbb", note: "step 2" };
+    const r = await report(product, f.token, a.id, epoch, { checkpoint: newer, insights: { costUsd: 1.5 } });
+    expect(r.body.stage).toBe("queued");
+    const stopped = await getJob(product, a.id);
+    expect(stopped).toMatchObject({ stage: "queued", leaseEpoch: epoch + 1, checkpoint: newer });
+    expect((await get(product)).body).toMatchObject({ spentUsd: 1.5, state: "paused", pausedBy: "exhausted" });
   });
 });

@@ -1,14 +1,15 @@
 // The product budget end to end in workerd (issue 9, part 1): PUT/GET …/budget; spend accrues from cumulative run
 // insights as they are reported (HTTP PATCH and WebSocket progress), only their increase; warning at 80 %, paused at
 // 100 % with a queued job waiting `budget_paused` and not dispatched; resume dispatches it; `onExhausted: stop` sends
-// a cancel over a real WebSocket and requeues the running jobs with their checkpoint and attempt kept; the period
+// a cancel over a real WebSocket and requeues the running jobs with their checkpoint and attempt kept (the progress
+// frame that set it off keeps its log lines in the feed and its checkpoint on the job); the period
 // rolls over at its UTC boundary (stored periodStart set back, read or alarm, no sleeping), lifting an exhaustion
 // pause but not an operator's; a viewer cannot PUT or pause, and bad bodies are 400 problem+json changing nothing.
 // The warning alert of a $0.03 budget says "spent $0.029 of $0.03", not "$0.03 of $0.03" (amounts share digits).
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BudgetView } from "../../src/shared/api-budget.ts";
-import { ADMIN, api, claim, enroll, getJob, mintToken, P, submit } from "./client";
+import { ADMIN, api, claim, enroll, eventsOf, getJob, mintToken, P, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
 import { settleAlarm } from "./state.ts";
 
@@ -147,6 +148,36 @@ describe("spend from run reports", () => {
     // The old lease is fenced.
     socket.send({ ...frame, id: "3" });
     expect(await socket.next<{ code: string }>("error")).toMatchObject({ code: "fenced" });
+    socket.close();
+  });
+});
+
+describe("the progress frame that sets off a stop", () => {
+  it("keeps its log lines in the job's feed and its checkpoint on the requeued job", async () => {
+    const product = "budget-stop-logs";
+    expect((await put(product, { period: "day", ceilingUsd: 1, onExhausted: "stop" })).status).toBe(200);
+    const f = await enroll(product, "f");
+    const { socket } = await connectFactory(product, f.token);
+    const a = await submit(product, { title: "a" });
+    const [assigned] = (await socket.next<AssignFrame>("assign")).assignments;
+    const checkpoint = { branch: "gf/wip/a", sha: "bbbbbbb" };
+    // The engine's last lines before the ceiling: what an operator reads to learn what the money went on.
+    const logs = [{ stream: "stdout", text: "last words before the ceiling", at: Date.now() }];
+    const insights = { costUsd: 1.5 };
+    const frame = {
+      type: "progress",
+      id: "1",
+      jobId: a.id,
+      leaseEpoch: assigned!.leaseEpoch,
+      checkpoint,
+      logs,
+      insights,
+    };
+    socket.send({ ...frame, stage: "building" });
+    await socket.next("ack");
+    expect(await getJob(product, a.id)).toMatchObject({ stage: "queued", checkpoint });
+    const feed = await eventsOf(product, a.id, 1);
+    expect(feed.filter((e) => e.type === "log").map((e) => e.data.lines)).toEqual([logs]);
     socket.close();
   });
 });

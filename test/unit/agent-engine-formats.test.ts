@@ -36,7 +36,7 @@ describe("Claude Code stream-json", () => {
   });
 
   it("breaches budget.usd and budget.tokens with the result's totals", () => {
-    expect(feed(new UsageMeter({ usd: 0.1 }), CLAUDE_STREAM)).toContain("spent $0.1235");
+    expect(feed(new UsageMeter({ usd: 0.1 }), CLAUDE_STREAM)).toContain("spent $0.12");
     expect(feed(new UsageMeter({ tokens: 24_245 }), CLAUDE_STREAM)).toBe("used 24246 tokens, budget is 24245");
     expect(feed(new UsageMeter({ usd: 0.2, tokens: 24_246 }), CLAUDE_STREAM)).toBeUndefined();
     // Dollars compared in micro-dollars, as the coordinator does: a float sum at the budget is not over it.

@@ -83,7 +83,7 @@ describe("runUsage", () => {
     const withBase = { ...a, runSpent: { usd: 3, tokens: 0 } };
     const line = JSON.stringify({ gf_insights: { costUsd: 2 } });
     const resumed = runMeter(withBase, true);
-    expect(resumed.line(line)).toMatch(/^spent \$5\.0000, more than the \$4\.50 left/);
+    expect(resumed.line(line)).toMatch(/^spent \$5\.00, more than the \$4\.50 left/);
     expect(resumed.usage).toEqual({ costUsd: 5 });
     const pushed = runMeter(withBase, false);
     expect(pushed.line(line)).toBeUndefined();
@@ -123,7 +123,7 @@ describe("a fresh engine on a resumed lease", { timeout: 30_000 }, () => {
       expect(end.type).toBe("fail");
       const result = end.type === "fail" ? end.result : undefined;
       expect(result).toMatchObject({ outcome: "budget_exceeded", retryable: false });
-      expect(result?.message).toContain("spent $5.0000, more than the $4.50 left of the job's budget of $10.00");
+      expect(result?.message).toContain("spent $5.00, more than the $4.50 left of the job's budget of $10.00");
       const insights = end.type === "fail" ? end.insights : undefined;
       expect(insights?.costUsd).toBe(5);
       // Tokens too: the base's 300 000 plus the engine's 200 000 ($2 at 100 000 per USD).

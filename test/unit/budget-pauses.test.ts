@@ -1,5 +1,6 @@
 // The product budget's money and pauses (core/budget): spend sums in whole micro-dollars, so ten $0.10 runs reach a
-// $1 ceiling exactly (floats gave 0.9999999999999999) and a run's accrued deltas add up to its last report; the
+// $1 ceiling exactly (floats gave 0.9999999999999999) and a run's accrued deltas add up to its last report; a
+// ceiling is kept to the micro-dollar (never "$25.0000004" while exhausted at $25.00 spent); the
 // warning line and exhaustion compare in micro-dollars; exhaustion is a fact of spend and ceiling whoever paused,
 // and `resume` lifts an operator's pause before exhaustion's; stored documents of the older shape (float sums, one
 // `pausedBy` for both pauses) read in today's; a new period carries the spend over instead of starting from zero,
@@ -50,6 +51,19 @@ describe("micro-dollars", () => {
     expect(exhausts(budget({ spentUsd: 0.9999999999999999 }))).toBe(true);
     expect(warns(budget({ ceilingUsd: 1, spentUsd: 0.7999999999999999 }))).toBe(true);
     expect(warns(budget({ ceilingUsd: 1, spentUsd: 0.799999 }))).toBe(false);
+  });
+
+  it("a ceiling is kept to the micro-dollar it is compared in, set or stored: never exhausted below what it reads", () => {
+    const set = applyRule(
+      undefined,
+      { period: "day", ceilingUsd: 25.0000004, onExhausted: "pause" },
+      Date.UTC(2026, 11, 4),
+    );
+    expect(set.ceilingUsd).toBe(25);
+    expect(normalize(budget({ ceilingUsd: 0.0100004 })).ceilingUsd).toBe(0.01);
+    // What it reads is what exhausts: $25 spent is at it, a micro-dollar less under it.
+    expect(exhausts({ ...set, spentUsd: 25 })).toBe(true);
+    expect(exhausts({ ...set, spentUsd: 24.999999 })).toBe(false);
   });
 
   it("a run's deltas add up to its highest report to the micro-dollar, whatever the order of its reports", () => {

@@ -1,8 +1,8 @@
 // The budget rules (core/budget, core/job-budget), with fast-check properties where a rule has a bound: the period
 // holding `now` starts on a UTC boundary (midnight; Monday for weeks; the 1st for months), contains `now`, and asking
 // again from its start or any instant inside gives the same period; accrual of cumulative reports never counts
-// twice, whatever their order or repetition; the burndown stays within its cap, ordered, ending at the last spend;
-// state is warning from 80 % of the ceiling and paused by anyone's pause; rollover starts afresh keeping only an
+// twice, whatever their order or repetition; the burndown stays within its cap, ordered (also when the clock steps
+// back), ending at the last spend; state is warning from 80 % of the ceiling and paused by anyone's pause; rollover starts afresh keeping only an
 // operator's pause (core/budget's pauses, micro-dollars and period changes: budget-pauses.test.ts); a job's budget trips strictly past each limit (usd, tokens, wall seconds).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -102,6 +102,20 @@ describe("burndown", () => {
         for (let i = 1; i < series.length; i++) expect(series[i]!.at).toBeGreaterThan(series[i - 1]!.at);
       }),
     );
+  });
+
+  it("stays in time order when the clock steps back, its last point the latest spend", () => {
+    // NTP stepped the host clock back 10 minutes after the spend at 1 h: the next spend's point had gone after it
+    // with an earlier time, so a chart of the series (x ascending) drew the line back in time.
+    let s = addPoint([{ at: 0, spentUsd: 0 }], 3_600_000, 1);
+    s = addPoint(s, 3_000_000, 2);
+    s = addPoint(s, 3_000_000 + 120_000, 3);
+    for (let i = 1; i < s.length; i++) expect(s[i]!.at).toBeGreaterThanOrEqual(s[i - 1]!.at);
+    expect(s.at(-1)!.spentUsd).toBe(3);
+    expect(s).toEqual([
+      { at: 0, spentUsd: 0 },
+      { at: 3_600_000, spentUsd: 3 },
+    ]);
   });
 
   it("coalesces spend within the same minute into one point", () => {

@@ -5,9 +5,13 @@
 // exhaustion says so, and what lifts it), a product without a budget reads "No budget is set … Set one: …" (exit 0;
 // `--json` prints null) while pausing it is one `✘ ERROR not_found: … / set one …` line (exit 1) — and an unknown
 // product whose name says "budget" is neither (the problem's `what` decides, not its words) —, a refused body is `✘ ERROR validation_failed` and a malformed command line a usage error (exit 2) that
-// sends nothing; a budget run over its ceiling by an operator's resume reads `overrun` with why dispatch goes on.
+// sends nothing; a budget run over its ceiling by an operator's resume reads `overrun` with why dispatch goes on; the
+// percentage of the ceiling agrees with the state (≥ 80 exactly when it warns, ≥ 100 exactly when the ceiling is
+// reached: $24.90 of $25 is 99 %, not a rounded 100 % beside `warning`).
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatBudget } from "../../src/cli/commands/budget.ts";
+import { formatBudget, percentOfCeiling } from "../../src/cli/commands/budget.ts";
+import { fromMicros, overCeiling, warns } from "../../src/core/budget.ts";
 import { BudgetBody, type BudgetView } from "../../src/shared/api-budget.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -215,6 +219,47 @@ describe("budget state overrun", () => {
     };
     expect(formatBudget(b)).toMatch(
       /state\s+overrun \(over the ceiling: an operator resumed dispatch until the period/,
+    );
+  });
+});
+
+describe("budget percentage", () => {
+  const view = (spentUsd: number, ceilingUsd: number, state: BudgetView["state"]): BudgetView => ({
+    period: "day",
+    ceilingUsd,
+    spentUsd,
+    state,
+    periodStart: START,
+    periodEnd: START + 86_400_000,
+    onExhausted: "pause",
+    warnAtUsd: ceilingUsd * 0.8,
+    burndown: [],
+  });
+
+  it("never reads 100 % under the ceiling, nor 80 % under the warning line", () => {
+    expect(formatBudget(view(24.9, 25, "warning"))).toMatch(/spent\s+\$24\.90 of \$25\.00 \(99 %\)/);
+    expect(formatBudget(view(19.9, 25, "ok"))).toMatch(/spent\s+\$19\.90 of \$25\.00 \(79 %\)/);
+    expect(formatBudget(view(20, 25, "warning"))).toMatch(/\(80 %\)/);
+    expect(formatBudget(view(25, 25, "paused"))).toMatch(/\(100 %\)/);
+  });
+
+  it("is at least 80 exactly when the budget warns and at least 100 exactly when it reached the ceiling", () => {
+    // Spend near either line (a few micro-dollars either side), where rounding decides, or anywhere up to twice it.
+    const near = (ceiling: number) =>
+      fc.oneof(
+        fc.integer({ min: -3, max: 3 }).map((d) => Math.floor((ceiling * 4) / 5) + d),
+        fc.integer({ min: -3, max: 3 }).map((d) => ceiling + d),
+        fc.integer({ min: 0, max: 2 * ceiling }),
+      );
+    const case_ = fc
+      .integer({ min: 10_000, max: 10_000_000_000_000 })
+      .chain((ceiling) => near(ceiling).map((spent) => ({ ceiling, spent })));
+    fc.assert(
+      fc.property(case_, ({ ceiling, spent }) => {
+        const b = { ceilingUsd: fromMicros(ceiling), spentUsd: fromMicros(spent) };
+        expect(percentOfCeiling(b) >= 80).toBe(warns(b));
+        expect(percentOfCeiling(b) >= 100).toBe(overCeiling(b));
+      }),
     );
   });
 });

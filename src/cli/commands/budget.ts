@@ -6,6 +6,7 @@
  * budget (operator, audited). A product without a budget is no error to read: `budget` says none is set and how to
  * set one (exit 0; `--json` prints `null`); pausing or resuming it is `✘ ERROR not_found: … / set one …`.
  */
+import { toMicros } from "../../core/budget.ts";
 import { usdTexts } from "../../core/usd-text.ts";
 import type { BudgetBody, BudgetView } from "../../shared/api-budget.ts";
 import { ApiError, type GigafactoryClient } from "../../shared/http-client.ts";
@@ -78,7 +79,7 @@ export function formatBudget(b: BudgetView): string {
     b.warnAtUsd,
     ...latest.map((p) => p.spentUsd),
   ]);
-  const pct = b.ceilingUsd > 0 ? Math.round((b.spentUsd / b.ceilingUsd) * 100) : 0;
+  const pct = percentOfCeiling(b);
   const state = b.pausedBy
     ? `${b.state} (by ${b.pausedBy === "operator" ? "an operator" : "exhaustion"})`
     : (OVERRUN[b.state] ?? b.state);
@@ -94,6 +95,17 @@ export function formatBudget(b: BudgetView): string {
   ];
   const points = latest.map((p, i) => `  ${formatInstant(p.at)}  ${pointUsd[i]}`);
   return [renderFields(fields), "", `burndown (last ${points.length} of ${b.burndown.length})`, ...points].join("\n");
+}
+
+/**
+ * The spend as a whole percentage of the ceiling, rounded DOWN in micro-dollars as the coordinator decides the state
+ * (core/budget): rounded to nearest, $24.90 of $25.00 read "100 %" beside state `warning` (not exhausted) and
+ * $19.90 read "80 %" beside `ok` and "warns at $20.00". Floored, the figure is ≥ 80 exactly when the state warns and
+ * ≥ 100 exactly when the spend has reached the ceiling.
+ */
+export function percentOfCeiling(b: Pick<BudgetView, "spentUsd" | "ceilingUsd">): number {
+  const ceiling = toMicros(b.ceilingUsd);
+  return ceiling > 0 ? Math.floor((toMicros(b.spentUsd) * 100) / ceiling) : 0;
 }
 
 /**

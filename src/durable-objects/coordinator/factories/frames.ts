@@ -74,7 +74,12 @@ function progress(tx: Tx, factoryId: string, frame: Extract<BatchedFrame, { type
   const report = { jobId: frame.jobId, factoryId, leaseEpoch: frame.leaseEpoch, insights: frame.insights };
   let job = fenceReport(tx, report); // refused as fenced, its spend is still charged (policies/late-spend)
   const ended = chargeReport(tx, job, { insights: frame.insights, checkpoint: frame.checkpoint, final: false });
-  if (ended) return summary(ended);
+  // Stopped or ended over a budget by this frame's spend (its checkpoint saved with it): the frame's log lines are
+  // the engine's last before the stop — dropped with the rest of the frame, the feed lost what the money went on.
+  if (ended) {
+    if (frame.checkpoint) enqueueEvent(tx, ended.id, "checkpoint", { ...frame.checkpoint });
+    return summary(logsOf(tx, factoryId, frame, ended));
+  }
   const changes: Partial<Job> = {};
   if (frame.checkpoint) changes.checkpoint = { ...frame.checkpoint, at: tx.now };
   if (frame.pct !== undefined || frame.note !== undefined) changes.progress = { pct: frame.pct, note: frame.note };
@@ -83,8 +88,13 @@ function progress(tx: Tx, factoryId: string, frame: Extract<BatchedFrame, { type
   else if (Object.keys(changes).length > 0) job = touchJob(tx, job, changes);
   if (frame.checkpoint) enqueueEvent(tx, job.id, "checkpoint", { ...frame.checkpoint });
   if (changes.progress) enqueueEvent(tx, job.id, "progress", { pct: frame.pct, note: frame.note });
+  return summary(logsOf(tx, factoryId, frame, job));
+}
+
+/** A progress frame's log lines as a `log` event of `job`'s feed (none without lines); `job` back. */
+function logsOf(tx: Tx, factoryId: string, frame: Extract<BatchedFrame, { type: "progress" }>, job: Job): Job {
   if (frame.logs?.length) {
     enqueueEvent(tx, job.id, "log", { factoryId, leaseEpoch: frame.leaseEpoch, lines: frame.logs });
   }
-  return summary(job);
+  return job;
 }

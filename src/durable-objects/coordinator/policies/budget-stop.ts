@@ -12,7 +12,7 @@
  * them after every commit (runtime/composition `afterCommit` → `takeStopNotices`).
  */
 import type { ProductBudget } from "../../../core/budget.ts";
-import type { Job } from "../../../core/model.ts";
+import type { Checkpoint, Job } from "../../../core/model.ts";
 import { usdTexts } from "../../../core/usd-text.ts";
 import { execute } from "../../sql-statements.ts";
 import { giveBack } from "../dispatch/lease-ops.ts";
@@ -72,11 +72,21 @@ export function takeStopNotices(sql: SqlStorage): StopNotice[] {
   return rows.map((r) => ({ factoryId: r.factory_id, jobId: r.job_id, leaseEpoch: r.lease_epoch, reason: r.reason }));
 }
 
+/** What the run report whose spend may set off a stop asks of it. */
+export interface StopScope {
+  /** A job the stop must not stop: the one whose completion report this spend came from. */
+  keepJobId?: string;
+  /** The checkpoint a progress report carried: newer than the one its job has saved, and the one it resumes from. */
+  reported?: { jobId: string; checkpoint: Omit<Checkpoint, "at"> };
+}
+
 /**
  * The budget is exhausted with `onExhausted: stop`: every leased job (assigned or building) but `keepJobId` is
- * taken back and requeued with its checkpoint, its holder told to stop.
+ * taken back and requeued with its checkpoint, its holder told to stop — the reporting job with the checkpoint its
+ * report carried (a report's changes apply after its charge, and a stopped job's are never applied: it resumed from
+ * the checkpoint before, redoing — and paying again for — the work since).
  */
-export function stopRunning(tx: Tx, budget: ProductBudget, keepJobId?: string): number {
+export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported }: StopScope = {}): number {
   const why = `budget exhausted: ${usdTexts([budget.spentUsd, budget.ceilingUsd]).join(" of ")} per ${budget.period}`;
   const ids = tx.sql
     .exec<{ id: string }>(
@@ -90,7 +100,8 @@ export function stopRunning(tx: Tx, budget: ProductBudget, keepJobId?: string): 
     if (!job?.holderFactoryId) continue;
     noteStop(tx, job, why);
     holdSerialKey(tx, job); // its key stays held while its holder stops (dispatch/serial-holds)
-    giveBack(tx, job, why, { lastResult: { outcome: "cancelled", message: why, retryable: true } });
+    const newer = reported?.jobId === id ? { checkpoint: { ...reported.checkpoint, at: tx.now } } : {};
+    giveBack(tx, job, why, { ...newer, lastResult: { outcome: "cancelled", message: why, retryable: true } });
     recordAutoLesson(tx, {
       trigger: "budget_stop",
       subject: `job:${job.id}`,

@@ -41,7 +41,7 @@ import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { clearAlert, raiseAlert } from "./alerts.ts";
-import { stopRunning } from "./budget-stop.ts";
+import { type StopScope, stopRunning } from "./budget-stop.ts";
 
 export interface BudgetSnapshot {
   period: "day" | "week" | "month";
@@ -107,7 +107,7 @@ export function budgetBoundaryOf(periodAt: string | null): number | undefined {
  * and ceiling (whoever paused), the pause mirrored into settings (queue version bumped so dispatch and waiting
  * reasons follow), alerts raised or cleared, and running jobs stopped when exhaustion begins under `stop`.
  */
-function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, keepJobId?: string): ProductBudget {
+function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, scope?: StopScope): ProductBudget {
   const { overrun, exhausted: _, ...rest } = next;
   const over = overrun && overCeiling(next); // an overrun ends once the spend is back under the ceiling
   const after: ProductBudget = { ...rest, ...(over ? { overrun: true } : {}) };
@@ -122,7 +122,7 @@ function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, 
   syncAlerts(tx, before, after);
   // Stop when exhaustion begins under `stop`, or when `stop` is chosen for a budget already exhausted (it was a pause).
   const stopBegins = !before?.exhausted || before.onExhausted !== "stop";
-  if (after.exhausted && after.onExhausted === "stop" && stopBegins) stopRunning(tx, after, keepJobId);
+  if (after.exhausted && after.onExhausted === "stop" && stopBegins) stopRunning(tx, after, scope);
   return after;
 }
 
@@ -237,13 +237,12 @@ export function resumeBudget(tx: Tx, actor: string): BudgetView & { changed: boo
 
 /**
  * Add `deltaUsd` of spend at `tx.now` (a run's report), in micro-dollars: may warn, pause and stop. No budget:
- * nothing.
- * @param keepJobId a job a `stop` must not stop (the one whose completion report this spend came from)
+ * nothing. @param scope what the reporting job asks of a stop (policies/budget-stop `StopScope`)
  */
-export function spend(tx: Tx, deltaUsd: number, keepJobId?: string): void {
+export function spend(tx: Tx, deltaUsd: number, scope?: StopScope): void {
   if (toMicros(deltaUsd) <= 0) return;
   const before = currentBudget(tx);
   if (!before) return;
   const spentUsd = addUsd(before.spentUsd, deltaUsd);
-  commit(tx, before, { ...before, spentUsd, burndown: addPoint(before.burndown, tx.now, spentUsd) }, keepJobId);
+  commit(tx, before, { ...before, spentUsd, burndown: addPoint(before.burndown, tx.now, spentUsd) }, scope);
 }

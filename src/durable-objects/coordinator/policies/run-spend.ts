@@ -5,7 +5,8 @@
  *           over HTTP PATCH or the WebSocket), its checkpoint, whether it ends the run, `tx.now`.
  *   guard:  only the increase over what this run (job × lease epoch) already reported is accrued (core/budget
  *           `accrue`; high-water marks in `run_spend`), so resent or reordered reports never count twice.
- *   output: the product budget charged (policies/budget `spend`: warning, pause, stop). When the job's cost or
+ *   output: the product budget charged (policies/budget `spend`: warning, pause, stop — a job this report's spend
+ *           stops is requeued with the checkpoint the report carried). When the job's cost or
  *           tokens (this run's cumulative report plus every earlier run's marks: the manifest bounds the job), or
  *           this run's wall time since it started, passes the manifest's `budget` (core/job-budget), the
  *           job ends `failed` with outcome `budget_exceeded` (permanent: never retried), checkpoint kept, a
@@ -61,11 +62,13 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
   const overrun = jobOverrun(limits, { costUsd: spent.costUsd, tokensIn: spent.tokens }, started ?? tx.now, tx.now);
   if (overrun) {
     const ended = endOverBudget(tx, job, overrun, report);
-    spend(tx, deltaUsd, job.id);
+    spend(tx, deltaUsd, { keepJobId: job.id });
     return loadJob(tx.sql, job.id) ?? ended;
   }
   if (deltaUsd <= 0) return undefined; // `spend` charges nothing: the product budget cannot have stopped the job
-  spend(tx, deltaUsd, report.final ? job.id : undefined);
+  // A progress report's checkpoint is the newest: a `stop` this spend sets off requeues its job with it.
+  const newer = !report.final && report.checkpoint ? { jobId: job.id, checkpoint: report.checkpoint } : undefined;
+  spend(tx, deltaUsd, report.final ? { keepJobId: job.id } : { reported: newer });
   const after = loadJob(tx.sql, job.id);
   return after && after.leaseEpoch !== job.leaseEpoch ? after : undefined; // stopped by the product budget
 }
