@@ -6,7 +6,8 @@
  *   guard:  the parent is `queued` or `blocked` (it has not started, nor ended); at most MAX_CHILDREN_PER_REQUEST
  *           children per request and MAX_CHILDREN_PER_PARENT in all; every dep exists (or is a sibling in range);
  *           no dependency cycle, checked against the existing edges (deps, and parent → child: a parent waits
- *           on its children), so a child depending on its own parent or ancestor is refused with the cycle named.
+ *           on its children), so a child depending on its own parent or ancestor is refused with the cycle named;
+ *           a shipped or cancelled job waits on nothing any more (core/dag `endedForGood`), so none closes one.
  *   output: the parent `kind: composite`, waiting in `blocked`; every child created (`parentId` = the parent)
  *           in dependency order, in the same unit; a `job.children` event and a `job.children` audit record.
  *   errors: `illegal_transition` (409) for a parent that is running or done; `validation_failed` (400) for an
@@ -15,9 +16,9 @@
  * same parent, composite and blocked, with the same event and audit record.
  */
 import { MAX_CHILDREN_PER_PARENT } from "../../../core/composite.ts";
-import { findCycle } from "../../../core/dag.ts";
+import { endedForGood, findCycle } from "../../../core/dag.ts";
 import { DomainError } from "../../../core/errors.ts";
-import type { ChildManifest, Job } from "../../../core/model.ts";
+import type { ChildManifest, Job, Stage } from "../../../core/model.ts";
 import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
 import { submitJob } from "../jobs/submit.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
@@ -143,7 +144,7 @@ export function assertAcyclic(
   const neighbours = (id: string): readonly string[] => {
     const added = newEdges.get(id) ?? [];
     if (placeholders.has(id)) return added;
-    return [...added, ...storedDeps(sql, id), ...storedChildren(sql, id)];
+    return [...added, ...storedWaitsOn(sql, id)];
   };
   const cycle = findCycle(neighbours, labels);
   if (cycle) {
@@ -154,18 +155,25 @@ export function assertAcyclic(
   }
 }
 
-function storedDeps(sql: SqlStorage, id: string): string[] {
+/**
+ * What stored job `id` waits on, for a cycle search (here and jobs/batch-reach): its deps, then its children, in
+ * two reads along primary key and parent index — or nothing, read once, for a job that ended for good (core/dag
+ * `endedForGood`: no cycle through it can block), so a search stops at the product's shipped history.
+ */
+export function storedWaitsOn(sql: SqlStorage, id: string): string[] {
   const row = sql
-    .exec<{ deps: string | null }>("SELECT json_extract(doc, '$.deps') AS deps FROM jobs WHERE id = ?", id)
+    .exec<{ stage: Stage; deps: string | null }>(
+      "SELECT stage, json_extract(doc, '$.deps') AS deps FROM jobs WHERE id = ?",
+      id,
+    )
     .toArray()[0];
-  return row?.deps ? (JSON.parse(row.deps) as string[]) : [];
-}
-
-function storedChildren(sql: SqlStorage, id: string): string[] {
-  return sql
+  if (!row || endedForGood(row.stage)) return [];
+  const deps = row.deps ? (JSON.parse(row.deps) as string[]) : [];
+  const children = sql
     .exec<{ id: string }>("SELECT id FROM jobs WHERE parent_id = ?", id)
     .toArray()
     .map((r) => r.id);
+  return [...deps, ...children];
 }
 
 /** Kahn's order over the siblings (acyclic by now): a child is created after the siblings it depends on. */
