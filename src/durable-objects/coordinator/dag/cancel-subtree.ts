@@ -10,7 +10,8 @@
  * BOUND — a parent may have MAX_CHILDREN_PER_PARENT children, each a composite in turn, so a subtree has no size
  * limit. One unit cancels at most CANCEL_CHUNK descendants; a cancelled composite whose children are still to be
  * cancelled is a row of `cancel_cascades`, and while any row is left the alarm is due at once
- * (runtime/alarm NEXT_DUE_SQL) and cancels the next chunk in a unit of its own (runtime/composition `alarm`).
+ * (runtime/alarm NEXT_DUE_SQL) and cancels the next chunk in a unit of its own (runtime/composition `alarm`). What
+ * the cancels fail in turn (siblings chained behind a cancelled child) is bounded per unit too (dag/settle-walk).
  *
  * HOLD — until then the rest of the subtree is still `queued`, and a dispatch pass (the cancel's own, the alarm's,
  * an HTTP claim) would start engines the next chunk cancels: push dispatch and claims skip a job below a cascade

@@ -80,6 +80,13 @@ CREATE TABLE IF NOT EXISTS cancel_cascades (
   root_id TEXT NOT NULL,
   actor TEXT NOT NULL
 );
+-- Settled jobs whose waiters are still to re-evaluate, oldest first, each from its last dependent examined
+-- (coordinator/dag/settle-walk).
+CREATE TABLE IF NOT EXISTS settle_backlog (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL UNIQUE,
+  after_id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS job_deps (
   job_id TEXT NOT NULL,
   dep_id TEXT NOT NULL,
