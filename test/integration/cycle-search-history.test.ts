@@ -81,7 +81,7 @@ describe("the cycle check against a product's history", () => {
     });
     // One read of the shipped dep; it was two per job of the chain (2,000), and more with every job shipped.
     expect(reads.children).toBeLessThanOrEqual(1);
-    expect(reads.bulk).toBeLessThanOrEqual(5); // the dep's stage, the parent (row, children count), the dep's edges
+    expect(reads.bulk).toBeLessThanOrEqual(5); // the dep's stage; the parent's row, cascade, children; the dep
     // Through the API, all three ways a child is made.
     expect((await addChildren(product, parent.id, [{ title: "c", deps: [old(HISTORY)] }])).status).toBe(201);
     const single = await submit(product, { title: "s", parentId: parent.id, deps: [old(HISTORY)] });
