@@ -82,6 +82,14 @@ export function ancestorCancelledMessage(jobId: string, ancestorId: string): str
   );
 }
 
+/** The detail of children refused `ancestor_cancelled`: their parent is below a composite whose cancel is reaching it. */
+export function childrenUnderCancelledMessage(parentId: string, ancestorId: string): string {
+  return (
+    `job ${parentId} cannot be given children: ${ancestorId}, a composite job above it, is cancelled, and its cancel ` +
+    "is reaching the jobs below it (cancelled is final): submit this work as a new job if it is still wanted"
+  );
+}
+
 /** The `lastResult.message` of a dependent failed by a dep (the contract's wording): `dependency_failed: <depId> is <stage>`. */
 export function dependencyFailedMessage(depId: string, depStage: string): string {
   return `dependency_failed: ${depId} is ${depStage}`;

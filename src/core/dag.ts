@@ -5,6 +5,7 @@
  * a cycle (a cycle would block every job on it forever, so it is refused up front).
  */
 import type { DepsMode, Stage } from "./model.ts";
+import { allowedFrom } from "./stages.ts";
 
 export type DepsState = "satisfied" | "waiting" | "impossible";
 
@@ -57,6 +58,17 @@ export function failedDep(
     return undefined;
   const dead = deps.find((d) => isDead(d.stage));
   return dead ? { depId: dead.id, depStage: dead.stage ?? "unknown" } : undefined;
+}
+
+/**
+ * Whether a job in `stage` will never wait on anything again: no transition leaves it (shipped, cancelled — not
+ * failed or dead_letter, which an operator may requeue, their gate re-evaluated). A cycle through such a job blocks
+ * nothing — what waits on it is already satisfied (shipped) or failed by it (cancelled), and it waits on nothing —
+ * so the cycle search does not follow its edges. Followed, they led a new child of a long-lived product through
+ * its whole shipped history (a dep on the last of 1,000 chained jobs read all 1,000, on every request).
+ */
+export function endedForGood(stage: Stage): boolean {
+  return allowedFrom(stage).length === 0;
 }
 
 /** The jobs a job waits for: its deps, and — for a composite parent — its children. */

@@ -33,7 +33,8 @@ export const COMPOSITE_OPS: Op[] = [
       "Make a queued or blocked job a composite parent with these children (201 {parent, children}): the parent " +
       "waits in blocked until they end, then moves to review/testing, or fails per onChildFailure. A child's deps " +
       "may name a sibling by #<index>; cycles, unknown deps and deps that ended without shipping → 400 " +
-      "`validation_failed` naming them. A parent that started or ended → 409 `illegal_transition`. At most " +
+      "`validation_failed` naming them. A parent that started or ended → 409 `illegal_transition`; one below a " +
+      "composite whose cancel is still cascading → 409 `ancestor_cancelled` (details.ancestorId). At most " +
       `${MAX_CHILDREN_PER_REQUEST} children and ${MAX_CHILDREN_BYTES / 1024 / 1024} MiB per request, ` +
       `${MAX_CHILDREN_PER_PARENT} per parent over all requests (past it → 400). A child whose JSON would pass what one ` +
       "assignment carries to a factory (its body's control characters escape to six bytes each) → 413 " +

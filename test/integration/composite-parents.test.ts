@@ -3,13 +3,18 @@
 // its lease with a cancel pushed, each child's feed names the parent, the parent's audit has the count — and a
 // subtree bigger than one unit's chunk is finished by the alarm, none of what it has still to reach dispatched
 // meanwhile (not its parent's children, not a grandchild under a child not yet cancelled: no push, no claim). The
-// audit's `more` is that parent's own cascade, not another still under way.
+// audit's `more` is that parent's own cascade, not another still under way, and a cancel reads its own cascade's rows
+// along their index (it walked every other cascade's rows, once per composite it reached).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
+import {
+  CANCEL_CHUNK,
+  ROOT_LEFT_SQL,
+  ROOT_NEXT_SQL,
+} from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
 import { ADMIN, api, claim, enroll, eventsOf, getJob, type JobView, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
-import { alarmUntil, holdAlarm } from "./state.ts";
+import { alarmUntil, holdAlarm, queryPlan } from "./state.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -162,5 +167,17 @@ describe("cancelling a composite parent", () => {
     expect(audit?.detail).toMatchObject({ descendantsCancelled: 2, more: false });
     const [bigAudit] = await auditOf(product, big.id, "job.cancel");
     expect(bigAudit?.detail).toMatchObject({ descendantsCancelled: CANCEL_CHUNK, more: true });
+  });
+
+  it("reads its own cascade's rows along their index, not every cascade's rows still under way", async () => {
+    const product = "composite-cancel-plans";
+    await submit(product, { title: "binds the coordinator" });
+    const plans = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
+      [ROOT_LEFT_SQL, ROOT_NEXT_SQL].map((q) => queryPlan(state.storage.sql, q, "job_x")),
+    );
+    for (const plan of plans) {
+      expect(plan).toMatch(/SEARCH cancel_cascades USING (COVERING )?INDEX cancel_cascades_by_root/);
+      expect(plan).not.toMatch(/SCAN|TEMP B-TREE/);
+    }
   });
 });

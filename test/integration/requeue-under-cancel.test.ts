@@ -1,7 +1,8 @@
 // A requeue of a job below a cancelled composite is refused 409 ancestor_cancelled, nothing changed — a child
 // dead-lettered before its parent's cancel and a grandchild under a child the cascade has not reached yet, while the
 // cascade is still under way and after it finished — so no engine is started for work whose parent is gone. Below a
-// merely failed composite the requeue is allowed: failed is not final.
+// merely failed composite the requeue is allowed: failed is not final. Children for a job the cascade has still to
+// reach are refused the same way (they were made, answered 201, only to be held and cancelled).
 import { describe, expect, it, vi } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
 import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit } from "./client.ts";
@@ -87,6 +88,32 @@ describe("a requeue below a cancelled composite", () => {
     await expectRefused(product, dead!, parent.id);
     await expectRefused(product, grand!, nested!.id); // the nearest cancelled one is named
     expect((await claim(product, f.token)).status).toBe(204); // nothing to run
+  });
+
+  it("children for a job its cascade has still to reach are refused 409 ancestor_cancelled, none made", async () => {
+    const product = "children-under-cancel";
+    const parent = await submit(product, { title: "p" });
+    await addChildren(product, parent.id, many(CANCEL_CHUNK)); // the first chunk: the nested child is left over
+    const [nested] = await addChildren(product, parent.id, [{ title: "nested" }]);
+    const release = await holdAlarm(product);
+    expect((await act(product, parent.id, "cancel")).status).toBe(200);
+    expect((await getJob(product, nested!.id)).stage).toBe("queued"); // the cascade has not reached it yet
+    const before = await stats(product);
+    const r = await api<Problem>("POST", `${P(product)}/jobs/${nested!.id}/children`, {
+      token: ADMIN,
+      json: { children: [{ title: "late" }] },
+    });
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ code: "ancestor_cancelled", ancestorId: parent.id });
+    expect(r.body.detail).toContain(`${parent.id}, a composite job above it, is cancelled`);
+    const single = await api<Problem>("POST", `${P(product)}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "late", parentId: nested!.id } },
+    });
+    expect([single.status, single.body.code]).toEqual([409, "ancestor_cancelled"]);
+    expect(await stats(product)).toEqual(before); // nothing made, the nested job not made composite
+    expect((await getJob(product, nested!.id)).kind).toBe("task");
+    await release();
   });
 
   it("is allowed below a merely failed composite: failed is not final", async () => {

@@ -10,7 +10,8 @@
  * BOUND — a parent may have MAX_CHILDREN_PER_PARENT children, each a composite in turn, so a subtree has no size
  * limit. One unit cancels at most CANCEL_CHUNK descendants; a cancelled composite whose children are still to be
  * cancelled is a row of `cancel_cascades`, and while any row is left the alarm is due at once
- * (runtime/alarm NEXT_DUE_SQL) and cancels the next chunk in a unit of its own (runtime/composition `alarm`).
+ * (runtime/alarm NEXT_DUE_SQL) and cancels the next chunk in a unit of its own (runtime/composition `alarm`). What
+ * the cancels fail in turn (siblings chained behind a cancelled child) is bounded per unit too (dag/settle-walk).
  *
  * HOLD — until then the rest of the subtree is still `queued`, and a dispatch pass (the cancel's own, the alarm's,
  * an HTTP claim) would start engines the next chunk cancels: push dispatch and claims skip a job below a cascade
@@ -56,6 +57,11 @@ interface CascadeRow extends Record<string, SqlStorageValue> {
 const LIVE_CHILDREN_SQL = `SELECT id FROM jobs WHERE parent_id = ?1
   AND stage NOT IN (${TERMINAL_STAGES.map((s) => `'${s}'`).join(", ")}) ORDER BY created_at, id LIMIT {limit}`;
 
+/** Whether root `?`'s cascade has rows left, and its oldest: along `cancel_cascades_by_root` (plans pinned by a test). */
+export const ROOT_LEFT_SQL = "SELECT 1 AS x FROM cancel_cascades WHERE root_id = ? LIMIT 1";
+export const ROOT_NEXT_SQL =
+  "SELECT job_id, root_id, actor FROM cancel_cascades WHERE root_id = ? ORDER BY seq LIMIT 1";
+
 /**
  * `parent` was just cancelled by `actor` in this unit: cancel its live descendants, up to CANCEL_CHUNK of them
  * now (this parent's subtree first), the rest left to the alarm. A job that never had children cancels nothing.
@@ -65,7 +71,7 @@ export function cancelSubtree(tx: Tx, parent: Job, actor: string): Cascade {
   addCascade(tx, parent.id, parent.id, actor);
   const cancelled = continueCascades(tx, parent.id);
   // This parent's own cascade: another root's, still under way, is not this cancel's to report.
-  const more = one(tx.sql, "SELECT 1 AS x FROM cancel_cascades WHERE root_id = ? LIMIT 1", parent.id) !== undefined;
+  const more = one(tx.sql, ROOT_LEFT_SQL, parent.id) !== undefined;
   return { cancelled, more };
 }
 
@@ -145,11 +151,7 @@ export function continueCascades(tx: Tx, rootId?: string): number {
     const row =
       rootId === undefined
         ? one<CascadeRow>(tx.sql, "SELECT job_id, root_id, actor FROM cancel_cascades ORDER BY seq LIMIT 1")
-        : one<CascadeRow>(
-            tx.sql,
-            "SELECT job_id, root_id, actor FROM cancel_cascades WHERE root_id = ? ORDER BY seq LIMIT 1",
-            rootId,
-          );
+        : one<CascadeRow>(tx.sql, ROOT_NEXT_SQL, rootId);
     if (!row) break;
     const ids = tx.sql.exec<{ id: string }>(withLimit(LIVE_CHILDREN_SQL, left), row.job_id).toArray();
     // Fewer than asked for: these are the last of its children (cancelled now), so the row is done.

@@ -6,23 +6,26 @@
  *   guard:  the parent is `queued` or `blocked` (it has not started, nor ended); at most MAX_CHILDREN_PER_REQUEST
  *           children per request and MAX_CHILDREN_PER_PARENT in all; every dep exists (or is a sibling in range);
  *           no dependency cycle, checked against the existing edges (deps, and parent → child: a parent waits
- *           on its children), so a child depending on its own parent or ancestor is refused with the cycle named.
+ *           on its children), so a child depending on its own parent or ancestor is refused with the cycle named;
+ *           a shipped or cancelled job waits on nothing any more (core/dag `endedForGood`), so none closes one.
  *   output: the parent `kind: composite`, waiting in `blocked`; every child created (`parentId` = the parent)
  *           in dependency order, in the same unit; a `job.children` event and a `job.children` audit record.
- *   errors: `illegal_transition` (409) for a parent that is running or done; `validation_failed` (400) for an
+ *   errors: `illegal_transition` (409) for a parent that is running or done; `ancestor_cancelled` (409) for one
+ *           below a composite whose cancel is still cascading (it is next); `validation_failed` (400) for an
  *           unknown dep, a sibling index out of range, a cycle (`details.cycle`), too many children.
  * A job submitted on its own with `manifest.parentId` is a child like these (jobs/submit): the same guard, and the
  * same parent, composite and blocked, with the same event and audit record.
  */
-import { MAX_CHILDREN_PER_PARENT } from "../../../core/composite.ts";
-import { findCycle } from "../../../core/dag.ts";
+import { childrenUnderCancelledMessage, MAX_CHILDREN_PER_PARENT } from "../../../core/composite.ts";
+import { endedForGood, findCycle } from "../../../core/dag.ts";
 import { DomainError } from "../../../core/errors.ts";
-import type { ChildManifest, Job } from "../../../core/model.ts";
+import type { ChildManifest, Job, Stage } from "../../../core/model.ts";
 import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
 import { submitJob } from "../jobs/submit.ts";
 import { enqueueAudit, enqueueEvent } from "../outbox/records.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { cascadeHold } from "./cancel-subtree.ts";
 import { childInput, childKey, replayChildren } from "./children-keys.ts";
 
 export interface ChildrenResult {
@@ -83,9 +86,10 @@ export function addChildren(
 }
 
 /**
- * The guard for giving `parentId` `count` more children, reading only: it is `queued` or `blocked`, and stays within
- * MAX_CHILDREN_PER_PARENT. Returns it, and how many children it has already.
- * @throws NotFoundError; DomainError illegal_transition (409) — running or done; validation_failed — too many
+ * The guard for giving `parentId` `count` more children, reading only: it is `queued` or `blocked`, not below a cancel
+ * still cascading, and stays within MAX_CHILDREN_PER_PARENT. Returns it, and how many children it has already.
+ * @throws NotFoundError; DomainError illegal_transition (409) — running or done; ancestor_cancelled (409) — a
+ * composite above it is cancelled, its cascade still to reach it; validation_failed — too many
  */
 export function checkParent(tx: Tx, parentId: string, count: number): { parent: Job; existing: number } {
   const parent = requireJob(tx.sql, parentId);
@@ -95,6 +99,15 @@ export function checkParent(tx: Tx, parentId: string, count: number): { parent: 
       `job ${parent.id} is ${parent.stage}: only a queued or blocked job can be given children`,
       { jobId: parent.id, from: parent.stage, to: "blocked" },
     );
+  }
+  // Below a cancel still cascading, the parent is itself about to be cancelled: its new children would be created
+  // only to be held and cancelled (answered 201, never run). After the cascade, the parent is cancelled (above).
+  const above = cascadeHold(tx.sql)?.(parent);
+  if (above !== undefined) {
+    throw new DomainError("ancestor_cancelled", childrenUnderCancelledMessage(parent.id, above), {
+      jobId: parent.id,
+      ancestorId: above,
+    });
   }
   const existing = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE parent_id = ?", parent.id).one().n;
   if (existing + count > MAX_CHILDREN_PER_PARENT) {
@@ -143,7 +156,7 @@ export function assertAcyclic(
   const neighbours = (id: string): readonly string[] => {
     const added = newEdges.get(id) ?? [];
     if (placeholders.has(id)) return added;
-    return [...added, ...storedDeps(sql, id), ...storedChildren(sql, id)];
+    return [...added, ...storedWaitsOn(sql, id)];
   };
   const cycle = findCycle(neighbours, labels);
   if (cycle) {
@@ -154,18 +167,25 @@ export function assertAcyclic(
   }
 }
 
-function storedDeps(sql: SqlStorage, id: string): string[] {
+/**
+ * What stored job `id` waits on, for a cycle search (here and jobs/batch-reach): its deps, then its children, in
+ * two reads along primary key and parent index — or nothing, read once, for a job that ended for good (core/dag
+ * `endedForGood`: no cycle through it can block), so a search stops at the product's shipped history.
+ */
+export function storedWaitsOn(sql: SqlStorage, id: string): string[] {
   const row = sql
-    .exec<{ deps: string | null }>("SELECT json_extract(doc, '$.deps') AS deps FROM jobs WHERE id = ?", id)
+    .exec<{ stage: Stage; deps: string | null }>(
+      "SELECT stage, json_extract(doc, '$.deps') AS deps FROM jobs WHERE id = ?",
+      id,
+    )
     .toArray()[0];
-  return row?.deps ? (JSON.parse(row.deps) as string[]) : [];
-}
-
-function storedChildren(sql: SqlStorage, id: string): string[] {
-  return sql
+  if (!row || endedForGood(row.stage)) return [];
+  const deps = row.deps ? (JSON.parse(row.deps) as string[]) : [];
+  const children = sql
     .exec<{ id: string }>("SELECT id FROM jobs WHERE parent_id = ?", id)
     .toArray()
     .map((r) => r.id);
+  return [...deps, ...children];
 }
 
 /** Kahn's order over the siblings (acyclic by now): a child is created after the siblings it depends on. */

@@ -1,9 +1,10 @@
 /**
  * @module durable-objects/coordinator/dag/dependents
  * DAG gating inside one product: a job whose `deps` are not yet satisfied (or a composite parent whose children
- * have not all ended) waits in `blocked`; every time a job settles, the jobs waiting on it are re-evaluated in the
- * same unit — queued when satisfied, failed (`dependency_failed` / `child_failed`) when they never can be, moved on
- * to review/testing when a composite's children are done — and the failures cascade.
+ * have not all ended) waits in `blocked`; every time a job settles, the jobs waiting on it are re-evaluated —
+ * queued when satisfied, failed (`dependency_failed` / `child_failed`) when they never can be, moved on to
+ * review/testing when a composite's children are done — and the failures cascade: SETTLE_CHUNK waiters in the unit
+ * that settled it, the rest by the alarm at once (dag/settle-walk).
  *
  * ONE re-evaluation: every place a job settles calls `settled(tx, job)` with the job as the unit leaves it — an
  * operator action (coordinator/jobs/actions), a failure report after its retry decision (coordinator/jobs/report), a lease
@@ -24,9 +25,10 @@ import { depsState, failedDep, isDead } from "../../../core/dag.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { Job, Stage } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
-import { loadJob, moveJob } from "../jobs/rows.ts";
+import { moveJob } from "../jobs/rows.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { one, type Tx } from "../runtime/tx.ts";
+import { settleDependents } from "./settle-walk.ts";
 
 export function depStages(sql: SqlStorage, deps: readonly string[]): Array<Stage | undefined> {
   return deps.map((id) => one<{ stage: Stage }>(sql, "SELECT stage FROM jobs WHERE id = ?", id)?.stage);
@@ -60,39 +62,6 @@ export function hasSettled(stage: Stage): boolean {
 export function settled(tx: Tx, job: Job): Job {
   if (hasSettled(job.stage)) settleDependents(tx, job.id);
   return job;
-}
-
-/**
- * Re-evaluates the blocked jobs waiting on `settledId` — its dependents and its composite parent — and, for each
- * one that fails in turn, the jobs waiting on it (the cascade). Iterative (a worklist, not recursion), and every
- * job fails at most once (only a `blocked` job is moved), so the work is bounded by the product's jobs. Returns
- * the jobs it moved, in the order it moved them.
- */
-export function settleDependents(tx: Tx, settledId: string): Job[] {
-  const moved: Job[] = [];
-  const work = [settledId];
-  const seen = new Set<string>();
-  while (work.length > 0) {
-    const id = work.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const waiterId of waitersOf(tx.sql, id)) {
-      const waiter = loadJob(tx.sql, waiterId);
-      if (!waiter || waiter.stage !== "blocked") continue;
-      const next = reevaluate(tx, waiter);
-      if (!next) continue;
-      moved.push(next);
-      if (hasSettled(next.stage)) work.push(next.id);
-    }
-  }
-  return moved;
-}
-
-/** The jobs that wait on `id`: those listing it in `deps`, and its parent (which waits on all its children). */
-function waitersOf(sql: SqlStorage, id: string): string[] {
-  const dependents = sql.exec<{ id: string }>("SELECT job_id AS id FROM job_deps WHERE dep_id = ?", id).toArray();
-  const parent = one<{ parent_id: string | null }>(sql, "SELECT parent_id FROM jobs WHERE id = ?", id)?.parent_id;
-  return [...dependents.map((r) => r.id), ...(parent ? [parent] : [])];
 }
 
 /**

@@ -18,6 +18,7 @@
  * (951 ms holding the coordinator). Strictly linear for any pairs of deps and parents is not to be had (answering
  * "does d reach P" for arbitrary pairs is the transitive closure); the words keep that factor at T/32 at worst.
  */
+import { storedWaitsOn } from "../dag/children.ts";
 import { forEachNew, ReachBits, unionOf } from "./reach-bits.ts";
 
 /** Reachability toward a batch's parents over the product's stored edges (deps and children), for one call. */
@@ -169,15 +170,7 @@ export class ReachMemo {
   private stored(id: string): readonly string[] {
     const cached = this.edges.get(id);
     if (cached) return cached;
-    const row = this.sql
-      .exec<{ deps: string | null }>("SELECT json_extract(doc, '$.deps') AS deps FROM jobs WHERE id = ?", id)
-      .toArray()[0];
-    const deps = row?.deps ? (JSON.parse(row.deps) as string[]) : [];
-    const children = this.sql
-      .exec<{ id: string }>("SELECT id FROM jobs WHERE parent_id = ?", id)
-      .toArray()
-      .map((r) => r.id);
-    const all = [...deps, ...children];
+    const all = storedWaitsOn(this.sql, id); // nothing past a job that ended for good (dag/children)
     this.edges.set(id, all);
     return all;
   }

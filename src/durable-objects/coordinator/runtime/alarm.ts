@@ -2,7 +2,8 @@
  * @module durable-objects/coordinator/runtime/alarm
  * The coordinator's single alarm, set to the earliest instant something is due: a lease expiry, an exclusion's
  * end, a serial stop hold's end, a retry's backoff ahead, the outbox's next round, the next health threshold, or (at
- * once) a cancel cascade's next chunk (dag/cancel-subtree). Alarms are not periodic: none is armed when nothing is
+ * once) a cancel cascade's next chunk (dag/cancel-subtree) or a settled job's waiters still to re-evaluate
+ * (dag/settle-walk). Alarms are not periodic: none is armed when nothing is
  * due, and one already armed earlier (and not stale) is left alone.
  */
 import { NEXT_EXCLUSION_END_SQL } from "../dispatch/exclusions.ts";
@@ -43,6 +44,7 @@ export function nextDueAt(sql: SqlStorage, now: number, outboxAt: number | undef
     // The next stuck/starving/stalled/heartbeat threshold the last health pass saw ahead (policies/health-check).
     nextHealthAt(sql),
     row?.cascade, // a cancelled composite's subtree still to cancel (dag/cancel-subtree): due at once
+    row?.settles, // waiters of a settled job still to re-evaluate (dag/settle-walk): due at once
   ].filter((t): t is number => typeof t === "number");
   return due.length === 0 ? undefined : Math.min(...due);
 }
@@ -55,6 +57,7 @@ interface DueRow extends Record<string, SqlStorageValue> {
   budget: string | null;
   half_open: number | null;
   cascade: number | null;
+  settles: number | null;
 }
 
 /**
@@ -68,7 +71,8 @@ export const NEXT_DUE_SQL = `SELECT (${NEXT_LEASE_EXPIRY_SQL}) AS lease,
   (${NEXT_NOT_BEFORE_SQL.replace("?", "?1")}) AS not_before,
   (${BUDGET_PERIOD_SQL}) AS budget,
   (${NEXT_HALF_OPEN_SQL.replace("?", "?1")}) AS half_open,
-  (SELECT ?1 FROM cancel_cascades LIMIT 1) AS cascade`;
+  (SELECT ?1 FROM cancel_cascades LIMIT 1) AS cascade,
+  (SELECT ?1 FROM settle_backlog LIMIT 1) AS settles`;
 
 export class AlarmClock {
   /** The instant armed, as far as this instance knows (null: none, or it fired). */

@@ -10,6 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { cascadesPending, continueCascades } from "../dag/cancel-subtree.ts";
+import { continueSettles, settlesPending } from "../dag/settle-walk.ts";
 import { expireDue } from "../dispatch/lease-ops.ts";
 import { graceLeasesAfterOutage } from "../dispatch/outage-grace.ts";
 import { FactoryLink } from "../factories/link.ts";
@@ -118,6 +119,8 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
     // A cancelled composite's subtree too big for one unit: its next chunk, in a unit of its own (dag/cancel-subtree),
     // whose commit pushes the cancels to the holders of the running ones.
     if (cascadesPending(this.ctx.storage.sql)) await this.units.run(this.units.productId, (tx) => continueCascades(tx));
+    // A settled job's waiters past one unit's SETTLE_CHUNK: the next of them, in a unit of their own (dag/settle-walk).
+    if (settlesPending(this.ctx.storage.sql)) await this.units.run(this.units.productId, (tx) => continueSettles(tx));
     // A health threshold due (a job turning stuck or starving, a factory's beats missed): alerts at that instant.
     if (healthDue(this.ctx.storage.sql, Date.now()))
       this.units.transact((tx) => runHealthPass(tx, this.link.workReadyIds()));

@@ -80,6 +80,16 @@ CREATE TABLE IF NOT EXISTS cancel_cascades (
   root_id TEXT NOT NULL,
   actor TEXT NOT NULL
 );
+-- One root's rows, oldest first: a cancel continues its own cascade (and asks whether rows are left) along this,
+-- not by walking every other cascade's rows under way, once per composite it reaches.
+CREATE INDEX IF NOT EXISTS cancel_cascades_by_root ON cancel_cascades(root_id, seq);
+-- Settled jobs whose waiters are still to re-evaluate, oldest first, each from its last dependent examined
+-- (coordinator/dag/settle-walk).
+CREATE TABLE IF NOT EXISTS settle_backlog (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL UNIQUE,
+  after_id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS job_deps (
   job_id TEXT NOT NULL,
   dep_id TEXT NOT NULL,
