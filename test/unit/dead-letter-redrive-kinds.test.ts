@@ -1,7 +1,7 @@
 // Which dead letters a redrive sends back, where, and as what (worker/queues/redrive): a history message as kept, a
 // history record kept alone wrapped in a message of one; a webhook message with its deliveryId; a dispatch message
 // (`queue:submit` from the dead-letter queue, `queue:dispatch` from its consumer) as kept — never the schema's parse
-// of it, whose defaults would change a submission's request hash; refused with 409 and a code: a body that is not
+// of it, which adds the manifest's defaults (the consumer parses what it is sent, as on the first delivery); refused with 409 and a code: a body that is not
 // JSON or not its queue's message, one naming another product (outer or inner), a dispatch item without a key, an
 // outbox record, an item the coordinator refused, a source no queue takes.
 import { describe, expect, it } from "vitest";

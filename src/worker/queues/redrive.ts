@@ -3,8 +3,8 @@
  * What a dead letter's redrive sends, and where (`POST …/dead-letters/{id}/redrive`, worker/routes/dead-letter-redrive):
  * its original message, back on the queue it came from, re-validated here as its consumer will (a queue is a
  * boundary, and a message bound for another product would write into that product: its history, its webhook, its
- * jobs). What is sent is the body as kept, never the parse of it: a schema's defaults would change a submission's
- * request hash, and its key would then answer `conflict` instead of its job. Pure: the route reads, sends, deletes.
+ * jobs). What is sent is the body as kept, never the parse of it (which adds the manifest's defaults): its consumer
+ * parses it as it did the first delivery, so the redelivery is that same message. Pure: the route reads, sends, deletes.
  *
  * Why each redrive is safe to repeat (a redrive is at least once: one whose answer was lost may be sent again):
  * - `queue:history` — D1 history writes are idempotent by ids derived from (product, outbox seq, part): snapshots
