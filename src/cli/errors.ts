@@ -37,6 +37,10 @@ const FIXES: Record<string, string> = {
     "the job holds the most artifacts it may, uploads in flight counted (the detail says the limit): upload under a name it already has, which replaces it (`gigafactory artifacts ID` lists them), or retry once an upload in flight ends",
   identical_arms:
     "give the two arms different policies: e.g. `--b-prefer FACTORY_ID` or `--b-avoid FACTORY_ID` on `gigafactory routing experiment start`",
+  dead_letter_malformed:
+    "its body is not a message its queue takes: read it with `gigafactory dead-letters --json` and act on it by hand; the dead letter is kept",
+  dead_letter_not_redrivable:
+    "this kind goes back to no queue (the detail says why): its content is in `gigafactory dead-letters --json`; submit or apply it by hand",
   feed_purged: "retention removed this job's feed and artifacts; submit a new job for new work",
   payload_too_large: "make the request smaller",
   limit_exceeded: "a product-wide limit is reached (the detail says which); remove or close some before adding more",
@@ -60,6 +64,7 @@ const NOT_FOUND_FIXES: Record<string, string> = {
   lesson: "check the id: `gigafactory lessons list` lists the lessons",
   experiment: "check the id: `gigafactory routing experiment show` lists the experiments",
   alert: "check the id: `gigafactory alerts` lists the open and acknowledged ones, `--state resolved` the others",
+  "dead letter": "check the id: `gigafactory dead-letters` lists them (a redriven one is gone from the list)",
   batch: "check the id: the batchId of a jobs:batch answer",
   product:
     "create it (admin: `gigafactory products create ID`), or pass --product with one `gigafactory products` lists",

@@ -9,7 +9,7 @@ import { artifact, artifacts } from "./commands/artifacts.ts";
 import { batch } from "./commands/batch.ts";
 import { budgetCommands } from "./commands/budget.ts";
 import { children } from "./commands/children.ts";
-import { deadLetters } from "./commands/dead-letters.ts";
+import { deadLetters, redriveDeadLetter } from "./commands/dead-letters.ts";
 import { enrollmentCodeCommands } from "./commands/enrollment-codes.ts";
 import { explain } from "./commands/explain.ts";
 import { enroll, factories } from "./commands/factories.ts";
@@ -60,6 +60,7 @@ export const COMMANDS: readonly Command[] = [
   ...budgetCommands,
   history,
   deadLetters,
+  redriveDeadLetter,
   ...metricsCommands,
   ...lessonsCommands,
   ...alertCommands,

@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   too_many_artifacts: 409,
   /** An experiment's two arms have the same policy (core/experiment-spec): it would compare a policy with itself. */
   identical_arms: 400,
+  /** A dead letter whose body is not the message its source sends (worker/queues/redrive): it is kept, not redriven. */
+  dead_letter_malformed: 409,
+  /** A dead letter no queue takes back safely (an outbox record, a refused bulk item): kept (worker/queues/redrive). */
+  dead_letter_not_redrivable: 409,
   /** Retention purged a terminal job's feed and artifacts (coordinator/jobs/retention): nothing is added to them. */
   feed_purged: 410,
   payload_too_large: 413,

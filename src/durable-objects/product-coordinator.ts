@@ -35,6 +35,7 @@ import { requireJob } from "./coordinator/jobs/rows.ts";
 import { listRuns } from "./coordinator/jobs/runs.ts";
 import { submitEach, submitJob } from "./coordinator/jobs/submit.ts";
 import { withWaitingReason, withWaitingReasons } from "./coordinator/jobs/waiting.ts";
+import { findDeadLetter, forgetRedriven, type Redriven } from "./coordinator/outbox/dead-letter-redrive.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox/dead-letters.ts";
 import { wantFeed } from "./coordinator/outbox/feed-wanted.ts";
 import { runHealthPass } from "./coordinator/policies/health-check.ts";
@@ -216,5 +217,15 @@ export class ProductCoordinator extends RoutingRpc {
   /** Keeps dead letters the Worker could not write to D1, so none is ever dropped. */
   async keepDeadLetters(productId: string, items: Omit<StoredDeadLetter, "productId">[]) {
     return this.units.run(productId, (tx) => keepDeadLetters(tx, items));
+  }
+
+  /** The dead letter `id` kept here, or null (outbox/dead-letter-redrive). */
+  async findDeadLetter(productId: string, id: string) {
+    return this.units.run(productId, (tx) => findDeadLetter(tx.sql, tx.productId, id) ?? null);
+  }
+
+  /** A redrive's last step: this coordinator's copy of the dead letter forgotten and the redrive audited, as one unit. */
+  async forgetRedriven(productId: string, actor: string, redriven: Redriven) {
+    return this.units.run(productId, (tx) => forgetRedriven(tx, actor, redriven));
   }
 }

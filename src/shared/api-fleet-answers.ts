@@ -84,6 +84,14 @@ export const TrackerExistsSchema = z.object({
   jobId: z.string(),
 });
 
+/** `POST …/dead-letters/{id}/redrive`: the dead letter's message is back on its queue, and the dead letter is gone. */
+export const DeadLetterRedrivenSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  queue: z.enum(["history", "webhook", "dispatch"]).describe("the queue its original message was sent back to"),
+  redriven: z.literal(true),
+});
+
 /** `GET …/dead-letters`: newest first (`at`, then `id`), from D1 and from the coordinator; `nextCursor` when more follow. */
 export const DeadLetterListSchema = z.object({
   items: z.array(

@@ -74,6 +74,14 @@ export interface DeadLetterView {
   at: number;
 }
 
+/** `POST …/dead-letters/{id}/redrive`: its message is back on `queue`, and the dead letter is deleted. */
+export interface DeadLetterRedriven {
+  id: string;
+  source: string;
+  queue: "history" | "webhook" | "dispatch";
+  redriven: true;
+}
+
 /** A page of GET …/dead-letters: `nextCursor` when older ones follow; `partial` when D1 could not be read. */
 export type DeadLetterPage = { items: DeadLetterView[]; nextCursor?: string; partial?: true };
 

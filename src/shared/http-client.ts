@@ -29,6 +29,7 @@ import type {
   ArtifactPage,
   ArtifactView,
   DeadLetterPage,
+  DeadLetterRedriven,
   Explanation,
   HistoryPage,
   HistoryQuery,
@@ -166,6 +167,10 @@ export class GigafactoryClient extends FleetClient {
   /** What could not be delivered, newest first: from D1 and the coordinator (operator); pass `nextCursor` as `cursor`. */
   deadLetters(q: { since?: number; limit?: number; cursor?: string } = {}): Promise<DeadLetterPage> {
     return this.call("GET", "/dead-letters", { query: q });
+  }
+  /** Sends a dead letter's message back to its queue and deletes it (operator); at least once, its effects idempotent. */
+  redriveDeadLetter(id: string): Promise<DeadLetterRedriven> {
+    return this.call("POST", `/dead-letters/${enc(id)}/redrive`);
   }
 
   // ---- serial gates & reviews: operators (viewers read) ----

@@ -17,6 +17,7 @@ import { breakers } from "./routes/breakers.ts";
 import { budget } from "./routes/budget.ts";
 import { bulk } from "./routes/bulk.ts";
 import { dag } from "./routes/dag.ts";
+import { deadLetterRedrive } from "./routes/dead-letter-redrive.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { events, feeds } from "./routes/events.ts";
 import { experiments } from "./routes/experiments.ts";
@@ -44,6 +45,7 @@ export function buildApp(): Hono<AppEnv> {
     product.route("/", r);
   for (const r of [settings, serial, reviews, budget, breakers, metrics, lessons, alerts, routing, experiments])
     product.route("/", r);
+  product.route("/", deadLetterRedrive);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
 
   const app = new Hono<AppEnv>();

@@ -41,7 +41,7 @@ import type {
 } from "../shared/api-responses.ts";
 import { type FactorySchema, same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
-import type { DeadLetterPage } from "../shared/http-client-types.ts";
+import type { DeadLetterPage, DeadLetterRedriven } from "../shared/http-client-types.ts";
 import type { Explanation, Run, TreeNode } from "../shared/responses.ts";
 import type { ProductInfo } from "./products.ts";
 import type { experimentView } from "./routes/experiments.ts";
@@ -130,6 +130,7 @@ export const ANSWER_TYPES_MATCH = [
   same<DeadLetter, Row<StoredDeadLetter, "body">>(true),
   same<DeadLetter, Row<typeof deadLetters.$inferSelect, "body">>(true),
   same<Omit<Out<typeof F.DeadLetterListSchema>, "items">, Omit<DeadLetterPage, "items">>(true),
+  same<Out<typeof F.DeadLetterRedrivenSchema>, DeadLetterRedriven>(true),
   same<Out<typeof F.TicketSchema>, Awaited<ReturnType<typeof issueTicket>>>(true),
   same<Out<typeof F.QueueStateSchema>, Answer<"queueState">>(true),
 ] as const;

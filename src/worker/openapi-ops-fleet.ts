@@ -1,12 +1,11 @@
 /**
  * @module worker/openapi-ops-fleet
- * The fleet operations of the OpenAPI document: factories, tokens, bulk intake and dead letters, and what an agent
- * connects to.
+ * The fleet operations of the OpenAPI document: factories, tokens and bulk intake, and what an agent connects to.
+ * Dead letters are in worker/openapi-ops-dead-letters.
  */
 import {
   ApproveGrantBody,
   BatchBody,
-  DeadLettersQuery,
   DerivedKeyHeader,
   EnrollBody,
   EnrollmentCodeBody,
@@ -188,15 +187,6 @@ export const INTAKE_OPS: Op[] = [
       "202": json("Queued", A.TrackerQueuedSchema),
       "200": json("Already a job", A.TrackerExistsSchema),
     },
-  },
-  {
-    method: "get",
-    path: `${P}/dead-letters`,
-    summary:
-      "What could not be delivered or processed, newest first: outbox records the coordinator gave up on (source `outbox:<kind>`, after its last retry or at once when too large; each also audited as `outbox.dead_letter`), dead-letter-queue messages (`queue:<kind>`) and refused bulk items — from D1 and from the coordinator, which keeps what D1 refused. Paged by keyset on (at, id): a page's `nextCursor`, passed back as `cursor`, lists the dead letters strictly after its last one, so each is read exactly once however many share a millisecond; a page holds fewer than `limit` (with a `nextCursor`) when its bodies reach about 4 Mi characters from either store; a cursor this API did not issue is a 400",
-    role: "operator",
-    query: DeadLettersQuery,
-    ok: { "200": json("The dead letters", A.DeadLetterListSchema) },
   },
 ];
 

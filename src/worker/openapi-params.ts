@@ -8,7 +8,7 @@
  * actually used, and each validator a route used against the document.
  */
 import { z } from "zod";
-import { ActionParam, ArtifactName, EntityId, ProductId } from "../shared/api.ts";
+import { ActionParam, ArtifactName, DeadLetterIdParam, EntityId, ProductId } from "../shared/api.ts";
 import { AlertIdParam } from "../shared/api-alerts.ts";
 import { LessonIdParam } from "../shared/api-lessons.ts";
 import { SerialKeyParam } from "../shared/api-policies.ts";
@@ -32,6 +32,7 @@ export const PATH_PARAMS: Readonly<Record<string, z.ZodType>> = {
   experimentId: ExperimentIdParam,
   key: SerialKeyParam,
   ruleId: RuleIdParam,
+  deadLetterId: DeadLetterIdParam,
 };
 
 /** Who may call an operation, as its `x-role` says; the document lists them under `components["x-roles"]`. */

@@ -155,6 +155,7 @@ for (const [id, schema] of Object.entries({
   TrackerQueued: Fleet.TrackerQueuedSchema,
   TrackerExists: Fleet.TrackerExistsSchema,
   DeadLetterList: Fleet.DeadLetterListSchema,
+  DeadLetterRedriven: Fleet.DeadLetterRedrivenSchema,
   Ticket: Fleet.TicketSchema,
   QueueState: Fleet.QueueStateSchema,
 })) {

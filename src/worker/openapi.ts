@@ -13,6 +13,7 @@ import { JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
 import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
 import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
 import { BUDGET_OPS } from "./openapi-ops-budget.ts";
+import { DEAD_LETTER_OPS } from "./openapi-ops-dead-letters.ts";
 import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS } from "./openapi-ops-feeds.ts";
 import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
 import { LESSON_OPS } from "./openapi-ops-lessons.ts";
@@ -31,6 +32,7 @@ export const OPS: Op[] = [
   ...FACTORY_OPS,
   ...TOKEN_OPS,
   ...INTAKE_OPS,
+  ...DEAD_LETTER_OPS,
   ...FEED_OPS,
   ...ARTIFACT_OPS,
   ...AGENT_OPS,

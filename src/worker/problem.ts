@@ -27,6 +27,8 @@ const TITLES: Record<ErrorCode, string> = {
   too_many_artifacts: "Too many artifacts for one job",
   identical_arms: "The experiment's arms are identical",
   feed_purged: "The job's feed was purged",
+  dead_letter_malformed: "The dead letter's message is malformed",
+  dead_letter_not_redrivable: "The dead letter cannot be redriven",
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
   after_beyond_feed: "Resume point past the feed's end",

@@ -2,19 +2,32 @@
 // job, factory, token, enrollment code, batch, lesson, routing rule, experiment or alert — every id parameter the document
 // has, which a check here holds to — is called on product A's path with A's admin token (the strongest credential A
 // has) and the id of one of B's — a job with an artifact and a feed, an enrolled factory, a minted token, a batch, a
-// lesson, an enrollment code, a routing rule, a running experiment, an open alert. Each is refused (404; 403 where only a lease-holding factory
+// lesson, an enrollment code, a routing rule, a running experiment, an open alert, a dead letter (whose redrive would
+// send B's message again). Each is refused (404; 403 where only a lease-holding factory
 // may call) and names nothing of B's, and B is unchanged afterwards. (A factory's own token on A's path is another
 // product's token: role-matrix.)
 import { env, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OPS } from "../../src/worker/openapi";
+import { recordDeadLetters } from "../../src/worker/queues/dead-letters";
 import { ADMIN, api, createProduct, enroll, P, rawApi, submit, until } from "./client";
 
 const A = "xid-a";
 const B = "xid-b";
 /** The path parameters that name an entity of a product (`key`, `action` and `name` are not ids). */
-const IDS = ["jobId", "factoryId", "tokenId", "codeId", "batchId", "lessonId", "ruleId", "experimentId", "alertId"];
+const IDS = [
+  "jobId",
+  "factoryId",
+  "tokenId",
+  "codeId",
+  "batchId",
+  "lessonId",
+  "ruleId",
+  "experimentId",
+  "alertId",
+  "deadLetterId",
+];
 const NOT_IDS = ["productId", "key", "action", "name"];
 /** Bodies that pass validation, so the call reaches the id (an empty body would be a 400 before it). */
 const BODIES: Record<string, unknown> = {
@@ -39,6 +52,7 @@ async function snapshot(product: string, jobId: string) {
     "routing/rules",
     "routing/experiments",
     "alerts",
+    "dead-letters",
   ];
   for (const path of [...reads, `jobs/${jobId}/artifacts`, `jobs/${jobId}/events`]) {
     const r = await api("GET", `${P(product)}/${path}`, { token: ADMIN });
@@ -126,7 +140,14 @@ describe("B's ids on A's path, with A's admin token", () => {
       (r) => r.body.jobs.length === 2,
       { what: "product B's two jobs listed" },
     );
+    // A dead letter of B's, as the history consumer keeps one (worker/queues/dead-letters), in D1.
+    const deadLetterId = "dl-of-the-other-product";
+    const record = { productId: B, seq: 1, kind: "audit", body: { at: 1, actor: "op", action: "b's", target: "t" } };
+    await recordDeadLetters(env.DB, [
+      { id: deadLetterId, productId: B, source: "queue:history", reason: "b's", body: record, attempts: 5, at: 1 },
+    ]);
     vars = {
+      deadLetterId,
       productId: A,
       jobId: job.id,
       factoryId: factory.factoryId,

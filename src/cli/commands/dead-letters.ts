@@ -8,6 +8,10 @@
  * One page (`--limit`, default 100), or the page after an earlier one (`--cursor`), or every page (`--all`, following
  * `nextCursor`, with a counter on a terminal); a list that stops before the last says how to go on.
  * Under --json: the API's `{ items, nextCursor?, partial? }` — `nextCursor` absent once the last page was read.
+ *
+ * `gigafactory dead-letters redrive ID` (operator): the dead letter's original message back on its queue, and the
+ * dead letter deleted (worker/routes/dead-letter-redrive). At least once — a redrive whose answer was lost may be run
+ * again, and its effects are idempotent; a second one of the same id is `✘ ERROR not_found`. `--json`: the API's answer.
  */
 import type { DeadLetterView } from "../../shared/http-client-types.ts";
 import type { Command } from "../context.ts";
@@ -16,6 +20,20 @@ import { repeatedCursor } from "./jobs.ts";
 
 /** The API's largest page: what `--all` asks for unless `--limit` says otherwise. */
 const MAX_PAGE = 500;
+
+/** `dead-letters redrive ID`: one request; a refusal is the API's code with the CLI's fix (cli/errors). */
+export const redriveDeadLetter: Command = {
+  path: ["dead-letters", "redrive"],
+  args: { names: "ID", min: 1, max: 1 },
+  summary: "send a dead letter's message back to its queue and delete it (at least once; its effects are idempotent)",
+  options: {},
+  async run(ctx) {
+    const r = await ctx.client().redriveDeadLetter(ctx.positionals[0] as string);
+    if (ctx.json) ctx.emit(r);
+    else ctx.print(`✔ dead letter ${r.id} (${r.source}) sent back to the ${r.queue} queue, and deleted`);
+    return 0;
+  },
+};
 
 export const deadLetters: Command = {
   path: ["dead-letters"],

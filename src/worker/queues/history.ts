@@ -45,15 +45,20 @@ const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
  * one the API names jobs or lessons by (a run row's id then outgrows a cursor), could be shown by no page, or end a page
  * with a `nextCursor` the API then refuses (shared/history-cursor, api-lessons), and no reader got past it.
  */
-const RecordSchema = z.discriminatedUnion("kind", [
+export const RecordSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("snapshot"), body: z.looseObject({ jobId: EntityId, rev: count, at: count }) }),
   z.object({ kind: z.literal("run"), body: z.looseObject({ jobId: EntityId, leaseEpoch: count, startedAt: count }) }),
   z.object({ kind: z.literal("audit"), body: z.looseObject({ at: count }) }),
   z.object({ kind: z.literal("lesson"), body: z.looseObject({ id: z.string().regex(LESSON_ID), updatedAt: count }) }),
 ]);
-const Envelope = z.object({ productId: ProductId, seq: count, part: count.optional() });
+/** A record's place: its product and outbox row (its ids in D1 derive from these, which makes every write idempotent). */
+export const Envelope = z.object({ productId: ProductId, seq: count, part: count.optional() });
 
-const MessageSchema = z.object({ kind: z.literal("history"), productId: ProductId, records: z.array(z.unknown()) });
+export const HistoryMessageSchema = z.object({
+  kind: z.literal("history"),
+  productId: ProductId,
+  records: z.array(z.unknown()),
+});
 
 /** A message as validated: the records to write, and the dead letters of those that never can be. */
 interface Parsed {
@@ -68,7 +73,7 @@ const why = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "(root
 
 /** `msg` validated, or the dead letter it is as a whole (malformed). */
 function parse(msg: Message<unknown>, now: number): Parsed | DeadLetter {
-  const m = MessageSchema.safeParse(msg.body);
+  const m = HistoryMessageSchema.safeParse(msg.body);
   const productId = (msg.body as { productId?: unknown } | null)?.productId;
   const letter = (reason: string, body: unknown, suffix = ""): DeadLetter => ({
     id: `${msg.id}${suffix}`,
