@@ -1,7 +1,7 @@
 // Debian's headless Chromium for the dashboard tests, launched one way everywhere: twelve test files each spelt the
 // executable path and flags out, in two variants. `--no-sandbox` because CI runs as root in a container; the rest
 // keep the browser from reaching beyond loopback (updates, sync, QUIC probes) while a test runs.
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 /** The Debian package's binary (apt-get install chromium), as the README's test set-up installs it. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -19,4 +19,13 @@ const FLAGS = [
 /** A headless Chromium; the caller closes it (`browser.close()` in its afterAll). */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS });
+}
+
+/** Signs `page` in on the dashboard at `url` with `token` on `product`, and waits until it is signed in. */
+export async function signIn(page: Page, url: string, token: string, product: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.getByLabel("Token").fill(token);
+  await page.getByLabel("Product").fill(product);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
 }

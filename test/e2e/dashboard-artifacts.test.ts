@@ -6,7 +6,7 @@
 // cursor handed out twice fails the panel's read, said in its status line, after two pages (it was followed for ever).
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium.ts";
+import { launchChromium, signIn as signInAs } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "artifacts-panel";
@@ -41,13 +41,8 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
     await h?.close();
   });
 
-  async function signIn(page: Page) {
-    await page.goto(`${h.url}/`);
-    await page.getByLabel("Token").fill(ADMIN);
-    await page.getByLabel("Product").fill(PRODUCT);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
-  }
+  /** Sign in as the admin on this product. */
+  const signIn = (page: Page) => signInAs(page, h.url, ADMIN, PRODUCT);
 
   /** Upload `name` to `jobId` as the admin. */
   async function upload(jobId: string, name: string) {

@@ -9,7 +9,7 @@
 // screen; a factory name as long as the API allows stays inside the explain panel.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium.ts";
+import { launchChromium, signIn as signInAs } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "stale-reads";
@@ -40,13 +40,7 @@ describe("dashboard: a failed read is retried, not shown as current", () => {
   });
 
   /** Sign in as the admin on this product. */
-  async function signIn(page: Page) {
-    await page.goto(`${h.url}/`);
-    await page.getByLabel("Token").fill(ADMIN);
-    await page.getByLabel("Product").fill(PRODUCT);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
-  }
+  const signIn = (page: Page) => signInAs(page, h.url, ADMIN, PRODUCT);
 
   async function open(hash: string) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -6,6 +6,7 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
 import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
+import { type BatchView, batchView, postBatch } from "./batch-client.ts";
 import { ADMIN, api, createProduct, P, submit, until } from "./client.ts";
 
 // A bulk batch's items can reach the queue consumer before the route has recorded the batch: the dispatch queue hands
@@ -13,11 +14,6 @@ import { ADMIN, api, createProduct, P, submit, until } from "./client.ts";
 // coordinator refused then (an unknown dep, a parent no longer waiting) had no row yet for the refusal to mark, and
 // the route recorded it `queued` afterwards — for ever, since no job will ever hold its key — so `GET …/batches/{id}`
 // never said `done`. The batch is now recorded before any item is queued. (Found by a concurrency reviewer.)
-
-interface BatchView {
-  done: boolean;
-  items: Array<{ index: number; status: string; code?: string; jobId?: string }>;
-}
 
 describe("a bulk batch consumed before the route recorded it", () => {
   it("reports an item the coordinator refused as rejected, and the batch done", async () => {
@@ -126,23 +122,6 @@ async function deliver(bodies: DispatchMessage[]): Promise<void> {
   const batch = { queue: "gigafactory-dispatch", messages, ackAll() {}, retryAll() {} };
   await worker.queue(batch as unknown as MessageBatch, env, createExecutionContext());
 }
-
-async function postBatch(product: string, queueEnv: Env, items: unknown[]): Promise<string> {
-  const res = await worker.fetch(
-    new Request(`http://gf.test${P(product)}/jobs:batch`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-      body: JSON.stringify({ items }),
-    }),
-    queueEnv,
-    createExecutionContext(),
-  );
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { batchId: string }).batchId;
-}
-
-const batchView = async (product: string, id: string) =>
-  (await api<BatchView>("GET", `${P(product)}/batches/${id}`, { token: ADMIN })).body;
 
 describe("an item the consumer refuses", () => {
   it("is rejected in its own batch only: another batch's item under the same key is created by its own message", async () => {

@@ -8,13 +8,8 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/worker/index.ts";
 import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
+import { batchView, postBatch } from "./batch-client.ts";
 import { ADMIN, api, createProduct, P, until } from "./client.ts";
-
-interface BatchView {
-  done: boolean;
-  queued: number;
-  items: Array<{ index: number; status: string; code?: string; jobId?: string }>;
-}
 
 // Before: the dead-letter consumer only recorded the message, so the batch's items stayed `queued` for ever (no job
 // would ever hold their keys) and a client waiting for `done` waited until the batch was pruned, 7 days on.
@@ -30,20 +25,6 @@ function heldQueue() {
   return { held, env: { ...env, DISPATCH_QUEUE: queue } as unknown as Env };
 }
 
-async function postBatch(product: string, queueEnv: Env, items: unknown[]): Promise<string> {
-  const res = await worker.fetch(
-    new Request(`http://gf.test${P(product)}/jobs:batch`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-      body: JSON.stringify({ items }),
-    }),
-    queueEnv,
-    createExecutionContext(),
-  );
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { batchId: string }).batchId;
-}
-
 /** Hands `bodies` to the Worker's consumer of `queue` as one delivered batch; the ids acked and retried. */
 async function deliver(queue: string, bodies: unknown[], workerEnv: Env = env) {
   const acked: string[] = [];
@@ -56,9 +37,6 @@ async function deliver(queue: string, bodies: unknown[], workerEnv: Env = env) {
   await worker.queue(batch as unknown as MessageBatch, workerEnv, createExecutionContext());
   return { acked: acked.length, retried: retried.length };
 }
-
-const batchView = async (product: string, id: string) =>
-  (await api<BatchView>("GET", `${P(product)}/batches/${id}`, { token: ADMIN })).body;
 
 describe("a bulk batch whose message is dead-lettered", () => {
   it("is done: its items rejected (unavailable), one whose job exists through another batch created", async () => {

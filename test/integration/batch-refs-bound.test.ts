@@ -15,6 +15,7 @@ import { ReachMemo } from "../../src/durable-objects/coordinator/jobs/batch-reac
 import { checkItemRefs } from "../../src/durable-objects/coordinator/jobs/batch-refs.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import { ADMIN, api, P, submit } from "./client.ts";
+import { countingSql } from "./counting-sql.ts";
 
 /** Gives `parentId` `count` stored children (copies of it, ids `<prefix>_0001`…), as a long-lived product has. */
 async function seedChildren(product: string, parentId: string, count: number, prefix: string): Promise<void> {
@@ -29,22 +30,6 @@ async function seedChildren(product: string, parentId: string, count: number, pr
       parentId,
       prefix,
     );
-  });
-}
-
-/** `sql` whose `exec` calls are counted in `count.reads`. */
-function countingSql(sql: SqlStorage, count: { reads: number }): SqlStorage {
-  return new Proxy(sql, {
-    get(target, key) {
-      if (key === "exec") {
-        return (...args: Parameters<SqlStorage["exec"]>) => {
-          count.reads++;
-          return target.exec(...args);
-        };
-      }
-      const v = Reflect.get(target, key) as unknown;
-      return typeof v === "function" ? v.bind(target) : v;
-    },
   });
 }
 

@@ -9,6 +9,7 @@ import { assertAcyclic } from "../../src/durable-objects/coordinator/dag/childre
 import { checkItemRefs } from "../../src/durable-objects/coordinator/jobs/batch-refs.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import { ADMIN, api, P, submit } from "./client.ts";
+import { countingSql } from "./counting-sql.ts";
 
 const HISTORY = 1_000;
 const old = (i: number) => `job_old_${String(i).padStart(4, "0")}`;
@@ -33,22 +34,6 @@ async function seedShippedChain(product: string, seedId: string): Promise<void> 
 async function setStage(product: string, id: string, stage: string): Promise<void> {
   await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
     state.storage.sql.exec("UPDATE jobs SET stage = ?1, doc = json_set(doc, '$.stage', ?1) WHERE id = ?2", stage, id);
-  });
-}
-
-/** `sql` whose `exec` calls are counted in `count.reads`. */
-function countingSql(sql: SqlStorage, count: { reads: number }): SqlStorage {
-  return new Proxy(sql, {
-    get(target, key) {
-      if (key === "exec") {
-        return (...args: Parameters<SqlStorage["exec"]>) => {
-          count.reads++;
-          return target.exec(...args);
-        };
-      }
-      const v = Reflect.get(target, key) as unknown;
-      return typeof v === "function" ? v.bind(target) : v;
-    },
   });
 }
 

@@ -1,0 +1,33 @@
+// Shared by the bulk-batch tests that stand in for the dispatch queue: a `POST …/jobs:batch` through the Worker's own
+// handler with an `env` whose DISPATCH_QUEUE the test holds (the client in client.ts always uses the real one), and
+// the batch's record as `GET …/batches/{id}` answers it.
+import { createExecutionContext } from "cloudflare:test";
+import { expect } from "vitest";
+import worker from "../../src/worker/index.ts";
+import { ADMIN, api, P } from "./client.ts";
+
+/** `GET …/batches/{id}`: what a client waiting for its jobs reads. */
+export interface BatchView {
+  done: boolean;
+  queued: number;
+  items: Array<{ index: number; status: string; code?: string; jobId?: string }>;
+}
+
+/** Posts `items` as one bulk batch to `product` with `queueEnv` (a held or eager dispatch queue); its batch id. */
+export async function postBatch(product: string, queueEnv: Env, items: unknown[]): Promise<string> {
+  const res = await worker.fetch(
+    new Request(`http://gf.test${P(product)}/jobs:batch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ items }),
+    }),
+    queueEnv,
+    createExecutionContext(),
+  );
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { batchId: string }).batchId;
+}
+
+/** The batch's record, read as the admin. */
+export const batchView = async (product: string, id: string) =>
+  (await api<BatchView>("GET", `${P(product)}/batches/${id}`, { token: ADMIN })).body;
