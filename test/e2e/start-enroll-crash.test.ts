@@ -6,22 +6,16 @@
 // state keeps the factories the agents' configs name (the same ids): only a factory no config names goes.
 // The crash window is made deterministically, not by timing a signal: the coordinator alone (`npm run dev`) on the
 // demo's state takes an enrollment code for `demo-docker` through the API, and no config is written.
-import { type ChildProcess, spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
-import { stopTree } from "../../scripts/process-tree.ts";
 import { call, freePort, rawCall } from "./harness.ts";
+import { cleanedUpAfterAll } from "./spawn-cleanup.ts";
 
-const started: ChildProcess[] = [];
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const c of started)
-    if (c.exitCode === null && c.signalCode === null && c.pid) await stopTree(c.pid, "SIGTERM", 20_000);
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const { started, dirs } = cleanedUpAfterAll();
 
 /** `npm run <script>` on `state`, as demo.test runs it; its output so far, and its exit. */
 async function npm(script: string, state: string, token: string) {

@@ -3,23 +3,18 @@
 // demo against it whose agents, enrolled with the first one's tokens, took the first one's sockets over); on a state
 // another live start holds it exits `state_in_use`, saying nothing about starting; and after a crash (the whole tree
 // SIGKILLed, its lock left behind) the next start on the same state comes up.
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
-import { descendants, isRunning, stopTree, waitGone } from "../../scripts/process-tree.ts";
+import { descendants, isRunning, waitGone } from "../../scripts/process-tree.ts";
 import { freePort } from "./harness.ts";
+import { cleanedUpAfterAll } from "./spawn-cleanup.ts";
 
-const started: ChildProcess[] = [];
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const c of started)
-    if (c.exitCode === null && c.signalCode === null && c.pid) await stopTree(c.pid, "SIGTERM", 20_000);
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const { started, dirs } = cleanedUpAfterAll();
 
 function stateDir(): string {
   const d = mkdtempSync(path.join(tmpdir(), "gf-start-second-"));

@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { WaitingReason } from "../../src/core/waiting-reason.ts";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
 import { WaitingReasonSchema } from "../../src/shared/api-policies.ts";
-import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit } from "./client.ts";
+import { ADMIN, addChildren, api, claim, enroll, getJob, type JobView, P, submit } from "./client.ts";
 import { holdAlarm } from "./state.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -19,14 +19,6 @@ interface Node {
   children?: Node[];
 }
 
-const addChildren = async (product: string, parentId: string, children: Array<Record<string, unknown>>) => {
-  const r = await api<{ children: JobView[] }>("POST", `${P(product)}/jobs/${parentId}/children`, {
-    token: ADMIN,
-    json: { children },
-  });
-  expect(r.status).toBe(201);
-  return r.body.children;
-};
 const many = (n: number) => Array.from({ length: n }, (_, i) => ({ title: `c${i}` }));
 
 /** The job's reason from GET …/jobs/{id}, checked to be the list's (newest first) and explain's too. */

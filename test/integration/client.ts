@@ -10,6 +10,7 @@
  * streams still go through the binding (test/integration/sockets.ts and others).
  */
 import { createExecutionContext, env } from "cloudflare:test";
+import { expect } from "vitest";
 import worker from "../../src/worker/index.ts";
 import { until } from "./polling.ts";
 
@@ -161,4 +162,14 @@ export async function eventsOf(
     ms: 5000,
     what: `${atLeast} feed events of ${product}/${jobId}`,
   });
+}
+
+/** `POST …/jobs/{parentId}/children` as the admin, expecting 201; the children made. */
+export async function addChildren(product: string, parentId: string, children: Array<Record<string, unknown>>) {
+  const r = await api<{ children: JobView[] }>("POST", `${P(product)}/jobs/${parentId}/children`, {
+    token: ADMIN,
+    json: { children },
+  });
+  expect(r.status).toBe(201);
+  return r.body.children;
 }

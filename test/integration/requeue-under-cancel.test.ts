@@ -5,7 +5,7 @@
 // reach are refused the same way (they were made, answered 201, only to be held and cancelled).
 import { describe, expect, it, vi } from "vitest";
 import { CANCEL_CHUNK } from "../../src/durable-objects/coordinator/dag/cancel-subtree.ts";
-import { ADMIN, api, claim, enroll, getJob, type JobView, P, submit } from "./client.ts";
+import { ADMIN, addChildren, api, claim, enroll, getJob, type JobView, P, submit } from "./client.ts";
 import { alarmUntil, holdAlarm } from "./state.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -13,14 +13,6 @@ vi.setConfig({ testTimeout: 30_000 });
 type Problem = { code?: string; detail?: string; ancestorId?: string };
 const act = (product: string, id: string, action: string) =>
   api<JobView & Problem>("POST", `${P(product)}/jobs/${id}/actions/${action}`, { token: ADMIN });
-const addChildren = async (product: string, parentId: string, children: Array<Record<string, unknown>>) => {
-  const r = await api<{ children: JobView[] }>("POST", `${P(product)}/jobs/${parentId}/children`, {
-    token: ADMIN,
-    json: { children },
-  });
-  expect(r.status).toBe(201);
-  return r.body.children;
-};
 const stats = async (product: string) =>
   (await api<{ counts: Record<string, number> }>("GET", `${P(product)}/stats`, { token: ADMIN })).body.counts;
 const many = (n: number) => Array.from({ length: n }, (_, i) => ({ title: `c${i}` }));
