@@ -63,17 +63,20 @@ export function quarantinePanel(f, live, onReleased) {
     { type: "button", class: "danger", id: `release-${f.id}`, dataset: { testid: "release-factory" } },
     "Release",
   );
+  // The cards are redrawn every tick: the answer goes to the status line the page shows when it arrives, not to
+  // this card's, which a redraw while the request was out has replaced (the refusal was written out of sight).
+  const shown = () => /** @type {HTMLElement} */ (document.getElementById(status.id) ?? status);
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
       await api(live.session, `/factories/${encodeURIComponent(f.id)}/release`, { method: "POST" });
-      showError(status);
-      status.textContent = "Released: back in rotation.";
+      showError(shown());
+      shown().textContent = "Released: back in rotation.";
       await live.loadFactories();
       onReleased();
     } catch (err) {
       button.disabled = false;
-      showError(status, `Not released: ${describeError(err)}`);
+      showError(shown(), `Not released: ${describeError(err)}`);
     }
   });
   return h(

@@ -2,7 +2,7 @@
 // page hides stays hidden, a 375 px phone never scrolls sideways on any page (long unbroken strings included), every action the server allows is offered (a dead-letter
 // or held-back job's requeue, a running job's reject) and none it refuses (no requeue below a cancelled composite),
 // double clicks send one request, and messages outlive the fleet page's redraws and a failed read.
-import type { Browser } from "playwright-core";
+import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
@@ -286,7 +286,16 @@ describe("dashboard hardening in a real browser", () => {
     const { page, errors, close } = await open(tokens.viewer);
     await page.goto(`${h.url}/#/fleet`);
     const release = page.locator(`#release-${idleFactoryId}`);
+    // The refusal is held until the cards were redrawn: it was written to the replaced card's line, out of sight.
+    let held: Route | undefined;
+    await page.route(`**/factories/${idleFactoryId}/release`, (route) => {
+      held = route;
+    });
     await release.click();
+    await expect.poll(() => held !== undefined, SOON).toBe(true);
+    await release.evaluate((el) => el.setAttribute("data-old", ""));
+    await expect.poll(() => page.locator(`#release-${idleFactoryId}[data-old]`).count(), REDRAW).toBe(0);
+    await held!.continue();
     const status = page.locator(`#release-status-${idleFactoryId}`);
     await expect.poll(() => status.textContent(), SOON).toContain("Not released: ");
     expect(await status.textContent()).toContain("(forbidden)");
