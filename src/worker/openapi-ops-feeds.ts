@@ -89,7 +89,12 @@ export const ARTIFACT_OPS: Op[] = [
       "again). A refusal stores nothing",
     role: "uploader",
     query: ArtifactUploadQuery,
-    rawBody: { types: ["*/*"], description: "The artifact's bytes, stored with this Content-Type", binary: true },
+    rawBody: {
+      types: ["*/*"],
+      description: "The artifact's bytes, stored with this Content-Type",
+      binary: true,
+      maxBytes: MAX_ARTIFACT_BYTES,
+    },
     ok: { "201": json("The artifact stored", ArtifactSchema) },
   },
   {

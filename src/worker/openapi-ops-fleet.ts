@@ -27,6 +27,7 @@ import {
 } from "../shared/api-responses.ts";
 import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
 import { json, SWITCHING } from "./openapi-schemas.ts";
+import { MAX_BATCH_BYTES, MAX_TRACKER_REQUEST_BYTES } from "./validate.ts";
 
 /** `Idempotency-Key` of a request that makes several jobs, each keyed `<prefix>:<key>:<index>` (shared/api). */
 export const derivedKeyHeader = (prefix: string, own = " (its own idempotencyKey wins)"): HeaderParam => ({
@@ -158,6 +159,7 @@ export const INTAKE_OPS: Op[] = [
       "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>`",
     role: "operator",
     body: BatchBody,
+    maxBodyBytes: MAX_BATCH_BYTES,
     headers: [derivedKeyHeader("batch")],
     ok: { "202": json("Accepted: each item queued, existing or refused", BatchAcceptedSchema) },
   },
@@ -183,6 +185,7 @@ export const INTAKE_OPS: Op[] = [
       "refuses it (nothing queued: resend it)",
     role: "operator",
     body: TrackerIngestBody,
+    maxBodyBytes: MAX_TRACKER_REQUEST_BYTES,
     ok: {
       "202": json("Queued", A.TrackerQueuedSchema),
       "200": json("Already a job", A.TrackerExistsSchema),

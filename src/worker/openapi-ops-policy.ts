@@ -43,6 +43,7 @@ export const COMPOSITE_OPS: Op[] = [
       "(idempotent-replayed: true), another request under the key → 409 conflict",
     role: "operator",
     body: ChildrenBody,
+    maxBodyBytes: MAX_CHILDREN_BYTES,
     // A child has no key of its own (its idempotencyKey is a 400), so the batch's "its own key wins" is not said.
     headers: [derivedKeyHeader("children:<parent>", "; a child may not carry an idempotencyKey")],
     ok: {

@@ -20,6 +20,7 @@ import { ClaimSchema, JobPageSchema, JobSchema, JobViewSchema, LeaseSchema } fro
 import { ClaimBody, PatchJobBody, ReleaseBody, RenewBody } from "../shared/api-work.ts";
 import type { OpRole } from "./openapi-params.ts";
 import { empty, json, made, type Replies } from "./openapi-schemas.ts";
+import { MAX_SUBMIT_JSON_BYTES } from "./validate.ts";
 
 export type Op = {
   method: "get" | "post" | "put" | "patch" | "delete";
@@ -28,8 +29,13 @@ export type Op = {
   /** Who may call it (worker/openapi-params ROLES says what each role means); the document's `x-role`. */
   role: OpRole;
   body?: z.ZodType;
-  /** Media types the body may come as besides the JSON `body`, read as they are (a manifest's text, an artifact). */
-  rawBody?: { types: string[]; description: string; binary?: boolean };
+  /** The JSON body's limit, bytes (UTF-8): worker/validate MAX_JSON_BYTES unless the route reads more. */
+  maxBodyBytes?: number;
+  /**
+   * Media types the body may come as besides the JSON `body`, read as they are (a manifest's text, an artifact),
+   * and their limit, bytes.
+   */
+  rawBody?: { types: string[]; description: string; binary?: boolean; maxBytes: number };
   query?: z.ZodObject;
   /** Request headers the route reads, each with the zod schema it checks the value against. */
   headers?: HeaderParam[];
@@ -107,7 +113,9 @@ export const JOB_OPS: Op[] = [
       "limit named, nothing created: shorten the body",
     role: "operator",
     body: SubmitJobJson,
+    maxBodyBytes: MAX_SUBMIT_JSON_BYTES,
     rawBody: {
+      maxBytes: MAX_MANIFEST_BYTES,
       types: ["text/markdown", "text/plain"],
       description: "The whole manifest as markdown: YAML frontmatter, then the job's body",
     },

@@ -22,6 +22,7 @@ import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
 import { ROUTING_OPS } from "./openapi-ops-routing.ts";
 import { pathParameters, queryParameters, ROLES } from "./openapi-params.ts";
 import { responseComponents, successResponses } from "./openapi-schemas.ts";
+import { MAX_JSON_BYTES } from "./validate.ts";
 
 /** In the document's order: a path is listed where its first operation is (changing it reorders the document). */
 export const OPS: Op[] = [
@@ -71,19 +72,26 @@ function jsonSchema(s: z.ZodType): unknown {
   return schema;
 }
 
-/** The request body: JSON per `body`, and/or the raw media types the route also reads. */
+/**
+ * The request body: JSON per `body`, and/or the raw media types the route also reads, each with the byte limit the
+ * route reads it within (`x-max-bytes`, UTF-8; a larger body is refused 413 payload_too_large before it is parsed).
+ */
 function requestBody(op: Op): Record<string, unknown> | undefined {
   if (!op.body && !op.rawBody) return undefined;
-  const content: Record<string, unknown> = op.body ? { "application/json": { schema: jsonSchema(op.body) } } : {};
-  for (const type of op.rawBody?.types ?? []) {
-    const schema = {
-      type: "string",
-      description: op.rawBody!.description,
-      ...(op.rawBody!.binary ? { format: "binary" } : {}),
-    };
-    content[type] = { schema };
+  const content: Record<string, unknown> = {};
+  const limits: string[] = [];
+  if (op.body) {
+    const max = op.maxBodyBytes ?? MAX_JSON_BYTES;
+    content["application/json"] = { schema: jsonSchema(op.body), "x-max-bytes": max };
+    limits.push(`${max} bytes as JSON`);
   }
-  return { content };
+  const raw = op.rawBody;
+  for (const type of raw?.types ?? []) {
+    const schema = { type: "string", description: raw!.description, ...(raw!.binary ? { format: "binary" } : {}) };
+    content[type] = { schema, "x-max-bytes": raw!.maxBytes };
+  }
+  if (raw) limits.push(`${raw.maxBytes} bytes as ${raw.types.join(" or ")}`);
+  return { description: `At most ${limits.join(", ")}: a larger body is refused 413 payload_too_large`, content };
 }
 
 export function openApiDocument(): Record<string, unknown> {

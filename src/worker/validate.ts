@@ -9,20 +9,26 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
+import { MAX_MANIFEST_BYTES } from "../core/manifest-schema.ts";
 import { fromZod } from "./problem.ts";
 
 /** JSON bodies are small control messages; 64 KiB is generous and bounds parsing cost. */
 export const MAX_JSON_BYTES = 64 * 1024;
-/** A manifest body is markdown prose; 256 KiB matches the manifest parser's own cap. */
-export const MAX_MANIFEST_BYTES = 256 * 1024;
+/** A manifest body is markdown prose: the manifest parser's own cap (one constant, core/manifest-schema). */
+export { MAX_MANIFEST_BYTES };
 /**
  * A tracker item carries a manifest body (up to MAX_MANIFEST_BYTES by its schema) beside small fields: read that
  * much, so the item's real bound — its JSON within one dispatch-queue message, in UTF-8 bytes (`assertJsonWithin`)
  * — decides, with a 413 that names it. The JSON default (64 KiB) refused items a message carries.
  */
 export const MAX_TRACKER_REQUEST_BYTES = MAX_MANIFEST_BYTES + MAX_JSON_BYTES;
+/** `POST …/jobs` as JSON: the manifest's body (MAX_MANIFEST_BYTES) and its frontmatter fields beside it. */
+export const MAX_SUBMIT_JSON_BYTES = MAX_MANIFEST_BYTES + 4096;
+/** A `jobs:batch` request may carry this much; larger imports are split by the client. */
+export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 
 export async function readText(c: Context, limit: number): Promise<string> {
+  probe(c, { in: "body", limit });
   const declared = Number(c.req.header("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const body = c.req.raw.body;
@@ -163,23 +169,30 @@ export async function body<S extends z.ZodType>(c: Context, schema: S, allowEmpt
   return parsed.data;
 }
 
-/** One query, path or header validator a route read a request through, with the route's pattern (`/…/:jobId/…`). */
-export interface ValidatorUse {
-  method: string;
-  route: string;
-  in: "query" | "path" | "header";
-  /** The path parameter's or the header's name (as the document spells it); absent for a query. */
-  name?: string;
-  schema: z.ZodType;
-}
+/**
+ * One query, path or header validator a route read a request through, or the byte limit (UTF-8) it read the body
+ * within — past which the body is refused 413.
+ */
+type ProbedUse =
+  | {
+      in: "query" | "path" | "header";
+      /** The path parameter's or the header's name (as the document spells it); absent for a query. */
+      name?: string;
+      schema: z.ZodType;
+    }
+  | { in: "body"; limit: number };
+
+/** A ProbedUse with the request's method and the route's pattern (`/…/:jobId/…`). */
+export type ValidatorUse = { method: string; route: string } & ProbedUse;
 
 /**
- * Told of every validator `query`, `param` and `header` apply, when set: how test/integration/openapi-validators checks the
- * OpenAPI document's parameters against what each route really validates. Unset (free) in production.
+ * Told of every validator `query`, `param` and `header` apply, and of every body `readText` reads, when set: how
+ * test/integration/openapi-validators checks the OpenAPI document's parameters and body limits against what each
+ * route really applies. Unset (free) in production.
  */
 export const validatorProbe: { seen?: (use: ValidatorUse) => void } = {};
 
-function probe(c: Context, use: Omit<ValidatorUse, "method" | "route">): void {
+function probe(c: Context, use: ProbedUse): void {
   // c.req.routePath, not hono/route's helper: that one reads a symbol the test runner's second hono copy lacks.
   if (validatorProbe.seen) validatorProbe.seen({ method: c.req.method, route: c.req.routePath, ...use });
 }

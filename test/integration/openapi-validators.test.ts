@@ -5,7 +5,9 @@
 // documented, on the route the document names (a header such as Idempotency-Key or Last-Event-ID that a route
 // validates but the document omits, or documents with other bounds, fails). The serial gates' `{key}` is documented
 // with its rule (1 to 800 bytes, no control characters), not as a bare string. Also: every operation has an `x-role`
-// the document defines (enrollment and lease-holder included), and both live feeds document Last-Event-ID.
+// the document defines (enrollment and lease-holder included), and both live feeds document Last-Event-ID. Bodies:
+// each route reads its body within the byte limit its document gives (`x-max-bytes`: 8 MiB for jobs:batch, 64 KiB
+// by default), a manifest as markdown and an artifact's bytes too, and reads no body the document does not describe.
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -24,11 +26,23 @@ afterEach(() => {
 type Param = { name: string; in: string; required: boolean; schema: unknown };
 type Doc = {
   components: { "x-roles": Record<string, string> };
-  paths: Record<string, Record<string, { "x-role"?: string; parameters: Param[] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        "x-role"?: string;
+        parameters: Param[];
+        requestBody?: { content: Record<string, { "x-max-bytes"?: number }> };
+      }
+    >
+  >;
 };
 const DOC = openApiDocument() as Doc;
 
 const PRODUCT = "oa-validators";
+
+type ParamUse = Exclude<ValidatorUse, { in: "body" }>;
 
 /** One call straight through the Worker's fetch handler, so its modules (and the probe) are this test's. */
 async function call(method: string, path: string, token: string | undefined): Promise<number> {
@@ -71,13 +85,23 @@ describe("documented parameters are the routes' validators", () => {
     const order = [...OPS].sort((a, b) => Number(!isFactory(a.role)) - Number(!isFactory(b.role)));
     for (const op of order) {
       const where = `${op.method.toUpperCase()} ${op.path}`;
-      const uses: ValidatorUse[] = [];
-      validatorProbe.seen = (u) => uses.push(u);
+      const uses: ParamUse[] = [];
+      const bodyLimits: number[] = [];
+      validatorProbe.seen = (u) => (u.in === "body" ? bodyLimits.push(u.limit) : uses.push(u));
       const path = op.path.replace(/\{(\w+)\}/g, (_m, n: string) => encodeURIComponent(values[n] ?? "x"));
       const token = op.role === "none" ? undefined : isFactory(op.role) ? worker1.token : ADMIN;
       const status = await call(op.method.toUpperCase(), path, token);
       validatorProbe.seen = undefined;
       validated += uses.length;
+      // Body: a JSON body is read within the byte limit the document gives it, and no undocumented body is read.
+      const jsonBody = DOC.paths[op.path]?.[op.method]?.requestBody?.content["application/json"];
+      for (const limit of bodyLimits) {
+        if (!jsonBody) problems.push(`${where}: reads a JSON body the document does not describe (${status})`);
+        else if (jsonBody["x-max-bytes"] !== limit)
+          problems.push(`${where}: reads its body within ${limit} bytes, documented ${jsonBody["x-max-bytes"]}`);
+      }
+      if (jsonBody && bodyLimits.length === 0 && status !== 401 && status !== 403)
+        problems.push(`${where}: documents a JSON body its route never read (${status})`);
       const documented = DOC.paths[op.path]?.[op.method]?.parameters ?? [];
       // The route the validators ran on is the documented one.
       const route = op.path.replace(/\{(\w+)\}/g, ":$1");
@@ -134,6 +158,28 @@ describe("documented parameters are the routes' validators", () => {
       0,
     );
     expect(validated).toBeGreaterThanOrEqual(expected);
+  });
+
+  it("a raw body's documented limit is the route's: a manifest as markdown, an artifact's bytes", async () => {
+    const raw = (path: string, type: string) => DOC.paths[path]?.post?.requestBody?.content[type]?.["x-max-bytes"];
+    const jobs = `${P("{productId}")}/jobs`;
+    const bodyLimits: number[] = [];
+    validatorProbe.seen = (u) => u.in === "body" && bodyLimits.push(u.limit);
+    const ctx = createExecutionContext();
+    const headers = { authorization: `Bearer ${ADMIN}`, "content-type": "text/markdown" };
+    const req = new Request(`http://gf.test${P(PRODUCT)}/jobs`, { method: "POST", headers, body: "no frontmatter" });
+    await (await worker.fetch(req, env, ctx)).body?.cancel();
+    await waitOnExecutionContext(ctx);
+    expect(bodyLimits).toEqual([raw(jobs, "text/markdown")]);
+    expect(raw(jobs, "text/plain")).toBe(raw(jobs, "text/markdown"));
+    // An artifact is streamed, not read: its declared size is checked against the documented limit.
+    const job = await submit(PRODUCT, { title: "raw" });
+    const max = raw(`${P("{productId}")}/jobs/{jobId}/artifacts`, "*/*")!;
+    const over = await api("POST", `${P(PRODUCT)}/jobs/${job.id}/artifacts?name=a.bin`, {
+      token: ADMIN,
+      headers: { "content-type": "application/octet-stream", "content-length": String(max + 1) },
+    });
+    expect([over.status, (over.body as { limit?: number }).limit]).toEqual([413, max]);
   });
 
   it("a serial gate's {key} is documented with its rule: 1 to 800 bytes of UTF-8, no control characters", () => {

@@ -33,10 +33,7 @@ import {
   SEND_OPTIONS,
   sendBatches,
 } from "../queues/messages.ts";
-import { assertJsonWithin, header, MAX_TRACKER_REQUEST_BYTES, param, readJson } from "../validate.ts";
-
-/** A batch request may carry this much; larger imports are split by the client. */
-const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+import { assertJsonWithin, header, MAX_BATCH_BYTES, MAX_TRACKER_REQUEST_BYTES, param, readJson } from "../validate.ts";
 
 export const bulk = new Hono<AppEnv>();
 

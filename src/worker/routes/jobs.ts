@@ -10,7 +10,17 @@ import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { ActionBody, ActionParam, EntityId, IdempotencyKeyHeader, JobListQuery } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole, reviewerOf } from "../auth.ts";
 import { fromZod } from "../problem.ts";
-import { assertTextWithin, body, header, MAX_MANIFEST_BYTES, param, query, readJson, readText } from "../validate.ts";
+import {
+  assertTextWithin,
+  body,
+  header,
+  MAX_MANIFEST_BYTES,
+  MAX_SUBMIT_JSON_BYTES,
+  param,
+  query,
+  readJson,
+  readText,
+} from "../validate.ts";
 
 /**
  * No length rule here: the body is read with a byte cap (`readJson`), and the text's own bytes are checked below by
@@ -67,7 +77,7 @@ jobs.post("/jobs", async (c) => {
   if (type.startsWith("text/markdown") || type.startsWith("text/plain")) {
     input = parseManifest(await readText(c, MAX_MANIFEST_BYTES));
   } else {
-    const b = submitBody(await readJson(c, MAX_MANIFEST_BYTES + 4096, false, SUBMIT_TYPES));
+    const b = submitBody(await readJson(c, MAX_SUBMIT_JSON_BYTES, false, SUBMIT_TYPES));
     assertTextWithin(
       "markdown" in b ? "markdown" : "bodyMd",
       "markdown" in b ? b.markdown : b.bodyMd,
