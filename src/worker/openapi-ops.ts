@@ -108,7 +108,7 @@ export const JOB_OPS: Op[] = [
     summary:
       "Submit a job (JSON or text/markdown manifest); idempotent by key (Idempotency-Key header or manifest " +
       "idempotencyKey): the same request again → 200 with the first job, another request under the key → 409 conflict. " +
-      `413 payload_too_large: a body over ${MAX_MANIFEST_BYTES} bytes, or a job whose JSON (control characters in ` +
+      "413 payload_too_large: a body over its limit (x-max-bytes), or a job whose JSON (control characters in " +
       "its body escape to six bytes each) would pass what one assignment carries to a factory — its size and the " +
       "limit named, nothing created: shorten the body",
     role: "operator",
