@@ -7,10 +7,10 @@
  * origins, see worker/browser-policy).
  */
 import { Hono } from "hono";
-import { DomainError } from "../core/errors.ts";
 import { type AppEnv, productAuth } from "./auth.ts";
 import { cors, securityHeaders } from "./browser-policy.ts";
-import { onError, problemResponse } from "./problem.ts";
+import { unrouted } from "./method-not-allowed.ts";
+import { onError } from "./problem.ts";
 import { alerts } from "./routes/alerts.ts";
 import { artifacts } from "./routes/artifacts.ts";
 import { breakers } from "./routes/breakers.ts";
@@ -57,7 +57,7 @@ export function buildApp(): Hono<AppEnv> {
   // Feed sockets/streams authenticate by header or ticket, so they come before the header-only middleware.
   app.route("/api/v1/products/:productId", feeds);
   app.route("/api/v1/products/:productId", product);
-  app.notFound((c) => problemResponse(c, new DomainError("not_found", `no route for ${c.req.method} ${c.req.path}`)));
+  app.notFound(unrouted(app));
   app.onError(onError);
   return app;
 }
