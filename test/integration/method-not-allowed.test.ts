@@ -51,7 +51,11 @@ describe("a routed path with another method", () => {
   it("DELETE …/budget is 405 (GET, HEAD, PUT), not 404; a path no route has stays 404; no token stays 401", async () => {
     await api("GET", `${P(PRODUCT)}/budget`, { token: ADMIN }); // the product exists
     const del = await rawApi<{ code: string; detail: string }>("DELETE", `${P(PRODUCT)}/budget`, { token: ADMIN });
-    expect([del.status, del.body.code, del.headers.get("allow")]).toEqual([405, "method_not_allowed", "GET, HEAD, PUT"]);
+    expect([del.status, del.body.code, del.headers.get("allow")]).toEqual([
+      405,
+      "method_not_allowed",
+      "GET, HEAD, PUT",
+    ]);
     expect(del.headers.get("content-type")).toContain("application/problem+json");
     expect(del.body.detail).toContain("not DELETE");
     const none = await rawApi<{ code: string }>("GET", `${P(PRODUCT)}/no-such-thing`, { token: ADMIN });
