@@ -73,6 +73,8 @@ function runRow(r, factoryName) {
     i.costUsd !== undefined ? usdText(i.costUsd) : "",
     i.diffStat ? `${i.diffStat.files} files +${i.diffStat.insertions} −${i.diffStat.deletions}` : "",
   ].filter(Boolean);
+  // A running run's insights arrive when it ends; what its budget was charged so far (`spend`) is known before.
+  if (!r.endedAt && r.spend) insights.push(`${usdText(r.spend.usd)} · ${r.spend.tokens} tokens so far`);
   const outcome = r.result?.outcome ?? (r.endedAt ? "ended" : "running");
   return h(
     "tr",

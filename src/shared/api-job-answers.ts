@@ -133,6 +133,12 @@ export const RunSchema = z.object({
       diffStat: z.object({ files: z.number(), insertions: z.number(), deletions: z.number() }).optional(),
     })
     .optional(),
+  spend: z
+    .object({ usd: z.number().describe("USD"), tokens: z.number().int().describe("tokens in + out") })
+    .optional()
+    .describe(
+      "what the job's budget was charged for this run so far (its highest cumulative report), also while it runs",
+    ),
 });
 
 /** `GET …/jobs/{id}/runs`: oldest first (by lease epoch). */

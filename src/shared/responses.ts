@@ -30,6 +30,11 @@ export interface Run {
   endedAt?: number;
   result?: RunResult;
   insights?: Insights;
+  /**
+   * What the job's budget was charged for this run so far: the highest cumulative USD and tokens (in + out) it
+   * reported (policies/run-spend), also while it runs — `insights` arrive only when it ends. Absent before any report.
+   */
+  spend?: { usd: number; tokens: number };
 }
 
 export type TokenRole = "operator" | "viewer";

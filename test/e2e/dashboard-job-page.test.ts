@@ -5,7 +5,7 @@
 // outcome takes focus when the job leaves review, and its POST names the review round the card shows (so does the
 // action bar's approve, with the job's queuedAt: the round it shows); a job with
 // more log lines than the page keeps says above its timeline how many older ones are not shown (they used to vanish
-// silently), in a line that is no row.
+// silently), in a line that is no row. A running run's row shows what its budget was charged so far.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
@@ -240,6 +240,23 @@ describe("dashboard job page in a real browser", () => {
     expect(await page.locator(".timeline #timeline-dropped").count()).toBe(0);
     expect(await notice.isVisible()).toBe(true);
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("shows a running run's charge so far in the runs table", async () => {
+    const spending = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Spending" } })).id;
+    const a = { jobId: spending, leaseEpoch: (await assignmentOf(spending)).leaseEpoch };
+    const insights = { costUsd: 1.25, tokensIn: 90, tokensOut: 10 };
+    for (const frame of [
+      { type: "accept", ...a },
+      { type: "progress", ...a, insights },
+    ])
+      expect((await factory.request(frame)).type).toBe("ack");
+    const { page, errors, close } = await open(1280);
+    await page.goto(`${h.url}/#/jobs/${spending}`);
+    const runs = page.getByRole("region", { name: "Runs" });
+    await expect.poll(() => runs.innerText(), SOON).toContain("$1.25 · 100 tokens so far");
     expect(errors).toEqual([]);
     await close();
   });

@@ -4,6 +4,7 @@
  * is, who holds it, what it needs, how its attempts went — and its runs.
  * Under --json: `{ job, runs }`, the API's own records.
  */
+import { usdText } from "../../core/usd-text.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
@@ -33,6 +34,22 @@ function budgetText(job: Job): string {
   return parts.length ? parts.join(", ") : NONE;
 }
 
+function spendText(spend: Run["spend"]): string {
+  return spend ? `${usdText(spend.usd)} · ${spend.tokens} tokens` : NONE;
+}
+
+/**
+ * What the job has spent, every run summed (their `spend`: what the budget was charged, the running run's too), and
+ * of which budget: "$1.20 · 3400 tokens of $5 (24 %)". The percent is rounded down, as `budget` rounds it.
+ */
+function spentText(job: Job, runs: readonly Run[]): string {
+  const usd = runs.reduce((n, r) => n + (r.spend?.usd ?? 0), 0);
+  const tokens = runs.reduce((n, r) => n + (r.spend?.tokens ?? 0), 0);
+  if (!runs.some((r) => r.spend)) return NONE;
+  const of = job.budget.usd ? ` of ${usdText(job.budget.usd)} (${Math.floor((usd / job.budget.usd) * 100)} %)` : "";
+  return `${spendText({ usd, tokens })}${of}`;
+}
+
 /** "preempted by X at T" while the evicted job waits (the marks clear at its next assignment). */
 function preemptedField(job: Job): Array<[string, string]> {
   if (!job.preemptedBy) return [];
@@ -52,6 +69,7 @@ export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], n
     ["engine", orNone(job.engine)],
     ["repo", orNone(job.repo)],
     ["budget", budgetText(job)],
+    ["spent", spentText(job, runs)],
     ["deps", job.deps.length ? `${job.deps.join(",")} (${job.depsMode})` : NONE],
     ["attempt", `${job.attempt}/${job.maxAttempts}`],
     ["lease epoch", String(job.leaseEpoch)],
@@ -75,6 +93,7 @@ export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], n
             { header: "ENGINE" },
             { header: "STARTED" },
             { header: "DURATION", align: "right" },
+            { header: "SPENT", align: "right" },
             { header: "RESULT", max: 60 },
           ],
           runs.map((r) => [
@@ -84,6 +103,7 @@ export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], n
             orNone(r.engine),
             formatInstant(r.startedAt),
             r.endedAt === undefined ? "running" : formatDuration(r.endedAt - r.startedAt),
+            spendText(r.spend),
             resultText(r.result),
           ]),
         );

@@ -142,10 +142,21 @@ function runCost(sql: SqlStorage, job: Job, insights: Insights | undefined): Ins
   return { ...insights, costUsd: mark.costUsd };
 }
 
-/** Every run of a job, oldest first (by lease epoch). */
+/**
+ * Every run of a job, oldest first (by lease epoch), each with what the budget was charged for it so far (`spend`,
+ * its `run_spend` marks): a running run's insights are stored only when it ends, so its cost showed nowhere.
+ */
 export function listRuns(sql: SqlStorage, jobId: string): Run[] {
   return sql
-    .exec<{ doc: string }>("SELECT doc FROM runs WHERE job_id = ? ORDER BY lease_epoch", jobId)
+    .exec<{ doc: string; usd: number | null; tokens: number | null }>(
+      `SELECT r.doc, s.cost_usd AS usd, s.tokens FROM runs r
+       LEFT JOIN run_spend s ON s.job_id = r.job_id AND s.lease_epoch = r.lease_epoch
+       WHERE r.job_id = ? ORDER BY r.lease_epoch`,
+      jobId,
+    )
     .toArray()
-    .map((r) => JSON.parse(r.doc) as Run);
+    .map((r) => {
+      const run = JSON.parse(r.doc) as Run;
+      return r.usd === null ? run : { ...run, spend: { usd: r.usd, tokens: r.tokens ?? 0 } };
+    });
 }

@@ -1,0 +1,73 @@
+// `gigafactory job ID`: on a preempted job the detail says "preempted by <critical job> at <instant>" (a job never
+// preempted shows no such line); what the job spent is shown, every run summed — the running one too — against its
+// USD budget (percent rounded down, as `budget` rounds it), and each run's charge in the runs table.
+import { describe, expect, it } from "vitest";
+import { renderJob } from "../../src/cli/commands/job.ts";
+import type { Job } from "../../src/core/model.ts";
+import type { Run } from "../../src/shared/responses.ts";
+
+const AT = Date.UTC(2026, 0, 2, 3, 4, 5);
+
+const job: Job = {
+  id: "job_low",
+  productId: "p",
+  title: "t",
+  bodyMd: "",
+  manifest: {} as Job["manifest"],
+  stage: "queued",
+  priority: "low",
+  requires: [],
+  prefers: [],
+  budget: {},
+  deps: [],
+  depsMode: "all",
+  kind: "task",
+  rev: 3,
+  leaseEpoch: 2,
+  attempt: 0,
+  maxAttempts: 3,
+  createdAt: AT - 60_000,
+  updatedAt: AT,
+  queuedAt: AT,
+};
+
+describe("job rendering", () => {
+  it("names the critical job that preempted it and when", () => {
+    const text = renderJob({ ...job, preemptedAt: AT, preemptedBy: "job_crit" }, [], AT + 1000);
+    expect(text).toMatch(/preempted\s+by job_crit at 2026-01-02T03:04:05Z/);
+  });
+
+  it("has no preempted line for a job that was not preempted", () => {
+    expect(renderJob(job, [], AT)).not.toContain("preempted");
+  });
+
+  it("shows what the job spent, the running run's charge included, against its budget", () => {
+    const run = (leaseEpoch: number, usd: number, tokens: number, endedAt?: number): Run => ({
+      jobId: job.id,
+      attempt: leaseEpoch,
+      factoryId: "f1",
+      leaseEpoch,
+      startedAt: AT - 10_000,
+      ...(endedAt === undefined ? {} : { endedAt }),
+      spend: { usd, tokens },
+    });
+    const runs = [run(1, 1.25, 100, AT - 5000), run(2, 0.749, 50)];
+    const text = renderJob({ ...job, budget: { usd: 5 } }, runs, AT);
+    expect(text).toMatch(/spent\s+\$2\.00 · 150 tokens of \$5\.00 \(39 %\)/);
+    expect(text).toMatch(/SPENT/);
+    expect(text).toMatch(/running\s+\$0\.75 · 50 tokens/);
+  });
+
+  it("says none when no run reported a spend, and leaves the budget part out when the job has none", () => {
+    expect(renderJob(job, [], AT)).toMatch(/spent\s+—/);
+    const one: Run = {
+      jobId: job.id,
+      attempt: 1,
+      factoryId: "f",
+      leaseEpoch: 1,
+      startedAt: AT,
+      spend: { usd: 0, tokens: 7 },
+    };
+    expect(renderJob(job, [one], AT)).toMatch(/spent\s+\$0\.00 · 7 tokens\n/);
+  });
+});
