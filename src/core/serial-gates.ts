@@ -71,22 +71,29 @@ export interface QueuedRef {
   held?: boolean;
 }
 
-// C0 controls, DEL and C1 controls: invisible in a terminal or an audit log, and never what an operator typed.
+/**
+ * No C0 controls, DEL or C1 controls: invisible in a terminal or an audit log, and never what an operator typed.
+ * Not `.` nor `..` either: a URL path cannot name them — every client and the runtime resolve a dot segment, encoded
+ * (`%2E%2E`) or not, before the router sees it, so `POST …/serial/../freeze` reached `POST …/freeze` (404) and a
+ * job under such a key could never be frozen: its gate had no write path. One pattern, so the OpenAPI document
+ * states the whole rule as its `pattern`.
+ */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const NO_CONTROL = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+const KEY_PATTERN = /^(?!\.\.?$)[^\u0000-\u001f\u007f-\u009f]*$/;
 
 /**
  * What a serial key may be wherever one is given — a manifest's `serialKey`, a lesson's scope, the gate endpoints'
- * `{key}`: one character to SERIAL_KEY_MAX_BYTES bytes of UTF-8, no control characters. Written as checks JSON
- * Schema can state (minLength, maxLength, pattern, the byte bound in the description), so the OpenAPI document
- * shows the rule; a refinement in code showed `{type: string}`, and the manifest's copy let control characters in.
+ * `{key}`: one character to SERIAL_KEY_MAX_BYTES bytes of UTF-8, no control characters, not `.` or `..`
+ * (KEY_PATTERN). Written as checks JSON Schema can state (minLength, maxLength, pattern, the byte bound in the
+ * description), so the OpenAPI document shows the rule; a refinement in code showed `{type: string}`, and the
+ * manifest's copy let control characters in.
  */
 export const SerialKeySchema = utf8Text(
   SERIAL_KEY_MAX_BYTES,
   z
     .string()
     .min(1, "a serial key is at least one character")
-    .regex(NO_CONTROL, "a serial key has no control characters"),
+    .regex(KEY_PATTERN, "a serial key has no control characters and is not . or .. (no URL path can name those)"),
 );
 
 /** Why `key` cannot be a serial key (for a 400), or undefined when it can (SerialKeySchema's first issue). */

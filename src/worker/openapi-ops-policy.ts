@@ -5,6 +5,7 @@
  */
 
 import { MAX_CHILDREN_PER_PARENT, MAX_CHILDREN_PER_REQUEST } from "../core/composite.ts";
+import { DEFAULT_SETTINGS } from "../core/settings.ts";
 import { JobTreeSchema, ReviewAnswerSchema, ReviewsViewSchema } from "../shared/api-job-answers.ts";
 import {
   ChildrenBody,
@@ -71,8 +72,9 @@ export const SETTINGS_OPS: Op[] = [
     method: "get",
     path: `${P}/settings`,
     summary:
-      "The product's settings, every key: preemption, leaseTtlSeconds, router weights, agingHorizonMinutes, retry " +
-      "{baseSeconds, maxSeconds, jitter}, frozenSerialKeys, budgetPaused — and `aging` (derived, never set): whether " +
+      // Named from the record itself: a hand-written list stopped at budgetPaused, five keys short of "every key".
+      `The product's settings, every key: ${Object.keys(DEFAULT_SETTINGS).join(", ")} (defaults for any never set) ` +
+      "— and `aging` (derived, never set): whether " +
       "a low job under a steady stream of high jobs is assigned within a bound (`holds`: weights.starvation above " +
       "`starvationAbove`, 2), that bound in minutes, and a message saying the guarantee is off when it is",
     role: "viewer",
@@ -82,10 +84,13 @@ export const SETTINGS_OPS: Op[] = [
     method: "patch",
     path: `${P}/settings`,
     summary:
-      "Change settings (any subset; nested objects merge key by key; unknown keys are 400): answers the whole new " +
-      "record. Audited (settings.update, with the changed keys); a new leaseTtlSeconds is pushed to connected " +
+      "Change settings (any subset; nested objects merge key by key; unknown keys, frozenSerialKeys and budgetPaused " +
+      "— written by the serial-gate and budget endpoints — are 400): answers the whole new record. 400 also when the " +
+      "merged record has retry.maxSeconds below retry.baseSeconds or breaker.maxCoolDownSeconds below " +
+      "breaker.coolDownSeconds; a refused patch changes nothing. A patch that changes nothing writes nothing. " +
+      "Audited (settings.update, with the changed keys); a new leaseTtlSeconds is pushed to connected " +
       "factories as a `settings` frame. 409 conflict when new weights would make a running experiment's two arms " +
-      "route alike (stop it first)",
+      "route alike (stop it first). No version precondition: of two concurrent patches of one key the last wins",
     role: "operator",
     body: SettingsPatchBody,
     ok: { "200": json("The whole new settings record, and the aging guarantee", SettingsAnswerSchema) },

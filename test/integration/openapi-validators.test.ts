@@ -4,10 +4,11 @@
 // its name, its JSON Schema (bounds, pattern), whether it is required — and each validator applied must be
 // documented, on the route the document names (a header such as Idempotency-Key or Last-Event-ID that a route
 // validates but the document omits, or documents with other bounds, fails). The serial gates' `{key}` is documented
-// with its rule (1 to 800 bytes, no control characters), not as a bare string. Also: every operation has an `x-role`
-// the document defines (enrollment and lease-holder included), and both live feeds document Last-Event-ID. Bodies:
-// each route reads its body within the byte limit its document gives (`x-max-bytes`: 8 MiB for jobs:batch, 64 KiB
-// by default), a manifest as markdown and an artifact's bytes too, and reads no body the document does not describe.
+// with its rule (1 to 800 bytes, no control characters, not . or ..), not as a bare string. Also: every operation
+// has an `x-role` the document defines (enrollment and lease-holder included), and both live feeds document
+// Last-Event-ID. Bodies: each route reads its body within the byte limit its document gives (`x-max-bytes`: 8 MiB
+// for jobs:batch, 64 KiB by default), a manifest as markdown and an artifact's bytes too, and reads no body the
+// document does not describe.
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -182,7 +183,7 @@ describe("documented parameters are the routes' validators", () => {
     expect([over.status, (over.body as { limit?: number }).limit]).toEqual([413, max]);
   });
 
-  it("a serial gate's {key} is documented with its rule: 1 to 800 bytes of UTF-8, no control characters", () => {
+  it("a serial gate's {key} is documented with its rule: 1 to 800 bytes of UTF-8, no control characters, not . or ..", () => {
     for (const action of ["freeze", "unfreeze"]) {
       const params = DOC.paths[`${P("{productId}")}/serial/{key}/${action}`]?.post?.parameters ?? [];
       const schema = params.find((p) => p.in === "path" && p.name === "key")?.schema as Record<string, unknown>;
@@ -198,7 +199,7 @@ describe("documented parameters are the routes' validators", () => {
         action,
       ).toEqual([true, true]);
       expect(
-        ["a\nb", "tab\there", "del\u007f", "c1\u0085"].some((k) => pattern.test(k)),
+        ["a\nb", "tab\there", "del\u007f", "c1\u0085", ".", ".."].some((k) => pattern.test(k)),
         action,
       ).toBe(false);
     }

@@ -3,7 +3,7 @@
 // urgency order at once (push dispatch); both are audited with their reason, mirrored into
 // settings.frozenSerialKeys, refused to viewers, and GET …/serial shows holder, queue and freeze per key — and as
 // `next` the job dispatch takes next (due now: a more urgent job in retry backoff is not it; with none due,
-// `nextDueAt` says when one becomes due).
+// `nextDueAt` says when one becomes due). A key no URL path can name (`.`, `..`) is refused in a manifest.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { getSettings } from "../../src/durable-objects/coordinator/runtime/meta.ts";
@@ -211,5 +211,21 @@ describe("freeze and unfreeze", () => {
     }
     expect((await gates(product)).body.keys).toEqual([]);
     expect(await frozenInSettings(product)).toEqual([]);
+  });
+
+  it("refuses a job's serialKey `.` or `..` (400, nothing made): no URL path names it, so its gate could not be frozen", async () => {
+    const product = "serial-dot-keys";
+    for (const serialKey of [".", ".."]) {
+      // What a client sends to freeze it: the dot segment is resolved away before any route sees it.
+      expect((await freeze(product, serialKey, "r")).body).toMatchObject({ code: "not_found" });
+      const r = await api("POST", `${P(product)}/jobs`, {
+        token: ADMIN,
+        json: { manifest: { title: "t", serialKey } },
+      });
+      expect(r.status, serialKey).toBe(400);
+      expect(r.body).toMatchObject({ code: "invalid_manifest" });
+    }
+    expect((await submit(product, { title: "dots inside", serialKey: "..." })).serialKey).toBe("...");
+    expect((await gates(product)).body.keys.map((k) => k.key)).toEqual(["..."]);
   });
 });

@@ -1,6 +1,7 @@
 // `gigafactory serial list|freeze|unfreeze` and `review approve|reject` / `reviews` over a real local socket: the
 // key travels URL-encoded, the reason and comment in the body (never a reviewer name), --json prints the API's
-// documents, human output says k of N (and the review round, which `--round` sends back to fence a verdict) and who froze what, and a missing --reason is a usage error (exit 2).
+// documents, human output says k of N (and the review round, which `--round` sends back to fence a verdict) and who froze what, and a missing --reason is a usage error (exit 2),
+// as is a KEY no serial key can be (`..`, which the URL resolved away: a 404 whose fix said to check --url).
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -44,6 +45,23 @@ async function coordinator(): Promise<{ url: string; seen: Array<{ line: string;
 const cli = (url: string, ...argv: string[]) => captureCli([...argv, ...connection(url, "p")]);
 
 describe("gigafactory serial", () => {
+  it("refuses a KEY no serial key can be (`..`, a control character) as a usage error, sending nothing", async () => {
+    const { url, seen } = await coordinator();
+    for (const [command, key] of [
+      ["freeze", ".."],
+      ["unfreeze", "."],
+      ["freeze", "a\tb"],
+    ] as const) {
+      const r = await cli(url, "serial", command, key, "--reason", "r");
+      expect(r.code, key).toBe(2);
+      expect(r.stderr.startsWith(`✘ ERROR usage: ${JSON.stringify(key)} is not a serial key: a serial key `)).toBe(
+        true,
+      );
+      expect(r.stderr.endsWith(` / see \`gigafactory serial ${command} --help\`\n`), r.stderr).toBe(true);
+    }
+    expect(seen).toEqual([]);
+  });
+
   it("freezes and unfreezes a URL-encoded key with its reason, and lists the gates", async () => {
     const { url, seen } = await coordinator();
     const frozen = await cli(url, "serial", "freeze", "repo/main", "--reason", "INC-7");

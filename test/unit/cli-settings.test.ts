@@ -3,8 +3,9 @@
 // --json document, and a refused patch is one `✘ ERROR validation_failed: … / how to fix` line with exit 1 (a
 // malformed word is a usage error, exit 2, and so is a number too large to be finite — `weights.load=1e400` was sent
 // as null and refused "expected number, received null"); a misspelt key is told the key probably meant, top-level or
-// nested, and a value of the wrong type what its key takes (`preemption=yes`: true or false), not "fix the value
-// named above".
+// nested, and a value of the wrong type what its key takes (`preemption=yes`: true or false; a number: the key's value
+// now, which the server takes), not "fix the value named above". A number spelt `.5` or `+2` is sent as a number, and
+// a key named like an Object.prototype member (`__proto__`, `constructor`) is sent as typed, for the server to refuse.
 import { describe, expect, it } from "vitest";
 import { parseAssignments } from "../../src/cli/commands/settings.ts";
 import { applySettingsPatch, DEFAULT_SETTINGS, SettingsPatchSchema, withDefaults } from "../../src/core/settings.ts";
@@ -36,6 +37,25 @@ describe("parseAssignments", () => {
     expect(
       parseAssignments(["preemption=true", "weights.load=2", "retry.baseSeconds=10", "retry.jitter=0.2", "x=abc"]),
     ).toEqual({ preemption: true, weights: { load: 2 }, retry: { baseSeconds: 10, jitter: 0.2 }, x: "abc" });
+  });
+
+  it("reads a number written as people write one (.5, 5., +2, 007) as that number, not as text", () => {
+    expect(
+      parseAssignments(["retry.jitter=.5", "retry.baseSeconds=5.", "weights.load=+2", "leaseTtlSeconds=007"]),
+    ).toEqual({ retry: { jitter: 0.5, baseSeconds: 5 }, weights: { load: 2 }, leaseTtlSeconds: 7 });
+    expect(parseAssignments(["overflow=hold", "x=1.2.3", "y=.", "z=e5"])).toEqual({
+      overflow: "hold",
+      x: "1.2.3",
+      y: ".",
+      z: "e5",
+    });
+  });
+
+  it("keeps a key named like an Object.prototype member as its own key, so the server judges it", () => {
+    expect(JSON.stringify(parseAssignments(["constructor=1"]))).toBe('{"constructor":1}');
+    expect(JSON.stringify(parseAssignments(["toString.a=1"]))).toBe('{"toString":{"a":1}}');
+    expect(JSON.stringify(parseAssignments(["__proto__.x=1"]))).toBe('{"__proto__":{"x":1}}');
+    expect(JSON.stringify(parseAssignments(["weights.__proto__=1"]))).toBe('{"weights":{"__proto__":1}}');
   });
 
   it.each([
@@ -113,7 +133,23 @@ describe("gigafactory settings", () => {
     [
       "weights.load=high",
       "body.weights.load: Invalid input: expected number, received string",
-      "`weights.load` takes a number: write `weights.load=2`",
+      "`weights.load` takes a number: write `weights.load=1`",
+    ],
+    // The example is the key's value now, which the server takes: a fixed 2 is above jitter's 1, below the TTL's 5.
+    [
+      "retry.jitter=half",
+      "body.retry.jitter: Invalid input: expected number, received string",
+      "`retry.jitter` takes a number: write `retry.jitter=0.5`",
+    ],
+    [
+      "leaseTtlSeconds=long",
+      "body.leaseTtlSeconds: Invalid input: expected number, received string",
+      "`leaseTtlSeconds` takes a number: write `leaseTtlSeconds=60`",
+    ],
+    [
+      "__proto__.x=1",
+      'body: Unrecognized key: "__proto__"',
+      "`__proto__` is not a setting: `gigafactory settings get` shows every setting",
     ],
     [
       "zzz=2",

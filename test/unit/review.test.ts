@@ -266,6 +266,10 @@ describe("serial gates", () => {
     ["a\nb", false],
     ["tab\there", false],
     ["del\u007f", false],
+    [".", false], // a dot segment: no URL path names it, so the gate endpoints could not reach it
+    ["..", false],
+    ["...", true],
+    ["./a", true],
   ];
   for (const [key, ok] of keys) {
     it(`${ok ? "accepts" : "refuses"} the key ${JSON.stringify(key.slice(0, 12))}${key.length > 12 ? "…" : ""}`, () => {

@@ -4,6 +4,7 @@
  * still stopping), a queue or a freeze; `serial freeze KEY --reason TEXT` stops new dispatch of the key's jobs (the
  * running holder finishes), `serial unfreeze KEY` lets its most urgent waiting job go. Under --json: the API's documents (`{keys}` for list, the key's gate otherwise).
  */
+import { serialKeyProblem } from "../../core/serial-gates.ts";
 import type { SerialGate } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
@@ -31,6 +32,17 @@ export function nextText(g: SerialGate): string {
   if (g.next === undefined) return g.queue[0] ?? NONE;
   if (g.next) return g.next;
   return g.nextDueAt ? `none due (next at ${formatInstant(g.nextDueAt)})` : NONE;
+}
+
+/**
+ * The KEY argument, checked by the rule every key obeys (core/serial-gates) before anything is sent: `..` went out as
+ * `/serial/../freeze`, which the URL resolves to `/freeze` — a 404 whose fix said to check --url.
+ * @throws CliError usage — not a serial key
+ */
+function keyArg(key: string, command: string): string {
+  const problem = serialKeyProblem(key);
+  if (problem) throw usageError(`${JSON.stringify(key)} is not a serial key: ${problem}`, command);
+  return key;
 }
 
 function describeGate(g: SerialGate): string {
@@ -85,9 +97,10 @@ export const serialCommands: Command[] = [
     summary: "freeze a serial key: none of its jobs is dispatched until unfrozen (the running holder finishes)",
     options: { reason: { type: "string", value: "TEXT", help: "why, for the audit log and the board (required)" } },
     async run(ctx) {
+      const key = keyArg(ctx.positionals[0]!, "serial freeze");
       const reason = ctx.str("reason");
       if (!reason) throw usageError("serial freeze needs --reason", "serial freeze");
-      const gate = await ctx.client().freezeSerialKey(ctx.positionals[0]!, reason);
+      const gate = await ctx.client().freezeSerialKey(key, reason);
       if (ctx.json) ctx.emit(gate);
       else
         ctx.print(`${gate.changed === false ? "already frozen for this reason" : "✔ frozen"} — ${describeGate(gate)}`);
@@ -100,7 +113,8 @@ export const serialCommands: Command[] = [
     summary: "unfreeze a serial key: its most urgent waiting job is dispatched",
     options: { reason: { type: "string", value: "TEXT", help: "why, for the audit log" } },
     async run(ctx) {
-      const gate = await ctx.client().unfreezeSerialKey(ctx.positionals[0]!, ctx.str("reason"));
+      const key = keyArg(ctx.positionals[0]!, "serial unfreeze");
+      const gate = await ctx.client().unfreezeSerialKey(key, ctx.str("reason"));
       if (ctx.json) ctx.emit(gate);
       else
         ctx.print(

@@ -4,7 +4,8 @@
  * router weights, frozen serial keys, budget pause, overflow, breaker, error budget, health, learned routing: every
  * top-level key, as --json has them); `gigafactory settings set KEY=VALUE…` changes some of them
  * (operator), e.g. `preemption=true weights.load=2 retry.baseSeconds=10 leaseTtlSeconds=120`: a dotted key reaches
- * into `weights` or `retry`, a value is read as JSON when it parses (numbers, true/false) and as text otherwise. The
+ * into `weights` or `retry`, a value is read as JSON when it parses (numbers, true/false), as a number when it is one
+ * spelt otherwise (`.5`, `+2`), and as text otherwise. The
  * coordinator validates the patch (core/settings): an unknown key or a value out of range is its 400, reported as
  * `✘ ERROR validation_failed: … / fix the value named above` — for a key it does not know, the key probably meant.
  */
@@ -33,22 +34,33 @@ export function parseAssignments(words: readonly string[]): Patch {
     }
     const value = readValue(word.slice(0, eq), word.slice(eq + 1));
     const [head, leaf] = path as [string, string | undefined];
+    // Own keys only, and set as own properties: `constructor=1` was "set twice" (`in` sees Object.prototype), and
+    // `__proto__.x=1` went through the prototype setter, sent `{}` and printed "✔ Nothing changed" — a typo passed.
     if (leaf === undefined) {
-      if (head in patch) throw usageError(`${head} is set twice`, "settings set");
-      patch[head] = value;
+      if (Object.hasOwn(patch, head)) throw usageError(`${head} is set twice`, "settings set");
+      setOwn(patch, head, value);
       continue;
     }
-    const inner = patch[head] ?? {};
-    if (typeof inner !== "object" || inner === null || Array.isArray(inner) || leaf in inner) {
+    const inner = Object.hasOwn(patch, head) ? patch[head] : {};
+    if (typeof inner !== "object" || inner === null || Array.isArray(inner) || Object.hasOwn(inner, leaf)) {
       throw usageError(`${head}.${leaf} is set twice`, "settings set");
     }
-    patch[head] = { ...inner, [leaf]: value };
+    setOwn(patch, head, { ...inner, [leaf]: value });
   }
   return patch;
 }
 
+/** `target[key] = value` as an own, enumerable property whatever `key` is (`__proto__` included): JSON sends it. */
+function setOwn(target: Patch, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A number as people write one and JSON does not (`.5`, `5.`, `+2`, `007`): read as that number, not as text. */
+const LOOSE_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
 /**
- * JSON when it parses (`2`, `true`, `"x"`, `[…]`), the raw text otherwise.
+ * JSON when it parses (`2`, `true`, `"x"`, `[…]`), a number when it is one in another spelling (LOOSE_NUMBER:
+ * `retry.jitter=.5` was sent as the text ".5" and refused "expected number"), the raw text otherwise.
  * @throws CliError usage — a number too large to be finite anywhere in it (`1e400`): JSON.parse reads it as
  *   Infinity, which the request would carry as null, refused by the server as "expected number, received null".
  */
@@ -57,7 +69,8 @@ function readValue(key: string, raw: string): unknown {
   try {
     value = JSON.parse(raw);
   } catch {
-    return raw;
+    if (!LOOSE_NUMBER.test(raw)) return raw;
+    value = Number(raw);
   }
   if (hasNonFinite(value)) {
     const what = typeof value === "number" ? `${raw} is` : "it holds";
@@ -125,7 +138,18 @@ async function show(ctx: Ctx): Promise<number> {
 
 /** A value of the wrong type, in zod's words: `body.preemption: Invalid input: expected boolean, received string`. */
 const WRONG_TYPE = /^body\.([\w.]+): Invalid input: expected (boolean|number), received \w+/;
-const EXAMPLE: Record<string, string> = { boolean: "true", number: "2" };
+
+/**
+ * A value `key` takes, for the fix line: `true` for a boolean; for a number, the key's value now (`before`, valid by
+ * definition) — a fixed `2` was itself refused for `retry.jitter` (at most 1) and `leaseTtlSeconds` (at least 5).
+ */
+function exampleFor(key: string, type: string, before: ProductSettings): string {
+  if (type === "boolean") return "true";
+  const now = key
+    .split(".")
+    .reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Patch)[k] : undefined), before);
+  return typeof now === "number" ? String(now) : "…";
+}
 
 /** The coordinator's refusal of a key it does not know, in zod's words: `body.weights: Unrecognized key: "lod"`. */
 const UNRECOGNIZED = /^body(?:\.(\w+))?: Unrecognized keys?: "([^"]+)"/;
@@ -144,7 +168,7 @@ export function settingsError(err: unknown, before: ProductSettings): CliError {
     return new CliError(
       e.code,
       e.message,
-      `\`${key}\` takes ${how}: write \`${key}=${EXAMPLE[type] ?? "…"}\``,
+      `\`${key}\` takes ${how}: write \`${key}=${exampleFor(key, type, before)}\``,
       e.exitCode,
     );
   }

@@ -7,7 +7,8 @@
  *           routing differently, else `409 conflict` naming it and nothing is written.
  *   output: the new settings saved in `meta`; a `settings.update` audit record naming the changed keys with
  *           their old and new values; the queue version bumped (weights, aging, TTL and preemption change what
- *           a dispatch pass decides, so one runs); whether connected factories must be told (the lease TTL).
+ *           a dispatch pass decides, so one runs); a changed `health` threshold makes a health pass due now (the
+ *           alarm runs it, policies/health-deadline); whether connected factories must be told (the lease TTL).
  * A patch that changes nothing writes nothing: no audit record, no dispatch pass.
  */
 import { DomainError } from "../../../core/errors.ts";
@@ -22,6 +23,7 @@ import { attachmentOf, send } from "../factories/sockets.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { setNextHealthAt } from "./health-deadline.ts";
 import { assertRunningArmsDiffer } from "./routing-changes.ts";
 
 export interface SettingsUpdate {
@@ -80,6 +82,9 @@ export function updateSettings(tx: Tx, patch: SettingsPatch, actor: string): Set
   saveSettings(tx.sql, after);
   enqueueAudit(tx, actor, "settings.update", tx.productId, { changed, diff });
   bumpQueueVersion(tx.sql);
+  // The next pass was noted by the old thresholds (up to a week ahead): without one now, a job already silent past a
+  // lowered `stuckAfterMinutes` (or an alert a raised one clears) waited for the cron's next minute, or that week.
+  if (changed.some((k) => k.startsWith("health."))) setNextHealthAt(tx.sql, tx.now);
   return { settings: after, changed, announce: changesFactoryContract(before, after) };
 }
 
