@@ -27,6 +27,7 @@ import type { Job } from "../core/model.ts";
 import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
+import { cloneMirror } from "./mirror-clone.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
 import { resolveResume } from "./workspace-resume.ts";
 
@@ -132,11 +133,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
   const mirror = path.join(opts.workDir, "mirrors", mirrorName(repo));
   const dir = jobDir(opts.workDir, job.id);
   return locks.run(mirror, async () => {
-    if (!existsSync(path.join(mirror, "HEAD"))) {
-      ownedDir(path.dirname(mirror), as);
-      await removeTree(mirror, as);
-      await git(["clone", "--bare", "-q", "--", repo, mirror], { as });
-    }
+    if (!existsSync(path.join(mirror, "HEAD"))) await cloneMirror(repo, mirror, as);
     await cleanMirror(mirror, as, repo); // what an earlier job's engine configured must not reach this job's
     await withLockRetry(
       () => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
