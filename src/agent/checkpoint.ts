@@ -17,6 +17,7 @@ import { stageTree } from "./embedded-repos.ts";
 import { copyAs } from "./engine-user.ts";
 import { type GitOptions, git, gitBytes, gitOk, withLockRetry } from "./git.ts";
 import { parseShortstat } from "./insights.ts";
+import { isOwnWipBranch } from "./resume-point.ts";
 import { clearStaleLocks, jobLockFiles } from "./stale-locks.ts";
 import { checkpointBranch, type Workspace } from "./workspace.ts";
 
@@ -137,9 +138,10 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
  * Delete an earlier epoch's WIP branch from every push target, best effort —
  * call only once the coordinator has recorded a checkpoint on this run's own
  * branch, so nothing points to the old one any more. Returns where it went.
+ * Only the job's own WIP branches go (agent/resume-point `isOwnWipBranch`): the name came from the coordinator.
  */
 export async function retireBranch(ws: Workspace, branch: string): Promise<string[]> {
-  if (branch === checkpointBranch(ws.jobId, ws.leaseEpoch)) return [];
+  if (branch === checkpointBranch(ws.jobId, ws.leaseEpoch) || !isOwnWipBranch(ws.jobId, branch)) return [];
   const retired: string[] = [];
   for (const target of ws.pushTargets) {
     // As the engine's user, like every git command in its files: the repository's config there is the engine's.

@@ -194,6 +194,11 @@ export class RepoLocks {
     });
     return next;
   }
+
+  /** Whether `key`'s lock is held or waited on (agent/mirror-eviction leaves such a repository alone). */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
 }
 
 /**

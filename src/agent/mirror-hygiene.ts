@@ -53,8 +53,11 @@ export async function cleanMirror(mirror: string, as: RunAs | undefined, repo: s
 /** The refspec `prepareRepo` gives a new mirror: every branch of origin as a remote-tracking ref. */
 export const ORIGIN_FETCH = "+refs/heads/*:refs/remotes/origin/*";
 
-/** Whether a worktree of the mirror other than itself is registered and still on disk (a job running here). */
-async function otherWorktreesLive(mirror: string, as: RunAs | undefined): Promise<boolean> {
+/**
+ * Whether a worktree of the mirror other than itself is registered and still on disk (a job running here). Throws
+ * GitError when git fails.
+ */
+export async function otherWorktreesLive(mirror: string, as: RunAs | undefined): Promise<boolean> {
   const out = await git(["worktree", "list", "--porcelain"], { cwd: mirror, as });
   const trees = out
     .split("\n")

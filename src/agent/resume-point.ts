@@ -33,6 +33,18 @@ export function sameCommit(a: string, b: string): boolean {
   return a.length <= b.length ? b.startsWith(a) : a.startsWith(b);
 }
 
+/**
+ * Whether `branch` is one of `jobId`'s own WIP branches: `gf/wip/<jobId>-e<epoch>` (agent/workspace
+ * `checkpointBranch`) or the `gf/wip/<jobId>` older agents pushed. The coordinator's record names whatever branch a
+ * lease holder reported, so the agent deletes a branch it resumed from only when it is one of these (a record saying
+ * `release` deleted that branch of the job's repository), and reads only these from the host's checkpoint remote,
+ * where the jobs of every product this host serves push theirs.
+ */
+export function isOwnWipBranch(jobId: string, branch: string): boolean {
+  const own = `gf/wip/${jobId}`;
+  return branch === own || (branch.startsWith(`${own}-e`) && /^\d+$/.test(branch.slice(own.length + 2)));
+}
+
 const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "none");
 
 /** Decide the resume point from `s` (see the module comment for the rules). */

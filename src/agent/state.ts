@@ -13,6 +13,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import path from "node:path";
 import { z } from "zod";
 import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
+import { EntityId } from "../shared/api.ts";
 import { CheckpointBody, InsightsBody, RunResultBody } from "../shared/api-work.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { ConfigFile } from "./config.ts";
@@ -100,7 +101,8 @@ export function writeConfigFile(stateDir: string, config: ConfigFile): string {
 /**
  * A job record as read back from disk. The file is the agent's own, but a disk fault, a hand edit or an older agent
  * can leave anything there, and what it holds is acted on: a `report` is re-sent as is, `enginePid` is killed. The
- * report is held to the wire schemas it is sent under; unknown top-level fields are dropped (a newer agent's).
+ * report is held to the wire schemas it is sent under, the job id to the coordinator's id rule (the workspace, job
+ * text and log named after it are deleted once the job is not this host's); unknown top-level fields are dropped.
  */
 const StoredReportSchema = z
   .object({
@@ -112,7 +114,8 @@ const StoredReportSchema = z
   .strict();
 
 const JobRecordSchema = z.object({
-  jobId: z.string().min(1),
+  // The coordinator's id rule, as agent/assignment-guard holds assignments to: paths are built from it and removed.
+  jobId: EntityId,
   leaseEpoch: z.number().int().min(0),
   attempt: z.number().int().min(0),
   engine: z.string().optional(),

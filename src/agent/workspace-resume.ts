@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import type { Job } from "../core/model.ts";
 import type { RunAs } from "./engine-user.ts";
 import { GitError, git, gitOk, withLockRetry } from "./git.ts";
-import { decideResumePoint } from "./resume-point.ts";
+import { decideResumePoint, isOwnWipBranch } from "./resume-point.ts";
 
 export interface Resume {
   /** The full sha to start from; undefined = a fresh start. */
@@ -48,7 +48,8 @@ async function fetchOne(
 }
 
 /**
- * Fetch `branch` from every source (each into its own ref: one source whose push was refused may be behind another)
+ * Fetch `branch` from every source (each into its own ref: one source whose push was refused may be behind another;
+ * a branch not the job's own, from the job's repository only)
  * and pick the tip to resume from: the first source's whose branch contains `sha`; else, when `sha` is a commit the
  * repository already holds, that commit is available (tip: the first source's, for the mismatch note); else the first
  * tip found. The chosen tip is kept in `refs/gf/resume/<jobId>` (agent/workspace deletes it with the workspace).
@@ -66,6 +67,8 @@ async function fetchCheckpoint(
   const scratch: string[] = [];
   try {
     for (const [i, source] of sources.entries()) {
+      // The host's checkpoint remote holds every job's WIP (every product's): only this job's own is read there.
+      if (source !== "origin" && !isOwnWipBranch(jobId, branch)) continue;
       const ref = `refs/gf/resume-src/${jobId}/${i}`;
       scratch.push(ref);
       const tip = await fetchOne(repoDir, source, branch, ref, as);

@@ -27,6 +27,8 @@ import type { Job } from "../core/model.ts";
 import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
+import { cloneMirror } from "./mirror-clone.ts";
+import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
 import { resolveResume } from "./workspace-resume.ts";
 
@@ -131,12 +133,13 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
   const as = opts.owner;
   const mirror = path.join(opts.workDir, "mirrors", mirrorName(repo));
   const dir = jobDir(opts.workDir, job.id);
-  return locks.run(mirror, async () => {
+  let cloned = false;
+  const ws = await locks.run(mirror, async (): Promise<Workspace> => {
     if (!existsSync(path.join(mirror, "HEAD"))) {
-      ownedDir(path.dirname(mirror), as);
-      await removeTree(mirror, as);
-      await git(["clone", "--bare", "-q", "--", repo, mirror], { as });
+      await cloneMirror(repo, mirror, as);
+      cloned = true;
     }
+    markMirrorUsed(mirror, Date.now());
     await cleanMirror(mirror, as, repo); // what an earlier job's engine configured must not reach this job's
     await withLockRetry(
       () => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
@@ -174,6 +177,9 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
       owner: as,
     };
   });
+  // One more mirror on disk: the least recently used past the bound go (agent/mirror-eviction; never throws).
+  if (cloned) await evictMirrors(path.dirname(mirror), as, locks);
+  return ws;
 }
 
 async function prepareScratch(job: Job, opts: WorkspaceOptions): Promise<Workspace> {

@@ -1,0 +1,86 @@
+/**
+ * @module agent/mirror-eviction
+ * A bound on the repository mirrors a host keeps (`<work-dir>/mirrors`, one full bare clone per repository,
+ * agent/workspace). They were never removed: every repository a job ever named stayed on disk for good — and a job's
+ * `repo` is the submitter's to choose, so a stream of jobs naming one large repository under ever new spellings
+ * (`…/app.git`, `…/app`, `…/app.git/`, another user name) filled each factory's disk with one clone of it per
+ * spelling, never reclaimed. After each new clone the least recently used mirrors past MIRRORS_MAX are removed —
+ * never one a job is using: held by a preparation in this process (its lock), or with a worktree still on disk (a
+ * job running from it, here or in another agent sharing the work dir).
+ * "Used" is the mirror directory's mtime, which agent/workspace sets on every preparation from it.
+ */
+import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
+import path from "node:path";
+import { type RunAs, removeTree } from "./engine-user.ts";
+import { otherWorktreesLive } from "./mirror-hygiene.ts";
+
+/**
+ * 24: more repositories than a host's jobs work on in turn (each preparation past it would clone afresh), yet few
+ * enough full clones that a host's disk holds them.
+ */
+export const MIRRORS_MAX = 24;
+
+/** A mirror's directory name (agent/workspace `mirrorName`): `<name>-<12 hex>.git`; never a clone in progress. */
+const MIRROR_NAME = /-[0-9a-f]{12}\.git$/;
+
+/** Record that `mirror` was used at `now` (ms since the epoch). Never throws: the order is a hint, not a guarantee. */
+export function markMirrorUsed(mirror: string, now: number): void {
+  try {
+    utimesSync(mirror, now / 1000, now / 1000);
+  } catch {
+    /* a mirror whose time cannot be set is merely evicted earlier */
+  }
+}
+
+/** What agent/workspace lends this module: its per-mirror lock, and whether a mirror's lock is held or waited on. */
+export interface MirrorLocks {
+  busy: (mirror: string) => boolean;
+  run: <T>(mirror: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Remove the least recently used mirrors in `dir` until at most MIRRORS_MAX (`max`) are left, as `as` (their
+ * owner); one in use stays (and counts), the next oldest goes instead. Returns the paths removed. Call holding no
+ * mirror's lock (each removal takes the mirror's, so a preparation never finds one half removed). Never throws.
+ */
+export async function evictMirrors(
+  dir: string,
+  as: RunAs | undefined,
+  locks: MirrorLocks,
+  max: number = MIRRORS_MAX,
+): Promise<string[]> {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => MIRROR_NAME.test(n));
+  } catch {
+    return [];
+  }
+  const byUse = names
+    .map((n) => ({ mirror: path.join(dir, n), used: statSync(path.join(dir, n), { throwIfNoEntry: false })?.mtimeMs }))
+    .filter((m): m is { mirror: string; used: number } => m.used !== undefined)
+    .sort((a, b) => a.used - b.used); // oldest first: they go until no more than `max` are left
+  const removed: string[] = [];
+  let excess = byUse.length - max;
+  for (const { mirror } of byUse) {
+    if (excess <= 0) break;
+    // Checked and queued in one turn: a preparation that comes later waits for the removal, then clones afresh.
+    if (locks.busy(mirror)) continue;
+    const gone = await locks
+      .run(mirror, async () => {
+        if (await inUse(mirror, as)) return false;
+        await removeTree(mirror, as);
+        return true;
+      })
+      .catch(() => false);
+    if (!gone) continue; // in use: it counts, and the next oldest goes instead
+    removed.push(mirror);
+    excess -= 1;
+  }
+  return removed;
+}
+
+/** Whether a job works from `mirror`: a worktree of it still on disk (a question git cannot answer: in use). */
+async function inUse(mirror: string, as: RunAs | undefined): Promise<boolean> {
+  if (!existsSync(path.join(mirror, "HEAD"))) return false; // not a repository: a leftover
+  return otherWorktreesLive(mirror, as).catch(() => true);
+}
