@@ -132,7 +132,9 @@ export class FactoryLink {
       return;
     }
     const frame = parsed.frame;
-    if (frame.type === "hello") return this.greet(ws, att, frame);
+    // Never on a closing socket (closed for a protocol error, or its close handled while the hello waited for its
+    // turn): welcomed, it took the factory over — the live agent closed `replaced`, which stops it for good.
+    if (frame.type === "hello") return ws.readyState === WebSocket.OPEN ? this.greet(ws, att, frame) : undefined;
     if (!att.helloed) {
       send(ws, { type: "error", id: frame.id, code: "validation_failed", message: "send hello first" });
       ws.close(CLOSE.protocolError, "expected hello");
