@@ -228,7 +228,7 @@ export class FactoryLink {
       ws.close(outcome.error.code === "unauthorized" ? CLOSE.revoked : CLOSE.protocolError, outcome.error.code);
       return;
     }
-    this.dispatch();
+    this.requestDispatch(); // through the throttle: a pass that fails is logged, not thrown at this hello
     await this.units.settle();
   }
 
