@@ -2,9 +2,9 @@
 // protocol error (4002, the hello right behind the bad frame), nor on one whose close was handled while its hello
 // waited for its turn. Either way the factory's live connection stays live — before, that hello took the factory
 // over, closing the live agent as `replaced` (which stops it for good) — and no link is stored as open for a socket
-// that is gone.
+// that is gone. A socket the object woke up with after hibernation is open, and its hello is welcomed as before.
 
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
 import { enroll, P } from "./client";
@@ -66,5 +66,15 @@ describe("a hello on a closing factory socket", () => {
     live.socket.send({ type: "heartbeat", id: "still-live" });
     expect(await live.socket.answer("still-live")).toMatchObject({ type: "ack" });
     live.socket.close();
+  });
+
+  it("is still welcomed on a socket the coordinator woke up with after hibernation (the socket is open)", async () => {
+    const product = "closing-hello-hibernated";
+    const f = await enroll(product, "f");
+    const s = await openSocket(`${P(product)}/factories/connect`, { authorization: `Bearer ${f.token}` });
+    await evictDurableObject(env.COORDINATOR.getByName(product));
+    s.send({ ...hello, id: "woken" });
+    expect((await s.next<{ factoryId: string }>("welcome")).factoryId).toBe(f.factoryId);
+    s.close();
   });
 });
