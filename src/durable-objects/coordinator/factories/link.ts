@@ -125,7 +125,7 @@ export class FactoryLink {
     // Read now, not on arrival: a hello applied earlier in this turn has greeted the socket since.
     const att = attachmentOf(ws);
     if (!att) return;
-    if (att.replaced || att.closed) return refuseReplaced(ws, undefined, att.closed);
+    if (att.replaced || att.closed) return refuseReplaced(ws, parsed.ok ? parsed.frame.id : parsed.id, att.closed);
     if (!parsed.ok) {
       send(ws, { type: "error", id: parsed.id, code: parsed.code, message: parsed.message });
       if (!att.helloed) ws.close(CLOSE.protocolError, "expected hello");

@@ -3,6 +3,8 @@
 // waited for its turn. Either way the factory's live connection stays live — before, that hello took the factory
 // over, closing the live agent as `replaced` (which stops it for good) — and no link is stored as open for a socket
 // that is gone. A socket the object woke up with after hibernation is open, and its hello is welcomed as before.
+// A frame with an `id` handed over on a socket a newer hello replaced, or that the coordinator closed, is refused with
+// an `error` carrying that id, as every frame with an id is answered (README, the factory protocol).
 
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -77,4 +79,45 @@ describe("a hello on a closing factory socket", () => {
     expect((await s.next<{ factoryId: string }>("welcome")).factoryId).toBe(f.factoryId);
     s.close();
   });
+});
+
+describe("a frame with an id on a socket replaced or closed by the coordinator", () => {
+  const closers: Array<[string, (c: ProductCoordinator, fresh: WebSocket, product: string, id: string) => unknown]> = [
+    ["replaced", (c, fresh) => c.webSocketMessage(fresh, JSON.stringify({ ...hello, id: "takeover" }))],
+    ["token rotated", (c, _fresh, product, id) => c.rotateFactoryToken(product, id, "ab".repeat(32), "admin")],
+  ];
+  for (const [how, close] of closers) {
+    it(`(${how}) is refused with an error that carries its id`, async () => {
+      const product = `closing-ids-${how.replaceAll(" ", "-")}`;
+      const f = await enroll(product, "f");
+      await connectFactory(product, f.token);
+      await openSocket(`${P(product)}/factories/connect`, { authorization: `Bearer ${f.token}` });
+      const sent = await runInDurableObject(
+        env.COORDINATOR.getByName(product),
+        async (c: ProductCoordinator, state) => {
+          const greeted = (ws: WebSocket) => (ws.deserializeAttachment() as { helloed: boolean }).helloed;
+          const old = state.getWebSockets(f.factoryId).find(greeted)!;
+          const fresh = state.getWebSockets(f.factoryId).find((ws) => !greeted(ws))!;
+          const out: Array<{ type: string; id?: string; code?: string }> = [];
+          const original = old.send.bind(old);
+          old.send = (m: string | ArrayBuffer | ArrayBufferView) => {
+            out.push(JSON.parse(String(m)));
+            try {
+              original(m);
+            } catch {
+              /* closed */
+            }
+          };
+          await close(c, fresh, product, f.factoryId);
+          await c.webSocketMessage(old, JSON.stringify({ type: "heartbeat", id: "hb" }));
+          await c.webSocketMessage(old, JSON.stringify({ type: "drain", id: "dr" }));
+          return out.filter((m) => m.type === "error" && m.id !== undefined);
+        },
+      );
+      expect(sent).toMatchObject([
+        { id: "hb", code: "conflict" },
+        { id: "dr", code: "conflict" },
+      ]);
+    });
+  }
 });
