@@ -1,13 +1,14 @@
 // A dispatch pass that fails never fails the unit that asked for it, and the throttle keeps dispatching after it:
 // a submit whose leading pass throws is still answered 201, its records still shipped (D1 history, alarm held), and
-// the next submit's pass assigns both jobs; a trailing pass that throws leaves the next unit a leading pass of its own.
+// the next submit's pass assigns both jobs; a trailing pass that throws leaves the next unit a leading pass of its own;
+// the pass after a factory's hello that throws leaves the hello welcomed and its frame handler resolved, not rejected.
 
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { validateManifest } from "../../src/core/manifest.ts";
 import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
 import { ADMIN, api, enroll, getJob, P, submit, until } from "./client";
-import { type AssignFrame, connectFactory } from "./sockets";
+import { type AssignFrame, connectFactory, openSocket } from "./sockets";
 import { dispatchSettled, holdAlarm } from "./state";
 
 type Link = { dispatch(): void };
@@ -95,5 +96,35 @@ describe("a dispatch pass that throws", () => {
     expect(seen).toContain(ids[1]);
     await release();
     socket.close();
+  });
+});
+
+describe("a dispatch pass that throws after a hello", () => {
+  it("leaves the hello welcomed and its frame handler resolved; the next unit's pass pushes the work", async () => {
+    const product = "pass-fails-hello";
+    const f = await enroll(product, "f", [], 2);
+    const first = await connectFactory(product, f.token, { seats: 2 });
+    const waiting = await submit(product, { title: "waiting" });
+    await first.socket.next<AssignFrame>("assign");
+    first.socket.close();
+    await dispatchSettled(product);
+    const stray = await openSocket(`${P(product)}/factories/connect`, { authorization: `Bearer ${f.token}` });
+    await failPasses(product, 1);
+    const handled = await runInDurableObject(env.COORDINATOR.getByName(product), async (instance, state) => {
+      const ws = state.getWebSockets(f.factoryId).find((w) => !w.deserializeAttachment()?.helloed)!;
+      const hello = { type: "hello", id: "h", v: 1, capabilities: [], seats: 2, engines: [], agentVersion: "test" };
+      return instance.webSocketMessage(ws, JSON.stringify(hello)).then(
+        () => "resolved",
+        (err: unknown) => `threw: ${String(err)}`,
+      );
+    });
+    expect(handled).toBe("resolved"); // a throw here is an uncaught exception of the frame, its settling skipped
+    expect((await stray.next<{ leases: Array<{ job: { id: string } }> }>("welcome")).leases[0]?.job.id).toBe(
+      waiting.id,
+    );
+    await dispatchSettled(product);
+    const next = await submit(product, { title: "next" }); // its pass runs: the throttle recovered
+    expect((await stray.next<AssignFrame>("assign")).assignments.map((a) => a.job.id)).toEqual([next.id]);
+    stray.close();
   });
 });

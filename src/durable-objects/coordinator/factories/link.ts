@@ -125,14 +125,16 @@ export class FactoryLink {
     // Read now, not on arrival: a hello applied earlier in this turn has greeted the socket since.
     const att = attachmentOf(ws);
     if (!att) return;
-    if (att.replaced || att.closed) return refuseReplaced(ws, undefined, att.closed);
+    if (att.replaced || att.closed) return refuseReplaced(ws, parsed.ok ? parsed.frame.id : parsed.id, att.closed);
     if (!parsed.ok) {
       send(ws, { type: "error", id: parsed.id, code: parsed.code, message: parsed.message });
       if (!att.helloed) ws.close(CLOSE.protocolError, "expected hello");
       return;
     }
     const frame = parsed.frame;
-    if (frame.type === "hello") return this.greet(ws, att, frame);
+    // Never on a closing socket (closed for a protocol error, or its close handled while the hello waited for its
+    // turn): welcomed, it took the factory over — the live agent closed `replaced`, which stops it for good.
+    if (frame.type === "hello") return ws.readyState === WebSocket.OPEN ? this.greet(ws, att, frame) : undefined;
     if (!att.helloed) {
       send(ws, { type: "error", id: frame.id, code: "validation_failed", message: "send hello first" });
       ws.close(CLOSE.protocolError, "expected hello");
@@ -226,7 +228,7 @@ export class FactoryLink {
       ws.close(outcome.error.code === "unauthorized" ? CLOSE.revoked : CLOSE.protocolError, outcome.error.code);
       return;
     }
-    this.dispatch();
+    this.requestDispatch(); // through the throttle: a pass that fails is logged, not thrown at this hello
     await this.units.settle();
   }
 
