@@ -339,20 +339,31 @@ describe("circuit breakers", () => {
   });
 
   for (const how of ["deregistered", "revoked"] as const) {
-    it(`a ${how} factory's breaker_open and factory_quarantined alerts are resolved; health is not held degraded`, async () => {
+    it(`a ${how} factory's breaker_open, factory_quarantined and factory_down alerts are resolved in that unit; health is not held degraded`, async () => {
       const product = `breaker-gone-${how}`;
       const settings = { breaker: { failureThreshold: 1 }, errorBudget: { maxFailures: 1, windowMinutes: 60 } };
       await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings });
       const f = await enroll(product, "f", CLAUDE, 2);
       await failJobs(product, f.token, 1); // claude's breaker opens
       await failJobs(product, f.token, 1, null); // * opens; 2 failures > 1: quarantined
+      // Then it falls silent: a health pass finds it down (its last beat 61 s ago).
+      const stub = env.COORDINATOR.getByName(product);
+      await runInDurableObject(stub, (_i, state) => {
+        const beat = Date.now() - 61_000;
+        state.storage.sql.exec(
+          "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?) WHERE id = ?",
+          beat,
+          f.factoryId,
+        );
+      });
+      await stub.checkHealth(product);
       const mine = (a: AlertJson) => a.subject.includes(f.factoryId);
       expect(
         (await liveAlerts(product))
           .filter(mine)
           .map((a) => a.kind)
           .sort(),
-      ).toEqual(["breaker_open", "breaker_open", "factory_quarantined"]);
+      ).toEqual(["breaker_open", "breaker_open", "factory_down", "factory_quarantined"]);
       const gone =
         how === "deregistered"
           ? await api("DELETE", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })

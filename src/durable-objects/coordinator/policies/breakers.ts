@@ -232,16 +232,18 @@ export const NEXT_HALF_OPEN_SQL = "SELECT MIN(open_until) AS t FROM breakers WHE
 
 /**
  * Forget a factory that is gone (deregistered, or its token revoked): its breakers and error window, and resolve
- * the alerts they raised (`breaker_open` per engine, `factory_quarantined`) — in the caller's unit. An orphan open
- * breaker would otherwise hold jobs of its engine under `overflow: hold` until its cool-down ran out, and an alert
- * nothing can clear any more would keep the product's health degraded for good.
+ * the alerts about it (`breaker_open` per engine, `factory_quarantined`, `factory_down`, `factory_degraded`) — in the
+ * caller's unit. An orphan open breaker would otherwise hold jobs of its engine under `overflow: hold` until its
+ * cool-down ran out, and an alert nothing can clear any more would keep the product's health degraded for good (the
+ * health pass resolves a gone factory's heartbeat alerts only among the oldest PER_CHECK live ones, a pass later).
  */
 export function forgetFactory(tx: Tx, factoryId: string): void {
   const engines = tx.sql
     .exec<{ engine: string }>("SELECT engine FROM breakers WHERE factory_id = ?", factoryId)
     .toArray();
   for (const { engine } of engines) clearAlert(tx, "breaker_open", `breaker:${factoryId}:${engine}`);
-  clearAlert(tx, "factory_quarantined", `factory:${factoryId}`);
+  for (const kind of ["factory_quarantined", "factory_down", "factory_degraded"] as const)
+    clearAlert(tx, kind, `factory:${factoryId}`);
   execute(tx.sql, "DELETE FROM breakers WHERE factory_id = ?", factoryId);
   execute(tx.sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
 }
