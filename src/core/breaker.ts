@@ -82,6 +82,13 @@ export function nextCoolDown(previousSeconds: number | undefined, s: BreakerSett
   return Math.min(s.maxCoolDownSeconds, Math.max(base, previousSeconds * 2));
 }
 
+/** Why a breaker is open after `event` with `consecutiveFailures`: the text its alert, lesson and audit give. */
+export function openReason(event: BreakerEvent, consecutiveFailures: number): string {
+  if (event.kind !== "rate_limited") return `${consecutiveFailures} consecutive failed run(s)`;
+  const n = event.retryAfterSeconds;
+  return `the engine reported a rate limit (${n ? `retry after ${n} s` : "no wait given: the base cool-down"})`;
+}
+
 /** What one run's end did: the new breaker, and whether it tripped (closed/half-open → open) or closed. */
 export interface Transition {
   next: Breaker;

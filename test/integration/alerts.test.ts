@@ -231,15 +231,15 @@ describe("starving and stalled", () => {
     expect(await count(`SELECT 1 FROM job_activity WHERE job_id = '${job.id}'`)).toBe(0);
     await sql(
       product,
-      "UPDATE alerts SET doc = json_set(doc, '$.resolvedAt', ?) WHERE kind = 'starving'",
-      Date.now() - 29 * 24 * 60 * MIN,
+      "UPDATE alerts SET opened_at = ?1, doc = json_set(doc, '$.openedAt', ?1, '$.resolvedAt', ?1) WHERE kind = 'starving'",
+      Date.now() - 29 * 24 * 60 * MIN, // opened then too: no alert is resolved before it opened
     );
     await sweep(product);
     expect((await alerts(product, "resolved")).map((x) => x.kind).sort()).toEqual(["stalled", "starving"]);
     await sql(
       product,
-      "UPDATE alerts SET doc = json_set(doc, '$.resolvedAt', ?) WHERE kind = 'starving'",
-      Date.now() - 31 * 24 * 60 * MIN,
+      "UPDATE alerts SET opened_at = ?1, doc = json_set(doc, '$.openedAt', ?1, '$.resolvedAt', ?1) WHERE kind = 'starving'",
+      Date.now() - 31 * 24 * 60 * MIN, // opened then too: no alert is resolved before it opened
     );
     await sweep(product);
     expect((await alerts(product, "resolved")).map((x) => x.kind)).toEqual(["stalled"]);

@@ -1,7 +1,9 @@
 // A `breaker_open` alert follows its breaker in workerd (policies/breaker-alerts): raised "open until T" when five
 // failures trip it; once the cool-down has passed (the stored open-until set back, no sleeping) the alarm pass
 // rewrites it to say half-open since T — the same alert, still open, no second one — and leaves it alone on the
-// next pass; a failed trial re-raises "open until" with the doubled cool-down; a successful one resolves it.
+// next pass; a failed trial re-raises "open until" with the doubled cool-down; a successful one resolves it. A rate
+// limit that holds an open breaker longer (a run from before the trip) rewrites the same alert's "open until" to the
+// new instant: it no longer names one that passed while the breaker stays open.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, claim, enroll, type JobView, P, submit } from "./client";
@@ -68,5 +70,36 @@ describe("a breaker_open alert follows its breaker through half-open", () => {
     expect((await breakerAlerts(product))[0]?.message).toContain("is half-open since");
     await runJob(product, f.token, "success");
     expect((await breakerAlerts(product)).map((a) => a.state)).toEqual(["resolved"]);
+  });
+
+  it("names the new open-until when a rate limit holds an open breaker longer (the same alert, refreshed)", async () => {
+    const product = "breaker-alert-extended";
+    const breaker = { failureThreshold: 1, coolDownSeconds: 600, maxCoolDownSeconds: 3600 };
+    await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: { breaker } });
+    const f = await enroll(product, "f1", ["engine:claude"], 2);
+    const stale = await submit(product, { title: "from before the trip", engine: "claude" });
+    const lease = (await claim(product, f.token, 300)).body.lease;
+    await runJob(product, f.token, "failure"); // trips it: open for 600 s
+    const [opened] = await breakerAlerts(product);
+    expect(opened?.message).toMatch(/is open until /);
+
+    // The run from before the trip reports a rate limit of an hour: the breaker stays open that long.
+    const r = await report(product, f.token, stale.id, lease.leaseEpoch, {
+      stage: "failed",
+      result: { outcome: "rate_limited", retryAfterSeconds: 3600 },
+    });
+    expect(r.status).toBe(200);
+    const listed = await api<{ breakers: Array<{ state: string; openUntil?: number }> }>(
+      "GET",
+      `${P(product)}/breakers`,
+      { token: ADMIN },
+    );
+    const until = listed.body.breakers[0]?.openUntil ?? 0;
+    expect(listed.body.breakers[0]?.state).toBe("open");
+    const alerts = await breakerAlerts(product);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ id: opened?.id, state: "open" });
+    expect(alerts[0]?.message).toContain(`is open until ${new Date(until).toISOString()}`);
+    expect(alerts[0]?.message).toContain("rate limit (retry after 3600 s)");
   });
 });

@@ -2,12 +2,13 @@
 // breaker for the engine, and the next job goes to the other factory (overflow: route) or waits with waitingReason
 // breaker_open (overflow: hold); `GET …/factories` and `GET …/breakers` show the breaker and explain names it as a
 // filter reason of its own factory only (under hold a capable factory's reason is overflow_hold, an incapable one's
-// only its missing capability); after the cool-down (the stored open-until set back, no sleeping) it is half-open and lets exactly
-// one trial through, closes on its success and re-opens with a doubled cool-down on its failure; an engine's
+// only its missing capability); after the cool-down (the stored open-until set back, no sleeping) it is half-open
+// and lets exactly one trial through (one of five concurrent claims), closes on its success and re-opens with a
+// doubled cool-down on its failure; an engine's
 // `rate_limited` report opens it for retryAfterSeconds and requeues the job without counting the attempt, but never
 // shortens an open breaker's cool-down; only the trial's own end frees the trial slot (a run from before the trip
 // that is cancelled does not let a second trial out; the trial's cancel or lease expiry does); a deregistered or
-// revoked factory's breakers are forgotten and their alerts resolved.
+// revoked factory's breakers are forgotten and its alerts (breakers, quarantine, down) resolved in that unit.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { nextDueAt } from "../../src/durable-objects/coordinator/runtime/alarm.ts";
@@ -194,6 +195,18 @@ describe("circuit breakers", () => {
     expect(await breakersOf(product, f1.factoryId)).toEqual([]);
   });
 
+  it("concurrent claims on a half-open breaker: exactly one gets a job (the trial), the rest none", async () => {
+    const product = "breaker-concurrent-trial";
+    const f1 = await enroll(product, "f1", CLAUDE, 5);
+    await failJobs(product, f1.token, 5);
+    for (let i = 0; i < 5; i++) await submit(product, { title: `held ${i}`, engine: "claude" });
+    await coolDownOver(product, f1.factoryId);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => claim(product, f1.token)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 204, 204, 204, 204]);
+    const trial = answers.find((a) => a.status === 200)?.body;
+    expect(await trialsOf(product, f1.factoryId)).toEqual([`${trial?.job.id}@${trial?.lease.leaseEpoch}`]);
+  });
+
   it("push dispatch sends a half-open breaker one trial even with several seats and jobs free", async () => {
     const product = "breaker-push-trial";
     const f1 = await enroll(product, "f1", CLAUDE, 3);
@@ -339,20 +352,31 @@ describe("circuit breakers", () => {
   });
 
   for (const how of ["deregistered", "revoked"] as const) {
-    it(`a ${how} factory's breaker_open and factory_quarantined alerts are resolved; health is not held degraded`, async () => {
+    it(`a ${how} factory's breaker_open, factory_quarantined and factory_down alerts are resolved in that unit; health is not held degraded`, async () => {
       const product = `breaker-gone-${how}`;
       const settings = { breaker: { failureThreshold: 1 }, errorBudget: { maxFailures: 1, windowMinutes: 60 } };
       await api("PATCH", `${P(product)}/settings`, { token: ADMIN, json: settings });
       const f = await enroll(product, "f", CLAUDE, 2);
       await failJobs(product, f.token, 1); // claude's breaker opens
       await failJobs(product, f.token, 1, null); // * opens; 2 failures > 1: quarantined
+      // Then it falls silent: a health pass finds it down (its last beat 61 s ago).
+      const stub = env.COORDINATOR.getByName(product);
+      await runInDurableObject(stub, (_i, state) => {
+        const beat = Date.now() - 61_000;
+        state.storage.sql.exec(
+          "UPDATE factories SET doc = json_set(doc, '$.lastHeartbeatAt', ?) WHERE id = ?",
+          beat,
+          f.factoryId,
+        );
+      });
+      await stub.checkHealth(product);
       const mine = (a: AlertJson) => a.subject.includes(f.factoryId);
       expect(
         (await liveAlerts(product))
           .filter(mine)
           .map((a) => a.kind)
           .sort(),
-      ).toEqual(["breaker_open", "breaker_open", "factory_quarantined"]);
+      ).toEqual(["breaker_open", "breaker_open", "factory_down", "factory_quarantined"]);
       const gone =
         how === "deregistered"
           ? await api("DELETE", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })

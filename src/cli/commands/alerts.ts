@@ -1,7 +1,8 @@
 /**
  * @module cli/commands/alerts
  * `gigafactory alerts [--state open|acknowledged|resolved] [--ack ID]` lists the product's alerts, newest first
- * (default: the live ones, open and acknowledged), or acknowledges one (operator); `gigafactory health` shows the
+ * (default: the live ones, open and acknowledged) — page after page, up to 2000 a state, a longer list said to be
+ * cut on stderr —, or acknowledges one (operator); `gigafactory health` shows the
  * product's health (healthy / degraded / stalled, factories, open alerts, the queue — its jobs in a retry's backoff
  * named apart, as they wait only from its end —, last finish). `--json` prints the API's
  * documents. A refusal is the API's problem, e.g. `✘ ERROR conflict: alert al_… is resolved already / …`.
@@ -14,12 +15,32 @@ import { usageError } from "../errors.ts";
 import { formatAge, NONE, renderFields, renderTable } from "../table.ts";
 
 const STATES: readonly AlertState[] = ["open", "acknowledged", "resolved"];
-/** One page is plenty for a terminal; `--json` scripts page with the API's cursor themselves. */
+/** Alerts per request: the API's most. */
 const PAGE = 200;
+/**
+ * Pages read per state at most. The list follows the API's cursor: live alerts are one per condition, but an outage
+ * raises hundreds (a `starving` one per waiting job), and one page showed the newest 200 and hid the rest — a
+ * critical alert older than 200 warnings among them — without a word. Past this bound the cut is said on stderr.
+ */
+const MAX_PAGES = 10;
 
 async function call<T>(client: GigafactoryClient, method: string, path: string, query = {}): Promise<T> {
   const res = await client.send(method, client.productUrl(path, query));
   return (await res.json()) as T;
+}
+
+/** One state's alerts, newest first, page after page (at most MAX_PAGES); `more` when some were left unread. */
+async function readState(client: GigafactoryClient, state: AlertState): Promise<{ alerts: Alert[]; more: boolean }> {
+  const alerts: Alert[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const q = { state, limit: PAGE, ...(cursor ? { cursor } : {}) };
+    const got = await call<{ alerts: Alert[]; nextCursor?: string }>(client, "GET", "/alerts", q);
+    alerts.push(...got.alerts);
+    cursor = got.nextCursor;
+    if (!cursor) return { alerts, more: false };
+  }
+  return { alerts, more: true };
 }
 
 /** The alerts as a table: id, state, severity, kind, subject, age, message (cut to fit). */
@@ -92,16 +113,20 @@ export const alertCommands: Command[] = [
       if (state !== undefined && !STATES.includes(state as AlertState)) {
         throw usageError(`--state must be one of ${STATES.join(", ")} (got "${state}")`, "alerts");
       }
-      const pages = state
-        ? [await call<{ alerts: Alert[] }>(client, "GET", "/alerts", { state, limit: PAGE })]
-        : await Promise.all(
-            (["open", "acknowledged"] as const).map((s) =>
-              call<{ alerts: Alert[] }>(client, "GET", "/alerts", { state: s, limit: PAGE }),
-            ),
-          );
-      const alerts = pages.flatMap((p) => p.alerts).sort((a, b) => (a.id < b.id ? 1 : -1));
+      const states = state ? [state as AlertState] : (["open", "acknowledged"] as const);
+      const reads = await Promise.all(states.map((s) => readState(client, s)));
+      // An alert acknowledged between the two states' reads is in both: listed once.
+      const byId = new Map(reads.flatMap((r) => r.alerts).map((a) => [a.id, a]));
+      const alerts = [...byId.values()].sort((a, b) => (a.id < b.id ? 1 : -1));
       if (ctx.json) ctx.emit({ alerts });
       else ctx.print(formatAlerts(alerts, ctx.io.now()));
+      states.forEach((s, i) => {
+        if (reads[i]?.more)
+          ctx.note(
+            `only the newest ${PAGE * MAX_PAGES} ${s} alerts are listed: GET …/alerts?state=${s} pages on`,
+            true,
+          );
+      });
       return 0;
     },
   },

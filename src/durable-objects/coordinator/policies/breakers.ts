@@ -20,6 +20,7 @@ import {
   CLOSED,
   DEFAULT_ENGINE,
   onRunEnd,
+  openReason,
 } from "../../../core/breaker.ts";
 import type { Job, RunResult } from "../../../core/model.ts";
 import type { Run } from "../../../shared/responses.ts";
@@ -135,19 +136,15 @@ export function noteRunOutcome(tx: Tx, run: Run): void {
   // Most runs end with their breaker closed and clean, as it was: nothing to write.
   if (!sameBreaker(prev, next)) writeBreaker(tx.sql, run.factoryId, engine, next);
   const subject = `breaker:${run.factoryId}:${engine}`;
-  if (tripped) {
+  const why = openReason(event, next.consecutiveFailures);
+  // A rate limit from a run out since before the trip may hold an open breaker longer: its alert must name the new
+  // end, not one that passes while the breaker stays open (the same alert, refreshed: no trip, no webhook).
+  if (tripped || (prev.openUntil !== undefined && (next.openUntil ?? 0) > prev.openUntil)) {
     const until = new Date(next.openUntil ?? tx.now).toISOString();
-    const wait = event.kind === "rate_limited" && event.retryAfterSeconds;
-    const why =
-      event.kind === "rate_limited"
-        ? `the engine reported a rate limit (${wait ? `retry after ${wait} s` : "no wait given: the base cool-down"})`
-        : `${next.consecutiveFailures} consecutive failed run(s)`;
-    raiseAlert(tx, {
-      kind: "breaker_open",
-      severity: "warning",
-      subject,
-      message: `engine ${engine} on factory ${run.factoryId} is open until ${until}: ${why}`,
-    });
+    const message = `engine ${engine} on factory ${run.factoryId} is open until ${until}: ${why}`;
+    raiseAlert(tx, { kind: "breaker_open", severity: "warning", subject, message });
+  }
+  if (tripped) {
     recordAutoLesson(tx, {
       trigger: "breaker_trip",
       subject,
@@ -235,16 +232,18 @@ export const NEXT_HALF_OPEN_SQL = "SELECT MIN(open_until) AS t FROM breakers WHE
 
 /**
  * Forget a factory that is gone (deregistered, or its token revoked): its breakers and error window, and resolve
- * the alerts they raised (`breaker_open` per engine, `factory_quarantined`) — in the caller's unit. An orphan open
- * breaker would otherwise hold jobs of its engine under `overflow: hold` until its cool-down ran out, and an alert
- * nothing can clear any more would keep the product's health degraded for good.
+ * the alerts about it (`breaker_open` per engine, `factory_quarantined`, `factory_down`, `factory_degraded`) — in the
+ * caller's unit. An orphan open breaker would otherwise hold jobs of its engine under `overflow: hold` until its
+ * cool-down ran out, and an alert nothing can clear any more would keep the product's health degraded for good (the
+ * health pass resolves a gone factory's heartbeat alerts only among the oldest PER_CHECK live ones, a pass later).
  */
 export function forgetFactory(tx: Tx, factoryId: string): void {
   const engines = tx.sql
     .exec<{ engine: string }>("SELECT engine FROM breakers WHERE factory_id = ?", factoryId)
     .toArray();
   for (const { engine } of engines) clearAlert(tx, "breaker_open", `breaker:${factoryId}:${engine}`);
-  clearAlert(tx, "factory_quarantined", `factory:${factoryId}`);
+  for (const kind of ["factory_quarantined", "factory_down", "factory_degraded"] as const)
+    clearAlert(tx, kind, `factory:${factoryId}`);
   execute(tx.sql, "DELETE FROM breakers WHERE factory_id = ?", factoryId);
   execute(tx.sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
 }

@@ -107,8 +107,17 @@ const NEUTRAL_SQL = (Object.keys(OUTCOMES) as RunResult["outcome"][])
   .join(", ");
 
 /** Per factory, runs that ended in the window with a counted outcome and the successes among them. */
-const FACTORY_RATES_SQL = `SELECT factory_id, COUNT(*) AS runs, SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END) AS successes
+export const FACTORY_RATES_SQL = `SELECT factory_id, COUNT(*) AS runs, SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END) AS successes
   FROM runs WHERE ended_at IS NOT NULL AND ended_at >= ? AND outcome NOT IN (${NEUTRAL_SQL}) GROUP BY factory_id`;
+
+/**
+ * The index FACTORY_RATES_SQL reads, covering (end instant, factory, outcome): runs are kept for good, and without it
+ * every `GET …/metrics` — a Prometheus scrape, every 15–60 s — scanned every run the product ever had, a cost that
+ * grew with its history; with it, a range over the window alone. Applied by runtime/schema after the runs table's
+ * rebuild (`keyRunsByEpoch`), whose DROP of the old table would take an index made before it along.
+ */
+export const RUNS_BY_END_SQL =
+  "CREATE INDEX IF NOT EXISTS runs_by_end ON runs(ended_at, factory_id, outcome) WHERE ended_at IS NOT NULL";
 
 /** Counted runs that ended in the window, per factory (every enrolled factory listed, 0 runs included). */
 function factoryRates(tx: Tx, names: Map<string, string>): FactoryRate[] {

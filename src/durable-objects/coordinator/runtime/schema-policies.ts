@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS alerts (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS alerts_live ON alerts(kind, subject) WHERE state <> 'resolved';
 CREATE INDEX IF NOT EXISTS alerts_by_state ON alerts(state, opened_at DESC, id DESC);
+-- One state's page, newest first by id (policies/alerts listAlerts): a range, not a walk of every alert.
+CREATE INDEX IF NOT EXISTS alerts_by_state_id ON alerts(state, id);
 -- When each job last reported anything while it could be building: what "stuck" is measured from (policies/health-check).
 CREATE TABLE IF NOT EXISTS job_activity (
   job_id TEXT PRIMARY KEY,

@@ -21,6 +21,7 @@ import { applyBucketSchema } from "../jobs/buckets.ts";
 import { applyRetryColumns } from "../outbox/dead-letters.ts";
 import { applyBreakerTrialColumns } from "../policies/breakers.ts";
 import { applyWaitingSchema } from "../policies/health-starving.ts";
+import { RUNS_BY_END_SQL } from "../policies/metrics.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
 export const SCHEMA_VERSION = 2;
@@ -192,6 +193,7 @@ export function applySchema(sql: SqlStorage): void {
   execute(sql, SCHEMA_SQL);
   execute(sql, BATCHES_SQL + SPENT_TICKETS_SQL); // jobs/batches and access/spent-tickets own their tables' definition
   keyRunsByEpoch(sql);
+  execute(sql, RUNS_BY_END_SQL); // the metrics' window of ended runs, read by range (policies/metrics)
   applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/dead-letters)
   splitOutboxSides(sql);
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index

@@ -1,0 +1,48 @@
+// GET …/metrics reads only the runs of its window, whatever the product's history: the per-factory success query
+// (policies/metrics FACTORY_RATES_SQL) is a range over the covering index runs_by_end — EXPLAIN QUERY PLAN of the
+// very query shows no scan of `runs` (runs are kept for good, and a Prometheus scrape every 15 s read all of them) —
+// and a run that ended before the window is on neither side of a factory's ratio while one inside it counts.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { FACTORY_RATES_SQL } from "../../src/durable-objects/coordinator/policies/metrics.ts";
+import { FACTORY_WINDOW_MS, type MetricsSnapshot } from "../../src/shared/api-metrics.ts";
+import { ADMIN, api, enroll, P } from "./client";
+import { queryPlan } from "./state";
+
+/** One ended run of `factoryId`, written as finishRun leaves it (the ratio reads only these columns). */
+function insertRun(sql: SqlStorage, factoryId: string, i: number, endedAt: number, outcome: string): void {
+  sql.exec(
+    `INSERT INTO runs(job_id, attempt, factory_id, lease_epoch, engine, started_at, ended_at, outcome, doc)
+     VALUES (?, 1, ?, 1, NULL, ?, ?, ?, '{}')`,
+    `job_window_${i}`,
+    factoryId,
+    endedAt - 1_000,
+    endedAt,
+    outcome,
+  );
+}
+
+describe("GET …/metrics over a long history", () => {
+  it("reads the window's runs by range over runs_by_end, never a scan of every run", async () => {
+    const product = "metrics-window-plan";
+    await enroll(product, "box-p"); // the coordinator exists, its schema applied
+    const plan = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
+      queryPlan(state.storage.sql, FACTORY_RATES_SQL, Date.now() - FACTORY_WINDOW_MS),
+    );
+    expect(plan).toMatch(/SEARCH runs USING COVERING INDEX runs_by_end \(ended_at>\?\)/);
+    expect(plan).not.toMatch(/SCAN runs/);
+  });
+
+  it("counts the runs that ended inside the window only", async () => {
+    const product = "metrics-window-count";
+    const f = await enroll(product, "box-w");
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const now = Date.now();
+      insertRun(state.storage.sql, f.factoryId, 0, now - FACTORY_WINDOW_MS - 60_000, "failure"); // before the window
+      insertRun(state.storage.sql, f.factoryId, 1, now - 5_000, "success");
+      insertRun(state.storage.sql, f.factoryId, 2, now - 4_000, "failure");
+    });
+    const m = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
+    expect(m.factories).toEqual([{ id: f.factoryId, name: "box-w", runs: 2, successes: 1, successRate: 0.5 }]);
+  });
+});
