@@ -10,6 +10,7 @@
  * (an admin token, a test's stand-in) is not judged here: the coordinator decides.
  */
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { assertHeaderToken } from "../shared/header-token.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
 
 const SECRET_RE = /^(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/;
@@ -69,8 +70,13 @@ export function checkedUrl(raw: string, source: string): string {
   return `${u.origin}${u.pathname.replace(/\/+$/, "")}`;
 }
 
-/** Refuses an enrollment code given where a token belongs (`--token gfe_…`, GIGAFACTORY_FACTORY_TOKEN=gfe_…). */
+/**
+ * Refuses an enrollment code given where a token belongs (`--token gfe_…`, GIGAFACTORY_FACTORY_TOKEN=gfe_…), and a
+ * token with a character the WebSocket's `Authorization` header cannot carry (`malformed_token`: it threw out of the
+ * socket as an `internal` bug of the agent, stack and all). The WebSocket client sends the value as it is, ends too.
+ */
 export function assertToken(secret: string, source: string): void {
+  assertHeaderToken(secret, source, "pass it as --token, in GIGAFACTORY_FACTORY_TOKEN or in the config file");
   if (secretKind(secret) !== "code") return;
   throw new FixableError(
     "token_is_code",
