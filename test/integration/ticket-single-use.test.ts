@@ -1,7 +1,8 @@
 // A feed ticket opens one stream: used once (WebSocket or SSE, by a viewer's or the admin's ticket) it opens nothing
 // more, and of two streams opened with one ticket at once exactly one gets in; a fresh ticket still works. A used ticket
 // spelled another way (a third `.` part, base64 padding, a last character differing only in the bits base64 drops, a
-// blank that base64 skips) is the same ticket, and is refused as used.
+// blank that base64 skips) is the same ticket, and is refused as used. A request refused for another reason (no
+// WebSocket upgrade, a bad Last-Event-ID) does not use its ticket up.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, P, submit } from "./client";
@@ -107,5 +108,23 @@ describe("a feed ticket is single-use", () => {
         code: "unauthorized",
       });
     }
+  });
+
+  it("a request refused for another reason leaves its ticket unused: the stream opens with it afterwards", async () => {
+    const product = "ticket-once-refused";
+    const job = await submit(product, { title: "watched" });
+    const token = await viewer(product);
+    const feed = `${P(product)}/jobs/${job.id}/events`;
+    const ticket = await ticketFor(product, job.id, token);
+    const noUpgrade = await fetcher().fetch(`http://gf.test${feed}/ws?after=0&ticket=${ticket}`);
+    expect(noUpgrade.status).toBe(426);
+    await noUpgrade.body?.cancel();
+    const badResume = await fetcher().fetch(`http://gf.test${feed}/stream?ticket=${ticket}`, {
+      headers: { "last-event-id": "1e3" },
+    });
+    expect(badResume.status).toBe(400);
+    await badResume.body?.cancel();
+    expect((await open(feed, "ws", ticket)).status).toBe(101);
+    expect((await open(feed, "stream", ticket)).status).toBe(401);
   });
 });
