@@ -9,6 +9,7 @@
  * (a factory's, or an operator's), `gfe_<product>_<secret>` a one-time enrollment code. A secret of another shape
  * (an admin token, a test's stand-in) is not judged here: the coordinator decides.
  */
+import { HostName } from "../shared/api.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { assertHeaderToken } from "../shared/header-token.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
@@ -140,6 +141,22 @@ export function assertTokenOrigin(url: string, urlSource: string, fileUrl: strin
     "token_other_origin",
     `the token in ${file} was issued for ${issued}, not ${asked} (${urlSource})`,
     `pass --token for ${asked}, or update "url" in ${file} if the coordinator moved`,
+    EXIT_USAGE,
+  );
+}
+
+/**
+ * The name `enroll` registers the host under, checked as the coordinator will (shared/api HostName) before the code is
+ * sent: a name it refuses came back as `enrollment failed: body.name: …` with the fix "check --url and --product",
+ * which sent the operator to the wrong flags — and a host name nobody typed (from `os.hostname()`, the default) was
+ * never named as the culprit. `source` says where it came from. Throws FixableError `bad_name` (exit 2).
+ */
+export function assertHostName(name: string, source: string): void {
+  if (HostName.safeParse(name).success) return;
+  throw new FixableError(
+    "bad_name",
+    `${source} ${JSON.stringify(name)} is not a factory name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    "pass --name NAME: the NAME the operator gave `gigafactory enroll` (the code is bound to it; it is still usable)",
     EXIT_USAGE,
   );
 }

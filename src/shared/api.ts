@@ -89,7 +89,8 @@ export const ActionBody = z
   })
   .strict();
 
-const HostName = z
+/** A factory's name: also what an enrollment code binds (agent/credential-checks checks it before enrolling). */
+export const HostName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a host name of letters, digits, '.', '_' or '-'");
 

@@ -1,9 +1,9 @@
 // `gigafactory-agent enroll` and `run` against a confused or careless operator (agent/enroll, agent/config,
 // agent/credential-checks): a factory token passed as `--code` or a code as `--token` is `token_is_code`, a token or
 // code of another product `wrong_product`, a code cut short `malformed_code` (it was refused as used, or as
-// `missing_product`), a URL that cannot be a coordinator `bad_url` — each refused before any
-// request, exit 2, with its fix and without the secret in the output. `--product` may be left out beside a code: the
-// code names it. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
+// `missing_product`), a URL that cannot be a coordinator `bad_url`, a --name no factory can have `bad_name` — each
+// refused before any request, exit 2, with its fix and without the secret in the output. `--product` may be left out
+// beside a code: the code names it. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -143,6 +143,25 @@ describe("enroll refuses a confused command line before any request", () => {
   it("both a code and a token: code_and_token", async () => {
     const r = await enroll(["--url", url, "--code", code("acme"), "--token", token("acme")], "f");
     expect(r.err).toMatchObject({ code: "code_and_token", exitCode: 2 });
+  });
+
+  // The coordinator refuses such a name (400), which came back as "enrollment failed: body.name: …" with the fix
+  // "check --url and --product": the wrong flags. Now bad_name, naming --name, before the code is sent.
+  it("a --name the coordinator would refuse: bad_name, naming --name, the code not sent", async () => {
+    for (const [name, sub] of [
+      ["build box", "n1"],
+      ["x".repeat(65), "n2"],
+      ["-lead", "n3"],
+      ["bö", "n4"],
+    ]) {
+      const r = await enroll(["--url", url, "--code", code("acme"), "--name", name as string], sub as string);
+      expect(r.err, name).toMatchObject({ code: "bad_name", exitCode: 2, fix: expect.stringContaining("--name") });
+      expect(r.err?.message, name).toContain(`--name ${JSON.stringify(name)}`);
+      expect(r.requested, name).toBe(false);
+      expect(existsSync(path.join(dir, sub as string, "config.json")), name).toBe(false);
+    }
+    const ok = await enroll(["--url", url, "--code", code("acme"), "--name", `b.0_x-${"y".repeat(58)}`], "n5");
+    expect(ok.err).toBeUndefined();
   });
 });
 
