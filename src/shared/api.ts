@@ -89,8 +89,7 @@ export const ActionBody = z
   })
   .strict();
 
-/** A factory's name: also what an enrollment code binds (agent/credential-checks checks it before enrolling). */
-export const HostName = z
+export const HostName = z // a factory's name; also what `gigafactory-agent enroll` checks before sending a code
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a host name of letters, digits, '.', '_' or '-'");
 
