@@ -138,6 +138,13 @@ export async function enrollCommand(
             : "codes work once and expire: ask an operator for a new one",
         );
       }
+      // The name is taken (a host enrolled again after its state dir was lost): "check --url and --product" was wrong.
+      if (err instanceof RestError && err.status === 409)
+        throw new FixableError(
+          err.code,
+          `enrollment failed: ${err.detail}`,
+          `the code is still usable: an operator deregisters the old factory (\`gigafactory factory rm ${name}\`), then run this again`,
+        );
       if (err instanceof RestError)
         throw new FixableError(
           err.code,

@@ -3,7 +3,7 @@
 // code of another product `wrong_product`, a code cut short `malformed_code` (it was refused as used, or as
 // `missing_product`), a URL that cannot be a coordinator `bad_url`, a --name no factory can have `bad_name` — each
 // refused before any request, exit 2, with its fix and without the secret in the output. `--product` may be left out
-// beside a code: the code names it. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
+// beside a code: the code names it. A name already enrolled (409) is told how to free it, not to check --url. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -37,6 +37,12 @@ const server = createServer((req, res) => {
       res.writeHead(400, { "content-type": "application/problem+json" });
       const detail = `proxy said:\n${code("leaky")}\tBearer opaque-session-secret-123 ${FILE_TOKEN}`;
       return void res.end(JSON.stringify({ status: 400, code: "bad_request", title: "Bad", detail }));
+    }
+    // Product `taken`: a factory of this name is enrolled already (the coordinator's 409), the code not used.
+    if (req.url?.includes("/products/taken/")) {
+      res.writeHead(409, { "content-type": "application/problem+json" });
+      const detail = "a factory named h1 is already enrolled; deregister it first";
+      return void res.end(JSON.stringify({ status: 409, code: "conflict", title: "Conflict", detail }));
     }
     res.writeHead(201, { "content-type": "application/json" });
     res.end(JSON.stringify({ factoryId: "fac_1", token: token("acme"), factory: { seatLimit: 1 } }));
@@ -173,6 +179,16 @@ describe("enroll takes the product from the code", () => {
     const saved = JSON.parse(readFileSync(path.join(dir, "g", "config.json"), "utf8"));
     expect(saved).toMatchObject({ url, product: "acme", token: token("acme"), factoryId: "fac_1" });
     expect(r.lines.join("\n")).not.toContain(SECRET);
+  });
+});
+
+describe("enroll under a name that is taken", () => {
+  it("says how to free the name (the code kept), not to check --url and --product", async () => {
+    const r = await enroll(["--url", url, "--code", code("taken"), "--name", "h1"], "taken");
+    expect(r.err).toMatchObject({ code: "conflict", exitCode: 1 });
+    expect(r.err?.message).toContain("a factory named h1 is already enrolled");
+    expect(r.err?.fix).toContain("gigafactory factory rm h1");
+    expect(r.err?.fix).not.toContain("--product");
   });
 });
 
