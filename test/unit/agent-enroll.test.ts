@@ -3,7 +3,8 @@
 // code of another product `wrong_product`, a code cut short `malformed_code` (it was refused as used, or as
 // `missing_product`), a URL that cannot be a coordinator `bad_url`, a --name no factory can have `bad_name` — each
 // refused before any request, exit 2, with its fix and without the secret in the output. `--product` may be left out
-// beside a code: the code names it. A name already enrolled (409) is told how to free it, not to check --url. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
+// beside a code: the code names it. A name already enrolled (409) is told how to free it, not to check --url.
+// Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
