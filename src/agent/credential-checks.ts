@@ -9,7 +9,9 @@
  * (a factory's, or an operator's), `gfe_<product>_<secret>` a one-time enrollment code. A secret of another shape
  * (an admin token, a test's stand-in) is not judged here: the coordinator decides.
  */
+import { HostName } from "../shared/api.ts";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { assertHeaderToken } from "../shared/header-token.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
 
 const SECRET_RE = /^(gfe?)_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/;
@@ -69,8 +71,13 @@ export function checkedUrl(raw: string, source: string): string {
   return `${u.origin}${u.pathname.replace(/\/+$/, "")}`;
 }
 
-/** Refuses an enrollment code given where a token belongs (`--token gfe_…`, GIGAFACTORY_FACTORY_TOKEN=gfe_…). */
+/**
+ * Refuses an enrollment code given where a token belongs (`--token gfe_…`, GIGAFACTORY_FACTORY_TOKEN=gfe_…), and a
+ * token with a character the WebSocket's `Authorization` header cannot carry (`malformed_token`: it threw out of the
+ * socket as an `internal` bug of the agent, stack and all). The WebSocket client sends the value as it is, ends too.
+ */
 export function assertToken(secret: string, source: string): void {
+  assertHeaderToken(secret, source, "pass it as --token, in GIGAFACTORY_FACTORY_TOKEN or in the config file");
   if (secretKind(secret) !== "code") return;
   throw new FixableError(
     "token_is_code",
@@ -134,6 +141,22 @@ export function assertTokenOrigin(url: string, urlSource: string, fileUrl: strin
     "token_other_origin",
     `the token in ${file} was issued for ${issued}, not ${asked} (${urlSource})`,
     `pass --token for ${asked}, or update "url" in ${file} if the coordinator moved`,
+    EXIT_USAGE,
+  );
+}
+
+/**
+ * The name `enroll` registers the host under, checked as the coordinator will (shared/api HostName) before the code is
+ * sent: a name it refuses came back as `enrollment failed: body.name: …` with the fix "check --url and --product",
+ * which sent the operator to the wrong flags — and a host name nobody typed (from `os.hostname()`, the default) was
+ * never named as the culprit. `source` says where it came from. Throws FixableError `bad_name` (exit 2).
+ */
+export function assertHostName(name: string, source: string): void {
+  if (HostName.safeParse(name).success) return;
+  throw new FixableError(
+    "bad_name",
+    `${source} ${JSON.stringify(name)} is not a factory name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    "pass --name NAME: the NAME the operator gave `gigafactory enroll` (the code is bound to it; it is still usable)",
     EXIT_USAGE,
   );
 }

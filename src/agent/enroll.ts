@@ -6,7 +6,8 @@
  * `config.json` (0600) for `run`. With `--token` (a factory token an operator
  * already issued) nothing is called: the token is just stored. `--product` may be left out: a code or token names
  * its product, and one naming another product than `--product` is refused (`wrong_product`), as is a token passed as
- * `--code` or a code as `--token` (`token_is_code`) and a URL that cannot be a coordinator (`bad_url`): all exit 2.
+ * `--code` or a code as `--token` (`token_is_code`), a name beside a code that no factory can have (`bad_name`) and a URL
+ * that cannot be a coordinator (`bad_url`): all exit 2.
  * `--url` and `--product` may come from GIGAFACTORY_URL and GIGAFACTORY_PRODUCT, as for `run` (flags win; empty is unset).
  * A coordinator that refuses the code, or cannot be reached, is a failed operation: FixableError, exit 1. A state dir
  * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock).
@@ -19,7 +20,14 @@ import { checkedCaps } from "./capabilities.ts";
 import { type FlagValues, parseNumber } from "./cli-args.ts";
 import type { ConfigFile } from "./config.ts";
 import { configFileWarnings } from "./config-file-checks.ts";
-import { assertCode, assertSameProduct, assertToken, checkedUrl, productOfSecret } from "./credential-checks.ts";
+import {
+  assertCode,
+  assertHostName,
+  assertSameProduct,
+  assertToken,
+  checkedUrl,
+  productOfSecret,
+} from "./credential-checks.ts";
 import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
@@ -103,7 +111,9 @@ export async function enrollCommand(
       "pass --product NAME or set GIGAFACTORY_PRODUCT",
       EXIT_USAGE,
     );
-  const name = str(flags.name) ?? os.hostname().split(".")[0] ?? "factory";
+  const name = str(flags.name) ?? (os.hostname().split(".")[0] || "factory");
+  // Sent only with a code (a stored --token's name is only shown): checked as the coordinator will, before it is.
+  if (code) assertHostName(name, str(flags.name) !== undefined ? "--name" : "this host's name (no --name given)");
   const seats = parseNumber("seats", str(flags.seats), 1, 64) ?? 1;
   const extraCaps = checkedCaps(Array.isArray(flags.cap) ? flags.cap : []);
   // Before the code is spent: the token of a running agent's state dir is not rewritten under it (agent/state-lock).
@@ -128,6 +138,13 @@ export async function enrollCommand(
             : "codes work once and expire: ask an operator for a new one",
         );
       }
+      // The name is taken (a host enrolled again after its state dir was lost): "check --url and --product" was wrong.
+      if (err instanceof RestError && err.status === 409)
+        throw new FixableError(
+          err.code,
+          `enrollment failed: ${err.detail}`,
+          `the code is still usable: an operator deregisters the old factory (\`gigafactory factory rm ${name}\`), then run this again`,
+        );
       if (err instanceof RestError)
         throw new FixableError(
           err.code,

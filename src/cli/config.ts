@@ -9,6 +9,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
+import { assertHeaderToken, trimHeaderBlanks } from "../shared/header-token.ts";
 import { productFromToken } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
 
@@ -115,6 +116,19 @@ function layerProduct(layer: Layer): string | undefined {
   return layer.product ?? (layer.token ? productFromToken(layer.token) : undefined);
 }
 
+/** Where the token of each layer (flags, environment, file) came from, as a refusal names it. */
+const TOKEN_SOURCES = ["--token", "GIGAFACTORY_TOKEN", "the saved config"] as const;
+
+/**
+ * The one check of a token, wherever it came from (login, flags, environment, saved file), before any request: one
+ * that `fetch` cannot put in a header (judged as `fetch` sends it, its end blanks stripped) threw out of `fetch` and
+ * was reported as an unreachable coordinator. FixableError `malformed_token`, exit 2 (shared/header-token).
+ */
+export function checkToken(token: string, source: string): void {
+  const how = "run `gigafactory login --url URL --token TOKEN` with it, or set GIGAFACTORY_TOKEN";
+  assertHeaderToken(trimHeaderBlanks(token), source, how);
+}
+
 /** Where a coordinator URL came from, and how to fix a bad one there. */
 export const URL_SOURCES = {
   flag: { name: "--url", fix: "pass --url http(s)://HOST[:PORT], the coordinator's base URL" },
@@ -156,7 +170,9 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
   const sources: UrlSource[] = ["flag", "env", "file"];
   const at = layers.findIndex((l) => l.url);
   const url = at < 0 ? undefined : coordinatorUrl(layers[at]?.url ?? "", sources[at] ?? "file");
-  const token = layers.find((l) => l.token)?.token;
+  const tokenAt = layers.findIndex((l) => l.token);
+  const token = layers[tokenAt]?.token;
+  if (token) checkToken(token, TOKEN_SOURCES[tokenAt] ?? "the saved config");
   const product = layers.map(layerProduct).find((p) => p !== undefined);
   if (!url || !token) {
     throw new CliError(

@@ -89,7 +89,7 @@ export const ActionBody = z
   })
   .strict();
 
-const HostName = z
+export const HostName = z // a factory's name; also what `gigafactory-agent enroll` checks before sending a code
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a host name of letters, digits, '.', '_' or '-'");
 

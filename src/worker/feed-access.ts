@@ -15,41 +15,57 @@ import { ADMIN_OPENER, OPENED_BY_PARAM } from "../durable-objects/feed/revocatio
 import { type AppEnv, authenticateToken, coordinatorFor, type Opener } from "./auth.ts";
 import { type VerifiedTicket, verifyTicket } from "./tickets.ts";
 
+/** Who a feed request is (`opener`: a token hash or "admin"), and the ticket it would use up, if it came with one. */
+export interface FeedGrant {
+  productId: string;
+  jobId: string;
+  opener: Opener;
+  ticket?: VerifiedTicket;
+}
+
 /**
- * Authenticate a feed request for `jobId` by its bearer header or `ticket`,
- * and register the stream's opener. Returns the opener (token hash or "admin").
- * @throws DomainError `unauthorized` (no / bad / revoked credential, a ticket used already), `forbidden`
- *   (enrollment code; a factory and a job it never held), `not_found` (no such job or product).
+ * Authenticate a feed request for `jobId` by its bearer header or `ticket`. Changes nothing: the request may still be
+ * refused (a bad `Last-Event-ID`, no WebSocket upgrade), and a ticket must not be used up by a refused request — a
+ * browser's ticket, spent on a 400, left it nothing to open its stream with. `registerFeed` then commits it.
+ * @throws DomainError `unauthorized` (no / bad / revoked credential), `forbidden` (enrollment code; a factory and a job
+ *   it never held), `not_found` (no such job or product).
  */
-export async function authorizeFeed(
+export async function authenticateFeed(
   c: Context<AppEnv>,
   productId: string,
   jobId: string,
   ticket: string | undefined,
-): Promise<Opener> {
-  const coordinator = coordinatorFor(c.env, productId);
+): Promise<FeedGrant> {
   const header = c.req.header("authorization");
-  let opener: Opener;
-  let spent: VerifiedTicket | undefined;
   if (header) {
     const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
     if (!m?.[1]) throw new DomainError("unauthorized", "send Authorization: Bearer <token>");
     const { principal, hash } = await authenticateToken(c.env, productId, m[1]);
     if (principal.kind === "enrollment") throw new DomainError("forbidden", "an enrollment code cannot read feeds");
     if (principal.kind === "factory") {
-      await unwrap(coordinator.checkFactoryRead(productId, principal.factoryId, jobId));
+      await unwrap(coordinatorFor(c.env, productId).checkFactoryRead(productId, principal.factoryId, jobId));
     }
-    opener = principal.kind === "admin" ? ADMIN_OPENER : hash;
-  } else if (ticket) {
-    spent = await verifyTicket(c.env, ticket, productId, jobId, Date.now());
-    opener = spent.opener;
-  } else {
-    throw new DomainError("unauthorized", "send Authorization: Bearer <token>, or ?ticket= from …/events/ticket");
+    return { productId, jobId, opener: principal.kind === "admin" ? ADMIN_OPENER : hash };
   }
-  // Re-checks the token (a ticket's too) in the coordinator, serialised with any revocation, and uses the ticket up
-  // in the same unit: of two streams opened with one ticket, at once or a minute apart, one is refused.
-  const use = spent && { hash: spent.hash, expiresAt: spent.expiresAt };
-  if (opener !== ADMIN_OPENER || use) await unwrap(coordinator.recordFeedWatcher(productId, jobId, opener, use));
+  if (ticket) {
+    const spent = await verifyTicket(c.env, ticket, productId, jobId, Date.now());
+    return { productId, jobId, opener: spent.opener, ticket: spent };
+  }
+  throw new DomainError("unauthorized", "send Authorization: Bearer <token>, or ?ticket= from …/events/ticket");
+}
+
+/**
+ * Register the stream `grant` opens, once the request is otherwise accepted. Re-checks the token (a ticket's too) in
+ * the coordinator, serialised with any revocation, and uses the ticket up in the same unit: of two streams opened
+ * with one ticket, at once or a minute apart, one is refused. Returns the opener (token hash or "admin").
+ * @throws DomainError `unauthorized` (the token revoked meanwhile, a ticket used already), `not_found` (no such job).
+ */
+export async function registerFeed(c: Context<AppEnv>, grant: FeedGrant): Promise<Opener> {
+  const { productId, jobId, opener, ticket } = grant;
+  const use = ticket && { hash: ticket.hash, expiresAt: ticket.expiresAt };
+  if (opener !== ADMIN_OPENER || use) {
+    await unwrap(coordinatorFor(c.env, productId).recordFeedWatcher(productId, jobId, opener, use));
+  }
   return opener;
 }
 

@@ -11,7 +11,8 @@
  * tickets it issued, and the stream a ticket opens is closed with the token.
  *
  * A ticket opens one stream: its coordinator records the SHA-256 of each
- * ticket used (until it expires) and refuses it a second time, so a ticket
+ * ticket used (of its signed payload, so no other spelling of the same
+ * ticket counts as new) until it expires, and refuses it a second time, so a ticket
  * copied out of a log or a proxy's URL record is worthless once the browser
  * has used it (a reconnect asks for a fresh one, as dashboard/feed does).
  */
@@ -23,6 +24,9 @@ import { type Opener, sha256Hex } from "./auth.ts";
 export const TICKET_TTL_MS = 60_000;
 
 const enc = new TextEncoder();
+
+/** A ticket as issueTicket writes it: base64url payload, `.`, base64url signature — nothing else. */
+const TICKET_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 function b64url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes))
@@ -68,7 +72,11 @@ export async function issueTicket(env: Env, productId: string, jobId: string, op
 /** A verified ticket: the token (hash, or "admin") it is bound to, and what spends it (coordinator `spendTicket`). */
 export interface VerifiedTicket {
   opener: Opener;
-  /** SHA-256 (hex) of the whole ticket: what the coordinator records as used, never the ticket itself. */
+  /**
+   * SHA-256 (hex) of the ticket's signed payload: what the coordinator records as used, never the ticket itself. Not
+   * of the string presented: base64 has several spellings of the same bytes (padding, the bits an unpadded tail
+   * drops), and each spelling hashed apart opened one more stream with one ticket.
+   */
   hash: string;
   /** When it expires (ms): its used-record may be dropped after this. */
   expiresAt: number;
@@ -87,9 +95,11 @@ export async function verifyTicket(
   jobId: string,
   now: number,
 ): Promise<VerifiedTicket> {
-  const [p, s] = ticket.split(".");
   const bad = new DomainError("unauthorized", "feed ticket is invalid or expired; request a new one");
-  if (!p || !s || !fitsUtf8(ticket, 512)) throw bad;
+  // Exactly what issueTicket writes: two base64url parts. atob would also take padding and blanks, and split() a
+  // third part, none of which the signature covers.
+  if (!fitsUtf8(ticket, 512) || !TICKET_SHAPE.test(ticket)) throw bad;
+  const [p, s] = ticket.split(".") as [string, string];
   let payload: Uint8Array;
   let sig: Uint8Array;
   try {
@@ -99,7 +109,8 @@ export async function verifyTicket(
     throw bad;
   }
   if (!(await crypto.subtle.verify("HMAC", await key(env), sig, payload))) throw bad;
-  const claims = JSON.parse(new TextDecoder().decode(payload)) as {
+  const signed = new TextDecoder().decode(payload);
+  const claims = JSON.parse(signed) as {
     p: string;
     j: string;
     exp: number;
@@ -109,5 +120,6 @@ export async function verifyTicket(
   if (claims.p !== productId || claims.j !== jobId || claims.exp <= now) throw bad;
   // Tickets from before tickets were bound to a token, or made single-use, name none: refuse them (they live 60 s).
   if (typeof claims.o !== "string" || typeof claims.n !== "string") throw bad;
-  return { opener: claims.o, hash: await sha256Hex(ticket), expiresAt: claims.exp };
+  // The signed bytes, however they were spelled: one ticket, one record (its nonce makes each ticket's unique).
+  return { opener: claims.o, hash: await sha256Hex(signed), expiresAt: claims.exp };
 }

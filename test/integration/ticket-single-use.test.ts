@@ -1,5 +1,8 @@
 // A feed ticket opens one stream: used once (WebSocket or SSE, by a viewer's or the admin's ticket) it opens nothing
-// more, and of two streams opened with one ticket at once exactly one gets in; a fresh ticket still works.
+// more, and of two streams opened with one ticket at once exactly one gets in; a fresh ticket still works. A used ticket
+// spelled another way (a third `.` part, base64 padding, a last character differing only in the bits base64 drops, a
+// blank that base64 skips) is the same ticket, and is refused as used. A request refused for another reason (no
+// WebSocket upgrade, a bad Last-Event-ID) does not use its ticket up.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, P, submit } from "./client";
@@ -11,6 +14,13 @@ async function ticketFor(product: string, jobId: string, token: string): Promise
   const t = await api<{ ticket: string }>("POST", `${P(product)}/jobs/${jobId}/events/ticket`, { token });
   expect(t.status).toBe(201);
   return encodeURIComponent(t.body.ticket);
+}
+
+/** The last base64url character's partner: the same 6 bits but for the low ones an unpadded tail drops. */
+function flipDroppedBits(part: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const i = alphabet.indexOf(part.at(-1) as string);
+  return part.slice(0, -1) + alphabet[i ^ 1];
 }
 
 async function viewer(product: string): Promise<string> {
@@ -80,5 +90,41 @@ describe("a feed ticket is single-use", () => {
     const both = await Promise.all([open(feed, "ws", ticket), open(feed, "stream", ticket)]);
     expect(both.filter((r) => r.status < 300)).toHaveLength(1);
     expect(both.filter((r) => r.status === 401)).toHaveLength(1);
+  });
+
+  it("refuses a used ticket spelled another way: the same signed ticket opens one stream", async () => {
+    const product = "ticket-once-respelled";
+    const job = await submit(product, { title: "watched" });
+    const token = await viewer(product);
+    const feed = `${P(product)}/jobs/${job.id}/events`;
+    const raw = decodeURIComponent(await ticketFor(product, job.id, token));
+    const [payload, sig] = raw.split(".") as [string, string];
+    expect((await open(feed, "stream", encodeURIComponent(raw))).status).toBe(200);
+    // A 32-byte HMAC is 43 base64url characters: the last one carries 2 bits that decoding drops.
+    const spellings = [`${raw}.x`, `${raw}=`, `${payload}.${flipDroppedBits(sig)}`, `${payload}.${sig} `];
+    for (const spelled of spellings) {
+      expect(await open(feed, "stream", encodeURIComponent(spelled)), spelled).toEqual({
+        status: 401,
+        code: "unauthorized",
+      });
+    }
+  });
+
+  it("a request refused for another reason leaves its ticket unused: the stream opens with it afterwards", async () => {
+    const product = "ticket-once-refused";
+    const job = await submit(product, { title: "watched" });
+    const token = await viewer(product);
+    const feed = `${P(product)}/jobs/${job.id}/events`;
+    const ticket = await ticketFor(product, job.id, token);
+    const noUpgrade = await fetcher().fetch(`http://gf.test${feed}/ws?after=0&ticket=${ticket}`);
+    expect(noUpgrade.status).toBe(426);
+    await noUpgrade.body?.cancel();
+    const badResume = await fetcher().fetch(`http://gf.test${feed}/stream?ticket=${ticket}`, {
+      headers: { "last-event-id": "1e3" },
+    });
+    expect(badResume.status).toBe(400);
+    await badResume.body?.cancel();
+    expect((await open(feed, "ws", ticket)).status).toBe(101);
+    expect((await open(feed, "stream", ticket)).status).toBe(401);
   });
 });

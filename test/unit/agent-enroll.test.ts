@@ -1,9 +1,10 @@
 // `gigafactory-agent enroll` and `run` against a confused or careless operator (agent/enroll, agent/config,
 // agent/credential-checks): a factory token passed as `--code` or a code as `--token` is `token_is_code`, a token or
 // code of another product `wrong_product`, a code cut short `malformed_code` (it was refused as used, or as
-// `missing_product`), a URL that cannot be a coordinator `bad_url` — each refused before any
-// request, exit 2, with its fix and without the secret in the output. `--product` may be left out beside a code: the
-// code names it. Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
+// `missing_product`), a URL that cannot be a coordinator `bad_url`, a --name no factory can have `bad_name` — each
+// refused before any request, exit 2, with its fix and without the secret in the output. `--product` may be left out
+// beside a code: the code names it. A name already enrolled (409) is told how to free it, not to check --url.
+// Against a stand-in coordinator on loopback and the real agent process (no mocks of our own code).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -37,6 +38,12 @@ const server = createServer((req, res) => {
       res.writeHead(400, { "content-type": "application/problem+json" });
       const detail = `proxy said:\n${code("leaky")}\tBearer opaque-session-secret-123 ${FILE_TOKEN}`;
       return void res.end(JSON.stringify({ status: 400, code: "bad_request", title: "Bad", detail }));
+    }
+    // Product `taken`: a factory of this name is enrolled already (the coordinator's 409), the code not used.
+    if (req.url?.includes("/products/taken/")) {
+      res.writeHead(409, { "content-type": "application/problem+json" });
+      const detail = "a factory named h1 is already enrolled; deregister it first";
+      return void res.end(JSON.stringify({ status: 409, code: "conflict", title: "Conflict", detail }));
     }
     res.writeHead(201, { "content-type": "application/json" });
     res.end(JSON.stringify({ factoryId: "fac_1", token: token("acme"), factory: { seatLimit: 1 } }));
@@ -144,6 +151,25 @@ describe("enroll refuses a confused command line before any request", () => {
     const r = await enroll(["--url", url, "--code", code("acme"), "--token", token("acme")], "f");
     expect(r.err).toMatchObject({ code: "code_and_token", exitCode: 2 });
   });
+
+  // The coordinator refuses such a name (400), which came back as "enrollment failed: body.name: …" with the fix
+  // "check --url and --product": the wrong flags. Now bad_name, naming --name, before the code is sent.
+  it("a --name the coordinator would refuse: bad_name, naming --name, the code not sent", async () => {
+    for (const [name, sub] of [
+      ["build box", "n1"],
+      ["x".repeat(65), "n2"],
+      ["-lead", "n3"],
+      ["bö", "n4"],
+    ]) {
+      const r = await enroll(["--url", url, "--code", code("acme"), "--name", name as string], sub as string);
+      expect(r.err, name).toMatchObject({ code: "bad_name", exitCode: 2, fix: expect.stringContaining("--name") });
+      expect(r.err?.message, name).toContain(`--name ${JSON.stringify(name)}`);
+      expect(r.requested, name).toBe(false);
+      expect(existsSync(path.join(dir, sub as string, "config.json")), name).toBe(false);
+    }
+    const ok = await enroll(["--url", url, "--code", code("acme"), "--name", `b.0_x-${"y".repeat(58)}`], "n5");
+    expect(ok.err).toBeUndefined();
+  });
 });
 
 describe("enroll takes the product from the code", () => {
@@ -154,6 +180,16 @@ describe("enroll takes the product from the code", () => {
     const saved = JSON.parse(readFileSync(path.join(dir, "g", "config.json"), "utf8"));
     expect(saved).toMatchObject({ url, product: "acme", token: token("acme"), factoryId: "fac_1" });
     expect(r.lines.join("\n")).not.toContain(SECRET);
+  });
+});
+
+describe("enroll under a name that is taken", () => {
+  it("says how to free the name (the code kept), not to check --url and --product", async () => {
+    const r = await enroll(["--url", url, "--code", code("taken"), "--name", "h1"], "taken");
+    expect(r.err).toMatchObject({ code: "conflict", exitCode: 1 });
+    expect(r.err?.message).toContain("a factory named h1 is already enrolled");
+    expect(r.err?.fix).toContain("gigafactory factory rm h1");
+    expect(r.err?.fix).not.toContain("--product");
   });
 });
 

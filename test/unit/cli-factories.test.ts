@@ -4,6 +4,7 @@
 // (it gave a count only). `factory approve ID --seats N` names the new seat limit (a 1-seat host read "with 1
 // seat(s)"), and `enroll` prints an agent command whose PID is the agent's (not `npx`, which a SIGTERM never passed).
 // `factory drain|rm|… NAME` resolves a name to its id (they took ids only); an unknown name changes nothing.
+// `enroll --cap X` refuses an X that is no capability before a code is minted (it went into the printed command).
 import { describe, expect, it } from "vitest";
 import { AGENT, factoryRows } from "../../src/cli/commands/factories.ts";
 import type { Factory } from "../../src/shared/http-client.ts";
@@ -63,6 +64,29 @@ describe("factories: awaiting approval, approve --seats, enroll's agent command"
     const { command } = JSON.parse(r.stdout) as { command: string };
     expect(command).not.toContain("npx");
     expect(command).toMatch(new RegExp(`&& ${AGENT.replaceAll(".", "\\.")} run$`));
+  });
+
+  // No code carries the capabilities, so the coordinator never saw them: a bad one cost a code and went unquoted
+  // into the command for the host's shell, which ran what followed a `;`.
+  it("enroll refuses a --cap that is no capability before minting a code, so it never reaches the host's shell", async () => {
+    const stub = await coordinator();
+    for (const cap of ["gpu; touch /tmp/owned", "os: linux", "$(id)"]) {
+      const r = await captureCli([
+        "enroll",
+        "box-9",
+        "--cap",
+        "os:linux",
+        "--cap",
+        cap,
+        ...connection(stub.url, "shop"),
+      ]);
+      expect(r.code, cap).toBe(2);
+      expect(r.stderr, cap).toContain(`✘ ERROR usage: --cap ${JSON.stringify(cap)} is not a capability`);
+      expect(r.stdout, cap).toBe("");
+    }
+    expect(stub.lines).toEqual([]);
+    const ok = await captureCli(["enroll", "box-9", "--cap", "has:docker", "--json", ...connection(stub.url, "shop")]);
+    expect(JSON.parse(ok.stdout).command).toContain("--cap has:docker");
   });
 });
 

@@ -4,8 +4,10 @@
  * on the host (the changes to one factory are cli/commands/factory-changes). A factory token is shown exactly
  * once (at enroll and rotate): the server keeps only its hash, so the CLI says so next to it.
  */
+import { Capability } from "../../shared/api.ts";
 import type { Enrolled, Factory, FactoryBreaker } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
+import { usageError } from "../errors.ts";
 import { formatAge, list, renderTable } from "../table.ts";
 
 /**
@@ -136,6 +138,13 @@ export const enroll: Command = {
   },
   async run(ctx) {
     const seats = ctx.int("seats");
+    // Checked here, as the agent will (shared/api Capability): no code carries them, so the coordinator never saw
+    // them — a bad one cost a code and went, unquoted, into the command printed for the host's shell
+    // (`--cap "gpu; rm -rf ~"` printed `--cap gpu; rm -rf ~`), where the agent refused it or the shell ran the rest.
+    for (const cap of ctx.strs("cap")) {
+      if (!Capability.safeParse(cap).success)
+        throw usageError(`--cap ${JSON.stringify(cap)} is not a capability such as os:linux or has:docker`, "enroll");
+    }
     if (!ctx.flag("direct")) {
       const name = ctx.positionals[0]!;
       // The code is bound to this host name and seat count: a host that asks for another name is refused, and

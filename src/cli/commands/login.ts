@@ -8,7 +8,7 @@
  * admin creates products, with this login (`gigafactory products create`).
  */
 import { ApiError, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
-import { configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
+import { checkToken, configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
 
@@ -55,6 +55,7 @@ export const login: Command = {
       );
     }
     const base = coordinatorUrl(url, ctx.str("url") !== undefined ? "flag" : "env");
+    checkToken(token, ctx.str("token") !== undefined ? "--token" : "GIGAFACTORY_TOKEN");
     const product = ctx.str("product") ?? productFromToken(token) ?? env.product;
     if (!product) {
       throw new CliError(

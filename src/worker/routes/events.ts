@@ -16,7 +16,7 @@ import { EntityId, EventsQuery, FeedQuery, LastEventIdHeader, ProductId } from "
 import { feedName } from "../../shared/coordinator-rpc.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
 import { type AppEnv, coordinatorFor, openerOf, requireJobReader } from "../auth.ts";
-import { authorizeFeed, openerParam } from "../feed-access.ts";
+import { authenticateFeed, openerParam, registerFeed } from "../feed-access.ts";
 import { fromZod } from "../problem.ts";
 import { issueTicket } from "../tickets.ts";
 import { header, param, query } from "../validate.ts";
@@ -56,14 +56,16 @@ for (const kind of ["ws", "stream"] as const) {
     const productId = product.data;
     const jobId = param(c, "jobId", EntityId);
     const q = query(c, FeedQuery);
-    const opener = await authorizeFeed(c, productId, jobId, q.ticket);
+    const grant = await authenticateFeed(c, productId, jobId, q.ticket);
     // SSE resumes from the browser's Last-Event-ID (digits only: "1e3", " 5" or "-1" are refused); `after` wins.
     // Read after the caller is known: a stranger with a bad header gets 401, not a 400 about the header.
     const resume = header(c, "Last-Event-ID", LastEventIdHeader);
-    await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
     if (kind === "ws" && c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new DomainError("upgrade_required", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
     }
+    // Only now, the request being one the feed takes: a refused one must not use its ticket up.
+    const opener = await registerFeed(c, grant);
+    await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
     const after = q.after ?? resume ?? 0;
     const url = `https://feed/${kind}?after=${after}${openerParam(opener)}`;
     const res = await c.env.JOB_FEED.getByName(feedName(productId, jobId)).fetch(

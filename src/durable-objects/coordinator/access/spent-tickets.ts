@@ -1,9 +1,10 @@
 /**
  * @module durable-objects/coordinator/access/spent-tickets
- * Feed tickets (worker/tickets) are single-use: each one a stream opens with is recorded here, by its SHA-256 (the
- * ticket itself is never stored), until it expires, and a second use is refused. A ticket sits in a URL, where a
- * proxy, a browser history or a log can keep it; used once, the copy opens nothing. Rows live at most the ticket's
- * 60 s: each use first drops the expired ones (an indexed range delete), so the table holds only the last minute's.
+ * Feed tickets (worker/tickets) are single-use: each one a stream opens with is recorded here, by the SHA-256 of its
+ * signed payload (the ticket itself is never stored), until it expires, and a second use is refused. A ticket sits in
+ * a URL, where a proxy, a browser history or a log can keep it; used once, the copy opens nothing. Rows live at most
+ * the ticket's 60 s: each use first drops the expired ones (an indexed range delete), so the table holds only the last
+ * minute's.
  */
 import { DomainError } from "../../../core/errors.ts";
 import { execute } from "../../sql-statements.ts";
