@@ -1,8 +1,8 @@
 // The cost guardrail keeps its stated false-positive rate on skewed costs with an uneven split (core/sequential-test
-// `welch`, core/experiment `observe`): identical lognormal cost arms (most runs cheap, a few dear) with 5 % or 10 %
-// of the jobs in arm B are concluded at most at 1 − confidence. The small arm's few runs used to look cheap and
-// steady together, so the big arm "cost more" in 9.9 % of A/A experiments at a stated 5 %. It still finds a real
-// difference: arm B costing twice as much at split 0.1 is concluded against B. Seeded simulations (mulberry32).
+// `welch`, core/experiment `observe`): identical lognormal cost arms (most runs cheap, a few dear) with 5 % of the
+// jobs in arm B are concluded at most at 1 − confidence. The small arm's few runs used to look cheap and steady
+// together, so the big arm "cost more" in ~10 % of A/A experiments at a stated 5 %. It still finds a real
+// difference: arm B costing twice as much at an even split is concluded against B. Seeded simulations (mulberry32).
 import { describe, expect, it } from "vitest";
 import { type Experiment, newExperiment, observe } from "../../src/core/experiment.ts";
 
@@ -60,17 +60,16 @@ const tol = (p: number, sims: number) => 3 * Math.sqrt((p * (1 - p)) / sims);
 
 describe("cost guardrail on skewed costs, uneven split", () => {
   it("concludes identical arms at most at 1 − confidence", () => {
-    const SIMS = 1_000;
+    const SIMS = 800;
     for (const [split, confidence] of [
       [0.05, 0.95],
       [0.05, 0.8],
-      [0.1, 0.8],
     ] as const) {
       const alpha = 1 - confidence;
-      const { rate } = conclude(SIMS, 1_000, split, confidence, 1.5, 1);
+      const { rate } = conclude(SIMS, 600, split, confidence, 1.5, 1);
       expect(rate, `split ${split} at confidence ${confidence}`).toBeLessThanOrEqual(alpha + tol(alpha, SIMS));
     }
-  });
+  }, 60_000); // ~1.6 M simulated outcomes: a few seconds alone, more beside the rest of the unit layer
 
   it("still concludes against an arm B that costs twice as much, at an even split", () => {
     const SIMS = 300;
