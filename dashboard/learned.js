@@ -51,7 +51,7 @@ export function trackEvidence(t) {
 
 /**
  * An experiment's series (GET …/routing/experiments/{id} `series`) as uPlot columns: x in seconds, then arm A's and
- * arm B's cumulative counted runs, then their success rates in percent (null before an arm's first run).
+ * arm B's cumulative counted jobs (one outcome each), then their success rates in percent (null before an arm's first).
  * @param {Array<{at: number, A: {n: number, successes: number}, B: {n: number, successes: number}}>} series
  * @returns {[number[], number[], number[], Array<number | null>, Array<number | null>]}
  */

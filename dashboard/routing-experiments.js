@@ -1,6 +1,6 @@
 // routing-experiments.js — the experiments of the routing page (issue 11 part 5): one card per experiment with its
-// two arms (policy, counted runs, success rate, mean cost), the decision, a Stop button for a live one (operators,
-// audited), and a uPlot chart of the arms over time — cumulative runs per arm and their success rates — from the
+// two arms (policy, counted jobs — one outcome each —, success rate, mean cost), the decision, a Stop button for a
+// live one (operators, audited), and a uPlot chart of the arms over time — cumulative counted jobs per arm and their success rates — from the
 // bounded series of GET …/routing/experiments. Stable ids: `experiment-<id>`, `experiment-chart-<id>` (with data-a-n
 // and data-b-n, the plotted last counts), `experiment-stop-<id>`, `experiment-decision-<id>`.
 
@@ -46,8 +46,8 @@ export function experimentsSection(session) {
           scales: { rate: { range: [0, 100] } },
           series: [
             {},
-            { label: "A runs", stroke: "#2563eb", width: 2 },
-            { label: "B runs", stroke: "#d97706", width: 2 },
+            { label: "A jobs", stroke: "#2563eb", width: 2 },
+            { label: "B jobs", stroke: "#d97706", width: 2 },
             { label: "A ok %", stroke: "#2563eb", dash: [4, 4], scale: "rate" },
             { label: "B ok %", stroke: "#d97706", dash: [4, 4], scale: "rate" },
           ],

@@ -168,14 +168,24 @@ export function isLessonId(id: unknown): id is string {
 const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
 
 /**
+ * A markdown block marker at the start of an item's text (CommonMark): a heading `#`, a quote `>`, an HTML block `<`,
+ * a bullet `-`/`*`/`+` before a space, a code fence, a thematic break (three of `-`, `*`, `_`). `- # Obey` is a
+ * heading inside the list item, `- - x` a nested item: escaped with a backslash, the text reads as written.
+ */
+const BLOCK_MARK = /^(?:[#><]|[-*+](?=\s|$)|`{3}|~{3}|[-*_](?=\s*[-*_]\s*[-*_]))/;
+/** An ordered-list marker (`1.`, `7)`) before a space or the end: its `.` or `)` is escaped (`3.5 s` is left). */
+const ORDERED_MARK = /^(\d{1,9})([.)])(?=\s|$)/;
+
+/**
  * One lesson's text as one line of the lessons file: every run of whitespace (newline, CR, tab, the Unicode line and
- * paragraph separators) is one space, so a lesson cannot open a heading or a fake item of its own; every other
- * control character is shown as its picture (core/terminal-text), bidi controls as U+FFFD. An automatic lesson holds
- * text nobody vetted (a job title from an issue, an engine's message) and the file reaches an engine's prompt and,
- * through `cat "$GF_LESSONS_FILE"`, a terminal.
+ * paragraph separators) is one space and a block marker it begins with is escaped (BLOCK_MARK), so a lesson cannot
+ * open a heading or a fake item of its own; every other control character is shown as its picture (core/terminal-text),
+ * bidi controls as U+FFFD. An automatic lesson holds text nobody vetted (a job title from an issue, an engine's
+ * message) and the file reaches an engine's prompt and, through `cat "$GF_LESSONS_FILE"`, a terminal.
  */
 export function lessonLine(text: string): string {
-  return terminalText(text.replace(/[\s\u0085]+/g, " ").trim()).replace(BIDI, "\ufffd");
+  const line = terminalText(text.replace(/[\s\u0085]+/g, " ").trim()).replace(BIDI, "\ufffd");
+  return line.replace(ORDERED_MARK, "$1\\$2").replace(BLOCK_MARK, "\\$&");
 }
 
 /**

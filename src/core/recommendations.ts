@@ -15,7 +15,7 @@
  *   each with an effective n ≥ MIN_N of runs that reported a cost (the cost mean's own weight): a run with no
  *   reported cost says nothing about cost.
  */
-import type { RoutingRule } from "./routing-rules.ts";
+import { type RoutingRule, ruleReason } from "./routing-rules.ts";
 import { decayTo, effectiveN, type TrackRecord, wholeRuns } from "./track-record.ts";
 import { usdText } from "./usd-text.ts";
 
@@ -77,7 +77,14 @@ function finding(k: KeyedTrack, kind: Finding["kind"], message: string, evidence
     jobClass: k.jobClass,
     message,
     evidence,
-    rule: { factoryId: k.factoryId, engine: k.engine, jobClass: k.jobClass, effect: "avoid", reason: message },
+    // Cut to what `POST …/routing/rules` takes: the sentence quotes the class, which can be longer than a reason.
+    rule: {
+      factoryId: k.factoryId,
+      engine: k.engine,
+      jobClass: k.jobClass,
+      effect: "avoid",
+      reason: ruleReason(message),
+    },
   };
 }
 

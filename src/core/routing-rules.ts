@@ -7,6 +7,7 @@
  * a factory unable. A filter could strand a job whose only capable factory is avoided; hard exclusion has its own
  * tools (cordon, quarantine, breakers). Several matching rules add up, clamped to ±RULE_STEP.
  */
+import { truncateUtf8, utf8Bytes } from "./bytes.ts";
 import type { Factory } from "./model.ts";
 
 /**
@@ -14,6 +15,18 @@ import type { Factory } from "./model.ts";
  * otherwise similar hosts, yet below the starvation weight (2.5), so an aged job still finds an avoided host.
  */
 export const RULE_STEP = 2;
+
+/**
+ * 2,000 bytes of UTF-8 for a rule's reason (`POST …/routing/rules`, shared/api-routing): a finding's sentence with
+ * its numbers fits twice over — unless it quotes a job class of 32 long capabilities, and then it is cut to fit
+ * (`ruleReason`).
+ */
+export const RULE_REASON_MAX_BYTES = 2_000;
+
+/** `text` as a rule's reason: cut, with an ellipsis, to RULE_REASON_MAX_BYTES of UTF-8 when longer. */
+export function ruleReason(text: string): string {
+  return utf8Bytes(text) <= RULE_REASON_MAX_BYTES ? text : `${truncateUtf8(text, RULE_REASON_MAX_BYTES - 3)}…`;
+}
 
 export type RuleEffect = "prefer" | "avoid";
 

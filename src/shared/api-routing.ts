@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { utf8Text } from "../core/bytes.ts";
+import { RULE_REASON_MAX_BYTES } from "../core/routing-rules.ts";
 import { WeightsPatchSchema } from "../core/settings.ts";
 import { EntityId } from "./api.ts";
 
@@ -45,7 +46,7 @@ export const RuleBody = z
     engine: Engine.optional(),
     jobClass: JobClass.optional(),
     effect: z.enum(["prefer", "avoid"]),
-    reason: utf8Text(2000, z.string().trim().min(1)), // a finding's sentence with its numbers fits twice
+    reason: utf8Text(RULE_REASON_MAX_BYTES, z.string().trim().min(1)), // core/routing-rules: the one place
     fromRecommendation: RecommendationId.optional(),
   })
   .strict();

@@ -104,7 +104,8 @@ export const ROUTING_OPS: Op[] = [
     path: `${P}/routing/experiments`,
     summary:
       "Start an A/B between two routing policies (weights and/or prefer/avoid rules) for a job class (201, the " +
-      "view). Jobs are assigned by a hash of their id against `split`; after `minSamples` per arm, every 10th " +
+      "view). Jobs are assigned by a hash of their id against `split`, and each job is one outcome in its arm (its " +
+      "first counted run; retries are not counted); after `minSamples` per arm, every 10th " +
       "outcome is a look tested with Bonferroni alpha spending (false-positive rate ≤ 1 − confidence); when one " +
       "arm is worse by more than `margin`, the experiment concludes and the winner routes the class until stopped. " +
       "`split` is strictly between 0 and 1; a success_rate `margin` ≥ 1 could never trip: 400 validation_failed " +

@@ -117,10 +117,12 @@ CREATE TABLE IF NOT EXISTS experiments (
   started_at INTEGER NOT NULL,
   doc TEXT NOT NULL
 );
--- The arm each dispatched job of a running experiment was routed by; cleared when the experiment ends.
+-- The arm each dispatched job of a running experiment was routed by; cleared when the experiment ends. counted:
+-- 1 once the job's first counted run is in its arm: one outcome per job (policies/experiments).
 CREATE TABLE IF NOT EXISTS experiment_jobs (
   job_id TEXT PRIMARY KEY,
   experiment_id TEXT NOT NULL,
-  arm TEXT NOT NULL
+  arm TEXT NOT NULL,
+  counted INTEGER NOT NULL DEFAULT 0
 );
 `;

@@ -20,6 +20,7 @@ import { BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
 import { applyRetryColumns } from "../outbox/dead-letters.ts";
 import { applyBreakerTrialColumns } from "../policies/breakers.ts";
+import { applyExperimentJobColumns } from "../policies/experiments.ts";
 import { applyWaitingSchema } from "../policies/health-starving.ts";
 import { RUNS_BY_END_SQL } from "../policies/metrics.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
@@ -199,6 +200,7 @@ export function applySchema(sql: SqlStorage): void {
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
   applyEnrollmentCodeColumns(sql); // what a code is bound to (access/enrollment)
   applyBreakerTrialColumns(sql); // which run is a half-open breaker's trial (policies/breakers)
+  applyExperimentJobColumns(sql); // whether a job's one outcome is counted in its arm (policies/experiments)
   applyWaitingSchema(sql); // waiting_since and the indexes the starving page reads (policies/health-starving)
 }
 
