@@ -9,8 +9,7 @@
  *
  * `exclusions` remembers, per (job, factory), the leases that factory lost on
  * that job (core/exclusions): the router keeps the job away from it until `until`.
- * New tables use CREATE … IF NOT EXISTS, so an existing coordinator gains them
- * on its next start.
+ * New tables use CREATE … IF NOT EXISTS: an existing coordinator gains them on its next start.
  */
 
 import { columnsOf, execute } from "../../sql-statements.ts";
@@ -192,9 +191,8 @@ ${POLICY_SCHEMA_SQL}
  */
 export function applySchema(sql: SqlStorage): void {
   execute(sql, SCHEMA_SQL);
-  execute(sql, BATCHES_SQL + SPENT_TICKETS_SQL); // jobs/batches and access/spent-tickets own their tables' definition
-  keyRunsByEpoch(sql);
-  execute(sql, RUNS_BY_END_SQL); // the metrics' window of ended runs, read by range (policies/metrics)
+  keyRunsByEpoch(sql); // before RUNS_BY_END_SQL (policies/metrics), whose index the rebuild would drop
+  execute(sql, BATCHES_SQL + SPENT_TICKETS_SQL + RUNS_BY_END_SQL); // each module owns its tables' definition
   applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/dead-letters)
   splitOutboxSides(sql);
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
