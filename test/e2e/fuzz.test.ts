@@ -568,11 +568,15 @@ function buildRequests(w: World): Req[] {
   reqs.push(mk("manifest", "POST", `${a}/jobs`, bearer(op), proto, 400));
   reqs.push(mk("bad-id", "GET", `${a}/jobs/job_nope/artifacts/a.txt`, bearer(viewer), undefined, 404));
   reqs.push(mk("bad-id", "DELETE", `${a}/jobs/job_nope2/artifacts/a.txt`, bearer(op), undefined, 404));
-  // Routes that do not exist, outside and inside a product: a problem+json 404 too.
-  const noRoute = `GET /api/v1/nope; POST /api/v1/health; DELETE /api/v1/openapi.json; GET /api/v2/products/${A}/jobs;
-    PUT ${a}/jobs; GET ${a}; GET ${a}/jobs/${queued}/nope; POST ${a}/factories; PATCH ${a}/jobs:batch`;
+  // Routes that do not exist, outside and inside a product: a problem+json 404 too; a routed path with a method it
+  // does not take: 405 (worker/method-not-allowed).
+  const noRoute = `GET /api/v1/nope; GET /api/v2/products/${A}/jobs; GET ${a}; GET ${a}/jobs/${queued}/nope`;
   for (const [method, path] of noRoute.split(";").map(words))
     reqs.push(mk("no-route", method!, path!, bearer(ADMIN), undefined, 404));
+  const noMethod = `POST /api/v1/health; DELETE /api/v1/openapi.json; PUT ${a}/jobs; POST ${a}/factories;
+    PATCH ${a}/jobs:batch`;
+  for (const [method, path] of noMethod.split(";").map(words))
+    reqs.push(mk("no-method", method!, path!, bearer(ADMIN), undefined, 405));
   // Random bytes (invalid UTF-8 by construction: the first is 0xFF) with random methods to known paths;
   // routes that act without reading a body (rotate, revoke, deregister, artifact upload) are left out.
   const known = words(`/jobs /jobs/${leased} /jobs/${queued}/actions/cancel /jobs/${leased}/actions/requeue /claim
