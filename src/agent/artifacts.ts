@@ -4,14 +4,15 @@
  * epoch) is still ours: `log.txt`, the whole log, and `diff.patch`, the run's
  * changes against its base. An upload that fails is reported as a warning and
  * never fails the job — the work itself is in the checkpoint branch — but the operator hears of it
- * (`artifact.failed`, through the `warn` the seat gives).
+ * (`artifact.failed`, through the `warn` the seat gives). A failure of the moment — storage (503 `unavailable`: the
+ * coordinator says to send again), a proxy (502, 504) or the network (`unreachable`) — is tried again twice first.
  */
 
 import { isUtf8 } from "node:buffer";
 import type { Insights } from "../core/model.ts";
 import { MAX_PATCH_BYTES, runDiff } from "./checkpoint.ts";
 import type { JobLog } from "./job-log.ts";
-import { type RestTarget, uploadArtifact } from "./rest.ts";
+import { RestError, type RestTarget, uploadArtifact } from "./rest.ts";
 import type { Workspace } from "./workspace.ts";
 
 /** 25 MiB: the coordinator's per-artifact limit; a larger diff is skipped (the checkpoint branch has it). */
@@ -35,7 +36,25 @@ export function runArtifacts(log: string, patch: Buffer): RunArtifact[] {
   ];
 }
 
-/** Upload each artifact; returns the names that made it. `warn` hears about each that did not. */
+/**
+ * The waits, ms, before the second and third try of an upload that failed for the moment. Short: the run's report
+ * waits on its uploads, under a lease the renewer keeps. A timeout (60 s without an answer) is not tried again —
+ * it would hold the report a minute more.
+ */
+export const UPLOAD_RETRY_DELAYS_MS: readonly number[] = [1000, 3000];
+
+/** A failure another try may not meet: storage or a proxy unavailable for the moment, or no connection. */
+function transient(err: unknown): boolean {
+  return err instanceof RestError && (err.code === "unreachable" || [502, 503, 504].includes(err.status));
+}
+
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Upload each artifact, trying one that failed for the moment again after each of UPLOAD_RETRY_DELAYS_MS (`sleep`
+ * waits them; tests pass one that does not); returns the names that made it. `warn` hears about each that did not,
+ * with its last error. A refusal (4xx: fenced, too large, a bad name) is not tried again.
+ */
 export async function uploadRunArtifacts(
   rest: RestTarget,
   jobId: string,
@@ -43,6 +62,7 @@ export async function uploadRunArtifacts(
   log: string,
   patch: Buffer | undefined,
   warn: (text: string) => void,
+  sleep: (ms: number) => Promise<void> = pause,
 ): Promise<string[]> {
   const uploaded: string[] = [];
   for (const a of runArtifacts(log, patch ?? Buffer.alloc(0))) {
@@ -52,11 +72,21 @@ export async function uploadRunArtifacts(
       warn(`artifact ${a.name} skipped: ${size} bytes is over the ${MAX_ARTIFACT_BYTES}-byte limit`);
       continue;
     }
-    try {
-      await uploadArtifact(rest, jobId, leaseEpoch, a.name, a.body, a.contentType);
-      uploaded.push(a.name);
-    } catch (err) {
-      warn(`artifact ${a.name} not uploaded: ${(err as Error).message}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await uploadArtifact(rest, jobId, leaseEpoch, a.name, a.body, a.contentType);
+        uploaded.push(a.name);
+        break;
+      } catch (err) {
+        const wait = UPLOAD_RETRY_DELAYS_MS[attempt];
+        if (transient(err) && wait !== undefined) {
+          await sleep(wait);
+          continue;
+        }
+        const tries = attempt > 0 ? ` (after ${attempt + 1} tries)` : "";
+        warn(`artifact ${a.name} not uploaded${tries}: ${(err as Error).message}`);
+        break;
+      }
     }
   }
   return uploaded;
