@@ -120,7 +120,10 @@ const QUEUED_SQL = `SELECT id, priority_value AS p, queued_at, not_before, paren
 
 const PRIORITY_OF = new Map(PRIORITIES.map((p) => [PRIORITY_VALUE[p as Priority], p as Priority]));
 
-/** Every key with a holder (running or stopping), a queue or a freeze, in key order (code units), `limit` per page after `cursor`. */
+/**
+ * Every key with a holder (running or stopping), a queue or a freeze, in key order (UTF-8 bytes: SQLite's BINARY
+ * collation), `limit` per page after `cursor`.
+ */
 export function listSerialGates(tx: Tx, q: { limit: number; cursor?: string }): SerialPage {
   const keys = tx.sql
     .exec<{ k: string }>(
