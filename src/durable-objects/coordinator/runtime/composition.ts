@@ -126,7 +126,10 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
       this.units.transact((tx) => runHealthPass(tx, this.link.workReadyIds()));
     // Always: the alarm also wakes when a retry's not_before or an exclusion's backoff ends, and nothing else
     // moves the queue then — without this pass, such a job would wait for an unrelated stage change.
-    this.link.dispatch();
+    // Throttled, so a pass that throws is logged, not thrown: the runtime's retries of a thrown alarm (a few, with
+    // backoff) would add nothing a later pass does not (every unit, hello and sweep passes again), while the throw
+    // skipped the delivery and the re-arm below, and once the retries ran out no alarm was left to expire leases.
+    this.link.requestDispatch();
     await this.outbox.deliver();
     await this.clock.arm();
   }
