@@ -1,8 +1,9 @@
-// A dispatch pass that throws after an operator's change has committed never fails that change's request: approving
-// a factory's capabilities, setting it active, releasing it from quarantine, resuming the budget, and starting or
-// stopping an experiment each still answer as usual (not a 500 for a write that stands), their change is stored,
-// and the next unit's pass pushes the work the failed pass left. The sweep resolves with its outcome, and the
-// alarm resolves and re-arms itself (a throw there skipped the delivery and the re-arm after the pass).
+// Work after a committed change that throws never fails that change's request. A dispatch pass that throws after an
+// operator's change: approving a factory's capabilities, setting it active, releasing it from quarantine, resuming
+// the budget, and starting or stopping an experiment each still answer as usual (not a 500 for a write that
+// stands), their change is stored, and the next unit's pass pushes the work the failed pass left. The sweep resolves
+// with its outcome, and the alarm resolves and re-arms itself (a throw there skipped the delivery and the re-arm
+// after the pass). Settling that throws (arming the alarm failed) leaves the submit answered 201, its job queued.
 
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -163,5 +164,26 @@ describe("a dispatch pass that throws in the upkeep", () => {
     expect(alarmed.armed).not.toBeNull(); // its re-arm ran after the failed pass: the lease still expires on time
     await post(`${P(product)}/factories/${factoryId}/capabilities/approve`, { capabilities: ["gpu"] });
     await nextPassPushes(product, socket, waitingId);
+  });
+});
+
+describe("settling that throws after a unit", () => {
+  it("a submit whose alarm could not be armed is still answered 201, its job stored; the next submit too", async () => {
+    const product = "settle-fails";
+    await submit(product, { title: "binds" });
+    await runInDurableObject(env.COORDINATOR.getByName(product), (instance) => {
+      const clock = (instance as unknown as { clock: { arm: () => Promise<void> } }).clock;
+      clock.arm = async () => {
+        delete (clock as Partial<typeof clock>).arm; // once: the class's own again
+        throw new Error("test: arming the alarm failed");
+      };
+    });
+    const r = await api<{ id: string }>("POST", `${P(product)}/jobs`, {
+      token: ADMIN,
+      json: { manifest: { title: "first" }, bodyMd: "" },
+    });
+    expect(r.status).toBe(201); // a 500 here invites a retry that submits the job twice
+    expect((await getJob(product, r.body.id)).stage).toBe("queued");
+    expect((await getJob(product, (await submit(product, { title: "second" })).id)).stage).toBe("queued");
   });
 });
