@@ -6,8 +6,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
-import { enroll } from "./client";
-import { connectFactory } from "./sockets";
+import { enroll, getJob, submit } from "./client";
+import { type AssignFrame, connectFactory } from "./sockets";
 
 interface Stored {
   connection?: number;
@@ -21,16 +21,16 @@ const storedIn = (state: DurableObjectState, id: string) =>
 
 /**
  * On the factory's live socket: `first` applied at once (it opens a turn), `late` queued behind it, then the socket's
- * close (1000) handled before `late` runs; from the close on, the clock reads a minute later. The stored factory after.
+ * close (1000) handled before `late` runs; from the close on, the clock reads `laterMs` later. The stored factory after.
  */
-async function lateBehindClose(product: string, factoryId: string, late: Record<string, unknown>): Promise<Stored> {
+async function lateBehindClose(product: string, factoryId: string, late: Record<string, unknown>, laterMs = 60_000) {
   return runInDurableObject(env.COORDINATOR.getByName(product), async (c: ProductCoordinator, state) => {
     const ws = state.getWebSockets(factoryId).find((w) => w.deserializeAttachment()?.helloed)!;
     const first = c.webSocketMessage(ws, JSON.stringify({ type: "heartbeat", id: "first" }));
     const queued = c.webSocketMessage(ws, JSON.stringify(late));
     const closing = c.webSocketClose(ws, 1000, "bye"); // handled at once: its unit commits before this returns
     const realNow = Date.now;
-    Date.now = () => realNow() + 60_000;
+    Date.now = () => realNow() + laterMs;
     try {
       await Promise.all([first, queued, closing]);
     } finally {
@@ -59,5 +59,18 @@ describe("a frame queued behind its socket's close", () => {
     const doc = await lateBehindClose(product, f.factoryId, { type: "heartbeat", id: "late" });
     expect(doc.leftAt).toBeDefined();
     expect(doc.lastHeartbeatAt!).toBeLessThanOrEqual(doc.leftAt!); // a later beat reads as the factory back
+  });
+
+  it("a lease report is still applied: the job it completes is not lost with the link", async () => {
+    const product = "late-complete";
+    const f = await enroll(product, "f");
+    const { socket } = await connectFactory(product, f.token);
+    const job = await submit(product, { title: "done just before the close" });
+    const leaseEpoch = (await socket.next<AssignFrame>("assign")).assignments[0]!.leaseEpoch;
+    const complete = { type: "complete", id: "c", jobId: job.id, leaseEpoch, result: { outcome: "success" } };
+    const doc = await lateBehindClose(product, f.factoryId, complete, 0); // its lease still live
+    expect(doc.closedConnection).toBe(doc.connection);
+    expect(doc.leftAt).toBeUndefined(); // it never drained
+    expect((await getJob(product, job.id)).stage).not.toMatch(/^(queued|assigned|building)$/); // the report counted
   });
 });
