@@ -201,7 +201,9 @@ export class ProductCoordinator extends RoutingRpc {
       health: runHealthPass(tx, this.link.workReadyIds()),
     }));
     const closed = this.link.closeStale();
-    this.link.dispatch();
+    // Throttled, so a pass that throws is logged: thrown here, it skipped the delivery and the re-arm below — the
+    // safety net itself — at every sweep for as long as the pass kept failing.
+    this.link.requestDispatch();
     const shipped = await this.outbox.deliver();
     await this.clock.arm();
     return outcome.ok ? { ...outcome.value, closedSockets: closed, shipped } : outcome;

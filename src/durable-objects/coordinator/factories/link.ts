@@ -6,7 +6,6 @@
  * `batch` frame too (factories/batch), answered by one `ack` or `error` before the dispatch pass that follows;
  * frames that arrive together are applied in one turn, so they share one storage commit (factories/frame-turns).
  */
-import { DomainError } from "../../../core/errors.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
 import { grantedLeaseTtl } from "../../../core/settings.ts";
 import { CLOSE, type FactoryFrame, FEATURES, PROTOCOL_VERSION, parseFactoryFrame } from "../../../shared/protocol.ts";
@@ -44,6 +43,8 @@ export class FactoryLink {
    * only fails its `send`, and factories/push gives its work back — as it did when the map was read per pass.
    */
   private ready: ReturnType<typeof workReadySockets> | undefined;
+  /** The peer's close code of each socket whose close was handled (`lost`): frames still queued then come late. */
+  private readonly ended = new WeakMap<WebSocket, number>();
   private readonly throttle = new DispatchThrottle(
     () => this.dispatch(),
     () => this.units.productId,
@@ -140,29 +141,25 @@ export class FactoryLink {
       ws.close(CLOSE.protocolError, "expected hello");
       return;
     }
-    if (frame.type === "drain") {
-      try {
-        assertCurrentConnection(this.units.sql, att);
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        if (err.details?.reason === REPLACED) return refuseReplaced(ws, frame.id);
-        send(ws, { type: "error", id: frame.id, code: err.code, message: err.message });
-        return;
-      }
-      ws.serializeAttachment({ ...att, draining: true });
-      this.ready = undefined;
-      if (frame.id) send(ws, { type: "ack", id: frame.id });
-      return;
-    }
+    // A drain or a beat whose socket's close was handled while it waited for its turn (`ended`): the drain records
+    // what that close would have found had it come first (the factory left); the beat would date the link past its end.
+    const ended = this.ended.get(ws);
+    if (frame.type === "heartbeat" && ended !== undefined) return refuseReplaced(ws, frame.id, "its link ended");
     await this.units.run(
       this.units.productId,
       (tx) => {
         assertCurrentConnection(tx.sql, att);
+        if (frame.type === "drain") {
+          if (ended !== undefined) noteLinkEnded(tx, { ...att, draining: true }, ended);
+          return undefined;
+        }
         if (frame.type !== "batch") return applyFactoryFrame(tx, att.factoryId, frame, att.leaseTtlSeconds);
         return applyBatch(tx, att.factoryId, frame.frames, att.leaseTtlSeconds, (fn) => this.units.nested(fn));
       },
       (outcome) => {
         if (outcome.ok) {
+          if (frame.type === "drain") ws.serializeAttachment({ ...att, draining: true }); // read by its close (`lost`)
+          if (frame.type === "drain") this.ready = undefined;
           if (frame.id) send(ws, { type: "ack", id: frame.id, result: outcome.value });
         } else if (outcome.error.details?.reason === REPLACED) {
           refuseReplaced(ws, frame.id);
@@ -243,6 +240,7 @@ export class FactoryLink {
   /** A socket ended: closed back; if it was the live one, its end stored — and, by the peer's code, if it left. */
   private async lost(ws: WebSocket, code: number, reason: string, peerCode: number): Promise<void> {
     this.ready = undefined;
+    this.ended.set(ws, peerCode);
     const live = closeBack(ws, code, reason);
     if (!live || !this.units.productId) return;
     await this.units.run(this.units.productId, (tx) => noteLinkEnded(tx, live, peerCode));

@@ -45,7 +45,7 @@ export abstract class BreakerRpc extends BudgetRpc {
       return withBreakers(tx.sql, f, tx.now);
     });
     if (outcome.ok) {
-      this.link.dispatch();
+      this.link.requestDispatch(); // throttled: a pass that throws is logged, never thrown at this committed release
       await this.units.settle();
     }
     return outcome;

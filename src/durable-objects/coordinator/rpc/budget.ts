@@ -30,7 +30,7 @@ export abstract class BudgetRpc extends PolicyRpc {
   /** `POST …/budget/resume` (audited), then a dispatch pass so waiting work moves at once. */
   async resumeBudget(productId: string, actor: string) {
     const outcome = await this.units.run(productId, (tx) => resumeBudget(tx, actor));
-    if (outcome.ok) this.link.dispatch();
+    if (outcome.ok) this.link.requestDispatch(); // throttled: a pass that throws is logged, not this resume's answer
     return outcome;
   }
 }

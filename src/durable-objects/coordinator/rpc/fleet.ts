@@ -113,7 +113,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
     if (outcome.ok && outcome.value.changed) {
       // A connected agent runs what it is granted (welcome `seats`): tell it the new grant before more is pushed.
       if (req.seatLimit !== undefined) this.link.notify(factoryId, { type: "grant", ...seatGrant(outcome.value) });
-      this.link.dispatch();
+      this.link.requestDispatch(); // throttled: a pass that throws is logged, never thrown at this committed grant
       await this.units.settle();
     }
     return outcome;
@@ -142,7 +142,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
     const outcome = await this.units.run(productId, (tx) => setFactoryStatus(tx, factoryId, status, actor));
     if (outcome.ok && status !== "active")
       this.link.notify(factoryId, { type: "drain", reason: `${status} by ${actor}` });
-    if (outcome.ok && status === "active") this.link.dispatch();
+    if (outcome.ok && status === "active") this.link.requestDispatch(); // a failed pass: logged, not this answer's
     return outcome;
   }
 

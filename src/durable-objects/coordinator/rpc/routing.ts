@@ -103,7 +103,7 @@ export abstract class RoutingRpc extends BatchRpc {
 
   private async afterRuleChange<T extends { ok: boolean }>(outcome: T): Promise<T> {
     if (outcome.ok) {
-      this.link.dispatch();
+      this.link.requestDispatch(); // throttled: a pass that throws is logged, never thrown at this committed change
       await this.units.settle();
     }
     return outcome;

@@ -34,11 +34,7 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
     this.units = new Units(ctx.storage, {
       onMoved: () => this.link.requestDispatch(),
       onCommitted: () => this.afterCommit(),
-      onWritten: () => {
-        this.settleSoon().catch((err: unknown) =>
-          console.error(`settling a write of ${this.units.productId} failed: ${String(err)}`),
-        );
-      },
+      onWritten: () => void this.settleSoon(),
     });
     this.clock = new AlarmClock(ctx.storage, (now) => this.outbox.dueAt(now));
     this.outbox = new OutboxShipper(env, this.units, () => this.clock.arm());
@@ -72,12 +68,19 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
   /**
    * The settling the next microtask runs, shared by every unit and every write outside one (runtime/units
    * `onWritten`) made before it: a leading dispatch pass writes inside its unit's turn and shares its settling.
+   * Never rejects: the units awaiting it have committed (and may have been answered), and a 500 for a write that
+   * stands invites a retry that repeats it (a submit without a key, twice). What failed — the alarm's arming, the
+   * stop notices' push — is tried again by the next settling (the notices stay stored until pushed).
    */
   private settleSoon(): Promise<void> {
-    this.settling ??= Promise.resolve().then(() => {
-      this.settling = null;
-      return this.settle();
-    });
+    this.settling ??= Promise.resolve()
+      .then(() => {
+        this.settling = null;
+        return this.settle();
+      })
+      .catch((err: unknown) =>
+        console.error(`settling after a write of ${this.units.productId} failed: ${String(err)}`),
+      );
     return this.settling;
   }
 
@@ -126,7 +129,10 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
       this.units.transact((tx) => runHealthPass(tx, this.link.workReadyIds()));
     // Always: the alarm also wakes when a retry's not_before or an exclusion's backoff ends, and nothing else
     // moves the queue then — without this pass, such a job would wait for an unrelated stage change.
-    this.link.dispatch();
+    // Throttled, so a pass that throws is logged, not thrown: the runtime's retries of a thrown alarm (a few, with
+    // backoff) would add nothing a later pass does not (every unit, hello and sweep passes again), while the throw
+    // skipped the delivery and the re-arm below, and once the retries ran out no alarm was left to expire leases.
+    this.link.requestDispatch();
     await this.outbox.deliver();
     await this.clock.arm();
   }
