@@ -1,7 +1,7 @@
 // The coordinator's single alarm is never armed in the past: a retry whose backoff has ended but that no factory
 // can take yet must not make the alarm fire again and again (a tight loop of wasted work, issue 10 kind 3); the
 // alarm still wakes at a backoff that lies ahead, and its pass dispatches the job once it is due. Its due-time
-// queries walk their own indexes, pinned by their query plans.
+// queries walk their own indexes, pinned by their query plans. An alarm that could not be set is not taken as set.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { NEXT_EXCLUSION_END_SQL } from "../../src/durable-objects/coordinator/dispatch/exclusions.ts";
@@ -59,6 +59,29 @@ describe("the coordinator's alarm", () => {
     const at = await rescheduled(product);
     expect(at).not.toBeNull();
     expect(at as number).toBeLessThanOrEqual(end);
+  });
+
+  it("is armed by the next unit after setting it failed once (the instant it meant to arm is not taken as armed)", async () => {
+    const product = "alarm-arm-failed";
+    const job = await submit(product, { title: "retry later", requires: ["gpu"] });
+    await setNotBefore(product, job.id, Date.now() + 60_000);
+    const armed = await runInDurableObject(env.COORDINATOR.getByName(product), async (instance, state) => {
+      await state.storage.deleteAlarm();
+      const clock = (instance as unknown as AlarmInternals).clock;
+      clock.at = null;
+      const storage = (clock as unknown as { storage: DurableObjectStorage }).storage;
+      const setAlarm = storage.setAlarm;
+      storage.setAlarm = () => Promise.reject(new Error("test: the alarm was not set"));
+      const failed = await clock.arm().then(
+        () => "armed",
+        (err: Error) => err.message,
+      );
+      storage.setAlarm = setAlarm;
+      await clock.arm(); // what the next unit does after it commits
+      return { failed, at: await state.storage.getAlarm() };
+    });
+    expect(armed.failed).toBe("test: the alarm was not set");
+    expect(armed.at).not.toBeNull(); // before: null — the failed instant was taken as armed for up to 60 s
   });
 });
 

@@ -99,7 +99,15 @@ export class AlarmClock {
     const at = nextDueAt(this.storage.sql, now, this.outboxDueAt(now));
     if (at === undefined) return;
     if (this.at !== null && this.at <= at && this.at > now - STALE_ALARM_MS) return;
+    // Taken before the await, so a concurrent arm does not set it again; given back when storage refused it, or
+    // every arm for the next minute would skip an alarm that was never set (leases would not expire on time).
+    const before = this.at;
     this.at = at;
-    await this.storage.setAlarm(at);
+    try {
+      await this.storage.setAlarm(at);
+    } catch (err) {
+      if (this.at === at) this.at = before;
+      throw err;
+    }
   }
 }
