@@ -61,6 +61,21 @@ export function nextCell(g) {
   return g.nextDueAt ? h("span", { class: "muted" }, `none due (next at ${when(g.nextDueAt)})`) : "—";
 }
 
+/**
+ * Besides its byte limit, a serial key has no control characters and is not `.` or `..`: a browser resolves dot
+ * segments, so a freeze of `..` reached `/freeze`, a 404 "no route". core/serial-gates' KEY_PATTERN, mirrored (no
+ * src import here); test/unit/dashboard-serial.test.ts proves they agree.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const KEY_PATTERN = /^(?!\.\.?$)[^\u0000-\u001f\u007f-\u009f]*$/;
+
+/** Why `key` (trimmed, as sent) cannot be a serial key, in the server's words, else null. @param {string} key */
+export function serialKeyRefusal(key) {
+  return KEY_PATTERN.test(key)
+    ? null
+    : "a serial key has no control characters and is not . or .. (no URL path can name those)";
+}
+
 /** @param {string} key */
 const serialPath = (key) => `/serial/${encodeURIComponent(key)}`;
 
@@ -106,6 +121,8 @@ export function serialPanel(session) {
     if (what === "freeze" && !why) return showError(status, "say why the key is frozen");
     // Only what the boxes hold is checked: a listed key (Unfreeze) is the server's own.
     if (what === "freeze") {
+      const notKey = serialKeyRefusal(k);
+      if (notKey) return showError(status, `freeze not sent: ${JSON.stringify(k)} is not a serial key: ${notKey}`);
       const keyOver = keyLimit.problem();
       if (keyOver) return showError(status, `freeze not sent: the key is ${keyOver}`);
       const reasonOver = reasonLimit.problem();

@@ -1,11 +1,10 @@
 /**
  * @module agent/supervisor
- * The agent's control loop: owns the connection and the seats. It starts a SeatRunner per pushed assignment (one per
- * free seat of those the coordinator granted: agent/seat-grant), reconciles its seats with `welcome.leases` after every
- * (re)connect — resuming leases it holds but no longer runs, abandoning those the coordinator no longer lists — routes
- * `cancel` to its seat (one no seat runs is answered `stopped`: agent/unrun-leases), stops engines an earlier process
- * left for jobs no longer leased here (agent/orphans), removes kept workspaces past their days (agent/kept-workspaces),
- * and drains on SIGTERM/SIGINT/SIGHUP. `run()` resolves with the exit code.
+ * The agent's control loop, owning the connection and the seats: a SeatRunner per pushed assignment (one per seat
+ * granted: agent/seat-grant); after every (re)connect its seats reconciled with `welcome.leases` — leases it holds but
+ * no longer runs resumed, those no longer listed abandoned; `cancel` routed to its seat (one no seat runs answered
+ * `stopped`: agent/unrun-leases); engines an earlier process left for jobs not leased here stopped (agent/orphans);
+ * old kept workspaces swept (agent/kept-workspaces); a drain on SIGTERM/SIGINT/SIGHUP. `run()` gives the exit code.
  */
 import type { FixableError } from "../shared/fixable-error.ts";
 import { sleep } from "../shared/http-transport.ts";
@@ -109,11 +108,12 @@ export class Supervisor {
     this.leaseTtlSeconds = w.leaseTtlSeconds ?? this.leaseTtlSeconds;
     this.features = new Set(w.features ?? []);
     this.grant.update(w, w.factoryId);
-    const pending = w.pendingCapabilities?.length ? `; awaiting approval: ${w.pendingCapabilities.join(", ")}` : "";
+    const pend = w.pendingCapabilities?.join(", "); // jobs needing one wait: say what approves them
+    const pending = pend ? `; awaiting approval: ${pend} (\`gigafactory factory approve ${w.factoryId}\`)` : "";
     const caps = `caps: ${(w.capabilities ?? hello.capabilities).join(", ")}${pending}`; // routed on, not declared
     out.say("✔", verb, `${verb} as ${cfg.name} (${w.factoryId}) — ${plural(this.grant.seats)}, ${caps}`, {
       ...{ factoryId: w.factoryId, seats: this.grant.seats, capabilities: w.capabilities ?? hello.capabilities },
-      ...(w.pendingCapabilities?.length ? { pendingCapabilities: w.pendingCapabilities } : {}),
+      ...(pend ? { pendingCapabilities: w.pendingCapabilities } : {}),
       leases: w.leases.length,
     });
     const held = new Map(w.leases.map((a) => [a.job.id, a]));

@@ -5,6 +5,7 @@
  * `responseTimeoutMs` is abandoned (`ResponseTimeoutError`, never retried). Kept apart from shared/http-client, whose
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
+import { EXIT_USAGE, FixableError } from "./fixable-error.ts";
 import type { ClientOptions } from "./http-client-types.ts";
 import { apiErrorOf, type Backoff, backoffMs, ConnectionError, ResponseTimeoutError, sleep } from "./http-transport.ts";
 
@@ -39,9 +40,20 @@ export class ApiClientBase {
     this.responseTimeoutMs = opts.responseTimeoutMs ?? 0;
   }
 
-  /** The absolute URL of `path` under this product, with the query's defined values. */
+  /**
+   * The absolute URL of `path` under this product, with the query's defined values.
+   * @throws FixableError usage — a segment (an id, a name, the product) of `.` or `..`: no URL path can carry one
+   */
   productUrl(path: string, query: Query = {}): string {
-    const u = new URL(`${this.url}/api/v1/products/${enc(this.product)}${path}`);
+    const full = `/${enc(this.product)}${path}`;
+    // The URL parser resolves dot segments (`%2e` too): `jobs/..` went out as another route, and its 404 or 405 said
+    // to check --url or report a CLI bug. Refused here, before anything is sent, for every endpoint at once.
+    const dots = full.split("/").find((seg) => DOT_SEGMENT.test(seg));
+    if (dots !== undefined) {
+      const what = `${JSON.stringify(decodeURIComponent(dots))} cannot be an id, a name or a product in a URL path`;
+      throw new FixableError("usage", what, "give the real one: `.` and `..` never name anything", EXIT_USAGE);
+    }
+    const u = new URL(`${this.url}/api/v1/products${full}`);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, String(v));
     return u.toString();
   }
@@ -106,6 +118,8 @@ export class ApiClientBase {
 }
 
 const enc = encodeURIComponent;
+/** A path segment the URL parser resolves away: `.` or `..`, percent-encoded or not. */
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
 
 /** The signal one attempt runs under, and its timer. */
 interface Guard {

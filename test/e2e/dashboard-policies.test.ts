@@ -2,7 +2,8 @@
 // local server: the board says in plain words why a job waits, the DAG view draws a composite job's tree (an SVG
 // node per child), the settings page changes a product setting (read back through the API), the review card
 // names who approved, and the text boxes count UTF-8 bytes as the server does (a lesson of 400 "漢" is over 1024
-// bytes and is not sent; the serial key and review comment boxes alike).
+// bytes and is not sent; the serial key and review comment boxes alike), and the serial key box refuses `.` and `..`
+// before sending (the browser resolved `/serial/../freeze` to `/freeze`, and the page showed a 404 "no route").
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
@@ -191,6 +192,13 @@ describe("dashboard: fleet policies in a real browser", () => {
     await page.locator("#serial-reason").fill("the deploy target is down");
     await page.getByRole("button", { name: "Freeze", exact: true }).click();
     await expect.poll(said(".serial-status")).toMatch(/key is at most 800 bytes of UTF-8, and this is 801/);
+    // No URL path can carry `.` or `..`: refused in the page, naming why, where a 404 "no route" came back.
+    for (const dots of ["..", " . "]) {
+      await page.locator("#serial-key").fill(dots);
+      await page.getByRole("button", { name: "Freeze", exact: true }).click();
+      await expect.poll(said(".serial-status")).toMatch(/freeze not sent: .* is not \. or \.\./);
+      expect(await said(".serial-status")()).not.toMatch(/no route|404/);
+    }
     // The review card's reads are held: until its round is read it offers no verdict (one sent then would name no
     // round, and count for any rebuild), though the comment box takes text.
     let release = () => {};
@@ -216,8 +224,10 @@ describe("dashboard: fleet policies in a real browser", () => {
     await expect.poll(said(".review-status")).toMatch(refusal);
     expect(reviewReads).toBeGreaterThan(0);
     expect(await said(".review-status")()).toMatch(refusal);
-    // Only the lesson within the limit went out (a job page's feed ticket is no write of these boxes).
-    expect(sent.filter((p) => /\/(lessons|serial|reviews)\b/.test(p))).toEqual([`/api/v1/products/${PRODUCT}/lessons`]);
+    // Only the lesson within the limit went out (no freeze of `..` reached any path: not `/serial…`, not `/freeze`) (a job page's feed ticket is no write of these boxes).
+    expect(sent.filter((p) => /\/(lessons|serial|reviews|freeze)\b/.test(p))).toEqual([
+      `/api/v1/products/${PRODUCT}/lessons`,
+    ]);
     expect(errors).toEqual([]);
     await page.context().close();
   });

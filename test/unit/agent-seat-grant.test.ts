@@ -3,7 +3,8 @@
 // `--seats 2` is over the limit with the `gigafactory factory approve` command that raises it, and releases a second
 // job rather than run two engines; a `grant` frame raising the limit lets the second seat fill. A coordinator that
 // says nothing of seats (older) leaves the agent on what it asked for. Its `connected` line lists the capabilities
-// `welcome` says it is routed on, and apart from them those awaiting approval (an unapproved `cuda` read as granted).
+// `welcome` says it is routed on, and apart from them those awaiting approval (an unapproved `cuda` read as granted),
+// with the command that approves them (a host given `--engine hello=…` waited, saying only "awaiting approval").
 // Real sample engine, fake connection.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseServerFrame } from "../../src/shared/protocol.ts";
@@ -73,7 +74,9 @@ describe("seats over the factory's seat limit", { timeout: 30_000 }, () => {
     try {
       conn.welcome([], { capabilities: ["os:linux"], pendingCapabilities: ["cuda"] });
       const connected = agent.events.find((e) => e.event === "connected");
-      expect(connected?.message).toMatch(/, caps: os:linux; awaiting approval: cuda$/);
+      expect(connected?.message).toMatch(
+        /, caps: os:linux; awaiting approval: cuda \(`gigafactory factory approve fac_\w+`\)$/,
+      );
       expect(connected).toMatchObject({ capabilities: ["os:linux"], pendingCapabilities: ["cuda"] });
     } finally {
       await stop();

@@ -32,18 +32,20 @@ const HEALTH = {
 
 async function coordinator(): Promise<{ url: string; seen: string[] }> {
   const { url, lines } = await stubCoordinator(({ url }, reply) => {
-    if (url.includes("/alerts/al_gone/ack"))
+    if (url.includes("/alerts/al_000000000gone/ack"))
       return reply.problem(409, {
         type: "about:blank",
         title: "Conflict",
         status: 409,
         code: "conflict",
-        detail: "alert al_gone is resolved already",
+        detail: "alert al_000000000gone is resolved already",
       });
-    if (url.includes("/ack")) return reply.json(200, { ...alert("al_2", "acknowledged"), acknowledgedBy: "op" });
+    if (url.includes("/ack"))
+      return reply.json(200, { ...alert("al_0000000000a2", "acknowledged"), acknowledgedBy: "op" });
     if (url.includes("/health")) return reply.json(200, HEALTH);
-    if (url.includes("state=open")) return reply.json(200, { alerts: [alert("al_1", "open")] });
-    if (url.includes("state=acknowledged")) return reply.json(200, { alerts: [alert("al_2", "acknowledged")] });
+    if (url.includes("state=open")) return reply.json(200, { alerts: [alert("al_0000000000a1", "open")] });
+    if (url.includes("state=acknowledged"))
+      return reply.json(200, { alerts: [alert("al_0000000000a2", "acknowledged")] });
     return reply.json(200, { alerts: [] });
   });
   return { url, seen: lines };
@@ -57,13 +59,13 @@ describe("gigafactory alerts", () => {
     const live = await cli(url, "alerts");
     expect(live.code).toBe(0);
     expect(live.stdout).toMatch(/^ID\s+STATE\s+SEVERITY\s+KIND\s+SUBJECT\s+OPENED\s+MESSAGE\n/);
-    expect(live.stdout.indexOf("al_2")).toBeLessThan(live.stdout.indexOf("al_1"));
-    expect(live.stdout).toMatch(/al_1\s+open\s+warning\s+stuck\s+job:j1\s+\S+\s+no event for 31 min/);
+    expect(live.stdout.indexOf("al_0000000000a2")).toBeLessThan(live.stdout.indexOf("al_0000000000a1"));
+    expect(live.stdout).toMatch(/al_0000000000a1\s+open\s+warning\s+stuck\s+job:j1\s+\S+\s+no event for 31 min/);
     const one = await cli(url, "alerts", "--state", "open", "--json");
-    expect(JSON.parse(one.stdout)).toEqual({ alerts: [alert("al_1", "open")] });
-    const acked = await cli(url, "alerts", "--ack", "al_2");
-    expect(acked).toMatchObject({ code: 0, stdout: "✔ acknowledged al_2 (stuck job:j1) by op\n" });
-    expect(seen.filter((s) => s.startsWith("POST"))).toEqual(["POST /api/v1/products/p/alerts/al_2/ack"]);
+    expect(JSON.parse(one.stdout)).toEqual({ alerts: [alert("al_0000000000a1", "open")] });
+    const acked = await cli(url, "alerts", "--ack", "al_0000000000a2");
+    expect(acked).toMatchObject({ code: 0, stdout: "✔ acknowledged al_0000000000a2 (stuck job:j1) by op\n" });
+    expect(seen.filter((s) => s.startsWith("POST"))).toEqual(["POST /api/v1/products/p/alerts/al_0000000000a2/ack"]);
   });
 
   it("refuses an unknown --state as a usage error, sending nothing, and reports the API's refusal", async () => {
@@ -72,9 +74,9 @@ describe("gigafactory alerts", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^✘ ERROR usage: --state must be one of open, acknowledged, resolved/);
     expect(seen).toEqual([]);
-    const gone = await cli(url, "alerts", "--ack", "al_gone");
+    const gone = await cli(url, "alerts", "--ack", "al_000000000gone");
     expect(gone.code).not.toBe(0);
-    expect(gone.stderr).toMatch(/^✘ ERROR conflict: alert al_gone is resolved already/);
+    expect(gone.stderr).toMatch(/^✘ ERROR conflict: alert al_000000000gone is resolved already/);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * @module cli/commands/serial
- * Serial gates: `gigafactory serial list` shows every key with a holder (running, or a cancelled or preempted run
+ * Serial gates: `gigafactory serial list` shows every key (up to 10,000; past them the cut is said on stderr) with a holder (running, or a cancelled or preempted run
  * still stopping), a queue or a freeze; `serial freeze KEY --reason TEXT` stops new dispatch of the key's jobs (the
  * running holder finishes), `serial unfreeze KEY` lets its most urgent waiting job go. Under --json: the API's documents (`{keys}` for list, the key's gate otherwise).
  */
@@ -10,8 +10,13 @@ import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { formatInstant, NONE, renderTable } from "../table.ts";
 
-/** Pages followed by `serial list` at most (200 keys each): far beyond any real set of live keys. */
+/**
+ * Pages followed by `serial list` at most: far beyond any real set of live keys, but a bound all the same — past it
+ * the cut is said on stderr, so the keys read never pass for all of them.
+ */
 const MAX_PAGES = 50;
+/** Keys per page: the API's largest page. */
+const PAGE = 200;
 
 /**
  * Who holds the key: the running job, or the job whose run is stopping after its lease was taken (a cancel, a
@@ -62,7 +67,7 @@ export const serialCommands: Command[] = [
       const keys: SerialGate[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MAX_PAGES; page++) {
-        const got = await client.listSerialGates({ limit: 200, ...(cursor ? { cursor } : {}) });
+        const got = await client.listSerialGates({ limit: PAGE, ...(cursor ? { cursor } : {}) });
         keys.push(...got.keys);
         cursor = got.nextCursor;
         if (!cursor) break;
@@ -88,6 +93,8 @@ export const serialCommands: Command[] = [
             ]),
           ),
         );
+      // A cursor left after the last page read: there are more keys than were listed.
+      if (cursor) ctx.note(`only the first ${PAGE * MAX_PAGES} serial keys are listed: GET …/serial pages on`, true);
       return 0;
     },
   },
