@@ -27,6 +27,7 @@ import type { Job } from "../core/model.ts";
 import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
+import { hideUserinfo } from "./git-env.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
@@ -121,7 +122,7 @@ function freshJobDir(dir: string, as: RunAs | undefined): void {
 /** Why this host will not clone `repo`, or undefined. */
 function refusal(repo: string, opts: WorkspaceOptions): string | undefined {
   const problem = repoProblem(repo);
-  if (problem) return `repo ${JSON.stringify(repo.slice(0, 200))} refused: ${problem}`;
+  if (problem) return `repo ${JSON.stringify(hideUserinfo(repo).slice(0, 200))} refused: ${problem}`;
   if (isLocalRepo(repo) && !opts.allowLocalRepos)
     return `repo ${repo} is a path on this host, which this agent does not clone (start it with --allow-local-repos)`;
   return undefined;
@@ -152,7 +153,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
       ? `refs/remotes/origin/${head}`
       : "HEAD";
     const mainSha = await git(["rev-parse", "--verify", `${mainRef}^{commit}`], { cwd: mirror, as }).catch(() => {
-      throw new Error(`repository ${repo} has no commits on ${head}`);
+      throw new Error(`repository ${hideUserinfo(repo)} has no commits on ${head}`);
     });
     const resume = await resolveResume(mirror, job, ["origin", opts.checkpointRemote], opts.localCheckpoint, as);
     const resumed = resume.sha;
