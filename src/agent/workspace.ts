@@ -28,6 +28,7 @@ import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
+import { pruneWorktrees } from "./kept-links.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
@@ -110,7 +111,7 @@ export async function ensureCheckpointRemote(dir: string, owner?: RunAs): Promis
 async function removeStale(dir: string, mirror: string | undefined, as: RunAs | undefined): Promise<void> {
   if (mirror && existsSync(dir)) await gitOk(["worktree", "remove", "--force", "--", dir], { cwd: mirror, as });
   await removeTree(dir, as);
-  if (mirror) await gitOk(["worktree", "prune"], { cwd: mirror, as });
+  if (mirror) await pruneWorktrees(mirror, as);
 }
 
 /** An empty directory for the job's files, owned by the workspace owner; `jobs/` itself stays the agent's. */
