@@ -1,7 +1,7 @@
 /**
  * @module agent/git
  * One way to run git: argv only (no shell), never prompting for credentials
- * (a private repo must fail fast, not hang a seat), with a fixed identity for
+ * (a private repo must fail fast, not hang a seat: agent/git-env), with a fixed identity for
  * the agent's own commits so hosts without `user.email` still checkpoint.
  * Transports are allow-listed (no `ext::`/`fd::` helpers, even through a submodule
  * or a redirect), and callers put `--` before positional arguments that come from
@@ -12,36 +12,27 @@
  * in that sandbox too (`runGitInSandbox`): the engine can write any config git reads
  * (the workspace's, ~/.gitconfig), so only the sandbox keeps what it runs from the state dir.
  */
-import { execFile, spawn } from "node:child_process";
-import { identityEnv, inheritedEnv } from "./engine-env.ts";
+import { spawn } from "node:child_process";
 import type { RunAs } from "./engine-user.ts";
-import { NEUTRAL_CONFIG, REDIRECTING_ENV } from "./git-neutral.ts";
+import { gitEnv, hideUserinfo, NO_TERMINAL } from "./git-env.ts";
+import { NEUTRAL_CONFIG } from "./git-neutral.ts";
 import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
 import { clearNamedStaleLock } from "./stale-locks.ts";
 
+/** Every git error says what failed with the userinfo of each URL in it hidden (`https://…@host/…`). */
 export class GitError extends Error {
   readonly args: readonly string[];
   readonly stderr: string;
   constructor(args: readonly string[], stderr: string, message: string) {
-    super(message);
+    super(hideUserinfo(message));
     this.name = "GitError";
     this.args = args;
-    this.stderr = stderr;
+    this.stderr = hideUserinfo(stderr);
   }
 }
 
 /** 256 MiB: a diff or log larger than this is not something we upload anyway. */
 const MAX_OUTPUT = 256 * 1024 * 1024;
-
-export const AGENT_IDENTITY: Readonly<Record<string, string>> = Object.freeze({
-  GIT_AUTHOR_NAME: "gigafactory-agent",
-  GIT_AUTHOR_EMAIL: "agent@gigafactory.invalid",
-  GIT_COMMITTER_NAME: "gigafactory-agent",
-  GIT_COMMITTER_EMAIL: "agent@gigafactory.invalid",
-});
-
-/** The transports git may use: local paths (the checkpoint remote), git, http(s), ssh. */
-export const GIT_ALLOW_PROTOCOL = "file:git:http:https:ssh";
 
 export interface GitOptions {
   cwd?: string;
@@ -65,23 +56,6 @@ export function runGitInSandbox(box: Sandbox | undefined): void {
   gitSandbox = box;
 }
 
-function gitEnv(opts: GitOptions): Record<string, string> {
-  // Never the agent's credentials: a git process is visible to its own user in /proc.
-  const inherited = opts.as
-    ? { ...inheritedEnv(process.env), ...identityEnv(opts.as) }
-    : withoutCredentials(process.env);
-  for (const k of Object.keys(inherited)) if (REDIRECTING_ENV.test(k)) delete inherited[k];
-  return {
-    ...inherited,
-    GIT_TERMINAL_PROMPT: "0",
-    GIT_ASKPASS: "",
-    GIT_ALLOW_PROTOCOL,
-    GIT_NO_REPLACE_OBJECTS: "1",
-    ...AGENT_IDENTITY,
-    ...opts.env,
-  };
-}
-
 function gitArgv(args: readonly string[]): [string, string[]] {
   const argv = ["git", "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", ...NEUTRAL_CONFIG, ...args];
   const [cmd, ...rest] = gitSandbox ? sandboxedArgv(argv, gitSandbox) : argv;
@@ -93,26 +67,11 @@ function ids(opts: GitOptions): { uid?: number; gid?: number } {
 }
 
 /** `git args…` → stdout (trimmed unless `raw`); a non-zero exit → GitError with git's own message. */
-export function git(args: readonly string[], opts: GitOptions = {}): Promise<string> {
-  const [cmd, rest] = gitArgv(args);
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      cmd,
-      rest,
-      { cwd: opts.cwd, maxBuffer: MAX_OUTPUT, ...ids(opts), env: gitEnv(opts) },
-      (err, stdout, stderr) => {
-        if (err) {
-          const why = String(stderr).trim().split("\n").slice(-3).join(" ") || err.message;
-          reject(new GitError(args, String(stderr), `git ${args.join(" ")}: ${why}`));
-        } else {
-          resolve(opts.raw ? String(stdout) : String(stdout).trim());
-        }
-      },
-    );
-    // An EPIPE (git exited before reading it all) is reported by the exit above, not as an unhandled error.
-    child.stdin?.on("error", () => undefined);
-    child.stdin?.end(opts.input ?? "");
-  });
+export async function git(args: readonly string[], opts: GitOptions = {}): Promise<string> {
+  const out = await runGit(args, opts, MAX_OUTPUT, opts.input ?? "");
+  if (out.over) throw new GitError(args, "", `git ${args.join(" ")}: output over ${MAX_OUTPUT} bytes`);
+  const text = out.bytes.toString("utf8");
+  return opts.raw ? text : text.trim();
 }
 
 export interface CappedOutput {
@@ -127,19 +86,34 @@ export interface CappedOutput {
  * is true, so a huge patch costs at most `maxBytes` of memory. A non-zero exit (other than our own kill) → GitError.
  */
 export function gitBytes(args: readonly string[], opts: GitOptions, maxBytes: number): Promise<CappedOutput> {
+  return runGit(args, opts, maxBytes, undefined);
+}
+
+/** 1 MiB of git's stderr kept: the message is its last lines, and a lock clash is read from it. */
+const MAX_STDERR = 1024 * 1024;
+
+/** Run git (spawn, not execFile: execFile drops NO_TERMINAL's `detached`); `input` written to stdin, or none. */
+function runGit(
+  args: readonly string[],
+  opts: GitOptions,
+  maxBytes: number,
+  input: string | undefined,
+): Promise<CappedOutput> {
   const [cmd, rest] = gitArgv(args);
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, rest, {
       cwd: opts.cwd,
       ...ids(opts),
-      env: gitEnv(opts),
-      stdio: ["ignore", "pipe", "pipe"],
+      env: gitEnv(opts.as, opts.env),
+      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      ...NO_TERMINAL,
     });
     const chunks: Buffer[] = [];
+    const errChunks: Buffer[] = [];
     let size = 0;
+    let errSize = 0;
     let over = false;
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
+    child.stdout?.on("data", (c: Buffer) => {
       if (over) return;
       size += c.length;
       if (size > maxBytes) {
@@ -148,26 +122,24 @@ export function gitBytes(args: readonly string[], opts: GitOptions, maxBytes: nu
         child.kill("SIGKILL");
       } else chunks.push(c);
     });
-    child.stderr.on("data", (c: Buffer) => {
-      if (stderr.length < 64 * 1024) stderr += String(c);
+    child.stderr?.on("data", (c: Buffer) => {
+      if (errSize < MAX_STDERR) errChunks.push(c);
+      errSize += c.length;
     });
-    child.on("error", (err) => reject(new GitError(args, stderr, `git ${args.join(" ")}: ${err.message}`)));
-    child.on("close", (code) => {
+    const stderr = () => Buffer.concat(errChunks).toString("utf8");
+    child.on("error", (err) => reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${err.message}`)));
+    child.on("close", (code, signal) => {
       if (over) return resolve({ bytes: Buffer.alloc(0), over: true });
       if (code !== 0) {
-        const why = stderr.trim().split("\n").slice(-3).join(" ") || `exit ${code}`;
-        return reject(new GitError(args, stderr, `git ${args.join(" ")}: ${why}`));
+        const why = stderr().trim().split("\n").slice(-3).join(" ") || `exit ${code ?? signal}`;
+        return reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${why}`));
       }
       resolve({ bytes: Buffer.concat(chunks), over: false });
     });
+    // An EPIPE (git exited before reading it all) is reported by the exit above, not as an unhandled error.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(input);
   });
-}
-
-function withoutCredentials(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env))
-    if (v !== undefined && !(k.startsWith("GIGAFACTORY_") && /TOKEN|CODE|SECRET/.test(k))) out[k] = v;
-  return out;
 }
 
 /** True when git exits 0 (for questions such as `merge-base --is-ancestor`). */

@@ -9,13 +9,15 @@
  *
  * The workspace is first moved into `<work-dir>/trash/` (a rename: at once, on the same filesystem), then deleted in
  * the background as its owner (agent/engine-user `removeTree`): the same job leased here again meanwhile prepares a
- * fresh `jobs/<jobId>`, which the slow delete never reaches. `trash/` is emptied after every `welcome` too, so a
+ * fresh `jobs/<jobId>`, which the slow delete never reaches. The run's branch and refs in its repository's mirror go
+ * too (agent/job-refs), unless the job is back here. `trash/` is emptied after every `welcome` too, so a
  * delete a crash cut short is finished later. With `--keep-workspaces` the operator keeps them all: nothing is done.
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type RunAs, removeTree, sharedDir } from "./engine-user.ts";
+import { forgetJobRefs } from "./job-refs.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
 import { jobDir } from "./workspace.ts";
 
@@ -34,9 +36,11 @@ export function trashDir(workDir: string): string {
 
 /**
  * Remove what the run of `jobId`, attempt `attempt`, left: its job text and job log now, its workspace moved aside
- * now and deleted in the background. Never throws (a file that cannot go is left; the disk is the operator's).
+ * now and deleted in the background, and then its branch and refs in the repository's mirror (agent/job-refs; the
+ * promise resolves once they are gone). Never throws or rejects (a file that cannot go is left; the disk is the
+ * operator's).
  */
-export function removeJobLeftovers(places: LeftoverPlaces, jobId: string, attempt: number): void {
+export function removeJobLeftovers(places: LeftoverPlaces, jobId: string, attempt: number): Promise<void> {
   const ws = jobDir(places.workDir, jobId);
   const quietly = (f: () => void) => {
     try {
@@ -55,6 +59,10 @@ export function removeJobLeftovers(places: LeftoverPlaces, jobId: string, attemp
     renameSync(ws, aside);
     void removeTree(aside, places.owner).catch(() => undefined);
   });
+  return forgetJobRefs(places.workDir, jobId, places.owner).then(
+    () => undefined,
+    () => undefined,
+  );
 }
 
 /** Delete whatever is in `trash/` (deletes a crash cut short). In the background; never throws. */

@@ -10,15 +10,16 @@
  *   workspace is a worktree of the shared mirror, re-pointed there (`git worktree repair`) and put on a detached
  *   HEAD, so the retry can take the job's branch again. When git cannot (its git is often what failed), the `.git`
  *   link is dropped and the files alone are kept: left behind, it would point at the next run's worktree once the
- *   mirror reuses the name.
+ *   mirror reuses the name. An agent killed mid-keep has the link settled so later (agent/kept-links).
  * - Bounded: each is removed KEPT_FOR_MS after it was kept, by the sweep the supervisor runs after every `welcome`
  *   (with agent/orphans' reaping); a repo workspace's registration in its mirror is pruned by the next preparation
  *   there. With `--keep-workspaces` every workspace stays where it ran instead, as before.
  */
-import { lstatSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { type RunAs, removeTree, sharedDir } from "./engine-user.ts";
-import { git, gitOk } from "./git.ts";
+import { gitOk } from "./git.ts";
+import { markerOf, pruneWorktrees, settleKeptLink, writeMarker } from "./kept-links.ts";
 import type { Output } from "./output.ts";
 import { type Workspace, withMirrorLock } from "./workspace.ts";
 
@@ -37,9 +38,6 @@ export function keptDir(workDir: string, jobId: string, leaseEpoch: number): str
   return path.join(workDir, "kept", `${jobId}-e${leaseEpoch}`);
 }
 
-/** The agent's record of when `dir` was kept, beside it in the agent's `kept/` (the engine cannot write there). */
-const markerOf = (dir: string) => `${dir}.json`;
-
 export interface Kept {
   dir: string;
   /** False when only the files were kept: the repo workspace's link to its mirror could not be repaired. */
@@ -54,33 +52,31 @@ export async function keepWorkspace(ws: Workspace, workDir: string, now: number)
   const dir = keptDir(workDir, ws.jobId, ws.leaseEpoch);
   sharedDir(path.dirname(dir));
   await removeTree(dir, ws.owner); // a leftover of the same lease (one run per lease): never two to tell apart
-  writeFileSync(markerOf(dir), `${JSON.stringify({ jobId: ws.jobId, keptAt: now })}\n`);
-  try {
-    // The agent moves it: `jobs/` and `kept/` are its own, so the engine's user could not (and cannot swap them).
-    renameSync(ws.dir, dir);
-  } catch (err) {
-    rmSync(markerOf(dir), { force: true });
-    throw err;
-  }
   const mirror = ws.mirror;
-  if (!mirror) return { dir, linked: true };
-  const opts = { cwd: mirror, as: ws.owner };
-  return withMirrorLock(mirror, async () => {
-    let linked = true;
+  const marker = { jobId: ws.jobId, keptAt: now };
+  const move = async (): Promise<Kept> => {
+    // Says `linking` before the move: an agent killed before the link is settled has it settled at the mirror's
+    // next prune, before the name its admin dir has can be given to another worktree (agent/kept-links).
+    writeMarker(dir, mirror ? { ...marker, linking: { mirror, from: ws.dir } } : marker);
     try {
-      await git(["worktree", "repair", "--", dir], opts);
-      await git(["update-ref", "--no-deref", "HEAD", "HEAD"], { cwd: dir, as: ws.owner });
-    } catch {
-      linked = false;
-      const link = path.join(dir, ".git");
-      if (lstatSync(link, { throwIfNoEntry: false })?.isFile()) rmSync(link, { force: true });
-      await gitOk(["worktree", "prune"], opts);
+      // The agent moves it: `jobs/` and `kept/` are its own, so the engine's user could not (and cannot swap them).
+      renameSync(ws.dir, dir);
+    } catch (err) {
+      rmSync(markerOf(dir), { force: true });
+      throw err;
     }
+    if (!mirror) return { dir, linked: true };
+    const linked = await settleKeptLink(dir, ws.dir, mirror, ws.owner);
+    writeMarker(dir, marker);
+    if (!linked) await pruneWorktrees(mirror, ws.owner);
     // As discardWorkspace: the job's branch and resume ref are the next run's to make.
+    const opts = { cwd: mirror, as: ws.owner };
     await gitOk(["branch", "-D", "--", `gf/${ws.jobId}`], opts);
     await gitOk(["update-ref", "-d", `refs/gf/resume/${ws.jobId}`], opts);
     return { dir, linked };
-  });
+  };
+  // A repo workspace moves holding its mirror's lock: no preparation here prunes its registration mid-move.
+  return mirror ? withMirrorLock(mirror, move) : move();
 }
 
 /** When `marker` says its workspace was kept (ms since the epoch); a marker it cannot parse, by its own mtime. */

@@ -21,7 +21,7 @@ import { otherWorktreesLive } from "./mirror-hygiene.ts";
 export const MIRRORS_MAX = 24;
 
 /** A mirror's directory name (agent/workspace `mirrorName`): `<name>-<12 hex>.git`; never a clone in progress. */
-const MIRROR_NAME = /-[0-9a-f]{12}\.git$/;
+export const MIRROR_NAME = /-[0-9a-f]{12}\.git$/;
 
 /** Record that `mirror` was used at `now` (ms since the epoch). Never throws: the order is a hint, not a guarantee. */
 export function markMirrorUsed(mirror: string, now: number): void {

@@ -27,6 +27,8 @@ import type { Job } from "../core/model.ts";
 import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
+import { hideUserinfo } from "./git-env.ts";
+import { pruneWorktrees } from "./kept-links.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
@@ -109,7 +111,7 @@ export async function ensureCheckpointRemote(dir: string, owner?: RunAs): Promis
 async function removeStale(dir: string, mirror: string | undefined, as: RunAs | undefined): Promise<void> {
   if (mirror && existsSync(dir)) await gitOk(["worktree", "remove", "--force", "--", dir], { cwd: mirror, as });
   await removeTree(dir, as);
-  if (mirror) await gitOk(["worktree", "prune"], { cwd: mirror, as });
+  if (mirror) await pruneWorktrees(mirror, as);
 }
 
 /** An empty directory for the job's files, owned by the workspace owner; `jobs/` itself stays the agent's. */
@@ -121,7 +123,7 @@ function freshJobDir(dir: string, as: RunAs | undefined): void {
 /** Why this host will not clone `repo`, or undefined. */
 function refusal(repo: string, opts: WorkspaceOptions): string | undefined {
   const problem = repoProblem(repo);
-  if (problem) return `repo ${JSON.stringify(repo.slice(0, 200))} refused: ${problem}`;
+  if (problem) return `repo ${JSON.stringify(hideUserinfo(repo).slice(0, 200))} refused: ${problem}`;
   if (isLocalRepo(repo) && !opts.allowLocalRepos)
     return `repo ${repo} is a path on this host, which this agent does not clone (start it with --allow-local-repos)`;
   return undefined;
@@ -152,7 +154,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
       ? `refs/remotes/origin/${head}`
       : "HEAD";
     const mainSha = await git(["rev-parse", "--verify", `${mainRef}^{commit}`], { cwd: mirror, as }).catch(() => {
-      throw new Error(`repository ${repo} has no commits on ${head}`);
+      throw new Error(`repository ${hideUserinfo(repo)} has no commits on ${head}`);
     });
     const resume = await resolveResume(mirror, job, ["origin", opts.checkpointRemote], opts.localCheckpoint, as);
     const resumed = resume.sha;
