@@ -21,7 +21,7 @@ import {
 import { type CodeGrant, listEnrollmentCodes } from "../access/enrollment.ts";
 import { closeFeedRound } from "../access/feed-closings.ts";
 import { assertFactoryMayRead, type Retired, recordWatcher, type Watched } from "../access/feed-readers.ts";
-import { spendTicket, type TicketUse } from "../access/spent-tickets.ts";
+import { spendTicket, type TicketUse, unspendTicket } from "../access/spent-tickets.ts";
 import { authenticate, listTokens, type TokenRole } from "../access/tokens.ts";
 import {
   type AdminStatus,
@@ -76,6 +76,11 @@ export abstract class FleetRpc extends ComposedCoordinator {
       if (tokenHash !== ADMIN_OPENER) recordWatcher(tx, tokenHash, jobId);
       return true;
     });
+  }
+
+  /** The stream a ticket was spent for was refused by the job's feed: the ticket is unused again (access/spent-tickets). */
+  async unspendFeedTicket(productId: string, ticketHash: string) {
+    return this.units.run(productId, (tx) => unspendTicket(tx, ticketHash));
   }
 
   // ---- factories -----------------------------------------------------------------------
