@@ -1,11 +1,13 @@
 // What the coordinator keeps of who watched which feed stays bounded, and revocation still reaches every stream: a
-// revocation tells at most a page of feeds per invocation (the alarm tells the rest, a page at a time), retention's
+// revocation tells at most a page of feeds per invocation (the alarm tells the rest, a page at a time; a feed that
+// cannot be reached is told again after a back-off, three calls in all), retention's
 // purge of a feed removes the watch rows it made useless, and a feed refuses a revoked token's late stream even after
 // it was evicted.
 
 import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { CLOSINGS_PER_ROUND } from "../../src/durable-objects/coordinator/access/feed-closings.ts";
+import type { JobFeed } from "../../src/durable-objects/job-feed.ts";
 import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import { sha256Hex } from "../../src/worker/auth.ts";
@@ -82,6 +84,42 @@ describe("revocation fan-out", () => {
     expect(await rowsOf(product, "feed_closings", hash)).toBe(0);
     await release();
     expect(await feedsWithSockets(product, jobs)).toBe(0);
+  });
+});
+
+describe("a feed the revocation cannot reach", () => {
+  it("is told again after a back-off, and given up after its third failed call", async () => {
+    const product = "watch-unreachable";
+    const viewer = await mintToken(product, "viewer");
+    const hash = await sha256Hex(viewer.token);
+    const coordinator = env.COORDINATOR.getByName(product);
+    const [down, up] = [await submit(product, { title: "feed down" }), await submit(product, { title: "feed up" })];
+    for (const job of [down, up]) await coordinator.recordFeedWatcher(product, job.id, hash);
+    const failing = env.JOB_FEED.getByName(feedName(product, down.id));
+    // Shadowed on the instance, the method is no longer one RPC may call: every call to this feed fails.
+    await runInDurableObject(failing, (instance: JobFeed) => {
+      Object.defineProperty(instance, "revokeStreams", { value: () => Promise.reject(new Error("unreachable")) });
+    });
+    const release = await holdAlarm(product);
+    const closings = () =>
+      runInDurableObject(coordinator, (_i, state) =>
+        state.storage.sql
+          .exec<{ job_id: string; tries: number; due_at: number }>("SELECT job_id, tries, due_at FROM feed_closings")
+          .toArray(),
+      );
+
+    expect((await api("DELETE", `${P(product)}/tokens/${viewer.id}`, { token: ADMIN })).status).toBe(200);
+    const [first] = await closings();
+    expect(first).toMatchObject({ job_id: down.id, tries: 1 }); // the reachable feed's row is gone
+    expect(first!.due_at).toBeGreaterThan(Date.now()); // backing off: not due at once
+    for (const tries of [2, 3]) {
+      await runInDurableObject(coordinator, (_i, state) => {
+        state.storage.sql.exec("UPDATE feed_closings SET due_at = ?", Date.now() - 1); // the back-off is over
+      });
+      await alarmOnce(coordinator);
+      expect(await closings()).toHaveLength(tries < 3 ? 1 : 0);
+    }
+    await release();
   });
 });
 
