@@ -43,7 +43,7 @@ export const AFTER_BEYOND_STATUS = 416;
 export const CLOSE_PRUNED = 4410;
 
 export class JobFeed extends ArtifactRpc {
-  private readonly revocation = new StreamRevocation();
+  private readonly revocation = new StreamRevocation(this.sql);
 
   async append(productId: string, jobId: string, events: FeedAppend[]): Promise<number> {
     const added = this.ctx.storage.transactionSync(() => {

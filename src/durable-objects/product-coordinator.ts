@@ -17,6 +17,7 @@
 import type { Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
 import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
+import { forgetWatchersOf } from "./coordinator/access/feed-readers.ts";
 import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
 import { expireDue, fence, releaseLease, renewLease } from "./coordinator/dispatch/lease-ops.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/jobs/actions.ts";
@@ -185,9 +186,19 @@ export class ProductCoordinator extends RoutingRpc {
     // Decided again now, the unit's hooks having awaited: a job requeued since is no longer due (jobs/retention).
     const decision = this.units.transact((tx) => stillDue(tx, due, cut));
     const through = await purgeFeeds(this.env, productId, decision);
-    if (through) await this.units.run(productId, (tx) => advanceFeedWatermark(tx, through));
     // `through` is one of the decided (the end of the purged prefix): that prefix is how many feeds went.
-    return { ok: true as const, value: { ...pruned, feeds: through ? decision.due.indexOf(through) + 1 : 0 } };
+    const purged = through ? decision.due.slice(0, decision.due.indexOf(through) + 1) : [];
+    if (through) {
+      await this.units.run(productId, (tx) => {
+        advanceFeedWatermark(tx, through);
+        // A purge closed every stream of those feeds: nothing is left there for a revocation to close.
+        forgetWatchersOf(
+          tx,
+          purged.map((j) => j.id),
+        );
+      });
+    }
+    return { ok: true as const, value: { ...pruned, feeds: purged.length } };
   }
 
   /**

@@ -69,6 +69,15 @@ export async function registerFeed(c: Context<AppEnv>, grant: FeedGrant): Promis
   return opener;
 }
 
+/**
+ * The job's feed refused the stream `grant` registered (its watcher cap, a resume point past its log): a ticket it
+ * came with is unused again, as one a refusal before `registerFeed` leaves — the browser retries with it.
+ */
+export async function releaseFeed(c: Context<AppEnv>, grant: FeedGrant): Promise<void> {
+  if (grant.ticket)
+    await unwrap(coordinatorFor(c.env, grant.productId).unspendFeedTicket(grant.productId, grant.ticket.hash));
+}
+
 /** The query string that tells the job's feed object who opened the stream. */
 export function openerParam(opener: Opener): string {
   return `&${OPENED_BY_PARAM}=${encodeURIComponent(opener)}`;

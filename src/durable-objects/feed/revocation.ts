@@ -7,15 +7,21 @@
  * and beside the SSE client in memory (an SSE stream dies with the object
  * anyway). When the token is revoked, rotated or its factory deregistered,
  * the product's coordinator looks up the jobs that token watched
- * (coordinator/access/feed-readers) and tells each of their feeds to close exactly those
- * streams: WebSockets with close code 4001 (`CLOSE.revoked`, as factory
- * sockets), SSE streams with a final `revoked` event, then end of stream.
+ * (coordinator/access/feed-readers) and tells each of their feeds, a page at a
+ * time (coordinator/access/feed-closings), to close exactly those streams:
+ * WebSockets with close code 4001 (`CLOSE.revoked`, as factory sockets), SSE
+ * streams with a final `revoked` event, then end of stream.
+ *
+ * The feed keeps the revoked hash in its storage (`meta`), not in memory: a
+ * stream authorised just before the revocation may reach the feed after it,
+ * and by then the object may have been evicted — with an in-memory set, the
+ * new instance had forgotten the revocation and opened the stream.
  *
  * Streams opened with the admin token are not tracked: the admin token is the
  * deployment secret, changed only by a redeploy (which ends every stream).
  */
-import { feedName } from "../../shared/coordinator-rpc.ts";
 import { CLOSE } from "../../shared/protocol.ts";
+import { execute } from "../sql-statements.ts";
 import type { SseClient } from "./sse.ts";
 
 /** Query parameter on the Worker → JobFeed request naming the opener (set by the Worker, never by a client). */
@@ -26,6 +32,8 @@ export const ADMIN_OPENER = "admin";
 export const REVOKED_REASON = "the token that opened this feed was revoked";
 
 const TAG_PREFIX = "by:";
+/** The feed's `meta` key (feed/event-log FEED_SCHEMA_SQL) remembering a revoked token hash; purges keep `meta`. */
+const META_PREFIX = "revoked:";
 const HASH_RE = /^[0-9a-f]{64}$/;
 
 const encoder = new TextEncoder();
@@ -38,12 +46,14 @@ export function sseRevokedEvent(): Uint8Array {
 
 /**
  * One feed's side of revocation: which token opened each stream, and which
- * tokens were revoked while this object lives — so a stream whose open raced
- * the revocation (authorised just before, arriving just after) is refused too.
+ * tokens were revoked (kept in storage: see the module header) — so a stream
+ * whose open raced the revocation (authorised just before, arriving just
+ * after) is refused too.
  */
 export class StreamRevocation {
   private readonly sseOpeners = new WeakMap<SseClient, string>();
-  private readonly revoked = new Set<string>();
+
+  constructor(private readonly sql: SqlStorage) {}
 
   /** Hibernation tags for a watcher socket opened by `openedBy` (a token hash, or "admin"). */
   tags(openedBy: string): string[] {
@@ -57,7 +67,9 @@ export class StreamRevocation {
 
   /** A `401` for a stream opened by a token this feed already closed streams of, else null. */
   refuse(openedBy: string): Response | null {
-    if (!this.revoked.has(openedBy)) return null;
+    if (!HASH_RE.test(openedBy)) return null;
+    const key = `${META_PREFIX}${openedBy}`;
+    if (this.sql.exec("SELECT 1 FROM meta WHERE key = ?", key).toArray().length === 0) return null;
     const problem = {
       type: "https://gigafactory.dev/problems/unauthorized",
       title: "Authentication required",
@@ -77,7 +89,7 @@ export class StreamRevocation {
    */
   close(ctx: DurableObjectState, streams: Set<SseClient>, tokenHash: string): number {
     if (!HASH_RE.test(tokenHash)) return 0;
-    this.revoked.add(tokenHash);
+    execute(this.sql, "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", `${META_PREFIX}${tokenHash}`, "");
     let closed = 0;
     for (const ws of ctx.getWebSockets(`${TAG_PREFIX}${tokenHash}`)) {
       try {
@@ -96,22 +108,4 @@ export class StreamRevocation {
     }
     return closed;
   }
-}
-
-/**
- * Coordinator side: tell the feeds of `jobIds` to close what `tokenHash`
- * opened. Awaited, so a revocation call returns after the streams are closed.
- * A feed that cannot be reached is logged, not retried: its streams were
- * opened before the revocation and end at the latest with that object.
- */
-export async function closeFeedStreams(env: Env, productId: string, tokenHash: string, jobIds: readonly string[]) {
-  const results = await Promise.allSettled(
-    jobIds.map((jobId) => env.JOB_FEED.getByName(feedName(productId, jobId)).revokeStreams(tokenHash)),
-  );
-  let closed = 0;
-  for (const r of results) {
-    if (r.status === "fulfilled") closed += r.value;
-    else console.error("closing revoked feed streams failed", r.reason);
-  }
-  return closed;
 }

@@ -16,7 +16,7 @@ import { EntityId, EventsQuery, FeedQuery, LastEventIdHeader, ProductId } from "
 import { feedName } from "../../shared/coordinator-rpc.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
 import { type AppEnv, coordinatorFor, openerOf, requireJobReader } from "../auth.ts";
-import { authenticateFeed, openerParam, registerFeed } from "../feed-access.ts";
+import { authenticateFeed, openerParam, registerFeed, releaseFeed } from "../feed-access.ts";
 import { fromZod } from "../problem.ts";
 import { issueTicket } from "../tickets.ts";
 import { header, param, query } from "../validate.ts";
@@ -71,10 +71,16 @@ for (const kind of ["ws", "stream"] as const) {
     const res = await c.env.JOB_FEED.getByName(feedName(productId, jobId)).fetch(
       new Request(url, { headers: c.req.raw.headers }),
     );
-    // The feed counts its own watchers (it alone knows them); its refusal becomes a problem+json like any other.
-    if (res.status === WATCHER_CAP_STATUS) throw new DomainError("limit_exceeded", await res.text());
-    if (res.status === AFTER_BEYOND_STATUS)
+    // The feed counts its own watchers (it alone knows them); its refusal becomes a problem+json like any other, and
+    // leaves the ticket unused, as the refusals above do: no stream opened with it.
+    if (res.status === WATCHER_CAP_STATUS) {
+      await releaseFeed(c, grant);
+      throw new DomainError("limit_exceeded", await res.text());
+    }
+    if (res.status === AFTER_BEYOND_STATUS) {
+      await releaseFeed(c, grant);
       throw afterBeyondFeed(after, ((await res.json()) as { lastSeq: number }).lastSeq);
+    }
     return res;
   });
 }

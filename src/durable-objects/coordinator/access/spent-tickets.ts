@@ -37,3 +37,12 @@ export function spendTicket(tx: Tx, use: TicketUse): void {
   const sql = "INSERT INTO spent_tickets(ticket_hash, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING";
   if (execute(tx.sql, sql, use.hash, use.expiresAt) === 0) throw refused;
 }
+
+/**
+ * Ticket `hash` opened no stream after all: the job's feed refused it (its watcher cap, a resume point past its log),
+ * which only the feed can tell once the ticket is spent. Unspent, it opens one stream later, as a refusal the Worker
+ * tells before spending it leaves it (worker/feed-access); still one stream at most per ticket.
+ */
+export function unspendTicket(tx: Tx, hash: string): void {
+  execute(tx.sql, "DELETE FROM spent_tickets WHERE ticket_hash = ?", hash);
+}

@@ -9,7 +9,7 @@
  * and the feed streams it opened closed, or a dispatch pass when a factory can take more work.
  */
 import type { Outcome } from "../../../core/errors.ts";
-import { ADMIN_OPENER, closeFeedStreams } from "../../feed/revocation.ts";
+import { ADMIN_OPENER } from "../../feed/revocation.ts";
 import {
   issueEnrollmentCode,
   issueToken,
@@ -19,8 +19,9 @@ import {
   rotateFactoryToken,
 } from "../access/credentials.ts";
 import { type CodeGrant, listEnrollmentCodes } from "../access/enrollment.ts";
+import { closeFeedRound } from "../access/feed-closings.ts";
 import { assertFactoryMayRead, type Retired, recordWatcher, type Watched } from "../access/feed-readers.ts";
-import { spendTicket, type TicketUse } from "../access/spent-tickets.ts";
+import { spendTicket, type TicketUse, unspendTicket } from "../access/spent-tickets.ts";
 import { authenticate, listTokens, type TokenRole } from "../access/tokens.ts";
 import {
   type AdminStatus,
@@ -75,6 +76,11 @@ export abstract class FleetRpc extends ComposedCoordinator {
       if (tokenHash !== ADMIN_OPENER) recordWatcher(tx, tokenHash, jobId);
       return true;
     });
+  }
+
+  /** The stream a ticket was spent for was refused by the job's feed: the ticket is unused again (access/spent-tickets). */
+  async unspendFeedTicket(productId: string, ticketHash: string) {
+    return this.units.run(productId, (tx) => unspendTicket(tx, ticketHash));
   }
 
   // ---- factories -----------------------------------------------------------------------
@@ -154,7 +160,8 @@ export abstract class FleetRpc extends ComposedCoordinator {
   /**
    * A unit that retires a credential (coordinator/access/credentials, factories/admin `deregister`). Once it has
    * committed: the factory's sockets (if `revoke` names one) are told and closed, then the feed streams the
-   * credential opened are closed — awaited, so the call returns after they are gone.
+   * credential opened are closed — a page of its feeds, awaited, so a call for a credential that watched a few
+   * returns after they are gone; the alarm closes the rest a page per invocation (access/feed-closings).
    */
   private async retiring<T>(
     productId: string,
@@ -168,7 +175,7 @@ export abstract class FleetRpc extends ComposedCoordinator {
       return retired.value;
     });
     if (outcome.ok && revoke) this.link.notify(revoke.factoryId, { type: "revoke", reason: revoke.reason }, true);
-    if (outcome.ok && watched) await closeFeedStreams(this.env, productId, watched.hash, watched.jobs);
+    if (outcome.ok && watched?.queued) await closeFeedRound(this.env, this.units, productId, watched.hash);
     return outcome;
   }
 }

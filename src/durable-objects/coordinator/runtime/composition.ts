@@ -9,6 +9,7 @@
  * methods over these parts — forwarding them from fields would repeat every signature for nothing.
  */
 import { DurableObject } from "cloudflare:workers";
+import { closeFeedRound, closingsDue } from "../access/feed-closings.ts";
 import { cascadesPending, continueCascades } from "../dag/cancel-subtree.ts";
 import { continueSettles, settlesPending } from "../dag/settle-walk.ts";
 import { expireDue } from "../dispatch/lease-ops.ts";
@@ -124,6 +125,8 @@ export abstract class ComposedCoordinator extends DurableObject<Env> {
     if (cascadesPending(this.ctx.storage.sql)) await this.units.run(this.units.productId, (tx) => continueCascades(tx));
     // A settled job's waiters past one unit's SETTLE_CHUNK: the next of them, in a unit of their own (dag/settle-walk).
     if (settlesPending(this.ctx.storage.sql)) await this.units.run(this.units.productId, (tx) => continueSettles(tx));
+    // A revoked token's feeds past the page its revoking call closed: the next page (access/feed-closings).
+    if (closingsDue(this.ctx.storage.sql, Date.now())) await closeFeedRound(this.env, this.units, this.units.productId);
     // A health threshold due (a job turning stuck or starving, a factory's beats missed): alerts at that instant.
     if (healthDue(this.ctx.storage.sql, Date.now()))
       this.units.transact((tx) => runHealthPass(tx, this.link.workReadyIds()));

@@ -14,6 +14,7 @@
 
 import { columnsOf, execute } from "../../sql-statements.ts";
 import { applyEnrollmentCodeColumns } from "../access/enrollment.ts";
+import { FEED_WATCHERS_SQL } from "../access/feed-readers.ts";
 import { SPENT_TICKETS_SQL } from "../access/spent-tickets.ts";
 import { BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
@@ -146,13 +147,7 @@ CREATE TABLE IF NOT EXISTS serial_freezes (
   reason TEXT NOT NULL,
   at INTEGER NOT NULL
 );
--- Live feed streams by the token hash that opened them: whom to close on revocation (access/feed-readers.ts).
-CREATE TABLE IF NOT EXISTS feed_watchers (
-  token_hash TEXT NOT NULL,
-  job_id TEXT NOT NULL,
-  opened_at INTEGER NOT NULL,
-  PRIMARY KEY (token_hash, job_id)
-);
+${FEED_WATCHERS_SQL}
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   kind TEXT NOT NULL,
