@@ -5,7 +5,7 @@
  * all of it) so the agent-to-coordinator half of the protocol reads as one unit.
  */
 import { z } from "zod";
-import { clipUtf8, fitsUtf8, parsedHoldsLoneSurrogate, utf8Text } from "../core/bytes.ts";
+import { clipUtf8, fitsUtf8, parsedHoldsLoneSurrogate, truncateUtf8, utf8Text } from "../core/bytes.ts";
 import { Capability, EntityId } from "./api.ts";
 import { CheckpointBody, FailureResultBody, InsightsBody, LeaseTtl, SuccessResultBody } from "./api-work.ts";
 import { MAX_SEATS } from "./protocol-assignment.ts";
@@ -23,8 +23,9 @@ export const MAX_LOG_LINES = 200;
  */
 export const MAX_LOG_LINE_BYTES = 12_000;
 
-/** A frame id, echoed in its answer: at most 256 bytes of UTF-8 (its echo in a refusal is cut to 64 code points). */
-const RequestId = utf8Text(256, z.string().min(1)).optional();
+/** A frame id, echoed in its answer: at most 256 bytes of UTF-8 (a longer one's echo in a refusal is cut there). */
+const MAX_REQUEST_ID_BYTES = 256;
+const RequestId = utf8Text(MAX_REQUEST_ID_BYTES, z.string().min(1)).optional();
 const Epoch = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const LeaseRef = { jobId: EntityId, leaseEpoch: Epoch };
@@ -164,12 +165,11 @@ export function parseFactoryFrame(raw: string | ArrayBuffer): ParseResult<Factor
   } catch {
     return { ok: false, code: "validation_failed", message: "frame is not valid JSON" };
   }
+  // Echoed whole when it is a valid id, so the sender can match the refusal to its request (it was cut to 64 code
+  // points: a valid 100-character id came back as another); a longer one is cut at the id's own bound, 256 bytes.
   const id =
     typeof data === "object" && data !== null && typeof (data as { id?: unknown }).id === "string"
-      ? // 64 characters, as RequestId counts them (code points): a cut by UTF-16 units could halve an emoji.
-        Array.from((data as { id: string }).id.slice(0, 128))
-          .slice(0, 64)
-          .join("")
+      ? truncateUtf8((data as { id: string }).id, MAX_REQUEST_ID_BYTES)
       : undefined;
   if (parsedHoldsLoneSurrogate(raw, data)) {
     // Stored, it would change (core/bytes `hasLoneSurrogate`): refused like any other malformed frame.

@@ -1,5 +1,6 @@
 // The factory protocol's shapes for fewer frames per job (issue 12 item 2), pinned: `accept` may carry
 // `stage: "building"`, a `batch` carries 1–64 lease frames without ids, and anything else is refused at the boundary.
+// A refused frame's id is echoed whole when it is a valid id (up to 256 bytes), so its sender can match the refusal.
 import { describe, expect, it } from "vitest";
 import { FEATURES, MAX_BATCH_FRAMES, parseFactoryFrame } from "../../src/shared/protocol.ts";
 
@@ -67,5 +68,17 @@ describe("batch", () => {
 describe("features", () => {
   it("names what welcome announces", () => {
     expect(Object.values(FEATURES)).toEqual(["accept-building", "batch", "stopped"]);
+  });
+});
+
+describe("a refused frame's id", () => {
+  it("is echoed whole up to the id's own bound, 256 bytes of UTF-8, and cut there beyond it", () => {
+    const bad = { type: "heartbeat", unknown: 1 };
+    for (const id of ["h1", "r".repeat(100), "漢".repeat(85), `${"x".repeat(252)}🙂`]) {
+      expect(parse({ ...bad, id }), id.slice(0, 8)).toMatchObject({ ok: false, code: "validation_failed", id });
+    }
+    // Past the bound: cut at 256 bytes, never inside a character.
+    expect(parse({ ...bad, id: "y".repeat(300) })).toMatchObject({ ok: false, id: "y".repeat(256) });
+    expect(parse({ ...bad, id: `${"y".repeat(254)}🙂` })).toMatchObject({ ok: false, id: "y".repeat(254) });
   });
 });
