@@ -8,7 +8,10 @@
  *   2. never when some candidate factory already has a free seat that fits the job (dispatch places it there);
  *   3. at most one eviction per critical job per cool-down: should the seat it took not hold (its factory refuses
  *      or drops it), it evicts no second victim until `PREEMPTION_COOLDOWN_MS` after the first;
- *   4. the victim runs on a factory that passes every hard filter for the incoming job except `no_free_seat`;
+ *   4. the victim runs on a factory that passes every hard filter for the incoming job except `no_free_seat`, and
+ *      that one eviction gives a seat: not a factory running more jobs than its seats (its seat limit lowered by an
+ *      operator, or its agent back with fewer seats while its leases ran on), where the victim's work would be lost
+ *      for no seat — or the critical job pushed past the limit;
  *   5. never a victim of equal or higher priority (so a `critical` job is never preempted);
  *   6. never a victim preempted less than `PREEMPTION_COOLDOWN_MS` ago;
  *   7. among the rest: lowest priority, then least work lost (the most recent checkpoint, else the most recent
@@ -88,6 +91,7 @@ export function decidePreemption(input: PreemptionInput): PreemptionDecision {
   const rank = PRIORITY_VALUE[incoming.priority];
   const pool: Array<{ victim: Job; factoryId: string }> = [];
   for (const c of capable) {
+    if (c.factory.load > c.factory.seats) continue; // still full after one eviction (rule 4)
     for (const job of c.running) {
       if (job.id === incoming.id || !LEASED_STAGES.includes(job.stage)) continue;
       if (PRIORITY_VALUE[job.priority] >= rank) continue;

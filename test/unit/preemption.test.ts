@@ -1,5 +1,6 @@
 // Preemption (core/preemption): a table of when a critical job evicts and whom, and properties over random fleets —
-// it never evicts an equal or higher priority, never inside the cool-down, never when a free seat fits.
+// it never evicts an equal or higher priority, never inside the cool-down, never when a free seat fits, and never on a
+// factory running more jobs than its seats (a lowered seat limit), where one eviction would free no seat.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Factory, Job, Priority } from "../../src/core/model.ts";
@@ -148,6 +149,20 @@ describe("decidePreemption — table", () => {
       name: "a job in testing holds no seat: never a victim",
       run: () => decide([full([job({ id: "t", stage: "testing" })])]),
       want: "no_eligible_victim",
+    },
+    {
+      name: "a factory over its seats (limit lowered while two ran): one eviction frees no seat, so none",
+      run: () => decide([full([low, job({ id: "low2", priority: "low" })], { seats: 1 })]),
+      want: "no_eligible_victim",
+    },
+    {
+      name: "an over-full factory is passed over for one where the eviction gives a seat",
+      run: () =>
+        decide([
+          full([low, job({ id: "low2", priority: "low" })], { seats: 1 }),
+          full([job({ id: "med", priority: "medium" })], { id: "f2" }),
+        ]),
+      want: "med",
     },
   ];
   for (const c of cases) {
