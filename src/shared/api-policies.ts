@@ -148,7 +148,10 @@ export const SettingsSchema = z.object({
 /** What the settings answer says of the aging guarantee (core/aging `agingGuarantee`), derived, never set. */
 export const AgingGuaranteeSchema = z.object({
   holds: z.boolean().describe("a low job under a steady stream of fresh high jobs is assigned within a bound"),
-  lowUnderHighMinutes: z.number().nullable().describe("that bound, minutes (plus a seat's turnover); null when off"),
+  lowUnderHighMinutes: z
+    .number()
+    .nullable()
+    .describe("that bound, minutes, plus two seat turnovers (the message states the total); null when off"),
   starvationAbove: z.number().describe("the guarantee holds exactly when weights.starvation is above this"),
   message: z.string(),
 });
