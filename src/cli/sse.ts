@@ -51,6 +51,9 @@ export function createSseParser(): SseParser {
     push(chunk) {
       const out: SseFrame[] = [];
       let text = buffer + chunk;
+      // An empty chunk (a read that decoded to nothing: a lone byte of a longer character, an empty read) says
+      // nothing about the "\r" before it: forgetting it there split the CRLF around it into two line endings.
+      if (text === "") return out;
       if (sawCr && text.startsWith("\n")) text = text.slice(1);
       sawCr = false;
       let start = 0;

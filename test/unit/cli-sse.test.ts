@@ -35,6 +35,12 @@ describe("createSseParser", () => {
     expect(createSseParser().push("id: 9\n\ndata: x\n\n")).toEqual([{ event: "message", data: "x" }]);
   });
 
+  it("keeps a CRLF split by an empty chunk one line ending, not two", () => {
+    const p = createSseParser();
+    const frames = ["data: x\r", "", "\ndata: y\r\n\r\n"].flatMap((chunk) => p.push(chunk));
+    expect(frames).toEqual([{ event: "message", data: "x\ny" }]);
+  });
+
   it("holds back an unfinished frame until its blank line arrives", () => {
     const p = createSseParser();
     expect(p.push("data: a\n")).toEqual([]);
