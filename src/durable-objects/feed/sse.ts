@@ -24,8 +24,13 @@ const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 /** SSE keep-alive comment interval: under common 30–60 s proxy idle timeouts. */
 const KEEPALIVE_MS = 15_000;
 
+/**
+ * One event as an SSE frame. `data` is JSON, which escapes every line break; `event:` is the bare type, so a CR or
+ * LF in it (the feed's append takes any string) would end the field and let the rest inject fields or frames of its
+ * own: they are written as spaces there. The exact type is in `data`, which readers take it from (cli/sse).
+ */
 export function sseEvent(e: JobEvent): Uint8Array {
-  return encoder.encode(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+  return encoder.encode(`id: ${e.seq}\nevent: ${e.type.replace(/[\r\n]/g, " ")}\ndata: ${JSON.stringify(e)}\n\n`);
 }
 
 /** A comment line: keeps proxies from closing an idle stream. */
