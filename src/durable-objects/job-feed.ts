@@ -71,7 +71,7 @@ export class JobFeed extends ArtifactRpc {
     // Checked in the same synchronous step as the accept below: no append can come in between.
     const last = lastSeq(this.sql);
     if (after > last) return Response.json({ lastSeq: last }, { status: AFTER_BEYOND_STATUS });
-    const watching = this.ctx.getWebSockets("watcher").length + this.sse.clients.size;
+    const watching = this.ctx.getWebSockets("watcher").length + this.sse.count;
     if (watching >= MAX_WATCHERS) {
       return new Response(`this job already has ${watching} watchers (at most ${MAX_WATCHERS}); close one first`, {
         status: WATCHER_CAP_STATUS,

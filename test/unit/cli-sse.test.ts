@@ -1,6 +1,7 @@
 // The SSE parser behind `gigafactory watch`: frames survive any chunking, and only job events come out.
 import { describe, expect, it } from "vitest";
-import { createSseParser, type SseFrame, toJobEvent } from "../../src/cli/sse.ts";
+import { CliError } from "../../src/cli/errors.ts";
+import { createSseParser, MAX_FRAME_BYTES, type SseFrame, toJobEvent } from "../../src/cli/sse.ts";
 
 const STREAM =
   ": keep-alive\n\n" +
@@ -33,6 +34,33 @@ describe("createSseParser", () => {
 
   it("defaults the event type to message and does not dispatch a frame without data", () => {
     expect(createSseParser().push("id: 9\n\ndata: x\n\n")).toEqual([{ event: "message", data: "x" }]);
+  });
+
+  it("keeps a CRLF split by an empty chunk one line ending, not two", () => {
+    const p = createSseParser();
+    const frames = ["data: x\r", "", "\ndata: y\r\n\r\n"].flatMap((chunk) => p.push(chunk));
+    expect(frames).toEqual([{ event: "message", data: "x\ny" }]);
+  });
+
+  it("refuses a line or a frame past MAX_FRAME_BYTES (UTF-8) with bad_response, and takes a large event below it", () => {
+    const chunk = "漢".repeat(16 * 1024); // 48 KiB of UTF-8, 16 Ki UTF-16 units
+    const endless = createSseParser();
+    endless.push("data: ");
+    let thrown: unknown;
+    try {
+      for (let sent = 0; sent <= MAX_FRAME_BYTES; sent += 3 * chunk.length) endless.push(chunk);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(CliError);
+    expect((thrown as CliError).code).toBe("bad_response");
+    // Many short data lines, never a blank one: the frame grows just as well.
+    const lines = createSseParser();
+    expect(() => {
+      for (let sent = 0; sent <= MAX_FRAME_BYTES; sent += 3 * chunk.length) lines.push(`data: ${chunk}\n`);
+    }).toThrow(CliError);
+    const big = "x".repeat(MAX_FRAME_BYTES / 2);
+    expect(createSseParser().push(`data: ${big}\n\n`)).toEqual([{ event: "message", data: big }]);
   });
 
   it("holds back an unfinished frame until its blank line arrives", () => {

@@ -78,8 +78,10 @@ export abstract class ArtifactRpc extends DurableObject<Env> {
     this.remember(p.r2Key.split("/")[0] ?? "", p.jobId);
     const done = this.ctx.storage.transactionSync(() => commitPointer(this.sql, p, settledAt));
     if ("refused" in done) return failure(done.refused);
-    await this.armSweep();
+    // Broadcast in the commit's own synchronous step, as `append` does: after the await below, an append let in
+    // meanwhile broadcast a later seq first, and readers that drop seqs at or below the last one shown lost this one.
     this.broadcast(done.added);
+    await this.armSweep();
     return { ok: true, value: done.replaced };
   }
 
@@ -102,8 +104,8 @@ export abstract class ArtifactRpc extends DurableObject<Env> {
   async deleteArtifact(name: string, at: number): Promise<ArtifactPointer | null> {
     const jobId = this.meta("job_id") ?? "";
     const { added, removed } = this.ctx.storage.transactionSync(() => deletePointer(this.sql, jobId, name, at));
+    this.broadcast(added); // before any await, as in `putArtifact`: no later seq may overtake it
     await this.armSweep();
-    this.broadcast(added);
     return removed;
   }
 

@@ -3,7 +3,9 @@
  * A job's append-only event log in its JobFeed's SQLite. `seq` is assigned
  * here, inside one synchronous transaction, as last + 1: gapless and monotonic
  * by construction. Appends from the coordinator carry its outbox seq as
- * `source_seq` (UNIQUE), so a redelivered batch appends nothing twice.
+ * `source_seq` (UNIQUE), so a redelivered batch appends nothing twice — after a
+ * retention purge too: the purge keeps the highest source seq it deleted
+ * (`source_base`, feed/purge), and nothing at or below it is appended again.
  */
 import { utf8Bytes } from "../../core/bytes.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
@@ -53,12 +55,27 @@ export function lastSeq(sql: SqlStorage): number {
     .one().s;
 }
 
-/** Append in order; returns the events actually added (duplicates skipped). */
+/** Meta key: the highest `source_seq` a retention purge deleted (feed/purge `forgetLog`). */
+export const SOURCE_BASE_KEY = "source_base";
+
+/**
+ * Append in order; returns the events actually added (duplicates skipped). A source seq at or below `source_base`
+ * was in the log a purge forgot: the outbox delivers a job's events in order, so it is a redelivery (its ack lost)
+ * and not new. Checked against the rows alone it was appended again — a second copy, under a new seq, of an event
+ * of the job's purged life.
+ */
 export function appendEvents(sql: SqlStorage, events: readonly NewEvent[]): JobEvent[] {
   const added: JobEvent[] = [];
   let seq = lastSeq(sql);
+  const base = sql
+    .exec<{ b: number }>(
+      "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0) AS b",
+      SOURCE_BASE_KEY,
+    )
+    .one().b;
   for (const e of events) {
     if (e.sourceSeq !== undefined) {
+      if (e.sourceSeq <= base) continue;
       const dup = sql.exec("SELECT 1 FROM events WHERE source_seq = ?", e.sourceSeq).toArray();
       if (dup.length > 0) continue;
     }

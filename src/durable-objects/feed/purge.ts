@@ -6,7 +6,8 @@
  *    enqueued after it decided the purge — every coordinator event carries its outbox seq as `source_seq`, and the
  *    outbox seq is AUTOINCREMENT, so "enqueued after the decision" is exactly `source_seq > decidedThrough`. Else the
  *    events and artifact pointers are deleted, `seq_base` keeps the seq reached (a revived job's feed continues
- *    gaplessly), and the pointers' R2 keys are queued in `doomed_bytes`.
+ *    gaplessly), `source_base` the highest source seq deleted (a redelivery of one is still a duplicate), and the
+ *    pointers' R2 keys are queued in `doomed_bytes`.
  * 2. `deleteDoomedBytes`: the queued keys' bytes deleted from R2, each row dropped once R2 confirmed it.
  *
  * Deciding and deleting with no `await` between them is what makes the purge safe against a requeue: a Durable
@@ -21,7 +22,7 @@
  */
 import { DomainError } from "../../core/errors.ts";
 import { execute } from "../sql-statements.ts";
-import { lastSeq } from "./event-log.ts";
+import { lastSeq, SOURCE_BASE_KEY } from "./event-log.ts";
 
 /** Meta key: the `updatedAt` of the terminal job whose feed the last purge forgot. */
 const PURGED_KEY = "purged_settled_at";
@@ -55,6 +56,15 @@ export function forgetLog(sql: SqlStorage, decidedThrough: number, settledAt?: n
   const artifacts = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM artifacts").one().n;
   if (events === 0 && artifacts === 0) return { events, artifacts };
   const base = lastSeq(sql);
+  // The dedup memory outlives the rows: a redelivery of a forgotten event must not come back (feed/event-log).
+  execute(
+    sql,
+    `INSERT OR REPLACE INTO meta(key, value) SELECT ?, CAST(MAX(
+       COALESCE((SELECT MAX(source_seq) FROM events), 0),
+       COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)) AS TEXT)`,
+    SOURCE_BASE_KEY,
+    SOURCE_BASE_KEY,
+  );
   execute(sql, "INSERT OR IGNORE INTO doomed_bytes(r2_key) SELECT r2_key FROM artifacts");
   execute(sql, "DELETE FROM artifacts");
   execute(sql, "DELETE FROM events");

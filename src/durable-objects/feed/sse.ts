@@ -8,7 +8,9 @@
  * long log holds about one page in memory, not the log. Live events are
  * written as they come; a reader that falls MAX_BACKLOG_BYTES behind is cut
  * off with a comment saying so — it reconnects with Last-Event-ID and catches
- * up through the paged replay — rather than buffering without bound.
+ * up through the paged replay — rather than buffering without bound. Until
+ * its reader has drained it, an ended stream still counts toward the job's
+ * watcher cap (`count`): its backlog is still held.
  */
 import type { JobEvent } from "../../shared/protocol.ts";
 import { replayStep } from "./event-log.ts";
@@ -22,8 +24,13 @@ const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 /** SSE keep-alive comment interval: under common 30–60 s proxy idle timeouts. */
 const KEEPALIVE_MS = 15_000;
 
+/**
+ * One event as an SSE frame. `data` is JSON, which escapes every line break; `event:` is the bare type, so a CR or
+ * LF in it (the feed's append takes any string) would end the field and let the rest inject fields or frames of its
+ * own: they are written as spaces there. The exact type is in `data`, which readers take it from (cli/sse).
+ */
 export function sseEvent(e: JobEvent): Uint8Array {
-  return encoder.encode(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+  return encoder.encode(`id: ${e.seq}\nevent: ${e.type.replace(/[\r\n]/g, " ")}\ndata: ${JSON.stringify(e)}\n\n`);
 }
 
 /** A comment line: keeps proxies from closing an idle stream. */
@@ -37,6 +44,11 @@ export class SseClient {
   /** Last seq written: the replay cursor, then the live position. */
   through: number;
   live = false;
+  /**
+   * Settles when the stream is gone for good: drained to its end after `end`, or broken. Until then what it queued
+   * (up to MAX_BACKLOG_BYTES) is still held, `closed` or not.
+   */
+  readonly gone: Promise<void>;
 
   constructor(writable: WritableStream<Uint8Array>, after: number) {
     this.writer = writable.getWriter();
@@ -44,7 +56,7 @@ export class SseClient {
     const done = () => {
       this.closed = true;
     };
-    this.writer.closed.then(done, done);
+    this.gone = this.writer.closed.then(done, done);
   }
 
   /** Resolves when the reader has drained the queue below the high-water mark (or the stream closed). */
@@ -76,7 +88,18 @@ export class SseClient {
 /** The SSE watchers of one JobFeed: paged replay under backpressure, then live. */
 export class SseWatchers {
   readonly clients = new Set<SseClient>();
+  /** Every stream not yet `gone`: the live ones and those ended but still holding their backlog for a slow reader. */
+  private readonly held = new Set<SseClient>();
   private keepAlive: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * The streams the watcher cap counts: an ended stream counts until its reader drained it. Counting only `clients`
+   * (dropped when a stream is ended), a reader cut off for being too far behind opened a new stream at once while
+   * the old one still held its backlog: stalled readers added MAX_BACKLOG_BYTES each, past any cap.
+   */
+  get count(): number {
+    return this.held.size;
+  }
 
   /** A stream resuming after `after` (`onOpen` sees its client first); the replay runs in the background at the reader's pace. */
   open(sql: SqlStorage, after: number, onOpen?: (client: SseClient) => void): ReadableStream<Uint8Array> {
@@ -87,6 +110,8 @@ export class SseWatchers {
     const client = new SseClient(writable, after);
     client.write(sseComment(`job feed, resuming after ${after}`));
     this.clients.add(client);
+    this.held.add(client);
+    void client.gone.then(() => this.held.delete(client));
     onOpen?.(client);
     this.keepAlive ??= setInterval(() => this.ping(), KEEPALIVE_MS);
     void this.replay(sql, client);
