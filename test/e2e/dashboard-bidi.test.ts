@@ -1,7 +1,8 @@
 // Text anyone may write cannot reorder what the dashboard writes after it, in Debian Chromium against the real local
-// server: a routing rule's reason and a serial key that end in an unclosed right-to-left override
+// server: a routing rule's reason, a serial key and a factory's branch name that end in an unclosed right-to-left override
 // (U+202E) left the rest of their line drawn backwards — "by <who>" on the Routing page, the rules of the job's
-// Explain panel after the hostile one, "is open" after an Unfreeze — so a line could be made to say what the page
+// Explain panel after the hostile one, "is open" after an Unfreeze, a checkpoint's commit and note after a factory's
+// branch name in the timeline — so a line could be made to say what the page
 // never wrote. Each is checked where it is drawn: the letters of the page's own words after the hostile text are laid
 // left to right.
 import type { Browser, Page } from "playwright-core";
@@ -121,6 +122,29 @@ describe("dashboard: a right-to-left override in someone's text stays in it", ()
     await page.locator(row).getByRole("button", { name: "Unfreeze" }).click();
     await expect.poll(() => page.locator(".serial-status").textContent(), SOON).toContain("is open");
     expect(await drawnLeftToRight(page, ".serial-status", "open")).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("draws a checkpoint's commit and note left to right after a factory's hostile branch name in the timeline", async () => {
+    const deadline = Date.now() + 30_000;
+    let assignment = factory.assignments.find((a) => a.job.id === jobId);
+    while (!assignment && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      assignment = factory.assignments.find((a) => a.job.id === jobId);
+    }
+    expect(assignment, "the job was pushed to the factory").toBeDefined();
+    const lease = { jobId, leaseEpoch: assignment!.leaseEpoch };
+    for (const frame of [
+      { type: "accept", ...lease },
+      { type: "progress", ...lease, checkpoint: { branch: `feature${RLO}`, sha: "abcdef0123456789", note: "tested" } },
+    ])
+      expect((await factory.request(frame)).type).toBe("ack");
+    const { page, errors, close } = await open(`#/jobs/${jobId}`);
+    const line = '.timeline li[data-type="checkpoint"] .summary';
+    await page.locator(line).waitFor(SOON);
+    expect(await drawnLeftToRight(page, line, "abcdef0123")).toBe(true);
+    expect(await drawnLeftToRight(page, line, "tested")).toBe(true);
     expect(errors).toEqual([]);
     await close();
   });
