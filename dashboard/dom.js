@@ -47,6 +47,19 @@ export function replace(el, ...children) {
   append(el, ...children);
 }
 
+/** Bidi embeddings and overrides (U+202A–U+202E) and isolates (U+2066–U+2069). */
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * `text` as one bidi isolate (FSI … PDI) when it holds a bidi control, else as it is: for someone's text joined into
+ * one string with the page's own words (a timeline line), where no <bdi> element can go. An unclosed override in it
+ * then ends at the PDI instead of drawing the rest of the line backwards. Its own isolate marks are dropped, so none
+ * can close this isolate early. @param {string} text
+ */
+export function isolated(text) {
+  return BIDI_CONTROL.test(text) ? `\u2068${text.replace(/[\u2066-\u2069]/g, "")}\u2069` : text;
+}
+
 /** The ten job stages, in lifecycle order (src/core/model.ts STAGES). */
 export const STAGES = [
   "queued",

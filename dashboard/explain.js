@@ -52,7 +52,12 @@ function learned(c) {
           "p",
           { id: `rules-${c.factoryId}`, dataset: { testid: "rule-evidence" } },
           `rules ${c.rules.adjustment < 0 ? "−" : "+"}${num(Math.abs(c.rules.adjustment))}: `,
-          c.rules.rules.map((/** @type {any} */ r) => `${r.effect} (${r.reason})`).join("; "),
+          // Each reason in its own <bdi>: a right-to-left override in one must not mirror the rules after it.
+          ...c.rules.rules.flatMap((/** @type {any} */ r, /** @type {number} */ i) => [
+            `${i ? "; " : ""}${r.effect} (`,
+            h("bdi", null, r.reason),
+            ")",
+          ]),
         )
       : null,
   );

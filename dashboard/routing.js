@@ -90,7 +90,13 @@ export function routingView(root, live) {
             "li",
             { id: `rule-${r.id}`, dataset: { testid: "routing-rule" } },
             h("strong", null, `${r.effect} ${r.factoryId}`),
-            ` · engine ${r.engine ?? "any"} · class ${r.jobClass ?? "any"} · ${r.reason} · by ${r.createdBy}, ${when(r.createdAt)} `,
+            // The reason and the author in their own <bdi>: a right-to-left override in one must not draw the
+            // rest of the line backwards (test/e2e/dashboard-bidi).
+            ` · engine ${r.engine ?? "any"} · class ${r.jobClass ?? "any"} · `,
+            h("bdi", null, r.reason),
+            " · by ",
+            h("bdi", null, r.createdBy),
+            `, ${when(r.createdAt)} `,
             h(
               "button",
               {

@@ -132,7 +132,9 @@ export function serialPanel(session) {
     status.textContent = `${what}…`;
     try {
       const g = await api(session, `${serialPath(k)}/${what}`, { method: "POST", body: why ? { reason: why } : {} });
-      status.textContent = `${k} is ${g.changed === false ? "already " : ""}${what === "freeze" ? "frozen" : "open"}`;
+      // The key in its own <bdi>: a right-to-left override in it must not draw "is open" backwards.
+      const outcome = `${g.changed === false ? "already " : ""}${what === "freeze" ? "frozen" : "open"}`;
+      replace(status, h("bdi", null, k), ` is ${outcome}`);
       reason.value = "";
       reasonLimit.problem(); // the counter follows the emptied box
       await load();

@@ -1,7 +1,7 @@
 // timeline.js — renders a job's feed: `log` events as lines in a scrolling monospace
 // panel, every other event type as a timeline row with a one-line summary.
 
-import { bytes, clock, h, replace, when } from "./dom.js";
+import { bytes, clock, h, isolated, replace, when } from "./dom.js";
 
 /** Rows and lines kept on screen: a very chatty job must not grow the page forever. */
 const MAX_ROWS = 2000;
@@ -207,5 +207,10 @@ export function summarize(e, name) {
     default:
       parts.push(JSON.stringify(d));
   }
-  return parts.filter((p) => p !== undefined && p !== null && p !== false && p !== "").join(" · ");
+  // Each part isolated: a factory's branch name or a reviewer's comment holding a right-to-left override must not
+  // draw the parts after it backwards (test/e2e/dashboard-bidi).
+  return parts
+    .filter((p) => p !== undefined && p !== null && p !== false && p !== "")
+    .map((p) => isolated(String(p)))
+    .join(" · ");
 }
