@@ -46,6 +46,9 @@ export const jobSnapshots = sqliteTable(
   // (shared/history-cursor): an index each serves its order and the seek.
   (t) => [
     index("snapshots_by_job").on(t.productId, t.jobId, t.rev),
+    // One job's page (`jobId`) in the browse order: without it SQLite walked the time index over the product's whole
+    // history (every job's snapshots since `since`) to pick out one job's few rows, on every request (migration 0009).
+    index("snapshots_by_job_time").on(t.productId, t.jobId, t.at, t.rev),
     index("snapshots_by_time_job_rev").on(t.productId, t.at, t.jobId, t.rev),
     index("snapshots_by_ingest").on(t.productId, t.ingestSeq, t.at, t.jobId, t.rev),
   ],
@@ -80,6 +83,8 @@ export const runs = sqliteTable(
     index("runs_by_job_epoch").on(t.productId, t.jobId, t.leaseEpoch),
     // `…/history` browses by the key (startedAt, id) and follows by (ingestSeq, startedAt, id) (shared/history-cursor).
     index("runs_by_time_id").on(t.productId, t.startedAt, t.id),
+    // `jobId`'s browse: a seek to the job's runs, not a walk of every run of the product (migration 0009).
+    index("runs_by_job_time_id").on(t.productId, t.jobId, t.startedAt, t.id),
     index("runs_by_ingest").on(t.productId, t.ingestSeq, t.startedAt, t.id),
   ],
 );
