@@ -5,7 +5,9 @@
  * inside a line or a CRLF — and it hands back each complete frame. Then
  * `toJobEvent` reads a frame of the job feed (`data: {seq,type,at,data}`).
  */
+import { utf8Bytes } from "../core/bytes.ts";
 import type { JobEvent } from "../shared/http-client.ts";
+import { CliError } from "./errors.ts";
 
 export interface SseFrame {
   /** The `id:` of this frame, if it had one. */
@@ -16,22 +18,45 @@ export interface SseFrame {
 }
 
 export interface SseParser {
-  /** Parses `chunk`; returns the frames it completed. */
+  /**
+   * Parses `chunk`; returns the frames it completed.
+   * @throws CliError bad_response — the frame being read (its unfinished line and data so far) passed `maxBytes`
+   */
   push(chunk: string): SseFrame[];
 }
 
-export function createSseParser(): SseParser {
-  let buffer = "";
+/**
+ * 16 MiB of UTF-8 in one frame: far past any event the coordinator writes (a factory frame, log lines and all, is at
+ * most 256 KiB, and a reader 4 MiB behind is cut off), so only a stream that is not a job feed reaches it — one that
+ * never ends a line or a frame, which the parser would otherwise hold in memory without bound.
+ */
+export const MAX_SSE_FRAME_BYTES = 16 * 1024 * 1024;
+
+export function createSseParser(maxBytes = MAX_SSE_FRAME_BYTES): SseParser {
+  // The unfinished line is kept as the chunks' pieces, not re-joined per chunk: each chunk is scanned once, so an
+  // event split at every byte costs linear time (re-scanning a growing buffer made it quadratic).
+  let pending: string[] = [];
+  let pendingBytes = 0;
   let data: string[] = [];
+  let dataBytes = 0; // UTF-8 bytes of `data` joined, a newline counted per line (so empty lines count too)
   let event = "";
   let id: string | undefined;
   let sawCr = false; // a chunk ended in "\r": a "\n" opening the next one belongs to that line ending
+
+  const tooLarge = (): never => {
+    throw new CliError(
+      "bad_response",
+      `the job feed sent a frame over ${maxBytes} bytes without ending it, more than any event the coordinator writes`,
+      "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
+    );
+  };
 
   const line = (text: string, out: SseFrame[]): void => {
     if (text === "") {
       if (data.length > 0)
         out.push({ ...(id !== undefined ? { id } : {}), event: event || "message", data: data.join("\n") });
       data = [];
+      dataBytes = 0;
       event = "";
       id = undefined;
       return;
@@ -41,8 +66,11 @@ export function createSseParser(): SseParser {
     const field = colon === -1 ? text : text.slice(0, colon);
     let value = colon === -1 ? "" : text.slice(colon + 1);
     if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "data") data.push(value);
-    else if (field === "event") event = value;
+    if (field === "data") {
+      data.push(value);
+      dataBytes += utf8Bytes(value) + 1;
+      if (dataBytes > maxBytes) tooLarge();
+    } else if (field === "event") event = value;
     else if (field === "id" && !value.includes("\0")) id = value;
     // `retry:` and unknown fields are ignored: reconnect timing is ours (capped backoff), not the server's.
   };
@@ -50,21 +78,28 @@ export function createSseParser(): SseParser {
   return {
     push(chunk) {
       const out: SseFrame[] = [];
-      let text = buffer + chunk;
-      if (sawCr && text.startsWith("\n")) text = text.slice(1);
+      let start = sawCr && chunk.startsWith("\n") ? 1 : 0;
       sawCr = false;
-      let start = 0;
-      for (let i = 0; i < text.length; i++) {
-        const c = text[i];
+      for (let i = start; i < chunk.length; i++) {
+        const c = chunk[i];
         if (c !== "\n" && c !== "\r") continue;
-        line(text.slice(start, i), out);
+        const piece = chunk.slice(start, i);
+        const text = pending.length === 0 ? piece : pending.join("") + piece;
+        pending = [];
+        pendingBytes = 0;
+        line(text, out);
         if (c === "\r") {
-          if (i + 1 === text.length) sawCr = true;
-          else if (text[i + 1] === "\n") i++;
+          if (i + 1 === chunk.length) sawCr = true;
+          else if (chunk[i + 1] === "\n") i++;
         }
         start = i + 1;
       }
-      buffer = text.slice(start);
+      if (start < chunk.length) {
+        const rest = chunk.slice(start);
+        pending.push(rest);
+        pendingBytes += utf8Bytes(rest);
+        if (pendingBytes + dataBytes > maxBytes) tooLarge();
+      }
       return out;
     },
   };
