@@ -47,6 +47,17 @@ async function byteByByte(res: ServerResponse, text: string): Promise<void> {
   }
 }
 
+/** Waits for `res` to take more, or to close; leaves no listener behind (the write loop waits thousands of times). */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off("drain", done).off("close", done);
+      resolve();
+    };
+    res.once("drain", done).once("close", done);
+  });
+}
+
 const linesOf = (s: string): string[] => s.split("\n").filter(Boolean);
 
 describe("watch against a hostile feed", () => {
@@ -65,7 +76,7 @@ describe("watch against a hostile feed", () => {
       res.write("data: ");
       // Writes until the reader goes away: 16 MiB and beyond, never a newline.
       while (!res.destroyed) {
-        if (!res.write(piece)) await new Promise<void>((r) => res.once("drain", r).once("close", r));
+        if (!res.write(piece)) await drainedOrClosed(res);
       }
     });
     const human = await captureCli(["watch", "job_1", ...connection(url, "p")]);

@@ -18,6 +18,17 @@ async function serve(handler: (res: ServerResponse) => void | Promise<void>): Pr
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** Waits for `res` to take more, or to close; leaves no listener behind (the write loop waits thousands of times). */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off("drain", done).off("close", done);
+      resolve();
+    };
+    res.once("drain", done).once("close", done);
+  });
+}
+
 const client = (url: string, responseTimeoutMs: number) =>
   new GigafactoryClient({ url, token: "t", product: "p", responseTimeoutMs });
 
@@ -44,7 +55,7 @@ describe("a refusal's body", () => {
       res.on("close", () => closed[0]?.());
       const page = Buffer.alloc(64 * 1024, "<p>");
       while (!res.destroyed) {
-        if (!res.write(page)) await new Promise<void>((r) => res.once("drain", r).once("close", r));
+        if (!res.write(page)) await drainedOrClosed(res);
       }
     });
     const err = await client(url, 0)
