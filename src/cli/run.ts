@@ -42,11 +42,17 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   // A stream's error is one more compact line, whether or not a line came before it (a reader parses line by line).
   let streamed = false;
   let ndjson = false;
+  // Whether stderr's last write left a line open: a counter or progress bar redrawn in place (`\r… 1500 jobs read`).
+  let openLine = false;
   const out: Io = {
     ...io,
     stdout: (text) => {
       streamed = true;
       io.stdout(text);
+    },
+    stderr: (text) => {
+      if (text !== "") openLine = !text.endsWith("\n");
+      io.stderr(text);
     },
   };
   try {
@@ -73,6 +79,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     return (await line.command.run(makeContext(out, line.values, line.positionals))) ?? 0;
   } catch (err) {
     const e = toCliError(err);
+    // A failure in the middle of a redrawn counter (`jobs --all`'s page 7 a 503) was glued to it on one line
+    // (`… 1500 jobs read✘ ERROR …`): the report starts on a line of its own, cleared on a terminal that redraws.
+    if (openLine) io.stderr(io.stderrIsTTY ? "\r\x1b[K" : "\n");
     io.stderr(`${terminalText(formatError(e))}\n`); // a server's message may quote text from elsewhere
     if (json) io.stdout(`${JSON.stringify(errorDocument(e), null, streamed || ndjson ? undefined : 2)}\n`);
     return e.exitCode;

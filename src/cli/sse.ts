@@ -2,19 +2,12 @@
  * @module cli/sse
  * A pure, incremental parser for Server-Sent Events (the WHATWG "event stream
  * interpretation"): feed it text chunks as they arrive — split anywhere, even
- * inside a line or a CRLF — and it hands back each complete frame (at most
- * MAX_FRAME_BYTES each: a longer one is a `bad_response` CliError). Then
+ * inside a line or a CRLF — and it hands back each complete frame. Then
  * `toJobEvent` reads a frame of the job feed (`data: {seq,type,at,data}`).
  */
 import { utf8Bytes } from "../core/bytes.ts";
 import type { JobEvent } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
-
-/**
- * The most a frame may hold before its blank line: 8 MiB of UTF-8, far above any job-feed event (an outbox record is
- * cut at 100 KiB). A stream that never ends its line or frame would else grow the reader's memory without bound.
- */
-export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
 export interface SseFrame {
   /** The `id:` of this frame, if it had one. */
@@ -25,20 +18,38 @@ export interface SseFrame {
 }
 
 export interface SseParser {
-  /** Parses `chunk`; returns the frames it completed. */
+  /**
+   * Parses `chunk`; returns the frames it completed.
+   * @throws CliError bad_response — the frame being read (its unfinished line and data so far) passed `maxBytes`
+   */
   push(chunk: string): SseFrame[];
 }
 
-export function createSseParser(): SseParser {
-  /** The unfinished line, in the pieces it came in. */
+/**
+ * 16 MiB of UTF-8 in one frame: far past any event the coordinator writes (a factory frame, log lines and all, is at
+ * most 256 KiB, and a reader 4 MiB behind is cut off), so only a stream that is not a job feed reaches it — one that
+ * never ends a line or a frame, which the parser would otherwise hold in memory without bound.
+ */
+export const MAX_SSE_FRAME_BYTES = 16 * 1024 * 1024;
+
+export function createSseParser(maxBytes = MAX_SSE_FRAME_BYTES): SseParser {
+  // The unfinished line is kept as the chunks' pieces, not re-joined per chunk: each chunk is scanned once, so an
+  // event split at every byte costs linear time (re-scanning a growing buffer made it quadratic).
   let pending: string[] = [];
+  let pendingBytes = 0;
   let data: string[] = [];
+  let dataBytes = 0; // UTF-8 bytes of `data` joined, a newline counted per line (so empty lines count too)
   let event = "";
   let id: string | undefined;
   let sawCr = false; // a chunk ended in "\r": a "\n" opening the next one belongs to that line ending
-  /** UTF-8 bytes of `pending` (the unfinished line) and of the frame's `data` lines so far. */
-  let pendingBytes = 0;
-  let dataBytes = 0;
+
+  const tooLarge = (): never => {
+    throw new CliError(
+      "bad_response",
+      `the job feed sent a frame over ${maxBytes} bytes without ending it, more than any event the coordinator writes`,
+      "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
+    );
+  };
 
   const line = (text: string, out: SseFrame[]): void => {
     if (text === "") {
@@ -57,7 +68,8 @@ export function createSseParser(): SseParser {
     if (value.startsWith(" ")) value = value.slice(1);
     if (field === "data") {
       data.push(value);
-      dataBytes += utf8Bytes(value);
+      dataBytes += utf8Bytes(value) + 1;
+      if (dataBytes > maxBytes) tooLarge();
     } else if (field === "event") event = value;
     else if (field === "id" && !value.includes("\0")) id = value;
     // `retry:` and unknown fields are ignored: reconnect timing is ours (capped backoff), not the server's.
@@ -66,38 +78,30 @@ export function createSseParser(): SseParser {
   return {
     push(chunk) {
       const out: SseFrame[] = [];
-      // An empty chunk (a read that decoded to nothing: a lone byte of a longer character, an empty read) says
-      // nothing about the "\r" before it: forgetting it there split the CRLF around it into two line endings.
+      // An empty chunk (a read that decoded to nothing: a lone byte of a longer character) says nothing about the
+      // "\r" before it: forgetting it there split the CRLF around it into two line endings.
       if (chunk === "") return out;
-      let text = chunk;
-      if (sawCr && text.startsWith("\n")) text = text.slice(1);
+      let start = sawCr && chunk.startsWith("\n") ? 1 : 0;
       sawCr = false;
-      // Only the new chunk is scanned, and the unfinished line is kept in pieces joined once it ends: a long line
-      // arriving in many chunks costs its length once, not once per chunk.
-      let start = 0;
-      for (let i = 0; i < text.length; i++) {
-        const c = text[i];
+      for (let i = start; i < chunk.length; i++) {
+        const c = chunk[i];
         if (c !== "\n" && c !== "\r") continue;
-        line(pending.join("") + text.slice(start, i), out);
+        const piece = chunk.slice(start, i);
+        const text = pending.length === 0 ? piece : pending.join("") + piece;
         pending = [];
         pendingBytes = 0;
+        line(text, out);
         if (c === "\r") {
-          if (i + 1 === text.length) sawCr = true;
-          else if (text[i + 1] === "\n") i++;
+          if (i + 1 === chunk.length) sawCr = true;
+          else if (chunk[i + 1] === "\n") i++;
         }
         start = i + 1;
       }
-      const tail = text.slice(start);
-      if (tail !== "") {
-        pending.push(tail);
-        pendingBytes += utf8Bytes(tail);
-      }
-      if (pendingBytes + dataBytes > MAX_FRAME_BYTES) {
-        throw new CliError(
-          "bad_response",
-          `the job feed sent more than ${MAX_FRAME_BYTES} bytes without ending an event`,
-          "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
-        );
+      if (start < chunk.length) {
+        const rest = chunk.slice(start);
+        pending.push(rest);
+        pendingBytes += utf8Bytes(rest);
+        if (pendingBytes + dataBytes > maxBytes) tooLarge();
       }
       return out;
     },

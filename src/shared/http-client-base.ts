@@ -81,13 +81,46 @@ export class ApiClientBase {
         await sleep(backoffMs(attempt, this.retry), opts.signal);
         continue;
       }
-      if (!res.ok || opts.stream) {
+      if (res.ok && opts.stream) {
         guard.stop();
-        if (res.ok) return res;
-        throw await apiErrorOf(res);
+        return res;
       }
+      if (!res.ok) throw await this.refusal(res, guard);
       return await this.readWhole(res, url, guard, method);
     }
+  }
+
+  /**
+   * A non-2xx answer as its ApiError, its body read within a fresh `responseTimeoutMs` and at most MAX_ERROR_BODY_BYTES
+   * of it: a 503 whose body stalled hung the CLI past --timeout (a watch's reconnect for ever), and one whose body
+   * never ended was read into memory whole. What arrived in time is what the error says.
+   */
+  private async refusal(res: Response, guard: Guard): Promise<Error> {
+    guard.restart();
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    const reader = res.body?.getReader();
+    try {
+      while (reader && bytes < MAX_ERROR_BODY_BYTES) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        bytes += value.byteLength;
+      }
+    } catch {
+      // Cut short (the bound passed, the connection broke): the status and what came are still the answer.
+    } finally {
+      guard.stop();
+      reader?.cancel().catch(() => {});
+    }
+    const body = new Uint8Array(Math.min(bytes, MAX_ERROR_BODY_BYTES));
+    let at = 0;
+    for (const c of chunks) {
+      body.set(c.subarray(0, body.length - at), at);
+      at += Math.min(c.byteLength, body.length - at);
+    }
+    const init = { status: res.status, statusText: res.statusText, headers: res.headers };
+    return apiErrorOf(new Response(body.length > 0 ? body : null, init));
   }
 
   /** A 2xx answer's body read whole under a fresh `responseTimeoutMs`, as a Response the caller can read again. */
@@ -118,6 +151,8 @@ export class ApiClientBase {
 }
 
 const enc = encodeURIComponent;
+/** 1 MiB: a problem document is a few hundred bytes; a refusal's body is read no further than this. */
+export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 /** A path segment the URL parser resolves away: `.` or `..`, percent-encoded or not. */
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
 

@@ -1,6 +1,7 @@
 // `gigafactory jobs --all` over a real local socket: it follows nextCursor to the end, showing a running count on a
 // terminal's stderr (nothing on a pipe, nothing under --json); a server that hands out the same cursor twice ends it
-// with `✘ ERROR bad_response` instead of paging forever with every page held in memory.
+// with `✘ ERROR bad_response` instead of paging forever with every page held in memory; a failure while the count
+// is on screen starts its `✘ ERROR` line on a cleared line of its own (it was glued to the count: `… 2 jobs read✘`).
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, runCli, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -51,5 +52,19 @@ describe("gigafactory jobs --all", () => {
       expect(r.stderr).toMatch(/^✘ ERROR bad_response: the coordinator handed out the page cursor "same" twice/);
     }
     expect(stub.lines.length).toBe(4); // two pages each: the second repeats the cursor
+  });
+
+  it("starts the ✘ ERROR line of a failure mid-count on a line of its own, the count cleared", async () => {
+    const stub = await stubCoordinator((req, reply) => {
+      if (new URL(req.url, "http://x").searchParams.get("cursor") === null)
+        reply.json(200, { jobs: [job(1), job(2)], nextCursor: "2" });
+      else
+        reply.problem(503, { type: "about:blank", title: "x", detail: "the coordinator is busy", code: "unavailable" });
+    });
+    const tty = await onTerminal(["jobs", "--all", ...connection(stub.url, "p")]);
+    expect(tty.code).toBe(1);
+    expect(tty.stderr).toContain("… 2 jobs read");
+    // The report is what is left on screen after the last "clear the line": it starts there, at column 0.
+    expect(tty.stderr.split("\r\x1b[K").at(-1)).toMatch(/^✘ ERROR unavailable: the coordinator is busy \/ /);
   });
 });
