@@ -5,31 +5,17 @@ import { describe, expect, it } from "vitest";
 import { renderJob } from "../../src/cli/commands/job.ts";
 import type { Job } from "../../src/core/model.ts";
 import type { Run } from "../../src/shared/responses.ts";
+import { jobFixture } from "../support/fixtures.ts";
 
 const AT = Date.UTC(2026, 0, 2, 3, 4, 5);
 
-const job: Job = {
+const job: Job = jobFixture(AT, {
   id: "job_low",
-  productId: "p",
-  title: "t",
-  bodyMd: "",
-  manifest: {} as Job["manifest"],
-  stage: "queued",
   priority: "low",
-  requires: [],
-  prefers: [],
-  budget: {},
-  deps: [],
-  depsMode: "all",
-  kind: "task",
   rev: 3,
   leaseEpoch: 2,
-  attempt: 0,
-  maxAttempts: 3,
   createdAt: AT - 60_000,
-  updatedAt: AT,
-  queuedAt: AT,
-};
+});
 
 describe("job rendering", () => {
   it("names the critical job that preempted it and when", () => {
