@@ -18,6 +18,22 @@ export function usageError(what: string, command?: string): CliError {
   return new CliError("usage", what, `see \`${help}\``, EXIT_USAGE);
 }
 
+/**
+ * Refuses `id` unless the API's own `rule` (its zod path-parameter schema) takes it: a usage error (exit 2) that
+ * says what it is not (`what`, e.g. "an alert id (al_…)") and where to copy a real one (`find`). Sent, a malformed id
+ * came back "fix the value named above" — with no way to find a real one.
+ * @throws CliError usage
+ */
+export function assertIdShape(
+  rule: { safeParse(v: unknown): { success: boolean } },
+  id: string,
+  what: string,
+  find: string,
+): void {
+  if (!rule.safeParse(id).success)
+    throw new CliError("usage", `${JSON.stringify(id)} is not ${what}`, find, EXIT_USAGE);
+}
+
 /** What an operator can do about each API error code; unknown codes get the generic advice. */
 const FIXES: Record<string, string> = {
   unauthorized: "check the token, or run `gigafactory login --url URL --token TOKEN` again",

@@ -10,10 +10,9 @@
 import type { Alert, AlertState } from "../../core/alerts.ts";
 import type { ProductHealthView } from "../../durable-objects/coordinator/policies/health-summary.ts";
 import { AlertIdParam } from "../../shared/api-alerts.ts";
-import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
-import { CliError, usageError } from "../errors.ts";
+import { assertIdShape, usageError } from "../errors.ts";
 import { formatAge, NONE, renderFields, renderTable } from "../table.ts";
 
 const STATES: readonly AlertState[] = ["open", "acknowledged", "resolved"];
@@ -106,15 +105,12 @@ export const alertCommands: Command[] = [
       const client = ctx.client();
       const ack = ctx.str("ack");
       if (ack !== undefined) {
-        // Checked here by the API's own rule: sent, a malformed id came back "fix the value named above" — with no
-        // way to find a real one.
-        if (!AlertIdParam.safeParse(ack).success)
-          throw new CliError(
-            "usage",
-            `${JSON.stringify(ack)} is not an alert id (al_…)`,
-            "copy one from the ID column of `gigafactory alerts` (`--state resolved` lists the ended ones)",
-            EXIT_USAGE,
-          );
+        assertIdShape(
+          AlertIdParam,
+          ack,
+          "an alert id (al_…)",
+          "copy one from the ID column of `gigafactory alerts` (`--state resolved` lists the ended ones)",
+        );
         const alert = await call<Alert>(client, "POST", `/alerts/${encodeURIComponent(ack)}/ack`);
         if (ctx.json) ctx.emit(alert);
         else ctx.print(`✔ acknowledged ${alert.id} (${alert.kind} ${alert.subject}) by ${alert.acknowledgedBy ?? "?"}`);

@@ -8,10 +8,9 @@
 import type { Finding } from "../../core/recommendations.ts";
 import type { RoutingRule } from "../../core/routing-rules.ts";
 import { RuleIdParam } from "../../shared/api-routing.ts";
-import { EXIT_USAGE } from "../../shared/fixable-error.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
-import { CliError } from "../errors.ts";
+import { assertIdShape, CliError } from "../errors.ts";
 import { renderTable } from "../table.ts";
 
 type Recommendation = Finding & { appliedAs: string | null };
@@ -112,14 +111,7 @@ export const routingCommands: Command[] = [
     options: {},
     async run(ctx) {
       const id = ctx.positionals[0]!;
-      // The API's own rule, checked before sending: its refusal said only "fix the value named above".
-      if (!RuleIdParam.safeParse(id).success)
-        throw new CliError(
-          "usage",
-          `${JSON.stringify(id)} is not a rule id (rr_…)`,
-          "copy one from the ID column of `gigafactory routing rules`",
-          EXIT_USAGE,
-        );
+      assertIdShape(RuleIdParam, id, "a rule id (rr_…)", "copy one from the ID column of `gigafactory routing rules`");
       const rule = await call<RoutingRule>(ctx.client(), "DELETE", `/routing/rules/${encodeURIComponent(id)}`);
       if (ctx.json) ctx.emit(rule);
       else ctx.print(`✔ removed rule ${rule.id} (${rule.effect} ${rule.factoryId})`);
