@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jsonBytes } from "../../src/core/bytes.ts";
 import { validateManifest } from "../../src/core/manifest.ts";
 import { maxItemBytes } from "../../src/worker/queues/messages.ts";
+import { mulberry32 } from "../support/seeded-random.ts";
 import { ADMIN, call, type Harness, P, startHarness } from "./harness.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eedf022);
@@ -40,16 +41,6 @@ interface Req {
 const mk = (what: string, method: string, path: string, auth?: string, body?: Body, status?: number, type?: string) =>
   ({ what, method, path, auth, body, status, type: type ?? (body === undefined ? "" : "application/json") }) as Req;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rng = mulberry32(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
 const rint = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));

@@ -8,18 +8,13 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { checkItemRefs, type ItemRefs } from "../../src/durable-objects/coordinator/jobs/batch-refs.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
+import { mulberry32 } from "../support/seeded-random.ts";
 import { submit } from "./client.ts";
 
 /** A seeded generator (mulberry32): the same graphs every run. */
 function random(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
+  const next = mulberry32(seed);
+  return (n) => Math.floor(next() * n);
 }
 
 const JOBS = 60;

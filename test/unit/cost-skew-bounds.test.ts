@@ -5,18 +5,10 @@
 // difference: arm B costing twice as much at an even split is concluded against B. Seeded simulations (mulberry32).
 import { describe, expect, it } from "vitest";
 import { type Experiment, newExperiment, observe } from "../../src/core/experiment.ts";
+import { mulberry32 } from "../support/seeded-random.ts";
 
-/** mulberry32: a tiny seeded PRNG, so every simulated stream can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** mulberry32 (test/support/seeded-random): every simulated stream can be replayed. */
+const rng = mulberry32;
 
 /** A lognormal draw exp(σ·N(0, 1)) (Box–Muller): a run cost's long right tail. */
 const lognormal = (r: () => number, sigma: number, scale = 1) =>

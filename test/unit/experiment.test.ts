@@ -22,20 +22,12 @@ import type { Factory, Job } from "../../src/core/model.ts";
 import { DEFAULT_WEIGHTS, rankFactories } from "../../src/core/router.ts";
 import type { RoutingRule } from "../../src/core/routing-rules.ts";
 import { lookAlpha } from "../../src/core/sequential-test.ts";
+import { mulberry32 } from "../support/seeded-random.ts";
 
 const NOW = 1_700_000_000_000;
 
-/** mulberry32: a tiny seeded PRNG, so every simulated stream can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** mulberry32 (test/support/seeded-random): every simulated stream can be replayed. */
+const rng = mulberry32;
 
 const spec = (over: Partial<ExperimentSpec> = {}): ExperimentSpec => ({
   jobClass: "lang:rust",
