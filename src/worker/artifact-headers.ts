@@ -42,3 +42,16 @@ export function artifactHeaders(name: string, declared: string): Record<string, 
     "content-security-policy": "default-src 'none'; sandbox",
   };
 }
+
+/**
+ * Whether an `If-None-Match` header value names `etag` (a strong `"…"` tag): `*`, or any listed tag equal to it under
+ * the weak comparison RFC 9110 §13.1.2 prescribes for this header (a `W/` prefix ignored). Absent header → false.
+ */
+export function noneMatchHits(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const wanted = etag.replace(/^W\//, "");
+  return ifNoneMatch.split(",").some((tag) => {
+    const t = tag.trim();
+    return t === "*" || t.replace(/^W\//, "") === wanted;
+  });
+}

@@ -10,12 +10,19 @@ import {
   MAX_ARTIFACTS_PER_JOB,
   MAX_JOB_ARTIFACT_BYTES,
 } from "../core/artifact-limits.ts";
-import { ArtifactListQuery, ArtifactUploadQuery, EventsQuery, FeedQuery, LastEventIdHeader } from "../shared/api.ts";
+import {
+  ArtifactListQuery,
+  ArtifactUploadQuery,
+  EventsQuery,
+  FeedQuery,
+  IfNoneMatchHeader,
+  LastEventIdHeader,
+} from "../shared/api.ts";
 import { TicketSchema } from "../shared/api-fleet-answers.ts";
 import { HistoryPageSchema, HistoryQuery } from "../shared/api-history.ts";
 import { ArtifactListSchema, ArtifactSchema, EventPageSchema } from "../shared/api-job-answers.ts";
 import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
-import { json, SWITCHING } from "./openapi-schemas.ts";
+import { empty, json, SWITCHING } from "./openapi-schemas.ts";
 
 /** Both live feeds resume after the seq this header names (worker/routes/events, through the same validator). */
 const LAST_EVENT_ID: HeaderParam = {
@@ -113,10 +120,19 @@ export const ARTIFACT_OPS: Op[] = [
     path: `${P}/jobs/{jobId}/artifacts/{name}`,
     summary:
       "Download an artifact (nosniff; text as text/plain, raster images inline, anything else an attachment of " +
-      "application/octet-stream); 503 unavailable when storage did not give its bytes (download again)",
+      "application/octet-stream); its ETag is its sha256, and HEAD answers the same headers without the bytes; " +
+      "503 unavailable when storage did not give its bytes (download again)",
     role: "job-reader",
+    headers: [
+      {
+        name: "If-None-Match",
+        description: "Entity tags already held (`*`, or a list; `W/` ignored): 304 when one is this artifact's ETag",
+        schema: IfNoneMatchHeader,
+      },
+    ],
     ok: {
       "200": { description: "The artifact's bytes", media: ["text/plain", "image/*", "application/octet-stream"] },
+      "304": empty("Not modified: If-None-Match named this artifact's ETag (no body)"),
     },
   },
   {

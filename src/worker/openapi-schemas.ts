@@ -43,7 +43,7 @@ import {
 import * as Routing from "../shared/api-routing-answers.ts";
 
 /** A success status the API answers with. */
-export type SuccessStatus = "101" | "200" | "201" | "202" | "204";
+export type SuccessStatus = "101" | "200" | "201" | "202" | "204" | "304";
 
 export type Reply = {
   description: string;

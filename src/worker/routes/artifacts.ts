@@ -14,17 +14,20 @@
  * recorded in the JobFeed as an upload intent: whatever fails afterwards — a
  * refused commit, a commit that throws, a request that dies — the feed deletes
  * bytes no pointer names (feed/upload-intents), including a replaced pointer's.
+ *
+ * A download's ETag is the bytes' sha256: `If-None-Match` naming it is a 304, and HEAD is answered from the pointer,
+ * so neither reads R2.
  */
 import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { settledAt } from "../../core/retention.ts";
 import type { ArtifactPointer } from "../../durable-objects/feed/artifacts.ts";
-import { ArtifactListQuery, ArtifactName, ArtifactUploadQuery, EntityId } from "../../shared/api.ts";
+import { ArtifactListQuery, ArtifactName, ArtifactUploadQuery, EntityId, IfNoneMatchHeader } from "../../shared/api.ts";
 import { type ArtifactUploader, feedName } from "../../shared/coordinator-rpc.ts";
-import { artifactHeaders } from "../artifact-headers.ts";
+import { artifactHeaders, noneMatchHits } from "../artifact-headers.ts";
 import { declaredUpload, streamToR2 } from "../artifact-upload.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole } from "../auth.ts";
-import { param, query } from "../validate.ts";
+import { header, param, query } from "../validate.ts";
 
 export const artifacts = new Hono<AppEnv>();
 
@@ -90,25 +93,36 @@ artifacts.get("/jobs/:jobId/artifacts/:name", async (c) => {
   const jobId = param(c, "jobId", EntityId);
   await requireJobReader(c, jobId);
   const name = param(c, "name", ArtifactName);
+  const held = header(c, "If-None-Match", IfNoneMatchHeader);
   await unwrap(c.get("coordinator").getJob(c.get("productId"), jobId));
   const feed = c.env.JOB_FEED.getByName(feedName(c.get("productId"), jobId));
   let pointer = await feed.getArtifact(name);
-  let object = pointer ? await readBytes(c.env.ARTIFACTS, pointer.r2Key) : null;
-  if (pointer && !object) {
+  if (!pointer) throw new DomainError("not_found", `job ${jobId} has no artifact ${name}`);
+  // The pointer alone answers a revalidation or a HEAD: its sha256 is the bytes' identity, so neither reads R2.
+  const etag = `"${pointer.sha256}"`;
+  if (noneMatchHits(held, etag)) {
+    return new Response(null, { status: 304, headers: { etag, "x-content-sha256": pointer.sha256 } });
+  }
+  if (c.req.method === "HEAD") return new Response(null, { headers: served(pointer) });
+  let object = await readBytes(c.env.ARTIFACTS, pointer.r2Key);
+  if (!object) {
     // A re-upload committed between the two reads, and its sweep deleted the bytes read of: serve the new ones.
     pointer = await feed.getArtifact(name);
     object = pointer ? await readBytes(c.env.ARTIFACTS, pointer.r2Key) : null;
   }
   if (!pointer || !object) throw new DomainError("not_found", `job ${jobId} has no artifact ${name}`);
-  return new Response(object.body, {
-    headers: {
-      ...artifactHeaders(pointer.name, pointer.contentType),
-      "content-length": String(pointer.size),
-      etag: `"${pointer.sha256}"`,
-      "x-content-sha256": pointer.sha256,
-    },
-  });
+  return new Response(object.body, { headers: served(pointer) });
 });
+
+/** The headers of an artifact's download (a HEAD's too): how it is shown, its length and its sha256 as the ETag. */
+function served(pointer: ArtifactPointer): Record<string, string> {
+  return {
+    ...artifactHeaders(pointer.name, pointer.contentType),
+    "content-length": String(pointer.size),
+    etag: `"${pointer.sha256}"`,
+    "x-content-sha256": pointer.sha256,
+  };
+}
 
 artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
   requireRole(c, "operator");
