@@ -19,6 +19,20 @@
  */
 import { type Factory, type Job, LEASED_STAGES } from "./model.ts";
 import { filterReasons, PRIORITY_VALUE, type RouteContext } from "./router.ts";
+import type { WaitingCode } from "./waiting-reason.ts";
+
+/**
+ * Waiting reasons of a queued job that push dispatch never reads past, so it preempts nobody for the job whatever
+ * its priority (`PreemptionSkip` "gated"): a frozen serial key and a job whose retry backoff has not ended are not
+ * scanned (dispatch/urgency-order), a paused budget gives it no allowance, and a cancelled ancestor's cascade
+ * reaches it first (dispatch/plan).
+ */
+export const GATED_CODES: ReadonlySet<WaitingCode> = new Set<WaitingCode>([
+  "serial_key_frozen",
+  "retry_backoff",
+  "budget_paused",
+  "ancestor_cancelled",
+]);
 
 /**
  * 10 min: a job evicted once gets at least this long on its next seat before it can be evicted again. Long enough
@@ -55,6 +69,7 @@ export type PreemptionDecision =
 
 export type PreemptionSkip =
   | "not_queued"
+  | "gated"
   | "disabled"
   | "not_critical"
   | "free_seat_fits"

@@ -83,6 +83,7 @@ const PreemptionViewSchema = z.object({
   notBecause: z
     .enum([
       "not_queued",
+      "gated",
       "disabled",
       "not_critical",
       "free_seat_fits",

@@ -6,7 +6,7 @@
  * preempt now (coordinator/dispatch/preempt's decision, without the writes).
  */
 import type { Factory, Job } from "../../../core/model.ts";
-import type { PreemptionDecision } from "../../../core/preemption.ts";
+import { GATED_CODES, type PreemptionDecision } from "../../../core/preemption.ts";
 import { DEFAULT_WEIGHTS, jobUrgency, type RouteContext, rankFactories } from "../../../core/router.ts";
 import { reachableViews } from "../../../core/waiting-fleet.ts";
 import type { Explanation, PreemptionView } from "../../../shared/responses.ts";
@@ -37,6 +37,7 @@ export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string>
   const { ranked, rejected } = rankFactories(job, factories, ctx);
   // Every remembered exclusion, also those whose backoff ended (their strikes still count).
   const exclusions = exclusionsOf(tx.sql, job.id);
+  const waitingReason = waitingReasonFor(tx, job, snap);
   return {
     jobId: job.id,
     stage: job.stage,
@@ -48,12 +49,13 @@ export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string>
     ranked,
     rejected,
     exclusions,
-    waitingReason: waitingReasonFor(tx, job, snap),
+    waitingReason,
     preemption: preemptionView(
       tx,
       job,
       ranked.length === 0 ? factories.filter((f) => connected.has(f.id)) : undefined,
       ctx,
+      waitingReason !== null && GATED_CODES.has(waitingReason.code),
     ),
     routingPolicy: policy?.source ?? null,
   };
@@ -61,16 +63,25 @@ export function explainJob(tx: Tx, jobId: string, connected: ReadonlySet<string>
 
 /**
  * Was `job` preempted, and would it preempt now? "Would" is judged when no factory ranks for it, over the
- * connected factories (`factories`), exactly as push dispatch would.
+ * connected factories (`factories`), exactly as push dispatch would — which never reads a job a gate holds
+ * (`gated`: core/preemption GATED_CODES), so neither is a victim named for one.
  */
-function preemptionView(tx: Tx, job: Job, factories: Factory[] | undefined, ctx: RouteContext): PreemptionView {
+function preemptionView(
+  tx: Tx,
+  job: Job,
+  factories: Factory[] | undefined,
+  ctx: RouteContext,
+  gated: boolean,
+): PreemptionView {
   const marks = { preemptedAt: job.preemptedAt ?? null, preemptedBy: job.preemptedBy ?? null };
   const decision: PreemptionDecision =
     job.stage !== "queued"
       ? { preempt: false, reason: "not_queued" }
-      : factories || job.priority !== "critical"
-        ? preemptionDecision(tx, job, factories ?? [], ctx)
-        : { preempt: false, reason: "free_seat_fits" };
+      : gated
+        ? { preempt: false, reason: "gated" }
+        : factories || job.priority !== "critical"
+          ? preemptionDecision(tx, job, factories ?? [], ctx)
+          : { preempt: false, reason: "free_seat_fits" };
   if (!decision.preempt) return { ...marks, wouldPreempt: null, notBecause: decision.reason };
   const { victim, factoryId } = decision;
   return {
