@@ -44,6 +44,11 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** Called once per new event, in `seq` order (awaited: the next waits for it); return true to stop following. */
   onEvent(event: JobEvent): boolean | undefined | Promise<boolean | undefined>;
+  /**
+   * Told of what the follower passed over without delivering: a frame that is not a job event, or a gap in the seqs
+   * (the feed is gapless, so a gap is events retention purged — or lost — and a reader should know they are missing).
+   */
+  onSkipped?(note: string): void;
   /** Told before each reconnect wait, so a terminal can say why it paused. */
   onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
   now?: () => number;
@@ -150,7 +155,18 @@ async function readFeed(
       if (chunk.done) return "ended";
       for (const frame of parser.push(decoder.decode(chunk.value, { stream: true }))) {
         const event = toJobEvent(frame);
-        if (!event || event.seq <= state.last) continue; // a replayed event: already delivered
+        if (!event) {
+          opts.onSkipped?.(`a frame that is not a job event was skipped (id ${JSON.stringify(frame.id ?? null)})`);
+          continue;
+        }
+        if (event.seq <= state.last) continue; // a replayed event: already delivered
+        if (event.seq > state.last + 1) {
+          const missing =
+            event.seq === state.last + 2
+              ? `event ${state.last + 1} was`
+              : `events ${state.last + 1}–${event.seq - 1} were`;
+          opts.onSkipped?.(`${missing} not received (retention purges an ended job's log)`);
+        }
         state.last = event.seq;
         state.delivered = true;
         if ((await opts.onEvent(event)) === true) return "stopped";

@@ -1,6 +1,6 @@
 // `gigafactory watch`'s feed follower against a real local SSE server that keeps dropping the connection:
 // every event arrives once, in order; resumption asks from the last seq seen; a 4xx is final, and so is a 2xx that
-// is not an event stream (bad_response).
+// is not an event stream (bad_response); what it passes over (an unreadable frame, a gap in the seqs) it says.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -84,6 +84,32 @@ describe("followJobFeed", () => {
       },
     });
     expect(seen).toEqual([8, 9, 10]);
+  });
+
+  it("says what it passed over: a frame that is not a job event, and a gap in the seqs (a purged log)", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      const at = (seq: number) => LOG[seq - 1]!;
+      res.end(`${frame(at(1))}id: 2\ndata: not json\n\n${frame(at(4))}${frame(at(6))}${frame(at(10))}`);
+    });
+    const seen: number[] = [];
+    const notes: string[] = [];
+    await followJobFeed(client(url), "job_1", {
+      after: 0,
+      backoff: FAST,
+      onEvent: (e) => {
+        seen.push(e.seq);
+        return e.seq === 10;
+      },
+      onSkipped: (note) => notes.push(note),
+    });
+    expect(seen).toEqual([1, 4, 6, 10]);
+    expect(notes).toEqual([
+      'a frame that is not a job event was skipped (id "2")',
+      "events 2–3 were not received (retention purges an ended job's log)",
+      "event 5 was not received (retention purges an ended job's log)",
+      "events 7–9 were not received (retention purges an ended job's log)",
+    ]);
   });
 
   it("reconnects after a 5xx answer but stops at once on a 4xx problem, without retrying", async () => {

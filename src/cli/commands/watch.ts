@@ -170,6 +170,7 @@ export const watch: Command = {
           checkAt = verdict.recheckAt;
           return false;
         },
+        onSkipped: (note) => ctx.note(`… ${note}`),
         onRetry({ attempt, delayMs, reason }) {
           ctx.note(`… ${reason}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt})`);
         },
