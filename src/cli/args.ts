@@ -8,7 +8,8 @@
  * usage error (exit 2) naming the option.
  */
 import { parseArgs } from "node:util";
-import { usageError } from "./errors.ts";
+import { EXIT_USAGE } from "../shared/fixable-error.ts";
+import { CliError, usageError } from "./errors.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -216,6 +217,17 @@ export function parseCommandLine<C extends CommandSpec>(
   if (!help) {
     const { min, max, names } = command.args;
     if (positionals.length < min) throw usageError(`missing ${missingArgs(names, positionals.length)}`, name);
+    if (positionals.length > max && names.endsWith("…")) {
+      // A list past its cap (`submit examples/*.md` over 10,000 files): "unexpected argument" named a file like the
+      // others, as if it were the mistake.
+      const fix = `run it in parts of at most ${max} (e.g. \`xargs -n ${max} gigafactory ${name}\`)`;
+      throw new CliError(
+        "usage",
+        `${positionals.length} ${names} given; one run takes at most ${max}`,
+        fix,
+        EXIT_USAGE,
+      );
+    }
     if (positionals.length > max) {
       throw usageError(`unexpected argument "${positionals[max]}"${max ? ` after ${names}` : ""}`, name);
     }

@@ -25,7 +25,11 @@ export interface BatchItemRecord {
   code?: string;
 }
 
-/** An item's state now: `created` once its job exists, `queued` until then, `rejected` for good. */
+/**
+ * An item's state now: `created` once its job exists, `queued` until then, `rejected` for good — except code
+ * `unavailable` (not queued, or its message dead-lettered: resend it), which turns `created` if its job is made after
+ * all (a redrive of the dead letter, or a resend under the same key), or `conflict` if another request takes its key.
+ */
 export interface BatchItemView {
   index: number;
   key?: string;

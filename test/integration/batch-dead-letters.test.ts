@@ -4,39 +4,13 @@
 // them), except an item whose job exists through another request (created). Until that is recorded the dead letter
 // is not acked (the queue delivers it again), while one whose coordinator refuses outright is acked.
 
-import { createExecutionContext, env } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/worker/index.ts";
-import type { DispatchMessage } from "../../src/worker/queues/messages.ts";
-import { batchView, postBatch } from "./batch-client.ts";
+import { batchView, deliver, heldQueue, postBatch } from "./batch-client.ts";
 import { ADMIN, api, createProduct, P, until } from "./client.ts";
 
 // Before: the dead-letter consumer only recorded the message, so the batch's items stayed `queued` for ever (no job
 // would ever hold their keys) and a client waiting for `done` waited until the batch was pruned, 7 days on.
-
-/** A dispatch queue that keeps what is sent, for the test to hand to a consumer when it chooses. */
-function heldQueue() {
-  const held: DispatchMessage[] = [];
-  const queue = {
-    sendBatch: async (sent: Iterable<MessageSendRequest<DispatchMessage>>) => {
-      for (const m of sent) held.push(m.body);
-    },
-  };
-  return { held, env: { ...env, DISPATCH_QUEUE: queue } as unknown as Env };
-}
-
-/** Hands `bodies` to the Worker's consumer of `queue` as one delivered batch; the ids acked and retried. */
-async function deliver(queue: string, bodies: unknown[], workerEnv: Env = env) {
-  const acked: string[] = [];
-  const retried: string[] = [];
-  const messages = bodies.map((body, i) => {
-    const id = `bdl-${i}-${crypto.randomUUID()}`;
-    return { id, timestamp: new Date(), body, attempts: 5, ack: () => acked.push(id), retry: () => retried.push(id) };
-  });
-  const batch = { queue, messages, ackAll() {}, retryAll() {} };
-  await worker.queue(batch as unknown as MessageBatch, workerEnv, createExecutionContext());
-  return { acked: acked.length, retried: retried.length };
-}
 
 describe("a bulk batch whose message is dead-lettered", () => {
   it("is done: its items rejected (unavailable), one whose job exists through another batch created", async () => {

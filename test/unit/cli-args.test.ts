@@ -2,8 +2,9 @@
 // option written without its value is missing its value — the next option is never taken as it (`--note --json`
 // is not a note "--json"), a value starting with - is written `--note=-x`, and a negative number stays a value;
 // `gigafactory help CMD` is `gigafactory CMD --help` (an unknown CMD a usage error); a missing argument names only
-// the ones not given; `--version` prints the package version; an empty --url, --token or --product (an unset shell
-// variable) is a usage error, never the saved config's value.
+// the ones not given, and a list past its cap (`submit` over 10,000 files) says so; `--version` prints the package
+// version; an empty --url, --token or --product (an unset shell variable) is a usage error, never the saved config's
+// value.
 import { describe, expect, it } from "vitest";
 import { type CommandSpec, matchCommand, parseCommandLine } from "../../src/cli/args.ts";
 import { CliError } from "../../src/cli/errors.ts";
@@ -150,6 +151,13 @@ describe("parseCommandLine", () => {
     expect(real(["budget", "set", "day"])).toBe("missing CEILING_USD");
     expect(usage(["cancel", "a", "b"]).message).toContain('unexpected argument "b"');
     expect(usage(["jobs", "extra"]).message).toContain('unexpected argument "extra"');
+  });
+
+  it("says a list argument is past its cap, not that its first file past it is unexpected", () => {
+    const files = Array.from({ length: 10_001 }, (_, i) => `m${i}.md`);
+    const e = usage(["submit", ...files], COMMANDS);
+    expect([e.code, e.exitCode, e.message]).toEqual(["usage", 2, "10001 FILE.md… given; one run takes at most 10000"]);
+    expect(e.fix).toContain("parts of at most 10000");
   });
 
   it("tells a command family without its verb which verbs exist", () => {

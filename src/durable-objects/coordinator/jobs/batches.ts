@@ -6,7 +6,9 @@
  * a job under its key from another request means the queue consumer refused the item (`rejected`, `conflict`), and
  * so does a refusal the consumer met submitting it (a cycle, a parent that ended: `rejectQueuedItems`), and a
  * message that was dead-lettered instead of delivered (`rejectUndelivered`, code `unavailable`).
- * A resolved item is written back, so polling a large batch costs only its unresolved items.
+ * An item rejected `unavailable` (its message not queued, or dead-lettered) is resolved the same way, since a redrive
+ * or a resend may still make its job. A resolved item is written back, so polling a large batch costs only its
+ * unresolved items.
  *
  * Bounded: batches live as long as the idempotency keys they are read through (core/retention
  * `keysCreatedBefore`) and at most MAX_BATCHES per product; jobs/retention's pass prunes both, bounded per pass.
@@ -149,9 +151,19 @@ export function readBatch(tx: Tx, id: string): BatchView {
   };
 }
 
+/**
+ * Whether an item may still change: `queued`, or rejected `unavailable` — not queued (the queue refused its message)
+ * or dead-lettered, which is not final: its message may yet make its job (a redrive of the dead letter, a send the
+ * queue took though it answered with an error, or the client's resend under the same key). Left `unavailable`, such
+ * an item read "rejected: resend it" for good while its job existed (found by a bulk reviewer). Every other refusal
+ * (a bad manifest, a dead dep, a conflict) is for good.
+ */
+const unsettled = (r: ItemRow): r is ItemRow & { key: string } =>
+  r.key !== null && (r.status === "queued" || (r.status === "rejected" && r.code === "unavailable"));
+
 function resolve(tx: Tx, batchId: string, r: ItemRow): BatchItemView {
   let { status, job_id: jobId, code } = r;
-  if (status === "queued" && r.key !== null) {
+  if (unsettled(r)) {
     const seen = findKey(tx.sql, r.key);
     if (seen) {
       [status, jobId, code] =
