@@ -89,8 +89,16 @@ export abstract class FleetRpc extends ComposedCoordinator {
     return this.units.run(productId, (tx) => enroll(tx, input, tokenHash, actor, codeHash));
   }
 
-  async mintEnrollmentCode(productId: string, hash: string, ttlSeconds: number, actor: string, grant?: CodeGrant) {
-    return this.units.run(productId, (tx) => issueEnrollmentCode(tx, hash, ttlSeconds, actor, grant));
+  /** `mintedByToken`: the operator token's id, when one mints it — the code is revoked with that token. */
+  async mintEnrollmentCode(
+    productId: string,
+    hash: string,
+    ttlSeconds: number,
+    actor: string,
+    grant?: CodeGrant,
+    mintedByToken?: string,
+  ) {
+    return this.units.run(productId, (tx) => issueEnrollmentCode(tx, hash, ttlSeconds, actor, grant, mintedByToken));
   }
 
   async listEnrollmentCodes(productId: string) {
