@@ -14,13 +14,18 @@ const FACTORY_ID = /^fac_[A-Za-z0-9_-]+$/;
  * The id of the factory `ref` names in `fleet`: a listed id stays, a name becomes the id of the one factory so named.
  * @throws CliError not_found (the fix lists the fleet's names and ids), or ambiguous (the fix lists the ids).
  */
-export function factoryIdIn(fleet: ReadonlyArray<{ id: string; name: string }>, ref: string): string {
+export function factoryIdIn(fleet: ReadonlyArray<{ id: string; name: string; status?: string }>, ref: string): string {
   if (fleet.some((f) => f.id === ref)) return ref;
   const named = fleet.filter((f) => f.name === ref);
   if (named.length === 1) return named[0]!.id;
   if (named.length > 1) {
-    const ids = named.map((f) => f.id).join(", ");
-    throw new CliError("ambiguous", `${named.length} factories are named ${ref}: ${ids}`, "give the id instead");
+    // Not resolved to the live one: `factory rm NAME` may well mean the revoked record. Said instead: a host revoked
+    // and enrolled again (as `factory revoke` advises) shares its name with its old record.
+    const ids = named.map((f) => (f.status ? `${f.id} (${f.status})` : f.id)).join(", ");
+    const live = named.filter((f) => f.status !== undefined && f.status !== "revoked");
+    const fix =
+      live.length === 1 ? `give the id instead: ${live[0]!.id} is the one not revoked` : "give the id instead";
+    throw new CliError("ambiguous", `${named.length} factories are named ${ref}: ${ids}`, fix);
   }
   const known = fleet.map((f) => `${f.name} (${f.id})`).join(", ") || "none enrolled";
   throw new CliError("not_found", `no factory has the name or id ${ref}`, `give one of: ${known}`);

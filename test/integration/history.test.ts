@@ -42,10 +42,16 @@ describe("history in D1", () => {
         api<{ items: Array<{ action: string; actor: string }> }>("GET", `${P(product)}/history?kind=audit`, {
           token: ADMIN,
         }),
-      (r) => r.body.items.length >= 3,
+      (r) => r.body.items.length >= 4,
     );
-    expect(audit.body.items.map((a) => a.action)).toEqual(["factory.enroll", "job.submit", "job.ship"]);
-    expect(audit.body.items[2]?.actor).toBe("admin");
+    // The product's creation first (the client creates it on first use: product-create-audit), then the actions.
+    expect(audit.body.items.map((a) => a.action)).toEqual([
+      "product.create",
+      "factory.enroll",
+      "job.submit",
+      "job.ship",
+    ]);
+    expect(audit.body.items[3]?.actor).toBe("admin");
     const left = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, s) =>
       // History records are all shipped; feed events may still be held for coalescing (core/feed-hold).
       s.storage.sql

@@ -3,7 +3,8 @@
 // The footer names each factory whose declared capabilities await approval, with what waits and the approve command
 // (it gave a count only). `factory approve ID --seats N` names the new seat limit (a 1-seat host read "with 1
 // seat(s)"), and `enroll` prints an agent command whose PID is the agent's (not `npx`, which a SIGTERM never passed).
-// `factory drain|rm|… NAME` resolves a name to its id (they took ids only); an unknown name changes nothing.
+// `factory drain|rm|… NAME` resolves a name to its id (they took ids only); an unknown name changes nothing, and a name
+// shared with a revoked factory is refused naming each one's status and the id still in service.
 // `enroll --cap X` refuses an X that is no capability before a code is minted (it went into the printed command).
 import { describe, expect, it } from "vitest";
 import { AGENT, factoryRows } from "../../src/cli/commands/factories.ts";
@@ -123,6 +124,20 @@ describe("factory commands take a factory's name or id", () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(
       /^✘ ERROR not_found: no factory has the name or id demo-gpuu \/ give one of: .*demo-gpu \(fac_g\)/,
+    );
+    expect(stub.lines).toEqual(["GET /api/v1/products/shop/factories"]);
+  });
+
+  // `factory revoke` says "enroll it again to bring it back"; after that the name is two factories', the revoked one
+  // kept. The refusal said only "give the id instead", with both ids and nothing telling which one is the live host.
+  it("a name shared with a revoked factory is refused with each one's status and the id still in service", async () => {
+    const old = factory({ id: "fac_old", name: "box", status: "revoked" });
+    const live = factory({ id: "fac_new", name: "box", status: "active" });
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, { factories: [old, live] }));
+    const r = await captureCli(["factory", "drain", "box", ...connection(stub.url, "shop")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(
+      /^✘ ERROR ambiguous: 2 factories are named box: fac_old \(revoked\), fac_new \(active\) \/ give the id instead: fac_new is the one not revoked$/,
     );
     expect(stub.lines).toEqual(["GET /api/v1/products/shop/factories"]);
   });

@@ -33,8 +33,12 @@ factories.post("/factories/enrollment-codes", async (c) => {
   const productId = c.get("productId");
   const code = newToken(productId, "gfe");
   const grant = { ...(name !== undefined ? { name } : {}), ...(seats !== undefined ? { seats } : {}) };
+  // An operator token's code is revoked with that token (coordinator access/enrollment `revokeCodesMintedBy`).
+  const minter = principal.kind === "token" ? principal.tokenId : undefined;
   const info = await unwrap(
-    c.get("coordinator").mintEnrollmentCode(productId, await sha256Hex(code), ttlSeconds, actorOf(principal), grant),
+    c
+      .get("coordinator")
+      .mintEnrollmentCode(productId, await sha256Hex(code), ttlSeconds, actorOf(principal), grant, minter),
   );
   return c.json({ ...info, code }, 201);
 });

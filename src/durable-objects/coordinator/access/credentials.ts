@@ -18,6 +18,7 @@ import {
   type EnrollmentCodeInfo,
   type EnrollmentCodeRevoked,
   mintEnrollmentCode,
+  revokeCodesMintedBy,
   revokeEnrollmentCode,
 } from "./enrollment.ts";
 import { type Retired, takeFactoryWatchers, takeTokenWatchers } from "./feed-readers.ts";
@@ -31,25 +32,32 @@ export function issueToken(tx: Tx, role: TokenRole, name: string, hash: string, 
 }
 
 /**
- * Token `id` revoked, with the streams it opened.
+ * Token `id` revoked, with the streams it opened and the enrollment codes it minted that could still be exchanged
+ * (access/enrollment `revokeCodesMintedBy`: counted in the audit entry when there were any).
  * @throws NotFoundError — no such token.
  */
 export function retireToken(tx: Tx, id: string, actor: string): Retired<TokenInfo> {
   const value = revokeToken(tx, id);
   const watched = takeTokenWatchers(tx, id);
-  enqueueAudit(tx, actor, "token.revoke", id);
+  const enrollmentCodesRevoked = revokeCodesMintedBy(tx, id);
+  enqueueAudit(tx, actor, "token.revoke", id, enrollmentCodesRevoked > 0 ? { enrollmentCodesRevoked } : undefined);
   return { value, watched };
 }
 
-/** A one-time enrollment code stored under `hash`, live for `ttlSeconds` (coordinator/access/enrollment). */
+/**
+ * A one-time enrollment code stored under `hash`, live for `ttlSeconds` (coordinator/access/enrollment), minted with
+ * operator token `mintedByToken` when one asked (it is revoked with that token).
+ * @throws DomainError unauthorized — that token was revoked meanwhile.
+ */
 export function issueEnrollmentCode(
   tx: Tx,
   hash: string,
   ttlSeconds: number,
   actor: string,
   grant: CodeGrant = {},
+  mintedByToken?: string,
 ): EnrollmentCodeInfo {
-  const info = mintEnrollmentCode(tx, hash, ttlSeconds, actor, grant);
+  const info = mintEnrollmentCode(tx, hash, ttlSeconds, actor, grant, mintedByToken);
   enqueueAudit(tx, actor, "factory.enrollment_code", info.id, { expiresAt: info.expiresAt, ...grant });
   return info;
 }

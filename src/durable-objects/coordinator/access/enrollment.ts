@@ -6,6 +6,9 @@
  * used codes, and codes an hour past their expiry, are deleted by the cron's
  * retention pass (coordinator/jobs/retention), so the table holds only live codes. An operator may revoke a code
  * before that (a code pasted into the wrong chat): a revoked code is refused like a used one, and pruned like one.
+ * A code an operator token minted is that token's (`minted_by_token`): revoking the token revokes its live codes
+ * (`revokeCodesMintedBy`), as it kills the feed tickets it asked for — else a leaked operator token, revoked, left
+ * codes good for up to 7 days that its holder traded for a factory token afterwards.
  */
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { EnrollmentCodeListed, EnrollmentCodeRevoked } from "../../../shared/responses.ts";
@@ -33,13 +36,22 @@ export interface CodeGrant {
   seats?: number;
 }
 
+/**
+ * A code stored under `hash`; `mintedByToken` is the id of the operator token that asked for it (none for the admin).
+ * @throws DomainError unauthorized — that token was revoked after the Worker authenticated it: its revocation has
+ *   already swept its codes, so one minted now would outlive it.
+ */
 export function mintEnrollmentCode(
   tx: Tx,
   hash: string,
   ttlSeconds: number,
   actor: string,
   grant: CodeGrant = {},
+  mintedByToken?: string,
 ): EnrollmentCodeInfo {
+  if (mintedByToken !== undefined && !one(tx.sql, LIVE_TOKEN, mintedByToken)) {
+    throw new DomainError("unauthorized", "the token minting this code was revoked; no code was kept");
+  }
   const info: EnrollmentCodeInfo = {
     id: newId("enr", tx.now),
     createdAt: tx.now,
@@ -48,7 +60,8 @@ export function mintEnrollmentCode(
   };
   execute(
     tx.sql,
-    "INSERT INTO enrollment_codes(id, code_hash, created_at, expires_at, name, seat_limit, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    `INSERT INTO enrollment_codes(id, code_hash, created_at, expires_at, name, seat_limit, created_by, minted_by_token)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     info.id,
     hash,
     info.createdAt,
@@ -56,8 +69,29 @@ export function mintEnrollmentCode(
     grant.name ?? null,
     grant.seats ?? null,
     actor,
+    mintedByToken ?? null,
   );
   return info;
+}
+
+/** The operator/viewer token `id`, unless revoked (access/tokens). */
+const LIVE_TOKEN = "SELECT 1 AS x FROM tokens WHERE id = ? AND revoked_at IS NULL";
+
+/**
+ * Every code token `tokenId` minted that can still be exchanged is revoked now, in the unit that revokes the token.
+ * Only live codes are scanned (used and revoked ones are pruned by retention), so this stays small.
+ * @returns how many were revoked
+ */
+export function revokeCodesMintedBy(tx: Tx, tokenId: string): number {
+  // Rows returned, not `rowsWritten`, which would count index writes too.
+  return tx.sql
+    .exec(
+      `UPDATE enrollment_codes SET revoked_at = ? WHERE minted_by_token = ? AND ${LIVE} RETURNING id`,
+      tx.now,
+      tokenId,
+      tx.now,
+    )
+    .toArray().length;
 }
 
 export function liveEnrollmentCode(sql: SqlStorage, hash: string, now: number): { id: string } | undefined {
@@ -127,8 +161,8 @@ export function revokeEnrollmentCode(tx: Tx, id: string): EnrollmentCodeRevoked 
 }
 
 /**
- * The columns that bind a code to its operator's grant (`name`, `seat_limit`), who minted it (`created_by`) and
- * when an operator revoked it (`revoked_at`), added to the table runtime/schema creates: for a new coordinator and
+ * The columns that bind a code to its operator's grant (`name`, `seat_limit`), who minted it (`created_by`, and the
+ * token it used: `minted_by_token`) and when an operator revoked it (`revoked_at`), added to the table runtime/schema creates: for a new coordinator and
  * for one whose table predates them alike (NULL: not bound, minter unrecorded, not revoked — as codes were).
  */
 export function applyEnrollmentCodeColumns(sql: SqlStorage): void {
@@ -137,4 +171,7 @@ export function applyEnrollmentCodeColumns(sql: SqlStorage): void {
   if (!cols.has("seat_limit")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN seat_limit INTEGER");
   if (!cols.has("created_by")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN created_by TEXT");
   if (!cols.has("revoked_at")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN revoked_at INTEGER");
+  // The operator token that minted it (`revokeCodesMintedBy`); NULL for the admin's codes, and for codes minted before
+  // this column, which a token's revocation cannot name.
+  if (!cols.has("minted_by_token")) execute(sql, "ALTER TABLE enrollment_codes ADD COLUMN minted_by_token TEXT");
 }

@@ -33,7 +33,9 @@ export function enroll(tx: Tx, input: EnrollInput, tokenHash: string, actor: str
   // A code binds what its operator minted it for (a host name, a seat cap): access/enrollment.
   const granted = codeHash ? consumeEnrollmentCode(tx, codeHash, input) : input;
   const f = enrollFactory(tx, granted, tokenHash);
-  enqueueAudit(tx, actor, "factory.enroll", f.id, { name: f.name });
+  // Enrolling is granting: the trail says what (as approved, deduplicated, and the seats after a code's cap).
+  const grant = { capabilities: f.approvedCapabilities ?? f.capabilities, seatLimit: f.seatLimit ?? f.seats };
+  enqueueAudit(tx, actor, "factory.enroll", f.id, { name: f.name, ...grant });
   return f;
 }
 

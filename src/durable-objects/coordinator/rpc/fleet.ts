@@ -34,11 +34,22 @@ import {
 } from "../factories/admin.ts";
 import { seatGrant } from "../factories/grants.ts";
 import { listFactories, requireFactory } from "../factories/registry.ts";
+import { enqueueAudit } from "../outbox/records.ts";
 import { ComposedCoordinator } from "../runtime/composition.ts";
+import { getMeta, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 export abstract class FleetRpc extends ComposedCoordinator {
   // ---- auth ------------------------------------------------------------------------
+
+  /**
+   * The admin created this product (worker/products, D1), `createdAt` ms: audited `product.create` once — the Worker
+   * calls this on every `POST /api/v1/products`, the existing product's 200 too, so a creation whose call here
+   * failed is audited by the retry that follows it, and no retry audits it twice.
+   */
+  async recordProductCreated(productId: string, createdAt: number) {
+    return this.units.run(productId, (tx) => auditProductCreation(tx, createdAt));
+  }
 
   async authenticate(productId: string, tokenHash: string) {
     return this.units.run(productId, (tx) => authenticate(tx.sql, tokenHash, tx.now) ?? null);
@@ -89,8 +100,16 @@ export abstract class FleetRpc extends ComposedCoordinator {
     return this.units.run(productId, (tx) => enroll(tx, input, tokenHash, actor, codeHash));
   }
 
-  async mintEnrollmentCode(productId: string, hash: string, ttlSeconds: number, actor: string, grant?: CodeGrant) {
-    return this.units.run(productId, (tx) => issueEnrollmentCode(tx, hash, ttlSeconds, actor, grant));
+  /** `mintedByToken`: the operator token's id, when one mints it — the code is revoked with that token. */
+  async mintEnrollmentCode(
+    productId: string,
+    hash: string,
+    ttlSeconds: number,
+    actor: string,
+    grant?: CodeGrant,
+    mintedByToken?: string,
+  ) {
+    return this.units.run(productId, (tx) => issueEnrollmentCode(tx, hash, ttlSeconds, actor, grant, mintedByToken));
   }
 
   async listEnrollmentCodes(productId: string) {
@@ -178,4 +197,15 @@ export abstract class FleetRpc extends ComposedCoordinator {
     if (outcome.ok && watched?.queued) await closeFeedRound(this.env, this.units, productId, watched.hash);
     return outcome;
   }
+}
+
+/** The `meta` key that says `product.create` is in this product's audit trail. */
+const CREATION_AUDITED = "product_creation_audited";
+
+/** `product.create` enqueued (actor: the admin, the only one who creates products) unless it was already. */
+function auditProductCreation(tx: Tx, createdAt: number): { audited: boolean } {
+  if (getMeta(tx.sql, CREATION_AUDITED) !== undefined) return { audited: false };
+  setMeta(tx.sql, CREATION_AUDITED, String(createdAt));
+  enqueueAudit(tx, "admin", "product.create", tx.productId, { createdAt });
+  return { audited: true };
 }
