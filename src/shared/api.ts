@@ -44,8 +44,6 @@ export const DerivedKeyHeader = utf8Text(128, z.string().min(1));
 export const IdempotencyKeyHeader = utf8Text(IDEMPOTENCY_KEY_MAX_BYTES, z.string().min(1));
 /** `Last-Event-ID` of the live feeds: the seq to resume after, in decimal digits, as a browser's EventSource sends. */
 export const LastEventIdHeader = queryInt(z.number().max(Number.MAX_SAFE_INTEGER));
-/** `If-None-Match` of an artifact download: entity tags, compared there (worker/artifact-headers `noneMatchHits`). */
-export const IfNoneMatchHeader = utf8Text(8 * 1024, z.string());
 export const JobListQuery = z
   .object({
     stage: z.enum(STAGES).optional(),

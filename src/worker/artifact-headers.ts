@@ -7,6 +7,11 @@
  * `application/octet-stream`. Always `nosniff` and a sandboxing CSP, so an
  * artifact opened in the API's origin cannot run script there.
  */
+import { z } from "zod";
+import { utf8Text } from "../core/bytes.ts";
+
+/** `If-None-Match` of an artifact download: entity tags, 8 KiB at most, compared by `noneMatchHits`. */
+export const IfNoneMatchHeader = utf8Text(8 * 1024, z.string());
 
 /** Declared types shown inline as plain text: logs, patches, data a reader wants to see. */
 const INLINE_AS_TEXT: ReadonlySet<string> = new Set([

@@ -10,17 +10,11 @@ import {
   MAX_ARTIFACTS_PER_JOB,
   MAX_JOB_ARTIFACT_BYTES,
 } from "../core/artifact-limits.ts";
-import {
-  ArtifactListQuery,
-  ArtifactUploadQuery,
-  EventsQuery,
-  FeedQuery,
-  IfNoneMatchHeader,
-  LastEventIdHeader,
-} from "../shared/api.ts";
+import { ArtifactListQuery, ArtifactUploadQuery, EventsQuery, FeedQuery, LastEventIdHeader } from "../shared/api.ts";
 import { TicketSchema } from "../shared/api-fleet-answers.ts";
 import { HistoryPageSchema, HistoryQuery } from "../shared/api-history.ts";
 import { ArtifactListSchema, ArtifactSchema, EventPageSchema } from "../shared/api-job-answers.ts";
+import { IfNoneMatchHeader } from "./artifact-headers.ts";
 import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
 import { empty, json, SWITCHING } from "./openapi-schemas.ts";
 
