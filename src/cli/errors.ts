@@ -93,6 +93,24 @@ function notFoundFix(err: ApiError): string | undefined {
   return typeof what === "string" ? NOT_FOUND_FIXES[what] : undefined;
 }
 
+/** A job id as the CLI prints it in advice: the API's own shape, else "ID" (the body is the server's). */
+const jobIdIn = (v: unknown): string => (typeof v === "string" && /^[\w.-]{1,64}$/.test(v) ? v : "ID");
+
+/**
+ * A review's `conflict` (core/review `assertMayReview`: its details name `currentRound`, or the `reviewer` who already
+ * approved) says what to do next; the generic "inspect it and retry" retried the same verdict, refused the same way.
+ */
+function conflictFix(err: ApiError): string | undefined {
+  const body = (err.body ?? {}) as { jobId?: unknown; currentRound?: unknown; reviewer?: unknown };
+  if (body.jobId === undefined) return undefined;
+  const reviews = `\`gigafactory reviews ${jobIdIn(body.jobId)}\``;
+  if (typeof body.currentRound === "number")
+    return `read its reviews again (${reviews}), look at the build now in review, and review it with the round shown`;
+  if (typeof body.reviewer === "string")
+    return `an approval counts once per token: ${reviews} shows who approved; the next must come from another operator's token`;
+  return undefined;
+}
+
 const WRONG_URL_FIX =
   "check --url / GIGAFACTORY_URL: the coordinator's base URL, e.g. http://127.0.0.1:8787, without /api/v1 (`gigafactory login` saves it)";
 
@@ -103,7 +121,13 @@ export function toCliError(err: unknown): CliError {
     // The Worker's own 404 for a path it does not serve (worker/app notFound): the URL is wrong, not an id.
     const wrongUrl = err.code === "not_found" && err.detail.startsWith("no route for ");
     const fix =
-      (wrongUrl ? WRONG_URL_FIX : err.code === "not_found" ? notFoundFix(err) : undefined) ??
+      (wrongUrl
+        ? WRONG_URL_FIX
+        : err.code === "not_found"
+          ? notFoundFix(err)
+          : err.code === "conflict"
+            ? conflictFix(err)
+            : undefined) ??
       FIXES[err.code] ??
       (err.status >= 500
         ? "the coordinator failed; retry, and check its logs if it persists"

@@ -40,6 +40,18 @@ export const ReviewRoundField = z
 export const MAX_COMMENT_BYTES = 500;
 
 /**
+ * The comment a review record keeps: trimmed, and cut to MAX_COMMENT_BYTES of UTF-8 (on a code-point boundary,
+ * ending in "…") — `undefined` when empty. `POST …/reviews` refuses a longer comment at its boundary, but the legacy
+ * `…/actions/approve|reject` take a 16,000-byte note (a reject's is the engine's feedback, passed on whole): stored
+ * as is, it put 16 KB into each of the 50 reviews a job keeps, in its document and every history snapshot of it.
+ */
+export function reviewComment(comment: string | undefined): string | undefined {
+  const text = comment?.trim();
+  if (!text) return undefined;
+  return utf8Bytes(text) <= MAX_COMMENT_BYTES ? text : `${truncateUtf8(text, MAX_COMMENT_BYTES - 3)}…`;
+}
+
+/**
  * 8 KiB of UTF-8: the feedback handed to the next attempt (the engine's `GF_FEEDBACK`). Older comments are
  * dropped first, so the newest rejection always reaches the engine whole.
  */

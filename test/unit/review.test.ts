@@ -1,6 +1,7 @@
 // The review gate's rules: approvals count once per distinct authenticated principal and only in the current
 // round, legacy client-named reviews never count, the job's builder is refused, and a rejection's comment is
-// appended to the feedback within a byte bound (newest kept); a review naming a round that is no longer current
+// appended to the feedback within a byte bound (newest kept), and a review record keeps at most 500 bytes of its
+// comment; a review naming a round that is no longer current
 // (the job was requeued and rebuilt since its reviewer read it) is refused. Also: a serial key's queue is ordered exactly as
 // the router's orderJobs (property test), and what makes a serial key valid.
 import fc from "fast-check";
@@ -13,7 +14,9 @@ import {
   ADMIN_REVIEWER,
   appendFeedback,
   assertMayReview,
+  MAX_COMMENT_BYTES,
   type Reviewer,
+  reviewComment,
   reviewRoundOf,
   tallyReviews,
 } from "../../src/core/review.ts";
@@ -218,6 +221,17 @@ describe("appendFeedback", () => {
         },
       ),
     );
+  });
+});
+
+describe("reviewComment", () => {
+  it("keeps a comment within MAX_COMMENT_BYTES whole, trimmed; cuts a longer one by bytes on a code point", () => {
+    expect(reviewComment("  lgtm ")).toBe("lgtm");
+    expect(reviewComment("   ")).toBeUndefined();
+    expect(reviewComment("é".repeat(250))).toBe("é".repeat(250)); // exactly 500 bytes
+    const cut = reviewComment("😀".repeat(200)) ?? ""; // 200 characters, 800 bytes
+    expect(utf8Bytes(cut)).toBeLessThanOrEqual(MAX_COMMENT_BYTES);
+    expect(cut).toMatch(/^(😀)+…$/u);
   });
 });
 

@@ -30,8 +30,11 @@ const NOTE_HELP: Record<JobAction, string> = {
   requeue: "why; kept in the audit log",
   cancel: "why; kept in the audit log",
   ship: "why; kept in the audit log",
-  approve: "the review's comment; kept in the audit log",
-  reject: "why; kept in the audit log, in the lesson it records and as feedback for a requeued rework",
+  // The review record keeps 500 bytes of it (core/review `reviewComment`); the rest is kept where said.
+  approve: "the review's comment (the review keeps its first 500 bytes); kept whole in the audit log",
+  reject:
+    "why; the review keeps its first 500 bytes; kept whole in the audit log and as feedback for a requeued rework, " +
+    "and in the lesson it records",
 };
 
 /** Approve and reject only: the legacy display label a review may carry, and the review round it is fenced to. */

@@ -10,7 +10,7 @@
 import { DomainError } from "../../../core/errors.ts";
 import type { Job } from "../../../core/model.ts";
 import type { Reviewer } from "../../../core/review.ts";
-import { canTransition } from "../../../core/stages.ts";
+import { assertTransition } from "../../../core/stages.ts";
 import type { JOB_ACTIONS } from "../../../shared/api.ts";
 import { type Cascade, cancelSubtree, refuseUnderCancelled } from "../dag/cancel-subtree.ts";
 import { regate, settled } from "../dag/dependents.ts";
@@ -101,10 +101,12 @@ export function applyAction(tx: Tx, jobId: string, action: JobAction, input: Act
 function perform(tx: Tx, job: Job, action: JobAction, input: ActionInput): ActionOutcome {
   switch (action) {
     case "requeue": {
+      // A stage with no way back to the queue (testing, shipped, cancelled) is refused as such before anything else:
+      // refused `budget_exceeded` first, a spent job's operator raised its budget as told, to be refused this anyway.
+      if (job.stage !== "queued") assertTransition(job.id, job.stage, "queued");
       // Its parent (or one above) is cancelled: its work went with it, cascade finished or not (found by a reviewer:
-      // a dead-lettered child requeued after its parent's cancel ran and was paid for). A job no requeue can move
-      // (cancelled, shipped) is left to the transition table's own refusal.
-      if (job.stage === "queued" || canTransition(job.stage, "queued")) refuseUnderCancelled(tx.sql, job);
+      // a dead-lettered child requeued after its parent's cancel ran and was paid for).
+      refuseUnderCancelled(tx.sql, job);
       // A job with nothing left of its own budget would fail on its first cent: refused unless this raises it.
       const budget = requeueAllowance(tx, job, input, input.actor);
       // An operator's requeue starts the job over on every factory: exclusions from lost leases are cleared.

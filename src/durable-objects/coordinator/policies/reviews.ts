@@ -14,6 +14,7 @@ import {
   appendFeedback,
   assertMayReview,
   type Reviewer,
+  reviewComment,
   reviewRoundOf,
   type Tally,
   tallyReviews,
@@ -57,11 +58,13 @@ export function applyReview(tx: Tx, job: Job, input: ReviewInput): ActionOutcome
   const comment = input.comment?.trim() || undefined;
   const builders = buildersOf(tx.sql, job);
   assertMayReview(job, by, verdict, builders, input.round);
+  // The record keeps a bounded copy (core/review `reviewComment`); feedback, lesson and event take the note whole.
+  const kept = reviewComment(comment);
   const review: Review = {
     reviewer: by.id,
     reviewerName: by.name,
     verdict,
-    ...(comment ? { comment } : {}),
+    ...(kept ? { comment: kept } : {}),
     at: tx.now,
     round: reviewRoundOf(job).since,
   };
