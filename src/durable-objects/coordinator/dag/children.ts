@@ -12,12 +12,13 @@
  *           in dependency order, in the same unit; a `job.children` event and a `job.children` audit record.
  *   errors: `illegal_transition` (409) for a parent that is running or done; `ancestor_cancelled` (409) for one
  *           below a composite whose cancel is still cascading (it is next); `validation_failed` (400) for an
- *           unknown dep, a sibling index out of range, a cycle (`details.cycle`), too many children.
+ *           unknown dep, a sibling index out of range, a cycle (`details.cycle`:
+ *           its first MAX_CYCLE_NAMED ids, and `cycleLength` past that — core/dag `namedCycle`), too many children.
  * A job submitted on its own with `manifest.parentId` is a child like these (jobs/submit): the same guard, and the
  * same parent, composite and blocked, with the same event and audit record.
  */
 import { childrenUnderCancelledMessage, MAX_CHILDREN_PER_PARENT } from "../../../core/composite.ts";
-import { endedForGood, findCycle } from "../../../core/dag.ts";
+import { endedForGood, findCycle, namedCycle } from "../../../core/dag.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { ChildManifest, Job, Stage } from "../../../core/model.ts";
 import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
@@ -160,9 +161,12 @@ export function assertAcyclic(
   };
   const cycle = findCycle(neighbours, labels);
   if (cycle) {
-    throw new DomainError("validation_failed", `dependency cycle: ${cycle.join(" → ")}`, {
-      cycle,
-      issues: [{ path: "deps", message: `closes the cycle ${cycle.join(" → ")}` }],
+    // Named within bounds (core/dag `namedCycle`): a cycle is as long as the chain of live jobs it runs through.
+    const named = namedCycle(cycle);
+    throw new DomainError("validation_failed", `dependency cycle: ${named.text}`, {
+      cycle: named.cycle,
+      ...(named.length === undefined ? {} : { cycleLength: named.length }),
+      issues: [{ path: "deps", message: `closes the cycle ${named.text}` }],
     });
   }
 }
