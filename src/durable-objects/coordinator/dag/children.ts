@@ -4,7 +4,8 @@
  *   inputs: a parent job id, its children's manifests (deps may name a sibling by `#<index>`, its 0-based position
  *           in the same request), the operator, `now`.
  *   guard:  the parent is `queued` or `blocked` (it has not started, nor ended); at most MAX_CHILDREN_PER_REQUEST
- *           children per request and MAX_CHILDREN_PER_PARENT in all; every dep exists (or is a sibling in range);
+ *           children per request and MAX_CHILDREN_PER_PARENT in all, at most MAX_NESTING_DEPTH levels deep;
+ *           every dep exists (or is a sibling in range);
  *           no dependency cycle, checked against the existing edges (deps, and parent → child: a parent waits
  *           on its children), so a child depending on its own parent or ancestor is refused with the cycle named;
  *           a shipped or cancelled job waits on nothing any more (core/dag `endedForGood`), so none closes one.
@@ -17,7 +18,7 @@
  * A job submitted on its own with `manifest.parentId` is a child like these (jobs/submit): the same guard, and the
  * same parent, composite and blocked, with the same event and audit record.
  */
-import { childrenUnderCancelledMessage, MAX_CHILDREN_PER_PARENT } from "../../../core/composite.ts";
+import { childrenUnderCancelledMessage, MAX_CHILDREN_PER_PARENT, MAX_NESTING_DEPTH } from "../../../core/composite.ts";
 import { endedForGood, findCycle, namedCycle } from "../../../core/dag.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { ChildManifest, Job, Stage } from "../../../core/model.ts";
@@ -87,10 +88,21 @@ export function addChildren(
 }
 
 /**
+ * A parent's children so far (`n`, along the parent index), and how many jobs are above it (`depth`: its parent,
+ * theirs, …), counted up to `?2` only (core/composite MAX_NESTING_DEPTH): at most that many primary-key reads,
+ * in the one statement that counted the children alone.
+ */
+const PARENT_FACTS_SQL = `SELECT (SELECT COUNT(*) FROM jobs WHERE parent_id = ?1) AS n,
+  (WITH RECURSIVE up(id, k) AS (SELECT parent_id, 1 FROM jobs WHERE id = ?1 AND parent_id IS NOT NULL
+     UNION ALL SELECT j.parent_id, k + 1 FROM jobs j JOIN up ON j.id = up.id WHERE j.parent_id IS NOT NULL AND k < ?2)
+   SELECT COALESCE(MAX(k), 0) FROM up) AS depth`;
+
+/**
  * The guard for giving `parentId` `count` more children, reading only: it is `queued` or `blocked`, not below a cancel
- * still cascading, and stays within MAX_CHILDREN_PER_PARENT. Returns it, and how many children it has already.
+ * still cascading, and stays within MAX_CHILDREN_PER_PARENT and MAX_NESTING_DEPTH. Returns it, and how many children
+ * it has already.
  * @throws NotFoundError; DomainError illegal_transition (409) — running or done; ancestor_cancelled (409) — a
- * composite above it is cancelled, its cascade still to reach it; validation_failed — too many
+ * composite above it is cancelled, its cascade still to reach it; validation_failed — too many, or too deep
  */
 export function checkParent(tx: Tx, parentId: string, count: number): { parent: Job; existing: number } {
   const parent = requireJob(tx.sql, parentId);
@@ -110,7 +122,17 @@ export function checkParent(tx: Tx, parentId: string, count: number): { parent: 
       ancestorId: above,
     });
   }
-  const existing = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE parent_id = ?", parent.id).one().n;
+  const { n: existing, depth } = tx.sql
+    .exec<{ n: number; depth: number }>(PARENT_FACTS_SQL, parent.id, MAX_NESTING_DEPTH)
+    .one();
+  if (depth >= MAX_NESTING_DEPTH) {
+    throw new DomainError(
+      "validation_failed",
+      `job ${parent.id} is ${MAX_NESTING_DEPTH} or more levels below its top job: a child of it would pass the ` +
+        `limit of ${MAX_NESTING_DEPTH} levels of children; give the work to a job higher up`,
+      { issues: [{ path: "parentId", message: `at most ${MAX_NESTING_DEPTH} levels of children` }] },
+    );
+  }
   if (existing + count > MAX_CHILDREN_PER_PARENT) {
     throw new DomainError(
       "validation_failed",
