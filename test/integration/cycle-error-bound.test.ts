@@ -23,6 +23,11 @@ async function seedBlockedChain(product: string, parentId: string): Promise<void
       CHAIN,
       parentId,
     );
+    // Each link's dep row, as submit records it (dag/dependents `recordDeps`): what waits on a job is read there.
+    state.storage.sql.exec(
+      `INSERT INTO job_deps(job_id, dep_id) SELECT id, json_extract(doc, '$.deps[0]') FROM jobs
+        WHERE id LIKE 'job_chain_link_%'`,
+    );
   });
 }
 

@@ -19,7 +19,7 @@
  * same parent, composite and blocked, with the same event and audit record.
  */
 import { childrenUnderCancelledMessage, MAX_CHILDREN_PER_PARENT, MAX_NESTING_DEPTH } from "../../../core/composite.ts";
-import { endedForGood, findCycle, namedCycle } from "../../../core/dag.ts";
+import { endedForGood, namedCycle } from "../../../core/dag.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { ChildManifest, Job, Stage } from "../../../core/model.ts";
 import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
@@ -29,6 +29,7 @@ import { bumpQueueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { cascadeHold } from "./cancel-subtree.ts";
 import { childInput, childKey, replayChildren } from "./children-keys.ts";
+import { newCycle } from "./cycle-reach.ts";
 
 export interface ChildrenResult {
   parent: Job;
@@ -168,7 +169,8 @@ function asComposite(job: Job): Partial<Job> {
  * placeholders (`#k`) for the jobs not yet created, and every new edge touches one (into it from the parent, or out
  * of it to its deps), so any new cycle passes through one: ONE search from the placeholders (core/dag `findCycle`)
  * reads each job reachable from them at most once. Not from the parent: its neighbours are its whole existing
- * subtree, read again per submission (a reviewer's batch of 240 children of a 1,750-child parent took 14 s).
+ * subtree, read again per submission (a reviewer's batch of 240 children of a 1,750-child parent took 14 s). Past
+ * SEARCH_BUDGET jobs, the jobs waiting on the parent are read instead, when they are fewer (dag/cycle-reach).
  */
 export function assertAcyclic(
   sql: SqlStorage,
@@ -181,7 +183,7 @@ export function assertAcyclic(
     if (placeholders.has(id)) return added;
     return [...added, ...storedWaitsOn(sql, id)];
   };
-  const cycle = findCycle(neighbours, labels);
+  const cycle = newCycle(sql, newEdges, labels, neighbours); // within bounds on either side of the parent
   if (cycle) {
     // Named within bounds (core/dag `namedCycle`): a cycle is as long as the chain of live jobs it runs through.
     const named = namedCycle(cycle);
