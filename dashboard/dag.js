@@ -6,7 +6,7 @@
  * 999-job one never finished) is listed as an outline instead; the panel says how many jobs it shows.
  */
 import { api, describeError, jobPath } from "./api.js";
-import { h, replace, showError, stageLabel, statusLine } from "./dom.js";
+import { h, isolated, replace, shortText, showError, stageLabel, statusLine } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** Box size in px: room for ~26 characters of title on one line and the stage below it. */
@@ -181,11 +181,11 @@ export function renderDag(dagre, { nodes, edges }) {
   }
   for (const n of nodes) {
     const { x, y } = g.node(n.id);
-    const title = n.title.length > TITLE_CHARS ? `${n.title.slice(0, TITLE_CHARS - 1)}…` : n.title;
+    const title = shortText(n.title, TITLE_CHARS);
     const outside = n.deps.filter((/** @type {string} */ d) => !nodes.some((m) => m.id === d));
     const tip = [
-      `${n.title} — ${stageLabel(n.stage)}`,
-      n.waitingReason ? `waiting: ${n.waitingReason.message}` : "",
+      `${isolated(n.title)} — ${stageLabel(n.stage)}`, // isolated: an override in it must not turn " — queued" round
+      n.waitingReason ? `waiting: ${isolated(n.waitingReason.message)}` : "",
       outside.length ? `deps outside this tree: ${outside.join(", ")}` : "",
       n.truncated ? "more children: open this job" : "",
     ].filter(Boolean);

@@ -60,6 +60,20 @@ export function isolated(text) {
   return BIDI_CONTROL.test(text) ? `\u2068${text.replace(/[\u2066-\u2069]/g, "")}\u2069` : text;
 }
 
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * Someone's text on one line in at most `max` graphemes, "…" ending it when cut: whitespace runs read as one space,
+ * and a cut never splits a grapheme — a cut by UTF-16 units (`slice`) split an emoji into a lone surrogate, drawn
+ * as "�". @param {string} text @param {number} max @returns {string}
+ */
+export function shortText(text, max) {
+  const line = text.replace(/\s+/g, " ");
+  if (line.length <= max) return line; // no more graphemes than UTF-16 units
+  const parts = Array.from(graphemes.segment(line), (g) => g.segment);
+  return parts.length > max ? `${parts.slice(0, max - 1).join("")}…` : line;
+}
+
 /** The ten job stages, in lifecycle order (src/core/model.ts STAGES). */
 export const STAGES = [
   "queued",

@@ -71,6 +71,24 @@ export function endedForGood(stage: Stage): boolean {
   return allowedFrom(stage).length === 0;
 }
 
+/** Jobs a refused cycle's problem names at most: enough to see where it runs, a few KB however long it is. */
+export const MAX_CYCLE_NAMED = 20;
+
+/**
+ * How a refused cycle (`findCycle`'s list, first id repeated at the end) is named in its problem: whole while it
+ * has at most MAX_CYCLE_NAMED jobs; past that, its first MAX_CYCLE_NAMED ids (each waits on the next) and how many
+ * more close it, with `length` its jobs in all. A cycle runs through every live job chained between a dep and
+ * the parent, and nothing bounds a chain: named whole, a 3,000-job one made a 297 KB problem, repeated in its
+ * `detail`, `cycle` and issue.
+ */
+export function namedCycle(cycle: readonly string[]): { text: string; cycle: string[]; length?: number } {
+  const length = cycle.length - 1;
+  if (length <= MAX_CYCLE_NAMED) return { text: cycle.join(" → "), cycle: [...cycle] };
+  const shown = cycle.slice(0, MAX_CYCLE_NAMED);
+  const text = `${shown.join(" → ")} → … ${length - MAX_CYCLE_NAMED} more … → ${cycle[0]}`;
+  return { text, cycle: shown, length };
+}
+
 /** The jobs a job waits for: its deps, and — for a composite parent — its children. */
 export type Neighbours = ReadonlyMap<string, readonly string[]> | ((id: string) => readonly string[]);
 

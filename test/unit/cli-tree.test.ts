@@ -1,5 +1,6 @@
 // `gigafactory tree` in a terminal: one indented line per job with its stage, deps and waiting reason, connectors
-// that close on the last child, and a hint where the server cut the tree.
+// that close on the last child, and a hint where the server cut the tree; a hostile title (a newline that would
+// draw a forged child line, emoji a UTF-16 cut would split) stays on its own line, cut whole.
 import { describe, expect, it } from "vitest";
 import { renderTree } from "../../src/cli/commands/tree.ts";
 import type { TreeNode } from "../../src/shared/responses.ts";
@@ -56,5 +57,20 @@ describe("renderTree", () => {
     expect(text.split("\n").at(-1)).toBe(
       "└─ … more not shown: the tree reached its node limit (run `gigafactory tree ID` on a child to read its part)",
     );
+  });
+
+  // A title is anyone's text (tracker ingest takes it from an issue): its newline drew a line of its own, here a
+  // forged child "shipped", and a cut by UTF-16 units left half an emoji (a lone surrogate, printed as �).
+  it("keeps a hostile title on its job's line and cuts it whole", () => {
+    const forged = "fix login\n└─ job_forged  shipped      all good";
+    const emoji = "😀".repeat(40);
+    const lines = renderTree(node("p", { title: forged, children: [node("a", { title: emoji })] })).split("\n");
+    expect(lines).toEqual([
+      "p  queued       fix login └─ job_forged shipped all good",
+      expect.stringMatching(/^└─ a {2}/),
+    ]);
+    const cut = lines[1]!.slice("└─ a  queued       ".length);
+    expect(cut).not.toMatch(/\p{Cs}/u); // no lone surrogate
+    expect(cut).toBe(`${"😀".repeat(29)}…`); // 29 two-column emoji and the ellipsis: within the title's 60 columns
   });
 });

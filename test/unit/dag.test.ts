@@ -1,9 +1,9 @@
 // Dependencies: when a job's deps are met in `all` and `any` mode (a failed, dead or cancelled dep fails `all`
-// dependents, naming it), how a cycle is detected, and — by property — that the submit check keeps every random
+// dependents, naming it), how a cycle is detected and named (whole up to 20 jobs, then its first 20 and its length), — by property — that the submit check keeps every random
 // graph acyclic and a diamond unblocks its bottom exactly once whatever the order of reports.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEAD_DEP_STAGES, depsState, failedDep, findCycle } from "../../src/core/dag.ts";
+import { DEAD_DEP_STAGES, depsState, failedDep, findCycle, MAX_CYCLE_NAMED, namedCycle } from "../../src/core/dag.ts";
 import { type DepsMode, STAGES, type Stage } from "../../src/core/model.ts";
 
 describe("depsState, mode all", () => {
@@ -71,6 +71,17 @@ describe("cycle detection", () => {
     expect(findCycle(plus(edges, "b", "a"), ["b"])).toEqual(["b", "a", "b"]);
     // From any start that reaches it, the cycle is found, named from where the search entered it.
     expect(findCycle(plus(edges, "c", "a"), ["d", "a"])).toEqual(["a", "b", "c", "a"]);
+  });
+
+  it("names a cycle whole up to MAX_CYCLE_NAMED jobs, past that its first ones and how many more close it", () => {
+    const cycleOf = (n: number) => [...Array.from({ length: n }, (_, i) => `j${i}`), "j0"];
+    expect(namedCycle(["d", "d"])).toEqual({ text: "d → d", cycle: ["d", "d"] });
+    const full = cycleOf(MAX_CYCLE_NAMED);
+    expect(namedCycle(full)).toEqual({ text: full.join(" → "), cycle: full });
+    const long = namedCycle(cycleOf(5_000));
+    expect(long.cycle).toEqual(cycleOf(5_000).slice(0, MAX_CYCLE_NAMED));
+    expect(long.length).toBe(5_000);
+    expect(long.text).toBe(`${long.cycle.join(" → ")} → … ${5_000 - MAX_CYCLE_NAMED} more … → j0`);
   });
 
   it("treats a self-dependency as a cycle", () => {

@@ -5,8 +5,9 @@
  */
 import type { TreeNode } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { truncate } from "../table.ts";
 
-/** 60 characters of title: the line stays readable in an 120-column terminal with its id, stage and reason. */
+/** 60 columns of title: the line stays readable in an 120-column terminal with its id, stage and reason. */
 const TITLE_CHARS = 60;
 
 /** The tree as text: `├─`/`└─` connectors, each line `id  stage  title  [deps: …]  — waiting reason`. */
@@ -33,11 +34,17 @@ function more(node: TreeNode, isRoot: boolean): string {
   return "more not shown: the tree reached its node limit (run `gigafactory tree ID` on a child to read its part)";
 }
 
+/**
+ * One line per job, whatever its title holds: a title is anyone's text (a tracker issue's, say), and a newline in it
+ * printed as one drew lines of its own — a forged `└─ job_…  shipped` child — so whitespace runs read as one space,
+ * as in every table (cli/table `truncate`), which also cuts by graphemes and columns: a cut by UTF-16 units split an
+ * emoji into a lone surrogate, printed as `�`.
+ */
 function describe(node: TreeNode): string {
-  const title = node.title.length > TITLE_CHARS ? `${node.title.slice(0, TITLE_CHARS - 1)}…` : node.title;
+  const title = truncate(node.title, TITLE_CHARS);
   const parts = [node.id, node.stage.padEnd(11), node.kind === "composite" ? `${title} (composite)` : title];
   if (node.deps.length > 0) parts.push(`[deps: ${node.deps.join(", ")}]`);
-  if (node.waitingReason) parts.push(`— ${node.waitingReason.message}`);
+  if (node.waitingReason) parts.push(`— ${node.waitingReason.message.replace(/\s+/g, " ")}`); // it names factories and reviewers
   return parts.join("  ");
 }
 

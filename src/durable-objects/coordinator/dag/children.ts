@@ -4,7 +4,8 @@
  *   inputs: a parent job id, its children's manifests (deps may name a sibling by `#<index>`, its 0-based position
  *           in the same request), the operator, `now`.
  *   guard:  the parent is `queued` or `blocked` (it has not started, nor ended); at most MAX_CHILDREN_PER_REQUEST
- *           children per request and MAX_CHILDREN_PER_PARENT in all; every dep exists (or is a sibling in range);
+ *           children per request and MAX_CHILDREN_PER_PARENT in all, at most MAX_NESTING_DEPTH levels deep;
+ *           every dep exists (or is a sibling in range);
  *           no dependency cycle, checked against the existing edges (deps, and parent → child: a parent waits
  *           on its children), so a child depending on its own parent or ancestor is refused with the cycle named;
  *           a shipped or cancelled job waits on nothing any more (core/dag `endedForGood`), so none closes one.
@@ -12,12 +13,13 @@
  *           in dependency order, in the same unit; a `job.children` event and a `job.children` audit record.
  *   errors: `illegal_transition` (409) for a parent that is running or done; `ancestor_cancelled` (409) for one
  *           below a composite whose cancel is still cascading (it is next); `validation_failed` (400) for an
- *           unknown dep, a sibling index out of range, a cycle (`details.cycle`), too many children.
+ *           unknown dep, a sibling index out of range, a cycle (`details.cycle`:
+ *           its first MAX_CYCLE_NAMED ids, and `cycleLength` past that — core/dag `namedCycle`), too many children.
  * A job submitted on its own with `manifest.parentId` is a child like these (jobs/submit): the same guard, and the
  * same parent, composite and blocked, with the same event and audit record.
  */
-import { childrenUnderCancelledMessage, MAX_CHILDREN_PER_PARENT } from "../../../core/composite.ts";
-import { endedForGood, findCycle } from "../../../core/dag.ts";
+import { childrenUnderCancelledMessage, MAX_CHILDREN_PER_PARENT, MAX_NESTING_DEPTH } from "../../../core/composite.ts";
+import { endedForGood, namedCycle } from "../../../core/dag.ts";
 import { DomainError } from "../../../core/errors.ts";
 import type { ChildManifest, Job, Stage } from "../../../core/model.ts";
 import { moveJob, requireJob, touchJob } from "../jobs/rows.ts";
@@ -27,6 +29,7 @@ import { bumpQueueVersion } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { cascadeHold } from "./cancel-subtree.ts";
 import { childInput, childKey, replayChildren } from "./children-keys.ts";
+import { newCycle } from "./cycle-reach.ts";
 
 export interface ChildrenResult {
   parent: Job;
@@ -86,10 +89,21 @@ export function addChildren(
 }
 
 /**
+ * A parent's children so far (`n`, along the parent index), and how many jobs are above it (`depth`: its parent,
+ * theirs, …), counted up to `?2` only (core/composite MAX_NESTING_DEPTH): at most that many primary-key reads,
+ * in the one statement that counted the children alone.
+ */
+const PARENT_FACTS_SQL = `SELECT (SELECT COUNT(*) FROM jobs WHERE parent_id = ?1) AS n,
+  (WITH RECURSIVE up(id, k) AS (SELECT parent_id, 1 FROM jobs WHERE id = ?1 AND parent_id IS NOT NULL
+     UNION ALL SELECT j.parent_id, k + 1 FROM jobs j JOIN up ON j.id = up.id WHERE j.parent_id IS NOT NULL AND k < ?2)
+   SELECT COALESCE(MAX(k), 0) FROM up) AS depth`;
+
+/**
  * The guard for giving `parentId` `count` more children, reading only: it is `queued` or `blocked`, not below a cancel
- * still cascading, and stays within MAX_CHILDREN_PER_PARENT. Returns it, and how many children it has already.
+ * still cascading, and stays within MAX_CHILDREN_PER_PARENT and MAX_NESTING_DEPTH. Returns it, and how many children
+ * it has already.
  * @throws NotFoundError; DomainError illegal_transition (409) — running or done; ancestor_cancelled (409) — a
- * composite above it is cancelled, its cascade still to reach it; validation_failed — too many
+ * composite above it is cancelled, its cascade still to reach it; validation_failed — too many, or too deep
  */
 export function checkParent(tx: Tx, parentId: string, count: number): { parent: Job; existing: number } {
   const parent = requireJob(tx.sql, parentId);
@@ -109,7 +123,17 @@ export function checkParent(tx: Tx, parentId: string, count: number): { parent: 
       ancestorId: above,
     });
   }
-  const existing = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE parent_id = ?", parent.id).one().n;
+  const { n: existing, depth } = tx.sql
+    .exec<{ n: number; depth: number }>(PARENT_FACTS_SQL, parent.id, MAX_NESTING_DEPTH)
+    .one();
+  if (depth >= MAX_NESTING_DEPTH) {
+    throw new DomainError(
+      "validation_failed",
+      `job ${parent.id} is ${MAX_NESTING_DEPTH} or more levels below its top job: a child of it would pass the ` +
+        `limit of ${MAX_NESTING_DEPTH} levels of children; give the work to a job higher up`,
+      { issues: [{ path: "parentId", message: `at most ${MAX_NESTING_DEPTH} levels of children` }] },
+    );
+  }
   if (existing + count > MAX_CHILDREN_PER_PARENT) {
     throw new DomainError(
       "validation_failed",
@@ -145,7 +169,8 @@ function asComposite(job: Job): Partial<Job> {
  * placeholders (`#k`) for the jobs not yet created, and every new edge touches one (into it from the parent, or out
  * of it to its deps), so any new cycle passes through one: ONE search from the placeholders (core/dag `findCycle`)
  * reads each job reachable from them at most once. Not from the parent: its neighbours are its whole existing
- * subtree, read again per submission (a reviewer's batch of 240 children of a 1,750-child parent took 14 s).
+ * subtree, read again per submission (a reviewer's batch of 240 children of a 1,750-child parent took 14 s). Past
+ * SEARCH_BUDGET jobs, the jobs waiting on the parent are read instead, when they are fewer (dag/cycle-reach).
  */
 export function assertAcyclic(
   sql: SqlStorage,
@@ -158,11 +183,14 @@ export function assertAcyclic(
     if (placeholders.has(id)) return added;
     return [...added, ...storedWaitsOn(sql, id)];
   };
-  const cycle = findCycle(neighbours, labels);
+  const cycle = newCycle(sql, newEdges, labels, neighbours); // within bounds on either side of the parent
   if (cycle) {
-    throw new DomainError("validation_failed", `dependency cycle: ${cycle.join(" → ")}`, {
-      cycle,
-      issues: [{ path: "deps", message: `closes the cycle ${cycle.join(" → ")}` }],
+    // Named within bounds (core/dag `namedCycle`): a cycle is as long as the chain of live jobs it runs through.
+    const named = namedCycle(cycle);
+    throw new DomainError("validation_failed", `dependency cycle: ${named.text}`, {
+      cycle: named.cycle,
+      ...(named.length === undefined ? {} : { cycleLength: named.length }),
+      issues: [{ path: "deps", message: `closes the cycle ${named.text}` }],
     });
   }
 }
