@@ -12,7 +12,7 @@
  * the items after it, so two items that close a cycle together are refused too. And the cost is bounded by the
  * graph, not by graph × items: the cycle check shares what it learns across the batch (jobs/batch-reach).
  */
-import { failedDep } from "../../../core/dag.ts";
+import { failedDep, namedCycle } from "../../../core/dag.ts";
 import { DomainError, type ErrorCode } from "../../../core/errors.ts";
 import type { DepsMode } from "../../../core/model.ts";
 import { checkParent } from "../dag/children.ts";
@@ -74,7 +74,8 @@ export function checkItemRefs(
         if (!path) continue;
         const NEW = "(this job)"; // jobs/submit's placeholder for the job not yet created
         const cycle = [NEW, ...path, NEW];
-        return { code: "validation_failed", message: `dependency cycle: ${cycle.join(" → ")}` };
+        // Named within bounds (core/dag `namedCycle`): per item, and a batch holds up to 10,000 of them.
+        return { code: "validation_failed", message: `dependency cycle: ${namedCycle(cycle).text}` };
       }
       taken.set(item.parentId, before + 1);
       reach.addItem(parent.id, item.deps);
