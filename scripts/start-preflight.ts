@@ -40,9 +40,9 @@ function ownerName(command: string): string {
 /**
  * Takes the lock on `dir` for this process (created if missing) and returns the function that releases it; it is
  * also released when the process exits. Throws FixableError `state_in_use` while a live owner holds it, and
- * `state_unusable` when `dir` cannot be made or written. The lock
- * itself is shared/pid-lock's, the agent's too: a stale one (its owner crashed, or its pid reused by anything but
- * these scripts, or by a process started at another time) is taken over.
+ * `state_dir_unusable` (the agent's name for the same refusal) when `dir` cannot be made or written. The lock itself
+ * is shared/pid-lock's, the agent's too: a stale one (its owner crashed, or its pid reused by anything but these
+ * scripts, or by a process started at another time) is taken over.
  */
 export function lockState(dir: string): () => void {
   let taken: ReturnType<typeof takePidLock>;
@@ -52,7 +52,7 @@ export function lockState(dir: string): () => void {
   } catch (err) {
     // A file there, a directory it may not write, a read-only disk: the state's place is the fix, not `npm install`.
     throw new FixableError(
-      "state_unusable",
+      "state_dir_unusable",
       `cannot keep the local state in ${dir}: ${(err as Error).message}`,
       "point GIGAFACTORY_LOCAL_STATE at a directory you can write (unset: .wrangler/ in the checkout)",
     );
