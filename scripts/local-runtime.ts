@@ -13,13 +13,16 @@
  *
  * Usage (spawned by scripts/local-server.ts):
  *   GIGAFACTORY_ADMIN_TOKEN=T node scripts/local-runtime.ts --port N --persist-to DIR [--bundle FILE] [--migrate]
- *     [--verbose]
+ *     [--verbose] [--ready-fd FD] [--parent-pid PID]
  * `--bundle` serves a bundle built beforehand by `bundleWorker` (local-server builds it; the end-to-end tests build
  * one per run, since the sources do not change under them); without it the runtime bundles the Worker itself.
  * `--migrate` applies the pending D1 migrations (scripts/d1-migrations) before anything is served, so no request
  * meets a schema half made; a failure exits 1 (`migrations_failed`). They run here, not in the process that starts
  * this one: a Miniflare instance installs exit hooks that turn a SIGTERM into that process's death, which would cut
  * `npm start`'s own graceful stop short (test/e2e/start-early-stop).
+ * `--ready-fd` names a pipe on which it says it serves, and a port it could not take exits 3 (`port_in_use`): see
+ * scripts/runtime-ready. `--parent-pid` names the process that started it, the one whose exit stops it: read at its
+ * start, its parent may already be gone (killed while this runtime loaded) and init taken for it.
  * SIGINT/SIGTERM/SIGHUP (or its parent exiting) stop it, workerd included; workerd is
  * SIGKILLed if it has not stopped within 5 s. A workerd that crashes is restarted by Miniflare; one that cannot be
  * restarted makes this process exit 1 (`runtime_failed`), and its parent with it.
@@ -33,6 +36,7 @@ import { errorLine } from "../src/shared/fixable-error.ts";
 import { applyMigrations } from "./d1-migrations.ts";
 import { bundleWorker, ROOT } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
+import { EXIT_PORT_IN_USE, portTaken, signalReady } from "./runtime-ready.ts";
 import { useFastSqliteTmpdir } from "./sqlite-tmpdir.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
@@ -57,6 +61,8 @@ function parsedArgs() {
         bundle: { type: "string" },
         migrate: { type: "boolean", default: false },
         verbose: { type: "boolean", default: false },
+        "ready-fd": { type: "string" },
+        "parent-pid": { type: "string" },
       },
     }).values;
   } catch (err) {
@@ -69,6 +75,15 @@ const persistTo = path.resolve(args["persist-to"] ?? path.join(ROOT, ".wrangler"
 const adminToken = process.env.GIGAFACTORY_ADMIN_TOKEN ?? "";
 if (!Number.isInteger(port) || port < 1 || port > 65535) usage(`--port ${args.port} is not a TCP port`);
 if (!adminToken) usage("GIGAFACTORY_ADMIN_TOKEN is not set");
+/** A whole number from `min` (flag absent: undefined), or the usage line. */
+function intFlag(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(value) || Number(value) < min) usage(`--${name} ${value} is not a number from ${min}`);
+  return Number(value);
+}
+const readyFd = intFlag("ready-fd", args["ready-fd"], 3);
+// 2 and up: 1 is init, which an orphan's parent becomes, never the one that started it.
+const parentPid = intFlag("parent-pid", args["parent-pid"], 2);
 
 const config = path.join(ROOT, "wrangler.toml");
 // Keys left undefined (e.g. `config`) fail Miniflare's validation: keep only the set ones.
@@ -141,7 +156,16 @@ const mf = new Miniflare(
     ],
   }),
 );
-await mf.ready;
+await mf.ready.catch((err: unknown) => {
+  // Taken since the starter's preflight (or never checked): a line that says so, not Miniflare's stack.
+  if ((err as { code?: string }).code !== "ERR_ADDRESS_IN_USE") throw err;
+  stopping = true;
+  const taken = portTaken(port);
+  console.error(errorLine(taken));
+  killDescendants(process.pid);
+  process.exit(EXIT_PORT_IN_USE);
+});
+signalReady(readyFd);
 
 /**
  * Cron triggers, which `wrangler dev` leaves to a manual curl: the reaper's sweep is
@@ -192,11 +216,14 @@ async function stop(): Promise<void> {
   }
   process.exit(disposed ? 0 : 1);
 }
-onStopRequest({
-  stop: () => void stop(),
-  force: (why) => {
-    console.error(`✘ ${why} while stopping: killing workerd now`);
-    killDescendants(process.pid);
-    process.exit(130);
+onStopRequest(
+  {
+    stop: () => void stop(),
+    force: (why) => {
+      console.error(`✘ ${why} while stopping: killing workerd now`);
+      killDescendants(process.pid);
+      process.exit(130);
+    },
   },
-});
+  parentPid,
+);

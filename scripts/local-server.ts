@@ -11,6 +11,7 @@ import { appendFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { stopTree } from "./process-tree.ts";
+import { EXIT_PORT_IN_USE, portTaken, READY_FD, readyFlag } from "./runtime-ready.ts";
 import { BIN, bundleWorker, ROOT, stoppedStarting, toolEnv } from "./wrangler-runs.ts";
 
 // Importers take these from here, as before the wrangler runs had their own module.
@@ -57,7 +58,17 @@ export interface LocalServer {
   crash(): Promise<void>;
 }
 
-export async function waitForHealth(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+/**
+ * Resolves once `url` answers its health check; with `child`, fails as soon as that runtime has exited, and with
+ * `ready` (scripts/runtime-ready readyFlag) asks nothing of `url` before the runtime says it serves: until then an
+ * answer there is someone else's.
+ */
+export async function waitForHealth(
+  url: string,
+  timeoutMs: number,
+  child?: ChildProcess,
+  ready: () => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     // A runtime killed by a signal has no exit code, only its signalCode: both mean it is gone.
@@ -66,8 +77,8 @@ export async function waitForHealth(url: string, timeoutMs: number, child?: Chil
         `the local runtime exited with ${child.exitCode === null ? child.signalCode : `code ${child.exitCode}`}`,
       );
     try {
-      const res = await fetch(`${url}/api/v1/health`);
-      if (res.ok) return;
+      const res = ready() ? await fetch(`${url}/api/v1/health`) : undefined;
+      if (res?.ok) return;
     } catch {
       /* not up yet */
     }
@@ -102,6 +113,11 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     persistTo,
     "--bundle",
     bundle,
+    "--ready-fd",
+    String(READY_FD),
+    // Named, not read by the runtime at its start: this process may be killed while the runtime loads.
+    "--parent-pid",
+    String(process.pid),
   ];
   // The runtime applies them before it serves (~1 s; wrangler's own run took 8 s): see scripts/d1-migrations.
   if (!opts.migrated) args.push("--migrate");
@@ -112,8 +128,9 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
     env: toolEnv({ GIGAFACTORY_ADMIN_TOKEN: opts.adminToken }),
     // Its own process group, so a crash can take the runtime and its workerd down together.
     detached: true,
-    stdio: ["ignore", opts.verbose ? "inherit" : "pipe", opts.verbose ? "inherit" : "pipe"],
+    stdio: ["ignore", opts.verbose ? "inherit" : "pipe", opts.verbose ? "inherit" : "pipe", "pipe"],
   });
+  const ready = readyFlag(child);
   // Miniflare's own warnings (a workerd crash and restart among them) go to stdout, the runtime's to stderr.
   let tail = "";
   const keep = (d: Buffer) => {
@@ -142,7 +159,8 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   const exited = new Promise<void>((resolve) =>
     child.once("exit", (code, signal) => {
       // A server that dies on its own takes the reason with it unless we say it here: tests would only see ECONNREFUSED.
-      if (!stopping)
+      // A port taken under it is reported by the start, as `port_in_use` (scripts/runtime-ready).
+      if (!stopping && code !== EXIT_PORT_IN_USE)
         process.stderr.write(`\n✘ the local runtime exited on its own (code ${code}, signal ${signal})\n${tail}\n`);
       // Its workerd outlives a runtime that was SIGKILLed (nothing of the runtime runs to stop it), still serving the
       // port and writing the state: the peer harness's stop did that, and the next start found the port taken. After
@@ -158,7 +176,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
   };
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    await waitForHealth(url, 60_000, child);
+    await waitForHealth(url, 60_000, child, ready);
     if (opts.signal?.aborted) throw stoppedStarting();
   } catch (err) {
     stopping = true;
@@ -168,6 +186,7 @@ export async function startLocalServer(opts: LocalServerOptions): Promise<LocalS
       throw stoppedStarting();
     }
     killGroup(true);
+    if (child.exitCode === EXIT_PORT_IN_USE) throw portTaken(opts.port);
     throw new Error(`${(err as Error).message}\n${tail}`);
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);

@@ -102,3 +102,21 @@ export async function stopTree(pid: number, sig: NodeJS.Signals, graceMs: number
 export function killDescendants(root: number): void {
   for (const pid of descendants(root)) signal(pid, "SIGKILL");
 }
+
+/** What stopChildren needs of a spawned child (a ChildProcess). */
+export interface Spawned {
+  readonly pid?: number | undefined;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+}
+
+/**
+ * `stopTree` for each of `children` still running, together (`npm start`'s agents and the enrollments it ran). One
+ * that has exited is skipped: Node reaps a child and records its exit in the same step, so its pid is free from then
+ * on and may be anyone's by the time of the stop (an enrollment that ended hours ago) — signalling it, and SIGKILLing
+ * that process's whole tree after the grace, hit a stranger.
+ */
+export async function stopChildren(children: readonly Spawned[], sig: NodeJS.Signals, graceMs: number): Promise<void> {
+  const live = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(live.map((c) => (c.pid === undefined ? null : stopTree(c.pid, sig, graceMs))));
+}

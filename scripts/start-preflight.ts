@@ -39,13 +39,24 @@ function ownerName(command: string): string {
 
 /**
  * Takes the lock on `dir` for this process (created if missing) and returns the function that releases it; it is
- * also released when the process exits. Throws FixableError `state_in_use` while a live owner holds it. The lock
- * itself is shared/pid-lock's, the agent's too: a stale one (its owner crashed, or its pid reused by anything but
- * these scripts, or by a process started at another time) is taken over.
+ * also released when the process exits. Throws FixableError `state_in_use` while a live owner holds it, and
+ * `state_dir_unusable` (the agent's name for the same refusal) when `dir` cannot be made or written. The lock itself
+ * is shared/pid-lock's, the agent's too: a stale one (its owner crashed, or its pid reused by anything but these
+ * scripts, or by a process started at another time) is taken over.
  */
 export function lockState(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
-  const taken = takePidLock(path.join(dir, LOCK_FILE), (command) => OWNERS.some((re) => re.test(command)));
+  let taken: ReturnType<typeof takePidLock>;
+  try {
+    mkdirSync(dir, { recursive: true });
+    taken = takePidLock(path.join(dir, LOCK_FILE), (command) => OWNERS.some((re) => re.test(command)));
+  } catch (err) {
+    // A file there, a directory it may not write, a read-only disk: the state's place is the fix, not `npm install`.
+    throw new FixableError(
+      "state_dir_unusable",
+      `cannot keep the local state in ${dir}: ${(err as Error).message}`,
+      "point GIGAFACTORY_LOCAL_STATE at a directory you can write (unset: .wrangler/ in the checkout)",
+    );
+  }
   if (taken.ok) return taken.release;
   throw stateInUse(dir, taken.owner && { pid: taken.owner.pid, what: ownerName(taken.owner.command) });
 }

@@ -22,7 +22,7 @@ import { type DemoJob, demoSummary } from "./demo-summary.ts";
 import { adminToken, port } from "./dev.ts";
 import { localEngineUserArgs } from "./engine-user-reach.ts";
 import { ROOT, startLocalServer, toolEnv } from "./local-server.ts";
-import { killDescendants, stopTree } from "./process-tree.ts";
+import { killDescendants, stopChildren } from "./process-tree.ts";
 import { assertPortFree, lockState, startFailureText } from "./start-preflight.ts";
 import { onStopRequest } from "./stop-signals.ts";
 
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     starting.abort();
     console.log("\n… stopping: draining the agents, then the coordinator");
     // Each agent's tree (its engines too), SIGKILLed if its drain overruns the grace period.
-    await Promise.all(agents.map((a) => (a.pid === undefined ? null : stopTree(a.pid, "SIGTERM", AGENT_GRACE_MS))));
+    await stopChildren(agents, "SIGTERM", AGENT_GRACE_MS);
     // A start-up it cut short rejects once what it started is gone.
     await (await startup.catch(() => undefined))?.stop();
     console.log("✔ stopped");

@@ -20,8 +20,13 @@ export interface StopHandlers {
   force: (why: string) => void;
 }
 
-/** Installs the signal handlers and the parent watch; returns a function that removes them. */
-export function onStopRequest(handlers: StopHandlers): () => void {
+/**
+ * Installs the signal handlers and the parent watch; returns a function that removes them. `parent` is the pid whose
+ * exit is a stop request: by default this process's parent as it is now, but a process that installs this only once
+ * it has started (the local runtime: after Miniflare is ready) is told its starter's pid, since by then an orphan's
+ * parent is already init and nothing would ever change (agent/parent-watch, for the same reason).
+ */
+export function onStopRequest(handlers: StopHandlers, parent: number = process.ppid): () => void {
   let firstAt: number | undefined;
   const request = (why: string) => {
     if (firstAt === undefined) {
@@ -37,7 +42,6 @@ export function onStopRequest(handlers: StopHandlers): () => void {
     process.on(sig, listener);
     return [sig, listener] as const;
   });
-  const parent = process.ppid;
   const watch = setInterval(() => {
     if (process.ppid === parent) return;
     clearInterval(watch);

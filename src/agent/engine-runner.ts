@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { readlinkSync, realpathSync } from "node:fs";
 import { LineSplitter, type LogStream } from "./log-batcher.ts";
+import { groupWorksIn, leaderGone } from "./orphan-group.ts";
 
 export type StopReason = "budget_wall" | "budget_usage" | "cancel" | "lease_lost" | "drain" | "shutdown";
 
@@ -149,12 +150,18 @@ export function startEngine(spec: EngineSpec): EngineProcess {
  * An engine left running by an agent that was SIGKILLed (its process group outlives
  * it) would keep writing into a workspace about to be rebuilt. Linux only, and only
  * when the process's cwd is still that job's workspace, so a recycled pid is never hit.
+ * An engine that has died since (at its next write to the dead agent's pipe) may have left its group running — what
+ * it started: a server, a browser — which goes too when one of them still works in that workspace (agent/orphan-group).
  */
 export function killOrphanEngine(pid: number, workspace: string): boolean {
   if (process.platform !== "linux" || !Number.isInteger(pid) || pid <= 1) return false;
   try {
-    const cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, "");
-    if (cwd !== realpathSync(workspace)) return false;
+    if (leaderGone(pid)) {
+      if (!groupWorksIn(pid, workspace)) return false;
+    } else {
+      const cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, "");
+      if (cwd !== realpathSync(workspace)) return false;
+    }
     process.kill(-pid, "SIGKILL");
     return true;
   } catch {

@@ -1,9 +1,10 @@
 // Stopping a process tree (scripts/process-tree): real processes, no fixed delays — a zombie counts as dead, a
 // tree that honours the signal stops within its grace, and a child and grandchild that ignore SIGTERM are
-// SIGKILLed once the grace period is over.
+// SIGKILLed once the grace period is over. Stopping the children a script spawned leaves the pid of one that has
+// already exited alone (`npm start`'s finished enrollments): pids are reused, and it may be anyone's by then.
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { descendants, isRunning, stopTree, waitGone } from "../../scripts/process-tree.ts";
+import { descendants, isRunning, stopChildren, stopTree, waitGone } from "../../scripts/process-tree.ts";
 
 /** Spawns `script` (node -e); resolves with its pid once it printed `ready <pids…>`, and those pids. */
 async function start(script: string): Promise<{ pid: number; others: number[] }> {
@@ -48,5 +49,22 @@ describe.skipIf(process.platform !== "linux")("process trees", () => {
     const { pid, others } = await start(IGNORE_TERM_WITH_GRANDCHILD);
     expect(await stopTree(pid, "SIGTERM", 300)).toBe(false); // false: the grace did not suffice, SIGKILL did
     expect([pid, ...others].filter(isRunning)).toEqual([]);
+  });
+
+  it("stopChildren stops the children still running and never signals the pid of one that has exited", async () => {
+    // A stranger holding the pid an exited child had (reused): a process of this test, so it can be checked.
+    const stranger = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    const exited = { pid: stranger.pid, exitCode: 0, signalCode: null };
+    const running = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    try {
+      await stopChildren([exited, running], "SIGTERM", 10_000);
+      expect({ running: isRunning(running.pid as number), stranger: isRunning(stranger.pid as number) }).toEqual({
+        running: false,
+        stranger: true,
+      });
+    } finally {
+      for (const c of [stranger, running]) if (isRunning(c.pid as number)) c.kill("SIGKILL");
+      await waitGone([stranger.pid as number, running.pid as number], 5_000);
+    }
   });
 });
