@@ -102,7 +102,9 @@ function requestBody(op: Op): Record<string, unknown> | undefined {
     content[type] = { schema, "x-max-bytes": raw!.maxBytes };
   }
   if (raw) limits.push(`${raw.maxBytes} bytes as ${raw.types.join(" or ")}`);
-  return { description: `At most ${limits.join(", ")}: a larger body is refused 413 payload_too_large`, content };
+  const description = `At most ${limits.join(", ")}: a larger body is refused 413 payload_too_large`;
+  // OpenAPI's default is optional: a JSON body's route refuses none unless it reads an empty one as {}.
+  return { description, ...(op.body ? { required: !op.bodyOptional } : {}), content };
 }
 
 function buildDocument(): Record<string, unknown> {
