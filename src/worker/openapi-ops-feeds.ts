@@ -116,7 +116,16 @@ export const ARTIFACT_OPS: Op[] = [
       "application/octet-stream); 503 unavailable when storage did not give its bytes (download again)",
     role: "job-reader",
     ok: {
-      "200": { description: "The artifact's bytes", media: ["text/plain", "image/*", "application/octet-stream"] },
+      "200": {
+        description: "The artifact's bytes",
+        media: ["text/plain", "image/*", "application/octet-stream"],
+        // What a client checks a download against (the CLI's `artifacts get` refuses bytes that do not match).
+        headers: {
+          "x-content-sha256": "hex SHA-256 of the bytes, as the artifact's listing gives it",
+          etag: "the same digest, quoted",
+          "content-disposition": "inline (text, raster images) or attachment, with the artifact's name as filename",
+        },
+      },
     },
   },
   {
