@@ -104,7 +104,11 @@ export const cors: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   await next();
   if (c.res.status === 101) return;
-  const headers: Record<string, string> = { vary: "Origin" };
+  // Added to the answer's own Vary (GET …/metrics varies by Accept), never in its place.
+  const vary = c.res.headers.get("vary");
+  const headers: Record<string, string> = {
+    vary: !vary ? "Origin" : /\borigin\b/i.test(vary) ? vary : `${vary}, Origin`,
+  };
   if (allowed) {
     headers["access-control-allow-origin"] = origin;
     headers["access-control-expose-headers"] = EXPOSED_HEADERS;
