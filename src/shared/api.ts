@@ -228,8 +228,8 @@ export const CHANGED = {
 export const DeadLetterKey = z
   .object({ at: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), id: utf8Text(512, z.string().min(1)) })
   .strict();
-/** A dead letter's id in a path (`…/dead-letters/{id}/redrive`): as long as ids are kept (a queue message id, `<id>:<i>`). */
-export const DeadLetterIdParam = utf8Text(512, z.string().min(1)).describe("the dead letter's id, as listed");
+/** A dead letter's id in a path (`…/dead-letters/{id}/redrive`): as long as ids are kept; its bound said in bytes. */
+export const DeadLetterIdParam = utf8Text(512, z.string().min(1)).describe("a dead letter's id: ≤ 512 bytes of UTF-8");
 const NOT_A_PAGE = "must be a nextCursor from an earlier page of dead letters";
 /** `since` (ms, inclusive) bounds the time from below; `cursor` (a page's `nextCursor`) goes on after its last row. */
 export const DeadLettersQuery = z

@@ -32,7 +32,7 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 const ALLOWED_HEADERS = "authorization, content-type, idempotency-key, last-event-id";
 const ALLOWED_METHODS = "GET, POST, PATCH, DELETE";
 /** Response headers a dashboard may read beyond the CORS-safelisted ones. */
-const EXPOSED_HEADERS = "idempotent-replayed, etag, x-content-sha256, content-disposition, content-length";
+export const EXPOSED_HEADERS = "idempotent-replayed, etag, x-content-sha256, content-disposition, content-length";
 /** Preflights cached for 10 minutes: the allowed origins change only with a deploy. */
 const PREFLIGHT_MAX_AGE_S = 600;
 
@@ -104,7 +104,11 @@ export const cors: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   await next();
   if (c.res.status === 101) return;
-  const headers: Record<string, string> = { vary: "Origin" };
+  // Added to the answer's own Vary (GET …/metrics varies by Accept), never in its place.
+  const vary = c.res.headers.get("vary");
+  const headers: Record<string, string> = {
+    vary: !vary ? "Origin" : /\borigin\b/i.test(vary) ? vary : `${vary}, Origin`,
+  };
   if (allowed) {
     headers["access-control-allow-origin"] = origin;
     headers["access-control-expose-headers"] = EXPOSED_HEADERS;

@@ -45,6 +45,7 @@ export const BUDGET_OPS: Op[] = [
       "`changed` (false: an operator's pause was already in force, nothing written or audited)",
     role: "operator",
     body: BudgetActionBody,
+    bodyOptional: true,
     ok: acted,
   },
   {
@@ -57,6 +58,7 @@ export const BUDGET_OPS: Op[] = [
       "budget and `changed` (false: nothing was paused — nothing written, audited or resolved)",
     role: "operator",
     body: BudgetActionBody,
+    bodyOptional: true,
     ok: acted,
   },
 ];

@@ -125,8 +125,20 @@ export const ARTIFACT_OPS: Op[] = [
       },
     ],
     ok: {
-      "200": { description: "The artifact's bytes", media: ["text/plain", "image/*", "application/octet-stream"] },
-      "304": empty("Not modified: If-None-Match named this artifact's ETag (no body)"),
+      "200": {
+        description: "The artifact's bytes",
+        media: ["text/plain", "image/*", "application/octet-stream"],
+        // What a client checks a download against (the CLI's `artifacts get` refuses bytes that do not match).
+        headers: {
+          "x-content-sha256": "hex SHA-256 of the bytes, as the artifact's listing gives it",
+          etag: "the same digest, quoted",
+          "content-disposition": "inline (text, raster images) or attachment, with the artifact's name as filename",
+        },
+      },
+      "304": {
+        ...empty("Not modified: If-None-Match named this artifact's ETag (no body)"),
+        headers: { etag: "the artifact's ETag (its SHA-256, quoted)", "x-content-sha256": "hex SHA-256 of the bytes" },
+      },
     },
   },
   {

@@ -55,6 +55,7 @@ export const FACTORY_OPS: Op[] = [
       "Factory heartbeat; returns live leases and queue version. Declared capabilities beyond the grant stay pending; seats are capped by the seat limit",
     role: "factory",
     body: HeartbeatBody,
+    bodyOptional: true,
     ok: { "200": json("The factory as now recorded, the queue version and its live leases", A.HeartbeatAnswerSchema) },
   },
   {
@@ -88,6 +89,7 @@ export const FACTORY_OPS: Op[] = [
       "limit; audited. Idempotent: with nothing pending and no new limit it answers `changed: false` (nothing written)",
     role: "operator",
     body: ApproveGrantBody,
+    bodyOptional: true,
     ok: { "200": json("The factory, and whether anything changed", FactoryApproveAnswerSchema) },
   },
   {
@@ -209,6 +211,7 @@ export const AGENT_OPS: Op[] = [
     summary: "A one-time enrollment code for an agent",
     role: "operator",
     body: EnrollmentCodeBody,
+    bodyOptional: true,
     ok: { "201": json("The code (shown this once) and when it expires", A.EnrollmentCodeSchema) },
   },
   {

@@ -130,6 +130,7 @@ export const GATE_OPS: Op[] = [
       "key that is not frozen answers `changed: false` (nothing written or audited)",
     role: "operator",
     body: UnfreezeBody,
+    bodyOptional: true,
     ok: { "200": json("The key's gate, unfrozen, and whether it was frozen", SerialUnfreezeAnswerSchema) },
   },
   {

@@ -29,6 +29,11 @@ export type Op = {
   /** Who may call it (worker/openapi-params ROLES says what each role means); the document's `x-role`. */
   role: OpRole;
   body?: z.ZodType;
+  /**
+   * The route reads an empty body as `{}` (worker/validate `body`'s allowEmpty): the document leaves the body
+   * optional. Otherwise a body is `required` — its route refuses none with 400 "a JSON body is required".
+   */
+  bodyOptional?: true;
   /** The JSON body's limit, bytes (UTF-8): worker/validate MAX_JSON_BYTES unless the route reads more. */
   maxBodyBytes?: number;
   /**
@@ -173,6 +178,7 @@ export const RUN_OPS: Op[] = [
       "sets the job's budget to any value above the spend (audited job.budget_raised, or job.budget_lowered)",
     role: "operator",
     body: ActionBody,
+    bodyOptional: true,
     ok: { "200": json("The job after the action (as stored: no waitingReason)", JobSchema) },
   },
   {
@@ -181,6 +187,7 @@ export const RUN_OPS: Op[] = [
     summary: "Claim the best job for this factory (204 when none fits)",
     role: "factory",
     body: ClaimBody,
+    bodyOptional: true,
     ok: {
       "200": json("The job claimed, its lease, its lessons and what is left of its budget (allowance)", ClaimSchema),
       "204": empty("No job fits"),

@@ -56,6 +56,8 @@ export type Reply = {
   media?: string[] | "none";
   /** An idempotent replay: the answer carries `idempotent-replayed: true`. */
   replayed?: boolean;
+  /** Headers of the answer a client reads (a download's digest), each with what it says. */
+  headers?: Record<string, string>;
 };
 
 export type Replies = Partial<Record<SuccessStatus, Reply>>;
@@ -203,6 +205,12 @@ const REPLAYED_HEADER = {
   },
 };
 
+/** A reply's own headers as OpenAPI header objects (every one a string). */
+const named = (headers: Record<string, string> = {}) =>
+  Object.fromEntries(
+    Object.entries(headers).map(([h, description]) => [h, { description, schema: { type: "string" } }]),
+  );
+
 /** An operation's success replies as OpenAPI `responses` entries (the 4XX problem is added by worker/openapi). */
 export function successResponses(replies: Replies): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -216,7 +224,7 @@ export function successResponses(replies: Replies): Record<string, unknown> {
           );
     out[status] = {
       description: r.description,
-      ...(r.replayed ? { headers: REPLAYED_HEADER } : {}),
+      ...(r.replayed || r.headers ? { headers: { ...(r.replayed ? REPLAYED_HEADER : {}), ...named(r.headers) } } : {}),
       ...(content ? { content } : {}),
     };
   }

@@ -9,6 +9,7 @@
  * document's `components["x-roles"]`).
  */
 import { z } from "zod";
+import { ERROR_CODES } from "../core/errors.ts";
 import { JOB_OPS, META_OPS, type Op, RUN_OPS } from "./openapi-ops.ts";
 import { ALERTS_OPS } from "./openapi-ops-alerts.ts";
 import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
@@ -48,24 +49,34 @@ export const OPS: Op[] = [
   ...ROUTING_OPS,
 ];
 
-const PROBLEM = {
-  description: "Problem (RFC 9457)",
-  content: {
-    "application/problem+json": {
-      schema: {
-        type: "object",
-        required: ["type", "title", "status", "detail", "code"],
-        properties: {
-          type: { type: "string" },
-          title: { type: "string" },
-          status: { type: "integer" },
-          detail: { type: "string" },
-          code: { type: "string" },
-        },
-      },
-    },
-  },
-};
+/** The codes a problem may carry under `range` (`4` or `5`): core/errors ERROR_CODES, plus worker/problem's `internal`. */
+function problemCodes(range: 4 | 5): string[] {
+  const codes = Object.entries(ERROR_CODES).filter(([, status]) => Math.floor(status / 100) === range);
+  return [...codes.map(([code]) => code), ...(range === 5 ? ["internal"] : [])];
+}
+
+/**
+ * An error answer (RFC 9457 problem+json, worker/problem) with the codes it may carry in that status range. Both
+ * ranges are declared on every operation: a 503 `unavailable` (a queue, R2 or D1 refused the work; resend) is named
+ * by five operations' own summaries, and any operation answers 500 `internal` on a bug — a document that declared
+ * only `4XX` left a generated client with no shape for either.
+ */
+function problem(range: 4 | 5): Record<string, unknown> {
+  const description =
+    range === 4
+      ? "Refused (RFC 9457 problem): `code` says why"
+      : "Failed (RFC 9457 problem): 503 `unavailable` — a dependency refused the work, nothing was kept, send it " +
+        "again; 500 `internal` — a bug on our side, logged";
+  const properties = {
+    type: { type: "string" },
+    title: { type: "string" },
+    status: { type: "integer" },
+    detail: { type: "string" },
+    code: { type: "string", enum: problemCodes(range) },
+  };
+  const schema = { type: "object", required: ["type", "title", "status", "detail", "code"], properties };
+  return { description, content: { "application/problem+json": { schema } } };
+}
 
 function jsonSchema(s: z.ZodType): unknown {
   const { $schema: _, ...schema } = z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
@@ -91,10 +102,12 @@ function requestBody(op: Op): Record<string, unknown> | undefined {
     content[type] = { schema, "x-max-bytes": raw!.maxBytes };
   }
   if (raw) limits.push(`${raw.maxBytes} bytes as ${raw.types.join(" or ")}`);
-  return { description: `At most ${limits.join(", ")}: a larger body is refused 413 payload_too_large`, content };
+  const description = `At most ${limits.join(", ")}: a larger body is refused 413 payload_too_large`;
+  // OpenAPI's default is optional: a JSON body's route refuses none unless it reads an empty one as {}.
+  return { description, ...(op.body ? { required: !op.bodyOptional } : {}), content };
 }
 
-export function openApiDocument(): Record<string, unknown> {
+function buildDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPS) {
     const params = pathParameters(op.path);
@@ -114,7 +127,7 @@ export function openApiDocument(): Record<string, unknown> {
       "x-role": op.role,
       parameters: [...params, ...queryParams, ...headerParams],
       ...(body ? { requestBody: body } : {}),
-      responses: { ...successResponses(op.ok), "4XX": PROBLEM },
+      responses: { ...successResponses(op.ok), "4XX": problem(4), "5XX": problem(5) },
     };
   }
   return {
@@ -129,4 +142,37 @@ export function openApiDocument(): Record<string, unknown> {
     security: [{ bearer: [] }],
     paths,
   };
+}
+
+/**
+ * The document and its JSON text, built once per isolate: they depend on constants alone, and building them (zod's
+ * JSON Schema of every operation and answer) cost ~20 ms of CPU — on an unauthenticated GET, each time, which alone is
+ * twice a Workers Free request's CPU limit. Frozen, so no reader can change what later requests are served.
+ */
+let built: { doc: Record<string, unknown>; json: string } | undefined;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function builtOnce(): { doc: Record<string, unknown>; json: string } {
+  if (!built) {
+    const doc = deepFreeze(buildDocument());
+    built = { doc, json: JSON.stringify(doc) };
+  }
+  return built;
+}
+
+/** The OpenAPI document (frozen; the same object on every call). */
+export function openApiDocument(): Record<string, unknown> {
+  return builtOnce().doc;
+}
+
+/** The document as the JSON text `GET /api/v1/openapi.json` answers. */
+export function openApiJson(): string {
+  return builtOnce().json;
 }

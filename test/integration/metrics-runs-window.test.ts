@@ -1,8 +1,11 @@
 // GET …/metrics reads only the runs of its window, whatever the product's history: the per-factory success query
 // (policies/metrics FACTORY_RATES_SQL) is a range over the covering index runs_by_end — EXPLAIN QUERY PLAN of the
 // very query shows no scan of `runs` (runs are kept for good, and a Prometheus scrape every 15 s read all of them) —
-// and a run that ended before the window is on neither side of a factory's ratio while one inside it counts.
+// and a run that ended before the window is on neither side of a factory's ratio while one inside it counts. A revoked
+// factory (its row kept for good) is listed only while a run of it ended in the window: listed with 0 runs, each
+// revocation added its series to every scrape for ever.
 import { env, runInDurableObject } from "cloudflare:test";
+import parse from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
 import { FACTORY_RATES_SQL } from "../../src/durable-objects/coordinator/policies/metrics.ts";
 import { FACTORY_WINDOW_MS, type MetricsSnapshot } from "../../src/shared/api-metrics.ts";
@@ -44,5 +47,27 @@ describe("GET …/metrics over a long history", () => {
     });
     const m = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
     expect(m.factories).toEqual([{ id: f.factoryId, name: "box-w", runs: 2, successes: 1, successRate: 0.5 }]);
+  });
+
+  it("lists a revoked factory only while a run of it ended in the window", async () => {
+    const product = "metrics-window-revoked";
+    const idle = await enroll(product, "box-idle");
+    const busy = await enroll(product, "box-busy");
+    await enroll(product, "box-kept"); // enrolled, no runs: listed with 0
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      insertRun(state.storage.sql, busy.factoryId, 3, Date.now() - 5_000, "success");
+    });
+    for (const f of [idle, busy]) {
+      const r = await api("POST", `${P(product)}/factories/${f.factoryId}/token/revoke`, { token: ADMIN });
+      expect(r.status).toBe(200);
+    }
+    const m = (await api<MetricsSnapshot>("GET", `${P(product)}/metrics`, { token: ADMIN })).body;
+    expect(m.factories.map((f) => [f.name, f.runs]).sort()).toEqual([
+      ["box-busy", 1],
+      ["box-kept", 0],
+    ]);
+    const text = (await api<string>("GET", `${P(product)}/metrics?format=prometheus`, { token: ADMIN })).body;
+    const runs = parse(text).find((f) => f.name === "gigafactory_factory_runs");
+    expect(runs?.metrics.map((x) => x.labels?.name).sort()).toEqual(["box-busy", "box-kept"]);
   });
 });

@@ -2,7 +2,8 @@
 // lease that runs out and is expired by the cron sweep) the counters moved by exactly the right amounts — 3
 // dispatches in the latency histogram, 1 retry, 1 lease expiry — and queue depth, seats and the per-factory success
 // rate agree; dispatch latency counts from the later of queuedAt and notBefore; the same numbers come back as Prometheus text (parsed with a real parser) by ?format=prometheus and by
-// Accept: text/plain;version=0.0.4; ?format wins over Accept, another value is a 400 problem; a viewer may read it,
+// Accept: text/plain;version=0.0.4; ?format wins over Accept, another value is a 400 problem; an answer chosen by
+// Accept says `Vary: Accept` (a cache in front must not serve one format for the other); a viewer may read it,
 // no token is a 401. A factory's success ratio leaves cancelled, budget_exceeded and fenced runs out of both sides.
 import {
   createExecutionContext,
@@ -194,6 +195,13 @@ describe("GET …/metrics", () => {
     expect(bad.headers.get("content-type")).toContain("application/problem+json");
     expect(bad.body).toMatchObject({ code: "validation_failed" });
     expect((await metrics(ADMIN, "?verbose=1")).status).toBe(400);
+  });
+
+  it("says an answer chosen by Accept varies by Accept, beside the Origin CORS adds", async () => {
+    const vary = (r: { headers: Headers }) => (r.headers.get("vary") ?? "").split(/\s*,\s*/).sort();
+    expect(vary(await metrics(ADMIN, "", { accept: "text/plain;version=0.0.4" }))).toEqual(["Accept", "Origin"]);
+    expect(vary(await metrics(ADMIN, "", { accept: "application/json" }))).toEqual(["Accept", "Origin"]);
+    expect(vary(await metrics(ADMIN, "?format=json"))).toEqual(["Origin"]); // the URL alone decides
   });
 
   it("is readable by a viewer, not without a token", async () => {

@@ -69,7 +69,7 @@ describe("the OpenAPI document's requests", () => {
 describe("the OpenAPI document's answers", () => {
   it("the sockets answer 101 Switching Protocols, with no 200", () => {
     for (const path of [`${P}/jobs/{jobId}/events/ws`, `${P}/factories/connect`]) {
-      expect(Object.keys(op("get", path).responses).sort(), path).toEqual(["101", "4XX"]);
+      expect(Object.keys(op("get", path).responses).sort(), path).toEqual(["101", "4XX", "5XX"]);
     }
   });
 
@@ -77,7 +77,7 @@ describe("the OpenAPI document's answers", () => {
     const claim = op("post", `${P}/claim`).responses;
     expect(claim["200"]?.content).toEqual({ "application/json": { schema: { $ref: "#/components/schemas/Claim" } } });
     expect(claim["204"]?.content).toBeUndefined();
-    expect(Object.keys(op("post", `${P}/jobs:batch`).responses)).toEqual(["202", "4XX"]);
+    expect(Object.keys(op("post", `${P}/jobs:batch`).responses)).toEqual(["202", "4XX", "5XX"]);
   });
 
   it("a replay under an idempotency key is a 200 with idempotent-replayed: true", () => {

@@ -35,8 +35,10 @@ metrics.get("/metrics", async (c) => {
   const { format } = query(c, MetricsQuery);
   const snapshot = await unwrap(c.get("coordinator").metrics(c.get("productId")));
   const prometheus = format ? format === "prometheus" : prefersPrometheus(c.req.header("accept"));
-  if (!prometheus) return c.json(snapshot);
-  return c.body(await renderPrometheus(snapshot), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+  // Chosen by Accept, the answer must say so: a cache in front would otherwise serve one format for the other.
+  const vary: Record<string, string> = format ? {} : { vary: "Accept" };
+  if (!prometheus) return c.json(snapshot, 200, vary);
+  return c.body(await renderPrometheus(snapshot), 200, { "content-type": PROMETHEUS_CONTENT_TYPE, ...vary });
 });
 
 metrics.get("/stats", async (c) => {

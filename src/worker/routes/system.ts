@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../auth.ts";
-import { openApiDocument } from "../openapi.ts";
+import { openApiJson } from "../openapi.ts";
 
 export const system = new Hono<AppEnv>();
 
@@ -18,4 +18,5 @@ system.get("/health", async (c) => {
   return c.json({ status: d1 === "ok" ? "healthy" : "degraded", d1, at: new Date().toISOString() });
 });
 
-system.get("/openapi.json", (c) => c.json(openApiDocument()));
+// Built once per isolate (worker/openapi `openApiJson`): the same text every time, for a fraction of the CPU.
+system.get("/openapi.json", (c) => c.body(openApiJson(), 200, { "content-type": "application/json" }));

@@ -13,7 +13,7 @@
  * a run an operator, a budget or a lost lease ended (`cancelled`, `budget_exceeded`, `fenced`) is on neither side.
  */
 import { bucketIndex, cumulativeBuckets, dispatchLatencyMs, emptyHistogram, ratio } from "../../../core/metrics.ts";
-import { type Job, type RunResult, STAGES, type Stage } from "../../../core/model.ts";
+import { type Factory, type Job, type RunResult, STAGES, type Stage } from "../../../core/model.ts";
 import {
   FACTORY_WINDOW_MS,
   type FactoryRate,
@@ -119,13 +119,20 @@ export const FACTORY_RATES_SQL = `SELECT factory_id, COUNT(*) AS runs, SUM(CASE 
 export const RUNS_BY_END_SQL =
   "CREATE INDEX IF NOT EXISTS runs_by_end ON runs(ended_at, factory_id, outcome) WHERE ended_at IS NOT NULL";
 
-/** Counted runs that ended in the window, per factory (every enrolled factory listed, 0 runs included). */
-function factoryRates(tx: Tx, names: Map<string, string>): FactoryRate[] {
+/**
+ * Counted runs that ended in the window, per factory: every enrolled factory (0 runs included), and one revoked or
+ * deregistered only while a run of it ended in the window. A revoked factory's row is kept for good (revocation is
+ * final: it enrolls again under a new id), and listing it with 0 runs added three Prometheus series per revocation,
+ * for ever — a label set that grew with each revoke and re-enroll.
+ */
+function factoryRates(tx: Tx, factories: readonly Factory[]): FactoryRate[] {
   const rows = tx.sql
     .exec<{ factory_id: string; runs: number; successes: number }>(FACTORY_RATES_SQL, tx.now - FACTORY_WINDOW_MS)
     .toArray();
   const byId = new Map(rows.map((r) => [r.factory_id, r]));
-  const ids = new Set([...names.keys(), ...byId.keys()]);
+  const names = new Map(factories.map((f) => [f.id, f.name]));
+  const enrolled = factories.filter((f) => f.status !== "revoked").map((f) => f.id);
+  const ids = new Set([...enrolled, ...byId.keys()]);
   return [...ids].sort().map((id) => {
     const r = byId.get(id);
     const runs = r?.runs ?? 0;
@@ -161,7 +168,7 @@ export function metricsSnapshot(tx: Tx): MetricsSnapshot {
     breakers: listBreakers(tx),
     ...(budget ? { budget } : {}),
     openAlerts: openAlertCounts(tx),
-    factories: factoryRates(tx, new Map(factories.map((f) => [f.id, f.name]))),
+    factories: factoryRates(tx, factories),
     factoryWindowMs: FACTORY_WINDOW_MS,
   };
 }
