@@ -4,6 +4,8 @@
 // answer as its reason (and a thrown error's URL cut to its origin, there and in the log line), instead of moving
 // to the dead-letter queue, which records only "delivery failed after all retries". A receiver answering 3xx is never
 // followed (the signed body would go where the operator never pointed it): the try fails, as any non-2xx does.
+// A receiver that let a try time out is sent nothing more of that batch (each would wait the timeout out in turn):
+// its other messages are retried unsent with their own backoff, except one on its last try, which is still sent.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WEBHOOK_LAST_TRY, type WebhookMessage } from "../../src/worker/queues/webhooks.ts";
 import { ADMIN, api, P, until } from "./client.ts";
@@ -165,5 +167,45 @@ describe("webhook queue: one batch, many receivers", () => {
     // Each message settled on its own: the refused one retried, the others acked.
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["s1"]);
     expect([...result.explicitAcks].sort()).toEqual(["f1", "f2", "s2"]);
+  });
+});
+
+describe("webhook queue: a receiver that does not answer", () => {
+  it("is sent nothing more of the batch once a try timed out: the rest retried unsent, a last try still sent", async () => {
+    const product = "qw-silent";
+    const other = "qw-answering";
+    for (const p of [product, other]) {
+      const put = await api("PUT", `${P(p)}/webhook`, {
+        token: ADMIN,
+        json: { url: `${HOOK_URL}/${p}`, secret: "s3cret-of-sixteen-chars" },
+      });
+      expect(put.status).toBe(200);
+    }
+    // As the consumer's delivery timeout ends a try: fetch rejects with the signal's reason, a TimeoutError (thrown
+    // at once here, so the test does not wait the 10 s out). The other product's receiver answers.
+    hook = receiver((r) => {
+      if (r.body.productId === other) return 200;
+      throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    });
+    const result = await run([
+      { id: "n1", body: message(product, "dlv_n1", 1), attempts: 1 },
+      { id: "n2", body: message(product, "dlv_n2", 2), attempts: 1 },
+      { id: "o1", body: message(other, "dlv_o1", 3), attempts: 1 },
+      { id: "n3", body: message(product, "dlv_n3", 4), attempts: WEBHOOK_LAST_TRY },
+      { id: "n4", body: message(product, "dlv_n4", 5), attempts: 3 },
+      { id: "o2", body: message(other, "dlv_o2", 6), attempts: 1 },
+    ]);
+    const posted = (p: string) => hook!.received.filter((r) => r.body.productId === p).map((r) => r.body.deliveryId);
+    // One try waited out the timeout; the next two were not sent (each would have waited it out too); the one on
+    // its last try was, so no delivery is dead-lettered without a POST. Another product's receiver heard all of its.
+    expect(posted(product)).toEqual(["dlv_n1", "dlv_n3"]);
+    expect(posted(other)).toEqual(["dlv_o1", "dlv_o2"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(["n1", "n2", "n4"]);
+    expect([...result.explicitAcks].sort()).toEqual(["n3", "o1", "o2"]);
+    const dl = await api<{ items: Array<{ id: string; reason: string }> }>("GET", `${P(product)}/dead-letters`, {
+      token: ADMIN,
+    });
+    expect(dl.body.items.map((d) => d.id)).toEqual(["n3"]);
+    expect(dl.body.items[0]?.reason).toContain("TimeoutError");
   });
 });

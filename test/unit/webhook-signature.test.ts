@@ -91,6 +91,7 @@ describe("the webhook's documented delivery rules", () => {
     expect(summary).toContain(`A 2xx answer within ${WEBHOOK_TIMEOUT_MS / 1000} s delivers it`);
     expect(summary).toContain("a redirect (never followed)");
     expect(summary).toContain(`${WEBHOOK_LAST_TRY} tries over about 9 minutes, then a dead letter`);
+    expect(summary).toContain("A try with no answer puts the product's other deliveries of that queue batch back");
     expect(summary).toContain(`at most ${RECORD_MAX_BYTES.webhook / 1024} KiB of JSON`);
     expect(summary).toContain("truncated: {bytes}");
   });
