@@ -175,10 +175,11 @@ async function deliver(env: Env, productId: string, rawBody: string, deliveryId:
   const target = await unwrap(coordinatorFor(env, productId).webhookTarget(productId));
   if (!target) return undefined;
   const timestamp = Math.floor(Date.now() / 1000);
+  const headers = await webhookHeaders(target.secret, deliveryId, timestamp, rawBody);
   const signal = AbortSignal.timeout(WEBHOOK_TIMEOUT_MS);
   const res = await fetch(target.url, {
     method: "POST",
-    headers: await webhookHeaders(target.secret, deliveryId, timestamp, rawBody),
+    headers,
     body: rawBody,
     // A redirect could carry the signed body somewhere the operator never named: not followed, counted a failure.
     redirect: "manual",
