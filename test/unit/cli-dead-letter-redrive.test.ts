@@ -24,7 +24,7 @@ describe("gigafactory dead-letters redrive", () => {
       gone: [404, "not_found", "dead letter gone does not exist"],
       bad: [409, "dead_letter_malformed", "dead letter bad cannot be redriven: its body is not JSON"],
       "outbox:3": [409, "dead_letter_not_redrivable", "dead letter outbox:3 (outbox:event) cannot be redriven"],
-      wh: [409, "dead_letter_not_redrivable", "dead letter wh (queue:webhook) cannot be redriven: the product has no webhook"],
+      wh: [409, "dead_letter_not_redrivable", "dead letter wh (queue:webhook) cannot be redriven: no webhook"],
     };
     const stub = await stubCoordinator((req, reply) => {
       const id = decodeURIComponent(req.url.split("/")[6] ?? "");
