@@ -64,7 +64,7 @@ export const ALERTS_OPS: Op[] = [
       "that job (or alert), so a retried older stage change is ignored. " +
       `A 2xx answer within ${WEBHOOK_TIMEOUT_MS / 1000} s delivers it; any other answer, a redirect (never followed) ` +
       `or none is a failed try: ${WEBHOOK_LAST_TRY} tries over about ${Math.round(webhookRetryWindowSeconds() / 60)} ` +
-      "minutes, then a dead letter (GET …/dead-letters). A try with no answer puts the product's other deliveries " +
+      "minutes, then a dead letter (GET …/dead-letters). A try with no answer puts the product's later deliveries " +
       "of that queue batch back unsent, each counting a try but never its last. A body is at most " +
       `${RECORD_MAX_BYTES.webhook / 1024} KiB of JSON: a larger one is cut, marked truncated: {bytes}. ` +
       "Audited (webhook.set). Answers {url, " +

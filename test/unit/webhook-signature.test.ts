@@ -95,7 +95,7 @@ describe("the webhook's documented delivery rules", () => {
     // Only the body is signed: a receiver deduping on the header would take a replayed capture with a new one.
     expect(summary).toContain("dedupe on the body's, which the signature covers (the header it does not)");
     expect(summary).toContain(`${WEBHOOK_LAST_TRY} tries over about 9 minutes, then a dead letter`);
-    expect(summary).toContain("A try with no answer puts the product's other deliveries of that queue batch back");
+    expect(summary).toContain("A try with no answer puts the product's later deliveries of that queue batch back");
     expect(summary).toContain(`at most ${RECORD_MAX_BYTES.webhook / 1024} KiB of JSON`);
     expect(summary).toContain("truncated: {bytes}");
   });
