@@ -1,7 +1,8 @@
 // The webhook queue's consumer (worker/queues/webhooks), one batch: a receiver that hangs holds back no other
 // product's deliveries, one product's go one at a time in batch order, each acked or retried on its own; and a
 // delivery still refused on the last try (`WEBHOOK_LAST_TRY`) is kept as a dead letter with the receiver's last
-// answer as its reason (and a thrown error's URL cut to its origin, there and in the log line), instead of moving
+// answer as its reason (and a thrown error's URL cut to its origin, there and in the log line, also a URL kept as
+// typed: `http:host/…`, a space in its path), instead of moving
 // to the dead-letter queue, which records only "delivery failed after all retries". A receiver answering 3xx is never
 // followed (the signed body would go where the operator never pointed it): the try fails, as any non-2xx does.
 // A receiver that let a try time out is sent nothing more of that batch (each would wait the timeout out in turn):
@@ -76,6 +77,39 @@ describe("webhook queue: a delivery that throws", () => {
     }
     const dl = await api<{ items: Array<{ reason: string }> }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
     expect(dl.body.items.map((d) => d.reason.includes("secret-path-token"))).toEqual([false]);
+  });
+});
+
+describe("webhook queue: a delivery that throws, to a URL stored as typed", () => {
+  it("cuts the URL to its origin however it was written: no `//`, a space", async () => {
+    // Each is accepted by PUT …/webhook (the URL parser mends it) and kept as typed; the fetch is given it as kept.
+    const urls = {
+      "qw-thrown-noslash": "http:127.0.0.1:8787/hook/T1/secret-token-a",
+      "qw-thrown-space": `${HOOK_URL}/T3/ secret-token-c`,
+    };
+    const secret = "s3cret-of-sixteen-chars";
+    for (const [product, url] of Object.entries(urls))
+      expect((await api("PUT", `${P(product)}/webhook`, { token: ADMIN, json: { url, secret } })).status).toBe(200);
+    // The runtime's words name the URL as the fetch was given it, or as parsed: both are in the message.
+    hook = receiver((r) => {
+      const typed = urls[r.body.productId as keyof typeof urls];
+      throw new TypeError(`Fetch API cannot load: ${typed} (${r.url})`);
+    });
+    const warn = vi.spyOn(console, "warn");
+    try {
+      const last = (product: string, i: number) => ({ id: `tu${i}`, body: message(product, `dlv_tu${i}`) });
+      await run(Object.keys(urls).map((product, i) => ({ ...last(product, i), attempts: WEBHOOK_LAST_TRY })));
+      const logged = warn.mock.calls.map((args) => args.map(String).join(" "));
+      expect(logged.filter((line) => /secret-token/.test(line))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+    for (const product of Object.keys(urls)) {
+      const dl = await api<{ items: Array<{ reason: string }> }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
+      expect(
+        dl.body.items.map((d) => [d.reason.includes("secret-token"), d.reason.includes("127.0.0.1:8787")]),
+      ).toEqual([[false, true]]);
+    }
   });
 });
 

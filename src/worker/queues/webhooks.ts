@@ -187,7 +187,11 @@ async function deliver(env: Env, productId: string, rawBody: string, deliveryId:
   }).catch((err: unknown) => {
     // A try the timeout ended is told as the timeout (its TimeoutError), however the runtime words the abort: the
     // lane sends no more of its batch (webhookBatch).
-    throw signal.aborted ? signal.reason : err;
+    if (signal.aborted) throw signal.reason;
+    // Any other error, with the URL cut to its origin as kept and as parsed: the caller's `https://host/…` pattern
+    // misses a URL kept as typed (`http:host/path`, a space in it — PUT accepts them, the parser mends them).
+    const e = err instanceof Error ? err : new Error(String(err));
+    throw Object.assign(new Error(withoutUrl(e.message, target.url)), { name: e.name });
   });
   // The body is not needed; reading it frees the connection.
   await res.body?.cancel();
@@ -196,4 +200,10 @@ async function deliver(env: Env, productId: string, rawBody: string, deliveryId:
   if (res.ok) return undefined;
   console.warn(`webhook ${DELIVERY_HEADER} ${deliveryId}: ${where} answered ${res.status}`);
   return `${where} answered ${res.status}`;
+}
+
+/** `text` with the webhook's URL, as kept and as parsed, replaced by its origin (policies/webhook `webhookUrlOrigin`). */
+function withoutUrl(text: string, url: string): string {
+  const forms = [url, URL.canParse(url) ? new URL(url).href : url].sort((a, b) => b.length - a.length);
+  return forms.reduce((t, form) => t.split(form).join(webhookUrlOrigin(url)), text);
 }
