@@ -6,7 +6,9 @@
  *   X-Gigafactory-Timestamp: <unix seconds>
  *   X-Gigafactory-Delivery: <delivery id>
  * The timestamp is inside the signed material, so a captured request cannot be replayed later with a fresh
- * timestamp; a receiver rejects timestamps too far from its clock and dedupes on the delivery id.
+ * timestamp; a receiver rejects timestamps too far from its clock and dedupes on the body's `deliveryId`: the
+ * signature covers the body, not the X-Gigafactory-Delivery header, so a capture replayed within the window under
+ * a header of its own choosing must still read as the delivery it is.
  */
 
 export const SIGNATURE_HEADER = "X-Gigafactory-Signature";

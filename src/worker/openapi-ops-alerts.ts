@@ -58,13 +58,14 @@ export const ALERTS_OPS: Op[] = [
       "Set the product's webhook {url (https; http only for 127.0.0.1, localhost, [::1]), secret (at least 16 characters, " +
       `at most ${WEBHOOK_SECRET_MAX_BYTES} bytes of UTF-8)}: ` +
       "every alert change and job stage change is POSTed as JSON, signed X-Gigafactory-Signature: sha256=<hex> = " +
-      'HMAC-SHA256(secret, <X-Gigafactory-Timestamp> + "." + <raw body>), with X-Gigafactory-Delivery (also deliveryId ' +
-      "in the body) to dedupe; at least once, retried with backoff, so out of order: each body's `seq` increases " +
+      'HMAC-SHA256(secret, <X-Gigafactory-Timestamp> + "." + <raw body>), with X-Gigafactory-Delivery and the same ' +
+      "deliveryId in the body: dedupe on the body's, which the signature covers (the header it does not); at least once, retried with backoff, so out of order: each body's `seq` increases " +
       "with every change of the product — apply a delivery only if its `seq` is above the last one you applied for " +
       "that job (or alert), so a retried older stage change is ignored. " +
       `A 2xx answer within ${WEBHOOK_TIMEOUT_MS / 1000} s delivers it; any other answer, a redirect (never followed) ` +
       `or none is a failed try: ${WEBHOOK_LAST_TRY} tries over about ${Math.round(webhookRetryWindowSeconds() / 60)} ` +
-      "minutes, then a dead letter (GET …/dead-letters). A body is at most " +
+      "minutes, then a dead letter (GET …/dead-letters). A try with no answer puts the product's later deliveries " +
+      "of that queue batch back unsent, each counting a try but never its last. A body is at most " +
       `${RECORD_MAX_BYTES.webhook / 1024} KiB of JSON: a larger one is cut, marked truncated: {bytes}. ` +
       "Audited (webhook.set). Answers {url, " +
       "updatedAt, updatedBy, hasSecret} — never the secret",

@@ -30,7 +30,8 @@ export const DEAD_LETTER_OPS: Op[] = [
       "(history rows by their ids, webhook deliveries by deliveryId, jobs by idempotency key). Audited " +
       "(dead_letter.redriven). 409 dead_letter_not_redrivable for an `outbox:*` record (known downstream by its " +
       "outbox seq, which a redrive can neither keep nor reuse safely) or an item the coordinator refused (`batch:*`, " +
-      "`tracker:*`: it would be refused again); 409 dead_letter_malformed when its body is not a message its queue " +
+      "`tracker:*`: it would be refused again) or a `queue:webhook` delivery while the product has no webhook (it " +
+      "would be dropped unsent: set one, then redrive); 409 dead_letter_malformed when its body is not a message its queue " +
       "takes (or names another product) — both keep the dead letter; 503 unavailable when D1 or the queue fails " +
       "(kept: redrive again). Another product's id is 404",
     role: "operator",

@@ -1,7 +1,8 @@
 // `POST …/dead-letters/{id}/redrive` in workerd, real D1, coordinator storage and queues: history written while D1
 // failed — dead-lettered on the consumer's last delivery, in D1 or (D1 refusing that too) in the coordinator — reaches
 // D1 once redriven, the redrive is audited, and a second redrive is 404; a webhook delivery dead-lettered after its
-// receiver's outage reaches the receiver with the same deliveryId, signed; a dispatch message's jobs are created,
+// receiver's outage reaches the receiver with the same deliveryId, signed — refused (409) and kept while the product
+// has no webhook, which would ack it unsent; a dispatch message's jobs are created,
 // and an item redriven again makes no second job (its idempotency key); a viewer is refused (403) and a dead letter
 // that cannot be sent back — unreadable, naming another product, an outbox record — is refused (409, with its code)
 // and kept. (Another product's id: cross-product-ids.)
@@ -123,6 +124,37 @@ describe("redrive: a webhook delivery", () => {
     expect(got[0]?.headers["x-gigafactory-delivery"]).toBe("dlv_redrive");
     expect(got[0]?.body).toEqual(body);
     expect(await verifySignature(secret, got[0]!)).toBe(true);
+    expect(await listed(p)).toEqual([]);
+  });
+});
+
+describe("redrive: a webhook delivery of a product with no webhook now", () => {
+  it("is refused (409) and kept: sent, it would be acked unsent and its only record deleted", async () => {
+    const p = "dlr-webhook-gone";
+    const secret = "s3cret-of-sixteen-chars";
+    const setHook = () => api("PUT", `${P(p)}/webhook`, { token: ADMIN, json: { url: `${HOOK_URL}/gone`, secret } });
+    expect((await setHook()).status).toBe(200);
+    hook = receiver(() => 503);
+    const body = { deliveryId: "dlv_gone", seq: 8, productId: p, type: "job.stage", at: 1 };
+    await deliverWebhooks([{ id: "wg1", body: { kind: "webhook", productId: p, body }, attempts: WEBHOOK_LAST_TRY }]);
+    expect((await listed(p)).map((d) => d.id)).toEqual(["wg1"]);
+    expect((await api("DELETE", `${P(p)}/webhook`, { token: ADMIN })).status).toBe(200);
+
+    const refused = await redrive(p, "wg1");
+    expect(refused).toMatchObject({ status: 409, body: { code: "dead_letter_not_redrivable" } });
+    expect(String(refused.body.detail)).toContain("no webhook");
+    expect((await listed(p)).map((d) => d.id)).toEqual(["wg1"]);
+
+    // Once a webhook is set again, the same dead letter goes out.
+    expect((await setHook()).status).toBe(200);
+    hook.restore();
+    hook = receiver(() => 200);
+    expect(await redrive(p, "wg1")).toMatchObject({ status: 200, body: { queue: "webhook" } });
+    await until(
+      async () => hook?.received.filter((r) => r.body.deliveryId === "dlv_gone") ?? [],
+      (r) => r.length > 0,
+      { what: "the redriven delivery at the receiver" },
+    );
     expect(await listed(p)).toEqual([]);
   });
 });

@@ -1,9 +1,12 @@
 // The webhook queue's consumer (worker/queues/webhooks), one batch: a receiver that hangs holds back no other
 // product's deliveries, one product's go one at a time in batch order, each acked or retried on its own; and a
 // delivery still refused on the last try (`WEBHOOK_LAST_TRY`) is kept as a dead letter with the receiver's last
-// answer as its reason (and a thrown error's URL cut to its origin, there and in the log line), instead of moving
+// answer as its reason (and a thrown error's URL cut to its origin, there and in the log line, also a URL kept as
+// typed: `http:host/…`, a space in its path), instead of moving
 // to the dead-letter queue, which records only "delivery failed after all retries". A receiver answering 3xx is never
 // followed (the signed body would go where the operator never pointed it): the try fails, as any non-2xx does.
+// A receiver that let a try time out is sent nothing more of that batch (each would wait the timeout out in turn):
+// its other messages are retried unsent with their own backoff, except one on its last try, which is still sent.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WEBHOOK_LAST_TRY, type WebhookMessage } from "../../src/worker/queues/webhooks.ts";
 import { ADMIN, api, P, until } from "./client.ts";
@@ -74,6 +77,39 @@ describe("webhook queue: a delivery that throws", () => {
     }
     const dl = await api<{ items: Array<{ reason: string }> }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
     expect(dl.body.items.map((d) => d.reason.includes("secret-path-token"))).toEqual([false]);
+  });
+});
+
+describe("webhook queue: a delivery that throws, to a URL stored as typed", () => {
+  it("cuts the URL to its origin however it was written: no `//`, a space", async () => {
+    // Each is accepted by PUT …/webhook (the URL parser mends it) and kept as typed; the fetch is given it as kept.
+    const urls = {
+      "qw-thrown-noslash": "http:127.0.0.1:8787/hook/T1/secret-token-a",
+      "qw-thrown-space": `${HOOK_URL}/T3/ secret-token-c`,
+    };
+    const secret = "s3cret-of-sixteen-chars";
+    for (const [product, url] of Object.entries(urls))
+      expect((await api("PUT", `${P(product)}/webhook`, { token: ADMIN, json: { url, secret } })).status).toBe(200);
+    // The runtime's words name the URL as the fetch was given it, or as parsed: both are in the message.
+    hook = receiver((r) => {
+      const typed = urls[r.body.productId as keyof typeof urls];
+      throw new TypeError(`Fetch API cannot load: ${typed} (${r.url})`);
+    });
+    const warn = vi.spyOn(console, "warn");
+    try {
+      const last = (product: string, i: number) => ({ id: `tu${i}`, body: message(product, `dlv_tu${i}`) });
+      await run(Object.keys(urls).map((product, i) => ({ ...last(product, i), attempts: WEBHOOK_LAST_TRY })));
+      const logged = warn.mock.calls.map((args) => args.map(String).join(" "));
+      expect(logged.filter((line) => /secret-token/.test(line))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
+    for (const product of Object.keys(urls)) {
+      const dl = await api<{ items: Array<{ reason: string }> }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
+      expect(
+        dl.body.items.map((d) => [d.reason.includes("secret-token"), d.reason.includes("127.0.0.1:8787")]),
+      ).toEqual([[false, true]]);
+    }
   });
 });
 
@@ -165,5 +201,45 @@ describe("webhook queue: one batch, many receivers", () => {
     // Each message settled on its own: the refused one retried, the others acked.
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId)).toEqual(["s1"]);
     expect([...result.explicitAcks].sort()).toEqual(["f1", "f2", "s2"]);
+  });
+});
+
+describe("webhook queue: a receiver that does not answer", () => {
+  it("is sent nothing more of the batch once a try timed out: the rest retried unsent, a last try still sent", async () => {
+    const product = "qw-silent";
+    const other = "qw-answering";
+    for (const p of [product, other]) {
+      const put = await api("PUT", `${P(p)}/webhook`, {
+        token: ADMIN,
+        json: { url: `${HOOK_URL}/${p}`, secret: "s3cret-of-sixteen-chars" },
+      });
+      expect(put.status).toBe(200);
+    }
+    // As the consumer's delivery timeout ends a try: fetch rejects with the signal's reason, a TimeoutError (thrown
+    // at once here, so the test does not wait the 10 s out). The other product's receiver answers.
+    hook = receiver((r) => {
+      if (r.body.productId === other) return 200;
+      throw new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    });
+    const result = await run([
+      { id: "n1", body: message(product, "dlv_n1", 1), attempts: 1 },
+      { id: "n2", body: message(product, "dlv_n2", 2), attempts: 1 },
+      { id: "o1", body: message(other, "dlv_o1", 3), attempts: 1 },
+      { id: "n3", body: message(product, "dlv_n3", 4), attempts: WEBHOOK_LAST_TRY },
+      { id: "n4", body: message(product, "dlv_n4", 5), attempts: 3 },
+      { id: "o2", body: message(other, "dlv_o2", 6), attempts: 1 },
+    ]);
+    const posted = (p: string) => hook!.received.filter((r) => r.body.productId === p).map((r) => r.body.deliveryId);
+    // One try waited out the timeout; the next two were not sent (each would have waited it out too); the one on
+    // its last try was, so no delivery is dead-lettered without a POST. Another product's receiver heard all of its.
+    expect(posted(product)).toEqual(["dlv_n1", "dlv_n3"]);
+    expect(posted(other)).toEqual(["dlv_o1", "dlv_o2"]);
+    expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(["n1", "n2", "n4"]);
+    expect([...result.explicitAcks].sort()).toEqual(["n3", "o1", "o2"]);
+    const dl = await api<{ items: Array<{ id: string; reason: string }> }>("GET", `${P(product)}/dead-letters`, {
+      token: ADMIN,
+    });
+    expect(dl.body.items.map((d) => d.id)).toEqual(["n3"]);
+    expect(dl.body.items[0]?.reason).toContain("TimeoutError");
   });
 });

@@ -1,7 +1,8 @@
 // `gigafactory dead-letters redrive ID` over a real local socket: one POST to `…/dead-letters/{id}/redrive` with the id
 // escaped as one path segment (ids hold `:`); a one-line ✔ naming the queue, or under --json the API's answer as is;
 // a refusal printed `✘ ERROR code: what / how to fix it` with a fix for that code — not_found (a second redrive, or
-// an id of no dead letter) pointing at `gigafactory dead-letters`, the two 409s at the dead letter's body — exit 1.
+// an id of no dead letter) pointing at `gigafactory dead-letters`, the two 409s at the dead letter's body (and a
+// webhook delivery's at setting a webhook again) — exit 1.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -23,6 +24,7 @@ describe("gigafactory dead-letters redrive", () => {
       gone: [404, "not_found", "dead letter gone does not exist"],
       bad: [409, "dead_letter_malformed", "dead letter bad cannot be redriven: its body is not JSON"],
       "outbox:3": [409, "dead_letter_not_redrivable", "dead letter outbox:3 (outbox:event) cannot be redriven"],
+      wh: [409, "dead_letter_not_redrivable", "dead letter wh (queue:webhook) cannot be redriven: no webhook"],
     };
     const stub = await stubCoordinator((req, reply) => {
       const id = decodeURIComponent(req.url.split("/")[6] ?? "");
@@ -44,6 +46,8 @@ describe("gigafactory dead-letters redrive", () => {
     expect(lines.gone).toMatch(/^✘ ERROR not_found: dead letter gone does not exist \/ .*`gigafactory dead-letters`/);
     expect(lines.bad).toMatch(/^✘ ERROR dead_letter_malformed: .* \/ .*gigafactory dead-letters --json/);
     expect(lines["outbox:3"]).toMatch(/^✘ ERROR dead_letter_not_redrivable: .* \/ .*by hand/);
+    // A webhook delivery refused while the product has no webhook: the fix says what lets it go ("no queue" did not).
+    expect(lines.wh).toMatch(/^✘ ERROR dead_letter_not_redrivable: .* \/ .*once the product has a webhook again/);
   });
 
   it("needs exactly one id: a usage error, exit 2", async () => {

@@ -3,7 +3,9 @@
 // signature, timestamp and delivery id; the retry backoff doubles from 2 s and is capped at 5 min (property); and the
 // API's description of `PUT …/webhook` states the delivery rules the consumer applies — what counts as delivered (a
 // 2xx in time; a redirect is never followed), how many tries over how long before a dead letter, and the body's cap —
-// which it had left out: a receiver's author could not learn that a 3xx or a slow answer is a failed try.
+// which it had left out: a receiver's author could not learn that a 3xx or a slow answer is a failed try; and that
+// a receiver dedupes on the body's deliveryId, which is signed — the X-Gigafactory-Delivery header is not, so a
+// capture replayed within the timestamp window under a new header passed a receiver that deduped on the header.
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
@@ -90,7 +92,10 @@ describe("the webhook's documented delivery rules", () => {
     const summary = doc.paths["/api/v1/products/{productId}/webhook"]?.put?.summary ?? "";
     expect(summary).toContain(`A 2xx answer within ${WEBHOOK_TIMEOUT_MS / 1000} s delivers it`);
     expect(summary).toContain("a redirect (never followed)");
+    // Only the body is signed: a receiver deduping on the header would take a replayed capture with a new one.
+    expect(summary).toContain("dedupe on the body's, which the signature covers (the header it does not)");
     expect(summary).toContain(`${WEBHOOK_LAST_TRY} tries over about 9 minutes, then a dead letter`);
+    expect(summary).toContain("A try with no answer puts the product's later deliveries of that queue batch back");
     expect(summary).toContain(`at most ${RECORD_MAX_BYTES.webhook / 1024} KiB of JSON`);
     expect(summary).toContain("truncated: {bytes}");
   });

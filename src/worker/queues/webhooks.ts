@@ -16,6 +16,10 @@
  * webhook): the lanes run concurrently, so a receiver that hangs until the timeout holds up only its own product's
  * deliveries, never another product's; within a lane, one POST at a time in the batch's order, so a receiver sees
  * its product's changes in `seq` order except when a retry comes late (and gets one request at a time from a batch).
+ * A lane whose receiver let a try time out sends nothing more from that batch: the rest of its messages are retried
+ * unsent, with their own backoff (each counts a delivery, never its last: a message on its last try is still sent).
+ * Else every message of a batch waited out the timeout in turn — 10 × 10 s for one batch of a hung receiver, a
+ * consumer held that long per batch, when the queue's consumers are shared by every product.
  */
 
 import { z } from "zod";
@@ -52,7 +56,8 @@ export { WEBHOOK_LAST_TRY };
 
 /**
  * Delivers a batch: each message is acked or retried (`retry({delaySeconds})`, core/webhook-signature backoff) on its
- * own; lanes by product run concurrently, each lane's messages one after another in batch order. Never throws: an
+ * own; lanes by product run concurrently, each lane's messages one after another in batch order (after a try that
+ * timed out, the rest of its lane retried unsent: module header). Never throws: an
  * unexpected error retries its message only (a throw would leave the rest of the batch to be retried or, once the
  * handler returned, implicitly acked unsent).
  */
@@ -67,21 +72,41 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
     else lanes.set(key, [msg]);
   }
   await Promise.allSettled(
-    [...lanes.values()].map(async (lane) => {
+    [...lanes].map(async ([productId, lane]) => {
+      // Set once the lane's receiver did not answer in time: the rest of the lane is not sent (module header).
+      let silent = false;
+      let heldBack = 0;
       for (const msg of lane) {
         try {
-          await settle(env, msg);
+          if (silent && msg.attempts < WEBHOOK_LAST_TRY) {
+            heldBack++;
+            msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+            continue;
+          }
+          if ((await settle(env, msg)) === "timed out") silent = true;
         } catch (err) {
           console.warn(`webhook message ${msg.id} could not be settled (attempt ${msg.attempts}): ${String(err)}`);
           msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
         }
       }
+      if (heldBack > 0)
+        console.warn(
+          `webhook of ${productId}: ${heldBack} deliveries retried unsent, a try got no answer in ${WEBHOOK_TIMEOUT_MS} ms`,
+        );
     }),
   );
 }
 
-/** One message's attempt, then its ack, retry or (on the last try) dead letter. */
-async function settle(env: Env, msg: Message<WebhookMessage>): Promise<void> {
+/** Whether `err` is the end of a try by the delivery timeout (`AbortSignal.timeout`'s reason, as fetch rejects). */
+function isTimeout(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === "TimeoutError";
+}
+
+/**
+ * One message's attempt, then its ack, retry or (on the last try) dead letter.
+ * @returns "timed out" when the receiver did not answer within WEBHOOK_TIMEOUT_MS, else "settled"
+ */
+async function settle(env: Env, msg: Message<WebhookMessage>): Promise<"settled" | "timed out"> {
   const parsed = WebhookMessageSchema.safeParse(msg.body);
   if (!parsed.success) {
     // Malformed never becomes well-formed: keep it as a dead letter now rather than retry it.
@@ -99,26 +124,29 @@ async function settle(env: Env, msg: Message<WebhookMessage>): Promise<void> {
     ]);
     if (kept) msg.ack();
     else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
-    return;
+    return "settled";
   }
   const m = parsed.data;
   let failure: string;
+  let timedOut = false;
   try {
     const refused = await deliver(env, m.productId, JSON.stringify(m.body), m.body.deliveryId);
     if (refused === undefined) {
       msg.ack();
-      return;
+      return "settled";
     }
     failure = refused;
   } catch (err) {
+    timedOut = isTimeout(err);
     // Dead letters are listed to viewers, and logs are read by whoever runs `wrangler tail`: a URL in the error
     // (workerd's "Fetch API cannot load: <url>") keeps its origin only, in both — its path may be a secret.
     failure = String(err).replace(/(https?:\/\/[^\s/?#]+)\S*/g, "$1");
     console.warn(`webhook delivery ${msg.id} failed (attempt ${msg.attempts}): ${failure}`);
   }
+  const outcome = timedOut ? "timed out" : "settled";
   if (msg.attempts < WEBHOOK_LAST_TRY) {
     msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
-    return;
+    return outcome;
   }
   // The queue's last delivery: kept with what went wrong, not left to the dead-letter queue, which cannot say.
   const reason = `webhook delivery failed on all ${msg.attempts} attempts; the last: ${truncateUtf8(failure, 512)}`;
@@ -136,6 +164,7 @@ async function settle(env: Env, msg: Message<WebhookMessage>): Promise<void> {
   ]);
   if (kept) msg.ack();
   else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+  return outcome;
 }
 
 /**
@@ -146,13 +175,23 @@ async function deliver(env: Env, productId: string, rawBody: string, deliveryId:
   const target = await unwrap(coordinatorFor(env, productId).webhookTarget(productId));
   if (!target) return undefined;
   const timestamp = Math.floor(Date.now() / 1000);
+  const headers = await webhookHeaders(target.secret, deliveryId, timestamp, rawBody);
+  const signal = AbortSignal.timeout(WEBHOOK_TIMEOUT_MS);
   const res = await fetch(target.url, {
     method: "POST",
-    headers: await webhookHeaders(target.secret, deliveryId, timestamp, rawBody),
+    headers,
     body: rawBody,
     // A redirect could carry the signed body somewhere the operator never named: not followed, counted a failure.
     redirect: "manual",
-    signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+    signal,
+  }).catch((err: unknown) => {
+    // A try the timeout ended is told as the timeout (its TimeoutError), however the runtime words the abort: the
+    // lane sends no more of its batch (webhookBatch).
+    if (signal.aborted) throw signal.reason;
+    // Any other error, with the URL cut to its origin as kept and as parsed: the caller's `https://host/…` pattern
+    // misses a URL kept as typed (`http:host/path`, a space in it — PUT accepts them, the parser mends them).
+    const e = err instanceof Error ? err : new Error(String(err));
+    throw Object.assign(new Error(withoutUrl(e.message, target.url)), { name: e.name });
   });
   // The body is not needed; reading it frees the connection.
   await res.body?.cancel();
@@ -161,4 +200,10 @@ async function deliver(env: Env, productId: string, rawBody: string, deliveryId:
   if (res.ok) return undefined;
   console.warn(`webhook ${DELIVERY_HEADER} ${deliveryId}: ${where} answered ${res.status}`);
   return `${where} answered ${res.status}`;
+}
+
+/** `text` with the webhook's URL, as kept and as parsed, replaced by its origin (policies/webhook `webhookUrlOrigin`). */
+function withoutUrl(text: string, url: string): string {
+  const forms = [url, URL.canParse(url) ? new URL(url).href : url].sort((a, b) => b.length - a.length);
+  return forms.reduce((t, form) => t.split(form).join(webhookUrlOrigin(url)), text);
 }

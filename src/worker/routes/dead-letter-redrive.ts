@@ -10,7 +10,8 @@
  * leaves the dead letter listed (a 503, and a redrive again sends the message again — its effects are idempotent);
  * a dead letter is never deleted without its message sent. A refusal (404, 409) sends and deletes nothing.
  * Another product's dead letter is a 404, as one that never was: D1 is read by product, the coordinator is the
- * product's own, and a message naming another product is refused (409 `dead_letter_malformed`).
+ * product's own, and a message naming another product is refused (409 `dead_letter_malformed`). A webhook delivery
+ * of a product with no webhook now is refused too (409 `dead_letter_not_redrivable`): it would be dropped unsent.
  */
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -57,6 +58,32 @@ function send(env: Env, queue: RedriveQueue, message: unknown): Promise<unknown>
 const unavailable = (id: string, what: string) =>
   new DomainError("unavailable", `dead letter ${id}: ${what}; it is kept — redrive it again (a redrive is idempotent)`);
 
+/**
+ * A webhook delivery is redriven only while the product has a webhook: without one the consumer acks it unsent (a
+ * webhook removed has nobody to tell), so the redrive would answer `redriven` and delete the delivery's only record.
+ * The public view is read (policies/webhook `getWebhook`), never the secret. A webhook removed after this check
+ * drops the message as any queued delivery is dropped.
+ * @throws DomainError `dead_letter_not_redrivable` (409) when none is set, the dead letter kept
+ */
+async function assertWebhookSet(
+  coordinator: AppEnv["Variables"]["coordinator"],
+  productId: string,
+  id: string,
+  source: string,
+) {
+  try {
+    await unwrap(coordinator.getWebhook(productId));
+  } catch (err) {
+    if (!(err instanceof DomainError) || err.code !== "not_found") throw err;
+    throw new DomainError(
+      "dead_letter_not_redrivable",
+      `dead letter ${id} (${source}) cannot be redriven: the product has no webhook now, so its delivery would be ` +
+        "dropped unsent; set one (PUT …/webhook), then redrive it",
+      { id, source },
+    );
+  }
+}
+
 deadLetterRedrive.post("/dead-letters/:deadLetterId/redrive", async (c) => {
   const principal = requireRole(c, "operator");
   const id = param(c, "deadLetterId", DeadLetterIdParam);
@@ -75,6 +102,7 @@ deadLetterRedrive.post("/dead-letters/:deadLetterId/redrive", async (c) => {
     throw new NotFoundError("dead letter", id);
   }
   const { queue, message } = redriveOf(productId, id, found.source, parseBody(id, found.body));
+  if (queue === "webhook") await assertWebhookSet(coordinator, productId, id, found.source);
   try {
     await send(c.env, queue, message);
   } catch (err) {
