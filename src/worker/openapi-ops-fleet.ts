@@ -139,7 +139,9 @@ export const TOKEN_OPS: Op[] = [
   {
     method: "delete",
     path: `${P}/tokens/{tokenId}`,
-    summary: "Revoke a token",
+    summary:
+      "Revoke a token: at once, its feed streams closed and the enrollment codes it minted that were still unused " +
+      "revoked with it (counted in the token.revoke audit entry)",
     role: "admin",
     ok: { "200": json("The token's record, revoked", TokenInfoSchema) },
   },
@@ -172,7 +174,8 @@ export const INTAKE_OPS: Op[] = [
       "A bulk batch by the batchId its jobs:batch answer gave: {id, createdAt, total, created, queued, rejected, " +
       "items: [{index, key?, status: created | queued | rejected, jobId?, code?}], done} — done once no item is " +
       "still queued (every job the batch will create exists; an item whose message was dead-lettered is rejected, " +
-      "code unavailable: resend it). 404 not_found for an unknown or pruned batch " +
+      "code unavailable: resend it — it reads created once its job is made after all, by a redrive or a resend, " +
+      "and conflict once another request took its key). 404 not_found for an unknown or pruned batch " +
       "(kept as long as its idempotency keys)",
     role: "viewer",
     ok: { "200": json("The batch", BatchViewSchema) },
