@@ -22,6 +22,7 @@
  * not reroute work and open a breaker. A Codex `error` event is not terminal either: Codex prints one for each retry
  * it then recovers from.
  */
+import { truncateUtf8, wellFormed } from "../core/bytes.ts";
 import type { Usage } from "./insights.ts";
 import { retryAfterText } from "./retry-after.ts";
 
@@ -33,11 +34,16 @@ export interface EngineFacts {
   error?: string;
 }
 
-/** 500 chars: enough for an API error's type and message; the report's message is bounded again (agent/report). */
-const MAX_ERROR_CHARS = 500;
+/** 500 bytes of UTF-8: enough for an API error's type and message; the report's message is bounded again (agent/report). */
+const MAX_ERROR_BYTES = 500;
+/**
+ * The engine's words, fit for a report: a `"\ud800"` escape in its JSON parses to a lone surrogate, and a cut at N
+ * UTF-16 units can halve an emoji into one — the coordinator refuses a frame holding one, so the report (the run's
+ * outcome and its final spend) was never accepted. Replaced by U+FFFD, cut on a character boundary.
+ */
 const errorText = (...parts: unknown[]): string | undefined => {
   const text = parts.filter((p) => typeof p === "string" && p.trim() !== "").join(": ");
-  return text === "" ? undefined : text.slice(0, MAX_ERROR_CHARS);
+  return text === "" ? undefined : truncateUtf8(wellFormed(text), MAX_ERROR_BYTES);
 };
 
 /**
