@@ -1,4 +1,5 @@
-// The engine process: job on stdin, lines out, wall budget, and stopping the whole process group.
+// The engine process: job on stdin, lines out, wall budget, and stopping the whole process group — and, on Linux,
+// what the engine started in a session of its own (setsid), which the group's signal misses.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -68,6 +69,26 @@ describe("engine runner", () => {
     expect(await waitGone([child], 5_000)).toBe(true);
     expect(isRunning(child)).toBe(false);
   });
+
+  it.runIf(process.platform === "linux")(
+    "kills what the engine started in a session of its own (setsid: out of its process group) when it exits",
+    async () => {
+      // A daemon (pg_ctl start, redis --daemonize, `setsid cmd &`) leaves the engine's group: the group's SIGKILL
+      // missed it, and it ran on after the job — forever, for a server.
+      const strayPidFile = path.join(dir, "stray.pid");
+      const script = `const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{detached:true,stdio:'ignore'});
+        c.unref(); require('fs').writeFileSync(${JSON.stringify(strayPidFile)}, String(c.pid)); console.log('ready')`;
+      const { eng, lines } = run(script);
+      expect(await eng.exited).toMatchObject({ rc: 0, strays: 1 });
+      expect(lines).toContainEqual(["agent", "killed 1 process(es) the engine left running outside its process group"]);
+      const stray = Number(readFileSync(strayPidFile, "utf8"));
+      try {
+        expect(await waitGone([stray], 5_000)).toBe(true);
+      } finally {
+        if (isRunning(stray)) process.kill(stray, "SIGKILL"); // the test's own cleanup when the runner missed it
+      }
+    },
+  );
 
   it("reports an engine that cannot start instead of throwing", async () => {
     const eng = startEngine({ argv: ["/nonexistent/engine"], cwd: dir, env: {}, stdin: "", onLine: () => {} });
