@@ -9,7 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { readlinkSync, realpathSync } from "node:fs";
-import { killMarked, newRunMark, RUN_MARK_VAR } from "./engine-strays.ts";
+import { killMarked, newRunMark, RUN_MARK_VAR, runMarkOf } from "./engine-strays.ts";
 import { LineSplitter, type LogStream } from "./log-batcher.ts";
 
 export type StopReason = "budget_wall" | "budget_usage" | "cancel" | "lease_lost" | "drain" | "shutdown";
@@ -160,13 +160,17 @@ export function startEngine(spec: EngineSpec): EngineProcess {
  * An engine left running by an agent that was SIGKILLed (its process group outlives
  * it) would keep writing into a workspace about to be rebuilt. Linux only, and only
  * when the process's cwd is still that job's workspace, so a recycled pid is never hit.
+ * What it started outside its group goes too: found by the run's mark, read from the
+ * engine's own environment (agent/engine-strays).
  */
 export function killOrphanEngine(pid: number, workspace: string): boolean {
   if (process.platform !== "linux" || !Number.isInteger(pid) || pid <= 1) return false;
   try {
     const cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, "");
     if (cwd !== realpathSync(workspace)) return false;
+    const mark = runMarkOf(pid);
     process.kill(-pid, "SIGKILL");
+    if (mark) killMarked(mark);
     return true;
   } catch {
     return false; // gone already, not ours, or not a group leader

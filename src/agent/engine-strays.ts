@@ -26,6 +26,17 @@ export function newRunMark(): string {
   return randomBytes(16).toString("hex");
 }
 
+/** The mark in process `pid`'s environment (an engine an earlier agent process started), or undefined. */
+export function runMarkOf(pid: number): string | undefined {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, "latin1").split("\0");
+    const found = env.find((v) => v.startsWith(`${RUN_MARK_VAR}=`))?.slice(RUN_MARK_VAR.length + 1);
+    return found && /^[0-9a-f]{32}$/.test(found) ? found : undefined;
+  } catch {
+    return undefined; // gone, or not ours to read
+  }
+}
+
 /** The live processes (not zombies, not this one) whose environment holds `RUN_MARK_VAR=mark`. */
 export function markedProcesses(mark: string): number[] {
   if (process.platform !== "linux") return [];

@@ -1,11 +1,13 @@
 // The engine process: job on stdin, lines out, wall budget, and stopping the whole process group — and, on Linux,
 // what the engine started in a session of its own (setsid), which the group's signal misses.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isRunning, waitGone } from "../../scripts/process-tree.ts";
-import { startEngine } from "../../src/agent/engine-runner.ts";
+import { killOrphanEngine, startEngine } from "../../src/agent/engine-runner.ts";
+import { newRunMark, RUN_MARK_VAR } from "../../src/agent/engine-strays.ts";
 import { SAMPLE_ENGINE_SCRIPT } from "../../src/agent/engines.ts";
 import type { LogStream } from "../../src/agent/log-batcher.ts";
 
@@ -86,6 +88,33 @@ describe("engine runner", () => {
         expect(await waitGone([stray], 5_000)).toBe(true);
       } finally {
         if (isRunning(stray)) process.kill(stray, "SIGKILL"); // the test's own cleanup when the runner missed it
+      }
+    },
+  );
+
+  it.runIf(process.platform === "linux")(
+    "an engine an earlier agent process left running is killed with what it started in a session of its own",
+    async () => {
+      // As a SIGKILLed agent leaves it: the engine (its group leader, cwd in the workspace, marked) and a daemon.
+      const strayPidFile = path.join(dir, "orphan-stray.pid");
+      const script = `const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{detached:true,stdio:'ignore'});
+        c.unref(); require('fs').writeFileSync(${JSON.stringify(strayPidFile)}, String(c.pid)); setInterval(()=>{},1000)`;
+      rmSync(strayPidFile, { force: true });
+      const orphan = spawn(process.execPath, ["-e", script], {
+        cwd: dir,
+        env: { ...process.env, [RUN_MARK_VAR]: newRunMark() },
+        detached: true,
+        stdio: "ignore",
+      });
+      const leader = orphan.pid as number;
+      while (!existsSync(strayPidFile) || readFileSync(strayPidFile, "utf8") === "")
+        await new Promise((r) => setTimeout(r, 20));
+      const stray = Number(readFileSync(strayPidFile, "utf8"));
+      try {
+        expect(killOrphanEngine(leader, dir)).toBe(true);
+        expect(await waitGone([leader, stray], 5_000)).toBe(true);
+      } finally {
+        for (const pid of [leader, stray]) if (isRunning(pid)) process.kill(pid, "SIGKILL");
       }
     },
   );
