@@ -8,6 +8,8 @@
  * transaction of the product's coordinator and a row of the job's feed, kept the coordinator busy with one job's
  * output and grew the agent's socket buffer past any bound. The lines over it are not streamed, only counted in a note
  * (`agent` stream) where they would have been; the log file (agent/job-log, uploaded as `log.txt`) has every line.
+ * The agent's own lines (a budget stop, the engine's exit) go past the rate: a handful a run, and what the feed's
+ * reader most needs.
  */
 import { splitUtf8, utf8Bytes } from "../core/bytes.ts";
 import { MAX_FRAME_BYTES, MAX_LOG_LINE_BYTES, MAX_LOG_LINES } from "../shared/protocol.ts";
@@ -131,7 +133,8 @@ export class LogBatcher {
       // JSON bytes, not text length: escapes (\n, \u0000) and multi-byte characters make a line longer on the wire.
       const size = utf8Bytes(JSON.stringify(piece)) + LINE_OVERHEAD;
       const full = this.pendingBytes + size > MAX_BATCH_BYTES || this.pending.length >= this.maxLines;
-      if (full && !this.send(false)) {
+      // The agent's own lines (a stop, the engine's exit: a handful a run) are never the flood: sent past the rate.
+      if (full && !this.send(stream === "agent")) {
         this.skipped.lines++;
         this.skipped.bytes += utf8Bytes(piece);
         continue;

@@ -177,16 +177,19 @@ describe("LogBatcher", () => {
     const flood = 200 * (FEED_BURST_FRAMES + 100);
     for (let i = 0; i < flood; i++) b.add("stdout", `y ${i}`);
     expect(batches).toHaveLength(FEED_BURST_FRAMES);
+    b.add("agent", "budget exceeded: stopping the engine"); // the agent's own line is not the flood: it goes
     vi.advanceTimersByTime(1000); // a second later: 4 more frames at most, the first of them says what was skipped
     expect(batches.length).toBeLessThanOrEqual(FEED_BURST_FRAMES + 4);
     const lines = batches.flat();
-    const note = lines.find((l) => l.stream === "agent");
+    const note = lines.find((l) => l.stream === "agent" && l.text.includes("not streamed"));
     const skipped = Number(/^(\d+) lines/.exec(note?.text ?? "")?.[1]);
     expect(note?.text).toMatch(/not streamed.*log\.txt/);
     expect(lines.filter((l) => l.stream === "stdout").length + skipped).toBe(flood);
-    // The batch that was full when the burst ran out still went, then the note for the lines after it.
-    expect(lines.at(-2)?.text).toBe(`y ${200 * (FEED_BURST_FRAMES + 1) - 1}`);
-    expect(lines.at(-1)).toBe(note);
+    // The batch that was full when the burst ran out went at the agent's line, then the note for the lines skipped
+    // before it, then the agent's line: in the order they happened.
+    expect(lines.at(-3)?.text).toBe(`y ${200 * (FEED_BURST_FRAMES + 1) - 1}`);
+    expect(lines.at(-2)).toBe(note);
+    expect(lines.at(-1)).toMatchObject({ stream: "agent", text: "budget exceeded: stopping the engine" });
     for (const batch of batches) expect(batch.length).toBeLessThanOrEqual(MAX_LOG_LINES);
     // The flood over, the feed streams again as before.
     b.add("stdout", "after");
