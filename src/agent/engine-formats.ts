@@ -11,7 +11,8 @@
  *   is read: each `assistant` message's `usage` is per API call and repeated for every content block of that call, so
  *   summing those would count a call several times. Input tokens are the three input counts added together: the
  *   Messages API counts cache writes and cache reads apart from `input_tokens`. `json` with `--verbose` prints one
- *   JSON array of every message; its `result` element is read the same way.
+ *   JSON array of every message; its `result` element is read the same way. A result line longer than the line splitter
+ *   holds comes in pieces: its totals are read from the piece that ends it (`CutResultReader`).
  * - Codex CLI, `codex exec --json`: `{"type":"turn.completed","usage":{input_tokens, cached_input_tokens,
  *   output_tokens}}` carries the thread's running total (codex-rs exec `usage_from_last_total`), so each one replaces
  *   the previous; `cached_input_tokens` is the part of `input_tokens` served from cache (OpenAI usage), not more.
@@ -22,7 +23,9 @@
  * not reroute work and open a breaker. A Codex `error` event is not terminal either: Codex prints one for each retry
  * it then recovers from.
  */
+import { truncateUtf8, wellFormed } from "../core/bytes.ts";
 import type { Usage } from "./insights.ts";
+import { MAX_PENDING_CHARS } from "./log-batcher.ts";
 import { retryAfterText } from "./retry-after.ts";
 
 /** What one engine line says: the run's cumulative usage so far, and/or a throttled end (retry after N s, 0 = unknown). */
@@ -33,11 +36,16 @@ export interface EngineFacts {
   error?: string;
 }
 
-/** 500 chars: enough for an API error's type and message; the report's message is bounded again (agent/report). */
-const MAX_ERROR_CHARS = 500;
+/** 500 bytes of UTF-8: enough for an API error's type and message; the report's message is bounded again (agent/report). */
+const MAX_ERROR_BYTES = 500;
+/**
+ * The engine's words, fit for a report: a `"\ud800"` escape in its JSON parses to a lone surrogate, and a cut at N
+ * UTF-16 units can halve an emoji into one — the coordinator refuses a frame holding one, so the report (the run's
+ * outcome and its final spend) was never accepted. Replaced by U+FFFD, cut on a character boundary.
+ */
 const errorText = (...parts: unknown[]): string | undefined => {
   const text = parts.filter((p) => typeof p === "string" && p.trim() !== "").join(": ");
-  return text === "" ? undefined : text.slice(0, MAX_ERROR_CHARS);
+  return text === "" ? undefined : truncateUtf8(wellFormed(text), MAX_ERROR_BYTES);
 };
 
 /**
@@ -142,6 +150,56 @@ export function parseEngineLine(line: string, now?: number): EngineFacts | undef
   if (r.type === "result") return claudeResult(r, now);
   if (r.type === "turn.completed" || r.type === "turn.failed") return codexEvent(r, now);
   return undefined;
+}
+
+/** What the totals of a cut result line are read from: the end of the line, with what came just before it. */
+const CARRY_CHARS = 256 * 1024;
+/** 64 lines: the pieces of the cut line and a few stderr lines among them; then the line is given up (each costs a copy of the carry). */
+const CUT_LINES_LOOKED_AT = 64;
+/** The start of a Claude result line, as Claude Code's JSON.stringify writes it (no blanks). */
+const RESULT_HEAD = /^\s*\{"type":"result"/;
+
+/**
+ * A Claude `result` line longer than the line splitter holds (agent/log-batcher MAX_PENDING_CHARS: a job that asks for
+ * a huge final answer) reaches the meter in pieces, none of which parses, and its totals were lost: the run's
+ * `budget.usd` unenforced, its spend never charged. Its fields after the answer (`session_id`, then `total_cost_usd`,
+ * `usage`, `modelUsage`, …) are the rest of the line's object, so `{` and what follows its last `,"total_cost_usd":`
+ * parse as one. Text inside the answer cannot pose as that: in the line every `"` of a string is escaped, so `,"`
+ * occurs only between fields.
+ */
+export class CutResultReader {
+  /** The end of the cut line so far, once a piece that starts a result line was cut; undefined otherwise. */
+  private carry: string | undefined;
+  private linesLeft = 0;
+
+  /** One line (a piece of a cut one, or any other) → the totals when it ends a cut result line; else undefined. */
+  line(text: string): Usage | undefined {
+    if (text.length >= MAX_PENDING_CHARS && RESULT_HEAD.test(text.slice(0, 64))) {
+      this.carry = text.slice(-CARRY_CHARS);
+      this.linesLeft = CUT_LINES_LOOKED_AT;
+      return undefined;
+    }
+    if (this.carry === undefined) return undefined;
+    if (--this.linesLeft < 0) {
+      this.carry = undefined;
+      return undefined;
+    }
+    const joined = this.carry + text;
+    this.carry = joined.slice(-CARRY_CHARS);
+    const at = joined.lastIndexOf(',"total_cost_usd":');
+    if (at < 0) return undefined;
+    let rest: unknown;
+    try {
+      rest = JSON.parse(`{${joined.slice(at + 1)}`);
+    } catch {
+      return undefined; // not the end yet, or a piece between: the carry keeps it for the next one
+    }
+    const r = record(rest);
+    if (!r) return undefined;
+    this.carry = undefined;
+    return claudeResult({ total_cost_usd: r.total_cost_usd, usage: r.usage, modelUsage: r.modelUsage }, undefined)
+      .usage;
+  }
 }
 
 /** 10 000 API calls: far past a run's; a flood of made-up ids stops being tallied there (the tally is a lower bound). */

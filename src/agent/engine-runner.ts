@@ -4,10 +4,12 @@
  * on stdin, output split into lines for the log, the per-job wall budget as a
  * timer. The engine gets its own process group so that stopping it also stops
  * whatever it spawned (an AI engine runs compilers, test runners, servers):
- * SIGTERM to the group, SIGKILL after a grace period.
+ * SIGTERM to the group, SIGKILL after a grace period — and, once it has exited, SIGKILL to what it started in a
+ * session of its own, out of the group's reach (agent/engine-strays).
  */
 import { spawn } from "node:child_process";
 import { readlinkSync, realpathSync } from "node:fs";
+import { killMarked, newRunMark, RUN_MARK_VAR, runMarkOf } from "./engine-strays.ts";
 import { LineSplitter, type LogStream } from "./log-batcher.ts";
 import { groupWorksIn, leaderGone } from "./orphan-group.ts";
 
@@ -33,6 +35,8 @@ export interface EngineExit {
   durationMs: number;
   /** The engine could not be started at all (command not found, not executable). */
   spawnError?: string;
+  /** Processes the engine left running outside its group (setsid), killed at its exit; absent when none. */
+  strays?: number;
 }
 
 /** 5 s: a budget overrun gets time to flush and exit cleanly, but not enough to do more work. */
@@ -48,13 +52,15 @@ export class EngineProcess {
   private stoppedFor: StopReason | undefined;
   private done = false;
   private readonly signalGroup: (sig: NodeJS.Signals) => void;
+  /** This run's mark in the environment of every process it starts (agent/engine-strays). */
+  private readonly mark = newRunMark();
 
   constructor(spec: EngineSpec) {
     const started = Date.now();
     const [cmd, ...args] = spec.argv;
     const child = spawn(cmd as string, args, {
       cwd: spec.cwd,
-      env: spec.env,
+      env: { ...spec.env, [RUN_MARK_VAR]: this.mark },
       ...(spec.as ? { uid: spec.as.uid, gid: spec.as.gid } : {}),
       stdio: ["pipe", "pipe", "pipe"],
       detached: process.platform !== "win32", // own process group → one signal reaches its children
@@ -96,12 +102,16 @@ export class EngineProcess {
         for (const stream of ["stdout", "stderr"] as const)
           for (const l of splitters[stream].end()) spec.onLine(stream, l);
         this.signalGroup("SIGKILL"); // nothing the engine started may outlive it
+        const strays = killMarked(this.mark); // nor what left its group (setsid)
+        if (strays > 0)
+          spec.onLine("agent", `killed ${strays} process(es) the engine left running outside its process group`);
         resolve({
           rc: exitInfo?.rc ?? null,
           signal: exitInfo?.signal ?? null,
           stoppedFor: this.stoppedFor,
           durationMs: Date.now() - started,
           ...(spawnError ? { spawnError } : {}),
+          ...(strays > 0 ? { strays } : {}),
         });
       };
       child.on("error", (err) => {
@@ -128,6 +138,7 @@ export class EngineProcess {
     if (this.done) return;
     this.stoppedFor ??= reason;
     this.signalGroup("SIGKILL");
+    killMarked(this.mark); // the agent may exit before the engine's exit is seen
   }
 
   /** Ask the engine to stop (SIGTERM to its group), then SIGKILL after `graceMs`. The first reason wins. */
@@ -152,17 +163,22 @@ export function startEngine(spec: EngineSpec): EngineProcess {
  * when the process's cwd is still that job's workspace, so a recycled pid is never hit.
  * An engine that has died since (at its next write to the dead agent's pipe) may have left its group running — what
  * it started: a server, a browser — which goes too when one of them still works in that workspace (agent/orphan-group).
+ * What a live engine started outside its group goes too: found by the run's mark, read from the
+ * engine's own environment (agent/engine-strays; a gone leader's mark cannot be read).
  */
 export function killOrphanEngine(pid: number, workspace: string): boolean {
   if (process.platform !== "linux" || !Number.isInteger(pid) || pid <= 1) return false;
   try {
+    let mark: string | undefined;
     if (leaderGone(pid)) {
       if (!groupWorksIn(pid, workspace)) return false;
     } else {
       const cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, "");
       if (cwd !== realpathSync(workspace)) return false;
+      mark = runMarkOf(pid);
     }
     process.kill(-pid, "SIGKILL");
+    if (mark) killMarked(mark);
     return true;
   } catch {
     return false; // gone already, not ours, or not a group leader

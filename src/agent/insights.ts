@@ -22,7 +22,7 @@ import type { RunSpent } from "../core/job-budget.ts";
 import type { Insights, JobBudget } from "../core/model.ts";
 import { usdTexts } from "../core/usd-text.ts";
 import type { Assignment } from "../shared/protocol.ts";
-import { ClaudeCallTally, MAX_TOKENS, MAX_USD, parseEngineLine } from "./engine-formats.ts";
+import { ClaudeCallTally, CutResultReader, MAX_TOKENS, MAX_USD, parseEngineLine } from "./engine-formats.ts";
 import { MAX_RETRY_AFTER_S } from "./retry-after.ts";
 
 export type Usage = Pick<Insights, "tokensIn" | "tokensOut" | "costUsd">;
@@ -171,6 +171,8 @@ export class UsageMeter {
   /** The host's clock (ms since the epoch): what an engine's "try again at 3:28 PM" is read against. */
   private readonly clock: () => number;
   private readonly calls = new ClaudeCallTally();
+  /** A Claude result line the line splitter cut (longer than it holds): its totals, from the piece that ends it. */
+  private readonly cut = new CutResultReader();
   /** A total (gf_insights, Claude's result, Codex's turn.completed) has been seen. */
   private reported = false;
 
@@ -193,7 +195,7 @@ export class UsageMeter {
     if (native?.error) this.engineError = native.error;
     const retryAfter = parseRateLimitLine(text) ?? native?.rateLimitedFor;
     if (retryAfter !== undefined) this.rateLimitedFor = retryAfter;
-    const reported = parseInsightsLine(text) ?? native?.usage;
+    const reported = parseInsightsLine(text) ?? native?.usage ?? this.cut.line(text);
     if (reported) this.reported = true;
     // Claude's per-call tally only until a total is reported: a total replaces it and is never replaced by it.
     const usage = reported ?? (this.reported ? undefined : this.calls.line(text));

@@ -28,7 +28,8 @@ export const MAX_LOG_ARTIFACT_BYTES = 25 * 1024 * 1024;
  * file must hold. Past a segment's size the file is renamed to `<file>.1` (replacing the one before) and a new one
  * begun: the last segment plus the one filling always hold that tail, on at most 2 × 25 MiB of disk, and a rename
  * costs nothing — where cutting the file down to its tail in place copies 25 MiB each time, and stopping the file at
- * its cap keeps the head and loses the end, where failures are. The feed still gets every line.
+ * its cap keeps the head and loses the end, where failures are. The feed gets every line unless the engine floods it
+ * (agent/log-batcher: the lines over its rate are counted in a note there, and are here).
  */
 const SEGMENT_BYTES = MAX_LOG_ARTIFACT_BYTES;
 

@@ -3,7 +3,13 @@
  * Turns an engine's raw stdout/stderr chunks into protocol log lines and batches
  * them into `progress.logs` frames. One frame per line would cost the
  * coordinator a transaction each (≈ 1 ms over a socket, see TOOLCHAIN.md), so
- * lines wait up to 250 ms or until 200 of them are pending, whichever is first.
+ * lines wait up to 250 ms or until 200 of them are pending, whichever is first — and a flooding engine's (`yes` in a
+ * job) frames are held to FEED_FRAMES_PER_S after a burst of FEED_BURST_FRAMES: one frame per few µs, each a
+ * transaction of the product's coordinator and a row of the job's feed, kept the coordinator busy with one job's
+ * output and grew the agent's socket buffer past any bound. The lines over it are not streamed, only counted in a note
+ * (`agent` stream) where they would have been; the log file (agent/job-log, uploaded as `log.txt`) has every line.
+ * The agent's own lines (a budget stop, the engine's exit) go past the rate: a handful a run, and what the feed's
+ * reader most needs.
  */
 import { splitUtf8, utf8Bytes } from "../core/bytes.ts";
 import { MAX_FRAME_BYTES, MAX_LOG_LINE_BYTES, MAX_LOG_LINES } from "../shared/protocol.ts";
@@ -18,6 +24,13 @@ export interface LogLine {
 
 /** 250 ms: a human watching the feed sees output "live"; the coordinator sees ≤ 4 frames/s per job. */
 export const FLUSH_INTERVAL_MS = 250;
+/** 4 frames/s: one per FLUSH_INTERVAL_MS, sustained, what the interval promises the coordinator. */
+export const FEED_FRAMES_PER_S = 1000 / FLUSH_INTERVAL_MS;
+/**
+ * 128 frames: a burst of up to 24 MiB (128 × MAX_BATCH_BYTES), about the log artifact's 25 MiB, streams whole — a test
+ * run or a build printing thousands of lines at once loses none of them in the feed; only a sustained flood does.
+ */
+export const FEED_BURST_FRAMES = 128;
 
 /**
  * Serialized size budget of one batch, in UTF-8 bytes: 200 lines of 12,000 bytes would be 2.4 MB, far
@@ -83,6 +96,8 @@ export interface LogBatcherOptions {
   intervalMs?: number;
   maxLines?: number;
   now?: () => number;
+  /** The clock the feed's rate is measured on (ms); Date.now by default. */
+  clock?: () => number;
 }
 
 /** Collects lines and hands them to `flush` in batches bounded by time and size. */
@@ -94,13 +109,21 @@ export class LogBatcher {
   private readonly intervalMs: number;
   private readonly maxLines: number;
   private readonly now: () => number;
+  private readonly clock: () => number;
   private closed = false;
+  /** Frames the feed may still send at once (a token bucket: FEED_FRAMES_PER_S, up to FEED_BURST_FRAMES). */
+  private tokens = FEED_BURST_FRAMES;
+  private tokensAt: number;
+  /** Lines (and their UTF-8 bytes) over the rate since the last frame sent: the next frame's note counts them. */
+  private skipped = { lines: 0, bytes: 0 };
 
   constructor(opts: LogBatcherOptions) {
     this.flushFn = opts.flush;
     this.intervalMs = opts.intervalMs ?? FLUSH_INTERVAL_MS;
     this.maxLines = Math.min(opts.maxLines ?? MAX_LOG_LINES, MAX_LOG_LINES);
     this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? Date.now;
+    this.tokensAt = this.clock();
   }
 
   add(stream: LogStream, text: string): void {
@@ -109,29 +132,67 @@ export class LogBatcher {
     for (const piece of chopLine(text)) {
       // JSON bytes, not text length: escapes (\n, \u0000) and multi-byte characters make a line longer on the wire.
       const size = utf8Bytes(JSON.stringify(piece)) + LINE_OVERHEAD;
-      if (this.pendingBytes + size > MAX_BATCH_BYTES) this.flush();
-      this.pending.push({ stream, text: piece, at });
-      this.pendingBytes += size;
-      if (this.pending.length >= this.maxLines) this.flush();
+      const full = this.pendingBytes + size > MAX_BATCH_BYTES || this.pending.length >= this.maxLines;
+      // The agent's own lines (a stop, the engine's exit: a handful a run) are never the flood: sent past the rate.
+      if (full && !this.send(stream === "agent")) {
+        this.skipped.lines++;
+        this.skipped.bytes += utf8Bytes(piece);
+        continue;
+      }
+      this.push({ stream, text: piece, at }, size);
+      if (this.pending.length >= this.maxLines) this.send(false);
     }
     if (this.pending.length > 0 && this.timer === undefined) {
-      this.timer = setTimeout(() => this.flush(), this.intervalMs);
+      this.timer = setTimeout(() => this.timed(), this.intervalMs);
     }
   }
 
-  /** Send whatever is pending now (also called at engine exit, before the report). */
+  /** Send whatever is pending now (also called at engine exit, before the report): not held to the rate. */
   flush(): void {
+    this.send(true);
+  }
+
+  /** Flush and refuse further lines (a gap's note, when the flush made one, goes too). */
+  close(): void {
+    this.flush();
+    this.flush();
+    this.closed = true;
+  }
+
+  private push(line: LogLine, size: number): void {
+    this.pending.push(line);
+    this.pendingBytes += size;
+  }
+
+  /** The interval is over: send, or, with no frame left to send, wait for the next one. */
+  private timed(): void {
+    this.timer = undefined;
+    if (!this.send(false) && this.pending.length > 0) this.timer = setTimeout(() => this.timed(), this.intervalMs);
+  }
+
+  /** The pending lines as one frame — within the rate unless `now` — then the gap's note first in the next. */
+  private send(now: boolean): boolean {
+    if (this.pending.length === 0) return true;
+    if (!now) {
+      const t = this.clock();
+      this.tokens = Math.min(FEED_BURST_FRAMES, this.tokens + ((t - this.tokensAt) / 1000) * FEED_FRAMES_PER_S);
+      this.tokensAt = t;
+      if (this.tokens < 1) return false;
+      this.tokens -= 1;
+    }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const lines = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    if (lines.length > 0) this.flushFn(lines);
-  }
-
-  /** Flush and refuse further lines. */
-  close(): void {
-    this.flush();
-    this.closed = true;
+    this.flushFn(lines);
+    if (this.skipped.lines > 0) {
+      const { lines: n, bytes } = this.skipped;
+      this.skipped = { lines: 0, bytes: 0 };
+      const text = `${n} lines (${bytes} bytes) not streamed: the engine printed faster than the feed carries (${FEED_FRAMES_PER_S} frames/s after a burst of ${FEED_BURST_FRAMES}); the log file, uploaded as log.txt, has them`;
+      this.push({ stream: "agent", text, at: this.now() }, utf8Bytes(JSON.stringify(text)) + LINE_OVERHEAD);
+      if (this.timer === undefined) this.timer = setTimeout(() => this.timed(), this.intervalMs);
+    }
+    return true;
   }
 }

@@ -23,12 +23,16 @@ function waitFor(ms: number): number | undefined {
   return Math.min(Math.max(Math.ceil(ms / 1000), 1), MAX_RETRY_AFTER_S);
 }
 
+/** Durations one after the other ("2 hours, 5 minutes and 10s", "1m30s"), from the start of the text. */
+const DURATIONS = /^\s*(?:\d+(?:\.\d+)?\s*(?:ms|d|h|m|s)[a-z]*(?:\s*,?\s*(?:and\s+)?)?)+/i;
+
 /** "try again in 20s" / "in 2 hours 5 minutes" / "retry after 30 seconds" → s; undefined when it names none. */
 function relative(text: string): number | undefined {
   const at = /(?:try again|retry)\s+(?:after|in)\s/i.exec(text);
   if (!at) return undefined;
-  // The duration follows the phrase: "2 hours 5 minutes", "1m30s", "20s". 60 chars holds any of them.
-  const span = text.slice(at.index + at[0].length, at.index + at[0].length + 60);
+  // The duration follows the phrase: "2 hours 5 minutes", "1m30s", "20s". 60 chars holds any of them. Only the run of
+  // durations right after it: "in 20s. (request id: req_3d9f)" read the id's "3d" as 3 more days.
+  const span = DURATIONS.exec(text.slice(at.index + at[0].length, at.index + at[0].length + 60))?.[0] ?? "";
   let s = 0;
   let seen = false;
   for (const [, n, unit] of span.matchAll(/(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)[a-z]*/gi)) {

@@ -112,6 +112,15 @@ const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
+ * `s` with each lone surrogate replaced by U+FFFD, as a UTF-8 encoder would write it (`String.prototype.toWellFormed`,
+ * ES2024, is past this build's ES2023 lib): for text read out of another program's JSON, whose `"\ud800"` escape
+ * `JSON.parse` turns into a lone surrogate that every boundary here refuses (`hasLoneSurrogate`).
+ */
+export function wellFormed(s: string): string {
+  return LONE_SURROGATE.test(s) ? s.replace(new RegExp(LONE_SURROGATE.source, "g"), "\uFFFD") : s;
+}
+
+/**
  * Whether a parsed JSON value holds a string, or an object key, that is not well-formed Unicode: a lone surrogate.
  * JSON can spell one (`"\ud800"`), but UTF-8 cannot store it: every encoder, D1 included, writes U+FFFD in its
  * place, so the value would change on its way to storage, and the stores would disagree. Bodies and frames with

@@ -1,10 +1,13 @@
-// The engine process: job on stdin, lines out, wall budget, and stopping the whole process group.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// The engine process: job on stdin, lines out, wall budget, and stopping the whole process group — and, on Linux,
+// what the engine started in a session of its own (setsid), which the group's signal misses.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isRunning, waitGone } from "../../scripts/process-tree.ts";
-import { startEngine } from "../../src/agent/engine-runner.ts";
+import { killOrphanEngine, startEngine } from "../../src/agent/engine-runner.ts";
+import { newRunMark, RUN_MARK_VAR } from "../../src/agent/engine-strays.ts";
 import { SAMPLE_ENGINE_SCRIPT } from "../../src/agent/engines.ts";
 import type { LogStream } from "../../src/agent/log-batcher.ts";
 
@@ -68,6 +71,53 @@ describe("engine runner", () => {
     expect(await waitGone([child], 5_000)).toBe(true);
     expect(isRunning(child)).toBe(false);
   });
+
+  it.runIf(process.platform === "linux")(
+    "kills what the engine started in a session of its own (setsid: out of its process group) when it exits",
+    async () => {
+      // A daemon (pg_ctl start, redis --daemonize, `setsid cmd &`) leaves the engine's group: the group's SIGKILL
+      // missed it, and it ran on after the job — forever, for a server.
+      const strayPidFile = path.join(dir, "stray.pid");
+      const script = `const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{detached:true,stdio:'ignore'});
+        c.unref(); require('fs').writeFileSync(${JSON.stringify(strayPidFile)}, String(c.pid)); console.log('ready')`;
+      const { eng, lines } = run(script);
+      expect(await eng.exited).toMatchObject({ rc: 0, strays: 1 });
+      expect(lines).toContainEqual(["agent", "killed 1 process(es) the engine left running outside its process group"]);
+      const stray = Number(readFileSync(strayPidFile, "utf8"));
+      try {
+        expect(await waitGone([stray], 5_000)).toBe(true);
+      } finally {
+        if (isRunning(stray)) process.kill(stray, "SIGKILL"); // the test's own cleanup when the runner missed it
+      }
+    },
+  );
+
+  it.runIf(process.platform === "linux")(
+    "an engine an earlier agent process left running is killed with what it started in a session of its own",
+    async () => {
+      // As a SIGKILLed agent leaves it: the engine (its group leader, cwd in the workspace, marked) and a daemon.
+      const strayPidFile = path.join(dir, "orphan-stray.pid");
+      const script = `const c=require('child_process').spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{detached:true,stdio:'ignore'});
+        c.unref(); require('fs').writeFileSync(${JSON.stringify(strayPidFile)}, String(c.pid)); setInterval(()=>{},1000)`;
+      rmSync(strayPidFile, { force: true });
+      const orphan = spawn(process.execPath, ["-e", script], {
+        cwd: dir,
+        env: { ...process.env, [RUN_MARK_VAR]: newRunMark() },
+        detached: true,
+        stdio: "ignore",
+      });
+      const leader = orphan.pid as number;
+      while (!existsSync(strayPidFile) || readFileSync(strayPidFile, "utf8") === "")
+        await new Promise((r) => setTimeout(r, 20));
+      const stray = Number(readFileSync(strayPidFile, "utf8"));
+      try {
+        expect(killOrphanEngine(leader, dir)).toBe(true);
+        expect(await waitGone([leader, stray], 5_000)).toBe(true);
+      } finally {
+        for (const pid of [leader, stray]) if (isRunning(pid)) process.kill(pid, "SIGKILL");
+      }
+    },
+  );
 
   it("reports an engine that cannot start instead of throwing", async () => {
     const eng = startEngine({ argv: ["/nonexistent/engine"], cwd: dir, env: {}, stdin: "", onLine: () => {} });

@@ -1,7 +1,15 @@
 // Engine output → protocol log lines → progress.logs batches (≤ 200 lines, lines and frames bounded in UTF-8 bytes
-// and never cut inside a character, every 250 ms).
+// and never cut inside a character, every 250 ms), and a flooding engine's feed held to 4 frames/s after a burst, the
+// lines over it counted in a note.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { chopLine, LineSplitter, LogBatcher, type LogLine, MAX_PENDING_CHARS } from "../../src/agent/log-batcher.ts";
+import {
+  chopLine,
+  FEED_BURST_FRAMES,
+  LineSplitter,
+  LogBatcher,
+  type LogLine,
+  MAX_PENDING_CHARS,
+} from "../../src/agent/log-batcher.ts";
 import { utf8Bytes } from "../../src/core/bytes.ts";
 import { MAX_FRAME_BYTES, MAX_LOG_LINE_BYTES, MAX_LOG_LINES, parseFactoryFrame } from "../../src/shared/protocol.ts";
 
@@ -161,6 +169,32 @@ describe("LogBatcher", () => {
     b.add("agent", "after");
     vi.advanceTimersByTime(1000);
     expect(batches.flat().map((l) => l.text)).toEqual(["before"]);
+  });
+
+  it("carries a flooding engine at 4 frames/s after a burst: the lines over it are counted in a note, not sent", () => {
+    // `yes` in a job: one 200-line frame per few µs, each a coordinator transaction and stored in the job's feed —
+    // the product's coordinator busy with one job's output, and the agent's socket buffer growing past any bound.
+    const flood = 200 * (FEED_BURST_FRAMES + 100);
+    for (let i = 0; i < flood; i++) b.add("stdout", `y ${i}`);
+    expect(batches).toHaveLength(FEED_BURST_FRAMES);
+    b.add("agent", "budget exceeded: stopping the engine"); // the agent's own line is not the flood: it goes
+    vi.advanceTimersByTime(1000); // a second later: 4 more frames at most, the first of them says what was skipped
+    expect(batches.length).toBeLessThanOrEqual(FEED_BURST_FRAMES + 4);
+    const lines = batches.flat();
+    const note = lines.find((l) => l.stream === "agent" && l.text.includes("not streamed"));
+    const skipped = Number(/^(\d+) lines/.exec(note?.text ?? "")?.[1]);
+    expect(note?.text).toMatch(/not streamed.*log\.txt/);
+    expect(lines.filter((l) => l.stream === "stdout").length + skipped).toBe(flood);
+    // The batch that was full when the burst ran out went at the agent's line, then the note for the lines skipped
+    // before it, then the agent's line: in the order they happened.
+    expect(lines.at(-3)?.text).toBe(`y ${200 * (FEED_BURST_FRAMES + 1) - 1}`);
+    expect(lines.at(-2)).toBe(note);
+    expect(lines.at(-1)).toMatchObject({ stream: "agent", text: "budget exceeded: stopping the engine" });
+    for (const batch of batches) expect(batch.length).toBeLessThanOrEqual(MAX_LOG_LINES);
+    // The flood over, the feed streams again as before.
+    b.add("stdout", "after");
+    vi.advanceTimersByTime(250);
+    expect(batches.flat().at(-1)?.text).toBe("after");
   });
 
   it("never sends an empty batch", () => {

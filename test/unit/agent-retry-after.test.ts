@@ -60,6 +60,14 @@ describe("a wall-clock reset time, on the host's clock", () => {
     expect(retryAfterText("try again in 3 days 6 hours", NOON)).toBe(MAX_RETRY_AFTER_S);
     expect(retryAfterText("please try again in 20s", NOON)).toBe(20);
   });
+
+  it("reads only the wait the phrase names, not a number and letter after it (a request id, a limit)", () => {
+    // Read as 20 s + 3 days before: the breaker stayed open a day for a 20 s throttle.
+    expect(retryAfterText("Please try again in 20s. (request id: req_3d9f)")).toBe(20);
+    expect(retryAfterText("Please try again in 6ms. Limit 5m tokens per day")).toBe(1);
+    expect(retryAfterText("try again in 2 hours, 5 minutes and 10s; see 1h docs")).toBe(7510);
+    expect(retryAfterText("try again in 1m30s")).toBe(90);
+  });
 });
 
 describe("an epoch or zoned reset time (UTC: the same in any host zone)", () => {
