@@ -11,9 +11,10 @@
 import WebSocket from "ws";
 import type { FixableError } from "../shared/fixable-error.ts";
 import type { FactoryFrame, ServerFrame } from "../shared/protocol.ts";
-import { MAX_SERVER_FRAME_BYTES, parseServerFrame } from "../shared/protocol.ts";
+import { MAX_SERVER_FRAME_BYTES } from "../shared/protocol.ts";
 import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
 import { closeVerdict, refusalVerdict, type Verdict } from "./close-codes.ts";
+import { isUnknownType, readServerFrame } from "./server-frames.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type OutFrame = DistributiveOmit<FactoryFrame, "id">;
@@ -38,6 +39,8 @@ export interface ConnectionHandlers {
   onFrame(frame: ServerFrame): void;
   onDisconnected(why: string, retryInMs: number): void;
   onFatal(error: FixableError): void;
+  /** A frame of a known type was ignored as malformed (`why`); unknown types, a newer coordinator's, pass silently. */
+  onIgnored?(why: string): void;
 }
 
 export interface ConnectionOptions {
@@ -180,9 +183,10 @@ export class FactoryConnection {
       });
     });
     ws.on("message", (data) => {
-      const parsed = parseServerFrame(String(data));
-      if (!parsed.ok) return; // an unknown frame from a newer coordinator: ignore rather than crash
-      this.receive(parsed.frame);
+      const parsed = readServerFrame(String(data));
+      // Ignored rather than obeyed or crashed on: unknown (a newer coordinator's) or malformed (agent/server-frames).
+      if (parsed.ok) this.receive(parsed.frame);
+      else if (!isUnknownType(parsed)) this.opts.handlers.onIgnored?.(parsed.message);
     });
     ws.on("close", (code, reason) => judge(closeVerdict(code, String(reason))));
     ws.on("error", (err) => lost(`connection error: ${err.message}`));
