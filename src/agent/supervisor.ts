@@ -124,7 +124,7 @@ export class Supervisor {
         seat.leaseConfirmed(lease.ttlSeconds); // still held, however long the socket was gone: its engine runs on
         continue;
       }
-      seat.abandon("the coordinator no longer leases it to this factory", false);
+      seat.unlisted(); // abandoned, unless its report is out: the answer to that decides (agent/seat-run-end)
       if (lease) void seat.finished.then(() => this.take(lease, true)); // re-leased under a new epoch: after the old
     }
     // Engines an earlier (SIGKILLed) process of this agent left running for jobs no longer ours: stop them.
