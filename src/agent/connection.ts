@@ -71,7 +71,7 @@ export class FactoryConnection {
   private readonly pending = new Map<string, Pending>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readyWaiters: Array<() => void> = [];
+  private readonly readyWaiters = new Set<() => void>();
   private readonly opts: ConnectionOptions;
 
   constructor(opts: ConnectionOptions) {
@@ -93,10 +93,22 @@ export class FactoryConnection {
     this.open();
   }
 
-  /** Resolves at the next `welcome` (at once if welcomed now); never rejects, so callers can also race a timer. */
-  whenReady(): Promise<void> {
+  /**
+   * Resolves at the next `welcome` (at once if welcomed now), or after `timeoutMs` if given; never rejects. A waiter
+   * that timed out is dropped: racing a timer instead left one waiter per wait until the next welcome — a delivery
+   * retried every second piled up one per second per frame for as long as the coordinator stayed away.
+   */
+  whenReady(timeoutMs?: number): Promise<void> {
     if (this.ready) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.readyWaiters.delete(done);
+        resolve();
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
+      this.readyWaiters.add(done);
+    });
   }
 
   /** Send a frame with a fresh `id`; resolves with the `ack` result, rejects with FrameError. */
@@ -197,7 +209,7 @@ export class FactoryConnection {
       this.welcomedAt = Date.now();
       this.startHeartbeat(frame.heartbeatIntervalMs);
       this.opts.handlers.onWelcome(frame);
-      for (const w of this.readyWaiters.splice(0)) w();
+      for (const w of [...this.readyWaiters]) w();
       return;
     }
     if ((frame.type === "ack" || frame.type === "error") && frame.id !== undefined) {
