@@ -227,7 +227,7 @@ export class FactoryConnection {
 
   private startHeartbeat(intervalMs: number): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    const every = Math.max(1000, intervalMs);
+    const every = Math.min(2 ** 31 - 1, Math.max(1000, intervalMs)); // Node fires a longer timer after 1 ms
     const ws = this.ws;
     this.heartbeat = setInterval(() => {
       // A heartbeat unanswered within one interval means a half-open socket: drop it and reconnect.
