@@ -35,6 +35,7 @@ export abstract class SeatRunEnd extends SeatEndings {
       return;
     }
     this.freed = true;
+    this.lease.stopRenewals(); // of a lease no longer ours: a `fenced` renewal would abandon the report's delivery
     this.note("the coordinator no longer leases the job here: sending the report again, its answer says how it ended");
   }
 

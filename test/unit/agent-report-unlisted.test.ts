@@ -1,7 +1,8 @@
 // Proves a finished run's report is not given up when the socket drops before its answer and the reconnect's
 // `welcome` no longer lists the lease (the report landed, ending it, or the lease lapsed): the report goes again on
 // the new socket and its answer — here `fenced`, the job done — is what the operator reads, not "lease lost —
-// engine stopped, work discarded"; and the seat is free for the job the coordinator pushes meanwhile.
+// engine stopped, work discarded" (nor a fenced renewal of that lease); and the seat is free for the job the
+// coordinator pushes meanwhile.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FrameError } from "../../src/agent/connection.ts";
 import { artifactServer, assignment, fakeSupervisor, tempAgent, until } from "./agent-fakes.ts";
@@ -20,6 +21,7 @@ describe("a report in flight when the socket drops", { timeout: 30_000 }, () => 
       let drop: (() => void) | undefined;
       let reports = 0;
       conn.answer = (f) => {
+        if (f.type === "renew") throw new FrameError("fenced", "lease epoch 1 of job job_r is stale"); // not ours now
         if (f.type !== "complete" && f.type !== "fail") return {};
         reports += 1;
         // The first send is lost with its socket; the second is answered as a coordinator whose job is done answers.
@@ -34,6 +36,7 @@ describe("a report in flight when the socket drops", { timeout: 30_000 }, () => 
       conn.push({ type: "assign", assignments: [assignment("job_r", "gf-sample-seconds: 0\n")] });
       await until("the report sent", () => drop);
       conn.welcome(); // reconnected: the lease is not listed any more
+      conn.push({ type: "settings", leaseTtlSeconds: 60 }); // renew now: no renewal of that lease goes any more
       // The coordinator freed the seat with the lease: the job it pushes at once is taken, not bounced.
       conn.push({ type: "assign", assignments: [assignment("job_next", "gf-sample-seconds: 30\n")] });
       drop?.();
