@@ -30,6 +30,8 @@ const AssignmentShape = z.looseObject({
     repo: z.string().optional(),
   }),
   leaseEpoch: Count,
+  // How long the lease is held from now (s): the seat's lapse watch counts from it, so a missing one lapsed at once.
+  ttlSeconds: z.number().min(0),
   // What is left of the job's budget (shared/protocol): the run is stopped past it. Absent from older coordinators.
   allowance: z.looseObject({ usd: z.number().min(0).optional(), tokens: Count.optional() }).optional(),
   // What the run spent before (a `welcome` lease's): added to a fresh engine's reports. Absent from older coordinators.

@@ -11,9 +11,10 @@
 import WebSocket from "ws";
 import type { FixableError } from "../shared/fixable-error.ts";
 import type { FactoryFrame, ServerFrame } from "../shared/protocol.ts";
-import { MAX_SERVER_FRAME_BYTES, parseServerFrame } from "../shared/protocol.ts";
+import { MAX_SERVER_FRAME_BYTES } from "../shared/protocol.ts";
 import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
 import { closeVerdict, refusalVerdict, type Verdict } from "./close-codes.ts";
+import { isUnknownType, readServerFrame } from "./server-frames.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type OutFrame = DistributiveOmit<FactoryFrame, "id">;
@@ -38,6 +39,8 @@ export interface ConnectionHandlers {
   onFrame(frame: ServerFrame): void;
   onDisconnected(why: string, retryInMs: number): void;
   onFatal(error: FixableError): void;
+  /** A frame of a known type was ignored as malformed (`why`); unknown types, a newer coordinator's, pass silently. */
+  onIgnored?(why: string): void;
 }
 
 export interface ConnectionOptions {
@@ -68,7 +71,7 @@ export class FactoryConnection {
   private readonly pending = new Map<string, Pending>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readyWaiters: Array<() => void> = [];
+  private readonly readyWaiters = new Set<() => void>();
   private readonly opts: ConnectionOptions;
 
   constructor(opts: ConnectionOptions) {
@@ -90,10 +93,22 @@ export class FactoryConnection {
     this.open();
   }
 
-  /** Resolves at the next `welcome` (at once if welcomed now); never rejects, so callers can also race a timer. */
-  whenReady(): Promise<void> {
+  /**
+   * Resolves at the next `welcome` (at once if welcomed now), or after `timeoutMs` if given; never rejects. A waiter
+   * that timed out is dropped: racing a timer instead left one waiter per wait until the next welcome — a delivery
+   * retried every second piled up one per second per frame for as long as the coordinator stayed away.
+   */
+  whenReady(timeoutMs?: number): Promise<void> {
     if (this.ready) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.readyWaiters.delete(done);
+        resolve();
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(done, timeoutMs);
+      this.readyWaiters.add(done);
+    });
   }
 
   /** Send a frame with a fresh `id`; resolves with the `ack` result, rejects with FrameError. */
@@ -180,9 +195,10 @@ export class FactoryConnection {
       });
     });
     ws.on("message", (data) => {
-      const parsed = parseServerFrame(String(data));
-      if (!parsed.ok) return; // an unknown frame from a newer coordinator: ignore rather than crash
-      this.receive(parsed.frame);
+      const parsed = readServerFrame(String(data));
+      // Ignored rather than obeyed or crashed on: unknown (a newer coordinator's) or malformed (agent/server-frames).
+      if (parsed.ok) this.receive(parsed.frame);
+      else if (!isUnknownType(parsed)) this.opts.handlers.onIgnored?.(parsed.message);
     });
     ws.on("close", (code, reason) => judge(closeVerdict(code, String(reason))));
     ws.on("error", (err) => lost(`connection error: ${err.message}`));
@@ -193,7 +209,7 @@ export class FactoryConnection {
       this.welcomedAt = Date.now();
       this.startHeartbeat(frame.heartbeatIntervalMs);
       this.opts.handlers.onWelcome(frame);
-      for (const w of this.readyWaiters.splice(0)) w();
+      for (const w of [...this.readyWaiters]) w();
       return;
     }
     if ((frame.type === "ack" || frame.type === "error") && frame.id !== undefined) {
@@ -211,7 +227,7 @@ export class FactoryConnection {
 
   private startHeartbeat(intervalMs: number): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    const every = Math.max(1000, intervalMs);
+    const every = Math.min(2 ** 31 - 1, Math.max(1000, intervalMs)); // Node fires a longer timer after 1 ms
     const ws = this.ws;
     this.heartbeat = setInterval(() => {
       // A heartbeat unanswered within one interval means a half-open socket: drop it and reconnect.

@@ -87,7 +87,7 @@ export async function deliverFrame(conn: FactoryConnection, frame: OutFrame, gav
     if (gaveUp())
       return { ok: false, leaseLost: true, message: `lease abandoned before ${frame.type} was acknowledged` };
     // Wake at least every second to notice `gaveUp`, even while the connection is down.
-    await Promise.race([conn.whenReady(), new Promise((r) => setTimeout(r, 1000))]);
+    await conn.whenReady(1000);
     if (!conn.ready) continue;
     try {
       await conn.request(frame);

@@ -68,6 +68,8 @@ export abstract class SeatEndings {
   protected settled = false;
   /** The engine has exited (or had before a restart): what is left is to report it, which a fenced answer ends. */
   protected engineDone = false;
+  /** The report is out (being delivered): only its answer, acknowledged or fenced, ends the run (agent/seat-run-end). */
+  protected reportOut = false;
   protected readonly meter: UsageMeter;
 
   constructor(ctx: SeatContext, assignment: Assignment, resumed: boolean) {
@@ -185,13 +187,9 @@ export abstract class SeatEndings {
       ...(prior?.checkpoint && prior.leaseEpoch === this.leaseEpoch ? { checkpoint: prior.checkpoint } : {}),
     };
     if (!this.lease.renewing) this.startRenewals();
-    const delivered = await reportAndRecord(
-      this.ctx.conn,
-      this.ctx.records,
-      record,
-      report,
-      () => this.lost !== undefined,
-    );
+    const gaveUp = () => this.lost !== undefined;
+    this.reportOut = true;
+    const delivered = await reportAndRecord(this.ctx.conn, this.ctx.records, record, report, gaveUp);
     this.stopTimers();
     if (delivered.ok) {
       this.settled = true;

@@ -20,6 +20,12 @@ import { type FactoryConnection, FrameError, LEASE_LOST_CODES, type OutFrame } f
 import { LeaseRenewer, lapseGraceMs, renewPlan } from "./lease-renewer.ts";
 import { deliverFrame } from "./report.ts";
 
+/**
+ * 2^31 − 1 ms (24.8 days), the longest timeout Node keeps: a longer one fires after 1 ms instead (with a warning), so
+ * a lease granted for longer (a `ttlSeconds` of 1e10 from a buggy coordinator) lapsed, and stopped its engine, at once.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface SeatLeaseOptions {
   conn: FactoryConnection;
   jobId: string;
@@ -150,7 +156,7 @@ export class SeatLease {
         const secs = Math.round((Date.now() - this.heldAt) / 1000);
         this.opts.lapsed(`no renewal acknowledged for ${secs}s: the lease (TTL ${this.ttlSeconds}s) has expired`);
       },
-      Math.max(0, this.heldUntil + grace - Date.now()),
+      Math.min(MAX_TIMER_MS, Math.max(0, this.heldUntil + grace - Date.now())),
     );
     this.lapseTimer.unref();
   }

@@ -19,6 +19,31 @@ import { type CheckpointBody, WipCheckpointer } from "./wip-checkpointer.ts";
 import type { Workspace } from "./workspace.ts";
 
 export abstract class SeatRunEnd extends SeatEndings {
+  /** Not listed in a reconnect's `welcome` while its report was out: the coordinator has freed the seat already. */
+  private freed = false;
+
+  /**
+   * A reconnect's `welcome` does not list this lease: abandon it — unless its report is out, which may have landed
+   * just before the socket dropped (ending the lease). Then that report goes again on the new socket (agent/report
+   * `deliverFrame`), and its answer says how the job ended: acknowledged, or fenced with the job's stage (its spend
+   * charged all the same: policies/late-spend). Abandoning said "lease lost — engine stopped, work discarded" of a run
+   * that had finished and reported, and kept the answer to its report (when it was sent again at all) from the operator.
+   */
+  unlisted(): void {
+    if (!this.reportOut) {
+      this.abandon("the coordinator no longer leases it to this factory", false);
+      return;
+    }
+    this.freed = true;
+    this.lease.stopRenewals(); // of a lease no longer ours: a `fenced` renewal would abandon the report's delivery
+    this.note("the coordinator no longer leases the job here: sending the report again, its answer says how it ended");
+  }
+
+  /** A report resent after `unlisted` holds no seat: the coordinator pushes the next job at once (`occupiesSeat`). */
+  override get occupiesSeat(): boolean {
+    return super.occupiesSeat && !this.freed;
+  }
+
   /**
    * The agent restarted within the lease after the engine had exited (`exit`, from the job record): finish from
    * there. In the workspace the engine left, as a run does; when it is gone, report the outcome without a final

@@ -67,10 +67,9 @@ export class Supervisor {
       this.exit = resolve;
     });
     const connect = opts.connect ?? ((o: ConnectionOptions) => new FactoryConnection(o));
+    const rest = { url: cfg.url, product: cfg.product, token: cfg.token };
     this.conn = connect({
-      url: cfg.url,
-      product: cfg.product,
-      token: cfg.token,
+      ...rest,
       hello: () => opts.hello,
       handlers: {
         onWelcome: (w) => this.onWelcome(w),
@@ -78,6 +77,7 @@ export class Supervisor {
         onDisconnected: (why, ms) =>
           opts.out.say("⚠", "disconnected", `${why} — reconnecting in ${(ms / 1000).toFixed(1)}s`),
         onFatal: (error) => void this.fatal(error),
+        onIgnored: (why) => opts.out.say("⚠", "frame.ignored", `ignored a frame from the coordinator: ${why}`),
       },
     });
     this.ctx = {
@@ -86,7 +86,7 @@ export class Supervisor {
       out: opts.out,
       records: new JobRecords(cfg.stateDir, corruptRecordEvent(opts.out)),
       engines: opts.engines,
-      rest: { url: cfg.url, product: cfg.product, token: cfg.token },
+      rest,
       engineUser: opts.engineUser,
       sandbox: opts.sandbox,
       connectionTtl: () => this.leaseTtlSeconds,
@@ -116,16 +116,16 @@ export class Supervisor {
       ...(pend ? { pendingCapabilities: w.pendingCapabilities } : {}),
       leases: w.leases.length,
     });
-    const held = new Map(w.leases.map((a) => [a.job.id, a]));
+    const valid = w.leases.filter((a) => !assignmentProblem(a)); // a malformed one: refused by `take`, not reconciled
+    const held = new Map(valid.map((a) => [a.job.id, a]));
     for (const [id, seat] of this.seats) {
       const lease = held.get(id);
       if (lease?.leaseEpoch === seat.leaseEpoch) {
         seat.leaseConfirmed(lease.ttlSeconds); // still held, however long the socket was gone: its engine runs on
         continue;
       }
-      seat.abandon("the coordinator no longer leases it to this factory", false);
-      // Re-leased to us under a new epoch while we were away: run it once the old run has let go.
-      if (lease) void seat.finished.then(() => this.take(lease, true));
+      seat.unlisted(); // abandoned, unless its report is out: the answer to that decides (agent/seat-run-end)
+      if (lease) void seat.finished.then(() => this.take(lease, true)); // re-leased under a new epoch: after the old
     }
     // Engines an earlier (SIGKILLed) process of this agent left running for jobs no longer ours: stop them.
     const ours = (id: string) => held.has(id) || this.seats.has(id);
@@ -133,7 +133,7 @@ export class Supervisor {
     reapOrphans(this.ctx.records, cfg.workDir, ours, out, (lease) => this.unrun.stopped(lease), leftovers);
     void sweepKeptWorkspaces(cfg.workDir, this.ctx.engineUser, Date.now(), out); // kept past their days (never throws)
     if (this.draining) void this.conn.request({ type: "drain" }).catch(() => undefined);
-    for (const a of w.leases) if (!this.seats.has(a.job.id)) this.take(a, true);
+    for (const a of w.leases) if (!valid.includes(a) || !this.seats.has(a.job.id)) this.take(a, true);
   }
 
   private onFrame(f: ServerFrame): void {
