@@ -1,28 +1,10 @@
 // A bulk batch's items that each close a cycle through a long chain of live jobs are refused each with the cycle
 // named within bounds (core/dag `namedCycle`): 50 items under a parent, each waiting on the end of a 3,000-job chain
 // that waits on that parent, made a 5 MB answer (the whole cycle per item; a batch may hold 10,000 items).
-import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_CYCLE_NAMED } from "../../src/core/dag.ts";
+import { CHAIN, link, seedBlockedChain } from "./chain-seed.ts";
 import { ADMIN, api, P, submit } from "./client.ts";
-
-const CHAIN = 3_000;
-const link = (i: number) => `job_chain_link_${String(i).padStart(5, "0")}`;
-
-async function seedBlockedChain(product: string, parentId: string): Promise<void> {
-  await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
-    state.storage.sql.exec(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-       INSERT INTO jobs(id, stage, priority_value, queued_at, created_at, serial_key, rev, doc, cap_key)
-       SELECT printf('job_chain_link_%05d', i), 'blocked', priority_value, queued_at, created_at + i, serial_key, rev,
-              json_set(doc, '$.id', printf('job_chain_link_%05d', i), '$.stage', 'blocked', '$.deps',
-                CASE WHEN i = 1 THEN json_array(?2) ELSE json_array(printf('job_chain_link_%05d', i - 1)) END), cap_key
-         FROM jobs, n WHERE jobs.id = ?2`,
-      CHAIN,
-      parentId,
-    );
-  });
-}
 
 describe("a bulk batch's cycles through a long chain", () => {
   it("are refused per item, each named by its first jobs and how many more", async () => {

@@ -2,34 +2,10 @@
 // naming `parentId`) waiting on the end of a 3,000-job chain of live jobs that waits on its parent is refused 400
 // `validation_failed` with the cycle's first 20 ids, its length and how many more close it — a few KB, where the
 // whole cycle made a 297 KB problem — and nothing is created or changed by the refusal.
-import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { MAX_CYCLE_NAMED } from "../../src/core/dag.ts";
+import { CHAIN, link, seedBlockedChain } from "./chain-seed.ts";
 import { ADMIN, api, getJob, P, submit } from "./client.ts";
-
-const CHAIN = 3_000;
-const link = (i: number) => `job_chain_link_${String(i).padStart(5, "0")}`;
-
-/** `CHAIN` blocked jobs, `link(1)` waiting on `parentId` and each next one on the one before, seeded in one statement. */
-async function seedBlockedChain(product: string, parentId: string): Promise<void> {
-  await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
-    state.storage.sql.exec(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-       INSERT INTO jobs(id, stage, priority_value, queued_at, created_at, serial_key, rev, doc, cap_key)
-       SELECT printf('job_chain_link_%05d', i), 'blocked', priority_value, queued_at, created_at + i, serial_key, rev,
-              json_set(doc, '$.id', printf('job_chain_link_%05d', i), '$.stage', 'blocked', '$.deps',
-                CASE WHEN i = 1 THEN json_array(?2) ELSE json_array(printf('job_chain_link_%05d', i - 1)) END), cap_key
-         FROM jobs, n WHERE jobs.id = ?2`,
-      CHAIN,
-      parentId,
-    );
-    // Each link's dep row, as submit records it (dag/dependents `recordDeps`): what waits on a job is read there.
-    state.storage.sql.exec(
-      `INSERT INTO job_deps(job_id, dep_id) SELECT id, json_extract(doc, '$.deps[0]') FROM jobs
-        WHERE id LIKE 'job_chain_link_%'`,
-    );
-  });
-}
 
 type Problem = {
   code: string;

@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { RunConfig } from "../../src/agent/config.ts";
-import type { ConnectionOptions, FactoryConnection, OutFrame, Welcome } from "../../src/agent/connection.ts";
+import { type ConnectionOptions, FactoryConnection, type OutFrame, type Welcome } from "../../src/agent/connection.ts";
 import { sampleTemplate } from "../../src/agent/engines.ts";
 import { createOutput, type Output } from "../../src/agent/output.ts";
 import type { SeatContext } from "../../src/agent/seat-runner.ts";
@@ -211,4 +211,15 @@ export function fakeSupervisor(agent: ReturnType<typeof tempAgent>) {
     await exited;
   };
   return { conn: conn as FakeConnection, records: new JobRecords(agent.cfg.stateDir), stop };
+}
+
+/** A real FactoryConnection to a port nothing listens on, never started: its timers run on whatever clock the test set. */
+export function offlineConnection(): FactoryConnection {
+  return new FactoryConnection({
+    url: "http://127.0.0.1:9",
+    product: "p",
+    token: "t",
+    hello: () => ({ seats: 1, capabilities: [], engines: [], agentVersion: "test" }),
+    handlers: { onWelcome() {}, onFrame() {}, onDisconnected() {}, onFatal() {} },
+  });
 }

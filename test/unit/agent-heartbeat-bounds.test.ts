@@ -2,7 +2,8 @@
 // clock, like it — fires after 1 ms instead) does not make the agent beat every millisecond: each beat's answer is
 // awaited for one interval, so at 1 ms the agent also dropped its socket as half-open, again on every reconnect.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FactoryConnection, type Welcome } from "../../src/agent/connection.ts";
+import type { Welcome } from "../../src/agent/connection.ts";
+import { offlineConnection } from "./agent-fakes.ts";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -11,13 +12,7 @@ afterEach(() => {
 describe("the heartbeat a welcome asks for", () => {
   it("is held to Node's longest timer, not fired every millisecond past it", async () => {
     vi.useFakeTimers();
-    const conn = new FactoryConnection({
-      url: "http://127.0.0.1:9",
-      product: "p",
-      token: "t",
-      hello: () => ({ seats: 1, capabilities: [], engines: [], agentVersion: "test" }),
-      handlers: { onWelcome() {}, onFrame() {}, onDisconnected() {}, onFatal() {} },
-    });
+    const conn = offlineConnection();
     const beats = vi.spyOn(conn, "request").mockResolvedValue({});
     const welcome: Welcome = {
       ...{ type: "welcome", v: 1, factoryId: "fac_1", productId: "p", queueVersion: 1 },

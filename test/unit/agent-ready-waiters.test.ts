@@ -2,8 +2,8 @@
 // report's delivery (agent/report `deliverFrame`) wakes every second to see whether its lease was given up, and each
 // wake used to leave a waiter on the connection until the next `welcome` — 100 after 100 s, 86,400 a day, per frame.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FactoryConnection } from "../../src/agent/connection.ts";
 import { deliverFrame } from "../../src/agent/report.ts";
+import { offlineConnection } from "./agent-fakes.ts";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -12,13 +12,7 @@ afterEach(() => {
 describe("a delivery waiting through an outage", () => {
   it("holds one waiter on the connection however long it waits, and ends when given up", async () => {
     vi.useFakeTimers();
-    const conn = new FactoryConnection({
-      url: "http://127.0.0.1:9",
-      product: "p",
-      token: "t",
-      hello: () => ({ seats: 1, capabilities: [], engines: [], agentVersion: "test" }),
-      handlers: { onWelcome() {}, onFrame() {}, onDisconnected() {}, onFatal() {} },
-    }); // never started: the coordinator is away
+    const conn = offlineConnection(); // never started: the coordinator is away
     let gaveUp = false;
     const delivery = deliverFrame(conn, { type: "heartbeat" }, () => gaveUp);
     await vi.advanceTimersByTimeAsync(100_000);
