@@ -221,3 +221,21 @@ export function runMeter(
 ): UsageMeter {
   return new UsageMeter(runLimits(a), resumed ? a.runSpent : undefined, clock);
 }
+
+/** The most spend the coordinator has charged a run from this agent's frames: USD in micro-dollars, tokens in + out. */
+export interface SpendMark {
+  micros: number;
+  tokens: number;
+}
+
+/** `mark` raised to what `usage` (a frame's cumulative insights, if any) holds, as the coordinator counts it. */
+export function spendMark(mark: SpendMark, usage: Usage | undefined): SpendMark {
+  const tokens = (usage?.tokensIn ?? 0) + (usage?.tokensOut ?? 0);
+  return { micros: Math.max(mark.micros, toMicros(usage?.costUsd ?? 0)), tokens: Math.max(mark.tokens, tokens) };
+}
+
+/** Whether `usage` holds spend over `mark`: what a report of it would add to the charge (core/run-accrual `accrue`). */
+export function unchargedSpend(mark: SpendMark, usage: Usage): boolean {
+  const raised = spendMark(mark, usage);
+  return raised.micros > mark.micros || raised.tokens > mark.tokens;
+}

@@ -74,7 +74,8 @@ export function reportFrame(jobId: string, leaseEpoch: number, report: StoredRep
   return report.type === "complete" ? { type: "complete", ...body } : { type: "fail", ...body };
 }
 
-export type Delivery = { ok: true } | { ok: false; leaseLost: boolean; message: string };
+/** `code`: the coordinator's refusal (`fenced`, …); absent when the frame was given up before an answer. */
+export type Delivery = { ok: true } | { ok: false; leaseLost: boolean; message: string; code?: string };
 
 /**
  * Send a frame until it is acknowledged. A dropped connection or a timeout means
@@ -99,7 +100,7 @@ export async function deliverFrame(conn: FactoryConnection, frame: OutFrame, gav
         continue;
       }
       const note = sentBefore && LEASE_LOST_CODES.has(e.code) ? " (an earlier send may have landed)" : "";
-      return { ok: false, leaseLost: LEASE_LOST_CODES.has(e.code), message: `${e.message}${note}` };
+      return { ok: false, leaseLost: LEASE_LOST_CODES.has(e.code), message: `${e.message}${note}`, code: e.code };
     }
   }
 }

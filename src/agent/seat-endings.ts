@@ -3,9 +3,10 @@
  * How one seat's job ends, and the state that decides which way. Three ways out, each ending in `cleanup`:
  * `finish` (report, then the done record — `ended` last, only after the coordinator acknowledged), `giveBack`
  * (drain timeout or no engine here: checkpoint, give the job back) and `abandon` (cancel pushed, or the lease was
- * lost: stop the engine within 2 s, discard the work, report only `stopped` once it exited). `cleanup` discards the
- * workspace, but keeps one whose final checkpoint failed for the operator (agent/kept-workspaces). Also the controls
- * the supervisor holds a seat by — `abandon`, `forceStop`, `release`, `leaseTtlChanged`, `occupiesSeat`.
+ * lost: stop the engine within 2 s, discard the work; once it exited, report the spend no answered frame carried,
+ * then `stopped`). `cleanup` discards the workspace, but keeps one whose final checkpoint failed for the operator
+ * (agent/kept-workspaces). Also the controls the supervisor holds a seat by — `abandon`, `forceStop`, `release`,
+ * `leaseTtlChanged`, `occupiesSeat`.
  *
  * The base of SeatRunner (agent/seat-runner: the run's phases), not a part of it: the run and its endings share the
  * fields (engine, workspace, WIP checkpointer, log, lost, releasing) a part would have to expose or forward.
@@ -112,7 +113,7 @@ export abstract class SeatEndings {
     return !this.settled && this.lost === undefined;
   }
 
-  /** Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report nothing. */
+  /** Cancelled, or the lease is gone: stop the engine within 2 s, discard the work, report only its spend (`cleanup`). */
   abandon(reason: string, cancelled: boolean): void {
     if (this.lost !== undefined || this.settled) return;
     this.lost = reason;
@@ -190,6 +191,7 @@ export abstract class SeatEndings {
     const gaveUp = () => this.lost !== undefined;
     this.reportOut = true;
     const delivered = await reportAndRecord(this.ctx.conn, this.ctx.records, record, report, gaveUp);
+    if (delivered.ok || delivered.code === "fenced") this.lease.answered(report); // its spend is charged
     this.stopTimers();
     if (delivered.ok) {
       this.settled = true;
@@ -234,8 +236,9 @@ export abstract class SeatEndings {
   /** The run's files go: the workspace (kept when its last work is in no commit), the job file, the local log. */
   protected async cleanup(): Promise<void> {
     this.stopTimers();
-    // Every way here passes the engine's exit (or it never started): an abandoned run says it stopped.
-    if (this.lost !== undefined) this.lease.reportStopped(this.ctx.features?.());
+    // Every way here passes the engine's exit (or it never started): an abandoned run says it stopped — after what its
+    // engine spent since the last answered report, now that its usage is final (agent/seat-lease `reportSpend`).
+    if (this.lost !== undefined) this.lease.reportStopped(this.ctx.features?.(), this.meter.usage);
     await this.log?.close();
     if (this.ctx.cfg.keepWorkspaces) return;
     if (this.ws && this.wip?.finalError) await keepForOperator(this.ws, this.ctx.cfg.workDir, this.say.bind(this));

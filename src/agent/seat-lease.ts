@@ -1,11 +1,12 @@
 /**
  * @module agent/seat-lease
  * A seat's side of its lease: the fenced frames it sends and the renewals that keep it alive at TTL/2. The frames are
- * progress (logs, checkpoints), accept, the move to `building`, release/reject (and `stopped`, after an abandon). An
- * answer that says the lease is gone (connection LEASE_LOST_CODES: `fenced`, `not_lease_holder`) ends the job the
- * same way whichever frame got it, through the seat's `lost` hook; so does a frame that must land and cannot. Other
- * misses are only noted in the job log: log batches are best effort (the whole log is uploaded at the end), a checkpoint is announced again at the next
- * interval, a renewal goes at the next tick. The report has its own delivery (agent/report `reportAndRecord`), because
+ * progress (logs, checkpoints), accept, the move to `building`, release/reject (and, after an abandon, the spend no
+ * answered frame carried, then `stopped`). An answer that says the lease is gone (connection LEASE_LOST_CODES:
+ * `fenced`, `not_lease_holder`) ends the job the same way whichever frame got it, through the seat's `lost` hook; so
+ * does a frame that must land and cannot. Other misses are only noted in the job log: log batches are best effort (the
+ * whole log is uploaded at the end; their spend, when the run is abandoned, goes in one last frame), a checkpoint is
+ * announced again at the next interval, a renewal goes at the next tick. The report has its own delivery (agent/report `reportAndRecord`), because
  * it writes the job record on either side of it.
  *
  * Misses that go on have a limit: while renewals run, a lease no answer has kept alive for its TTL plus a grace
@@ -17,6 +18,7 @@
 
 import { FEATURES } from "../shared/protocol.ts";
 import { type FactoryConnection, FrameError, LEASE_LOST_CODES, type OutFrame } from "./connection.ts";
+import { type SpendMark, spendMark, type Usage, unchargedSpend } from "./insights.ts";
 import { LeaseRenewer, lapseGraceMs, renewPlan } from "./lease-renewer.ts";
 import { deliverFrame } from "./report.ts";
 
@@ -54,6 +56,8 @@ export class SeatLease {
   private heldUntil: number;
   private ttlSeconds: number;
   private lapseTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The most spend a frame of this lease carried that the coordinator answered: acknowledged or fenced, charged. */
+  private charged: SpendMark = { micros: 0, tokens: 0 };
 
   constructor(opts: SeatLeaseOptions) {
     this.opts = opts;
@@ -65,16 +69,27 @@ export class SeatLease {
   async send(frame: OutFrame): Promise<boolean> {
     try {
       await this.opts.conn.request(frame);
+      this.answered(frame);
       return true;
     } catch (err) {
+      if (err instanceof FrameError && err.code === "fenced") this.answered(frame);
       this.failed(frame, err);
       return false;
     }
   }
 
+  /**
+   * The coordinator has charged the spend `frame` carries (its answer was an ack, or `fenced`: policies/late-spend).
+   * `insights` of a report delivered outside this lease (agent/report `reportAndRecord`) too.
+   */
+  answered(frame: OutFrame | { insights?: Usage }): void {
+    if ("insights" in frame) this.charged = spendMark(this.charged, frame.insights);
+  }
+
   /** Frames that must land (accept, the move to building): retried across reconnects; false = the job is gone. */
   async sendReliably(frame: OutFrame): Promise<boolean> {
     const d = await deliverFrame(this.opts.conn, frame, this.opts.gaveUp);
+    if (d.ok || d.code === "fenced") this.answered(frame);
     if (!d.ok) this.opts.lost(d.message);
     return d.ok;
   }
@@ -118,12 +133,35 @@ export class SeatLease {
    * This run was abandoned (cancelled, lease lost) and its engine has exited or never started: a `stopped` frame
    * says so, to a coordinator that announced FEATURES.stopped. After taking a lease it keeps the job's serial key held
    * until then (core/serial-holds), so the key's next job starts only once this engine is gone. Best effort: a frame
-   * lost to a dropped connection costs only the wait until the old lease would have expired.
+   * lost to a dropped connection costs only the wait until the old lease would have expired. `usage`: the run's
+   * cumulative usage, final now; what of it no answered frame carried goes first (`reportSpend`).
    */
-  reportStopped(features: ReadonlySet<string> | undefined): void {
+  reportStopped(features: ReadonlySet<string> | undefined, usage: Usage): void {
+    this.reportSpend(usage);
     if (!features?.has(FEATURES.stopped)) return;
     const { jobId, leaseEpoch } = this.opts;
     void this.opts.conn.request({ type: "stopped", jobId, leaseEpoch }).catch(() => undefined);
+  }
+
+  /**
+   * The run's cumulative `usage` once its engine has exited, when it holds spend no answered frame carried: the engine
+   * spent after the last log batch, and while it stopped, and those batches are not sent once the run is abandoned —
+   * that money was never charged. One `progress` under this lease's epoch: fenced (the lease is gone), its spend is
+   * charged all the same, and only its increase over the run's mark (policies/late-spend), so a resend costs nothing.
+   * Sent now, before `stopped`, on the socket that is up; a socket that is down (a lapsed lease, usually) gets it
+   * again after the next `welcome` (agent/report `deliverFrame`), for as long as this process lives. Not awaited:
+   * the seat, its serial key and a drain do not wait on an outage for it.
+   */
+  private reportSpend(usage: Usage): void {
+    if (!unchargedSpend(this.charged, usage)) return;
+    const { conn, jobId, leaseEpoch } = this.opts;
+    const frame: OutFrame = { type: "progress", jobId, leaseEpoch, insights: { ...usage } };
+    const retried = (err: unknown) =>
+      err instanceof FrameError && (err.code === "disconnected" || err.code === "timeout");
+    void conn
+      .request(frame)
+      .catch((err: unknown) => (retried(err) ? deliverFrame(conn, frame, () => false) : undefined))
+      .catch(() => undefined);
   }
 
   /** One renewal; its answer names the TTL granted, and the renewer keeps to half of it (agent/lease-renewer). */
