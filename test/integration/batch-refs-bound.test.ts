@@ -16,22 +16,7 @@ import { checkItemRefs } from "../../src/durable-objects/coordinator/jobs/batch-
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import { ADMIN, api, P, submit } from "./client.ts";
 import { countingSql } from "./counting-sql.ts";
-
-/** Gives `parentId` `count` stored children (copies of it, ids `<prefix>_0001`…), as a long-lived product has. */
-async function seedChildren(product: string, parentId: string, count: number, prefix: string): Promise<void> {
-  await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
-    state.storage.sql.exec(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-       INSERT INTO jobs(id, stage, priority_value, queued_at, created_at, serial_key, rev, doc, cap_key, parent_id)
-       SELECT printf('%s_%04d', ?3, i), stage, priority_value, queued_at, created_at + i, serial_key, rev,
-              json_set(doc, '$.id', printf('%s_%04d', ?3, i), '$.parentId', ?2), cap_key, ?2
-         FROM jobs, n WHERE jobs.id = ?2`,
-      count,
-      parentId,
-      prefix,
-    );
-  });
-}
+import { seedChildren } from "./dag-seed.ts";
 
 describe("the bulk refs check, batch-wide", () => {
   it("counts a batch's items for one parent together: the first past the children limit is refused in the answer", async () => {

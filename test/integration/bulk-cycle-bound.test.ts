@@ -3,8 +3,8 @@
 // that waits on that parent, made a 5 MB answer (the whole cycle per item; a batch may hold 10,000 items).
 import { describe, expect, it } from "vitest";
 import { MAX_CYCLE_NAMED } from "../../src/core/dag.ts";
-import { CHAIN, link, seedBlockedChain } from "./chain-seed.ts";
 import { ADMIN, api, P, submit } from "./client.ts";
+import { CHAIN, link, seedBlockedChain } from "./dag-seed.ts";
 
 describe("a bulk batch's cycles through a long chain", () => {
   it("are refused per item, each named by its first jobs and how many more", async () => {

@@ -4,8 +4,8 @@
 // whole cycle made a 297 KB problem — and nothing is created or changed by the refusal.
 import { describe, expect, it } from "vitest";
 import { MAX_CYCLE_NAMED } from "../../src/core/dag.ts";
-import { CHAIN, link, seedBlockedChain } from "./chain-seed.ts";
 import { ADMIN, api, getJob, P, submit } from "./client.ts";
+import { CHAIN, link, seedBlockedChain } from "./dag-seed.ts";
 
 type Problem = {
   code: string;

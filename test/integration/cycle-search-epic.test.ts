@@ -13,22 +13,7 @@ import { newCycle, SEARCH_BUDGET } from "../../src/durable-objects/coordinator/d
 import { mulberry32 } from "../support/seeded-random.ts";
 import { ADMIN, api, P, submit } from "./client.ts";
 import { countingSql } from "./counting-sql.ts";
-
-/** `count` live children of `parentId` (its stage and document), `<prefix>_0001` …, in one statement. */
-async function seedChildren(product: string, parentId: string, count: number, prefix: string): Promise<void> {
-  await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
-    state.storage.sql.exec(
-      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
-       INSERT INTO jobs(id, stage, priority_value, queued_at, created_at, serial_key, rev, doc, cap_key, parent_id)
-       SELECT printf('%s_%04d', ?3, i), stage, priority_value, queued_at, created_at + i, serial_key, rev,
-              json_set(doc, '$.id', printf('%s_%04d', ?3, i), '$.parentId', ?2), cap_key, ?2
-         FROM jobs, n WHERE jobs.id = ?2`,
-      count,
-      parentId,
-      prefix,
-    );
-  });
-}
+import { seedChildren } from "./dag-seed.ts";
 
 /** An epic of 2,000 stories, the first five with 2,000 tasks each: 12,000 live jobs below it. */
 async function seedEpic(product: string): Promise<string> {

@@ -5,7 +5,9 @@
  * parsing, so the parsed value must equal the body: a field the server sends and the document does not describe is
  * a failure too).
  */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
+import worker from "../../src/worker/index.ts";
 import { OPS, openApiDocument } from "../../src/worker/openapi";
 import { ADMIN, api, type Reply } from "./client";
 
@@ -65,4 +67,19 @@ export function checker(seen: Checked) {
     vars: Record<string, string>,
     opts: CallOptions = {},
   ): Promise<Reply<T>> => checkedCall<T>(seen, method, template, vars, opts);
+}
+
+/**
+ * The status of one call straight through the Worker's fetch handler, so its modules (and the validator probe) are the
+ * calling test's: a JSON `{}` body unless GET or DELETE, the bearer `token` when given; the answer's body discarded.
+ */
+export async function directStatus(method: string, path: string, token: string | undefined): Promise<number> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const body = ["GET", "DELETE"].includes(method) ? undefined : "{}";
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`http://gf.test${path}`, { method, headers, body }), env, ctx);
+  await res.body?.cancel();
+  await waitOnExecutionContext(ctx);
+  return res.status;
 }

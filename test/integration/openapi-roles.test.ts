@@ -6,12 +6,11 @@
 // call with no token is 401. Ids are well-formed and unknown, so a call let in is refused later (404, 400) or harmless.
 // A guard for the document, not a fix: every x-role was right when it was written (and an op's role changed from
 // viewer to member in the document fails it).
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/worker/index.ts";
 import { OPS } from "../../src/worker/openapi.ts";
 import type { OpRole } from "../../src/worker/openapi-params.ts";
 import { ADMIN, createProduct, enroll, mintToken } from "./client.ts";
+import { directStatus } from "./openapi-call.ts";
 
 const PRODUCT = "oa-roles";
 type Caller = "none" | "admin" | "operator" | "viewer" | "factory";
@@ -31,17 +30,6 @@ const LET_IN: Record<OpRole, { always: Caller[]; exact: boolean }> = {
   enrollment: { always: ["admin", "operator"], exact: false },
 };
 
-async function status(method: string, path: string, token: string | undefined): Promise<number> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const body = ["GET", "DELETE"].includes(method) ? undefined : "{}";
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`http://gf.test${path}`, { method, headers, body }), env, ctx);
-  await res.body?.cancel();
-  await waitOnExecutionContext(ctx);
-  return res.status;
-}
-
 describe("x-role is who the route lets in", () => {
   it("every operation lets in the callers its role names, and refuses the others with 401 or 403", async () => {
     await createProduct(PRODUCT);
@@ -58,7 +46,7 @@ describe("x-role is who the route lets in", () => {
       const path = op.path.replace(/\{(\w+)\}/g, (_m, n: string) => encodeURIComponent(ids[n] ?? "unknown-1"));
       const letIn: Caller[] = [];
       for (const caller of CALLERS) {
-        const s = await status(op.method.toUpperCase(), path, tokens[caller]);
+        const s = await directStatus(op.method.toUpperCase(), path, tokens[caller]);
         if (caller === "none" && op.role !== "none" && s !== 401)
           problems.push(`${op.method} ${op.path}: no token → ${s}`);
         if (s !== 401 && s !== 403) letIn.push(caller);

@@ -19,6 +19,7 @@ import { OPS, openApiDocument } from "../../src/worker/openapi.ts";
 import { PATH_PARAMS, paramSchema, queryParameters, ROLES } from "../../src/worker/openapi-params.ts";
 import { type ValidatorUse, validatorProbe } from "../../src/worker/validate.ts";
 import { ADMIN, api, enroll, P, submit } from "./client.ts";
+import { directStatus } from "./openapi-call.ts";
 
 afterEach(() => {
   validatorProbe.seen = undefined;
@@ -44,18 +45,6 @@ const DOC = openApiDocument() as Doc;
 const PRODUCT = "oa-validators";
 
 type ParamUse = Exclude<ValidatorUse, { in: "body" }>;
-
-/** One call straight through the Worker's fetch handler, so its modules (and the probe) are this test's. */
-async function call(method: string, path: string, token: string | undefined): Promise<number> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const body = ["GET", "DELETE"].includes(method) ? undefined : "{}";
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`http://gf.test${path}`, { method, headers, body }), env, ctx);
-  await res.body?.cancel();
-  await waitOnExecutionContext(ctx);
-  return res.status;
-}
 
 describe("documented parameters are the routes' validators", () => {
   it("every operation's query and path parameters match what its route validated, and vice versa", async () => {
@@ -91,7 +80,7 @@ describe("documented parameters are the routes' validators", () => {
       validatorProbe.seen = (u) => (u.in === "body" ? bodyLimits.push(u.limit) : uses.push(u));
       const path = op.path.replace(/\{(\w+)\}/g, (_m, n: string) => encodeURIComponent(values[n] ?? "x"));
       const token = op.role === "none" ? undefined : isFactory(op.role) ? worker1.token : ADMIN;
-      const status = await call(op.method.toUpperCase(), path, token);
+      const status = await directStatus(op.method.toUpperCase(), path, token);
       validatorProbe.seen = undefined;
       validated += uses.length;
       // Body: a JSON body is read within the byte limit the document gives it, and no undocumented body is read.
