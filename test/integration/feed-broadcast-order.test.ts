@@ -12,19 +12,9 @@ import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import type { JobEvent } from "../../src/shared/protocol.ts";
 import { ADMIN, api, P, submit } from "./client.ts";
 import { openSocket, type TestSocket } from "./sockets.ts";
+import { feedPointer } from "./state.ts";
 
 const note = (n: number) => ({ type: "log", at: Date.now(), data: { n } });
-
-const pointer = (jobId: string, name: string, r2Key: string) => ({
-  jobId,
-  name,
-  r2Key,
-  size: 9,
-  contentType: "text/plain",
-  sha256: "0".repeat(64),
-  createdAt: Date.now(),
-  uploadedBy: "operator",
-});
 
 /** The seqs of the next `n` event frames `socket` receives, in arrival order. */
 async function seqsOf(socket: TestSocket, n: number): Promise<number[]> {
@@ -50,12 +40,12 @@ describe("artifact events on a live feed", () => {
     const { jobId, socket, stub } = await watched(product);
     const key = (n: number) => `${product}/${jobId}/operator/up_${n}/log.txt`;
     await stub.intendUpload(product, jobId, { r2Key: key(1), name: "log.txt", size: 9, settledAt: null });
-    await stub.putArtifact(pointer(jobId, "log.txt", key(1)), null);
+    await stub.putArtifact(feedPointer(jobId, "log.txt", key(1)), null);
     await seqsOf(socket, 1);
     // The second upload replaces the first: its key is doomed, so the commit awaits the feed's alarm being set.
     await stub.intendUpload(product, jobId, { r2Key: key(2), name: "log.txt", size: 9, settledAt: null });
     await runInDurableObject(stub, async (feed: JobFeed) => {
-      const put = feed.putArtifact(pointer(jobId, "log.txt", key(2)), null);
+      const put = feed.putArtifact(feedPointer(jobId, "log.txt", key(2)), null);
       await feed.append(product, jobId, [note(1)]);
       await put;
     });
@@ -69,7 +59,7 @@ describe("artifact events on a live feed", () => {
     const { jobId, socket, stub } = await watched(product);
     const key = `${product}/${jobId}/operator/up_1/out.txt`;
     await stub.intendUpload(product, jobId, { r2Key: key, name: "out.txt", size: 9, settledAt: null });
-    await stub.putArtifact(pointer(jobId, "out.txt", key), null);
+    await stub.putArtifact(feedPointer(jobId, "out.txt", key), null);
     await seqsOf(socket, 1);
     await runInDurableObject(stub, async (feed: JobFeed) => {
       const deleted = feed.deleteArtifact("out.txt", Date.now());

@@ -12,6 +12,7 @@ import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import type { JobEvent } from "../../src/shared/protocol.ts";
 import { ADMIN, api, eventsOf, P, submit, until } from "./client.ts";
 import { openSocket } from "./sockets.ts";
+import { feedPointer } from "./state.ts";
 
 // Retention purges a long-terminal job's feed (JobFeed `purge`), deleting its artifacts' bytes from R2 first. A
 // Durable Object's input gate closes only for its own storage operations, so while that R2 call is out other calls
@@ -28,17 +29,6 @@ import { openSocket } from "./sockets.ts";
 
 const note = (n: number) => ({ type: "job.note", at: Date.now(), data: { n } });
 
-const pointer = (jobId: string, name: string, r2Key: string) => ({
-  jobId,
-  name,
-  r2Key,
-  size: 9,
-  contentType: "text/plain",
-  sha256: "0".repeat(64),
-  createdAt: Date.now(),
-  uploadedBy: "operator",
-});
-
 /** Runs `during` on the feed object while its `purge` waits on R2, and returns what both gave. */
 async function purgeWith<T>(product: string, jobId: string, during: (feed: JobFeed) => Promise<T>) {
   const stub = env.JOB_FEED.getByName(feedName(product, jobId));
@@ -46,7 +36,7 @@ async function purgeWith<T>(product: string, jobId: string, during: (feed: JobFe
   const oldKey = `${product}/${jobId}/operator/up_1/log.txt`;
   await env.ARTIFACTS.put(oldKey, "old bytes");
   await stub.intendUpload(product, jobId, { r2Key: oldKey, name: "log.txt", size: 9, settledAt: null });
-  await stub.putArtifact(pointer(jobId, "log.txt", oldKey), null);
+  await stub.putArtifact(feedPointer(jobId, "log.txt", oldKey), null);
   const value = await runInDurableObject(stub, async (instance: JobFeed) => {
     const purging = instance.purge(Number.MAX_SAFE_INTEGER); // runs to its R2 call, then the other call gets in
     const value = await during(instance);
@@ -77,7 +67,7 @@ describe("a feed purge racing a write to the same feed", () => {
     await env.ARTIFACTS.put(newKey, "new bytes");
     const { stub, oldKey } = await purgeWith(product, jobId, async (feed) => {
       await feed.intendUpload(product, jobId, { r2Key: newKey, name: "diff.patch", size: 9, settledAt: null });
-      return feed.putArtifact(pointer(jobId, "diff.patch", newKey), null);
+      return feed.putArtifact(feedPointer(jobId, "diff.patch", newKey), null);
     });
     expect(await env.ARTIFACTS.head(oldKey)).toBeNull();
     const kept = await stub.getArtifact("diff.patch");

@@ -100,3 +100,29 @@ export async function connectFactory(product: string, token: string, hello: Part
 }
 
 export type AssignFrame = Extract<ServerFrame, { type: "assign" }>;
+
+/**
+ * Opens a job's live feed (`feed`: its `…/events` path) as `kind` with `ticket` and no header, after `after`: a
+ * refusal's status and problem code, or 101 / 200 for a stream that opened (then ended at once).
+ */
+export async function openWithTicket(
+  feed: string,
+  kind: "ws" | "stream",
+  ticket: string,
+  after = 0,
+): Promise<{ status: number; code?: string }> {
+  const headers: Record<string, string> = kind === "ws" ? { upgrade: "websocket" } : {};
+  const worker = (exports as unknown as { default: Fetcher }).default;
+  const res = await worker.fetch(`http://gf.test${feed}/${kind}?after=${after}&ticket=${ticket}`, { headers });
+  if (res.webSocket) {
+    res.webSocket.accept();
+    res.webSocket.close(1000, "test done");
+    return { status: res.status };
+  }
+  if (res.status === 200) {
+    await res.body?.cancel();
+    return { status: 200 };
+  }
+  const body = (await res.json()) as { code?: string };
+  return { status: res.status, code: body.code };
+}

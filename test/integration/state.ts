@@ -230,3 +230,15 @@ export async function alarmUntil<T>(product: string, read: () => Promise<T>, ok:
     { what },
   );
 }
+
+/** An artifact pointer as a JobFeed stores it (9 bytes of text, a zero digest), for tests that call the feed directly. */
+export const feedPointer = (jobId: string, name: string, r2Key: string) => ({
+  jobId,
+  name,
+  r2Key,
+  size: 9,
+  contentType: "text/plain",
+  sha256: "0".repeat(64),
+  createdAt: Date.now(),
+  uploadedBy: "operator",
+});

@@ -6,7 +6,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, P, submit } from "./client";
-import { openSocket } from "./sockets";
+import { openSocket, openWithTicket } from "./sockets";
 
 const fetcher = () => (exports as unknown as { default: Fetcher }).default;
 
@@ -32,23 +32,6 @@ async function viewer(product: string): Promise<string> {
   return r.body.token;
 }
 
-/** Opens the feed with `ticket` and no header; a refusal's status, or 200/101 for a stream that opened (then ended). */
-async function open(feed: string, kind: "ws" | "stream", ticket: string): Promise<{ status: number; code?: string }> {
-  const headers: Record<string, string> = kind === "ws" ? { upgrade: "websocket" } : {};
-  const res = await fetcher().fetch(`http://gf.test${feed}/${kind}?after=0&ticket=${ticket}`, { headers });
-  if (res.webSocket) {
-    res.webSocket.accept();
-    res.webSocket.close(1000, "test done");
-    return { status: res.status };
-  }
-  if (res.status === 200) {
-    await res.body?.cancel();
-    return { status: 200 };
-  }
-  const body = (await res.json()) as { code?: string };
-  return { status: res.status, code: body.code };
-}
-
 describe("a feed ticket is single-use", () => {
   it("refuses a viewer's ticket the second time, on either feed, and lets a fresh one in", async () => {
     const product = "ticket-once";
@@ -61,8 +44,8 @@ describe("a feed ticket is single-use", () => {
       ["ws", "stream"],
     ] as const) {
       const ticket = await ticketFor(product, job.id, token);
-      expect((await open(feed, first, ticket)).status, `${first} first`).toBeLessThan(300);
-      expect(await open(feed, second, ticket), `${second} again after ${first}`).toEqual({
+      expect((await openWithTicket(feed, first, ticket)).status, `${first} first`).toBeLessThan(300);
+      expect(await openWithTicket(feed, second, ticket), `${second} again after ${first}`).toEqual({
         status: 401,
         code: "unauthorized",
       });
@@ -77,8 +60,8 @@ describe("a feed ticket is single-use", () => {
     const job = await submit(product, { title: "watched" });
     const feed = `${P(product)}/jobs/${job.id}/events`;
     const ticket = await ticketFor(product, job.id, ADMIN);
-    expect((await open(feed, "stream", ticket)).status).toBe(200);
-    expect((await open(feed, "stream", ticket)).status).toBe(401);
+    expect((await openWithTicket(feed, "stream", ticket)).status).toBe(200);
+    expect((await openWithTicket(feed, "stream", ticket)).status).toBe(401);
   });
 
   it("lets exactly one of two streams opened with one ticket at once in", async () => {
@@ -87,7 +70,7 @@ describe("a feed ticket is single-use", () => {
     const token = await viewer(product);
     const feed = `${P(product)}/jobs/${job.id}/events`;
     const ticket = await ticketFor(product, job.id, token);
-    const both = await Promise.all([open(feed, "ws", ticket), open(feed, "stream", ticket)]);
+    const both = await Promise.all([openWithTicket(feed, "ws", ticket), openWithTicket(feed, "stream", ticket)]);
     expect(both.filter((r) => r.status < 300)).toHaveLength(1);
     expect(both.filter((r) => r.status === 401)).toHaveLength(1);
   });
@@ -99,11 +82,11 @@ describe("a feed ticket is single-use", () => {
     const feed = `${P(product)}/jobs/${job.id}/events`;
     const raw = decodeURIComponent(await ticketFor(product, job.id, token));
     const [payload, sig] = raw.split(".") as [string, string];
-    expect((await open(feed, "stream", encodeURIComponent(raw))).status).toBe(200);
+    expect((await openWithTicket(feed, "stream", encodeURIComponent(raw))).status).toBe(200);
     // A 32-byte HMAC is 43 base64url characters: the last one carries 2 bits that decoding drops.
     const spellings = [`${raw}.x`, `${raw}=`, `${payload}.${flipDroppedBits(sig)}`, `${payload}.${sig} `];
     for (const spelled of spellings) {
-      expect(await open(feed, "stream", encodeURIComponent(spelled)), spelled).toEqual({
+      expect(await openWithTicket(feed, "stream", encodeURIComponent(spelled)), spelled).toEqual({
         status: 401,
         code: "unauthorized",
       });
@@ -124,7 +107,7 @@ describe("a feed ticket is single-use", () => {
     });
     expect(badResume.status).toBe(400);
     await badResume.body?.cancel();
-    expect((await open(feed, "ws", ticket)).status).toBe(101);
-    expect((await open(feed, "stream", ticket)).status).toBe(401);
+    expect((await openWithTicket(feed, "ws", ticket)).status).toBe(101);
+    expect((await openWithTicket(feed, "stream", ticket)).status).toBe(401);
   });
 });

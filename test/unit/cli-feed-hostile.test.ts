@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { captureCli, connection } from "../support/cli-harness.ts";
+import { drainedOrClosed } from "../support/http-drain.ts";
 
 type Ev = { seq: number; type: string; at: number; data: Record<string, unknown> };
 const ev = (seq: number, to?: string): Ev =>
@@ -45,17 +46,6 @@ async function byteByByte(res: ServerResponse, text: string): Promise<void> {
     if (res.destroyed) return;
     await new Promise<void>((r) => res.write(Buffer.of(byte), () => r()));
   }
-}
-
-/** Waits for `res` to take more, or to close; leaves no listener behind (the write loop waits thousands of times). */
-function drainedOrClosed(res: ServerResponse): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      res.off("drain", done).off("close", done);
-      resolve();
-    };
-    res.once("drain", done).once("close", done);
-  });
 }
 
 const linesOf = (s: string): string[] => s.split("\n").filter(Boolean);

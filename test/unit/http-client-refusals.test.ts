@@ -7,6 +7,7 @@ import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ApiError, GigafactoryClient } from "../../src/shared/http-client.ts";
+import { drainedOrClosed } from "../support/http-drain.ts";
 
 async function serve(handler: (res: ServerResponse) => void | Promise<void>): Promise<string> {
   const server = createServer((_req, res) => void handler(res));
@@ -16,17 +17,6 @@ async function serve(handler: (res: ServerResponse) => void | Promise<void>): Pr
     return new Promise<void>((r) => server.close(() => r()));
   });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** Waits for `res` to take more, or to close; leaves no listener behind (the write loop waits thousands of times). */
-function drainedOrClosed(res: ServerResponse): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = (): void => {
-      res.off("drain", done).off("close", done);
-      resolve();
-    };
-    res.once("drain", done).once("close", done);
-  });
 }
 
 const client = (url: string, responseTimeoutMs: number) =>
