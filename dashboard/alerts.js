@@ -130,6 +130,8 @@ export function alertsView(root, live, params) {
   const acknowledge = async (id, button) => {
     if (button.disabled) return;
     button.disabled = true;
+    showError(status);
+    status.textContent = `Acknowledging ${id}…`; // while the request is out: a slow answer is not a lost click
     try {
       await api(live.session, `/alerts/${encodeURIComponent(id)}/ack`, { method: "POST" });
       if (!alive) return;

@@ -124,6 +124,7 @@ export function newCodeForm(live, onMinted) {
     if (seats.value.trim()) bodyOut.seats = Number(seats.value);
     submit.disabled = true;
     showError(status);
+    status.textContent = "Creating…"; // while the request is out: a slow answer is not a lost click
     try {
       const minted = await api(live.session, "/factories/enrollment-codes", { method: "POST", body: bodyOut });
       if (!alive) return;

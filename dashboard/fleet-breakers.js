@@ -68,6 +68,8 @@ export function quarantinePanel(f, live, onReleased) {
   const shown = () => /** @type {HTMLElement} */ (document.getElementById(status.id) ?? status);
   button.addEventListener("click", async () => {
     button.disabled = true;
+    showError(shown());
+    shown().textContent = "Releasing…"; // while the request is out: a slow answer is not a lost click
     try {
       await api(live.session, `/factories/${encodeURIComponent(f.id)}/release`, { method: "POST" });
       showError(shown());

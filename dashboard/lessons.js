@@ -145,6 +145,8 @@ export function lessonsView(root, live) {
   const archive = async (id, button) => {
     if (button.disabled) return;
     button.disabled = true;
+    showError(status);
+    status.textContent = `Archiving ${id}…`;
     try {
       const l = await api(live.session, `/lessons/${encodeURIComponent(id)}`, {
         method: "PATCH",
@@ -204,6 +206,8 @@ export function lessonsView(root, live) {
     // One lesson per press: a double click (or Enter twice) while the first POST is out would add it twice.
     if (addButton.disabled) return;
     addButton.disabled = true;
+    showError(status);
+    status.textContent = "Adding…"; // said while the POST is out: a slow answer is not mistaken for a lost click
     try {
       const added = await api(live.session, "/lessons", { method: "POST", body });
       if (!alive) return;

@@ -198,6 +198,8 @@ export function settingsView(root, live) {
       return;
     }
     save.disabled = true;
+    showError(status);
+    status.textContent = "Saving…"; // while the request is out: a slow answer is not a lost click
     try {
       const next = await api(live.session, "/settings", { method: "PATCH", body: patch });
       if (!alive) return;

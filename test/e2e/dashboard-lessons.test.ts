@@ -5,7 +5,7 @@
 // not scroll sideways with it shown, and a failed read says so in the status line and leaves the button to press
 // again; the source filter starts again from the first page (no button when the answer has no nextCursor);
 // archiving and adding a lesson on the page keep the older pages open, the archived one gone and the added one
-// listed at once.
+// listed at once; the status line says "Adding…" while the POST is out.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
@@ -170,8 +170,19 @@ describe("dashboard: the lessons journal past one page", () => {
     await expect.poll(() => status(page), SOON).toBe(`Archived ${oldest.id}.`);
     expect(await rowIds(page)).toEqual(all.slice(0, -1).map((l) => l.id));
 
+    // While the POST is out the status line says so: a slow answer is not read as a click that was lost.
+    let answer: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      answer = r;
+    });
+    await page.route("**/lessons", async (route) => {
+      if (route.request().method() === "POST") await held;
+      await route.continue();
+    });
     await page.locator("#lesson-text").fill("Read the older lessons first");
     await page.locator("#lesson-add").click();
+    await expect.poll(() => status(page), SOON).toBe("Adding…");
+    answer();
     await expect.poll(() => status(page), SOON).toMatch(/^Added les_/);
     const added = ((await status(page)) ?? "").replace(/^Added (\S+)\.$/, "$1");
     expect(await rowIds(page)).toEqual([added, ...all.slice(0, -1).map((l) => l.id)]);

@@ -175,6 +175,7 @@ describe("dashboard: fleet policies in a real browser", () => {
     });
     const said = (selector: string) => async () => (await page.locator(selector).textContent()) ?? "";
     await page.goto(`${h.url}/#/lessons`);
+    await page.locator("#lessons-list > *").first().waitFor(); // drawn: the form below it no longer moves
     const text = page.locator("#lesson-text");
     await text.fill("漢".repeat(400)); // 400 characters, 1,200 bytes: a maxlength of 1024 let it through
     expect(await said("#lesson-text-bytes")()).toBe("1200 / 1024 bytes");
