@@ -56,12 +56,14 @@ export function lessonsForAssignment(tx: Tx, job: LessonTarget): LessonRef[] {
 }
 
 /**
- * The mirror's prune: past `mirrorKept` lessons, the ones no assignment can miss go first — archived ones, then live
+ * The mirror's prune: past `mirrorKept` lessons, the ones assignments miss least go first — archived ones, then live
  * ones behind `perAssignment` newer lessons of the very same scope (each of those matches every job it matches, so
- * core/lessons `lessonsForJob` reaches them first), then automatic before operator lessons, the oldest first.
- * Newest-first alone let a storm of automatic lessons (500 dead letters of one capability, or of 500 serial keys)
- * prune an older lesson of another scope that no newer one replaced: its jobs were never told it again. Scopes are
- * compared as stored (capabilities in their order): two spellings of one scope only keep more.
+ * core/lessons `lessonsForJob` reaches them first: one behind them goes only when a newer one did not fit the 4 KiB),
+ * then automatic before operator lessons, the oldest first. Newest-first alone let a storm of automatic lessons (500
+ * dead letters of one capability, or of 500 serial keys) prune an older lesson of another scope that no newer one
+ * replaced: its jobs were never told it again. The price: a pruned automatic lesson is no dedupe target, so its
+ * trigger and subject seen again within the window record a new lesson. Scopes are compared as stored (capabilities
+ * in their order): two spellings of one scope only keep more.
  */
 const PRUNE = `DELETE FROM lessons WHERE id IN (
   SELECT id FROM (
