@@ -25,6 +25,12 @@ export function experimentsSection(session) {
   const el = h("div", null, h("h2", null, "Experiments"), status, list);
   /** @type {Map<string, any>} uPlot instances by experiment id */
   const charts = new Map();
+  /**
+   * The experiments whose Stop is out: their button is drawn disabled until the answer, also on a redraw meanwhile.
+   * A double click sent a second stop, whose `changed: false` ("Already stopped") replaced the first one's "Stopped".
+   * @type {Set<string>}
+   */
+  const stopping = new Set();
 
   /** @param {any} e */
   const chart = (e, /** @type {HTMLElement} */ box) => {
@@ -75,7 +81,12 @@ export function experimentsSection(session) {
               type: "button",
               class: "danger small",
               id: `experiment-stop-${e.id}`,
+              disabled: stopping.has(e.id),
               onclick: async () => {
+                if (stopping.has(e.id)) return;
+                stopping.add(e.id);
+                const button = () => document.getElementById(`experiment-stop-${e.id}`);
+                button()?.setAttribute("disabled", "");
                 try {
                   const path = `/routing/experiments/${encodeURIComponent(e.id)}/stop`;
                   const got = await api(session, path, { method: "POST" });
@@ -84,6 +95,9 @@ export function experimentsSection(session) {
                   await load();
                 } catch (err) {
                   showError(status, describeError(err));
+                } finally {
+                  stopping.delete(e.id);
+                  button()?.removeAttribute("disabled");
                 }
               },
             },

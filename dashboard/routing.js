@@ -23,8 +23,19 @@ export function routingView(root, live) {
   const rules = h("div", { id: "routing-rules" });
   const experiments = experimentsSection(live.session);
 
-  /** @param {string} path @param {string} done @param {any} [body] @param {string} [method] */
-  const act = async (path, done, body, method = "POST") => {
+  /**
+   * The buttons whose request is out, by id: each is drawn disabled until its answer, also when the list is redrawn
+   * meanwhile. A double click sent a second request, whose refusal (an applied rule's twin: 409; a removed rule: 404)
+   * replaced the first one's success on the status line.
+   * @type {Set<string>}
+   */
+  const pending = new Set();
+
+  /** @param {string} id the button's @param {string} path @param {string} done @param {any} [body] @param {string} [method] */
+  const act = async (id, path, done, body, method = "POST") => {
+    if (pending.has(id)) return;
+    pending.add(id);
+    document.getElementById(id)?.setAttribute("disabled", "");
     try {
       await api(live.session, path, { method, ...(body ? { body } : {}) });
       if (!alive) return;
@@ -33,6 +44,9 @@ export function routingView(root, live) {
       await load();
     } catch (err) {
       if (alive) showError(status, describeError(err));
+    } finally {
+      pending.delete(id);
+      document.getElementById(id)?.removeAttribute("disabled");
     }
   };
 
@@ -63,8 +77,13 @@ export function routingView(root, live) {
                     type: "button",
                     class: "primary small",
                     id: `apply-${r.id}`,
+                    disabled: pending.has(`apply-${r.id}`),
                     dataset: { testid: "apply-recommendation" },
-                    onclick: () => act("/routing/rules", `Applied ${r.id}.`, { ...r.rule, fromRecommendation: r.id }),
+                    onclick: () =>
+                      act(`apply-${r.id}`, "/routing/rules", `Applied ${r.id}.`, {
+                        ...r.rule,
+                        fromRecommendation: r.id,
+                      }),
                   },
                   `Apply: ${r.rule.effect} ${r.rule.factoryId}`,
                 ),
@@ -103,8 +122,15 @@ export function routingView(root, live) {
                 type: "button",
                 class: "secondary small",
                 id: `remove-${r.id}`,
+                disabled: pending.has(`remove-${r.id}`),
                 onclick: () =>
-                  act(`/routing/rules/${encodeURIComponent(r.id)}`, `Removed ${r.id}.`, undefined, "DELETE"),
+                  act(
+                    `remove-${r.id}`,
+                    `/routing/rules/${encodeURIComponent(r.id)}`,
+                    `Removed ${r.id}.`,
+                    undefined,
+                    "DELETE",
+                  ),
               },
               "Remove",
             ),

@@ -1,8 +1,8 @@
 /**
  * @module durable-objects/coordinator/policies/lesson-rows
  * The coordinator's mirror of the lessons journal (table `lessons`, runtime/schema): LESSON_LIMITS.mirrorKept
- * lessons, the live ones first, newest first, so an `assign` frame gets its lessons synchronously, inside the
- * dispatch unit, without a D1 round trip. D1 is the store of record: every write here also enqueues a `lesson`
+ * lessons, those an assignment may still carry first (PRUNE), so an `assign` frame gets its lessons synchronously,
+ * inside the dispatch unit, without a D1 round trip. D1 is the store of record: every write here also enqueues a `lesson`
  * outbox record in the same unit (outbox/records), and D1 upserts it by id — so the mirror and D1 agree once the
  * outbox has shipped.
  */
@@ -56,8 +56,28 @@ export function lessonsForAssignment(tx: Tx, job: LessonTarget): LessonRef[] {
 }
 
 /**
+ * The mirror's prune: past `mirrorKept` lessons, the ones assignments miss least go first — archived ones, then live
+ * ones behind `perAssignment` newer lessons of the very same scope (each of those matches every job it matches, so
+ * core/lessons `lessonsForJob` reaches them first: one behind them goes only when a newer one did not fit the 4 KiB),
+ * then automatic before operator lessons, the oldest first. Newest-first alone let a storm of automatic lessons (500
+ * dead letters of one capability, or of 500 serial keys) prune an older lesson of another scope that no newer one
+ * replaced: its jobs were never told it again. The price: a pruned automatic lesson is no dedupe target, so its
+ * trigger and subject seen again within the window record a new lesson. Scopes are compared as stored (capabilities
+ * in their order): two spellings of one scope only keep more.
+ */
+const PRUNE = `DELETE FROM lessons WHERE id IN (
+  SELECT id FROM (
+    SELECT id, archived, source, updated_at, ROW_NUMBER() OVER (
+      PARTITION BY archived, json_extract(doc, '$.capabilities'), json_extract(doc, '$.engine'),
+        json_extract(doc, '$.serialKey')
+      ORDER BY updated_at DESC, id DESC) AS in_scope
+    FROM lessons)
+  ORDER BY archived, in_scope > ${LESSON_LIMITS.perAssignment}, source = 'auto', updated_at DESC, id DESC
+  LIMIT -1 OFFSET ${LESSON_LIMITS.mirrorKept})`;
+
+/**
  * Writes a lesson to the mirror and ships it to D1 (a `lesson` outbox record, same unit), then keeps only
- * `mirrorKept` lessons in the mirror, live ones before archived ones, newest first — D1 keeps them all.
+ * `mirrorKept` lessons in the mirror (PRUNE: those an assignment may still carry) — D1 keeps them all.
  */
 export function saveLesson(tx: Tx, lesson: Lesson): Lesson {
   execute(
@@ -74,13 +94,9 @@ export function saveLesson(tx: Tx, lesson: Lesson): Lesson {
     JSON.stringify(lesson),
   );
   enqueue(tx, { kind: "lesson", body: { ...lesson } });
-  // Archived lessons go first: no assignment carries them, and an archive makes one the newest — archiving 500 of
-  // them pushed every older live lesson out of the assignments.
-  execute(
-    tx.sql,
-    `DELETE FROM lessons WHERE id IN (
-       SELECT id FROM lessons ORDER BY archived, updated_at DESC, id DESC LIMIT -1 OFFSET ${LESSON_LIMITS.mirrorKept})`,
-  );
+  // Ranked only when over the bound: most saves find the mirror below it.
+  const kept = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM lessons").one().n;
+  if (kept > LESSON_LIMITS.mirrorKept) execute(tx.sql, PRUNE);
   liveByTx.delete(tx);
   return lesson;
 }

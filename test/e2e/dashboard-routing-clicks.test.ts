@@ -1,0 +1,107 @@
+// The routing page's actions send one request per double click, in Debian Chromium against the real local server:
+// a rule's Remove and an experiment's Stop are disabled while their request is out — also on a list redrawn
+// meanwhile — so a double click is one DELETE or one POST, and the status line says what it did ("Removed …",
+// "Stopped …"). Before, the second click went out too: its refusal (the rule was gone: 404) or its `changed: false`
+// ("Already stopped") replaced the first one's success on the status line.
+import type { Browser, Page, Route } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./chromium.ts";
+import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
+
+const PRODUCT = "routing-clicks";
+/** A server answer on a busy two-core machine; never a delay. */
+const SOON = { timeout: 15_000 };
+
+describe("dashboard: the routing page's actions", () => {
+  let h: Harness;
+  let browser: Browser;
+  let ruleId = "";
+  let experimentId = "";
+
+  const api = adminApi(() => h.url, PRODUCT);
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const enrolled = await api<{ factoryId: string }>("POST", "/factories/enroll", { name: "host-1" });
+    const rule = { factoryId: enrolled.factoryId, effect: "avoid", reason: "flaky disk" };
+    ruleId = (await api<{ id: string }>("POST", "/routing/rules", rule)).id;
+    const experiment = {
+      jobClass: "lang:cobol",
+      arms: { A: {}, B: { weights: { load: 3 } } },
+      guardrail: { metric: "success_rate", margin: 0.1, confidence: 0.95 },
+    };
+    experimentId = (await api<{ id: string }>("POST", "/routing/experiments", experiment)).id;
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  async function routingPage() {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${h.url}/`);
+    await page.getByLabel("Token").fill(ADMIN);
+    await page.getByLabel("Product").fill(PRODUCT);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.goto(`${h.url}/#/routing`);
+    return { page, errors, close: () => context.close() };
+  }
+
+  /** Holds every `method` request to a path ending in `suffix` until `answer()`; `sent()` counts them. */
+  async function hold(page: Page, method: string, suffix: string) {
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let sent = 0;
+    await page.route(
+      (url) => url.pathname.endsWith(suffix),
+      async (route: Route) => {
+        if (route.request().method() !== method) return route.fallback();
+        sent++;
+        await held;
+        await route.continue();
+      },
+    );
+    return { answer: () => release(), sent: () => sent };
+  }
+
+  it("removes a rule once on a double click", async () => {
+    const { page, errors, close } = await routingPage();
+    const remove = page.locator(`#remove-${ruleId}`);
+    await remove.waitFor(SOON);
+    const deletes = await hold(page, "DELETE", `/routing/rules/${ruleId}`);
+    await remove.dblclick();
+    await expect.poll(() => remove.isDisabled(), SOON).toBe(true);
+    deletes.answer();
+    await expect.poll(() => page.locator("#routing-status").textContent(), SOON).toBe(`Removed ${ruleId}.`);
+    await expect.poll(() => page.locator(`#rule-${ruleId}`).count(), SOON).toBe(0);
+    expect(deletes.sent()).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("stops an experiment once on a double click", async () => {
+    const { page, errors, close } = await routingPage();
+    const stop = page.locator(`#experiment-stop-${experimentId}`);
+    await stop.waitFor(SOON);
+    const stops = await hold(page, "POST", `/routing/experiments/${experimentId}/stop`);
+    await stop.dblclick();
+    await expect.poll(() => stop.isDisabled(), SOON).toBe(true);
+    stops.answer();
+    const card = page.locator(`#experiment-${experimentId}`);
+    await expect.poll(() => card.getAttribute("data-status"), SOON).toBe("stopped");
+    // The experiments' own status line, beside their list.
+    const said = page.locator("div:has(> #routing-experiments) > p.status");
+    await expect.poll(() => said.textContent(), SOON).toBe(`Stopped ${experimentId}.`);
+    expect(stops.sent()).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
