@@ -11,7 +11,8 @@ import { SETTLE_CHUNK } from "../../src/durable-objects/coordinator/dag/settle-w
 import { ADMIN, api, getJob, type JobView, P, submit } from "./client.ts";
 import { alarmUntil, holdAlarm } from "./state.ts";
 
-vi.setConfig({ testTimeout: 60_000 });
+// Seeding 2,000 children through the API takes seconds on a quiet 2-core box, over a minute on a loaded one.
+vi.setConfig({ testTimeout: 120_000 });
 
 type Job = JobView & { lastResult?: { message?: string }; waitingReason?: { code: string } };
 const MANY = 1_200;
