@@ -37,10 +37,12 @@ const heldBack = (job) =>
 const requeueable = (job) => FROM.requeue.includes(job.stage) || heldBack(job);
 
 /**
- * Ancestors read at most, one GET each: composite trees are a few levels deep, and past this the server's
- * `ancestor_cancelled` refusal, shown as is, says the same.
+ * Ancestors read at most, one GET each: the server's own bound on nesting (src/core/composite.ts MAX_NESTING_DEPTH,
+ * which the dashboard cannot import; test/unit/dashboard-requeue.test.ts proves they agree), so the page reaches every
+ * ancestor the server's requeue guard reads. At 8 it stopped short of a cancelled composite 9 or more levels up and
+ * offered a Requeue the server then refused. Read once per stage the job comes to, and only for a requeueable child.
  */
-export const MAX_ANCESTOR_READS = 8;
+export const MAX_ANCESTOR_READS = 32;
 
 /**
  * The nearest cancelled job above `job`, read up its parent chain — the server's own rule (src/core/composite.ts

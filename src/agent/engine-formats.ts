@@ -212,9 +212,15 @@ const ASSISTANT = /"type"\s*:\s*"assistant"/;
  * told apart by `message.id`, a call's later usage replaces its earlier, and the calls are summed. It is a lower bound
  * — the CLI prints a call's usage as its stream starts (output so far, no thinking) — so it never says more than the
  * result will, which replaces it. It has no cost: USD comes only with the result.
+ *
+ * The sum is kept as it goes, a call's later usage adding its increase: re-summed on every line, it walked up to
+ * MAX_CALLS calls per line (calls × lines a session). It only grows, so capped at MAX_TOKENS as it goes it equals the
+ * capped re-sum (integers, exact below the cap; test/unit/agent-claude-tally).
  */
 export class ClaudeCallTally {
   private readonly calls = new Map<string, [number, number]>();
+  private tokensIn = 0;
+  private tokensOut = 0;
 
   /** One output line → the calls' sum so far when it is an assistant message with usage; undefined otherwise. */
   line(text: string): Usage | undefined {
@@ -231,15 +237,13 @@ export class ClaudeCallTally {
     const id = message?.id;
     const tokens = anthropicTokens(record(message?.usage));
     if (r?.type !== "assistant" || typeof id !== "string" || !tokens) return undefined;
-    const seen = this.calls.get(id);
-    if (seen) this.calls.set(id, [Math.max(seen[0], tokens[0]), Math.max(seen[1], tokens[1])]);
-    else if (this.calls.size < MAX_CALLS) this.calls.set(id, tokens);
-    let tokensIn = 0;
-    let tokensOut = 0;
-    for (const [i, o] of this.calls.values()) {
-      tokensIn += i;
-      tokensOut += o;
+    const seen = this.calls.get(id) ?? (this.calls.size < MAX_CALLS ? ([0, 0] as const) : undefined);
+    if (seen) {
+      const [i, o] = [Math.max(seen[0], tokens[0]), Math.max(seen[1], tokens[1])];
+      this.calls.set(id, [i, o]);
+      this.tokensIn = Math.min(this.tokensIn + (i - seen[0]), MAX_TOKENS);
+      this.tokensOut = Math.min(this.tokensOut + (o - seen[1]), MAX_TOKENS);
     }
-    return { tokensIn: Math.min(tokensIn, MAX_TOKENS), tokensOut: Math.min(tokensOut, MAX_TOKENS) };
+    return { tokensIn: this.tokensIn, tokensOut: this.tokensOut };
   }
 }

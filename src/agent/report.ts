@@ -137,3 +137,20 @@ export function outcomeLine(
   const why = report.result.message ?? report.result.outcome;
   return { mark: "✘", event: "job.failed", text: `${jobId} failed: ${why}`, outcome: report.result.outcome };
 }
+
+/**
+ * The operator's line for a job handed back (`release`, `reject`): `· job_… given back: why` once the coordinator
+ * acknowledged it (`miss` undefined); else why not, and what becomes of the job. "Given back" whatever the answer sent
+ * the operator to a queue the job was not in: with the socket down the coordinator still leases it to this host.
+ */
+export function givenBackLine(
+  jobId: string,
+  reason: string,
+  how: "release" | "reject",
+  miss: string | undefined,
+): { mark: "·" | "⚠"; event: string; text: string } {
+  if (miss === undefined) return { mark: "·", event: "job.released", text: `${jobId} given back: ${reason}` };
+  const after = "unless it was received, the coordinator requeues the job once its lease expires";
+  const text = `${jobId} not given back (${reason}): ${how} not acknowledged: ${miss}; ${after}`;
+  return { mark: "⚠", event: "job.release_failed", text };
+}

@@ -23,7 +23,7 @@ import type { JobLog } from "./job-log.ts";
 import { keepForOperator } from "./kept-workspaces.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
 import { formatDuration, type Mark, type Output } from "./output.ts";
-import { outcomeLine, reportAndRecord } from "./report.ts";
+import { givenBackLine, outcomeLine, reportAndRecord } from "./report.ts";
 import type { RestTarget } from "./rest.ts";
 import type { Sandbox } from "./sandbox.ts";
 import { SeatLease } from "./seat-lease.ts";
@@ -205,17 +205,17 @@ export abstract class SeatEndings {
   }
 
   /**
-   * Checkpoint what there is and hand the job back: `release` when the host is going away (drain) — the job may come
-   * back here later — or `reject` when this host cannot run it (no such engine), so it is never offered here again.
-   * Not checkpointed again when the run took its final checkpoint already (a drain that stopped the engine).
+   * Checkpoint (unless the final one is taken), hand the job back: `release` for a drain (it may come back here),
+   * `reject` when this host cannot run it (no such engine: never offered here again). Said so once acknowledged only.
    */
   protected async giveBack(reason: string, how: "release" | "reject"): Promise<void> {
     if (!this.lost && !this.wip?.finalCommitted) await this.wip?.take(true);
     this.stopTimers();
-    if (!this.lost) {
-      this.settled = await this.lease.send({ type: how, ...this.ref(), reason: truncateUtf8(reason, 500) });
-      this.say("·", "job.released", `${this.jobId} given back: ${reason}`);
-    }
+    const frame = { type: how, ...this.ref(), reason: truncateUtf8(reason, 500) };
+    const miss = this.lost ? "" : await this.lease.deliver(frame);
+    this.settled = miss === undefined;
+    const line = givenBackLine(this.jobId, reason, how, miss);
+    if (!this.lost) this.say(line.mark, line.event, line.text);
     return this.cleanup();
   }
 

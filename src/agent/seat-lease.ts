@@ -67,14 +67,19 @@ export class SeatLease {
 
   /** A fenced request: a lease-lost answer abandons the job; other failures are logged (and retried by design). */
   async send(frame: OutFrame): Promise<boolean> {
+    return (await this.deliver(frame)) === undefined;
+  }
+
+  /** `send`, saying why not: undefined once the coordinator acknowledged `frame`, else the failure's message. */
+  async deliver(frame: OutFrame): Promise<string | undefined> {
     try {
       await this.opts.conn.request(frame);
       this.answered(frame);
-      return true;
+      return undefined;
     } catch (err) {
       if (err instanceof FrameError && err.code === "fenced") this.answered(frame);
       this.failed(frame, err);
-      return false;
+      return (err as Error).message ?? String(err);
     }
   }
 
