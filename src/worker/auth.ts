@@ -82,9 +82,18 @@ export async function resolvePrincipal(env: Env, productId: string, token: strin
 /** The admin token's digest, kept with the token it was made from: hashed once per isolate, not per request. */
 let adminDigest: { token: string; hex: string } | undefined;
 
+/**
+ * The deployment's admin token (the `GIGAFACTORY_ADMIN_TOKEN` secret) without surrounding whitespace; undefined when
+ * unset or blank. `echo "$T" | wrangler secret put …` stores "T\n" (wrangler keeps stdin whole), and a bearer header
+ * never carries whitespace (bearerToken): taken as stored, such a secret refused its own admin with a bare 401.
+ */
+export function adminToken(env: Env): string | undefined {
+  return env.GIGAFACTORY_ADMIN_TOKEN?.trim() || undefined;
+}
+
 /** Whether `hash` is the digest of the deployment's admin token (compared in constant time). */
 async function isAdminHash(env: Env, hash: string): Promise<boolean> {
-  const admin = env.GIGAFACTORY_ADMIN_TOKEN;
+  const admin = adminToken(env);
   if (!admin) return false;
   if (adminDigest?.token !== admin) adminDigest = { token: admin, hex: await sha256Hex(admin) };
   return sameDigest(hash, adminDigest.hex);

@@ -28,9 +28,14 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "cross-origin-resource-policy": "same-site",
 };
 
-/** Request headers a dashboard sends: bearer token, JSON bodies, idempotent submits, SSE resume. */
-const ALLOWED_HEADERS = "authorization, content-type, idempotency-key, last-event-id";
-const ALLOWED_METHODS = "GET, POST, PATCH, DELETE";
+/**
+ * What a configured origin may send: every method the API routes and every request header the OpenAPI document
+ * declares (bearer token, JSON bodies, idempotent submits, SSE resume, an artifact's ETag). A dashboard on its own
+ * origin reaches the API only through these; one left out works same-origin and fails only deployed apart (PUT
+ * `…/budget` and `…/webhook`, and If-None-Match, were). test/integration/browser-policy walks the document.
+ */
+const ALLOWED_HEADERS = "authorization, content-type, idempotency-key, last-event-id, if-none-match";
+const ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE";
 /** Response headers a dashboard may read beyond the CORS-safelisted ones. */
 export const EXPOSED_HEADERS = "idempotent-replayed, etag, x-content-sha256, content-disposition, content-length";
 /** Preflights cached for 10 minutes: the allowed origins change only with a deploy. */

@@ -18,7 +18,7 @@
  */
 import { fitsUtf8 } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
-import { type Opener, sha256Hex } from "./auth.ts";
+import { adminToken, type Opener, sha256Hex } from "./auth.ts";
 
 /** Long enough to open the socket after fetching the ticket, short enough not to matter if logged. */
 export const TICKET_TTL_MS = 60_000;
@@ -44,7 +44,9 @@ function fromB64url(s: string): Uint8Array {
 let ticketKey: { secret: string; key: CryptoKey } | undefined;
 
 async function key(env: Env): Promise<CryptoKey> {
-  const secret = env.GIGAFACTORY_ADMIN_TOKEN;
+  // The admin token as auth reads it: a blank secret is none (not a key anyone could guess), a piped one's newline
+  // is not part of it.
+  const secret = adminToken(env);
   if (!secret) throw new DomainError("forbidden", "feed tickets need the GIGAFACTORY_ADMIN_TOKEN secret to be set");
   if (ticketKey?.secret !== secret) {
     const k = await crypto.subtle.importKey(

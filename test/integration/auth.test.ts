@@ -1,6 +1,8 @@
 // Guarantee 8 — isolation: tokens are scoped to one product, revocation and rotation take effect at once.
+// The admin secret is read as the token it is: a trailing newline from `echo T | wrangler secret put` is not part of it.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { buildApp } from "../../src/worker/app.ts";
 import { ADMIN, api, claim, enroll, P, submit } from "./client.ts";
 
 describe("auth", () => {
@@ -136,5 +138,29 @@ describe("auth", () => {
       // The secret part alone: base64url may itself hold "_", so cut the known `gf_<product>_` prefix, not at a "_".
       expect(dump).not.toContain(secret.slice(`gf_${product}_`.length));
     }
+  });
+
+  it("takes the admin secret without the newline a piped `wrangler secret put` stores, for requests and tickets", async () => {
+    // `echo "$T" | npx wrangler secret put GIGAFACTORY_ADMIN_TOKEN` stores "T\n" (wrangler keeps stdin whole), and a
+    // bearer header can never carry the newline: the deployment's admin was refused with a bare 401, for good.
+    const product = "auth-admin-newline";
+    const job = await submit(product, { title: "x" });
+    const op = await api<{ token: string }>("POST", `${P(product)}/tokens`, {
+      token: ADMIN,
+      json: { role: "operator", name: "o" },
+    });
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    const call = (secret: string, token: string, path: string, method = "GET") =>
+      buildApp().fetch(
+        new Request(`http://gf.test${P(product)}${path}`, { method, headers: { authorization: `Bearer ${token}` } }),
+        { ...env, GIGAFACTORY_ADMIN_TOKEN: secret },
+        ctx,
+      );
+    expect((await call(`${ADMIN}\n`, ADMIN, "/jobs")).status).toBe(200);
+    expect((await call(`${ADMIN}\n`, ADMIN, `/jobs/${job.id}/events/ticket`, "POST")).status).toBe(201);
+    // A secret of whitespace alone is unset: no ticket is signed with a key anyone could guess.
+    const blank = await call(" \n", op.body.token, `/jobs/${job.id}/events/ticket`, "POST");
+    expect(blank.status).toBe(403);
+    expect(await blank.json()).toMatchObject({ code: "forbidden" });
   });
 });

@@ -1,8 +1,10 @@
 // Browser policy: every API response — JSON, problem+json, SSE, artifact bytes — carries a deny-all CSP and nosniff; CORS allows exactly the configured dashboard origins and no other.
+// A configured origin's preflight allows every operation the OpenAPI document declares, with its documented headers.
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../src/worker/app.ts";
+import { openApiDocument } from "../../src/worker/openapi.ts";
 import { ADMIN, api, claim, enroll, P, submit } from "./client.ts";
 
 const DASH = "https://dash.example.com";
@@ -82,6 +84,39 @@ describe("browser policy", () => {
       expect(r.headers.get("content-type"), evil).toContain("application/problem+json");
       expect(JSON.parse(await r.text())).toMatchObject({ code: "forbidden", type: expect.any(String) });
     }
+  });
+
+  it("lets a configured origin send every operation of the OpenAPI document, with every header it documents", async () => {
+    // A dashboard on its own origin (Pages) reaches the API only through these preflights: a method or a documented
+    // request header left out works same-origin (every test, the dashboard the Worker serves) and fails only deployed
+    // apart — PUT …/budget and PUT …/webhook, and If-None-Match on an artifact, were refused so.
+    await api("GET", `${P("bp-cors3")}/jobs`, { token: ADMIN });
+    const paths = (openApiDocument() as { paths: Record<string, Record<string, { parameters?: unknown[] }>> }).paths;
+    const refused: string[] = [];
+    for (const [route, ops] of Object.entries(paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const headers = (op.parameters ?? [])
+          .map((p) => p as { in?: string; name?: string })
+          .filter((p) => p.in === "header" && p.name)
+          .map((p) => (p.name as string).toLowerCase());
+        const asked = ["authorization", "content-type", ...headers];
+        const path = route.replace(/\{productId\}/g, "bp-cors3").replace(/\{[^}]+\}/g, "x");
+        const r = await withOrigins(path, {
+          method: "OPTIONS",
+          headers: {
+            origin: DASH,
+            "access-control-request-method": method.toUpperCase(),
+            "access-control-request-headers": asked.join(", "),
+          },
+        });
+        const methods = (r.headers.get("access-control-allow-methods") ?? "").split(/,\s*/);
+        const allowed = (r.headers.get("access-control-allow-headers") ?? "").split(/,\s*/);
+        const missing = [method.toUpperCase(), ...asked].filter((x, i) => !(i === 0 ? methods : allowed).includes(x));
+        if (r.status !== 204 || missing.length > 0)
+          refused.push(`${method.toUpperCase()} ${route}: ${r.status} ${missing}`);
+      }
+    }
+    expect(refused).toEqual([]);
   });
 
   it("marks real responses readable by a configured origin only; with no setting, by none", async () => {

@@ -1,0 +1,101 @@
+// A coordinator made by older code is brought to exactly the schema a new one gets: applySchema (runtime/schema), run
+// on the storage an earlier version left (test/support/coordinator-schemas: the first commit's, and a later one), ends
+// with every table, column (type, NOT NULL, key, default) and index — partial ones with their WHERE — that it makes
+// on empty storage, and keeps the rows it had (v1's runs, re-keyed by lease epoch; an outbox event gains its job).
+// Durable Objects have no migration tool: a column added to a `CREATE TABLE IF NOT EXISTS` without its ALTER is
+// never added to a coordinator that exists, and fails only there (a local state reused by `npm start`, a deployment).
+// Run on Node's SQLite behind the few SqlStorage calls the schema code makes; the same engine as workerd's.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { describe, expect, it } from "vitest";
+import { applySchema } from "../../src/durable-objects/coordinator/runtime/schema.ts";
+
+const DIR = path.join(import.meta.dirname, "../support/coordinator-schemas");
+
+/** `db` behind SqlStorage's `exec` (several statements at once, or one with bindings) and its cursor's fields. */
+function sqlStorage(db: DatabaseSync): SqlStorage {
+  const exec = (query: string, ...bindings: unknown[]) => {
+    let rows: Record<string, unknown>[] = [];
+    let written = 0;
+    if (/;\s*\S/.test(query.trim().replace(/;\s*$/, ""))) db.exec(query);
+    else {
+      const st = db.prepare(query);
+      const args = bindings as (string | number | null)[];
+      if (st.columns().length > 0) rows = st.all(...args) as Record<string, unknown>[];
+      else written = Number(st.run(...args).changes);
+    }
+    return { toArray: () => rows, one: () => rows[0], rowsWritten: written, rowsRead: rows.length };
+  };
+  return { exec } as unknown as SqlStorage;
+}
+
+/** Every table's columns and every index, one line each, in a stable order. */
+function shape(db: DatabaseSync): string[] {
+  const out: string[] = [];
+  const objects = db
+    .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+    .all() as { type: string; name: string; tbl_name: string; sql: string | null }[];
+  for (const o of objects) {
+    if (o.type === "table") {
+      const cols = db.prepare(`PRAGMA table_info("${o.name}")`).all() as Record<string, unknown>[];
+      // By name: ALTER TABLE appends, so an upgraded table may hold its columns in another order (no statement
+      // reads by position: every INSERT names its columns).
+      const described = cols.map((c) => `${c.name} ${c.type}${c.notnull ? " NN" : ""} pk${c.pk} = ${c.dflt_value}`);
+      out.push(`table ${o.name}: ${described.sort().join(", ")}`);
+    } else if (o.type === "index") {
+      const keys = (db.prepare(`PRAGMA index_xinfo("${o.name}")`).all() as Record<string, unknown>[])
+        .filter((c) => c.key)
+        .map((c) => `${c.name}${c.desc ? " DESC" : ""}`);
+      const where =
+        /\bWHERE\b([\s\S]*)$/i
+          .exec(o.sql ?? "")?.[1]
+          ?.replace(/\s+/g, " ")
+          .trim() ?? "";
+      const unique = /^\s*CREATE\s+UNIQUE/i.test(o.sql ?? "") ? "unique " : "";
+      out.push(`${unique}index ${o.name} on ${o.tbl_name}(${keys.join(", ")})${where ? ` where ${where}` : ""}`);
+    } else out.push(`${o.type} ${o.name}`);
+  }
+  return out;
+}
+
+function fresh(): DatabaseSync {
+  const db = new DatabaseSync(":memory:");
+  applySchema(sqlStorage(db));
+  return db;
+}
+
+const OLD = readdirSync(DIR).filter((f) => f.endsWith(".sql"));
+
+describe("the coordinator's schema upgrade", () => {
+  it("is idempotent on a new coordinator", () => {
+    const db = fresh();
+    applySchema(sqlStorage(db));
+    expect(shape(db)).toEqual(shape(fresh()));
+  });
+
+  it.each(OLD)("brings the schema of %s to exactly a new coordinator's", (file) => {
+    const db = new DatabaseSync(":memory:");
+    db.exec(readFileSync(path.join(DIR, file), "utf8"));
+    applySchema(sqlStorage(db));
+    expect(shape(db)).toEqual(shape(fresh()));
+  });
+
+  it("keeps the first version's rows: each run re-keyed by its lease epoch, an outbox event given its job", () => {
+    const db = new DatabaseSync(":memory:");
+    db.exec(readFileSync(path.join(DIR, "987ecc0.sql"), "utf8"));
+    const run =
+      "INSERT INTO runs(job_id, attempt, factory_id, lease_epoch, started_at, doc) VALUES (?, ?, 'f', ?, 1, '{}')";
+    db.prepare(run).run("job_a", 1, 1);
+    db.prepare(run).run("job_a", 2, 2);
+    db.prepare("INSERT INTO outbox(kind, body) VALUES ('event', ?)").run(JSON.stringify({ jobId: "job_a" }));
+    applySchema(sqlStorage(db));
+    expect(db.prepare("SELECT job_id, attempt, lease_epoch FROM runs ORDER BY lease_epoch").all()).toEqual([
+      { job_id: "job_a", attempt: 1, lease_epoch: 1 },
+      { job_id: "job_a", attempt: 2, lease_epoch: 2 },
+    ]);
+    expect(db.prepare("SELECT kind, job_id, at FROM outbox").all()).toEqual([
+      { kind: "event", job_id: "job_a", at: 0 },
+    ]);
+  });
+});
