@@ -1,9 +1,10 @@
 // A bulk batch reaches `done` even when its message never reaches the coordinator: a dispatch message that ends in
 // the dead-letter queue (its retries spent: the coordinator unreachable, a unit that kept failing) or that the
-// dispatch consumer dead-letters at once (malformed) rejects its batch's still-queued items (`unavailable`: resend
-// them), except an item whose job exists through another request (created). Until that is recorded the dead letter
-// is not acked (the queue delivers it again), while one whose coordinator refuses outright is acked. A message whose
-// coordinator still fails on its last delivery is kept by the dispatch consumer, with that failure as its reason.
+// dispatch consumer dead-letters at once (malformed, its reason naming the field) rejects its batch's still-queued
+// items (`unavailable`: resend them), except an item whose job exists through another request (created). Until that
+// is recorded the dead letter is not acked (the queue delivers it again), while one whose coordinator refuses
+// outright is acked. A message whose coordinator still fails on its last delivery is kept by the dispatch consumer,
+// with that failure as its reason.
 
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -106,5 +107,8 @@ describe("a bulk batch whose message is dead-lettered", () => {
     const view = await batchView(product, batchId);
     expect(view.done).toBe(true);
     expect(view.items.map((i) => i.code)).toEqual(["unavailable", "unavailable"]);
+    // Its reason names where the message is wrong, not only what is wrong.
+    const dl = await api<{ items: Array<{ reason: string }> }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
+    expect(dl.body.items[0]?.reason).toMatch(/^malformed message: items\.0\.bodyMd: .*number.* \(and 1 more\)$/);
   });
 });

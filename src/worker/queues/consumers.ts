@@ -10,6 +10,7 @@
  * acked only once its batch is told its items will not come (else the batch is never
  * `done`). Every effect is idempotent, so redelivery is harmless.
  */
+import type { z } from "zod";
 import { truncateUtf8 } from "../../core/bytes.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import type { HistoryMessage } from "../../history/write.ts";
@@ -50,7 +51,7 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
           id: msg.id,
           productId: typeof body?.productId === "string" ? body.productId : "",
           source: "queue:dispatch",
-          reason: `malformed message: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+          reason: truncateUtf8(`malformed message: ${firstIssue(parsed.error)}`, 1024),
           body: msg.body,
           attempts: msg.attempts,
           at: Date.now(),
@@ -117,6 +118,17 @@ async function lastTry(env: Env, msg: Message<DispatchMessage>, productId: strin
     },
   ]);
   return !!kept && (await releaseBatchItems(env, msg.body));
+}
+
+/**
+ * A refused message's first problem with where it is (`items.41.manifest.title: …`) and how many more there are: the
+ * message alone had read "Invalid input: expected string, received number", naming no field of its 10,000 items.
+ */
+function firstIssue(error: z.ZodError): string {
+  const [first, ...rest] = error.issues;
+  if (!first) return "invalid";
+  const more = rest.length > 0 ? ` (and ${rest.length} more)` : "";
+  return `${first.path.join(".") || "(root)"}: ${first.message}${more}`;
 }
 
 async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
