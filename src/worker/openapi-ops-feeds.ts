@@ -166,7 +166,7 @@ export const HISTORY_OPS: Op[] = [
       "arrival order (`ingestSeq`), each row that landed late or changed (a run's outcome) once more; an empty page " +
       "returns the cursor it was given. Browse then follow sees every row, and every change of one, exactly once. A " +
       "cursor the API did not issue, or of another kind, is a 400; one issued before follow cursors existed goes on " +
-      "browsing",
+      "browsing. While D1 cannot be read: 503 unavailable (the history is kept; try again)",
     role: "viewer",
     query: HistoryQuery,
     ok: {

@@ -1,8 +1,10 @@
 // A bulk batch reaches `done` even when its message never reaches the coordinator: a dispatch message that ends in
 // the dead-letter queue (its retries spent: the coordinator unreachable, a unit that kept failing) or that the
-// dispatch consumer dead-letters at once (malformed) rejects its batch's still-queued items (`unavailable`: resend
-// them), except an item whose job exists through another request (created). Until that is recorded the dead letter
-// is not acked (the queue delivers it again), while one whose coordinator refuses outright is acked.
+// dispatch consumer dead-letters at once (malformed, its reason naming the field) rejects its batch's still-queued
+// items (`unavailable`: resend them), except an item whose job exists through another request (created). Until that
+// is recorded the dead letter is not acked (the queue delivers it again), while one whose coordinator refuses
+// outright is acked. A message whose coordinator still fails on its last delivery is kept by the dispatch consumer,
+// with that failure as its reason.
 
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -55,6 +57,44 @@ describe("a bulk batch whose message is dead-lettered", () => {
     expect((await batchView(product, batchId)).done).toBe(true);
   });
 
+  // Before: the consumer retried it, and the dead-letter queue kept it as "delivery failed after all retries".
+  it("is kept by the dispatch consumer on its last delivery with the coordinator's failure as its reason", async () => {
+    const product = "batch-dlq-last-try";
+    await createProduct(product);
+    const lost = heldQueue();
+    const batchId = await postBatch(product, lost.env, [{ manifest: { title: "a" } }]);
+    // Every submission of this product throws in its coordinator (a unit that keeps failing); the rest works.
+    const failing = {
+      ...env,
+      COORDINATOR: {
+        getByName: (name: string) => {
+          const real = env.COORDINATOR.getByName(name);
+          return {
+            submitMany: () => Promise.reject(new Error("unit threw: disk I/O error")),
+            rejectUndelivered: (...a: Parameters<typeof real.rejectUndelivered>) => real.rejectUndelivered(...a),
+            keepDeadLetters: (...a: Parameters<typeof real.keepDeadLetters>) => real.keepDeadLetters(...a),
+          };
+        },
+      },
+    } as unknown as Env;
+    expect(await deliver("gigafactory-dispatch", lost.held, failing)).toEqual({ acked: 1, retried: 0 });
+    const dl = await api<{ items: Array<{ source: string; reason: string; attempts: number }> }>(
+      "GET",
+      `${P(product)}/dead-letters`,
+      { token: ADMIN },
+    );
+    expect(dl.body.items).toEqual([
+      expect.objectContaining({
+        source: "queue:submit",
+        attempts: 5,
+        reason: "the coordinator failed this message on all 5 deliveries; the last: Error: unit threw: disk I/O error",
+      }),
+    ]);
+    const view = await batchView(product, batchId);
+    expect(view.done).toBe(true);
+    expect(view.items.map((i) => i.code)).toEqual(["unavailable"]);
+  });
+
   it("is done when the dispatch consumer dead-letters it at once as malformed", async () => {
     const product = "batch-dlq-malformed";
     await createProduct(product);
@@ -67,5 +107,8 @@ describe("a bulk batch whose message is dead-lettered", () => {
     const view = await batchView(product, batchId);
     expect(view.done).toBe(true);
     expect(view.items.map((i) => i.code)).toEqual(["unavailable", "unavailable"]);
+    // Its reason names where the message is wrong, not only what is wrong.
+    const dl = await api<{ items: Array<{ reason: string }> }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
+    expect(dl.body.items[0]?.reason).toMatch(/^malformed message: items\.0\.bodyMd: .*number.* \(and 1 more\)$/);
   });
 });

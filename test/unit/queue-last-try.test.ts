@@ -1,9 +1,10 @@
-// The consumers' "last try" constants agree with wrangler.toml: a history write on delivery LAST_TRY and a webhook
-// on delivery WEBHOOK_LAST_TRY are kept as dead letters here, so each must be its consumer's max_retries + 1 — one
-// lower and a delivery is dead-lettered while the queue would still retry it, one higher and the queue drops it to
+// The consumers' "last try" constants agree with wrangler.toml: a history write on delivery LAST_TRY, a webhook
+// on delivery WEBHOOK_LAST_TRY and a dispatch message on delivery DISPATCH_LAST_TRY are kept as dead letters here,
+// so each must be its consumer's max_retries + 1 — one lower and a delivery is dead-lettered while the queue would still retry it, one higher and the queue drops it to
 // the dead-letter queue before we keep it with its reason.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { DISPATCH_LAST_TRY } from "../../src/worker/queues/consumers.ts";
 import { LAST_TRY } from "../../src/worker/queues/history.ts";
 import { WEBHOOK_LAST_TRY } from "../../src/worker/queues/webhooks.ts";
 
@@ -23,6 +24,10 @@ function maxRetries(name: string): number {
 describe("the consumers' last try matches wrangler.toml", () => {
   it("history: LAST_TRY is max_retries + 1", () => {
     expect(LAST_TRY).toBe(maxRetries("gigafactory-history") + 1);
+  });
+
+  it("dispatch: DISPATCH_LAST_TRY is max_retries + 1", () => {
+    expect(DISPATCH_LAST_TRY).toBe(maxRetries("gigafactory-dispatch") + 1);
   });
 
   it("webhooks: WEBHOOK_LAST_TRY is max_retries + 1", () => {

@@ -2,13 +2,16 @@
  * @module worker/queues/consumers
  * The Worker's `queue()` handler, one branch per queue. Acknowledgement is per
  * message: a message is acked only once its effect is durable, retried with
- * backoff otherwise, and after `max_retries` lands in the dead-letter queue,
+ * backoff otherwise — a dispatch message whose coordinator still fails on its last
+ * delivery is kept as a dead letter with that failure — and after `max_retries` lands in the dead-letter queue,
  * whose consumer records it for the API — in D1, or in its product's
  * coordinator when D1 refuses it; a dead letter is acked only once it is kept
  * somewhere, never dropped. A dead-lettered dispatch message of a bulk batch is also
  * acked only once its batch is told its items will not come (else the batch is never
  * `done`). Every effect is idempotent, so redelivery is harmless.
  */
+import type { z } from "zod";
+import { truncateUtf8 } from "../../core/bytes.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import type { HistoryMessage } from "../../history/write.ts";
 import { ProductId } from "../../shared/api.ts";
@@ -20,6 +23,13 @@ import { type WebhookMessage, webhookBatch } from "./webhooks.ts";
 
 /** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
 const retryDelay = (attempts: number) => Math.min(2 ** attempts, 60);
+
+/**
+ * The dispatch consumer's last delivery (wrangler.toml `max_retries` = 4, so 5): a message whose coordinator call fails
+ * then is kept as a dead letter here, with that failure as its reason. Left to the dead-letter queue, it was kept as
+ * "delivery failed after all retries", and an operator could not tell a coordinator outage from a unit that threw.
+ */
+export const DISPATCH_LAST_TRY = 5;
 
 export async function handleQueue(batch: MessageBatch, env: Env, _ctx?: ExecutionContext): Promise<void> {
   if (batch.queue.endsWith("-dispatch")) return dispatchBatch(batch as MessageBatch<DispatchMessage>, env);
@@ -41,7 +51,7 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
           id: msg.id,
           productId: typeof body?.productId === "string" ? body.productId : "",
           source: "queue:dispatch",
-          reason: `malformed message: ${parsed.error.issues[0]?.message ?? "invalid"}`,
+          reason: truncateUtf8(`malformed message: ${firstIssue(parsed.error)}`, 1024),
           body: msg.body,
           attempts: msg.attempts,
           at: Date.now(),
@@ -80,9 +90,45 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
       else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
     } catch (err) {
       console.warn(`dispatch message ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
-      msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+      if (msg.attempts < DISPATCH_LAST_TRY || !(await lastTry(env, msg, m.productId, err))) {
+        msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+      } else msg.ack();
     }
   }
+}
+
+/**
+ * The last delivery of a dispatch message whose coordinator call failed: kept as a dead letter under the message's
+ * id and the dead-letter queue's source (`queue:submit`, redrivable as before), with the failure as its reason, and
+ * its bulk batch told its items will not come. Should either fail, the message is retried, and the dead-letter
+ * queue keeps it (D1 keeps the first of the same id, so a reason kept here stays).
+ * @returns whether the message may be acked
+ */
+async function lastTry(env: Env, msg: Message<DispatchMessage>, productId: string, err: unknown): Promise<boolean> {
+  const reason = `the coordinator failed this message on all ${msg.attempts} deliveries; the last: ${String(err)}`;
+  const [kept] = await keepDeadLetters(env, [
+    {
+      id: msg.id,
+      productId,
+      source: "queue:submit",
+      reason: truncateUtf8(reason, 1024),
+      body: msg.body,
+      attempts: msg.attempts,
+      at: Date.now(),
+    },
+  ]);
+  return !!kept && (await releaseBatchItems(env, msg.body));
+}
+
+/**
+ * A refused message's first problem with where it is (`items.41.manifest.title: …`) and how many more there are: the
+ * message alone had read "Invalid input: expected string, received number", naming no field of its 10,000 items.
+ */
+function firstIssue(error: z.ZodError): string {
+  const [first, ...rest] = error.issues;
+  if (!first) return "invalid";
+  const more = rest.length > 0 ? ` (and ${rest.length} more)` : "";
+  return `${first.path.join(".") || "(root)"}: ${first.message}${more}`;
 }
 
 async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {

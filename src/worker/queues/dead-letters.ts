@@ -5,8 +5,8 @@
  * to D1, keyed by a deterministic id, so recording twice is harmless. A dead
  * letter is never dropped: when D1 refuses it, it is kept in its product's
  * coordinator instead (durable, listed by the same API, audited and alerted as
- * `outbox.dead_letter`), and only one that neither could take is left unacked,
- * so the queue delivers it again.
+ * `outbox.dead_letter`; a product's in one call, all or none), and only one that
+ * neither could take is left unacked, so the queue delivers it again.
  */
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
@@ -50,21 +50,31 @@ export async function keepDeadLetters(env: Env, items: readonly DeadLetter[]): P
     d1Error = String(err);
     console.error(`dead letters: D1 refused ${items.length}, keeping them in their coordinators: ${d1Error}`);
   }
-  return Promise.all(
-    items.map(async (d) => {
+  // One call per product, one unit: a product's dead letters are kept all or none. Kept one call each, some of one
+  // message could be kept and some not; its redelivery then wrote them all to D1 under a later `at`, and the list
+  // (ordered by `at`, one entry per key) showed the ones kept both times twice.
+  const byProduct = new Map<string, number[]>();
+  for (const [i, d] of items.entries()) byProduct.set(d.productId, [...(byProduct.get(d.productId) ?? []), i]);
+  const kept = items.map(() => false);
+  await Promise.all(
+    [...byProduct].map(async ([productId, indexes]) => {
+      const letters = indexes.map((i) => items[i] as DeadLetter);
       try {
-        if (!ProductId.safeParse(d.productId).success) throw new Error("no product to keep it in");
-        const reason = `${d.reason} (kept in the coordinator: D1 refused it: ${truncateUtf8(d1Error, 512)})`;
-        const { productId: _p, ...item } = d;
-        const kept = { ...item, reason, body: JSON.stringify(d.body ?? null) };
-        await unwrap(coordinatorFor(env, d.productId).keepDeadLetters(d.productId, [kept]));
-        return true;
+        if (!ProductId.safeParse(productId).success) throw new Error("no product to keep it in");
+        const stored = letters.map(({ productId: _p, ...d }) => ({
+          ...d,
+          reason: `${d.reason} (kept in the coordinator: D1 refused it: ${truncateUtf8(d1Error, 512)})`,
+          body: JSON.stringify(d.body ?? null),
+        }));
+        await unwrap(coordinatorFor(env, productId).keepDeadLetters(productId, stored));
+        for (const i of indexes) kept[i] = true;
       } catch (err) {
+        const ids = letters.map((d) => d.id).join(",");
         console.error(
-          `ALERT ${OUTBOX_DEAD_LETTER_ALERT} unkept id=${d.id} product=${d.productId}: ${String(err)}; redelivery follows`,
+          `ALERT ${OUTBOX_DEAD_LETTER_ALERT} unkept id=${ids} product=${productId}: ${String(err)}; redelivery follows`,
         );
-        return false;
       }
     }),
   );
+  return kept;
 }

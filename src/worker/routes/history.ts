@@ -5,7 +5,8 @@
  * to its `w`); its last page hands over a follow cursor. With a follow cursor: in the order rows reached D1, so a row
  * that landed late or changed since (a run's end) comes once more. An empty page keeps the reader's place.
  * History trails the coordinator by about a second (the outbox, then the history queue's batch), or by up to about
- * a minute while the coordinator is loaded (core/history-hold: D1 history gives way to dispatch). People only:
+ * a minute while the coordinator is loaded (core/history-hold: D1 history gives way to dispatch). D1 failing is a
+ * 503 `unavailable` (try again), not a 500. People only:
  * a factory token is refused (`403`) — the audit log and other jobs' history
  * are none of a factory's business (least privilege, worker/auth).
  */
@@ -14,6 +15,7 @@ import { type DrizzleD1Database, drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { Hono } from "hono";
 import type { z } from "zod";
+import { DomainError } from "../../core/errors.ts";
 import { auditLog, jobSnapshots, runs } from "../../history/schema.ts";
 import { HistoryQuery } from "../../shared/api-history.ts";
 import { encodeHistoryCursor, type HistoryKey } from "../../shared/history-cursor.ts";
@@ -39,6 +41,20 @@ interface Kind<R> {
   timeKey(r: R): Record<string, Val>;
 }
 
+/**
+ * A read of D1, which may be the very thing that is failing: then a 503 `unavailable` that says to try again — the
+ * history is kept, only unreadable for now — not the 500 "unexpected error" of a bug (the dead-letter routes answer
+ * a D1 outage the same way).
+ */
+async function fromD1<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (err) {
+    console.error(`history: D1 unreadable: ${String(err)}`);
+    throw new DomainError("unavailable", "the history (D1) could not be read just now; it is kept — try again shortly");
+  }
+}
+
 /** `(a, b, …) > (x, y, …)`: SQLite seeks the index led by (product, …these columns) to the first key past it. */
 const past = (cols: SQLiteColumn[], vals: Val[]): SQL =>
   sql`(${sql.join(cols, sql`, `)}) > (${sql.join(
@@ -59,12 +75,14 @@ async function read<R extends { ingestSeq: number }>(
   const after = q.cursor;
   const valsOf = (key: Record<string, unknown>) => kind.fields.map((f) => key[f] as Val);
   const rows = (where: SQL[], order: SQLiteColumn[]) =>
-    db
-      .select()
-      .from(kind.table)
-      .where(and(...where))
-      .orderBy(...order.map((c) => asc(c)))
-      .limit(q.limit + 1) as unknown as Promise<R[]>;
+    fromD1(
+      db
+        .select()
+        .from(kind.table)
+        .where(and(...where))
+        .orderBy(...order.map((c) => asc(c)))
+        .limit(q.limit + 1) as unknown as Promise<R[]>,
+    );
   if (after && "s" in after) {
     // Follow: what reached D1 after `s` (after the row `t` among the rows of `s` itself, when the page ended there).
     const seek = after.t ? past([kind.ingest, ...kind.cols], [after.s, ...valsOf(after.t)]) : gt(kind.ingest, after.s);
@@ -91,10 +109,12 @@ async function read<R extends { ingestSeq: number }>(
 
 /** The highest `ingestSeq` of the product's rows of `kind` (0 when none): every row up to it is in D1. */
 async function maxIngest<R>(db: DrizzleD1Database, kind: Kind<R>): Promise<number> {
-  const [row] = await db
-    .select({ w: sql<number>`coalesce(max(${kind.ingest}), 0)` })
-    .from(kind.table)
-    .where(kind.product);
+  const [row] = await fromD1(
+    db
+      .select({ w: sql<number>`coalesce(max(${kind.ingest}), 0)` })
+      .from(kind.table)
+      .where(kind.product),
+  );
   return row?.w ?? 0;
 }
 

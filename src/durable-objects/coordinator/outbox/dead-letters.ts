@@ -87,6 +87,9 @@ export function applyRetryColumns(sql: SqlStorage): void {
     execute(sql, "DROP INDEX IF EXISTS outbox_history_due");
   }
   execute(sql, "CREATE INDEX IF NOT EXISTS outbox_retries_history ON outbox_retries(next_at) WHERE job_id IS NULL");
+  // Every retry by its time: `nextRetryAt`'s MIN and the due events' "is any retry ahead" probe are seeks. Without
+  // it both read every waiting record, each round, for as long as a queue outage kept thousands of them waiting.
+  execute(sql, "CREATE INDEX IF NOT EXISTS outbox_retries_next ON outbox_retries(next_at)");
 }
 
 /** Moves `r` out of the outbox into the dead letters, with an audit record and an alert line. */

@@ -114,6 +114,11 @@ export class QueueHealth {
     return retryDelayMs(n);
   }
 
+  /** Whether `queue` took none of the messages of its last round (and nothing since): a round then asks it once. */
+  refusing(queue: string): boolean {
+    return this.refusals.has(queue);
+  }
+
   /** When `queue` last took a message (ms), across restarts; undefined when it never did. */
   lastTookAt(sql: SqlStorage, queue: string): number | undefined {
     const at = getMeta(sql, `${TOOK_KEY}${queue}`);
@@ -133,8 +138,18 @@ interface Failure {
 
 /** One delivery round over the due records. */
 export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
-  const { feeds, history, oversized, deferred } = planRound(host, host.now());
-  if (feeds.length + history.length + oversized.length === 0) return { settled: 0, failed: 0, deferred, outage: false };
+  const { feeds, history: planned, oversized, deferred } = planRound(host, host.now());
+  if (feeds.length + planned.length + oversized.length === 0) return { settled: 0, failed: 0, deferred, outage: false };
+  // A queue that took nothing last round is asked with its first message only: the rest stay due, unsent and not
+  // failed, and go once it takes that one (the round then settles it, and the next one runs). Every due waiting
+  // record had been sent alone, each round — up to 200 refused sends a round, as many as a long outage left waiting.
+  const asked = new Set<string>();
+  const history = planned.filter((u) => {
+    if (!host.queues.refusing(u.queue)) return true;
+    if (asked.has(u.queue)) return false;
+    asked.add(u.queue);
+    return true;
+  });
   const delivered: number[] = [];
   const failures: Failure[] = [];
   /** The queues that took a message this round. */
@@ -168,7 +183,8 @@ export async function deliverRound(host: DeliveryHost): Promise<RoundResult> {
     const failed = batches[i]!.oneByOne ? records.slice(res.delivered, res.delivered + 1) : records;
     failures.push(...failed.map((record) => ({ record, error: res.error ?? "" })));
   });
-  const outage = delivered.length === 0 && failures.length > 0 && feeds.length + history.length > 1;
+  // Counted as planned: a round that asked a refusing queue once is an outage as the round of all its messages was.
+  const outage = delivered.length === 0 && failures.length > 0 && feeds.length + planned.length > 1;
   // A quiet product's refused history message may be the only one its queue was sent this round, and no other may
   // follow before its retry: an empty message (which the consumer acknowledges, writing nothing) asks whether the
   // queue is up. Taken, the refusal was the record's (core/delivery-retry `blamesRecord`); else it waits, unblamed.
