@@ -12,7 +12,7 @@ import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { setMeta } from "../../src/durable-objects/coordinator/runtime/meta.ts";
 import { ADMIN, api, claim, enroll, getJob, P, submit, until } from "./client.ts";
 import { type AssignFrame, connectFactory, type TestSocket } from "./sockets.ts";
-import { dispatchSettled, lapseLease, lapseSerialHolds, makeAlarmDue, settleAlarm } from "./state.ts";
+import { dispatchSettled, holdAlarm, lapseLease, lapseSerialHolds, makeAlarmDue, settleAlarm } from "./state.ts";
 
 type Reason = { code: string; message: string; detail: Record<string, unknown> };
 
@@ -164,6 +164,27 @@ describe("after the running holder's lease lapses", () => {
     );
     expect(next).toHaveLength(1);
     expect(next[0]!.job.serialKey).toBe("repo/main");
+    fs.close();
+    gs.close();
+  });
+
+  it("a `stopped` for a lapsed lease the alarm has not expired yet expires it and ends its hold at once", async () => {
+    const product = "serial-stop-lapse-early";
+    const { fs, gs, a, b, epoch } = await heldKey(product);
+    await settleAlarm(product);
+    const release = await holdAlarm(product);
+    await lapseLease(product, a.id); // lapsed; the alarm that would expire it has not run
+    expect((await getJob(product, a.id)).stage).toBe("building");
+    expect(await stopped(fs, "s1", a.id, epoch)).toEqual({ jobId: a.id, released: true });
+    expect((await getJob(product, a.id)).stage).toBe("queued");
+    const next = await until(
+      async () => [...assigns(fs), ...assigns(gs)].flatMap((x) => (x as unknown as AssignFrame).assignments),
+      (list) => list.length > 0,
+    );
+    expect(next).toHaveLength(1);
+    expect(next[0]!.job.serialKey).toBe("repo/main");
+    expect([a.id, b.id]).toContain(next[0]!.job.id);
+    await release();
     fs.close();
     gs.close();
   });
