@@ -1,10 +1,12 @@
 // A serial key's gate view reads the key's live jobs, not its history: `GET …/serial`, a freeze and an unfreeze of a
 // key whose 3,000 earlier jobs have all finished read a few rows per statement for it — each statement that looks up
 // the key (its holder, its queue by class and backoff, its length) seeks the key's jobs of one stage. Keyed by the
-// serial key alone, every one of them read all 3,000 finished rows, on every board refresh and every freeze.
+// serial key alone, every one of them read all 3,000 finished rows, on every board refresh and every freeze. And the
+// list of live keys reads the live jobs that have a key, not the 2,000 queued jobs that have none.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, P, submit } from "./client.ts";
+import { cloneQueued } from "./state.ts";
 
 const KEY = "repo/main";
 const FINISHED = 3_000;
@@ -28,14 +30,14 @@ async function finishedJobs(product: string, seedId: string, count: number): Pro
  * Rows read by each statement that looks a serial key's jobs up, while `call` runs: SqlStorage's `exec` is wrapped on
  * its prototype (every Durable Object of this isolate) and each such cursor's `rowsRead` taken once it is read.
  */
-async function keyReads(product: string, call: () => Promise<unknown>): Promise<number[]> {
+async function keyReads(product: string, call: () => Promise<unknown>, match = /serial_key = \?/): Promise<number[]> {
   const cursors: Array<{ rowsRead: number }> = [];
   const proto = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
     const p = Object.getPrototypeOf(state.storage.sql) as { exec: (q: string, ...a: unknown[]) => unknown };
     const exec = p.exec;
     p.exec = function (this: unknown, q: string, ...args: unknown[]) {
       const cursor = exec.call(this, q, ...args) as { rowsRead: number };
-      if (/serial_key = \?/.test(q)) cursors.push(cursor);
+      if (match.test(q)) cursors.push(cursor);
       return cursor;
     };
     return { p, exec };
@@ -66,5 +68,24 @@ describe("a serial key's gate view", () => {
     }
     const gate = (await calls.list()).body as { keys: Array<{ key: string; queue: string[]; queueLength: number }> };
     expect(gate.keys).toEqual([expect.objectContaining({ key: KEY, queue: [seed.id], queueLength: 1 })]);
+  });
+});
+
+describe("the list of live serial keys", () => {
+  it("reads the live jobs that have a key, not the queue's jobs that have none", async () => {
+    const product = "serial-list-reads";
+    const keyed = await submit(product, { title: "keyed", serialKey: KEY });
+    const plain = await submit(product, { title: "plain" });
+    await cloneQueued(product, plain.id, 2_000);
+    const reads = await keyReads(
+      product,
+      () => api("GET", `${P(product)}/serial`, { token: ADMIN }),
+      /UNION SELECT key/,
+    );
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toBeLessThanOrEqual(20); // the one keyed job and the union's own rows, not 2,000
+    const page = (await api("GET", `${P(product)}/serial`, { token: ADMIN })).body as { keys: Array<{ key: string }> };
+    expect(page.keys.map((k) => k.key)).toEqual([KEY]);
+    expect(keyed.serialKey).toBe(KEY);
   });
 });

@@ -116,7 +116,7 @@ interface QueuedRow extends Record<string, SqlStorageValue> {
 
 /**
  * A key's queued jobs (`?1`), with what the view reads; callers add the class or backoff test (`?2`: now). Every
- * statement of the view seeks `jobs_by_serial_stage` (runtime/schema) by key and stage: the key's finished jobs,
+ * statement of the view seeks `jobs_by_stage_serial` (runtime/schema) by stage and key: the key's finished jobs,
  * which the coordinator keeps, are never read.
  */
 const QUEUED_SQL = `SELECT id, priority_value AS p, queued_at, not_before, parent_id FROM jobs
