@@ -23,9 +23,9 @@ import { isLeaseLive } from "./lease.ts";
 import { OUTAGE_GRACE_MIN_SECONDS } from "./outage-grace.ts";
 
 /**
- * 5 s past the agent's own lapse: its SIGTERM-to-SIGKILL window (2 s, agent/engine-runner `CANCEL_GRACE_MS`), the renewal answer's
- * transit (the agent counts its lease from when the answer arrives, after the coordinator stamped the expiry) and a
- * late timer.
+ * 5 s past the agent's own lapse: its SIGTERM-to-SIGKILL window (2 s, agent/engine-runner `CANCEL_GRACE_MS`), the
+ * renewal answer's transit (the agent counts its lease from when the answer arrives, after the coordinator stamped
+ * the expiry) and a late timer.
  */
 export const ENGINE_STOP_SLACK_MS = 5_000;
 
@@ -64,7 +64,8 @@ export interface LeaseTaken {
 /**
  * The hold a loss of `job`'s lease at `now` (ms) leaves — taken by force, or lapsed — or undefined when there is none
  * to keep: the job has no serial key, no holder, or its engine has stopped on its own by now (`engineStopsBy` the old
- * lease's expiry, with the TTL it was granted for, `ttlSeconds`, has passed). `until` is that instant, never later.
+ * lease's expiry, for `ttlSeconds` — the lease's governing TTL, never shorter than the one granted — has passed).
+ * `until` is that instant, never later.
  */
 export function holdAfterLeaseLoss(job: LeaseTaken, now: number, ttlSeconds: number): SerialHold | undefined {
   const { serialKey, holderFactoryId, leaseExpiresAt } = job;
