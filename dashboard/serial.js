@@ -11,6 +11,7 @@ import { api, describeError, jobPath } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { pager } from "./pager.js";
+import { keyToFreeze, serialKeyRefusal, serialPath } from "./serial-key.js";
 
 /** Frozen serial keys as last read from the API: the board marks jobs holding one. */
 const frozenKeys = new Set();
@@ -38,15 +39,15 @@ export function frozenBadge(job) {
 }
 
 /**
- * The running holder, or the run still stopping after its lease was taken (`stopping`: absent from older
- * coordinators) — it holds the key until its factory says it stopped, at the latest until its old lease's expiry.
+ * The running holder, or the run still stopping after its lease ended, taken or lapsed (`stopping`: absent from older
+ * coordinators) — it holds the key until its factory says it stopped, at the latest until `until`.
  * @param {any} g a SerialGate (src/core/serial-gates.ts)
  */
 function holderCell(g) {
   if (g.holder) return h("a", { href: `#${jobPath(g.holder)}` }, g.holder);
   const s = g.stopping;
   if (!s) return "—";
-  const title = `its lease was taken; held until ${s.factoryId} says it stopped, at the latest ${when(s.until)}`;
+  const title = `its lease ended; held until ${s.factoryId} says it stopped, at the latest ${when(s.until)}`;
   return h("span", { title }, h("a", { href: `#${jobPath(s.jobId)}` }, s.jobId), " (stopping)");
 }
 
@@ -62,24 +63,6 @@ export function nextCell(g) {
 }
 
 /**
- * Besides its byte limit, a serial key has no control characters and is not `.` or `..`: a browser resolves dot
- * segments, so a freeze of `..` reached `/freeze`, a 404 "no route". core/serial-gates' KEY_PATTERN, mirrored (no
- * src import here); test/unit/dashboard-serial.test.ts proves they agree.
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const KEY_PATTERN = /^(?!\.\.?$)[^\u0000-\u001f\u007f-\u009f]*$/;
-
-/** Why `key` (trimmed, as sent) cannot be a serial key, in the server's words, else null. @param {string} key */
-export function serialKeyRefusal(key) {
-  return KEY_PATTERN.test(key)
-    ? null
-    : "a serial key has no control characters and is not . or .. (no URL path can name those)";
-}
-
-/** @param {string} key */
-const serialPath = (key) => `/serial/${encodeURIComponent(key)}`;
-
-/**
  * The serial-gates panel; `load()` refreshes it (and the frozen-key set the board reads).
  * @param {import("./api.js").Session} session
  */
@@ -93,9 +76,15 @@ export function serialPanel(session) {
   const reasonLimit = byteLimited(reason, BYTE_LIMITS.freezeReason);
   const cut = h("p", { class: "muted", id: "serial-cut", hidden: true });
   const pg = pager("serial-more", "Show more keys", () => load());
+  /** The keys the panel lists now: the key box sends one of them exactly (`keyToFreeze`). */
+  const shown = new Set();
   const freezeButton = h(
     "button",
-    { type: "button", class: "danger", onclick: () => void act(key.value.trim(), "freeze", reason.value.trim()) },
+    {
+      type: "button",
+      class: "danger",
+      onclick: () => void act(keyToFreeze(key.value, shown), "freeze", reason.value.trim()),
+    },
     "Freeze",
   );
   const panel = h(
@@ -215,6 +204,8 @@ export function serialPanel(session) {
       showLoadError(status);
       frozenKeys.clear();
       for (const k of frozen) frozenKeys.add(k);
+      shown.clear();
+      for (const g of keys) shown.add(g.key);
       pg.shown = n;
       pg.more.hidden = !cursor;
       cut.hidden = !cursor;

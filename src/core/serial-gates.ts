@@ -43,7 +43,7 @@ export interface SerialGate {
   holder: string | null;
   /**
    * With no running holder: the run whose lease was taken by force and which holds the key while its factory stops
-   * it (core/serial-holds), or null. `until`: ms epoch, the latest it holds the key (the old lease's expiry).
+   * it (core/serial-holds), or null. `until`: ms epoch, the latest it holds the key (core/serial-holds `engineStopsBy`).
    */
   stopping: { jobId: string; factoryId: string; leaseEpoch: number; until: number } | null;
   /**

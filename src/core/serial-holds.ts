@@ -1,21 +1,45 @@
 /**
  * @module core/serial-holds
- * "Jobs sharing a serialKey run one at a time" (SPEC §6) across a forced lease loss. When the coordinator takes a
- * running job's lease by force (an operator's cancel, requeue or reject, a preemption, a budget stop, a revoked or
- * deregistered factory), the job stops holding its key at once, but its old factory may still be running the engine
- * while it stops (a `cancel` gives it 2 s, then SIGKILL; a factory that missed the cancel stops when its lease is
- * refused). Its writes are fenced; its work on the repo is not. So the key stays held by that old run — a *stop hold*
- * — until the earliest of:
+ * "Jobs sharing a serialKey run one at a time" (SPEC §6) across a lost lease. When a running job loses its lease —
+ * taken by force (an operator's cancel, requeue or reject, a preemption, a budget stop, a revoked or deregistered
+ * factory) or lapsed (its holder stopped renewing: a partition, a crash) — the job stops holding its key at once, but
+ * its old factory may still be running the engine. Its writes are fenced; its work on the repo is not. So the key
+ * stays held by that old run — a *stop hold* — until the earliest of:
  *   - the old factory says that run has stopped (the `stopped` frame, for exactly that job and lease epoch), or
- *   - that old lease's expiry (ms epoch) passes: the bound, so no hold can wedge a key for longer than one lease TTL
- *     (and, if its factory's link went down with the coordinator, the outage grace once: core/outage-grace).
+ *   - `engineStopsBy` passes: the latest an agent that hears nothing more lets that engine run. An agent stops its
+ *     engine once its lease is past its known expiry by max(TTL, 30 s) (agent/lease-renewer `lapseGraceMs`, the grace
+ *     core/outage-grace gives a coordinator's own outage), then SIGTERM, SIGKILL 2 s later. Holding only to the old
+ *     lease's expiry — or, on a lapse, not at all — handed the key to the next job while that engine still worked on
+ *     the repo for up to that grace (60 s at the default TTL). The bound stays finite: no hold wedges a key for longer
+ *     than one lease TTL plus that grace (and, if its factory's link went down with the coordinator, the outage grace
+ *     once: core/outage-grace).
  * A socket close does not end it: the agent keeps its engines running across reconnects (agent/supervisor), so a
  * closed socket says nothing about the engine; nor does the factory being declared down, for the same reason.
+ * A factory that is reachable says `stopped` as soon as its engine exits (a cancel obeyed, a lease it finds fenced or
+ * lapsed, a predecessor's engine reaped), so the full bound is waited out only for a factory that cannot say it.
  * Pure: the coordinator stores the holds (dispatch/serial-holds) and passes `now`.
  */
 import { isLeaseLive } from "./lease.ts";
+import { OUTAGE_GRACE_MIN_SECONDS } from "./outage-grace.ts";
 
-/** The key held by a run whose lease was taken by force, while that run stops. */
+/**
+ * 5 s past the agent's own lapse: its SIGTERM-to-SIGKILL window (2 s, agent/engine-runner `CANCEL_GRACE_MS`), the
+ * renewal answer's transit (the agent counts its lease from when the answer arrives, after the coordinator stamped
+ * the expiry) and a late timer.
+ */
+export const ENGINE_STOP_SLACK_MS = 5_000;
+
+/**
+ * The latest instant (ms) an engine may still run under a lease the coordinator holds until `expiresAt`, granted for
+ * `ttlSeconds`, when its factory hears nothing more: the agent's lapse grace past that expiry, max(TTL, 30 s)
+ * (agent/lease-renewer `lapseGraceMs`), plus ENGINE_STOP_SLACK_MS. test/unit/serial-holds checks it never falls short
+ * of the agent's rule.
+ */
+export function engineStopsBy(expiresAt: number, ttlSeconds: number): number {
+  return expiresAt + Math.max(ttlSeconds, OUTAGE_GRACE_MIN_SECONDS) * 1000 + ENGINE_STOP_SLACK_MS;
+}
+
+/** The key held by a run that lost its lease (taken by force, or lapsed), while that run stops. */
 export interface SerialHold {
   key: string;
   /** The job whose run is stopping (it may be queued again already, or cancelled, failed…). */
@@ -24,7 +48,7 @@ export interface SerialHold {
   factoryId: string;
   /** The epoch of the lease taken (the one the old run works under, which its `stopped` frame names). */
   leaseEpoch: number;
-  /** The old lease's expiry, ms epoch: the hold ends then at the latest. */
+  /** `engineStopsBy` the old lease's expiry, ms epoch: the hold ends then at the latest. */
   until: number;
 }
 
@@ -38,21 +62,17 @@ export interface LeaseTaken {
 }
 
 /**
- * The hold a forced loss of `job`'s lease at `now` (ms) leaves, or undefined when there is none to keep: the job has
- * no serial key, no holder, or its lease had already run out (its factory stops on its own by then).
- * `until` is the old lease's expiry, never later.
+ * The hold a loss of `job`'s lease at `now` (ms) leaves — taken by force, or lapsed — or undefined when there is none
+ * to keep: the job has no serial key, no holder, or its engine has stopped on its own by now (`engineStopsBy` the old
+ * lease's expiry, for `ttlSeconds` — the lease's governing TTL, never shorter than the one granted — has passed).
+ * `until` is that instant, never later.
  */
-export function holdAfterForcedLoss(job: LeaseTaken, now: number): SerialHold | undefined {
+export function holdAfterLeaseLoss(job: LeaseTaken, now: number, ttlSeconds: number): SerialHold | undefined {
   const { serialKey, holderFactoryId, leaseExpiresAt } = job;
   if (serialKey === undefined || !holderFactoryId || leaseExpiresAt === undefined) return undefined;
-  if (!isLeaseLive(leaseExpiresAt, now)) return undefined;
-  return {
-    key: serialKey,
-    jobId: job.id,
-    factoryId: holderFactoryId,
-    leaseEpoch: job.leaseEpoch,
-    until: leaseExpiresAt,
-  };
+  const until = engineStopsBy(leaseExpiresAt, ttlSeconds);
+  if (!isLeaseLive(until, now)) return undefined;
+  return { key: serialKey, jobId: job.id, factoryId: holderFactoryId, leaseEpoch: job.leaseEpoch, until };
 }
 
 /** Whether `hold` still holds its key at `now` (ms): until its `until`, exclusive, like a lease. */
@@ -87,6 +107,6 @@ export function holdMessage(hold: SerialHold, waitingJobId: string): string {
   const whose = hold.jobId === waitingJobId ? "this job's previous run" : `job ${hold.jobId}`;
   return (
     `serial key ${hold.key} is held while ${whose} stops on factory ${hold.factoryId} ` +
-    `(its lease was taken; free once that factory says it stopped, at the latest ${new Date(hold.until).toISOString()})`
+    `(its lease ended; free once that factory says it stopped, at the latest ${new Date(hold.until).toISOString()})`
   );
 }

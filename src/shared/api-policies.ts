@@ -57,12 +57,17 @@ export const SerialGateSchema = z.object({
       jobId: z.string(),
       factoryId: z.string(),
       leaseEpoch: z.number().int(),
-      until: z.number().int().describe("ms epoch: the old lease's expiry, the latest the key stays held"),
+      until: z
+        .number()
+        .int()
+        .describe(
+          "ms epoch: the latest the key stays held — the old lease's expiry plus the grace an agent that hears nothing gives its engine, max(TTL, 30 s), and 5 s to stop it",
+        ),
     })
     .nullable()
     .describe(
       "with no running holder: the run whose lease was taken by force (cancel, requeue, preemption, budget stop…) " +
-        "and which holds the key until its factory says it stopped, or until its old lease's expiry",
+        "or lapsed, and which holds the key until its factory says it stopped, at the latest until `until`",
     ),
   queue: z
     .array(z.string())

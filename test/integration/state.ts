@@ -174,7 +174,7 @@ export class StoppedClockBudget extends FeedBudget {
   }
 }
 
-/** Let every serial stop hold a job's run left end now, as if the old lease's expiry had passed (core/serial-holds). */
+/** Let every serial stop hold a job's run left end now, as if its end had passed (core/serial-holds `engineStopsBy`). */
 export async function lapseSerialHolds(product: string, jobId: string): Promise<void> {
   await runInDurableObject(env.COORDINATOR.getByName(product), (_instance, state) => {
     state.storage.sql.exec("UPDATE serial_holds SET until = ? WHERE job_id = ?", Date.now() - 1, jobId);

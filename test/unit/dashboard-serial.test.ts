@@ -3,11 +3,14 @@
 // (a shipped composite with a frozen key was shown red), nor a composite parent waiting on its children. The serial
 // key box refuses, before anything is sent, exactly the keys core/serial-gates refuses for what they are (`.`, `..`
 // — which no URL path can carry: the browser resolved `/serial/../freeze` to `/freeze`, a 404 "no route" — and
-// control characters), and takes every key the core takes.
+// control characters), and takes every key the core takes. The Freeze button sends a listed key exactly as listed
+// (one starting or ending with a space or a BOM is another key than its trimmed self), a typed one trimmed.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { heldByFreeze, serialKeyRefusal } from "../../dashboard/serial.js";
+import { heldByFreeze } from "../../dashboard/serial.js";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { keyToFreeze, serialKeyRefusal } from "../../dashboard/serial-key.js";
 import { STAGES } from "../../src/core/model.ts";
 import { serialKeyProblem } from "../../src/core/serial-gates.ts";
 
@@ -52,5 +55,17 @@ describe("the serial key box", () => {
         expect(serialKeyRefusal(key) === null).toBe(serialKeyProblem(key) === undefined);
       }),
     );
+  });
+});
+
+describe("the key the Freeze button sends", () => {
+  it("is a listed key exactly as listed, edge spaces and BOM kept: trimmed, it is another key", () => {
+    const listed = new Set([" deploy", "deploy\u00a0", "\ufeffrepo/main", "plain"]);
+    for (const key of listed) expect(keyToFreeze(key, listed)).toBe(key);
+  });
+
+  it("is what an operator typed, trimmed of a stray space, when no listed key is exactly it", () => {
+    expect(keyToFreeze("  deploy/prod ", new Set(["deploy/prod"]))).toBe("deploy/prod");
+    expect(keyToFreeze("new-key ", new Set())).toBe("new-key");
   });
 });

@@ -1,11 +1,16 @@
-// The serial stop hold (core/serial-holds): a forced loss of a live lease keeps the job's serial key held by that
-// run until its factory's `stopped` frame for exactly that job and epoch, or the old lease's expiry — never longer
-// (property-tested: no hold outlives the lease it came from, and none is made from a lapsed lease or without a key);
-// the waiting reason names the stopping job and says the key is held while it stops.
+// The serial stop hold (core/serial-holds): a lease lost by force or by lapse keeps the job's serial key held by that
+// run until its factory's `stopped` frame for exactly that job and epoch, or until the agent would have stopped the
+// engine on its own — the old lease's expiry plus the agent's own lapse grace (agent/lease-renewer `lapseGraceMs`)
+// and its kill window (CANCEL_GRACE_MS): property-tested never shorter than that rule, never longer than expiry + max(TTL, 30 s)
+// + 5 s, none made without a key or once that instant passed; the waiting reason names the stopping job.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CANCEL_GRACE_MS } from "../../src/agent/engine-runner.ts";
+import { lapseGraceMs } from "../../src/agent/lease-renewer.ts";
 import {
-  holdAfterForcedLoss,
+  ENGINE_STOP_SLACK_MS,
+  engineStopsBy,
+  holdAfterLeaseLoss,
   holdLive,
   holdMessage,
   liveHoldsByKey,
@@ -18,31 +23,41 @@ import { jobFixture as job } from "../support/fixtures.ts";
 const NOW = 1_700_000_000_000;
 const running = { id: "job_a", serialKey: "repo/main", holderFactoryId: "fac_1", leaseEpoch: 3 };
 
-describe("holdAfterForcedLoss", () => {
-  it("holds the key for the run whose live lease was taken, until that lease's expiry", () => {
-    expect(holdAfterForcedLoss({ ...running, leaseExpiresAt: NOW + 60_000 }, NOW)).toEqual({
+describe("holdAfterLeaseLoss", () => {
+  it("holds the key for the run whose lease was taken until the agent would have stopped its engine itself", () => {
+    expect(holdAfterLeaseLoss({ ...running, leaseExpiresAt: NOW + 60_000 }, NOW, 60)).toEqual({
       key: "repo/main",
       jobId: "job_a",
       factoryId: "fac_1",
       leaseEpoch: 3,
-      until: NOW + 60_000,
+      until: NOW + 60_000 + 60_000 + ENGINE_STOP_SLACK_MS,
     });
+    // A short TTL still gets the agent's 30 s floor.
+    expect(holdAfterLeaseLoss({ ...running, leaseExpiresAt: NOW + 5_000 }, NOW, 5)?.until).toBe(
+      NOW + 5_000 + 30_000 + ENGINE_STOP_SLACK_MS,
+    );
   });
 
-  it("holds nothing without a key, without a holder, or once the lease has run out", () => {
-    expect(holdAfterForcedLoss({ ...running, serialKey: undefined, leaseExpiresAt: NOW + 1 }, NOW)).toBeUndefined();
+  it("holds the key after a lapse too: a partitioned agent runs its engine on past the expiry", () => {
+    const lapsed = holdAfterLeaseLoss({ ...running, leaseExpiresAt: NOW - 1_000 }, NOW, 60);
+    expect(lapsed?.until).toBe(NOW - 1_000 + 60_000 + ENGINE_STOP_SLACK_MS);
+  });
+
+  it("holds nothing without a key, without a holder, or once the engine has stopped on its own", () => {
+    expect(holdAfterLeaseLoss({ ...running, serialKey: undefined, leaseExpiresAt: NOW + 1 }, NOW, 60)).toBeUndefined();
     expect(
-      holdAfterForcedLoss({ ...running, holderFactoryId: undefined, leaseExpiresAt: NOW + 1 }, NOW),
+      holdAfterLeaseLoss({ ...running, holderFactoryId: undefined, leaseExpiresAt: NOW + 1 }, NOW, 60),
     ).toBeUndefined();
-    expect(holdAfterForcedLoss({ ...running, leaseExpiresAt: undefined }, NOW)).toBeUndefined();
-    expect(holdAfterForcedLoss({ ...running, leaseExpiresAt: NOW }, NOW)).toBeUndefined(); // expiry instant: gone
+    expect(holdAfterLeaseLoss({ ...running, leaseExpiresAt: undefined }, NOW, 60)).toBeUndefined();
+    const over = NOW - 60_000 - ENGINE_STOP_SLACK_MS; // its end is this very instant: gone
+    expect(holdAfterLeaseLoss({ ...running, leaseExpiresAt: over }, NOW, 60)).toBeUndefined();
   });
 });
 
 describe("the hold ends", () => {
   const hold: SerialHold = { key: "k", jobId: "job_a", factoryId: "fac_1", leaseEpoch: 3, until: NOW + 1000 };
 
-  it("by the old lease's expiry (exclusive, like a lease)", () => {
+  it("by its end (exclusive, like a lease)", () => {
     expect(holdLive(hold, NOW + 999)).toBe(true);
     expect(holdLive(hold, NOW + 1000)).toBe(false);
   });
@@ -65,20 +80,25 @@ describe("the hold ends", () => {
 });
 
 describe("bound (property)", () => {
-  it("a hold never outlives the old lease: made only from a live lease, over at its expiry", () => {
+  it("a hold lasts until the agent's own lapse has killed the engine, and no longer than the stated bound", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 2 ** 40 }),
         fc.integer({ min: -3_600_000, max: 3_600_000 }),
+        fc.integer({ min: 5, max: 3600 }),
         fc.integer({ min: 0, max: 7_200_000 }),
         fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined }),
-        (now, ttlLeft, later, key) => {
+        (now, ttlLeft, ttl, later, key) => {
           const expiresAt = now + ttlLeft;
-          const hold = holdAfterForcedLoss({ ...running, serialKey: key, leaseExpiresAt: expiresAt }, now);
-          if (key === undefined || ttlLeft <= 0) return hold === undefined;
-          if (!hold || hold.until !== expiresAt || !holdLive(hold, now)) return false;
-          // At any later instant it is live only before the old lease's expiry.
-          return holdLive(hold, now + later) === now + later < expiresAt;
+          const hold = holdAfterLeaseLoss({ ...running, serialKey: key, leaseExpiresAt: expiresAt }, now, ttl);
+          const end = engineStopsBy(expiresAt, ttl);
+          if (key === undefined || end <= now) return hold === undefined;
+          if (!hold || hold.until !== end || !holdLive(hold, now)) return false;
+          // Never shorter than the agent's rule (lapse grace past the expiry, then the kill window) …
+          if (end < expiresAt + lapseGraceMs(ttl) + CANCEL_GRACE_MS) return false;
+          // … never longer than expiry + max(TTL, 30 s) + the slack; live only before its end.
+          if (end > expiresAt + Math.max(ttl, 30) * 1000 + ENGINE_STOP_SLACK_MS) return false;
+          return holdLive(hold, now + later) === now + later < end;
         },
       ),
     );
@@ -101,7 +121,7 @@ describe("the waiting reason", () => {
       },
     });
     expect(r?.message).toBe(
-      `serial key repo/main is held while job job_a stops on factory fac_1 (its lease was taken; free once that ` +
+      `serial key repo/main is held while job job_a stops on factory fac_1 (its lease ended; free once that ` +
         `factory says it stopped, at the latest ${new Date(NOW + 60_000).toISOString()})`,
     );
   });

@@ -19,8 +19,8 @@ const MAX_PAGES = 50;
 const PAGE = 200;
 
 /**
- * Who holds the key: the running job, or the job whose run is stopping after its lease was taken (a cancel, a
- * preemption…) — the key stays held until its factory says it stopped, at the latest until its old lease's expiry.
+ * Who holds the key: the running job, or the job whose run is stopping after its lease ended (a cancel, a
+ * preemption, a lapse…) — the key stays held until its factory says it stopped, at the latest until `until`.
  */
 function holderText(g: SerialGate): string {
   if (g.holder) return g.holder;

@@ -24,7 +24,7 @@
  * (an operator's cancel or requeue, a revoked or deregistered factory, a push
  * that found the socket gone) do not count.
  *
- * SERIAL HOLD — a forced loss of a live lease keeps the job's serial key held
+ * SERIAL HOLD — a lease lost by force or by lapse keeps the job's serial key held
  * while the old holder stops its engine (dispatch/serial-holds, core/serial-holds).
  */
 import { FencedError } from "../../../core/errors.ts";
@@ -130,13 +130,16 @@ export function giveBack(tx: Tx, job: Job, why: string, changes: Partial<Job> = 
 /**
  * EXPIRE — the holder stopped renewing. Requeue with epoch + 1 and the
  * checkpoint kept; once `maxAttempts` are used up, the job goes to
- * `dead_letter` (through `failed`, so history shows why). A job whose runs
+ * `dead_letter` (through `failed`, so history shows why). Its serial key stays
+ * held while the old engine may still run (dispatch/serial-holds). A job whose runs
  * have spent its usd/tokens budget is not requeued: it ends `failed`
  * `budget_exceeded` (policies/job-allowance `endIfSpent`). The holder is
  * excluded from the job for a backoff, and the expiry goes on its record
  * (enough of them in a window make it `degraded`).
  */
 export function expireLease(tx: Tx, job: Job): Job {
+  // A partitioned agent runs its engine on past the expiry for its lapse grace: the key waits for it to stop.
+  holdSerialKey(tx, job);
   finishRun(tx, job, { outcome: "timeout", message: "lease expired" });
   const holder = job.holderFactoryId;
   const excluded = holder ? recordLoss(tx, job.id, holder, "expired") : undefined;
@@ -209,7 +212,8 @@ export const NEXT_LEASE_EXPIRY_SQL = `SELECT lease_expires_at AS t FROM jobs IND
 
 /**
  * Take every live lease away from a factory (revoked, deregistered): requeue its jobs now. Their serial keys stay
- * held until those leases would have expired: the factory cannot say its engines stopped any more.
+ * held until its agent would have stopped their engines on its own (core/serial-holds `engineStopsBy`): the factory
+ * cannot say they stopped any more.
  * @returns how many went back to the queue (one with nothing left of its own budget ends `failed` instead: `giveBack`)
  */
 export function requeueHeldBy(tx: Tx, factoryId: string, why: string): number {

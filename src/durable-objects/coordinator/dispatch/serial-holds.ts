@@ -1,13 +1,14 @@
 /**
  * @module durable-objects/coordinator/dispatch/serial-holds
- * The `serial_holds` table: serial keys kept held by a run whose lease the coordinator took by force, while its old
- * factory stops the engine (the rule, its bound and why a socket close does not end it: core/serial-holds).
+ * The `serial_holds` table: serial keys kept held by a run that lost its lease, while its old factory stops the
+ * engine (the rule, its bound and why a socket close does not end it: core/serial-holds).
  *
- * WRITTEN by every forced loss of a live lease, in the unit that takes it (`holdSerialKey`, with the job as it was):
- * an operator's cancel, requeue or reject (jobs/actions `dropLease`), a preemption (dispatch/preempt), a budget stop
- * (policies/budget-stop), a run over its own budget (policies/run-spend), a revoked or deregistered factory
- * (dispatch/lease-ops `requeueHeldBy`). Not by the losses the factory itself caused or that start no engine: expiry
- * (the lease is over), `release`/`reject` (the agent stopped or never started), an `assign` that was never sent.
+ * WRITTEN by every loss of a lease whose engine may still run, in the unit that ends it (`holdSerialKey`, with the
+ * job as it was): an operator's cancel, requeue or reject (jobs/actions `dropLease`), a preemption (dispatch/preempt),
+ * a budget stop (policies/budget-stop), a run over its own budget (policies/run-spend), a revoked or deregistered
+ * factory (dispatch/lease-ops `requeueHeldBy`), and a lapse (dispatch/lease-ops `expireLease`: a partitioned agent
+ * runs its engine on for its lapse grace past the expiry). Not by the losses where the agent stopped or never started
+ * the engine: `release`/`reject`, an `assign` that was never sent.
  * ENDED by the old factory's `stopped` frame for that job and epoch (`endSerialHold`), or by time: a hold past its
  * `until` is ignored on read and deleted by the next `expireDue`. The alarm wakes at the next `until`
  * (NEXT_HOLD_END_SQL), and its dispatch pass hands the key on. EXTENDED only by dispatch/outage-grace, at an instance's
@@ -15,9 +16,11 @@
  * READ with the running holders as the closed keys of every routing decision (dispatch/claim `busySerialKeys`), by
  * the waiting reason (jobs/waiting) and by the gate view (policies/serial-gates).
  */
-import { holdAfterForcedLoss, type LeaseTaken, type SerialHold } from "../../../core/serial-holds.ts";
+import type { Manifest } from "../../../core/model.ts";
+import { holdAfterLeaseLoss, type LeaseTaken, type SerialHold } from "../../../core/serial-holds.ts";
+import { leaseTtlFor } from "../../../core/settings.ts";
 import { execute } from "../../sql-statements.ts";
-import { bumpQueueVersion } from "../runtime/meta.ts";
+import { bumpQueueVersion, getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 
 interface HoldRow extends Record<string, SqlStorageValue> {
@@ -37,11 +40,16 @@ const toHold = (r: HoldRow): SerialHold => ({
 });
 
 /**
- * The coordinator is taking `job`'s lease by force at `tx.now` (`job` as it was before: holder, epoch, expiry): keep
- * its serial key held while the old run stops, if core/serial-holds says there is a hold to keep. Returns it.
+ * `job`'s lease ends at `tx.now`, taken or lapsed (`job` as it was before: holder, epoch, expiry): keep its serial key
+ * held while the old run stops, if core/serial-holds says there is a hold to keep. Returns it. The TTL the bound reads
+ * is the job's governing one (the manifest's, else the product's): a lease is never granted longer.
  */
-export function holdSerialKey(tx: Tx, job: LeaseTaken): SerialHold | undefined {
-  const hold = holdAfterForcedLoss(job, tx.now);
+export function holdSerialKey(
+  tx: Tx,
+  job: LeaseTaken & { manifest: Pick<Manifest, "leaseTtlSeconds"> },
+): SerialHold | undefined {
+  if (job.serialKey === undefined) return undefined; // the usual case: no settings read
+  const hold = holdAfterLeaseLoss(job, tx.now, leaseTtlFor(job.manifest, getSettings(tx.sql)));
   if (!hold) return undefined;
   execute(
     tx.sql,

@@ -8,10 +8,10 @@
  */
 import type { Job } from "../../../core/model.ts";
 import type { BatchedFrame, FactoryFrame } from "../../../shared/protocol.ts";
-import { fence, giveBack, renewLease } from "../dispatch/lease-ops.ts";
+import { expireLapsed, fence, giveBack, renewLease } from "../dispatch/lease-ops.ts";
 import { endSerialHold } from "../dispatch/serial-holds.ts";
 import { completeJob, patchJob } from "../jobs/report.ts";
-import { moveJob, touchJob } from "../jobs/rows.ts";
+import { loadJob, moveJob, touchJob } from "../jobs/rows.ts";
 import { enqueueEvent } from "../outbox/records.ts";
 import { fenceReport } from "../policies/late-spend.ts";
 import { chargeReport } from "../policies/run-spend.ts";
@@ -50,9 +50,14 @@ export function applyFactoryFrame(tx: Tx, factoryId: string, frame: WorkFrame, t
       return summary(completeJob(tx, factoryId, frame.jobId, frame));
     case "fail":
       return summary(patchJob(tx, factoryId, frame.jobId, { ...frame, stage: "failed" }));
-    case "stopped":
-      // About a lease already taken: ends that run's serial hold, if it kept one (dispatch/serial-holds).
+    case "stopped": {
+      // About a lease already taken or lapsed: ends that run's serial hold, if it kept one (dispatch/serial-holds). A
+      // lease of this factory's that lapsed but is not expired yet (an agent whose `welcome` no longer lists it says
+      // `stopped` at once) is expired first, as a fence would: the hold its expiry keeps ends with this very frame,
+      // where it outlived the stopped engine by the agent's whole lapse grace (nothing would say `stopped` again).
+      if (loadJob(tx.sql, frame.jobId)?.holderFactoryId === factoryId) expireLapsed(tx, frame.jobId, frame.leaseEpoch);
       return { jobId: frame.jobId, released: endSerialHold(tx, factoryId, frame.jobId, frame.leaseEpoch) };
+    }
     case "heartbeat":
       updateFactory(tx, factoryId, { lastHeartbeatAt: tx.now });
       return { queueVersion: queueVersion(tx.sql) };

@@ -114,7 +114,11 @@ interface QueuedRow extends Record<string, SqlStorageValue> {
   parent_id: string | null;
 }
 
-/** A key's queued jobs (`?1`), with what the view reads; callers add the class or backoff test (`?2`: now). */
+/**
+ * A key's queued jobs (`?1`), with what the view reads; callers add the class or backoff test (`?2`: now). Every
+ * statement of the view seeks `jobs_by_stage_serial` (runtime/schema) by stage and key: the key's finished jobs,
+ * which the coordinator keeps, are never read.
+ */
 const QUEUED_SQL = `SELECT id, priority_value AS p, queued_at, not_before, parent_id FROM jobs
   WHERE serial_key = ?1 AND stage = 'queued'`;
 

@@ -34,7 +34,7 @@ export function nextDueAt(sql: SqlStorage, now: number, outboxAt: number | undef
   const due = [
     row?.lease,
     row?.excluded,
-    row?.held, // a serial key held while a stopped run's factory stops it opens at the old lease's expiry
+    row?.held, // a serial key held while a stopped run's factory stops it opens at its hold's end
     // Only backoffs still ahead: a due retry that no factory can take yet is placed by the next change that could
     // place it (a factory connecting, a seat freeing), not by an alarm re-armed "in the past" — the runtime fires
     // such an alarm at once, and its pass would re-arm it again: a tight loop of wasted work.

@@ -45,8 +45,8 @@ CREATE TABLE IF NOT EXISTS stop_notices (
   lease_epoch INTEGER NOT NULL,
   reason TEXT NOT NULL
 );
--- Serial keys held by a run whose lease was taken by force, while its factory stops it (core/serial-holds): until
--- that factory's stopped frame for the run, or until (the old lease's expiry) at the latest.
+-- Serial keys held by a run whose lease was taken by force or lapsed, while its factory stops it (core/serial-holds): until
+-- that factory's stopped frame for the run, or until (the old lease's expiry plus the agent's lapse grace) at the latest.
 CREATE TABLE IF NOT EXISTS serial_holds (
   job_id TEXT NOT NULL,
   lease_epoch INTEGER NOT NULL,

@@ -68,7 +68,12 @@ CREATE INDEX IF NOT EXISTS jobs_by_holder ON jobs(holder_factory_id) WHERE holde
 CREATE INDEX IF NOT EXISTS jobs_by_created ON jobs(created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS jobs_by_stage_created ON jobs(stage, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS jobs_by_parent ON jobs(parent_id, created_at) WHERE parent_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS jobs_by_serial ON jobs(serial_key) WHERE serial_key IS NOT NULL;
+-- Serial-keyed jobs by stage, key and urgency (policies/serial-gates, dispatch/claim busySerialKeys): keyed by
+-- serial_key alone, each gate view read every job the key ever had, its history included, to find the few queued or
+-- running ones; stage first, the running keys and the live keys are read from the index alone.
+CREATE INDEX IF NOT EXISTS jobs_by_stage_serial ON jobs(stage, serial_key, priority_value, queued_at, id, not_before)
+  WHERE serial_key IS NOT NULL;
+DROP INDEX IF EXISTS jobs_by_serial;
 CREATE INDEX IF NOT EXISTS jobs_by_not_before ON jobs(not_before) WHERE not_before IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_settled ON jobs(json_extract(doc, '$.updatedAt'), id)
   WHERE stage IN ('shipped', 'dead_letter', 'cancelled');
