@@ -13,6 +13,7 @@ import { terminalText } from "../../core/terminal-text.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
 import type { Command, Io } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
+import { ArtifactPageRead, checked } from "../read-answers.ts";
 import { formatAge, formatInstant, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
 
@@ -47,7 +48,8 @@ export const artifacts: Command = {
     let cursor: string | undefined;
     do {
       // A whole job is one page (MAX_ARTIFACTS_PER_JOB); a cursor handed out twice would page for ever.
-      const page = await client.artifactsPage(id, { cursor, limit: MAX_ARTIFACTS_PER_JOB });
+      const asked = { cursor, limit: MAX_ARTIFACTS_PER_JOB };
+      const page = checked(ArtifactPageRead, await client.artifactsPage(id, asked), "a page of artifacts");
       list.push(...page.artifacts);
       cursor = page.nextCursor;
       if (cursor !== undefined && seen.has(cursor)) throw repeatedCursor(cursor, "the list");

@@ -15,6 +15,7 @@
  */
 import type { DeadLetterView } from "../../shared/http-client-types.ts";
 import type { Command } from "../context.ts";
+import { checked, DeadLettersRead } from "../read-answers.ts";
 import { formatInstant, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
 
@@ -65,7 +66,11 @@ export const deadLetters: Command = {
     let partial = false;
     const seen = new Set<string>();
     do {
-      const page = await client.deadLetters({ since, limit, cursor });
+      const page = checked(
+        DeadLettersRead,
+        await client.deadLetters({ since, limit, cursor }),
+        "a page of dead letters",
+      );
       items.push(...page.items);
       partial ||= page.partial === true;
       cursor = page.nextCursor;

@@ -8,6 +8,7 @@ import { Capability } from "../../shared/api.ts";
 import type { Enrolled, Factory, FactoryBreaker } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { checked, FactoriesRead } from "../read-answers.ts";
 import { formatAge, list, renderTable } from "../table.ts";
 
 /**
@@ -60,7 +61,9 @@ export const factories: Command = {
   summary: "list the product's factories",
   options: {},
   async run(ctx) {
-    const found = await ctx.client().listFactories();
+    const client = ctx.client();
+    // listFactories unwraps `factories`: the check reads the list under the key it came in.
+    const found = checked(FactoriesRead, { factories: await client.listFactories() }, "a list of factories").factories;
     if (ctx.json) ctx.emit({ factories: found });
     else if (found.length === 0) ctx.print("no factories; add one with `gigafactory enroll NAME`");
     else

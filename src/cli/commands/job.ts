@@ -8,6 +8,7 @@ import { usdText } from "../../core/usd-text.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
+import { checked, JobRead, RunsRead } from "../read-answers.ts";
 import { formatAge, formatDuration, formatInstant, list, NONE, orNone, renderFields, renderTable } from "../table.ts";
 import { waitingLines } from "../waiting.ts";
 
@@ -121,6 +122,8 @@ export const job: Command = {
     const client = ctx.client();
     const id = ctx.positionals[0]!;
     const [found, runs] = await Promise.all([client.getJob(id), client.listRuns(id)]);
+    checked(JobRead, found, "a job");
+    checked(RunsRead, runs, "a list of runs");
     if (ctx.json) ctx.emit({ job: found, runs });
     else ctx.print(renderJob(found, runs, ctx.io.now()));
     return 0;

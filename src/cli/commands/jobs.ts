@@ -9,6 +9,7 @@ import { STAGES, type Stage } from "../../core/model.ts";
 import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
+import { checked, JobPageRead } from "../read-answers.ts";
 import { fitLastColumn, formatAge, orNone, renderTable } from "../table.ts";
 import { waitingCell } from "../waiting.ts";
 
@@ -70,7 +71,7 @@ export const jobs: Command = {
     let cursor: string | undefined;
     const seen = new Set<string>();
     do {
-      const page = await client.listJobs({ stage, limit, cursor });
+      const page = checked(JobPageRead, await client.listJobs({ stage, limit, cursor }), "a page of jobs");
       found.push(...page.jobs);
       cursor = page.nextCursor;
       if (all && cursor !== undefined) {

@@ -11,6 +11,7 @@ import { usdTexts } from "../../core/usd-text.ts";
 import type { MetricsSnapshot, StatsSnapshot } from "../../shared/api-metrics.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { checked, MetricsRead, StatsRead } from "../read-answers.ts";
 import { formatInstant, NONE, renderFields, renderTable } from "../table.ts";
 
 const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
@@ -107,7 +108,7 @@ async function showMetrics(ctx: Ctx): Promise<number> {
     return 0;
   }
   const res = await client.send("GET", client.productUrl("/metrics", { format: "json" }));
-  const m = (await res.json()) as MetricsSnapshot;
+  const m = checked(MetricsRead, (await res.json()) as MetricsSnapshot, "a metrics document");
   if (ctx.json) ctx.emit(m);
   else ctx.print(formatMetrics(m));
   return 0;
@@ -130,7 +131,8 @@ export const metricsCommands: Command[] = [
     options: {},
     async run(ctx) {
       const client = ctx.client();
-      const s = (await (await client.send("GET", client.productUrl("/stats"))).json()) as StatsSnapshot;
+      const answer = (await (await client.send("GET", client.productUrl("/stats"))).json()) as StatsSnapshot;
+      const s = checked(StatsRead, answer, "job counts by stage");
       if (ctx.json) ctx.emit(s);
       else ctx.print(formatStats(s));
       return 0;
