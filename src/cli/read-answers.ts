@@ -77,7 +77,7 @@ export const RunsRead = z.array(
     leaseEpoch: num,
     engine: maybe(str),
     startedAt: num,
-    endedAt: maybe(num),
+    endedAt: num.optional(), // absent while it runs ("running"); a null would read as a 0 s run
     spend: maybe(z.object({ usd: num, tokens: num })),
     result: maybe(result),
   }),

@@ -103,8 +103,12 @@ export function renderFields(fields: ReadonlyArray<readonly [string, string]>): 
   return fields.map(([k, v]) => `  ${pad(k, w, "left")}  ${v}`).join("\n");
 }
 
-/** A duration as its largest unit: 45s, 12m, 3h, 9d (negative clamps to 0s — clocks differ a little). */
+/**
+ * A duration as its largest unit: 45s, 12m, 3h, 9d (negative clamps to 0s — clocks differ a little); "—" for one
+ * that is no number (an instant missing from a server's answer made it "NaNd").
+ */
 export function formatDuration(ms: number): string {
+  if (Number.isNaN(ms)) return NONE;
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;
@@ -117,16 +121,23 @@ export function formatAge(at: number | undefined | null, now: number): string {
   return at === undefined || at === null ? NONE : formatDuration(now - at);
 }
 
+/**
+ * Whether `at` is an instant a Date holds (±8.64e15 ms): a server's number past it made `toISOString` throw
+ * RangeError (`✘ ERROR internal: Invalid time value / this is a CLI bug`) and `getHours` print "NaN:NaN:NaN".
+ */
+const isInstant = (at: number): boolean => Number.isFinite(at) && !Number.isNaN(new Date(at).getTime());
+
 /** HH:MM:SS in the terminal's local time zone: an event feed is read against the wall clock. */
 export function formatClock(at: number): string {
-  if (!Number.isFinite(at)) return "--:--:--";
+  if (!isInstant(at)) return "--:--:--";
   const d = new Date(at);
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
 }
 
-/** A full instant, UTC, second precision: unambiguous in logs and pasted into tickets. */
+/** A full instant, UTC, second precision: unambiguous in logs and pasted into tickets; a number no Date holds as such. */
 export function formatInstant(at: number | undefined | null): string {
-  return at === undefined || at === null ? NONE : `${new Date(at).toISOString().slice(0, 19)}Z`;
+  if (at === undefined || at === null) return NONE;
+  return isInstant(at) ? `${new Date(at).toISOString().slice(0, 19)}Z` : `not a time (${at})`;
 }
 
 export function orNone(v: string | number | undefined | null): string {

@@ -28,7 +28,8 @@ function resultText(r: Job["lastResult"] | Run["result"]): string {
 function budgetText(job: Job): string {
   const b = job.budget;
   const parts = [
-    b.usd === undefined ? undefined : `$${b.usd}`,
+    // As every other amount is shown (core/usd-text): `$${b.usd}` printed "$0.1" and "$1e-7".
+    b.usd === undefined ? undefined : usdText(b.usd),
     b.wallSeconds === undefined ? undefined : `${b.wallSeconds}s wall`,
     b.tokens === undefined ? undefined : `${b.tokens} tokens`,
   ].filter(Boolean);
