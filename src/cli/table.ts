@@ -41,9 +41,19 @@ export function width(s: string): number {
   return n;
 }
 
+/**
+ * `s` on one line: each run of whitespace holding a line break (or not) as one space. A value from elsewhere — a
+ * job's title, a factory's result message, a progress note — is shown where one line is expected; its newline
+ * started a line of its own, so a title `evil\n  stage        shipped` printed a forged "stage shipped" field in
+ * `gigafactory job ID` above the real one.
+ */
+export function oneLine(s: string): string {
+  return s.replace(/\s+/g, " ");
+}
+
 /** `s` cut to at most `max` columns, never inside a grapheme, ending in "…" when anything was cut. */
 export function truncate(s: string, max: number): string {
-  const text = s.replace(/\s+/g, " ");
+  const text = oneLine(s);
   if (width(text) <= max) return text;
   if (max <= 0) return "";
   let out = "";
@@ -97,10 +107,10 @@ export function fitLastColumn(
   return [...columns.slice(0, -1), { ...last, max }];
 }
 
-/** Label/value lines with the labels aligned, for detail views. */
+/** Label/value lines with the labels aligned, for detail views; each value on its line (`oneLine`). */
 export function renderFields(fields: ReadonlyArray<readonly [string, string]>): string {
   const w = Math.max(...fields.map(([k]) => width(k)));
-  return fields.map(([k, v]) => `  ${pad(k, w, "left")}  ${v}`).join("\n");
+  return fields.map(([k, v]) => `  ${pad(k, w, "left")}  ${oneLine(v)}`).join("\n");
 }
 
 /**

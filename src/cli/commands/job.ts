@@ -9,7 +9,17 @@ import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { checked, JobRead, RunsRead } from "../read-answers.ts";
-import { formatAge, formatDuration, formatInstant, list, NONE, orNone, renderFields, renderTable } from "../table.ts";
+import {
+  formatAge,
+  formatDuration,
+  formatInstant,
+  list,
+  NONE,
+  oneLine,
+  orNone,
+  renderFields,
+  renderTable,
+} from "../table.ts";
 import { waitingLines } from "../waiting.ts";
 
 function checkpointText(job: Job): string {
@@ -111,7 +121,7 @@ export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], n
         );
   // The waiting reason of a failed job carries its lastResult, already the "last result" field above.
   const waiting = waitingLines(job.waitingReason, now, ["lastResult"]);
-  return `${job.id}  ${job.title}\n${renderFields(fields)}${waiting ? `\n\n${waiting}` : ""}\n\nRUNS\n${runTable}`;
+  return `${job.id}  ${oneLine(job.title)}\n${renderFields(fields)}${waiting ? `\n\n${waiting}` : ""}\n\nRUNS\n${runTable}`;
 }
 
 export const job: Command = {
