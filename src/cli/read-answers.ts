@@ -162,7 +162,7 @@ export const MetricsRead = z.object({
 });
 
 /** `stats`. */
-export const StatsRead = z.object({ counts: count, total: num });
+export const StatsRead = z.object({ counts: count, total: num, queueVersion: num.optional() });
 
 /** `queue-state`. */
 export const QueueStateRead = z.object({ version: num });
