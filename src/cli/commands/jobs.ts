@@ -1,7 +1,7 @@
 /**
  * @module cli/commands/jobs
- * `gigafactory jobs`: the product's jobs, newest first, one page (`--limit`)
- * or every page (`--all`, following `nextCursor`). Under --json the document
+ * `gigafactory jobs`: the product's jobs, newest first, one page (`--limit`), the page after an earlier one
+ * (`--cursor`, its `nextCursor`), or every page (`--all`, following `nextCursor`). Under --json the document
  * is always `{ jobs, nextCursor }` (`nextCursor` null when there is no more). Jobs come as the API's summary shape
  * (no `bodyMd`): `--all` over thousands of jobs stays small; `gigafactory job ID` shows one whole.
  */
@@ -60,6 +60,8 @@ export const jobs: Command = {
   options: {
     stage: { type: "string", value: "S", choices: STAGES, help: "only jobs in this stage" },
     limit: { type: "string", value: "N", int: { min: 1, max: MAX_PAGE }, help: "page size (default 50)" },
+    // Without it the `nextCursor` that --json prints led nowhere: past 500 jobs, only --all read the next page.
+    cursor: { type: "string", value: "C", help: "the page after an earlier one (its nextCursor)" },
     all: { type: "boolean", help: "follow nextCursor and list every job" },
   },
   async run(ctx) {
@@ -68,7 +70,7 @@ export const jobs: Command = {
     const all = ctx.flag("all");
     const limit = ctx.int("limit") ?? (all ? MAX_PAGE : 50);
     const found: JobSummary[] = [];
-    let cursor: string | undefined;
+    let cursor = ctx.str("cursor");
     const seen = new Set<string>();
     do {
       const page = checked(JobPageRead, await client.listJobs({ stage, limit, cursor }), "a page of jobs");
@@ -93,7 +95,7 @@ export const jobs: Command = {
       const columns = ctx.io.stdoutColumns ? fitLastColumn(JOB_COLUMNS, rows, ctx.io.stdoutColumns) : JOB_COLUMNS;
       ctx.print(renderTable(columns, rows));
     }
-    if (cursor) ctx.note(`… more jobs: pass --all, or a larger --limit`);
+    if (cursor) ctx.note(`… more jobs: pass --all, or --cursor ${cursor}`);
     return 0;
   },
 };

@@ -1,0 +1,39 @@
+// `gigafactory jobs --cursor C` reads the page after an earlier one, as `history` and `dead-letters` do: the
+// `nextCursor` that `jobs --json` prints, and the "more jobs" hint now names, leads somewhere. Before, the only way past
+// the API's 500-job page was `--all` (every job in memory), and the hint said "a larger --limit".
+import { describe, expect, it } from "vitest";
+import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+
+const job = (n: number) => ({
+  id: `job_${n}`,
+  title: `t${n}`,
+  stage: "queued",
+  priority: "medium",
+  attempt: 0,
+  maxAttempts: 3,
+  createdAt: 0,
+});
+
+describe("gigafactory jobs --cursor", () => {
+  it("asks for the page after the cursor, and the hint names the next one", async () => {
+    const stub = await stubCoordinator((req, reply) => {
+      const cursor = new URL(req.url, "http://x").searchParams.get("cursor");
+      reply.json(200, cursor === "c1" ? { jobs: [job(2)] } : { jobs: [job(1)], nextCursor: "c1" });
+    });
+    const first = await captureCli(["jobs", "--limit", "1", ...connection(stub.url, "shop")]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe("… more jobs: pass --all, or --cursor c1\n");
+    const next = await captureCli([
+      "jobs",
+      "--limit",
+      "1",
+      "--cursor",
+      "c1",
+      "--json",
+      ...connection(stub.url, "shop"),
+    ]);
+    expect(next.code).toBe(0);
+    expect(JSON.parse(next.stdout)).toMatchObject({ jobs: [{ id: "job_2" }], nextCursor: null });
+    expect(stub.lines.at(-1)).toBe("GET /api/v1/products/shop/jobs?limit=1&cursor=c1");
+  });
+});
