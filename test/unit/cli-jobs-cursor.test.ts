@@ -1,6 +1,8 @@
 // `gigafactory jobs --cursor C` reads the page after an earlier one, as `history` and `dead-letters` do: the
 // `nextCursor` that `jobs --json` prints, and the "more jobs" hint now names, leads somewhere. Before, the only way past
-// the API's 500-job page was `--all` (every job in memory), and the hint said "a larger --limit".
+// the API's 500-job page was `--all` (every job in memory), and the hint said "a larger --limit". A cursor is a
+// position only, so the hints of `jobs --stage` and `dead-letters --since` carry the filter: the command they print
+// (`--cursor C` alone) listed the next page of every stage, and dead letters older than `--since`.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -35,5 +37,19 @@ describe("gigafactory jobs --cursor", () => {
     expect(next.code).toBe(0);
     expect(JSON.parse(next.stdout)).toMatchObject({ jobs: [{ id: "job_2" }], nextCursor: null });
     expect(stub.lines.at(-1)).toBe("GET /api/v1/products/shop/jobs?limit=1&cursor=c1");
+  });
+});
+
+describe("the 'more' hint of a filtered list", () => {
+  it("carries jobs' --stage and dead-letters' --since with the cursor", async () => {
+    const stub = await stubCoordinator((req, reply) =>
+      req.url.includes("/dead-letters")
+        ? reply.json(200, { items: [], nextCursor: "d2" })
+        : reply.json(200, { jobs: [job(1)], nextCursor: "c1" }),
+    );
+    const jobs = await captureCli(["jobs", "--stage", "queued", "--limit", "1", ...connection(stub.url, "shop")]);
+    expect(jobs.stderr).toBe("… more jobs: pass --all, or --stage queued --cursor c1\n");
+    const letters = await captureCli(["dead-letters", "--since", "5", ...connection(stub.url, "shop")]);
+    expect(letters.stderr).toBe("… more dead letters: pass --all, or --since 5 --cursor d2\n");
   });
 });

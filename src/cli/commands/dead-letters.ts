@@ -99,7 +99,11 @@ export const deadLetters: Command = {
         ),
       );
     // Said, as `jobs` and `lessons list` do: else one page reads as all of them.
-    if (cursor) ctx.note(`… more dead letters: pass --all, or --cursor ${cursor}`);
+    // The cursor carries no `since`: without it, the page after would list older dead letters than the first did.
+    if (cursor)
+      ctx.note(
+        `… more dead letters: pass --all, or ${since === undefined ? "" : `--since ${since} `}--cursor ${cursor}`,
+      );
     // On stderr under --json too: a script reading `items` would not think to look for `partial`.
     if (partial)
       ctx.note(

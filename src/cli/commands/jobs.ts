@@ -95,7 +95,8 @@ export const jobs: Command = {
       const columns = ctx.io.stdoutColumns ? fitLastColumn(JOB_COLUMNS, rows, ctx.io.stdoutColumns) : JOB_COLUMNS;
       ctx.print(renderTable(columns, rows));
     }
-    if (cursor) ctx.note(`… more jobs: pass --all, or --cursor ${cursor}`);
+    // A cursor is a position only (the API's carries no stage): the filter goes with it, or the next page is of all stages.
+    if (cursor) ctx.note(`… more jobs: pass --all, or ${stage ? `--stage ${stage} ` : ""}--cursor ${cursor}`);
     return 0;
   },
 };
