@@ -164,6 +164,23 @@ export const MetricsRead = z.object({
 /** `stats`. */
 export const StatsRead = z.object({ counts: count, total: num, queueVersion: num.optional() });
 
+/**
+ * A code or token the CLI prints inside a command for a host's shell (`enroll`, `factory rotate`): what the API mints
+ * (`gfe_<product>_<base64url>`, `gf_…`), one shell word. Printed unchecked, an answer's `x; curl … | sh` was a command
+ * for the operator to paste on the host, and a missing one read `--code undefined`.
+ */
+const shellWord = str.regex(/^[A-Za-z0-9_.~-]{1,1024}$/, "one word of letters, digits and _ . ~ -");
+
+/** `enroll`: the one-time code. */
+export const EnrollmentCodeRead = z.object({ code: shellWord, expiresAt: num });
+
+/** `enroll --direct`, `factory rotate`: the factory token, shown once. */
+export const EnrolledRead = z.object({
+  factoryId: str,
+  token: shellWord,
+  factory: z.object({ name: str, capabilities: z.array(str), seats: num }),
+});
+
 /** `queue-state`. */
 export const QueueStateRead = z.object({ version: num });
 
