@@ -51,7 +51,7 @@ export const artifacts: Command = {
       // A whole job is one page (MAX_ARTIFACTS_PER_JOB); a cursor handed out twice would page for ever.
       const asked = { cursor, limit: MAX_ARTIFACTS_PER_JOB };
       const page = checked(ArtifactPageRead, await client.artifactsPage(id, asked), "a page of artifacts");
-      list.push(...page.artifacts);
+      for (const a of page.artifacts) list.push(a); // not push(...): one argument per item overflows past ~125,000
       cursor = page.nextCursor;
       if (cursor !== undefined && seen.has(cursor)) throw repeatedCursor(cursor, "the list");
       if (cursor !== undefined) seen.add(cursor);

@@ -71,7 +71,7 @@ export const deadLetters: Command = {
         await client.deadLetters({ since, limit, cursor }),
         "a page of dead letters",
       );
-      items.push(...page.items);
+      for (const d of page.items) items.push(d); // not push(...): one argument per item overflows past ~125,000
       partial ||= page.partial === true;
       cursor = page.nextCursor;
       if (all && cursor !== undefined) {
