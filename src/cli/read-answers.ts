@@ -119,6 +119,9 @@ export const DeadLettersRead = z.object({
   partial: z.boolean().optional(),
 });
 
+/** `dead-letters redrive ID`: what was sent back where. */
+export const RedrivenRead = z.object({ id: str, source: str, queue: str });
+
 /** `artifacts ID` (cli/commands/artifacts `artifactRows`). */
 export const ArtifactPageRead = z.object({
   artifacts: z.array(

@@ -21,6 +21,7 @@ const READS = [
   ["dead-letters"],
   ["artifacts", "job_1"],
   ["budget", "set", "day", "5"],
+  ["dead-letters", "redrive", "dl_1"],
 ];
 
 describe("a JSON answer that is not what the command reads", () => {

@@ -15,7 +15,7 @@
  */
 import type { DeadLetterView } from "../../shared/http-client-types.ts";
 import type { Command } from "../context.ts";
-import { checked, DeadLettersRead } from "../read-answers.ts";
+import { checked, DeadLettersRead, RedrivenRead } from "../read-answers.ts";
 import { formatInstant, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
 
@@ -29,7 +29,7 @@ export const redriveDeadLetter: Command = {
   summary: "send a dead letter's message back to its queue and delete it (at least once; its effects are idempotent)",
   options: {},
   async run(ctx) {
-    const r = await ctx.client().redriveDeadLetter(ctx.positionals[0] as string);
+    const r = checked(RedrivenRead, await ctx.client().redriveDeadLetter(ctx.positionals[0] as string), "a redrive");
     if (ctx.json) ctx.emit(r);
     else ctx.print(`✔ dead letter ${r.id} (${r.source}) sent back to the ${r.queue} queue, and deleted`);
     return 0;
