@@ -2,7 +2,8 @@
 // `nextCursor` that `jobs --json` prints, and the "more jobs" hint now names, leads somewhere. Before, the only way past
 // the API's 500-job page was `--all` (every job in memory), and the hint said "a larger --limit". A cursor is a
 // position only, so the hints of `jobs --stage` and `dead-letters --since` carry the filter: the command they print
-// (`--cursor C` alone) listed the next page of every stage, and dead letters older than `--since`.
+// (`--cursor C` alone) listed the next page of every stage, and dead letters older than `--since`. `jobs --help` names
+// --cursor, and the page size --all reads at (500: it said only "default 50").
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -51,5 +52,13 @@ describe("the 'more' hint of a filtered list", () => {
     expect(jobs.stderr).toBe("… more jobs: pass --all, or --stage queued --cursor c1\n");
     const letters = await captureCli(["dead-letters", "--since", "5", ...connection(stub.url, "shop")]);
     expect(letters.stderr).toBe("… more dead letters: pass --all, or --since 5 --cursor d2\n");
+  });
+});
+
+describe("gigafactory jobs --help", () => {
+  it("names --cursor and the page size of --all", async () => {
+    const r = await captureCli(["jobs", "--help"]);
+    expect(r.stdout).toMatch(/--limit N\s+page size \(default 50; 500 with --all\)/);
+    expect(r.stdout).toMatch(/--cursor C\s+the page after an earlier one \(its nextCursor\)/);
   });
 });

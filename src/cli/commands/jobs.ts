@@ -59,7 +59,12 @@ export const jobs: Command = {
   summary: "list jobs, newest first",
   options: {
     stage: { type: "string", value: "S", choices: STAGES, help: "only jobs in this stage" },
-    limit: { type: "string", value: "N", int: { min: 1, max: MAX_PAGE }, help: "page size (default 50)" },
+    limit: {
+      type: "string",
+      value: "N",
+      int: { min: 1, max: MAX_PAGE },
+      help: "page size (default 50; 500 with --all)",
+    },
     // Without it the `nextCursor` that --json prints led nowhere: past 500 jobs, only --all read the next page.
     cursor: { type: "string", value: "C", help: "the page after an earlier one (its nextCursor)" },
     all: { type: "boolean", help: "follow nextCursor and list every job" },
