@@ -114,6 +114,16 @@ function conflictFix(err: ApiError): string | undefined {
 const WRONG_URL_FIX =
   "check --url / GIGAFACTORY_URL: the coordinator's base URL, e.g. http://127.0.0.1:8787, without /api/v1 (`gigafactory login` saves it)";
 
+/**
+ * The problem's code as the `✘ ERROR` line and the --json error document carry it: a code of the API's shape
+ * (snake_case, core/errors ERROR_CODES), else `http_<status>` as for an answer without one. The message and fix are
+ * folded onto one line (errorLine) but the code was printed as sent: a server's `"code": "x\n✔ all good"` wrote a
+ * forged line of its own on stderr, and a script switching on `error.code` got whatever text the server chose.
+ */
+function codeOf(err: ApiError): string {
+  return /^[a-z][a-z0-9_]{0,63}$/.test(err.code) ? err.code : `http_${err.status}`;
+}
+
 /** Any thrown value as a CliError, so `main` has exactly one way to report failure. */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
@@ -132,7 +142,7 @@ export function toCliError(err: unknown): CliError {
       (err.status >= 500
         ? "the coordinator failed; retry, and check its logs if it persists"
         : "see `gigafactory --help`");
-    return new CliError(err.code, err.detail, fix);
+    return new CliError(codeOf(err), err.detail, fix);
   }
   if (err instanceof ConnectionError) {
     return new CliError("unreachable", err.message, "check --url / GIGAFACTORY_URL and that the coordinator is up");

@@ -33,17 +33,35 @@ const ZERO = /^[\p{M}\p{Cf}]*$/u;
 
 const clusterWidth = (g: string): number => (ZERO.test(g) ? 0 : WIDE.test(g) ? 2 : 1);
 
+/**
+ * One column each, one code unit each: printable ASCII, Latin-1 and Latin Extended but the soft hyphen (a format
+ * character), the General Punctuation dashes, quotes and ellipsis ("—" and "…", which every table shows), and the
+ * control pictures terminalText prints. Counted by their length: segmenting each cell (~10 µs) made the table of a
+ * 200,000-job `jobs --all` take 15 s of CPU, most of it on "—".
+ */
+const NARROW = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff\u2010-\u2027\u2030-\u205e\u2400-\u2426]*$/;
+
 /** Terminal columns `s` takes (printable ASCII, the usual case, is its length). */
 export function width(s: string): number {
-  if (/^[\x20-\x7e]*$/.test(s)) return s.length;
+  if (NARROW.test(s)) return s.length;
   let n = 0;
   for (const { segment } of graphemes.segment(s)) n += clusterWidth(segment);
   return n;
 }
 
+/**
+ * `s` on one line: each run of whitespace holding a line break (or not) as one space. A value from elsewhere — a
+ * job's title, a factory's result message, a progress note — is shown where one line is expected; its newline
+ * started a line of its own, so a title `evil\n  stage        shipped` printed a forged "stage shipped" field in
+ * `gigafactory job ID` above the real one.
+ */
+export function oneLine(s: string): string {
+  return s.replace(/\s+/g, " ");
+}
+
 /** `s` cut to at most `max` columns, never inside a grapheme, ending in "…" when anything was cut. */
 export function truncate(s: string, max: number): string {
-  const text = s.replace(/\s+/g, " ");
+  const text = oneLine(s);
   if (width(text) <= max) return text;
   if (max <= 0) return "";
   let out = "";
@@ -62,10 +80,21 @@ function pad(s: string, w: number, align: "left" | "right"): string {
   return align === "right" ? fill + s : s + fill;
 }
 
+/**
+ * The largest of `first` and every `f(row)`, by a loop: `Math.max(...rows.map(f))` passes one argument per row, and
+ * past about 125,000 (`jobs --all` of a busy product) V8 throws RangeError "Maximum call stack size exceeded" — a
+ * `✘ ERROR internal … CLI bug` instead of the table.
+ */
+function widest<R>(first: number, rows: readonly R[], f: (row: R) => number): number {
+  let max = first;
+  for (const r of rows) max = Math.max(max, f(r));
+  return max;
+}
+
 /** Header row plus one row per entry; a left-aligned last column is not padded, so lines carry no trailing spaces. */
 export function renderTable(columns: readonly Column[], rows: ReadonlyArray<readonly string[]>): string {
   const cells = rows.map((row) => columns.map((c, i) => truncate(row[i] ?? "", c.max ?? Number.MAX_SAFE_INTEGER)));
-  const widths = columns.map((c, i) => Math.max(width(c.header), ...cells.map((r) => width(r[i]!))));
+  const widths = columns.map((c, i) => widest(width(c.header), cells, (r) => width(r[i]!)));
   const line = (r: readonly string[]): string =>
     r
       .map((cell, i) => {
@@ -87,24 +116,29 @@ export function fitLastColumn(
   total: number,
   floor = 20,
 ): Column[] {
-  const head = columns.slice(0, -1).map((c, i) => {
-    const cells = rows.map((r) => Math.min(width((r[i] ?? "").replace(/\s+/g, " ")), c.max ?? Number.MAX_SAFE_INTEGER));
-    return Math.max(width(c.header), ...cells);
-  });
+  const head = columns
+    .slice(0, -1)
+    .map((c, i) =>
+      widest(width(c.header), rows, (r) => Math.min(width(oneLine(r[i] ?? "")), c.max ?? Number.MAX_SAFE_INTEGER)),
+    );
   const used = head.reduce((a, b) => a + b, 0) + GAP.length * head.length;
   const last = columns[columns.length - 1]!;
   const max = Math.max(floor, Math.min(last.max ?? Number.MAX_SAFE_INTEGER, total - used));
   return [...columns.slice(0, -1), { ...last, max }];
 }
 
-/** Label/value lines with the labels aligned, for detail views. */
+/** Label/value lines with the labels aligned, for detail views; each value on its line (`oneLine`). */
 export function renderFields(fields: ReadonlyArray<readonly [string, string]>): string {
   const w = Math.max(...fields.map(([k]) => width(k)));
-  return fields.map(([k, v]) => `  ${pad(k, w, "left")}  ${v}`).join("\n");
+  return fields.map(([k, v]) => `  ${pad(k, w, "left")}  ${oneLine(v)}`).join("\n");
 }
 
-/** A duration as its largest unit: 45s, 12m, 3h, 9d (negative clamps to 0s — clocks differ a little). */
+/**
+ * A duration as its largest unit: 45s, 12m, 3h, 9d (negative clamps to 0s — clocks differ a little); "—" for one
+ * that is no number (an instant missing from a server's answer made it "NaNd").
+ */
 export function formatDuration(ms: number): string {
+  if (Number.isNaN(ms)) return NONE;
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;
@@ -117,16 +151,23 @@ export function formatAge(at: number | undefined | null, now: number): string {
   return at === undefined || at === null ? NONE : formatDuration(now - at);
 }
 
+/**
+ * Whether `at` is an instant a Date holds (±8.64e15 ms): a server's number past it made `toISOString` throw
+ * RangeError (`✘ ERROR internal: Invalid time value / this is a CLI bug`) and `getHours` print "NaN:NaN:NaN".
+ */
+const isInstant = (at: number): boolean => Number.isFinite(at) && !Number.isNaN(new Date(at).getTime());
+
 /** HH:MM:SS in the terminal's local time zone: an event feed is read against the wall clock. */
 export function formatClock(at: number): string {
-  if (!Number.isFinite(at)) return "--:--:--";
+  if (!isInstant(at)) return "--:--:--";
   const d = new Date(at);
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
 }
 
-/** A full instant, UTC, second precision: unambiguous in logs and pasted into tickets. */
+/** A full instant, UTC, second precision: unambiguous in logs and pasted into tickets; a number no Date holds as such. */
 export function formatInstant(at: number | undefined | null): string {
-  return at === undefined || at === null ? NONE : `${new Date(at).toISOString().slice(0, 19)}Z`;
+  if (at === undefined || at === null) return NONE;
+  return isInstant(at) ? `${new Date(at).toISOString().slice(0, 19)}Z` : `not a time (${at})`;
 }
 
 export function orNone(v: string | number | undefined | null): string {

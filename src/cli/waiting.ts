@@ -5,7 +5,7 @@
  * capabilities are missing, which deps, which job holds the serial key, until when, who approved.
  */
 import type { WaitingReason } from "../core/waiting-reason.ts";
-import { formatAge, formatInstant, NONE } from "./table.ts";
+import { formatAge, formatInstant, NONE, oneLine } from "./table.ts";
 
 /** The `jobs` table's WAITING cell: "—" for a running or finished job. */
 export function waitingCell(reason: WaitingReason | null | undefined): string {
@@ -55,11 +55,12 @@ export function waitingLines(
 ): string {
   if (!reason) return "";
   const lines = [
-    `Waiting: ${reason.code} — ${reason.message}`,
+    // One line each (table `oneLine`): the message and details quote text from elsewhere (a result's message).
+    `Waiting: ${reason.code} — ${oneLine(reason.message)}`,
     `  since ${formatInstant(reason.since)} (${formatAge(reason.since, now)} ago)`,
   ];
   for (const [k, v] of Object.entries(reason.detail)) {
-    if (!omit.includes(k)) lines.push(`  ${k}: ${valueText(k, v)}`);
+    if (!omit.includes(k)) lines.push(`  ${k}: ${oneLine(valueText(k, v))}`);
   }
   return lines.join("\n");
 }

@@ -23,7 +23,15 @@ async function onTerminal(argv: string[]): Promise<{ code: number; stdout: strin
   return { code, stdout, stderr };
 }
 
-const job = (n: number) => ({ id: `job_${n}`, title: `t${n}`, stage: "queued", priority: "normal", createdAt: 0 });
+const job = (n: number) => ({
+  id: `job_${n}`,
+  title: `t${n}`,
+  stage: "queued",
+  priority: "normal",
+  attempt: 0,
+  maxAttempts: 3,
+  createdAt: 0,
+});
 
 describe("gigafactory jobs --all", () => {
   it("reads every page, counting on a terminal and staying quiet on a pipe and under --json", async () => {

@@ -53,7 +53,15 @@ describe("gigafactory watch", () => {
 
 describe("gigafactory jobs", () => {
   it("lists a title holding escape sequences without its escapes acting", async () => {
-    const job = { id: "job_1", title: `Fix login${HOSTILE}`, stage: "queued", priority: "high", createdAt: AT };
+    const job = {
+      id: "job_1",
+      title: `Fix login${HOSTILE}`,
+      stage: "queued",
+      priority: "high",
+      attempt: 0,
+      maxAttempts: 3,
+      createdAt: AT,
+    };
     const stub = await stubCoordinator((_req, reply) => reply.json(200, { jobs: [job] }));
     const run = await captureCli(["jobs", ...connection(stub.url, "p")]);
     expect(run.code).toBe(0);

@@ -3,7 +3,8 @@
  * A job's artifacts (what its runs uploaded: logs, diffs, reports): `gigafactory artifacts ID` lists them — name,
  * size, who uploaded them (the factory under its lease, or an operator) and when — and `gigafactory artifact ID NAME
  * [-o FILE]` downloads one, to stdout by default (so it pipes: `… | less`) or to FILE, checking the bytes against the
- * SHA-256 the coordinator recorded at upload. --json: the API's list; for a download to FILE, what was written.
+ * SHA-256 the coordinator recorded at upload (an answer without it says "not checked"). --json: the API's list; for a
+ * download to FILE, what was written.
  * Shown on a terminal, an artifact's control characters are shown as pictures, not obeyed (core/terminal-text).
  */
 import { createHash, randomUUID } from "node:crypto";
@@ -13,6 +14,7 @@ import { terminalText } from "../../core/terminal-text.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
 import type { Command, Io } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
+import { ArtifactPageRead, checked } from "../read-answers.ts";
 import { formatAge, formatInstant, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
 
@@ -47,8 +49,9 @@ export const artifacts: Command = {
     let cursor: string | undefined;
     do {
       // A whole job is one page (MAX_ARTIFACTS_PER_JOB); a cursor handed out twice would page for ever.
-      const page = await client.artifactsPage(id, { cursor, limit: MAX_ARTIFACTS_PER_JOB });
-      list.push(...page.artifacts);
+      const asked = { cursor, limit: MAX_ARTIFACTS_PER_JOB };
+      const page = checked(ArtifactPageRead, await client.artifactsPage(id, asked), "a page of artifacts");
+      for (const a of page.artifacts) list.push(a); // not push(...): one argument per item overflows past ~125,000
       cursor = page.nextCursor;
       if (cursor !== undefined && seen.has(cursor)) throw repeatedCursor(cursor, "the list");
       if (cursor !== undefined) seen.add(cursor);
@@ -147,16 +150,27 @@ async function toFile(body: ReadableStream<Uint8Array>, path: string, shown: str
   }
 }
 
-function verify(res: Response, got: { sha256: string }, what: string): void {
+/**
+ * Checks the bytes against the digest the coordinator recorded. @returns false when there was none to check against
+ * (a proxy that drops the header, a server that is not a coordinator): the download then says so, where it said
+ * "checked" for bytes nobody checked. @throws CliError checksum_mismatch
+ */
+function verify(res: Response, got: { sha256: string }, what: string): boolean {
   const want = res.headers.get("x-content-sha256");
-  if (want && want !== got.sha256) {
+  if (!want) return false;
+  if (want !== got.sha256) {
     throw new CliError(
       "checksum_mismatch",
       `${what}: the bytes' SHA-256 is ${got.sha256}, the coordinator recorded ${want}`,
       "download it again; if it persists the stored artifact is damaged",
     );
   }
+  return true;
 }
+
+/** What a download without a digest to check against says on stderr (under --json too: a script cannot see it). */
+const UNCHECKED = (name: string) =>
+  `⚠ ${name}: not checked — the answer carried no x-content-sha256 (a proxy in between may have dropped it)`;
 
 /**
  * Where a download to stdout goes. A pipe or a file gets the bytes as they are (`… > d.patch`, `… | git apply`). A
@@ -197,7 +211,7 @@ export const artifact: Command = {
       const out = stdoutSink(ctx.io);
       const got = await drain(body, out.write);
       out.end();
-      verify(res, got, name);
+      if (!verify(res, got, name)) ctx.note(UNCHECKED(name), true);
       return 0;
     }
     // Bytes that are not the whole artifact must not be left looking like it (nor replace what FILE held): they go
@@ -205,16 +219,21 @@ export const artifact: Command = {
     // leaves FILE as it was. A device, a FIFO or a link (`-o /dev/stdout`) is written through, never replaced.
     const part = replaceable(file) ? `${file}.${randomUUID().slice(0, 8)}.part` : undefined;
     let got: { sha256: string; size: number };
+    let checked: boolean;
     try {
       got = await toFile(body, part ?? file, file);
-      verify(res, got, file);
+      checked = verify(res, got, file);
       if (part) moveOnto(part, file);
     } catch (err) {
       if (part) rmSync(part, { force: true });
       throw err;
     }
+    if (!checked) ctx.note(UNCHECKED(name), true);
     if (ctx.json) ctx.emit({ jobId: id, name, file, size: got.size, sha256: got.sha256 });
-    else ctx.print(`✔ ${name}: ${got.size} bytes written to ${file} (sha256 ${got.sha256.slice(0, 12)}, checked)`);
+    else
+      ctx.print(
+        `${checked ? "✔" : "⚠"} ${name}: ${got.size} bytes written to ${file} (sha256 ${got.sha256.slice(0, 12)}, ${checked ? "checked" : "not checked"})`,
+      );
     return 0;
   },
 };

@@ -13,6 +13,7 @@ import { ApiError, type GigafactoryClient } from "../../shared/http-client.ts";
 import { decimal } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
+import { BudgetRead, checked } from "../read-answers.ts";
 import { formatInstant, renderFields } from "../table.ts";
 
 const PERIODS = ["day", "week", "month"] as const;
@@ -38,7 +39,7 @@ function noBudget(err: unknown): err is ApiError {
 async function call(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<Acted> {
   try {
     const res = await client.send(method, client.productUrl(path), json === undefined ? {} : { json });
-    return (await res.json()) as Acted;
+    return checked(BudgetRead, (await res.json()) as Acted, "a budget");
   } catch (err) {
     if (noBudget(err)) throw new CliError("not_found", err.detail, `set one: ${SET_ONE}`);
     throw err;
@@ -54,7 +55,7 @@ async function show(ctx: Ctx): Promise<number> {
   let b: BudgetView;
   try {
     const res = await client.send("GET", client.productUrl("/budget"), {});
-    b = (await res.json()) as BudgetView;
+    b = checked(BudgetRead, (await res.json()) as BudgetView, "a budget");
   } catch (err) {
     if (!noBudget(err)) throw err;
     if (ctx.json) ctx.emit(null);
@@ -116,7 +117,7 @@ export function percentOfCeiling(b: Pick<BudgetView, "spentUsd" | "ceilingUsd">)
 async function currentOnExhausted(client: GigafactoryClient): Promise<BudgetBody["onExhausted"]> {
   try {
     const res = await client.send("GET", client.productUrl("/budget"), {});
-    return ((await res.json()) as BudgetView).onExhausted;
+    return checked(BudgetRead, (await res.json()) as BudgetView, "a budget").onExhausted;
   } catch (err) {
     if (noBudget(err)) return "pause";
     throw err;

@@ -15,6 +15,7 @@
  */
 import type { DeadLetterView } from "../../shared/http-client-types.ts";
 import type { Command } from "../context.ts";
+import { checked, DeadLettersRead, RedrivenRead } from "../read-answers.ts";
 import { formatInstant, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
 
@@ -28,7 +29,7 @@ export const redriveDeadLetter: Command = {
   summary: "send a dead letter's message back to its queue and delete it (at least once; its effects are idempotent)",
   options: {},
   async run(ctx) {
-    const r = await ctx.client().redriveDeadLetter(ctx.positionals[0] as string);
+    const r = checked(RedrivenRead, await ctx.client().redriveDeadLetter(ctx.positionals[0] as string), "a redrive");
     if (ctx.json) ctx.emit(r);
     else ctx.print(`✔ dead letter ${r.id} (${r.source}) sent back to the ${r.queue} queue, and deleted`);
     return 0;
@@ -65,8 +66,12 @@ export const deadLetters: Command = {
     let partial = false;
     const seen = new Set<string>();
     do {
-      const page = await client.deadLetters({ since, limit, cursor });
-      items.push(...page.items);
+      const page = checked(
+        DeadLettersRead,
+        await client.deadLetters({ since, limit, cursor }),
+        "a page of dead letters",
+      );
+      for (const d of page.items) items.push(d); // not push(...): one argument per item overflows past ~125,000
       partial ||= page.partial === true;
       cursor = page.nextCursor;
       if (all && cursor !== undefined) {
@@ -94,7 +99,11 @@ export const deadLetters: Command = {
         ),
       );
     // Said, as `jobs` and `lessons list` do: else one page reads as all of them.
-    if (cursor) ctx.note(`… more dead letters: pass --all, or --cursor ${cursor}`);
+    // The cursor carries no `since`: without it, the page after would list older dead letters than the first did.
+    if (cursor)
+      ctx.note(
+        `… more dead letters: pass --all, or ${since === undefined ? "" : `--since ${since} `}--cursor ${cursor}`,
+      );
     // On stderr under --json too: a script reading `items` would not think to look for `partial`.
     if (partial)
       ctx.note(

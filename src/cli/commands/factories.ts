@@ -8,7 +8,8 @@ import { Capability } from "../../shared/api.ts";
 import type { Enrolled, Factory, FactoryBreaker } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
-import { formatAge, list, renderTable } from "../table.ts";
+import { checked, EnrolledRead, EnrollmentCodeRead, FactoriesRead } from "../read-answers.ts";
+import { formatAge, formatInstant, list, renderTable } from "../table.ts";
 
 /**
  * The BREAKERS cell: each breaker that is not plainly closed, `engine state` — open ones with the time left, closed
@@ -60,7 +61,9 @@ export const factories: Command = {
   summary: "list the product's factories",
   options: {},
   async run(ctx) {
-    const found = await ctx.client().listFactories();
+    const client = ctx.client();
+    // listFactories unwraps `factories`: the check reads the list under the key it came in.
+    const found = checked(FactoriesRead, { factories: await client.listFactories() }, "a list of factories").factories;
     if (ctx.json) ctx.emit({ factories: found });
     else if (found.length === 0) ctx.print("no factories; add one with `gigafactory enroll NAME`");
     else
@@ -112,6 +115,7 @@ export function agentCommand(url: string, product: string, token: string): strin
 }
 
 export function printToken(ctx: Ctx, e: Enrolled, headline: string): void {
+  checked(EnrolledRead, e, "an enrolled factory with its token");
   const { url, product } = ctx.connection();
   const command = agentCommand(url, product, e.token);
   if (ctx.json) {
@@ -149,7 +153,8 @@ export const enroll: Command = {
       const name = ctx.positionals[0]!;
       // The code is bound to this host name and seat count: a host that asks for another name is refused, and
       // one that asks for more seats gets these.
-      const { code, expiresAt } = await ctx.client().mintEnrollmentCode({ name, seats: seats ?? 1 });
+      const minted = await ctx.client().mintEnrollmentCode({ name, seats: seats ?? 1 });
+      const { code, expiresAt } = checked(EnrollmentCodeRead, minted, "an enrollment code");
       const { url, product } = ctx.connection();
       const extra = [
         ...ctx.strs("cap").flatMap((c) => ["--cap", c]),
@@ -161,7 +166,7 @@ export const enroll: Command = {
         return 0;
       }
       ctx.print(
-        `✔ Enrollment code for ${name}, valid until ${new Date(expiresAt).toISOString()} and usable once.\n\nRun this on the host:\n\n  ${command}\n`,
+        `✔ Enrollment code for ${name}, valid until ${formatInstant(expiresAt)} and usable once.\n\nRun this on the host:\n\n  ${command}\n`,
       );
       ctx.print("The host trades the code for its own token; the token never passes through here.");
       return 0;
@@ -171,6 +176,7 @@ export const enroll: Command = {
       capabilities: ctx.strs("cap"),
       ...(seats !== undefined ? { seats } : {}),
     });
+    checked(EnrolledRead, e, "an enrolled factory with its token");
     const caps = e.factory.capabilities.length ? e.factory.capabilities.join(", ") : "no capabilities";
     printToken(ctx, e, `✔ Enrolled ${e.factory.name} (${e.factoryId}): ${caps}; ${e.factory.seats} seat(s).`);
     return 0;

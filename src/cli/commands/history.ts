@@ -11,6 +11,7 @@
  */
 import { usdText } from "../../core/usd-text.ts";
 import type { Command } from "../context.ts";
+import { checked, HistoryRead } from "../read-answers.ts";
 import { type Column, formatInstant, renderTable } from "../table.ts";
 
 const KINDS = ["snapshots", "runs", "audit"] as const;
@@ -90,7 +91,8 @@ export const history: Command = {
   async run(ctx) {
     const kind = (ctx.str("kind") ?? "snapshots") as Kind;
     const cursor = ctx.str("cursor");
-    const page = await ctx.client().history({ kind, jobId: ctx.str("job"), limit: ctx.int("limit"), cursor });
+    const asked = { kind, jobId: ctx.str("job"), limit: ctx.int("limit"), cursor };
+    const page = checked(HistoryRead, await ctx.client().history(asked), "a page of history");
     if (ctx.json) ctx.emit(page);
     else if (page.items.length === 0)
       ctx.print(

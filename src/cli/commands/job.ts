@@ -8,7 +8,18 @@ import { usdText } from "../../core/usd-text.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
-import { formatAge, formatDuration, formatInstant, list, NONE, orNone, renderFields, renderTable } from "../table.ts";
+import { checked, JobRead, RunsRead } from "../read-answers.ts";
+import {
+  formatAge,
+  formatDuration,
+  formatInstant,
+  list,
+  NONE,
+  oneLine,
+  orNone,
+  renderFields,
+  renderTable,
+} from "../table.ts";
 import { waitingLines } from "../waiting.ts";
 
 function checkpointText(job: Job): string {
@@ -27,7 +38,8 @@ function resultText(r: Job["lastResult"] | Run["result"]): string {
 function budgetText(job: Job): string {
   const b = job.budget;
   const parts = [
-    b.usd === undefined ? undefined : `$${b.usd}`,
+    // As every other amount is shown (core/usd-text): `$${b.usd}` printed "$0.1" and "$1e-7".
+    b.usd === undefined ? undefined : usdText(b.usd),
     b.wallSeconds === undefined ? undefined : `${b.wallSeconds}s wall`,
     b.tokens === undefined ? undefined : `${b.tokens} tokens`,
   ].filter(Boolean);
@@ -109,7 +121,7 @@ export function renderJob(job: Job & Partial<JobOnRead>, runs: readonly Run[], n
         );
   // The waiting reason of a failed job carries its lastResult, already the "last result" field above.
   const waiting = waitingLines(job.waitingReason, now, ["lastResult"]);
-  return `${job.id}  ${job.title}\n${renderFields(fields)}${waiting ? `\n\n${waiting}` : ""}\n\nRUNS\n${runTable}`;
+  return `${job.id}  ${oneLine(job.title)}\n${renderFields(fields)}${waiting ? `\n\n${waiting}` : ""}\n\nRUNS\n${runTable}`;
 }
 
 export const job: Command = {
@@ -121,6 +133,8 @@ export const job: Command = {
     const client = ctx.client();
     const id = ctx.positionals[0]!;
     const [found, runs] = await Promise.all([client.getJob(id), client.listRuns(id)]);
+    checked(JobRead, found, "a job");
+    checked(RunsRead, runs, "a list of runs");
     if (ctx.json) ctx.emit({ job: found, runs });
     else ctx.print(renderJob(found, runs, ctx.io.now()));
     return 0;

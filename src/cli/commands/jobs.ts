@@ -1,7 +1,7 @@
 /**
  * @module cli/commands/jobs
- * `gigafactory jobs`: the product's jobs, newest first, one page (`--limit`)
- * or every page (`--all`, following `nextCursor`). Under --json the document
+ * `gigafactory jobs`: the product's jobs, newest first, one page (`--limit`), the page after an earlier one
+ * (`--cursor`, its `nextCursor`), or every page (`--all`, following `nextCursor`). Under --json the document
  * is always `{ jobs, nextCursor }` (`nextCursor` null when there is no more). Jobs come as the API's summary shape
  * (no `bodyMd`): `--all` over thousands of jobs stays small; `gigafactory job ID` shows one whole.
  */
@@ -9,6 +9,7 @@ import { STAGES, type Stage } from "../../core/model.ts";
 import type { JobSummary } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
+import { checked, JobPageRead } from "../read-answers.ts";
 import { fitLastColumn, formatAge, orNone, renderTable } from "../table.ts";
 import { waitingCell } from "../waiting.ts";
 
@@ -58,7 +59,14 @@ export const jobs: Command = {
   summary: "list jobs, newest first",
   options: {
     stage: { type: "string", value: "S", choices: STAGES, help: "only jobs in this stage" },
-    limit: { type: "string", value: "N", int: { min: 1, max: MAX_PAGE }, help: "page size (default 50)" },
+    limit: {
+      type: "string",
+      value: "N",
+      int: { min: 1, max: MAX_PAGE },
+      help: "page size (default 50; 500 with --all)",
+    },
+    // Without it the `nextCursor` that --json prints led nowhere: past 500 jobs, only --all read the next page.
+    cursor: { type: "string", value: "C", help: "the page after an earlier one (its nextCursor)" },
     all: { type: "boolean", help: "follow nextCursor and list every job" },
   },
   async run(ctx) {
@@ -67,11 +75,11 @@ export const jobs: Command = {
     const all = ctx.flag("all");
     const limit = ctx.int("limit") ?? (all ? MAX_PAGE : 50);
     const found: JobSummary[] = [];
-    let cursor: string | undefined;
+    let cursor = ctx.str("cursor");
     const seen = new Set<string>();
     do {
-      const page = await client.listJobs({ stage, limit, cursor });
-      found.push(...page.jobs);
+      const page = checked(JobPageRead, await client.listJobs({ stage, limit, cursor }), "a page of jobs");
+      for (const j of page.jobs) found.push(j); // not push(...): a page of 200,000 would overflow the call stack
       cursor = page.nextCursor;
       if (all && cursor !== undefined) {
         // A cursor handed out twice would page forever (and hold every page in memory): not a coordinator's answer.
@@ -92,7 +100,8 @@ export const jobs: Command = {
       const columns = ctx.io.stdoutColumns ? fitLastColumn(JOB_COLUMNS, rows, ctx.io.stdoutColumns) : JOB_COLUMNS;
       ctx.print(renderTable(columns, rows));
     }
-    if (cursor) ctx.note(`… more jobs: pass --all, or a larger --limit`);
+    // A cursor is a position only (the API's carries no stage): the filter goes with it, or the next page is of all stages.
+    if (cursor) ctx.note(`… more jobs: pass --all, or ${stage ? `--stage ${stage} ` : ""}--cursor ${cursor}`);
     return 0;
   },
 };

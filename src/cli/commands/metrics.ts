@@ -3,14 +3,18 @@
  * `gigafactory metrics` shows the product's metrics (GET …/metrics) for a human: queue depth by stage, seats and
  * utilisation, dispatch latency p50/p99 (estimated from the histogram, core/metrics `quantileEstimate`; one in the
  * `+Inf` bucket reads "> 10 s"), lease expiries, retries, open alerts, budget, breakers and each factory's success
- * rate; `--json` prints the JSON document as the API answers it (the buckets, `+Inf` included, not the estimates); `--prometheus` prints the Prometheus text exposition verbatim (for a pipe into promtool or a file
- * a node exporter's textfile collector reads). `gigafactory stats` prints the counts by stage (GET …/stats).
+ * rate; `--json` prints the JSON document as the API answers it (the buckets, `+Inf` included, not the estimates);
+ * `--prometheus` prints the Prometheus text exposition verbatim (for a pipe into promtool or a file a node exporter's
+ * textfile collector reads; on a terminal, control characters shown as pictures). `gigafactory stats` prints the
+ * counts by stage and the queue version (GET …/stats).
  */
 import { type QuantileEstimate, quantileEstimate } from "../../core/metrics.ts";
+import { terminalText } from "../../core/terminal-text.ts";
 import { usdTexts } from "../../core/usd-text.ts";
 import type { MetricsSnapshot, StatsSnapshot } from "../../shared/api-metrics.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { checked, MetricsRead, StatsRead } from "../read-answers.ts";
 import { formatInstant, NONE, renderFields, renderTable } from "../table.ts";
 
 const pct = (r: number) => `${Math.round(r * 1000) / 10}%`;
@@ -91,11 +95,15 @@ export function formatMetrics(m: MetricsSnapshot): string {
   return out.join("\n");
 }
 
-/** Counts by stage as a two-column table with the total last. */
+/**
+ * Counts by stage as a two-column table with the total last, then the queue version — which `stats`' summary
+ * promises and only --json showed (two reads with the same version: nothing moved between them).
+ */
 export function formatStats(s: StatsSnapshot): string {
   const rows = Object.entries(s.counts).map(([stage, n]) => [stage, String(n)]);
   rows.push(["total", String(s.total)]);
-  return renderTable([{ header: "STAGE" }, { header: "JOBS", align: "right" }], rows);
+  const table = renderTable([{ header: "STAGE" }, { header: "JOBS", align: "right" }], rows);
+  return `${table}\n\nqueue version ${s.queueVersion ?? NONE}`;
 }
 
 async function showMetrics(ctx: Ctx): Promise<number> {
@@ -103,11 +111,14 @@ async function showMetrics(ctx: Ctx): Promise<number> {
   if (ctx.flag("prometheus")) {
     if (ctx.json) throw usageError("--prometheus and --json each choose the output: give one", "metrics");
     const res = await client.send("GET", client.productUrl("/metrics", { format: "prometheus" }));
-    ctx.io.stdout(await res.text());
+    const text = await res.text();
+    // Verbatim into a pipe or a file (promtool, a textfile collector); on a terminal its control characters are shown,
+    // not obeyed, as every other path of the CLI does (cli/commands/artifacts `stdoutSink`): the text is the server's.
+    ctx.io.stdout(ctx.io.stdoutIsTTY ? terminalText(text) : text);
     return 0;
   }
   const res = await client.send("GET", client.productUrl("/metrics", { format: "json" }));
-  const m = (await res.json()) as MetricsSnapshot;
+  const m = checked(MetricsRead, (await res.json()) as MetricsSnapshot, "a metrics document");
   if (ctx.json) ctx.emit(m);
   else ctx.print(formatMetrics(m));
   return 0;
@@ -130,7 +141,8 @@ export const metricsCommands: Command[] = [
     options: {},
     async run(ctx) {
       const client = ctx.client();
-      const s = (await (await client.send("GET", client.productUrl("/stats"))).json()) as StatsSnapshot;
+      const answer = (await (await client.send("GET", client.productUrl("/stats"))).json()) as StatsSnapshot;
+      const s = checked(StatsRead, answer, "job counts by stage");
       if (ctx.json) ctx.emit(s);
       else ctx.print(formatStats(s));
       return 0;

@@ -4,6 +4,7 @@
  * created and every stage change, so two reads that agree mean nothing moved.
  */
 import type { Command } from "../context.ts";
+import { checked, QueueStateRead } from "../read-answers.ts";
 
 export const queueState: Command = {
   path: ["queue-state"],
@@ -11,7 +12,7 @@ export const queueState: Command = {
   summary: "show the product's queue version (changes whenever a job is created or moves)",
   options: {},
   async run(ctx) {
-    const state = await ctx.client().queueState();
+    const state = checked(QueueStateRead, await ctx.client().queueState(), "a queue state");
     if (ctx.json) ctx.emit(state);
     else ctx.print(`queue version ${state.version}`);
     return 0;
