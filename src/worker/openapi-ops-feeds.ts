@@ -128,7 +128,7 @@ export const ARTIFACT_OPS: Op[] = [
       "200": {
         description: "The artifact's bytes",
         media: ["text/plain", "image/*", "application/octet-stream"],
-        // What a client checks a download against (the CLI's `artifacts get` refuses bytes that do not match).
+        // What a client checks a download against (the CLI's `artifact ID NAME` refuses bytes that do not match).
         headers: {
           "x-content-sha256": "hex SHA-256 of the bytes, as the artifact's listing gives it",
           etag: "the same digest, quoted",

@@ -22,6 +22,7 @@ const READS = [
   ["artifacts", "job_1"],
   ["budget", "set", "day", "5"],
   ["dead-letters", "redrive", "dl_1"],
+  ["factory", "rotate", "fac_1"], // its headline was built from the answer before the answer was checked
 ];
 
 describe("a JSON answer that is not what the command reads", () => {

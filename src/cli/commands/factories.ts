@@ -114,7 +114,12 @@ export function agentCommand(url: string, product: string, token: string): strin
   return `${AGENT} run --url ${url} --product ${product} --token ${token}`;
 }
 
-export function printToken(ctx: Ctx, e: Enrolled, headline: string): void {
+/**
+ * Prints the token's host command (or `--json`), `headline` written from the answer only once it is checked: built
+ * before, a foreign answer to `factory rotate` crashed on `e.factory.name` as an `internal` "CLI bug".
+ * @throws CliError bad_response — the answer is not an enrolled factory with a token of one shell word
+ */
+export function printToken(ctx: Ctx, e: Enrolled, headline: (e: Enrolled) => string): void {
   checked(EnrolledRead, e, "an enrolled factory with its token");
   const { url, product } = ctx.connection();
   const command = agentCommand(url, product, e.token);
@@ -122,7 +127,7 @@ export function printToken(ctx: Ctx, e: Enrolled, headline: string): void {
     ctx.emit({ ...e, command });
     return;
   }
-  ctx.print(`${headline}\n\nRun this on the host:\n\n  ${command}\n`);
+  ctx.print(`${headline(e)}\n\nRun this on the host:\n\n  ${command}\n`);
   ctx.print("The token is shown once: the coordinator keeps only its hash. Rotate it if it is lost.");
 }
 
@@ -176,9 +181,10 @@ export const enroll: Command = {
       capabilities: ctx.strs("cap"),
       ...(seats !== undefined ? { seats } : {}),
     });
-    checked(EnrolledRead, e, "an enrolled factory with its token");
-    const caps = e.factory.capabilities.length ? e.factory.capabilities.join(", ") : "no capabilities";
-    printToken(ctx, e, `✔ Enrolled ${e.factory.name} (${e.factoryId}): ${caps}; ${e.factory.seats} seat(s).`);
+    printToken(ctx, e, (f) => {
+      const caps = f.factory.capabilities.length ? f.factory.capabilities.join(", ") : "no capabilities";
+      return `✔ Enrolled ${f.factory.name} (${f.factoryId}): ${caps}; ${f.factory.seats} seat(s).`;
+    });
     return 0;
   },
 };

@@ -88,7 +88,11 @@ export const factoryCommands: Command[] = [
     options: {},
     async run(ctx) {
       const e = await ctx.client().rotateFactoryToken(await idOf(ctx));
-      printToken(ctx, e, `✔ Rotated the token of ${e.factory.name} (${e.factoryId}); the old token is refused now.`);
+      printToken(
+        ctx,
+        e,
+        (f) => `✔ Rotated the token of ${f.factory.name} (${f.factoryId}); the old token is refused now.`,
+      );
       return 0;
     },
   },
