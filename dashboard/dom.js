@@ -121,15 +121,28 @@ export function ago(at, now = Date.now()) {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+/**
+ * The two formats, made once: `toLocaleString` builds a new formatter per call (~0.4 ms in Chromium), and a page draws
+ * thousands of times at once — 5,000 log lines took 2 s to build, most of it here.
+ */
+const WHEN = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
+/** What `toLocaleTimeString(undefined, { hour12: false })` formats with (its default fields for a time). */
+const CLOCK = new Intl.DateTimeFormat(undefined, {
+  hour: "numeric",
+  minute: "numeric",
+  second: "numeric",
+  hour12: false,
+});
+
 /** Local date-time, to the second. @param {number | undefined} at */
 export function when(at) {
   if (at === undefined || at === null) return "—";
-  return new Date(at).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
+  return WHEN.format(new Date(at));
 }
 
 /** Local time of day, to the second. @param {number} at */
 export function clock(at) {
-  return new Date(at).toLocaleTimeString(undefined, { hour12: false });
+  return CLOCK.format(new Date(at));
 }
 
 /** @param {number | undefined} ms */
