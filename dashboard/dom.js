@@ -60,6 +60,19 @@ export function isolated(text) {
   return BIDI_CONTROL.test(text) ? `\u2068${text.replace(/[\u2066-\u2069]/g, "")}\u2069` : text;
 }
 
+/**
+ * Text that draws nothing: whitespace, format characters (zero-width spaces and joiners, bidi controls, the soft
+ * hyphen), control characters, and the blank letters some scripts have (Hangul fillers, the blank Braille pattern).
+ */
+const BLANK = /^[\s\p{Cf}\p{Cc}\u115f\u1160\u2800\u3164\uffa0]*$/u;
+
+/**
+ * A job's title as the page draws it: "(untitled)" for one that draws nothing. The API takes any non-empty title, so
+ * " " or a zero-width space made a link of no width on the board — the job could not be opened from it.
+ * @param {string} title
+ */
+export const titleText = (title) => (BLANK.test(title) ? "(untitled)" : title);
+
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /**

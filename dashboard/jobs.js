@@ -4,7 +4,19 @@
 // always come from one read, whose cursor pages never repeat or skip a job. Only the newest read draws.
 
 import { api, describeError, jobPath, transient } from "./api.js";
-import { ago, h, preemptedBadge, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
+import {
+  ago,
+  h,
+  preemptedBadge,
+  replace,
+  STAGES,
+  showError,
+  stageBadge,
+  stageLabel,
+  statusLine,
+  titleText,
+  when,
+} from "./dom.js";
 import { countText } from "./live.js";
 import { frozenBadge, serialPanel } from "./serial.js";
 import { waitingNote } from "./waiting.js";
@@ -215,7 +227,7 @@ function jobRow(j, live) {
     h(
       "td",
       { class: "title" },
-      h("a", { href: `#${jobPath(j.id)}` }, j.title),
+      h("a", { href: `#${jobPath(j.id)}` }, titleText(j.title)),
       frozenBadge(j),
       h("span", { class: "id muted" }, j.id),
     ),

@@ -1,7 +1,9 @@
 // The jobs board of a product with hundreds of jobs, in Debian Chromium against the real local server: a press of
 // "Load more" whose answer lands after a refetch (new jobs made the queue version move) lists every job once, in the
 // server's order — it used to append its older page under the newer first page, so the jobs in between were missing
-// — and rows loaded past the API's page limit (500) survive a refetch instead of falling back to 500.
+// — and rows loaded past the API's page limit (500) survive a refetch instead of falling back to 500. A title that
+// draws nothing (" ", zero-width spaces, a lone bidi override: the API takes any non-empty title) reads "(untitled)"
+// as a link that opens its job; it was a link of no width, which nobody could click.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, signIn } from "./chromium.ts";
@@ -98,6 +100,23 @@ describe("dashboard: the jobs board past one page", () => {
     expect(shown).toHaveLength(550);
     expect(shown).toEqual(await newest(550));
     expect(await more.isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("draws a title that draws nothing as an (untitled) link that opens its job", async () => {
+    const blank = [" ", "\u200b\u200b", "\u202e", "\u3164"];
+    const ids: string[] = [];
+    for (const title of blank) ids.push(await submit(title));
+    const { page, errors, close } = await open();
+    for (const id of ids) {
+      const link = page.locator(`tr[data-job="${id}"] td.title a`);
+      await expect.poll(() => link.textContent(), REDRAW).toBe("(untitled)");
+      expect((await link.boundingBox())?.width ?? 0).toBeGreaterThan(10);
+    }
+    await page.locator(`tr[data-job="${ids[2]}"] td.title a`).click();
+    await expect.poll(() => page.locator("#job-title").textContent(), SOON).toBe("(untitled)");
+    expect(await page.title()).toBe("(untitled) · Gigafactory");
     expect(errors).toEqual([]);
     await close();
   });
