@@ -65,6 +65,13 @@ export function alertsView(root, live, params) {
     ),
   );
 
+  /**
+   * Alerts whose ack is on its way. The list is redrawn every 15 s: a redraw made a new, enabled Ack button for an
+   * alert whose ack was still out, and a second press sent a second ack.
+   * @type {Set<string>}
+   */
+  const acking = new Set();
+
   /** @param {any} a */
   const row = (a) => {
     const ack =
@@ -76,6 +83,7 @@ export function alertsView(root, live, params) {
               class: "secondary small",
               "data-testid": "alert-ack",
               "aria-label": `Acknowledge ${a.kind} ${a.subject}`,
+              disabled: acking.has(a.id),
               onclick: (/** @type {Event} */ ev) =>
                 acknowledge(a.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
             },
@@ -105,7 +113,10 @@ export function alertsView(root, live, params) {
       const reads = await Promise.all(states.map((s) => readState(live, s, filter === "live" ? 1 : pg.pages)));
       if (!alive || !pg.current(asked)) return;
       const alerts = reads.flatMap((r) => r.alerts).sort((a, b) => (a.id < b.id ? 1 : -1));
+      // The redraw keeps keyboard focus on the alert it was on (hundreds of rows are a long way to tab back down).
+      const focused = document.activeElement?.closest("#alerts-rows tr[data-alert-id]")?.getAttribute("data-alert-id");
       replace(body, ...(alerts.length ? alerts.map(row) : [h("tr", null, h("td", { colspan: "7" }, "No alerts."))]));
+      if (focused) ackButton(focused)?.focus();
       showLoadError(status); // an earlier "Cannot load", not what an Ack just said
       pg.shown = reads[0]?.read ?? 1;
       pg.more.hidden = filter === "live" || !reads[0]?.nextCursor;
@@ -128,21 +139,33 @@ export function alertsView(root, live, params) {
    * @param {string} id @param {HTMLButtonElement} button
    */
   const acknowledge = async (id, button) => {
-    if (button.disabled) return;
+    if (button.disabled || acking.has(id)) return;
+    acking.add(id);
     button.disabled = true;
     showError(status);
     status.textContent = `Acknowledging ${id}…`; // while the request is out: a slow answer is not a lost click
     try {
       await api(live.session, `/alerts/${encodeURIComponent(id)}/ack`, { method: "POST" });
+      acking.delete(id);
       if (!alive) return;
       showError(status);
       status.textContent = `Acknowledged ${id}.`;
       await load();
     } catch (err) {
+      acking.delete(id);
+      // The row shown now, which a redraw while the ack was out may have made anew.
+      const current = ackButton(id);
+      if (current) current.disabled = false;
       button.disabled = false;
       if (alive) showError(status, `Not acknowledged: ${describeError(err)}`);
     }
   };
+
+  /** The Ack button of alert `id` as the list shows it now, if any. @param {string} id */
+  const ackButton = (id) =>
+    /** @type {HTMLButtonElement | null} */ (
+      body.querySelector(`tr[data-alert-id="${CSS.escape(id)}"] [data-testid="alert-ack"]`)
+    );
 
   replace(
     root,

@@ -108,11 +108,13 @@ export function isAdminToken(token) {
 }
 
 /**
- * Called with the error when the server refuses the stored token (401): the app signs out.
- * @type {(err: ApiError) => void}
+ * Called with the error when the server refuses a token (401), and the session that sent it: the app signs out if
+ * that is still the session signed in — a request of an earlier session answering late (its token revoked, the
+ * reader signed in again meanwhile) must not sign out the new one.
+ * @type {(err: ApiError, session: Session) => void}
  */
 let onUnauthorized = () => {};
-/** @param {(err: ApiError) => void} fn */
+/** @param {(err: ApiError, session: Session) => void} fn */
 export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
 }
@@ -153,7 +155,7 @@ export async function request(session, path, init = {}) {
   }
   if (!res.ok) {
     const err = await toError(res);
-    if (res.status === 401) onUnauthorized(err);
+    if (res.status === 401) onUnauthorized(err, session);
     throw err;
   }
   return res;

@@ -150,9 +150,10 @@ function jobIdOf(part) {
   }
 }
 
-// Several requests may be refused at once: sign out on the first, ignore the rest.
-setUnauthorizedHandler((err) => {
-  if (live) signOut(`Signed out: ${err.readable}`);
+// Several requests may be refused at once: sign out on the first, ignore the rest — and those of an earlier
+// session, still out when it ended, once the reader has signed in again.
+setUnauthorizedHandler((err, session) => {
+  if (live && live.session === session) signOut(`Signed out: ${err.readable}`);
 });
 // Before the first data arrives, `ready` routes to the hash of that moment; routing on a change too would draw the
 // page twice, swapping its elements under whoever already holds them.

@@ -46,16 +46,11 @@ export function budgetView(root, live) {
   const state = h("span", { id: "budget-state", class: "badge", "data-testid": "budget-state" }, "—");
   const period = h("span", { id: "budget-period", class: "muted" });
   const plot = h("div", { id: "budget-chart", "data-testid": "budget-chart", class: "budget-chart" });
-  const pause = h(
-    "button",
-    { type: "button", id: "budget-pause", "data-testid": "budget-pause", disabled: true },
-    "Pause",
-  );
-  const resume = h(
-    "button",
-    { type: "button", id: "budget-resume", "data-testid": "budget-resume", disabled: true },
-    "Resume",
-  );
+  /** Pause or Resume: greyed out until a read says which the state allows. @param {string} id @param {string} label */
+  const stateButton = (id, label) =>
+    h("button", { type: "button", id: `budget-${id}`, "data-testid": `budget-${id}`, disabled: true }, label);
+  const pause = stateButton("pause", "Pause");
+  const resume = stateButton("resume", "Resume");
   const periodIn = h(
     "select",
     { id: "budget-set-period", name: "period" },
@@ -109,6 +104,16 @@ export function budgetView(root, live) {
     });
   };
 
+  // An action out greys out every button, whatever a poll draws meanwhile: a double click on Resume sent two, and the
+  // second lifted the exhaustion pause the first leaves in force on purpose — dispatch ran past the ceiling.
+  let busy = false;
+  const save = /** @type {HTMLButtonElement} */ (form.querySelector("#budget-save"));
+  const arm = () => {
+    pause.disabled = busy || !current || current.state === "paused";
+    resume.disabled = busy || !current || current.state !== "paused";
+    save.disabled = busy;
+  };
+
   /** @param {any} b */
   const draw = (b) => {
     current = b;
@@ -124,8 +129,7 @@ export function budgetView(root, live) {
     state.className = `badge budget-${b.state}`;
     state.dataset.state = b.state;
     period.textContent = `per ${b.period}, ${new Date(b.periodStart).toISOString().slice(0, 16)}Z → ${new Date(b.periodEnd).toISOString().slice(0, 16)}Z · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
-    pause.disabled = b.state === "paused";
-    resume.disabled = b.state !== "paused";
+    arm();
     periodIn.value = b.period;
     if (document.activeElement !== ceilingIn) ceilingIn.value = String(b.ceilingUsd);
     modeIn.value = b.onExhausted;
@@ -180,6 +184,9 @@ export function budgetView(root, live) {
    * @param {(b: any) => string | undefined} [say] the message for this answer, when it is not `done`
    */
   const act = async (path, done, body, method = "POST", say = () => undefined) => {
+    if (busy) return;
+    busy = true;
+    arm();
     try {
       generation++;
       const b = await api(live.session, path, { method, ...(body ? { body } : {}) });
@@ -189,6 +196,9 @@ export function budgetView(root, live) {
       status.textContent = say(b) ?? done;
     } catch (err) {
       if (alive) showError(status, `${describeError(err)}`);
+    } finally {
+      busy = false;
+      arm();
     }
   };
   // `changed: false`: the action found nothing to do (a stale page) and the server wrote nothing; said as such.

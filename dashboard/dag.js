@@ -6,7 +6,7 @@
  * 999-job one never finished) is listed as an outline instead; the panel says how many jobs it shows.
  */
 import { api, describeError, jobPath } from "./api.js";
-import { h, isolated, replace, shortText, showError, stageLabel, statusLine } from "./dom.js";
+import { h, isolated, replace, shortText, showError, stageLabel, statusLine, titleText } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** Box size in px: room for ~26 characters of title on one line and the stage below it. */
@@ -107,7 +107,7 @@ export function renderOutline(root) {
     h(
       "li",
       { dataset: { job: n.id } },
-      h("a", { href: `#${jobPath(n.id)}` }, n.title),
+      h("a", { href: `#${jobPath(n.id)}` }, titleText(n.title)),
       ` · ${stageLabel(n.stage)}${n.truncated ? " · …" : ""}`,
     );
   const top = h("ul", { class: "dag-outline" });
@@ -181,7 +181,7 @@ export function renderDag(dagre, { nodes, edges }) {
   }
   for (const n of nodes) {
     const { x, y } = g.node(n.id);
-    const title = shortText(n.title, TITLE_CHARS);
+    const title = shortText(titleText(n.title), TITLE_CHARS);
     const outside = n.deps.filter((/** @type {string} */ d) => !nodes.some((m) => m.id === d));
     const tip = [
       `${isolated(n.title)} — ${stageLabel(n.stage)}`, // isolated: an override in it must not turn " — queued" round

@@ -60,6 +60,19 @@ export function isolated(text) {
   return BIDI_CONTROL.test(text) ? `\u2068${text.replace(/[\u2066-\u2069]/g, "")}\u2069` : text;
 }
 
+/**
+ * Text that draws nothing: whitespace, format characters (zero-width spaces and joiners, bidi controls, the soft
+ * hyphen), control characters, and the blank letters some scripts have (Hangul fillers, the blank Braille pattern).
+ */
+const BLANK = /^[\s\p{Cf}\p{Cc}\u115f\u1160\u2800\u3164\uffa0]*$/u;
+
+/**
+ * A job's title as the page draws it: "(untitled)" for one that draws nothing. The API takes any non-empty title, so
+ * " " or a zero-width space made a link of no width on the board — the job could not be opened from it.
+ * @param {string} title
+ */
+export const titleText = (title) => (BLANK.test(title) ? "(untitled)" : title);
+
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 /**
@@ -121,15 +134,28 @@ export function ago(at, now = Date.now()) {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+/**
+ * The two formats, made once: `toLocaleString` builds a new formatter per call (~0.4 ms in Chromium), and a page draws
+ * thousands of times at once — 5,000 log lines took 2 s to build, most of it here.
+ */
+const WHEN = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "medium" });
+/** What `toLocaleTimeString(undefined, { hour12: false })` formats with (its default fields for a time). */
+const CLOCK = new Intl.DateTimeFormat(undefined, {
+  hour: "numeric",
+  minute: "numeric",
+  second: "numeric",
+  hour12: false,
+});
+
 /** Local date-time, to the second. @param {number | undefined} at */
 export function when(at) {
   if (at === undefined || at === null) return "—";
-  return new Date(at).toLocaleString(undefined, { dateStyle: "short", timeStyle: "medium" });
+  return WHEN.format(new Date(at));
 }
 
 /** Local time of day, to the second. @param {number} at */
 export function clock(at) {
-  return new Date(at).toLocaleTimeString(undefined, { hour12: false });
+  return CLOCK.format(new Date(at));
 }
 
 /** @param {number | undefined} ms */

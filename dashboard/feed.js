@@ -38,6 +38,8 @@ export class JobFeedClient {
     this.pinger = undefined;
     /** Whether the current socket sent anything since the last ping. */
     this.heard = false;
+    /** The state of the socket being opened, which a long replay's progress is reported under. @type {FeedState} */
+    this.phase = "connecting";
   }
 
   start() {
@@ -55,7 +57,8 @@ export class JobFeedClient {
 
   async connect() {
     if (this.stopped) return;
-    this.handlers.onState(this.lastSeq ? "reconnecting" : "connecting", "");
+    this.phase = this.lastSeq ? "reconnecting" : "connecting";
+    this.handlers.onState(this.phase, "");
     let ticket;
     try {
       ({ ticket } = await api(this.session, `${jobPath(this.jobId)}/events/ticket`, { method: "POST" }));
@@ -114,8 +117,11 @@ export class JobFeedClient {
       return; // "pong" or noise
     }
     if (frame?.type === "page") {
-      // A long log replays a page at a time: ask for the next once this one is shown, with this page's token.
+      // A long log replays a page at a time: ask for the next once this one is read, with this page's token. The
+      // page draws a replay when it ends (timeline.js): until then it says how far it is.
       this.ws?.send(`more ${frame.token}`);
+      const n = (/** @type {unknown} */ x) => (typeof x === "number" ? x.toLocaleString("en-US") : "?");
+      this.handlers.onState(this.phase, `read ${n(frame.through)} of ${n(frame.lastSeq)} events`);
     } else if (frame?.type === "ready") {
       this.backoff = MIN_BACKOFF_MS;
       this.handlers.onState("live", `after seq ${frame.lastSeq}`);

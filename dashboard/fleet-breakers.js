@@ -34,13 +34,18 @@ export function breakerBadges(f, now = Date.now()) {
           : b.state === "half_open"
             ? `${name}: breaker half-open (one trial)`
             : `${name}: ${b.consecutiveFailures} failure(s) in a row`;
+      // The time left is made current on each tick in place (fleet.js refreshTimes), not by redrawing the card.
+      const countdown =
+        b.state === "open" && b.openUntil
+          ? { until: b.openUntil, before: `${name}: breaker open · `, after: " left" }
+          : {};
       return h(
         "li",
         {
           class: `badge breaker breaker-${b.state}`,
           id: `breaker-${f.id}-${b.engine === "*" ? "default" : b.engine}`,
           title: b.openUntil ? `half-open at ${when(b.openUntil)}` : undefined,
-          dataset: { testid: "breaker", state: b.state, engine: b.engine },
+          dataset: { testid: "breaker", state: b.state, engine: b.engine, ...countdown },
         },
         text,
       );

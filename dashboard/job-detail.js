@@ -7,7 +7,7 @@ import { actionBar } from "./actions.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { artifactsPanel } from "./artifacts.js";
 import { dagPanel } from "./dag.js";
-import { h, replace, showError, stageBadge, statusLine } from "./dom.js";
+import { h, isolated, replace, showError, stageBadge, statusLine, titleText } from "./dom.js";
 import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
 import { headerFacts, manifestFields } from "./job-facts.js";
@@ -88,8 +88,8 @@ export function jobDetailView(root, live, jobId) {
   /** @param {any} job */
   const render = (job) => {
     current = job;
-    title.textContent = job.title;
-    document.title = `${job.title} · Gigafactory`;
+    title.textContent = titleText(job.title);
+    document.title = `${isolated(titleText(job.title))} · Gigafactory`; // isolated: an override must not turn our words
     replace(badge, stageBadge(job.stage));
     actions.update(job);
     review.update(job);

@@ -1,14 +1,28 @@
 // jobs.js — the jobs table: stage filter chips with counts, newest first, "load more"
-// through nextCursor; refetched when the queue version changes.
+// through nextCursor; refetched when the queue version changes. A refetch reads as many rows as are shown (each
+// press of "Load more" asks for PAGE more), page after page: a press is not undone by the next refetch, and the rows
+// always come from one read, whose cursor pages never repeat or skip a job. Only the newest read draws.
 
 import { api, describeError, jobPath, transient } from "./api.js";
-import { ago, h, preemptedBadge, replace, STAGES, showError, stageBadge, stageLabel, statusLine, when } from "./dom.js";
+import {
+  ago,
+  h,
+  preemptedBadge,
+  replace,
+  STAGES,
+  showError,
+  stageBadge,
+  stageLabel,
+  statusLine,
+  titleText,
+  when,
+} from "./dom.js";
 import { countText } from "./live.js";
 import { frozenBadge, serialPanel } from "./serial.js";
 import { waitingNote } from "./waiting.js";
 
 const PAGE = 50;
-/** The most one refresh re-reads (the API's page limit), so "load more" survives a refresh. */
+/** The API's page limit: a refetch of more rows than this reads them in pages of this many. */
 const MAX_PAGE = 500;
 
 /**
@@ -24,6 +38,10 @@ export function jobsView(root, live, params) {
   /** @type {string | undefined} */
   let nextCursor;
   let loading = false;
+  /** Rows the reader asked to see: PAGE, and PAGE more per press of "Load more". */
+  let wanted = PAGE;
+  /** The newest read's number: an older read answering after it is dropped (it would draw an older list). */
+  let generation = 0;
   /** The last re-read failed: the rows are as of an earlier read, so the next tick reads again. */
   let stale = false;
   /** Whether any read of the list worked: until one has, an empty table is not "no jobs". */
@@ -34,7 +52,7 @@ export function jobsView(root, live, params) {
   const status = statusLine();
   const more = h(
     "button",
-    { type: "button", class: "secondary", hidden: true, onclick: () => void loadMore() },
+    { type: "button", class: "secondary", hidden: true, onclick: () => loadMore() },
     "Load more",
   );
   const title = stage ? `Jobs · ${stageLabel(stage)}` : "Jobs";
@@ -145,39 +163,49 @@ export function jobsView(root, live, params) {
     return api(session, `/jobs?${q}`);
   };
 
+  /**
+   * The first `wanted` rows, in pages of at most MAX_PAGE. A press of "Load more" used to append the page after the
+   * cursor it had: a refetch landing meanwhile (new jobs, jobs leaving the filtered stage) put that page under a
+   * newer first page, and jobs in between were missing or listed twice.
+   */
   const reload = async () => {
+    const mine = ++generation;
     loading = true;
     try {
       // The serial gates first, so the rows know which keys are frozen (serial.js).
-      const [page] = await Promise.all([fetchPage(Math.min(MAX_PAGE, Math.max(PAGE, jobs.length))), gates.load()]);
-      jobs = page.jobs;
-      nextCursor = page.nextCursor;
+      const [first] = await Promise.all([fetchPage(Math.min(MAX_PAGE, wanted)), gates.load()]);
+      const rows = [...first.jobs];
+      let cursor = first.nextCursor;
+      while (cursor && rows.length < wanted && mine === generation) {
+        const page = await fetchPage(Math.min(MAX_PAGE, wanted - rows.length), cursor);
+        rows.push(...page.jobs);
+        cursor = page.nextCursor;
+      }
+      if (mine !== generation) return;
+      jobs = rows;
+      nextCursor = cursor;
       stale = false;
       read = true;
       showError(status, "");
     } catch (err) {
+      if (mine !== generation) return;
       stale = transient(err);
       showError(status, describeError(err));
     } finally {
-      loading = false;
+      if (mine === generation) {
+        loading = false;
+        more.disabled = false;
+        renderRows();
+      }
     }
-    renderRows();
   };
 
-  const loadMore = async () => {
-    if (!nextCursor) return;
+  /** One press, one more page: disabled until the read it starts (or a newer one) has drawn. */
+  const loadMore = () => {
+    if (!nextCursor || more.disabled) return;
     more.disabled = true;
-    try {
-      const page = await fetchPage(PAGE, nextCursor);
-      jobs = [...jobs, ...page.jobs];
-      nextCursor = page.nextCursor;
-      showError(status, "");
-    } catch (err) {
-      showError(status, describeError(err));
-    } finally {
-      more.disabled = false;
-    }
-    renderRows();
+    wanted = jobs.length + PAGE;
+    void reload();
   };
 
   renderChips();
@@ -199,7 +227,7 @@ function jobRow(j, live) {
     h(
       "td",
       { class: "title" },
-      h("a", { href: `#${jobPath(j.id)}` }, j.title),
+      h("a", { href: `#${jobPath(j.id)}` }, titleText(j.title)),
       frozenBadge(j),
       h("span", { class: "id muted" }, j.id),
     ),

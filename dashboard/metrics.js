@@ -99,16 +99,24 @@ export function mountMetricsTiles(el, live) {
   /** The last read failed in a way that may pass: the next tick reads again, not the one 30 s on. */
   let retry = false;
   let inFlight = false;
+  /**
+   * Until stopped. The tiles are the header's, shared by every session of the tab: a read still out at sign-out drew
+   * the old product's figures under the next session's header when it answered.
+   */
+  let alive = true;
   el.hidden = false;
   const refresh = async (/** @type {{ versionChanged: boolean }} */ change) => {
     if (inFlight || (!change.versionChanged && !retry && Date.now() - last < IDLE_REFRESH_MS)) return;
     inFlight = true;
     try {
-      render(el, await api(live.session, "/metrics?format=json"));
+      const m = await api(live.session, "/metrics?format=json");
+      if (!alive) return;
+      render(el, m);
       readAt = Date.now();
       retry = false;
       el.removeAttribute("data-error");
     } catch (err) {
+      if (!alive) return;
       // The old figures stay, but say so: a tile still reading "0 queued" after the read failed looked current.
       const why = describeError(err);
       retry = transient(err);
@@ -124,6 +132,7 @@ export function mountMetricsTiles(el, live) {
   const unsubscribe = live.subscribe((c) => void refresh(c));
   void refresh({ versionChanged: true });
   return () => {
+    alive = false;
     unsubscribe();
     el.hidden = true;
     replace(el);

@@ -1,13 +1,21 @@
 // timeline.js — renders a job's feed: `log` events as lines in a scrolling monospace
 // panel, every other event type as a timeline row with a one-line summary.
 
-import { bytes, clock, h, isolated, replace, when } from "./dom.js";
+import { appendCapped, pending } from "./capped.js";
+import { bytes, clock, h, isolated, when } from "./dom.js";
 
 /** Rows and lines kept on screen: a very chatty job must not grow the page forever. */
 const MAX_ROWS = 2000;
 const MAX_LOG_LINES = 5000;
+/**
+ * Live events are drawn at most this often (ms): a flood of log frames is one DOM write per tenth of a second, not
+ * one per frame (each forced a layout of the whole log to know whether it was scrolled to its end).
+ */
+const FLUSH_MS = 100;
 
 /**
+ * The timeline and log panels of a job's feed. Events wait as data (capped.js) and are drawn in one write: a replay
+ * (the feed not yet live) when it ends, live events at most every FLUSH_MS.
  * @param {(id: string | undefined) => string} factoryName
  */
 export function timelineView(factoryName) {
@@ -18,13 +26,17 @@ export function timelineView(factoryName) {
   const emptyLog = h("p", { class: "muted log-empty" }, "No log output yet.");
   // Outside the scroller and the list: it is no row, and it stays in view while the rows below it scroll.
   const dropped = h("p", { id: "timeline-dropped", class: "timeline-dropped muted", hidden: true });
-  /** Rows and log lines removed to keep the caps: the reader must know older ones exist. */
+  /** Rows and log lines removed to keep the caps, or never drawn for them: the reader must know older ones exist. */
   let droppedRows = 0;
   let droppedLines = 0;
-  const showDropped = () => {
-    dropped.textContent = droppedNotice(droppedRows, droppedLines);
-    dropped.hidden = !dropped.textContent;
-  };
+  /** @type {import("./capped.js").Pending<{ line: any, at: number }>} */
+  const lines = pending(MAX_LOG_LINES);
+  /** @type {import("./capped.js").Pending<import("./feed.js").JobEvent>} */
+  const events = pending(MAX_ROWS);
+  /** The feed is replaying (not live): what arrives is drawn when it is. */
+  let replaying = true;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
   const timelinePanel = h(
     "section",
     { class: "panel", "aria-labelledby": "timeline-title" },
@@ -43,72 +55,67 @@ export function timelineView(factoryName) {
   /** Keep a scroller pinned to the bottom only if the reader has not scrolled up. @param {Element} el */
   const pinned = (el) => el.scrollHeight - el.scrollTop - el.clientHeight < 24;
 
+  /** @param {{ line: any, at: number }} x */
+  const lineEl = ({ line: l, at }) =>
+    h(
+      "div",
+      { class: `line ${l.stream === "stderr" ? "stderr" : l.stream === "agent" ? "agent" : ""}` },
+      h("span", { class: "t" }, clock(l.at ?? at)),
+      h("span", { class: "s" }, l.stream ?? ""),
+      h("span", { class: "x" }, String(l.text ?? "")),
+    );
   /** @param {import("./feed.js").JobEvent} e */
-  const add = (e) => {
-    if (e.type === "log") {
+  const rowEl = (e) =>
+    h(
+      "li",
+      { class: `event type-${e.type.replace(/\W/g, "-")}`, dataset: { seq: e.seq, type: e.type } },
+      h("time", { datetime: new Date(e.at).toISOString(), title: when(e.at) }, clock(e.at)),
+      h("span", { class: "etype" }, e.type),
+      h("span", { class: "summary" }, summarize(e, factoryName)),
+    );
+
+  /** Draw what waits: one write per panel, the oldest rows and lines removed past the caps. */
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (lines.size() > 0) {
       const stick = pinned(log);
-      const lines = Array.isArray(e.data.lines) ? e.data.lines : [];
-      for (const l of lines) {
-        log.append(
-          h(
-            "div",
-            { class: `line ${l.stream === "stderr" ? "stderr" : l.stream === "agent" ? "agent" : ""}` },
-            h("span", { class: "t" }, clock(l.at ?? e.at)),
-            h("span", { class: "s" }, l.stream ?? ""),
-            h("span", { class: "x" }, String(l.text ?? "")),
-          ),
-        );
-      }
-      const over = log.childElementCount - MAX_LOG_LINES;
-      for (let i = 0; i < over; i++) log.firstElementChild?.remove();
-      if (over > 0) {
-        droppedLines += over;
-        showDropped();
-      }
+      droppedLines += appendCapped(log, lines.take().map(lineEl), MAX_LOG_LINES) + lines.dropped();
       emptyLog.hidden = log.childElementCount > 0;
       log.hidden = !emptyLog.hidden;
       if (stick) log.scrollTop = log.scrollHeight;
-      return;
     }
-    const scroller = /** @type {HTMLElement} */ (rows.parentElement);
-    const stick = pinned(scroller);
-    rows.append(
-      h(
-        "li",
-        { class: `event type-${e.type.replace(/\W/g, "-")}`, dataset: { seq: e.seq, type: e.type } },
-        h("time", { datetime: new Date(e.at).toISOString(), title: when(e.at) }, clock(e.at)),
-        h("span", { class: "etype" }, e.type),
-        h("span", { class: "summary" }, summarize(e, factoryName)),
-      ),
-    );
-    const over = rows.childElementCount - MAX_ROWS;
-    for (let i = 0; i < over; i++) rows.firstElementChild?.remove();
-    if (over > 0) {
-      droppedRows += over;
-      showDropped();
+    if (events.size() > 0) {
+      const scroller = /** @type {HTMLElement} */ (rows.parentElement);
+      const stick = pinned(scroller);
+      droppedRows += appendCapped(rows, events.take().map(rowEl), MAX_ROWS) + events.dropped();
+      if (stick) scroller.scrollTop = scroller.scrollHeight;
     }
-    if (stick) scroller.scrollTop = scroller.scrollHeight;
+    dropped.textContent = droppedNotice(droppedRows, droppedLines);
+    dropped.hidden = !dropped.textContent;
+  };
+
+  /** @param {import("./feed.js").JobEvent} e */
+  const add = (e) => {
+    if (e.type === "log") {
+      const list = Array.isArray(e.data.lines) ? e.data.lines : [];
+      lines.push(list.map((/** @type {any} */ line) => ({ line, at: e.at })));
+    } else events.push([e]);
+    if (!replaying && timer === undefined) timer = setTimeout(flush, FLUSH_MS);
   };
 
   /** @param {import("./feed.js").FeedState} s @param {string} detail */
   const setState = (s, detail) => {
+    // Connecting or reconnecting, the socket replays what the page has not seen: drawn once the feed is live.
+    replaying = s === "connecting" || s === "reconnecting";
+    if (!replaying) flush();
     state.className = `feed-state feed-${s}`;
     const label = { connecting: "connecting…", live: "live", reconnecting: "reconnecting", stopped: "stopped" }[s];
     state.textContent = detail && s !== "live" ? `${label} — ${detail}` : label;
     state.title = detail;
   };
 
-  const clear = () => {
-    replace(rows);
-    replace(log);
-    droppedRows = 0;
-    droppedLines = 0;
-    showDropped();
-    emptyLog.hidden = false;
-    log.hidden = true;
-  };
-
-  return { timelinePanel, logPanel, add, setState, clear };
+  return { timelinePanel, logPanel, add, setState };
 }
 
 /**
