@@ -31,6 +31,8 @@ export function experimentsSection(session) {
    * @type {Set<string>}
    */
   const stopping = new Set();
+  /** False once the page is left: a read answered after that draws nothing (its charts' listeners would stay). */
+  let alive = true;
 
   /** @param {any} e */
   const chart = (e, /** @type {HTMLElement} */ box) => {
@@ -142,6 +144,7 @@ export function experimentsSection(session) {
   const load = async () => {
     try {
       const doc = await api(session, "/routing/experiments");
+      if (!alive) return;
       showLoadError(status);
       for (const c of charts.values()) c.destroy();
       charts.clear();
@@ -164,6 +167,7 @@ export function experimentsSection(session) {
     el,
     load,
     destroy: () => {
+      alive = false;
       for (const c of charts.values()) c.destroy();
       charts.clear();
     },

@@ -2,7 +2,8 @@
 // a rule's Remove and an experiment's Stop are disabled while their request is out — also on a list redrawn
 // meanwhile — so a double click is one DELETE or one POST, and the status line says what it did ("Removed …",
 // "Stopped …"). Before, the second click went out too: its refusal (the rule was gone: 404) or its `changed: false`
-// ("Already stopped") replaced the first one's success on the status line.
+// ("Already stopped") replaced the first one's success on the status line. An experiments read answered after the
+// page was left draws nothing: it drew uPlot charts into the detached page, which uPlot kept alive for good.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
@@ -83,6 +84,58 @@ describe("dashboard: the routing page's actions", () => {
     await expect.poll(() => page.locator("#routing-status").textContent(), SOON).toBe(`Removed ${ruleId}.`);
     await expect.poll(() => page.locator(`#rule-${ruleId}`).count(), SOON).toBe(0);
     expect(deletes.sent()).toBe(1);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("draws no chart for an experiments read answered after the page was left", async () => {
+    const { page, errors, close } = await routingPage();
+    await page.locator(`#experiment-stop-${experimentId}`).waitFor(SOON);
+    // Charts alive in the page's heap, drawn or not: uPlot keeps every chart it made in a module-level set (for its
+    // window `resize` listener) until the chart is destroyed, so a chart drawn into a page already left stays for good.
+    const cdp = await page.context().newCDPSession(page);
+    const liveCharts = async () => {
+      await cdp.send("HeapProfiler.collectGarbage");
+      const proto = await cdp.send("Runtime.evaluate", { expression: "HTMLDivElement.prototype" });
+      const { objects } = await cdp.send("Runtime.queryObjects", { prototypeObjectId: proto.result.objectId! });
+      const { result } = await cdp.send("Runtime.callFunctionOn", {
+        objectId: objects.objectId!,
+        functionDeclaration: "function () { return this.filter((d) => d.classList.contains('uplot')).length; }",
+        returnByValue: true,
+      });
+      return result.value as number;
+    };
+    // From now on the list's reads wait until let go, and are answered with two points of counted outcomes (a chart).
+    let letGo: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      letGo = r;
+    });
+    let asked = 0;
+    let answered = 0;
+    await page.route(
+      (url) => url.pathname.endsWith("/routing/experiments"),
+      async (route) => {
+        if (route.request().method() !== "GET") return route.fallback();
+        asked++;
+        await gate;
+        const doc = await (await route.fetch()).json();
+        const point = (at: number) => ({ at, A: { n: 2, successes: 1 }, B: { n: 3, successes: 3 } });
+        for (const e of doc.experiments) e.series = [point(Date.now() - 60_000), point(Date.now())];
+        await route.fulfill({ json: doc });
+        answered++;
+      },
+    );
+    await page.goto(`${h.url}/#/jobs`); // left: the routing page's cleanup has run
+    await page.goto(`${h.url}/#/routing`);
+    await expect.poll(() => asked, SOON).toBeGreaterThan(0); // the second visit's read, held
+    await page.goto(`${h.url}/#/jobs`);
+    await page.locator("#routing-experiments").waitFor({ state: "detached" });
+    letGo();
+    await expect.poll(() => answered, SOON).toBeGreaterThan(0);
+    // Its continuation runs once the page has the answer. This pause can only hide a leak (a continuation later than
+    // it), never fail a page without one: there is no state to wait for when the right outcome is that nothing happens.
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+    expect(await liveCharts()).toBe(0);
     expect(errors).toEqual([]);
     await close();
   });
