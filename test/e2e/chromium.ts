@@ -21,6 +21,18 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS });
 }
 
+/**
+ * A fresh page `width` × 800 px in its own browser context; `errors` collects its uncaught exceptions (a test ends
+ * expecting none), `close` closes the context.
+ */
+export async function newPage(browser: Browser, width = 1280) {
+  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return { context, page, errors, close: () => context.close() };
+}
+
 /** Signs `page` in on the dashboard at `url` with `token` on `product`, and waits until it is signed in. */
 export async function signIn(page: Page, url: string, token: string, product: string): Promise<void> {
   await page.goto(`${url}/`);

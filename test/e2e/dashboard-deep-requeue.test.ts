@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_NESTING_DEPTH } from "../../src/core/composite.ts";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium } from "./chromium.ts";
+import { launchChromium, newPage } from "./chromium.ts";
 import { ADMIN, adminApi, call, type Harness, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "deep-requeue";
@@ -124,10 +124,7 @@ describe("Requeue below a cancelled composite far up, in a real browser", () => 
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: "ancestor_cancelled", ancestorId: top });
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage(browser);
     await page.goto(`${h.url}/`);
     await page.getByLabel("Token").fill(operator);
     await page.getByRole("button", { name: "Sign in" }).click();

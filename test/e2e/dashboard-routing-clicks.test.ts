@@ -6,7 +6,7 @@
 // page was left draws nothing: it drew uPlot charts into the detached page, which uPlot kept alive for good.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium.ts";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "routing-clicks";
@@ -41,17 +41,10 @@ describe("dashboard: the routing page's actions", () => {
   });
 
   async function routingPage() {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${h.url}/`);
-    await page.getByLabel("Token").fill(ADMIN);
-    await page.getByLabel("Product").fill(PRODUCT);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/routing`);
-    return { page, errors, close: () => context.close() };
+    return { page, errors, close };
   }
 
   /** Holds every `method` request to a path ending in `suffix` until `answer()`; `sent()` counts them. */

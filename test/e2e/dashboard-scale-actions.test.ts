@@ -7,7 +7,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium, signIn } from "./chromium.ts";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "scale-actions";
@@ -50,10 +50,7 @@ describe("dashboard: the budget page's buttons under a double click", () => {
   });
 
   it("sends one resume per double click, and the exhaustion pause stays", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage(browser);
     const sent: string[] = [];
     page.on("request", (r) => {
       const path = new URL(r.url()).pathname;

@@ -4,7 +4,7 @@
 // and keeps keyboard focus on the alert it was on, instead of sending it back to the top of a 300-row page.
 import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signIn } from "./chromium.ts";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, createProduct, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "scale-alerts";
@@ -42,10 +42,7 @@ describe("dashboard: hundreds of open alerts", () => {
   });
 
   it("sends one ack however the panel redraws while it is out, and keeps focus on its alert", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage(browser);
     let reads = 0;
     await page.route(
       (u) => u.pathname.endsWith("/alerts"),

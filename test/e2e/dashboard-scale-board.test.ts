@@ -6,7 +6,7 @@
 // as a link that opens its job; it was a link of no width, which nobody could click.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signIn } from "./chromium.ts";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "scale-board";
@@ -49,10 +49,7 @@ describe("dashboard: the jobs board past one page", () => {
   });
 
   async function open() {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage(browser);
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/jobs`);
     await expect.poll(async () => (await rows(page)).length, REDRAW).toBe(50);

@@ -4,7 +4,7 @@
 // every track record for its own), so the page was busy every 3 s and a reader's text selection was wiped.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signIn } from "./chromium.ts";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, call, type Harness, P, startHarness } from "./harness.ts";
 
 const PRODUCT = "scale-fleet";
@@ -42,10 +42,7 @@ describe("dashboard: the fleet page of 1,000 factories", () => {
   });
 
   it("redraws the cards only for a new read, and moves the ages in place between", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage(browser);
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/fleet`);
     const cards = page.locator("ul.fleet > li.card.factory");

@@ -6,7 +6,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
-import { launchChromium, signIn } from "./chromium.ts";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "scale-job";
@@ -74,10 +74,7 @@ describe("dashboard: the job page of a job with a very long feed", () => {
   });
 
   it("builds only the rows and lines it keeps, and says how many older ones it left out", async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage(browser);
     await page.addInitScript(COUNT_BUILT);
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/jobs/${job}`);

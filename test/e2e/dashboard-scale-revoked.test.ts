@@ -5,7 +5,7 @@
 // out of draw that product's figures in the header tiles of the next one.
 import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium.ts";
+import { launchChromium, newPage } from "./chromium.ts";
 import { ADMIN, adminApi, createProduct, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "scale-revoked";
@@ -35,10 +35,7 @@ describe("dashboard: a token revoked while pages poll", () => {
   it("signs out on the revocation, and a late 401 of the revoked session leaves the next session signed in", async () => {
     const first = await mint("first");
     const second = await mint("second");
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage(browser);
     // The first session's first health read is held: it is still out when that session ends.
     let held: Route | undefined;
     await page.route(
@@ -80,10 +77,7 @@ describe("dashboard: a token revoked while pages poll", () => {
   it("draws no figures of a product signed out of in the next product's header tiles", async () => {
     await createProduct(h.url, OTHER);
     for (const title of ["a", "b", "c"]) await api("POST", "/jobs", { manifest: { title } }); // queued: no factory
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage(browser);
     // Each product's first metrics read is held.
     const held = new Map<string, Route>();
     await page.route(
