@@ -11,25 +11,8 @@ import { appendFeeds } from "../../src/durable-objects/coordinator/outbox/feed-a
 import { enqueueAudit, enqueueEvent } from "../../src/durable-objects/coordinator/outbox/records.ts";
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
+import { countingSql } from "./sql-counting.ts";
 import { deliveryHost } from "./state";
-
-/** `sql` whose statements are kept, so a test can add up the rows they read. */
-function counting(sql: SqlStorage) {
-  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-  const proxy = new Proxy(sql, {
-    get(target, prop) {
-      if (prop === "exec")
-        return (query: string, ...bindings: unknown[]) => {
-          const cursor = target.exec(query, ...bindings);
-          cursors.push(cursor);
-          return cursor;
-        };
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { sql: proxy, rowsRead: () => cursors.reduce((n, c) => n + c.rowsRead, 0) };
-}
 
 /** Rows one round reads with `waiting` records (half history, half feed events) waiting for their queue. */
 async function roundRows(product: string, waiting: number) {
@@ -51,7 +34,7 @@ async function roundRows(product: string, waiting: number) {
       }
     });
     write(3_000, (t) => enqueueAudit(t, "op", "fresh", "product"));
-    const counted = counting(raw);
+    const counted = countingSql(raw);
     const down = { send: () => Promise.reject(new Error("queue unavailable")) };
     const host = deliveryHost(product, counted.sql, {
       env: { ...env, HISTORY_QUEUE: down } as unknown as Env,

@@ -18,6 +18,7 @@ import { applySchema } from "../../src/durable-objects/coordinator/runtime/schem
 import type { Tx } from "../../src/durable-objects/coordinator/runtime/tx.ts";
 import type { HistoryMessage } from "../../src/history/write.ts";
 import type { WebhookMessage } from "../../src/worker/queues/webhooks.ts";
+import { countingSql } from "./sql-counting.ts";
 import { deliveryHost } from "./state";
 
 describe("a poison record across coordinator restarts", () => {
@@ -133,21 +134,9 @@ describe("records waiting for a queue that is down", () => {
             );
         });
         state.storage.transactionSync(() => enqueueAudit(tx(3_000), "op", "fresh", "product"));
-        const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-        const counted = new Proxy(sql, {
-          get(target, prop) {
-            if (prop === "exec")
-              return (query: string, ...bindings: unknown[]) => {
-                const cursor = target.exec(query, ...bindings);
-                cursors.push(cursor);
-                return cursor;
-              };
-            const value = Reflect.get(target, prop, target);
-            return typeof value === "function" ? value.bind(target) : value;
-          },
-        });
+        const { sql: counted, rowsRead } = countingSql(sql);
         const due = dueHistory(counted, 4_000, Number.MAX_SAFE_INTEGER, 200).map((r) => r.seq);
-        return { due, rowsRead: cursors.reduce((n, c) => n + c.rowsRead, 0), fresh: seqs.length + 1 };
+        return { due, rowsRead: rowsRead(), fresh: seqs.length + 1 };
       });
     const few = await read("outbox-waiting-100", 100);
     const many = await read("outbox-waiting-5000", 5_000);

@@ -27,6 +27,7 @@ import type { Units } from "../../src/durable-objects/coordinator/runtime/units.
 import { withLimit } from "../../src/durable-objects/sql-statements.ts";
 import { claim, enroll, getJob, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
+import { countingSql } from "./sql-counting.ts";
 import { cloneQueued, queryPlan } from "./state";
 
 /** Three times the scan bound: a walk of the whole queue in urgency order cannot get past them. */
@@ -57,23 +58,10 @@ function withGpuUnreadable(units: Units, body: (tx: Tx) => void): void {
   ).toThrow(RollBack);
 }
 
-/** `tx` with its SQL handle counting the rows every statement reads (SqlStorageCursor.rowsRead). */
+/** `tx` with its SQL handle counting the rows every statement reads (sql-counting). */
 function counting(tx: Tx): { tx: Tx; rowsRead: () => number } {
-  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-  const sql = new Proxy(tx.sql, {
-    get(target, prop) {
-      if (prop === "exec") {
-        return (query: string, ...bindings: unknown[]) => {
-          const cursor = target.exec(query, ...bindings);
-          cursors.push(cursor);
-          return cursor;
-        };
-      }
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { tx: { ...tx, sql }, rowsRead: () => cursors.reduce((n, c) => n + c.rowsRead, 0) };
+  const { sql, rowsRead } = countingSql(tx.sql);
+  return { tx: { ...tx, sql }, rowsRead };
 }
 
 describe("the capability-bucketed queue", () => {
