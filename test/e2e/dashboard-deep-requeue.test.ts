@@ -5,7 +5,6 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_NESTING_DEPTH } from "../../src/core/composite.ts";
-import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
 import { launchChromium, newPage } from "./chromium.ts";
 import { ADMIN, adminApi, call, type Harness, P, startHarness } from "./harness.ts";
@@ -36,21 +35,6 @@ describe("Requeue below a cancelled composite far up, in a real browser", () => 
       if (Date.now() > deadline) throw new Error(`job ${id} is ${now}, never ${stage}`);
       await new Promise((r) => setTimeout(r, 25));
     }
-  }
-
-  async function assignmentOf(jobId: string): Promise<Assignment> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const found = factory.assignments.find((a) => a.job.id === jobId);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`job ${jobId} was never pushed to the factory`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
-  async function ack(frame: Record<string, unknown>) {
-    const reply = await factory.request(frame);
-    expect(reply.type, JSON.stringify(reply)).toBe("ack");
   }
 
   beforeAll(async () => {
@@ -87,12 +71,12 @@ describe("Requeue below a cancelled composite far up, in a real browser", () => 
     // At level MAX_NESTING_DEPTH: the leaf fails its one attempt; its sibling ships, so their parent ships too.
     leaf = await submit({ title: "Dead far below", parentId: lowest, maxAttempts: 1 });
     const sibling = await submit({ title: "Shipped sibling", parentId: lowest });
-    const dead = { jobId: leaf, leaseEpoch: (await assignmentOf(leaf)).leaseEpoch };
-    await ack({ type: "accept", ...dead });
-    await ack({ type: "fail", ...dead, result: { outcome: "failure", rc: 1, message: "boom" } });
-    const done = { jobId: sibling, leaseEpoch: (await assignmentOf(sibling)).leaseEpoch };
-    await ack({ type: "accept", ...done });
-    await ack({ type: "complete", ...done, result: { outcome: "success", rc: 0 } });
+    const dead = { jobId: leaf, leaseEpoch: (await factory.assignmentOf(leaf)).leaseEpoch };
+    await factory.acked({ type: "accept", ...dead });
+    await factory.acked({ type: "fail", ...dead, result: { outcome: "failure", rc: 1, message: "boom" } });
+    const done = { jobId: sibling, leaseEpoch: (await factory.assignmentOf(sibling)).leaseEpoch };
+    await factory.acked({ type: "accept", ...done });
+    await factory.acked({ type: "complete", ...done, result: { outcome: "success", rc: 0 } });
     await reaches(sibling, "testing");
     await api("POST", `/jobs/${sibling}/actions/ship`, {});
     // Each composite, its children shipped (or ended, one shipped), is in testing: shipped, bottom up.

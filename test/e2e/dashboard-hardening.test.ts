@@ -4,7 +4,6 @@
 // double clicks send one request, and messages outlive the fleet page's redraws and a failed read.
 import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
 import { launchChromium } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
@@ -28,24 +27,11 @@ describe("dashboard hardening in a real browser", () => {
     (await api<{ id: string }>("POST", "/jobs", { manifest })).id;
   const stageOf = async (id: string) => (await api<{ stage: string }>("GET", `/jobs/${id}`)).stage;
 
-  async function assignmentOf(jobId: string): Promise<Assignment> {
-    const deadline = Date.now() + 30_000; // beforeAll has no expect.poll
-    for (;;) {
-      const found = factory.assignments.find((a) => a.job.id === jobId);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`job ${jobId} was never pushed to the factory`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  async function ack(frame: Record<string, unknown>) {
-    const reply = await factory.request(frame);
-    expect(reply.type, JSON.stringify(reply)).toBe("ack");
-  }
   async function failRun(jobId: string) {
-    const a = await assignmentOf(jobId);
+    const a = await factory.assignmentOf(jobId);
     const lease = { jobId, leaseEpoch: a.leaseEpoch };
-    await ack({ type: "accept", ...lease });
-    await ack({ type: "fail", ...lease, result: { outcome: "failure", rc: 1, message: "boom \u202E" } });
+    await factory.acked({ type: "accept", ...lease });
+    await factory.acked({ type: "fail", ...lease, result: { outcome: "failure", rc: 1, message: "boom \u202E" } });
   }
 
   beforeAll(async () => {
@@ -74,9 +60,15 @@ describe("dashboard hardening in a real browser", () => {
     await api("POST", `/factories/${idleFactoryId}/status`, { status: "quarantined" });
 
     jobs.building = await submit({ title: "Being built" });
-    const b = await assignmentOf(jobs.building);
-    await ack({ type: "accept", jobId: jobs.building, leaseEpoch: b.leaseEpoch });
-    await ack({ type: "progress", jobId: jobs.building, leaseEpoch: b.leaseEpoch, stage: "building", pct: 5 });
+    const b = await factory.assignmentOf(jobs.building);
+    await factory.acked({ type: "accept", jobId: jobs.building, leaseEpoch: b.leaseEpoch });
+    await factory.acked({
+      type: "progress",
+      jobId: jobs.building,
+      leaseEpoch: b.leaseEpoch,
+      stage: "building",
+      pct: 5,
+    });
     jobs.dead = await submit({ title: "Out of attempts", maxAttempts: 1 });
     await failRun(jobs.dead);
     // Dead-lettered under a composite cancelled since: a requeue of it is refused (ancestor_cancelled).

@@ -8,7 +8,6 @@
 // silently), in a line that is no row. A running run's row shows what its budget was charged so far.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
 import { launchChromium } from "./chromium.ts";
 import { adminApi, type Harness, startHarness } from "./harness.ts";
@@ -46,7 +45,7 @@ describe("dashboard job page in a real browser", () => {
       leaseTtlSeconds: 3600,
     });
     building = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Being built" } })).id;
-    lease = { jobId: building, leaseEpoch: (await assignmentOf(building)).leaseEpoch };
+    lease = { jobId: building, leaseEpoch: (await factory.assignmentOf(building)).leaseEpoch };
     for (const frame of [
       { type: "accept", ...lease },
       { type: "progress", ...lease, stage: "building", pct: 5 },
@@ -54,7 +53,7 @@ describe("dashboard job page in a real browser", () => {
       expect((await factory.request(frame)).type).toBe("ack");
     // Built and in review, one approval needed.
     reviewed = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "To review", reviewers: 1 } })).id;
-    const r = { jobId: reviewed, leaseEpoch: (await assignmentOf(reviewed)).leaseEpoch };
+    const r = { jobId: reviewed, leaseEpoch: (await factory.assignmentOf(reviewed)).leaseEpoch };
     for (const frame of [
       { type: "accept", ...r },
       { type: "complete", ...r, result: { outcome: "success", rc: 0 } },
@@ -70,16 +69,6 @@ describe("dashboard job page in a real browser", () => {
     await api("POST", `/jobs/${chained}/children`, { children });
     browser = await launchChromium();
   });
-
-  async function assignmentOf(jobId: string): Promise<Assignment> {
-    const deadline = Date.now() + 30_000; // beforeAll has no expect.poll
-    for (;;) {
-      const found = factory.assignments.find((x) => x.job.id === jobId);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`job ${jobId} was never pushed to the factory`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
 
   afterAll(async () => {
     factory?.close();
@@ -246,7 +235,7 @@ describe("dashboard job page in a real browser", () => {
 
   it("shows a running run's charge so far in the runs table", async () => {
     const spending = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Spending" } })).id;
-    const a = { jobId: spending, leaseEpoch: (await assignmentOf(spending)).leaseEpoch };
+    const a = { jobId: spending, leaseEpoch: (await factory.assignmentOf(spending)).leaseEpoch };
     const insights = { costUsd: 1.25, tokensIn: 90, tokensOut: 10 };
     for (const frame of [
       { type: "accept", ...a },

@@ -32,24 +32,8 @@ describe("dashboard in a real browser", () => {
     return r.body;
   }
 
-  async function assignmentOf(jobId: string): Promise<Assignment> {
-    // Setup runs in beforeAll, where expect.poll is not available: poll by hand.
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const found = factory.assignments.find((a) => a.job.id === jobId);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`job ${jobId} was never pushed to the factory`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-
   async function stageOf(jobId: string): Promise<string> {
     return (await call<JobBody>(h.url, "GET", `${P(PRODUCT)}/jobs/${jobId}`, ADMIN)).body.stage;
-  }
-
-  async function ack(frame: Record<string, unknown>) {
-    const reply = await factory.request(frame);
-    expect(reply.type, JSON.stringify(reply)).toBe("ack");
   }
 
   beforeAll(async () => {
@@ -84,36 +68,36 @@ describe("dashboard in a real browser", () => {
       },
       "# Fix the login redirect\n\n<script>window.pwned = 1</script>\n\n- keep the session cookie\n- add a test",
     );
-    const b = await assignmentOf(jobs.building.id);
+    const b = await factory.assignmentOf(jobs.building.id);
     buildLease = { jobId: b.job.id, leaseEpoch: b.leaseEpoch };
-    await ack({ type: "accept", ...buildLease });
-    await ack({ type: "progress", ...buildLease, stage: "building", pct: 10, note: "cloning" });
+    await factory.acked({ type: "accept", ...buildLease });
+    await factory.acked({ type: "progress", ...buildLease, stage: "building", pct: 10, note: "cloning" });
     // testing, review, shipped, failed, cancelled.
     jobs.testing = await submit({ title: "Add a metrics endpoint" });
-    await ack({
+    await factory.acked({
       type: "complete",
-      ...lease(await assignmentOf(jobs.testing.id)),
+      ...lease(await factory.assignmentOf(jobs.testing.id)),
       result: { outcome: "success", rc: 0 },
     });
     jobs.review = await submit({ title: "Rewrite the billing job", reviewers: 1 });
-    await ack({
+    await factory.acked({
       type: "complete",
-      ...lease(await assignmentOf(jobs.review.id)),
+      ...lease(await factory.assignmentOf(jobs.review.id)),
       result: { outcome: "success", rc: 0 },
     });
     jobs.shipped = await submit({ title: "Document the CLI" });
-    await ack({
+    await factory.acked({
       type: "complete",
-      ...lease(await assignmentOf(jobs.shipped.id)),
+      ...lease(await factory.assignmentOf(jobs.shipped.id)),
       result: { outcome: "success", rc: 0 },
     });
     expect((await call(h.url, "POST", `${P(PRODUCT)}/jobs/${jobs.shipped.id}/actions/ship`, ADMIN, {})).status).toBe(
       200,
     );
     jobs.failed = await submit({ title: "Migrate the orders table" });
-    await ack({
+    await factory.acked({
       type: "fail",
-      ...lease(await assignmentOf(jobs.failed.id)),
+      ...lease(await factory.assignmentOf(jobs.failed.id)),
       result: { outcome: "failure", rc: 1, message: "migration check failed", retryable: false },
     });
     jobs.cancelled = await submit({ title: "Old experiment", requires: ["gpu"] });
@@ -243,7 +227,7 @@ describe("dashboard in a real browser", () => {
     // Events that happen after the page opened arrive without a reload.
     const before = await page.locator(".timeline li").count();
     const at = Date.now();
-    await ack({
+    await factory.acked({
       type: "progress",
       ...buildLease,
       pct: 40,

@@ -166,6 +166,30 @@ export class WsFactory {
     return done.type === "ack";
   }
 
+  /**
+   * The assignment of `jobId` once it is pushed here, looked for every 25 ms (a beforeAll has no expect.poll).
+   * @throws Error when it has not come within `timeoutMs` (ms)
+   */
+  async assignmentOf(jobId: string, timeoutMs = 30_000): Promise<Assignment> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.assignments.find((a) => a.job.id === jobId);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`job ${jobId} was never pushed to the factory`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /**
+   * Sends `frame` and returns its ack.
+   * @throws Error naming the refusal (the whole answer) when the coordinator does not ack it
+   */
+  async acked(frame: Record<string, unknown>): Promise<ServerFrame> {
+    const reply = await this.request(frame);
+    if (reply.type !== "ack") throw new Error(`${String(frame.type)} was not acked: ${JSON.stringify(reply)}`);
+    return reply;
+  }
+
   /** Die like a crashed host: no close frame, the TCP connection just goes. */
   kill() {
     this.ws.terminate();
