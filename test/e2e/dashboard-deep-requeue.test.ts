@@ -41,12 +41,7 @@ describe("Requeue below a cancelled composite far up, in a real browser", () => 
     h = await startHarness();
     operator = (await api<{ token: string }>("POST", "/tokens", { role: "operator", name: "operator" })).token;
     await api("PATCH", "/settings", { leaseTtlSeconds: 3600 });
-    const enrolled = await api<{ token: string }>("POST", "/factories/enroll", {
-      name: "builder-1",
-      capabilities: ["os:linux"],
-      seats: 2,
-    });
-    factory = await WsFactory.connect(h.url, PRODUCT, enrolled.token, {
+    factory = await WsFactory.enroll(h.url, PRODUCT, ADMIN, "builder-1", {
       seats: 2,
       capabilities: ["os:linux"],
       autoComplete: false,

@@ -45,9 +45,7 @@ describe("dashboard hardening in a real browser", () => {
       breaker: { failureThreshold: 3 },
     });
     const caps = ["os:linux"];
-    const builder = { name: "builder-1", capabilities: caps, seats: 4 };
-    const enrolled = await api<{ token: string }>("POST", "/factories/enroll", builder);
-    factory = await WsFactory.connect(h.url, PRODUCT, enrolled.token, {
+    factory = await WsFactory.enroll(h.url, PRODUCT, ADMIN, "builder-1", {
       seats: 4,
       capabilities: caps,
       autoComplete: false,

@@ -10,7 +10,7 @@ import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
 import { launchChromium } from "./chromium.ts";
-import { adminApi, type Harness, startHarness } from "./harness.ts";
+import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "job-page";
 /** A server answer on a busy two-core machine. */
@@ -33,12 +33,7 @@ describe("dashboard job page in a real browser", () => {
     h = await startHarness();
     operator = (await api<{ token: string }>("POST", "/tokens", { role: "operator", name: "operator" })).token;
     await api("PATCH", "/settings", { leaseTtlSeconds: 3600 });
-    const enrolled = await api<{ token: string }>("POST", "/factories/enroll", {
-      name: "builder-1",
-      capabilities: ["os:linux"],
-      seats: 2,
-    });
-    factory = await WsFactory.connect(h.url, PRODUCT, enrolled.token, {
+    factory = await WsFactory.enroll(h.url, PRODUCT, ADMIN, "builder-1", {
       seats: 2,
       capabilities: ["os:linux"],
       autoComplete: false,

@@ -10,7 +10,7 @@ import type { Assignment } from "../../src/shared/protocol.ts";
 import { WsFactory } from "../support/ws-factory.ts";
 import { poll } from "./agent-procs.ts";
 import { launchChromium } from "./chromium.ts";
-import { createProduct, type Harness, startHarness } from "./harness.ts";
+import { ADMIN, createProduct, type Harness, startHarness } from "./harness.ts";
 import { ProductClient, type SeenJob } from "./product-client.ts";
 
 const PRODUCT = "dash-policies";
@@ -40,12 +40,7 @@ describe("dashboard: fleet policies in a real browser", () => {
     await createProduct(h.url, PRODUCT);
     c = new ProductClient(h.url, PRODUCT);
     [operator, reviewer] = (await c.operators(["operator", "alice"])) as [string, string];
-    const enrolled = await c.api<{ token: string }>("POST", "/factories/enroll", {
-      name: "builder-1",
-      capabilities: ["os:linux"],
-      seats: 2,
-    });
-    factory = await WsFactory.connect(h.url, PRODUCT, enrolled.body.token, {
+    factory = await WsFactory.enroll(h.url, PRODUCT, ADMIN, "builder-1", {
       seats: 2,
       capabilities: ["os:linux"],
       autoComplete: false,

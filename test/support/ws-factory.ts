@@ -56,6 +56,22 @@ export class WsFactory {
     ws.on("message", (raw) => this.onFrame(JSON.parse(String(raw)) as ServerFrame));
   }
 
+  /**
+   * Enrolls a factory `name` as `admin` (`POST …/factories/enroll`, with `opts.capabilities` and `opts.seats`, default
+   * none and 1) and connects it with those options: the set-up of most dashboard scenarios.
+   * @throws Error when the enrollment is refused (its status and answer)
+   */
+  static async enroll(base: string, product: string, admin: string, name: string, opts: WsFactoryOptions = {}) {
+    const res = await fetch(`${base}/api/v1/products/${product}/factories/enroll`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: JSON.stringify({ name, capabilities: opts.capabilities ?? [], seats: opts.seats ?? 1 }),
+    });
+    if (!res.ok) throw new Error(`enrolling ${name}: ${res.status} ${await res.text()}`);
+    const { token } = (await res.json()) as { token: string };
+    return WsFactory.connect(base, product, token, opts);
+  }
+
   static async connect(base: string, product: string, token: string, opts: WsFactoryOptions = {}): Promise<WsFactory> {
     const url = `${base.replace(/^http/, "ws")}/api/v1/products/${product}/factories/connect`;
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
