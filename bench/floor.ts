@@ -36,9 +36,40 @@ export async function startFloor(state?: string): Promise<{ base: string; dir: s
   };
   process.once("exit", remove);
   const contents = stripTypeScriptTypes(readFileSync(path.join(HERE, "floor-worker.ts"), "utf8"));
-  const port = await freePort();
   useFastSqliteTmpdir(); // as the local runtime does (scripts/sqlite-tmpdir): the same runtime, measured alike
-  const mf = new Miniflare(
+  const { mf, port } = await bindFloor(dir, contents);
+  return {
+    base: `http://127.0.0.1:${port}`,
+    dir,
+    stop: async () => {
+      await mf.dispose();
+      remove();
+      process.removeListener("exit", remove);
+    },
+  };
+}
+
+/**
+ * The floor runtime on a free port — on another when the pick was taken before workerd bound it (a pick can only be
+ * checked before the bind: scripts/free-port), up to 3 picks.
+ * @throws MiniflareCoreError ERR_ADDRESS_IN_USE after 3 taken picks, or any other start failure
+ */
+async function bindFloor(dir: string, contents: string): Promise<{ mf: Miniflare; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const mf = floorRuntime(dir, contents, port);
+    try {
+      await mf.ready;
+      return { mf, port };
+    } catch (err) {
+      await mf.dispose().catch(() => undefined);
+      if (attempt >= 3 || (err as { code?: string }).code !== "ERR_ADDRESS_IN_USE") throw err;
+    }
+  }
+}
+
+function floorRuntime(dir: string, contents: string, port: number): Miniflare {
+  return new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
       port,
@@ -54,16 +85,6 @@ export async function startFloor(state?: string): Promise<{ base: string; dir: s
       durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
     }),
   );
-  await mf.ready;
-  return {
-    base: `http://127.0.0.1:${port}`,
-    dir,
-    stop: async () => {
-      await mf.dispose();
-      remove();
-      process.removeListener("exit", remove);
-    },
-  };
 }
 
 interface FloorReport {

@@ -8,13 +8,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { stopTree } from "./process-tree.ts";
 import { EXIT_PORT_IN_USE, portTaken, READY_FD, readyFlag } from "./runtime-ready.ts";
 import { BIN, bundleWorker, ROOT, stoppedStarting, toolEnv } from "./wrangler-runs.ts";
 
-// Importers take these from here, as before the wrangler runs had their own module.
+// Importers take these from here, as before the wrangler runs and the port pick had their own modules.
+export { freePort } from "./free-port.ts";
 export { bundleWorker, ROOT, toolEnv } from "./wrangler-runs.ts";
 
 export interface LocalServerOptions {
@@ -86,19 +86,6 @@ export async function waitForHealth(
       throw new Error(`coordinator did not answer ${url}/api/v1/health within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 150));
   }
-}
-
-/** A free loopback port, from the OS. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startLocalServer(opts: LocalServerOptions): Promise<LocalServer> {

@@ -32,22 +32,22 @@ export interface Harness {
 
 export async function startHarness(): Promise<Harness> {
   const persistTo = mkdtempSync(path.join(tmpdir(), "gf-e2e-"));
-  const port = await freePort();
   mkdirSync(E2E_SERVER_LOGS, { recursive: true });
   const migratedState = inject("e2eMigratedState");
   if (migratedState) cpSync(migratedState, persistTo, { recursive: true });
   const options: LocalServerOptions = {
-    port,
+    port: 0, // chosen below
     persistTo,
     adminToken: ADMIN,
     logFile: path.join(E2E_SERVER_LOGS, `${path.basename(persistTo)}.log`),
     bundle: inject("e2eBundle"),
     migrated: migratedState !== undefined,
   };
+  const server = await startOnFreePort(options);
   const h: Harness = {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${options.port}`,
     persistTo,
-    server: await startLocalServer(options),
+    server,
     async restart(mode) {
       await (mode === "crash" ? h.server.crash() : h.server.stop());
       // The state was migrated by the first start: a restart finds it as a crashed or stopped server left it.
@@ -59,6 +59,21 @@ export async function startHarness(): Promise<Harness> {
     },
   };
   return h;
+}
+
+/**
+ * Starts the server on a fresh free port (set in `options.port`), again on another one when the port was taken before
+ * the runtime bound it (`port_in_use`): a pick can only be checked before the runtime binds, not at that moment.
+ */
+async function startOnFreePort(options: LocalServerOptions): Promise<LocalServer> {
+  for (let attempt = 1; ; attempt++) {
+    options.port = await freePort();
+    try {
+      return await startLocalServer(options);
+    } catch (err) {
+      if (attempt >= 3 || (err as { code?: string }).code !== "port_in_use") throw err;
+    }
+  }
 }
 
 /** The workerd process under a local runtime's process (Linux /proc); undefined elsewhere. */
