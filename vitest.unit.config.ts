@@ -24,6 +24,9 @@ const common = {
   // Tests wait for states, never for time: the timeout only ends a hang — 5 s (the default) was passed by the
   // git-heavy workspace tests (1.7 s alone on CI) on a loaded machine with two files side by side.
   testTimeout: 20_000,
+  // Set-ups and clean-ups (temp trees of real git repos, a thousand property-run dirs) only end a hang too: the 10 s
+  // default was passed by a clean-up on a fresh-clone CI run beside other work (pid-lock's afterAll, pass 26).
+  hookTimeout: 60_000,
 } as const;
 
 export default defineConfig({

@@ -5,7 +5,8 @@
 // at any step. At every step at most one live starter has taken the lock, and the lock file holds its text; when
 // none crashes exactly one takes it and every refusal names that one; after any crashes a later start takes a lock
 // whose owner is gone, claims left by starters that crashed mid-takeover included.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import fc from "fast-check";
@@ -13,7 +14,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { type LockStep, lockSteps } from "../../src/shared/pid-lock.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "gf-pid-lock-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+// A thousand races' dirs (each property runs 500): on a loaded CI box removing them took past the 10 s hook
+// default (a fresh-clone run failed on this very line), so the removal is asynchronous and given two minutes.
+const SLOW_BOX_MS = 120_000;
+afterAll(() => rm(root, { recursive: true, force: true }), SLOW_BOX_MS);
 
 /** What a crashed owner left: its pid and start time. */
 const STALE = "999\n5\n";
@@ -127,7 +131,8 @@ describe("a stale lock taken over by many starters at once", () => {
     expect(readdirSync(dir).filter((f) => f.includes(".claim."))).toEqual([]);
   });
 
-  it("with no crash, exactly one starter takes it, and every refusal names that one", () => {
+  // 500 schedules each, bounded by count: 19 s of the 20 s default on that loaded box.
+  it("with no crash, exactly one starter takes it, and every refusal names that one", { timeout: SLOW_BOX_MS }, () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 2, max: 5 }).chain((n) => fc.tuple(fc.constant(n), picks(n, false))),
@@ -144,17 +149,23 @@ describe("a stale lock taken over by many starters at once", () => {
     );
   });
 
-  it("with starters crashing at any step, never two owners, and a later start takes a lock whose owner is gone", () => {
-    fc.assert(
-      fc.property(
-        fc.integer({ min: 2, max: 5 }).chain((n) => fc.tuple(fc.constant(n), picks(n, true))),
-        ([n, schedule]) => {
-          const { runs, late, owner } = race(n, schedule);
-          if (owner === runs.at(-1)) expect(late).toEqual({ ok: true });
-          else expect(late).toEqual({ ok: false, owner: { pid: 1000 + runs.indexOf(owner!), command: "starter" } });
-        },
-      ),
-      { numRuns: 500 },
-    );
-  });
+  it(
+    "with starters crashing at any step, never two owners, and a later start takes a lock whose owner is gone",
+    {
+      timeout: SLOW_BOX_MS,
+    },
+    () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 2, max: 5 }).chain((n) => fc.tuple(fc.constant(n), picks(n, true))),
+          ([n, schedule]) => {
+            const { runs, late, owner } = race(n, schedule);
+            if (owner === runs.at(-1)) expect(late).toEqual({ ok: true });
+            else expect(late).toEqual({ ok: false, owner: { pid: 1000 + runs.indexOf(owner!), command: "starter" } });
+          },
+        ),
+        { numRuns: 500 },
+      );
+    },
+  );
 });
