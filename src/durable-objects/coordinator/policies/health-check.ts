@@ -15,7 +15,7 @@
  *   tidy:   activity rows of ended jobs and alerts resolved over 30 days ago are dropped (≤ TIDY_PER_PASS each).
  * Runs from the cron sweep (ProductCoordinator `sweep`) and from the alarm when a threshold is due.
  */
-import { heartbeatHealth, isStuck, nextHeartbeatCrossing, stalledFrom } from "../../../core/health.ts";
+import { heartbeatHealth, isStuck, nextHeartbeatCrossing, stalledFrom, stuckAt } from "../../../core/health.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
 import type { Factory } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
@@ -65,7 +65,6 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
   checkFactories(tx, set, due);
 
   // Stuck: building jobs, oldest activity first.
-  const stuckMs = t.stuckAfterMinutes * MINUTE;
   const building = tx.sql
     .exec<{ id: string; title: string; holder: string | null; last: number }>(
       `SELECT j.id, json_extract(j.doc, '$.title') AS title, j.holder_factory_id AS holder, ${LAST_EVENT_SQL} AS last
@@ -83,7 +82,7 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
         subject: `job:${j.id}`,
         message: `job ${j.id} (${j.title}) is building with no event for ${min} min (threshold ${t.stuckAfterMinutes} min) on factory ${j.holder ?? "?"}`,
       });
-    } else due.push(j.last + stuckMs + 1);
+    } else due.push(stuckAt(j.last, t.stuckAfterMinutes));
   }
   const stuckRead = new Map(building.map((j) => [`job:${j.id}`, isStuck(j.last, tx.now, t.stuckAfterMinutes)]));
   for (const a of liveAlertsOf(tx.sql, "stuck", PER_CHECK))
