@@ -50,6 +50,15 @@ export function isStuck(lastEventAt: number, now: number, stuckAfterMinutes: num
   return now - lastEventAt > stuckAfterMinutes * MINUTE;
 }
 
+/**
+ * When a building job whose last event was at `lastEventAt` (ms) is stuck (`isStuck` holds from then on, not a ms
+ * before): the alarm's wake-up. `isStuck` is strict, so the threshold itself is one ms early — a pass woken there
+ * found nothing stuck and set the alarm again for the next ms.
+ */
+export function stuckAt(lastEventAt: number, stuckAfterMinutes: number): number {
+  return lastEventAt + stuckAfterMinutes * MINUTE + 1;
+}
+
 /** A queued job waiting since `queuedAt` (ms) is starving at `now`. */
 export function isStarving(queuedAt: number, now: number, starvingAfterMinutes: number): boolean {
   return now - queuedAt > starvingAfterMinutes * MINUTE;

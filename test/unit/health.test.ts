@@ -1,7 +1,7 @@
 // Health (core/health): a factory is degraded after 1 missed heartbeat and down after 3, with one interval of
 // grace for a late beat — the same rule core/lease gives the registry and router; stuck and starving thresholds
 // are strict "longer than", starving counted from when a wait began, else from when a retry's backoff ended, and
-// `starvingAt` is an instant from which it holds (property); a product stalls only while work waits, 2 × the expected interval after the later of
+// `starvingAt` and `stuckAt` are instants from which they hold (property); a product stalls only while work waits, 2 × the expected interval after the later of
 // its last finish and the oldest waiting work's arrival (property: never stalled with no work waiting), where work in
 // a retry's backoff arrives when its backoff ends: a product whose only work is in backoff is not stalled, and is
 // 2 × the interval after the backoff ends (property: stalled iff some job's own wait began 2 × the interval ago).
@@ -17,6 +17,7 @@ import {
   productHealth,
   starvingAt,
   starvingFrom,
+  stuckAt,
 } from "../../src/core/health.ts";
 import { factoryHealthAt, HEARTBEAT } from "../../src/core/lease.ts";
 
@@ -74,6 +75,18 @@ describe("stuck and starving", () => {
         const at = starvingAt(NOW, m);
         expect(isStarving(NOW, at + later, m)).toBe(true);
         expect(isStarving(NOW, at - 1, m)).toBe(false);
+      }),
+    );
+  });
+});
+
+describe("stuckAt", () => {
+  it("names an instant from which the job is stuck, and not before it (thresholds as settings allow them)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 * 24 * 60 }), fc.integer({ min: 0, max: 60 * MIN }), (m, later) => {
+        const at = stuckAt(NOW, m);
+        expect(isStuck(NOW, at + later, m)).toBe(true);
+        expect(isStuck(NOW, at - 1, m)).toBe(false);
       }),
     );
   });

@@ -15,7 +15,7 @@
  *   tidy:   activity rows of ended jobs and alerts resolved over 30 days ago are dropped (≤ TIDY_PER_PASS each).
  * Runs from the cron sweep (ProductCoordinator `sweep`) and from the alarm when a threshold is due.
  */
-import { heartbeatHealth, isStuck, nextHeartbeatCrossing, stalledFrom } from "../../../core/health.ts";
+import { heartbeatHealth, isStuck, nextHeartbeatCrossing, stalledFrom, stuckAt } from "../../../core/health.ts";
 import { HEARTBEAT } from "../../../core/lease.ts";
 import type { Factory } from "../../../core/model.ts";
 import { execute } from "../../sql-statements.ts";
@@ -35,6 +35,9 @@ const MINUTE = 60_000;
 const RESOLVED_KEPT_MS = 30 * 24 * 60 * MINUTE;
 /** Bookkeeping rows tidied per pass: bounded like the checks. */
 const TIDY_PER_PASS = 500;
+
+/** A building job's last event (ms): its `job_activity` row (alias `a`), else its last change (alias `j`). */
+const LAST_EVENT_SQL = "COALESCE(a.at, json_extract(j.doc, '$.updatedAt'))";
 
 export { healthDue, nextHealthAt } from "./health-deadline.ts";
 
@@ -62,11 +65,9 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
   checkFactories(tx, set, due);
 
   // Stuck: building jobs, oldest activity first.
-  const stuckMs = t.stuckAfterMinutes * MINUTE;
   const building = tx.sql
     .exec<{ id: string; title: string; holder: string | null; last: number }>(
-      `SELECT j.id, json_extract(j.doc, '$.title') AS title, j.holder_factory_id AS holder,
-              COALESCE(a.at, json_extract(j.doc, '$.updatedAt')) AS last
+      `SELECT j.id, json_extract(j.doc, '$.title') AS title, j.holder_factory_id AS holder, ${LAST_EVENT_SQL} AS last
          FROM jobs j LEFT JOIN job_activity a ON a.job_id = j.id
         WHERE j.stage = 'building' ORDER BY last LIMIT ${PER_CHECK}`,
     )
@@ -81,11 +82,11 @@ export function runHealthPass(tx: Tx, wsReady: ReadonlySet<string>): HealthPassR
         subject: `job:${j.id}`,
         message: `job ${j.id} (${j.title}) is building with no event for ${min} min (threshold ${t.stuckAfterMinutes} min) on factory ${j.holder ?? "?"}`,
       });
-    } else due.push(j.last + stuckMs + 1);
+    } else due.push(stuckAt(j.last, t.stuckAfterMinutes));
   }
   const stuckRead = new Map(building.map((j) => [`job:${j.id}`, isStuck(j.last, tx.now, t.stuckAfterMinutes)]));
   for (const a of liveAlertsOf(tx.sql, "stuck", PER_CHECK))
-    if (!(stuckRead.get(a.subject) ?? stillBuilding(tx, a.subject, building.length))) set(false, a);
+    if (!(stuckRead.get(a.subject) ?? stillStuck(tx, a.subject, t.stuckAfterMinutes, building.length))) set(false, a);
 
   // Starving: queued jobs, those whose clock started first (policies/health-starving), each with its waiting reason.
   checkStarving(tx, t.starvingAfterMinutes, PER_CHECK, wsReady, set, due);
@@ -181,11 +182,19 @@ export const TIDY_ALERTS_SQL = `DELETE FROM alerts WHERE id IN (
 
 /**
  * A live `stuck` alert whose job was not in this pass's page: it is kept only if the page was full (the job may
- * simply not have been read this time) and the job is still building; otherwise its condition cleared — the job
- * moved on.
+ * simply not have been read this time) and the job is still building AND still silent past the threshold; otherwise
+ * its condition cleared — the job moved on, or spoke again. "Still building" alone kept the alert of a job that
+ * reported progress once a hundred others built: its new activity sorts it out of the page, so it was never read
+ * again, and the product stayed `degraded` on a stuck alert until the job left `building`.
  */
-function stillBuilding(tx: Tx, subject: string, read: number): boolean {
+function stillStuck(tx: Tx, subject: string, stuckAfterMinutes: number, read: number): boolean {
   if (read < PER_CHECK) return false;
-  const id = subject.slice("job:".length);
-  return tx.sql.exec("SELECT 1 FROM jobs WHERE id = ? AND stage = 'building'", id).toArray().length > 0;
+  const row = tx.sql
+    .exec<{ last: number }>(
+      `SELECT ${LAST_EVENT_SQL} AS last FROM jobs j LEFT JOIN job_activity a ON a.job_id = j.id
+        WHERE j.id = ? AND j.stage = 'building'`,
+      subject.slice("job:".length),
+    )
+    .toArray()[0];
+  return row !== undefined && isStuck(row.last, tx.now, stuckAfterMinutes);
 }

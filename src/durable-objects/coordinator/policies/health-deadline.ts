@@ -4,13 +4,14 @@
  *
  * A pass notes the next threshold it can see ahead. A job that starts building after that pass could turn
  * `stuck` before it — with a short `health.stuckAfterMinutes` the alert would wait for the cron's next minute —
- * so entering `building` brings the noted instant forward to `now + stuckAfterMinutes` when that is sooner.
+ * so entering `building` brings the noted instant forward to when it would be stuck (core/health `stuckAt`), if
+ * that is sooner.
  * This module imports nothing from jobs/, so jobs/rows can call it without an import cycle.
  */
+import { stuckAt } from "../../../core/health.ts";
 import { deleteMeta, getMeta, getSettings, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 
-const MINUTE = 60_000;
 export const NEXT_KEY = "health_next_at";
 
 /** Whether the alarm should run a pass now: a noted threshold is due at `now` (ms). */
@@ -33,7 +34,8 @@ export function setNextHealthAt(sql: SqlStorage, at: number | undefined): void {
 
 /** A job entered `building` at `tx.now`: the alarm must wake by the time it could be stuck. */
 export function noteBuildingStarted(tx: Tx): void {
-  const at = tx.now + getSettings(tx.sql).health.stuckAfterMinutes * MINUTE;
+  // Its move to building is its last event (jobs/rows writes the activity at tx.now).
+  const at = stuckAt(tx.now, getSettings(tx.sql).health.stuckAfterMinutes);
   const noted = nextHealthAt(tx.sql);
   if (noted === undefined || at < noted) setMeta(tx.sql, NEXT_KEY, String(at));
 }
