@@ -82,6 +82,14 @@ export function budgetView(root, live) {
     h("button", { type: "submit", class: "primary", id: "budget-save" }, "Set budget"),
   );
 
+  /** The operator has changed a field of the set form since it was last saved (or shown): see `draw`. */
+  let drafted = false;
+  const draft = () => {
+    drafted = true;
+  };
+  form.addEventListener("input", draft);
+  form.addEventListener("change", draft);
+
   /**
    * After each canvas draw, what the chart holds goes on its element as data attributes: the spend it plots, the
    * levels of the two lines and the canvas rows (device px) they were drawn on, and the plot area's columns. The
@@ -130,9 +138,14 @@ export function budgetView(root, live) {
     state.dataset.state = b.state;
     period.textContent = `per ${b.period}, ${new Date(b.periodStart).toISOString().slice(0, 16)}Z → ${new Date(b.periodEnd).toISOString().slice(0, 16)}Z · warns at ${warnText} · at 100 %: ${b.onExhausted}`;
     arm();
-    periodIn.value = b.period;
-    if (document.activeElement !== ceilingIn) ceilingIn.value = String(b.ceilingUsd);
-    modeIn.value = b.onExhausted;
+    // The form shows the budget as set until the operator changes a field: from then on it is their draft, which a
+    // poll must not overwrite — it did, every 5 s, so a mode chosen (stop) or a ceiling typed and tabbed away from
+    // reverted to the server's before Set budget was pressed, and the save sent the old values back ("Budget saved.").
+    if (!drafted) {
+      periodIn.value = b.period;
+      if (document.activeElement !== ceilingIn) ceilingIn.value = String(b.ceilingUsd);
+      modeIn.value = b.onExhausted;
+    }
     const data = chartData(b, Date.now());
     if (chart) {
       chart.setData(data);
@@ -191,6 +204,7 @@ export function budgetView(root, live) {
       generation++;
       const b = await api(live.session, path, { method, ...(body ? { body } : {}) });
       if (!alive) return;
+      if (method === "PUT") drafted = false; // saved: the form shows the budget as it now is, and follows it again
       draw(b);
       showError(status);
       status.textContent = say(b) ?? done;

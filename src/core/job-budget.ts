@@ -74,9 +74,11 @@ export function jobOverrun(
   startedAt: number,
   now: number,
 ): JobOverrun | undefined {
-  const cost = insights?.costUsd ?? 0;
   // In whole micro-dollars: ten reports of $0.10 sum to 0.9999999999999999 in floating point, one of 1.1 to 1.1000…1.
-  if (budget.usd !== undefined && Math.round(cost * 1e6) > Math.round(budget.usd * 1e6)) {
+  // `used` too (the event's figure): the runs' marks summed, $0.10 + $0.20, read 0.30000000000000004 where $0.30
+  // was charged.
+  const cost = fromMicros(toMicros(insights?.costUsd ?? 0));
+  if (budget.usd !== undefined && toMicros(cost) > toMicros(budget.usd)) {
     return {
       limit: "usd",
       used: cost,

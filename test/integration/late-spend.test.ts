@@ -84,6 +84,36 @@ describe("a report fenced after its lease was lost", () => {
     expect(charged[0]!.detail).toMatchObject({ factoryId: f.factoryId, leaseEpoch: lease.leaseEpoch, addedUsd: 8 });
   });
 
+  it("says what the job used to the micro-dollar: two runs' $0.10 + $0.20 is 0.3 in the event and the audit", async () => {
+    const product = "late-spend-micros";
+    const f = await enroll(product, "f");
+    const job = await submit(product, { title: "two runs", budget: { usd: 0.25 }, maxAttempts: 5 });
+    const requeue = () => api("POST", `${P(product)}/jobs/${job.id}/actions/requeue`, { token: ADMIN, json: {} });
+    const first = (await claim(product, f.token)).body.lease;
+    const spent = { leaseEpoch: first.leaseEpoch, stage: "building", insights: { costUsd: 0.1 } };
+    expect((await patch(product, f.token, job.id, spent)).body.stage).toBe("building");
+    expect((await requeue()).status).toBe(200); // an operator's: no exclusion, the same factory claims the next run
+    const second = (await claim(product, f.token)).body.lease;
+    expect((await requeue()).status).toBe(200);
+    const late = { leaseEpoch: second.leaseEpoch, insights: { costUsd: 0.2 } };
+    expect((await patch(product, f.token, job.id, late)).body.code).toBe("fenced");
+    expect(0.1 + 0.2).not.toBe(0.3); // the runs' marks summed in floats
+    const events = await until(
+      () => eventsOf(product, job.id, 1),
+      (e) => e.some((x) => x.type === "job.budget_exceeded"),
+    );
+    expect(events.find((e) => e.type === "job.budget_exceeded")?.data).toMatchObject({ used: 0.3, max: 0.25 });
+    type Audit = { items: Array<{ action: string; detail: { job?: { costUsd: number } } }> };
+    const audit = await until(
+      () => api<Audit>("GET", `${P(product)}/history?kind=audit&jobId=${job.id}`, { token: ADMIN }),
+      (r) => r.body.items?.some((i) => i.action === "spend.fenced_report"),
+    );
+    expect(audit.body.items.find((i) => i.action === "spend.fenced_report")?.detail.job).toEqual({
+      costUsd: 0.3,
+      tokens: 0,
+    });
+  });
+
   it("brings a requeued job to exactly its budget: within it, but nothing left to run on, so it ends now", async () => {
     const product = "late-spend-exact";
     const f = await enroll(product, "f");

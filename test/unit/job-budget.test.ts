@@ -31,6 +31,12 @@ describe("jobOverrun", () => {
     expect(jobOverrun({ usd: 1 }, { costUsd: 1.000001 }, 0, 0)?.limit).toBe("usd");
   });
 
+  it("gives what was used to the micro-dollar: the runs' marks summed in floats are not the figure", () => {
+    const runs = 0.1 + 0.2; // two runs' marks, as the coordinator sums them
+    expect(runs).not.toBe(0.3);
+    expect(jobOverrun({ usd: 0.25 }, { costUsd: runs }, 0, 0)).toMatchObject({ limit: "usd", used: 0.3, max: 0.25 });
+  });
+
   it("says a sub-cent overrun in sub-cent amounts, not $0.00 exceeds $0.00", () => {
     expect(jobOverrun({ usd: 0.005 }, { costUsd: 0.0061 }, 0, 0)?.message).toBe(
       "cost $0.0061 exceeds the job budget $0.005",

@@ -26,6 +26,7 @@
  *           `endIfSpent`).
  */
 
+import { fromMicros, toMicros } from "../../../core/budget.ts";
 import { DomainError, FencedError } from "../../../core/errors.ts";
 import { jobOverrun, reportTokens } from "../../../core/job-budget.ts";
 import type { Insights, Job, Stage } from "../../../core/model.ts";
@@ -96,7 +97,9 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
     seen.tokens,
   );
   if (run.ended_at !== null) raiseClosedRunCost(tx, run.doc, seen.costUsd);
-  const spent = jobSpendMarks(tx.sql, job.id);
+  const marks = jobSpendMarks(tx.sql, job.id);
+  // The runs' marks summed in floats, to the micro-dollar every sum is kept in ($0.10 + $0.20 is 0.30000000000000004).
+  const spent = { costUsd: fromMicros(toMicros(marks.costUsd)), tokens: marks.tokens };
   // Wall time is not judged here: the lost run's clock stopped with its lease (a live lease's renewals judge it).
   const overrun = jobOverrun(
     { usd: job.budget?.usd, tokens: job.budget?.tokens },

@@ -1,0 +1,76 @@
+// The budget page's set form keeps what the operator changed while the page polls, in Debian Chromium against the
+// real local server: a mode chosen (stop) and a ceiling typed and tabbed away from survive a poll that redraws the
+// page (an operator's pause made through the API), and Set budget sends them. Every 5 s poll wrote the server's
+// period, ceiling and mode back into the form, so the save sent the old values back and still said "Budget saved."
+// — an operator who chose `stop` kept `pause`, and one who lowered the ceiling kept the old one. Once saved, the
+// form follows the server again.
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
+
+const PRODUCT = "budget-form";
+/** A server answer or the page's next poll on a busy two-core machine; never a delay. */
+const SOON = { timeout: 20_000 };
+
+interface Budget {
+  period: string;
+  ceilingUsd: number;
+  onExhausted: string;
+  state: string;
+}
+
+describe("dashboard: the budget page's set form under its polls", () => {
+  let h: Harness;
+  let browser: Browser;
+  const api = adminApi(() => h.url, PRODUCT);
+
+  beforeAll(async () => {
+    h = await startHarness();
+    await api("PUT", "/budget", { period: "day", ceilingUsd: 100, onExhausted: "pause" });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it("keeps the operator's draft through a poll and saves it; then follows the server again", async () => {
+    const { context, page, errors } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/budget`);
+    const state = page.locator("[data-testid=budget-state]");
+    const ceiling = page.locator("#budget-set-ceiling");
+    const mode = page.locator("#budget-set-mode");
+    const period = page.locator("#budget-set-period");
+    await expect.poll(() => state.getAttribute("data-state"), SOON).toBe("ok");
+    expect(await ceiling.inputValue()).toBe("100");
+
+    // The operator's draft: a week, stop, $10 — the ceiling typed, then focus moved on (to the mode).
+    await period.selectOption("week");
+    await ceiling.fill("10");
+    await mode.focus();
+    await mode.selectOption("stop");
+    // Something changes on the server; the page's next poll draws it.
+    await api("POST", "/budget/pause");
+    await expect.poll(() => state.getAttribute("data-state"), SOON).toBe("paused");
+    expect([await period.inputValue(), await ceiling.inputValue(), await mode.inputValue()]).toEqual([
+      "week",
+      "10",
+      "stop",
+    ]);
+
+    await page.locator("#budget-save").click();
+    await expect.poll(() => page.locator("[data-testid=budget-status]").textContent(), SOON).toBe("Budget saved.");
+    expect(await api<Budget>("GET", "/budget")).toMatchObject({ period: "week", ceilingUsd: 10, onExhausted: "stop" });
+
+    // Saved: the form follows the server again — another operator's change reaches it at the next poll.
+    await api("PUT", "/budget", { period: "month", ceilingUsd: 40, onExhausted: "pause" });
+    await expect.poll(() => ceiling.inputValue(), SOON).toBe("40");
+    expect([await period.inputValue(), await mode.inputValue()]).toEqual(["month", "pause"]);
+
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});
