@@ -202,7 +202,9 @@ export interface BudgetRule {
  * start, spend, burndown and overrun. A new period starts at the boundary holding `now` and CARRIES the spend over:
  * what was spent cannot be recounted for the new period (runs are not kept here with their times), and starting
  * from zero let an operator erase the spend, or lift an exhaustion pause, by switching day → week → day. Carried
- * spend counts until the new period's boundary: a shorter period may be over-charged until then, never under.
+ * spend counts until the new period's boundary: a shorter period may be over-charged until then. A period that began
+ * before the carried spend's count did (day → week on a Wednesday, day or week → month, month → a week begun in the
+ * previous month) is under-charged by what was spent in it before that count began: those runs are not here.
  * The burndown is kept when the new period holds the old one (its points are inside it), else starts at the carry.
  * An overrun ends: it was granted for a period that is no longer the rule.
  */

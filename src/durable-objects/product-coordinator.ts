@@ -39,6 +39,7 @@ import { withWaitingReason, withWaitingReasons } from "./coordinator/jobs/waitin
 import { findDeadLetter, forgetRedriven, type Redriven } from "./coordinator/outbox/dead-letter-redrive.ts";
 import { keepDeadLetters, listDeadLetters, type StoredDeadLetter } from "./coordinator/outbox/dead-letters.ts";
 import { wantFeed } from "./coordinator/outbox/feed-wanted.ts";
+import { currentBudget } from "./coordinator/policies/budget.ts";
 import { runHealthPass } from "./coordinator/policies/health-check.ts";
 import { RoutingRpc } from "./coordinator/rpc/routing.ts";
 import { queueVersion } from "./coordinator/runtime/meta.ts";
@@ -202,15 +203,17 @@ export class ProductCoordinator extends RoutingRpc {
   }
 
   /**
-   * Idempotent sweep: expire lapsed leases (in case an alarm was lost), run the health pass, close
+   * Idempotent sweep: expire lapsed leases and roll the budget's period over (in case an alarm was lost: else an
+   * exhaustion pause outlived its period until something read the budget), run the health pass, close
    * sockets of factories silent for 3 heartbeat intervals, ship the outbox,
    * re-arm the alarm and run a dispatch pass.
    */
   async sweep(productId: string) {
-    const outcome = await this.units.run(productId, (tx) => ({
-      expired: expireDue(tx),
-      health: runHealthPass(tx, this.link.workReadyIds()),
-    }));
+    const outcome = await this.units.run(productId, (tx) => {
+      const expired = expireDue(tx);
+      currentBudget(tx); // as the alarm does at the boundary (runtime/composition)
+      return { expired, health: runHealthPass(tx, this.link.workReadyIds()) };
+    });
     const closed = this.link.closeStale();
     // Throttled, so a pass that throws is logged: thrown here, it skipped the delivery and the re-arm below — the
     // safety net itself — at every sweep for as long as the pass kept failing.

@@ -221,6 +221,30 @@ describe("rollover at the UTC boundary", () => {
   });
 });
 
+describe("rollover when the boundary's alarm was lost", () => {
+  it("by the cron sweep: the safety net rolls the period over and lifts an exhaustion pause", async () => {
+    const product = "budget-rollover-sweep";
+    expect((await put(product, { period: "day", ceilingUsd: 1, onExhausted: "pause" })).status).toBe(200);
+    const f = await enroll(product, "f", [], 2);
+    const a = await submit(product, { title: "a" });
+    const lease = (await claim(product, f.token)).body;
+    await report(product, f.token, a.id, lease.lease.leaseEpoch, 2);
+    await ageBudget(product, 1);
+    const stub = env.COORDINATOR.getByName(product);
+    // Lost: the alarm the boundary armed never runs (a deploy, a storage fault); only the minute's cron does.
+    await runInDurableObject(stub, (_i, s) => s.storage.deleteAlarm());
+    await stub.sweep(product);
+    const stored = await runInDurableObject(stub, (_i, s) => ({
+      doc: JSON.parse(s.storage.sql.exec<{ doc: string }>("SELECT doc FROM budget").one().doc),
+    }));
+    // Read from storage, not through GET (a read rolls over by itself): the sweep did it, and dispatch runs again.
+    expect(stored.doc).toMatchObject({ spentUsd: 0 });
+    expect(stored.doc.exhausted).toBeUndefined();
+    const b = await submit(product, { title: "b" });
+    expect((await claim(product, f.token)).body.job.id).toBe(b.id);
+  });
+});
+
 describe("the budget alerts' texts", () => {
   it("say a small budget's amounts with the digits that tell them apart (R2: 'spent $0.03 of $0.03' while under)", async () => {
     const product = "budget-cents";
