@@ -69,10 +69,15 @@ export type Outcome =
   | { index: number; idempotencyKey: string; status: "queued" | "exists"; jobId?: string }
   | { index: number; status: number; code: string; detail: string; idempotencyKey?: string };
 
-/** An outcome as the batch's record keeps it (coordinator/jobs/batches): the key's request hash beside it. */
-export function batchRecord(o: Outcome, hashes: ReadonlyMap<string, string>): BatchItemRecord {
+/**
+ * An outcome as the batch's record keeps it (coordinator/jobs/batches), with its own request's hash (`hashOf`: item
+ * index → hash). Its own, not the hash its key was first queued with: an item refused because an earlier item of the
+ * batch holds its key for another request recorded that item's hash, and so read as the same request — which the
+ * consumer's redelivery check (jobs/batches `rejectedBefore`) would take for a refusal of the queued item.
+ */
+export function batchRecord(o: Outcome, hashOf: ReadonlyMap<number, string>): BatchItemRecord {
   const key = o.idempotencyKey;
-  const hash = key === undefined ? undefined : hashes.get(key);
+  const hash = key === undefined ? undefined : hashOf.get(o.index);
   const named = { index: o.index, ...(key !== undefined ? { key } : {}), ...(hash ? { hash } : {}) };
   if (o.status === "queued" || o.status === "exists") {
     return { ...named, status: o.status, ...("jobId" in o && o.jobId ? { jobId: o.jobId } : {}) };

@@ -47,9 +47,11 @@ bulk.post("/jobs:batch", async (c) => {
   const base = { kind: "submit" as const, productId, actor: actorOf(principal), origin: batchOrigin(batchId) };
   const outcomes: Outcome[] = [];
   const fresh = new Map<string, { index: number; hash: string; input: SubmitInput }>();
+  const hashOf = new Map<number, string>(); // item index → its own request's hash, for the batch's record
   parsed.data.items.forEach((item, index) => {
     try {
       const { key, hash, input: full } = checkBatchItem(item, index, keyOfBatch, maxItemBytes(base));
+      hashOf.set(index, hash);
       const twin = fresh.get(key);
       if (twin && twin.hash !== hash) {
         const detail = `idempotency key "${key}" is used by item ${twin.index} of this batch for a different request`;
@@ -96,13 +98,12 @@ bulk.post("/jobs:batch", async (c) => {
   // Recorded before any item is queued: the queue may hand the first messages to its consumer while later ones are
   // still being sent, and a refusal it meets (coordinator/jobs/batches `rejectQueuedItems`) must find its item's row.
   // The batch id the client gets can be read at once (GET …/batches/{batchId}).
-  const hashes = new Map([...fresh].map(([key, e]) => [key, e.hash]));
   const coordinator = c.get("coordinator");
   await unwrap(
     coordinator.recordBatch(
       productId,
       batchId,
-      decided.map((o) => batchRecord(o, hashes)),
+      decided.map((o) => batchRecord(o, hashOf)),
     ),
   );
   const failed = await enqueue(c.env, chunkForQueue(base, toQueue));
@@ -119,7 +120,7 @@ bulk.post("/jobs:batch", async (c) => {
       coordinator.rejectBatchItems(
         productId,
         batchId,
-        unsent.map((o) => batchRecord(o, hashes)),
+        unsent.map((o) => batchRecord(o, hashOf)),
       ),
     );
   }
