@@ -9,6 +9,7 @@
  */
 
 import type { z } from "zod";
+import { clipUtf8 } from "../core/bytes.ts";
 import { DomainError, unwrap } from "../core/errors.ts";
 import { parseManifest, validateManifest } from "../core/manifest.ts";
 import type { BatchItem } from "../shared/api.ts";
@@ -86,13 +87,20 @@ export function batchRecord(o: Outcome, hashOf: ReadonlyMap<number, string>): Ba
   return { ...named, status: "rejected", code: "code" in o ? o.code : "rejected" };
 }
 
-/** A DomainError as an item's refusal: its status, code and detail, and the key it names if any. */
+/**
+ * 1 KiB of UTF-8: the most of a refused item's detail the batch answer carries. Room for a conflict naming an
+ * 800-byte key; a manifest's refusal echoes up to 20 issues of 256 bytes each (core/bytes ISSUES_ECHOED), and 10,000
+ * items of those made a 2 MB batch answer 45 MB, built whole in the Worker's memory. The first problem is kept.
+ */
+export const MAX_ITEM_DETAIL_BYTES = 1024;
+
+/** A DomainError as an item's refusal: its status, code and detail (clipped), and the key it names if any. */
 export function refusal(err: DomainError): { status: number; code: string; detail: string; idempotencyKey?: string } {
   const key = err.details?.idempotencyKey;
   return {
     status: err.status,
     code: err.code,
-    detail: err.message,
+    detail: clipUtf8(err.message, MAX_ITEM_DETAIL_BYTES),
     ...(typeof key === "string" ? { idempotencyKey: key } : {}),
   };
 }
