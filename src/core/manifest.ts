@@ -5,7 +5,7 @@
  * hand-written (no dependency) and small on purpose: what it accepts is listed on `parseYamlSubset`, anything else is
  * a line-numbered error rather than a guess.
  */
-import { clipUtf8, fitsUtf8, hasLoneSurrogate, ISSUES_ECHOED } from "./bytes.ts";
+import { clipUtf8, fitsUtf8, hasLoneSurrogate, ISSUES_ECHOED, truncateUtf8 } from "./bytes.ts";
 import { DomainError } from "./errors.ts";
 import {
   BudgetSchema,
@@ -88,7 +88,8 @@ function parseMap(parent: string, where: Map<string, number>, rows: Row[]): Reco
   const map = new Map<string, Value>();
   for (const { text, n, block } of rows) {
     const m = KEY_LINE.exec(text);
-    if (!m) fail(n, parent, `expected "${parent ? "name" : "key"}: value", got "${text.slice(0, 40)}"`); // 40: enough to spot the line
+    // 40 bytes: enough to spot the line; cut between characters (a cut by UTF-16 units split an emoji in half).
+    if (!m) fail(n, parent, `expected "${parent ? "name" : "key"}: value", got "${truncateUtf8(text, 40)}"`);
     const key = m[1]!;
     const path = parent ? `${parent}.${key}` : key;
     if (map.has(key)) fail(n, path, `duplicate key (first on line ${where.get(path)})`);

@@ -9,17 +9,19 @@
  */
 
 import type { z } from "zod";
+import { clipUtf8 } from "../core/bytes.ts";
 import { DomainError, unwrap } from "../core/errors.ts";
 import { parseManifest, validateManifest } from "../core/manifest.ts";
 import type { BatchItem } from "../shared/api.ts";
 import type { BatchItemRecord } from "../shared/api-batches.ts";
 import type { SubmitInput } from "../shared/coordinator-rpc.ts";
-import { requestHash } from "../shared/request-hash.ts";
+import { keyConflict, requestHash } from "../shared/request-hash.ts";
 import type { AppEnv } from "./auth.ts";
 import { assertJsonWithin } from "./validate.ts";
 
-/** An item that passed: its key, the SHA-256 of its normalised request, and the submission to queue. */
+/** An item that passed: its index, key, the SHA-256 of its normalised request, and the submission to queue. */
 export interface CheckedItem {
+  index: number;
   key: string;
   hash: string;
   input: SubmitInput;
@@ -61,7 +63,7 @@ export function checkBatchItem(
     input.manifest.idempotencyKey ?? (batchKey !== undefined ? `batch:${batchKey}:${index}` : `content:${hash}`);
   const full = { manifest: { ...input.manifest, idempotencyKey: key }, bodyMd: input.bodyMd };
   assertJsonWithin(`item ${index}`, full, maxBytes);
-  return { key, hash, input: full };
+  return { index, key, hash, input: full };
 }
 
 /** One item's fate, as the batch answer reports it. */
@@ -69,10 +71,15 @@ export type Outcome =
   | { index: number; idempotencyKey: string; status: "queued" | "exists"; jobId?: string }
   | { index: number; status: number; code: string; detail: string; idempotencyKey?: string };
 
-/** An outcome as the batch's record keeps it (coordinator/jobs/batches): the key's request hash beside it. */
-export function batchRecord(o: Outcome, hashes: ReadonlyMap<string, string>): BatchItemRecord {
+/**
+ * An outcome as the batch's record keeps it (coordinator/jobs/batches), with its own request's hash (`hashOf`: item
+ * index → hash). Its own, not the hash its key was first queued with: an item refused because an earlier item of the
+ * batch holds its key for another request recorded that item's hash, and so read as the same request — which the
+ * consumer's redelivery check (jobs/batches `rejectedBefore`) would take for a refusal of the queued item.
+ */
+export function batchRecord(o: Outcome, hashOf: ReadonlyMap<number, string>): BatchItemRecord {
   const key = o.idempotencyKey;
-  const hash = key === undefined ? undefined : hashes.get(key);
+  const hash = key === undefined ? undefined : hashOf.get(o.index);
   const named = { index: o.index, ...(key !== undefined ? { key } : {}), ...(hash ? { hash } : {}) };
   if (o.status === "queued" || o.status === "exists") {
     return { ...named, status: o.status, ...("jobId" in o && o.jobId ? { jobId: o.jobId } : {}) };
@@ -80,15 +87,80 @@ export function batchRecord(o: Outcome, hashes: ReadonlyMap<string, string>): Ba
   return { ...named, status: "rejected", code: "code" in o ? o.code : "rejected" };
 }
 
-/** A DomainError as an item's refusal: its status, code and detail, and the key it names if any. */
+/**
+ * 1 KiB of UTF-8: the most of a refused item's detail the batch answer carries. Room for a conflict naming an
+ * 800-byte key; a manifest's refusal echoes up to 20 issues of 256 bytes each (core/bytes ISSUES_ECHOED), and 10,000
+ * items of those made a 2 MB batch answer 45 MB, built whole in the Worker's memory. The first problem is kept.
+ */
+export const MAX_ITEM_DETAIL_BYTES = 1024;
+
+/** A DomainError as an item's refusal: its status, code and detail (clipped), and the key it names if any. */
 export function refusal(err: DomainError): { status: number; code: string; detail: string; idempotencyKey?: string } {
   const key = err.details?.idempotencyKey;
   return {
     status: err.status,
     code: err.code,
-    detail: err.message,
+    detail: clipUtf8(err.message, MAX_ITEM_DETAIL_BYTES),
     ...(typeof key === "string" ? { idempotencyKey: key } : {}),
   };
+}
+
+/** An item's key and request hash as one map key: the route's decisions are per request under a key. */
+export const pairOf = (key: string, hash: string): string => `${hash}:${key}`;
+
+/**
+ * What the coordinator's keys say of the batch's checked items, asked once per distinct request under each key
+ * (`checkKeys`). Per key: a request whose job exists is answered with it (`exists`); every other request under that
+ * key is the 409 naming that job, as is every one under a key another request's job holds; under a key no job holds
+ * yet, the first request goes on (`unknown`, to be queued) and any other is the 409 naming that first item. All of a
+ * key's requests are asked, not only its first item's: when the first was a changed one, the job's own request later
+ * in the batch was refused as "used by item 0", though its job existed.
+ * @returns `known`: pairOf(key, hash) → outcome; `unknown`: key → the request to queue
+ */
+export async function judgeKeys(
+  coordinator: AppEnv["Variables"]["coordinator"],
+  productId: string,
+  checked: readonly CheckedItem[],
+): Promise<{ known: Map<string, Outcome>; unknown: Map<string, { index: number; input: SubmitInput }> }> {
+  const firsts = new Map<string, CheckedItem>(); // pairOf → its first item
+  for (const c of checked) if (!firsts.has(pairOf(c.key, c.hash))) firsts.set(pairOf(c.key, c.hash), c);
+  const asked = [...firsts.values()];
+  const verdicts =
+    asked.length === 0
+      ? []
+      : await unwrap(
+          coordinator.checkKeys(
+            productId,
+            asked.map(({ key, hash }) => ({ key, hash })),
+          ),
+        );
+  const holder = new Map<string, string>(); // key → the job holding it
+  asked.forEach((c, i) => {
+    const v = verdicts[i];
+    if (v && v.verdict !== "new") holder.set(c.key, v.jobId);
+  });
+  const known = new Map<string, Outcome>();
+  const unknown = new Map<string, { index: number; input: SubmitInput }>();
+  const firstOfKey = new Map<string, CheckedItem>();
+  asked.forEach((c, i) => {
+    const jobId = holder.get(c.key);
+    const pair = pairOf(c.key, c.hash);
+    if (verdicts[i]?.verdict === "exists") {
+      known.set(pair, { index: c.index, idempotencyKey: c.key, status: "exists", jobId: verdicts[i].jobId });
+    } else if (jobId !== undefined) {
+      known.set(pair, { index: c.index, ...refusal(keyConflict(c.key, jobId)) });
+    } else {
+      const first = firstOfKey.get(c.key);
+      if (!first) {
+        firstOfKey.set(c.key, c);
+        unknown.set(c.key, { index: c.index, input: c.input });
+        return;
+      }
+      const detail = `idempotency key "${c.key}" is used by item ${first.index} of this batch for a different request`;
+      known.set(pair, { index: c.index, ...refusal(new DomainError("conflict", detail, { idempotencyKey: c.key })) });
+    }
+  });
+  return { known, unknown };
 }
 
 /**

@@ -20,10 +20,18 @@ import { Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { validateManifest } from "../../core/manifest.ts";
 import { BatchBody, DerivedKeyHeader, EntityId, TrackerIngestBody } from "../../shared/api.ts";
-import type { SubmitInput } from "../../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../../shared/request-hash.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { batchRecord, checkBatchItem, type Outcome, refusal, refusedByRefs } from "../bulk-items.ts";
+import {
+  batchRecord,
+  type CheckedItem,
+  checkBatchItem,
+  judgeKeys,
+  type Outcome,
+  pairOf,
+  refusal,
+  refusedByRefs,
+} from "../bulk-items.ts";
 import { fromZod } from "../problem.ts";
 import {
   batchOrigin,
@@ -46,63 +54,42 @@ bulk.post("/jobs:batch", async (c) => {
   const batchId = crypto.randomUUID();
   const base = { kind: "submit" as const, productId, actor: actorOf(principal), origin: batchOrigin(batchId) };
   const outcomes: Outcome[] = [];
-  const fresh = new Map<string, { index: number; hash: string; input: SubmitInput }>();
+  const checked: CheckedItem[] = [];
+  const hashOf = new Map<number, string>(); // item index → its own request's hash, for the batch's record
   parsed.data.items.forEach((item, index) => {
     try {
-      const { key, hash, input: full } = checkBatchItem(item, index, keyOfBatch, maxItemBytes(base));
-      const twin = fresh.get(key);
-      if (twin && twin.hash !== hash) {
-        const detail = `idempotency key "${key}" is used by item ${twin.index} of this batch for a different request`;
-        throw new DomainError("conflict", detail, { idempotencyKey: key });
-      }
-      if (!twin) fresh.set(key, { index, hash, input: full });
-      outcomes.push({ index, idempotencyKey: key, status: "queued" });
+      const one = checkBatchItem(item, index, keyOfBatch, maxItemBytes(base));
+      hashOf.set(index, one.hash);
+      checked.push(one);
+      outcomes.push({ index, idempotencyKey: one.key, status: "queued" });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       outcomes.push({ index, ...refusal(err) });
     }
   });
-  // Keys the coordinator already knows first: the same request again answers with its job (README guarantee 6,
-  // as a single submit does) even when its deps or parent would refuse a new one now, and another request under a
-  // known key is refused 409. Asking the refs first turned a retried batch's created items into rejections.
-  const entries = [...fresh.entries()];
-  const verdicts =
-    entries.length === 0
-      ? []
-      : await unwrap(
-          c.get("coordinator").checkKeys(
-            productId,
-            entries.map(([key, e]) => ({ key, hash: e.hash })),
-          ),
-        );
-  const known = new Map<string, Outcome>();
-  const unknown = new Map<string, { index: number; input: SubmitInput }>();
-  entries.forEach(([key, e], i) => {
-    const v = verdicts[i] ?? { verdict: "new" };
-    if (v.verdict === "new") unknown.set(key, e);
-    else if (v.verdict === "exists")
-      known.set(key, { index: e.index, idempotencyKey: key, status: "exists", jobId: v.jobId });
-    else known.set(key, { index: e.index, ...refusal(keyConflict(key, v.jobId)) });
-  });
+  // Keys the coordinator already knows first (bulk-items `judgeKeys`): the same request again answers with its job
+  // (README guarantee 6, as a single submit does) even when its deps or parent would refuse a new one now, and another
+  // request under a known key is refused 409. Asking the refs first turned a retried batch's created items into
+  // rejections.
+  const { known, unknown } = await judgeKeys(c.get("coordinator"), productId, checked);
   // Only new items: those whose deps or parent rule them out now are refused here, not answered `queued` and
   // rejected later (refusedByRefs takes them out of `unknown`).
-  for (const [key, outcome] of await refusedByRefs(c.get("coordinator"), productId, unknown)) known.set(key, outcome);
+  const byRefs = await refusedByRefs(c.get("coordinator"), productId, unknown);
   const toQueue = [...unknown.values()].map((e) => e.input);
   const decided = outcomes.map((o): Outcome => {
     if (!("idempotencyKey" in o) || o.status !== "queued" || !o.idempotencyKey) return o;
-    const seen = known.get(o.idempotencyKey);
+    const seen = known.get(pairOf(o.idempotencyKey, hashOf.get(o.index) ?? "")) ?? byRefs.get(o.idempotencyKey);
     return seen ? { ...seen, index: o.index } : o;
   });
   // Recorded before any item is queued: the queue may hand the first messages to its consumer while later ones are
   // still being sent, and a refusal it meets (coordinator/jobs/batches `rejectQueuedItems`) must find its item's row.
   // The batch id the client gets can be read at once (GET …/batches/{batchId}).
-  const hashes = new Map([...fresh].map(([key, e]) => [key, e.hash]));
   const coordinator = c.get("coordinator");
   await unwrap(
     coordinator.recordBatch(
       productId,
       batchId,
-      decided.map((o) => batchRecord(o, hashes)),
+      decided.map((o) => batchRecord(o, hashOf)),
     ),
   );
   const failed = await enqueue(c.env, chunkForQueue(base, toQueue));
@@ -119,7 +106,7 @@ bulk.post("/jobs:batch", async (c) => {
       coordinator.rejectBatchItems(
         productId,
         batchId,
-        unsent.map((o) => batchRecord(o, hashes)),
+        unsent.map((o) => batchRecord(o, hashOf)),
       ),
     );
   }

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { truncateUtf8 } from "../../core/bytes.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { parseManifest, validateManifest } from "../../core/manifest.ts";
 import { ActionBody, ActionParam, EntityId, IdempotencyKeyHeader, JobListQuery } from "../../shared/api.ts";
@@ -47,11 +48,12 @@ function submitBody(raw: unknown): z.infer<typeof SubmitJobBody> {
   const form = object && ("markdown" in object ? MarkdownForm : "manifest" in object ? ManifestForm : undefined);
   const own = form?.safeParse(raw);
   if (own && !own.success) throw fromZod("body", own.error);
-  // At most 5 keys of 40 characters each: the answer echoes the caller's input, so it is bounded.
+  // At most 5 keys of 40 bytes each: the answer echoes the caller's input, so it is bounded — cut between characters
+  // (a cut by UTF-16 units split an emoji, and strict JSON parsers refuse the lone surrogate the answer then held).
   const keys = object
     ? Object.keys(object)
         .slice(0, 5)
-        .map((k) => k.slice(0, 40))
+        .map((k) => truncateUtf8(k, 40))
     : [];
   const got = object
     ? `an object with ${keys.length ? `keys ${keys.join(", ")}` : "no keys"}`

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS batch_items (
 );
 CREATE INDEX IF NOT EXISTS batch_items_by_created ON batch_items(created_at);
 CREATE INDEX IF NOT EXISTS batch_items_queued_by_key ON batch_items(key) WHERE status = 'queued';
+CREATE INDEX IF NOT EXISTS batch_items_rejected_by_key ON batch_items(key) WHERE status = 'rejected';
 `;
 
 /** Batches kept per product beyond the age cut-off's bound: 10,000 × up to 10,000 items is the worst case on disk. */
@@ -97,6 +98,30 @@ export function rejectQueuedItems(
       batchId,
     );
   }
+}
+
+/**
+ * The code item `key` of batch `batchId` was rejected with for good (any refusal but `unavailable`), if it was, for
+ * the request whose SHA-256 `hashOf()` gives — asked only when a row under the key is rejected, so a first delivery
+ * hashes nothing. jobs/submit `submitEach` refuses such an item again when the queue delivers its message again (at
+ * least once: a lost ack, a retry): the product may have changed so that it would pass now (its parent requeued, its
+ * dep requeued), and making its job then broke the batch's word — `rejected` is for good (shared/api-batches) — and
+ * made a second job for a client that had resubmitted the refused item another way. The hash tells this item from
+ * another request of its batch the route refused under the same key (409 `conflict`), which is no refusal of it.
+ */
+export function rejectedBefore(tx: Tx, batchId: string, key: string, hashOf: () => string): string | undefined {
+  const rows = tx.sql
+    .exec<{ hash: string | null; code: string | null }>(
+      `SELECT hash, code FROM batch_items INDEXED BY batch_items_rejected_by_key
+       WHERE key = ? AND status = 'rejected' AND batch_id = ?`,
+      key,
+      batchId,
+    )
+    .toArray()
+    .filter((r) => r.code !== "unavailable");
+  if (rows.length === 0) return undefined;
+  const hash = hashOf();
+  return rows.find((r) => r.hash === hash)?.code ?? undefined;
 }
 
 /**

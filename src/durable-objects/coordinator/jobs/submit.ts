@@ -27,7 +27,7 @@ import { depStages, recordDeps } from "../dag/dependents.ts";
 import { enqueueAudit, enqueueEvent, enqueueSnapshot } from "../outbox/records.ts";
 import { bumpQueueVersion } from "../runtime/meta.ts";
 import { newId, type Tx } from "../runtime/tx.ts";
-import { rejectQueuedItems } from "./batches.ts";
+import { rejectedBefore, rejectQueuedItems } from "./batches.ts";
 import { findKey, recordKey } from "./idempotency.ts";
 import { loadJob, saveJob } from "./rows.ts";
 
@@ -156,6 +156,14 @@ export function submitEach(tx: Tx, inputs: SubmitInput[], actor: string, batchId
       // A refusal here keeps what a submission already wrote, so a parent must not be half-made: POST /jobs it.
       const message = "children are not accepted in bulk: submit the parent through POST /jobs or …/children";
       return { ok: false as const, code: "validation_failed" as const, message, key: input.manifest.idempotencyKey };
+    }
+    const key = input.manifest.idempotencyKey;
+    // Delivered again (at least once) after this batch's record rejected it: refused again, never made now.
+    const before =
+      batchId !== undefined && key ? rejectedBefore(tx, batchId, key, () => requestHash(input)) : undefined;
+    if (before !== undefined) {
+      const message = `refused when this batch's message was first delivered (${before}): a rejected item stays so`;
+      return { ok: false as const, code: before as ErrorCode, message, key };
     }
     try {
       const { job, created } = submitJob(tx, input, actor);
