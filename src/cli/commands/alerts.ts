@@ -13,6 +13,8 @@ import { AlertIdParam } from "../../shared/api-alerts.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { assertIdShape, usageError } from "../errors.ts";
+import { checked } from "../read-answers.ts";
+import { AlertPageRead, AlertRead, HealthRead } from "../read-answers-ops.ts";
 import { formatAge, NONE, renderFields, renderTable } from "../table.ts";
 
 const STATES: readonly AlertState[] = ["open", "acknowledged", "resolved"];
@@ -36,7 +38,8 @@ async function readState(client: GigafactoryClient, state: AlertState): Promise<
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const q = { state, limit: PAGE, ...(cursor ? { cursor } : {}) };
-    const got = await call<{ alerts: Alert[]; nextCursor?: string }>(client, "GET", "/alerts", q);
+    const answer = await call<{ alerts: Alert[]; nextCursor?: string }>(client, "GET", "/alerts", q);
+    const got = checked(AlertPageRead, answer, "a page of alerts");
     alerts.push(...got.alerts);
     cursor = got.nextCursor;
     if (!cursor) return { alerts, more: false };
@@ -111,7 +114,11 @@ export const alertCommands: Command[] = [
           "an alert id (al_…)",
           "copy one from the ID column of `gigafactory alerts` (`--state resolved` lists the ended ones)",
         );
-        const alert = await call<Alert>(client, "POST", `/alerts/${encodeURIComponent(ack)}/ack`);
+        const alert = checked(
+          AlertRead,
+          await call<Alert>(client, "POST", `/alerts/${encodeURIComponent(ack)}/ack`),
+          "an alert",
+        );
         if (ctx.json) ctx.emit(alert);
         else ctx.print(`✔ acknowledged ${alert.id} (${alert.kind} ${alert.subject}) by ${alert.acknowledgedBy ?? "?"}`);
         return 0;
@@ -143,7 +150,7 @@ export const alertCommands: Command[] = [
     summary: "the product's health: healthy, degraded or stalled, with factories, the queue and open alerts",
     options: {},
     async run(ctx) {
-      const h = await call<ProductHealthView>(ctx.client(), "GET", "/health");
+      const h = checked(HealthRead, await call<ProductHealthView>(ctx.client(), "GET", "/health"), "a health summary");
       if (ctx.json) ctx.emit(h);
       else ctx.print(formatHealth(h, ctx.io.now()));
       return 0;

@@ -7,6 +7,8 @@
  */
 import type { BatchItemView, BatchView } from "../../shared/api-batches.ts";
 import type { Command } from "../context.ts";
+import { checked } from "../read-answers.ts";
+import { BatchRead } from "../read-answers-ops.ts";
 import { type Column, NONE, renderTable } from "../table.ts";
 
 const COLUMNS: readonly Column[] = [
@@ -33,7 +35,7 @@ export const batch: Command = {
   summary: "show a bulk batch (the batchId of a jobs:batch answer): which items have their job yet",
   options: {},
   async run(ctx) {
-    const found = await ctx.client().getBatch(ctx.positionals[0]!);
+    const found = checked(BatchRead, await ctx.client().getBatch(ctx.positionals[0]!), "a batch");
     if (ctx.json) {
       ctx.emit(found);
       return 0;

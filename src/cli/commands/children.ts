@@ -12,6 +12,8 @@ import { readFile } from "node:fs/promises";
 import { DerivedKeyHeader } from "../../shared/api.ts";
 import type { Command } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
+import { checked } from "../read-answers.ts";
+import { ChildrenRead } from "../read-answers-ops.ts";
 import { NONE, renderTable } from "../table.ts";
 import { utf8Text } from "../utf8-text.ts";
 
@@ -65,6 +67,7 @@ export const children: Command = {
     const made = await ctx
       .client()
       .addChildren(id, childrenOf(utf8Text(bytes, "invalid_json", `${file}: `), file), key);
+    checked(ChildrenRead, made, "a parent with its children");
     if (ctx.json) {
       ctx.emit({ parent: made.parent, children: made.children });
       return 0;

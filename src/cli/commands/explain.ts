@@ -10,6 +10,9 @@
 import { usdText } from "../../core/usd-text.ts";
 import type { Candidate, Explanation } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { checked } from "../read-answers.ts";
+import { ExplanationRead } from "../read-answers-explain.ts";
+
 import { formatInstant, renderTable } from "../table.ts";
 import { waitingLines } from "../waiting.ts";
 
@@ -110,7 +113,7 @@ export const explain: Command = {
   summary: "show how the router ranks the factories for a job, term by term",
   options: {},
   async run(ctx) {
-    const e = await ctx.client().explain(ctx.positionals[0]!);
+    const e = checked(ExplanationRead, await ctx.client().explain(ctx.positionals[0]!), "a job's routing explanation");
     if (ctx.json) ctx.emit(e);
     else ctx.print(renderExplanation(e));
     return 0;

@@ -11,6 +11,8 @@ import { isLessonId, type Lesson } from "../../core/lessons.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { checked } from "../read-answers.ts";
+import { LessonPageRead, LessonRead } from "../read-answers-ops.ts";
 import { formatInstant, NONE, renderTable } from "../table.ts";
 
 /** Pages `lessons list --all` follows at most (200 lessons each): a journal that long is read in the dashboard. */
@@ -86,7 +88,8 @@ export const lessonsCommands: Command[] = [
       let cursor: string | undefined;
       const query = { source: ctx.str("source"), q: ctx.str("q"), archived: ctx.flag("archived") ? "only" : undefined };
       for (let page = 0; page < (ctx.flag("all") ? MAX_PAGES : 1); page++) {
-        const got = await call<Page>(client, "GET", "/lessons", { query: { ...query, limit: 200, cursor } });
+        const answer = await call<Page>(client, "GET", "/lessons", { query: { ...query, limit: 200, cursor } });
+        const got = checked(LessonPageRead, answer, "a page of lessons");
         items.push(...got.items);
         cursor = got.nextCursor;
         if (!cursor) break;
@@ -123,9 +126,10 @@ export const lessonsCommands: Command[] = [
     summary: "record an operator lesson; with no scope option it reaches every job of the product",
     options: SCOPE,
     async run(ctx) {
-      const lesson = await call<Lesson>(ctx.client(), "POST", "/lessons", {
+      const added = await call<Lesson>(ctx.client(), "POST", "/lessons", {
         json: { text: ctx.positionals[0], ...scopeChanges(ctx) },
       });
+      const lesson = checked(LessonRead, added, "a lesson");
       if (ctx.json) ctx.emit(lesson);
       else ctx.print(`✔ added — ${describe(lesson)}`);
       return 0;
@@ -149,9 +153,11 @@ export const lessonsCommands: Command[] = [
       if (ctx.flag("no-engine")) patch.engine = null;
       if (ctx.flag("no-serial-key")) patch.serialKey = null;
       if (Object.keys(patch).length === 0) throw usageError("lessons edit needs something to change", "lessons edit");
-      const lesson = await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, {
-        json: patch,
-      });
+      const lesson = checked(
+        LessonRead,
+        await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, { json: patch }),
+        "a lesson",
+      );
       if (ctx.json) ctx.emit(lesson);
       else ctx.print(`${lesson.changed === false ? "unchanged (already so)" : "✔ edited"} — ${describe(lesson)}`);
       return 0;
@@ -164,9 +170,8 @@ export const lessonsCommands: Command[] = [
     options: {},
     async run(ctx) {
       const id = lessonId(ctx.positionals[0], "lessons archive");
-      const lesson = await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, {
-        json: { archived: true },
-      });
+      const archived = await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, { json: { archived: true } });
+      const lesson = checked(LessonRead, archived, "a lesson");
       if (ctx.json) ctx.emit(lesson);
       else
         ctx.print(
