@@ -4,8 +4,9 @@
 // --json only the error document). Before, most crashed as `✘ ERROR internal: … / this is a CLI bug`, and the writes
 // printed `✔ cancel: job undefined is now undefined` with exit 0. A change to a factory named by NAME is never sent
 // when the fleet list it was looked up in is not one, and `login` saves nothing when the coordinator's answer is not
-// a queue state (it said "Product shop does not exist yet", exit 0, and saved the wrong URL). A well-formed answer
-// with fields this CLI does not know still shows, and --json prints it whole.
+// a queue state (it said "Product shop does not exist yet", exit 0, and saved the wrong URL). A page cursor handed
+// out twice ends `lessons list --all` and `alerts` as bad_response (the same page was listed again, up to 25 times).
+// A well-formed answer with fields this CLI does not know still shows, and --json prints it whole.
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -118,6 +119,27 @@ describe("a write after a read it could not understand", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^✘ ERROR bad_response: the coordinator's answer is not a list of products \(products: /);
     expect(existsSync(config)).toBe(false);
+  });
+});
+
+describe("a page cursor handed out twice", () => {
+  it("ends `lessons list --all` and `alerts` with bad_response, not the same page listed again and again", async () => {
+    const lesson = { id: "les_1", source: "auto", text: "t", capabilities: [], count: 1, updatedAt: 0 };
+    const alert = { id: ALERT, state: "open", severity: "info", kind: "k", subject: "s", openedAt: 0, message: "m" };
+    for (const [argv, page] of [
+      [["lessons", "list", "--all"], { items: [lesson], nextCursor: "c1" }],
+      [["alerts", "--state", "open"], { alerts: [alert], nextCursor: "c1" }],
+    ] as const) {
+      const stub = await stubCoordinator((_req, reply) => reply.json(200, page));
+      const r = await captureCli([...argv, ...connection(stub.url, "shop")]);
+      expect({ argv, code: r.code, stdout: r.stdout, requests: stub.lines.length }).toEqual({
+        argv,
+        code: 1,
+        stdout: "",
+        requests: 2,
+      });
+      expect(r.stderr).toMatch(/^✘ ERROR bad_response: the coordinator handed out the page cursor "c1" twice/);
+    }
   });
 });
 

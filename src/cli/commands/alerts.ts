@@ -16,6 +16,7 @@ import { assertIdShape, usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
 import { AlertPageRead, AlertRead, HealthRead } from "../read-answers-ops.ts";
 import { formatAge, NONE, renderFields, renderTable } from "../table.ts";
+import { repeatedCursor } from "./jobs.ts";
 
 const STATES: readonly AlertState[] = ["open", "acknowledged", "resolved"];
 /** Alerts per request: the API's most. */
@@ -36,6 +37,7 @@ async function call<T>(client: GigafactoryClient, method: string, path: string, 
 async function readState(client: GigafactoryClient, state: AlertState): Promise<{ alerts: Alert[]; more: boolean }> {
   const alerts: Alert[] = [];
   let cursor: string | undefined;
+  const seen = new Set<string>();
   for (let page = 0; page < MAX_PAGES; page++) {
     const q = { state, limit: PAGE, ...(cursor ? { cursor } : {}) };
     const answer = await call<{ alerts: Alert[]; nextCursor?: string }>(client, "GET", "/alerts", q);
@@ -43,6 +45,9 @@ async function readState(client: GigafactoryClient, state: AlertState): Promise<
     alerts.push(...got.alerts);
     cursor = got.nextCursor;
     if (!cursor) return { alerts, more: false };
+    // A cursor handed out twice read the same page again up to MAX_PAGES, then said 2000 alerts were cut.
+    if (seen.has(cursor)) throw repeatedCursor(cursor, "the list");
+    seen.add(cursor);
   }
   return { alerts, more: true };
 }

@@ -14,6 +14,7 @@ import { usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
 import { LessonPageRead, LessonRead } from "../read-answers-ops.ts";
 import { formatInstant, NONE, renderTable } from "../table.ts";
+import { repeatedCursor } from "./jobs.ts";
 
 /** Pages `lessons list --all` follows at most (200 lessons each): a journal that long is read in the dashboard. */
 const MAX_PAGES = 25;
@@ -86,6 +87,7 @@ export const lessonsCommands: Command[] = [
       const client = ctx.client();
       const items: Lesson[] = [];
       let cursor: string | undefined;
+      const seen = new Set<string>();
       const query = { source: ctx.str("source"), q: ctx.str("q"), archived: ctx.flag("archived") ? "only" : undefined };
       for (let page = 0; page < (ctx.flag("all") ? MAX_PAGES : 1); page++) {
         const answer = await call<Page>(client, "GET", "/lessons", { query: { ...query, limit: 200, cursor } });
@@ -93,6 +95,9 @@ export const lessonsCommands: Command[] = [
         items.push(...got.items);
         cursor = got.nextCursor;
         if (!cursor) break;
+        // A cursor handed out twice listed the same lessons again, page after page, up to MAX_PAGES.
+        if (seen.has(cursor)) throw repeatedCursor(cursor, "`lessons list --all`");
+        seen.add(cursor);
       }
       // A page (or MAX_PAGES of them) that is not the last: said, as `jobs` does — else 200 read as all of them.
       if (ctx.json) ctx.emit({ items, ...(cursor ? { nextCursor: cursor } : {}) });
