@@ -7,8 +7,13 @@
  * now undefined` with exit 0. As there: only the fields each command renders, with the types it renders them as,
  * unknown keys allowed, and `--json` still prints the answer as it came. The explanation `explain` reads is
  * cli/read-answers-explain.
+ *
+ * `inline` and `inlined` make a string from the answer safe on one line of output: a name holding a newline printed a
+ * forged line of its own (`✔ factory box\n✔ factory prod is now quarantined …`), and a bidi override reordered the
+ * rest of the line as a terminal shows it.
  */
 import { z } from "zod";
+import { oneLine } from "./table.ts";
 
 const num = z.number();
 const str = z.string();
@@ -130,3 +135,25 @@ const product = z.object({ id: str, createdAt: num });
 export const ProductRead = product;
 /** `products`, and `login`'s check of whether an admin's product exists. */
 export const ProductsRead = z.object({ products: z.array(product) });
+
+/** Bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069), as core/lessons names them. */
+const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `s` (a string or number from an answer) on one line, as the reader's terminal shows it in that order: each run of
+ * whitespace as one space (table `oneLine`) and every bidi control as U+FFFD. Control characters are left to
+ * `ctx.print`, which shows them as pictures.
+ */
+export function inline(s: string | number): string {
+  return oneLine(String(s)).replace(BIDI, "\ufffd");
+}
+
+/** A template literal whose every value is `inline`d: `` inlined`✔ factory ${f.name} is now ${f.status}` ``. */
+export function inlined(parts: TemplateStringsArray, ...values: Array<string | number>): string {
+  return parts.reduce((out, part, i) => out + part + (i < values.length ? inline(values[i]!) : ""), "");
+}
+
+/** Table rows with every cell `inline`d (renderTable makes each one line, but keeps bidi controls). */
+export function inlineRows(rows: ReadonlyArray<readonly string[]>): string[][] {
+  return rows.map((r) => r.map(inline));
+}

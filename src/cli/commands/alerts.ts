@@ -14,7 +14,7 @@ import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { assertIdShape, usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
-import { AlertPageRead, AlertRead, HealthRead } from "../read-answers-ops.ts";
+import { AlertPageRead, AlertRead, HealthRead, inline, inlined, inlineRows } from "../read-answers-ops.ts";
 import { formatAge, NONE, renderFields, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
 
@@ -65,7 +65,9 @@ export function formatAlerts(alerts: readonly Alert[], now: number): string {
       { header: "OPENED", align: "right" },
       { header: "MESSAGE", max: 80 },
     ],
-    alerts.map((a) => [a.id, a.state, a.severity, a.kind, a.subject, formatAge(a.openedAt, now), a.message]),
+    inlineRows(
+      alerts.map((a) => [a.id, a.state, a.severity, a.kind, a.subject, formatAge(a.openedAt, now), a.message]),
+    ),
   );
 }
 
@@ -85,7 +87,7 @@ export function formatHealth(h: ProductHealthView, now: number): string {
   const f = h.factories;
   const a = h.openAlerts;
   return renderFields([
-    ["status", h.status],
+    ["status", inline(h.status)],
     // Left: stopped on purpose (drained): named apart from down, and only when there are some.
     ["factories", `${f.ok} ok · ${f.degraded} degraded · ${f.down} down${f.left ? ` · ${f.left} left` : ""}`],
     ["open alerts", `${a.total} (${a.critical} critical · ${a.warning} warning · ${a.info} info)`],
@@ -125,7 +127,10 @@ export const alertCommands: Command[] = [
           "an alert",
         );
         if (ctx.json) ctx.emit(alert);
-        else ctx.print(`✔ acknowledged ${alert.id} (${alert.kind} ${alert.subject}) by ${alert.acknowledgedBy ?? "?"}`);
+        else
+          ctx.print(
+            inlined`✔ acknowledged ${alert.id} (${alert.kind} ${alert.subject}) by ${alert.acknowledgedBy ?? "?"}`,
+          );
         return 0;
       }
       const state = ctx.str("state");

@@ -8,7 +8,7 @@ import { ApiError } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
-import { EnrollmentCodeRevokedRead, EnrollmentCodesRead } from "../read-answers-ops.ts";
+import { EnrollmentCodeRevokedRead, EnrollmentCodesRead, inlined, inlineRows } from "../read-answers-ops.ts";
 import { formatInstant, NONE, orNone, renderTable } from "../table.ts";
 
 export const enrollmentCodeCommands: Command[] = [
@@ -33,14 +33,16 @@ export const enrollmentCodeCommands: Command[] = [
               { header: "CREATED" },
               { header: "EXPIRES" },
             ],
-            codes.map((c) => [
-              c.id,
-              c.name ?? NONE,
-              orNone(c.seats),
-              c.mintedBy ?? NONE,
-              formatInstant(c.createdAt),
-              formatInstant(c.expiresAt),
-            ]),
+            inlineRows(
+              codes.map((c) => [
+                c.id,
+                c.name ?? NONE,
+                orNone(c.seats),
+                c.mintedBy ?? NONE,
+                formatInstant(c.createdAt),
+                formatInstant(c.expiresAt),
+              ]),
+            ),
           ),
         );
       return 0;
@@ -67,8 +69,9 @@ export const enrollmentCodeCommands: Command[] = [
         });
       checked(EnrollmentCodeRevokedRead, r, "a revoked enrollment code");
       if (ctx.json) ctx.emit(r);
-      else if (r.changed) ctx.print(`✔ enrollment code ${r.id} is revoked; exchanging it is refused from now on`);
-      else ctx.print(`enrollment code ${r.id} was already ${r.state}: nothing changed`);
+      else if (r.changed)
+        ctx.print(inlined`✔ enrollment code ${r.id} is revoked; exchanging it is refused from now on`);
+      else ctx.print(inlined`enrollment code ${r.id} was already ${r.state}: nothing changed`);
       return 0;
     },
   },

@@ -7,7 +7,7 @@
 import type { Command, Ctx } from "../context.ts";
 import { factoryId } from "../factory-ref.ts";
 import { checked } from "../read-answers.ts";
-import { DeregisteredRead, FactoryChangedRead, FactoryGrantRead, FleetRefsRead } from "../read-answers-ops.ts";
+import { DeregisteredRead, FactoryChangedRead, FactoryGrantRead, FleetRefsRead, inlined } from "../read-answers-ops.ts";
 import { list } from "../table.ts";
 import { printToken } from "./factories.ts";
 
@@ -42,7 +42,7 @@ function statusCommand(verb: keyof typeof STATUS_CHANGES): Command {
     async run(ctx) {
       const f = changed(await ctx.client().setFactoryStatus(await idOf(ctx), status));
       if (ctx.json) ctx.emit(f);
-      else ctx.print(`✔ factory ${f.name} (${f.id}) is now ${f.status}`);
+      else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is now ${f.status}`);
       return 0;
     },
   };
@@ -70,16 +70,17 @@ export const factoryCommands: Command[] = [
       const f = checked(FactoryGrantRead, grant, "a factory with its grant");
       if (ctx.json) ctx.emit(f);
       else {
-        const pending = f.pendingCapabilities?.length ? `; still pending: ${f.pendingCapabilities.join(", ")}` : "";
+        const pending = f.pendingCapabilities?.length
+          ? inlined`; still pending: ${f.pendingCapabilities.join(", ")}`
+          : "";
         // It runs min(declared, limit) seats: a 1-seat host given --seats 4 still runs 1, and the line said only
         // "1 seat(s)" — the limit just set is what changed, so it is named, and why the two differ.
         const limit = f.seatLimit ?? f.seats;
         const why = limit > f.seats ? "; its agent declares fewer" : "";
         const shown = seatLimit !== undefined || limit !== f.seats ? ` (seat limit ${limit}${why})` : "";
         const done = f.changed === false ? "already so: nothing was pending —" : "✔";
-        ctx.print(
-          `${done} factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)${shown}${pending}`,
-        );
+        const routed = inlined`factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)`;
+        ctx.print(`${done} ${routed}${shown}${pending}`);
       }
       return 0;
     },
@@ -92,7 +93,7 @@ export const factoryCommands: Command[] = [
     async run(ctx) {
       const f = changed(await ctx.client().releaseFactory(await idOf(ctx)));
       if (ctx.json) ctx.emit(f);
-      else ctx.print(`✔ factory ${f.name} (${f.id}) is released and ${f.status} again`);
+      else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is released and ${f.status} again`);
       return 0;
     },
   },
@@ -106,7 +107,7 @@ export const factoryCommands: Command[] = [
       printToken(
         ctx,
         e,
-        (f) => `✔ Rotated the token of ${f.factory.name} (${f.factoryId}); the old token is refused now.`,
+        (f) => inlined`✔ Rotated the token of ${f.factory.name} (${f.factoryId}); the old token is refused now.`,
       );
       return 0;
     },
@@ -119,7 +120,7 @@ export const factoryCommands: Command[] = [
     async run(ctx) {
       const f = changed(await ctx.client().revokeFactoryToken(await idOf(ctx)));
       if (ctx.json) ctx.emit(f);
-      else ctx.print(`✔ factory ${f.name} (${f.id}) is revoked; enroll it again to bring it back`);
+      else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is revoked; enroll it again to bring it back`);
       return 0;
     },
   },
@@ -132,7 +133,7 @@ export const factoryCommands: Command[] = [
       const id = await idOf(ctx);
       const { requeued } = checked(DeregisteredRead, await ctx.client().deregisterFactory(id), "a deregistration");
       if (ctx.json) ctx.emit({ factoryId: id, requeued });
-      else ctx.print(`✔ factory ${id} removed; ${requeued} job(s) requeued`);
+      else ctx.print(inlined`✔ factory ${id} removed; ${requeued} job(s) requeued`);
       return 0;
     },
   },

@@ -14,7 +14,7 @@ import { decimal, type OptionSpec } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
-import { JobActedRead } from "../read-answers-ops.ts";
+import { inlined, JobActedRead } from "../read-answers-ops.ts";
 
 const SUMMARIES: Record<JobAction, string> = {
   requeue: "put a job back in the queue (a failed job gets a fresh set of attempts)",
@@ -94,7 +94,7 @@ function actionCommand(action: JobAction): Command {
       });
       const job = checked(JobActedRead, acted, "a job");
       if (ctx.json) ctx.emit(job);
-      else ctx.print(`✔ ${action}: job ${job.id} is now ${job.stage}`);
+      else ctx.print(inlined`✔ ${action}: job ${job.id} is now ${job.stage}`);
       return 0;
     },
   };

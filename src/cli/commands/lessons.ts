@@ -12,7 +12,7 @@ import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
-import { LessonPageRead, LessonRead } from "../read-answers-ops.ts";
+import { inline, inlineRows, LessonPageRead, LessonRead } from "../read-answers-ops.ts";
 import { formatInstant, NONE, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
 
@@ -45,7 +45,7 @@ function scopeOf(l: Lesson): string {
 }
 
 function describe(l: Lesson): string {
-  return `${l.id} (${l.source}, ${scopeOf(l)}${l.archived ? ", archived" : ""}): ${l.text}`;
+  return inline(`${l.id} (${l.source}, ${scopeOf(l)}${l.archived ? ", archived" : ""}): ${l.text}`);
 }
 
 /** `raw` when it has a lesson id's shape (`les_…`, core/lessons), before it goes in a path; else a usage error. */
@@ -113,7 +113,16 @@ export const lessonsCommands: Command[] = [
               { header: "UPDATED" },
               { header: "TEXT", max: 80 },
             ],
-            items.map((l) => [l.id, l.source, scopeOf(l), String(l.count), formatInstant(l.updatedAt), l.text || NONE]),
+            inlineRows(
+              items.map((l) => [
+                l.id,
+                l.source,
+                scopeOf(l),
+                String(l.count),
+                formatInstant(l.updatedAt),
+                l.text || NONE,
+              ]),
+            ),
           ),
         );
       if (cursor)

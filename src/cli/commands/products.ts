@@ -8,7 +8,7 @@
  */
 import type { Command } from "../context.ts";
 import { checked } from "../read-answers.ts";
-import { ProductRead, ProductsRead } from "../read-answers-ops.ts";
+import { inlined, inlineRows, ProductRead, ProductsRead } from "../read-answers-ops.ts";
 import { formatInstant, renderTable } from "../table.ts";
 
 export const productCommands: Command[] = [
@@ -26,7 +26,7 @@ export const productCommands: Command[] = [
         ctx.print(
           renderTable(
             [{ header: "PRODUCT" }, { header: "CREATED" }],
-            products.map((p) => [p.id, formatInstant(p.createdAt)]),
+            inlineRows(products.map((p) => [p.id, formatInstant(p.createdAt)])),
           ),
         );
       return 0;
@@ -42,8 +42,8 @@ export const productCommands: Command[] = [
       const { product, created } = await ctx.client(ctx.connection(false)).createProduct(id);
       checked(ProductRead, product, "a product");
       if (ctx.json) ctx.emit({ ...product, created });
-      else if (created) ctx.print(`✔ created product ${product.id}`);
-      else ctx.print(`✔ product ${product.id} already exists (created ${formatInstant(product.createdAt)})`);
+      else if (created) ctx.print(inlined`✔ created product ${product.id}`);
+      else ctx.print(inlined`✔ product ${product.id} already exists (created ${formatInstant(product.createdAt)})`);
       return 0;
     },
   },
