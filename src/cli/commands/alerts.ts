@@ -42,7 +42,7 @@ async function readState(client: GigafactoryClient, state: AlertState): Promise<
     const q = { state, limit: PAGE, ...(cursor ? { cursor } : {}) };
     const answer = await call<{ alerts: Alert[]; nextCursor?: string }>(client, "GET", "/alerts", q);
     const got = checked(AlertPageRead, answer, "a page of alerts");
-    alerts.push(...got.alerts);
+    for (const a of got.alerts) alerts.push(a); // not push(...): one argument per alert overflows past ~125,000
     cursor = got.nextCursor;
     if (!cursor) return { alerts, more: false };
     // A cursor handed out twice read the same page again up to MAX_PAGES, then said 2000 alerts were cut.

@@ -74,7 +74,7 @@ export function renderExplanation(e: Explanation): string {
       inlined`routed by experiment ${rp.experimentId} arm ${rp.arm}` + (rp.as === "winner" ? " (the winner)" : ""),
     );
   const waiting = waitingLines(e.waitingReason, e.at);
-  if (waiting) out.push(...waiting.split("\n"));
+  if (waiting) out.push(waiting);
   const p = e.preemption;
   if (p?.preemptedBy) out.push(inlined`preempted by ${p.preemptedBy} at ${formatInstant(p.preemptedAt ?? e.at)}`);
   const w = p?.wouldPreempt;
@@ -92,7 +92,8 @@ export function renderExplanation(e: Explanation): string {
       ],
       termRows(c),
     );
-    out.push(...table.split("\n").map((l) => `      ${l}`));
+    // One string, not push(...) of a line each: an answer's terms are its own, and past ~125,000 arguments overflow.
+    out.push(table.replace(/^/gm, "      "));
     const track = trackLine(c);
     if (track) out.push(`      ${track}`);
     for (const r of c.rules?.rules ?? []) out.push(inlined`      rule ${r.id}: ${r.effect} (${r.reason})`);

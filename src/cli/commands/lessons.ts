@@ -92,7 +92,7 @@ export const lessonsCommands: Command[] = [
       for (let page = 0; page < (ctx.flag("all") ? MAX_PAGES : 1); page++) {
         const answer = await call<Page>(client, "GET", "/lessons", { query: { ...query, limit: 200, cursor } });
         const got = checked(LessonPageRead, answer, "a page of lessons");
-        items.push(...got.items);
+        for (const l of got.items) items.push(l); // not push(...): one argument per lesson overflows past ~125,000
         cursor = got.nextCursor;
         if (!cursor) break;
         // A cursor handed out twice listed the same lessons again, page after page, up to MAX_PAGES.
