@@ -13,7 +13,10 @@ import { AlertIdParam } from "../../shared/api-alerts.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { assertIdShape, usageError } from "../errors.ts";
+import { checked } from "../read-answers.ts";
+import { AlertPageRead, AlertRead, HealthRead, inline, inlined, inlineRows } from "../read-answers-ops.ts";
 import { formatAge, NONE, renderFields, renderTable } from "../table.ts";
+import { repeatedCursor } from "./jobs.ts";
 
 const STATES: readonly AlertState[] = ["open", "acknowledged", "resolved"];
 /** Alerts per request: the API's most. */
@@ -34,12 +37,17 @@ async function call<T>(client: GigafactoryClient, method: string, path: string, 
 async function readState(client: GigafactoryClient, state: AlertState): Promise<{ alerts: Alert[]; more: boolean }> {
   const alerts: Alert[] = [];
   let cursor: string | undefined;
+  const seen = new Set<string>();
   for (let page = 0; page < MAX_PAGES; page++) {
     const q = { state, limit: PAGE, ...(cursor ? { cursor } : {}) };
-    const got = await call<{ alerts: Alert[]; nextCursor?: string }>(client, "GET", "/alerts", q);
-    alerts.push(...got.alerts);
+    const answer = await call<{ alerts: Alert[]; nextCursor?: string }>(client, "GET", "/alerts", q);
+    const got = checked(AlertPageRead, answer, "a page of alerts");
+    for (const a of got.alerts) alerts.push(a); // not push(...): one argument per alert overflows past ~125,000
     cursor = got.nextCursor;
     if (!cursor) return { alerts, more: false };
+    // A cursor handed out twice read the same page again up to MAX_PAGES, then said 2000 alerts were cut.
+    if (seen.has(cursor)) throw repeatedCursor(cursor, "the list");
+    seen.add(cursor);
   }
   return { alerts, more: true };
 }
@@ -57,7 +65,9 @@ export function formatAlerts(alerts: readonly Alert[], now: number): string {
       { header: "OPENED", align: "right" },
       { header: "MESSAGE", max: 80 },
     ],
-    alerts.map((a) => [a.id, a.state, a.severity, a.kind, a.subject, formatAge(a.openedAt, now), a.message]),
+    inlineRows(
+      alerts.map((a) => [a.id, a.state, a.severity, a.kind, a.subject, formatAge(a.openedAt, now), a.message]),
+    ),
   );
 }
 
@@ -77,7 +87,7 @@ export function formatHealth(h: ProductHealthView, now: number): string {
   const f = h.factories;
   const a = h.openAlerts;
   return renderFields([
-    ["status", h.status],
+    ["status", inline(h.status)],
     // Left: stopped on purpose (drained): named apart from down, and only when there are some.
     ["factories", `${f.ok} ok · ${f.degraded} degraded · ${f.down} down${f.left ? ` · ${f.left} left` : ""}`],
     ["open alerts", `${a.total} (${a.critical} critical · ${a.warning} warning · ${a.info} info)`],
@@ -111,9 +121,16 @@ export const alertCommands: Command[] = [
           "an alert id (al_…)",
           "copy one from the ID column of `gigafactory alerts` (`--state resolved` lists the ended ones)",
         );
-        const alert = await call<Alert>(client, "POST", `/alerts/${encodeURIComponent(ack)}/ack`);
+        const alert = checked(
+          AlertRead,
+          await call<Alert>(client, "POST", `/alerts/${encodeURIComponent(ack)}/ack`),
+          "an alert",
+        );
         if (ctx.json) ctx.emit(alert);
-        else ctx.print(`✔ acknowledged ${alert.id} (${alert.kind} ${alert.subject}) by ${alert.acknowledgedBy ?? "?"}`);
+        else
+          ctx.print(
+            inlined`✔ acknowledged ${alert.id} (${alert.kind} ${alert.subject}) by ${alert.acknowledgedBy ?? "?"}`,
+          );
         return 0;
       }
       const state = ctx.str("state");
@@ -143,7 +160,7 @@ export const alertCommands: Command[] = [
     summary: "the product's health: healthy, degraded or stalled, with factories, the queue and open alerts",
     options: {},
     async run(ctx) {
-      const h = await call<ProductHealthView>(ctx.client(), "GET", "/health");
+      const h = checked(HealthRead, await call<ProductHealthView>(ctx.client(), "GET", "/health"), "a health summary");
       if (ctx.json) ctx.emit(h);
       else ctx.print(formatHealth(h, ctx.io.now()));
       return 0;

@@ -7,6 +7,8 @@
  */
 import type { BatchItemView, BatchView } from "../../shared/api-batches.ts";
 import type { Command } from "../context.ts";
+import { checked } from "../read-answers.ts";
+import { BatchRead, inlined, inlineRows } from "../read-answers-ops.ts";
 import { type Column, NONE, renderTable } from "../table.ts";
 
 const COLUMNS: readonly Column[] = [
@@ -18,13 +20,13 @@ const COLUMNS: readonly Column[] = [
 
 /** One table row per item: the job once created, else the refusal code, else nothing yet. */
 export function batchRows(items: readonly BatchItemView[]): string[][] {
-  return items.map((i) => [String(i.index), i.status, i.jobId ?? i.code ?? NONE, i.key ?? NONE]);
+  return inlineRows(items.map((i) => [String(i.index), i.status, i.jobId ?? i.code ?? NONE, i.key ?? NONE]));
 }
 
 /** The one-line summary above the table, e.g. `batch b-1: 3 items — 2 created · 0 queued · 1 rejected (done)`. */
 export function batchSummary(b: BatchView): string {
   const state = b.done ? "done" : "jobs still on their way";
-  return `batch ${b.id}: ${b.total} items — ${b.created} created · ${b.queued} queued · ${b.rejected} rejected (${state})`;
+  return inlined`batch ${b.id}: ${b.total} items — ${b.created} created · ${b.queued} queued · ${b.rejected} rejected (${state})`;
 }
 
 export const batch: Command = {
@@ -33,7 +35,7 @@ export const batch: Command = {
   summary: "show a bulk batch (the batchId of a jobs:batch answer): which items have their job yet",
   options: {},
   async run(ctx) {
-    const found = await ctx.client().getBatch(ctx.positionals[0]!);
+    const found = checked(BatchRead, await ctx.client().getBatch(ctx.positionals[0]!), "a batch");
     if (ctx.json) {
       ctx.emit(found);
       return 0;

@@ -12,6 +12,8 @@ import { readFile } from "node:fs/promises";
 import { DerivedKeyHeader } from "../../shared/api.ts";
 import type { Command } from "../context.ts";
 import { CliError, usageError } from "../errors.ts";
+import { checked } from "../read-answers.ts";
+import { ChildrenRead, inlined, inlineRows } from "../read-answers-ops.ts";
 import { NONE, renderTable } from "../table.ts";
 import { utf8Text } from "../utf8-text.ts";
 
@@ -65,6 +67,7 @@ export const children: Command = {
     const made = await ctx
       .client()
       .addChildren(id, childrenOf(utf8Text(bytes, "invalid_json", `${file}: `), file), key);
+    checked(ChildrenRead, made, "a parent with its children");
     if (ctx.json) {
       ctx.emit({ parent: made.parent, children: made.children });
       return 0;
@@ -72,9 +75,9 @@ export const children: Command = {
     const result = made.replayed ? "existing" : "created";
     const rows = made.children.map((c) => [c.id, c.title, c.stage, c.deps.join(", ") || NONE, result]);
     const columns = [{ header: "ID" }, { header: "TITLE", max: 48 }, { header: "STAGE" }, { header: "DEPS", max: 40 }];
-    ctx.print(renderTable([...columns, { header: "RESULT" }], rows));
+    ctx.print(renderTable([...columns, { header: "RESULT" }], inlineRows(rows)));
     const what = made.replayed ? "made by this same request before: nothing new" : "added";
-    ctx.note(`${made.parent.id} is ${made.parent.stage}; ${made.children.length} children ${what}`);
+    ctx.note(inlined`${made.parent.id} is ${made.parent.stage}; ${made.children.length} children ${what}`);
     return 0;
   },
 };

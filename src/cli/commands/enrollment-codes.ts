@@ -7,7 +7,9 @@
 import { ApiError } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
-import { formatInstant, NONE, renderTable } from "../table.ts";
+import { checked } from "../read-answers.ts";
+import { EnrollmentCodeRevokedRead, EnrollmentCodesRead, inlined, inlineRows } from "../read-answers-ops.ts";
+import { formatInstant, NONE, orNone, renderTable } from "../table.ts";
 
 export const enrollmentCodeCommands: Command[] = [
   {
@@ -16,7 +18,8 @@ export const enrollmentCodeCommands: Command[] = [
     summary: "list the enrollment codes that can still be exchanged (operator); never the codes themselves",
     options: {},
     async run(ctx) {
-      const codes = await ctx.client().listEnrollmentCodes();
+      const listed = { codes: await ctx.client().listEnrollmentCodes() };
+      const { codes } = checked(EnrollmentCodesRead, listed, "a list of enrollment codes");
       if (ctx.json) ctx.emit({ codes });
       else if (codes.length === 0) ctx.print("no live enrollment codes; mint one with `gigafactory enroll NAME`");
       else
@@ -30,14 +33,16 @@ export const enrollmentCodeCommands: Command[] = [
               { header: "CREATED" },
               { header: "EXPIRES" },
             ],
-            codes.map((c) => [
-              c.id,
-              c.name ?? NONE,
-              c.seats === undefined ? NONE : String(c.seats),
-              c.mintedBy ?? NONE,
-              formatInstant(c.createdAt),
-              formatInstant(c.expiresAt),
-            ]),
+            inlineRows(
+              codes.map((c) => [
+                c.id,
+                c.name ?? NONE,
+                orNone(c.seats),
+                c.mintedBy ?? NONE,
+                formatInstant(c.createdAt),
+                formatInstant(c.expiresAt),
+              ]),
+            ),
           ),
         );
       return 0;
@@ -62,9 +67,11 @@ export const enrollmentCodeCommands: Command[] = [
             "`gigafactory enrollment-codes` lists the codes that can still be exchanged",
           );
         });
+      checked(EnrollmentCodeRevokedRead, r, "a revoked enrollment code");
       if (ctx.json) ctx.emit(r);
-      else if (r.changed) ctx.print(`✔ enrollment code ${r.id} is revoked; exchanging it is refused from now on`);
-      else ctx.print(`enrollment code ${r.id} was already ${r.state}: nothing changed`);
+      else if (r.changed)
+        ctx.print(inlined`✔ enrollment code ${r.id} is revoked; exchanging it is refused from now on`);
+      else ctx.print(inlined`enrollment code ${r.id} was already ${r.state}: nothing changed`);
       return 0;
     },
   },

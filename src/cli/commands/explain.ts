@@ -10,6 +10,9 @@
 import { usdText } from "../../core/usd-text.ts";
 import type { Candidate, Explanation } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { checked } from "../read-answers.ts";
+import { ExplanationRead } from "../read-answers-explain.ts";
+import { inlined, inlineRows } from "../read-answers-ops.ts";
 import { formatInstant, renderTable } from "../table.ts";
 import { waitingLines } from "../waiting.ts";
 
@@ -26,7 +29,7 @@ const pct = (x: number): string => `${Math.round(x * 100)} %`;
 export function trackLine(c: Candidate): string | undefined {
   const t = c.track;
   if (!t) return undefined;
-  if (t.n === 0) return `track: no history for ${t.engine} / ${t.jobClass} (neutral)`;
+  if (t.n === 0) return inlined`track: no history for ${t.engine} / ${t.jobClass} (neutral)`;
   // Min n is held to the decayed weight (effectiveN), not n: "n=12 (neutral: too few runs)" would contradict itself.
   const faded = t.effectiveN !== undefined && t.effectiveN !== t.n ? ` (weighing ${t.effectiveN} after decay)` : "";
   const parts = [`n=${t.n}${faded}`];
@@ -55,26 +58,31 @@ export function rawCell(t: { raw: number; weight: number; contribution: number }
 }
 
 function termRows(c: Candidate): string[][] {
-  return Object.entries(c.terms).map(([term, t]) => [term, rawCell(t), num(t.weight), signed(t.contribution)]);
+  return inlineRows(
+    Object.entries(c.terms).map(([term, t]) => [term, rawCell(t), num(t.weight), signed(t.contribution)]),
+  );
 }
 
 export function renderExplanation(e: Explanation): string {
   const out: string[] = [
-    `job ${e.jobId}  stage ${e.stage}  priority ${e.priority}  urgency ${num(e.urgency)}  at ${formatInstant(e.at)}`,
+    inlined`job ${e.jobId}  stage ${e.stage}  priority ${e.priority}  urgency ${num(e.urgency)}  at ${formatInstant(e.at)}`,
   ];
-  if (e.holderFactoryId) out.push(`held by ${e.holderFactoryId}`);
+  if (e.holderFactoryId) out.push(inlined`held by ${e.holderFactoryId}`);
   const rp = e.routingPolicy;
-  if (rp) out.push(`routed by experiment ${rp.experimentId} arm ${rp.arm}${rp.as === "winner" ? " (the winner)" : ""}`);
+  if (rp)
+    out.push(
+      inlined`routed by experiment ${rp.experimentId} arm ${rp.arm}` + (rp.as === "winner" ? " (the winner)" : ""),
+    );
   const waiting = waitingLines(e.waitingReason, e.at);
-  if (waiting) out.push(...waiting.split("\n"));
+  if (waiting) out.push(waiting);
   const p = e.preemption;
-  if (p?.preemptedBy) out.push(`preempted by ${p.preemptedBy} at ${formatInstant(p.preemptedAt ?? e.at)}`);
+  if (p?.preemptedBy) out.push(inlined`preempted by ${p.preemptedBy} at ${formatInstant(p.preemptedAt ?? e.at)}`);
   const w = p?.wouldPreempt;
-  if (w) out.push(`would preempt ${w.victimId} (${w.victimPriority}) on ${w.factoryId}`);
+  if (w) out.push(inlined`would preempt ${w.victimId} (${w.victimPriority}) on ${w.factoryId}`);
   out.push("", `RANKED (${e.ranked.length})`);
   if (e.ranked.length === 0) out.push("  no eligible factory");
   e.ranked.forEach((c, i) => {
-    out.push(`  #${i + 1}  ${c.factoryName} (${c.factoryId})  score ${num(c.score)}`);
+    out.push(inlined`  #${i + 1}  ${c.factoryName} (${c.factoryId})  score ${num(c.score)}`);
     const table = renderTable(
       [
         { header: "TERM" },
@@ -84,21 +92,22 @@ export function renderExplanation(e: Explanation): string {
       ],
       termRows(c),
     );
-    out.push(...table.split("\n").map((l) => `      ${l}`));
+    // One string, not push(...) of a line each: an answer's terms are its own, and past ~125,000 arguments overflow.
+    out.push(table.replace(/^/gm, "      "));
     const track = trackLine(c);
     if (track) out.push(`      ${track}`);
-    for (const r of c.rules?.rules ?? []) out.push(`      rule ${r.id}: ${r.effect} (${r.reason})`);
+    for (const r of c.rules?.rules ?? []) out.push(inlined`      rule ${r.id}: ${r.effect} (${r.reason})`);
     if (c.rules) out.push(`      rules adjust the score by ${signed(c.rules.adjustment)}`);
   });
   out.push("", `REJECTED (${e.rejected.length})`);
   if (e.rejected.length === 0) out.push("  none");
-  for (const c of e.rejected) out.push(`  ${c.factoryName} (${c.factoryId}): ${c.reasons.join(", ")}`);
+  for (const c of e.rejected) out.push(inlined`  ${c.factoryName} (${c.factoryId}): ${c.reasons.join(", ")}`);
   const exclusions = e.exclusions ?? [];
   if (exclusions.length > 0) {
     out.push("", `EXCLUSIONS (${exclusions.length}) — factories that lost this job's lease`);
     for (const x of exclusions) {
       const state = x.until > e.at ? `excluded until ${formatInstant(x.until)}` : "backoff over";
-      out.push(`  ${x.factoryId}: ${x.kind}, strike ${x.strikes}, ${state}`);
+      out.push(inlined`  ${x.factoryId}: ${x.kind}, strike ${x.strikes}, ${state}`);
     }
   }
   return out.join("\n");
@@ -110,7 +119,7 @@ export const explain: Command = {
   summary: "show how the router ranks the factories for a job, term by term",
   options: {},
   async run(ctx) {
-    const e = await ctx.client().explain(ctx.positionals[0]!);
+    const e = checked(ExplanationRead, await ctx.client().explain(ctx.positionals[0]!), "a job's routing explanation");
     if (ctx.json) ctx.emit(e);
     else ctx.print(renderExplanation(e));
     return 0;

@@ -6,6 +6,8 @@
  */
 import type { Command, Ctx } from "../context.ts";
 import { factoryId } from "../factory-ref.ts";
+import { checked } from "../read-answers.ts";
+import { DeregisteredRead, FactoryChangedRead, FactoryGrantRead, FleetRefsRead, inlined } from "../read-answers-ops.ts";
 import { list } from "../table.ts";
 import { printToken } from "./factories.ts";
 
@@ -15,8 +17,20 @@ const STATUS_CHANGES = {
   activate: { status: "active", summary: "return a drained or quarantined factory to rotation" },
 } as const;
 
-/** The factory the command names, by id or name. */
-const idOf = (ctx: Ctx): Promise<string> => factoryId(ctx.client(), ctx.positionals[0]!);
+/**
+ * The factory the command names, by id or name. A name is looked up in the fleet, checked before the change is sent:
+ * unchecked, a fleet list of another shape crashed as an `internal` "CLI bug", or an id of another type went into
+ * the change's path — a write to a factory nobody named.
+ */
+const idOf = (ctx: Ctx): Promise<string> => {
+  const client = ctx.client();
+  const listFactories = async () =>
+    checked(FleetRefsRead, { factories: await client.listFactories() }, "a list of factories").factories;
+  return factoryId({ listFactories }, ctx.positionals[0]!);
+};
+
+/** The factory a change answered, checked before it is printed (or emitted). */
+const changed = <T>(f: T): T => checked(FactoryChangedRead, f, "a factory");
 
 function statusCommand(verb: keyof typeof STATUS_CHANGES): Command {
   const { status, summary } = STATUS_CHANGES[verb];
@@ -26,9 +40,9 @@ function statusCommand(verb: keyof typeof STATUS_CHANGES): Command {
     summary,
     options: {},
     async run(ctx) {
-      const f = await ctx.client().setFactoryStatus(await idOf(ctx), status);
+      const f = changed(await ctx.client().setFactoryStatus(await idOf(ctx), status));
       if (ctx.json) ctx.emit(f);
-      else ctx.print(`✔ factory ${f.name} (${f.id}) is now ${f.status}`);
+      else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is now ${f.status}`);
       return 0;
     },
   };
@@ -49,22 +63,24 @@ export const factoryCommands: Command[] = [
     async run(ctx) {
       const caps = ctx.strs("cap");
       const seatLimit = ctx.int("seats");
-      const f = await ctx.client().approveFactoryGrant(await idOf(ctx), {
+      const grant = await ctx.client().approveFactoryGrant(await idOf(ctx), {
         ...(caps.length > 0 ? { capabilities: caps } : {}),
         ...(seatLimit !== undefined ? { seatLimit } : {}),
       });
+      const f = checked(FactoryGrantRead, grant, "a factory with its grant");
       if (ctx.json) ctx.emit(f);
       else {
-        const pending = f.pendingCapabilities?.length ? `; still pending: ${f.pendingCapabilities.join(", ")}` : "";
+        const pending = f.pendingCapabilities?.length
+          ? inlined`; still pending: ${f.pendingCapabilities.join(", ")}`
+          : "";
         // It runs min(declared, limit) seats: a 1-seat host given --seats 4 still runs 1, and the line said only
         // "1 seat(s)" — the limit just set is what changed, so it is named, and why the two differ.
         const limit = f.seatLimit ?? f.seats;
         const why = limit > f.seats ? "; its agent declares fewer" : "";
         const shown = seatLimit !== undefined || limit !== f.seats ? ` (seat limit ${limit}${why})` : "";
         const done = f.changed === false ? "already so: nothing was pending —" : "✔";
-        ctx.print(
-          `${done} factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)${shown}${pending}`,
-        );
+        const routed = inlined`factory ${f.name} (${f.id}) is routed on ${list(f.capabilities)} with ${f.seats} seat(s)`;
+        ctx.print(`${done} ${routed}${shown}${pending}`);
       }
       return 0;
     },
@@ -75,9 +91,9 @@ export const factoryCommands: Command[] = [
     summary: "return a quarantined factory to rotation: its error window is cleared and its alert resolved",
     options: {},
     async run(ctx) {
-      const f = await ctx.client().releaseFactory(await idOf(ctx));
+      const f = changed(await ctx.client().releaseFactory(await idOf(ctx)));
       if (ctx.json) ctx.emit(f);
-      else ctx.print(`✔ factory ${f.name} (${f.id}) is released and ${f.status} again`);
+      else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is released and ${f.status} again`);
       return 0;
     },
   },
@@ -91,7 +107,7 @@ export const factoryCommands: Command[] = [
       printToken(
         ctx,
         e,
-        (f) => `✔ Rotated the token of ${f.factory.name} (${f.factoryId}); the old token is refused now.`,
+        (f) => inlined`✔ Rotated the token of ${f.factory.name} (${f.factoryId}); the old token is refused now.`,
       );
       return 0;
     },
@@ -102,9 +118,9 @@ export const factoryCommands: Command[] = [
     summary: "revoke a factory's token; its leases are requeued",
     options: {},
     async run(ctx) {
-      const f = await ctx.client().revokeFactoryToken(await idOf(ctx));
+      const f = changed(await ctx.client().revokeFactoryToken(await idOf(ctx)));
       if (ctx.json) ctx.emit(f);
-      else ctx.print(`✔ factory ${f.name} (${f.id}) is revoked; enroll it again to bring it back`);
+      else ctx.print(inlined`✔ factory ${f.name} (${f.id}) is revoked; enroll it again to bring it back`);
       return 0;
     },
   },
@@ -115,9 +131,9 @@ export const factoryCommands: Command[] = [
     options: {},
     async run(ctx) {
       const id = await idOf(ctx);
-      const { requeued } = await ctx.client().deregisterFactory(id);
+      const { requeued } = checked(DeregisteredRead, await ctx.client().deregisterFactory(id), "a deregistration");
       if (ctx.json) ctx.emit({ factoryId: id, requeued });
-      else ctx.print(`✔ factory ${id} removed; ${requeued} job(s) requeued`);
+      else ctx.print(inlined`✔ factory ${id} removed; ${requeued} job(s) requeued`);
       return 0;
     },
   },

@@ -13,6 +13,8 @@ import type { JobAction } from "../../shared/http-client.ts";
 import { decimal, type OptionSpec } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { checked } from "../read-answers.ts";
+import { inlined, JobActedRead } from "../read-answers-ops.ts";
 
 const SUMMARIES: Record<JobAction, string> = {
   requeue: "put a job back in the queue (a failed job gets a fresh set of attempts)",
@@ -84,14 +86,15 @@ function actionCommand(action: JobAction): Command {
       const verdict = action === "approve" || action === "reject";
       const reviewer = verdict ? ctx.str("reviewer") : undefined;
       const round = verdict ? ctx.int("round") : undefined;
-      const job = await ctx.client().action(id, action, {
+      const acted = await ctx.client().action(id, action, {
         ...(note !== undefined ? { note } : {}),
         ...(reviewer !== undefined ? { reviewer } : {}),
         ...(round !== undefined ? { round } : {}),
         ...(action === "requeue" ? budgetRaise(ctx) : {}),
       });
+      const job = checked(JobActedRead, acted, "a job");
       if (ctx.json) ctx.emit(job);
-      else ctx.print(`✔ ${action}: job ${job.id} is now ${job.stage}`);
+      else ctx.print(inlined`✔ ${action}: job ${job.id} is now ${job.stage}`);
       return 0;
     },
   };

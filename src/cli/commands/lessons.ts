@@ -11,7 +11,10 @@ import { isLessonId, type Lesson } from "../../core/lessons.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
+import { checked } from "../read-answers.ts";
+import { inline, inlineRows, LessonPageRead, LessonRead } from "../read-answers-ops.ts";
 import { formatInstant, NONE, renderTable } from "../table.ts";
+import { repeatedCursor } from "./jobs.ts";
 
 /** Pages `lessons list --all` follows at most (200 lessons each): a journal that long is read in the dashboard. */
 const MAX_PAGES = 25;
@@ -42,7 +45,7 @@ function scopeOf(l: Lesson): string {
 }
 
 function describe(l: Lesson): string {
-  return `${l.id} (${l.source}, ${scopeOf(l)}${l.archived ? ", archived" : ""}): ${l.text}`;
+  return inline(`${l.id} (${l.source}, ${scopeOf(l)}${l.archived ? ", archived" : ""}): ${l.text}`);
 }
 
 /** `raw` when it has a lesson id's shape (`les_…`, core/lessons), before it goes in a path; else a usage error. */
@@ -84,12 +87,17 @@ export const lessonsCommands: Command[] = [
       const client = ctx.client();
       const items: Lesson[] = [];
       let cursor: string | undefined;
+      const seen = new Set<string>();
       const query = { source: ctx.str("source"), q: ctx.str("q"), archived: ctx.flag("archived") ? "only" : undefined };
       for (let page = 0; page < (ctx.flag("all") ? MAX_PAGES : 1); page++) {
-        const got = await call<Page>(client, "GET", "/lessons", { query: { ...query, limit: 200, cursor } });
-        items.push(...got.items);
+        const answer = await call<Page>(client, "GET", "/lessons", { query: { ...query, limit: 200, cursor } });
+        const got = checked(LessonPageRead, answer, "a page of lessons");
+        for (const l of got.items) items.push(l); // not push(...): one argument per lesson overflows past ~125,000
         cursor = got.nextCursor;
         if (!cursor) break;
+        // A cursor handed out twice listed the same lessons again, page after page, up to MAX_PAGES.
+        if (seen.has(cursor)) throw repeatedCursor(cursor, "`lessons list --all`");
+        seen.add(cursor);
       }
       // A page (or MAX_PAGES of them) that is not the last: said, as `jobs` does — else 200 read as all of them.
       if (ctx.json) ctx.emit({ items, ...(cursor ? { nextCursor: cursor } : {}) });
@@ -105,7 +113,16 @@ export const lessonsCommands: Command[] = [
               { header: "UPDATED" },
               { header: "TEXT", max: 80 },
             ],
-            items.map((l) => [l.id, l.source, scopeOf(l), String(l.count), formatInstant(l.updatedAt), l.text || NONE]),
+            inlineRows(
+              items.map((l) => [
+                l.id,
+                l.source,
+                scopeOf(l),
+                String(l.count),
+                formatInstant(l.updatedAt),
+                l.text || NONE,
+              ]),
+            ),
           ),
         );
       if (cursor)
@@ -123,9 +140,10 @@ export const lessonsCommands: Command[] = [
     summary: "record an operator lesson; with no scope option it reaches every job of the product",
     options: SCOPE,
     async run(ctx) {
-      const lesson = await call<Lesson>(ctx.client(), "POST", "/lessons", {
+      const added = await call<Lesson>(ctx.client(), "POST", "/lessons", {
         json: { text: ctx.positionals[0], ...scopeChanges(ctx) },
       });
+      const lesson = checked(LessonRead, added, "a lesson");
       if (ctx.json) ctx.emit(lesson);
       else ctx.print(`✔ added — ${describe(lesson)}`);
       return 0;
@@ -149,9 +167,11 @@ export const lessonsCommands: Command[] = [
       if (ctx.flag("no-engine")) patch.engine = null;
       if (ctx.flag("no-serial-key")) patch.serialKey = null;
       if (Object.keys(patch).length === 0) throw usageError("lessons edit needs something to change", "lessons edit");
-      const lesson = await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, {
-        json: patch,
-      });
+      const lesson = checked(
+        LessonRead,
+        await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, { json: patch }),
+        "a lesson",
+      );
       if (ctx.json) ctx.emit(lesson);
       else ctx.print(`${lesson.changed === false ? "unchanged (already so)" : "✔ edited"} — ${describe(lesson)}`);
       return 0;
@@ -164,9 +184,8 @@ export const lessonsCommands: Command[] = [
     options: {},
     async run(ctx) {
       const id = lessonId(ctx.positionals[0], "lessons archive");
-      const lesson = await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, {
-        json: { archived: true },
-      });
+      const archived = await call<Edited>(ctx.client(), "PATCH", `/lessons/${id}`, { json: { archived: true } });
+      const lesson = checked(LessonRead, archived, "a lesson");
       if (ctx.json) ctx.emit(lesson);
       else
         ctx.print(

@@ -11,25 +11,31 @@ import { ApiError, type GigafactoryClient, productFromToken } from "../../shared
 import { checkToken, configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
+import { checked, QueueStateRead } from "../read-answers.ts";
+import { ProductsRead } from "../read-answers-ops.ts";
 
 /**
  * The product's queue version (one cheap authenticated read), or undefined when the product does not exist yet and
  * the token is the admin's — checked by the admin's product-free read (`GET /products`), which also proves the
  * token: only the admin can create the product, so its login must come first (README quick start). A product token
  * always names an existing product, and any other refusal (unauthorized, forbidden, a wrong URL) is thrown as is.
- * @throws ApiError / ConnectionError from either read.
+ * Both answers are checked: unchecked, another service's `{"ok": true}` read as a version of `undefined` — "Product
+ * shop does not exist yet", exit 0, and the URL saved for every later command.
+ * @throws ApiError / ConnectionError from either read; CliError bad_response for an answer neither reads as.
  */
 async function productQueueVersion(client: GigafactoryClient, product: string): Promise<number | undefined> {
+  let state: { version: number };
   try {
-    return (await client.queueState()).version;
+    state = await client.queueState();
   } catch (err) {
     if (!(err instanceof ApiError && err.code === "not_found")) throw err;
     const products = await client.listProducts().catch(() => {
       throw err; // not the admin (or not a coordinator): the product's own refusal says more
     });
-    if (products.some((p) => p.id === product)) throw err;
+    if (checked(ProductsRead, { products }, "a list of products").products.some((p) => p.id === product)) throw err;
     return undefined;
   }
+  return checked(QueueStateRead, state, "a queue state").version;
 }
 
 export const login: Command = {

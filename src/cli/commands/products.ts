@@ -7,6 +7,8 @@
  * product configured: they act above products.
  */
 import type { Command } from "../context.ts";
+import { checked } from "../read-answers.ts";
+import { inlined, inlineRows, ProductRead, ProductsRead } from "../read-answers-ops.ts";
 import { formatInstant, renderTable } from "../table.ts";
 
 export const productCommands: Command[] = [
@@ -16,14 +18,15 @@ export const productCommands: Command[] = [
     summary: "list the products (admin)",
     options: {},
     async run(ctx) {
-      const products = await ctx.client(ctx.connection(false)).listProducts();
+      const listed = { products: await ctx.client(ctx.connection(false)).listProducts() };
+      const { products } = checked(ProductsRead, listed, "a list of products");
       if (ctx.json) ctx.emit({ products });
       else if (products.length === 0) ctx.print("no products; create one with `gigafactory products create NAME`");
       else
         ctx.print(
           renderTable(
             [{ header: "PRODUCT" }, { header: "CREATED" }],
-            products.map((p) => [p.id, formatInstant(p.createdAt)]),
+            inlineRows(products.map((p) => [p.id, formatInstant(p.createdAt)])),
           ),
         );
       return 0;
@@ -37,9 +40,10 @@ export const productCommands: Command[] = [
     async run(ctx) {
       const id = ctx.positionals[0]!;
       const { product, created } = await ctx.client(ctx.connection(false)).createProduct(id);
+      checked(ProductRead, product, "a product");
       if (ctx.json) ctx.emit({ ...product, created });
-      else if (created) ctx.print(`✔ created product ${product.id}`);
-      else ctx.print(`✔ product ${product.id} already exists (created ${formatInstant(product.createdAt)})`);
+      else if (created) ctx.print(inlined`✔ created product ${product.id}`);
+      else ctx.print(inlined`✔ product ${product.id} already exists (created ${formatInstant(product.createdAt)})`);
       return 0;
     },
   },
