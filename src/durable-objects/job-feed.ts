@@ -39,6 +39,13 @@ export const WATCHER_CAP_STATUS = 429;
  */
 export const AFTER_BEYOND_STATUS = 416;
 
+/** The headers of an SSE feed's response (and of a HEAD for it: worker/routes/events). */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+};
+
 /** Close code for watchers of a feed pruned by retention (4000–4999: application-defined; 4410 echoes 410 Gone). */
 export const CLOSE_PRUNED = 4410;
 
@@ -84,9 +91,7 @@ export class JobFeed extends ArtifactRpc {
     }
     return new Response(
       this.sse.open(this.sql, after, (client) => this.revocation.track(client, openedBy)),
-      {
-        headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" },
-      },
+      { headers: SSE_HEADERS },
     );
   }
 
