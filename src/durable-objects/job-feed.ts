@@ -8,7 +8,8 @@
  * feed/sse): each page is read, sent and — at the end of the log — switched
  * to live in one synchronous step, and appends are synchronous too. Memory is
  * bounded per job: at most MAX_WATCHERS watchers, each with about one replay
- * page in flight. Its artifact pointers, and the sweep that deletes the bytes
+ * page in flight, and the SSE streams' live backlog at most about
+ * FEED_BACKLOG_BYTES together (feed/sse). Its artifact pointers, and the sweep that deletes the bytes
  * nothing points to, are the layer below (feed/artifact-rpc).
  */
 import type { JobEvent } from "../shared/protocol.ts";
@@ -136,6 +137,11 @@ export class JobFeed extends ArtifactRpc {
   }> {
     const streams = [...this.sse.clients].filter((c) => !c.closed).map((c) => ({ through: c.through, live: c.live }));
     return { sockets: watcherStates(this.ctx), streams };
+  }
+
+  /** Bytes this feed's SSE streams hold queued for their readers (feed/sse FEED_BACKLOG_BYTES bounds it). */
+  async sseBacklog(): Promise<number> {
+    return this.sse.backlog();
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
