@@ -91,8 +91,11 @@ export function acceptWatcher(
 /**
  * A watcher's message: `ping` → `pong`; `more <token>` → the next page when `token` is the last page frame's
  * (ignored otherwise: once live, or sent again or ahead for a page already answered); anything else closes it.
+ * Dropped once the feed has closed the socket (a bad frame, a revocation, a purge): the client sent it before it saw
+ * the close, and a send or close on a closed socket throws — one uncaught exception in the feed per frame it sent.
  */
 export function onWatcherMessage(sql: SqlStorage, ws: WebSocket, message: string | ArrayBuffer): void {
+  if (ws.readyState !== WebSocket.OPEN) return;
   const parsed = WatcherMessage.safeParse(message);
   if (!parsed.success) {
     ws.close(CLOSE_UNSUPPORTED, 'send "ping", or "more <token>" with the token of the last page frame');
