@@ -9,8 +9,10 @@
  * to live in one synchronous step, and appends are synchronous too. Memory is
  * bounded per job: at most MAX_WATCHERS watchers, each with about one replay
  * page in flight, and the SSE streams' live backlog at most about
- * FEED_BACKLOG_BYTES together (feed/sse). Its artifact pointers, and the sweep that deletes the bytes
- * nothing points to, are the layer below (feed/artifact-rpc).
+ * FEED_BACKLOG_BYTES together (feed/sse) — but not yet what live WebSocket
+ * watchers have not read (feed/ws-watchers says why). Its artifact pointers,
+ * and the sweep that deletes the bytes nothing points to, are the layer below
+ * (feed/artifact-rpc).
  */
 import type { JobEvent } from "../shared/protocol.ts";
 import { ArtifactRpc } from "./feed/artifact-rpc.ts";

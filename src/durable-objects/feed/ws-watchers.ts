@@ -8,6 +8,12 @@
  * PAGE_EVENTS, PAGE_BYTES) instead of the whole log — a `more` sent ahead,
  * without the page it answers, names no page and is ignored.
  *
+ * Live events are pushed as they come, and nothing bounds what a live socket
+ * has not read: without `bufferedAmount` only the watcher can say what it has
+ * taken, and today's live protocol has it say nothing (a `ping` proves nothing:
+ * it is sent whether or not the reader reads). Bounding it needs a live
+ * acknowledgement the dashboard sends — a protocol change, not made here.
+ *
  * Gapless without locks: a socket's state is `{ through, live }` in its
  * attachment. A page read, its send and the switch to live happen in one
  * synchronous step, and appends are synchronous too, so an event appended
