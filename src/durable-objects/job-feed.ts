@@ -8,8 +8,11 @@
  * feed/sse): each page is read, sent and — at the end of the log — switched
  * to live in one synchronous step, and appends are synchronous too. Memory is
  * bounded per job: at most MAX_WATCHERS watchers, each with about one replay
- * page in flight. Its artifact pointers, and the sweep that deletes the bytes
- * nothing points to, are the layer below (feed/artifact-rpc).
+ * page in flight, and the SSE streams' live backlog at most about
+ * FEED_BACKLOG_BYTES together (feed/sse) — but not yet what live WebSocket
+ * watchers have not read (feed/ws-watchers says why). Its artifact pointers,
+ * and the sweep that deletes the bytes nothing points to, are the layer below
+ * (feed/artifact-rpc).
  */
 import type { JobEvent } from "../shared/protocol.ts";
 import { ArtifactRpc } from "./feed/artifact-rpc.ts";
@@ -38,6 +41,13 @@ export const WATCHER_CAP_STATUS = 429;
  * such a seq. Accepted, the watcher would go live at once and then be sent events with seqs at or below `after`.
  */
 export const AFTER_BEYOND_STATUS = 416;
+
+/** The headers of an SSE feed's response (and of a HEAD for it: worker/routes/events). */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+};
 
 /** Close code for watchers of a feed pruned by retention (4000–4999: application-defined; 4410 echoes 410 Gone). */
 export const CLOSE_PRUNED = 4410;
@@ -84,9 +94,7 @@ export class JobFeed extends ArtifactRpc {
     }
     return new Response(
       this.sse.open(this.sql, after, (client) => this.revocation.track(client, openedBy)),
-      {
-        headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" },
-      },
+      { headers: SSE_HEADERS },
     );
   }
 
@@ -131,6 +139,11 @@ export class JobFeed extends ArtifactRpc {
   }> {
     const streams = [...this.sse.clients].filter((c) => !c.closed).map((c) => ({ through: c.through, live: c.live }));
     return { sockets: watcherStates(this.ctx), streams };
+  }
+
+  /** Bytes this feed's SSE streams hold queued for their readers (feed/sse FEED_BACKLOG_BYTES bounds it). */
+  async sseBacklog(): Promise<number> {
+    return this.sse.backlog();
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

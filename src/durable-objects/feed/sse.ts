@@ -10,7 +10,9 @@
  * off with a comment saying so — it reconnects with Last-Event-ID and catches
  * up through the paged replay — rather than buffering without bound. Until
  * its reader has drained it, an ended stream still counts toward the job's
- * watcher cap (`count`): its backlog is still held.
+ * watcher cap (`count`): its backlog is still held. All of a feed's streams
+ * together hold at most about FEED_BACKLOG_BYTES: past it, a stream that is
+ * behind is cut off instead of written to (`SseWatchers.broadcast`).
  */
 import type { JobEvent } from "../../shared/protocol.ts";
 import { replayStep } from "./event-log.ts";
@@ -21,6 +23,15 @@ const encoder = new TextEncoder();
 const HIGH_WATER_BYTES = 64 * 1024;
 /** 4 MiB behind on live events: a reader that slow is better served by a reconnect and a paged replay. */
 const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
+/**
+ * 32 MiB: what all of one feed's SSE streams may hold queued together — eight streams at MAX_BACKLOG_BYTES, and a
+ * quarter of the 128 MB a Workers isolate has (shared with every other object in it). The per-stream limit alone
+ * let MAX_WATCHERS stalled readers of one chatty job hold 1 GiB, past the isolate's memory limit: its reset dropped
+ * every feed and call in the isolate, not only the job's.
+ */
+export const FEED_BACKLOG_BYTES = 32 * 1024 * 1024;
+/** Why a stream is cut off when the feed's streams together hold FEED_BACKLOG_BYTES. */
+const FEED_FULL = "too far behind while this job's feed holds its most for slow readers: reconnect with Last-Event-ID";
 /** SSE keep-alive comment interval: under common 30–60 s proxy idle timeouts. */
 const KEEPALIVE_MS = 15_000;
 
@@ -49,14 +60,22 @@ export class SseClient {
    * (up to MAX_BACKLOG_BYTES) is still held, `closed` or not.
    */
   readonly gone: Promise<void>;
+  private drained = false;
 
   constructor(writable: WritableStream<Uint8Array>, after: number) {
     this.writer = writable.getWriter();
     this.through = after;
     const done = () => {
       this.closed = true;
+      this.drained = true;
     };
     this.gone = this.writer.closed.then(done, done);
+  }
+
+  /** Bytes written and not yet taken by the reader (0 once the stream is gone). */
+  get queued(): number {
+    if (this.drained) return 0;
+    return Math.max(0, HIGH_WATER_BYTES - (this.writer.desiredSize ?? HIGH_WATER_BYTES));
   }
 
   /** Resolves when the reader has drained the queue below the high-water mark (or the stream closed). */
@@ -101,6 +120,13 @@ export class SseWatchers {
     return this.held.size;
   }
 
+  /** Bytes all of this feed's streams hold queued for their readers, ended streams not yet drained included. */
+  backlog(): number {
+    let total = 0;
+    for (const c of this.held) total += c.queued;
+    return total;
+  }
+
   /** A stream resuming after `after` (`onOpen` sees its client first); the replay runs in the background at the reader's pace. */
   open(sql: SqlStorage, after: number, onOpen?: (client: SseClient) => void): ReadableStream<Uint8Array> {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>(
@@ -134,13 +160,27 @@ export class SseWatchers {
     this.prune();
   }
 
+  /**
+   * Live events written to every live stream. Once the feed's streams together would hold more than
+   * FEED_BACKLOG_BYTES, a stream that was behind before this broadcast (more than the high-water mark queued) is cut
+   * off instead of written to: stalled readers stop growing, while one that keeps up still gets the whole batch
+   * (a batch is written in one step, so mid-batch every reader looks behind). A replay needs no such check: it
+   * writes a page only once its reader has drained the last (`ready`).
+   */
   broadcast(events: readonly JobEvent[]): void {
+    let backlog = this.backlog();
+    const behind = new Set([...this.clients].filter((c) => c.queued > HIGH_WATER_BYTES));
     for (const event of events) {
       const chunk = sseEvent(event);
       for (const c of this.clients) {
-        if (!c.live) continue; // still replaying: it reads this event from the log
+        if (!c.live || c.closed) continue; // still replaying: it reads this event from the log
+        if (behind.has(c) && backlog + chunk.byteLength > FEED_BACKLOG_BYTES) {
+          c.end(FEED_FULL);
+          continue;
+        }
         c.write(chunk);
         c.through = event.seq;
+        backlog += chunk.byteLength;
       }
     }
     this.prune();

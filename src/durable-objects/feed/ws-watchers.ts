@@ -8,6 +8,12 @@
  * PAGE_EVENTS, PAGE_BYTES) instead of the whole log — a `more` sent ahead,
  * without the page it answers, names no page and is ignored.
  *
+ * Live events are pushed as they come, and nothing bounds what a live socket
+ * has not read: without `bufferedAmount` only the watcher can say what it has
+ * taken, and today's live protocol has it say nothing (a `ping` proves nothing:
+ * it is sent whether or not the reader reads). Bounding it needs a live
+ * acknowledgement the dashboard sends — a protocol change, not made here.
+ *
  * Gapless without locks: a socket's state is `{ through, live }` in its
  * attachment. A page read, its send and the switch to live happen in one
  * synchronous step, and appends are synchronous too, so an event appended
@@ -91,8 +97,11 @@ export function acceptWatcher(
 /**
  * A watcher's message: `ping` → `pong`; `more <token>` → the next page when `token` is the last page frame's
  * (ignored otherwise: once live, or sent again or ahead for a page already answered); anything else closes it.
+ * Dropped once the feed has closed the socket (a bad frame, a revocation, a purge): the client sent it before it saw
+ * the close, and a send or close on a closed socket throws — one uncaught exception in the feed per frame it sent.
  */
 export function onWatcherMessage(sql: SqlStorage, ws: WebSocket, message: string | ArrayBuffer): void {
+  if (ws.readyState !== WebSocket.OPEN) return;
   const parsed = WatcherMessage.safeParse(message);
   if (!parsed.success) {
     ws.close(CLOSE_UNSUPPORTED, 'send "ping", or "more <token>" with the token of the last page frame');

@@ -9,9 +9,9 @@
  * The feed endpoints authenticate with the bearer header OR a ticket, so they
  * are mounted before the header-only product middleware.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
-import { AFTER_BEYOND_STATUS, WATCHER_CAP_STATUS } from "../../durable-objects/job-feed.ts";
+import { AFTER_BEYOND_STATUS, SSE_HEADERS, WATCHER_CAP_STATUS } from "../../durable-objects/job-feed.ts";
 import { EntityId, EventsQuery, FeedQuery, LastEventIdHeader, ProductId } from "../../shared/api.ts";
 import { feedName } from "../../shared/coordinator-rpc.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
@@ -63,6 +63,7 @@ for (const kind of ["ws", "stream"] as const) {
     if (kind === "ws" && c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new DomainError("upgrade_required", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
     }
+    if (c.req.method === "HEAD") return await headOfFeed(c, productId, jobId, kind);
     // Only now, the request being one the feed takes: a refused one must not use its ticket up.
     const opener = await registerFeed(c, grant);
     await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
@@ -83,6 +84,21 @@ for (const kind of ["ws", "stream"] as const) {
     }
     return res;
   });
+}
+
+/**
+ * `HEAD …/events/stream` (Hono answers HEAD from this GET route): the headers a GET gets once its caller, query and
+ * job check out — and nothing opened: no ticket used, no watcher registered, no stream. A HEAD's body is never read,
+ * so the stream it opened stayed in the job's feed, counting toward its watcher cap and kept awake by the keep-alive:
+ * MAX_WATCHERS HEADs locked every watcher of the job out with 429 until the feed was evicted, and the ticket a browser
+ * probed with was spent. The feed's own refusals (its cap, `after` past its log) are a GET's to meet. A WebSocket
+ * handshake is a GET (RFC 6455 §4.1): a HEAD with `Upgrade: websocket` is 426 like a GET without it.
+ * @throws DomainError `upgrade_required` (426) for `ws`, `not_found` (404) for a job that does not exist
+ */
+async function headOfFeed(c: Context<AppEnv>, productId: string, jobId: string, kind: "ws" | "stream") {
+  if (kind === "ws") throw new DomainError("upgrade_required", "a WebSocket handshake is a GET, not a HEAD");
+  await unwrap(coordinatorFor(c.env, productId).getJob(productId, jobId));
+  return new Response(null, { headers: SSE_HEADERS });
 }
 
 /**
