@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import type { z } from "zod";
-import { fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate } from "../core/bytes.ts";
+import { fitsUtf8, jsonBytes, parsedHoldsLoneSurrogate, truncateUtf8 } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
 import { MAX_MANIFEST_BYTES } from "../core/manifest-schema.ts";
 import { fromZod } from "./problem.ts";
@@ -197,8 +197,15 @@ function probe(c: Context, use: ProbedUse): void {
   if (validatorProbe.seen) validatorProbe.seen({ method: c.req.method, route: c.req.routePath, ...use });
 }
 
+/**
+ * The query through `schema`. @throws DomainError validation_failed (400): a parameter given twice (`?after=0&after=9`
+ * was read as after=0, silently; proxies and caches may take the other), or one `schema` refuses
+ */
 export function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
   probe(c, { in: "query", schema });
+  const [name, values] = Object.entries(c.req.queries()).find(([, v]) => v.length > 1) ?? [];
+  if (name)
+    throw new DomainError("validation_failed", `query "${truncateUtf8(name, 64)}" given ${values?.length} times`);
   const parsed = schema.safeParse(c.req.query());
   if (!parsed.success) throw fromZod("query", parsed.error);
   return parsed.data;

@@ -461,7 +461,7 @@ function buildRequests(w: World): Req[] {
           "jobs",
           viewer,
           `limit=0 limit=501 limit=-1 limit=abc limit=1.5 limit= limit=1e999 stage=nope stage=QUEUED
-          stage= cursor= cursor=!!! cursor=%E0%A4%A cursor=${pad(201)} foo=1 limit=10&extra= ${cursors.join(" ")}`,
+          stage= cursor= cursor=!!! cursor=%E0%A4%A cursor=${pad(201)} foo=1 limit=10&extra= limit=1&limit=2 ${cursors.join(" ")}`,
         ],
         [
           "history",
@@ -470,7 +470,7 @@ function buildRequests(w: World): Req[] {
           limit=0 limit=501 limit=abc page=2 kind=audit&order=desc`,
         ],
         ["dead-letters", op, "since=-1 since=x limit=0 limit=501 limit= after=1"],
-        [`jobs/${leased}/events`, viewer, "after=-1 after=abc after=1e999 limit=0 limit=501 cursor=1"],
+        [`jobs/${leased}/events`, viewer, "after=-1 after=abc after=1e999 limit=0 limit=501 cursor=1 after=0&after=9"],
         [
           `jobs/${leased}/events/${pick(["ws", "stream"])}`,
           viewer,

@@ -57,7 +57,7 @@ for (const kind of ["ws", "stream"] as const) {
     const jobId = param(c, "jobId", EntityId);
     const q = query(c, FeedQuery);
     const grant = await authenticateFeed(c, productId, jobId, q.ticket);
-    // SSE resumes from the browser's Last-Event-ID (digits only: "1e3", " 5" or "-1" are refused); `after` wins.
+    // SSE resumes from the browser's Last-Event-ID (digits only: "1e3" or "-1" are refused; " 5" arrives as "5", HTTP trims header values); `after` wins.
     // Read after the caller is known: a stranger with a bad header gets 401, not a 400 about the header.
     const resume = header(c, "Last-Event-ID", LastEventIdHeader);
     if (kind === "ws" && c.req.header("upgrade")?.toLowerCase() !== "websocket") {
