@@ -28,7 +28,7 @@ import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
-import { pruneWorktrees } from "./kept-links.ts";
+import { pruneWorktrees, removeWorktree } from "./kept-links.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
@@ -109,7 +109,7 @@ export async function ensureCheckpointRemote(dir: string, owner?: RunAs): Promis
 }
 
 async function removeStale(dir: string, mirror: string | undefined, as: RunAs | undefined): Promise<void> {
-  if (mirror && existsSync(dir)) await gitOk(["worktree", "remove", "--force", "--", dir], { cwd: mirror, as });
+  if (mirror) await removeWorktree(mirror, dir, as); // a locked registration too (a killed `worktree add`)
   await removeTree(dir, as);
   if (mirror) await pruneWorktrees(mirror, as);
 }
