@@ -16,6 +16,7 @@ import path from "node:path";
 import { stageTree } from "./embedded-repos.ts";
 import { copyAs } from "./engine-user.ts";
 import { type GitOptions, git, gitBytes, gitOk, withLockRetry } from "./git.ts";
+import { gitRemote } from "./git-remote.ts";
 import { parseShortstat } from "./insights.ts";
 import { isOwnWipBranch } from "./resume-point.ts";
 import { clearStaleLocks, jobLockFiles } from "./stale-locks.ts";
@@ -118,7 +119,7 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
       // The checkpoint remote is the agent's own (a stale lock there may be cleared); a job's origin is not.
       await withLockRetry(
         () =>
-          git(["push", "-q", "--no-verify", "--", target, `+${sha}:refs/heads/${branch}`], {
+          gitRemote(["push", "-q", "--no-verify", "--", target, `+${sha}:refs/heads/${branch}`], {
             cwd: ws.dir,
             as: ws.owner,
           }),
@@ -146,7 +147,10 @@ export async function retireBranch(ws: Workspace, branch: string): Promise<strin
   for (const target of ws.pushTargets) {
     // As the engine's user, like every git command in its files: the repository's config there is the engine's.
     const push = ["push", "-q", "--no-verify", "--", target, `:refs/heads/${branch}`];
-    const ok = await gitOk(push, { cwd: ws.dir, as: ws.owner });
+    const ok = await gitRemote(push, { cwd: ws.dir, as: ws.owner }).then(
+      () => true,
+      () => false,
+    );
     if (ok) retired.push(target);
   }
   return retired;

@@ -28,6 +28,7 @@ import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
+import { gitRemote } from "./git-remote.ts";
 import { pruneWorktrees, removeWorktree } from "./kept-links.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
@@ -144,7 +145,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
     markMirrorUsed(mirror, Date.now());
     await cleanMirror(mirror, as, repo); // what an earlier job's engine configured must not reach this job's
     await withLockRetry(
-      () => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
+      () => gitRemote(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
       4,
       [mirror],
       as,
