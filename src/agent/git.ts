@@ -13,6 +13,7 @@
  * (the workspace's, ~/.gitconfig), so only the sandbox keeps what it runs from the state dir.
  */
 import { spawn } from "node:child_process";
+import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { gitEnv, hideUserinfo, NO_TERMINAL } from "./git-env.ts";
 import { NEUTRAL_CONFIG } from "./git-neutral.ts";
@@ -106,7 +107,7 @@ function runGit(
     const child = spawn(cmd, rest, {
       cwd: opts.cwd,
       ...ids(opts),
-      env: gitEnv(opts.as, opts.env),
+      env: gitEnv(opts.as, { ...ceiling(opts.cwd), ...opts.env }),
       stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       ...NO_TERMINAL,
     });
@@ -166,6 +167,15 @@ function runGit(
     child.stdin?.on("error", () => undefined);
     child.stdin?.end(input);
   });
+}
+
+/**
+ * Git never looks for a repository above the directory it runs in (every caller runs it at a repository's top: a
+ * workspace, a mirror): an engine that removed its workspace's `.git` otherwise had the agent's checkpoint commit,
+ * `reset` and push in whatever repository encloses the work dir (the demo's checkout, a home dir kept in git).
+ */
+function ceiling(cwd: string | undefined): Record<string, string> {
+  return cwd === undefined ? {} : { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cwd)) };
 }
 
 /** SIGKILL process group `pid` (git's, a session leader); never throws (it may be gone already). */
