@@ -25,7 +25,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Job } from "../core/model.ts";
 import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
-import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
+import { ownedDir, type RunAs, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
 import { gitRemote } from "./git-remote.ts";
@@ -33,6 +33,7 @@ import { pruneWorktrees, removeWorktree } from "./kept-links.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 import { resolveResume } from "./workspace-resume.ts";
 
 export interface Workspace {
@@ -111,7 +112,7 @@ export async function ensureCheckpointRemote(dir: string, owner?: RunAs): Promis
 
 async function removeStale(dir: string, mirror: string | undefined, as: RunAs | undefined): Promise<void> {
   if (mirror) await removeWorktree(mirror, dir, as); // a locked registration too (a killed `worktree add`)
-  await removeTree(dir, as);
+  await removeWorkTree(dir, as);
   if (mirror) await pruneWorktrees(mirror, as);
 }
 
@@ -239,7 +240,7 @@ export async function discardWorkspace(ws: Workspace): Promise<void> {
         await gitOk(["update-ref", "-d", `refs/gf/resume/${ws.jobId}`], { cwd: mirror, as });
       });
     } else {
-      await removeTree(ws.dir, as);
+      await removeWorkTree(ws.dir, as);
     }
   } catch {
     /* a leftover directory is replaced by the next run of the job anyway */
