@@ -1,5 +1,5 @@
-// A job's worktree whose `git worktree add` was killed part-way (the agent's whole process tree SIGKILLed mid-
-// preparation: systemd's final kill, the OOM killer, a reboot) does not make the job unpreparable on this host. git
+// A job's worktree whose `git worktree add` was killed part-way (the agent's whole process tree SIGKILLed while it
+// prepared the job: systemd's final kill, the OOM killer, a reboot) does not make the job unpreparable here. git
 // locks a worktree's registration ("initializing") while it checks the files out; killed then, the lock stays, and
 // `worktree remove --force` and `worktree prune` both leave a locked registration alone, which keeps the job's
 // branch checked out there. Before, every later preparation of the job here failed ("cannot force update the branch
