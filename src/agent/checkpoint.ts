@@ -24,7 +24,10 @@ import { checkpointBranch, type Workspace } from "./workspace.ts";
 
 export interface Snapshot {
   sha: string;
-  /** False when nothing changed since `previous` (no commit was made). */
+  /**
+   * False when nothing changed since `previous` (no commit was made). True with no commit made when `sha` is the
+   * engine's own commit: the run's first checkpoint, the engine having committed all its work.
+   */
   changed: boolean;
   /** Repositories nested in the workspace whose files were captured as plain files (their `.git` skipped). */
   embedded?: string[];
@@ -77,8 +80,12 @@ export async function snapshot(
       ...(staged.embedded.length > 0 ? { embedded: staged.embedded } : {}),
       ...(staged.skipped.length > 0 ? { skipped: staged.skipped } : {}),
     };
-    if (!final && parents.length === 1 && parentTree === tree)
-      return { sha: parents[0] as string, changed: false, ...found };
+    // Files as in the parent. The run's first checkpoint, though, has something to say when the engine committed its
+    // work itself (HEAD is not where the run started): that commit is the checkpoint, or nothing would be pushed.
+    if (!final && parents.length === 1 && parentTree === tree) {
+      const engineCommitted = previous === undefined && head !== (ws.resumedFrom ?? ws.base);
+      return { sha: parents[0] as string, changed: engineCommitted, ...found };
+    }
     const sha = await git(["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message], { cwd, as });
     let clearedLocks: string[] = [];
     if (final) {
