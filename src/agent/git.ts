@@ -182,7 +182,9 @@ function ceiling(cwd: string | undefined): Record<string, string> {
 function killGroup(pid: number | undefined): void {
   try {
     if (pid !== undefined) process.kill(-pid, "SIGKILL");
-  } catch {}
+  } catch {
+    /* exited meanwhile */
+  }
 }
 
 /** True when git exits 0 (for questions such as `merge-base --is-ancestor`). */

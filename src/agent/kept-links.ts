@@ -147,7 +147,7 @@ export async function pruneWorktrees(mirror: string, as: RunAs | undefined): Pro
  * is settled first: a workspace moved from `dir` may still be registered there. Call holding the mirror's lock.
  * Never throws (nothing registered there is the common case).
  */
-export async function removeWorktree(mirror: string, dir: string, as: RunAs | undefined): Promise<void> {
+export async function unregisterWorktree(mirror: string, dir: string, as: RunAs | undefined): Promise<void> {
   await repairKeptLinks(mirror, as);
   await gitOk(["worktree", "remove", "-f", "-f", "--", dir], { cwd: mirror, as });
 }

@@ -29,7 +29,7 @@ import { ownedDir, type RunAs, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
 import { gitRemote } from "./git-remote.ts";
-import { pruneWorktrees, removeWorktree } from "./kept-links.ts";
+import { pruneWorktrees, unregisterWorktree } from "./kept-links.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
@@ -111,7 +111,7 @@ export async function ensureCheckpointRemote(dir: string, owner?: RunAs): Promis
 }
 
 async function removeStale(dir: string, mirror: string | undefined, as: RunAs | undefined): Promise<void> {
-  if (mirror) await removeWorktree(mirror, dir, as); // a locked registration too (a killed `worktree add`)
+  if (mirror) await unregisterWorktree(mirror, dir, as); // a locked registration too (a killed `worktree add`)
   await removeWorkTree(dir, as);
   if (mirror) await pruneWorktrees(mirror, as);
 }
