@@ -123,7 +123,8 @@ function runGit(
       killGroup(child.pid);
     };
     const timer = opts.stallMs === undefined ? undefined : setTimeout(stall, opts.stallMs);
-    const heard = () => timer?.refresh();
+    // (Never re-armed once fired: refresh() would start a fired timer again.)
+    const heard = () => stalled || timer?.refresh();
     child.stdout?.on("data", (c: Buffer) => {
       heard();
       if (over) return;
