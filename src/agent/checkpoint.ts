@@ -16,6 +16,7 @@ import path from "node:path";
 import { stageTree } from "./embedded-repos.ts";
 import { copyAs } from "./engine-user.ts";
 import { type GitOptions, git, gitBytes, gitOk, withLockRetry } from "./git.ts";
+import { gitRemote } from "./git-remote.ts";
 import { parseShortstat } from "./insights.ts";
 import { isOwnWipBranch } from "./resume-point.ts";
 import { clearStaleLocks, jobLockFiles } from "./stale-locks.ts";
@@ -23,7 +24,10 @@ import { checkpointBranch, type Workspace } from "./workspace.ts";
 
 export interface Snapshot {
   sha: string;
-  /** False when nothing changed since `previous` (no commit was made). */
+  /**
+   * False when nothing changed since `previous` (no commit was made). True with no commit made when `sha` is the
+   * engine's own commit: the run's first checkpoint, the engine having committed all its work.
+   */
   changed: boolean;
   /** Repositories nested in the workspace whose files were captured as plain files (their `.git` skipped). */
   embedded?: string[];
@@ -76,8 +80,12 @@ export async function snapshot(
       ...(staged.embedded.length > 0 ? { embedded: staged.embedded } : {}),
       ...(staged.skipped.length > 0 ? { skipped: staged.skipped } : {}),
     };
-    if (!final && parents.length === 1 && parentTree === tree)
-      return { sha: parents[0] as string, changed: false, ...found };
+    // Files as in the parent. The run's first checkpoint, though, has something to say when the engine committed its
+    // work itself (HEAD is not where the run started): that commit is the checkpoint, or nothing would be pushed.
+    if (!final && parents.length === 1 && parentTree === tree) {
+      const engineCommitted = previous === undefined && head !== (ws.resumedFrom ?? ws.base);
+      return { sha: parents[0] as string, changed: engineCommitted, ...found };
+    }
     const sha = await git(["commit-tree", tree, ...parents.flatMap((p) => ["-p", p]), "-m", message], { cwd, as });
     let clearedLocks: string[] = [];
     if (final) {
@@ -118,7 +126,7 @@ export async function pushCheckpoint(ws: Workspace, sha: string): Promise<{ bran
       // The checkpoint remote is the agent's own (a stale lock there may be cleared); a job's origin is not.
       await withLockRetry(
         () =>
-          git(["push", "-q", "--no-verify", "--", target, `+${sha}:refs/heads/${branch}`], {
+          gitRemote(["push", "-q", "--no-verify", "--", target, `+${sha}:refs/heads/${branch}`], {
             cwd: ws.dir,
             as: ws.owner,
           }),
@@ -146,7 +154,10 @@ export async function retireBranch(ws: Workspace, branch: string): Promise<strin
   for (const target of ws.pushTargets) {
     // As the engine's user, like every git command in its files: the repository's config there is the engine's.
     const push = ["push", "-q", "--no-verify", "--", target, `:refs/heads/${branch}`];
-    const ok = await gitOk(push, { cwd: ws.dir, as: ws.owner });
+    const ok = await gitRemote(push, { cwd: ws.dir, as: ws.owner }).then(
+      () => true,
+      () => false,
+    );
     if (ok) retired.push(target);
   }
   return retired;

@@ -13,6 +13,7 @@
  * (the workspace's, ~/.gitconfig), so only the sandbox keeps what it runs from the state dir.
  */
 import { spawn } from "node:child_process";
+import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { gitEnv, hideUserinfo, NO_TERMINAL } from "./git-env.ts";
 import { NEUTRAL_CONFIG } from "./git-neutral.ts";
@@ -43,6 +44,8 @@ export interface GitOptions {
   raw?: boolean;
   /** Written to git's stdin (`--stdin`, `--pathspec-from-file=-`): path lists too long for an argv. */
   input?: string;
+  /** Stop git (its whole process group) once it has written nothing for this long, ms (agent/git-remote). */
+  stallMs?: number;
 }
 
 /** The sandbox every git command of this process runs in (agent/sandbox); set once at start-up. */
@@ -89,7 +92,7 @@ export function gitBytes(args: readonly string[], opts: GitOptions, maxBytes: nu
   return runGit(args, opts, maxBytes, undefined);
 }
 
-/** 1 MiB of git's stderr kept: the message is its last lines, and a lock clash is read from it. */
+/** The last 1 MiB of git's stderr kept: the message is its last lines, and a lock clash is read from it. */
 const MAX_STDERR = 1024 * 1024;
 
 /** Run git (spawn, not execFile: execFile drops NO_TERMINAL's `detached`); `input` written to stdin, or none. */
@@ -104,7 +107,7 @@ function runGit(
     const child = spawn(cmd, rest, {
       cwd: opts.cwd,
       ...ids(opts),
-      env: gitEnv(opts.as, opts.env),
+      env: gitEnv(opts.as, { ...ceiling(opts.cwd), ...opts.env }),
       stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       ...NO_TERMINAL,
     });
@@ -113,7 +116,17 @@ function runGit(
     let size = 0;
     let errSize = 0;
     let over = false;
+    let stalled = false;
+    // Git and what it started (a transport helper, ssh) share its process group (NO_TERMINAL: its own): all go.
+    const stall = () => {
+      stalled = true;
+      killGroup(child.pid);
+    };
+    const timer = opts.stallMs === undefined ? undefined : setTimeout(stall, opts.stallMs);
+    // (Never re-armed once fired: refresh() would start a fired timer again.)
+    const heard = () => stalled || timer?.refresh();
     child.stdout?.on("data", (c: Buffer) => {
+      heard();
       if (over) return;
       size += c.length;
       if (size > maxBytes) {
@@ -123,15 +136,30 @@ function runGit(
       } else chunks.push(c);
     });
     child.stderr?.on("data", (c: Buffer) => {
-      if (errSize < MAX_STDERR) errChunks.push(c);
+      heard();
+      errChunks.push(c);
       errSize += c.length;
+      // The last MiB: git's message comes after whatever progress it wrote.
+      while (errSize - (errChunks[0]?.length ?? 0) >= MAX_STDERR) errSize -= (errChunks.shift() as Buffer).length;
     });
     const stderr = () => Buffer.concat(errChunks).toString("utf8");
-    child.on("error", (err) => reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${err.message}`)));
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${err.message}`));
+    });
     child.on("close", (code, signal) => {
+      clearTimeout(timer);
       if (over) return resolve({ bytes: Buffer.alloc(0), over: true });
+      if (stalled) {
+        const why = `stopped after ${(opts.stallMs ?? 0) / 1000} s without a word (the remote does not answer)`;
+        return reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${why}`));
+      }
       if (code !== 0) {
-        const why = stderr().trim().split("\n").slice(-3).join(" ") || `exit ${code ?? signal}`;
+        // Progress meters rewrite their line with \r: the message is git's last lines, not a meter's states.
+        const lines = stderr()
+          .split(/[\r\n]+/)
+          .filter((l: string) => l.trim() !== "");
+        const why = lines.slice(-3).join(" ").trim() || `exit ${code ?? signal}`;
         return reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${why}`));
       }
       resolve({ bytes: Buffer.concat(chunks), over: false });
@@ -140,6 +168,24 @@ function runGit(
     child.stdin?.on("error", () => undefined);
     child.stdin?.end(input);
   });
+}
+
+/**
+ * Git never looks for a repository above the directory it runs in (every caller runs it at a repository's top: a
+ * workspace, a mirror): an engine that removed its workspace's `.git` otherwise had the agent's checkpoint commit,
+ * `reset` and push in whatever repository encloses the work dir (the demo's checkout, a home dir kept in git).
+ */
+function ceiling(cwd: string | undefined): Record<string, string> {
+  return cwd === undefined ? {} : { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cwd)) };
+}
+
+/** SIGKILL process group `pid` (git's, a session leader); never throws (it may be gone already). */
+function killGroup(pid: number | undefined): void {
+  try {
+    if (pid !== undefined) process.kill(-pid, "SIGKILL");
+  } catch {
+    /* exited meanwhile */
+  }
 }
 
 /** True when git exits 0 (for questions such as `merge-base --is-ancestor`). */

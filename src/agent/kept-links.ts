@@ -138,3 +138,16 @@ export async function pruneWorktrees(mirror: string, as: RunAs | undefined): Pro
   await repairKeptLinks(mirror, as);
   await gitOk(["worktree", "prune"], { cwd: mirror, as });
 }
+
+/**
+ * Remove the worktree registered at `dir` (a job's own path) from `mirror`, as `as`, whether or not `dir` is on disk
+ * and even when locked: a `worktree add` killed mid-checkout (the agent's process tree SIGKILLed) leaves its
+ * registration locked ("initializing"), which one `--force` and `worktree prune` both leave alone — and it keeps
+ * the job's branch checked out, so every later `worktree add` of the job here failed. Every interrupted keep's link
+ * is settled first: a workspace moved from `dir` may still be registered there. Call holding the mirror's lock.
+ * Never throws (nothing registered there is the common case).
+ */
+export async function unregisterWorktree(mirror: string, dir: string, as: RunAs | undefined): Promise<void> {
+  await repairKeptLinks(mirror, as);
+  await gitOk(["worktree", "remove", "-f", "-f", "--", dir], { cwd: mirror, as });
+}

@@ -17,11 +17,12 @@
  */
 import { readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { type RunAs, removeTree, sharedDir } from "./engine-user.ts";
+import { type RunAs, sharedDir } from "./engine-user.ts";
 import { gitOk } from "./git.ts";
 import { markerOf, pruneWorktrees, settleKeptLink, writeMarker } from "./kept-links.ts";
 import type { Output } from "./output.ts";
 import { type Workspace, withMirrorLock } from "./workspace.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 
 /** 3 days: over a weekend, for an operator who sees the warning on Monday; a workspace can be large. */
 export const KEPT_DAYS = 3;
@@ -51,7 +52,7 @@ export interface Kept {
 export async function keepWorkspace(ws: Workspace, workDir: string, now: number): Promise<Kept> {
   const dir = keptDir(workDir, ws.jobId, ws.leaseEpoch);
   sharedDir(path.dirname(dir));
-  await removeTree(dir, ws.owner); // a leftover of the same lease (one run per lease): never two to tell apart
+  await removeWorkTree(dir, ws.owner); // a leftover of the same lease (one run per lease): never two to tell apart
   const mirror = ws.mirror;
   const marker = { jobId: ws.jobId, keptAt: now };
   const move = async (): Promise<Kept> => {
@@ -118,7 +119,7 @@ export async function sweepKeptWorkspaces(
     const expired = now - at >= KEPT_FOR_MS;
     if (!expired && i < KEPT_MAX) continue;
     const dir = marker.slice(0, -".json".length);
-    await removeTree(dir, owner);
+    await removeWorkTree(dir, owner);
     rmSync(marker, { force: true });
     removed.push(dir);
     const why = expired ? `kept ${KEPT_DAYS} days` : `${KEPT_MAX} newer ones are kept`;

@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, renameSync } from "node:fs";
 import path from "node:path";
 import { ownedDir, type RunAs, removeTree } from "./engine-user.ts";
-import { git } from "./git.ts";
+import { gitRemote } from "./git-remote.ts";
 
 /** Marks a clone in progress beside its mirror, `<mirror>.part-<pid>-<random>`: the pid says whether it still runs. */
 const PART = ".part-";
@@ -60,7 +60,7 @@ export async function cloneMirror(repo: string, mirror: string, as: RunAs | unde
   if (!existsSync(path.join(mirror, "HEAD"))) await removeTree(mirror, as);
   const part = `${mirror}${PART}${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
-    await git(["clone", "--bare", "-q", "--", repo, part], { as });
+    await gitRemote(["clone", "--bare", "-q", "--", repo, part], { as });
     // Onto a mirror another agent's clone put there meanwhile, the rename fails (ENOTEMPTY): theirs is kept.
     renameSync(part, mirror);
   } catch (err) {

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import type { Job } from "../core/model.ts";
 import type { RunAs } from "./engine-user.ts";
 import { GitError, git, gitOk, withLockRetry } from "./git.ts";
+import { gitRemote } from "./git-remote.ts";
 import { decideResumePoint, isOwnWipBranch } from "./resume-point.ts";
 
 export interface Resume {
@@ -38,7 +39,7 @@ async function fetchOne(
     // A lock a killed fetch left on this job's own scratch ref (in the agent's mirror) is cleared, not waited on for
     // ever; and the ref itself, left by a killed resume, is dropped first.
     await gitOk(["update-ref", "-d", ref], { cwd: repoDir, as });
-    await withLockRetry(() => git(fetch, { cwd: repoDir, as }), 4, [repoDir], as);
+    await withLockRetry(() => gitRemote(fetch, { cwd: repoDir, as }), 4, [repoDir], as);
   } catch (err) {
     // A lock still held after the retries is not "no checkpoint here": starting older or fresh would lose work.
     if (err instanceof GitError && !LOCK_CLASH.test(err.stderr)) return undefined;

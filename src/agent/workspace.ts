@@ -25,13 +25,15 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Job } from "../core/model.ts";
 import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
-import { ownedDir, type RunAs, removeTree, sharedDir } from "./engine-user.ts";
+import { ownedDir, type RunAs, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
-import { pruneWorktrees } from "./kept-links.ts";
+import { gitRemote } from "./git-remote.ts";
+import { pruneWorktrees, unregisterWorktree } from "./kept-links.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 import { resolveResume } from "./workspace-resume.ts";
 
 export interface Workspace {
@@ -109,8 +111,8 @@ export async function ensureCheckpointRemote(dir: string, owner?: RunAs): Promis
 }
 
 async function removeStale(dir: string, mirror: string | undefined, as: RunAs | undefined): Promise<void> {
-  if (mirror && existsSync(dir)) await gitOk(["worktree", "remove", "--force", "--", dir], { cwd: mirror, as });
-  await removeTree(dir, as);
+  if (mirror) await unregisterWorktree(mirror, dir, as); // a locked registration too (a killed `worktree add`)
+  await removeWorkTree(dir, as);
   if (mirror) await pruneWorktrees(mirror, as);
 }
 
@@ -144,7 +146,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
     markMirrorUsed(mirror, Date.now());
     await cleanMirror(mirror, as, repo); // what an earlier job's engine configured must not reach this job's
     await withLockRetry(
-      () => git(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
+      () => gitRemote(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
       4,
       [mirror],
       as,
@@ -238,7 +240,7 @@ export async function discardWorkspace(ws: Workspace): Promise<void> {
         await gitOk(["update-ref", "-d", `refs/gf/resume/${ws.jobId}`], { cwd: mirror, as });
       });
     } else {
-      await removeTree(ws.dir, as);
+      await removeWorkTree(ws.dir, as);
     }
   } catch {
     /* a leftover directory is replaced by the next run of the job anyway */
