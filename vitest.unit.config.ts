@@ -22,10 +22,11 @@ const isolated = files.filter((f) => PROCESS_BOUND.test(readFileSync(f, "utf8"))
 const common = {
   environment: "node",
   // Tests wait for states, never for time: the timeout only ends a hang — 5 s (the default) was passed by the
-  // git-heavy workspace tests (1.7 s alone on CI) on a loaded machine with two files side by side.
-  testTimeout: 20_000,
+  // git-heavy workspace tests (1.7 s alone on CI) on a loaded machine with two files side by side, and 20 s by
+  // count-bounded work on a fresh-clone run beside other work (cli-huge-lists' 200,000 jobs: 22 s; pass 26).
+  testTimeout: 60_000,
   // Set-ups and clean-ups (temp trees of real git repos, a thousand property-run dirs) only end a hang too: the 10 s
-  // default was passed by a clean-up on a fresh-clone CI run beside other work (pid-lock's afterAll, pass 26).
+  // default was passed by a clean-up on such a run (pid-lock's afterAll).
   hookTimeout: 60_000,
 } as const;
 
