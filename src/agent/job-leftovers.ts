@@ -8,18 +8,19 @@
  * would lose its cwd mid-write, or a live one would keep writing into a tree being deleted).
  *
  * The workspace is first moved into `<work-dir>/trash/` (a rename: at once, on the same filesystem), then deleted in
- * the background as its owner (agent/engine-user `removeTree`): the same job leased here again meanwhile prepares a
- * fresh `jobs/<jobId>`, which the slow delete never reaches. The run's branch and refs in its repository's mirror go
+ * the background as its owner (agent/workspace-removal `removeWorkTree`, read-only directories an engine left too):
+ * the same job leased here again meanwhile prepares a fresh `jobs/<jobId>`, which the slow delete never reaches. The run's branch and refs in its repository's mirror go
  * too (agent/job-refs), unless the job is back here. `trash/` is emptied after every `welcome` too, so a
  * delete a crash cut short is finished later. With `--keep-workspaces` the operator keeps them all: nothing is done.
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
-import { type RunAs, removeTree, sharedDir } from "./engine-user.ts";
+import { type RunAs, sharedDir } from "./engine-user.ts";
 import { forgetJobRefs } from "./job-refs.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
 import { jobDir } from "./workspace.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 
 /** Where a run's leftovers are on this host, and who owns its workspace. */
 export interface LeftoverPlaces {
@@ -57,7 +58,7 @@ export function removeJobLeftovers(places: LeftoverPlaces, jobId: string, attemp
   quietly(() => {
     sharedDir(trash);
     renameSync(ws, aside);
-    void removeTree(aside, places.owner).catch(() => undefined);
+    void removeWorkTree(aside, places.owner).catch(() => undefined);
   });
   return forgetJobRefs(places.workDir, jobId, places.owner).then(
     () => undefined,
@@ -76,7 +77,7 @@ export function emptyTrash(places: LeftoverPlaces): void {
   }
   for (const name of names) {
     try {
-      void removeTree(path.join(trash, name), places.owner).catch(() => undefined);
+      void removeWorkTree(path.join(trash, name), places.owner).catch(() => undefined);
     } catch {
       /* left for the next welcome */
     }
