@@ -144,14 +144,22 @@ describe("engine runner", () => {
     expect(readFileSync(path.join(dir, "NOTES.md"), "utf8")).toMatch(/attempt 1 finished: Add a thing/);
     expect(JSON.parse(lines[lines.length - 1] as string).gf_insights.tokensIn).toBeGreaterThan(0);
 
+    // Stopped once it says it is working — its SIGTERM handler is set by then. A fixed 300 ms wait was shorter than
+    // a loaded CI box took to get there (a fresh-clone run failed here): Node's default SIGTERM ended it instead.
+    let working: () => void = () => {};
+    const started = new Promise<void>((r) => {
+      working = r;
+    });
     const slow = startEngine({
       argv: [process.execPath, SAMPLE_ENGINE_SCRIPT],
       cwd: dir,
       env: { ...(process.env as Record<string, string>), GF_SAMPLE_SECONDS: "30" },
       stdin: "slow",
-      onLine: () => {},
+      onLine: (_s, t) => {
+        if (t.startsWith("sample engine: working on")) working();
+      },
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await started;
     slow.stop("cancel", 2000);
     expect(await slow.exited).toMatchObject({ rc: 143, stoppedFor: "cancel" });
   });
