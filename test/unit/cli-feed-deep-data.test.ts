@@ -2,7 +2,8 @@
 // no event the coordinator writes nests past 3): the event is skipped as not a job event, said on stderr, and the
 // watch goes on to the job's end, exit 0 — under --json every stdout line still one JSON event. Printing it walked the
 // data by recursion and crashed the watch as `✘ ERROR internal: Maximum call stack size exceeded / this is a CLI bug`.
-// `withinLevels` measures without recursion.
+// The look-ahead page watch reads over REST with such an event is bad_response. `withinLevels` measures without
+// recursion.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -47,6 +48,15 @@ describe("event data nested past any event's", () => {
         .split("\n")
         .map((l) => JSON.parse(l).seq),
     ).toEqual([2]);
+  });
+
+  it("in the look-ahead page is bad_response", async () => {
+    const url = await coordinator("review", `{"events":[${deepEvent(1)}],"lastSeq":1}`, "");
+    const r = await captureCli(["watch", "job_1", ...connection(url, "shop")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^✘ ERROR bad_response: the coordinator's answer is not a page of events \(events\.0\.data: nested/,
+    );
   });
 
   it("is measured without recursion, at the bound and one past it", () => {
