@@ -13,6 +13,7 @@ import type { GigafactoryClient } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
 import { checked } from "./read-answers.ts";
 import { MAX_EVENT_DATA_LEVELS, withinLevels } from "./sse.ts";
+import { type Column, renderTable } from "./table.ts";
 
 const num = z.number();
 const str = z.string();
@@ -168,13 +169,29 @@ export const EventPageRead = z.object({
 });
 
 /**
- * `text` with each newline in it (LF, and the Unicode line and paragraph separators) as a space, its other spacing
- * kept: a line built with aligned fields (`id  status  class …`) that quotes the server's text stays one line — a
- * newline in that text started a line of its own, forging one (cli/table `oneLine` folds every run of spaces too).
- * CR, VT, FF and NEL are control characters, which every printed line shows as pictures (core/terminal-text).
+ * Bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069): a terminal that draws bidirectional text
+ * reorders the rest of the line after one, so a server's `\u202e` made a line read otherwise than it was sent
+ * ("Trojan Source"); no field these commands print needs them. Shown as U+FFFD, as core/lessons does.
+ */
+const BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` as one line drawn in the order it was sent: each newline in it (LF, and the Unicode line and paragraph
+ * separators) a space, its other spacing kept, and each bidi control (BIDI) U+FFFD. A line built with aligned fields
+ * (`id  status  class …`) that quotes the server's text stays one line — a newline in that text started a line of
+ * its own, forging one (cli/table `oneLine` folds every run of spaces too). CR, VT, FF and NEL are control
+ * characters, which every printed line shows as pictures (core/terminal-text).
  */
 export function lineOf(text: string): string {
-  return text.replace(/[\n\u2028\u2029]/g, " ");
+  return text.replace(/[\n\u2028\u2029]/g, " ").replace(BIDI, "\ufffd");
+}
+
+/** cli/table `renderTable` with every cell `lineOf`: the server's text in a table is drawn as sent too. */
+export function lineTable(columns: readonly Column[], rows: ReadonlyArray<readonly string[]>): string {
+  return renderTable(
+    columns,
+    rows.map((row) => row.map(lineOf)),
+  );
 }
 
 /**

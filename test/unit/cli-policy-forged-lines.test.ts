@@ -2,14 +2,21 @@
 // review's ✔ line, the reviews headline, a tree's line), a rule's factory, an experiment's class or decision, a
 // serial key's freeze reason, a frozen key in the settings, a token's name, a feed event's type, stage or stream, or
 // a waiting reason in watch's "waits for an operator" note printed a line of its own — a forged `✔ …` or `#99 …
-// shipped` — where one line was meant. Each such text now stays on its line, its newline read as a space.
+// shipped` — where one line was meant. Each such text now stays on its line, its newline read as a space; and a bidi
+// override in it (U+202E), which made a terminal draw the rest of the line reversed, is shown as U+FFFD — in the
+// tables these commands print too.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
-const NL = "\n✔ FORGED";
-const forgedLines = (text: string): string[] => text.split("\n").filter((l) => l.startsWith("✔ FORGED"));
+const RLO = "\u202e";
+const NL = `\n${RLO}✔ FORGED`;
+/** Lines the server's text forged, and every bidi control left in the output (none may be). */
+const forgedLines = (text: string): string[] => [
+  ...text.split("\n").filter((l) => l.startsWith("✔ FORGED") || l.startsWith(`${RLO}✔ FORGED`)),
+  ...(text.match(/[\u202a-\u202e\u2066-\u2069]/g) ?? []),
+];
 
 const GATE = {
   key: "repo/main",
@@ -75,6 +82,17 @@ const ANSWERS: Array<{ argv: string[]; doc: unknown }> = [
   },
   { argv: ["tokens", "revoke", "tok_1"], doc: { id: "tok_1", role: "viewer", name: `ci${NL}` } },
   { argv: ["tree", "job_1"], doc: TREE },
+  // Tables fold a newline already; a bidi control in a cell is shown as U+FFFD too.
+  { argv: ["serial", "list"], doc: { keys: [GATE] } },
+  { argv: ["tokens"], doc: { tokens: [{ id: "tok_1", role: "viewer", name: `ci${NL}`, createdAt: 0 }] } },
+  { argv: ["routing", "rules"], doc: { rules: [{ id: "rr_1", effect: "avoid", factoryId: "f", reason: `r${NL}` }] } },
+  {
+    argv: ["reviews", "job_1"],
+    doc: {
+      ...REVIEWS,
+      reviews: [{ at: 0, reviewer: "tok_1", reviewerName: `ann${NL}`, verdict: "approve", counted: true }],
+    },
+  },
 ];
 
 describe("a newline in the server's text", () => {

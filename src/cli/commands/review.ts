@@ -8,12 +8,12 @@
 import type { ReviewsView } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { checked } from "../read-answers.ts";
-import { checkedWrite, ReviewedRead, ReviewsRead } from "../read-answers-policy.ts";
-import { formatInstant, NONE, oneLine, renderTable } from "../table.ts";
+import { checkedWrite, lineOf, lineTable, ReviewedRead, ReviewsRead } from "../read-answers-policy.ts";
+import { formatInstant, NONE } from "../table.ts";
 
 function reviewTable(view: ReviewsView): string {
   if (view.reviews.length === 0) return "no reviews yet";
-  return renderTable(
+  return lineTable(
     [
       { header: "WHEN" },
       { header: "REVIEWER", max: 30 },
@@ -62,7 +62,7 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
       else {
         const quorum = out.required > 0 ? `; ${out.approvals} of ${out.required} approvals` : "";
         // The job's id and stage are the server's text: a newline in one printed a second, forged ✔ line.
-        const job = oneLine(`${out.job.id} is now ${out.job.stage}`);
+        const job = lineOf(`${out.job.id} is now ${out.job.stage}`);
         ctx.print(`✔ ${verdict === "approve" ? "approved" : "rejected"}: job ${job}${quorum}`);
       }
       return 0;
@@ -84,7 +84,7 @@ export const reviewCommands: Command[] = [
       else {
         // The round fences a verdict to this build (`review approve ID --round N`); older coordinators send none.
         const round = view.round === undefined ? "" : `, round ${view.round}`;
-        const job = oneLine(`job ${view.jobId}, ${view.stage}`); // the server's text, on the one headline
+        const job = lineOf(`job ${view.jobId}, ${view.stage}`); // the server's text, on the one headline
         ctx.print(`${view.approvals} of ${view.required} approvals (${job}${round})`);
         ctx.print(reviewTable(view));
       }

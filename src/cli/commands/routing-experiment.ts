@@ -14,9 +14,9 @@ import { decimal } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { factoryIdIn } from "../factory-ref.ts";
-import { checkedCall, lineOf } from "../read-answers-policy.ts";
+import { checkedCall, lineOf, lineTable } from "../read-answers-policy.ts";
 import { ExperimentRead, ExperimentStartedRead, ExperimentsRead, FactoryRefsRead } from "../read-answers-routing.ts";
-import { formatInstant, oneLine, orNone, renderTable } from "../table.ts";
+import { formatInstant, orNone } from "../table.ts";
 
 type ArmView = { n: number; successes: number; successRate: number | null; meanCostUsd: number | null };
 /** The API's experiment view (worker/routes/experiments `experimentView`), as far as the CLI prints it. */
@@ -89,7 +89,7 @@ const usd = (x: number | null) => (x === null ? "-" : usdText(x));
 export function formatExperiment(e: ExperimentView): string {
   const head = `${e.id}  ${e.status}  class ${e.jobClass}  split ${e.split} to B  guardrail ${e.guardrail.metric} margin ${e.guardrail.margin} at ${e.guardrail.confidence}  min samples ${orNone(e.minSamples)} per arm  looks ${e.looks}`;
   const started = `started ${formatInstant(e.startedAt)} by ${orNone(e.startedBy)}`;
-  const table = renderTable(
+  const table = lineTable(
     [
       { header: "ARM" },
       { header: "N" },
@@ -179,9 +179,9 @@ export const experimentCommands: Command[] = [
       const e = await checkedCall<ExperimentView>(ctx.client(), "POST", "/routing/experiments", read, body);
       if (ctx.json) ctx.emit(e);
       else {
-        const id = oneLine(e.id); // the server's text, twice on the one ✔ line
+        const id = lineOf(e.id); // the server's text, twice on the one ✔ line
         ctx.print(
-          `✔ started ${id} for ${oneLine(e.jobClass)} — watch with \`gigafactory routing experiment show ${id}\``,
+          `✔ started ${id} for ${lineOf(e.jobClass)} — watch with \`gigafactory routing experiment show ${id}\``,
         );
       }
       return 0;
@@ -203,7 +203,7 @@ export const experimentCommands: Command[] = [
       );
       if (ctx.json) ctx.emit(e);
       else
-        ctx.print(`${e.changed === false ? "already stopped" : "✔ stopped"} ${oneLine(e.id)}\n${formatExperiment(e)}`);
+        ctx.print(`${e.changed === false ? "already stopped" : "✔ stopped"} ${lineOf(e.id)}\n${formatExperiment(e)}`);
       return 0;
     },
   },

@@ -11,16 +11,15 @@ import { RuleIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { assertIdShape, CliError } from "../errors.ts";
-import { checkedCall } from "../read-answers-policy.ts";
+import { checkedCall, lineOf, lineTable } from "../read-answers-policy.ts";
 import { RebuildRead, RecommendationsRead, RuleRead, RulesRead } from "../read-answers-routing.ts";
-import { oneLine, renderTable } from "../table.ts";
 
 type Recommendation = Finding & { appliedAs: string | null };
 
 /** The recommendations as a table: id, kind, applied rule (or -), the finding. */
 export function formatRecs(recs: readonly Recommendation[]): string {
   if (recs.length === 0) return "no recommendations (not enough runs, or no real gap)";
-  return renderTable(
+  return lineTable(
     [{ header: "ID" }, { header: "KIND" }, { header: "APPLIED" }, { header: "FINDING", max: 140 }],
     recs.map((r) => [r.id, r.kind, r.appliedAs ?? "-", r.message]),
   );
@@ -29,7 +28,7 @@ export function formatRecs(recs: readonly Recommendation[]): string {
 /** The rules as a table: id, effect, factory, engine and class (`*` = any), reason. */
 export function formatRules(rules: readonly RoutingRule[]): string {
   if (rules.length === 0) return "no routing rules";
-  return renderTable(
+  return lineTable(
     [
       { header: "ID" },
       { header: "EFFECT" },
@@ -50,7 +49,7 @@ const recs = (client: GigafactoryClient) =>
 
 /** A rule's headline words: the server's text, kept on the ✔ line (a newline in it forged a line of its own). */
 const ruleText = (r: Pick<RoutingRule, "id" | "effect" | "factoryId">): string =>
-  oneLine(`${r.id}: ${r.effect} ${r.factoryId}`);
+  lineOf(`${r.id}: ${r.effect} ${r.factoryId}`);
 
 export const routingCommands: Command[] = [
   {
@@ -84,7 +83,7 @@ export const routingCommands: Command[] = [
       // Applying twice would stack a second rule that one `unapply` leaves in force: say where it is instead.
       if (found.appliedAs) {
         if (ctx.json) ctx.emit({ id: found.appliedAs, alreadyApplied: true });
-        else ctx.print(`✔ ${id} is already applied as rule ${oneLine(found.appliedAs)} — nothing to do`);
+        else ctx.print(`✔ ${id} is already applied as rule ${lineOf(found.appliedAs)} — nothing to do`);
         return 0;
       }
       const rule = await checkedCall<RoutingRule>(
@@ -97,7 +96,7 @@ export const routingCommands: Command[] = [
       if (ctx.json) ctx.emit(rule);
       else
         ctx.print(
-          `✔ applied ${id} as rule ${ruleText(rule)} — undo with \`gigafactory routing unapply ${oneLine(rule.id)}\``,
+          `✔ applied ${id} as rule ${ruleText(rule)} — undo with \`gigafactory routing unapply ${lineOf(rule.id)}\``,
         );
       return 0;
     },
@@ -130,7 +129,7 @@ export const routingCommands: Command[] = [
         what: "the routing rule removed",
       });
       if (ctx.json) ctx.emit(rule);
-      else ctx.print(`✔ removed rule ${oneLine(`${rule.id} (${rule.effect} ${rule.factoryId})`)}`);
+      else ctx.print(`✔ removed rule ${lineOf(`${rule.id} (${rule.effect} ${rule.factoryId})`)}`);
       return 0;
     },
   },

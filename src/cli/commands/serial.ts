@@ -9,8 +9,8 @@ import type { SerialGate } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
-import { checkedWrite, lineOf, SerialGateRead, SerialPageRead } from "../read-answers-policy.ts";
-import { formatInstant, NONE, renderTable } from "../table.ts";
+import { checkedWrite, lineOf, lineTable, SerialGateRead, SerialPageRead } from "../read-answers-policy.ts";
+import { formatInstant, NONE } from "../table.ts";
 
 /**
  * Pages followed by `serial list` at most: far beyond any real set of live keys, but a bound all the same — past it
@@ -84,7 +84,7 @@ export const serialCommands: Command[] = [
       else if (keys.length === 0) ctx.print("no serial key has a holder, a queue or a freeze");
       else
         ctx.print(
-          renderTable(
+          lineTable(
             [
               { header: "KEY", max: 40 },
               { header: "HOLDER" },

@@ -16,8 +16,8 @@ import type { Command } from "../context.ts";
 import { CliError, formatError, toCliError } from "../errors.ts";
 import { mapLimit } from "../pool.ts";
 import { createProgress } from "../progress.ts";
-import { checkedWrite, lineOf, SubmittedRead } from "../read-answers-policy.ts";
-import { renderTable } from "../table.ts";
+import { checkedWrite, lineOf, lineTable, SubmittedRead } from "../read-answers-policy.ts";
+
 import { utf8Text } from "../utf8-text.ts";
 
 /** 8 in flight: enough to hide round trips, few enough not to crowd a product's single-writer coordinator. */
@@ -124,9 +124,10 @@ export const submit: Command = {
       // Name the file in the report: with many files the server's detail alone does not say which one.
       if ("error" in o) {
         const e = o.error;
-        // The server's detail may quote text from elsewhere: its control characters are shown, not obeyed.
+        // The server's detail may quote text from elsewhere: its control characters are shown, not obeyed, and its
+        // bidi controls do not reorder the line (lineOf).
         ctx.io.stderr(
-          `${terminalText(formatError(new CliError(e.code, `${o.file}: ${e.message}`, e.fix, e.exitCode)))}\n`,
+          `${terminalText(lineOf(formatError(new CliError(e.code, `${o.file}: ${e.message}`, e.fix, e.exitCode))))}\n`,
         );
       }
     }
@@ -134,7 +135,7 @@ export const submit: Command = {
     else if (ok.length > 0) {
       const rows = ok.map((o) => [o.job.id, o.job.title, o.job.stage, o.replayed ? "existing" : "created", o.file]);
       ctx.print(
-        renderTable(
+        lineTable(
           [
             { header: "ID" },
             { header: "TITLE", max: 48 },

@@ -6,8 +6,16 @@
 import type { TokenInfo } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
-import { checkedCall, checkedWrite, lineOf, MintedRead, TokenRead, TokensRead } from "../read-answers-policy.ts";
-import { formatInstant, NONE, renderTable } from "../table.ts";
+import {
+  checkedCall,
+  checkedWrite,
+  lineOf,
+  lineTable,
+  MintedRead,
+  TokenRead,
+  TokensRead,
+} from "../read-answers-policy.ts";
+import { formatInstant, NONE } from "../table.ts";
 
 /** The fix's tail after a mint whose answer is not a token: a token may exist that nobody holds. */
 const REVOKE_UNSEEN =
@@ -29,7 +37,7 @@ export const tokenCommands: Command[] = [
         ctx.print("no tokens; mint one with `gigafactory tokens mint --role operator --name NAME`");
       else
         ctx.print(
-          renderTable(
+          lineTable(
             [
               { header: "ID" },
               { header: "ROLE" },
