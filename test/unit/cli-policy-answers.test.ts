@@ -6,8 +6,9 @@
 // routing apply, routing experiment start with a factory name) sends no write after a read it could not understand;
 // submit sends no more files once an answer was not a job (the rest are `not_sent`); an answer to a write that is not
 // what was written says how to see what the write did; a minted "token" that is not one word is never printed; a tree
-// nested deeper than any the API answers is bad_response, not a stack overflow. Answers with fields this CLI does not
-// know still print, and --json prints them whole.
+// nested deeper than any the API answers is bad_response, not a stack overflow, and so is a `serial list` page cursor
+// handed out twice (it listed the same keys 50 times over). Answers with fields this CLI does not know still print,
+// and --json prints them whole.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -134,6 +135,17 @@ describe("a write after a read it could not understand", () => {
     const codes = entries.map((e) => e.error.code);
     expect(codes.filter((c) => c === "bad_response")).toHaveLength(stub.lines.length);
     expect(codes.filter((c) => c === "not_sent")).toHaveLength(files.length - stub.lines.length);
+  });
+});
+
+describe("a page cursor handed out twice", () => {
+  it("serial list: bad_response after the second time, not the same keys listed 50 times over", async () => {
+    const gate = { key: "k1", holder: null, queue: [], queueLength: 0, frozen: null };
+    const stub = await stubCoordinator((_req, reply) => reply.json(200, { keys: [gate], nextCursor: "k1" }));
+    const r = await cli(stub.url, ["serial", "list"]);
+    expect(r).toMatchObject({ code: 1, stdout: "" });
+    expect(r.stderr).toMatch(/^✘ ERROR bad_response: the coordinator handed out the page cursor "k1" twice/);
+    expect(stub.lines).toHaveLength(2);
   });
 });
 

@@ -11,6 +11,7 @@ import { usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
 import { checkedWrite, lineOf, lineTable, SerialGateRead, SerialPageRead } from "../read-answers-policy.ts";
 import { formatInstant, NONE } from "../table.ts";
+import { repeatedCursor } from "./jobs.ts";
 
 /**
  * Pages followed by `serial list` at most: far beyond any real set of live keys, but a bound all the same — past it
@@ -73,12 +74,16 @@ export const serialCommands: Command[] = [
       const client = ctx.client();
       const keys: SerialGate[] = [];
       let cursor: string | undefined;
+      // A cursor handed out twice lists the same keys again, page after page, up to the bound: said, not listed.
+      const seen = new Set<string>();
       for (let page = 0; page < MAX_PAGES; page++) {
         const asked = { limit: PAGE, ...(cursor ? { cursor } : {}) };
         const got = checked(SerialPageRead, await client.listSerialGates(asked), "a page of serial keys");
         keys.push(...got.keys);
         cursor = got.nextCursor;
         if (!cursor) break;
+        if (seen.has(cursor)) throw repeatedCursor(cursor, "the list");
+        seen.add(cursor);
       }
       if (ctx.json) ctx.emit({ keys });
       else if (keys.length === 0) ctx.print("no serial key has a holder, a queue or a freeze");
