@@ -196,6 +196,23 @@ describe("an answer this CLI reads in full", () => {
     expect(json.routing.also).toBe(true);
   });
 
+  it("tokens and tree: --json prints the answer whole, a field beside the list or the root included", async () => {
+    const root = {
+      id: "job_1",
+      title: "t",
+      stage: "queued",
+      kind: "task",
+      deps: [],
+      waitingReason: null,
+      children: [],
+    };
+    const { url } = await stubCoordinator((req, reply) =>
+      reply.json(200, req.url.endsWith("/tokens") ? { tokens: [], more: 1 } : { root, more: 1 }),
+    );
+    for (const argv of [["tokens"], ["tree", "job_1"]])
+      expect(JSON.parse((await cli(url, argv, true)).stdout).more).toBe(1);
+  });
+
   it("settings: an overflow mode this CLI does not know shows as it came, not as `route`", async () => {
     const { url } = await stubCoordinator((_req, reply) => reply.json(200, { ...SETTINGS, overflow: "spill" }));
     const line = (await cli(url, ["settings"])).stdout.split("\n").find((l) => l.startsWith("overflow"));

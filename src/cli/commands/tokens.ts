@@ -31,8 +31,10 @@ export const tokenCommands: Command[] = [
     async run(ctx) {
       // Read whole: the client's listTokens reads `.tokens` of the answer, a TypeError (a CLI bug) when it is null.
       const read = { schema: TokensRead, what: "a list of tokens" };
-      const { tokens } = await checkedCall<{ tokens: TokenInfo[] }>(ctx.client(), "GET", "/tokens", read);
-      if (ctx.json) ctx.emit({ tokens });
+      const answer = await checkedCall<{ tokens: TokenInfo[] }>(ctx.client(), "GET", "/tokens", read);
+      const { tokens } = answer;
+      if (ctx.json)
+        ctx.emit(answer); // whole: a newer coordinator's fields beside `tokens` are kept
       else if (tokens.length === 0)
         ctx.print("no tokens; mint one with `gigafactory tokens mint --role operator --name NAME`");
       else

@@ -1,7 +1,7 @@
 /**
  * @module cli/commands/tree
  * `gigafactory tree ID`: a job and its composite children as an indented tree, one line per job — id, stage,
- * title, its deps and why it waits. Under --json: the API's `{root}` unchanged.
+ * title, its deps and why it waits. Under --json: the API's answer (`{root}`) unchanged.
  */
 import type { TreeNode } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
@@ -56,9 +56,10 @@ export const tree: Command = {
   summary: "show a job and its children as a tree, with each one's stage and why it waits",
   options: {},
   async run(ctx) {
-    const { root } = checkedTree(await ctx.client().jobTree(ctx.positionals[0]!));
-    if (ctx.json) ctx.emit({ root });
-    else ctx.print(renderTree(root));
+    const answer = checkedTree(await ctx.client().jobTree(ctx.positionals[0]!));
+    if (ctx.json)
+      ctx.emit(answer); // whole: a newer coordinator's fields beside `root` are kept
+    else ctx.print(renderTree(answer.root));
     return 0;
   },
 };
