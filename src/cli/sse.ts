@@ -108,7 +108,30 @@ export function createSseParser(maxBytes = MAX_SSE_FRAME_BYTES): SseParser {
   };
 }
 
-/** A job-feed frame as a JobEvent; undefined for anything else (pings, malformed data) — the feed skips those. */
+/**
+ * Levels of arrays and objects an event's `data` may nest: a log event's is 3 (`lines[i].text`), no event the
+ * coordinator writes comes near it. Printing an event walks its data by recursion (`k=v` pairs as JSON, each event a
+ * JSON line under --json), and data nested some thousands deep — JSON.parse reads it readily — crashed the watch as
+ * `✘ ERROR internal: Maximum call stack size exceeded / this is a CLI bug`.
+ */
+export const MAX_EVENT_DATA_LEVELS = 64;
+
+/** Whether `value` nests arrays and objects at most `maxLevels` deep, measured without recursion. Pure. */
+export function withinLevels(value: unknown, maxLevels = MAX_EVENT_DATA_LEVELS): boolean {
+  const pending: Array<{ v: unknown; level: number }> = [{ v: value, level: 1 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (typeof next.v !== "object" || next.v === null) continue;
+    if (next.level > maxLevels) return false;
+    for (const v of Object.values(next.v))
+      if (typeof v === "object" && v !== null) pending.push({ v, level: next.level + 1 });
+  }
+  return true;
+}
+
+/**
+ * A job-feed frame as a JobEvent; undefined for anything else (pings, malformed data, data nested past
+ * MAX_EVENT_DATA_LEVELS) — the feed skips those.
+ */
 export function toJobEvent(frame: SseFrame): JobEvent | undefined {
   let parsed: unknown;
   try {
@@ -122,5 +145,6 @@ export function toJobEvent(frame: SseFrame): JobEvent | undefined {
   const type = typeof p.type === "string" ? p.type : frame.event;
   if (!Number.isSafeInteger(seq) || seq < 0) return undefined;
   const data = typeof p.data === "object" && p.data !== null ? (p.data as Record<string, unknown>) : {};
+  if (!withinLevels(data)) return undefined;
   return { seq, type, at: typeof p.at === "number" ? p.at : Number.NaN, data };
 }

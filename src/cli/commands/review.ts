@@ -7,11 +7,13 @@
  */
 import type { ReviewsView } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
-import { formatInstant, NONE, renderTable } from "../table.ts";
+import { checked } from "../read-answers.ts";
+import { checkedWrite, lineOf, lineTable, ReviewedRead, ReviewsRead } from "../read-answers-policy.ts";
+import { formatInstant, NONE } from "../table.ts";
 
 function reviewTable(view: ReviewsView): string {
   if (view.reviews.length === 0) return "no reviews yet";
-  return renderTable(
+  return lineTable(
     [
       { header: "WHEN" },
       { header: "REVIEWER", max: 30 },
@@ -49,17 +51,19 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
     async run(ctx) {
       const comment = ctx.str("comment");
       const round = ctx.int("round");
-      const out = await ctx.client().review(ctx.positionals[0]!, {
+      const id = ctx.positionals[0]!;
+      const sent = await ctx.client().review(id, {
         verdict,
         ...(comment ? { comment } : {}),
         ...(round !== undefined ? { round } : {}),
       });
+      const out = checkedWrite(ReviewedRead, sent, "a review's outcome", `read \`gigafactory reviews ${id}\``);
       if (ctx.json) ctx.emit(out);
       else {
         const quorum = out.required > 0 ? `; ${out.approvals} of ${out.required} approvals` : "";
-        ctx.print(
-          `✔ ${verdict === "approve" ? "approved" : "rejected"}: job ${out.job.id} is now ${out.job.stage}${quorum}`,
-        );
+        // The job's id and stage are the server's text: a newline in one printed a second, forged ✔ line.
+        const job = lineOf(`${out.job.id} is now ${out.job.stage}`);
+        ctx.print(`✔ ${verdict === "approve" ? "approved" : "rejected"}: job ${job}${quorum}`);
       }
       return 0;
     },
@@ -75,12 +79,13 @@ export const reviewCommands: Command[] = [
     summary: "a job's reviews: who approved (k of N) and what each reviewer said",
     options: {},
     async run(ctx) {
-      const view = await ctx.client().listReviews(ctx.positionals[0]!);
+      const view = checked(ReviewsRead, await ctx.client().listReviews(ctx.positionals[0]!), "a job's reviews");
       if (ctx.json) ctx.emit(view);
       else {
         // The round fences a verdict to this build (`review approve ID --round N`); older coordinators send none.
         const round = view.round === undefined ? "" : `, round ${view.round}`;
-        ctx.print(`${view.approvals} of ${view.required} approvals (job ${view.jobId}, ${view.stage}${round})`);
+        const job = lineOf(`job ${view.jobId}, ${view.stage}`); // the server's text, on the one headline
+        ctx.print(`${view.approvals} of ${view.required} approvals (${job}${round})`);
         ctx.print(reviewTable(view));
       }
       return 0;

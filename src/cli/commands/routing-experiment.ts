@@ -14,7 +14,9 @@ import { decimal } from "../args.ts";
 import type { Command, Ctx } from "../context.ts";
 import { usageError } from "../errors.ts";
 import { factoryIdIn } from "../factory-ref.ts";
-import { formatInstant, renderTable } from "../table.ts";
+import { checkedCall, lineOf, lineTable } from "../read-answers-policy.ts";
+import { ExperimentRead, ExperimentStartedRead, ExperimentsRead, FactoryRefsRead } from "../read-answers-routing.ts";
+import { formatInstant, orNone } from "../table.ts";
 
 type ArmView = { n: number; successes: number; successRate: number | null; meanCostUsd: number | null };
 /** The API's experiment view (worker/routes/experiments `experimentView`), as far as the CLI prints it. */
@@ -24,17 +26,13 @@ export interface ExperimentView {
   status: string;
   split: number;
   guardrail: { metric: string; margin: number; confidence: number };
-  minSamples: number;
-  startedAt: number;
-  startedBy: string;
+  /** Absent (with the two below) from an answer of an older shape: shown as "—", never "undefined". */
+  minSamples?: number;
+  startedAt?: number;
+  startedBy?: string;
   looks: number;
   arms: { A: ArmView & { policy: unknown }; B: ArmView & { policy: unknown } };
   decision: { at: number; by: string; winner?: string; loser?: string; reason: string } | null;
-}
-
-async function call<T>(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<T> {
-  const res = await client.send(method, client.productUrl(path, {}), json === undefined ? {} : { json });
-  return (await res.json()) as T;
 }
 
 const CMD = "routing experiment start";
@@ -87,11 +85,11 @@ const pct = (x: number | null) => (x === null ? "-" : `${Math.round(x * 100)} %`
 /** A mean run cost: cents as cents, a fraction of a cent with two significant digits ($0.0012, not $0.00). */
 const usd = (x: number | null) => (x === null ? "-" : usdText(x));
 
-/** One experiment: a header line, the two arms as a table, and the decision. */
+/** One experiment: a header line, the two arms as a table, and the decision, each line one line whatever it quotes. */
 export function formatExperiment(e: ExperimentView): string {
-  const head = `${e.id}  ${e.status}  class ${e.jobClass}  split ${e.split} to B  guardrail ${e.guardrail.metric} margin ${e.guardrail.margin} at ${e.guardrail.confidence}  min samples ${e.minSamples} per arm  looks ${e.looks}`;
-  const started = `started ${formatInstant(e.startedAt)} by ${e.startedBy}`;
-  const table = renderTable(
+  const head = `${e.id}  ${e.status}  class ${e.jobClass}  split ${e.split} to B  guardrail ${e.guardrail.metric} margin ${e.guardrail.margin} at ${e.guardrail.confidence}  min samples ${orNone(e.minSamples)} per arm  looks ${e.looks}`;
+  const started = `started ${formatInstant(e.startedAt)} by ${orNone(e.startedBy)}`;
+  const table = lineTable(
     [
       { header: "ARM" },
       { header: "N" },
@@ -109,7 +107,8 @@ export function formatExperiment(e: ExperimentView): string {
   const decision = d
     ? `decision (${d.by}, ${formatInstant(d.at)}): ${d.winner ? `arm ${d.winner} wins — ` : ""}${d.reason}`
     : "no decision yet";
-  return `${head}\n${started}\n${table}\n${decision}`;
+  // The class, who started it and the reason are the server's text: each line stays one (a newline forged a line).
+  return `${lineOf(head)}\n${lineOf(started)}\n${table}\n${lineOf(decision)}`;
 }
 
 /** `raw` when it has an experiment id's shape (`ex_…`, the API's path parameter), before it goes in a path. */
@@ -134,13 +133,18 @@ const side = (a: "a" | "b", what: "prefer" | "avoid") => ({
  *   factories' (the fix lists their ids).
  */
 export async function withFactoryIds(
-  client: Pick<GigafactoryClient, "listFactories">,
+  client: GigafactoryClient,
   body: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   type Arm = { rules?: Array<{ factoryId: string; effect: string }> };
   const arms = body.arms as { A: Arm; B: Arm };
   if (!arms.A.rules && !arms.B.rules) return body;
-  const fleet = await client.listFactories();
+  // Read before the write: a list that is not factories never becomes the ids of a started experiment.
+  // (GET …/factories read whole: the client's listFactories reads `.factories` of a null answer as a TypeError.)
+  const read = { schema: FactoryRefsRead, what: "a list of factories" };
+  const fleet = (
+    await checkedCall<{ factories: Array<{ id: string; name: string }> }>(client, "GET", "/factories", read)
+  ).factories;
   const idOf = (ref: string): string => factoryIdIn(fleet, ref);
   const resolve = (arm: Arm): Arm =>
     arm.rules ? { rules: arm.rules.map((r) => ({ ...r, factoryId: idOf(r.factoryId) })) } : arm;
@@ -171,10 +175,15 @@ export const experimentCommands: Command[] = [
     },
     async run(ctx) {
       const body = await withFactoryIds(ctx.client(), experimentBody(ctx));
-      const e = await call<ExperimentView>(ctx.client(), "POST", "/routing/experiments", body);
+      const read = { schema: ExperimentStartedRead, what: "a started experiment" };
+      const e = await checkedCall<ExperimentView>(ctx.client(), "POST", "/routing/experiments", read, body);
       if (ctx.json) ctx.emit(e);
-      else
-        ctx.print(`✔ started ${e.id} for ${e.jobClass} — watch with \`gigafactory routing experiment show ${e.id}\``);
+      else {
+        const id = lineOf(e.id); // the server's text, twice on the one ✔ line
+        ctx.print(
+          `✔ started ${id} for ${lineOf(e.jobClass)} — watch with \`gigafactory routing experiment show ${id}\``,
+        );
+      }
       return 0;
     },
   },
@@ -186,13 +195,15 @@ export const experimentCommands: Command[] = [
     async run(ctx) {
       const id = experimentId(ctx.positionals[0], "routing experiment stop");
       // `changed: false`: it was stopped already, and its first stop is kept (no ✔: nothing happened now).
-      const e = await call<ExperimentView & { changed?: boolean }>(
+      const e = await checkedCall<ExperimentView & { changed?: boolean }>(
         ctx.client(),
         "POST",
         `/routing/experiments/${id}/stop`,
+        { schema: ExperimentRead, what: "an experiment" },
       );
       if (ctx.json) ctx.emit(e);
-      else ctx.print(`${e.changed === false ? "already stopped" : "✔ stopped"} ${e.id}\n${formatExperiment(e)}`);
+      else
+        ctx.print(`${e.changed === false ? "already stopped" : "✔ stopped"} ${lineOf(e.id)}\n${formatExperiment(e)}`);
       return 0;
     },
   },
@@ -205,8 +216,14 @@ export const experimentCommands: Command[] = [
       const id =
         ctx.positionals[0] === undefined ? undefined : experimentId(ctx.positionals[0], "routing experiment show");
       const doc = id
-        ? await call<ExperimentView>(ctx.client(), "GET", `/routing/experiments/${id}`)
-        : await call<{ experiments: ExperimentView[] }>(ctx.client(), "GET", "/routing/experiments");
+        ? await checkedCall<ExperimentView>(ctx.client(), "GET", `/routing/experiments/${id}`, {
+            schema: ExperimentRead,
+            what: "an experiment",
+          })
+        : await checkedCall<{ experiments: ExperimentView[] }>(ctx.client(), "GET", "/routing/experiments", {
+            schema: ExperimentsRead,
+            what: "a list of experiments",
+          });
       if (ctx.json) ctx.emit(doc);
       else if ("experiments" in doc)
         ctx.print(doc.experiments.length ? doc.experiments.map(formatExperiment).join("\n\n") : "no experiments");

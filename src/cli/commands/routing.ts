@@ -11,19 +11,15 @@ import { RuleIdParam } from "../../shared/api-routing.ts";
 import type { GigafactoryClient } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { assertIdShape, CliError } from "../errors.ts";
-import { renderTable } from "../table.ts";
+import { checkedCall, lineOf, lineTable } from "../read-answers-policy.ts";
+import { RebuildRead, RecommendationsRead, RuleRead, RulesRead } from "../read-answers-routing.ts";
 
 type Recommendation = Finding & { appliedAs: string | null };
-
-async function call<T>(client: GigafactoryClient, method: string, path: string, json?: unknown): Promise<T> {
-  const res = await client.send(method, client.productUrl(path, {}), json === undefined ? {} : { json });
-  return (await res.json()) as T;
-}
 
 /** The recommendations as a table: id, kind, applied rule (or -), the finding. */
 export function formatRecs(recs: readonly Recommendation[]): string {
   if (recs.length === 0) return "no recommendations (not enough runs, or no real gap)";
-  return renderTable(
+  return lineTable(
     [{ header: "ID" }, { header: "KIND" }, { header: "APPLIED" }, { header: "FINDING", max: 140 }],
     recs.map((r) => [r.id, r.kind, r.appliedAs ?? "-", r.message]),
   );
@@ -32,7 +28,7 @@ export function formatRecs(recs: readonly Recommendation[]): string {
 /** The rules as a table: id, effect, factory, engine and class (`*` = any), reason. */
 export function formatRules(rules: readonly RoutingRule[]): string {
   if (rules.length === 0) return "no routing rules";
-  return renderTable(
+  return lineTable(
     [
       { header: "ID" },
       { header: "EFFECT" },
@@ -46,7 +42,14 @@ export function formatRules(rules: readonly RoutingRule[]): string {
 }
 
 const recs = (client: GigafactoryClient) =>
-  call<{ recommendations: Recommendation[] }>(client, "GET", "/routing/recommendations");
+  checkedCall<{ recommendations: Recommendation[] }>(client, "GET", "/routing/recommendations", {
+    schema: RecommendationsRead,
+    what: "a list of routing recommendations",
+  });
+
+/** A rule's headline words: the server's text, kept on the ✔ line (a newline in it forged a line of its own). */
+const ruleText = (r: Pick<RoutingRule, "id" | "effect" | "factoryId">): string =>
+  lineOf(`${r.id}: ${r.effect} ${r.factoryId}`);
 
 export const routingCommands: Command[] = [
   {
@@ -80,14 +83,20 @@ export const routingCommands: Command[] = [
       // Applying twice would stack a second rule that one `unapply` leaves in force: say where it is instead.
       if (found.appliedAs) {
         if (ctx.json) ctx.emit({ id: found.appliedAs, alreadyApplied: true });
-        else ctx.print(`✔ ${id} is already applied as rule ${found.appliedAs} — nothing to do`);
+        else ctx.print(`✔ ${id} is already applied as rule ${lineOf(found.appliedAs)} — nothing to do`);
         return 0;
       }
-      const rule = await call<RoutingRule>(client, "POST", "/routing/rules", { ...found.rule, fromRecommendation: id });
+      const rule = await checkedCall<RoutingRule>(
+        client,
+        "POST",
+        "/routing/rules",
+        { schema: RuleRead, what: "a routing rule" },
+        { ...found.rule, fromRecommendation: id },
+      );
       if (ctx.json) ctx.emit(rule);
       else
         ctx.print(
-          `✔ applied ${id} as rule ${rule.id}: ${rule.effect} ${rule.factoryId} — undo with \`gigafactory routing unapply ${rule.id}\``,
+          `✔ applied ${id} as rule ${ruleText(rule)} — undo with \`gigafactory routing unapply ${lineOf(rule.id)}\``,
         );
       return 0;
     },
@@ -98,7 +107,10 @@ export const routingCommands: Command[] = [
     summary: "the routing rules in force (prefer/avoid adjustments)",
     options: {},
     async run(ctx) {
-      const doc = await call<{ rules: RoutingRule[] }>(ctx.client(), "GET", "/routing/rules");
+      const doc = await checkedCall<{ rules: RoutingRule[] }>(ctx.client(), "GET", "/routing/rules", {
+        schema: RulesRead,
+        what: "a list of routing rules",
+      });
       if (ctx.json) ctx.emit(doc);
       else ctx.print(formatRules(doc.rules));
       return 0;
@@ -112,9 +124,12 @@ export const routingCommands: Command[] = [
     async run(ctx) {
       const id = ctx.positionals[0]!;
       assertIdShape(RuleIdParam, id, "a rule id (rr_…)", "copy one from the ID column of `gigafactory routing rules`");
-      const rule = await call<RoutingRule>(ctx.client(), "DELETE", `/routing/rules/${encodeURIComponent(id)}`);
+      const rule = await checkedCall<RoutingRule>(ctx.client(), "DELETE", `/routing/rules/${encodeURIComponent(id)}`, {
+        schema: RuleRead,
+        what: "the routing rule removed",
+      });
       if (ctx.json) ctx.emit(rule);
-      else ctx.print(`✔ removed rule ${rule.id} (${rule.effect} ${rule.factoryId})`);
+      else ctx.print(`✔ removed rule ${lineOf(`${rule.id} (${rule.effect} ${rule.factoryId})`)}`);
       return 0;
     },
   },
@@ -124,10 +139,11 @@ export const routingCommands: Command[] = [
     summary: "rebuild the track records from the D1 runs history (operator, audited)",
     options: {},
     async run(ctx) {
-      const doc = await call<{ counted: number; skipped: number; chunks: number }>(
+      const doc = await checkedCall<{ counted: number; skipped: number; chunks: number }>(
         ctx.client(),
         "POST",
         "/routing/rebuild",
+        { schema: RebuildRead, what: "a rebuild's counts" },
       );
       if (ctx.json) ctx.emit(doc);
       else

@@ -8,7 +8,10 @@ import { serialKeyProblem } from "../../core/serial-gates.ts";
 import type { SerialGate } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
-import { formatInstant, NONE, renderTable } from "../table.ts";
+import { checked } from "../read-answers.ts";
+import { checkedWrite, lineOf, lineTable, SerialGateRead, SerialPageRead } from "../read-answers-policy.ts";
+import { formatInstant, NONE } from "../table.ts";
+import { repeatedCursor } from "./jobs.ts";
 
 /**
  * Pages followed by `serial list` at most: far beyond any real set of live keys, but a bound all the same — past it
@@ -50,10 +53,15 @@ function keyArg(key: string, command: string): string {
   return key;
 }
 
+/** The gate a freeze or unfreeze answered, on one line whatever its key, reason or holder hold. */
 function describeGate(g: SerialGate): string {
   const frozen = g.frozen ? `frozen by ${g.frozen.by}: ${g.frozen.reason}` : "open";
-  return `${g.key}: ${frozen}; holder ${holderText(g)}; ${g.queueLength} queued`;
+  return lineOf(`${g.key}: ${frozen}; holder ${holderText(g)}; ${g.queueLength} queued`);
 }
+
+/** A freeze's or unfreeze's answer, checked before it is printed: the request went out whatever it is. */
+const gateAnswer = <T>(gate: T, key: string): T =>
+  checkedWrite(SerialGateRead, gate, "a serial key's gate", `read \`gigafactory serial list\` for ${key}`);
 
 export const serialCommands: Command[] = [
   {
@@ -66,17 +74,22 @@ export const serialCommands: Command[] = [
       const client = ctx.client();
       const keys: SerialGate[] = [];
       let cursor: string | undefined;
+      // A cursor handed out twice lists the same keys again, page after page, up to the bound: said, not listed.
+      const seen = new Set<string>();
       for (let page = 0; page < MAX_PAGES; page++) {
-        const got = await client.listSerialGates({ limit: PAGE, ...(cursor ? { cursor } : {}) });
+        const asked = { limit: PAGE, ...(cursor ? { cursor } : {}) };
+        const got = checked(SerialPageRead, await client.listSerialGates(asked), "a page of serial keys");
         keys.push(...got.keys);
         cursor = got.nextCursor;
         if (!cursor) break;
+        if (seen.has(cursor)) throw repeatedCursor(cursor, "the list");
+        seen.add(cursor);
       }
       if (ctx.json) ctx.emit({ keys });
       else if (keys.length === 0) ctx.print("no serial key has a holder, a queue or a freeze");
       else
         ctx.print(
-          renderTable(
+          lineTable(
             [
               { header: "KEY", max: 40 },
               { header: "HOLDER" },
@@ -107,7 +120,7 @@ export const serialCommands: Command[] = [
       const key = keyArg(ctx.positionals[0]!, "serial freeze");
       const reason = ctx.str("reason");
       if (!reason) throw usageError("serial freeze needs --reason", "serial freeze");
-      const gate = await ctx.client().freezeSerialKey(key, reason);
+      const gate = gateAnswer(await ctx.client().freezeSerialKey(key, reason), key);
       if (ctx.json) ctx.emit(gate);
       else
         ctx.print(`${gate.changed === false ? "already frozen for this reason" : "✔ frozen"} — ${describeGate(gate)}`);
@@ -121,7 +134,7 @@ export const serialCommands: Command[] = [
     options: { reason: { type: "string", value: "TEXT", help: "why, for the audit log" } },
     async run(ctx) {
       const key = keyArg(ctx.positionals[0]!, "serial unfreeze");
-      const gate = await ctx.client().unfreezeSerialKey(key, ctx.str("reason"));
+      const gate = gateAnswer(await ctx.client().unfreezeSerialKey(key, ctx.str("reason")), key);
       if (ctx.json) ctx.emit(gate);
       else
         ctx.print(

@@ -14,7 +14,11 @@ import type { SettingsAnswer } from "../../shared/http-client.ts";
 import { nearestName } from "../../shared/nearest-name.ts";
 import type { Command, Ctx } from "../context.ts";
 import { CliError, toCliError, usageError } from "../errors.ts";
-import { NONE } from "../table.ts";
+import { checked } from "../read-answers.ts";
+import { checkedWrite, SettingsRead } from "../read-answers-policy.ts";
+import { formatSettings } from "../settings-text.ts";
+
+export { formatSettings };
 
 /** A JSON object built from `KEY=VALUE` words; the server's schema is the judge of keys and values. */
 type Patch = Record<string, unknown>;
@@ -85,52 +89,16 @@ function hasNonFinite(v: unknown): boolean {
   return false;
 }
 
-/** The settings as aligned `key  value` lines, units spelled out. */
-export function formatSettings(s: SettingsAnswer): string {
-  const num = (n: number) => String(Number(n.toFixed(6)));
-  const rows: Array<[string, string]> = [
-    ["preemption", s.preemption ? "on (a critical job may stop a lower-priority one)" : "off"],
-    ["leaseTtlSeconds", `${num(s.leaseTtlSeconds)} s (a manifest's own leaseTtlSeconds wins)`],
-    ["agingHorizonMinutes", `${num(s.agingHorizonMinutes)} min`],
-    // Whether a low job is still assigned within a bound under a stream of high ones (core/aging): "off: …" if not.
-    ...(s.aging ? [["aging", s.aging.message] as [string, string]] : []),
-    ["retry", `base ${num(s.retry.baseSeconds)} s · max ${num(s.retry.maxSeconds)} s · jitter ${num(s.retry.jitter)}`],
-    [
-      "weights",
-      Object.entries(s.weights)
-        .map(([k, v]) => `${k} ${num(v)}`)
-        .join(" · "),
-    ],
-    ["frozenSerialKeys", s.frozenSerialKeys.length ? s.frozenSerialKeys.join(", ") : NONE],
-    ["budgetPaused", s.budgetPaused ? "yes: dispatch is paused" : "no"],
-    [
-      "overflow",
-      s.overflow === "hold"
-        ? "hold (a job waits while a breaker of its engine is open)"
-        : "route (a job goes to another factory while its engine's breaker is open)",
-    ],
-    [
-      "breaker",
-      `open after ${num(s.breaker.failureThreshold)} failures · cool-down ${num(s.breaker.coolDownSeconds)} s, ` +
-        `doubling up to ${num(s.breaker.maxCoolDownSeconds)} s`,
-    ],
-    [
-      "errorBudget",
-      `quarantine after more than ${num(s.errorBudget.maxFailures)} failures in ${num(s.errorBudget.windowMinutes)} min`,
-    ],
-    [
-      "health",
-      `stuck after ${num(s.health.stuckAfterMinutes)} min · starving after ${num(s.health.starvingAfterMinutes)} min` +
-        ` · expected finish every ${num(s.health.expectedFinishIntervalMinutes)} min`,
-    ],
-    ["routing", `track term optimises ${s.routing.objective} · a record counts from ${num(s.routing.minSamples)} runs`],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+/**
+ * The product's settings, checked to be what `formatSettings` reads.
+ * @throws CliError bad_response — the answer is not settings
+ */
+async function readSettings(ctx: Ctx): Promise<SettingsAnswer> {
+  return checked(SettingsRead, await ctx.client().getSettings(), "the product's settings");
 }
 
 async function show(ctx: Ctx): Promise<number> {
-  const settings = await ctx.client().getSettings();
+  const settings = await readSettings(ctx);
   if (ctx.json) ctx.emit(settings);
   else ctx.print(formatSettings(settings));
   return 0;
@@ -209,11 +177,14 @@ export const settingsCommands: Command[] = [
     options: {},
     async run(ctx) {
       const patch = parseAssignments(ctx.positionals);
-      const before = await ctx.client().getSettings();
-      const after = await ctx
+      // Read and checked before the write: a PATCH sent after an answer that is not settings (another service on the
+      // port) changed what nobody could show, then crashed comparing it as a CLI bug.
+      const before = await readSettings(ctx);
+      const sent = await ctx
         .client()
         .patchSettings(patch as never)
         .catch((err: unknown) => Promise.reject(settingsError(err, before)));
+      const after = checkedWrite(SettingsRead, sent, "the product's settings", "read `gigafactory settings get`");
       const changed = changedKeys(before, after);
       if (ctx.json) ctx.emit(after);
       else {

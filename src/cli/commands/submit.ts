@@ -16,7 +16,8 @@ import type { Command } from "../context.ts";
 import { CliError, formatError, toCliError } from "../errors.ts";
 import { mapLimit } from "../pool.ts";
 import { createProgress } from "../progress.ts";
-import { renderTable } from "../table.ts";
+import { checkedWrite, lineOf, lineTable, SubmittedRead } from "../read-answers-policy.ts";
+
 import { utf8Text } from "../utf8-text.ts";
 
 /** 8 in flight: enough to hide round trips, few enough not to crowd a product's single-writer coordinator. */
@@ -61,6 +62,21 @@ export function fileError(err: unknown): CliError {
   return e;
 }
 
+/** The fix's tail after a submission whose answer is not a job: the manifest may have become one all the same. */
+const SEE_JOBS = "look for it with `gigafactory jobs` before submitting it again";
+
+/**
+ * A file not sent because an earlier file's answer (`foreign`'s) was not a job: the URL answers as no coordinator
+ * does, and each further manifest would be one more write to it (with 10,000 files, 10,000 of them).
+ */
+function notSent(foreign: string): CliError {
+  return new CliError(
+    "not_sent",
+    `not sent: the answer for ${foreign} was not a job, so nothing more went to that URL`,
+    "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, then submit the files again",
+  );
+}
+
 export function submitEntry(o: Outcome): SubmitEntry {
   if ("error" in o) return { file: o.file, error: { code: o.error.code, message: o.error.message, fix: o.error.fix } };
   return { file: o.file, result: o.replayed ? "existing" : "created", job: o.job };
@@ -83,16 +99,22 @@ export const submit: Command = {
     const client = ctx.client();
     const progress =
       files.length > 1 && !ctx.json ? createProgress(ctx.io.stderr, files.length, ctx.io.stderrIsTTY) : undefined;
+    // The first file whose answer was not a job: the URL is not a coordinator, and no later file is sent to it.
+    let foreign: string | undefined;
     const outcomes = await mapLimit(files, IN_FLIGHT, async (file): Promise<Outcome> => {
       let outcome: Outcome;
       try {
         const markdown = await readManifest(file);
-        outcome = { file, ...(await client.submit({ markdown })) };
+        if (foreign !== undefined) throw notSent(foreign);
+        const { job, replayed } = await client.submit({ markdown });
+        outcome = { file, job: checkedWrite(SubmittedRead, job, "a job", SEE_JOBS), replayed };
       } catch (err) {
-        outcome = { file, error: fileError(err) };
+        const error = fileError(err);
+        if (error.code === "bad_response") foreign ??= file;
+        outcome = { file, error };
       }
       const label = "job" in outcome ? `${file} → ${outcome.job.id}` : `${file} (failed)`;
-      progress?.tick(terminalText(label), "job" in outcome);
+      progress?.tick(terminalText(lineOf(label)), "job" in outcome);
       return outcome;
     });
     progress?.finish();
@@ -102,9 +124,10 @@ export const submit: Command = {
       // Name the file in the report: with many files the server's detail alone does not say which one.
       if ("error" in o) {
         const e = o.error;
-        // The server's detail may quote text from elsewhere: its control characters are shown, not obeyed.
+        // The server's detail may quote text from elsewhere: its control characters are shown, not obeyed, and its
+        // bidi controls do not reorder the line (lineOf).
         ctx.io.stderr(
-          `${terminalText(formatError(new CliError(e.code, `${o.file}: ${e.message}`, e.fix, e.exitCode)))}\n`,
+          `${terminalText(lineOf(formatError(new CliError(e.code, `${o.file}: ${e.message}`, e.fix, e.exitCode))))}\n`,
         );
       }
     }
@@ -112,7 +135,7 @@ export const submit: Command = {
     else if (ok.length > 0) {
       const rows = ok.map((o) => [o.job.id, o.job.title, o.job.stage, o.replayed ? "existing" : "created", o.file]);
       ctx.print(
-        renderTable(
+        lineTable(
           [
             { header: "ID" },
             { header: "TITLE", max: 48 },

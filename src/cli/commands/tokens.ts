@@ -3,9 +3,24 @@
  * Product-scoped operator and viewer tokens (admin only): list, mint, revoke.
  * A minted token is printed once — the coordinator stores only its hash.
  */
+import type { TokenInfo } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
 import { usageError } from "../errors.ts";
-import { formatInstant, NONE, renderTable } from "../table.ts";
+import {
+  checkedCall,
+  checkedWrite,
+  lineOf,
+  lineTable,
+  MintedRead,
+  TokenRead,
+  TokensRead,
+} from "../read-answers-policy.ts";
+import { formatInstant, NONE } from "../table.ts";
+
+/** The fix's tail after a mint whose answer is not a token: a token may exist that nobody holds. */
+const REVOKE_UNSEEN =
+  "list them with `gigafactory tokens` and revoke one nobody holds (`gigafactory tokens revoke ID`)";
+const CHECK_REVOKED = "list them with `gigafactory tokens` to see whether it is revoked";
 
 export const tokenCommands: Command[] = [
   {
@@ -14,13 +29,17 @@ export const tokenCommands: Command[] = [
     summary: "list the product's operator and viewer tokens (admin)",
     options: {},
     async run(ctx) {
-      const tokens = await ctx.client().listTokens();
-      if (ctx.json) ctx.emit({ tokens });
+      // Read whole: the client's listTokens reads `.tokens` of the answer, a TypeError (a CLI bug) when it is null.
+      const read = { schema: TokensRead, what: "a list of tokens" };
+      const answer = await checkedCall<{ tokens: TokenInfo[] }>(ctx.client(), "GET", "/tokens", read);
+      const { tokens } = answer;
+      if (ctx.json)
+        ctx.emit(answer); // whole: a newer coordinator's fields beside `tokens` are kept
       else if (tokens.length === 0)
         ctx.print("no tokens; mint one with `gigafactory tokens mint --role operator --name NAME`");
       else
         ctx.print(
-          renderTable(
+          lineTable(
             [
               { header: "ID" },
               { header: "ROLE" },
@@ -52,10 +71,12 @@ export const tokenCommands: Command[] = [
       const role = ctx.str("role") as "operator" | "viewer" | undefined;
       const name = ctx.str("name");
       if (!role || !name) throw usageError("tokens mint needs --role and --name", "tokens mint");
-      const t = await ctx.client().mintToken({ role, name });
+      // A token minted whose secret is unreadable is of no use to anyone: the fix says how to find it and revoke it.
+      const t = checkedWrite(MintedRead, await ctx.client().mintToken({ role, name }), "a minted token", REVOKE_UNSEEN);
       if (ctx.json) ctx.emit(t);
       else {
-        ctx.print(`✔ Minted ${t.role} token ${t.id} for ${t.name}:\n\n  ${t.token}\n`);
+        // The secret is one word (MintedRead); the rest is the server's text, kept on the ✔ line.
+        ctx.print(`${lineOf(`✔ Minted ${t.role} token ${t.id} for ${t.name}`)}:\n\n  ${t.token}\n`);
         ctx.print("It is shown once: the coordinator keeps only its hash.");
       }
       return 0;
@@ -67,9 +88,9 @@ export const tokenCommands: Command[] = [
     summary: "revoke a token (admin); it is refused from the next request on",
     options: {},
     async run(ctx) {
-      const t = await ctx.client().revokeToken(ctx.positionals[0]!);
+      const t = checkedWrite(TokenRead, await ctx.client().revokeToken(ctx.positionals[0]!), "a token", CHECK_REVOKED);
       if (ctx.json) ctx.emit(t);
-      else ctx.print(`✔ token ${t.id} (${t.role}, ${t.name}) is revoked`);
+      else ctx.print(lineOf(`✔ token ${t.id} (${t.role}, ${t.name}) is revoked`));
       return 0;
     },
   },

@@ -1,10 +1,11 @@
 /**
  * @module cli/commands/tree
  * `gigafactory tree ID`: a job and its composite children as an indented tree, one line per job — id, stage,
- * title, its deps and why it waits. Under --json: the API's `{root}` unchanged.
+ * title, its deps and why it waits. Under --json: the API's answer (`{root}`) unchanged.
  */
 import type { TreeNode } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
+import { checkedTree, lineOf } from "../read-answers-policy.ts";
 import { truncate } from "../table.ts";
 
 /** 60 columns of title: the line stays readable in an 120-column terminal with its id, stage and reason. */
@@ -30,7 +31,7 @@ export function renderTree(root: TreeNode): string {
  * so naming it again (as this did) sent the operator round in a circle: its cut is the answer's node limit.
  */
 function more(node: TreeNode, isRoot: boolean): string {
-  if (!isRoot) return `more (run \`gigafactory tree ${node.id}\`)`;
+  if (!isRoot) return `more (run \`gigafactory tree ${lineOf(node.id)}\`)`;
   return "more not shown: the tree reached its node limit (run `gigafactory tree ID` on a child to read its part)";
 }
 
@@ -45,7 +46,8 @@ function describe(node: TreeNode): string {
   const parts = [node.id, node.stage.padEnd(11), node.kind === "composite" ? `${title} (composite)` : title];
   if (node.deps.length > 0) parts.push(`[deps: ${node.deps.join(", ")}]`);
   if (node.waitingReason) parts.push(`— ${node.waitingReason.message.replace(/\s+/g, " ")}`); // it names factories and reviewers
-  return parts.join("  ");
+  // The id, stage and deps are the server's text too: a newline in one drew a forged line, as a title's did.
+  return lineOf(parts.join("  "));
 }
 
 export const tree: Command = {
@@ -54,9 +56,10 @@ export const tree: Command = {
   summary: "show a job and its children as a tree, with each one's stage and why it waits",
   options: {},
   async run(ctx) {
-    const { root } = await ctx.client().jobTree(ctx.positionals[0]!);
-    if (ctx.json) ctx.emit({ root });
-    else ctx.print(renderTree(root));
+    const answer = checkedTree(await ctx.client().jobTree(ctx.positionals[0]!));
+    if (ctx.json)
+      ctx.emit(answer); // whole: a newer coordinator's fields beside `root` are kept
+    else ctx.print(renderTree(answer.root));
     return 0;
   },
 };

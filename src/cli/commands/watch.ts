@@ -9,10 +9,13 @@
 import { type Stage, TERMINAL_STAGES } from "../../core/model.ts";
 import { type OperatorStage, waitsForOperator } from "../../core/waiting.ts";
 import { backoffMs, type GigafactoryClient, type JobEvent, sleep } from "../../shared/http-client.ts";
+import type { JobView } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { eventLines, stageOf } from "../event-text.ts";
 import { FEED_BACKOFF, followJobFeed, isTransient } from "../job-feed.ts";
+import { checked } from "../read-answers.ts";
+import { EventPageRead, lineOf, WatchedJobRead } from "../read-answers-policy.ts";
 
 export { stageOf, summarize } from "../event-text.ts";
 
@@ -25,6 +28,27 @@ const LOOKAHEAD_LIMIT = 500;
 export function isTerminalEvent(event: JobEvent): boolean {
   const stage = stageOf(event);
   return stage !== undefined && (TERMINAL_STAGES as readonly string[]).includes(stage);
+}
+
+/**
+ * The job as `watch` decides on it, checked: another service's `{"ok": true}` read as a job in no stage, and a null
+ * crashed the watch as a CLI bug.
+ * @throws CliError bad_response — the answer is not a job
+ */
+async function readJob(client: GigafactoryClient, id: string): Promise<JobView> {
+  return checked(WatchedJobRead, await client.getJob(id), "a job");
+}
+
+/**
+ * The events after `after` (one look-ahead page), checked: each is printed as the feed's are, so each must be one.
+ * @throws CliError bad_response — the answer is not a page of events
+ */
+async function readEvents(
+  client: GigafactoryClient,
+  id: string,
+  after: number,
+): Promise<{ events: JobEvent[]; lastSeq: number }> {
+  return checked(EventPageRead, await client.listEvents(id, { after, limit: LOOKAHEAD_LIMIT }), "a page of events");
 }
 
 /** The lines `watch` prints for an event (kept for callers that want one string). */
@@ -50,9 +74,9 @@ async function endOfEndedJob(
   id: string,
   after: number,
 ): Promise<{ endAt: number } | (Verdict & { ends: true }) | undefined> {
-  const job = await client.getJob(id);
+  const job = await readJob(client, id);
   if (!TERMINAL_STAGES.includes(job.stage)) return undefined;
-  const page = await client.listEvents(id, { after, limit: LOOKAHEAD_LIMIT });
+  const page = await readEvents(client, id, after);
   if (after > page.lastSeq) return undefined; // the live feed refuses it, saying why (416 after_beyond_feed)
   if (page.events.length === 0) return { ends: true, later: [] };
   return { endAt: page.lastSeq };
@@ -67,16 +91,17 @@ async function endOfEndedJob(
 type Verdict = { ends: true; later: JobEvent[]; message?: string } | { ends: false; recheckAt?: number };
 
 async function stopsForOperator(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
-  const job = await client.getJob(id);
+  const job = await readJob(client, id);
   if (!waitsForOperator(job.stage)) return { ends: false };
-  const page = await client.listEvents(id, { after: seq, limit: LOOKAHEAD_LIMIT });
+  const page = await readEvents(client, id, seq);
   if (page.events.some((e) => e.type === "job.stage")) return { ends: false };
   const seen = page.events.at(-1)?.seq ?? seq;
   if (seen < page.lastSeq) return { ends: false, recheckAt: seen };
   const { what, commands } = OPERATOR_WAIT[job.stage];
   const how = commands.map((c) => `\`gigafactory ${c.replace("ID", id)}\``).join(" or ");
   const why = job.waitingReason?.message;
-  return { ends: true, later: page.events, message: `${id} ${what}${why ? `: ${why}` : ""} (${how})` };
+  // The reason is the server's text (it names factories and reviewers): kept on the one line this note is.
+  return { ends: true, later: page.events, message: lineOf(`${id} ${what}${why ? `: ${why}` : ""} (${how})`) };
 }
 
 /**
@@ -135,7 +160,9 @@ export const watch: Command = {
     const follow = ctx.flag("follow");
     const show = (event: JobEvent): void => {
       if (ctx.json) ctx.emitLine(event);
-      else for (const line of eventLines(event)) ctx.print(line);
+      // A log line is one line per line of text already; every other field (a stage, a reason, a stream's name, the
+      // type) is the feed's text, whose newline printed a forged event line of its own.
+      else for (const line of eventLines(event)) ctx.print(lineOf(line));
     };
     // The seq at which to ask whether the job stays where an operator must act: armed by a move into an operator
     // stage, disarmed by any other move.
