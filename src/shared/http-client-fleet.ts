@@ -58,8 +58,11 @@ export class FleetClient extends ApiClientBase {
   ): Promise<{ id: string; code: string; expiresAt: number }> {
     return this.call("POST", "/factories/enrollment-codes", { json: body });
   }
+  // The list readers unwrap with `?.`: a `null` answer (another service's) gives undefined for the caller's answer
+  // check to refuse (cli/read-answers: bad_response), not a TypeError here, reported as a CLI bug.
   async listFactories(): Promise<FactoryWithBreakers[]> {
-    return (await this.call<{ factories: FactoryWithBreakers[] }>("GET", "/factories")).factories;
+    return (await this.call<{ factories: FactoryWithBreakers[] } | null>("GET", "/factories"))
+      ?.factories as FactoryWithBreakers[];
   }
   /** Return a quarantined factory to active (operator; issue 9). */
   releaseFactory(id: string): Promise<FactoryWithBreakers> {
@@ -82,7 +85,8 @@ export class FleetClient extends ApiClientBase {
     return this.call("POST", `/factories/${enc(id)}/capabilities/approve`, { json: body });
   }
   async listEnrollmentCodes(): Promise<EnrollmentCodeListed[]> {
-    return (await this.call<{ codes: EnrollmentCodeListed[] }>("GET", "/factories/enrollment-codes")).codes;
+    return (await this.call<{ codes: EnrollmentCodeListed[] } | null>("GET", "/factories/enrollment-codes"))
+      ?.codes as EnrollmentCodeListed[];
   }
   /** 404 not_found for an unknown (or pruned) code; `changed: false` for one already used, expired or revoked. */
   revokeEnrollmentCode(id: string): Promise<EnrollmentCodeRevoked> {
@@ -104,7 +108,7 @@ export class FleetClient extends ApiClientBase {
     return this.call("POST", "/tokens", { json: body });
   }
   async listTokens(): Promise<TokenInfo[]> {
-    return (await this.call<{ tokens: TokenInfo[] }>("GET", "/tokens")).tokens;
+    return (await this.call<{ tokens: TokenInfo[] } | null>("GET", "/tokens"))?.tokens as TokenInfo[];
   }
   revokeToken(id: string): Promise<TokenInfo> {
     return this.call("DELETE", `/tokens/${enc(id)}`);

@@ -97,7 +97,7 @@ export class GigafactoryClient extends FleetClient {
     return this.call("GET", `/jobs/${enc(id)}/tree`);
   }
   async listRuns(id: string): Promise<Run[]> {
-    return (await this.call<{ runs: Run[] }>("GET", `/jobs/${enc(id)}/runs`)).runs;
+    return (await this.call<{ runs: Run[] } | null>("GET", `/jobs/${enc(id)}/runs`))?.runs as Run[];
   }
   /** `budgetUsd`/`budgetTokens`: requeue only, the job's new own budget (shared/api ActionBody). */
   action(
