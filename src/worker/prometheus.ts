@@ -137,15 +137,19 @@ export async function renderPrometheus(s: MetricsSnapshot): Promise<string> {
     ["factory", "name"],
   );
   const ok = gauge(registry, "gigafactory_factory_successes", "Successful runs in the window", ["factory", "name"]);
-  const rate = gauge(registry, "gigafactory_factory_success_ratio", "Successes / runs in the window, 0..1", [
-    "factory",
-    "name",
-  ]);
+  const rate = gauge(
+    registry,
+    "gigafactory_factory_success_ratio",
+    "Successes / runs in the window, 0..1; absent for a factory with no counted runs",
+    ["factory", "name"],
+  );
   for (const f of s.factories) {
     const labels = { product, factory: f.id, name: f.name };
     runs.set(labels, f.runs);
     ok.set(labels, f.successes);
-    rate.set(labels, f.successRate);
+    // A ratio over no runs is no ratio: the JSON's 0 printed here read as "every run failed" to a rule such as
+    // `gigafactory_factory_success_ratio < 0.5`, paging for each idle or new factory. Runs and successes still say 0.
+    if (f.runs > 0) rate.set(labels, f.successRate);
   }
   return registry.metrics();
 }

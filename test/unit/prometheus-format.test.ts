@@ -1,8 +1,9 @@
 // The Prometheus exposition of GET …/metrics (worker/prometheus, the very function the route calls) parses with a
 // real Prometheus text parser (`parse-prometheus-text-format`), and every value read back equals the snapshot's:
 // queue depth per stage, seats, the dispatch-latency histogram (buckets, sum, count), counters, breakers, budget,
-// alerts and per-factory success — with the product as a label and label values escaped: any factory id, name or
-// engine (quotes, backslashes, newlines, any unicode) reads back exactly, under one HELP and one TYPE per family.
+// alerts and per-factory success (a factory without runs has no ratio: absent, not a 0 that reads as "all failed")
+// — with the product as a label and label values escaped: any factory id, name or engine (quotes, backslashes,
+// newlines, any unicode) reads back exactly, under one HELP and one TYPE per family.
 import fc from "fast-check";
 import parse, { type ParsedFamily } from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
@@ -85,6 +86,16 @@ describe("Prometheus exposition", () => {
     expect(lines).toContain('gigafactory_dispatch_latency_ms_sum{product="acme"} 69137');
     expect(lines).toContain('gigafactory_dispatch_latency_ms_count{product="acme"} 6');
     expect(lines).toContain('gigafactory_dispatch_latency_ms_bucket{product="acme",le="+Inf"} 6');
+  });
+
+  it("prints no success ratio for a factory with no counted runs: an idle factory is not one that always fails", async () => {
+    const idle = { id: "f2", name: "idle", runs: 0, successes: 0, successRate: 0 };
+    const all = parse(await renderPrometheus({ ...SNAPSHOT, factories: [...SNAPSHOT.factories, idle] }));
+    const labels = { factory: "f2", name: "idle" };
+    expect(value(all, "gigafactory_factory_runs", labels)).toBe(0);
+    expect(value(all, "gigafactory_factory_successes", labels)).toBe(0);
+    expect(() => value(all, "gigafactory_factory_success_ratio", labels)).toThrow(/no gigafactory_factory_success_ratio/);
+    expect(value(all, "gigafactory_factory_success_ratio", { factory: "f1", name: 'box "one"\\eu' })).toBe(0.75);
   });
 
   it("leaves out the budget series when no budget is set", async () => {
