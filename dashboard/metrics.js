@@ -1,7 +1,8 @@
 // metrics.js — small tiles under the header: queued and blocked jobs, seats busy/total, utilisation and dispatch p50/p99 (read
 // off the latency histogram the way Prometheus' histogram_quantile does), from GET …/metrics. Refreshed on the shared
 // poller's updates (live.js): when the queue version moves, and at most every 30 s otherwise, since seats and
-// latency change without a version bump; a failed read again on the next tick, its old figures dimmed and dated meanwhile.
+// latency change without a version bump (a move while a read is out reads once more after it); a failed read again on
+// the next tick, its old figures dimmed and dated meanwhile.
 
 import { api, describeError, transient } from "./api.js";
 import { clock, h, replace } from "./dom.js";
@@ -100,13 +101,22 @@ export function mountMetricsTiles(el, live) {
   let retry = false;
   let inFlight = false;
   /**
+   * The queue moved while a read was out: that read may have been answered before the move, so one more follows it.
+   * Dropped, the tiles showed the old depth until the next move or the 30 s idle read.
+   */
+  let moved = false;
+  /**
    * Until stopped. The tiles are the header's, shared by every session of the tab: a read still out at sign-out drew
    * the old product's figures under the next session's header when it answered.
    */
   let alive = true;
   el.hidden = false;
   const refresh = async (/** @type {{ versionChanged: boolean }} */ change) => {
-    if (inFlight || (!change.versionChanged && !retry && Date.now() - last < IDLE_REFRESH_MS)) return;
+    if (inFlight) {
+      moved ||= change.versionChanged;
+      return;
+    }
+    if (!change.versionChanged && !retry && Date.now() - last < IDLE_REFRESH_MS) return;
     inFlight = true;
     try {
       const m = await api(live.session, "/metrics?format=json");
@@ -127,6 +137,10 @@ export function mountMetricsTiles(el, live) {
     } finally {
       last = Date.now();
       inFlight = false;
+    }
+    if (moved && alive) {
+      moved = false;
+      void refresh({ versionChanged: true });
     }
   };
   const unsubscribe = live.subscribe((c) => void refresh(c));
