@@ -94,7 +94,9 @@ describe("Prometheus exposition", () => {
     const labels = { factory: "f2", name: "idle" };
     expect(value(all, "gigafactory_factory_runs", labels)).toBe(0);
     expect(value(all, "gigafactory_factory_successes", labels)).toBe(0);
-    expect(() => value(all, "gigafactory_factory_success_ratio", labels)).toThrow(/no gigafactory_factory_success_ratio/);
+    expect(() => value(all, "gigafactory_factory_success_ratio", labels)).toThrow(
+      /no gigafactory_factory_success_ratio/,
+    );
     expect(value(all, "gigafactory_factory_success_ratio", { factory: "f1", name: 'box "one"\\eu' })).toBe(0.75);
   });
 
