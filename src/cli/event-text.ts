@@ -23,6 +23,20 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v !== 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const join = (parts: ReadonlyArray<string | undefined | false>): string =>
   parts.filter((p): p is string => typeof p === "string" && p !== "").join(" · ");
+/**
+ * A value of an event's data as text: a string as it is, anything else as JSON — or "…" for one JSON.stringify cannot
+ * write (nested some 4,000 deep, where its recursion overflows the stack: `watch` ended as `✘ ERROR internal … CLI
+ * bug` mid-feed). String() was no better: it recurses through nested lists the same way, and shows a record as
+ * "[object Object]".
+ */
+function asText(v: unknown): string {
+  if (typeof v === "string") return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return "…";
+  }
+}
 const epoch = (d: Record<string, unknown>): string | undefined =>
   num(d.leaseEpoch) === undefined ? undefined : `epoch ${d.leaseEpoch}`;
 
@@ -34,7 +48,7 @@ function budgetExceeded(d: Record<string, unknown>): string {
 
 /** `job.children` {added: ids, total}: the children a parent gained. */
 function children(d: Record<string, unknown>): string {
-  const added = Array.isArray(d.added) ? d.added.map(String) : [];
+  const added = Array.isArray(d.added) ? d.added.map(asText) : [];
   const total = num(d.total);
   const noun = added.length === 1 ? "child" : "children";
   return join([
@@ -50,7 +64,7 @@ function children(d: Record<string, unknown>): string {
 function fieldText(key: string, v: unknown): string {
   if (typeof v === "string") return v;
   if (typeof v === "number" && Number.isFinite(v) && /(At|Until|Before)$/.test(key)) return formatInstant(v);
-  return JSON.stringify(v);
+  return asText(v);
 }
 
 /** A short human reading of an event's data, by type; unknown types as `k=v` pairs cut to one line. */
@@ -88,8 +102,8 @@ function logLines(event: JobEvent): string[] {
     const at = num(l.at) ?? event.at;
     const stream = str(l.stream) ?? "log";
     // A line the engine wrote with embedded newlines is still several lines on the terminal: each gets the prefix.
-    for (const text of String(l.text ?? "").split(/\r?\n/)) {
-      out.push(`#${event.seq}  ${formatClock(at)}  log  [${stream}] ${text}`.trimEnd());
+    for (const line of asText(l.text ?? "").split(/\r?\n/)) {
+      out.push(`#${event.seq}  ${formatClock(at)}  log  [${stream}] ${line}`.trimEnd());
     }
   }
   return out.length ? out : [`#${event.seq}  ${formatClock(event.at)}  log  (no lines)`];
