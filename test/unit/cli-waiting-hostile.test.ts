@@ -55,12 +55,12 @@ describe("gigafactory job ID: the Waiting block", () => {
 
 describe("waitingLines", () => {
   it("writes one line per detail whatever the code and keys hold", () => {
-    const reason: WaitingReason = {
+    const reason = {
       code: `retry_backoff${FORGED}`,
       message: "m",
       since: AT,
       detail: { [`k${FORGED}`]: 1, [`until${FORGED}`]: AT },
-    };
+    } as unknown as WaitingReason;
     expect(waitingLines(reason, AT).split("\n")).toHaveLength(4);
   });
 
