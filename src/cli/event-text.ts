@@ -7,7 +7,7 @@
  * field — `expiresAt`, `openUntil`, `notBefore` — as an ISO instant, not epoch ms).
  */
 import type { JobEvent } from "../shared/http-client.ts";
-import { formatClock, formatInstant, truncate } from "./table.ts";
+import { formatClock, formatInstant, oneLine, truncate } from "./table.ts";
 
 /** 100 chars of summary: one terminal line with the seq, time and type in front (log text is not cut). */
 const SUMMARY_MAX = 100;
@@ -67,8 +67,16 @@ function fieldText(key: string, v: unknown): string {
   return asText(v);
 }
 
-/** A short human reading of an event's data, by type; unknown types as `k=v` pairs cut to one line. */
+/**
+ * A short human reading of an event's data, by type, on one line (table `oneLine`): a stage, reason, id or `why` is
+ * the coordinator's text, and a newline in one printed a forged `#8  12:00:00  job.stage  … → shipped` line of its
+ * own in `gigafactory watch`. Unknown types as `k=v` pairs, cut.
+ */
 export function summarize(event: JobEvent): string {
+  return oneLine(reading(event));
+}
+
+function reading(event: JobEvent): string {
   const d = event.data;
   const to = stageOf(event);
   if (to !== undefined) {
@@ -100,7 +108,7 @@ function logLines(event: JobEvent): string[] {
   for (const raw of lines) {
     const l = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
     const at = num(l.at) ?? event.at;
-    const stream = str(l.stream) ?? "log";
+    const stream = oneLine(str(l.stream) ?? "log");
     // A line the engine wrote with embedded newlines is still several lines on the terminal: each gets the prefix.
     for (const line of asText(l.text ?? "").split(/\r?\n/)) {
       out.push(`#${event.seq}  ${formatClock(at)}  log  [${stream}] ${line}`.trimEnd());
@@ -112,5 +120,5 @@ function logLines(event: JobEvent): string[] {
 /** The terminal lines for one event: several for a `log` event, one for anything else. */
 export function eventLines(event: JobEvent): string[] {
   if (event.type === "log") return logLines(event);
-  return [`#${event.seq}  ${formatClock(event.at)}  ${event.type}  ${summarize(event)}`.trimEnd()];
+  return [`#${event.seq}  ${formatClock(event.at)}  ${oneLine(event.type)}  ${summarize(event)}`.trimEnd()];
 }
