@@ -21,8 +21,8 @@
  * is a one-byte CSI), and the bidi controls: the Arabic letter mark (U+061C), LRM and RLM (U+200E–200F), the
  * embeddings and overrides (U+202A–202E) and the isolates (U+2066–2069).
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is replaced
 const CONTROL =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is replaced
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
 
 /**
