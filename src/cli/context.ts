@@ -18,6 +18,7 @@ import {
   resolveConnection,
   responseTimeoutMs,
 } from "./config.ts";
+import { CliError } from "./errors.ts";
 
 export interface Io {
   stdout(text: string): void;
@@ -51,9 +52,9 @@ export interface Ctx {
   print(text: string): void;
   /** A line on stderr: progress, hints. Suppressed under --json unless `always`. */
   note(text: string, always?: boolean): void;
-  /** The --json document. */
+  /** The --json document. @throws CliError bad_response — a document JSON cannot write (nested thousands deep). */
   emit(doc: unknown): void;
-  /** One compact JSON line (NDJSON), for streams under --json. */
+  /** One compact JSON line (NDJSON), for streams under --json. @throws CliError bad_response, as `emit`. */
   emitLine(doc: unknown): void;
 }
 
@@ -107,11 +108,32 @@ export function makeContext(io: Io, values: Record<string, OptionValue>, positio
       if (!json || always) io.stderr(`${terminalText(text)}\n`);
     },
     emit(doc) {
-      io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+      io.stdout(`${jsonText(doc, 2)}\n`);
     },
     emitLine(doc) {
-      io.stdout(`${JSON.stringify(doc)}\n`);
+      io.stdout(`${jsonText(doc)}\n`);
     },
   };
   return ctx;
+}
+
+/**
+ * `doc` as JSON.stringify writes it (`indent` spaces a level, or compact), or nothing but a refusal: JSON.stringify
+ * recurses, and an answer nested some 4,000 deep (a few KB; JSON.parse takes a million levels) overflowed the stack —
+ * every --json command printed `✘ ERROR internal: Maximum call stack size exceeded / this is a CLI bug`. No answer of
+ * a coordinator nests past a dozen levels, and one nested a million deep would print 10^12 bytes of indentation, so
+ * it is refused rather than written some other way.
+ * @throws CliError bad_response — nested too deep, or past the longest string the runtime holds (both RangeError)
+ */
+function jsonText(doc: unknown, indent?: number): string {
+  try {
+    return JSON.stringify(doc, null, indent);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new CliError(
+      "bad_response",
+      `the coordinator's answer cannot be written as JSON: it is nested too deep or too large (${err.message})`,
+      "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator: none nests its answers this deep",
+    );
+  }
 }

@@ -86,11 +86,19 @@ const NOT_FOUND_FIXES: Record<string, string> = {
     "create it (admin: `gigafactory products create ID`), or pass --product with one `gigafactory products` lists",
 };
 
+/**
+ * `table[key]` when `key` is one of its own: the key is the server's (a problem's `code`, `what`), and a plain index
+ * also finds what every object inherits — `"code": "constructor"` made the fix a function, whose printing threw from
+ * cli/run's own catch (`TypeError: s.split is not a function` and a stack trace; under --json no error document).
+ */
+const own = (table: Readonly<Record<string, string>>, key: string): string | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
 function notFoundFix(err: ApiError): string | undefined {
   if (/ has no artifact /.test(err.detail))
     return "check the name: `gigafactory artifacts ID` lists the job's artifacts";
   const what = (err.body as { what?: unknown } | null)?.what;
-  return typeof what === "string" ? NOT_FOUND_FIXES[what] : undefined;
+  return typeof what === "string" ? own(NOT_FOUND_FIXES, what) : undefined;
 }
 
 /** A job id as the CLI prints it in advice: the API's own shape, else "ID" (the body is the server's). */
@@ -138,7 +146,7 @@ export function toCliError(err: unknown): CliError {
           : err.code === "conflict"
             ? conflictFix(err)
             : undefined) ??
-      FIXES[err.code] ??
+      own(FIXES, err.code) ??
       (err.status >= 500
         ? "the coordinator failed; retry, and check its logs if it persists"
         : "see `gigafactory --help`");

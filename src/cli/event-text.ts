@@ -7,7 +7,7 @@
  * field — `expiresAt`, `openUntil`, `notBefore` — as an ISO instant, not epoch ms).
  */
 import type { JobEvent } from "../shared/http-client.ts";
-import { formatClock, formatInstant, truncate } from "./table.ts";
+import { formatClock, formatInstant, oneLine, truncate } from "./table.ts";
 
 /** 100 chars of summary: one terminal line with the seq, time and type in front (log text is not cut). */
 const SUMMARY_MAX = 100;
@@ -23,6 +23,20 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v !== 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const join = (parts: ReadonlyArray<string | undefined | false>): string =>
   parts.filter((p): p is string => typeof p === "string" && p !== "").join(" · ");
+/**
+ * A value of an event's data as text: a string as it is, anything else as JSON — or "…" for one JSON.stringify cannot
+ * write (nested some 4,000 deep, where its recursion overflows the stack: `watch` ended as `✘ ERROR internal … CLI
+ * bug` mid-feed). String() was no better: it recurses through nested lists the same way, and shows a record as
+ * "[object Object]".
+ */
+function asText(v: unknown): string {
+  if (typeof v === "string") return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return "…";
+  }
+}
 const epoch = (d: Record<string, unknown>): string | undefined =>
   num(d.leaseEpoch) === undefined ? undefined : `epoch ${d.leaseEpoch}`;
 
@@ -34,7 +48,7 @@ function budgetExceeded(d: Record<string, unknown>): string {
 
 /** `job.children` {added: ids, total}: the children a parent gained. */
 function children(d: Record<string, unknown>): string {
-  const added = Array.isArray(d.added) ? d.added.map(String) : [];
+  const added = Array.isArray(d.added) ? d.added.map(asText) : [];
   const total = num(d.total);
   const noun = added.length === 1 ? "child" : "children";
   return join([
@@ -50,11 +64,19 @@ function children(d: Record<string, unknown>): string {
 function fieldText(key: string, v: unknown): string {
   if (typeof v === "string") return v;
   if (typeof v === "number" && Number.isFinite(v) && /(At|Until|Before)$/.test(key)) return formatInstant(v);
-  return JSON.stringify(v);
+  return asText(v);
 }
 
-/** A short human reading of an event's data, by type; unknown types as `k=v` pairs cut to one line. */
+/**
+ * A short human reading of an event's data, by type, on one line (table `oneLine`): a stage, reason, id or `why` is
+ * the coordinator's text, and a newline in one printed a forged `#8  12:00:00  job.stage  … → shipped` line of its
+ * own in `gigafactory watch`. Unknown types as `k=v` pairs, cut.
+ */
 export function summarize(event: JobEvent): string {
+  return oneLine(reading(event));
+}
+
+function reading(event: JobEvent): string {
   const d = event.data;
   const to = stageOf(event);
   if (to !== undefined) {
@@ -86,10 +108,10 @@ function logLines(event: JobEvent): string[] {
   for (const raw of lines) {
     const l = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
     const at = num(l.at) ?? event.at;
-    const stream = str(l.stream) ?? "log";
+    const stream = oneLine(str(l.stream) ?? "log");
     // A line the engine wrote with embedded newlines is still several lines on the terminal: each gets the prefix.
-    for (const text of String(l.text ?? "").split(/\r?\n/)) {
-      out.push(`#${event.seq}  ${formatClock(at)}  log  [${stream}] ${text}`.trimEnd());
+    for (const line of asText(l.text ?? "").split(/\r?\n/)) {
+      out.push(`#${event.seq}  ${formatClock(at)}  log  [${stream}] ${line}`.trimEnd());
     }
   }
   return out.length ? out : [`#${event.seq}  ${formatClock(event.at)}  log  (no lines)`];
@@ -98,5 +120,5 @@ function logLines(event: JobEvent): string[] {
 /** The terminal lines for one event: several for a `log` event, one for anything else. */
 export function eventLines(event: JobEvent): string[] {
   if (event.type === "log") return logLines(event);
-  return [`#${event.seq}  ${formatClock(event.at)}  ${event.type}  ${summarize(event)}`.trimEnd()];
+  return [`#${event.seq}  ${formatClock(event.at)}  ${oneLine(event.type)}  ${summarize(event)}`.trimEnd()];
 }

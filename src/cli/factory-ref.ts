@@ -6,15 +6,22 @@
  */
 import type { GigafactoryClient } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
+import { checked } from "./read-answers.ts";
+import { FleetRefsRead } from "./read-answers-ops.ts";
 
 /** Factory ids are `fac_…` (core/ids): such a ref goes to the API as it is, with no listing first. */
 const FACTORY_ID = /^fac_[A-Za-z0-9_-]+$/;
 
 /**
  * The id of the factory `ref` names in `fleet`: a listed id stays, a name becomes the id of the one factory so named.
- * @throws CliError not_found (the fix lists the fleet's names and ids), or ambiguous (the fix lists the ids).
+ * `fleet` is a coordinator's answer, checked here whoever read it: its type is only the client's cast, and an entry
+ * `{"id": 5, "name": "box"}` of a foreign answer sent `factory drain box` (or an experiment arm's rule) to factory
+ * "5" — a change to a factory nobody named.
+ * @throws CliError bad_response (an entry without a string id and name), not_found (the fix lists the fleet's names and
+ *   ids), or ambiguous (the fix lists the ids).
  */
 export function factoryIdIn(fleet: ReadonlyArray<{ id: string; name: string; status?: string }>, ref: string): string {
+  checked(FleetRefsRead, { factories: fleet }, "a list of factories");
   if (fleet.some((f) => f.id === ref)) return ref;
   const named = fleet.filter((f) => f.name === ref);
   if (named.length === 1) return named[0]!.id;

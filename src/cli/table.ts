@@ -30,16 +30,22 @@ const WIDE =
   /^(?:[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uA960-\uA97F\uAC00-\uD7A3\uF900-\uFAFF\uFE10-\uFE19\uFE30-\uFE6F\uFF00-\uFF60\uFFE0-\uFFE6]|[\u{1B000}-\u{1B2FF}\u{1F200}-\u{1F2FF}\u{20000}-\u{3FFFD}]|\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F)/u;
 /** Marks and format characters on their own (a combining accent, a zero-width joiner): no column. */
 const ZERO = /^[\p{M}\p{Cf}]*$/u;
+/**
+ * Format characters that take a column all the same: the soft hyphen, which terminals draw (wcwidth 1), and the bidi
+ * controls, which every human line shows as U+FFFD (core/terminal-text). Counted as none, a title holding one pushed
+ * every column after it one to the right.
+ */
+const SHOWN = /^[\u00ad\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]$/;
 
-const clusterWidth = (g: string): number => (ZERO.test(g) ? 0 : WIDE.test(g) ? 2 : 1);
+const clusterWidth = (g: string): number => (SHOWN.test(g) ? 1 : ZERO.test(g) ? 0 : WIDE.test(g) ? 2 : 1);
 
 /**
- * One column each, one code unit each: printable ASCII, Latin-1 and Latin Extended but the soft hyphen (a format
- * character), the General Punctuation dashes, quotes and ellipsis ("—" and "…", which every table shows), and the
+ * One column each, one code unit each: printable ASCII, Latin-1 (the soft hyphen too, see SHOWN) and Latin Extended,
+ * the General Punctuation dashes, quotes and ellipsis ("—" and "…", which every table shows), and the
  * control pictures terminalText prints. Counted by their length: segmenting each cell (~10 µs) made the table of a
  * 200,000-job `jobs --all` take 15 s of CPU, most of it on "—".
  */
-const NARROW = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff\u2010-\u2027\u2030-\u205e\u2400-\u2426]*$/;
+const NARROW = /^[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2030-\u205e\u2400-\u2426]*$/;
 
 /** Terminal columns `s` takes (printable ASCII, the usual case, is its length). */
 export function width(s: string): number {

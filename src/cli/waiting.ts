@@ -14,33 +14,44 @@ export function waitingCell(reason: WaitingReason | null | undefined): string {
 
 const isInstantKey = (k: string): boolean => k === "until" || k.endsWith("At");
 
+/**
+ * Levels of a detail value shown; deeper ones are "…". The coordinator's deepest detail is a list of records holding
+ * instants (two levels); a detail from elsewhere nested some thousands deep overflowed the stack here, and `job ID`
+ * failed as `✘ ERROR internal … this is a CLI bug`.
+ */
+const MAX_DEPTH = 8;
+
 /** A detail value in one line: instants as UTC, lists of records by their id/name/stage, anything else as JSON. */
-function valueText(key: string, v: unknown): string {
+function valueText(key: string, v: unknown, depth = 0): string {
   if (typeof v === "number" && isInstantKey(key)) return formatInstant(v);
   if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return String(v);
   if (v === null || v === undefined) return NONE;
+  if (depth >= MAX_DEPTH) return "…";
   if (Array.isArray(v)) {
     if (v.length === 0) return NONE;
     return v
-      .map((x) => (typeof x === "object" && x !== null ? recordText(x as Record<string, unknown>) : String(x)))
+      .map((x) =>
+        typeof x === "object" && x !== null ? recordText(x as Record<string, unknown>, depth + 1) : String(x),
+      )
       .join(", ");
   }
-  return recordText(v as Record<string, unknown>);
+  return recordText(v as Record<string, unknown>, depth + 1);
 }
 
 /**
  * `{id, name, stage, …}` as "name (stage …)": what an operator recognises first, then the rest. A record with no
  * name of its own (a job's `lastResult`) is led by its outcome, and one with neither is just its fields — never "?".
  */
-function recordText(r: Record<string, unknown>): string {
+function recordText(r: Record<string, unknown>, depth: number): string {
   const labelKey = ["name", "id", "reviewer", "outcome"].find((k) => r[k] !== undefined && r[k] !== null);
   // The id is noise beside a name (a factory's name is what the operator typed); it is the label when alone.
   const hidden = new Set(labelKey ? [labelKey, ...(labelKey === "name" ? ["id", "reviewer"] : [])] : []);
   const rest = Object.entries(r)
     .filter(([k, v]) => !hidden.has(k) && v !== undefined)
-    .map(([k, v]) => `${k} ${valueText(k, v)}`);
+    .map(([k, v]) => `${k} ${valueText(k, v, depth)}`);
   if (!labelKey) return rest.join(", ") || NONE;
-  const label = String(r[labelKey]);
+  // Through valueText, not String(): a label that is a record read "[object Object]", and a deep list overflowed.
+  const label = valueText(labelKey, r[labelKey], depth);
   return rest.length ? `${label} (${rest.join(", ")})` : label;
 }
 
@@ -55,12 +66,13 @@ export function waitingLines(
 ): string {
   if (!reason) return "";
   const lines = [
-    // One line each (table `oneLine`): the message and details quote text from elsewhere (a result's message).
-    `Waiting: ${reason.code} — ${oneLine(reason.message)}`,
+    // One line each (table `oneLine`): the code, message and details (keys too) are the coordinator's answer and
+    // quote text from elsewhere (a result's message); a newline in any of them printed a forged line of its own.
+    `Waiting: ${oneLine(reason.code)} — ${oneLine(reason.message)}`,
     `  since ${formatInstant(reason.since)} (${formatAge(reason.since, now)} ago)`,
   ];
   for (const [k, v] of Object.entries(reason.detail)) {
-    if (!omit.includes(k)) lines.push(`  ${k}: ${oneLine(valueText(k, v))}`);
+    if (!omit.includes(k)) lines.push(`  ${oneLine(k)}: ${oneLine(valueText(k, v))}`);
   }
   return lines.join("\n");
 }

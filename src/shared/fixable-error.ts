@@ -6,6 +6,7 @@
  * catches one class instead of one per module (the agent's 2 for usage or config, 1 for a failed operation).
  * No error line needs a secret: every one passes shared/redact-secrets (tokens and codes by their shape).
  */
+import { terminalText } from "../core/terminal-text.ts";
 import { redactSecrets } from "./redact-secrets.ts";
 
 /**
@@ -37,21 +38,26 @@ export interface Fixable {
   fix: string;
 }
 
+/** What ends a line somewhere: LF, CR (alone, it sends the cursor back over the line), VT, FF, NEL, LS and PS. */
+const LINE_BREAK = /[\n\r\v\f\u0085\u2028\u2029]/;
+
 // Split and trim, not `/\s*\n\s*/g`: that regex rescans each run of blanks from every start (quadratic).
 function oneLine(s: string): string {
   return s
-    .split("\n")
+    .split(LINE_BREAK)
     .map((part) => part.trim())
     .join(" ")
     .trim();
 }
 
 /**
- * `✘ ERROR code: what / fix` on one line: newlines in `what` or `fix` (a server's detail) are folded into spaces,
- * and any token, code or Bearer value in them hidden.
+ * `✘ ERROR code: what / fix` on one line that a terminal shows as written: line breaks in `code`, `what` or `fix` (a
+ * server's detail) are folded into spaces, any other control character is shown as its picture and a bidi control as
+ * U+FFFD (core/terminal-text: a U+202E in a server's detail showed the rest of the line, the fix included, reversed),
+ * and any token, code or Bearer value in them is hidden.
  */
 export function errorLine(e: Fixable): string {
-  return redactSecrets(`✘ ERROR ${e.code}: ${oneLine(e.message)} / ${oneLine(e.fix)}`);
+  return terminalText(redactSecrets(`✘ ERROR ${oneLine(e.code)}: ${oneLine(e.message)} / ${oneLine(e.fix)}`));
 }
 
 /**
