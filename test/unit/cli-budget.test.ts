@@ -223,6 +223,25 @@ describe("budget state overrun", () => {
   });
 });
 
+describe("a budget state this CLI does not know", () => {
+  it("is shown as it came, named like an inherited property too (it crashed as a CLI bug)", () => {
+    for (const state of ["constructor", "toString", "__proto__", "frozen"]) {
+      const b = {
+        period: "day",
+        ceilingUsd: 1,
+        spentUsd: 0.5,
+        state,
+        periodStart: START,
+        periodEnd: START + 86_400_000,
+        onExhausted: "pause",
+        warnAtUsd: 0.8,
+        burndown: [],
+      } as unknown as BudgetView;
+      expect(formatBudget(b)).toMatch(new RegExp(`state\\s+${state}\\n`));
+    }
+  });
+});
+
 describe("budget percentage", () => {
   const view = (spentUsd: number, ceilingUsd: number, state: BudgetView["state"]): BudgetView => ({
     period: "day",

@@ -83,7 +83,7 @@ export function formatBudget(b: BudgetView): string {
   const pct = percentOfCeiling(b);
   const state = b.pausedBy
     ? `${b.state} (by ${b.pausedBy === "operator" ? "an operator" : "exhaustion"})`
-    : (OVERRUN[b.state] ?? b.state);
+    : ((Object.hasOwn(OVERRUN, b.state) ? OVERRUN[b.state] : undefined) ?? b.state); // own keys: "constructor" is a state too
   const fields: Array<[string, string]> = [
     ["period", `${b.period} (UTC), ${formatInstant(b.periodStart)} → ${formatInstant(b.periodEnd)}`],
     ["spent", `${spent} of ${ceiling} (${pct} %)`],
