@@ -7,6 +7,10 @@
  * `noteStop`), with a `job.action` event on its feed naming the parent it went with; what waits on it is
  * re-evaluated (dag/dependents `settled`). The operator's audit record is the parent's, once, with the count.
  *
+ * THROUGH SHIPPED — a composite that shipped is not cancelled, but the cascade goes on below it: a failed child of a
+ * shipped `onChildFailure: continue` composite may be requeued (only a cancelled ancestor refuses that), and a cascade
+ * that walked live children only left it queued, to run and be paid for under the cancelled composite.
+ *
  * BOUND — a parent may have MAX_CHILDREN_PER_PARENT children, each a composite in turn, so a subtree has no size
  * limit. One unit cancels at most CANCEL_CHUNK descendants; a cancelled composite whose children are still to be
  * cancelled is a row of `cancel_cascades`, and while any row is left the alarm is due at once
@@ -56,6 +60,10 @@ interface CascadeRow extends Record<string, SqlStorageValue> {
  */
 const LIVE_CHILDREN_SQL = `SELECT id FROM jobs WHERE parent_id = ?1
   AND stage NOT IN (${TERMINAL_STAGES.map((s) => `'${s}'`).join(", ")}) ORDER BY created_at, id LIMIT {limit}`;
+
+/** The composite children of `?1` that shipped, below which a requeued job may still be live (THROUGH SHIPPED). */
+const SHIPPED_COMPOSITES_SQL = `SELECT id FROM jobs WHERE parent_id = ?1 AND stage = 'shipped'
+  AND json_extract(doc, '$.kind') = 'composite'`;
 
 /** Whether root `?`'s cascade has rows left, and its oldest: along `cancel_cascades_by_root` (plans pinned by a test). */
 export const ROOT_LEFT_SQL = "SELECT 1 AS x FROM cancel_cascades WHERE root_id = ? LIMIT 1";
@@ -143,10 +151,12 @@ export function refuseUnderCancelled(sql: SqlStorage, job: Pick<Job, "id" | "par
 
 /**
  * Cancel up to CANCEL_CHUNK live descendants of the cascades left (of `rootId`'s only, when given), parent rows
- * first; returns how many it cancelled. A row is removed once its job has no live child left.
+ * first; returns how many it cancelled. A row is removed once its job has no live child left, its shipped composite
+ * children given rows of their own (THROUGH SHIPPED; each counted against the chunk, as a cancel is).
  */
 export function continueCascades(tx: Tx, rootId?: string): number {
   let left = CANCEL_CHUNK;
+  let cancelled = 0;
   while (left > 0) {
     const row =
       rootId === undefined
@@ -155,11 +165,22 @@ export function continueCascades(tx: Tx, rootId?: string): number {
     if (!row) break;
     const ids = tx.sql.exec<{ id: string }>(withLimit(LIVE_CHILDREN_SQL, left), row.job_id).toArray();
     // Fewer than asked for: these are the last of its children (cancelled now), so the row is done.
-    if (ids.length < left) execute(tx.sql, "DELETE FROM cancel_cascades WHERE job_id = ?", row.job_id);
+    if (ids.length < left) {
+      execute(tx.sql, "DELETE FROM cancel_cascades WHERE job_id = ?", row.job_id);
+      left -= throughShipped(tx, row);
+    }
     left -= ids.length;
+    cancelled += ids.length;
     for (const { id } of ids) cancelWithParent(tx, id, row);
   }
-  return CANCEL_CHUNK - left;
+  return cancelled;
+}
+
+/** Rows for `row`'s shipped composite children, so the cascade reaches what is live below them; how many. */
+function throughShipped(tx: Tx, row: CascadeRow): number {
+  const ids = tx.sql.exec<{ id: string }>(SHIPPED_COMPOSITES_SQL, row.job_id).toArray();
+  for (const { id } of ids) addCascade(tx, id, row.root_id, row.actor);
+  return ids.length;
 }
 
 function cancelWithParent(tx: Tx, id: string, row: CascadeRow): void {
