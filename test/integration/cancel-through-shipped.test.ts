@@ -3,7 +3,9 @@
 // are not cancelled), and a cancel of the top composite afterwards walked only live children, so it never reached
 // the requeued job below the shipped one — left queued, dispatched and paid for under a cancelled composite, its
 // requeue refused ever after (ancestor_cancelled) but nothing stopping the run. The cascade now goes through a shipped
-// composite to its live descendants, within the same per-unit bound, and cancels them naming their own parent.
+// composite to its live descendants, within the same per-unit bound, and cancels them naming their own parent; while
+// it is under way, a job below the shipped composite is held and told the cancelled one above (`ancestor_cancelled`),
+// never that the shipped one was cancelled.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { ADMIN, addChildren, api, getJob, type JobView, P, submit } from "./client.ts";
@@ -61,5 +63,39 @@ describe("cancelling a composite with a shipped composite below it", () => {
     // What ended stays as it ended: the shipped story and its shipped task are not touched.
     expect((await getJob(product, story.id)).stage).toBe("shipped");
     expect((await getJob(product, b.id)).stage).toBe("shipped");
+  });
+
+  it("names the cancelled composite, not the shipped one, to a job below both while the cascade is under way", async () => {
+    const product = "cancel-through-shipped-named";
+    const top = await submit(product, { title: "top" });
+    const [story] = (await addChildren(product, top.id, [{ title: "story", onChildFailure: "continue" }])) as [JobView];
+    const [a, b] = (await addChildren(product, story.id, [{ title: "task a" }, { title: "task b" }])) as [
+      JobView,
+      JobView,
+    ];
+    await setStage(product, "dead_letter", [a.id]);
+    await setStage(product, "shipped", [b.id, story.id]);
+    expect((await act(product, a.id, "requeue")).status).toBe(200);
+    // Mid-cascade, as a cancel past one unit's chunk leaves it: the top cancelled, the cascade at the shipped story.
+    await setStage(product, "cancelled", [top.id]);
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO cancel_cascades(job_id, root_id, actor) VALUES (?, ?, 'test-admin')",
+        story.id,
+        top.id,
+      );
+    });
+
+    const held = (await getJob(product, a.id)) as JobView & { waitingReason?: { code: string; message: string } };
+    expect(held.waitingReason?.code).toBe("ancestor_cancelled");
+    expect(held.waitingReason?.message).toContain(top.id);
+    expect(held.waitingReason?.message).not.toContain(story.id);
+    const children = await api<{ code: string; detail: string }>("POST", `${P(product)}/jobs/${a.id}/children`, {
+      token: ADMIN,
+      json: { children: [{ title: "more" }] },
+    });
+    expect(children.status).toBe(409);
+    expect(children.body.code).toBe("ancestor_cancelled");
+    expect(children.body.detail).toContain(`${top.id}, a composite job above it, is cancelled`);
   });
 });

@@ -89,6 +89,13 @@ export function cascadesPending(sql: SqlStorage): boolean {
 }
 
 /**
+ * Each cascade row's job, with the cancelled composite a job below it is named under: the job itself — or, for a
+ * shipped composite the cascade goes through (THROUGH SHIPPED), its root, so none is said to be cancelled that shipped.
+ */
+const CASCADING_SQL = `SELECT c.job_id AS id, CASE j.stage WHEN 'shipped' THEN c.root_id ELSE c.job_id END AS named
+  FROM cancel_cascades c LEFT JOIN jobs j ON j.id = c.job_id`;
+
+/**
  * For one dispatch pass (see HOLD above): the composite whose cascade a job is below — its parent, or a composite
  * above that, with a `cancel_cascades` row — so it must not be assigned; undefined for a job below none. The lookup
  * itself is undefined when no cascade is pending: one read of an empty table per pass, nothing per job. Otherwise
@@ -96,11 +103,11 @@ export function cascadesPending(sql: SqlStorage): boolean {
  * primary key. The waiting reason names the same composite (jobs/waiting: `ancestor_cancelled`).
  */
 export function cascadeHold(sql: SqlStorage): ((job: Pick<Job, "parentId">) => string | undefined) | undefined {
-  const cascading = new Set(
+  const cascading = new Map(
     sql
-      .exec<{ id: string }>("SELECT job_id AS id FROM cancel_cascades")
+      .exec<{ id: string; named: string }>(CASCADING_SQL)
       .toArray()
-      .map((r) => r.id),
+      .map((r) => [r.id, r.named]),
   );
   if (cascading.size === 0) return undefined;
   const below = new Map<string, string | null>(); // job id → the cascading composite at or above it, or null
@@ -108,7 +115,7 @@ export function cascadeHold(sql: SqlStorage): ((job: Pick<Job, "parentId">) => s
     const chain: string[] = [];
     let held: string | null = null;
     for (let at = job.parentId; at !== undefined; ) {
-      const known = cascading.has(at) ? at : below.get(at);
+      const known = cascading.get(at) ?? below.get(at);
       if (known !== undefined) {
         held = known;
         break;
