@@ -8,7 +8,7 @@
 // never that the shipped one was cancelled.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { ADMIN, addChildren, api, getJob, type JobView, P, submit } from "./client.ts";
+import { ADMIN, addChildren, api, eventsOf, getJob, type JobView, P, submit, until } from "./client.ts";
 import { alarmUntil } from "./state.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
@@ -59,6 +59,15 @@ describe("cancelling a composite with a shipped composite below it", () => {
       (n) => n === 0,
     ); // the cascade ran to its end
     expect((await getJob(product, a.id)).stage).toBe("cancelled");
+    // Its feed says whose cancel it went with: the top's — its own parent, the story, shipped and was not cancelled.
+    const isCancel = (e: { type: string; data: Record<string, unknown> }) =>
+      e.type === "job.action" && e.data.action === "cancel";
+    const events = await until(
+      () => eventsOf(product, a.id, 1),
+      (all) => all.some(isCancel),
+    );
+    const cancel = events.find(isCancel);
+    expect(cancel?.data).toMatchObject({ parentId: story.id, note: `cancelled with ${top.id}, a composite above it` });
     expect((await getJob(product, open.id)).stage).toBe("cancelled");
     // What ended stays as it ended: the shipped story and its shipped task are not touched.
     expect((await getJob(product, story.id)).stage).toBe("shipped");

@@ -178,7 +178,14 @@ export function continueCascades(tx: Tx, rootId?: string): number {
     }
     left -= ids.length;
     cancelled += ids.length;
-    for (const { id } of ids) cancelWithParent(tx, id, row);
+    if (ids.length === 0) continue;
+    // Below a shipped composite (THROUGH SHIPPED) the cancel is its root's: the parent itself was not cancelled.
+    const parentShipped = one<{ s: string }>(tx.sql, "SELECT stage AS s FROM jobs WHERE id = ?", row.job_id)?.s;
+    const why =
+      parentShipped === "shipped"
+        ? `cancelled with ${row.root_id}, a composite above it`
+        : `cancelled with its parent ${row.job_id}`;
+    for (const { id } of ids) cancelWithParent(tx, id, row, why);
   }
   return cancelled;
 }
@@ -190,10 +197,9 @@ function throughShipped(tx: Tx, row: CascadeRow): number {
   return ids.length;
 }
 
-function cancelWithParent(tx: Tx, id: string, row: CascadeRow): void {
+function cancelWithParent(tx: Tx, id: string, row: CascadeRow, why: string): void {
   const job = loadJob(tx.sql, id);
   if (!job || TERMINAL_STAGES.includes(job.stage)) return;
-  const why = `cancelled with its parent ${row.job_id}`;
   noteStop(tx, job, why); // a running child's holder hears it after the commit, as after an operator's cancel
   const next = cancelJob(tx, job, why);
   enqueueEvent(tx, id, "job.action", { action: "cancel", actor: row.actor, parentId: row.job_id, note: why });
