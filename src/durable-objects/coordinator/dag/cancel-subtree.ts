@@ -61,9 +61,12 @@ interface CascadeRow extends Record<string, SqlStorageValue> {
 const LIVE_CHILDREN_SQL = `SELECT id FROM jobs WHERE parent_id = ?1
   AND stage NOT IN (${TERMINAL_STAGES.map((s) => `'${s}'`).join(", ")}) ORDER BY created_at, id LIMIT {limit}`;
 
-/** The composite children of `?1` that shipped, below which a requeued job may still be live (THROUGH SHIPPED). */
-const SHIPPED_COMPOSITES_SQL = `SELECT id FROM jobs WHERE parent_id = ?1 AND stage = 'shipped'
-  AND json_extract(doc, '$.kind') = 'composite'`;
+/**
+ * The children of `?1` that shipped and have children of their own (composites), below which a requeued job may still
+ * be live (THROUGH SHIPPED): along the parent index, without parsing any job's document (a body may be 256 KiB).
+ */
+const SHIPPED_COMPOSITES_SQL = `SELECT c.id AS id FROM jobs c WHERE c.parent_id = ?1 AND c.stage = 'shipped'
+  AND EXISTS (SELECT 1 FROM jobs g WHERE g.parent_id = c.id)`;
 
 /** Whether root `?`'s cascade has rows left, and its oldest: along `cancel_cascades_by_root` (plans pinned by a test). */
 export const ROOT_LEFT_SQL = "SELECT 1 AS x FROM cancel_cascades WHERE root_id = ? LIMIT 1";
