@@ -7,6 +7,10 @@
  * `noteStop`), with a `job.action` event on its feed naming the parent it went with; what waits on it is
  * re-evaluated (dag/dependents `settled`). The operator's audit record is the parent's, once, with the count.
  *
+ * THROUGH SHIPPED — a composite that shipped is not cancelled, but the cascade goes on below it: a failed child of a
+ * shipped `onChildFailure: continue` composite may be requeued (only a cancelled ancestor refuses that), and a cascade
+ * that walked live children only left it queued, to run and be paid for under the cancelled composite.
+ *
  * BOUND — a parent may have MAX_CHILDREN_PER_PARENT children, each a composite in turn, so a subtree has no size
  * limit. One unit cancels at most CANCEL_CHUNK descendants; a cancelled composite whose children are still to be
  * cancelled is a row of `cancel_cascades`, and while any row is left the alarm is due at once
@@ -57,6 +61,13 @@ interface CascadeRow extends Record<string, SqlStorageValue> {
 const LIVE_CHILDREN_SQL = `SELECT id FROM jobs WHERE parent_id = ?1
   AND stage NOT IN (${TERMINAL_STAGES.map((s) => `'${s}'`).join(", ")}) ORDER BY created_at, id LIMIT {limit}`;
 
+/**
+ * The children of `?1` that shipped and have children of their own (composites), below which a requeued job may still
+ * be live (THROUGH SHIPPED): along the parent index, without parsing any job's document (a body may be 256 KiB).
+ */
+const SHIPPED_COMPOSITES_SQL = `SELECT c.id AS id FROM jobs c WHERE c.parent_id = ?1 AND c.stage = 'shipped'
+  AND EXISTS (SELECT 1 FROM jobs g WHERE g.parent_id = c.id)`;
+
 /** Whether root `?`'s cascade has rows left, and its oldest: along `cancel_cascades_by_root` (plans pinned by a test). */
 export const ROOT_LEFT_SQL = "SELECT 1 AS x FROM cancel_cascades WHERE root_id = ? LIMIT 1";
 export const ROOT_NEXT_SQL =
@@ -81,6 +92,13 @@ export function cascadesPending(sql: SqlStorage): boolean {
 }
 
 /**
+ * Each cascade row's job, with the cancelled composite a job below it is named under: the job itself — or, for a
+ * shipped composite the cascade goes through (THROUGH SHIPPED), its root, so none is said to be cancelled that shipped.
+ */
+const CASCADING_SQL = `SELECT c.job_id AS id, CASE j.stage WHEN 'shipped' THEN c.root_id ELSE c.job_id END AS named
+  FROM cancel_cascades c LEFT JOIN jobs j ON j.id = c.job_id`;
+
+/**
  * For one dispatch pass (see HOLD above): the composite whose cascade a job is below — its parent, or a composite
  * above that, with a `cancel_cascades` row — so it must not be assigned; undefined for a job below none. The lookup
  * itself is undefined when no cascade is pending: one read of an empty table per pass, nothing per job. Otherwise
@@ -88,11 +106,11 @@ export function cascadesPending(sql: SqlStorage): boolean {
  * primary key. The waiting reason names the same composite (jobs/waiting: `ancestor_cancelled`).
  */
 export function cascadeHold(sql: SqlStorage): ((job: Pick<Job, "parentId">) => string | undefined) | undefined {
-  const cascading = new Set(
+  const cascading = new Map(
     sql
-      .exec<{ id: string }>("SELECT job_id AS id FROM cancel_cascades")
+      .exec<{ id: string; named: string }>(CASCADING_SQL)
       .toArray()
-      .map((r) => r.id),
+      .map((r) => [r.id, r.named]),
   );
   if (cascading.size === 0) return undefined;
   const below = new Map<string, string | null>(); // job id → the cascading composite at or above it, or null
@@ -100,7 +118,7 @@ export function cascadeHold(sql: SqlStorage): ((job: Pick<Job, "parentId">) => s
     const chain: string[] = [];
     let held: string | null = null;
     for (let at = job.parentId; at !== undefined; ) {
-      const known = cascading.has(at) ? at : below.get(at);
+      const known = cascading.get(at) ?? below.get(at);
       if (known !== undefined) {
         held = known;
         break;
@@ -143,10 +161,12 @@ export function refuseUnderCancelled(sql: SqlStorage, job: Pick<Job, "id" | "par
 
 /**
  * Cancel up to CANCEL_CHUNK live descendants of the cascades left (of `rootId`'s only, when given), parent rows
- * first; returns how many it cancelled. A row is removed once its job has no live child left.
+ * first; returns how many it cancelled. A row is removed once its job has no live child left, its shipped composite
+ * children given rows of their own (THROUGH SHIPPED; each counted against the chunk, as a cancel is).
  */
 export function continueCascades(tx: Tx, rootId?: string): number {
   let left = CANCEL_CHUNK;
+  let cancelled = 0;
   while (left > 0) {
     const row =
       rootId === undefined
@@ -155,17 +175,34 @@ export function continueCascades(tx: Tx, rootId?: string): number {
     if (!row) break;
     const ids = tx.sql.exec<{ id: string }>(withLimit(LIVE_CHILDREN_SQL, left), row.job_id).toArray();
     // Fewer than asked for: these are the last of its children (cancelled now), so the row is done.
-    if (ids.length < left) execute(tx.sql, "DELETE FROM cancel_cascades WHERE job_id = ?", row.job_id);
+    if (ids.length < left) {
+      execute(tx.sql, "DELETE FROM cancel_cascades WHERE job_id = ?", row.job_id);
+      left -= throughShipped(tx, row);
+    }
     left -= ids.length;
-    for (const { id } of ids) cancelWithParent(tx, id, row);
+    cancelled += ids.length;
+    if (ids.length === 0) continue;
+    // Below a shipped composite (THROUGH SHIPPED) the cancel is its root's: the parent itself was not cancelled.
+    const parentShipped = one<{ s: string }>(tx.sql, "SELECT stage AS s FROM jobs WHERE id = ?", row.job_id)?.s;
+    const why =
+      parentShipped === "shipped"
+        ? `cancelled with ${row.root_id}, a composite above it`
+        : `cancelled with its parent ${row.job_id}`;
+    for (const { id } of ids) cancelWithParent(tx, id, row, why);
   }
-  return CANCEL_CHUNK - left;
+  return cancelled;
 }
 
-function cancelWithParent(tx: Tx, id: string, row: CascadeRow): void {
+/** Rows for `row`'s shipped composite children, so the cascade reaches what is live below them; how many. */
+function throughShipped(tx: Tx, row: CascadeRow): number {
+  const ids = tx.sql.exec<{ id: string }>(SHIPPED_COMPOSITES_SQL, row.job_id).toArray();
+  for (const { id } of ids) addCascade(tx, id, row.root_id, row.actor);
+  return ids.length;
+}
+
+function cancelWithParent(tx: Tx, id: string, row: CascadeRow, why: string): void {
   const job = loadJob(tx.sql, id);
   if (!job || TERMINAL_STAGES.includes(job.stage)) return;
-  const why = `cancelled with its parent ${row.job_id}`;
   noteStop(tx, job, why); // a running child's holder hears it after the commit, as after an operator's cancel
   const next = cancelJob(tx, job, why);
   enqueueEvent(tx, id, "job.action", { action: "cancel", actor: row.actor, parentId: row.job_id, note: why });

@@ -12,7 +12,8 @@
  *   output: the parent `kind: composite`, waiting in `blocked`; every child created (`parentId` = the parent)
  *           in dependency order, in the same unit; a `job.children` event and a `job.children` audit record.
  *   errors: `illegal_transition` (409) for a parent that is running or done; `ancestor_cancelled` (409) for one
- *           below a composite whose cancel is still cascading (it is next); `validation_failed` (400) for an
+ *           below a composite whose cancel is still cascading (it is next); `conflict` (409) for a blocked one
+ *           whose deps can never be met (its settle walk is still to fail it); `validation_failed` (400) for an
  *           unknown dep, a sibling index out of range, a cycle (`details.cycle`:
  *           its first MAX_CYCLE_NAMED ids, and `cycleLength` past that — core/dag `namedCycle`), too many children.
  * A job submitted on its own with `manifest.parentId` is a child like these (jobs/submit): the same guard, and the
@@ -30,6 +31,7 @@ import type { Tx } from "../runtime/tx.ts";
 import { cascadeHold } from "./cancel-subtree.ts";
 import { childInput, childKey, replayChildren } from "./children-keys.ts";
 import { newCycle } from "./cycle-reach.ts";
+import { refuseDoomedParent } from "./dependents.ts";
 
 export interface ChildrenResult {
   parent: Job;
@@ -103,7 +105,8 @@ const PARENT_FACTS_SQL = `SELECT (SELECT COUNT(*) FROM jobs WHERE parent_id = ?1
  * still cascading, and stays within MAX_CHILDREN_PER_PARENT and MAX_NESTING_DEPTH. Returns it, and how many children
  * it has already.
  * @throws NotFoundError; DomainError illegal_transition (409) — running or done; ancestor_cancelled (409) — a
- * composite above it is cancelled, its cascade still to reach it; validation_failed — too many, or too deep
+ * composite above it is cancelled, its cascade still to reach it; conflict (409) — a blocked parent whose deps can
+ * never be met (dependents `refuseDoomedParent`); validation_failed — too many, or too deep
  */
 export function checkParent(tx: Tx, parentId: string, count: number): { parent: Job; existing: number } {
   const parent = requireJob(tx.sql, parentId);
@@ -123,6 +126,7 @@ export function checkParent(tx: Tx, parentId: string, count: number): { parent: 
       ancestorId: above,
     });
   }
+  refuseDoomedParent(tx.sql, parent); // a dep of it ended: its settle walk is still to fail it
   const { n: existing, depth } = tx.sql
     .exec<{ n: number; depth: number }>(PARENT_FACTS_SQL, parent.id, MAX_NESTING_DEPTH)
     .one();

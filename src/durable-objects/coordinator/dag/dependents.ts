@@ -124,6 +124,29 @@ export function regate(tx: Tx, job: Job): Job {
   return next ?? blocked;
 }
 
+/**
+ * A children request's guard (dag/children `checkParent`): refuses (409 `conflict`, nothing written) a `blocked` parent
+ * whose own deps can never be met — a dep ended without shipping and its settle walk (dag/settle-walk) has not reached
+ * the parent yet, so it is still `blocked`, about to fail. Once reached it is `failed` and refused as such; until
+ * then its new children were made (201) and ran, paid for, under a parent already lost. At most 100 stage reads.
+ */
+export function refuseDoomedParent(sql: SqlStorage, parent: Job): void {
+  if (parent.stage !== "blocked" || parent.deps.length === 0) return;
+  const stages = depStages(sql, parent.deps);
+  const dead = failedDep(
+    parent.depsMode,
+    parent.deps.map((id, i) => ({ id, stage: stages[i] })),
+  );
+  if (!dead) return;
+  const reason = dependencyFailedMessage(dead.depId, dead.depStage);
+  throw new DomainError(
+    "conflict",
+    `job ${parent.id} cannot be given children: it can never run (${reason}) and is about to fail; requeue ` +
+      `${dead.depId} first, or give the work to another job`,
+    { jobId: parent.id, reason },
+  );
+}
+
 /** The end of a `child_failed` / `dependency_failed` message (core/composite, core/dag) for a blocker no requeue brings back. */
 const FINAL_BLOCKER = / is (cancelled|unknown)$/;
 
