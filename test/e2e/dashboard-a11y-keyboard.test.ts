@@ -1,0 +1,138 @@
+// The dashboard as an operator who uses only the keyboard (or a screen reader) meets it, in Debian Chromium against
+// the real local server: keyboard focus survives the redraws the pages' polls make — on a routing rule's Remove (the
+// page re-reads every 10 s) and on a serial key's Unfreeze on the board (redrawn at every queue version) — where it
+// fell to the page's top (<body>) and Enter then pressed nothing; a button pressed with Enter and greyed out while
+// its request is out gets focus back after (Save on the settings page), or focus goes on to where the operator goes
+// next — the next lesson's Archive once one is archived, the status line saying the outcome once the button is gone
+// (a removed rule, an unfrozen key); row buttons are named for their row (`Remove rule …`, `Unfreeze <key>`), and a
+// list's action column has a header; Escape answers a Revoke's question as Keep does.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
+
+const PRODUCT = "a11y-keys";
+/** A server answer or a page's next poll (the routing page's is 10 s) on a busy two-core machine; never a delay. */
+const SOON = { timeout: 30_000 };
+
+/** What holds keyboard focus: its id, else its accessible name, else its tag ("BODY" when focus is lost). */
+const focused = (page: Page) =>
+  page.evaluate<string>(
+    '(() => { const el = document.activeElement; return el?.id || el?.getAttribute("aria-label") || el?.tagName || ""; })()',
+  );
+
+/** Marks the element `selector` finds, then waits until a redraw has replaced it (the mark is gone). */
+async function redrawOf(page: Page, selector: string) {
+  await page.locator(selector).evaluate((el) => el.setAttribute("data-old", ""));
+  await expect.poll(() => page.locator(`${selector}:not([data-old])`).count(), SOON).toBe(1);
+}
+
+describe("dashboard: keyboard focus through redraws and presses", () => {
+  let h: Harness;
+  let browser: Browser;
+  let ruleId = "";
+  let factoryId = "";
+  const api = adminApi(() => h.url, PRODUCT);
+
+  beforeAll(async () => {
+    h = await startHarness();
+    factoryId = (await api<{ factoryId: string }>("POST", "/factories/enroll", { name: "host-1" })).factoryId;
+    ruleId = (await api<{ id: string }>("POST", "/routing/rules", { factoryId, effect: "avoid", reason: "flaky" })).id;
+    await api("POST", "/serial/deploy/freeze", { reason: "release week" });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  it("keeps focus on a routing rule's Remove through the page's poll, then on the outcome once removed", async () => {
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/routing`);
+    const remove = page.getByRole("button", { name: `Remove rule avoid ${factoryId}, engine any, class any` });
+    await remove.focus();
+    await redrawOf(page, `#remove-${ruleId}`);
+    expect(await focused(page)).toBe(`remove-${ruleId}`);
+
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#routing-status").textContent(), SOON).toBe(`Removed ${ruleId}.`);
+    await expect.poll(() => focused(page), SOON).toBe("routing-status");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps focus on a serial key's Unfreeze through the board's redraw, then on the outcome", async () => {
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    const unfreeze = page.getByRole("button", { name: "Unfreeze deploy" });
+    await unfreeze.focus();
+    expect(await page.getByRole("columnheader", { name: "Action" }).count()).toBe(1);
+    // A new job moves the queue version: the board re-reads its list and its serial gates.
+    const mark = '[data-focus-key="unfreeze:deploy"]';
+    await page.locator(mark).evaluate((el) => el.setAttribute("data-old", ""));
+    await api("POST", "/jobs", { manifest: { title: "moves the version" } });
+    await expect.poll(() => page.locator(`${mark}:not([data-old])`).count(), SOON).toBe(1);
+    expect(await focused(page)).toBe("Unfreeze deploy");
+
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator(".serial-status").textContent(), SOON).toBe("deploy is open");
+    await expect.poll(() => page.evaluate("document.activeElement?.className"), SOON).toBe("status serial-status");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("gives focus back to Save after a save pressed with Enter", async () => {
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/settings`);
+    const save = page.getByRole("button", { name: "Save" });
+    await expect.poll(() => save.isEnabled(), SOON).toBe(true);
+    await page.getByLabel("Lease TTL (s)").fill("123");
+    await save.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#settings-status").textContent(), SOON).toBe("Saved: leaseTtlSeconds.");
+    expect(await focused(page)).toBe("settings-save");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("moves focus to the next lesson's Archive once one is archived", async () => {
+    const older = await api<{ id: string }>("POST", "/lessons", { text: "Run the linter first" });
+    const newer = await api<{ id: string }>("POST", "/lessons", { text: "Pin the toolchain" });
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/lessons`);
+    const first = page.getByRole("button", { name: `Archive lesson ${newer.id}` });
+    await expect.poll(() => page.getByRole("button", { name: /^Archive lesson / }).count(), SOON).toBe(2);
+    expect(await page.locator("#lessons-list").getByRole("columnheader", { name: "Action" }).count()).toBe(1);
+    await first.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#lessons-status").textContent(), SOON).toBe(`Archived ${newer.id}.`);
+    expect(await focused(page)).toBe(`Archive lesson ${older.id}`);
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("#lessons-status").textContent(), SOON).toBe(`Archived ${older.id}.`);
+    expect(await focused(page)).toBe("lessons-status");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("answers a Revoke's question with Escape as Keep does", async () => {
+    const code = await api<{ id: string }>("POST", "/factories/enrollment-codes", { ttlSeconds: 3600 });
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/enrollment`);
+    await page.getByRole("button", { name: `Revoke ${code.id}` }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => focused(page), SOON).toBe("BUTTON"); // Keep, the safe answer
+    await page.keyboard.press("Escape");
+    expect(await focused(page)).toBe(`Revoke ${code.id}`);
+    expect(await page.getByTestId("code-revoke-confirm").count()).toBe(0);
+    expect(await api<{ codes: unknown[] }>("GET", "/factories/enrollment-codes")).toMatchObject({
+      codes: [{ id: code.id }],
+    });
+    expect(errors).toEqual([]);
+    await close();
+  });
+});
