@@ -211,16 +211,20 @@ export function showLoadError(el, message) {
 
 /**
  * The element `key` names: by id, else by `data-focus-key` (row buttons whose id would hold someone's text).
- * @param {string} key @returns {HTMLElement | null}
+ * @param {string} key @returns {HTMLElement | SVGElement | null}
  */
 const byFocusKey = (key) =>
-  document.getElementById(key) ?? document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+  /** @type {HTMLElement | SVGElement | null} */ (
+    document.getElementById(key) ?? document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)
+  );
 
 /** The name `byFocusKey` finds `el` by again, or "" for an element with neither. @param {Element | null} el */
-const focusKeyOf = (el) => (el instanceof HTMLElement ? el.id || (el.dataset.focusKey ?? "") : "");
+const focusKeyOf = (el) =>
+  el instanceof HTMLElement || el instanceof SVGElement ? el.id || (el.dataset.focusKey ?? "") : "";
 
-/** Whether focus can go to `el`: on the page, shown, not greyed out. @param {HTMLElement | null} el */
-const focusable = (el) => Boolean(el?.isConnected && !el.hidden && !(/** @type {any} */ (el).disabled));
+/** Whether focus can go to `el`: on the page, shown, not greyed out. @param {HTMLElement | SVGElement | null} el */
+const focusable = (el) =>
+  Boolean(el?.isConnected && !(/** @type {any} */ (el).hidden) && !(/** @type {any} */ (el).disabled));
 
 /**
  * Where focus goes when the element it was on is gone: an element (a status line with tabindex -1), or a function

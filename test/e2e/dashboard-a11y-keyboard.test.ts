@@ -4,7 +4,8 @@
 // fell to the page's top (<body>) and Enter then pressed nothing; a button pressed with Enter and greyed out while
 // its request is out gets focus back after (Save on the settings page), or focus goes on to where the operator goes
 // next — the next lesson's Archive once one is archived, the status line saying the outcome once the button is gone
-// (a removed rule, an unfrozen key); row buttons are named for their row (`Remove rule …`, `Unfreeze <key>`), and a
+// (a removed rule, an unfrozen key); focus on a job of a composite's graph, and on a child's Parent link,
+// survives their redraw at each queue version; row buttons are named for their row (`Remove rule …`, `Unfreeze <key>`), and a
 // list's action column has a header; Escape answers a Revoke's question as Keep does.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,6 +115,38 @@ describe("dashboard: keyboard focus through redraws and presses", () => {
     await page.keyboard.press("Enter");
     await expect.poll(() => page.locator("#lessons-status").textContent(), SOON).toBe(`Archived ${older.id}.`);
     expect(await focused(page)).toBe("lessons-status");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps focus on a job of a composite's graph and on a child's Parent link through their redraws", async () => {
+    const parent = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Parent", kind: "composite" } }))
+      .id;
+    // GPU-only children: no factory here runs them, so they stay queued.
+    const children = [
+      { title: "Step A", requires: ["gpu"] },
+      { title: "Step B", requires: ["gpu"], deps: ["#0"] },
+    ];
+    const made = await api<{ children: Array<{ id: string }> }>("POST", `/jobs/${parent}/children`, { children });
+    const child = made.children[0]?.id ?? "";
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/jobs/${parent}`);
+    const node = `.dag-node[data-job="${child}"]`;
+    await page.locator(node).focus();
+    await page.locator(node).evaluate((el) => el.setAttribute("data-old", ""));
+    await api("POST", "/jobs", { manifest: { title: "moves the version again" } });
+    await expect.poll(() => page.locator(`${node}:not([data-old])`).count(), SOON).toBe(1);
+    expect(await page.evaluate('document.activeElement?.getAttribute("data-job")')).toBe(child);
+
+    // The child's page: its manifest facts are redrawn at each read of the job (a version change brings one).
+    await page.goto(`${h.url}/#/jobs/${child}`);
+    const up = page.getByRole("link", { name: parent, exact: true });
+    await up.focus();
+    await up.evaluate((el) => el.setAttribute("data-old", ""));
+    await api("POST", "/jobs", { manifest: { title: "and again" } });
+    await expect.poll(() => page.locator('[data-focus-key="job-parent"]:not([data-old])').count(), SOON).toBe(1);
+    expect(await page.evaluate('document.activeElement?.getAttribute("data-focus-key")')).toBe("job-parent");
     expect(errors).toEqual([]);
     await close();
   });
