@@ -1,13 +1,13 @@
 // The dashboard as an operator who uses only the keyboard (or a screen reader) meets it, in Debian Chromium against
 // the real local server: keyboard focus survives the redraws the pages' polls make — on a routing rule's Remove (the
-// page re-reads every 10 s) and on a serial key's Unfreeze on the board (redrawn at every queue version) — where it
-// fell to the page's top (<body>) and Enter then pressed nothing; a button pressed with Enter and greyed out while
-// its request is out gets focus back after (Save on the settings page), or focus goes on to where the operator goes
-// next — the next lesson's Archive once one is archived, the status line saying the outcome once the button is gone
-// (a removed rule, an unfrozen key); focus on a job of a composite's graph, and on a child's Parent link,
-// survives their redraw at each queue version; row buttons are named for their row (`Remove rule …`, `Unfreeze <key>`), and a
+// page re-reads every 10 s), on a serial key's Unfreeze on the board, on a job of a composite's graph and on a child's
+// Parent link (redrawn at every queue version) — where it fell to the page's top (<body>) and Enter then pressed
+// nothing; a button pressed with Enter and greyed out while its request is out gets focus back after (Save on the
+// settings page), or focus goes on to where the operator goes next — the next lesson's Archive once one is archived,
+// the next open alert's Ack once one is acknowledged, the status line saying the outcome once the button is gone (a
+// removed rule, an unfrozen key); row buttons are named for their row (`Remove rule …`, `Unfreeze <key>`), and a
 // list's action column has a header; Escape answers a Revoke's question as Keep does.
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
@@ -147,6 +147,47 @@ describe("dashboard: keyboard focus through redraws and presses", () => {
     await api("POST", "/jobs", { manifest: { title: "and again" } });
     await expect.poll(() => page.locator('[data-focus-key="job-parent"]:not([data-old])').count(), SOON).toBe(1);
     expect(await page.evaluate('document.activeElement?.getAttribute("data-focus-key")')).toBe("job-parent");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("moves focus to the next open alert's Ack once one is acknowledged with Enter", async () => {
+    // Open alerts served by page.route (real ones need a fleet failing for minutes); the ack answers as the API does.
+    const alert = (n: number, acked: boolean) => ({
+      id: `al_${String(n).padStart(12, "0")}`,
+      kind: "factory_down",
+      subject: `host-${n}`,
+      severity: "critical",
+      state: acked ? "acknowledged" : "open",
+      ...(acked ? { acknowledgedBy: "admin" } : {}),
+      message: `Factory host-${n} is down`,
+      openedAt: 1_700_000_000_000 + n,
+    });
+    const acked = new Set<number>();
+    const { page, errors, close } = await newPage(browser);
+    await page.route(
+      (u) => u.pathname.endsWith("/alerts"),
+      async (route: Route) => {
+        const state = new URL(route.request().url()).searchParams.get("state");
+        const all = [3, 2, 1].map((n) => alert(n, acked.has(n)));
+        await route.fulfill({ json: { alerts: all.filter((a) => a.state === state) } });
+      },
+    );
+    await page.route(
+      (u) => u.pathname.endsWith("/ack"),
+      async (route: Route) => {
+        acked.add(2);
+        await route.fulfill({ json: alert(2, true) });
+      },
+    );
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/alerts`);
+    await page.getByRole("button", { name: "Acknowledge factory_down host-2" }).focus();
+    await page.keyboard.press("Enter");
+    await expect
+      .poll(() => page.locator("#alerts-status").textContent(), SOON)
+      .toBe(`Acknowledged ${alert(2, true).id}.`);
+    await expect.poll(() => focused(page), SOON).toBe("Acknowledge factory_down host-1");
     expect(errors).toEqual([]);
     await close();
   });
