@@ -7,7 +7,7 @@
 // #alerts-panel, [data-testid="alert-row"][data-alert-id], [data-testid="alert-ack"], #health-badge.
 
 import { api, describeError } from "./api.js";
-import { ago, h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { ago, focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { pager } from "./pager.js";
 
 /** Health is a summary, not a feed: every 15 s keeps the header current without loading the coordinator. */
@@ -54,9 +54,10 @@ export function alertsView(root, live, params) {
   const filter = FILTERS.some(([k]) => k === params.get("state")) ? String(params.get("state")) : "live";
   const status = statusLine();
   status.id = "alerts-status";
+  status.tabIndex = -1; // focus lands on the outcome when no Ack is left to go to
   const body = h("tbody", { id: "alerts-rows" });
   const cut = h("p", { class: "muted", id: "alerts-cut", hidden: true });
-  const pg = pager("alerts-more", "Show older alerts", () => load());
+  const pg = pager("alerts-more", "Show older alerts", () => load(), status);
   const chips = h(
     "nav",
     { class: "filters", "aria-label": "Alert state" },
@@ -82,6 +83,7 @@ export function alertsView(root, live, params) {
               type: "button",
               class: "secondary small",
               "data-testid": "alert-ack",
+              "data-focus-key": `ack:${a.id}`,
               "aria-label": `Acknowledge ${a.kind} ${a.subject}`,
               disabled: acking.has(a.id),
               onclick: (/** @type {Event} */ ev) =>
@@ -141,6 +143,13 @@ export function alertsView(root, live, params) {
   const acknowledge = async (id, button) => {
     if (button.disabled || acking.has(id)) return;
     acking.add(id);
+    // Acknowledged, the row has no Ack any more: focus goes to the Ack now in its place (the next open alert's), so
+    // an operator acks down the list with Enter; greyed out meanwhile, the button had dropped focus to the page's top.
+    const at = [...body.querySelectorAll('[data-testid="alert-ack"]')].indexOf(button);
+    const giveBack = focusReturn(button, () => {
+      const left = [...body.querySelectorAll('[data-testid="alert-ack"]')];
+      return /** @type {HTMLElement | undefined} */ (left[Math.min(Math.max(at, 0), left.length - 1)]) ?? status;
+    });
     button.disabled = true;
     showError(status);
     status.textContent = `Acknowledging ${id}…`; // while the request is out: a slow answer is not a lost click
@@ -151,6 +160,7 @@ export function alertsView(root, live, params) {
       showError(status);
       status.textContent = `Acknowledged ${id}.`;
       await load();
+      giveBack();
     } catch (err) {
       acking.delete(id);
       // The row shown now, which a redraw while the ack was out may have made anew.
@@ -158,6 +168,7 @@ export function alertsView(root, live, params) {
       if (current) current.disabled = false;
       button.disabled = false;
       if (alive) showError(status, `Not acknowledged: ${describeError(err)}`);
+      giveBack(); // to the Ack again: the one drawn anew under its key, if a redraw came meanwhile
     }
   };
 

@@ -2,7 +2,17 @@
 // header, so "Download" fetches the bytes with it and hands the browser a blob URL.
 
 import { api, describeError, jobPath, request } from "./api.js";
-import { bytes, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import {
+  bytes,
+  focusReturn,
+  h,
+  redrawKeepingFocus,
+  replace,
+  showError,
+  showLoadError,
+  statusLine,
+  when,
+} from "./dom.js";
 
 /**
  * @param {import("./api.js").Session} session
@@ -28,8 +38,11 @@ export function artifactsPanel(session, jobId) {
       const artifacts = await allArtifacts(session, jobId);
       if (mine !== generation) return;
       showLoadError(status);
-      if (artifacts.length === 0) replace(list, h("li", { class: "empty" }, "No artifacts yet."));
-      else replace(list, ...artifacts.map(item));
+      // Re-read on every artifact event: keyboard focus on a Download stays on it (it fell to the page's top).
+      redrawKeepingFocus(list, () => {
+        if (artifacts.length === 0) replace(list, h("li", { class: "empty" }, "No artifacts yet."));
+        else replace(list, ...artifacts.map(item));
+      });
     } catch (err) {
       if (mine === generation) showLoadError(status, describeError(err));
     }
@@ -37,7 +50,11 @@ export function artifactsPanel(session, jobId) {
 
   /** @param {any} a an artifact pointer */
   const item = (a) => {
-    const button = h("button", { type: "button", class: "secondary small" }, "Download");
+    const button = h(
+      "button",
+      { type: "button", class: "secondary small", "data-focus-key": `download:${a.name}` },
+      "Download",
+    );
     button.setAttribute("aria-label", `Download ${a.name}`);
     button.addEventListener("click", () => void download(a, button));
     return h(
@@ -60,6 +77,7 @@ export function artifactsPanel(session, jobId) {
 
   /** @param {any} a @param {HTMLButtonElement} button */
   const download = async (a, button) => {
+    const giveBack = focusReturn(button); // greyed out while the bytes come, the button dropped keyboard focus
     button.disabled = true;
     button.textContent = "Downloading…";
     try {
@@ -76,6 +94,7 @@ export function artifactsPanel(session, jobId) {
     } finally {
       button.disabled = false;
       button.textContent = "Download";
+      giveBack();
     }
   };
 

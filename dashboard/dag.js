@@ -6,7 +6,17 @@
  * 999-job one never finished) is listed as an outline instead; the panel says how many jobs it shows.
  */
 import { api, describeError, jobPath } from "./api.js";
-import { h, isolated, replace, shortText, showError, stageLabel, statusLine, titleText } from "./dom.js";
+import {
+  h,
+  isolated,
+  redrawKeepingFocus,
+  replace,
+  shortText,
+  showError,
+  stageLabel,
+  statusLine,
+  titleText,
+} from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** Box size in px: room for ~26 characters of title on one line and the stage below it. */
@@ -107,7 +117,7 @@ export function renderOutline(root) {
     h(
       "li",
       { dataset: { job: n.id } },
-      h("a", { href: `#${jobPath(n.id)}` }, titleText(n.title)),
+      h("a", { href: `#${jobPath(n.id)}`, "data-focus-key": `dag:${n.id}` }, titleText(n.title)),
       ` · ${stageLabel(n.stage)}${n.truncated ? " · …" : ""}`,
     );
   const top = h("ul", { class: "dag-outline" });
@@ -192,7 +202,12 @@ export function renderDag(dagre, { nodes, edges }) {
     svg.append(
       s(
         "a",
-        { href: `#${jobPath(n.id)}`, class: `dag-node stage-${n.stage}`, "data-job": n.id },
+        {
+          href: `#${jobPath(n.id)}`,
+          class: `dag-node stage-${n.stage}`,
+          "data-job": n.id,
+          "data-focus-key": `dag:${n.id}`,
+        },
         s("title", {}, tip.join("\n")),
         s("rect", { x: x - NODE_W / 2, y: y - NODE_H / 2, width: NODE_W, height: NODE_H, rx: 6 }),
         s("text", { x, y: y - 4, class: "dag-title" }, title),
@@ -235,10 +250,12 @@ export function dagPanel(session, jobId) {
       const note = h("p", { class: "muted small dag-note" }, treeNote(graph.nodes));
       if (layoutCost(graph) > LAYOUT_BUDGET) {
         note.append(" Too many to draw as a graph: listed as a tree.");
-        replace(body, note, renderOutline(root));
+        redrawKeepingFocus(body, () => replace(body, note, renderOutline(root)));
       } else {
         const { default: dagre } = await import("./vendor/dagre.esm.js");
-        replace(body, note, renderDag(dagre, graph));
+        // Re-read at every queue version (a child's stage moves it): keyboard focus on a job of the graph stays on
+        // it (it fell to the page's top each time).
+        redrawKeepingFocus(body, () => replace(body, note, renderDag(dagre, graph)));
       }
       showError(status, "");
       panel.hidden = false;

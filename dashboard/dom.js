@@ -208,3 +208,71 @@ export function showLoadError(el, message) {
     el.setAttribute("data-load-error", "");
   } else if (el.hasAttribute("data-load-error")) showError(el);
 }
+
+/**
+ * The element `key` names: by id, else by `data-focus-key` (row buttons whose id would hold someone's text).
+ * @param {string} key @returns {HTMLElement | SVGElement | null}
+ */
+const byFocusKey = (key) =>
+  /** @type {HTMLElement | SVGElement | null} */ (
+    document.getElementById(key) ?? document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)
+  );
+
+/** The name `byFocusKey` finds `el` by again, or "" for an element with neither. @param {Element | null} el */
+const focusKeyOf = (el) =>
+  el instanceof HTMLElement || el instanceof SVGElement ? el.id || (el.dataset.focusKey ?? "") : "";
+
+/** Whether focus can go to `el`: on the page, shown, not greyed out. @param {HTMLElement | SVGElement | null} el */
+const focusable = (el) =>
+  Boolean(el?.isConnected && !(/** @type {any} */ (el).hidden) && !(/** @type {any} */ (el).disabled));
+
+/**
+ * Where focus goes when the element it was on is gone: an element (a status line with tabindex -1), or a function
+ * that finds one once the page is redrawn (the next row's button), or nothing.
+ * @typedef {HTMLElement | null | (() => HTMLElement | null | undefined)} FocusFallback
+ */
+
+/** @param {FocusFallback} fallback */
+const resolve = (fallback) => (typeof fallback === "function" ? (fallback() ?? null) : fallback);
+
+/** Focus is nowhere: on <body>, where a disabled or removed element leaves it. */
+const focusLost = () => document.activeElement === null || document.activeElement === document.body;
+
+/**
+ * Redraws `container` (`redraw`) keeping keyboard focus on what held it: the element drawn anew under the same id or
+ * `data-focus-key`. A poll's redraw replaced the element under focus, and focus fell to the page's top (<body>): an
+ * operator tabbing through a list lost their place every few seconds, and Enter then pressed nothing. When that
+ * element is gone from the redraw, focus goes to `fallback`, if any.
+ * @param {Element} container @param {() => void} redraw @param {FocusFallback} [fallback]
+ */
+export function redrawKeepingFocus(container, redraw, fallback = null) {
+  const active = document.activeElement;
+  const inside = Boolean(active && active !== container && container.contains(active));
+  const key = inside ? focusKeyOf(active) : "";
+  redraw();
+  if (!inside || !focusLost()) return;
+  const again = key ? byFocusKey(key) : null;
+  const target = focusable(again) ? again : resolve(fallback);
+  target?.focus({ preventScroll: true });
+}
+
+/**
+ * Call as a button is greyed out for its request: a disabled button drops keyboard focus to <body>, and it stayed
+ * there after the answer — Enter pressed again, or a screen reader's next line, started from the page's top. The
+ * function returned, called once the request is over (and its redraw done), gives focus back to the button — or the
+ * one drawn anew under its id or `data-focus-key` — when it can take it, else to `fallback` (the status line that
+ * says the outcome, or the next row's button). It does nothing when the button did not hold focus, or when focus
+ * has moved on since.
+ * @param {HTMLElement} button @param {FocusFallback} [fallback]
+ * @returns {() => void}
+ */
+export function focusReturn(button, fallback = null) {
+  const had = document.activeElement === button;
+  const key = focusKeyOf(button);
+  return () => {
+    if (!had || !(focusLost() || document.activeElement === button)) return;
+    const again = button.isConnected ? button : key ? byFocusKey(key) : null;
+    const target = focusable(again) ? again : resolve(fallback);
+    target?.focus({ preventScroll: true });
+  };
+}

@@ -6,7 +6,7 @@
 // no pager. Stable ids and data-testids for the browser test: #codes-rows, [data-testid="code-row"][data-code-id].
 
 import { api, describeError } from "./api.js";
-import { ago, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { newCodeForm } from "./enrollment-code-new.js";
 
 /**
@@ -72,9 +72,16 @@ export function enrollmentCodesView(root, live) {
       );
       const keep = h("button", { type: "button", class: "secondary small", "data-testid": "code-revoke-keep" }, "Keep");
       yes.addEventListener("click", () => void revoke(c.id, yes, keep));
-      keep.addEventListener("click", () => {
+      const back = () => {
         offer();
         cell.querySelector("button")?.focus();
+      };
+      keep.addEventListener("click", back);
+      // Escape answers the question as Keep does, as it closes any dialog: the code stays, focus back on Revoke.
+      cell.addEventListener("keydown", (ev) => {
+        if (ev.key !== "Escape" || keep.disabled || !cell.contains(keep)) return;
+        ev.preventDefault();
+        back();
       });
       replace(cell, h("span", null, "Revoke it? A host holding it can no longer enroll. "), yes, " ", keep);
       // The safe answer first: Enter pressed twice by mistake keeps the code.
@@ -118,6 +125,8 @@ export function enrollmentCodesView(root, live) {
   let generation = 0;
   const load = async () => {
     const mine = ++generation;
+    // Greyed out while the list is read, a pressed Refresh dropped keyboard focus to the page's top: given back after.
+    const giveBack = focusReturn(refresh);
     refresh.disabled = true;
     try {
       const { codes } = await api(live.session, "/factories/enrollment-codes");
@@ -138,7 +147,10 @@ export function enrollmentCodesView(root, live) {
       if (err?.status === 403) return refuse(err);
       showLoadError(status, `Cannot load enrollment codes: ${describeError(err)}`);
     } finally {
-      if (alive && mine === generation) refresh.disabled = false;
+      if (alive && mine === generation) {
+        refresh.disabled = false;
+        giveBack();
+      }
     }
   };
 

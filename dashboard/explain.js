@@ -4,7 +4,7 @@
 // job's lease and are kept from it for a backoff (GET …/jobs/<id>/explain).
 
 import { api, describeError, jobPath } from "./api.js";
-import { h, num, replace, showError, statusLine, when } from "./dom.js";
+import { focusReturn, h, num, replace, showError, statusLine, when } from "./dom.js";
 import { trackEvidence } from "./learned.js";
 import { TERM_HELP } from "./router-terms.js";
 
@@ -81,6 +81,7 @@ export function explainPanel(session, jobId, factoryName) {
   );
 
   const load = async () => {
+    const giveBack = focusReturn(refresh); // greyed out while the read is out, a pressed Refresh dropped focus
     refresh.disabled = true;
     try {
       const x = await api(session, `${jobPath(jobId)}/explain`);
@@ -90,6 +91,7 @@ export function explainPanel(session, jobId, factoryName) {
       showError(status, describeError(err));
     } finally {
       refresh.disabled = false;
+      giveBack();
     }
   };
 

@@ -5,7 +5,7 @@
 // for the browser test: `breakers-<factoryId>`, `breaker-<factoryId>-<engine>`, `release-<factoryId>`.
 
 import { api, describeError } from "./api.js";
-import { duration, h, showError, statusLine, when } from "./dom.js";
+import { duration, focusReturn, h, showError, statusLine, when } from "./dom.js";
 
 /** The engine as people read it: `*` is the factory's default engine (jobs that name none). */
 const engineName = (/** @type {string} */ e) => (e === "*" ? "default engine" : e);
@@ -65,13 +65,23 @@ export function quarantinePanel(f, live, onReleased) {
   status.id = `release-status-${f.id}`;
   const button = h(
     "button",
-    { type: "button", class: "danger", id: `release-${f.id}`, dataset: { testid: "release-factory" } },
+    {
+      type: "button",
+      class: "danger",
+      id: `release-${f.id}`,
+      // Named for its factory: "Release" alone named every quarantined card's button alike for a screen reader.
+      "aria-label": `Release ${f.name}`,
+      dataset: { testid: "release-factory" },
+    },
     "Release",
   );
   // The cards are redrawn every tick: the answer goes to the status line the page shows when it arrives, not to
   // this card's, which a redraw while the request was out has replaced (the refusal was written out of sight).
   const shown = () => /** @type {HTMLElement} */ (document.getElementById(status.id) ?? status);
   button.addEventListener("click", async () => {
+    // Greyed out while the request is out, the button dropped keyboard focus to the page's top. Released, the card
+    // (redrawn) has no button: focus goes to the card's name.
+    const giveBack = focusReturn(button, () => document.getElementById(`factory-name-${f.id}`));
     button.disabled = true;
     showError(shown());
     shown().textContent = "Releasing…"; // while the request is out: a slow answer is not a lost click
@@ -81,9 +91,11 @@ export function quarantinePanel(f, live, onReleased) {
       shown().textContent = "Released: back in rotation.";
       await live.loadFactories();
       onReleased();
+      giveBack();
     } catch (err) {
       button.disabled = false;
       showError(shown(), `Not released: ${describeError(err)}`);
+      giveBack();
     }
   });
   return h(

@@ -141,7 +141,13 @@ export function factoryCard(f, live, rerender = () => {}, records) {
   return h(
     "li",
     { class: `card factory health-${neverConnected(f) ? "never" : f.health}`, dataset: { factory: f.name } },
-    h("div", { class: "card-head" }, h("h2", null, f.name), h("span", { class: `badge status-${f.status}` }, f.status)),
+    h(
+      "div",
+      { class: "card-head" },
+      // Focusable from script only: where focus goes once the card's Release is gone (fleet-breakers.js).
+      h("h2", { id: `factory-name-${f.id}`, tabindex: "-1" }, f.name),
+      h("span", { class: `badge status-${f.status}` }, f.status),
+    ),
     h(
       "p",
       { class: "health" },

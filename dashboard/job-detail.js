@@ -7,7 +7,7 @@ import { actionBar } from "./actions.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { artifactsPanel } from "./artifacts.js";
 import { dagPanel } from "./dag.js";
-import { h, isolated, replace, showError, stageBadge, statusLine, titleText } from "./dom.js";
+import { h, isolated, redrawKeepingFocus, replace, showError, stageBadge, statusLine, titleText } from "./dom.js";
 import { explainPanel } from "./explain.js";
 import { JobFeedClient } from "./feed.js";
 import { headerFacts, manifestFields } from "./job-facts.js";
@@ -95,7 +95,8 @@ export function jobDetailView(root, live, jobId) {
     review.update(job);
     replace(facts, ...headerFacts(job, name));
     replace(waiting, waitingDetail(job.waitingReason));
-    replace(manifestFacts, ...manifestFields(job));
+    // Redrawn at each read of the job (every progress event of a running one): focus on the Parent link stays on it.
+    redrawKeepingFocus(manifestFacts, () => replace(manifestFacts, ...manifestFields(job)));
     manifestBody.textContent = job.bodyMd || "(no body)";
   };
 

@@ -87,7 +87,9 @@ export function manifestFields(job) {
     budget.length ? fact("Budget", budget.join(" · ")) : null,
     job.deps?.length ? fact("Deps", `${job.depsMode}: ${job.deps.join(", ")}`) : null,
     job.serialKey ? fact("Serial key", job.serialKey, "serial") : null,
-    job.parentId ? fact("Parent", h("a", { href: `#${jobPath(job.parentId)}` }, job.parentId)) : null,
+    job.parentId
+      ? fact("Parent", h("a", { href: `#${jobPath(job.parentId)}`, "data-focus-key": "job-parent" }, job.parentId))
+      : null,
     job.kind === "composite" ? fact("Kind", "composite") : null,
   ].filter((x) => x !== null);
 }

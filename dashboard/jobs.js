@@ -6,6 +6,7 @@
 import { api, describeError, jobPath, transient } from "./api.js";
 import {
   ago,
+  focusReturn,
   h,
   preemptedBadge,
   replace,
@@ -50,6 +51,9 @@ export function jobsView(root, live, params) {
   const chips = h("nav", { class: "filters", "aria-label": "Filter by stage" });
   const tbody = h("tbody");
   const status = statusLine();
+  status.tabIndex = -1; // focus lands here when "Load more" read the last page (and is hidden) or failed
+  /** Gives keyboard focus back after a press of "Load more" (greyed out meanwhile, it dropped it). */
+  let giveBack = () => {};
   const more = h(
     "button",
     { type: "button", class: "secondary", hidden: true, onclick: () => loadMore() },
@@ -196,6 +200,8 @@ export function jobsView(root, live, params) {
         loading = false;
         more.disabled = false;
         renderRows();
+        giveBack();
+        giveBack = () => {};
       }
     }
   };
@@ -203,6 +209,15 @@ export function jobsView(root, live, params) {
   /** One press, one more page: disabled until the read it starts (or a newer one) has drawn. */
   const loadMore = () => {
     if (!nextCursor || more.disabled) return;
+    const before = jobs.length;
+    // To the first row the press brought (its link), else "Load more" again, else the status line.
+    giveBack = focusReturn(more, () =>
+      jobs.length > before
+        ? /** @type {HTMLElement | null} */ (
+            tbody.querySelectorAll("tr[data-job]")[before]?.querySelector("a") ?? status
+          )
+        : status,
+    );
     more.disabled = true;
     wanted = jobs.length + PAGE;
     void reload();

@@ -11,7 +11,7 @@
 
 import { api, describeError } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { ago, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 
 /** Lessons per read: the API's most. An older page is read only when the operator asks (#lessons-more). */
 const PAGE = 200;
@@ -35,6 +35,7 @@ export function lessonsView(root, live) {
   let alive = true;
   const status = statusLine();
   status.id = "lessons-status";
+  status.tabIndex = -1; // focus lands on the outcome when the pressed button is gone (the last lesson archived)
   const list = h("div", { class: "table-wrap", id: "lessons-list" });
   const source = h(
     "select",
@@ -106,7 +107,8 @@ export function lessonsView(root, live) {
               h(
                 "tr",
                 null,
-                ...["Lesson", "Source", "Scope", "Seen", "Updated", ""].map((t) => h("th", { scope: "col" }, t)),
+                ...["Lesson", "Source", "Scope", "Seen", "Updated"].map((t) => h("th", { scope: "col" }, t)),
+                h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Action")), // an empty header names nothing
               ),
             ),
             h("tbody", null, ...items.map(row)),
@@ -122,6 +124,8 @@ export function lessonsView(root, live) {
   const load = async (older = false) => {
     if (older && (!nextCursor || more.disabled)) return;
     const asked = older ? generation : ++generation;
+    // Greyed out while its page is read, the pressed button dropped keyboard focus to the page's top.
+    const giveBack = older ? focusReturn(more, status) : () => {};
     more.disabled = older; // a first page re-enables it: an older page still out belongs to the list it replaces
     try {
       const q = new URLSearchParams({ limit: String(PAGE), ...(source.value ? { source: source.value } : {}) });
@@ -138,12 +142,21 @@ export function lessonsView(root, live) {
       if (alive && asked === generation) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
     } finally {
       if (asked === generation) more.disabled = false;
+      giveBack();
     }
   };
 
   /** @param {string} id @param {HTMLButtonElement} button disabled while the request is out (double clicks) */
   const archive = async (id, button) => {
     if (button.disabled) return;
+    // Archived, the row goes: focus goes to the Archive now in its place (the next lesson's), so an operator archives
+    // down the list with Enter; greyed out meanwhile, the button had dropped focus to the page's top.
+    const archiveButtons = () => [...list.querySelectorAll("button[data-focus-key^='archive:']")];
+    const at = archiveButtons().indexOf(button);
+    const giveBack = focusReturn(button, () => {
+      const left = archiveButtons();
+      return /** @type {HTMLElement | undefined} */ (left[Math.min(Math.max(at, 0), left.length - 1)]) ?? status;
+    });
     button.disabled = true;
     showError(status);
     status.textContent = `Archiving ${id}…`;
@@ -157,9 +170,11 @@ export function lessonsView(root, live) {
       status.textContent = l.changed === false ? `Already archived ${id}.` : `Archived ${id}.`;
       archived.add(id);
       render(); // in place: a re-read would close the older pages the operator opened to find this lesson
+      giveBack();
     } catch (err) {
       button.disabled = false;
       if (alive) showError(status, `Not archived: ${describeError(err)}`);
+      giveBack();
     }
   };
 
@@ -182,6 +197,7 @@ export function lessonsView(root, live) {
             type: "button",
             class: "secondary",
             "aria-label": `Archive lesson ${l.id}`,
+            "data-focus-key": `archive:${l.id}`,
             onclick: (/** @type {Event} */ ev) =>
               void archive(l.id, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
           },
@@ -205,6 +221,7 @@ export function lessonsView(root, live) {
     if (serialOver) return showError(status, `Not added: the serial key is ${serialOver}.`);
     // One lesson per press: a double click (or Enter twice) while the first POST is out would add it twice.
     if (addButton.disabled) return;
+    const giveBack = focusReturn(addButton, status); // greyed out while the POST is out, Add dropped keyboard focus
     addButton.disabled = true;
     showError(status);
     status.textContent = "Adding…"; // said while the POST is out: a slow answer is not mistaken for a lost click
@@ -221,6 +238,7 @@ export function lessonsView(root, live) {
       if (alive) showError(status, `Not added: ${describeError(err)}`);
     } finally {
       addButton.disabled = false;
+      giveBack();
     }
   });
 

@@ -4,7 +4,7 @@
  * per press. The lists that page this way (alerts, serial gates) re-read every page shown at each refresh, so what
  * is shown stays current; a read overtaken by a newer one (a refresh crossing a press) is dropped when it answers.
  */
-import { h } from "./dom.js";
+import { focusReturn, h } from "./dom.js";
 
 /**
  * @typedef {object} Pager
@@ -20,10 +20,13 @@ import { h } from "./dom.js";
  * A pager whose button (`id`, `label`) asks `reload` for one more page per press — disabled while that read is out,
  * so a double click reads one page.
  * @param {string} id @param {string} label @param {() => Promise<void>} reload the list's read of `pages` pages
+ * @param {import("./dom.js").FocusFallback} [fallback] where focus goes from a pressed button hidden after the last page
  * @returns {Pager}
  */
-export function pager(id, label, reload) {
+export function pager(id, label, reload, fallback = null) {
   let generation = 0;
+  /** Gives keyboard focus back after a press: greyed out while its page is read, the button dropped it. */
+  let giveBack = () => {};
   /** @type {Pager} */
   const p = {
     pages: 1,
@@ -37,6 +40,7 @@ export function pager(id, label, reload) {
         hidden: true,
         onclick: () => {
           if (p.more.disabled) return; // one page per press: re-enabled when its read is done
+          giveBack = focusReturn(p.more, fallback);
           p.more.disabled = true;
           p.pages = p.shown + 1;
           void reload();
@@ -47,7 +51,10 @@ export function pager(id, label, reload) {
     begin: () => ++generation,
     current: (asked) => asked === generation,
     settle: (asked) => {
-      if (asked === generation) p.more.disabled = false;
+      if (asked !== generation) return;
+      p.more.disabled = false;
+      giveBack();
+      giveBack = () => {};
     },
   };
   return p;

@@ -5,7 +5,7 @@
 // and data-b-n, the plotted last counts), `experiment-stop-<id>`, `experiment-decision-<id>`.
 
 import { api, describeError } from "./api.js";
-import { h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { armColumns, decisionText } from "./learned.js";
 import { usdText } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
@@ -21,6 +21,7 @@ const pct = (x) => (x === null ? "—" : `${Math.round(x * 100)} %`);
  */
 export function experimentsSection(session) {
   const status = statusLine();
+  status.tabIndex = -1; // focus lands on the outcome when a stopped experiment's Stop is gone
   const list = h("div", { id: "routing-experiments" });
   const el = h("div", null, h("h2", null, "Experiments"), status, list);
   /** @type {Map<string, any>} uPlot instances by experiment id */
@@ -84,10 +85,12 @@ export function experimentsSection(session) {
               class: "danger small",
               id: `experiment-stop-${e.id}`,
               disabled: stopping.has(e.id),
-              onclick: async () => {
+              "aria-label": `Stop experiment ${e.id}`,
+              onclick: async (/** @type {Event} */ ev) => {
                 if (stopping.has(e.id)) return;
                 stopping.add(e.id);
                 const button = () => document.getElementById(`experiment-stop-${e.id}`);
+                const giveBack = focusReturn(/** @type {HTMLElement} */ (ev.currentTarget), status);
                 button()?.setAttribute("disabled", "");
                 try {
                   const path = `/routing/experiments/${encodeURIComponent(e.id)}/stop`;
@@ -100,6 +103,7 @@ export function experimentsSection(session) {
                 } finally {
                   stopping.delete(e.id);
                   button()?.removeAttribute("disabled");
+                  giveBack(); // to Stop after a refusal, to the outcome once the experiment is stopped
                 }
               },
             },
@@ -156,7 +160,8 @@ export function experimentsSection(session) {
         return;
       }
       const cards = doc.experiments.map(card);
-      replace(list, ...cards.map((c) => c.node));
+      // Redrawn with the page's poll: keyboard focus on a Stop stays on it (it fell to the page's top).
+      redrawKeepingFocus(list, () => replace(list, ...cards.map((c) => c.node)), status);
       for (const c of cards) c.draw(); // after mounting: uPlot measures its box
     } catch (err) {
       showLoadError(status, `Cannot load experiments: ${describeError(err)}`);

@@ -5,7 +5,7 @@
 // `rule-<id>`, `remove-<id>`, `routing-status`.
 
 import { api, describeError } from "./api.js";
-import { h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { experimentsSection } from "./routing-experiments.js";
 
 /** 10 s: findings move with run ends and experiments with each counted outcome; faster would only add load. */
@@ -19,6 +19,7 @@ export function routingView(root, live) {
   let alive = true;
   const status = statusLine();
   status.id = "routing-status";
+  status.tabIndex = -1; // focus lands on the outcome when the pressed button is gone from the redrawn list
   const recs = h("div", { id: "routing-recs" }, h("p", { class: "muted" }, "Loading…"));
   const rules = h("div", { id: "routing-rules" });
   const experiments = experimentsSection(live.session);
@@ -35,7 +36,9 @@ export function routingView(root, live) {
   const act = async (id, path, done, body, method = "POST") => {
     if (pending.has(id)) return;
     pending.add(id);
-    document.getElementById(id)?.setAttribute("disabled", "");
+    const button = document.getElementById(id);
+    const giveBack = button ? focusReturn(button, status) : () => {};
+    button?.setAttribute("disabled", "");
     try {
       await api(live.session, path, { method, ...(body ? { body } : {}) });
       if (!alive) return;
@@ -47,6 +50,7 @@ export function routingView(root, live) {
     } finally {
       pending.delete(id);
       document.getElementById(id)?.removeAttribute("disabled");
+      giveBack(); // to the button, or to the outcome when the rule or recommendation it acted on is gone
     }
   };
 
@@ -123,6 +127,8 @@ export function routingView(root, live) {
                 class: "secondary small",
                 id: `remove-${r.id}`,
                 disabled: pending.has(`remove-${r.id}`),
+                // "Remove" alone named every rule's button alike: a screen reader's list of buttons said which none was.
+                "aria-label": `Remove rule ${r.effect} ${r.factoryId}, engine ${r.engine ?? "any"}, class ${r.jobClass ?? "any"}`,
                 onclick: () =>
                   act(
                     `remove-${r.id}`,
@@ -148,8 +154,9 @@ export function routingView(root, live) {
       ]);
       if (!alive) return;
       showLoadError(status);
-      drawRecs(r.recommendations);
-      drawRules(ru.rules);
+      // Redrawn every POLL_MS: keyboard focus on an Apply or Remove stays on it (it fell to the page's top).
+      redrawKeepingFocus(recs, () => drawRecs(r.recommendations), status);
+      redrawKeepingFocus(rules, () => drawRules(ru.rules), status);
       await experiments.load();
     } catch (err) {
       if (alive) showLoadError(status, `Cannot load routing: ${describeError(err)}`);

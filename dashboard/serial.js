@@ -9,7 +9,7 @@
 
 import { api, describeError, jobPath } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { pager } from "./pager.js";
 import { keyToFreeze, serialKeyRefusal, serialPath } from "./serial-key.js";
 
@@ -68,6 +68,7 @@ export function nextCell(g) {
  */
 export function serialPanel(session) {
   const status = statusLine("serial-status");
+  status.tabIndex = -1; // focus lands on the outcome when the pressed row button is drawn no more (Unfreeze)
   const list = h("div", { class: "table-wrap" });
   const key = h("input", { id: "serial-key", type: "text", placeholder: "serial key" });
   const reason = h("input", { id: "serial-reason", type: "text", placeholder: "reason" });
@@ -75,7 +76,7 @@ export function serialPanel(session) {
   const keyLimit = byteLimited(key, BYTE_LIMITS.serialKey);
   const reasonLimit = byteLimited(reason, BYTE_LIMITS.freezeReason);
   const cut = h("p", { class: "muted", id: "serial-cut", hidden: true });
-  const pg = pager("serial-more", "Show more keys", () => load());
+  const pg = pager("serial-more", "Show more keys", () => load(), status);
   /** The keys the panel lists now: the key box sends one of them exactly (`keyToFreeze`). */
   const shown = new Set();
   const freezeButton = h(
@@ -159,7 +160,14 @@ export function serialPanel(session) {
         g.frozen
           ? h(
               "button",
-              { type: "button", class: "secondary", onclick: () => void act(g.key, "unfreeze", "") },
+              {
+                type: "button",
+                class: "secondary",
+                // Named for the key: "Unfreeze" alone named every row's button alike for a screen reader.
+                "aria-label": `Unfreeze ${g.key}`,
+                "data-focus-key": `unfreeze:${g.key}`,
+                onclick: () => void act(g.key, "unfreeze", ""),
+              },
               "Unfreeze",
             )
           : h(
@@ -167,6 +175,8 @@ export function serialPanel(session) {
               {
                 type: "button",
                 class: "secondary",
+                "aria-label": `Freeze ${g.key}…`,
+                "data-focus-key": `freeze:${g.key}`,
                 onclick: () => {
                   key.value = g.key;
                   keyLimit.problem();
@@ -210,32 +220,39 @@ export function serialPanel(session) {
       pg.more.hidden = !cursor;
       cut.hidden = !cursor;
       cut.textContent = cursor ? `Showing the first ${keys.length} keys; more follow.` : "";
-      replace(
-        list,
-        keys.length === 0
-          ? h("p", { class: "empty" }, "No serial key has a holder, a queue or a freeze.")
-          : h(
-              "table",
-              { class: "serial" },
-              h("caption", { class: "sr-only" }, "Serial keys"),
-              h(
-                "thead",
-                null,
-                h(
-                  "tr",
-                  null,
-                  ...["Key", "Holder", "Queued", "Next", "State", ""].map((t) => h("th", { scope: "col" }, t)),
-                ),
-              ),
-              h("tbody", null, ...keys.map(row)),
-            ),
-      );
+      // Redrawn on every board refresh (each queue version): keyboard focus on a row's button stays on it (it fell
+      // to the page's top), or lands on the outcome when an Unfreeze made the row's button a "Freeze…".
+      redrawKeepingFocus(list, () => drawList(keys), status);
     } catch (err) {
       if (pg.current(asked)) showLoadError(status, describeError(err));
     } finally {
       pg.settle(asked);
     }
   };
+
+  /** @param {any[]} keys the gates to list */
+  const drawList = (keys) =>
+    replace(
+      list,
+      keys.length === 0
+        ? h("p", { class: "empty" }, "No serial key has a holder, a queue or a freeze.")
+        : h(
+            "table",
+            { class: "serial" },
+            h("caption", { class: "sr-only" }, "Serial keys"),
+            h(
+              "thead",
+              null,
+              h(
+                "tr",
+                null,
+                ...["Key", "Holder", "Queued", "Next", "State"].map((t) => h("th", { scope: "col" }, t)),
+                h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Action")), // an empty header names nothing
+              ),
+            ),
+            h("tbody", null, ...keys.map(row)),
+          ),
+    );
 
   return { panel, load };
 }

@@ -4,7 +4,7 @@
 // as they are, naming the field. No inline script or style (the page's CSP forbids them).
 
 import { api, describeError } from "./api.js";
-import { h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { ROUTER_TERMS } from "./router-terms.js";
 import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
 
@@ -197,6 +197,8 @@ export function settingsView(root, live) {
       status.textContent = "Nothing changed.";
       return;
     }
+    // Greyed out while the PATCH is out, Save dropped keyboard focus to the page's top: it gets it back after.
+    const giveBack = focusReturn(save);
     save.disabled = true;
     showError(status);
     status.textContent = "Saving…"; // while the request is out: a slow answer is not a lost click
@@ -206,10 +208,12 @@ export function settingsView(root, live) {
       fill(next);
       showError(status);
       status.textContent = `Saved: ${Object.keys(patch).join(", ")}.`;
+      giveBack();
     } catch (err) {
       if (!alive) return;
       save.disabled = false;
       showError(status, `Not saved: ${describeError(err)}`);
+      giveBack();
     }
   });
 
