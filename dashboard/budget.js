@@ -5,7 +5,7 @@
 // it is open. Stable ids and data-testid attributes let a browser test read the spend and press the buttons.
 
 import { api, describeError } from "./api.js";
-import { h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { usdTexts } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
@@ -39,6 +39,7 @@ export function budgetView(root, live) {
   /** @type {any} */
   let current = null;
   const status = statusLine();
+  status.tabIndex = -1; // focus lands on the outcome when the pressed button is greyed out by it (Pause once paused)
   status.id = "budget-status";
   status.dataset.testid = "budget-status";
   const spent = h("strong", { id: "budget-spent", "data-testid": "budget-spent" }, "—");
@@ -198,6 +199,10 @@ export function budgetView(root, live) {
    */
   const act = async (path, done, body, method = "POST", say = () => undefined) => {
     if (busy) return;
+    // Greyed out while out, the pressed button dropped keyboard focus to the page's top: it gets it back after, or
+    // the outcome does when the answer greys it out for good (Pause once paused). Set budget is a form's submit.
+    const pressed = document.activeElement;
+    const giveBack = focusReturn(pressed instanceof HTMLButtonElement ? pressed : save, status);
     busy = true;
     arm();
     try {
@@ -213,6 +218,7 @@ export function budgetView(root, live) {
     } finally {
       busy = false;
       arm();
+      if (alive) giveBack();
     }
   };
   // `changed: false`: the action found nothing to do (a stale page) and the server wrote nothing; said as such.

@@ -73,4 +73,28 @@ describe("dashboard: the budget page's set form under its polls", () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  // Pause and Resume pressed with the keyboard: greyed out while out, the button dropped focus to <body> for good —
+  // the next Tab or screen-reader line started from the page's top. Focus goes to the outcome line when the answer
+  // leaves the button greyed out (Pause once paused, Resume once running).
+  it("keeps keyboard focus on the outcome after Pause and Resume pressed with Enter", async () => {
+    await api("POST", "/budget/resume"); // the first test left an operator's pause
+    const { context, page, errors } = await newPage(browser);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/budget`);
+    const status = page.locator("[data-testid=budget-status]");
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? "none");
+    const running = page.locator("#budget-pause");
+    await expect.poll(() => running.isEnabled(), SOON).toBe(true);
+    await running.focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => status.textContent(), SOON).toContain("Paused");
+    await expect.poll(focused, SOON).toBe("budget-status");
+    await page.locator("#budget-resume").focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => status.textContent(), SOON).toContain("Resumed");
+    await expect.poll(focused, SOON).toBe("budget-status");
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
