@@ -83,7 +83,7 @@ describe("dashboard: the budget page's set form under its polls", () => {
     await signIn(page, h.url, ADMIN, PRODUCT);
     await page.goto(`${h.url}/#/budget`);
     const status = page.locator("[data-testid=budget-status]");
-    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? "none");
+    const focused = () => page.evaluate('document.activeElement?.getAttribute("data-testid") ?? "none"');
     const running = page.locator("#budget-pause");
     await expect.poll(() => running.isEnabled(), SOON).toBe(true);
     await running.focus();

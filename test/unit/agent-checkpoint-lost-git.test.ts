@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { checkpointMessage, pushCheckpoint, snapshot } from "../../src/agent/checkpoint.ts";
 import { prepareWorkspace, type Workspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
-import { sh } from "./agent-git-fixture.ts";
+import { originRepo, sh } from "./agent-git-fixture.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-lost-git-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -56,12 +56,7 @@ describe("a workspace whose .git the engine removed, inside another repository",
   });
 
   it("repo worktree: the same, and nothing goes to the enclosing repository's origin", async () => {
-    const origin = path.join(root, "origin");
-    mkdirSync(origin);
-    sh(origin, "init", "-q", "-b", "main");
-    writeFileSync(path.join(origin, "f"), "f\n");
-    sh(origin, "add", "f");
-    sh(origin, "commit", "-q", "-m", "base");
+    const origin = originRepo(path.join(root, "origin"));
     await loseGitAndCheckpoint(await prepareWorkspace(job("job_lg2", { repo: origin }), host));
   });
 });

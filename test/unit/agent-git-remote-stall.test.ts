@@ -5,14 +5,14 @@
 // commands is stopped, with the transport helper it started, once it has been silent for the stall bound (shortened
 // here): the preparation fails saying why, and the checkpoint lands on the next push target. Real git against a
 // loopback TCP server that never writes a byte.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkpointMessage, pushCheckpoint, retireBranch, snapshot } from "../../src/agent/checkpoint.ts";
 import { setRemoteStallMs } from "../../src/agent/git-remote.ts";
 import { checkpointBranch, prepareWorkspace } from "../../src/agent/workspace.ts";
-import { scratchHost, sh } from "./agent-git-fixture.ts";
+import { originRepo, scratchHost, sh } from "./agent-git-fixture.ts";
 
 const { root, host, job } = scratchHost("gf-agent-stall-", "job_st");
 
@@ -55,12 +55,7 @@ describe("a remote that never answers", () => {
     "fails a checkpoint push to it over to the host's checkpoint remote, and a retire gives up on it",
     { timeout: 60_000 },
     async () => {
-      const origin = path.join(root, "origin");
-      mkdirSync(origin);
-      sh(origin, "init", "-q", "-b", "main");
-      writeFileSync(path.join(origin, "f"), "f\n");
-      sh(origin, "add", ".");
-      sh(origin, "commit", "-q", "-m", "base");
+      const origin = originRepo(path.join(root, "origin"));
       const j = job({ repo: origin, leaseEpoch: 2 });
       const ws = await prepareWorkspace(j, { ...host, allowLocalRepos: true });
       sh(ws.mirror as string, "config", "remote.origin.url", url); // the repository's server hangs from now on

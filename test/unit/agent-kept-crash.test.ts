@@ -11,7 +11,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { keptDir } from "../../src/agent/kept-workspaces.ts";
 import { prepareWorkspace } from "../../src/agent/workspace.ts";
-import { scratchHost, sh } from "./agent-git-fixture.ts";
+import { originRepo, scratchHost, sh } from "./agent-git-fixture.ts";
 
 const { root, host, job } = scratchHost("gf-agent-kept-crash-", "job_kc");
 
@@ -49,12 +49,7 @@ function admin(dir: string): { admin: string; names: string } {
 
 describe("a keep cut short between the move and the repair", () => {
   it("leaves a kept dir that is its own worktree once the job's next run is prepared here", async () => {
-    const origin = path.join(root, "origin");
-    mkdirSync(origin);
-    sh(origin, "init", "-q", "-b", "main");
-    writeFileSync(path.join(origin, "f"), "f\n");
-    sh(origin, "add", ".");
-    sh(origin, "commit", "-q", "-m", "base");
+    const origin = originRepo(path.join(root, "origin"));
     const opts = { ...host, allowLocalRepos: true };
     const j = job({ repo: origin });
     const ws = await prepareWorkspace(j, opts);

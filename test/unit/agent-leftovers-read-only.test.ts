@@ -3,23 +3,13 @@
 // agent being the engine's user: the background removal failed with EACCES and the trees stayed in trash/ for good,
 // retried (and failing) at every welcome. As agent-read-only-workspace does for preparation and discard; the agent's
 // side runs in a child process as `nobody` when the tests run as root (root is not stopped by permissions).
-import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { nobodyDir } from "../support/as-nobody.ts";
 
-const root = mkdtempSync(path.join(tmpdir(), "gf-agent-leftovers-ro-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const asRoot = process.getuid?.() === 0;
-const nobody = asRoot
-  ? {
-      uid: Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" })),
-      gid: Number(execFileSync("id", ["-g", "nobody"], { encoding: "utf8" })),
-    }
-  : {};
-if (asRoot) chownSync(root, nobody.uid as number, nobody.gid as number);
+const { root, asNobody: nobody } = nobodyDir("gf-agent-leftovers-ro-");
 
 const src = (f: string) => JSON.stringify(path.resolve("src/agent", f));
 const driver = path.join(root, "driver.ts");

@@ -14,7 +14,7 @@ import { prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
 import { FixableError } from "../../src/shared/fixable-error.ts";
 import { redactSecrets } from "../../src/shared/redact-secrets.ts";
-import { files, scratchHost, sh } from "./agent-git-fixture.ts";
+import { files, originRepo, scratchHost, sh } from "./agent-git-fixture.ts";
 
 const fx = scratchHost("gf-agent-edges-", "job_edge");
 const { root, host, job } = fx;
@@ -56,12 +56,7 @@ describe("redactSecrets on ordinary text", () => {
 
 describe("mirror cleaning and a concurrent job", () => {
   it("job B's preparation leaves the config job A's engine set while A is still running", async () => {
-    const origin = path.join(root, "origin");
-    mkdirSync(origin);
-    sh(origin, "init", "-q", "-b", "main");
-    writeFileSync(path.join(origin, "f"), "f\n");
-    sh(origin, "add", ".");
-    sh(origin, "commit", "-q", "-m", "base");
+    const origin = originRepo(path.join(root, "origin"));
     const opts = { ...host, allowLocalRepos: true };
     const a = await prepareWorkspace(job({ repo: origin }), opts);
     // A's engine configures its identity the usual way (no --worktree: it lands in the shared mirror config).
@@ -86,12 +81,7 @@ describe("mirror cleaning and a concurrent job", () => {
 
 describe("the mirror against an engine, and resume after a killed fetch", () => {
   const mkOrigin = (name: string) => {
-    const origin = path.join(root, name);
-    mkdirSync(origin);
-    sh(origin, "init", "-q", "-b", "main");
-    writeFileSync(path.join(origin, "f"), "f\n");
-    sh(origin, "add", ".");
-    sh(origin, "commit", "-q", "-m", "base");
+    const origin = originRepo(path.join(root, name));
     return origin;
   };
 

@@ -5,22 +5,12 @@
 // prepare the workspace: EACCES"), while a discard left it on disk for good. Real git in a temp dir; the agent's side
 // runs in a child process as `nobody` when the tests run as root (root is not stopped by permissions).
 import { execFileSync, spawnSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { nobodyDir } from "../support/as-nobody.ts";
 
-const root = mkdtempSync(path.join(tmpdir(), "gf-agent-read-only-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const asRoot = process.getuid?.() === 0;
-const nobody = asRoot
-  ? {
-      uid: Number(execFileSync("id", ["-u", "nobody"], { encoding: "utf8" })),
-      gid: Number(execFileSync("id", ["-g", "nobody"], { encoding: "utf8" })),
-    }
-  : {};
-if (asRoot) chownSync(root, nobody.uid as number, nobody.gid as number);
+const { root, asNobody: nobody } = nobodyDir("gf-agent-read-only-");
 
 const src = (f: string) => JSON.stringify(path.resolve("src/agent", f));
 // The agent's side: a job prepared, its engine's read-only tree, the job prepared again, then discarded.
@@ -66,7 +56,7 @@ describe("a workspace with read-only directories, the agent being the engine's u
     writeFileSync(path.join(origin, "f"), "f\n");
     execFileSync("git", ["-C", origin, "add", "f"]);
     execFileSync("git", ["-C", origin, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base"]);
-    if (asRoot) execFileSync("chown", ["-R", `${nobody.uid}:${nobody.gid}`, origin]);
+    if (nobody.uid !== undefined) execFileSync("chown", ["-R", `${nobody.uid}:${nobody.gid}`, origin]);
     const run = spawnSync(process.execPath, [driver, root, origin], { ...nobody, cwd: root, encoding: "utf8" });
     expect(run.stderr).toBe("");
     const done = { fresh: true, discarded: true };

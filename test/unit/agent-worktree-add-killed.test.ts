@@ -5,11 +5,11 @@
 // branch checked out there. Before, every later preparation of the job here failed ("cannot force update the branch
 // … checked out at …"). Real git in a temp dir: the add is really killed, inside a smudge filter that blocks.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { discardWorkspace, jobDir, prepareWorkspace } from "../../src/agent/workspace.ts";
-import { scratchHost, sh } from "./agent-git-fixture.ts";
+import { originRepo, scratchHost, sh } from "./agent-git-fixture.ts";
 
 const { root, host, job } = scratchHost("gf-agent-add-killed-", "job_ak");
 
@@ -20,13 +20,10 @@ async function until(check: () => boolean): Promise<void> {
 
 describe("a job's worktree add killed mid-checkout", () => {
   it("is replaced by the job's next preparation here, which starts on the job's branch", async () => {
-    const origin = path.join(root, "origin");
-    mkdirSync(origin);
-    sh(origin, "init", "-q", "-b", "main");
-    writeFileSync(path.join(origin, ".gitattributes"), "slow.txt filter=slow\n");
-    writeFileSync(path.join(origin, "slow.txt"), "s\n");
-    sh(origin, "add", ".");
-    sh(origin, "commit", "-q", "-m", "base");
+    const origin = originRepo(path.join(root, "origin"), {
+      ".gitattributes": "slow.txt filter=slow\n",
+      "slow.txt": "s\n",
+    });
     const opts = { ...host, allowLocalRepos: true };
     // An earlier job made the mirror.
     const first = await prepareWorkspace(job({ repo: origin }), opts);
