@@ -53,6 +53,14 @@ export interface BatchView {
 }
 
 /**
+ * 1 KiB of UTF-8: the most a refused item's `detail` in the batch answer weighs, the "…" that marks a cut included.
+ * Room for a conflict naming an 800-byte key; a manifest's refusal echoes up to 20 issues of 256 bytes each
+ * (core/bytes ISSUES_ECHOED), and 10,000 items of those made a 2 MB batch answer 45 MB, built whole in the Worker's
+ * memory. The first problem is kept (worker/bulk-items `refusal`).
+ */
+export const MAX_ITEM_DETAIL_BYTES = 1024;
+
+/**
  * `POST …/jobs:batch` (202): the items sent to the queue (`queued`) or whose job already exists (`exists`), and the
  * refused ones, each with its own HTTP status and problem code. (worker/routes/bulk keeps this type to itself.)
  */
@@ -73,7 +81,12 @@ export const BatchAcceptedSchema = z.object({
       index: z.number().int(),
       status: z.number().int().describe("the HTTP status this item alone would have had"),
       code: z.string(),
-      detail: z.string(),
+      detail: z
+        .string()
+        .describe(
+          `why this item was refused: at most ${MAX_ITEM_DETAIL_BYTES} bytes of UTF-8, cut between characters and ` +
+            "marked … when longer (its first problem kept)",
+        ),
       idempotencyKey: z.string().optional(),
     }),
   ),

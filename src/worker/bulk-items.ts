@@ -9,11 +9,11 @@
  */
 
 import type { z } from "zod";
-import { clipUtf8 } from "../core/bytes.ts";
+import { clipUtf8, utf8Bytes } from "../core/bytes.ts";
 import { DomainError, unwrap } from "../core/errors.ts";
 import { parseManifest, validateManifest } from "../core/manifest.ts";
 import type { BatchItem } from "../shared/api.ts";
-import type { BatchItemRecord } from "../shared/api-batches.ts";
+import { type BatchItemRecord, MAX_ITEM_DETAIL_BYTES } from "../shared/api-batches.ts";
 import type { SubmitInput } from "../shared/coordinator-rpc.ts";
 import { keyConflict, requestHash } from "../shared/request-hash.ts";
 import type { AppEnv } from "./auth.ts";
@@ -87,20 +87,26 @@ export function batchRecord(o: Outcome, hashOf: ReadonlyMap<number, string>): Ba
   return { ...named, status: "rejected", code: "code" in o ? o.code : "rejected" };
 }
 
-/**
- * 1 KiB of UTF-8: the most of a refused item's detail the batch answer carries. Room for a conflict naming an
- * 800-byte key; a manifest's refusal echoes up to 20 issues of 256 bytes each (core/bytes ISSUES_ECHOED), and 10,000
- * items of those made a 2 MB batch answer 45 MB, built whole in the Worker's memory. The first problem is kept.
- */
-export const MAX_ITEM_DETAIL_BYTES = 1024;
+/** The UTF-8 bytes of the "…" core/bytes `clipUtf8` appends to a cut string. */
+const ELLIPSIS_BYTES = 3;
 
-/** A DomainError as an item's refusal: its status, code and detail (clipped), and the key it names if any. */
+/**
+ * `text` as a refused item's detail: itself when it fits MAX_ITEM_DETAIL_BYTES of UTF-8, else cut between characters
+ * so that it fits with the "…" that marks the cut (clipped to the limit itself, it was 3 bytes over).
+ */
+export const itemDetail = (text: string): string =>
+  utf8Bytes(text) <= MAX_ITEM_DETAIL_BYTES ? text : clipUtf8(text, MAX_ITEM_DETAIL_BYTES - ELLIPSIS_BYTES);
+
+/**
+ * A DomainError as an item's refusal: its status, code and detail (at most shared/api-batches MAX_ITEM_DETAIL_BYTES
+ * of UTF-8: `itemDetail`), and the key it names if any.
+ */
 export function refusal(err: DomainError): { status: number; code: string; detail: string; idempotencyKey?: string } {
   const key = err.details?.idempotencyKey;
   return {
     status: err.status,
     code: err.code,
-    detail: clipUtf8(err.message, MAX_ITEM_DETAIL_BYTES),
+    detail: itemDetail(err.message),
     ...(typeof key === "string" ? { idempotencyKey: key } : {}),
   };
 }

@@ -97,7 +97,7 @@ bulk.post("/jobs:batch", async (c) => {
     if (!("idempotencyKey" in o) || o.status !== "queued" || !o.idempotencyKey) return o;
     const lost = failed.get(o.idempotencyKey);
     return lost
-      ? { index: o.index, idempotencyKey: o.idempotencyKey, status: 503, code: "unavailable", detail: lost }
+      ? { index: o.index, ...refusal(new DomainError("unavailable", lost, { idempotencyKey: o.idempotencyKey })) }
       : o;
   });
   const unsent = items.filter((o, i) => o !== decided[i]);
@@ -143,7 +143,8 @@ async function enqueue(env: Env, messages: DispatchMessage[]): Promise<Map<strin
     try {
       await env.DISPATCH_QUEUE.sendBatch(batch);
     } catch (err) {
-      const why = `the dispatch queue refused this item (${String(err)}); nothing of it was queued — resend it`;
+      // The advice first: a long error from the queue is what the item's 1 KiB of detail cuts (bulk-items `refusal`).
+      const why = `the dispatch queue refused this item; nothing of it was queued — resend it (the queue said: ${String(err)})`;
       for (const m of batch) for (const item of m.body.items) failed.set(item.manifest.idempotencyKey ?? "", why);
     }
   }
