@@ -1,20 +1,15 @@
 /**
  * @module durable-objects/coordinator/jobs/batches
  * Bulk batches (`POST …/jobs:batch`, issue 12 item 3): the route records each batch's items here before it queues them,
- * and `GET …/batches/{batchId}` reads them back with each item's job, found by its idempotency key — so a client
- * knows when its jobs exist. An item becomes `created` once a job holds its key for the same request (same hash);
- * a job under its key from another request means the queue consumer refused the item (`rejected`, `conflict`), and
- * so does a refusal the consumer met submitting it (a cycle, a parent that ended: `rejectQueuedItems`), and a
- * message that was dead-lettered instead of delivered (`rejectUndelivered`, code `unavailable`).
- * An item rejected `unavailable` (its message not queued, or dead-lettered) is resolved the same way, since a redrive
- * or a resend may still make its job. A resolved item is written back, so polling a large batch costs only its
- * unresolved items.
+ * and `GET …/batches/{batchId}` reads them back with each item's job, found by its idempotency key (jobs/batch-read) —
+ * so a client knows when its jobs exist. The queue consumer rejects an item it refused (a cycle, a parent that ended:
+ * `rejectQueuedItems`), and so does a message that was dead-lettered instead of delivered (`rejectUndelivered`, code
+ * `unavailable`).
  *
  * Bounded: batches live as long as the idempotency keys they are read through (core/retention
  * `keysCreatedBefore`) and at most MAX_BATCHES per product; jobs/retention's pass prunes both, bounded per pass.
  */
-import { NotFoundError } from "../../../core/errors.ts";
-import type { BatchItemRecord, BatchItemView, BatchView } from "../../../shared/api-batches.ts";
+import type { BatchItemRecord } from "../../../shared/api-batches.ts";
 import { execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { findKey } from "./idempotency.ts";
@@ -128,7 +123,7 @@ export function rejectedBefore(tx: Tx, batchId: string, key: string, hashOf: () 
  * The items of batch `batchId` under `keys` whose dispatch message was dead-lettered (the dead-letter queue took it
  * after its retries, or the consumer could not read it): no delivery will create them now, so each still `queued`
  * is rejected with `unavailable` (resending it is safe: its key makes one job). A key some job already holds is left
- * to `readBatch`, which finds that job (created, or a conflict): another message — another batch's, or this one's
+ * to jobs/batch-read, which finds that job (created, or a conflict): another message — another batch's, or this one's
  * before a lost ack — may have made it. Without this the items stayed queued and the batch never `done`.
  */
 export function rejectUndelivered(tx: Tx, batchId: string, keys: readonly string[]): void {
@@ -138,79 +133,6 @@ export function rejectUndelivered(tx: Tx, batchId: string, keys: readonly string
     batchId,
     lost.map((key) => ({ key, code: "unavailable" })),
   );
-}
-
-type ItemRow = {
-  idx: number;
-  key: string | null;
-  hash: string | null;
-  status: string;
-  job_id: string | null;
-  code: string | null;
-};
-
-/**
- * The batch now, resolving queued items through their keys (and writing back the ones that resolved).
- * @throws NotFoundError — no such batch (never recorded, or pruned).
- */
-export function readBatch(tx: Tx, id: string): BatchView {
-  const batch = tx.sql
-    .exec<{ created_at: number; total: number }>("SELECT created_at, total FROM batches WHERE id = ?", id)
-    .toArray()[0];
-  if (!batch) throw new NotFoundError("batch", id);
-  const rows = tx.sql
-    .exec<ItemRow>("SELECT idx, key, hash, status, job_id, code FROM batch_items WHERE batch_id = ? ORDER BY idx", id)
-    .toArray();
-  const items = rows.map((r) => resolve(tx, id, r));
-  const count = (s: BatchItemView["status"]) => items.filter((i) => i.status === s).length;
-  const queued = count("queued");
-  return {
-    id,
-    createdAt: batch.created_at,
-    total: batch.total,
-    created: count("created"),
-    queued,
-    rejected: count("rejected"),
-    items,
-    done: queued === 0,
-  };
-}
-
-/**
- * Whether an item may still change: `queued`, or rejected `unavailable` — not queued (the queue refused its message)
- * or dead-lettered, which is not final: its message may yet make its job (a redrive of the dead letter, a send the
- * queue took though it answered with an error, or the client's resend under the same key). Left `unavailable`, such
- * an item read "rejected: resend it" for good while its job existed (found by a bulk reviewer). Every other refusal
- * (a bad manifest, a dead dep, a conflict) is for good.
- */
-const unsettled = (r: ItemRow): r is ItemRow & { key: string } =>
-  r.key !== null && (r.status === "queued" || (r.status === "rejected" && r.code === "unavailable"));
-
-function resolve(tx: Tx, batchId: string, r: ItemRow): BatchItemView {
-  let { status, job_id: jobId, code } = r;
-  if (unsettled(r)) {
-    const seen = findKey(tx.sql, r.key);
-    if (seen) {
-      [status, jobId, code] =
-        seen.requestHash === r.hash ? ["created", seen.jobId, null] : ["rejected", null, "conflict"];
-      execute(
-        tx.sql,
-        "UPDATE batch_items SET status = ?, job_id = ?, code = ? WHERE batch_id = ? AND idx = ?",
-        status,
-        jobId,
-        code,
-        batchId,
-        r.idx,
-      );
-    }
-  }
-  return {
-    index: r.idx,
-    ...(r.key !== null ? { key: r.key } : {}),
-    status: status as BatchItemView["status"],
-    ...(jobId !== null ? { jobId } : {}),
-    ...(code !== null ? { code } : {}),
-  };
 }
 
 /** The retention pass's share: batches older than `before` (ms) or beyond the newest MAX_BATCHES, bounded per pass. */

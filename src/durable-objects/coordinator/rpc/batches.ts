@@ -5,8 +5,9 @@
  * (… ← rpc/metrics ← rpc/batches ← ProductCoordinator); each method is one atomic unit over the store module.
  */
 import type { BatchItemRecord } from "../../../shared/api-batches.ts";
+import { readBatch } from "../jobs/batch-read.ts";
 import { checkItemRefs, type ItemRefs } from "../jobs/batch-refs.ts";
-import { readBatch, recordBatch, rejectBatchItems, rejectUndelivered } from "../jobs/batches.ts";
+import { recordBatch, rejectBatchItems, rejectUndelivered } from "../jobs/batches.ts";
 import { MetricsRpc } from "./metrics.ts";
 
 export abstract class BatchRpc extends MetricsRpc {

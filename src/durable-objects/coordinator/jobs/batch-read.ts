@@ -1,0 +1,130 @@
+/**
+ * @module durable-objects/coordinator/jobs/batch-read
+ * `GET …/batches/{batchId}` (jobs/batches holds the rows): the batch with each item's job, found by its idempotency
+ * key. An item becomes `created` once a job holds its key for the same request (same hash); a job under its key from
+ * another request means the queue consumer refused the item (`rejected`, `conflict`). A resolved item is written back.
+ *
+ * Cost: a client polls this, and a batch holds up to 10,000 items. Looking each unsettled item's key up one statement
+ * at a time cost two statements per item and poll (a key row, then the legacy `jobs` column): 20,000 for a queued
+ * 10,000-item batch, about 1 s in the local runtime, on every poll. Now a read is two statements whatever the
+ * batch's size — the batch row, and one SELECT of the batch's own rows in primary-key order, each unsettled one
+ * joined to its key's hash row (and to the `jobs` column, for a key only that holds) by index — plus, on a poll that
+ * found jobs for unsettled items, one UPDATE that writes them all back, and one lookup per item found only through
+ * the `jobs` column (a job whose key has no hash row: none a batch's consumer makes). The answers are those of the
+ * per-item lookup (jobs/idempotency `findKey`), which test/integration/batch-read-cost.test.ts holds it to.
+ */
+import { NotFoundError } from "../../../core/errors.ts";
+import type { BatchItemView, BatchView } from "../../../shared/api-batches.ts";
+import { execute } from "../../sql-statements.ts";
+import type { Tx } from "../runtime/tx.ts";
+import { findKey } from "./idempotency.ts";
+
+/**
+ * Items that may still change (as SQL over `batch_items AS b`): `queued`, or rejected `unavailable` — not queued (the
+ * queue refused its message) or dead-lettered, which is not final: its message may yet make its job (a redrive of the dead
+ * letter, a send the queue took though it answered with an error, or the client's resend under the same key). Left
+ * `unavailable`, such an item read "rejected: resend it" for good while its job existed (found by a bulk reviewer).
+ * Every other refusal (a bad manifest, a dead dep, a conflict) is for good.
+ */
+export const UNSETTLED_SQL =
+  "b.key IS NOT NULL AND (b.status = 'queued' OR (b.status = 'rejected' AND b.code = 'unavailable'))";
+
+/**
+ * An item's key when it is unsettled, else NULL: joined on this, a settled item's key is not even looked up (its
+ * seek finds nothing and reads no row), so a batch whose jobs all exist reads only its own rows.
+ */
+const UNSETTLED_KEY = `(CASE WHEN ${UNSETTLED_SQL} THEN b.key END)`;
+
+/** Every unsettled item of batch `?` whose key has a hash row: `created` with its job for the same request, else a conflict. */
+const SETTLE_BY_KEY_ROWS = `UPDATE batch_items AS b SET
+  status = CASE WHEN k.request_hash = b.hash THEN 'created' ELSE 'rejected' END,
+  job_id = CASE WHEN k.request_hash = b.hash THEN k.job_id END,
+  code = CASE WHEN k.request_hash = b.hash THEN NULL ELSE 'conflict' END
+  FROM idempotency_keys AS k WHERE b.batch_id = ? AND k.key = b.key AND ${UNSETTLED_SQL}`;
+
+/**
+ * The batch's items in order, with what settles an unsettled one: `k_job`/`k_hash`, the key's hash row; `legacy`, the
+ * job holding the key through the `jobs` column alone (no hash row).
+ */
+const ITEMS = `SELECT b.idx, b.key, b.hash, b.status, b.job_id, b.code,
+  k.job_id AS k_job, k.request_hash AS k_hash, j.id AS legacy
+  FROM batch_items AS b
+  LEFT JOIN idempotency_keys AS k ON k.key = ${UNSETTLED_KEY}
+  LEFT JOIN jobs AS j ON k.key IS NULL AND j.idempotency_key = ${UNSETTLED_KEY}
+  WHERE b.batch_id = ? ORDER BY b.idx`;
+
+type ItemRow = {
+  idx: number;
+  key: string | null;
+  hash: string | null;
+  status: string;
+  job_id: string | null;
+  code: string | null;
+  k_job: string | null;
+  k_hash: string | null;
+  legacy: string | null;
+};
+
+/**
+ * The batch now, resolving unsettled items through their keys (and writing back the ones that resolved).
+ * @throws NotFoundError — no such batch (never recorded, or pruned by retention: jobs/batches `pruneBatches`).
+ */
+export function readBatch(tx: Tx, id: string): BatchView {
+  const batch = tx.sql
+    .exec<{ created_at: number; total: number }>("SELECT created_at, total FROM batches WHERE id = ?", id)
+    .toArray()[0];
+  if (!batch) throw new NotFoundError("batch", id);
+  const rows = tx.sql.exec<ItemRow>(ITEMS, id).toArray();
+  // Written back only when something changed since the last poll, in one statement however many items it settles.
+  if (rows.some((r) => r.k_job !== null)) execute(tx.sql, SETTLE_BY_KEY_ROWS, id);
+  const items = rows.map((r) => viewOf(settled(tx, id, r)));
+  const count = (s: BatchItemView["status"]) => items.filter((i) => i.status === s).length;
+  const queued = count("queued");
+  return {
+    id,
+    createdAt: batch.created_at,
+    total: batch.total,
+    created: count("created"),
+    queued,
+    rejected: count("rejected"),
+    items,
+    done: queued === 0,
+  };
+}
+
+/**
+ * Row `r` as it is now: settled by its key's hash row as SETTLE_BY_KEY_ROWS wrote it; or, when only the `jobs` column
+ * holds its key, as `findKey` finds it (the hash recomputed from the job) and written back; else as it was.
+ */
+function settled(tx: Tx, batchId: string, r: ItemRow): ItemRow {
+  if (r.k_job !== null) {
+    return r.k_hash === r.hash
+      ? { ...r, status: "created", job_id: r.k_job, code: null }
+      : { ...r, status: "rejected", job_id: null, code: "conflict" };
+  }
+  const seen = r.legacy !== null && r.key !== null ? findKey(tx.sql, r.key) : undefined;
+  if (!seen) return r;
+  const [status, jobId, code] =
+    seen.requestHash === r.hash ? ["created", seen.jobId, null] : ["rejected", null, "conflict"];
+  execute(
+    tx.sql,
+    "UPDATE batch_items SET status = ?, job_id = ?, code = ? WHERE batch_id = ? AND idx = ?",
+    status,
+    jobId,
+    code,
+    batchId,
+    r.idx,
+  );
+  return { ...r, status, job_id: jobId, code };
+}
+
+/** A row as the API shows it. */
+function viewOf(r: ItemRow): BatchItemView {
+  return {
+    index: r.idx,
+    ...(r.key !== null ? { key: r.key } : {}),
+    status: r.status as BatchItemView["status"],
+    ...(r.job_id !== null ? { jobId: r.job_id } : {}),
+    ...(r.code !== null ? { code: r.code } : {}),
+  };
+}
