@@ -157,9 +157,10 @@ export const INTAKE_OPS: Op[] = [
       "own status (400: a bad manifest; a composite parent — children, or kind composite — which only POST …/jobs " +
       "takes; deps or a parent that do not exist, ended without shipping, or close a cycle. 409: conflict, or " +
       "illegal_transition for a parent that can no longer take children; 413 over the queue's byte limit; 503 not " +
-      "queued — resend). A known key answers exists (or 409) before its deps or parent are checked, so a retried " +
-      "batch gets its jobs back; items naming one parent count together against its 2,000-children limit. " +
-      "Keys: the item's own, " +
+      "queued — resend). 503 unavailable for the whole request when the coordinator fails it: its detail says " +
+      "whether anything may have been queued; send the same request again with the same Idempotency-Key. A known " +
+      "key answers exists (or 409) before its deps or parent are checked, so a retried batch gets its jobs back; " +
+      "items naming one parent count together against its 2,000-children limit. Keys: the item's own, " +
       "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>`",
     role: "operator",
     body: BatchBody,
@@ -175,8 +176,10 @@ export const INTAKE_OPS: Op[] = [
       "items: [{index, key?, status: created | queued | rejected, jobId?, code?}], done} — done once no item is " +
       "still queued (every job the batch will create exists; an item whose message was dead-lettered is rejected, " +
       "code unavailable: resend it — it reads created once its job is made after all, by a redrive or a resend, " +
-      "and conflict once another request took its key). 404 not_found for an unknown or pruned batch " +
-      "(kept as long as its idempotency keys)",
+      "and conflict once another request took its key; while the batch's sends are not confirmed — its jobs:batch " +
+      "request failed with 503 after sending — an item without its job reads rejected unavailable too: not " +
+      "confirmed sent, resend it with the same Idempotency-Key). 503 unavailable when the coordinator cannot read " +
+      "it now. 404 not_found for an unknown or pruned batch (kept as long as its idempotency keys)",
     role: "viewer",
     ok: { "200": json("The batch", BatchViewSchema) },
   },

@@ -22,6 +22,7 @@ import { validateManifest } from "../../core/manifest.ts";
 import { BatchBody, DerivedKeyHeader, EntityId, TrackerIngestBody } from "../../shared/api.ts";
 import { keyConflict, requestHash } from "../../shared/request-hash.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
+import { BATCH_UNREADABLE, NOTHING_QUEUED, orUnavailable, SOME_QUEUED } from "../bulk-failures.ts";
 import {
   batchRecord,
   type CheckedItem,
@@ -71,10 +72,12 @@ bulk.post("/jobs:batch", async (c) => {
   // (README guarantee 6, as a single submit does) even when its deps or parent would refuse a new one now, and another
   // request under a known key is refused 409. Asking the refs first turned a retried batch's created items into
   // rejections.
-  const { known, unknown } = await judgeKeys(c.get("coordinator"), productId, checked);
+  // Every coordinator call through `orUnavailable`: one that throws (its storage, a reset) is a 503 saying to resend.
+  const coordinator = c.get("coordinator");
+  const { known, unknown } = await orUnavailable(judgeKeys(coordinator, productId, checked), NOTHING_QUEUED);
   // Only new items: those whose deps or parent rule them out now are refused here, not answered `queued` and
   // rejected later (refusedByRefs takes them out of `unknown`).
-  const byRefs = await refusedByRefs(c.get("coordinator"), productId, unknown);
+  const byRefs = await orUnavailable(refusedByRefs(coordinator, productId, unknown), NOTHING_QUEUED);
   const toQueue = [...unknown.values()].map((e) => e.input);
   const decided = outcomes.map((o): Outcome => {
     if (!("idempotencyKey" in o) || o.status !== "queued" || !o.idempotencyKey) return o;
@@ -83,14 +86,19 @@ bulk.post("/jobs:batch", async (c) => {
   });
   // Recorded before any item is queued: the queue may hand the first messages to its consumer while later ones are
   // still being sent, and a refusal it meets (coordinator/jobs/batches `rejectQueuedItems`) must find its item's row.
-  // The batch id the client gets can be read at once (GET …/batches/{batchId}).
-  const coordinator = c.get("coordinator");
-  await unwrap(
-    coordinator.recordBatch(
-      productId,
-      batchId,
-      decided.map((o) => batchRecord(o, hashOf)),
+  // The batch id the client gets can be read at once (GET …/batches/{batchId}). Recorded unconfirmed (`sending`):
+  // until `settleSends` below confirms it, an item without a job reads not queued — a lost confirmation leaves no
+  // item claimed queued that was never sent.
+  await orUnavailable(
+    unwrap(
+      coordinator.recordBatch(
+        productId,
+        batchId,
+        decided.map((o) => batchRecord(o, hashOf)),
+        true,
+      ),
     ),
+    NOTHING_QUEUED,
   );
   const failed = await enqueue(c.env, chunkForQueue(base, toQueue));
   const items = decided.map((o): Outcome => {
@@ -101,13 +109,17 @@ bulk.post("/jobs:batch", async (c) => {
       : o;
   });
   const unsent = items.filter((o, i) => o !== decided[i]);
-  if (unsent.length > 0) {
-    await unwrap(
-      coordinator.rejectBatchItems(
-        productId,
-        batchId,
-        unsent.map((o) => batchRecord(o, hashOf)),
+  // One call, one batch-row write (plus the refused items): no per-item write for the sent ones (issue 12's W1 path).
+  if (toQueue.length > 0) {
+    await orUnavailable(
+      unwrap(
+        coordinator.settleSends(
+          productId,
+          batchId,
+          unsent.map((o) => batchRecord(o, hashOf)),
+        ),
       ),
+      SOME_QUEUED,
     );
   }
   const taken = (o: (typeof items)[number]) => o.status === "queued" || o.status === "exists";
@@ -128,7 +140,7 @@ bulk.post("/jobs:batch", async (c) => {
 bulk.get("/batches/:batchId", async (c) => {
   requireRole(c, "viewer");
   const id = param(c, "batchId", EntityId);
-  return c.json(await unwrap(c.get("coordinator").getBatch(c.get("productId"), id)));
+  return c.json(await orUnavailable(unwrap(c.get("coordinator").getBatch(c.get("productId"), id)), BATCH_UNREADABLE));
 });
 
 /**
@@ -169,8 +181,9 @@ bulk.post("/tracker/ingest", async (c) => {
     items: [input],
   };
   assertJsonWithin("the tracker item", input, maxItemBytes(message));
-  const [verdict] = await unwrap(
-    c.get("coordinator").checkKeys(productId, [{ key: idempotencyKey, hash: requestHash(input) }]),
+  const [verdict] = await orUnavailable(
+    unwrap(c.get("coordinator").checkKeys(productId, [{ key: idempotencyKey, hash: requestHash(input) }])),
+    NOTHING_QUEUED,
   );
   if (verdict?.verdict === "conflict") throw keyConflict(idempotencyKey, verdict.jobId);
   if (verdict?.verdict === "exists") return c.json({ idempotencyKey, status: "exists", jobId: verdict.jobId }, 200);

@@ -3,6 +3,9 @@
  * `GET …/batches/{batchId}` (jobs/batches holds the rows): the batch with each item's job, found by its idempotency
  * key. An item becomes `created` once a job holds its key for the same request (same hash); a job under its key from
  * another request means the queue consumer refused the item (`rejected`, `conflict`). A resolved item is written back.
+ * While the route has not confirmed the batch's sends (jobs/batches `settleSends`: `sent_at` NULL), an item still
+ * `queued` reads rejected `unavailable` — its message may never have left, and the client was told to resend under
+ * the same Idempotency-Key (worker/bulk-failures) — read-side only, nothing written for it.
  *
  * Cost: a client polls this, and a batch holds up to 10,000 items. Looking each unsettled item's key up one statement
  * at a time cost two statements per item and poll (a key row, then the legacy `jobs` column): 20,000 for a queued
@@ -71,13 +74,17 @@ type ItemRow = {
  */
 export function readBatch(tx: Tx, id: string): BatchView {
   const batch = tx.sql
-    .exec<{ created_at: number; total: number }>("SELECT created_at, total FROM batches WHERE id = ?", id)
+    .exec<{ created_at: number; total: number; sent_at: number | null }>(
+      "SELECT created_at, total, sent_at FROM batches WHERE id = ?",
+      id,
+    )
     .toArray()[0];
   if (!batch) throw new NotFoundError("batch", id);
   const rows = tx.sql.exec<ItemRow>(ITEMS, id).toArray();
   // Written back only when something changed since the last poll, in one statement however many items it settles.
   if (rows.some((r) => r.k_job !== null)) execute(tx.sql, SETTLE_BY_KEY_ROWS, id);
-  const items = rows.map((r) => viewOf(settled(tx, id, r)));
+  const confirmed = batch.sent_at !== null;
+  const items = rows.map((r) => viewOf(settled(tx, id, r), confirmed));
   const count = (s: BatchItemView["status"]) => items.filter((i) => i.status === s).length;
   const queued = count("queued");
   return {
@@ -118,13 +125,17 @@ function settled(tx: Tx, batchId: string, r: ItemRow): ItemRow {
   return { ...r, status, job_id: jobId, code };
 }
 
-/** A row as the API shows it. */
-function viewOf(r: ItemRow): BatchItemView {
+/**
+ * A row as the API shows it; in a batch whose sends are not `confirmed`, a `queued` one (no job holds its key) as
+ * rejected `unavailable`: not confirmed sent, resend it with the same Idempotency-Key.
+ */
+function viewOf(r: ItemRow, confirmed: boolean): BatchItemView {
+  const [status, code] = r.status === "queued" && !confirmed ? ["rejected", "unavailable"] : [r.status, r.code];
   return {
     index: r.idx,
     ...(r.key !== null ? { key: r.key } : {}),
-    status: r.status as BatchItemView["status"],
+    status: status as BatchItemView["status"],
     ...(r.job_id !== null ? { jobId: r.job_id } : {}),
-    ...(r.code !== null ? { code: r.code } : {}),
+    ...(code !== null ? { code } : {}),
   };
 }

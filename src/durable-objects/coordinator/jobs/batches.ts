@@ -2,21 +2,29 @@
  * @module durable-objects/coordinator/jobs/batches
  * Bulk batches (`POST …/jobs:batch`, issue 12 item 3): the route records each batch's items here before it queues them,
  * and `GET …/batches/{batchId}` reads them back with each item's job, found by its idempotency key (jobs/batch-read) —
- * so a client knows when its jobs exist. The queue consumer rejects an item it refused (a cycle, a parent that ended:
- * `rejectQueuedItems`), and so does a message that was dead-lettered instead of delivered (`rejectUndelivered`, code
- * `unavailable`).
+ * so a client knows when its jobs exist. The route confirms its sends in one call (`settleSends`: the items the queue
+ * refused, and the batch's `sent_at`); until then an item recorded `queued` whose job does not exist reads as not
+ * queued — so a route that fails between the two (its coordinator call lost) leaves no item waited on for ever. The
+ * queue consumer rejects an item it refused (a cycle, a parent that ended: `rejectQueuedItems`), and so does a message
+ * that was dead-lettered instead of delivered (`rejectUndelivered`, code `unavailable`).
  *
  * Bounded: batches live as long as the idempotency keys they are read through (core/retention
  * `keysCreatedBefore`) and at most MAX_BATCHES per product; jobs/retention's pass prunes both, bounded per pass.
  */
 import type { BatchItemRecord } from "../../../shared/api-batches.ts";
-import { execute } from "../../sql-statements.ts";
+import { columnsOf, execute } from "../../sql-statements.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { findKey } from "./idempotency.ts";
 
-/** Applied by runtime/schema. Items carry the batch's `created_at` so pruning them needs no join. */
+/**
+ * Applied by runtime/schema. Items carry the batch's `created_at` so pruning them needs no join. `sent_at` (ms): when
+ * the route confirmed its sends; NULL until then; 0 for a batch recorded before the column (`applyBatchColumns`),
+ * which counts as confirmed, as every batch did then.
+ */
 export const BATCHES_SQL = `
-CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, total INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS batches (
+  id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, total INTEGER NOT NULL, sent_at INTEGER DEFAULT 0
+);
 CREATE INDEX IF NOT EXISTS batches_by_created ON batches(created_at);
 CREATE TABLE IF NOT EXISTS batch_items (
   batch_id TEXT NOT NULL, idx INTEGER NOT NULL, created_at INTEGER NOT NULL,
@@ -35,9 +43,30 @@ const ITEMS_PER_PASS = 10_000;
 /** Batch rows pruned per pass. */
 const BATCHES_PER_PASS = 1_000;
 
-/** Records a batch the bulk route accepted (`now`: when, ms). Idempotent by batch id. */
-export function recordBatch(tx: Tx, id: string, items: readonly BatchItemRecord[]): void {
-  execute(tx.sql, "INSERT OR REPLACE INTO batches(id, created_at, total) VALUES (?, ?, ?)", id, tx.now, items.length);
+/**
+ * `batches.sent_at` on a coordinator stored before it: added in place, idempotently (an ALTER only when missing). Old
+ * rows take the default 0 — confirmed. Run once per coordinator object before a batch is touched (rpc/batches).
+ */
+export function applyBatchColumns(sql: SqlStorage): void {
+  if (!columnsOf(sql, "batches").has("sent_at"))
+    execute(sql, "ALTER TABLE batches ADD COLUMN sent_at INTEGER DEFAULT 0");
+}
+
+/**
+ * Records a batch the bulk route accepted (`now`: when, ms). Idempotent by batch id. `sending`: the route sends its
+ * `queued` items after this and confirms them with `settleSends`; until then the batch is unconfirmed (`sent_at`
+ * NULL). Without it, or with no item to queue, the batch is confirmed at once.
+ */
+export function recordBatch(tx: Tx, id: string, items: readonly BatchItemRecord[], sending = false): void {
+  const unconfirmed = sending && items.some((i) => i.status === "queued");
+  execute(
+    tx.sql,
+    "INSERT OR REPLACE INTO batches(id, created_at, total, sent_at) VALUES (?, ?, ?, ?)",
+    id,
+    tx.now,
+    items.length,
+    unconfirmed ? null : tx.now,
+  );
   for (const i of items) {
     execute(
       tx.sql,
@@ -56,11 +85,13 @@ export function recordBatch(tx: Tx, id: string, items: readonly BatchItemRecord[
 }
 
 /**
- * Items of a recorded batch the route could not queue after all (the queue refused their message): `rejected` with
- * their code. Only an item still `queued` changes, and the batch's other items and total are left as they are.
+ * The route's sends for batch `id` are done: `unsent` items (the queue refused their message) are `rejected` with
+ * their code — only an item still `queued` changes — and the batch is stamped confirmed (`sent_at`: `now`), its
+ * other items and total left as they are. One row write beyond the refused items: no per-item write for the sent
+ * ones, which stay `queued` as recorded (the bulk path is the throughput benchmark's, issue 12).
  */
-export function rejectBatchItems(tx: Tx, id: string, items: readonly BatchItemRecord[]): void {
-  for (const i of items) {
+export function settleSends(tx: Tx, id: string, unsent: readonly BatchItemRecord[]): void {
+  for (const i of unsent) {
     execute(
       tx.sql,
       "UPDATE batch_items SET status = 'rejected', code = ? WHERE batch_id = ? AND idx = ? AND status = 'queued'",
@@ -69,6 +100,7 @@ export function rejectBatchItems(tx: Tx, id: string, items: readonly BatchItemRe
       i.index,
     );
   }
+  execute(tx.sql, "UPDATE batches SET sent_at = ? WHERE id = ? AND sent_at IS NULL", tx.now, id);
 }
 
 /**
