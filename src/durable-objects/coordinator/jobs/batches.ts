@@ -45,7 +45,7 @@ const BATCHES_PER_PASS = 1_000;
 
 /**
  * `batches.sent_at` on a coordinator stored before it: added in place, idempotently (an ALTER only when missing). Old
- * rows take the default 0 — confirmed. Run once per coordinator object before a batch is touched (rpc/batches).
+ * rows take the default 0 — confirmed. Run by runtime/schema `applySchema`.
  */
 export function applyBatchColumns(sql: SqlStorage): void {
   if (!columnsOf(sql, "batches").has("sent_at"))

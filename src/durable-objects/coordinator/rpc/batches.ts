@@ -7,29 +7,16 @@
 import type { BatchItemRecord } from "../../../shared/api-batches.ts";
 import { readBatch } from "../jobs/batch-read.ts";
 import { checkItemRefs, type ItemRefs } from "../jobs/batch-refs.ts";
-import { applyBatchColumns, recordBatch, rejectUndelivered, settleSends } from "../jobs/batches.ts";
-import type { Tx } from "../runtime/tx.ts";
+import { recordBatch, rejectUndelivered, settleSends } from "../jobs/batches.ts";
 import { MetricsRpc } from "./metrics.ts";
 
 export abstract class BatchRpc extends MetricsRpc {
-  /** Whether this object has brought `batches` up to date (jobs/batches `applyBatchColumns`). */
-  private batchColumns = false;
-
-  /** `fn` as one unit, on a `batches` table that has every column its statements name. */
-  private batchUnit<T>(productId: string, fn: (tx: Tx) => T) {
-    if (!this.batchColumns) {
-      applyBatchColumns(this.units.sql);
-      this.batchColumns = true;
-    }
-    return this.units.run(productId, fn);
-  }
-
   /**
    * Records what the bulk route decided for each item of batch `batchId` (before it answers the client). `sending`:
    * the route confirms the sends of its `queued` items afterwards (`settleSends`); absent, the batch is confirmed now.
    */
   async recordBatch(productId: string, batchId: string, items: BatchItemRecord[], sending?: boolean) {
-    return this.batchUnit(productId, (tx) => recordBatch(tx, batchId, items, sending === true));
+    return this.units.run(productId, (tx) => recordBatch(tx, batchId, items, sending === true));
   }
 
   /**
@@ -37,7 +24,7 @@ export abstract class BatchRpc extends MetricsRpc {
    * with their code, and the batch is confirmed (jobs/batches `settleSends`).
    */
   async settleSends(productId: string, batchId: string, unsent: BatchItemRecord[]) {
-    return this.batchUnit(productId, (tx) => settleSends(tx, batchId, unsent));
+    return this.units.run(productId, (tx) => settleSends(tx, batchId, unsent));
   }
 
   /**
@@ -58,6 +45,6 @@ export abstract class BatchRpc extends MetricsRpc {
 
   /** The batch with each item's job, if it exists yet; `not_found` for an unknown or pruned batch. */
   async getBatch(productId: string, batchId: string) {
-    return this.batchUnit(productId, (tx) => readBatch(tx, batchId));
+    return this.units.run(productId, (tx) => readBatch(tx, batchId));
   }
 }

@@ -16,7 +16,7 @@ import { columnsOf, execute } from "../../sql-statements.ts";
 import { applyEnrollmentCodeColumns } from "../access/enrollment.ts";
 import { FEED_WATCHERS_SQL } from "../access/feed-readers.ts";
 import { SPENT_TICKETS_SQL } from "../access/spent-tickets.ts";
-import { BATCHES_SQL } from "../jobs/batches.ts";
+import { applyBatchColumns, BATCHES_SQL } from "../jobs/batches.ts";
 import { applyBucketSchema } from "../jobs/buckets.ts";
 import { applyRetryColumns } from "../outbox/dead-letters.ts";
 import { applyBreakerTrialColumns } from "../policies/breakers.ts";
@@ -26,7 +26,6 @@ import { RUNS_BY_END_SQL } from "../policies/metrics.ts";
 import { POLICY_SCHEMA_SQL } from "./schema-policies.ts";
 
 export const SCHEMA_VERSION = 2;
-
 /** One row per run, keyed by lease epoch (see runs.ts for why not by attempt). */
 const RUNS_TABLE = `CREATE TABLE IF NOT EXISTS runs (
   job_id TEXT NOT NULL,
@@ -193,6 +192,7 @@ export function applySchema(sql: SqlStorage): void {
   execute(sql, SCHEMA_SQL);
   keyRunsByEpoch(sql); // before RUNS_BY_END_SQL (policies/metrics), whose index the rebuild would drop
   execute(sql, BATCHES_SQL + SPENT_TICKETS_SQL + RUNS_BY_END_SQL); // each module owns its tables' definition
+  applyBatchColumns(sql); // batches.sent_at: when the bulk route confirmed its sends (jobs/batches)
   applyRetryColumns(sql); // when a failed record last failed, and which ones wait for a retry (outbox/dead-letters)
   splitOutboxSides(sql);
   applyBucketSchema(sql); // jobs.cap_key (after the other columns: ALTER TABLE appends) and its index
