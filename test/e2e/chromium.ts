@@ -1,7 +1,7 @@
 // Debian's headless Chromium for the dashboard tests, launched one way everywhere: twelve test files each spelt the
 // executable path and flags out, in two variants. `--no-sandbox` because CI runs as root in a container; the rest
 // keep the browser from reaching beyond loopback (updates, sync, QUIC probes) while a test runs.
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type APIResponse, type Browser, chromium, type Page, type Route } from "playwright-core";
 
 /** The Debian package's binary (apt-get install chromium), as the README's test set-up installs it. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -15,6 +15,23 @@ const FLAGS = [
   "--no-first-run",
   "--disable-quic",
 ];
+
+/**
+ * `route.fetch()` for a test's stand-in that reads the real answer first — tried again (3 tries in all) when a read
+ * (GET or HEAD) met a closed connection before any answer: Playwright reuses a kept-alive socket the local runtime
+ * may have closed meanwhile ("socket hang up"), and the handler's throw left the page's read unanswered — a CI run
+ * failed waiting for a serial panel that was never drawn (pass 26). Other requests are not resent.
+ */
+export async function fetchRoute(route: Route): Promise<APIResponse> {
+  const read = ["GET", "HEAD"].includes(route.request().method());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await route.fetch();
+    } catch (err) {
+      if (!read || attempt >= 3 || !/socket hang up|ECONNRESET|ECONNREFUSED/.test(String(err))) throw err;
+    }
+  }
+}
 
 /** A headless Chromium; the caller closes it (`browser.close()` in its afterAll). */
 export function launchChromium(): Promise<Browser> {

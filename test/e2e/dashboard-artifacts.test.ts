@@ -6,7 +6,7 @@
 // cursor handed out twice fails the panel's read, said in its status line, after two pages (it was followed for ever).
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, signIn as signInAs } from "./chromium.ts";
+import { fetchRoute, launchChromium, signIn as signInAs } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "artifacts-panel";
@@ -73,7 +73,7 @@ describe("dashboard: the artifacts panel when its reads overlap", () => {
       (u) => u.pathname.endsWith(`/jobs/${jobId}/artifacts`),
       async (route) => {
         if (first) return route.continue();
-        first = { route, answer: await route.fetch() };
+        first = { route, answer: await fetchRoute(route) };
       },
     );
     await page.goto(`${h.url}/#/jobs/${jobId}`);

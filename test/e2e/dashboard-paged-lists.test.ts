@@ -9,7 +9,7 @@
 // is the gate's `next`, never a queue head in retry backoff; with none due, when one becomes due.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium.ts";
+import { fetchRoute, launchChromium } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "paged-lists";
@@ -76,7 +76,7 @@ describe("dashboard: serial keys and alerts past one page", () => {
     page.route(
       (url) => url.pathname.endsWith("/serial") && !url.searchParams.has("cursor"),
       async (route: Route) => {
-        const response = await route.fetch();
+        const response = await fetchRoute(route);
         const real = (await response.json()) as { keys: Array<{ key: string }> };
         const keys = real.keys.filter((g) => g.key !== FROZEN);
         await route.fulfill({ response, json: { keys, nextCursor: keys[keys.length - 1]?.key } });
@@ -106,7 +106,7 @@ describe("dashboard: serial keys and alerts past one page", () => {
       p.route(
         (url) => url.pathname.endsWith("/serial"),
         async (route: Route) => {
-          const response = await route.fetch();
+          const response = await fetchRoute(route);
           const real = (await response.json()) as { keys: Array<{ key: string; queue: string[] }> };
           // a-1: a more urgent job in backoff heads the queue, the due one is next; a-2: nothing due.
           const keys = real.keys.map((g) =>

@@ -6,7 +6,7 @@
 // page was left draws nothing: it drew uPlot charts into the detached page, which uPlot kept alive for good.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { fetchRoute, launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "routing-clicks";
@@ -111,7 +111,7 @@ describe("dashboard: the routing page's actions", () => {
         if (route.request().method() !== "GET") return route.fallback();
         asked++;
         await gate;
-        const doc = await (await route.fetch()).json();
+        const doc = await (await fetchRoute(route)).json();
         const point = (at: number) => ({ at, A: { n: 2, successes: 1 }, B: { n: 3, successes: 3 } });
         for (const e of doc.experiments) e.series = [point(Date.now() - 60_000), point(Date.now())];
         await route.fulfill({ json: doc });
