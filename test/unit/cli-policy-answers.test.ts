@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const COMMANDS = [
@@ -40,21 +41,7 @@ const COMMANDS = [
   ["watch", "job_1"],
 ];
 
-const SETTINGS = {
-  preemption: false,
-  leaseTtlSeconds: 60,
-  agingHorizonMinutes: 30,
-  aging: { message: "a low job waits at most 42 min" },
-  retry: { baseSeconds: 5, maxSeconds: 300, jitter: 0.2 },
-  weights: { load: 1 },
-  frozenSerialKeys: [],
-  budgetPaused: false,
-  overflow: "route",
-  breaker: { failureThreshold: 3, coolDownSeconds: 60, maxCoolDownSeconds: 900 },
-  errorBudget: { maxFailures: 10, windowMinutes: 60 },
-  health: { stuckAfterMinutes: 30, starvingAfterMinutes: 60, expectedFinishIntervalMinutes: 120 },
-  routing: { objective: "success_per_usd", minSamples: 20 },
-};
+const SETTINGS = { ...DEFAULT_SETTINGS, aging: { message: "a low job waits at most 42 min" } };
 
 const cli = (url: string, argv: readonly string[], json = false) =>
   captureCli([...argv, ...(json ? ["--json"] : []), ...connection(url, "shop")]);

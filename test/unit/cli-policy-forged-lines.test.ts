@@ -8,6 +8,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
+import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const RLO = "\u202e";
@@ -40,19 +41,10 @@ const EXPERIMENT = {
   decision: { at: 0, by: "operator", reason: `stopped${NL}` },
 };
 const SETTINGS = {
-  preemption: false,
-  leaseTtlSeconds: 60,
-  agingHorizonMinutes: 30,
+  ...DEFAULT_SETTINGS,
   aging: { message: `holds${NL}` },
-  retry: { baseSeconds: 5, maxSeconds: 300, jitter: 0.2 },
   weights: { [`load${NL}`]: 1 },
   frozenSerialKeys: [`k${NL}`],
-  budgetPaused: false,
-  overflow: "route",
-  breaker: { failureThreshold: 3, coolDownSeconds: 60, maxCoolDownSeconds: 900 },
-  errorBudget: { maxFailures: 10, windowMinutes: 60 },
-  health: { stuckAfterMinutes: 30, starvingAfterMinutes: 60, expectedFinishIntervalMinutes: 120 },
-  routing: { objective: "success_per_usd", minSamples: 20 },
 };
 const NODE = { title: "t", kind: "task", waitingReason: null, children: [] };
 const TREE = {
