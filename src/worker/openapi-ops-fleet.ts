@@ -190,7 +190,7 @@ export const INTAKE_OPS: Op[] = [
       "Ingest a tracker item as a job, idempotently by tracker id: 202 queued, 200 when the same item is already a " +
       "job, 409 conflict when the id comes back with a changed item; 413 payload_too_large when the item's JSON " +
       "(title, body and fields) is over one queue message (~100 KiB of UTF-8); 503 unavailable when the dispatch queue " +
-      "refuses it (nothing queued: resend it)",
+      "refuses it or the coordinator cannot be asked (nothing queued: resend it)",
     role: "operator",
     body: TrackerIngestBody,
     maxBodyBytes: MAX_TRACKER_REQUEST_BYTES,
