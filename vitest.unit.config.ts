@@ -34,6 +34,8 @@ export default defineConfig({
   test: {
     // Two files at a time on two cores (vitest's default there is one).
     maxWorkers: 2,
+    // A private temp root for the run, removed whole at its end (test files leaked dirs into the host's /tmp).
+    globalSetup: ["test/unit/global-setup.ts"],
     projects: [
       { test: { ...common, name: "unit", include: [`${DIR}/**/*.test.ts`], exclude: isolated, isolate: false } },
       { test: { ...common, name: "unit-isolated", include: isolated, isolate: true } },
