@@ -124,7 +124,8 @@ export const KEY_MARGIN_MS = 86_400_000;
 
 /**
  * Whether dead letter `id` (`source`, kept at `at`, ms) may still go back to the dispatch queue at `now` (ms): only
- * while every key a job of its message can hold still dedupes. Sources other than a dispatch message pass.
+ * while every key a job of its message can hold still dedupes — under DEFAULT_RETENTION, every product's policy
+ * while core/retention has no settings endpoint (one would pass the product's here). Other sources pass.
  * @throws DomainError `dead_letter_not_redrivable` (409) once its keys may be forgotten (see the module's header)
  */
 export function keysStillDedupe(id: string, source: string, at: number, now: number): void {
