@@ -13,7 +13,8 @@
 
 /**
  * Tries before a record becomes a dead letter. With the backoff below the last
- * try comes ~8.5 min after the first failure — long enough to ride out a blip of
+ * try comes ~4 min after the first failure (2 + 4 + … + 128 s = 254 s; a queue's
+ * outage counts no try at all: `blamesRecord`) — long enough to ride out a blip of
  * the history queue or one job's feed, short enough that an operator hears of a
  * real poison record the same hour.
  */

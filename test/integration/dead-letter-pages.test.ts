@@ -3,7 +3,7 @@
 // one row a page, come each exactly once in one stable order — newest first, then id in byte order, as SQLite orders
 // text — the same as bigger pages and as the first page an old client (no cursor) gets; dead letters arriving in the
 // millisecond being read meanwhile are seen once when behind the cursor and never when ahead of it; a cursor the API
-// did not issue is a 400 problem+json naming it.
+// did not issue is a 400 problem+json naming it; a stored body that is not JSON is listed as its text, not a 500.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { encodeCursorJson } from "../../src/shared/history-cursor.ts";
@@ -160,5 +160,32 @@ describe("dead-letter pages", () => {
     const ids = await readAll(500, undefined, big);
     expect(ids).toHaveLength(1 + 320 + 60);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  // The redrive route refuses a body that is not JSON (409 dead_letter_malformed); the list had parsed it strictly,
+  // and one such row — in either store — was a 500 for every page that held it, the rows around it unlistable.
+  it("lists a stored body that is not JSON as its text, in either store, never a 5xx", async () => {
+    const odd = "dl-pages-odd";
+    await recordDeadLetters(env.DB, [letter("d1-ok", T, odd)]);
+    await env.DB.prepare(
+      "INSERT INTO dead_letters (id, product_id, source, reason, body, attempts, at) VALUES ('d1-garbled', ?, 'queue:history', 'r', '{not json', 5, ?)",
+    )
+      .bind(odd, T)
+      .run();
+    await keepInCoordinator([letter("do-ok", T, odd)], odd);
+    await runInDurableObject(env.COORDINATOR.getByName(odd), (_i, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO dead_letters(id, source, reason, body, attempts, at) VALUES ('do-garbled', 'queue:history', 'r', 'nope', 5, ?)",
+        T,
+      );
+    });
+    const r = await page({ limit: 10 }, odd);
+    expect(r.status).toBe(200);
+    expect(Object.fromEntries(r.body.items.map((d) => [d.id, d.body]))).toEqual({
+      "do-ok": { id: "do-ok" },
+      "do-garbled": "nope",
+      "d1-ok": { id: "d1-ok" },
+      "d1-garbled": "{not json",
+    });
   });
 });

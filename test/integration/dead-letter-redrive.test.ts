@@ -3,7 +3,8 @@
 // D1 once redriven, the redrive is audited, and a second redrive is 404; a webhook delivery dead-lettered after its
 // receiver's outage reaches the receiver with the same deliveryId, signed — refused (409) and kept while the product
 // has no webhook, which would ack it unsent; a dispatch message's jobs are created,
-// and an item redriven again makes no second job (its idempotency key); a viewer is refused (403) and a dead letter
+// and an item redriven again makes no second job (its idempotency key) — one kept longer than its keys dedupe (7 days,
+// less a day) is refused (409) and kept, as its job, made meanwhile, would be made again; a viewer is refused (403) and a dead letter
 // that cannot be sent back — unreadable, naming another product, an outbox record — is refused (409, with its code)
 // and kept. (Another product's id: cross-product-ids.)
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
@@ -12,9 +13,11 @@ import worker from "../../src/worker/index.ts";
 import { recordDeadLetters } from "../../src/worker/queues/dead-letters.ts";
 import { LAST_TRY } from "../../src/worker/queues/history.ts";
 import { WEBHOOK_LAST_TRY } from "../../src/worker/queues/webhooks.ts";
+import { sweepAll } from "../../src/worker/reaper.ts";
 import { ADMIN, api, createProduct, mintToken, P, until } from "./client.ts";
 import { deliverWebhooks, HOOK_URL, receiver, verifySignature } from "./webhook-receiver.ts";
 
+const DAY = 86_400_000;
 let hook: ReturnType<typeof receiver> | undefined;
 afterEach(() => hook?.restore());
 
@@ -171,7 +174,7 @@ describe("redrive: a dispatch message", () => {
       reason: "delivery failed after all retries",
       body: { kind: "submit", productId: p, actor: "op", origin: "tracker:t", items },
       attempts: 5,
-      at: 1,
+      at: Date.now(),
     });
     const titles = async () =>
       (await api<{ jobs: Array<{ title: string }> }>("GET", `${P(p)}/jobs`, { token: ADMIN })).body.jobs
@@ -185,6 +188,44 @@ describe("redrive: a dispatch message", () => {
     expect((await redrive(p, "s2")).status).toBe(200);
     await until(titles, (t) => t.includes("second"), { what: "the second message's new job" });
     expect(await titles()).toEqual(["first", "second"]);
+  });
+});
+
+describe("redrive: a dispatch message older than its keys", () => {
+  it("is refused (409) and kept once a job its item made may be forgotten by key: no second job", async () => {
+    const p = "dlr-old-dispatch";
+    await createProduct(p);
+    // The cron prunes the products that wrote history.
+    await env.DB.prepare("INSERT OR IGNORE INTO products(id, first_seen_at, last_seen_at) VALUES (?, 0, 0)")
+      .bind(p)
+      .run();
+    const now = Date.now();
+    const manifest = { title: "paid once", idempotencyKey: "dlr-old-key" };
+    // Its message was dead-lettered 8 days ago; the client, told `unavailable`, sent the item again itself.
+    await recordDeadLetters(env.DB, [
+      {
+        id: "old-submit",
+        productId: p,
+        source: "queue:submit",
+        reason: "delivery failed after all retries",
+        body: { kind: "submit", productId: p, actor: "op", origin: "tracker:t", items: [{ manifest, bodyMd: "" }] },
+        attempts: 5,
+        at: now - 8 * DAY,
+      },
+    ]);
+    expect((await api("POST", `${P(p)}/jobs`, { token: ADMIN, json: { manifest } })).status).toBe(201);
+    // Retention, a week on, forgets the key (the job stays): a redrive now would make the job a second time.
+    await sweepAll(env, now + 8 * DAY);
+    const r = await redrive(p, "old-submit");
+    expect([r.status, r.headers.get("content-type"), r.body.code]).toEqual([
+      409,
+      "application/problem+json",
+      "dead_letter_not_redrivable",
+    ]);
+    expect(String(r.body.detail)).toContain("idempotency key");
+    expect((await listed(p)).map((d) => d.id)).toEqual(["old-submit"]);
+    const jobs = await api<{ jobs: Array<{ title: string }> }>("GET", `${P(p)}/jobs`, { token: ADMIN });
+    expect(jobs.body.jobs.map((j) => j.title)).toEqual(["paid once"]);
   });
 });
 

@@ -7,6 +7,7 @@
 // followed (the signed body would go where the operator never pointed it): the try fails, as any non-2xx does.
 // A receiver that let a try time out is sent nothing more of that batch (each would wait the timeout out in turn):
 // its other messages are retried unsent with their own backoff, except one on its last try, which is still sent.
+// A 2xx whose body breaks after the status is delivered: the body is cancelled unread, its failure no failed try.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WEBHOOK_LAST_TRY, type WebhookMessage } from "../../src/worker/queues/webhooks.ts";
 import { ADMIN, api, P, until } from "./client.ts";
@@ -241,5 +242,39 @@ describe("webhook queue: a receiver that does not answer", () => {
     });
     expect(dl.body.items.map((d) => d.id)).toEqual(["n3"]);
     expect(dl.body.items[0]?.reason).toContain("TimeoutError");
+  });
+});
+
+describe("webhook queue: a receiver whose 2xx answer's body breaks", () => {
+  it("is delivered: the status is the answer, the body never read — not retried, not dead-lettered", async () => {
+    const product = "qw-broken-body";
+    const put = await api("PUT", `${P(product)}/webhook`, {
+      token: ADMIN,
+      json: { url: `${HOOK_URL}/${product}`, secret: "s3cret-of-sixteen-chars" },
+    });
+    expect(put.status).toBe(200);
+    // A 200 whose body stream fails (the connection dropped once the status was written): cancelling it rejects.
+    const real = globalThis.fetch;
+    const posted: string[] = [];
+    const spy = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+      const req = new Request(input as RequestInfo, init as RequestInit);
+      if (!req.url.startsWith(HOOK_URL)) return real(input as RequestInfo, init as RequestInit);
+      posted.push((JSON.parse(await req.text()) as { deliveryId: string }).deliveryId);
+      const broken = new ReadableStream({ start: (c) => c.error(new Error("connection reset")) });
+      return new Response(broken, { status: 200 });
+    });
+    try {
+      const result = await run([
+        { id: "b1", body: message(product, "dlv_b1", 1), attempts: 1 },
+        { id: "b2", body: message(product, "dlv_b2", 2), attempts: WEBHOOK_LAST_TRY },
+      ]);
+      expect(posted).toEqual(["dlv_b1", "dlv_b2"]);
+      expect(result.retryMessages).toEqual([]);
+      expect([...result.explicitAcks].sort()).toEqual(["b1", "b2"]);
+    } finally {
+      spy.mockRestore();
+    }
+    const dl = await api<{ items: unknown[] }>("GET", `${P(product)}/dead-letters`, { token: ADMIN });
+    expect(dl.body.items).toEqual([]);
   });
 });

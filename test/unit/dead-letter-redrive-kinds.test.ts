@@ -3,10 +3,11 @@
 // (`queue:submit` from the dead-letter queue, `queue:dispatch` from its consumer) as kept — never the schema's parse
 // of it, which adds the manifest's defaults (the consumer parses what it is sent, as on the first delivery); refused with 409 and a code: a body that is not
 // JSON or not its queue's message, one naming another product (outer or inner), a dispatch item without a key, an
-// outbox record, an item the coordinator refused, a source no queue takes.
+// outbox record, an item the coordinator refused, a source no queue takes; a dispatch message kept longer than its
+// keys surely dedupe (7 days, less KEY_MARGIN_MS), at `now` as a parameter, to the millisecond — other sources at any age.
 import { describe, expect, it } from "vitest";
 import { DomainError } from "../../src/core/errors.ts";
-import { parseBody, redriveOf } from "../../src/worker/queues/redrive.ts";
+import { KEY_MARGIN_MS, keysStillDedupe, parseBody, redriveOf } from "../../src/worker/queues/redrive.ts";
 
 const P = "shop";
 const record = { productId: P, seq: 4, kind: "audit", body: { at: 1, actor: "op", action: "a", target: "t" } };
@@ -66,5 +67,19 @@ describe("redrive: what is refused, kept", () => {
     expect(codeOf(() => redriveOf(P, "outbox:3", "outbox:history", []))).toBe(not);
     expect(codeOf(() => redriveOf(P, "b", "batch:abc", { manifest: { title: "t" } }))).toBe(not);
     expect(codeOf(() => redriveOf(P, "u", "queue:unknown", {}))).toBe(not);
+  });
+});
+
+describe("redrive: a dispatch message older than its keys", () => {
+  it("is 409 dead_letter_not_redrivable from the instant its keys may be forgotten; other sources never", () => {
+    const now = 100 * 86_400_000;
+    const last = now - 7 * 86_400_000 + KEY_MARGIN_MS;
+    for (const source of ["queue:submit", "queue:dispatch"]) {
+      expect(codeOf(() => keysStillDedupe("d", source, last, now))).toBeUndefined();
+      expect(codeOf(() => keysStillDedupe("d", source, last - 1, now))).toBe("409 dead_letter_not_redrivable");
+      expect(codeOf(() => keysStillDedupe("d", source, 1, now))).toBe("409 dead_letter_not_redrivable");
+    }
+    for (const source of ["queue:history", "queue:webhook"])
+      expect(codeOf(() => keysStillDedupe("h", source, 1, now))).toBeUndefined();
   });
 });

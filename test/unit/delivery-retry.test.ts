@@ -18,6 +18,17 @@ describe("delivery retries", () => {
     expect(retryDelayMs(0)).toBe(2_000);
   });
 
+  it("span 2 + 4 + … + 128 s = 254 s from the first failure to the last try, as MAX_DELIVERY_ATTEMPTS says", () => {
+    let waited = 0;
+    for (let failed = 0, now = 0; ; failed++) {
+      const d = afterFailure(failed, now, "boom");
+      if (d.kind === "dead_letter") break;
+      waited += d.nextAt - now;
+      now = d.nextAt;
+    }
+    expect(waited).toBe(254_000);
+  });
+
   it("schedule the next try from `now` until the last try, then dead-letter with the last error", () => {
     const now = 1_000_000;
     expect(afterFailure(0, now, "boom")).toEqual({ kind: "retry", attempts: 1, nextAt: now + 2_000 });

@@ -16,6 +16,9 @@
  * - `queue:submit` (the dead-letter queue names a dispatch message by its kind) and `queue:dispatch` (one its consumer
  *   could not read) — every item carries an idempotency key, and a key creates one job (coordinator/jobs/submit):
  *   an item whose key a job holds already answers with that job. One without a key is refused: it could run twice.
+ *   So is one dead-lettered longer ago than a key dedupes, less a day (`keysStillDedupe`): retention forgets a key
+ *   7 days after its job was made (core/retention), and the job a key made — on a delivery whose answer was lost, or
+ *   by the client sending the item again after the dead letter — was made a second time, its agent run paid twice.
  *
  * Refused with `dead_letter_not_redrivable` (kept, 409):
  * - `outbox:*` — a record the coordinator gave up on. Its identity downstream is its outbox seq (a job feed dedupes
@@ -27,6 +30,7 @@
  * - any other source (`queue:unknown`: a dead-letter-queue message of no kind this Worker sends): no queue takes it.
  */
 import { DomainError } from "../../core/errors.ts";
+import { DEFAULT_RETENTION, retentionCutoffs } from "../../core/retention.ts";
 import { Envelope, HistoryMessageSchema, RecordSchema } from "./history.ts";
 import { DispatchMessageSchema } from "./messages.ts";
 import { WebhookMessageSchema } from "./webhooks.ts";
@@ -109,4 +113,29 @@ export function redriveOf(productId: string, id: string, source: string, body: u
   if (source.startsWith("batch:") || source.startsWith("tracker:"))
     throw notRedrivable(id, source, "the coordinator refused this item itself; fix it and submit it again");
   throw notRedrivable(id, source, "no queue takes a message of this kind back");
+}
+
+/**
+ * How long before a key's retention cut-off a dispatch dead letter stops being redrivable (ms): a job its message
+ * made was made at most minutes before the dead letter (its deliveries' backoff; the dead-letter queue's own retries,
+ * ~100 min at most, when D1 and the coordinator were both down), or after it (the client sent the item again).
+ */
+export const KEY_MARGIN_MS = 86_400_000;
+
+/**
+ * Whether dead letter `id` (`source`, kept at `at`, ms) may still go back to the dispatch queue at `now` (ms): only
+ * while every key a job of its message can hold still dedupes — under DEFAULT_RETENTION, every product's policy
+ * while core/retention has no settings endpoint (one would pass the product's here). Other sources pass.
+ * @throws DomainError `dead_letter_not_redrivable` (409) once its keys may be forgotten (see the module's header)
+ */
+export function keysStillDedupe(id: string, source: string, at: number, now: number): void {
+  if (source !== "queue:submit" && source !== "queue:dispatch") return;
+  if (at - KEY_MARGIN_MS >= retentionCutoffs(now).keysCreatedBefore) return;
+  throw notRedrivable(
+    id,
+    source,
+    `it was dead-lettered ${Math.floor((now - at) / 86_400_000)} days ago, and an idempotency key dedupes for ` +
+      `${DEFAULT_RETENTION.idempotencyKeyDays} days: a job one of its items made may no longer be found by its key and ` +
+      "would be made twice; check `gigafactory jobs`, and submit again the items that have no job",
+  );
 }

@@ -193,8 +193,10 @@ async function deliver(env: Env, productId: string, rawBody: string, deliveryId:
     const e = err instanceof Error ? err : new Error(String(err));
     throw Object.assign(new Error(withoutUrl(e.message, target.url)), { name: e.name });
   });
-  // The body is not needed; reading it frees the connection.
-  await res.body?.cancel();
+  // The body is not needed: cancelled, never read (a 10 GB answer costs nothing). The status alone is the answer — a
+  // body that broke after it (the connection dropped once the status was written) rejects the cancel, and that had
+  // turned a 2xx into a failed try: retried, and on the last try a dead letter of a delivery the receiver took.
+  await res.body?.cancel().catch(() => undefined);
   // The origin only: the path or query of many receivers' URLs is their secret (policies/webhook).
   const where = webhookUrlOrigin(target.url);
   if (res.ok) return undefined;

@@ -12,6 +12,8 @@
  * Another product's dead letter is a 404, as one that never was: D1 is read by product, the coordinator is the
  * product's own, and a message naming another product is refused (409 `dead_letter_malformed`). A webhook delivery
  * of a product with no webhook now is refused too (409 `dead_letter_not_redrivable`): it would be dropped unsent.
+ * So is a dispatch message kept for longer than its items' idempotency keys surely dedupe (worker/queues/redrive
+ * `keysStillDedupe`): a job one of them made meanwhile would be made twice.
  */
 import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
@@ -20,18 +22,18 @@ import { DomainError, NotFoundError, unwrap } from "../../core/errors.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { DeadLetterIdParam } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { parseBody, type RedriveQueue, redriveOf } from "../queues/redrive.ts";
+import { keysStillDedupe, parseBody, type RedriveQueue, redriveOf } from "../queues/redrive.ts";
 import { param } from "../validate.ts";
 
 export const deadLetterRedrive = new Hono<AppEnv>();
 
-type Found = { source: string; body: string };
+type Found = { source: string; body: string; at: number };
 
 /** Dead letter `id` of `productId` in D1: the row, null when D1 has none, undefined when D1 cannot be read. */
 async function inD1(db: D1Database, productId: string, id: string): Promise<Found | null | undefined> {
   try {
     const [row] = await drizzle(db)
-      .select({ source: deadLetters.source, body: deadLetters.body })
+      .select({ source: deadLetters.source, body: deadLetters.body, at: deadLetters.at })
       .from(deadLetters)
       .where(and(eq(deadLetters.productId, productId), eq(deadLetters.id, id)))
       .limit(1);
@@ -102,6 +104,7 @@ deadLetterRedrive.post("/dead-letters/:deadLetterId/redrive", async (c) => {
     throw new NotFoundError("dead letter", id);
   }
   const { queue, message } = redriveOf(productId, id, found.source, parseBody(id, found.body));
+  keysStillDedupe(id, found.source, found.at, Date.now());
   if (queue === "webhook") await assertWebhookSet(coordinator, productId, id, found.source);
   try {
     await send(c.env, queue, message);
