@@ -64,9 +64,20 @@ export abstract class RoutingRpc extends BatchRpc {
     );
   }
 
-  /** `DELETE …/routing/rules/{id}`: audited `routing.rule.remove`; unknown id → not_found. */
+  /**
+   * `DELETE …/routing/rules/{id}`: audited `routing.rule.remove`; unknown id → not_found. 409 conflict when taking the
+   * rule away would make a running experiment's two arms route alike, as adding one would (a product rule that an
+   * arm's rule cancels or outweighs is all that tells the arms apart): nothing is removed.
+   */
   async removeRoutingRule(productId: string, id: string, actor: string) {
-    return this.afterRuleChange(await this.units.run(productId, (tx) => removeRoutingRule(tx, id, actor)));
+    return this.afterRuleChange(
+      await this.units.run(productId, (tx) => {
+        const rule = removeRoutingRule(tx, id, actor);
+        // Without it in force: arms that would now route alike roll the unit back (409), the rule kept.
+        assertRunningArmsDiffer(tx.sql, getSettings(tx.sql).weights, "this rule removed");
+        return rule;
+      }),
+    );
   }
 
   /**
