@@ -2,7 +2,10 @@
 // removing a rule is checked as adding one is — taking away the product's `avoid F` for one engine, which alone told a
 // running experiment's arm A (prefer F) from arm B (nothing), would have it compare a policy with itself (rules add up
 // clamped), so it is a 409 conflict problem naming the experiment that removes and audits nothing, until the
-// experiment is stopped, while a removal that leaves the arms apart still goes.
+// experiment is stopped, while a removal that leaves the arms apart still goes; and a rule whose exact opposite is in
+// force (prefer F where an avoid of F for the same engine and class is) is a 409 conflict naming that rule, storing
+// nothing — the two would add up to 0, a rule shown in force that does nothing — while the opposite at another engine
+// or class, which changes routing there, is added.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, enroll, P, until } from "./client.ts";
 
@@ -57,5 +60,26 @@ describe("routing rule changes that would leave routing meaningless", () => {
     );
     const removals = audit.body.items.filter((a) => a.action === "routing.rule.remove").map((a) => a.target);
     expect(removals.sort()).toEqual([preferAll.body.id, avoidCodex.body.id].sort());
+  });
+
+  it("refuses a rule whose exact opposite is in force, naming it; the opposite at another scope is added", async () => {
+    const product = "rule-opposite";
+    const f = await enroll(product, "go-box", ["lang:go"]);
+    const avoid = await addRule(product, { factoryId: f.factoryId, engine: "codex", jobClass: "lang:go", effect: "avoid" });
+    expect(avoid.status).toBe(201);
+    for (const jobClass of ["lang:go", "lang:go,lang:go"]) {
+      const prefer = await addRule(product, { factoryId: f.factoryId, engine: "codex", jobClass, effect: "prefer" });
+      expect([prefer.status, prefer.body.code, prefer.body.ruleId]).toEqual([409, "conflict", avoid.body.id]);
+      expect(prefer.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(prefer.body.detail).toContain(`rule ${avoid.body.id} avoids ${f.factoryId}`);
+      expect(prefer.body.detail).toContain("cancel out");
+    }
+    expect((await rulesOf(product)).map((r) => r.id)).toEqual([avoid.body.id]);
+    // Another engine, every engine, another class: each changes what the avoid does not reach, so each is kept.
+    for (const scope of [{ engine: "claude", jobClass: "lang:go" }, { jobClass: "lang:go" }, { engine: "codex" }]) {
+      const r = await addRule(product, { factoryId: f.factoryId, ...scope, effect: "prefer" });
+      expect(r.status).toBe(201);
+    }
+    expect(await rulesOf(product)).toHaveLength(4);
   });
 });
