@@ -28,18 +28,23 @@ export abstract class RoutingRpc extends BatchRpc {
 
   /**
    * The findings of core/recommendations over the track records at now, each with the rule in force that applies it
-   * (`appliedAs`: one naming it that prefers/avoids the same factory, engine and class), or null.
+   * (`appliedAs`: one that prefers/avoids the same factory, engine and class — one naming the finding first, else any
+   * such rule), or null.
    */
   async routingRecommendations(productId: string) {
     return this.units.run(productId, (tx) => {
       const rules = listRoutingRules(tx.sql);
-      // Only a rule that does what the finding proposes applies it: a rule may name any recommendation it likes.
+      // Only a rule that does what the finding proposes applies it: a rule may name any recommendation it likes. And
+      // any rule that does applies it, whatever it names: a host's failure and cost findings propose one rule, and
+      // the second, shown unapplied, answered `routing apply` and the dashboard's Apply with a 409 (a twin rule).
       return recommend(listTrackRecords(tx.sql), tx.now).map((f) => ({
         ...f,
         appliedAs:
-          sameRule(
-            rules.filter((r) => r.fromRecommendation === f.id),
-            f.rule,
+          (
+            sameRule(
+              rules.filter((r) => r.fromRecommendation === f.id),
+              f.rule,
+            ) ?? sameRule(rules, f.rule)
           )?.id ?? null,
       }));
     });
