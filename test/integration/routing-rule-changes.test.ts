@@ -33,7 +33,10 @@ describe("routing rule changes that would leave routing meaningless", () => {
     // For codex jobs the product's rules sum to 0: arm A's prefer makes +2 there, arm B stays 0 — they differ.
     const arms = { A: { rules: [{ factoryId: f.factoryId, effect: "prefer" }] }, B: {} };
     const url = `${P(product)}/routing/experiments`;
-    const started = await api<{ id: string }>("POST", url, { token: ADMIN, json: { jobClass: "lang:go", arms, guardrail } });
+    const started = await api<{ id: string }>("POST", url, {
+      token: ADMIN,
+      json: { jobClass: "lang:go", arms, guardrail },
+    });
     expect(started.status).toBe(201);
 
     // Without the avoid both arms give F +2 for every engine: an A/B of a policy with itself.
@@ -65,7 +68,12 @@ describe("routing rule changes that would leave routing meaningless", () => {
   it("refuses a rule whose exact opposite is in force, naming it; the opposite at another scope is added", async () => {
     const product = "rule-opposite";
     const f = await enroll(product, "go-box", ["lang:go"]);
-    const avoid = await addRule(product, { factoryId: f.factoryId, engine: "codex", jobClass: "lang:go", effect: "avoid" });
+    const avoid = await addRule(product, {
+      factoryId: f.factoryId,
+      engine: "codex",
+      jobClass: "lang:go",
+      effect: "avoid",
+    });
     expect(avoid.status).toBe(201);
     for (const jobClass of ["lang:go", "lang:go,lang:go"]) {
       const prefer = await addRule(product, { factoryId: f.factoryId, engine: "codex", jobClass, effect: "prefer" });
