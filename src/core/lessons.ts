@@ -134,7 +134,10 @@ export function newestFirst<T extends Pick<Lesson, "updatedAt" | "id">>(lessons:
 /**
  * The lessons an assignment of `job` carries: the matching ones, newest first, at most `perAssignment` of them and
  * at most `assignmentMaxBytes` of UTF-8 text in total. A lesson that does not fit the bytes left is skipped and an
- * older, shorter one may still go (order is kept). Non-matching lessons never take a place.
+ * older, shorter one may still go (order is kept). Non-matching lessons never take a place, and neither does a
+ * lesson whose text one carried already says word for word (only the newest of them goes): automatic lessons are
+ * one per job, and jobs of one title — a batch, a nightly — stopped by one budget run-out or rejected with one
+ * comment wrote the same sentence each, filling the engine's 8 lines with one line 8 times.
  */
 export function lessonsForJob(
   lessons: readonly Lesson[],
@@ -142,9 +145,12 @@ export function lessonsForJob(
   limits: { perAssignment: number; assignmentMaxBytes: number } = LESSON_LIMITS,
 ): LessonRef[] {
   const out: LessonRef[] = [];
+  const said = new Set<string>();
   let bytes = 0;
   for (const l of newestFirst(lessons.filter((x) => lessonMatches(x, job)))) {
     if (out.length >= limits.perAssignment) break;
+    if (said.has(l.text)) continue;
+    said.add(l.text);
     const size = utf8Bytes(l.text);
     if (bytes + size > limits.assignmentMaxBytes) continue;
     bytes += size;

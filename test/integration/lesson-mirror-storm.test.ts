@@ -2,7 +2,8 @@
 // keeps LESSON_LIMITS.mirrorKept lessons and assignments read only the mirror, so a lesson pruned from it is never
 // sent again. More than the mirror keeps of newer live automatic lessons — one scope repeated (dead letters of one
 // capability), or each its own serial key — used to prune an older lesson of another scope, which no newer lesson
-// could replace in its jobs' assignments: a claim of its capability now still carries it.
+// could replace in its jobs' assignments: a claim of its capability now still carries it. Nor do copies of one
+// sentence in its own scope (an assignment carries a text once): the copies go first, the lesson behind them stays.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LESSON_LIMITS, type Lesson } from "../../src/core/lessons.ts";
@@ -81,5 +82,28 @@ describe("lessons mirror under a storm of automatic lessons", () => {
     expect(cobol.status).toBe(201);
     await storm(product, cobol.body.updatedAt, LESSON_LIMITS.mirrorKept, (i) => ({ serialKey: `deploy-${i}` }));
     expect(await cobolClaimLessons(product)).toEqual([{ id: cobol.body.id, text: cobol.body.text }]);
+  });
+
+  it("keeps a lesson behind copies of one sentence in its scope: an assignment carries that sentence once", async () => {
+    const product = "lesson-storm-copies";
+    const cobol = await api<Lesson>("POST", `${P(product)}/lessons`, {
+      token: ADMIN,
+      json: { text: "cobol: the copybooks live in /shared", capabilities: ["lang:cobol"] },
+    });
+    expect(cobol.status).toBe(201);
+    await storm(product, cobol.body.updatedAt, LESSON_LIMITS.mirrorKept, (i) => ({ serialKey: `deploy-${i}` }));
+    // Newer still: one sentence eight times in its scope (cobol jobs titled alike, stopped by one budget run-out).
+    const copies = LESSON_LIMITS.perAssignment;
+    const text = '"cobol nightly" was stopped because the product budget ran out; it resumes from its checkpoint.';
+    await storm(product, cobol.body.updatedAt + 10_000, copies, (i) => ({
+      id: `les_copy${i}`,
+      subject: `job:copy${i}`,
+      capabilities: ["lang:cobol"],
+      text,
+    }));
+    expect(await cobolClaimLessons(product)).toEqual([
+      { id: `les_copy${copies - 1}`, text },
+      { id: cobol.body.id, text: cobol.body.text },
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 // The lessons journal's pure rules (core/lessons): an automatic lesson repeated within the dedupe window is the same
 // lesson; a lesson matches a job by capabilities ⊆ requires, engine or serial key, or everywhere when unscoped; an
-// assignment carries the matching lessons newest first, never more than 8 nor 4 KiB of UTF-8 text, and a matching
-// lesson is never left out for a non-matching one (fast-check properties); operator text is refused past its bytes.
+// assignment carries the matching lessons newest first, never more than 8 nor 4 KiB of UTF-8 text, never one text twice
+// (the newest lesson saying it goes: jobs titled alike record the same sentence), and a matching lesson is never left
+// out for a non-matching one (fast-check properties); operator text is refused past its bytes.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { utf8Bytes } from "../../src/core/bytes.ts";
@@ -138,9 +139,29 @@ describe("what an assignment carries (properties)", () => {
         if (out.length >= LESSON_LIMITS.perAssignment) return;
         const used = out.reduce((n, l) => n + utf8Bytes(l.text), 0);
         const kept = new Set(out.map((l) => l.id));
-        for (const l of ls.filter((x) => lessonMatches(x, job) && !kept.has(x.id))) {
+        const said = new Set(out.map((l) => l.text));
+        for (const l of ls.filter((x) => lessonMatches(x, job) && !kept.has(x.id) && !said.has(x.text))) {
           expect(used + utf8Bytes(l.text)).toBeGreaterThan(LESSON_LIMITS.assignmentMaxBytes);
         }
+      }),
+    );
+  });
+
+  it("never carries one text twice: the newest of the lessons saying it goes, and the places left go to others", () => {
+    // Eight jobs titled alike, each stopped by one budget run-out: eight automatic lessons of one sentence.
+    const same = '"Nightly lint" was stopped because the product budget ran out (monthly $50 spent).';
+    const repeats = Array.from({ length: 8 }, (_, i) => lesson({ id: `les_r${i}`, text: same, updatedAt: 100 + i }));
+    const other = lesson({ id: "les_other", text: "run the linter before pushing", updatedAt: 1 });
+    const out = lessonsForJob([other, ...repeats], { requires: [] });
+    expect(out).toEqual([
+      { id: "les_r7", text: same },
+      { id: "les_other", text: other.text },
+    ]);
+    fc.assert(
+      fc.property(arbLessons, arbJob, fc.integer({ min: 0, max: 39 }), (ls, job, k) => {
+        const copies = ls.map((l, i) => (i % 3 === 0 ? { ...l, text: ls[k % ls.length]?.text ?? l.text } : l));
+        const texts = lessonsForJob(copies, job).map((r) => r.text);
+        expect(new Set(texts).size).toBe(texts.length);
       }),
     );
   });

@@ -38,18 +38,24 @@ export function listRoutingRules(sql: SqlStorage): RoutingRule[] {
  * @throws NotFoundError — no such factory. DomainError conflict — the factory is revoked (factories/registry
  *   `requireRoutableFactory`),
  *   or (details.ruleId) a rule with the same factory,
- *   engine, job class and effect is in force (core/routing-rules `sameRule`). DomainError limit_exceeded — MAX_RULES.
+ *   engine, job class and effect is in force (core/routing-rules `sameRule`), or one with the opposite effect (the
+ *   two would cancel out). DomainError limit_exceeded — MAX_RULES.
  */
 export function addRoutingRule(tx: Tx, given: RuleInput, actor: string): RoutingRule {
   // Stored as jobs spell their class, so `os:linux,lang:rust` matches `lang:rust,os:linux` jobs and twins.
   const input = given.jobClass === undefined ? given : { ...given, jobClass: canonicalJobClass(given.jobClass) };
   requireRoutableFactory(tx.sql, input.factoryId, tx.now);
   const count = tx.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM routing_rules").one().n;
-  const twin = sameRule(listRoutingRules(tx.sql), input);
+  const rules = listRoutingRules(tx.sql);
+  // Its opposite in force is refused too: prefer and avoid add up to 0, so the new rule would change nothing while
+  // both showed as in force (and a recommendation applied over the other, as applied: `appliedAs`).
+  const opposite = input.effect === "prefer" ? "avoid" : "prefer";
+  const twin = sameRule(rules, input) ?? sameRule(rules, { ...input, effect: opposite });
   if (twin) {
+    const clash = twin.effect === input.effect ? "" : `, which this ${input.effect} would cancel out (rules add up)`;
     throw new DomainError(
       "conflict",
-      `rule ${twin.id} already ${twin.effect}s ${twin.factoryId} for this engine and job class; remove it first to change it`,
+      `rule ${twin.id} ${clash ? "" : "already "}${twin.effect}s ${twin.factoryId} for this engine and job class${clash}; remove it first to change it`,
       { ruleId: twin.id, ...(twin.fromRecommendation ? { fromRecommendation: twin.fromRecommendation } : {}) },
     );
   }

@@ -28,18 +28,23 @@ export abstract class RoutingRpc extends BatchRpc {
 
   /**
    * The findings of core/recommendations over the track records at now, each with the rule in force that applies it
-   * (`appliedAs`: one naming it that prefers/avoids the same factory, engine and class), or null.
+   * (`appliedAs`: one that prefers/avoids the same factory, engine and class — one naming the finding first, else any
+   * such rule), or null.
    */
   async routingRecommendations(productId: string) {
     return this.units.run(productId, (tx) => {
       const rules = listRoutingRules(tx.sql);
-      // Only a rule that does what the finding proposes applies it: a rule may name any recommendation it likes.
+      // Only a rule that does what the finding proposes applies it: a rule may name any recommendation it likes. And
+      // any rule that does applies it, whatever it names: a host's failure and cost findings propose one rule, and
+      // the second, shown unapplied, answered `routing apply` and the dashboard's Apply with a 409 (a twin rule).
       return recommend(listTrackRecords(tx.sql), tx.now).map((f) => ({
         ...f,
         appliedAs:
-          sameRule(
-            rules.filter((r) => r.fromRecommendation === f.id),
-            f.rule,
+          (
+            sameRule(
+              rules.filter((r) => r.fromRecommendation === f.id),
+              f.rule,
+            ) ?? sameRule(rules, f.rule)
           )?.id ?? null,
       }));
     });
@@ -64,9 +69,20 @@ export abstract class RoutingRpc extends BatchRpc {
     );
   }
 
-  /** `DELETE …/routing/rules/{id}`: audited `routing.rule.remove`; unknown id → not_found. */
+  /**
+   * `DELETE …/routing/rules/{id}`: audited `routing.rule.remove`; unknown id → not_found. 409 conflict when taking the
+   * rule away would make a running experiment's two arms route alike, as adding one would (a product rule that an
+   * arm's rule cancels or outweighs is all that tells the arms apart): nothing is removed.
+   */
   async removeRoutingRule(productId: string, id: string, actor: string) {
-    return this.afterRuleChange(await this.units.run(productId, (tx) => removeRoutingRule(tx, id, actor)));
+    return this.afterRuleChange(
+      await this.units.run(productId, (tx) => {
+        const rule = removeRoutingRule(tx, id, actor);
+        // Without it in force: arms that would now route alike roll the unit back (409), the rule kept.
+        assertRunningArmsDiffer(tx.sql, getSettings(tx.sql).weights, "this rule removed");
+        return rule;
+      }),
+    );
   }
 
   /**
