@@ -9,7 +9,8 @@
  * `--code` or a code as `--token` (`token_is_code`), a name beside a code that no factory can have (`bad_name`) and a URL
  * that cannot be a coordinator (`bad_url`): all exit 2.
  * `--url` and `--product` may come from GIGAFACTORY_URL and GIGAFACTORY_PRODUCT, as for `run` (flags win; empty is unset).
- * A coordinator that refuses the code, or cannot be reached, is a failed operation: FixableError, exit 1. A state dir
+ * A coordinator that refuses the code, or cannot be reached, or answers with something other than an enrolled factory
+ * and its token (`bad_response`: agent/enroll-answer), is a failed operation: FixableError, exit 1. A state dir
  * a running agent holds is refused before the code is spent (`state_in_use`, exit 2: agent/state-lock).
  */
 import os from "node:os";
@@ -28,6 +29,7 @@ import {
   checkedUrl,
   productOfSecret,
 } from "./credential-checks.ts";
+import { checkedEnrollAnswer } from "./enroll-answer.ts";
 import { hostProfile } from "./host.ts";
 import type { Output } from "./output.ts";
 import { enroll, RestError } from "./rest.ts";
@@ -125,9 +127,9 @@ export async function enrollCommand(
   let stored: ConfigFile;
   if (code) {
     const { capabilities } = hostProfile(previous.engines ?? {}, extraCaps);
-    let enrolled: Awaited<ReturnType<typeof enroll>>;
+    let answer: unknown;
     try {
-      enrolled = await enroll({ url, product, token: code }, { name, capabilities, seats: Math.round(seats) });
+      answer = await enroll({ url, product, token: code }, { name, capabilities, seats: Math.round(seats) });
     } catch (err) {
       if (err instanceof RestError && (err.status === 401 || err.status === 403)) {
         throw new FixableError(
@@ -153,6 +155,8 @@ export async function enrollCommand(
         );
       throw err;
     }
+    // Checked before anything is saved or said: a 2xx of another shape is not an enrollment (agent/enroll-answer).
+    const enrolled = checkedEnrollAnswer(answer, product, url);
     stored = {
       ...previous,
       url,

@@ -37,9 +37,18 @@ export interface CodeGrant {
 }
 
 /**
+ * The most codes that can be live (exchangeable) at once in a product. A code lives up to 7 days and nothing else
+ * bounded them: every mint added one to the list an operator reads whole (`GET …/factories/enrollment-codes`, the
+ * dashboard's Enrollment page) and to what a token's revocation sweeps in one unit (`revokeCodesMintedBy`), so an
+ * operator token — a leaked one too — could grow both without limit. A fleet enrolls far fewer hosts at once than this.
+ */
+export const MAX_LIVE_CODES = 1000;
+
+/**
  * A code stored under `hash`; `mintedByToken` is the id of the operator token that asked for it (none for the admin).
  * @throws DomainError unauthorized — that token was revoked after the Worker authenticated it: its revocation has
- *   already swept its codes, so one minted now would outlive it.
+ *   already swept its codes, so one minted now would outlive it. DomainError limit_exceeded (429, `max`) —
+ *   MAX_LIVE_CODES are live already: nothing is stored.
  */
 export function mintEnrollmentCode(
   tx: Tx,
@@ -51,6 +60,15 @@ export function mintEnrollmentCode(
 ): EnrollmentCodeInfo {
   if (mintedByToken !== undefined && !one(tx.sql, LIVE_TOKEN, mintedByToken)) {
     throw new DomainError("unauthorized", "the token minting this code was revoked; no code was kept");
+  }
+  const live = one<{ n: number }>(tx.sql, `SELECT COUNT(*) AS n FROM enrollment_codes WHERE ${LIVE}`, tx.now);
+  if ((live?.n ?? 0) >= MAX_LIVE_CODES) {
+    throw new DomainError(
+      "limit_exceeded",
+      `${MAX_LIVE_CODES} enrollment codes are live already, the most a product keeps; revoke unused ones ` +
+        "(gigafactory enrollment-codes, then enrollment-codes revoke ID) or let them expire, then mint again",
+      { max: MAX_LIVE_CODES },
+    );
   }
   const info: EnrollmentCodeInfo = {
     id: newId("enr", tx.now),
