@@ -5,7 +5,7 @@
  */
 import { buildApp } from "./app.ts";
 import { handleQueue } from "./queues/consumers.ts";
-import { sweepAll } from "./reaper.ts";
+import { cronSweep } from "./reaper.ts";
 
 export { JobFeed } from "../durable-objects/job-feed.ts";
 export { ProductCoordinator } from "../durable-objects/product-coordinator.ts";
@@ -15,7 +15,9 @@ const app = buildApp();
 export default {
   fetch: app.fetch,
   queue: handleQueue,
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(sweepAll(env));
+  async scheduled(controller, env, ctx) {
+    // Handed to waitUntil, whose rejection the runtime records as the invocation's status: a sweep that could not
+    // reach some product is a failed cron run, not a success (worker/reaper `cronSweep`).
+    ctx.waitUntil(cronSweep(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,8 +1,15 @@
 // The cron's retention pass, with its clock set (never slept): expired enrollment codes deleted, old idempotency keys forgotten, feeds of long-terminal jobs purged — and nothing younger touched.
-import { env, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RETENTION, retentionCutoffs } from "../../src/core/retention.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
+import worker from "../../src/worker/index.ts";
 import { sweepAll } from "../../src/worker/reaper.ts";
 import { ADMIN, api, P, submit, until } from "./client";
 
@@ -270,5 +277,77 @@ describe("the cron sweep", () => {
     const result = await pass;
     expect(result.failed).toBe(0);
     expect(pruned).toEqual(expect.arrayContaining(ids));
+  });
+});
+
+// A product whose sweep or prune never answered (a wedged coordinator, a feed purge waiting on R2) held its lane for
+// the whole invocation: as many such products as lanes, met first every minute, and no other product was swept.
+describe("the cron sweep's lanes", () => {
+  it("sweeps and prunes every other product while as many products hang as there are lanes", async () => {
+    const hung = Array.from({ length: 10 }, (_, i) => `a-hung-${i}`);
+    const fast = Array.from({ length: 20 }, (_, i) => `b-fast-${i}`);
+    for (const id of [...hung, ...fast]) await known(id);
+    const never = new Promise<never>(() => {});
+    const swept: string[] = [];
+    const pruned: string[] = [];
+    const coordinator = (id: string) => ({
+      sweep: async () => {
+        if (hung.includes(id)) await never;
+        swept.push(id);
+      },
+      prune: async () => {
+        if (hung.includes(id)) await never;
+        pruned.push(id);
+      },
+    });
+    const fake = { ...env, COORDINATOR: { getByName: coordinator } } as unknown as Env;
+    const pass = sweepAll(fake, Date.now(), 20); // each pass waits 20 ms at most
+    const done = await until(
+      async () => fast.filter((id) => swept.includes(id) && pruned.includes(id)),
+      (d) => d.length === fast.length,
+      { ms: 5_000, what: "every product that answers swept and pruned" },
+    );
+    expect(done).toEqual(fast);
+    const result = await pass;
+    expect(result.failed).toBe(hung.length);
+    expect([...result.failedIds].sort()).toEqual(hung);
+  });
+});
+
+// Every failure was caught and counted, the count dropped, and the run reported a success (Cloudflare's past cron
+// events) however many products it could not sweep; retention measured from Date.now(), not the trigger's time.
+describe("a cron run", () => {
+  const run = async (fake: Env, scheduledTime: number) => {
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime, cron: "* * * * *" }), fake, ctx);
+    return waitOnExecutionContext(ctx);
+  };
+
+  it("fails, naming the product, when a product's sweep fails; retention measured from the scheduled time", async () => {
+    await known("c-broken");
+    const prunedAt = new Set<number>();
+    const coordinator = (id: string) => ({
+      sweep: async () => {
+        if (id === "c-broken") throw new Error("outbox unreachable");
+        return { ok: true, value: {} };
+      },
+      prune: async (_p: string, now: number) => {
+        prunedAt.add(now);
+        return { ok: true, value: {} };
+      },
+    });
+    const fake = { ...env, COORDINATOR: { getByName: coordinator } } as unknown as Env;
+    const scheduledTime = Date.UTC(2026, 0, 1);
+    await expect(run(fake, scheduledTime)).rejects.toThrow(/products failed \(c-broken\)/);
+    expect([...prunedAt]).toEqual([scheduledTime]);
+  });
+
+  it("succeeds when every product is swept", async () => {
+    const coordinator = () => ({
+      sweep: async () => ({ ok: true, value: {} }),
+      prune: async () => ({ ok: true, value: {} }),
+    });
+    const fake = { ...env, COORDINATOR: { getByName: coordinator } } as unknown as Env;
+    await expect(run(fake, Date.now())).resolves.toBeUndefined();
   });
 });
