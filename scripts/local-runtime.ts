@@ -181,8 +181,19 @@ function scheduleCron(): void {
       const minute = new Date(Math.round(Date.now() / 60_000) * 60_000);
       try {
         const worker = await mf.getWorker();
-        for (const { cron } of crons.filter((c) => c.due(minute)))
-          await worker.scheduled({ cron, scheduledTime: minute });
+        for (const { cron } of crons.filter((c) => c.due(minute))) {
+          // A failed run (the handler or its waitUntil rejected: worker/reaper `cronSweep` names the products it could
+          // not sweep) is an outcome here, not a throw — the catch below alone never said one.
+          const { outcome } = await worker.scheduled({ cron, scheduledTime: minute });
+          if (outcome !== "ok" && !stopping)
+            console.error(
+              errorLine({
+                code: "cron_failed",
+                message: `the cron run "${cron}" ended ${outcome}; the runtime's output above says why`,
+                fix: "the next minute tries again",
+              }),
+            );
+        }
       } catch (err) {
         if (stopping) return; // disposing: the runtime is going away under the call
         console.error(
