@@ -1,0 +1,39 @@
+/**
+ * @module agent/mirror-fetch
+ * Bringing a repository's shared mirror up to date with origin before a job starts from it (agent/workspace), and
+ * the commit a new job starts from: origin's default branch as origin names it in this very fetch. The mirror's own
+ * `HEAD` is not asked: every job's engine can rewrite it (`git symbolic-ref HEAD refs/heads/x` in its worktree's
+ * common dir), and it was what picked the branch, so one engine made every later job of that repository on the host
+ * start from (and diff against) another branch. The fetch also takes `HEAD:` into ORIGIN_HEAD — the same
+ * connection, no extra round trip — and so follows origin when its default branch changes.
+ */
+import type { RunAs } from "./engine-user.ts";
+import { GitError, git, withLockRetry } from "./git.ts";
+import { hideUserinfo } from "./git-env.ts";
+import { gitRemote } from "./git-remote.ts";
+import { ORIGIN_FETCH } from "./mirror-hygiene.ts";
+
+/** The mirror's copy of origin's `HEAD` (its default branch's commit), as of the last preparation's fetch. */
+export const ORIGIN_HEAD = "refs/gf/origin-head";
+
+/**
+ * Fetch every branch of origin (pruned, no tags) and its `HEAD` into `mirror`, as `as` (its owner), with the
+ * mirror's lock held; the sha of origin's default branch. Throws Error "has no commits on its default branch" when
+ * origin's HEAD names no commit, GitError when the fetch fails otherwise.
+ */
+export async function fetchOrigin(mirror: string, repo: string, as: RunAs | undefined): Promise<string> {
+  const args = ["fetch", "-q", "--prune", "--no-tags", "origin", ORIGIN_FETCH, `+HEAD:${ORIGIN_HEAD}`];
+  try {
+    await withLockRetry(() => gitRemote(args, { cwd: mirror, as }), 4, [mirror], as);
+  } catch (err) {
+    if (err instanceof GitError && /couldn't find remote ref HEAD/.test(err.stderr)) throw noCommits(repo);
+    throw err;
+  }
+  return git(["rev-parse", "--verify", `${ORIGIN_HEAD}^{commit}`], { cwd: mirror, as }).catch(() => {
+    throw noCommits(repo);
+  });
+}
+
+function noCommits(repo: string): Error {
+  return new Error(`repository ${hideUserinfo(repo)} has no commits on its default branch`);
+}
