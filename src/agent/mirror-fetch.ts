@@ -6,8 +6,14 @@
  * common dir), and it was what picked the branch, so one engine made every later job of that repository on the host
  * start from (and diff against) another branch. The fetch also takes `HEAD:` into ORIGIN_HEAD — the same
  * connection, no extra round trip — and so follows origin when its default branch changes.
+ * A `shallow` file planted in the mirror (or left by an engine's `git fetch --depth`) made git take the history
+ * as cut: every later job's checkpoint push to the host's checkpoint remote was refused ("shallow update not
+ * allowed") and its merge-base stopped at the cut. The fetch then also deepens to origin's whole history, and what is
+ * left of the file (commits origin does not have) is removed.
  */
-import type { RunAs } from "./engine-user.ts";
+import { lstatSync } from "node:fs";
+import path from "node:path";
+import { type RunAs, removeTree } from "./engine-user.ts";
 import { GitError, git, withLockRetry } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
 import { gitRemote } from "./git-remote.ts";
@@ -22,13 +28,20 @@ export const ORIGIN_HEAD = "refs/gf/origin-head";
  * origin's HEAD names no commit, GitError when the fetch fails otherwise.
  */
 export async function fetchOrigin(mirror: string, repo: string, as: RunAs | undefined): Promise<string> {
-  const args = ["fetch", "-q", "--prune", "--no-tags", "origin", ORIGIN_FETCH, `+HEAD:${ORIGIN_HEAD}`];
+  const shallow = path.join(mirror, "shallow");
+  const planted = lstatSync(shallow, { throwIfNoEntry: false });
+  // Not a file (a directory, a link): no list git could read, and git would fail reading it on every fetch.
+  if (planted && !planted.isFile()) await removeTree(shallow, as);
+  const deepen = planted?.isFile() ? ["--unshallow"] : [];
+  const args = ["fetch", "-q", "--prune", "--no-tags", ...deepen, "origin", ORIGIN_FETCH, `+HEAD:${ORIGIN_HEAD}`];
   try {
     await withLockRetry(() => gitRemote(args, { cwd: mirror, as }), 4, [mirror], as);
   } catch (err) {
     if (err instanceof GitError && /couldn't find remote ref HEAD/.test(err.stderr)) throw noCommits(repo);
     throw err;
   }
+  // What origin did not know of the list (made up, or the engine's own commits) is no cut in origin's history.
+  if (deepen.length > 0) await removeTree(shallow, as);
   return git(["rev-parse", "--verify", `${ORIGIN_HEAD}^{commit}`], { cwd: mirror, as }).catch(() => {
     throw noCommits(repo);
   });
