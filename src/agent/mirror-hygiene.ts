@@ -18,6 +18,7 @@ import { lstatSync, rmSync, type Stats } from "node:fs";
 import path from "node:path";
 import { type RunAs, removeTree } from "./engine-user.ts";
 import { git, gitOk } from "./git.ts";
+import { clearStaleLocks } from "./stale-locks.ts";
 
 /** Keys a mirror's config keeps: the repository's format, what init detected about the disk, and the origin. */
 const KEPT = new Set([
@@ -45,6 +46,9 @@ async function foreignKeys(mirror: string, as: RunAs | undefined): Promise<strin
  */
 export async function cleanMirror(mirror: string, as: RunAs | undefined, repo: string): Promise<string[]> {
   const opts = { cwd: mirror, as };
+  // A `git config` here killed mid-write (the agent SIGKILLed) left its lock: each later one failed "could not lock
+  // config file" for good (git names it relative to the mirror, so agent/git's lock-clash retry cannot place it).
+  clearStaleLocks([path.join(mirror, "config.lock")], Date.now(), false, as);
   // Kept keys keep their names, not whatever value an engine gave them: `origin` pointed elsewhere would take the
   // next job's fetch and its checkpoint pushes. Set on every preparation; these are the values a live job has too.
   await git(["config", "--local", "remote.origin.url", repo], opts);
