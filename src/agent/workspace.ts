@@ -32,6 +32,7 @@ import { pruneWorktrees, unregisterWorktree } from "./kept-links.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
 import { fetchOrigin } from "./mirror-fetch.ts";
+import { repairHead } from "./mirror-head.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
 import { resolveResume } from "./workspace-resume.ts";
@@ -139,6 +140,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
   const dir = jobDir(opts.workDir, job.id);
   let cloned = false;
   const ws = await locks.run(mirror, async (): Promise<Workspace> => {
+    await repairHead(mirror, as); // an engine's broken HEAD must neither fail nor reclone the mirror
     if (!existsSync(path.join(mirror, "HEAD"))) {
       await cloneMirror(repo, mirror, as);
       cloned = true;
