@@ -39,7 +39,7 @@ function validHead(head: string, st: Stats): boolean {
  * Whether a worktree of `mirror` is still on disk, read from its files (`worktrees/<id>/gitdir`: git cannot answer
  * without a HEAD). A job runs from such a mirror, so it was a complete one.
  */
-function worktreeOnDisk(mirror: string): boolean {
+export function worktreeOnDisk(mirror: string): boolean {
   const admin = path.join(mirror, "worktrees");
   if (!lstatOrUndefined(admin)?.isDirectory()) return false;
   return readdirSync(admin).some((id) => {

@@ -29,11 +29,9 @@ import { ownedDir, type RunAs, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
 import { pruneWorktrees, unregisterWorktree } from "./kept-links.ts";
-import { cloneMirror } from "./mirror-clone.ts";
-import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
+import { evictMirrors } from "./mirror-eviction.ts";
 import { fetchOrigin } from "./mirror-fetch.ts";
-import { repairHead } from "./mirror-head.ts";
-import { cleanMirror } from "./mirror-hygiene.ts";
+import { readyMirror } from "./mirror-ready.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
 import { resolveResume } from "./workspace-resume.ts";
 
@@ -140,13 +138,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
   const dir = jobDir(opts.workDir, job.id);
   let cloned = false;
   const ws = await locks.run(mirror, async (): Promise<Workspace> => {
-    await repairHead(mirror, as); // an engine's broken HEAD must neither fail nor reclone the mirror
-    if (!existsSync(path.join(mirror, "HEAD"))) {
-      await cloneMirror(repo, mirror, as);
-      cloned = true;
-    }
-    markMirrorUsed(mirror, Date.now());
-    await cleanMirror(mirror, as, repo); // what an earlier job's engine configured must not reach this job's
+    cloned = await readyMirror(repo, mirror, as);
     const mainSha = await fetchOrigin(mirror, repo, as); // origin's default branch, never the mirror's HEAD
     const resume = await resolveResume(mirror, job, ["origin", opts.checkpointRemote], opts.localCheckpoint, as);
     const resumed = resume.sha;
