@@ -9,12 +9,13 @@
  * A `shallow` file planted in the mirror (or left by an engine's `git fetch --depth`) made git take the history
  * as cut: every later job's checkpoint push to the host's checkpoint remote was refused ("shallow update not
  * allowed") and its merge-base stopped at the cut. The fetch then also deepens to origin's whole history, and what is
- * left of the file (commits origin does not have) is removed.
+ * left of the file (commits origin does not have) is removed. A ref naming an object the mirror lacks failed every
+ * later fetch; after such a failure those refs are dropped and the fetch runs once more.
  */
 import { lstatSync } from "node:fs";
 import path from "node:path";
 import { type RunAs, removeTree } from "./engine-user.ts";
-import { GitError, git, withLockRetry } from "./git.ts";
+import { GitError, git, gitOk, withLockRetry } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
 import { gitRemote } from "./git-remote.ts";
 import { ORIGIN_FETCH } from "./mirror-hygiene.ts";
@@ -34,8 +35,13 @@ export async function fetchOrigin(mirror: string, repo: string, as: RunAs | unde
   if (planted && !planted.isFile()) await removeTree(shallow, as);
   const deepen = planted?.isFile() ? ["--unshallow"] : [];
   const args = ["fetch", "-q", "--prune", "--no-tags", ...deepen, "origin", ORIGIN_FETCH, `+HEAD:${ORIGIN_HEAD}`];
+  const fetch = () => withLockRetry(() => gitRemote(args, { cwd: mirror, as }), 4, [mirror], as);
   try {
-    await withLockRetry(() => gitRemote(args, { cwd: mirror, as }), 4, [mirror], as);
+    await fetch().catch(async (err: unknown) => {
+      if (!(err instanceof GitError && /fatal: bad object /.test(err.stderr))) throw err;
+      await dropBrokenRefs(mirror, as);
+      await fetch();
+    });
   } catch (err) {
     if (err instanceof GitError && /couldn't find remote ref HEAD/.test(err.stderr)) throw noCommits(repo);
     throw err;
@@ -45,6 +51,27 @@ export async function fetchOrigin(mirror: string, repo: string, as: RunAs | unde
   return git(["rev-parse", "--verify", `${ORIGIN_HEAD}^{commit}`], { cwd: mirror, as }).catch(() => {
     throw noCommits(repo);
   });
+}
+
+/**
+ * Delete every ref of `mirror` naming an object it does not have (written by hand into `refs/` or `packed-refs`, or
+ * left by a store it borrowed from and lost), and point a detached HEAD naming none back at a branch: the fetch's
+ * connectivity check walks every ref, so one such ref failed every later fetch ("fatal: bad object refs/…"), for good.
+ * Only after a fetch failed so: costs nothing otherwise. Throws GitError when git fails.
+ */
+async function dropBrokenRefs(mirror: string, as: RunAs | undefined): Promise<void> {
+  const opts = { cwd: mirror, as };
+  const refs = (await git(["for-each-ref", "--format=%(objectname) %(refname)"], opts))
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => l.split(" ") as [string, string]);
+  const input = refs.map(([sha]) => `${sha}\n`).join("");
+  const found = (await git(["cat-file", "--batch-check=%(objectname)"], { ...opts, input })).split("\n");
+  const broken = refs.filter((_, i) => found[i]?.endsWith(" missing")).map(([, ref]) => `delete ${ref}\n`);
+  if (broken.length > 0) await git(["update-ref", "--no-deref", "--stdin"], { ...opts, input: broken.join("") });
+  const detached = !(await gitOk(["symbolic-ref", "-q", "HEAD"], opts));
+  if (detached && !(await gitOk(["cat-file", "-e", "HEAD"], opts)))
+    await git(["symbolic-ref", "HEAD", "refs/heads/main"], opts);
 }
 
 function noCommits(repo: string): Error {
