@@ -5,11 +5,20 @@
  * `git config core.excludesFile …` or writing `info/exclude` would change what the next job's engine sees. Each
  * workspace preparation puts both back: the config keeps only what `git clone --bare` and the agent wrote.
  * (The agent's own checkpoints do not depend on this: agent/git-neutral and agent/embedded-repos ignore both.)
+ * The rest of the common dir an engine can plant in, and git obeys, goes too. At every preparation, as it misleads
+ * the agent's own git (which no `-c` turns off): `info/grafts` (rewrites parents: a resumed job's diff base),
+ * `info/attributes` (rewrites the next job's checkout and what its checkpoint stores: `* text eol=crlf`), and
+ * `objects/info/alternates` (objects the mirror only borrows: a fetch skips what the borrowed store has, and once the
+ * engine's store is gone, every job that checked those objects out loses them) — its objects are copied in first,
+ * so a job still running keeps every object it saw. Once no job runs from the mirror: `hooks/` (the next job's engine
+ * ran the previous engine's hooks on its own commits) and `refs/replace/*` (the next engine read replaced commits
+ * and files; the agent's git ignores them already).
  */
 import { lstatSync, rmSync, type Stats } from "node:fs";
 import path from "node:path";
-import type { RunAs } from "./engine-user.ts";
-import { git } from "./git.ts";
+import { type RunAs, removeTree } from "./engine-user.ts";
+import { git, gitOk } from "./git.ts";
+import { clearStaleLocks } from "./stale-locks.ts";
 
 /** Keys a mirror's config keeps: the repository's format, what init detected about the disk, and the origin. */
 const KEPT = new Set([
@@ -37,17 +46,36 @@ async function foreignKeys(mirror: string, as: RunAs | undefined): Promise<strin
  */
 export async function cleanMirror(mirror: string, as: RunAs | undefined, repo: string): Promise<string[]> {
   const opts = { cwd: mirror, as };
+  // A `git config` here killed mid-write (the agent SIGKILLed) left its lock: each later one failed "could not lock
+  // config file" for good (git names it relative to the mirror, so agent/git's lock-clash retry cannot place it).
+  clearStaleLocks([path.join(mirror, "config.lock")], Date.now(), false, as);
   // Kept keys keep their names, not whatever value an engine gave them: `origin` pointed elsewhere would take the
   // next job's fetch and its checkpoint pushes. Set on every preparation; these are the values a live job has too.
   await git(["config", "--local", "remote.origin.url", repo], opts);
   await git(["config", "--local", "--replace-all", "remote.origin.fetch", ORIGIN_FETCH], opts);
   await git(["config", "--local", "core.bare", "true"], opts);
+  await ownObjects(mirror, as);
+  for (const rel of ["info/grafts", "info/attributes"]) await removePlanted(mirror, rel, as);
   // A job still running reads this config too (its engine's `user.email`, hooks): clean only when none does.
   if (await otherWorktreesLive(mirror, as)) return [];
   const removed = await foreignKeys(mirror, as);
   for (const key of removed) await git(["config", "--local", "--unset-all", key], opts);
-  removeExclude(path.join(mirror, "info", "exclude"));
+  await removePlanted(mirror, "info/exclude", as);
+  await removePlanted(mirror, "hooks", as);
+  const replaced = await git(["for-each-ref", "--format=delete %(refname)", "refs/replace/"], opts);
+  if (replaced !== "") await git(["update-ref", "--stdin"], { ...opts, input: `${replaced}\n` });
   return removed;
+}
+
+/**
+ * Copy every object the mirror borrows through `objects/info/alternates` into its own packs (`repack -a`: a job
+ * running from it keeps them), then drop the file. Costs nothing when there is none (one lstat). Never throws: a
+ * repack that fails (a borrowed store already gone) leaves what the next fetch brings back.
+ */
+async function ownObjects(mirror: string, as: RunAs | undefined): Promise<void> {
+  if (!lstatOrUndefined(path.join(mirror, "objects", "info", "alternates"))) return;
+  await gitOk(["repack", "-a", "-d", "-q"], { cwd: mirror, as });
+  await removePlanted(mirror, "objects/info/alternates", as);
 }
 
 /** The refspec `prepareRepo` gives a new mirror: every branch of origin as a remote-tracking ref. */
@@ -75,13 +103,19 @@ function lstatOrUndefined(p: string): Stats | undefined {
 }
 
 /**
- * Remove `file` (a mirror's `info/exclude`; git needs none) without writing through anything an engine planted: a
- * link at `info/` is removed, and the file is unlinked, never truncated — truncating a hard link (which O_NOFOLLOW
- * does not refuse) would empty the other file it names, as the agent (often root).
+ * Remove `rel` (a `/`-separated path in `mirror` that git needs none of: `info/exclude`, `hooks`), file or tree, as
+ * `as`, without going through anything an engine planted: a link among its parents is never followed (a link at
+ * `info/`, which git needs none of either, is removed; git follows it), and the file is unlinked, never truncated —
+ * truncating a hard link (which O_NOFOLLOW does not refuse) would empty the other file it names, as the agent.
  */
-function removeExclude(file: string): void {
-  const info = path.dirname(file);
-  if (lstatOrUndefined(info)?.isSymbolicLink()) rmSync(info, { force: true });
-  const st = lstatOrUndefined(file);
-  if (st) rmSync(file, { force: true, recursive: st.isDirectory() });
+async function removePlanted(mirror: string, rel: string, as: RunAs | undefined): Promise<void> {
+  let dir = mirror;
+  for (const part of rel.split("/").slice(0, -1)) {
+    dir = path.join(dir, part);
+    if (!lstatOrUndefined(dir)?.isSymbolicLink()) continue;
+    if (dir === path.join(mirror, "info")) rmSync(dir, { force: true });
+    return;
+  }
+  const target = path.join(mirror, rel);
+  if (lstatOrUndefined(target)) await removeTree(target, as);
 }

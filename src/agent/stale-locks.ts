@@ -17,11 +17,13 @@ import type { RunAs } from "./engine-user.ts";
 export const STALE_LOCK_MS = 10 * 60_000;
 
 /**
- * Whether a lock `ageMs` old (ms since its mtime) has no live owner: always once `engineGone`, else past
- * STALE_LOCK_MS. Pure.
+ * Whether a lock `ageMs` old (ms since its mtime; negative: dated in the future) has no live owner: always once
+ * `engineGone`, else past STALE_LOCK_MS either way. A lock dated further ahead than that was no git command's (git
+ * takes its locks "now"): an engine's `touch -d 2099 …lock` would otherwise never age, and every later command that
+ * needs the lock — a mirror's fetch, for each job of that repository on the host — would fail for good. Pure.
  */
 export function isStaleLock(ageMs: number, engineGone: boolean): boolean {
-  return engineGone || ageMs >= STALE_LOCK_MS;
+  return engineGone || Math.abs(ageMs) >= STALE_LOCK_MS;
 }
 
 /**

@@ -26,13 +26,12 @@ import path from "node:path";
 import type { Job } from "../core/model.ts";
 import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, sharedDir } from "./engine-user.ts";
-import { git, gitOk, RepoLocks, withLockRetry } from "./git.ts";
+import { git, gitOk, RepoLocks } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
-import { gitRemote } from "./git-remote.ts";
 import { pruneWorktrees, unregisterWorktree } from "./kept-links.ts";
-import { cloneMirror } from "./mirror-clone.ts";
-import { evictMirrors, markMirrorUsed } from "./mirror-eviction.ts";
-import { cleanMirror } from "./mirror-hygiene.ts";
+import { evictMirrors } from "./mirror-eviction.ts";
+import { fetchOrigin } from "./mirror-fetch.ts";
+import { readyMirror } from "./mirror-ready.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
 import { resolveResume } from "./workspace-resume.ts";
 
@@ -139,25 +138,8 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
   const dir = jobDir(opts.workDir, job.id);
   let cloned = false;
   const ws = await locks.run(mirror, async (): Promise<Workspace> => {
-    if (!existsSync(path.join(mirror, "HEAD"))) {
-      await cloneMirror(repo, mirror, as);
-      cloned = true;
-    }
-    markMirrorUsed(mirror, Date.now());
-    await cleanMirror(mirror, as, repo); // what an earlier job's engine configured must not reach this job's
-    await withLockRetry(
-      () => gitRemote(["fetch", "-q", "--prune", "--no-tags", "origin"], { cwd: mirror, as }),
-      4,
-      [mirror],
-      as,
-    );
-    const head = await git(["symbolic-ref", "--short", "HEAD"], { cwd: mirror, as }).catch(() => "main");
-    const mainRef = (await gitOk(["rev-parse", "--verify", "-q", `refs/remotes/origin/${head}`], { cwd: mirror, as }))
-      ? `refs/remotes/origin/${head}`
-      : "HEAD";
-    const mainSha = await git(["rev-parse", "--verify", `${mainRef}^{commit}`], { cwd: mirror, as }).catch(() => {
-      throw new Error(`repository ${hideUserinfo(repo)} has no commits on ${head}`);
-    });
+    cloned = await readyMirror(repo, mirror, as);
+    const mainSha = await fetchOrigin(mirror, repo, as); // origin's default branch, never the mirror's HEAD
     const resume = await resolveResume(mirror, job, ["origin", opts.checkpointRemote], opts.localCheckpoint, as);
     const resumed = resume.sha;
     const start = resumed ?? mainSha;
