@@ -81,6 +81,7 @@ export class EngineProcess {
     for (const stream of ["stdout", "stderr"] as const) {
       child[stream].setEncoding("utf8");
       child[stream].on("data", (chunk: string) => {
+        if (this.done) return; // the run is over (finish below): nothing more belongs to it
         for (const line of splitters[stream].push(chunk)) spec.onLine(stream, line);
       });
     }
@@ -103,6 +104,9 @@ export class EngineProcess {
           for (const l of splitters[stream].end()) spec.onLine(stream, l);
         this.signalGroup("SIGKILL"); // nothing the engine started may outlive it
         const strays = killMarked(this.mark); // nor what left its group (setsid)
+        // A process that left both (`env -i setsid …`: no mark) may still hold the pipes: they are closed here, so it
+        // meets EPIPE at its next write instead of writing into a run that has ended, and the agent keeps no fds.
+        for (const pipe of [child.stdin, child.stdout, child.stderr]) pipe.destroy();
         if (strays > 0)
           spec.onLine("agent", `killed ${strays} process(es) the engine left running outside its process group`);
         resolve({
