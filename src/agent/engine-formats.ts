@@ -20,8 +20,7 @@
  *
  * Rate limits are read from an engine's terminal failure only — Claude's `result` with `is_error: true`, Codex's
  * `turn.failed` — never from free text or a tool's output: a diff or a test log that says "429" or "rate limit" must
- * not reroute work and open a breaker. A Codex `error` event is not terminal either: Codex prints one for each retry
- * it then recovers from.
+ * not reroute work and open a breaker. Nor is a Codex `error` event: Codex prints one for each retry it recovers from.
  */
 import { truncateUtf8, wellFormed } from "../core/bytes.ts";
 import type { Usage } from "./insights.ts";
@@ -204,6 +203,8 @@ export class CutResultReader {
 
 /** 10 000 API calls: far past a run's; a flood of made-up ids stops being tallied there (the tally is a lower bound). */
 const MAX_CALLS = 10_000;
+/** 128 chars: an API message id has ~30. A made-up one a line long (≤ MAX_PENDING_CHARS) kept as a key held ~1 MB: */
+const MAX_ID_CHARS = 128; // 10,000 of them, ~10 GB, and the agent died of it — with every seat on the host.
 const ASSISTANT = /"type"\s*:\s*"assistant"/;
 
 /**
@@ -236,7 +237,7 @@ export class ClaudeCallTally {
     const message = record(r?.message);
     const id = message?.id;
     const tokens = anthropicTokens(record(message?.usage));
-    if (r?.type !== "assistant" || typeof id !== "string" || !tokens) return undefined;
+    if (r?.type !== "assistant" || typeof id !== "string" || id.length > MAX_ID_CHARS || !tokens) return undefined;
     const seen = this.calls.get(id) ?? (this.calls.size < MAX_CALLS ? ([0, 0] as const) : undefined);
     if (seen) {
       const [i, o] = [Math.max(seen[0], tokens[0]), Math.max(seen[1], tokens[1])];
