@@ -9,6 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { readlinkSync, realpathSync } from "node:fs";
+import path from "node:path";
 import { killMarked, newRunMark, RUN_MARK_VAR, runMarkOf } from "./engine-strays.ts";
 import { LineSplitter, type LogStream } from "./log-batcher.ts";
 import { groupWorksIn, leaderGone } from "./orphan-group.ts";
@@ -164,7 +165,7 @@ export function startEngine(spec: EngineSpec): EngineProcess {
 /**
  * An engine left running by an agent that was SIGKILLed (its process group outlives
  * it) would keep writing into a workspace about to be rebuilt. Linux only, and only
- * when the process's cwd is still that job's workspace, so a recycled pid is never hit.
+ * when the process's cwd is still that job's workspace or under it, so a recycled pid is never hit.
  * An engine that has died since (at its next write to the dead agent's pipe) may have left its group running — what
  * it started: a server, a browser — which goes too when one of them still works in that workspace (agent/orphan-group).
  * What a live engine started outside its group goes too: found by the run's mark, read from the
@@ -177,8 +178,10 @@ export function killOrphanEngine(pid: number, workspace: string): boolean {
     if (leaderGone(pid)) {
       if (!groupWorksIn(pid, workspace)) return false;
     } else {
+      // At or under it: a leader that changed directory (`sh -c 'cd app && claude -p'`) was taken for another's.
       const cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, "");
-      if (cwd !== realpathSync(workspace)) return false;
+      const root = realpathSync(workspace);
+      if (cwd !== root && !cwd.startsWith(`${root}${path.sep}`)) return false;
       mark = runMarkOf(pid);
     }
     process.kill(-pid, "SIGKILL");
