@@ -20,13 +20,15 @@
  *
  * Rate limits are read from an engine's terminal failure only — Claude's `result` with `is_error: true`, Codex's
  * `turn.failed` — never from free text or a tool's output: a diff or a test log that says "429" or "rate limit" must
- * not reroute work and open a breaker. A Codex `error` event is not terminal either: Codex prints one for each retry
- * it then recovers from.
+ * not reroute work and open a breaker. Nor is a Codex `error` event: Codex prints one for each retry it recovers from.
  */
 import { truncateUtf8, wellFormed } from "../core/bytes.ts";
+import { anthropicTokens, count, has, MAX_TOKENS, MAX_USD, modelUsageTokens, record } from "./engine-usage-fields.ts";
 import type { Usage } from "./insights.ts";
 import { MAX_PENDING_CHARS } from "./log-batcher.ts";
 import { retryAfterText } from "./retry-after.ts";
+
+export { MAX_TOKENS, MAX_USD } from "./engine-usage-fields.ts";
 
 /** What one engine line says: the run's cumulative usage so far, and/or a throttled end (retry after N s, 0 = unknown). */
 export interface EngineFacts {
@@ -48,19 +50,6 @@ const errorText = (...parts: unknown[]): string | undefined => {
   return text === "" ? undefined : truncateUtf8(wellFormed(text), MAX_ERROR_BYTES);
 };
 
-/**
- * 1e12 tokens / $1e6: the most a report may carry (shared/api-work InsightsBody; the coordinator refuses more, and the
- * run would go unreported), far past any real run. Every count is capped here, sums included.
- */
-export const MAX_TOKENS = 1e12;
-export const MAX_USD = 1e6;
-
-const count = (v: unknown): number =>
-  typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.min(Math.round(v), MAX_TOKENS) : 0;
-const has = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v >= 0;
-const record = (v: unknown): Record<string, unknown> | undefined =>
-  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-
 /** The provider's throttling or overload, as Anthropic and OpenAI errors and the two CLIs word it. */
 const THROTTLED =
   /\b(?:429|529)\b|rate_limit_error|overloaded_error|rate[ _-]?limit|too many requests|overloaded|usage limit|limit reached|usage_limit_reached|quota/i;
@@ -68,31 +57,6 @@ const THROTTLED =
 /** A throttled text → the wait it names (agent/retry-after; an absolute one read against `now`), 0 when none. */
 const throttled = (text: unknown, now: number | undefined): number | undefined =>
   typeof text === "string" && THROTTLED.test(text) ? (retryAfterText(text, now) ?? 0) : undefined;
-
-/** An Anthropic `usage` → [input incl. cache writes and reads, output]; undefined when it has neither count. */
-function anthropicTokens(u: Record<string, unknown> | undefined): [number, number] | undefined {
-  if (!u || !(has(u.input_tokens) || has(u.output_tokens))) return undefined;
-  const tokensIn = count(u.input_tokens) + count(u.cache_creation_input_tokens) + count(u.cache_read_input_tokens);
-  return [Math.min(tokensIn, MAX_TOKENS), count(u.output_tokens)];
-}
-
-/**
- * `modelUsage` (per model, camelCase) summed: the process's whole spend, the small model's background calls included
- * as `total_cost_usd` includes them, where `usage` is the main conversation's; undefined when it has no counts.
- */
-function modelUsageTokens(m: Record<string, unknown> | undefined): [number, number] | undefined {
-  let found = false;
-  let tokensIn = 0;
-  let tokensOut = 0;
-  for (const v of Object.values(m ?? {})) {
-    const u = record(v);
-    if (!u || !(has(u.inputTokens) || has(u.outputTokens))) continue;
-    found = true;
-    tokensIn += count(u.inputTokens) + count(u.cacheCreationInputTokens) + count(u.cacheReadInputTokens);
-    tokensOut += count(u.outputTokens);
-  }
-  return found ? [Math.min(tokensIn, MAX_TOKENS), Math.min(tokensOut, MAX_TOKENS)] : undefined;
-}
 
 /** A Claude Code `result` message → its totals and, when it ended in a throttled API error, the rate limit. */
 function claudeResult(r: Record<string, unknown>, now: number | undefined): EngineFacts {
@@ -156,8 +120,14 @@ export function parseEngineLine(line: string, now?: number): EngineFacts | undef
 const CARRY_CHARS = 256 * 1024;
 /** 64 lines: the pieces of the cut line and a few stderr lines among them; then the line is given up (each costs a copy of the carry). */
 const CUT_LINES_LOOKED_AT = 64;
-/** The start of a Claude result line, as Claude Code's JSON.stringify writes it (no blanks). */
+/** 1,024 lines: a session line (below) holds every tool output of the run, up to a gigabyte. */
+const CUT_SESSION_LINES_LOOKED_AT = 1024;
+/**
+ * The start of a Claude result line, and of a `json --verbose` session line (one array of every message, the result
+ * last: any real session is longer than the splitter holds), as Claude Code's JSON.stringify writes them (no blanks).
+ */
 const RESULT_HEAD = /^\s*\{"type":"result"/;
+const SESSION_HEAD = /^\s*\[\{"type":"/;
 
 /**
  * A Claude `result` line longer than the line splitter holds (agent/log-batcher MAX_PENDING_CHARS: a job that asks for
@@ -165,7 +135,7 @@ const RESULT_HEAD = /^\s*\{"type":"result"/;
  * `budget.usd` unenforced, its spend never charged. Its fields after the answer (`session_id`, then `total_cost_usd`,
  * `usage`, `modelUsage`, …) are the rest of the line's object, so `{` and what follows its last `,"total_cost_usd":`
  * parse as one. Text inside the answer cannot pose as that: in the line every `"` of a string is escaped, so `,"`
- * occurs only between fields.
+ * occurs only between fields. So does a `json --verbose` session line cut in pieces: its result is its last message.
  */
 export class CutResultReader {
   /** The end of the cut line so far, once a piece that starts a result line was cut; undefined otherwise. */
@@ -174,9 +144,10 @@ export class CutResultReader {
 
   /** One line (a piece of a cut one, or any other) → the totals when it ends a cut result line; else undefined. */
   line(text: string): Usage | undefined {
-    if (text.length >= MAX_PENDING_CHARS && RESULT_HEAD.test(text.slice(0, 64))) {
+    const session = text.length >= MAX_PENDING_CHARS && SESSION_HEAD.test(text.slice(0, 64));
+    if (session || (text.length >= MAX_PENDING_CHARS && RESULT_HEAD.test(text.slice(0, 64)))) {
       this.carry = text.slice(-CARRY_CHARS);
-      this.linesLeft = CUT_LINES_LOOKED_AT;
+      this.linesLeft = session ? CUT_SESSION_LINES_LOOKED_AT : CUT_LINES_LOOKED_AT;
       return undefined;
     }
     if (this.carry === undefined) return undefined;
@@ -190,7 +161,8 @@ export class CutResultReader {
     if (at < 0) return undefined;
     let rest: unknown;
     try {
-      rest = JSON.parse(`{${joined.slice(at + 1)}`);
+      // A session line's result closes the array too: an object never ends in `]`, so one is dropped.
+      rest = JSON.parse(`{${joined.slice(at + 1).replace(/\]\s*$/, "")}`);
     } catch {
       return undefined; // not the end yet, or a piece between: the carry keeps it for the next one
     }
@@ -204,6 +176,8 @@ export class CutResultReader {
 
 /** 10 000 API calls: far past a run's; a flood of made-up ids stops being tallied there (the tally is a lower bound). */
 const MAX_CALLS = 10_000;
+/** 128 chars: an API message id has ~30. A made-up one a line long (≤ MAX_PENDING_CHARS) kept as a key held ~1 MB: */
+const MAX_ID_CHARS = 128; // 10,000 of them, ~10 GB, and the agent died of it — with every seat on the host.
 const ASSISTANT = /"type"\s*:\s*"assistant"/;
 
 /**
@@ -236,7 +210,7 @@ export class ClaudeCallTally {
     const message = record(r?.message);
     const id = message?.id;
     const tokens = anthropicTokens(record(message?.usage));
-    if (r?.type !== "assistant" || typeof id !== "string" || !tokens) return undefined;
+    if (r?.type !== "assistant" || typeof id !== "string" || id.length > MAX_ID_CHARS || !tokens) return undefined;
     const seen = this.calls.get(id) ?? (this.calls.size < MAX_CALLS ? ([0, 0] as const) : undefined);
     if (seen) {
       const [i, o] = [Math.max(seen[0], tokens[0]), Math.max(seen[1], tokens[1])];

@@ -9,6 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { readlinkSync, realpathSync } from "node:fs";
+import path from "node:path";
 import { killMarked, newRunMark, RUN_MARK_VAR, runMarkOf } from "./engine-strays.ts";
 import { LineSplitter, type LogStream } from "./log-batcher.ts";
 import { groupWorksIn, leaderGone } from "./orphan-group.ts";
@@ -81,6 +82,7 @@ export class EngineProcess {
     for (const stream of ["stdout", "stderr"] as const) {
       child[stream].setEncoding("utf8");
       child[stream].on("data", (chunk: string) => {
+        if (this.done) return; // the run is over (finish below): nothing more belongs to it
         for (const line of splitters[stream].push(chunk)) spec.onLine(stream, line);
       });
     }
@@ -103,6 +105,9 @@ export class EngineProcess {
           for (const l of splitters[stream].end()) spec.onLine(stream, l);
         this.signalGroup("SIGKILL"); // nothing the engine started may outlive it
         const strays = killMarked(this.mark); // nor what left its group (setsid)
+        // A process that left both (`env -i setsid …`: no mark) may still hold the pipes: they are closed here, so it
+        // meets EPIPE at its next write instead of writing into a run that has ended, and the agent keeps no fds.
+        for (const pipe of [child.stdin, child.stdout, child.stderr]) pipe.destroy();
         if (strays > 0)
           spec.onLine("agent", `killed ${strays} process(es) the engine left running outside its process group`);
         resolve({
@@ -160,7 +165,7 @@ export function startEngine(spec: EngineSpec): EngineProcess {
 /**
  * An engine left running by an agent that was SIGKILLed (its process group outlives
  * it) would keep writing into a workspace about to be rebuilt. Linux only, and only
- * when the process's cwd is still that job's workspace, so a recycled pid is never hit.
+ * when the process's cwd is still that job's workspace or under it, so a recycled pid is never hit.
  * An engine that has died since (at its next write to the dead agent's pipe) may have left its group running — what
  * it started: a server, a browser — which goes too when one of them still works in that workspace (agent/orphan-group).
  * What a live engine started outside its group goes too: found by the run's mark, read from the
@@ -173,8 +178,10 @@ export function killOrphanEngine(pid: number, workspace: string): boolean {
     if (leaderGone(pid)) {
       if (!groupWorksIn(pid, workspace)) return false;
     } else {
+      // At or under it: a leader that changed directory (`sh -c 'cd app && claude -p'`) was taken for another's.
       const cwd = readlinkSync(`/proc/${pid}/cwd`).replace(/ \(deleted\)$/, "");
-      if (cwd !== realpathSync(workspace)) return false;
+      const root = realpathSync(workspace);
+      if (cwd !== root && !cwd.startsWith(`${root}${path.sep}`)) return false;
       mark = runMarkOf(pid);
     }
     process.kill(-pid, "SIGKILL");

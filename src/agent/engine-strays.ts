@@ -6,11 +6,12 @@
  * for a server, forever, one more per job, holding its port and its memory.
  *
  * Such a process is found by a mark in its environment: the runner gives each engine `GF_ENGINE_RUN=<random>`, which
- * every process it starts inherits whatever its session or group, and `/proc/<pid>/environ` shows it (the
- * environment at exec: a process cannot change what another one reads there). Linux only, and only the processes the
- * agent may read, which are the engine's (its own user, or the engine user when the agent is root). Best effort
- * against a hostile engine — a child started with `env -i` carries no mark — but exact for the everyday daemon, and a
- * recycled pid is never hit: the mark is random per engine.
+ * every process it starts inherits whatever its session or group, and `/proc/<pid>/environ` shows it (the memory its
+ * environment was given at exec). Linux only, and only the processes the agent may read, which are the engine's (its
+ * own user, or the engine user when the agent is root). Best effort: a child started with `env -i` carries no mark,
+ * and a process that sets its title over that memory loses it (redis, postgres and nginx do, as does perl's `$0 =`).
+ * What a sandboxed engine starts needs no mark: it dies with the sandbox's PID namespace (agent/sandbox). A recycled
+ * pid is never hit: the mark is random per engine.
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";

@@ -19,6 +19,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -99,28 +100,35 @@ export function sharedDir(dir: string): void {
 }
 
 /**
- * Remove a tree the engine user owns, as that user: removing it as root would follow
- * whatever a leftover engine process swaps in mid-walk. Never throws.
+ * Remove a tree the engine user owns, as that user — and, as root, only the emptied directory itself, never a walk of
+ * the tree: the engine user's processes may still run (what left its group and its mark: agent/engine-strays), and
+ * one that swaps a directory for a link mid-walk made root's recursive removal delete wherever the link led. What an
+ * engine made read-only (Go's module cache) gets its owner's write and search bits back, from the owner, first.
+ * Without `as` (the agent is the engine's user): removed by the agent, throwing what `rmSync` throws (EACCES on such a
+ * read-only directory: agent/workspace-removal makes it writable and tries again). With `as`: never throws or rejects;
+ * what cannot go stays (a leftover is replaced by the next run of the job).
  */
 export function removeTree(dir: string, as: RunAs | undefined): Promise<void> {
   if (!as) {
     rmSync(dir, { recursive: true, force: true });
     return Promise.resolve();
   }
-  return new Promise((resolve) => {
-    const rm = spawn("rm", ["-rf", "--", dir], { uid: as.uid, gid: as.gid, stdio: "ignore" });
-    // The emptied directory itself sits in one of the agent's (jobs/): only the agent can unlink it.
-    const done = () => {
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch {
-        /* a leftover is replaced by the next run of the job */
-      }
-      resolve();
-    };
-    rm.once("error", done);
-    rm.once("exit", done);
-  });
+  const asUser = (cmd: string, args: string[]) =>
+    new Promise<boolean>((resolve) => {
+      const child = spawn(cmd, args, { uid: as.uid, gid: as.gid, stdio: "ignore" });
+      child.once("error", () => resolve(false));
+      child.once("exit", (code) => resolve(code === 0));
+    });
+  return (async () => {
+    // chmod -R follows no link it meets, and as that user changes nothing but that user's own files.
+    if (!(await asUser("rm", ["-rf", "--", dir])) && (await asUser("chmod", ["-R", "u+rwx", "--", dir])))
+      await asUser("rm", ["-rf", "--", dir]);
+    try {
+      rmdirSync(dir); // it sits in one of the agent's directories (jobs/, trash/): only the agent can unlink it
+    } catch {
+      /* gone already, or not emptied: left */
+    }
+  })();
 }
 
 /**

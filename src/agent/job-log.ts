@@ -2,7 +2,8 @@
  * @module agent/job-log
  * One run's log: every line goes to a file on disk (its last 25 MiB uploaded as the `log.txt` artifact at the end,
  * so nothing is lost while the socket was down) and into the log batcher that streams it to the coordinator as
- * `progress.logs`. stderr and agent lines are marked in the file; the feed carries the stream name instead. The file
+ * `progress.logs`. stderr and agent lines are marked in the file (and a stdout line that would read as marked); the
+ * feed carries the stream name instead. The file
  * is bounded (`segmentBytes`): a runaway engine filled the state dir's disk.
  */
 import {
@@ -32,6 +33,15 @@ export const MAX_LOG_ARTIFACT_BYTES = 25 * 1024 * 1024;
  * (agent/log-batcher: the lines over its rate are counted in a note there, and are here).
  */
 const SEGMENT_BYTES = MAX_LOG_ARTIFACT_BYTES;
+
+/**
+ * A stdout line that would read as a marked one — `[agent] engine exited (code 0)…` printed by the engine, also behind
+ * what is not seen (blanks, control and zero-width characters, a colour escape like `ESC[0m`) — is marked `[stdout] `:
+ * so a line that reads `[agent] ` in the file is the agent's own, and an engine cannot forge a budget stop or an exit.
+ */
+const LOOKS_MARKED =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: invisible characters are exactly what may precede a forgery
+  /^(?:\u001b\[[0-?]*[ -/]*[@-~]|[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff])*\[(?:agent|stderr|stdout)\]/;
 
 export class JobLog {
   readonly file: string;
@@ -92,7 +102,7 @@ export class JobLog {
   }
 
   write(stream: LogStream, text: string): void {
-    const prefix = stream === "stdout" ? "" : `[${stream}] `;
+    const prefix = stream !== "stdout" ? `[${stream}] ` : LOOKS_MARKED.test(text) ? "[stdout] " : "";
     const line = `${prefix}${text}\n`;
     if (this.written >= this.segmentBytes) this.rotate();
     if (this.stream.writable) {

@@ -5,6 +5,7 @@
  * with `--json`, one NDJSON object per event with the same facts, for log
  * shippers. Failures the operator must act on read
  * `✘ ERROR <code>: <what happened> / <how to fix it>` (shared/fixable-error `errorText`).
+ * One event is one line's start: the lines of a message after its first are indented (`indented`).
  * Every line passes `redactSecrets` on its way out, JSON or not (in JSON, every string value is redacted before it is
  * serialised, too): a token or an enrollment code is never printed, whoever put it into the message (our own errors,
  * a coordinator's detail, a stack).
@@ -64,12 +65,22 @@ export function createOutput(
   return {
     // Job titles, reasons and messages come from the coordinator: their control characters are shown, not obeyed.
     say(mark, _event, text) {
-      (mark === "✘" || mark === "⚠" ? err : out)(terminalText(`${mark} ${text}`));
+      (mark === "✘" || mark === "⚠" ? err : out)(indented(terminalText(`${mark} ${text}`)));
     },
     error(code, what, fix) {
-      err(terminalText(errorText({ code, message: what, fix })));
+      err(indented(terminalText(errorText({ code, message: what, fix }))));
     },
   };
+}
+
+/**
+ * Every line of an event's text after its first indented two spaces, unless it starts with a space or a tab already (a
+ * stack's `    at …`): at the start of a line stands only a mark the agent printed. A message holds text from
+ * elsewhere, newlines kept (an engine's error result, git's stderr): a failure reading `boom\n✔ job_… done in 3.0s`
+ * printed a line the operator, and a shipper reading the log line by line, took for the agent's.
+ */
+function indented(text: string): string {
+  return text.replace(/\n(?=[^ \t])/g, "\n  ");
 }
 
 /** `12345` ms → `12.3s`; minutes past a minute (`2m05s`). */

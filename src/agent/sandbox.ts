@@ -4,12 +4,12 @@
  * naming that user), file modes cannot keep it from the factory token: so, when
  * bubblewrap (`bwrap`) is installed and works here, the engine runs inside it — the
  * whole filesystem as it is, except the state dir (an empty tmpfs in its place) and
- * the config file (`/dev/null`), in its own PID namespace with its own /proc, so no
+ * the config file (`/dev/null`, at its real path), in its own PID namespace with its own /proc, so no
  * `/proc/<agent>/environ` either. Without bwrap the engine runs as before, and the
  * agent says so at start-up (README "Security model" states what remains).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import path from "node:path";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
 
@@ -47,13 +47,30 @@ export function sandboxedArgv(argv: readonly string[], box: Sandbox): string[] {
 export function detectSandbox(stateDir: string, configFile: string): Sandbox | undefined {
   const bwrap = findOnPath("bwrap", hostPathLookup());
   if (!bwrap) return undefined;
-  const inside = path.relative(stateDir, configFile);
-  const box: Sandbox = {
-    bwrap,
-    hideDirs: [stateDir],
-    hideFiles: existsSync(configFile) && (inside.startsWith("..") || path.isAbsolute(inside)) ? [configFile] : [],
-  };
+  const box: Sandbox = { bwrap, hideDirs: [stateDir], hideFiles: configOutside(stateDir, configFile) };
   const [cmd, ...args] = sandboxedArgv(["true"], box);
   const probe = spawnSync(cmd as string, args, { stdio: "ignore", timeout: 10_000 });
   return probe.status === 0 ? box : undefined;
+}
+
+/**
+ * `[the config file's real path]` when the state dir's tmpfs does not hide it, else `[]`. Real paths, not the names
+ * given: a `config.json` in the state dir that is a link to a secret elsewhere (a secrets manager's file) was taken
+ * for inside and left readable through its target.
+ */
+function configOutside(stateDir: string, configFile: string): string[] {
+  let real: string;
+  try {
+    real = realpathSync(configFile);
+  } catch {
+    return []; // none: nothing to hide
+  }
+  let dir = stateDir;
+  try {
+    dir = realpathSync(stateDir);
+  } catch {
+    /* not made yet: the name it was given */
+  }
+  const inside = path.relative(dir, real);
+  return inside.startsWith("..") || path.isAbsolute(inside) ? [real] : [];
 }

@@ -25,7 +25,7 @@ import { UnrunLeases } from "./unrun-leases.ts";
 
 /** 15 s: the longest a drain waits for the coordinator to take back released jobs before exiting anyway. */
 const RELEASE_TIMEOUT_MS = 15_000;
-/** 3 s: on a fatal close, time for engines to die (2 s grace + margin) before the process exits. */
+/** 3 s: on a fatal close, time for engines to die (2 s grace + margin); then those left are SIGKILLed, and it exits. */
 const FATAL_STOP_MS = 3_000;
 
 export interface SupervisorOptions {
@@ -170,8 +170,7 @@ export class Supervisor {
       case "error":
         if (f.code !== "replaced") out.say("⚠", "server.error", `coordinator error ${f.code}: ${f.message}`);
         return;
-      default:
-        return; // welcome/ack are consumed by the connection
+      default: // welcome/ack are consumed by the connection
     }
   }
 
@@ -222,8 +221,7 @@ export class Supervisor {
       return;
     }
     this.draining = true;
-    const n = this.seats.size;
-    const jobs = `${n} running job${n === 1 ? "" : "s"}`;
+    const jobs = `${this.seats.size} running job${this.seats.size === 1 ? "" : "s"}`;
     out.say("·", "draining", `${signal}: draining — no new work; ${jobs}, waiting up to ${cfg.drainTimeoutMs / 1000}s`);
     await this.conn.request({ type: "drain" }).catch(() => undefined);
     const all = () => Promise.all([...this.seats.values()].map((s) => s.finished));
@@ -244,6 +242,8 @@ export class Supervisor {
   private async fatal(error: FixableError): Promise<void> {
     for (const seat of this.seats.values()) seat.abandon(`factory ${error.code}`, false);
     await Promise.race([Promise.all([...this.seats.values()].map((s) => s.finished)), sleep(FATAL_STOP_MS)]);
+    // Engines not done yet (deaf to SIGTERM, or their end waiting on a daemon holding stdout) die now, strays too.
+    for (const seat of this.seats.values()) seat.forceStop();
     this.opts.out.error(error.code, error.message, error.fix);
     this.exit(error.exitCode);
   }
