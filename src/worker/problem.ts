@@ -46,14 +46,20 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
+/**
+ * The problem+json of a DomainError: its details are extension members (RFC 9457 §3.2), but RFC 9457's own members
+ * and `code` are the problem's and are written last, so a detail of the same name cannot replace them — a release
+ * of a factory that was not quarantined named its `status: "active"` and the answer's `status` said "active", not
+ * 409 (what the factory's state is stays in `detail`).
+ */
 export function problemOf(err: DomainError): Problem {
   return {
+    ...(err.details ?? {}),
     type: `https://gigafactory.dev/problems/${err.code}`,
     title: TITLES[err.code],
     status: ERROR_CODES[err.code],
     detail: err.message,
     code: err.code,
-    ...(err.details ?? {}),
   };
 }
 
