@@ -8,7 +8,8 @@
 // own status (test/integration/openapi-document-check; the success answers of a real walk are checked the same way
 // in openapi-answers*). A problem's details never replace its own members: releasing a factory that is not
 // quarantined answered `status: "active"` in a 409. HEAD on every GET path answers as GET does, with no body;
-// OPTIONS (not a CORS preflight), an unknown method, and HEAD where there is no GET are 405 with Allow.
+// OPTIONS (not a CORS preflight), an unknown method, and HEAD where there is no GET are 405 with Allow. A documented
+// path with a trailing slash is 404 naming the path without it: it was 405 "…/health/ takes GET, HEAD, not GET".
 import { describe, expect, it } from "vitest";
 import { pathMatcher } from "../../src/worker/method-not-allowed.ts";
 import { ADMIN, api, createProduct, enroll, mintToken, P, rawApi } from "./client.ts";
@@ -40,6 +41,8 @@ const fill = (template: string, product: string, ids: Record<string, string>) =>
 
 const MALFORMED = Object.fromEntries(Object.keys(UNKNOWN).map((k) => [k, "bad id!"]));
 const JSON_TYPE = "application/json";
+/** A product with nothing in it: no jobs, factories, runs or spend (ratios over nothing, empty pages). */
+const EMPTY = "oa-conformance-empty";
 
 type Body = { text: string; type: string };
 type Call = { what: string; token?: string; product?: string; ids?: Record<string, string>; body?: Body };
@@ -58,6 +61,7 @@ function variantsOf(template: string, method: string, op: Operation, ctx: Caller
     { what: "operator", token: ctx.operator, body: base },
     { what: "unknown product", ...admin, product: "oa-no-such-product" },
     { what: "unknown ids", ...admin },
+    { what: "an empty product", ...admin, product: EMPTY },
   ];
   if (/\{(?!productId)\w+\}/.test(template)) {
     variants.push({ what: "malformed ids", ...admin, ids: MALFORMED });
@@ -78,6 +82,7 @@ describe("every operation answers as the served OpenAPI document says", () => {
   it("to no token, the wrong role, unknown, malformed and real ids, and bodies it cannot read", async () => {
     const doc = await servedDocument();
     await createProduct(PRODUCT);
+    await createProduct(EMPTY);
     // Ids that name real things in states most operations refuse: a job no factory can run (still queued), an
     // active factory, a token and an enrollment code — none of them the callers' own, which a call may end.
     const job = await api<{ id: string }>("POST", `${P(PRODUCT)}/jobs`, {
@@ -160,6 +165,22 @@ describe("HEAD, OPTIONS and methods no route takes", () => {
     }
     expect(faults).toEqual([]);
   }, 60_000);
+
+  it("a documented path with a trailing slash is 404 naming the path without it, never a 405 that allows the method", async () => {
+    const doc = await servedDocument();
+    await createProduct(PRODUCT);
+    const faults: string[] = [];
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      const path = fill(template, PRODUCT, UNKNOWN);
+      for (const method of Object.keys(ops).map((m) => m.toUpperCase())) {
+        const r = await rawApi<{ code?: string; detail?: string }>(method, `${path}/`, { token: ADMIN });
+        const named = r.body?.detail?.includes(`${path} (no trailing slash) takes`) ?? false;
+        if (r.status !== 404 || r.body?.code !== "not_found" || !named || r.headers.get("allow") !== null)
+          faults.push(`${method} ${template}/: ${r.status} ${r.headers.get("allow")} ${r.body?.detail}`);
+      }
+    }
+    expect(faults).toEqual([]);
+  });
 });
 
 /** The methods the document gives a concrete path, over every template it matches (HEAD with GET), sorted. */
