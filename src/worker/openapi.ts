@@ -78,8 +78,43 @@ function problem(range: 4 | 5): Record<string, unknown> {
   return { description, content: { "application/problem+json": { schema } } };
 }
 
+/** A zod check as much of it as is read here: a refinement (`custom`) and the error it reports. */
+type Check = { _zod: { def: { check?: string; error?: (issue: unknown) => unknown } } };
+
+/**
+ * The rules of `schema`'s refinements (`.refine`), in their own words: JSON Schema cannot state them, so without
+ * this the document took bodies the route refuses — `PATCH …/lessons/{id}` with `{}`, an experiment arm's weights
+ * with `starvation`, a report to testing whose result is a failure. An error computed from the input is left out.
+ */
+function refinementRules(schema: z.ZodType): string[] {
+  const checks = ((schema as unknown as { _zod: { def: { checks?: Check[] } } })._zod.def.checks ?? []) as Check[];
+  const rules: string[] = [];
+  for (const c of checks) {
+    if (c._zod.def.check !== "custom") continue;
+    try {
+      const said = c._zod.def.error?.({ code: "custom", input: undefined, path: [] });
+      const text = typeof said === "string" ? said : (said as { message?: unknown } | undefined)?.message;
+      if (typeof text === "string" && text !== "") rules.push(text);
+    } catch {
+      // An error message built from the input it refused: nothing to say without one.
+    }
+  }
+  return rules;
+}
+
+/** Each refinement's rule joins its node's description (unless the description says it already). */
+function describeRefinements(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  const own = typeof ctx.jsonSchema.description === "string" ? ctx.jsonSchema.description : "";
+  const rules = refinementRules(ctx.zodSchema as z.ZodType).filter((r) => !own.includes(r));
+  if (rules.length > 0) ctx.jsonSchema.description = [own.replace(/\.$/, ""), ...rules].filter((t) => t).join("; ");
+}
+
 function jsonSchema(s: z.ZodType): unknown {
-  const { $schema: _, ...schema } = z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+  const { $schema: _, ...schema } = z.toJSONSchema(s, {
+    io: "input",
+    unrepresentable: "any",
+    override: describeRefinements,
+  });
   return schema;
 }
 

@@ -42,7 +42,10 @@ describe("answers the JSON walks do not reach match the served document", () => 
       expect(got.status, name).toBe(200);
       check("GET", download, got);
       const declared = ["x-content-sha256", "etag", "content-disposition"];
-      expect(declared.filter((h) => !got.headers.get(h)), name).toEqual([]);
+      expect(
+        declared.filter((h) => !got.headers.get(h)),
+        name,
+      ).toEqual([]);
       const etag = got.headers.get("etag") ?? "";
       const again = await rawApi("GET", `${J}/artifacts/${name}`, { token: ADMIN, headers: { "if-none-match": etag } });
       expect([again.status, again.body]).toEqual([304, null]);

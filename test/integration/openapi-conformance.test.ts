@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { pathMatcher } from "../../src/worker/method-not-allowed.ts";
 import { ADMIN, api, createProduct, enroll, mintToken, P, rawApi } from "./client.ts";
 import { type Answer, documentFaults, type ServedDocument, servedDocument } from "./openapi-document-check.ts";
+import { schemaFaults } from "./openapi-json-schema.ts";
 
 const PRODUCT = "oa-conformance";
 
@@ -78,6 +79,22 @@ function variantsOf(template: string, method: string, op: Operation, ctx: Caller
   return variants;
 }
 
+/**
+ * The request side, for the `{}` a call sent as the admin: when the document's JSON body schema takes `{}`, the
+ * route must not refuse the body as invalid; when it does not, the route must not accept it.
+ */
+function bodyContract(doc: ServedDocument, op: Operation, v: Call, r: Answer, where: string): string[] {
+  const schema = (op.requestBody as { content?: Record<string, { schema?: Record<string, unknown> }> } | undefined)
+    ?.content?.[JSON_TYPE]?.schema;
+  if (!schema || v.body?.text !== "{}") return [];
+  const valid = schemaFaults(schema, {}, doc).length === 0;
+  const detail = String((r.body as { detail?: unknown } | null)?.detail ?? "");
+  const refusedBody = r.status === 400 && /^body\b/.test(detail);
+  if (valid && refusedBody) return [`${where}: the document takes {} as the body, the route refused it: ${detail}`];
+  if (!valid && r.status < 300) return [`${where}: the document refuses {} as the body, the route took it`];
+  return [];
+}
+
 describe("every operation answers as the served OpenAPI document says", () => {
   it("to no token, the wrong role, unknown, malformed and real ids, and bodies it cannot read", async () => {
     const doc = await servedDocument();
@@ -120,6 +137,8 @@ describe("every operation answers as the served OpenAPI document says", () => {
         const where = `${method.toUpperCase()} ${template} (${v.what}) → ${r.status}`;
         if (r.status >= 500) faults.push(`${where}: a 5xx ${JSON.stringify(r.body).slice(0, 200)}`);
         for (const f of documentFaults(doc, method, template, r as Answer)) faults.push(`${where}: ${f}`);
+        if (v.what === "unknown ids" || v.what === "an empty product")
+          faults.push(...bodyContract(doc, op, v, r, where));
       }
     }
     expect(faults).toEqual([]);

@@ -24,6 +24,8 @@ const ASSERTIONS = new Set([
   "required",
   "additionalProperties",
   "propertyNames",
+  "minProperties",
+  "maxProperties",
   "items",
   "prefixItems",
   "minItems",
@@ -129,6 +131,11 @@ function objectFaults(s: Record<string, unknown>, value: Record<string, unknown>
   const out: string[] = [];
   const props = (s.properties ?? {}) as Record<string, unknown>;
   for (const r of (s.required ?? []) as string[]) if (!(r in value)) out.push(`${at}.${r}: required, missing`);
+  const n = Object.keys(value).length;
+  if (typeof s.minProperties === "number" && n < s.minProperties)
+    out.push(`${at}: fewer than ${s.minProperties} properties`);
+  if (typeof s.maxProperties === "number" && n > s.maxProperties)
+    out.push(`${at}: more than ${s.maxProperties} properties`);
   for (const [k, v] of Object.entries(value)) {
     if (k in props) out.push(...sub(props[k], v, `${at}.${k}`));
     else if (s.additionalProperties !== undefined) out.push(...sub(s.additionalProperties, v, `${at}.${k}`));

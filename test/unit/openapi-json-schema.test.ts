@@ -1,9 +1,9 @@
 // The JSON Schema validator the workerd conformance tests check answers with (test/integration/openapi-json-schema)
 // finds what is wrong and passes what is right, so a green conformance walk means the answers fit the served
 // document: each keyword the document uses is enforced (type, integer, required, enum, const, pattern, bounds, items,
-// anyOf, oneOf, not, additionalProperties, propertyNames, local $ref), lengths count characters as JSON Schema does,
-// and a keyword it does not know is an error rather than silently passed. Against the real document: the liveness
-// answer passes its component and fails it with a field of the wrong type.
+// anyOf, oneOf, not, additionalProperties, propertyNames, min/maxProperties, local $ref), lengths count characters as
+// JSON Schema does, and a keyword it does not know is an error rather than silently passed. Against the real
+// document: the liveness answer passes its component and fails it with a field of the wrong type.
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "../../src/worker/openapi.ts";
 import { schemaFaults } from "../integration/openapi-json-schema.ts";
@@ -24,6 +24,8 @@ describe("the conformance tests' JSON Schema validator", () => {
     expect(faults(obj, { id: "job_1", n: 10 })).toEqual(["$.n: 10 > maximum 9"]);
     expect(faults({ ...obj, additionalProperties: false }, { id: "job_1", n: 1, x: 1 })).toHaveLength(1);
     expect(faults({ type: "object", propertyNames: { pattern: "^a" } }, { b: 1 })).toHaveLength(1);
+    expect(faults({ type: "object", minProperties: 1 }, {})).toEqual(["$: fewer than 1 properties"]);
+    expect(faults({ type: "object", maxProperties: 1 }, { a: 1, b: 2 })).toHaveLength(1);
     expect(faults({ enum: ["a", "b"] }, "c")).toHaveLength(1);
     expect(faults({ const: 1 }, 1)).toEqual([]);
     expect(faults({ anyOf: [{ type: "string" }, { type: "null" }] }, null)).toEqual([]);
