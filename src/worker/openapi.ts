@@ -23,6 +23,7 @@ import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
 import { ROUTING_OPS } from "./openapi-ops-routing.ts";
 import { pathParameters, queryParameters, ROLES } from "./openapi-params.ts";
 import { responseComponents, successResponses } from "./openapi-schemas.ts";
+import { BEARER_CHALLENGE } from "./problem.ts";
 import { MAX_JSON_BYTES } from "./validate.ts";
 
 /** In the document's order: a path is listed where its first operation is (changing it reorders the document). */
@@ -75,7 +76,17 @@ function problem(range: 4 | 5): Record<string, unknown> {
     code: { type: "string", enum: problemCodes(range) },
   };
   const schema = { type: "object", required: ["type", "title", "status", "detail", "code"], properties };
-  return { description, content: { "application/problem+json": { schema } } };
+  const challenge = {
+    "www-authenticate": {
+      description: `On a 401 unauthorized: the challenge \`${BEARER_CHALLENGE}\` (RFC 9110 §15.5.2, RFC 6750 §3)`,
+      schema: { type: "string" },
+    },
+  };
+  return {
+    description,
+    ...(range === 4 ? { headers: challenge } : {}),
+    content: { "application/problem+json": { schema } },
+  };
 }
 
 /** A zod check as much of it as is read here: a refinement (`custom`) and the error it reports. */

@@ -63,10 +63,16 @@ export function problemOf(err: DomainError): Problem {
   };
 }
 
+/**
+ * The challenge every 401 carries (RFC 9110 §15.5.2: a 401 MUST send WWW-Authenticate; RFC 6750 §3 for Bearer). It
+ * names the scheme the OpenAPI document's `bearer` security scheme declares; a browser shows no login dialog for it.
+ */
+export const BEARER_CHALLENGE = 'Bearer realm="gigafactory"';
+
 export function problemResponse(c: Context, err: DomainError): Response {
-  return c.body(JSON.stringify(problemOf(err)), ERROR_CODES[err.code] as ContentfulStatusCode, {
-    "content-type": "application/problem+json",
-  });
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  if (err.code === "unauthorized") headers["www-authenticate"] = BEARER_CHALLENGE;
+  return c.body(JSON.stringify(problemOf(err)), ERROR_CODES[err.code] as ContentfulStatusCode, headers);
 }
 
 /** A zod failure as `validation_failed`, echoing at most ISSUES_ECHOED issues of bounded size (core/bytes). */
