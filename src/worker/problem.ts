@@ -72,6 +72,9 @@ export const BEARER_CHALLENGE = 'Bearer realm="gigafactory"';
 export function problemResponse(c: Context, err: DomainError): Response {
   const headers: Record<string, string> = { "content-type": "application/problem+json" };
   if (err.code === "unauthorized") headers["www-authenticate"] = BEARER_CHALLENGE;
+  // RFC 9110 §15.5.22: a 426 MUST name the protocol to upgrade to — here always a WebSocket (the feeds, the link);
+  // §7.8: whoever sends Upgrade sends the "upgrade" connection option with it.
+  if (err.code === "upgrade_required") Object.assign(headers, { upgrade: "websocket", connection: "upgrade" });
   return c.body(JSON.stringify(problemOf(err)), ERROR_CODES[err.code] as ContentfulStatusCode, headers);
 }
 

@@ -6,11 +6,12 @@
 // the operation declares (exactly or by its 4XX/5XX range) and never a 5xx, its media type one that status declares,
 // and its body valid by the schema the document gives it, a problem+json saying type, title, detail and code with its
 // own status (test/integration/openapi-document-check; the success answers of a real walk are checked the same way
-// in openapi-answers*); every 401 carries WWW-Authenticate: Bearer (none did). A `{}` body is refused exactly when
-// the document's schema refuses it. A problem's details never replace its own members: releasing a factory that is
-// not quarantined answered `status: "active"` in a 409. HEAD on every GET path answers as GET does, with no body;
-// OPTIONS (not a CORS preflight), an unknown method, and HEAD where there is no GET are 405 with Allow. A documented
-// path with a trailing slash is 404 naming the path without it: it was 405 "…/health/ takes GET, HEAD, not GET".
+// in openapi-answers*). Every 401 carries WWW-Authenticate: Bearer and every 426 Upgrade: websocket (none did). A
+// `{}` body is refused exactly when the document's schema refuses it. A problem's details never replace its own
+// members: releasing a factory that is not quarantined answered `status: "active"` in a 409. HEAD on every GET path
+// answers as GET does, with no body; OPTIONS (not a CORS preflight), an unknown method, and HEAD where there is no
+// GET are 405 with Allow. A documented path with a trailing slash is 404 naming the path without it: it was 405
+// "…/health/ takes GET, HEAD, not GET".
 import { describe, expect, it } from "vitest";
 import { pathMatcher } from "../../src/worker/method-not-allowed.ts";
 import { ADMIN, api, createProduct, enroll, mintToken, P, rawApi } from "./client.ts";
@@ -140,6 +141,9 @@ describe("every operation answers as the served OpenAPI document says", () => {
         // RFC 9110 §15.5.2: a 401 MUST carry a challenge — for this API, the Bearer scheme its document declares.
         if (r.status === 401 && !/^Bearer\b/.test(r.headers.get("www-authenticate") ?? ""))
           faults.push(`${where}: a 401 without WWW-Authenticate: Bearer`);
+        // RFC 9110 §15.5.22: a 426 MUST send Upgrade naming the protocol (every one here is a WebSocket).
+        if (r.status === 426 && r.headers.get("upgrade") !== "websocket")
+          faults.push(`${where}: a 426 without Upgrade: websocket`);
         for (const f of documentFaults(doc, method, template, r as Answer)) faults.push(`${where}: ${f}`);
         if (v.what === "unknown ids" || v.what === "an empty product")
           faults.push(...bodyContract(doc, op, v, r, where));
