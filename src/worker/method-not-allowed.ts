@@ -15,13 +15,15 @@ type Route = { method: string; matches: RegExp };
 
 /**
  * A Hono path pattern (`/api/v1/products/:productId/jobs/:jobId`) as a whole-path matcher: a `:name` that starts a
- * segment is any one segment; everything else is literal (`/jobs:batch` is a path, not a parameter).
+ * segment is any one segment; everything else is literal (`/jobs:batch` is a path, not a parameter). Exactly as the
+ * router matches, so no trailing slash: the router is strict, and a matcher that took `/health/` as `/health` answered
+ * `GET /api/v1/health/` 405 "takes GET, HEAD, not GET".
  */
 export function pathMatcher(pattern: string): RegExp {
   const segments = pattern
     .split("/")
     .map((s) => (s.startsWith(":") ? "[^/]+" : s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
-  return new RegExp(`^${segments.join("/")}/?$`);
+  return new RegExp(`^${segments.join("/")}$`);
 }
 
 /**
@@ -48,7 +50,11 @@ export function unrouted(app: Hono<AppEnv>): (c: Context<AppEnv>) => Response {
       .map((r) => ({ method: r.method.toUpperCase(), matches: pathMatcher(r.path) }));
     const allow = allowedMethods(routes, c.req.path);
     if (allow.length === 0) {
-      return problemResponse(c, new DomainError("not_found", `no route for ${c.req.method} ${c.req.path}`));
+      // A trailing slash is another path to the router: the 404 names the path that is routed.
+      const bare = c.req.path.replace(/\/+$/, "");
+      const near = bare !== c.req.path && bare !== "" ? allowedMethods(routes, bare) : [];
+      const hint = near.length > 0 ? `; ${bare} (no trailing slash) takes ${near.join(", ")}` : "";
+      return problemResponse(c, new DomainError("not_found", `no route for ${c.req.method} ${c.req.path}${hint}`));
     }
     const refused = new DomainError(
       "method_not_allowed",

@@ -47,7 +47,8 @@ export const LESSON_OPS: Op[] = [
       "lesson: nothing written or audited, `updatedAt` kept). 404 for an unknown id. Audited `lesson.update` / " +
       "`lesson.archive`",
     role: "operator",
-    body: LessonPatchBody,
+    // The route's "at least one field" is a refinement JSON Schema cannot show; on a strict object it is this.
+    body: LessonPatchBody.meta({ minProperties: 1 }),
     ok: { "200": json("The lesson as edited, and whether it changed", LessonEditAnswerSchema) },
   },
 ];

@@ -23,6 +23,7 @@ import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
 import { ROUTING_OPS } from "./openapi-ops-routing.ts";
 import { pathParameters, queryParameters, ROLES } from "./openapi-params.ts";
 import { responseComponents, successResponses } from "./openapi-schemas.ts";
+import { BEARER_CHALLENGE } from "./problem.ts";
 import { MAX_JSON_BYTES } from "./validate.ts";
 
 /** In the document's order: a path is listed where its first operation is (changing it reorders the document). */
@@ -75,11 +76,56 @@ function problem(range: 4 | 5): Record<string, unknown> {
     code: { type: "string", enum: problemCodes(range) },
   };
   const schema = { type: "object", required: ["type", "title", "status", "detail", "code"], properties };
-  return { description, content: { "application/problem+json": { schema } } };
+  const challenge = {
+    "www-authenticate": {
+      description: `On a 401 unauthorized: the challenge \`${BEARER_CHALLENGE}\` (RFC 9110 §15.5.2, RFC 6750 §3)`,
+      schema: { type: "string" },
+    },
+  };
+  return {
+    description,
+    ...(range === 4 ? { headers: challenge } : {}),
+    content: { "application/problem+json": { schema } },
+  };
+}
+
+/** A zod check as much of it as is read here: a refinement (`custom`) and the error it reports. */
+type Check = { _zod: { def: { check?: string; error?: (issue: unknown) => unknown } } };
+
+/**
+ * The rules of `schema`'s refinements (`.refine`), in their own words: JSON Schema cannot state them, so without
+ * this the document took bodies the route refuses — `PATCH …/lessons/{id}` with `{}`, an experiment arm's weights
+ * with `starvation`, a report to testing whose result is a failure. An error computed from the input is left out.
+ */
+function refinementRules(schema: z.ZodType): string[] {
+  const checks = ((schema as unknown as { _zod: { def: { checks?: Check[] } } })._zod.def.checks ?? []) as Check[];
+  const rules: string[] = [];
+  for (const c of checks) {
+    if (c._zod.def.check !== "custom") continue;
+    try {
+      const said = c._zod.def.error?.({ code: "custom", input: undefined, path: [] });
+      const text = typeof said === "string" ? said : (said as { message?: unknown } | undefined)?.message;
+      if (typeof text === "string" && text !== "") rules.push(text);
+    } catch {
+      // An error message built from the input it refused: nothing to say without one.
+    }
+  }
+  return rules;
+}
+
+/** Each refinement's rule joins its node's description (unless the description says it already). */
+function describeRefinements(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }): void {
+  const own = typeof ctx.jsonSchema.description === "string" ? ctx.jsonSchema.description : "";
+  const rules = refinementRules(ctx.zodSchema as z.ZodType).filter((r) => !own.includes(r));
+  if (rules.length > 0) ctx.jsonSchema.description = [own.replace(/\.$/, ""), ...rules].filter((t) => t).join("; ");
 }
 
 function jsonSchema(s: z.ZodType): unknown {
-  const { $schema: _, ...schema } = z.toJSONSchema(s, { io: "input", unrepresentable: "any" });
+  const { $schema: _, ...schema } = z.toJSONSchema(s, {
+    io: "input",
+    unrepresentable: "any",
+    override: describeRefinements,
+  });
   return schema;
 }
 

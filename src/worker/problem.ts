@@ -46,21 +46,36 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
+/**
+ * The problem+json of a DomainError: its details are extension members (RFC 9457 §3.2), but RFC 9457's own members
+ * and `code` are the problem's and are written last, so a detail of the same name cannot replace them — a release
+ * of a factory that was not quarantined named its `status: "active"` and the answer's `status` said "active", not
+ * 409 (what the factory's state is stays in `detail`).
+ */
 export function problemOf(err: DomainError): Problem {
   return {
+    ...(err.details ?? {}),
     type: `https://gigafactory.dev/problems/${err.code}`,
     title: TITLES[err.code],
     status: ERROR_CODES[err.code],
     detail: err.message,
     code: err.code,
-    ...(err.details ?? {}),
   };
 }
 
+/**
+ * The challenge every 401 carries (RFC 9110 §15.5.2: a 401 MUST send WWW-Authenticate; RFC 6750 §3 for Bearer). It
+ * names the scheme the OpenAPI document's `bearer` security scheme declares; a browser shows no login dialog for it.
+ */
+export const BEARER_CHALLENGE = 'Bearer realm="gigafactory"';
+
 export function problemResponse(c: Context, err: DomainError): Response {
-  return c.body(JSON.stringify(problemOf(err)), ERROR_CODES[err.code] as ContentfulStatusCode, {
-    "content-type": "application/problem+json",
-  });
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  if (err.code === "unauthorized") headers["www-authenticate"] = BEARER_CHALLENGE;
+  // RFC 9110 §15.5.22: a 426 MUST name the protocol to upgrade to — here always a WebSocket (the feeds, the link);
+  // §7.8: whoever sends Upgrade sends the "upgrade" connection option with it.
+  if (err.code === "upgrade_required") Object.assign(headers, { upgrade: "websocket", connection: "upgrade" });
+  return c.body(JSON.stringify(problemOf(err)), ERROR_CODES[err.code] as ContentfulStatusCode, headers);
 }
 
 /** A zod failure as `validation_failed`, echoing at most ISSUES_ECHOED issues of bounded size (core/bytes). */

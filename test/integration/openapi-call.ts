@@ -10,6 +10,7 @@ import { expect } from "vitest";
 import worker from "../../src/worker/index.ts";
 import { OPS, openApiDocument } from "../../src/worker/openapi";
 import { ADMIN, api, type Reply } from "./client";
+import { documentFaults, servedDocument } from "./openapi-document-check";
 
 const OPEN_API = openApiDocument() as {
   paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>;
@@ -39,6 +40,8 @@ export async function checkedCall<T = Record<string, unknown>>(
   const opPath = template.split("?")[0];
   const op = OPS.find((o) => o.method === method.toLowerCase() && o.path === opPath);
   expect(op, where).toBeDefined();
+  // And as the served JSON says it, the way a client generated from it reads the answer.
+  expect(documentFaults(await servedDocument(), method, opPath!, r), `${where}: by the served document`).toEqual([]);
   const reply = op?.ok[String(r.status) as "200"];
   expect(reply, `${where}: status not declared`).toBeDefined();
   if (r.headers.get("idempotent-replayed") === "true") {
