@@ -66,8 +66,9 @@ function problem(range: 4 | 5): Record<string, unknown> {
   const description =
     range === 4
       ? "Refused (RFC 9457 problem): `code` says why"
-      : "Failed (RFC 9457 problem): 503 `unavailable` — a dependency refused the work, nothing was kept, send it " +
-        "again; 500 `internal` — a bug on our side, logged";
+      : "Failed (RFC 9457 problem): 503 `unavailable` — a dependency refused the work or the product's coordinator " +
+        "was overloaded or unreachable; `detail` says whether anything may have been kept, `Retry-After` (when " +
+        "sent) how many seconds to wait; send it again — 500 `internal` — a bug on our side, logged";
   const properties = {
     type: { type: "string" },
     title: { type: "string" },

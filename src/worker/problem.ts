@@ -93,10 +93,42 @@ export function fromZod(where: string, error: ZodError): DomainError {
   );
 }
 
-/** Hono's onError: domain errors → 4xx; the rest → 500. */
+/**
+ * The platform's own transient failure of a Durable Object call, as `unavailable` (503) with the seconds to wait, or
+ * undefined. The runtime marks such errors `.overloaded` (too much queued at the object: retrying at once adds load)
+ * or `.retryable` (the object restarting or moving, a connection lost) — Cloudflare, "Durable Objects: error
+ * handling". No bug of ours and no bad input, so not the 500 "unexpected error" they were.
+ */
+export function transientFailure(err: unknown): { error: DomainError; retryAfterS: number } | undefined {
+  const e = err as { overloaded?: unknown; retryable?: unknown } | null;
+  if (typeof e !== "object" || e === null) return undefined;
+  if (e.overloaded === true)
+    return {
+      error: new DomainError("unavailable", "the product's coordinator is overloaded; send the request again later"),
+      retryAfterS: 5,
+    };
+  if (e.retryable === true)
+    return {
+      error: new DomainError(
+        "unavailable",
+        "the product's coordinator could not be reached just now (restarting or moving); a write may or may not have " +
+          "taken effect: send it again with the same Idempotency-Key, or read before repeating it",
+      ),
+      retryAfterS: 1,
+    };
+  return undefined;
+}
+
+/** Hono's onError: domain errors → 4xx; the platform's transient failures → 503 with Retry-After; the rest → 500. */
 export function onError(err: unknown, c: Context): Response {
   if (err instanceof DomainError) return problemResponse(c, err);
   if (err instanceof z.ZodError) return problemResponse(c, fromZod("body", err));
+  const transient = transientFailure(err);
+  if (transient) {
+    console.warn(`transient platform failure: ${String(err)}`);
+    c.header("retry-after", String(transient.retryAfterS));
+    return problemResponse(c, transient.error);
+  }
   console.error("unhandled error", err);
   return c.body(
     JSON.stringify({
