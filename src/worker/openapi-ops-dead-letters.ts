@@ -14,7 +14,7 @@ export const DEAD_LETTER_OPS: Op[] = [
     method: "get",
     path: `${P}/dead-letters`,
     summary:
-      "What could not be delivered or processed, newest first: outbox records the coordinator gave up on (source `outbox:<kind>`, after its last retry or at once when too large; each also audited as `outbox.dead_letter`), dead-letter-queue messages (`queue:<kind>`) and refused bulk items — from D1 and from the coordinator, which keeps what D1 refused. Paged by keyset on (at, id): a page's `nextCursor`, passed back as `cursor`, lists the dead letters strictly after its last one, so each is read exactly once however many share a millisecond; a page holds fewer than `limit` (with a `nextCursor`) when its bodies reach about 4 Mi characters from either store; a cursor this API did not issue is a 400",
+      "What could not be delivered or processed, newest first: outbox records the coordinator gave up on (source `outbox:<kind>`, after its last retry or at once when too large; each also audited as `outbox.dead_letter`), dead-letter-queue messages (`queue:<kind>`) and refused bulk items — from D1 and from the coordinator, which keeps what D1 refused. Paged by keyset on (at, id): a page's `nextCursor`, passed back as `cursor`, lists the dead letters strictly after its last one, so each is read exactly once however many share a millisecond; a page holds fewer than `limit` (with a `nextCursor`) when its bodies reach about 4 Mi characters from either store; a cursor this API did not issue is a 400. An item's `body` is the stored message or record as JSON, or — a stored body that is not JSON — its text as kept",
     role: "operator",
     query: DeadLettersQuery,
     ok: { "200": json("The dead letters", A.DeadLetterListSchema) },
@@ -31,7 +31,9 @@ export const DEAD_LETTER_OPS: Op[] = [
       "(dead_letter.redriven). 409 dead_letter_not_redrivable for an `outbox:*` record (known downstream by its " +
       "outbox seq, which a redrive can neither keep nor reuse safely) or an item the coordinator refused (`batch:*`, " +
       "`tracker:*`: it would be refused again) or a `queue:webhook` delivery while the product has no webhook (it " +
-      "would be dropped unsent: set one, then redrive); 409 dead_letter_malformed when its body is not a message its queue " +
+      "would be dropped unsent: set one, then redrive) or a `queue:submit`/`queue:dispatch` message dead-lettered " +
+      "more than 6 days ago (an idempotency key dedupes for 7 days: a job one of its items made meanwhile would be " +
+      "made twice); 409 dead_letter_malformed when its body is not a message its queue " +
       "takes (or names another product) — both keep the dead letter; 503 unavailable when D1 or the queue fails " +
       "(kept: redrive again). Another product's id is 404",
     role: "operator",

@@ -214,7 +214,9 @@ export const AGENT_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/enrollment-codes`,
-    summary: "A one-time enrollment code for an agent",
+    summary:
+      "A one-time enrollment code for an agent. At most 1,000 codes are live in a product at once: past that, 429 " +
+      "limit_exceeded (`max`) until one is revoked, used or expired",
     role: "operator",
     body: EnrollmentCodeBody,
     bodyOptional: true,

@@ -56,7 +56,7 @@ export const ROUTING_OPS: Op[] = [
       "adjustment of ±2 shown in explain, never a hard filter. At most 200 rules (429 limit_exceeded). Audited " +
       "`routing.rule.add`; a dispatch pass follows. 404 for an unknown factory; 409 conflict for a revoked one (the " +
       "rule could never apply), or (details.ruleId) when a rule with the same factory, engine, job class and effect " +
-      "is in force (a recommendation applied twice), or when the rule would make a running experiment's two arms " +
+      "is in force (a recommendation applied twice) or its exact opposite is (the two would cancel out), or when the rule would make a running experiment's two arms " +
       "route alike",
     role: "operator",
     body: RuleBody,
@@ -65,7 +65,9 @@ export const ROUTING_OPS: Op[] = [
   {
     method: "delete",
     path: `${P}/routing/rules/{ruleId}`,
-    summary: "Remove a routing rule (answers the rule as it was); 404 for an unknown id. Audited `routing.rule.remove`",
+    summary:
+      "Remove a routing rule (answers the rule as it was); 404 for an unknown id; 409 conflict when removing it " +
+      "would make a running experiment's two arms route alike (stop the experiment first). Audited `routing.rule.remove`",
     role: "operator",
     ok: { "200": json("The rule as it was", RoutingRuleSchema) },
   },
