@@ -100,7 +100,9 @@ export const DeadLetterListSchema = z.object({
       productId: z.string(),
       source: z.string().describe("outbox:<kind>, queue:<kind>, batch:…, tracker:…"),
       reason: z.string(),
-      body: z.unknown().describe("the record or message, as JSON"),
+      body: z
+        .unknown()
+        .describe("the record or message as JSON, or — a stored body that is not JSON — its text as kept"),
       attempts: z.number().int(),
       at: ms,
     }),
