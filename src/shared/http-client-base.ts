@@ -6,8 +6,17 @@
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
 import { EXIT_USAGE, FixableError } from "./fixable-error.ts";
+import { MAX_ANSWER_BYTES, readAtMost } from "./http-answer-body.ts";
 import type { ClientOptions } from "./http-client-types.ts";
-import { apiErrorOf, type Backoff, backoffMs, ConnectionError, ResponseTimeoutError, sleep } from "./http-transport.ts";
+import {
+  apiErrorOf,
+  type Backoff,
+  BadAnswerError,
+  backoffMs,
+  ConnectionError,
+  ResponseTimeoutError,
+  sleep,
+} from "./http-transport.ts";
 
 type Query = Record<string, string | number | undefined>;
 export interface Send {
@@ -30,6 +39,7 @@ export class ApiClientBase {
   private readonly retry?: Backoff;
   private readonly fetchFn: typeof fetch;
   private readonly responseTimeoutMs: number;
+  private readonly maxAnswerBytes: number;
 
   constructor(opts: ClientOptions) {
     this.url = opts.url.replace(/\/+$/, "");
@@ -38,6 +48,7 @@ export class ApiClientBase {
     this.retry = opts.retry;
     this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.responseTimeoutMs = opts.responseTimeoutMs ?? 0;
+    this.maxAnswerBytes = opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   }
 
   /**
@@ -86,7 +97,7 @@ export class ApiClientBase {
         return res;
       }
       if (!res.ok) throw await this.refusal(res, guard);
-      return await this.readWhole(res, url, guard, method);
+      return await this.readWhole(res, url, guard, method, opts.signal);
     }
   }
 
@@ -97,49 +108,41 @@ export class ApiClientBase {
    */
   private async refusal(res: Response, guard: Guard): Promise<Error> {
     guard.restart();
-    const chunks: Uint8Array[] = [];
-    let bytes = 0;
-    const reader = res.body?.getReader();
-    try {
-      while (reader && bytes < MAX_ERROR_BODY_BYTES) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        bytes += value.byteLength;
-      }
-    } catch {
-      // Cut short (the bound passed, the connection broke): the status and what came are still the answer.
-    } finally {
-      guard.stop();
-      reader?.cancel().catch(() => {});
-    }
-    const body = new Uint8Array(Math.min(bytes, MAX_ERROR_BODY_BYTES));
-    let at = 0;
-    for (const c of chunks) {
-      body.set(c.subarray(0, body.length - at), at);
-      at += Math.min(c.byteLength, body.length - at);
-    }
+    // Cut short (the bound passed, the connection broke): the status and what came are still the answer.
+    const body = await readAtMost(res.body, MAX_ERROR_BODY_BYTES, true).finally(() => guard.stop());
     const init = { status: res.status, statusText: res.statusText, headers: res.headers };
-    return apiErrorOf(new Response(body.length > 0 ? body : null, init));
+    return apiErrorOf(new Response(body.bytes.length > 0 ? body.bytes : null, init));
   }
 
-  /** A 2xx answer's body read whole under a fresh `responseTimeoutMs`, as a Response the caller can read again. */
-  private async readWhole(res: Response, url: string, guard: Guard, method: string): Promise<Response> {
+  /**
+   * A 2xx answer's body read whole under a fresh `responseTimeoutMs`, as a Response the caller can read again; at most
+   * `maxAnswerBytes` of it (BadAnswerError past that: a body of a gigabyte, or one that never ends, was read into
+   * memory until the process died when no time bound was set, and for as long as the bound when one was).
+   */
+  private async readWhole(
+    res: Response,
+    url: string,
+    guard: Guard,
+    method: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
     guard.restart();
+    let body: Awaited<ReturnType<typeof readAtMost>>;
     try {
-      const text = await res.text();
-      return new Response(text === "" ? null : text, {
-        status: res.status,
-        statusText: res.statusText,
-        headers: res.headers,
-      });
+      body = await readAtMost(res.body, this.maxAnswerBytes);
     } catch (err) {
       if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs, "its body stalled", method);
+      // The caller's own signal (its deadline, ^C) ends the read as it ends the request: not a connection failure.
+      if (signal?.aborted) throw err;
       // A connection that breaks mid-body is a connection failure too, not a malformed answer.
       throw new ConnectionError(url, err, 1);
     } finally {
       guard.stop();
     }
+    if (body.over)
+      throw new BadAnswerError(url, `its body passed ${this.maxAnswerBytes} bytes and was read no further`);
+    const init = { status: res.status, statusText: res.statusText, headers: res.headers };
+    return new Response(body.bytes.length > 0 ? body.bytes : null, init);
   }
 
   /** A JSON call under the product: protected, so the endpoints of `GigafactoryClient` use it and callers cannot. */
@@ -151,6 +154,7 @@ export class ApiClientBase {
 }
 
 const enc = encodeURIComponent;
+
 /** 1 MiB: a problem document is a few hundred bytes; a refusal's body is read no further than this. */
 export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 /** A path segment the URL parser resolves away: `.` or `..`, percent-encoded or not. */

@@ -2,8 +2,8 @@
  * @module shared/http-transport
  * What the REST client (shared/http-client) stands on, apart from its endpoints: the error an HTTP answer becomes
  * (`ApiError`, from problem+json), a failed connection becomes (`ConnectionError`) or an answer that never started
- * becomes (`ResponseTimeoutError`), the retry backoff for
- * connection failures, the product a token names, and an abortable sleep. Shared by the CLI and the agent.
+ * becomes (`ResponseTimeoutError`), an answer that cannot be the coordinator's becomes (`BadAnswerError`), the retry
+ * backoff for connection failures, the product a token names, and an abortable sleep. Shared by the CLI and the agent.
  */
 
 /** An HTTP error answer; `code` is the problem's stable code (`http_<status>` when the body was not problem+json). */
@@ -86,6 +86,22 @@ export class ResponseTimeoutError extends Error {
     this.timeoutMs = timeoutMs;
     this.method = method.toUpperCase();
     this.started = what !== undefined;
+  }
+}
+
+/**
+ * A 2xx answer that cannot be one of the coordinator's (its body passed shared/http-answer-body MAX_ANSWER_BYTES). A
+ * SyntaxError, as an unparsable answer is: callers that report those as
+ * "not the coordinator's answer" (cli/errors `bad_response`, agent/rest) report this one so too. Never retried.
+ */
+export class BadAnswerError extends SyntaxError {
+  readonly url: string;
+
+  /** `what`: what was wrong with the answer, e.g. "its body passed 134217728 bytes". */
+  constructor(url: string, what: string) {
+    super(`the answer from ${url} is no coordinator's: ${what}`);
+    this.name = "BadAnswerError";
+    this.url = url;
   }
 }
 

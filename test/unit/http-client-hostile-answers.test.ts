@@ -1,0 +1,89 @@
+// The shared HTTP client against a hostile or broken server's 2xx answers, on real local sockets: a 2xx body that never
+// ends is read no further than the client's answer bound and its connection closed, even with no time bound (it was
+// read into memory until the process died), and the CLI reports it as `bad_response`; a body cut by the caller's own
+// signal ends with that signal's reason, not as "cannot reach".
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { toCliError } from "../../src/cli/errors.ts";
+import { MAX_ANSWER_BYTES } from "../../src/shared/http-answer-body.ts";
+import { BadAnswerError, ConnectionError, GigafactoryClient } from "../../src/shared/http-client.ts";
+import { drainedOrClosed } from "../support/http-drain.ts";
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): Promise<string> {
+  const server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  onTestFinished(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const client = (url: string, more: { maxAnswerBytes?: number; responseTimeoutMs?: number } = {}) =>
+  new GigafactoryClient({ url, token: "gf_p_secret-token-value", product: "p", ...more });
+
+describe("a 2xx answer's body", () => {
+  it("is bounded by 128 MiB unless the caller says otherwise", () => {
+    expect(MAX_ANSWER_BYTES).toBe(128 * 1024 * 1024);
+  });
+
+  it("is read no further than the bound when it never ends, with no time bound, and its connection is closed", async () => {
+    let closed!: () => void;
+    const gone = new Promise<void>((r) => {
+      closed = r;
+    });
+    const url = await serve(async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.on("close", () => closed());
+      const chunk = Buffer.alloc(64 * 1024, "[");
+      while (!res.destroyed) {
+        if (!res.write(chunk)) await drainedOrClosed(res);
+      }
+    });
+    const err = await client(url, { maxAnswerBytes: 1024 * 1024, responseTimeoutMs: 0 })
+      .listJobs({})
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadAnswerError);
+    expect((err as Error).message).toContain("passed 1048576 bytes");
+    expect(toCliError(err).code).toBe("bad_response");
+    await gone; // the client went away instead of reading on
+  });
+
+  it("is read whole when it fits, multi-byte characters and all", async () => {
+    const doc = { jobs: [{ id: "job_1", title: "ünïcødé ✓" }] };
+    const text = JSON.stringify(doc);
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(text);
+    });
+    expect(await client(url, { maxAnswerBytes: Buffer.byteLength(text) }).listJobs({})).toEqual(doc);
+  });
+
+  it("cut short by the caller's own signal ends with that signal's reason, not as a connection failure", async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"id":'); // then nothing, until the caller gives up
+    });
+    let headersIn!: () => void;
+    const started = new Promise<void>((r) => {
+      headersIn = r;
+    });
+    const c = new GigafactoryClient({
+      ...{ url, token: "t", product: "p" },
+      fetch: async (input, init) => {
+        const res = await globalThis.fetch(input, init);
+        headersIn();
+        return res;
+      },
+    });
+    const ctl = new AbortController();
+    const reason = new Error("the caller's deadline");
+    const sent = c.send("GET", c.productUrl("/jobs"), { signal: ctl.signal });
+    await started; // the answer has started: what the abort cuts is its body
+    ctl.abort(reason);
+    const err = await sent.catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(ConnectionError);
+    expect(err).toBe(reason);
+  });
+});
