@@ -83,7 +83,9 @@ export class ApiClientBase {
       let res: Response;
       const guard = startGuard(this.responseTimeoutMs, opts.signal);
       try {
-        res = await this.fetchFn(url, { method, headers, body, signal: guard.signal });
+        // Not followed: across origins fetch drops the token (a 401 from the new host then blamed it), a 301 or 302
+        // turned a POST into a GET whose 2xx read as the write's answer, and a 307 took the body elsewhere.
+        res = await this.fetchFn(url, { method, headers, body, signal: guard.signal, redirect: "manual" });
       } catch (err) {
         guard.stop();
         if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs, undefined, method);
@@ -91,6 +93,11 @@ export class ApiClientBase {
         if (!this.retry || attempt + 1 >= this.retry.maxAttempts) throw new ConnectionError(url, err, attempt + 1);
         await sleep(backoffMs(attempt, this.retry), opts.signal);
         continue;
+      }
+      if (res.status >= 300 && res.status < 400) {
+        guard.stop();
+        res.body?.cancel().catch(() => {});
+        throw redirected(url, res);
       }
       if (res.ok && opts.stream) {
         guard.stop();
@@ -155,6 +162,15 @@ export class ApiClientBase {
 
 const enc = encodeURIComponent;
 
+/** A 3xx answer as the error it is: the coordinator never redirects, so something else answered at this URL. */
+function redirected(url: string, res: Response): BadAnswerError {
+  const to = res.headers.get("location");
+  const where = to ? ` to ${to.slice(0, 500)}` : "";
+  return new BadAnswerError(
+    url,
+    `it redirects (HTTP ${res.status})${where}, which is not followed: the token would not go along, and a write could turn into a read; give the coordinator's own address as --url`,
+  );
+}
 /** 1 MiB: a problem document is a few hundred bytes; a refusal's body is read no further than this. */
 export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 /** A path segment the URL parser resolves away: `.` or `..`, percent-encoded or not. */

@@ -90,8 +90,8 @@ export class ResponseTimeoutError extends Error {
 }
 
 /**
- * A 2xx answer that cannot be one of the coordinator's (its body passed shared/http-answer-body MAX_ANSWER_BYTES). A
- * SyntaxError, as an unparsable answer is: callers that report those as
+ * A 2xx answer that cannot be one of the coordinator's (its body passed shared/http-answer-body MAX_ANSWER_BYTES), or a
+ * redirect, which the coordinator never sends. A SyntaxError, as an unparsable answer is: callers that report those as
  * "not the coordinator's answer" (cli/errors `bad_response`, agent/rest) report this one so too. Never retried.
  */
 export class BadAnswerError extends SyntaxError {

@@ -1,7 +1,9 @@
-// The shared HTTP client against a hostile or broken server's 2xx answers, on real local sockets: a 2xx body that never
-// ends is read no further than the client's answer bound and its connection closed, even with no time bound (it was
-// read into memory until the process died), and the CLI reports it as `bad_response`; a body cut by the caller's own
-// signal ends with that signal's reason, not as "cannot reach".
+// The shared HTTP client against a hostile or broken server's 2xx answers and redirects, on real local sockets: a 2xx
+// body that never ends is read no further than the client's answer bound and its connection closed, even with no time
+// bound (it was read into memory until the process died), and the CLI reports it as `bad_response`; a redirect of any
+// kind — to another host or to the same one — is not followed, so the token, the body and the method never go
+// anywhere the caller did not name (fetch followed it: a 301 turned a POST into a GET whose answer was taken as the
+// write's); a body cut by the caller's own signal ends with that signal's reason, not as "cannot reach".
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -85,5 +87,48 @@ describe("a 2xx answer's body", () => {
     const err = await sent.catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(ConnectionError);
     expect(err).toBe(reason);
+  });
+});
+
+describe("a redirect", () => {
+  for (const status of [301, 302, 307, 308]) {
+    it(`(${status}) to another host is not followed: the other host hears nothing`, async () => {
+      const heard: string[] = [];
+      const other = await serve((req, res) => {
+        heard.push(`${req.method} ${req.url} ${req.headers.authorization ?? "-"}`);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ jobs: [] }));
+      });
+      const url = await serve((_req, res) => {
+        res.writeHead(status, { location: `${other.replace("127.0.0.1", "localhost")}/elsewhere` });
+        res.end();
+      });
+      for (const call of [() => client(url).listJobs({}), () => client(url).submit({ markdown: "# job" })]) {
+        const err = await call().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(BadAnswerError);
+        expect((err as Error).message).toContain(`redirects (HTTP ${status}) to http://localhost:`);
+        expect(toCliError(err).code).toBe("bad_response");
+      }
+      expect(heard).toEqual([]);
+    });
+  }
+
+  it("on the same host is not followed either: a POST never turns into a GET", async () => {
+    const heard: string[] = [];
+    const url = await serve((req, res) => {
+      heard.push(`${req.method} ${req.url}`);
+      if (req.url?.endsWith("/jobs") && req.method === "POST") {
+        res.writeHead(301, { location: "/api/v1/products/p/jobs?list=1" });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ jobs: [] }));
+    });
+    const err = await client(url)
+      .submit({ markdown: "# job" })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadAnswerError);
+    expect(heard).toEqual(["POST /api/v1/products/p/jobs"]);
   });
 });
