@@ -5,6 +5,7 @@
  * adapter so the rest of the agent sees one error type, `RestError`, whose
  * `code` tells "refused token" from "server down" (`unreachable`).
  */
+import { z } from "zod";
 import {
   ApiError,
   ConnectionError,
@@ -49,6 +50,9 @@ async function translate<T>(fn: () => Promise<T>, boundMs = REQUEST_TIMEOUT_MS):
     if (err instanceof ConnectionError) throw new RestError(0, "unreachable", err.message);
     if (err instanceof ResponseTimeoutError) throw new RestError(0, "timeout", `no answer within ${boundMs / 1000} s`);
     if (err instanceof Error && err.name === "TimeoutError") throw new RestError(0, "timeout", "no answer within 60 s");
+    // A 2xx that is not the coordinator's JSON (a proxy's page, a redirect, a body past the client's bound): the
+    // agent's `enroll` reported it as its own bug, with a stack (main's "internal"), and an upload as a parser's words.
+    if (err instanceof SyntaxError) throw new RestError(0, "bad_response", notCoordinator(err.message));
     throw err;
   }
 }
@@ -63,8 +67,34 @@ export function enroll(
   timeoutMs = ENROLL_TIMEOUT_MS,
 ): Promise<Enrolled> {
   const c = new GigafactoryClient({ url: t.url, product: t.product, token: t.token, responseTimeoutMs: timeoutMs });
-  return translate(() => c.enroll(body), timeoutMs);
+  return translate(async () => {
+    const answer = EnrolledAnswer.safeParse(await c.enroll(body));
+    if (answer.success) return answer.data as Enrolled;
+    const issue = answer.error.issues[0];
+    const where = issue?.path.join(".") || "the answer";
+    throw new RestError(
+      0,
+      "bad_response",
+      notCoordinator(`its enrollment answer is malformed (${where}: ${issue?.message})`),
+    );
+  }, timeoutMs);
 }
+
+/**
+ * What `enroll` reads of its 2xx answer, checked before any of it is kept: a `{}` from another service went on to
+ * `enrolled.factory.seatLimit` and died there (a TypeError, reported as the agent's bug), and a token that cannot be an
+ * HTTP header value (a blank, a newline) was written to the config file for every later `run` to fail on.
+ */
+const EnrolledAnswer = z.looseObject({
+  factoryId: z.string().min(1).max(256),
+  // Visible ASCII: it goes back out in `Authorization: Bearer …` on every request and the factory socket's upgrade.
+  token: z.string().regex(/^[\x21-\x7e]{1,4096}$/, "not a token"),
+  factory: z.looseObject({ seatLimit: z.number().int().min(1).optional() }),
+});
+
+/** A `bad_response` detail: what was wrong, and that the answer came from something other than a coordinator. */
+const notCoordinator = (what: string): string =>
+  `the answer is not the coordinator's (${what}): is --url a Gigafactory coordinator, not a proxy or another service?`;
 
 export interface ArtifactInfo {
   name: string;

@@ -1,0 +1,66 @@
+// The agent's enrollment against a server whose 2xx answer is not the coordinator's, on a real local socket: a page
+// of HTML, a redirect, `{}` and a token no HTTP header can carry each end in `RestError bad_response` saying the
+// answer is not the coordinator's — which `gigafactory-agent enroll` reports as "enrollment failed … check --url" —
+// instead of a SyntaxError or a TypeError reported as the agent's own bug with a stack, or a token written to the
+// config file for every later `run` to fail on. A well-formed answer still comes back as it was sent.
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { enroll, RestError } from "../../src/agent/rest.ts";
+
+async function serve(handler: (res: ServerResponse) => void): Promise<string> {
+  const server = createServer((_req, res) => handler(res));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  onTestFinished(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const json = (body: unknown) => (res: ServerResponse) => {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+};
+const TOKEN = `gf_p_${"a".repeat(43)}`;
+const GOOD = { factoryId: "fac_1", token: TOKEN, factory: { id: "fac_1", seatLimit: 2 } };
+const ask = async (url: string) =>
+  enroll({ url, product: "p", token: "gfe_p_code" }, { name: "h", capabilities: [], seats: 1 }, 10_000);
+
+describe("agent enroll against an answer that is not the coordinator's", () => {
+  const cases: Array<[string, (res: ServerResponse) => void, string]> = [
+    [
+      "a page of HTML",
+      (res) => {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end("<html>captive portal</html>");
+      },
+      "is not valid JSON",
+    ],
+    [
+      "a redirect",
+      (res) => {
+        res.writeHead(308, { location: "https://elsewhere.example/enroll" });
+        res.end();
+      },
+      "redirects (HTTP 308) to https://elsewhere.example/enroll",
+    ],
+    ["an empty object", json({}), "factoryId"],
+    ["a token with a newline", json({ ...GOOD, token: `${TOKEN}\nx` }), "token: not a token"],
+    ["a seat limit of zero", json({ ...GOOD, factory: { seatLimit: 0 } }), "factory.seatLimit"],
+  ];
+  for (const [what, handler, says] of cases) {
+    it(`${what}: RestError bad_response`, async () => {
+      const err = await ask(await serve(handler)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RestError);
+      expect((err as RestError).code).toBe("bad_response");
+      expect((err as RestError).detail).toContain(says);
+      expect((err as RestError).detail).toContain("is --url a Gigafactory coordinator");
+    });
+  }
+
+  it("a well-formed answer comes back as sent, fields the agent does not read included", async () => {
+    const answer = { ...GOOD, factory: { ...GOOD.factory, name: "h", extra: [1] } };
+    expect(await ask(await serve(json(answer)))).toEqual(answer);
+  });
+});
