@@ -156,11 +156,17 @@ export async function apiErrorOf(res: Response): Promise<ApiError> {
   );
 }
 
-/** Waits `ms`, or rejects as soon as `signal` aborts. */
+/**
+ * Waits `ms`, or rejects as soon as `signal` aborts. Its abort listener goes when the wait ends: a watch's one signal
+ * outlives every reconnect's wait, and each left one behind (with its closure) for as long as the watch ran.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
     const abort = (): void => {
       clearTimeout(t);
       reject(signal?.reason);
