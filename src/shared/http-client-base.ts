@@ -2,7 +2,8 @@
  * @module shared/http-client-base
  * The REST client's plumbing: origin, token and product bound at construction, one HTTP exchange, JSON calls.
  * Connection failures are retried only with a `retry` backoff; an answer that does not start within
- * `responseTimeoutMs` is abandoned (`ResponseTimeoutError`, never retried). Kept apart from shared/http-client, whose
+ * `responseTimeoutMs` is abandoned (`ResponseTimeoutError`, never retried); a redirect is not followed and a 2xx body
+ * read whole stops at `maxAnswerBytes` (`BadAnswerError`, never retried). Kept apart from shared/http-client, whose
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
 import { EXIT_USAGE, FixableError } from "./fixable-error.ts";
@@ -70,9 +71,10 @@ export class ApiClientBase {
   }
 
   /**
-   * One exchange: 2xx → the Response; any other status → ApiError; no answer → ConnectionError once the retries
-   * (if any) are spent; no answer started within `responseTimeoutMs`, or (unless `stream`) a body not read within
-   * it again → ResponseTimeoutError. A retried POST is safe only when it never reached the server or is
+   * One exchange: 2xx → the Response; 3xx → BadAnswerError (not followed); any other status → ApiError; no answer →
+   * ConnectionError once the retries (if any) are spent; no answer started within `responseTimeoutMs`, or (unless
+   * `stream`) a body not read within it again → ResponseTimeoutError; a 2xx body past `maxAnswerBytes` (unless
+   * `stream`) → BadAnswerError. A retried POST is safe only when it never reached the server or is
    * idempotent — which is why retrying is opt-in, and submissions carry idempotency keys.
    */
   async send(method: string, url: string, opts: Send = {}): Promise<Response> {
