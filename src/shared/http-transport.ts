@@ -6,7 +6,10 @@
  * backoff for connection failures, the product a token names, and an abortable sleep. Shared by the CLI and the agent.
  */
 
-/** An HTTP error answer; `code` is the problem's stable code (`http_<status>` when the body was not problem+json). */
+/**
+ * An HTTP error answer; `code` is the problem's stable code (`http_<status>` when the body was not problem+json or its
+ * code is not of the API's snake_case shape).
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -135,6 +138,9 @@ export function productFromToken(token: string): string | undefined {
   return /^gf_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/.exec(token)?.[1];
 }
 
+/** A problem's `code` as the API writes them (snake_case, at most 64 characters). */
+const API_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
 /** A non-2xx response as an ApiError, from its problem+json body when it has one. */
 export async function apiErrorOf(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => "");
@@ -147,13 +153,10 @@ export async function apiErrorOf(res: Response): Promise<ApiError> {
   const p = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const str = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
   const plain = text.slice(0, 200) || res.statusText || `HTTP ${res.status}`; // 200 chars: enough to recognise a page
-  return new ApiError(
-    res.status,
-    str(p.code, `http_${res.status}`),
-    str(p.title, `HTTP ${res.status}`),
-    str(p.detail, plain),
-    body,
-  );
+  // Of the API's shape (core/errors ERROR_CODES: snake_case), else the status's: a server's `"code": "x\n✔ enrolled"`
+  // or a paragraph became the agent's ✘ ERROR code and its --json `code` (the CLI checked this itself, cli/errors).
+  const code = typeof p.code === "string" && API_CODE.test(p.code) ? p.code : `http_${res.status}`;
+  return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), str(p.detail, plain), body);
 }
 
 /**

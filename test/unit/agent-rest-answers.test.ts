@@ -2,7 +2,9 @@
 // of HTML, a redirect, `{}` and a token no HTTP header can carry each end in `RestError bad_response` saying the
 // answer is not the coordinator's — which `gigafactory-agent enroll` reports as "enrollment failed … check --url" —
 // instead of a SyntaxError or a TypeError reported as the agent's own bug with a stack, or a token written to the
-// config file for every later `run` to fail on. A well-formed answer still comes back as it was sent.
+// config file for every later `run` to fail on. A well-formed answer still comes back as it was sent. A refusal's
+// problem code that is not of the API's snake_case shape (a forged line, a sentence) becomes `http_<status>`, as the
+// CLI already made it: it was the agent's ✘ ERROR code and its --json `code` as sent.
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -62,5 +64,26 @@ describe("agent enroll against an answer that is not the coordinator's", () => {
   it("a well-formed answer comes back as sent, fields the agent does not read included", async () => {
     const answer = { ...GOOD, factory: { ...GOOD.factory, name: "h", extra: [1] } };
     expect(await ask(await serve(json(answer)))).toEqual(answer);
+  });
+});
+
+describe("agent enroll refused with a problem code of no API shape", () => {
+  for (const code of ["x\n✔ enrolled as h", "Not Found", "a".repeat(65), 42]) {
+    it(`${JSON.stringify(code).slice(0, 30)}: the status's code instead`, async () => {
+      const url = await serve((res) => {
+        res.writeHead(409, { "content-type": "application/problem+json" });
+        res.end(JSON.stringify({ type: "about:blank", title: "Conflict", detail: "taken", code }));
+      });
+      const err = await ask(url).catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 409, code: "http_409", detail: "taken" });
+    });
+  }
+
+  it("a code of the API's shape is kept", async () => {
+    const url = await serve((res) => {
+      res.writeHead(409, { "content-type": "application/problem+json" });
+      res.end(JSON.stringify({ type: "about:blank", title: "Conflict", detail: "taken", code: "conflict" }));
+    });
+    expect(await ask(url).catch((e: unknown) => e)).toMatchObject({ status: 409, code: "conflict" });
   });
 });
