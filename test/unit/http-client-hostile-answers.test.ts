@@ -1,11 +1,13 @@
 // The shared HTTP client against a hostile or broken server's 2xx answers and redirects, on real local sockets: a 2xx
 // body that never ends is read no further than the client's answer bound and its connection closed, even with no time
-// bound (it was read into memory until the process died), and the CLI reports it as `bad_response`; a redirect of any
-// kind — to another host or to the same one — is not followed, so the token, the body and the method never go
-// anywhere the caller did not name (fetch followed it: a 301 turned a POST into a GET whose answer was taken as the
-// write's); a body cut by the caller's own signal ends with that signal's reason, not as "cannot reach".
+// bound (it was read into memory until the process died), and the CLI reports it as `bad_response` — also when it
+// comes gzipped (fetch inflates it: the bound counts what it inflates to); a redirect of any kind — to another host
+// or to the same one — is not followed, so the token, the body and the method never go anywhere the caller did not
+// name (fetch followed it: a 301 turned a POST into a GET whose answer was taken as the write's); a body cut by the
+// caller's own signal ends with that signal's reason, not as "cannot reach".
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { toCliError } from "../../src/cli/errors.ts";
 import { MAX_ANSWER_BYTES } from "../../src/shared/http-answer-body.ts";
@@ -50,6 +52,26 @@ describe("a 2xx answer's body", () => {
     expect((err as Error).message).toContain("passed 1048576 bytes");
     expect(toCliError(err).code).toBe("bad_response");
     await gone; // the client went away instead of reading on
+  });
+
+  it("is bounded as it decompresses: a gzip bomb that never ends stops at the bound, its connection closed", async () => {
+    const member = gzipSync(Buffer.alloc(4 * 1024 * 1024, " ")); // ~4 KiB on the wire, 4 MiB once inflated
+    let closed!: () => void;
+    const gone = new Promise<void>((r) => {
+      closed = r;
+    });
+    const url = await serve(async (_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      res.on("close", () => closed());
+      while (!res.destroyed) {
+        if (!res.write(member)) await drainedOrClosed(res);
+      }
+    });
+    const err = await client(url, { maxAnswerBytes: 8 * 1024 * 1024, responseTimeoutMs: 0 })
+      .listJobs({})
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadAnswerError);
+    await gone;
   });
 
   it("is read whole when it fits, multi-byte characters and all", async () => {
