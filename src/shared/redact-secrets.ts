@@ -34,11 +34,12 @@ const BEARER_RE = /\b(Bearer\s+)[^\s"']+/gi;
 const URL_PASSWORD_RE = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#:@"'<>]*:)[^\s/?#"'<>]*@/gi;
 /**
  * An `Authorization` (or `Proxy-Authorization`) header's value after a scheme other than Bearer (which BEARER_RE hides
- * wherever it stands), as a header line or a JSON field: `Authorization: Basic dXNlcjpw…`, GitHub's `token ghp_…`.
+ * wherever it stands), as a header line or a JSON field (escaped too, as JSON quoted in a line reads):
+ * `Authorization: Basic dXNlcjpw…`, GitHub's `token ghp_…`.
  * Only after the header's name and a scheme: "authorization failed: basic checks" is ordinary text.
  */
 const AUTH_SCHEME_RE =
-  /(\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:basic|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)[^\s"']+/gi;
+  /(\b(?:proxy-)?authorization\\?["']?\s*[:=]\s*\\?["']?(?:basic|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)[^\s"'\\]+/gi;
 /**
  * A URL's user with no password, when it is long enough to be a token (`https://ghp_…@github.com`, the form git hosts
  * document): 20+ characters. A real user name (`git@`, `bob@`) is shorter and stays, as it does before a password.

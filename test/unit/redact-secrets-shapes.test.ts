@@ -12,6 +12,11 @@ describe("redactSecrets hides", () => {
   const cases: Array<[string, string, string]> = [
     ["a Basic header", "Authorization: Basic dXNlcjpwYXNzd29yZA==", `Authorization: Basic ${REDACTED}`],
     ["a token header in JSON", `{"authorization":"token ${GH}"}`, `{"authorization":"token ${REDACTED}"}`],
+    [
+      "a header in JSON quoted in a line",
+      `body: {"Authorization":"Basic dXNlcjpwYXNz"}`,
+      `body: {"Authorization":"Basic ${REDACTED}"}`,
+    ],
     ["a proxy's header", `proxy-authorization=Digest ${GH}`, `proxy-authorization=Digest ${REDACTED}`],
     [
       "a token as a URL's user",
