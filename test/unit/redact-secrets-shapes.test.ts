@@ -14,8 +14,8 @@ describe("redactSecrets hides", () => {
     ["a token header in JSON", `{"authorization":"token ${GH}"}`, `{"authorization":"token ${REDACTED}"}`],
     [
       "a header in JSON quoted in a line",
-      `body: {"Authorization":"Basic dXNlcjpwYXNz"}`,
-      `body: {"Authorization":"Basic ${REDACTED}"}`,
+      String.raw`body: {\"Authorization\":\"Basic dXNlcjpwYXNz\"}`,
+      String.raw`body: {\"Authorization\":\"Basic ${REDACTED}\"}`,
     ],
     ["a proxy's header", `proxy-authorization=Digest ${GH}`, `proxy-authorization=Digest ${REDACTED}`],
     [
