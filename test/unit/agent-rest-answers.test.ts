@@ -1,10 +1,10 @@
-// The agent's enrollment against a server whose 2xx answer is not the coordinator's, on a real local socket: a page
-// of HTML, a redirect, `{}` and a token no HTTP header can carry each end in `RestError bad_response` saying the
-// answer is not the coordinator's — which `gigafactory-agent enroll` reports as "enrollment failed … check --url" —
-// instead of a SyntaxError or a TypeError reported as the agent's own bug with a stack, or a token written to the
-// config file for every later `run` to fail on. A well-formed answer still comes back as it was sent. A refusal's
-// problem code that is not of the API's snake_case shape (a forged line, a sentence) becomes `http_<status>`, as the
-// CLI already made it: it was the agent's ✘ ERROR code and its --json `code` as sent.
+// The agent's enrollment against a server whose 2xx answer cannot be read as the coordinator's, on a real local
+// socket: a page of HTML and a redirect each end in `RestError bad_response` saying the answer is not the
+// coordinator's — which `gigafactory-agent enroll` reports as "enrollment failed … check --url" — instead of a
+// SyntaxError reported as the agent's own bug with a stack. (A JSON answer of the wrong shape is the caller's to
+// refuse: agent/enroll-answer.) A readable answer still comes back as it was sent. A refusal's problem code that is
+// not of the API's snake_case shape (a forged line, a sentence) becomes `http_<status>`, as the CLI already made it:
+// it was the agent's ✘ ERROR code and its --json `code` as sent.
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -47,9 +47,6 @@ describe("agent enroll against an answer that is not the coordinator's", () => {
       },
       "redirects (HTTP 308) to https://elsewhere.example/enroll",
     ],
-    ["an empty object", json({}), "factoryId"],
-    ["a token with a newline", json({ ...GOOD, token: `${TOKEN}\nx` }), "token: not a token"],
-    ["a seat limit of zero", json({ ...GOOD, factory: { seatLimit: 0 } }), "factory.seatLimit"],
   ];
   for (const [what, handler, says] of cases) {
     it(`${what}: RestError bad_response`, async () => {
@@ -61,7 +58,7 @@ describe("agent enroll against an answer that is not the coordinator's", () => {
     });
   }
 
-  it("a well-formed answer comes back as sent, fields the agent does not read included", async () => {
+  it("a readable answer comes back as sent, fields the agent does not read included", async () => {
     const answer = { ...GOOD, factory: { ...GOOD.factory, name: "h", extra: [1] } };
     expect(await ask(await serve(json(answer)))).toEqual(answer);
   });
