@@ -34,12 +34,25 @@ export class ConnectionError extends Error {
   readonly attempts: number;
 
   constructor(url: string, cause: unknown, attempts: number) {
-    const why = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
-    super(`cannot reach ${url}: ${plainHttpHint(url, cause) ?? why}`, { cause });
+    super(`cannot reach ${url}: ${plainHttpHint(url, cause) ?? reasonOf(cause)}`, { cause });
     this.name = "ConnectionError";
     this.url = url;
     this.attempts = attempts;
   }
+}
+
+/**
+ * Why a connection failed, from fetch's `TypeError("fetch failed")` and its cause. A name with two addresses (`localhost`
+ * as ::1 and 127.0.0.1, the usual `npm start` URL) that both refuse fails as an AggregateError whose message is empty:
+ * "cannot reach http://localhost:8787/…: " said nothing. Its errors' own messages say it, else its code.
+ */
+function reasonOf(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner: Error & { code?: unknown; errors?: unknown } = (cause.cause as Error | undefined) ?? cause;
+  if (inner.message) return inner.message;
+  const each = Array.isArray(inner.errors) ? inner.errors.map((e) => (e instanceof Error ? e.message : String(e))) : [];
+  const said = [...new Set(each.filter(Boolean))].join("; ");
+  return said || (typeof inner.code === "string" ? inner.code : "") || cause.message;
 }
 
 /**
