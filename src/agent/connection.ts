@@ -10,6 +10,7 @@
  */
 import WebSocket from "ws";
 import type { FixableError } from "../shared/fixable-error.ts";
+import { reasonOf } from "../shared/http-transport.ts";
 import type { FactoryFrame, ServerFrame } from "../shared/protocol.ts";
 import { MAX_SERVER_FRAME_BYTES } from "../shared/protocol.ts";
 import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
@@ -197,7 +198,7 @@ export class FactoryConnection {
       else if (!isUnknownType(parsed)) this.opts.handlers.onIgnored?.(parsed.message);
     });
     ws.on("close", (code, reason) => judge(closeVerdict(code, String(reason))));
-    ws.on("error", (err) => lost(`connection error: ${err.message}`));
+    ws.on("error", (err) => lost(`connection error: ${reasonOf(err)}`)); // a refused `localhost`'s message is ""
   }
 
   private receive(frame: ServerFrame): void {

@@ -42,11 +42,12 @@ export class ConnectionError extends Error {
 }
 
 /**
- * Why a connection failed, from fetch's `TypeError("fetch failed")` and its cause. A name with two addresses (`localhost`
- * as ::1 and 127.0.0.1, the usual `npm start` URL) that both refuse fails as an AggregateError whose message is empty:
- * "cannot reach http://localhost:8787/…: " said nothing. Its errors' own messages say it, else its code.
+ * Why a connection failed, from fetch's `TypeError("fetch failed")` and its cause, or a socket's own error (the
+ * agent's WebSocket). A name with two addresses (`localhost` as ::1 and 127.0.0.1, the usual `npm start` URL) that
+ * both refuse fails as an AggregateError whose message is empty: "cannot reach http://localhost:8787/…: " said
+ * nothing. Its errors' own messages say it, else its code.
  */
-function reasonOf(cause: unknown): string {
+export function reasonOf(cause: unknown): string {
   if (!(cause instanceof Error)) return String(cause);
   const inner: Error & { code?: unknown; errors?: unknown } = (cause.cause as Error | undefined) ?? cause;
   if (inner.message) return inner.message;

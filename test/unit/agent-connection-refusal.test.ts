@@ -2,9 +2,11 @@
 // 502 whose body never ends is read no further than MAX_REFUSAL_BYTES, its connection closed and the refusal judged
 // (the agent read it into one string until V8 refused a longer one and the process died); a refusal whose connection
 // breaks mid-body is judged from what came, at once (not 20 s later by the welcome timer, as "connection error"); a
-// redirect is reported as one, with its target, and not followed.
+// redirect is reported as one, with its target, and not followed. A connection every address of the name refuses
+// (`localhost` as ::1 and 127.0.0.1: Node's AggregateError, whose message is empty) names each refusal instead of
+// "connection error: " and nothing.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import net, { type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { refusalVerdict } from "../../src/agent/close-codes.ts";
 import { MAX_REFUSAL_BYTES } from "../../src/agent/connect-refusal.ts";
@@ -101,5 +103,29 @@ describe("a refused upgrade", () => {
       kind: "retry",
       why: "connect refused: HTTP 302 redirect, not followed (is --url the coordinator's own address?)",
     });
+  });
+});
+
+describe("a connection every address refuses", () => {
+  it("names each refusal in the disconnection's reason", async () => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r())); // a port just freed: nothing answers on it
+    // Node's own error for two addresses that both refuse (happy eyeballs), as the socket emits it.
+    const aggregate = await new Promise<Error>((resolve) => {
+      const lookup = (_h: string, _o: unknown, cb: (e: null, a: Array<{ address: string; family: number }>) => void) =>
+        cb(null, [
+          { address: "127.0.0.1", family: 4 },
+          { address: "127.0.0.2", family: 4 },
+        ]);
+      net.connect({ host: "localhost", port, autoSelectFamily: true, lookup: lookup as never }).on("error", resolve);
+    });
+    expect(aggregate.message).toBe("");
+    const why = firstDisconnect(`http://127.0.0.1:${port}`);
+    (conn as unknown as { ws: { emit(e: string, err: Error): void } }).ws.emit("error", aggregate);
+    expect(await why).toBe(
+      `connection error: connect ECONNREFUSED 127.0.0.1:${port}; connect ECONNREFUSED 127.0.0.2:${port}`,
+    );
   });
 });
