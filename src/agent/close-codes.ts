@@ -48,8 +48,16 @@ export function closeVerdict(code: number, reason: string): Verdict {
   }
 }
 
-/** The upgrade was answered with an HTTP status instead of 101. */
-export function refusalVerdict(status: number, body: string): Verdict {
+/**
+ * The upgrade was answered with an HTTP status instead of 101; `location` is a redirect's target, which the socket
+ * does not follow (the coordinator never redirects: something else answered at --url).
+ */
+export function refusalVerdict(status: number, body: string, location?: string): Verdict {
+  if (status >= 300 && status < 400) {
+    const to = location ? ` to ${location.slice(0, 500)}` : "";
+    const why = `connect refused: HTTP ${status} redirect${to}, not followed (is --url the coordinator's own address?)`;
+    return { kind: "retry", why };
+  }
   const detail = problemDetail(body) ?? `HTTP ${status}`;
   if (status === 401 || status === 403) {
     const code = status === 401 ? "unauthorized" : "forbidden";

@@ -10,10 +10,12 @@
  */
 import WebSocket from "ws";
 import type { FixableError } from "../shared/fixable-error.ts";
+import { reasonOf } from "../shared/http-transport.ts";
 import type { FactoryFrame, ServerFrame } from "../shared/protocol.ts";
 import { MAX_SERVER_FRAME_BYTES } from "../shared/protocol.ts";
 import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
 import { closeVerdict, refusalVerdict, type Verdict } from "./close-codes.ts";
+import { readRefusal } from "./connect-refusal.ts";
 import { isUnknownType, readServerFrame } from "./server-frames.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -183,17 +185,12 @@ export class FactoryConnection {
       ws.send(JSON.stringify({ type: "hello", v: 1, ...hello }));
     });
     const judge = (v: Verdict) => (v.kind === "fatal" ? fatal(v.error) : lost(v.why));
-    ws.on("unexpected-response", (_req, res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => {
-        body += d;
-      });
-      res.on("end", () => {
-        judge(refusalVerdict(res.statusCode ?? 0, body));
+    ws.on("unexpected-response", (_req, res) =>
+      readRefusal(res, (body) => {
+        judge(refusalVerdict(res.statusCode ?? 0, body, res.headers.location));
         ws.terminate();
-      });
-    });
+      }),
+    );
     ws.on("message", (data) => {
       const parsed = readServerFrame(String(data));
       // Ignored rather than obeyed or crashed on: unknown (a newer coordinator's) or malformed (agent/server-frames).
@@ -201,7 +198,7 @@ export class FactoryConnection {
       else if (!isUnknownType(parsed)) this.opts.handlers.onIgnored?.(parsed.message);
     });
     ws.on("close", (code, reason) => judge(closeVerdict(code, String(reason))));
-    ws.on("error", (err) => lost(`connection error: ${err.message}`));
+    ws.on("error", (err) => lost(`connection error: ${reasonOf(err)}`)); // a refused `localhost`'s message is ""
   }
 
   private receive(frame: ServerFrame): void {

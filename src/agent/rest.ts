@@ -49,6 +49,9 @@ async function translate<T>(fn: () => Promise<T>, boundMs = REQUEST_TIMEOUT_MS):
     if (err instanceof ConnectionError) throw new RestError(0, "unreachable", err.message);
     if (err instanceof ResponseTimeoutError) throw new RestError(0, "timeout", `no answer within ${boundMs / 1000} s`);
     if (err instanceof Error && err.name === "TimeoutError") throw new RestError(0, "timeout", "no answer within 60 s");
+    // A 2xx that is not the coordinator's JSON (a proxy's page, a redirect, a body past the client's bound): the
+    // agent's `enroll` reported it as its own bug, with a stack (main's "internal"), and an upload as a parser's words.
+    if (err instanceof SyntaxError) throw new RestError(0, "bad_response", notCoordinator(err.message));
     throw err;
   }
 }
@@ -63,8 +66,14 @@ export function enroll(
   timeoutMs = ENROLL_TIMEOUT_MS,
 ): Promise<Enrolled> {
   const c = new GigafactoryClient({ url: t.url, product: t.product, token: t.token, responseTimeoutMs: timeoutMs });
+  // Its 2xx answer is checked by the caller, before anything is saved (agent/enroll-answer); an unparsable one is
+  // `bad_response` here (`translate`).
   return translate(() => c.enroll(body), timeoutMs);
 }
+
+/** A `bad_response` detail: what was wrong, and that the answer came from something other than a coordinator. */
+const notCoordinator = (what: string): string =>
+  `the answer is not the coordinator's (${what}): is --url a Gigafactory coordinator, not a proxy or another service?`;
 
 export interface ArtifactInfo {
   name: string;

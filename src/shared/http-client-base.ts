@@ -2,12 +2,22 @@
  * @module shared/http-client-base
  * The REST client's plumbing: origin, token and product bound at construction, one HTTP exchange, JSON calls.
  * Connection failures are retried only with a `retry` backoff; an answer that does not start within
- * `responseTimeoutMs` is abandoned (`ResponseTimeoutError`, never retried). Kept apart from shared/http-client, whose
+ * `responseTimeoutMs` is abandoned (`ResponseTimeoutError`, never retried); a redirect is not followed and a 2xx body
+ * read whole stops at `maxAnswerBytes` (`BadAnswerError`, never retried). Kept apart from shared/http-client, whose
  * `GigafactoryClient` extends this class with one method per endpoint.
  */
 import { EXIT_USAGE, FixableError } from "./fixable-error.ts";
+import { MAX_ANSWER_BYTES, readAtMost } from "./http-answer-body.ts";
 import type { ClientOptions } from "./http-client-types.ts";
-import { apiErrorOf, type Backoff, backoffMs, ConnectionError, ResponseTimeoutError, sleep } from "./http-transport.ts";
+import {
+  apiErrorOf,
+  type Backoff,
+  BadAnswerError,
+  backoffMs,
+  ConnectionError,
+  ResponseTimeoutError,
+  sleep,
+} from "./http-transport.ts";
 
 type Query = Record<string, string | number | undefined>;
 export interface Send {
@@ -30,6 +40,7 @@ export class ApiClientBase {
   private readonly retry?: Backoff;
   private readonly fetchFn: typeof fetch;
   private readonly responseTimeoutMs: number;
+  private readonly maxAnswerBytes: number;
 
   constructor(opts: ClientOptions) {
     this.url = opts.url.replace(/\/+$/, "");
@@ -38,6 +49,7 @@ export class ApiClientBase {
     this.retry = opts.retry;
     this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.responseTimeoutMs = opts.responseTimeoutMs ?? 0;
+    this.maxAnswerBytes = opts.maxAnswerBytes ?? MAX_ANSWER_BYTES;
   }
 
   /**
@@ -59,9 +71,10 @@ export class ApiClientBase {
   }
 
   /**
-   * One exchange: 2xx → the Response; any other status → ApiError; no answer → ConnectionError once the retries
-   * (if any) are spent; no answer started within `responseTimeoutMs`, or (unless `stream`) a body not read within
-   * it again → ResponseTimeoutError. A retried POST is safe only when it never reached the server or is
+   * One exchange: 2xx → the Response; 3xx → BadAnswerError (not followed); any other status → ApiError; no answer →
+   * ConnectionError once the retries (if any) are spent; no answer started within `responseTimeoutMs`, or (unless
+   * `stream`) a body not read within it again → ResponseTimeoutError; a 2xx body past `maxAnswerBytes` (unless
+   * `stream`) → BadAnswerError. A retried POST is safe only when it never reached the server or is
    * idempotent — which is why retrying is opt-in, and submissions carry idempotency keys.
    */
   async send(method: string, url: string, opts: Send = {}): Promise<Response> {
@@ -72,7 +85,9 @@ export class ApiClientBase {
       let res: Response;
       const guard = startGuard(this.responseTimeoutMs, opts.signal);
       try {
-        res = await this.fetchFn(url, { method, headers, body, signal: guard.signal });
+        // Not followed: across origins fetch drops the token (a 401 from the new host then blamed it), a 301 or 302
+        // turned a POST into a GET whose 2xx read as the write's answer, and a 307 took the body elsewhere.
+        res = await this.fetchFn(url, { method, headers, body, signal: guard.signal, redirect: "manual" });
       } catch (err) {
         guard.stop();
         if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs, undefined, method);
@@ -81,12 +96,17 @@ export class ApiClientBase {
         await sleep(backoffMs(attempt, this.retry), opts.signal);
         continue;
       }
+      if (res.status >= 300 && res.status < 400) {
+        guard.stop();
+        res.body?.cancel().catch(() => {});
+        throw redirected(url, res);
+      }
       if (res.ok && opts.stream) {
         guard.stop();
         return res;
       }
       if (!res.ok) throw await this.refusal(res, guard);
-      return await this.readWhole(res, url, guard, method);
+      return await this.readWhole(res, url, guard, method, opts.signal);
     }
   }
 
@@ -97,49 +117,41 @@ export class ApiClientBase {
    */
   private async refusal(res: Response, guard: Guard): Promise<Error> {
     guard.restart();
-    const chunks: Uint8Array[] = [];
-    let bytes = 0;
-    const reader = res.body?.getReader();
-    try {
-      while (reader && bytes < MAX_ERROR_BODY_BYTES) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        bytes += value.byteLength;
-      }
-    } catch {
-      // Cut short (the bound passed, the connection broke): the status and what came are still the answer.
-    } finally {
-      guard.stop();
-      reader?.cancel().catch(() => {});
-    }
-    const body = new Uint8Array(Math.min(bytes, MAX_ERROR_BODY_BYTES));
-    let at = 0;
-    for (const c of chunks) {
-      body.set(c.subarray(0, body.length - at), at);
-      at += Math.min(c.byteLength, body.length - at);
-    }
+    // Cut short (the bound passed, the connection broke): the status and what came are still the answer.
+    const body = await readAtMost(res.body, MAX_ERROR_BODY_BYTES, true).finally(() => guard.stop());
     const init = { status: res.status, statusText: res.statusText, headers: res.headers };
-    return apiErrorOf(new Response(body.length > 0 ? body : null, init));
+    return apiErrorOf(new Response(body.bytes.length > 0 ? body.bytes : null, init));
   }
 
-  /** A 2xx answer's body read whole under a fresh `responseTimeoutMs`, as a Response the caller can read again. */
-  private async readWhole(res: Response, url: string, guard: Guard, method: string): Promise<Response> {
+  /**
+   * A 2xx answer's body read whole under a fresh `responseTimeoutMs`, as a Response the caller can read again; at most
+   * `maxAnswerBytes` of it (BadAnswerError past that: a body of a gigabyte, or one that never ends, was read into
+   * memory until the process died when no time bound was set, and for as long as the bound when one was).
+   */
+  private async readWhole(
+    res: Response,
+    url: string,
+    guard: Guard,
+    method: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
     guard.restart();
+    let body: Awaited<ReturnType<typeof readAtMost>>;
     try {
-      const text = await res.text();
-      return new Response(text === "" ? null : text, {
-        status: res.status,
-        statusText: res.statusText,
-        headers: res.headers,
-      });
+      body = await readAtMost(res.body, this.maxAnswerBytes);
     } catch (err) {
       if (guard.timedOut()) throw new ResponseTimeoutError(url, this.responseTimeoutMs, "its body stalled", method);
+      // The caller's own signal (its deadline, ^C) ends the read as it ends the request: not a connection failure.
+      if (signal?.aborted) throw err;
       // A connection that breaks mid-body is a connection failure too, not a malformed answer.
       throw new ConnectionError(url, err, 1);
     } finally {
       guard.stop();
     }
+    if (body.over)
+      throw new BadAnswerError(url, `its body passed ${this.maxAnswerBytes} bytes and was read no further`);
+    const init = { status: res.status, statusText: res.statusText, headers: res.headers };
+    return new Response(body.bytes.length > 0 ? body.bytes : null, init);
   }
 
   /** A JSON call under the product: protected, so the endpoints of `GigafactoryClient` use it and callers cannot. */
@@ -151,6 +163,16 @@ export class ApiClientBase {
 }
 
 const enc = encodeURIComponent;
+
+/** A 3xx answer as the error it is: the coordinator never redirects, so something else answered at this URL. */
+function redirected(url: string, res: Response): BadAnswerError {
+  const to = res.headers.get("location");
+  const where = to ? ` to ${to.slice(0, 500)}` : "";
+  return new BadAnswerError(
+    url,
+    `it redirects (HTTP ${res.status})${where}, which is not followed: the token would not go along, and a write could turn into a read; give the coordinator's own address as --url`,
+  );
+}
 /** 1 MiB: a problem document is a few hundred bytes; a refusal's body is read no further than this. */
 export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 /** A path segment the URL parser resolves away: `.` or `..`, percent-encoded or not. */

@@ -99,6 +99,11 @@ export interface ClientOptions {
    * `ResponseTimeoutError`; a body that then streams (a job feed, an artifact) is not bounded. Absent or 0: no limit.
    */
   responseTimeoutMs?: number;
+  /**
+   * Bytes a 2xx answer read whole (not a stream) may hold before the exchange is abandoned with a `BadAnswerError`;
+   * absent: shared/http-answer-body MAX_ANSWER_BYTES (128 MiB), which no coordinator answer comes near.
+   */
+  maxAnswerBytes?: number;
 }
 
 /** A page of `GET …/jobs/{id}/artifacts`: artifacts in name order, and `nextCursor` (the last name) when more follow. */

@@ -50,6 +50,7 @@ export {
   ApiError,
   apiErrorOf,
   type Backoff,
+  BadAnswerError,
   backoffMs,
   ConnectionError,
   DEFAULT_BACKOFF,

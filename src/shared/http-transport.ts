@@ -2,11 +2,14 @@
  * @module shared/http-transport
  * What the REST client (shared/http-client) stands on, apart from its endpoints: the error an HTTP answer becomes
  * (`ApiError`, from problem+json), a failed connection becomes (`ConnectionError`) or an answer that never started
- * becomes (`ResponseTimeoutError`), the retry backoff for
- * connection failures, the product a token names, and an abortable sleep. Shared by the CLI and the agent.
+ * becomes (`ResponseTimeoutError`), an answer that cannot be the coordinator's becomes (`BadAnswerError`), the retry
+ * backoff for connection failures, the product a token names, and an abortable sleep. Shared by the CLI and the agent.
  */
 
-/** An HTTP error answer; `code` is the problem's stable code (`http_<status>` when the body was not problem+json). */
+/**
+ * An HTTP error answer; `code` is the problem's stable code (`http_<status>` when the body was not problem+json or its
+ * code is not of the API's snake_case shape).
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -31,12 +34,26 @@ export class ConnectionError extends Error {
   readonly attempts: number;
 
   constructor(url: string, cause: unknown, attempts: number) {
-    const why = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
-    super(`cannot reach ${url}: ${plainHttpHint(url, cause) ?? why}`, { cause });
+    super(`cannot reach ${url}: ${plainHttpHint(url, cause) ?? reasonOf(cause)}`, { cause });
     this.name = "ConnectionError";
     this.url = url;
     this.attempts = attempts;
   }
+}
+
+/**
+ * Why a connection failed, from fetch's `TypeError("fetch failed")` and its cause, or a socket's own error (the
+ * agent's WebSocket). A name with two addresses (`localhost` as ::1 and 127.0.0.1, the usual `npm start` URL) that
+ * both refuse fails as an AggregateError whose message is empty: "cannot reach http://localhost:8787/…: " said
+ * nothing. Its errors' own messages say it, else its code.
+ */
+export function reasonOf(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner: Error & { code?: unknown; errors?: unknown } = (cause.cause as Error | undefined) ?? cause;
+  if (inner.message) return inner.message;
+  const each = Array.isArray(inner.errors) ? inner.errors.map((e) => (e instanceof Error ? e.message : String(e))) : [];
+  const said = [...new Set(each.filter(Boolean))].join("; ");
+  return said || (typeof inner.code === "string" ? inner.code : "") || cause.message;
 }
 
 /**
@@ -89,6 +106,22 @@ export class ResponseTimeoutError extends Error {
   }
 }
 
+/**
+ * A 2xx answer that cannot be one of the coordinator's (its body passed shared/http-answer-body MAX_ANSWER_BYTES), or a
+ * redirect, which the coordinator never sends. A SyntaxError, as an unparsable answer is: callers that report those as
+ * "not the coordinator's answer" (cli/errors `bad_response`, agent/rest) report this one so too. Never retried.
+ */
+export class BadAnswerError extends SyntaxError {
+  readonly url: string;
+
+  /** `what`: what was wrong with the answer, e.g. "its body passed 134217728 bytes". */
+  constructor(url: string, what: string) {
+    super(`the answer from ${url} is no coordinator's: ${what}`);
+    this.name = "BadAnswerError";
+    this.url = url;
+  }
+}
+
 /** Capped exponential backoff (the partysocket model): min · factor^attempt, at most max, ± jitter. */
 export interface Backoff {
   maxAttempts: number;
@@ -119,6 +152,9 @@ export function productFromToken(token: string): string | undefined {
   return /^gf_([a-z0-9][a-z0-9-]{0,62})_[A-Za-z0-9_-]{43}$/.exec(token)?.[1];
 }
 
+/** A problem's `code` as the API writes them (snake_case, at most 64 characters). */
+const API_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
 /** A non-2xx response as an ApiError, from its problem+json body when it has one. */
 export async function apiErrorOf(res: Response): Promise<ApiError> {
   const text = await res.text().catch(() => "");
@@ -131,20 +167,23 @@ export async function apiErrorOf(res: Response): Promise<ApiError> {
   const p = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const str = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
   const plain = text.slice(0, 200) || res.statusText || `HTTP ${res.status}`; // 200 chars: enough to recognise a page
-  return new ApiError(
-    res.status,
-    str(p.code, `http_${res.status}`),
-    str(p.title, `HTTP ${res.status}`),
-    str(p.detail, plain),
-    body,
-  );
+  // Of the API's shape (core/errors ERROR_CODES: snake_case), else the status's: a server's `"code": "x\n✔ enrolled"`
+  // or a paragraph became the agent's ✘ ERROR code and its --json `code` (the CLI checked this itself, cli/errors).
+  const code = typeof p.code === "string" && API_CODE.test(p.code) ? p.code : `http_${res.status}`;
+  return new ApiError(res.status, code, str(p.title, `HTTP ${res.status}`), str(p.detail, plain), body);
 }
 
-/** Waits `ms`, or rejects as soon as `signal` aborts. */
+/**
+ * Waits `ms`, or rejects as soon as `signal` aborts. Its abort listener goes when the wait ends: a watch's one signal
+ * outlives every reconnect's wait, and each left one behind (with its closure) for as long as the watch ran.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
     const abort = (): void => {
       clearTimeout(t);
       reject(signal?.reason);

@@ -4,8 +4,10 @@
  * output), so no message — ours, a server's detail echoing a header, a stack — can leak a token by accident.
  * What it hides: Gigafactory tokens and enrollment codes by their shape (`gf_<product>_<secret>`,
  * `gfe_<product>_<secret>`: the product stays, it is not secret and says which product was meant), the value after
- * `Bearer`, the password of a URL (`https://user:pass@host`), and any literal the caller knows to be secret (the
- * `--token` or `--code` it was given, whatever its shape).
+ * `Bearer`, an `Authorization` header's value in any other scheme (`Basic`, `token`, …), the password of a URL
+ * (`https://user:pass@host`) and a long user standing in for one (`https://<token>@host`), the value of a query
+ * parameter named for a secret (`?access_token=…`, `&api_key=…`, `X-Amz-Signature=…`), and any literal the caller
+ * knows to be secret (the `--token` or `--code` it was given, whatever its shape).
  */
 
 /** What a hidden secret is replaced by. */
@@ -31,14 +33,35 @@ const BEARER_RE = /\b(Bearer\s+)[^\s"']+/gi;
  */
 const URL_PASSWORD_RE = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#:@"'<>]*:)[^\s/?#"'<>]*@/gi;
 /**
+ * An `Authorization` (or `Proxy-Authorization`) header's value after a scheme other than Bearer (which BEARER_RE hides
+ * wherever it stands), as a header line or a JSON field (escaped too, as JSON quoted in a line reads):
+ * `Authorization: Basic dXNlcjpw…`, GitHub's `token ghp_…`.
+ * Only after the header's name and a scheme: "authorization failed: basic checks" is ordinary text.
+ */
+const AUTH_SCHEME_RE =
+  /(\b(?:proxy-)?authorization\\?["']?\s*[:=]\s*\\?["']?(?:basic|token|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)[^\s"'\\]+/gi;
+/**
+ * A URL's user with no password, when it is long enough to be a token (`https://ghp_…@github.com`, the form git hosts
+ * document): 20+ characters. A real user name (`git@`, `bob@`) is shorter and stays, as it does before a password.
+ */
+const URL_TOKEN_USER_RE = /(\b[a-z][a-z0-9+.-]*:\/\/)[A-Za-z0-9._~%!$&'()*+,;=-]{20,}@/gi;
+/**
+ * A query parameter named for a secret — `token`, `secret`, `password`, `passwd`, `pwd`, `key`, `apikey`, `sig`,
+ * `signature`, `code`, `auth`, `credential`, alone or as a name's last word (`access_token`, `client-secret`,
+ * `X-Amz-Signature`, `api_key`) — its value up to the next `&`, `#`, blank or quote.
+ */
+const QUERY_SECRET_RE =
+  /([?&;](?:[\w.~-]*[_.-])?(?:token|secret|password|passwd|pwd|key|apikey|sig|signature|code|auth|credentials?)=)[^&#\s"'<>]+/gi;
+/**
  * 8 characters: a known secret shorter than that is no credential worth hiding (the coordinator's codes and tokens
  * are 50+), and replacing every short word equal to it would mangle ordinary text.
  */
 const MIN_LITERAL = 8;
 
 /**
- * `text` with every secret replaced: `gf_acme_<secret>` → `gf_acme_…`, `Bearer x` → `Bearer …`, `//u:pw@` →
- * `//u:…@`, and each of `known` (the literal secrets in play, e.g. the `--token` given) → `…`.
+ * `text` with every secret replaced: `gf_acme_<secret>` → `gf_acme_…`, `Bearer x` → `Bearer …`, `Authorization:
+ * Basic x` → `Authorization: Basic …`, `//u:pw@` → `//u:…@`, `//<token>@` → `//…@`, `?access_token=x` →
+ * `?access_token=…`, and each of `known` (the literal secrets in play, e.g. the `--token` given) → `…`.
  */
 export function redactSecrets(text: string, known: readonly string[] = []): string {
   // Shapes first: a known `gf_acme_…` token then keeps its product, the literal pass catches whatever is left.
@@ -46,7 +69,10 @@ export function redactSecrets(text: string, known: readonly string[] = []): stri
     .replace(TOKEN_RE, `$1_$2_${REDACTED}`)
     .replace(GLUED_TOKEN_RE, `$1_$2_${REDACTED}`)
     .replace(BEARER_RE, `$1${REDACTED}`)
-    .replace(URL_PASSWORD_RE, `$1${REDACTED}@`);
+    .replace(AUTH_SCHEME_RE, `$1${REDACTED}`)
+    .replace(URL_PASSWORD_RE, `$1${REDACTED}@`)
+    .replace(URL_TOKEN_USER_RE, `$1${REDACTED}@`)
+    .replace(QUERY_SECRET_RE, `$1${REDACTED}`);
   for (const secret of known) {
     if (secret.length < MIN_LITERAL) continue;
     // As typed, and as it reads inside a JSON string (an NDJSON line escapes quotes and backslashes).

@@ -28,7 +28,9 @@ describe("a refusal's body", () => {
       res.writeHead(503, { "content-type": "application/problem+json" });
       res.write('{"code":"unavailable","det'); // and nothing more, ever
     });
-    for (const call of [() => client(url, 200).listJobs({}), () => client(url, 200).openEventStream("job_1")]) {
+    // 1 s: the bound also covers the answer's start, which the process's first fetch (undici loads lazily) took past
+    // 200 ms on a loaded machine, failing as "no answer" before the body's stall was reached.
+    for (const call of [() => client(url, 1000).listJobs({}), () => client(url, 1000).openEventStream("job_1")]) {
       const err = await call().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ApiError);
       expect((err as ApiError).status).toBe(503);
