@@ -171,19 +171,26 @@ export class SeatLease {
 
   /** One renewal; its answer names the TTL granted, and the renewer keeps to half of it (agent/lease-renewer). */
   private async renewOnce(frame: OutFrame): Promise<void> {
+    // The coordinator counts the TTL from when it took the renewal, which is after it was sent but may be long
+    // before its answer arrives (a socket stalled up to a heartbeat): counted from the answer, a late one let the
+    // engine outlive the lease by that delay, and the serial key's hold (engineStopsBy) with it.
+    const sentAt = Date.now();
     try {
       const granted = (await this.opts.conn.request(frame)) as { ttlSeconds?: unknown } | undefined;
       const ttl = typeof granted?.ttlSeconds === "number" && granted.ttlSeconds >= 0 ? granted.ttlSeconds : undefined;
       if (ttl !== undefined && ttl > 0) this.renewer.adopt(ttl);
-      this.held(ttl ?? this.ttlSeconds); // an older coordinator names no TTL: the one it granted before
+      this.held(ttl ?? this.ttlSeconds, sentAt); // an older coordinator names no TTL: the one it granted before
     } catch (err) {
       this.failed(frame, err);
     }
   }
 
-  /** The coordinator holds the lease for `ttlSeconds` (s) from now (0: it ended it); the lapse watch moves to it. */
-  private held(ttlSeconds: number): void {
-    this.heldAt = Date.now();
+  /**
+   * The coordinator holds the lease for `ttlSeconds` (s) from `from` (ms, this host's clock; default now: 0 = it ended
+   * it); the lapse watch moves to it.
+   */
+  private held(ttlSeconds: number, from = Date.now()): void {
+    this.heldAt = from;
     this.heldUntil = this.heldAt + ttlSeconds * 1000;
     if (ttlSeconds > 0) this.ttlSeconds = ttlSeconds;
     if (this.renewer.running) this.watchLapse();
