@@ -174,6 +174,7 @@ describe("a stream authorised just before its token's revocation", () => {
 
     const res = await openOnFeed(product, job.id, hash);
     expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer /); // every 401 names its scheme (RFC 9110)
     expect((await feed.watchers()).sockets).toHaveLength(0);
   });
 });

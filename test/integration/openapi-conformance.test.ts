@@ -163,6 +163,7 @@ describe("a problem's members", () => {
     });
     expect([r.status, r.body.status, r.body.code]).toEqual([409, 409, "conflict"]);
     expect(r.body.detail).toContain("is active, not quarantined");
+    expect(r.body.factoryStatus).toBe("active"); // the factory's state, still machine-readable under its own name
     const doc = await servedDocument();
     expect(documentFaults(doc, "POST", "/api/v1/products/{productId}/factories/{factoryId}/release", r)).toEqual([]);
   });

@@ -21,6 +21,7 @@
  * deployment secret, changed only by a redeploy (which ends every stream).
  */
 import { CLOSE } from "../../shared/protocol.ts";
+import { BEARER_CHALLENGE } from "../../worker/problem.ts";
 import { execute } from "../sql-statements.ts";
 import type { SseClient } from "./sse.ts";
 
@@ -79,7 +80,8 @@ export class StreamRevocation {
     };
     return new Response(JSON.stringify(problem), {
       status: 401,
-      headers: { "content-type": "application/problem+json" },
+      // RFC 9110 §15.5.2: every 401 names its scheme, as the Worker's own do (worker/problem BEARER_CHALLENGE).
+      headers: { "content-type": "application/problem+json", "www-authenticate": BEARER_CHALLENGE },
     });
   }
 

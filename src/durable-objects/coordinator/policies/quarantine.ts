@@ -71,7 +71,7 @@ export function releaseFactory(tx: Tx, factoryId: string, actor: string): Factor
   if (f.status !== "quarantined") {
     throw new DomainError("conflict", `factory ${factoryId} is ${f.status}, not quarantined: nothing to release`, {
       factoryId,
-      status: f.status,
+      factoryStatus: f.status, // not `status`: that member is the problem's HTTP status (RFC 9457)
     });
   }
   execute(tx.sql, "DELETE FROM error_budgets WHERE factory_id = ?", factoryId);
