@@ -60,10 +60,13 @@ export const ExperimentIdParam = z
  * One arm: a weights override and/or up to 20 prefer/avoid rules scoped to the experiment's class. Not `starvation`:
  * it orders the product's one queue (dispatch/urgency-order), so an arm's value could never apply to its own jobs.
  */
+const ARM_STARVATION =
+  "an arm cannot set starvation: it orders the whole product's queue; set it in the product's settings";
 const ArmPolicyBody = z
   .object({
-    weights: WeightsPatchSchema.refine((w) => w.starvation === undefined, {
-      error: "an arm cannot set starvation: it orders the whole product's queue; set it in the product's settings",
+    // z.never, not a refine: JSON Schema keeps it (`not: {}`), so the OpenAPI document refuses what the route does.
+    weights: WeightsPatchSchema.extend({
+      starvation: z.never({ error: ARM_STARVATION }).optional().describe(ARM_STARVATION),
     }).optional(),
     rules: z
       .array(z.object({ factoryId: EntityId, engine: Engine.optional(), effect: z.enum(["prefer", "avoid"]) }).strict())

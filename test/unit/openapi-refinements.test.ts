@@ -23,8 +23,12 @@ describe("the document states what the request bodies' refinements refuse", () =
 
   it("an experiment arm sets no starvation weight", () => {
     const arms = bodyOf("post", "/routing/experiments").properties!.arms!.properties!;
-    for (const arm of ["A", "B"])
-      expect(arms[arm]!.properties!.weights!.description).toContain("cannot set starvation");
+    // Refused by the schema itself (`not: {}`), not only described: a generated client's validator refuses it too.
+    for (const arm of ["A", "B"]) {
+      const starvation = arms[arm]!.properties!.weights!.properties!.starvation as Node & { not?: unknown };
+      expect(starvation.not).toEqual({});
+      expect(starvation.description).toContain("cannot set starvation");
+    }
   });
 
   it("a report's result fits its stage, and a webhook's URL is https (or loopback http)", () => {
