@@ -22,7 +22,7 @@ import {
   revokeEnrollmentCode,
 } from "./enrollment.ts";
 import { type Retired, takeFactoryWatchers, takeTokenWatchers } from "./feed-readers.ts";
-import { mintToken, revokeToken, type TokenInfo, type TokenRole } from "./tokens.ts";
+import { assertTokenLive, mintToken, revokeToken, type TokenInfo, type TokenRole } from "./tokens.ts";
 
 /** A new operator/viewer token stored under `hash` (the Worker shows the token itself once). */
 export function issueToken(tx: Tx, role: TokenRole, name: string, hash: string, actor: string): TokenInfo {
@@ -75,9 +75,19 @@ export function retireEnrollmentCode(tx: Tx, id: string, actor: string): Enrollm
 
 /**
  * Factory `factoryId` authenticates with `newHash` from now on; the streams its old token opened are returned.
- * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked (enroll it again).
+ * `byToken`: the operator token asking, if one did — it must still be live (access/tokens `assertTokenLive`), or the
+ * new factory token would be its holder's.
+ * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked (enroll it again);
+ *   unauthorized — `byToken` was revoked meanwhile (the old factory token stays).
  */
-export function rotateFactoryToken(tx: Tx, factoryId: string, newHash: string, actor: string): Retired<Factory> {
+export function rotateFactoryToken(
+  tx: Tx,
+  factoryId: string,
+  newHash: string,
+  actor: string,
+  byToken?: string,
+): Retired<Factory> {
+  assertTokenLive(tx.sql, byToken, "rotating this factory's token");
   const f = requireFactory(tx.sql, factoryId, tx.now);
   if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked; enroll it again`);
   const watched = takeFactoryWatchers(tx, factoryId);

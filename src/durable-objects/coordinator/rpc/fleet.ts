@@ -27,6 +27,7 @@ import {
   type AdminStatus,
   approveFactoryGrant,
   deregister,
+  type EnrolledBy,
   type EnrollInput,
   enroll,
   heartbeat,
@@ -96,8 +97,9 @@ export abstract class FleetRpc extends ComposedCoordinator {
 
   // ---- factories -----------------------------------------------------------------------
 
-  async enroll(productId: string, input: EnrollInput, tokenHash: string, actor: string, codeHash?: string) {
-    return this.units.run(productId, (tx) => enroll(tx, input, tokenHash, actor, codeHash));
+  /** `by`: the enrollment code used up, or the operator token asking (refused if revoked meanwhile): factories/admin. */
+  async enroll(productId: string, input: EnrollInput, tokenHash: string, actor: string, by?: EnrolledBy) {
+    return this.units.run(productId, (tx) => enroll(tx, input, tokenHash, actor, by));
   }
 
   /** `mintedByToken`: the operator token's id, when one mints it — the code is revoked with that token. */
@@ -152,10 +154,11 @@ export abstract class FleetRpc extends ComposedCoordinator {
     return this.units.run(productId, (tx) => requireFactory(tx.sql, factoryId, tx.now));
   }
 
-  async rotateFactoryToken(productId: string, factoryId: string, newHash: string, actor: string) {
+  /** `byToken`: the operator token asking, if one did — refused if it was revoked meanwhile (access/credentials). */
+  async rotateFactoryToken(productId: string, factoryId: string, newHash: string, actor: string, byToken?: string) {
     // Sockets authenticated with the old token must not outlive it.
     const revoke = { factoryId, reason: "token rotated" };
-    return this.retiring(productId, (tx) => rotateFactoryToken(tx, factoryId, newHash, actor), revoke);
+    return this.retiring(productId, (tx) => rotateFactoryToken(tx, factoryId, newHash, actor, byToken), revoke);
   }
 
   async revokeFactoryToken(productId: string, factoryId: string, actor: string) {
