@@ -3,11 +3,20 @@
 // race is played here by running the revocation inside the coordinator method the request reaches, just before the
 // method's unit. An operator token revoked then cannot enroll a factory or rotate a factory's token (401, nothing
 // kept): both handed out a long-lived factory token the revocation never saw, as minting an enrollment code did.
+// A factory's sockets are closed in the very unit that rotates or revokes its token, not once the outbox has shipped:
+// a frame on them meanwhile was applied as the factory's (an ack), a dispatch pass still saw them as work-ready, and
+// the unit now ends their connection generation too, so such a frame is refused at commit as well.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import {
+  assertCurrentConnection,
+  type SocketAttachment,
+} from "../../src/durable-objects/coordinator/factories/sockets.ts";
 import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
-import { ADMIN, api, enroll, mintToken, P } from "./client";
+import { ADMIN, api, enroll, getJob, mintToken, P, submit } from "./client";
+import { type AssignFrame, connectFactory } from "./sockets";
 
+type Coordinator = ProductCoordinator & { link: { workReadyIds(): Set<string> } };
 type Method = "enroll" | "rotateFactoryToken";
 type Factory = { id: string; status: string; lastHeartbeatAt?: number; capabilities: string[] };
 
@@ -81,4 +90,60 @@ describe("an operator token revoked while its request is on its way", () => {
     const ok = await api("POST", `${P(product)}/factories/${f.factoryId}/token/rotate`, { token: live.token });
     expect(ok.status).toBe(200);
   });
+});
+
+describe("a factory whose token is rotated or revoked", () => {
+  type Close = (c: ProductCoordinator, product: string, id: string) => Promise<unknown>;
+  // Rotated, the factory keeps its leases: a report on the old token's socket would move its job. Revoked, the jobs
+  // are requeued (a report is fenced anyway): a beat would date the revoked record.
+  const cases: Array<[string, Close, (job: { id: string; leaseEpoch: number }) => object]> = [
+    [
+      "rotated",
+      (c, product, id) => c.rotateFactoryToken(product, id, "ab".repeat(32), "admin"),
+      (job) => ({ type: "progress", id: "f", jobId: job.id, leaseEpoch: job.leaseEpoch, pct: 50, note: "dead token" }),
+    ],
+    ["revoked", (c, product, id) => c.revokeFactoryToken(product, id, "admin"), () => ({ type: "heartbeat", id: "f" })],
+  ];
+  for (const [how, close, frameFor] of cases) {
+    it(`(${how}) has its socket closed at the commit: a frame sent meanwhile is refused, no pass sees it`, async () => {
+      const product = `race-socket-${how}`;
+      const f = await enroll(product, "f");
+      const { socket } = await connectFactory(product, f.token);
+      const job = await submit(product, { title: "held" });
+      const leaseEpoch = (await socket.next<AssignFrame>("assign")).assignments[0]!.leaseEpoch;
+      const seen = await runInDurableObject(env.COORDINATOR.getByName(product), async (pc: ProductCoordinator, st) => {
+        const c = pc as Coordinator;
+        const ws = st.getWebSockets(f.factoryId)[0]!;
+        const att = ws.deserializeAttachment() as SocketAttachment;
+        const answers: string[] = [];
+        const send = ws.send.bind(ws);
+        ws.send = (m: string | ArrayBuffer | ArrayBufferView) => {
+          const frame = JSON.parse(String(m)) as { type: string; id?: string };
+          if (frame.id === "f") answers.push(frame.type);
+          try {
+            send(m);
+          } catch {
+            /* closed */
+          }
+        };
+        const doc = () => st.storage.sql.exec<{ doc: string }>("SELECT doc FROM factories").one().doc;
+        const closing = close(c, product, f.factoryId); // committed, not yet returned: the outbox is shipping
+        const ready = c.link.workReadyIds().has(f.factoryId);
+        const before = doc();
+        await c.webSocketMessage(ws, JSON.stringify(frameFor({ id: job.id, leaseEpoch })));
+        const recordKept = doc() === before;
+        await closing;
+        // Had the socket's mark failed, its frame would still be refused in its unit: its generation has ended.
+        let fenced = false;
+        try {
+          st.storage.transactionSync(() => assertCurrentConnection(st.storage.sql, att));
+        } catch {
+          fenced = true;
+        }
+        return { ready, answers, recordKept, fenced };
+      });
+      expect(seen).toEqual({ ready: false, answers: ["error"], recordKept: true, fenced: true });
+      expect((await getJob(product, job.id)).progress).not.toMatchObject({ pct: 50 });
+    });
+  }
 });

@@ -74,9 +74,9 @@ export function retireEnrollmentCode(tx: Tx, id: string, actor: string): Enrollm
 }
 
 /**
- * Factory `factoryId` authenticates with `newHash` from now on; the streams its old token opened are returned.
- * `byToken`: the operator token asking, if one did — it must still be live (access/tokens `assertTokenLive`), or the
- * new factory token would be its holder's.
+ * Factory `factoryId` authenticates with `newHash` from now on; the streams its old token opened are returned, and
+ * the connections it opened end (factories/registry `setFactoryToken`). `byToken`: the operator token asking, if one
+ * did — it must still be live (access/tokens `assertTokenLive`), or the new factory token would be its holder's.
  * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked (enroll it again);
  *   unauthorized — `byToken` was revoked meanwhile (the old factory token stays).
  */

@@ -184,6 +184,11 @@ export abstract class FleetRpc extends ComposedCoordinator {
    * committed: the factory's sockets (if `revoke` names one) are told and closed, then the feed streams the
    * credential opened are closed — a page of its feeds, awaited, so a call for a credential that watched a few
    * returns after they are gone; the alarm closes the rest a page per invocation (access/feed-closings).
+   *
+   * The sockets close in the unit's answer, synchronously after its commit: before the dispatch pass the unit may
+   * cause and before the outbox ships. Closed after `run` returned (the outbox shipped, awaited), frames on them in
+   * that wait were still applied as the factory's, and a pass could push work to them. The units that end the old
+   * token also end its connection generation (factories/registry `setFactoryToken`): a frame is refused at commit.
    */
   private async retiring<T>(
     productId: string,
@@ -191,12 +196,17 @@ export abstract class FleetRpc extends ComposedCoordinator {
     revoke?: { factoryId: string; reason: string },
   ): Promise<Outcome<T>> {
     let watched: Watched | undefined;
-    const outcome = await this.units.run(productId, (tx) => {
-      const retired = fn(tx);
-      watched = retired.watched;
-      return retired.value;
-    });
-    if (outcome.ok && revoke) this.link.notify(revoke.factoryId, { type: "revoke", reason: revoke.reason }, true);
+    const outcome = await this.units.run(
+      productId,
+      (tx) => {
+        const retired = fn(tx);
+        watched = retired.watched;
+        return retired.value;
+      },
+      (done) => {
+        if (done.ok && revoke) this.link.notify(revoke.factoryId, { type: "revoke", reason: revoke.reason }, true);
+      },
+    );
     if (outcome.ok && watched?.queued) await closeFeedRound(this.env, this.units, productId, watched.hash);
     return outcome;
   }
