@@ -5,7 +5,9 @@
 // kept): both handed out a long-lived factory token the revocation never saw, as minting an enrollment code did.
 // A factory's sockets are closed in the very unit that rotates or revokes its token, not once the outbox has shipped:
 // a frame on them meanwhile was applied as the factory's (an ack), a dispatch pass still saw them as work-ready, and
-// the unit now ends their connection generation too, so such a frame is refused at commit as well.
+// the unit now ends their connection generation too, so such a frame is refused at commit as well. A factory revoked
+// while its HTTP heartbeat is on its way is refused (401) and its revoked record left as it was (no new beat time, no
+// re-declared capabilities or seats).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
@@ -17,7 +19,7 @@ import { ADMIN, api, enroll, getJob, mintToken, P, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
 
 type Coordinator = ProductCoordinator & { link: { workReadyIds(): Set<string> } };
-type Method = "enroll" | "rotateFactoryToken";
+type Method = "enroll" | "rotateFactoryToken" | "heartbeat";
 type Factory = { id: string; status: string; lastHeartbeatAt?: number; capabilities: string[] };
 
 /**
@@ -146,4 +148,31 @@ describe("a factory whose token is rotated or revoked", () => {
       expect((await getJob(product, job.id)).progress).not.toMatchObject({ pct: 50 });
     });
   }
+});
+
+describe("a factory revoked while its HTTP heartbeat is on its way", () => {
+  it("is refused 401, and its record is left as the revocation wrote it", async () => {
+    const product = "race-heartbeat";
+    const f = await enroll(product, "f", ["linux"]);
+    let revoked: Factory | undefined;
+    const r = await revokedOnTheWay(
+      product,
+      "heartbeat",
+      async (c) => {
+        await c.revokeFactoryToken(product, f.factoryId, "admin");
+        const read = await c.getFactory(product, f.factoryId);
+        if (read.ok) revoked = JSON.parse(JSON.stringify(read.value)) as Factory;
+      },
+      () =>
+        api("POST", `${P(product)}/factories/heartbeat`, {
+          token: f.token,
+          json: { capabilities: ["linux", "gpu"], seats: 4 },
+        }),
+    );
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ ...problem, code: "unauthorized" });
+    expect(revoked?.status).toBe("revoked");
+    const after = (await api<Factory>("GET", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN })).body;
+    expect(after).toEqual(revoked);
+  });
 });
