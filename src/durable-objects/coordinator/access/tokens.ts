@@ -43,11 +43,15 @@ export function mintToken(tx: Tx, role: TokenRole, name: string, hash: string): 
   return info;
 }
 
-export function revokeToken(tx: Tx, id: string): TokenInfo {
-  const row = one(tx.sql, "SELECT id FROM tokens WHERE id = ?", id);
+/**
+ * Token `id` revoked now, or found revoked already (`changed: false`: its first `revokedAt` is kept).
+ * @throws NotFoundError — no such token.
+ */
+export function revokeToken(tx: Tx, id: string): { token: TokenInfo; changed: boolean } {
+  const row = one<{ revoked_at: number | null }>(tx.sql, "SELECT revoked_at FROM tokens WHERE id = ?", id);
   if (!row) throw new NotFoundError("token", id);
-  execute(tx.sql, "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", tx.now, id);
-  return listTokens(tx.sql).find((t) => t.id === id)!;
+  if (row.revoked_at === null) execute(tx.sql, "UPDATE tokens SET revoked_at = ? WHERE id = ?", tx.now, id);
+  return { token: listTokens(tx.sql).find((t) => t.id === id)!, changed: row.revoked_at === null };
 }
 
 /**
