@@ -134,12 +134,20 @@ export abstract class FleetRpc extends ComposedCoordinator {
     req: { capabilities?: string[]; seatLimit?: number },
     actor: string,
   ) {
-    const outcome = await this.units.run(productId, (tx) => approveFactoryGrant(tx, factoryId, req, actor));
+    // A connected agent runs what it is granted (welcome `seats`): it is told the new grant in the unit's answer, at
+    // the commit — told once the outbox had shipped, a pass another unit ran meanwhile pushed it work for a seat it
+    // did not know of yet, which it released ("no free seat").
+    const outcome = await this.units.run(
+      productId,
+      (tx) => approveFactoryGrant(tx, factoryId, req, actor),
+      (done) => {
+        if (!done.ok || !done.value.changed || req.seatLimit === undefined) return;
+        this.link.notify(factoryId, { type: "grant", ...seatGrant(done.value) });
+      },
+    );
     // Newly routable capabilities may fit queued jobs: offer them now (no stage moved, so unit did not). A no-op
     // (`changed: false`) granted nothing new.
     if (outcome.ok && outcome.value.changed) {
-      // A connected agent runs what it is granted (welcome `seats`): tell it the new grant before more is pushed.
-      if (req.seatLimit !== undefined) this.link.notify(factoryId, { type: "grant", ...seatGrant(outcome.value) });
       this.link.requestDispatch(); // throttled: a pass that throws is logged, never thrown at this committed grant
       await this.units.settle();
     }
