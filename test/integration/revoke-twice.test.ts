@@ -2,7 +2,9 @@
 // (a retry, a second operator) answers 200 with the record as the first revocation left it (the token's first
 // `revokedAt`) and writes no second `token.revoke` / `factory.token.revoke` audit entry — each appended another, as if
 // the credential had been revoked twice. Audits are counted once a later audited action has arrived (the outbox ships
-// in order), so a missing entry is not merely late.
+// in order), so a missing entry is not merely late. Nor is a revoked factory granted anything: approving its
+// capabilities or seats is refused 409 (as setting its status is), where it was written and audited though the
+// factory never runs again.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, enroll, mintToken, P, until } from "./client.ts";
 
@@ -47,5 +49,21 @@ describe("revoking a revoked credential again", () => {
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);
     expect(count(await auditBefore(product, "sentinel"), "factory.token.revoke")).toBe(1);
+  });
+
+  it("a revoked factory's grant: 409, nothing written or audited", async () => {
+    const product = "revoked-grant";
+    const f = await enroll(product, "f", [], 1);
+    const revoked = await api("POST", `${P(product)}/factories/${f.factoryId}/token/revoke`, { token: ADMIN });
+    expect(revoked.status).toBe(200);
+    const approve = await api("POST", `${P(product)}/factories/${f.factoryId}/capabilities/approve`, {
+      token: ADMIN,
+      json: { seatLimit: 4 },
+    });
+    expect(approve.status).toBe(409);
+    expect(approve.body).toMatchObject({ code: "conflict" });
+    const after = await api("GET", `${P(product)}/factories/${f.factoryId}`, { token: ADMIN });
+    expect(after.body).toMatchObject(revoked.body as object); // its read adds breakers
+    expect(count(await auditBefore(product, "sentinel"), "factory.grant.approve")).toBe(0);
   });
 });

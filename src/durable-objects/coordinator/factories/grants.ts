@@ -100,10 +100,12 @@ function clearIfChanged(tx: Tx, before: StoredFactory, after: StoredFactory, why
 /**
  * An operator approves declared capabilities (all pending ones when `capabilities` is absent) and/or sets
  * the seat limit. Approving an already-approved capability is a no-op.
- * @throws DomainError conflict — a requested capability the factory never declared (nothing to approve).
+ * @throws DomainError conflict — a requested capability the factory never declared (nothing to approve), or the
+ *   factory is revoked (it never runs again: a grant written to it was audited as if it would).
  */
 export function approveGrant(tx: Tx, id: string, req: { capabilities?: readonly string[]; seatLimit?: number }) {
   const f = mustRead(tx, id);
+  if (f.status === "revoked") throw new DomainError("conflict", `factory ${id} is revoked; enroll it again`);
   const g = grantOf(f);
   const { approve, undeclared } = approvalOf(g, req.capabilities);
   if (undeclared.length > 0) {
