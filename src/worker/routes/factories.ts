@@ -20,9 +20,15 @@ factories.post("/factories/enroll", async (c) => {
   const input = await body(c, EnrollBody);
   const productId = c.get("productId");
   const token = newToken(productId);
-  const codeHash = principal.kind === "enrollment" ? await sha256Hex(bearerToken(c)) : undefined;
+  // The code is used up in the enrolling unit; an operator token is checked there again (revoked since: 401).
+  const by =
+    principal.kind === "enrollment"
+      ? { codeHash: await sha256Hex(bearerToken(c)) }
+      : principal.kind === "token"
+        ? { tokenId: principal.tokenId }
+        : undefined;
   const factory = await unwrap(
-    c.get("coordinator").enroll(productId, input, await sha256Hex(token), actorOf(principal), codeHash),
+    c.get("coordinator").enroll(productId, input, await sha256Hex(token), actorOf(principal), by),
   );
   return c.json({ factoryId: factory.id, token, factory }, 201);
 });
@@ -89,8 +95,10 @@ factories.post("/factories/:factoryId/token/rotate", async (c) => {
   const id = param(c, "factoryId", EntityId);
   const productId = c.get("productId");
   const token = newToken(productId);
+  // Checked again in the rotating unit: an operator token revoked since must not get the new factory token (401).
+  const byToken = principal.kind === "token" ? principal.tokenId : undefined;
   const factory = await unwrap(
-    c.get("coordinator").rotateFactoryToken(productId, id, await sha256Hex(token), actorOf(principal)),
+    c.get("coordinator").rotateFactoryToken(productId, id, await sha256Hex(token), actorOf(principal), byToken),
   );
   return c.json({ factoryId: factory.id, token, factory });
 });

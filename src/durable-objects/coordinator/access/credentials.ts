@@ -22,7 +22,7 @@ import {
   revokeEnrollmentCode,
 } from "./enrollment.ts";
 import { type Retired, takeFactoryWatchers, takeTokenWatchers } from "./feed-readers.ts";
-import { mintToken, revokeToken, type TokenInfo, type TokenRole } from "./tokens.ts";
+import { assertTokenLive, mintToken, revokeToken, type TokenInfo, type TokenRole } from "./tokens.ts";
 
 /** A new operator/viewer token stored under `hash` (the Worker shows the token itself once). */
 export function issueToken(tx: Tx, role: TokenRole, name: string, hash: string, actor: string): TokenInfo {
@@ -33,11 +33,14 @@ export function issueToken(tx: Tx, role: TokenRole, name: string, hash: string, 
 
 /**
  * Token `id` revoked, with the streams it opened and the enrollment codes it minted that could still be exchanged
- * (access/enrollment `revokeCodesMintedBy`: counted in the audit entry when there were any).
+ * (access/enrollment `revokeCodesMintedBy`: counted in the audit entry when there were any). A token revoked already
+ * is a no-op (its first `revokedAt` answered): nothing is swept or audited again — a retried revoke wrote a second
+ * `token.revoke` entry, as if the token had been revoked twice.
  * @throws NotFoundError — no such token.
  */
 export function retireToken(tx: Tx, id: string, actor: string): Retired<TokenInfo> {
-  const value = revokeToken(tx, id);
+  const { token: value, changed } = revokeToken(tx, id);
+  if (!changed) return { value };
   const watched = takeTokenWatchers(tx, id);
   const enrollmentCodesRevoked = revokeCodesMintedBy(tx, id);
   enqueueAudit(tx, actor, "token.revoke", id, enrollmentCodesRevoked > 0 ? { enrollmentCodesRevoked } : undefined);
@@ -74,10 +77,20 @@ export function retireEnrollmentCode(tx: Tx, id: string, actor: string): Enrollm
 }
 
 /**
- * Factory `factoryId` authenticates with `newHash` from now on; the streams its old token opened are returned.
- * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked (enroll it again).
+ * Factory `factoryId` authenticates with `newHash` from now on; the streams its old token opened are returned, and
+ * the connections it opened end (factories/registry `setFactoryToken`). `byToken`: the operator token asking, if one
+ * did — it must still be live (access/tokens `assertTokenLive`), or the new factory token would be its holder's.
+ * @throws NotFoundError — no such factory; DomainError conflict — the factory is revoked (enroll it again);
+ *   unauthorized — `byToken` was revoked meanwhile (the old factory token stays).
  */
-export function rotateFactoryToken(tx: Tx, factoryId: string, newHash: string, actor: string): Retired<Factory> {
+export function rotateFactoryToken(
+  tx: Tx,
+  factoryId: string,
+  newHash: string,
+  actor: string,
+  byToken?: string,
+): Retired<Factory> {
+  assertTokenLive(tx.sql, byToken, "rotating this factory's token");
   const f = requireFactory(tx.sql, factoryId, tx.now);
   if (f.status === "revoked") throw new DomainError("conflict", `factory ${factoryId} is revoked; enroll it again`);
   const watched = takeFactoryWatchers(tx, factoryId);
@@ -89,10 +102,13 @@ export function rotateFactoryToken(tx: Tx, factoryId: string, newHash: string, a
  * Factory `factoryId` loses its token and is marked revoked; the jobs it held are requeued, its breakers and
  * error window forgotten with their alerts resolved (it never runs again: it enrolls anew), what learned routing kept
  * about it dropped (policies/routing-changes `forgetFactoryRouting`), and the streams its token opened are returned.
+ * A factory revoked already is answered as it is, with nothing written or audited again (its revocation did all that,
+ * and nothing can act for it since).
  * @throws NotFoundError — no such factory.
  */
 export function retireFactoryToken(tx: Tx, factoryId: string, actor: string): Retired<Factory> {
-  requireFactory(tx.sql, factoryId, tx.now);
+  const f = requireFactory(tx.sql, factoryId, tx.now);
+  if (f.status === "revoked") return { value: f };
   const watched = takeFactoryWatchers(tx, factoryId);
   const requeued = requeueHeldBy(tx, factoryId, "factory token revoked");
   forgetFactory(tx, factoryId);

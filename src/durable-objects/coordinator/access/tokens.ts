@@ -5,7 +5,7 @@
  * presented bearer token and asks here on every request, so a revocation or a
  * rotation takes effect on the very next request.
  */
-import { NotFoundError } from "../../../core/errors.ts";
+import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { Principal } from "../../../shared/coordinator-rpc.ts";
 import type { TokenInfo, TokenRole } from "../../../shared/responses.ts";
 import { execute } from "../../sql-statements.ts";
@@ -43,11 +43,30 @@ export function mintToken(tx: Tx, role: TokenRole, name: string, hash: string): 
   return info;
 }
 
-export function revokeToken(tx: Tx, id: string): TokenInfo {
-  const row = one(tx.sql, "SELECT id FROM tokens WHERE id = ?", id);
+/**
+ * Token `id` revoked now, or found revoked already (`changed: false`: its first `revokedAt` is kept).
+ * @throws NotFoundError — no such token.
+ */
+export function revokeToken(tx: Tx, id: string): { token: TokenInfo; changed: boolean } {
+  const row = one<{ revoked_at: number | null }>(tx.sql, "SELECT revoked_at FROM tokens WHERE id = ?", id);
   if (!row) throw new NotFoundError("token", id);
-  execute(tx.sql, "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", tx.now, id);
-  return listTokens(tx.sql).find((t) => t.id === id)!;
+  if (row.revoked_at === null) execute(tx.sql, "UPDATE tokens SET revoked_at = ? WHERE id = ?", tx.now, id);
+  return { token: listTokens(tx.sql).find((t) => t.id === id)!, changed: row.revoked_at === null };
+}
+
+/**
+ * Inside the unit of an operator write that leaves a credential behind (a factory token enrolled or rotated:
+ * factories/admin, access/credentials; access/enrollment checks the codes it mints alike): the operator token
+ * `tokenId` the Worker authenticated that request with is still live. The Worker asks a moment before the write
+ * reaches this unit; a revocation that commits in between has already swept what the token left (its codes, its
+ * streams) and would not see a credential made after it — one that outlives the revoked token in its holder's hands.
+ * No `tokenId` (the admin's request) checks nothing.
+ * @throws DomainError unauthorized — that token was revoked meanwhile (`doing`: what was refused, for the message).
+ */
+export function assertTokenLive(sql: SqlStorage, tokenId: string | undefined, doing: string): void {
+  if (tokenId === undefined) return;
+  if (one(sql, "SELECT 1 AS x FROM tokens WHERE id = ? AND revoked_at IS NULL", tokenId)) return;
+  throw new DomainError("unauthorized", `the operator token ${doing} was revoked meanwhile; nothing was kept`);
 }
 
 export function listTokens(sql: SqlStorage): TokenInfo[] {

@@ -9,6 +9,7 @@ import { DomainError } from "../../../core/errors.ts";
 import type { Factory } from "../../../core/model.ts";
 import { consumeEnrollmentCode } from "../access/enrollment.ts";
 import { type Retired, takeFactoryWatchers } from "../access/feed-readers.ts";
+import { assertTokenLive } from "../access/tokens.ts";
 import { requeueHeldBy } from "../dispatch/lease-ops.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { forgetFactory } from "../policies/breakers.ts";
@@ -25,13 +26,20 @@ export interface EnrollInput {
   seats: number;
 }
 
+/** Who asks for an enrollment, besides the admin: an agent with a one-time code, or an operator with a token. */
+export type EnrolledBy = { codeHash: string } | { tokenId: string };
+
 /**
- * A new factory authenticating with `tokenHash`; with `codeHash`, the enrollment code is used up in the same unit.
- * @throws DomainError unauthorized — the code is unknown, expired or used; conflict — the name is taken.
+ * A new factory authenticating with `tokenHash`. `by.codeHash`: the enrollment code is used up in the same unit;
+ * `by.tokenId`: the operator token asking must still be live (access/tokens `assertTokenLive`) — else its
+ * revocation, committed after the Worker authenticated it, left its holder a new long-lived factory token.
+ * @throws DomainError unauthorized — the code is unknown, expired or used, or the operator token was revoked
+ *   meanwhile (nothing enrolled); conflict — the name is taken.
  */
-export function enroll(tx: Tx, input: EnrollInput, tokenHash: string, actor: string, codeHash?: string): Factory {
+export function enroll(tx: Tx, input: EnrollInput, tokenHash: string, actor: string, by?: EnrolledBy): Factory {
+  if (by && "tokenId" in by) assertTokenLive(tx.sql, by.tokenId, "enrolling this factory");
   // A code binds what its operator minted it for (a host name, a seat cap): access/enrollment.
-  const granted = codeHash ? consumeEnrollmentCode(tx, codeHash, input) : input;
+  const granted = by && "codeHash" in by ? consumeEnrollmentCode(tx, by.codeHash, input) : input;
   const f = enrollFactory(tx, granted, tokenHash);
   // Enrolling is granting: the trail says what (as approved, deduplicated, and the seats after a code's cap).
   const grant = { capabilities: f.approvedCapabilities ?? f.capabilities, seatLimit: f.seatLimit ?? f.seats };

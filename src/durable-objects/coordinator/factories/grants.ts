@@ -46,6 +46,8 @@ function mustRead(tx: Tx, id: string): StoredFactory {
  * A factory declares what it has (`capabilities`, `seats`; either may be absent) along with other fields of
  * its record (heartbeat time, engines, connection). Declared capabilities beyond the grant become pending,
  * declared seats are capped at the seat limit. Returns the factory as the router now sees it.
+ * @throws NotFoundError — no such factory (deregistered); DomainError unauthorized — the factory is revoked: a beat
+ *   the Worker authenticated just before the revocation committed dated and re-declared the revoked record.
  */
 export function declareFactory(
   tx: Tx,
@@ -54,6 +56,7 @@ export function declareFactory(
   other: Partial<Pick<StoredFactory, "lastHeartbeatAt" | "engines" | "agentVersion" | "connection">> = {},
 ): Factory {
   const f = mustRead(tx, id);
+  if (f.status === "revoked") throw new DomainError("unauthorized", `factory ${id} was revoked; enroll it again`);
   const g = grantOf(f);
   const next = regranted(
     { ...f, ...other, leftAt: undefined }, // it said hello: back, no longer left (core/departure)
@@ -97,10 +100,12 @@ function clearIfChanged(tx: Tx, before: StoredFactory, after: StoredFactory, why
 /**
  * An operator approves declared capabilities (all pending ones when `capabilities` is absent) and/or sets
  * the seat limit. Approving an already-approved capability is a no-op.
- * @throws DomainError conflict — a requested capability the factory never declared (nothing to approve).
+ * @throws DomainError conflict — a requested capability the factory never declared (nothing to approve), or the
+ *   factory is revoked (it never runs again: a grant written to it was audited as if it would).
  */
 export function approveGrant(tx: Tx, id: string, req: { capabilities?: readonly string[]; seatLimit?: number }) {
   const f = mustRead(tx, id);
+  if (f.status === "revoked") throw new DomainError("conflict", `factory ${id} is revoked; enroll it again`);
   const g = grantOf(f);
   const { approve, undeclared } = approvalOf(g, req.capabilities);
   if (undeclared.length > 0) {

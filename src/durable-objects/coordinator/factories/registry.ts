@@ -226,11 +226,16 @@ export function noteLeaseExpiry(tx: Tx, id: string): void {
   if (f) storeFactory(tx.sql, { ...f, leaseExpiries: recordExpiry(f.leaseExpiries, tx.now) });
 }
 
+/**
+ * The factory's token is `tokenHash` now (null: revoked, with `status`), and the old one's connections end: a new
+ * generation, recorded closed, so a frame on one is refused in its unit (sockets `assertCurrentConnection`); an HTTP
+ * poller (no generation) stays one. @throws NotFoundError — no such factory.
+ */
 export function setFactoryToken(tx: Tx, id: string, tokenHash: string | null, status?: FactoryStatus): Factory {
-  const row = one<{ doc: string }>(tx.sql, "SELECT doc FROM factories WHERE id = ?", id);
-  if (!row) throw new NotFoundError("factory", id);
-  const f = JSON.parse(row.doc) as StoredFactory;
-  storeFactory(tx.sql, { ...f, status: status ?? f.status }, tokenHash);
+  const f = readFactory(tx.sql, id);
+  if (!f) throw new NotFoundError("factory", id);
+  const ended = f.connection === undefined ? {} : { connection: f.connection + 1, closedConnection: f.connection + 1 };
+  storeFactory(tx.sql, { ...f, ...ended, status: status ?? f.status }, tokenHash);
   return requireFactory(tx.sql, id, tx.now);
 }
 
@@ -239,10 +244,7 @@ export function deleteFactory(tx: Tx, id: string): void {
   execute(tx.sql, "DELETE FROM factories WHERE id = ?", id);
 }
 
+const BY_TOKEN_SQL = "SELECT id, status FROM factories WHERE token_hash = ? AND status != 'revoked'";
 export function factoryByTokenHash(sql: SqlStorage, hash: string): { id: string; status: string } | undefined {
-  return one<{ id: string; status: string }>(
-    sql,
-    "SELECT id, status FROM factories WHERE token_hash = ? AND status != 'revoked'",
-    hash,
-  );
+  return one<{ id: string; status: string }>(sql, BY_TOKEN_SQL, hash);
 }

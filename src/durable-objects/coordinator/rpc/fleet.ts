@@ -27,6 +27,7 @@ import {
   type AdminStatus,
   approveFactoryGrant,
   deregister,
+  type EnrolledBy,
   type EnrollInput,
   enroll,
   heartbeat,
@@ -96,8 +97,9 @@ export abstract class FleetRpc extends ComposedCoordinator {
 
   // ---- factories -----------------------------------------------------------------------
 
-  async enroll(productId: string, input: EnrollInput, tokenHash: string, actor: string, codeHash?: string) {
-    return this.units.run(productId, (tx) => enroll(tx, input, tokenHash, actor, codeHash));
+  /** `by`: the enrollment code used up, or the operator token asking (refused if revoked meanwhile): factories/admin. */
+  async enroll(productId: string, input: EnrollInput, tokenHash: string, actor: string, by?: EnrolledBy) {
+    return this.units.run(productId, (tx) => enroll(tx, input, tokenHash, actor, by));
   }
 
   /** `mintedByToken`: the operator token's id, when one mints it — the code is revoked with that token. */
@@ -132,12 +134,20 @@ export abstract class FleetRpc extends ComposedCoordinator {
     req: { capabilities?: string[]; seatLimit?: number },
     actor: string,
   ) {
-    const outcome = await this.units.run(productId, (tx) => approveFactoryGrant(tx, factoryId, req, actor));
+    // A connected agent runs what it is granted (welcome `seats`): it is told the new grant in the unit's answer, at
+    // the commit — told once the outbox had shipped, a pass another unit ran meanwhile pushed it work for a seat it
+    // did not know of yet, which it released ("no free seat").
+    const outcome = await this.units.run(
+      productId,
+      (tx) => approveFactoryGrant(tx, factoryId, req, actor),
+      (done) => {
+        if (!done.ok || !done.value.changed || req.seatLimit === undefined) return;
+        this.link.notify(factoryId, { type: "grant", ...seatGrant(done.value) });
+      },
+    );
     // Newly routable capabilities may fit queued jobs: offer them now (no stage moved, so unit did not). A no-op
     // (`changed: false`) granted nothing new.
     if (outcome.ok && outcome.value.changed) {
-      // A connected agent runs what it is granted (welcome `seats`): tell it the new grant before more is pushed.
-      if (req.seatLimit !== undefined) this.link.notify(factoryId, { type: "grant", ...seatGrant(outcome.value) });
       this.link.requestDispatch(); // throttled: a pass that throws is logged, never thrown at this committed grant
       await this.units.settle();
     }
@@ -152,10 +162,11 @@ export abstract class FleetRpc extends ComposedCoordinator {
     return this.units.run(productId, (tx) => requireFactory(tx.sql, factoryId, tx.now));
   }
 
-  async rotateFactoryToken(productId: string, factoryId: string, newHash: string, actor: string) {
+  /** `byToken`: the operator token asking, if one did — refused if it was revoked meanwhile (access/credentials). */
+  async rotateFactoryToken(productId: string, factoryId: string, newHash: string, actor: string, byToken?: string) {
     // Sockets authenticated with the old token must not outlive it.
     const revoke = { factoryId, reason: "token rotated" };
-    return this.retiring(productId, (tx) => rotateFactoryToken(tx, factoryId, newHash, actor), revoke);
+    return this.retiring(productId, (tx) => rotateFactoryToken(tx, factoryId, newHash, actor, byToken), revoke);
   }
 
   async revokeFactoryToken(productId: string, factoryId: string, actor: string) {
@@ -181,6 +192,11 @@ export abstract class FleetRpc extends ComposedCoordinator {
    * committed: the factory's sockets (if `revoke` names one) are told and closed, then the feed streams the
    * credential opened are closed — a page of its feeds, awaited, so a call for a credential that watched a few
    * returns after they are gone; the alarm closes the rest a page per invocation (access/feed-closings).
+   *
+   * The sockets close in the unit's answer, synchronously after its commit: before the dispatch pass the unit may
+   * cause and before the outbox ships. Closed after `run` returned (the outbox shipped, awaited), frames on them in
+   * that wait were still applied as the factory's, and a pass could push work to them. The units that end the old
+   * token also end its connection generation (factories/registry `setFactoryToken`): a frame is refused at commit.
    */
   private async retiring<T>(
     productId: string,
@@ -188,12 +204,17 @@ export abstract class FleetRpc extends ComposedCoordinator {
     revoke?: { factoryId: string; reason: string },
   ): Promise<Outcome<T>> {
     let watched: Watched | undefined;
-    const outcome = await this.units.run(productId, (tx) => {
-      const retired = fn(tx);
-      watched = retired.watched;
-      return retired.value;
-    });
-    if (outcome.ok && revoke) this.link.notify(revoke.factoryId, { type: "revoke", reason: revoke.reason }, true);
+    const outcome = await this.units.run(
+      productId,
+      (tx) => {
+        const retired = fn(tx);
+        watched = retired.watched;
+        return retired.value;
+      },
+      (done) => {
+        if (done.ok && revoke) this.link.notify(revoke.factoryId, { type: "revoke", reason: revoke.reason }, true);
+      },
+    );
     if (outcome.ok && watched?.queued) await closeFeedRound(this.env, this.units, productId, watched.hash);
     return outcome;
   }
