@@ -7,7 +7,7 @@
 // a frame on them meanwhile was applied as the factory's (an ack), a dispatch pass still saw them as work-ready, and
 // the unit now ends their connection generation too, so such a frame is refused at commit as well. A factory revoked
 // while its HTTP heartbeat is on its way is refused (401) and its revoked record left as it was (no new beat time, no
-// re-declared capabilities or seats).
+// re-declared capabilities or seats). Nor can such a token set the product's webhook (URL and secret).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import {
@@ -19,7 +19,7 @@ import { ADMIN, api, enroll, getJob, mintToken, P, submit } from "./client";
 import { type AssignFrame, connectFactory } from "./sockets";
 
 type Coordinator = ProductCoordinator & { link: { workReadyIds(): Set<string> } };
-type Method = "enroll" | "rotateFactoryToken" | "heartbeat";
+type Method = "enroll" | "rotateFactoryToken" | "heartbeat" | "setWebhook";
 type Factory = { id: string; status: string; lastHeartbeatAt?: number; capabilities: string[] };
 
 /**
@@ -91,6 +91,27 @@ describe("an operator token revoked while its request is on its way", () => {
     const live = await mintToken(product, "operator", "live");
     const ok = await api("POST", `${P(product)}/factories/${f.factoryId}/token/rotate`, { token: live.token });
     expect(ok.status).toBe(200);
+  });
+
+  it("sets no webhook: 401, and the product keeps the one it had", async () => {
+    const product = "race-webhook";
+    const before = { url: "https://hooks.example/before", secret: "s".repeat(32) };
+    expect((await api("PUT", `${P(product)}/webhook`, { token: ADMIN, json: before })).status).toBe(200);
+    const op = await mintToken(product, "operator", "leaked");
+    const r = await revokedOnTheWay(
+      product,
+      "setWebhook",
+      (c) => c.revokeToken(product, op.id, "admin"),
+      () =>
+        api("PUT", `${P(product)}/webhook`, {
+          token: op.token,
+          json: { url: "https://attacker.example/hook", secret: "x".repeat(32) },
+        }),
+    );
+    expect(r.status).toBe(401);
+    expect(r.body).toMatchObject({ ...problem, code: "unauthorized" });
+    const kept = await api<{ url: string }>("GET", `${P(product)}/webhook`, { token: ADMIN });
+    expect(kept.body.url).toBe(before.url);
   });
 });
 

@@ -34,7 +34,10 @@ alerts.get("/health", async (c) => {
 alerts.put("/webhook", async (c) => {
   const principal = requireRole(c, "operator");
   const target = await body(c, WebhookBodySchema);
-  return c.json(await unwrap(c.get("coordinator").setWebhook(c.get("productId"), target, actorOf(principal))));
+  // The token asking, checked again in the coordinator's unit: one revoked meanwhile sets no URL and secret.
+  const byToken = principal.kind === "token" ? principal.tokenId : undefined;
+  const coordinator = c.get("coordinator");
+  return c.json(await unwrap(coordinator.setWebhook(c.get("productId"), target, actorOf(principal), byToken)));
 });
 
 alerts.get("/webhook", async (c) => {

@@ -5,6 +5,7 @@
  * each method is one atomic unit over a store module; it adds only what must follow the commit.
  */
 import type { AlertState } from "../../../core/alerts.ts";
+import { assertTokenLive } from "../access/tokens.ts";
 import { ackAlert, listAlerts } from "../policies/alerts.ts";
 import { runHealthPass } from "../policies/health-check.ts";
 import { productHealthAt } from "../policies/health-summary.ts";
@@ -32,8 +33,15 @@ export abstract class AlertRpc extends BreakerRpc {
     return this.units.run(productId, (tx) => runHealthPass(tx, this.link.workReadyIds()));
   }
 
-  async setWebhook(productId: string, target: WebhookTarget, actor: string) {
-    return this.units.run(productId, (tx) => setWebhook(tx, target, actor));
+  /**
+   * `byToken`: the operator token asking (none for the admin). A token revoked after the Worker authenticated it
+   * sets nothing (401): the webhook's URL and secret would outlive the revocation, as a factory token it minted did.
+   */
+  async setWebhook(productId: string, target: WebhookTarget, actor: string, byToken?: string) {
+    return this.units.run(productId, (tx) => {
+      assertTokenLive(tx.sql, byToken, "setting the webhook");
+      return setWebhook(tx, target, actor);
+    });
   }
 
   async getWebhook(productId: string) {
