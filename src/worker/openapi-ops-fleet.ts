@@ -86,7 +86,8 @@ export const FACTORY_OPS: Op[] = [
     path: `${P}/factories/{factoryId}/capabilities/approve`,
     summary:
       "Approve capabilities the factory declared beyond its grant (all pending when none named) and/or set its seat " +
-      "limit; audited. Idempotent: with nothing pending and no new limit it answers `changed: false` (nothing written)",
+      "limit; audited. Idempotent: with nothing pending and no new limit it answers `changed: false` (nothing written). " +
+      "409 conflict for a revoked factory (nothing is granted to it)",
     role: "operator",
     body: ApproveGrantBody,
     bodyOptional: true,
