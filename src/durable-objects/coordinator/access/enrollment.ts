@@ -14,6 +14,7 @@ import { DomainError, NotFoundError } from "../../../core/errors.ts";
 import type { EnrollmentCodeListed, EnrollmentCodeRevoked } from "../../../shared/responses.ts";
 import { columnsOf, execute } from "../../sql-statements.ts";
 import { newId, one, type Tx } from "../runtime/tx.ts";
+import { assertTokenLive } from "./tokens.ts";
 
 export interface EnrollmentCodeInfo {
   id: string;
@@ -58,9 +59,7 @@ export function mintEnrollmentCode(
   grant: CodeGrant = {},
   mintedByToken?: string,
 ): EnrollmentCodeInfo {
-  if (mintedByToken !== undefined && !one(tx.sql, LIVE_TOKEN, mintedByToken)) {
-    throw new DomainError("unauthorized", "the token minting this code was revoked; no code was kept");
-  }
+  assertTokenLive(tx.sql, mintedByToken, "minting this code");
   const live = one<{ n: number }>(tx.sql, `SELECT COUNT(*) AS n FROM enrollment_codes WHERE ${LIVE}`, tx.now);
   if ((live?.n ?? 0) >= MAX_LIVE_CODES) {
     throw new DomainError(
@@ -93,7 +92,6 @@ export function mintEnrollmentCode(
 }
 
 /** The operator/viewer token `id`, unless revoked (access/tokens). */
-const LIVE_TOKEN = "SELECT 1 AS x FROM tokens WHERE id = ? AND revoked_at IS NULL";
 
 /**
  * Every code token `tokenId` minted that can still be exchanged is revoked now, in the unit that revokes the token.
