@@ -1,177 +1,166 @@
 /**
- * A small JSON Schema (2020-12) validator for the tests that check real answers against the OpenAPI document as it
- * is served (GET /api/v1/openapi.json), not against the zod schemas it was generated from: what a generated client
- * validates with is the JSON, and zod's conversion may lose or change what the zod schema says. No validator is in
- * node_modules (no ajv, no @cfworker/json-schema) and one is not worth a dependency for the keywords the document
- * uses. A keyword this does not know is an error, not ignored — a new keyword in the document fails loudly here
- * instead of passing everything.
+ * JSON Schema (2020-12) validation for the tests that check real answers against the OpenAPI document as it is served
+ * (GET /api/v1/openapi.json), not against the zod schemas it was generated from: what a generated client validates
+ * with is the JSON, and zod's conversion may lose or change what the zod schema says. The validating is
+ * @cfworker/json-schema's (a maintained validator run against the JSON-Schema-Test-Suite, which runs in workerd
+ * because it compiles nothing: no `eval`/`new Function`, which ajv needs and workerd forbids). It asserts `format`s
+ * it knows (`uri`; `binary` is not one), where 2020-12 makes `format` an annotation by default.
+ *
+ * What the library does not do is kept here, small: it ignores a keyword it does not know (`$dynamicRef` among
+ * them), so every schema checked, and every schema of the document's components, is first walked for keywords and a
+ * keyword outside {@link KNOWN} is an error — a new keyword in the document fails loudly instead of passing
+ * everything. Its faults are one per level of nesting (`properties` → `$ref` → `pattern`), so only the deepest
+ * are kept, each `anyOf`/`oneOf` on one line with the first fault of each alternative. It marks the schemas it
+ * indexes (non-enumerable properties), so it is given copies: the document's objects may be frozen.
  */
+import { dereference, type Schema as LibrarySchema, type OutputUnit, validate } from "@cfworker/json-schema";
 
 type Schema = boolean | Record<string, unknown>;
 
-/** Keywords that only annotate: they assert nothing (`format` is an annotation by default in 2020-12). */
-const ANNOTATIONS = new Set(["description", "default", "title", "examples", "format", "deprecated", "$comment"]);
-const ASSERTIONS = new Set([
-  "$ref",
-  "type",
-  "enum",
-  "const",
-  "anyOf",
-  "oneOf",
-  "allOf",
-  "not",
-  "properties",
-  "required",
-  "additionalProperties",
-  "propertyNames",
-  "minProperties",
-  "maxProperties",
-  "items",
-  "prefixItems",
-  "minItems",
-  "maxItems",
-  "minimum",
-  "maximum",
-  "exclusiveMinimum",
-  "exclusiveMaximum",
-  "minLength",
-  "maxLength",
-  "pattern",
+/** Keywords holding one schema, an array of schemas, and a map of name → schema: the walk for unknown keywords. */
+const ONE = ["items", "contains", "additionalProperties", "unevaluatedProperties", "unevaluatedItems", "propertyNames"];
+const SUBSCHEMA = new Set([...ONE, "not", "if", "then", "else"]);
+const SUBSCHEMAS = new Set(["prefixItems", "allOf", "anyOf", "oneOf"]);
+const SCHEMA_MAP = new Set(["properties", "patternProperties", "$defs", "dependentSchemas"]);
+/** Keywords that only annotate: they assert nothing. */
+const ANNOTATIONS = ["description", "default", "title", "examples", "deprecated", "readOnly", "writeOnly", "$comment"];
+/** The 2020-12 keywords @cfworker/json-schema enforces (its validate.ts), with the annotations: nothing else. */
+const KNOWN = new Set([
+  ...SUBSCHEMA,
+  ...SUBSCHEMAS,
+  ...SCHEMA_MAP,
+  ...ANNOTATIONS,
+  ...["$ref", "$id", "$anchor", "$schema", "type", "enum", "const", "format", "required", "dependentRequired"],
+  ...["minProperties", "maxProperties", "minItems", "maxItems", "uniqueItems", "minContains", "maxContains"],
+  ...["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern"],
 ]);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function equal(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
-}
+/** Schemas already walked for unknown keywords (a served document's are walked once per test file). */
+const walked = new WeakSet<object>();
 
-function sorted(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sorted);
-  if (isObject(v))
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort()
-        .map((k) => [k, sorted(v[k])]),
-    );
-  return v;
-}
-
-function typeOk(type: string, v: unknown): boolean {
-  switch (type) {
-    case "null":
-      return v === null;
-    case "boolean":
-      return typeof v === "boolean";
-    case "string":
-      return typeof v === "string";
-    case "number":
-      return typeof v === "number" && Number.isFinite(v);
-    case "integer":
-      return Number.isInteger(v);
-    case "array":
-      return Array.isArray(v);
-    case "object":
-      return isObject(v);
-    default:
-      throw new Error(`json-schema: unknown type ${type}`);
+/** @throws Error naming the first keyword in `schema` (or its sub-schemas) that the validator would ignore. */
+function assertKnownKeywords(schema: unknown, at: string): void {
+  if (!isObject(schema) || walked.has(schema)) return;
+  for (const [k, v] of Object.entries(schema)) {
+    if (!KNOWN.has(k)) throw new Error(`json-schema: unknown keyword ${k} at ${at}`);
+    if (SUBSCHEMA.has(k)) assertKnownKeywords(v, `${at}/${k}`);
+    if (SUBSCHEMAS.has(k) && Array.isArray(v))
+      for (const [i, sub] of v.entries()) assertKnownKeywords(sub, `${at}/${k}/${i}`);
+    if (SCHEMA_MAP.has(k) && isObject(v))
+      for (const [n, s] of Object.entries(v)) assertKnownKeywords(s, `${at}/${k}/${n}`);
   }
+  walked.add(schema);
 }
 
-/** A local `$ref` (`#/components/schemas/X`) resolved in `root`. */
-function resolve(root: unknown, ref: string): Schema {
-  if (!ref.startsWith("#/")) throw new Error(`json-schema: only local refs: ${ref}`);
-  let at: unknown = root;
-  for (const part of ref.slice(2).split("/")) {
-    const key = part.replace(/~1/g, "/").replace(/~0/g, "~");
-    at = isObject(at) ? at[key] : undefined;
+type Lookup = Record<string, LibrarySchema | boolean>;
+type Check = (value: unknown) => OutputUnit[];
+
+/**
+ * The index of a document's component schemas by URI (`…#/components/schemas/X`), built once per document from a
+ * copy: the library marks what it indexes (non-enumerable properties) and the document's objects may be frozen.
+ */
+const components = new WeakMap<object, Lookup>();
+/** One check per schema object, per document: the indexing walk runs once per schema, not once per answer. */
+const checks = new WeakMap<object, WeakMap<object, Check>>();
+const NO_ROOT: Record<string, unknown> = {};
+
+/**
+ * The check of a value against `schema`, where a local `$ref` (`#/components/schemas/X`) resolves in `root` as it
+ * does in the document.
+ * @throws Error on an unknown keyword in `schema` or in `root.components.schemas`
+ */
+function checkFor(schema: Record<string, unknown>, root: unknown): Check {
+  const doc = isObject(root) ? root : NO_ROOT;
+  let shared = components.get(doc);
+  if (!shared) {
+    const schemas = isObject(doc.components) ? doc.components.schemas : undefined;
+    if (isObject(schemas))
+      for (const [n, s] of Object.entries(schemas)) assertKnownKeywords(s, `#/components/schemas/${n}`);
+    // Indexed under their own pointer, so that each schema checked can sit at the root of a lookup built on this one.
+    // The map is walked as a schema: a component named as a keyword (`type`) would be skipped, and a $ref to it
+    // would throw as unresolved, not pass (the document's names are PascalCase).
+    shared = dereference(structuredClone(schemas ?? {}) as LibrarySchema, undefined, undefined, "/components/schemas");
+    components.set(doc, shared);
   }
-  if (at === undefined) throw new Error(`json-schema: ${ref} does not resolve`);
-  return at as Schema;
+  const byDoc = checks.get(doc) ?? new WeakMap<object, Check>();
+  checks.set(doc, byDoc);
+  let check = byDoc.get(schema);
+  if (!check) {
+    assertKnownKeywords(schema, "#");
+    const copy = structuredClone(schema) as LibrarySchema;
+    const lookup = dereference(copy, Object.create(shared) as Lookup);
+    check = (value) => validate(value, copy, "2020-12", lookup, false).errors;
+    byDoc.set(schema, check);
+  }
+  return check;
 }
 
 /**
- * What is wrong with `value` under `schema`, one line per fault, each naming where (`$.a.b[0]`); empty when valid.
- * @param root - the document `$ref`s resolve in (the OpenAPI document)
- * @throws Error on a keyword this validator does not know, or a `$ref` that does not resolve
+ * What is wrong with `value` under `schema`, one line per fault, each `<instance pointer>: <fault> (<schema pointer>)`
+ * (`#/d1: Instance does not match any of ["ok"]. got "gone" (#/properties/d1/enum)`); empty when valid. The value is
+ * checked as JSON carries it (NaN and Infinity arrive as null; an absent value is itself a fault).
+ * @param root - the document `$ref`s resolve in (the OpenAPI document: its `components.schemas`)
+ * @throws Error on a keyword the validator does not enforce, or a `$ref` that does not resolve
  */
-export function schemaFaults(schema: Schema, value: unknown, root: unknown, at = "$"): string[] {
-  if (schema === true) return [];
-  if (schema === false) return [`${at}: no value is allowed here`];
-  const out: string[] = [];
-  for (const k of Object.keys(schema))
-    if (!ASSERTIONS.has(k) && !ANNOTATIONS.has(k)) throw new Error(`json-schema: unknown keyword ${k} at ${at}`);
-  const s = schema as Record<string, unknown>;
-  const sub = (child: unknown, v: unknown, where = at) => schemaFaults(child as Schema, v, root, where);
-  if (typeof s.$ref === "string") out.push(...sub(resolve(root, s.$ref), value));
-  if (s.type !== undefined) {
-    const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string];
-    if (!types.some((t) => typeOk(t, value))) return [...out, `${at}: ${JSON.stringify(value)} is not ${types}`];
+export function schemaFaults(schema: Schema, value: unknown, root: unknown): string[] {
+  if (value === undefined) return ["#: no value (undefined is not JSON)"];
+  const wire: unknown = JSON.parse(JSON.stringify(value));
+  const check: Check =
+    typeof schema === "boolean" ? (v) => validate(v, schema, "2020-12").errors : checkFor(schema, root);
+  try {
+    return readable(check(wire), wire);
+  } catch (e) {
+    // The library's message lists every schema it knows: hundreds of lines for the document.
+    const ref = /^Unresolved \$ref "([^"]*)"/.exec(String((e as Error).message));
+    if (ref) throw new Error(`json-schema: $ref ${ref[1]} does not resolve`);
+    throw e;
   }
-  if (Array.isArray(s.enum) && !s.enum.some((e) => equal(e, value)))
-    out.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(s.enum)}`);
-  if ("const" in s && !equal(s.const, value)) out.push(`${at}: not ${JSON.stringify(s.const)}`);
-  if (Array.isArray(s.allOf)) for (const a of s.allOf) out.push(...sub(a, value));
-  if (Array.isArray(s.anyOf) && !s.anyOf.some((a) => sub(a, value).length === 0))
-    out.push(`${at}: matches none of anyOf (${s.anyOf.map((a) => sub(a, value)[0]).join(" | ")})`);
-  if (Array.isArray(s.oneOf)) {
-    const n = s.oneOf.filter((a) => sub(a, value).length === 0).length;
-    if (n !== 1) out.push(`${at}: matches ${n} of oneOf, not exactly one`);
-  }
-  if (s.not !== undefined && sub(s.not, value).length === 0) out.push(`${at}: matches what "not" forbids`);
-  if (isObject(value)) out.push(...objectFaults(s, value, sub, at));
-  if (Array.isArray(value)) out.push(...arrayFaults(s, value, sub, at));
-  if (typeof value === "number") out.push(...numberFaults(s, value, at));
-  if (typeof value === "string") out.push(...stringFaults(s, value, at));
-  return out;
 }
 
-type Sub = (child: unknown, v: unknown, where?: string) => string[];
-
-function objectFaults(s: Record<string, unknown>, value: Record<string, unknown>, sub: Sub, at: string): string[] {
+/**
+ * The library's faults as lines: a fault explained by deeper ones (a `$ref`, a property, an item) is left out, and
+ * the faults inside an `anyOf`/`oneOf` are folded into its line, the first of each alternative. A fault on a string,
+ * number, boolean or null says the value (the library's do not: "String does not match pattern.").
+ * @returns `<instance pointer>: <fault> [<first fault of each alternative> | …] got <value> (<schema pointer>)`
+ */
+function readable(all: OutputUnit[], value: unknown): string[] {
+  // A `false` schema's fault gives the instance's location as its schema location, so it looks unrelated to the
+  // fault that holds it; that one comes just before it and says where and why (e.g. an additional property).
+  const errors = all.filter((e, i) => e.keyword !== "false" || i === 0);
+  const under = (outer: OutputUnit) => errors.filter((o) => o.keywordLocation.startsWith(`${outer.keywordLocation}/`));
+  const isLeaf = (e: OutputUnit) => under(e).length === 0;
+  const choices = errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf");
   const out: string[] = [];
-  const props = (s.properties ?? {}) as Record<string, unknown>;
-  for (const r of (s.required ?? []) as string[]) if (!(r in value)) out.push(`${at}.${r}: required, missing`);
-  const n = Object.keys(value).length;
-  if (typeof s.minProperties === "number" && n < s.minProperties)
-    out.push(`${at}: fewer than ${s.minProperties} properties`);
-  if (typeof s.maxProperties === "number" && n > s.maxProperties)
-    out.push(`${at}: more than ${s.maxProperties} properties`);
-  for (const [k, v] of Object.entries(value)) {
-    if (k in props) out.push(...sub(props[k], v, `${at}.${k}`));
-    else if (s.additionalProperties !== undefined) out.push(...sub(s.additionalProperties, v, `${at}.${k}`));
-    if (s.propertyNames !== undefined) out.push(...sub(s.propertyNames, k, `${at}{${k}}`));
+  for (const e of errors) {
+    if (choices.some((c) => under(c).includes(e))) continue;
+    let also = "";
+    if (choices.includes(e)) {
+      // The first fault of each alternative: `…/anyOf/<i>/…` → i.
+      const firsts = new Map<string, string>();
+      for (const o of under(e).filter(isLeaf)) {
+        const alternative = o.keywordLocation.slice(e.keywordLocation.length + 1).split("/")[0]!;
+        if (!firsts.has(alternative)) firsts.set(alternative, `${o.instanceLocation}: ${cut(o.error)}`);
+      }
+      if (firsts.size) also = ` [${[...firsts.values()].join(" | ")}]`;
+    } else if (!isLeaf(e)) continue;
+    // Under propertyNames the instance is the property's name, which the location already says, not its value.
+    const said = e.keywordLocation.includes("/propertyNames/") ? "" : got(value, e.instanceLocation);
+    out.push(`${e.instanceLocation}: ${cut(e.error)}${also}${said} (${e.keywordLocation})`);
   }
   return out;
 }
 
-function arrayFaults(s: Record<string, unknown>, value: unknown[], sub: Sub, at: string): string[] {
-  const out: string[] = [];
-  const prefix = (s.prefixItems ?? []) as unknown[];
-  value.forEach((v, i) => {
-    if (i < prefix.length) out.push(...sub(prefix[i], v, `${at}[${i}]`));
-    else if (s.items !== undefined) out.push(...sub(s.items, v, `${at}[${i}]`));
-  });
-  if (typeof s.minItems === "number" && value.length < s.minItems) out.push(`${at}: fewer than ${s.minItems} items`);
-  if (typeof s.maxItems === "number" && value.length > s.maxItems) out.push(`${at}: more than ${s.maxItems} items`);
-  return out;
-}
+/** The library's text, at most 160 characters: an enum fault lists every member (the problem codes are ~30). */
+const cut = (text: string) => (text.length > 160 ? `${text.slice(0, 159)}…` : text);
 
-function numberFaults(s: Record<string, unknown>, v: number, at: string): string[] {
-  const out: string[] = [];
-  if (typeof s.minimum === "number" && v < s.minimum) out.push(`${at}: ${v} < minimum ${s.minimum}`);
-  if (typeof s.maximum === "number" && v > s.maximum) out.push(`${at}: ${v} > maximum ${s.maximum}`);
-  if (typeof s.exclusiveMinimum === "number" && v <= s.exclusiveMinimum) out.push(`${at}: ${v} ≤ exclusiveMinimum`);
-  if (typeof s.exclusiveMaximum === "number" && v >= s.exclusiveMaximum) out.push(`${at}: ${v} ≥ exclusiveMaximum`);
-  return out;
-}
-
-function stringFaults(s: Record<string, unknown>, v: string, at: string): string[] {
-  const out: string[] = [];
-  // JSON Schema counts characters (code points), not UTF-16 units.
-  const length = [...v].length;
-  if (typeof s.minLength === "number" && length < s.minLength) out.push(`${at}: shorter than ${s.minLength}`);
-  if (typeof s.maxLength === "number" && length > s.maxLength) out.push(`${at}: longer than ${s.maxLength}`);
-  if (typeof s.pattern === "string" && !new RegExp(s.pattern, "u").test(v))
-    out.push(`${at}: ${JSON.stringify(v).slice(0, 80)} does not match ${s.pattern}`);
-  return out;
+/** ` got <value>` for the scalar at `pointer` (`#/a/0`, segments escaped as the library does), else "". */
+function got(value: unknown, pointer: string): string {
+  let at = value;
+  for (const part of pointer.split("/").slice(1)) {
+    const key = decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~");
+    at = typeof at === "object" && at !== null ? (at as Record<string, unknown>)[key] : undefined;
+  }
+  return typeof at === "object" && at !== null ? "" : ` got ${JSON.stringify(at)?.slice(0, 80)}`;
 }
