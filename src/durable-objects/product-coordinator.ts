@@ -178,7 +178,8 @@ export class ProductCoordinator extends RoutingRpc {
    * The retention pass (core/retention, coordinator/jobs/retention) at `now` (ms; the cron's scheduled time, or a test's):
    * enrollment codes and idempotency keys pruned, then up to FEEDS_PER_PASS old terminal feeds purged. Answers
    * `unavailable` (jobs/retention `purgeFailed`, what was pruned in its details) when a feed's purge threw, so the
-   * cron run counts the product as failed (worker/reaper); everything else is pruned all the same.
+   * cron run counts the product as failed (worker/reaper); everything else is pruned all the same. The watermark's
+   * unit refused is answered as it is.
    */
   async prune(productId: string, now: number) {
     const cut = retentionCutoffs(now);
@@ -188,7 +189,9 @@ export class ProductCoordinator extends RoutingRpc {
     // Decided again now, the unit's hooks having awaited: a job requeued since is no longer due (jobs/retention).
     const decision = this.units.transact((tx) => stillDue(tx, due, cut));
     const { purged, failed } = await purgeFeeds(this.env, productId, decision);
-    if (purged.length > 0) await this.units.run(productId, (tx) => afterPurge(tx, purged));
+    const moved = purged.length > 0 ? await this.units.run(productId, (tx) => afterPurge(tx, purged)) : undefined;
+    // Not moved, the watermark holds every next pass on these same feeds, and no later one is ever purged.
+    if (moved?.ok === false) return moved;
     const value = { ...pruned, feeds: purged.length };
     if (failed.length > 0) return purgeFailed(failed, value); // the rest above is pruned all the same
     return { ok: true as const, value };

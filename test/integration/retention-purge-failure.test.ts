@@ -7,6 +7,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { JobFeed } from "../../src/durable-objects/job-feed.ts";
+import type { ProductCoordinator } from "../../src/durable-objects/product-coordinator.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import type { JobEvent } from "../../src/shared/protocol.ts";
 import { cronSweep } from "../../src/worker/reaper.ts";
@@ -57,6 +58,45 @@ describe("a cron run meeting a feed whose purge fails", () => {
     expect(await cronSweep(env, later)).toMatchObject({ failed: 0 });
     expect(await eventsLeft(product, stuck.id)).toBe(0);
     // Both feeds purged: the watermark is past them, and a run after it has nothing to purge.
+    expect(await env.COORDINATOR.getByName(product).prune(product, later)).toMatchObject({
+      ok: true,
+      value: { feeds: 0 },
+    });
+  });
+});
+
+// The unit that moves the watermark past the purged feeds was not checked either: refused, the pass answered ok, and
+// every next pass found the same feeds due first (FEEDS_PER_PASS of them), so no later feed was ever purged.
+describe("a retention pass whose watermark unit is refused", () => {
+  it("answers the refusal, and the next pass moves the watermark", async () => {
+    const product = "retention-watermark-refused";
+    const job = await submit(product, { title: "purged, the watermark not moved" });
+    expect((await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
+      200,
+    );
+    await eventsOf(product, job.id, 3);
+    const later = Date.now() + 31 * DAY;
+    type Units = { units: { run: (...args: unknown[]) => Promise<unknown> } };
+    const pass = await runInDurableObject(env.COORDINATOR.getByName(product), async (instance: ProductCoordinator) => {
+      const units = (instance as unknown as Units).units;
+      const run = units.run;
+      let calls = 0;
+      // The pass's second unit is the watermark's (its first found the feeds due).
+      units.run = (...args) =>
+        ++calls === 2
+          ? Promise.resolve({ ok: false, error: { code: "unavailable", message: "the unit was refused" } })
+          : run.apply(units, args);
+      try {
+        return await instance.prune(product, later);
+      } finally {
+        units.run = run;
+      }
+    });
+    expect(pass).toMatchObject({ ok: false, error: { code: "unavailable", message: "the unit was refused" } });
+    expect(await env.COORDINATOR.getByName(product).prune(product, later)).toMatchObject({
+      ok: true,
+      value: { feeds: 1 },
+    });
     expect(await env.COORDINATOR.getByName(product).prune(product, later)).toMatchObject({
       ok: true,
       value: { feeds: 0 },
