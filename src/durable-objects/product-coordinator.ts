@@ -17,7 +17,6 @@
 import type { Outcome } from "../core/errors.ts";
 import { retentionCutoffs } from "../core/retention.ts";
 import { feedName, type SubmitInput } from "../shared/coordinator-rpc.ts";
-import { forgetWatchersOf } from "./coordinator/access/feed-readers.ts";
 import { claimOverHttp } from "./coordinator/dispatch/claim.ts";
 import { expireDue, fence, releaseLease, renewLease } from "./coordinator/dispatch/lease-ops.ts";
 import { type ActionInput, applyAction, type JobAction } from "./coordinator/jobs/actions.ts";
@@ -31,7 +30,7 @@ import { explainJob } from "./coordinator/jobs/explain.ts";
 import { keyVerdicts } from "./coordinator/jobs/idempotency.ts";
 import { type JobListQuery, listJobs } from "./coordinator/jobs/list.ts";
 import { type PatchBody, patchJob } from "./coordinator/jobs/report.ts";
-import { advanceFeedWatermark, feedsDue, pruneRows, purgeFeeds, stillDue } from "./coordinator/jobs/retention.ts";
+import { afterPurge, feedsDue, pruneRows, purgeFailed, purgeFeeds, stillDue } from "./coordinator/jobs/retention.ts";
 import { requireJob } from "./coordinator/jobs/rows.ts";
 import { listRuns } from "./coordinator/jobs/runs.ts";
 import { submitEach, submitJob } from "./coordinator/jobs/submit.ts";
@@ -177,7 +176,10 @@ export class ProductCoordinator extends RoutingRpc {
 
   /**
    * The retention pass (core/retention, coordinator/jobs/retention) at `now` (ms; the cron's scheduled time, or a test's):
-   * enrollment codes and idempotency keys pruned, then up to FEEDS_PER_PASS old terminal feeds purged.
+   * enrollment codes and idempotency keys pruned, then up to FEEDS_PER_PASS old terminal feeds purged. Answers
+   * `unavailable` (jobs/retention `purgeFailed`, what was pruned in its details) when a feed's purge threw, so the
+   * cron run counts the product as failed (worker/reaper); everything else is pruned all the same. The watermark's
+   * unit refused is answered as it is.
    */
   async prune(productId: string, now: number) {
     const cut = retentionCutoffs(now);
@@ -186,20 +188,13 @@ export class ProductCoordinator extends RoutingRpc {
     const { due, ...pruned } = rows.value;
     // Decided again now, the unit's hooks having awaited: a job requeued since is no longer due (jobs/retention).
     const decision = this.units.transact((tx) => stillDue(tx, due, cut));
-    const through = await purgeFeeds(this.env, productId, decision);
-    // `through` is one of the decided (the end of the purged prefix): that prefix is how many feeds went.
-    const purged = through ? decision.due.slice(0, decision.due.indexOf(through) + 1) : [];
-    if (through) {
-      await this.units.run(productId, (tx) => {
-        advanceFeedWatermark(tx, through);
-        // A purge closed every stream of those feeds: nothing is left there for a revocation to close.
-        forgetWatchersOf(
-          tx,
-          purged.map((j) => j.id),
-        );
-      });
-    }
-    return { ok: true as const, value: { ...pruned, feeds: purged.length } };
+    const { purged, failed } = await purgeFeeds(this.env, productId, decision);
+    const moved = purged.length > 0 ? await this.units.run(productId, (tx) => afterPurge(tx, purged)) : undefined;
+    // Not moved, the watermark holds every next pass on these same feeds, and no later one is ever purged.
+    if (moved?.ok === false) return moved;
+    const value = { ...pruned, feeds: purged.length };
+    if (failed.length > 0) return purgeFailed(failed, value); // the rest above is pruned all the same
+    return { ok: true as const, value };
   }
 
   /**

@@ -185,7 +185,7 @@ describe("a feed purge racing an operator's requeue", () => {
     expect(decision.due).toEqual([job]);
     expect((await requeue(product, job.id)).status).toBe(200);
     const requeued = await until(() => eventsOf(product, job.id, 5), requeuedTo); // in the feed before the purge lands
-    expect(await purgeFeeds(env, product, decision)).toBeUndefined(); // refused: the watermark stays before it
+    expect(await purgeFeeds(env, product, decision)).toEqual({ purged: [], failed: [] }); // refused: the watermark stays before it
     expect(await eventsOf(product, job.id, requeued.length)).toEqual(requeued);
     // The watcher was not closed: still live, it gets what happens next.
     expect((await api("POST", `${P(product)}/jobs/${job.id}/actions/cancel`, { token: ADMIN, json: {} })).status).toBe(
@@ -206,7 +206,7 @@ describe("a feed purge racing an operator's requeue", () => {
     const decision = await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
       stillDue({ sql: state.storage.sql, productId: product, now: Date.now() }, [job], cut),
     );
-    expect(await purgeFeeds(env, product, decision)).toEqual(job);
+    expect(await purgeFeeds(env, product, decision)).toEqual({ purged: [job], failed: [] });
     expect((await requeue(product, job.id)).status).toBe(200);
     const after = await until(() => eventsOf(product, job.id, 2), requeuedTo);
     expect(after.map((e) => e.type)).toEqual(["job.stage", "job.action"]);

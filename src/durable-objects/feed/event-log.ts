@@ -4,8 +4,9 @@
  * here, inside one synchronous transaction, as last + 1: gapless and monotonic
  * by construction. Appends from the coordinator carry its outbox seq as
  * `source_seq` (UNIQUE), so a redelivered batch appends nothing twice — after a
- * retention purge too: the purge keeps the highest source seq it deleted
- * (`source_base`, feed/purge), and nothing at or below it is appended again.
+ * retention purge too: the purge keeps its decision's mark, the coordinator's
+ * outbox seq when it was decided (`source_base`, feed/purge), and nothing at or
+ * below it — a record of the purged life — is appended again.
  */
 import { utf8Bytes } from "../../core/bytes.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
@@ -55,13 +56,13 @@ export function lastSeq(sql: SqlStorage): number {
     .one().s;
 }
 
-/** Meta key: the highest `source_seq` a retention purge deleted (feed/purge `forgetLog`). */
+/** Meta key: the highest `source_seq` of a life a retention purge forgot — its decision's mark (feed/purge `forgetLog`). */
 export const SOURCE_BASE_KEY = "source_base";
 
 /**
  * Append in order; returns the events actually added (duplicates skipped). A source seq at or below `source_base`
- * was in the log a purge forgot: the outbox delivers a job's events in order, so it is a redelivery (its ack lost)
- * and not new. Checked against the rows alone it was appended again — a second copy, under a new seq, of an event
+ * was enqueued before a purge was decided: a redelivery (its ack lost) of an event the purge forgot, or one still
+ * in the outbox then — of the purged life either way, and not new. Checked against the rows alone it was appended again — a second copy, under a new seq, of an event
  * of the job's purged life.
  */
 export function appendEvents(sql: SqlStorage, events: readonly NewEvent[]): JobEvent[] {

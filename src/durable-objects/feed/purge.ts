@@ -6,13 +6,15 @@
  *    enqueued after it decided the purge — every coordinator event carries its outbox seq as `source_seq`, and the
  *    outbox seq is AUTOINCREMENT, so "enqueued after the decision" is exactly `source_seq > decidedThrough`. Else the
  *    events and artifact pointers are deleted, `seq_base` keeps the seq reached (a revived job's feed continues
- *    gaplessly), `source_base` the highest source seq deleted (a redelivery of one is still a duplicate), and the
- *    pointers' R2 keys are queued in `doomed_bytes`.
+ *    gaplessly), `source_base` the decision's mark (a record at or below it, a redelivery or one still in the
+ *    outbox when the purge was decided, is of the purged life and dropped), and the pointers' R2 keys are queued
+ *    in `doomed_bytes`.
  * 2. `deleteDoomedBytes`: the queued keys' bytes deleted from R2, each row dropped once R2 confirmed it.
  *
  * Deciding and deleting with no `await` between them is what makes the purge safe against a requeue: a Durable
  * Object's input gate closes only around its own storage, so any await (an R2 call) would let an append in
- * between the check and the delete. After step 1, appends land on the emptied log and are kept.
+ * between the check and the delete. After step 1, appends enqueued after the decision land on the emptied log and
+ * are kept.
  *
  * A new pointer is not: step 1 also records which life of the job it purged (`purged_settled_at`: the job's
  * `updatedAt` when it was decided), and an upload to the job as it still is — terminal, with that same `updatedAt` —
@@ -52,19 +54,25 @@ export function forgetLog(sql: SqlStorage, decidedThrough: number, settledAt?: n
   if (settledAt !== undefined) {
     execute(sql, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", PURGED_KEY, String(settledAt));
   }
+  // The dedup memory outlives the rows, and reaches the decision's mark: every record the coordinator enqueued up to
+  // it is of the purged life (the job was terminal and unchanged when the mark was taken), delivered or not. Kept
+  // only as the highest source seq deleted, and not at all when the log was already empty, a record still in the
+  // outbox when the purge was decided was appended to the emptied log after it — behind retention's watermark, for
+  // good. Now it is dropped like a redelivery (feed/event-log `appendEvents`); a requeue's records, above the mark,
+  // are kept.
+  execute(
+    sql,
+    `INSERT OR REPLACE INTO meta(key, value) SELECT ?1, CAST(MAX(?3,
+       COALESCE((SELECT MAX(source_seq) FROM events), 0),
+       COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?2), 0)) AS TEXT)`,
+    SOURCE_BASE_KEY,
+    SOURCE_BASE_KEY,
+    decidedThrough,
+  );
   const events = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
   const artifacts = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM artifacts").one().n;
   if (events === 0 && artifacts === 0) return { events, artifacts };
   const base = lastSeq(sql);
-  // The dedup memory outlives the rows: a redelivery of a forgotten event must not come back (feed/event-log).
-  execute(
-    sql,
-    `INSERT OR REPLACE INTO meta(key, value) SELECT ?, CAST(MAX(
-       COALESCE((SELECT MAX(source_seq) FROM events), 0),
-       COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), 0)) AS TEXT)`,
-    SOURCE_BASE_KEY,
-    SOURCE_BASE_KEY,
-  );
   execute(sql, "INSERT OR IGNORE INTO doomed_bytes(r2_key) SELECT r2_key FROM artifacts");
   execute(sql, "DELETE FROM artifacts");
   execute(sql, "DELETE FROM events");

@@ -26,11 +26,13 @@
  * terminal, same `updatedAt` — with 410 feed_purged (feed/purge `purgedRefusal`), else its bytes would stay for good.
  */
 
+import { DomainError, failure, type Outcome } from "../../../core/errors.ts";
 import { TERMINAL_STAGES } from "../../../core/model.ts";
 import type { RetentionCutoffs } from "../../../core/retention.ts";
 import { feedName } from "../../../shared/coordinator-rpc.ts";
 import type { PurgeResult } from "../../feed/purge.ts";
 import { execute, withLimit } from "../../sql-statements.ts";
+import { forgetWatchersOf } from "../access/feed-readers.ts";
 import { getMeta, setMeta } from "../runtime/meta.ts";
 import { one, type Tx } from "../runtime/tx.ts";
 import { pruneBatches } from "./batches.ts";
@@ -90,9 +92,18 @@ export function feedsDue(tx: Tx, cut: RetentionCutoffs, limit = FEEDS_PER_PASS):
     .toArray();
 }
 
-/** Everything up to and including `through` is purged: the next pass starts after it. */
-export function advanceFeedWatermark(tx: Tx, through: SettledJob): void {
-  setMeta(tx.sql, WATERMARK_KEY, JSON.stringify([through.at, through.id]));
+/**
+ * After `purged` (the unbroken prefix `purgeFeeds` purged, oldest first, not empty): the watermark moved past its
+ * last job, so the next pass starts after it, and the purged jobs' watchers forgotten — a purge closed every stream
+ * of those feeds, so nothing is left there for a revocation to close.
+ */
+export function afterPurge(tx: Tx, purged: readonly SettledJob[]): void {
+  const through = purged.at(-1);
+  if (through) setMeta(tx.sql, WATERMARK_KEY, JSON.stringify([through.at, through.id]));
+  forgetWatchersOf(
+    tx,
+    purged.map((j) => j.id),
+  );
 }
 
 /** The jobs of `due` still due now, and the decision's mark: the last outbox seq handed out so far. */
@@ -121,28 +132,54 @@ export function stillDue(tx: Tx, due: readonly SettledJob[], cut: RetentionCutof
   return { due: kept, mark };
 }
 
+/** What `purgeFeeds` did: how far the watermark may move, and the jobs whose purge failed (thrown, not refused). */
+export interface PurgeOutcome {
+  /** The unbroken prefix of `due` that was purged (empty when the first was not): the watermark may pass these. */
+  purged: SettledJob[];
+  /** Ids of the jobs whose JobFeed `purge` threw, in `due` order: their feeds are kept until a pass purges them. */
+  failed: string[];
+}
+
 /**
- * Purges the feeds of `decision.due` (in order, each refused if its job was revived after `decision.mark`) and
- * returns the last job of the unbroken prefix that was purged — the watermark may move only that far; a failure or
- * a refusal is looked at again by the next pass.
+ * Purges the feeds of `decision.due` (in order, each refused if its job was revived after `decision.mark`). The
+ * watermark may move only past `purged`, the unbroken purged prefix; a failure or a refusal is looked at
+ * again by the next pass. A refusal (`revived`) is the job coming back to life, not a fault; a throw is, and is
+ * returned in `failed` so that the pass reports it (ProductCoordinator `prune`): only logged, a feed whose purge
+ * kept failing was kept for good while every cron run was said to have succeeded.
  */
-export async function purgeFeeds(
-  env: Env,
-  productId: string,
-  decision: PurgeDecision,
-): Promise<SettledJob | undefined> {
+export async function purgeFeeds(env: Env, productId: string, decision: PurgeDecision): Promise<PurgeOutcome> {
   const { due, mark } = decision;
   const results = await Promise.allSettled(
     due.map((j): Promise<PurgeResult> => env.JOB_FEED.getByName(feedName(productId, j.id)).purge(mark, j.at)),
   );
-  let through: SettledJob | undefined;
+  const purged: SettledJob[] = [];
+  let prefix = true;
+  const failed: string[] = [];
   for (const [i, r] of results.entries()) {
     if (r.status === "rejected") {
       console.warn(`feed purge failed for ${productId}/${due[i]!.id}: ${String(r.reason)}`);
-      break;
+      failed.push(due[i]!.id);
+      prefix = false;
+    } else if (r.value.revived) {
+      prefix = false; // requeued after the decision: its feed lives on
+    } else if (prefix) {
+      purged.push(due[i]!);
     }
-    if (r.value.revived) break; // requeued after the decision: its feed lives on
-    through = due[i];
   }
-  return through;
+  return { purged, failed };
+}
+
+/** Job ids a pass's refusal names; the rest are counted. */
+const FAILED_NAMED = 10;
+
+/**
+ * The pass's answer when feeds failed to purge (`failed`: their job ids): `unavailable`, so the cron run counts the
+ * product as failed (worker/reaper), with what the pass did prune all the same (`pruned`) in its details.
+ */
+export function purgeFailed(failed: readonly string[], pruned: Record<string, number>): Outcome<never> {
+  const more = failed.length > FAILED_NAMED ? ` and ${failed.length - FAILED_NAMED} more` : "";
+  const message =
+    `the feeds of ${failed.length} job(s) could not be purged (${failed.slice(0, FAILED_NAMED).join(", ")}${more}); ` +
+    "they are kept, and the next retention pass tries again";
+  return failure(new DomainError("unavailable", message, { failedJobs: failed.slice(0, FAILED_NAMED), pruned }));
 }
