@@ -40,7 +40,8 @@ function real(p: string): string {
 /**
  * The agent's installation, as real paths: the directory holding this package's package.json (found from this
  * module's own URL), its `node_modules` when that is a link to elsewhere, and — installed as a dependency — the
- * outermost `node_modules` it sits in (its dependencies are hoisted there). `from` (tests) replaces this module's dir.
+ * outermost `node_modules` it sits in (its dependencies are hoisted there); and the node binary running it (a file:
+ * one under `~/.nvm` is this user's to rewrite). `from` (tests) replaces this module's dir.
  */
 export function agentInstallDirs(from = path.dirname(fileURLToPath(import.meta.url))): string[] {
   let root: string | undefined;
@@ -56,6 +57,7 @@ export function agentInstallDirs(from = path.dirname(fileURLToPath(import.meta.u
     if (path.basename(dir) === "node_modules") hoisted = dir; // the last one found is the outermost
   }
   if (hoisted) dirs.push(hoisted);
+  dirs.push(real(process.execPath));
   return outermostOnly(dirs);
 }
 

@@ -1,10 +1,10 @@
 // The sandbox (agent/sandbox) left everything but the state dir writable, the agent's own installation included: an
 // engine — the agent's own user — could rewrite its src/ or node_modules, and the next agent start ran the engine's
-// code with the factory token. Now the installation is read-only inside (agent/sandbox-mounts), a work dir inside
-// it (the demo keeps `.wrangler/demo/<name>-work` in the checkout) is writable again, and the parents of the
-// installation and of the state dir cannot be renamed (a renamed parent took the protection with it, leaving the
-// path to a directory of the engine's own). Real bwrap runs; skipped where bwrap does not work, as the other sandbox
-// tests are.
+// code with the factory token. Now the installation and the node binary are read-only inside (agent/sandbox-mounts),
+// a work dir inside it (the demo keeps `.wrangler/demo/<name>-work` in the checkout) is writable again, and the
+// parents of the installation and of the state dir cannot be renamed (a renamed parent took the protection with it,
+// leaving the path to a directory of the engine's own). Real bwrap runs; skipped where bwrap does not work, as the
+// other sandbox tests are.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -42,12 +42,13 @@ describe("the agent's installation", () => {
     const nested = path.join(root, "proj", "node_modules", "gigafactory", "src", "agent");
     mkdirSync(nested, { recursive: true });
     writeFileSync(path.join(root, "proj", "node_modules", "gigafactory", "package.json"), "{}");
-    expect(agentInstallDirs(nested)).toEqual([path.join(root, "proj", "node_modules")]);
+    expect(agentInstallDirs(nested)[0]).toBe(path.join(root, "proj", "node_modules"));
+    expect(agentInstallDirs(nested)).toContain(realpathSync(process.execPath));
   });
 });
 
 describe.runIf(works)("the sandbox and the agent's installation", () => {
-  it("refuses an engine's write in this checkout and in its node_modules", () => {
+  it("refuses an engine's write in this checkout, in its node_modules and to the node binary", () => {
     const state = path.join(root, "real-state");
     mkdirSync(state, { mode: 0o700 });
     const box = detectSandbox(state, path.join(state, "config.json")) as Sandbox;
@@ -60,6 +61,8 @@ describe.runIf(works)("the sandbox and the agent's installation", () => {
         expect(inside(box, `echo 'evil' > '${file}'`), file).not.toBe(0);
         expect(existsSync(file), file).toBe(false);
       }
+      // The node binary: asked, not written (a failed protection would break node for the whole host).
+      expect(inside(box, `test -w '${realpathSync(process.execPath)}'`)).not.toBe(0);
     } finally {
       for (const file of targets) rmSync(file, { force: true });
     }
