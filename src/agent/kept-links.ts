@@ -11,9 +11,10 @@
  * is still the moved workspace's, else dropped (the files alone are kept). Mirrors are `<work-dir>/mirrors/<name>`,
  * so the markers are found from the mirror's path.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
+import { replaceFile } from "./exclusive-file.ts";
 import { git, gitOk } from "./git.ts";
 
 /** What the agent records beside a kept workspace (`<dir>.json`). */
@@ -25,11 +26,15 @@ export interface KeptMarker {
   linking?: { mirror: string; from: string };
 }
 
-/** The agent's record of when `dir` was kept, beside it in the agent's `kept/` (the engine cannot write there). */
+/**
+ * The agent's record of when `dir` was kept, beside it in the agent's `kept/`: an engine user cannot write there, but
+ * an engine in the sandbox is the agent's own user and can.
+ */
 export const markerOf = (dir: string) => `${dir}.json`;
 
+/** Writes `dir`'s marker (mode 0644) exclusively: never through a link an engine planted at its path. */
 export function writeMarker(dir: string, marker: KeptMarker): void {
-  writeFileSync(markerOf(dir), `${JSON.stringify(marker)}\n`);
+  replaceFile(markerOf(dir), `${JSON.stringify(marker)}\n`, { mode: 0o644 });
 }
 
 /** The marker of `dir`, or undefined when it is missing or not one. */

@@ -8,9 +8,9 @@
  * What arrives is bounded by the coordinator (≤ 8 lessons, ≤ 4 KiB of text); the agent trusts no frame further
  * than that, so it applies the same bound again before writing (core/lessons `lessonsForJob` limits).
  */
-import { chownSync, rmSync, writeFileSync } from "node:fs";
 import { utf8Bytes } from "../core/bytes.ts";
 import { isLessonId, LESSON_LIMITS, type LessonRef, lessonsMarkdown } from "../core/lessons.ts";
+import { replaceFile } from "./exclusive-file.ts";
 
 /** The file's path for a job file `<dir>/<job>.job.md` → `<dir>/<job>.lessons.md`. */
 export function lessonsFileFor(jobFile: string): string {
@@ -40,10 +40,10 @@ export function acceptedLessons(lessons: unknown): LessonRef[] {
 /**
  * Writes the lessons file (mode 0600, owned by the engine user when there is one) and returns its path.
  * @param lessons the assignment's `lessons` (anything: malformed entries are dropped)
+ * @throws Error what agent/exclusive-file `replaceFile` throws (a link planted at the path twice)
  */
 export function writeLessonsFile(path: string, lessons: unknown, user?: { uid: number; gid: number }): string {
-  rmSync(path, { force: true });
-  writeFileSync(path, lessonsMarkdown(acceptedLessons(lessons)), { mode: 0o600 });
-  if (user) chownSync(path, user.uid, user.gid);
+  // Beside the job file in jobs/, where an engine may have planted a link: created exclusively (agent/exclusive-file).
+  replaceFile(path, lessonsMarkdown(acceptedLessons(lessons)), { mode: 0o600, owner: user });
   return path;
 }

@@ -95,7 +95,7 @@ async function runCommand(
     );
   }
   const engineUser = prepareEngineUser(cfg, profile.engines);
-  const sandbox = engineUser ? undefined : detectSandbox(cfg.stateDir, configFile);
+  const sandbox = engineUser ? undefined : detectSandbox(cfg.stateDir, configFile, [cfg.workDir, cfg.checkpointRemote]);
   if (engineUser) out.say("·", "engine.user", `engines run as ${engineUser.name} (uid ${engineUser.uid})`);
   else if (sandbox) out.say("·", "engine.sandbox", `engines run in a bubblewrap sandbox without ${cfg.stateDir}`);
   else {

@@ -8,9 +8,10 @@
  * unfinished, so the next preparation removed and cloned it afresh — under a job still running from it (its worktree
  * lost its repository: that run's work was not captured). Both are repaired in place instead.
  */
-import { chownSync, lstatSync, readdirSync, readFileSync, rmSync, type Stats, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, type Stats } from "node:fs";
 import path from "node:path";
 import { type RunAs, removeTree } from "./engine-user.ts";
+import { replaceFile } from "./exclusive-file.ts";
 
 /** What git accepts in HEAD (refs/files-backend `validate_headref`): a symbolic ref under refs/, or an object id. */
 const VALID_HEAD = /^(ref:\s*refs\/\S+|[0-9a-f]{40}|[0-9a-f]{64})\s*$/;
@@ -63,9 +64,10 @@ export async function repairHead(mirror: string, as: RunAs | undefined): Promise
     const st = lstatOrUndefined(head);
     if (st ? validHead(head, st) : !worktreeOnDisk(mirror)) return false;
     if (st?.isDirectory()) await removeTree(head, as);
-    else if (st) rmSync(head, { force: true }); // unlinked, never written through (a hard link, a symlink)
-    writeFileSync(head, HEAD_TEXT, { flag: "wx", mode: 0o644 }); // O_EXCL: a link planted meanwhile is refused
-    if (as) chownSync(head, as.uid, as.gid);
+    // Unlinked, never written through (a hard link, a symlink), created O_EXCL|O_NOFOLLOW and given to `as` through
+    // its descriptor: a chown by path after the write followed a link the engine user (who owns the mirror) swapped
+    // in meanwhile, and root gave it the link's target — /etc/shadow, say.
+    replaceFile(head, HEAD_TEXT, { mode: 0o644, owner: as });
     return true;
   } catch {
     return false;

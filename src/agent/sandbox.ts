@@ -3,8 +3,9 @@
  * When the engine has to run as the agent's own user (no root, or `--engine-user`
  * naming that user), file modes cannot keep it from the factory token: so, when
  * bubblewrap (`bwrap`) is installed and works here, the engine runs inside it — the
- * whole filesystem as it is, except the state dir (an empty tmpfs in its place) and
- * the config file (`/dev/null`, at its real path), in its own PID namespace with its own /proc, so no
+ * whole filesystem as it is, except the state dir (an empty tmpfs in its place),
+ * the config file (`/dev/null`, at its real path) and the agent's own installation (read-only, but for the work dirs
+ * inside it: agent/sandbox-mounts), in its own PID namespace with its own /proc, so no
  * `/proc/<agent>/environ` either. Without bwrap the engine runs as before, and the
  * agent says so at start-up (README "Security model" states what remains).
  */
@@ -12,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import { realpathSync } from "node:fs";
 import path from "node:path";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
+import { agentInstallDirs, mountArgs, writableInside } from "./sandbox-mounts.ts";
 
 export interface Sandbox {
   /** The bwrap binary. */
@@ -20,6 +22,12 @@ export interface Sandbox {
   hideDirs: string[];
   /** Files replaced by /dev/null (a `--config` file outside the state dir). */
   hideFiles: string[];
+  /** The agent's installation (agent/sandbox-mounts `agentInstallDirs`), bound read-only. */
+  readOnly: string[];
+  /** Directories inside `readOnly` an engine must write (the work dir…), bound writable again. */
+  writable: string[];
+  /** The mount options, in order (agent/sandbox-mounts `mountArgs`): computed once, by `detectSandbox`. */
+  mounts: string[];
 }
 
 /** The argv that runs `argv` inside the sandbox (bwrap options, then `--`, then the engine's own argv). */
@@ -30,8 +38,7 @@ export function sandboxedArgv(argv: readonly string[], box: Sandbox): string[] {
     "--dev-bind",
     "/",
     "/",
-    ...box.hideDirs.flatMap((d) => ["--tmpfs", d]),
-    ...box.hideFiles.flatMap((f) => ["--ro-bind", "/dev/null", f]),
+    ...box.mounts,
     "--unshare-pid",
     "--proc",
     "/proc",
@@ -42,12 +49,29 @@ export function sandboxedArgv(argv: readonly string[], box: Sandbox): string[] {
 
 /**
  * The sandbox for this host, or undefined when bwrap is missing or cannot run here
- * (unprivileged user namespaces disabled): a probe runs `true` inside it once.
+ * (unprivileged user namespaces disabled): a probe runs `true` inside it once, with every mount the engine's gets.
+ * @param writable the directories engines and the agent's sandboxed git must write (the work dir, the checkpoint
+ *   remote): made now when they lie inside the agent's installation, so they can be bound writable over it
+ * @param install the installation's directories (tests); default agent/sandbox-mounts `agentInstallDirs()`
  */
-export function detectSandbox(stateDir: string, configFile: string): Sandbox | undefined {
+export function detectSandbox(
+  stateDir: string,
+  configFile: string,
+  writable: readonly string[] = [],
+  install: readonly string[] = agentInstallDirs(),
+): Sandbox | undefined {
   const bwrap = findOnPath("bwrap", hostPathLookup());
   if (!bwrap) return undefined;
-  const box: Sandbox = { bwrap, hideDirs: [stateDir], hideFiles: configOutside(stateDir, configFile) };
+  const readOnly = [...install];
+  const hide = { hideDirs: [stateDir], hideFiles: configOutside(stateDir, configFile) };
+  const rw = writableInside(readOnly, writable);
+  const box: Sandbox = {
+    bwrap,
+    ...hide,
+    readOnly,
+    writable: rw,
+    mounts: mountArgs({ ...hide, readOnly, writable: rw }),
+  };
   const [cmd, ...args] = sandboxedArgv(["true"], box);
   const probe = spawnSync(cmd as string, args, { stdio: "ignore", timeout: 10_000 });
   return probe.status === 0 ? box : undefined;

@@ -7,7 +7,6 @@
  * the report delivered and the done record written, the job given back (drain, no engine here), or abandoned
  * (cancel, lease lost) — and the controls the supervisor holds the seat by are the base class, agent/seat-endings.
  */
-import { chownSync, rmSync, writeFileSync } from "node:fs";
 import { truncateUtf8 } from "../core/bytes.ts";
 import { runWallLeft } from "../core/job-budget.ts";
 import type { Assignment } from "../shared/protocol.ts";
@@ -15,6 +14,7 @@ import { engineInvocation } from "./command-template.ts";
 import { engineExit as engineExitOf } from "./engine-exit.ts";
 import { BUDGET_GRACE_MS, CANCEL_GRACE_MS, killOrphanEngine, startEngine } from "./engine-runner.ts";
 import { pickEngine } from "./engines.ts";
+import { replaceFile } from "./exclusive-file.ts";
 import { lessonsFileFor, writeLessonsFile } from "./lessons-file.ts";
 import type { LogStream } from "./log-batcher.ts";
 import { formatDuration } from "./output.ts";
@@ -127,9 +127,8 @@ export class SeatRunner extends SeatRunEnd {
     const lessonsFile = writeLessonsFile(lessonsFileFor(this.jobFile()), this.a.lessons, user);
     const envOpts = { extra: new Set(cfg.engineEnv), user, lessonsFile };
     const run = engineInvocation(pick.template, job, ws.dir, this.jobFile(), envOpts);
-    rmSync(this.jobFile(), { force: true });
-    writeFileSync(this.jobFile(), run.stdin, { mode: 0o600 }); // the job text is for its engine only
-    if (user) chownSync(this.jobFile(), user.uid, user.gid);
+    // The job text is for its engine only; jobs/ is writable by every engine in the sandbox (agent/exclusive-file).
+    replaceFile(this.jobFile(), run.stdin, { mode: 0o600, owner: user });
     const box = this.ctx.sandbox;
     // A resumed lease's run began before this engine (an agent that died and came back): `wallSeconds` bounds the
     // run, so the engine gets what is left of it. The start is on the coordinator's clock (core/job-budget).
