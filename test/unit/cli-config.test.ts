@@ -1,8 +1,9 @@
 // Where the CLI's connection comes from: flags over environment over the saved file, and the file kept private; a
 // coordinator URL that is not http(s) — from --url, GIGAFACTORY_URL or the saved file — is a usage error (exit 2)
 // naming the value and its source, the same check login makes (it used to reach fetch and print `✘ ERROR internal:
-// Invalid URL / this is a CLI bug`).
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+// Invalid URL / this is a CLI bug`). A saved file that is not JSON is refused without the text V8 quotes from around
+// the fault: it is the file's, and printed part of a token left unquoted.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -140,6 +141,20 @@ describe("environment and files", () => {
     const e = failure(() => readConfigFile(bad));
     expect(e.code).toBe("config_invalid");
     expect(e.message).toContain(bad);
+  });
+
+  it("refuses a file that is not JSON without quoting its text, which holds the token", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gf-cli-config-"));
+    try {
+      const file = path.join(dir, "config.json");
+      writeFileSync(file, `{"url": "http://127.0.0.1:9", "token": Zq7Ux-admin-9Xv2Lp-unquoted}`);
+      const run = await captureCli(["jobs", "--product", "p"], { env: { GIGAFACTORY_CONFIG: file } });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^✘ ERROR config_invalid: .*config\.json is not a valid config: .*not valid JSON /);
+      expect(run.stderr).not.toMatch(/Zq7Ux|9Xv2Lp/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
