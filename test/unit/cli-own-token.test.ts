@@ -5,11 +5,11 @@
 // shape-based redaction let it through whole (or its first characters, where a cut fell inside it): none of it may
 // reach stdout or stderr, for a token from --token, GIGAFACTORY_TOKEN or the saved config. Under --json the answer
 // stays JSON, and byte-exact when it holds no token.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { captureCli, type StubReply, type StubRequest, stubCoordinator } from "../support/cli-harness.ts";
+import { testTempDir } from "../support/temp-dir.ts";
 
 /** An admin token of no known shape: a blank, quotes, `/ + & = %` and a Latin-1 letter all change when encoded. */
 const TOKEN = 'Zq7Ux admin/"key"+&=%éKw4Rt:tail-9Xv2Lp';
@@ -57,19 +57,12 @@ const SOURCES: Array<{ source: string; setup: () => { argv: string[]; env: Recor
   {
     source: "the saved config",
     setup: () => {
-      const dir = mkdtempSync(path.join(tmpdir(), "gf-cli-own-token-"));
-      dirs.push(dir);
-      const file = path.join(dir, "config.json");
+      const file = path.join(testTempDir("gf-cli-own-token-"), "config.json");
       writeFileSync(file, JSON.stringify({ token: TOKEN }));
       return { argv: [], env: { GIGAFACTORY_CONFIG: file } };
     },
   },
 ];
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 describe("the token the CLI sends, echoed back", () => {
   for (const { source, setup } of SOURCES) {
