@@ -89,9 +89,12 @@ export function readConfigFile(file: string): Layer {
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
     return pick(parsed as Record<keyof Layer, unknown>);
   } catch (err) {
+    // Without the text V8 quotes from around the fault (`Unexpected token 'a', "{"token":admin-secr"... is not valid
+    // JSON`): it is the file's, which holds the token — one left unquoted was printed in part.
+    const why = (err as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ", not valid JSON");
     throw new CliError(
       "config_invalid",
-      `${file} is not a valid config: ${(err as Error).message}`,
+      `${file} is not a valid config: ${why}`,
       "run `gigafactory login` again, or delete the file",
     );
   }

@@ -19,6 +19,7 @@ import {
   responseTimeoutMs,
 } from "./config.ts";
 import { CliError } from "./errors.ts";
+import { jsonWithoutTokens } from "./own-tokens.ts";
 
 export interface Io {
   stdout(text: string): void;
@@ -63,7 +64,16 @@ export interface Command extends CommandSpec {
   run(ctx: Ctx): Promise<number | undefined>;
 }
 
-export function makeContext(io: Io, values: Record<string, OptionValue>, positionals: readonly string[]): Ctx {
+/**
+ * The context of one command. `tokens` are the tokens this run may send (cli/own-tokens `ownTokens`): `emit` and
+ * `emitLine` hide them in the document's strings; `io` (cli/run's) hides them in every other line.
+ */
+export function makeContext(
+  io: Io,
+  values: Record<string, OptionValue>,
+  positionals: readonly string[],
+  tokens: () => readonly string[] = () => [],
+): Ctx {
   const json = values.json === true;
   const str = (name: string): string | undefined => {
     const v = values[name];
@@ -108,26 +118,27 @@ export function makeContext(io: Io, values: Record<string, OptionValue>, positio
       if (!json || always) io.stderr(`${terminalText(text)}\n`);
     },
     emit(doc) {
-      io.stdout(`${jsonText(doc, 2)}\n`);
+      io.stdout(`${jsonText(doc, tokens, 2)}\n`);
     },
     emitLine(doc) {
-      io.stdout(`${jsonText(doc)}\n`);
+      io.stdout(`${jsonText(doc, tokens)}\n`);
     },
   };
   return ctx;
 }
 
 /**
- * `doc` as JSON.stringify writes it (`indent` spaces a level, or compact), or nothing but a refusal: JSON.stringify
+ * `doc` as JSON.stringify writes it (`indent` spaces a level, or compact), with any of `tokens` in its strings hidden
+ * (cli/own-tokens: the one change to an answer's bytes), or nothing but a refusal: JSON.stringify
  * recurses, and an answer nested some 4,000 deep (a few KB; JSON.parse takes a million levels) overflowed the stack —
  * every --json command printed `✘ ERROR internal: Maximum call stack size exceeded / this is a CLI bug`. No answer of
  * a coordinator nests past a dozen levels, and one nested a million deep would print 10^12 bytes of indentation, so
  * it is refused rather than written some other way.
  * @throws CliError bad_response — nested too deep, or past the longest string the runtime holds (both RangeError)
  */
-function jsonText(doc: unknown, indent?: number): string {
+function jsonText(doc: unknown, tokens: () => readonly string[], indent?: number): string {
   try {
-    return JSON.stringify(doc, null, indent);
+    return jsonWithoutTokens(JSON.stringify(doc, null, indent), tokens, indent);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     throw new CliError(

@@ -7,6 +7,7 @@
  */
 import { FixableError as CliError, EXIT_USAGE, errorLine } from "../shared/fixable-error.ts";
 import { ApiError, ConnectionError, ResponseTimeoutError } from "../shared/http-client.ts";
+import { hideKnown } from "../shared/redact-known.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
 
 /** `new CliError(code, what, fix, exitCode = 1)`: the shared FixableError under the name the CLI's code uses. */
@@ -132,6 +133,20 @@ function codeOf(err: ApiError): string {
   return /^[a-z][a-z0-9_]{0,63}$/.test(err.code) ? err.code : `http_${err.status}`;
 }
 
+/**
+ * The problem's detail as printed: a refusal without one carries its body's first 200 characters (shared/http-transport
+ * `apiErrorOf`), which may end inside a word — a token the body echoed, too: that cut is shown as `…`, so the reader
+ * knows there was more and cli/own-tokens knows a token's start there is one cut short.
+ */
+function detailOf(err: ApiError): string {
+  const body = err.body as { detail?: unknown } | string | null;
+  const own = typeof body === "object" && body !== null && body.detail === err.detail;
+  const whole = typeof body === "string" && body.length === err.detail.length;
+  return !own && !whole && err.detail.length === CUT_AT ? `${err.detail}…` : err.detail;
+}
+/** Where shared/http-transport `apiErrorOf` cuts a body that carries no detail. */
+const CUT_AT = 200;
+
 /** Any thrown value as a CliError, so `main` has exactly one way to report failure. */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
@@ -150,7 +165,7 @@ export function toCliError(err: unknown): CliError {
       (err.status >= 500
         ? "the coordinator failed; retry, and check its logs if it persists"
         : "see `gigafactory --help`");
-    return new CliError(codeOf(err), err.detail, fix);
+    return new CliError(codeOf(err), detailOf(err), fix);
   }
   if (err instanceof ConnectionError) {
     return new CliError("unreachable", err.message, "check --url / GIGAFACTORY_URL and that the coordinator is up");
@@ -169,21 +184,28 @@ export function toCliError(err: unknown): CliError {
   return new CliError("internal", what, "this is a CLI bug; please report it with the command you ran");
 }
 
-/** The one-line report (shared/fixable-error `errorLine`); newlines in server details are folded into it. */
-export function formatError(e: CliError): string {
-  return errorLine(e);
+/**
+ * The one-line report (shared/fixable-error `errorLine`); newlines in server details are folded into it. `known`: the
+ * tokens this run may send (cli/own-tokens), hidden before the shapes errorLine hides, which would hide only part of
+ * a token of another shape (`Bearer admin secret` up to the blank) and leave the rest unrecognisable.
+ */
+export function formatError(e: CliError, known: readonly string[] = []): string {
+  return errorLine({ code: e.code, message: hideKnown(e.message, known), fix: hideKnown(e.fix, known) });
 }
 
 /**
  * A failure under --json, the one document on stdout: `{ error: { code, message, fix, exitCode } }` — the facts of
- * the `✘ ERROR` line, secrets hidden as there, so a script reads the code instead of parsing stderr.
+ * the `✘ ERROR` line, secrets hidden as there (`known`: the tokens this run may send, by value), so a script reads the
+ * code instead of parsing stderr.
  */
-export function errorDocument(e: CliError): {
+export function errorDocument(
+  e: CliError,
+  known: readonly string[] = [],
+): {
   error: { code: string; message: string; fix: string; exitCode: number };
 } {
-  return {
-    error: { code: e.code, message: redactSecrets(e.message), fix: redactSecrets(e.fix), exitCode: e.exitCode },
-  };
+  const hide = (text: string) => redactSecrets(text, known);
+  return { error: { code: e.code, message: hide(e.message), fix: hide(e.fix), exitCode: e.exitCode } };
 }
 
 const TIMEOUT_FIX =

@@ -11,6 +11,7 @@ import { parseCommandLine } from "./args.ts";
 import { type Io, makeContext } from "./context.ts";
 import { errorDocument, formatError, toCliError, usageError } from "./errors.ts";
 import { commandHelp, overviewHelp } from "./help.ts";
+import { jsonWithoutTokens, ownTokens, withoutTokens } from "./own-tokens.ts";
 import { COMMANDS } from "./registry.ts";
 
 /**
@@ -44,15 +45,19 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   let ndjson = false;
   // Whether stderr's last write left a line open: a counter or progress bar redrawn in place (`\r… 1500 jobs read`).
   let openLine = false;
+  // The tokens this run may send are hidden in all it prints (cli/own-tokens): a server may echo one back anywhere.
+  // A --json document hides them in its strings (cli/context `emit`), so it is not rewritten as text here.
+  const tokens = ownTokens(argv, io.env);
+  const hide = (text: string) => withoutTokens(text, tokens);
   const out: Io = {
     ...io,
     stdout: (text) => {
       streamed = true;
-      io.stdout(text);
+      io.stdout(json ? text : hide(text));
     },
     stderr: (text) => {
       if (text !== "") openLine = !text.endsWith("\n");
-      io.stderr(text);
+      io.stderr(hide(text));
     },
   };
   try {
@@ -76,14 +81,18 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     ndjson = line.command.ndjson === true;
-    return (await line.command.run(makeContext(out, line.values, line.positionals))) ?? 0;
+    return (await line.command.run(makeContext(out, line.values, line.positionals, tokens))) ?? 0;
   } catch (err) {
     const e = toCliError(err);
     // A failure in the middle of a redrawn counter (`jobs --all`'s page 7 a 503) was glued to it on one line
     // (`… 1500 jobs read✘ ERROR …`): the report starts on a line of its own, cleared on a terminal that redraws.
     if (openLine) io.stderr(io.stderrIsTTY ? "\r\x1b[K" : "\n");
-    io.stderr(`${terminalText(formatError(e))}\n`); // a server's message may quote text from elsewhere
-    if (json) io.stdout(`${JSON.stringify(errorDocument(e), null, streamed || ndjson ? undefined : 2)}\n`);
+    // A server's message may quote text from elsewhere, our token too.
+    io.stderr(hide(`${terminalText(formatError(e, tokens()))}\n`));
+    if (json) {
+      const indent = streamed || ndjson ? undefined : 2;
+      io.stdout(`${jsonWithoutTokens(JSON.stringify(errorDocument(e, tokens()), null, indent), tokens, indent)}\n`);
+    }
     return e.exitCode;
   }
 }

@@ -7,8 +7,9 @@
  * `Bearer`, an `Authorization` header's value in any other scheme (`Basic`, `token`, …), the password of a URL
  * (`https://user:pass@host`) and a long user standing in for one (`https://<token>@host`), the value of a query
  * parameter named for a secret (`?access_token=…`, `&api_key=…`, `X-Amz-Signature=…`), and any literal the caller
- * knows to be secret (the `--token` or `--code` it was given, whatever its shape).
+ * knows to be secret (the `--token` or `--code` it was given, whatever its shape), in any form (shared/redact-known).
  */
+import { hideKnown } from "./redact-known.ts";
 
 /** What a hidden secret is replaced by. */
 export const REDACTED = "…";
@@ -53,19 +54,16 @@ const URL_TOKEN_USER_RE = /(\b[a-z][a-z0-9+.-]*:\/\/)[A-Za-z0-9._~%!$&'()*+,;=-]
 const QUERY_SECRET_RE =
   /([?&;](?:[\w.~-]*[_.-])?(?:token|secret|password|passwd|pwd|key|apikey|sig|signature|code|auth|credentials?)=)[^&#\s"'<>]+/gi;
 /**
- * 8 characters: a known secret shorter than that is no credential worth hiding (the coordinator's codes and tokens
- * are 50+), and replacing every short word equal to it would mangle ordinary text.
- */
-const MIN_LITERAL = 8;
-
-/**
  * `text` with every secret replaced: `gf_acme_<secret>` → `gf_acme_…`, `Bearer x` → `Bearer …`, `Authorization:
  * Basic x` → `Authorization: Basic …`, `//u:pw@` → `//u:…@`, `//<token>@` → `//…@`, `?access_token=x` →
- * `?access_token=…`, and each of `known` (the literal secrets in play, e.g. the `--token` given) → `…`.
+ * `?access_token=…`, and each of `known` (the literal secrets in play, e.g. the `--token` given; 8 characters or
+ * more) → `…`, JSON-escaped or URL-encoded too, and its start where an echo cut it short (shared/redact-known).
  */
 export function redactSecrets(text: string, known: readonly string[] = []): string {
-  // Shapes first: a known `gf_acme_…` token then keeps its product, the literal pass catches whatever is left.
-  let out = text
+  // Known literals first, in every form an echo may carry them (JSON-escaped, URL-encoded, cut short:
+  // shared/redact-known), a `gf_acme_…` one keeping its product: a shape hides only part of a token of another
+  // shape (`Bearer admin secret` up to the blank), and what it left no longer reads as the token.
+  return hideKnown(text, known)
     .replace(TOKEN_RE, `$1_$2_${REDACTED}`)
     .replace(GLUED_TOKEN_RE, `$1_$2_${REDACTED}`)
     .replace(BEARER_RE, `$1${REDACTED}`)
@@ -73,12 +71,6 @@ export function redactSecrets(text: string, known: readonly string[] = []): stri
     .replace(URL_PASSWORD_RE, `$1${REDACTED}@`)
     .replace(URL_TOKEN_USER_RE, `$1${REDACTED}@`)
     .replace(QUERY_SECRET_RE, `$1${REDACTED}`);
-  for (const secret of known) {
-    if (secret.length < MIN_LITERAL) continue;
-    // As typed, and as it reads inside a JSON string (an NDJSON line escapes quotes and backslashes).
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) out = out.split(form).join(REDACTED);
-  }
-  return out;
 }
 
 /**

@@ -3,11 +3,11 @@
 // printed "✔ … (sha256 …, checked)". It now says "not checked" on that line, and on stderr for every download (to
 // stdout, and under --json, whose document is unchanged); a download with the digest still says "checked".
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { testTempDir } from "../support/temp-dir.ts";
 
 const BYTES = "line 1\n";
 const SHA = createHash("sha256").update(BYTES).digest("hex");
@@ -18,7 +18,7 @@ const coordinator = (digest: boolean) =>
 describe("an artifact download", () => {
   it("without a recorded digest says it was not checked, wherever the bytes go", async () => {
     const { url } = await coordinator(false);
-    const file = join(mkdtempSync(join(tmpdir(), "gf-unchecked-")), "run.log");
+    const file = join(testTempDir("gf-unchecked-"), "run.log");
     const saved = await captureCli(["artifact", "job_1", "run.log", "-o", file, ...connection(url, "p")]);
     expect(saved.code).toBe(0);
     expect(readFileSync(file, "utf8")).toBe(BYTES);
@@ -34,7 +34,7 @@ describe("an artifact download", () => {
 
   it("with the digest says checked, and nothing on stderr", async () => {
     const { url } = await coordinator(true);
-    const file = join(mkdtempSync(join(tmpdir(), "gf-checked-")), "run.log");
+    const file = join(testTempDir("gf-checked-"), "run.log");
     const saved = await captureCli(["artifact", "job_1", "run.log", "-o", file, ...connection(url, "p")]);
     expect(saved.code).toBe(0);
     expect(saved.stdout).toMatch(/, checked\)\n$/);

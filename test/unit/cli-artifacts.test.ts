@@ -5,14 +5,14 @@
 // leaves -o FILE as it was (it left the bytes that came, truncated, in place of what FILE held). A coordinator (or
 // whatever --url names) that hands out one list cursor again is a bad_response, not a list paged for ever.
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { GigafactoryClient } from "../../src/shared/http-client.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { testTempDir } from "../support/temp-dir.ts";
 
 const NOW = 1_700_000_060_000;
 const BYTES = "line 1\nline 2\n";
@@ -55,7 +55,7 @@ describe("gigafactory artifacts", () => {
     const out = await captureCli(["artifact", "job_1", "run.log", ...connection(stub.url, "p")]);
     expect(out.code).toBe(0);
     expect(out.stdout).toBe(BYTES);
-    const file = join(mkdtempSync(join(tmpdir(), "gf-artifact-")), "run.log");
+    const file = join(testTempDir("gf-artifact-"), "run.log");
     const saved = await captureCli(["artifact", "job_1", "run.log", "-o", file, ...connection(stub.url, "p")]);
     expect(saved.code).toBe(0);
     expect(readFileSync(file, "utf8")).toBe(BYTES);
@@ -81,7 +81,7 @@ describe("gigafactory artifacts", () => {
 describe("gigafactory artifact: integrity", () => {
   it("refuses bytes whose SHA-256 is not the recorded one", async () => {
     const stub = await coordinator(sha("something else"));
-    const file = join(mkdtempSync(join(tmpdir(), "gf-artifact-")), "x");
+    const file = join(testTempDir("gf-artifact-"), "x");
     const run = await captureCli(["artifact", "job_1", "run.log", "-o", file, ...connection(stub.url, "p")]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^✘ ERROR checksum_mismatch: \S+: the bytes' SHA-256 is [0-9a-f]{64}, the coordinator/);
@@ -123,7 +123,7 @@ describe("gigafactory artifacts: a list cursor handed out twice", () => {
 describe("gigafactory artifact: a download cut mid-body", () => {
   it("is download_interrupted, exit 1, and -o FILE keeps what it held (no partial file left beside it)", async () => {
     const url = await cutMidBody();
-    const dir = mkdtempSync(join(tmpdir(), "gf-artifact-"));
+    const dir = testTempDir("gf-artifact-");
     const file = join(dir, "run.log");
     writeFileSync(file, "the previous download\n");
     for (const extra of [["-o", file], []]) {
@@ -139,7 +139,7 @@ describe("gigafactory artifact: a download cut mid-body", () => {
 
   it("a fresh -o FILE is not created at all", async () => {
     const url = await cutMidBody();
-    const dir = mkdtempSync(join(tmpdir(), "gf-artifact-"));
+    const dir = testTempDir("gf-artifact-");
     const run = await captureCli(["artifact", "job_1", "run.log", "-o", join(dir, "new.log"), ...connection(url, "p")]);
     expect(run.code).toBe(1);
     expect(readdirSync(dir)).toEqual([]);

@@ -3,11 +3,11 @@
 // command again after a lost answer replays instead of making a second set — or the one --key names; prints one row
 // per child marked created or existing, the API's document under --json, and a bad file (not JSON, no list, not
 // UTF-8: named by line, never sent as U+FFFD) as one `✘ ERROR` line.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { testTempDir } from "../support/temp-dir.ts";
 
 const job = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -35,7 +35,7 @@ async function coordinator() {
 }
 
 function file(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), "gf-children-")), "children.json");
+  const path = join(testTempDir("gf-children-"), "children.json");
   writeFileSync(path, text);
   return path;
 }

@@ -1,9 +1,9 @@
 // Where the CLI's connection comes from: flags over environment over the saved file, and the file kept private; a
 // coordinator URL that is not http(s) — from --url, GIGAFACTORY_URL or the saved file — is a usage error (exit 2)
 // naming the value and its source, the same check login makes (it used to reach fetch and print `✘ ERROR internal:
-// Invalid URL / this is a CLI bug`).
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// Invalid URL / this is a CLI bug`). A saved file that is not JSON is refused without the text V8 quotes from around
+// the fault: it is the file's, and printed part of a token left unquoted.
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -16,6 +16,7 @@ import {
 } from "../../src/cli/config.ts";
 import { CliError } from "../../src/cli/errors.ts";
 import { captureCli } from "../support/cli-harness.ts";
+import { testTempDir } from "../support/temp-dir.ts";
 
 const SECRET = "A".repeat(43);
 const tokenOf = (product: string): string => `gf_${product}_${SECRET}`;
@@ -84,7 +85,7 @@ describe("a malformed coordinator URL", () => {
   });
 
   it("is refused the same way by every command and by login, whichever source gave it", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "gf-cli-config-"));
+    const dir = testTempDir("gf-cli-config-");
     const saved = path.join(dir, "config.json");
     writeFileSync(saved, JSON.stringify({ url: "http://[::1", token: "T", product: "p" }));
     const runs = [
@@ -121,7 +122,7 @@ describe("environment and files", () => {
   });
 
   it("writes the file readable by its owner only, also over an existing world-readable one, and reads it back", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "gf-cli-config-"));
+    const dir = testTempDir("gf-cli-config-");
     const file = path.join(dir, "nested", "config.json");
     writeConfigFile(file, { url: "http://a", token: "t1", product: "p" });
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -133,7 +134,7 @@ describe("environment and files", () => {
   });
 
   it("treats a missing file as empty and a corrupt one as an error naming the file", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "gf-cli-config-"));
+    const dir = testTempDir("gf-cli-config-");
     expect(readConfigFile(path.join(dir, "absent.json"))).toEqual({});
     const bad = path.join(dir, "bad.json");
     writeFileSync(bad, "{not json");
@@ -141,11 +142,20 @@ describe("environment and files", () => {
     expect(e.code).toBe("config_invalid");
     expect(e.message).toContain(bad);
   });
+
+  it("refuses a file that is not JSON without quoting its text, which holds the token", async () => {
+    const file = path.join(testTempDir("gf-cli-config-"), "config.json");
+    writeFileSync(file, `{"url": "http://127.0.0.1:9", "token": Zq7Ux-admin-9Xv2Lp-unquoted}`);
+    const run = await captureCli(["jobs", "--product", "p"], { env: { GIGAFACTORY_CONFIG: file } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^✘ ERROR config_invalid: .*config\.json is not a valid config: .*not valid JSON /);
+    expect(run.stderr).not.toMatch(/Zq7Ux|9Xv2Lp/);
+  });
 });
 
 describe("login names what it lacks", () => {
   it("says which of --url and --token is missing, and exits 2 before any request", async () => {
-    const env = { HOME: mkdtempSync(path.join(tmpdir(), "gf-login-")) };
+    const env = { HOME: testTempDir("gf-login-") };
     const noToken = await captureCli(["login", "--url", "http://127.0.0.1:9"], { env });
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toMatch(/^✘ ERROR usage: login needs --token \(or GIGAFACTORY_TOKEN\): none was given/);

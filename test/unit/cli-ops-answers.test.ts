@@ -7,11 +7,11 @@
 // a queue state (it said "Product shop does not exist yet", exit 0, and saved the wrong URL). A page cursor handed
 // out twice ends `lessons list --all` and `alerts` as bad_response (the same page was listed again, up to 25 times).
 // A well-formed answer with fields this CLI does not know still shows, and --json prints it whole.
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { testTempDir } from "../support/temp-dir.ts";
 
 const ALERT = "al_0123456789ab";
 
@@ -49,14 +49,14 @@ const commands = (kids: string): string[][] => [
 ];
 
 function childrenFile(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "gf-ops-"));
+  const dir = testTempDir("gf-ops-");
   const file = path.join(dir, "kids.json");
   writeFileSync(file, '{"children": [{"title": "a"}]}');
   return file;
 }
 
 /** A config path in a fresh directory, so that a login's save can be seen. */
-const freshConfig = () => path.join(mkdtempSync(path.join(tmpdir(), "gf-ops-cfg-")), "config.json");
+const freshConfig = () => path.join(testTempDir("gf-ops-cfg-"), "config.json");
 
 describe("an answer that is not what an operator command reads", () => {
   it("is bad_response naming the field, exit 1, for every command, with and without --json", async () => {

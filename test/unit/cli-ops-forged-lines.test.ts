@@ -4,11 +4,11 @@
 // the area (alerts, health, batch, children, enrollment-codes, explain, factory changes, job actions, lessons,
 // products). Before, `✔ factory box` was followed by a forged `✔ forged …` line, and an override reversed the rest of
 // the line as the terminal showed it.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { testTempDir } from "../support/temp-dir.ts";
 
 const F = "\n✔ forged line\u202e";
 const ALERT = "al_0123456789ab";
@@ -87,7 +87,7 @@ describe("an answer's text in an operator command's output", () => {
   });
 
   it("stays on its line in `children`'s note on stderr", async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "gf-ops-")), "kids.json");
+    const file = path.join(testTempDir("gf-ops-"), "kids.json");
     writeFileSync(file, '{"children": [{"title": "a"}]}');
     const child = { id: `job_2${F}`, title: `a${F}`, stage: "queued", deps: [`job_3${F}`] };
     const answer = { parent: { id: `job_1${F}`, stage: `blocked${F}` }, children: [child] };

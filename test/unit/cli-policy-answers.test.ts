@@ -9,12 +9,12 @@
 // nested deeper than any the API answers is bad_response, not a stack overflow, and so is a `serial list` page cursor
 // handed out twice (it listed the same keys 50 times over). Answers with fields this CLI does not know still print,
 // and --json prints them whole.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../../src/core/settings.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
+import { testTempDir } from "../support/temp-dir.ts";
 
 const COMMANDS = [
   ["review", "approve", "job_1"],
@@ -106,7 +106,7 @@ describe("a write after a read it could not understand", () => {
   });
 
   it("submit sends no more files once an answer was not a job: the rest are not_sent", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "gf-submit-foreign-"));
+    const dir = testTempDir("gf-submit-foreign-");
     const files = Array.from({ length: 30 }, (_, i) => {
       const file = path.join(dir, `m${i}.md`);
       writeFileSync(file, `---\ntitle: job ${i}\n---\nbody\n`);

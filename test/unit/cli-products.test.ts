@@ -2,11 +2,11 @@
 // The README's quick-start order works for a fresh user: `login` with the admin token and a product that does not
 // exist yet checks the token, says the product is missing and saves the login (it used to fail `not_found`), and
 // `products create` then runs on that saved login; a wrong token still fails login and saves nothing.
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureCli, stubCoordinator } from "../support/cli-harness.ts";
+import { testTempDir } from "../support/temp-dir.ts";
 
 /**
  * A stand-in coordinator that knows the admin token `adm` and keeps products in memory; a product's queue state
@@ -63,7 +63,7 @@ describe("gigafactory products", () => {
 describe("the quick start's order: login, then products create", () => {
   it("logs an admin in to a product that does not exist yet, then creates it on the saved login", async () => {
     const { url, seen } = await coordinator();
-    const env = { GIGAFACTORY_CONFIG: path.join(mkdtempSync(path.join(tmpdir(), "gf-cli-products-")), "c.json") };
+    const env = { GIGAFACTORY_CONFIG: path.join(testTempDir("gf-cli-products-"), "c.json") };
     const login = await captureCli(["login", "--url", url, "--token", "adm", "--product", "newprod"], { env });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stdout).toContain("Product newprod does not exist yet: create it with `gigafactory products create");
@@ -84,7 +84,7 @@ describe("the quick start's order: login, then products create", () => {
 
   it("still refuses a wrong token and saves nothing", async () => {
     const { url } = await coordinator();
-    const env = { GIGAFACTORY_CONFIG: path.join(mkdtempSync(path.join(tmpdir(), "gf-cli-products-")), "c.json") };
+    const env = { GIGAFACTORY_CONFIG: path.join(testTempDir("gf-cli-products-"), "c.json") };
     const r = await captureCli(["login", "--url", url, "--token", "wrong", "--product", "newprod"], { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^✘ ERROR unauthorized: /);

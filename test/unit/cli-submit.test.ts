@@ -5,14 +5,15 @@
 // `children`, and `priorty:` used to get the children fix); a directory given as a file is told to pass its `*.md`;
 // a file that is not UTF-8 (a Windows-1252 `café`) is refused by name and line, and nothing of it is sent — it was
 // decoded with U+FFFD for each bad byte and submitted, a job titled `caf�`.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseManifest } from "../../src/core/manifest.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gf-submit-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text: string): string => {
   const path = join(dir, name);
   writeFileSync(path, text);
