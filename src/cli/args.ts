@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
-import { CliError, usageError } from "./errors.ts";
+import { CliError, unknownCommand, usageError } from "./errors.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -154,7 +154,7 @@ function noSuchCommand(commands: readonly CommandSpec[], words: readonly string[
   let depth = 1;
   while (depth < words.length && under(depth + 1).length > 0) depth++;
   const family = under(depth).map((c) => c.path.join(" "));
-  if (family.length === 0) return usageError(`unknown command "${words[0]}"`);
+  if (family.length === 0) return unknownCommand(String(words[0]), commands);
   const at = words.slice(0, depth).join(" ");
   const wrong = words[depth];
   return wrong === undefined

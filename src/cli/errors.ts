@@ -5,8 +5,10 @@
  * `✘ ERROR code: what happened / how to fix it`. Usage errors exit 2 so a
  * script can tell "you called me wrong" from "the operation failed" (exit 1).
  */
+
 import { FixableError as CliError, EXIT_USAGE, errorLine } from "../shared/fixable-error.ts";
 import { ApiError, ConnectionError, ResponseTimeoutError } from "../shared/http-client.ts";
+import { nearestName } from "../shared/nearest-name.ts";
 import { hideKnown } from "../shared/redact-known.ts";
 import { redactSecrets } from "../shared/redact-secrets.ts";
 
@@ -17,6 +19,12 @@ export { CliError };
 export function usageError(what: string, command?: string): CliError {
   const help = command ? `gigafactory ${command} --help` : "gigafactory --help";
   return new CliError("usage", what, `see \`${help}\``, EXIT_USAGE);
+}
+
+/** `unknown command "jbos"; did you mean "jobs"?` — the nearest of `commands` (first words), when one is a typo away. */
+export function unknownCommand(word: string, commands: readonly { path: readonly string[] }[]): CliError {
+  const near = nearestName(word, [...new Set(commands.map((c) => c.path[0] as string))]);
+  return usageError(`unknown command "${word}"${near ? `; did you mean "${near}"?` : ""}`);
 }
 
 /**

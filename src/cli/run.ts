@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { terminalText } from "../core/terminal-text.ts";
 import { parseCommandLine } from "./args.ts";
 import { type Io, makeContext } from "./context.ts";
-import { errorDocument, formatError, toCliError, usageError } from "./errors.ts";
+import { errorDocument, formatError, toCliError, unknownCommand } from "./errors.ts";
 import { commandHelp, overviewHelp } from "./help.ts";
 import { jsonWithoutTokens, ownTokens, withoutTokens } from "./own-tokens.ts";
 import { COMMANDS } from "./registry.ts";
@@ -66,7 +66,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       const family = line.positionals[0];
       const known = family !== undefined && COMMANDS.some((c) => c.path[0] === family);
       // `help jbos` / `jbos --help` printed the overview and passed: a typo is named, as without --help.
-      if (family !== undefined && !known) throw usageError(`unknown command "${family}"`);
+      if (family !== undefined && !known) throw unknownCommand(family, COMMANDS);
       const help = `${overviewHelp(COMMANDS, known ? family : undefined)}\n`;
       // Bare `gigafactory` is a usage error (a script that forgot its command should not pass); --help is not.
       if (argv.length === 0) {

@@ -163,6 +163,8 @@ describe("parseCommandLine", () => {
   it("tells a command family without its verb which verbs exist", () => {
     expect(usage(["factory"]).message).toContain("factory drain");
     expect(usage(["launch"]).message).toBe('unknown command "launch"');
+    // A typo names the command it is nearest (at most two edits away).
+    expect(usage(["jbos"]).message).toBe('unknown command "jbos"; did you mean "jobs"?');
   });
 
   it("returns help instead of failing when --help is given, even without the required arguments", () => {
@@ -252,7 +254,9 @@ describe("help as a command word", () => {
     ]) {
       const r = await captureCli(argv);
       expect(r).toMatchObject({ code: 2, stdout: "" });
-      expect(r.stderr.trim()).toBe('✘ ERROR usage: unknown command "jbos" / see `gigafactory --help`');
+      expect(r.stderr.trim()).toBe(
+        '✘ ERROR usage: unknown command "jbos"; did you mean "jobs"? / see `gigafactory --help`',
+      );
     }
     expect((await captureCli(["help", "routing"])).code).toBe(0); // a family's own help stays
   });
