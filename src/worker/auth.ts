@@ -116,12 +116,12 @@ export async function authenticateToken(
     return { principal: { kind: "admin" }, hash };
   }
   const m = TOKEN_RE.exec(token);
-  if (!m?.[1]) throw unknownToken();
+  if (!m?.[1]) throw unknownToken(token);
   const owner = m[1];
   // Only a product that exists has a coordinator to ask: never create one for a stranger.
-  if (!(await productExists(env, owner))) throw unknownToken();
+  if (!(await productExists(env, owner))) throw unknownToken(token);
   const found = await unwrap(coordinatorFor(env, owner).authenticate(owner, hash));
-  if (!found) throw unknownToken();
+  if (!found) throw unknownToken(token);
   if (owner !== productId) {
     throw new DomainError("forbidden", `this token belongs to another product and cannot act on ${productId}`);
   }

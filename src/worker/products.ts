@@ -69,6 +69,15 @@ export async function requireProduct(env: Env, productId: string): Promise<void>
   );
 }
 
-export function unknownToken(): DomainError {
+/**
+ * The 401 for a credential no product knows. An enrollment code (`gfe_…`) is named as one: a host that used its code
+ * twice read "token is not recognised, or was revoked or rotated" and looked for a token it never had.
+ */
+export function unknownToken(credential = ""): DomainError {
+  if (credential.startsWith("gfe_"))
+    return new DomainError(
+      "unauthorized",
+      "enrollment code is not recognised: it was used already, has expired or was revoked, or it is mistyped",
+    );
   return new DomainError("unauthorized", "token is not recognised, or was revoked or rotated");
 }

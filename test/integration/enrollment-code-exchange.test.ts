@@ -21,7 +21,10 @@ const mint = async (product: string) => {
   return r.body;
 };
 const redeem = (product: string, code: string, name: string) =>
-  api<{ factoryId?: string; code?: string }>("POST", `${P(product)}/factories/enroll`, { token: code, json: { name } });
+  api<{ factoryId?: string; code?: string; detail?: string }>("POST", `${P(product)}/factories/enroll`, {
+    token: code,
+    json: { name },
+  });
 const factoryNames = async (product: string) =>
   (await api<{ factories: Array<{ name: string }> }>("GET", `${P(product)}/factories`, { token: ADMIN })).body.factories
     .map((f) => f.name)
@@ -41,6 +44,15 @@ describe("an enrollment code's exchange", () => {
     expect(names).toHaveLength(1);
     const free = names[0] === "host-a" ? "host-b" : "host-a";
     expect((await redeem(product, (await mint(product)).code, free)).status).toBe(201);
+  });
+
+  it("a code used already is refused as a code, not as a token the host never had", async () => {
+    const product = "code-used-twice";
+    const { code } = await mint(product);
+    expect((await redeem(product, code, "first")).status).toBe(201);
+    const again = await redeem(product, code, "second");
+    expect([again.status, again.body.code]).toEqual([401, "unauthorized"]);
+    expect(again.body.detail).toMatch(/^enrollment code is not recognised: it was used already/);
   });
 
   it("on another product's path: 403 there, nothing enrolled there, still usable in its own product", async () => {
