@@ -5,22 +5,9 @@
 // tokens were lost: budget.usd unenforced, the spend never charged. Now a cut array line is read the same way.
 import { describe, expect, it } from "vitest";
 import { UsageMeter } from "../../src/agent/insights.ts";
-import { LineSplitter, MAX_PENDING_CHARS } from "../../src/agent/log-batcher.ts";
+import { MAX_PENDING_CHARS } from "../../src/agent/log-batcher.ts";
+import { feedThroughSplitter, usage } from "./agent-meter-feed.ts";
 
-/** `line` as the engine runner hands it to the meter: through a LineSplitter, in 64 KiB chunks. */
-function feedThroughSplitter(meter: UsageMeter, line: string): string | undefined {
-  const splitter = new LineSplitter();
-  const text = `${line}\n`;
-  let breach: string | undefined;
-  const fed = (pieces: string[]) => {
-    for (const p of pieces) breach = meter.line(p) ?? breach;
-  };
-  for (let i = 0; i < text.length; i += 65_536) fed(splitter.push(text.slice(i, i + 65_536)));
-  fed(splitter.end());
-  return breach;
-}
-
-const usage = { input_tokens: 100, cache_creation_input_tokens: 50, cache_read_input_tokens: 25, output_tokens: 10 };
 const toolOutput = (n: number) => ({
   type: "user",
   message: { role: "user", content: [{ type: "tool_result", tool_use_id: `t${n}`, content: "z".repeat(400_000) }] },
