@@ -33,6 +33,7 @@ import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { cronMatcher } from "../src/core/cron.ts";
 import { errorLine } from "../src/shared/fixable-error.ts";
+import { runCronMinute } from "./cron-minute.ts";
 import { applyMigrations } from "./d1-migrations.ts";
 import { bundleWorker, ROOT } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
@@ -179,27 +180,13 @@ function scheduleCron(): void {
     async () => {
       scheduleCron();
       const minute = new Date(Math.round(Date.now() / 60_000) * 60_000);
-      try {
-        const worker = await mf.getWorker();
-        for (const { cron } of crons.filter((c) => c.due(minute))) {
-          // A failed run (the handler or its waitUntil rejected: worker/reaper `cronSweep` names the products it could
-          // not sweep) is an outcome here, not a throw — the catch below alone never said one.
-          const { outcome } = await worker.scheduled({ cron, scheduledTime: minute });
-          if (outcome !== "ok" && !stopping)
-            console.error(
-              errorLine({
-                code: "cron_failed",
-                message: `the cron run "${cron}" ended ${outcome}; the runtime's output above says why`,
-                fix: "the next minute tries again",
-              }),
-            );
-        }
-      } catch (err) {
-        if (stopping) return; // disposing: the runtime is going away under the call
-        console.error(
-          errorLine({ code: "cron_failed", message: (err as Error).message, fix: "the next minute tries again" }),
-        );
-      }
+      const failures = await runCronMinute(
+        () => mf.getWorker(),
+        crons,
+        minute,
+        () => stopping,
+      );
+      for (const line of failures) console.error(line);
     },
     60_000 - (Date.now() % 60_000),
   );
