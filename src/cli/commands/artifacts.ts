@@ -8,7 +8,7 @@
  * Shown on a terminal, an artifact's control characters are shown as pictures, not obeyed (core/terminal-text).
  */
 import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream, lstatSync, renameSync, rmSync } from "node:fs";
+import { createWriteStream, lstatSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import { MAX_ARTIFACTS_PER_JOB } from "../../core/artifact-limits.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
@@ -106,22 +106,30 @@ async function drain(body: ReadableStream<Uint8Array>, sink: (chunk: Uint8Array)
   return { sha256: hash.digest("hex"), size };
 }
 
-/** Whether -o `file` is a regular file or none yet: one a checked download may replace by renaming onto it. */
-function replaceable(file: string): boolean {
+/**
+ * Where a checked download to -o `file` is renamed onto: `file` itself when it is a regular file or none yet; the
+ * regular file a symbolic link names, so the link stays and its target is replaced whole (written through, a link
+ * lost what its target held to a broken connection, and kept bytes that failed their check); undefined for what
+ * cannot be replaced — a device, a FIFO, a directory, a dangling link (`-o /dev/stdout`) — which is written through.
+ */
+function renameTarget(file: string): string | undefined {
+  let link = false;
   try {
-    return lstatSync(file).isFile();
+    link = lstatSync(file).isSymbolicLink();
+    const target = link ? realpathSync(file) : file;
+    return statSync(target).isFile() ? target : undefined;
   } catch {
-    return true;
+    return link ? undefined : file; // none yet: made whole; a dangling link: written through
   }
 }
 
-/** `part` renamed onto `file`; a rename refused (a read-only directory entry) is file_unwritable, not a CLI bug. */
-function moveOnto(part: string, file: string): void {
+/** `part` renamed onto `target` (-o `shown` or its link's target); refused, file_unwritable naming `shown`. */
+function moveOnto(part: string, target: string, shown: string): void {
   try {
-    renameSync(part, file);
+    renameSync(part, target);
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new CliError("file_unwritable", `cannot write ${file} (${why})`, "check the path");
+    throw new CliError("file_unwritable", `cannot write ${shown} (${why})`, "check the path");
   }
 }
 
@@ -215,15 +223,16 @@ export const artifact: Command = {
       return 0;
     }
     // Bytes that are not the whole artifact must not be left looking like it (nor replace what FILE held): they go
-    // to a file beside it, renamed onto FILE only once all are in and checked — a broken connection or a Ctrl-C
-    // leaves FILE as it was. A device, a FIFO or a link (`-o /dev/stdout`) is written through, never replaced.
-    const part = replaceable(file) ? `${file}.${randomUUID().slice(0, 8)}.part` : undefined;
+    // to a file beside it (beside a link's target), renamed onto it only once all are in and checked — a broken
+    // connection or a Ctrl-C leaves FILE as it was. A device or a FIFO (`-o /dev/stdout`) is written through.
+    const target = renameTarget(file);
+    const part = target === undefined ? undefined : `${target}.${randomUUID().slice(0, 8)}.part`;
     let got: { sha256: string; size: number };
     let checked: boolean;
     try {
       got = await toFile(body, part ?? file, file);
       checked = verify(res, got, file);
-      if (part) moveOnto(part, file);
+      if (part && target) moveOnto(part, target, file);
     } catch (err) {
       if (part) rmSync(part, { force: true });
       throw err;
