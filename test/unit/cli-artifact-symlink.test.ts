@@ -1,9 +1,10 @@
 // `gigafactory artifact ID NAME -o LINK` where LINK is a symbolic link to a file: the link stays a link and its
 // target gets the artifact whole, or keeps what it held — a download cut mid-body, or bytes whose SHA-256 is not the
 // recorded one, leave the target as it was and no partial file beside it. (Written through the link, the target was
-// truncated at once and held the broken or unchecked bytes.) A dangling link is still written through.
+// truncated at once and held the broken or unchecked bytes.) A dangling link is still written through. A file replaced
+// keeps its permission bits (renamed onto a 0600 file, the download was 0644: readable by everyone).
 import { createHash } from "node:crypto";
-import { lstatSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -78,5 +79,21 @@ describe("gigafactory artifact -o a symbolic link", () => {
     expect(run.code).toBe(0);
     expect(readFileSync(join(dir, "new.log"), "utf8")).toBe(BYTES);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
+  });
+});
+
+describe("gigafactory artifact -o a file the owner restricted", () => {
+  it("keeps its permission bits: a 0600 file (or the 0600 target of a link) stays 0600", async () => {
+    const stub = await coordinator(sha(BYTES));
+    const { target, link } = linked("secret\n");
+    chmodSync(target, 0o600);
+    const file = join(testTempDir("gf-artifact-mode-"), "own.log");
+    writeFileSync(file, "secret\n", { mode: 0o600 });
+    for (const path of [file, link]) {
+      const run = await captureCli(["artifact", "job_1", "run.log", "-o", path, ...connection(stub.url, "p")]);
+      expect(run.code).toBe(0);
+      expect({ path, mode: statSync(path).mode & 0o777 }).toEqual({ path, mode: 0o600 });
+      expect(readFileSync(path, "utf8")).toBe(BYTES);
+    }
   });
 });

@@ -111,15 +111,17 @@ async function drain(body: ReadableStream<Uint8Array>, sink: (chunk: Uint8Array)
  * regular file a symbolic link names, so the link stays and its target is replaced whole (written through, a link
  * lost what its target held to a broken connection, and kept bytes that failed their check); undefined for what
  * cannot be replaced — a device, a FIFO, a directory, a dangling link (`-o /dev/stdout`) — which is written through.
+ * `mode`: the replaced file's permission bits, which the new one keeps (renamed onto a 0600 file, it was 0644).
  */
-function renameTarget(file: string): string | undefined {
+function renameTarget(file: string): { path: string; mode?: number } | undefined {
   let link = false;
   try {
     link = lstatSync(file).isSymbolicLink();
-    const target = link ? realpathSync(file) : file;
-    return statSync(target).isFile() ? target : undefined;
+    const path = link ? realpathSync(file) : file;
+    const stat = statSync(path);
+    return stat.isFile() ? { path, mode: stat.mode & 0o7777 } : undefined;
   } catch {
-    return link ? undefined : file; // none yet: made whole; a dangling link: written through
+    return link ? undefined : { path: file }; // none yet: made whole; a dangling link: written through
   }
 }
 
@@ -137,8 +139,8 @@ function moveOnto(part: string, target: string, shown: string): void {
  * The bytes to `path`, each write awaited (back-pressure); a path that cannot be written is a CliError naming
  * `shown` (the -o FILE asked for, not the temporary file beside it).
  */
-async function toFile(body: ReadableStream<Uint8Array>, path: string, shown: string) {
-  const out = createWriteStream(path);
+async function toFile(body: ReadableStream<Uint8Array>, path: string, shown: string, mode?: number) {
+  const out = createWriteStream(path, { mode }); // `mode` less the umask: never more open than the file it replaces
   const unwritable = (err: NodeJS.ErrnoException) =>
     new CliError("file_unwritable", `cannot write ${shown} (${err.code ?? err.message})`, "check the path");
   const failed = new Promise<never>((_, reject) => out.once("error", (err) => reject(unwritable(err))));
@@ -226,13 +228,13 @@ export const artifact: Command = {
     // to a file beside it (beside a link's target), renamed onto it only once all are in and checked — a broken
     // connection or a Ctrl-C leaves FILE as it was. A device or a FIFO (`-o /dev/stdout`) is written through.
     const target = renameTarget(file);
-    const part = target === undefined ? undefined : `${target}.${randomUUID().slice(0, 8)}.part`;
+    const part = target && `${target.path}.${randomUUID().slice(0, 8)}.part`;
     let got: { sha256: string; size: number };
     let checked: boolean;
     try {
-      got = await toFile(body, part ?? file, file);
+      got = await toFile(body, part ?? file, file, target?.mode);
       checked = verify(res, got, file);
-      if (part && target) moveOnto(part, target, file);
+      if (part && target) moveOnto(part, target.path, file);
     } catch (err) {
       if (part) rmSync(part, { force: true });
       throw err;
