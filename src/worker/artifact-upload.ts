@@ -7,9 +7,10 @@
  * are deleted by the JobFeed. A failure is answered as whose it is: the client's body (400) or R2 (503, send again).
  */
 
+import { z } from "zod";
 import { MAX_ARTIFACT_BYTES } from "../core/artifact-limits.ts";
-import { truncateUtf8 } from "../core/bytes.ts";
 import { DomainError } from "../core/errors.ts";
+import { fromZod } from "./problem.ts";
 
 /** What was stored: bytes and their hex SHA-256. */
 export interface StoredBytes {
@@ -17,27 +18,40 @@ export interface StoredBytes {
   sha256: string;
 }
 
+/** Content-Length: decimal digits only (`Number` read "" as 0, "0x10" as 16 and "1e3" as 1000). */
+const ContentLength = z.string().regex(/^[0-9]{1,16}$/, "a whole number of bytes");
+
 /**
- * The upload's declared size, bytes, and its Content-Type (200 bytes of UTF-8 kept: a header is Latin-1, so a
- * character past U+007F is two bytes once stored).
- * @throws DomainError `validation_failed` (400) without a Content-Length; `payload_too_large` (413) past
- *   MAX_ARTIFACT_BYTES, naming the limit
+ * Content-Type: printable ASCII, as a media type is. A header's bytes reach the Worker as UTF-8, so without this a
+ * declared type carried control and bidi characters (U+0085, U+202E) into the stored pointer, the list, the feed's
+ * `artifact.added` and the dashboard. Absent or empty: `application/octet-stream`.
+ */
+const ContentType = z
+  .string()
+  .regex(/^[\x20-\x7e]*$/, "printable ASCII: a media type such as text/plain; charset=utf-8");
+
+/**
+ * The upload's declared size, bytes, and its Content-Type (its first 200 characters, which are its UTF-8 bytes).
+ * @throws DomainError `validation_failed` (400) without a Content-Length of digits, or with a Content-Type that is not
+ *   printable ASCII; `payload_too_large` (413) past MAX_ARTIFACT_BYTES, naming the limit
  */
 export function declaredUpload(headers: Headers): { length: number; contentType: string } {
-  const length = Number(headers.get("content-length") ?? "NaN");
-  if (!Number.isSafeInteger(length) || length < 0) {
+  const declared = ContentLength.safeParse(headers.get("content-length") ?? "");
+  if (!declared.success) {
     throw new DomainError(
       "validation_failed",
-      "send Content-Length: artifacts are streamed to storage at a known size",
+      "send Content-Length, a whole number of bytes: artifacts are streamed to storage at a known size",
     );
   }
+  const length = Number(declared.data);
   if (length > MAX_ARTIFACT_BYTES) {
     throw new DomainError("payload_too_large", `artifact exceeds ${MAX_ARTIFACT_BYTES} bytes`, {
       limit: MAX_ARTIFACT_BYTES,
     });
   }
-  const contentType = truncateUtf8(headers.get("content-type") ?? "application/octet-stream", 200);
-  return { length, contentType };
+  const type = ContentType.safeParse(headers.get("content-type") ?? "");
+  if (!type.success) throw fromZod("Content-Type", type.error);
+  return { length, contentType: type.data.slice(0, 200) || "application/octet-stream" };
 }
 
 /**

@@ -8,7 +8,7 @@
  * Shown on a terminal, an artifact's control characters are shown as pictures, not obeyed (core/terminal-text).
  */
 import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream, lstatSync, renameSync, rmSync } from "node:fs";
+import { createWriteStream, lstatSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import { MAX_ARTIFACTS_PER_JOB } from "../../core/artifact-limits.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
@@ -106,22 +106,32 @@ async function drain(body: ReadableStream<Uint8Array>, sink: (chunk: Uint8Array)
   return { sha256: hash.digest("hex"), size };
 }
 
-/** Whether -o `file` is a regular file or none yet: one a checked download may replace by renaming onto it. */
-function replaceable(file: string): boolean {
+/**
+ * Where a checked download to -o `file` is renamed onto: `file` itself when it is a regular file or none yet; the
+ * regular file a symbolic link names, so the link stays and its target is replaced whole (written through, a link
+ * lost what its target held to a broken connection, and kept bytes that failed their check); undefined for what
+ * cannot be replaced — a device, a FIFO, a directory, a dangling link (`-o /dev/stdout`) — which is written through.
+ * `mode`: the replaced file's permission bits, which the new one keeps (renamed onto a 0600 file, it was 0644).
+ */
+function renameTarget(file: string): { path: string; mode?: number } | undefined {
+  let link = false;
   try {
-    return lstatSync(file).isFile();
+    link = lstatSync(file).isSymbolicLink();
+    const path = link ? realpathSync(file) : file;
+    const stat = statSync(path);
+    return stat.isFile() ? { path, mode: stat.mode & 0o7777 } : undefined;
   } catch {
-    return true;
+    return link ? undefined : { path: file }; // none yet: made whole; a dangling link: written through
   }
 }
 
-/** `part` renamed onto `file`; a rename refused (a read-only directory entry) is file_unwritable, not a CLI bug. */
-function moveOnto(part: string, file: string): void {
+/** `part` renamed onto `target` (-o `shown` or its link's target); refused, file_unwritable naming `shown`. */
+function moveOnto(part: string, target: string, shown: string): void {
   try {
-    renameSync(part, file);
+    renameSync(part, target);
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new CliError("file_unwritable", `cannot write ${file} (${why})`, "check the path");
+    throw new CliError("file_unwritable", `cannot write ${shown} (${why})`, "check the path");
   }
 }
 
@@ -129,8 +139,8 @@ function moveOnto(part: string, file: string): void {
  * The bytes to `path`, each write awaited (back-pressure); a path that cannot be written is a CliError naming
  * `shown` (the -o FILE asked for, not the temporary file beside it).
  */
-async function toFile(body: ReadableStream<Uint8Array>, path: string, shown: string) {
-  const out = createWriteStream(path);
+async function toFile(body: ReadableStream<Uint8Array>, path: string, shown: string, mode?: number) {
+  const out = createWriteStream(path, { mode }); // `mode` less the umask: never more open than the file it replaces
   const unwritable = (err: NodeJS.ErrnoException) =>
     new CliError("file_unwritable", `cannot write ${shown} (${err.code ?? err.message})`, "check the path");
   const failed = new Promise<never>((_, reject) => out.once("error", (err) => reject(unwritable(err))));
@@ -215,15 +225,16 @@ export const artifact: Command = {
       return 0;
     }
     // Bytes that are not the whole artifact must not be left looking like it (nor replace what FILE held): they go
-    // to a file beside it, renamed onto FILE only once all are in and checked — a broken connection or a Ctrl-C
-    // leaves FILE as it was. A device, a FIFO or a link (`-o /dev/stdout`) is written through, never replaced.
-    const part = replaceable(file) ? `${file}.${randomUUID().slice(0, 8)}.part` : undefined;
+    // to a file beside it (beside a link's target), renamed onto it only once all are in and checked — a broken
+    // connection or a Ctrl-C leaves FILE as it was. A device or a FIFO (`-o /dev/stdout`) is written through.
+    const target = renameTarget(file);
+    const part = target && `${target.path}.${randomUUID().slice(0, 8)}.part`;
     let got: { sha256: string; size: number };
     let checked: boolean;
     try {
-      got = await toFile(body, part ?? file, file);
+      got = await toFile(body, part ?? file, file, target?.mode);
       checked = verify(res, got, file);
-      if (part) moveOnto(part, file);
+      if (part && target) moveOnto(part, target.path, file);
     } catch (err) {
       if (part) rmSync(part, { force: true });
       throw err;
