@@ -72,11 +72,21 @@ function setAll(res: Response, headers: Record<string, string>): Response {
   return out;
 }
 
+/**
+ * The API's policy, plus `sandbox` when the answer asked for one (an artifact's bytes: worker/artifact-headers).
+ * Overwriting the answer's own policy dropped it, so an artifact a browser rendered anyway ran in the API's origin.
+ */
+function policyFor(own: string | null): string {
+  const csp = API_SECURITY_HEADERS["content-security-policy"] as string;
+  return own && /(^|;)\s*sandbox\s*(;|$)/.test(own) ? `${csp}; sandbox` : csp;
+}
+
 /** Security headers on every response except a WebSocket upgrade (a 101 carries no body to protect). */
 export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   if (c.res.status === 101) return;
-  const res = setAll(c.res, { ...API_SECURITY_HEADERS });
+  const csp = policyFor(c.res.headers.get("content-security-policy"));
+  const res = setAll(c.res, { ...API_SECURITY_HEADERS, "content-security-policy": csp });
   if (res !== c.res) c.res = res;
 };
 

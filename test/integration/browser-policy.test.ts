@@ -48,6 +48,8 @@ describe("browser policy", () => {
       headers: { authorization: `Bearer ${ADMIN}` },
     });
     expectSecurityHeaders(art.headers, "artifact");
+    // The artifact's own `sandbox` survives the API's policy: rendered anyway, it runs in an opaque origin.
+    expect(art.headers.get("content-security-policy")).toMatch(/(^|;\s*)sandbox(\s*;|$)/);
     await art.arrayBuffer();
     const sse = await fetcher.fetch(`http://gf.test${P(product)}/jobs/${job.id}/events/stream`, {
       headers: { authorization: `Bearer ${ADMIN}` },
