@@ -9,14 +9,12 @@
  */
 
 import { isUtf8 } from "node:buffer";
+import { MAX_ARTIFACT_BYTES } from "../core/artifact-limits.ts";
 import type { Insights } from "../core/model.ts";
-import { MAX_PATCH_BYTES, runDiff } from "./checkpoint.ts";
+import { runDiff } from "./checkpoint.ts";
 import type { JobLog } from "./job-log.ts";
 import { RestError, type RestTarget, uploadArtifact } from "./rest.ts";
 import type { Workspace } from "./workspace.ts";
-
-/** 25 MiB: the coordinator's per-artifact limit; a larger diff is skipped (the checkpoint branch has it). */
-const MAX_ARTIFACT_BYTES = MAX_PATCH_BYTES;
 
 export interface RunArtifact {
   name: string;

@@ -38,8 +38,20 @@ export interface RestTarget {
  * not hang `enroll` (the CLI's default bound, shared/http-client-base `responseTimeoutMs`). */
 const ENROLL_TIMEOUT_MS = 30_000;
 
-/** 60 s: an artifact of up to 25 MiB over a slow uplink; anything slower is better reported than waited on. */
+/** 60 s: the base bound of a request (an upload's grows with its size: `uploadTimeoutMs`). */
 const REQUEST_TIMEOUT_MS = 60_000;
+
+/** 128 KiB/s (~1 Mbit/s): the slowest uplink an upload is waited on for, beyond the base bound. */
+const MIN_UPLOAD_BYTES_PER_S = 128 * 1024;
+
+/**
+ * The bound of an upload of `bytes` (ms): 60 s plus the bytes at 128 KiB/s — 260 s for a 25 MiB artifact. A flat
+ * 60 s needed 3.5 Mbit/s for the largest artifact, so a host on a slower uplink failed every try of its log or diff
+ * (retried, then lost), though the link was working all along.
+ */
+export function uploadTimeoutMs(bytes: number): number {
+  return REQUEST_TIMEOUT_MS + Math.ceil((bytes / MIN_UPLOAD_BYTES_PER_S) * 1000);
+}
 
 async function translate<T>(fn: () => Promise<T>, boundMs = REQUEST_TIMEOUT_MS): Promise<T> {
   try {
@@ -48,7 +60,8 @@ async function translate<T>(fn: () => Promise<T>, boundMs = REQUEST_TIMEOUT_MS):
     if (err instanceof ApiError) throw new RestError(err.status, err.code, err.detail);
     if (err instanceof ConnectionError) throw new RestError(0, "unreachable", err.message);
     if (err instanceof ResponseTimeoutError) throw new RestError(0, "timeout", `no answer within ${boundMs / 1000} s`);
-    if (err instanceof Error && err.name === "TimeoutError") throw new RestError(0, "timeout", "no answer within 60 s");
+    if (err instanceof Error && err.name === "TimeoutError")
+      throw new RestError(0, "timeout", `not done within ${Math.round(boundMs / 1000)} s`);
     // A 2xx that is not the coordinator's JSON (a proxy's page, a redirect, a body past the client's bound): the
     // agent's `enroll` reported it as its own bug, with a stack (main's "internal"), and an upload as a parser's words.
     if (err instanceof SyntaxError) throw new RestError(0, "bad_response", notCoordinator(err.message));
@@ -94,6 +107,7 @@ export function uploadArtifact(
   body: string | Uint8Array,
   contentType: string,
 ): Promise<ArtifactInfo> {
+  const bound = uploadTimeoutMs(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
   return translate(async () => {
     // The shared client sends text bodies; bytes go in through its fetch hook, with its auth and error mapping.
     const bytes = typeof body === "string" ? undefined : body;
@@ -107,8 +121,8 @@ export function uploadArtifact(
     const res = await c.send("POST", url, {
       text: typeof body === "string" ? body : "",
       headers: { "content-type": contentType },
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: AbortSignal.timeout(bound),
     });
     return (await res.json()) as ArtifactInfo;
-  });
+  }, bound);
 }
