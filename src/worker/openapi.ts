@@ -16,7 +16,8 @@ import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
 import { BUDGET_OPS } from "./openapi-ops-budget.ts";
 import { DEAD_LETTER_OPS } from "./openapi-ops-dead-letters.ts";
 import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS } from "./openapi-ops-feeds.ts";
-import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
+import { AGENT_OPS, FACTORY_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
+import { INTAKE_OPS } from "./openapi-ops-intake.ts";
 import { LESSON_OPS } from "./openapi-ops-lessons.ts";
 import { METRICS_OPS } from "./openapi-ops-metrics.ts";
 import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
@@ -169,7 +170,9 @@ function buildDocument(): Record<string, unknown> {
     const body = requestBody(op);
     paths[op.path] ??= {};
     paths[op.path]![op.method] = {
+      operationId: op.operationId,
       summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
       ...(op.role === "none" ? { security: [] } : {}),
       "x-role": op.role,
       parameters: [...params, ...queryParams, ...headerParams],
