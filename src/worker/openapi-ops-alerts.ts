@@ -22,7 +22,9 @@ export const ALERTS_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/alerts`,
-    summary:
+    operationId: "listAlerts",
+    summary: "Alerts, newest first",
+    description:
       "Alerts, newest first: {alerts: [{id, kind, severity, subject, message, openedAt, state: open|acknowledged|" +
       "resolved, updatedAt, acknowledgedAt?, acknowledgedBy?, resolvedAt?}], nextCursor?}. One live alert per " +
       "kind + subject; resolved automatically when its condition clears",
@@ -33,7 +35,9 @@ export const ALERTS_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/alerts/{alertId}/ack`,
-    summary:
+    operationId: "acknowledgeAlert",
+    summary: "Acknowledge an alert (idempotent)",
+    description:
       "Acknowledge an alert (idempotent): it stays live until its condition clears. Audited (alert.ack); 404 for " +
       "an unknown id, 409 conflict once resolved",
     role: "operator",
@@ -42,7 +46,9 @@ export const ALERTS_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/health`,
-    summary:
+    operationId: "getProductHealth",
+    summary: "The product's health: healthy, degraded or stalled, and why",
+    description:
       "The product's health: {status: healthy|degraded|stalled, checkedAt, factories: {ok, degraded, down, left}, " +
       "openAlerts: {info, warning, critical, total}, lastFinishedAt, oldestQueuedAt, queued, inBackoff, building, " +
       "thresholds}. stalled: nothing finished for 2 × expectedFinishIntervalMinutes while work waits — a job waiting " +
@@ -54,6 +60,7 @@ export const ALERTS_OPS: Op[] = [
   {
     method: "put",
     path: `${P}/webhook`,
+    operationId: "setWebhook",
     summary:
       "Set the product's webhook {url (https; http only for 127.0.0.1, localhost, [::1]), secret (at least 16 characters, " +
       `at most ${WEBHOOK_SECRET_MAX_BYTES} bytes of UTF-8)}: ` +
@@ -76,14 +83,18 @@ export const ALERTS_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/webhook`,
-    summary: "The webhook {url, updatedAt, updatedBy, hasSecret: true} — never the secret; 404 when none is set",
+    operationId: "getWebhook",
+    summary: "The webhook, never its secret",
+    description: "The webhook {url, updatedAt, updatedBy, hasSecret: true} — never the secret; 404 when none is set",
     role: "operator",
     ok: { "200": json("The webhook (never its secret)", WebhookViewSchema) },
   },
   {
     method: "delete",
     path: `${P}/webhook`,
-    summary: "Remove the webhook: no further deliveries (queued ones are dropped unsent). Audited (webhook.delete)",
+    operationId: "deleteWebhook",
+    summary: "Remove the webhook: no further deliveries",
+    description: "Remove the webhook: no further deliveries (queued ones are dropped unsent). Audited (webhook.delete)",
     role: "operator",
     ok: { "200": json("Deleted", WebhookDeletedSchema) },
   },

@@ -11,7 +11,9 @@ export const BREAKER_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/breakers`,
-    summary:
+    operationId: "listBreakers",
+    summary: "Every circuit breaker that is not plainly closed with no failures",
+    description:
       "Every circuit breaker per factory × engine that is not plainly closed with no failures: {breakers: [{factoryId, " +
       "engine, state: closed|open|half_open, consecutiveFailures, openUntil?}]} (engine * = the factory's default " +
       "engine, for jobs that name none). GET …/factories shows the same per factory as `breakers`",
@@ -21,7 +23,9 @@ export const BREAKER_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/{factoryId}/release`,
-    summary:
+    operationId: "releaseFactory",
+    summary: "Return a factory quarantined by its error budget to active",
+    description:
       "Return a factory quarantined by its error budget to active: its failure window is cleared, the " +
       "factory_quarantined alert resolved and a dispatch pass offers it queued work. Audited (factory.release). " +
       "404 for an unknown factory, 409 conflict when it is not quarantined",

@@ -18,7 +18,9 @@ export const BUDGET_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/budget`,
-    summary:
+    operationId: "getBudget",
+    summary: "The product budget in its current UTC period",
+    description:
       `The product budget in its current UTC period ${VIEW} (USD to the micro-dollar); warning at ≥ 80 % of the ` +
       "ceiling, paused at ≥ 100 % or by an operator (pausedBy: the pause a resume lifts first); 404 not_found when " +
       'no budget is set, its problem naming `what: "budget of product"` (an unknown product\'s names `what: "product"`)',
@@ -28,7 +30,9 @@ export const BUDGET_OPS: Op[] = [
   {
     method: "put",
     path: `${P}/budget`,
-    summary:
+    operationId: "setBudget",
+    summary: "Set the product budget: its period, ceiling and what exhaustion does",
+    description:
       "Set the budget {period: day|week|month, ceilingUsd, onExhausted: pause|stop}: cost accrues from run insights " +
       "as reported; at 100 % dispatch pauses (waitingReason budget_paused) and running jobs finish (pause) or are " +
       "stopped with their checkpoint kept (stop). A new period carries the spend so far over (never erased by a " +
@@ -40,7 +44,9 @@ export const BUDGET_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/budget/pause`,
-    summary:
+    operationId: "pauseBudget",
+    summary: "Pause dispatch by budget until resumed (running jobs finish)",
+    description:
       "Pause dispatch by budget until resumed (running jobs finish). Audited budget.pause; answers the budget and " +
       "`changed` (false: an operator's pause was already in force, nothing written or audited)",
     role: "operator",
@@ -51,7 +57,9 @@ export const BUDGET_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/budget/resume`,
-    summary:
+    operationId: "resumeBudget",
+    summary: "Lift one budget pause",
+    description:
       "Lift one pause: an operator's if there is one — over the ceiling the budget then stays paused (pausedBy " +
       "exhausted: spend past the ceiling alerts and applies onExhausted under an operator's pause too); else " +
       "exhaustion's, and the period runs over its ceiling until it rolls over. Audited budget.resume; answers the " +

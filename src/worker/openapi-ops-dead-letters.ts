@@ -13,7 +13,9 @@ export const DEAD_LETTER_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/dead-letters`,
-    summary:
+    operationId: "listDeadLetters",
+    summary: "What could not be delivered or processed, newest first",
+    description:
       "What could not be delivered or processed, newest first: outbox records the coordinator gave up on (source `outbox:<kind>`, after its last retry or at once when too large; each also audited as `outbox.dead_letter`), dead-letter-queue messages (`queue:<kind>`) and refused bulk items — from D1 and from the coordinator, which keeps what D1 refused. Paged by keyset on (at, id): a page's `nextCursor`, passed back as `cursor`, lists the dead letters strictly after its last one, so each is read exactly once however many share a millisecond; a page holds fewer than `limit` (with a `nextCursor`) when its bodies reach about 4 Mi characters from either store; a cursor this API did not issue is a 400. An item's `body` is the stored message or record as JSON, or — a stored body that is not JSON — its text as kept",
     role: "operator",
     query: DeadLettersQuery,
@@ -22,7 +24,9 @@ export const DEAD_LETTER_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/dead-letters/{deadLetterId}/redrive`,
-    summary:
+    operationId: "redriveDeadLetter",
+    summary: "Redrive a dead letter to the queue it came from",
+    description:
       "Redrive a dead letter: its original message goes back on the queue it came from (`queue:history` → history, " +
       "`queue:webhook` → webhooks, with the same deliveryId, signed afresh at send; `queue:submit`/`queue:dispatch` → " +
       "dispatch), then the dead letter is deleted from D1 and the coordinator, so a second redrive is 404 not_found. " +

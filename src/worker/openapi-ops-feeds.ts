@@ -32,7 +32,9 @@ export const FEED_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/events`,
-    summary:
+    operationId: "listJobEvents",
+    summary: "A page of the job's event log after a seq",
+    description:
       "A page of the job's event log after a seq; 416 after_beyond_feed when `after` is past the feed's last seq " +
       "(`lastSeq` in the problem)",
     role: "job-reader",
@@ -42,7 +44,9 @@ export const FEED_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/events/ws`,
-    summary:
+    operationId: "openJobEventSocket",
+    summary: "The job's live feed as a WebSocket: a replay after `after`, then live",
+    description:
       "WebSocket feed: replay after `after` in pages (answer each `page` frame with `more <its token>`), then live (header or " +
       "ticket auth); 429 limit_exceeded past 256 watchers per job; 426 upgrade_required without `Upgrade: websocket`; " +
       "416 after_beyond_feed when `after` is past the feed's last seq (`lastSeq` in the problem)",
@@ -54,7 +58,9 @@ export const FEED_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/events/stream`,
-    summary:
+    operationId: "streamJobEvents",
+    summary: "The job's live feed as SSE, honouring Last-Event-ID",
+    description:
       "SSE feed honouring Last-Event-ID, replayed at the reader's pace (header or ticket auth); 429 limit_exceeded past 256 watchers per job; " +
       "416 after_beyond_feed when `after` (or Last-Event-ID) is past the feed's last seq (`lastSeq` in the problem)",
     role: "job-reader",
@@ -65,6 +71,7 @@ export const FEED_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/events/ticket`,
+    operationId: "createFeedTicket",
     summary: "A single-use 60 s ticket for one job's feed (for browsers); a second use is 401",
     role: "job-reader",
     ok: { "201": json("The ticket and when it expires", TicketSchema) },
@@ -78,7 +85,9 @@ export const ARTIFACT_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/artifacts`,
-    summary:
+    operationId: "uploadArtifact",
+    summary: "Upload an artifact (raw body, Content-Length required)",
+    description:
       `Upload an artifact (raw body, Content-Length required, ≤ ${MIB(MAX_ARTIFACT_BYTES)}); the lease is re-checked ` +
       "when the upload ends (409 fenced if lost meanwhile). A job keeps at most " +
       `${MAX_ARTIFACTS_PER_JOB} artifacts (409 too_many_artifacts for a new name) of ${MIB(MAX_JOB_ARTIFACT_BYTES)} ` +
@@ -101,7 +110,9 @@ export const ARTIFACT_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/artifacts`,
-    summary:
+    operationId: "listArtifacts",
+    summary: "A page of a job's artifacts, in name order",
+    description:
       `A page of a job's artifacts, in name order: \`limit\` of them (default ${ARTIFACT_PAGE_DEFAULT}, at most ` +
       `${MAX_ARTIFACTS_PER_JOB}: a whole job); ` +
       "`nextCursor` when more follow, passed back as `cursor` for the names after it",
@@ -112,7 +123,9 @@ export const ARTIFACT_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/artifacts/{name}`,
-    summary:
+    operationId: "downloadArtifact",
+    summary: "Download an artifact",
+    description:
       "Download an artifact (nosniff; text as text/plain, raster images inline, anything else an attachment of " +
       "application/octet-stream); its ETag is its sha256, and HEAD answers the same headers without the bytes; " +
       "503 unavailable when storage did not give its bytes (download again)",
@@ -144,6 +157,7 @@ export const ARTIFACT_OPS: Op[] = [
   {
     method: "delete",
     path: `${P}/jobs/{jobId}/artifacts/{name}`,
+    operationId: "deleteArtifact",
     summary: "Delete an artifact",
     role: "operator",
     ok: { "200": json("The artifact as it was", ArtifactSchema) },
@@ -155,7 +169,9 @@ export const HISTORY_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/history`,
-    summary:
+    operationId: "listHistory",
+    summary: "History from D1: snapshots, runs, audit",
+    description:
       "History from D1: snapshots, runs, audit. Trails the coordinator by about a second (the outbox, then the " +
       "history queue's batch), or by up to about a minute while the coordinator is loaded (200 or more units a " +
       "second, with work waiting for seats or frames queued): history gives way to dispatch then. Rows reach D1 out " +

@@ -1,20 +1,16 @@
 /**
  * @module worker/openapi-ops-fleet
- * The fleet operations of the OpenAPI document: factories, tokens and bulk intake, and what an agent connects to.
- * Dead letters are in worker/openapi-ops-dead-letters.
+ * The fleet operations of the OpenAPI document: factories, tokens, and what an agent connects to. Bulk intake is in
+ * worker/openapi-ops-intake, dead letters in worker/openapi-ops-dead-letters.
  */
 import {
   ApproveGrantBody,
-  BatchBody,
-  DerivedKeyHeader,
   EnrollBody,
   EnrollmentCodeBody,
   FactoryStatusBody,
   HeartbeatBody,
   MintTokenBody,
-  TrackerIngestBody,
 } from "../shared/api.ts";
-import { BatchAcceptedSchema, BatchViewSchema } from "../shared/api-batches.ts";
 import * as A from "../shared/api-fleet-answers.ts";
 import {
   EnrolledSchema,
@@ -25,23 +21,17 @@ import {
   MintedTokenSchema,
   TokenInfoSchema,
 } from "../shared/api-responses.ts";
-import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
+import { type Op, P } from "./openapi-ops.ts";
 import { json, SWITCHING } from "./openapi-schemas.ts";
-import { MAX_BATCH_BYTES, MAX_TRACKER_REQUEST_BYTES } from "./validate.ts";
-
-/** `Idempotency-Key` of a request that makes several jobs, each keyed `<prefix>:<key>:<index>` (shared/api). */
-export const derivedKeyHeader = (prefix: string, own = " (its own idempotencyKey wins)"): HeaderParam => ({
-  name: "Idempotency-Key",
-  description: `≤ 128 bytes; item i is keyed \`${prefix}:<key>:<i>\`${own}`,
-  schema: DerivedKeyHeader,
-});
 
 /** Enrolling, watching and governing factories. */
 export const FACTORY_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/enroll`,
-    summary:
+    operationId: "enrollFactory",
+    summary: "Enroll a factory; returns its token once",
+    description:
       "Enroll a factory; returns its token once. An operator enrolls directly; an agent with a one-time enrollment " +
       "code as its bearer token (used up by the call)",
     role: "enrollment",
@@ -51,7 +41,9 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/heartbeat`,
-    summary:
+    operationId: "sendHeartbeat",
+    summary: "Factory heartbeat; returns live leases and the queue version",
+    description:
       "Factory heartbeat; returns live leases and queue version. Declared capabilities beyond the grant stay pending; seats are capped by the seat limit",
     role: "factory",
     body: HeartbeatBody,
@@ -61,6 +53,7 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/factories`,
+    operationId: "listFactories",
     summary: "List factories",
     role: "viewer",
     ok: { "200": json("Every factory", FactoryListSchema) },
@@ -68,6 +61,7 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/factories/{factoryId}`,
+    operationId: "getFactory",
     summary: "One factory",
     role: "viewer",
     ok: { "200": json("The factory", FactorySchema) },
@@ -75,7 +69,9 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/{factoryId}/status`,
-    summary:
+    operationId: "setFactoryStatus",
+    summary: "Drain, quarantine or reactivate a factory",
+    description:
       "Drain, quarantine or reactivate; a quarantined factory set active or draining is released as by …/release (error window cleared, factory_quarantined resolved, audited factory.release)",
     role: "operator",
     body: FactoryStatusBody,
@@ -84,7 +80,9 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/{factoryId}/capabilities/approve`,
-    summary:
+    operationId: "approveFactoryCapabilities",
+    summary: "Approve declared capabilities beyond the grant and/or set the seat limit",
+    description:
       "Approve capabilities the factory declared beyond its grant (all pending when none named) and/or set its seat " +
       "limit; audited. Idempotent: with nothing pending and no new limit it answers `changed: false` (nothing written). " +
       "409 conflict for a revoked factory (nothing is granted to it)",
@@ -96,6 +94,7 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/{factoryId}/token/rotate`,
+    operationId: "rotateFactoryToken",
     summary: "New token; the old one stops working at once",
     role: "operator",
     ok: { "200": json("The factory and its new token (shown this once)", EnrolledSchema) },
@@ -103,7 +102,9 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/{factoryId}/token/revoke`,
-    summary:
+    operationId: "revokeFactoryToken",
+    summary: "Revoke a factory's token; its live leases are requeued",
+    description:
       "Revoke; live leases are requeued, and learned routing forgets it (its track records, the rules naming it, " +
       "the experiments it changes stopped)",
     role: "operator",
@@ -112,7 +113,9 @@ export const FACTORY_OPS: Op[] = [
   {
     method: "delete",
     path: `${P}/factories/{factoryId}`,
-    summary:
+    operationId: "deregisterFactory",
+    summary: "Deregister a factory; its live leases are requeued",
+    description:
       "Deregister; live leases are requeued, and learned routing forgets it (its track records, the rules naming " +
       "it, the experiments it changes stopped)",
     role: "operator",
@@ -125,6 +128,7 @@ export const TOKEN_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/tokens`,
+    operationId: "mintToken",
     summary: "Mint an operator or viewer token",
     role: "admin",
     body: MintTokenBody,
@@ -133,6 +137,7 @@ export const TOKEN_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/tokens`,
+    operationId: "listTokens",
     summary: "List tokens (never their secrets)",
     role: "admin",
     ok: { "200": json("Every token's record", A.TokenListSchema) },
@@ -140,65 +145,13 @@ export const TOKEN_OPS: Op[] = [
   {
     method: "delete",
     path: `${P}/tokens/{tokenId}`,
-    summary:
+    operationId: "revokeToken",
+    summary: "Revoke a token at once, with its feed streams and unused enrollment codes",
+    description:
       "Revoke a token: at once, its feed streams closed and the enrollment codes it minted that were still unused " +
       "revoked with it (counted in the token.revoke audit entry)",
     role: "admin",
     ok: { "200": json("The token's record, revoked", TokenInfoSchema) },
-  },
-];
-
-/** Bulk submission, tracker ingest, and what could not be delivered. */
-export const INTAKE_OPS: Op[] = [
-  {
-    method: "post",
-    path: `${P}/jobs:batch`,
-    summary:
-      "Bulk submission through the dispatch queue (202): per item queued | exists (with jobId), or rejected with its " +
-      "own status (400: a bad manifest; a composite parent — children, or kind composite — which only POST …/jobs " +
-      "takes; deps or a parent that do not exist, ended without shipping, or close a cycle. 409: conflict, or " +
-      "illegal_transition for a parent that can no longer take children; 413 over the queue's byte limit; 503 not " +
-      "queued — resend). 503 unavailable for the whole request when the coordinator fails it: its detail says " +
-      "whether anything may have been queued; send the same request again with the same Idempotency-Key. A known " +
-      "key answers exists (or 409) before its deps or parent are checked, so a retried batch gets its jobs back; " +
-      "items naming one parent count together against its 2,000-children limit. Keys: the item's own, " +
-      "else `batch:<Idempotency-Key header>:<index>`, else `content:<sha256 of the normalised item>`",
-    role: "operator",
-    body: BatchBody,
-    maxBodyBytes: MAX_BATCH_BYTES,
-    headers: [derivedKeyHeader("batch")],
-    ok: { "202": json("Accepted: each item queued, existing or refused", BatchAcceptedSchema) },
-  },
-  {
-    method: "get",
-    path: `${P}/batches/{batchId}`,
-    summary:
-      "A bulk batch by the batchId its jobs:batch answer gave: {id, createdAt, total, created, queued, rejected, " +
-      "items: [{index, key?, status: created | queued | rejected, jobId?, code?}], done} — done once no item is " +
-      "still queued (every job the batch will create exists; an item whose message was dead-lettered is rejected, " +
-      "code unavailable: resend it — it reads created once its job is made after all, by a redrive or a resend, " +
-      "and conflict once another request took its key; while the batch's sends are not confirmed — its jobs:batch " +
-      "request failed with 503 after sending — an item without its job reads rejected unavailable too: not " +
-      "confirmed sent, resend it with the same Idempotency-Key). 503 unavailable when the coordinator cannot read " +
-      "it now. 404 not_found for an unknown or pruned batch (kept as long as its idempotency keys)",
-    role: "viewer",
-    ok: { "200": json("The batch", BatchViewSchema) },
-  },
-  {
-    method: "post",
-    path: `${P}/tracker/ingest`,
-    summary:
-      "Ingest a tracker item as a job, idempotently by tracker id: 202 queued, 200 when the same item is already a " +
-      "job, 409 conflict when the id comes back with a changed item; 413 payload_too_large when the item's JSON " +
-      "(title, body and fields) is over one queue message (~100 KiB of UTF-8); 503 unavailable when the dispatch queue " +
-      "refuses it or the coordinator cannot be asked (nothing queued: resend it)",
-    role: "operator",
-    body: TrackerIngestBody,
-    maxBodyBytes: MAX_TRACKER_REQUEST_BYTES,
-    ok: {
-      "202": json("Queued", A.TrackerQueuedSchema),
-      "200": json("Already a job", A.TrackerExistsSchema),
-    },
   },
 ];
 
@@ -207,7 +160,9 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/factories/connect`,
-    summary:
+    operationId: "connectFactory",
+    summary: "Factory WebSocket (protocol v1)",
+    description:
       "Factory WebSocket (protocol v1, see src/shared/protocol.ts); 426 upgrade_required without `Upgrade: websocket`",
     role: "factory",
     ok: { "101": SWITCHING },
@@ -215,7 +170,9 @@ export const AGENT_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/factories/enrollment-codes`,
-    summary:
+    operationId: "createEnrollmentCode",
+    summary: "A one-time enrollment code for an agent",
+    description:
       "A one-time enrollment code for an agent. At most 1,000 codes are live in a product at once: past that, 429 " +
       "limit_exceeded (`max`) until one is revoked, used or expired",
     role: "operator",
@@ -226,14 +183,18 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/factories/enrollment-codes`,
-    summary: "The enrollment codes that can still be exchanged (never the code itself: only its hash is kept)",
+    operationId: "listEnrollmentCodes",
+    summary: "The enrollment codes that can still be exchanged",
+    description: "The enrollment codes that can still be exchanged (never the code itself: only its hash is kept)",
     role: "operator",
     ok: { "200": json("Unused, unrevoked, unexpired codes, oldest first", A.EnrollmentCodeListSchema) },
   },
   {
     method: "delete",
     path: `${P}/factories/enrollment-codes/{codeId}`,
-    summary:
+    operationId: "revokeEnrollmentCode",
+    summary: "Revoke an enrollment code (idempotent)",
+    description:
       "Revoke an enrollment code: refused at exchange from now on. Idempotent: an already used, expired or revoked " +
       "code answers changed:false with its state; 404 for an unknown (or pruned) code",
     role: "operator",
@@ -242,6 +203,7 @@ export const AGENT_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/queue-state`,
+    operationId: "getQueueState",
     summary: "The queue version (cheap change detection)",
     role: "member",
     ok: { "200": json("The queue version", A.QueueStateSchema) },

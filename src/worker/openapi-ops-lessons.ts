@@ -18,7 +18,9 @@ export const LESSON_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/lessons`,
-    summary:
+    operationId: "listLessons",
+    summary: "The product's lessons from D1, newest first",
+    description:
       "The product's lessons from D1, newest first (updatedAt, then id): `{items: [{id, text, source: auto|operator, " +
       "trigger?, subject?, capabilities, engine?, serialKey?, count, createdAt, updatedAt, createdBy, archived?}], " +
       "nextCursor?}`; filters source, q (text substring), archived (exclude by default | include | only). Trails the " +
@@ -30,7 +32,9 @@ export const LESSON_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/lessons`,
-    summary:
+    operationId: "addLesson",
+    summary: "Add an operator lesson (201)",
+    description:
       "Add an operator lesson (201, the lesson). Scope: capabilities (all must be in a job's requires), engine, " +
       "serialKey — a job matching any of them gets it in its assignment; no scope = every job. Text ≤ 1024 bytes " +
       "of UTF-8. Audited `lesson.create`",
@@ -41,7 +45,9 @@ export const LESSON_OPS: Op[] = [
   {
     method: "patch",
     path: `${P}/lessons/{lessonId}`,
-    summary:
+    operationId: "updateLesson",
+    summary: "Edit a lesson's text or scope, or archive it",
+    description:
       "Edit a lesson's text or scope (null clears engine/serialKey), or archive it (`archived: true`; false " +
       "restores). Answers the lesson and `changed`: false when the patch changed nothing (archiving an archived " +
       "lesson: nothing written or audited, `updatedAt` kept). 404 for an unknown id. Audited `lesson.update` / " +

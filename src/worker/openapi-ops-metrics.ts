@@ -10,7 +10,9 @@ export const METRICS_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/metrics`,
-    summary:
+    operationId: "getMetrics",
+    summary: "The product's metrics, as JSON or Prometheus text",
+    description:
       "The product's metrics: {schema_version: 1, generated_at, product, queue: {depthByStage}, seats: {busy, total, " +
       "utilisation}, dispatchLatencyMs: {buckets: [{le, count}] (cumulative, ms), count, sumMs}, leaseExpiries, " +
       "retries, breakers, budget?, openAlerts: {info, warning, critical}, factories: [{id, name, runs, successes, " +
@@ -30,7 +32,9 @@ export const METRICS_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/stats`,
-    summary:
+    operationId: "getStats",
+    summary: "Counts by stage from the stage index, no job documents",
+    description:
       "Counts by stage from the stage index, no job documents: {counts: {queued: n, …every stage}, total, " +
       "queueVersion, generated_at}",
     role: "viewer",

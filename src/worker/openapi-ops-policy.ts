@@ -22,7 +22,7 @@ import {
 } from "../shared/api-policies.ts";
 import { ChildrenAnswerSchema } from "../shared/api-responses.ts";
 import { type Op, P } from "./openapi-ops.ts";
-import { derivedKeyHeader } from "./openapi-ops-fleet.ts";
+import { derivedKeyHeader } from "./openapi-ops-intake.ts";
 import { json, replay } from "./openapi-schemas.ts";
 
 /** Composite jobs: children and the subtree. */
@@ -30,7 +30,9 @@ export const COMPOSITE_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/children`,
-    summary:
+    operationId: "addJobChildren",
+    summary: "Make a queued or blocked job a composite parent with these children",
+    description:
       "Make a queued or blocked job a composite parent with these children (201 {parent, children}): the parent " +
       "waits in blocked until they end, then moves to review/testing, or fails per onChildFailure. A child's deps " +
       "may name a sibling by #<index>; cycles, unknown deps and deps that ended without shipping → 400 " +
@@ -58,7 +60,9 @@ export const COMPOSITE_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/tree`,
-    summary:
+    operationId: "getJobTree",
+    summary: "The job's subtree (at most 8 levels and 1000 nodes)",
+    description:
       "The job's subtree {root: TreeNode}: id, title, stage, kind, priority, deps, waitingReason, children; " +
       "at most 8 levels and 1000 nodes (a cut node has truncated: true)",
     role: "viewer",
@@ -71,7 +75,9 @@ export const SETTINGS_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/settings`,
-    summary:
+    operationId: "getSettings",
+    summary: "The product's settings, every key",
+    description:
       // Named from the record itself: a hand-written list stopped at budgetPaused, five keys short of "every key".
       `The product's settings, every key: ${Object.keys(DEFAULT_SETTINGS).join(", ")} (defaults for any never set) ` +
       "— and `aging` (derived, never set): whether " +
@@ -83,7 +89,9 @@ export const SETTINGS_OPS: Op[] = [
   {
     method: "patch",
     path: `${P}/settings`,
-    summary:
+    operationId: "updateSettings",
+    summary: "Change settings (any subset): answers the whole new record",
+    description:
       "Change settings (any subset; nested objects merge key by key; unknown keys, frozenSerialKeys and budgetPaused " +
       "— written by the serial-gate and budget endpoints — are 400): answers the whole new record. 400 also when the " +
       "merged record has retry.maxSeconds below retry.baseSeconds or breaker.maxCoolDownSeconds below " +
@@ -102,7 +110,9 @@ export const GATE_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/serial`,
-    summary:
+    operationId: "listSerialKeys",
+    summary: "Serial gates: every key with a holder, a queue or a freeze",
+    description:
       "Serial gates: every key with a holder, a queue or a freeze, in key order — `{keys: [{key, holder, stopping: " +
       "{jobId, factoryId, leaseEpoch, until} | null (a run whose lease was taken, holding the key while it stops), " +
       "queue (as dispatch takes them: due most urgent first, then those in retry backoff; ≤ 50 ids), next (the job " +
@@ -115,7 +125,9 @@ export const GATE_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/serial/{key}/freeze`,
-    summary:
+    operationId: "freezeSerialKey",
+    summary: "Freeze a serial key: no new dispatch of its jobs",
+    description:
       "Freeze a serial key (URL-encoded): no new dispatch of its jobs, the current holder runs on; audited " +
       "`serial.freeze` with the reason; 429 limit_exceeded past 100 frozen keys",
     role: "operator",
@@ -125,7 +137,9 @@ export const GATE_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/serial/{key}/unfreeze`,
-    summary:
+    operationId: "unfreezeSerialKey",
+    summary: "Unfreeze a serial key (idempotent)",
+    description:
       "Unfreeze a serial key: its most urgent waiting job is dispatched; audited `serial.unfreeze`. Idempotent: a " +
       "key that is not frozen answers `changed: false` (nothing written or audited)",
     role: "operator",
@@ -136,7 +150,9 @@ export const GATE_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/reviews`,
-    summary:
+    operationId: "reviewJob",
+    summary: "Approve or reject a job as the calling token",
+    description:
       "Review a job as the calling token (its id counts once towards the quorum; the job's own factory is refused): " +
       "approve (the quorum moves it to testing) or reject (failed, or requeued with the comment as feedback per " +
       "onReject — a requeued rework starts with fresh attempts; a composite, which has no run to redo, always fails; a " +
@@ -150,7 +166,9 @@ export const GATE_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/reviews`,
-    summary:
+    operationId: "getReviewGate",
+    summary: "The review gate of a job: its quorum and every review",
+    description:
       "The review gate of a job: `{jobId, stage, round, required, approvals, approvers, reviews: [{reviewer (token id), " +
       "reviewerName, verdict, comment, at, counted}]}`",
     role: "viewer",

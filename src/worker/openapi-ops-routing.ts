@@ -21,7 +21,9 @@ export const ROUTING_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/routing/track-records`,
-    summary:
+    operationId: "listTrackRecords",
+    summary: "Every stored track record",
+    description:
       "Every stored track record: {records: [{factoryId, engine (* = the factory's default), jobClass, record: " +
       "{successes, failures (decayed), n, durationMs: {w, mean, m2}, costUsd: {w, mean, m2}, updatedAt}}]} — " +
       "half-life 7 days, updated at every run's end (cancelled, fenced and budget_exceeded runs do not count)",
@@ -31,7 +33,9 @@ export const ROUTING_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/routing/recommendations`,
-    summary:
+    operationId: "listRoutingRecommendations",
+    summary: "Routing findings with their evidence",
+    description:
       "Findings with evidence: {recommendations: [{id, kind: failure_rate|cost, factoryId, engine, jobClass, " +
       "message, evidence, rule, appliedAs: ruleId|null}]}. failure_rate: n ≥ 10 on both sides and ≥ 15 points " +
       "worse than the same engine and class elsewhere (beyond its 95 % interval); cost: ≥ 2× the median of the " +
@@ -42,7 +46,9 @@ export const ROUTING_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/routing/rules`,
-    summary:
+    operationId: "listRoutingRules",
+    summary: "The routing rules in force",
+    description:
       "The routing rules in force: {rules: [{id, factoryId, engine?, jobClass?, effect: prefer|avoid, reason, " +
       "fromRecommendation?, createdAt, createdBy}]}",
     role: "viewer",
@@ -51,7 +57,9 @@ export const ROUTING_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/routing/rules`,
-    summary:
+    operationId: "addRoutingRule",
+    summary: "Add a routing rule: prefer or avoid a factory (201)",
+    description:
       "Add a routing rule (201, the rule): prefer or avoid a factory for an engine and/or job class. A score " +
       "adjustment of ±2 shown in explain, never a hard filter. At most 200 rules (429 limit_exceeded). Audited " +
       "`routing.rule.add`; a dispatch pass follows. 404 for an unknown factory; 409 conflict for a revoked one (the " +
@@ -65,7 +73,9 @@ export const ROUTING_OPS: Op[] = [
   {
     method: "delete",
     path: `${P}/routing/rules/{ruleId}`,
-    summary:
+    operationId: "removeRoutingRule",
+    summary: "Remove a routing rule (answers the rule as it was)",
+    description:
       "Remove a routing rule (answers the rule as it was); 404 for an unknown id; 409 conflict when removing it " +
       "would make a running experiment's two arms route alike (stop the experiment first). Audited `routing.rule.remove`",
     role: "operator",
@@ -74,7 +84,9 @@ export const ROUTING_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/routing/rebuild`,
-    summary:
+    operationId: "rebuildTrackRecords",
+    summary: "Rebuild the track records from the D1 runs history",
+    description:
       "Rebuild the track records from the D1 runs history: {counted, skipped (runs whose job the coordinator no " +
       "longer holds, or whose factory was deregistered), chunks}. Replayed in chunks of 500 runs. Audited `routing.rebuild`. Runs that ended in the " +
       "last second — the last minute while the coordinator is loaded — may not be in D1 yet, and are not counted; " +
@@ -85,14 +97,18 @@ export const ROUTING_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/routing/experiments`,
-    summary: "Every stored experiment, newest first: {experiments: [the view of GET …/routing/experiments/{id}]}",
+    operationId: "listExperiments",
+    summary: "Every stored experiment, newest first",
+    description: "Every stored experiment, newest first: {experiments: [the view of GET …/routing/experiments/{id}]}",
     role: "viewer",
     ok: { "200": json("The experiments", ExperimentListSchema) },
   },
   {
     method: "get",
     path: `${P}/routing/experiments/{experimentId}`,
-    summary:
+    operationId: "getExperiment",
+    summary: "One experiment, its arms and its looks",
+    description:
       "One experiment: {id, jobClass, status: running|concluded|stopped, split, guardrail, minSamples, startedAt, " +
       "startedBy, looks, arms: " +
       "{A, B: {policy, n, successes, successRate, costRuns, meanCostUsd}}, decision: {at, by: guardrail|operator, " +
@@ -104,7 +120,9 @@ export const ROUTING_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/routing/experiments`,
-    summary:
+    operationId: "startExperiment",
+    summary: "Start an A/B between two routing policies for a job class (201)",
+    description:
       "Start an A/B between two routing policies (weights and/or prefer/avoid rules) for a job class (201, the " +
       "view). Jobs are assigned by a hash of their id against `split`, and each job is one outcome in its arm (its " +
       "first counted run; retries are not counted); after `minSamples` per arm, every 10th " +
@@ -124,7 +142,9 @@ export const ROUTING_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/routing/experiments/{experimentId}/stop`,
-    summary:
+    operationId: "stopExperiment",
+    summary: "Stop an experiment (idempotent)",
+    description:
       "Stop an experiment (the view): a running one ends without a winner, a concluded one's winner stops routing " +
       "the class. Stopping a stopped one answers `changed: false` and keeps its first stop (decision, time; not " +
       "audited again). 404 for an unknown id. Audited `routing.experiment.stop`",

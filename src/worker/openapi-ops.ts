@@ -25,7 +25,15 @@ import { MAX_SUBMIT_JSON_BYTES } from "./validate.ts";
 export type Op = {
   method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
+  /**
+   * The operation's stable name (camelCase, unique in the document): what a generated client calls its method.
+   * Renaming one breaks every client generated before — test/unit/openapi-operation-ids pins the list.
+   */
+  operationId: string;
+  /** One short sentence, at most 80 characters: what a client's method list and a docs index show. */
   summary: string;
+  /** Everything more: the answer's shape, the refusals and their codes, what is audited (CommonMark). */
+  description?: string;
   /** Who may call it (worker/openapi-params ROLES says what each role means); the document's `x-role`. */
   role: OpRole;
   body?: z.ZodType;
@@ -77,6 +85,7 @@ export const META_OPS: Op[] = [
   {
     method: "get",
     path: "/api/v1/health",
+    operationId: "getCoordinatorHealth",
     summary: "Health of the coordinator",
     role: "none",
     ok: { "200": json("The Worker answers; whether D1 does", LivenessSchema) },
@@ -84,6 +93,7 @@ export const META_OPS: Op[] = [
   {
     method: "get",
     path: "/api/v1/openapi.json",
+    operationId: "getOpenApiDocument",
     summary: "This document",
     role: "none",
     ok: { "200": json("This document (OpenAPI 3.1)", OpenApiDocumentSchema) },
@@ -91,7 +101,9 @@ export const META_OPS: Op[] = [
   {
     method: "post",
     path: "/api/v1/products",
-    summary: "Create a product (201; 200 when it already exists). Nothing else creates one",
+    operationId: "createProduct",
+    summary: "Create a product (201; 200 when it already exists)",
+    description: "Create a product (201; 200 when it already exists). Nothing else creates one",
     role: "admin",
     body: CreateProductBody,
     ok: { "201": json("Created", ProductSchema), "200": json("It already exists", ProductSchema) },
@@ -99,6 +111,7 @@ export const META_OPS: Op[] = [
   {
     method: "get",
     path: "/api/v1/products",
+    operationId: "listProducts",
     summary: "List products",
     role: "admin",
     ok: { "200": json("Every product", ProductListSchema) },
@@ -110,7 +123,9 @@ export const JOB_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs`,
-    summary:
+    operationId: "submitJob",
+    summary: "Submit a job (JSON or markdown manifest), idempotent by key",
+    description:
       "Submit a job (JSON or text/markdown manifest); idempotent by key (Idempotency-Key header or manifest " +
       "idempotencyKey): the same request again → 200 with the first job, another request under the key → 409 conflict. " +
       "413 payload_too_large: a body over its limit (x-max-bytes), or a job whose JSON (control characters in " +
@@ -130,7 +145,9 @@ export const JOB_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs`,
-    summary:
+    operationId: "listJobs",
+    summary: "List jobs, newest first, each with its waitingReason",
+    description:
       "List jobs, newest first: summaries without bodyMd unless fields=full; each with its waitingReason " +
       "(#/components/schemas/WaitingReason, null while running or terminal), computed on read",
     role: "viewer",
@@ -140,13 +157,16 @@ export const JOB_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}`,
-    summary: "One job, with its waitingReason (#/components/schemas/WaitingReason; null while running or terminal)",
+    operationId: "getJob",
+    summary: "One job, with its waitingReason",
+    description: "One job, with its waitingReason (#/components/schemas/WaitingReason; null while running or terminal)",
     role: "job-reader",
     ok: { "200": json("The job", JobViewSchema) },
   },
   {
     method: "get",
     path: `${P}/jobs/{jobId}/explain`,
+    operationId: "explainJob",
     summary: "The router's per-term decision for this job, and its waitingReason",
     role: "viewer",
     ok: { "200": json("The explanation: every factory ranked or rejected, term by term", ExplanationSchema) },
@@ -154,6 +174,7 @@ export const JOB_OPS: Op[] = [
   {
     method: "get",
     path: `${P}/jobs/{jobId}/runs`,
+    operationId: "listJobRuns",
     summary: "Attempts of this job, oldest first",
     role: "job-reader",
     ok: { "200": json("The job's runs", RunListSchema) },
@@ -165,7 +186,9 @@ export const RUN_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/actions/{action}`,
-    summary:
+    operationId: "applyJobAction",
+    summary: "Operator action: requeue, cancel, ship, approve or reject",
+    description:
       "Operator action: requeue | cancel | ship | approve | reject (cancel, requeue and reject take a running job's " +
       "lease). approve|reject count as POST …/reviews does, and take its optional `round` fence (409 conflict once " +
       "the job was requeued and rebuilt since; 400 validation_failed on another action). A cancel of a composite parent cancels its whole subtree: every descendant not yet ended, running " +
@@ -184,6 +207,7 @@ export const RUN_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/claim`,
+    operationId: "claimJob",
     summary: "Claim the best job for this factory (204 when none fits)",
     role: "factory",
     body: ClaimBody,
@@ -196,6 +220,7 @@ export const RUN_OPS: Op[] = [
   {
     method: "patch",
     path: `${P}/jobs/{jobId}`,
+    operationId: "reportJobUpdate",
     summary: "Fenced factory update (stage, checkpoint, progress, result)",
     role: "lease-holder",
     body: PatchJobBody,
@@ -204,6 +229,7 @@ export const RUN_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/lease/renew`,
+    operationId: "renewLease",
     summary: "Extend the lease",
     role: "lease-holder",
     body: RenewBody,
@@ -212,6 +238,7 @@ export const RUN_OPS: Op[] = [
   {
     method: "post",
     path: `${P}/jobs/{jobId}/lease/release`,
+    operationId: "releaseLease",
     summary: "Give the job back (checkpoint kept)",
     role: "lease-holder",
     body: ReleaseBody,

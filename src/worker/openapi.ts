@@ -2,11 +2,13 @@
  * @module worker/openapi
  * The OpenAPI 3.1 document, built from the same zod schemas that validate
  * requests — so the document cannot describe a body the API would refuse. The operations themselves are listed in
- * worker/openapi-ops (jobs) and its siblings (feeds, fleet, policy, budget, breakers, metrics, lessons, alerts,
- * routing); what they answer (each success status, and the body schemas of shared/api-responses and the other
- * shared/api-* modules) is rendered by worker/openapi-schemas; query and path parameters, from the validators the
- * routes read them with, by worker/openapi-params. Every operation names who may call it (`x-role`, one of the
- * document's `components["x-roles"]`).
+ * worker/openapi-ops (jobs) and its siblings (feeds, fleet, intake, dead letters, policy, budget, breakers, metrics,
+ * lessons, alerts, routing); what they answer (each success status, and the body schemas of shared/api-responses
+ * and the other shared/api-* modules) is rendered by worker/openapi-schemas; query and path parameters, from the validators the
+ * routes read them with, by worker/openapi-params (a route with none takes none: worker/validate-params `noQuery`
+ * refuses any). Every operation names who may call it (`x-role`, one of the document's `components["x-roles"]`), has
+ * a stable camelCase `operationId` a generated client names its method by, and a one-line `summary` (≤ 80
+ * characters) with the rest in `description`.
  */
 import { z } from "zod";
 import { ERROR_CODES } from "../core/errors.ts";
@@ -16,7 +18,8 @@ import { BREAKER_OPS } from "./openapi-ops-breakers.ts";
 import { BUDGET_OPS } from "./openapi-ops-budget.ts";
 import { DEAD_LETTER_OPS } from "./openapi-ops-dead-letters.ts";
 import { ARTIFACT_OPS, FEED_OPS, HISTORY_OPS } from "./openapi-ops-feeds.ts";
-import { AGENT_OPS, FACTORY_OPS, INTAKE_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
+import { AGENT_OPS, FACTORY_OPS, TOKEN_OPS } from "./openapi-ops-fleet.ts";
+import { INTAKE_OPS } from "./openapi-ops-intake.ts";
 import { LESSON_OPS } from "./openapi-ops-lessons.ts";
 import { METRICS_OPS } from "./openapi-ops-metrics.ts";
 import { COMPOSITE_OPS, GATE_OPS, SETTINGS_OPS } from "./openapi-ops-policy.ts";
@@ -169,7 +172,9 @@ function buildDocument(): Record<string, unknown> {
     const body = requestBody(op);
     paths[op.path] ??= {};
     paths[op.path]![op.method] = {
+      operationId: op.operationId,
       summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
       ...(op.role === "none" ? { security: [] } : {}),
       "x-role": op.role,
       parameters: [...params, ...queryParams, ...headerParams],

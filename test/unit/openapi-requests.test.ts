@@ -52,10 +52,11 @@ describe("the OpenAPI document's requests", () => {
     expect(described.description).not.toContain("its own idempotencyKey wins");
   });
 
-  // The summary gave the per-request limits only: a client could not learn the 2000-per-parent cap (a 400) nor
-  // that a parent that started is a 409, from the document.
+  // The text gave the per-request limits only: a client could not learn the 2000-per-parent cap (a 400) nor
+  // that a parent that started is a 409, from the document. (Its description: the summary is one short line.)
   it("…/children states every limit it enforces and the 409 for a parent that started", () => {
-    const summary = (op("post", `${P}/jobs/{jobId}/children`) as Operation & { summary?: string }).summary ?? "";
+    const summary =
+      (op("post", `${P}/jobs/{jobId}/children`) as Operation & { description?: string }).description ?? "";
     expect(summary).toContain(`${MAX_CHILDREN_PER_REQUEST} children`);
     expect(summary).toContain(`${MAX_CHILDREN_PER_PARENT} per parent`);
     expect(summary).toContain("409 `illegal_transition`");

@@ -1,4 +1,4 @@
-// The OpenAPI document's settings operations say what the code does: GET's summary names every key the record has
+// The OpenAPI document's settings operations say what the code does: GET's description names every key the record has
 // (a hand-written list stopped at budgetPaused, five keys short of the "every key" it claimed), and PATCH's names
 // the keys it refuses (frozenSerialKeys, budgetPaused), the merged record's two consistency rules (retry and breaker
 // caps at least their base, core/settings `applySettingsPatch`) and that there is no version precondition.
@@ -6,7 +6,11 @@ import { describe, expect, it } from "vitest";
 import { applySettingsPatch, DEFAULT_SETTINGS, SettingsPatchSchema } from "../../src/core/settings.ts";
 import { SETTINGS_OPS } from "../../src/worker/openapi-ops-policy.ts";
 
-const summaryOf = (method: string) => SETTINGS_OPS.find((op) => op.method === method)?.summary ?? "";
+/** The operation's whole text: its one-line summary and the description that says the rest. */
+const summaryOf = (method: string) => {
+  const op = SETTINGS_OPS.find((o) => o.method === method);
+  return `${op?.summary ?? ""} ${op?.description ?? ""}`;
+};
 
 describe("the settings operations in the OpenAPI document", () => {
   it("GET names every key of the settings record", () => {

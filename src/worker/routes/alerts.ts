@@ -10,7 +10,7 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { AlertIdParam, AlertListQuery, WebhookBodySchema } from "../../shared/api-alerts.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { body, param, query } from "../validate.ts";
+import { body, noQuery, param, query } from "../validate.ts";
 
 export const alerts = new Hono<AppEnv>();
 
@@ -22,17 +22,20 @@ alerts.get("/alerts", async (c) => {
 
 alerts.post("/alerts/:alertId/ack", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "alertId", AlertIdParam);
   return c.json(await unwrap(c.get("coordinator").ackAlert(c.get("productId"), id, actorOf(principal))));
 });
 
 alerts.get("/health", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   return c.json(await unwrap(c.get("coordinator").productHealth(c.get("productId"))));
 });
 
 alerts.put("/webhook", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const target = await body(c, WebhookBodySchema);
   // The token asking, checked again in the coordinator's unit: one revoked meanwhile sets no URL and secret.
   const byToken = principal.kind === "token" ? principal.tokenId : undefined;
@@ -42,10 +45,12 @@ alerts.put("/webhook", async (c) => {
 
 alerts.get("/webhook", async (c) => {
   requireRole(c, "operator");
+  noQuery(c);
   return c.json(await unwrap(c.get("coordinator").getWebhook(c.get("productId"))));
 });
 
 alerts.delete("/webhook", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   return c.json(await unwrap(c.get("coordinator").deleteWebhook(c.get("productId"), actorOf(principal))));
 });

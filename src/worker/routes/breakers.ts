@@ -9,17 +9,19 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { EntityId } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { param } from "../validate.ts";
+import { noQuery, param } from "../validate.ts";
 
 export const breakers = new Hono<AppEnv>();
 
 breakers.get("/breakers", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   return c.json({ breakers: await unwrap(c.get("coordinator").listBreakers(c.get("productId"))) });
 });
 
 breakers.post("/factories/:factoryId/release", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "factoryId", EntityId);
   return c.json(await unwrap(c.get("coordinator").releaseFactory(c.get("productId"), id, actorOf(principal))));
 });

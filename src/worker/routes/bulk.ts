@@ -42,12 +42,21 @@ import {
   SEND_OPTIONS,
   sendBatches,
 } from "../queues/messages.ts";
-import { assertJsonWithin, header, MAX_BATCH_BYTES, MAX_TRACKER_REQUEST_BYTES, param, readJson } from "../validate.ts";
+import {
+  assertJsonWithin,
+  header,
+  MAX_BATCH_BYTES,
+  MAX_TRACKER_REQUEST_BYTES,
+  noQuery,
+  param,
+  readJson,
+} from "../validate.ts";
 
 export const bulk = new Hono<AppEnv>();
 
 bulk.post("/jobs:batch", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const keyOfBatch = header(c, "Idempotency-Key", DerivedKeyHeader);
   const parsed = BatchBody.safeParse(await readJson(c, MAX_BATCH_BYTES));
   if (!parsed.success) throw fromZod("body", parsed.error);
@@ -139,6 +148,7 @@ bulk.post("/jobs:batch", async (c) => {
 /** `GET …/batches/{batchId}` (viewer): every item of a bulk batch with its job once it exists, and `done`. */
 bulk.get("/batches/:batchId", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   const id = param(c, "batchId", EntityId);
   return c.json(await orUnavailable(unwrap(c.get("coordinator").getBatch(c.get("productId"), id)), BATCH_UNREADABLE));
 });
@@ -165,6 +175,7 @@ async function enqueue(env: Env, messages: DispatchMessage[]): Promise<Map<strin
 
 bulk.post("/tracker/ingest", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const parsed = TrackerIngestBody.safeParse(await readJson(c, MAX_TRACKER_REQUEST_BYTES));
   if (!parsed.success) throw fromZod("body", parsed.error);
   const { source, externalId, body, ...fields } = parsed.data;

@@ -9,12 +9,13 @@ import { DerivedKeyHeader, EntityId } from "../../shared/api.ts";
 import { ChildrenBody, MAX_CHILDREN_BYTES } from "../../shared/api-policies.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { fromZod } from "../problem.ts";
-import { header, param, readJson } from "../validate.ts";
+import { header, noQuery, param, readJson } from "../validate.ts";
 
 export const dag = new Hono<AppEnv>();
 
 dag.post("/jobs/:jobId/children", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "jobId", EntityId);
   const key = header(c, "Idempotency-Key", DerivedKeyHeader);
   const parsed = ChildrenBody.safeParse(await readJson(c, MAX_CHILDREN_BYTES));
@@ -29,6 +30,7 @@ dag.post("/jobs/:jobId/children", async (c) => {
 
 dag.get("/jobs/:jobId/tree", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   const id = param(c, "jobId", EntityId);
   return c.json(await unwrap(c.get("coordinator").jobTree(c.get("productId"), id)));
 });

@@ -23,7 +23,7 @@ import { deadLetters } from "../../history/schema.ts";
 import { DeadLetterIdParam } from "../../shared/api.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
 import { keysStillDedupe, parseBody, type RedriveQueue, redriveOf } from "../queues/redrive.ts";
-import { param } from "../validate.ts";
+import { noQuery, param } from "../validate.ts";
 
 export const deadLetterRedrive = new Hono<AppEnv>();
 
@@ -88,6 +88,7 @@ async function assertWebhookSet(
 
 deadLetterRedrive.post("/dead-letters/:deadLetterId/redrive", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "deadLetterId", DeadLetterIdParam);
   const productId = c.get("productId");
   const coordinator = c.get("coordinator");

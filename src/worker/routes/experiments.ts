@@ -15,7 +15,7 @@ import { unwrap } from "../../core/errors.ts";
 import type { Arm, Experiment } from "../../core/experiment.ts";
 import { ExperimentBody, ExperimentIdParam } from "../../shared/api-routing.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { body, param } from "../validate.ts";
+import { body, noQuery, param } from "../validate.ts";
 
 export const experiments = new Hono<AppEnv>();
 
@@ -52,18 +52,21 @@ export function experimentView(e: Experiment) {
 
 experiments.get("/routing/experiments", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   const all = await unwrap(c.get("coordinator").listExperiments(c.get("productId")));
   return c.json({ experiments: all.map(experimentView) });
 });
 
 experiments.get("/routing/experiments/:experimentId", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   const id = param(c, "experimentId", ExperimentIdParam);
   return c.json(experimentView(await unwrap(c.get("coordinator").getExperiment(c.get("productId"), id))));
 });
 
 experiments.post("/routing/experiments", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const spec = await body(c, ExperimentBody);
   const e = await unwrap(c.get("coordinator").startExperiment(c.get("productId"), spec, actorOf(principal)));
   return c.json(experimentView(e), 201);
@@ -71,6 +74,7 @@ experiments.post("/routing/experiments", async (c) => {
 
 experiments.post("/routing/experiments/:experimentId/stop", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "experimentId", ExperimentIdParam);
   const { experiment, changed } = await unwrap(
     c.get("coordinator").stopExperiment(c.get("productId"), id, actorOf(principal)),

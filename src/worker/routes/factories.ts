@@ -10,13 +10,14 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { ApproveGrantBody, EnrollBody, EnrollmentCodeBody, EntityId, FactoryStatusBody } from "../../shared/api.ts";
 import { type AppEnv, actorOf, bearerToken, newToken, requireRole, sha256Hex } from "../auth.ts";
-import { body, param } from "../validate.ts";
+import { body, noQuery, param } from "../validate.ts";
 
 export const factories = new Hono<AppEnv>();
 
 factories.post("/factories/enroll", async (c) => {
   // An operator enrolls directly; an agent enrolls with a one-time code (used up here).
   const principal = requireRole(c, "enrollment");
+  noQuery(c);
   const input = await body(c, EnrollBody);
   const productId = c.get("productId");
   const token = newToken(productId);
@@ -35,6 +36,7 @@ factories.post("/factories/enroll", async (c) => {
 
 factories.post("/factories/enrollment-codes", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const { ttlSeconds, name, seats } = await body(c, EnrollmentCodeBody, true);
   const productId = c.get("productId");
   const code = newToken(productId, "gfe");
@@ -52,28 +54,33 @@ factories.post("/factories/enrollment-codes", async (c) => {
 // Before `/factories/:factoryId`, which would otherwise read "enrollment-codes" as a factory id.
 factories.get("/factories/enrollment-codes", async (c) => {
   requireRole(c, "operator");
+  noQuery(c);
   return c.json({ codes: await unwrap(c.get("coordinator").listEnrollmentCodes(c.get("productId"))) });
 });
 
 factories.delete("/factories/enrollment-codes/:codeId", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "codeId", EntityId);
   return c.json(await unwrap(c.get("coordinator").revokeEnrollmentCode(c.get("productId"), id, actorOf(principal))));
 });
 
 factories.get("/factories", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   return c.json({ factories: await unwrap(c.get("coordinator").listFactories(c.get("productId"))) });
 });
 
 factories.get("/factories/:factoryId", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   const id = param(c, "factoryId", EntityId);
   return c.json(await unwrap(c.get("coordinator").getFactory(c.get("productId"), id)));
 });
 
 factories.post("/factories/:factoryId/status", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "factoryId", EntityId);
   const { status } = await body(c, FactoryStatusBody);
   return c.json(
@@ -83,6 +90,7 @@ factories.post("/factories/:factoryId/status", async (c) => {
 
 factories.post("/factories/:factoryId/capabilities/approve", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "factoryId", EntityId);
   const req = await body(c, ApproveGrantBody, true);
   return c.json(
@@ -92,6 +100,7 @@ factories.post("/factories/:factoryId/capabilities/approve", async (c) => {
 
 factories.post("/factories/:factoryId/token/rotate", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "factoryId", EntityId);
   const productId = c.get("productId");
   const token = newToken(productId);
@@ -105,12 +114,14 @@ factories.post("/factories/:factoryId/token/rotate", async (c) => {
 
 factories.post("/factories/:factoryId/token/revoke", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "factoryId", EntityId);
   return c.json(await unwrap(c.get("coordinator").revokeFactoryToken(c.get("productId"), id, actorOf(principal))));
 });
 
 factories.delete("/factories/:factoryId", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "factoryId", EntityId);
   return c.json(await unwrap(c.get("coordinator").deregister(c.get("productId"), id, actorOf(principal))));
 });

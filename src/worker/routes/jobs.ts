@@ -17,6 +17,7 @@ import {
   header,
   MAX_MANIFEST_BYTES,
   MAX_SUBMIT_JSON_BYTES,
+  noQuery,
   param,
   query,
   readJson,
@@ -72,6 +73,7 @@ export const jobs = new Hono<AppEnv>();
 
 jobs.post("/jobs", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   // The header's key is the manifest's key, so it has the manifest key's limit (a header was 200 characters).
   const headerKey = header(c, "Idempotency-Key", IdempotencyKeyHeader);
   const type = (c.req.header("content-type") ?? "").toLowerCase();
@@ -107,11 +109,13 @@ jobs.get("/jobs", async (c) => {
 jobs.get("/jobs/:jobId", async (c) => {
   const id = param(c, "jobId", EntityId);
   await requireJobReader(c, id);
+  noQuery(c);
   return c.json(await unwrap(c.get("coordinator").getJob(c.get("productId"), id)));
 });
 
 jobs.get("/jobs/:jobId/explain", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   const id = param(c, "jobId", EntityId);
   return c.json(await unwrap(c.get("coordinator").explain(c.get("productId"), id)));
 });
@@ -119,11 +123,13 @@ jobs.get("/jobs/:jobId/explain", async (c) => {
 jobs.get("/jobs/:jobId/runs", async (c) => {
   const id = param(c, "jobId", EntityId);
   await requireJobReader(c, id);
+  noQuery(c);
   return c.json({ runs: await unwrap(c.get("coordinator").listRuns(c.get("productId"), id)) });
 });
 
 jobs.post("/jobs/:jobId/actions/:action", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "jobId", EntityId);
   const action = param(c, "action", ActionParam);
   const input = await body(c, ActionBody, true);

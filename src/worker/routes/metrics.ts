@@ -10,7 +10,7 @@ import { unwrap } from "../../core/errors.ts";
 import { MetricsQuery } from "../../shared/api-metrics.ts";
 import { type AppEnv, requireRole } from "../auth.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../prometheus.ts";
-import { query } from "../validate.ts";
+import { noQuery, query } from "../validate.ts";
 
 export const metrics = new Hono<AppEnv>();
 
@@ -43,5 +43,6 @@ metrics.get("/metrics", async (c) => {
 
 metrics.get("/stats", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   return c.json(await unwrap(c.get("coordinator").stats(c.get("productId"))));
 });

@@ -6,11 +6,13 @@
 import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { type AppEnv, requireRole } from "../auth.ts";
+import { noQuery } from "../validate.ts";
 
 export const queueState = new Hono<AppEnv>();
 
 queueState.get("/queue-state", async (c) => {
   // The one product-wide read a factory keeps (see worker/auth): "did anything change?".
   requireRole(c, "member");
+  noQuery(c);
   return c.json(await unwrap(c.get("coordinator").queueState(c.get("productId"))));
 });

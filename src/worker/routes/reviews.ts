@@ -9,12 +9,13 @@ import { unwrap } from "../../core/errors.ts";
 import { EntityId } from "../../shared/api.ts";
 import { ReviewBody } from "../../shared/api-policies.ts";
 import { type AppEnv, actorOf, requireRole, reviewerOf } from "../auth.ts";
-import { body, param } from "../validate.ts";
+import { body, noQuery, param } from "../validate.ts";
 
 export const reviews = new Hono<AppEnv>();
 
 reviews.post("/jobs/:jobId/reviews", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "jobId", EntityId);
   const input = await body(c, ReviewBody);
   const out = await unwrap(
@@ -29,6 +30,7 @@ reviews.post("/jobs/:jobId/reviews", async (c) => {
 
 reviews.get("/jobs/:jobId/reviews", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   const id = param(c, "jobId", EntityId);
   return c.json(await unwrap(c.get("coordinator").reviews(c.get("productId"), id)));
 });

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { FreezeBody, SerialKeyParam, SerialListQuery, UnfreezeBody } from "../../shared/api-policies.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { body, param, query } from "../validate.ts";
+import { body, noQuery, param, query } from "../validate.ts";
 
 export const serial = new Hono<AppEnv>();
 
@@ -20,6 +20,7 @@ serial.get("/serial", async (c) => {
 
 serial.post("/serial/:key/freeze", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const key = param(c, "key", SerialKeyParam);
   const { reason } = await body(c, FreezeBody);
   return c.json(
@@ -29,6 +30,7 @@ serial.post("/serial/:key/freeze", async (c) => {
 
 serial.post("/serial/:key/unfreeze", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const key = param(c, "key", SerialKeyParam);
   const { reason } = await body(c, UnfreezeBody, true);
   return c.json(

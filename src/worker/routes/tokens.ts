@@ -7,12 +7,13 @@ import { Hono } from "hono";
 import { unwrap } from "../../core/errors.ts";
 import { EntityId, MintTokenBody } from "../../shared/api.ts";
 import { type AppEnv, actorOf, newToken, requireRole, sha256Hex } from "../auth.ts";
-import { body, param } from "../validate.ts";
+import { body, noQuery, param } from "../validate.ts";
 
 export const tokens = new Hono<AppEnv>();
 
 tokens.post("/tokens", async (c) => {
   const principal = requireRole(c, "admin");
+  noQuery(c);
   const { role, name } = await body(c, MintTokenBody);
   const productId = c.get("productId");
   const token = newToken(productId);
@@ -24,11 +25,13 @@ tokens.post("/tokens", async (c) => {
 
 tokens.get("/tokens", async (c) => {
   requireRole(c, "admin");
+  noQuery(c);
   return c.json({ tokens: await unwrap(c.get("coordinator").listTokens(c.get("productId"))) });
 });
 
 tokens.delete("/tokens/:tokenId", async (c) => {
   const principal = requireRole(c, "admin");
+  noQuery(c);
   const id = param(c, "tokenId", EntityId);
   return c.json(await unwrap(c.get("coordinator").revokeToken(c.get("productId"), id, actorOf(principal))));
 });

@@ -9,13 +9,14 @@ import { DomainError, unwrap } from "../../core/errors.ts";
 import { EntityId, HeartbeatBody } from "../../shared/api.ts";
 import { ClaimBody, PatchJobBody, ReleaseBody, RenewBody } from "../../shared/api-work.ts";
 import { type AppEnv, factoryIdOf } from "../auth.ts";
-import { body, param } from "../validate.ts";
+import { body, noQuery, param } from "../validate.ts";
 
 export const work = new Hono<AppEnv>();
 
 /** The factory WebSocket: authenticated here, then handed to the product's coordinator. */
 work.get("/factories/connect", async (c) => {
   const factoryId = factoryIdOf(c);
+  noQuery(c);
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new DomainError(
       "upgrade_required",
@@ -44,6 +45,7 @@ work.get("/factories/connect", async (c) => {
 
 work.post("/claim", async (c) => {
   const factoryId = factoryIdOf(c);
+  noQuery(c);
   const { leaseTtlSeconds } = await body(c, ClaimBody, true);
   const claimed = await unwrap(c.get("coordinator").claim(c.get("productId"), factoryId, leaseTtlSeconds));
   if (!claimed) return c.body(null, 204);
@@ -52,6 +54,7 @@ work.post("/claim", async (c) => {
 
 work.patch("/jobs/:jobId", async (c) => {
   const factoryId = factoryIdOf(c);
+  noQuery(c);
   const id = param(c, "jobId", EntityId);
   const patch = await body(c, PatchJobBody);
   return c.json(await unwrap(c.get("coordinator").patch(c.get("productId"), factoryId, id, patch)));
@@ -59,6 +62,7 @@ work.patch("/jobs/:jobId", async (c) => {
 
 work.post("/jobs/:jobId/lease/renew", async (c) => {
   const factoryId = factoryIdOf(c);
+  noQuery(c);
   const id = param(c, "jobId", EntityId);
   const b = await body(c, RenewBody);
   return c.json(
@@ -68,6 +72,7 @@ work.post("/jobs/:jobId/lease/renew", async (c) => {
 
 work.post("/jobs/:jobId/lease/release", async (c) => {
   const factoryId = factoryIdOf(c);
+  noQuery(c);
   const id = param(c, "jobId", EntityId);
   const b = await body(c, ReleaseBody);
   return c.json(await unwrap(c.get("coordinator").release(c.get("productId"), factoryId, id, b.leaseEpoch)));
@@ -75,6 +80,7 @@ work.post("/jobs/:jobId/lease/release", async (c) => {
 
 work.post("/factories/heartbeat", async (c) => {
   const factoryId = factoryIdOf(c);
+  noQuery(c);
   const b = await body(c, HeartbeatBody, true);
   return c.json(await unwrap(c.get("coordinator").heartbeat(c.get("productId"), factoryId, b)));
 });
