@@ -18,9 +18,6 @@ export const PENDING_STRICT_QUERY: ReadonlySet<string> = new Set([
   `POST ${P}/routing/rules`,
   `DELETE ${P}/routing/rules/{ruleId}`,
   `POST ${P}/routing/rebuild`,
-  // worker/routes/artifacts.ts (upload and list already validate theirs)
-  `GET ${P}/jobs/{jobId}/artifacts/{name}`,
-  `DELETE ${P}/jobs/{jobId}/artifacts/{name}`,
   // worker/routes/events.ts (the page and both live feeds already validate theirs)
   `POST ${P}/jobs/{jobId}/events/ticket`,
 ]);

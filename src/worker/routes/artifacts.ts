@@ -27,7 +27,7 @@ import { type ArtifactUploader, feedName } from "../../shared/coordinator-rpc.ts
 import { artifactHeaders, IfNoneMatchHeader, noneMatchHits } from "../artifact-headers.ts";
 import { declaredUpload, streamToR2 } from "../artifact-upload.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole } from "../auth.ts";
-import { header, param, query } from "../validate.ts";
+import { header, noQuery, param, query } from "../validate.ts";
 
 export const artifacts = new Hono<AppEnv>();
 
@@ -92,6 +92,7 @@ artifacts.get("/jobs/:jobId/artifacts", async (c) => {
 artifacts.get("/jobs/:jobId/artifacts/:name", async (c) => {
   const jobId = param(c, "jobId", EntityId);
   await requireJobReader(c, jobId);
+  noQuery(c);
   const name = param(c, "name", ArtifactName);
   const held = header(c, "If-None-Match", IfNoneMatchHeader);
   await unwrap(c.get("coordinator").getJob(c.get("productId"), jobId));
@@ -126,6 +127,7 @@ function served(pointer: ArtifactPointer): Record<string, string> {
 
 artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
   requireRole(c, "operator");
+  noQuery(c);
   const jobId = param(c, "jobId", EntityId);
   const name = param(c, "name", ArtifactName);
   // The feed appends `artifact.deleted` itself: the job's events still held in the coordinator's outbox (core/feed-hold)
