@@ -61,7 +61,8 @@ export const ALERTS_OPS: Op[] = [
     method: "put",
     path: `${P}/webhook`,
     operationId: "setWebhook",
-    summary:
+    summary: "Set the product's webhook: a URL and a signing secret",
+    description:
       "Set the product's webhook {url (https; http only for 127.0.0.1, localhost, [::1]), secret (at least 16 characters, " +
       `at most ${WEBHOOK_SECRET_MAX_BYTES} bytes of UTF-8)}: ` +
       "every alert change and job stage change is POSTed as JSON, signed X-Gigafactory-Signature: sha256=<hex> = " +

@@ -53,11 +53,11 @@ describe("webhook settings", () => {
     expect((await put("s".repeat(600))).status).toBe(200);
     expect((await put("s".repeat(2048))).status).toBe(200);
     expect((await put("s".repeat(2049))).status).toBe(400);
-    type Doc = { paths: Record<string, { put?: { summary?: string } }> };
+    type Doc = { paths: Record<string, { put?: { description?: string } }> };
     const doc = (await api<Doc>("GET", "/api/v1/openapi.json")).body;
     const [summary] = Object.entries(doc.paths)
       .filter(([path, ops]) => path.endsWith("/webhook") && ops.put)
-      .map(([, ops]) => ops.put?.summary ?? "");
+      .map(([, ops]) => ops.put?.description ?? "");
     expect(summary).toContain("secret (at least 16 characters, at most 2048 bytes of UTF-8)");
   });
 });

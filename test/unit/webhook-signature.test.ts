@@ -87,9 +87,9 @@ describe("the webhook's documented delivery rules", () => {
     expect(webhookRetryWindowSeconds()).toBe(510);
   });
 
-  it("PUT …/webhook's summary says what delivers, how long it is retried, and how large a body gets", () => {
-    const doc = openApiDocument() as { paths: Record<string, Record<string, { summary?: string }>> };
-    const summary = doc.paths["/api/v1/products/{productId}/webhook"]?.put?.summary ?? "";
+  it("PUT …/webhook's description says what delivers, how long it is retried, and how large a body gets", () => {
+    const doc = openApiDocument() as { paths: Record<string, Record<string, { description?: string }>> };
+    const summary = doc.paths["/api/v1/products/{productId}/webhook"]?.put?.description ?? "";
     expect(summary).toContain(`A 2xx answer within ${WEBHOOK_TIMEOUT_MS / 1000} s delivers it`);
     expect(summary).toContain("a redirect (never followed)");
     // Only the body is signed: a receiver deduping on the header would take a replayed capture with a new one.
