@@ -8,6 +8,7 @@
  * bad token or a missing job — and so is a 2xx that is not an event stream. A feed silent for 45 s (the server
  * writes a keep-alive comment every 15 s, so the connection is dead even if its socket is not: a proxy or NAT that
  * dropped it without a reset) is reopened the same way; an answer that does not start in time is retried too.
+ * A stream the feed ended on purpose (a reader too far behind, a purge) is reconnected naming the reason it gave.
  */
 import {
   ApiError,
@@ -65,7 +66,25 @@ export function isTransient(err: unknown): err is Error {
   );
 }
 
-type ReadOutcome = "stopped" | "ended" | "broken" | "silent";
+/** How one connection's read ended; `{ why }`: the feed ended the stream saying why (its last comment). */
+type ReadOutcome = "stopped" | "ended" | "broken" | "silent" | { why: string };
+
+/** Characters of the feed's closing comment quoted in a reconnect note: its reasons are one short sentence. */
+const MAX_WHY_CHARS = 200;
+
+/**
+ * Why the feed ended a stream: the comment it wrote last (feed/sse `end`: a reader too far behind, a purge, a
+ * revoked token), unless that was only the stream's opening line or a keep-alive. Without it a watch cut off for
+ * reading too slowly said only "the feed closed", as if the server had failed.
+ */
+function closingReason(comment: string | undefined): ReadOutcome {
+  if (comment === undefined || comment === "keep-alive" || comment.startsWith("job feed, resuming after")) {
+    return "ended";
+  }
+  const why = comment.trim();
+  if (why === "") return "ended";
+  return { why: why.length > MAX_WHY_CHARS ? `${why.slice(0, MAX_WHY_CHARS)}…` : why };
+}
 
 /** Follows until `onEvent` says stop (resolves with the last seq) or the feed is lost for good (rejects). */
 export async function followJobFeed(client: GigafactoryClient, jobId: string, opts: FollowOptions): Promise<number> {
@@ -82,7 +101,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       notAnEventStream(res);
       const outcome = await readFeed(res, state, opts);
       if (outcome === "stopped") return state.last;
-      reason = REASONS[outcome];
+      reason = typeof outcome === "string" ? REASONS[outcome] : `the feed closed the stream: ${outcome.why}`;
     } catch (err) {
       if (opts.signal?.aborted) return state.last;
       if (!isTransient(err)) throw err;
@@ -105,7 +124,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
   }
 }
 
-const REASONS: Record<Exclude<ReadOutcome, "stopped">, string> = {
+const REASONS: Record<Exclude<ReadOutcome, "stopped" | { why: string }>, string> = {
   ended: "the feed closed",
   broken: "the connection broke",
   silent: "the feed went silent",
@@ -152,7 +171,7 @@ async function readFeed(
         clearTimeout(timer);
       }
       if (chunk === "silent") return "silent"; // the finally below cancels the read and closes the connection
-      if (chunk.done) return "ended";
+      if (chunk.done) return closingReason(parser.lastComment());
       for (const frame of parser.push(decoder.decode(chunk.value, { stream: true }))) {
         const event = toJobEvent(frame);
         if (!event) {

@@ -199,7 +199,8 @@ export const watch: Command = {
         },
         onSkipped: (note) => ctx.note(`… ${note}`),
         onRetry({ attempt, delayMs, reason }) {
-          ctx.note(`… ${reason}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt})`);
+          // The reason may quote the feed's own text (why it ended the stream): kept to the one line this note is.
+          ctx.note(`… ${lineOf(reason)}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt})`);
         },
       });
     }

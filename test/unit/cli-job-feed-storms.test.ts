@@ -1,0 +1,69 @@
+// `gigafactory watch`'s feed follower against a local SSE server that ends its streams on purpose: a stream the feed
+// ends with a reason (a reader too far behind, a purge) is reconnected with that reason in the note, not the bare
+// "the feed closed" of a server that failed; a keep-alive or the stream's opening line is no reason.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { followJobFeed } from "../../src/cli/job-feed.ts";
+import { type Backoff, GigafactoryClient, type JobEvent } from "../../src/shared/http-client.ts";
+
+const FAST: Backoff = { maxAttempts: 5, minDelayMs: 1, maxDelayMs: 5, factor: 2, jitter: 0 };
+const event = (seq: number): JobEvent => ({ seq, type: "log", at: 1000 + seq, data: { line: `line ${seq}` } });
+const frame = (e: JobEvent): string => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<string> {
+  let n = 0;
+  server = createServer((req, res) => handler(req, res, n++));
+  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const client = (url: string): GigafactoryClient => new GigafactoryClient({ url, token: "t", product: "p" });
+
+describe("followJobFeed when the feed ends its streams", () => {
+  it("names the reason the feed gave for ending a stream in its reconnect note", async () => {
+    const endings = [
+      ": too far behind: reconnect with Last-Event-ID to resume\n\n",
+      ": feed pruned by retention\n\n",
+      ": keep-alive\n\n",
+      "",
+    ];
+    const url = await serve((req, res, n) => {
+      const after = Number(new URL(req.url!, "http://x").searchParams.get("after"));
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(`: job feed, resuming after ${after}\n\n${frame(event(after + 1))}${endings[n] ?? ""}`);
+    });
+    const reasons: string[] = [];
+    await followJobFeed(client(url), "job_1", {
+      after: 0,
+      backoff: FAST,
+      onEvent: (e) => e.seq === 5,
+      onRetry: (r) => reasons.push(r.reason),
+    });
+    expect(reasons).toEqual([
+      "the feed closed the stream: too far behind: reconnect with Last-Event-ID to resume",
+      "the feed closed the stream: feed pruned by retention",
+      "the feed closed",
+      "the feed closed",
+    ]);
+  });
+
+  it("clips a long closing comment, and takes no comment before the stream's last event for a reason", async () => {
+    const url = await serve((req, res, n) => {
+      const after = Number(new URL(req.url!, "http://x").searchParams.get("after"));
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(n === 0 ? `: ${"x".repeat(5000)}\n\n` : `: stale reason\n\n${frame(event(after + 1))}`);
+    });
+    const reasons: string[] = [];
+    await followJobFeed(client(url), "job_1", {
+      after: 0,
+      backoff: FAST,
+      onEvent: (e) => e.seq === 2,
+      onRetry: (r) => reasons.push(r.reason),
+    });
+    expect(reasons).toEqual([`the feed closed the stream: ${"x".repeat(200)}…`, "the feed closed"]);
+  });
+});
