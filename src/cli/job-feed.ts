@@ -4,8 +4,9 @@
  * (re)connection asks for the events after the last `seq` delivered, and any
  * event at or below it is dropped, so the caller sees each event once, in
  * order, however often the connection breaks (SPEC §4.5). Reconnects use the
- * shared capped exponential backoff; a 4xx is final — no reconnect can fix a
- * bad token or a missing job — and so is a 2xx that is not an event stream. A feed silent for 45 s (the server
+ * shared capped exponential backoff, waiting at least what a refusal names (`retryAfterSeconds`: the job's watcher
+ * cap, a 429, is full only while other watchers hold it); any other 4xx is final — no reconnect can fix a bad token
+ * or a missing job — and so is a 2xx that is not an event stream. A feed silent for 45 s (the server
  * writes a keep-alive comment every 15 s, so the connection is dead even if its socket is not: a proxy or NAT that
  * dropped it without a reset) is reopened the same way; an answer that does not start in time is retried too.
  * A stream the feed ended on purpose (a reader too far behind, a purge) is reconnected naming the reason it gave.
@@ -35,6 +36,21 @@ export const FEED_BACKOFF: Readonly<Backoff> = {
 /** A connection that lasted this long was healthy even without events: the next failure starts the backoff over. */
 const HEALTHY_CONNECTION_MS = 5_000;
 
+/** The longest wait a refusal's `retryAfterSeconds` is taken for: past it the backoff's own attempts decide. */
+export const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/**
+ * The wait a refusal names (its problem's `retryAfterSeconds`, which the feed's 429 carries beside `Retry-After`) in
+ * ms, stretched by up to the backoff's jitter — never shortened: every watcher refused together must not come back
+ * together — and capped at MAX_RETRY_AFTER_MS; 0 when it names none.
+ */
+export function retryAfterMs(err: unknown, b: Backoff, random: () => number = Math.random): number {
+  if (!(err instanceof ApiError) || typeof err.body !== "object" || err.body === null) return 0;
+  const s = (err.body as Record<string, unknown>).retryAfterSeconds;
+  if (typeof s !== "number" || !Number.isFinite(s) || s <= 0) return 0;
+  return Math.round(Math.min(MAX_RETRY_AFTER_MS, s * 1000) * (1 + b.jitter * random()));
+}
+
 /** Three missed keep-alives (the feed writes one every 15 s): nothing more will come on this connection. */
 export const FEED_SILENCE_MS = 45_000;
 
@@ -57,10 +73,13 @@ export interface FollowOptions {
   silenceMs?: number;
 }
 
-/** A failure another try may not meet: a 5xx, a connection that failed, an answer that did not start in time. */
+/**
+ * A failure another try may not meet: a 5xx, a 429 (the job's watcher cap, full for as long as a reconnect storm
+ * lasts: it ended a watch at once), a connection that failed, an answer that did not start in time.
+ */
 export function isTransient(err: unknown): err is Error {
   return (
-    (err instanceof ApiError && err.status >= 500) ||
+    (err instanceof ApiError && (err.status >= 500 || err.status === 429)) ||
     err instanceof ConnectionError ||
     err instanceof ResponseTimeoutError
   );
@@ -96,6 +115,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
     state.delivered = false;
     let reason: string;
     let lastError: unknown;
+    let waitAtLeastMs = 0;
     try {
       const res = await client.openEventStream(jobId, { after: state.last, signal: opts.signal });
       notAnEventStream(res);
@@ -107,6 +127,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       if (!isTransient(err)) throw err;
       reason = err.message;
       lastError = err;
+      waitAtLeastMs = retryAfterMs(err, backoff);
     }
     if (opts.signal?.aborted) return state.last;
     if (state.delivered || now() - openedAt >= HEALTHY_CONNECTION_MS) failures = 0;
@@ -114,7 +135,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
     if (failures >= backoff.maxAttempts) {
       throw lastError ?? new ConnectionError(client.url, new Error(`${reason} ${failures} times in a row`), failures);
     }
-    const delayMs = backoffMs(failures - 1, backoff);
+    const delayMs = Math.max(backoffMs(failures - 1, backoff), waitAtLeastMs);
     opts.onRetry?.({ attempt: failures, delayMs, reason });
     try {
       await sleep(delayMs, opts.signal);

@@ -1,10 +1,11 @@
 // `gigafactory watch`'s feed follower against a local SSE server that ends its streams on purpose: a stream the feed
 // ends with a reason (a reader too far behind, a purge) is reconnected with that reason in the note, not the bare
-// "the feed closed" of a server that failed; a keep-alive or the stream's opening line is no reason.
+// "the feed closed" of a server that failed; a keep-alive or the stream's opening line is no reason. A 429 at the
+// job's watcher cap (a reconnect storm) is retried after at least the wait it names, not taken for a final refusal.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { followJobFeed } from "../../src/cli/job-feed.ts";
+import { followJobFeed, MAX_RETRY_AFTER_MS, retryAfterMs } from "../../src/cli/job-feed.ts";
 import { type Backoff, GigafactoryClient, type JobEvent } from "../../src/shared/http-client.ts";
 
 const FAST: Backoff = { maxAttempts: 5, minDelayMs: 1, maxDelayMs: 5, factor: 2, jitter: 0 };
@@ -65,5 +66,63 @@ describe("followJobFeed when the feed ends its streams", () => {
       onRetry: (r) => reasons.push(r.reason),
     });
     expect(reasons).toEqual([`the feed closed the stream: ${"x".repeat(200)}…`, "the feed closed"]);
+  });
+});
+
+/** The feed's answer at its watcher cap (worker/routes/events), naming `retryAfterSeconds`. */
+function capped(res: ServerResponse, retryAfterSeconds: number): void {
+  res.writeHead(429, { "content-type": "application/problem+json", "retry-after": String(retryAfterSeconds) });
+  res.end(
+    JSON.stringify({
+      type: "https://gigafactory.dev/problems/limit_exceeded",
+      title: "Limit exceeded",
+      status: 429,
+      detail: "this job already has 256 watchers (at most 256); close one first",
+      code: "limit_exceeded",
+      retryAfterSeconds,
+    }),
+  );
+}
+
+describe("followJobFeed at the job's watcher cap", () => {
+  it("waits at least the refusal's Retry-After, then follows once a slot is free", async () => {
+    const url = await serve((req, res, n) => {
+      if (n < 2) return capped(res, 0.002);
+      const after = Number(new URL(req.url!, "http://x").searchParams.get("after"));
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(frame(event(after + 1)));
+    });
+    const retries: Array<{ attempt: number; delayMs: number; reason: string }> = [];
+    const seen: number[] = [];
+    await followJobFeed(client(url), "job_1", {
+      after: 0,
+      backoff: { ...FAST, minDelayMs: 0, maxDelayMs: 0 },
+      onEvent: (e) => (seen.push(e.seq), true),
+      onRetry: (r) => retries.push(r),
+    });
+    expect(seen).toEqual([1]);
+    expect(retries.map((r) => [r.attempt, r.delayMs])).toEqual([
+      [1, 2],
+      [2, 2],
+    ]);
+    expect(retries[0]?.reason).toContain("limit_exceeded: this job already has 256 watchers");
+  });
+
+  it("names the wait in its note (jittered up, capped at five minutes), and stops when aborted meanwhile", async () => {
+    const url = await serve((_req, res) => capped(res, 86_400));
+    const abort = new AbortController();
+    const retries: number[] = [];
+    const last = await followJobFeed(client(url), "job_1", {
+      after: 4,
+      backoff: { ...FAST, jitter: 0 },
+      signal: abort.signal,
+      onEvent: () => false,
+      onRetry: (r) => {
+        retries.push(r.delayMs);
+        abort.abort();
+      },
+    });
+    expect({ last, retries }).toEqual({ last: 4, retries: [MAX_RETRY_AFTER_MS] });
+    expect(retryAfterMs(new Error("x"), FAST)).toBe(0);
   });
 });
