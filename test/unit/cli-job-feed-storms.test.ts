@@ -97,7 +97,10 @@ describe("followJobFeed at the job's watcher cap", () => {
     await followJobFeed(client(url), "job_1", {
       after: 0,
       backoff: { ...FAST, minDelayMs: 0, maxDelayMs: 0 },
-      onEvent: (e) => (seen.push(e.seq), true),
+      onEvent: (e) => {
+        seen.push(e.seq);
+        return true;
+      },
       onRetry: (r) => retries.push(r),
     });
     expect(seen).toEqual([1]);
