@@ -85,6 +85,15 @@ export function isTransient(err: unknown): err is Error {
   );
 }
 
+/**
+ * What a reader is told of the seqs strictly between `after` and `next` it never received: the feed is gapless, so
+ * they are events retention purged (or lost). `after + 1 < next`, both seqs.
+ */
+export function missedNote(after: number, next: number): string {
+  const missing = next === after + 2 ? `event ${after + 1} was` : `events ${after + 1}–${next - 1} were`;
+  return `${missing} not received (retention purges an ended job's log)`;
+}
+
 /** How one connection's read ended; `{ why }`: the feed ended the stream saying why (its last comment). */
 type ReadOutcome = "stopped" | "ended" | "broken" | "silent" | { why: string };
 
@@ -200,13 +209,7 @@ async function readFeed(
           continue;
         }
         if (event.seq <= state.last) continue; // a replayed event: already delivered
-        if (event.seq > state.last + 1) {
-          const missing =
-            event.seq === state.last + 2
-              ? `event ${state.last + 1} was`
-              : `events ${state.last + 1}–${event.seq - 1} were`;
-          opts.onSkipped?.(`${missing} not received (retention purges an ended job's log)`);
-        }
+        if (event.seq > state.last + 1) opts.onSkipped?.(missedNote(state.last, event.seq));
         state.last = event.seq;
         state.delivered = true;
         if ((await opts.onEvent(event)) === true) return "stopped";
