@@ -142,7 +142,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
     if (state.delivered || now() - openedAt >= HEALTHY_CONNECTION_MS) failures = 0;
     failures++;
     if (failures >= backoff.maxAttempts) {
-      throw lastError ?? new ConnectionError(client.url, new Error(`${reason} ${failures} times in a row`), failures);
+      throw lastError ?? feedLost(jobId, reason, failures, state.last);
     }
     const delayMs = Math.max(backoffMs(failures - 1, backoff), waitAtLeastMs);
     opts.onRetry?.({ attempt: failures, delayMs, reason });
@@ -152,6 +152,19 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       return state.last; // aborted while waiting
     }
   }
+}
+
+/**
+ * Giving up on a feed whose streams opened and then ended (or went silent) without an event, `failures` times in a
+ * row. It was thrown as a ConnectionError — printed "unreachable: cannot reach <url>", check that the coordinator is
+ * up — though the coordinator answered every time; and it did not say where to resume.
+ */
+function feedLost(jobId: string, reason: string, failures: number, last: number): CliError {
+  return new CliError(
+    "unavailable",
+    `the job feed of ${jobId} answered but delivered no event ${failures} times in a row (last: ${reason})`,
+    `check the coordinator (\`gigafactory health\`) and any proxy in between, then watch again with --after ${last}`,
+  );
 }
 
 const REASONS: Record<Exclude<ReadOutcome, "stopped" | { why: string }>, string> = {

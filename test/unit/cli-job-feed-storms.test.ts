@@ -1,10 +1,12 @@
 // `gigafactory watch`'s feed follower against a local SSE server that ends its streams on purpose: a stream the feed
 // ends with a reason (a reader too far behind, a purge) is reconnected with that reason in the note, not the bare
 // "the feed closed" of a server that failed; a keep-alive or the stream's opening line is no reason. A 429 at the
-// job's watcher cap (a reconnect storm) is retried after at least the wait it names, not taken for a final refusal.
+// job's watcher cap (a reconnect storm) is retried after at least the wait it names, not taken for a final refusal;
+// a feed that answers but never delivers is given up as that, naming where to resume, not as "cannot reach".
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { CliError } from "../../src/cli/errors.ts";
 import { followJobFeed, MAX_RETRY_AFTER_MS, retryAfterMs } from "../../src/cli/job-feed.ts";
 import { type Backoff, GigafactoryClient, type JobEvent } from "../../src/shared/http-client.ts";
 
@@ -127,5 +129,29 @@ describe("followJobFeed at the job's watcher cap", () => {
     });
     expect({ last, retries }).toEqual({ last: 4, retries: [MAX_RETRY_AFTER_MS] });
     expect(retryAfterMs(new Error("x"), FAST)).toBe(0);
+  });
+});
+
+describe("followJobFeed giving up on a feed that answers but never delivers", () => {
+  it("says the feed answered and where to resume, not that the coordinator cannot be reached", async () => {
+    let calls = 0;
+    const url = await serve((req, res) => {
+      calls++;
+      const after = Number(new URL(req.url!, "http://x").searchParams.get("after"));
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(`: job feed, resuming after ${after}\n\n`);
+    });
+    const err = await followJobFeed(client(url), "job_1", {
+      after: 4,
+      backoff: { ...FAST, maxAttempts: 3 },
+      onEvent: () => false,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect(err).toMatchObject({
+      code: "unavailable",
+      message: "the job feed of job_1 answered but delivered no event 3 times in a row (last: the feed closed)",
+      fix: "check the coordinator (`gigafactory health`) and any proxy in between, then watch again with --after 4",
+    });
+    expect(calls).toBe(3);
   });
 });
