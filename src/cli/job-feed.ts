@@ -33,7 +33,7 @@ export const FEED_BACKOFF: Readonly<Backoff> = {
   jitter: 0.2,
 };
 
-/** A connection that lasted this long was healthy even without events: the next failure starts the backoff over. */
+/** A stream open this long was healthy even without events: the next failure starts the backoff over. */
 const HEALTHY_CONNECTION_MS = 5_000;
 
 /** The longest wait a refusal's `retryAfterSeconds` is taken for: past it the backoff's own attempts decide. */
@@ -120,7 +120,10 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
   const now = opts.now ?? Date.now;
   const state = { last: opts.after, delivered: false };
   for (let failures = 0; ; ) {
-    const openedAt = now();
+    // When this try's stream opened: only a stream that lasted counts as healthy, never a refusal that was slow to
+    // come — timed from the request, a coordinator answering 503 after 5 s restarted the backoff each time, and the
+    // watch retried it at the shortest wait, and for ever.
+    let streamAt: number | undefined;
     state.delivered = false;
     let reason: string;
     let lastError: unknown;
@@ -128,6 +131,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
     try {
       const res = await client.openEventStream(jobId, { after: state.last, signal: opts.signal });
       notAnEventStream(res);
+      streamAt = now();
       const outcome = await readFeed(res, state, opts);
       if (outcome === "stopped") return state.last;
       reason = typeof outcome === "string" ? REASONS[outcome] : `the feed closed the stream: ${outcome.why}`;
@@ -139,7 +143,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       waitAtLeastMs = retryAfterMs(err, backoff);
     }
     if (opts.signal?.aborted) return state.last;
-    if (state.delivered || now() - openedAt >= HEALTHY_CONNECTION_MS) failures = 0;
+    if (state.delivered || (streamAt !== undefined && now() - streamAt >= HEALTHY_CONNECTION_MS)) failures = 0;
     failures++;
     if (failures >= backoff.maxAttempts) {
       throw lastError ?? feedLost(jobId, reason, failures, state.last);

@@ -2,7 +2,8 @@
 // ends with a reason (a reader too far behind, a purge) is reconnected with that reason in the note, not the bare
 // "the feed closed" of a server that failed; a keep-alive or the stream's opening line is no reason. A 429 at the
 // job's watcher cap (a reconnect storm) is retried after at least the wait it names, not taken for a final refusal;
-// a feed that answers but never delivers is given up as that, naming where to resume, not as "cannot reach".
+// a feed that answers but never delivers is given up as that, naming where to resume, not as "cannot reach"; a slow
+// refusal is a failure like a quick one, not a healthy connection that starts the backoff over.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -153,5 +154,35 @@ describe("followJobFeed giving up on a feed that answers but never delivers", ()
       fix: "check the coordinator (`gigafactory health`) and any proxy in between, then watch again with --after 4",
     });
     expect(calls).toBe(3);
+  });
+});
+
+describe("followJobFeed against a coordinator that refuses slowly", () => {
+  it("counts a slow 503 as a failure, not as a healthy connection that starts the backoff over", async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls++;
+      if (calls > 5) {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.end(frame(event(1)));
+        return;
+      }
+      res.writeHead(503, { "content-type": "application/problem+json" });
+      res.end(
+        JSON.stringify({ type: "t", title: "Unavailable", status: 503, detail: "overloaded", code: "unavailable" }),
+      );
+    });
+    // Each answer takes 6 s on this clock: longer than a healthy stream must last, though no stream ever opened.
+    let t = 0;
+    const retries: number[] = [];
+    const err = await followJobFeed(client(url), "job_1", {
+      after: 0,
+      backoff: { ...FAST, maxAttempts: 3 },
+      now: () => (t += 6000),
+      onEvent: () => true,
+      onRetry: (r) => retries.push(r.attempt),
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 503, code: "unavailable" });
+    expect({ calls, retries }).toEqual({ calls: 3, retries: [1, 2] });
   });
 });
