@@ -178,7 +178,10 @@ describe("followJobFeed against a coordinator that refuses slowly", () => {
     const err = await followJobFeed(client(url), "job_1", {
       after: 0,
       backoff: { ...FAST, maxAttempts: 3 },
-      now: () => (t += 6000),
+      now: () => {
+        t += 6000;
+        return t;
+      },
       onEvent: () => true,
       onRetry: (r) => retries.push(r.attempt),
     }).catch((e: unknown) => e);
