@@ -1,7 +1,7 @@
 // feed.js — one job's live event feed: a ticket (POST …/events/ticket, because browsers
 // cannot send headers on a WebSocket), then the WebSocket …/events/ws?after=<lastSeq>;
-// on a drop it reconnects with exponential backoff and resumes after the last seq seen,
-// so every event arrives once and in order. A long log is replayed in pages: after each
+// on a drop it reconnects with jittered exponential backoff — started over only after a socket that delivered an
+// event or stayed open HEALTHY_MS — and resumes after the last seq seen, so every event arrives once and in order. A long log is replayed in pages: after each
 // `page` frame the client sends "more <its token>" (the server sends nothing ahead of the reader). A socket that goes silent
 // without closing (a dropped network path, a sleeping laptop, an idle proxy) is found by "ping": no frame at all
 // (not even "pong") between two pings and the feed reconnects, instead of saying "live" over a dead socket.
@@ -15,20 +15,40 @@ const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 /** How often a live socket is pinged; one interval with nothing heard means it is dead. */
 const PING_EVERY_MS = 15_000;
+/** A socket open this long was healthy even without an event: the next drop starts the backoff over (cli/job-feed's rule). */
+const HEALTHY_MS = 5000;
+
+/**
+ * The wait before a reconnect: a uniformly random point of the upper half of `backoffMs` ("equal jitter"). Every
+ * page watching a job drops together when the server restarts; without jitter they all came back at the same
+ * instants (1 s, 2 s, 4 s … later), each wave a storm of tickets and sockets at once.
+ * @param {number} backoffMs the current backoff, ms
+ * @param {() => number} random in [0, 1)
+ * @returns {number} ms, in [backoffMs / 2, backoffMs]
+ */
+export function jittered(backoffMs, random) {
+  return Math.round(backoffMs * (0.5 + 0.5 * random()));
+}
 
 export class JobFeedClient {
   /**
    * @param {import("./api.js").Session} session
    * @param {string} jobId
    * @param {{ onEvent: (e: JobEvent) => void, onState: (s: FeedState, detail: string) => void }} handlers
+   * @param {{ random?: () => number }} [opts] `random`: the jitter's source (tests pin it)
    */
-  constructor(session, jobId, handlers) {
+  constructor(session, jobId, handlers, opts = {}) {
     this.session = session;
     this.jobId = jobId;
     this.handlers = handlers;
     /** Highest seq delivered to onEvent: the resume point. */
     this.lastSeq = 0;
     this.backoff = MIN_BACKOFF_MS;
+    this.random = opts.random ?? Math.random;
+    /** When the current socket opened (ms epoch), 0 before it does: how long it lasted decides whether it was healthy. */
+    this.openedAt = 0;
+    /** Whether the current socket delivered a new event: it was healthy, however short-lived. */
+    this.delivered = false;
     this.stopped = false;
     /** @type {WebSocket | null} */
     this.ws = null;
@@ -58,6 +78,8 @@ export class JobFeedClient {
   async connect() {
     if (this.stopped) return;
     this.phase = this.lastSeq ? "reconnecting" : "connecting";
+    this.openedAt = 0;
+    this.delivered = false;
     this.handlers.onState(this.phase, "");
     let ticket;
     try {
@@ -80,12 +102,17 @@ export class JobFeedClient {
       this.heard = true;
       this.onFrame(msg.data);
     };
-    ws.onopen = () => this.watch(ws);
-    ws.onclose = () => {
+    ws.onopen = () => {
+      this.openedAt = Date.now();
+      this.watch(ws);
+    };
+    ws.onclose = (e) => {
       if (this.ws !== ws) return;
       this.ws = null;
       clearInterval(this.pinger);
-      this.retry("connection closed");
+      // The feed says why it closed a socket (a purge, a revoked token, a bad frame): shown, not "connection closed".
+      const reason = typeof e?.reason === "string" ? e.reason.slice(0, 200) : "";
+      this.retry(reason ? `closed by the feed: ${reason}` : "connection closed");
     };
   }
 
@@ -123,19 +150,29 @@ export class JobFeedClient {
       const n = (/** @type {unknown} */ x) => (typeof x === "number" ? x.toLocaleString("en-US") : "?");
       this.handlers.onState(this.phase, `read ${n(frame.through)} of ${n(frame.lastSeq)} events`);
     } else if (frame?.type === "ready") {
-      this.backoff = MIN_BACKOFF_MS;
+      // Not a reason to start the backoff over: a socket closed right after `ready`, again and again, was reopened
+      // every second for as long as it went on. What the socket delivers, or how long it lasts, decides (`retry`).
       this.handlers.onState("live", `after seq ${frame.lastSeq}`);
     } else if (frame?.type === "event" && frame.event && typeof frame.event.seq === "number") {
       if (frame.event.seq <= this.lastSeq) return; // already shown before a reconnect
       this.lastSeq = frame.event.seq;
+      this.delivered = true;
       this.handlers.onEvent(frame.event);
     }
   }
 
-  /** @param {string} why */
+  /**
+   * Reconnect after a jittered wait; the backoff starts over first when the socket just lost was healthy (it
+   * delivered an event, or stayed open HEALTHY_MS), and doubles up to MAX_BACKOFF_MS otherwise.
+   * @param {string} why shown in the feed's state line
+   */
   retry(why) {
     if (this.stopped) return;
-    const wait = this.backoff;
+    if (this.delivered || (this.openedAt > 0 && Date.now() - this.openedAt >= HEALTHY_MS))
+      this.backoff = MIN_BACKOFF_MS;
+    this.openedAt = 0;
+    this.delivered = false;
+    const wait = jittered(this.backoff, this.random);
     this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
     this.handlers.onState("reconnecting", `${why}; retrying in ${Math.round(wait / 1000)} s`);
     clearTimeout(this.timer);

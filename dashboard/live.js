@@ -1,19 +1,43 @@
 // live.js — the product-wide poller every view shares: reads the queue version every few
 // seconds and refetches stage counts (and the factory list) only when it changed; the
 // factory list is also refreshed on a slower clock, since heartbeats do not bump the version.
+// A read that fails waits longer before the next (jittered, up to MAX_TICK_MS), and one that works
+// goes back to TICK_MS: every open tab polling an overloaded coordinator each 3 s kept it overloaded.
 
 import { api, describeError } from "./api.js";
 import { STAGES } from "./dom.js";
 
 const TICK_MS = 3000;
+/** The longest wait between reads after failures in a row: a tab finds the coordinator back within half a minute. */
+const MAX_TICK_MS = 30_000;
+
+/**
+ * The wait before the next read after `failures` failed ones in a row: TICK_MS when none, else TICK_MS doubled per
+ * failure up to MAX_TICK_MS, drawn from its upper half — every tab fails together when the coordinator does, and
+ * must not come back in step.
+ * @param {number} failures reads failed in a row, ≥ 0
+ * @param {() => number} random in [0, 1)
+ * @returns {number} ms
+ */
+export function nextTickMs(failures, random) {
+  if (failures === 0) return TICK_MS;
+  const backoff = Math.min(MAX_TICK_MS, TICK_MS * 2 ** failures);
+  return Math.round(backoff * (0.5 + 0.5 * random()));
+}
 /** Factory health follows heartbeat age, which the queue version does not track. */
 const FACTORY_REFRESH_MS = 15_000;
 /** @typedef {{ versionChanged: boolean }} LiveChange */
 
 export class Live {
-  /** @param {import("./api.js").Session} session */
-  constructor(session) {
+  /**
+   * @param {import("./api.js").Session} session
+   * @param {{ random?: () => number }} [opts] `random`: the jitter's source (tests pin it)
+   */
+  constructor(session, opts = {}) {
     this.session = session;
+    this.random = opts.random ?? Math.random;
+    /** Reads failed in a row: how long the next tick waits (`nextTickMs`). */
+    this.failures = 0;
     /** @type {number | undefined} */
     this.version = undefined;
     /** Jobs per stage, exact (`GET …/stats`, read from the stage index). @type {Map<string, number>} */
@@ -83,14 +107,16 @@ export class Live {
         this.version = version;
         this.error = "";
       }
+      this.failures = 0;
     } catch (err) {
       this.error = describeError(err);
+      this.failures++;
     } finally {
       this.busy = false;
     }
     this.resolveReady();
     for (const fn of this.listeners) fn({ versionChanged });
-    if (this.running) this.timer = setTimeout(() => void this.tick(), TICK_MS);
+    if (this.running) this.timer = setTimeout(() => void this.tick(), nextTickMs(this.failures, this.random));
   }
 
   /**

@@ -4,10 +4,12 @@
  * (re)connection asks for the events after the last `seq` delivered, and any
  * event at or below it is dropped, so the caller sees each event once, in
  * order, however often the connection breaks (SPEC §4.5). Reconnects use the
- * shared capped exponential backoff; a 4xx is final — no reconnect can fix a
- * bad token or a missing job — and so is a 2xx that is not an event stream. A feed silent for 45 s (the server
+ * shared capped exponential backoff, waiting at least what a refusal names (`retryAfterSeconds`: the job's watcher
+ * cap, a 429, is full only while other watchers hold it); any other 4xx is final — no reconnect can fix a bad token
+ * or a missing job — and so is a 2xx that is not an event stream. A feed silent for 45 s (the server
  * writes a keep-alive comment every 15 s, so the connection is dead even if its socket is not: a proxy or NAT that
  * dropped it without a reset) is reopened the same way; an answer that does not start in time is retried too.
+ * A stream the feed ended on purpose (a reader too far behind, a purge) is reconnected naming the reason it gave.
  */
 import {
   ApiError,
@@ -31,8 +33,23 @@ export const FEED_BACKOFF: Readonly<Backoff> = {
   jitter: 0.2,
 };
 
-/** A connection that lasted this long was healthy even without events: the next failure starts the backoff over. */
+/** A stream open this long was healthy even without events: the next failure starts the backoff over. */
 const HEALTHY_CONNECTION_MS = 5_000;
+
+/** The longest wait a refusal's `retryAfterSeconds` is taken for: past it the backoff's own attempts decide. */
+export const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/**
+ * The wait a refusal names (its problem's `retryAfterSeconds`, which the feed's 429 carries beside `Retry-After`) in
+ * ms, stretched by up to the backoff's jitter — never shortened: every watcher refused together must not come back
+ * together — and capped at MAX_RETRY_AFTER_MS; 0 when it names none.
+ */
+export function retryAfterMs(err: unknown, b: Backoff, random: () => number = Math.random): number {
+  if (!(err instanceof ApiError) || typeof err.body !== "object" || err.body === null) return 0;
+  const s = (err.body as Record<string, unknown>).retryAfterSeconds;
+  if (typeof s !== "number" || !Number.isFinite(s) || s <= 0) return 0;
+  return Math.round(Math.min(MAX_RETRY_AFTER_MS, s * 1000) * (1 + b.jitter * random()));
+}
 
 /** Three missed keep-alives (the feed writes one every 15 s): nothing more will come on this connection. */
 export const FEED_SILENCE_MS = 45_000;
@@ -56,16 +73,46 @@ export interface FollowOptions {
   silenceMs?: number;
 }
 
-/** A failure another try may not meet: a 5xx, a connection that failed, an answer that did not start in time. */
+/**
+ * A failure another try may not meet: a 5xx, a 429 (the job's watcher cap, full for as long as a reconnect storm
+ * lasts: it ended a watch at once), a connection that failed, an answer that did not start in time.
+ */
 export function isTransient(err: unknown): err is Error {
   return (
-    (err instanceof ApiError && err.status >= 500) ||
+    (err instanceof ApiError && (err.status >= 500 || err.status === 429)) ||
     err instanceof ConnectionError ||
     err instanceof ResponseTimeoutError
   );
 }
 
-type ReadOutcome = "stopped" | "ended" | "broken" | "silent";
+/**
+ * What a reader is told of the seqs strictly between `after` and `next` it never received: the feed is gapless, so
+ * they are events retention purged (or lost). `after + 1 < next`, both seqs.
+ */
+export function missedNote(after: number, next: number): string {
+  const missing = next === after + 2 ? `event ${after + 1} was` : `events ${after + 1}–${next - 1} were`;
+  return `${missing} not received (retention purges an ended job's log)`;
+}
+
+/** How one connection's read ended; `{ why }`: the feed ended the stream saying why (its last comment). */
+type ReadOutcome = "stopped" | "ended" | "broken" | "silent" | { why: string };
+
+/** Characters of the feed's closing comment quoted in a reconnect note: its reasons are one short sentence. */
+const MAX_WHY_CHARS = 200;
+
+/**
+ * Why the feed ended a stream: the comment it wrote last (feed/sse `end`: a reader too far behind, a purge, a
+ * revoked token), unless that was only the stream's opening line or a keep-alive. Without it a watch cut off for
+ * reading too slowly said only "the feed closed", as if the server had failed.
+ */
+function closingReason(comment: string | undefined): ReadOutcome {
+  if (comment === undefined || comment === "keep-alive" || comment.startsWith("job feed, resuming after")) {
+    return "ended";
+  }
+  const why = comment.trim();
+  if (why === "") return "ended";
+  return { why: why.length > MAX_WHY_CHARS ? `${why.slice(0, MAX_WHY_CHARS)}…` : why };
+}
 
 /** Follows until `onEvent` says stop (resolves with the last seq) or the feed is lost for good (rejects). */
 export async function followJobFeed(client: GigafactoryClient, jobId: string, opts: FollowOptions): Promise<number> {
@@ -73,29 +120,35 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
   const now = opts.now ?? Date.now;
   const state = { last: opts.after, delivered: false };
   for (let failures = 0; ; ) {
-    const openedAt = now();
+    // When this try's stream opened: only a stream that lasted counts as healthy, never a refusal that was slow to
+    // come — timed from the request, a coordinator answering 503 after 5 s restarted the backoff each time, and the
+    // watch retried it at the shortest wait, and for ever.
+    let streamAt: number | undefined;
     state.delivered = false;
     let reason: string;
     let lastError: unknown;
+    let waitAtLeastMs = 0;
     try {
       const res = await client.openEventStream(jobId, { after: state.last, signal: opts.signal });
       notAnEventStream(res);
+      streamAt = now();
       const outcome = await readFeed(res, state, opts);
       if (outcome === "stopped") return state.last;
-      reason = REASONS[outcome];
+      reason = typeof outcome === "string" ? REASONS[outcome] : `the feed closed the stream: ${outcome.why}`;
     } catch (err) {
       if (opts.signal?.aborted) return state.last;
       if (!isTransient(err)) throw err;
       reason = err.message;
       lastError = err;
+      waitAtLeastMs = retryAfterMs(err, backoff);
     }
     if (opts.signal?.aborted) return state.last;
-    if (state.delivered || now() - openedAt >= HEALTHY_CONNECTION_MS) failures = 0;
+    if (state.delivered || (streamAt !== undefined && now() - streamAt >= HEALTHY_CONNECTION_MS)) failures = 0;
     failures++;
     if (failures >= backoff.maxAttempts) {
-      throw lastError ?? new ConnectionError(client.url, new Error(`${reason} ${failures} times in a row`), failures);
+      throw lastError ?? feedLost(jobId, reason, failures, state.last);
     }
-    const delayMs = backoffMs(failures - 1, backoff);
+    const delayMs = Math.max(backoffMs(failures - 1, backoff), waitAtLeastMs);
     opts.onRetry?.({ attempt: failures, delayMs, reason });
     try {
       await sleep(delayMs, opts.signal);
@@ -105,7 +158,20 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
   }
 }
 
-const REASONS: Record<Exclude<ReadOutcome, "stopped">, string> = {
+/**
+ * Giving up on a feed whose streams opened and then ended (or went silent) without an event, `failures` times in a
+ * row. It was thrown as a ConnectionError — printed "unreachable: cannot reach <url>", check that the coordinator is
+ * up — though the coordinator answered every time; and it did not say where to resume.
+ */
+function feedLost(jobId: string, reason: string, failures: number, last: number): CliError {
+  return new CliError(
+    "unavailable",
+    `the job feed of ${jobId} answered but delivered no event ${failures} times in a row (last: ${reason})`,
+    `check the coordinator (\`gigafactory health\`) and any proxy in between, then watch again with --after ${last}`,
+  );
+}
+
+const REASONS: Record<Exclude<ReadOutcome, "stopped" | { why: string }>, string> = {
   ended: "the feed closed",
   broken: "the connection broke",
   silent: "the feed went silent",
@@ -152,7 +218,7 @@ async function readFeed(
         clearTimeout(timer);
       }
       if (chunk === "silent") return "silent"; // the finally below cancels the read and closes the connection
-      if (chunk.done) return "ended";
+      if (chunk.done) return closingReason(parser.lastComment());
       for (const frame of parser.push(decoder.decode(chunk.value, { stream: true }))) {
         const event = toJobEvent(frame);
         if (!event) {
@@ -160,13 +226,7 @@ async function readFeed(
           continue;
         }
         if (event.seq <= state.last) continue; // a replayed event: already delivered
-        if (event.seq > state.last + 1) {
-          const missing =
-            event.seq === state.last + 2
-              ? `event ${state.last + 1} was`
-              : `events ${state.last + 1}–${event.seq - 1} were`;
-          opts.onSkipped?.(`${missing} not received (retention purges an ended job's log)`);
-        }
+        if (event.seq > state.last + 1) opts.onSkipped?.(missedNote(state.last, event.seq));
         state.last = event.seq;
         state.delivered = true;
         if ((await opts.onEvent(event)) === true) return "stopped";

@@ -23,6 +23,11 @@ export interface SseParser {
    * @throws CliError bad_response — the frame being read (its unfinished line and data so far) passed `maxBytes`
    */
   push(chunk: string): SseFrame[];
+  /**
+   * The text of the last comment line (`: text`, without the colon and one space) read since the last frame, or
+   * undefined: the job feed's last words before it ends a stream are a comment saying why (feed/sse `end`).
+   */
+  lastComment(): string | undefined;
 }
 
 /**
@@ -42,6 +47,7 @@ export function createSseParser(maxBytes = MAX_SSE_FRAME_BYTES): SseParser {
   let event = "";
   let id: string | undefined;
   let sawCr = false; // a chunk ended in "\r": a "\n" opening the next one belongs to that line ending
+  let comment: string | undefined;
 
   const tooLarge = (): never => {
     throw new CliError(
@@ -53,15 +59,21 @@ export function createSseParser(maxBytes = MAX_SSE_FRAME_BYTES): SseParser {
 
   const line = (text: string, out: SseFrame[]): void => {
     if (text === "") {
-      if (data.length > 0)
+      if (data.length > 0) {
         out.push({ ...(id !== undefined ? { id } : {}), event: event || "message", data: data.join("\n") });
+        comment = undefined;
+      }
       data = [];
       dataBytes = 0;
       event = "";
       id = undefined;
       return;
     }
-    if (text.startsWith(":")) return; // a comment: servers send these as keep-alives
+    if (text.startsWith(":")) {
+      // A comment: servers send these as keep-alives, and the job feed its reason for ending a stream.
+      comment = text.slice(text.startsWith(": ") ? 2 : 1);
+      return;
+    }
     const colon = text.indexOf(":");
     const field = colon === -1 ? text : text.slice(0, colon);
     let value = colon === -1 ? "" : text.slice(colon + 1);
@@ -105,6 +117,7 @@ export function createSseParser(maxBytes = MAX_SSE_FRAME_BYTES): SseParser {
       }
       return out;
     },
+    lastComment: () => comment,
   };
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { PAGE_EVENTS } from "../../src/durable-objects/feed/event-log.ts";
 import { MAX_WATCHERS } from "../../src/durable-objects/job-feed.ts";
 import type { JobEvent } from "../../src/shared/protocol.ts";
+import { WATCHER_CAP_RETRY_AFTER_S } from "../../src/worker/routes/events.ts";
 import { ADMIN, api, P, submit } from "./client";
 import { openSocket, type TestSocket } from "./sockets";
 
@@ -184,7 +185,7 @@ describe("watcher cap", () => {
     const sockets: TestSocket[] = [];
     for (let i = 0; i < MAX_WATCHERS; i++)
       sockets.push(await openSocket(`${path}/ws`, { authorization: `Bearer ${ADMIN}` }));
-    const ws = await api<{ code: string; detail: string }>("GET", `${path}/ws`, {
+    const ws = await api<{ code: string; detail: string; retryAfterSeconds: number }>("GET", `${path}/ws`, {
       token: ADMIN,
       headers: { upgrade: "websocket" },
     });
@@ -192,8 +193,15 @@ describe("watcher cap", () => {
     expect(ws.headers.get("content-type")).toContain("application/problem+json");
     expect(ws.body.code).toBe("limit_exceeded");
     expect(ws.body.detail).toContain(String(MAX_WATCHERS));
-    const sse = await api<{ code: string }>("GET", `${path}/stream`, { token: ADMIN });
+    // A refusal a client should try again later, and says when: a reconnect storm fills the slots only for a while.
+    expect(ws.headers.get("retry-after")).toBe(String(WATCHER_CAP_RETRY_AFTER_S));
+    expect(ws.body.retryAfterSeconds).toBe(WATCHER_CAP_RETRY_AFTER_S);
+    const sse = await api<{ code: string; retryAfterSeconds: number }>("GET", `${path}/stream`, { token: ADMIN });
     expect([sse.status, sse.body.code]).toEqual([429, "limit_exceeded"]);
+    expect([sse.headers.get("retry-after"), sse.body.retryAfterSeconds]).toEqual([
+      String(WATCHER_CAP_RETRY_AFTER_S),
+      WATCHER_CAP_RETRY_AFTER_S,
+    ]);
     sockets.pop()!.close();
     for (
       let deadline = Date.now() + 5000;

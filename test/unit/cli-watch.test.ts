@@ -5,7 +5,7 @@
 // be watched forever) ends the watch with exit 3 and a line saying what it waits for — after the events that
 // followed the move, also when --after is past it, and when a 503 met that check once (it is retried) — while an old
 // failure the job was since requeued from does not; a job that had ended before the watch began ends it too (with
-// --after past its stage move, or a purged feed); help names the NDJSON output and the exit codes (the overview's too, which said 3 only for a failed job).
+// --after past its stage move, or a purged feed, whose missing events it names); help names the NDJSON output and the exit codes (the overview's too, which said 3 only for a failed job).
 import { describe, expect, it } from "vitest";
 import { EXIT_NEEDS_OPERATOR, eventLine } from "../../src/cli/commands/watch.ts";
 import { eventLines } from "../../src/cli/event-text.ts";
@@ -204,7 +204,9 @@ describe("watch: when it ends", () => {
     expect(run.stderr).toContain("after_beyond_feed");
   });
 
-  it("ends with 0 at once on a cancelled job whose feed retention purged (no events; its last seq kept)", async () => {
+  // It ended without a word, as if the job had never had an event: the reader is told the events are gone, as a gap
+  // in a stream is (on stderr: stdout, a script's, stays the events').
+  it("ends with 0 at once on a cancelled job whose feed retention purged (no events; its last seq kept), saying so", async () => {
     const stub = await stubCoordinator((req, reply) => {
       const url = new URL(req.url, "http://x");
       if (url.pathname.endsWith("/events/stream")) reply.text(200, ": job feed\n\n", "text/event-stream");
@@ -212,7 +214,15 @@ describe("watch: when it ends", () => {
       else reply.json(200, { id: "job_1", title: "T", stage: "cancelled", waitingReason: null });
     });
     const run = await captureCli(["watch", "job_1", ...connection(stub.url, "p")]);
-    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: "… events 1–9 were not received (retention purges an ended job's log)\n",
+    });
+    const resumed = await captureCli(["watch", "job_1", "--after", "8", ...connection(stub.url, "p")]);
+    expect(resumed.stderr).toBe("… event 9 was not received (retention purges an ended job's log)\n");
+    const atEnd = await captureCli(["watch", "job_1", "--after", "9", ...connection(stub.url, "p")]);
+    expect({ code: atEnd.code, stderr: atEnd.stderr }).toEqual({ code: 0, stderr: "" });
   });
 
   // The check "does the job stay where an operator must act?" ran once, on the event that moved it there; a 503 from

@@ -13,7 +13,7 @@ import type { JobView } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { eventLines, stageOf } from "../event-text.ts";
-import { FEED_BACKOFF, followJobFeed, isTransient } from "../job-feed.ts";
+import { FEED_BACKOFF, followJobFeed, isTransient, missedNote } from "../job-feed.ts";
 import { checked } from "../read-answers.ts";
 import { EventPageRead, lineOf, WatchedJobRead } from "../read-answers-policy.ts";
 
@@ -78,7 +78,12 @@ async function endOfEndedJob(
   if (!TERMINAL_STAGES.includes(job.stage)) return undefined;
   const page = await readEvents(client, id, after);
   if (after > page.lastSeq) return undefined; // the live feed refuses it, saying why (416 after_beyond_feed)
-  if (page.events.length === 0) return { ends: true, later: [] };
+  // Nothing after `after`, below a last seq past it: retention purged those events. Said, as a gap in a stream is —
+  // the watch ended without a word, as if the job had never had an event there.
+  if (page.events.length === 0) {
+    const purged = page.lastSeq > after ? missedNote(after, page.lastSeq + 1) : undefined;
+    return { ends: true, later: [], ...(purged ? { gap: purged } : {}) };
+  }
   return { endAt: page.lastSeq };
 }
 
@@ -88,7 +93,7 @@ async function endOfEndedJob(
  * job has since left. Answers the events after `seq` (to print before ending) and the line saying what it waits
  * for, or `{ recheckAt }` when they fill more than one page (look again once the feed reaches that seq), or false.
  */
-type Verdict = { ends: true; later: JobEvent[]; message?: string } | { ends: false; recheckAt?: number };
+type Verdict = { ends: true; later: JobEvent[]; message?: string; gap?: string } | { ends: false; recheckAt?: number };
 
 async function stopsForOperator(client: GigafactoryClient, id: string, seq: number): Promise<Verdict> {
   const job = await readJob(client, id);
@@ -170,6 +175,7 @@ export const watch: Command = {
     let needsOperator: string | undefined;
     const after = ctx.int("after") ?? 0;
     const end = (verdict: Verdict & { ends: true }): true => {
+      if (verdict.gap !== undefined) ctx.note(`… ${verdict.gap}`);
       for (const later of verdict.later) show(later);
       needsOperator = verdict.message;
       return true;
@@ -199,7 +205,8 @@ export const watch: Command = {
         },
         onSkipped: (note) => ctx.note(`… ${note}`),
         onRetry({ attempt, delayMs, reason }) {
-          ctx.note(`… ${reason}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt})`);
+          // The reason may quote the feed's own text (why it ended the stream): kept to the one line this note is.
+          ctx.note(`… ${lineOf(reason)}; reconnecting in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt})`);
         },
       });
     }

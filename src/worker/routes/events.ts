@@ -3,7 +3,7 @@
  * A job's event feed: paged REST reads, a WebSocket that replays from `after`
  * then streams live, SSE honouring `Last-Event-ID`, and tickets for browsers.
  * Replays are paged at the watcher's pace, and a job has at most MAX_WATCHERS
- * watchers: one more is refused with 429 `limit_exceeded`. A read — a page, or
+ * watchers: one more is refused with 429 `limit_exceeded` and `Retry-After`. A read — a page, or
  * a live feed — `after` a seq past the feed's last is refused with 416
  * `after_beyond_feed`, before any upgrade or stream starts.
  * The feed endpoints authenticate with the bearer header OR a ticket, so they
@@ -20,6 +20,13 @@ import { authenticateFeed, openerParam, registerFeed, releaseFeed } from "../fee
 import { fromZod } from "../problem.ts";
 import { issueTicket } from "../tickets.ts";
 import { header, param, query } from "../validate.ts";
+
+/**
+ * Seconds a watcher refused at the job's watcher cap (429) is told to wait (`Retry-After`, `retryAfterSeconds`):
+ * long enough that a storm of refused reconnects does not hammer the feed, short enough that a slot another watcher
+ * frees is taken soon. Clients add their own jitter on top, so the refused do not all come back at once.
+ */
+export const WATCHER_CAP_RETRY_AFTER_S = 5;
 
 /** Header-authenticated reads (mounted under the product middleware). */
 export const events = new Hono<AppEnv>();
@@ -76,7 +83,11 @@ for (const kind of ["ws", "stream"] as const) {
     // leaves the ticket unused, as the refusals above do: no stream opened with it.
     if (res.status === WATCHER_CAP_STATUS) {
       await releaseFeed(c, grant);
-      throw new DomainError("limit_exceeded", await res.text());
+      // When to try again, as a header (RFC 9110 §10.2.3) and in the problem for clients that read only the body
+      // (the CLI): a watcher refused at the cap is let in once another leaves, so it is worth a later try — not a
+      // final refusal that ended a watch at once when a reconnect storm filled the job's slots for a moment.
+      c.header("retry-after", String(WATCHER_CAP_RETRY_AFTER_S));
+      throw new DomainError("limit_exceeded", await res.text(), { retryAfterSeconds: WATCHER_CAP_RETRY_AFTER_S });
     }
     if (res.status === AFTER_BEYOND_STATUS) {
       await releaseFeed(c, grant);
