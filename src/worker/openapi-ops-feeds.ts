@@ -48,7 +48,7 @@ export const FEED_OPS: Op[] = [
     summary: "The job's live feed as a WebSocket: a replay after `after`, then live",
     description:
       "WebSocket feed: replay after `after` in pages (answer each `page` frame with `more <its token>`), then live (header or " +
-      "ticket auth); 429 limit_exceeded past 256 watchers per job; 426 upgrade_required without `Upgrade: websocket`; " +
+      "ticket auth); 429 limit_exceeded past 256 watchers per job, with Retry-After and `retryAfterSeconds` (try again then); 426 upgrade_required without `Upgrade: websocket`; " +
       "416 after_beyond_feed when `after` is past the feed's last seq (`lastSeq` in the problem)",
     role: "job-reader",
     query: FeedQuery,
@@ -61,7 +61,7 @@ export const FEED_OPS: Op[] = [
     operationId: "streamJobEvents",
     summary: "The job's live feed as SSE, honouring Last-Event-ID",
     description:
-      "SSE feed honouring Last-Event-ID, replayed at the reader's pace (header or ticket auth); 429 limit_exceeded past 256 watchers per job; " +
+      "SSE feed honouring Last-Event-ID, replayed at the reader's pace (header or ticket auth); 429 limit_exceeded past 256 watchers per job, with Retry-After and `retryAfterSeconds` (try again then); " +
       "416 after_beyond_feed when `after` (or Last-Event-ID) is past the feed's last seq (`lastSeq` in the problem)",
     role: "job-reader",
     query: FeedQuery,
@@ -96,7 +96,9 @@ export const ARTIFACT_OPS: Op[] = [
       "so these refusals come before a byte streams. " +
       "410 feed_purged for a terminal job whose feed and artifacts retention has purged. 400 when the body is longer " +
       "or shorter than its Content-Length or breaks off; 503 unavailable when storage refused the bytes (upload " +
-      "again). A refusal stores nothing",
+      "again). Content-Length is decimal digits; Content-Type is printable ASCII (a control, bidi or other " +
+      "non-ASCII character is 400 validation_failed), cut to 200 characters, application/octet-stream when absent " +
+      "or empty. A refusal stores nothing",
     role: "uploader",
     query: ArtifactUploadQuery,
     rawBody: {

@@ -97,14 +97,17 @@ export function fromZod(where: string, error: ZodError): DomainError {
  * The platform's own transient failure of a Durable Object call, as `unavailable` (503) with the seconds to wait, or
  * undefined. The runtime marks such errors `.overloaded` (too much queued at the object: retrying at once adds load)
  * or `.retryable` (the object restarting or moving, a connection lost) — Cloudflare, "Durable Objects: error
- * handling". No bug of ours and no bad input, so not the 500 "unexpected error" they were.
+ * handling". No bug of ours and no bad input, so not the 500 "unexpected error" they were. The wait is also in the
+ * problem (`retryAfterSeconds`, as the feeds' 429 carries it) for clients that read only the body: the CLI's.
  */
 export function transientFailure(err: unknown): { error: DomainError; retryAfterS: number } | undefined {
   const e = err as { overloaded?: unknown; retryable?: unknown } | null;
   if (typeof e !== "object" || e === null) return undefined;
   if (e.overloaded === true)
     return {
-      error: new DomainError("unavailable", "the product's coordinator is overloaded; send the request again later"),
+      error: new DomainError("unavailable", "the product's coordinator is overloaded; send the request again later", {
+        retryAfterSeconds: 5,
+      }),
       retryAfterS: 5,
     };
   if (e.retryable === true)
@@ -113,6 +116,7 @@ export function transientFailure(err: unknown): { error: DomainError; retryAfter
         "unavailable",
         "the product's coordinator could not be reached just now (restarting or moving); a write may or may not have " +
           "taken effect: send it again with the same Idempotency-Key, or read before repeating it",
+        { retryAfterSeconds: 1 },
       ),
       retryAfterS: 1,
     };

@@ -18,6 +18,4 @@ export const PENDING_STRICT_QUERY: ReadonlySet<string> = new Set([
   `POST ${P}/routing/rules`,
   `DELETE ${P}/routing/rules/{ruleId}`,
   `POST ${P}/routing/rebuild`,
-  // worker/routes/events.ts (the page and both live feeds already validate theirs)
-  `POST ${P}/jobs/{jobId}/events/ticket`,
 ]);

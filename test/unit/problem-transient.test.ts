@@ -22,6 +22,7 @@ describe("a transient platform failure", () => {
     expect(res.headers.get("content-type")).toBe("application/problem+json");
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ status: 503, code: "unavailable", title: "Temporarily unavailable" });
+    expect(body.retryAfterSeconds).toBe(5); // for clients that read only the body (the CLI's watch)
     expect(String(body.detail)).toMatch(/overloaded/);
   });
 
@@ -31,6 +32,7 @@ describe("a transient platform failure", () => {
     expect(res.headers.get("retry-after")).toBe("1");
     const body = (await res.json()) as Record<string, unknown>;
     expect(body.code).toBe("unavailable");
+    expect(body.retryAfterSeconds).toBe(1);
     expect(String(body.detail)).toMatch(/Idempotency-Key/);
   });
 
