@@ -11,7 +11,6 @@
  * `done`). Every effect is idempotent, so redelivery is harmless.
  */
 import type { z } from "zod";
-import { truncateUtf8 } from "../../core/bytes.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import type { HistoryMessage } from "../../history/write.ts";
 import { ProductId } from "../../shared/api.ts";
@@ -51,7 +50,7 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
           id: msg.id,
           productId: typeof body?.productId === "string" ? body.productId : "",
           source: "queue:dispatch",
-          reason: truncateUtf8(`malformed message: ${firstIssue(parsed.error)}`, 1024),
+          reason: `malformed message: ${firstIssue(parsed.error)}`, // cut to its bound where it is kept (dead-letters)
           body: msg.body,
           attempts: msg.attempts,
           at: Date.now(),
@@ -111,7 +110,7 @@ async function lastTry(env: Env, msg: Message<DispatchMessage>, productId: strin
       id: msg.id,
       productId,
       source: "queue:submit",
-      reason: truncateUtf8(reason, 1024),
+      reason, // cut to its bound where it is kept (dead-letters)
       body: msg.body,
       attempts: msg.attempts,
       at: Date.now(),

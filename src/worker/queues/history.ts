@@ -13,7 +13,6 @@
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
-import { truncateUtf8 } from "../../core/bytes.ts";
 import { LESSON_ID } from "../../core/lessons.ts";
 import { products } from "../../history/schema.ts";
 import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
@@ -79,7 +78,7 @@ function parse(msg: Message<unknown>, now: number): Parsed | DeadLetter {
     id: `${msg.id}${suffix}`,
     productId: m.success ? m.data.productId : typeof productId === "string" ? productId : "",
     source: "queue:history",
-    reason: truncateUtf8(reason, 1024),
+    reason, // cut to its bound where it is kept (dead-letters)
     body,
     attempts: msg.attempts,
     at: now,
@@ -148,7 +147,7 @@ async function lastTry(env: Env, msg: Message<unknown>, p: Parsed, err: unknown,
     id,
     productId: p.productId,
     source: "queue:history",
-    reason: truncateUtf8(reason, 1024),
+    reason, // cut to its bound where it is kept (dead-letters)
     body,
     attempts: msg.attempts,
     at: now,
