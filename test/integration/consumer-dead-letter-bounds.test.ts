@@ -44,3 +44,21 @@ describe("a dispatch message whose items the coordinator refuses with a long mes
     expect(`bad_request: ${long}`.startsWith(reason)).toBe(true); // a prefix: no half character, nothing replaced
   });
 });
+
+// A dead-letter-queue message is read leniently (it may be anything a queue gave up on), but what it says of itself is
+// kept only when it is something this Worker sends: its kind (else `queue:unknown`) and its product (else none). Its
+// kind had been kept as the source whole, `queue:` and 5,000 bytes of whatever the body said.
+describe("a dead-letter-queue message of a shape this Worker never sends", () => {
+  it("is kept under queue:unknown and no product, its body whole, and acked", async () => {
+    const body = { kind: "k".repeat(5000), productId: "P".repeat(5000), payload: [1, 2, 3] };
+    const batch = createMessageBatch("gigafactory-dlq", [{ id: "dlq-odd", timestamp: new Date(), attempts: 1, body }]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch as MessageBatch, env, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dlq-odd"]);
+    const row = await env.DB.prepare("SELECT product_id AS productId, source, body FROM dead_letters WHERE id = ?")
+      .bind("dlq-odd")
+      .first<{ productId: string; source: string; body: string }>();
+    expect(row).toMatchObject({ productId: "", source: "queue:unknown" });
+    expect(JSON.parse(row?.body ?? "null")).toEqual(body);
+  });
+});

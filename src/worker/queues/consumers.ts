@@ -130,6 +130,13 @@ function firstIssue(error: z.ZodError): string {
   return `${first.path.join(".") || "(root)"}: ${first.message}${more}`;
 }
 
+/**
+ * The kinds of message this Worker's queues carry: a dead-letter-queue message's source names its kind only if it is
+ * one of these. Taken from the body as it said, a message of any other shape was kept under `queue:<any text>`, of
+ * any length, which redrive then refused as a source it does not know all the same.
+ */
+const QUEUE_KINDS: ReadonlySet<unknown> = new Set(["submit", "history", "webhook"]);
+
 async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
   const now = Date.now();
   const items = batch.messages.map((msg): DeadLetter => {
@@ -137,7 +144,7 @@ async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
     return {
       id: msg.id,
       productId: typeof body?.productId === "string" ? body.productId : "",
-      source: `queue:${typeof body?.kind === "string" ? body.kind : "unknown"}`,
+      source: `queue:${QUEUE_KINDS.has(body?.kind) ? body?.kind : "unknown"}`,
       reason: "delivery failed after all retries",
       body: msg.body,
       attempts: msg.attempts,

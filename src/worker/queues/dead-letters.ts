@@ -51,7 +51,13 @@ export async function recordDeadLetters(d1: D1Database, items: readonly DeadLett
  */
 export async function keepDeadLetters(env: Env, input: readonly DeadLetter[]): Promise<boolean[]> {
   if (input.length === 0) return [];
-  const items = input.map((d) => ({ ...d, reason: truncateUtf8(d.reason, DEAD_LETTER_REASON_BYTES) }));
+  const items = input.map((d) => ({
+    ...d,
+    // A message's own word for its product, read leniently by the consumers: kept only if it names one (else "",
+    // the product of none), so a string of any length is never stored as a product id nobody can list it under.
+    productId: ProductId.safeParse(d.productId).success ? d.productId : "",
+    reason: truncateUtf8(d.reason, DEAD_LETTER_REASON_BYTES),
+  }));
   let d1Error: string;
   try {
     await recordDeadLetters(env.DB, items);
