@@ -2,7 +2,8 @@
 // records the message holds: the records D1 still refuses are isolated by halving (worker/queues/history-isolate),
 // every other record lands once, and what the budget of calls leaves unisolated is kept whole as a dead letter —
 // nothing lost. It had written the message a record at a time: 600 records, 600 D1 calls in one invocation (D1
-// allows 1,000 queries per invocation, and a batch holds up to 100 messages).
+// allows 1,000 queries per invocation, and a batch holds up to 100 messages). And a message's records that can never
+// be written are kept as one dead letter past POISON_LETTERS_PER_MESSAGE, not one each.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { HistoryMessage, HistoryRecord } from "../../src/history/write.ts";
@@ -122,5 +123,32 @@ describe("the history consumer's last delivery of a large refused message", () =
     expect(result.explicitAcks.sort()).toEqual(messages.map((m) => m.id));
     expect(calls).toBeLessThanOrEqual(LAST_TRY_D1_CALLS + OTHER_CALLS * messages.length);
     expect((await letters(p)).map((d) => d.id)).toEqual(messages.map((m) => m.id));
+  });
+});
+
+// A message's records that can never be written (malformed, or of another product) were each a dead letter: one
+// 100 KB message of tiny malformed records made thousands. Past POISON_LETTERS_PER_MESSAGE they are kept as one.
+describe("a history message with many records that can never be written", () => {
+  it("keeps them as one dead letter holding them all; its good records land", async () => {
+    const p = "hlt-poison-group";
+    const bad = Array.from({ length: 500 }, (_, i) => ({ productId: p, seq: i + 1, kind: "audit", body: {} }));
+    const good = snapshot(p, 1000);
+    const batch = createMessageBatch<HistoryMessage>("gigafactory-history", [
+      {
+        id: "junk",
+        timestamp: new Date(),
+        attempts: 1,
+        body: { kind: "history", productId: p, records: [...bad, good] },
+      },
+    ] as never);
+    const ctx = createExecutionContext();
+    await worker.queue(batch as MessageBatch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.ackAll || result.explicitAcks.includes("junk")).toBe(true);
+    expect(await snapshotSeqs(p)).toEqual([1000]);
+    const kept = await letters(p);
+    expect(kept.map((d) => d.id)).toEqual(["junk:poison"]);
+    expect(kept[0]?.reason).toMatch(/^500 of this message's 501 history records can never be written/);
+    expect((JSON.parse(kept[0]?.body ?? "{}") as { records: unknown[] }).records).toEqual(bad);
   });
 });

@@ -6,7 +6,8 @@
  * each record is re-validated here, and what can never be written is kept as a dead letter at once, with the reason
  * (worker/queues/dead-letters), instead of being retried until the queue's dead-letter queue takes it with none:
  * - a malformed message (not a history message, no product): the whole message;
- * - a malformed record, or one of another product than its message's: that record; the rest of its message lands;
+ * - a malformed record, or one of another product than its message's: that record (past POISON_LETTERS_PER_MESSAGE
+ *   of them, all of them as one); the rest of its message lands;
  * - a message whose write D1 refused on its last delivery (`LAST_TRY`): the records D1 still refuses isolated by
  *   halving, in a bounded number of D1 calls (history-isolate), and each kept with D1's error — the whole message
  *   when D1 took none of them.
@@ -70,6 +71,14 @@ interface Parsed {
   poison: DeadLetter[];
 }
 
+/**
+ * Dead letters one message's records may make each: past this, its records that can never be written are kept as one
+ * (`<msg>:poison`, a history message of them). A dead letter each, one 100 KB message of tiny malformed records — or
+ * every message of a producer on an older schema — made thousands of rows in one D1 batch, or, with D1 refusing,
+ * thousands of coordinator audit records and alerts.
+ */
+export const POISON_LETTERS_PER_MESSAGE = 20;
+
 const why = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
 
 /** `msg` validated, or the dead letter it is as a whole (malformed). */
@@ -103,6 +112,12 @@ function parse(msg: Message<unknown>, now: number): Parsed | DeadLetter {
       out.index.push(i);
     }
   });
+  const [first] = out.poison;
+  if (first && out.poison.length > POISON_LETTERS_PER_MESSAGE) {
+    const records = out.poison.map((d) => d.body);
+    const reason = `${records.length} of this message's ${m.data.records.length} history records can never be written (kept together); the first: ${first.reason}`;
+    out.poison = [letter(reason, { kind: "history", productId: m.data.productId, records }, ":poison")];
+  }
   return out;
 }
 
