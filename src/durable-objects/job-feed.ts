@@ -18,7 +18,7 @@ import type { JobEvent } from "../shared/protocol.ts";
 import { ArtifactRpc } from "./feed/artifact-rpc.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 import { appendEvents, eventsAfter, lastSeq, type NewEvent } from "./feed/event-log.ts";
-import { forgetLog, type PurgeResult } from "./feed/purge.ts";
+import { bytesRefused, forgetLog, type PurgeResult, sweepDueAt } from "./feed/purge.ts";
 import { OPENED_BY_PARAM, StreamRevocation } from "./feed/revocation.ts";
 import { acceptWatcher, closeWatchers, onWatcherMessage, watcherStates } from "./feed/ws-watchers.ts";
 
@@ -112,9 +112,11 @@ export class JobFeed extends ArtifactRpc {
    * Refused (`revived`, nothing changed, no watcher closed) when the log holds an event the coordinator enqueued
    * after `decidedThrough`: the job was requeued after the purge was decided, and its events reached the feed first.
    * If they come after, they land on the emptied log and continue its seq — either way none is lost.
-   * Done once the log is forgotten: bytes R2 refuses to delete stay queued (`doomed_bytes`) for this feed's alarm.
-   * A throw here had told the coordinator the purge failed, so its retention stopped at this job — and, while R2
-   * kept refusing these keys, never reached any later job of the product again.
+   * Bytes R2 refuses to delete stay queued (`doomed_bytes`), and the purge answers `bytesLeft`: not done. Answered
+   * as done, the coordinator's watermark passed the job, the cron run was reported a success, and only this feed's
+   * alarm knew the bytes were still in R2, retrying once a minute for ever. Now the coordinator counts it failed
+   * (the cron run fails naming the product) and purges it again on its next pass (idempotent: the log is empty,
+   * the bytes are asked for again), while the alarm retries, backed off (feed/purge `sweepDueAt`).
    */
   async purge(decidedThrough: number, settledAt?: number): Promise<PurgeResult> {
     const forgot = this.ctx.storage.transactionSync(() => forgetLog(this.sql, decidedThrough, settledAt));
@@ -123,13 +125,20 @@ export class JobFeed extends ArtifactRpc {
       closeWatchers(this.ctx, CLOSE_PRUNED, "feed pruned by retention");
       this.sse.closeAll("feed pruned by retention");
     }
-    await this.armSweep(); // armed before R2 is asked: whatever it refuses below is the alarm's to retry
+    await this.armSweep(); // armed before R2 is asked: whatever it refuses below is the alarm's to retry too
     try {
       await this.deleteDoomed();
     } catch (err) {
-      console.warn(`purged feed's artifact bytes left to its alarm: ${String(err)}`);
+      console.warn(`purged feed's artifact bytes not deleted yet: ${String(err)}`);
+      return bytesRefused(this.sql, forgot, err);
     }
     return forgot;
+  }
+
+  /** The sweep's alarm, backed off while R2 keeps refusing the doomed bytes (feed/purge `sweepDueAt`). */
+  protected override async armSweep(): Promise<void> {
+    const at = sweepDueAt(this.sql, Date.now());
+    if (at !== null) await this.ctx.storage.setAlarm(at);
   }
 
   /** How many watch this job, and how far each WebSocket watcher's replay has come. */

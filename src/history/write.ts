@@ -39,8 +39,8 @@ export interface HistoryMessage {
   records: HistoryRecord[];
 }
 
-/** Records per D1 batch: a packed queue batch can hold thousands of records. */
-const D1_BATCH = 200;
+/** Records per D1 batch (one D1 call each): a packed queue batch can hold thousands of records. */
+export const D1_BATCH = 200;
 /** D1 binds at most 100 parameters per statement (its documented limit). */
 const D1_MAX_PARAMS = 100;
 /**

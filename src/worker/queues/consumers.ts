@@ -11,7 +11,6 @@
  * `done`). Every effect is idempotent, so redelivery is harmless.
  */
 import type { z } from "zod";
-import { truncateUtf8 } from "../../core/bytes.ts";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import type { HistoryMessage } from "../../history/write.ts";
 import { ProductId } from "../../shared/api.ts";
@@ -51,7 +50,7 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
           id: msg.id,
           productId: typeof body?.productId === "string" ? body.productId : "",
           source: "queue:dispatch",
-          reason: truncateUtf8(`malformed message: ${firstIssue(parsed.error)}`, 1024),
+          reason: `malformed message: ${firstIssue(parsed.error)}`, // cut to its bound where it is kept (dead-letters)
           body: msg.body,
           attempts: msg.attempts,
           at: Date.now(),
@@ -111,7 +110,7 @@ async function lastTry(env: Env, msg: Message<DispatchMessage>, productId: strin
       id: msg.id,
       productId,
       source: "queue:submit",
-      reason: truncateUtf8(reason, 1024),
+      reason, // cut to its bound where it is kept (dead-letters)
       body: msg.body,
       attempts: msg.attempts,
       at: Date.now(),
@@ -131,6 +130,13 @@ function firstIssue(error: z.ZodError): string {
   return `${first.path.join(".") || "(root)"}: ${first.message}${more}`;
 }
 
+/**
+ * The kinds of message this Worker's queues carry: a dead-letter-queue message's source names its kind only if it is
+ * one of these. Taken from the body as it said, a message of any other shape was kept under `queue:<any text>`, of
+ * any length, which redrive then refused as a source it does not know all the same.
+ */
+const QUEUE_KINDS: ReadonlySet<unknown> = new Set(["submit", "history", "webhook"]);
+
 async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
   const now = Date.now();
   const items = batch.messages.map((msg): DeadLetter => {
@@ -138,7 +144,7 @@ async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
     return {
       id: msg.id,
       productId: typeof body?.productId === "string" ? body.productId : "",
-      source: `queue:${typeof body?.kind === "string" ? body.kind : "unknown"}`,
+      source: `queue:${QUEUE_KINDS.has(body?.kind) ? body?.kind : "unknown"}`,
       reason: "delivery failed after all retries",
       body: msg.body,
       attempts: msg.attempts,

@@ -10,7 +10,7 @@
  */
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
-import { truncateUtf8 } from "../../core/bytes.ts";
+import { truncateUtf8, utf8Bytes } from "../../core/bytes.ts";
 import { OUTBOX_DEAD_LETTER_ALERT } from "../../core/delivery-retry.ts";
 import { unwrap } from "../../core/errors.ts";
 import { deadLetters } from "../../history/schema.ts";
@@ -20,6 +20,15 @@ import { coordinatorFor } from "../auth.ts";
 
 /** One dead letter: the very shape GET …/dead-letters answers with (one definition for writer and readers). */
 export type DeadLetter = DeadLetterView;
+
+/**
+ * A dead letter's reason is at most this many bytes of UTF-8, cut on a character boundary — here, where every
+ * consumer's dead letters are kept, so no caller can forget it (the dispatch consumer's refused items had not cut
+ * theirs: a coordinator message echoing a 100 KB field was stored, listed and alerted whole).
+ */
+export const DEAD_LETTER_REASON_BYTES = 1024;
+/** How much of D1's own error a letter kept in its coordinator instead quotes. */
+const D1_ERROR_BYTES = 512;
 
 export async function recordDeadLetters(d1: D1Database, items: readonly DeadLetter[]): Promise<void> {
   if (items.length === 0) return;
@@ -40,8 +49,15 @@ export async function recordDeadLetters(d1: D1Database, items: readonly DeadLett
  * @returns per item (same order): true once it is durably kept somewhere; false
  *   when neither D1 nor a coordinator took it (the caller must not ack its message)
  */
-export async function keepDeadLetters(env: Env, items: readonly DeadLetter[]): Promise<boolean[]> {
-  if (items.length === 0) return [];
+export async function keepDeadLetters(env: Env, input: readonly DeadLetter[]): Promise<boolean[]> {
+  if (input.length === 0) return [];
+  const items = input.map((d) => ({
+    ...d,
+    // A message's own word for its product, read leniently by the consumers: kept only if it names one (else "",
+    // the product of none), so a string of any length is never stored as a product id nobody can list it under.
+    productId: ProductId.safeParse(d.productId).success ? d.productId : "",
+    reason: truncateUtf8(d.reason, DEAD_LETTER_REASON_BYTES),
+  }));
   let d1Error: string;
   try {
     await recordDeadLetters(env.DB, items);
@@ -61,9 +77,11 @@ export async function keepDeadLetters(env: Env, items: readonly DeadLetter[]): P
       const letters = indexes.map((i) => items[i] as DeadLetter);
       try {
         if (!ProductId.safeParse(productId).success) throw new Error("no product to keep it in");
+        const note = ` (kept in the coordinator: D1 refused it: ${truncateUtf8(d1Error, D1_ERROR_BYTES)})`;
         const stored = letters.map(({ productId: _p, ...d }) => ({
           ...d,
-          reason: `${d.reason} (kept in the coordinator: D1 refused it: ${truncateUtf8(d1Error, 512)})`,
+          // The note within the bound too: the reason cut shorter to make room for it.
+          reason: `${truncateUtf8(d.reason, DEAD_LETTER_REASON_BYTES - utf8Bytes(note))}${note}`,
           body: JSON.stringify(d.body ?? null),
         }));
         await unwrap(coordinatorFor(env, productId).keepDeadLetters(productId, stored));

@@ -6,19 +6,21 @@
  * each record is re-validated here, and what can never be written is kept as a dead letter at once, with the reason
  * (worker/queues/dead-letters), instead of being retried until the queue's dead-letter queue takes it with none:
  * - a malformed message (not a history message, no product): the whole message;
- * - a malformed record, or one of another product than its message's: that record; the rest of its message lands;
- * - a message whose write D1 refused on its last delivery (`LAST_TRY`): its records written one at a time, and each
- *   that D1 still refuses kept with D1's error — the whole message when D1 took none of them.
+ * - a malformed record, or one of another product than its message's: that record (past POISON_LETTERS_PER_MESSAGE
+ *   of them, all of them as one); the rest of its message lands;
+ * - a message whose write D1 refused on its last delivery (`LAST_TRY`): the records D1 still refuses isolated by
+ *   halving, in a bounded number of D1 calls (history-isolate), and each kept with D1's error — the whole message
+ *   when D1 took none of them.
  */
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
-import { truncateUtf8 } from "../../core/bytes.ts";
 import { LESSON_ID } from "../../core/lessons.ts";
 import { products } from "../../history/schema.ts";
-import { type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
+import { D1_BATCH, type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
 import { EntityId, ProductId } from "../../shared/api.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
+import { isolateRefused, LAST_TRY_D1_CALLS, type WriteBudget } from "./history-isolate.ts";
 
 /** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
 const retryDelay = (attempts: number) => Math.min(2 ** attempts, 60);
@@ -69,6 +71,14 @@ interface Parsed {
   poison: DeadLetter[];
 }
 
+/**
+ * Dead letters one message's records may make each: past this, its records that can never be written are kept as one
+ * (`<msg>:poison`, a history message of them). A dead letter each, one 100 KB message of tiny malformed records — or
+ * every message of a producer on an older schema — made thousands of rows in one D1 batch, or, with D1 refusing,
+ * thousands of coordinator audit records and alerts.
+ */
+export const POISON_LETTERS_PER_MESSAGE = 20;
+
 const why = (e: z.ZodError) => e.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
 
 /** `msg` validated, or the dead letter it is as a whole (malformed). */
@@ -79,7 +89,7 @@ function parse(msg: Message<unknown>, now: number): Parsed | DeadLetter {
     id: `${msg.id}${suffix}`,
     productId: m.success ? m.data.productId : typeof productId === "string" ? productId : "",
     source: "queue:history",
-    reason: truncateUtf8(reason, 1024),
+    reason, // cut to its bound where it is kept (dead-letters)
     body,
     attempts: msg.attempts,
     at: now,
@@ -102,12 +112,19 @@ function parse(msg: Message<unknown>, now: number): Parsed | DeadLetter {
       out.index.push(i);
     }
   });
+  const [first] = out.poison;
+  if (first && out.poison.length > POISON_LETTERS_PER_MESSAGE) {
+    const records = out.poison.map((d) => d.body);
+    const reason = `${records.length} of this message's ${m.data.records.length} history records can never be written (kept together); the first: ${first.reason}`;
+    out.poison = [letter(reason, { kind: "history", productId: m.data.productId, records }, ":poison")];
+  }
   return out;
 }
 
 export async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env): Promise<void> {
   const now = Date.now();
   const parsed = batch.messages.map((msg) => ({ msg, p: parse(msg, now) }));
+  const budget: WriteBudget = { left: LAST_TRY_D1_CALLS }; // the last tries' D1 calls, all messages together
   const good = parsed.filter((x): x is { msg: Message<HistoryMessage>; p: Parsed } => "records" in x.p);
   // Malformed messages never become well-formed: kept as dead letters now, acked once kept.
   for (const { msg, p } of parsed) if (!("records" in p)) settle(msg, await keepDeadLetters(env, [p]));
@@ -132,49 +149,60 @@ export async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env
       settle(msg, await keepDeadLetters(env, p.poison));
     } catch (err) {
       if (msg.attempts < LAST_TRY) msg.retry({ delaySeconds: retryDelay(msg.attempts) });
-      else settle(msg, await keepDeadLetters(env, await lastTry(env, msg, p, err, now)));
+      else settle(msg, await keepDeadLetters(env, await lastTry(env, msg, p, err, now, budget)));
     }
   }
 }
 
 /**
- * The last delivery of a message whose write D1 refused: its records written one at a time, so one that D1 refuses
- * (a kind whose table or column it lacks: code deployed before its migration) takes no other record of its message
- * to the dead letters with it. When D1 took none of them, it is down, not a record: the message is one dead letter.
- * @returns the dead letters to keep: the message's poison records and each record D1 still refused, with its error
+ * The last delivery of a message whose write D1 refused: the records D1 still refuses isolated by halving the
+ * message (worker/queues/history-isolate, within the invocation's `budget` of D1 calls), so one that D1 refuses (a
+ * kind whose table or column it lacks: code deployed before its migration) takes no other record of its message to
+ * the dead letters with it. When D1 took none of them, it is down, not a record: the message is one dead letter.
+ * @returns the dead letters to keep: the message's poison records, each record D1 still refused (`<msg>:<i>`), and
+ *   each group the budget left whole (`<msg>:<i>-<j>`, a history message of its records), with D1's error
  */
-async function lastTry(env: Env, msg: Message<unknown>, p: Parsed, err: unknown, now: number): Promise<DeadLetter[]> {
+async function lastTry(
+  env: Env,
+  msg: Message<unknown>,
+  p: Parsed,
+  err: unknown,
+  now: number,
+  budget: WriteBudget,
+): Promise<DeadLetter[]> {
   const letter = (id: string, reason: string, body: unknown): DeadLetter => ({
     id,
     productId: p.productId,
     source: "queue:history",
-    reason: truncateUtf8(reason, 1024),
+    reason, // cut to its bound where it is kept (dead-letters)
     body,
     attempts: msg.attempts,
     at: now,
   });
-  const refused: DeadLetter[] = [];
-  for (const [k, r] of p.records.entries()) {
-    const i = p.index[k];
-    await writeHistory(env.DB, [r]).catch((e: unknown) =>
-      refused.push(
-        letter(
-          `${msg.id}:${i}`,
-          `D1 refused history record ${i} on all ${msg.attempts} deliveries; the last: ${String(e)}`,
-          r,
-        ),
-      ),
+  const { records, index } = p;
+  const write = (ks: number[]) =>
+    writeHistory(
+      env.DB,
+      ks.map((k) => records[k] as HistoryRecord),
     );
-  }
-  if (refused.length === p.records.length)
+  const { refused, wrote } = await isolateRefused(records.length, err, write, (n) => Math.ceil(n / D1_BATCH), budget);
+  if (!wrote)
     return [
       letter(msg.id, `D1 refused the write on all ${msg.attempts} deliveries; the last: ${String(err)}`, msg.body),
     ];
   // The reaper's list: the product is on it already unless this is its first history (worker/products).
-  await touchProducts(env, p.records, now).catch((e: unknown) =>
+  await touchProducts(env, records, now).catch((e: unknown) =>
     console.warn(`history: products not touched: ${String(e)}`),
   );
-  return [...p.poison, ...refused];
+  const letters = refused.map(({ ks, error }) => {
+    const [i, j] = [index[ks[0] ?? 0], index[ks.at(-1) ?? 0]];
+    const last = `on all ${msg.attempts} deliveries; the last: ${String(error)}`;
+    if (ks.length === 1) return letter(`${msg.id}:${i}`, `D1 refused history record ${i} ${last}`, records[ks[0]!]);
+    const body = { kind: "history", productId: p.productId, records: ks.map((k) => records[k]) };
+    const why = `D1 refused history records ${i}–${j} (${ks.length}, not isolated further: the delivery's D1 calls were spent) ${last}`;
+    return letter(`${msg.id}:${i}-${j}`, why, body);
+  });
+  return [...p.poison, ...letters];
 }
 
 /** Acked once all its dead letters are kept somewhere; otherwise retried (its records write again harmlessly). */

@@ -132,20 +132,28 @@ export function stillDue(tx: Tx, due: readonly SettledJob[], cut: RetentionCutof
   return { due: kept, mark };
 }
 
-/** What `purgeFeeds` did: how far the watermark may move, and the jobs whose purge failed (thrown, not refused). */
+/**
+ * What `purgeFeeds` did: how far the watermark may move, and the jobs whose purge failed (thrown, or R2 refused
+ * their artifacts' bytes; not a refusal).
+ */
 export interface PurgeOutcome {
   /** The unbroken prefix of `due` that was purged (empty when the first was not): the watermark may pass these. */
   purged: SettledJob[];
-  /** Ids of the jobs whose JobFeed `purge` threw, in `due` order: their feeds are kept until a pass purges them. */
+  /**
+   * Ids of the jobs whose JobFeed `purge` threw or left bytes in R2 (`bytesLeft`), in `due` order: what is left of
+   * their feeds is kept until a pass purges it.
+   */
   failed: string[];
 }
 
 /**
  * Purges the feeds of `decision.due` (in order, each refused if its job was revived after `decision.mark`). The
  * watermark may move only past `purged`, the unbroken purged prefix; a failure or a refusal is looked at
- * again by the next pass. A refusal (`revived`) is the job coming back to life, not a fault; a throw is, and is
- * returned in `failed` so that the pass reports it (ProductCoordinator `prune`): only logged, a feed whose purge
- * kept failing was kept for good while every cron run was said to have succeeded.
+ * again by the next pass. A refusal (`revived`) is the job coming back to life, not a fault; a throw is, and so is
+ * a purge that left its artifacts' bytes in R2 (`bytesLeft`), and each is returned in `failed` so that the pass
+ * reports it (ProductCoordinator `prune`): only logged, a feed whose purge kept failing was kept for good while every
+ * cron run was said to have succeeded. Held at such a job, the watermark keeps the pass on the same FEEDS_PER_PASS
+ * feeds (the others among them purged again, as no-ops) until R2 takes the bytes: the cron run fails meanwhile.
  */
 export async function purgeFeeds(env: Env, productId: string, decision: PurgeDecision): Promise<PurgeOutcome> {
   const { due, mark } = decision;
@@ -158,6 +166,14 @@ export async function purgeFeeds(env: Env, productId: string, decision: PurgeDec
   for (const [i, r] of results.entries()) {
     if (r.status === "rejected") {
       console.warn(`feed purge failed for ${productId}/${due[i]!.id}: ${String(r.reason)}`);
+      failed.push(due[i]!.id);
+      prefix = false;
+    } else if (r.value.bytesLeft) {
+      // Its log is forgotten, its bytes are not: failed until R2 takes them, the watermark held here so the next
+      // pass purges it again (feed/purge; the feed's alarm retries too). Counted done, only the feed knew.
+      console.warn(
+        `feed purge of ${productId}/${due[i]!.id} left ${r.value.bytesLeft} artifact key(s) in R2: ${r.value.bytesError}`,
+      );
       failed.push(due[i]!.id);
       prefix = false;
     } else if (r.value.revived) {
@@ -179,7 +195,7 @@ const FAILED_NAMED = 10;
 export function purgeFailed(failed: readonly string[], pruned: Record<string, number>): Outcome<never> {
   const more = failed.length > FAILED_NAMED ? ` and ${failed.length - FAILED_NAMED} more` : "";
   const message =
-    `the feeds of ${failed.length} job(s) could not be purged (${failed.slice(0, FAILED_NAMED).join(", ")}${more}); ` +
-    "they are kept, and the next retention pass tries again";
+    `the feeds of ${failed.length} job(s) could not be purged (${failed.slice(0, FAILED_NAMED).join(", ")}${more}): ` +
+    "their logs, or their artifacts' bytes in R2, are kept, and the next retention pass tries again";
   return failure(new DomainError("unavailable", message, { failedJobs: failed.slice(0, FAILED_NAMED), pruned }));
 }
