@@ -6,7 +6,14 @@
  * outbox record in the same unit (outbox/records), and D1 upserts it by id — so the mirror and D1 agree once the
  * outbox has shipped.
  */
-import { LESSON_LIMITS, type Lesson, type LessonRef, type LessonTarget, lessonsForJob } from "../../../core/lessons.ts";
+import {
+  type KeptLesson,
+  LESSON_LIMITS,
+  type Lesson,
+  type LessonRef,
+  type LessonTarget,
+  lessonsForJob,
+} from "../../../core/lessons.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueue } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -20,13 +27,13 @@ type Row = { doc: string };
 const liveByTx = new WeakMap<Tx, Lesson[]>();
 
 /** One lesson of the mirror by id, or undefined (never recorded here, or pruned: then D1 still has it). */
-export function loadLesson(sql: SqlStorage, id: string): Lesson | undefined {
+export function loadLesson(sql: SqlStorage, id: string): KeptLesson | undefined {
   const row = sql.exec<Row>("SELECT doc FROM lessons WHERE id = ?", id).toArray()[0];
-  return row ? (JSON.parse(row.doc) as Lesson) : undefined;
+  return row ? (JSON.parse(row.doc) as KeptLesson) : undefined;
 }
 
 /** Automatic lessons with this trigger + subject updated since `since` (ms): the dedupe candidates. */
-export function lessonsByKey(sql: SqlStorage, trigger: string, subject: string, since: number): Lesson[] {
+export function lessonsByKey(sql: SqlStorage, trigger: string, subject: string, since: number): KeptLesson[] {
   return sql
     .exec<Row>(
       "SELECT doc FROM lessons WHERE trigger = ? AND subject = ? AND updated_at >= ? AND archived = 0",
@@ -35,7 +42,7 @@ export function lessonsByKey(sql: SqlStorage, trigger: string, subject: string, 
       since,
     )
     .toArray()
-    .map((r) => JSON.parse(r.doc) as Lesson);
+    .map((r) => JSON.parse(r.doc) as KeptLesson);
 }
 
 /** Every non-archived lesson of the mirror (≤ mirrorKept), cached for the unit. */
@@ -84,7 +91,7 @@ const PRUNE = `DELETE FROM lessons WHERE id IN (
  * Writes a lesson to the mirror and ships it to D1 (a `lesson` outbox record, same unit), then keeps only
  * `mirrorKept` lessons in the mirror (PRUNE: those an assignment may still carry) — D1 keeps them all.
  */
-export function saveLesson(tx: Tx, lesson: Lesson): Lesson {
+export function saveLesson<L extends KeptLesson>(tx: Tx, lesson: L): L {
   execute(
     tx.sql,
     `INSERT INTO lessons(id, source, trigger, subject, updated_at, archived, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
