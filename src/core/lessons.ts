@@ -104,8 +104,10 @@ export function boundLessonText(text: string): string {
 }
 
 /**
- * The automatic lesson a new one with `trigger` + `subject` repeats: the newest non-archived one among
- * `candidates` with the same key updated within `windowMs` before `now` (ms). Undefined → record a new lesson.
+ * The automatic lesson a new one with `trigger` + `subject` repeats: the newest one among `candidates` with the same
+ * key updated within `windowMs` before `now` (ms) — an archived one too: a lesson the operator archived is counted
+ * and stays archived, not recorded again as a new live lesson for the operator to archive again. Undefined → record
+ * a new lesson (after the window, an archived lesson is history and a new one may be recorded).
  */
 export function dedupeTarget<L extends Lesson>(
   candidates: readonly L[],
@@ -116,11 +118,7 @@ export function dedupeTarget<L extends Lesson>(
   return newestFirst(
     candidates.filter(
       (l) =>
-        l.source === "auto" &&
-        !l.archived &&
-        l.trigger === key.trigger &&
-        l.subject === key.subject &&
-        l.updatedAt >= now - windowMs,
+        l.source === "auto" && l.trigger === key.trigger && l.subject === key.subject && l.updatedAt >= now - windowMs,
     ),
   )[0];
 }

@@ -2,7 +2,8 @@
 // dead-lettered job records a lesson; an operator rewords it and narrows its scope (audited `lesson.update`); the
 // job dead-letters again within the 24 h window — the lesson is counted (count 2, fresh `updatedAt`, the same id)
 // but keeps the operator's text and scope, in the mirror (what assignments carry) and in D1; the PATCH answer names
-// no field the API's lesson lacks.
+// no field the API's lesson lacks. And an automatic lesson the operator archived stays archived when its trigger and
+// subject come back within the window (counted, not a new live lesson); after the window a new one is recorded.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { KeptLesson, Lesson } from "../../src/core/lessons.ts";
@@ -85,5 +86,39 @@ describe("an operator's edit of an automatic lesson", () => {
       capabilities: ["lang:ts"],
       serialKey: "repo:web",
     });
+  }, 40_000);
+
+  it("an archived one stays archived when it repeats within the window; after the window a new one is recorded", async () => {
+    const product = "lesson-archive-kept";
+    const f = await enroll(product, "f", ["lang:go"]);
+    const job = await submit(product, { title: "flaky", maxAttempts: 1, requires: ["lang:go"] });
+    await failOnce(product, f.token, job.id);
+    const [auto] = await mirror(product);
+    const archived = await api<Lesson>("PATCH", `${P(product)}/lessons/${auto?.id}`, {
+      token: ADMIN,
+      json: { archived: true },
+    });
+    expect(archived.body).toMatchObject({ archived: true });
+
+    await requeue(product, job.id);
+    await failOnce(product, f.token, job.id);
+    const within = await mirror(product);
+    // One lesson, still archived, counted: no live copy for the operator to archive again.
+    expect(within).toEqual([expect.objectContaining({ id: auto?.id, archived: true, count: 2 })]);
+    const page = await listUntil(product, "?archived=include", (p) => p.items[0]?.count === 2);
+    expect(page.items).toEqual([expect.objectContaining({ id: auto?.id, archived: true, count: 2 })]);
+    expect((await list(product)).body.items).toEqual([]); // the default list: live lessons only
+
+    // Time as a parameter: the archived lesson was last seen 25 h ago, outside the 24 h window.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const at = Date.now() - 25 * 3_600_000;
+      state.storage.sql.exec("UPDATE lessons SET updated_at = ?1, doc = json_set(doc, '$.updatedAt', ?1)", at);
+    });
+    await requeue(product, job.id);
+    await failOnce(product, f.token, job.id);
+    const [fresh, old] = await mirror(product);
+    expect(fresh).toMatchObject({ source: "auto", count: 1, subject: `job:${job.id}` });
+    expect(fresh?.archived).toBeUndefined();
+    expect(old).toMatchObject({ id: auto?.id, archived: true, count: 2 });
   }, 40_000);
 });

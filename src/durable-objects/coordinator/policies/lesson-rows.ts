@@ -32,15 +32,10 @@ export function loadLesson(sql: SqlStorage, id: string): KeptLesson | undefined 
   return row ? (JSON.parse(row.doc) as KeptLesson) : undefined;
 }
 
-/** Automatic lessons with this trigger + subject updated since `since` (ms): the dedupe candidates. */
+/** Lessons with this trigger + subject updated since `since` (ms), archived ones too: the dedupe candidates. */
 export function lessonsByKey(sql: SqlStorage, trigger: string, subject: string, since: number): KeptLesson[] {
   return sql
-    .exec<Row>(
-      "SELECT doc FROM lessons WHERE trigger = ? AND subject = ? AND updated_at >= ? AND archived = 0",
-      trigger,
-      subject,
-      since,
-    )
+    .exec<Row>("SELECT doc FROM lessons WHERE trigger = ? AND subject = ? AND updated_at >= ?", trigger, subject, since)
     .toArray()
     .map((r) => JSON.parse(r.doc) as KeptLesson);
 }
