@@ -1,7 +1,8 @@
 // fleet-track.js — a factory's track record on its fleet card (issue 11 part 5): what the coordinator has learned of
 // its outcomes per (engine, job class) — decayed success rate, sample size, mean cost — from GET
-// …/routing/track-records, read once when the fleet page opens and again every TRACK_POLL_MS. Stable ids for the
-// browser test: `track-<factoryId>`, each line `data-testid="track-line"` with `data-key="<engine>|<class>"`.
+// …/routing/track-records?perFactory=TRACK_LINES (each factory's few records with the most runs: the lines a card
+// shows, not every record of the product), read once when the fleet page opens and again every TRACK_POLL_MS. Stable
+// ids for the browser test: `track-<factoryId>`, each line `data-testid="track-line"` with `data-key="<engine>|<class>"`.
 
 import { api } from "./api.js";
 import { h } from "./dom.js";
@@ -9,6 +10,12 @@ import { trackLines } from "./learned.js";
 
 /** 30 s: records change with run ends, minutes apart on a busy fleet; the card need not be fresher than that. */
 export const TRACK_POLL_MS = 30_000;
+
+/** Lines per card, and so records per factory asked for: the whole list was up to 5,000 records (~1 MB) a poll. */
+export const TRACK_LINES = 4;
+
+/** What the page asks for: each factory's TRACK_LINES records with the most runs, the ones its card shows. */
+export const TRACK_RECORDS_PATH = `/routing/track-records?perFactory=${TRACK_LINES}`;
 
 /**
  * Keeps the product's track records fresh while the fleet page is open; `onChange` re-renders the cards.
@@ -21,7 +28,7 @@ export function trackRecordsFeed(session, onChange) {
   let records = [];
   let alive = true;
   const load = () =>
-    api(session, "/routing/track-records").then(
+    api(session, TRACK_RECORDS_PATH).then(
       (/** @type {any} */ doc) => {
         if (!alive) return;
         records = Array.isArray(doc?.records) ? doc.records : [];
@@ -43,10 +50,10 @@ export function trackRecordsFeed(session, onChange) {
 /**
  * The track-record block of one factory card, or a muted "no history yet" line.
  * @param {any} f a factory
- * @param {any[]} records every stored record (GET …/routing/track-records)
+ * @param {any[]} records the records read (TRACK_RECORDS_PATH): this factory's and others'
  */
 export function trackBlock(f, records) {
-  const lines = trackLines(records, f.id);
+  const lines = trackLines(records, f.id, TRACK_LINES);
   if (lines.length === 0) return h("p", { class: "muted track", id: `track-${f.id}` }, "track record: no history yet");
   return h(
     "div",

@@ -35,6 +35,22 @@ export interface Lesson {
   archived?: boolean;
 }
 
+/**
+ * A lesson as the coordinator's mirror keeps it (policies/lesson-rows, its `doc`): the Lesson and who reworded it.
+ * The marker is not part of the API's lesson (shared/api-lessons `LessonSchema`): answers leave it out.
+ */
+export interface KeptLesson extends Lesson {
+  /**
+   * The operator who last changed this automatic lesson's text or scope (audited `lesson.update`). From then on a
+   * repeat of its trigger + subject within the window counts (`count`, `updatedAt`) but keeps the operator's text
+   * and scope: the coordinator's own sentence never overwrites the one an operator wrote. Absent: never reworded
+   * (an operator's own lesson never has it: nothing repeats it). Also in the `lesson` outbox record; D1 has no
+   * column for it (history/rows), so a lesson the mirror pruned and an operator edits again is marked again by that
+   * edit, not by D1.
+   */
+  editedBy?: string;
+}
+
 /** What an `assign` frame carries per lesson: only what the engine reads. */
 export interface LessonRef {
   id: string;
@@ -88,23 +104,21 @@ export function boundLessonText(text: string): string {
 }
 
 /**
- * The automatic lesson a new one with `trigger` + `subject` repeats: the newest non-archived one among
- * `candidates` with the same key updated within `windowMs` before `now` (ms). Undefined → record a new lesson.
+ * The automatic lesson a new one with `trigger` + `subject` repeats: the newest one among `candidates` with the same
+ * key updated within `windowMs` before `now` (ms) — an archived one too: a lesson the operator archived is counted
+ * and stays archived, not recorded again as a new live lesson for the operator to archive again. Undefined → record
+ * a new lesson (after the window, an archived lesson is history and a new one may be recorded).
  */
-export function dedupeTarget(
-  candidates: readonly Lesson[],
+export function dedupeTarget<L extends Lesson>(
+  candidates: readonly L[],
   key: { trigger: string; subject: string },
   now: number,
   windowMs: number = LESSON_LIMITS.dedupeWindowMs,
-): Lesson | undefined {
+): L | undefined {
   return newestFirst(
     candidates.filter(
       (l) =>
-        l.source === "auto" &&
-        !l.archived &&
-        l.trigger === key.trigger &&
-        l.subject === key.subject &&
-        l.updatedAt >= now - windowMs,
+        l.source === "auto" && l.trigger === key.trigger && l.subject === key.subject && l.updatedAt >= now - windowMs,
     ),
   )[0];
 }

@@ -1,7 +1,9 @@
 // The fleet page of 1,000 enrolled factories, in Debian Chromium against the real local server: the shared poller's
 // ticks (every 3 s) redraw the cards only when a read brought a new factory list or new track records — between,
 // the heartbeat ages move in place. Every tick used to rebuild all 1,000 cards (~16,000 nodes, each card filtering
-// every track record for its own), so the page was busy every 3 s and a reader's text selection was wiped.
+// every track record for its own), so the page was busy every 3 s and a reader's text selection was wiped. Its
+// track-record reads ask for each factory's few records with the most runs (`perFactory=4`: the lines a card shows),
+// not every record of the product (up to 5,000, ~1 MB a poll).
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -44,6 +46,11 @@ describe("dashboard: the fleet page of 1,000 factories", () => {
   it("redraws the cards only for a new read, and moves the ages in place between", async () => {
     const { context, page, errors } = await newPage(browser);
     await signIn(page, h.url, ADMIN, PRODUCT);
+    const trackQueries: string[] = [];
+    page.on("request", (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.endsWith("/routing/track-records")) trackQueries.push(url.search);
+    });
     await page.goto(`${h.url}/#/fleet`);
     const cards = page.locator("ul.fleet > li.card.factory");
     await expect.poll(() => cards.count(), SOON).toBe(FACTORIES + 1);
@@ -69,6 +76,9 @@ describe("dashboard: the fleet page of 1,000 factories", () => {
     expect(redraws).toBeLessThanOrEqual(reads.cards);
     expect(await cards.count()).toBe(FACTORIES + 1);
     expect(await page.locator("#fleet-summary").textContent()).toMatch(/^1001 factories · /);
+    // The page opened with one read of the track records: each factory's four with the most runs, not all of them.
+    expect(trackQueries.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(trackQueries)).toEqual(new Set(["?perFactory=4"]));
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -4,6 +4,8 @@
 // capability), or each its own serial key — used to prune an older lesson of another scope, which no newer lesson
 // could replace in its jobs' assignments: a claim of its capability now still carries it. Nor do copies of one
 // sentence in its own scope (an assignment carries a text once): the copies go first, the lesson behind them stays.
+// An automatic lesson an operator reworded is kept as the operator's own lessons are (before the coordinator's own
+// automatic ones): pruned as one of those, the operator's words stopped reaching its jobs.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { LESSON_LIMITS, type Lesson } from "../../src/core/lessons.ts";
@@ -82,6 +84,22 @@ describe("lessons mirror under a storm of automatic lessons", () => {
     expect(cobol.status).toBe(201);
     await storm(product, cobol.body.updatedAt, LESSON_LIMITS.mirrorKept, (i) => ({ serialKey: `deploy-${i}` }));
     expect(await cobolClaimLessons(product)).toEqual([{ id: cobol.body.id, text: cobol.body.text }]);
+  });
+
+  it("keeps an automatic lesson an operator reworded as it keeps the operator's own lessons", async () => {
+    const product = "lesson-storm-edited";
+    await storm(product, Date.now() - 3_600_000, 1, () => ({
+      id: "les_cobol",
+      subject: "job:cobol",
+      capabilities: ["lang:cobol"],
+    }));
+    const edited = await api<Lesson>("PATCH", `${P(product)}/lessons/les_cobol`, {
+      token: ADMIN,
+      json: { text: "cobol: rebuild the copybooks before the nightly" },
+    });
+    expect(edited.status).toBe(200);
+    await storm(product, edited.body.updatedAt, LESSON_LIMITS.mirrorKept, (i) => ({ serialKey: `deploy-${i}` }));
+    expect(await cobolClaimLessons(product)).toEqual([{ id: "les_cobol", text: edited.body.text }]);
   });
 
   it("keeps a lesson behind copies of one sentence in its scope: an assignment carries that sentence once", async () => {

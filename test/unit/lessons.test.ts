@@ -1,8 +1,9 @@
 // The lessons journal's pure rules (core/lessons): an automatic lesson repeated within the dedupe window is the same
-// lesson; a lesson matches a job by capabilities ⊆ requires, engine or serial key, or everywhere when unscoped; an
-// assignment carries the matching lessons newest first, never more than 8 nor 4 KiB of UTF-8 text, never one text twice
-// (the newest lesson saying it goes: jobs titled alike record the same sentence), and a matching lesson is never left
-// out for a non-matching one (fast-check properties); operator text is refused past its bytes.
+// lesson (an archived one too: it stays archived, counted); a lesson matches a job by capabilities ⊆ requires, engine
+// or serial key, or everywhere when unscoped; an assignment carries the matching lessons newest first, never more
+// than 8 nor 4 KiB of UTF-8 text, never one text twice (the newest lesson saying it goes: jobs titled alike record the
+// same sentence), and a matching lesson is never left out for a non-matching one (fast-check properties); operator
+// text is refused past its bytes.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { utf8Bytes } from "../../src/core/bytes.ts";
@@ -47,12 +48,17 @@ describe("dedupe window", () => {
     expect(dedupeTarget([auto], key, 10 * HOUR + 23 * HOUR)?.id).toBe("les_a");
   });
 
-  it("after the window, another trigger or subject, an archived or operator lesson → a new lesson", () => {
+  it("after the window, another trigger or subject, an operator lesson → a new lesson", () => {
     expect(dedupeTarget([auto], key, 10 * HOUR + 25 * HOUR)).toBeUndefined();
     expect(dedupeTarget([auto], { ...key, trigger: "review_rejected" }, 11 * HOUR)).toBeUndefined();
     expect(dedupeTarget([auto], { ...key, subject: "job:2" }, 11 * HOUR)).toBeUndefined();
-    expect(dedupeTarget([{ ...auto, archived: true }], key, 11 * HOUR)).toBeUndefined();
     expect(dedupeTarget([{ ...auto, source: "operator" }], key, 11 * HOUR)).toBeUndefined();
+  });
+
+  it("an archived lesson within the window is the target (it is counted and stays archived); after it, not", () => {
+    const archived = { ...auto, archived: true };
+    expect(dedupeTarget([archived], key, 11 * HOUR)?.id).toBe("les_a");
+    expect(dedupeTarget([archived], key, 10 * HOUR + 25 * HOUR)).toBeUndefined();
   });
 
   it("picks the newest of several candidates", () => {

@@ -1,6 +1,7 @@
 /**
  * @module worker/routes/routing
- * Learned routing (issue 11 parts 1–3). Viewer and above: `GET …/routing/track-records` (the stored records),
+ * Learned routing (issue 11 parts 1–3). Viewer and above: `GET …/routing/track-records` (the stored records; or
+ * one factory's, `factoryId`, or each factory's few with the most runs, `perFactory`: shared/api-track-records),
  * `GET …/routing/recommendations` (findings with evidence, core/recommendations), `GET …/routing/rules`.
  * Operator, audited: `POST …/routing/rules` (prefer/avoid; `routing.rule.add`), `DELETE …/routing/rules/{id}`
  * (`routing.rule.remove`; unknown → 404), `POST …/routing/rebuild` (`routing.rebuild`): the Worker reads the ended
@@ -15,8 +16,9 @@ import type { RunResult } from "../../core/model.ts";
 import type { HistoryRun } from "../../durable-objects/coordinator/policies/track-records.ts";
 import { runs } from "../../history/schema.ts";
 import { RuleBody, RuleIdParam } from "../../shared/api-routing.ts";
+import { TrackRecordsQuery } from "../../shared/api-track-records.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { body, param } from "../validate.ts";
+import { body, param, query } from "../validate.ts";
 
 export const routing = new Hono<AppEnv>();
 
@@ -35,7 +37,8 @@ const OUTCOMES = new Set<string>([
 
 routing.get("/routing/track-records", async (c) => {
   requireRole(c, "viewer");
-  return c.json({ records: await unwrap(c.get("coordinator").trackRecords(c.get("productId"))) });
+  const filter = query(c, TrackRecordsQuery);
+  return c.json({ records: await unwrap(c.get("coordinator").trackRecords(c.get("productId"), filter)) });
 });
 
 routing.get("/routing/recommendations", async (c) => {

@@ -7,7 +7,14 @@
  */
 
 import { NotFoundError } from "../../../core/errors.ts";
-import { assertLessonText, boundLessonText, dedupeTarget, LESSON_LIMITS, type Lesson } from "../../../core/lessons.ts";
+import {
+  assertLessonText,
+  boundLessonText,
+  dedupeTarget,
+  type KeptLesson,
+  LESSON_LIMITS,
+  type Lesson,
+} from "../../../core/lessons.ts";
 import type { LessonBodyT, LessonPatchT } from "../../../shared/api-lessons.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { newId, type Tx } from "../runtime/tx.ts";
@@ -29,9 +36,12 @@ export interface AutoLesson {
 
 /**
  * Record an automatic lesson (deduplicated within a window by trigger + subject): the same trigger and subject
- * seen again within LESSON_LIMITS.dedupeWindowMs refreshes that lesson (count + 1, newest text and `updatedAt` =
- * `tx.now`, after its last: `laterThan`; so it is newest again) instead of adding one. The text is cut to the byte
- * limit, never refused.
+ * seen again within LESSON_LIMITS.dedupeWindowMs refreshes that lesson (count + 1, newest text and scope, and
+ * `updatedAt` = `tx.now`, after its last: `laterThan`; so it is newest again) instead of adding one. A lesson an
+ * operator reworded (`editedBy`, set by `editLesson`) keeps the operator's text and scope: a repeat only counts. One
+ * the operator archived stays archived (counted, `updatedAt` refreshed: the window runs from its last repeat). A
+ * lesson the mirror pruned is no target (policies/lesson-rows PRUNE): a new one is recorded. The text is cut to the
+ * byte limit, never refused.
  */
 export function recordAutoLesson(tx: Tx, lesson: AutoLesson): void {
   const since = tx.now - LESSON_LIMITS.dedupeWindowMs;
@@ -44,7 +54,9 @@ export function recordAutoLesson(tx: Tx, lesson: AutoLesson): void {
   };
   const text = boundLessonText(lesson.text);
   if (seen) {
-    saveLesson(tx, { ...seen, ...scope, text, count: seen.count + 1, updatedAt: laterThan(seen, tx.now) });
+    // The operator's words stand: the coordinator's own sentence (and scope) replaced them, silently, the next time.
+    const fresh = seen.editedBy === undefined ? { ...scope, text } : {};
+    saveLesson(tx, { ...seen, ...fresh, count: seen.count + 1, updatedAt: laterThan(seen, tx.now) });
     return;
   }
   saveLesson(tx, {
@@ -82,7 +94,9 @@ export function addLesson(tx: Tx, input: LessonBodyT, actor: string): Lesson {
  * Edit a lesson's text or scope, or archive / restore it. `known` is the lesson as D1 has it, for one the mirror
  * no longer keeps (pruned); the mirror's copy wins when both exist (D1 trails it by the outbox delay). A patch that
  * changes nothing (archiving an archived lesson, the same text again) writes and audits nothing and keeps
- * `updatedAt` (the first archive's time): `changed: false`.
+ * `updatedAt` (the first archive's time): `changed: false`. A change of an automatic lesson's text or scope marks
+ * it `editedBy: actor` in the mirror (core/lessons `KeptLesson`): its repeats keep the operator's words. Answers the
+ * lesson without that marker (the API's lesson has no such field).
  * @throws NotFoundError `lesson` when neither has it
  */
 export function editLesson(
@@ -92,21 +106,29 @@ export function editLesson(
   actor: string,
   known?: Lesson,
 ): Lesson & { changed: boolean } {
-  const before = loadLesson(tx.sql, id) ?? known;
+  const before: KeptLesson | undefined = loadLesson(tx.sql, id) ?? known;
   if (!before) throw new NotFoundError("lesson", id);
-  const next: Lesson = { ...before };
+  const next: KeptLesson = { ...before };
   if (patch.text !== undefined) next.text = assertLessonText(patch.text);
   if (patch.capabilities !== undefined) next.capabilities = [...new Set(patch.capabilities)];
   if (patch.engine !== undefined) next.engine = patch.engine ?? undefined;
   if (patch.serialKey !== undefined) next.serialKey = patch.serialKey ?? undefined;
   if (patch.archived !== undefined) next.archived = patch.archived || undefined;
+  const reworded = next.text !== before.text || JSON.stringify(scopeOf(next)) !== JSON.stringify(scopeOf(before));
+  if (reworded && before.source === "auto") next.editedBy = actor;
   // Through JSON: a cleared scope is absent (as D1 reads it back), not a key holding undefined.
-  const edited = JSON.parse(JSON.stringify(next)) as Lesson;
-  if (JSON.stringify(edited) === JSON.stringify(before)) return { ...before, changed: false };
+  const edited = JSON.parse(JSON.stringify(next)) as KeptLesson;
+  if (JSON.stringify(edited) === JSON.stringify(before)) return { ...answerOf(before), changed: false };
   const saved = saveLesson(tx, { ...edited, updatedAt: laterThan(before, tx.now) });
   const action = patch.archived === true && !before.archived ? "lesson.archive" : "lesson.update";
   enqueueAudit(tx, actor, action, id, { changed: Object.keys(patch), text: saved.text, scope: scopeOf(saved) });
-  return { ...saved, changed: true };
+  return { ...answerOf(saved), changed: true };
+}
+
+/** The lesson as the API answers it: the mirror's `editedBy` marker left out. */
+function answerOf(kept: KeptLesson): Lesson {
+  const { editedBy: _editedBy, ...lesson } = kept;
+  return lesson;
 }
 
 /**

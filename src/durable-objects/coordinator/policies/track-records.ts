@@ -96,19 +96,20 @@ export function noteRunForTrack(tx: Tx, job: Pick<Job, "requires" | "manifest">,
   addToRecord(tx, { factoryId: run.factoryId, engine: run.engine ?? "*", jobClass: classOfJob(job) }, o, at);
 }
 
-/** Every stored record, by factory, engine, class. */
-export function listTrackRecords(sql: SqlStorage): KeyedRecord[] {
-  return sql
-    .exec<TrackRow>(
-      "SELECT factory_id, engine, job_class, doc FROM track_records ORDER BY factory_id, engine, job_class",
-    )
-    .toArray()
-    .map((r) => ({
-      factoryId: r.factory_id,
-      engine: r.engine,
-      jobClass: r.job_class,
-      record: JSON.parse(r.doc) as TrackRecord,
-    }));
+/** Every stored record, or only `factoryId`'s (read by the primary key's first column), by factory, engine, class. */
+export function listTrackRecords(sql: SqlStorage, factoryId?: string): KeyedRecord[] {
+  const cols = "SELECT factory_id, engine, job_class, doc FROM track_records";
+  const order = "ORDER BY factory_id, engine, job_class";
+  const rows =
+    factoryId === undefined
+      ? sql.exec<TrackRow>(`${cols} ${order}`)
+      : sql.exec<TrackRow>(`${cols} WHERE factory_id = ? ${order}`, factoryId);
+  return rows.toArray().map((r) => ({
+    factoryId: r.factory_id,
+    engine: r.engine,
+    jobClass: r.job_class,
+    record: JSON.parse(r.doc) as TrackRecord,
+  }));
 }
 
 /**

@@ -12,18 +12,23 @@
 import type { ExperimentSpec } from "../../../core/experiment.ts";
 import { recommend } from "../../../core/recommendations.ts";
 import { sameRule } from "../../../core/routing-rules.ts";
+import type { TrackRecordsQueryT } from "../../../shared/api-track-records.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { listExperiments, requireExperiment, startExperiment, stopExperiment } from "../policies/experiments.ts";
 import { assertRunningArmsDiffer } from "../policies/routing-changes.ts";
 import { addRoutingRule, listRoutingRules, type RuleInput, removeRoutingRule } from "../policies/routing-rules.ts";
+import { readTrackRecords } from "../policies/track-record-reads.ts";
 import { type HistoryRun, listTrackRecords, replayRuns } from "../policies/track-records.ts";
 import { getSettings } from "../runtime/meta.ts";
 import { BatchRpc } from "./batches.ts";
 
 export abstract class RoutingRpc extends BatchRpc {
-  /** Every stored track record (factory, engine, job class, record), undecayed as stored. */
-  async trackRecords(productId: string) {
-    return this.units.run(productId, (tx) => listTrackRecords(tx.sql));
+  /**
+   * The stored track records (factory, engine, job class, record), undecayed as stored: every one, or as `filter`
+   * narrows them (policies/track-record-reads: one factory's, each factory's `perFactory` with the most runs).
+   */
+  async trackRecords(productId: string, filter: TrackRecordsQueryT = {}) {
+    return this.units.run(productId, (tx) => readTrackRecords(tx.sql, filter));
   }
 
   /**

@@ -1,0 +1,124 @@
+// An operator's edit of an automatic lesson is not undone by the coordinator (workerd, real DO storage and D1): a
+// dead-lettered job records a lesson; an operator rewords it and narrows its scope (audited `lesson.update`); the
+// job dead-letters again within the 24 h window — the lesson is counted (count 2, fresh `updatedAt`, the same id)
+// but keeps the operator's text and scope, in the mirror (what assignments carry) and in D1; the PATCH answer names
+// no field the API's lesson lacks. And an automatic lesson the operator archived stays archived when its trigger and
+// subject come back within the window (counted, not a new live lesson); after the window a new one is recorded.
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { KeptLesson, Lesson } from "../../src/core/lessons.ts";
+import { ADMIN, api, claim, enroll, mintToken, P, submit, until } from "./client.ts";
+
+type Page = { items: Lesson[]; nextCursor?: string };
+
+const list = (product: string, query = "") => api<Page>("GET", `${P(product)}/lessons${query}`, { token: ADMIN });
+
+/** D1 once the outbox has shipped: waits until `ok` holds for the listed page. */
+const listUntil = (product: string, query: string, ok: (p: Page) => boolean) =>
+  until(
+    async () => (await list(product, query)).body,
+    (p) => Array.isArray(p.items) && ok(p),
+    20_000, // D1 trails the coordinator by the outbox and the history queue's batching
+  );
+
+async function failOnce(product: string, token: string, jobId: string) {
+  const c = await claim(product, token);
+  expect(c.status).toBe(200);
+  const r = await api<{ stage: string }>("PATCH", `${P(product)}/jobs/${jobId}`, {
+    token,
+    json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: { outcome: "failure", rc: 1 } },
+  });
+  expect(r.body.stage).toBe("dead_letter");
+}
+
+const requeue = async (product: string, jobId: string) =>
+  expect((await api("POST", `${P(product)}/jobs/${jobId}/actions/requeue`, { token: ADMIN, json: {} })).status).toBe(
+    200,
+  );
+
+/** The coordinator's mirror, read in the object itself, newest first. */
+const mirror = (product: string): Promise<KeptLesson[]> =>
+  runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
+    state.storage.sql
+      .exec<{ doc: string }>("SELECT doc FROM lessons ORDER BY updated_at DESC, id DESC")
+      .toArray()
+      .map((r) => JSON.parse(r.doc) as KeptLesson),
+  );
+
+describe("an operator's edit of an automatic lesson", () => {
+  it("survives the lesson's next repeat within the window: counted, the operator's text and scope kept", async () => {
+    const product = "lesson-edit-kept";
+    const f = await enroll(product, "f", ["lang:ts", "os:linux"]);
+    const job = await submit(product, { title: "hopeless", maxAttempts: 1, requires: ["lang:ts", "os:linux"] });
+    await failOnce(product, f.token, job.id);
+    const [auto] = await mirror(product);
+    expect(auto).toMatchObject({ source: "auto", count: 1, capabilities: ["lang:ts", "os:linux"] });
+
+    const operator = (await mintToken(product, "operator", "erin")).token;
+    const words = "Pin the toolchain: the nightly breaks lang:ts builds";
+    const edit = await api<Record<string, unknown>>("PATCH", `${P(product)}/lessons/${auto?.id}`, {
+      token: operator,
+      json: { text: words, capabilities: ["lang:ts"], serialKey: "repo:web" },
+    });
+    expect(edit.status).toBe(200);
+    expect(edit.body).toMatchObject({ text: words, capabilities: ["lang:ts"], serialKey: "repo:web", changed: true });
+    expect(edit.body).not.toHaveProperty("editedBy"); // the API's lesson has no such field
+
+    await requeue(product, job.id);
+    await failOnce(product, f.token, job.id);
+    const [after, ...others] = await mirror(product);
+    expect(others).toEqual([]);
+    expect(after).toMatchObject({
+      id: auto?.id,
+      count: 2,
+      text: words,
+      capabilities: ["lang:ts"],
+      serialKey: "repo:web",
+      editedBy: "operator:erin",
+    });
+    expect(after?.updatedAt).toBeGreaterThan(edit.body.updatedAt as number);
+    // D1, the store of record, ends where the mirror is: the repeat counted, the words the operator's.
+    const page = await listUntil(product, "?source=auto", (p) => p.items[0]?.count === 2);
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]).toMatchObject({
+      id: auto?.id,
+      text: words,
+      capabilities: ["lang:ts"],
+      serialKey: "repo:web",
+    });
+  }, 40_000);
+
+  it("an archived one stays archived when it repeats within the window; after the window a new one is recorded", async () => {
+    const product = "lesson-archive-kept";
+    const f = await enroll(product, "f", ["lang:go"]);
+    const job = await submit(product, { title: "flaky", maxAttempts: 1, requires: ["lang:go"] });
+    await failOnce(product, f.token, job.id);
+    const [auto] = await mirror(product);
+    const archived = await api<Lesson>("PATCH", `${P(product)}/lessons/${auto?.id}`, {
+      token: ADMIN,
+      json: { archived: true },
+    });
+    expect(archived.body).toMatchObject({ archived: true });
+
+    await requeue(product, job.id);
+    await failOnce(product, f.token, job.id);
+    const within = await mirror(product);
+    // One lesson, still archived, counted: no live copy for the operator to archive again.
+    expect(within).toEqual([expect.objectContaining({ id: auto?.id, archived: true, count: 2 })]);
+    const page = await listUntil(product, "?archived=include", (p) => p.items[0]?.count === 2);
+    expect(page.items).toEqual([expect.objectContaining({ id: auto?.id, archived: true, count: 2 })]);
+    expect((await list(product)).body.items).toEqual([]); // the default list: live lessons only
+
+    // Time as a parameter: the archived lesson was last seen 25 h ago, outside the 24 h window.
+    await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
+      const at = Date.now() - 25 * 3_600_000;
+      state.storage.sql.exec("UPDATE lessons SET updated_at = ?1, doc = json_set(doc, '$.updatedAt', ?1)", at);
+    });
+    await requeue(product, job.id);
+    await failOnce(product, f.token, job.id);
+    const [fresh, old] = await mirror(product);
+    expect(fresh).toMatchObject({ source: "auto", count: 1, subject: `job:${job.id}` });
+    expect(fresh?.archived).toBeUndefined();
+    expect(old).toMatchObject({ id: auto?.id, archived: true, count: 2 });
+  }, 40_000);
+});
