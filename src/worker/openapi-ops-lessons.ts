@@ -51,7 +51,9 @@ export const LESSON_OPS: Op[] = [
       "Edit a lesson's text or scope (null clears engine/serialKey), or archive it (`archived: true`; false " +
       "restores). Answers the lesson and `changed`: false when the patch changed nothing (archiving an archived " +
       "lesson: nothing written or audited, `updatedAt` kept). 404 for an unknown id. Audited `lesson.update` / " +
-      "`lesson.archive`",
+      "`lesson.archive`. Editing an automatic lesson's text or scope makes them the operator's: a repeat of its " +
+      "trigger within 24 h counts it but never rewrites them. An archived automatic lesson that repeats within 24 h " +
+      "of its last sighting is counted and stays archived; after that a new one is recorded",
     role: "operator",
     // The route's "at least one field" is a refinement JSON Schema cannot show; on a strict object it is this.
     body: LessonPatchBody.meta({ minProperties: 1 }),

@@ -14,6 +14,7 @@ import {
   RoutingRuleSchema,
   TrackRecordListSchema,
 } from "../shared/api-routing-answers.ts";
+import { TrackRecordsQuery } from "../shared/api-track-records.ts";
 import { type Op, P } from "./openapi-ops.ts";
 import { json } from "./openapi-schemas.ts";
 
@@ -26,8 +27,12 @@ export const ROUTING_OPS: Op[] = [
     description:
       "Every stored track record: {records: [{factoryId, engine (* = the factory's default), jobClass, record: " +
       "{successes, failures (decayed), n, durationMs: {w, mean, m2}, costUsd: {w, mean, m2}, updatedAt}}]} — " +
-      "half-life 7 days, updated at every run's end (cancelled, fenced and budget_exceeded runs do not count)",
+      "half-life 7 days, updated at every run's end (cancelled, fenced and budget_exceeded runs do not count). " +
+      "factoryId: only that factory's records (another product's, or one without records: []); perFactory " +
+      "(1–100): each factory's N records with the most runs (n), ties by engine|jobClass — what the fleet cards " +
+      "show. No query: every record (≤ 5,000)",
     role: "viewer",
+    query: TrackRecordsQuery,
     ok: { "200": json("The track records", TrackRecordListSchema) },
   },
   {

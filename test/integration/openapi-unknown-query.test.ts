@@ -3,14 +3,12 @@
 // it. Routes without parameters ignored any (`GET …/factories?limit=5` listed every factory, a misspelt
 // `?stgae=queued` filtered nothing) while the routes with parameters refused them; each GET is called with an
 // unknown parameter (table-driven), and every other operation too, which refuses before it reads its body or
-// changes anything. The operations test/integration/openapi-pending-query lists still ignore one, and are checked to
-// (an entry whose route has since been made strict fails, so the list cannot go stale). What the dashboard, the CLI
+// changes anything. What the dashboard, the CLI
 // and the agent do send still passes: the lists' limit, cursor, fields, stage, state and source, metrics' format, and
 // a live feed's after and ticket.
 import { describe, expect, it } from "vitest";
 import { ADMIN, api, createProduct, enroll, P, rawApi, submit } from "./client.ts";
 import { type Answer, documentFaults, servedDocument } from "./openapi-document-check.ts";
-import { PENDING_STRICT_QUERY } from "./openapi-pending-query.ts";
 
 const PRODUCT = "oa-unknown-query";
 const UNKNOWN_PARAM = "gf_not_a_parameter";
@@ -73,7 +71,7 @@ describe("an unknown query parameter", () => {
     const { ids, factoryToken } = await setUp();
     const { doc, called } = await callAll(ids, factoryToken, (m) => m === "get");
     const faults: string[] = [];
-    for (const c of called.filter((x) => !PENDING_STRICT_QUERY.has(x.where))) {
+    for (const c of called) {
       faults.push(...refusalFaults(c));
       for (const f of documentFaults(doc, c.method, c.template, c.answer)) faults.push(`${c.where}: ${f}`);
     }
@@ -85,7 +83,7 @@ describe("an unknown query parameter", () => {
     const { ids, factoryToken } = await setUp();
     const { doc, called } = await callAll(ids, factoryToken, (m) => m !== "get");
     const faults: string[] = [];
-    for (const c of called.filter((x) => !PENDING_STRICT_QUERY.has(x.where))) {
+    for (const c of called) {
       faults.push(...refusalFaults(c));
       for (const f of documentFaults(doc, c.method, c.template, c.answer)) faults.push(`${c.where}: ${f}`);
     }
@@ -99,18 +97,6 @@ describe("an unknown query parameter", () => {
     expect(factories.body.factories.map((f) => f.status)).toEqual(["active", "active"]);
     const claim = await rawApi("POST", `${P(PRODUCT)}/claim`, { token: factoryToken });
     expect(claim.status).toBe(204); // the caller's token still works (not rotated or revoked)
-  });
-
-  it("is still ignored by the pending routes only: an entry whose route now refuses it must leave the list", async () => {
-    const { ids, factoryToken } = await setUp();
-    const { called } = await callAll(ids, factoryToken, () => true);
-    const documented = new Set(called.map((c) => c.where));
-    for (const where of PENDING_STRICT_QUERY) expect(documented.has(where), where).toBe(true);
-    const stale = called
-      .filter((c) => PENDING_STRICT_QUERY.has(c.where))
-      .filter((c) => refusalFaults(c).length === 0)
-      .map((c) => c.where);
-    expect(stale).toEqual([]);
   });
 });
 

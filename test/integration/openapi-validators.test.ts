@@ -9,8 +9,7 @@
 // Last-Event-ID. Bodies: each route reads its body within the byte limit its document gives (`x-max-bytes`: 8 MiB
 // for jobs:batch, 64 KiB by default), a manifest as markdown and an artifact's bytes too, and reads no body the
 // document does not describe.
-// Every route reads its query through a validator: one that takes no parameters through NO_QUERY, which refuses any
-// (test/integration/openapi-pending-query lists the few routes still to change).
+// Every route reads its query through a validator: one that takes no parameters through NO_QUERY, which refuses any.
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { z } from "zod";
@@ -22,7 +21,6 @@ import { PATH_PARAMS, paramSchema, queryParameters, ROLES } from "../../src/work
 import { NO_QUERY, type ValidatorUse, validatorProbe } from "../../src/worker/validate.ts";
 import { ADMIN, api, enroll, P, submit } from "./client.ts";
 import { directStatus } from "./openapi-call.ts";
-import { PENDING_STRICT_QUERY } from "./openapi-pending-query.ts";
 
 afterEach(() => {
   validatorProbe.seen = undefined;
@@ -103,8 +101,7 @@ describe("documented parameters are the routes' validators", () => {
       const queryUse = uses.find((u) => u.in === "query");
       const docQuery = documented.filter((p) => p.in === "query");
       // A route that takes no query parameters reads its query through NO_QUERY, which refuses any.
-      const pending = PENDING_STRICT_QUERY.has(`${op.method.toUpperCase()} ${op.path}`);
-      if (!queryUse && !pending && status !== 401 && status !== 403)
+      if (!queryUse && status !== 401 && status !== 403)
         problems.push(`${where}: its route never read its query, so an unknown parameter is ignored (${status})`);
       if (queryUse && queryUse.schema !== (op.query ?? NO_QUERY)) {
         problems.push(`${where}: its route validates the query with another schema than the document's (${status})`);

@@ -13,7 +13,7 @@ import type { Lesson } from "../../core/lessons.ts";
 import { lessons as table } from "../../history/schema.ts";
 import { LessonBody, LessonIdParam, LessonListQuery, LessonPatchBody } from "../../shared/api-lessons.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { body, param, query } from "../validate.ts";
+import { body, noQuery, param, query } from "../validate.ts";
 
 export const lessons = new Hono<AppEnv>();
 
@@ -66,6 +66,7 @@ lessons.get("/lessons", async (c) => {
 
 lessons.post("/lessons", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const input = await body(c, LessonBody);
   const lesson = await unwrap(c.get("coordinator").addLesson(c.get("productId"), input, actorOf(principal)));
   return c.json(lesson, 201);
@@ -73,6 +74,7 @@ lessons.post("/lessons", async (c) => {
 
 lessons.patch("/lessons/:lessonId", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "lessonId", LessonIdParam);
   const patch = await body(c, LessonPatchBody);
   const productId = c.get("productId");

@@ -18,7 +18,7 @@ import { runs } from "../../history/schema.ts";
 import { RuleBody, RuleIdParam } from "../../shared/api-routing.ts";
 import { TrackRecordsQuery } from "../../shared/api-track-records.ts";
 import { type AppEnv, actorOf, requireRole } from "../auth.ts";
-import { body, param, query } from "../validate.ts";
+import { body, noQuery, param, query } from "../validate.ts";
 
 export const routing = new Hono<AppEnv>();
 
@@ -43,16 +43,19 @@ routing.get("/routing/track-records", async (c) => {
 
 routing.get("/routing/recommendations", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   return c.json({ recommendations: await unwrap(c.get("coordinator").routingRecommendations(c.get("productId"))) });
 });
 
 routing.get("/routing/rules", async (c) => {
   requireRole(c, "viewer");
+  noQuery(c);
   return c.json({ rules: await unwrap(c.get("coordinator").listRoutingRules(c.get("productId"))) });
 });
 
 routing.post("/routing/rules", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const input = await body(c, RuleBody);
   const rule = await unwrap(c.get("coordinator").addRoutingRule(c.get("productId"), input, actorOf(principal)));
   return c.json(rule, 201);
@@ -60,12 +63,14 @@ routing.post("/routing/rules", async (c) => {
 
 routing.delete("/routing/rules/:ruleId", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const id = param(c, "ruleId", RuleIdParam);
   return c.json(await unwrap(c.get("coordinator").removeRoutingRule(c.get("productId"), id, actorOf(principal))));
 });
 
 routing.post("/routing/rebuild", async (c) => {
   const principal = requireRole(c, "operator");
+  noQuery(c);
   const productId = c.get("productId");
   const db = drizzle(c.env.DB);
   let after: { startedAt: number; id: string } | undefined;
