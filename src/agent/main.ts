@@ -29,6 +29,7 @@ import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
 import { lockStateDir } from "./state-lock.ts";
 import { Supervisor } from "./supervisor.ts";
+import { onRealWorkDir } from "./work-dirs.ts";
 
 /** The engine user (agent/engine-user) with its HOME and a work dir it can use, or a FixableError (exit 2): why not. */
 function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>): RunAs | undefined {
@@ -77,14 +78,16 @@ async function runCommand(
   requireConfigFile(configFile, mode !== undefined, explicit, missing);
   const file = readConfigFile(configFile);
   for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
-  const cfg = resolveRunConfig(flags, process.env, file, {
+  const resolved = resolveRunConfig(flags, process.env, file, {
     stateDir,
     configFile,
     hostname: os.hostname().split(".")[0] ?? "factory",
   });
-  ensurePrivateDir(cfg.stateDir);
+  ensurePrivateDir(resolved.stateDir);
   // Before anything connects: a second agent on this state dir would take the factory over (agent/state-lock).
-  lockStateDir(cfg.stateDir, "run");
+  lockStateDir(resolved.stateDir, "run");
+  // Before any engine runs: the work dir's own dirs, never a link an engine left, on its real path (agent/work-dirs).
+  const cfg = onRealWorkDir(resolved);
   const profile = hostProfile(cfg.engines, cfg.extraCaps);
   if (profile.engines.size === 0) {
     throw new FixableError(
