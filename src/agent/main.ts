@@ -29,7 +29,7 @@ import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
 import { lockStateDir } from "./state-lock.ts";
 import { Supervisor } from "./supervisor.ts";
-import { onRealWorkDir } from "./work-dirs.ts";
+import { agentWorkDirs, onRealWorkDir } from "./work-dirs.ts";
 
 /** The engine user (agent/engine-user) with its HOME and a work dir it can use, or a FixableError (exit 2): why not. */
 function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>): RunAs | undefined {
@@ -98,7 +98,8 @@ async function runCommand(
     );
   }
   const engineUser = prepareEngineUser(cfg, profile.engines);
-  const sandbox = engineUser ? undefined : detectSandbox(cfg.stateDir, configFile, [cfg.workDir, cfg.checkpointRemote]);
+  const writable = [...agentWorkDirs(cfg.workDir), cfg.checkpointRemote]; // bound onto themselves: never swapped
+  const sandbox = engineUser ? undefined : detectSandbox(cfg.stateDir, configFile, writable);
   if (engineUser) out.say("·", "engine.user", `engines run as ${engineUser.name} (uid ${engineUser.uid})`);
   else if (sandbox) out.say("·", "engine.sandbox", `engines run in a bubblewrap sandbox without ${cfg.stateDir}`);
   else {
