@@ -30,6 +30,7 @@ import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
 import { lockStateDir } from "./state-lock.ts";
 import { Supervisor } from "./supervisor.ts";
 import { agentWorkDirs, onRealWorkDir } from "./work-dirs.ts";
+import { removeInSandbox } from "./workspace-removal.ts";
 
 /** The engine user (agent/engine-user) with its HOME and a work dir it can use, or a FixableError (exit 2): why not. */
 function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>): RunAs | undefined {
@@ -111,6 +112,7 @@ async function runCommand(
   }
   // The engine shares this user and so writes config git reads: the agent's git runs in the sandbox too (agent/git).
   runGitInSandbox(sandbox);
+  removeInSandbox(sandbox); // and so does its removal of their trees: a link swapped in mid-walk leads nowhere it guards
   const supervisor = new Supervisor({
     cfg,
     out,
