@@ -66,20 +66,28 @@ export function removeJobLeftovers(places: LeftoverPlaces, jobId: string, attemp
   );
 }
 
-/** Delete whatever is in `trash/` (deletes a crash cut short). In the background; never throws. */
-export function emptyTrash(places: LeftoverPlaces): void {
+/** The emptying of `trash/` under way in this process, by work dir: a welcome while one runs starts no second. */
+const emptying = new Map<string, Promise<void>>();
+
+/**
+ * Delete whatever is in `trash/` (deletes a crash cut short), one entry after another, in the background: each is
+ * a process (`rm` in the sandbox, or as the engine user), and `trash/` is writable in the sandbox — an engine that
+ * filled it with thousands of entries had the agent start thousands of processes at once at the next welcome.
+ * Resolves once done (callers need not wait); never rejects: what cannot go is left for the next welcome.
+ */
+export function emptyTrash(places: LeftoverPlaces): Promise<void> {
   const trash = trashDir(places.workDir);
+  const running = emptying.get(trash);
+  if (running) return running;
   let names: string[];
   try {
     names = readdirSync(trash);
   } catch {
-    return; // none yet
+    return Promise.resolve(); // none yet
   }
-  for (const name of names) {
-    try {
-      void removeWorkTree(path.join(trash, name), places.owner).catch(() => undefined);
-    } catch {
-      /* left for the next welcome */
-    }
-  }
+  const done = (async () => {
+    for (const name of names) await removeWorkTree(path.join(trash, name), places.owner).catch(() => undefined);
+  })().finally(() => emptying.delete(trash));
+  emptying.set(trash, done);
+  return done;
 }

@@ -11,7 +11,18 @@
  * is still the moved workspace's, else dropped (the files alone are kept). Mirrors are `<work-dir>/mirrors/<name>`,
  * so the markers are found from the mirror's path.
  */
-import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+} from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { replaceFile } from "./exclusive-file.ts";
@@ -37,20 +48,39 @@ export function writeMarker(dir: string, marker: KeptMarker): void {
   replaceFile(markerOf(dir), `${JSON.stringify(marker)}\n`, { mode: 0o644 });
 }
 
-/** The marker of `dir`, or undefined when it is missing or not one. */
+/** The marker of `dir`, or undefined when it is missing or not one (agent/kept-workspaces reads it too). */
 export function readMarker(dir: string): KeptMarker | undefined {
   try {
-    const m = JSON.parse(readFileSync(markerOf(dir), "utf8")) as KeptMarker;
+    const m = JSON.parse(readRegular(markerOf(dir)) ?? "") as KeptMarker;
     return typeof m === "object" && m !== null ? m : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** A small regular file's text (never through a link the engine planted), or undefined. */
-function readRegular(file: string): string | undefined {
-  const st = lstatSync(file, { throwIfNoEntry: false });
-  return st?.isFile() && st.size < 65_536 ? readFileSync(file, "utf8") : undefined;
+/** Opened as itself: never through a link, and never waiting for a writer (a FIFO opens at once, then is refused). */
+const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * A small regular file's text, or undefined: these files lie where an engine in the sandbox writes (`kept/`, a
+ * mirror), and a FIFO there (`mkfifo kept/x.json`) blocked the agent's synchronous read for good — every seat's
+ * lease lapsed — as a link to /dev/zero would have read on until memory ran out. Checked on the descriptor read.
+ */
+export function readRegular(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, FILE_FLAGS);
+  } catch {
+    return undefined; // missing, a link (ELOOP), not readable
+  }
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() && st.size < 65_536 ? readFileSync(fd, "utf8") : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `p` with its longest existing ancestor resolved (git writes real paths; a path gone has none of its own). */

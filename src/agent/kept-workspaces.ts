@@ -15,11 +15,11 @@
  *   (with agent/orphans' reaping); a repo workspace's registration in its mirror is pruned by the next preparation
  *   there. With `--keep-workspaces` every workspace stays where it ran instead, as before.
  */
-import { readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type RunAs, sharedDir } from "./engine-user.ts";
 import { gitOk } from "./git.ts";
-import { markerOf, pruneWorktrees, settleKeptLink, writeMarker } from "./kept-links.ts";
+import { markerOf, pruneWorktrees, readMarker, settleKeptLink, writeMarker } from "./kept-links.ts";
 import type { Output } from "./output.ts";
 import { type Workspace, withMirrorLock } from "./workspace.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
@@ -80,14 +80,14 @@ export async function keepWorkspace(ws: Workspace, workDir: string, now: number)
   return mirror ? withMirrorLock(mirror, move) : move();
 }
 
-/** When `marker` says its workspace was kept (ms since the epoch); a marker it cannot parse, by its own mtime. */
-function keptAt(marker: string): number | undefined {
-  try {
-    const at = (JSON.parse(readFileSync(marker, "utf8")) as { keptAt?: unknown }).keptAt;
-    return typeof at === "number" ? at : statSync(marker).mtimeMs;
-  } catch {
-    return statSync(marker, { throwIfNoEntry: false })?.mtimeMs;
-  }
+/**
+ * When the marker of `dir` says it was kept (ms since the epoch); a marker it cannot parse — or not a regular file:
+ * `kept/` is writable in the sandbox, and a FIFO there blocked the sweep's read (agent/kept-links `readRegular`) — by
+ * its own mtime, never following a link.
+ */
+function keptAt(dir: string): number | undefined {
+  const at = readMarker(dir)?.keptAt;
+  return typeof at === "number" ? at : lstatSync(markerOf(dir), { throwIfNoEntry: false })?.mtimeMs;
 }
 
 /**
@@ -111,7 +111,7 @@ export async function sweepKeptWorkspaces(
   }
   const kept = names
     .filter((n) => n.endsWith(".json"))
-    .map((n) => ({ marker: path.join(root, n), at: keptAt(path.join(root, n)) }))
+    .map((n) => ({ marker: path.join(root, n), at: keptAt(path.join(root, n.slice(0, -".json".length))) }))
     .filter((k): k is { marker: string; at: number } => k.at !== undefined)
     .sort((a, b) => b.at - a.at); // newest first: past KEPT_MAX, the oldest go
   const removed: string[] = [];

@@ -29,6 +29,8 @@ import { detectSandbox } from "./sandbox.ts";
 import { configPath, ensurePrivateDir, readConfigFile } from "./state.ts";
 import { lockStateDir } from "./state-lock.ts";
 import { Supervisor } from "./supervisor.ts";
+import { agentWorkDirs, onRealWorkDir } from "./work-dirs.ts";
+import { removeInSandbox } from "./workspace-removal.ts";
 
 /** The engine user (agent/engine-user) with its HOME and a work dir it can use, or a FixableError (exit 2): why not. */
 function prepareEngineUser(cfg: RunConfig, engines: ReadonlyMap<string, string>): RunAs | undefined {
@@ -77,14 +79,16 @@ async function runCommand(
   requireConfigFile(configFile, mode !== undefined, explicit, missing);
   const file = readConfigFile(configFile);
   for (const w of configFileWarnings(configFile, file, mode)) out.say("⚠", w.event, w.text);
-  const cfg = resolveRunConfig(flags, process.env, file, {
+  const resolved = resolveRunConfig(flags, process.env, file, {
     stateDir,
     configFile,
     hostname: os.hostname().split(".")[0] ?? "factory",
   });
-  ensurePrivateDir(cfg.stateDir);
+  ensurePrivateDir(resolved.stateDir);
   // Before anything connects: a second agent on this state dir would take the factory over (agent/state-lock).
-  lockStateDir(cfg.stateDir, "run");
+  lockStateDir(resolved.stateDir, "run");
+  // Before any engine runs: the work dir's own dirs, never a link an engine left, on its real path (agent/work-dirs).
+  const cfg = onRealWorkDir(resolved);
   const profile = hostProfile(cfg.engines, cfg.extraCaps);
   if (profile.engines.size === 0) {
     throw new FixableError(
@@ -95,7 +99,8 @@ async function runCommand(
     );
   }
   const engineUser = prepareEngineUser(cfg, profile.engines);
-  const sandbox = engineUser ? undefined : detectSandbox(cfg.stateDir, configFile, [cfg.workDir, cfg.checkpointRemote]);
+  const writable = [...agentWorkDirs(cfg.workDir), cfg.checkpointRemote]; // bound onto themselves: never swapped
+  const sandbox = engineUser ? undefined : detectSandbox(cfg.stateDir, configFile, writable);
   if (engineUser) out.say("·", "engine.user", `engines run as ${engineUser.name} (uid ${engineUser.uid})`);
   else if (sandbox) out.say("·", "engine.sandbox", `engines run in a bubblewrap sandbox without ${cfg.stateDir}`);
   else {
@@ -107,6 +112,7 @@ async function runCommand(
   }
   // The engine shares this user and so writes config git reads: the agent's git runs in the sandbox too (agent/git).
   runGitInSandbox(sandbox);
+  removeInSandbox(sandbox); // and so does its removal of their trees: a link swapped in mid-walk leads nowhere it guards
   const supervisor = new Supervisor({
     cfg,
     out,

@@ -13,8 +13,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, renameSync } from "node:fs";
 import path from "node:path";
-import { ownedDir, type RunAs, removeTree } from "./engine-user.ts";
+import { ownedDir, type RunAs } from "./engine-user.ts";
 import { gitRemote } from "./git-remote.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 
 /** Marks a clone in progress beside its mirror, `<mirror>.part-<pid>-<random>`: the pid says whether it still runs. */
 const PART = ".part-";
@@ -45,7 +46,7 @@ async function removeDeadParts(mirror: string, as: RunAs | undefined): Promise<v
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split("-")[0]);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) continue;
-    await removeTree(path.join(path.dirname(mirror), name), as);
+    await removeWorkTree(path.join(path.dirname(mirror), name), as);
   }
 }
 
@@ -57,14 +58,14 @@ export async function cloneMirror(repo: string, mirror: string, as: RunAs | unde
   ownedDir(path.dirname(mirror), as);
   await removeDeadParts(mirror, as);
   // Whatever is there has no HEAD: a leftover, not a repository (unless another agent's clone just landed).
-  if (!existsSync(path.join(mirror, "HEAD"))) await removeTree(mirror, as);
+  if (!existsSync(path.join(mirror, "HEAD"))) await removeWorkTree(mirror, as);
   const part = `${mirror}${PART}${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
     await gitRemote(["clone", "--bare", "-q", "--", repo, part], { as });
     // Onto a mirror another agent's clone put there meanwhile, the rename fails (ENOTEMPTY): theirs is kept.
     renameSync(part, mirror);
   } catch (err) {
-    await removeTree(part, as);
+    await removeWorkTree(part, as);
     if (!existsSync(path.join(mirror, "HEAD"))) throw err;
   }
 }

@@ -11,8 +11,9 @@
  */
 import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
-import { type RunAs, removeTree } from "./engine-user.ts";
+import type { RunAs } from "./engine-user.ts";
 import { otherWorktreesLive } from "./mirror-hygiene.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 
 /**
  * 24: more repositories than a host's jobs work on in turn (each preparation past it would clone afresh), yet few
@@ -68,7 +69,7 @@ export async function evictMirrors(
     const gone = await locks
       .run(mirror, async () => {
         if (await inUse(mirror, as)) return false;
-        await removeTree(mirror, as);
+        await removeWorkTree(mirror, as);
         return true;
       })
       .catch(() => false);

@@ -7,7 +7,8 @@
  * `.wrangler/demo/<name>-work`) are bound writable again on top. And a protected path's parents are each bound onto
  * themselves: a mount point cannot be renamed, and an engine that renamed a parent of the state dir or of the
  * installation (a mount moves with it) left the path to a directory of its own, which the next start ran or the next
- * sandbox hid in place of the real state dir.
+ * sandbox hid in place of the real state dir. The work dir and the agent's dirs in it (agent/work-dirs) are bound
+ * onto themselves too, and their parents, so an engine cannot swap one for a link to where the agent then acts.
  */
 import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,7 +30,7 @@ function outermostOnly(dirs: readonly string[]): string[] {
 }
 
 /** `p`'s real path, or `p` itself when it does not exist (yet). */
-function real(p: string): string {
+export function realPath(p: string): string {
   try {
     return realpathSync(p);
   } catch {
@@ -45,19 +46,19 @@ function real(p: string): string {
  */
 export function agentInstallDirs(from = path.dirname(fileURLToPath(import.meta.url))): string[] {
   let root: string | undefined;
-  for (let dir = real(from); root === undefined; dir = path.dirname(dir)) {
+  for (let dir = realPath(from); root === undefined; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, "package.json"))) root = dir;
     else if (dir === path.dirname(dir)) return [];
   }
   const dirs = [root];
   const modules = path.join(root, "node_modules");
-  if (existsSync(modules)) dirs.push(real(modules));
+  if (existsSync(modules)) dirs.push(realPath(modules));
   let hoisted: string | undefined;
   for (let dir = path.dirname(root); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     if (path.basename(dir) === "node_modules") hoisted = dir; // the last one found is the outermost
   }
   if (hoisted) dirs.push(hoisted);
-  dirs.push(real(process.execPath));
+  dirs.push(realPath(process.execPath));
   return outermostOnly(dirs);
 }
 
@@ -70,11 +71,11 @@ export function writableInside(readOnly: readonly string[], writable: readonly s
   const inside = (d: string) => readOnly.some((r) => r !== d && within(r, d));
   const out: string[] = [];
   for (const dir of writable.map((d) => path.resolve(d))) {
-    if (!inside(real(dir))) continue;
+    if (!inside(realPath(dir))) continue;
     mkdirSync(dir, { recursive: true });
-    out.push(real(dir));
+    out.push(realPath(dir));
   }
-  const tmp = real(tmpdir());
+  const tmp = realPath(tmpdir());
   if (inside(tmp) && existsSync(tmp)) out.push(tmp);
   return outermostOnly(out); // one bind for a tree: a checkpoint remote in the work dir is writable with it
 }
@@ -84,28 +85,32 @@ const ORDER: Record<Mount["kind"], number> = { pin: 0, ro: 1, rw: 2, tmpfs: 3, n
 /**
  * The bwrap mount options after `--dev-bind / /`: parents first (a mount covers what an earlier one put below it), so
  * pins, then the read-only installation, the writable dirs inside it, the hidden state dir and files. Every existing
- * strict parent (not `/`) of a read-only or hidden path that an engine could rename is pinned: one outside the
- * read-only trees, or inside a writable one, and not inside a hidden dir.
+ * strict parent (not `/`) of a read-only, hidden or `pinned` path that an engine could rename is pinned: one outside
+ * the read-only trees, or inside a writable one, and not inside a hidden dir.
  */
 export function mountArgs(box: {
   readOnly: readonly string[];
   writable: readonly string[];
   hideDirs: readonly string[];
   hideFiles: readonly string[];
+  /** Directories bound onto themselves, their parents too (agent/work-dirs: the work dir and the agent's in it). */
+  pinned?: readonly string[];
 }): string[] {
+  const taken = new Set(box.writable);
   const mounts: Mount[] = [
+    ...(box.pinned ?? []).filter((at) => !taken.has(at)).map((at) => ({ kind: "pin" as const, at })),
     ...box.readOnly.map((at) => ({ kind: "ro" as const, at })),
     ...box.writable.map((at) => ({ kind: "rw" as const, at })),
     ...box.hideDirs.map((at) => ({ kind: "tmpfs" as const, at })),
     ...box.hideFiles.map((at) => ({ kind: "null" as const, at })),
   ];
   const renamable = (dir: string) =>
-    !box.hideDirs.some((h) => within(real(h), dir)) &&
+    !box.hideDirs.some((h) => within(realPath(h), dir)) &&
     (box.writable.some((w) => within(w, dir)) || !box.readOnly.some((r) => within(r, dir)));
-  const taken = new Set(mounts.map((m) => m.at));
+  for (const m of mounts) taken.add(m.at);
   const pins = new Set<string>();
   for (const { at } of mounts.filter((m) => m.kind !== "rw")) {
-    for (let dir = path.dirname(real(at)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    for (let dir = path.dirname(realPath(at)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
       if (!taken.has(dir) && renamable(dir) && existsSync(dir)) pins.add(dir);
     }
   }

@@ -5,15 +5,16 @@
  * bubblewrap (`bwrap`) is installed and works here, the engine runs inside it — the
  * whole filesystem as it is, except the state dir (an empty tmpfs in its place),
  * the config file (`/dev/null`, at its real path) and the agent's own installation (read-only, but for the work dirs
- * inside it: agent/sandbox-mounts), in its own PID namespace with its own /proc, so no
+ * inside it: agent/sandbox-mounts; the work dir and the agent's dirs in it are mount points, never swapped for a link:
+ * agent/work-dirs), in its own PID namespace with its own /proc, so no
  * `/proc/<agent>/environ` either. Without bwrap the engine runs as before, and the
  * agent says so at start-up (README "Security model" states what remains).
  */
 import { spawnSync } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { findOnPath, hostPathLookup } from "./capabilities.ts";
-import { agentInstallDirs, mountArgs, writableInside } from "./sandbox-mounts.ts";
+import { agentInstallDirs, mountArgs, realPath, within, writableInside } from "./sandbox-mounts.ts";
 
 export interface Sandbox {
   /** The bwrap binary. */
@@ -26,6 +27,8 @@ export interface Sandbox {
   readOnly: string[];
   /** Directories inside `readOnly` an engine must write (the work dir…), bound writable again. */
   writable: string[];
+  /** The directories engines write that existed at start (agent/work-dirs), each bound onto itself: never swapped. */
+  pinned: string[];
   /** The mount options, in order (agent/sandbox-mounts `mountArgs`): computed once, by `detectSandbox`. */
   mounts: string[];
 }
@@ -50,8 +53,10 @@ export function sandboxedArgv(argv: readonly string[], box: Sandbox): string[] {
 /**
  * The sandbox for this host, or undefined when bwrap is missing or cannot run here
  * (unprivileged user namespaces disabled): a probe runs `true` inside it once, with every mount the engine's gets.
- * @param writable the directories engines and the agent's sandboxed git must write (the work dir, the checkpoint
- *   remote): made now when they lie inside the agent's installation, so they can be bound writable over it
+ * @param writable the directories engines and the agent's sandboxed git must write (the work dir and the agent's own
+ *   dirs in it, the checkpoint remote): made now when they lie inside the agent's installation, so they can be bound
+ *   writable over it; and each that exists bound onto itself, its parents too — a mount point cannot be renamed or
+ *   removed (EBUSY), so an engine cannot swap one for a link to where the agent, outside, would then act
  * @param install the installation's directories (tests); default agent/sandbox-mounts `agentInstallDirs()`
  */
 export function detectSandbox(
@@ -65,16 +70,25 @@ export function detectSandbox(
   const readOnly = [...install];
   const hide = { hideDirs: [stateDir], hideFiles: configOutside(stateDir, configFile) };
   const rw = writableInside(readOnly, writable);
+  const pinned = pinnable(writable, stateDir);
   const box: Sandbox = {
     bwrap,
     ...hide,
     readOnly,
     writable: rw,
-    mounts: mountArgs({ ...hide, readOnly, writable: rw }),
+    pinned,
+    mounts: mountArgs({ ...hide, readOnly, writable: rw, pinned }),
   };
   const [cmd, ...args] = sandboxedArgv(["true"], box);
   const probe = spawnSync(cmd as string, args, { stdio: "ignore", timeout: 10_000 });
   return probe.status === 0 ? box : undefined;
+}
+
+/** The real paths of the directories of `dirs` that exist, but for any inside the state dir (hidden whole). */
+function pinnable(dirs: readonly string[], stateDir: string): string[] {
+  const state = realPath(stateDir);
+  const out = dirs.flatMap((d) => (statSync(d, { throwIfNoEntry: false })?.isDirectory() ? [realPath(d)] : []));
+  return [...new Set(out)].filter((d) => !within(state, d));
 }
 
 /**
