@@ -11,9 +11,11 @@ const DIR = "test/unit";
  * inputs, share workers: a fresh worker per file cost ~0.5 s of module loading each, 92 of the layer's ~180 s with
  * two files side by side on the 2-core CI machine (measured: the whole layer 177 s isolated, 103 s shared, under the
  * same load). A file is shared unless its text names one of these, so a new file lands on the right side by itself.
+ * `vi.mock` too: in a shared worker a module another file imported first stays cached real, so the mock never takes
+ * (dashboard-metrics-refresh failed once a new file imported dashboard/api.js before it in the same worker).
  */
 const PROCESS_BOUND =
-  /child_process|process\.env|process\.kill|process\.on\(|execFile|spawn|useFakeTimers|agent-process|agent-fakes|vi\.spyOn/;
+  /child_process|process\.env|process\.kill|process\.on\(|execFile|spawn|useFakeTimers|agent-process|agent-fakes|vi\.spyOn|vi\.mock/;
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith(".test.ts"))
   .map((f) => path.posix.join(DIR, f));

@@ -102,9 +102,9 @@ export function listTrackRecords(sql: SqlStorage, factoryId?: string): KeyedReco
   const order = "ORDER BY factory_id, engine, job_class";
   const rows =
     factoryId === undefined
-      ? sql.exec<TrackRow>(`${cols} ${order}`)
-      : sql.exec<TrackRow>(`${cols} WHERE factory_id = ? ${order}`, factoryId);
-  return rows.toArray().map((r) => ({
+      ? sql.exec<TrackRow>(`${cols} ${order}`).toArray()
+      : sql.exec<TrackRow>(`${cols} WHERE factory_id = ? ${order}`, factoryId).toArray();
+  return rows.map((r) => ({
     factoryId: r.factory_id,
     engine: r.engine,
     jobClass: r.job_class,
