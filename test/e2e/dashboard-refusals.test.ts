@@ -3,7 +3,7 @@
 // override, is drawn as one bounded, inert, isolated line; a proxy's HTML 502 page, a 403, a 429 `limit_exceeded`,
 // a 503 with `Retry-After` and a connection lost mid-write each say what to do in words, and the button is armed
 // again. Reads wait out a `Retry-After` (no panel asks again inside it, the page's clock run on by page.clock) and
-// resume after it.
+// resume after it. The serial panel's Freeze and Unfreeze send one request per double click.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -66,6 +66,29 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     status,
     headers: { "content-type": "application/problem+json", ...headers },
     body: JSON.stringify({ type: "about:blank", status, ...body }),
+  });
+
+  it("freezes and unfreezes a serial key once on a double click", async () => {
+    const { page, errors, close } = await open("jobs");
+    const status = page.locator(".serial-status");
+    await page.locator("#serial-key").fill("deploy-a");
+    await page.locator("#serial-reason").fill("release train");
+    const freezes = await hold(page, "POST", "/serial/deploy-a/freeze");
+    const freeze = page.getByRole("button", { name: "Freeze", exact: true });
+    await freeze.dblclick();
+    await expect.poll(() => freeze.isDisabled(), SOON).toBe(true);
+    freezes.answer();
+    await expect.poll(() => status.textContent(), SOON).toBe("deploy-a is frozen");
+    expect(freezes.sent()).toBe(1);
+    const unfreezes = await hold(page, "POST", "/serial/deploy-a/unfreeze");
+    const unfreeze = page.getByRole("button", { name: "Unfreeze deploy-a" });
+    await unfreeze.dblclick();
+    unfreezes.answer();
+    await expect.poll(() => status.textContent(), SOON).toBe("deploy-a is open");
+    expect(unfreezes.sent()).toBe(1);
+    expect(await freeze.isDisabled()).toBe(false);
+    expect(errors).toEqual([]);
+    await close();
   });
 
   it("says each refusal in bounded, inert words with what to do, and arms the button again", async () => {
