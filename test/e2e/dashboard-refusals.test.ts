@@ -3,7 +3,10 @@
 // override, is drawn as one bounded, inert, isolated line; a proxy's HTML 502 page, a 403, a 429 `limit_exceeded`,
 // a 503 with `Retry-After` and a connection lost mid-write each say what to do in words, and the button is armed
 // again. Reads wait out a `Retry-After` (no panel asks again inside it, the page's clock run on by page.clock) and
-// resume after it. The serial panel's Freeze and Unfreeze send one request per double click.
+// resume after it. The serial panel's Freeze and Unfreeze, and a quarantined factory's Release — also on a card
+// redrawn while its request is out — send one request per double click; a Release refused because the factory is no
+// longer quarantined (`factoryStatus`) says so, not "Conflict"; one that worked says so even when the factory list's
+// re-read after it fails (it said "Not released").
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -194,6 +197,72 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     // Past the wait: the page reads again.
     await page.clock.fastForward(70_000);
     await expect.poll(() => asked, SOON).toBeGreaterThan(before);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("releases a quarantined factory once, also on a card redrawn while the release is out", async () => {
+    const { page, errors, close } = await open("fleet");
+    const release = page.locator(`#release-${factoryId}`);
+    await release.waitFor(SOON);
+    const releases = await hold(page, "POST", `/factories/${factoryId}/release`);
+    await release.dblclick();
+    await expect.poll(() => releases.sent(), SOON).toBe(1);
+    // The card drawn anew by the poller's tick keeps its Release greyed out while the request is out.
+    await release.evaluate((el) => el.setAttribute("data-old", ""));
+    await expect.poll(() => page.locator(`#release-${factoryId}[data-old]`).count(), REDRAW).toBe(0);
+    expect(await release.isDisabled()).toBe(true);
+    releases.answer();
+    await expect.poll(() => release.count(), SOON).toBe(0);
+    expect(releases.sent()).toBe(1);
+    await api("POST", `/factories/${factoryId}/status`, { status: "quarantined" }); // for the next test
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("says a release that worked is released, also when the factory list's re-read after it fails", async () => {
+    const { page, errors, close } = await open("fleet");
+    const release = page.locator(`#release-${factoryId}`);
+    await release.waitFor(SOON);
+    await page.route(
+      (url) => url.pathname.endsWith("/factories"),
+      (route) =>
+        route.request().method() === "GET"
+          ? route.fulfill(problem(503, { title: "Down", detail: "injected", code: "unavailable" }))
+          : route.fallback(),
+    );
+    await release.click();
+    const said = page.locator(`#release-status-${factoryId}`);
+    await expect.poll(() => said.textContent(), SOON).not.toBe("Releasing…");
+    expect(await said.textContent()).toBe("Released: back in rotation.");
+    const listed = await api<{ factories: Array<{ id: string; status: string }> }>("GET", "/factories");
+    expect(listed.factories.find((f) => f.id === factoryId)?.status).toBe("active");
+    await api("POST", `/factories/${factoryId}/status`, { status: "quarantined" }); // for the next test
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("says a release found the factory no longer quarantined, not 'Conflict'", async () => {
+    const { page, errors, close } = await open("fleet");
+    const release = page.locator(`#release-${factoryId}`);
+    await release.waitFor(SOON);
+    // Released by another operator a moment ago, as the coordinator answers it (policies/quarantine).
+    await page.route(`**/factories/${factoryId}/release`, (route) =>
+      route.fulfill(
+        problem(409, {
+          title: "Conflict",
+          detail: `factory ${factoryId} is active, not quarantined: nothing to release`,
+          code: "conflict",
+          factoryId,
+          factoryStatus: "active",
+        }),
+      ),
+    );
+    await release.click();
+    const said = page.locator(`#release-status-${factoryId}`);
+    await expect
+      .poll(() => said.textContent(), SOON)
+      .toBe("Nothing to release: the factory is active now, not quarantined (released meanwhile?).");
     expect(errors).toEqual([]);
     await close();
   });
