@@ -34,13 +34,16 @@ export function retryAfterSeconds(header, now = Date.now()) {
 
 const STAGE_MOVED = "The job moved on meanwhile: look at its stage now before acting again.";
 
-/** What to do about each refusal the page knows, in the page's words (the CLI's are commands: src/cli/errors.ts). */
+/**
+ * What to do about each refusal the page knows, in the page's words (the CLI's are commands: src/cli/errors.ts). Not
+ * `conflict`: its detail says what to do itself, case by case ("remove it first", "stop it first", "read its reviews
+ * again"), and one sentence for all of them would contradict some.
+ */
 const ADVICE = {
   unauthorized: "Sign in again with a valid token.",
   forbidden: "Your token's role does not allow this: sign out and sign in with an operator token.",
   validation_failed: "Correct the value named above and try again.",
   not_found: "It is gone, or never was: reload the page to see what is there now.",
-  conflict: "It changed meanwhile (the detail says how): look at it again before retrying.",
   fenced: STAGE_MOVED,
   illegal_transition: STAGE_MOVED,
   budget_exceeded: "Raise the job's budget (Job budget $) above what it spent, then requeue.",
