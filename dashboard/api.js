@@ -71,6 +71,14 @@ export function transient(err) {
   return err.status === 0 || err.status >= 500 || err.status === 408 || err.status === 429;
 }
 
+/**
+ * Whether a write's refusal leaves its outcome unknown: no answer came (the connection failed after the request may
+ * have reached the coordinator), the answer is a 5xx (a proxy's, or the coordinator's own failure part way), or a 2xx
+ * the page could not read. A page then reads again what the write would change, so what happened is on screen.
+ * @param {unknown} err
+ */
+export const outcomeUnknown = (err) => !(err instanceof ApiError) || err.status === 0 || err.status >= 500;
+
 /** @param {unknown} err */
 export function describeError(err) {
   if (err instanceof ApiError) return err.advice ? `${err.readable}. ${err.advice}` : err.readable;

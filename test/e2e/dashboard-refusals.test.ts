@@ -6,7 +6,8 @@
 // resume after it. The serial panel's Freeze and Unfreeze, and a quarantined factory's Release — also on a card
 // redrawn while its request is out — send one request per double click; a Release refused because the factory is no
 // longer quarantined (`factoryStatus`) says so, not "Conflict"; one that worked says so even when the factory list's
-// re-read after it fails (it said "Not released").
+// re-read after it fails (it said "Not released"). An enrollment code minted or revoked whose answer was lost on the
+// way back (the server did it) is listed as it now is: the page did not read the list again.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -157,6 +158,34 @@ describe("dashboard: what a refusal says, and one request per click", () => {
       ),
     );
     expect(busy).toContain("(unavailable). Try again in 7 s.");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("reads the enrollment codes again after a mint or a revoke whose answer was lost", async () => {
+    const { page, errors, close } = await open("enrollment");
+    /** The request reaches the server, which does it; its answer never reaches the page. */
+    const lose = (route: Route) => route.fetch().then(() => route.abort("connectionreset"));
+    const rows = page.locator('[data-testid="code-row"]');
+    await page.locator("#code-new").waitFor(SOON);
+    const before = await rows.count();
+    await page.route(
+      (url) => url.pathname.endsWith("/factories/enrollment-codes"),
+      (route) => (route.request().method() === "POST" ? lose(route) : route.fallback()),
+    );
+    await page.locator("#code-new").click();
+    await expect.poll(() => page.locator("#code-new-status").textContent(), SOON).toContain("It may have reached");
+    // The code minted all the same is listed, to revoke: it can never be shown.
+    await expect.poll(() => rows.count(), SOON).toBe(before + 1);
+    // Revoked, the answer lost: its row goes all the same.
+    await page.route(
+      (url) => url.pathname.includes("/factories/enrollment-codes/"),
+      (route) => (route.request().method() === "DELETE" ? lose(route) : route.fallback()),
+    );
+    await page.getByTestId("code-revoke").first().click();
+    await page.getByTestId("code-revoke-confirm").click();
+    await expect.poll(() => rows.count(), SOON).toBe(before);
+    expect(await page.locator("#codes-status").textContent()).toContain("Not revoked: Cannot reach");
     expect(errors).toEqual([]);
     await close();
   });
