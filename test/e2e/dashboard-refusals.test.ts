@@ -7,7 +7,8 @@
 // redrawn while its request is out — send one request per double click; a Release refused because the factory is no
 // longer quarantined (`factoryStatus`) says so, not "Conflict"; one that worked says so even when the factory list's
 // re-read after it fails (it said "Not released"). An enrollment code minted or revoked whose answer was lost on the
-// way back (the server did it) is listed as it now is: the page did not read the list again.
+// way back (the server did it) is listed as it now is: the page did not read the list again. A refusal of one long
+// unbroken word wraps on a 375 px phone, in the header and on a status line, instead of widening the page.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, newPage, signIn } from "./chromium.ts";
@@ -158,6 +159,30 @@ describe("dashboard: what a refusal says, and one request per click", () => {
       ),
     );
     expect(busy).toContain("(unavailable). Try again in 7 s.");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("wraps a refusal of one unbroken word on a 375 px phone: the page never scrolls sideways", async () => {
+    const { page, errors, close } = await newPage(browser, 375);
+    await signIn(page, h.url, ADMIN, PRODUCT);
+    await page.goto(`${h.url}/#/jobs`);
+    const word = `https://proxy.example/${"x".repeat(600)}`;
+    await page.route(
+      (url) => url.pathname.endsWith("/freeze") || url.pathname.endsWith("/queue-state"),
+      (route) => route.fulfill(problem(400, { title: "Refused", detail: word, code: "validation_failed" })),
+    );
+    /** How many px wider than the screen the page is. */
+    const over = () => page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
+    // The header's line, from the shared poller's read of the queue version.
+    await expect.poll(() => page.locator("#summary .error").count(), SOON).toBe(1);
+    expect(await over()).toBe(0);
+    // An action's status line.
+    await page.locator("#serial-key").fill("deploy-d");
+    await page.locator("#serial-reason").fill("hold");
+    await page.getByRole("button", { name: "Freeze", exact: true }).click();
+    await expect.poll(() => page.locator(".serial-status").textContent(), SOON).toContain("proxy.example");
+    expect(await over()).toBe(0);
     expect(errors).toEqual([]);
     await close();
   });
