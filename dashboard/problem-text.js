@@ -43,7 +43,7 @@ const ADVICE = {
   unauthorized: "Sign in again with a valid token.",
   forbidden: "Your token's role does not allow this: sign out and sign in with an operator token.",
   validation_failed: "Correct the value named above and try again.",
-  not_found: "It is gone, or never was: reload the page to see what is there now.",
+  not_found: "It no longer exists (or never did): check the link, or the list it came from.",
   fenced: STAGE_MOVED,
   illegal_transition: STAGE_MOVED,
   budget_exceeded: "Raise the job's budget (Job budget $) above what it spent, then requeue.",

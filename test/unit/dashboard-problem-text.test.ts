@@ -41,6 +41,7 @@ describe("dashboard: a refusal in words", () => {
     expect(of(429, "limit_exceeded")).toMatch(/^A product-wide limit is reached/);
     expect(of(429, "limit_exceeded", 60)).toBe("Try again in 60 s.");
     expect(of(403, "forbidden")).toMatch(/operator token/);
+    expect(of(404, "not_found", 0, "GET")).toMatch(/^It no longer exists/);
     expect(of(409, "conflict")).toBe("");
     expect(of(409, "constructor")).toBe(""); // the server's code, never an inherited member of the table
     expect(of(502, "")).toMatch(/^Try again in a moment\. If it persists/);
