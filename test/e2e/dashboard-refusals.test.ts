@@ -7,7 +7,8 @@
 // redrawn while its request is out — send one request per double click; a Release refused because the factory is no
 // longer quarantined (`factoryStatus`) says so, not "Conflict"; one that worked says so even when the factory list's
 // re-read after it fails (it said "Not released"). An enrollment code minted or revoked whose answer was lost on the
-// way back (the server did it) is listed as it now is: the page did not read the list again. A refusal of one long
+// way back (the server did it) is listed as it now is, and a Save of the settings whose answer was lost is read
+// back and said saved: the page read neither again. A refusal of one long
 // unbroken word wraps on a 375 px phone, in the header and on a status line, instead of widening the page.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -211,6 +212,27 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     await page.getByTestId("code-revoke-confirm").click();
     await expect.poll(() => rows.count(), SOON).toBe(before);
     expect(await page.locator("#codes-status").textContent()).toContain("Not revoked: Cannot reach");
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("reads the settings back after a Save whose answer was lost, and says it was saved", async () => {
+    const { page, errors, close } = await open("settings");
+    const save = page.getByRole("button", { name: "Save" });
+    await expect.poll(() => save.isDisabled(), SOON).toBe(false); // the settings are read
+    await page.route(
+      (url) => url.pathname.endsWith("/settings"),
+      (route) =>
+        route.request().method() === "PATCH"
+          ? route.fetch().then(() => route.abort("connectionreset"))
+          : route.fallback(),
+    );
+    await page.locator("#setting-weights-load").fill("3");
+    await save.click();
+    await expect
+      .poll(() => page.locator("#settings-status").textContent(), SOON)
+      .toBe("Saved: weights (its answer was lost; read back from the coordinator).");
+    expect((await api<{ weights: { load: number } }>("GET", "/settings")).weights.load).toBe(3);
     expect(errors).toEqual([]);
     await close();
   });
