@@ -3,6 +3,7 @@
 // (config.js), bearer-authenticated JSON calls, and problem+json errors turned into ApiError.
 
 import { API_BASE } from "./config.js";
+import { advice, problemCode, problemText, retryAfterSeconds } from "./problem-text.js";
 
 const STORE_KEY = "gigafactory.session";
 
@@ -21,26 +22,42 @@ export function socketUrl(path) {
 
 /** @typedef {{ token: string, product: string }} Session */
 
-/** A failed API call: `title`, `detail` and `code` come from the problem+json body. */
+/**
+ * A failed API call: `title`, `detail` and `code` come from the problem+json body (`body`, its other members too:
+ * a release's `factoryStatus`), `retryAfterS` from a `Retry-After` header (0: none), `method` is the request's.
+ */
 export class ApiError extends Error {
   /**
    * @param {number} status
    * @param {string} title
    * @param {string} detail
    * @param {string} code
+   * @param {{ body?: Record<string, unknown> | null, retryAfterS?: number, method?: string }} [more]
    */
-  constructor(status, title, detail, code) {
+  constructor(status, title, detail, code, more = {}) {
     super(detail || title);
     this.status = status;
     this.title = title;
     this.detail = detail;
     this.code = code;
+    this.body = more.body ?? null;
+    this.retryAfterS = more.retryAfterS ?? 0;
+    this.method = more.method ?? "GET";
   }
 
-  /** One readable line: "Not allowed — this needs an operator token (forbidden)". */
+  /**
+   * One readable line: "Not allowed — this needs an operator token (forbidden)". The server's words are cut to
+   * MAX_PROBLEM_TEXT graphemes and isolated when they hold a bidi control (problem-text.js).
+   */
   get readable() {
-    const detail = this.detail && this.detail !== this.title ? ` — ${this.detail}` : "";
-    return `${this.title}${detail}${this.code ? ` (${this.code})` : ""}`;
+    const detail = this.detail && this.detail !== this.title ? ` — ${problemText(this.detail)}` : "";
+    const code = problemCode(this.code);
+    return `${problemText(this.title)}${detail}${code ? ` (${code})` : ""}`;
+  }
+
+  /** What to do about it, in words, or "" (problem-text.js `advice`). */
+  get advice() {
+    return advice(this);
   }
 }
 
@@ -54,9 +71,17 @@ export function transient(err) {
   return err.status === 0 || err.status >= 500 || err.status === 408 || err.status === 429;
 }
 
+/**
+ * Whether a write's refusal leaves its outcome unknown: no answer came (the connection failed after the request may
+ * have reached the coordinator), the answer is a 5xx (a proxy's, or the coordinator's own failure part way), or a 2xx
+ * the page could not read. A page then reads again what the write would change, so what happened is on screen.
+ * @param {unknown} err
+ */
+export const outcomeUnknown = (err) => !(err instanceof ApiError) || err.status === 0 || err.status >= 500;
+
 /** @param {unknown} err */
 export function describeError(err) {
-  if (err instanceof ApiError) return err.readable;
+  if (err instanceof ApiError) return err.advice ? `${err.readable}. ${err.advice}` : err.readable;
   if (err instanceof Error) return err.message;
   return String(err);
 }
@@ -120,20 +145,50 @@ export function setUnauthorizedHandler(fn) {
 }
 
 /**
- * Turn a non-2xx response into an ApiError, reading problem+json when there is one.
- * @param {Response} res
+ * Turn a non-2xx response into an ApiError, reading problem+json when there is one. An answer that is not one (a
+ * proxy's HTML 502 page) is named by its status line, and said to be no answer of the coordinator's.
+ * @param {Response} res @param {string} method
  */
-async function toError(res) {
+async function toError(res, method) {
   let body = null;
   try {
     body = await res.json();
   } catch {
     /* not JSON */
   }
-  const title = typeof body?.title === "string" ? body.title : `HTTP ${res.status}`;
-  const detail = typeof body?.detail === "string" ? body.detail : res.statusText;
+  if (typeof body !== "object" || Array.isArray(body)) body = null;
+  const retryAfterS = retryAfterSeconds(res.headers.get("retry-after"));
+  const problem = typeof body?.title === "string";
+  const title = problem ? body.title : `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
+  const detail =
+    typeof body?.detail === "string" ? body.detail : problem ? res.statusText : "the answer is not the coordinator's";
   const code = typeof body?.code === "string" ? body.code : "";
-  return new ApiError(res.status, title, detail, code);
+  return new ApiError(res.status, title, detail, code, { body, retryAfterS, method });
+}
+
+/**
+ * Until when (epoch ms) each product's coordinator asked not to be read again (a 503 or 429 with `Retry-After`), and
+ * the refusal that asked. Every panel polls on its own clock (the shared poller every 3 s, the metrics tiles, the
+ * health badge, the page's own list): each asked again on its next tick, an overloaded coordinator was read several
+ * times inside the wait it named. A read inside the wait fails at once with that refusal, the seconds left in it.
+ * @type {Map<string, { until: number, err: ApiError }>}
+ */
+const backOff = new Map();
+
+/**
+ * The refusal a read of `product` gets without asking, inside a wait the coordinator named; undefined outside one.
+ * @param {string} product @param {number} now epoch ms
+ */
+function heldBack(product, now) {
+  const held = backOff.get(product);
+  if (!held) return undefined;
+  if (now >= held.until) {
+    backOff.delete(product);
+    return undefined;
+  }
+  const { status, title, detail, code, body } = held.err;
+  const retryAfterS = Math.ceil((held.until - now) / 1000);
+  return new ApiError(status, title, detail, code, { body, retryAfterS, method: "GET" });
 }
 
 /**
@@ -144,6 +199,10 @@ async function toError(res) {
  * @returns {Promise<Response>}
  */
 export async function request(session, path, init = {}) {
+  const method = (init.method ?? "GET").toUpperCase();
+  // Reads wait out a `Retry-After`; a write is the operator's own act, sent (and its refusal said) as asked.
+  const held = method === "GET" ? heldBack(session.product, Date.now()) : undefined;
+  if (held) throw held;
   const headers = new Headers(init.headers);
   headers.set("authorization", `Bearer ${session.token}`);
   const url = `${apiBase()}/api/v1/products/${encodeURIComponent(session.product)}${path}`;
@@ -151,10 +210,12 @@ export async function request(session, path, init = {}) {
   try {
     res = await fetch(url, { ...init, headers });
   } catch {
-    throw new ApiError(0, "Cannot reach the coordinator", "the network request failed; is the server up?", "network");
+    throw new ApiError(0, "Cannot reach the coordinator", "the network request failed", "network", { method });
   }
   if (!res.ok) {
-    const err = await toError(res);
+    const err = await toError(res, method);
+    if (err.retryAfterS > 0 && (res.status === 503 || res.status === 429))
+      backOff.set(session.product, { until: Date.now() + err.retryAfterS * 1000, err });
     if (res.status === 401) onUnauthorized(err, session);
     throw err;
   }
@@ -178,7 +239,13 @@ export async function api(session, path, opts = {}) {
   const res = await request(session, path, init);
   if (res.status === 204) return null;
   const text = await res.text();
-  return text ? JSON.parse(text) : null;
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    // A proxy's or a portal's page answered in the coordinator's place: JSON.parse's "Unexpected token '<'" said none of it.
+    const detail = "the answer is not the coordinator's (not JSON): is something in front of it answering instead?";
+    throw new ApiError(res.status, "Not the coordinator's answer", detail, "", { method: init.method });
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
 // operator). The answer's code is shown once, in a read-only box with Copy and the host's enroll command: the
 // coordinator keeps only its hash, so nothing can show it again. Done, leaving the page or revoking it drops it.
 
-import { api, apiBase, describeError } from "./api.js";
+import { api, apiBase, describeError, outcomeUnknown } from "./api.js";
 import { h, replace, showError, statusLine, when } from "./dom.js";
 
 /** The lifetimes offered, in seconds (the API takes 60 s to 7 days; an hour is its default, and the CLI's). */
@@ -30,7 +30,8 @@ export function enrollCommand(product, minted) {
 /**
  * The form and the panel that shows a minted code once.
  * @param {import("./live.js").Live} live
- * @param {(minted: any) => void} onMinted the list re-reads (the new code is on it, by id)
+ * @param {(minted: any) => void} onMinted the list re-reads (the new code is on it, by id); `null` after a request
+ *   whose outcome is unknown
  */
 export function newCodeForm(live, onMinted) {
   let alive = true;
@@ -139,6 +140,9 @@ export function newCodeForm(live, onMinted) {
       submit.disabled = false;
       showError(status, `Not created: ${describeError(err)}`);
       submit.focus(); // disabling it while the request was out took focus away: give it back, to try again
+      // No answer to read: a code may have been minted all the same, which nothing can show now. The list is read
+      // again, so it is there to see (and revoke) before another is made.
+      if (outcomeUnknown(err)) onMinted(null);
     }
   });
 

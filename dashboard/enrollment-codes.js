@@ -5,7 +5,7 @@
 // token that may not list them is told so instead of a table. The API answers every live code at once (no cursor):
 // no pager. Stable ids and data-testids for the browser test: #codes-rows, [data-testid="code-row"][data-code-id].
 
-import { api, describeError } from "./api.js";
+import { ApiError, api, describeError, outcomeUnknown } from "./api.js";
 import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { newCodeForm } from "./enrollment-code-new.js";
 
@@ -160,7 +160,9 @@ export function enrollmentCodesView(root, live) {
     creator.form.hidden = true;
     listHead.hidden = true;
     refused.hidden = false;
-    refused.textContent = `Enrollment codes are for operators: sign in with an operator token to list, create or revoke them. ${describeError(err)}`;
+    // The server's reason as it is, without describeError's advice: this line's first sentence is that advice.
+    const why = err instanceof ApiError ? err.readable : describeError(err);
+    refused.textContent = `Enrollment codes are for operators: sign in with an operator token to list, create or revoke them. ${why}`;
   };
 
   /**
@@ -190,7 +192,8 @@ export function enrollmentCodesView(root, live) {
       keep.disabled = false;
       showError(status, `Not revoked: ${describeError(err)}`);
       yes.focus();
-      if (err?.status === 404) void load(); // pruned after use or expiry: its row goes
+      // Pruned after use or expiry: its row goes. No answer to read: it may be revoked all the same, and the list says.
+      if (err?.status === 404 || outcomeUnknown(err)) void load();
       return;
     }
     if (!alive) return;

@@ -4,7 +4,7 @@
 // …/factories/{id}/release (operators; a viewer sees the server's refusal next to it). Stable ids and data-testids
 // for the browser test: `breakers-<factoryId>`, `breaker-<factoryId>-<engine>`, `release-<factoryId>`.
 
-import { api, describeError } from "./api.js";
+import { ApiError, api, describeError } from "./api.js";
 import { duration, focusReturn, h, showError, statusLine, when } from "./dom.js";
 
 /** The engine as people read it: `*` is the factory's default engine (jobs that name none). */
@@ -54,6 +54,29 @@ export function breakerBadges(f, now = Date.now()) {
 }
 
 /**
+ * The factories whose release is out: their Release is drawn greyed out until it is answered. The cards are redrawn
+ * on every tick of the shared poller, and the card drawn anew offered an armed Release: a second click sent a second
+ * release, refused `conflict` once the first had landed, and that refusal replaced the first one's "Released".
+ * @type {Set<string>}
+ */
+const releasing = new Set();
+
+/**
+ * What a refused release says. A `conflict` that names the factory's `factoryStatus` (not quarantined any more: an
+ * operator released it elsewhere, or took it out for good) says so, not "Conflict": there is nothing to release.
+ * @param {unknown} err @returns {{ text: string, gone: boolean }} `gone`: the card's quarantine is over
+ */
+function refusal(err) {
+  const now = err instanceof ApiError && err.code === "conflict" ? err.body?.factoryStatus : undefined;
+  if (typeof now === "string" && /^[a-z_]{1,32}$/.test(now))
+    return {
+      text: `Nothing to release: the factory is ${now} now, not quarantined (released meanwhile?).`,
+      gone: true,
+    };
+  return { text: `Not released: ${describeError(err)}`, gone: false };
+}
+
+/**
  * On a quarantined factory: why, and the Release button; null otherwise.
  * @param {any} f
  * @param {import("./live.js").Live} live
@@ -71,6 +94,7 @@ export function quarantinePanel(f, live, onReleased) {
       id: `release-${f.id}`,
       // Named for its factory: "Release" alone named every quarantined card's button alike for a screen reader.
       "aria-label": `Release ${f.name}`,
+      disabled: releasing.has(f.id),
       dataset: { testid: "release-factory" },
     },
     "Release",
@@ -78,25 +102,34 @@ export function quarantinePanel(f, live, onReleased) {
   // The cards are redrawn every tick: the answer goes to the status line the page shows when it arrives, not to
   // this card's, which a redraw while the request was out has replaced (the refusal was written out of sight).
   const shown = () => /** @type {HTMLElement} */ (document.getElementById(status.id) ?? status);
+  /** The Release the card shows now: a redraw while the request was out made it anew. */
+  const current = () => /** @type {HTMLButtonElement} */ (document.getElementById(button.id) ?? button);
   button.addEventListener("click", async () => {
+    if (releasing.has(f.id)) return;
+    releasing.add(f.id);
     // Greyed out while the request is out, the button dropped keyboard focus to the page's top. Released, the card
     // (redrawn) has no button: focus goes to the card's name.
     const giveBack = focusReturn(button, () => document.getElementById(`factory-name-${f.id}`));
     button.disabled = true;
     showError(shown());
     shown().textContent = "Releasing…"; // while the request is out: a slow answer is not a lost click
+    let gone = true;
     try {
       await api(live.session, `/factories/${encodeURIComponent(f.id)}/release`, { method: "POST" });
       showError(shown());
       shown().textContent = "Released: back in rotation.";
-      await live.loadFactories();
-      onReleased();
-      giveBack();
     } catch (err) {
-      button.disabled = false;
-      showError(shown(), `Not released: ${describeError(err)}`);
-      giveBack();
+      const said = refusal(err);
+      gone = said.gone;
+      showError(shown(), said.text);
+    } finally {
+      releasing.delete(f.id);
+      current().disabled = false;
     }
+    // Released, here or elsewhere: the card is drawn as the factory now is, without Release. A failed re-read of the
+    // list leaves that to the poller's next one: it turned a release that worked into "Not released: …".
+    if (gone) await live.loadFactories().then(onReleased, () => {});
+    giveBack();
   });
   return h(
     "div",

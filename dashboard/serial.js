@@ -9,7 +9,7 @@
 
 import { api, describeError, jobPath } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
-import { h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
+import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { pager } from "./pager.js";
 import { keyToFreeze, serialKeyRefusal, serialPath } from "./serial-key.js";
 
@@ -105,8 +105,23 @@ export function serialPanel(session) {
     status,
   );
 
+  /**
+   * A freeze or unfreeze is out: Freeze and every Unfreeze are greyed out until it is answered, also on a list redrawn
+   * meanwhile. A double click sent two: the second's answer ("already frozen", or a refusal) replaced the first's.
+   */
+  let busy = false;
+  /** Grey out (or arm again) the buttons that send. */
+  const arm = () => {
+    freezeButton.disabled = busy;
+    const unfreezes = /** @type {NodeListOf<HTMLButtonElement>} */ (
+      list.querySelectorAll('[data-focus-key^="unfreeze:"]')
+    );
+    for (const b of unfreezes) b.disabled = busy;
+  };
+
   /** @param {string} k @param {"freeze" | "unfreeze"} what @param {string} why */
   const act = async (k, what, why) => {
+    if (busy) return;
     if (!k) return showError(status, "name the serial key");
     if (what === "freeze" && !why) return showError(status, "say why the key is frozen");
     // Only what the boxes hold is checked: a listed key (Unfreeze) is the server's own.
@@ -118,6 +133,10 @@ export function serialPanel(session) {
       const reasonOver = reasonLimit.problem();
       if (reasonOver) return showError(status, `freeze not sent: the reason is ${reasonOver}`);
     }
+    const pressed = document.activeElement;
+    const giveBack = pressed instanceof HTMLButtonElement ? focusReturn(pressed, status) : () => {};
+    busy = true;
+    arm();
     showError(status, "");
     status.textContent = `${what}…`;
     try {
@@ -130,6 +149,10 @@ export function serialPanel(session) {
       await load();
     } catch (err) {
       showError(status, `${what} refused: ${describeError(err)}`);
+    } finally {
+      busy = false;
+      arm();
+      giveBack(); // to the button pressed, or to the outcome when an Unfreeze's row now offers "Freeze…"
     }
   };
 
@@ -166,6 +189,7 @@ export function serialPanel(session) {
                 // Named for the key: "Unfreeze" alone named every row's button alike for a screen reader.
                 "aria-label": `Unfreeze ${g.key}`,
                 "data-focus-key": `unfreeze:${g.key}`,
+                disabled: busy,
                 onclick: () => void act(g.key, "unfreeze", ""),
               },
               "Unfreeze",

@@ -3,7 +3,7 @@
 // the values and the server's refusal). Every field is a plain input; errors come back as problem+json and are shown
 // as they are, naming the field. No inline script or style (the page's CSP forbids them).
 
-import { api, describeError } from "./api.js";
+import { api, describeError, outcomeUnknown } from "./api.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { ROUTER_TERMS } from "./router-terms.js";
 import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
@@ -214,8 +214,27 @@ export function settingsView(root, live) {
       save.disabled = false;
       showError(status, `Not saved: ${describeError(err)}`);
       giveBack();
+      if (outcomeUnknown(err)) void readBack(values, Object.keys(patch));
     }
   });
+
+  /**
+   * After a Save whose answer never came (the PATCH may have landed): read the settings, and when they hold every
+   * value the form sent, say it was saved and show them. The page reads its settings only when opened, so "look at
+   * the outcome on the page" had nothing to look at. Otherwise the refusal's line stays.
+   * @param {Map<string, unknown>} values the form's values as sent @param {string[]} keys the settings the PATCH named
+   */
+  const readBack = async (values, keys) => {
+    try {
+      const s = await api(live.session, "/settings");
+      if (!alive || Object.keys(patchFrom(s, values)).length > 0) return;
+      fill(s);
+      showError(status);
+      status.textContent = `Saved: ${keys.join(", ")} (its answer was lost; read back from the coordinator).`;
+    } catch {
+      // Not read either: the refusal's line stays, and says to look before saving again.
+    }
+  };
 
   replace(root, form);
   status.textContent = "Loading…";
