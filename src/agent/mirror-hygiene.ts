@@ -109,9 +109,10 @@ function lstatOrUndefined(p: string): Stats | undefined {
 
 /**
  * Remove `rel` (a `/`-separated path in `mirror` that git needs none of: `info/exclude`, `hooks`), file or tree, as
- * `as` (agent/workspace-removal `removeWorkTree`), without going through anything an engine planted: a link among its parents is never followed (a link at
- * `info/`, which git needs none of either, is removed; git follows it), and the file is unlinked, never truncated —
- * truncating a hard link (which O_NOFOLLOW does not refuse) would empty the other file it names, as the agent.
+ * `as` (agent/workspace-removal `removeWorkTree`), without going through anything an engine planted: a link among its
+ * parents is never followed (a link at `info/`, which git needs none of either, is removed; git follows it), and the
+ * file is unlinked, never truncated — truncating a hard link (which O_NOFOLLOW does not refuse) would empty the other
+ * file it names, as the agent.
  */
 async function removePlanted(mirror: string, rel: string, as: RunAs | undefined): Promise<void> {
   let dir = mirror;
