@@ -124,7 +124,12 @@ async function removeStale(dir: string, mirror: string | undefined, as: RunAs | 
  */
 function freshJobDir(dir: string, as: RunAs | undefined): void {
   sharedDir(path.dirname(dir));
-  mkdirSync(dir, { mode: 0o755 }); // never -p: an existing entry, a link included, fails with EEXIST
+  try {
+    mkdirSync(dir, { mode: 0o755 }); // never -p: an existing entry, a link included, fails with EEXIST
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    throw new Error(`EEXIST: ${dir} is there again after its removal (an engine's link or a leftover): not used`);
+  }
   const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
     if (as) fchownSync(fd, as.uid, as.gid);
