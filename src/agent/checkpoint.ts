@@ -11,16 +11,17 @@
  * exited, also moves HEAD so the workspace ends clean at the reported sha.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
+import { lstatSync, rmSync } from "node:fs";
 import path from "node:path";
 import { stageTree } from "./embedded-repos.ts";
-import { copyAs } from "./engine-user.ts";
+import { copyAs, type RunAs } from "./engine-user.ts";
 import { type GitOptions, git, gitBytes, gitOk, withLockRetry } from "./git.ts";
 import { gitRemote } from "./git-remote.ts";
 import { parseShortstat } from "./insights.ts";
 import { isOwnWipBranch } from "./resume-point.ts";
 import { clearStaleLocks, jobLockFiles } from "./stale-locks.ts";
 import { checkpointBranch, type Workspace } from "./workspace.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 
 export interface Snapshot {
   sha: string;
@@ -60,11 +61,10 @@ export async function snapshot(
   // A name of this snapshot's own: a lock a killed checkpoint left on a fixed name would fail every later one.
   const index = path.join(gitDir, `gf-checkpoint-index-${process.pid}-${randomBytes(4).toString("hex")}`);
   const real = path.join(gitDir, "index");
-  // Start from the real index: its stat cache spares git rehashing every file each time.
-  if (existsSync(real)) copyAs(real, index, as);
+  const fromIndex = await startIndex(real, index, as);
   const env = { GIT_INDEX_FILE: index };
   try {
-    if (!existsSync(real)) await git(["read-tree", "HEAD"], { cwd, env, as });
+    if (!fromIndex) await git(["read-tree", "HEAD"], { cwd, env, as });
     else await clearHidingBits({ cwd, env, as });
     const staged = await stageTree({ as, env }, gitDir, cwd);
     const tree = staged.tree;
@@ -98,6 +98,23 @@ export async function snapshot(
   } finally {
     rmSync(index, { force: true });
   }
+}
+
+/**
+ * Start the private `index` from the workspace's `real` one (its stat cache spares git rehashing every file each
+ * time); whether it did. Without one, or with one that is no regular file — a FIFO, a link, a directory an engine put
+ * at `.git/index` — false: the snapshot starts from HEAD. Such a one is removed (as the engine would be:
+ * agent/workspace-removal): git reads the real index in the final checkpoint's `reset`, and would wait on a FIFO there
+ * for good. Rejects when the copy fails otherwise (agent/engine-user `copyAs`).
+ */
+async function startIndex(real: string, index: string, as: RunAs | undefined): Promise<boolean> {
+  const st = lstatSync(real, { throwIfNoEntry: false });
+  if (st?.isFile()) {
+    await copyAs(real, index, as);
+    return true;
+  }
+  if (st) await removeWorkTree(real, as);
+  return false;
 }
 
 /**

@@ -13,9 +13,9 @@ import {
   chmodSync,
   chownSync,
   closeSync,
-  constants,
   fstatSync,
   futimesSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -26,6 +26,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
+import { NO_FOLLOW_READ } from "./regular-file.ts";
 
 /** A user to run processes as (uid/gid go to spawn; home becomes HOME). */
 export interface RunAs {
@@ -99,6 +100,15 @@ export function sharedDir(dir: string): void {
   chmodSync(dir, 0o755);
 }
 
+/** Run `cmd args…` as `as`, stdio ignored; whether it exited 0 (false when it could not start). */
+function asUser(as: RunAs, cmd: string, args: string[]): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const child = spawn(cmd, args, { uid: as.uid, gid: as.gid, stdio: "ignore" });
+    child.once("error", () => resolve(false));
+    child.once("exit", (code) => resolve(code === 0));
+  });
+}
+
 /**
  * Remove a tree the engine user owns, as that user — and, as root, only the emptied directory itself, never a walk of
  * the tree: the engine user's processes may still run (what left its group and its mark: agent/engine-strays), and
@@ -113,16 +123,10 @@ export function removeTree(dir: string, as: RunAs | undefined): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     return Promise.resolve();
   }
-  const asUser = (cmd: string, args: string[]) =>
-    new Promise<boolean>((resolve) => {
-      const child = spawn(cmd, args, { uid: as.uid, gid: as.gid, stdio: "ignore" });
-      child.once("error", () => resolve(false));
-      child.once("exit", (code) => resolve(code === 0));
-    });
   return (async () => {
     // chmod -R follows no link it meets, and as that user changes nothing but that user's own files.
-    if (!(await asUser("rm", ["-rf", "--", dir])) && (await asUser("chmod", ["-R", "u+rwx", "--", dir])))
-      await asUser("rm", ["-rf", "--", dir]);
+    if (!(await asUser(as, "rm", ["-rf", "--", dir])) && (await asUser(as, "chmod", ["-R", "u+rwx", "--", dir])))
+      await asUser(as, "rm", ["-rf", "--", dir]);
     try {
       rmdirSync(dir); // it sits in one of the agent's directories (jobs/, trash/): only the agent can unlink it
     } catch {
@@ -132,18 +136,22 @@ export function removeTree(dir: string, as: RunAs | undefined): Promise<void> {
 }
 
 /**
- * Copy a file inside the engine user's tree as that user: as root, a planted symlink would redirect the write.
+ * Copy a regular file inside the engine user's tree as that user: as root, a planted symlink would redirect the write.
  * Without an engine user the engine is this very user (in the sandbox, agent/sandbox), so a link in its tree may
- * point where only the agent can read — the state dir: neither end is followed, and the source must be a file.
+ * point where only the agent can read — the state dir: neither end is followed. Never waits on what is at `src`: a
+ * FIFO an engine made there (`mkfifo .git/index`) blocked the agent's synchronous open — with an engine user, `cp`'s,
+ * awaited synchronously — for good, and every seat's lease lapsed. So `src` is opened O_NONBLOCK and refused unless
+ * fstat says regular file; as the engine user, it is refused unless lstat says so, and `cp -R -P` copies whatever an
+ * engine swaps in after that check as what it is (a FIFO as a FIFO: never opened), which the copy's own check refuses.
  * The copy keeps the source's access and modification times: for a git index that is what git's racy-entry check
  * reads (an entry as new as its index file is re-read, not trusted by stat). A copy stamped "now" made every entry
  * look settled, so a same-size edit in the same clock tick as the last index write was missed by the checkpoint —
  * 4 of 150 final snapshots in a loop lost the engine's edit (agent/checkpoint `snapshot`).
- * @throws Error when the source is a symlink or not a regular file
+ * @throws Error (rejects) when the source is a symlink or not a regular file, or the copy fails
  */
-export function copyAs(src: string, dst: string, as: RunAs | undefined): void {
+export async function copyAs(src: string, dst: string, as: RunAs | undefined): Promise<void> {
   if (!as) {
-    const fd = openSync(src, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const fd = openSync(src, NO_FOLLOW_READ);
     try {
       const st = fstatSync(fd);
       if (!st.isFile()) throw new Error(`cannot copy ${src}: not a regular file`);
@@ -160,12 +168,13 @@ export function copyAs(src: string, dst: string, as: RunAs | undefined): void {
     }
     return;
   }
-  const cp = spawnSync("cp", ["--preserve=timestamps", "--", src, dst], {
-    uid: as.uid,
-    gid: as.gid,
-    stdio: "ignore",
-  });
-  if (cp.status !== 0) throw new Error(`cannot copy ${src} as ${as.name}`);
+  const regular = (p: string) => lstatSync(p, { throwIfNoEntry: false })?.isFile() === true;
+  if (!regular(src)) throw new Error(`cannot copy ${src}: not a regular file`);
+  // -T: `dst` is the copy itself, never a directory to copy into.
+  const copied = await asUser(as, "cp", ["-R", "-P", "-T", "--preserve=timestamps", "--", src, dst]);
+  if (copied && regular(dst)) return;
+  await asUser(as, "rm", ["-rf", "--", dst]);
+  throw new Error(`cannot copy ${src} as ${as.name}: ${copied ? "not a regular file" : "cp failed"}`);
 }
 
 /** HOME for the engine user: its own home when it owns one, else `<workDir>/home` (created, owned by it). */

@@ -11,22 +11,15 @@
  * is still the moved workspace's, else dropped (the files alone are kept). Mirrors are `<work-dir>/mirrors/<name>`,
  * so the markers are found from the mirror's path.
  */
-import {
-  closeSync,
-  constants,
-  existsSync,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-} from "node:fs";
+import { existsSync, lstatSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { replaceFile } from "./exclusive-file.ts";
 import { git, gitOk } from "./git.ts";
+import { readRegular } from "./regular-file.ts";
+
+/** Read a file an engine could have planted (agent/regular-file); kept here too, where agent/kept-workspaces names it. */
+export { readRegular };
 
 /** What the agent records beside a kept workspace (`<dir>.json`). */
 export interface KeptMarker {
@@ -55,31 +48,6 @@ export function readMarker(dir: string): KeptMarker | undefined {
     return typeof m === "object" && m !== null ? m : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** Opened as itself: never through a link, and never waiting for a writer (a FIFO opens at once, then is refused). */
-const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-
-/**
- * A small regular file's text, or undefined: these files lie where an engine in the sandbox writes (`kept/`, a
- * mirror), and a FIFO there (`mkfifo kept/x.json`) blocked the agent's synchronous read for good — every seat's
- * lease lapsed — as a link to /dev/zero would have read on until memory ran out. Checked on the descriptor read.
- */
-export function readRegular(file: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, FILE_FLAGS);
-  } catch {
-    return undefined; // missing, a link (ELOOP), not readable
-  }
-  try {
-    const st = fstatSync(fd);
-    return st.isFile() && st.size < 65_536 ? readFileSync(fd, "utf8") : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
   }
 }
 

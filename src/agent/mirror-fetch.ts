@@ -14,11 +14,12 @@
  */
 import { lstatSync } from "node:fs";
 import path from "node:path";
-import { type RunAs, removeTree } from "./engine-user.ts";
+import type { RunAs } from "./engine-user.ts";
 import { GitError, git, gitOk, withLockRetry } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
 import { gitRemote } from "./git-remote.ts";
 import { ORIGIN_FETCH } from "./mirror-hygiene.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 
 /** The mirror's copy of origin's `HEAD` (its default branch's commit), as of the last preparation's fetch. */
 export const ORIGIN_HEAD = "refs/gf/origin-head";
@@ -32,7 +33,9 @@ export async function fetchOrigin(mirror: string, repo: string, as: RunAs | unde
   const shallow = path.join(mirror, "shallow");
   const planted = lstatSync(shallow, { throwIfNoEntry: false });
   // Not a file (a directory, a link): no list git could read, and git would fail reading it on every fetch.
-  if (planted && !planted.isFile()) await removeTree(shallow, as);
+  // Removed inside the sandbox in sandbox mode (agent/workspace-removal): a walk by path outside it follows a link an
+  // engine swaps in meanwhile.
+  if (planted && !planted.isFile()) await removeWorkTree(shallow, as);
   const deepen = planted?.isFile() ? ["--unshallow"] : [];
   const args = ["fetch", "-q", "--prune", "--no-tags", ...deepen, "origin", ORIGIN_FETCH, `+HEAD:${ORIGIN_HEAD}`];
   const fetch = () => withLockRetry(() => gitRemote(args, { cwd: mirror, as }), 4, [mirror], as);
@@ -47,7 +50,7 @@ export async function fetchOrigin(mirror: string, repo: string, as: RunAs | unde
     throw err;
   }
   // What origin did not know of the list (made up, or the engine's own commits) is no cut in origin's history.
-  if (deepen.length > 0) await removeTree(shallow, as);
+  if (deepen.length > 0) await removeWorkTree(shallow, as);
   return git(["rev-parse", "--verify", `${ORIGIN_HEAD}^{commit}`], { cwd: mirror, as }).catch(() => {
     throw noCommits(repo);
   });

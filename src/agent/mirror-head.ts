@@ -8,10 +8,12 @@
  * unfinished, so the next preparation removed and cloned it afresh — under a job still running from it (its worktree
  * lost its repository: that run's work was not captured). Both are repaired in place instead.
  */
-import { lstatSync, readdirSync, readFileSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, type Stats } from "node:fs";
 import path from "node:path";
-import { type RunAs, removeTree } from "./engine-user.ts";
+import type { RunAs } from "./engine-user.ts";
 import { replaceFile } from "./exclusive-file.ts";
+import { readRegular } from "./regular-file.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 
 /** What git accepts in HEAD (refs/files-backend `validate_headref`): a symbolic ref under refs/, or an object id. */
 const VALID_HEAD = /^(ref:\s*refs\/\S+|[0-9a-f]{40}|[0-9a-f]{64})\s*$/;
@@ -26,29 +28,36 @@ function lstatOrUndefined(p: string): Stats | undefined {
   return lstatSync(p, { throwIfNoEntry: false });
 }
 
-/** Whether `head` (lstat `st`) is a file git takes as a HEAD. */
-function validHead(head: string, st: Stats): boolean {
-  if (!st.isFile() || st.size > MAX_HEAD_BYTES) return false;
+/**
+ * Whether `mirror` is a directory itself: never a link — one an engine put in its place (mirrors/ is writable by the
+ * engines that run from it) leads the agent's reads, writes and removals wherever it points. Never throws.
+ */
+export function mirrorIsDir(mirror: string): boolean {
   try {
-    return VALID_HEAD.test(readFileSync(head, "utf8"));
+    return lstatOrUndefined(mirror)?.isDirectory() === true;
   } catch {
     return false;
   }
 }
 
 /**
- * Whether a worktree of `mirror` is still on disk, read from its files (`worktrees/<id>/gitdir`: git cannot answer
- * without a HEAD). A job runs from such a mirror, so it was a complete one.
+ * Whether `head` is a file git takes as a HEAD: read once through a descriptor of its own (agent/regular-file), so a
+ * FIFO or a link an engine swapped in after a check by path is neither waited on nor followed.
+ */
+function validHead(head: string): boolean {
+  return VALID_HEAD.test(readRegular(head, MAX_HEAD_BYTES + 1) ?? "");
+}
+
+/**
+ * Whether a worktree of `mirror` is still on disk, read from its files (`worktrees/<id>/gitdir`, each read as
+ * `validHead` reads: git cannot answer without a HEAD). A job runs from such a mirror, so it was a complete one.
  */
 export function worktreeOnDisk(mirror: string): boolean {
   const admin = path.join(mirror, "worktrees");
   if (!lstatOrUndefined(admin)?.isDirectory()) return false;
   return readdirSync(admin).some((id) => {
-    const file = path.join(admin, id, "gitdir");
-    const st = lstatOrUndefined(file);
-    if (!st?.isFile() || st.size > 4096) return false;
-    const gitFile = readFileSync(file, "utf8").trim();
-    return path.isAbsolute(gitFile) && lstatOrUndefined(path.dirname(gitFile)) !== undefined;
+    const gitFile = readRegular(path.join(admin, id, "gitdir"), 4097)?.trim();
+    return gitFile !== undefined && path.isAbsolute(gitFile) && lstatOrUndefined(path.dirname(gitFile)) !== undefined;
   });
 }
 
@@ -61,9 +70,10 @@ export function worktreeOnDisk(mirror: string): boolean {
 export async function repairHead(mirror: string, as: RunAs | undefined): Promise<boolean> {
   const head = path.join(mirror, "HEAD");
   try {
+    if (!mirrorIsDir(mirror)) return false; // a link in its place is never followed: agent/mirror-ready replaces it
     const st = lstatOrUndefined(head);
-    if (st ? validHead(head, st) : !worktreeOnDisk(mirror)) return false;
-    if (st?.isDirectory()) await removeTree(head, as);
+    if (st ? validHead(head) : !worktreeOnDisk(mirror)) return false;
+    if (st?.isDirectory()) await removeWorkTree(head, as); // in the sandbox, inside it: the engine may still write it
     // Unlinked, never written through (a hard link, a symlink), created O_EXCL|O_NOFOLLOW and given to `as` through
     // its descriptor: a chown by path after the write followed a link the engine user (who owns the mirror) swapped
     // in meanwhile, and root gave it the link's target — /etc/shadow, say.

@@ -16,9 +16,11 @@
  */
 import { lstatSync, rmSync, type Stats } from "node:fs";
 import path from "node:path";
-import { type RunAs, removeTree } from "./engine-user.ts";
+import type { RunAs } from "./engine-user.ts";
 import { git, gitOk } from "./git.ts";
+import { mirrorIsDir } from "./mirror-head.ts";
 import { clearStaleLocks } from "./stale-locks.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 
 /** Keys a mirror's config keeps: the repository's format, what init detected about the disk, and the origin. */
 const KEPT = new Set([
@@ -42,10 +44,13 @@ async function foreignKeys(mirror: string, as: RunAs | undefined): Promise<strin
 
 /**
  * Put the mirror's `config` (origin reset to `repo`; keys outside KEPT removed) and `info/exclude` (removed) back to what the agent made,
- * as `as` (the mirror's owner); the keys removed. Call with the mirror's lock held. Throws GitError when git fails.
+ * as `as` (the mirror's owner); the keys removed. Call with the mirror's lock held. Throws GitError when git fails,
+ * Error when `mirror` is no directory of its own (a link).
  */
 export async function cleanMirror(mirror: string, as: RunAs | undefined, repo: string): Promise<string[]> {
   const opts = { cwd: mirror, as };
+  // A link in the mirror's place (agent/mirror-ready replaces one it finds first) is never cleaned through.
+  if (!mirrorIsDir(mirror)) throw new Error(`mirror ${mirror} is not a directory (a link an engine put there?)`);
   // A `git config` here killed mid-write (the agent SIGKILLed) left its lock: each later one failed "could not lock
   // config file" for good (git names it relative to the mirror, so agent/git's lock-clash retry cannot place it).
   clearStaleLocks([path.join(mirror, "config.lock")], Date.now(), false, as);
@@ -104,9 +109,10 @@ function lstatOrUndefined(p: string): Stats | undefined {
 
 /**
  * Remove `rel` (a `/`-separated path in `mirror` that git needs none of: `info/exclude`, `hooks`), file or tree, as
- * `as`, without going through anything an engine planted: a link among its parents is never followed (a link at
- * `info/`, which git needs none of either, is removed; git follows it), and the file is unlinked, never truncated —
- * truncating a hard link (which O_NOFOLLOW does not refuse) would empty the other file it names, as the agent.
+ * `as` (agent/workspace-removal `removeWorkTree`), without going through anything an engine planted: a link among its
+ * parents is never followed (a link at `info/`, which git needs none of either, is removed; git follows it), and the
+ * file is unlinked, never truncated — truncating a hard link (which O_NOFOLLOW does not refuse) would empty the other
+ * file it names, as the agent.
  */
 async function removePlanted(mirror: string, rel: string, as: RunAs | undefined): Promise<void> {
   let dir = mirror;
@@ -116,6 +122,8 @@ async function removePlanted(mirror: string, rel: string, as: RunAs | undefined)
     if (dir === path.join(mirror, "info")) rmSync(dir, { force: true });
     return;
   }
+  // In the sandbox, inside it (agent/workspace-removal): `hooks` is a tree an engine may still be writing, and a walk
+  // by path outside the sandbox follows a directory swapped for a link meanwhile.
   const target = path.join(mirror, rel);
-  if (lstatOrUndefined(target)) await removeTree(target, as);
+  if (lstatOrUndefined(target)) await removeWorkTree(target, as);
 }

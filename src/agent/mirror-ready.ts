@@ -7,14 +7,15 @@
  * that repository on the host for good, each on the cleaning's first git command. Once no job runs from it, such a
  * mirror is removed and cloned afresh instead; while one does, the preparation fails as before (a retry comes later).
  */
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import path from "node:path";
-import { type RunAs, removeTree } from "./engine-user.ts";
+import type { RunAs } from "./engine-user.ts";
 import { GitError } from "./git.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { markMirrorUsed } from "./mirror-eviction.ts";
 import { repairHead, worktreeOnDisk } from "./mirror-head.ts";
 import { cleanMirror } from "./mirror-hygiene.ts";
+import { removeWorkTree } from "./workspace-removal.ts";
 
 /** git's words for a repository it cannot read at all (never a lock clash, never the network). */
 const UNREADABLE =
@@ -30,6 +31,11 @@ function unreadable(err: unknown): boolean {
  * Call with the mirror's lock held. Throws GitError when the clone or the cleaning fails.
  */
 export async function readyMirror(repo: string, mirror: string, as: RunAs | undefined): Promise<boolean> {
+  // Not a directory — a link an engine put in its place (mirrors/ is writable by the engines that run from it), a
+  // file: removed (the link itself, never followed, never what it leads to) and cloned afresh below. Followed, it had
+  // the agent repair, clean, clear locks in and remove from whatever directory it named.
+  const st = lstatSync(mirror, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) await removeWorkTree(mirror, as);
   await repairHead(mirror, as);
   let cloned = false;
   if (!existsSync(path.join(mirror, "HEAD"))) {
@@ -41,7 +47,7 @@ export async function readyMirror(repo: string, mirror: string, as: RunAs | unde
     await cleanMirror(mirror, as, repo); // what an earlier job's engine configured must not reach this job's
   } catch (err) {
     if (cloned || !unreadable(err) || worktreeOnDisk(mirror)) throw err;
-    await removeTree(mirror, as);
+    await removeWorkTree(mirror, as); // in the sandbox, inside it: a job's engine may still write there
     await cloneMirror(repo, mirror, as);
     await cleanMirror(mirror, as, repo);
     cloned = true;

@@ -9,7 +9,7 @@
  * lasts is stale.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, lstatSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 
@@ -89,6 +89,22 @@ export function clearNamedStaleLock(
 ): string | undefined {
   const lock = lockPathOf(stderr);
   if (!lock) return undefined;
-  const ours = within.some((dir) => lock.startsWith(`${path.resolve(dir)}${path.sep}`));
+  const ours = within.some((dir) => lock.startsWith(`${path.resolve(dir)}${path.sep}`) && reallyInside(lock, dir));
   return ours ? clearStaleLocks([lock], now, false, as)[0] : undefined;
+}
+
+/**
+ * Whether `lock`'s directory, its links resolved, is still `dir` or under it (both real paths). An engine writes the
+ * repositories `within` names (a mirror's refs): a directory of theirs made a link (`refs/remotes/origin` → a
+ * project dir) lets git name a lock there — a `Cargo.lock` beside the project, for an origin branch `Cargo` — which
+ * the agent, outside the sandbox, removed by path. False when either cannot be resolved.
+ */
+function reallyInside(lock: string, dir: string): boolean {
+  try {
+    const real = realpathSync(dir);
+    const parent = realpathSync(path.dirname(lock));
+    return parent === real || parent.startsWith(`${real}${path.sep}`);
+  } catch {
+    return false;
+  }
 }

@@ -24,7 +24,7 @@ const root = mkdtempSync(path.join(tmpdir(), "gf-agent-copy-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("copyAs without an engine user", () => {
-  it("refuses a source that is a symlink, and leaves no copy of its target behind", () => {
+  it("refuses a source that is a symlink, and leaves no copy of its target behind", async () => {
     const secret = path.join(root, "config.json");
     writeFileSync(secret, '{"token":"gf_p_COPYSECRET"}');
     const gitDir = path.join(root, "ws", ".git");
@@ -32,30 +32,30 @@ describe("copyAs without an engine user", () => {
     const index = path.join(gitDir, "index");
     symlinkSync(secret, index);
     const copy = path.join(gitDir, "gf-checkpoint-index");
-    expect(() => copyAs(index, copy, undefined)).toThrow();
+    await expect(copyAs(index, copy, undefined)).rejects.toThrow();
     expect(existsSync(copy) ? readFileSync(copy, "utf8") : "").not.toContain("COPYSECRET");
   });
 
-  it("does not write through a symlink planted at the destination", () => {
+  it("does not write through a symlink planted at the destination", async () => {
     const precious = path.join(root, "precious.txt");
     writeFileSync(precious, "keep");
     const src = path.join(root, "index");
     writeFileSync(src, "DIRC index bytes");
     const dst = path.join(root, "planted-dst");
     symlinkSync(precious, dst);
-    copyAs(src, dst, undefined);
+    await copyAs(src, dst, undefined);
     expect(readFileSync(precious, "utf8")).toBe("keep");
     expect(readFileSync(dst, "utf8")).toBe("DIRC index bytes");
   });
 
-  it("copies a regular file as before", () => {
+  it("copies a regular file as before", async () => {
     const src = path.join(root, "plain");
     writeFileSync(src, "bytes\u0000of an index");
-    copyAs(src, path.join(root, "plain-copy"), undefined);
+    await copyAs(src, path.join(root, "plain-copy"), undefined);
     expect(readFileSync(path.join(root, "plain-copy"), "utf8")).toBe("bytes\u0000of an index");
   });
 
-  it("keeps the source's modification time: git's racy-entry check reads it off the index copy", () => {
+  it("keeps the source's modification time: git's racy-entry check reads it off the index copy", async () => {
     // Stamped "now", a copied index made every entry look settled, and a same-size edit in the clock tick of the
     // last index write was missed by the checkpoint (4 of 150 final snapshots in a loop lost the engine's edit).
     const src = path.join(root, "timed-index");
@@ -63,7 +63,7 @@ describe("copyAs without an engine user", () => {
     const then = new Date(Date.now() - 3_600_000);
     utimesSync(src, then, then);
     const dst = path.join(root, "timed-copy");
-    copyAs(src, dst, undefined);
+    await copyAs(src, dst, undefined);
     expect(statSync(dst).mtimeMs).toBe(statSync(src).mtimeMs);
   });
 });
