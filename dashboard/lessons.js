@@ -27,6 +27,17 @@ function scopeText(l) {
 }
 
 /**
+ * Who a lesson's words are: the coordinator's (`auto (trigger)`), an operator's own (their name), or an automatic
+ * lesson an operator took over (`… · edited by <actor>`: its repeats count but keep the operator's words).
+ * @param {any} l a Lesson (src/core/lessons.ts)
+ */
+function sourceText(l) {
+  if (l.source !== "auto") return l.createdBy;
+  const auto = `auto (${l.trigger ?? "?"})`;
+  return typeof l.editedBy === "string" ? `${auto} · edited by ${l.editedBy}` : auto;
+}
+
+/**
  * @param {HTMLElement} root
  * @param {import("./live.js").Live} live
  * @returns {() => void} cleanup
@@ -184,7 +195,7 @@ export function lessonsView(root, live) {
       "tr",
       { dataset: { lessonId: l.id } },
       h("td", { class: "lesson-text" }, l.text),
-      h("td", null, l.source === "auto" ? `auto (${l.trigger ?? "?"})` : l.createdBy),
+      h("td", { class: "lesson-source" }, sourceText(l)),
       h("td", null, scopeText(l)),
       h("td", { class: "num" }, String(l.count)),
       h("td", { title: when(l.updatedAt) }, ago(l.updatedAt)),

@@ -33,20 +33,14 @@ export interface Lesson {
   /** `system` for automatic lessons, else the operator's actor name. */
   createdBy: string;
   archived?: boolean;
-}
-
-/**
- * A lesson as the coordinator's mirror keeps it (policies/lesson-rows, its `doc`): the Lesson and who reworded it.
- * The marker is not part of the API's lesson (shared/api-lessons `LessonSchema`): answers leave it out.
- */
-export interface KeptLesson extends Lesson {
   /**
    * The operator who last changed this automatic lesson's text or scope (audited `lesson.update`). From then on a
    * repeat of its trigger + subject within the window counts (`count`, `updatedAt`) but keeps the operator's text
    * and scope: the coordinator's own sentence never overwrites the one an operator wrote. Absent: never reworded
-   * (an operator's own lesson never has it: nothing repeats it). Also in the `lesson` outbox record; D1 has no
-   * column for it (history/rows), so a lesson the mirror pruned and an operator edits again is marked again by that
-   * edit, not by D1.
+   * (an operator's own lesson never has it: nothing repeats it). Kept in the coordinator's mirror, the `lesson`
+   * outbox record and D1's `edited_by` (history/schema), so a lesson the mirror pruned keeps it when an operator
+   * archives or restores it (its D1 row is what the edit starts from); answered by the API, shown by the dashboard
+   * and the CLI as "auto · edited by <actor>".
    */
   editedBy?: string;
 }

@@ -63,6 +63,7 @@ export const LESSON_COLS = [
   "updatedAt",
   "createdBy",
   "archived",
+  "editedBy",
   "seq",
   "part",
 ] as const;
@@ -137,6 +138,9 @@ export function rowOf(r: HistoryRecord): Row {
         updatedAt: num(b.updatedAt) ?? 0,
         createdBy: str(b.createdBy),
         archived: b.archived === true ? 1 : 0,
+        // Who reworded this automatic lesson (core/lessons `editedBy`); NULL when the record has none — never
+        // reworded, or a record a coordinator wrote before the marker existed.
+        editedBy: typeof b.editedBy === "string" ? b.editedBy : null,
         // The order of two writes of one millisecond (their `updatedAt` is the same): history/write compares it.
         seq: r.seq,
         part: r.part ?? 0,

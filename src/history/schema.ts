@@ -166,6 +166,11 @@ export const lessons = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     createdBy: text("created_by").notNull(),
     archived: integer("archived", { mode: "boolean" }).notNull(),
+    /**
+     * The operator who last reworded this automatic lesson (core/lessons `KeptLesson.editedBy`; migration 0010), or
+     * NULL: never reworded, an operator's own lesson, or a row written before the column (or by a record without it).
+     */
+    editedBy: text("edited_by"),
     /** The outbox seq (and part) of the record that wrote the row: the write order within `updated_at` (migration 0007). */
     seq: integer("seq").notNull().default(0),
     part: integer("part").notNull().default(0),

@@ -82,6 +82,12 @@ export const LessonSchema = z.object({
   updatedAt: ms,
   createdBy: z.string().describe("system for automatic lessons, else the operator"),
   archived: z.boolean().optional(),
+  editedBy: z
+    .string()
+    .optional()
+    .describe(
+      "the operator who last reworded this automatic lesson (its text or scope): its repeats count but keep those words",
+    ),
 });
 
 /** `PATCH …/lessons/{id}`: the lesson, and whether the patch changed it (false: already so; `updatedAt` kept). */

@@ -22,8 +22,9 @@ export const LESSON_OPS: Op[] = [
     summary: "The product's lessons from D1, newest first",
     description:
       "The product's lessons from D1, newest first (updatedAt, then id): `{items: [{id, text, source: auto|operator, " +
-      "trigger?, subject?, capabilities, engine?, serialKey?, count, createdAt, updatedAt, createdBy, archived?}], " +
-      "nextCursor?}`; filters source, q (text substring), archived (exclude by default | include | only). Trails the " +
+      "trigger?, subject?, capabilities, engine?, serialKey?, count, createdAt, updatedAt, createdBy, archived?, " +
+      "editedBy?}], nextCursor?}`; editedBy names the operator who reworded an automatic lesson (its repeats keep " +
+      "those words). Filters source, q (text substring), archived (exclude by default | include | only). Trails the " +
       "coordinator by the outbox delay",
     role: "viewer",
     query: LessonListQuery,
@@ -51,9 +52,10 @@ export const LESSON_OPS: Op[] = [
       "Edit a lesson's text or scope (null clears engine/serialKey), or archive it (`archived: true`; false " +
       "restores). Answers the lesson and `changed`: false when the patch changed nothing (archiving an archived " +
       "lesson: nothing written or audited, `updatedAt` kept). 404 for an unknown id. Audited `lesson.update` / " +
-      "`lesson.archive`. Editing an automatic lesson's text or scope makes them the operator's: a repeat of its " +
-      "trigger within 24 h counts it but never rewrites them. An archived automatic lesson that repeats within 24 h " +
-      "of its last sighting is counted and stays archived; after that a new one is recorded",
+      "`lesson.archive`. Editing an automatic lesson's text or scope makes them the operator's (`editedBy`: the " +
+      "actor; archiving or restoring keeps it): a repeat of its trigger within 24 h counts it but never rewrites " +
+      "them. An archived automatic lesson that repeats within 24 h of its last sighting is counted and stays " +
+      "archived; after that a new one is recorded",
     role: "operator",
     // The route's "at least one field" is a refinement JSON Schema cannot show; on a strict object it is this.
     body: LessonPatchBody.meta({ minProperties: 1 }),

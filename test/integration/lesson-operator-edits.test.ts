@@ -1,12 +1,12 @@
 // An operator's edit of an automatic lesson is not undone by the coordinator (workerd, real DO storage and D1): a
 // dead-lettered job records a lesson; an operator rewords it and narrows its scope (audited `lesson.update`); the
 // job dead-letters again within the 24 h window — the lesson is counted (count 2, fresh `updatedAt`, the same id)
-// but keeps the operator's text and scope, in the mirror (what assignments carry) and in D1; the PATCH answer names
-// no field the API's lesson lacks. And an automatic lesson the operator archived stays archived when its trigger and
+// but keeps the operator's text and scope, in the mirror (what assignments carry) and in D1; the PATCH answer and D1
+// name the operator who took it over (`editedBy`). And an automatic lesson the operator archived stays archived when its trigger and
 // subject come back within the window (counted, not a new live lesson); after the window a new one is recorded.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { KeptLesson, Lesson } from "../../src/core/lessons.ts";
+import type { Lesson } from "../../src/core/lessons.ts";
 import { ADMIN, api, claim, enroll, mintToken, P, submit, until } from "./client.ts";
 
 type Page = { items: Lesson[]; nextCursor?: string };
@@ -37,12 +37,12 @@ const requeue = async (product: string, jobId: string) =>
   );
 
 /** The coordinator's mirror, read in the object itself, newest first. */
-const mirror = (product: string): Promise<KeptLesson[]> =>
+const mirror = (product: string): Promise<Lesson[]> =>
   runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
     state.storage.sql
       .exec<{ doc: string }>("SELECT doc FROM lessons ORDER BY updated_at DESC, id DESC")
       .toArray()
-      .map((r) => JSON.parse(r.doc) as KeptLesson),
+      .map((r) => JSON.parse(r.doc) as Lesson),
   );
 
 describe("an operator's edit of an automatic lesson", () => {
@@ -61,8 +61,13 @@ describe("an operator's edit of an automatic lesson", () => {
       json: { text: words, capabilities: ["lang:ts"], serialKey: "repo:web" },
     });
     expect(edit.status).toBe(200);
-    expect(edit.body).toMatchObject({ text: words, capabilities: ["lang:ts"], serialKey: "repo:web", changed: true });
-    expect(edit.body).not.toHaveProperty("editedBy"); // the API's lesson has no such field
+    expect(edit.body).toMatchObject({
+      text: words,
+      capabilities: ["lang:ts"],
+      serialKey: "repo:web",
+      editedBy: "operator:erin",
+      changed: true,
+    });
 
     await requeue(product, job.id);
     await failOnce(product, f.token, job.id);
@@ -85,6 +90,7 @@ describe("an operator's edit of an automatic lesson", () => {
       text: words,
       capabilities: ["lang:ts"],
       serialKey: "repo:web",
+      editedBy: "operator:erin",
     });
   }, 40_000);
 

@@ -3,8 +3,8 @@
  * The lessons journal (issue 9 item 7): `gigafactory lessons list [--source auto|operator] [--q TEXT] [--archived]
  * [--all]` shows the product's lessons newest first (from D1); `lessons add TEXT [--cap C]… [--engine E]
  * [--serial-key K]` records an operator lesson (no scope = every job); `lessons edit ID [--text T] [--cap C]…
- * [--engine E|--no-engine] [--serial-key K|--no-serial-key]` changes one; `lessons archive ID` retires it. Under
- * --json: the API's documents (`{items, nextCursor?}` for list, the lesson otherwise); a list that stops before the
+ * [--engine E|--no-engine] [--serial-key K|--no-serial-key]` changes one; `lessons archive ID` retires it. An
+ * automatic lesson an operator reworded shows as `auto · edited by <actor>`. Under --json: the API's documents (`{items, nextCursor?}` for list, the lesson otherwise); a list that stops before the
  * last page says so. Failures: ✘ ERROR from the API's problem.
  */
 import { isLessonId, type Lesson } from "../../core/lessons.ts";
@@ -44,8 +44,16 @@ function scopeOf(l: Lesson): string {
   return parts.length > 0 ? parts.join(", ") : "every job";
 }
 
+/**
+ * Whose words a lesson is: `operator`, `auto`, or `auto · edited by <actor>` for an automatic lesson an operator
+ * reworded (its repeats count but keep the operator's words). A marker that is not a string is not shown.
+ */
+function sourceOf(l: Lesson): string {
+  return l.source === "auto" && typeof l.editedBy === "string" ? `auto · edited by ${l.editedBy}` : l.source;
+}
+
 function describe(l: Lesson): string {
-  return inline(`${l.id} (${l.source}, ${scopeOf(l)}${l.archived ? ", archived" : ""}): ${l.text}`);
+  return inline(`${l.id} (${sourceOf(l)}, ${scopeOf(l)}${l.archived ? ", archived" : ""}): ${l.text}`);
 }
 
 /** `raw` when it has a lesson id's shape (`les_…`, core/lessons), before it goes in a path; else a usage error. */
@@ -107,7 +115,7 @@ export const lessonsCommands: Command[] = [
           renderTable(
             [
               { header: "ID" },
-              { header: "SOURCE" },
+              { header: "SOURCE", max: 40 },
               { header: "SCOPE", max: 30 },
               { header: "SEEN", align: "right" },
               { header: "UPDATED" },
@@ -116,7 +124,7 @@ export const lessonsCommands: Command[] = [
             inlineRows(
               items.map((l) => [
                 l.id,
-                l.source,
+                sourceOf(l),
                 scopeOf(l),
                 String(l.count),
                 formatInstant(l.updatedAt),

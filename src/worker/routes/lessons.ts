@@ -19,7 +19,7 @@ export const lessons = new Hono<AppEnv>();
 
 type Row = typeof table.$inferSelect;
 
-/** A D1 row → the lesson record every answer uses (the same shape the coordinator keeps). */
+/** A D1 row → the lesson record every answer uses (the same shape the coordinator keeps, `editedBy` included). */
 export function rowToLesson(r: Row): Lesson {
   return JSON.parse(
     JSON.stringify({
@@ -36,6 +36,8 @@ export function rowToLesson(r: Row): Lesson {
       updatedAt: r.updatedAt,
       createdBy: r.createdBy,
       archived: r.archived || undefined,
+      // Who took this automatic lesson over (NULL: nobody): an edit of one the mirror pruned keeps it from here.
+      editedBy: r.editedBy ?? undefined,
     }),
   ) as Lesson;
 }

@@ -6,14 +6,7 @@
  * outbox record in the same unit (outbox/records), and D1 upserts it by id — so the mirror and D1 agree once the
  * outbox has shipped.
  */
-import {
-  type KeptLesson,
-  LESSON_LIMITS,
-  type Lesson,
-  type LessonRef,
-  type LessonTarget,
-  lessonsForJob,
-} from "../../../core/lessons.ts";
+import { LESSON_LIMITS, type Lesson, type LessonRef, type LessonTarget, lessonsForJob } from "../../../core/lessons.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueue } from "../outbox/records.ts";
 import type { Tx } from "../runtime/tx.ts";
@@ -27,17 +20,17 @@ type Row = { doc: string };
 const liveByTx = new WeakMap<Tx, Lesson[]>();
 
 /** One lesson of the mirror by id, or undefined (never recorded here, or pruned: then D1 still has it). */
-export function loadLesson(sql: SqlStorage, id: string): KeptLesson | undefined {
+export function loadLesson(sql: SqlStorage, id: string): Lesson | undefined {
   const row = sql.exec<Row>("SELECT doc FROM lessons WHERE id = ?", id).toArray()[0];
-  return row ? (JSON.parse(row.doc) as KeptLesson) : undefined;
+  return row ? (JSON.parse(row.doc) as Lesson) : undefined;
 }
 
 /** Lessons with this trigger + subject updated since `since` (ms), archived ones too: the dedupe candidates. */
-export function lessonsByKey(sql: SqlStorage, trigger: string, subject: string, since: number): KeptLesson[] {
+export function lessonsByKey(sql: SqlStorage, trigger: string, subject: string, since: number): Lesson[] {
   return sql
     .exec<Row>("SELECT doc FROM lessons WHERE trigger = ? AND subject = ? AND updated_at >= ?", trigger, subject, since)
     .toArray()
-    .map((r) => JSON.parse(r.doc) as KeptLesson);
+    .map((r) => JSON.parse(r.doc) as Lesson);
 }
 
 /** Every non-archived lesson of the mirror (≤ mirrorKept), cached for the unit. */
@@ -88,7 +81,7 @@ const PRUNE = `DELETE FROM lessons WHERE id IN (
  * Writes a lesson to the mirror and ships it to D1 (a `lesson` outbox record, same unit), then keeps only
  * `mirrorKept` lessons in the mirror (PRUNE: those an assignment may still carry) — D1 keeps them all.
  */
-export function saveLesson<L extends KeptLesson>(tx: Tx, lesson: L): L {
+export function saveLesson<L extends Lesson>(tx: Tx, lesson: L): L {
   execute(
     tx.sql,
     `INSERT INTO lessons(id, source, trigger, subject, updated_at, archived, doc) VALUES (?, ?, ?, ?, ?, ?, ?)

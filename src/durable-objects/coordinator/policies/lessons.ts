@@ -7,14 +7,7 @@
  */
 
 import { NotFoundError } from "../../../core/errors.ts";
-import {
-  assertLessonText,
-  boundLessonText,
-  dedupeTarget,
-  type KeptLesson,
-  LESSON_LIMITS,
-  type Lesson,
-} from "../../../core/lessons.ts";
+import { assertLessonText, boundLessonText, dedupeTarget, LESSON_LIMITS, type Lesson } from "../../../core/lessons.ts";
 import type { LessonBodyT, LessonPatchT } from "../../../shared/api-lessons.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { newId, type Tx } from "../runtime/tx.ts";
@@ -95,8 +88,10 @@ export function addLesson(tx: Tx, input: LessonBodyT, actor: string): Lesson {
  * no longer keeps (pruned); the mirror's copy wins when both exist (D1 trails it by the outbox delay). A patch that
  * changes nothing (archiving an archived lesson, the same text again) writes and audits nothing and keeps
  * `updatedAt` (the first archive's time): `changed: false`. A change of an automatic lesson's text or scope marks
- * it `editedBy: actor` in the mirror (core/lessons `KeptLesson`): its repeats keep the operator's words. Answers the
- * lesson without that marker (the API's lesson has no such field).
+ * it `editedBy: actor` (core/lessons `Lesson`): its repeats keep the operator's words. Any other patch keeps the
+ * marker it had — also one read from D1's row (`known`, its `edited_by`) for a lesson the mirror pruned: archived or
+ * restored, that lesson is back in the mirror still marked, and its next repeat leaves the operator's words alone.
+ * Answers the lesson with its marker.
  * @throws NotFoundError `lesson` when neither has it
  */
 export function editLesson(
@@ -106,9 +101,9 @@ export function editLesson(
   actor: string,
   known?: Lesson,
 ): Lesson & { changed: boolean } {
-  const before: KeptLesson | undefined = loadLesson(tx.sql, id) ?? known;
+  const before: Lesson | undefined = loadLesson(tx.sql, id) ?? known;
   if (!before) throw new NotFoundError("lesson", id);
-  const next: KeptLesson = { ...before };
+  const next: Lesson = { ...before };
   if (patch.text !== undefined) next.text = assertLessonText(patch.text);
   if (patch.capabilities !== undefined) next.capabilities = [...new Set(patch.capabilities)];
   if (patch.engine !== undefined) next.engine = patch.engine ?? undefined;
@@ -117,18 +112,12 @@ export function editLesson(
   const reworded = next.text !== before.text || JSON.stringify(scopeOf(next)) !== JSON.stringify(scopeOf(before));
   if (reworded && before.source === "auto") next.editedBy = actor;
   // Through JSON: a cleared scope is absent (as D1 reads it back), not a key holding undefined.
-  const edited = JSON.parse(JSON.stringify(next)) as KeptLesson;
-  if (JSON.stringify(edited) === JSON.stringify(before)) return { ...answerOf(before), changed: false };
+  const edited = JSON.parse(JSON.stringify(next)) as Lesson;
+  if (JSON.stringify(edited) === JSON.stringify(before)) return { ...before, changed: false };
   const saved = saveLesson(tx, { ...edited, updatedAt: laterThan(before, tx.now) });
   const action = patch.archived === true && !before.archived ? "lesson.archive" : "lesson.update";
   enqueueAudit(tx, actor, action, id, { changed: Object.keys(patch), text: saved.text, scope: scopeOf(saved) });
-  return { ...answerOf(saved), changed: true };
-}
-
-/** The lesson as the API answers it: the mirror's `editedBy` marker left out. */
-function answerOf(kept: KeptLesson): Lesson {
-  const { editedBy: _editedBy, ...lesson } = kept;
-  return lesson;
+  return { ...saved, changed: true };
 }
 
 /**
