@@ -2,9 +2,16 @@
 // with each refusal in a row, at most an hour — and once R2 takes them, the next refusal is retried after a minute
 // again. One rule (feed/upload-intents `nextSweepAt`) sets the alarm whatever armed it: the intents' own arming had
 // no backoff (a fixed minute: every such feed woke once a minute for ever), and only JobFeed's override added it.
+// And a sweep at the instant an intent expires gives it up, rather than re-arming the alarm for that same instant.
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DOOMED_RETRY_MAX_MS, nextSweepAt, SWEEP_RETRY_MS } from "../../src/durable-objects/feed/upload-intents.ts";
+import { UPLOAD_INTENT_TTL_MS } from "../../src/core/artifact-limits.ts";
+import {
+  DOOMED_RETRY_MAX_MS,
+  doomStaleIntents,
+  nextSweepAt,
+  SWEEP_RETRY_MS,
+} from "../../src/durable-objects/feed/upload-intents.ts";
 import type { JobFeed } from "../../src/durable-objects/job-feed.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import { alarmIn, refuseDeletes } from "./feed-r2.ts";
@@ -72,5 +79,27 @@ describe("an abandoned upload whose bytes R2 keeps refusing to delete", () => {
     }
     expect(await runDurableObjectAlarm(feed())).toBe(true);
     expect(await env.ARTIFACTS.head(second)).toBeNull();
+  });
+});
+
+// An intent's alarm wakes at the instant it expires (`at + UPLOAD_INTENT_TTL_MS`): a sweep at that instant gives it up,
+// so the alarm is next due later, never at the instant the sweep ran. The sweep had kept an intent exactly that old
+// (stale only once strictly older), and the rule re-armed the alarm for that same instant: a sweep doing nothing,
+// over and over, until the clock moved.
+describe("a feed's sweep at the very instant an upload intent expires", () => {
+  it("gives the intent up, and arms the alarm for later, not for the instant it ran", async () => {
+    const stub = env.JOB_FEED.getByName(feedName(product, "job_intent_expiry"));
+    const r2Key = `${product}/job_intent_expiry/operator/up_1/x.txt`;
+    await stub.intendUpload(product, "job_intent_expiry", { r2Key, name: "x.txt", size: 1, settledAt: null });
+    const { doomed, next, now } = await runInDurableObject(stub, (_: JobFeed, state: DurableObjectState) => {
+      const sql = state.storage.sql;
+      const at = sql.exec<{ at: number }>("SELECT at FROM upload_intents WHERE r2_key = ?", r2Key).one().at;
+      const expiry = at + UPLOAD_INTENT_TTL_MS; // when nextSweepAt woke the alarm for it
+      return { doomed: doomStaleIntents(sql, expiry), next: nextSweepAt(sql, expiry), now: expiry };
+    });
+    expect(doomed).toBe(1);
+    expect(next).not.toBeNull();
+    expect(next!).toBeGreaterThan(now);
+    await stub.sweep(); // its bytes (none were written) deleted, the doomed key dropped
   });
 });

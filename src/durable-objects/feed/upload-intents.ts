@@ -84,10 +84,15 @@ export function abandonIntent(sql: SqlStorage, r2Key: string): void {
   if (sql.exec("SELECT 1 FROM artifacts WHERE r2_key = ?", r2Key).toArray().length === 0) doom(sql, r2Key);
 }
 
-/** Intents recorded before `now - UPLOAD_INTENT_TTL_MS` abandoned (their requests are dead). @returns how many */
+/**
+ * Intents recorded at or before `now - UPLOAD_INTENT_TTL_MS` abandoned (their requests are dead). At, not only
+ * before: `nextSweepAt` wakes the alarm at `at + UPLOAD_INTENT_TTL_MS`, and an alarm that ran at that very instant,
+ * finding the intent not yet stale, re-armed itself for the instant it ran, again and again.
+ * @returns how many
+ */
 export function doomStaleIntents(sql: SqlStorage, now: number): number {
   const stale = sql
-    .exec<{ k: string }>("SELECT r2_key AS k FROM upload_intents WHERE at < ?", now - UPLOAD_INTENT_TTL_MS)
+    .exec<{ k: string }>("SELECT r2_key AS k FROM upload_intents WHERE at <= ?", now - UPLOAD_INTENT_TTL_MS)
     .toArray();
   for (const { k } of stale) abandonIntent(sql, k);
   return stale.length;
