@@ -18,7 +18,7 @@ import type { JobEvent } from "../shared/protocol.ts";
 import { ArtifactRpc } from "./feed/artifact-rpc.ts";
 import type { ArtifactPointer } from "./feed/artifacts.ts";
 import { appendEvents, eventsAfter, lastSeq, type NewEvent } from "./feed/event-log.ts";
-import { bytesRefused, forgetLog, type PurgeResult, sweepDueAt } from "./feed/purge.ts";
+import { bytesRefused, forgetLog, type PurgeResult } from "./feed/purge.ts";
 import { OPENED_BY_PARAM, StreamRevocation } from "./feed/revocation.ts";
 import { acceptWatcher, closeWatchers, onWatcherMessage, watcherStates } from "./feed/ws-watchers.ts";
 
@@ -116,7 +116,7 @@ export class JobFeed extends ArtifactRpc {
    * as done, the coordinator's watermark passed the job, the cron run was reported a success, and only this feed's
    * alarm knew the bytes were still in R2, retrying once a minute for ever. Now the coordinator counts it failed
    * (the cron run fails naming the product) and purges it again on its next pass (idempotent: the log is empty,
-   * the bytes are asked for again), while the alarm retries, backed off (feed/purge `sweepDueAt`).
+   * the bytes are asked for again), while the alarm retries, backed off (feed/upload-intents `nextSweepAt`).
    */
   async purge(decidedThrough: number, settledAt?: number): Promise<PurgeResult> {
     const forgot = this.ctx.storage.transactionSync(() => forgetLog(this.sql, decidedThrough, settledAt));
@@ -133,12 +133,6 @@ export class JobFeed extends ArtifactRpc {
       return bytesRefused(this.sql, forgot, err);
     }
     return forgot;
-  }
-
-  /** The sweep's alarm, backed off while R2 keeps refusing the doomed bytes (feed/purge `sweepDueAt`). */
-  protected override async armSweep(): Promise<void> {
-    const at = sweepDueAt(this.sql, Date.now());
-    if (at !== null) await this.ctx.storage.setAlarm(at);
   }
 
   /** How many watch this job, and how far each WebSocket watcher's replay has come. */

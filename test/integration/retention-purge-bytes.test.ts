@@ -5,45 +5,17 @@
 //
 // The purge had answered as done: the watermark passed the job, every cron run was reported a success, and only the
 // feed's alarm knew the bytes were still in R2, retrying them once a minute for ever.
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { DOOMED_RETRY_MAX_MS } from "../../src/durable-objects/feed/purge.ts";
-import type { JobFeed } from "../../src/durable-objects/job-feed.ts";
+import { DOOMED_RETRY_MAX_MS } from "../../src/durable-objects/feed/upload-intents.ts";
 import { feedName } from "../../src/shared/coordinator-rpc.ts";
 import type { JobEvent } from "../../src/shared/protocol.ts";
 import { cronSweep } from "../../src/worker/reaper.ts";
 import { ADMIN, api, eventsOf, P, submit } from "./client.ts";
+import { alarmIn, refuseDeletes } from "./feed-r2.ts";
 import { feedPointer } from "./state.ts";
 
 const DAY = 86_400_000;
-
-/** The feed's R2 bucket refuses every delete (its other calls pass) until the returned function is called. */
-async function refuseDeletes(feed: DurableObjectStub<JobFeed>): Promise<() => Promise<void>> {
-  type WithEnv = { env: Env };
-  await runInDurableObject(feed, (instance: JobFeed) => {
-    const real = (instance as unknown as WithEnv).env;
-    const bucket = new Proxy(real.ARTIFACTS, {
-      get(target, key) {
-        if (key === "delete") return () => Promise.reject(new Error("R2 refused the delete"));
-        const v = Reflect.get(target, key, target) as unknown;
-        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
-    const refusing = new Proxy(real, { get: (t, k) => (k === "ARTIFACTS" ? bucket : Reflect.get(t, k, t)) });
-    Object.defineProperty(instance, "env", { value: refusing, configurable: true, writable: true });
-  });
-  return () =>
-    runInDurableObject(feed, (instance: JobFeed) => {
-      Object.defineProperty(instance, "env", { value: env, configurable: true, writable: true });
-    });
-}
-
-/** How far ahead of now the feed's alarm is set, ms (null: none). */
-const alarmIn = (feed: DurableObjectStub<JobFeed>) =>
-  runInDurableObject(feed, async (_: JobFeed, state: DurableObjectState) => {
-    const at = await state.storage.getAlarm();
-    return at === null ? null : at - Date.now();
-  });
 
 describe("a cron run meeting a feed whose artifacts' bytes R2 refuses to delete", () => {
   it("fails naming the product until R2 takes them; the rest is purged, and the keys are kept meanwhile", async () => {

@@ -12,7 +12,7 @@
  * 2. `deleteDoomedBytes`: the queued keys' bytes deleted from R2, each row dropped once R2 confirmed it. While R2
  *    refuses, the purge is not done: it answers `bytesLeft`, which the coordinator reports as a failed purge (the
  *    cron run fails naming the product) and retries on its next pass; meanwhile the feed's alarm retries too, backed
- *    off with each refusal in a row (`sweepDueAt`: a minute, doubling, at most DOOMED_RETRY_MAX_MS).
+ *    off with each refusal in a row (feed/upload-intents `nextSweepAt`: a minute, doubling, at most an hour).
  *
  * Deciding and deleting with no `await` between them is what makes the purge safe against a requeue: a Durable
  * Object's input gate closes only around its own storage, so any await (an R2 call) would let an append in
@@ -25,24 +25,17 @@
  * purged job for good (a watermark), so a pointer added after its purge would keep its bytes in R2 for ever. A job
  * revived by a requeue has a later `updatedAt` when it ends again: its uploads are taken, and purged in their turn.
  */
-import { UPLOAD_INTENT_TTL_MS } from "../../core/artifact-limits.ts";
 import { truncateUtf8 } from "../../core/bytes.ts";
 import { DomainError } from "../../core/errors.ts";
 import { execute } from "../sql-statements.ts";
 import { lastSeq, SOURCE_BASE_KEY } from "./event-log.ts";
-import { SWEEP_RETRY_MS } from "./upload-intents.ts";
+import { sweepCleared, sweepRefused } from "./upload-intents.ts";
 
 /** Meta key: the `updatedAt` of the terminal job whose feed the last purge forgot. */
 const PURGED_KEY = "purged_settled_at";
 
 /** Keys per R2 delete call: the API's own maximum. */
 const R2_DELETE_BATCH = 1000;
-
-/** Meta key: how many times in a row R2 refused to delete this feed's doomed keys (absent: none). */
-const REFUSALS_KEY = "doomed_refusals";
-
-/** The longest the feed's alarm waits between retries of bytes R2 keeps refusing: an hour, ~24 tries a day. */
-export const DOOMED_RETRY_MAX_MS = 3_600_000;
 
 /** What R2's refusal a purge answers quotes, bytes of UTF-8. */
 const ERROR_BYTES = 512;
@@ -120,7 +113,8 @@ export function purgedRefusal(sql: SqlStorage, jobId: string, settledAt: number 
 
 /**
  * Step 2: deletes the bytes of every doomed key from `bucket`, a batch at a time, forgetting each batch once R2
- * confirmed it; counts R2's refusals in a row (`sweepDueAt` backs off by them), cleared once none is left.
+ * confirmed it; counts R2's refusals in a row (feed/upload-intents `nextSweepAt` backs off by them), cleared once
+ * none is left.
  * @throws whatever R2 throws: the rest stays queued, and the feed's alarm (armed first) retries it.
  * @returns how many keys' bytes were deleted
  */
@@ -132,13 +126,13 @@ export async function deleteDoomedBytes(sql: SqlStorage, bucket: R2Bucket): Prom
       .toArray()
       .map((r) => r.k);
     if (keys.length === 0) {
-      if (refusals(sql) > 0) execute(sql, "DELETE FROM meta WHERE key = ?", REFUSALS_KEY);
+      sweepCleared(sql);
       return deleted;
     }
     try {
       await bucket.delete(keys);
     } catch (err) {
-      execute(sql, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", REFUSALS_KEY, String(refusals(sql) + 1));
+      sweepRefused(sql);
       throw err;
     }
     for (const k of keys) execute(sql, "DELETE FROM doomed_bytes WHERE r2_key = ?", k);
@@ -150,23 +144,4 @@ export async function deleteDoomedBytes(sql: SqlStorage, bucket: R2Bucket): Prom
 export function bytesRefused(sql: SqlStorage, forgot: PurgeResult, err: unknown): PurgeResult {
   const bytesLeft = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM doomed_bytes").one().n;
   return { ...forgot, bytesLeft, bytesError: truncateUtf8(String(err), ERROR_BYTES) };
-}
-
-function refusals(sql: SqlStorage): number {
-  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", REFUSALS_KEY).toArray()[0];
-  return row ? Number(row.value) || 0 : 0;
-}
-
-/**
- * When the feed's alarm must next run (ms), or null when nothing waits: an upload intent when it expires; doomed
- * bytes SWEEP_RETRY_MS from `now`, doubled for each refusal in a row past the first, at most DOOMED_RETRY_MAX_MS.
- * (feed/upload-intents `nextSweepAt` with the backoff: a fixed minute had every feed whose bytes R2 kept refusing
- * wake once a minute for ever.)
- */
-export function sweepDueAt(sql: SqlStorage, now: number): number | null {
-  const doomed = sql.exec("SELECT 1 FROM doomed_bytes LIMIT 1").toArray().length > 0;
-  const oldest = sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM upload_intents").one().at;
-  const backoff = Math.min(SWEEP_RETRY_MS * 2 ** Math.min(Math.max(refusals(sql) - 1, 0), 16), DOOMED_RETRY_MAX_MS);
-  const at = Math.min(doomed ? now + backoff : Infinity, oldest === null ? Infinity : oldest + UPLOAD_INTENT_TTL_MS);
-  return Number.isFinite(at) ? at : null;
 }

@@ -16,7 +16,8 @@
  * - An intent older than UPLOAD_INTENT_TTL_MS is a dead request's (the Worker died mid-stream, or between the commit
  *   and its answer): the feed's alarm dooms it (`doomStaleIntents`), unless a pointer names it.
  * - Doomed keys' bytes are deleted by the feed's sweep (the route calls it after each upload and delete; the alarm,
- *   armed from these tables by `nextSweepAt`, retries what failed), each row dropped once R2 confirmed (feed/purge).
+ *   armed from these tables by `nextSweepAt`, retries what failed, backed off while R2 keeps refusing), each row
+ *   dropped once R2 confirmed (feed/purge).
  */
 import { type ArtifactHold, UPLOAD_INTENT_TTL_MS } from "../../core/artifact-limits.ts";
 import { columnsOf, execute } from "../sql-statements.ts";
@@ -48,9 +49,6 @@ export function openIntents(sql: SqlStorage): ArtifactHold[] {
     .toArray()
     .map(({ name, size }) => ({ name, size }));
 }
-
-/** A sweep that failed (R2 refused a delete) is retried this much later by the alarm: a minute, R2's blip. */
-export const SWEEP_RETRY_MS = 60_000;
 
 /**
  * An upload of `r2Key` begins at `at` (ms), reserving `upload` (its name and declared size, bytes): its bytes are the
@@ -86,23 +84,56 @@ export function abandonIntent(sql: SqlStorage, r2Key: string): void {
   if (sql.exec("SELECT 1 FROM artifacts WHERE r2_key = ?", r2Key).toArray().length === 0) doom(sql, r2Key);
 }
 
-/** Intents recorded before `now - UPLOAD_INTENT_TTL_MS` abandoned (their requests are dead). @returns how many */
+/**
+ * Intents recorded at or before `now - UPLOAD_INTENT_TTL_MS` abandoned (their requests are dead). At, not only
+ * before: `nextSweepAt` wakes the alarm at `at + UPLOAD_INTENT_TTL_MS`, and an alarm that ran at that very instant,
+ * finding the intent not yet stale, re-armed itself for the instant it ran, again and again.
+ * @returns how many
+ */
 export function doomStaleIntents(sql: SqlStorage, now: number): number {
   const stale = sql
-    .exec<{ k: string }>("SELECT r2_key AS k FROM upload_intents WHERE at < ?", now - UPLOAD_INTENT_TTL_MS)
+    .exec<{ k: string }>("SELECT r2_key AS k FROM upload_intents WHERE at <= ?", now - UPLOAD_INTENT_TTL_MS)
     .toArray();
   for (const { k } of stale) abandonIntent(sql, k);
   return stale.length;
 }
 
+/** A sweep that failed (R2 refused a delete) is retried this much later by the alarm: a minute, R2's blip. */
+export const SWEEP_RETRY_MS = 60_000;
+
+/** The longest the feed's alarm waits between retries of bytes R2 keeps refusing: an hour, ~24 tries a day. */
+export const DOOMED_RETRY_MAX_MS = 3_600_000;
+
+/** Meta key: how many times in a row R2 refused to delete this feed's doomed keys (absent: none). */
+const REFUSALS_KEY = "doomed_refusals";
+
+/** R2 refused to delete doomed keys once more: the alarm's next retry backs off further (`nextSweepAt`). */
+export function sweepRefused(sql: SqlStorage): void {
+  execute(sql, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", REFUSALS_KEY, String(refusals(sql) + 1));
+}
+
+/** No doomed key is left (R2 took them all): the next one is retried after SWEEP_RETRY_MS again. */
+export function sweepCleared(sql: SqlStorage): void {
+  if (refusals(sql) > 0) execute(sql, "DELETE FROM meta WHERE key = ?", REFUSALS_KEY);
+}
+
+function refusals(sql: SqlStorage): number {
+  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", REFUSALS_KEY).toArray()[0];
+  return row ? Number(row.value) || 0 : 0;
+}
+
 /**
- * When the feed's alarm must next run to keep every key above bounded, ms; null when nothing waits. Doomed bytes:
- * SWEEP_RETRY_MS from `now` (the route sweeps at once; the alarm is the fallback); an intent: when it expires.
+ * When the feed's alarm must next run to keep every key above bounded, ms; null when nothing waits. The one rule for
+ * every arming of the alarm (an upload's intent, a commit, a delete, a sweep, a purge):
+ * - doomed bytes: SWEEP_RETRY_MS from `now` (the route sweeps at once; the alarm is the fallback), doubled for each
+ *   refusal of R2's in a row past the first, at most DOOMED_RETRY_MAX_MS — a fixed minute had every feed whose bytes
+ *   R2 kept refusing wake once a minute for ever;
+ * - an intent: when it expires.
  */
 export function nextSweepAt(sql: SqlStorage, now: number): number | null {
   const doomed = sql.exec("SELECT 1 FROM doomed_bytes LIMIT 1").toArray().length > 0;
   const oldest = sql.exec<{ at: number | null }>("SELECT MIN(at) AS at FROM upload_intents").one().at;
-  const due = [doomed ? now + SWEEP_RETRY_MS : Infinity, oldest === null ? Infinity : oldest + UPLOAD_INTENT_TTL_MS];
-  const at = Math.min(...due);
+  const backoff = Math.min(SWEEP_RETRY_MS * 2 ** Math.min(Math.max(refusals(sql) - 1, 0), 16), DOOMED_RETRY_MAX_MS);
+  const at = Math.min(doomed ? now + backoff : Infinity, oldest === null ? Infinity : oldest + UPLOAD_INTENT_TTL_MS);
   return Number.isFinite(at) ? at : null;
 }

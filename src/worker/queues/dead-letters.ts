@@ -2,15 +2,18 @@
  * @module worker/queues/dead-letters
  * Recording what could not be processed, where the API can show it: poison
  * messages from the dead-letter queue and bulk items the coordinator refused go
- * to D1, keyed by a deterministic id, so recording twice is harmless. A dead
- * letter is never dropped: when D1 refuses it, it is kept in its product's
+ * to D1, keyed by a deterministic id, so recording twice is harmless — many to a
+ * statement and a bounded number to a D1 call, however many one message makes. A
+ * dead letter is never dropped: when D1 refuses it, it is kept in its product's
  * coordinator instead (durable, listed by the same API, audited and alerted as
  * `outbox.dead_letter`; a product's in one call, all or none), and only one that
  * neither could take is left unacked, so the queue delivers it again.
  */
+import { getTableColumns } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import { truncateUtf8, utf8Bytes } from "../../core/bytes.ts";
+import { chunkBySize } from "../../core/chunks.ts";
 import { OUTBOX_DEAD_LETTER_ALERT } from "../../core/delivery-retry.ts";
 import { unwrap } from "../../core/errors.ts";
 import { deadLetters } from "../../history/schema.ts";
@@ -30,17 +33,59 @@ export const DEAD_LETTER_REASON_BYTES = 1024;
 /** How much of D1's own error a letter kept in its coordinator instead quotes. */
 const D1_ERROR_BYTES = 512;
 
-export async function recordDeadLetters(d1: D1Database, items: readonly DeadLetter[]): Promise<void> {
-  if (items.length === 0) return;
+/** D1 binds at most 100 parameters per statement (its documented limit). */
+const D1_MAX_PARAMS = 100;
+
+/** Dead letters per INSERT: one bound parameter per column of each row, within D1_MAX_PARAMS (14 of 7 columns). */
+export const DEAD_LETTER_ROWS_PER_STATEMENT = Math.floor(
+  D1_MAX_PARAMS / Object.keys(getTableColumns(deadLetters)).length,
+);
+
+/**
+ * Dead letters per D1 batch (one D1 call, one transaction): 50 statements. One statement a row in one batch, a bulk
+ * message's ~2,600 refused items had been one D1 call of ~2,600 statements, and a dead-letter-queue batch of 100
+ * large messages one call of all their bodies.
+ */
+export const DEAD_LETTER_ROWS_PER_BATCH = 50 * DEAD_LETTER_ROWS_PER_STATEMENT;
+
+/** Bytes (UTF-8, bodies and reasons) per D1 batch: a dead letter's body is up to a queue message (128 KB). */
+const DEAD_LETTER_BATCH_BYTES = 2 * 1024 * 1024;
+
+type Row = typeof deadLetters.$inferInsert;
+
+/**
+ * Writes `items` to D1's `dead_letters`, each once: a row already there under its id (a redelivered message's, which
+ * carry the same ids) is left as it is — the first write's `at` and reason stay. Multi-row INSERTs in D1 batches
+ * bounded by DEAD_LETTER_ROWS_PER_BATCH and DEAD_LETTER_BATCH_BYTES, one after another; each batch is one
+ * transaction, so when D1 refuses one, the batches before it are written and it and those after are not.
+ * @param written counts, as it goes, how many of `items` (a prefix) are written: what a caller need not keep elsewhere
+ * @throws whatever D1 throws
+ */
+export async function recordDeadLetters(
+  d1: D1Database,
+  items: readonly DeadLetter[],
+  written: { rows: number } = { rows: 0 },
+): Promise<void> {
   const db = drizzle(d1);
-  // One statement per row keeps each within D1's bound-parameter limit.
-  const statements: BatchItem<"sqlite">[] = items.map((d) =>
-    db
-      .insert(deadLetters)
-      .values({ ...d, body: JSON.stringify(d.body) })
-      .onConflictDoNothing(),
+  const rows: Row[] = items.map((d) => ({ ...d, body: JSON.stringify(d.body ?? null) }));
+  const batches = chunkBySize(
+    rows,
+    { maxItems: DEAD_LETTER_ROWS_PER_BATCH, maxBytes: DEAD_LETTER_BATCH_BYTES },
+    (r) => utf8Bytes(r.body) + utf8Bytes(r.reason),
   );
-  await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  for (const batch of batches) {
+    const statements: BatchItem<"sqlite">[] = [];
+    for (let i = 0; i < batch.length; i += DEAD_LETTER_ROWS_PER_STATEMENT) {
+      statements.push(
+        db
+          .insert(deadLetters)
+          .values(batch.slice(i, i + DEAD_LETTER_ROWS_PER_STATEMENT))
+          .onConflictDoNothing(),
+      );
+    }
+    await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    written.rows += batch.length;
+  }
 }
 
 /**
@@ -58,20 +103,30 @@ export async function keepDeadLetters(env: Env, input: readonly DeadLetter[]): P
     productId: ProductId.safeParse(d.productId).success ? d.productId : "",
     reason: truncateUtf8(d.reason, DEAD_LETTER_REASON_BYTES),
   }));
+  const written = { rows: 0 };
   let d1Error: string;
   try {
-    await recordDeadLetters(env.DB, items);
+    await recordDeadLetters(env.DB, items, written);
     return items.map(() => true);
   } catch (err) {
     d1Error = String(err);
-    console.error(`dead letters: D1 refused ${items.length}, keeping them in their coordinators: ${d1Error}`);
+    const left = items.length - written.rows;
+    console.error(
+      `dead letters: D1 refused ${left} of ${items.length}, keeping them in their coordinators: ${d1Error}`,
+    );
   }
   // One call per product, one unit: a product's dead letters are kept all or none. Kept one call each, some of one
   // message could be kept and some not; its redelivery then wrote them all to D1 under a later `at`, and the list
   // (ordered by `at`, one entry per key) showed the ones kept both times twice.
+  // Those D1 took before it refused (earlier batches) are kept there already: only the rest go to a coordinator.
   const byProduct = new Map<string, number[]>();
-  for (const [i, d] of items.entries()) byProduct.set(d.productId, [...(byProduct.get(d.productId) ?? []), i]);
-  const kept = items.map(() => false);
+  for (const [i, d] of items.entries()) {
+    if (i < written.rows) continue;
+    const indexes = byProduct.get(d.productId);
+    if (indexes) indexes.push(i);
+    else byProduct.set(d.productId, [i]);
+  }
+  const kept = items.map((_, i) => i < written.rows);
   await Promise.all(
     [...byProduct].map(async ([productId, indexes]) => {
       const letters = indexes.map((i) => items[i] as DeadLetter);
