@@ -47,8 +47,9 @@ async function readEvents(
   client: GigafactoryClient,
   id: string,
   after: number,
+  limit = LOOKAHEAD_LIMIT,
 ): Promise<{ events: JobEvent[]; lastSeq: number }> {
-  return checked(EventPageRead, await client.listEvents(id, { after, limit: LOOKAHEAD_LIMIT }), "a page of events");
+  return checked(EventPageRead, await client.listEvents(id, { after, limit }), "a page of events");
 }
 
 /** The lines `watch` prints for an event (kept for callers that want one string). */
@@ -85,6 +86,23 @@ async function endOfEndedJob(
     return { ends: true, later: [], ...(purged ? { gap: purged } : {}) };
   }
   return { endAt: page.lastSeq };
+}
+
+/**
+ * On each stream of an ended job's feed (opened after `last`, short of the seq the watch ends at): were the events
+ * still to come purged meanwhile? Retention closes every stream and empties the log, and a stream reopened after it
+ * replays nothing and stays open on keep-alives: the watch, waiting for the seq it was told of, waited for ever.
+ * Answers the ending, which names the purged events as `endOfEndedJob`'s does, or undefined while events remain
+ * (the stream delivers them; a purge after this look closes it, and the next stream looks again).
+ */
+async function purgedSince(
+  client: GigafactoryClient,
+  id: string,
+  last: number,
+): Promise<(Verdict & { ends: true }) | undefined> {
+  const page = await readEvents(client, id, last, 1);
+  if (page.events.length > 0 || page.lastSeq <= last) return undefined;
+  return { ends: true, later: [], gap: missedNote(last, page.lastSeq + 1) };
 }
 
 /**
@@ -190,6 +208,11 @@ export const watch: Command = {
       checkAt = first.recheckAt;
       await followJobFeed(client, id, {
         after,
+        async onOpen(last) {
+          if (endAt === undefined || last >= endAt) return false;
+          const purged = await purgedSince(client, id, last);
+          return purged ? end(purged) : false;
+        },
         async onEvent(event) {
           show(event);
           if (follow) return false;
