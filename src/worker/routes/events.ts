@@ -11,13 +11,7 @@
  */
 import { type Context, Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
-import {
-  AFTER_BEYOND_STATUS,
-  type JobFeed,
-  MAX_WATCHERS,
-  SSE_HEADERS,
-  WATCHER_CAP_STATUS,
-} from "../../durable-objects/job-feed.ts";
+import { AFTER_BEYOND_STATUS, SSE_HEADERS, WATCHER_CAP_STATUS } from "../../durable-objects/job-feed.ts";
 import { EntityId, EventsQuery, FeedQuery, LastEventIdHeader, ProductId } from "../../shared/api.ts";
 import { feedName } from "../../shared/coordinator-rpc.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
@@ -78,22 +72,23 @@ for (const kind of ["ws", "stream"] as const) {
       throw new DomainError("upgrade_required", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
     }
     if (c.req.method === "HEAD") return await headOfFeed(c, productId, jobId, kind);
-    // The job must exist (not_found) before its feed object is asked anything — asked about an unknown id, one would
-    // be created for it, schema and all — and its held events are shipped before the stream opens.
-    await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId));
-    const feed = c.env.JOB_FEED.getByName(feedName(productId, jobId));
-    await refuseWhenFull(c, feed);
     // Only now, the request being one the feed takes: a refused one must not use its ticket up.
     const opener = await registerFeed(c, grant);
+    await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
     const after = q.after ?? resume ?? 0;
     const url = `https://feed/${kind}?after=${after}${openerParam(opener)}`;
-    const res = await feed.fetch(new Request(url, { headers: c.req.raw.headers }));
-    // The feed counts its own watchers (it alone knows them) and has the last word, in the step that accepts: one that
-    // filled since the look above refuses here. The refusal becomes a problem+json like any other, and leaves the
-    // ticket unused, as the refusals above do: no stream opened with it.
+    const res = await c.env.JOB_FEED.getByName(feedName(productId, jobId)).fetch(
+      new Request(url, { headers: c.req.raw.headers }),
+    );
+    // The feed counts its own watchers (it alone knows them); its refusal becomes a problem+json like any other, and
+    // leaves the ticket unused, as the refusals above do: no stream opened with it.
     if (res.status === WATCHER_CAP_STATUS) {
       await releaseFeed(c, grant);
-      throw watcherCapRefusal(c, await res.text());
+      // When to try again, as a header (RFC 9110 §10.2.3) and in the problem for clients that read only the body
+      // (the CLI): a watcher refused at the cap is let in once another leaves, so it is worth a later try — not a
+      // final refusal that ended a watch at once when a reconnect storm filled the job's slots for a moment.
+      c.header("retry-after", String(WATCHER_CAP_RETRY_AFTER_S));
+      throw new DomainError("limit_exceeded", await res.text(), { retryAfterSeconds: WATCHER_CAP_RETRY_AFTER_S });
     }
     if (res.status === AFTER_BEYOND_STATUS) {
       await releaseFeed(c, grant);
@@ -101,33 +96,6 @@ for (const kind of ["ws", "stream"] as const) {
     }
     return res;
   });
-}
-
-/**
- * Refused at once (429, as the feed refuses at open) when the job's feed already has MAX_WATCHERS watchers: each
- * refused reconnect of a storm cost the coordinator a watcher record with the ticket spent, then that ticket unspent
- * again, before the feed said no. A look, never a slot taken — a slot is taken only as the stream opens, so there is
- * nothing to give back and no race: the count here (WebSockets, and SSE streams not yet ended) is at most the feed's
- * own (which also counts ended streams a slow reader has not drained), so this refuses nothing the feed would
- * take at that moment; a slot freed after the look is one the client's retry (Retry-After) takes.
- * @throws DomainError `limit_exceeded` (429, `retryAfterSeconds`)
- */
-async function refuseWhenFull(c: Context<AppEnv>, feed: DurableObjectStub<JobFeed>): Promise<void> {
-  const { sockets, streams } = await feed.watchers();
-  const watching = sockets.length + streams.length;
-  if (watching < MAX_WATCHERS) return;
-  throw watcherCapRefusal(c, `this job already has ${watching} watchers (at most ${MAX_WATCHERS}); close one first`);
-}
-
-/**
- * The job's watcher cap refusal: when to try again, as a header (RFC 9110 §10.2.3) and in the problem for clients
- * that read only the body (the CLI): a watcher refused at the cap is let in once another leaves, so it is worth a
- * later try — not a final refusal that ended a watch at once when a reconnect storm filled the job's slots for a
- * moment.
- */
-function watcherCapRefusal(c: Context<AppEnv>, detail: string): DomainError {
-  c.header("retry-after", String(WATCHER_CAP_RETRY_AFTER_S));
-  return new DomainError("limit_exceeded", detail, { retryAfterSeconds: WATCHER_CAP_RETRY_AFTER_S });
 }
 
 /**
