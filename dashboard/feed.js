@@ -9,6 +9,14 @@
 import { ApiError, api, jobPath, socketUrl } from "./api.js";
 
 /** @typedef {{ seq: number, type: string, at: number, data: Record<string, any> }} JobEvent */
+
+/**
+ * The type of the one event this client makes up itself: a gap, `data: { from, to }` (seqs, from ≤ to), handed to
+ * `onEvent` in seq order (its `seq` is `to`) where the feed's seqs jump. A feed is gapless, so the seqs it skips are
+ * events retention purged: after a jump, or below a `ready` whose `lastSeq` is past the last event received — the
+ * empty replay of a purged log. No feed event has this type (shared/protocol FEED_EVENT_TYPES).
+ */
+export const FEED_GAP = "feed.gap";
 /** @typedef {"connecting" | "live" | "reconnecting" | "stopped"} FeedState */
 
 const MIN_BACKOFF_MS = 1000;
@@ -150,15 +158,30 @@ export class JobFeedClient {
       const n = (/** @type {unknown} */ x) => (typeof x === "number" ? x.toLocaleString("en-US") : "?");
       this.handlers.onState(this.phase, `read ${n(frame.through)} of ${n(frame.lastSeq)} events`);
     } else if (frame?.type === "ready") {
+      // The replay's end: what it did not send up to `lastSeq` (read in the same step as its last page) is gone.
+      if (typeof frame.lastSeq === "number" && frame.lastSeq > this.lastSeq) this.gap(frame.lastSeq);
       // Not a reason to start the backoff over: a socket closed right after `ready`, again and again, was reopened
       // every second for as long as it went on. What the socket delivers, or how long it lasts, decides (`retry`).
       this.handlers.onState("live", `after seq ${frame.lastSeq}`);
     } else if (frame?.type === "event" && frame.event && typeof frame.event.seq === "number") {
       if (frame.event.seq <= this.lastSeq) return; // already shown before a reconnect
+      if (frame.event.seq > this.lastSeq + 1) this.gap(frame.event.seq - 1);
       this.lastSeq = frame.event.seq;
       this.delivered = true;
       this.handlers.onEvent(frame.event);
     }
+  }
+
+  /**
+   * Tell `onEvent` the seqs after the last one delivered up to `to` will never come (a FEED_GAP event; cli/job-feed
+   * `missedNote`'s rule), and resume after them: a reconnect does not ask for them, nor report them again. Not a
+   * delivery: a socket that only said so was no healthier for it (`retry`).
+   * @param {number} to the last seq missing
+   */
+  gap(to) {
+    const from = this.lastSeq + 1;
+    this.lastSeq = to;
+    this.handlers.onEvent({ seq: to, type: FEED_GAP, at: Date.now(), data: { from, to } });
   }
 
   /**

@@ -3,6 +3,7 @@
 
 import { appendCapped, pending } from "./capped.js";
 import { bytes, clock, h, isolated, when } from "./dom.js";
+import { FEED_GAP } from "./feed.js";
 
 /** Rows and lines kept on screen: a very chatty job must not grow the page forever. */
 const MAX_ROWS = 2000;
@@ -64,8 +65,19 @@ export function timelineView(factoryName) {
       h("span", { class: "s" }, l.stream ?? ""),
       h("span", { class: "x" }, String(l.text ?? "")),
     );
+  /** A row like an event's (the list's grid has its three columns), where seqs jump. @param {import("./feed.js").JobEvent} e */
+  const gapRow = (e) =>
+    h(
+      "li",
+      { class: "event gap", dataset: { seq: e.seq, type: e.type } },
+      h("span", { class: "muted" }, "…"),
+      h("span", { class: "etype muted" }, "gap"),
+      h("span", { class: "summary muted" }, gapNotice(e.data.from, e.data.to)),
+    );
   /** @param {import("./feed.js").JobEvent} e */
-  const rowEl = (e) =>
+  const rowEl = (e) => (e.type === FEED_GAP ? gapRow(e) : eventRow(e));
+  /** @param {import("./feed.js").JobEvent} e */
+  const eventRow = (e) =>
     h(
       "li",
       { class: `event type-${e.type.replace(/\W/g, "-")}`, dataset: { seq: e.seq, type: e.type } },
@@ -129,6 +141,18 @@ export function droppedNotice(events, lines) {
   const older = (n, what) => `${n.toLocaleString("en-US")} older ${what}${n === 1 ? "" : "s"}`;
   const parts = [events > 0 && older(events, "event"), lines > 0 && older(lines, "log line")].filter(Boolean);
   return parts.length ? `${parts.join(" and ")} not shown` : "";
+}
+
+/**
+ * The row where a job's seqs jump (a FEED_GAP from feed.js): the events retention purged, so the timeline does not
+ * silently start in the middle, or skip some.
+ * @param {number} from first seq missing @param {number} to last seq missing, ≥ from
+ * @returns {string} e.g. "events 1–40 are gone: retention purged them"
+ */
+export function gapNotice(from, to) {
+  return from === to
+    ? `event ${to.toLocaleString("en-US")} is gone: retention purged it`
+    : `events ${from.toLocaleString("en-US")}–${to.toLocaleString("en-US")} are gone: retention purged them`;
 }
 
 /**

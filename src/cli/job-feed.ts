@@ -22,6 +22,7 @@ import {
   sleep,
 } from "../shared/http-client.ts";
 import { CliError } from "./errors.ts";
+import { closingReason, notAnEventStream, type ReadOutcome } from "./feed-stream.ts";
 import { createSseParser, toJobEvent } from "./sse.ts";
 
 /** 30 tries from 250 ms to 10 s apart: a watcher rides out ~5 minutes of coordinator outage before giving up. */
@@ -66,6 +67,14 @@ export interface FollowOptions {
    * (the feed is gapless, so a gap is events retention purged — or lost — and a reader should know they are missing).
    */
   onSkipped?(note: string): void;
+  /**
+   * Called each time a stream opens, before any of its events is read, with the last seq delivered: return true to
+   * stop following (the stream is closed). The feed's stream says nothing of events it will never send — a retention
+   * purge closes every stream and empties the log, and a stream reopened after it replays nothing and stays open on
+   * keep-alives — so a reader waiting for a seq it was told of must look for itself (watch's ended job). A transient
+   * failure thrown here is retried like the connection's own.
+   */
+  onOpen?(last: number): boolean | undefined | Promise<boolean | undefined>;
   /** Told before each reconnect wait, so a terminal can say why it paused. */
   onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
   now?: () => number;
@@ -94,26 +103,6 @@ export function missedNote(after: number, next: number): string {
   return `${missing} not received (retention purges an ended job's log)`;
 }
 
-/** How one connection's read ended; `{ why }`: the feed ended the stream saying why (its last comment). */
-type ReadOutcome = "stopped" | "ended" | "broken" | "silent" | { why: string };
-
-/** Characters of the feed's closing comment quoted in a reconnect note: its reasons are one short sentence. */
-const MAX_WHY_CHARS = 200;
-
-/**
- * Why the feed ended a stream: the comment it wrote last (feed/sse `end`: a reader too far behind, a purge, a
- * revoked token), unless that was only the stream's opening line or a keep-alive. Without it a watch cut off for
- * reading too slowly said only "the feed closed", as if the server had failed.
- */
-function closingReason(comment: string | undefined): ReadOutcome {
-  if (comment === undefined || comment === "keep-alive" || comment.startsWith("job feed, resuming after")) {
-    return "ended";
-  }
-  const why = comment.trim();
-  if (why === "") return "ended";
-  return { why: why.length > MAX_WHY_CHARS ? `${why.slice(0, MAX_WHY_CHARS)}…` : why };
-}
-
 /** Follows until `onEvent` says stop (resolves with the last seq) or the feed is lost for good (rejects). */
 export async function followJobFeed(client: GigafactoryClient, jobId: string, opts: FollowOptions): Promise<number> {
   const backoff = opts.backoff ?? FEED_BACKOFF;
@@ -132,6 +121,7 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
       const res = await client.openEventStream(jobId, { after: state.last, signal: opts.signal });
       notAnEventStream(res);
       streamAt = now();
+      if (await opened(res, state.last, opts)) return state.last;
       const outcome = await readFeed(res, state, opts);
       if (outcome === "stopped") return state.last;
       reason = typeof outcome === "string" ? REASONS[outcome] : `the feed closed the stream: ${outcome.why}`;
@@ -159,6 +149,21 @@ export async function followJobFeed(client: GigafactoryClient, jobId: string, op
 }
 
 /**
+ * `onOpen` asked of a stream just opened: true to stop. When it says stop, or throws, the stream is closed unread —
+ * left open, its connection stayed up until the process exited.
+ */
+async function opened(res: Response, last: number, opts: FollowOptions): Promise<boolean> {
+  if (!opts.onOpen) return false;
+  let stop = true;
+  try {
+    stop = (await opts.onOpen(last)) === true;
+    return stop;
+  } finally {
+    if (stop) res.body?.cancel().catch(() => {});
+  }
+}
+
+/**
  * Giving up on a feed whose streams opened and then ended (or went silent) without an event, `failures` times in a
  * row. It was thrown as a ConnectionError — printed "unreachable: cannot reach <url>", check that the coordinator is
  * up — though the coordinator answered every time; and it did not say where to resume.
@@ -176,21 +181,6 @@ const REASONS: Record<Exclude<ReadOutcome, "stopped" | { why: string }>, string>
   broken: "the connection broke",
   silent: "the feed went silent",
 };
-
-/**
- * A 2xx that is not an event stream (a proxy's page, another service on the port) never will be one: reconnecting
- * only repeats it for minutes of backoff. Throws `bad_response` (a CliError) at once.
- */
-function notAnEventStream(res: Response): void {
-  const type = res.headers.get("content-type") ?? "";
-  if (/^text\/event-stream\b/i.test(type)) return;
-  res.body?.cancel().catch(() => {});
-  throw new CliError(
-    "bad_response",
-    `the job feed answered ${type ? `"${type.slice(0, 60)}"` : "with no content type"}, not an event stream`,
-    "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
-  );
-}
 
 /** Reads one connection's frames; network errors end the read ("broken"), errors from `onEvent` propagate. */
 async function readFeed(

@@ -5,7 +5,9 @@
 // outcome takes focus when the job leaves review, and its POST names the review round the card shows (so does the
 // action bar's approve, with the job's queuedAt: the round it shows); a job with
 // more log lines than the page keeps says above its timeline how many older ones are not shown (they used to vanish
-// silently), in a line that is no row. A running run's row shows what its budget was charged so far.
+// silently), in a line that is no row. A running run's row shows what its budget was charged so far. A timeline whose
+// seqs do not start at 1 (retention purged the first events) marks the gap in a row where they jump, by cli/job-feed's
+// rule, instead of silently starting in the middle.
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WsFactory } from "../support/ws-factory.ts";
@@ -91,9 +93,11 @@ describe("dashboard job page in a real browser", () => {
     };
   }
 
-  async function open(width = 1280) {
+  /** A signed-in page; `route` runs first (a WebSocket route holds only for documents loaded after it). */
+  async function open(width = 1280, route?: (page: Page) => Promise<void>) {
     const context = await browser.newContext({ viewport: { width, height: 800 } });
     const page = await context.newPage();
+    await route?.(page);
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("dialog", (d) => void d.accept());
@@ -224,6 +228,29 @@ describe("dashboard job page in a real browser", () => {
     expect(await page.locator(".timeline #timeline-dropped").count()).toBe(0);
     expect(await notice.isVisible()).toBe(true);
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("marks a gap in the timeline where the feed's seqs jump: the events retention purged", async () => {
+    const id = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "Purged start", requires: ["gpu"] } }))
+      .id;
+    // The feed as it reads once retention purged the job's first event: the socket never delivers seq 1.
+    const { page, errors, close } = await open(1280, (p) =>
+      p.routeWebSocket(/\/events\/ws/, (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage((m) => server.send(m));
+        server.onMessage((m) => {
+          if (!/"type":"event"/.test(String(m)) || JSON.parse(String(m)).event.seq > 1) ws.send(m);
+        });
+      }),
+    );
+    await page.goto(`${h.url}/#/jobs/${id}`);
+    await expect.poll(() => page.locator(".feed-state").getAttribute("class"), SOON).toContain("feed-live");
+    const first = page.locator(".timeline li").first();
+    await expect.poll(() => first.getAttribute("class"), SOON).toBe("event gap");
+    expect(await first.innerText()).toContain("event 1 is gone: retention purged it");
+    expect(await page.locator(".timeline li.gap").count()).toBe(1);
     expect(errors).toEqual([]);
     await close();
   });

@@ -1,0 +1,41 @@
+/**
+ * @module cli/feed-stream
+ * What one answer of a job's live feed says of itself (cli/job-feed reads it): whether it is an event stream at
+ * all, and why the feed ended it — the comment it wrote last.
+ */
+import { CliError } from "./errors.ts";
+
+/** How one connection's read ended; `{ why }`: the feed ended the stream saying why (its last comment). */
+export type ReadOutcome = "stopped" | "ended" | "broken" | "silent" | { why: string };
+
+/** Characters of the feed's closing comment quoted in a reconnect note: its reasons are one short sentence. */
+const MAX_WHY_CHARS = 200;
+
+/**
+ * Why the feed ended a stream: the comment it wrote last (feed/sse `end`: a reader too far behind, a purge, a
+ * revoked token), unless that was only the stream's opening line or a keep-alive. Without it a watch cut off for
+ * reading too slowly said only "the feed closed", as if the server had failed.
+ */
+export function closingReason(comment: string | undefined): ReadOutcome {
+  if (comment === undefined || comment === "keep-alive" || comment.startsWith("job feed, resuming after")) {
+    return "ended";
+  }
+  const why = comment.trim();
+  if (why === "") return "ended";
+  return { why: why.length > MAX_WHY_CHARS ? `${why.slice(0, MAX_WHY_CHARS)}…` : why };
+}
+
+/**
+ * A 2xx that is not an event stream (a proxy's page, another service on the port) never will be one: reconnecting
+ * only repeats it for minutes of backoff. Throws `bad_response` (a CliError) at once.
+ */
+export function notAnEventStream(res: Response): void {
+  const type = res.headers.get("content-type") ?? "";
+  if (/^text\/event-stream\b/i.test(type)) return;
+  res.body?.cancel().catch(() => {});
+  throw new CliError(
+    "bad_response",
+    `the job feed answered ${type ? `"${type.slice(0, 60)}"` : "with no content type"}, not an event stream`,
+    "check that --url / GIGAFACTORY_URL points at a Gigafactory coordinator, not a proxy or another service",
+  );
+}
