@@ -41,8 +41,8 @@ export interface HistoryMessage {
 
 /** Records per D1 batch (one D1 call each): a packed queue batch can hold thousands of records. */
 export const D1_BATCH = 200;
-/** D1 binds at most 100 parameters per statement (its documented limit). */
-const D1_MAX_PARAMS = 100;
+/** D1 binds at most 100 parameters per statement (its documented limit): every multi-row INSERT is cut by it. */
+export const D1_MAX_PARAMS = 100;
 /**
  * Kinds written as insert-or-ignore keyed by a deterministic id: their rows may go several to one statement, in
  * any order. Runs and lessons are upserts whose order matters (a run's start, then its end): one statement each,

@@ -17,6 +17,7 @@ import { chunkBySize } from "../../core/chunks.ts";
 import { OUTBOX_DEAD_LETTER_ALERT } from "../../core/delivery-retry.ts";
 import { unwrap } from "../../core/errors.ts";
 import { deadLetters } from "../../history/schema.ts";
+import { D1_MAX_PARAMS } from "../../history/write.ts";
 import { ProductId } from "../../shared/api.ts";
 import type { DeadLetterView } from "../../shared/http-client.ts";
 import { coordinatorFor } from "../auth.ts";
@@ -32,9 +33,6 @@ export type DeadLetter = DeadLetterView;
 export const DEAD_LETTER_REASON_BYTES = 1024;
 /** How much of D1's own error a letter kept in its coordinator instead quotes. */
 const D1_ERROR_BYTES = 512;
-
-/** D1 binds at most 100 parameters per statement (its documented limit). */
-const D1_MAX_PARAMS = 100;
 
 /** Dead letters per INSERT: one bound parameter per column of each row, within D1_MAX_PARAMS (14 of 7 columns). */
 export const DEAD_LETTER_ROWS_PER_STATEMENT = Math.floor(
