@@ -122,6 +122,7 @@ const lesson = z.object({
   capabilities: z.array(str),
   engine: maybe(str),
   serialKey: maybe(str),
+  editedBy: maybe(str),
   archived: maybe(bool),
   count: num,
   updatedAt: num,

@@ -1,6 +1,7 @@
 // `gigafactory lessons` marks an automatic lesson an operator took over: `lessons list` prints its SOURCE as
 // `auto · edited by <actor>` (an automatic lesson nobody reworded stays `auto`, an operator's own `operator`), `lessons
-// edit|archive` say it in their one line, and --json hands on the API's `editedBy` as it came.
+// edit|archive` say it in their one line, and --json hands on the API's `editedBy` as it came; a marker that is not
+// a string is an answer of another shape (bad_response), as any other field of the wrong type.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -49,5 +50,13 @@ describe("gigafactory lessons: an automatic lesson an operator edited", () => {
     expect(archived.stdout).toContain(
       "✔ archived — les_0000000001abc (auto · edited by operator:erin, every job, archived)",
     );
+  });
+
+  it("refuses a marker that is not a string as bad_response (another service's answer), printing no table", async () => {
+    const { url } = await stubCoordinator((_req, reply) => reply.json(200, { items: [{ ...TAKEN, editedBy: 5 }] }));
+    const out = await cli(url, "lessons", "list");
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain("bad_response");
+    expect(out.stdout).toBe("");
   });
 });
