@@ -15,7 +15,7 @@ const DIR = "test/unit";
  * (dashboard-metrics-refresh failed once a new file imported dashboard/api.js before it in the same worker).
  */
 const PROCESS_BOUND =
-  /child_process|process\.env|process\.kill|process\.on\(|execFile|spawn|useFakeTimers|agent-process|agent-fakes|vi\.spyOn|vi\.mock/;
+  /child_process|process\.env|process\.kill|process\.on\(|execFile|spawn|useFakeTimers|agent-process|agent-fakes|agent-swap-race|vi\.spyOn|vi\.mock/;
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith(".test.ts"))
   .map((f) => path.posix.join(DIR, f));

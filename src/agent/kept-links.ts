@@ -11,12 +11,13 @@
  * is still the moved workspace's, else dropped (the files alone are kept). Mirrors are `<work-dir>/mirrors/<name>`,
  * so the markers are found from the mirror's path.
  */
-import { existsSync, lstatSync, readdirSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { replaceFile } from "./exclusive-file.ts";
 import { git, gitOk } from "./git.ts";
 import { readRegular } from "./regular-file.ts";
+import { canonical } from "./work-dirs.ts";
 
 /** Read a file an engine could have planted (agent/regular-file); kept here too, where agent/kept-workspaces names it. */
 export { readRegular };
@@ -48,18 +49,6 @@ export function readMarker(dir: string): KeptMarker | undefined {
     return typeof m === "object" && m !== null ? m : undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** `p` with its longest existing ancestor resolved (git writes real paths; a path gone has none of its own). */
-function canonical(p: string): string {
-  const abs = path.resolve(p);
-  for (let dir = abs, rest = ""; ; rest = path.join(path.basename(dir), rest), dir = path.dirname(dir)) {
-    try {
-      return path.join(realpathSync(dir), rest);
-    } catch {
-      if (dir === path.dirname(dir)) return abs;
-    }
   }
 }
 

@@ -104,8 +104,11 @@ export function prepareWorkDirs(workDir: string, stateDir: string): string {
   return real;
 }
 
-/** `p` absolute, with its longest existing ancestor resolved to its real path (the rest does not exist yet). */
-function canonical(p: string): string {
+/**
+ * `p` absolute, with its longest existing ancestor resolved to its real path (the rest does not exist yet): how the
+ * agent compares paths an engine may have reached through links (git writes real paths; a path gone has none).
+ */
+export function canonical(p: string): string {
   const abs = path.resolve(p);
   for (let dir = abs, rest = ""; ; rest = path.join(path.basename(dir), rest), dir = path.dirname(dir)) {
     try {

@@ -7,43 +7,13 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Lesson } from "../../src/core/lessons.ts";
-import { ADMIN, api, claim, enroll, mintToken, P, submit, until } from "./client.ts";
+import { ADMIN, api, enroll, mintToken, P, submit } from "./client.ts";
+import { failOnce, lessonMirror, listLessons, listLessonsUntil, requeueJob } from "./lesson-support.ts";
 
-type Page = { items: Lesson[]; nextCursor?: string };
-
-const list = (product: string, query = "") => api<Page>("GET", `${P(product)}/lessons${query}`, { token: ADMIN });
-
-/** D1 once the outbox has shipped: waits until `ok` holds for the listed page. */
-const listUntil = (product: string, query: string, ok: (p: Page) => boolean) =>
-  until(
-    async () => (await list(product, query)).body,
-    (p) => Array.isArray(p.items) && ok(p),
-    20_000, // D1 trails the coordinator by the outbox and the history queue's batching
-  );
-
-async function failOnce(product: string, token: string, jobId: string) {
-  const c = await claim(product, token);
-  expect(c.status).toBe(200);
-  const r = await api<{ stage: string }>("PATCH", `${P(product)}/jobs/${jobId}`, {
-    token,
-    json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: { outcome: "failure", rc: 1 } },
-  });
-  expect(r.body.stage).toBe("dead_letter");
-}
-
-const requeue = async (product: string, jobId: string) =>
-  expect((await api("POST", `${P(product)}/jobs/${jobId}/actions/requeue`, { token: ADMIN, json: {} })).status).toBe(
-    200,
-  );
-
-/** The coordinator's mirror, read in the object itself, newest first. */
-const mirror = (product: string): Promise<Lesson[]> =>
-  runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
-    state.storage.sql
-      .exec<{ doc: string }>("SELECT doc FROM lessons ORDER BY updated_at DESC, id DESC")
-      .toArray()
-      .map((r) => JSON.parse(r.doc) as Lesson),
-  );
+const list = (product: string, query = "") => listLessons(product, query);
+const listUntil = listLessonsUntil;
+const mirror = lessonMirror;
+const requeue = async (product: string, jobId: string) => expect((await requeueJob(product, jobId)).status).toBe(200);
 
 describe("an operator's edit of an automatic lesson", () => {
   it("survives the lesson's next repeat within the window: counted, the operator's text and scope kept", async () => {

@@ -8,6 +8,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Lesson } from "../../src/core/lessons.ts";
 import { ADMIN, api, claim, enroll, mintToken, P, submit, until } from "./client.ts";
+import { failOnce, lessonMirror, listLessonsUntil, requeueJob } from "./lesson-support.ts";
 import { type AssignFrame, connectFactory } from "./sockets.ts";
 
 type Page = { items: Lesson[]; nextCursor?: string };
@@ -22,36 +23,9 @@ const add = (product: string, json: unknown, token = ADMIN) =>
 const edit = (product: string, id: string, json: unknown, token = ADMIN) =>
   api<Lesson & { code?: string }>("PATCH", `${P(product)}/lessons/${id}`, { token, json });
 
-/** D1 once the outbox has shipped: waits until `ok` holds for the listed page. */
-const listUntil = (product: string, query: string, ok: (p: Page) => boolean) =>
-  until(
-    async () => (await list(product, query)).body,
-    (p) => Array.isArray(p.items) && ok(p),
-    20_000, // D1 trails the coordinator by the outbox and the history queue's batching
-  );
-
-async function failOnce(product: string, token: string, jobId: string) {
-  const c = await claim(product, token);
-  expect(c.status).toBe(200);
-  const r = await api<{ stage: string }>("PATCH", `${P(product)}/jobs/${jobId}`, {
-    token,
-    json: { leaseEpoch: c.body.lease.leaseEpoch, stage: "failed", result: { outcome: "failure", rc: 1 } },
-  });
-  expect(r.body.stage).toBe("dead_letter");
-}
-
-const requeue = (product: string, jobId: string) =>
-  api("POST", `${P(product)}/jobs/${jobId}/actions/requeue`, { token: ADMIN, json: {} });
-
-/** The coordinator's mirror, read in the object itself. */
-async function mirror(product: string): Promise<Lesson[]> {
-  return runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) =>
-    state.storage.sql
-      .exec<{ doc: string }>("SELECT doc FROM lessons ORDER BY updated_at DESC, id DESC")
-      .toArray()
-      .map((r) => JSON.parse(r.doc) as Lesson),
-  );
-}
+const listUntil = listLessonsUntil;
+const requeue = requeueJob;
+const mirror = lessonMirror;
 
 describe("automatic lessons", () => {
   it("a dead letter records one; again within the window → the same lesson (count 2); after it → a new one", async () => {

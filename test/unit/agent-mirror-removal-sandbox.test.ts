@@ -7,17 +7,8 @@
 // agent/workspace-removal `removeWorkTree`, which removes inside the sandbox, where the state dir is an empty tmpfs.
 // Here a process stands for the engine: it watches `hooks/node_modules` and swaps it for the link at the removal's
 // first delete. Real git and bwrap; skipped where bwrap does not work, as the other sandbox tests are.
-import { execFileSync, spawn } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -26,6 +17,7 @@ import { detectSandbox, type Sandbox } from "../../src/agent/sandbox.ts";
 import { agentWorkDirs, prepareWorkDirs } from "../../src/agent/work-dirs.ts";
 import { removeInSandbox } from "../../src/agent/workspace-removal.ts";
 import { originRepo } from "./agent-git-fixture.ts";
+import { expectStateIntact, fill, raceSwap } from "./agent-swap-race.ts";
 
 const root = realpathSync(mkdtempSync(path.join(tmpdir(), "gf-mirror-removal-")));
 afterAll(() => {
@@ -35,51 +27,21 @@ afterAll(() => {
 const works =
   process.platform === "linux" && detectSandbox(path.join(root, "probe"), path.join(root, "none")) !== undefined;
 
-/** 5,000 files: the removal is still listing them by name when the swap lands (it takes a few ms to react). */
-const FILES = 5_000;
-
-/** The "engine": swaps `dir` for a link to `target` at the first change in it, then exits. Resolves once watching. */
-function swapper(dir: string, target: string): Promise<{ pid: number; done: Promise<unknown> }> {
-  const script = `const fs = require("node:fs");
-const [dir, target] = process.argv.slice(1);
-const w = fs.watch(dir, () => { w.close(); fs.renameSync(dir, dir + ".aside"); fs.symlinkSync(target, dir); process.exit(0); });
-process.stdout.write("ready\\n");`;
-  const child = spawn(process.execPath, ["-e", script, dir, target], { stdio: ["ignore", "pipe", "inherit"] });
-  const done = new Promise((r) => child.once("exit", r));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.stdout.once("data", () => resolve({ pid: child.pid as number, done }));
-  });
-}
-
 describe.runIf(works)("removing what an engine planted in a mirror, in the sandbox", () => {
   it("never deletes the state dir's files when the engine swaps a directory of `hooks` for a link to it", async () => {
     const state = path.join(root, "state");
     mkdirSync(state, { recursive: true, mode: 0o700 });
     const work = prepareWorkDirs(path.join(root, "work"), state);
     removeInSandbox(detectSandbox(state, path.join(state, "config.json"), agentWorkDirs(work)) as Sandbox);
-    const names = Array.from({ length: FILES }, (_, i) => `f${i}`);
-    for (const n of names) writeFileSync(path.join(state, n), "the agent's\n");
-    writeFileSync(path.join(state, "config.json"), '{"token":"gf_fac_secret"}', { mode: 0o600 });
+    fill(state, "agent");
     const origin = originRepo(path.join(root, "origin"));
     const mirror = path.join(work, "mirrors", "origin-0123456789ab.git");
     execFileSync("git", ["clone", "--bare", "-q", "--", origin, mirror]);
     const dir = path.join(mirror, "hooks", "node_modules");
     mkdirSync(dir, { recursive: true });
-    for (const n of names) writeFileSync(path.join(dir, n), "the engine's\n");
-    const engine = await swapper(dir, state);
-    try {
-      await cleanMirror(mirror, undefined, origin).catch(() => undefined); // where it led is what matters
-      await engine.done; // it swapped (the removal's first delete woke it)
-    } finally {
-      try {
-        process.kill(engine.pid);
-      } catch {
-        /* exited */
-      }
-    }
-    expect(readdirSync(state).length).toBe(FILES + 1);
-    expect(readFileSync(path.join(state, "config.json"), "utf8")).toContain("gf_fac_secret");
+    fill(dir, "engine");
+    await raceSwap(dir, state, () => cleanMirror(mirror, undefined, origin));
+    expectStateIntact(state);
     expect(existsSync(path.join(mirror, "HEAD"))).toBe(true);
   });
 });

@@ -6,13 +6,11 @@
 // a process stands for the engine: it watches the directory and swaps it for the link at the removal's first delete.
 // A tree with a read-only directory and a link to elsewhere is removed whole there, the link's target left alone.
 // Real bwrap runs; skipped where bwrap does not work, as the other sandbox tests are.
-import { spawn } from "node:child_process";
 import {
   chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -25,6 +23,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { detectSandbox, type Sandbox } from "../../src/agent/sandbox.ts";
 import { agentWorkDirs, prepareWorkDirs } from "../../src/agent/work-dirs.ts";
 import { removeInSandbox, removeWorkTree } from "../../src/agent/workspace-removal.ts";
+import { expectStateIntact, fill, raceSwap } from "./agent-swap-race.ts";
 
 const root = realpathSync(mkdtempSync(path.join(tmpdir(), "gf-removal-race-")));
 afterAll(() => {
@@ -33,9 +32,6 @@ afterAll(() => {
 });
 const works =
   process.platform === "linux" && detectSandbox(path.join(root, "probe"), path.join(root, "none")) !== undefined;
-
-/** 5,000 files: the removal is still listing them by name when the swap lands (it takes a few ms to react). */
-const FILES = 5_000;
 
 /** A state dir and a work dir as `run` prepares them, removals set to run in their sandbox. */
 function host(name: string): { state: string; work: string } {
@@ -47,43 +43,16 @@ function host(name: string): { state: string; work: string } {
   return { state, work };
 }
 
-/** The "engine": swaps `dir` for a link to `target` at the first change in it, then exits. Resolves once watching. */
-function swapper(dir: string, target: string): Promise<{ pid: number; done: Promise<unknown> }> {
-  const script = `const fs = require("node:fs");
-const [dir, target] = process.argv.slice(1);
-const w = fs.watch(dir, () => { w.close(); fs.renameSync(dir, dir + ".aside"); fs.symlinkSync(target, dir); process.exit(0); });
-process.stdout.write("ready\\n");`;
-  const child = spawn(process.execPath, ["-e", script, dir, target], { stdio: ["ignore", "pipe", "inherit"] });
-  const done = new Promise((r) => child.once("exit", r));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.stdout.once("data", () => resolve({ pid: child.pid as number, done }));
-  });
-}
-
 describe.runIf(works)("removing a tree an engine can write, in the sandbox", () => {
   it("never deletes the state dir's files when the engine swaps a directory for a link to it mid-removal", async () => {
     const { state, work } = host("race");
-    const names = Array.from({ length: FILES }, (_, i) => `f${i}`);
-    for (const n of names) writeFileSync(path.join(state, n), "the agent's\n");
-    writeFileSync(path.join(state, "config.json"), '{"token":"gf_fac_secret"}', { mode: 0o600 });
+    fill(state, "agent");
     const tree = path.join(work, "trash", "job_1-0a1b2c3d");
     const dir = path.join(tree, "node_modules");
     mkdirSync(dir, { recursive: true });
-    for (const n of names) writeFileSync(path.join(dir, n), "the engine's\n");
-    const engine = await swapper(dir, state);
-    try {
-      await removeWorkTree(tree, undefined).catch(() => undefined); // left or not: where it led is what matters
-      await engine.done; // it swapped (the removal's first delete woke it)
-    } finally {
-      try {
-        process.kill(engine.pid);
-      } catch {
-        /* exited */
-      }
-    }
-    expect(readdirSync(state).length).toBe(FILES + 1);
-    expect(readFileSync(path.join(state, "config.json"), "utf8")).toContain("gf_fac_secret");
+    fill(dir, "engine");
+    await raceSwap(dir, state, () => removeWorkTree(tree, undefined));
+    expectStateIntact(state);
   });
 
   it("removes a tree with a read-only directory and a link to elsewhere whole, and leaves the link's target", async () => {
