@@ -4,28 +4,20 @@
 // job's watcher cap (a reconnect storm) is retried after at least the wait it names, not taken for a final refusal;
 // a feed that answers but never delivers is given up as that, naming where to resume, not as "cannot reach"; a slow
 // refusal is a failure like a quick one, not a healthy connection that starts the backoff over.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+
+import type { ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { CliError } from "../../src/cli/errors.ts";
 import { followJobFeed, MAX_RETRY_AFTER_MS, retryAfterMs } from "../../src/cli/job-feed.ts";
-import { type Backoff, GigafactoryClient, type JobEvent } from "../../src/shared/http-client.ts";
+import type { Backoff, JobEvent } from "../../src/shared/http-client.ts";
+import { client, feedServer, frame } from "./feed-sse-server.ts";
 
 const FAST: Backoff = { maxAttempts: 5, minDelayMs: 1, maxDelayMs: 5, factor: 2, jitter: 0 };
 const event = (seq: number): JobEvent => ({ seq, type: "log", at: 1000 + seq, data: { line: `line ${seq}` } });
-const frame = (e: JobEvent): string => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
 
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<string> {
-  let n = 0;
-  server = createServer((req, res) => handler(req, res, n++));
-  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-const client = (url: string): GigafactoryClient => new GigafactoryClient({ url, token: "t", product: "p" });
+const feed = feedServer();
+afterEach(() => feed.close());
+const serve = feed.serve;
 
 describe("followJobFeed when the feed ends its streams", () => {
   it("names the reason the feed gave for ending a stream in its reconnect note", async () => {

@@ -1,12 +1,11 @@
 // `gigafactory watch`'s feed follower against a real local SSE server that keeps dropping the connection:
 // every event arrives once, in order; resumption asks from the last seq seen; a 4xx is final, and so is a 2xx that
 // is not an event stream (bad_response); what it passes over (an unreadable frame, a gap in the seqs) it says.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { CliError } from "../../src/cli/errors.ts";
 import { followJobFeed } from "../../src/cli/job-feed.ts";
-import { ApiError, type Backoff, GigafactoryClient, type JobEvent } from "../../src/shared/http-client.ts";
+import { ApiError, type Backoff, type JobEvent } from "../../src/shared/http-client.ts";
+import { client, feedServer, frame } from "./feed-sse-server.ts";
 
 const FAST: Backoff = { maxAttempts: 5, minDelayMs: 1, maxDelayMs: 5, factor: 2, jitter: 0 };
 const LOG: JobEvent[] = Array.from({ length: 10 }, (_, i) => ({
@@ -16,19 +15,9 @@ const LOG: JobEvent[] = Array.from({ length: 10 }, (_, i) => ({
   data: i === 9 ? { from: "testing", to: "shipped" } : { line: `line ${i + 1}` },
 }));
 
-const frame = (e: JobEvent): string => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
-
-let server: Server | undefined;
-afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, n: number) => void): Promise<string> {
-  let n = 0;
-  server = createServer((req, res) => handler(req, res, n++));
-  await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-const client = (url: string): GigafactoryClient => new GigafactoryClient({ url, token: "t", product: "p" });
+const feed = feedServer();
+afterEach(() => feed.close());
+const serve = feed.serve;
 
 describe("followJobFeed", () => {
   it("delivers every event exactly once and in order across repeated disconnects, resuming from the last seq", async () => {
