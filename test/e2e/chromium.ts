@@ -58,3 +58,25 @@ export async function signIn(page: Page, url: string, token: string, product: st
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
+
+/**
+ * Holds every `method` request to a path ending in `suffix` until `answer()`; `sent()` counts them — how a test sees
+ * a second click send (or not send) a second request while the first is still out.
+ */
+export async function holdRequests(page: Page, method: string, suffix: string) {
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  let sent = 0;
+  await page.route(
+    (url) => url.pathname.endsWith(suffix),
+    async (route: Route) => {
+      if (route.request().method() !== method) return route.fallback();
+      sent++;
+      await held;
+      await route.continue();
+    },
+  );
+  return { answer: () => release(), sent: () => sent };
+}

@@ -10,9 +10,9 @@
 // way back (the server did it) is listed as it now is, and a Save of the settings whose answer was lost is read
 // back and said saved: the page read neither again. A refusal of one long
 // unbroken word wraps on a 375 px phone, in the header and on a status line, instead of widening the page.
-import type { Browser, Page, Route } from "playwright-core";
+import type { Browser, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "refusals";
@@ -49,24 +49,7 @@ describe("dashboard: what a refusal says, and one request per click", () => {
     return opened;
   }
 
-  /** Holds every `method` request to a path ending in `suffix` until `answer()`; `sent()` counts them. */
-  async function hold(page: Page, method: string, suffix: string) {
-    let release: () => void = () => {};
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let sent = 0;
-    await page.route(
-      (url) => url.pathname.endsWith(suffix),
-      async (route: Route) => {
-        if (route.request().method() !== method) return route.fallback();
-        sent++;
-        await held;
-        await route.continue();
-      },
-    );
-    return { answer: () => release(), sent: () => sent };
-  }
+  const hold = holdRequests;
 
   const problem = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => ({
     status,

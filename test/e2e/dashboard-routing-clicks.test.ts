@@ -4,9 +4,9 @@
 // "Stopped …"). Before, the second click went out too: its refusal (the rule was gone: 404) or its `changed: false`
 // ("Already stopped") replaced the first one's success on the status line. An experiments read answered after the
 // page was left draws nothing: it drew uPlot charts into the detached page, which uPlot kept alive for good.
-import type { Browser, Page, Route } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchRoute, launchChromium, newPage, signIn } from "./chromium.ts";
+import { fetchRoute, holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
 import { ADMIN, adminApi, type Harness, startHarness } from "./harness.ts";
 
 const PRODUCT = "routing-clicks";
@@ -47,24 +47,7 @@ describe("dashboard: the routing page's actions", () => {
     return { page, errors, close };
   }
 
-  /** Holds every `method` request to a path ending in `suffix` until `answer()`; `sent()` counts them. */
-  async function hold(page: Page, method: string, suffix: string) {
-    let release: () => void = () => {};
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let sent = 0;
-    await page.route(
-      (url) => url.pathname.endsWith(suffix),
-      async (route: Route) => {
-        if (route.request().method() !== method) return route.fallback();
-        sent++;
-        await held;
-        await route.continue();
-      },
-    );
-    return { answer: () => release(), sent: () => sent };
-  }
+  const hold = holdRequests;
 
   it("removes a rule once on a double click", async () => {
     const { page, errors, close } = await routingPage();
