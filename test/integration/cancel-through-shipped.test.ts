@@ -9,7 +9,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { ADMIN, addChildren, api, eventsOf, getJob, type JobView, P, submit, until } from "./client.ts";
-import { alarmUntil } from "./state.ts";
+import { alarmUntil, holdAlarm } from "./state.ts";
 
 vi.setConfig({ testTimeout: 30_000 });
 
@@ -86,6 +86,9 @@ describe("cancelling a composite with a shipped composite below it", () => {
     await setStage(product, "shipped", [b.id, story.id]);
     expect((await act(product, a.id, "requeue")).status).toBe(200);
     // Mid-cascade, as a cancel past one unit's chunk leaves it: the top cancelled, the cascade at the shipped story.
+    // Held there: an alarm the requeue armed would otherwise run the cascade on, cancel task a between the reads
+    // below and make the children's refusal `illegal_transition` (a cancelled job) — it did, now and then.
+    const release = await holdAlarm(product);
     await setStage(product, "cancelled", [top.id]);
     await runInDurableObject(env.COORDINATOR.getByName(product), (_i, state) => {
       state.storage.sql.exec(
@@ -106,5 +109,6 @@ describe("cancelling a composite with a shipped composite below it", () => {
     expect(children.status).toBe(409);
     expect(children.body.code).toBe("ancestor_cancelled");
     expect(children.body.detail).toContain(`${top.id}, a composite job above it, is cancelled`);
+    await release();
   });
 });
