@@ -160,6 +160,21 @@ setUnauthorizedHandler((err, session) => {
 window.addEventListener("hashchange", () => {
   if (liveReady) route();
 });
+// A double click is one press. Each page greys its button out while its action is out, but the second click of a
+// double click lands after the first answer when that answer is quick or the browser slow (a loaded machine): it
+// acted again — a second Resume lifted the exhaustion pause the first left in force, and dispatch ran past the
+// ceiling. The click a double click adds (detail 2, 3, …) is dropped before any page sees it; a keyboard press is
+// detail 0, and two separate presses are two.
+document.addEventListener(
+  "click",
+  (ev) => {
+    const target = ev.target instanceof Element ? ev.target.closest("button, input[type=submit]") : null;
+    if (!target || ev.detail < 2) return;
+    ev.preventDefault(); // a submit button's second click must not submit its form either
+    ev.stopImmediatePropagation();
+  },
+  true,
+);
 // The skip link must not touch the hash: the hash is the route.
 document.querySelector(".skip")?.addEventListener("click", (ev) => {
   ev.preventDefault();
