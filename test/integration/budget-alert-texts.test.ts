@@ -1,5 +1,5 @@
-// What the product budget's alerts say, against the real coordinator in workerd (policies/budget-alerts, rules in
-// core/budget-alerts), found by a reviewer: the open `budget_warning` names the ceiling and period in force after an
+// What the product budget's alerts say, against the real coordinator in workerd (policies/budget applying the rules
+// of core/budget-alerts), found by a reviewer: the open `budget_warning` names the ceiling and period in force after an
 // operator changes them (it kept saying "spent $8.50 of $10.00 this month" under a $9 weekly budget); the
 // `budget_exhausted` alert of an overrun that an operator then pauses does not claim running jobs were stopped (an
 // operator's pause lets them finish: the job dispatched during the overrun was still building under "dispatch
