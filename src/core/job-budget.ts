@@ -102,12 +102,15 @@ export function jobOverrun(
       ? 0
       : Math.round((budget.wallSeconds + wallGraceSeconds(budget.wallSeconds)) * 1000);
   if (budget.wallSeconds !== undefined && now - startedAt > limitMs) {
-    const grace = wallGraceSeconds(budget.wallSeconds).toFixed(0);
+    // Tenths of a second, the grace's own precision (60 + 0.1·w for whole w), and the run time rounded UP to them:
+    // a whole-second grace and a nearest-tenth run time read "ran 67.7 s, over … 7 s (+ 61 s …)" — under the sum.
+    const grace = Number(wallGraceSeconds(budget.wallSeconds).toFixed(1));
+    const ran = (Math.ceil((now - startedAt) / 100) / 10).toFixed(1);
     return {
       limit: "wallSeconds",
       used: Math.round(wall),
       max: budget.wallSeconds,
-      message: `ran ${wall.toFixed(1)} s, over the job budget of ${budget.wallSeconds} s wall time (+ ${grace} s for set-up and upload)`,
+      message: `ran ${ran} s, over the job budget of ${budget.wallSeconds} s wall time (+ ${grace} s for set-up and upload)`,
     };
   }
   return undefined;

@@ -10,6 +10,9 @@ import { json } from "./openapi-schemas.ts";
 const ok = { "200": json("The budget", BudgetViewSchema) };
 const acted = { "200": json("The budget, and whether the action changed anything", BudgetActionAnswerSchema) };
 
+/** The refusal of every budget operation but PUT on a product that has none (core/errors NotFoundError). */
+const NO_BUDGET = '404 not_found when no budget is set, its problem naming `what: "budget of product"`';
+
 const VIEW =
   "{period, ceilingUsd, spentUsd, state: ok|warning|paused|overrun, periodStart, periodEnd, onExhausted, warnAtUsd, " +
   "pausedBy?, burndown: [{at, spentUsd}]}";
@@ -21,9 +24,10 @@ export const BUDGET_OPS: Op[] = [
     operationId: "getBudget",
     summary: "The product budget in its current UTC period",
     description:
-      `The product budget in its current UTC period ${VIEW} (USD to the micro-dollar); warning at ≥ 80 % of the ` +
-      "ceiling, paused at ≥ 100 % or by an operator (pausedBy: the pause a resume lifts first); 404 not_found when " +
-      'no budget is set, its problem naming `what: "budget of product"` (an unknown product\'s names `what: "product"`)',
+      `The product budget in its current UTC period ${VIEW} (USD to the micro-dollar); state: ok under 80 % of ` +
+      "the ceiling, warning at ≥ 80 %, paused at ≥ 100 % or by an operator (pausedBy: the pause a resume lifts " +
+      "first), overrun at ≥ 100 % while an operator's resume runs the period over the ceiling; " +
+      `${NO_BUDGET} (an unknown product's names \`what: "product"\`)`,
     role: "viewer",
     ok,
   },
@@ -48,7 +52,7 @@ export const BUDGET_OPS: Op[] = [
     summary: "Pause dispatch by budget until resumed (running jobs finish)",
     description:
       "Pause dispatch by budget until resumed (running jobs finish). Audited budget.pause; answers the budget and " +
-      "`changed` (false: an operator's pause was already in force, nothing written or audited)",
+      `\`changed\` (false: an operator's pause was already in force, nothing written or audited); ${NO_BUDGET}`,
     role: "operator",
     body: BudgetActionBody,
     bodyOptional: true,
@@ -62,8 +66,9 @@ export const BUDGET_OPS: Op[] = [
     description:
       "Lift one pause: an operator's if there is one — over the ceiling the budget then stays paused (pausedBy " +
       "exhausted: spend past the ceiling alerts and applies onExhausted under an operator's pause too); else " +
-      "exhaustion's, and the period runs over its ceiling until it rolls over. Audited budget.resume; answers the " +
-      "budget and `changed` (false: nothing was paused — nothing written, audited or resolved)",
+      "exhaustion's, and the period runs over its ceiling (state overrun) until it rolls over or the ceiling is " +
+      "raised above the spend. Audited budget.resume; answers the budget and `changed` (false: nothing was paused " +
+      `— nothing written, audited or resolved); ${NO_BUDGET}`,
     role: "operator",
     body: BudgetActionBody,
     bodyOptional: true,

@@ -58,6 +58,28 @@ describe("jobOverrun", () => {
   });
 });
 
+describe("the wall-time overrun's sentence", () => {
+  // Found by a reviewer: the grace printed to whole seconds and the run time rounded to nearest read "ran 67.7 s,
+  // over the job budget of 7 s wall time (+ 61 s …)" — under the 68 s it states — for a run past its real 67.7 s.
+  it("property: states the grace exactly and a run time above wallSeconds + that grace", () => {
+    const tenths = (text: string) => Math.round(Number(text) * 10);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 604_800 }), fc.integer({ min: 1, max: 10 ** 7 }), (w, pastMs) => {
+        const limitMs = Math.round((w + wallGraceSeconds(w)) * 1000);
+        const message = jobOverrun({ wallSeconds: w }, undefined, 0, limitMs + pastMs)?.message ?? "";
+        const m =
+          /^ran ([\d.]+) s, over the job budget of (\d+) s wall time \(\+ ([\d.]+) s for set-up and upload\)$/.exec(
+            message,
+          );
+        expect(m, message).not.toBeNull();
+        const [, ran, budget, grace] = m as RegExpExecArray;
+        expect(tenths(grace as string)).toBe(Math.round(wallGraceSeconds(w) * 10));
+        expect(tenths(ran as string)).toBeGreaterThan(tenths(budget as string) + tenths(grace as string));
+      }),
+    );
+  });
+});
+
 describe("jobAllowance", () => {
   it("is the budget less what the earlier runs spent, per limit; none for a job with no usd/tokens limit", () => {
     expect(jobAllowance({ usd: 5, tokens: 1000 }, { costUsd: 4, tokens: 250 })).toEqual({ usd: 1, tokens: 750 });

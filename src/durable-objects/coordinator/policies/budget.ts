@@ -12,7 +12,8 @@
  * (core/budget `applyRule`).
  * ALERTS — `budget_warning` while spend ≥ 80 % of the ceiling, `budget_exhausted` while the spend is over it: its
  * message says dispatch is paused, or, after a resume, that it goes on over the ceiling by an operator's choice;
- * both cleared when their condition ends. Reads roll the period over too, so a stale period is never shown.
+ * both cleared when their condition ends (their texts, and when a change rewrites them: core/budget-alerts). Reads
+ * roll the period over too, so a stale period is never shown.
  */
 import {
   addPoint,
@@ -30,12 +31,10 @@ import {
   pausedByOf,
   rollover,
   toMicros,
-  WARN_FRACTION,
   warnAtUsd,
-  warns,
 } from "../../../core/budget.ts";
+import { budgetAlertSteps } from "../../../core/budget-alerts.ts";
 import { NotFoundError } from "../../../core/errors.ts";
-import { usdText, usdTexts } from "../../../core/usd-text.ts";
 import { execute } from "../../sql-statements.ts";
 import { enqueueAudit } from "../outbox/records.ts";
 import { bumpQueueVersion, getSettings, saveSettings } from "../runtime/meta.ts";
@@ -126,34 +125,16 @@ function commit(tx: Tx, before: ProductBudget | undefined, next: ProductBudget, 
   return after;
 }
 
+/** The budget alerts as the change from `before` to `after` leaves them (core/budget-alerts). */
 function syncAlerts(tx: Tx, before: ProductBudget | undefined, after: ProductBudget): void {
-  const warned = (b?: ProductBudget) => b !== undefined && warns(b);
-  const exhausted = (b?: ProductBudget) => exhaustedMessage(b);
-  if (warned(after) && !warned(before)) {
-    raiseAlert(tx, {
-      kind: "budget_warning",
-      severity: "warning",
-      subject: "product",
-      message: `spent ${usdTexts([after.spentUsd, after.ceilingUsd]).join(" of ")} this ${after.period} (≥ ${WARN_FRACTION * 100} %)`,
-    });
-  } else if (!warned(after) && warned(before)) clearAlert(tx, "budget_warning", "product");
-  const message = exhausted(after);
-  if (message && message !== exhausted(before)) {
-    raiseAlert(tx, { kind: "budget_exhausted", severity: "critical", subject: "product", message });
-  } else if (!message && exhausted(before)) clearAlert(tx, "budget_exhausted", "product");
-}
-
-/**
- * What the `budget_exhausted` alert says while the spend is over the ceiling — paused, or running over it by an
- * operator's resume (an overrun) — else undefined: a change of message refreshes the alert, none resolves it.
- */
-function exhaustedMessage(b?: ProductBudget): string | undefined {
-  if (!b || !(b.exhausted || b.overrun)) return undefined;
-  const what = `budget of ${usdText(b.ceilingUsd)} per ${b.period} exhausted`;
-  if (b.overrun && !b.pausedBy) {
-    return `${what}: dispatch continues over the ceiling by an operator's resume until the period ends`;
+  const { warning, exhausted } = budgetAlertSteps(before, after);
+  if (warning === "clear") clearAlert(tx, "budget_warning", "product");
+  else if (warning)
+    raiseAlert(tx, { kind: "budget_warning", severity: "warning", subject: "product", message: warning.raise });
+  if (exhausted === "clear") clearAlert(tx, "budget_exhausted", "product");
+  else if (exhausted) {
+    raiseAlert(tx, { kind: "budget_exhausted", severity: "critical", subject: "product", message: exhausted.raise });
   }
-  return `${what}: dispatch paused${b.onExhausted === "stop" ? ", running jobs stopped" : ""}`;
 }
 
 /**

@@ -1,0 +1,68 @@
+/**
+ * @module core/budget-alerts
+ * What the product budget's two alerts say, and when a change of the budget raises, rewrites or clears them (issue
+ * 9, part 1; applied by coordinator/policies/budget in the unit of the change). Pure: budgets in, texts out.
+ *
+ * `budget_warning` — open while the spend is ≥ 80 % of the ceiling. Its text is the spend when the line was crossed
+ * ("spent $8.50 of $10.00 this month (≥ 80 %)"); later spend does not rewrite it, but a new ceiling or period does:
+ * the alert then names the rule in force (a $9 weekly budget read "of $10.00 this month" for the rest of the period).
+ * `budget_exhausted` — open while the spend is at or over the ceiling and either exhaustion pauses dispatch or an
+ * operator chose to run over it (`overrun`); its text says which, and is rewritten whenever that changes. "Running
+ * jobs stopped" only while the exhaustion pause itself is in force under `onExhausted: stop` (its start stopped
+ * them); an overrun an operator pauses again stops nothing, its running jobs finish.
+ * Amounts as every budget view shows them (core/usd-text `usdTexts`): a $0.035 ceiling is "$0.035", not "$0.04".
+ */
+import { type ProductBudget, WARN_FRACTION, warns } from "./budget.ts";
+import { usdTexts } from "./usd-text.ts";
+
+/** What one budget change does to one alert: raise (open, or rewrite an open one's text) with `message`, or clear. */
+export type BudgetAlertStep = { raise: string } | "clear" | undefined;
+
+type Said = Pick<
+  ProductBudget,
+  "period" | "ceilingUsd" | "spentUsd" | "onExhausted" | "pausedBy" | "exhausted" | "overrun"
+>;
+
+/** The warning's text for `b` (undefined under 80 %): its spend against its ceiling, in its period. */
+export function warningText(b: Said): string | undefined {
+  if (!warns(b)) return undefined;
+  return `spent ${usdTexts([b.spentUsd, b.ceilingUsd]).join(" of ")} this ${b.period} (≥ ${WARN_FRACTION * 100} %)`;
+}
+
+/**
+ * The exhaustion alert's text for `b` (a budget as saved: `exhausted` recomputed), or undefined when it has none:
+ * paused by exhaustion (and what `onExhausted` did), running over the ceiling by an operator's resume, or such an
+ * overrun paused again by an operator.
+ */
+export function exhaustedText(b: Said): string | undefined {
+  if (!b.exhausted && !b.overrun) return undefined;
+  const what = `budget of ${usdTexts([b.ceilingUsd])[0]} per ${b.period} exhausted`;
+  if (b.exhausted) return `${what}: dispatch paused${b.onExhausted === "stop" ? ", running jobs stopped" : ""}`;
+  if (b.pausedBy === "operator") {
+    return `${what}: dispatch paused by an operator, running jobs finish; resumed, it goes on over the ceiling until the period ends`;
+  }
+  return `${what}: dispatch continues over the ceiling by an operator's resume until the period ends`;
+}
+
+/**
+ * What the change from `before` (undefined: no budget was set) to `after` does to each alert. The warning is
+ * raised when the spend crosses 80 % and rewritten when the ceiling or period changes while it holds; the
+ * exhaustion alert is raised whenever its text changes; each is cleared when its condition ends.
+ */
+export function budgetAlertSteps(
+  before: Said | undefined,
+  after: Said,
+): { warning: BudgetAlertStep; exhausted: BudgetAlertStep } {
+  // Booleans first: the warning's text is built only when it is raised (this runs on every spend).
+  const warned = before !== undefined && warns(before);
+  const ruled = before !== undefined && (before.ceilingUsd !== after.ceilingUsd || before.period !== after.period);
+  let warning: BudgetAlertStep;
+  if (!warns(after)) warning = warned ? "clear" : undefined;
+  else if (!warned || ruled) warning = { raise: warningText(after) ?? "" };
+  const was = before ? exhaustedText(before) : undefined;
+  const is = exhaustedText(after);
+  let exhausted: BudgetAlertStep;
+  if (!is) exhausted = was ? "clear" : undefined;
+  else if (is !== was) exhausted = { raise: is };
+  return { warning, exhausted };
+}
