@@ -11,6 +11,7 @@
  *           failures while attempts remain, or `dead_letter` once they are spent.
  */
 import { DomainError } from "../../../core/errors.ts";
+import { reportTokens } from "../../../core/job-budget.ts";
 import { jitteredRetryDelayMs } from "../../../core/lease.ts";
 import type { Checkpoint, Insights, Job, RunResult, Stage } from "../../../core/model.ts";
 import { afterRateLimit } from "../../../core/rate-limit.ts";
@@ -22,6 +23,7 @@ import { type FencedReport, fenceReport } from "../policies/late-spend.ts";
 import { recordAutoLesson } from "../policies/lessons.ts";
 import { recordRetry } from "../policies/metrics.ts";
 import { chargeReport } from "../policies/run-spend.ts";
+import { keepFirst } from "../runtime/kept-refusal.ts";
 import { getSettings } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
 import { loadJob, moveJob, NO_LEASE, touchJob, waitingSinceOf } from "./rows.ts";
@@ -57,28 +59,25 @@ function applyReport(tx: Tx, job: Job, body: PatchBody): Job {
   const jobId = job.id;
   // Progress and checkpoints over HTTP are activity too (stuck is measured from it), though they make no feed event.
   if (body.progress || body.checkpoint) touchActivity(tx, jobId);
+  const to = body.stage;
+  // A stage the report may not move to is refused before anything is charged: the refusal rolls its unit back, and
+  // the money its engine spent was lost with it (a $9 report refused for `stage: review` without reviewers left the
+  // budget $4 short). Its spend is kept as a progress report's would be (runtime/kept-refusal).
+  const refused = to === undefined || to === job.stage ? undefined : stageRefusal(job, to);
+  if (refused) throw chargeKept(refused, job, body.insights);
   // Cost accrues as reported; a run over its job budget (or stopped by the product's) ends here (policies/run-spend).
-  const final = body.stage === "review" || body.stage === "testing" || body.stage === "failed";
+  const final = to === "review" || to === "testing" || to === "failed";
   const ended = chargeReport(tx, job, { insights: body.insights, checkpoint: body.checkpoint, final });
   if (ended) return ended;
   const changes: Partial<Job> = {};
   if (body.checkpoint) changes.checkpoint = { ...body.checkpoint, at: tx.now };
   if (body.progress) changes.progress = body.progress;
-  const to = body.stage;
   if (to === undefined || to === job.stage) return touchJob(tx, job, changes);
   switch (to) {
     case "building":
       return moveJob(tx, job, "building", changes);
     case "review":
     case "testing": {
-      const gate: Stage = job.manifest.reviewers > 0 ? "review" : "testing";
-      if (to !== gate) {
-        throw new DomainError(
-          "illegal_transition",
-          `job ${job.id} finishes into ${gate}, not ${to} (its manifest asks for ${job.manifest.reviewers} review approval(s))`,
-          { jobId: job.id, from: job.stage, to, expected: gate },
-        );
-      }
       const result: RunResult = body.result ?? { outcome: "success", rc: 0 };
       finishRun(tx, job, result, body.insights);
       return moveJob(tx, job, to, { ...changes, ...NO_LEASE, lastResult: result, feedback: undefined });
@@ -93,12 +92,43 @@ function applyReport(tx: Tx, job: Job, body: PatchBody): Job {
       return settled(tx, afterFailure(tx, failed)); // still failed (no retry) or dead-lettered: dependents re-evaluated
     }
     default:
-      throw new DomainError(
-        "illegal_transition",
-        `a factory may report only building, review, testing or failed (got ${to}); operators move jobs with actions`,
-        { jobId: job.id, from: job.stage, to },
-      );
+      throw stageRefusal(job, to); // unreachable: refused above
   }
+}
+
+/**
+ * Why a factory's report may not move `job` to `to`, or undefined when it may: a factory reports building, review,
+ * testing or failed, and a success goes to the gate its manifest names (review with reviewers, else testing).
+ */
+function stageRefusal(job: Job, to: Stage): DomainError | undefined {
+  if (to === "building" || to === "failed") return undefined;
+  if (to === "review" || to === "testing") {
+    const gate: Stage = job.manifest.reviewers > 0 ? "review" : "testing";
+    if (to === gate) return undefined;
+    return new DomainError(
+      "illegal_transition",
+      `job ${job.id} finishes into ${gate}, not ${to} (its manifest asks for ${job.manifest.reviewers} review approval(s))`,
+      { jobId: job.id, from: job.stage, to, expected: gate },
+    );
+  }
+  return new DomainError(
+    "illegal_transition",
+    `a factory may report only building, review, testing or failed (got ${to}); operators move jobs with actions`,
+    { jobId: job.id, from: job.stage, to },
+  );
+}
+
+/**
+ * `refusal`, keeping the spend the refused report carries (runtime/kept-refusal): charged after the rollback as a
+ * progress report on the same live lease would be (policies/run-spend `chargeReport`, not final). Nothing to keep
+ * when the report spends nothing, or when the lease moved on meanwhile (the job re-read in the keep's own unit).
+ */
+function chargeKept(refusal: DomainError, job: Job, insights: Insights | undefined): DomainError {
+  if (insightsCost(insights) <= 0 && reportTokens(insights) <= 0) return refusal;
+  return keepFirst(refusal, (t) => {
+    const now = loadJob(t.sql, job.id);
+    if (now && now.leaseEpoch === job.leaseEpoch && isLeased(now)) chargeReport(t, now, { insights, final: false });
+  });
 }
 
 /**
