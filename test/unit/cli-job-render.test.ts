@@ -1,6 +1,7 @@
 // `gigafactory job ID`: on a preempted job the detail says "preempted by <critical job> at <instant>" (a job never
 // preempted shows no such line); what the job spent is shown, every run summed — the running one too — against its
-// USD budget (percent rounded down, as `budget` rounds it), and each run's charge in the runs table.
+// USD budget (summed to the micro-dollar, in shared decimals, percent rounded down as `budget` rounds it), and each
+// run's charge in the runs table.
 import { describe, expect, it } from "vitest";
 import { renderJob } from "../../src/cli/commands/job.ts";
 import type { Job } from "../../src/core/model.ts";
@@ -39,9 +40,27 @@ describe("job rendering", () => {
     });
     const runs = [run(1, 1.25, 100, AT - 5000), run(2, 0.749, 50)];
     const text = renderJob({ ...job, budget: { usd: 5 } }, runs, AT);
-    expect(text).toMatch(/spent\s+\$2\.00 · 150 tokens of \$5\.00 \(39 %\)/);
+    expect(text).toMatch(/spent\s+\$2\.00 of \$5\.00 \(39 %\) · 150 tokens/);
     expect(text).toMatch(/SPENT/);
     expect(text).toMatch(/running\s+\$0\.75 · 50 tokens/);
+  });
+
+  it("sums the runs to the micro-dollar and reads spend and budget in shared decimals", () => {
+    const run = (leaseEpoch: number, usd: number): Run => ({
+      jobId: job.id,
+      attempt: leaseEpoch,
+      factoryId: "f1",
+      leaseEpoch,
+      startedAt: AT,
+      endedAt: AT,
+      spend: { usd, tokens: 0 },
+    });
+    // Ten $0.10 runs summed in floats were $0.9999999999999999: "$1.00 of $1.00 (99 %)".
+    const tenth = Array.from({ length: 10 }, (_, i) => run(i + 1, 0.1));
+    expect(renderJob({ ...job, budget: { usd: 1 } }, tenth, AT)).toMatch(/spent\s+\$1\.00 of \$1\.00 \(100 %\)/);
+    // A $0.035 budget read "$0.04 of $0.04": the views' shared decimals.
+    const small = renderJob({ ...job, budget: { usd: 0.035 } }, [run(1, 0.03)], AT);
+    expect(small).toMatch(/spent\s+\$0\.03 of \$0\.035 \(85 %\)/);
   });
 
   it("says none when no run reported a spend, and leaves the budget part out when the job has none", () => {

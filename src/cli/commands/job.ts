@@ -4,7 +4,8 @@
  * is, who holds it, what it needs, how its attempts went — and its runs.
  * Under --json: `{ job, runs }`, the API's own records.
  */
-import { usdText } from "../../core/usd-text.ts";
+import { fromMicros, toMicros } from "../../core/budget.ts";
+import { usdText, usdTexts } from "../../core/usd-text.ts";
 import type { Job, Run } from "../../shared/http-client.ts";
 import type { JobOnRead } from "../../shared/responses.ts";
 import type { Command } from "../context.ts";
@@ -54,12 +55,19 @@ function spendText(spend: Run["spend"]): string {
  * What the job has spent, every run summed (their `spend`: what the budget was charged, the running run's too), and
  * of which budget: "$1.20 · 3400 tokens of $5 (24 %)". The percent is rounded down, as `budget` rounds it.
  */
-function spentText(job: Job, runs: readonly Run[]): string {
-  const usd = runs.reduce((n, r) => n + (r.spend?.usd ?? 0), 0);
-  const tokens = runs.reduce((n, r) => n + (r.spend?.tokens ?? 0), 0);
+/**
+ * "$1.00 of $1.00 (100 %) · 1200 tokens": the runs' spend summed in micro-dollars, as the coordinator keeps every sum
+ * (in floats ten $0.10 runs made $0.9999999999999999, "$1.00 of $1.00 (99 %)"), with the budget in shared decimals
+ * (core/usd-text `usdTexts`: a $0.035 budget read "$0.04 of $0.04").
+ */
+export function spentText(job: Pick<Job, "budget">, runs: readonly Pick<Run, "spend">[]): string {
   if (!runs.some((r) => r.spend)) return NONE;
-  const of = job.budget.usd ? ` of ${usdText(job.budget.usd)} (${Math.floor((usd / job.budget.usd) * 100)} %)` : "";
-  return `${spendText({ usd, tokens })}${of}`;
+  const micros = runs.reduce((n, r) => n + toMicros(r.spend?.usd ?? 0), 0);
+  const tokens = runs.reduce((n, r) => n + (r.spend?.tokens ?? 0), 0);
+  const cap = job.budget.usd;
+  if (!cap) return spendText({ usd: fromMicros(micros), tokens });
+  const [spent, of] = usdTexts([fromMicros(micros), cap]);
+  return `${spent} of ${of} (${Math.floor((micros * 100) / toMicros(cap))} %) · ${tokens} tokens`;
 }
 
 /** "preempted by X at T" while the evicted job waits (the marks clear at its next assignment). */
