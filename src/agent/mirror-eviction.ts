@@ -13,7 +13,7 @@
  * the times of whatever it named, and ranked by its target's age it pushed a real mirror out in its place. Such a link
  * is no mirror: it is removed (the link itself, inside the sandbox in sandbox mode, as agent/mirror-ready does).
  */
-import { closeSync, constants, existsSync, futimesSync, lstatSync, openSync, readdirSync } from "node:fs";
+import { closeSync, constants, existsSync, futimesSync, lstatSync, openSync, readdirSync, type Stats } from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { mirrorIsDir } from "./mirror-head.ts";
@@ -71,10 +71,7 @@ export async function evictMirrors(
   } catch {
     return [];
   }
-  const entries = names.map((n) => ({
-    mirror: path.join(dir, n),
-    st: lstatSync(path.join(dir, n), { throwIfNoEntry: false }),
-  }));
+  const entries = names.map((n) => ({ mirror: path.join(dir, n), st: lstatOrUndefined(path.join(dir, n)) }));
   // Not a directory (a link an engine planted, a file): no mirror, so it neither counts nor is ranked by its target.
   for (const { mirror, st } of entries) if (st && !st.isDirectory()) await removeNonMirror(mirror, as, locks);
   const byUse = entries
@@ -99,6 +96,15 @@ export async function evictMirrors(
     excess -= 1;
   }
   return removed;
+}
+
+/** What is at `p`, never followed; undefined when nothing is or it cannot be read (this module never throws). */
+function lstatOrUndefined(p: string): Stats | undefined {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Remove `entry` (a link or file at a mirror's name: never followed), under its lock as a mirror's removal is. */
