@@ -101,16 +101,23 @@ export async function snapshot(
 }
 
 /**
+ * 256 MiB: past any real index (about 100 bytes a file: 2.5 million files). A larger `.git/index` is an engine's
+ * making (`truncate -s 3G .git/index` costs it nothing): copied, it was read whole into the agent's memory at every
+ * checkpoint of every seat (past 2 GiB the read failed, and with it every checkpoint, the final one too).
+ */
+const MAX_INDEX_BYTES = 256 * 1024 * 1024;
+
+/**
  * Start the private `index` from the workspace's `real` one (its stat cache spares git rehashing every file each
  * time); whether it did. Without one, or with one that is no regular file — a FIFO, a link, a directory an engine put
- * at `.git/index` — false: the snapshot starts from HEAD. Such a one is removed (as the engine would be:
- * agent/workspace-removal): git reads the real index in the final checkpoint's `reset`, and would wait on a FIFO there
- * for good. Rejects when the copy fails otherwise (agent/engine-user `copyAs`).
+ * at `.git/index` — or over MAX_INDEX_BYTES, false: the snapshot starts from HEAD. Such a one is removed (as the
+ * engine would be: agent/workspace-removal): git reads the real index in the final checkpoint's `reset`, and would
+ * wait on a FIFO there for good. Rejects when the copy fails otherwise (agent/engine-user `copyAs`).
  */
 async function startIndex(real: string, index: string, as: RunAs | undefined): Promise<boolean> {
   const st = lstatSync(real, { throwIfNoEntry: false });
-  if (st?.isFile()) {
-    await copyAs(real, index, as);
+  if (st?.isFile() && st.size <= MAX_INDEX_BYTES) {
+    await copyAs(real, index, as, MAX_INDEX_BYTES);
     return true;
   }
   if (st) await removeWorkTree(real, as);

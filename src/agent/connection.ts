@@ -16,6 +16,7 @@ import { MAX_SERVER_FRAME_BYTES } from "../shared/protocol.ts";
 import { attemptAfterClose, reconnectDelayMs } from "./backoff.ts";
 import { closeVerdict, refusalVerdict, type Verdict } from "./close-codes.ts";
 import { readRefusal } from "./connect-refusal.ts";
+import { heartbeatEvery } from "./heartbeat-interval.ts";
 import { isUnknownType, readServerFrame } from "./server-frames.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -224,7 +225,7 @@ export class FactoryConnection {
 
   private startHeartbeat(intervalMs: number): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    const every = Math.min(2 ** 31 - 1, Math.max(1000, intervalMs)); // Node fires a longer timer after 1 ms
+    const every = heartbeatEvery(intervalMs); // held to HEARTBEAT_MAX_MS: a half-open socket is found within a minute
     const ws = this.ws;
     this.heartbeat = setInterval(() => {
       // A heartbeat unanswered within one interval means a half-open socket: drop it and reconnect.

@@ -46,6 +46,12 @@ export const BUDGET_GRACE_MS = 5_000;
 export const CANCEL_GRACE_MS = 2_000;
 /** 2 s: after the engine exits, how long its orphaned children may keep its stdout open. */
 const STDIO_DRAIN_MS = 2_000;
+/**
+ * Node's longest timer (2^31 − 1 ms, 24.8 days): a longer one fires after 1 ms. A wall budget past it (the assignment
+ * guard bounds none; the coordinator accepts 7 days at most) stopped the engine at once as `budget_wall`, so it is
+ * held to this instead — still weeks past any wall a coordinator grants.
+ */
+const MAX_WALL_MS = 2 ** 31 - 1;
 
 export class EngineProcess {
   readonly pid: number | undefined;
@@ -91,7 +97,7 @@ export class EngineProcess {
 
     const wall =
       spec.wallSeconds !== undefined
-        ? setTimeout(() => this.stop("budget_wall", BUDGET_GRACE_MS), spec.wallSeconds * 1000)
+        ? setTimeout(() => this.stop("budget_wall", BUDGET_GRACE_MS), Math.min(MAX_WALL_MS, spec.wallSeconds * 1000))
         : undefined;
 
     this.exited = new Promise<EngineExit>((resolve) => {

@@ -147,14 +147,17 @@ export function removeTree(dir: string, as: RunAs | undefined): Promise<void> {
  * reads (an entry as new as its index file is re-read, not trusted by stat). A copy stamped "now" made every entry
  * look settled, so a same-size edit in the same clock tick as the last index write was missed by the checkpoint —
  * 4 of 150 final snapshots in a loop lost the engine's edit (agent/checkpoint `snapshot`).
- * @throws Error (rejects) when the source is a symlink or not a regular file, or the copy fails
+ * A source over `maxBytes` (bytes; default unbounded) is refused from its descriptor's size, before it is read: the
+ * copy without an engine user reads it whole into the agent's memory.
+ * @throws Error (rejects) when the source is a symlink or not a regular file, over `maxBytes`, or the copy fails
  */
-export async function copyAs(src: string, dst: string, as: RunAs | undefined): Promise<void> {
+export async function copyAs(src: string, dst: string, as: RunAs | undefined, maxBytes = Infinity): Promise<void> {
   if (!as) {
     const fd = openSync(src, NO_FOLLOW_READ);
     try {
       const st = fstatSync(fd);
       if (!st.isFile()) throw new Error(`cannot copy ${src}: not a regular file`);
+      if (st.size > maxBytes) throw new Error(`cannot copy ${src}: over ${maxBytes} bytes`);
       rmSync(dst, { force: true });
       const out = openSync(dst, "wx"); // O_EXCL: never through a link planted meanwhile
       try {
@@ -168,13 +171,16 @@ export async function copyAs(src: string, dst: string, as: RunAs | undefined): P
     }
     return;
   }
-  const regular = (p: string) => lstatSync(p, { throwIfNoEntry: false })?.isFile() === true;
-  if (!regular(src)) throw new Error(`cannot copy ${src}: not a regular file`);
+  const regular = (p: string) => {
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    return st?.isFile() === true && st.size <= maxBytes;
+  };
+  if (!regular(src)) throw new Error(`cannot copy ${src}: not a regular file of at most ${maxBytes} bytes`);
   // -T: `dst` is the copy itself, never a directory to copy into.
   const copied = await asUser(as, "cp", ["-R", "-P", "-T", "--preserve=timestamps", "--", src, dst]);
   if (copied && regular(dst)) return;
   await asUser(as, "rm", ["-rf", "--", dst]);
-  throw new Error(`cannot copy ${src} as ${as.name}: ${copied ? "not a regular file" : "cp failed"}`);
+  throw new Error(`cannot copy ${src} as ${as.name}: ${copied ? "not a regular file, or too large" : "cp failed"}`);
 }
 
 /** HOME for the engine user: its own home when it owns one, else `<workDir>/home` (created, owned by it). */

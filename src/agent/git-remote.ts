@@ -6,9 +6,10 @@
  * every other job of that repository on the host waited too: neither git nor curl nor ssh bounds a silent peer by
  * default (no `http.lowSpeedTime`; ssh's `ServerAliveInterval` is off; `git://` has nothing). Here the command runs
  * with `--progress`, so a transfer that moves keeps writing on stderr, and is stopped after REMOTE_STALL_MS without a
- * byte on stdout or stderr.
+ * byte on stdout or stderr — and, as it may keep trickling, after GIT_REMOTE_TIMEOUT_MS in all (agent/git-bounds).
  */
 import { type GitOptions, git } from "./git.ts";
+import { GIT_REMOTE_TIMEOUT_MS } from "./git-bounds.ts";
 
 /**
  * 5 min: how long a command that talks to a remote may go without a word. A transfer that moves writes its progress
@@ -24,9 +25,14 @@ export function setRemoteStallMs(ms: number): void {
 
 /**
  * `git <command> --progress args…` (clone, fetch, push: `--progress` beats their `-q`) → stdout, as agent/git `git`;
- * stopped, with all it started, after the stall bound without output: a GitError "stopped after N s without a word".
+ * stopped, with all it started, after the stall bound without output: a GitError "stopped after N s without a word";
+ * or after GIT_REMOTE_TIMEOUT_MS in all (unless `opts.timeoutMs`): a GitError code `git_timeout`.
  */
 export function gitRemote(args: readonly string[], opts: GitOptions = {}): Promise<string> {
   const [command, ...rest] = args;
-  return git([command as string, "--progress", ...rest], { stallMs: remoteStallMs, ...opts });
+  return git([command as string, "--progress", ...rest], {
+    stallMs: remoteStallMs,
+    timeoutMs: GIT_REMOTE_TIMEOUT_MS,
+    ...opts,
+  });
 }

@@ -15,20 +15,26 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
+import { GIT_TIMEOUT, gitLocalTimeoutMs, watchGit } from "./git-bounds.ts";
 import { gitEnv, hideUserinfo, NO_TERMINAL } from "./git-env.ts";
 import { NEUTRAL_CONFIG } from "./git-neutral.ts";
 import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
 import { clearNamedStaleLock } from "./stale-locks.ts";
 
-/** Every git error says what failed with the userinfo of each URL in it hidden (`https://…@host/…`). */
+/**
+ * Every git error says what failed with the userinfo of each URL in it hidden (`https://…@host/…`). `code` is
+ * `git_timeout` for a command stopped at its bound (agent/git-bounds), else undefined.
+ */
 export class GitError extends Error {
   readonly args: readonly string[];
   readonly stderr: string;
-  constructor(args: readonly string[], stderr: string, message: string) {
+  readonly code?: string;
+  constructor(args: readonly string[], stderr: string, message: string, code?: string) {
     super(hideUserinfo(message));
     this.name = "GitError";
     this.args = args;
     this.stderr = hideUserinfo(stderr);
+    if (code !== undefined) this.code = code;
   }
 }
 
@@ -46,6 +52,8 @@ export interface GitOptions {
   input?: string;
   /** Stop git (its whole process group) once it has written nothing for this long, ms (agent/git-remote). */
   stallMs?: number;
+  /** Stop git (its whole process group) once it has run this long in all, ms; default agent/git-bounds' local one. */
+  timeoutMs?: number;
 }
 
 /** The sandbox every git command of this process runs in (agent/sandbox); set once at start-up. */
@@ -116,15 +124,14 @@ function runGit(
     let size = 0;
     let errSize = 0;
     let over = false;
-    let stalled = false;
-    // Git and what it started (a transport helper, ssh) share its process group (NO_TERMINAL: its own): all go.
-    const stall = () => {
-      stalled = true;
-      killGroup(child.pid);
-    };
-    const timer = opts.stallMs === undefined ? undefined : setTimeout(stall, opts.stallMs);
-    // (Never re-armed once fired: refresh() would start a fired timer again.)
-    const heard = () => stalled || timer?.refresh();
+    // Git and what it started (a transport helper, ssh) share its process group (NO_TERMINAL: its own): all go. Its
+    // pipes are closed on our side too, so a process that left the group holding them cannot keep `close` away.
+    const timeoutMs = opts.timeoutMs ?? gitLocalTimeoutMs();
+    const watch = watchGit(child.pid, { stallMs: opts.stallMs, timeoutMs }, () => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    });
+    const heard = () => watch.heard();
     child.stdout?.on("data", (c: Buffer) => {
       heard();
       if (over) return;
@@ -144,15 +151,20 @@ function runGit(
     });
     const stderr = () => Buffer.concat(errChunks).toString("utf8");
     child.on("error", (err) => {
-      clearTimeout(timer);
+      watch.clear();
       reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${err.message}`));
     });
     child.on("close", (code, signal) => {
-      clearTimeout(timer);
+      watch.clear();
       if (over) return resolve({ bytes: Buffer.alloc(0), over: true });
-      if (stalled) {
+      const stopped = watch.stopped();
+      if (stopped === "stall") {
         const why = `stopped after ${(opts.stallMs ?? 0) / 1000} s without a word (the remote does not answer)`;
         return reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${why}`));
+      }
+      if (stopped === "timeout") {
+        const why = `still running after ${timeoutMs / 1000} s: stopped, with all it started`;
+        return reject(new GitError(args, stderr(), `${GIT_TIMEOUT}: git ${args.join(" ")}: ${why}`, GIT_TIMEOUT));
       }
       if (code !== 0) {
         // Progress meters rewrite their line with \r: the message is git's last lines, not a meter's states.
@@ -177,15 +189,6 @@ function runGit(
  */
 function ceiling(cwd: string | undefined): Record<string, string> {
   return cwd === undefined ? {} : { GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(cwd)) };
-}
-
-/** SIGKILL process group `pid` (git's, a session leader); never throws (it may be gone already). */
-function killGroup(pid: number | undefined): void {
-  try {
-    if (pid !== undefined) process.kill(-pid, "SIGKILL");
-  } catch {
-    /* exited meanwhile */
-  }
 }
 
 /** True when git exits 0 (for questions such as `merge-base --is-ancestor`). */

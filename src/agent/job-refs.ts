@@ -14,6 +14,7 @@ import type { RunAs } from "./engine-user.ts";
 import { git, gitOk } from "./git.ts";
 import { pruneWorktrees } from "./kept-links.ts";
 import { MIRROR_NAME } from "./mirror-eviction.ts";
+import { mirrorIsDir } from "./mirror-head.ts";
 import { jobDir, withMirrorLock } from "./workspace.ts";
 
 /** The refs of `jobId` in `mirror`, exactly (git's patterns match `gf/<jobId>/…` too, never `gf/<jobId>0`). */
@@ -58,6 +59,8 @@ export async function forgetJobRefs(workDir: string, jobId: string, as: RunAs | 
   const cleaned: string[] = [];
   for (const name of names) {
     const mirror = path.join(dir, name);
+    // A link an engine planted at a mirror's name is no mirror: its git would run in (and delete refs of) its target.
+    if (!mirrorIsDir(mirror)) continue;
     try {
       // Most mirrors hold nothing of the job: read without the lock, which a long fetch may hold.
       if ((await refsOf(mirror, jobId, as)).length === 0) continue;

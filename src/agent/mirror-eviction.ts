@@ -8,10 +8,15 @@
  * never one a job is using: held by a preparation in this process (its lock), or with a worktree still on disk (a
  * job running from it, here or in another agent sharing the work dir).
  * "Used" is the mirror directory's mtime, which agent/workspace sets on every preparation from it.
+ * Both the mark and the reading of it are of the directory itself, never through a link: `mirrors/` is writable by
+ * the engines that run from it, and a link planted at a mirror's name had the agent (root, with an engine user) set
+ * the times of whatever it named, and ranked by its target's age it pushed a real mirror out in its place. Such a link
+ * is no mirror: it is removed (the link itself, inside the sandbox in sandbox mode, as agent/mirror-ready does).
  */
-import { existsSync, readdirSync, statSync, utimesSync } from "node:fs";
+import { closeSync, constants, existsSync, futimesSync, lstatSync, openSync, readdirSync, type Stats } from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
+import { mirrorIsDir } from "./mirror-head.ts";
 import { otherWorktreesLive } from "./mirror-hygiene.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
 
@@ -24,12 +29,22 @@ export const MIRRORS_MAX = 24;
 /** A mirror's directory name (agent/workspace `mirrorName`): `<name>-<12 hex>.git`; never a clone in progress. */
 export const MIRROR_NAME = /-[0-9a-f]{12}\.git$/;
 
-/** Record that `mirror` was used at `now` (ms since the epoch). Never throws: the order is a hint, not a guarantee. */
+/** The mirror directory opened as itself: a link at its path fails (ELOOP, ENOTDIR), never followed. */
+const DIR_NO_FOLLOW = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/**
+ * Record that `mirror` was used at `now` (ms since the epoch), through a descriptor of the directory itself: a link at
+ * its path is left as it is. Never throws: the order is a hint, not a guarantee.
+ */
 export function markMirrorUsed(mirror: string, now: number): void {
+  let fd: number | undefined;
   try {
-    utimesSync(mirror, now / 1000, now / 1000);
+    fd = openSync(mirror, DIR_NO_FOLLOW);
+    futimesSync(fd, now / 1000, now / 1000);
   } catch {
-    /* a mirror whose time cannot be set is merely evicted earlier */
+    /* a mirror whose time cannot be set is merely evicted earlier; a link is no mirror (evictMirrors removes it) */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -56,9 +71,11 @@ export async function evictMirrors(
   } catch {
     return [];
   }
-  const byUse = names
-    .map((n) => ({ mirror: path.join(dir, n), used: statSync(path.join(dir, n), { throwIfNoEntry: false })?.mtimeMs }))
-    .filter((m): m is { mirror: string; used: number } => m.used !== undefined)
+  const entries = names.map((n) => ({ mirror: path.join(dir, n), st: lstatOrUndefined(path.join(dir, n)) }));
+  // Not a directory (a link an engine planted, a file): no mirror, so it neither counts nor is ranked by its target.
+  for (const { mirror, st } of entries) if (st && !st.isDirectory()) await removeNonMirror(mirror, as, locks);
+  const byUse = entries
+    .flatMap(({ mirror, st }) => (st?.isDirectory() ? [{ mirror, used: st.mtimeMs }] : []))
     .sort((a, b) => a.used - b.used); // oldest first: they go until no more than `max` are left
   const removed: string[] = [];
   let excess = byUse.length - max;
@@ -68,7 +85,8 @@ export async function evictMirrors(
     if (locks.busy(mirror)) continue;
     const gone = await locks
       .run(mirror, async () => {
-        if (await inUse(mirror, as)) return false;
+        // Swapped for a link since the listing: the link goes (never what it names), and the mirror is gone anyway.
+        if (mirrorIsDir(mirror) && (await inUse(mirror, as))) return false;
         await removeWorkTree(mirror, as);
         return true;
       })
@@ -78,6 +96,25 @@ export async function evictMirrors(
     excess -= 1;
   }
   return removed;
+}
+
+/** What is at `p`, never followed; undefined when nothing is or it cannot be read (this module never throws). */
+function lstatOrUndefined(p: string): Stats | undefined {
+  try {
+    return lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remove `entry` (a link or file at a mirror's name: never followed), under its lock as a mirror's removal is. */
+async function removeNonMirror(entry: string, as: RunAs | undefined, locks: MirrorLocks): Promise<void> {
+  if (locks.busy(entry)) return; // a preparation replaces it itself (agent/mirror-ready)
+  await locks
+    .run(entry, async () => {
+      if (!mirrorIsDir(entry)) await removeWorkTree(entry, as);
+    })
+    .catch(() => undefined);
 }
 
 /** Whether a job works from `mirror`: a worktree of it still on disk (a question git cannot answer: in use). */

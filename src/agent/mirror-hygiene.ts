@@ -18,6 +18,7 @@ import { lstatSync, rmSync, type Stats } from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { git, gitOk } from "./git.ts";
+import { GIT_REMOTE_TIMEOUT_MS } from "./git-bounds.ts";
 import { mirrorIsDir } from "./mirror-head.ts";
 import { clearStaleLocks } from "./stale-locks.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
@@ -79,7 +80,8 @@ export async function cleanMirror(mirror: string, as: RunAs | undefined, repo: s
  */
 async function ownObjects(mirror: string, as: RunAs | undefined): Promise<void> {
   if (!lstatOrUndefined(path.join(mirror, "objects", "info", "alternates"))) return;
-  await gitOk(["repack", "-a", "-d", "-q"], { cwd: mirror, as });
+  // A clone's bound, not a local command's (agent/git-bounds): it copies a whole borrowed object store.
+  await gitOk(["repack", "-a", "-d", "-q"], { cwd: mirror, as, timeoutMs: GIT_REMOTE_TIMEOUT_MS });
   await removePlanted(mirror, "objects/info/alternates", as);
 }
 

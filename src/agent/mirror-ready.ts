@@ -6,11 +6,14 @@
  * parse, a line of garbage in `packed-refs`, a repository version or extension git refuses — failed every later job of
  * that repository on the host for good, each on the cleaning's first git command. Once no job runs from it, such a
  * mirror is removed and cloned afresh instead; while one does, the preparation fails as before (a retry comes later).
+ * So is one where the cleaning's git ran out of time (agent/git-bounds `git_timeout`): a FIFO an engine put in place
+ * of `config` or `packed-refs` makes every git there wait for a writer, and no healthy mirror takes minutes to config.
  */
 import { existsSync, lstatSync } from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { GitError } from "./git.ts";
+import { GIT_TIMEOUT } from "./git-bounds.ts";
 import { cloneMirror } from "./mirror-clone.ts";
 import { markMirrorUsed } from "./mirror-eviction.ts";
 import { repairHead, worktreeOnDisk } from "./mirror-head.ts";
@@ -21,9 +24,11 @@ import { removeWorkTree } from "./workspace-removal.ts";
 const UNREADABLE =
   /bad config line|bad numeric config value|unexpected line in \S*packed-refs|not a git repository|can only be used inside a git repository|git repo version|repository extension/i;
 
-/** Whether `err` is git refusing to read the repository at all. */
+/** Whether `err` is git refusing to read the repository at all, or hanging on it until stopped at its bound. */
 function unreadable(err: unknown): boolean {
-  return err instanceof GitError && !/\.lock\b/.test(err.stderr) && UNREADABLE.test(`${err.stderr}\n${err.message}`);
+  if (!(err instanceof GitError)) return false;
+  if (err.code === GIT_TIMEOUT) return true;
+  return !/\.lock\b/.test(err.stderr) && UNREADABLE.test(`${err.stderr}\n${err.message}`);
 }
 
 /**

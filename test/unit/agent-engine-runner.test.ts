@@ -1,5 +1,6 @@
-// The engine process: job on stdin, lines out, wall budget, and stopping the whole process group — and, on Linux,
-// what the engine started in a session of its own (setsid), which the group's signal misses.
+// The engine process: job on stdin, lines out, wall budget (one past Node's longest timer too), and stopping the
+// whole process group — and, on Linux, what the engine started in a session of its own (setsid), which the group's
+// signal misses.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,6 +53,14 @@ describe("engine runner", () => {
     const exit = await eng.exited;
     expect(exit.stoppedFor).toBe("budget_wall");
     expect(exit.durationMs).toBeLessThan(60_000); // stopped, not run to its natural end (a bound, not a speed)
+  });
+
+  it("keeps a wall budget past Node's longest timer as a long one, not one that ends at once", async () => {
+    // 30 days: as a timer of 2^31 ms or more, Node fired it after 1 ms and the engine was stopped as `budget_wall`.
+    const { eng } = run("setTimeout(()=>process.exit(0), 300)", { wallSeconds: 30 * 86_400 });
+    const exit = await eng.exited;
+    expect(exit.stoppedFor).toBeUndefined();
+    expect(exit.rc).toBe(0);
   });
 
   it("SIGKILLs an engine that ignores SIGTERM after the grace, children included", async () => {

@@ -1,0 +1,90 @@
+/**
+ * @module agent/git-bounds
+ * How long one git command of the agent's may run (agent/git). Without a bound, a git that never ends held its job's
+ * preparation (or checkpoint) for ever: git opening a FIFO an engine planted in a shared mirror (`config`,
+ * `packed-refs`) waits for a writer that never comes, and a fetch that keeps trickling bytes never trips the silence
+ * bound (agent/git-remote). The seat never freed, and as its lease was still renewed the coordinator never took the
+ * job back. Every command now has a wall-clock bound — short for one that works on local files, longer for one that
+ * talks to a remote — past which its whole process group is killed and it fails with GitError code `git_timeout`.
+ */
+
+/**
+ * 5 min: what a command on local files (config, refs, a checkout, a snapshot's `add -A`, a repack) may take. Well
+ * past what any of them takes on a healthy disk, and below agent/stale-locks STALE_LOCK_MS (10 min), so a lock the
+ * agent's own git holds is never old enough to be taken for a crashed one's and removed under it.
+ */
+export const GIT_LOCAL_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * 60 min: what a clone, fetch or push may take in all. A large repository over a slow link takes tens of minutes;
+ * a silent peer is stopped far sooner by the stall bound (agent/git-remote REMOTE_STALL_MS), this ends one that
+ * keeps writing a byte now and then.
+ */
+export const GIT_REMOTE_TIMEOUT_MS = 60 * 60_000;
+
+/** The code of a GitError for a command stopped at its bound (in its message too: the job's failure message). */
+export const GIT_TIMEOUT = "git_timeout";
+
+let localTimeoutMs = GIT_LOCAL_TIMEOUT_MS;
+
+/** The bound a git command gets when its caller names none, ms: GIT_LOCAL_TIMEOUT_MS unless a test shortened it. */
+export function gitLocalTimeoutMs(): number {
+  return localTimeoutMs;
+}
+
+/** Set the bound of local git commands, ms (the agent keeps GIT_LOCAL_TIMEOUT_MS; tests shorten it to see one end). */
+export function setGitLocalTimeoutMs(ms: number): void {
+  localTimeoutMs = ms;
+}
+
+/** SIGKILL process group `pid` (git's, a session leader: agent/git-env NO_TERMINAL); never throws (it may be gone). */
+export function killGroup(pid: number | undefined): void {
+  try {
+    if (pid !== undefined) process.kill(-pid, "SIGKILL");
+  } catch {
+    /* exited meanwhile */
+  }
+}
+
+/** Why a git command was stopped: silent for `stallMs`, or still running at `timeoutMs`. */
+export type Stopped = "stall" | "timeout";
+
+export interface GitWatch {
+  /** Call on every byte git writes: restarts the silence bound (never once either bound fired). */
+  heard(): void;
+  /** Why git was stopped, once it was. */
+  stopped(): Stopped | undefined;
+  /** Clear both timers (git exited). */
+  clear(): void;
+}
+
+/**
+ * Watch git process `pid`: kill its group (and call `onStop`) once it has written nothing for `stallMs` (undefined:
+ * no silence bound), or has run `timeoutMs` in all, ms.
+ */
+export function watchGit(
+  pid: number | undefined,
+  bounds: { stallMs?: number; timeoutMs: number },
+  onStop: () => void,
+): GitWatch {
+  let why: Stopped | undefined;
+  const stop = (reason: Stopped) => {
+    if (why !== undefined) return;
+    why = reason;
+    killGroup(pid);
+    onStop();
+  };
+  const stall = bounds.stallMs === undefined ? undefined : setTimeout(() => stop("stall"), bounds.stallMs);
+  const wall = setTimeout(() => stop("timeout"), bounds.timeoutMs);
+  return {
+    // (Never re-armed once fired: refresh() would start a fired timer again.)
+    heard: () => {
+      if (why === undefined) stall?.refresh();
+    },
+    stopped: () => why,
+    clear: () => {
+      clearTimeout(stall);
+      clearTimeout(wall);
+    },
+  };
+}
