@@ -16,7 +16,7 @@ import { discard, etagSha, type HeldPart, hashOf, heldParts, openPart, own, part
 import { drain, verify } from "./artifact-stream.ts";
 import { CliError } from "./errors.ts";
 
-/** What a download to -o FILE wrote: its size and hex SHA-256, whether checked, and where it resumed (0: from the start). */
+/** What a download to -o FILE wrote: its size and hex SHA-256, whether checked, and the byte it resumed at (0: none). */
 export interface Written {
   size: number;
   sha256: string;
@@ -136,11 +136,11 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
     return { ...got, checked, resumedFrom: resumed?.size ?? 0 } satisfies Written;
   } catch (err) {
     const cut = err instanceof CliError && err.code === "download_interrupted";
-    if (!(cut && keep)) {
-      discard(part);
+    const at = cut && keep ? (sizeNow(part) ?? 0) : 0;
+    if (at === 0) {
+      discard(part); // nothing worth resuming from (or bytes that are not the artifact's)
       throw err;
     }
-    const at = sizeNow(part) ?? 0;
     throw new CliError(
       "download_interrupted",
       (err as CliError).message,
@@ -151,9 +151,10 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
 
 /**
  * `res`'s bytes to `path`, each write awaited (back-pressure): appended to the part they continue (`resumed`: the
- * hash of the bytes it holds, and their count) or from its start; hashed whole. A part is opened never through a link (artifact-part
- * `openPart`); -o FILE written through is opened as named. A path that cannot be written is a CliError naming `shown`
- * (the -o FILE asked for, not the part beside it). @throws CliError file_unwritable, download_interrupted
+ * hash of the bytes it holds, and their count) or from its start; hashed whole. A part is never opened through a
+ * link (artifact-part `openPart`); -o FILE written through is opened as named. A path that cannot be written is a
+ * CliError naming `shown` (the -o FILE asked for, not the part beside it).
+ * @throws CliError file_unwritable, download_interrupted
  */
 async function write(
   res: Response,

@@ -23,7 +23,7 @@ export const RANGE_MAX_BYTES = 1024;
 /**
  * A Range header as read: `none` (absent, malformed, another unit, too long: ignored), `several` (answered whole),
  * `span` (`bytes=first-` or `bytes=first-last`, positions in bytes from 0, `last` inclusive) or `suffix` (`bytes=-n`:
- * the last n bytes). Positions past 2^53 read as Infinity or are rounded: they only ever compare past an artifact's end.
+ * the last n bytes). Positions past 2^53 read as Infinity or are rounded: they only compare past an artifact's end.
  */
 export type RangeAsked =
   | { kind: "none" }

@@ -5,12 +5,15 @@
 // `bytes=N-` with If-Range the ETag those bytes came with, appends the 206, checks the WHOLE file's SHA-256, renames it
 // onto FILE and leaves nothing beside it. An artifact uploaded again between the runs comes whole (never spliced onto
 // the old bytes), a part not shorter than the artifact (416) is dropped and the artifact downloaded whole, and a part
-// whose bytes are damaged fails the whole file's check and is dropped, so the next run starts over.
+// whose bytes are damaged fails the whole file's check and is dropped, so the next run starts over. A part another
+// live run owns (its pid lock held by a real second process) is neither appended to nor removed: this run downloads
+// whole into a file of its own.
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { captureCli, connection } from "../support/cli-harness.ts";
 import { testTempDir } from "../support/temp-dir.ts";
@@ -151,5 +154,36 @@ describe("gigafactory artifact -o FILE: a cut download resumes", () => {
     expect(good.code).toBe(0);
     expect(seen.map((h) => h.range)).toEqual(["bytes=5000-", undefined]);
     expect(readFileSync(file)).toEqual(artifact.bytes);
+  });
+
+  it("a part another live run owns is left alone: this run downloads whole into a file of its own", async () => {
+    const artifact = { bytes: bytesOf(7) };
+    const { url, seen } = await rangeServer(artifact);
+    const dir = testTempDir("gf-artifact-resume-");
+    const file = join(dir, "run.log");
+    const part = join(dir, `run.log.${sha(artifact.bytes)}.part`);
+    writeFileSync(part, artifact.bytes.subarray(0, 1000));
+    // Another download holding the part: a real process (its command line names `artifact`) that took its lock.
+    const lockModule = resolve(import.meta.dirname, "../../src/shared/pid-lock.ts");
+    const script = `import(${JSON.stringify(lockModule)}).then((m) => {
+      const lock = m.takePidLock(${JSON.stringify(`${part}.lock`)}, () => true);
+      process.stdout.write(lock.ok ? "held\\n" : "refused\\n");
+      process.stdin.on("end", () => { lock.ok && lock.release(); process.exit(0); }).resume();
+    });`;
+    const other = spawn(process.execPath, ["-e", script, "artifact"], { stdio: ["pipe", "pipe", "inherit"] });
+    onTestFinished(() => {
+      if (other.exitCode === null) other.kill();
+    });
+    const said = await new Promise<string>((r) => other.stdout.once("data", (d: Buffer) => r(d.toString().trim())));
+    expect(said).toBe("held");
+    const run = await download(url, file);
+    expect(run.code).toBe(0);
+    expect(seen.map((h) => h.range)).toEqual([undefined]);
+    expect(readFileSync(file)).toEqual(artifact.bytes);
+    expect(readFileSync(part)).toEqual(artifact.bytes.subarray(0, 1000));
+    const exited = new Promise<void>((r) => other.once("exit", () => r()));
+    other.stdin.end();
+    await exited;
+    expect(readdirSync(dir).sort()).toEqual(["run.log", `run.log.${sha(artifact.bytes)}.part`]);
   });
 });

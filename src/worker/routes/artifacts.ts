@@ -152,7 +152,7 @@ function served(pointer: ArtifactPointer): Record<string, string> {
  * resume point past the end) with `Content-Range: bytes *\/size` (RFC 9110 §15.5.17), so the client learns the size.
  */
 function unsatisfiable(c: Context<AppEnv>, pointer: ArtifactPointer): Response {
-  const detail = `the range asked starts past the end of ${pointer.name} (${pointer.size} bytes): ask from a byte before it`;
+  const detail = `the range asked starts past the end of ${pointer.name} (${pointer.size} bytes): ask for one before it`;
   const res = problemResponse(c, new DomainError("after_beyond_feed", detail, { size: pointer.size }));
   res.headers.set("content-range", contentRange({ kind: "unsatisfiable" }, pointer.size));
   res.headers.set("accept-ranges", "bytes");
@@ -175,8 +175,8 @@ artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
 });
 
 /**
- * The bytes at `key` (only `range` of them when given: R2 reads no more), or null when R2 has none. R2 failing to answer is a 503 that says to download again (the
- * artifact is there; a retry may pass), not a 500 "unexpected error".
+ * The bytes at `key` (only `range` of them when given: R2 reads no more), or null when R2 has none. R2 failing to
+ * answer is a 503 that says to download again (the artifact is there; a retry may pass), not a 500 "unexpected error".
  */
 async function readBytes(
   bucket: R2Bucket,
