@@ -7,7 +7,7 @@
 // the old bytes), a part not shorter than the artifact (416) is dropped and the artifact downloaded whole, and a part
 // whose bytes are damaged fails the whole file's check and is dropped, so the next run starts over. A part another
 // live run owns (its pid lock held by a real second process) is neither appended to nor removed: this run downloads
-// whole into a file of its own.
+// whole into a file of its own. A download cut before its first byte keeps no (empty) part.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -185,5 +185,16 @@ describe("gigafactory artifact -o FILE: a cut download resumes", () => {
     other.stdin.end();
     await exited;
     expect(readdirSync(dir).sort()).toEqual(["run.log", `run.log.${sha(artifact.bytes)}.part`]);
+  });
+
+  it("a download cut before a byte came keeps no part: there is nothing to resume from", async () => {
+    const { url } = await rangeServer({ bytes: bytesOf(8), cutAfter: 0 });
+    const dir = testTempDir("gf-artifact-resume-");
+    const run = await download(url, join(dir, "run.log"));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^✘ ERROR download_interrupted: the connection broke after 0 bytes .* \/ download it again/,
+    );
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
