@@ -90,6 +90,10 @@ export async function downloadToFile(client: GigafactoryClient, id: string, name
   }
 }
 
+/**
+ * The download to a part beside `target` (see the module), renamed onto it once checked. Every part this run owns is
+ * pushed to `releases` as the function that gives it up (the caller's `finally` calls them).
+ */
 async function resume(get: Get, target: { path: string; mode?: number }, file: string, releases: Array<() => void>) {
   const newest = heldParts(target.path)[0];
   const mine = newest && own(newest.path);
