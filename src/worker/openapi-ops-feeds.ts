@@ -15,8 +15,9 @@ import { TicketSchema } from "../shared/api-fleet-answers.ts";
 import { HistoryPageSchema, HistoryQuery } from "../shared/api-history.ts";
 import { ArtifactListSchema, ArtifactSchema, EventPageSchema } from "../shared/api-job-answers.ts";
 import { IfNoneMatchHeader } from "./artifact-headers.ts";
+import { IfRangeHeader, RangeHeader } from "./artifact-range.ts";
 import { type HeaderParam, type Op, P } from "./openapi-ops.ts";
-import { empty, json, SWITCHING } from "./openapi-schemas.ts";
+import { empty, json, type Reply, SWITCHING } from "./openapi-schemas.ts";
 
 /** Both live feeds resume after the seq this header names (worker/routes/events, through the same validator). */
 const LAST_EVENT_ID: HeaderParam = {
@@ -80,6 +81,33 @@ export const FEED_OPS: Op[] = [
 
 const MIB = (bytes: number) => `${bytes / (1024 * 1024)} MiB`;
 
+/** What an artifact download is shown as (worker/artifact-headers), whole or in part. */
+const DOWNLOAD_MEDIA = ["text/plain", "image/*", "application/octet-stream"];
+/** The headers of an artifact download, whole or in part. */
+const DOWNLOAD_HEADERS: Record<string, string> = {
+  "x-content-sha256": "hex SHA-256 of the whole artifact's bytes, as the artifact's listing gives it",
+  etag: "the same digest, quoted (a strong ETag: what If-Range names)",
+  "content-disposition": "inline (text, raster images) or attachment, with the artifact's name as filename",
+  "accept-ranges": "bytes: one byte range may be asked for (Range)",
+};
+
+/**
+ * The 206 of a download. Typed as a plain map: worker/openapi-schemas `SuccessStatus` does not list 206 (a file outside
+ * this change; adding "206" there lets this be written inline with the other replies), and the document renders
+ * whatever statuses a reply map holds.
+ */
+const PARTIAL: Record<string, Reply> = {
+  "206": {
+    description: "The one byte range asked for (Range, and If-Range naming this ETag when sent)",
+    media: DOWNLOAD_MEDIA,
+    headers: {
+      ...DOWNLOAD_HEADERS,
+      "content-range": "bytes first-last/size: where these bytes sit in the whole artifact",
+      "content-length": "the range's length, bytes",
+    },
+  },
+};
+
 /** A job's artifacts. */
 export const ARTIFACT_OPS: Op[] = [
   {
@@ -126,11 +154,17 @@ export const ARTIFACT_OPS: Op[] = [
     method: "get",
     path: `${P}/jobs/{jobId}/artifacts/{name}`,
     operationId: "downloadArtifact",
-    summary: "Download an artifact",
+    summary: "Download an artifact, whole or one byte range of it",
     description:
       "Download an artifact (nosniff; text as text/plain, raster images inline, anything else an attachment of " +
       "application/octet-stream); its ETag is its sha256, and HEAD answers the same headers without the bytes; " +
-      "503 unavailable when storage did not give its bytes (download again)",
+      "503 unavailable when storage did not give its bytes (download again). One byte range (`Range`, RFC 9110 §14) " +
+      "is answered 206 with Content-Range and that range's Content-Length, with the same headers otherwise — so a " +
+      "cut download resumes (send the ETag the bytes held came with as If-Range: another version is then answered " +
+      "200 whole, never spliced). Several ranges, another unit or a malformed Range are answered 200 whole (a " +
+      "multipart answer's own type would replace the one chosen for safety); HEAD ignores Range. 416 " +
+      "after_beyond_feed when the range selects no byte (it starts at or past the end; `size` in the problem), " +
+      "with `Content-Range: bytes */size`",
     role: "job-reader",
     headers: [
       {
@@ -138,18 +172,17 @@ export const ARTIFACT_OPS: Op[] = [
         description: "Entity tags already held (`*`, or a list; `W/` ignored): 304 when one is this artifact's ETag",
         schema: IfNoneMatchHeader,
       },
+      { name: "Range", description: "One byte range of the artifact: 206 with those bytes", schema: RangeHeader },
+      { name: "If-Range", description: "Serve the Range only if this is the artifact's ETag", schema: IfRangeHeader },
     ],
     ok: {
       "200": {
         description: "The artifact's bytes",
-        media: ["text/plain", "image/*", "application/octet-stream"],
+        media: DOWNLOAD_MEDIA,
         // What a client checks a download against (the CLI's `artifact ID NAME` refuses bytes that do not match).
-        headers: {
-          "x-content-sha256": "hex SHA-256 of the bytes, as the artifact's listing gives it",
-          etag: "the same digest, quoted",
-          "content-disposition": "inline (text, raster images) or attachment, with the artifact's name as filename",
-        },
+        headers: DOWNLOAD_HEADERS,
       },
+      ...PARTIAL,
       "304": {
         ...empty("Not modified: If-None-Match named this artifact's ETag (no body)"),
         headers: { etag: "the artifact's ETag (its SHA-256, quoted)", "x-content-sha256": "hex SHA-256 of the bytes" },

@@ -16,17 +16,20 @@
  * bytes no pointer names (feed/upload-intents), including a replaced pointer's.
  *
  * A download's ETag is the bytes' sha256: `If-None-Match` naming it is a 304, and HEAD is answered from the pointer,
- * so neither reads R2.
+ * so neither reads R2. One byte range is served (206) through R2's range read, never the whole object
+ * (worker/artifact-range: `Range`, `If-Range`, 416).
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
 import { settledAt } from "../../core/retention.ts";
 import type { ArtifactPointer } from "../../durable-objects/feed/artifacts.ts";
 import { ArtifactListQuery, ArtifactName, ArtifactUploadQuery, EntityId } from "../../shared/api.ts";
 import { type ArtifactUploader, feedName } from "../../shared/coordinator-rpc.ts";
 import { artifactHeaders, IfNoneMatchHeader, noneMatchHits } from "../artifact-headers.ts";
+import { contentRange, IfRangeHeader, planRange, RangeHeader } from "../artifact-range.ts";
 import { declaredUpload, streamToR2 } from "../artifact-upload.ts";
 import { type AppEnv, actorOf, requireJobReader, requireRole } from "../auth.ts";
+import { problemResponse } from "../problem.ts";
 import { header, noQuery, param, query } from "../validate.ts";
 
 export const artifacts = new Hono<AppEnv>();
@@ -95,34 +98,65 @@ artifacts.get("/jobs/:jobId/artifacts/:name", async (c) => {
   noQuery(c);
   const name = param(c, "name", ArtifactName);
   const held = header(c, "If-None-Match", IfNoneMatchHeader);
+  const asked = header(c, "Range", RangeHeader);
+  const ifRange = header(c, "If-Range", IfRangeHeader);
   await unwrap(c.get("coordinator").getJob(c.get("productId"), jobId));
   const feed = c.env.JOB_FEED.getByName(feedName(c.get("productId"), jobId));
-  let pointer = await feed.getArtifact(name);
+  const pointer = await feed.getArtifact(name);
   if (!pointer) throw new DomainError("not_found", `job ${jobId} has no artifact ${name}`);
   // The pointer alone answers a revalidation or a HEAD: its sha256 is the bytes' identity, so neither reads R2.
+  // If-None-Match comes before Range (RFC 9110 §13.2.2), and a HEAD ignores Range (§14.2: defined for GET only).
   const etag = `"${pointer.sha256}"`;
   if (noneMatchHits(held, etag)) {
     return new Response(null, { status: 304, headers: { etag, "x-content-sha256": pointer.sha256 } });
   }
   if (c.req.method === "HEAD") return new Response(null, { headers: served(pointer) });
-  let object = await readBytes(c.env.ARTIFACTS, pointer.r2Key);
-  if (!object) {
-    // A re-upload committed between the two reads, and its sweep deleted the bytes read of: serve the new ones.
-    pointer = await feed.getArtifact(name);
-    object = pointer ? await readBytes(c.env.ARTIFACTS, pointer.r2Key) : null;
-  }
-  if (!pointer || !object) throw new DomainError("not_found", `job ${jobId} has no artifact ${name}`);
-  return new Response(object.body, { headers: served(pointer) });
+  /** `p`'s bytes (the range asked of them, read from R2 alone), or null when R2 no longer holds them. */
+  const answer = async (p: ArtifactPointer): Promise<Response | null> => {
+    const plan = planRange(p.size, `"${p.sha256}"`, asked, ifRange);
+    if (plan.kind === "unsatisfiable") return unsatisfiable(c, p);
+    const range = plan.kind === "part" ? { offset: plan.offset, length: plan.length } : undefined;
+    const object = await readBytes(c.env.ARTIFACTS, p.r2Key, range);
+    if (!object) return null;
+    if (plan.kind === "whole") return new Response(object.body, { headers: served(p) });
+    const part = { "content-length": String(plan.length), "content-range": contentRange(plan, p.size) };
+    return new Response(object.body, { status: 206, headers: { ...served(p), ...part } });
+  };
+  // R2 without the bytes: a re-upload committed between the two reads, and its sweep deleted the bytes read of —
+  // serve the new ones (its range planned again: another size, another ETag).
+  const again = async () => {
+    const now = await feed.getArtifact(name);
+    return now ? answer(now) : null;
+  };
+  const res = (await answer(pointer)) ?? (await again());
+  if (!res) throw new DomainError("not_found", `job ${jobId} has no artifact ${name}`);
+  return res;
 });
 
-/** The headers of an artifact's download (a HEAD's too): how it is shown, its length and its sha256 as the ETag. */
+/**
+ * The headers of an artifact's download (a HEAD's too): how it is shown, its length and its sha256 as the ETag, and
+ * that a byte range of it may be asked for.
+ */
 function served(pointer: ArtifactPointer): Record<string, string> {
   return {
     ...artifactHeaders(pointer.name, pointer.contentType),
     "content-length": String(pointer.size),
     etag: `"${pointer.sha256}"`,
     "x-content-sha256": pointer.sha256,
+    "accept-ranges": "bytes",
   };
+}
+
+/**
+ * The 416 of a range that selects none of `pointer`'s bytes: a problem (after_beyond_feed, the API's one 416 code: a
+ * resume point past the end) with `Content-Range: bytes *\/size` (RFC 9110 §15.5.17), so the client learns the size.
+ */
+function unsatisfiable(c: Context<AppEnv>, pointer: ArtifactPointer): Response {
+  const detail = `the range asked starts past the end of ${pointer.name} (${pointer.size} bytes): ask for one before it`;
+  const res = problemResponse(c, new DomainError("after_beyond_feed", detail, { size: pointer.size }));
+  res.headers.set("content-range", contentRange({ kind: "unsatisfiable" }, pointer.size));
+  res.headers.set("accept-ranges", "bytes");
+  return res;
 }
 
 artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
@@ -141,12 +175,16 @@ artifacts.delete("/jobs/:jobId/artifacts/:name", async (c) => {
 });
 
 /**
- * The bytes at `key`, or null when R2 has none. R2 failing to answer is a 503 that says to download again (the
- * artifact is there; a retry may pass), not a 500 "unexpected error".
+ * The bytes at `key` (only `range` of them when given: R2 reads no more), or null when R2 has none. R2 failing to
+ * answer is a 503 that says to download again (the artifact is there; a retry may pass), not a 500 "unexpected error".
  */
-async function readBytes(bucket: R2Bucket, key: string): Promise<R2ObjectBody | null> {
+async function readBytes(
+  bucket: R2Bucket,
+  key: string,
+  range?: { offset: number; length: number },
+): Promise<R2ObjectBody | null> {
   try {
-    return await bucket.get(key);
+    return await bucket.get(key, range ? { range } : undefined);
   } catch (err) {
     console.warn(`artifact bytes ${key} not read: ${String(err)}`);
     throw new DomainError("unavailable", "storage did not give the artifact's bytes: download it again");
