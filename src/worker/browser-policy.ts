@@ -34,10 +34,11 @@ export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
  * origin reaches the API only through these; one left out works same-origin and fails only deployed apart (PUT
  * `…/budget` and `…/webhook`, and If-None-Match, were). test/integration/browser-policy walks the document.
  */
-const ALLOWED_HEADERS = "authorization, content-type, idempotency-key, last-event-id, if-none-match";
+const ALLOWED_HEADERS = "authorization, content-type, idempotency-key, last-event-id, if-none-match, range, if-range";
 const ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE";
 /** Response headers a dashboard may read beyond the CORS-safelisted ones. */
-export const EXPOSED_HEADERS = "idempotent-replayed, etag, x-content-sha256, content-disposition, content-length";
+export const EXPOSED_HEADERS =
+  "idempotent-replayed, etag, x-content-sha256, content-disposition, content-length, content-range, accept-ranges, retry-after";
 /** Preflights cached for 10 minutes: the allowed origins change only with a deploy. */
 const PREFLIGHT_MAX_AGE_S = 600;
 
