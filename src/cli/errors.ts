@@ -72,6 +72,8 @@ const FIXES: Record<string, string> = {
   unsupported_media_type: "this is a CLI bug; please report it",
   upgrade_required: "this is a WebSocket endpoint: connect with a WebSocket client",
   after_beyond_feed: "resume after a seq the feed sent (the `lastSeq` above or lower), or leave out --after",
+  range_not_satisfiable:
+    "the byte range asked starts at or past the artifact's end (its `size` is in the problem): ask for a range inside it",
   method_not_allowed: "this is a CLI bug; please report it",
   unavailable:
     "nothing was kept; send the same request again (it is idempotent), and check the coordinator's logs if it persists",

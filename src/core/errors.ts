@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   unsupported_media_type: 415,
   /** A feed resumed `after` a seq the feed never reached (Range Not Satisfiable: the position is past the end). */
   after_beyond_feed: 416,
+  /** A byte range of an artifact that selects none of its bytes (it starts at or past the end: `size` says where). */
+  range_not_satisfiable: 416,
   upgrade_required: 426,
   limit_exceeded: 429,
   /** A dependency (the dispatch queue, R2) refused the request's work: nothing of it was kept, and a resend may pass. */

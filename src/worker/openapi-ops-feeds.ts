@@ -163,7 +163,7 @@ export const ARTIFACT_OPS: Op[] = [
       "cut download resumes (send the ETag the bytes held came with as If-Range: another version is then answered " +
       "200 whole, never spliced). Several ranges, another unit or a malformed Range are answered 200 whole (a " +
       "multipart answer's own type would replace the one chosen for safety); HEAD ignores Range. 416 " +
-      "after_beyond_feed when the range selects no byte (it starts at or past the end; `size` in the problem), " +
+      "range_not_satisfiable when the range selects no byte (it starts at or past the end; `size` in the problem), " +
       "with `Content-Range: bytes */size`",
     role: "job-reader",
     headers: [

@@ -32,6 +32,7 @@ const TITLES: Record<ErrorCode, string> = {
   payload_too_large: "Payload too large",
   unsupported_media_type: "Unsupported media type",
   after_beyond_feed: "Resume point past the feed's end",
+  range_not_satisfiable: "Range not satisfiable",
   upgrade_required: "Upgrade required",
   limit_exceeded: "Limit exceeded",
   unavailable: "Temporarily unavailable",

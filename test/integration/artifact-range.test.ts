@@ -109,7 +109,7 @@ describe("artifact downloads in byte ranges", () => {
       expect(got.status, JSON.stringify(headers)).toBe(416);
       expect(got.headers.get("content-range")).toBe("bytes */32");
       expect(got.headers.get("content-type")).toContain("application/problem+json");
-      expect(got.body).toMatchObject({ status: 416, code: "after_beyond_feed", size: 32 });
+      expect(got.body).toMatchObject({ status: 416, code: "range_not_satisfiable", size: 32 });
     }
     const empty = await artifact(product, "empty.txt", new Uint8Array(0));
     for (const range of ["bytes=0-", "bytes=-1"]) {

@@ -40,7 +40,7 @@ async function rangeServer(artifact: { bytes: Buffer; cutAfter?: number }) {
     if (ranged && first >= bytes.length) {
       res.writeHead(416, { "content-type": "application/problem+json", "content-range": `bytes */${bytes.length}` });
       return res.end(
-        JSON.stringify({ type: "t", title: "t", status: 416, detail: "past the end", code: "after_beyond_feed" }),
+        JSON.stringify({ type: "t", title: "t", status: 416, detail: "past the end", code: "range_not_satisfiable" }),
       );
     }
     const body = bytes.subarray(first);

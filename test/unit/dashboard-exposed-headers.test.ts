@@ -24,7 +24,7 @@ function headersRead(): Array<{ file: string; name: string }> {
   for (const file of readdirSync(DASHBOARD).filter((f) => f.endsWith(".js"))) {
     const text = readFileSync(path.join(DASHBOARD, file), "utf8");
     for (const m of text.matchAll(/headers\.get\(\s*["'`]([^"'`]+)["'`]\s*\)/g))
-      read.push({ file, name: m[1].toLowerCase() });
+      read.push({ file, name: (m[1] ?? "").toLowerCase() });
   }
   return read;
 }

@@ -148,12 +148,11 @@ function served(pointer: ArtifactPointer): Record<string, string> {
 }
 
 /**
- * The 416 of a range that selects none of `pointer`'s bytes: a problem (after_beyond_feed, the API's one 416 code: a
- * resume point past the end) with `Content-Range: bytes *\/size` (RFC 9110 §15.5.17), so the client learns the size.
+ * The 416 of a range that selects none of `pointer`'s bytes: a problem (range_not_satisfiable) with `Content-Range: bytes *\/size` (RFC 9110 §15.5.17), so the client learns the size.
  */
 function unsatisfiable(c: Context<AppEnv>, pointer: ArtifactPointer): Response {
   const detail = `the range asked starts past the end of ${pointer.name} (${pointer.size} bytes): ask for one before it`;
-  const res = problemResponse(c, new DomainError("after_beyond_feed", detail, { size: pointer.size }));
+  const res = problemResponse(c, new DomainError("range_not_satisfiable", detail, { size: pointer.size }));
   res.headers.set("content-range", contentRange({ kind: "unsatisfiable" }, pointer.size));
   res.headers.set("accept-ranges", "bytes");
   return res;
