@@ -21,9 +21,7 @@ import { D1_BATCH, type HistoryMessage, type HistoryRecord, writeHistory } from 
 import { EntityId, ProductId } from "../../shared/api.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
 import { isolateRefused, LAST_TRY_D1_CALLS, type WriteBudget } from "./history-isolate.ts";
-
-/** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
-const retryDelay = (attempts: number) => Math.min(2 ** attempts, 60);
+import { queueRetryDelay } from "./retry.ts";
 
 /**
  * The delivery after which the queue gives up (wrangler.toml: the history consumer's `max_retries` = 4, so 5
@@ -148,7 +146,7 @@ export async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env
       }
       settle(msg, await keepDeadLetters(env, p.poison));
     } catch (err) {
-      if (msg.attempts < LAST_TRY) msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+      if (msg.attempts < LAST_TRY) msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
       else settle(msg, await keepDeadLetters(env, await lastTry(env, msg, p, err, now, budget)));
     }
   }
@@ -208,7 +206,7 @@ async function lastTry(
 /** Acked once all its dead letters are kept somewhere; otherwise retried (its records write again harmlessly). */
 function settle(msg: Message<unknown>, kept: boolean[]): void {
   if (kept.every(Boolean)) msg.ack();
-  else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+  else msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
 }
 
 /** Every product that wrote history is in `products`, the list the cron reaper sweeps (worker/reaper). */

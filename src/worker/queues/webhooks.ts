@@ -2,7 +2,7 @@
  * @module worker/queues/webhooks
  * The webhook queue's consumer: each message is one delivery, POSTed as JSON to its product's webhook and signed
  * (core/webhook-signature). At least once: a message is acked only on a 2xx answer; any other answer, a network
- * error or a coordinator that cannot be read retries it with exponential backoff (`message.retry({delaySeconds})`),
+ * error or a coordinator that cannot be read retries it with jittered exponential backoff (`message.retry({delaySeconds})`, worker/queues/retry),
  * and after the queue's `max_retries` it lands in the dead-letter queue (worker/queues/consumers `deadLetterBatch`).
  * Every attempt carries the same delivery id (header and body) and a fresh timestamp and signature. A retry can
  * reach the receiver after later deliveries: the body's `seq` (outbox/webhook-records) is what orders them.
@@ -25,18 +25,13 @@
 import { z } from "zod";
 import { truncateUtf8, utf8Text } from "../../core/bytes.ts";
 import { unwrap } from "../../core/errors.ts";
-import {
-  DELIVERY_HEADER,
-  WEBHOOK_LAST_TRY,
-  WEBHOOK_TIMEOUT_MS,
-  webhookHeaders,
-  webhookRetryDelaySeconds,
-} from "../../core/webhook-signature.ts";
+import { DELIVERY_HEADER, WEBHOOK_LAST_TRY, WEBHOOK_TIMEOUT_MS, webhookHeaders } from "../../core/webhook-signature.ts";
 import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webhook-records.ts";
 import { webhookUrlOrigin } from "../../durable-objects/coordinator/policies/webhook.ts";
 import { ProductId } from "../../shared/api.ts";
 import { coordinatorFor } from "../auth.ts";
 import { keepDeadLetters } from "./dead-letters.ts";
+import { webhookRetryDelay } from "./retry.ts";
 
 export interface WebhookMessage {
   kind: "webhook";
@@ -80,13 +75,13 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
         try {
           if (silent && msg.attempts < WEBHOOK_LAST_TRY) {
             heldBack++;
-            msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+            msg.retry({ delaySeconds: webhookRetryDelay(msg.attempts) });
             continue;
           }
           if ((await settle(env, msg)) === "timed out") silent = true;
         } catch (err) {
           console.warn(`webhook message ${msg.id} could not be settled (attempt ${msg.attempts}): ${String(err)}`);
-          msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+          msg.retry({ delaySeconds: webhookRetryDelay(msg.attempts) });
         }
       }
       if (heldBack > 0)
@@ -123,7 +118,7 @@ async function settle(env: Env, msg: Message<WebhookMessage>): Promise<"settled"
       },
     ]);
     if (kept) msg.ack();
-    else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+    else msg.retry({ delaySeconds: webhookRetryDelay(msg.attempts) });
     return "settled";
   }
   const m = parsed.data;
@@ -145,7 +140,7 @@ async function settle(env: Env, msg: Message<WebhookMessage>): Promise<"settled"
   }
   const outcome = timedOut ? "timed out" : "settled";
   if (msg.attempts < WEBHOOK_LAST_TRY) {
-    msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+    msg.retry({ delaySeconds: webhookRetryDelay(msg.attempts) });
     return outcome;
   }
   // The queue's last delivery: kept with what went wrong, not left to the dead-letter queue, which cannot say.
@@ -163,7 +158,7 @@ async function settle(env: Env, msg: Message<WebhookMessage>): Promise<"settled"
     },
   ]);
   if (kept) msg.ack();
-  else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+  else msg.retry({ delaySeconds: webhookRetryDelay(msg.attempts) });
   return outcome;
 }
 
