@@ -42,12 +42,21 @@ export interface WebhookMessage {
   body: WebhookBody;
 }
 
-/** Consumers re-validate: a queue is a boundary too. The body stays open: it is forwarded as recorded. */
-export const WebhookMessageSchema = z.object({
-  kind: z.literal("webhook"),
-  productId: ProductId,
-  body: z.looseObject({ deliveryId: utf8Text(100, z.string().min(1)), type: utf8Text(100, z.string().min(1)) }),
-});
+/**
+ * Consumers re-validate: a queue is a boundary too. The body stays open: it is forwarded as recorded — but the product
+ * it names, if any, is the message's: one naming another was POSTed, signed, to this product's receiver as a change
+ * of that other product (redrive refused it; a first delivery did not).
+ */
+export const WebhookMessageSchema = z
+  .object({
+    kind: z.literal("webhook"),
+    productId: ProductId,
+    body: z.looseObject({ deliveryId: utf8Text(100, z.string().min(1)), type: utf8Text(100, z.string().min(1)) }),
+  })
+  .refine((m) => m.body.productId === undefined || m.body.productId === m.productId, {
+    message: "its body names another product than its message",
+    path: ["body", "productId"],
+  });
 
 /** The queue's last delivery of a webhook message (core/webhook-signature), kept as a dead letter here if it fails. */
 export { WEBHOOK_LAST_TRY };
