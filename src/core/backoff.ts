@@ -39,9 +39,9 @@ export function backoffCeilingSeconds(attempts: number, backoff: Backoff): numbe
 }
 
 /**
- * The delay before the next try, whole s: full jitter, uniform over 0 … the ceiling (`backoffCeilingSeconds`), both
- * ends included — `⌊random · (ceiling + 1)⌋`. `random` ∈ [0, 1) (callers pass `Math.random()`); a value outside is
- * clamped into it, and one that is not a number counts as 0.
+ * The delay before the next try, whole s: full jitter, uniform over 0 … the ceiling (`backoffCeilingSeconds`),
+ * both ends included — `⌊random · (ceiling + 1)⌋`. `random` ∈ [0, 1) (callers pass `Math.random()`); a value
+ * outside is clamped into it, and one that is not a number counts as 0.
  */
 export function backoffSeconds(attempts: number, backoff: Backoff, random: number): number {
   const ceiling = backoffCeilingSeconds(attempts, backoff);

@@ -18,7 +18,7 @@ import {
 import { webhookUrlOrigin } from "../../durable-objects/coordinator/policies/webhook.ts";
 import { coordinatorFor } from "../auth.ts";
 
-/** A try that did not deliver: what went wrong (for the last try's dead letter), and the receiver's wait, if it named one. */
+/** A try that did not deliver: what went wrong (for the last try's dead letter), and the wait the receiver named. */
 export interface Refusal {
   failure: string;
   /** Seconds the receiver asked to be left alone (429/503 `Retry-After`), bounded; absent when it named none. */

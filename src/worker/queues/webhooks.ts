@@ -2,8 +2,8 @@
  * @module worker/queues/webhooks
  * The webhook queue's consumer: each message is one delivery, POSTed as JSON to its product's webhook and signed
  * (core/webhook-signature). At least once: a message is acked only on a 2xx answer; any other answer, a network
- * error or a coordinator that cannot be read retries it with jittered exponential backoff (`message.retry({delaySeconds})`, worker/queues/retry),
- * and after the queue's `max_retries` it lands in the dead-letter queue (worker/queues/consumers `deadLetterBatch`).
+ * error or a coordinator that cannot be read retries it with jittered exponential backoff
+ * (`message.retry({delaySeconds})`, worker/queues/retry), and after the queue's `max_retries` it lands in the dead-letter queue (worker/queues/consumers `deadLetterBatch`).
  * Every attempt carries the same delivery id (header and body) and a fresh timestamp and signature. A retry can
  * reach the receiver after later deliveries: the body's `seq` (outbox/webhook-records) is what orders them.
  * A product whose webhook was removed meanwhile has nobody to tell: its messages are acked, not retried.
@@ -43,8 +43,8 @@ export interface WebhookMessage {
 }
 
 /**
- * Consumers re-validate: a queue is a boundary too. The body stays open: it is forwarded as recorded — but the product
- * it names, if any, is the message's: one naming another was POSTed, signed, to this product's receiver as a change
+ * Consumers re-validate: a queue is a boundary too. The body stays open: it is forwarded as recorded — but the
+ * product it names, if any, is the message's: one naming another was POSTed, signed, to this product's receiver as a change
  * of that other product (redrive refused it; a first delivery did not).
  */
 export const WebhookMessageSchema = z
