@@ -11,15 +11,24 @@
  * a header of its own choosing must still read as the delivery it is.
  */
 
+import { type Backoff, backoffCeilingSeconds } from "./backoff.ts";
+
 export const SIGNATURE_HEADER = "X-Gigafactory-Signature";
 export const TIMESTAMP_HEADER = "X-Gigafactory-Timestamp";
 export const DELIVERY_HEADER = "X-Gigafactory-Delivery";
 
-/** Retry backoff of a failed delivery, s: 2, 4, 8, … capped at 300 (5 min) — a receiver gets time to come back. */
-export function webhookRetryDelaySeconds(attempts: number): number {
-  const n = Number.isFinite(attempts) ? Math.max(1, Math.floor(attempts)) : 1;
-  return Math.min(2 ** n, 300);
-}
+/**
+ * Retry backoff of a failed delivery (core/backoff, full jitter): each delay drawn from 0 up to 2, 4, 8, … s, capped
+ * at 300 (5 min) — a receiver gets time to come back, and the deliveries of one outage do not return all at once.
+ */
+export const WEBHOOK_BACKOFF: Backoff = Object.freeze({ baseSeconds: 2, capSeconds: 300 });
+
+/**
+ * The longest a receiver's `Retry-After` (on a 429 or 503) holds a delivery back, s: one hour. Past it the
+ * delivery is tried anyway (and counts the try), so a receiver's `Retry-After: 31536000` cannot park its deliveries
+ * for the queue's limit on every one of their tries.
+ */
+export const WEBHOOK_RETRY_AFTER_MAX_SECONDS = 3_600;
 
 /**
  * The webhook queue's last delivery of a message (wrangler.toml: the webhook consumer's `max_retries` = 8, so 9
@@ -31,10 +40,13 @@ export const WEBHOOK_LAST_TRY = 9;
 /** A receiver that has not answered in this long is treated as down for this attempt: the retry will come (ms). */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
 
-/** Seconds from a delivery's first try to its last (the backoffs between them): what a receiver's outage may last. */
+/**
+ * Seconds from a delivery's first try to its last at most (the backoffs' ceilings between them; jitter makes the
+ * expected span half of it): what a receiver's outage may last. A receiver's `Retry-After` may stretch it.
+ */
 export function webhookRetryWindowSeconds(): number {
   let total = 0;
-  for (let attempt = 1; attempt < WEBHOOK_LAST_TRY; attempt++) total += webhookRetryDelaySeconds(attempt);
+  for (let attempt = 1; attempt < WEBHOOK_LAST_TRY; attempt++) total += backoffCeilingSeconds(attempt, WEBHOOK_BACKOFF);
   return total;
 }
 

@@ -1,6 +1,6 @@
 // Webhook signing (core/webhook-signature): the signature is HMAC-SHA256 over `${timestamp}.${rawBody}` (a known
 // vector from Node's crypto), so changing the timestamp, the body or the secret changes it; the headers carry
-// signature, timestamp and delivery id; the retry backoff doubles from 2 s and is capped at 5 min (property); and the
+// signature, timestamp and delivery id; the retry backoff's ceiling doubles from 2 s and is capped at 5 min (property); and the
 // API's description of `PUT …/webhook` states the delivery rules the consumer applies — what counts as delivered (a
 // 2xx in time; a redirect is never followed), how many tries over how long before a dead letter, and the body's cap —
 // which it had left out: a receiver's author could not learn that a 3xx or a slow answer is a failed try; and that
@@ -9,14 +9,15 @@
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
+import { backoffCeilingSeconds } from "../../src/core/backoff.ts";
 import { RECORD_MAX_BYTES } from "../../src/core/record-bounds.ts";
 import {
   KEYS_KEPT,
   signWebhook,
+  WEBHOOK_BACKOFF,
   WEBHOOK_LAST_TRY,
   WEBHOOK_TIMEOUT_MS,
   webhookHeaders,
-  webhookRetryDelaySeconds,
   webhookRetryWindowSeconds,
 } from "../../src/core/webhook-signature.ts";
 import { openApiDocument } from "../../src/worker/openapi.ts";
@@ -65,25 +66,25 @@ describe("signWebhook", () => {
   });
 });
 
-describe("webhookRetryDelaySeconds", () => {
-  it("doubles from 2 s", () => {
-    expect([1, 2, 3, 4].map(webhookRetryDelaySeconds)).toEqual([2, 4, 8, 16]);
+describe("the webhook's backoff ceilings (core/backoff draws each delay below them)", () => {
+  it("double from 2 s", () => {
+    expect([1, 2, 3, 4].map((n) => backoffCeilingSeconds(n, WEBHOOK_BACKOFF))).toEqual([2, 4, 8, 16]);
   });
 
-  it("never shrinks as attempts grow and stays within 2 s … 300 s (property)", () => {
+  it("never shrink as attempts grow and stay within 2 s … 300 s (property)", () => {
     fc.assert(
       fc.property(fc.integer({ min: -5, max: 1_000 }), (n) => {
-        const d = webhookRetryDelaySeconds(n);
+        const d = backoffCeilingSeconds(n, WEBHOOK_BACKOFF);
         expect(d).toBeGreaterThanOrEqual(2);
         expect(d).toBeLessThanOrEqual(300);
-        expect(webhookRetryDelaySeconds(n + 1)).toBeGreaterThanOrEqual(d);
+        expect(backoffCeilingSeconds(n + 1, WEBHOOK_BACKOFF)).toBeGreaterThanOrEqual(d);
       }),
     );
   });
 });
 
 describe("the webhook's documented delivery rules", () => {
-  it("the tries span 2 + 4 + … + 256 s: about 8½ minutes of a receiver's outage", () => {
+  it("the tries span at most 2 + 4 + … + 256 s: about 8½ minutes of a receiver's outage", () => {
     expect(webhookRetryWindowSeconds()).toBe(510);
   });
 

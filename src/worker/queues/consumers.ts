@@ -2,7 +2,7 @@
  * @module worker/queues/consumers
  * The Worker's `queue()` handler, one branch per queue. Acknowledgement is per
  * message: a message is acked only once its effect is durable, retried with
- * backoff otherwise — a dispatch message whose coordinator still fails on its last
+ * jittered backoff otherwise (worker/queues/retry) — a dispatch message whose coordinator still fails on its last
  * delivery is kept as a dead letter with that failure — and after `max_retries` lands in the dead-letter queue,
  * whose consumer records it for the API — in D1, or in its product's
  * coordinator when D1 refuses it; a dead letter is acked only once it is kept
@@ -18,10 +18,8 @@ import { coordinatorFor } from "../auth.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
 import { historyBatch } from "./history.ts";
 import { batchIdOf, type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
+import { queueRetryDelay } from "./retry.ts";
 import { type WebhookMessage, webhookBatch } from "./webhooks.ts";
-
-/** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
-const retryDelay = (attempts: number) => Math.min(2 ** attempts, 60);
 
 /**
  * The dispatch consumer's last delivery (wrangler.toml `max_retries` = 4, so 5): a message whose coordinator call fails
@@ -58,7 +56,7 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
       ]);
       // Never delivered, so its batch's items will not come: say so before acking (the keys may still be legible).
       if (kept && (await releaseBatchItems(env, msg.body))) msg.ack();
-      else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+      else msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
       continue;
     }
     const m = parsed.data as DispatchMessage;
@@ -86,11 +84,11 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
         ),
       );
       if (kept.every(Boolean)) msg.ack();
-      else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+      else msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
     } catch (err) {
       console.warn(`dispatch message ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
       if (msg.attempts < DISPATCH_LAST_TRY || !(await lastTry(env, msg, m.productId, err))) {
-        msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+        msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
       } else msg.ack();
     }
   }
@@ -157,7 +155,7 @@ async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
   const released = await Promise.all(batch.messages.map((msg, i) => kept[i] && releaseBatchItems(env, msg.body)));
   batch.messages.forEach((msg, i) => {
     if (released[i]) msg.ack();
-    else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
+    else msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
   });
 }
 

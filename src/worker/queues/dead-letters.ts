@@ -6,7 +6,7 @@
  * statement and a bounded number to a D1 call, however many one message makes. A
  * dead letter is never dropped: when D1 refuses it, it is kept in its product's
  * coordinator instead (durable, listed by the same API, audited and alerted as
- * `outbox.dead_letter`; a product's in one call, all or none), and only one that
+ * `outbox.dead_letter` once per call; a product's in one call, all or none), and only one that
  * neither could take is left unacked, so the queue delivers it again.
  */
 import { getTableColumns } from "drizzle-orm";
@@ -16,6 +16,7 @@ import { truncateUtf8, utf8Bytes } from "../../core/bytes.ts";
 import { chunkBySize } from "../../core/chunks.ts";
 import { OUTBOX_DEAD_LETTER_ALERT } from "../../core/delivery-retry.ts";
 import { unwrap } from "../../core/errors.ts";
+import { DEAD_LETTER_IDS_NAMED } from "../../durable-objects/coordinator/outbox/dead-letters.ts";
 import { deadLetters } from "../../history/schema.ts";
 import { D1_MAX_PARAMS } from "../../history/write.ts";
 import { ProductId } from "../../shared/api.ts";
@@ -140,9 +141,12 @@ export async function keepDeadLetters(env: Env, input: readonly DeadLetter[]): P
         await unwrap(coordinatorFor(env, productId).keepDeadLetters(productId, stored));
         for (const i of indexes) kept[i] = true;
       } catch (err) {
-        const ids = letters.map((d) => d.id).join(",");
+        // The count and the first ids: all of them had been one log line of a bulk message's 2,600.
+        const ids = letters.slice(0, DEAD_LETTER_IDS_NAMED).map((d) => d.id);
+        const more = letters.length > ids.length ? `,+${letters.length - ids.length} more` : "";
+        const named = `count=${letters.length} ids=${ids.join(",")}${more}`;
         console.error(
-          `ALERT ${OUTBOX_DEAD_LETTER_ALERT} unkept id=${ids} product=${productId}: ${String(err)}; redelivery follows`,
+          `ALERT ${OUTBOX_DEAD_LETTER_ALERT} unkept ${named} product=${productId}: ${String(err)}; redelivery follows`,
         );
       }
     }),

@@ -11,19 +11,17 @@
  * - a message whose write D1 refused on its last delivery (`LAST_TRY`): the records D1 still refuses isolated by
  *   halving, in a bounded number of D1 calls (history-isolate), and each kept with D1's error — the whole message
  *   when D1 took none of them.
+ * A batch's dead letters are kept in one call once its writes are done (`keepAll`), each message acked once its own
+ * are kept; products written are recorded for the reaper (history-products).
  */
-import { sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { z } from "zod";
 import { LESSON_ID } from "../../core/lessons.ts";
-import { products } from "../../history/schema.ts";
 import { D1_BATCH, type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
 import { EntityId, ProductId } from "../../shared/api.ts";
 import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
 import { isolateRefused, LAST_TRY_D1_CALLS, type WriteBudget } from "./history-isolate.ts";
-
-/** Retry delay grows with attempts: 2, 4, 8, 16 s — long enough for a blip to pass. */
-const retryDelay = (attempts: number) => Math.min(2 ** attempts, 60);
+import { touchProducts } from "./history-products.ts";
+import { queueRetryDelay } from "./retry.ts";
 
 /**
  * The delivery after which the queue gives up (wrangler.toml: the history consumer's `max_retries` = 4, so 5
@@ -31,13 +29,6 @@ const retryDelay = (attempts: number) => Math.min(2 ** attempts, 60);
  * left to the dead-letter queue, which knows only that delivery failed.
  */
 export const LAST_TRY = 5;
-
-/**
- * Products per upsert: 3 parameters each, and D1 binds at most 100 per statement. A batch holds up to 100 messages,
- * each of its own product: one statement for all of them failed D1 past 33, so the whole batch was written again
- * message by message — and no product of it was recorded.
- */
-const PRODUCTS_PER_STATEMENT = 33;
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -126,8 +117,9 @@ export async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env
   const parsed = batch.messages.map((msg) => ({ msg, p: parse(msg, now) }));
   const budget: WriteBudget = { left: LAST_TRY_D1_CALLS }; // the last tries' D1 calls, all messages together
   const good = parsed.filter((x): x is { msg: Message<HistoryMessage>; p: Parsed } => "records" in x.p);
-  // Malformed messages never become well-formed: kept as dead letters now, acked once kept.
-  for (const { msg, p } of parsed) if (!("records" in p)) settle(msg, await keepDeadLetters(env, [p]));
+  // Each message's dead letters, kept in one call for the batch once its writes are done (`keepAll`): malformed
+  // messages (never well-formed: kept now, acked once kept), poison records, last tries' refusals.
+  const letters: Letters[] = parsed.flatMap(({ msg, p }) => ("records" in p ? [] : [{ msg, letters: [p] }]));
   let together = false;
   try {
     const records = good.flatMap((x) => x.p.records);
@@ -139,18 +131,43 @@ export async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env
   } catch (err) {
     console.warn(`history batch of ${good.length} messages failed, retrying one by one: ${String(err)}`);
   }
-  // One bad message must not hold the others back: on failure, each is written (and settled) on its own.
+  // One bad message must not hold the others back: on failure, each is written on its own.
   for (const { msg, p } of good) {
     try {
       if (!together) {
         await writeHistory(env.DB, p.records);
         await touchProducts(env, p.records, now);
       }
-      settle(msg, await keepDeadLetters(env, p.poison));
+      letters.push({ msg, letters: p.poison });
     } catch (err) {
-      if (msg.attempts < LAST_TRY) msg.retry({ delaySeconds: retryDelay(msg.attempts) });
-      else settle(msg, await keepDeadLetters(env, await lastTry(env, msg, p, err, now, budget)));
+      if (msg.attempts < LAST_TRY) msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
+      else letters.push({ msg, letters: await lastTry(env, msg, p, err, now, budget) });
     }
+  }
+  await keepAll(env, letters);
+}
+
+/** One message's dead letters: it is acked once all of them are kept. */
+interface Letters {
+  msg: Message<unknown>;
+  letters: DeadLetter[];
+}
+
+/**
+ * Keeps every message's dead letters in one call (worker/queues/dead-letters: bounded D1 batches, or one call per
+ * product to its coordinator, audited and alerted once a call), then settles each message on its own letters. A call
+ * each had been one D1 call a message, and with D1 down one coordinator call, audit record and alert line a message:
+ * a batch of 100 malformed messages of one product, 100 of each.
+ */
+async function keepAll(env: Env, groups: readonly Letters[]): Promise<void> {
+  const kept = await keepDeadLetters(
+    env,
+    groups.flatMap((g) => g.letters),
+  );
+  let at = 0;
+  for (const { msg, letters } of groups) {
+    settle(msg, kept.slice(at, at + letters.length));
+    at += letters.length;
   }
 }
 
@@ -208,21 +225,5 @@ async function lastTry(
 /** Acked once all its dead letters are kept somewhere; otherwise retried (its records write again harmlessly). */
 function settle(msg: Message<unknown>, kept: boolean[]): void {
   if (kept.every(Boolean)) msg.ack();
-  else msg.retry({ delaySeconds: retryDelay(msg.attempts) });
-}
-
-/** Every product that wrote history is in `products`, the list the cron reaper sweeps (worker/reaper). */
-async function touchProducts(env: Env, records: readonly HistoryRecord[], now: number): Promise<void> {
-  const ids = [...new Set(records.map((r) => r.productId))];
-  if (ids.length === 0) return;
-  const db = drizzle(env.DB);
-  const upsert = (part: string[]) =>
-    db
-      .insert(products)
-      .values(part.map((id) => ({ id, firstSeenAt: now, lastSeenAt: now })))
-      .onConflictDoUpdate({ target: products.id, set: { lastSeenAt: sql`excluded.last_seen_at` } });
-  const [first, ...rest] = Array.from({ length: Math.ceil(ids.length / PRODUCTS_PER_STATEMENT) }, (_, i) =>
-    upsert(ids.slice(i * PRODUCTS_PER_STATEMENT, (i + 1) * PRODUCTS_PER_STATEMENT)),
-  );
-  if (first) await db.batch([first, ...rest]);
+  else msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
 }

@@ -2,8 +2,8 @@
  * @module worker/queues/webhooks
  * The webhook queue's consumer: each message is one delivery, POSTed as JSON to its product's webhook and signed
  * (core/webhook-signature). At least once: a message is acked only on a 2xx answer; any other answer, a network
- * error or a coordinator that cannot be read retries it with exponential backoff (`message.retry({delaySeconds})`),
- * and after the queue's `max_retries` it lands in the dead-letter queue (worker/queues/consumers `deadLetterBatch`).
+ * error or a coordinator that cannot be read retries it with jittered exponential backoff
+ * (`message.retry({delaySeconds})`, worker/queues/retry), and after the queue's `max_retries` it lands in the dead-letter queue (worker/queues/consumers `deadLetterBatch`).
  * Every attempt carries the same delivery id (header and body) and a fresh timestamp and signature. A retry can
  * reach the receiver after later deliveries: the body's `seq` (outbox/webhook-records) is what orders them.
  * A product whose webhook was removed meanwhile has nobody to tell: its messages are acked, not retried.
@@ -20,23 +20,21 @@
  * unsent, with their own backoff (each counts a delivery, never its last: a message on its last try is still sent).
  * Else every message of a batch waited out the timeout in turn — 10 × 10 s for one batch of a hung receiver, a
  * consumer held that long per batch, when the queue's consumers are shared by every product.
+ * A receiver that answers 429 or 503 with `Retry-After` (worker/queues/webhook-deliver) is taken at its word: that
+ * delivery is retried after the wait it named (bounded by WEBHOOK_RETRY_AFTER_MAX_SECONDS), and the rest of its lane
+ * is held back unsent as after a timeout, each after that wait plus its own jittered backoff — never all at once.
+ * The tries still count: a delivery refused so on its last try is a dead letter as any other.
  */
 
 import { z } from "zod";
+import { QUEUE_MAX_DELAY_SECONDS } from "../../core/backoff.ts";
 import { truncateUtf8, utf8Text } from "../../core/bytes.ts";
-import { unwrap } from "../../core/errors.ts";
-import {
-  DELIVERY_HEADER,
-  WEBHOOK_LAST_TRY,
-  WEBHOOK_TIMEOUT_MS,
-  webhookHeaders,
-  webhookRetryDelaySeconds,
-} from "../../core/webhook-signature.ts";
+import { WEBHOOK_LAST_TRY, WEBHOOK_TIMEOUT_MS } from "../../core/webhook-signature.ts";
 import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webhook-records.ts";
-import { webhookUrlOrigin } from "../../durable-objects/coordinator/policies/webhook.ts";
 import { ProductId } from "../../shared/api.ts";
-import { coordinatorFor } from "../auth.ts";
 import { keepDeadLetters } from "./dead-letters.ts";
+import { webhookRetryDelay } from "./retry.ts";
+import { deliver } from "./webhook-deliver.ts";
 
 export interface WebhookMessage {
   kind: "webhook";
@@ -44,20 +42,30 @@ export interface WebhookMessage {
   body: WebhookBody;
 }
 
-/** Consumers re-validate: a queue is a boundary too. The body stays open: it is forwarded as recorded. */
-export const WebhookMessageSchema = z.object({
-  kind: z.literal("webhook"),
-  productId: ProductId,
-  body: z.looseObject({ deliveryId: utf8Text(100, z.string().min(1)), type: utf8Text(100, z.string().min(1)) }),
-});
+/**
+ * Consumers re-validate: a queue is a boundary too. The body stays open: it is forwarded as recorded — but the
+ * product it names, if any, is the message's: one naming another was POSTed, signed, to this product's receiver as a change
+ * of that other product (redrive refused it; a first delivery did not).
+ */
+export const WebhookMessageSchema = z
+  .object({
+    kind: z.literal("webhook"),
+    productId: ProductId,
+    body: z.looseObject({ deliveryId: utf8Text(100, z.string().min(1)), type: utf8Text(100, z.string().min(1)) }),
+  })
+  .refine((m) => m.body.productId === undefined || m.body.productId === m.productId, {
+    message: "its body names another product than its message",
+    path: ["body", "productId"],
+  });
 
 /** The queue's last delivery of a webhook message (core/webhook-signature), kept as a dead letter here if it fails. */
 export { WEBHOOK_LAST_TRY };
 
 /**
- * Delivers a batch: each message is acked or retried (`retry({delaySeconds})`, core/webhook-signature backoff) on its
- * own; lanes by product run concurrently, each lane's messages one after another in batch order (after a try that
- * timed out, the rest of its lane retried unsent: module header). Never throws: an
+ * Delivers a batch: each message is acked or retried (`retry({delaySeconds})`: a receiver's Retry-After, else the
+ * jittered backoff of worker/queues/retry) on its own; lanes by product run concurrently, each lane's messages one
+ * after another in batch order (after a try that timed out or named a Retry-After, the rest of its lane retried
+ * unsent: module header). Never throws: an
  * unexpected error retries its message only (a throw would leave the rest of the batch to be retried or, once the
  * handler returned, implicitly acked unsent).
  */
@@ -73,29 +81,38 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
   }
   await Promise.allSettled(
     [...lanes].map(async ([productId, lane]) => {
-      // Set once the lane's receiver did not answer in time: the rest of the lane is not sent (module header).
-      let silent = false;
+      // Set once the lane's receiver did not answer in time, or asked for a wait: the rest is not sent (header).
+      let hold: Exclude<Outcome, "settled"> | undefined;
       let heldBack = 0;
       for (const msg of lane) {
         try {
-          if (silent && msg.attempts < WEBHOOK_LAST_TRY) {
+          if (hold && msg.attempts < WEBHOOK_LAST_TRY) {
             heldBack++;
-            msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+            const own = webhookRetryDelay(msg.attempts);
+            const wait = hold === "timed out" ? own : Math.min(hold.retryAfter + own, QUEUE_MAX_DELAY_SECONDS);
+            msg.retry({ delaySeconds: wait });
             continue;
           }
-          if ((await settle(env, msg)) === "timed out") silent = true;
+          const outcome = await settle(env, msg);
+          if (outcome !== "settled") hold ??= outcome;
         } catch (err) {
           console.warn(`webhook message ${msg.id} could not be settled (attempt ${msg.attempts}): ${String(err)}`);
-          msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+          msg.retry({ delaySeconds: webhookRetryDelay(msg.attempts) });
         }
       }
-      if (heldBack > 0)
-        console.warn(
-          `webhook of ${productId}: ${heldBack} deliveries retried unsent, a try got no answer in ${WEBHOOK_TIMEOUT_MS} ms`,
-        );
+      if (heldBack > 0) {
+        const why =
+          hold === "timed out"
+            ? `a try got no answer in ${WEBHOOK_TIMEOUT_MS} ms`
+            : `the receiver asked to wait ${hold?.retryAfter} s (Retry-After)`;
+        console.warn(`webhook of ${productId}: ${heldBack} deliveries retried unsent, ${why}`);
+      }
     }),
   );
 }
+
+/** How a try ended, for its lane: delivered or refused ("settled"), no answer in time, or a wait the receiver named. */
+type Outcome = "settled" | "timed out" | { retryAfter: number };
 
 /** Whether `err` is the end of a try by the delivery timeout (`AbortSignal.timeout`'s reason, as fetch rejects). */
 function isTimeout(err: unknown): boolean {
@@ -103,10 +120,12 @@ function isTimeout(err: unknown): boolean {
 }
 
 /**
- * One message's attempt, then its ack, retry or (on the last try) dead letter.
- * @returns "timed out" when the receiver did not answer within WEBHOOK_TIMEOUT_MS, else "settled"
+ * One message's attempt, then its ack, retry (after the receiver's `Retry-After` when it named one, else the
+ * backoff) or (on the last try) dead letter.
+ * @returns "timed out" when the receiver did not answer within WEBHOOK_TIMEOUT_MS; `{ retryAfter }` (s, bounded)
+ *   when it asked for a wait before the next try; else "settled"
  */
-async function settle(env: Env, msg: Message<WebhookMessage>): Promise<"settled" | "timed out"> {
+async function settle(env: Env, msg: Message<WebhookMessage>): Promise<Outcome> {
   const parsed = WebhookMessageSchema.safeParse(msg.body);
   if (!parsed.success) {
     // Malformed never becomes well-formed: keep it as a dead letter now rather than retry it.
@@ -123,29 +142,30 @@ async function settle(env: Env, msg: Message<WebhookMessage>): Promise<"settled"
       },
     ]);
     if (kept) msg.ack();
-    else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+    else msg.retry({ delaySeconds: webhookRetryDelay(msg.attempts) });
     return "settled";
   }
   const m = parsed.data;
   let failure: string;
-  let timedOut = false;
+  let outcome: Outcome = "settled";
   try {
     const refused = await deliver(env, m.productId, JSON.stringify(m.body), m.body.deliveryId);
     if (refused === undefined) {
       msg.ack();
       return "settled";
     }
-    failure = refused;
+    failure = refused.failure;
+    if (refused.retryAfter !== undefined) outcome = { retryAfter: refused.retryAfter };
   } catch (err) {
-    timedOut = isTimeout(err);
+    if (isTimeout(err)) outcome = "timed out";
     // Dead letters are listed to viewers, and logs are read by whoever runs `wrangler tail`: a URL in the error
     // (workerd's "Fetch API cannot load: <url>") keeps its origin only, in both — its path may be a secret.
     failure = String(err).replace(/(https?:\/\/[^\s/?#]+)\S*/g, "$1");
     console.warn(`webhook delivery ${msg.id} failed (attempt ${msg.attempts}): ${failure}`);
   }
-  const outcome = timedOut ? "timed out" : "settled";
   if (msg.attempts < WEBHOOK_LAST_TRY) {
-    msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+    const wait = typeof outcome === "object" ? outcome.retryAfter : webhookRetryDelay(msg.attempts);
+    msg.retry({ delaySeconds: wait });
     return outcome;
   }
   // The queue's last delivery: kept with what went wrong, not left to the dead-letter queue, which cannot say.
@@ -163,49 +183,6 @@ async function settle(env: Env, msg: Message<WebhookMessage>): Promise<"settled"
     },
   ]);
   if (kept) msg.ack();
-  else msg.retry({ delaySeconds: webhookRetryDelaySeconds(msg.attempts) });
+  else msg.retry({ delaySeconds: webhookRetryDelay(msg.attempts) });
   return outcome;
-}
-
-/**
- * One attempt. `undefined` when it is settled (delivered, or no webhook to deliver to); else what went wrong (the
- * receiver's status), for the dead letter of the last attempt.
- */
-async function deliver(env: Env, productId: string, rawBody: string, deliveryId: string): Promise<string | undefined> {
-  const target = await unwrap(coordinatorFor(env, productId).webhookTarget(productId));
-  if (!target) return undefined;
-  const timestamp = Math.floor(Date.now() / 1000);
-  const headers = await webhookHeaders(target.secret, deliveryId, timestamp, rawBody);
-  const signal = AbortSignal.timeout(WEBHOOK_TIMEOUT_MS);
-  const res = await fetch(target.url, {
-    method: "POST",
-    headers,
-    body: rawBody,
-    // A redirect could carry the signed body somewhere the operator never named: not followed, counted a failure.
-    redirect: "manual",
-    signal,
-  }).catch((err: unknown) => {
-    // A try the timeout ended is told as the timeout (its TimeoutError), however the runtime words the abort: the
-    // lane sends no more of its batch (webhookBatch).
-    if (signal.aborted) throw signal.reason;
-    // Any other error, with the URL cut to its origin as kept and as parsed: the caller's `https://host/…` pattern
-    // misses a URL kept as typed (`http:host/path`, a space in it — PUT accepts them, the parser mends them).
-    const e = err instanceof Error ? err : new Error(String(err));
-    throw Object.assign(new Error(withoutUrl(e.message, target.url)), { name: e.name });
-  });
-  // The body is not needed: cancelled, never read (a 10 GB answer costs nothing). The status alone is the answer — a
-  // body that broke after it (the connection dropped once the status was written) rejects the cancel, and that had
-  // turned a 2xx into a failed try: retried, and on the last try a dead letter of a delivery the receiver took.
-  await res.body?.cancel().catch(() => undefined);
-  // The origin only: the path or query of many receivers' URLs is their secret (policies/webhook).
-  const where = webhookUrlOrigin(target.url);
-  if (res.ok) return undefined;
-  console.warn(`webhook ${DELIVERY_HEADER} ${deliveryId}: ${where} answered ${res.status}`);
-  return `${where} answered ${res.status}`;
-}
-
-/** `text` with the webhook's URL, as kept and as parsed, replaced by its origin (policies/webhook `webhookUrlOrigin`). */
-function withoutUrl(text: string, url: string): string {
-  const forms = [url, URL.canParse(url) ? new URL(url).href : url].sort((a, b) => b.length - a.length);
-  return forms.reduce((t, form) => t.split(form).join(webhookUrlOrigin(url)), text);
 }

@@ -111,26 +111,35 @@ export function deadLetterRecord(tx: Tx, r: OutboxRecord, reason: string, attemp
       : `outbox:${r.seq}`;
   if (!selfReport)
     enqueueAudit(tx, SYSTEM_ACTOR, OUTBOX_DEAD_LETTER_ALERT, target, { seq: r.seq, kind: r.kind, attempts, reason });
-  alert(tx.productId, `outbox:${r.kind}`, `outbox:${r.seq}`, reason);
+  alert(tx.productId, `outbox:${r.kind}`, `id=outbox:${r.seq}`, reason);
 }
+
+/** How many of a call's dead letters its one audit record and alert line name by id (the rest are counted). */
+export const DEAD_LETTER_IDS_NAMED = 10;
 
 /**
  * Keeps dead letters the Worker could not write to D1 (its dead-letter-queue
  * consumer's fallback). Idempotent by id: one already kept is neither kept, audited nor alerted again — a message
  * the queue redelivers (its ack lost, or a sibling item unkept) comes back with the same ids, and had added an
  * `outbox.dead_letter` audit record and an alert line for the same dead letter on every delivery.
- * Audited and alerted like the outbox's own.
+ * Audited and alerted once per call, not once per dead letter: the new ones' count, their sources and the first
+ * DEAD_LETTER_IDS_NAMED ids, and the first one's reason (each dead letter keeps its own, listed by the API). One each
+ * had been 2,600 audit records — each a history row and an outbox record — and 2,600 alert lines for one refused
+ * bulk message while D1 was down.
  * @returns how many of `items` were new
  */
 export function keepDeadLetters(tx: Tx, items: readonly Omit<StoredDeadLetter, "productId">[]): number {
-  let added = 0;
-  for (const d of items) {
-    if (!keep(tx, d)) continue;
-    added++;
-    enqueueAudit(tx, SYSTEM_ACTOR, OUTBOX_DEAD_LETTER_ALERT, d.id, { source: d.source, reason: d.reason });
-    alert(tx.productId, d.source, d.id, d.reason);
-  }
-  return added;
+  const added = items.filter((d) => keep(tx, d));
+  const [first] = added;
+  if (!first) return 0;
+  const ids = added.slice(0, DEAD_LETTER_IDS_NAMED).map((d) => d.id);
+  const sources = [...new Set(added.map((d) => d.source))].sort();
+  const detail = { count: added.length, ids, sources, source: first.source, reason: first.reason };
+  enqueueAudit(tx, SYSTEM_ACTOR, OUTBOX_DEAD_LETTER_ALERT, first.id, detail);
+  const more = added.length > ids.length ? `,+${added.length - ids.length} more` : "";
+  const named = added.length === 1 ? `id=${first.id}` : `count=${added.length} ids=${ids.join(",")}${more}`;
+  alert(tx.productId, sources.join(","), named, first.reason);
+  return added.length;
 }
 
 /**
@@ -212,7 +221,10 @@ function keep(tx: Tx, d: Omit<StoredDeadLetter, "productId">): boolean {
   return true;
 }
 
-/** The alert line: one greppable prefix and the same name the audit records carry. */
-function alert(productId: string, source: string, id: string, reason: string): void {
-  console.error(`ALERT ${OUTBOX_DEAD_LETTER_ALERT} product=${productId} source=${source} id=${id}: ${reason}`);
+/**
+ * The alert line: one greppable prefix and the same name the audit records carry. `named`: `id=<id>`, or for a call's
+ * many, `count=<n> ids=<first ids>[,+<k> more]`.
+ */
+function alert(productId: string, source: string, named: string, reason: string): void {
+  console.error(`ALERT ${OUTBOX_DEAD_LETTER_ALERT} product=${productId} source=${source} ${named}: ${reason}`);
 }
