@@ -125,7 +125,7 @@ export function actionBar(session, jobId, onDone) {
   }
   const bar = h(
     "section",
-    { class: "actions", "aria-label": "Actions" },
+    { class: "actions", "aria-label": "Actions", "data-needs": "operator" }, // not drawn for a viewer (role.js)
     h("div", { class: "buttons" }, ...Object.values(buttons)),
     h("div", { class: "note" }, h("label", { for: "action-note" }, "Note"), note, noteLimit.counter),
     h("div", { class: "note" }, h("label", { for: "action-budget" }, "Job budget $"), budget),

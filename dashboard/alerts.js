@@ -83,6 +83,7 @@ export function alertsView(root, live, params) {
               type: "button",
               class: "secondary small",
               "data-testid": "alert-ack",
+              "data-needs": "operator", // role.js
               "data-focus-key": `ack:${a.id}`,
               "aria-label": `Acknowledge ${a.kind} ${a.subject}`,
               disabled: acking.has(a.id),

@@ -1,5 +1,6 @@
-// app.js — the dashboard's entry point: session, header (product, counts, queue
-// version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/enrollment, #/settings, #/routing, …) and the shared poller.
+// app.js — the dashboard's entry point: session (and who its token is: role.js), header (product, a viewer's
+// read-only marker, counts, queue version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/enrollment, #/settings,
+// #/routing, …) and the shared poller.
 
 import { alertsView, mountHealth } from "./alerts.js";
 import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
@@ -12,6 +13,7 @@ import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
 import { countText, Live } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
+import { markRole, readOnlyText, readWhoami } from "./role.js";
 import { routingView } from "./routing.js";
 import { settingsView } from "./settings.js";
 import { signInView } from "./signin.js";
@@ -53,6 +55,7 @@ function signOut(notice) {
   stopHealth = null;
   live?.stop();
   live = null;
+  markRole(""); // the sign-in form is no one's
   clearSession();
   nav.hidden = true;
   replace(session);
@@ -64,11 +67,7 @@ function signOut(notice) {
 function start(s) {
   live = new Live(s);
   nav.hidden = false;
-  replace(
-    session,
-    h("span", { class: "product", title: "Product" }, s.product),
-    h("button", { type: "button", class: "secondary small", id: "signout", onclick: () => signOut() }, "Sign out"),
-  );
+  renderSession(live);
   const l = live;
   unsubscribeHeader = l.subscribe(() => renderSummary(l));
   unmountTiles = mountMetricsTiles(tiles, l);
@@ -77,11 +76,39 @@ function start(s) {
   replace(main, h("p", { class: "muted" }, "Loading…"));
   liveReady = false;
   l.start();
-  void l.ready.then(() => {
+  // Who the token is, once per sign-in, beside the poller's first read: no page is drawn before it is known, so none
+  // offers a viewer a button for a moment (role.js). Unknown (an older coordinator), every control is offered.
+  const who = readWhoami(s).then((w) => {
+    if (live !== l) return;
+    l.role = w?.role ?? "";
+    l.actor = w?.actor ?? "";
+    markRole(l.role);
+    showWho(l);
+  });
+  void Promise.all([l.ready, who]).then(() => {
     if (live !== l) return;
     liveReady = true;
     route(); // whatever the hash is by now: a change while loading is not drawn twice
   });
+}
+
+/** The header's session corner: the product and Sign out. */
+function renderSession(/** @type {Live} */ l) {
+  replace(
+    session,
+    h("span", { class: "product", title: "Product" }, l.session.product),
+    h("button", { type: "button", class: "secondary small", id: "signout", onclick: () => signOut() }, "Sign out"),
+  );
+}
+
+/** Who the token is, once known: named in the product's title; "read-only (viewer token)" for a look-only role. */
+function showWho(/** @type {Live} */ l) {
+  const product = session.querySelector(".product");
+  if (l.actor) product?.setAttribute("title", `Product · signed in as ${l.actor}`);
+  const readOnly = readOnlyText(l.role);
+  if (!readOnly) return;
+  const title = "This token may look but not act: the controls that change anything are not shown";
+  product?.after(h("span", { class: "badge read-only", id: "role-marker", title }, readOnly));
 }
 
 /** @param {Live} l */

@@ -1,11 +1,13 @@
 // budget.js — the product budget page (#/budget): spend against the ceiling this UTC period, its state, a burndown
 // chart drawn by uPlot (vendor/uPlot.esm.js: a canvas time series) with the 80 % warning line and the 100 % ceiling,
-// Pause / Resume buttons (operators; the server refuses anyone else and the refusal is shown), and a small form to
-// set the budget. Spend moves with run reports, not with the queue version, so the page polls GET …/budget while
-// it is open. Stable ids and data-testid attributes let a browser test read the spend and press the buttons.
+// Pause / Resume buttons and a small form to set the budget (operators: not drawn for a viewer, role.js; the server
+// refuses anyone else and the refusal is shown). Spend moves with run reports, not with the queue version, so the
+// page polls GET …/budget while it is open. Stable ids and data-testid attributes let a browser test read the spend
+// and press the buttons.
 
 import { api, describeError } from "./api.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { can } from "./role.js";
 import { usdTexts } from "./usd.js";
 import uPlot from "./vendor/uPlot.esm.js";
 
@@ -73,7 +75,7 @@ export function budgetView(root, live) {
   );
   const form = h(
     "form",
-    { id: "budget-set", class: "row", novalidate: true },
+    { id: "budget-set", class: "row", novalidate: true, "data-needs": "operator" },
     h("label", { for: "budget-set-period" }, "Period (UTC)"),
     periodIn,
     h("label", { for: "budget-set-ceiling" }, "Ceiling (USD)"),
@@ -187,7 +189,10 @@ export function budgetView(root, live) {
       },
       (err) => {
         if (!alive) return;
-        if (err?.status === 404) status.textContent = "No budget is set for this product: set one below (operator).";
+        if (err?.status === 404)
+          status.textContent = can(live.role, "operator")
+            ? "No budget is set for this product: set one below."
+            : "No budget is set for this product.";
         else showLoadError(status, `Cannot load the budget: ${describeError(err)}`);
       },
     );
@@ -254,7 +259,7 @@ export function budgetView(root, live) {
       h("p", { class: "budget-facts" }, "Spent ", spent, " of ", ceiling, " ", state),
       period,
       plot,
-      h("div", { class: "row" }, pause, resume),
+      h("div", { class: "row", "data-needs": "operator" }, pause, resume),
       status,
       form,
     ),

@@ -57,7 +57,7 @@ export function newCodeForm(live, onMinted) {
 
   const form = h(
     "form",
-    { id: "code-new-form", "aria-labelledby": "code-new-title", novalidate: true },
+    { id: "code-new-form", "aria-labelledby": "code-new-title", novalidate: true, "data-needs": "operator" },
     h("h2", { id: "code-new-title" }, "New code"),
     h("div", { class: "row" }, h("label", { for: "code-new-ttl" }, "Valid for"), ttl),
     h("div", { class: "row" }, h("label", { for: "code-new-name" }, "Only for host (optional)"), name),

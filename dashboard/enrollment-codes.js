@@ -3,11 +3,13 @@
 // the host name and seats it binds — never the code, which the coordinator keeps only as a hash. Revoke (DELETE
 // …/enrollment-codes/{id}) asks first, in the row; "New code" (enrollment-code-new.js) shows a minted code once. A
 // token that may not list them is told so instead of a table. The API answers every live code at once (no cursor):
-// no pager. Stable ids and data-testids for the browser test: #codes-rows, [data-testid="code-row"][data-code-id].
+// no pager. A role known to be below operator (role.js) is told so at once, with no request the server would refuse.
+// Stable ids and data-testids for the browser test: #codes-rows, [data-testid="code-row"][data-code-id].
 
 import { ApiError, api, describeError, outcomeUnknown } from "./api.js";
 import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { newCodeForm } from "./enrollment-code-new.js";
+import { can } from "./role.js";
 
 /**
  * "in 42 min", "in 3 h", "in 6 d"; "expired" once past (the list is read when the page opens or is refreshed).
@@ -54,7 +56,7 @@ export function enrollmentCodesView(root, live) {
           "tr",
           null,
           ...["Code id", "Minted by", "Created", "Expires", "Binds", "State"].map((t) => h("th", { scope: "col" }, t)),
-          h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Action")),
+          h("th", { scope: "col", "data-needs": "operator" }, h("span", { class: "sr-only" }, "Action")),
         ),
       ),
       body,
@@ -63,7 +65,7 @@ export function enrollmentCodesView(root, live) {
 
   /** The row's action cell: Revoke, then (pressed) the question with "Yes, revoke" and Keep. @param {any} c */
   const actions = (c) => {
-    const cell = h("td", { class: "code-actions" });
+    const cell = h("td", { class: "code-actions", "data-needs": "operator" }); // role.js
     const ask = () => {
       const yes = h(
         "button",
@@ -154,15 +156,19 @@ export function enrollmentCodesView(root, live) {
     }
   };
 
-  /** This token may not list codes (a viewer): say so, and offer nothing it would be refused. @param {unknown} err */
+  /**
+   * This token may not list codes (a viewer): say so, and offer nothing it would be refused. `err`: the server's
+   * refusal, when it was asked (the role was not known: an older coordinator); none when whoami said the role.
+   * @param {unknown} [err]
+   */
   const refuse = (err) => {
     table.hidden = true;
     creator.form.hidden = true;
     listHead.hidden = true;
     refused.hidden = false;
     // The server's reason as it is, without describeError's advice: this line's first sentence is that advice.
-    const why = err instanceof ApiError ? err.readable : describeError(err);
-    refused.textContent = `Enrollment codes are for operators: sign in with an operator token to list, create or revoke them. ${why}`;
+    const why = err === undefined ? "" : ` ${err instanceof ApiError ? err.readable : describeError(err)}`;
+    refused.textContent = `Enrollment codes are for operators: sign in with an operator token to list, create or revoke them.${why}`;
   };
 
   /**
@@ -222,7 +228,9 @@ export function enrollmentCodesView(root, live) {
       table,
     ),
   );
-  void load();
+  // A role known to list none (role.js) is told so without a request the server would refuse.
+  if (can(live.role, "operator")) void load();
+  else refuse();
   return () => {
     alive = false;
     creator.stop();

@@ -1,7 +1,8 @@
 // fleet-breakers.js — what the fleet map shows of issue 9's circuit breakers and quarantine on a factory card: one
 // badge per breaker that is not plainly closed (open with the time left, half-open, or closed with its run of
 // failures; engine `*` is the factory's default engine), and on a quarantined factory a Release button that POSTs
-// …/factories/{id}/release (operators; a viewer sees the server's refusal next to it). Stable ids and data-testids
+// …/factories/{id}/release (operators: not drawn for a viewer, role.js; a token whose role is unknown sees the
+// server's refusal next to it). Stable ids and data-testids
 // for the browser test: `breakers-<factoryId>`, `breaker-<factoryId>-<engine>`, `release-<factoryId>`.
 
 import { ApiError, api, describeError } from "./api.js";
@@ -139,7 +140,7 @@ export function quarantinePanel(f, live, onReleased) {
       { class: "muted" },
       "Quarantined: it gets no new work (its error budget ran out, or an operator took it out). Releasing clears its failure window.",
     ),
-    h("div", { class: "row" }, button),
+    h("div", { class: "row", "data-needs": "operator" }, button), // role.js
     status,
   );
 }

@@ -71,7 +71,7 @@ export function lessonsView(root, live) {
   ) => h("div", { class: "field" }, h("label", { for: input.id }, label), input, counter);
   const form = h(
     "form",
-    { class: "card lesson-add", "aria-labelledby": "lesson-add-title", novalidate: true },
+    { class: "card lesson-add", "aria-labelledby": "lesson-add-title", novalidate: true, "data-needs": "operator" },
     h("h2", { id: "lesson-add-title" }, "Add a lesson"),
     h("p", { class: "muted" }, "Leave the scope empty for every job. Adding needs an operator token."),
     field(text, `Lesson (≤ ${BYTE_LIMITS.lessonText} bytes)`, textLimit.counter),
@@ -119,7 +119,8 @@ export function lessonsView(root, live) {
                 "tr",
                 null,
                 ...["Lesson", "Source", "Scope", "Seen", "Updated"].map((t) => h("th", { scope: "col" }, t)),
-                h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Action")), // an empty header names nothing
+                // An empty header names nothing; the column is an operator's (role.js), as its buttons.
+                h("th", { scope: "col", "data-needs": "operator" }, h("span", { class: "sr-only" }, "Action")),
               ),
             ),
             h("tbody", null, ...items.map(row)),
@@ -201,7 +202,7 @@ export function lessonsView(root, live) {
       h("td", { title: when(l.updatedAt) }, ago(l.updatedAt)),
       h(
         "td",
-        null,
+        { "data-needs": "operator" }, // Archive (role.js)
         h(
           "button",
           {

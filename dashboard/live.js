@@ -35,6 +35,13 @@ export class Live {
    */
   constructor(session, opts = {}) {
     this.session = session;
+    /**
+     * The token's role as GET …/whoami says it (app.js reads it once per sign-in), "" while unknown — an older
+     * coordinator has no whoami: the pages then offer every control (role.js `can`).
+     */
+    this.role = "";
+    /** How the audit log names the token's acts (whoami `actor`), "" while unknown. */
+    this.actor = "";
     this.random = opts.random ?? Math.random;
     /** Reads failed in a row: how long the next tick waits (`nextTickMs`). */
     this.failures = 0;

@@ -2,7 +2,7 @@
  * @module dashboard/review
  * The review card of a job (GET …/jobs/<id>/reviews): k of N approvals and who gave them, every review with
  * its comment, and approve / reject buttons with a comment box (POST …/reviews, as the signed-in token: each
- * token counts once; a viewer's attempt is refused by the server and shown as is).
+ * token counts once; not drawn for a viewer, role.js — whose attempt the server refuses, shown as is).
  */
 
 import { api, describeError, jobPath } from "./api.js";
@@ -55,7 +55,7 @@ export function reviewPanel(session, jobId, onDone) {
     list,
     h(
       "div",
-      { class: "actions" },
+      { class: "actions", "data-needs": "operator" }, // a verdict and its comment: not drawn for a viewer (role.js)
       h("div", { class: "buttons" }, buttons.approve, buttons.reject),
       h("div", { class: "note" }, h("label", { for: "review-comment" }, "Comment"), comment, commentLimit.counter),
     ),

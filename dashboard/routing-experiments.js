@@ -84,6 +84,7 @@ export function experimentsSection(session) {
               type: "button",
               class: "danger small",
               id: `experiment-stop-${e.id}`,
+              "data-needs": "operator", // not drawn for a viewer (role.js)
               disabled: stopping.has(e.id),
               "aria-label": `Stop experiment ${e.id}`,
               onclick: async (/** @type {Event} */ ev) => {

@@ -1,8 +1,8 @@
 // routing.js — the learned-routing page (#/routing, issue 11 part 5): the recommendations with their evidence and an
-// Apply button each (POST …/routing/rules with the finding's rule and fromRecommendation; operators, audited — a
-// viewer sees the server's refusal), the rules in force with Remove (DELETE …/routing/rules/{id}), and the
-// experiments (routing-experiments.js). Re-read every POLL_MS while open. Stable ids: `rec-<id>`, `apply-<id>`,
-// `rule-<id>`, `remove-<id>`, `routing-status`.
+// Apply button each (POST …/routing/rules with the finding's rule and fromRecommendation; operators, audited), the
+// rules in force with Remove (DELETE …/routing/rules/{id}), and the experiments (routing-experiments.js). Apply and
+// Remove are not drawn for a viewer (role.js); a token whose role is unknown sees the server's refusal. Re-read every
+// POLL_MS while open. Stable ids: `rec-<id>`, `apply-<id>`, `rule-<id>`, `remove-<id>`, `routing-status`.
 
 import { api, describeError } from "./api.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
@@ -81,6 +81,7 @@ export function routingView(root, live) {
                     type: "button",
                     class: "primary small",
                     id: `apply-${r.id}`,
+                    "data-needs": "operator", // role.js
                     disabled: pending.has(`apply-${r.id}`),
                     dataset: { testid: "apply-recommendation" },
                     onclick: () =>
@@ -126,6 +127,7 @@ export function routingView(root, live) {
                 type: "button",
                 class: "secondary small",
                 id: `remove-${r.id}`,
+                "data-needs": "operator", // role.js
                 disabled: pending.has(`remove-${r.id}`),
                 // "Remove" alone named every rule's button alike: a screen reader's list of buttons said which none was.
                 "aria-label": `Remove rule ${r.effect} ${r.factoryId}, engine ${r.engine ?? "any"}, class ${r.jobClass ?? "any"}`,

@@ -1,7 +1,8 @@
 /**
  * @module dashboard/serial
  * Serial gates on the board: a panel listing every serial key with a holder, a queue or a freeze (GET
- * …/serial), freeze / unfreeze buttons with a reason (operators; the server refuses anyone else), and the
+ * …/serial), freeze / unfreeze buttons with a reason (operators: not drawn for a viewer, role.js; the server refuses
+ * anyone else), and the
  * "frozen" badge the jobs table puts on a job a freeze holds back (waiting to run with a frozen key). The panel
  * reads a page of keys; while the API answers a `nextCursor`, "Show more keys" (#serial-more) opens the next one,
  * and #serial-cut says how many keys are shown of a longer list.
@@ -97,7 +98,7 @@ export function serialPanel(session) {
     pg.more,
     h(
       "div",
-      { class: "actions" },
+      { class: "actions", "data-needs": "operator" },
       h("div", { class: "note" }, h("label", { for: "serial-key" }, "Key"), key, keyLimit.counter),
       h("div", { class: "note" }, h("label", { for: "serial-reason" }, "Reason"), reason, reasonLimit.counter),
       h("div", { class: "buttons" }, freezeButton),
@@ -179,7 +180,7 @@ export function serialPanel(session) {
       ),
       h(
         "td",
-        null,
+        { "data-needs": "operator" }, // Unfreeze and Freeze… (role.js)
         g.frozen
           ? h(
               "button",
@@ -271,7 +272,8 @@ export function serialPanel(session) {
                 "tr",
                 null,
                 ...["Key", "Holder", "Queued", "Next", "State"].map((t) => h("th", { scope: "col" }, t)),
-                h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Action")), // an empty header names nothing
+                // An empty header names nothing; the column is an operator's (role.js), as its buttons.
+                h("th", { scope: "col", "data-needs": "operator" }, h("span", { class: "sr-only" }, "Action")),
               ),
             ),
             h("tbody", null, ...keys.map(row)),

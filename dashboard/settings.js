@@ -1,10 +1,12 @@
 // settings.js — the product's settings page (#/settings): preemption, lease TTL, aging horizon, retry backoff and
 // router weights, read with GET …/settings and saved with one PATCH of only what changed (operator; a viewer sees
-// the values and the server's refusal). Every field is a plain input; errors come back as problem+json and are shown
-// as they are, naming the field. No inline script or style (the page's CSP forbids them).
+// the values, read-only, and no Save — role.js; a token whose role is unknown gets the server's refusal). Every field
+// is a plain input; errors come back as problem+json and are shown as they are, naming the field. No inline script or
+// style (the page's CSP forbids them).
 
 import { api, describeError, outcomeUnknown } from "./api.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
+import { can } from "./role.js";
 import { ROUTER_TERMS } from "./router-terms.js";
 import { HEALTH_GROUPS, OBJECTIVE_CHOICES, OVERFLOW_CHOICES } from "./settings-health.js";
 
@@ -82,6 +84,7 @@ export function patchFrom(current, values) {
  */
 export function settingsView(root, live) {
   let alive = true;
+  const mayEdit = can(live.role, "operator");
   /** @type {any} */
   let current = null;
   const status = statusLine();
@@ -127,7 +130,13 @@ export function settingsView(root, live) {
     "form",
     { class: "settings card", "aria-labelledby": "settings-title", novalidate: true },
     h("h1", { id: "settings-title" }, "Settings"),
-    h("p", { class: "muted" }, "How the coordinator governs this product. Saving needs an operator token."),
+    h(
+      "p",
+      { class: "muted" },
+      mayEdit
+        ? "How the coordinator governs this product. Saving needs an operator token."
+        : "How the coordinator governs this product. Read-only: changing them needs an operator token.",
+    ),
     h(
       "div",
       { class: "field" },
@@ -154,8 +163,10 @@ export function settingsView(root, live) {
     facts,
     aging,
     status,
-    h("div", { class: "row" }, save),
+    h("div", { class: "row", "data-needs": "operator" }, save),
   );
+  // A viewer reads the values; the boxes that hold them take no edits it could never save (Save is not drawn).
+  if (!mayEdit) for (const el of form.querySelectorAll("input, select")) el.setAttribute("disabled", "");
 
   /** @param {any} s */
   const fill = (s) => {

@@ -65,6 +65,7 @@ export function overviewHelp(commands: readonly CommandSpec[], family?: string):
     "",
     "Connection: flags, then GIGAFACTORY_URL / GIGAFACTORY_TOKEN / GIGAFACTORY_PRODUCT, then the file",
     "written by `gigafactory login` ($GIGAFACTORY_CONFIG or ~/.config/gigafactory/config.json).",
+    "`gigafactory whoami` says which token that is: its product, role and name in the audit log.",
     "Timeout: each answer must start within --timeout / GIGAFACTORY_TIMEOUT seconds (default 30, 0 = no limit),",
     "and a JSON answer's body arrive within as long again, else `✘ ERROR timeout` (exit 1); a feed or a download",
     "that started is never cut. `watch` reopens a feed silent for 45 s, from the last event it printed.",

@@ -32,10 +32,12 @@ import { submit } from "./commands/submit.ts";
 import { tokenCommands } from "./commands/tokens.ts";
 import { tree } from "./commands/tree.ts";
 import { watch } from "./commands/watch.ts";
+import { whoami } from "./commands/whoami.ts";
 import type { Command } from "./context.ts";
 
 export const COMMANDS: readonly Command[] = [
   login,
+  whoami,
   submit,
   jobs,
   job,

@@ -34,6 +34,7 @@ import { serial } from "./routes/serial.ts";
 import { settings } from "./routes/settings.ts";
 import { system } from "./routes/system.ts";
 import { tokens } from "./routes/tokens.ts";
+import { whoami } from "./routes/whoami.ts";
 import { work } from "./routes/work.ts";
 import { drainUnreadBody } from "./validate.ts";
 
@@ -47,6 +48,7 @@ export function buildApp(): Hono<AppEnv> {
     product.route("/", r);
   product.route("/", deadLetterRedrive);
   product.route("/", dag); // composite jobs: …/jobs/{id}/children and …/jobs/{id}/tree
+  product.route("/", whoami); // who the token is: the dashboard offers what its role may do
 
   const app = new Hono<AppEnv>();
   app.use("*", securityHeaders);

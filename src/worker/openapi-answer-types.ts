@@ -41,10 +41,13 @@ import type {
 } from "../shared/api-responses.ts";
 import { type FactorySchema, same } from "../shared/api-responses.ts";
 import type * as R from "../shared/api-routing-answers.ts";
+import type { WhoamiSchema } from "../shared/api-whoami.ts";
 import type { DeadLetterPage, DeadLetterRedriven } from "../shared/http-client-types.ts";
-import type { Explanation, Run, TreeNode } from "../shared/responses.ts";
+import type { Explanation, Run, TokenRole, TreeNode } from "../shared/responses.ts";
+import type { actorOf, Principal, Role } from "./auth.ts";
 import type { ProductInfo } from "./products.ts";
 import type { experimentView } from "./routes/experiments.ts";
+import type { whoamiOf } from "./routes/whoami.ts";
 import type { issueTicket } from "./tickets.ts";
 
 /** What coordinator method `M` resolves to when it succeeds: the value its route unwraps and answers with. */
@@ -133,4 +136,9 @@ export const ANSWER_TYPES_MATCH = [
   same<Out<typeof F.DeadLetterRedrivenSchema>, DeadLetterRedriven>(true),
   same<Out<typeof F.TicketSchema>, Awaited<ReturnType<typeof issueTicket>>>(true),
   same<Out<typeof F.QueueStateSchema>, Answer<"queueState">>(true),
+  // who the token is: every role a principal the route lets in holds (worker/auth), and how the audit log names it
+  same<Out<typeof WhoamiSchema>, ReturnType<typeof whoamiOf>>(true),
+  same<Out<typeof WhoamiSchema>["role"], Exclude<Role, "member" | "enrollment">>(true),
+  same<Out<typeof WhoamiSchema>["role"], Exclude<Principal["kind"], "token" | "enrollment"> | TokenRole>(true),
+  same<Out<typeof WhoamiSchema>["actor"], ReturnType<typeof actorOf>>(true),
 ] as const;

@@ -1,6 +1,6 @@
 /**
  * @module worker/openapi-ops
- * The job operations of the OpenAPI document, each with the zod schema that validates it: health and products,
+ * The job operations of the OpenAPI document, each with the zod schema that validates it: health, products, whoami,
  * submitting and reading jobs, operator actions, a factory's claim and lease; also the `Op` shape every operations
  * file uses. A job's event log, artifacts and history are in worker/openapi-ops-feeds; worker/openapi builds the
  * document from them all.
@@ -18,6 +18,7 @@ import {
 import { ExplanationSchema, RunListSchema } from "../shared/api-job-answers.ts";
 import { ClaimSchema, JobPageSchema, JobSchema, JobViewSchema, LeaseSchema } from "../shared/api-responses.ts";
 import { ClaimBody, PatchJobBody, ReleaseBody, RenewBody } from "../shared/api-work.ts";
+import { WHOAMI_OP } from "./openapi-ops-whoami.ts";
 import type { OpRole } from "./openapi-params.ts";
 import { empty, json, made, type Replies } from "./openapi-schemas.ts";
 import { MAX_SUBMIT_JSON_BYTES } from "./validate.ts";
@@ -116,6 +117,7 @@ export const META_OPS: Op[] = [
     role: "admin",
     ok: { "200": json("Every product", ProductListSchema) },
   },
+  WHOAMI_OP,
 ];
 
 /** Submitting and reading jobs. */

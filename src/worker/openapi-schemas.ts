@@ -41,6 +41,7 @@ import {
   TokenInfoSchema,
 } from "../shared/api-responses.ts";
 import * as Routing from "../shared/api-routing-answers.ts";
+import { WhoamiSchema } from "../shared/api-whoami.ts";
 
 /** A success status the API answers with. */
 export type SuccessStatus = "101" | "200" | "201" | "202" | "204" | "304";
@@ -160,6 +161,7 @@ for (const [id, schema] of Object.entries({
   DeadLetterRedriven: Fleet.DeadLetterRedrivenSchema,
   Ticket: Fleet.TicketSchema,
   QueueState: Fleet.QueueStateSchema,
+  Whoami: WhoamiSchema,
 })) {
   COMPONENTS.add(schema, { id });
 }

@@ -9,6 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
 import { ADMIN, call, type Harness, mintRoleTokens, P, startHarness } from "./harness.ts";
+import { withoutWhoami } from "./older-coordinator.ts";
 
 /** One unbroken word: the code `gfe_<product>_<secret>` is then ~67 characters a phone must wrap. */
 const PRODUCT = "enrollmentcodespage";
@@ -43,8 +44,9 @@ describe("the enrollment codes page", () => {
    * Sign in with `token` and go to the enrollment codes page: by the nav, or (`fromFleet`) by the link in the empty
    * fleet page, where an operator with no factory yet starts.
    */
-  async function open(token: string, fromFleet = false): Promise<{ page: Page; violations: string[] }> {
+  async function open(token: string, fromFleet = false, older = false): Promise<{ page: Page; violations: string[] }> {
     const context = await browser.newContext();
+    if (older) await withoutWhoami(context); // the role unknown: the page asks, and the server refuses
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: h.url });
     const page = await context.newPage();
     const violations: string[] = [];
@@ -164,8 +166,9 @@ describe("the enrollment codes page", () => {
     expect(violations).toEqual([]);
   });
 
+  // Whose role the page knows is told without asking (test/e2e/dashboard-roles); here the role is unknown.
   it("tells a viewer the page is for operators, with the server's reason, instead of a table", async () => {
-    const { page, violations } = await open(tokens.viewer);
+    const { page, violations } = await open(tokens.viewer, false, true);
     const refused = page.locator("#codes-refused");
     await refused.waitFor(SOON);
     // Said once: the line ends with the server's reason, not the same advice again.

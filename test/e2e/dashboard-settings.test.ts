@@ -7,6 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./chromium.ts";
 import { ADMIN, call, type Harness, mintRoleTokens, P, startHarness } from "./harness.ts";
+import { withoutWhoami } from "./older-coordinator.ts";
 
 const PRODUCT = "dash-settings";
 
@@ -35,10 +36,14 @@ describe("the settings page", () => {
       weights: { load: number; track: number };
     };
 
-  /** Sign in with `token`, follow the nav to the settings page, and wait until it shows the stored TTL. */
-  async function open(token: string): Promise<{ page: Page; violations: string[] }> {
+  /**
+   * Sign in with `token`, follow the nav to the settings page, and wait until it shows the stored TTL; `older`: against
+   * a coordinator without whoami, so the page cannot tell the role and offers Save to anyone (older-coordinator.ts).
+   */
+  async function open(token: string, older = false): Promise<{ page: Page; violations: string[] }> {
     const ttl = String((await settings()).leaseTtlSeconds);
     const page = await (await browser.newContext()).newPage();
+    if (older) await withoutWhoami(page);
     const violations: string[] = [];
     page.on("console", (m) => {
       if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
@@ -89,9 +94,11 @@ describe("the settings page", () => {
     expect(violations).toEqual([]);
   });
 
+  // A viewer whose role the page knows is offered no Save at all (test/e2e/dashboard-roles); one whose role it cannot
+  // tell (a coordinator without whoami) still meets the server's refusal.
   it("shows a viewer the settings and the server's refusal when it tries to save; nothing changes", async () => {
     const before = await settings();
-    const { page, violations } = await open(tokens.viewer);
+    const { page, violations } = await open(tokens.viewer, true);
     await page.locator("#setting-weights-affinity").fill("7");
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => status(page)).toMatch(/Not saved: .*forbidden/);

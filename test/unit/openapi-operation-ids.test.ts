@@ -20,6 +20,7 @@ const OPERATION_IDS: Record<string, string> = {
   "GET /api/v1/openapi.json": "getOpenApiDocument",
   "POST /api/v1/products": "createProduct",
   "GET /api/v1/products": "listProducts",
+  [`GET ${P}/whoami`]: "whoami",
   [`POST ${P}/jobs`]: "submitJob",
   [`GET ${P}/jobs`]: "listJobs",
   [`GET ${P}/jobs/{jobId}`]: "getJob",

@@ -1,0 +1,165 @@
+// The dashboard offers each token only what its role may do, in Debian Chromium against the real local server: signed
+// in with a viewer token (GET …/whoami read once), the budget, fleet, settings, enrollment, jobs, lessons and routing
+// pages and a job's page draw no control that writes (Pause, Resume, Set budget, Release, Save, New code, Revoke,
+// Freeze, Unfreeze, Archive, Add, Remove, requeue, cancel, approve…) — each marked `data-needs`, none of them visible —
+// the settings are shown read-only, the enrollment page asks nothing the server would refuse, and the header says
+// "read-only (viewer token)", on a 375 px phone too without widening the page; an operator on the same pages is offered
+// every one of them and no marker. Against a coordinator without whoami (404) a viewer is offered everything as before
+// and a click gets the server's refusal, shown as it is: the server stays the judge.
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
+import { withoutWhoami } from "./older-coordinator.ts";
+
+const PRODUCT = "roles";
+/** A server answer or a page's first draw on a busy two-core machine; never a delay. */
+const SOON = { timeout: 20_000 };
+/** The accessible names of every control that changes something, as the pages name them. */
+const WRITES =
+  /^(Pause|Resume|Set budget|Release|Save|New code|Revoke|Yes, revoke|Freeze|Unfreeze|Archive|Add|Apply|Remove|Stop|Acknowledge|requeue|cancel|approve|reject|ship|Approve|Reject)\b/;
+
+describe("dashboard: what each role is offered", () => {
+  let h: Harness;
+  let browser: Browser;
+  const tokens = { viewer: "", operator: "" };
+  let factoryId = "";
+  let reviewed = "";
+  const api = adminApi(() => h.url, PRODUCT);
+
+  beforeAll(async () => {
+    h = await startHarness();
+    await api("PUT", "/budget", { period: "day", ceilingUsd: 50, onExhausted: "pause" });
+    Object.assign(tokens, await mintRoleTokens(h.url, PRODUCT));
+    // A quarantined factory (its card has Release), a code waiting (Revoke), a frozen key (Unfreeze), a lesson
+    // (Archive), a rule (Remove) and a job with a review gate (the action bar and Approve / Reject).
+    await api("POST", "/factories/enroll", { name: "idle-1", capabilities: ["gpu"] });
+    const { factories } = await api<{ factories: Array<{ id: string; name: string }> }>("GET", "/factories");
+    factoryId = factories.find((f) => f.name === "idle-1")!.id;
+    await api("POST", `/factories/${factoryId}/status`, { status: "quarantined" });
+    await api("POST", "/factories/enrollment-codes", { name: "box-a" });
+    await api("POST", "/serial/frozen-key/freeze", { reason: "release train" });
+    await api("POST", "/lessons", { text: "Run the migrations first" });
+    await api("POST", "/routing/rules", { factoryId, effect: "avoid", reason: "flaky disk" });
+    reviewed = (await api<{ id: string }>("POST", "/jobs", { manifest: { title: "To review", reviewers: 1 } })).id;
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+  });
+
+  /** Each page, and what shows its data is drawn (so its controls would be too). */
+  const pages = (): Array<[string, (p: Page) => Promise<unknown>]> => [
+    ["#/budget", (p) => expect.poll(() => p.locator("#budget-ceiling").textContent(), SOON).toBe("$50.00")],
+    ["#/fleet", (p) => p.locator('li[data-factory="idle-1"] [data-testid="quarantine"]').waitFor(SOON)],
+    ["#/settings", (p) => expect.poll(() => p.locator("#setting-leaseTtlSeconds").inputValue(), SOON).not.toBe("")],
+    ["#/enrollment", (p) => p.locator("#codes-refused:not([hidden]), [data-testid=code-row]").first().waitFor(SOON)],
+    ["#/jobs", (p) => p.locator(".serial-gates").getByText("frozen-key").first().waitFor(SOON)],
+    ["#/lessons", (p) => p.locator("#lessons-list").getByText("Run the migrations first").waitFor(SOON)],
+    ["#/routing", (p) => p.locator('[data-testid="routing-rule"]').waitFor(SOON)],
+    [
+      `#/jobs/${reviewed}`,
+      async (p) => {
+        await expect.poll(() => p.locator(".job-stage .badge").textContent(), SOON).toBe("queued");
+        await p.locator("section.review").waitFor(SOON);
+      },
+    ],
+  ];
+
+  /** The write controls a reader of `page` can see or reach: the buttons by their accessible names. */
+  const offered = (page: Page) =>
+    page
+      .getByRole("button", { name: WRITES })
+      .evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? e.textContent));
+
+  it("draws no write control for a viewer on any page, says read-only in the header, and asks nothing refused", async () => {
+    const { page, errors, close } = await newPage(browser);
+    const codeReads: string[] = [];
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname.endsWith("/factories/enrollment-codes")) codeReads.push(r.method());
+    });
+    await signIn(page, h.url, tokens.viewer, PRODUCT);
+    const marker = page.locator("#role-marker");
+    await expect.poll(() => marker.textContent(), SOON).toBe("read-only (viewer token)");
+    for (const [hash, drawn] of pages()) {
+      await page.goto(`${h.url}/${hash}`);
+      await drawn(page);
+      expect(await offered(page), hash).toEqual([]);
+      // Every marked control is there, and none is drawn.
+      const marks = await page.locator("[data-needs]").evaluateAll((els) => ({
+        marked: els.length,
+        shown: els.filter((e) => (e as unknown as { offsetParent: unknown }).offsetParent !== null).length,
+      }));
+      expect(marks.marked, hash).toBeGreaterThan(0);
+      expect(marks.shown, hash).toBe(0);
+    }
+    // The settings are read, not editable; the enrollment page said why without asking the server.
+    await page.goto(`${h.url}/#/settings`);
+    await expect.poll(() => page.locator("#setting-leaseTtlSeconds").inputValue(), SOON).not.toBe("");
+    expect(await page.locator("#setting-leaseTtlSeconds").isDisabled()).toBe(true);
+    expect(await page.locator("#setting-preemption").isDisabled()).toBe(true);
+    await page.goto(`${h.url}/#/enrollment`);
+    await expect
+      .poll(() => page.locator("#codes-refused").textContent(), SOON)
+      .toMatch(/^Enrollment codes are for operators/);
+    expect(codeReads).toEqual([]);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("keeps the marker on a 375 px phone without widening the page", async () => {
+    const { page, errors, close } = await newPage(browser, 375);
+    await signIn(page, h.url, tokens.viewer, PRODUCT);
+    await page.locator("#role-marker").waitFor(SOON);
+    await page.locator("table.jobs").waitFor(SOON);
+    expect(await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")).toBe(0);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("offers an operator every one of them, and no marker", async () => {
+    const { page, errors, close } = await newPage(browser);
+    await signIn(page, h.url, tokens.operator, PRODUCT);
+    await expect.poll(() => page.locator("html").getAttribute("data-role"), SOON).toBe("operator");
+    const want: Record<string, RegExp[]> = {
+      "#/budget": [/^Pause$/, /^Resume$/, /^Set budget$/],
+      "#/fleet": [/^Release idle-1$/],
+      "#/settings": [/^Save$/],
+      "#/enrollment": [/^New code$/, /^Revoke /],
+      "#/jobs": [/^Freeze$/, /^Unfreeze frozen-key$/],
+      "#/lessons": [/^Add$/, /^Archive lesson /],
+      "#/routing": [/^Remove rule avoid /],
+      [`#/jobs/${reviewed}`]: [/^requeue$/, /^cancel$/, /^approve$/, /^Approve$/, /^Reject$/],
+    };
+    for (const [hash, drawn] of pages()) {
+      await page.goto(`${h.url}/${hash}`);
+      await drawn(page);
+      if (hash === "#/enrollment") await page.locator("[data-testid=code-row]").waitFor(SOON);
+      const names = await offered(page);
+      for (const name of want[hash] ?? []) expect(names, `${hash} ${name}`).toContainEqual(expect.stringMatching(name));
+    }
+    expect(await page.locator("#role-marker").count()).toBe(0);
+    await page.goto(`${h.url}/#/settings`);
+    await expect.poll(() => page.locator("#setting-leaseTtlSeconds").isEnabled(), SOON).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("offers a viewer everything against a coordinator without whoami, and shows the server's refusal", async () => {
+    const { page, errors, close } = await newPage(browser);
+    await withoutWhoami(page);
+    await signIn(page, h.url, tokens.viewer, PRODUCT);
+    await page.goto(`${h.url}/#/fleet`);
+    const release = page.locator(`#release-${factoryId}`);
+    await release.waitFor(SOON); // drawn, and visible
+    expect(await page.locator("#role-marker").count()).toBe(0);
+    expect(await page.locator("html").getAttribute("data-role")).toBeNull();
+    await release.click();
+    const status = page.locator(`#release-status-${factoryId}`);
+    await expect.poll(() => status.textContent(), SOON).toMatch(/^Not released: .*\(forbidden\)/);
+    expect(errors).toEqual([]);
+    await close();
+  });
+});

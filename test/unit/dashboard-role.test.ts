@@ -1,0 +1,56 @@
+// The dashboard's role rule (dashboard/role.js): a viewer may use no control marked `data-needs`, an operator those
+// that need an operator, the admin all, a factory's token none, and a role not known (an older coordinator without
+// whoami) all — the server judges; only a role that may not act gets the header's "read-only (viewer token)". The
+// stylesheet's rule hides exactly what `can` refuses, keyed on <html data-role>; and every page that sends a write
+// marks its controls, so a page added later that writes without the mark fails here (the job feed's ticket, a read
+// by POST, is the one write-method request a viewer makes).
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { can, readOnlyText } from "../../dashboard/role.js";
+
+const DIR = path.resolve(import.meta.dirname, "../../dashboard");
+/** Requests by a write method that any reader makes: the live feed's ticket (POST …/events/ticket). */
+const READS_BY_POST = new Set(["feed.js"]);
+
+describe("dashboard/role.js", () => {
+  it("lets each role use what it may, and an unknown role everything", () => {
+    const table = ["", "viewer", "operator", "admin", "factory"].map((role) => [
+      role,
+      can(role, "operator"),
+      can(role, "admin"),
+    ]);
+    expect(table).toEqual([
+      ["", true, true],
+      ["viewer", false, false],
+      ["operator", true, false],
+      ["admin", true, true],
+      ["factory", false, false],
+    ]);
+  });
+
+  it("marks read-only only a role that may not act", () => {
+    expect(["", "viewer", "operator", "admin"].map(readOnlyText)).toEqual(["", "read-only (viewer token)", "", ""]);
+  });
+
+  it("hides in the stylesheet what `can` refuses: a role other than operator or admin every mark, an operator admin's", () => {
+    const css = readFileSync(path.join(DIR, "style.css"), "utf8").replace(/\/\*[\s\S]*?\*\//g, "");
+    const rule = /([^{}]*\[data-needs[^{}]*)\{([^{}]*)\}/.exec(css);
+    expect(rule?.[2]).toMatch(/display:\s*none\s*!important/);
+    const selectors = rule![1]!.split(",").map((s) => s.trim());
+    expect(selectors).toEqual([
+      'html[data-role]:not([data-role="operator"]):not([data-role="admin"]) [data-needs]',
+      'html[data-role="operator"] [data-needs="admin"]',
+    ]);
+  });
+
+  it("is followed by every page that sends a write: its controls carry data-needs", () => {
+    const writers = readdirSync(DIR)
+      .filter((f) => f.endsWith(".js") && !READS_BY_POST.has(f))
+      .filter((f) => /"(POST|PUT|PATCH|DELETE)"/.test(readFileSync(path.join(DIR, f), "utf8")));
+    expect(writers.length).toBeGreaterThan(8);
+    const unmarked = writers.filter((f) => !readFileSync(path.join(DIR, f), "utf8").includes('"data-needs"'));
+    expect(unmarked).toEqual([]);
+  });
+});
