@@ -2,15 +2,12 @@
  * @module cli/config
  * Where the CLI finds its coordinator, token and product. Three layers, the
  * first that says something wins: command-line flags, then environment
- * variables, then the config file written by `gigafactory login`. The file
- * holds a secret, so it is written 0600 (in a 0700 directory) and replaced
- * atomically, never left half-written.
+ * variables, then the config file written by `gigafactory login` (cli/config-file:
+ * kept private, replaced whole).
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
-import path from "node:path";
 import { assertHeaderToken, trimHeaderBlanks } from "../shared/header-token.ts";
 import { productFromToken } from "../shared/http-client.ts";
+import { type Env, readConfigObject } from "./config-file.ts";
 import { CliError } from "./errors.ts";
 
 export interface Layer {
@@ -25,14 +22,8 @@ export interface Connection {
   product: string;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-/** `$GIGAFACTORY_CONFIG`, else `$XDG_CONFIG_HOME/gigafactory/config.json`, else `~/.config/gigafactory/config.json`. */
-export function configPath(env: Env): string {
-  if (env.GIGAFACTORY_CONFIG) return env.GIGAFACTORY_CONFIG;
-  const base = env.XDG_CONFIG_HOME || path.join(env.HOME || homedir(), ".config");
-  return path.join(base, "gigafactory", "config.json");
-}
+// The file itself (where it is, reading, writing) is cli/config-file's; importers take these from here, as before.
+export { configPath, type Env, writeConfigFile } from "./config-file.ts";
 
 export function envLayer(env: Env): Layer {
   return pick({ url: env.GIGAFACTORY_URL, token: env.GIGAFACTORY_TOKEN, product: env.GIGAFACTORY_PRODUCT });
@@ -75,40 +66,9 @@ export function responseTimeoutMs(flag: string | undefined, env: Env): number {
   return seconds > 0 ? Math.max(1, Math.round(seconds * 1000)) : 0;
 }
 
-/** The saved layer; a missing file is an empty layer, an unreadable one an error naming the file. */
+/** The saved layer (cli/config-file `readConfigObject`): a missing file is an empty layer, an unreadable one an error. */
 export function readConfigFile(file: string): Layer {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new CliError("config_unreadable", `cannot read ${file}: ${(err as Error).message}`, "fix its permissions");
-  }
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
-    return pick(parsed as Record<keyof Layer, unknown>);
-  } catch (err) {
-    // Without the text V8 quotes from around the fault (`Unexpected token 'a', "{"token":admin-secr"... is not valid
-    // JSON`): it is the file's, which holds the token — one left unquoted was printed in part.
-    const why = (err as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ", not valid JSON");
-    throw new CliError(
-      "config_invalid",
-      `${file} is not a valid config: ${why}`,
-      "run `gigafactory login` again, or delete the file",
-    );
-  }
-}
-
-/** Writes `{url, token, product}` readable by the owner only; chmod also tightens a file that already existed. */
-export function writeConfigFile(file: string, conn: Connection): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ url: conn.url, token: conn.token, product: conn.product }, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
+  return pick(readConfigObject(file) ?? {});
 }
 
 /**

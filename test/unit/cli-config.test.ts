@@ -87,7 +87,7 @@ describe("a malformed coordinator URL", () => {
   it("is refused the same way by every command and by login, whichever source gave it", async () => {
     const dir = testTempDir("gf-cli-config-");
     const saved = path.join(dir, "config.json");
-    writeFileSync(saved, JSON.stringify({ url: "http://[::1", token: "T", product: "p" }));
+    writeFileSync(saved, JSON.stringify({ url: "http://[::1", token: "T", product: "p" }), { mode: 0o600 });
     const runs = [
       await captureCli(["jobs", "--url", "notaurl", "--token", "T"]),
       await captureCli(["jobs"], { env: { GIGAFACTORY_URL: "127.0.0.1:18877", GIGAFACTORY_TOKEN: "T" } }),

@@ -1,0 +1,134 @@
+/**
+ * @module cli/config-file
+ * The CLI's saved login, `{url, token, product}` as JSON: where it lives, reading it, and writing it. It holds a
+ * secret, so it is written readable by its owner only (0600, a new directory 0700), never through a file already
+ * lying at the temporary name, and renamed into place whole, so two `gigafactory login` at once leave one of the
+ * two, never a mix; a saved file that others may read is named on stderr (`configFileWarning`), as the agent does.
+ */
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
+import { homedir } from "node:os";
+import path from "node:path";
+import { CliError } from "./errors.ts";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The saved layer's fields, each a non-empty string when present (cli/config `pick`). */
+export interface SavedLogin {
+  url: string;
+  token: string;
+  product: string;
+}
+
+/** `$GIGAFACTORY_CONFIG`, else `$XDG_CONFIG_HOME/gigafactory/config.json`, else `~/.config/gigafactory/config.json`. */
+export function configPath(env: Env): string {
+  if (env.GIGAFACTORY_CONFIG) return env.GIGAFACTORY_CONFIG;
+  const base = env.XDG_CONFIG_HOME || path.join(env.HOME || homedir(), ".config");
+  return path.join(base, "gigafactory", "config.json");
+}
+
+/**
+ * The file's parsed JSON object, or undefined when there is no file.
+ * @throws CliError config_unreadable (a directory, no permission), config_invalid (not a JSON object)
+ */
+export function readConfigObject(file: string): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    const fix = "make it a file you can read (`gigafactory login` writes one), or delete it";
+    throw new CliError("config_unreadable", `cannot read ${file}: ${(err as Error).message}`, fix);
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    // Without the text V8 quotes from around the fault (`Unexpected token 'a', "{"token":admin-secr"... is not valid
+    // JSON`): it is the file's, which holds the token — one left unquoted was printed in part.
+    const why = (err as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ", not valid JSON");
+    throw new CliError(
+      "config_invalid",
+      `${file} is not a valid config: ${why}`,
+      "run `gigafactory login` again, or delete the file",
+    );
+  }
+}
+
+/**
+ * The warning for a saved file that holds a token other users may read (group or other permission bits; the link's
+ * target for a link), or undefined. Such a file was made by hand or copied (login writes 0600): the token in it is
+ * anyone's on this host, and nothing said so.
+ */
+export function configFileWarning(file: string, saved: { token?: string }): string | undefined {
+  if (saved.token === undefined) return undefined;
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch {
+    return undefined;
+  }
+  if ((mode & 0o077) === 0) return undefined;
+  const octal = (mode & 0o777).toString(8).padStart(4, "0");
+  return `⚠ ${file} holds a token and its permissions ${octal} let other users read it: chmod 600 ${file}`;
+}
+
+/**
+ * Writes `login` to `file`, readable by the owner only, replacing the file whole. A link there is written through
+ * (its target replaced, the link kept: a dotfiles checkout links it), not replaced by a file. The temporary file is
+ * created exclusively: one already at its name — left by a crash, or planted in a shared directory — was opened and
+ * truncated, so the token was written into a file someone else owned (and through a link, into its target).
+ * @throws CliError config_unwritable — the directory cannot be made, the disk is full, the path is a directory…;
+ *   nothing of the new login is left behind, and the old file is as it was.
+ */
+export function writeConfigFile(file: string, login: SavedLogin): void {
+  const target = throughLinks(file);
+  const tmp = `${target}.${process.pid}.tmp`;
+  const text = `${JSON.stringify({ url: login.url, token: login.token, product: login.product }, null, 2)}\n`;
+  try {
+    mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+    // Removing what is there unlinks a link or a file, never writes through it; one recreated since fails `wx`.
+    rmSync(tmp, { force: true });
+    const fd = openSync(tmp, "wx", 0o600);
+    try {
+      fchmodSync(fd, 0o600); // the umask may have taken bits off; exactly 0600, as an existing file is tightened to
+      writeSync(fd, text);
+      fsyncSync(fd); // a crash after the rename must not leave an empty config in place of the old one
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+  } catch (err) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      /* not ours to remove (EPERM in a sticky directory): nothing of ours is in it */
+    }
+    throw new CliError(
+      "config_unwritable",
+      `cannot save the login to ${file}: ${(err as Error).message}`,
+      "make room on its disk or fix its directory, or point GIGAFACTORY_CONFIG at a file you can write; nothing was saved",
+    );
+  }
+}
+
+/** `file` with every link resolved, when it exists; else `file` as it is (a dangling link is replaced by the file). */
+function throughLinks(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
