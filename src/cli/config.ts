@@ -106,8 +106,11 @@ export type UrlSource = keyof typeof URL_SOURCES;
 /**
  * The one check of a coordinator URL, wherever it came from (login, flags, environment, saved file): an absolute
  * http(s) URL, returned as origin + path without trailing slashes (`http://h:8787/`, `http://h:8787`). Anything else
- * (`notaurl`, `127.0.0.1:8787`, `http://[::1`) throws a usage CliError (exit 2) naming the value and its source —
- * it is the caller's input, not a CLI bug, and must not reach `fetch` as `Invalid URL`.
+ * throws a usage CliError (exit 2) naming the value (its password hidden) and its source — it is the caller's input,
+ * not a CLI bug: not a URL (`notaurl`, `127.0.0.1:8787`, `http://[::1`), which must not reach `fetch` as `Invalid URL`;
+ * and the parts the CLI dropped without a word, so that what it called was not what was typed: a user or password
+ * (the CLI authenticates with its token only), a query or fragment (it adds its own), or a path ending in `/api/v1`
+ * (it adds that too: every request was a 404).
  */
 export function coordinatorUrl(raw: string, source: UrlSource): string {
   let parsed: URL | undefined;
@@ -116,11 +119,21 @@ export function coordinatorUrl(raw: string, source: UrlSource): string {
   } catch {
     parsed = undefined;
   }
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    const { name, fix } = URL_SOURCES[source];
-    throw new CliError("usage", `"${raw}" (${name}) is not an http(s) URL`, fix, 2);
-  }
-  return parsed.origin + parsed.pathname.replace(/\/+$/, "");
+  const { name, fix } = URL_SOURCES[source];
+  const refuse = (why: string) => new CliError("usage", `"${shownUrl(raw)}" (${name}) ${why}`, fix, 2);
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw refuse("is not an http(s) URL");
+  if (parsed.username || parsed.password)
+    throw refuse("carries a user name or password, which the CLI never sends: it authenticates with the token alone");
+  if (raw.includes("?") || raw.includes("#"))
+    throw refuse("has a query or fragment (?…, #…), which the CLI would drop: it adds its own paths and queries");
+  const base = parsed.pathname.replace(/\/+$/, "");
+  if (/\/api\/v1$/i.test(base)) throw refuse("ends in /api/v1, which the CLI adds to every request itself");
+  return parsed.origin + base;
+}
+
+/** `raw` with whatever stands between `//` and `@` hidden: a password typed into a URL is not echoed back. */
+function shownUrl(raw: string): string {
+  return raw.replace(/(\/\/)[^/?#]*@/, "$1…@");
 }
 
 /**
