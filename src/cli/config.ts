@@ -149,7 +149,8 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
   const tokenAt = layers.findIndex((l) => l.token);
   const token = layers[tokenAt]?.token;
   if (token) checkToken(token, TOKEN_SOURCES[tokenAt] ?? "the saved config");
-  const product = layers.map(layerProduct).find((p) => p !== undefined);
+  const productAt = layers.findIndex((l) => layerProduct(l) !== undefined);
+  const product = layerProduct(layers[productAt] ?? {});
   if (!url || !token) {
     throw new CliError(
       "not_logged_in",
@@ -165,5 +166,27 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
       "pass --product P or set GIGAFACTORY_PRODUCT",
     );
   }
+  if (needProduct) assertTokenServes(token, TOKEN_SOURCES[tokenAt] ?? "", product, PRODUCT_SOURCES[productAt] ?? "");
   return { url, token, product };
+}
+
+/** Where the product of each layer (flags, environment, file) came from, as a refusal names it. */
+const PRODUCT_SOURCES = ["--product", "GIGAFACTORY_PRODUCT", "the saved config"] as const;
+
+/**
+ * Refuses a product token (`gf_<product>_…`) sent for another product, before any request: the coordinator refuses
+ * it anyway (403 forbidden, "this token belongs to another product"), and that did not say which setting was stale —
+ * a GIGAFACTORY_PRODUCT left from another shell, a --product typed over a saved login of another product. An admin
+ * token names no product and serves any. `productSource` says where the product came from (a flag, a variable, or
+ * the layer's own token). FixableError `token_product_mismatch`, exit 2.
+ */
+export function assertTokenServes(token: string, tokenSource: string, product: string, productSource: string): void {
+  const serves = productFromToken(trimHeaderBlanks(token));
+  if (serves === undefined || serves === product) return;
+  throw new CliError(
+    "token_product_mismatch",
+    `the token (${tokenSource}) is product ${serves}'s, but ${productSource} names product ${product}`,
+    `pass --product ${serves}, or a token of ${product} (\`gigafactory login --url URL --token TOKEN\`); unset GIGAFACTORY_PRODUCT if it is left from elsewhere`,
+    2,
+  );
 }

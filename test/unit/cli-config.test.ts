@@ -45,8 +45,12 @@ describe("resolveConnection", () => {
     expect(c).toMatchObject({ token: tokenOf("beta"), product: "beta" });
   });
 
-  it("lets an explicit product win over one inferred from a lower layer's token", () => {
-    expect(resolveConnection({ product: "gamma" }, {}, file).product).toBe("gamma");
+  it("lets an explicit product win over a lower layer's, and refuses one the token does not serve", () => {
+    expect(resolveConnection({ product: "gamma" }, {}, { ...file, token: "ADMIN", product: "alpha" }).product).toBe(
+      "gamma",
+    );
+    // A product token serves its own product only (test/unit/cli-token-product).
+    expect(failure(() => resolveConnection({ product: "gamma" }, {}, file)).code).toBe("token_product_mismatch");
   });
 
   it("keeps the saved product for an admin token, which names none", () => {

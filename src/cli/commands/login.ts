@@ -9,6 +9,7 @@
  */
 import { ApiError, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
 import {
+  assertTokenServes,
   type Connection,
   checkToken,
   configPath,
@@ -96,6 +97,8 @@ export const login: Command = {
     const base = coordinatorUrl(url, ctx.str("url") !== undefined ? "flag" : "env");
     checkToken(token, ctx.str("token") !== undefined ? "--token" : "GIGAFACTORY_TOKEN");
     const product = ctx.str("product") ?? productFromToken(token) ?? env.product;
+    const tokenSource = ctx.str("token") !== undefined ? "--token" : "GIGAFACTORY_TOKEN";
+    if (product && ctx.str("product") !== undefined) assertTokenServes(token, tokenSource, product, "--product");
     if (!product) {
       throw new CliError(
         "product_required",
