@@ -20,7 +20,18 @@ import {
 } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
+import { z } from "zod";
 import { CliError } from "./errors.ts";
+
+/**
+ * The saved file's shape: each field a string when present; other keys are kept out of the way (a newer CLI's). A
+ * hand-edited `"token": 123` was skipped as absent: "no coordinator token is configured", with the file right there.
+ */
+const ConfigObject = z.looseObject({
+  url: z.string().optional(),
+  token: z.string().optional(),
+  product: z.string().optional(),
+});
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -40,7 +51,8 @@ export function configPath(env: Env): string {
 
 /**
  * The file's parsed JSON object, or undefined when there is no file.
- * @throws CliError config_unreadable (a directory, no permission), config_invalid (not a JSON object)
+ * @throws CliError config_unreadable (a directory, no permission), config_invalid (not a JSON object, or a url,
+ *   token or product that is not a string)
  */
 export function readConfigObject(file: string): Record<string, unknown> | undefined {
   let text: string;
@@ -54,7 +66,12 @@ export function readConfigObject(file: string): Record<string, unknown> | undefi
   try {
     const parsed = JSON.parse(text) as unknown;
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
-    return parsed as Record<string, unknown>;
+    const checked = ConfigObject.safeParse(parsed);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      throw new Error(`\`${issue?.path.join(".")}\` is not a string`);
+    }
+    return checked.data;
   } catch (err) {
     // Without the text V8 quotes from around the fault (`Unexpected token 'a', "{"token":admin-secr"... is not valid
     // JSON`): it is the file's, which holds the token — one left unquoted was printed in part.

@@ -2,7 +2,8 @@
 // through (the token went into a file someone else owned), a config path `gigafactory login` cannot write (a
 // directory, a parent that is a file) is `✘ ERROR config_unwritable` naming the file, with nothing left behind (it was
 // `internal … this is a CLI bug`, and the temporary file with the token in it stayed), and a config that is a link
-// stays a link, its target replaced. A saved token in a file other users may read is named on stderr.
+// stays a link, its target replaced. A saved token in a file other users may read is named on stderr, and a field
+// that is not a string is config_invalid naming it (it was skipped: "no coordinator token is configured").
 import {
   chmodSync,
   lstatSync,
@@ -100,6 +101,20 @@ describe("reading the saved login", () => {
     chmodSync(file, 0o600);
     const quiet = await captureCli(["queue-state", "--json"], { env: { GIGAFACTORY_CONFIG: file } });
     expect(quiet.stderr).toBe("");
+  });
+
+  it("refuses a field that is not a string as config_invalid naming it, not as a login never made", async () => {
+    const file = path.join(testTempDir("gf-cli-config-file-"), "config.json");
+    writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:9", token: 123456, product: "shop", later: 1 }), {
+      mode: 0o600,
+    });
+    const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `✘ ERROR config_invalid: ${file} is not a valid config: \`token\` is not a string / run \`gigafactory login\` again, or delete the file\n`,
+    );
+    writeFileSync(file, JSON.stringify({ url: "http://127.0.0.1:9", token: TOKEN, product: "shop", later: 1 }));
+    expect(readConfigFile(file)).toEqual({ url: "http://127.0.0.1:9", token: TOKEN, product: "shop" });
   });
 
   it("says a directory at the config path is not a file it can read", async () => {
