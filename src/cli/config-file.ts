@@ -7,7 +7,9 @@
  */
 import {
   closeSync,
+  constants,
   fchmodSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -49,19 +51,42 @@ export function configPath(env: Env): string {
   return path.join(base, "gigafactory", "config.json");
 }
 
+/** 64 KiB (UTF-8 bytes): a login is a URL, a token and a product, well under 1 KiB; more is not one. */
+const MAX_CONFIG_BYTES = 64 * 1024;
+
 /**
  * The file's parsed JSON object, or undefined when there is no file.
- * @throws CliError config_unreadable (a directory, no permission), config_invalid (not a JSON object, or a url,
- *   token or product that is not a string)
+ * @throws CliError config_unreadable (a directory, a pipe or device, no permission), config_invalid (over
+ *   MAX_CONFIG_BYTES, not a JSON object, or a url, token or product that is not a string)
  */
 export function readConfigObject(file: string): Record<string, unknown> | undefined {
+  const fix = "make it a file you can read (`gigafactory login` writes one), or delete it";
   let text: string;
+  let fd: number;
   try {
-    text = readFileSync(file, "utf8");
+    // Non-blocking: a FIFO at the path opens at once (to be refused below), instead of waiting for a writer forever.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    const fix = "make it a file you can read (`gigafactory login` writes one), or delete it";
     throw new CliError("config_unreadable", `cannot read ${file}: ${(err as Error).message}`, fix);
+  }
+  try {
+    const st = fstatSync(fd);
+    // Read whole, it was: a FIFO hung every command, a link to /dev/zero grew the process to its 2 GiB read limit.
+    if (!st.isFile()) {
+      const what = st.isDirectory() ? "a directory" : "not a regular file (a pipe, a device…)";
+      throw new CliError("config_unreadable", `${file} is ${what}, not a saved login`, fix);
+    }
+    if (st.size > MAX_CONFIG_BYTES) {
+      const why = `${file} is ${st.size} bytes; a saved login is under ${MAX_CONFIG_BYTES} bytes`;
+      throw new CliError("config_invalid", why, "run `gigafactory login` again, or delete the file");
+    }
+    text = readFileSync(fd, "utf8");
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError("config_unreadable", `cannot read ${file}: ${(err as Error).message}`, fix);
+  } finally {
+    closeSync(fd);
   }
   try {
     const parsed = JSON.parse(text) as unknown;

@@ -3,7 +3,11 @@
 // directory, a parent that is a file) is `✘ ERROR config_unwritable` naming the file, with nothing left behind (it was
 // `internal … this is a CLI bug`, and the temporary file with the token in it stayed), and a config that is a link
 // stays a link, its target replaced. A saved token in a file other users may read is named on stderr, and a field
-// that is not a string is config_invalid naming it (it was skipped: "no coordinator token is configured").
+// that is not a string is config_invalid naming it (it was skipped: "no coordinator token is configured"). A pipe or
+// device at the config path is refused at once (a FIFO hung every command; a link to /dev/zero read up to 2 GiB), and
+// a file too large to be a login is refused unread.
+
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   lstatSync,
@@ -122,6 +126,31 @@ describe("reading the saved login", () => {
     mkdirSync(file);
     const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: file } });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^✘ ERROR config_unreadable: cannot read .*EISDIR.* \/ make it a file you can read/);
+    expect(run.stderr).toMatch(
+      /^✘ ERROR config_unreadable: .*config\.json is a directory, not a saved login \/ make it/,
+    );
+  });
+
+  it("refuses a pipe or a device at the config path at once", async () => {
+    const dir = testTempDir("gf-cli-config-file-");
+    const fifo = path.join(dir, "fifo.json");
+    execFileSync("mkfifo", [fifo]);
+    const device = path.join(dir, "zero.json");
+    symlinkSync("/dev/zero", device);
+    for (const file of [fifo, device]) {
+      const run = await captureCli(["jobs", "--json"], { env: { GIGAFACTORY_CONFIG: file } });
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: "config_unreadable" } });
+      expect(run.stderr).toContain("is not a regular file (a pipe, a device…), not a saved login");
+    }
+  });
+
+  it("refuses a file too large to be a login, unread", async () => {
+    const large = path.join(testTempDir("gf-cli-config-file-"), "large.json");
+    writeFileSync(large, `{"url": "http://h", "pad": "${"x".repeat(70_000)}"}`, { mode: 0o600 });
+    const run = await captureCli(["jobs"], { env: { GIGAFACTORY_CONFIG: large } });
+    expect(run.stderr).toMatch(
+      /^✘ ERROR config_invalid: .*large\.json is 700\d\d bytes; a saved login is under 65536 bytes/,
+    );
   });
 });
