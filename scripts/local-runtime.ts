@@ -39,7 +39,7 @@ import { bundleWorker, ROOT } from "./local-server.ts";
 import { killDescendants } from "./process-tree.ts";
 import { EXIT_PORT_IN_USE, portTaken, signalReady } from "./runtime-ready.ts";
 import { useFastSqliteTmpdir } from "./sqlite-tmpdir.ts";
-import { onStopRequest } from "./stop-signals.ts";
+import { onStopRequest, outliveLostOutput } from "./stop-signals.ts";
 
 /** A command line it cannot run: the usage line, exit 2 (never parseArgs' stack trace). */
 function usage(why: string): never {
@@ -70,6 +70,8 @@ function parsedArgs() {
     return usage((err as Error).message);
   }
 }
+// From the start, not only once it serves: a starter gone while this loads leaves its pipes without a reader.
+outliveLostOutput();
 const args = parsedArgs();
 const port = Number(args.port);
 const persistTo = path.resolve(args["persist-to"] ?? path.join(ROOT, ".wrangler", "state"));

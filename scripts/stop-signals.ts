@@ -5,7 +5,9 @@
  * (npm or a shell killed outright would otherwise leave them running, orphaned). The
  * first request starts a graceful stop. A terminal's Ctrl-C reaches the whole
  * foreground group and npm forwards it again, so a repeat within a second is the same
- * request; a later one means "now", and the script kills what it started at once.
+ * request; a later one means "now", and the script kills what it started at once. Output nobody reads any more is
+ * dropped, not fatal: a closed terminal (SIGHUP; the tty then fails every write) or a reader gone from a pipe made the
+ * stop's first line an unhandled EPIPE/EIO, which killed `npm start` before its agents had drained.
  */
 
 /** 1 s: a terminal's signal and npm's forwarded copy arrive within milliseconds; a person's second Ctrl-C does not. */
@@ -27,6 +29,7 @@ export interface StopHandlers {
  * parent is already init and nothing would ever change (agent/parent-watch, for the same reason).
  */
 export function onStopRequest(handlers: StopHandlers, parent: number = process.ppid): () => void {
+  outliveLostOutput();
   let firstAt: number | undefined;
   const request = (why: string) => {
     if (firstAt === undefined) {
@@ -52,4 +55,19 @@ export function onStopRequest(handlers: StopHandlers, parent: number = process.p
     clearInterval(watch);
     for (const [sig, listener] of listeners) process.off(sig, listener);
   };
+}
+
+/**
+ * Makes a write to stdout or stderr that fails (EPIPE: the reader is gone; EIO: the terminal hung up) a lost line
+ * instead of an unhandled 'error' event, which ends the process wherever it is — in `npm start`'s case midway through
+ * its stop, its coordinator then stopping under agents still releasing their jobs. Idempotent.
+ */
+export function outliveLostOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (!stream.listeners("error").includes(dropLostOutput)) stream.on("error", dropLostOutput);
+  }
+}
+
+function dropLostOutput(): void {
+  /* nowhere left to write to: the line is lost, the process goes on */
 }

@@ -2,15 +2,12 @@
  * @module cli/config
  * Where the CLI finds its coordinator, token and product. Three layers, the
  * first that says something wins: command-line flags, then environment
- * variables, then the config file written by `gigafactory login`. The file
- * holds a secret, so it is written 0600 (in a 0700 directory) and replaced
- * atomically, never left half-written.
+ * variables, then the config file written by `gigafactory login` (cli/config-file:
+ * kept private, replaced whole).
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
-import path from "node:path";
 import { assertHeaderToken, trimHeaderBlanks } from "../shared/header-token.ts";
 import { productFromToken } from "../shared/http-client.ts";
+import { type Env, readConfigObject } from "./config-file.ts";
 import { CliError } from "./errors.ts";
 
 export interface Layer {
@@ -25,14 +22,8 @@ export interface Connection {
   product: string;
 }
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-/** `$GIGAFACTORY_CONFIG`, else `$XDG_CONFIG_HOME/gigafactory/config.json`, else `~/.config/gigafactory/config.json`. */
-export function configPath(env: Env): string {
-  if (env.GIGAFACTORY_CONFIG) return env.GIGAFACTORY_CONFIG;
-  const base = env.XDG_CONFIG_HOME || path.join(env.HOME || homedir(), ".config");
-  return path.join(base, "gigafactory", "config.json");
-}
+// The file itself (where it is, reading, writing) is cli/config-file's; importers take these from here, as before.
+export { configPath, type Env, writeConfigFile } from "./config-file.ts";
 
 export function envLayer(env: Env): Layer {
   return pick({ url: env.GIGAFACTORY_URL, token: env.GIGAFACTORY_TOKEN, product: env.GIGAFACTORY_PRODUCT });
@@ -75,40 +66,9 @@ export function responseTimeoutMs(flag: string | undefined, env: Env): number {
   return seconds > 0 ? Math.max(1, Math.round(seconds * 1000)) : 0;
 }
 
-/** The saved layer; a missing file is an empty layer, an unreadable one an error naming the file. */
+/** The saved layer (cli/config-file `readConfigObject`): a missing file is an empty layer, an unreadable one an error. */
 export function readConfigFile(file: string): Layer {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new CliError("config_unreadable", `cannot read ${file}: ${(err as Error).message}`, "fix its permissions");
-  }
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not a JSON object");
-    return pick(parsed as Record<keyof Layer, unknown>);
-  } catch (err) {
-    // Without the text V8 quotes from around the fault (`Unexpected token 'a', "{"token":admin-secr"... is not valid
-    // JSON`): it is the file's, which holds the token — one left unquoted was printed in part.
-    const why = (err as Error).message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, ", not valid JSON");
-    throw new CliError(
-      "config_invalid",
-      `${file} is not a valid config: ${why}`,
-      "run `gigafactory login` again, or delete the file",
-    );
-  }
-}
-
-/** Writes `{url, token, product}` readable by the owner only; chmod also tightens a file that already existed. */
-export function writeConfigFile(file: string, conn: Connection): void {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ url: conn.url, token: conn.token, product: conn.product }, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
+  return pick(readConfigObject(file) ?? {});
 }
 
 /**
@@ -146,8 +106,11 @@ export type UrlSource = keyof typeof URL_SOURCES;
 /**
  * The one check of a coordinator URL, wherever it came from (login, flags, environment, saved file): an absolute
  * http(s) URL, returned as origin + path without trailing slashes (`http://h:8787/`, `http://h:8787`). Anything else
- * (`notaurl`, `127.0.0.1:8787`, `http://[::1`) throws a usage CliError (exit 2) naming the value and its source —
- * it is the caller's input, not a CLI bug, and must not reach `fetch` as `Invalid URL`.
+ * throws a usage CliError (exit 2) naming the value (its password hidden) and its source — it is the caller's input,
+ * not a CLI bug: not a URL (`notaurl`, `127.0.0.1:8787`, `http://[::1`), which must not reach `fetch` as `Invalid URL`;
+ * and the parts the CLI dropped without a word, so that what it called was not what was typed: a user or password
+ * (the CLI authenticates with its token only), a query or fragment (it adds its own), or a path ending in `/api/v1`
+ * (it adds that too: every request was a 404).
  */
 export function coordinatorUrl(raw: string, source: UrlSource): string {
   let parsed: URL | undefined;
@@ -156,11 +119,21 @@ export function coordinatorUrl(raw: string, source: UrlSource): string {
   } catch {
     parsed = undefined;
   }
-  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    const { name, fix } = URL_SOURCES[source];
-    throw new CliError("usage", `"${raw}" (${name}) is not an http(s) URL`, fix, 2);
-  }
-  return parsed.origin + parsed.pathname.replace(/\/+$/, "");
+  const { name, fix } = URL_SOURCES[source];
+  const refuse = (why: string) => new CliError("usage", `"${shownUrl(raw)}" (${name}) ${why}`, fix, 2);
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) throw refuse("is not an http(s) URL");
+  if (parsed.username || parsed.password)
+    throw refuse("carries a user name or password, which the CLI never sends: it authenticates with the token alone");
+  if (raw.includes("?") || raw.includes("#"))
+    throw refuse("has a query or fragment (?…, #…), which the CLI would drop: it adds its own paths and queries");
+  const base = parsed.pathname.replace(/\/+$/, "");
+  if (/\/api\/v1$/i.test(base)) throw refuse("ends in /api/v1, which the CLI adds to every request itself");
+  return parsed.origin + base;
+}
+
+/** `raw` with whatever stands between `//` and `@` hidden: a password typed into a URL is not echoed back. */
+function shownUrl(raw: string): string {
+  return raw.replace(/(\/\/)[^/?#]*@/, "$1…@");
 }
 
 /**
@@ -176,7 +149,8 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
   const tokenAt = layers.findIndex((l) => l.token);
   const token = layers[tokenAt]?.token;
   if (token) checkToken(token, TOKEN_SOURCES[tokenAt] ?? "the saved config");
-  const product = layers.map(layerProduct).find((p) => p !== undefined);
+  const productAt = layers.findIndex((l) => layerProduct(l) !== undefined);
+  const product = layerProduct(layers[productAt] ?? {});
   if (!url || !token) {
     throw new CliError(
       "not_logged_in",
@@ -192,5 +166,27 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
       "pass --product P or set GIGAFACTORY_PRODUCT",
     );
   }
+  if (needProduct) assertTokenServes(token, TOKEN_SOURCES[tokenAt] ?? "", product, PRODUCT_SOURCES[productAt] ?? "");
   return { url, token, product };
+}
+
+/** Where the product of each layer (flags, environment, file) came from, as a refusal names it. */
+const PRODUCT_SOURCES = ["--product", "GIGAFACTORY_PRODUCT", "the saved config"] as const;
+
+/**
+ * Refuses a product token (`gf_<product>_…`) sent for another product, before any request: the coordinator refuses
+ * it anyway (403 forbidden, "this token belongs to another product"), and that did not say which setting was stale —
+ * a GIGAFACTORY_PRODUCT left from another shell, a --product typed over a saved login of another product. An admin
+ * token names no product and serves any. `productSource` says where the product came from (a flag, a variable, or
+ * the layer's own token). FixableError `token_product_mismatch`, exit 2.
+ */
+export function assertTokenServes(token: string, tokenSource: string, product: string, productSource: string): void {
+  const serves = productFromToken(trimHeaderBlanks(token));
+  if (serves === undefined || serves === product) return;
+  throw new CliError(
+    "token_product_mismatch",
+    `the token (${tokenSource}) is product ${serves}'s, but ${productSource} names product ${product}`,
+    `pass --product ${serves}, or a token of ${product} (\`gigafactory login --url URL --token TOKEN\`); unset GIGAFACTORY_PRODUCT if it is left from elsewhere`,
+    2,
+  );
 }

@@ -18,6 +18,7 @@ import {
   resolveConnection,
   responseTimeoutMs,
 } from "./config.ts";
+import { configFileWarning } from "./config-file.ts";
 import { CliError } from "./errors.ts";
 import { jsonWithoutTokens } from "./own-tokens.ts";
 
@@ -80,6 +81,7 @@ export function makeContext(
     return typeof v === "string" ? v : undefined;
   };
   let resolved: Connection | undefined;
+  let warned = false;
   const ctx: Ctx = {
     io,
     json,
@@ -95,10 +97,16 @@ export function makeContext(
       return Array.isArray(v) ? v : typeof v === "string" ? [v] : [];
     },
     connection(needProduct = true) {
+      const file = configPath(io.env);
+      const saved = readConfigFile(file);
+      // On stderr, under --json too (stdout keeps its one document); once a run.
+      const warning = warned ? undefined : configFileWarning(file, saved);
+      warned = true;
+      if (warning) io.stderr(`${terminalText(warning)}\n`);
       const layers = [
         { url: str("url"), token: str("token"), product: str("product") },
         envLayer(io.env),
-        readConfigFile(configPath(io.env)),
+        saved,
       ] as const;
       if (!needProduct) return resolveConnection(...layers, false);
       resolved ??= resolveConnection(...layers);

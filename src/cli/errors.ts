@@ -134,6 +134,15 @@ const WRONG_URL_FIX =
   "check --url / GIGAFACTORY_URL: the coordinator's base URL, e.g. http://127.0.0.1:8787, without /api/v1 (`gigafactory login` saves it)";
 
 /**
+ * A 4xx with no problem code of the API's shape (`http_<status>`): every refusal of a coordinator carries one
+ * (core/errors), so this answer is another server's — a proxy's or an access gateway's page, or another service at the
+ * URL (a 404 there: WRONG_URL_FIX). "see `gigafactory --help`" sent `gigafactory login` against the wrong host to the
+ * help of a command it had typed right.
+ */
+const NOT_A_COORDINATOR_FIX =
+  "the answer carries no Gigafactory problem code, so the coordinator did not write it: check --url / GIGAFACTORY_URL, and any proxy or access gateway in front of it";
+
+/**
  * The problem's code as the `✘ ERROR` line and the --json error document carry it: a code of the API's shape
  * (snake_case, core/errors ERROR_CODES), else `http_<status>` as for an answer without one. The message and fix are
  * folded onto one line (errorLine) but the code was printed as sent: a server's `"code": "x\n✔ all good"` wrote a
@@ -174,7 +183,9 @@ export function toCliError(err: unknown): CliError {
       own(FIXES, err.code) ??
       (err.status >= 500
         ? "the coordinator failed; retry, and check its logs if it persists"
-        : "see `gigafactory --help`");
+        : err.status === 404
+          ? WRONG_URL_FIX
+          : NOT_A_COORDINATOR_FIX);
     return new CliError(codeOf(err), detailOf(err), fix);
   }
   if (err instanceof ConnectionError) {

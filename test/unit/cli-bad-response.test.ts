@@ -27,13 +27,14 @@ describe("an answer that is not JSON", () => {
 
 describe("a URL with a path the coordinator does not serve", () => {
   it("says the URL is wrong, not the id, when the Worker answers `no route for …`", async () => {
-    // What worker/app answers for a base URL copied with its /api/v1 (the API docs line `npm start` prints).
+    // What worker/app answers for a base URL with a path it does not serve (one ending in /api/v1, the API docs line
+    // `npm start` prints, is refused before any request: test/unit/cli-url-parts).
     const { url } = await stubCoordinator((req, reply) =>
       reply.problem(404, { title: "Not found", detail: `no route for ${req.method} ${req.url}`, code: "not_found" }),
     );
-    const r = await captureCli(["jobs", ...connection(`${url}/api/v1`, "shop")]);
+    const r = await captureCli(["jobs", ...connection(`${url}/api`, "shop")]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^✘ ERROR not_found: no route for GET \/api\/v1\/api\/v1\/products\/shop\/jobs/);
+    expect(r.stderr).toMatch(/^✘ ERROR not_found: no route for GET \/api\/api\/v1\/products\/shop\/jobs/);
     expect(r.stderr).toContain("/ check --url / GIGAFACTORY_URL: the coordinator's base URL");
     expect(r.stderr).not.toContain("check the id");
   });

@@ -45,8 +45,12 @@ describe("resolveConnection", () => {
     expect(c).toMatchObject({ token: tokenOf("beta"), product: "beta" });
   });
 
-  it("lets an explicit product win over one inferred from a lower layer's token", () => {
-    expect(resolveConnection({ product: "gamma" }, {}, file).product).toBe("gamma");
+  it("lets an explicit product win over a lower layer's, and refuses one the token does not serve", () => {
+    expect(resolveConnection({ product: "gamma" }, {}, { ...file, token: "ADMIN", product: "alpha" }).product).toBe(
+      "gamma",
+    );
+    // A product token serves its own product only (test/unit/cli-token-product).
+    expect(failure(() => resolveConnection({ product: "gamma" }, {}, file)).code).toBe("token_product_mismatch");
   });
 
   it("keeps the saved product for an admin token, which names none", () => {
@@ -87,7 +91,7 @@ describe("a malformed coordinator URL", () => {
   it("is refused the same way by every command and by login, whichever source gave it", async () => {
     const dir = testTempDir("gf-cli-config-");
     const saved = path.join(dir, "config.json");
-    writeFileSync(saved, JSON.stringify({ url: "http://[::1", token: "T", product: "p" }));
+    writeFileSync(saved, JSON.stringify({ url: "http://[::1", token: "T", product: "p" }), { mode: 0o600 });
     const runs = [
       await captureCli(["jobs", "--url", "notaurl", "--token", "T"]),
       await captureCli(["jobs"], { env: { GIGAFACTORY_URL: "127.0.0.1:18877", GIGAFACTORY_TOKEN: "T" } }),

@@ -58,7 +58,7 @@ const SOURCES: Array<{ source: string; setup: () => { argv: string[]; env: Recor
     source: "the saved config",
     setup: () => {
       const file = path.join(testTempDir("gf-cli-own-token-"), "config.json");
-      writeFileSync(file, JSON.stringify({ token: TOKEN }));
+      writeFileSync(file, JSON.stringify({ token: TOKEN }), { mode: 0o600 });
       return { argv: [], env: { GIGAFACTORY_CONFIG: file } };
     },
   },

@@ -8,7 +8,16 @@
  * admin creates products, with this login (`gigafactory products create`).
  */
 import { ApiError, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
-import { checkToken, configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
+import {
+  assertTokenServes,
+  type Connection,
+  checkToken,
+  configPath,
+  coordinatorUrl,
+  envLayer,
+  type Layer,
+  writeConfigFile,
+} from "../config.ts";
 import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { checked, QueueStateRead } from "../read-answers.ts";
@@ -38,6 +47,31 @@ async function productQueueVersion(client: GigafactoryClient, product: string): 
   return checked(QueueStateRead, state, "a queue state").version;
 }
 
+/**
+ * The GIGAFACTORY_* variables set to something other than what login saved: every later command takes them over the
+ * saved file (cli/config: flags, then environment, then file), so `login --url B` with GIGAFACTORY_URL=A set said
+ * "Logged in to B" and the next `gigafactory jobs` went to A — with the old token of GIGAFACTORY_TOKEN, or to the
+ * product of GIGAFACTORY_PRODUCT, which the new token may not serve (403).
+ */
+function shadowingVariables(env: Layer, saved: Connection): string[] {
+  const sameUrl = (raw: string): boolean => {
+    try {
+      return coordinatorUrl(raw, "env") === saved.url;
+    } catch {
+      return false; // a URL every later command refuses: it still stands in the saved one's way
+    }
+  };
+  return [
+    ...(env.url !== undefined && !sameUrl(env.url) ? ["GIGAFACTORY_URL"] : []),
+    ...(env.token !== undefined && env.token !== saved.token ? ["GIGAFACTORY_TOKEN"] : []),
+    ...(env.product !== undefined && env.product !== saved.product ? ["GIGAFACTORY_PRODUCT"] : []),
+  ];
+}
+
+/** Said on stderr (under --json too: its document's `overriddenBy` names them): the value itself may be a secret. */
+const shadowNote = (name: string): string =>
+  `⚠ ${name} is set to something else and overrides the saved login for every later command: unset it (\`unset ${name}\`) to use what login saved`;
+
 export const login: Command = {
   path: ["login"],
   args: { names: "", min: 0, max: 0 },
@@ -63,6 +97,8 @@ export const login: Command = {
     const base = coordinatorUrl(url, ctx.str("url") !== undefined ? "flag" : "env");
     checkToken(token, ctx.str("token") !== undefined ? "--token" : "GIGAFACTORY_TOKEN");
     const product = ctx.str("product") ?? productFromToken(token) ?? env.product;
+    const tokenSource = ctx.str("token") !== undefined ? "--token" : "GIGAFACTORY_TOKEN";
+    if (product && ctx.str("product") !== undefined) assertTokenServes(token, tokenSource, product, "--product");
     if (!product) {
       throw new CliError(
         "product_required",
@@ -76,6 +112,8 @@ export const login: Command = {
     const version = await productQueueVersion(client, product);
     const file = configPath(ctx.io.env);
     writeConfigFile(file, conn);
+    const overriddenBy = shadowingVariables(env, conn);
+    for (const name of overriddenBy) ctx.note(shadowNote(name), true);
     if (ctx.json)
       ctx.emit({
         url: conn.url,
@@ -83,6 +121,7 @@ export const login: Command = {
         configPath: file,
         queueVersion: version ?? null,
         productExists: version !== undefined,
+        overriddenBy,
       });
     else if (version === undefined)
       ctx.print(
