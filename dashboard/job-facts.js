@@ -6,6 +6,7 @@
 
 import { jobPath } from "./api.js";
 import { ago, clock, h, preemptedBadge, when } from "./dom.js";
+import { usdTexts } from "./usd.js";
 
 /**
  * @param {string} label
@@ -69,16 +70,25 @@ export function headerFacts(job, name) {
   ].filter((x) => x !== null);
 }
 
+/**
+ * A job's own budget as the facts show it: "$0.10", "600 s wall", "5000 tokens", each set limit in that order.
+ * @param {{ usd?: number, wallSeconds?: number, tokens?: number } | undefined} b
+ * @returns {string[]}
+ */
+export function budgetParts(b = {}) {
+  return [
+    // As every other amount reads ($0.10, a $0.035 budget with its digits): `$${usd}` printed "$0.1".
+    b.usd !== undefined ? (usdTexts([b.usd])[0] ?? "") : "",
+    b.wallSeconds !== undefined ? `${b.wallSeconds} s wall` : "",
+    b.tokens !== undefined ? `${b.tokens} tokens` : "",
+  ].filter(Boolean);
+}
+
 /** The parsed frontmatter worth seeing next to the body. @param {any} job */
 export function manifestFields(job) {
   /** @param {string[] | undefined} list */
   const chips = (list) => (list?.length ? h("ul", { class: "chips" }, ...list.map((c) => h("li", null, c))) : "none");
-  const b = job.budget ?? {};
-  const budget = [
-    b.usd !== undefined ? `$${b.usd}` : "",
-    b.wallSeconds !== undefined ? `${b.wallSeconds} s wall` : "",
-    b.tokens !== undefined ? `${b.tokens} tokens` : "",
-  ].filter(Boolean);
+  const budget = budgetParts(job.budget);
   return [
     fact("Requires", chips(job.requires)),
     fact("Prefers", chips(job.prefers)),

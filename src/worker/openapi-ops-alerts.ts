@@ -71,9 +71,11 @@ export const ALERTS_OPS: Op[] = [
       "with every change of the product — apply a delivery only if its `seq` is above the last one you applied for " +
       "that job (or alert), so a retried older stage change is ignored. " +
       `A 2xx answer within ${WEBHOOK_TIMEOUT_MS / 1000} s delivers it; any other answer, a redirect (never followed) ` +
-      `or none is a failed try: ${WEBHOOK_LAST_TRY} tries over about ${Math.round(webhookRetryWindowSeconds() / 60)} ` +
-      "minutes, then a dead letter (GET …/dead-letters). A try with no answer puts the product's later deliveries " +
-      "of that queue batch back unsent, each counting a try but never its last. A body is at most " +
+      `or none is a failed try: ${WEBHOOK_LAST_TRY} tries over at most about ${Math.round(webhookRetryWindowSeconds() / 60)} ` +
+      "minutes of jittered backoff, then a dead letter (GET …/dead-letters). A 429 or 503 with Retry-After (seconds " +
+      "or an HTTP-date, honoured up to an hour) is waited out instead, and holds back the product's later deliveries " +
+      "of that batch; so does a try with no answer: they go back unsent, each counting a try but never its last. " +
+      "A body is at most " +
       `${RECORD_MAX_BYTES.webhook / 1024} KiB of JSON: a larger one is cut, marked truncated: {bytes}. ` +
       "Audited (webhook.set). Answers {url, " +
       "updatedAt, updatedBy, hasSecret} — never the secret",
