@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
 import { descendants, isRunning, stopTree, waitGone } from "../../scripts/process-tree.ts";
 import { call, freePort } from "./harness.ts";
+import { captured } from "./spawn-cleanup.ts";
 
 /** Every live process whose command line mentions any needle (our temp dir, our port). */
 function processesMentioning(...needles: string[]): string[] {
@@ -46,15 +47,8 @@ async function runDemo(detached = false, reuseState?: string, script = "start") 
     detached,
   });
   started.push(child);
-  let log = "";
-  child.stdout?.on("data", (d) => {
-    log += d;
-  });
-  child.stderr?.on("data", (d) => {
-    log += d;
-  });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { state, port, token, child, exited, log: () => log };
+  const { exited, log } = captured(child);
+  return { state, port, token, child, exited, log };
 }
 
 describe("npm start (the demo)", () => {

@@ -17,3 +17,23 @@ export function cleanedUpAfterAll(): { started: ChildProcess[]; dirs: string[] }
   });
   return { started, dirs };
 }
+
+/**
+ * What `child` (spawned with piped stdout and stderr) writes, as it comes: `out()`, `err()`, both interleaved `log()`,
+ * and `exited`, its exit code (null when a signal ended it) once it exits.
+ */
+export function captured(child: ChildProcess) {
+  let out = "";
+  let err = "";
+  let log = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+    log += d;
+  });
+  child.stderr?.on("data", (d) => {
+    err += d;
+    log += d;
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { exited, out: () => out, err: () => err, log: () => log };
+}

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
 import { descendants, isRunning, stopTree } from "../../scripts/process-tree.ts";
 import { freePort } from "./harness.ts";
+import { captured } from "./spawn-cleanup.ts";
 
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -80,28 +81,21 @@ describe("a start stopped while it starts", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     started.push(child);
-    let log = "";
-    child.stdout?.on("data", (d) => {
-      log += d;
-    });
-    child.stderr?.on("data", (d) => {
-      log += d;
-    });
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const { exited, log: output } = captured(child);
     const mine = new Set<number>();
     const under = () => commandsUnder(child.pid ?? 0, mine);
     await until(`${phase} under npm ${script}`, () => under().some((c) => c.includes(phase))).catch((err: Error) => {
-      throw new Error(`${err.message}\n${log}`);
+      throw new Error(`${err.message}\n${output()}`);
     });
     under();
 
     child.kill("SIGTERM");
-    expect(await exited, log).toBe(0);
+    expect(await exited, output()).toBe(0);
     // Nothing it started runs on: no wrangler run, runtime or workerd naming the state dir, nor any process seen.
     await until("the start's processes to go", () => processesMentioning(state).length === 0, 20_000).catch(() => {});
-    expect(processesMentioning(state), log).toEqual([]);
-    expect([...mine].filter(isRunning), log).toEqual([]);
-    expect(log).not.toContain("✘ ERROR");
+    expect(processesMentioning(state), output()).toEqual([]);
+    expect([...mine].filter(isRunning), output()).toEqual([]);
+    expect(output()).not.toContain("✘ ERROR");
   });
 });
 
@@ -117,23 +111,17 @@ describe("a start killed outright", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     started.push(child);
-    let log = "";
-    child.stdout?.on("data", (d) => {
-      log += d;
-    });
-    child.stderr?.on("data", (d) => {
-      log += d;
-    });
+    const { log: output } = captured(child);
     const mine = new Set<number>();
     const running = (what: string) => commandsUnder(child.pid ?? 0, mine).filter((c) => c.includes(what)).length;
     await until("both demo agents to run", () => running("gigafactory-agent.mjs run") === 2).catch((err: Error) => {
-      throw new Error(`${err.message}\n${log}`);
+      throw new Error(`${err.message}\n${output()}`);
     });
     commandsUnder(child.pid ?? 0, mine);
     const script = descendants(child.pid ?? 0).find((pid) =>
       readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("scripts/start.ts"),
     );
-    expect(script, log).toBeDefined();
+    expect(script, output()).toBeDefined();
     process.kill(script as number, "SIGKILL");
     // A state, not a time: every process the start had started is gone (the agents drain in ~1 s once they notice).
     // 90 s: a draining agent whose coordinator is gone waits out its drain (8 s) and its release (15 s).
@@ -142,8 +130,8 @@ describe("a start killed outright", () => {
     );
     expect(
       [...mine].filter(isRunning).map((pid) => `${pid} ${readFileSync(`/proc/${pid}/cmdline`, "utf8")}`),
-      log,
+      output(),
     ).toEqual([]);
-    expect(processesMentioning(state), log).toEqual([]);
+    expect(processesMentioning(state), output()).toEqual([]);
   });
 });

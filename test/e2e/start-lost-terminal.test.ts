@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
 import { descendants, isRunning, stopTree } from "../../scripts/process-tree.ts";
 import { freePort } from "./harness.ts";
+import { captured } from "./spawn-cleanup.ts";
 
 const started: ChildProcess[] = [];
 const dirs: string[] = [];
@@ -52,14 +53,7 @@ describe("npm start after its terminal went away", () => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     started.push(child);
-    let log = "";
-    child.stdout?.on("data", (d) => {
-      log += d;
-    });
-    child.stderr?.on("data", (d) => {
-      log += d;
-    });
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const { exited, log: output } = captured(child);
     const record = () => {
       for (const pid of descendants(child.pid ?? 0)) seen.add(pid);
     };
@@ -67,22 +61,22 @@ describe("npm start after its terminal went away", () => {
       "the demo to run",
       () => {
         record();
-        return log.includes("Ctrl-C stops everything");
+        return output().includes("Ctrl-C stops everything");
       },
       240_000,
     ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${log}`);
+      throw new Error(`${err.message}\n${output()}`);
     });
     record();
     expect(
       [...seen].filter((pid) => commandOf(pid).includes("gigafactory-agent.mjs run")),
-      log,
+      output(),
     ).toHaveLength(2);
 
     child.stdout?.destroy();
     child.stderr?.destroy();
     child.kill("SIGHUP");
-    expect(await exited, log).toBe(0);
+    expect(await exited, output()).toBe(0);
     // A state, not a time: the stop ended with its agents and runtime gone (their last exit may trail start.ts's).
     await until("every process the start started to go", () => ![...seen].some(isRunning), 30_000).catch(() => {});
     expect([...seen].filter(isRunning).map((pid) => `${pid} ${commandOf(pid)}`)).toEqual([]);

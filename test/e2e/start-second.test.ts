@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
 import { descendants, isRunning, waitGone } from "../../scripts/process-tree.ts";
 import { freePort } from "./harness.ts";
-import { cleanedUpAfterAll } from "./spawn-cleanup.ts";
+import { captured, cleanedUpAfterAll } from "./spawn-cleanup.ts";
 
 const { started, dirs } = cleanedUpAfterAll();
 
@@ -31,16 +31,8 @@ function npmRun(script: "start" | "dev", port: number, state: string) {
     detached: true,
   });
   started.push(child);
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    err += d;
-  });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { child, exited, stdout: () => out, stderr: () => err };
+  const { exited, out, err } = captured(child);
+  return { child, exited, stdout: out, stderr: err };
 }
 
 async function until(what: string, ok: () => boolean, ms = 120_000): Promise<void> {

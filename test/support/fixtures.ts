@@ -4,6 +4,7 @@
  * every required field filled with a plain default (times at `at`, ms), the test's own fields on top. One builder
  * instead of one copy per test file, so a field added to Job or Factory is added here once.
  */
+import type { ProductBudget } from "../../src/core/budget.ts";
 import type { Factory, Job } from "../../src/core/model.ts";
 
 /** A queued medium-priority task `j1` created, updated and queued at `at` (ms), with `over` on top. */
@@ -47,4 +48,17 @@ export function factoryFixture(at: number, over: Partial<Factory> = {}): Factory
     createdAt: at,
   };
   return { ...base, ...over };
+}
+
+/** A product budget: $1 a month from 2026-12-01, `stop` at 100 %, nothing spent yet; `over` replaces any field. */
+export function budgetFixture(over: Partial<ProductBudget> = {}): ProductBudget {
+  return {
+    period: "month",
+    ceilingUsd: 1,
+    onExhausted: "stop",
+    periodStart: Date.UTC(2026, 11, 1),
+    spentUsd: 0,
+    burndown: [],
+    ...over,
+  };
 }

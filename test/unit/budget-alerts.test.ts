@@ -9,16 +9,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BUDGET_PERIODS, exhausts, overCeiling, type ProductBudget, warns } from "../../src/core/budget.ts";
 import { budgetAlertSteps, exhaustedText, warningText } from "../../src/core/budget-alerts.ts";
+import { budgetFixture } from "../support/fixtures.ts";
 
-const budget = (over: Partial<ProductBudget> = {}): ProductBudget => ({
-  period: "month",
-  ceilingUsd: 1,
-  onExhausted: "stop",
-  periodStart: Date.UTC(2026, 11, 1),
-  spentUsd: 0,
-  burndown: [],
-  ...over,
-});
+const budget = budgetFixture;
 
 /** A budget as the coordinator saves it: an overrun only over the ceiling, `exhausted` recomputed. */
 function saved(b: ProductBudget): ProductBudget {

@@ -30,16 +30,9 @@ import {
   warns,
 } from "../../src/core/budget.ts";
 import { accrue } from "../../src/core/run-accrual.ts";
+import { budgetFixture } from "../support/fixtures.ts";
 
-const budget = (over: Partial<ProductBudget> = {}): ProductBudget => ({
-  period: "month",
-  ceilingUsd: 1,
-  onExhausted: "stop",
-  periodStart: Date.UTC(2026, 11, 1),
-  spentUsd: 0,
-  burndown: [],
-  ...over,
-});
+const budget = budgetFixture;
 
 describe("micro-dollars", () => {
   it("ten $0.10 runs reach a $1 ceiling exactly: exhausted, not 0.9999999999999999 and a warning", () => {
