@@ -95,8 +95,14 @@ describe("the webhook's documented delivery rules", () => {
     expect(summary).toContain("a redirect (never followed)");
     // Only the body is signed: a receiver deduping on the header would take a replayed capture with a new one.
     expect(summary).toContain("dedupe on the body's, which the signature covers (the header it does not)");
-    expect(summary).toContain(`${WEBHOOK_LAST_TRY} tries over about 9 minutes, then a dead letter`);
-    expect(summary).toContain("A try with no answer puts the product's later deliveries of that queue batch back");
+    expect(summary).toContain(
+      `${WEBHOOK_LAST_TRY} tries over at most about 9 minutes of jittered backoff, then a dead letter`,
+    );
+    // A receiver's own word on when to come back is waited out, and holds back the rest of its lane as a hang does.
+    expect(summary).toContain("A 429 or 503 with Retry-After (seconds or an HTTP-date, honoured up to an hour)");
+    expect(summary).toContain(
+      "so does a try with no answer: they go back unsent, each counting a try but never its last",
+    );
     expect(summary).toContain(`at most ${RECORD_MAX_BYTES.webhook / 1024} KiB of JSON`);
     expect(summary).toContain("truncated: {bytes}");
   });
