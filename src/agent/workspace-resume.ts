@@ -64,7 +64,7 @@ async function fetchOne(
 
 /** The error a preparation fails with when `source` could not be asked for `branch` (`err`: why), code kept. */
 function unreachedError(branch: string, source: string, err: GitError): GitError {
-  const why = `cannot fetch the checkpoint branch ${branch} from ${source} (${err.message}): the job is tried again later rather than started from an older commit or afresh without it`;
+  const why = `cannot fetch the checkpoint branch ${branch} from ${source} (${err.message}): this attempt fails, to be retried, rather than start from an older commit or afresh without it`;
   return new GitError(err.args, err.stderr, why, err.code);
 }
 

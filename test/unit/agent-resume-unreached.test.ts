@@ -2,8 +2,9 @@
 // processes against a loopback server that never answers and a checkpoint remote whose `config` is a FIFO (every git
 // reading it waits for a writer). Before, any failed fetch of the WIP branch counted as "absent": a job whose
 // checkpoint only that source held started afresh — its checkpointed work lost for good. Now the preparation fails
-// (a `failure` the coordinator retries after its backoff) saying which branch and source, with the stop's code
-// (`git_stalled`); once the source answers again, the job resumes from its checkpoint. A branch the source really
+// saying which branch and source, with the stop's code (`git_stalled`), and the seat reports a `failure` (not marked
+// `retryable: false`: the coordinator queues it again after its backoff); once the source answers again, the job
+// resumes from its checkpoint. A branch the source really
 // does not have still means a fresh start, and a recorded commit already at hand is resumed from whatever a hung
 // source says.
 import { execFileSync } from "node:child_process";
@@ -13,9 +14,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkpointMessage, pushCheckpoint, snapshot } from "../../src/agent/checkpoint.ts";
 import { setRemoteStallMs } from "../../src/agent/git-remote.ts";
+import { SeatRunner } from "../../src/agent/seat-runner.ts";
 import { prepareWorkspace } from "../../src/agent/workspace.ts";
 import { resolveResume } from "../../src/agent/workspace-resume.ts";
 import type { Job } from "../../src/core/model.ts";
+import { artifactServer, assignment, FakeConnection, seatContext, tempAgent } from "./agent-fakes.ts";
 import { originRepo, scratchHost, sh } from "./agent-git-fixture.ts";
 
 const { root, host, job } = scratchHost("gf-agent-resume-unreached-", "job_ru");
@@ -40,6 +43,20 @@ afterAll(() => {
   silent.close();
 });
 
+/** `remote`'s `config` made a FIFO (every git reading it waits for a writer) while `fn` runs, then put back. */
+async function hungWhile<T>(remote: string, fn: () => Promise<T>): Promise<T> {
+  const config = path.join(remote, "config");
+  const text = readFileSync(config, "utf8");
+  rmSync(config);
+  execFileSync("mkfifo", [config]);
+  try {
+    return await fn();
+  } finally {
+    rmSync(config, { force: true });
+    writeFileSync(config, text);
+  }
+}
+
 /** `j` resumed: its next attempt under a new lease, the coordinator recording `checkpoint`. */
 const resumed = (j: Job, checkpoint: { branch: string; sha: string }): Job =>
   ({ ...j, attempt: 2, leaseEpoch: j.leaseEpoch + 1, checkpoint }) as Job;
@@ -52,24 +69,46 @@ describe("a resume source that does not answer", () => {
     const snap = await snapshot(ws, undefined, checkpointMessage(j.id, 1), false);
     const pushed = await pushCheckpoint(ws, snap.sha);
     expect(pushed.target).toBe(host.checkpointRemote);
-    const config = path.join(host.checkpointRemote, "config");
-    const text = readFileSync(config, "utf8");
-    rmSync(config);
-    execFileSync("mkfifo", [config]);
-    try {
-      const next = resumed(j, { branch: pushed.branch, sha: snap.sha });
-      await expect(prepareWorkspace(next, host)).rejects.toMatchObject({
+    const next = resumed(j, { branch: pushed.branch, sha: snap.sha });
+    await hungWhile(host.checkpointRemote, () =>
+      expect(prepareWorkspace(next, host)).rejects.toMatchObject({
         code: "git_stalled",
         message: expect.stringContaining(`cannot fetch the checkpoint branch ${pushed.branch}`),
+      }),
+    );
+    const again = await prepareWorkspace(next, host);
+    expect(again.resumedFrom).toBe(snap.sha);
+    expect(readFileSync(path.join(again.dir, "work.txt"), "utf8")).toBe("checkpointed\n");
+  });
+
+  it("has the seat report a failure the coordinator retries, its engine never started", async () => {
+    const rest = await artifactServer();
+    const agent = tempAgent(rest.url);
+    try {
+      const first = { workDir: path.join(agent.dir, "first"), checkpointRemote: agent.cfg.checkpointRemote };
+      const j = job();
+      const ws = await prepareWorkspace(j, first);
+      writeFileSync(path.join(ws.dir, "work.txt"), "checkpointed\n");
+      const snap = await snapshot(ws, undefined, checkpointMessage(j.id, 1), false);
+      const pushed = await pushCheckpoint(ws, snap.sha);
+      const conn = new FakeConnection();
+      const ctx = seatContext(conn, agent, rest.url);
+      const a = assignment(j.id, "gf-sample-seconds: 0\n", 2, {
+        checkpoint: { branch: pushed.branch, sha: snap.sha, at: 0 },
       });
-      rmSync(config);
-      writeFileSync(config, text);
-      const again = await prepareWorkspace(next, host);
-      expect(again.resumedFrom).toBe(snap.sha);
-      expect(readFileSync(path.join(again.dir, "work.txt"), "utf8")).toBe("checkpointed\n");
+      await hungWhile(agent.cfg.checkpointRemote, () => new SeatRunner(ctx, a, false).finished);
+      const report = conn.finalReport(j.id);
+      expect(report).toMatchObject({ type: "fail", result: { outcome: "failure" } });
+      const result = report?.type === "fail" ? report.result : undefined;
+      expect(result?.retryable).not.toBe(false); // a transient failure: queued again after the retry backoff
+      expect(result?.message).toMatch(
+        /^could not prepare the workspace: cannot fetch the checkpoint branch .*without a word/,
+      );
+      expect(agent.events.some((e) => e.event === "job.failed")).toBe(true);
+      expect(ctx.records.read(j.id)?.enginePid).toBeUndefined(); // the engine never ran on a fresh start
     } finally {
-      rmSync(config, { force: true });
-      writeFileSync(config, text);
+      agent.remove();
+      await rest.close();
     }
   });
 
