@@ -13,12 +13,15 @@
  * so a nested repository's `.env` that the workspace's `.gitignore` names stays out — never by the repository's
  * `info/exclude` or a `core.excludesFile` (the engine can write either, and the mirror's is shared by every job
  * of the repo on this host): untracked files are listed with per-directory rules only and added by name, and the
- * enclosing work trees' rules are asked of `check-ignore` run in an empty git dir of the agent's (see `neutralGitDir`).
+ * enclosing work trees' rules are asked of `check-ignore` run in an empty git dir of the agent's (agent/neutral-dirs).
+ * `check-ignore` has no option to skip `info/exclude` and reads the one of the repository it runs in: run in the
+ * workspace's, a nested file was left out by whatever the engine wrote mid-run to the mirror's `info/exclude` (shared
+ * by every job of the repo here). `core.excludesFile` is already neutralised on every command line (agent/git-neutral).
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, rmSync } from "node:fs";
 import path from "node:path";
 import { GitError, type GitOptions, git } from "./git.ts";
+import { neutralGitDir } from "./neutral-dirs.ts";
 
 /** Repositories nested deeper than this are left out of the checkpoint altogether (named in `skipped`). */
 const MAX_DEPTH = 8;
@@ -49,24 +52,8 @@ interface Staging {
   gitDir: string;
   /** How many more nested repositories may be captured. */
   left: number;
-  /** The empty git dir `check-ignore` runs in, made on first need (`neutralGitDir`); removed by `stageTree`. */
+  /** The empty git dir `check-ignore` runs in, made on first need (agent/neutral-dirs); removed by `stageTree`. */
   neutral?: string;
-}
-
-/**
- * A git dir with nothing in it — no `info/exclude`, no config — made by the agent under the temp dir (mode 0755:
- * the engine's user reads it, cannot write it). `check-ignore` has no option to skip `info/exclude` and reads the
- * one of the repository it runs in: run in the workspace's, a nested file was left out by whatever the engine wrote
- * mid-run to the mirror's `info/exclude` (shared by every job of the repo here). `core.excludesFile` is already
- * neutralised on every command line (agent/git-neutral). Throws what node:fs throws.
- */
-function neutralGitDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "gf-no-exclude-"));
-  mkdirSync(path.join(dir, "objects"));
-  mkdirSync(path.join(dir, "refs"));
-  writeFileSync(path.join(dir, "HEAD"), "ref: refs/heads/none\n");
-  chmodSync(dir, 0o755);
-  return dir;
 }
 
 /**

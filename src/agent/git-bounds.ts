@@ -25,6 +25,9 @@ export const GIT_REMOTE_TIMEOUT_MS = 60 * 60_000;
 /** The code of a GitError for a command stopped at its bound (in its message too: the job's failure message). */
 export const GIT_TIMEOUT = "git_timeout";
 
+/** The code of a GitError for a command stopped after its silence bound (agent/git-remote: the remote went quiet). */
+export const GIT_STALLED = "git_stalled";
+
 let localTimeoutMs = GIT_LOCAL_TIMEOUT_MS;
 
 /** The bound a git command gets when its caller names none, ms: GIT_LOCAL_TIMEOUT_MS unless a test shortened it. */

@@ -25,8 +25,8 @@ export function setRemoteStallMs(ms: number): void {
 
 /**
  * `git <command> --progress args…` (clone, fetch, push: `--progress` beats their `-q`) → stdout, as agent/git `git`;
- * stopped, with all it started, after the stall bound without output: a GitError "stopped after N s without a word";
- * or after GIT_REMOTE_TIMEOUT_MS in all (unless `opts.timeoutMs`): a GitError code `git_timeout`.
+ * stopped, with all it started, after the stall bound without output: a GitError code `git_stalled` ("stopped after
+ * N s without a word"); or after GIT_REMOTE_TIMEOUT_MS in all (unless `opts.timeoutMs`): a GitError code `git_timeout`.
  */
 export function gitRemote(args: readonly string[], opts: GitOptions = {}): Promise<string> {
   const [command, ...rest] = args;

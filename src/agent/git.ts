@@ -15,7 +15,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
-import { GIT_TIMEOUT, gitLocalTimeoutMs, watchGit } from "./git-bounds.ts";
+import { GIT_STALLED, GIT_TIMEOUT, gitLocalTimeoutMs, watchGit } from "./git-bounds.ts";
 import { gitEnv, hideUserinfo, NO_TERMINAL } from "./git-env.ts";
 import { NEUTRAL_CONFIG } from "./git-neutral.ts";
 import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
@@ -23,7 +23,8 @@ import { clearNamedStaleLock } from "./stale-locks.ts";
 
 /**
  * Every git error says what failed with the userinfo of each URL in it hidden (`https://…@host/…`). `code` is
- * `git_timeout` for a command stopped at its bound (agent/git-bounds), else undefined.
+ * `git_timeout` for a command stopped at its bound, `git_stalled` for one stopped at its silence bound
+ * (agent/git-bounds), else undefined.
  */
 export class GitError extends Error {
   readonly args: readonly string[];
@@ -160,7 +161,7 @@ function runGit(
       const stopped = watch.stopped();
       if (stopped === "stall") {
         const why = `stopped after ${(opts.stallMs ?? 0) / 1000} s without a word (the remote does not answer)`;
-        return reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${why}`));
+        return reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${why}`, GIT_STALLED));
       }
       if (stopped === "timeout") {
         const why = `still running after ${timeoutMs / 1000} s: stopped, with all it started`;

@@ -23,6 +23,7 @@ import { engineAccessProblem, engineHome, type RunAs, resolveEngineUser, sharedD
 import { enrollCommand } from "./enroll.ts";
 import { runGitInSandbox } from "./git.ts";
 import { agentVersion, hostProfile } from "./host.ts";
+import { sweepNeutralDirs } from "./neutral-dirs.ts";
 import { createOutput, type Output } from "./output.ts";
 import { parentPid, watchParent } from "./parent-watch.ts";
 import { detectSandbox } from "./sandbox.ts";
@@ -113,6 +114,7 @@ async function runCommand(
   // The engine shares this user and so writes config git reads: the agent's git runs in the sandbox too (agent/git).
   runGitInSandbox(sandbox);
   removeInSandbox(sandbox); // and so does its removal of their trees: a link swapped in mid-walk leads nowhere it guards
+  await sweepNeutralDirs(Date.now()); // a killed agent's checkpoint left its empty git dir in the temp dir
   const supervisor = new Supervisor({
     cfg,
     out,

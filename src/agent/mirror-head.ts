@@ -12,6 +12,7 @@ import { lstatSync, readdirSync, type Stats } from "node:fs";
 import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { replaceFile } from "./exclusive-file.ts";
+import { inOpenedDir } from "./opened-dir.ts";
 import { readRegular } from "./regular-file.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
 
@@ -51,14 +52,17 @@ function validHead(head: string): boolean {
 /**
  * Whether a worktree of `mirror` is still on disk, read from its files (`worktrees/<id>/gitdir`, each read as
  * `validHead` reads: git cannot answer without a HEAD). A job runs from such a mirror, so it was a complete one.
+ * `worktrees/` and each `<id>` in it are opened as themselves (agent/opened-dir): the engines that run from the mirror
+ * can write there, and one swapped for a link after a check by path was listed and read wherever the link led.
  */
 export function worktreeOnDisk(mirror: string): boolean {
-  const admin = path.join(mirror, "worktrees");
-  if (!lstatOrUndefined(admin)?.isDirectory()) return false;
-  return readdirSync(admin).some((id) => {
-    const gitFile = readRegular(path.join(admin, id, "gitdir"), 4097)?.trim();
-    return gitFile !== undefined && path.isAbsolute(gitFile) && lstatOrUndefined(path.dirname(gitFile)) !== undefined;
-  });
+  const live = inOpenedDir(path.join(mirror, "worktrees"), (admin) =>
+    readdirSync(admin).some((id) => {
+      const gitFile = inOpenedDir(path.join(admin, id), (wt) => readRegular(path.join(wt, "gitdir"), 4097))?.trim();
+      return gitFile !== undefined && path.isAbsolute(gitFile) && lstatOrUndefined(path.dirname(gitFile)) !== undefined;
+    }),
+  );
+  return live === true;
 }
 
 /**

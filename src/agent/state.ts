@@ -7,9 +7,10 @@
  * written last, so nothing that reads these files can see a job "done" whose
  * report has not landed (seed 004 §14: `ended=` written before the report let a
  * caller observe completion too early). Every write is tmp-file + rename, so a
- * crash leaves the old record or the new one, never half of one.
+ * crash leaves the old record or the new one, never half of one; the temporary file is created exclusively, never
+ * written through a link or file planted at its name (agent/exclusive-file `replaceAtomically`).
  */
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Checkpoint, Insights, RunResult } from "../core/model.ts";
@@ -19,6 +20,7 @@ import { EXIT_USAGE, FixableError } from "../shared/fixable-error.ts";
 import { ConfigFile } from "./config.ts";
 import { unreadableConfig } from "./config-file-checks.ts";
 import { type EngineExit, EngineExitSchema } from "./engine-exit.ts";
+import { replaceAtomically } from "./exclusive-file.ts";
 import type { Output } from "./output.ts";
 
 /**
@@ -45,13 +47,6 @@ export function stateDirUnusable(dir: string, err: unknown): FixableError {
     "pass a --state-dir (or set GIGAFACTORY_AGENT_STATE to a directory) this user can create and write",
     EXIT_USAGE,
   );
-}
-
-function writeAtomic(file: string, text: string, mode: number): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, file);
 }
 
 export function configPath(stateDir: string): string {
@@ -94,7 +89,8 @@ export function readConfigFile(file: string): ConfigFile {
 export function writeConfigFile(stateDir: string, config: ConfigFile): string {
   ensurePrivateDir(stateDir);
   const file = configPath(stateDir);
-  writeAtomic(file, `${JSON.stringify(config, null, 2)}\n`, 0o600);
+  // On disk before the rename: a power loss must not leave an empty config (the factory token lost: enroll again).
+  replaceAtomically(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, sync: true });
   return file;
 }
 
@@ -217,7 +213,8 @@ export class JobRecords {
 
   write(record: JobRecord): void {
     ensurePrivateDir(this.dir);
-    writeAtomic(this.file(record.jobId), `${JSON.stringify(record)}\n`, 0o600);
+    // No fsync: several writes per job on the agent's one thread; a record a power loss empties is read as corrupt.
+    replaceAtomically(this.file(record.jobId), `${JSON.stringify(record)}\n`, { mode: 0o600 });
   }
 
   /** Every valid record on disk (a corrupt one is reported and moved aside, a foreign file skipped). */

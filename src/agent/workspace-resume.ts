@@ -2,11 +2,17 @@
  * @module agent/workspace-resume
  * The git half of resuming a job (agent/workspace): fetch the recorded WIP branch from every source, find the
  * recorded sha in what came, and let agent/resume-point decide where to start.
+ * A source that could not be asked — its fetch stopped at a bound (`git_timeout`, `git_stalled`: a hung origin, a FIFO
+ * planted in the checkpoint remote) or cut off by its transport — may hold the checkpoint: it was taken for "no
+ * checkpoint here", so a job whose WIP only that source held started older or fresh and its checkpointed work was
+ * lost for good. Unless the recorded commit is at hand anyway, the preparation now fails instead (a `failure`, which
+ * the coordinator retries after its backoff); only git saying the branch is not there means "no checkpoint".
  */
 import { existsSync } from "node:fs";
 import type { Job } from "../core/model.ts";
 import type { RunAs } from "./engine-user.ts";
 import { GitError, git, gitOk, withLockRetry } from "./git.ts";
+import { GIT_STALLED, GIT_TIMEOUT } from "./git-bounds.ts";
 import { gitRemote } from "./git-remote.ts";
 import { decideResumePoint, isOwnWipBranch } from "./resume-point.ts";
 
@@ -21,10 +27,17 @@ export interface Resume {
 
 const LOCK_CLASH = /\.lock|cannot lock|Unable to create/i;
 
+/** git's and curl's words for a transport cut off or never reached (never a missing ref): a try later may answer. */
+const TRANSPORT_FAILED =
+  /remote end hung up|early EOF|RPC failed|Connection (?:refused|reset|timed out)|Could not resolve host|Failed to connect|Operation timed out/i;
+
+/** What one source said: its branch's tip (undefined: no such branch there), or why it could not be asked. */
+type Fetched = { tip: string | undefined; unreached?: undefined } | { tip?: undefined; unreached: GitError };
+
 /**
- * Fetch `branch` from one source into `ref`; its tip, or undefined when the source or the branch is not there.
- * A lock held by another agent on the shared mirror is retried (withLockRetry) and, still held, thrown (GitError);
- * any other failure means "absent".
+ * Fetch `branch` from one source into `ref`. Its tip; `tip: undefined` when the source or the branch is not there
+ * (git's answer, or any failure not below); `unreached` when the fetch was stopped at a bound or its transport failed.
+ * A lock held by another agent on the shared mirror is retried (withLockRetry) and, still held, thrown (GitError).
  */
 async function fetchOne(
   repoDir: string,
@@ -32,8 +45,8 @@ async function fetchOne(
   branch: string,
   ref: string,
   as: RunAs | undefined,
-): Promise<string | undefined> {
-  if (source !== "origin" && !existsSync(source)) return undefined;
+): Promise<Fetched> {
+  if (source !== "origin" && !existsSync(source)) return { tip: undefined };
   const fetch = ["fetch", "-q", "--no-tags", "--", source, `+refs/heads/${branch}:${ref}`];
   try {
     // A lock a killed fetch left on this job's own scratch ref (in the agent's mirror) is cleared, not waited on for
@@ -42,10 +55,17 @@ async function fetchOne(
     await withLockRetry(() => gitRemote(fetch, { cwd: repoDir, as }), 4, [repoDir], as);
   } catch (err) {
     // A lock still held after the retries is not "no checkpoint here": starting older or fresh would lose work.
-    if (err instanceof GitError && !LOCK_CLASH.test(err.stderr)) return undefined;
-    throw err;
+    if (!(err instanceof GitError) || LOCK_CLASH.test(err.stderr)) throw err;
+    const stopped = err.code === GIT_TIMEOUT || err.code === GIT_STALLED;
+    return stopped || TRANSPORT_FAILED.test(err.stderr) ? { unreached: err } : { tip: undefined };
   }
-  return git(["rev-parse", ref], { cwd: repoDir, as });
+  return { tip: await git(["rev-parse", ref], { cwd: repoDir, as }) };
+}
+
+/** The error a preparation fails with when `source` could not be asked for `branch` (`err`: why), code kept. */
+function unreachedError(branch: string, source: string, err: GitError): GitError {
+  const why = `cannot fetch the checkpoint branch ${branch} from ${source} (${err.message}): this attempt fails, to be retried, rather than start from an older commit or afresh without it`;
+  return new GitError(err.args, err.stderr, why, err.code);
 }
 
 /**
@@ -66,14 +86,16 @@ async function fetchCheckpoint(
   const opts = { cwd: repoDir, as };
   const tips: string[] = [];
   const scratch: string[] = [];
+  let unreached: GitError | undefined;
   try {
     for (const [i, source] of sources.entries()) {
       // The host's checkpoint remote holds every job's WIP (every product's): only this job's own is read there.
       if (source !== "origin" && !isOwnWipBranch(jobId, branch)) continue;
       const ref = `refs/gf/resume-src/${jobId}/${i}`;
       scratch.push(ref);
-      const tip = await fetchOne(repoDir, source, branch, ref, as);
-      if (tip) tips.push(tip);
+      const got = await fetchOne(repoDir, source, branch, ref, as);
+      if (got.tip) tips.push(got.tip);
+      if (got.unreached) unreached ??= unreachedError(branch, source, got.unreached);
     }
     let tip = tips[0];
     let available = false;
@@ -88,6 +110,8 @@ async function fetchCheckpoint(
       // On no fetched branch (each was moved or refused a push) but still here, e.g. from an earlier fetch.
       if (!available) available = await gitOk(["cat-file", "-e", `${sha}^{commit}`], opts);
     }
+    // The recorded commit at hand wins whatever that source says (agent/resume-point); else it may be what it holds.
+    if (unreached && !available) throw unreached;
     const keep = available && sha && !tips.includes(tip ?? "") ? sha : tip;
     if (keep) await git(["update-ref", `refs/gf/resume/${jobId}`, keep], opts);
     return { tip, available };
@@ -98,8 +122,9 @@ async function fetchCheckpoint(
 
 /**
  * Where `job` resumes in `repoDir`: its recorded checkpoint fetched from `sources`, checked against
- * `local` (this host's record of the last acknowledged checkpoint). Throws GitError on a broken repository, or a
- * lock another live process still holds on the mirror after the retries (a stale one is cleared).
+ * `local` (this host's record of the last acknowledged checkpoint). Throws GitError on a broken repository, a
+ * lock another live process still holds on the mirror after the retries (a stale one is cleared), or a source that
+ * could not be asked while the recorded commit is not at hand (its code `git_timeout`/`git_stalled` when stopped).
  */
 export async function resolveResume(
   repoDir: string,
