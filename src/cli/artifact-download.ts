@@ -10,9 +10,19 @@
  * A device or a FIFO (`-o /dev/stdout`) is written through, whole.
  */
 import { type Hash, randomUUID } from "node:crypto";
-import { createWriteStream, lstatSync, realpathSync, renameSync, statSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  createWriteStream,
+  fstatSync,
+  lstatSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  statSync,
+} from "node:fs";
 import { ApiError, type GigafactoryClient } from "../shared/http-client.ts";
-import { discard, etagSha, type HeldPart, hashOf, heldParts, openPart, own, partOf, sizeNow } from "./artifact-part.ts";
+import { discard, etagSha, type HeldPart, hashOf, heldParts, own, partOf, sizeNow } from "./artifact-part.ts";
 import { drain, verify } from "./artifact-stream.ts";
 import { CliError } from "./errors.ts";
 
@@ -121,7 +131,9 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   // This version's part when it may be kept (a name that fits, owned by this run), else a throwaway one.
   let part = resumed?.path ?? (sha ? partOf(target.path, sha) : undefined);
   if (part && !resumed && part !== held?.path) {
-    const release = own(part);
+    // A link, a FIFO or a directory at the name is not a part (heldParts lists none of them): written to, a link was
+    // `ELOOP` — "cannot write FILE / check the path" for a FILE that was fine — and a FIFO hung the run for ever.
+    const release = plainOrNone(part) ? own(part) : undefined;
     if (release) releases.push(release);
     else part = undefined;
   }
@@ -153,10 +165,34 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   }
 }
 
+/** Whether `path` is a regular file or nothing at all (a link there is neither, whatever it names). */
+function plainOrNone(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT";
+  }
+}
+
+/**
+ * A file descriptor to write the part `path` from its start (`append` false: created or emptied) or at its end: never
+ * through a symbolic link (O_NOFOLLOW: a part's name is predictable, so a link planted there must not redirect the
+ * bytes), and never anything but a regular file — O_NONBLOCK, so a FIFO put there since it was looked at is refused
+ * at once (ENXIO) instead of blocking the process until a reader comes, and what did open is checked to be a file.
+ * `mode`: permission bits of a new file, less the umask. @throws the system's error, or one coded ENOTREG
+ */
+function openPlain(path: string, append: boolean, mode = 0o666): number {
+  const how = append ? constants.O_APPEND : constants.O_CREAT | constants.O_TRUNC;
+  const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | how, mode);
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
+}
+
 /**
  * `res`'s bytes to `path`, each write awaited (back-pressure): appended to the part they continue (`resumed`: the
- * hash of the bytes it holds, and their count) or from its start; hashed whole. A part is never opened through a
- * link (artifact-part `openPart`); -o FILE written through is opened as named. A path that cannot be written is a
+ * hash of the bytes it holds, and their count) or from its start; hashed whole. A part is opened as a regular file
+ * only (`openPlain`); -o FILE written through is opened as named. A path that cannot be written is a
  * CliError naming `shown` (the -o FILE asked for, not the part beside it).
  * @throws CliError file_unwritable, download_interrupted
  */
@@ -168,7 +204,7 @@ async function write(
 ) {
   let fd: number | undefined;
   try {
-    fd = path === shown ? undefined : openPart(path, o.resumed !== undefined, o.mode);
+    fd = path === shown ? undefined : openPlain(path, o.resumed !== undefined, o.mode);
   } catch (err) {
     throw unwritable(shown, err as NodeJS.ErrnoException);
   }
