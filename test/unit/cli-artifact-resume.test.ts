@@ -104,6 +104,7 @@ describe("gigafactory artifact -o FILE: a cut download resumes", () => {
       file,
       size: 100_000,
       sha256: sha(artifact.bytes),
+      checked: true,
       resumedFrom: 20_000,
     });
     expect(readFileSync(file)).toEqual(artifact.bytes);

@@ -5,7 +5,8 @@
  * [-o FILE]` downloads one, to stdout by default (so it pipes: `… | less`) or to FILE, checking the bytes against the
  * SHA-256 the coordinator recorded at upload (an answer without it says "not checked"); a download to FILE cut by a
  * broken connection resumes where it broke on the next run (cli/artifact-download). --json: the API's list; for a
- * download to FILE, what was written (and `resumedFrom`, the byte it resumed at, when it did).
+ * download to FILE, what was written — `{jobId, name, file, size, sha256, checked}` (`checked` false when the answer
+ * carried no digest to check against) and `resumedFrom`, the byte it resumed at, when it did.
  * Shown on a terminal, an artifact's control characters are shown as pictures, not obeyed (core/terminal-text).
  */
 import { MAX_ARTIFACTS_PER_JOB } from "../../core/artifact-limits.ts";
@@ -127,7 +128,9 @@ export const artifact: Command = {
     const { checked, resumedFrom } = got;
     if (!checked) ctx.note(UNCHECKED(name), true);
     const resumed = resumedFrom > 0 ? { resumedFrom } : {};
-    if (ctx.json) ctx.emit({ jobId: id, name, file, size: got.size, sha256: got.sha256, ...resumed });
+    // `checked`: whether the bytes matched a digest the coordinator recorded — false when it sent none (the ⚠ on stderr
+    // says so to a person; a script reads it here, or took unchecked bytes for verified ones).
+    if (ctx.json) ctx.emit({ jobId: id, name, file, size: got.size, sha256: got.sha256, checked, ...resumed });
     else
       ctx.print(
         `${checked ? "✔" : "⚠"} ${name}: ${got.size} bytes written to ${file} (sha256 ${got.sha256.slice(0, 12)}, ${checked ? "checked" : "not checked"}${resumedFrom > 0 ? `; resumed at byte ${resumedFrom}` : ""})`,
