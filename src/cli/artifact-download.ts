@@ -21,6 +21,7 @@ import {
   renameSync,
   statSync,
 } from "node:fs";
+import { join } from "node:path";
 import { ApiError, type GigafactoryClient } from "../shared/http-client.ts";
 import { discard, etagSha, type HeldPart, hashOf, heldParts, own, partOf, sizeNow } from "./artifact-part.ts";
 import { drain, verify } from "./artifact-stream.ts";
@@ -50,6 +51,15 @@ function renameTarget(file: string): { path: string; mode?: number } | undefined
     return stat.isFile() ? { path, mode: stat.mode & 0o7777 } : undefined;
   } catch {
     return link ? undefined : { path: file }; // none yet: made whole; a dangling link: written through
+  }
+}
+
+/** Whether `file` is a directory (or a link to one). */
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -86,6 +96,14 @@ type Get = (headers: Record<string, string>) => Promise<Response>;
 export async function downloadToFile(client: GigafactoryClient, id: string, name: string, file: string) {
   const url = client.productUrl(`/jobs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`);
   const get: Get = (headers) => client.send("GET", url, { stream: true, headers });
+  if (isDirectory(file)) {
+    // Refused before the request: it was made, then "cannot write DIR (EISDIR) / check the path".
+    throw new CliError(
+      "file_unwritable",
+      `${file} is a directory: -o names the file to write`,
+      `pass -o ${join(file, name)}`,
+    );
+  }
   const target = renameTarget(file);
   if (!target) {
     const res = await get({});

@@ -3,7 +3,9 @@
 // `✘ ERROR file_unwritable: cannot write FILE (ELOOP) / check the path` for a FILE that was fine — and a FIFO there
 // no longer blocks the real CLI process for ever (its open waited for a reader that never comes). Each download
 // succeeds through a part of its own, checked and renamed onto FILE, and leaves the link, its target and the FIFO as
-// they were (not the CLI's to remove). Against a real HTTP server on 127.0.0.1 serving the artifact with its digest.
+// they were (not the CLI's to remove). `-o DIR`, a directory, is refused before any request, naming the file path to
+// pass (it asked the coordinator, then said "cannot write DIR (EISDIR) / check the path"). Against a real HTTP server
+// on 127.0.0.1 serving the artifact with its digest.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
@@ -19,9 +21,10 @@ const BIN = fileURLToPath(new URL("../../bin/gigafactory.mjs", import.meta.url))
 const BYTES = Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 13 + 5) % 256));
 const SHA = createHash("sha256").update(BYTES).digest("hex");
 
-/** A stand-in coordinator serving BYTES whole at …/artifacts/run.log, with its ETag and digest. */
-async function artifactServer(): Promise<string> {
+/** A stand-in coordinator serving BYTES whole at …/artifacts/run.log, with its ETag and digest; `asked` counts. */
+async function artifactServer(asked = { count: 0 }): Promise<string> {
   const server = createServer((_req, res) => {
+    asked.count++;
     res.writeHead(200, {
       "content-type": "text/plain",
       etag: `"${SHA}"`,
@@ -78,5 +81,20 @@ describe("gigafactory artifact -o FILE: something other than a file at the part'
     expect(readFileSync(file)).toEqual(BYTES);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(["run.log", `run.log.${SHA}.part`]);
+  });
+
+  it("-o DIR, a directory, is refused before any request, naming the file to pass", async () => {
+    const asked = { count: 0 };
+    const url = await artifactServer(asked);
+    const dir = testTempDir("gf-artifact-part-kind-");
+    for (const given of [dir, `${dir}/`]) {
+      const run = await captureCli(["artifact", "job_1", "run.log", "-o", given, ...connection(url, "p")]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        `✘ ERROR file_unwritable: ${given} is a directory: -o names the file to write / pass -o ${join(dir, "run.log")}\n`,
+      );
+    }
+    expect(asked.count).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
