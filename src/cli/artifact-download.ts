@@ -11,6 +11,7 @@
  */
 import { type Hash, randomUUID } from "node:crypto";
 import {
+  chmodSync,
   closeSync,
   constants,
   createWriteStream,
@@ -63,9 +64,10 @@ function isDirectory(file: string): boolean {
   }
 }
 
-/** `part` renamed onto `target` (-o `shown` or its link's target); refused, file_unwritable naming `shown`. */
-function moveOnto(part: string, target: string, shown: string): void {
+/** `part` given the replaced file's `mode`, then renamed onto `target` (-o `shown` or its link target). */
+function moveOnto(part: string, target: string, shown: string, mode: number | undefined): void {
   try {
+    if (mode !== undefined) chmodSync(part, mode);
     renameSync(part, target);
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
@@ -97,7 +99,6 @@ export async function downloadToFile(client: GigafactoryClient, id: string, name
   const url = client.productUrl(`/jobs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`);
   const get: Get = (headers) => client.send("GET", url, { stream: true, headers });
   if (isDirectory(file)) {
-    // Refused before the request: it was made, then "cannot write DIR (EISDIR) / check the path".
     throw new CliError(
       "file_unwritable",
       `${file} is a directory: -o names the file to write`,
@@ -161,7 +162,7 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   try {
     const got = await write(res, part, file, { mode: target.mode, resumed: resumed && prefix });
     const checked = verify(res, got, file);
-    moveOnto(part, target.path, file);
+    moveOnto(part, target.path, file, target.mode);
     for (const stale of heldParts(target.path)) {
       const release = own(stale.path);
       if (release) discard(stale.path);
@@ -194,14 +195,14 @@ function plainOrNone(path: string): boolean {
 
 /**
  * A file descriptor to write the part `path` from its start (`append` false: created or emptied) or at its end: never
- * through a symbolic link (O_NOFOLLOW: a part's name is predictable, so a link planted there must not redirect the
- * bytes), and never anything but a regular file — O_NONBLOCK, so a FIFO put there since it was looked at is refused
- * at once (ENXIO) instead of blocking the process until a reader comes, and what did open is checked to be a file.
- * `mode`: permission bits of a new file, less the umask. @throws the system's error, or one coded ENOTREG
+ * through a link (O_NOFOLLOW: a part's name is predictable), never anything but a regular file — O_NONBLOCK, so a
+ * FIFO put there is refused at once (ENXIO) instead of blocking until a reader comes, and fstat checks the rest.
+ * `mode`: permission bits of a new file, less the umask, plus the owner's read and write: a part of a read-only FILE
+ * (0444) was kept 0444, which the next run could not append to (EACCES). @throws the system's error, or ENOTREG
  */
 function openPlain(path: string, append: boolean, mode = 0o666): number {
   const how = append ? constants.O_APPEND : constants.O_CREAT | constants.O_TRUNC;
-  const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | how, mode);
+  const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | how, mode | 0o600);
   if (fstatSync(fd).isFile()) return fd;
   closeSync(fd);
   throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });

@@ -7,10 +7,12 @@
 // the old bytes), a part not shorter than the artifact (416) is dropped and the artifact downloaded whole, and a part
 // whose bytes are damaged fails the whole file's check and is dropped, so the next run starts over. A part another
 // live run owns (its pid lock held by a real second process) is neither appended to nor removed: this run downloads
-// whole into a file of its own. A download cut before its first byte keeps no (empty) part.
+// whole into a file of its own. A download cut before its first byte keeps no (empty) part. A cut download onto a
+// read-only FILE (0444) keeps a part its owner may write — it was kept 0444, which the next run, not root, could not
+// append to (EACCES: "cannot write FILE") — and FILE ends with its own mode, 0444, and the whole artifact.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
@@ -197,5 +199,24 @@ describe("gigafactory artifact -o FILE: a cut download resumes", () => {
       /^✘ ERROR download_interrupted: the connection broke after 0 bytes .* \/ download it again/,
     );
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("a cut download onto a read-only FILE keeps a part its owner can append to, and FILE keeps its mode", async () => {
+    const artifact = { bytes: bytesOf(9), cutAfter: 25_000 as number | undefined };
+    const { url, seen } = await rangeServer(artifact);
+    const dir = testTempDir("gf-artifact-resume-");
+    const file = join(dir, "run.log");
+    writeFileSync(file, "old\n");
+    chmodSync(file, 0o444);
+    expect((await download(url, file)).stderr).toContain("resumes at byte 25000");
+    const part = join(dir, `run.log.${sha(artifact.bytes)}.part`);
+    expect(statSync(part).mode & 0o600).toBe(0o600);
+    artifact.cutAfter = undefined;
+    const done = await download(url, file);
+    expect(done.code, done.stderr).toBe(0);
+    expect(seen.map((h) => h.range)).toEqual([undefined, "bytes=25000-"]);
+    expect(readFileSync(file)).toEqual(artifact.bytes);
+    expect(statSync(file).mode & 0o777).toBe(0o444);
+    expect(readdirSync(dir)).toEqual(["run.log"]);
   });
 });
