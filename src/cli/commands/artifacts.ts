@@ -101,6 +101,12 @@ export const artifact: Command = {
   path: ["artifact"],
   args: { names: "ID NAME", min: 2, max: 2 },
   summary: "download one of a job's artifacts, to stdout or -o FILE (checked against its SHA-256)",
+  details: [
+    "-o FILE: the bytes go to FILE.<sha256>.part and replace FILE only once their SHA-256 is the one recorded, so a",
+    "cut download leaves FILE as it was and keeps the part: the same command again resumes where it broke (Range +",
+    "If-Range; an artifact uploaded again since comes whole). --json: {jobId, name, file, size, sha256, checked} and",
+    "resumedFrom when it resumed; checked is false when the answer carried no digest to check against.",
+  ],
   options: {
     output: {
       type: "string",

@@ -94,6 +94,12 @@ export const login: Command = {
   path: ["login"],
   args: { names: "", min: 0, max: 0 },
   summary: "verify a coordinator URL and token, then save them for later commands",
+  details: [
+    "Saves {url, token, product} to $GIGAFACTORY_CONFIG, else $XDG_CONFIG_HOME/gigafactory/config.json, else",
+    "~/.config/gigafactory/config.json (mode 0600). Later commands take --url/--token/--product first, then",
+    "GIGAFACTORY_URL/_TOKEN/_PRODUCT, then that file; the saved token goes only to the saved URL's origin.",
+    "A factory's token is refused: the CLI needs an operator, viewer or admin token (`gigafactory whoami` says which).",
+  ],
   options: {},
   async run(ctx) {
     const env = envLayer(ctx.io.env);
