@@ -22,7 +22,6 @@ import {
   renameSync,
   statSync,
 } from "node:fs";
-import { join } from "node:path";
 import { ApiError, type GigafactoryClient } from "../shared/http-client.ts";
 import { discard, etagSha, type HeldPart, hashOf, heldParts, own, partOf, sizeNow } from "./artifact-part.ts";
 import { drain, verify } from "./artifact-stream.ts";
@@ -52,15 +51,6 @@ function renameTarget(file: string): { path: string; mode?: number } | undefined
     return stat.isFile() ? { path, mode: stat.mode & 0o7777 } : undefined;
   } catch {
     return link ? undefined : { path: file }; // none yet: made whole; a dangling link: written through
-  }
-}
-
-/** Whether `file` is a directory (or a link to one). */
-function isDirectory(file: string): boolean {
-  try {
-    return statSync(file).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -98,13 +88,6 @@ type Get = (headers: Record<string, string>) => Promise<Response>;
 export async function downloadToFile(client: GigafactoryClient, id: string, name: string, file: string) {
   const url = client.productUrl(`/jobs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`);
   const get: Get = (headers) => client.send("GET", url, { stream: true, headers });
-  if (isDirectory(file)) {
-    throw new CliError(
-      "file_unwritable",
-      `${file} is a directory: -o names the file to write`,
-      `pass -o ${join(file, name)}`,
-    );
-  }
   const target = renameTarget(file);
   if (!target) {
     const res = await get({});
@@ -172,6 +155,11 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   } catch (err) {
     const cut = err instanceof CliError && err.code === "download_interrupted";
     const at = cut && keep ? (sizeNow(part) ?? 0) : 0;
+    if (resumed && err instanceof CliError && err.code === "checksum_mismatch") {
+      discard(part); // its fix said "if it persists the stored artifact is damaged": the kept bytes may be the fault
+      const fix = `run the same command again: it downloads ${file} whole (the bytes an earlier run kept are dropped)`;
+      throw new CliError(err.code, err.message, `${fix}; if that fails too, the stored artifact is damaged`);
+    }
     if (at === 0) {
       discard(part); // nothing worth resuming from (or bytes that are not the artifact's)
       throw err;

@@ -5,7 +5,8 @@
 // `bytes=N-` with If-Range the ETag those bytes came with, appends the 206, checks the WHOLE file's SHA-256, renames it
 // onto FILE and leaves nothing beside it. An artifact uploaded again between the runs comes whole (never spliced onto
 // the old bytes), a part not shorter than the artifact (416) is dropped and the artifact downloaded whole, and a part
-// whose bytes are damaged fails the whole file's check and is dropped, so the next run starts over. A part another
+// whose bytes are damaged fails the whole file's check and is dropped, so the next run starts over (its fix says
+// so, where it blamed the stored artifact). A part another
 // live run owns (its pid lock held by a real second process) is neither appended to nor removed: this run downloads
 // whole into a file of its own. A download cut before its first byte keeps no (empty) part. A cut download onto a
 // read-only FILE (0444) keeps a part its owner may write — it was kept 0444, which the next run, not root, could not
@@ -152,6 +153,10 @@ describe("gigafactory artifact -o FILE: a cut download resumes", () => {
     const bad = await download(url, file);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^✘ ERROR checksum_mismatch: /);
+    // Not "download it again; if it persists the stored artifact is damaged": the kept bytes may be at fault.
+    expect(bad.stderr).toContain(
+      `/ run the same command again: it downloads ${file} whole (the bytes an earlier run kept are dropped); if that fails too, the stored artifact is damaged\n`,
+    );
     expect(readdirSync(dir)).toEqual([]);
     const good = await download(url, file);
     expect(good.code).toBe(0);

@@ -9,13 +9,15 @@
  * carried no digest to check against) and `resumedFrom`, the byte it resumed at, when it did.
  * Shown on a terminal, an artifact's control characters are shown as pictures, not obeyed (core/terminal-text).
  */
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { MAX_ARTIFACTS_PER_JOB } from "../../core/artifact-limits.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
 import { downloadToFile } from "../artifact-download.ts";
 import { drain, verify } from "../artifact-stream.ts";
 import type { Command, Io } from "../context.ts";
-import { usageError } from "../errors.ts";
+import { CliError, usageError } from "../errors.ts";
 import { ArtifactPageRead, checked } from "../read-answers.ts";
 import { formatAge, formatInstant, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
@@ -78,6 +80,15 @@ export const artifacts: Command = {
   },
 };
 
+/** Whether `file` is a directory (or a link to one). */
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** What a download without a digest to check against says on stderr (under --json too: a script cannot see it). */
 const UNCHECKED = (name: string) =>
   `⚠ ${name}: not checked — the answer carried no x-content-sha256 (a proxy in between may have dropped it)`;
@@ -129,6 +140,13 @@ export const artifact: Command = {
       if (!verify(res, got, name)) ctx.note(UNCHECKED(name), true);
       return 0;
     }
+    // Refused before the request: it was made, then "cannot write DIR (EISDIR) / check the path".
+    if (isDirectory(file))
+      throw new CliError(
+        "file_unwritable",
+        `${file} is a directory: -o names the file to write`,
+        `pass -o ${join(file, name)}`,
+      );
     // Checked before it replaces FILE; a cut download's part is kept for the next run to resume (cli/artifact-download).
     const got = await downloadToFile(ctx.client(), id, name, file);
     const { checked, resumedFrom } = got;
