@@ -13,7 +13,7 @@ import { jobsView } from "./jobs.js";
 import { lessonsView } from "./lessons.js";
 import { countText, Live } from "./live.js";
 import { mountMetricsTiles } from "./metrics.js";
-import { markRole, readOnlyText, readWhoami } from "./role.js";
+import { can, markRole, readOnlyText, readWhoami } from "./role.js";
 import { routingView } from "./routing.js";
 import { settingsView } from "./settings.js";
 import { signInView } from "./signin.js";
@@ -76,20 +76,46 @@ function start(s) {
   replace(main, h("p", { class: "muted" }, "Loading…"));
   liveReady = false;
   l.start();
-  // Who the token is, once per sign-in, beside the poller's first read: no page is drawn before it is known, so none
-  // offers a viewer a button for a moment (role.js). Unknown (an older coordinator), every control is offered.
-  const who = readWhoami(s).then((w) => {
-    if (live !== l) return;
-    l.role = w?.role ?? "";
-    l.actor = w?.actor ?? "";
-    markRole(l.role);
-    showWho(l);
-  });
-  void Promise.all([l.ready, who]).then(() => {
+  // Who the token is, beside the poller's first read: no page is drawn before it is known, so none offers a viewer a
+  // button for a moment (role.js) — unless it takes longer than WHO_WAIT_MS: a whoami the network holds kept every
+  // page at "Loading…" for ever. Unknown (an older coordinator), every control is offered.
+  const waited = new Promise((resolve) => setTimeout(resolve, WHO_WAIT_MS));
+  void Promise.all([l.ready, Promise.race([learnWho(l), waited])]).then(() => {
     if (live !== l) return;
     liveReady = true;
     route(); // whatever the hash is by now: a change while loading is not drawn twice
   });
+}
+
+/** 4 s: how long the first page waits for whoami beyond the poller's first read, before it is drawn without it. */
+const WHO_WAIT_MS = 4000;
+
+/**
+ * Reads who `l`'s token is (role.js) until told: a read that failed for the moment is asked again at the poller's
+ * next tick. Once known, the page is marked and the header says it; a page drawn before it was known, for a role
+ * that may not act, is drawn again (settings were editable, the enrollment codes asked for). Resolves after the
+ * first read, told or not. @param {Live} l
+ */
+function learnWho(l) {
+  let asking = false;
+  let known = false;
+  const ask = async () => {
+    asking = true;
+    const w = await readWhoami(l.session);
+    asking = false;
+    if (live !== l || known || w === undefined) return;
+    known = true;
+    stopAsking();
+    l.role = w?.role ?? "";
+    l.actor = w?.actor ?? "";
+    markRole(l.role);
+    showWho(l);
+    if (liveReady && l.role && !can(l.role, "operator")) route();
+  };
+  const stopAsking = l.subscribe(() => {
+    if (!asking && !known) void ask();
+  });
+  return ask();
 }
 
 /** The header's session corner: the product and Sign out. */

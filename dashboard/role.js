@@ -23,19 +23,21 @@ export function can(role, need) {
 }
 
 /**
- * Who the session's token is: `{ role, actor }` from GET …/whoami, or null when that cannot be told (an older
- * coordinator answers 404; a failed read, or an answer that is not one). Never throws: the pages then offer
- * everything. A 401 signs the session out as any read's does (api.js).
+ * Who the session's token is: `{ role, actor }` from GET …/whoami; null when that cannot be told (an older
+ * coordinator answers 404, an answer that is not one); undefined when this read failed for the moment (the network,
+ * a 5xx, a 429: worth asking again — taken as final, one dropped read left a viewer offered every control for the
+ * whole session). Never throws: the pages then offer everything. A 401 signs the session out as any read's does.
  * @param {import("./api.js").Session} session
- * @returns {Promise<{ role: string, actor: string } | null>}
+ * @returns {Promise<{ role: string, actor: string } | null | undefined>}
  */
 export async function readWhoami(session) {
   try {
     const w = await api(session, "/whoami");
     const role = typeof w?.role === "string" && /^[a-z_]{1,32}$/.test(w.role) ? w.role : "";
     return role ? { role, actor: typeof w.actor === "string" ? w.actor : "" } : null;
-  } catch {
-    return null;
+  } catch (err) {
+    const status = typeof err?.status === "number" ? err.status : 0;
+    return status === 0 || status === 429 || status >= 500 ? undefined : null;
   }
 }
 

@@ -10,9 +10,20 @@
  * A device or a FIFO (`-o /dev/stdout`) is written through, whole.
  */
 import { type Hash, randomUUID } from "node:crypto";
-import { createWriteStream, lstatSync, realpathSync, renameSync, statSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  createWriteStream,
+  fstatSync,
+  lstatSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  statSync,
+} from "node:fs";
 import { ApiError, type GigafactoryClient } from "../shared/http-client.ts";
-import { discard, etagSha, type HeldPart, hashOf, heldParts, openPart, own, partOf, sizeNow } from "./artifact-part.ts";
+import { discard, etagSha, type HeldPart, hashOf, heldParts, own, partOf, sizeNow } from "./artifact-part.ts";
 import { drain, verify } from "./artifact-stream.ts";
 import { CliError } from "./errors.ts";
 
@@ -43,9 +54,10 @@ function renameTarget(file: string): { path: string; mode?: number } | undefined
   }
 }
 
-/** `part` renamed onto `target` (-o `shown` or its link's target); refused, file_unwritable naming `shown`. */
-function moveOnto(part: string, target: string, shown: string): void {
+/** `part` given the replaced file's `mode`, then renamed onto `target` (-o `shown` or its link target). */
+function moveOnto(part: string, target: string, shown: string, mode: number | undefined): void {
   try {
+    if (mode !== undefined) chmodSync(part, mode);
     renameSync(part, target);
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
@@ -121,7 +133,9 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   // This version's part when it may be kept (a name that fits, owned by this run), else a throwaway one.
   let part = resumed?.path ?? (sha ? partOf(target.path, sha) : undefined);
   if (part && !resumed && part !== held?.path) {
-    const release = own(part);
+    // A link, a FIFO or a directory at the name is not a part (heldParts lists none of them): written to, a link was
+    // `ELOOP` — "cannot write FILE / check the path" for a FILE that was fine — and a FIFO hung the run for ever.
+    const release = plainOrNone(part) ? own(part) : undefined;
     if (release) releases.push(release);
     else part = undefined;
   }
@@ -131,7 +145,7 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   try {
     const got = await write(res, part, file, { mode: target.mode, resumed: resumed && prefix });
     const checked = verify(res, got, file);
-    moveOnto(part, target.path, file);
+    moveOnto(part, target.path, file, target.mode);
     for (const stale of heldParts(target.path)) {
       const release = own(stale.path);
       if (release) discard(stale.path);
@@ -141,6 +155,11 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   } catch (err) {
     const cut = err instanceof CliError && err.code === "download_interrupted";
     const at = cut && keep ? (sizeNow(part) ?? 0) : 0;
+    if (resumed && err instanceof CliError && err.code === "checksum_mismatch") {
+      discard(part); // its fix said "if it persists the stored artifact is damaged": the kept bytes may be the fault
+      const fix = `run the same command again: it downloads ${file} whole (the bytes an earlier run kept are dropped)`;
+      throw new CliError(err.code, err.message, `${fix}; if that fails too, the stored artifact is damaged`);
+    }
     if (at === 0) {
       discard(part); // nothing worth resuming from (or bytes that are not the artifact's)
       throw err;
@@ -153,10 +172,34 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
   }
 }
 
+/** Whether `path` is a regular file or nothing at all (a link there is neither, whatever it names). */
+function plainOrNone(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT";
+  }
+}
+
+/**
+ * A file descriptor to write the part `path` from its start (`append` false: created or emptied) or at its end: never
+ * through a link (O_NOFOLLOW: a part's name is predictable), never anything but a regular file — O_NONBLOCK, so a
+ * FIFO put there is refused at once (ENXIO) instead of blocking until a reader comes, and fstat checks the rest.
+ * `mode`: permission bits of a new file, less the umask, plus the owner's read and write: a part of a read-only FILE
+ * (0444) was kept 0444, which the next run could not append to (EACCES). @throws the system's error, or ENOTREG
+ */
+function openPlain(path: string, append: boolean, mode = 0o666): number {
+  const how = append ? constants.O_APPEND : constants.O_CREAT | constants.O_TRUNC;
+  const fd = openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | how, mode | 0o600);
+  if (fstatSync(fd).isFile()) return fd;
+  closeSync(fd);
+  throw Object.assign(new Error("not a regular file"), { code: "ENOTREG" });
+}
+
 /**
  * `res`'s bytes to `path`, each write awaited (back-pressure): appended to the part they continue (`resumed`: the
- * hash of the bytes it holds, and their count) or from its start; hashed whole. A part is never opened through a
- * link (artifact-part `openPart`); -o FILE written through is opened as named. A path that cannot be written is a
+ * hash of the bytes it holds, and their count) or from its start; hashed whole. A part is opened as a regular file
+ * only (`openPlain`); -o FILE written through is opened as named. A path that cannot be written is a
  * CliError naming `shown` (the -o FILE asked for, not the part beside it).
  * @throws CliError file_unwritable, download_interrupted
  */
@@ -168,7 +211,7 @@ async function write(
 ) {
   let fd: number | undefined;
   try {
-    fd = path === shown ? undefined : openPart(path, o.resumed !== undefined, o.mode);
+    fd = path === shown ? undefined : openPlain(path, o.resumed !== undefined, o.mode);
   } catch (err) {
     throw unwritable(shown, err as NodeJS.ErrnoException);
   }

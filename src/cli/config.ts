@@ -137,8 +137,9 @@ function shownUrl(raw: string): string {
 }
 
 /**
- * Flags over environment over file; fails with the exact step that fixes what is missing, and with a usage error
- * (exit 2, coordinatorUrl) for a URL that is not http(s), naming the layer it came from.
+ * Flags over environment over file; fails with the exact step that fixes what is missing, with a usage error
+ * (exit 2, coordinatorUrl) for a URL that is not http(s), naming the layer it came from, and with
+ * `token_other_origin` (exit 2) for the saved token bound for another origin than the saved URL's.
  * `needProduct: false` (commands above products, e.g. `products create`) yields `product: ""` when none is named.
  */
 export function resolveConnection(flags: Layer, env: Layer, file: Layer, needProduct = true): Connection {
@@ -149,6 +150,8 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
   const tokenAt = layers.findIndex((l) => l.token);
   const token = layers[tokenAt]?.token;
   if (token) checkToken(token, TOKEN_SOURCES[tokenAt] ?? "the saved config");
+  if (url && token && tokenAt === 2 && at < 2)
+    assertSavedTokenOrigin(url, URL_SOURCES[sources[at] ?? "flag"].name, file);
   const productAt = layers.findIndex((l) => layerProduct(l) !== undefined);
   const product = layerProduct(layers[productAt] ?? {});
   if (!url || !token) {
@@ -168,6 +171,31 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
   }
   if (needProduct) assertTokenServes(token, TOKEN_SOURCES[tokenAt] ?? "", product, PRODUCT_SOURCES[productAt] ?? "");
   return { url, token, product };
+}
+
+/**
+ * The saved token goes only to the origin (scheme, host, port) `login` checked it against, as the agent scopes its
+ * config file's token and `gh` and git's credential helpers theirs: `--url` or GIGAFACTORY_URL (`urlSource`) naming
+ * another origin than the saved `url` sent the saved token — an admin's, say — to whatever a typo named. A token given
+ * explicitly (--token, GIGAFACTORY_TOKEN) goes where it is told. A saved token without a readable saved URL has no
+ * origin to go to but the one named, so it goes there, as before.
+ * @throws CliError `token_other_origin` (exit 2), before any request
+ */
+function assertSavedTokenOrigin(url: string, urlSource: string, saved: Layer): void {
+  let issued: string;
+  try {
+    issued = new URL(saved.url ?? "").origin;
+  } catch {
+    return;
+  }
+  const asked = new URL(url).origin;
+  if (asked === issued) return;
+  throw new CliError(
+    "token_other_origin",
+    `the saved token was checked against ${issued} by \`gigafactory login\`, not ${asked} (${urlSource}): it is not sent there`,
+    `pass --token (or set GIGAFACTORY_TOKEN) for ${asked}, or run \`gigafactory login --url ${asked} --token TOKEN\``,
+    2,
+  );
 }
 
 /** Where the product of each layer (flags, environment, file) came from, as a refusal names it. */

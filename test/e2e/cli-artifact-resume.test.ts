@@ -1,11 +1,11 @@
 // A cut artifact download resumed end to end: the real `gigafactory artifact ID NAME -o FILE` process against the real
 // local coordinator (workerd, local R2), through a proxy on 127.0.0.1 that breaks the first download's connection
 // after 300,000 of its 2 MiB. The cut run exits 1 (download_interrupted) with the bytes so far kept beside FILE; the
-// next run sends `Range: bytes=300000-` with If-Range the artifact's ETag, the coordinator answers 206 from R2's
+// next run sends `Range: bytes=N-` (N: the bytes kept, at most 300,000) with If-Range the artifact's ETag, the coordinator answers 206 from R2's
 // range read, and the CLI writes the whole artifact, checked against its SHA-256, with nothing left beside it.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -104,17 +104,22 @@ describe("gigafactory artifact -o FILE resumes a cut download from the real coor
 
     const cut = await cli("artifact", job.body.id, "big.bin", "-o", file);
     expect(cut.code).toBe(1);
-    expect(cut.stderr).toContain(`✘ ERROR download_interrupted: the connection broke after ${CUT_AT} bytes`);
-    expect(cut.stderr).toContain(`it resumes at byte ${CUT_AT}`);
+    // At most CUT_AT bytes: under load fetch may end the body at the early close with bytes it had not yet handed
+    // over (a run got 261,487), and those are simply asked for again — what came is what is kept and resumed from.
+    const at = Number(/the connection broke after (\d+) bytes/.exec(cut.stderr)?.[1]);
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThanOrEqual(CUT_AT);
+    expect(cut.stderr).toContain(`it resumes at byte ${at}`);
     expect(readdirSync(dir).filter((f) => f.startsWith("big.bin"))).toEqual([`big.bin.${sha}.part`]);
+    expect(statSync(path.join(dir, `big.bin.${sha}.part`)).size).toBe(at);
 
     const resumed = await cli("artifact", job.body.id, "big.bin", "-o", file);
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain(`checked; resumed at byte ${CUT_AT}`);
+    expect(resumed.stdout).toContain(`checked; resumed at byte ${at}`);
     expect(seen.map((s) => [s.range, s["if-range"]])).toEqual([
       [undefined, undefined],
-      [`bytes=${CUT_AT}-`, `"${sha}"`],
+      [`bytes=${at}-`, `"${sha}"`],
     ]);
     expect(readFileSync(file).equals(bytes)).toBe(true);
     expect(readdirSync(dir).filter((f) => f.startsWith("big.bin"))).toEqual(["big.bin"]);

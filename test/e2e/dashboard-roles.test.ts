@@ -5,10 +5,13 @@
 // the settings are shown read-only, the enrollment page asks nothing the server would refuse, and the header says
 // "read-only (viewer token)", on a 375 px phone too without widening the page; an operator on the same pages is offered
 // every one of them and no marker. Against a coordinator without whoami (404) a viewer is offered everything as before
-// and a click gets the server's refusal, shown as it is: the server stays the judge.
+// and a click gets the server's refusal, shown as it is: the server stays the judge. A whoami the network holds no
+// longer keeps every page at "Loading…" for ever: the pages draw without it, and are drawn again for the viewer when
+// it answers (settings turn read-only); one that fails for the moment (a 503) is asked again at the next poll, where
+// the viewer was offered every control for the whole session.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, newPage, signIn } from "./chromium.ts";
+import { holdRequests, launchChromium, newPage, signIn } from "./chromium.ts";
 import { adminApi, type Harness, mintRoleTokens, startHarness } from "./harness.ts";
 import { withoutWhoami } from "./older-coordinator.ts";
 
@@ -143,6 +146,46 @@ describe("dashboard: what each role is offered", () => {
     expect(await page.locator("#role-marker").count()).toBe(0);
     await page.goto(`${h.url}/#/settings`);
     await expect.poll(() => page.locator("#setting-leaseTtlSeconds").isEnabled(), SOON).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("draws the pages while whoami is held, and draws them again for the viewer when it answers", async () => {
+    const { page, errors, close } = await newPage(browser);
+    const whoami = await holdRequests(page, "GET", "/whoami");
+    await signIn(page, h.url, tokens.viewer, PRODUCT);
+    await page.locator("table.jobs").waitFor(SOON);
+    await page.goto(`${h.url}/#/settings`);
+    const lease = page.locator("#setting-leaseTtlSeconds");
+    await expect.poll(() => lease.inputValue(), SOON).not.toBe("");
+    expect(await lease.isDisabled()).toBe(false); // not known yet: everything offered, the server judging
+    expect(whoami.sent()).toBeGreaterThan(0);
+    whoami.answer();
+    await expect.poll(() => page.locator("#role-marker").textContent(), SOON).toBe("read-only (viewer token)");
+    await expect.poll(() => page.locator("#setting-leaseTtlSeconds").isDisabled(), SOON).toBe(true);
+    expect(await page.locator("#settings-save").isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it("asks whoami again after a read that failed for the moment, and then hides the viewer's controls", async () => {
+    const { page, errors, close } = await newPage(browser);
+    let failed = 0;
+    await page.route(
+      (url) => url.pathname.endsWith("/whoami"),
+      async (route) => {
+        if (failed > 0) return route.continue();
+        failed++;
+        const body = { type: "about:blank", title: "Unavailable", status: 503, detail: "busy", code: "unavailable" };
+        return route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify(body) });
+      },
+    );
+    await signIn(page, h.url, tokens.viewer, PRODUCT);
+    await page.goto(`${h.url}/#/fleet`);
+    await page.locator('li[data-factory="idle-1"] [data-testid="quarantine"]').waitFor(SOON);
+    await expect.poll(() => page.locator("#role-marker").textContent(), SOON).toBe("read-only (viewer token)");
+    expect(failed).toBe(1);
+    expect(await page.locator(`#release-${factoryId}`).isVisible()).toBe(false);
     expect(errors).toEqual([]);
     await close();
   });

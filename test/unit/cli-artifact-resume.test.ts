@@ -5,12 +5,15 @@
 // `bytes=N-` with If-Range the ETag those bytes came with, appends the 206, checks the WHOLE file's SHA-256, renames it
 // onto FILE and leaves nothing beside it. An artifact uploaded again between the runs comes whole (never spliced onto
 // the old bytes), a part not shorter than the artifact (416) is dropped and the artifact downloaded whole, and a part
-// whose bytes are damaged fails the whole file's check and is dropped, so the next run starts over. A part another
+// whose bytes are damaged fails the whole file's check and is dropped, so the next run starts over (its fix says
+// so, where it blamed the stored artifact). A part another
 // live run owns (its pid lock held by a real second process) is neither appended to nor removed: this run downloads
-// whole into a file of its own. A download cut before its first byte keeps no (empty) part.
+// whole into a file of its own. A download cut before its first byte keeps no (empty) part. A cut download onto a
+// read-only FILE (0444) keeps a part its owner may write — it was kept 0444, which the next run, not root, could not
+// append to (EACCES: "cannot write FILE") — and FILE ends with its own mode, 0444, and the whole artifact.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
@@ -104,6 +107,7 @@ describe("gigafactory artifact -o FILE: a cut download resumes", () => {
       file,
       size: 100_000,
       sha256: sha(artifact.bytes),
+      checked: true,
       resumedFrom: 20_000,
     });
     expect(readFileSync(file)).toEqual(artifact.bytes);
@@ -149,6 +153,10 @@ describe("gigafactory artifact -o FILE: a cut download resumes", () => {
     const bad = await download(url, file);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^✘ ERROR checksum_mismatch: /);
+    // Not "download it again; if it persists the stored artifact is damaged": the kept bytes may be at fault.
+    expect(bad.stderr).toContain(
+      `/ run the same command again: it downloads ${file} whole (the bytes an earlier run kept are dropped); if that fails too, the stored artifact is damaged\n`,
+    );
     expect(readdirSync(dir)).toEqual([]);
     const good = await download(url, file);
     expect(good.code).toBe(0);
@@ -196,5 +204,24 @@ describe("gigafactory artifact -o FILE: a cut download resumes", () => {
       /^✘ ERROR download_interrupted: the connection broke after 0 bytes .* \/ download it again/,
     );
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("a cut download onto a read-only FILE keeps a part its owner can append to, and FILE keeps its mode", async () => {
+    const artifact = { bytes: bytesOf(9), cutAfter: 25_000 as number | undefined };
+    const { url, seen } = await rangeServer(artifact);
+    const dir = testTempDir("gf-artifact-resume-");
+    const file = join(dir, "run.log");
+    writeFileSync(file, "old\n");
+    chmodSync(file, 0o444);
+    expect((await download(url, file)).stderr).toContain("resumes at byte 25000");
+    const part = join(dir, `run.log.${sha(artifact.bytes)}.part`);
+    expect(statSync(part).mode & 0o600).toBe(0o600);
+    artifact.cutAfter = undefined;
+    const done = await download(url, file);
+    expect(done.code, done.stderr).toBe(0);
+    expect(seen.map((h) => h.range)).toEqual([undefined, "bytes=25000-"]);
+    expect(readFileSync(file)).toEqual(artifact.bytes);
+    expect(statSync(file).mode & 0o777).toBe(0o444);
+    expect(readdirSync(dir)).toEqual(["run.log"]);
   });
 });

@@ -1,7 +1,8 @@
 // `gigafactory artifact ID NAME` checks the bytes against the SHA-256 the coordinator recorded; an answer without
 // that digest (a proxy that drops `x-content-sha256`, a server that is no coordinator) was not checked, yet -o FILE
 // printed "✔ … (sha256 …, checked)". It now says "not checked" on that line, and on stderr for every download (to
-// stdout, and under --json, whose document is unchanged); a download with the digest still says "checked".
+// stdout, and under --json, whose document says `checked: false` — a script cannot see stderr's ⚠, and took
+// unchecked bytes for verified ones); a download with the digest still says "checked" (`checked: true`).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,7 +29,7 @@ describe("an artifact download", () => {
     expect({ stdout: piped.stdout, code: piped.code }).toEqual({ stdout: BYTES, code: 0 });
     expect(piped.stderr).toContain("not checked");
     const json = await captureCli(["artifact", "job_1", "run.log", "-o", file, "--json", ...connection(url, "p")]);
-    expect(JSON.parse(json.stdout)).toMatchObject({ name: "run.log", sha256: SHA });
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: "run.log", sha256: SHA, checked: false });
     expect(json.stderr).toContain("not checked");
   });
 
@@ -39,5 +40,8 @@ describe("an artifact download", () => {
     expect(saved.code).toBe(0);
     expect(saved.stdout).toMatch(/, checked\)\n$/);
     expect(saved.stderr).toBe("");
+    const json = await captureCli(["artifact", "job_1", "run.log", "-o", file, "--json", ...connection(url, "p")]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: "run.log", sha256: SHA, checked: true });
+    expect(json.stderr).toBe("");
   });
 });

@@ -36,8 +36,10 @@ describe("resolveConnection", () => {
 
   it("takes each field from the first layer that has it: flags, then environment, then file", () => {
     expect(resolveConnection({}, {}, file)).toEqual({ url: "http://file", token: tokenOf("alpha"), product: "alpha" });
-    expect(resolveConnection({}, { url: "http://env" }, file).url).toBe("http://env");
-    expect(resolveConnection({ url: "http://flag" }, { url: "http://env" }, file).url).toBe("http://flag");
+    // A URL over the saved one brings a token of its own: the saved token stays with its origin (cli-token-origin).
+    const env = { url: "http://env", token: tokenOf("alpha") };
+    expect(resolveConnection({}, env, file).url).toBe("http://env");
+    expect(resolveConnection({ url: "http://flag" }, env, file).url).toBe("http://flag");
   });
 
   it("infers the product from the token of the layer that supplied it, not from a stale file", () => {

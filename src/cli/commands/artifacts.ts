@@ -5,16 +5,19 @@
  * [-o FILE]` downloads one, to stdout by default (so it pipes: `… | less`) or to FILE, checking the bytes against the
  * SHA-256 the coordinator recorded at upload (an answer without it says "not checked"); a download to FILE cut by a
  * broken connection resumes where it broke on the next run (cli/artifact-download). --json: the API's list; for a
- * download to FILE, what was written (and `resumedFrom`, the byte it resumed at, when it did).
+ * download to FILE, what was written — `{jobId, name, file, size, sha256, checked}` (`checked` false when the answer
+ * carried no digest to check against) and `resumedFrom`, the byte it resumed at, when it did.
  * Shown on a terminal, an artifact's control characters are shown as pictures, not obeyed (core/terminal-text).
  */
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { MAX_ARTIFACTS_PER_JOB } from "../../core/artifact-limits.ts";
 import { terminalText } from "../../core/terminal-text.ts";
 import type { ArtifactView } from "../../shared/http-client.ts";
 import { downloadToFile } from "../artifact-download.ts";
 import { drain, verify } from "../artifact-stream.ts";
 import type { Command, Io } from "../context.ts";
-import { usageError } from "../errors.ts";
+import { CliError, usageError } from "../errors.ts";
 import { ArtifactPageRead, checked } from "../read-answers.ts";
 import { formatAge, formatInstant, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
@@ -77,6 +80,15 @@ export const artifacts: Command = {
   },
 };
 
+/** Whether `file` is a directory (or a link to one). */
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** What a download without a digest to check against says on stderr (under --json too: a script cannot see it). */
 const UNCHECKED = (name: string) =>
   `⚠ ${name}: not checked — the answer carried no x-content-sha256 (a proxy in between may have dropped it)`;
@@ -100,6 +112,12 @@ export const artifact: Command = {
   path: ["artifact"],
   args: { names: "ID NAME", min: 2, max: 2 },
   summary: "download one of a job's artifacts, to stdout or -o FILE (checked against its SHA-256)",
+  details: [
+    "-o FILE: the bytes go to FILE.<sha256>.part and replace FILE only once their SHA-256 is the one recorded, so a",
+    "cut download leaves FILE as it was and keeps the part: the same command again resumes where it broke (Range +",
+    "If-Range; an artifact uploaded again since comes whole). --json: {jobId, name, file, size, sha256, checked} and",
+    "resumedFrom when it resumed; checked is false when the answer carried no digest to check against.",
+  ],
   options: {
     output: {
       type: "string",
@@ -122,12 +140,21 @@ export const artifact: Command = {
       if (!verify(res, got, name)) ctx.note(UNCHECKED(name), true);
       return 0;
     }
+    // Refused before the request: it was made, then "cannot write DIR (EISDIR) / check the path".
+    if (isDirectory(file))
+      throw new CliError(
+        "file_unwritable",
+        `${file} is a directory: -o names the file to write`,
+        `pass -o ${join(file, name)}`,
+      );
     // Checked before it replaces FILE; a cut download's part is kept for the next run to resume (cli/artifact-download).
     const got = await downloadToFile(ctx.client(), id, name, file);
     const { checked, resumedFrom } = got;
     if (!checked) ctx.note(UNCHECKED(name), true);
     const resumed = resumedFrom > 0 ? { resumedFrom } : {};
-    if (ctx.json) ctx.emit({ jobId: id, name, file, size: got.size, sha256: got.sha256, ...resumed });
+    // `checked`: whether the bytes matched a digest the coordinator recorded — false when it sent none (the ⚠ on stderr
+    // says so to a person; a script reads it here, or took unchecked bytes for verified ones).
+    if (ctx.json) ctx.emit({ jobId: id, name, file, size: got.size, sha256: got.sha256, checked, ...resumed });
     else
       ctx.print(
         `${checked ? "✔" : "⚠"} ${name}: ${got.size} bytes written to ${file} (sha256 ${got.sha256.slice(0, 12)}, ${checked ? "checked" : "not checked"}${resumedFrom > 0 ? `; resumed at byte ${resumedFrom}` : ""})`,

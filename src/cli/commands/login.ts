@@ -2,7 +2,8 @@
  * @module cli/commands/login
  * `gigafactory login`: checks a URL + token against the coordinator (one cheap
  * authenticated read, the queue version) before saving them, so a typo is
- * caught now rather than on the next command. The product comes from
+ * caught now rather than on the next command — and a factory's token, which passes that read, is refused
+ * (`factory_token`, by `GET …/whoami`). The product comes from
  * `--product`, or from a `gf_<product>_…` token; an admin token names none. An admin
  * may log in to a product that does not exist yet (it is told so, and saved): the
  * admin creates products, with this login (`gigafactory products create`).
@@ -22,6 +23,7 @@ import type { Command } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { checked, QueueStateRead } from "../read-answers.ts";
 import { ProductsRead } from "../read-answers-ops.ts";
+import { WhoamiRead } from "./whoami.ts";
 
 /**
  * The product's queue version (one cheap authenticated read), or undefined when the product does not exist yet and
@@ -45,6 +47,22 @@ async function productQueueVersion(client: GigafactoryClient, product: string): 
     return undefined;
   }
   return checked(QueueStateRead, state, "a queue state").version;
+}
+
+/**
+ * The factory whose token this is (its id, "" when unnamed), by GET …/whoami, or undefined for any other token. A
+ * factory's token reads the queue version as login's check does, so it was saved ("✔ Logged in") and every later
+ * command was refused 403 "yours is a factory token". Best effort: any other outcome — a coordinator without whoami,
+ * a refusal, an answer that is not a whoami — leaves the login to the queue version's check, as before.
+ */
+async function factoryOf(client: GigafactoryClient): Promise<string | undefined> {
+  try {
+    const res = await client.send("GET", client.productUrl("/whoami", {}), {});
+    const who = WhoamiRead.safeParse(await res.json());
+    return who.success && who.data.role === "factory" ? (who.data.factoryId ?? "") : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -76,6 +94,12 @@ export const login: Command = {
   path: ["login"],
   args: { names: "", min: 0, max: 0 },
   summary: "verify a coordinator URL and token, then save them for later commands",
+  details: [
+    "Saves {url, token, product} to $GIGAFACTORY_CONFIG, else $XDG_CONFIG_HOME/gigafactory/config.json, else",
+    "~/.config/gigafactory/config.json (mode 0600). Later commands take --url/--token/--product first, then",
+    "GIGAFACTORY_URL/_TOKEN/_PRODUCT, then that file; the saved token goes only to the saved URL's origin.",
+    "A factory's token is refused: the CLI needs an operator, viewer or admin token (`gigafactory whoami` says which).",
+  ],
   options: {},
   async run(ctx) {
     const env = envLayer(ctx.io.env);
@@ -110,6 +134,16 @@ export const login: Command = {
     const conn = { url: base, token, product };
     const client = ctx.client(conn);
     const version = await productQueueVersion(client, product);
+    // Only a product's token (`gf_<product>_…`) can be a factory's: the admin's is not asked.
+    const factory = version === undefined || !productFromToken(token) ? undefined : await factoryOf(client);
+    if (factory !== undefined) {
+      throw new CliError(
+        "factory_token",
+        `the token is factory ${factory || "(unnamed)"}'s: it runs jobs on its host, and reads none of what the CLI shows; nothing was saved`,
+        "log in with an operator or viewer token (the admin mints one: `gigafactory tokens mint --role operator --name NAME`), or the admin token with --product",
+        2,
+      );
+    }
     const file = configPath(ctx.io.env);
     writeConfigFile(file, conn);
     const overriddenBy = shadowingVariables(env, conn);
