@@ -10,7 +10,7 @@
  * interleave their bytes in one file — the second downloads whole into a file of its own, as before resuming existed.
  */
 import { createHash, type Hash } from "node:crypto";
-import { constants, createReadStream, lstatSync, openSync, readdirSync, rmSync } from "node:fs";
+import { createReadStream, lstatSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { takePidLock } from "../shared/pid-lock.ts";
 
@@ -95,16 +95,6 @@ export function sizeNow(part: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * A file descriptor to write `path` from its start (`append` false: created or emptied) or at its end, never through a
- * symbolic link (O_NOFOLLOW: a part's name is predictable, so a link planted there must not redirect the bytes).
- * `mode`: permission bits of a new file, less the umask. @throws the system's error
- */
-export function openPart(path: string, append: boolean, mode = 0o666): number {
-  const how = append ? constants.O_APPEND : constants.O_CREAT | constants.O_TRUNC;
-  return openSync(path, constants.O_WRONLY | constants.O_NOFOLLOW | how, mode);
 }
 
 /**
