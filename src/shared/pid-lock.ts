@@ -14,7 +14,18 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 
 /** The live process that holds a lock: its pid and command line (NULs as spaces). */
 export interface LockOwner {
@@ -77,12 +88,25 @@ function liveOwner(text: string, isOwner: (command: string) => boolean): LockOwn
   return { pid, command: live.command };
 }
 
-/** The text of `file`; undefined when it is gone, "" when it cannot be read (stale: nothing names a live owner). */
+/** The most of a lock file read: its text is a pid, a start time, a command line and a nonce. */
+const LOCK_MAX_BYTES = 8192;
+
+/**
+ * The text of `file`; undefined when it is gone, "" when it cannot be read or is no regular file (stale: nothing names
+ * a live owner). Opened without following a link or waiting on a FIFO: a lock's name is predictable, and a FIFO
+ * planted there hung the CLI (and the agent's start) for good in `readFileSync`.
+ */
 function readLock(file: string): string | undefined {
+  let fd: number | undefined;
   try {
-    return readFileSync(file, "utf8");
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return "";
+    const buf = Buffer.alloc(LOCK_MAX_BYTES);
+    return buf.subarray(0, readSync(fd, buf, 0, LOCK_MAX_BYTES, 0)).toString("utf8");
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ENOENT" ? undefined : "";
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
