@@ -21,7 +21,7 @@ import { removeWorkTree } from "./workspace-removal.ts";
 const PART = ".part-";
 
 /** Whether process `pid` exists (EPERM: it does, as another user's). */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

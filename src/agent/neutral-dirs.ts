@@ -14,6 +14,7 @@
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { alive } from "./mirror-clone.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
 
 const PREFIX = "gf-no-exclude-";
@@ -36,16 +37,6 @@ export function neutralGitDir(): string {
   writeFileSync(path.join(dir, "HEAD"), "ref: refs/heads/none\n");
   chmodSync(dir, 0o755);
   return dir;
-}
-
-/** Whether process `pid` exists (EPERM: it does, as another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**
