@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { ROOT, toolEnv } from "../../scripts/local-server.ts";
 import { descendants, isRunning, stopTree, waitGone } from "../../scripts/process-tree.ts";
 import { call, freePort } from "./harness.ts";
@@ -27,7 +27,7 @@ function processesMentioning(...needles: string[]): string[] {
   return out;
 }
 
-/** Every demo this file started: a failed test must not leave one running. */
+/** Every demo this file started: a failed test must not leave one running (each test stops its own, too). */
 const started: ChildProcess[] = [];
 
 /** The process and everything under it, for checking afterwards that all of it is gone. */
@@ -47,6 +47,11 @@ async function runDemo(detached = false, reuseState?: string, script = "start") 
     detached,
   });
   started.push(child);
+  // A failed test stops its own demo before the next test starts: left running until afterAll, the first test's
+  // demo held the state dir the second reuses, and one red test read as three (`state_in_use`).
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid) await stopTree(child.pid, "SIGTERM", 20_000);
+  });
   const { exited, log } = captured(child);
   return { state, port, token, child, exited, log };
 }
