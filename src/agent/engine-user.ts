@@ -36,16 +36,30 @@ export interface RunAs {
   home: string;
 }
 
-/** The passwd entry of a user name or numeric uid (NSS through `getent`), or undefined. */
-export function lookupUser(user: string): RunAs | undefined {
+/** How long a start-up probe (`getent`, the engine-access check) may take, ms: NSS over LDAP or a hung mount. */
+export const STARTUP_PROBE_MS = 10_000;
+
+/**
+ * The passwd entry of a user name or numeric uid (NSS through `getent`), or undefined when there is none.
+ * Throws FixableError `engine_user_lookup` (exit 2) when `getent` does not answer within `timeoutMs` (ms): an
+ * unreachable directory service hung the agent's start for good before, and "no such user" would be wrong.
+ */
+export function lookupUser(user: string, timeoutMs = STARTUP_PROBE_MS): RunAs | undefined {
+  let line: string;
   try {
-    const line = execFileSync("getent", ["passwd", user], { encoding: "utf8" }).trim().split("\n")[0] ?? "";
-    const [name, , uid, gid, , home] = line.split(":");
-    if (!name || !Number.isInteger(Number(uid)) || !Number.isInteger(Number(gid))) return undefined;
-    return { name, uid: Number(uid), gid: Number(gid), home: home ?? "/" };
-  } catch {
-    return undefined;
+    line = execFileSync("getent", ["passwd", user], { encoding: "utf8", timeout: timeoutMs, killSignal: "SIGKILL" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ETIMEDOUT") return undefined; // exit 2: no such entry
+    throw new FixableError(
+      "engine_user_lookup",
+      `getent passwd ${user} did not answer within ${timeoutMs / 1000} s`,
+      "check the host's name service (NSS, LDAP, sssd), or pass --engine-user with a local user",
+      EXIT_USAGE,
+    );
   }
+  const [name, , uid, gid, , home] = (line.trim().split("\n")[0] ?? "").split(":");
+  if (!name || !Number.isInteger(Number(uid)) || !Number.isInteger(Number(gid))) return undefined;
+  return { name, uid: Number(uid), gid: Number(gid), home: home ?? "/" };
 }
 
 /**
@@ -200,14 +214,35 @@ export function engineHome(as: RunAs, workDir: string): string {
  * each engine's command. An unreachable checkout (e.g. under /root, mode 0700) would
  * otherwise fail every job. Returns what is wrong, or undefined.
  */
-export function engineAccessProblem(as: RunAs, workDir: string, commands: readonly string[]): string | undefined {
-  const probe = (script: string, ...args: string[]) =>
-    spawnSync("sh", ["-c", script, "sh", ...args], { uid: as.uid, gid: as.gid, stdio: "ignore" }).status === 0;
+export function engineAccessProblem(
+  as: RunAs,
+  workDir: string,
+  commands: readonly string[],
+  timeoutMs = STARTUP_PROBE_MS,
+): string | undefined {
+  // A path on a hung network mount blocks `cd`/`test` for good: each check is bounded and says so when cut.
+  const probe = (script: string, ...args: string[]): true | "failed" | "timed out" => {
+    const r = spawnSync("sh", ["-c", script, "sh", ...args], {
+      uid: as.uid,
+      gid: as.gid,
+      stdio: "ignore",
+      timeout: timeoutMs,
+      killSignal: "SIGKILL",
+    });
+    if ((r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT") return "timed out";
+    return r.status === 0 ? true : "failed";
+  };
+  const late = (what: string) =>
+    `engine user ${as.name}'s check of ${what} did not finish within ${timeoutMs / 1000} s`;
   // The work dir is the agent's; the engine user needs to reach it (its subdirectories are then its own).
-  if (!probe('cd "$1"', workDir)) return `engine user ${as.name} cannot reach the work dir ${workDir}`;
+  const reach = probe('cd "$1"', workDir);
+  if (reach === "timed out") return late(`the work dir ${workDir} (a hung mount?)`);
+  if (reach !== true) return `engine user ${as.name} cannot reach the work dir ${workDir}`;
   for (const cmd of commands) {
-    if (path.isAbsolute(cmd) && !probe('test -x "$1"', cmd))
-      return `engine user ${as.name} cannot run ${cmd} (a parent directory may be private)`;
+    if (!path.isAbsolute(cmd)) continue;
+    const run = probe('test -x "$1"', cmd);
+    if (run === "timed out") return late(`${cmd} (a hung mount?)`);
+    if (run !== true) return `engine user ${as.name} cannot run ${cmd} (a parent directory may be private)`;
   }
   return undefined;
 }
