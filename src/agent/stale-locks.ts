@@ -42,7 +42,14 @@ function unlinkAs(file: string, as: RunAs | undefined): boolean {
     rmSync(file, { force: true });
     return true;
   }
-  spawnSync("rm", ["-f", "--", file], { uid: as.uid, gid: as.gid, stdio: "ignore" });
+  // Bounded (10 s): a repository on a hung mount must not stop the agent; the lock then reads as still there.
+  spawnSync("rm", ["-f", "--", file], {
+    uid: as.uid,
+    gid: as.gid,
+    stdio: "ignore",
+    timeout: 10_000,
+    killSignal: "SIGKILL",
+  });
   return !existsSync(file);
 }
 

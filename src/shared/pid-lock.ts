@@ -72,7 +72,8 @@ function liveCommand(pid: number): { command: string; start?: string } | undefin
     if ((err as NodeJS.ErrnoException).code !== "EPERM") return undefined; // ESRCH: gone
   }
   // No /proc (macOS, BSD): ps names the command. Without ps the pid's liveness alone has to do.
-  const ps = spawnSync("ps", ["-o", "command=", "-p", String(pid)], { encoding: "utf8" });
+  // Bounded like every child the programs wait for synchronously: a wedged ps must not hang the CLI's start.
+  const ps = spawnSync("ps", ["-o", "command=", "-p", String(pid)], { encoding: "utf8", timeout: 10_000 });
   return { command: ps.status === 0 ? ps.stdout.trim() : "" };
 }
 
