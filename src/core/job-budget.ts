@@ -63,6 +63,34 @@ export function runWallLeft(
 }
 
 /**
+ * A run's high-water mark as it is stored (`run_spend`): its cost in whole micro-dollars, tokens as they are. The
+ * product budget charges a run the increase of its mark in micro-dollars (core/run-accrual `accrue`: its charges add
+ * up to its mark's micro-dollars), so a job whose runs' marks were stored raw and summed (`SUM(cost_usd)`) before
+ * their one rounding read up to ½ µ$ per run apart from what the product budget charged for the very same runs: two
+ * runs of $0.1000006 charged $0.200002 while the job had spent $0.200001 of a $0.200002 budget, not all of it.
+ * Stored rounded, their sum (in floats, as SQLite's SUM, then rounded once) is `jobSpent`'s: the one rule.
+ */
+export function runMark(seen: RunSpend): RunSpend {
+  return { costUsd: fromMicros(toMicros(seen.costUsd)), tokens: seen.tokens };
+}
+
+/**
+ * What a job has spent, from its runs' marks (`runMark`): each run's cost in whole micro-dollars, summed — what the
+ * product budget charged for those runs — and their tokens (in + out) summed. The rule the job's own budget is
+ * judged by (`jobOverrun`, `spentBudget`, `jobAllowance`), stated once here and proven against the product budget's
+ * charge by test/unit/job-budget-rounding.
+ */
+export function jobSpent(runs: readonly RunSpend[]): RunSpend {
+  let micros = 0;
+  let tokens = 0;
+  for (const r of runs) {
+    micros += toMicros(r.costUsd);
+    tokens += r.tokens;
+  }
+  return { costUsd: fromMicros(micros), tokens };
+}
+
+/**
  * The first limit of `budget` a run has gone past, or undefined when within all of them (a limit that is not set
  * never trips). "Past" is strictly more than the limit: a run that spends exactly its budget is within it.
  * @param insights the job's cumulative insights so far: every run's highest report, summed (policies/run-spend)

@@ -134,6 +134,28 @@ export function lessonMatches(lesson: Lesson, job: LessonTarget): boolean {
   return lesson.serialKey !== undefined && lesson.serialKey === job.serialKey;
 }
 
+/**
+ * The scope of one lesson about several jobs (a budget stop that caught them all): what every one of them shares —
+ * the capabilities all of them require (in the first job's order), their engine and serial key when all have the same.
+ * Under `lessonMatches` it reaches each of those jobs' kind; nothing shared → product-wide. One job → its own scope.
+ */
+export function sharedScope(jobs: readonly LessonTarget[]): {
+  capabilities: string[];
+  engine?: string;
+  serialKey?: string;
+} {
+  const [first, ...rest] = jobs;
+  if (!first) return { capabilities: [] };
+  const capabilities = [...new Set(first.requires)].filter((c) => rest.every((j) => j.requires.includes(c)));
+  const engine = rest.every((j) => j.engine === first.engine) ? first.engine : undefined;
+  const serialKey = rest.every((j) => j.serialKey === first.serialKey) ? first.serialKey : undefined;
+  return {
+    capabilities,
+    ...(engine !== undefined ? { engine } : {}),
+    ...(serialKey !== undefined ? { serialKey } : {}),
+  };
+}
+
 /** Newest first: by `updatedAt` (a repeated automatic lesson is fresh again), ties by id (ids sort by creation). */
 export function newestFirst<T extends Pick<Lesson, "updatedAt" | "id">>(lessons: readonly T[]): T[] {
   return [...lessons].sort((a, b) => b.updatedAt - a.updatedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));

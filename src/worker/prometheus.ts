@@ -7,13 +7,15 @@
  * load, and `nodejs_compat` (wrangler.toml) serves the `util` they use.
  *
  * A fresh Registry per render: the coordinator owns the numbers, this module only prints them, so nothing is kept
- * between requests. Every series carries a `product` label.
+ * between requests. Every series carries a `product` label. The budget's series (spend, ceiling, state, whether it
+ * pauses dispatch) are absent while no budget is set.
  */
 import type { Gauge as GaugeType, MetricType, Registry as RegistryType } from "prom-client";
 import Counter from "prom-client/lib/counter.js";
 import Gauge from "prom-client/lib/gauge.js";
 import Histogram from "prom-client/lib/histogram.js";
 import Registry from "prom-client/lib/registry.js";
+import { BUDGET_STATES } from "../core/budget.ts";
 import { LATENCY_BUCKETS_MS } from "../core/metrics.ts";
 import type { MetricsSnapshot } from "../shared/api-metrics.ts";
 
@@ -127,6 +129,20 @@ export async function renderPrometheus(s: MetricsSnapshot): Promise<string> {
       labels,
       s.budget.ceilingUsd,
     );
+    // Every state printed, 1 for the current one: a rule or a panel reads `== 1` of the state it cares about, and a
+    // state series that vanished on a change would read as "no data" rather than 0 (a stale value until it expires).
+    const state = gauge(registry, "gigafactory_budget_state", "1 for the budget's current state, 0 otherwise", [
+      "period",
+      "state",
+    ]);
+    for (const st of BUDGET_STATES) state.set({ ...labels, state: st }, st === s.budget.state ? 1 : 0);
+    // `paused` is the one state that pauses dispatch (an operator's pause or exhaustion: core/budget pausedByOf).
+    gauge(
+      registry,
+      "gigafactory_budget_dispatch_paused",
+      "1 while the budget pauses dispatch (an operator's pause or exhaustion), 0 otherwise",
+      ["period"],
+    ).set(labels, s.budget.state === "paused" ? 1 : 0);
   }
   const alerts = gauge(registry, "gigafactory_open_alerts", "Open (incl. acknowledged) alerts", ["severity"]);
   for (const [severity, n] of Object.entries(s.openAlerts)) alerts.set({ product, severity }, n);

@@ -3,7 +3,8 @@
 // or serial key, or everywhere when unscoped; an assignment carries the matching lessons newest first, never more
 // than 8 nor 4 KiB of UTF-8 text, never one text twice (the newest lesson saying it goes: jobs titled alike record the
 // same sentence), and a matching lesson is never left out for a non-matching one (fast-check properties); operator
-// text is refused past its bytes.
+// text is refused past its bytes. One lesson about several jobs (a budget stop) is scoped to what they all share, and
+// matches every one of them (property).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { utf8Bytes } from "../../src/core/bytes.ts";
@@ -17,6 +18,7 @@ import {
   lessonMatches,
   lessonsForJob,
   lessonsMarkdown,
+  sharedScope,
 } from "../../src/core/lessons.ts";
 
 const HOUR = 3_600_000;
@@ -201,5 +203,30 @@ describe("the lessons file", () => {
       "- newer spans lines (les_2)",
       "- older (les_1)",
     ]);
+  });
+});
+
+describe("sharedScope: one lesson about several jobs", () => {
+  it("keeps what every job shares, in the first job's order; one job keeps its own scope; none is product-wide", () => {
+    const a = { requires: ["os:linux", "lang:ts", "lang:ts"], engine: "claude", serialKey: "repo-x" };
+    const b = { requires: ["lang:ts", "os:linux", "gpu"], engine: "claude", serialKey: "repo-y" };
+    expect(sharedScope([a, b])).toEqual({ capabilities: ["os:linux", "lang:ts"], engine: "claude" });
+    expect(sharedScope([a])).toEqual({ capabilities: ["os:linux", "lang:ts"], engine: "claude", serialKey: "repo-x" });
+    expect(sharedScope([a, { requires: ["gpu"] }])).toEqual({ capabilities: [] });
+    expect(sharedScope([])).toEqual({ capabilities: [] });
+  });
+
+  it("property: the shared scope's lesson matches every one of the jobs", () => {
+    const cap = fc.constantFrom("a", "b", "c", "d");
+    const target = fc.record(
+      { requires: fc.array(cap, { maxLength: 4 }), engine: fc.constantFrom("x", "y"), serialKey: fc.constantFrom("k") },
+      { requiredKeys: ["requires"] },
+    );
+    fc.assert(
+      fc.property(fc.array(target, { minLength: 1, maxLength: 6 }), (jobs) => {
+        const l = lesson({ id: "les_s", text: "stopped", ...sharedScope(jobs) });
+        for (const j of jobs) expect(lessonMatches(l, j)).toBe(true);
+      }),
+    );
   });
 });

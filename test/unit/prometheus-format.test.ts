@@ -1,12 +1,14 @@
 // The Prometheus exposition of GET …/metrics (worker/prometheus, the very function the route calls) parses with a
 // real Prometheus text parser (`parse-prometheus-text-format`), and every value read back equals the snapshot's:
-// queue depth per stage, seats, the dispatch-latency histogram (buckets, sum, count), counters, breakers, budget,
+// queue depth per stage, seats, the dispatch-latency histogram (buckets, sum, count), counters, breakers, budget
+// (spend, ceiling, its state as one series per state — 1 for the current one — and whether it pauses dispatch),
 // alerts and per-factory success (a factory without runs has no ratio: absent, not a 0 that reads as "all failed")
 // — with the product as a label and label values escaped: any factory id, name or engine (quotes, backslashes,
 // newlines, any unicode) reads back exactly, under one HELP and one TYPE per family.
 import fc from "fast-check";
 import parse, { type ParsedFamily } from "parse-prometheus-text-format";
 import { describe, expect, it } from "vitest";
+import { BUDGET_STATES } from "../../src/core/budget.ts";
 import { cumulativeBuckets, emptyHistogram, observe } from "../../src/core/metrics.ts";
 import { STAGES, type Stage } from "../../src/core/model.ts";
 import type { MetricsSnapshot } from "../../src/shared/api-metrics.ts";
@@ -100,10 +102,24 @@ describe("Prometheus exposition", () => {
     expect(value(all, "gigafactory_factory_success_ratio", { factory: "f1", name: 'box "one"\\eu' })).toBe(0.75);
   });
 
+  it("prints the budget's state as one series per state, 1 for the current one, and whether it pauses dispatch", async () => {
+    for (const state of BUDGET_STATES) {
+      const budget = { ...SNAPSHOT.budget!, state };
+      const all = parse(await renderPrometheus({ ...SNAPSHOT, budget }));
+      expect(family(all, "gigafactory_budget_state").type).toBe("GAUGE");
+      for (const other of BUDGET_STATES) {
+        expect(value(all, "gigafactory_budget_state", { period: "day", state: other })).toBe(other === state ? 1 : 0);
+      }
+      expect(value(all, "gigafactory_budget_dispatch_paused", { period: "day" })).toBe(state === "paused" ? 1 : 0);
+    }
+  });
+
   it("leaves out the budget series when no budget is set", async () => {
     const { budget: _none, ...rest } = SNAPSHOT;
     const names = parse(await renderPrometheus(rest)).map((f) => f.name);
     expect(names).not.toContain("gigafactory_budget_spent_usd");
+    expect(names).not.toContain("gigafactory_budget_state");
+    expect(names).not.toContain("gigafactory_budget_dispatch_paused");
     expect(names).toContain("gigafactory_retries_total");
   });
 

@@ -5,13 +5,15 @@
  * A stopped job goes back to `queued` as a preemption does (dispatch/lease-ops `giveBack`: run closed `cancelled`,
  * holder fenced out with epoch + 1, attempt refunded, checkpoint kept), and the budget's pause keeps it there until
  * the budget allows dispatch again — unless its runs have spent its own usd/tokens budget: then `giveBack` ends it
- * `failed` `budget_exceeded` (policies/job-allowance). An automatic lesson records it (`budget_stop`).
+ * `failed` `budget_exceeded` (policies/job-allowance). Each job's feed says why (`lease.lost`), and one automatic
+ * lesson records the stop (`budget_stop`): one per stop, not per job.
  *
  * NOTICES — the holder must be told to stop (a `cancel` frame), but only after the unit commits. The notice is a row
  * of `stop_notices` written in the unit, so a unit that rolls back leaves none; the coordinator pushes and deletes
  * them after every commit (runtime/composition `afterCommit` → `takeStopNotices`).
  */
 import type { ProductBudget } from "../../../core/budget.ts";
+import { sharedScope } from "../../../core/lessons.ts";
 import type { Checkpoint, Job } from "../../../core/model.ts";
 import { usdTexts } from "../../../core/usd-text.ts";
 import { execute } from "../../sql-statements.ts";
@@ -95,21 +97,42 @@ export function stopRunning(tx: Tx, budget: ProductBudget, { keepJobId, reported
     .toArray()
     .map((r) => r.id)
     .filter((id) => id !== keepJobId);
+  const stopped: Job[] = [];
   for (const id of ids) {
     const job = loadJob(tx.sql, id);
     if (!job?.holderFactoryId) continue;
     noteStop(tx, job, why);
     holdSerialKey(tx, job); // its key stays held while its holder stops (dispatch/serial-holds)
     const newer = reported?.jobId === id ? { checkpoint: { ...reported.checkpoint, at: tx.now } } : {};
+    // Each job's own record of it: the `lease.lost` event (why) and its run closed `cancelled` (giveBack).
     giveBack(tx, job, why, { ...newer, lastResult: { outcome: "cancelled", message: why, retryable: true } });
-    recordAutoLesson(tx, {
-      trigger: "budget_stop",
-      subject: `job:${job.id}`,
-      text: `"${job.manifest.title}" was stopped because the product budget ran out (${why}); it resumes from its checkpoint.`,
-      capabilities: job.manifest.requires,
-      ...(job.engine ? { engine: job.engine } : {}),
-      ...(job.serialKey ? { serialKey: job.serialKey } : {}),
-    });
+    stopped.push(job);
   }
+  if (stopped.length > 0) recordStopLesson(tx, budget, why, stopped);
   return ids.length;
+}
+
+/** Titles a stop's lesson names: enough to recognise the batch, few enough to leave the sentence readable. */
+const NAMED_TITLES = 3;
+
+/**
+ * ONE automatic lesson per stop, whatever the number of jobs it caught: a lesson per job (subject `job:<id>`, the
+ * job's title in its text, so no two alike) let one stop of 8 running jobs fill all 8 places of every assignment in
+ * their scope with "the budget ran out", pushing out the lessons an engine can act on. Subject: the budget's period
+ * (a second stop in it within the dedupe window counts on the same lesson); scope: what the stopped jobs share
+ * (core/lessons `sharedScope`: one job, its own scope as before).
+ */
+function recordStopLesson(tx: Tx, budget: ProductBudget, why: string, jobs: readonly Job[]): void {
+  const titles = jobs.slice(0, NAMED_TITLES).map((j) => `"${j.manifest.title}"`);
+  const more = jobs.length > NAMED_TITLES ? ` and ${jobs.length - NAMED_TITLES} more` : "";
+  const text =
+    jobs.length === 1
+      ? `${titles[0]} was stopped because the product budget ran out (${why}); it resumes from its checkpoint.`
+      : `${jobs.length} running jobs (${titles.join(", ")}${more}) were stopped because the product budget ran out (${why}); each resumes from its checkpoint.`;
+  recordAutoLesson(tx, {
+    trigger: "budget_stop",
+    subject: `budget:${budget.period}:${new Date(budget.periodStart).toISOString()}`,
+    text,
+    ...sharedScope(jobs.map((j) => ({ requires: j.manifest.requires, engine: j.engine, serialKey: j.serialKey }))),
+  });
 }

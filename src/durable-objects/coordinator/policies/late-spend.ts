@@ -26,9 +26,8 @@
  *           `endIfSpent`).
  */
 
-import { fromMicros, toMicros } from "../../../core/budget.ts";
 import { DomainError, FencedError } from "../../../core/errors.ts";
-import { jobOverrun, reportTokens } from "../../../core/job-budget.ts";
+import { jobOverrun, jobSpent, reportTokens, runMark } from "../../../core/job-budget.ts";
 import type { Insights, Job, Stage } from "../../../core/model.ts";
 import { accrue } from "../../../core/run-accrual.ts";
 import type { Run } from "../../../shared/responses.ts";
@@ -86,7 +85,9 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
   if (!run || run.factory_id !== report.factoryId) return; // only the holder of that lease spent under it
   const reported = { costUsd: report.insights?.costUsd ?? 0, tokens: reportTokens(report.insights) };
   const before = runSpendMark(tx.sql, job.id, report.leaseEpoch);
-  const { deltaUsd, seen } = accrue(before, reported);
+  const accrued = accrue(before, reported);
+  const { deltaUsd } = accrued;
+  const seen = runMark(accrued.seen); // in micro-dollars, as charged (core/job-budget `runMark`)
   if (seen.costUsd === before.costUsd && seen.tokens === before.tokens) return; // a resend, or an older report
   execute(
     tx.sql,
@@ -97,9 +98,9 @@ export function chargeFencedReport(tx: Tx, report: FencedReport): void {
     seen.tokens,
   );
   if (run.ended_at !== null) raiseClosedRunCost(tx, run.doc, seen.costUsd);
-  const marks = jobSpendMarks(tx.sql, job.id);
-  // The runs' marks summed in floats, to the micro-dollar every sum is kept in ($0.10 + $0.20 is 0.30000000000000004).
-  const spent = { costUsd: fromMicros(toMicros(marks.costUsd)), tokens: marks.tokens };
+  // The runs' marks (each in micro-dollars) summed in floats, to the micro-dollar every sum is kept in ($0.10 + $0.20
+  // is 0.30000000000000004): core/job-budget `jobSpent`.
+  const spent = jobSpent([jobSpendMarks(tx.sql, job.id)]);
   // Wall time is not judged here: the lost run's clock stopped with its lease (a live lease's renewals judge it).
   const overrun = jobOverrun(
     { usd: job.budget?.usd, tokens: job.budget?.tokens },

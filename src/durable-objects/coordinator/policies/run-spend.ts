@@ -4,7 +4,8 @@
  *   inputs: the fenced job (its lease is live), the report's cumulative `insights` (progress, completion or failure,
  *           over HTTP PATCH or the WebSocket), its checkpoint, whether it ends the run, `tx.now`.
  *   guard:  only the increase over what this run (job × lease epoch) already reported is accrued (core/budget
- *           `accrue`; high-water marks in `run_spend`), so resent or reordered reports never count twice.
+ *           `accrue`; high-water marks in `run_spend`, in whole micro-dollars: core/job-budget `runMark`), so resent
+ *           or reordered reports never count twice, and the job's spend is what the product budget charged for it.
  *   output: the product budget charged (policies/budget `spend`: warning, pause, stop — a job this report's spend
  *           stops is requeued with the checkpoint the report carried). When the job's cost or
  *           tokens (this run's cumulative report plus every earlier run's marks: the manifest bounds the job), or
@@ -16,7 +17,7 @@
  *           here (the caller answers with it and applies nothing else), else undefined.
  */
 
-import { type JobOverrun, jobOverrun, reportTokens } from "../../../core/job-budget.ts";
+import { type JobOverrun, jobOverrun, jobSpent, reportTokens, runMark } from "../../../core/job-budget.ts";
 import type { Checkpoint, Insights, Job, JobBudget, RunResult } from "../../../core/model.ts";
 import { accrue, type RunSpend } from "../../../core/run-accrual.ts";
 import { execute } from "../../sql-statements.ts";
@@ -45,7 +46,9 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
   // two reads and a job reload per job at a few hundred jobs/s (issue 12).
   if (reported.costUsd <= 0 && reported.tokens <= 0 && limits.wallSeconds === undefined) return undefined;
   const before = runSpendMark(tx.sql, job.id, job.leaseEpoch);
-  const { deltaUsd, seen } = accrue(before, reported);
+  const accrued = accrue(before, reported);
+  const { deltaUsd } = accrued;
+  const seen = runMark(accrued.seen); // in micro-dollars, as charged: the job's spend sums what the product's does
   if (seen.costUsd !== before.costUsd || seen.tokens !== before.tokens) {
     execute(
       tx.sql,
@@ -80,8 +83,7 @@ export function chargeReport(tx: Tx, job: Job, report: RunReport): Job | undefin
  */
 function jobSpend(tx: Tx, job: Job, limits: JobBudget, run: RunSpend): RunSpend {
   if (limits.usd === undefined && limits.tokens === undefined) return run;
-  const earlier = earlierSpendMarks(tx.sql, job.id, job.leaseEpoch);
-  return { costUsd: earlier.costUsd + run.costUsd, tokens: earlier.tokens + run.tokens };
+  return jobSpent([earlierSpendMarks(tx.sql, job.id, job.leaseEpoch), run]);
 }
 
 /**
