@@ -1,5 +1,5 @@
 // A reconnect refused at a job's watcher cap costs the product's coordinator (almost) nothing (workerd, real objects,
-// every coordinator method counted on the class's prototype): the Worker asks the job's feed for a slot first
+// the Worker's handler with coordinator stubs that count every call): the Worker asks the job's feed for a slot first
 // (feed/watcher-slots) as soon as the job is known to exist, so a ticket's reconnect is refused with 429 after NO
 // coordinator call, the admin's after one (openFeed), another token's after its authentication and its registration
 // — where each used to cost registering the watcher (spending the ticket), opening the feed and giving the ticket
