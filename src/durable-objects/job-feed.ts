@@ -20,7 +20,8 @@ import type { ArtifactPointer } from "./feed/artifacts.ts";
 import { appendEvents, eventsAfter, lastSeq, type NewEvent } from "./feed/event-log.ts";
 import { bytesRefused, forgetLog, type PurgeResult } from "./feed/purge.ts";
 import { OPENED_BY_PARAM, StreamRevocation } from "./feed/revocation.ts";
-import { acceptWatcher, closeWatchers, onWatcherMessage, watcherStates } from "./feed/ws-watchers.ts";
+import { type Reservation, WatcherSlots } from "./feed/watcher-slots.ts";
+import { acceptWatcher, closeWatchers, onWatcherMessage, WATCHER_TAG, watcherStates } from "./feed/ws-watchers.ts";
 
 export type FeedAppend = NewEvent;
 
@@ -49,11 +50,23 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
   connection: "keep-alive",
 };
 
+/** Query parameter on the Worker → JobFeed request carrying the pass `reserveWatcher` gave (feed/watcher-slots). */
+export const PASS_PARAM = "pass";
+
+/** The watcher cap's refusal text (the route's 429 problem `detail`), whether the reserve or the accept refused. */
+export function watcherCapDetail(watching: number): string {
+  return `this job already has ${watching} watchers (at most ${MAX_WATCHERS}); close one first`;
+}
+
 /** Close code for watchers of a feed pruned by retention (4000–4999: application-defined; 4410 echoes 410 Gone). */
 export const CLOSE_PRUNED = 4410;
 
 export class JobFeed extends ArtifactRpc {
   private readonly revocation = new StreamRevocation(this.sql);
+  private readonly slots = new WatcherSlots(
+    MAX_WATCHERS,
+    () => this.ctx.getWebSockets(WATCHER_TAG).length + this.sse.count,
+  );
 
   async append(productId: string, jobId: string, events: FeedAppend[]): Promise<number> {
     const added = this.ctx.storage.transactionSync(() => {
@@ -75,18 +88,15 @@ export class JobFeed extends ArtifactRpc {
     const after = Number(url.searchParams.get("after") ?? "0");
     const kind = url.pathname.endsWith("/ws") ? "ws" : url.pathname.endsWith("/stream") ? "stream" : undefined;
     if (!kind) return new Response("not found", { status: 404 });
+    // The pass is used up whatever follows (a refusal below frees its slot too); from here to the accept no await.
+    const full = this.slots.admit(url.searchParams.get(PASS_PARAM), Date.now());
     const openedBy = url.searchParams.get(OPENED_BY_PARAM) ?? "";
     const refused = this.revocation.refuse(openedBy);
     if (refused) return refused;
     // Checked in the same synchronous step as the accept below: no append can come in between.
     const last = lastSeq(this.sql);
     if (after > last) return Response.json({ lastSeq: last }, { status: AFTER_BEYOND_STATUS });
-    const watching = this.ctx.getWebSockets("watcher").length + this.sse.count;
-    if (watching >= MAX_WATCHERS) {
-      return new Response(`this job already has ${watching} watchers (at most ${MAX_WATCHERS}); close one first`, {
-        status: WATCHER_CAP_STATUS,
-      });
-    }
+    if (full !== undefined) return new Response(watcherCapDetail(full), { status: WATCHER_CAP_STATUS });
     if (kind === "ws") {
       const pair = new WebSocketPair();
       acceptWatcher(this.ctx, this.sql, pair[1], after, this.revocation.tags(openedBy));
@@ -96,6 +106,19 @@ export class JobFeed extends ArtifactRpc {
       this.sse.open(this.sql, after, (client) => this.revocation.track(client, openedBy)),
       { headers: SSE_HEADERS },
     );
+  }
+
+  /**
+   * A slot for a stream the Worker is about to register (feed/watcher-slots): a pass to open it with (`?pass=`), or
+   * `full` — the cap's refusal, told before the coordinator is asked anything.
+   */
+  async reserveWatcher(): Promise<Reservation> {
+    return this.slots.reserve(Date.now());
+  }
+
+  /** The stream `pass` was reserved for was refused before it reached this feed: its slot is free again. */
+  async releaseWatcher(pass: string): Promise<void> {
+    this.slots.release(pass);
   }
 
   /** The token with this hash was revoked: close the streams it opened (feed/revocation). */

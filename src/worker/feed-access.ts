@@ -21,6 +21,11 @@ export interface FeedGrant {
   jobId: string;
   opener: Opener;
   ticket?: VerifiedTicket;
+  /**
+   * Authenticating it showed the job exists (a ticket is signed for a job that was read; a factory's read check reads
+   * it): its feed may be asked about its watcher cap before anything else (worker/routes/events `openStream`).
+   */
+  jobSeen: boolean;
 }
 
 /**
@@ -45,11 +50,12 @@ export async function authenticateFeed(
     if (principal.kind === "factory") {
       await unwrap(coordinatorFor(c.env, productId).checkFactoryRead(productId, principal.factoryId, jobId));
     }
-    return { productId, jobId, opener: principal.kind === "admin" ? ADMIN_OPENER : hash };
+    const opener = principal.kind === "admin" ? ADMIN_OPENER : hash;
+    return { productId, jobId, opener, jobSeen: principal.kind === "factory" };
   }
   if (ticket) {
     const spent = await verifyTicket(c.env, ticket, productId, jobId, Date.now());
-    return { productId, jobId, opener: spent.opener, ticket: spent };
+    return { productId, jobId, opener: spent.opener, ticket: spent, jobSeen: true };
   }
   throw new DomainError("unauthorized", "send Authorization: Bearer <token>, or ?ticket= from …/events/ticket");
 }

@@ -3,7 +3,8 @@
  * A job's event feed: paged REST reads, a WebSocket that replays from `after`
  * then streams live, SSE honouring `Last-Event-ID`, and tickets for browsers.
  * Replays are paged at the watcher's pace, and a job has at most MAX_WATCHERS
- * watchers: one more is refused with 429 `limit_exceeded` and `Retry-After`. A read — a page, or
+ * watchers: one more is refused with 429 `limit_exceeded` and `Retry-After` — asked of the feed before the
+ * coordinator registers the stream (feed/watcher-slots), so a refused reconnect costs it little. A read — a page, or
  * a live feed — `after` a seq past the feed's last is refused with 416
  * `after_beyond_feed`, before any upgrade or stream starts.
  * The feed endpoints authenticate with the bearer header OR a ticket, so they
@@ -11,12 +12,20 @@
  */
 import { type Context, Hono } from "hono";
 import { DomainError, unwrap } from "../../core/errors.ts";
-import { AFTER_BEYOND_STATUS, SSE_HEADERS, WATCHER_CAP_STATUS } from "../../durable-objects/job-feed.ts";
+import { ADMIN_OPENER } from "../../durable-objects/feed/revocation.ts";
+import {
+  AFTER_BEYOND_STATUS,
+  type JobFeed,
+  PASS_PARAM,
+  SSE_HEADERS,
+  WATCHER_CAP_STATUS,
+  watcherCapDetail,
+} from "../../durable-objects/job-feed.ts";
 import { EntityId, EventsQuery, FeedQuery, LastEventIdHeader, ProductId } from "../../shared/api.ts";
 import { feedName } from "../../shared/coordinator-rpc.ts";
 import type { JobEvent } from "../../shared/protocol.ts";
 import { type AppEnv, coordinatorFor, openerOf, requireJobReader } from "../auth.ts";
-import { authenticateFeed, openerParam, registerFeed, releaseFeed } from "../feed-access.ts";
+import { authenticateFeed, type FeedGrant, openerParam, registerFeed, releaseFeed } from "../feed-access.ts";
 import { fromZod } from "../problem.ts";
 import { issueTicket } from "../tickets.ts";
 import { header, noQuery, param, query } from "../validate.ts";
@@ -72,23 +81,18 @@ for (const kind of ["ws", "stream"] as const) {
       throw new DomainError("upgrade_required", "this endpoint needs a WebSocket upgrade (Upgrade: websocket)");
     }
     if (c.req.method === "HEAD") return await headOfFeed(c, productId, jobId, kind);
+    const feed = c.env.JOB_FEED.getByName(feedName(productId, jobId));
     // Only now, the request being one the feed takes: a refused one must not use its ticket up.
-    const opener = await registerFeed(c, grant);
-    await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
+    const { opener, pass } = await openStream(c, grant, feed);
     const after = q.after ?? resume ?? 0;
-    const url = `https://feed/${kind}?after=${after}${openerParam(opener)}`;
-    const res = await c.env.JOB_FEED.getByName(feedName(productId, jobId)).fetch(
-      new Request(url, { headers: c.req.raw.headers }),
-    );
+    const url = `https://feed/${kind}?after=${after}${openerParam(opener)}&${PASS_PARAM}=${pass}`;
+    const res = await feed.fetch(new Request(url, { headers: c.req.raw.headers }));
     // The feed counts its own watchers (it alone knows them); its refusal becomes a problem+json like any other, and
-    // leaves the ticket unused, as the refusals above do: no stream opened with it.
+    // leaves the ticket unused, as the refusals above do: no stream opened with it. With a pass it is rare: only a
+    // pass that lapsed or was lost with the feed object (feed/watcher-slots) meets the cap here.
     if (res.status === WATCHER_CAP_STATUS) {
       await releaseFeed(c, grant);
-      // When to try again, as a header (RFC 9110 §10.2.3) and in the problem for clients that read only the body
-      // (the CLI): a watcher refused at the cap is let in once another leaves, so it is worth a later try — not a
-      // final refusal that ended a watch at once when a reconnect storm filled the job's slots for a moment.
-      c.header("retry-after", String(WATCHER_CAP_RETRY_AFTER_S));
-      throw new DomainError("limit_exceeded", await res.text(), { retryAfterSeconds: WATCHER_CAP_RETRY_AFTER_S });
+      throw atWatcherCap(c, await res.text());
     }
     if (res.status === AFTER_BEYOND_STATUS) {
       await releaseFeed(c, grant);
@@ -96,6 +100,50 @@ for (const kind of ["ws", "stream"] as const) {
     }
     return res;
   });
+}
+
+/**
+ * Reserve the stream's slot at the job's feed, register it with the coordinator and open the feed (held events
+ * shipped first): the opener it is registered under, and the pass the feed admits it with. The watcher cap is asked
+ * as soon as the job is known to exist — at once when authenticating it showed that (a ticket, signed for this job
+ * after it was read; a factory's read check), after the registration for another token (which reads the job), after
+ * `openFeed` for the admin (registered nowhere) — never earlier: a feed object is made by being called, and an id
+ * nobody submitted must not leave one behind. So a reconnect refused at the cap costs the coordinator no call with a
+ * ticket, one with the admin's token, and one besides its authentication with another token — not the three
+ * (register, open, unspend) it cost when only the accept counted.
+ * @throws DomainError `limit_exceeded` (429: the cap), and what registerFeed and openFeed throw (the slot freed).
+ */
+async function openStream(c: Context<AppEnv>, grant: FeedGrant, feed: DurableObjectStub<JobFeed>) {
+  const { productId, jobId } = grant;
+  let pass = grant.jobSeen ? await reserve(c, feed) : undefined;
+  try {
+    const opener = await registerFeed(c, grant);
+    if (opener !== ADMIN_OPENER) pass ??= await reserve(c, feed);
+    await unwrap(coordinatorFor(c.env, productId).openFeed(productId, jobId)); // ships held events first
+    pass ??= await reserve(c, feed);
+    return { opener, pass };
+  } catch (err) {
+    // Best effort: a pass not released lapses by itself (feed/watcher-slots PASS_TTL_MS); the refusal is what counts.
+    if (pass !== undefined) await feed.releaseWatcher(pass).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A pass for one more watcher of `feed`, or the 429 at its cap. */
+async function reserve(c: Context<AppEnv>, feed: DurableObjectStub<JobFeed>): Promise<string> {
+  const slot = await feed.reserveWatcher();
+  if ("full" in slot) throw atWatcherCap(c, watcherCapDetail(slot.full));
+  return slot.pass;
+}
+
+/**
+ * The watcher cap's 429, saying when to try again, as a header (RFC 9110 §10.2.3) and in the problem for clients that
+ * read only the body (the CLI): a watcher refused at the cap is let in once another leaves, so it is worth a later
+ * try — not a final refusal that ended a watch at once when a reconnect storm filled the job's slots for a moment.
+ */
+function atWatcherCap(c: Context<AppEnv>, detail: string): DomainError {
+  c.header("retry-after", String(WATCHER_CAP_RETRY_AFTER_S));
+  return new DomainError("limit_exceeded", detail, { retryAfterSeconds: WATCHER_CAP_RETRY_AFTER_S });
 }
 
 /**

@@ -33,8 +33,8 @@ export interface AutoLesson {
  * `updatedAt` = `tx.now`, after its last: `laterThan`; so it is newest again) instead of adding one. A lesson an
  * operator reworded (`editedBy`, set by `editLesson`) keeps the operator's text and scope: a repeat only counts. One
  * the operator archived stays archived (counted, `updatedAt` refreshed: the window runs from its last repeat). A
- * lesson the mirror pruned is no target (policies/lesson-rows PRUNE): a new one is recorded. The text is cut to the
- * byte limit, never refused.
+ * lesson the mirror pruned is no target (policies/lesson-prune, which keeps archived ones within the window): a new
+ * one is recorded. The text is cut to the byte limit, never refused.
  */
 export function recordAutoLesson(tx: Tx, lesson: AutoLesson): void {
   const since = tx.now - LESSON_LIMITS.dedupeWindowMs;
