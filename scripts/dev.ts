@@ -76,10 +76,11 @@ async function main(): Promise<void> {
         )
         .then(() => process.exit(0));
     },
-    force: (why) => {
+    // 128 + the signal's number (stop-signals): SIGTERM's 143, not an interrupt's 130 whatever the signal.
+    force: (why, exitCode) => {
       console.error(`✘ ${why} while stopping: killing the coordinator now`);
       killDescendants(process.pid);
-      process.exit(130);
+      process.exit(exitCode);
     },
   });
   // The handlers above come first: a stop request the moment the bundling or the migrations have started must find them, not kill this
