@@ -9,17 +9,9 @@
  * admin creates products, with this login (`gigafactory products create`).
  */
 import { ApiError, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
-import {
-  assertTokenServes,
-  type Connection,
-  checkToken,
-  configPath,
-  coordinatorUrl,
-  envLayer,
-  type Layer,
-  writeConfigFile,
-} from "../config.ts";
+import { assertTokenServes, checkToken, configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
 import type { Command } from "../context.ts";
+import { overridingVariables } from "../env-override.ts";
 import { CliError } from "../errors.ts";
 import { checked, QueueStateRead } from "../read-answers.ts";
 import { ProductsRead } from "../read-answers-ops.ts";
@@ -63,27 +55,6 @@ async function factoryOf(client: GigafactoryClient): Promise<string | undefined>
   } catch {
     return undefined;
   }
-}
-
-/**
- * The GIGAFACTORY_* variables set to something other than what login saved: every later command takes them over the
- * saved file (cli/config: flags, then environment, then file), so `login --url B` with GIGAFACTORY_URL=A set said
- * "Logged in to B" and the next `gigafactory jobs` went to A — with the old token of GIGAFACTORY_TOKEN, or to the
- * product of GIGAFACTORY_PRODUCT, which the new token may not serve (403).
- */
-function shadowingVariables(env: Layer, saved: Connection): string[] {
-  const sameUrl = (raw: string): boolean => {
-    try {
-      return coordinatorUrl(raw, "env") === saved.url;
-    } catch {
-      return false; // a URL every later command refuses: it still stands in the saved one's way
-    }
-  };
-  return [
-    ...(env.url !== undefined && !sameUrl(env.url) ? ["GIGAFACTORY_URL"] : []),
-    ...(env.token !== undefined && env.token !== saved.token ? ["GIGAFACTORY_TOKEN"] : []),
-    ...(env.product !== undefined && env.product !== saved.product ? ["GIGAFACTORY_PRODUCT"] : []),
-  ];
 }
 
 /** Said on stderr (under --json too: its document's `overriddenBy` names them): the value itself may be a secret. */
@@ -146,7 +117,9 @@ export const login: Command = {
     }
     const file = configPath(ctx.io.env);
     writeConfigFile(file, conn);
-    const overriddenBy = shadowingVariables(env, conn);
+    // Every later command takes them over the saved file (cli/config: flags, then environment, then file), so `login
+    // --url B` with GIGAFACTORY_URL=A set said "Logged in to B" and the next `gigafactory jobs` went to A.
+    const overriddenBy = overridingVariables(env, conn);
     for (const name of overriddenBy) ctx.note(shadowNote(name), true);
     if (ctx.json)
       ctx.emit({
