@@ -49,7 +49,10 @@ export function refuseRepeats(
  */
 export function refuseEmptyConnection(values: Readonly<Record<string, unknown>>, command: string): void {
   for (const key of ["url", "token", "product"]) {
-    if (values[key] !== "") continue;
+    // Blanks alone are empty too: `fetch` strips them from a token's ends (an empty Bearer was sent), and a product
+    // " " went out as `/products/%20/`.
+    const value = values[key];
+    if (typeof value !== "string" || value.trim() !== "") continue;
     const where = `GIGAFACTORY_${key.toUpperCase()} or the saved config`;
     throw usageError(
       `--${key} is empty (an unset shell variable?): give it a value, or leave it out to use ${where}`,
