@@ -4,6 +4,7 @@
 // `jobs --stage queued --stage failed` listed only the failed jobs, and a second --url or --token silently replaced
 // the first. A token given twice is named, never echoed. The same value twice, a repeatable option (`--cap`) and a
 // flag twice (`--json --json`) pass. Under --json the refusal is still stdout's one document and stderr's one line.
+// A value with the flag that clears it (`lessons edit --engine E --no-engine`: the clear won silently) is refused too.
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
 
@@ -59,5 +60,20 @@ describe("an option of one value given twice", () => {
       "GET /api/v1/products/shop/jobs?stage=queued&limit=50",
       "GET /api/v1/products/shop/jobs?limit=50",
     ]);
+  });
+});
+
+describe("a value and its clearing flag at once", () => {
+  it("lessons edit --engine E --no-engine (or the serial key's pair) is a usage error, nothing sent", async () => {
+    const stub = await coordinator();
+    for (const pair of [
+      ["--engine", "claude", "--no-engine"],
+      ["--no-serial-key", "--serial-key=db"],
+    ]) {
+      const run = await captureCli(["lessons", "edit", "les_abc", ...pair, ...connection(stub.url, "shop")]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(/^✘ ERROR usage: --(engine|serial-key) and --no-\1 contradict each other: give one/);
+    }
+    expect(stub.lines).toEqual([]);
   });
 });
