@@ -35,10 +35,19 @@ export function adminToken(): string {
   return token;
 }
 
+/**
+ * A TCP port (1–65535) written in decimal digits, or undefined. `Number` alone took `0x50` (port 80), `1e3` (1000)
+ * and `8787.0`: a typo listened somewhere nobody asked for.
+ */
+export function parsePort(raw: string): number | undefined {
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
+}
+
 /** `PORT` (1–65535), 8787 when unset or empty (shared/env-value); anything else exits 2 with `bad_port`. */
 export function port(): number {
-  const n = Number(envValue(process.env, "PORT") ?? "8787");
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+  const n = parsePort(envValue(process.env, "PORT") ?? "8787");
+  if (n === undefined) {
     console.error(
       errorLine({
         code: "bad_port",
@@ -76,10 +85,11 @@ async function main(): Promise<void> {
         )
         .then(() => process.exit(0));
     },
-    force: (why) => {
+    // 128 + the signal's number (stop-signals): SIGTERM's 143, not an interrupt's 130 whatever the signal.
+    force: (why, exitCode) => {
       console.error(`✘ ${why} while stopping: killing the coordinator now`);
       killDescendants(process.pid);
-      process.exit(130);
+      process.exit(exitCode);
     },
   });
   // The handlers above come first: a stop request the moment the bundling or the migrations have started must find them, not kill this

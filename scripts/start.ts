@@ -169,10 +169,11 @@ async function main(): Promise<void> {
   };
   onStopRequest({
     stop: () => void stop(0),
-    force: (why) => {
+    // 128 + the signal's number (stop-signals): SIGTERM's 143, not an interrupt's 130 whatever the signal.
+    force: (why, exitCode) => {
       console.log(`\n✘ ${why} again: killing everything now`);
       killDescendants(process.pid);
-      process.exit(130);
+      process.exit(exitCode);
     },
   });
   // The handlers above come first: a stop request the moment the bundling or the migrations have started must find them, not kill this

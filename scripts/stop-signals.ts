@@ -5,10 +5,13 @@
  * (npm or a shell killed outright would otherwise leave them running, orphaned). The
  * first request starts a graceful stop. A terminal's Ctrl-C reaches the whole
  * foreground group and npm forwards it again, so a repeat within a second is the same
- * request; a later one means "now", and the script kills what it started at once. Output nobody reads any more is
+ * request; a later one means "now", and the script kills what it started at once and exits 128 + the number of the
+ * signal it got (SIGINT 130, SIGTERM 143, SIGHUP 129: what a shell reports for a process that signal ended; it was 130
+ * whatever the signal, so a supervisor sending SIGTERM twice read an interrupt). Output nobody reads any more is
  * dropped, not fatal: a closed terminal (SIGHUP; the tty then fails every write) or a reader gone from a pipe made the
  * stop's first line an unhandled EPIPE/EIO, which killed `npm start` before its agents had drained.
  */
+import { constants } from "node:os";
 
 /** 1 s: a terminal's signal and npm's forwarded copy arrive within milliseconds; a person's second Ctrl-C does not. */
 const REPEAT_WINDOW_MS = 1_000;
@@ -18,25 +21,47 @@ const PARENT_POLL_MS = 1_000;
 export interface StopHandlers {
   /** Begin a graceful stop (called once). */
   stop: (why: string) => void;
-  /** A second request while stopping: stop everything now (SIGKILL) and exit. */
-  force: (why: string) => void;
+  /**
+   * A second request while stopping: stop everything now (SIGKILL) and exit with `exitCode` — 128 + the number of the
+   * signal that asked (`stopExitCode`).
+   */
+  force: (why: string, exitCode: number) => void;
+}
+
+/** What can ask for a stop: a signal, or the parent going away (`PARENT_EXITED`). */
+export type StopReason = "SIGINT" | "SIGTERM" | "SIGHUP" | typeof PARENT_EXITED;
+export const PARENT_EXITED = "parent exited";
+
+/**
+ * The exit code of a process a stop request ended without finishing its stop: 128 + the signal's number, as a shell
+ * reports a process that signal killed (SIGINT 130, SIGTERM 143, SIGHUP 129). A parent gone is a hangup of what started
+ * this process, so it reads as SIGHUP's 129.
+ */
+export function stopExitCode(why: StopReason): number {
+  const sig = why === PARENT_EXITED ? "SIGHUP" : why;
+  return 128 + constants.signals[sig];
 }
 
 /**
  * Installs the signal handlers and the parent watch; returns a function that removes them. `parent` is the pid whose
  * exit is a stop request: by default this process's parent as it is now, but a process that installs this only once
  * it has started (the local runtime: after Miniflare is ready) is told its starter's pid, since by then an orphan's
- * parent is already init and nothing would ever change (agent/parent-watch, for the same reason).
+ * parent is already init and nothing would ever change (agent/parent-watch, for the same reason). `repeatWindowMs`:
+ * how long after the first request a second one is still the same request (tests pass 0).
  */
-export function onStopRequest(handlers: StopHandlers, parent: number = process.ppid): () => void {
+export function onStopRequest(
+  handlers: StopHandlers,
+  parent: number = process.ppid,
+  repeatWindowMs: number = REPEAT_WINDOW_MS,
+): () => void {
   outliveLostOutput();
   let firstAt: number | undefined;
-  const request = (why: string) => {
+  const request = (why: StopReason) => {
     if (firstAt === undefined) {
       firstAt = Date.now();
       handlers.stop(why);
-    } else if (Date.now() - firstAt > REPEAT_WINDOW_MS) {
-      handlers.force(why);
+    } else if (Date.now() - firstAt >= repeatWindowMs) {
+      handlers.force(why, stopExitCode(why));
     }
   };
   const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -48,7 +73,7 @@ export function onStopRequest(handlers: StopHandlers, parent: number = process.p
   const watch = setInterval(() => {
     if (process.ppid === parent) return;
     clearInterval(watch);
-    request("parent exited");
+    request(PARENT_EXITED);
   }, PARENT_POLL_MS);
   watch.unref();
   return () => {

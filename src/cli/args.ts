@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { EXIT_USAGE } from "../shared/fixable-error.ts";
+import { refuseEmptyConnection, refuseRepeats } from "./args-refusals.ts";
 import { CliError, unknownCommand, usageError } from "./errors.ts";
 
 export interface OptionSpec {
@@ -195,6 +196,8 @@ export function parseCommandLine<C extends CommandSpec>(
   } catch (err) {
     throw usageError((err as Error).message.replace(/\. To specify a positional.*$/s, ""), name);
   }
+  const once = (key: string) => options[key]?.type === "string" && options[key]?.multiple !== true;
+  refuseRepeats(strictTokens(argv, options), once, unshield, name);
   // The command words are the first positionals (pass one found them there); the rest are arguments.
   const positionals = strict.positionals.slice(command.path.length).map(unshield);
   const values: Record<string, OptionValue> = {};
@@ -203,17 +206,7 @@ export function parseCommandLine<C extends CommandSpec>(
     if (Array.isArray(raw)) values[key] = raw.map((r) => String(checkValue(key, o, unshield(String(r)), name)));
     else values[key] = typeof raw === "string" ? checkValue(key, o, unshield(raw), name) : raw;
   }
-  // An empty --url/--token/--product (`--product "$P"`, P unset) would fall through to the next layer (config.ts),
-  // and the command act on the saved config's coordinator or product instead of the one the script meant.
-  for (const key of ["url", "token", "product"]) {
-    if (values[key] === "") {
-      const where = `GIGAFACTORY_${key.toUpperCase()} or the saved config`;
-      throw usageError(
-        `--${key} is empty (an unset shell variable?): give it a value, or leave it out to use ${where}`,
-        name,
-      );
-    }
-  }
+  refuseEmptyConnection(values, name);
   if (!help) {
     const { min, max, names } = command.args;
     if (positionals.length < min) throw usageError(`missing ${missingArgs(names, positionals.length)}`, name);
@@ -233,6 +226,17 @@ export function parseCommandLine<C extends CommandSpec>(
     }
   }
   return { command, values, positionals, help };
+}
+
+/** The option tokens of the strict parse (`tokens: true`), read apart so the parse above keeps its plain type. */
+function strictTokens(argv: readonly string[], options: Readonly<Record<string, OptionSpec>>) {
+  return parseArgs({
+    args: [...argv],
+    options: toParseArgs(options),
+    strict: true,
+    allowPositionals: true,
+    tokens: true,
+  }).tokens;
 }
 
 /** The argument names not given (`artifact ID` → "NAME", not "ID NAME"); all of `names` when they do not split. */

@@ -22,7 +22,7 @@ import {
   renameSync,
   statSync,
 } from "node:fs";
-import { ApiError, type GigafactoryClient } from "../shared/http-client.ts";
+import { ApiError, type ArtifactResume, type GigafactoryClient } from "../shared/http-client.ts";
 import { discard, etagSha, type HeldPart, hashOf, heldParts, own, partOf, sizeNow } from "./artifact-part.ts";
 import { drain, verify } from "./artifact-stream.ts";
 import { CliError } from "./errors.ts";
@@ -68,9 +68,9 @@ function moveOnto(part: string, target: string, shown: string, mode: number | un
 const unwritable = (shown: string, err: NodeJS.ErrnoException) =>
   new CliError("file_unwritable", `cannot write ${shown} (${err.code ?? err.message})`, "check the path");
 
-/** The Range and If-Range that ask for the bytes after `held`, or none. */
-const after = (held: HeldPart | undefined): Record<string, string> =>
-  held && held.size > 0 ? { range: `bytes=${held.size}-`, "if-range": `"${held.sha}"` } : {};
+/** The resume that asks for the bytes after `held` (Range + If-Range, its version's ETag), or none. */
+const after = (held: HeldPart | undefined): ArtifactResume | undefined =>
+  held && held.size > 0 ? { from: held.size, etag: `"${held.sha}"` } : undefined;
 
 /** The first byte a 206 carries, from its `Content-Range: bytes first-last/size`; undefined when unreadable. */
 function rangeStart(res: Response): number | undefined {
@@ -78,7 +78,8 @@ function rangeStart(res: Response): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-type Get = (headers: Record<string, string>) => Promise<Response>;
+/** One GET of the artifact, whole or resumed (shared/http-client `downloadArtifact`). */
+type Get = (resume?: ArtifactResume) => Promise<Response>;
 
 /**
  * Downloads to -o `file` (see the module): resumes the newest part this run can own, keeps a resumable part when the
@@ -86,11 +87,10 @@ type Get = (headers: Record<string, string>) => Promise<Response>;
  * a part was kept), checksum_mismatch (the part is dropped), file_unwritable; an ApiError for any other refusal
  */
 export async function downloadToFile(client: GigafactoryClient, id: string, name: string, file: string) {
-  const url = client.productUrl(`/jobs/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`);
-  const get: Get = (headers) => client.send("GET", url, { stream: true, headers });
+  const get: Get = (resume) => client.downloadArtifact(id, name, resume);
   const target = renameTarget(file);
   if (!target) {
-    const res = await get({});
+    const res = await get();
     const got = await write(res, file, file, {});
     return { ...got, checked: verify(res, got, file), resumedFrom: 0 } satisfies Written;
   }
@@ -122,11 +122,11 @@ async function resume(get: Get, target: { path: string; mode?: number }, file: s
     if (!(held && err instanceof ApiError && err.status === 416)) throw err;
     discard(held.path); // not shorter than the artifact: nothing to ask after it
     held = undefined;
-    res = await get({});
+    res = await get();
   }
   if (res.status === 206 && !(held && rangeStart(res) === held.size && etagSha(res.headers.get("etag")) === held.sha)) {
     await res.body?.cancel(); // not the range asked for: start again whole
-    res = await get({});
+    res = await get();
   }
   const resumed = res.status === 206 && held ? held : undefined;
   const sha = etagSha(res.headers.get("etag"));

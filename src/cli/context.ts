@@ -19,6 +19,7 @@ import {
   responseTimeoutMs,
 } from "./config.ts";
 import { configFileWarning } from "./config-file.ts";
+import { overrideNote, overridingVariables } from "./env-override.ts";
 import { CliError } from "./errors.ts";
 import { jsonWithoutTokens } from "./own-tokens.ts";
 
@@ -82,6 +83,7 @@ export function makeContext(
   };
   let resolved: Connection | undefined;
   let warned = false;
+  let overridesSaid = false;
   const ctx: Ctx = {
     io,
     json,
@@ -99,18 +101,23 @@ export function makeContext(
     connection(needProduct = true) {
       const file = configPath(io.env);
       const saved = readConfigFile(file);
-      // On stderr, under --json too (stdout keeps its one document); once a run.
-      const warning = warned ? undefined : configFileWarning(file, saved);
-      warned = true;
-      if (warning) io.stderr(`${terminalText(warning)}\n`);
       const layers = [
         { url: str("url"), token: str("token"), product: str("product") },
         envLayer(io.env),
         saved,
       ] as const;
-      if (!needProduct) return resolveConnection(...layers, false);
-      resolved ??= resolveConnection(...layers);
-      return resolved;
+      // On stderr, under --json too (stdout keeps its one document); once a run.
+      const warning = warned ? undefined : configFileWarning(file, saved);
+      warned = true;
+      if (warning) io.stderr(`${terminalText(warning)}\n`);
+      if (needProduct) resolved ??= resolveConnection(...layers);
+      const conn = needProduct && resolved ? resolved : resolveConnection(...layers, false);
+      // Variables set to something else than the saved login decide where the command goes: said once a run, and only
+      // of a connection that resolved (a refusal names the variable at fault itself, as the one ✘ ERROR line).
+      const overriding = overridesSaid ? [] : overridingVariables(layers[1], saved, layers[0]);
+      overridesSaid = true;
+      if (overriding.length > 0) io.stderr(`${terminalText(overrideNote(overriding, file))}\n`);
+      return conn;
     },
     client(conn) {
       const c = conn ?? ctx.connection();

@@ -65,6 +65,9 @@ export function overviewHelp(commands: readonly CommandSpec[], family?: string):
     "",
     "Connection: flags, then GIGAFACTORY_URL / GIGAFACTORY_TOKEN / GIGAFACTORY_PRODUCT, then the file",
     "written by `gigafactory login` ($GIGAFACTORY_CONFIG or ~/.config/gigafactory/config.json).",
+    // A shell's `export GIGAFACTORY_TOKEN=` is how one clears it; `--token "$T"` with T unset is a script's mistake.
+    'An empty variable (`GIGAFACTORY_TOKEN=`) counts as unset; an empty flag (`--token ""`) is a usage error (exit 2).',
+    "A variable that overrides the saved login is named on stderr, once a command.",
     "`gigafactory whoami` says which token that is: its product, role and name in the audit log.",
     "Timeout: each answer must start within --timeout / GIGAFACTORY_TIMEOUT seconds (default 30, 0 = no limit),",
     "and a JSON answer's body arrive within as long again, else `✘ ERROR timeout` (exit 1); a feed or a download",

@@ -25,8 +25,10 @@ const io: Io = {
 };
 
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-  // A reader that went away (`gigafactory jobs | head`) is not an error worth a stack trace.
-  if (err.code === "EPIPE") process.exit(0);
+  // A reader that went away (`gigafactory jobs | head`) is not an error worth a stack trace, nor a failure — but it
+  // does not turn one into a success: a failed command's --json error document meeting a closed pipe exited 0, so
+  // `set -o pipefail` scripts read a usage error or an unreachable coordinator as done.
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
   // Any other failure (a full disk, a read-only file) lost output: listening swallowed it, and the exit was 0, so
   // `gigafactory jobs --json > jobs.json` on a full disk passed with a truncated file.
   const what = `cannot write to stdout (${err.code ?? err.message})`;

@@ -126,3 +126,13 @@ export interface ArtifactView {
   /** Who uploaded it: the factory holding the lease (`factory:<id>`) or an operator's principal. */
   uploadedBy: string;
 }
+
+/**
+ * A download that continues bytes already held (`GigafactoryClient.downloadArtifact`): the bytes from `from` (the count
+ * held) on, of the version whose ETag (as the server sent it, quotes included) is `etag` — never another version's
+ * bytes spliced onto them.
+ */
+export interface ArtifactResume {
+  from: number;
+  etag: string;
+}

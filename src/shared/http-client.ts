@@ -27,6 +27,7 @@ import type { Send } from "./http-client-base.ts";
 import { FleetClient } from "./http-client-fleet.ts";
 import type {
   ArtifactPage,
+  ArtifactResume,
   ArtifactView,
   DeadLetterPage,
   DeadLetterRedriven,
@@ -142,9 +143,15 @@ export class GigafactoryClient extends FleetClient {
     } while (cursor !== undefined);
     return all;
   }
-  /** One artifact's bytes, as the streaming response (`x-content-sha256` names their digest) (viewer). */
-  downloadArtifact(id: string, name: string): Promise<Response> {
-    return this.send("GET", this.productUrl(`/jobs/${enc(id)}/artifacts/${enc(name)}`), { stream: true });
+  /**
+   * One artifact's bytes, as the streaming response (`x-content-sha256` names their digest) (viewer). `resume` asks
+   * only for the bytes from byte `from` on, and only of the version whose ETag is `etag` (`Range: bytes=from-` with
+   * `If-Range: etag`): a 206 carries them (`Content-Range`), a 200 the whole artifact (it was uploaded again, or the
+   * server serves no ranges), and `from` past its end is ApiError 416.
+   */
+  downloadArtifact(id: string, name: string, resume?: ArtifactResume): Promise<Response> {
+    const headers: Record<string, string> = resume ? { range: `bytes=${resume.from}-`, "if-range": resume.etag } : {};
+    return this.send("GET", this.productUrl(`/jobs/${enc(id)}/artifacts/${enc(name)}`), { stream: true, headers });
   }
   /** A bulk batch by the `batchId` its `jobs:batch` answer gave: each item with its job once it exists (viewer). */
   getBatch(id: string): Promise<BatchView> {

@@ -101,7 +101,8 @@ describe("gigafactory CLI against a local coordinator", () => {
     const token = (JSON.parse(minted.stdout) as { token: string }).token;
     const r = await cli("login", "--url", `${h.url}/`, "--token", token);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`as product ${PRODUCT}`);
+    // The role and the token's name come from the real coordinator's whoami.
+    expect(r.stdout).toContain(`✔ Logged in to ${PRODUCT} as operator (token cli-e2e) at ${h.url} `);
     expect(statSync(configFile).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(configFile, "utf8"))).toEqual({ url: h.url, token, product: PRODUCT });
   });

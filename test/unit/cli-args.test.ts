@@ -82,6 +82,9 @@ describe("parseCommandLine: an empty --url, --token or --product", () => {
     [["jobs", "--product", ""], "--product"],
     [["jobs", "--url="], "--url"],
     [["cancel", "job_1", "--token", ""], "--token"],
+    // Blanks alone: `fetch` strips them from a token's ends (an empty Bearer went out), a product " " was `/%20/`.
+    [["jobs", "--token", "  "], "--token"],
+    [["jobs", "--product= "], "--product"],
   ])("%j is a usage error, never the next layer's value", (argv, flag) => {
     const e = usage(argv);
     expect({ code: e.code, exit: e.exitCode }).toEqual({ code: "usage", exit: 2 });

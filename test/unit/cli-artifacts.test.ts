@@ -1,14 +1,14 @@
 // `gigafactory artifacts ID` and `gigafactory artifact ID NAME [-o FILE]` over a real local socket: the list shows
-// name, size, uploader and when (the API's list under --json); a download goes to stdout, or to FILE with its byte
+// name, size, uploader and when (the API's list under --json); a download goes to stdout (also `-o -`), or to FILE with its byte
 // count, and bytes whose SHA-256 differs from the one the coordinator recorded are refused as checksum_mismatch; a
 // connection that breaks mid-download is `download_interrupted` (it was `internal: terminated … a CLI bug`) and
 // leaves -o FILE as it was (it left the bytes that came, truncated, in place of what FILE held). A coordinator (or
 // whatever --url names) that hands out one list cursor again is a bad_response, not a list paged for ever.
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { GigafactoryClient } from "../../src/shared/http-client.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
@@ -60,6 +60,21 @@ describe("gigafactory artifacts", () => {
     expect(saved.code).toBe(0);
     expect(readFileSync(file, "utf8")).toBe(BYTES);
     expect(saved.stdout).toContain(`run.log: ${BYTES.length} bytes written to ${file}`);
+  });
+
+  it('`-o -` is stdout, as for curl and wget (it made a file named "-" in the current directory)', async () => {
+    const dash = resolve("-");
+    const there = existsSync(dash);
+    // Without the fix the file lands in the test's working directory: removed, unless it was there before.
+    onTestFinished(() => (there ? undefined : rmSync(dash, { force: true })));
+    const stub = await coordinator();
+    const out = await captureCli(["artifact", "job_1", "run.log", "-o", "-", ...connection(stub.url, "p")]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toBe(BYTES);
+    expect(existsSync(dash)).toBe(there);
+    const json = await captureCli(["artifact", "job_1", "run.log", "-o", "-", "--json", ...connection(stub.url, "p")]);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toMatch(/^✘ ERROR usage: --json needs -o FILE \(not stdout\)/);
   });
 
   it("refuses --json without -o (usage, exit 2) before downloading: the bytes are not a JSON document", async () => {

@@ -50,7 +50,7 @@ describe("gigafactory login with a factory's token", () => {
       const config = path.join(testTempDir("gf-login-factory-"), "config.json");
       const run = await login(stub.url, config);
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout).toMatch(/^✔ Logged in to .* as product shop \(queue version 7\)/);
+      expect(run.stdout).toMatch(/^✔ Logged in to shop( as operator \(token tok_1\))? at http:\S+ \(queue version 7\)/);
       expect(existsSync(config)).toBe(true);
     }
   });

@@ -79,6 +79,7 @@ describe("the quick start's order: login, then products create", () => {
       "GET /api/v1/products",
       "POST /api/v1/products",
       "GET /api/v1/products/newprod/queue-state",
+      "GET /api/v1/products/newprod/whoami", // the role login says it logged in as
     ]);
   });
 

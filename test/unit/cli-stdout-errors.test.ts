@@ -1,7 +1,8 @@
 // The real `gigafactory` process when its stdout fails, from a child process: output that could not be written (a
 // full disk: stdout on /dev/full) is `✘ ERROR stdout_unwritable` and exit 1 — it was swallowed with exit 0, so a
 // script's `gigafactory jobs --json > jobs.json` on a full disk read as success with a truncated file — while a
-// reader that went away (`gigafactory … | head -1`: EPIPE) still ends it quietly with exit 0 and no stack trace; a
+// reader that went away (`gigafactory … | head -1`: EPIPE) still ends it quietly with exit 0 and no stack trace —
+// unless the command failed: its --json error document meeting the closed pipe keeps the failure's code (it was 0); a
 // stderr whose reader went away keeps the exit code the command chose (it crashed with 1 on the ✘ ERROR line's EPIPE).
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
@@ -44,6 +45,20 @@ describe("gigafactory's stdout failing", () => {
   it("a reader that went away (EPIPE) ends it with exit 0 and nothing on stderr", async () => {
     const r = await run(["--help"], "pipe");
     expect(r).toEqual({ code: 0, stderr: "" });
+  });
+
+  it("a failure whose --json document meets a reader gone keeps its exit code (2 usage, 1 failed), not 0", async () => {
+    // It exited 0: `set -o pipefail` scripts read a usage error or an unreachable coordinator as done.
+    const usage = await run(["jobs", "--json", "--bogus"], "pipe");
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^✘ ERROR usage: /);
+    // Port 9 is refused by fetch itself ("bad port"): a failure without any network wait.
+    const failed = await run(
+      ["jobs", "--json", "--url", "http://127.0.0.1:9", "--token", "t", "--product", "p"],
+      "pipe",
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^✘ ERROR unreachable: /);
   });
 
   it("a stderr whose reader went away keeps the command's exit code (2 for usage), not a crash's 1", async () => {

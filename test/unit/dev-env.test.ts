@@ -1,6 +1,7 @@
 // `npm run dev` reads an empty PORT or GIGAFACTORY_ADMIN_TOKEN as unset (shared/env-value), as the agent and the CLI do: `PORT= npm run dev` listens on 8787 instead of refusing port 0.
+// A PORT that is not decimal digits (`0x50`, `1e3`) is refused, not read as the number JavaScript makes of it.
 import { afterEach, describe, expect, it } from "vitest";
-import { adminToken, port } from "../../scripts/dev.ts";
+import { adminToken, parsePort, port } from "../../scripts/dev.ts";
 
 const saved = { PORT: process.env.PORT, TOKEN: process.env.GIGAFACTORY_ADMIN_TOKEN };
 afterEach(() => {
@@ -18,6 +19,14 @@ describe("scripts/dev environment", () => {
     expect(port()).toBe(8787);
     process.env.PORT = "9123";
     expect(port()).toBe(9123);
+  });
+
+  it("reads PORT as decimal digits only: hex, exponents and fractions are not ports", () => {
+    // `Number` took them: PORT=0x50 listened on 80, PORT=1e3 on 1000.
+    for (const raw of ["0x50", "1e3", "8787.0", "+8787", "-1", "0", "65536", "80 80"])
+      expect(parsePort(raw)).toBeUndefined();
+    expect(parsePort("8787")).toBe(8787);
+    expect(parsePort("65535")).toBe(65535);
   });
 
   it("uses a set admin token as it is", () => {

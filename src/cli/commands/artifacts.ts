@@ -123,15 +123,16 @@ export const artifact: Command = {
       type: "string",
       short: "o",
       value: "FILE",
-      help: "write to FILE instead of stdout (needed with --json, which then prints what was written)",
+      help: "write to FILE instead of stdout (`-o -`: stdout; a FILE is needed with --json, which then prints what was written)",
     },
   },
   async run(ctx) {
     const [id, name] = ctx.positionals as [string, string];
-    const file = ctx.str("output");
+    // `-o -` is stdout, as for curl and wget: it made a file named "-" in the current directory.
+    const file = ctx.str("output") === "-" ? undefined : ctx.str("output");
     // Under --json stdout holds one JSON document (what was written where), so the bytes need a file of their own.
     if (ctx.json && file === undefined)
-      throw usageError("--json needs -o FILE: the artifact's bytes are not JSON", "artifact");
+      throw usageError("--json needs -o FILE (not stdout): the artifact's bytes are not JSON", "artifact");
     if (file === undefined) {
       const res = await ctx.client().downloadArtifact(id, name);
       const out = stdoutSink(ctx.io);

@@ -172,8 +172,16 @@ export const lessonsCommands: Command[] = [
       const patch: Record<string, unknown> = { ...scopeChanges(ctx) };
       const text = ctx.str("text");
       if (text !== undefined) patch.text = text;
-      if (ctx.flag("no-engine")) patch.engine = null;
-      if (ctx.flag("no-serial-key")) patch.serialKey = null;
+      for (const [key, field] of [
+        ["engine", "engine"],
+        ["serial-key", "serialKey"],
+      ] as const) {
+        if (!ctx.flag(`no-${key}`)) continue;
+        // Both said at once: the clear won without a word, dropping the value typed beside it.
+        if (patch[field] !== undefined)
+          throw usageError(`--${key} and --no-${key} contradict each other: give one`, "lessons edit");
+        patch[field] = null;
+      }
       if (Object.keys(patch).length === 0) throw usageError("lessons edit needs something to change", "lessons edit");
       const lesson = checked(
         LessonRead,

@@ -2,28 +2,22 @@
  * @module cli/commands/login
  * `gigafactory login`: checks a URL + token against the coordinator (one cheap
  * authenticated read, the queue version) before saving them, so a typo is
- * caught now rather than on the next command — and a factory's token, which passes that read, is refused
- * (`factory_token`, by `GET …/whoami`). The product comes from
+ * caught now rather than on the next command — and asks `GET …/whoami` who the token is: the role it logged in as
+ * (and a minted token's name) is printed, `role` under --json, and a factory's token, which passes that read, is
+ * refused (`factory_token`). The product comes from
  * `--product`, or from a `gf_<product>_…` token; an admin token names none. An admin
  * may log in to a product that does not exist yet (it is told so, and saved): the
  * admin creates products, with this login (`gigafactory products create`).
  */
 import { ApiError, type GigafactoryClient, productFromToken } from "../../shared/http-client.ts";
-import {
-  assertTokenServes,
-  type Connection,
-  checkToken,
-  configPath,
-  coordinatorUrl,
-  envLayer,
-  type Layer,
-  writeConfigFile,
-} from "../config.ts";
+import { assertTokenServes, checkToken, configPath, coordinatorUrl, envLayer, writeConfigFile } from "../config.ts";
 import type { Command } from "../context.ts";
+import { overridingVariables } from "../env-override.ts";
 import { CliError } from "../errors.ts";
 import { checked, QueueStateRead } from "../read-answers.ts";
 import { ProductsRead } from "../read-answers-ops.ts";
-import { WhoamiRead } from "./whoami.ts";
+import { lineOf } from "../read-answers-policy.ts";
+import { type WhoamiAnswer, WhoamiRead } from "./whoami.ts";
 
 /**
  * The product's queue version (one cheap authenticated read), or undefined when the product does not exist yet and
@@ -50,40 +44,28 @@ async function productQueueVersion(client: GigafactoryClient, product: string): 
 }
 
 /**
- * The factory whose token this is (its id, "" when unnamed), by GET …/whoami, or undefined for any other token. A
- * factory's token reads the queue version as login's check does, so it was saved ("✔ Logged in") and every later
- * command was refused 403 "yours is a factory token". Best effort: any other outcome — a coordinator without whoami,
- * a refusal, an answer that is not a whoami — leaves the login to the queue version's check, as before.
+ * Who the token is on the product (GET …/whoami, checked): its role, and a minted token's name, printed by login; a
+ * factory's token, which reads the queue version as login's check does, is refused with it (it was saved — "✔ Logged
+ * in" — and every later command was refused 403 "yours is a factory token"). Best effort: any other outcome — a
+ * coordinator without whoami, a refusal, an answer that is not a whoami — is undefined, and the login rests on the
+ * queue version's check, as before.
  */
-async function factoryOf(client: GigafactoryClient): Promise<string | undefined> {
+async function whoIs(client: GigafactoryClient): Promise<WhoamiAnswer | undefined> {
   try {
     const res = await client.send("GET", client.productUrl("/whoami", {}), {});
     const who = WhoamiRead.safeParse(await res.json());
-    return who.success && who.data.role === "factory" ? (who.data.factoryId ?? "") : undefined;
+    return who.success ? who.data : undefined;
   } catch {
     return undefined;
   }
 }
 
-/**
- * The GIGAFACTORY_* variables set to something other than what login saved: every later command takes them over the
- * saved file (cli/config: flags, then environment, then file), so `login --url B` with GIGAFACTORY_URL=A set said
- * "Logged in to B" and the next `gigafactory jobs` went to A — with the old token of GIGAFACTORY_TOKEN, or to the
- * product of GIGAFACTORY_PRODUCT, which the new token may not serve (403).
- */
-function shadowingVariables(env: Layer, saved: Connection): string[] {
-  const sameUrl = (raw: string): boolean => {
-    try {
-      return coordinatorUrl(raw, "env") === saved.url;
-    } catch {
-      return false; // a URL every later command refuses: it still stands in the saved one's way
-    }
-  };
-  return [
-    ...(env.url !== undefined && !sameUrl(env.url) ? ["GIGAFACTORY_URL"] : []),
-    ...(env.token !== undefined && env.token !== saved.token ? ["GIGAFACTORY_TOKEN"] : []),
-    ...(env.product !== undefined && env.product !== saved.product ? ["GIGAFACTORY_PRODUCT"] : []),
-  ];
+/** " as ROLE (token NAME)" for login's line, or "" when the coordinator did not say (one without whoami). */
+function asWhom(who: WhoamiAnswer | undefined, role: string | undefined): string {
+  if (role === undefined) return "";
+  const name = who?.tokenName || who?.tokenId;
+  const token = role === "admin" ? " (the admin token)" : name ? ` (token ${lineOf(name)})` : "";
+  return ` as ${lineOf(role)}${token}`;
 }
 
 /** Said on stderr (under --json too: its document's `overriddenBy` names them): the value itself may be a secret. */
@@ -98,7 +80,9 @@ export const login: Command = {
     "Saves {url, token, product} to $GIGAFACTORY_CONFIG, else $XDG_CONFIG_HOME/gigafactory/config.json, else",
     "~/.config/gigafactory/config.json (mode 0600). Later commands take --url/--token/--product first, then",
     "GIGAFACTORY_URL/_TOKEN/_PRODUCT, then that file; the saved token goes only to the saved URL's origin.",
-    "A factory's token is refused: the CLI needs an operator, viewer or admin token (`gigafactory whoami` says which).",
+    "Says the role it logged in as (operator, viewer, admin) and a minted token's name (`gigafactory whoami` says more).",
+    "A factory's token is refused: the CLI needs an operator, viewer or admin token. --json: {url, product, role,",
+    "configPath, queueVersion, productExists, overriddenBy} (role null from a coordinator without whoami).",
   ],
   options: {},
   async run(ctx) {
@@ -134,9 +118,12 @@ export const login: Command = {
     const conn = { url: base, token, product };
     const client = ctx.client(conn);
     const version = await productQueueVersion(client, product);
-    // Only a product's token (`gf_<product>_…`) can be a factory's: the admin's is not asked.
-    const factory = version === undefined || !productFromToken(token) ? undefined : await factoryOf(client);
-    if (factory !== undefined) {
+    // No product yet: only the admin's product-free read let the login through (productQueueVersion), so it is the
+    // admin, and there is no product to ask whoami on.
+    const who = version === undefined ? undefined : await whoIs(client);
+    const role = version === undefined ? "admin" : who?.role;
+    if (who?.role === "factory") {
+      const factory = who.factoryId ?? "";
       throw new CliError(
         "factory_token",
         `the token is factory ${factory || "(unnamed)"}'s: it runs jobs on its host, and reads none of what the CLI shows; nothing was saved`,
@@ -146,12 +133,16 @@ export const login: Command = {
     }
     const file = configPath(ctx.io.env);
     writeConfigFile(file, conn);
-    const overriddenBy = shadowingVariables(env, conn);
+    // Every later command takes them over the saved file (cli/config: flags, then environment, then file), so `login
+    // --url B` with GIGAFACTORY_URL=A set said "Logged in to B" and the next `gigafactory jobs` went to A.
+    const overriddenBy = overridingVariables(env, conn);
     for (const name of overriddenBy) ctx.note(shadowNote(name), true);
     if (ctx.json)
       ctx.emit({
         url: conn.url,
         product,
+        // null: the coordinator did not say (it predates whoami).
+        role: role ?? null,
         configPath: file,
         queueVersion: version ?? null,
         productExists: version !== undefined,
@@ -162,7 +153,10 @@ export const login: Command = {
         `✔ Logged in to ${conn.url} with the admin token; saved to ${file}. Product ${product} does not exist yet: ` +
           `create it with \`gigafactory products create ${product}\``,
       );
-    else ctx.print(`✔ Logged in to ${conn.url} as product ${product} (queue version ${version}); saved to ${file}`);
+    else
+      ctx.print(
+        `✔ Logged in to ${product}${asWhom(who, role)} at ${conn.url} (queue version ${version}); saved to ${file}`,
+      );
     return 0;
   },
 };

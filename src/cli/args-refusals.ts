@@ -1,0 +1,62 @@
+/**
+ * @module cli/args-refusals
+ * The refusals of a command line that `node:util` parseArgs lets through, as usage errors (exit 2) naming the option:
+ * an empty connection flag (`--product "$P"` with P unset), and an option of one value given twice with two values
+ * (`--stage queued --stage failed`): parseArgs keeps the last without a word, so the filter, the coordinator or the
+ * token the user typed first was dropped silently — `jobs --stage queued --stage failed` listed the failed jobs only.
+ */
+import { CliError, usageError } from "./errors.ts";
+
+/** The option tokens of a parseArgs `tokens: true` run, as far as these checks read them. */
+export interface OptionToken {
+  kind: string;
+  name?: string;
+  value?: string;
+}
+
+/**
+ * Throws a usage CliError for the first option that is neither repeatable (`multiple`) nor boolean and was given
+ * twice with two values (`restore` turns a parsed word back into what was typed); the same value twice is one value.
+ */
+export function refuseRepeats(
+  tokens: readonly OptionToken[],
+  single: (name: string) => boolean,
+  restore: (word: string) => string,
+  command: string,
+): void {
+  const seen = new Map<string, string>();
+  for (const t of tokens) {
+    if (t.kind !== "option" || t.name === undefined || t.value === undefined || !single(t.name)) continue;
+    const value = restore(t.value);
+    const first = seen.get(t.name);
+    if (first === undefined) seen.set(t.name, value);
+    if (first === undefined || first === value) continue;
+    // A token is a secret: named, never echoed (cli/own-tokens would hide it, but it need not be printed at all).
+    const both = t.name === "token" ? "" : ` ("${first}", then "${value}")`;
+    throw new CliError(
+      "usage",
+      `--${t.name} given twice${both}: it takes one value`,
+      `give --${t.name} once; see \`gigafactory ${command} --help\``,
+      2,
+    );
+  }
+}
+
+/**
+ * An empty --url/--token/--product (`--product "$P"`, P unset) would fall through to the next layer (cli/config), and
+ * the command act on the saved config's coordinator or product instead of the one the script meant: a usage error.
+ * An empty GIGAFACTORY_* variable is unset instead (cli/config `envLayer`), as a shell's `export X=` means.
+ */
+export function refuseEmptyConnection(values: Readonly<Record<string, unknown>>, command: string): void {
+  for (const key of ["url", "token", "product"]) {
+    // Blanks alone are empty too: `fetch` strips them from a token's ends (an empty Bearer was sent), and a product
+    // " " went out as `/products/%20/`.
+    const value = values[key];
+    if (typeof value !== "string" || value.trim() !== "") continue;
+    const where = `GIGAFACTORY_${key.toUpperCase()} or the saved config`;
+    throw usageError(
+      `--${key} is empty (an unset shell variable?): give it a value, or leave it out to use ${where}`,
+      command,
+    );
+  }
+}
