@@ -34,7 +34,9 @@ export async function handleQueue(batch: MessageBatch, env: Env, _ctx?: Executio
   if (batch.queue.endsWith("-webhooks")) return webhookBatch(batch as MessageBatch<WebhookMessage>, env);
   if (batch.queue.endsWith("-dlq")) return deadLetterBatch(batch, env);
   console.warn(`no consumer for queue ${batch.queue}`);
-  batch.retryAll();
+  // Backed off as every consumer's failures are (worker/queues/retry): `retryAll()` with no delay had sent the batch
+  // of a queue bound before its consumer was deployed straight back, every delivery at once, until its retries ran out.
+  for (const msg of batch.messages) msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
 }
 
 /**
