@@ -3,13 +3,16 @@
 // message: malformed messages, an over-size actor, items the coordinator refused and last tries' failures of one
 // batch, several products mixed, each product's letters in one `keepDeadLetters` call (a call per message before: 5 for
 // the first product here), and one ALERT line per product. A product whose coordinator refuses them has its messages
-// retried, never acked; another product's are kept and acked all the same. A real D1 failure: the dead-letter table
-// renamed away (so this file is isolated, not shared).
+// retried, never acked; another product's are kept and acked all the same. A call holds at most
+// DEAD_LETTER_CALL_BYTES (a batch of 100 large messages had been one call of all their bodies, past what one RPC may
+// carry once their letters are many). A real D1 failure: the dead-letter table renamed away (so this file is
+// isolated, not shared).
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WEBHOOK_LAST_TRY } from "../../src/core/webhook-signature.ts";
 import worker from "../../src/worker/index.ts";
 import { DISPATCH_LAST_TRY } from "../../src/worker/queues/consumers.ts";
+import { DEAD_LETTER_CALL_BYTES } from "../../src/worker/queues/dead-letter-calls.ts";
 import { ADMIN, api, createProduct, P } from "./client";
 
 afterEach(() => vi.restoreAllMocks());
@@ -20,6 +23,8 @@ afterEach(() => vi.restoreAllMocks());
  */
 function counted(opts: { failSubmit?: string[]; refuseKeep?: string[]; webhook?: boolean } = {}) {
   const calls = new Map<string, number>();
+  /** Each keepDeadLetters call's bytes: its letters' bodies and reasons. */
+  const sizes: number[] = [];
   const target = { url: "http://127.0.0.1:9/one-call-hook", secret: "s3cret-of-sixteen-chars" };
   const wrapped = {
     ...env,
@@ -35,6 +40,8 @@ function counted(opts: { failSubmit?: string[]; refuseKeep?: string[]; webhook?:
                 const product = String(a[0]);
                 if (prop === "keepDeadLetters") {
                   calls.set(product, (calls.get(product) ?? 0) + 1);
+                  const items = a[1] as Array<{ body: string; reason: string }>;
+                  sizes.push(items.reduce((n, d) => n + d.body.length + d.reason.length, 0));
                   if (opts.refuseKeep?.includes(product)) return Promise.reject(new Error("coordinator overloaded"));
                 }
                 if (prop === "submitMany" && opts.failSubmit?.includes(product))
@@ -47,7 +54,7 @@ function counted(opts: { failSubmit?: string[]; refuseKeep?: string[]; webhook?:
       },
     },
   } as unknown as Env;
-  return { env: wrapped, calls };
+  return { env: wrapped, calls, sizes };
 }
 
 /** Runs `messages` as one batch of `queue` with D1's dead-letter table away; the queue result and the ALERT lines. */
@@ -132,6 +139,24 @@ describe("dispatch consumer: a batch's dead letters, D1 refusing them", () => {
     );
     expect(await listed(a)).toHaveLength(5);
     expect(await listed(b)).toEqual([]);
+  });
+});
+
+describe("dispatch consumer: a batch of large dead letters, D1 refusing them", () => {
+  it("is kept in calls of at most DEAD_LETTER_CALL_BYTES, every message acked", async () => {
+    const product = "dl-one-call-large";
+    await createProduct(product);
+    // 100 malformed messages of ~100 KB each: ~10 MB of dead letters, one product.
+    const pad = "p".repeat(100 * 1024);
+    const messages = Array.from({ length: 100 }, (_, i) => ({
+      id: `${product}-${i}`,
+      body: { kind: "submit", productId: product, items: "x", pad },
+    }));
+    const { env: e, calls, sizes } = counted();
+    const { result } = await withoutD1DeadLetters("gigafactory-dispatch", messages, e, 1);
+    expect(result.explicitAcks.sort()).toEqual(messages.map((m) => m.id).sort());
+    expect(calls.get(product)).toBe(2);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(DEAD_LETTER_CALL_BYTES);
   });
 });
 

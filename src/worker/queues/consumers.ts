@@ -15,7 +15,8 @@ import { DomainError, unwrap } from "../../core/errors.ts";
 import type { HistoryMessage } from "../../history/write.ts";
 import { ProductId } from "../../shared/api.ts";
 import { coordinatorFor } from "../auth.ts";
-import { type DeadLetter, keepForMessages, type MessageLetters } from "./dead-letters.ts";
+import { DeadLetterCalls, keepForMessages, type MessageLetters } from "./dead-letter-calls.ts";
+import type { DeadLetter } from "./dead-letters.ts";
 import { historyBatch } from "./history.ts";
 import { batchIdOf, type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
 import { queueRetryDelay } from "./retry.ts";
@@ -42,14 +43,14 @@ export async function handleQueue(batch: MessageBatch, env: Env, _ctx?: Executio
 /**
  * Submits each message's items to its product's coordinator, one message at a time, and keeps the batch's dead letters
  * — malformed messages, items the coordinator refused, last tries' failures — in one call once the batch is through
- * (worker/queues/dead-letters `keepForMessages`), each of those messages then acked once its own are kept (and, for
- * one never delivered, its bulk batch told), else retried. A message whose items all went in is acked at once: its
+ * (worker/queues/dead-letter-calls; more only for the largest batches), each of those messages then acked once its
+ * own are kept (and, for one never delivered, its bulk batch told), else retried. A message whose items all went in is acked at once: its
  * path has no dead-letter step. A call a message had been, with D1 down, one coordinator call, audit record and ALERT
  * line a message. Resubmitting is harmless (idempotency keys), so a message whose refusals could not be kept is
  * retried whole.
  */
 async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Promise<void> {
-  const letters: MessageLetters[] = [];
+  const letters = new DeadLetterCalls(env);
   for (const msg of batch.messages) {
     // A message that is malformed will never succeed: dead-letter it now rather than retry it.
     const parsed = DispatchMessageSchema.safeParse(msg.body);
@@ -58,7 +59,11 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
       const reason = `malformed message: ${firstIssue(parsed.error)}`; // cut to its bound where it is kept
       const productId = typeof body?.productId === "string" ? body.productId : "";
       // Never delivered, so its batch's items will not come: say so before acking (the keys may still be legible).
-      letters.push({ msg, letters: [letter(msg, productId, "queue:dispatch", reason)], afterKept: release(env, msg) });
+      await letters.add({
+        msg,
+        letters: [letter(msg, productId, "queue:dispatch", reason)],
+        afterKept: release(env, msg),
+      });
       continue;
     }
     const m = parsed.data as DispatchMessage;
@@ -72,14 +77,14 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
           : [{ ...letter(msg, m.productId, m.origin, `${r.code}: ${r.message}`, m.items[i]), id: `${msg.id}:${i}` }],
       );
       if (refused.length === 0) msg.ack();
-      else letters.push({ msg, letters: refused });
+      else await letters.add({ msg, letters: refused });
     } catch (err) {
       console.warn(`dispatch message ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
       if (msg.attempts < DISPATCH_LAST_TRY) msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
-      else letters.push({ msg, letters: [lastTry(msg, m.productId, err)], afterKept: release(env, msg) });
+      else await letters.add({ msg, letters: [lastTry(msg, m.productId, err)], afterKept: release(env, msg) });
     }
   }
-  await keepForMessages(env, letters);
+  await letters.flush();
 }
 
 /** `msg`'s dead letter under its own id, `at` now; `body` the message's unless given (a refused item's). */

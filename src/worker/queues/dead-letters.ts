@@ -8,7 +8,7 @@
  * coordinator instead (durable, listed by the same API, audited and alerted as
  * `outbox.dead_letter` once per call; a product's in one call, all or none), and only one that
  * neither could take is left unacked, so the queue delivers it again. Every consumer keeps a batch's dead letters in
- * one such call (`keepForMessages`), then settles each message on its own.
+ * one such call (worker/queues/dead-letter-calls), then settles each message on its own.
  */
 import { getTableColumns } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -23,7 +23,6 @@ import { D1_MAX_PARAMS } from "../../history/write.ts";
 import { ProductId } from "../../shared/api.ts";
 import type { DeadLetterView } from "../../shared/http-client.ts";
 import { coordinatorFor } from "../auth.ts";
-import { queueRetryDelay } from "./retry.ts";
 
 /** One dead letter: the very shape GET …/dead-letters answers with (one definition for writer and readers). */
 export type DeadLetter = DeadLetterView;
@@ -154,47 +153,4 @@ export async function keepDeadLetters(env: Env, input: readonly DeadLetter[]): P
     }),
   );
   return kept;
-}
-
-/** One message's dead letters: it is acked once all of them are kept (and `afterKept`, if given, answers true). */
-export interface MessageLetters {
-  msg: Message<unknown>;
-  letters: DeadLetter[];
-  /**
-   * What must happen once its letters are kept, before it is acked (the dispatch consumer's: telling its bulk batch
-   * its items will not come). false, or a throw: the message is retried.
-   */
-  afterKept?: () => Promise<boolean>;
-}
-
-/**
- * Keeps every message's dead letters in one call (`keepDeadLetters`: bounded D1 batches, or with D1 refusing one call
- * per product to its coordinator, audited and alerted once a call), then settles each message on its own letters:
- * acked once all of them are kept (and its `afterKept` answered true), else retried after `delay(attempts)` seconds — one
- * product's coordinator failing retries that product's messages only. A call each had been, with D1 down, one
- * coordinator call, one `outbox.dead_letter` audit record and one ALERT line per message: 100 of each for a batch of
- * 100. Never throws.
- */
-export async function keepForMessages(
-  env: Env,
-  groups: readonly MessageLetters[],
-  delay: (attempts: number) => number = queueRetryDelay,
-): Promise<void> {
-  if (groups.length === 0) return;
-  const kept = await keepDeadLetters(
-    env,
-    groups.flatMap((g) => g.letters),
-  );
-  let at = 0;
-  const settled = groups.map(({ letters, afterKept }) => {
-    const all = kept.slice(at, at + letters.length).every(Boolean);
-    at += letters.length;
-    if (!all) return false;
-    return afterKept ? afterKept().catch(() => false) : true;
-  });
-  const decided = await Promise.all(settled);
-  groups.forEach(({ msg }, i) => {
-    if (decided[i]) msg.ack();
-    else msg.retry({ delaySeconds: delay(msg.attempts) });
-  });
 }

@@ -11,14 +11,16 @@
  * - a message whose write D1 refused on its last delivery (`LAST_TRY`): the records D1 still refuses isolated by
  *   halving, in a bounded number of D1 calls (history-isolate), and each kept with D1's error — the whole message
  *   when D1 took none of them.
- * A batch's dead letters are kept in one call once its writes are done (worker/queues/dead-letters `keepForMessages`),
- * each message acked once its own are kept; products written are recorded for the reaper (history-products).
+ * A batch's dead letters are kept in one call once its writes are done (worker/queues/dead-letter-calls
+ * `keepForMessages`), each message acked once its own are kept; products written are recorded for the reaper
+ * (history-products).
  */
 import { z } from "zod";
 import { LESSON_ID } from "../../core/lessons.ts";
 import { D1_BATCH, type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
 import { EntityId, ProductId } from "../../shared/api.ts";
-import { type DeadLetter, keepForMessages, type MessageLetters } from "./dead-letters.ts";
+import { keepForMessages, type MessageLetters } from "./dead-letter-calls.ts";
+import type { DeadLetter } from "./dead-letters.ts";
 import { isolateRefused, LAST_TRY_D1_CALLS, type WriteBudget } from "./history-isolate.ts";
 import { touchProducts } from "./history-products.ts";
 import { queueRetryDelay } from "./retry.ts";

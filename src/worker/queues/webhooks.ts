@@ -32,7 +32,8 @@ import { truncateUtf8, utf8Text } from "../../core/bytes.ts";
 import { WEBHOOK_LAST_TRY, WEBHOOK_TIMEOUT_MS } from "../../core/webhook-signature.ts";
 import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webhook-records.ts";
 import { ProductId } from "../../shared/api.ts";
-import { type DeadLetter, keepForMessages, type MessageLetters } from "./dead-letters.ts";
+import { DeadLetterCalls } from "./dead-letter-calls.ts";
+import type { DeadLetter } from "./dead-letters.ts";
 import { webhookRetryDelay } from "./retry.ts";
 import { deliver } from "./webhook-deliver.ts";
 
@@ -71,9 +72,9 @@ export { WEBHOOK_LAST_TRY };
  */
 export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env): Promise<void> {
   // The batch's dead letters (malformed messages, last tries that failed), every lane's, kept in one call once the
-  // lanes are done (worker/queues/dead-letters `keepForMessages`): one a message had been, with D1 down, one
-  // coordinator call, audit record and ALERT line a message.
-  const letters: MessageLetters[] = [];
+  // lanes are done (worker/queues/dead-letter-calls): one a message had been, with D1 down, one coordinator call,
+  // audit record and ALERT line a message.
+  const letters = new DeadLetterCalls(env, webhookRetryDelay);
   const lanes = new Map<string, Message<WebhookMessage>[]>();
   for (const msg of batch.messages) {
     // Malformed messages (no product id) share a lane: they are only kept as dead letters, never POSTed.
@@ -113,7 +114,7 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
       }
     }),
   );
-  await keepForMessages(env, letters, webhookRetryDelay);
+  await letters.flush();
 }
 
 /** How a try ended, for its lane: delivered or refused ("settled"), no answer in time, or a wait the receiver named. */
@@ -130,7 +131,7 @@ function isTimeout(err: unknown): boolean {
  * @returns "timed out" when the receiver did not answer within WEBHOOK_TIMEOUT_MS; `{ retryAfter }` (s, bounded)
  *   when it asked for a wait before the next try; else "settled"
  */
-async function settle(env: Env, msg: Message<WebhookMessage>, letters: MessageLetters[]): Promise<Outcome> {
+async function settle(env: Env, msg: Message<WebhookMessage>, letters: DeadLetterCalls): Promise<Outcome> {
   const parsed = WebhookMessageSchema.safeParse(msg.body);
   const dead = (productId: unknown, reason: string): DeadLetter => ({
     id: msg.id,
@@ -144,7 +145,7 @@ async function settle(env: Env, msg: Message<WebhookMessage>, letters: MessageLe
   if (!parsed.success) {
     // Malformed never becomes well-formed: keep it as a dead letter now rather than retry it.
     const productId = (msg.body as { productId?: unknown } | null)?.productId;
-    letters.push({
+    await letters.add({
       msg,
       letters: [dead(productId, `malformed message: ${parsed.error.issues[0]?.message ?? "invalid"}`)],
     });
@@ -176,6 +177,6 @@ async function settle(env: Env, msg: Message<WebhookMessage>, letters: MessageLe
   // The queue's last delivery: kept with what went wrong, not left to the dead-letter queue, which cannot say.
   // Acked, or retried, once the batch's dead letters are kept (webhookBatch).
   const reason = `webhook delivery failed on all ${msg.attempts} attempts; the last: ${truncateUtf8(failure, 512)}`;
-  letters.push({ msg, letters: [dead(m.productId, reason)] });
+  await letters.add({ msg, letters: [dead(m.productId, reason)] });
   return outcome;
 }
