@@ -67,22 +67,25 @@ async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Pr
       continue;
     }
     const m = parsed.data as DispatchMessage;
+    let refused: DeadLetter[];
     try {
       const coordinator = coordinatorFor(env, m.productId);
       const results = await unwrap(coordinator.submitMany(m.productId, m.items, m.actor, batchIdOf(m.origin)));
       // Items the coordinator refused (e.g. an unknown dep) will never succeed: record, don't retry.
-      const refused = results.flatMap((r, i): DeadLetter[] =>
+      refused = results.flatMap((r, i): DeadLetter[] =>
         r.ok
           ? []
           : [{ ...letter(msg, m.productId, m.origin, `${r.code}: ${r.message}`, m.items[i]), id: `${msg.id}:${i}` }],
       );
-      if (refused.length === 0) msg.ack();
-      else await letters.add({ msg, letters: refused });
     } catch (err) {
       console.warn(`dispatch message ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
       if (msg.attempts < DISPATCH_LAST_TRY) msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
       else await letters.add({ msg, letters: [lastTry(msg, m.productId, err)], afterKept: release(env, msg) });
+      continue;
     }
+    // Outside the try: a message handed to `letters` is settled there, never also retried here.
+    if (refused.length === 0) msg.ack();
+    else await letters.add({ msg, letters: refused });
   }
   await letters.flush();
 }
