@@ -1,6 +1,6 @@
-// The history consumer keeps a batch's dead letters in one call (worker/queues/history `keepAll`): its malformed
-// messages and every message's poison records together, each message then acked once its own are kept. A call each
-// had been one D1 call per message and — with D1's dead letters refused — one coordinator call, one
+// The history consumer keeps a batch's dead letters in one call (worker/queues/dead-letter-calls `keepForMessages`):
+// its malformed messages and every message's poison records together, each message then acked once its own are kept.
+// A call each had been one D1 call per message and — with D1's dead letters refused — one coordinator call, one
 // `outbox.dead_letter` audit record and one ALERT line per message: a batch of one product's malformed messages made
 // as many of each as it had messages. A real D1 failure: the dead-letter table renamed away (history tables stay).
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";

@@ -3,7 +3,8 @@
 // history and dead letters, a receiver answering 503 for webhooks — come back spread over their backoff's range.
 // Each consumer had given every message of the batch the same `2 ** attempts` seconds: after an outage the whole
 // batch retried in the same second, a herd on the dependency that had just come back. `Math.random` is pinned to a
-// ramp, so each message's delay is exact; without jitter every one was the ceiling.
+// ramp, so each message's delay is exact; without jitter every one was the ceiling. A queue with no consumer (bound
+// before its consumer was deployed) backs off the same way: its batch had been `retryAll()`ed with no delay at all.
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { handleQueue } from "../../src/worker/queues/consumers.ts";
@@ -80,5 +81,14 @@ describe("queue consumers: each failed message draws its own delay", () => {
     ramp(5);
     await handleQueue(batch, hooked);
     expect([...retried.values()].sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("a queue with no consumer: each message retried after its own delay, never at once", async () => {
+    const { batch, retried } = batchOf("gigafactory-unknown", 5, 3, () => ({ kind: "unknown" }));
+    ramp(5);
+    vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    await handleQueue(batch, env);
+    // ⌊(i/5) · 9⌋ over the third delivery's 0 … 8 s.
+    expect([...retried.values()]).toEqual([0, 1, 3, 5, 7]);
   });
 });

@@ -97,10 +97,19 @@ describe("wrangler.toml against the Env the code reads", () => {
       if (!dlqs.has(c.queue)) expect(c.dead_letter_queue, `${c.queue} has a dead-letter queue`).toBeTruthy();
     }
     for (const d of dlqs) expect(consumed, `consumer of the dead-letter queue ${d}`).toContain(d);
-    for (const queue of consumed) {
-      const retryAll = vi.fn();
-      await handleQueue({ queue, messages: [], retryAll, ackAll: vi.fn() } as unknown as MessageBatch, {} as Env);
-      expect(retryAll, `${queue} reaches a consumer branch`).not.toHaveBeenCalled();
+    // The "no consumer" fallback says so (and retries each message, backed off): no consumed queue may reach it.
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const fallbacks = async (queue: string) => {
+      warn.mockClear();
+      const batch = { queue, messages: [], retryAll: vi.fn(), ackAll: vi.fn() } as unknown as MessageBatch;
+      await handleQueue(batch, {} as Env);
+      return warn.mock.calls.filter((a) => String(a[0]).startsWith("no consumer for queue")).length;
+    };
+    try {
+      expect(await fallbacks("gigafactory-no-such-queue"), "the fallback is recognised").toBe(1);
+      for (const queue of consumed) expect(await fallbacks(queue), `${queue} reaches a consumer branch`).toBe(0);
+    } finally {
+      warn.mockRestore();
     }
   });
 

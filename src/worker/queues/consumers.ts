@@ -15,7 +15,8 @@ import { DomainError, unwrap } from "../../core/errors.ts";
 import type { HistoryMessage } from "../../history/write.ts";
 import { ProductId } from "../../shared/api.ts";
 import { coordinatorFor } from "../auth.ts";
-import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
+import { DeadLetterCalls, keepForMessages, type MessageLetters } from "./dead-letter-calls.ts";
+import type { DeadLetter } from "./dead-letters.ts";
 import { historyBatch } from "./history.ts";
 import { batchIdOf, type DispatchMessage, DispatchMessageSchema } from "./messages.ts";
 import { queueRetryDelay } from "./retry.ts";
@@ -34,87 +35,78 @@ export async function handleQueue(batch: MessageBatch, env: Env, _ctx?: Executio
   if (batch.queue.endsWith("-webhooks")) return webhookBatch(batch as MessageBatch<WebhookMessage>, env);
   if (batch.queue.endsWith("-dlq")) return deadLetterBatch(batch, env);
   console.warn(`no consumer for queue ${batch.queue}`);
-  batch.retryAll();
+  // Backed off as every consumer's failures are (worker/queues/retry): `retryAll()` with no delay had sent the batch
+  // of a queue bound before its consumer was deployed straight back, every delivery at once, until its retries ran out.
+  for (const msg of batch.messages) msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
 }
 
+/**
+ * Submits each message's items to its product's coordinator, one message at a time, and keeps the batch's dead letters
+ * — malformed messages, items the coordinator refused, last tries' failures — in one call once the batch is through
+ * (worker/queues/dead-letter-calls; more only for the largest batches), each of those messages then acked once its
+ * own are kept (and, for one never delivered, its bulk batch told), else retried. A message whose items all went in is acked at once: its
+ * path has no dead-letter step. A call a message had been, with D1 down, one coordinator call, audit record and ALERT
+ * line a message. Resubmitting is harmless (idempotency keys), so a message whose refusals could not be kept is
+ * retried whole.
+ */
 async function dispatchBatch(batch: MessageBatch<DispatchMessage>, env: Env): Promise<void> {
+  const letters = new DeadLetterCalls(env);
   for (const msg of batch.messages) {
     // A message that is malformed will never succeed: dead-letter it now rather than retry it.
     const parsed = DispatchMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
       const body = msg.body as { productId?: unknown };
-      const [kept] = await keepDeadLetters(env, [
-        {
-          id: msg.id,
-          productId: typeof body?.productId === "string" ? body.productId : "",
-          source: "queue:dispatch",
-          reason: `malformed message: ${firstIssue(parsed.error)}`, // cut to its bound where it is kept (dead-letters)
-          body: msg.body,
-          attempts: msg.attempts,
-          at: Date.now(),
-        },
-      ]);
+      const reason = `malformed message: ${firstIssue(parsed.error)}`; // cut to its bound where it is kept
+      const productId = typeof body?.productId === "string" ? body.productId : "";
       // Never delivered, so its batch's items will not come: say so before acking (the keys may still be legible).
-      if (kept && (await releaseBatchItems(env, msg.body))) msg.ack();
-      else msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
+      await letters.add({
+        msg,
+        letters: [letter(msg, productId, "queue:dispatch", reason)],
+        afterKept: release(env, msg),
+      });
       continue;
     }
     const m = parsed.data as DispatchMessage;
+    let refused: DeadLetter[];
     try {
       const coordinator = coordinatorFor(env, m.productId);
       const results = await unwrap(coordinator.submitMany(m.productId, m.items, m.actor, batchIdOf(m.origin)));
       // Items the coordinator refused (e.g. an unknown dep) will never succeed: record, don't retry.
-      // Resubmitting is harmless (idempotency keys), so a message whose refusals could not be kept is retried whole.
-      const kept = await keepDeadLetters(
-        env,
-        results.flatMap((r, i): DeadLetter[] =>
-          r.ok
-            ? []
-            : [
-                {
-                  id: `${msg.id}:${i}`,
-                  productId: m.productId,
-                  source: m.origin,
-                  reason: `${r.code}: ${r.message}`,
-                  body: m.items[i],
-                  attempts: msg.attempts,
-                  at: Date.now(),
-                },
-              ],
-        ),
+      refused = results.flatMap((r, i): DeadLetter[] =>
+        r.ok
+          ? []
+          : [{ ...letter(msg, m.productId, m.origin, `${r.code}: ${r.message}`, m.items[i]), id: `${msg.id}:${i}` }],
       );
-      if (kept.every(Boolean)) msg.ack();
-      else msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
     } catch (err) {
       console.warn(`dispatch message ${msg.id} failed (attempt ${msg.attempts}): ${String(err)}`);
-      if (msg.attempts < DISPATCH_LAST_TRY || !(await lastTry(env, msg, m.productId, err))) {
-        msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
-      } else msg.ack();
+      if (msg.attempts < DISPATCH_LAST_TRY) msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
+      else await letters.add({ msg, letters: [lastTry(msg, m.productId, err)], afterKept: release(env, msg) });
+      continue;
     }
+    // Outside the try: a message handed to `letters` is settled there, never also retried here.
+    if (refused.length === 0) msg.ack();
+    else await letters.add({ msg, letters: refused });
   }
+  await letters.flush();
 }
 
+/** `msg`'s dead letter under its own id, `at` now; `body` the message's unless given (a refused item's). */
+function letter(msg: Message, productId: string, source: string, reason: string, body: unknown = msg.body): DeadLetter {
+  return { id: msg.id, productId, source, reason, body, attempts: msg.attempts, at: Date.now() };
+}
+
+/** Once its dead letter is kept: tells `msg`'s bulk batch its items will not come (`releaseBatchItems`). */
+const release = (env: Env, msg: Message) => () => releaseBatchItems(env, msg.body);
+
 /**
- * The last delivery of a dispatch message whose coordinator call failed: kept as a dead letter under the message's
- * id and the dead-letter queue's source (`queue:submit`, redrivable as before), with the failure as its reason, and
- * its bulk batch told its items will not come. Should either fail, the message is retried, and the dead-letter
- * queue keeps it (D1 keeps the first of the same id, so a reason kept here stays).
- * @returns whether the message may be acked
+ * The dead letter of a dispatch message whose coordinator call failed on its last delivery: under the message's id
+ * and the dead-letter queue's source (`queue:submit`, redrivable as before), with the failure as its reason. Its bulk
+ * batch is told its items will not come once it is kept; should either fail, the message is retried, and the
+ * dead-letter queue keeps it (D1 keeps the first of the same id, so a reason kept here stays).
  */
-async function lastTry(env: Env, msg: Message<DispatchMessage>, productId: string, err: unknown): Promise<boolean> {
+function lastTry(msg: Message<DispatchMessage>, productId: string, err: unknown): DeadLetter {
   const reason = `the coordinator failed this message on all ${msg.attempts} deliveries; the last: ${String(err)}`;
-  const [kept] = await keepDeadLetters(env, [
-    {
-      id: msg.id,
-      productId,
-      source: "queue:submit",
-      reason, // cut to its bound where it is kept (dead-letters)
-      body: msg.body,
-      attempts: msg.attempts,
-      at: Date.now(),
-    },
-  ]);
-  return !!kept && (await releaseBatchItems(env, msg.body));
+  return letter(msg, productId, "queue:submit", reason); // cut to its bound where it is kept (dead-letters)
 }
 
 /**
@@ -137,9 +129,11 @@ const QUEUE_KINDS: ReadonlySet<unknown> = new Set(["submit", "history", "webhook
 
 async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
   const now = Date.now();
-  const items = batch.messages.map((msg): DeadLetter => {
+  // Acked only once kept somewhere: a dead letter that could not be written waits for redelivery, never dropped.
+  // A dispatch message also waits until its bulk batch knows its items will not come.
+  const letters = batch.messages.map((msg): MessageLetters => {
     const body = msg.body as { productId?: unknown; kind?: unknown };
-    return {
+    const d: DeadLetter = {
       id: msg.id,
       productId: typeof body?.productId === "string" ? body.productId : "",
       source: `queue:${QUEUE_KINDS.has(body?.kind) ? body?.kind : "unknown"}`,
@@ -148,15 +142,9 @@ async function deadLetterBatch(batch: MessageBatch, env: Env): Promise<void> {
       attempts: msg.attempts,
       at: now,
     };
+    return { msg, letters: [d], afterKept: release(env, msg) };
   });
-  const kept = await keepDeadLetters(env, items);
-  // Acked only once kept somewhere: a dead letter that could not be written waits for redelivery, never dropped.
-  // A dispatch message also waits until its bulk batch knows its items will not come.
-  const released = await Promise.all(batch.messages.map((msg, i) => kept[i] && releaseBatchItems(env, msg.body)));
-  batch.messages.forEach((msg, i) => {
-    if (released[i]) msg.ack();
-    else msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
-  });
+  await keepForMessages(env, letters);
 }
 
 /**

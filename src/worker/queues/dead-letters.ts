@@ -7,7 +7,8 @@
  * dead letter is never dropped: when D1 refuses it, it is kept in its product's
  * coordinator instead (durable, listed by the same API, audited and alerted as
  * `outbox.dead_letter` once per call; a product's in one call, all or none), and only one that
- * neither could take is left unacked, so the queue delivers it again.
+ * neither could take is left unacked, so the queue delivers it again. Every consumer keeps a batch's dead letters in
+ * one such call (worker/queues/dead-letter-calls), then settles each message on its own.
  */
 import { getTableColumns } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";

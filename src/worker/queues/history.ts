@@ -11,14 +11,16 @@
  * - a message whose write D1 refused on its last delivery (`LAST_TRY`): the records D1 still refuses isolated by
  *   halving, in a bounded number of D1 calls (history-isolate), and each kept with D1's error — the whole message
  *   when D1 took none of them.
- * A batch's dead letters are kept in one call once its writes are done (`keepAll`), each message acked once its own
- * are kept; products written are recorded for the reaper (history-products).
+ * A batch's dead letters are kept in one call once its writes are done (worker/queues/dead-letter-calls
+ * `keepForMessages`), each message acked once its own are kept; products written are recorded for the reaper
+ * (history-products).
  */
 import { z } from "zod";
 import { LESSON_ID } from "../../core/lessons.ts";
 import { D1_BATCH, type HistoryMessage, type HistoryRecord, writeHistory } from "../../history/write.ts";
 import { EntityId, ProductId } from "../../shared/api.ts";
-import { type DeadLetter, keepDeadLetters } from "./dead-letters.ts";
+import { keepForMessages, type MessageLetters } from "./dead-letter-calls.ts";
+import type { DeadLetter } from "./dead-letters.ts";
 import { isolateRefused, LAST_TRY_D1_CALLS, type WriteBudget } from "./history-isolate.ts";
 import { touchProducts } from "./history-products.ts";
 import { queueRetryDelay } from "./retry.ts";
@@ -117,9 +119,9 @@ export async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env
   const parsed = batch.messages.map((msg) => ({ msg, p: parse(msg, now) }));
   const budget: WriteBudget = { left: LAST_TRY_D1_CALLS }; // the last tries' D1 calls, all messages together
   const good = parsed.filter((x): x is { msg: Message<HistoryMessage>; p: Parsed } => "records" in x.p);
-  // Each message's dead letters, kept in one call for the batch once its writes are done (`keepAll`): malformed
+  // Each message's dead letters, kept in one call for the batch once its writes are done (`keepForMessages`): malformed
   // messages (never well-formed: kept now, acked once kept), poison records, last tries' refusals.
-  const letters: Letters[] = parsed.flatMap(({ msg, p }) => ("records" in p ? [] : [{ msg, letters: [p] }]));
+  const letters: MessageLetters[] = parsed.flatMap(({ msg, p }) => ("records" in p ? [] : [{ msg, letters: [p] }]));
   let together = false;
   try {
     const records = good.flatMap((x) => x.p.records);
@@ -144,31 +146,7 @@ export async function historyBatch(batch: MessageBatch<HistoryMessage>, env: Env
       else letters.push({ msg, letters: await lastTry(env, msg, p, err, now, budget) });
     }
   }
-  await keepAll(env, letters);
-}
-
-/** One message's dead letters: it is acked once all of them are kept. */
-interface Letters {
-  msg: Message<unknown>;
-  letters: DeadLetter[];
-}
-
-/**
- * Keeps every message's dead letters in one call (worker/queues/dead-letters: bounded D1 batches, or one call per
- * product to its coordinator, audited and alerted once a call), then settles each message on its own letters. A call
- * each had been one D1 call a message, and with D1 down one coordinator call, audit record and alert line a message:
- * a batch of 100 malformed messages of one product, 100 of each.
- */
-async function keepAll(env: Env, groups: readonly Letters[]): Promise<void> {
-  const kept = await keepDeadLetters(
-    env,
-    groups.flatMap((g) => g.letters),
-  );
-  let at = 0;
-  for (const { msg, letters } of groups) {
-    settle(msg, kept.slice(at, at + letters.length));
-    at += letters.length;
-  }
+  await keepForMessages(env, letters);
 }
 
 /**
@@ -220,10 +198,4 @@ async function lastTry(
     return letter(`${msg.id}:${i}-${j}`, why, body);
   });
   return [...p.poison, ...letters];
-}
-
-/** Acked once all its dead letters are kept somewhere; otherwise retried (its records write again harmlessly). */
-function settle(msg: Message<unknown>, kept: boolean[]): void {
-  if (kept.every(Boolean)) msg.ack();
-  else msg.retry({ delaySeconds: queueRetryDelay(msg.attempts) });
 }

@@ -32,7 +32,8 @@ import { truncateUtf8, utf8Text } from "../../core/bytes.ts";
 import { WEBHOOK_LAST_TRY, WEBHOOK_TIMEOUT_MS } from "../../core/webhook-signature.ts";
 import type { WebhookBody } from "../../durable-objects/coordinator/outbox/webhook-records.ts";
 import { ProductId } from "../../shared/api.ts";
-import { keepDeadLetters } from "./dead-letters.ts";
+import { DeadLetterCalls } from "./dead-letter-calls.ts";
+import type { DeadLetter } from "./dead-letters.ts";
 import { webhookRetryDelay } from "./retry.ts";
 import { deliver } from "./webhook-deliver.ts";
 
@@ -70,6 +71,10 @@ export { WEBHOOK_LAST_TRY };
  * handler returned, implicitly acked unsent).
  */
 export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env): Promise<void> {
+  // The batch's dead letters (malformed messages, last tries that failed), every lane's, kept in one call once the
+  // lanes are done (worker/queues/dead-letter-calls): one a message had been, with D1 down, one coordinator call,
+  // audit record and ALERT line a message.
+  const letters = new DeadLetterCalls(env, webhookRetryDelay);
   const lanes = new Map<string, Message<WebhookMessage>[]>();
   for (const msg of batch.messages) {
     // Malformed messages (no product id) share a lane: they are only kept as dead letters, never POSTed.
@@ -93,7 +98,7 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
             msg.retry({ delaySeconds: wait });
             continue;
           }
-          const outcome = await settle(env, msg);
+          const outcome = await settle(env, msg, letters);
           if (outcome !== "settled") hold ??= outcome;
         } catch (err) {
           console.warn(`webhook message ${msg.id} could not be settled (attempt ${msg.attempts}): ${String(err)}`);
@@ -109,6 +114,7 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
       }
     }),
   );
+  await letters.flush();
 }
 
 /** How a try ended, for its lane: delivered or refused ("settled"), no answer in time, or a wait the receiver named. */
@@ -121,28 +127,28 @@ function isTimeout(err: unknown): boolean {
 
 /**
  * One message's attempt, then its ack, retry (after the receiver's `Retry-After` when it named one, else the
- * backoff) or (on the last try) dead letter.
+ * backoff) or — malformed, or on the last try — its dead letter added to `letters`, which settle it (webhookBatch).
  * @returns "timed out" when the receiver did not answer within WEBHOOK_TIMEOUT_MS; `{ retryAfter }` (s, bounded)
  *   when it asked for a wait before the next try; else "settled"
  */
-async function settle(env: Env, msg: Message<WebhookMessage>): Promise<Outcome> {
+async function settle(env: Env, msg: Message<WebhookMessage>, letters: DeadLetterCalls): Promise<Outcome> {
   const parsed = WebhookMessageSchema.safeParse(msg.body);
+  const dead = (productId: unknown, reason: string): DeadLetter => ({
+    id: msg.id,
+    productId: typeof productId === "string" ? productId : "",
+    source: "queue:webhook",
+    reason,
+    body: msg.body,
+    attempts: msg.attempts,
+    at: Date.now(),
+  });
   if (!parsed.success) {
     // Malformed never becomes well-formed: keep it as a dead letter now rather than retry it.
     const productId = (msg.body as { productId?: unknown } | null)?.productId;
-    const [kept] = await keepDeadLetters(env, [
-      {
-        id: msg.id,
-        productId: typeof productId === "string" ? productId : "",
-        source: "queue:webhook",
-        reason: `malformed message: ${parsed.error.issues[0]?.message ?? "invalid"}`,
-        body: msg.body,
-        attempts: msg.attempts,
-        at: Date.now(),
-      },
-    ]);
-    if (kept) msg.ack();
-    else msg.retry({ delaySeconds: webhookRetryDelay(msg.attempts) });
+    await letters.add({
+      msg,
+      letters: [dead(productId, `malformed message: ${parsed.error.issues[0]?.message ?? "invalid"}`)],
+    });
     return "settled";
   }
   const m = parsed.data;
@@ -169,20 +175,8 @@ async function settle(env: Env, msg: Message<WebhookMessage>): Promise<Outcome> 
     return outcome;
   }
   // The queue's last delivery: kept with what went wrong, not left to the dead-letter queue, which cannot say.
+  // Acked, or retried, once the batch's dead letters are kept (webhookBatch).
   const reason = `webhook delivery failed on all ${msg.attempts} attempts; the last: ${truncateUtf8(failure, 512)}`;
-  const at = Date.now();
-  const [kept] = await keepDeadLetters(env, [
-    {
-      id: msg.id,
-      productId: m.productId,
-      source: "queue:webhook",
-      reason,
-      body: msg.body,
-      attempts: msg.attempts,
-      at,
-    },
-  ]);
-  if (kept) msg.ack();
-  else msg.retry({ delaySeconds: webhookRetryDelay(msg.attempts) });
+  await letters.add({ msg, letters: [dead(m.productId, reason)] });
   return outcome;
 }

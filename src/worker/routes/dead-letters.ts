@@ -7,7 +7,8 @@
  * The order is total: `at` down, then `id` down in byte order (SQLite's, for both stores), and one poison message
  * makes many dead letters in one millisecond, so the id is what orders them. A page asks each store for the `limit + 1`
  * rows after the cursor, merges them in that order (a dead letter both stores hold — D1 took it but seemed to refuse
- * it, so the coordinator kept it too — listed once) and ends on its `limit`-th: the `nextCursor` is that row's
+ * it, so the coordinator kept it too — listed once; one they hold under different `at`s, a message kept by each on
+ * another delivery, listed once too, as D1 holds it: `withoutD1Copies`) and ends on its `limit`-th: the `nextCursor` is that row's
  * (at, id), base64url JSON (shared/history-cursor `encodeCursorJson`), so the next page starts strictly after it.
  * Every dead letter held when a reader starts is seen exactly once, whatever arrives meanwhile: one that arrives
  * with a later key than the cursor's is left to a reader who starts again. `since` and `limit` work as before the
@@ -116,18 +117,53 @@ async function fromD1(
   }
 }
 
+/** A store's rows for a page; `cut`: more may follow `last`, the last row it read (listed or not). */
+type StoreRows = { items: Stored[]; cut: boolean; last?: Key };
+
 /**
- * The page: at most `limit` rows of `merged`, and never past the last row of a store that was `cut` (its rows
- * after that one were not read, and the next page's cursor would skip them).
+ * The page: at most `limit` rows of `merged`, and never past the last row a `cut` store read (its rows after that one
+ * were not read, and the next page's cursor would skip them).
  */
-function pageOf(merged: Stored[], limit: number, stores: ReadonlyArray<{ items: Stored[]; cut: boolean }>) {
+function pageOf(merged: Stored[], limit: number, stores: ReadonlyArray<StoreRows>) {
   let end = Math.min(limit, merged.length);
   for (const store of stores) {
-    const last = store.items[store.items.length - 1];
+    const last = store.last ?? store.items[store.items.length - 1];
     if (!store.cut || !last) continue;
-    end = Math.min(end, merged.findIndex((r) => newestFirst(r, last) === 0) + 1);
+    end = Math.min(end, merged.filter((r) => newestFirst(r, last) <= 0).length);
   }
   return { page: merged.slice(0, end), more: merged.length > end || stores.some((s) => s.cut) };
+}
+
+/**
+ * The coordinator's rows less those D1 holds too under a different `at` — a queue message kept there while D1
+ * refused it, then by D1 on a later delivery (its ack lost, or the coordinator's answer): D1's copy is listed, in its
+ * own place, whatever page this is; both had been listed, one per (at, id). Only queue messages can be in both
+ * (an outbox record's dead letter is the coordinator's alone), so the common page asks D1 nothing more. A store that
+ * lost rows so and read all it was asked for is `cut` at its last row read: rows past it were not read.
+ * @returns undefined when D1 could not say (the caller lists the coordinator's rows as they are, `partial`)
+ */
+async function withoutD1Copies(
+  db: D1Database,
+  productId: string,
+  store: { items: Stored[]; cut: boolean },
+  take: number,
+): Promise<StoreRows | undefined> {
+  const queued = store.items.filter((r) => r.source.startsWith("queue:")).map((r) => r.id);
+  if (queued.length === 0) return store;
+  try {
+    const { results } = await db
+      .prepare("SELECT id FROM dead_letters WHERE product_id = ? AND id IN (SELECT value FROM json_each(?))")
+      .bind(productId, JSON.stringify(queued))
+      .all<{ id: string }>();
+    const inD1 = new Set(results.map((r) => r.id));
+    if (inD1.size === 0) return store;
+    const last = store.items[store.items.length - 1];
+    const items = store.items.filter((r) => !inD1.has(r.id));
+    return { items, cut: store.cut || store.items.length >= take, ...(last ? { last } : {}) };
+  } catch (err) {
+    console.error(`dead letters: D1 unreadable for ${productId}: ${String(err)}`);
+    return undefined;
+  }
 }
 
 /**
@@ -154,7 +190,9 @@ deadLetterRoutes.get("/dead-letters", async (c) => {
     fromD1(c.env.DB, productId, since, take, q.cursor),
     unwrap(coordinatorFor(c.env, productId).listDeadLetters(productId, since, take, q.cursor)),
   ]);
-  const stores = inD1 ? [inD1, inCoordinator] : [inCoordinator];
+  const coordinatorRows = inD1 && (await withoutD1Copies(c.env.DB, productId, inCoordinator, take));
+  const complete = inD1 && coordinatorRows;
+  const stores: StoreRows[] = complete ? [inD1, coordinatorRows] : [inCoordinator];
   const merged = merge(stores.flatMap((s) => s.items));
   const { page, more } = pageOf(merged, q.limit, stores);
   const last = page[page.length - 1];
@@ -162,6 +200,6 @@ deadLetterRoutes.get("/dead-letters", async (c) => {
   return c.json({
     items,
     ...(more && last ? { nextCursor: encodeCursorJson({ at: last.at, id: last.id }) } : {}),
-    ...(inD1 === undefined ? { partial: true } : {}),
+    ...(complete ? {} : { partial: true }),
   });
 });
