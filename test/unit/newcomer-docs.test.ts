@@ -3,13 +3,18 @@
 // exit 3, so `watch ID && deploy` read as "deploy once it shipped"); `gigafactory dead-letters` lists records the
 // coordinator could not deliver, never dead-lettered jobs (`jobs --stage dead_letter` does); a product's first budget
 // starts at $0, whatever its jobs spent before; and the webhook, which has no CLI command, is set with the README's
-// curl example — a body the route's own schema takes, sent to the API's own path.
+// curl example — a body the route's own schema takes, sent to the API's own path; and a track record's "success 80 %"
+// after 3 successes of 3 in `explain` is the Beta(1, 1) prior's mean, while the dashboard's fleet cards show the raw
+// share (dashboard/learned.js trackLines), which the README now spells out.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+// @ts-expect-error plain browser JavaScript, typed by JSDoc only
+import { trackLines } from "../../dashboard/learned.js";
 import { watch } from "../../src/cli/commands/watch.ts";
 import { applyRule } from "../../src/core/budget.ts";
 import { TERMINAL_STAGES } from "../../src/core/model.ts";
+import { successRate } from "../../src/core/track-record.ts";
 import { JobListQuery } from "../../src/shared/api.ts";
 import { WebhookBodySchema } from "../../src/shared/api-alerts.ts";
 import { P } from "../../src/worker/openapi-ops.ts";
@@ -70,5 +75,16 @@ describe("the README and the OpenAPI text, read as a newcomer", () => {
     expect(put?.role).toBe("operator");
     expect(new URL(url).pathname).toBe(`${P}/webhook`.replace("{productId}", "demo"));
     expect(block).toContain("Bearer <operator-token>");
+  });
+
+  it("spell out why 3 successes of 3 read 80 % in a track record", () => {
+    expect(successRate({ successes: 3, failures: 0 })).toBeCloseTo(0.8, 10);
+    expect(README).toContain("(successes + 1) / (runs + 2): 3 successes of 3 read 80 % in `explain`");
+    const card = trackLines(
+      [{ factoryId: "f", engine: "sample", jobClass: "-", record: { successes: 3, failures: 0, n: 3 } }],
+      "f",
+    );
+    expect(card[0]?.text).toContain("100 % ok (n=3)");
+    expect(README).toContain("the dashboard's fleet cards show the raw share, 100 %");
   });
 });
