@@ -38,7 +38,8 @@ export const BUDGET_OPS: Op[] = [
     summary: "Set the product budget: its period, ceiling and what exhaustion does",
     description:
       "Set the budget {period: day|week|month, ceilingUsd, onExhausted: pause|stop}: cost accrues from run insights " +
-      "as reported; at 100 % dispatch pauses (waitingReason budget_paused) and running jobs finish (pause) or are " +
+      "as reported, and only while a budget is set: a product's first budget starts at spentUsd 0, runs reported " +
+      "before it uncounted; at 100 % dispatch pauses (waitingReason budget_paused) and running jobs finish (pause) or are " +
       "stopped with their checkpoint kept (stop). A new period carries the spend so far over (never erased by a " +
       `switch): it counts until the new period rolls over. Audited budget.set (carriedUsd); answers ${VIEW}`,
     role: "operator",
