@@ -219,10 +219,10 @@ async function stop(): Promise<void> {
 onStopRequest(
   {
     stop: () => void stop(),
-    force: (why) => {
+    force: (why, exitCode) => {
       console.error(`✘ ${why} while stopping: killing workerd now`);
       killDescendants(process.pid);
-      process.exit(130);
+      process.exit(exitCode); // 128 + the signal's number, as start.ts and dev.ts exit (stop-signals)
     },
   },
   parentPid,
