@@ -10,7 +10,9 @@
  * off with a comment saying so — it reconnects with Last-Event-ID and catches
  * up through the paged replay — rather than buffering without bound. Until
  * its reader has drained it, an ended stream still counts toward the job's
- * watcher cap (`count`): its backlog is still held. All of a feed's streams
+ * watcher cap (`count`): its backlog is still held — until a keep-alive interval
+ * passes in which its reader took nothing (gone or stalled: `ping`), when it is
+ * dropped with its backlog. All of a feed's streams
  * together hold at most about FEED_BACKLOG_BYTES: past it, a stream that is
  * behind is cut off instead of written to (`SseWatchers.broadcast`).
  */
@@ -61,6 +63,10 @@ export class SseClient {
    */
   readonly gone: Promise<void>;
   private drained = false;
+  /** Bytes ever written: what the reader took is this less `queued`. */
+  private written = 0;
+  /** What the reader had taken at the last keep-alive check (-1: none yet). */
+  private takenAtCheck = -1;
 
   constructor(writable: WritableStream<Uint8Array>, after: number) {
     this.writer = writable.getWriter();
@@ -87,12 +93,32 @@ export class SseClient {
 
   write(chunk: Uint8Array): void {
     if (this.closed) return;
+    this.written += chunk.byteLength;
     this.writer.write(chunk).catch(() => {
       this.closed = true;
     });
     if ((this.writer.desiredSize ?? 0) < HIGH_WATER_BYTES - MAX_BACKLOG_BYTES) {
       this.end("too far behind: reconnect with Last-Event-ID to resume");
     }
+  }
+
+  /**
+   * Whether the reader took nothing since the last check while bytes waited for it (called once per keep-alive, so
+   * it has been at least KEEPALIVE_MS): a client that went away, or one whose socket stopped taking bytes. A reader
+   * on a quiet job takes each keep-alive at once, and a slow one takes some; neither is stalled.
+   */
+  stalled(): boolean {
+    const queued = this.queued;
+    const taken = this.written - queued;
+    const stuck = queued > 0 && taken === this.takenAtCheck;
+    this.takenAtCheck = taken;
+    return stuck;
+  }
+
+  /** Error the stream, dropping what it holds once its write in flight is taken: for a reader that no longer reads. */
+  abort(why: string): void {
+    this.closed = true;
+    this.writer.abort(new Error(why)).catch(() => {});
   }
 
   /** End the stream after what was written, with `why` as a last comment: the client sees the response finish. */
@@ -192,14 +218,30 @@ export class SseWatchers {
     this.prune();
   }
 
+  /**
+   * Every KEEPALIVE_MS: a stream whose reader took nothing since the last ping is dropped, its slot and backlog freed;
+   * the others get a keep-alive. The runtime does not always tell a stream its client went away (workerd#6832: a
+   * client disconnect no longer cancels a response body), so a disconnected watcher's stream stayed open, unread,
+   * and kept its watcher slot until 4 MiB of keep-alives had queued — on a quiet job never: 256 reconnects of one
+   * flaky client closed the job's feed to every watcher. Ended streams not yet drained are checked too.
+   */
   private ping(): void {
-    for (const c of this.clients) c.write(sseComment("keep-alive"));
+    for (const c of this.held) {
+      if (!c.stalled()) {
+        c.write(sseComment("keep-alive"));
+        continue;
+      }
+      // Uncounted at once: an abort waits for the write in flight, which a reader that is gone never takes, so
+      // `gone` may never settle. What the stream held is garbage once the runtime has dropped its side too.
+      c.abort("the reader took nothing for a keep-alive interval");
+      this.held.delete(c);
+    }
     this.prune();
   }
 
   private prune(): void {
     for (const c of this.clients) if (c.closed) this.clients.delete(c);
-    if (this.clients.size === 0 && this.keepAlive !== undefined) {
+    if (this.clients.size === 0 && this.held.size === 0 && this.keepAlive !== undefined) {
       clearInterval(this.keepAlive);
       this.keepAlive = undefined;
     }
