@@ -10,7 +10,7 @@ describe("dashboard nav", () => {
       page,
       /data-needs="operator"/.test(rest ?? ""),
     ]);
-    expect(links.filter(([, marked]) => marked).map(([page]) => page)).toEqual(["enrollment"]);
+    expect(links.filter(([, marked]) => marked).map(([page]) => page)).toEqual(["enrollment", "dead-letters"]);
     expect(links.length).toBeGreaterThan(6);
   });
 });
