@@ -14,6 +14,7 @@ import {
   focusReturn,
   h,
   isolated,
+  redrawKeepingFocus,
   replace,
   shortText,
   showError,
@@ -59,7 +60,12 @@ export function deadLettersView(root, live) {
   const status = statusLine();
   status.id = "dead-letters-status";
   status.tabIndex = -1; // focus lands on the outcome when no Redrive is left to go to
-  const body = h("tbody", { id: "dead-letters-rows" });
+  // Until the first read answers: an empty table read as "no dead letters" while the first page was on its way.
+  const body = h(
+    "tbody",
+    { id: "dead-letters-rows" },
+    h("tr", null, h("td", { colspan: "7", class: "muted" }, "Loading…")),
+  );
   const note = h("p", { class: "muted", id: "dead-letters-partial", hidden: true });
   const refused = h("p", { class: "status error", id: "dead-letters-refused", role: "alert", hidden: true });
   const refresh = h("button", { type: "button", class: "secondary", id: "dead-letters-refresh" }, "Refresh");
@@ -71,7 +77,12 @@ export function deadLettersView(root, live) {
   /** @param {any} d a dead letter */
   const row = (d) => {
     const pre = h("pre", { class: "dead-letter-message" });
-    const opened = h("details", null, h("summary", null, messageSummary(d.body)), pre);
+    const opened = h(
+      "details",
+      null,
+      h("summary", { "data-focus-key": `message:${d.id}` }, messageSummary(d.body)),
+      pre,
+    );
     // Drawn when opened: 200 bodies of up to 128 KB each, drawn at once, held the page for seconds.
     opened.addEventListener("toggle", () => {
       if (opened.open && !pre.textContent) pre.textContent = messageText(d.body);
@@ -131,15 +142,16 @@ export function deadLettersView(root, live) {
     try {
       const read = await readPages(live, pg.pages);
       if (!alive || !pg.current(asked)) return;
-      const focused = document.activeElement?.closest("#dead-letters-rows tr")?.getAttribute("data-dead-letter-id");
       const open = new Set(
         [...body.querySelectorAll("tr:has(details[open])")].map((r) => r.getAttribute("data-dead-letter-id")),
       );
-      replace(body, ...(read.items.length ? read.items.map(row) : [empty()]));
-      // What was opened stays open across a read (its message is drawn again), and focus stays on its row's Redrive.
-      for (const id of open)
-        body.querySelector(`tr[data-dead-letter-id="${CSS.escape(String(id))}"] details`)?.setAttribute("open", "");
-      if (focused) redriveButton(focused)?.focus();
+      // Focus stays where it was (a row's Redrive or its message, by `data-focus-key`), and what was opened stays
+      // open across a read (its message drawn again).
+      redrawKeepingFocus(body, () => {
+        replace(body, ...(read.items.length ? read.items.map(row) : [empty()]));
+        for (const id of open)
+          body.querySelector(`tr[data-dead-letter-id="${CSS.escape(String(id))}"] details`)?.setAttribute("open", "");
+      });
       showLoadError(status);
       pg.shown = read.read;
       pg.more.hidden = !read.nextCursor;

@@ -7,7 +7,8 @@
 // operator page (Dead letters, Enrollment: the nav links are hidden), is told so on the page typed in, and no list is
 // asked for. 200 dead letters (a stand-in list, two pages) are drawn page by page; a body of 128 KB of not-JSON text
 // with a right-to-left override is summed up on one bounded line, and a huge JSON one opened is drawn cut, with how
-// much is not shown — on a 375 px phone the page does not scroll sideways.
+// much is not shown — on a 375 px phone the page does not scroll sideways. The table says Loading… until the first
+// page answers, and a read landing while the reader is on a row's message keeps focus there, and what is open open.
 import { createServer } from "node:http";
 import type { Browser, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -203,9 +204,22 @@ describe("dashboard: the dead letters page", () => {
       at: Date.now() - i * 1000,
       body: i === 0 ? `<html>\u202Egateway ${"z".repeat(128_000)}` : i === 1 ? huge : { manifest: { title: `t${i}` } },
     });
+    /** While set, a list read waits for it: what the page shows meanwhile, and what a read landing then keeps. */
+    let gate: Promise<void> | undefined;
+    let open = () => {};
+    const hold = () => {
+      gate = new Promise<void>((r) => {
+        open = () => {
+          gate = undefined;
+          r();
+        };
+      });
+    };
+    hold();
     await page.route(
       (u) => u.pathname.endsWith("/dead-letters"),
-      (route: Route) => {
+      async (route: Route) => {
+        await gate;
         const second = new URL(route.request().url()).searchParams.get("cursor") === "p2";
         const items = Array.from({ length: 100 }, (_, i) => item(second ? i + 100 : i));
         const body = { items, ...(second ? {} : { nextCursor: "p2" }) };
@@ -214,6 +228,9 @@ describe("dashboard: the dead letters page", () => {
     );
     await signIn(page, h.url, tokens.operator, PRODUCT);
     await page.goto(`${h.url}/#/dead-letters`);
+    // Before the first page answers it says so: an empty table read as "no dead letters".
+    await expect.poll(() => page.locator("#dead-letters-rows").textContent(), SOON).toBe("Loading…");
+    open();
     const rows = page.locator('[data-testid="dead-letter-row"]');
     await expect.poll(() => rows.count(), SOON).toBe(100);
     await page.locator("#dead-letters-more").click();
@@ -229,6 +246,16 @@ describe("dashboard: the dead letters page", () => {
     const shown = (await second.locator("pre").textContent()) ?? "";
     expect(shown).toMatch(/\n… [\d,]+ more characters not shown$/);
     expect(shown.length).toBeLessThan(20_100);
+    // A read landing while the reader is on a row's message keeps focus there (it jumped to the row's Redrive), and
+    // what was opened stays open.
+    hold();
+    await page.locator("#dead-letters-refresh").click();
+    await page.locator('tr[data-dead-letter-id="dl-005"] summary').focus();
+    open();
+    await expect.poll(() => page.locator("#dead-letters-refresh").isEnabled(), SOON).toBe(true);
+    expect(await page.evaluate("document.activeElement?.dataset.focusKey")).toBe("message:dl-005");
+    expect(await second.locator("details").getAttribute("open")).toBe("");
+    expect(await second.locator("pre").textContent()).toBe(shown);
     expect(await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")).toBe(0);
     expect(await page.locator("#dead-letters-status").textContent()).toBe("");
     expect(errors).toEqual([]);
