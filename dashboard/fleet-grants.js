@@ -97,8 +97,15 @@ export function grantPanel(f, live, store, rerender) {
   seats.addEventListener("input", () => store.drafts.set(f.id, seats.value));
   const setSeats = h(
     "button",
-    { type: "button", class: "secondary small", id: `grant-seats-set-${f.id}`, disabled: busy },
-    "Set seat limit",
+    {
+      type: "button",
+      class: "secondary small",
+      id: `grant-seats-set-${f.id}`,
+      // Named for its factory: a page of cards each with "Set seat limit" read as many alike buttons (fleet-breakers).
+      "aria-label": `Set seat limit of ${f.name}`,
+      disabled: busy,
+    },
+    "Set",
   );
   // A redraw while the request was out replaced the card: the answer goes to what the page shows now.
   const shown = () => /** @type {HTMLElement} */ (document.getElementById(status.id) ?? status);

@@ -93,9 +93,9 @@ describe("dashboard: approving what a factory declared beyond its grant", () => 
     expect(await factory(ids.box1)).toMatchObject({ capabilities: ["gpu", "os:linux"], pendingCapabilities: [] });
 
     // A limit the API would refuse is said on the page, with no request.
-    const seats = box1.getByLabel("Seat limit of box-1");
+    const seats = box1.getByLabel("Seat limit of box-1", { exact: true });
     await seats.fill("0");
-    await box1.getByRole("button", { name: "Set seat limit" }).click();
+    await page.getByRole("button", { name: "Set seat limit of box-1", exact: true }).click();
     await expect.poll(() => status.textContent(), SOON).toBe("A seat limit is a whole number from 1 to 64.");
     expect(approvals).toBe(1);
     // What is typed survives the poller's redraw of the cards (a factory list read again).
