@@ -1,10 +1,11 @@
 // app.js — the dashboard's entry point: session (and who its token is: role.js), header (product, a viewer's
-// read-only marker, counts, queue version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/enrollment, #/settings,
-// #/routing, …) and the shared poller.
+// read-only marker, counts, queue version), hash routing (#/jobs, #/jobs/<id>, #/fleet, #/enrollment,
+// #/dead-letters, #/settings, #/routing, …) and the shared poller.
 
 import { alertsView, mountHealth } from "./alerts.js";
 import { apiBase, clearSession, loadSession, setUnauthorizedHandler } from "./api.js";
 import { budgetView } from "./budget.js";
+import { deadLettersView } from "./dead-letters.js";
 import { h, replace } from "./dom.js";
 import { enrollmentCodesView } from "./enrollment-codes.js";
 import { fleetView } from "./fleet.js";
@@ -176,6 +177,7 @@ function route() {
   }
   if (parts[0] === "fleet") cleanup = fleetView(main, live);
   else if (parts[0] === "enrollment") cleanup = enrollmentCodesView(main, live);
+  else if (parts[0] === "dead-letters") cleanup = deadLettersView(main, live);
   else if (parts[0] === "settings") cleanup = settingsView(main, live);
   else if (parts[0] === "budget") cleanup = budgetView(main, live);
   else if (parts[0] === "lessons") cleanup = lessonsView(main, live);

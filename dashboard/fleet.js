@@ -1,8 +1,10 @@
 // fleet.js — the fleet map: one card per factory (status, health, seats in use,
-// capabilities, heartbeat age, track record), kept current by the shared Live poller.
+// capabilities, what waits for approval and the seat limit, heartbeat age, track record), kept current by the shared
+// Live poller.
 
-import { ago, duration, h, replace, when } from "./dom.js";
+import { ago, duration, h, replace, statusLine, when } from "./dom.js";
 import { breakerBadges, quarantinePanel } from "./fleet-breakers.js";
+import { grantPanel, grantStore } from "./fleet-grants.js";
 import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
 
 /**
@@ -13,9 +15,21 @@ import { trackBlock, trackRecordsFeed } from "./fleet-track.js";
 export function fleetView(root, live) {
   const summary = h("p", { class: "muted", id: "fleet-summary" });
   const grid = h("ul", { class: "fleet", "aria-label": "Factories" });
+  // What is said of a card that is gone (a factory removed while an approval was out), and where focus then goes.
+  const pageStatus = statusLine();
+  pageStatus.id = "fleet-status";
+  pageStatus.tabIndex = -1;
+  const grants = grantStore(pageStatus);
   replace(
     root,
-    h("section", { "aria-labelledby": "fleet-title" }, h("h1", { id: "fleet-title" }, "Fleet"), summary, grid),
+    h(
+      "section",
+      { "aria-labelledby": "fleet-title" },
+      h("h1", { id: "fleet-title" }, "Fleet"),
+      summary,
+      pageStatus,
+      grid,
+    ),
   );
 
   /** The list and the track records the cards were drawn from: a tick that brought neither only moves the ages. */
@@ -48,16 +62,16 @@ export function fleetView(root, live) {
       return;
     }
     // The cards are redrawn on every tick (heartbeat ages move): what a person is doing on one must survive it —
-    // the element holding keyboard focus (by id), and a Release button's answer (a viewer's refusal would
+    // the element holding keyboard focus (by id), and a Release or grant button's answer (a viewer's refusal would
     // otherwise vanish within 3 s, before it could be read).
     const focused = document.activeElement?.closest("#main .fleet [id]")?.id;
-    const said = [...grid.querySelectorAll('[id^="release-status-"]')].map((el) => ({
+    const said = [...grid.querySelectorAll('[id^="release-status-"], [id^="grant-status-"]')].map((el) => ({
       id: el.id,
       text: el.textContent ?? "",
       error: el.classList.contains("error"),
     }));
     const byFactory = Map.groupBy(records, (/** @type {any} */ r) => r.factoryId);
-    replace(grid, ...factories.map((f) => factoryCard(f, live, render, byFactory.get(f.id) ?? [])));
+    replace(grid, ...factories.map((f) => factoryCard(f, live, render, byFactory.get(f.id) ?? [], grants)));
     for (const { id, text, error } of said) {
       const el = document.getElementById(id);
       if (!el) continue;
@@ -130,8 +144,9 @@ export const healthText = (f, now = Date.now()) =>
  * @param {import("./live.js").Live} [live] for the Release button of a quarantined factory
  * @param {() => void} [rerender]
  * @param {any[]} [records] the product's track records (fleet-track.js); absent: no track block
+ * @param {import("./fleet-grants.js").GrantStore} [grants] for the grant block (fleet-grants.js); absent: none
  */
-export function factoryCard(f, live, rerender = () => {}, records) {
+export function factoryCard(f, live, rerender = () => {}, records, grants) {
   const pct = f.seats ? Math.min(100, Math.round((f.load / f.seats) * 100)) : 0;
   const bar = h(
     "div",
@@ -176,6 +191,7 @@ export function factoryCard(f, live, rerender = () => {}, records) {
           ...f.capabilities.map((/** @type {string} */ c) => h("li", null, c)),
         )
       : h("p", { class: "muted" }, "no capabilities advertised"),
+    live && grants ? grantPanel(f, live, grants, rerender) : null,
     h("p", { class: "id muted" }, f.id),
   );
 }

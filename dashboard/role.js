@@ -1,7 +1,8 @@
 // role.js — who the signed-in token is (GET …/whoami, read once per sign-in by app.js) and the one rule every page
 // follows for what its role may not use: a control marked `data-needs="operator"` (or "admin") is not drawn for a
 // lower role. The rule is style.css's, keyed on <html data-role>, so a page marks its controls and does nothing else,
-// and a control drawn later (a redrawn row, a new page) is hidden by the same mark. A role the page does not know —
+// and a control drawn later (a redrawn row, a new page) is hidden by the same mark — so is a nav link to a page only
+// an operator can use (index.html: Enrollment, Dead letters), where a viewer could only be told so. A role the page does not know —
 // an older coordinator without whoami (404), a read that failed — leaves <html> unmarked: everything is offered, as
 // before. The server stays the judge: a control shown to a role it refuses still gets the refusal, said as ever.
 

@@ -1,0 +1,277 @@
+// dead-letters.js — the dead letters page (#/dead-letters): what the product could not deliver or process, newest
+// first, from GET …/dead-letters (operator): when, source, the code its reason starts with, a summary of its message
+// (opened, the message itself), the error and the tries; and on each row Redrive (POST …/dead-letters/{id}/redrive,
+// operator: marked `data-needs`, role.js), whose answer is said — sent back to its queue, or why it was refused — and
+// the list read again. The API pages by cursor: one page, and "Show older dead letters" (pager.js) for each more. A
+// role known to be below operator is told so at once, with no request the server would refuse (as the enrollment
+// page does). Stable ids for the browser test: #dead-letters-rows, [data-testid="dead-letter-row"][data-dead-letter-id],
+// [data-testid="dead-letter-redrive"], #dead-letters-status, #dead-letters-more, #dead-letters-refresh.
+
+import { ApiError, api, describeError, outcomeUnknown } from "./api.js";
+import { messageSummary, messageText, reasonCode, redriveAdvice } from "./dead-letter-text.js";
+import {
+  ago,
+  focusReturn,
+  h,
+  isolated,
+  redrawKeepingFocus,
+  replace,
+  shortText,
+  showError,
+  showLoadError,
+  statusLine,
+  when,
+} from "./dom.js";
+import { pager } from "./pager.js";
+import { can } from "./role.js";
+
+/** Dead letters per read: the API's default page (a page of bodies is also cut at ~4 Mi characters by the API). */
+const PAGE = 100;
+
+/**
+ * The first `pages` pages, newest first, each dead letter once.
+ * @param {import("./live.js").Live} live @param {number} pages ≥ 1
+ * @returns {Promise<{ items: any[], read: number, nextCursor?: string, partial: boolean }>}
+ */
+async function readPages(live, pages) {
+  const byId = new Map();
+  /** @type {string | undefined} */
+  let cursor;
+  let read = 0;
+  let partial = false;
+  for (; read < pages && (read === 0 || cursor); read++) {
+    const q = new URLSearchParams({ limit: String(PAGE), ...(cursor ? { cursor } : {}) });
+    const page = await api(live.session, `/dead-letters?${q}`);
+    if (!Array.isArray(page?.items)) throw new Error("the dead letters answer has no items: is it the coordinator's?");
+    for (const d of page.items) if (typeof d?.id === "string" && !byId.has(d.id)) byId.set(d.id, d);
+    partial ||= page.partial === true;
+    cursor = typeof page.nextCursor === "string" ? page.nextCursor : undefined;
+  }
+  return { items: [...byId.values()], read, nextCursor: cursor, partial };
+}
+
+/**
+ * Render the dead letters page into `root`; returns a cleanup function.
+ * @param {HTMLElement} root
+ * @param {import("./live.js").Live} live
+ */
+export function deadLettersView(root, live) {
+  let alive = true;
+  const status = statusLine();
+  status.id = "dead-letters-status";
+  status.tabIndex = -1; // focus lands on the outcome when no Redrive is left to go to
+  // Until the first read answers: an empty table read as "no dead letters" while the first page was on its way.
+  const body = h(
+    "tbody",
+    { id: "dead-letters-rows" },
+    h("tr", null, h("td", { colspan: "7", class: "muted" }, "Loading…")),
+  );
+  const note = h("p", { class: "muted", id: "dead-letters-partial", hidden: true });
+  const refused = h("p", { class: "status error", id: "dead-letters-refused", role: "alert", hidden: true });
+  const refresh = h("button", { type: "button", class: "secondary", id: "dead-letters-refresh" }, "Refresh");
+  const pg = pager("dead-letters-more", "Show older dead letters", () => load(), status);
+  const listHead = h("div", { class: "row" }, h("h2", null, "Newest first"), refresh);
+  /** Dead letters whose redrive is out: a redraw (Refresh) drew their Redrive greyed out, not armed again. */
+  const redriving = new Set();
+
+  /** @param {any} d a dead letter */
+  const row = (d) => {
+    const pre = h("pre", { class: "dead-letter-message" });
+    const opened = h(
+      "details",
+      null,
+      h("summary", { "data-focus-key": `message:${d.id}` }, messageSummary(d.body)),
+      pre,
+    );
+    // Drawn when opened: 200 bodies of up to 128 KB each, drawn at once, held the page for seconds.
+    opened.addEventListener("toggle", () => {
+      if (opened.open && !pre.textContent) pre.textContent = messageText(d.body);
+    });
+    const code = reasonCode(d.reason);
+    return h(
+      "tr",
+      { "data-testid": "dead-letter-row", "data-dead-letter-id": d.id },
+      h("td", { title: when(d.at) }, ago(d.at)),
+      h("td", { class: "id" }, isolated(shortText(String(d.source), 80))),
+      h("td", null, code || "—"),
+      h("td", { class: "dead-letter-summary" }, opened),
+      h("td", { class: "dead-letter-reason" }, isolated(shortText(String(d.reason), 400))),
+      h("td", { class: "num" }, String(d.attempts)),
+      h(
+        "td",
+        { "data-needs": "operator" }, // role.js
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary small",
+            "data-testid": "dead-letter-redrive",
+            "data-focus-key": `redrive:${d.id}`,
+            "aria-label": `Redrive ${d.id}`,
+            disabled: redriving.has(d.id),
+            onclick: (/** @type {Event} */ ev) => redrive(d, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
+          },
+          "Redrive",
+        ),
+      ),
+    );
+  };
+
+  const empty = () =>
+    h(
+      "tr",
+      null,
+      h(
+        "td",
+        { colspan: "7", class: "empty", id: "dead-letters-empty" },
+        "No dead letters. A dead letter is a message or record the coordinator could not deliver or process after " +
+          "its retries (a history write, a webhook delivery, a submitted job, an outbox record), kept here so it is " +
+          "not lost; Redrive sends one back to the queue it came from.",
+      ),
+    );
+
+  /**
+   * Reads the pages shown (one more after a press of Show older). `quiet`: a read after a redrive, whose failure is
+   * not said — the line holds the redrive's answer (a 503 with Retry-After holds reads back, and "Cannot load" had
+   * replaced why the redrive was refused).
+   */
+  const load = async (quiet = false) => {
+    const asked = pg.begin();
+    const giveBack = focusReturn(refresh);
+    refresh.disabled = true;
+    try {
+      const read = await readPages(live, pg.pages);
+      if (!alive || !pg.current(asked)) return;
+      const open = new Set(
+        [...body.querySelectorAll("tr:has(details[open])")].map((r) => r.getAttribute("data-dead-letter-id")),
+      );
+      // Focus stays where it was (a row's Redrive or its message, by `data-focus-key`), and what was opened stays
+      // open across a read (its message drawn again).
+      redrawKeepingFocus(body, () => {
+        replace(body, ...(read.items.length ? read.items.map(row) : [empty()]));
+        for (const id of open)
+          body.querySelector(`tr[data-dead-letter-id="${CSS.escape(String(id))}"] details`)?.setAttribute("open", "");
+      });
+      showLoadError(status);
+      pg.shown = read.read;
+      pg.more.hidden = !read.nextCursor;
+      note.hidden = !read.partial;
+      note.textContent =
+        "D1 could not be read: only the coordinator's dead letters are listed. Refresh once D1 is back.";
+    } catch (err) {
+      if (!alive || !pg.current(asked)) return;
+      if (err instanceof ApiError && err.status === 403) return refuse(err);
+      const what = pg.pages > pg.shown ? "older dead letters" : "dead letters";
+      if (!quiet) showLoadError(status, `Cannot load ${what}: ${describeError(err)}`);
+    } finally {
+      pg.settle(asked);
+      if (alive) {
+        refresh.disabled = false;
+        giveBack();
+      }
+    }
+  };
+
+  /** This token may not list dead letters: say so, offer nothing. @param {unknown} [err] the refusal, when asked */
+  const refuse = (err) => {
+    table.hidden = true;
+    listHead.hidden = true;
+    pg.more.hidden = true;
+    refused.hidden = false;
+    const why = err instanceof ApiError ? ` ${err.readable}` : "";
+    refused.textContent = `Dead letters are for operators: sign in with an operator token to list or redrive them.${why}`;
+  };
+
+  /** The Redrive of dead letter `id` as the list shows it now. @param {string} id */
+  const redriveButton = (id) =>
+    /** @type {HTMLButtonElement | null} */ (
+      body.querySelector(`tr[data-dead-letter-id="${CSS.escape(id)}"] [data-testid="dead-letter-redrive"]`)
+    );
+
+  /** @param {any} d @param {HTMLButtonElement} button */
+  const redrive = async (d, button) => {
+    if (button.disabled || redriving.has(d.id)) return;
+    redriving.add(d.id);
+    const at = [...body.querySelectorAll('[data-testid="dead-letter-redrive"]')].indexOf(button);
+    // Redriven, the row is gone: focus goes to the Redrive now in its place, else to the status line.
+    const giveBack = focusReturn(button, () => {
+      const left = [...body.querySelectorAll('[data-testid="dead-letter-redrive"]')];
+      return /** @type {HTMLElement | undefined} */ (left[Math.min(Math.max(at, 0), left.length - 1)]) ?? status;
+    });
+    button.disabled = true;
+    showError(status);
+    status.textContent = `Redriving ${d.id}…`; // while the request is out: a slow answer is not a lost click
+    let reread = true;
+    try {
+      const r = await api(live.session, `/dead-letters/${encodeURIComponent(d.id)}/redrive`, { method: "POST" });
+      if (!alive) return;
+      showError(status);
+      status.textContent =
+        r?.redriven === true && typeof r.queue === "string"
+          ? `Redriven ${d.id}: sent back to the ${r.queue} queue, and no longer a dead letter.`
+          : `${d.id}: the answer could not be read; the list, read again, shows whether it is still a dead letter.`;
+    } catch (err) {
+      if (!alive) return;
+      const code = err instanceof ApiError ? err.code : "";
+      const advice = redriveAdvice(code);
+      const said = advice && err instanceof ApiError ? `${err.readable}. ${advice}` : describeError(err);
+      showError(status, `Not redriven ${d.id}: ${said}`);
+      // Gone meanwhile (404) or no answer to read (it may have been sent): the list says what is true now.
+      reread = (err instanceof ApiError && err.status === 404) || outcomeUnknown(err);
+    } finally {
+      redriving.delete(d.id);
+    }
+    if (reread) await load(true);
+    const current = redriveButton(d.id);
+    if (current) current.disabled = false;
+    button.disabled = false;
+    giveBack();
+  };
+
+  const table = h(
+    "div",
+    { class: "table-wrap", id: "dead-letters-table" },
+    h(
+      "table",
+      { class: "dead-letters" },
+      h("caption", { class: "sr-only" }, "Dead letters, newest first"),
+      h(
+        "thead",
+        null,
+        h(
+          "tr",
+          null,
+          ...["When", "Source", "Code", "Message", "Error", "Tries"].map((t) => h("th", { scope: "col" }, t)),
+          h("th", { scope: "col", "data-needs": "operator" }, h("span", { class: "sr-only" }, "Action")),
+        ),
+      ),
+      body,
+    ),
+  );
+  refresh.addEventListener("click", () => void load());
+  replace(
+    root,
+    h(
+      "section",
+      { class: "card", id: "dead-letters-panel", "aria-labelledby": "dead-letters-title" },
+      h("h1", { id: "dead-letters-title" }, "Dead letters"),
+      h(
+        "p",
+        { class: "muted" },
+        "What could not be delivered or processed after its retries. Redrive sends a message back to the queue it " +
+          "came from (at least once: its effects are idempotent); some cannot be sent back, and the answer says why.",
+      ),
+      refused,
+      listHead,
+      note,
+      status,
+      table,
+      pg.more,
+    ),
+  );
+  if (can(live.role, "operator")) void load();
+  else refuse();
+  return () => {
+    alive = false;
+  };
+}
