@@ -2,6 +2,8 @@
 // gone when the tab closes; the admin token only when the user chose to keep it), the API base
 // (config.js), bearer-authenticated JSON calls, and problem+json errors turned into ApiError.
 
+import { checkAnswer, notJson } from "./answer-shape.js";
+import { JOB_PAGE } from "./answers.js";
 import { API_BASE } from "./config.js";
 import { advice, problemCode, problemText, retryAfterSeconds } from "./problem-text.js";
 
@@ -223,11 +225,14 @@ export async function request(session, path, init = {}) {
 }
 
 /**
- * GET or POST JSON; resolves to the parsed body (null for 204).
+ * GET or POST JSON; resolves to the parsed body (null for 204). With `answer`, the body is checked against that shape
+ * (answers.js) first: a 2xx the page cannot use — not JSON, or not the shape it reads — rejects with an
+ * AnswerShapeError naming the field, which the page shows where it shows any failed read.
  * @param {Session} session
  * @param {string} path
- * @param {{ method?: string, body?: unknown }} [opts]
+ * @param {{ method?: string, body?: unknown, answer?: import("./answer-shape.js").Shape }} [opts]
  * @returns {Promise<any>}
+ * @throws {ApiError} a refusal, or no answer; {AnswerShapeError} a 2xx answer that is not what the page reads
  */
 export async function api(session, path, opts = {}) {
   /** @type {RequestInit} */
@@ -237,15 +242,19 @@ export async function api(session, path, opts = {}) {
     init.headers = { "content-type": "application/json" };
   }
   const res = await request(session, path, init);
-  if (res.status === 204) return null;
-  const text = await res.text();
-  try {
-    return text ? JSON.parse(text) : null;
-  } catch {
-    // A proxy's or a portal's page answered in the coordinator's place: JSON.parse's "Unexpected token '<'" said none of it.
-    const detail = "the answer is not the coordinator's (not JSON): is something in front of it answering instead?";
-    throw new ApiError(res.status, "Not the coordinator's answer", detail, "", { method: init.method });
+  const method = init.method ?? "GET";
+  let body = null;
+  if (res.status !== 204) {
+    const text = await res.text();
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // A proxy's or a portal's page answered in the coordinator's place, or the body was cut short: JSON.parse's
+      // "Unexpected token '<'" said none of it. Asking again may work, and a write's outcome is unknown.
+      throw notJson(method, path);
+    }
   }
+  return opts.answer === undefined ? body : checkAnswer(method, path, body, opts.answer);
 }
 
 /**
@@ -259,7 +268,7 @@ export async function verifySession(session) {
   const saved = onUnauthorized;
   onUnauthorized = () => {};
   try {
-    await api(session, "/jobs?limit=1&fields=summary");
+    await api(session, "/jobs?limit=1&fields=summary", { answer: JOB_PAGE });
   } finally {
     onUnauthorized = saved;
   }

@@ -3,6 +3,7 @@
 // operator). The answer's code is shown once, in a read-only box with Copy and the host's enroll command: the
 // coordinator keeps only its hash, so nothing can show it again. Done, leaving the page or revoking it drops it.
 
+import { CODE_MINTED } from "./answers.js";
 import { api, apiBase, describeError, outcomeUnknown } from "./api.js";
 import { h, replace, showError, statusLine, when } from "./dom.js";
 
@@ -127,7 +128,11 @@ export function newCodeForm(live, onMinted) {
     showError(status);
     status.textContent = "Creating…"; // while the request is out: a slow answer is not a lost click
     try {
-      const minted = await api(live.session, "/factories/enrollment-codes", { method: "POST", body: bodyOut });
+      const minted = await api(live.session, "/factories/enrollment-codes", {
+        method: "POST",
+        body: bodyOut,
+        answer: CODE_MINTED,
+      });
       if (!alive) return;
       status.textContent = `Created ${minted.id}.`;
       name.value = "";
