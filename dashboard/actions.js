@@ -6,7 +6,7 @@
 // (the server refuses it `ancestor_cancelled`).
 
 import { ANCESTOR, JOB_ACTED } from "./answers.js";
-import { ApiError, api, describeError, jobPath } from "./api.js";
+import { ApiError, api, jobPath, writeFailure } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, showError, stageLabel, statusLine } from "./dom.js";
 
@@ -163,7 +163,7 @@ export function actionBar(session, jobId, onDone) {
       budget.value = "";
       onDone(job);
     } catch (err) {
-      showError(status, `${action} refused: ${describeError(err)}`);
+      showError(status, writeFailure(err, `${action} refused`));
       // Over its own budget: the detail says what it spent; the budget field is where the answer goes.
       if (err instanceof ApiError && err.code === "budget_exceeded") budget.focus();
       // Cancelled above it since the page read its parents: the refusal names the job; no requeue is offered again.

@@ -2,7 +2,7 @@
 // gone when the tab closes; the admin token only when the user chose to keep it), the API base
 // (config.js), bearer-authenticated JSON calls, and problem+json errors turned into ApiError.
 
-import { checkAnswer, notJson } from "./answer-shape.js";
+import { AnswerShapeError, checkAnswer, notJson } from "./answer-shape.js";
 import { JOB_PAGE } from "./answers.js";
 import { API_BASE } from "./config.js";
 import { advice, problemCode, problemText, retryAfterSeconds } from "./problem-text.js";
@@ -64,8 +64,9 @@ export class ApiError extends Error {
 }
 
 /**
- * Whether a failed read may work if asked again: no answer, a 5xx, a 408 or a 429. A 4xx says the request itself is
- * refused (a job that does not exist, a role too low): asking again every tick would not change it.
+ * Whether a failed read may work if asked again: no answer, a 5xx, a 408 or a 429, or a 2xx the page could not read
+ * (answer-shape.js AnswerShapeError: a body cut short, a proxy's page, a deploy half done). A 4xx says the request
+ * itself is refused (a job that does not exist, a role too low): asking again every tick would not change it.
  * @param {unknown} err
  */
 export function transient(err) {
@@ -86,6 +87,18 @@ export function describeError(err) {
   if (err instanceof ApiError) return err.advice ? `${err.readable}. ${err.advice}` : err.readable;
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * What a failed write says in its status line: `refused` ("Not added") and why, or — when a 2xx came back that the
+ * page cannot read (not JSON, or not the shape it reads) — that it was sent and its outcome is unknown: "Not added:
+ * The coordinator's answer … had no `id` text" said a refusal of what the coordinator had likely done.
+ * @param {unknown} err @param {string} refused e.g. "Not added", "cancel refused"
+ */
+export function writeFailure(err, refused) {
+  return err instanceof AnswerShapeError
+    ? `Sent, outcome unknown: ${err.message}`
+    : `${refused}: ${describeError(err)}`;
 }
 
 /**

@@ -7,7 +7,7 @@
 // Stable ids and data-testids for the browser test: #codes-rows, [data-testid="code-row"][data-code-id].
 
 import { CODE_REVOKED, CODES } from "./answers.js";
-import { ApiError, api, describeError, outcomeUnknown } from "./api.js";
+import { ApiError, api, describeError, outcomeUnknown, writeFailure } from "./api.js";
 import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { newCodeForm } from "./enrollment-code-new.js";
 import { can } from "./role.js";
@@ -200,7 +200,7 @@ export function enrollmentCodesView(root, live) {
       if (!alive) return;
       yes.disabled = false;
       keep.disabled = false;
-      showError(status, `Not revoked: ${describeError(err)}`);
+      showError(status, writeFailure(err, "Not revoked"));
       yes.focus();
       // Pruned after use or expiry: its row goes. No answer to read: it may be revoked all the same, and the list says.
       if (err?.status === 404 || outcomeUnknown(err)) void load();

@@ -10,7 +10,7 @@
  */
 
 import { CHANGED, LESSON_ADDED, LESSON_PAGE } from "./answers.js";
-import { api, describeError } from "./api.js";
+import { api, describeError, writeFailure } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 
@@ -187,7 +187,7 @@ export function lessonsView(root, live) {
       giveBack();
     } catch (err) {
       button.disabled = false;
-      if (alive) showError(status, `Not archived: ${describeError(err)}`);
+      if (alive) showError(status, writeFailure(err, "Not archived"));
       giveBack();
     }
   };
@@ -249,7 +249,7 @@ export function lessonsView(root, live) {
       pending = [added, ...pending];
       render(); // listed at once, above the pages already read (a re-read would close the older ones)
     } catch (err) {
-      if (alive) showError(status, `Not added: ${describeError(err)}`);
+      if (alive) showError(status, writeFailure(err, "Not added"));
     } finally {
       addButton.disabled = false;
       giveBack();

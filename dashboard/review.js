@@ -6,7 +6,7 @@
  */
 
 import { REVIEWED, REVIEWS } from "./answers.js";
-import { api, describeError, jobPath } from "./api.js";
+import { api, describeError, jobPath, writeFailure } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 
@@ -91,7 +91,7 @@ export function reviewPanel(session, jobId, onDone) {
       render(out);
       onDone(out.job);
     } catch (err) {
-      showError(status, `${verdict} refused: ${describeError(err)}`);
+      showError(status, writeFailure(err, `${verdict} refused`));
     } finally {
       busy = false;
       enable();

@@ -9,7 +9,7 @@
  */
 
 import { CHANGED, FROZEN_KEYS, SERIAL_PAGE } from "./answers.js";
-import { api, describeError, jobPath } from "./api.js";
+import { api, describeError, jobPath, writeFailure } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { pager } from "./pager.js";
@@ -154,7 +154,7 @@ export function serialPanel(session) {
       reasonLimit.problem(); // the counter follows the emptied box
       await load();
     } catch (err) {
-      showError(status, `${what} refused: ${describeError(err)}`);
+      showError(status, writeFailure(err, `${what} refused`));
     } finally {
       busy = false;
       arm();

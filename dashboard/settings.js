@@ -5,7 +5,7 @@
 // style (the page's CSP forbids them).
 
 import { SETTINGS } from "./answers.js";
-import { api, describeError, outcomeUnknown } from "./api.js";
+import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { can } from "./role.js";
 import { ROUTER_TERMS } from "./router-terms.js";
@@ -224,7 +224,7 @@ export function settingsView(root, live) {
     } catch (err) {
       if (!alive) return;
       save.disabled = false;
-      showError(status, `Not saved: ${describeError(err)}`);
+      showError(status, writeFailure(err, "Not saved"));
       giveBack();
       if (outcomeUnknown(err)) void readBack(values, Object.keys(patch));
     }

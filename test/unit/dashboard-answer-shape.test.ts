@@ -3,15 +3,18 @@
 // shown as fact. Extra fields and the nulls a page reads as "none" pass; the first field not as read is named in the
 // answer's order; an answer nested past the call stack is refused, not a RangeError; a body that is not JSON (a
 // proxy's page, a cut body) or not an object is refused too. Such a refusal may pass when asked again and leaves a
-// write's outcome unknown (`transient`, `outcomeUnknown`), and sign-in refuses a JSON answer without a jobs list. The
-// shared poller (live.js) meeting wrong shapes keeps the counts and factories it had, and says which field was wrong.
+// write's outcome unknown (`transient`, `outcomeUnknown`), and a write's status line says it was sent, not refused
+// (`writeFailure`). Sign-in refuses a JSON answer without a jobs list. The shared poller (live.js) meeting wrong
+// shapes keeps the counts and factories it had, and says which field was wrong.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { checkAnswer, either, lazy, maybe, opt, orNull, recordOf } from "../../dashboard/answer-shape.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { api, describeError, outcomeUnknown, transient, verifySession } from "../../dashboard/api.js";
+import * as client from "../../dashboard/api.js";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { Live } from "../../dashboard/live.js";
+
+const { ApiError, api, describeError, outcomeUnknown, transient, verifySession, writeFailure } = client;
 
 const refusal = (value: unknown, shape: unknown, path = "/jobs?limit=50") => {
   try {
@@ -115,6 +118,10 @@ describe("api with an answer shape", () => {
       true,
       true,
     ]);
+    // A write whose answer cannot be read was sent: it says so, not that it was refused.
+    expect(writeFailure(nul, "Not saved")).toBe(`Sent, outcome unknown: ${describeError(nul)}`);
+    const refused = new ApiError(409, "Conflict", "stale", "conflict", { method: "PATCH" });
+    expect(writeFailure(refused, "Not saved")).toBe(`Not saved: ${describeError(refused)}`);
     answers["/settings"] = () => Response.json({ x: 1, y: 2 });
     expect(await api(session, "/settings", { answer: { x: "number" } })).toEqual({ x: 1, y: 2 });
   });

@@ -47,7 +47,7 @@ describe("the dashboard's reads", () => {
 
   it("find the calls they look for (the scan is not blind)", () => {
     const jobs = calls(readFileSync(path.join(DIR, "jobs.js"), "utf8"));
-    expect(jobs).toEqual(["api(session, `/jobs?${q}`, { answer: JOB_PAGE })"]);
+    expect(jobs).toEqual([`api(session, \`/jobs?$\{q}\`, { answer: JOB_PAGE })`]);
     for (const [file, piece] of UNREAD)
       expect(calls(readFileSync(path.join(DIR, file), "utf8")).some((c) => c.includes(piece))).toBe(true);
   });
