@@ -5,7 +5,8 @@
 // refusal's detail says how much it spent. Requeue is not offered below a cancelled composite
 // (the server refuses it `ancestor_cancelled`).
 
-import { ApiError, api, describeError, jobPath } from "./api.js";
+import { ANCESTOR, JOB_ACTED } from "./answers.js";
+import { ApiError, api, jobPath, writeFailure } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, showError, stageLabel, statusLine } from "./dom.js";
 
@@ -154,6 +155,7 @@ export function actionBar(session, jobId, onDone) {
           // reviewRoundOf), so a job requeued and rebuilt since is refused 409, not approved unseen.
           ...(verdict && current.queuedAt !== undefined ? { round: current.queuedAt } : {}),
         },
+        answer: JOB_ACTED,
       });
       status.textContent = `${action}: job is now ${stageLabel(job.stage)}`;
       note.value = "";
@@ -161,7 +163,7 @@ export function actionBar(session, jobId, onDone) {
       budget.value = "";
       onDone(job);
     } catch (err) {
-      showError(status, `${action} refused: ${describeError(err)}`);
+      showError(status, writeFailure(err, `${action} refused`));
       // Over its own budget: the detail says what it spent; the budget field is where the answer goes.
       if (err instanceof ApiError && err.code === "budget_exceeded") budget.focus();
       // Cancelled above it since the page read its parents: the refusal names the job; no requeue is offered again.
@@ -181,7 +183,7 @@ export function actionBar(session, jobId, onDone) {
   const readParents = (/** @type {any} */ job) => {
     if (cancelledParent || !job.parentId || !requeueable(job) || readAt === job.stage) return;
     readAt = job.stage;
-    cancelledAbove((id) => api(session, jobPath(id)), job).then(
+    cancelledAbove((id) => api(session, jobPath(id), { answer: ANCESTOR }), job).then(
       (id) => {
         if (!id) return;
         cancelledParent = id;

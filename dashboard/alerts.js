@@ -6,6 +6,7 @@
 // merged, says which state's list is cut (#alerts-cut). Stable ids and data-testids for the browser test:
 // #alerts-panel, [data-testid="alert-row"][data-alert-id], [data-testid="alert-ack"], #health-badge.
 
+import { ALERT_PAGE, HEALTH } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { ago, focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { pager } from "./pager.js";
@@ -36,7 +37,7 @@ async function readState(live, state, pages) {
   let read = 0;
   for (; read < pages && (read === 0 || cursor); read++) {
     const q = new URLSearchParams({ state, limit: String(PAGE), ...(cursor ? { cursor } : {}) });
-    const page = await api(live.session, `/alerts?${q}`);
+    const page = await api(live.session, `/alerts?${q}`, { answer: ALERT_PAGE });
     for (const a of page.alerts) if (!byId.has(a.id)) byId.set(a.id, a);
     cursor = page.nextCursor;
   }
@@ -230,7 +231,7 @@ export function mountHealth(el, live) {
   let alive = true;
   const show = async () => {
     try {
-      const hl = await api(live.session, "/health");
+      const hl = await api(live.session, "/health", { answer: HEALTH });
       if (!alive) return;
       const f = hl.factories;
       el.hidden = false;

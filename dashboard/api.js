@@ -2,6 +2,8 @@
 // gone when the tab closes; the admin token only when the user chose to keep it), the API base
 // (config.js), bearer-authenticated JSON calls, and problem+json errors turned into ApiError.
 
+import { AnswerShapeError, checkAnswer, notJson } from "./answer-shape.js";
+import { JOB_PAGE } from "./answers.js";
 import { API_BASE } from "./config.js";
 import { advice, problemCode, problemText, retryAfterSeconds } from "./problem-text.js";
 
@@ -62,8 +64,9 @@ export class ApiError extends Error {
 }
 
 /**
- * Whether a failed read may work if asked again: no answer, a 5xx, a 408 or a 429. A 4xx says the request itself is
- * refused (a job that does not exist, a role too low): asking again every tick would not change it.
+ * Whether a failed read may work if asked again: no answer, a 5xx, a 408 or a 429, or a 2xx the page could not read
+ * (answer-shape.js AnswerShapeError: a body cut short, a proxy's page, a deploy half done). A 4xx says the request
+ * itself is refused (a job that does not exist, a role too low): asking again every tick would not change it.
  * @param {unknown} err
  */
 export function transient(err) {
@@ -84,6 +87,18 @@ export function describeError(err) {
   if (err instanceof ApiError) return err.advice ? `${err.readable}. ${err.advice}` : err.readable;
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * What a failed write says in its status line: `refused` ("Not added") and why, or — when a 2xx came back that the
+ * page cannot read (not JSON, or not the shape it reads) — that it was sent and its outcome is unknown: "Not added:
+ * The coordinator's answer … had no `id` text" said a refusal of what the coordinator had likely done.
+ * @param {unknown} err @param {string} refused e.g. "Not added", "cancel refused"
+ */
+export function writeFailure(err, refused) {
+  return err instanceof AnswerShapeError
+    ? `Sent, outcome unknown: ${err.message}`
+    : `${refused}: ${describeError(err)}`;
 }
 
 /**
@@ -223,11 +238,14 @@ export async function request(session, path, init = {}) {
 }
 
 /**
- * GET or POST JSON; resolves to the parsed body (null for 204).
+ * GET or POST JSON; resolves to the parsed body (null for 204). With `answer`, the body is checked against that shape
+ * (answers.js) first: a 2xx the page cannot use — not JSON, or not the shape it reads — rejects with an
+ * AnswerShapeError naming the field, which the page shows where it shows any failed read.
  * @param {Session} session
  * @param {string} path
- * @param {{ method?: string, body?: unknown }} [opts]
+ * @param {{ method?: string, body?: unknown, answer?: import("./answer-shape.js").Shape }} [opts]
  * @returns {Promise<any>}
+ * @throws {ApiError} a refusal, or no answer; {AnswerShapeError} a 2xx answer that is not what the page reads
  */
 export async function api(session, path, opts = {}) {
   /** @type {RequestInit} */
@@ -237,15 +255,19 @@ export async function api(session, path, opts = {}) {
     init.headers = { "content-type": "application/json" };
   }
   const res = await request(session, path, init);
-  if (res.status === 204) return null;
-  const text = await res.text();
-  try {
-    return text ? JSON.parse(text) : null;
-  } catch {
-    // A proxy's or a portal's page answered in the coordinator's place: JSON.parse's "Unexpected token '<'" said none of it.
-    const detail = "the answer is not the coordinator's (not JSON): is something in front of it answering instead?";
-    throw new ApiError(res.status, "Not the coordinator's answer", detail, "", { method: init.method });
+  const method = init.method ?? "GET";
+  let body = null;
+  if (res.status !== 204) {
+    const text = await res.text();
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // A proxy's or a portal's page answered in the coordinator's place, or the body was cut short: JSON.parse's
+      // "Unexpected token '<'" said none of it. Asking again may work, and a write's outcome is unknown.
+      throw notJson(method, path);
+    }
   }
+  return opts.answer === undefined ? body : checkAnswer(method, path, body, opts.answer);
 }
 
 /**
@@ -259,7 +281,7 @@ export async function verifySession(session) {
   const saved = onUnauthorized;
   onUnauthorized = () => {};
   try {
-    await api(session, "/jobs?limit=1&fields=summary");
+    await api(session, "/jobs?limit=1&fields=summary", { answer: JOB_PAGE });
   } finally {
     onUnauthorized = saved;
   }

@@ -1,6 +1,7 @@
 // artifacts.js — a job's artifacts with downloads. A plain link cannot send the bearer
 // header, so "Download" fetches the bytes with it and hands the browser a blob URL.
 
+import { ARTIFACTS } from "./answers.js";
 import { api, describeError, jobPath, request } from "./api.js";
 import {
   bytes,
@@ -116,7 +117,7 @@ async function allArtifacts(session, jobId) {
   do {
     const q = new URLSearchParams({ limit: "100" });
     if (cursor) q.set("cursor", cursor);
-    const page = await api(session, `${jobPath(jobId)}/artifacts?${q}`);
+    const page = await api(session, `${jobPath(jobId)}/artifacts?${q}`, { answer: ARTIFACTS });
     all.push(...page.artifacts);
     cursor = page.nextCursor ?? "";
     if (cursor && seen.has(cursor)) throw new Error(`the coordinator handed out the list's cursor "${cursor}" twice`);

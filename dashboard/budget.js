@@ -5,6 +5,7 @@
 // page polls GET …/budget while it is open. Stable ids and data-testid attributes let a browser test read the spend
 // and press the buttons.
 
+import { BUDGET, BUDGET_ACTED } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { can } from "./role.js";
@@ -180,7 +181,7 @@ export function budgetView(root, live) {
   let generation = 0;
   const load = () => {
     const mine = ++generation;
-    return api(live.session, "/budget").then(
+    return api(live.session, "/budget", { answer: BUDGET }).then(
       (b) => {
         if (!alive || mine !== generation) return;
         draw(b);
@@ -212,7 +213,8 @@ export function budgetView(root, live) {
     arm();
     try {
       generation++;
-      const b = await api(live.session, path, { method, ...(body ? { body } : {}) });
+      const answer = method === "PUT" ? BUDGET : BUDGET_ACTED;
+      const b = await api(live.session, path, { method, answer, ...(body ? { body } : {}) });
       if (!alive) return;
       if (method === "PUT") drafted = false; // saved: the form shows the budget as it now is, and follows it again
       draw(b);

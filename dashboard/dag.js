@@ -5,6 +5,8 @@
  * Clicking a box opens that job. A tree too costly to lay out (a 200-job chain under its parent took dagre 6 s, a
  * 999-job one never finished) is listed as an outline instead; the panel says how many jobs it shows.
  */
+
+import { TREE } from "./answers.js";
 import { api, describeError, jobPath } from "./api.js";
 import {
   h,
@@ -240,7 +242,7 @@ export function dagPanel(session, jobId) {
   );
   const load = async () => {
     try {
-      const { root } = await api(session, `${jobPath(jobId)}/tree`);
+      const { root } = await api(session, `${jobPath(jobId)}/tree`, { answer: TREE });
       showError(status, ""); // the read worked: an error from an earlier try (server down) is over, shown or not
       if (root.children.length === 0) {
         panel.hidden = true;

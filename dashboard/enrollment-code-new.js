@@ -3,7 +3,8 @@
 // operator). The answer's code is shown once, in a read-only box with Copy and the host's enroll command: the
 // coordinator keeps only its hash, so nothing can show it again. Done, leaving the page or revoking it drops it.
 
-import { api, apiBase, describeError, outcomeUnknown } from "./api.js";
+import { CODE_MINTED } from "./answers.js";
+import { api, apiBase, outcomeUnknown, writeFailure } from "./api.js";
 import { h, replace, showError, statusLine, when } from "./dom.js";
 
 /** The lifetimes offered, in seconds (the API takes 60 s to 7 days; an hour is its default, and the CLI's). */
@@ -127,7 +128,11 @@ export function newCodeForm(live, onMinted) {
     showError(status);
     status.textContent = "Creating…"; // while the request is out: a slow answer is not a lost click
     try {
-      const minted = await api(live.session, "/factories/enrollment-codes", { method: "POST", body: bodyOut });
+      const minted = await api(live.session, "/factories/enrollment-codes", {
+        method: "POST",
+        body: bodyOut,
+        answer: CODE_MINTED,
+      });
       if (!alive) return;
       status.textContent = `Created ${minted.id}.`;
       name.value = "";
@@ -138,7 +143,7 @@ export function newCodeForm(live, onMinted) {
     } catch (err) {
       if (!alive) return;
       submit.disabled = false;
-      showError(status, `Not created: ${describeError(err)}`);
+      showError(status, writeFailure(err, "Not created"));
       submit.focus(); // disabling it while the request was out took focus away: give it back, to try again
       // No answer to read: a code may have been minted all the same, which nothing can show now. The list is read
       // again, so it is there to see (and revoke) before another is made.

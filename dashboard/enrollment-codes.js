@@ -6,7 +6,8 @@
 // no pager. A role known to be below operator (role.js) is told so at once, with no request the server would refuse.
 // Stable ids and data-testids for the browser test: #codes-rows, [data-testid="code-row"][data-code-id].
 
-import { ApiError, api, describeError, outcomeUnknown } from "./api.js";
+import { CODE_REVOKED, CODES } from "./answers.js";
+import { ApiError, api, describeError, outcomeUnknown, writeFailure } from "./api.js";
 import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { newCodeForm } from "./enrollment-code-new.js";
 import { can } from "./role.js";
@@ -131,7 +132,7 @@ export function enrollmentCodesView(root, live) {
     const giveBack = focusReturn(refresh);
     refresh.disabled = true;
     try {
-      const { codes } = await api(live.session, "/factories/enrollment-codes");
+      const { codes } = await api(live.session, "/factories/enrollment-codes", { answer: CODES });
       if (!alive || mine !== generation) return;
       const empty = h(
         "tr",
@@ -184,7 +185,10 @@ export function enrollmentCodesView(root, live) {
       (r) => r.getAttribute("data-code-id") === id,
     );
     try {
-      const r = await api(live.session, `/factories/enrollment-codes/${encodeURIComponent(id)}`, { method: "DELETE" });
+      const r = await api(live.session, `/factories/enrollment-codes/${encodeURIComponent(id)}`, {
+        method: "DELETE",
+        answer: CODE_REVOKED,
+      });
       if (!alive) return;
       creator.revoked(id);
       showError(status);
@@ -196,7 +200,7 @@ export function enrollmentCodesView(root, live) {
       if (!alive) return;
       yes.disabled = false;
       keep.disabled = false;
-      showError(status, `Not revoked: ${describeError(err)}`);
+      showError(status, writeFailure(err, "Not revoked"));
       yes.focus();
       // Pruned after use or expiry: its row goes. No answer to read: it may be revoked all the same, and the list says.
       if (err?.status === 404 || outcomeUnknown(err)) void load();

@@ -3,6 +3,7 @@
 // factories it filtered out with their reasons, and the factories that lost this
 // job's lease and are kept from it for a backoff (GET …/jobs/<id>/explain).
 
+import { EXPLAIN } from "./answers.js";
 import { api, describeError, jobPath } from "./api.js";
 import { focusReturn, h, num, replace, showError, statusLine, when } from "./dom.js";
 import { trackEvidence } from "./learned.js";
@@ -84,7 +85,7 @@ export function explainPanel(session, jobId, factoryName) {
     const giveBack = focusReturn(refresh); // greyed out while the read is out, a pressed Refresh dropped focus
     refresh.disabled = true;
     try {
-      const x = await api(session, `${jobPath(jobId)}/explain`);
+      const x = await api(session, `${jobPath(jobId)}/explain`, { answer: EXPLAIN });
       showError(status, "");
       render(x);
     } catch (err) {

@@ -6,6 +6,7 @@
 // without closing (a dropped network path, a sleeping laptop, an idle proxy) is found by "ping": no frame at all
 // (not even "pong") between two pings and the feed reconnects, instead of saying "live" over a dead socket.
 
+import { TICKET } from "./answers.js";
 import { ApiError, api, jobPath, socketUrl } from "./api.js";
 
 /** @typedef {{ seq: number, type: string, at: number, data: Record<string, any> }} JobEvent */
@@ -91,7 +92,10 @@ export class JobFeedClient {
     this.handlers.onState(this.phase, "");
     let ticket;
     try {
-      ({ ticket } = await api(this.session, `${jobPath(this.jobId)}/events/ticket`, { method: "POST" }));
+      ({ ticket } = await api(this.session, `${jobPath(this.jobId)}/events/ticket`, {
+        method: "POST",
+        answer: TICKET,
+      }));
     } catch (err) {
       // 401/403/404 will not get better by retrying.
       if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {

@@ -4,6 +4,7 @@
 // shows, not every record of the product), read once when the fleet page opens and again every TRACK_POLL_MS. Stable
 // ids for the browser test: `track-<factoryId>`, each line `data-testid="track-line"` with `data-key="<engine>|<class>"`.
 
+import { TRACK_RECORDS } from "./answers.js";
 import { api } from "./api.js";
 import { h } from "./dom.js";
 import { trackLines } from "./learned.js";
@@ -28,7 +29,7 @@ export function trackRecordsFeed(session, onChange) {
   let records = [];
   let alive = true;
   const load = () =>
-    api(session, TRACK_RECORDS_PATH).then(
+    api(session, TRACK_RECORDS_PATH, { answer: TRACK_RECORDS }).then(
       (/** @type {any} */ doc) => {
         if (!alive) return;
         records = Array.isArray(doc?.records) ? doc.records : [];

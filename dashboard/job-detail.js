@@ -4,6 +4,7 @@
 // facts themselves (header and manifest) are laid out by job-facts.js.
 
 import { actionBar } from "./actions.js";
+import { JOB } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import { artifactsPanel } from "./artifacts.js";
 import { dagPanel } from "./dag.js";
@@ -105,7 +106,7 @@ export function jobDetailView(root, live, jobId) {
   let stale = false;
   const loadJob = async () => {
     try {
-      const job = await api(session, jobPath(jobId));
+      const job = await api(session, jobPath(jobId), { answer: JOB });
       showError(status, "");
       render(job);
       loaded = true;

@@ -3,6 +3,7 @@
 // press of "Load more" asks for PAGE more), page after page: a press is not undone by the next refetch, and the rows
 // always come from one read, whose cursor pages never repeat or skip a job. Only the newest read draws.
 
+import { JOB_PAGE } from "./answers.js";
 import { api, describeError, jobPath, transient } from "./api.js";
 import {
   ago,
@@ -164,7 +165,7 @@ export function jobsView(root, live, params) {
     const q = new URLSearchParams({ limit: String(limit), fields: "summary" });
     if (stage) q.set("stage", stage);
     if (cursor) q.set("cursor", cursor);
-    return api(session, `/jobs?${q}`);
+    return api(session, `/jobs?${q}`, { answer: JOB_PAGE });
   };
 
   /**

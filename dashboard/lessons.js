@@ -9,7 +9,8 @@
  * #lessons-status, rows carry data-lesson-id.
  */
 
-import { api, describeError } from "./api.js";
+import { CHANGED, LESSON_ADDED, LESSON_PAGE } from "./answers.js";
+import { api, describeError, writeFailure } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { ago, focusReturn, h, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 
@@ -142,7 +143,7 @@ export function lessonsView(root, live) {
     try {
       const q = new URLSearchParams({ limit: String(PAGE), ...(source.value ? { source: source.value } : {}) });
       if (older && nextCursor) q.set("cursor", nextCursor);
-      const page = await api(live.session, `/lessons?${q}`);
+      const page = await api(live.session, `/lessons?${q}`, { answer: LESSON_PAGE });
       if (!alive || asked !== generation) return;
       showLoadError(status); // an earlier "Cannot load" (the server was down a moment), not a message of an action
       const have = new Set(older ? listed.map((l) => l.id) : []);
@@ -176,6 +177,7 @@ export function lessonsView(root, live) {
       const l = await api(live.session, `/lessons/${encodeURIComponent(id)}`, {
         method: "PATCH",
         body: { archived: true },
+        answer: CHANGED,
       });
       if (!alive) return;
       showError(status);
@@ -185,7 +187,7 @@ export function lessonsView(root, live) {
       giveBack();
     } catch (err) {
       button.disabled = false;
-      if (alive) showError(status, `Not archived: ${describeError(err)}`);
+      if (alive) showError(status, writeFailure(err, "Not archived"));
       giveBack();
     }
   };
@@ -238,7 +240,7 @@ export function lessonsView(root, live) {
     showError(status);
     status.textContent = "Adding…"; // said while the POST is out: a slow answer is not mistaken for a lost click
     try {
-      const added = await api(live.session, "/lessons", { method: "POST", body });
+      const added = await api(live.session, "/lessons", { method: "POST", body, answer: LESSON_ADDED });
       if (!alive) return;
       showError(status);
       status.textContent = `Added ${added.id}.`;
@@ -247,7 +249,7 @@ export function lessonsView(root, live) {
       pending = [added, ...pending];
       render(); // listed at once, above the pages already read (a re-read would close the older ones)
     } catch (err) {
-      if (alive) showError(status, `Not added: ${describeError(err)}`);
+      if (alive) showError(status, writeFailure(err, "Not added"));
     } finally {
       addButton.disabled = false;
       giveBack();

@@ -4,6 +4,7 @@
 // A read that fails waits longer before the next (jittered, up to MAX_TICK_MS), and one that works
 // goes back to TICK_MS: every open tab polling an overloaded coordinator each 3 s kept it overloaded.
 
+import { FACTORIES, QUEUE_STATE, STATS } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { STAGES } from "./dom.js";
 
@@ -104,7 +105,7 @@ export class Live {
     let versionChanged = false;
     try {
       if (!document.hidden || this.version === undefined) {
-        const { version } = await api(this.session, "/queue-state");
+        const { version } = await api(this.session, "/queue-state", { answer: QUEUE_STATE });
         versionChanged = version !== this.version;
         const factoriesStale = Date.now() - this.factoriesAt > FACTORY_REFRESH_MS;
         await Promise.all([
@@ -131,12 +132,12 @@ export class Live {
    * said "100+" for a product past 100 jobs in a stage, and cost ten reads per version change.
    */
   async loadCounts() {
-    const stats = await api(this.session, "/stats");
+    const stats = await api(this.session, "/stats", { answer: STATS });
     this.counts = new Map(STAGES.map((s) => [s, Number(stats.counts?.[s] ?? 0)]));
   }
 
   async loadFactories() {
-    const { factories } = await api(this.session, "/factories");
+    const { factories } = await api(this.session, "/factories", { answer: FACTORIES });
     this.factories = factories;
     this.factoriesAt = Date.now();
   }

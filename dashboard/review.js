@@ -5,7 +5,8 @@
  * token counts once; not drawn for a viewer, role.js — whose attempt the server refuses, shown as is).
  */
 
-import { api, describeError, jobPath } from "./api.js";
+import { REVIEWED, REVIEWS } from "./answers.js";
+import { api, describeError, jobPath, writeFailure } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { h, replace, showError, showLoadError, stageLabel, statusLine, when } from "./dom.js";
 
@@ -82,6 +83,7 @@ export function reviewPanel(session, jobId, onDone) {
       const out = await api(session, `${jobPath(jobId)}/reviews`, {
         method: "POST",
         body: { verdict, ...(text ? { comment: text } : {}), ...(round !== undefined ? { round } : {}) },
+        answer: REVIEWED,
       });
       status.textContent = `${verdict}d: job is now ${stageLabel(out.job.stage)}`;
       comment.value = "";
@@ -89,7 +91,7 @@ export function reviewPanel(session, jobId, onDone) {
       render(out);
       onDone(out.job);
     } catch (err) {
-      showError(status, `${verdict} refused: ${describeError(err)}`);
+      showError(status, writeFailure(err, `${verdict} refused`));
     } finally {
       busy = false;
       enable();
@@ -153,7 +155,7 @@ export function reviewPanel(session, jobId, onDone) {
   const load = async () => {
     if (panel.hidden) return;
     try {
-      render(await api(session, `${jobPath(jobId)}/reviews`));
+      render(await api(session, `${jobPath(jobId)}/reviews`, { answer: REVIEWS }));
       showLoadError(status);
     } catch (err) {
       showLoadError(status, describeError(err));

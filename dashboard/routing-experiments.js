@@ -4,6 +4,7 @@
 // bounded series of GET …/routing/experiments. Stable ids: `experiment-<id>`, `experiment-chart-<id>` (with data-a-n
 // and data-b-n, the plotted last counts), `experiment-stop-<id>`, `experiment-decision-<id>`.
 
+import { CHANGED, EXPERIMENTS } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { armColumns, decisionText } from "./learned.js";
@@ -95,7 +96,7 @@ export function experimentsSection(session) {
                 button()?.setAttribute("disabled", "");
                 try {
                   const path = `/routing/experiments/${encodeURIComponent(e.id)}/stop`;
-                  const got = await api(session, path, { method: "POST" });
+                  const got = await api(session, path, { method: "POST", answer: CHANGED });
                   showError(status);
                   status.textContent = got.changed === false ? `Already stopped ${e.id}.` : `Stopped ${e.id}.`;
                   await load();
@@ -148,7 +149,7 @@ export function experimentsSection(session) {
 
   const load = async () => {
     try {
-      const doc = await api(session, "/routing/experiments");
+      const doc = await api(session, "/routing/experiments", { answer: EXPERIMENTS });
       if (!alive) return;
       showLoadError(status);
       for (const c of charts.values()) c.destroy();

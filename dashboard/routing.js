@@ -4,6 +4,7 @@
 // Remove are not drawn for a viewer (role.js); a token whose role is unknown sees the server's refusal. Re-read every
 // POLL_MS while open. Stable ids: `rec-<id>`, `apply-<id>`, `rule-<id>`, `remove-<id>`, `routing-status`.
 
+import { RECOMMENDATIONS, RULES } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { experimentsSection } from "./routing-experiments.js";
@@ -151,8 +152,8 @@ export function routingView(root, live) {
   const load = async () => {
     try {
       const [r, ru] = await Promise.all([
-        api(live.session, "/routing/recommendations"),
-        api(live.session, "/routing/rules"),
+        api(live.session, "/routing/recommendations", { answer: RECOMMENDATIONS }),
+        api(live.session, "/routing/rules", { answer: RULES }),
       ]);
       if (!alive) return;
       showLoadError(status);

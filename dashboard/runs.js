@@ -1,6 +1,7 @@
 // runs.js — a job's attempts (GET …/jobs/<id>/runs): factory, lease epoch, timings,
 // outcome and insights (tokens, cost, diff stat), one table row per attempt.
 
+import { RUNS } from "./answers.js";
 import { api, describeError, jobPath } from "./api.js";
 import { duration, h, replace, showError, statusLine, when } from "./dom.js";
 import { usdText } from "./usd.js";
@@ -23,7 +24,7 @@ export function runsPanel(session, jobId, factoryName) {
 
   const load = async () => {
     try {
-      const { runs } = await api(session, `${jobPath(jobId)}/runs`);
+      const { runs } = await api(session, `${jobPath(jobId)}/runs`, { answer: RUNS });
       showError(status, "");
       render(runs);
     } catch (err) {

@@ -8,7 +8,8 @@
  * and #serial-cut says how many keys are shown of a longer list.
  */
 
-import { api, describeError, jobPath } from "./api.js";
+import { CHANGED, FROZEN_KEYS, SERIAL_PAGE } from "./answers.js";
+import { api, describeError, jobPath, writeFailure } from "./api.js";
 import { BYTE_LIMITS, byteLimited } from "./byte-limit.js";
 import { focusReturn, h, redrawKeepingFocus, replace, showError, showLoadError, statusLine, when } from "./dom.js";
 import { pager } from "./pager.js";
@@ -141,7 +142,11 @@ export function serialPanel(session) {
     showError(status, "");
     status.textContent = `${what}…`;
     try {
-      const g = await api(session, `${serialPath(k)}/${what}`, { method: "POST", body: why ? { reason: why } : {} });
+      const g = await api(session, `${serialPath(k)}/${what}`, {
+        method: "POST",
+        body: why ? { reason: why } : {},
+        answer: CHANGED,
+      });
       // The key in its own <bdi>: a right-to-left override in it must not draw "is open" backwards.
       const outcome = `${g.changed === false ? "already " : ""}${what === "freeze" ? "frozen" : "open"}`;
       replace(status, h("bdi", null, k), ` is ${outcome}`);
@@ -149,7 +154,7 @@ export function serialPanel(session) {
       reasonLimit.problem(); // the counter follows the emptied box
       await load();
     } catch (err) {
-      showError(status, `${what} refused: ${describeError(err)}`);
+      showError(status, writeFailure(err, `${what} refused`));
     } finally {
       busy = false;
       arm();
@@ -224,7 +229,7 @@ export function serialPanel(session) {
       let n = 0;
       for (; n < pg.pages && (n === 0 || cursor); n++) {
         const q = new URLSearchParams({ limit: String(PAGE), ...(cursor ? { cursor } : {}) });
-        const page = await api(session, `/serial?${q}`);
+        const page = await api(session, `/serial?${q}`, { answer: SERIAL_PAGE });
         for (const g of page.keys) if (!byKey.has(g.key)) byKey.set(g.key, g);
         cursor = page.nextCursor;
       }
@@ -233,7 +238,7 @@ export function serialPanel(session) {
       // A cut list lacks the frozen keys sorted after it: the settings carry every one (≤ MAX_FROZEN_KEYS, 100),
       // read only then — an uncut list holds every key with a freeze already.
       const frozen = cursor
-        ? (await api(session, "/settings")).frozenSerialKeys
+        ? (await api(session, "/settings", { answer: FROZEN_KEYS })).frozenSerialKeys
         : keys.filter((g) => g.frozen).map((g) => g.key);
       if (!pg.current(asked)) return;
       showLoadError(status);

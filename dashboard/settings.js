@@ -4,7 +4,8 @@
 // is a plain input; errors come back as problem+json and are shown as they are, naming the field. No inline script or
 // style (the page's CSP forbids them).
 
-import { api, describeError, outcomeUnknown } from "./api.js";
+import { SETTINGS } from "./answers.js";
+import { api, describeError, outcomeUnknown, writeFailure } from "./api.js";
 import { focusReturn, h, replace, showError, showLoadError, statusLine } from "./dom.js";
 import { can } from "./role.js";
 import { ROUTER_TERMS } from "./router-terms.js";
@@ -214,7 +215,7 @@ export function settingsView(root, live) {
     showError(status);
     status.textContent = "Saving…"; // while the request is out: a slow answer is not a lost click
     try {
-      const next = await api(live.session, "/settings", { method: "PATCH", body: patch });
+      const next = await api(live.session, "/settings", { method: "PATCH", body: patch, answer: SETTINGS });
       if (!alive) return;
       fill(next);
       showError(status);
@@ -223,7 +224,7 @@ export function settingsView(root, live) {
     } catch (err) {
       if (!alive) return;
       save.disabled = false;
-      showError(status, `Not saved: ${describeError(err)}`);
+      showError(status, writeFailure(err, "Not saved"));
       giveBack();
       if (outcomeUnknown(err)) void readBack(values, Object.keys(patch));
     }
@@ -237,7 +238,7 @@ export function settingsView(root, live) {
    */
   const readBack = async (values, keys) => {
     try {
-      const s = await api(live.session, "/settings");
+      const s = await api(live.session, "/settings", { answer: SETTINGS });
       if (!alive || Object.keys(patchFrom(s, values)).length > 0) return;
       fill(s);
       showError(status);
@@ -249,7 +250,7 @@ export function settingsView(root, live) {
 
   replace(root, form);
   status.textContent = "Loading…";
-  api(live.session, "/settings").then(
+  api(live.session, "/settings", { answer: SETTINGS }).then(
     (s) => {
       if (!alive) return;
       status.textContent = "";
