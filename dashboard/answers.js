@@ -379,3 +379,16 @@ const FACTORY = {
 
 /** `GET …/factories` (live.js `loadFactories`). */
 export const FACTORIES = { factories: [FACTORY] };
+
+/** `GET …/dead-letters`: the Dead letters page's rows (dead-letters.js `row`) and its paging. */
+export const DEAD_LETTER_PAGE = {
+  items: [{ id: str, source: str, reason: str, body: "any", attempts: num, at: num }],
+  nextCursor: opt(str),
+  partial: opt(bool),
+};
+
+/** `POST …/dead-letters/{id}/redrive`: which queue the message went back to (dead-letters.js `redrive`). */
+export const REDRIVEN = { queue: str, redriven: bool };
+
+/** `POST …/factories/{id}/capabilities/approve`: the grant the card says it has now (fleet-grants.js `grantAnswerText`). */
+export const GRANTED = { capabilities: [str], seatLimit: opt(num), changed: bool };

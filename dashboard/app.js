@@ -148,6 +148,7 @@ function renderSummary(l) {
         `${c("queued")} queued`,
         `${c("building")} building`,
         `${c("review")} in review`,
+        `${c("testing")} testing`, // left out, a job in testing counted in the total and in no part (pass 30)
         `${c("failed")} failed`,
         `${l.factories.length} factories`,
       ]

@@ -7,6 +7,7 @@
 // page does). Stable ids for the browser test: #dead-letters-rows, [data-testid="dead-letter-row"][data-dead-letter-id],
 // [data-testid="dead-letter-redrive"], #dead-letters-status, #dead-letters-more, #dead-letters-refresh.
 
+import { DEAD_LETTER_PAGE, REDRIVEN } from "./answers.js";
 import { ApiError, api, describeError, outcomeUnknown } from "./api.js";
 import { messageSummary, messageText, reasonCode, redriveAdvice } from "./dead-letter-text.js";
 import {
@@ -41,7 +42,7 @@ async function readPages(live, pages) {
   let partial = false;
   for (; read < pages && (read === 0 || cursor); read++) {
     const q = new URLSearchParams({ limit: String(PAGE), ...(cursor ? { cursor } : {}) });
-    const page = await api(live.session, `/dead-letters?${q}`);
+    const page = await api(live.session, `/dead-letters?${q}`, { answer: DEAD_LETTER_PAGE });
     if (!Array.isArray(page?.items)) throw new Error("the dead letters answer has no items: is it the coordinator's?");
     for (const d of page.items) if (typeof d?.id === "string" && !byId.has(d.id)) byId.set(d.id, d);
     partial ||= page.partial === true;
@@ -203,7 +204,10 @@ export function deadLettersView(root, live) {
     status.textContent = `Redriving ${d.id}…`; // while the request is out: a slow answer is not a lost click
     let reread = true;
     try {
-      const r = await api(live.session, `/dead-letters/${encodeURIComponent(d.id)}/redrive`, { method: "POST" });
+      const r = await api(live.session, `/dead-letters/${encodeURIComponent(d.id)}/redrive`, {
+        method: "POST",
+        answer: REDRIVEN,
+      });
       if (!alive) return;
       showError(status);
       status.textContent =

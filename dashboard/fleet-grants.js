@@ -7,6 +7,7 @@
 // Stable ids for the browser test: `grant-<factoryId>`, `grant-approve-<id>`, `grant-seats-<id>`,
 // `grant-seats-set-<id>`, `grant-status-<id>`.
 
+import { GRANTED } from "./answers.js";
 import { api, describeError, outcomeUnknown } from "./api.js";
 import { focusReturn, h, isolated, shortText, showError, statusLine } from "./dom.js";
 
@@ -129,6 +130,7 @@ export function grantPanel(f, live, store, rerender) {
       const r = await api(live.session, `/factories/${encodeURIComponent(f.id)}/capabilities/approve`, {
         method: "POST",
         body,
+        answer: GRANTED,
       });
       store.drafts.delete(f.id);
       said = grantAnswerText(r, asked) || "Done: the card shows the factory as granted now.";

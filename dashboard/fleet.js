@@ -55,7 +55,8 @@ export function fleetView(root, live) {
           "li",
           { class: "empty" },
           "No factories yet. Enroll one with the agent (gigafactory-agent enroll) and a code from the ",
-          h("a", { href: "#/enrollment", id: "fleet-enroll-link" }, "Enrollment page"),
+          // Marked as the nav link is: a viewer cannot mint a code, and role.js hides what needs an operator.
+          h("a", { href: "#/enrollment", id: "fleet-enroll-link", dataset: { needs: "operator" } }, "Enrollment page"),
           ", or POST …/factories/enroll.",
         ),
       );

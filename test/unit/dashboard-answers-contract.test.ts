@@ -73,6 +73,9 @@ const USES: Array<[string, string, Shape]> = [
   ["get", "/queue-state", A.QUEUE_STATE],
   ["get", "/stats", A.STATS],
   ["get", "/factories", A.FACTORIES],
+  ["get", "/dead-letters", A.DEAD_LETTER_PAGE],
+  ["post", "/dead-letters/{deadLetterId}/redrive", A.REDRIVEN],
+  ["post", "/factories/{factoryId}/capabilities/approve", A.GRANTED],
 ];
 
 const deref = (s: Schema): Schema => {
