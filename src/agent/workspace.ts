@@ -24,10 +24,11 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, existsSync, fchownSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import type { Job } from "../core/model.ts";
-import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
+import { repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
+import { hostRefusal } from "./host-refusal.ts";
 import { pruneWorktrees, unregisterWorktree } from "./kept-links.ts";
 import { evictMirrors } from "./mirror-eviction.ts";
 import { fetchOrigin } from "./mirror-fetch.ts";
@@ -142,9 +143,7 @@ function freshJobDir(dir: string, as: RunAs | undefined): void {
 function refusal(repo: string, opts: WorkspaceOptions): string | undefined {
   const problem = repoProblem(repo);
   if (problem) return `repo ${JSON.stringify(hideUserinfo(repo).slice(0, 200))} refused: ${problem}`;
-  if (isLocalRepo(repo) && !opts.allowLocalRepos)
-    return `repo ${repo} is a path on this host, which this agent does not clone (start it with --allow-local-repos)`;
-  return undefined;
+  return hostRefusal({ repo }, opts);
 }
 
 async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Promise<Workspace> {
