@@ -30,6 +30,7 @@ import { git, gitOk, RepoLocks } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
 import { hostRefusal } from "./host-refusal.ts";
 import { pruneWorktrees, unregisterWorktree } from "./kept-links.ts";
+import { withLocalTrust } from "./local-trust.ts";
 import { evictMirrors } from "./mirror-eviction.ts";
 import { fetchOrigin } from "./mirror-fetch.ts";
 import { readyMirror } from "./mirror-ready.ts";
@@ -153,32 +154,35 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
   const mirror = path.join(opts.workDir, "mirrors", mirrorName(repo));
   const dir = jobDir(opts.workDir, job.id);
   let cloned = false;
-  const ws = await locks.run(mirror, async (): Promise<Workspace> => {
-    cloned = await readyMirror(repo, mirror, as);
-    const mainSha = await fetchOrigin(mirror, repo, as); // origin's default branch, never the mirror's HEAD
-    const resume = await resolveResume(mirror, job, ["origin", opts.checkpointRemote], opts.localCheckpoint, as);
-    const resumed = resume.sha;
-    const start = resumed ?? mainSha;
-    const base = resumed
-      ? await git(["merge-base", resumed, mainSha], { cwd: mirror, as }).catch(() => mainSha)
-      : mainSha;
-    await removeStale(dir, mirror, as);
-    freshJobDir(dir, as);
-    await git(["worktree", "add", "-q", "-f", "-B", `gf/${job.id}`, "--", dir, start], { cwd: mirror, as });
-    return {
-      jobId: job.id,
-      leaseEpoch: job.leaseEpoch ?? 0,
-      kind: "repo",
-      dir,
-      base,
-      resumedFrom: resumed,
-      resumedBranch: resume.branch,
-      ...(resume.mismatch ? { resumeMismatch: resume.mismatch } : {}),
-      pushTargets: ["origin", opts.checkpointRemote],
-      mirror,
-      owner: as,
-    };
-  });
+  // A local repo another user owns is read with exactly it trusted (agent/local-trust); its file beside the job file.
+  const ws = await withLocalTrust(repo, `${dir}.gitconfig`, (env) =>
+    locks.run(mirror, async (): Promise<Workspace> => {
+      cloned = await readyMirror(repo, mirror, as, env);
+      const mainSha = await fetchOrigin(mirror, repo, as, env); // origin's default branch, never the mirror's HEAD
+      const resume = await resolveResume(mirror, job, ["origin", opts.checkpointRemote], opts.localCheckpoint, as);
+      const resumed = resume.sha;
+      const start = resumed ?? mainSha;
+      const base = resumed
+        ? await git(["merge-base", resumed, mainSha], { cwd: mirror, as }).catch(() => mainSha)
+        : mainSha;
+      await removeStale(dir, mirror, as);
+      freshJobDir(dir, as);
+      await git(["worktree", "add", "-q", "-f", "-B", `gf/${job.id}`, "--", dir, start], { cwd: mirror, as });
+      return {
+        jobId: job.id,
+        leaseEpoch: job.leaseEpoch ?? 0,
+        kind: "repo",
+        dir,
+        base,
+        resumedFrom: resumed,
+        resumedBranch: resume.branch,
+        ...(resume.mismatch ? { resumeMismatch: resume.mismatch } : {}),
+        pushTargets: ["origin", opts.checkpointRemote],
+        mirror,
+        owner: as,
+      };
+    }),
+  );
   // One more mirror on disk: the least recently used past the bound go (agent/mirror-eviction; never throws).
   if (cloned) await evictMirrors(path.dirname(mirror), as, locks);
   return ws;

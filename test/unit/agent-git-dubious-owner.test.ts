@@ -1,17 +1,19 @@
 // A git error names its cause: git prints why first ("detected dubious ownership in repository at …") and what
 // followed from it last ("Could not read from remote repository…"); the agent kept only the last three lines, so a
 // root agent whose engine user could not clone a root-owned local repo said only that the remote could not be read.
-// Now the first fatal line leads, with the fix that works on this host. Real git, real user (`nobody`, root only)
-// for the clone; `gitReason` alone on git's exact output.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+// Now the first fatal line leads, with the fix that works on this host. And such a repository — allowed by
+// --allow-local-repos, named by the job — is cloned and fetched with exactly its path trusted (agent/local-trust).
+// Real git, real user (`nobody`, root only) for the clones; `gitReason` alone on git's exact output.
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { engineHome, lookupUser, type RunAs } from "../../src/agent/engine-user.ts";
 import { gitReason } from "../../src/agent/git-message.ts";
+import { trustConfig } from "../../src/agent/local-trust.ts";
 import { prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
-import { originRepo } from "./agent-git-fixture.ts";
+import { originRepo, sh } from "./agent-git-fixture.ts";
 
 const root = mkdtempSync(path.join(tmpdir(), "gf-agent-dubious-"));
 chmodSync(root, 0o755);
@@ -44,16 +46,41 @@ describe("a git error's reason", () => {
   });
 });
 
-describe.skipIf(!isRoot)("a root-owned local repo cloned as the engine user", () => {
-  it("fails naming the ownership, not an unreadable remote, with the fix", async () => {
-    const user = lookupUser("nobody") as RunAs;
-    const workDir = path.join(root, "work");
+describe("the trust a local repo is read with", () => {
+  it("names exactly the path and its .git, quoted as git reads it; never a pattern or a control character", () => {
+    expect(trustConfig('/srv/a "b"\\c/')).toBe(
+      '[safe]\n\tdirectory = "/srv/a \\"b\\"\\\\c/"\n\tdirectory = "/srv/a \\"b\\"\\\\c/.git"\n',
+    );
+    expect(trustConfig("/srv/*")).toBeUndefined();
+    expect(trustConfig("/srv/a\nb")).toBeUndefined();
+    expect(trustConfig("https://example.com/a.git")).toBeUndefined();
+  });
+});
+
+describe.skipIf(!isRoot)("a root-owned local repo read as the engine user", () => {
+  const user = lookupUser("nobody") as RunAs;
+  const workDir = path.join(root, "work");
+  const host = () => {
     mkdirSync(workDir, { recursive: true, mode: 0o755 });
     const owner = { ...user, home: engineHome(user, workDir) };
+    return { workDir, checkpointRemote: path.join(workDir, "cp.git"), owner, allowLocalRepos: true };
+  };
+  const job = (id: string, repo: string) => ({ id, title: "t", attempt: 1, leaseEpoch: 1, budget: {}, repo }) as Job;
+
+  it("is cloned, then fetched, with exactly that repository trusted, and the trust file is gone after", async () => {
     const origin = originRepo(path.join(root, "origin")); // root's, readable by all
-    const job = { id: "job_dubious", title: "t", attempt: 1, leaseEpoch: 1, budget: {}, repo: origin } as Job;
-    const opts = { workDir, checkpointRemote: path.join(workDir, "cp.git"), owner, allowLocalRepos: true };
-    const err = await prepareWorkspace(job, opts).then(
+    const opts = host();
+    const a = await prepareWorkspace(job("job_trust1", origin), opts);
+    expect(a.base).toBe(sh(origin, "rev-parse", "main"));
+    sh(origin, "commit", "-q", "--allow-empty", "-m", "second");
+    const b = await prepareWorkspace(job("job_trust2", origin), opts); // the mirror is there: a fetch this time
+    expect(b.base).toBe(sh(origin, "rev-parse", "main"));
+    expect(readdirSync(path.join(workDir, "jobs")).filter((n) => n.endsWith(".gitconfig"))).toEqual([]);
+  });
+
+  it("one whose path trust cannot name exactly fails naming the ownership, not an unreadable remote, with the fix", async () => {
+    const origin = originRepo(path.join(root, "star*repo"));
+    const err = await prepareWorkspace(job("job_dubious", origin), host()).then(
       () => undefined,
       (e: Error) => e,
     );
