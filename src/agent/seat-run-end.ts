@@ -80,9 +80,10 @@ export abstract class SeatRunEnd extends SeatEndings {
    * (once: `wrapUp` ships it with the diff). The coordinator refuses progress for a lease the report ended, so the
    * lines sent after it — "could not prepare the workspace: why", the one line saying why the job failed — were lost.
    */
-  protected override async finish(report: StoredReport, started: number, resent = false): Promise<void> {
-    if (!this.lost) await this.shipLog();
-    return super.finish(report, started, resent);
+  protected override finish(report: StoredReport, started: number, resent = false): Promise<void> {
+    // Not async: a run's usual report (its log shipped by `wrapUp`, or none opened) goes out with no await added.
+    if (this.lost || !this.log || this.log.closed) return super.finish(report, started, resent);
+    return this.shipLog().then(() => super.finish(report, started, resent));
   }
 
   /** The open job log closed (its last lines sent) and uploaded as `log.txt`; nothing when none is open. */
