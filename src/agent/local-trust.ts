@@ -21,6 +21,11 @@ import { isLocalRepo } from "../core/repo-url.ts";
 import { sharedDir } from "./engine-user.ts";
 import { replaceFile } from "./exclusive-file.ts";
 
+/** Where the trust for preparing the job whose workspace is `jobDir` is written: beside its job file, in `jobs/`. */
+export function trustFileFor(jobDir: string): string {
+  return `${jobDir}.gitconfig`;
+}
+
 /**
  * The `safe.directory` config trusting `repo` exactly — as given and its `.git` (where git looks in a repository
  * with a work tree) — or undefined for a path the file cannot say exactly: a control character, a `*` (git ≥ 2.46

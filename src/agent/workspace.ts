@@ -30,7 +30,7 @@ import { git, gitOk, RepoLocks } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
 import { hostRefusal } from "./host-refusal.ts";
 import { pruneWorktrees, unregisterWorktree } from "./kept-links.ts";
-import { withLocalTrust } from "./local-trust.ts";
+import { trustFileFor, withLocalTrust } from "./local-trust.ts";
 import { evictMirrors } from "./mirror-eviction.ts";
 import { fetchOrigin } from "./mirror-fetch.ts";
 import { readyMirror } from "./mirror-ready.ts";
@@ -155,7 +155,7 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
   const dir = jobDir(opts.workDir, job.id);
   let cloned = false;
   // A local repo another user owns is read with exactly it trusted (agent/local-trust); its file beside the job file.
-  const ws = await withLocalTrust(repo, `${dir}.gitconfig`, (env) =>
+  const ws = await withLocalTrust(repo, trustFileFor(dir), (env) =>
     locks.run(mirror, async (): Promise<Workspace> => {
       cloned = await readyMirror(repo, mirror, as, env);
       const mainSha = await fetchOrigin(mirror, repo, as, env); // origin's default branch, never the mirror's HEAD

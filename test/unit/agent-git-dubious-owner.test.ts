@@ -4,14 +4,15 @@
 // Now the first fatal line leads, with the fix that works on this host. And such a repository — allowed by
 // --allow-local-repos, named by the job — is cloned and fetched with exactly its path trusted (agent/local-trust).
 // Real git, real user (`nobody`, root only) for the clones; `gitReason` alone on git's exact output.
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { engineHome, lookupUser, type RunAs } from "../../src/agent/engine-user.ts";
 import { gitReason } from "../../src/agent/git-message.ts";
-import { trustConfig } from "../../src/agent/local-trust.ts";
-import { prepareWorkspace } from "../../src/agent/workspace.ts";
+import { removeJobLeftovers } from "../../src/agent/job-leftovers.ts";
+import { trustConfig, trustFileFor } from "../../src/agent/local-trust.ts";
+import { jobDir, prepareWorkspace } from "../../src/agent/workspace.ts";
 import type { Job } from "../../src/core/model.ts";
 import { originRepo, sh } from "./agent-git-fixture.ts";
 
@@ -55,6 +56,15 @@ describe("the trust a local repo is read with", () => {
     expect(trustConfig("/srv/a\nb")).toBeUndefined();
     expect(trustConfig("https://example.com/a.git")).toBeUndefined();
   });
+});
+
+it("a trust file a preparation killed mid-clone left goes with the job's other leftovers", async () => {
+  const workDir = path.join(root, "leftovers");
+  const file = trustFileFor(jobDir(workDir, "job_killed"));
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, trustConfig("/srv/app") as string);
+  await removeJobLeftovers({ workDir, stateDir: path.join(root, "leftovers-state") }, "job_killed", 1);
+  expect(existsSync(file)).toBe(false);
 });
 
 describe.skipIf(!isRoot)("a root-owned local repo read as the engine user", () => {
