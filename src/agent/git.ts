@@ -17,6 +17,7 @@ import path from "node:path";
 import type { RunAs } from "./engine-user.ts";
 import { GIT_STALLED, GIT_TIMEOUT, gitLocalTimeoutMs, watchGit } from "./git-bounds.ts";
 import { gitEnv, hideUserinfo, NO_TERMINAL } from "./git-env.ts";
+import { gitReason } from "./git-message.ts";
 import { NEUTRAL_CONFIG } from "./git-neutral.ts";
 import { type Sandbox, sandboxedArgv } from "./sandbox.ts";
 import { clearNamedStaleLock } from "./stale-locks.ts";
@@ -168,11 +169,8 @@ function runGit(
         return reject(new GitError(args, stderr(), `${GIT_TIMEOUT}: git ${args.join(" ")}: ${why}`, GIT_TIMEOUT));
       }
       if (code !== 0) {
-        // Progress meters rewrite their line with \r: the message is git's last lines, not a meter's states.
-        const lines = stderr()
-          .split(/[\r\n]+/)
-          .filter((l: string) => l.trim() !== "");
-        const why = lines.slice(-3).join(" ").trim() || `exit ${code ?? signal}`;
+        // git's last lines, led by the one that says why (agent/git-message), not a progress meter's states.
+        const why = gitReason(stderr()) || `exit ${code ?? signal}`;
         return reject(new GitError(args, stderr(), `git ${args.join(" ")}: ${why}`));
       }
       resolve({ bytes: Buffer.concat(chunks), over: false });

@@ -19,6 +19,7 @@ import path from "node:path";
 import { type RunAs, sharedDir } from "./engine-user.ts";
 import { forgetJobRefs } from "./job-refs.ts";
 import { lessonsFileFor } from "./lessons-file.ts";
+import { trustFileFor } from "./local-trust.ts";
 import { jobDir } from "./workspace.ts";
 import { removeWorkTree } from "./workspace-removal.ts";
 
@@ -50,7 +51,9 @@ export function removeJobLeftovers(places: LeftoverPlaces, jobId: string, attemp
       /* already gone, or not ours to remove */
     }
   };
-  for (const file of [`${ws}.job.md`, lessonsFileFor(`${ws}.job.md`)]) quietly(() => rmSync(file, { force: true }));
+  // The job text, and the trust a preparation killed mid-clone left (agent/local-trust).
+  const besides = [`${ws}.job.md`, lessonsFileFor(`${ws}.job.md`), trustFileFor(ws)];
+  for (const file of besides) quietly(() => rmSync(file, { force: true }));
   const log = path.join(places.stateDir, "logs", `${jobId}-a${attempt}.log`);
   for (const file of [log, `${log}.1`]) quietly(() => rmSync(file, { force: true }));
   const trash = trashDir(places.workDir);

@@ -57,6 +57,7 @@ export class JobLog {
   private olderBytes: number;
   /** Bytes rotated out of both segments by this process: the note on a cut log counts them. */
   private dropped = 0;
+  private isClosed = false;
 
   /** `file`: where the log goes; `send`: the feed's batches; `opts.segmentBytes` (bytes): the rotation size. */
   constructor(file: string, send: (lines: LogLine[]) => void, opts: { segmentBytes?: number } = {}) {
@@ -126,7 +127,13 @@ export class JobLog {
     this.batcher.flush();
   }
 
+  /** Whether `close` was called: its last lines are sent, the file is complete (agent/seat-run-end ships it once). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async close(): Promise<void> {
+    this.isClosed = true;
     this.batcher.close();
     if (!this.stream.closed) this.stream.end();
     await Promise.all(this.closing);

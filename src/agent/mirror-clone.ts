@@ -52,16 +52,22 @@ async function removeDeadParts(mirror: string, as: RunAs | undefined): Promise<v
 
 /**
  * Make `mirror` a complete bare clone of `repo`, as `as` (its owner); call with the mirror's lock held, when it has
- * no HEAD. Throws GitError when the clone fails (and no other agent's clone took its place meanwhile).
+ * no HEAD; `env` for git, what reading `repo` needs (agent/local-trust). Throws GitError when the clone fails (and
+ * no other agent's clone took its place meanwhile).
  */
-export async function cloneMirror(repo: string, mirror: string, as: RunAs | undefined): Promise<void> {
+export async function cloneMirror(
+  repo: string,
+  mirror: string,
+  as: RunAs | undefined,
+  env: Record<string, string> = {},
+): Promise<void> {
   ownedDir(path.dirname(mirror), as);
   await removeDeadParts(mirror, as);
   // Whatever is there has no HEAD: a leftover, not a repository (unless another agent's clone just landed).
   if (!existsSync(path.join(mirror, "HEAD"))) await removeWorkTree(mirror, as);
   const part = `${mirror}${PART}${process.pid}-${randomBytes(4).toString("hex")}`;
   try {
-    await gitRemote(["clone", "--bare", "-q", "--", repo, part], { as });
+    await gitRemote(["clone", "--bare", "-q", "--", repo, part], { as, env });
     // Onto a mirror another agent's clone put there meanwhile, the rename fails (ENOTEMPTY): theirs is kept.
     renameSync(part, mirror);
   } catch (err) {

@@ -26,10 +26,16 @@ export const ORIGIN_HEAD = "refs/gf/origin-head";
 
 /**
  * Fetch every branch of origin (pruned, no tags) and its `HEAD` into `mirror`, as `as` (its owner), with the
- * mirror's lock held; the sha of origin's default branch. Throws Error "has no commits on its default branch" when
- * origin's HEAD names no commit, GitError when the fetch fails otherwise.
+ * mirror's lock held (`env`: what reading `repo` needs, agent/local-trust); the sha of origin's default branch.
+ * Throws Error "has no commits on its default branch" when origin's HEAD names no commit, GitError when the fetch
+ * fails otherwise.
  */
-export async function fetchOrigin(mirror: string, repo: string, as: RunAs | undefined): Promise<string> {
+export async function fetchOrigin(
+  mirror: string,
+  repo: string,
+  as: RunAs | undefined,
+  env: Record<string, string> = {},
+): Promise<string> {
   const shallow = path.join(mirror, "shallow");
   const planted = lstatSync(shallow, { throwIfNoEntry: false });
   // Not a file (a directory, a link): no list git could read, and git would fail reading it on every fetch.
@@ -38,7 +44,7 @@ export async function fetchOrigin(mirror: string, repo: string, as: RunAs | unde
   if (planted && !planted.isFile()) await removeWorkTree(shallow, as);
   const deepen = planted?.isFile() ? ["--unshallow"] : [];
   const args = ["fetch", "-q", "--prune", "--no-tags", ...deepen, "origin", ORIGIN_FETCH, `+HEAD:${ORIGIN_HEAD}`];
-  const fetch = () => withLockRetry(() => gitRemote(args, { cwd: mirror, as }), 4, [mirror], as);
+  const fetch = () => withLockRetry(() => gitRemote(args, { cwd: mirror, as, env }), 4, [mirror], as);
   try {
     await fetch().catch(async (err: unknown) => {
       if (!(err instanceof GitError && /fatal: bad object /.test(err.stderr))) throw err;

@@ -33,9 +33,14 @@ function unreadable(err: unknown): boolean {
 
 /**
  * Make `mirror` a clean bare clone of `repo` owned by `as`, and mark it used now; whether it was cloned (afresh).
- * Call with the mirror's lock held. Throws GitError when the clone or the cleaning fails.
+ * `env`: for the clone, what reading `repo` needs (agent/local-trust). Call with the mirror's lock held. Throws GitError when the clone or the cleaning fails.
  */
-export async function readyMirror(repo: string, mirror: string, as: RunAs | undefined): Promise<boolean> {
+export async function readyMirror(
+  repo: string,
+  mirror: string,
+  as: RunAs | undefined,
+  env: Record<string, string> = {},
+): Promise<boolean> {
   // Not a directory — a link an engine put in its place (mirrors/ is writable by the engines that run from it), a
   // file: removed (the link itself, never followed, never what it leads to) and cloned afresh below. Followed, it had
   // the agent repair, clean, clear locks in and remove from whatever directory it named.
@@ -44,7 +49,7 @@ export async function readyMirror(repo: string, mirror: string, as: RunAs | unde
   await repairHead(mirror, as);
   let cloned = false;
   if (!existsSync(path.join(mirror, "HEAD"))) {
-    await cloneMirror(repo, mirror, as);
+    await cloneMirror(repo, mirror, as, env);
     cloned = true;
   }
   markMirrorUsed(mirror, Date.now());
@@ -53,7 +58,7 @@ export async function readyMirror(repo: string, mirror: string, as: RunAs | unde
   } catch (err) {
     if (cloned || !unreadable(err) || worktreeOnDisk(mirror)) throw err;
     await removeWorkTree(mirror, as); // in the sandbox, inside it: a job's engine may still write there
-    await cloneMirror(repo, mirror, as);
+    await cloneMirror(repo, mirror, as, env);
     await cleanMirror(mirror, as, repo);
     cloned = true;
   }

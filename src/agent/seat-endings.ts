@@ -1,15 +1,13 @@
 /**
  * @module agent/seat-endings
- * How one seat's job ends, and the state that decides which way. Three ways out, each ending in `cleanup`:
- * `finish` (report, then the done record — `ended` last, only after the coordinator acknowledged), `giveBack`
- * (drain timeout or no engine here: checkpoint, give the job back) and `abandon` (cancel pushed, or the lease was
- * lost: stop the engine within 2 s, discard the work; once it exited, report the spend no answered frame carried,
- * then `stopped`). `cleanup` discards the workspace, but keeps one whose final checkpoint failed for the operator
- * (agent/kept-workspaces). Also the controls the supervisor holds a seat by — `abandon`, `forceStop`, `release`,
- * `leaseTtlChanged`, `occupiesSeat`.
- *
- * The base of SeatRunner (agent/seat-runner: the run's phases), not a part of it: the run and its endings share the
- * fields (engine, workspace, WIP checkpointer, log, lost, releasing) a part would have to expose or forward.
+ * How one seat's job ends, and the state that decides which way. Three ways out, each ending in `cleanup`: `finish`
+ * (report, then the done record — `ended` last, only after the coordinator acknowledged), `giveBack` (drain timeout,
+ * or this host cannot run the job: checkpoint, give the job back) and `abandon` (cancel pushed, or the lease was lost:
+ * stop the engine within 2 s, discard the work; once it exited, report the spend no answered frame carried, then
+ * `stopped`). `cleanup` discards the workspace, but keeps one whose final checkpoint failed (agent/kept-workspaces).
+ * Also the supervisor's controls of a seat: `abandon`, `forceStop`, `release`, `leaseTtlChanged`, `occupiesSeat`.
+ * The base of SeatRunner (agent/seat-runner: the run's phases), not a part of it: they share the fields a part would
+ * expose or forward. agent/seat-run-end ships the job log before every report (`finish`).
  */
 import { rmSync } from "node:fs";
 import { truncateUtf8 } from "../core/bytes.ts";
@@ -206,12 +204,14 @@ export abstract class SeatEndings {
 
   /**
    * Checkpoint (unless the final one is taken), hand the job back: `release` for a drain (it may come back here),
-   * `reject` when this host cannot run it (no such engine: never offered here again). Said so once acknowledged only.
+   * `reject` when this host cannot run it (no such engine, a local repo it may not clone; no attempt spent, and kept
+   * from this host for a long backoff: core/exclusions). Said so once acknowledged only.
    */
   protected async giveBack(reason: string, how: "release" | "reject"): Promise<void> {
     if (!this.lost && !this.wip?.finalCommitted) await this.wip?.take(true);
     this.stopTimers();
     const frame = { type: how, ...this.ref(), reason: truncateUtf8(reason, 500) };
+    this.log?.flush(); // the run's last lines before the frame that ends the lease (later ones are refused)
     const miss = this.lost ? "" : await this.lease.deliver(frame);
     this.settled = miss === undefined;
     const line = givenBackLine(this.jobId, reason, how, miss);

@@ -14,7 +14,7 @@ import { reportInsights, type Usage } from "./insights.ts";
 import { JobLog } from "./job-log.ts";
 import { keptDir } from "./kept-workspaces.ts";
 import { SeatEndings } from "./seat-endings.ts";
-import type { JobRecord } from "./state.ts";
+import type { JobRecord, StoredReport } from "./state.ts";
 import { type CheckpointBody, WipCheckpointer } from "./wip-checkpointer.ts";
 import type { Workspace } from "./workspace.ts";
 
@@ -71,13 +71,28 @@ export abstract class SeatRunEnd extends SeatEndings {
       keptAt: null,
     });
     this.note(`work not captured: ${why}; ${held}`);
-    const log = this.log as JobLog;
+    const report = notCaptured(exit.outcome, why, held);
+    return this.finish({ ...report, insights: reportInsights(this.meter.usage), checkpoint }, started);
+  }
+
+  /**
+   * Every report goes after its run's log: the log's last lines into the feed and the file uploaded as `log.txt`
+   * (once: `wrapUp` ships it with the diff). The coordinator refuses progress for a lease the report ended, so the
+   * lines sent after it — "could not prepare the workspace: why", the one line saying why the job failed — were lost.
+   */
+  protected override finish(report: StoredReport, started: number, resent = false): Promise<void> {
+    // Not async: a run's usual report (its log shipped by `wrapUp`, or none opened) goes out with no await added.
+    if (this.lost || !this.log || this.log.closed) return super.finish(report, started, resent);
+    return this.shipLog().then(() => super.finish(report, started, resent));
+  }
+
+  /** The open job log closed (its last lines sent) and uploaded as `log.txt`; nothing when none is open. */
+  protected async shipLog(): Promise<void> {
+    const log = this.log;
+    if (!log || log.closed) return;
     await log.close();
     const warn = (t: string) => this.say("⚠", "artifact.failed", `${this.jobId} ${t}`);
     await uploadRunArtifacts(this.ctx.rest, this.jobId, this.leaseEpoch, log.text(), undefined, warn);
-    if (this.lost) return this.cleanup();
-    const report = notCaptured(exit.outcome, why, held);
-    return this.finish({ ...report, insights: reportInsights(this.meter.usage), checkpoint }, started);
   }
 
   /** After the engine's exit (`outcome`): final checkpoint, diff and log uploaded, the report. */

@@ -15,6 +15,7 @@ import { engineExit as engineExitOf } from "./engine-exit.ts";
 import { BUDGET_GRACE_MS, CANCEL_GRACE_MS, killOrphanEngine, startEngine } from "./engine-runner.ts";
 import { pickEngine } from "./engines.ts";
 import { replaceFile } from "./exclusive-file.ts";
+import { hostRefusal } from "./host-refusal.ts";
 import { lessonsFileFor, writeLessonsFile } from "./lessons-file.ts";
 import type { LogStream } from "./log-batcher.ts";
 import { formatDuration } from "./output.ts";
@@ -50,6 +51,9 @@ export class SeatRunner extends SeatRunEnd {
         await this.engine.exited;
       }
       if (this.lost === undefined && !this.settled) {
+        this.note(`agent error: ${(err as Error).message ?? err}`);
+        // Before the report, as every ending's (the feed refuses lines after it); the report goes even when this fails.
+        await this.shipLog().catch(() => undefined);
         const result = {
           outcome: "failure" as const,
           message: truncateUtf8(`agent error: ${(err as Error).message ?? err}`, 4000),
@@ -81,6 +85,8 @@ export class SeatRunner extends SeatRunEnd {
     if (ours?.engineExit) return this.afterRestart(ours.engineExit, ours.checkpoint, started);
     const pick = pickEngine(job.engine, this.ctx.engines, cfg.defaultEngine);
     if ("error" in pick) return this.giveBack(pick.error, "reject");
+    const refused = hostRefusal(job, cfg); // this host's configuration, as a missing engine: another host may run it
+    if (refused) return this.giveBack(refused, "reject");
     const record = { ...this.ref(), attempt: job.attempt, engine: pick.name, startedAt: started };
     records.write(record);
     this.openLog();

@@ -24,11 +24,13 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, existsSync, fchownSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import type { Job } from "../core/model.ts";
-import { isLocalRepo, repoProblem } from "../core/repo-url.ts";
+import { repoProblem } from "../core/repo-url.ts";
 import { ownedDir, type RunAs, sharedDir } from "./engine-user.ts";
 import { git, gitOk, RepoLocks } from "./git.ts";
 import { hideUserinfo } from "./git-env.ts";
+import { hostRefusal } from "./host-refusal.ts";
 import { pruneWorktrees, unregisterWorktree } from "./kept-links.ts";
+import { trustFileFor, withLocalTrust } from "./local-trust.ts";
 import { evictMirrors } from "./mirror-eviction.ts";
 import { fetchOrigin } from "./mirror-fetch.ts";
 import { readyMirror } from "./mirror-ready.ts";
@@ -142,9 +144,7 @@ function freshJobDir(dir: string, as: RunAs | undefined): void {
 function refusal(repo: string, opts: WorkspaceOptions): string | undefined {
   const problem = repoProblem(repo);
   if (problem) return `repo ${JSON.stringify(hideUserinfo(repo).slice(0, 200))} refused: ${problem}`;
-  if (isLocalRepo(repo) && !opts.allowLocalRepos)
-    return `repo ${repo} is a path on this host, which this agent does not clone (start it with --allow-local-repos)`;
-  return undefined;
+  return hostRefusal({ repo }, opts);
 }
 
 async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Promise<Workspace> {
@@ -154,32 +154,35 @@ async function prepareRepo(job: Job, repo: string, opts: WorkspaceOptions): Prom
   const mirror = path.join(opts.workDir, "mirrors", mirrorName(repo));
   const dir = jobDir(opts.workDir, job.id);
   let cloned = false;
-  const ws = await locks.run(mirror, async (): Promise<Workspace> => {
-    cloned = await readyMirror(repo, mirror, as);
-    const mainSha = await fetchOrigin(mirror, repo, as); // origin's default branch, never the mirror's HEAD
-    const resume = await resolveResume(mirror, job, ["origin", opts.checkpointRemote], opts.localCheckpoint, as);
-    const resumed = resume.sha;
-    const start = resumed ?? mainSha;
-    const base = resumed
-      ? await git(["merge-base", resumed, mainSha], { cwd: mirror, as }).catch(() => mainSha)
-      : mainSha;
-    await removeStale(dir, mirror, as);
-    freshJobDir(dir, as);
-    await git(["worktree", "add", "-q", "-f", "-B", `gf/${job.id}`, "--", dir, start], { cwd: mirror, as });
-    return {
-      jobId: job.id,
-      leaseEpoch: job.leaseEpoch ?? 0,
-      kind: "repo",
-      dir,
-      base,
-      resumedFrom: resumed,
-      resumedBranch: resume.branch,
-      ...(resume.mismatch ? { resumeMismatch: resume.mismatch } : {}),
-      pushTargets: ["origin", opts.checkpointRemote],
-      mirror,
-      owner: as,
-    };
-  });
+  // A local repo another user owns is read with exactly it trusted (agent/local-trust); its file beside the job file.
+  const ws = await withLocalTrust(repo, trustFileFor(dir), (env) =>
+    locks.run(mirror, async (): Promise<Workspace> => {
+      cloned = await readyMirror(repo, mirror, as, env);
+      const mainSha = await fetchOrigin(mirror, repo, as, env); // origin's default branch, never the mirror's HEAD
+      const resume = await resolveResume(mirror, job, ["origin", opts.checkpointRemote], opts.localCheckpoint, as);
+      const resumed = resume.sha;
+      const start = resumed ?? mainSha;
+      const base = resumed
+        ? await git(["merge-base", resumed, mainSha], { cwd: mirror, as }).catch(() => mainSha)
+        : mainSha;
+      await removeStale(dir, mirror, as);
+      freshJobDir(dir, as);
+      await git(["worktree", "add", "-q", "-f", "-B", `gf/${job.id}`, "--", dir, start], { cwd: mirror, as });
+      return {
+        jobId: job.id,
+        leaseEpoch: job.leaseEpoch ?? 0,
+        kind: "repo",
+        dir,
+        base,
+        resumedFrom: resumed,
+        resumedBranch: resume.branch,
+        ...(resume.mismatch ? { resumeMismatch: resume.mismatch } : {}),
+        pushTargets: ["origin", opts.checkpointRemote],
+        mirror,
+        owner: as,
+      };
+    }),
+  );
   // One more mirror on disk: the least recently used past the bound go (agent/mirror-eviction; never throws).
   if (cloned) await evictMirrors(path.dirname(mirror), as, locks);
   return ws;
