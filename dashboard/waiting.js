@@ -98,7 +98,7 @@ export function valueText(key, v) {
   return String(v);
 }
 
-/** How a dependency mode reads (core/dag: `all` ship, or `any` one). */
+/** How a dependency mode reads (core/dag: `all` ship, or `any` one). @type {Record<string, string>} */
 const MODES = { all: "all of them must ship", any: "any one of them must ship" };
 
 /**
@@ -122,7 +122,7 @@ const WORDS = {
         (typeof v.until === "number" ? `, stopped by ${when(v.until)} at the latest` : "")
       : undefined,
   waitingFor: (v) => (typeof v === "string" ? waitingHeading(v) : undefined),
-  mode: (v) => (typeof v === "string" ? /** @type {Record<string, string>} */ ((MODES)[v] ?? v) : undefined),
+  mode: (v) => (typeof v === "string" ? (MODES[v] ?? v) : undefined),
 };
 
 /** A detail's value as the panel draws it: its own words when the key has some, else `valueText`. @param {string} key @param {unknown} v */
@@ -131,6 +131,7 @@ export const detailText = (key, v) => (Object.hasOwn(WORDS, key) ? WORDS[key]?.(
 /**
  * Labels for the detail keys the core writes (src/core/waiting.ts, waiting-queued.ts); any other reads as its key's
  * words (`keyLabel`).
+ * @type {Record<string, string>}
  */
 const LABELS = {
   missing: "Missing capabilities",
@@ -169,8 +170,7 @@ const LABELS = {
 };
 
 /** The label of detail key `key`. @param {string} key */
-export const detailLabel = (key) =>
-  Object.hasOwn(LABELS, key) ? /** @type {Record<string, string>} */ ((LABELS)[key] ?? key) : keyLabel(key);
+export const detailLabel = (key) => (Object.hasOwn(LABELS, key) ? (LABELS[key] ?? key) : keyLabel(key));
 
 /**
  * Detail keys the job page already shows in its own facts: a failed job's lastResult is the "Last result" line
