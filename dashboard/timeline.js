@@ -27,6 +27,8 @@ export function timelineView(factoryName) {
   const emptyLog = h("p", { class: "muted log-empty" }, "No log output yet.");
   // Outside the scroller and the list: it is no row, and it stays in view while the rows below it scroll.
   const dropped = h("p", { id: "timeline-dropped", class: "timeline-dropped muted", hidden: true });
+  // A frame the feed skipped, said once (feed.js `onNotice`): the timeline is missing what it carried.
+  const notice = h("p", { id: "timeline-notice", class: "status error", role: "status", hidden: true });
   /** Rows and log lines removed to keep the caps, or never drawn for them: the reader must know older ones exist. */
   let droppedRows = 0;
   let droppedLines = 0;
@@ -42,6 +44,7 @@ export function timelineView(factoryName) {
     "section",
     { class: "panel", "aria-labelledby": "timeline-title" },
     h("div", { class: "panel-head" }, h("h2", { id: "timeline-title" }, "Timeline"), state),
+    notice,
     dropped,
     h("div", { class: "scroll" }, rows),
   );
@@ -127,7 +130,13 @@ export function timelineView(factoryName) {
     state.title = detail;
   };
 
-  return { timelinePanel, logPanel, add, setState };
+  /** Say why a frame was skipped (feed.js `onNotice`). @param {string} text */
+  const say = (text) => {
+    notice.textContent = text;
+    notice.hidden = !text;
+  };
+
+  return { timelinePanel, logPanel, add, setState, notice: say };
 }
 
 /**
