@@ -164,6 +164,22 @@ export function gapNotice(from, to) {
     : `events ${from.toLocaleString("en-US")}–${to.toLocaleString("en-US")} are gone: retention purged them`;
 }
 
+/** Stages a job is ended in (or held in, failed): a move out of one made no run, so ended none. */
+const ENDED = ["failed", "dead_letter", "cancelled"];
+
+/**
+ * Whether a `job.stage` move from `from` to `to` is one whose `result` is its own: a move into failed, dead_letter or
+ * cancelled from a live stage, or into queued from a run (assigned, building: a retry after a failure). Events stored
+ * before the coordinator sent only a move's own result carried the job's last result on every later move: attempt 2's
+ * start read "· failure: engine exited with code 1: boom".
+ * @param {unknown} from @param {unknown} to stages
+ */
+export function resultOfMove(from, to) {
+  if (typeof to !== "string" || typeof from !== "string") return false;
+  if (ENDED.includes(to)) return !ENDED.includes(from);
+  return to === "queued" && (from === "assigned" || from === "building");
+}
+
 /**
  * One line describing an event: a case for every type of src/shared/protocol.ts FEED_EVENT_TYPES and no other
  * (test/unit/feed-event-types.test.ts), and a type this page does not know as its JSON.
@@ -183,7 +199,8 @@ export function summarize(e, name) {
         d.leaseEpoch !== undefined && `epoch ${d.leaseEpoch}`,
         d.attempt !== undefined && `attempt ${d.attempt}`,
       );
-      if (d.result) parts.push(`${d.result.outcome}${d.result.message ? `: ${d.result.message}` : ""}`);
+      if (d.result && resultOfMove(d.from, d.to))
+        parts.push(`${d.result.outcome}${d.result.message ? `: ${d.result.message}` : ""}`);
       break;
     case "job.action":
       parts.push(`${d.action} by ${d.actor}`, d.reviewer && d.reviewer !== d.actor && `reviewer ${d.reviewer}`, d.note);
