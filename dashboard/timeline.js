@@ -28,7 +28,8 @@ export function timelineView(factoryName) {
   // Outside the scroller and the list: it is no row, and it stays in view while the rows below it scroll.
   const dropped = h("p", { id: "timeline-dropped", class: "timeline-dropped muted", hidden: true });
   // A frame the feed skipped, said once (feed.js `onNotice`): the timeline is missing what it carried.
-  const notice = h("p", { id: "timeline-notice", class: "status error", role: "status", hidden: true });
+  // Marked an error only while it says something: a page counts its shown problems by `.status.error`.
+  const notice = h("p", { id: "timeline-notice", class: "status", role: "status", hidden: true });
   /** Rows and log lines removed to keep the caps, or never drawn for them: the reader must know older ones exist. */
   let droppedRows = 0;
   let droppedLines = 0;
@@ -134,6 +135,7 @@ export function timelineView(factoryName) {
   const say = (text) => {
     notice.textContent = text;
     notice.hidden = !text;
+    notice.classList.toggle("error", Boolean(text));
   };
 
   return { timelinePanel, logPanel, add, setState, notice: say };
