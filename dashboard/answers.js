@@ -293,7 +293,13 @@ export const TRACK_RECORDS = {
       factoryId: str,
       engine: str,
       jobClass: str,
-      record: { successes: maybe(num), failures: maybe(num), n: maybe(num), costUsd: maybe({ w: num, mean: num }) },
+      record: {
+        successes: maybe(num),
+        failures: maybe(num),
+        n: maybe(num),
+        costUsd: maybe({ w: num, mean: num }),
+        updatedAt: maybe(num),
+      },
     },
   ],
 };

@@ -82,9 +82,15 @@ export function transient(err) {
  */
 export const outcomeUnknown = (err) => !(err instanceof ApiError) || err.status === 0 || err.status >= 500;
 
-/** @param {unknown} err */
-export function describeError(err) {
-  if (err instanceof ApiError) return err.advice ? `${err.readable}. ${err.advice}` : err.readable;
+/**
+ * A failure as one line: the problem's words, then what to do about it where it is said (problem-text.js `advice`).
+ * @param {unknown} err @param {import("./problem-text.js").AdviceContext} [context] "signin" on the sign-in form
+ */
+export function describeError(err, context = "") {
+  if (err instanceof ApiError) {
+    const what = advice(err, context);
+    return what ? `${err.readable}. ${what}` : err.readable;
+  }
   if (err instanceof Error) return err.message;
   return String(err);
 }

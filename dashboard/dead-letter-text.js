@@ -1,7 +1,8 @@
 // dead-letter-text.js — how the dead letters page (dead-letters.js) reads a dead letter: the code its reason starts
 // with, a one-line summary of its message (what kind, how many records or jobs, which titles), the message itself
 // bounded for a <pre> (a body is up to a queue message, 128 KB, and 200 of them drawn whole froze the tab), and what
-// to do about each refusal of a redrive (worker/routes/dead-letter-redrive's codes). Someone's text is cut and
+// to do about each refusal of a redrive (worker/routes/dead-letter-redrive's codes), and which dead letters the server
+// always refuses to redrive, so the page offers Redrive only where it can work (`notRedrivable`). Someone's text is cut and
 // isolated (dom.js): a title holding a right-to-left override must not draw the page's words after it backwards.
 
 import { isolated, shortText } from "./dom.js";
@@ -106,3 +107,40 @@ const REDRIVE_ADVICE = {
 /** @param {string} code */
 export const redriveAdvice = (code) =>
   Object.hasOwn(REDRIVE_ADVICE, code) ? REDRIVE_ADVICE[/** @type {keyof typeof REDRIVE_ADVICE} */ (code)] : "";
+
+/** One day, ms. */
+const DAY_MS = 86_400_000;
+/** How long an idempotency key dedupes, in days: core/retention DEFAULT_RETENTION.idempotencyKeyDays, mirrored. */
+export const KEY_DEDUPE_DAYS = 7;
+/** How long before that a dispatch dead letter stops being redrivable: worker/queues/redrive KEY_MARGIN_MS, mirrored. */
+export const KEY_MARGIN_MS = DAY_MS;
+
+/**
+ * Why the server will refuse to redrive dead letter `d` at `now` whatever is tried (worker/queues/redrive `redriveOf`
+ * and `keysStillDedupe`: 409 `dead_letter_not_redrivable`), in words; "" when a redrive can work. Only refusals its
+ * source and message decide: one the product's state decides (a webhook delivery while no webhook is set) or a
+ * message its queue would not take (`dead_letter_malformed`) is the server's to say, when Redrive is pressed. The
+ * page offered Redrive on every row, including outbox records and refused bulk items, which it can never send.
+ * @param {{ source: unknown, body: unknown, at: unknown }} d a dead letter (GET …/dead-letters item)
+ * @param {number} now ms epoch
+ * @returns {string}
+ */
+export function notRedrivable(d, now) {
+  const source = typeof d.source === "string" ? d.source : "";
+  if (source === "queue:history" || source === "queue:webhook") return "";
+  if (source === "queue:submit" || source === "queue:dispatch") {
+    const items = /** @type {any} */ (d.body)?.items;
+    const keyless = (/** @type {any} */ item) =>
+      typeof item?.manifest === "object" && item.manifest !== null && item.manifest.idempotencyKey === undefined;
+    if (Array.isArray(items) && items.some(keyless))
+      return "an item has no idempotency key, so a second delivery could make a second job — submit its items again yourself, after checking which have a job";
+    if (typeof d.at === "number" && d.at - KEY_MARGIN_MS < now - KEY_DEDUPE_DAYS * DAY_MS)
+      return `it is ${Math.floor((now - d.at) / DAY_MS)} days old, and an idempotency key dedupes for ${KEY_DEDUPE_DAYS} days: a job its items made may be made twice — check the jobs, and submit again the items that have none`;
+    return "";
+  }
+  if (source.startsWith("outbox:"))
+    return "an outbox record is known downstream by its outbox seq, which a redrive cannot keep — its content is in its message";
+  if (source.startsWith("batch:") || source.startsWith("tracker:"))
+    return "the coordinator refused this item itself, and would again — fix it and submit it again";
+  return "no queue takes a message of this kind back";
+}

@@ -1,6 +1,7 @@
 // dead-letters.js — the dead letters page (#/dead-letters): what the product could not deliver or process, newest
 // first, from GET …/dead-letters (operator): when, source, the code its reason starts with, a summary of its message
-// (opened, the message itself), the error and the tries; and on each row Redrive (POST …/dead-letters/{id}/redrive,
+// (opened, the message itself), the error and the tries; and on each row the server can send back (dead-letter-text.js
+// `notRedrivable`; the others say why not, `[data-testid="dead-letter-no-redrive"]`) Redrive (POST …/dead-letters/{id}/redrive,
 // operator: marked `data-needs`, role.js), whose answer is said — sent back to its queue, or why it was refused — and
 // the list read again. The API pages by cursor: one page, and "Show older dead letters" (pager.js) for each more. A
 // role known to be below operator is told so at once, with no request the server would refuse (as the enrollment
@@ -9,7 +10,7 @@
 
 import { DEAD_LETTER_PAGE, REDRIVEN } from "./answers.js";
 import { ApiError, api, describeError, outcomeUnknown } from "./api.js";
-import { messageSummary, messageText, reasonCode, redriveAdvice } from "./dead-letter-text.js";
+import { messageSummary, messageText, notRedrivable, reasonCode, redriveAdvice } from "./dead-letter-text.js";
 import {
   ago,
   focusReturn,
@@ -75,8 +76,35 @@ export function deadLettersView(root, live) {
   /** Dead letters whose redrive is out: a redraw (Refresh) drew their Redrive greyed out, not armed again. */
   const redriving = new Set();
 
-  /** @param {any} d a dead letter */
-  const row = (d) => {
+  /**
+   * A row's action: Redrive, or why the server would refuse it whatever is tried (no button to press for nothing).
+   * @param {any} d a dead letter @param {number} now ms epoch
+   */
+  const action = (d, now) => {
+    const why = notRedrivable(d, now);
+    if (why)
+      return h(
+        "span",
+        { class: "muted small", "data-testid": "dead-letter-no-redrive" },
+        `Cannot be redriven: ${why}.`,
+      );
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "secondary small",
+        "data-testid": "dead-letter-redrive",
+        "data-focus-key": `redrive:${d.id}`,
+        "aria-label": `Redrive ${d.id}`,
+        disabled: redriving.has(d.id),
+        onclick: (/** @type {Event} */ ev) => redrive(d, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
+      },
+      "Redrive",
+    );
+  };
+
+  /** @param {any} d a dead letter @param {number} now ms epoch */
+  const row = (d, now) => {
     const pre = h("pre", { class: "dead-letter-message" });
     const opened = h(
       "details",
@@ -98,23 +126,7 @@ export function deadLettersView(root, live) {
       h("td", { class: "dead-letter-summary" }, opened),
       h("td", { class: "dead-letter-reason" }, isolated(shortText(String(d.reason), 400))),
       h("td", { class: "num" }, String(d.attempts)),
-      h(
-        "td",
-        { "data-needs": "operator" }, // role.js
-        h(
-          "button",
-          {
-            type: "button",
-            class: "secondary small",
-            "data-testid": "dead-letter-redrive",
-            "data-focus-key": `redrive:${d.id}`,
-            "aria-label": `Redrive ${d.id}`,
-            disabled: redriving.has(d.id),
-            onclick: (/** @type {Event} */ ev) => redrive(d, /** @type {HTMLButtonElement} */ (ev.currentTarget)),
-          },
-          "Redrive",
-        ),
-      ),
+      h("td", { "data-needs": "operator" }, action(d, now)), // role.js
     );
   };
 
@@ -149,7 +161,8 @@ export function deadLettersView(root, live) {
       // Focus stays where it was (a row's Redrive or its message, by `data-focus-key`), and what was opened stays
       // open across a read (its message drawn again).
       redrawKeepingFocus(body, () => {
-        replace(body, ...(read.items.length ? read.items.map(row) : [empty()]));
+        const now = Date.now();
+        replace(body, ...(read.items.length ? read.items.map((d) => row(d, now)) : [empty()]));
         for (const id of open)
           body.querySelector(`tr[data-dead-letter-id="${CSS.escape(String(id))}"] details`)?.setAttribute("open", "");
       });
@@ -263,7 +276,7 @@ export function deadLettersView(root, live) {
         "p",
         { class: "muted" },
         "What could not be delivered or processed after its retries. Redrive sends a message back to the queue it " +
-          "came from (at least once: its effects are idempotent); some cannot be sent back, and the answer says why.",
+          "came from (at least once: its effects are idempotent); a row that cannot be sent back says why instead.",
       ),
       refused,
       listHead,

@@ -6,7 +6,7 @@
 import { EXPLAIN } from "./answers.js";
 import { api, describeError, jobPath } from "./api.js";
 import { focusReturn, h, num, replace, showError, statusLine, when } from "./dom.js";
-import { trackEvidence } from "./learned.js";
+import { TRACK_RATES_HELP, trackEvidence } from "./learned.js";
 import { TERM_HELP } from "./router-terms.js";
 
 /** What each kind of lost lease means, for the exclusions list. */
@@ -44,7 +44,12 @@ function learned(c) {
     c.track
       ? h(
           "p",
-          { class: "muted", id: `learned-${c.factoryId}`, dataset: { testid: "track-evidence" } },
+          {
+            class: "muted",
+            id: `learned-${c.factoryId}`,
+            title: TRACK_RATES_HELP,
+            dataset: { testid: "track-evidence" },
+          },
           trackEvidence(c.track),
         )
       : null,

@@ -4,8 +4,12 @@
 // event or stayed open HEALTHY_MS — and resumes after the last seq seen, so every event arrives once and in order. A long log is replayed in pages: after each
 // `page` frame the client sends "more <its token>" (the server sends nothing ahead of the reader). A socket that goes silent
 // without closing (a dropped network path, a sleeping laptop, an idle proxy) is found by "ping": no frame at all
-// (not even "pong") between two pings and the feed reconnects, instead of saying "live" over a dead socket.
+// (not even "pong") between two pings and the feed reconnects, instead of saying "live" over a dead socket. Every
+// frame is checked against the shape the feed and the page read of it (FRAMES, answer-shape.js): one that is not is
+// skipped and said once (`onNotice`), never a throw in `onmessage` that stopped the feed (an event whose `type` was
+// not text threw in the job page's handler).
 
+import { fault, opt } from "./answer-shape.js";
 import { TICKET } from "./answers.js";
 import { ApiError, api, jobPath, socketUrl } from "./api.js";
 
@@ -19,6 +23,33 @@ import { ApiError, api, jobPath, socketUrl } from "./api.js";
  */
 export const FEED_GAP = "feed.gap";
 /** @typedef {"connecting" | "live" | "reconnecting" | "stopped"} FeedState */
+
+/**
+ * What the feed and the page read of each frame kind (shared/protocol FeedFrame), as answer-shape.js shapes: an
+ * event's seq, type and instant and its data record (timeline.js reads its fields with defaults); a page's token (sent
+ * back in "more <token>") and its counts; ready's lastSeq. A frame kind not listed (a newer feed's) is ignored.
+ */
+export const FRAMES = {
+  event: { event: { seq: "number", type: "string", at: "number", data: "object" } },
+  page: { token: "string", through: opt("number"), lastSeq: opt("number") },
+  ready: { lastSeq: opt("number") },
+};
+
+/**
+ * Why a frame of a kind FRAMES lists cannot be read, in words, or "" when it can: its first field not as read, or an
+ * event's seq that is no positive whole number or instant that is no date (`new Date(at).toISOString()` throws).
+ * @param {any} frame a parsed frame whose `type` is a key of FRAMES
+ * @returns {string}
+ */
+export function frameFault(frame) {
+  const f = fault(frame, FRAMES[/** @type {keyof typeof FRAMES} */ (frame.type)]);
+  if (f) return f.got === undefined ? `it has no \`${f.path}\`` : `its \`${f.path}\` is not what the page reads`;
+  if (frame.type !== "event") return "";
+  const e = frame.event;
+  if (!Number.isSafeInteger(e.seq) || e.seq < 1) return "its `event.seq` is not a positive whole number";
+  if (!Number.isFinite(new Date(e.at).getTime())) return "its `event.at` is not an instant";
+  return "";
+}
 
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
@@ -43,7 +74,8 @@ export class JobFeedClient {
   /**
    * @param {import("./api.js").Session} session
    * @param {string} jobId
-   * @param {{ onEvent: (e: JobEvent) => void, onState: (s: FeedState, detail: string) => void }} handlers
+   * @param {{ onEvent: (e: JobEvent) => void, onState: (s: FeedState, detail: string) => void, onNotice?: (text: string) => void }} handlers
+   *   `onNotice`: a frame the page could not read was skipped (said once per feed)
    * @param {{ random?: () => number }} [opts] `random`: the jitter's source (tests pin it)
    */
   constructor(session, jobId, handlers, opts = {}) {
@@ -69,6 +101,8 @@ export class JobFeedClient {
     this.heard = false;
     /** The state of the socket being opened, which a long replay's progress is reported under. @type {FeedState} */
     this.phase = "connecting";
+    /** Whether a skipped frame was said already: a feed of bad frames is one notice, not one per frame. */
+    this.badSaid = false;
   }
 
   start() {
@@ -155,25 +189,48 @@ export class JobFeedClient {
     } catch {
       return; // "pong" or noise
     }
-    if (frame?.type === "page") {
+    const kind = frame?.type;
+    if (typeof kind !== "string" || !Object.hasOwn(FRAMES, kind)) return; // a frame kind this page does not read
+    const why = frameFault(frame);
+    if (why) return this.skip(frame, why);
+    if (kind === "page") {
       // A long log replays a page at a time: ask for the next once this one is read, with this page's token. The
       // page draws a replay when it ends (timeline.js): until then it says how far it is.
       this.ws?.send(`more ${frame.token}`);
       const n = (/** @type {unknown} */ x) => (typeof x === "number" ? x.toLocaleString("en-US") : "?");
       this.handlers.onState(this.phase, `read ${n(frame.through)} of ${n(frame.lastSeq)} events`);
-    } else if (frame?.type === "ready") {
+    } else if (kind === "ready") {
       // The replay's end: what it did not send up to `lastSeq` (read in the same step as its last page) is gone.
       if (typeof frame.lastSeq === "number" && frame.lastSeq > this.lastSeq) this.gap(frame.lastSeq);
       // Not a reason to start the backoff over: a socket closed right after `ready`, again and again, was reopened
       // every second for as long as it went on. What the socket delivers, or how long it lasts, decides (`retry`).
       this.handlers.onState("live", `after seq ${frame.lastSeq}`);
-    } else if (frame?.type === "event" && frame.event && typeof frame.event.seq === "number") {
+    } else {
       if (frame.event.seq <= this.lastSeq) return; // already shown before a reconnect
       if (frame.event.seq > this.lastSeq + 1) this.gap(frame.event.seq - 1);
       this.lastSeq = frame.event.seq;
       this.delivered = true;
       this.handlers.onEvent(frame.event);
     }
+  }
+
+  /**
+   * A frame the page cannot read: skipped, and said the first time. An event whose seq can be read still moves the
+   * resume point past it, so the next event is not drawn as a purged gap, nor the bad one asked for again.
+   * @param {any} frame @param {string} why
+   */
+  skip(frame, why) {
+    const seq = frame.type === "event" ? frame.event?.seq : undefined;
+    if (Number.isSafeInteger(seq) && seq > this.lastSeq) {
+      if (seq > this.lastSeq + 1) this.gap(seq - 1);
+      this.lastSeq = seq;
+    }
+    if (this.badSaid) return;
+    this.badSaid = true;
+    const which = Number.isSafeInteger(seq) ? ` (seq ${seq})` : "";
+    this.handlers.onNotice?.(
+      `The job feed sent ${frame.type === "event" ? "an" : "a"} ${frame.type} frame${which} this page cannot read — ${why}: it was skipped, as any more like it will be (are the dashboard and the coordinator one version?).`,
+    );
   }
 
   /**

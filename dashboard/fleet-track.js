@@ -7,7 +7,7 @@
 import { TRACK_RECORDS } from "./answers.js";
 import { api } from "./api.js";
 import { h } from "./dom.js";
-import { trackLines } from "./learned.js";
+import { TRACK_RATES_HELP, trackLines } from "./learned.js";
 
 /** 30 s: records change with run ends, minutes apart on a busy fleet; the card need not be fresher than that. */
 export const TRACK_POLL_MS = 30_000;
@@ -52,9 +52,10 @@ export function trackRecordsFeed(session, onChange) {
  * The track-record block of one factory card, or a muted "no history yet" line.
  * @param {any} f a factory
  * @param {any[]} records the records read (TRACK_RECORDS_PATH): this factory's and others'
+ * @param {number} [now] ms epoch: the router's estimate is of the record decayed to then, as explain's is
  */
-export function trackBlock(f, records) {
-  const lines = trackLines(records, f.id, TRACK_LINES);
+export function trackBlock(f, records, now = Date.now()) {
+  const lines = trackLines(records, f.id, TRACK_LINES, now);
   if (lines.length === 0) return h("p", { class: "muted track", id: `track-${f.id}` }, "track record: no history yet");
   return h(
     "div",
@@ -62,7 +63,7 @@ export function trackBlock(f, records) {
     h("h3", { class: "small" }, "Track record"),
     h(
       "ul",
-      { class: "track-lines" },
+      { class: "track-lines", title: TRACK_RATES_HELP },
       ...lines.map((l) =>
         h("li", { dataset: { testid: "track-line", key: l.key }, class: l.rate < 0.7 ? "warn" : "" }, l.text),
       ),

@@ -152,6 +152,7 @@ export function jobDetailView(root, live, jobId) {
       else if (e.type === "progress" || e.type === "checkpoint") soon(loadJob);
       if (e.type === "job.review" || e.type === "job.stage") soon(review.load);
     },
+    onNotice: timeline.notice,
     onState: (state, detail) => {
       timeline.setState(state, detail);
       // Back after a drop: anything may have changed meanwhile (and panels may show the drop's errors).

@@ -55,13 +55,33 @@ const ADVICE = {
 };
 
 /**
+ * What to do about a refusal of the sign-in form's check (signin.js, api.js `verifySession`), where the ADVICE for a
+ * link read wrong: an unknown product there is a Product field mistyped, not "check the link, or the list it came
+ * from"; a token refused is one typed, not one to sign in again with.
+ */
+const SIGN_IN_ADVICE = {
+  not_found: "No product of that name on this coordinator: check the Product field (a product token fills it in).",
+  unauthorized: "The coordinator does not know this token (mistyped, revoked or expired): check it, or mint a new one.",
+  forbidden: "This token cannot read the product's jobs: sign in with an operator or viewer token of this product.",
+};
+
+/**
+ * Where a refusal is said, which changes what to do about it: "" for a page's read or write (a link followed, a
+ * button pressed), "signin" for the sign-in form's check of what was typed.
+ * @typedef {"" | "signin"} AdviceContext
+ */
+
+/**
  * What to do about a refused request, in words; "" when the page knows nothing better than the problem's own.
  * `retryAfterS`: the wait the answer asked for (0: none said). `method`: the request's, since a write whose answer
- * never came may have been applied, and must be looked at before it is sent again.
+ * never came may have been applied, and must be looked at before it is sent again. `context`: where it is said.
  * @param {{ status: number, code: string, retryAfterS: number, method: string }} err
+ * @param {AdviceContext} [context]
  * @returns {string}
  */
-export function advice({ status, code, retryAfterS, method }) {
+export function advice({ status, code, retryAfterS, method }, context = "") {
+  if (context === "signin" && Object.hasOwn(SIGN_IN_ADVICE, code))
+    return SIGN_IN_ADVICE[/** @type {keyof typeof SIGN_IN_ADVICE} */ (code)];
   if (status === 0)
     return method === "GET"
       ? "Check the network and that the coordinator is up; then try again."

@@ -36,7 +36,7 @@ export function signInView(root, onSignedIn, notice = "") {
     { class: "field", hidden: true },
     h(
       "label",
-      { for: "remember-admin" },
+      { for: "remember-admin", class: "check" },
       remember,
       " Keep me signed in as admin in this tab (otherwise a reload asks again)",
     ),
@@ -97,7 +97,7 @@ export function signInView(root, onSignedIn, notice = "") {
       saveSession(session, remember instanceof HTMLInputElement && remember.checked);
       onSignedIn(session);
     } catch (err) {
-      showError(error, describeError(err));
+      showError(error, describeError(err, "signin")); // "check the Product field", not "check the link"
       token.focus();
     } finally {
       submit.removeAttribute("disabled");

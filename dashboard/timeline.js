@@ -27,6 +27,9 @@ export function timelineView(factoryName) {
   const emptyLog = h("p", { class: "muted log-empty" }, "No log output yet.");
   // Outside the scroller and the list: it is no row, and it stays in view while the rows below it scroll.
   const dropped = h("p", { id: "timeline-dropped", class: "timeline-dropped muted", hidden: true });
+  // A frame the feed skipped, said once (feed.js `onNotice`): the timeline is missing what it carried.
+  // Marked an error only while it says something: a page counts its shown problems by `.status.error`.
+  const notice = h("p", { id: "timeline-notice", class: "status", role: "status", hidden: true });
   /** Rows and log lines removed to keep the caps, or never drawn for them: the reader must know older ones exist. */
   let droppedRows = 0;
   let droppedLines = 0;
@@ -42,6 +45,7 @@ export function timelineView(factoryName) {
     "section",
     { class: "panel", "aria-labelledby": "timeline-title" },
     h("div", { class: "panel-head" }, h("h2", { id: "timeline-title" }, "Timeline"), state),
+    notice,
     dropped,
     h("div", { class: "scroll" }, rows),
   );
@@ -127,7 +131,14 @@ export function timelineView(factoryName) {
     state.title = detail;
   };
 
-  return { timelinePanel, logPanel, add, setState };
+  /** Say why a frame was skipped (feed.js `onNotice`). @param {string} text */
+  const say = (text) => {
+    notice.textContent = text;
+    notice.hidden = !text;
+    notice.classList.toggle("error", Boolean(text));
+  };
+
+  return { timelinePanel, logPanel, add, setState, notice: say };
 }
 
 /**
@@ -155,6 +166,22 @@ export function gapNotice(from, to) {
     : `events ${from.toLocaleString("en-US")}–${to.toLocaleString("en-US")} are gone: retention purged them`;
 }
 
+/** Stages a job is ended in (or held in, failed): a move out of one made no run, so ended none. */
+const ENDED = ["failed", "dead_letter", "cancelled"];
+
+/**
+ * Whether a `job.stage` move from `from` to `to` is one whose `result` is its own: a move into failed, dead_letter or
+ * cancelled from a live stage, or into queued from a run (assigned, building: a retry after a failure). Events stored
+ * before the coordinator sent only a move's own result carried the job's last result on every later move: attempt 2's
+ * start read "· failure: engine exited with code 1: boom".
+ * @param {unknown} from @param {unknown} to stages
+ */
+export function resultOfMove(from, to) {
+  if (typeof to !== "string" || typeof from !== "string") return false;
+  if (ENDED.includes(to)) return !ENDED.includes(from);
+  return to === "queued" && (from === "assigned" || from === "building");
+}
+
 /**
  * One line describing an event: a case for every type of src/shared/protocol.ts FEED_EVENT_TYPES and no other
  * (test/unit/feed-event-types.test.ts), and a type this page does not know as its JSON.
@@ -174,7 +201,8 @@ export function summarize(e, name) {
         d.leaseEpoch !== undefined && `epoch ${d.leaseEpoch}`,
         d.attempt !== undefined && `attempt ${d.attempt}`,
       );
-      if (d.result) parts.push(`${d.result.outcome}${d.result.message ? `: ${d.result.message}` : ""}`);
+      if (d.result && resultOfMove(d.from, d.to))
+        parts.push(`${d.result.outcome}${d.result.message ? `: ${d.result.message}` : ""}`);
       break;
     case "job.action":
       parts.push(`${d.action} by ${d.actor}`, d.reviewer && d.reviewer !== d.actor && `reviewer ${d.reviewer}`, d.note);

@@ -56,8 +56,27 @@ export function waitingNote(reason) {
 }
 
 /**
+ * A key as words, for a detail key or a record's field this page has no label for: "leaseEpoch" → "lease epoch",
+ * "some_key" → "some key". The panel drew unknown keys raw, and its labels are set in capitals: "BYSTAGE".
+ * @param {string} key
+ */
+export const keyWords = (key) =>
+  key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/[_-]+/g, " ")
+    .trim()
+    .toLowerCase();
+
+/** A label for a detail key no entry of LABELS names: its words, the first capitalised. @param {string} key */
+export const keyLabel = (key) => {
+  const w = keyWords(key);
+  return w ? `${w[0]?.toUpperCase()}${w.slice(1)}` : key;
+};
+
+/**
  * A detail value in one line: instants as dates, records led by their name/id/reviewer (or, for a job's
- * lastResult, its outcome) and then their other fields. A record with none of those is just its fields, never "?".
+ * lastResult, its outcome) and then their other fields, each named in words. A record with none of those is just
+ * its fields, never "?".
  * @param {string} key @param {unknown} v
  * @returns {string}
  */
@@ -71,7 +90,7 @@ export function valueText(key, v) {
     const hidden = labelKey ? [labelKey, ...(labelKey === "name" ? ["id", "reviewer"] : [])] : [];
     const rest = Object.entries(r)
       .filter(([k, x]) => !hidden.includes(k) && x !== undefined)
-      .map(([k, x]) => `${k} ${valueText(k, x)}`);
+      .map(([k, x]) => `${keyWords(k)} ${valueText(k, x)}`);
     if (!labelKey) return rest.join(", ") || "—";
     const label = String(r[labelKey]);
     return rest.length ? `${label} (${rest.join(", ")})` : label;
@@ -79,22 +98,79 @@ export function valueText(key, v) {
   return String(v);
 }
 
-/** Labels for the detail keys the core writes; anything else shows under its own key. */
+/** How a dependency mode reads (core/dag: `all` ship, or `any` one). @type {Record<string, string>} */
+const MODES = { all: "all of them must ship", any: "any one of them must ship" };
+
+/**
+ * Detail values that read better in words of their own than as a record's fields: a composite's children counted
+ * by stage ("2 in testing", not "testing 2"), the run a serial key waits on to stop, the cause a preempted job
+ * waits on next (its heading), a dependency mode.
+ * @type {Record<string, (v: any) => string | undefined>}
+ */
+const WORDS = {
+  byStage: (v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.entries(v)
+          .map(([stage, n]) => `${n} in ${stage}`)
+          .join(", ") || "none"
+      : undefined,
+  stopping: (v) =>
+    v && typeof v === "object" && typeof v.jobId === "string"
+      ? `job ${v.jobId}` +
+        (typeof v.factoryId === "string" ? ` on factory ${v.factoryId}` : "") +
+        (typeof v.leaseEpoch === "number" ? ` (lease epoch ${v.leaseEpoch})` : "") +
+        (typeof v.until === "number" ? `, stopped by ${when(v.until)} at the latest` : "")
+      : undefined,
+  waitingFor: (v) => (typeof v === "string" ? waitingHeading(v) : undefined),
+  mode: (v) => (typeof v === "string" ? (MODES[v] ?? v) : undefined),
+};
+
+/** A detail's value as the panel draws it: its own words when the key has some, else `valueText`. @param {string} key @param {unknown} v */
+export const detailText = (key, v) => (Object.hasOwn(WORDS, key) ? WORDS[key]?.(v) : undefined) ?? valueText(key, v);
+
+/**
+ * Labels for the detail keys the core writes (src/core/waiting.ts, waiting-queued.ts); any other reads as its key's
+ * words (`keyLabel`).
+ * @type {Record<string, string>}
+ */
 const LABELS = {
   missing: "Missing capabilities",
   requires: "Requires",
   closest: "Closest factory",
   deps: "Dependencies",
+  mode: "Dependencies needed",
   waitingOn: "Waiting on",
+  depId: "Failed dependency",
+  depStage: "Its stage",
+  ancestorId: "Cancelled job above",
   holder: "Held by job",
+  stopping: "Waiting for the run of",
   serialKey: "Serial key",
   until: "Until",
+  attempt: "Attempt",
+  maxAttempts: "Attempts allowed",
   approvedBy: "Approved by",
+  approvals: "Approvals so far",
+  required: "Approvals required",
+  done: "Children done",
+  total: "Children in all",
+  byStage: "Children by stage",
   factories: "Factories",
+  factoryCount: "Factories in all",
+  factoryId: "Factory id",
+  factoryName: "Factory",
+  left: "Left after draining",
+  leftCount: "Left in all",
+  engine: "Engine",
+  overflow: "Overflow policy",
   preemptedBy: "Preempted by",
   waitingFor: "Then waiting for",
   pendingApproval: "Awaiting approval on",
+  lastResult: "Last result",
 };
+
+/** The label of detail key `key`. @param {string} key */
+export const detailLabel = (key) => (Object.hasOwn(LABELS, key) ? (LABELS[key] ?? key) : keyLabel(key));
 
 /**
  * Detail keys the job page already shows in its own facts: a failed job's lastResult is the "Last result" line
@@ -110,7 +186,7 @@ const SHOWN_ELSEWHERE = ["lastResult"];
 export function detailRows(reason) {
   return Object.entries(reason?.detail ?? {})
     .filter(([k]) => !SHOWN_ELSEWHERE.includes(k))
-    .map(([k, v]) => [k, /** @type {Record<string, string>} */ (LABELS)[k] ?? k, valueText(k, v)]);
+    .map(([k, v]) => [k, detailLabel(k), detailText(k, v)]);
 }
 
 /**

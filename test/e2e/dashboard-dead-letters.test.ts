@@ -7,7 +7,8 @@
 // operator page (Dead letters, Enrollment: the nav links are hidden), is told so on the page typed in, and no list is
 // asked for. 200 dead letters (a stand-in list, two pages) are drawn page by page; a body of 128 KB of not-JSON text
 // with a right-to-left override is summed up on one bounded line, and a huge JSON one opened is drawn cut, with how
-// much is not shown — on a 375 px phone the page does not scroll sideways. The table says Loading… until the first
+// much is not shown — on a 375 px phone the page does not scroll sideways; a refused bulk item's row offers no Redrive
+// (the server always refuses it) and says why. The table says Loading… until the first
 // page answers, and a read landing while the reader is on a row's message keeps focus there, and what is open open.
 import { createServer } from "node:http";
 import type { Browser, Page, Route } from "playwright-core";
@@ -237,6 +238,14 @@ describe("dashboard: the dead letters page", () => {
     await expect.poll(() => rows.count(), SOON).toBe(200);
     expect(await page.locator("#dead-letters-more").isVisible()).toBe(false);
     const first = page.locator('tr[data-dead-letter-id="dl-000"]');
+    // Redrive only where it can work: a history message may go back; a bulk item the coordinator refused itself
+    // never can, and its row says why instead of offering a button the server always refuses.
+    expect(await first.locator('[data-testid="dead-letter-redrive"]').count()).toBe(1);
+    const refusedItem = page.locator('tr[data-dead-letter-id="dl-002"]');
+    expect(await refusedItem.locator('[data-testid="dead-letter-redrive"]').count()).toBe(0);
+    expect(await refusedItem.locator('[data-testid="dead-letter-no-redrive"]').textContent()).toMatch(
+      /^Cannot be redriven: the coordinator refused this item itself/,
+    );
     const summary = (await first.locator("summary").textContent()) ?? "";
     expect(summary.startsWith("\u2068not JSON: <html>")).toBe(true); // isolated: the override ends inside it
     expect([...new Intl.Segmenter().segment(summary)].length).toBeLessThanOrEqual(202);

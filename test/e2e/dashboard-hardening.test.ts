@@ -1,5 +1,6 @@
 // The dashboard as a newcomer and an adversary meet it, in Debian Chromium against the real local server: what the
-// page hides stays hidden, a 375 px phone never scrolls sideways on any page (long unbroken strings included), every action the server allows is offered (a dead-letter
+// page hides stays hidden (and the admin-only "keep me signed in" box, shown, sits beside its words; a product typed
+// wrong on the sign-in form is said so, not "check the link"), a 375 px phone never scrolls sideways on any page (long unbroken strings included), every action the server allows is offered (a dead-letter
 // or held-back job's requeue, a running job's reject) and none it refuses (no requeue below a cancelled composite),
 // double clicks send one request, and messages outlive the fleet page's redraws and a failed read.
 import type { Browser, Route } from "playwright-core";
@@ -127,6 +128,18 @@ describe("dashboard hardening in a real browser", () => {
     expect(await page.locator("#remember-admin").isVisible()).toBe(false);
     await page.getByLabel("Token").fill(ADMIN);
     expect(await page.locator("#remember-admin").isVisible()).toBe(true);
+    // The box sits at the start of its words' line, as wide as itself: `input { width: 100% }` drew it centred on a
+    // line of its own above them.
+    const box = (await page.locator("#remember-admin").boundingBox())!;
+    const label = (await page.locator('label[for="remember-admin"]').boundingBox())!;
+    expect(box.width).toBeLessThan(32);
+    expect(Math.abs(box.x - label.x)).toBeLessThan(4);
+    expect(label.height).toBeLessThan(box.height * 4); // one line (two at most on a narrow form), not box + words
+    // A product typed wrong is said as such: the form has no link to check, as the advice for a link's 404 said.
+    await page.getByLabel("Product").fill("no-such-product");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.locator("#signin-error").textContent(), SOON).toMatch(/check the Product field/);
+    expect(await page.locator("#signin-error").textContent()).not.toMatch(/link/);
     expect(errors).toEqual([]);
     await close();
   });

@@ -3,7 +3,8 @@
 // graphemes (never splitting one) and isolated when they hold a bidi control; a code not of the API's shape is not
 // shown; the advice follows the status and code — a lost connection on a write says to look before sending again, a
 // 429 `limit_exceeded` without a wait says to remove some, with one (a rate limit) when to try again, and a
-// `conflict` adds nothing to the server's own words.
+// `conflict` adds nothing to the server's own words. On the sign-in form a refusal is about what was typed: an unknown
+// product says to check the Product field, not "check the link, or the list it came from" (there is no link).
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { ApiError, describeError } from "../../dashboard/api.js";
@@ -48,6 +49,25 @@ describe("dashboard: a refusal in words", () => {
     const err = new ApiError(403, "Not allowed", "yours is a viewer token", "forbidden", { method: "POST" });
     expect(describeError(err)).toBe(
       "Not allowed — yours is a viewer token (forbidden). Your token's role does not allow this: sign out and sign in with an operator token.",
+    );
+  });
+
+  it("says what to do on the sign-in form in its own words, and a link's elsewhere", () => {
+    const unknown = new ApiError(404, "Not found", "product nope was not found", "not_found", {
+      body: { what: "product" },
+    });
+    expect(describeError(unknown)).toMatch(/check the link, or the list it came from\.$/);
+    const atSignIn: string = describeError(unknown, "signin");
+    expect(atSignIn).toBe(
+      "Not found — product nope was not found (not_found). No product of that name on this coordinator: check the Product field (a product token fills it in).",
+    );
+    expect(atSignIn).not.toMatch(/link/);
+    expect(describeError(new ApiError(401, "Authentication required", "", "unauthorized"), "signin")).toMatch(
+      /does not know this token/,
+    );
+    // What the form has no better words for keeps the page's: a 503 still says when to try again.
+    expect(describeError(new ApiError(503, "Busy", "", "unavailable", { retryAfterS: 4 }), "signin")).toBe(
+      "Busy (unavailable). Try again in 4 s.",
     );
   });
 });

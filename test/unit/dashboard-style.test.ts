@@ -2,6 +2,8 @@
 // Settings' Save, a breaker's Release) is a wrapping flex row whose inputs are not full width, and a bare `.card`
 // (the alerts and budget pages, "Add a lesson") has a padding — before, `.row` had no rule at all and the budget
 // form's labels, selects and a full-width input ran together, and those cards had their text against their border.
+// A checkbox is as wide as itself, beside its words: `input { width: 100% }` drew the sign-in form's "keep me signed
+// in as admin" box centred on a line of its own above its label.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -42,5 +44,12 @@ describe("dashboard/style.css", () => {
   it("gives a bare .card a padding of its own", () => {
     expect(usersOf("card")).toEqual(expect.arrayContaining(["alerts.js", "budget.js", "lessons.js"]));
     expect(declarations(".card")).toMatch(/padding:/);
+  });
+
+  it("draws a checkbox as wide as itself, beside its label's words", () => {
+    expect(declarations("input")).toMatch(/width:\s*100%/); // why a checkbox needs a rule of its own
+    expect(declarations('input[type="checkbox"]')).toMatch(/width:\s*auto/);
+    expect(declarations("label.check")).toMatch(/display:\s*flex/);
+    expect(readFileSync(path.join(DIR, "signin.js"), "utf8")).toMatch(/for: "remember-admin", class: "check"/);
   });
 });

@@ -1,7 +1,10 @@
 // The dashboard timeline's one-line summaries (dashboard/timeline.js `summarize`): the coordinator's budget and
 // children notices read as sentences naming the factory by name, not as the event's raw JSON; an artifact's size reads
 // in B/KiB/MiB as the artifacts panel shows it, not as a raw count of bytes. The line above a timeline that dropped
-// its oldest rows or log lines to keep its caps (`droppedNotice`) says how many — before, they vanished silently.
+// its oldest rows or log lines to keep its caps (`droppedNotice`) says how many — before, they vanished silently. A
+// stage move shows a result only when it is that move's own — into failed, dead_letter or cancelled from a live stage,
+// or back to queued from a run (a retry) — so events stored while the coordinator carried the job's last result on
+// every move read right: attempt 2's start showed "· failure: engine exited with code 1: boom".
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain browser JavaScript, typed by JSDoc only
 import { droppedNotice, summarize } from "../../dashboard/timeline.js";
@@ -44,5 +47,26 @@ describe("dashboard timeline", () => {
     expect(droppedNotice(1234, 0)).toBe("1,234 older events not shown");
     expect(droppedNotice(0, 200)).toBe("200 older log lines not shown");
     expect(droppedNotice(3, 1)).toBe("3 older events and 1 older log line not shown");
+  });
+
+  it("shows a stage move's result only when the move is the one that ended the run", () => {
+    const result = { outcome: "failure", message: "engine exited with code 1: boom" };
+    const move = (from: string, to: string) =>
+      summarize(ev("job.stage", { from, to, leaseEpoch: 2, attempt: 2, holderFactoryId: "fac_1", result }), name);
+    // The newcomer's line: attempt 2's start carried attempt 1's failure.
+    expect(move("assigned", "building")).toBe("assigned → building · on box-1 · epoch 2 · attempt 2");
+    expect(move("building", "testing")).toBe("building → testing · on box-1 · epoch 2 · attempt 2");
+    expect(move("failed", "queued")).toBe("failed → queued · on box-1 · epoch 2 · attempt 2"); // an operator's requeue
+    expect(move("failed", "cancelled")).toBe("failed → cancelled · on box-1 · epoch 2 · attempt 2");
+    for (const [from, to] of [
+      ["building", "failed"],
+      ["building", "dead_letter"],
+      ["building", "cancelled"],
+      ["building", "queued"],
+      ["assigned", "queued"],
+    ])
+      expect(move(from!, to!)).toBe(
+        `${from} → ${to} · on box-1 · epoch 2 · attempt 2 · failure: engine exited with code 1: boom`,
+      );
   });
 });

@@ -2,11 +2,60 @@
 // job's lastResult — reads by its outcome, never "?", and the panel leaves lastResult out because the job page shows
 // it already as "Last result"; a job only a capability awaiting approval could run is headed so, with the factory
 // and what to approve on it. Every code of src/core/waiting-reason.ts has a heading of its own words, so a code added
-// there without one fails here rather than showing the bare code.
+// there without one fails here rather than showing the bare code. Every detail key the core writes is drawn in words
+// (a composite's page showed "BYSTAGE testing 2": its raw key, set in capitals by the stylesheet, and the counts as a
+// record's fields), and a key the page does not know reads as its words, not the raw key.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-// @ts-expect-error plain browser JavaScript, typed by JSDoc only
-import { detailRows, reasonHeading, valueText, waitingHeading } from "../../dashboard/waiting.js";
+import {
+  detailRows,
+  keyLabel,
+  reasonHeading,
+  valueText,
+  waitingHeading,
+  // @ts-expect-error plain browser JavaScript, typed by JSDoc only
+} from "../../dashboard/waiting.js";
 import { WAITING_CODES } from "../../src/core/waiting-reason.ts";
+
+/** Every key src/core/waiting.ts and waiting-queued.ts put in a reason's detail (`named` adds factories, factoryCount). */
+const CORE_KEYS = [
+  "ancestorId",
+  "until",
+  "attempt",
+  "maxAttempts",
+  "factoryId",
+  "factoryName",
+  "depId",
+  "depStage",
+  "deps",
+  "mode",
+  "waitingOn",
+  "done",
+  "total",
+  "byStage",
+  "required",
+  "approvals",
+  "approvedBy",
+  "lastResult",
+  "serialKey",
+  "holder",
+  "stopping",
+  "requires",
+  "missing",
+  "closest",
+  "pendingApproval",
+  "factories",
+  "factoryCount",
+  "left",
+  "leftCount",
+  "engine",
+  "overflow",
+  "preemptedBy",
+  "waitingFor",
+];
+const CORE_TEXT = ["waiting.ts", "waiting-queued.ts"]
+  .map((f) => readFileSync(new URL(`../../src/core/${f}`, import.meta.url), "utf8"))
+  .join("\n");
 
 const lastResult = { outcome: "budget_exceeded", retryable: false, message: "over budget" };
 
@@ -41,6 +90,61 @@ describe("dashboard waiting panel", () => {
 
   it("does not repeat the job page's Last result", () => {
     const reason = { code: "needs_operator", message: "failed", since: 0, detail: { lastResult, depId: "a" } };
-    expect(detailRows(reason)).toEqual([["depId", "depId", "a"]]);
+    expect(detailRows(reason)).toEqual([["depId", "Failed dependency", "a"]]);
+  });
+
+  it("draws every detail key the core writes under a label in words", () => {
+    // The list is the core's: each key is one its waiting sources write (a key renamed there fails here).
+    const absent = CORE_KEYS.filter((k) => !new RegExp(`\\b${k}\\b`).test(CORE_TEXT));
+    expect(absent).toEqual([]);
+    const detail = Object.fromEntries(CORE_KEYS.map((k) => [k, 1]));
+    const raw = detailRows({ code: "preempted", message: "m", since: 0, detail }).filter(
+      ([k, label]: [string, string]) => label === k || !/^[A-Z][a-z]/.test(label),
+    );
+    expect(raw).toEqual([]);
+  });
+
+  it("counts a composite's children by stage in words, and says what a serial key's holder is stopping", () => {
+    const reason = {
+      code: "children_running",
+      message: "waiting for its children: 1 of 3 done",
+      since: 0,
+      detail: { done: 1, total: 3, byStage: { testing: 2, shipped: 1 } },
+    };
+    expect(detailRows(reason)).toEqual([
+      ["done", "Children done", "1"],
+      ["total", "Children in all", "3"],
+      ["byStage", "Children by stage", "2 in testing, 1 in shipped"],
+    ]);
+    const until = Date.UTC(2026, 11, 5, 12, 0, 0);
+    const held = {
+      code: "preempted",
+      message: "m",
+      since: 0,
+      detail: {
+        waitingFor: "serial_key_held",
+        mode: "any",
+        stopping: { jobId: "j1", factoryId: "fac_1", leaseEpoch: 3, until },
+      },
+    };
+    const rows = detailRows(held);
+    expect(rows[0]).toEqual(["waitingFor", "Then waiting for", "Serial key held"]);
+    expect(rows[1]).toEqual(["mode", "Dependencies needed", "any one of them must ship"]);
+    expect(rows[2]?.[2]).toMatch(/^job j1 on factory fac_1 \(lease epoch 3\), stopped by .+ at the latest$/);
+  });
+
+  it("draws a key it does not know, and a record's fields, as words", () => {
+    expect(keyLabel("byStageNext")).toBe("By stage next");
+    expect(keyLabel("some_new_key")).toBe("Some new key");
+    const rows = detailRows({
+      code: "x",
+      message: "m",
+      since: 0,
+      detail: { queueDepth: 4, oddThing: { leaseEpoch: 2 } },
+    });
+    expect(rows).toEqual([
+      ["queueDepth", "Queue depth", "4"],
+      ["oddThing", "Odd thing", "lease epoch 2"],
+    ]);
   });
 });
