@@ -74,8 +74,7 @@ describe("gigafactory alerts", () => {
     const again = await cli(url, "alerts", "--ack", "al_0000000000a2"); // listed as acknowledged
     expect(again).toMatchObject({
       code: 0,
-      stdout:
-        "✔ al_0000000000a2 (stuck job:j1) was already acknowledged by op at 2023-11-14T22:14:20Z: nothing changed\n",
+      stdout: "already acknowledged — al_0000000000a2 (stuck job:j1) by op at 2023-11-14T22:14:20Z: nothing changed\n",
     });
     expect(seen.at(-1)).toBe("POST /api/v1/products/p/alerts/al_0000000000a2/ack"); // still sent: the API decides
     const json = await cli(url, "alerts", "--ack", "al_0000000000a2", "--json");

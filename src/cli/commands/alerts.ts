@@ -145,8 +145,9 @@ export const alertCommands: Command[] = [
         if (ctx.json) ctx.emit(alert);
         else if (already) {
           const at = alert.acknowledgedAt === undefined ? "" : ` at ${formatInstant(alert.acknowledgedAt)}`;
+          // No ✔: nothing happened now (as `serial freeze`, `lessons archive` and `budget pause` say a no-op).
           ctx.print(
-            inlined`✔ ${alert.id} (${alert.kind} ${alert.subject}) was already acknowledged by ${alert.acknowledgedBy ?? "?"}` +
+            inlined`already acknowledged — ${alert.id} (${alert.kind} ${alert.subject}) by ${alert.acknowledgedBy ?? "?"}` +
               `${at}: nothing changed`,
           );
         } else
