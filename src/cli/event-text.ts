@@ -75,7 +75,11 @@ function fieldText(key: string, v: unknown): string {
  * message that starts with its outcome alone), cut to REASON_MAX; "" for a success or a move that carries none. `watch` printed `building → failed` with no reason at all.
  */
 export function resultReason(event: JobEvent): string {
-  const r = event.data.result;
+  return reasonOf(event.data.result);
+}
+
+/** `resultReason` of a result itself (`{outcome, message?, rc?}`, or anything else: ""), e.g. a job's `lastResult`. */
+export function reasonOf(r: unknown): string {
   if (typeof r !== "object" || r === null) return "";
   const { outcome, message, rc } = r as Record<string, unknown>;
   if (typeof outcome !== "string" || outcome === "success") return "";

@@ -1,8 +1,9 @@
 // `gigafactory watch ID` says why a job moved where a stage event carries the move's result (coordinator/jobs/rows):
 // `building → failed — failure: engine exited with code 1: boom`, on one line, cut to 160 columns; a success or a move
 // with no result reads as before. A watch that ends on a dead letter or a cancel (exit 0, as documented) closes with a
-// line on stderr saying so and why (the last failure, or the cancel's own result — never an older failure's); one
-// that ends on a ship prints none. Over a real local socket (an SSE feed and the job's REST reads).
+// line on stderr saying so and why (the last failure, or the cancel's own result — never an older failure's), also
+// when it printed no move of it (a job that had ended before the watch, --after past its move); one that ends on a
+// ship prints none. Over a real local socket (an SSE feed and the job's REST reads).
 import { describe, expect, it } from "vitest";
 import { eventLine } from "../../src/cli/commands/watch.ts";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
@@ -19,8 +20,8 @@ const stage = (seq: number, from: string, to: string, result?: Record<string, un
 const sse = (events: readonly Ev[]) =>
   events.map((e) => `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join("");
 
-/** A coordinator whose feed holds `events` and whose job reads in `stage` (waiting for nothing). */
-async function feed(events: readonly Ev[], stageNow: string) {
+/** A coordinator whose feed holds `events` and whose job reads in `stage` (waiting for nothing), its last result `last`. */
+async function feed(events: readonly Ev[], stageNow: string, last?: Record<string, unknown>) {
   return stubCoordinator((req, reply) => {
     const url = new URL(req.url, "http://x");
     const after = Number(url.searchParams.get("after") ?? 0);
@@ -28,7 +29,7 @@ async function feed(events: readonly Ev[], stageNow: string) {
       reply.text(200, sse(events.filter((e) => e.seq > after)), "text/event-stream");
     else if (url.pathname.endsWith("/events"))
       reply.json(200, { events: events.filter((e) => e.seq > after), lastSeq: events.at(-1)?.seq ?? 0 });
-    else reply.json(200, { id: "job_1", title: "T", stage: stageNow, waitingReason: null });
+    else reply.json(200, { id: "job_1", title: "T", stage: stageNow, waitingReason: null, lastResult: last ?? null });
   });
 }
 
@@ -86,6 +87,15 @@ describe("watch: the closing line", () => {
     expect((await captureCli(["watch", "job_1", ...connection(bare.url, "p")])).stderr.trim()).toBe(
       "job job_1 ended cancelled",
     );
+  });
+
+  it("says a dead letter the watch printed no move of (--after past it), from the job's last result", async () => {
+    const events = [stage(1, "building", "failed", boom), stage(2, "failed", "dead_letter", boom)];
+    const stub = await feed(events, "dead_letter", boom);
+    const run = await captureCli(["watch", "job_1", "--after", "2", ...connection(stub.url, "p")]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("job job_1 ended in dead_letter: its attempts are used up — failure: engine exited");
   });
 
   it("is not printed for a shipped job", async () => {

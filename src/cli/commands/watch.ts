@@ -89,6 +89,8 @@ export const watch: Command = {
     };
     // A job already ended or waiting whose last stage move is at or before --after: no replayed move ends the watch.
     const ended = follow ? undefined : await endOfEndedJob(client, id, after);
+    // Said by the closing line unless a stage move printed below says otherwise.
+    if (ended) ({ stage: lastStage, reason: lastReason } = ended.ended);
     const first = follow || ended ? { ends: false as const } : await stopsForOperator(client, id, after);
     let endAt = ended && "endAt" in ended ? ended.endAt : undefined;
     let opened = 0;
