@@ -9,6 +9,7 @@ import { assertHeaderToken, trimHeaderBlanks } from "../shared/header-token.ts";
 import { productFromToken } from "../shared/http-client.ts";
 import { type Env, readConfigObject } from "./config-file.ts";
 import { CliError } from "./errors.ts";
+import { malformedToken } from "./token-shape.ts";
 
 export interface Layer {
   url?: string;
@@ -163,10 +164,14 @@ export function resolveConnection(flags: Layer, env: Layer, file: Layer, needPro
   }
   if (!product) {
     if (!needProduct) return { url, token, product: "" };
-    throw new CliError(
-      "product_required",
-      "the token does not name a product (an admin token?) and none is configured",
-      "pass --product P or set GIGAFACTORY_PRODUCT",
+    // A cut-off paste of a product token names no product either: said as what it is (cli/token-shape).
+    throw (
+      malformedToken(token, TOKEN_SOURCES[tokenAt] ?? "the saved config") ??
+      new CliError(
+        "product_required",
+        "the token does not name a product (an admin token?) and none is configured",
+        "pass --product P or set GIGAFACTORY_PRODUCT",
+      )
     );
   }
   if (needProduct) assertTokenServes(token, TOKEN_SOURCES[tokenAt] ?? "", product, PRODUCT_SOURCES[productAt] ?? "");

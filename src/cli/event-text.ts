@@ -11,6 +11,8 @@ import { formatClock, formatInstant, oneLine, truncate } from "./table.ts";
 
 /** 100 chars of summary: one terminal line with the seq, time and type in front (log text is not cut). */
 const SUMMARY_MAX = 100;
+/** 160 columns of a stage move's reason: an engine's message can be a whole stack trace; `job ID` shows all of it. */
+const REASON_MAX = 160;
 
 /** The stage a `job.stage` event moved the job to, whichever field name the event uses. */
 export function stageOf(event: JobEvent): string | undefined {
@@ -68,6 +70,26 @@ function fieldText(key: string, v: unknown): string {
 }
 
 /**
+ * Why a stage move happened, from the result the `job.stage` event carries (`{outcome, message?, rc?}`: the result of
+ * that move, coordinator/jobs/rows), as " — failure: engine exited with code 1: boom" (" — cancelled by ana": a
+ * message that starts with its outcome alone), cut to REASON_MAX; "" for a success or a move that carries none. `watch` printed `building → failed` with no reason at all.
+ */
+export function resultReason(event: JobEvent): string {
+  return reasonOf(event.data.result);
+}
+
+/** `resultReason` of a result itself (`{outcome, message?, rc?}`, or anything else: ""), e.g. a job's `lastResult`. */
+export function reasonOf(r: unknown): string {
+  if (typeof r !== "object" || r === null) return "";
+  const { outcome, message, rc } = r as Record<string, unknown>;
+  if (typeof outcome !== "string" || outcome === "success") return "";
+  const why = str(message) ?? (num(rc) === undefined ? undefined : `rc ${rc}`);
+  // "cancelled by ana" says its outcome already: not "cancelled: cancelled by ana".
+  const text = !why ? outcome : why.toLowerCase().startsWith(outcome.toLowerCase()) ? why : `${outcome}: ${why}`;
+  return ` — ${truncate(text, REASON_MAX)}`;
+}
+
+/**
  * A short human reading of an event's data, by type, on one line (table `oneLine`): a stage, reason, id or `why` is
  * the coordinator's text, and a newline in one printed a forged `#8  12:00:00  job.stage  … → shipped` line of its
  * own in `gigafactory watch`. Unknown types as `k=v` pairs, cut.
@@ -82,7 +104,7 @@ function reading(event: JobEvent): string {
   if (to !== undefined) {
     const from = typeof d.from === "string" ? `${d.from} → ` : "";
     const why = typeof d.reason === "string" ? ` (${d.reason})` : typeof d.note === "string" ? ` (${d.note})` : "";
-    return `${from}${to}${why}`;
+    return `${from}${to}${why}${resultReason(event)}`;
   }
   switch (event.type) {
     case "job.budget_exceeded":
@@ -99,6 +121,19 @@ function reading(event: JobEvent): string {
     .map(([k, v]) => `${k}=${fieldText(k, v)}`)
     .join(" ");
   return truncate(text, SUMMARY_MAX);
+}
+
+/**
+ * The closing line of a watch that ended with the job in `dead_letter` or `cancelled` (exit 0, as for `shipped`: it
+ * ended), saying so and why — `reason` is the last stage move's `resultReason` ("" for none) — or undefined for any
+ * other stage. Three bare `→ failed` lines, a `dead_letter` and silence read as a watch cut short.
+ */
+export function endingNote(id: string, stage: string | undefined, reason: string): string | undefined {
+  if (stage === "dead_letter") {
+    return `job ${id} ended in dead_letter: its attempts are used up${reason} (\`gigafactory requeue ${id}\` runs it again with fresh attempts)`;
+  }
+  if (stage === "cancelled") return `job ${id} ended cancelled${reason}`;
+  return undefined;
 }
 
 /** A `log` event's lines, one per line of text, as `[stream] text` at the line's own time. */

@@ -149,7 +149,12 @@ export function checkedTree<T>(doc: T): T {
 }
 
 /** `watch ID`'s read of the job: the stage it decides on, the reason it names when it ends for an operator. */
-export const WatchedJobRead = z.object({ stage: str, waitingReason: maybe(z.object({ message: str })) });
+export const WatchedJobRead = z.object({
+  stage: str,
+  waitingReason: maybe(z.object({ message: str })),
+  // Its last run's end, said in the closing line of a watch of a job that had ended before it began (cli/event-text).
+  lastResult: maybe(z.unknown()),
+});
 
 /**
  * `watch ID`'s look-ahead (GET …/events): events it prints as the feed's (their data no deeper than the feed's may

@@ -2,10 +2,12 @@
  * @module cli/waiting
  * A job's waiting reason (core/waiting) in the terminal: one cell for the `jobs` table (`code: message`, cut by the
  * table to the terminal's width) and the "Waiting:" block of `gigafactory job ID` with its detail — which
- * capabilities are missing, which deps, which job holds the serial key, until when, who approved.
+ * capabilities are missing, which deps, which job holds the serial key, until when, who approved — and, where the
+ * message names none, the command that ends the wait (cli/waiting-fix).
  */
 import type { WaitingReason } from "../core/waiting-reason.ts";
 import { formatAge, formatInstant, NONE, oneLine } from "./table.ts";
+import { waitingFix } from "./waiting-fix.ts";
 
 /** The `jobs` table's WAITING cell: "—" for a running or finished job. */
 export function waitingCell(reason: WaitingReason | null | undefined): string {
@@ -74,5 +76,8 @@ export function waitingLines(
   for (const [k, v] of Object.entries(reason.detail)) {
     if (!omit.includes(k)) lines.push(`  ${oneLine(k)}: ${oneLine(valueText(k, v))}`);
   }
+  // The command that ends the wait, where the message names none (cli/waiting-fix).
+  const fix = waitingFix(reason);
+  if (fix !== undefined) lines.push(`  fix: ${oneLine(fix)}`);
   return lines.join("\n");
 }

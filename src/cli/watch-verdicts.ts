@@ -8,6 +8,7 @@ import { type OperatorStage, waitsForOperator } from "../core/waiting.ts";
 import { backoffMs, type GigafactoryClient, type JobEvent, sleep } from "../shared/http-client.ts";
 import type { JobView } from "../shared/responses.ts";
 import { CliError } from "./errors.ts";
+import { reasonOf } from "./event-text.ts";
 import { FEED_BACKOFF, isTransient, missedNote } from "./job-feed.ts";
 import { checked } from "./read-answers.ts";
 import { EventPageRead, lineOf, WatchedJobRead } from "./read-answers-policy.ts";
@@ -47,25 +48,35 @@ const OPERATOR_WAIT: Record<OperatorStage, { what: string; commands: string[] }>
 /**
  * A job already terminal when the watch starts ends it once the feed reaches its last seq of that moment: the stage
  * move may lie at or before `--after`, or retention may have purged the log (its last seq kept, no events left), so
- * no terminal move is ever read. Answers that seq, or `{ ends }` when nothing is left after `after`; undefined when
- * the job is not terminal.
+ * no terminal move is ever read. Answers that seq, or `{ ends }` when nothing is left after `after` — each with the
+ * stage it ended in (`ended`); undefined when the job is not terminal.
  */
 export async function endOfEndedJob(
   client: GigafactoryClient,
   id: string,
   after: number,
-): Promise<{ endAt: number } | (Verdict & { ends: true }) | undefined> {
+): Promise<(({ endAt: number } | (Verdict & { ends: true })) & { ended: Ended }) | undefined> {
   const job = await readJob(client, id);
   if (!TERMINAL_STAGES.includes(job.stage)) return undefined;
   const page = await readEvents(client, id, after);
   if (after > page.lastSeq) return undefined; // the live feed refuses it, saying why (416 after_beyond_feed)
+  const ended = { stage: job.stage, reason: reasonOf(job.lastResult) };
   // Nothing after `after`, below a last seq past it: retention purged those events. Said, as a gap in a stream is —
   // the watch ended without a word, as if the job had never had an event there.
   if (page.events.length === 0) {
     const purged = page.lastSeq > after ? missedNote(after, page.lastSeq + 1) : undefined;
-    return { ends: true, later: [], ...(purged ? { gap: purged } : {}) };
+    return { ends: true, later: [], ...(purged ? { gap: purged } : {}), ended };
   }
-  return { endAt: page.lastSeq };
+  return { endAt: page.lastSeq, ended };
+}
+
+/**
+ * The stage a job had ended in when the watch began, and why (cli/event-text `reasonOf` of its `lastResult`): what
+ * the watch's closing line says when no stage move of it is printed (at or before --after, or purged).
+ */
+export interface Ended {
+  stage: string;
+  reason: string;
 }
 
 /**

@@ -326,7 +326,9 @@ describe("gigafactory CLI against a local coordinator", () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^#1 {2}\d\d:\d\d:\d\d {2}job\.submitted {2}\S/);
-    expect(lines.at(-1)).toMatch(/^#\d+ {2}\d\d:\d\d:\d\d {2}job\.stage {2}queued → cancelled$/);
+    // The cancel's own reason follows its move (cli/event-text `resultReason`), and a line on stderr closes the watch.
+    expect(lines.at(-1)).toMatch(/^#\d+ {2}\d\d:\d\d:\d\d {2}job\.stage {2}queued → cancelled — cancelled by \S+$/);
+    expect(r.stderr).toMatch(new RegExp(`job ${id} ended cancelled — cancelled by \\S+`));
     expect(lines.map((l) => Number(/^#(\d+)/.exec(l)?.[1]))).toEqual(lines.map((_, i) => i + 1));
 
     const later = await cli("watch", id, "--json", "--after", "1");

@@ -1,6 +1,7 @@
 // `gigafactory alerts` and `health` over a real local socket: the default list asks for open and acknowledged
 // alerts and shows them newest first in a table, `--state` asks for one state and refuses an unknown one as a usage
-// error (exit 2, nothing sent), `--ack ID` POSTs the acknowledgement, `--json` prints the API's documents, `health`
+// error (exit 2, nothing sent), `--ack ID` POSTs the acknowledgement (one acknowledged already is said to be, not
+// "✔ acknowledged" again), `--json` prints the API's documents, `health`
 // shows the status line and names the queued jobs waiting out a retry's backoff apart from the longest wait (they
 // wait only once it ends), and a refusal prints `✘ ERROR conflict: …` with a non-zero exit.
 import { describe, expect, it } from "vitest";
@@ -40,8 +41,8 @@ async function coordinator(): Promise<{ url: string; seen: string[] }> {
         code: "conflict",
         detail: "alert al_000000000gone is resolved already",
       });
-    if (url.includes("/ack"))
-      return reply.json(200, { ...alert("al_0000000000a2", "acknowledged"), acknowledgedBy: "op" });
+    const acking = /\/alerts\/(al_\w+)\/ack$/.exec(url)?.[1];
+    if (acking) return reply.json(200, { ...alert(acking, "acknowledged"), acknowledgedBy: "op", acknowledgedAt: NOW });
     if (url.includes("/health")) return reply.json(200, HEALTH);
     if (url.includes("state=open")) return reply.json(200, { alerts: [alert("al_0000000000a1", "open")] });
     if (url.includes("state=acknowledged"))
@@ -63,9 +64,21 @@ describe("gigafactory alerts", () => {
     expect(live.stdout).toMatch(/al_0000000000a1\s+open\s+warning\s+stuck\s+job:j1\s+\S+\s+no event for 31 min/);
     const one = await cli(url, "alerts", "--state", "open", "--json");
     expect(JSON.parse(one.stdout)).toEqual({ alerts: [alert("al_0000000000a1", "open")] });
-    const acked = await cli(url, "alerts", "--ack", "al_0000000000a2");
-    expect(acked).toMatchObject({ code: 0, stdout: "✔ acknowledged al_0000000000a2 (stuck job:j1) by op\n" });
-    expect(seen.filter((s) => s.startsWith("POST"))).toEqual(["POST /api/v1/products/p/alerts/al_0000000000a2/ack"]);
+    const acked = await cli(url, "alerts", "--ack", "al_0000000000a1");
+    expect(acked).toMatchObject({ code: 0, stdout: "✔ acknowledged al_0000000000a1 (stuck job:j1) by op\n" });
+    expect(seen.filter((s) => s.startsWith("POST"))).toEqual(["POST /api/v1/products/p/alerts/al_0000000000a1/ack"]);
+  });
+
+  it("says an alert acknowledged already was, not that it acknowledged it again", async () => {
+    const { url, seen } = await coordinator();
+    const again = await cli(url, "alerts", "--ack", "al_0000000000a2"); // listed as acknowledged
+    expect(again).toMatchObject({
+      code: 0,
+      stdout: "already acknowledged — al_0000000000a2 (stuck job:j1) by op at 2023-11-14T22:14:20Z: nothing changed\n",
+    });
+    expect(seen.at(-1)).toBe("POST /api/v1/products/p/alerts/al_0000000000a2/ack"); // still sent: the API decides
+    const json = await cli(url, "alerts", "--ack", "al_0000000000a2", "--json");
+    expect(JSON.parse(json.stdout)).toMatchObject({ id: "al_0000000000a2", state: "acknowledged" });
   });
 
   it("refuses an unknown --state as a usage error, sending nothing, and reports the API's refusal", async () => {

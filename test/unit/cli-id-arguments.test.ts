@@ -27,6 +27,7 @@ describe("id arguments the CLI checks before sending", () => {
     );
     expect((await cli(url, "alerts", "--ack", "al_0mx97lrhz0005")).code).toBe(1);
     expect((await cli(url, "routing", "unapply", "rr_0mx97lrhz0005")).code).toBe(1);
-    expect(lines.map((l) => l.split(" ")[0])).toEqual(["POST", "DELETE"]);
+    // `--ack` reads the acknowledged alerts first (to say one already was: cli/commands/alerts), then sends it.
+    expect(lines.map((l) => l.split(" ")[0]).filter((m) => m !== "GET")).toEqual(["POST", "DELETE"]);
   });
 });

@@ -1,6 +1,7 @@
 // `gigafactory serial list|freeze|unfreeze` and `review approve|reject` / `reviews` over a real local socket: the
 // key travels URL-encoded, the reason and comment in the body (never a reviewer name), --json prints the API's
-// documents, human output says k of N (and the review round, which `--round` sends back to fence a verdict) and who froze what, and a missing --reason is a usage error (exit 2),
+// documents, human output says k of N (and what the review round is — the instant its build was queued, not a count —
+// with the `--round` command that sends it back to fence a verdict) and who froze what, and a missing --reason is a usage error (exit 2),
 // as is a KEY no serial key can be (`..`, which the URL resolved away: a 404 whose fix said to check --url).
 import { describe, expect, it } from "vitest";
 import { captureCli, connection, stubCoordinator } from "../support/cli-harness.ts";
@@ -97,7 +98,14 @@ describe("gigafactory review", () => {
     expect(ok).toMatchObject({ code: 0, stdout: "✔ approved: job job_r is now review; 1 of 2 approvals\n" });
     await cli(url, "review", "reject", "job_r", "--round", "1699999000000");
     const shown = await cli(url, "reviews", "job_r");
-    expect(shown.stdout).toMatch(/^1 of 2 approvals \(job job_r, review, round 1699999000000\)\n/);
+    // The round is an instant, not a count: said as one ("round 1699999000000" read as the 1.7-trillionth round),
+    // with the command that sends it back whole, as --round takes it.
+    expect(shown.stdout).toMatch(/^1 of 2 approvals \(job job_r, review\)\n/);
+    expect(shown.stdout.split("\n")[1]).toBe(
+      "round: the build queued at 2023-11-14T21:56:40Z — `gigafactory review approve job_r --round 1699999000000` " +
+        "fences a verdict to it (refused once the job is requeued)",
+    );
+    expect(shown.stdout).not.toMatch(/(?<!--)round \d/); // a bare "round N" but in the --round command
     expect(shown.stdout).toMatch(/alice \(tok_a\)\s+approve\s+yes\s+ok/);
     expect(seen.map((s) => [s.line, s.body])).toEqual([
       ["POST /api/v1/products/p/jobs/job_r/reviews", { verdict: "approve", comment: "lgtm" }],

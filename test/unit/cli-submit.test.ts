@@ -1,5 +1,6 @@
 // `gigafactory submit` over a real local socket: --json keeps what the table shows — one entry per file, in the order
-// given, with its file and created/existing (the Idempotent-Replayed answer), and a refused file as its error with
+// given, with its file and created/existing (the Idempotent-Replayed answer; on stderr, "→ job (already submitted)"
+// and a closing count, where it read as a new job), and a refused file as its error with
 // code, message and fix — and a markdown manifest refused over a `children:` list is told how children are given,
 // while one refused over a misspelt key is told the key it probably meant (the allowed keys the refusal lists include
 // `children`, and `priorty:` used to get the children fix); a directory given as a file is told to pass its `*.md`;
@@ -71,6 +72,20 @@ describe("submit --json", () => {
       },
       { file: files[2], result: "existing", job: { id: "job_old", title: "old", stage: "queued" } },
     ]);
+  });
+});
+
+describe("submit: manifests already submitted", () => {
+  it("says so on each progress line and in the closing count, not only `existing` in the table", async () => {
+    const stub = await coordinator();
+    const files = [file("n.md", "---\ntitle: new\n---\n"), file("o.md", "---\ntitle: old\n---\n")];
+    const run = await captureCli(["submit", ...files, ...connection(stub.url, "p")]);
+    expect(run.code).toBe(0);
+    const lines = run.stderr.trim().split("\n");
+    expect(lines).toContain(`✔ [${lines.findIndex((l) => l.includes("n.md")) + 1}/2] ${files[0]} → job_new`);
+    expect(lines.find((l) => l.includes("o.md"))).toMatch(/^✔ \[\d\/2\] .*o\.md → job_old \(already submitted\)$/);
+    expect(lines.at(-1)).toBe("1 submitted, 1 already submitted (their idempotencyKey matched a job; none made)");
+    expect(run.stdout).toMatch(/job_old\s+old\s+queued\s+existing/);
   });
 });
 

@@ -217,12 +217,16 @@ describe("watch: when it ends", () => {
     expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
       code: 0,
       stdout: "",
-      stderr: "… events 1–9 were not received (retention purges an ended job's log)\n",
+      // The purge said, then the closing line of a cancelled job (cli/event-text `endingNote`).
+      stderr: "… events 1–9 were not received (retention purges an ended job's log)\njob job_1 ended cancelled\n",
     });
     const resumed = await captureCli(["watch", "job_1", "--after", "8", ...connection(stub.url, "p")]);
-    expect(resumed.stderr).toBe("… event 9 was not received (retention purges an ended job's log)\n");
+    expect(resumed.stderr).toBe(
+      "… event 9 was not received (retention purges an ended job's log)\njob job_1 ended cancelled\n",
+    );
     const atEnd = await captureCli(["watch", "job_1", "--after", "9", ...connection(stub.url, "p")]);
-    expect({ code: atEnd.code, stderr: atEnd.stderr }).toEqual({ code: 0, stderr: "" });
+    // Nothing missing, so no gap: only the closing line.
+    expect({ code: atEnd.code, stderr: atEnd.stderr }).toEqual({ code: 0, stderr: "job job_1 ended cancelled\n" });
   });
 
   // The check "does the job stay where an operator must act?" ran once, on the event that moved it there; a 503 from

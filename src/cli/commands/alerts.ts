@@ -2,7 +2,7 @@
  * @module cli/commands/alerts
  * `gigafactory alerts [--state open|acknowledged|resolved] [--ack ID]` lists the product's alerts, newest first
  * (default: the live ones, open and acknowledged) — page after page, up to 2000 a state, a longer list said to be
- * cut on stderr —, or acknowledges one (operator); `gigafactory health` shows the
+ * cut on stderr —, or acknowledges one (operator; one acknowledged already is said to be); `gigafactory health` shows the
  * product's health (healthy / degraded / stalled, factories, open alerts, the queue — its jobs in a retry's backoff
  * named apart, as they wait only from its end —, last finish). `--json` prints the API's
  * documents. A refusal is the API's problem, e.g. `✘ ERROR conflict: alert al_… is resolved already / …`.
@@ -15,7 +15,7 @@ import type { Command } from "../context.ts";
 import { assertIdShape, usageError } from "../errors.ts";
 import { checked } from "../read-answers.ts";
 import { AlertPageRead, AlertRead, HealthRead, inline, inlined, inlineRows } from "../read-answers-ops.ts";
-import { formatAge, NONE, renderFields, renderTable } from "../table.ts";
+import { formatAge, formatInstant, NONE, renderFields, renderTable } from "../table.ts";
 import { repeatedCursor } from "./jobs.ts";
 
 const STATES: readonly AlertState[] = ["open", "acknowledged", "resolved"];
@@ -50,6 +50,21 @@ async function readState(client: GigafactoryClient, state: AlertState): Promise<
     seen.add(cursor);
   }
   return { alerts, more: true };
+}
+
+/**
+ * Whether alert `id` is acknowledged already, before `--ack` acknowledges it: the ack is idempotent and answers the
+ * alert either way, so "✔ acknowledged … by ana" was printed again for an alert ana had acknowledged last week. One
+ * page of the acknowledged alerts (live ones: one per condition), read first; an alert past it counts as not.
+ * Best effort: a read that fails or is not a page (the ack's own answer says what is wrong) counts as not either.
+ */
+async function wasAcknowledged(client: GigafactoryClient, id: string): Promise<boolean> {
+  try {
+    const answer = await call<{ alerts: Alert[] }>(client, "GET", "/alerts", { state: "acknowledged", limit: PAGE });
+    return AlertPageRead.safeParse(answer).data?.alerts.some((a) => a.id === id) ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /** The alerts as a table: id, state, severity, kind, subject, age, message (cut to fit). */
@@ -121,13 +136,21 @@ export const alertCommands: Command[] = [
           "an alert id (al_…)",
           "copy one from the ID column of `gigafactory alerts` (`--state resolved` lists the ended ones)",
         );
+        const already = await wasAcknowledged(client, ack);
         const alert = checked(
           AlertRead,
           await call<Alert>(client, "POST", `/alerts/${encodeURIComponent(ack)}/ack`),
           "an alert",
         );
         if (ctx.json) ctx.emit(alert);
-        else
+        else if (already) {
+          const at = alert.acknowledgedAt === undefined ? "" : ` at ${formatInstant(alert.acknowledgedAt)}`;
+          // No ✔: nothing happened now (as `serial freeze`, `lessons archive` and `budget pause` say a no-op).
+          ctx.print(
+            inlined`already acknowledged — ${alert.id} (${alert.kind} ${alert.subject}) by ${alert.acknowledgedBy ?? "?"}` +
+              `${at}: nothing changed`,
+          );
+        } else
           ctx.print(
             inlined`✔ acknowledged ${alert.id} (${alert.kind} ${alert.subject}) by ${alert.acknowledgedBy ?? "?"}`,
           );

@@ -51,7 +51,7 @@ const REVIEWER_OPTION: Record<string, OptionSpec> = {
     type: "string",
     value: "ROUND",
     int: { min: 0, max: Number.MAX_SAFE_INTEGER },
-    help: "the round `reviews ID` showed: refused if the job was requeued and rebuilt since",
+    help: "the round id `reviews ID` prints (ms: when the build under review was queued): refused if the job was requeued and rebuilt since",
   },
 };
 

@@ -17,6 +17,7 @@ import { CliError } from "../errors.ts";
 import { checked, QueueStateRead } from "../read-answers.ts";
 import { ProductsRead } from "../read-answers-ops.ts";
 import { lineOf } from "../read-answers-policy.ts";
+import { malformedToken } from "../token-shape.ts";
 import { type WhoamiAnswer, WhoamiRead } from "./whoami.ts";
 
 /**
@@ -108,16 +109,23 @@ export const login: Command = {
     const tokenSource = ctx.str("token") !== undefined ? "--token" : "GIGAFACTORY_TOKEN";
     if (product && ctx.str("product") !== undefined) assertTokenServes(token, tokenSource, product, "--product");
     if (!product) {
-      throw new CliError(
-        "product_required",
-        "the token does not name a product (an admin token?)",
-        "pass --product P as well",
-        2,
+      // A cut-off paste of a product token names no product either: said as what it is (cli/token-shape).
+      throw (
+        malformedToken(token, tokenSource) ??
+        new CliError(
+          "product_required",
+          "the token does not name a product (an admin token?)",
+          "pass --product P as well",
+          2,
+        )
       );
     }
     const conn = { url: base, token, product };
     const client = ctx.client(conn);
-    const version = await productQueueVersion(client, product);
+    const version = await productQueueVersion(client, product).catch((err: unknown) => {
+      // With --product, such a token is sent, and refused 401 "check the token": say what is wrong with it.
+      throw (err instanceof ApiError && err.code === "unauthorized" && malformedToken(token, tokenSource)) || err;
+    });
     // No product yet: only the admin's product-free read let the login through (productQueueVersion), so it is the
     // admin, and there is no product to ask whoami on.
     const who = version === undefined ? undefined : await whoIs(client);

@@ -1,8 +1,8 @@
 /**
  * @module cli/commands/review
  * `gigafactory review approve|reject ID [--comment TEXT]`: a review under the token the CLI signs in with — its
- * id is what counts towards the job's quorum, once; `--round N` (the round `reviews ID` shows) refuses it if the job
- * was requeued and rebuilt since — and `gigafactory reviews ID`: who approved, k of N. Under
+ * id is what counts towards the job's quorum, once; `--round N` (the round id `reviews ID` prints: the ms instant the
+ * build under review was queued, not a count) refuses it if the job was requeued and rebuilt since — and `gigafactory reviews ID`: who approved, k of N. Under
  * --json: the API's documents (the job and its reviews after the review; the reviews for `reviews`).
  */
 import type { ReviewsView } from "../../shared/http-client.ts";
@@ -31,6 +31,19 @@ function reviewTable(view: ReviewsView): string {
   );
 }
 
+/**
+ * What the review round is, and how to use it. The round is no count but an instant (ms): when the job last entered
+ * the queue, i.e. which build is under review. Printed bare as "round 1796473170770", it read as a round number.
+ * Its ms value stays what `--round` takes, printed whole in the command to copy.
+ */
+function roundLine(jobId: string, round: number): string {
+  const id = lineOf(jobId); // the server's text
+  return (
+    `round: the build queued at ${formatInstant(round)} — \`gigafactory review approve ${id} --round ${round}\` ` +
+    "fences a verdict to it (refused once the job is requeued)"
+  );
+}
+
 function verdictCommand(verdict: "approve" | "reject"): Command {
   return {
     path: ["review", verdict],
@@ -45,7 +58,7 @@ function verdictCommand(verdict: "approve" | "reject"): Command {
         type: "string",
         value: "ROUND",
         int: { min: 0, max: Number.MAX_SAFE_INTEGER },
-        help: "the round `reviews ID` showed: refused if the job was requeued and rebuilt since",
+        help: "the round id `reviews ID` prints (ms: when the build under review was queued): refused if the job was requeued and rebuilt since",
       },
     },
     async run(ctx) {
@@ -82,10 +95,9 @@ export const reviewCommands: Command[] = [
       const view = checked(ReviewsRead, await ctx.client().listReviews(ctx.positionals[0]!), "a job's reviews");
       if (ctx.json) ctx.emit(view);
       else {
-        // The round fences a verdict to this build (`review approve ID --round N`); older coordinators send none.
-        const round = view.round === undefined ? "" : `, round ${view.round}`;
         const job = lineOf(`job ${view.jobId}, ${view.stage}`); // the server's text, on the one headline
-        ctx.print(`${view.approvals} of ${view.required} approvals (${job}${round})`);
+        ctx.print(`${view.approvals} of ${view.required} approvals (${job})`);
+        if (view.round !== undefined) ctx.print(roundLine(view.jobId, view.round));
         ctx.print(reviewTable(view));
       }
       return 0;

@@ -113,7 +113,9 @@ export const submit: Command = {
         if (error.code === "bad_response") foreign ??= file;
         outcome = { file, error };
       }
-      const label = "job" in outcome ? `${file} → ${outcome.job.id}` : `${file} (failed)`;
+      // A manifest whose idempotencyKey matched a job made none: "→ job" alone read as a new one.
+      const already = "job" in outcome && outcome.replayed ? " (already submitted)" : "";
+      const label = "job" in outcome ? `${file} → ${outcome.job.id}${already}` : `${file} (failed)`;
       progress?.tick(terminalText(lineOf(label)), "job" in outcome);
       return outcome;
     });
@@ -148,10 +150,19 @@ export const submit: Command = {
       );
     }
     const failed = outcomes.length - ok.length;
-    if (failed > 0 && files.length > 1) ctx.note(`${ok.length} submitted, ${failed} failed`);
+    const existing = ok.filter((o) => o.replayed).length;
+    if ((failed > 0 || existing > 0) && files.length > 1) ctx.note(tally(ok.length - existing, existing, failed));
     return failed > 0 ? 1 : 0;
   },
 };
+
+/** "2 submitted, 3 already submitted, 1 failed" (the last two only when some): the closing line of a batch. */
+function tally(created: number, existing: number, failed: number): string {
+  const parts = [`${created} submitted`];
+  if (existing > 0) parts.push(`${existing} already submitted (their idempotencyKey matched a job; none made)`);
+  if (failed > 0) parts.push(`${failed} failed`);
+  return parts.join(", ");
+}
 
 /** The file's text, refused when it is not UTF-8 (cli/utf8-text). */
 async function readManifest(file: string): Promise<string> {

@@ -3,14 +3,14 @@
  * `gigafactory watch ID`: a job's events, live, one line each (`#seq  HH:MM:SS  type  summary`; a log event one
  * line per log line, see cli/event-text) or one JSON object per line (NDJSON) under --json. Survives disconnects
  * without repeating or losing an event (see job-feed), and ends by itself unless --follow: exit 0 when the job
- * reaches a terminal stage, exit 3 when it is in a stage that waits for an operator (core/waiting OPERATOR_STAGES:
+ * reaches a terminal stage (a dead letter or a cancel said on stderr, with why: cli/event-text `endingNote`), exit 3 when it is in a stage that waits for an operator (core/waiting OPERATOR_STAGES:
  * review, testing, failed — nothing more happens until one acts, so a watcher left running would wait forever).
  */
 import { type Stage, TERMINAL_STAGES } from "../../core/model.ts";
 import { waitsForOperator } from "../../core/waiting.ts";
 import type { JobEvent } from "../../shared/http-client.ts";
 import type { Command } from "../context.ts";
-import { eventLines, stageOf } from "../event-text.ts";
+import { endingNote, eventLines, resultReason, stageOf } from "../event-text.ts";
 import { followJobFeed } from "../job-feed.ts";
 import { lineOf } from "../read-answers-policy.ts";
 import { endedSince, endOfEndedJob, stopsForOperator, type Verdict, verdictAt } from "../watch-verdicts.ts";
@@ -41,7 +41,8 @@ export const watch: Command = {
     "not one document, so a script can read the stream as it comes.",
     "",
     "Ends by itself (unless --follow):",
-    "  exit 0  the job reached a terminal stage: shipped, dead_letter or cancelled",
+    "  exit 0  the job reached a terminal stage: shipped, dead_letter or cancelled (for the last two a",
+    "          line on stderr says so, and why: its last failure, or who cancelled it)",
     `  exit ${EXIT_NEEDS_OPERATOR}  the job waits for an operator; a line on stderr says for what:`,
     "          in review (`gigafactory review approve ID` or `review reject ID`), in testing (`ship ID` or",
     "          `reject ID`), or failed and not retried (`requeue ID` or `cancel ID`)",
@@ -60,7 +61,16 @@ export const watch: Command = {
     const client = ctx.client();
     const id = ctx.positionals[0]!;
     const follow = ctx.flag("follow");
+    // The last stage move shown, and the last reason one gave: what the closing line of a dead letter says.
+    let lastStage: string | undefined;
+    let lastReason = "";
     const show = (event: JobEvent): void => {
+      const moved = stageOf(event);
+      if (moved !== undefined) {
+        lastStage = moved;
+        // A dead letter from an older coordinator carries no result: the failure before it is the reason.
+        lastReason = resultReason(event) || (moved === "dead_letter" ? lastReason : "");
+      }
       if (ctx.json) ctx.emitLine(event);
       // A log line is one line per line of text already; every other field (a stage, a reason, a stream's name, the
       // type) is the feed's text, whose newline printed a forged event line of its own.
@@ -79,6 +89,8 @@ export const watch: Command = {
     };
     // A job already ended or waiting whose last stage move is at or before --after: no replayed move ends the watch.
     const ended = follow ? undefined : await endOfEndedJob(client, id, after);
+    // Said by the closing line unless a stage move printed below says otherwise.
+    if (ended) ({ stage: lastStage, reason: lastReason } = ended.ended);
     const first = follow || ended ? { ends: false as const } : await stopsForOperator(client, id, after);
     let endAt = ended && "endAt" in ended ? ended.endAt : undefined;
     let opened = 0;
@@ -116,7 +128,12 @@ export const watch: Command = {
         },
       });
     }
-    if (needsOperator === undefined) return 0;
+    if (needsOperator === undefined) {
+      // Ended (exit 0, shipped or not): a dead letter or a cancel is said, with why, on stderr.
+      const ending = follow ? undefined : endingNote(id, lastStage, lastReason);
+      if (ending !== undefined) ctx.note(lineOf(ending));
+      return 0;
+    }
     ctx.note(needsOperator);
     return EXIT_NEEDS_OPERATOR;
   },

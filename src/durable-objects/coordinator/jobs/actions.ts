@@ -64,7 +64,8 @@ export function dropLease(tx: Tx, job: Job, why: string): { changes: Partial<Job
 /** Cancel `job` (any non-terminal stage): a holder's lease taken (epoch + 1, run closed `why`); the caller tells it. */
 export function cancelJob(tx: Tx, job: Job, why: string): Job {
   const { changes } = dropLease(tx, job, why);
-  return moveJob(tx, job, "cancelled", changes);
+  // Its stage event says why (`result`), not the job's last run's result (jobs/rows `resultOfMove`).
+  return moveJob(tx, job, "cancelled", changes, { outcome: "cancelled", message: why });
 }
 
 export function applyAction(tx: Tx, jobId: string, action: JobAction, input: ActionInput): ActionOutcome {

@@ -207,7 +207,8 @@ export function afterFailure(tx: Tx, job: Job, random: number = Math.random()): 
   }
   const delay = jitteredRetryDelayMs(job.attempt, getSettings(tx.sql).retry, random);
   recordRetry(tx);
-  return moveJob(tx, job, "queued", { notBefore: tx.now + delay });
+  // The retry's stage event says which failure it retries (jobs/rows `resultOfMove`): an operator's requeue does not.
+  return moveJob(tx, job, "queued", { notBefore: tx.now + delay }, result);
 }
 
 /**
@@ -226,7 +227,8 @@ function requeueRateLimited(tx: Tx, job: Job, random: number = Math.random()): J
   const attempt = refund ? Math.max(0, job.attempt - 1) : job.attempt;
   // Not the job's own failure: it goes on waiting from when its wait began (jobs/rows `waitingSinceOf`).
   const changes = { attempt, waitingSince: waitingSinceOf(job) };
-  return moveJob(tx, job, "queued", delayMs > 0 ? { ...changes, notBefore: tx.now + delayMs } : changes);
+  const back = delayMs > 0 ? { ...changes, notBefore: tx.now + delayMs } : changes;
+  return moveJob(tx, job, "queued", back, job.lastResult); // the rate limit it waits out, on its stage event
 }
 
 export function insightsCost(insights?: Insights): number {

@@ -6,7 +6,7 @@
  */
 import { capabilityKey } from "../../../core/capability-key.ts";
 import { DomainError, NotFoundError } from "../../../core/errors.ts";
-import { type Job, LEASED_STAGES, type Stage } from "../../../core/model.ts";
+import { type Job, LEASED_STAGES, type RunResult, type Stage } from "../../../core/model.ts";
 import { PRIORITY_VALUE } from "../../../core/router.ts";
 import { assertTransition, movesDispatch } from "../../../core/stages.ts";
 import { execute } from "../../sql-statements.ts";
@@ -124,8 +124,11 @@ function updateText(mask: number): string {
  * Move a job to another stage: checks the transition table, bumps `rev` and the
  * queue version, and records a history snapshot — all inside the caller's
  * atomic unit. `changes` are applied before saving.
+ * The feed's `job.stage` event carries `result` only when this move records one (see `resultOfMove`): `recorded`,
+ * else the `lastResult` that `changes` set. The job's `lastResult` is the last run's whatever the move: carried on
+ * every move but into queued/assigned, attempt 2's `assigned → building` said attempt 1's "failure: boom".
  */
-export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {}): Job {
+export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {}, recorded?: RunResult): Job {
   assertTransition(job.id, job.stage, to);
   const next: Job = { ...job, ...changes, stage: to, rev: job.rev + 1, updatedAt: tx.now };
   if (to === "queued") {
@@ -158,9 +161,22 @@ export function moveJob(tx: Tx, job: Job, to: Stage, changes: Partial<Job> = {})
     leaseEpoch: next.leaseEpoch,
     attempt: next.attempt,
     ...(next.holderFactoryId ? { holderFactoryId: next.holderFactoryId } : {}),
-    ...(to !== "queued" && to !== "assigned" && next.lastResult ? { result: next.lastResult } : {}),
+    ...resultOfMove(job, to, changes, recorded),
   });
   return next;
+}
+
+/**
+ * The `result` a `job.stage` event carries: the one this move records — `recorded` (a retry of the failure just
+ * recorded, a cancel's why), the `lastResult` that `changes` sets (a run's end, an expiry, a preemption, a budget
+ * stop), or, for `failed → dead_letter` (only ever automatic: core/stages), the failure that used the last attempt
+ * up. None for any other move (`assigned → building`, `review → testing`, `testing → shipped`, an operator's requeue):
+ * the job's `lastResult` then belongs to an earlier move. In memory only: nothing read or written.
+ */
+function resultOfMove(job: Job, to: Stage, changes: Partial<Job>, recorded?: RunResult): { result?: RunResult } {
+  const result =
+    recorded ?? changes.lastResult ?? (job.stage === "failed" && to === "dead_letter" ? job.lastResult : undefined);
+  return result ? { result } : {};
 }
 
 /**

@@ -1,0 +1,54 @@
+/**
+ * @module cli/token-shape
+ * What is wrong with a token that looks like a product's (`gf_<product>_<43 characters>`, worker/auth) but is not
+ * one, told before it is sent: a paste cut off (`gf_demo_abc`), one with something pasted after it, a secret with
+ * characters no token has, or a one-time enrollment code (`gfe_…`, a host's, not the CLI's). Read as naming no
+ * product, each was refused "the token does not name a product (an admin token?)" — which sent a newcomer looking
+ * for an admin token. Only the product part of a token is ever shown, never its secret.
+ */
+import { CliError } from "./errors.ts";
+
+/** The characters after `gf_<product>_` in every minted token: 32 random bytes, base64url without padding. */
+const SECRET_CHARS = 43;
+const PREFIX = /^gf_([a-z0-9][a-z0-9-]{0,62})_(.*)$/s;
+
+/**
+ * What is wrong with `token` as a product token, in words (one sentence, no secret shown), or undefined when it is
+ * one, or does not claim to be one (an admin token: the deployment's own secret, any shape).
+ */
+export function tokenShapeProblem(token: string): string | undefined {
+  const t = token.trim();
+  if (t.startsWith("gfe_")) {
+    return "it is a one-time enrollment code (gfe_…), which a factory's host trades for its own token, not a token for the CLI";
+  }
+  if (!t.startsWith("gf_")) return undefined;
+  const m = PREFIX.exec(t);
+  if (!m) return "it starts like a product token but is not one: a product token is gf_<product>_ then 43 characters";
+  const [, product, secret = ""] = m;
+  const shown = `gf_${product}_…`;
+  if (!/^[A-Za-z0-9_-]*$/.test(secret)) {
+    return `${shown} holds characters no token has after its product (only A–Z, a–z, 0–9, - and _)`;
+  }
+  if (secret.length < SECRET_CHARS) {
+    return `${shown} looks cut off: it has ${secret.length} character(s) after the product, where a product token has ${SECRET_CHARS}`;
+  }
+  if (secret.length > SECRET_CHARS) {
+    return `${shown} has ${secret.length} characters after the product, where a product token has ${SECRET_CHARS}: something was pasted with it`;
+  }
+  return undefined;
+}
+
+/**
+ * The refusal of a token whose shape `tokenShapeProblem` faults (exit 2: the caller's input), naming where it came
+ * from (`--token`, `GIGAFACTORY_TOKEN`, the saved config); undefined for a token it does not fault.
+ */
+export function malformedToken(token: string, source: string): CliError | undefined {
+  const problem = tokenShapeProblem(token);
+  if (problem === undefined) return undefined;
+  return new CliError(
+    "token_malformed",
+    `the token (${source}) is not a product token: ${problem}`,
+    "log in with an operator or viewer token, whole, as `gigafactory tokens mint` printed it (gf_<product>_ then 43 characters), or with the admin token and --product P",
+    2,
+  );
+}
