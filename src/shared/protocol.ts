@@ -179,6 +179,8 @@ export interface JobEvent {
  * FeedEventType, so a type missing here does not compile, and test/unit/feed-event-types.test.ts holds the list
  * to what the source writes (no type listed that nothing writes).
  * - `job.submitted` {stage, title, priority}; `job.stage` {from, to, leaseEpoch, attempt, holderFactoryId?, result?}
+ *   (`result`: the outcome this move records — a run's end, the failure a retry retries, a cancel's why — never an
+ *   earlier move's: coordinator/jobs/rows `resultOfMove`)
  * - `job.action` {action, actor, reviewer?, note?} — an operator's requeue/cancel/ship/approve/reject
  * - `job.review` {reviewer, reviewerName, verdict, comment?, approvals, required} — one review (policies/reviews)
  * - `lease.granted` {factoryId, leaseEpoch, expiresAt, attempt}; `lease.lost` {factoryId, leaseEpoch, why, excludedUntil?}
