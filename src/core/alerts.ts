@@ -21,7 +21,9 @@ export type AlertKind =
   | "factory_down"
   | "stuck"
   | "starving"
-  | "stalled";
+  | "stalled"
+  /** A webhook delivery dead-lettered after its last try, until a later one is delivered (core/webhook-failing). */
+  | "webhook_failing";
 
 export type AlertSeverity = "info" | "warning" | "critical";
 

@@ -74,6 +74,7 @@ export const AlertSchema = z.object({
     "stuck",
     "starving",
     "stalled",
+    "webhook_failing",
   ]),
   severity: z.enum(["info", "warning", "critical"]),
   subject: z.string().describe("product, factory:<id>, job:<id> or breaker:<factoryId>:<engine>"),

@@ -27,7 +27,11 @@ export const ALERTS_OPS: Op[] = [
     description:
       "Alerts, newest first: {alerts: [{id, kind, severity, subject, message, openedAt, state: open|acknowledged|" +
       "resolved, updatedAt, acknowledgedAt?, acknowledgedBy?, resolvedAt?}], nextCursor?}. One live alert per " +
-      "kind + subject; resolved automatically when its condition clears",
+      "kind + subject; resolved automatically when its condition clears. Kinds: budget_warning, budget_exhausted, " +
+      "job_budget_exceeded, breaker_open, factory_quarantined, factory_degraded, factory_down, stuck, starving, " +
+      `stalled, and webhook_failing (warning, subject product): a webhook delivery failed all ${WEBHOOK_LAST_TRY} ` +
+      "tries and is a dead letter — its message counts them, names the last error and the receiver's host; resolved " +
+      "by the next delivery the receiver takes, or by removing the webhook",
     role: "viewer",
     query: AlertListQuery,
     ok: { "200": json("A page of alerts", AlertPageSchema) },
@@ -72,7 +76,9 @@ export const ALERTS_OPS: Op[] = [
       "that job (or alert), so a retried older stage change is ignored. " +
       `A 2xx answer within ${WEBHOOK_TIMEOUT_MS / 1000} s delivers it; any other answer, a redirect (never followed) ` +
       `or none is a failed try: ${WEBHOOK_LAST_TRY} tries over at most about ${Math.round(webhookRetryWindowSeconds() / 60)} ` +
-      "minutes of jittered backoff, then a dead letter (GET …/dead-letters). A 429 or 503 with Retry-After (seconds " +
+      "minutes of jittered backoff, then a dead letter (GET …/dead-letters), and a webhook_failing alert is open " +
+      "until a later delivery is taken (it is not itself sent to the webhook, whose receiver is what fails: the " +
+      "alerts list, the health and the metrics show it). A 429 or 503 with Retry-After (seconds " +
       "or an HTTP-date, honoured up to an hour) is waited out instead, and holds back the product's later deliveries " +
       "of that batch; so does a try with no answer: they go back unsent, each counting a try but never its last. " +
       "A body is at most " +
@@ -97,7 +103,9 @@ export const ALERTS_OPS: Op[] = [
     path: `${P}/webhook`,
     operationId: "deleteWebhook",
     summary: "Remove the webhook: no further deliveries",
-    description: "Remove the webhook: no further deliveries (queued ones are dropped unsent). Audited (webhook.delete)",
+    description:
+      "Remove the webhook: no further deliveries (queued ones are dropped unsent); a live webhook_failing alert is " +
+      "resolved. Audited (webhook.delete)",
     role: "operator",
     ok: { "200": json("Deleted", WebhookDeletedSchema) },
   },

@@ -24,6 +24,9 @@
  * delivery is retried after the wait it named (bounded by WEBHOOK_RETRY_AFTER_MAX_SECONDS), and the rest of its lane
  * is held back unsent as after a timeout, each after that wait plus its own jittered backoff — never all at once.
  * The tries still count: a delivery refused so on its last try is a dead letter as any other.
+ * Each lane then tells its coordinator, in at most one call, what its deliveries say of the `webhook_failing` alert
+ * (worker/queues/webhook-lane): dead letters raise it, a delivery taken while it is live resolves it — a lane that
+ * only delivered, with no alert live, makes no call beyond its tries' target reads.
  */
 
 import { z } from "zod";
@@ -36,6 +39,7 @@ import { DeadLetterCalls } from "./dead-letter-calls.ts";
 import type { DeadLetter } from "./dead-letters.ts";
 import { webhookRetryDelay } from "./retry.ts";
 import { deliver } from "./webhook-deliver.ts";
+import { WebhookLane } from "./webhook-lane.ts";
 
 export interface WebhookMessage {
   kind: "webhook";
@@ -75,6 +79,7 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
   // lanes are done (worker/queues/dead-letter-calls): one a message had been, with D1 down, one coordinator call,
   // audit record and ALERT line a message.
   const letters = new DeadLetterCalls(env, webhookRetryDelay);
+  const reports: WebhookLane[] = [];
   const lanes = new Map<string, Message<WebhookMessage>[]>();
   for (const msg of batch.messages) {
     // Malformed messages (no product id) share a lane: they are only kept as dead letters, never POSTed.
@@ -89,6 +94,8 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
       // Set once the lane's receiver did not answer in time, or asked for a wait: the rest is not sent (header).
       let hold: Exclude<Outcome, "settled"> | undefined;
       let heldBack = 0;
+      const report = new WebhookLane(productId);
+      reports.push(report);
       for (const msg of lane) {
         try {
           if (hold && msg.attempts < WEBHOOK_LAST_TRY) {
@@ -98,7 +105,7 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
             msg.retry({ delaySeconds: wait });
             continue;
           }
-          const outcome = await settle(env, msg, letters);
+          const outcome = await settle(env, msg, letters, report);
           if (outcome !== "settled") hold ??= outcome;
         } catch (err) {
           console.warn(`webhook message ${msg.id} could not be settled (attempt ${msg.attempts}): ${String(err)}`);
@@ -115,6 +122,8 @@ export async function webhookBatch(batch: MessageBatch<WebhookMessage>, env: Env
     }),
   );
   await letters.flush();
+  // After the letters are kept: an alert that names dead letters the list does not show yet would mislead.
+  await Promise.all(reports.map((r) => r.send(env)));
 }
 
 /** How a try ended, for its lane: delivered or refused ("settled"), no answer in time, or a wait the receiver named. */
@@ -127,11 +136,17 @@ function isTimeout(err: unknown): boolean {
 
 /**
  * One message's attempt, then its ack, retry (after the receiver's `Retry-After` when it named one, else the
- * backoff) or — malformed, or on the last try — its dead letter added to `letters`, which settle it (webhookBatch).
+ * backoff) or — malformed, or on the last try — its dead letter added to `letters`, which settle it (webhookBatch);
+ * `lane` hears of a delivery taken and of a delivery dead-lettered after its last try.
  * @returns "timed out" when the receiver did not answer within WEBHOOK_TIMEOUT_MS; `{ retryAfter }` (s, bounded)
  *   when it asked for a wait before the next try; else "settled"
  */
-async function settle(env: Env, msg: Message<WebhookMessage>, letters: DeadLetterCalls): Promise<Outcome> {
+async function settle(
+  env: Env,
+  msg: Message<WebhookMessage>,
+  letters: DeadLetterCalls,
+  lane: WebhookLane,
+): Promise<Outcome> {
   const parsed = WebhookMessageSchema.safeParse(msg.body);
   const dead = (productId: unknown, reason: string): DeadLetter => ({
     id: msg.id,
@@ -155,9 +170,10 @@ async function settle(env: Env, msg: Message<WebhookMessage>, letters: DeadLette
   let failure: string;
   let outcome: Outcome = "settled";
   try {
-    const refused = await deliver(env, m.productId, JSON.stringify(m.body), m.body.deliveryId);
+    const refused = await deliver(env, m.productId, JSON.stringify(m.body), m.body.deliveryId, lane);
     if (refused === undefined) {
       msg.ack();
+      lane.tookOne();
       return "settled";
     }
     failure = refused.failure;
@@ -166,7 +182,8 @@ async function settle(env: Env, msg: Message<WebhookMessage>, letters: DeadLette
     if (isTimeout(err)) outcome = "timed out";
     // Dead letters are listed to viewers, and logs are read by whoever runs `wrangler tail`: a URL in the error
     // (workerd's "Fetch API cannot load: <url>") keeps its origin only, in both — its path may be a secret.
-    failure = String(err).replace(/(https?:\/\/[^\s/?#]+)\S*/g, "$1");
+    // The error's own words (webhook-deliver), without its class: "Error: Network connection lost." told nobody why.
+    failure = (err instanceof Error ? err.message : String(err)).replace(/(https?:\/\/[^\s/?#]+)\S*/g, "$1");
     console.warn(`webhook delivery ${msg.id} failed (attempt ${msg.attempts}): ${failure}`);
   }
   if (msg.attempts < WEBHOOK_LAST_TRY) {
@@ -178,5 +195,6 @@ async function settle(env: Env, msg: Message<WebhookMessage>, letters: DeadLette
   // Acked, or retried, once the batch's dead letters are kept (webhookBatch).
   const reason = `webhook delivery failed on all ${msg.attempts} attempts; the last: ${truncateUtf8(failure, 512)}`;
   await letters.add({ msg, letters: [dead(m.productId, reason)] });
+  lane.deadLetter(failure);
   return outcome;
 }

@@ -57,6 +57,14 @@ function mayHaveLive(sql: SqlStorage, kind: string): boolean {
   return live;
 }
 
+/**
+ * Whether an alert of `kind` is live (open or acknowledged) in this product: from memory once known, else one read.
+ * For a kind whose only subject is `product` (`webhook_failing`) that is whether its alert is live.
+ */
+export function hasLiveAlertOf(sql: SqlStorage, kind: AlertInput["kind"]): boolean {
+  return mayHaveLive(sql, kind);
+}
+
 /** Forget what `mayHaveLive` knows: a rollback may have undone a write it saw (runtime/units). */
 export function forgetAlertKinds(sql: SqlStorage): void {
   liveKinds.delete(sql);
@@ -78,8 +86,11 @@ function save(tx: Tx, alert: Alert, change: AlertChange): Alert {
     alert.openedAt,
     JSON.stringify(alert),
   );
-  // A refresh is the same incident re-read: receivers hear of opening, acknowledgement and resolution.
-  if (change !== "refreshed") enqueueWebhook(tx, `alert.${change}`, { alert: { ...alert } });
+  // A refresh is the same incident re-read: receivers hear of opening, acknowledgement and resolution — except of
+  // `webhook_failing`, which is about the receiver itself: its `alert.opened` went to the receiver that fails, and
+  // became one more dead letter per incident in the very list the alert sends the operator to (core/webhook-failing).
+  if (change !== "refreshed" && alert.kind !== "webhook_failing")
+    enqueueWebhook(tx, `alert.${change}`, { alert: { ...alert } });
   return alert;
 }
 

@@ -12,6 +12,7 @@ import { enqueueAudit } from "../outbox/records.ts";
 import { WEBHOOK_META_KEY } from "../outbox/webhook-records.ts";
 import { deleteMeta, getMeta, setMeta } from "../runtime/meta.ts";
 import type { Tx } from "../runtime/tx.ts";
+import { clearWebhookFailing, webhookFailing } from "./webhook-failing.ts";
 
 export interface WebhookTarget {
   url: string;
@@ -52,10 +53,25 @@ export function webhookUrlOrigin(url: string): string {
   return `${u.origin}/${u.pathname !== "/" || u.search !== "" || u.hash !== "" ? "…" : ""}`;
 }
 
-/** For the webhook consumer only: where to POST and what to sign with; null when there is no webhook. */
-export function webhookTarget(sql: SqlStorage): WebhookTarget | null {
+/**
+ * What the webhook consumer reads before each try: the target, and whether the `webhook_failing` alert is live —
+ * so that only a lane delivering while it is live reports back to resolve it (policies/webhook-failing).
+ */
+export interface WebhookTargetAnswer extends WebhookTarget {
+  failing: boolean;
+}
+
+/** For the webhook consumer only: where to POST, what to sign with, and `failing`; null when there is no webhook. */
+export function webhookTarget(sql: SqlStorage): WebhookTargetAnswer | null {
   const w = read(sql);
-  return w ? { url: w.url, secret: w.secret } : null;
+  return w ? { url: w.url, secret: w.secret, failing: webhookFailing(sql) } : null;
+}
+
+/** The webhook's host (`host:port`) as the `webhook_failing` alert names it; undefined when none is set. */
+export function webhookHost(sql: SqlStorage): string | undefined {
+  const w = read(sql);
+  if (!w) return undefined;
+  return URL.canParse(w.url) ? new URL(w.url).host : "(not a URL)";
 }
 
 /** The public view. Throws NotFoundError (404) when no webhook is set. */
@@ -85,12 +101,14 @@ export function setWebhook(tx: Tx, target: WebhookTarget, actor: string): Webhoo
 
 /**
  * DELETE WEBHOOK — no more deliveries are recorded; ones already queued are acked unsent by the consumer (no
- * target to send to). Audited. Throws NotFoundError (404) when none is set.
+ * target to send to); a live `webhook_failing` alert is resolved. Audited. Throws NotFoundError (404) when none is set.
  */
 export function deleteWebhook(tx: Tx, actor: string): { deleted: true } {
   const w = read(tx.sql);
   if (!w) throw new NotFoundError("webhook", "of this product");
   deleteMeta(tx.sql, WEBHOOK_META_KEY);
+  // Nothing is delivered any more, so nothing can fail: a `webhook_failing` alert would otherwise stay open for good.
+  clearWebhookFailing(tx);
   enqueueAudit(tx, actor, "webhook.delete", "webhook", { url: webhookUrlOrigin(w.url) });
   return { deleted: true };
 }

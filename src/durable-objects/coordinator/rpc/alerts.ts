@@ -5,11 +5,20 @@
  * each method is one atomic unit over a store module; it adds only what must follow the commit.
  */
 import type { AlertState } from "../../../core/alerts.ts";
+import type { WebhookLaneReport } from "../../../core/webhook-failing.ts";
 import { assertTokenLive } from "../access/tokens.ts";
 import { ackAlert, listAlerts } from "../policies/alerts.ts";
 import { runHealthPass } from "../policies/health-check.ts";
 import { productHealthAt } from "../policies/health-summary.ts";
-import { deleteWebhook, getWebhook, setWebhook, type WebhookTarget, webhookTarget } from "../policies/webhook.ts";
+import {
+  deleteWebhook,
+  getWebhook,
+  setWebhook,
+  type WebhookTarget,
+  webhookHost,
+  webhookTarget,
+} from "../policies/webhook.ts";
+import { recordWebhookLane } from "../policies/webhook-failing.ts";
 import { BreakerRpc } from "./breakers.ts";
 
 export abstract class AlertRpc extends BreakerRpc {
@@ -52,8 +61,20 @@ export abstract class AlertRpc extends BreakerRpc {
     return this.units.run(productId, (tx) => deleteWebhook(tx, actor));
   }
 
-  /** For the webhook consumer (worker/queues/webhooks) only: the target with its secret; null when none. */
+  /**
+   * For the webhook consumer (worker/queues/webhooks) only: the target with its secret and whether `webhook_failing`
+   * is live; null when none.
+   */
   async webhookTarget(productId: string) {
     return this.units.run(productId, (tx) => webhookTarget(tx.sql));
+  }
+
+  /**
+   * For the webhook consumer only: one batch's lane of this product (policies/webhook-failing) — raises, refreshes or
+   * resolves `webhook_failing`; answers whether it is live after. Sent only when a lane dead-lettered a delivery, or
+   * delivered one while the alert was live: never once per delivery.
+   */
+  async webhookLane(productId: string, report: WebhookLaneReport) {
+    return this.units.run(productId, (tx) => recordWebhookLane(tx, report, webhookHost(tx.sql)));
   }
 }
